@@ -1,0 +1,62 @@
+"""Preparation steps shared by the estimator and engines: labels, weights, statistics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+BLOCK_ROWS = 8192
+
+
+def encode_labels(y: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp]]:
+    """``classes_`` (sorted unique labels) and each row's class index.
+
+    Raises
+    ------
+    ValueError
+        If fewer than two classes are present.
+    """
+    classes, idx = np.unique(y, return_inverse=True)
+    if len(classes) < 2:
+        raise ValueError(
+            f"y contains only one class ({classes[0]!r} for all {len(y)} samples); "
+            "a classifier needs at least two classes"
+        )
+    return classes, idx.astype(np.intp)
+
+
+def weighted_feature_stats(
+    X: Any, s: NDArray[np.float64], *, center: bool = True
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Weighted column mean ``mu`` and standard deviation ``sigma`` (ddof = 0).
+
+    Computed block by block in two passes (mean, then squared deviations) so
+    that no copy of X is made and no precision is lost to ``E[x^2] - mu^2``.
+    A column with zero spread gets ``sigma = 1`` (as scikit-learn's
+    StandardScaler). With ``center=False`` the returned ``mu`` is zeros (scale
+    only), which is what a model without intercept needs.
+    """
+    n, d = X.shape
+    S = float(np.sum(s))
+    mu = np.zeros(d)
+    for start in range(0, n, BLOCK_ROWS):
+        sl = slice(start, min(start + BLOCK_ROWS, n))
+        mu += np.asarray(X[sl].T @ s[sl], dtype=np.float64).ravel()
+    mu /= S
+    var = np.zeros(d)
+    for start in range(0, n, BLOCK_ROWS):
+        sl = slice(start, min(start + BLOCK_ROWS, n))
+        Xb = X[sl]
+        if hasattr(Xb, "multiply"):  # sparse: E[x^2] - mu^2, never densified
+            var += np.asarray(Xb.multiply(Xb).T @ s[sl], dtype=np.float64).ravel()
+        else:
+            dev = np.asarray(Xb, dtype=np.float64) - mu
+            var += (dev * dev).T @ s[sl]
+    if hasattr(X, "multiply"):
+        var -= S * mu * mu
+        np.maximum(var, 0.0, out=var)
+    sigma = np.sqrt(var / S)
+    sigma[sigma <= 10 * np.finfo(np.float64).eps * np.maximum(1.0, np.abs(mu))] = 1.0
+    return (mu if center else np.zeros(d)), sigma

@@ -1,0 +1,424 @@
+"""``NeuronClassifier``: the neuron as a scikit-learn estimator."""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ._prep import encode_labels, weighted_feature_stats
+from .engines import NumpyEngine
+from .exceptions import ConvergenceWarning
+from .functions import log_sigmoid, log_softmax, sigmoid, softmax
+from .objective import LinearLoss
+from .optim import OPTIMIZERS
+from .solvers import Trace, gradient_descent, lbfgs, minibatch_descent, newton
+
+__all__ = ["NeuronClassifier"]
+
+#: ``solver="auto"`` uses Newton when the parameter vector is at most this long.
+AUTO_NEWTON_MAX_PARAMS = 64
+_FIRST_ORDER = ("gd", "sgd")
+
+
+class NeuronClassifier(ClassifierMixin, BaseEstimator):
+    """One neuron (binary) or one softmax layer (K > 2 classes), fitted exactly.
+
+    The objective, for rows ``x_i``, labels ``y_i``, weights ``s_i`` (sample
+    weight times class weight) and ``S = sum_i s_i``::
+
+        (1/S) sum_i s_i * l(y_i, z_i) + (alpha/2) * ||W'||^2
+
+    where ``l`` is the cross-entropy of one sigmoid neuron (2 classes) or of a
+    softmax layer (K > 2; multinomial, never one-vs-rest), ``z_i = x_i' @ W'.T + b'``
+    and ``x_i'`` are the standardised features ``(x_i - mu) / sigma`` when
+    ``standardize=True`` (``mu``, ``sigma`` weighted by ``sample_weight``) or the
+    raw ones otherwise. The intercept ``b'`` is never penalised. ``alpha=0`` is
+    plain maximum likelihood, as in the tutorials.
+
+    Standardisation is folded into the coefficients (no scaled copy of X is
+    made); ``coef_`` and ``intercept_`` are on the original scale, and predict
+    applies the statistics learned at fit time. Hence, without weights,
+    ``NeuronClassifier(alpha=a)`` equals
+    ``make_pipeline(StandardScaler(), LogisticRegression(C=1/(n_samples*a)))``
+    (``penalty=None`` when ``a = 0``), and ``standardize=False`` equals
+    ``LogisticRegression`` on the raw X. With ``fit_intercept=False`` the
+    features are only scaled, not centred (centring would create an intercept).
+
+    Parameters
+    ----------
+    alpha : float, default=0.0
+        L2 strength on the standardised-scale coefficients.
+    fit_intercept : bool, default=True
+        Whether the neuron has a bias ``b``.
+    standardize : bool, default=True
+        Fit on standardised features (folded into the coefficients).
+    solver : {"auto", "newton", "lbfgs", "gd", "sgd"}, default="auto"
+        ``"gd"``: batch gradient descent from zeros, as in the tutorials;
+        ``"sgd"``: shuffled minibatches with an ``optimizer``; ``"lbfgs"``;
+        ``"newton"``: exact Hessian, Cholesky solve, line search, ridge fallback;
+        ``"auto"``: Newton for at most ``AUTO_NEWTON_MAX_PARAMS`` parameters,
+        L-BFGS otherwise. Newton and L-BFGS start from zero coefficients and the
+        intercept at the log-odds of the class frequencies.
+    tol : float, default=1e-8
+        Stop when ``max |grad| <= tol`` (gradient of the objective above on the
+        standardised scale).
+    max_iter : int, default=1000
+        Iterations (epochs for ``"sgd"``).
+    learning_rate : float, optional
+        Step size of ``"gd"`` (default 0.1) and ``"sgd"`` (default 0.01). Setting
+        it with another solver is an error.
+    optimizer : {"sgd", "momentum", "adam", "rmsprop"}, optional
+        Update rule of ``"sgd"`` (default ``"adam"``); see :mod:`oneneuron.optim`.
+    batch_size : int, optional
+        Minibatch rows of ``"sgd"`` (default 32).
+    threshold : float, default=0.5
+        Binary only: predict the second class when its probability exceeds it.
+    class_weight : dict or "balanced", optional
+        Multiplies each row's weight by its class's weight.
+    warm_start : bool, default=False
+        Start from the previous fit's coefficients (same classes and features).
+    random_state : int, Generator or None
+        Seeds the minibatch order of ``"sgd"``.
+    record_path : bool, default=False
+        Keep the parameter path in ``history_`` (for loss-surface plots).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (K,)
+    coef_ : ndarray of shape (1, d) (binary) or (K, d)
+        Original-scale weights, dtype of X (float32 stays float32).
+    intercept_ : ndarray of shape (1,) or (K,)
+    mean_, scale_ : ndarray of shape (d,)
+        Standardisation statistics (zeros and ones when ``standardize=False``).
+    n_iter_ : int
+    converged_ : bool
+    grad_norm_ : float
+        Final ``max |grad|``.
+    n_passes_ : float
+        Passes over X the fit made (minibatches count fractionally).
+    solver_ : str
+        The solver actually used (``"auto"`` resolved).
+    history_ : dict of ndarray
+        ``"loss"``, ``"grad_norm"``, ``"n_passes"`` per iteration (entry 0 is
+        the start), plus ``"coef"`` (T, m, d) and ``"intercept"`` (T, m) on the
+        original scale when ``record_path=True``.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Present when X was a DataFrame with string column names.
+
+    Examples
+    --------
+    >>> from oneneuron import NeuronClassifier
+    >>> from oneneuron.datasets import load_exam_scores
+    >>> X, y, names = load_exam_scores()
+    >>> clf = NeuronClassifier().fit(X, y)
+    >>> clf.coef_.round(4).tolist(), clf.intercept_.round(3).tolist()
+    ([[0.2062, 0.2015]], [-25.161])
+    >>> clf.predict_proba([[45, 85]])[:, 1].round(3).tolist()
+    [0.776]
+    """
+
+    _parameter_constraints: dict[str, list[Any]] = {
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "fit_intercept": ["boolean"],
+        "standardize": ["boolean"],
+        "solver": [StrOptions({"auto", "newton", "lbfgs", "gd", "sgd"})],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
+        "optimizer": [StrOptions(set(OPTIMIZERS)), None],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "threshold": [Interval(Real, 0, 1, closed="neither")],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "record_path": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        *,
+        alpha: float = 0.0,
+        fit_intercept: bool = True,
+        standardize: bool = True,
+        solver: str = "auto",
+        tol: float = 1e-8,
+        max_iter: int = 1000,
+        learning_rate: float | None = None,
+        optimizer: str | None = None,
+        batch_size: int | None = None,
+        threshold: float = 0.5,
+        class_weight: dict[Any, float] | str | None = None,
+        warm_start: bool = False,
+        random_state: Any = None,
+        record_path: bool = False,
+    ) -> None:
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.standardize = standardize
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.learning_rate = learning_rate
+        self.optimizer = optimizer
+        self.batch_size = batch_size
+        self.threshold = threshold
+        self.class_weight = class_weight
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.record_path = record_path
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    # ------------------------------------------------------------------ fit
+    def _check_solver_options(self, solver: str, n_classes: int) -> None:
+        """Never accept a parameter and ignore it: options of other solvers raise."""
+        if solver not in _FIRST_ORDER and self.learning_rate is not None:
+            raise ValueError(f"learning_rate is used by solver='gd' or 'sgd' only, not {solver!r}")
+        if solver != "sgd":
+            for name in ("optimizer", "batch_size"):
+                if getattr(self, name) is not None:
+                    raise ValueError(f"{name} is used by solver='sgd' only, not {solver!r}")
+        if n_classes > 2 and self.threshold != 0.5:
+            raise ValueError(
+                f"threshold={self.threshold} applies to binary problems only; "
+                f"y has {n_classes} classes"
+            )
+
+    def _validate_fit_data(
+        self, X: Any, y: Any, sample_weight: Any
+    ) -> tuple[Any, NDArray[np.intp], NDArray[np.float64], NDArray[np.float64]]:
+        try:
+            X, y = validate_data(
+                self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32], y_numeric=False
+            )
+        except ValueError as exc:
+            if "could not convert" in str(exc):
+                raise ValueError(f"X must be numeric: {exc}") from None
+            raise
+        check_classification_targets(y)
+        self.classes_, y_idx = encode_labels(y)
+        sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        if np.any(sw < 0) or not np.any(sw > 0):
+            raise ValueError("sample_weight must be non-negative with a positive sum")
+        s = sw * compute_sample_weight(self.class_weight, y) if self.class_weight else sw
+        return X, y_idx, sw, s
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(
+        self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> NeuronClassifier:
+        """Fit the neuron by minimising the objective above.
+
+        Parameters
+        ----------
+        X : array_like or sparse CSR matrix of shape (n_samples, n_features)
+            float32 is kept float32 (coefficients included); other numeric
+            dtypes become float64. NaN or infinity is an error.
+        y : array_like of shape (n_samples,)
+            Class labels of any type (ints, strings, bools); at least two classes.
+        sample_weight : array_like of shape (n_samples,), optional
+            Non-negative row weights.
+
+        Returns
+        -------
+        self
+        """
+        prev = self._previous_solution()
+        X, y_idx, sw, s = self._validate_fit_data(X, y, sample_weight)
+        K = len(self.classes_)
+        solver = self._resolve_solver(K, X)
+        self._check_solver_options(solver, K)
+        multinomial = K > 2
+        m = K if multinomial else 1
+        if self.standardize:
+            self.mean_, self.scale_ = weighted_feature_stats(X, sw, center=self.fit_intercept)
+        else:
+            self.mean_, self.scale_ = np.zeros(X.shape[1]), np.ones(X.shape[1])
+        target = y_idx if multinomial else y_idx.astype(np.float64)
+        engine = NumpyEngine(X, target, s, multinomial=multinomial)
+        problem = LinearLoss(
+            engine, m, float(self.alpha), self.mean_, self.scale_, self.fit_intercept
+        )
+        theta0 = self._initial_theta(problem, prev, solver, y_idx, s, K)
+        result = self._run_solver(solver, problem, theta0, X.shape[0], K)
+        self._store_result(problem, result, solver, X.dtype)
+        return self
+
+    def _resolve_solver(self, K: int, X: Any) -> str:
+        if self.solver != "auto":
+            return self.solver
+        m = K if K > 2 else 1
+        n_params = m * (X.shape[1] + int(self.fit_intercept))
+        return "newton" if n_params <= AUTO_NEWTON_MAX_PARAMS else "lbfgs"
+
+    def _previous_solution(self) -> tuple[Any, ...] | None:
+        if self.warm_start and hasattr(self, "coef_"):
+            return self.classes_, self.coef_.astype(np.float64), self.intercept_.astype(np.float64)
+        return None
+
+    def _initial_theta(
+        self, problem: LinearLoss, prev: Any, solver: str, y_idx: NDArray, s: NDArray, K: int
+    ) -> NDArray[np.float64]:
+        m = problem.n_outputs
+        if prev is not None:
+            classes, W, b = prev
+            if np.array_equal(classes, self.classes_) and W.shape == (m, problem.n_features):
+                theta = problem.from_raw(W, b)
+                return _center_classes(theta, problem)
+            raise ValueError(
+                "warm_start needs the same classes and number of features as the previous fit"
+            )
+        theta = np.zeros(problem.n_params)
+        if self.fit_intercept and solver not in _FIRST_ORDER:
+            freq = np.bincount(y_idx, weights=s, minlength=K) / np.sum(s)
+            freq = np.clip(freq, 1e-12, None)
+            if m == 1:
+                theta[-1] = np.log(freq[1] / freq[0])
+            else:
+                theta[-m:] = np.log(freq) - np.mean(np.log(freq))
+        return theta
+
+    def _run_solver(self, solver: str, problem: LinearLoss, theta0: NDArray, n: int, K: int) -> Any:
+        trace = Trace(record_path=self.record_path)
+        opts = {"max_iter": self.max_iter, "tol": self.tol, "trace": trace}
+        if solver == "gd":
+            lr = 0.1 if self.learning_rate is None else self.learning_rate
+            return gradient_descent(problem, theta0, learning_rate=lr, **opts)
+        if solver == "sgd":
+            lr = 0.01 if self.learning_rate is None else self.learning_rate
+            opt = OPTIMIZERS[self.optimizer or "adam"](lr)
+            rng = np.random.default_rng(
+                self.random_state
+                if not isinstance(self.random_state, np.random.RandomState)
+                else self.random_state.randint(2**31)
+            )
+            bs = self.batch_size or 32
+            return minibatch_descent(
+                problem, theta0, optimizer=opt, n_samples=n, batch_size=bs, rng=rng, **opts
+            )
+        if solver == "lbfgs":
+            return lbfgs(problem, theta0, **opts)
+        gauge = _softmax_gauge(problem) if problem.multinomial else None
+        return newton(problem, theta0, gauge=gauge, **opts)
+
+    def _store_result(self, problem: LinearLoss, result: Any, solver: str, dtype: Any) -> None:
+        W, b = problem.to_raw(result.theta)
+        self.coef_ = W.astype(dtype)
+        self.intercept_ = b.astype(dtype)
+        self.n_iter_ = int(result.n_iter)
+        self.converged_ = bool(result.converged)
+        self.grad_norm_ = float(result.grad_norm)
+        self.loss_ = float(result.loss)
+        self.n_passes_ = float(problem.n_passes)
+        self.solver_ = solver
+        tr = result.trace
+        self.history_ = {
+            "loss": np.asarray(tr.loss),
+            "grad_norm": np.asarray(tr.grad_norm),
+            "n_passes": np.asarray(tr.n_passes),
+        }
+        if self.record_path and tr.path:
+            raw = [problem.to_raw(t) for t in tr.path]
+            self.history_["coef"] = np.stack([w for w, _ in raw])
+            self.history_["intercept"] = np.stack([c for _, c in raw])
+        if not result.converged:
+            if solver in _FIRST_ORDER:
+                hint = "increase max_iter or learning_rate, or use solver='lbfgs'"
+            else:
+                hint = "increase max_iter, or set alpha > 0 if the classes are separable"
+            why = f" ({result.message})" if result.message else ""
+            warnings.warn(
+                f"solver {solver!r} stopped after {result.n_iter} iterations with "
+                f"max|grad| = {result.grad_norm:.3g} > tol = {self.tol:.3g}{why}; {hint}",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+
+    # -------------------------------------------------------------- predict
+    def _validate_predict(self, X: ArrayLike) -> Any:
+        check_is_fitted(self)
+        return validate_data(
+            self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
+        )
+
+    def decision_function(self, X: ArrayLike) -> NDArray[np.floating]:
+        """Logits ``z = X @ coef_.T + intercept_``: shape (n,) binary, (n, K) otherwise."""
+        X = self._validate_predict(X)
+        Z = X @ self.coef_.T.astype(X.dtype) + self.intercept_.astype(X.dtype)
+        Z = np.asarray(Z)
+        return Z[:, 0] if Z.shape[1] == 1 else Z
+
+    def predict_proba(self, X: ArrayLike) -> NDArray[np.floating]:
+        """Class probabilities, shape (n, K), columns in the order of ``classes_``.
+
+        Binary: ``[sigmoid(-z), sigmoid(z)]`` (each computed directly, so tiny
+        probabilities keep their precision); K > 2: ``softmax(Z)``.
+        """
+        Z = self.decision_function(X)
+        if Z.ndim == 1:
+            return np.column_stack([sigmoid(-Z), sigmoid(Z)])
+        return softmax(Z)
+
+    def predict_log_proba(self, X: ArrayLike) -> NDArray[np.floating]:
+        """Log of :meth:`predict_proba`, computed from the logits (never ``log 0``).
+
+        In float32, where a probability rounds (e.g. to exactly 1.0), the log of the
+        rounded float32 probability is returned so that ``exp`` of this equals
+        :meth:`predict_proba`; where it underflows to 0, the finite log from the
+        logits is kept.
+        """
+        Z = self.decision_function(X)
+        if Z.ndim == 1:
+            L = np.column_stack([log_sigmoid(-Z), log_sigmoid(Z)])
+        else:
+            L = log_softmax(Z)
+        if L.dtype == np.float32:
+            P = np.column_stack([sigmoid(-Z), sigmoid(Z)]) if Z.ndim == 1 else softmax(Z)
+            with np.errstate(divide="ignore"):
+                L = np.where(P > 0, np.log(P), L)
+        return L
+
+    def predict(self, X: ArrayLike) -> NDArray[Any]:
+        """Labels: binary ``classes_[1]`` where ``P(classes_[1]) > threshold``; else argmax."""
+        Z = self.decision_function(X)
+        if Z.ndim == 1:
+            cut = np.log(self.threshold) - np.log1p(-self.threshold)
+            return self.classes_[(Z > cut).astype(np.intp)]
+        return self.classes_[np.argmax(Z, axis=1)]
+
+
+def _center_classes(theta: NDArray[np.float64], problem: LinearLoss) -> NDArray[np.float64]:
+    """Remove the per-feature mean over classes (softmax is invariant to it)."""
+    if not problem.multinomial:
+        return theta
+    m, d = problem.n_outputs, problem.n_features
+    Wp, bp = problem.unpack(theta)
+    parts = [(Wp - Wp.mean(axis=0)).ravel()]
+    if problem.fit_intercept:
+        parts.append(bp - bp.mean())
+    del m, d
+    return np.concatenate(parts)
+
+
+def _softmax_gauge(problem: LinearLoss) -> NDArray[np.float64]:
+    """``kron(ones(K, K), I)`` per block: penalises only the flat softmax directions."""
+    K, d = problem.n_outputs, problem.n_features
+    blocks = [np.kron(np.ones((K, K)), np.eye(d))]
+    if problem.fit_intercept:
+        blocks.append(np.ones((K, K)))
+    import scipy.linalg
+
+    return scipy.linalg.block_diag(*blocks) / K

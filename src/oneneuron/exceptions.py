@@ -1,0 +1,24 @@
+"""oneneuron's own warning classes, each catchable on its own."""
+
+from __future__ import annotations
+
+from sklearn.exceptions import ConvergenceWarning as _SklearnConvergenceWarning
+
+__all__ = ["ConvergenceWarning", "SeparationWarning"]
+
+
+class ConvergenceWarning(_SklearnConvergenceWarning):
+    """The solver stopped before ``max |grad| <= tol``.
+
+    A subclass of scikit-learn's ``ConvergenceWarning``, so filters written for
+    scikit-learn catch it too. The message states the final gradient norm,
+    ``tol`` and one next step.
+    """
+
+
+class SeparationWarning(UserWarning):
+    """The classes are (quasi-)completely separated by a linear function of the features.
+
+    The maximum-likelihood coefficients do not exist (they grow without bound);
+    the reported ones are finite only because the solver stopped.
+    """

@@ -1,0 +1,132 @@
+"""The tutorials' neuron, one step at a time: initialize, forward, cost, backward, update.
+
+This is the teaching face of the library. It uses the same functions as the
+fast solvers (:func:`~oneneuron.sigmoid`, :func:`~oneneuron.functions.log_loss`),
+and its loop from zero initialisation reproduces ``NeuronClassifier(solver="gd",
+standardize=False)`` step for step.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .functions import log_loss, probability_log_loss, sigmoid
+
+__all__ = ["Neuron"]
+
+
+class Neuron:
+    """One sigmoid neuron: ``z = X @ w + b``, ``a = sigmoid(z)``.
+
+    Parameters
+    ----------
+    n_features : int
+        Length of ``w``.
+    fit_intercept : bool, default=True
+        Whether the neuron has a bias ``b``. Without one, ``b`` stays 0 and
+        :meth:`update` leaves it alone (the no-bias neuron of one tutorial).
+    w : array_like of shape (n_features,), optional
+        Starting weights; zeros by default.
+    b : float, default=0.0
+        Starting bias.
+
+    Attributes
+    ----------
+    w : ndarray of shape (n_features,)
+    b : float
+    z : ndarray or None
+        Logits of the last :meth:`forward` call.
+
+    Examples
+    --------
+    The tutorial's training loop:
+
+    >>> import numpy as np
+    >>> from oneneuron import Neuron
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
+    >>> y = np.array([1.0, 0.0, 1.0, 0.0])
+    >>> neuron = Neuron(n_features=2)
+    >>> for _ in range(100):
+    ...     a = neuron.forward(X)
+    ...     cost = neuron.cost(a, y)
+    ...     dw, db = neuron.backward(X, a, y)
+    ...     neuron.update(dw, db, learning_rate=1.0)
+    >>> neuron.predict(X).tolist()
+    [1, 0, 1, 0]
+    >>> round(cost, 4)
+    0.0538
+    """
+
+    def __init__(
+        self,
+        n_features: int,
+        fit_intercept: bool = True,
+        w: ArrayLike | None = None,
+        b: float = 0.0,
+    ) -> None:
+        if int(n_features) < 1:
+            raise ValueError(f"n_features must be a positive integer, got {n_features!r}")
+        self.n_features = int(n_features)
+        self.fit_intercept = bool(fit_intercept)
+        self.w = np.zeros(self.n_features) if w is None else np.array(w, dtype=np.float64)
+        if self.w.shape != (self.n_features,):
+            raise ValueError(f"w must have shape ({self.n_features},), got {self.w.shape}")
+        if not fit_intercept and b != 0.0:
+            raise ValueError("b must be 0 for a neuron without intercept (fit_intercept=False)")
+        self.b = float(b)
+        self.z: NDArray[np.floating] | None = None
+        self._a: NDArray[np.floating] | None = None
+
+    def __repr__(self) -> str:
+        bias = " + b" if self.fit_intercept else ""
+        return f"Neuron(a = sigmoid(X @ w{bias}), n_features={self.n_features})"
+
+    def _check_X(self, X: ArrayLike) -> NDArray[np.float64]:
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != self.n_features:
+            raise ValueError(f"X must have shape (n_samples, {self.n_features}), got {np.shape(X)}")
+        return X
+
+    def forward(self, X: ArrayLike) -> NDArray[np.float64]:
+        """Forward pass: ``z = X @ w + b`` and ``a = sigmoid(z)``, shape (n_samples,)."""
+        X = self._check_X(X)
+        self.z = X @ self.w + self.b
+        self._a = sigmoid(self.z)
+        return self._a
+
+    def cost(self, a: ArrayLike, y: ArrayLike) -> float:
+        """Mean cross-entropy ``-mean(y log a + (1 - y) log(1 - a))``.
+
+        When ``a`` is the array returned by the last :meth:`forward`, the cost is
+        computed from the stored logits (:func:`~oneneuron.functions.log_loss`), so
+        it stays finite and exact even where ``a`` rounded to 0 or 1.
+        """
+        y = np.asarray(y, dtype=np.float64)
+        if a is self._a and self.z is not None:
+            return float(np.mean(log_loss(y, self.z)))
+        return float(np.mean(probability_log_loss(a, y)))
+
+    def backward(
+        self, X: ArrayLike, a: ArrayLike, y: ArrayLike
+    ) -> tuple[NDArray[np.float64], float]:
+        """Mean gradient of the cost: ``dz = a - y``; ``dw = X.T @ dz / n``; ``db = mean(dz)``."""
+        X = self._check_X(X)
+        dz = np.asarray(a, dtype=np.float64) - np.asarray(y, dtype=np.float64)
+        dw = X.T @ dz / X.shape[0]
+        db = float(np.mean(dz)) if self.fit_intercept else 0.0
+        return dw, db
+
+    def update(self, dw: ArrayLike, db: float, learning_rate: float) -> None:
+        """Gradient-descent step: ``w -= learning_rate * dw``; ``b -= learning_rate * db``."""
+        self.w = self.w - learning_rate * np.asarray(dw, dtype=np.float64)
+        if self.fit_intercept:
+            self.b = self.b - learning_rate * float(db)
+
+    def predict_proba(self, X: ArrayLike) -> NDArray[np.float64]:
+        """``sigmoid(X @ w + b)`` without touching the stored forward state."""
+        return sigmoid(self._check_X(X) @ self.w + self.b)
+
+    def predict(self, X: ArrayLike, threshold: float = 0.5) -> NDArray[np.int64]:
+        """1 where ``sigmoid(X @ w + b) > threshold``, else 0."""
+        return (self.predict_proba(X) > threshold).astype(np.int64)

@@ -1,0 +1,292 @@
+"""The objective, stated once, and its derivatives evaluated block by block.
+
+For ``n`` rows ``x_i`` with labels ``y_i`` and weights ``s_i`` (``S = sum s_i``)::
+
+    loss(W', b') = (1/S) * sum_i s_i * l(y_i, z_i)  +  (alpha/2) * ||W'||^2
+    z_i = ((x_i - mu) / sigma) @ W'.T + b'
+
+``l`` is :func:`~oneneuron.functions.log_loss` (binary, one sigmoid neuron,
+``W'`` of shape (1, d)) or :func:`~oneneuron.functions.cross_entropy`
+(K > 2 classes, a softmax layer, ``W'`` of shape (K, d)). The intercept ``b'`` is
+never penalised. ``mu`` and ``sigma`` are the standardisation statistics (zeros
+and ones when there is none). They are *folded into the coefficients*, never
+applied to a copy of X::
+
+    W = W' / sigma,   b = b' - W @ mu,   z = X @ W.T + b
+
+The solver's parameter vector ``theta`` lives on the standardised scale and is
+laid out as ``[W'.ravel(), b']`` (``b'`` omitted when there is no intercept).
+
+Layers: :func:`block_statistics` is the per-block math (one read of the block
+gives loss, gradient and, when asked, the Hessian). Engines (``oneneuron.engines``)
+own the data and sum block statistics; :class:`LinearLoss` turns those raw-scale
+sums into the loss, gradient and Hessian in ``theta`` that solvers consume.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .functions import log_softmax, sigmoid, softplus
+
+__all__ = ["BlockStats", "block_statistics", "LinearLoss"]
+
+
+@dataclass
+class BlockStats:
+    """Sums over rows of the raw-scale statistics (weights already normalised by S).
+
+    Attributes
+    ----------
+    loss : float
+        ``sum_i s_i l_i``.
+    grad_W : ndarray, shape (m, d)
+        ``R.T @ X`` with ``R = s * dl/dz`` of shape (n, m); ``m = 1`` binary, K multinomial.
+    grad_b : ndarray, shape (m,)
+        ``R.sum(0)``.
+    hess_W : ndarray, shape (m, m, d, d) or None
+        ``X.T @ diag(D_kl) @ X`` for every class pair, ``D_kl = s * d2l/dz_k dz_l``.
+    hess_Wb : ndarray, shape (m, m, d) or None
+        ``X.T @ D_kl``.
+    hess_b : ndarray, shape (m, m) or None
+        ``D_kl.sum()``.
+    """
+
+    loss: float
+    grad_W: NDArray[np.float64]
+    grad_b: NDArray[np.float64]
+    hess_W: NDArray[np.float64] | None = None
+    hess_Wb: NDArray[np.float64] | None = None
+    hess_b: NDArray[np.float64] | None = None
+
+    def __iadd__(self, other: BlockStats) -> BlockStats:
+        self.loss += other.loss
+        self.grad_W += other.grad_W
+        self.grad_b += other.grad_b
+        if other.hess_W is not None:
+            self.hess_W += other.hess_W
+            self.hess_Wb += other.hess_Wb
+            self.hess_b += other.hess_b
+        return self
+
+
+def block_statistics(
+    X: Any,
+    y: NDArray[Any],
+    s: NDArray[np.floating] | float,
+    W: NDArray[np.floating],
+    b: NDArray[np.floating],
+    *,
+    multinomial: bool,
+    order: int = 1,
+) -> BlockStats:
+    """Loss, gradient and (``order=2``) Hessian sums of one row block, in one read.
+
+    Parameters
+    ----------
+    X : ndarray or scipy.sparse CSR matrix, shape (n, d)
+        The block, never copied (float32 stays float32 in the products).
+    y : ndarray, shape (n,)
+        0/1 floats (binary) or class indices (multinomial).
+    s : ndarray of shape (n,) or float
+        Per-row weights already divided by the total weight ``S``.
+    W : ndarray, shape (m, d);  b : ndarray, shape (m,)
+        Raw-scale coefficients and intercepts.
+    multinomial : bool
+        Softmax over ``m = K`` columns instead of one sigmoid.
+    order : {0, 1, 2}
+        0: loss only; 1: loss and gradient; 2: also the Hessian.
+
+    Returns
+    -------
+    BlockStats
+        float64 sums.
+    """
+    dt = X.dtype
+    Z = X @ W.T.astype(dt, copy=False) + b.astype(dt, copy=False)  # (n, m)
+    Z = np.asarray(Z, dtype=np.float64)
+    n, m = Z.shape
+    sw = np.broadcast_to(np.asarray(s, dtype=np.float64), (n,))
+    if multinomial:
+        logP = log_softmax(Z)
+        loss = -float(sw @ logP[np.arange(n), y])
+        P = np.exp(logP)
+        R = P.copy()
+        R[np.arange(n), y] -= 1.0
+        R *= sw[:, None]
+    else:
+        z = Z[:, 0]
+        loss = float(sw @ (softplus(z) - y * z))
+        p = sigmoid(z)
+        R = (sw * (p - y))[:, None]
+    if order == 0:
+        return BlockStats(loss, np.zeros((m, X.shape[1])), np.zeros(m))
+    grad_W = np.asarray(X.T @ R.astype(dt, copy=False), dtype=np.float64).T
+    stats = BlockStats(loss, np.ascontiguousarray(grad_W), R.sum(axis=0))
+    if order >= 2:
+        d = X.shape[1]
+        hW = np.zeros((m, m, d, d))
+        hWb = np.zeros((m, m, d))
+        hb = np.zeros((m, m))
+        if multinomial:
+            for k in range(m):
+                for j in range(k, m):
+                    D = sw * P[:, k] * ((k == j) - P[:, j])
+                    _gram(X, D, hW, hWb, hb, k, j)
+        else:
+            _gram(X, sw * p * (1.0 - p), hW, hWb, hb, 0, 0)
+        stats.hess_W, stats.hess_Wb, stats.hess_b = hW, hWb, hb
+    return stats
+
+
+def _gram(X: Any, D: NDArray[np.float64], hW: Any, hWb: Any, hb: Any, k: int, j: int) -> None:
+    """Fill the (k, j) and (j, k) Hessian blocks with ``X.T diag(D) X``, ``X.T D``, ``sum D``."""
+    dt = X.dtype
+    Dc = D.astype(dt, copy=False)
+    if hasattr(X, "multiply"):  # scipy.sparse
+        XD = X.multiply(Dc[:, None]).tocsr()
+        G = np.asarray((X.T @ XD).todense(), dtype=np.float64)
+    else:
+        G = np.asarray((X * Dc[:, None]).T @ X, dtype=np.float64)
+    v = np.asarray(X.T @ Dc, dtype=np.float64).ravel()
+    hW[k, j] = G
+    hWb[k, j] = v
+    hb[k, j] = D.sum()
+    if k != j:
+        hW[j, k] = G.T
+        hWb[j, k] = v
+        hb[j, k] = hb[k, j]
+
+
+@dataclass
+class LinearLoss:
+    """Penalised loss of a linear model in the solver's standardised coordinates.
+
+    Parameters
+    ----------
+    engine : object
+        Has ``n_features``, ``statistics(W, b, order) -> BlockStats`` (sums over
+        all rows with weights normalised by S) and counts ``n_passes``.
+    n_outputs : int
+        ``m``: 1 for one sigmoid neuron, K for a softmax layer.
+    alpha : float
+        L2 strength on ``W'`` (standardised scale).
+    mean, scale : ndarray, shape (d,)
+        Standardisation statistics ``mu`` and ``sigma``.
+    fit_intercept : bool
+        Whether ``b'`` is a free parameter (otherwise fixed at 0).
+    """
+
+    engine: Any
+    n_outputs: int
+    alpha: float
+    mean: NDArray[np.float64]
+    scale: NDArray[np.float64]
+    fit_intercept: bool = True
+    multinomial: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.multinomial = self.n_outputs > 1
+        self.n_features = int(self.engine.n_features)
+
+    @property
+    def n_params(self) -> int:
+        """Length of ``theta``: ``m * d`` plus ``m`` intercepts when fitted."""
+        m, d = self.n_outputs, self.n_features
+        return m * d + (m if self.fit_intercept else 0)
+
+    @property
+    def n_passes(self) -> float:
+        """Full passes over X made so far by the engine (minibatches count fractionally)."""
+        return float(self.engine.n_passes)
+
+    # --- coordinates -------------------------------------------------------
+    def unpack(self, theta: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
+        """Split ``theta`` into ``W'`` of shape (m, d) and ``b'`` of shape (m,)."""
+        m, d = self.n_outputs, self.n_features
+        Wp = theta[: m * d].reshape(m, d)
+        bp = theta[m * d :] if self.fit_intercept else np.zeros(m)
+        return Wp, bp
+
+    def to_raw(self, theta: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
+        """Raw-scale ``(W, b)`` with ``W = W' / sigma`` and ``b = b' - W @ mu``."""
+        Wp, bp = self.unpack(theta)
+        W = Wp / self.scale
+        return W, bp - W @ self.mean
+
+    def from_raw(self, W: NDArray, b: NDArray) -> NDArray[np.float64]:
+        """Inverse of :meth:`to_raw`: ``W' = W sigma``, ``b' = b + W @ mu``."""
+        W = np.asarray(W, dtype=np.float64).reshape(self.n_outputs, self.n_features)
+        parts = [(W * self.scale).ravel()]
+        if self.fit_intercept:
+            parts.append(np.asarray(b, dtype=np.float64).ravel() + W @ self.mean)
+        return np.concatenate(parts)
+
+    # --- evaluations -------------------------------------------------------
+    def _penalty(self, theta: NDArray[np.float64]) -> float:
+        Wp, _ = self.unpack(theta)
+        return 0.5 * self.alpha * float(np.sum(Wp * Wp))
+
+    def loss(self, theta: NDArray[np.float64]) -> float:
+        """Objective value (one pass over X, no gradient)."""
+        W, b = self.to_raw(theta)
+        st = self.engine.statistics(W, b, order=0)
+        return st.loss + self._penalty(theta)
+
+    def _grad(self, theta: NDArray, st: BlockStats) -> NDArray[np.float64]:
+        Wp, _ = self.unpack(theta)
+        gW = (st.grad_W - np.outer(st.grad_b, self.mean)) / self.scale + self.alpha * Wp
+        parts = [gW.ravel()]
+        if self.fit_intercept:
+            parts.append(st.grad_b)
+        return np.concatenate(parts)
+
+    def loss_gradient(
+        self, theta: NDArray[np.float64], rows: NDArray[np.intp] | None = None
+    ) -> tuple[float, NDArray[np.float64]]:
+        """Objective and its gradient in ``theta``, fused in one pass over X.
+
+        ``rows`` restricts the data term to a minibatch (an unbiased estimate).
+        """
+        W, b = self.to_raw(theta)
+        st = self.engine.statistics(W, b, order=1, rows=rows)
+        return st.loss + self._penalty(theta), self._grad(theta, st)
+
+    def gradient_hessian(
+        self, theta: NDArray[np.float64]
+    ) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
+        """Objective, gradient and full Hessian in ``theta`` (one pass over X).
+
+        The raw-scale Hessian ``H`` over ``[W.ravel(), b]`` is mapped with the
+        linear change of variables ``theta_raw = T theta``: ``H' = T.T H T``.
+        """
+        W, b = self.to_raw(theta)
+        st = self.engine.statistics(W, b, order=2)
+        m, d = self.n_outputs, self.n_features
+        # raw Hessian, layout [W.ravel() (m*d), b (m)]
+        H = np.zeros((m * (d + 1), m * (d + 1)))
+        H[: m * d, : m * d] = st.hess_W.transpose(0, 2, 1, 3).reshape(m * d, m * d)
+        Wb = st.hess_Wb.transpose(0, 2, 1).reshape(m * d, m)
+        H[: m * d, m * d :] = Wb
+        H[m * d :, : m * d] = Wb.T
+        H[m * d :, m * d :] = st.hess_b
+        T = self._jacobian()
+        Hp = T.T @ H @ T
+        Hp[: m * d, : m * d] += self.alpha * np.eye(m * d)
+        return st.loss + self._penalty(theta), self._grad(theta, st), Hp
+
+    def _jacobian(self) -> NDArray[np.float64]:
+        """``T = d theta_raw / d theta`` (raw layout [W, b], columns of ``theta``)."""
+        m, d = self.n_outputs, self.n_features
+        T = np.zeros((m * (d + 1), self.n_params))
+        for k in range(m):
+            rows = slice(k * d, (k + 1) * d)
+            T[rows, rows] = np.diag(1.0 / self.scale)
+            T[m * d + k, rows] = -self.mean / self.scale
+            if self.fit_intercept:
+                T[m * d + k, m * d + k] = 1.0
+        return T
