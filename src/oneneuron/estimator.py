@@ -21,12 +21,18 @@ from .functions import log_sigmoid, log_softmax, sigmoid, softmax
 from .objective import LinearLoss
 from .optim import OPTIMIZERS
 from .solvers import Trace, gradient_descent, lbfgs, minibatch_descent, newton
+from .solvers.subsampled import subsampled_newton
 
 __all__ = ["NeuronClassifier"]
 
-#: ``solver="auto"`` uses Newton when the parameter vector is at most this long.
-AUTO_NEWTON_MAX_PARAMS = 64
+#: ``solver="auto"``: Newton-type solvers when the parameter vector is at most this long
+#: (their Hessian costs ``p**2`` per row), L-BFGS beyond.
+AUTO_NEWTON_MAX_PARAMS = 200
+#: Rows of the subsample of ``"subsampled-newton"``; tall data (more than four times
+#: this) uses it under ``"auto"``.
+SUBSAMPLE_ROWS = 20_000
 _FIRST_ORDER = ("gd", "sgd")
+_SOLVERS = {"auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd"}
 
 
 class NeuronClassifier(ClassifierMixin, BaseEstimator):
@@ -61,13 +67,19 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         Whether the neuron has a bias ``b``.
     standardize : bool, default=True
         Fit on standardised features (folded into the coefficients).
-    solver : {"auto", "newton", "lbfgs", "gd", "sgd"}, default="auto"
+    solver : {"auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd"}, default="auto"
         ``"gd"``: batch gradient descent from zeros, as in the tutorials;
         ``"sgd"``: shuffled minibatches with an ``optimizer``; ``"lbfgs"``;
         ``"newton"``: exact Hessian, Cholesky solve, line search, ridge fallback;
-        ``"auto"``: Newton for at most ``AUTO_NEWTON_MAX_PARAMS`` parameters,
-        L-BFGS otherwise. Newton and L-BFGS start from zero coefficients and the
-        intercept at the log-odds of the class frequencies.
+        ``"subsampled-newton"``: exact Newton on ``SUBSAMPLE_ROWS`` random rows,
+        then full-data steps preconditioned by that Hessian, one pass each
+        (see :mod:`oneneuron.solvers.subsampled`);
+        ``"auto"``: for at most ``AUTO_NEWTON_MAX_PARAMS`` parameters,
+        ``"subsampled-newton"`` on tall data (over ``4 * SUBSAMPLE_ROWS`` rows)
+        and ``"newton"`` otherwise; ``"lbfgs"`` for more parameters, or when
+        ``alpha = 0`` and there are fewer rows than parameters. All but
+        ``"gd"``/``"sgd"`` start from zero coefficients and the intercept at the
+        log-odds of the class frequencies.
     tol : float, default=1e-8
         Stop when ``max |grad| <= tol`` (gradient of the objective above on the
         standardised scale).
@@ -86,8 +98,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         Multiplies each row's weight by its class's weight.
     warm_start : bool, default=False
         Start from the previous fit's coefficients (same classes and features).
-    random_state : int, Generator or None
-        Seeds the minibatch order of ``"sgd"``.
+    random_state : int, RandomState or None
+        Seeds the minibatch order of ``"sgd"`` and the rows of
+        ``"subsampled-newton"`` (None: a fixed seed, so fits are repeatable).
     record_path : bool, default=False
         Keep the parameter path in ``history_`` (for loss-surface plots).
 
@@ -131,7 +144,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         "alpha": [Interval(Real, 0, None, closed="left")],
         "fit_intercept": ["boolean"],
         "standardize": ["boolean"],
-        "solver": [StrOptions({"auto", "newton", "lbfgs", "gd", "sgd"})],
+        "solver": [StrOptions(_SOLVERS)],
         "tol": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
@@ -253,7 +266,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             engine, m, float(self.alpha), self.mean_, self.scale_, self.fit_intercept
         )
         theta0 = self._initial_theta(problem, prev, solver, y_idx, s, K)
-        result = self._run_solver(solver, problem, theta0, X.shape[0], K)
+        result = self._run_solver(solver, problem, theta0, (X, target, s))
         self._store_result(problem, result, solver, X.dtype)
         return self
 
@@ -262,7 +275,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             return self.solver
         m = K if K > 2 else 1
         n_params = m * (X.shape[1] + int(self.fit_intercept))
-        return "newton" if n_params <= AUTO_NEWTON_MAX_PARAMS else "lbfgs"
+        if n_params > AUTO_NEWTON_MAX_PARAMS or (self.alpha == 0 and X.shape[0] < n_params):
+            return "lbfgs"  # the Hessian is expensive, or singular (fewer rows than parameters)
+        return "subsampled-newton" if X.shape[0] > 4 * SUBSAMPLE_ROWS else "newton"
 
     def _previous_solution(self) -> tuple[Any, ...] | None:
         if self.warm_start and hasattr(self, "coef_"):
@@ -291,7 +306,15 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
                 theta[-m:] = np.log(freq) - np.mean(np.log(freq))
         return theta
 
-    def _run_solver(self, solver: str, problem: LinearLoss, theta0: NDArray, n: int, K: int) -> Any:
+    def _rng(self) -> np.random.Generator:
+        rs = self.random_state
+        if isinstance(rs, np.random.RandomState):
+            rs = rs.randint(2**31)
+        return np.random.default_rng(0 if rs is None else rs)
+
+    def _run_solver(self, solver: str, problem: LinearLoss, theta0: NDArray, data: tuple) -> Any:
+        X, target, s = data
+        n = X.shape[0]
         trace = Trace(record_path=self.record_path)
         opts = {"max_iter": self.max_iter, "tol": self.tol, "trace": trace}
         if solver == "gd":
@@ -300,18 +323,29 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         if solver == "sgd":
             lr = 0.01 if self.learning_rate is None else self.learning_rate
             opt = OPTIMIZERS[self.optimizer or "adam"](lr)
-            rng = np.random.default_rng(
-                self.random_state
-                if not isinstance(self.random_state, np.random.RandomState)
-                else self.random_state.randint(2**31)
-            )
             bs = self.batch_size or 32
             return minibatch_descent(
-                problem, theta0, optimizer=opt, n_samples=n, batch_size=bs, rng=rng, **opts
+                problem, theta0, optimizer=opt, n_samples=n, batch_size=bs, rng=self._rng(), **opts
             )
         if solver == "lbfgs":
             return lbfgs(problem, theta0, **opts)
         gauge = _softmax_gauge(problem) if problem.multinomial else None
+        if solver == "subsampled-newton" and n > SUBSAMPLE_ROWS:
+            rows = np.sort(self._rng().choice(n, SUBSAMPLE_ROWS, replace=False))
+            sub_engine = NumpyEngine(
+                X[rows], target[rows], s[rows], multinomial=problem.multinomial
+            )
+            sub = LinearLoss(
+                sub_engine,
+                problem.n_outputs,
+                problem.alpha,
+                problem.mean,
+                problem.scale,
+                problem.fit_intercept,
+            )
+            result = subsampled_newton(problem, sub, theta0, gauge=gauge, **opts)
+            result.extra["sub_fraction"] = SUBSAMPLE_ROWS / n
+            return result
         return newton(problem, theta0, gauge=gauge, **opts)
 
     def _store_result(self, problem: LinearLoss, result: Any, solver: str, dtype: Any) -> None:
@@ -322,7 +356,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         self.converged_ = bool(result.converged)
         self.grad_norm_ = float(result.grad_norm)
         self.loss_ = float(result.loss)
-        self.n_passes_ = float(problem.n_passes)
+        sub_passes = result.extra.get("sub_passes", 0.0) * result.extra.get("sub_fraction", 0.0)
+        self.n_passes_ = float(problem.n_passes) + sub_passes
         self.solver_ = solver
         tr = result.trace
         self.history_ = {
