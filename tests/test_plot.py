@@ -17,6 +17,7 @@ from oneneuron import NeuronClassifier, sigmoid
 from oneneuron.datasets import load_microchips, make_red_blue
 from oneneuron.functions import log_loss
 from oneneuron.plot import (
+    loss_surface,
     plot_class_histograms,
     plot_classes,
     plot_cross_entropy,
@@ -28,7 +29,6 @@ from oneneuron.plot import (
     plot_sigmoid,
     strip_text,
 )
-from oneneuron.plot._planes import loss_surface
 
 
 def test_no_pyplot_and_headless():

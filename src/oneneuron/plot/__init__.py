@@ -24,6 +24,7 @@ from ._curves import (
     plot_sigmoid,
 )
 from ._planes import (
+    loss_surface,
     plot_classes,
     plot_decision_boundary,
     plot_loss_surface,
@@ -42,4 +43,5 @@ __all__ = [
     "plot_decision_boundary",
     "plot_probability_contours",
     "plot_loss_surface",
+    "loss_surface",
 ]
