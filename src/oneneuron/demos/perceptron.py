@@ -160,6 +160,7 @@ def build() -> Walkthrough:
             {
                 "cost at iteration 0 (lab: 0.693480)": f"{c[0]:.6f}",
                 "cost at iteration 49 (lab: 0.132574)": f"{c[-1]:.6f}",
+                "cost at iterations 0, 10, 20, 30, 40": str(np.round(c[::10], 6).tolist()),
                 "w, b after 50 (lab: [-3.5718, 3.2426], -1.5841)": (
                     f"{s.w.round(4).tolist()}, {s.b:.4f}"
                 ),
