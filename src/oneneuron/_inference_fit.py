@@ -73,10 +73,11 @@ def collinear_terms(G: NDArray[np.float64], terms: list[str], fit_intercept: boo
     Returns "" when ``G`` has full rank.
     """
     diag = np.diag(G).copy()
+    tiny = COLLINEAR_TOL * float(np.max(diag, initial=0.0))
     keep: list[int] = []
     found = []
     for j in range(len(terms)):
-        if diag[j] <= 0 or not np.isfinite(diag[j]):
+        if not diag[j] > tiny:
             what = "constant (a multiple of the intercept)" if fit_intercept else "all zeros"
             found.append(f"column {terms[j]!r} is {what}")
             continue
