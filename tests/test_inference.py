@@ -208,3 +208,40 @@ def test_text_html_and_bad_arguments():
         clf.summary(level=1.5)
     with pytest.raises(ValueError, match="parameterization"):
         clf.summary(parameterization="treatment")
+
+
+def test_near_collinearity_is_noted_in_the_caption():
+    rng = np.random.default_rng(5)
+    X = pd.DataFrame(rng.normal(size=(200, 3)), columns=["a", "b", "c"])
+    X["d"] = X["a"] + 1e-4 * rng.normal(size=200)
+    y = (X["b"] + rng.normal(size=200) > 0).astype(int)
+    caption = NeuronClassifier().fit(X, y).summary().attrs["caption"]
+    assert "ill-conditioned" in caption and "'a'" in caption and "'d'" in caption
+    assert "ill-conditioned" not in NeuronClassifier().fit(X[["a", "b", "c"]], y).summary_text()
+
+
+def test_newton_hessian_is_reused_not_recomputed(monkeypatch):
+    from oneneuron.objective import LinearLoss
+
+    calls = []
+    original = LinearLoss.gradient_hessian
+
+    def counting(self, theta):
+        calls.append(1)
+        return original(self, theta)
+
+    monkeypatch.setattr(LinearLoss, "gradient_hessian", counting)
+    X, y = _exam()
+    clf = NeuronClassifier(solver="newton", inference=True).fit(X, y)
+    assert len(calls) == clf.n_iter_ + 1  # one per Newton iterate, none for inference
+    calls.clear()
+    clf = NeuronClassifier(solver="lbfgs", inference=True).fit(X, y)
+    assert len(calls) == 1
+
+
+def test_estimator_html_shows_diagram_and_table():
+    X, y = _exam()
+    clf = NeuronClassifier()
+    assert "log-likelihood" not in clf._repr_html_()
+    html = clf.fit(X, y)._repr_html_()
+    assert "NeuronClassifier" in html and "log-likelihood" in html and "score1" in html

@@ -168,6 +168,10 @@ def compute_inference(
     else:
         Hp = problem.gradient_hessian(theta)[2]
     out.cov, out.reason = _covariance(problem, Hp, S, terms, est.alpha)
+    if out.cov is not None and est.alpha == 0:
+        note = conditioning_note(problem, Hp, terms)
+        if note:
+            out.extra["note"] = note
     return out
 
 
@@ -197,6 +201,32 @@ def _covariance(
     return 0.5 * (cov + cov.T), ""
 
 
+def conditioning_note(
+    problem: Any, Hp: NDArray[np.float64], terms: list[str], limit: float = 1e6
+) -> str:
+    """Name the terms of the weakest direction when the scaled Hessian's condition number > limit.
+
+    Scaled to unit diagonal (so units do not count); "" when well conditioned.
+    """
+    m, d, fi = problem.n_outputs, problem.n_features, problem.fit_intercept
+    blocks = range(1, m) if m > 1 else range(1)
+    p = len(terms)
+    G = sum(Hp[np.ix_(_theta_index(m, d, k, fi), _theta_index(m, d, k, fi))] for k in blocks)
+    G = np.asarray(G)
+    r = 1.0 / np.sqrt(np.diag(G))
+    vals, vecs = np.linalg.eigh(G * np.outer(r, r))
+    cond = vals[-1] / max(vals[0], 1e-300)
+    if cond <= limit:
+        return ""
+    v = np.abs(vecs[:, 0])
+    names = [terms[j] for j in np.argsort(-v)[:p] if v[j] > 0.1 * v.max()]
+    return (
+        f"ill-conditioned Hessian (condition number {cond:.2g}): "
+        f"{', '.join(repr(n) for n in names)} are nearly collinear; "
+        "standard errors are large and unstable"
+    )
+
+
 class InferenceMixin:
     """Adds ``summary()``, ``cov_params()``, ``covariance_`` and friends to the estimator.
 
@@ -219,6 +249,12 @@ class InferenceMixin:
         self.aic_ = res.aic
         self.bic_ = res.bic
         self.separation_ = res.separation
+
+    def _html_repr(self) -> str:
+        """scikit-learn's estimator diagram, then the summary table once fitted (notebooks)."""
+        base = super()._html_repr()  # type: ignore[misc]
+        res = getattr(self, "inference_", None)
+        return base if res is None else base + res._repr_html_()
 
     def _inference(self) -> InferenceResult:
         check_is_fitted(self, "inference_")

@@ -32,8 +32,9 @@ from scipy.optimize import linprog
 MARGIN_TOL = 1e-7
 #: The fit looks suspicious when a standardised coefficient exceeds this.
 SUSPICIOUS_COEF = 8.0
-#: Skip the LP when ``rows * classes * terms`` exceeds this (a dense LP that size is slow).
-MAX_LP_SIZE = 20_000_000
+#: Skip the LP (``separation_ = "not checked"``) when ``rows * (classes - 1) * terms``
+#: exceeds this: the design is materialised densely and HiGHS time grows with it.
+MAX_LP_SIZE = 5_000_000
 
 
 @dataclass

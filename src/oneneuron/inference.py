@@ -167,7 +167,7 @@ class InferenceResult:
         K = len(self.classes)
         if self.multinomial:
             kind = f"multinomial logit, {K} classes"
-            if parameterization == "reference" or not self.multinomial:
+            if parameterization == "reference":
                 param = f"log-odds of each class relative to reference class {self.classes[0]!r}"
             else:
                 param = "sum-to-zero over classes (softmax logits, coef_ of the estimator)"
@@ -191,6 +191,8 @@ class InferenceResult:
         ]
         if self.separation not in ("none", "not checked"):
             lines.append(f"WARNING: {self.separation} separation; estimates do not exist")
+        if self.extra.get("note"):
+            lines.append(f"NOTE: {self.extra['note']}")
         return "\n".join(lines)
 
     def to_text(self, level: float = 0.95, parameterization: str = "reference") -> str:
