@@ -133,3 +133,20 @@ def test_check_estimator_still_passes():
         results = check_estimator(NeuronClassifier(), on_fail=None)
     failed = [r["check_name"] for r in results if r["status"] == "failed"]
     assert failed == []
+
+
+def test_lp_and_fitted_certificate_agree_on_complete_separation():
+    X, y = _complete()
+    clf, _ = _fit_recording(NeuronClassifier(), X, y)  # decided by the fitted logits
+    Xt = _separation.design(X.to_numpy(), clf.mean_, clf.scale_, True)
+    sep = _separation.detect(Xt, y, 2, np.ones(len(y)))  # decided by the LPs
+    assert sep.kind == "complete" and sep.n_separated == len(y)
+    margins = (2 * y - 1) * (Xt @ sep.direction[0])
+    assert margins.min() > 0
+
+
+def test_too_large_for_the_lp_is_not_checked(monkeypatch):
+    monkeypatch.setattr(_separation, "MAX_LP_SIZE", 0)
+    X, y = _quasi()
+    clf, seps = _fit_recording(NeuronClassifier(), X, y)
+    assert seps == [] and clf.separation_ == "not checked"

@@ -99,6 +99,25 @@ def collinear_terms(G: NDArray[np.float64], terms: list[str], fit_intercept: boo
     return "; ".join(found)
 
 
+def _diagnose(
+    problem: Any, theta: NDArray, y_idx: NDArray, s: NDArray, K: int, fit_intercept: bool
+) -> _separation.Separation | None:
+    """Fitted logits first (a certificate of complete separation), then the LPs if small."""
+    X = problem.engine.X
+    n = X.shape[0]
+    W, b = problem.to_raw(theta)
+    Z = np.asarray(X @ W.T.astype(X.dtype) + b.astype(X.dtype), dtype=np.float64)
+    if _separation.fitted_certificate(Z, y_idx, s):
+        Wp, bp = problem.unpack(theta)
+        D = _separation.direction_from_fit(Wp, bp, fit_intercept)
+        n_rows = int(np.sum(s > 0))
+        return _separation.Separation("complete", n_rows, n_rows, D)
+    if n * max(K - 1, 1) * (problem.n_features + 1) > _separation.MAX_LP_SIZE:
+        return None
+    Xt = _separation.design(X, problem.mean, problem.scale, fit_intercept)
+    return _separation.detect(Xt, y_idx, K, s)
+
+
 def compute_inference(
     est: Any,
     problem: Any,
@@ -136,13 +155,10 @@ def compute_inference(
     out.separation = "none" if est.alpha == 0 else "not checked"
     Wp, _ = problem.unpack(theta)
     if est.alpha == 0 and _separation.looks_suspicious(Wp, result.converged):
-        X = problem.engine.X
-        size = X.shape[0] * max(K - 1, 1) * (d + 1)
-        if size > _separation.MAX_LP_SIZE:
+        sep = _diagnose(problem, theta, y_idx, s, K, est.fit_intercept)
+        if sep is None:
             out.separation = "not checked"
         else:
-            Xt = _separation.design(X, problem.mean, problem.scale, est.fit_intercept)
-            sep = _separation.detect(Xt, y_idx, K, s)
             out.separation = sep.kind
             if sep.kind != "none":
                 msg = _separation.describe(sep, terms, out.classes)

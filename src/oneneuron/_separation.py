@@ -34,7 +34,7 @@ MARGIN_TOL = 1e-7
 SUSPICIOUS_COEF = 8.0
 #: Skip the LP (``separation_ = "not checked"``) when ``rows * (classes - 1) * terms``
 #: exceeds this: the design is materialised densely and HiGHS time grows with it.
-MAX_LP_SIZE = 5_000_000
+MAX_LP_SIZE = 1_000_000
 
 
 @dataclass
@@ -51,6 +51,31 @@ def looks_suspicious(theta_std: NDArray[np.float64], converged: bool) -> bool:
     """Cheap trigger: huge standardised coefficients or no convergence."""
     big = bool(np.max(np.abs(theta_std), initial=0.0) > SUSPICIOUS_COEF)
     return big or not converged
+
+
+def fitted_certificate(
+    Z: NDArray[np.float64], y: NDArray[np.intp], weight: NDArray[np.float64]
+) -> bool:
+    """Whether the fitted logits ``Z`` (n, m) already separate every weighted row strictly.
+
+    Binary ``m = 1``: ``sign(z_i) = 2 y_i - 1``; multinomial: the true class's logit
+    beats every other. A ``True`` proves complete separation without an LP (one pass).
+    """
+    keep = weight > 0
+    Z, y = Z[keep], y[keep]
+    if Z.shape[1] == 1:
+        return bool(np.all((2.0 * y - 1.0) * Z[:, 0] > 0))
+    true = Z[np.arange(len(y)), y]
+    other = Z.copy()
+    other[np.arange(len(y)), y] = -np.inf
+    return bool(np.all(true > other.max(axis=1)))
+
+
+def direction_from_fit(W: NDArray[np.float64], b: NDArray[np.float64], fit_intercept: bool) -> Any:
+    """The fitted standardised coefficients as a separating direction (reference class 0)."""
+    full = np.column_stack([b, W]) if fit_intercept else W
+    D = full if full.shape[0] == 1 else full[1:] - full[0]
+    return D / np.max(np.abs(D))
 
 
 def design(X: Any, mean: NDArray, scale: NDArray, fit_intercept: bool) -> Any:
@@ -101,7 +126,9 @@ def detect(Xt: Any, y: NDArray[np.intp], K: int, weight: NDArray[np.float64]) ->
     worst = np.full(n, np.inf)
     np.minimum.at(worst, row_of, margins)
     n_sep = int(np.sum(worst > MARGIN_TOL))
-    # complete? maximise t with margins >= t
+    if n_sep == n:
+        return Separation("complete", n, n, _unit(beta.reshape(K - 1, p)))
+    # complete after all? maximise t with margins >= t
     A2 = sp.hstack([-A, np.ones((A.shape[0], 1))], format="csr")
     c2 = np.zeros(q + 1)
     c2[-1] = -1.0
@@ -111,9 +138,11 @@ def detect(Xt: Any, y: NDArray[np.intp], K: int, weight: NDArray[np.float64]) ->
     kind = "quasi-complete"
     if res2.status == 0 and -res2.fun > MARGIN_TOL:
         kind, beta, n_sep = "complete", res2.x[:q], n
-    direction = beta.reshape(K - 1, p)
-    direction = direction / np.max(np.abs(direction))
-    return Separation(kind, max(n_sep, 1), n, direction)
+    return Separation(kind, max(n_sep, 1), n, _unit(beta.reshape(K - 1, p)))
+
+
+def _unit(D: NDArray[np.float64]) -> NDArray[np.float64]:
+    return D / np.max(np.abs(D))
 
 
 def describe(sep: Separation, terms: list[str], classes: list[Any], top: int = 3) -> str:
