@@ -245,3 +245,26 @@ def test_estimator_html_shows_diagram_and_table():
     assert "log-likelihood" not in clf._repr_html_()
     html = clf.fit(X, y)._repr_html_()
     assert "NeuronClassifier" in html and "log-likelihood" in html and "score1" in html
+
+
+def test_fractional_weights_match_glm_freq_weights():
+    X, y = _exam()
+    w = np.random.default_rng(0).uniform(0.2, 3.0, size=len(y))
+    clf = NeuronClassifier(tol=1e-10).fit(X, y, sample_weight=w)
+    glm = sm.GLM(y, sm.add_constant(X.to_numpy()), family=sm.families.Binomial(), freq_weights=w)
+    ref = glm.fit(tol=1e-14)
+    table = clf.summary()
+    np.testing.assert_allclose(table["coef"], ref.params, rtol=RTOL)
+    np.testing.assert_allclose(table["std_err"], ref.bse, rtol=RTOL)
+    assert clf.log_likelihood_ == pytest.approx(ref.llf, rel=RTOL)
+    assert clf.aic_ == pytest.approx(ref.aic, rel=RTOL)
+    assert clf.inference_.nobs == pytest.approx(w.sum(), rel=1e-12)
+
+
+def test_sparse_input_gives_the_same_table():
+    import scipy.sparse
+
+    X, y = _exam()
+    dense = NeuronClassifier().fit(X.to_numpy(), y).summary()
+    sparse = NeuronClassifier().fit(scipy.sparse.csr_matrix(X.to_numpy()), y).summary()
+    pd.testing.assert_frame_equal(sparse, dense, rtol=1e-9)

@@ -103,7 +103,9 @@ def _diagnose(
     problem: Any, theta: NDArray, y_idx: NDArray, s: NDArray, K: int, fit_intercept: bool
 ) -> _separation.Separation | None:
     """Fitted logits first (a certificate of complete separation), then the LPs if small."""
-    X = problem.engine.X
+    X = getattr(problem.engine, "X", None)  # engines that stream their data have none
+    if X is None:
+        return None
     n = X.shape[0]
     W, b = problem.to_raw(theta)
     Z = np.asarray(X @ W.T.astype(X.dtype) + b.astype(X.dtype), dtype=np.float64)
