@@ -84,6 +84,9 @@ def test_no_intercept_matches_statsmodels():
     np.testing.assert_allclose(table["std_err"], ref.bse, rtol=RTOL)
     assert clf.log_likelihood_ == pytest.approx(ref.llf, rel=RTOL)
     assert clf.aic_ == pytest.approx(ref.aic, rel=RTOL)
+    # the null model is intercept-only even here, as in statsmodels
+    assert clf.null_log_likelihood_ == pytest.approx(ref.llnull, rel=RTOL)
+    assert clf.pseudo_r2_ == pytest.approx(ref.prsquared, rel=RTOL)
 
 
 def test_frequency_weights_equal_repeated_rows():

@@ -139,8 +139,7 @@ def compute_inference(
     pos = counts[counts > 0]
     llnull = float(np.sum(pos * np.log(pos / S)))
     terms = term_names(d, getattr(est, "feature_names_in_", None), est.fit_intercept)
-    W = est.coef_.astype(np.float64)
-    b = est.intercept_.astype(np.float64) if est.fit_intercept else np.zeros(m)
+    W, b = problem.to_raw(theta)  # float64 even when coef_ is float32
     full = np.column_stack([b, W]) if est.fit_intercept else W
     coef = full if m == 1 else full[1:] - full[0]
     out = InferenceResult(

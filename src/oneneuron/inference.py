@@ -26,7 +26,8 @@ the first class (``beta_k - beta_0``, "reference" parameterisation); the
 classes) is available too, with the covariance mapped linearly.
 
 ``log_likelihood`` is ``sum_i s_i log P(y_i | x_i)`` at the fitted coefficients,
-``null_log_likelihood`` that of the intercept-only model (class frequencies),
+``null_log_likelihood`` that of the intercept-only model (class frequencies;
+also for models without intercept, as statsmodels),
 McFadden's ``pseudo_r2 = 1 - log_likelihood / null_log_likelihood``,
 ``aic = -2 log_likelihood + 2 k`` and ``bic = -2 log_likelihood + k log(nobs)``
 with ``k`` the number of free parameters.
