@@ -17,7 +17,9 @@ the negative log-posterior under a Gaussian prior ``W' ~ N(0, I / (alpha * nobs)
 on the standardised coefficients, and the covariance is the Laplace
 approximation ``(H + alpha * nobs * P)^-1`` (``P`` selects the standardised
 weights), so the intervals are approximate Bayesian credible intervals around
-a shrunken estimate, not confidence intervals.
+a shrunken estimate, not confidence intervals. (Multinomial: the reference blocks
+use that Hessian restricted to classes ``k >= 1``, i.e. class 0's coefficients
+held at their estimate, a further approximation.)
 
 Multinomial models are identified only up to adding one vector to every class.
 Like statsmodels' ``MNLogit`` the table reports each class ``k >= 1`` relative to
@@ -75,6 +77,18 @@ class InferenceResult:
         ``"none"``, ``"quasi-complete"``, ``"complete"`` or ``"not checked"``.
     reason : str
         Why ``cov`` is None (empty otherwise).
+
+    Examples
+    --------
+    >>> import json
+    >>> from oneneuron import NeuronClassifier
+    >>> from oneneuron.datasets import load_exam_scores
+    >>> from oneneuron.inference import InferenceResult
+    >>> X, y, names = load_exam_scores()
+    >>> res = NeuronClassifier().fit(X, y).inference_
+    >>> back = InferenceResult.from_dict(json.loads(json.dumps(res.to_dict())))
+    >>> back.table()["std_err"].round(4).tolist(), round(back.pseudo_r2, 4)
+    ([5.7986, 0.048, 0.0486], 0.6976)
     """
 
     terms: list[str]
