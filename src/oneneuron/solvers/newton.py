@@ -42,7 +42,9 @@ def newton(
 
     ``t`` starts at 1 and halves until the Armijo condition
     ``f(theta + t p) <= f(theta) + 1e-4 t g.p`` holds (each trial is one
-    loss-only pass). Each iteration costs one gradient-and-Hessian pass.
+    loss-only pass); near the optimum, where the change of ``f`` is below its
+    round-off, the full step is taken. Each iteration costs one
+    gradient-and-Hessian pass.
 
     ``gauge`` is a PSD matrix added to ``H`` (never to the objective) that fixes
     directions along which the objective is flat by construction, e.g. adding
@@ -64,10 +66,13 @@ def newton(
         if slope >= 0:  # not a descent direction (numerical breakdown): use -g
             p, slope = -g, -float(g @ g)
         t = 1.0
+        noise = 32 * np.finfo(np.float64).eps * max(1.0, abs(f))
         for _ in range(40):
             f_new = problem.loss(theta + t * p)
             if np.isfinite(f_new) and f_new <= f + 1e-4 * t * slope:
                 break
+            if t == 1.0 and abs(f_new - f) <= noise:
+                break  # change below round-off of f: trust the full Newton step
             t *= 0.5
         else:
             message = "line search found no decrease: at the limit of floating-point precision"

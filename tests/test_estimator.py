@@ -1,0 +1,266 @@
+"""NeuronClassifier against scikit-learn, between its solvers, and on bad input."""
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.datasets import load_breast_cancer, load_digits, make_classification
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from oneneuron import ConvergenceWarning, Neuron, NeuronClassifier
+from oneneuron.datasets import load_exam_scores
+
+
+def _sklearn_reference(X, y, alpha, standardize=True, fit_intercept=True, sample_weight=None):
+    """Original-scale coef/intercept of the equivalent scikit-learn model, solved tightly."""
+    n = len(y) if sample_weight is None else np.sum(sample_weight)
+    kw = {"C": np.inf} if alpha == 0 else {"C": 1.0 / (n * alpha)}
+    lr = LogisticRegression(solver="newton-cholesky", tol=1e-14, max_iter=1000, **kw)
+    lr.set_params(fit_intercept=fit_intercept)
+    if standardize:
+        sc = StandardScaler().fit(X, sample_weight=sample_weight)
+        lr.fit(sc.transform(X), y, sample_weight=sample_weight)
+        model = make_pipeline(sc, lr)  # already fitted: the pipeline only chains them
+        W = lr.coef_ / sc.scale_
+        b = lr.intercept_ - W @ sc.mean_
+    else:
+        model = lr.fit(X, y, sample_weight=sample_weight)
+        W, b = lr.coef_, lr.intercept_
+    return W, b, model
+
+
+def _datasets():
+    X, y = make_classification(400, 6, n_informative=4, n_redundant=0, random_state=0)
+    yield "synthetic", X * [1, 10, 100, 0.1, 1, 3] + 5, y, 0.0
+    X, y, _ = load_exam_scores()
+    yield "exam_scores", X, y, 0.0
+    X, y = load_breast_cancer(return_X_y=True)
+    yield "breast_cancer", X, y, 1.0 / len(y)
+    X, y = load_digits(return_X_y=True)
+    yield "digits", X, y, 1.0 / len(y)
+
+
+@pytest.mark.parametrize("name, X, y, alpha", list(_datasets()), ids=lambda v: str(v)[:14])
+def test_same_optimum_as_sklearn(name, X, y, alpha):
+    W, b, ref = _sklearn_reference(X, y, alpha)
+    clf = NeuronClassifier(alpha=alpha, tol=1e-10).fit(X, y)
+    assert clf.converged_
+    scale = max(1.0, np.abs(W).max())
+    np.testing.assert_allclose(clf.coef_, W, atol=1e-6 * scale, rtol=1e-6)
+    np.testing.assert_allclose(clf.intercept_, b, atol=1e-6 * max(1, np.abs(b).max()))
+    np.testing.assert_allclose(clf.predict_proba(X), ref.predict_proba(X), atol=1e-7)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_raw_features_equal_logistic_regression(fit_intercept):
+    X, y, _ = load_exam_scores()
+    X = X / 10
+    W, b, ref = _sklearn_reference(X, y, 0.01, standardize=False, fit_intercept=fit_intercept)
+    clf = NeuronClassifier(alpha=0.01, standardize=False, fit_intercept=fit_intercept, tol=1e-11)
+    clf.fit(X, y)
+    np.testing.assert_allclose(clf.coef_, W, rtol=1e-7)
+    np.testing.assert_allclose(clf.intercept_, b, atol=1e-7)
+    np.testing.assert_allclose(clf.predict_proba(X), ref.predict_proba(X), atol=1e-9)
+
+
+def test_sample_weight_matches_sklearn_and_repeated_rows():
+    X, y = make_classification(200, 4, random_state=1)
+    w = np.random.default_rng(0).integers(0, 4, len(y)).astype(float)
+    W, b, _ = _sklearn_reference(X, y, 0.05, sample_weight=w)
+    clf = NeuronClassifier(alpha=0.05, tol=1e-11).fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(clf.coef_, W, rtol=1e-7)
+    rep = np.repeat(np.arange(len(y)), w.astype(int))
+    clf_rep = NeuronClassifier(alpha=0.05, tol=1e-11).fit(X[rep], y[rep])
+    np.testing.assert_allclose(clf.coef_, clf_rep.coef_, rtol=1e-8)
+
+
+def test_class_weight_equals_sample_weight():
+    X, y = make_classification(
+        300, 3, n_informative=2, n_redundant=0, weights=[0.8], random_state=2
+    )
+    a = NeuronClassifier(class_weight="balanced", tol=1e-11).fit(X, y)
+    counts = np.bincount(y)
+    sw = (len(y) / (2 * counts))[y]
+    b = NeuronClassifier(tol=1e-11).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-9)
+    c = NeuronClassifier(class_weight={0: 1.0, 1: 3.0}, tol=1e-11).fit(X, y)
+    d = NeuronClassifier(tol=1e-11).fit(X, y, sample_weight=np.where(y == 1, 3.0, 1.0))
+    np.testing.assert_allclose(c.coef_, d.coef_, rtol=1e-9)
+
+
+@pytest.mark.parametrize("multiclass", [False, True])
+def test_all_solvers_agree(multiclass):
+    X, y = make_classification(
+        300, 4, n_informative=3, n_redundant=0, n_classes=3 if multiclass else 2, random_state=3
+    )
+    ref = NeuronClassifier(solver="newton", alpha=0.01, tol=1e-11).fit(X, y)
+    lb = NeuronClassifier(solver="lbfgs", alpha=0.01, tol=1e-9).fit(X, y)
+    np.testing.assert_allclose(lb.coef_, ref.coef_, atol=1e-6)
+    gd = NeuronClassifier(solver="gd", alpha=0.01, learning_rate=2.0, max_iter=20000, tol=1e-7)
+    gd.fit(X, y)
+    assert gd.converged_
+    np.testing.assert_allclose(gd.coef_, ref.coef_, atol=1e-5)
+    sgd = NeuronClassifier(
+        solver="sgd",
+        alpha=0.01,
+        optimizer="adam",
+        learning_rate=0.01,
+        batch_size=300,
+        max_iter=5000,
+        tol=1e-6,
+        random_state=0,
+    )
+    sgd.fit(X, y)  # full batch Adam: converges to the same optimum
+    np.testing.assert_allclose(sgd.coef_, ref.coef_, atol=1e-4)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam", "rmsprop"])
+def test_minibatch_optimizers_reduce_the_loss(optimizer):
+    X, y = make_classification(500, 5, random_state=4)
+    clf = NeuronClassifier(
+        solver="sgd",
+        optimizer=optimizer,
+        learning_rate=0.01,
+        batch_size=32,
+        max_iter=10,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    loss = clf.history_["loss"]
+    assert loss[-1] < 0.7 * loss[0]
+    again = clf.fit(X, y).coef_.copy()
+    np.testing.assert_array_equal(again, clf.fit(X, y).coef_)  # random_state makes it repeatable
+
+
+def test_neuron_loop_equals_gd_solver():
+    X, y, _ = load_exam_scores()
+    Xs = (X - X.mean(0)) / X.std(0)
+    neuron = Neuron(n_features=2)
+    costs = []
+    for _ in range(50):
+        a = neuron.forward(Xs)
+        costs.append(neuron.cost(a, y))
+        dw, db = neuron.backward(Xs, a, y)
+        neuron.update(dw, db, learning_rate=0.5)
+    clf = NeuronClassifier(solver="gd", standardize=False, learning_rate=0.5, max_iter=50, tol=0)
+    with pytest.warns(ConvergenceWarning, match=r"max\|grad\| = .* > tol = 0"):
+        clf.fit(Xs, y)
+    np.testing.assert_allclose(clf.coef_.ravel(), neuron.w, rtol=1e-12)
+    np.testing.assert_allclose(clf.intercept_[0], neuron.b, rtol=1e-12)
+    np.testing.assert_allclose(clf.history_["loss"][:50], costs, rtol=1e-12)
+    assert np.all(np.diff(costs) < 0)
+
+
+def test_float32_is_kept():
+    X, y = make_classification(200, 3, n_informative=2, n_redundant=0, random_state=5)
+    clf = NeuronClassifier().fit(X.astype(np.float32), y)
+    assert clf.coef_.dtype == np.float32 and clf.intercept_.dtype == np.float32
+    assert clf.predict_proba(X.astype(np.float32)).dtype == np.float32
+    ref = NeuronClassifier().fit(X, y)
+    np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=1e-3)
+
+
+def test_labels_of_any_type_and_history():
+    X, y, _ = load_exam_scores()
+    for labels in (np.array(["no", "yes"]), np.array([False, True]), np.array([-3, 7])):
+        clf = NeuronClassifier(record_path=True).fit(X, labels[y])
+        assert list(clf.classes_) == list(labels)
+        assert set(clf.predict(X)) <= set(labels)
+        h = clf.history_
+        assert len(h["loss"]) == clf.n_iter_ + 1 == len(h["coef"])
+        assert np.all(np.diff(h["loss"]) <= 1e-12)
+        np.testing.assert_allclose(h["coef"][-1], clf.coef_)
+
+
+def test_threshold_moves_predictions():
+    X, y, _ = load_exam_scores()
+    lo = NeuronClassifier(threshold=0.2).fit(X, y)
+    hi = NeuronClassifier(threshold=0.8).fit(X, y)
+    p = lo.predict_proba(X)[:, 1]
+    np.testing.assert_array_equal(lo.predict(X), (p > 0.2).astype(int))
+    np.testing.assert_array_equal(hi.predict(X), (p > 0.8).astype(int))
+    assert lo.predict(X).sum() > hi.predict(X).sum()
+
+
+def test_warm_start_continues_from_previous_fit():
+    X, y, _ = load_exam_scores()
+    clf = NeuronClassifier(solver="gd", learning_rate=1.0, max_iter=30, tol=0, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+        first = clf.history_["loss"][-1]
+        clf.fit(X, y)
+    assert clf.history_["loss"][0] == pytest.approx(first, rel=1e-12)
+    assert clf.history_["loss"][-1] < first
+
+
+def test_multinomial_is_softmax_not_one_vs_rest():
+    X, y = load_digits(return_X_y=True)
+    clf = NeuronClassifier(alpha=0.01, solver="lbfgs", tol=1e-6).fit(X[:500], y[:500])
+    assert clf.coef_.shape == (10, 64)
+    np.testing.assert_allclose(clf.coef_.sum(0), 0, atol=1e-8)  # sum-to-zero gauge
+    np.testing.assert_allclose(clf.predict_proba(X[:5]).sum(1), 1.0)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_fit_is_invariant_to_row_permutation(seed):
+    X, y = make_classification(120, 3, n_informative=2, n_redundant=0, random_state=6)
+    perm = np.random.default_rng(seed).permutation(len(y))
+    a = NeuronClassifier(alpha=0.01).fit(X, y)
+    b = NeuronClassifier(alpha=0.01).fit(X[perm], y[perm])
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "X, y, match",
+    [
+        ([[1.0, np.nan], [2.0, 1.0]], [0, 1], "NaN"),
+        ([[1.0, np.inf], [2.0, 1.0]], [0, 1], "infinity"),
+        ([[1.0], [2.0], [3.0]], [1, 1, 1], "only one class"),
+        (np.empty((0, 2)), [], "0 sample"),
+        ([["a", "b"], ["c", "d"]], [0, 1], "X must be numeric"),
+    ],
+)
+def test_bad_input_gets_a_clear_error(X, y, match):
+    with pytest.raises(ValueError, match=match):
+        NeuronClassifier().fit(X, y)
+
+
+def test_more_bad_input():
+    X, y, _ = load_exam_scores()
+    with pytest.raises(ValueError, match="sample_weight"):
+        NeuronClassifier().fit(X, y, sample_weight=np.ones(3))
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        NeuronClassifier().predict(X)
+    clf = NeuronClassifier().fit(X, y)
+    with pytest.raises(ValueError, match="X has 3 features, but NeuronClassifier is expecting 2"):
+        clf.predict(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="learning_rate is used by solver='gd' or 'sgd' only"):
+        NeuronClassifier(solver="newton", learning_rate=0.1).fit(X, y)
+    with pytest.raises(ValueError, match="optimizer is used by solver='sgd' only"):
+        NeuronClassifier(solver="gd", optimizer="adam").fit(X, y)
+    with pytest.raises(ValueError, match="threshold"):
+        NeuronClassifier(threshold=0.3).fit(np.arange(9.0)[:, None], np.arange(9) % 3)
+
+
+def test_convergence_warning_names_gradient_tol_and_next_step():
+    X, y, _ = load_exam_scores()
+    with pytest.warns(
+        ConvergenceWarning, match=r"after 5 iterations .* > tol = 1e-08.*; increase max_iter"
+    ):
+        NeuronClassifier(solver="lbfgs", max_iter=5).fit(X, y)
+
+
+@parametrize_with_checks([NeuronClassifier()])
+def test_sklearn_check_estimator(estimator, check):
+    check(estimator)

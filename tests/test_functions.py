@@ -1,0 +1,134 @@
+"""The math layer: closed forms, derivatives by finite differences, extremes, properties."""
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from oneneuron import (
+    cross_entropy,
+    cross_entropy_grad,
+    log_loss,
+    log_loss_grad,
+    log_sigmoid,
+    log_softmax,
+    sigmoid,
+    sigmoid_grad,
+    softmax,
+)
+from oneneuron.functions import log_loss_hess, probability_log_loss, softplus
+
+finite = st.floats(min_value=-1e300, max_value=1e300, allow_nan=False, allow_infinity=False)
+moderate = st.floats(min_value=-30, max_value=30)
+
+
+def test_exact_values_and_limits():
+    assert sigmoid(0.0) == 0.5
+    assert sigmoid(1e4) == 1.0 and sigmoid(-1e4) == 0.0
+    assert sigmoid(np.float32(-1e4)).dtype == np.float32
+    assert sigmoid([1e308, -1e308]).tolist() == [1.0, 0.0]
+    assert log_sigmoid(-1e4) == -1e4
+    assert softmax([[1e4, 0.0, -1e4]]).tolist() == [[1.0, 0.0, 0.0]]
+
+
+def test_closed_forms_against_naive_formulas_in_safe_range():
+    z = np.linspace(-20, 20, 81)
+    a = 1 / (1 + np.exp(-z))
+    np.testing.assert_allclose(sigmoid(z), a, rtol=1e-15)
+    np.testing.assert_allclose(sigmoid_grad(z), a * (1 - a), rtol=1e-7)
+    np.testing.assert_allclose(log_sigmoid(z), np.log(a), rtol=1e-8, atol=1e-15)
+    zs, as_ = z[np.abs(z) <= 10], a[np.abs(z) <= 10]  # where the naive formula is accurate
+    for y in (0.0, 1.0, 0.3):
+        naive = -(y * np.log(as_) + (1 - y) * np.log(1 - as_))
+        np.testing.assert_allclose(log_loss(y, zs), naive, rtol=1e-9)
+    np.testing.assert_allclose(softplus(z), np.log1p(np.exp(z)), rtol=1e-14)
+    Z = np.random.default_rng(0).normal(size=(5, 4))
+    P = np.exp(Z) / np.exp(Z).sum(1, keepdims=True)
+    np.testing.assert_allclose(softmax(Z), P, rtol=1e-14)
+    np.testing.assert_allclose(log_softmax(Z), np.log(P), rtol=1e-13)
+
+
+@pytest.mark.parametrize(
+    "f, df",
+    [
+        (sigmoid, sigmoid_grad),
+        (lambda z: log_loss(1.0, z), lambda z: log_loss_grad(1.0, z)),
+        (lambda z: log_loss(0.0, z), lambda z: log_loss_grad(0.0, z)),
+        (lambda z: log_loss_grad(0.0, z), log_loss_hess),
+    ],
+)
+def test_derivatives_match_central_differences(f, df):
+    z = np.linspace(-8, 8, 33)
+    h = 1e-6
+    np.testing.assert_allclose(df(z), (f(z + h) - f(z - h)) / (2 * h), rtol=1e-6, atol=1e-9)
+
+
+def test_cross_entropy_gradient_matches_finite_differences():
+    rng = np.random.default_rng(1)
+    Z = rng.normal(size=(3, 4))
+    Y = np.eye(4)[[0, 2, 3]]
+    G = cross_entropy_grad(Y, Z)
+    h = 1e-6
+    for i in range(3):
+        for k in range(4):
+            E = np.zeros_like(Z)
+            E[i, k] = h
+            fd = (cross_entropy(Y, Z + E)[i] - cross_entropy(Y, Z - E)[i]) / (2 * h)
+            assert abs(G[i, k] - fd) < 1e-8
+
+
+def test_probability_log_loss_agrees_with_logit_form():
+    z = np.linspace(-10, 10, 21)
+    y = (z > 0.5).astype(float)
+    np.testing.assert_allclose(probability_log_loss(sigmoid(z), y), log_loss(y, z), rtol=1e-9)
+
+
+@settings(max_examples=200, deadline=None)
+@given(arrays(np.float64, st.integers(1, 20), elements=finite))
+def test_no_warnings_no_nan_for_any_finite_input(z):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for out in (
+            sigmoid(z),
+            sigmoid_grad(z),
+            log_sigmoid(z),
+            log_loss(1.0, z),
+            log_loss(0.0, z),
+            log_loss_grad(1.0, z),
+            softmax(z[None, :]),
+            log_softmax(z[None, :] / 2),
+        ):
+            assert not np.any(np.isnan(out))
+        assert np.all((sigmoid(z) >= 0) & (sigmoid(z) <= 1))
+        assert np.all(np.isfinite(sigmoid(z)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(arrays(np.float64, st.integers(1, 20), elements=finite))
+def test_sigmoid_symmetry(z):
+    np.testing.assert_allclose(sigmoid(-z), 1 - sigmoid(z), atol=1e-15)
+
+
+@settings(max_examples=200, deadline=None)
+@given(arrays(np.float64, st.integers(1, 20), elements=finite), st.floats(0, 1))
+def test_loss_nonnegative(z, y):
+    assert np.all(log_loss(y, z) >= 0)
+    assert np.all(cross_entropy(np.eye(z.size)[:1], z[None, :]) >= 0)
+
+
+@settings(max_examples=100, deadline=None)
+@given(arrays(np.float64, (4, 3), elements=moderate))
+def test_softmax_rows_sum_to_one_and_shift_invariant(Z):
+    P = softmax(Z)
+    np.testing.assert_allclose(P.sum(1), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(softmax(Z + 7.5), P, atol=1e-12)
+
+
+def test_float32_in_float32_out():
+    z = np.array([-1e4, 0, 3], dtype=np.float32)
+    for f in (sigmoid, sigmoid_grad, log_sigmoid, softplus):
+        assert f(z).dtype == np.float32
+    assert softmax(z[None]).dtype == np.float32
