@@ -271,3 +271,11 @@ def test_sparse_input_gives_the_same_table():
     dense = NeuronClassifier().fit(X.to_numpy(), y).summary()
     sparse = NeuronClassifier().fit(scipy.sparse.csr_matrix(X.to_numpy()), y).summary()
     pd.testing.assert_frame_equal(sparse, dense, rtol=1e-9)
+
+
+def test_unavailable_covariance_is_not_an_attribute():
+    X, y = _exam()
+    clf = NeuronClassifier(inference=False).fit(X, y)
+    assert not hasattr(clf, "covariance_")
+    assert "NeuronClassifier" in clf._repr_html_()  # sklearn's repr lists attributes
+    assert hasattr(NeuronClassifier().fit(X, y), "covariance_")

@@ -305,8 +305,8 @@ class InferenceMixin:
 
         Raises
         ------
-        ValueError
-            When no covariance is available (separated classes, collinear columns,
+        oneneuron.inference.InferenceUnavailableError
+            A ``ValueError``, when no covariance is available (separated classes, collinear columns,
             or the Hessian pass was skipped); the message names the cause and fix.
         """
         return summary_table(self._inference(), level, parameterization)

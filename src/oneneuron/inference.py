@@ -46,11 +46,25 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import stats
 
-__all__ = ["InferenceResult", "summary_table", "format_summary", "COLUMNS"]
+__all__ = [
+    "InferenceResult",
+    "InferenceUnavailableError",
+    "summary_table",
+    "format_summary",
+    "COLUMNS",
+]
 
 #: Columns of :meth:`InferenceResult.table`.
 COLUMNS = ("coef", "std_err", "z", "p_value", "ci_low", "ci_high")
 PARAMETERIZATIONS = ("reference", "sum-to-zero")
+
+
+class InferenceUnavailableError(ValueError, AttributeError):
+    """No covariance for this fit; the message names the cause and the fix.
+
+    Also an ``AttributeError`` (as scikit-learn's ``NotFittedError``), so that
+    ``hasattr(clf, "covariance_")`` is simply False.
+    """
 
 
 @dataclass
@@ -137,9 +151,9 @@ class InferenceResult:
         return len(self.classes) > 2
 
     def check_available(self) -> None:
-        """Raise ``ValueError`` naming the cause and the fix when no covariance is available."""
+        """Raise :class:`InferenceUnavailableError` (naming cause and fix) without a covariance."""
         if self.cov is None:
-            raise ValueError(f"no standard errors for this fit: {self.reason}")
+            raise InferenceUnavailableError(f"no standard errors for this fit: {self.reason}")
 
     def covariance(self, parameterization: str = "reference") -> NDArray[np.float64]:
         """Covariance of the parameters in the chosen parameterisation (see module doc)."""
