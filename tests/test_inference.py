@@ -279,3 +279,14 @@ def test_unavailable_covariance_is_not_an_attribute():
     assert not hasattr(clf, "covariance_")
     assert "NeuronClassifier" in clf._repr_html_()  # sklearn's repr lists attributes
     assert hasattr(NeuronClassifier().fit(X, y), "covariance_")
+
+
+def test_string_labels_in_blocks_caption_and_json():
+    X, y = _three_classes()
+    labels = np.array(["low", "mid", "top"])[y]
+    clf = NeuronClassifier().fit(X, labels)
+    table = clf.summary()
+    assert list(table.index.get_level_values("class").unique()) == ["mid", "top"]
+    assert "reference class 'low'" in table.attrs["caption"]
+    back = InferenceResult.from_dict(json.loads(json.dumps(clf.inference_.to_dict())))
+    pd.testing.assert_frame_equal(back.table(), table)
