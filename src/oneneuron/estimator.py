@@ -14,6 +14,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from ._inference_fit import HessianRecorder, InferenceMixin
 from ._prep import encode_labels, weighted_feature_stats
 from .engines import NumpyEngine
 from .exceptions import ConvergenceWarning
@@ -35,7 +36,7 @@ _FIRST_ORDER = ("gd", "sgd")
 _SOLVERS = {"auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd"}
 
 
-class NeuronClassifier(ClassifierMixin, BaseEstimator):
+class NeuronClassifier(InferenceMixin, ClassifierMixin, BaseEstimator):
     """One neuron (binary) or one softmax layer (K > 2 classes), fitted exactly.
 
     The objective, for rows ``x_i``, labels ``y_i``, weights ``s_i`` (sample
@@ -103,6 +104,12 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         ``"subsampled-newton"`` (None: a fixed seed, so fits are repeatable).
     record_path : bool, default=False
         Keep the parameter path in ``history_`` (for loss-surface plots).
+    inference : {"auto", True, False}, default="auto"
+        Compute the covariance for :meth:`summary` at fit time: ``True`` always
+        (one extra Hessian pass unless Newton's last one is reused), ``False``
+        never, ``"auto"`` when free (Newton) or cheap (``n * p^2 <= 1e8``).
+        Likelihood statistics and the separation check are made in every case;
+        see :mod:`oneneuron.inference`.
 
     Attributes
     ----------
@@ -127,6 +134,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Present when X was a DataFrame with string column names.
+    inference_, log_likelihood_, null_log_likelihood_, pseudo_r2_, aic_, bic_, separation_
+        Inference and fit statistics (sample weights as frequency weights); see
+        :class:`~oneneuron._inference_fit.InferenceMixin`.
 
     Examples
     --------
@@ -155,6 +165,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "record_path": ["boolean"],
+        "inference": [StrOptions({"auto"}), "boolean"],
     }
 
     def __init__(
@@ -174,6 +185,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         warm_start: bool = False,
         random_state: Any = None,
         record_path: bool = False,
+        inference: bool | str = "auto",
     ) -> None:
         self.alpha = alpha
         self.fit_intercept = fit_intercept
@@ -189,6 +201,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         self.warm_start = warm_start
         self.random_state = random_state
         self.record_path = record_path
+        self.inference = inference
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -262,12 +275,13 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             self.mean_, self.scale_ = np.zeros(X.shape[1]), np.ones(X.shape[1])
         target = y_idx if multinomial else y_idx.astype(np.float64)
         engine = NumpyEngine(X, target, s, multinomial=multinomial)
-        problem = LinearLoss(
-            engine, m, float(self.alpha), self.mean_, self.scale_, self.fit_intercept
+        problem = HessianRecorder(
+            LinearLoss(engine, m, float(self.alpha), self.mean_, self.scale_, self.fit_intercept)
         )
         theta0 = self._initial_theta(problem, prev, solver, y_idx, s, K)
         result = self._run_solver(solver, problem, theta0, (X, target, s))
         self._store_result(problem, result, solver, X.dtype)
+        self._fit_inference(problem, result, s, y_idx)
         return self
 
     def _resolve_solver(self, K: int, X: Any) -> str:
