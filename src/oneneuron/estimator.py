@@ -16,7 +16,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from ._inference_fit import HessianRecorder, InferenceMixin
 from ._prep import encode_labels, weighted_feature_stats
-from .engines import NumpyEngine
+from .engines import NumpyEngine, blas_threads
 from .exceptions import ConvergenceWarning
 from .functions import log_sigmoid, log_softmax, sigmoid, softmax
 from .objective import LinearLoss
@@ -279,9 +279,10 @@ class NeuronClassifier(InferenceMixin, ClassifierMixin, BaseEstimator):
             LinearLoss(engine, m, float(self.alpha), self.mean_, self.scale_, self.fit_intercept)
         )
         theta0 = self._initial_theta(problem, prev, solver, y_idx, s, K)
-        result = self._run_solver(solver, problem, theta0, (X, target, s))
-        self._store_result(problem, result, solver, X.dtype)
-        self._fit_inference(problem, result, s, y_idx)
+        with blas_threads(engine):
+            result = self._run_solver(solver, problem, theta0, (X, target, s))
+            self._store_result(problem, result, solver, X.dtype)
+            self._fit_inference(problem, result, s, y_idx)
         return self
 
     def _resolve_solver(self, K: int, X: Any) -> str:

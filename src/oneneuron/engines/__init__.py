@@ -4,6 +4,6 @@ An engine exposes ``n_samples``, ``n_features``, ``n_passes`` (full passes over 
 made so far) and ``statistics(W, b, order) -> BlockStats``. Solvers never see X.
 """
 
-from ._numpy import NumpyEngine
+from ._numpy import NumpyEngine, blas_threads
 
-__all__ = ["NumpyEngine"]
+__all__ = ["NumpyEngine", "blas_threads"]
