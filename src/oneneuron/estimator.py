@@ -103,6 +103,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     converged_ : bool
     grad_norm_ : float
         Final ``max |grad|``.
+    n_samples_fit_ : int
+        Training rows.
     n_passes_ : float
         Passes over X the fit made (minibatches count fractionally).
     solver_ : str
@@ -255,6 +257,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         theta0 = self._initial_theta(problem, prev, solver, y_idx, s, K)
         result = self._run_solver(solver, problem, theta0, X.shape[0], K)
         self._store_result(problem, result, solver, X.dtype)
+        self.n_samples_fit_ = int(X.shape[0])
         return self
 
     def _resolve_solver(self, K: int, X: Any) -> str:
@@ -398,6 +401,17 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             cut = np.log(self.threshold) - np.log1p(-self.threshold)
             return self.classes_[(Z > cut).astype(np.intp)]
         return self.classes_[np.argmax(Z, axis=1)]
+
+    # ------------------------------------------------------------ model file
+    def save(self, path: Any, *, overwrite: bool = False) -> None:
+        """Write the fitted model to a JSON file; see :func:`oneneuron.io.save`.
+
+        Reload it with :func:`oneneuron.load`; the copy predicts bitwise identically.
+        An existing file raises ``FileExistsError`` unless ``overwrite=True``.
+        """
+        from .io import save
+
+        save(self, path, overwrite=overwrite)
 
 
 def _center_classes(theta: NDArray[np.float64], problem: LinearLoss) -> NDArray[np.float64]:
