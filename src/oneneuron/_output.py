@@ -26,6 +26,8 @@ class OutputTable:
 
     def __init__(self, path: str | os.PathLike[str], *, force: bool) -> None:
         self.path = Path(path)
+        if self.path.is_dir():
+            raise tab.DataError(f"output {path} is a folder")
         name = self.path.name.lower()
         if name.endswith(tab._COMPRESSION):
             raise tab.DataError(
@@ -33,8 +35,6 @@ class OutputTable:
             )
         self.fmt = tab.data_format(path)
         self.force = force
-        if self.path.is_dir():
-            raise tab.DataError(f"output {path} is a folder")
         if self.path.exists() and not force:
             raise FileExistsError(f"{path} already exists")
         folder = self.path.parent if str(self.path.parent) else Path(".")

@@ -322,7 +322,7 @@ def encode(
                 report.add(report.missing, name, int(mask.sum()), first_row + _first(mask))
             else:
                 strs = strs.where(~mask, col["fill"])
-        codes = pd.Categorical(strs.map(_to_str), categories=cats).codes
+        codes = pd.Index(cats, dtype=object).get_indexer(strs.map(_to_str))
         unknown = (codes < 0) & ~(mask & (col["fill"] is None))
         if unknown.any():
             report.add(report.unknown, name, int(unknown.sum()), str(strs[unknown].iloc[0]))
