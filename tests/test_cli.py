@@ -314,6 +314,27 @@ def test_bad_model_files(tmp_path, trained, capsys):
     assert not (tmp_path / "p.csv").exists()
 
 
+def test_header_only_table_at_predict(tmp_path, trained, capsys):
+    folder, model = trained
+    header = pd.read_csv(folder / "test.csv").iloc[:0]
+    header.to_csv(tmp_path / "h.csv", index=False)
+    fail(
+        ["predict", model, tmp_path / "h.csv", "--out", tmp_path / "p.csv"], capsys, "no data rows"
+    )
+    assert not (tmp_path / "p.csv").exists()
+
+
+def test_evaluate_json_carries_the_inference_section(tmp_path, trained, capsys):
+    folder, model = trained
+    doc = json.loads(model.read_text())
+    doc["inference"] = {"method": "wald", "std_err": [0.5] * 31}
+    (tmp_path / "inf.json").write_text(json.dumps(doc))
+    code, out, _ = run(["evaluate", tmp_path / "inf.json", folder / "test.csv", "--json"], capsys)
+    assert code == 0 and json.loads(out)["inference"] == doc["inference"]
+    code, out, _ = run(["evaluate", model, folder / "test.csv", "--json"], capsys)
+    assert "inference" not in json.loads(out)
+
+
 def test_bad_paths(tmp_path, trained, capsys):
     folder, model = trained
     test = folder / "test.csv"

@@ -229,7 +229,7 @@ def predict_chunks(
         act.update(frac)
         if args.on_unknown == "error" and report.unknown:
             raise tab.DataError(f"{args.data}: {report.unknown_note()} (--on-unknown error)")
-        if report.missing or report.bad_numbers:
+        if report.missing or report.bad_numbers or len(chunk) == 0:
             continue  # counted to the end for the message; nothing more to predict
         yield chunk, est.predict_proba(X), est.predict_log_proba(X), est.predict(X)
     report.raise_missing(args.data)
