@@ -147,7 +147,17 @@ def run_train(args: argparse.Namespace) -> int:
     tab.need_columns(args.data, present, features, "feature")
     if not features:
         raise UserError(f"{args.data} has no feature columns besides the target {args.target!r}")
-    df = tab.read_table(args.data, list(dict.fromkeys([*features, args.target])), [])
+    import pandas as pd
+
+    cols = list(dict.fromkeys([*features, args.target]))
+    with Activity(f"reading {Path(args.data).name}", enabled=not args.quiet) as act:
+        parts = []
+        for chunk, frac in tab.iter_table(args.data, cols, [], CHUNK_ROWS):
+            parts.append(chunk)
+            act.update(frac)
+    if not parts:
+        raise UserError(f"{args.data} has a header but no data rows")
+    df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     y_missing = df[args.target].isna().to_numpy()
     if y_missing.any():
         raise UserError(
