@@ -52,6 +52,9 @@ def main() -> None:
     parser.add_argument("--features", type=int, default=10)
     parser.add_argument("--folder", type=Path, default=Path("out/predict_memory"))
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    parser.add_argument(
+        "--parquet", action="store_true", help="convert each CSV to Parquet (100k-row groups)"
+    )
     args = parser.parse_args()
     args.folder.mkdir(parents=True, exist_ok=True)
     exe = shutil.which("oneneuron", path=str(Path(sys.executable).parent)) or "oneneuron"
@@ -62,11 +65,20 @@ def main() -> None:
     subprocess.run(
         [exe, "train", train, "--target", "y", "--model", model, "--force", "-q"], check=True
     )
-    print(f"{'rows':>10} {'CSV MB':>8} {'peak RSS MB':>12} {'seconds':>8} {'rows/s':>10}")
+    print(f"{'rows':>10} {'file MB':>8} {'peak RSS MB':>12} {'seconds':>8} {'rows/s':>10}")
     for rows in args.rows:
         data = args.folder / f"data_{rows}.csv"
         out = args.folder / f"pred_{rows}.csv"
         write_csv(data, rows, args.features)
+        if args.parquet:
+            import pyarrow.csv as pacsv
+            import pyarrow.parquet as pq
+
+            pq.write_table(
+                pacsv.read_csv(data), data.with_suffix(".parquet"), row_group_size=100_000
+            )
+            data.unlink()
+            data = data.with_suffix(".parquet")
         t0 = time.perf_counter()
         res = subprocess.run(
             [

@@ -86,7 +86,7 @@ def test_end_to_end_matches_python_api(tmp_path, cancer, capsys, ext):
     # one chunk, C order: the written file holds exactly the loaded model's numbers
     one = tmp_path / f"one.{ext}"
     assert run(["predict", model, test, "--out", one, "-q"], capsys)[0] == 0
-    written = pd.read_csv(one) if ext == "csv" else read(one)
+    written = pd.read_csv(one, engine="python") if ext == "csv" else read(one)
     X = np.ascontiguousarray(te[features].to_numpy(dtype=np.float64))
     assert np.array_equal(written.iloc[:, :2].to_numpy(), oneneuron.load(model).predict_proba(X))
 

@@ -136,7 +136,9 @@ def _iter_text(path: Any, fmt: str, columns: list[str], text: list[str], rows: i
 def _iter_parquet(path: Any, columns: list[str], text: list[str], rows: int | None) -> Any:
     import pyarrow.parquet as pq
 
-    pf = pq.ParquetFile(path)
+    # pre_buffer=True (pyarrow's default) keeps every batch's buffers alive until the
+    # file is closed: memory would grow with the file instead of staying one chunk.
+    pf = pq.ParquetFile(path, pre_buffer=rows is None)
     total = max(pf.metadata.num_rows, 1)
     if rows is None:
         yield _text_cols(pf.read(columns=columns).to_pandas(), text), 1.0

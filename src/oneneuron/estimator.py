@@ -407,7 +407,13 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         """Write the fitted model to a JSON file; see :func:`oneneuron.io.save`.
 
         Reload it with :func:`oneneuron.load`; the copy predicts bitwise identically.
-        An existing file raises ``FileExistsError`` unless ``overwrite=True``.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Destination, written atomically (temporary file, then rename).
+        overwrite : bool, default=False
+            Replace an existing file; otherwise it raises ``FileExistsError``.
         """
         from .io import save
 
