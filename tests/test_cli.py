@@ -354,6 +354,14 @@ def test_bad_paths(tmp_path, trained, capsys):
     bad = pd.read_csv(test).assign(diagnosis="unsure")
     bad.to_csv(tmp_path / "u.csv", index=False)
     fail(["evaluate", model, tmp_path / "u.csv"], capsys, "labels the model does not know")
+    gap = pd.read_csv(test)
+    gap.loc[40, "diagnosis"] = None
+    gap.to_csv(tmp_path / "u.csv", index=False)
+    fail(
+        ["evaluate", model, tmp_path / "u.csv", "--chunk-rows", "16"],
+        capsys,
+        "'diagnosis' has missing values (first at data row 41)",
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.xlsx", "m.json", "u.csv"]
 
 

@@ -322,7 +322,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
         for chunk, proba, log_proba, labels in predict_chunks(
             saved, spec, args, [target], report, act
         ):
-            parts["y"].append(_target_indices(chunk[target], classes, target, text_target))
+            first = 1 + sum(len(y) for y in parts["y"])
+            parts["y"].append(_target_indices(chunk[target], classes, target, text_target, first))
             parts["p"].append(proba)
             parts["lp"].append(log_proba)
             parts["pred"].append(np.searchsorted(classes, labels))
@@ -355,11 +356,16 @@ def run_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _target_indices(s: Any, classes: np.ndarray, target: str, text: bool) -> np.ndarray:
+def _target_indices(
+    s: Any, classes: np.ndarray, target: str, text: bool, first_row: int
+) -> np.ndarray:
     """Class index of each label; unknown or missing labels are errors naming examples."""
     missing = s.isna().to_numpy()
     if missing.any():
-        raise tab.DataError(f"target column {target!r} has {int(missing.sum())} missing values")
+        raise tab.DataError(
+            f"target column {target!r} has missing values "
+            f"(first at data row {first_row + int(np.argmax(missing))})"
+        )
     values = s.astype(str).to_numpy(dtype=object) if text else s.to_numpy()
     lookup = {c: k for k, c in enumerate(classes.tolist())}
     try:
