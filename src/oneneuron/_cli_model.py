@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import os
 import sys
 import warnings
 from collections.abc import Iterator
@@ -66,7 +67,13 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--out", required=True, metavar="PATH", help="output table (.csv/.tsv/.parquet)")
     p.add_argument("--force", action="store_true", help="replace an existing output file")
     p.add_argument("--keep", nargs="+", default=[], metavar="COL", help="copy these columns")
-    p.add_argument("--chunk-rows", type=_positive_int, default=CHUNK_ROWS, metavar="N")
+    p.add_argument(
+        "--chunk-rows",
+        type=_positive_int,
+        default=CHUNK_ROWS,
+        metavar="N",
+        help=f"rows read at a time; memory grows with N, not the table (default {CHUNK_ROWS})",
+    )
     p.add_argument(
         "--on-unknown",
         choices=["ignore", "error"],
@@ -82,7 +89,13 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print the metrics as JSON")
     p.add_argument("--report", metavar="PATH", help="write an HTML report with plots")
     p.add_argument("--force", action="store_true", help="replace an existing report file")
-    p.add_argument("--chunk-rows", type=_positive_int, default=CHUNK_ROWS, metavar="N")
+    p.add_argument(
+        "--chunk-rows",
+        type=_positive_int,
+        default=CHUNK_ROWS,
+        metavar="N",
+        help=f"rows read at a time; memory grows with N, not the table (default {CHUNK_ROWS})",
+    )
     p.add_argument("--on-unknown", choices=["ignore", "error"], default="ignore")
     p.set_defaults(func=run_evaluate)
 
@@ -105,6 +118,9 @@ def _user_errors(fn: Any) -> Any:
             return fn(args)
         except (ModelFileError, tab.DataError) as exc:
             raise UserError(str(exc)) from None
+        except BrokenPipeError:  # e.g. piped into `head`: stop quietly, like other tools
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (avoid a second error at exit)
+            return 1
         except FileExistsError as exc:
             raise UserError(f"{exc}; pass --force to replace it") from None
         except PermissionError as exc:
