@@ -123,6 +123,8 @@ class NeuronClassifier(InferenceMixin, ClassifierMixin, BaseEstimator):
     converged_ : bool
     grad_norm_ : float
         Final ``max |grad|``.
+    n_samples_fit_ : int
+        Training rows.
     n_passes_ : float
         Passes over X the fit made (minibatches count fractionally).
     solver_ : str
@@ -283,6 +285,7 @@ class NeuronClassifier(InferenceMixin, ClassifierMixin, BaseEstimator):
             result = self._run_solver(solver, problem, theta0, (X, target, s))
             self._store_result(problem, result, solver, X.dtype)
             self._fit_inference(problem, result, s, y_idx)
+        self.n_samples_fit_ = int(X.shape[0])
         return self
 
     def _resolve_solver(self, K: int, X: Any) -> str:
@@ -448,6 +451,23 @@ class NeuronClassifier(InferenceMixin, ClassifierMixin, BaseEstimator):
             cut = np.log(self.threshold) - np.log1p(-self.threshold)
             return self.classes_[(Z > cut).astype(np.intp)]
         return self.classes_[np.argmax(Z, axis=1)]
+
+    # ------------------------------------------------------------ model file
+    def save(self, path: Any, *, overwrite: bool = False) -> None:
+        """Write the fitted model to a JSON file; see :func:`oneneuron.io.save`.
+
+        Reload it with :func:`oneneuron.load`; the copy predicts bitwise identically.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Destination, written atomically (temporary file, then rename).
+        overwrite : bool, default=False
+            Replace an existing file; otherwise it raises ``FileExistsError``.
+        """
+        from .io import save
+
+        save(self, path, overwrite=overwrite)
 
 
 def _center_classes(theta: NDArray[np.float64], problem: LinearLoss) -> NDArray[np.float64]:
