@@ -326,14 +326,20 @@ def test_header_only_table_at_predict(tmp_path, trained, capsys):
     assert not (tmp_path / "p.csv").exists()
 
 
-def test_evaluate_json_carries_the_inference_section(tmp_path, trained, capsys):
-    folder, model = trained
+def test_evaluate_json_carries_the_inference_section(tmp_path, cancer, capsys):
+    folder, _ = cancer
+    model = tmp_path / "m.json"
+    args = ["train", folder / "train.csv", "--target", "diagnosis", "--alpha", "0.01"]
+    run([*args, "--model", model], capsys)
     doc = json.loads(model.read_text())
-    doc["inference"] = {"method": "wald", "std_err": [0.5] * 31}
-    (tmp_path / "inf.json").write_text(json.dumps(doc))
-    code, out, _ = run(["evaluate", tmp_path / "inf.json", folder / "test.csv", "--json"], capsys)
-    assert code == 0 and json.loads(out)["inference"] == doc["inference"]
     code, out, _ = run(["evaluate", model, folder / "test.csv", "--json"], capsys)
+    assert code == 0 and json.loads(out)["inference"] == doc["inference"]
+    assert doc["inference"]["terms"][0] == "intercept"
+    code, out, _ = run(["evaluate", model, folder / "test.csv"], capsys)
+    assert code == 0 and "coefficients (from the training fit)" in out and "std_err" in out
+    doc["inference"] = None
+    (tmp_path / "noinf.json").write_text(json.dumps(doc))
+    code, out, _ = run(["evaluate", tmp_path / "noinf.json", folder / "test.csv", "--json"], capsys)
     assert "inference" not in json.loads(out)
 
 

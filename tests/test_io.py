@@ -93,13 +93,16 @@ def test_inference_key_is_kept_and_validated(tmp_path, exam):
     X, y, _ = exam
     clf = NeuronClassifier().fit(X, y)
     doc = json.loads((_saved(tmp_path, clf)).read_text())
-    doc["inference"] = {"se": [0.1, 0.2, 0.3]}
-    (tmp_path / "i.json").write_text(json.dumps(doc))
-    assert read_model(tmp_path / "i.json").inference == {"se": [0.1, 0.2, 0.3]}
-    doc["inference"] = [1, 2]
-    (tmp_path / "j.json").write_text(json.dumps(doc))
-    with pytest.raises(ModelFileError, match="inference must be a JSON object"):
-        read_model(tmp_path / "j.json")
+    assert doc["inference"] == json.loads(json.dumps(clf.inference_.to_dict()))
+    assert read_model(_saved(tmp_path, clf)).inference == doc["inference"]
+    for bad, match in [
+        ({"se": [0.1, 0.2, 0.3]}, "not a valid inference record"),
+        ([1, 2], "inference must be a JSON object"),
+    ]:
+        doc["inference"] = bad
+        (tmp_path / "j.json").write_text(json.dumps(doc))
+        with pytest.raises(ModelFileError, match=match):
+            read_model(tmp_path / "j.json")
 
 
 def _saved(tmp_path, clf):
@@ -196,4 +199,29 @@ def test_file_is_plain_json_with_schema_fields(tmp_path):
         "class_weight": None,
     }
     assert doc["fit"]["n_samples"] == 4 and doc["fit"]["solver"] == clf.solver_
-    assert doc["inference"] is None and doc["input"] is None
+    assert doc["inference"]["terms"][0] == "intercept" and doc["input"] is None
+
+
+def test_model_file_carries_the_inference_and_summary_agrees(tmp_path):
+    import json
+
+    import pandas as pd
+
+    from oneneuron import NeuronClassifier, load
+    from oneneuron.datasets import load_exam_scores
+    from oneneuron.io import ModelFileError
+
+    X, y, names = load_exam_scores()
+    clf = NeuronClassifier().fit(pd.DataFrame(X, columns=names), y)
+    path = tmp_path / "m.json"
+    clf.save(path)
+    back = load(path)
+    pd.testing.assert_frame_equal(back.summary(), clf.summary())
+    assert back.log_likelihood_ == clf.log_likelihood_ and back.aic_ == clf.aic_
+    doc = json.loads(path.read_text())
+    assert doc["inference"]["terms"] == ["intercept", "score1", "score2"]
+    doc["inference"]["coef"][0][1] *= 1.5  # hand-edited: no longer the model's coefficients
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError, match="inference: its coefficients do not match"):
+        load(bad)

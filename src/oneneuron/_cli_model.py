@@ -367,6 +367,12 @@ def run_evaluate(args: argparse.Namespace) -> int:
         )
     _unknown_warning(report)
     print(json.dumps(metrics, indent=1) if args.json else format_text(metrics, str(args.data)))
+    res = getattr(est, "inference_", None)
+    if not args.json and res is not None and res.cov is not None:
+        from .inference import format_summary
+
+        print("\ncoefficients (from the training fit):")
+        print(format_summary(res))
     if args.report:
         _note(args, f"wrote {args.report}")
     return 0

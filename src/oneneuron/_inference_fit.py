@@ -259,6 +259,10 @@ class InferenceMixin:
         res = compute_inference(
             self, problem, result, s, y_idx, getattr(self, "inference", "auto"), stacklevel
         )
+        self._set_inference(res)
+
+    def _set_inference(self, res: InferenceResult) -> None:
+        """Store an inference result and the statistics read from it (fit or model file)."""
         self.inference_ = res
         self.log_likelihood_ = res.log_likelihood
         self.null_log_likelihood_ = res.null_log_likelihood

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import io
 
-_SOLVERS_USED = {"newton", "lbfgs", "gd", "sgd"}
+_SOLVERS_USED = io._SOLVERS - {"auto"}
 
 
 def _fail(msg: str) -> None:
@@ -174,6 +174,7 @@ def check_document(doc: Any) -> dict[str, Any]:
     _int(fit["n_samples"], "fit.n_samples", lo=K, optional=True)
     if doc["inference"] is not None:
         _obj(doc["inference"], "inference")
+        _check_inference(doc["inference"], W, b, bool(obj["fit_intercept"]))
     if doc["input"] is not None:
         from ._tabular import check_input_spec
 
@@ -182,6 +183,29 @@ def check_document(doc: Any) -> dict[str, Any]:
         except ValueError as exc:
             _fail(f"input: {exc}")
     return {"classes": classes, "W": W, "b": b, "mean": mean, "scale": scale, "names": names}
+
+
+def _check_inference(data: dict[str, Any], W: Any, b: Any, fit_intercept: bool) -> None:
+    """The stored inference must describe these coefficients (no hand-edited mismatch)."""
+    from .inference import InferenceResult
+
+    try:
+        res = InferenceResult.from_dict(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        _fail(f"inference: not a valid inference record ({exc!s:.80})")
+    W = np.asarray(W, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    full = np.column_stack([b, W]) if fit_intercept else W
+    expected = full if len(full) == 1 else full[1:] - full[0]  # reference parameterisation
+    if res.coef.shape != expected.shape or not np.allclose(
+        res.coef, expected, rtol=1e-6, atol=1e-9
+    ):
+        _fail("inference: its coefficients do not match the model's coef/intercept")
+    p = res.coef.size
+    if res.cov is not None and res.cov.shape != (p, p):
+        _fail(f"inference: covariance must be {p} x {p}, not {res.cov.shape}")
+    if res.cov is not None and not np.all(np.isfinite(res.cov)):
+        _fail("inference: the covariance has non-finite entries")
 
 
 def _len(v: Any) -> str:
@@ -225,5 +249,9 @@ def from_document(doc: Any) -> io.SavedModel:
     est.history_ = {}
     if fit["n_samples"] is not None:
         est.n_samples_fit_ = fit["n_samples"]
+    if doc["inference"] is not None:
+        from .inference import InferenceResult
+
+        est._set_inference(InferenceResult.from_dict(doc["inference"]))
     meta = {"library_version": doc["library_version"], "format_version": doc["format_version"]}
     return io.SavedModel(est, doc["input"], doc["inference"], fit["n_samples"], meta)

@@ -21,7 +21,10 @@ Schema, ``format_version`` 1 (top-level keys)::
     fit               {"solver", "n_iter", "converged", "grad_norm", "loss", "n_samples"}
     input             null, or the table encoding used by the command line
                       (columns, numeric/categorical, categories, imputation, target)
-    inference         null, or a JSON object (standard errors and tests; reserved)
+    inference         null, or the fit's inference (``InferenceResult.to_dict()``: terms,
+                      coefficients, covariance, likelihoods); written whenever the
+                      estimator has ``inference_``, checked against the coefficients
+                      on load, and restored as ``inference_`` (so ``summary()`` works)
 
 Floats are written with Python's shortest round-trip repr, so a loaded model
 predicts bitwise identically to the saved one. Files are written atomically
@@ -87,8 +90,9 @@ _PARAM_KEYS = (
     "warm_start",
     "random_state",
     "record_path",
+    "inference",
 )
-_SOLVERS = {"auto", "newton", "lbfgs", "gd", "sgd"}
+_SOLVERS = {"auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd"}
 
 
 class ModelFileError(ValueError):
@@ -106,7 +110,7 @@ class SavedModel:
     input : dict or None
         The table encoding written by ``oneneuron train`` (see :mod:`oneneuron._tabular`).
     inference : dict or None
-        Reserved for standard errors and tests.
+        The fit's inference results (see :mod:`oneneuron.inference`), if any.
     n_samples : int or None
         Training rows, when known.
     meta : dict
@@ -165,6 +169,8 @@ def to_dict(
     rs = estimator.random_state
     params = {k: getattr(estimator, k) for k in _PARAM_KEYS}
     params["random_state"] = rs if rs is None or isinstance(rs, int) else None
+    if inference is None and getattr(estimator, "inference_", None) is not None:
+        inference = estimator.inference_.to_dict()
     if inference is not None and not isinstance(inference, dict):
         raise ModelFileError("inference must be a dict (a JSON object) or None")
     if n_samples is None:
