@@ -15,7 +15,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._inference_fit import HessianRecorder, InferenceMixin
-from ._prep import encode_labels, weighted_feature_stats
+from ._prep import encode_labels, plain_arrays, weighted_feature_stats
 from .engines import NumpyEngine, blas_threads
 from .exceptions import ConvergenceWarning
 from .functions import log_sigmoid, log_softmax, sigmoid, softmax
@@ -228,15 +228,22 @@ class NeuronClassifier(InferenceMixin, ClassifierMixin, BaseEstimator):
     def _validate_fit_data(
         self, X: Any, y: Any, sample_weight: Any
     ) -> tuple[Any, NDArray[np.intp], NDArray[np.float64], NDArray[np.float64]]:
-        try:
-            X, y = validate_data(
-                self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32], y_numeric=False
-            )
-        except ValueError as exc:
-            if "could not convert" in str(exc):
-                raise ValueError(f"X must be numeric: {exc}") from None
-            raise
-        check_classification_targets(y)
+        fast = plain_arrays(X, y) if y is not None else None
+        if fast is not None:  # what validate_data would do to plain valid arrays
+            X, y = fast
+            self.n_features_in_ = X.shape[1]
+            if hasattr(self, "feature_names_in_"):
+                del self.feature_names_in_
+        else:
+            try:
+                X, y = validate_data(
+                    self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32], y_numeric=False
+                )
+            except ValueError as exc:
+                if "could not convert" in str(exc):
+                    raise ValueError(f"X must be numeric: {exc}") from None
+                raise
+            check_classification_targets(y)
         self.classes_, y_idx = encode_labels(y)
         sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
         if np.any(sw < 0) or not np.any(sw > 0):
@@ -401,8 +408,24 @@ class NeuronClassifier(InferenceMixin, ClassifierMixin, BaseEstimator):
             )
 
     # -------------------------------------------------------------- predict
+    def _validate_params(self) -> None:
+        """scikit-learn's parameter validation, skipped when nothing changed since the last.
+
+        Validation inspects signatures and costs about 0.3 ms, more than a whole
+        fit of a tiny problem; refits with unchanged parameters reuse the verdict.
+        """
+        key = [getattr(self, k) for k in self._parameter_constraints]
+        if getattr(self, "_validated_params", None) == key:
+            return
+        super()._validate_params()
+        self._validated_params = key
+
     def _validate_predict(self, X: ArrayLike) -> Any:
         check_is_fitted(self)
+        if not hasattr(self, "feature_names_in_"):
+            fast = plain_arrays(X, n_features=self.n_features_in_)
+            if fast is not None:
+                return fast[0]
         return validate_data(
             self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
         )

@@ -208,6 +208,8 @@ class LinearLoss:
     def __post_init__(self) -> None:
         self.multinomial = self.n_outputs > 1
         self.n_features = int(self.engine.n_features)
+        self._identity = not np.any(self.mean) and bool(np.all(self.scale == 1.0))
+        self._T = self._jacobian()
 
     @property
     def n_params(self) -> int:
@@ -290,8 +292,10 @@ class LinearLoss:
         H[: m * d, m * d :] = Wb
         H[m * d :, : m * d] = Wb.T
         H[m * d :, m * d :] = st.hess_b
-        T = self._jacobian()
-        Hp = T.T @ H @ T
+        if self._identity and self.fit_intercept:
+            Hp = H  # no standardisation: theta is the raw layout already
+        else:
+            Hp = self._T.T @ H @ self._T
         Hp[: m * d, : m * d] += self.alpha * np.eye(m * d)
         return st.loss + self._penalty(theta), self._grad(theta, st), Hp
 
