@@ -71,7 +71,7 @@ def test_subsampled_newton_reaches_the_newton_optimum(K):
     np.testing.assert_allclose(sub.intercept_, ref.intercept_, rtol=1e-7, atol=1e-9)
     # the full-data part is one fused loss-and-gradient pass per iteration
     np.testing.assert_array_equal(np.diff(sub.history_["n_passes"]), 1.0)
-    assert np.all(np.diff(sub.history_["loss"]) <= 1e-15)
+    assert np.all(np.diff(sub.history_["loss"]) <= 1e-13)  # decreasing up to round-off
 
 
 def test_auto_picks_subsampled_newton_on_tall_data_and_lbfgs_on_wide():
