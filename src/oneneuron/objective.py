@@ -209,7 +209,7 @@ class LinearLoss:
         self.multinomial = self.n_outputs > 1
         self.n_features = int(self.engine.n_features)
         self._identity = not np.any(self.mean) and bool(np.all(self.scale == 1.0))
-        self._T = self._jacobian()
+        self._T: NDArray[np.float64] | None = None  # built on the first Hessian (p x p)
 
     @property
     def n_params(self) -> int:
@@ -295,6 +295,8 @@ class LinearLoss:
         if self._identity and self.fit_intercept:
             Hp = H  # no standardisation: theta is the raw layout already
         else:
+            if self._T is None:
+                self._T = self._jacobian()
             Hp = self._T.T @ H @ self._T
         Hp[: m * d, : m * d] += self.alpha * np.eye(m * d)
         return st.loss + self._penalty(theta), self._grad(theta, st), Hp

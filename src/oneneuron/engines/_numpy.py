@@ -125,8 +125,10 @@ class NumpyEngine:
         if self.use_kernels and order <= 1:
             return self._fused(W, b)
         step = self.block_rows
-        if order >= 2:
-            step = max(step, self.block_rows * (HESSIAN_BLOCK_BYTES // BLOCK_BYTES))
+        if order >= 2:  # large blocks, but never more than 1/16 of X: bounded extra memory
+            x_bytes = self.n_samples * max(1, self.n_features) * self.X.dtype.itemsize
+            target = min(HESSIAN_BLOCK_BYTES, max(BLOCK_BYTES, x_bytes // 16))
+            step = max(step, self.block_rows * (target // BLOCK_BYTES))
         total: BlockStats | None = None
         for start in range(0, self.n_samples, step):
             sl = slice(start, min(start + step, self.n_samples))

@@ -7,6 +7,12 @@ import scipy.optimize
 
 from ._base import Array, Problem, SolverResult, Trace, grad_norm
 
+#: Correction pairs kept. 30 rather than SciPy's 10: on sparse text-like data it cut
+#: the passes over X about 3x (102 -> 36 on 100k x 20k, 30 non-zeros a row); dense
+#: problems converged in the same number of passes either way. The pairs cost
+#: ``2 * 30 * p`` floats, negligible unless p is huge.
+MEMORY = 30
+
 
 def lbfgs(
     problem: Problem,
@@ -15,7 +21,7 @@ def lbfgs(
     max_iter: int,
     tol: float,
     trace: Trace,
-    memory: int = 10,
+    memory: int = MEMORY,
 ) -> SolverResult:
     """Limited-memory BFGS; stops when ``max |grad| <= tol`` (scipy's ``gtol``).
 
