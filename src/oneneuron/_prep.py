@@ -42,7 +42,17 @@ def encode_labels(y: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp]]:
     ValueError
         If fewer than two classes are present.
     """
-    classes, idx = np.unique(y, return_inverse=True)
+    if y.dtype.kind in "iub" and len(y):  # small-range integers: counting, no sort
+        yi = y.view(np.uint8) if y.dtype.kind == "b" else y
+        lo, hi = int(yi.min()), int(yi.max())
+        if hi - lo <= max(1024, len(y)):
+            present = np.bincount(yi - lo, minlength=hi - lo + 1) > 0
+            classes = (np.flatnonzero(present) + lo).astype(y.dtype)
+            idx = (np.cumsum(present) - 1)[yi - lo]
+        else:
+            classes, idx = np.unique(y, return_inverse=True)
+    else:
+        classes, idx = np.unique(y, return_inverse=True)
     if len(classes) < 2:
         raise ValueError(
             f"y contains only one class ({classes[0]!r} for all {len(y)} samples); "

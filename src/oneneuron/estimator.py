@@ -356,7 +356,7 @@ class NeuronClassifier(InferenceMixin, ClassifierMixin, BaseEstimator):
             return lbfgs(problem, theta0, **opts)
         gauge = _softmax_gauge(problem) if problem.multinomial else None
         if solver == "subsampled-newton" and n > SUBSAMPLE_ROWS:
-            rows = np.sort(self._rng().choice(n, SUBSAMPLE_ROWS, replace=False))
+            rows = np.flatnonzero(self._rng().random(n) < SUBSAMPLE_ROWS / n)  # ~Bernoulli rows
             sub_engine = NumpyEngine(
                 X[rows], target[rows], s[rows], multinomial=problem.multinomial
             )
@@ -369,7 +369,7 @@ class NeuronClassifier(InferenceMixin, ClassifierMixin, BaseEstimator):
                 problem.fit_intercept,
             )
             result = subsampled_newton(problem, sub, theta0, gauge=gauge, **opts)
-            result.extra["sub_fraction"] = SUBSAMPLE_ROWS / n
+            result.extra["sub_fraction"] = len(rows) / n
             return result
         return newton(problem, theta0, gauge=gauge, **opts)
 
