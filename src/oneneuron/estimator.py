@@ -15,7 +15,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._prep import encode_labels, weighted_feature_stats
-from .engines import NumpyEngine
+from ._scaled_fit import fit_scaled_out, scaled_out_predict
+from .engines import NumpyEngine, input_kind
 from .exceptions import ConvergenceWarning
 from .functions import log_sigmoid, log_softmax, sigmoid, softmax
 from .objective import LinearLoss
@@ -237,6 +238,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         self
         """
         prev = self._previous_solution()
+        kind = input_kind(X)
+        if kind != "numpy":  # torch/CuPy or Dask: the data stays where it lives
+            return fit_scaled_out(self, kind, X, y, sample_weight, prev)
         X, y_idx, sw, s = self._validate_fit_data(X, y, sample_weight)
         K = len(self.classes_)
         solver = self._resolve_solver(K, X)
@@ -252,7 +256,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         problem = LinearLoss(
             engine, m, float(self.alpha), self.mean_, self.scale_, self.fit_intercept
         )
-        theta0 = self._initial_theta(problem, prev, solver, y_idx, s, K)
+        freq = np.bincount(y_idx, weights=s, minlength=K) / np.sum(s)
+        theta0 = self._initial_theta(problem, prev, solver, freq, K)
         result = self._run_solver(solver, problem, theta0, X.shape[0], K)
         self._store_result(problem, result, solver, X.dtype)
         return self
@@ -270,7 +275,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         return None
 
     def _initial_theta(
-        self, problem: LinearLoss, prev: Any, solver: str, y_idx: NDArray, s: NDArray, K: int
+        self, problem: LinearLoss, prev: Any, solver: str, freq: NDArray, K: int
     ) -> NDArray[np.float64]:
         m = problem.n_outputs
         if prev is not None:
@@ -283,7 +288,6 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             )
         theta = np.zeros(problem.n_params)
         if self.fit_intercept and solver not in _FIRST_ORDER:
-            freq = np.bincount(y_idx, weights=s, minlength=K) / np.sum(s)
             freq = np.clip(freq, 1e-12, None)
             if m == 1:
                 theta[-1] = np.log(freq[1] / freq[0])
@@ -356,6 +360,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
 
     def decision_function(self, X: ArrayLike) -> NDArray[np.floating]:
         """Logits ``z = X @ coef_.T + intercept_``: shape (n,) binary, (n, K) otherwise."""
+        if input_kind(X) != "numpy":  # tensors/CuPy out on X's device; lazy Dask out
+            return scaled_out_predict(self, X, "decision_function")
         X = self._validate_predict(X)
         Z = X @ self.coef_.T.astype(X.dtype) + self.intercept_.astype(X.dtype)
         Z = np.asarray(Z)
@@ -367,6 +373,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         Binary: ``[sigmoid(-z), sigmoid(z)]`` (each computed directly, so tiny
         probabilities keep their precision); K > 2: ``softmax(Z)``.
         """
+        if input_kind(X) != "numpy":  # tensors/CuPy out on X's device; lazy Dask out
+            return scaled_out_predict(self, X, "predict_proba")
         Z = self.decision_function(X)
         if Z.ndim == 1:
             return np.column_stack([sigmoid(-Z), sigmoid(Z)])
@@ -380,6 +388,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         :meth:`predict_proba`; where it underflows to 0, the finite log from the
         logits is kept.
         """
+        if input_kind(X) != "numpy":  # tensors/CuPy out on X's device; lazy Dask out
+            return scaled_out_predict(self, X, "predict_log_proba")
         Z = self.decision_function(X)
         if Z.ndim == 1:
             L = np.column_stack([log_sigmoid(-Z), log_sigmoid(Z)])
@@ -393,6 +403,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: ArrayLike) -> NDArray[Any]:
         """Labels: binary ``classes_[1]`` where ``P(classes_[1]) > threshold``; else argmax."""
+        if input_kind(X) != "numpy":  # tensors/CuPy out on X's device; lazy Dask out
+            return scaled_out_predict(self, X, "predict")
         Z = self.decision_function(X)
         if Z.ndim == 1:
             cut = np.log(self.threshold) - np.log1p(-self.threshold)

@@ -2,8 +2,69 @@
 
 An engine exposes ``n_samples``, ``n_features``, ``n_passes`` (full passes over X
 made so far) and ``statistics(W, b, order) -> BlockStats``. Solvers never see X.
+
+======================  ==============================================================
+``NumpyEngine``         NumPy arrays / SciPy CSR in memory, cache-sized row blocks
+``ArrayAPIEngine``      torch tensors, CuPy arrays: block math on their own device
+``DaskEngine``          dask arrays: one task per chunk, tree-reduced on the cluster
+======================  ==============================================================
 """
+
+from __future__ import annotations
+
+from typing import Any
 
 from ._numpy import NumpyEngine
 
-__all__ = ["NumpyEngine"]
+__all__ = ["NumpyEngine", "ArrayAPIEngine", "DaskEngine", "input_kind", "make_engine"]
+
+
+def __getattr__(name: str) -> Any:  # optional engines import their libraries lazily
+    if name == "ArrayAPIEngine":
+        from ._array_api import ArrayAPIEngine
+
+        return ArrayAPIEngine
+    if name == "DaskEngine":
+        from ._dask import DaskEngine
+
+        return DaskEngine
+    raise AttributeError(name)
+
+
+def input_kind(X: Any) -> str:
+    """``"dask"`` (dask array or DataFrame), ``"array_api"`` (torch, CuPy, ...) or ``"numpy"``.
+
+    Decided from the type's module, so neither dask nor torch is imported for NumPy input.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> input_kind(np.zeros((2, 2))), input_kind([[1.0]])
+    ('numpy', 'numpy')
+    """
+    root = type(X).__module__.split(".")[0]
+    if root in ("dask", "dask_expr"):
+        return "dask"
+    if root in ("numpy", "pandas", "scipy", "builtins"):
+        return "numpy"
+    if root in ("torch", "cupy", "jax", "array_api_strict") or hasattr(X, "__array_namespace__"):
+        return "array_api"
+    return "numpy"
+
+
+def make_engine(X: Any, y: Any, weights: Any, multinomial: bool, **options: Any) -> Any:
+    """The engine for X's kind (see :func:`input_kind`); ``options`` go to its constructor.
+
+    ``y`` holds 0/1 floats (binary) or class indices, ``weights`` the row weights,
+    both of X's kind (a NumPy array, a tensor on X's device, a dask array).
+    """
+    kind = input_kind(X)
+    if kind == "dask":
+        from ._dask import DaskEngine
+
+        return DaskEngine(X, y, weights, multinomial=multinomial, **options)
+    if kind == "array_api":
+        from ._array_api import ArrayAPIEngine
+
+        return ArrayAPIEngine(X, y, weights, multinomial=multinomial, **options)
+    return NumpyEngine(X, y, weights, multinomial=multinomial, **options)
