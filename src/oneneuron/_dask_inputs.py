@@ -20,7 +20,7 @@ from .functions import log_sigmoid, log_softmax, sigmoid, softmax
 
 
 def is_dask_dataframe(X: Any) -> bool:
-    return hasattr(X, "columns") and hasattr(X, "npartitions")
+    return type(X).__name__ == "DataFrame" and hasattr(X, "npartitions")
 
 
 def as_dask_array(X: Any, what: str = "X") -> tuple[Any, NDArray[Any] | None]:
@@ -133,6 +133,8 @@ def prepare_dask(
         y = np.asarray(y)
         if not known:
             raise ValueError("y must be a dask Series/array when X has unknown chunk sizes")
+        if y.ndim != 1 or len(y) != Xa.shape[0]:
+            raise ValueError(f"X has {Xa.shape[0]} rows but y has shape {y.shape}")
         ya = da.from_array(y, chunks=(Xa.chunks[0],))
     if ya.ndim != 1:
         raise ValueError(f"y must be 1-D, got shape {ya.shape}")
@@ -147,7 +149,10 @@ def prepare_dask(
     else:
         if not known:
             raise ValueError("sample_weight must be a dask Series/array when X is a DataFrame")
-        swa = da.from_array(np.asarray(sample_weight, dtype=np.float64), chunks=(Xa.chunks[0],))
+        sw_np = np.asarray(sample_weight, dtype=np.float64)
+        if sw_np.shape != (Xa.shape[0],):
+            raise ValueError(f"X has {Xa.shape[0]} rows but sample_weight has shape {sw_np.shape}")
+        swa = da.from_array(sw_np, chunks=(Xa.chunks[0],))
     if known and (ya.shape[0] != Xa.shape[0] or swa.shape[0] != Xa.shape[0]):
         raise ValueError(
             f"X has {Xa.shape[0]} rows but y has {ya.shape[0]} and sample_weight {swa.shape[0]}"
