@@ -63,7 +63,8 @@ def row_blocks(*arrays: Any) -> list[list[Any]]:
         out.append(list(a.to_delayed().ravel()))
     if len({len(o) for o in out}) != 1:
         raise ValueError(
-            f"X, y and sample_weight must have the same row chunks; got {[len(o) for o in out]} blocks"
+            "X, y and sample_weight must have the same row chunks; got "
+            f"{[len(o) for o in out]} blocks"
         )
     return out
 
