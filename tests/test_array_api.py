@@ -76,6 +76,40 @@ def test_warm_start_and_labels_of_any_type():
     np.testing.assert_array_equal(pred, ref.predict(X))
 
 
+@pytest.mark.parametrize(
+    "labels", [[3, 7, 5], [-2, 40, 9], [1.0, 2.0, 4.0], [True, False, True]], ids=str
+)
+def test_label_encodings_match_numpy(labels):
+    X, y, _ = _data(2 if len(set(labels)) == 2 else 3)
+    yl = np.asarray(labels)[y]
+    ref = NeuronClassifier().fit(X, yl)
+    got = NeuronClassifier().fit(torch.from_numpy(X), torch.from_numpy(yl))
+    np.testing.assert_array_equal(got.classes_, ref.classes_)
+    assert got.classes_.dtype == ref.classes_.dtype
+    _close(got, ref)
+    np.testing.assert_array_equal(got.predict(torch.from_numpy(X)).numpy(), ref.predict(X))
+
+
+def test_nan_and_inf_found_and_huge_values_accepted():
+    X, y, _ = _data(2)
+    for bad in (np.nan, np.inf):
+        Xb = X.copy()
+        Xb[7, 2] = bad
+        with pytest.raises(ValueError, match="NaN or infinity"):
+            NeuronClassifier().fit(torch.from_numpy(Xb), y)
+    from array_api_compat import array_namespace
+
+    from oneneuron._xp_inputs import all_finite
+
+    Xh = torch.tensor(
+        [[1e308], [1e308], [-1e308]], dtype=torch.float64
+    )  # the column sum overflows; all finite
+    assert all_finite(array_namespace(Xh), Xh)
+    assert not all_finite(array_namespace(Xh), torch.tensor([[1.0], [float("nan")]]))
+    with pytest.raises(ValueError, match="continuous"):
+        NeuronClassifier().fit(torch.from_numpy(X), torch.from_numpy(y + 0.5))
+
+
 @pytest.mark.parametrize("K", [2, 3])
 def test_outputs_live_in_the_input_namespace(K):
     X, y, _ = _data(K)

@@ -129,6 +129,8 @@ def test_bad_input_gets_a_clear_error(client):
         NeuronClassifier().fit(da.from_array(Xn, chunks=80), y)
     with pytest.raises(ValueError, match="only one class"):
         NeuronClassifier().fit(Xd, np.zeros(len(y)))
+    with pytest.raises(ValueError, match="continuous"):
+        NeuronClassifier().fit(Xd, y + 0.5)
     with pytest.raises(ValueError, match="rows"):
         NeuronClassifier().fit(Xd, y[:-1])
     df = dd.from_pandas(pd.DataFrame({"a": X[:, 0], "s": ["x"] * len(y)}), npartitions=2)

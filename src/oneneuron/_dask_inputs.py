@@ -168,6 +168,8 @@ def prepare_dask(
     if not summ["sw_ok"] or not summ["S"] > 0:
         raise ValueError("sample_weight must be non-negative with a positive sum")
     classes = summ["labels"]
+    if np.issubdtype(classes.dtype, np.floating) and np.any(classes != np.round(classes)):
+        raise ValueError("Unknown label type: continuous; y must hold class labels")
     if len(classes) < 2:
         raise ValueError(
             f"y contains only one class ({classes[0]!r} for all {summ['n']} samples); "

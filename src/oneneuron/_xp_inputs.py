@@ -57,6 +57,46 @@ def _on_device(xp: Any, a: Any, X: Any, dtype: Any = None) -> Any:
                       device=device(X), dtype=dtype)  # fmt: skip
 
 
+def all_finite(xp: Any, X: Any) -> bool:
+    """No NaN or inf in X, in one read: a NaN or inf makes its column sum NaN or inf.
+
+    Only if a column sum is not finite (which huge finite values can also cause) is
+    the exact element-wise test run.
+    """
+    if bool(xp.all(xp.isfinite(xp.sum(X, axis=0)))):
+        return True
+    return bool(xp.all(xp.isfinite(X)))
+
+
+#: Integer labels spanning at most this many values are encoded without a sort.
+SMALL_LABEL_RANGE = 16
+
+
+def encode_labels_xp(xp: Any, y: Any) -> tuple[NDArray[Any], Any]:
+    """Sorted classes (NumPy) and each row's class index (on y's device).
+
+    Integer or boolean labels within a small range (e.g. 0/1) are encoded with a few
+    comparisons and a lookup table (O(n), no sort); others use ``unique_inverse``.
+    """
+    dtype = to_numpy(y[:1]).dtype
+    if xp.isdtype(y.dtype, "real floating") and not bool(xp.all(y == xp.round(y))):
+        raise ValueError(
+            "Unknown label type: continuous; y must hold class labels (integers, strings, "
+            "bools or integral floats)"
+        )
+    if y.dtype == xp.bool:
+        y = xp.astype(y, xp.int64)
+    if xp.isdtype(y.dtype, "integral") and y.shape[0] > 0:
+        lo, hi = int(xp.min(y)), int(xp.max(y))
+        if hi - lo < SMALL_LABEL_RANGE:
+            present = np.array([bool(xp.any(y == v)) for v in range(lo, hi + 1)])
+            lut = xp.asarray(np.cumsum(present) - 1, dtype=xp.int64, device=device(y))
+            classes = np.arange(lo, hi + 1)[present].astype(dtype)
+            return classes, xp.take(lut, xp.astype(y - lo, xp.int64), axis=0)
+    classes_d, idx = xp.unique_inverse(y)
+    return to_numpy(classes_d), idx
+
+
 def prepare_array_api(
     X: Any, y: Any, sample_weight: Any, *, class_weight: Any, standardize: bool, center: bool
 ) -> XPFitData:
@@ -68,18 +108,20 @@ def prepare_array_api(
         raise ValueError(
             "Found array with 0 sample(s) (shape=(0, d)) while a minimum of 1 is required"
         )
-    if not bool(xp.all(xp.isfinite(X))):
+    if not all_finite(xp, X):
         raise ValueError("Input X contains NaN or infinity.")
     if hasattr(y, "__array_namespace__") and not isinstance(y, np.ndarray):
         yd = _on_device(xp, y, X)
         if yd.ndim != 1 or yd.shape[0] != n:
             raise ValueError(f"y must have shape ({n},), got {tuple(yd.shape)}")
-        classes_d, idx = xp.unique_inverse(yd)
-        classes = to_numpy(classes_d)
+        classes, idx = encode_labels_xp(xp, yd)
     else:
         y_np = np.asarray(y)
         if y_np.ndim != 1 or len(y_np) != n:
             raise ValueError(f"y must have shape ({n},), got {y_np.shape}")
+        from sklearn.utils.multiclass import check_classification_targets
+
+        check_classification_targets(y_np)
         classes, idx_np = np.unique(y_np, return_inverse=True)
         idx = xp.asarray(idx_np.astype(np.int64), device=device(X))
     if len(classes) < 2:
@@ -133,7 +175,7 @@ def xp_predict(clf: Any, X: Any, method: str) -> Any:
             f"X has {X.shape[1]} features, but NeuronClassifier is expecting "
             f"{clf.n_features_in_} features as input"
         )
-    if not bool(xp.all(xp.isfinite(X))):
+    if not all_finite(xp, X):
         raise ValueError("Input X contains NaN or infinity.")
     W = xp.asarray(np.asarray(clf.coef_), dtype=X.dtype, device=device(X))
     b = xp.asarray(np.asarray(clf.intercept_), dtype=X.dtype, device=device(X))

@@ -178,38 +178,42 @@ class ArrayAPIEngine:
             R = ((P - y) * sd)[:, None]
         if order == 0:
             return BlockStats(float(loss), np.zeros((m, self.n_features)), np.zeros(m))
-        grad_W = to_numpy(R.T @ X).astype(np.float64)
+        pairs = [(k, j) for k in range(m) for j in range(k, m)] if order >= 2 else []
+        Ds = [self._curvature(s, P, k, j) for k, j in pairs]
+        # one read of X for the gradient and every X.T @ D_kj: X.T @ [R | D_1 | D_2 ...]
+        M = xp.concat([R, *(xp.astype(D, self.dtype)[:, None] for D in Ds)], axis=1)
+        XtM = to_numpy(M.T @ X).astype(np.float64)
         grad_b = to_numpy(xp.sum(xp.astype(R, xp.float64), axis=0))
-        stats = BlockStats(float(loss), grad_W, grad_b)
+        stats = BlockStats(float(loss), np.ascontiguousarray(XtM[:m]), grad_b)
         if order >= 2:
-            stats.hess_W, stats.hess_Wb, stats.hess_b = self._hessian(X, s, P, m)
+            stats.hess_W, stats.hess_Wb, stats.hess_b = self._hessian(X, pairs, Ds, XtM[m:], m)
         return stats
 
-    def _hessian(self, X: Any, s: Any, P: Any, m: int) -> tuple[NDArray, NDArray, NDArray]:
-        """``X.T diag(D_kj) X``, ``X.T D_kj`` and ``sum D_kj`` for every class pair."""
+    def _curvature(self, s: Any, P: Any, k: int, j: int) -> Any:
+        """``D_kj = s * d2l / dz_k dz_j`` per row, float64."""
+        xp = self.xp
+        if self.multinomial:
+            return s * xp.astype(P[:, k] * ((1.0 if k == j else 0.0) - P[:, j]), xp.float64)
+        return s * xp.astype(P * (1 - P), xp.float64)
+
+    def _hessian(
+        self, X: Any, pairs: list, Ds: list, XtD: NDArray, m: int
+    ) -> tuple[NDArray, NDArray, NDArray]:
+        """``X.T diag(D_kj) X`` for every class pair (``X.T D_kj`` is given), and ``sum D_kj``."""
         xp = self.xp
         d = self.n_features
-        pairs = [(k, j) for k in range(m) for j in range(k, m)]
-        Ds = []
-        for k, j in pairs:
-            if self.multinomial:
-                D = s * xp.astype(P[:, k] * ((1.0 if k == j else 0.0) - P[:, j]), xp.float64)
-            else:
-                D = s * xp.astype(P * (1 - P), xp.float64)
-            Ds.append(D)
         hW = np.zeros((m, m, d, d))
         hWb = np.zeros((m, m, d))
         hb = np.zeros((m, m))
         itemsize = 4 if self.dtype == xp.float32 else 8
         rows = max(1, HESSIAN_BLOCK_BYTES // (itemsize * max(1, d)))
-        for (k, j), D in zip(pairs, Ds, strict=True):
+        for (k, j), D, v in zip(pairs, Ds, XtD, strict=True):
             Dd = xp.astype(D, self.dtype)
             G = xp.zeros((d, d), dtype=self.dtype, device=self.device)
             for start in range(0, X.shape[0], rows):
                 Xb = X[start : start + rows, :]
                 G = G + (Xb * Dd[start : start + rows, None]).T @ Xb
             Gn = to_numpy(G).astype(np.float64)
-            v = to_numpy(Dd @ X).astype(np.float64)
             hW[k, j], hWb[k, j], hb[k, j] = Gn, v, float(xp.sum(D))
             if k != j:
                 hW[j, k], hWb[j, k], hb[j, k] = Gn.T, v, hb[k, j]
