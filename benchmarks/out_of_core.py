@@ -51,6 +51,7 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
 
+    import dask
     import psutil
     from distributed import Client, LocalCluster
 
@@ -63,7 +64,13 @@ def main() -> None:
         t_write = time.perf_counter() - t0
         disk = sum(p.stat().st_size for p in root.glob("*.parquet"))
         raw = n * (args.features * 4 + 1)
-        with LocalCluster(
+        # Pause at 90% (the default 80% leaves a worker whose Python heap sits just above
+        # it paused for good); the nanny still kills the worker at 98%.
+        memory = {
+            f"distributed.worker.memory.{k}": v
+            for k, v in {"pause": 0.9, "terminate": 0.98}.items()
+        }
+        with dask.config.set(memory), LocalCluster(
             n_workers=1,
             threads_per_worker=args.threads,
             processes=True,

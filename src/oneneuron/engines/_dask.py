@@ -64,7 +64,8 @@ def row_blocks(*arrays: Any) -> list[list[Any]]:
     if len({len(o) for o in out}) != 1:
         raise ValueError(
             "X, y and sample_weight must have the same row chunks; got "
-            f"{[len(o) for o in out]} blocks"
+            f"{[len(o) for o in out]} blocks (Dask may fuse the partitions of a narrow column "
+            "read: take X and y from one frame with oneneuron.dask_io.frame_to_arrays)"
         )
     return out
 
