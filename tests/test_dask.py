@@ -147,6 +147,10 @@ def test_fit_parquet(client, tmp_path):
     _close(got, ref)
     with pytest.raises(ValueError, match="not in"):
         fit_parquet(str(tmp_path / "data"), "label")
+    remote = fit_parquet(str(tmp_path / "data"), "target", scheduler=client.scheduler.address)
+    assert list(remote.feature_names_in_) == ["a", "b", "c", "d", "noise"]
+    np.testing.assert_array_equal(remote.predict(X_noise := np.c_[X, np.zeros(len(y))]),
+                                  NeuronClassifier().fit(X_noise, y).predict(X_noise))  # fmt: skip
     sync = fit_parquet(str(tmp_path / "data"), "target", ["a", "b", "c", "d"], "synchronous",
                        alpha=0.01)  # fmt: skip
     _close(sync, ref)

@@ -14,7 +14,7 @@ import numpy as np
 
 from .estimator import NeuronClassifier
 
-__all__ = ["fit_parquet"]
+__all__ = ["fit_parquet", "frame_to_arrays"]
 
 
 def fit_parquet(

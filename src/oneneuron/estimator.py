@@ -228,6 +228,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         X : array_like or sparse CSR matrix of shape (n_samples, n_features)
             float32 is kept float32 (coefficients included); other numeric
             dtypes become float64. NaN or infinity is an error.
+            A torch tensor or CuPy array is used where it lives (array API; the
+            solver stays on the host); a dask array or DataFrame is fitted chunk
+            by chunk (see ``oneneuron.engines``). Predictions then come back in
+            the input's namespace (lazy for Dask).
         y : array_like of shape (n_samples,)
             Class labels of any type (ints, strings, bools); at least two classes.
         sample_weight : array_like of shape (n_samples,), optional
