@@ -20,11 +20,13 @@ from .functions import (
     sigmoid_grad,
     softmax,
 )
+from .io import load
 from .neuron import Neuron
 
 __all__ = [
     "__version__",
     "Neuron",
+    "load",
     "NeuronClassifier",
     "ConvergenceWarning",
     "SeparationWarning",

@@ -1,27 +1,49 @@
-"""``oneneuron demo``: the tutorials' walkthroughs (grown in the walkthroughs issue)."""
+"""``oneneuron demo``: list the tutorials' walkthroughs, or run them and write the page."""
 
 from __future__ import annotations
 
 import argparse
+import time
 from typing import Any
 
 
 def add_parser(sub: Any) -> None:
     """Register ``demo`` on the subcommand parser."""
-    p = sub.add_parser("demo", help="run the tutorials' walkthroughs")
-    p.add_argument("name", nargs="?", help="walkthrough name, or 'all'")
-    p.add_argument("--out", default="out", help="output folder (default: out)")
+    p = sub.add_parser(
+        "demo",
+        help="run the tutorials' walkthroughs",
+        description="Without NAME, list the walkthroughs. With NAME or 'all', run them and "
+        "write DIR/NAME/*.png, DIR/NAME/summary.json and the page DIR/index.html.",
+    )
+    p.add_argument("name", nargs="?", help="walkthrough name, or 'all'; omit to list them")
+    p.add_argument("--out", default="out", metavar="DIR", help="output folder (default: out)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Fit the exam-scores data and print the coefficients."""
-    from .datasets import load_exam_scores
-    from .estimator import NeuronClassifier
+    """List the walkthroughs, or run the chosen ones and write their files and the page."""
+    from .cli import UserError
+    from .demos import NAMES, build, get, write
 
-    X, y, names = load_exam_scores()
-    clf = NeuronClassifier().fit(X, y)
-    print(f"exam-scores: {len(y)} applicants, features {names}")
-    print(f"  coef = {clf.coef_.ravel().round(4).tolist()}, intercept = {clf.intercept_[0]:.4f}")
-    print(f"  training accuracy = {clf.score(X, y):.2f}")
+    if args.name is None:
+        print("walkthroughs (run one with `oneneuron demo NAME --out DIR`, or `all`):")
+        for name in NAMES:
+            print(f"  {name:<18} {get(name).BLURB}")
+        return 0
+    if args.name != "all" and args.name not in NAMES:
+        raise UserError(
+            f"unknown walkthrough {args.name!r}; choose one of {', '.join(NAMES)} or 'all'"
+        )
+    names = NAMES if args.name == "all" else (args.name,)
+    done = []
+    for name in names:
+        t0 = time.perf_counter()
+        w = build(name)
+        done.append(w)
+        print(f"{name:<18} {len(w.figures)} figures  {time.perf_counter() - t0:.1f} s")
+    try:
+        index = write(done, args.out)
+    except FileExistsError as exc:
+        raise UserError(str(exc)) from None
+    print(f"page: {index}  (open {index.resolve().as_uri()})")
     return 0

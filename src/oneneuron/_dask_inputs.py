@@ -58,6 +58,7 @@ def _chunk_summary(Xb: Any, yb: Any, swb: Any) -> dict[str, Any]:
     dev = X64 - mu
     return {
         "n": len(yb),
+        "lens": [len(yb)],
         "labels": labels,
         "counts": np.bincount(inv, minlength=len(labels)).astype(np.float64),
         "swsum": np.bincount(inv, weights=sw, minlength=len(labels)),
@@ -85,6 +86,7 @@ def _merge_summaries(parts: list[dict[str, Any]]) -> dict[str, Any]:
             out["mu"] = out["mu"] + delta * (p["S"] / S)
         out["S"] = S
         out["n"] += p["n"]
+        out["lens"] = out["lens"] + p["lens"]
         out["x_finite"] &= p["x_finite"]
         out["sw_ok"] &= p["sw_ok"]
     return out
@@ -110,6 +112,7 @@ class DaskFitData:
     n_samples: int
     classes: NDArray[Any]
     freq: NDArray[np.float64]
+    class_sums: NDArray[np.float64]
     mean: NDArray[np.float64]
     scale: NDArray[np.float64]
     feature_names: NDArray[Any] | None
@@ -175,6 +178,8 @@ def prepare_dask(
             f"y contains only one class ({classes[0]!r} for all {summ['n']} samples); "
             "a classifier needs at least two classes"
         )
+    if not known:  # the summary counted every chunk: give X, y, w known chunks (no pass)
+        Xa, ya, swa = with_row_chunks(tuple(summ["lens"]), Xa.rechunk({1: -1}), ya, swa)
     cw = class_weight_vector(class_weight, classes, summ["counts"])
     wsum = cw * summ["swsum"]
     binary = len(classes) == 2
@@ -189,8 +194,19 @@ def prepare_dask(
         mean, sigma = np.zeros(Xa.shape[1]), np.ones(Xa.shape[1])
     return DaskFitData(
         Xa, target, weights, float(wsum.sum()), int(summ["n"]), classes,
-        wsum / wsum.sum(), mean, sigma, names,
+        wsum / wsum.sum(), wsum, mean, sigma, names,
     )  # fmt: skip
+
+
+def with_row_chunks(lens: tuple[int, ...], *arrays: Any) -> list[Any]:
+    """The same lazy arrays with their (previously unknown) row chunk sizes filled in."""
+    import dask.array as da
+
+    out = []
+    for a in arrays:
+        chunks = (lens,) + tuple((n,) for n in a.shape[1:])
+        out.append(da.Array(a.dask, a.name, chunks, dtype=a.dtype, meta=a._meta))
+    return out
 
 
 def class_weight_vector(class_weight: Any, classes: NDArray, counts: NDArray) -> NDArray:

@@ -10,6 +10,30 @@ from numpy.typing import NDArray
 BLOCK_ROWS = 8192
 
 
+def plain_arrays(X: Any, y: Any = None, n_features: int | None = None) -> tuple[Any, Any] | None:
+    """``(X, y)`` unchanged when they are plain, valid NumPy arrays; otherwise None.
+
+    The fast path of input validation, for the overwhelmingly common happy case:
+    a 2-D float32/float64 ndarray with at least one row and column whose sum is
+    finite (so it holds no NaN or infinity, as scikit-learn's own first test),
+    and, if given, a 1-D integer, boolean or string ``y`` of matching length.
+    Anything else returns None and goes through scikit-learn's validation, which
+    accepts more and words the errors; so this path never accepts what that
+    path would refuse.
+    """
+    if type(X) is not np.ndarray or X.ndim != 2 or X.dtype not in (np.float64, np.float32):
+        return None
+    n, d = X.shape
+    if n < 1 or d < 1 or (n_features is not None and d != n_features):
+        return None
+    if not np.isfinite(X.sum()):
+        return None
+    if y is not None:
+        if type(y) is not np.ndarray or y.ndim != 1 or len(y) != n or y.dtype.kind not in "iubU":
+            return None
+    return X, y
+
+
 def encode_labels(y: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp]]:
     """``classes_`` (sorted unique labels) and each row's class index.
 

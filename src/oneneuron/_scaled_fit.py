@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ._inference_fit import HessianRecorder
 from .engines import input_kind, make_engine
 from .objective import LinearLoss
 
@@ -51,10 +52,17 @@ def fit_scaled_out(clf: Any, kind: str, X: Any, y: Any, sample_weight: Any, prev
     clf.mean_, clf.scale_ = p.mean, p.scale
     engine = make_engine(p.X, p.target, p.weights, multinomial, **engine_options)
     m = K if multinomial else 1
-    problem = LinearLoss(engine, m, float(clf.alpha), clf.mean_, clf.scale_, clf.fit_intercept)
-    theta0 = clf._initial_theta(problem, prev, solver, p.freq, K)
-    result = clf._run_solver(solver, problem, theta0, engine.n_samples, K)
+    problem = HessianRecorder(
+        LinearLoss(engine, m, float(clf.alpha), clf.mean_, clf.scale_, clf.fit_intercept)
+    )
+    # per-class weighted sums stand in for (y_idx, s): they are all the start and the
+    # likelihood statistics need (bincount(arange(K), weights=sums) == sums)
+    classes_idx = np.arange(K)
+    theta0 = clf._initial_theta(problem, prev, solver, classes_idx, p.class_sums, K)
+    result = clf._run_solver(solver, problem, theta0, (p.X, p.target, p.weights))
     clf._store_result(problem, result, solver, dtype)
+    clf._fit_inference(problem, result, p.class_sums, classes_idx)
+    clf.n_samples_fit_ = int(engine.n_samples)
     return clf
 
 

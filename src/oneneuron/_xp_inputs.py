@@ -32,6 +32,7 @@ class XPFitData:
     weights: Any
     classes: NDArray[Any]
     freq: NDArray[np.float64]
+    class_sums: NDArray[np.float64]
     mean: NDArray[np.float64]
     scale: NDArray[np.float64]
 
@@ -150,7 +151,7 @@ def prepare_array_api(
     else:
         mean, scale = np.zeros(X.shape[1]), np.ones(X.shape[1])
     target = idx if K > 2 else xp.astype(idx, X.dtype)
-    return XPFitData(X, target, s, classes, wsum / wsum.sum(), mean, scale)
+    return XPFitData(X, target, s, classes, wsum / wsum.sum(), wsum, mean, scale)
 
 
 def numpy_dtype(X: Any) -> np.dtype:

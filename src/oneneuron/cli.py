@@ -30,6 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     from . import _cli_demo
 
     _cli_demo.add_parser(sub)
+    from . import _cli_model  # train, predict, evaluate
+
+    _cli_model.add_parser(sub)
     return parser
 
 

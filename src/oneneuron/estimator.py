@@ -14,23 +14,30 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._prep import encode_labels, weighted_feature_stats
+from ._inference_fit import HessianRecorder, InferenceMixin
+from ._prep import encode_labels, plain_arrays, weighted_feature_stats
 from ._scaled_fit import fit_scaled_out, scaled_out_predict
-from .engines import NumpyEngine, input_kind
+from .engines import NumpyEngine, blas_threads, input_kind, subsample_engine
 from .exceptions import ConvergenceWarning
 from .functions import log_sigmoid, log_softmax, sigmoid, softmax
 from .objective import LinearLoss
 from .optim import OPTIMIZERS
 from .solvers import Trace, gradient_descent, lbfgs, minibatch_descent, newton
+from .solvers.subsampled import subsampled_newton
 
 __all__ = ["NeuronClassifier"]
 
-#: ``solver="auto"`` uses Newton when the parameter vector is at most this long.
-AUTO_NEWTON_MAX_PARAMS = 64
+#: ``solver="auto"``: Newton-type solvers when the parameter vector is at most this long
+#: (their Hessian costs ``p**2`` per row), L-BFGS beyond.
+AUTO_NEWTON_MAX_PARAMS = 200
+#: Rows of the subsample of ``"subsampled-newton"``; tall data (more than four times
+#: this) uses it under ``"auto"``.
+SUBSAMPLE_ROWS = 20_000
 _FIRST_ORDER = ("gd", "sgd")
+_SOLVERS = {"auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd"}
 
 
-class NeuronClassifier(ClassifierMixin, BaseEstimator):
+class NeuronClassifier(InferenceMixin, ClassifierMixin, BaseEstimator):
     """One neuron (binary) or one softmax layer (K > 2 classes), fitted exactly.
 
     The objective, for rows ``x_i``, labels ``y_i``, weights ``s_i`` (sample
@@ -62,13 +69,19 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         Whether the neuron has a bias ``b``.
     standardize : bool, default=True
         Fit on standardised features (folded into the coefficients).
-    solver : {"auto", "newton", "lbfgs", "gd", "sgd"}, default="auto"
+    solver : {"auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd"}, default="auto"
         ``"gd"``: batch gradient descent from zeros, as in the tutorials;
         ``"sgd"``: shuffled minibatches with an ``optimizer``; ``"lbfgs"``;
         ``"newton"``: exact Hessian, Cholesky solve, line search, ridge fallback;
-        ``"auto"``: Newton for at most ``AUTO_NEWTON_MAX_PARAMS`` parameters,
-        L-BFGS otherwise. Newton and L-BFGS start from zero coefficients and the
-        intercept at the log-odds of the class frequencies.
+        ``"subsampled-newton"``: exact Newton on ``SUBSAMPLE_ROWS`` random rows,
+        then full-data steps preconditioned by that Hessian, one pass each
+        (see :mod:`oneneuron.solvers.subsampled`);
+        ``"auto"``: for at most ``AUTO_NEWTON_MAX_PARAMS`` parameters,
+        ``"subsampled-newton"`` on tall data (over ``4 * SUBSAMPLE_ROWS`` rows)
+        and ``"newton"`` otherwise; ``"lbfgs"`` for more parameters, or when
+        ``alpha = 0`` and there are fewer rows than parameters. All but
+        ``"gd"``/``"sgd"`` start from zero coefficients and the intercept at the
+        log-odds of the class frequencies.
     tol : float, default=1e-8
         Stop when ``max |grad| <= tol`` (gradient of the objective above on the
         standardised scale).
@@ -87,10 +100,17 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         Multiplies each row's weight by its class's weight.
     warm_start : bool, default=False
         Start from the previous fit's coefficients (same classes and features).
-    random_state : int, Generator or None
-        Seeds the minibatch order of ``"sgd"``.
+    random_state : int, RandomState or None
+        Seeds the minibatch order of ``"sgd"`` and the rows of
+        ``"subsampled-newton"`` (None: a fixed seed, so fits are repeatable).
     record_path : bool, default=False
         Keep the parameter path in ``history_`` (for loss-surface plots).
+    inference : {"auto", True, False}, default="auto"
+        Compute the covariance for :meth:`summary` at fit time: ``True`` always
+        (one extra Hessian pass unless Newton's last one is reused), ``False``
+        never, ``"auto"`` when free (Newton) or cheap (``n * p^2 <= 1e8``).
+        Likelihood statistics and the separation check are made in every case;
+        see :mod:`oneneuron.inference`.
 
     Attributes
     ----------
@@ -104,6 +124,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     converged_ : bool
     grad_norm_ : float
         Final ``max |grad|``.
+    n_samples_fit_ : int
+        Training rows.
     n_passes_ : float
         Passes over X the fit made (minibatches count fractionally).
     solver_ : str
@@ -115,6 +137,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Present when X was a DataFrame with string column names.
+    inference_, log_likelihood_, null_log_likelihood_, pseudo_r2_, aic_, bic_, separation_
+        Inference and fit statistics (sample weights as frequency weights); see
+        :class:`~oneneuron._inference_fit.InferenceMixin`.
 
     Examples
     --------
@@ -132,7 +157,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         "alpha": [Interval(Real, 0, None, closed="left")],
         "fit_intercept": ["boolean"],
         "standardize": ["boolean"],
-        "solver": [StrOptions({"auto", "newton", "lbfgs", "gd", "sgd"})],
+        "solver": [StrOptions(_SOLVERS)],
         "tol": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
@@ -143,6 +168,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "record_path": ["boolean"],
+        "inference": [StrOptions({"auto"}), "boolean"],
     }
 
     def __init__(
@@ -162,6 +188,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         warm_start: bool = False,
         random_state: Any = None,
         record_path: bool = False,
+        inference: bool | str = "auto",
     ) -> None:
         self.alpha = alpha
         self.fit_intercept = fit_intercept
@@ -177,6 +204,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         self.warm_start = warm_start
         self.random_state = random_state
         self.record_path = record_path
+        self.inference = inference
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -201,15 +229,22 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     def _validate_fit_data(
         self, X: Any, y: Any, sample_weight: Any
     ) -> tuple[Any, NDArray[np.intp], NDArray[np.float64], NDArray[np.float64]]:
-        try:
-            X, y = validate_data(
-                self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32], y_numeric=False
-            )
-        except ValueError as exc:
-            if "could not convert" in str(exc):
-                raise ValueError(f"X must be numeric: {exc}") from None
-            raise
-        check_classification_targets(y)
+        fast = plain_arrays(X, y) if y is not None else None
+        if fast is not None:  # what validate_data would do to plain valid arrays
+            X, y = fast
+            self.n_features_in_ = X.shape[1]
+            if hasattr(self, "feature_names_in_"):
+                del self.feature_names_in_
+        else:
+            try:
+                X, y = validate_data(
+                    self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32], y_numeric=False
+                )
+            except ValueError as exc:
+                if "could not convert" in str(exc):
+                    raise ValueError(f"X must be numeric: {exc}") from None
+                raise
+            check_classification_targets(y)
         self.classes_, y_idx = encode_labels(y)
         sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
         if np.any(sw < 0) or not np.any(sw > 0):
@@ -257,13 +292,15 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             self.mean_, self.scale_ = np.zeros(X.shape[1]), np.ones(X.shape[1])
         target = y_idx if multinomial else y_idx.astype(np.float64)
         engine = NumpyEngine(X, target, s, multinomial=multinomial)
-        problem = LinearLoss(
-            engine, m, float(self.alpha), self.mean_, self.scale_, self.fit_intercept
+        problem = HessianRecorder(
+            LinearLoss(engine, m, float(self.alpha), self.mean_, self.scale_, self.fit_intercept)
         )
-        freq = np.bincount(y_idx, weights=s, minlength=K) / np.sum(s)
-        theta0 = self._initial_theta(problem, prev, solver, freq, K)
-        result = self._run_solver(solver, problem, theta0, X.shape[0], K)
-        self._store_result(problem, result, solver, X.dtype)
+        theta0 = self._initial_theta(problem, prev, solver, y_idx, s, K)
+        with blas_threads(engine):
+            result = self._run_solver(solver, problem, theta0, (X, target, s))
+            self._store_result(problem, result, solver, X.dtype)
+            self._fit_inference(problem, result, s, y_idx)
+        self.n_samples_fit_ = int(X.shape[0])
         return self
 
     def _resolve_solver(self, K: int, X: Any) -> str:
@@ -271,7 +308,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             return self.solver
         m = K if K > 2 else 1
         n_params = m * (X.shape[1] + int(self.fit_intercept))
-        return "newton" if n_params <= AUTO_NEWTON_MAX_PARAMS else "lbfgs"
+        if n_params > AUTO_NEWTON_MAX_PARAMS or (self.alpha == 0 and X.shape[0] < n_params):
+            return "lbfgs"  # the Hessian is expensive, or singular (fewer rows than parameters)
+        return "subsampled-newton" if X.shape[0] > 4 * SUBSAMPLE_ROWS else "newton"
 
     def _previous_solution(self) -> tuple[Any, ...] | None:
         if self.warm_start and hasattr(self, "coef_"):
@@ -279,7 +318,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         return None
 
     def _initial_theta(
-        self, problem: LinearLoss, prev: Any, solver: str, freq: NDArray, K: int
+        self, problem: LinearLoss, prev: Any, solver: str, y_idx: NDArray, s: NDArray, K: int
     ) -> NDArray[np.float64]:
         m = problem.n_outputs
         if prev is not None:
@@ -292,6 +331,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             )
         theta = np.zeros(problem.n_params)
         if self.fit_intercept and solver not in _FIRST_ORDER:
+            freq = np.bincount(y_idx, weights=s, minlength=K) / np.sum(s)
             freq = np.clip(freq, 1e-12, None)
             if m == 1:
                 theta[-1] = np.log(freq[1] / freq[0])
@@ -299,7 +339,15 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
                 theta[-m:] = np.log(freq) - np.mean(np.log(freq))
         return theta
 
-    def _run_solver(self, solver: str, problem: LinearLoss, theta0: NDArray, n: int, K: int) -> Any:
+    def _rng(self) -> np.random.Generator:
+        rs = self.random_state
+        if isinstance(rs, np.random.RandomState):
+            rs = rs.randint(2**31)
+        return np.random.default_rng(0 if rs is None else rs)
+
+    def _run_solver(self, solver: str, problem: LinearLoss, theta0: NDArray, data: tuple) -> Any:
+        X, target, s = data
+        n = X.shape[0]
         trace = Trace(record_path=self.record_path)
         opts = {"max_iter": self.max_iter, "tol": self.tol, "trace": trace}
         if solver == "gd":
@@ -308,18 +356,27 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         if solver == "sgd":
             lr = 0.01 if self.learning_rate is None else self.learning_rate
             opt = OPTIMIZERS[self.optimizer or "adam"](lr)
-            rng = np.random.default_rng(
-                self.random_state
-                if not isinstance(self.random_state, np.random.RandomState)
-                else self.random_state.randint(2**31)
-            )
             bs = self.batch_size or 32
             return minibatch_descent(
-                problem, theta0, optimizer=opt, n_samples=n, batch_size=bs, rng=rng, **opts
+                problem, theta0, optimizer=opt, n_samples=n, batch_size=bs, rng=self._rng(), **opts
             )
         if solver == "lbfgs":
             return lbfgs(problem, theta0, **opts)
         gauge = _softmax_gauge(problem) if problem.multinomial else None
+        if solver == "subsampled-newton" and n > SUBSAMPLE_ROWS:
+            rows = np.sort(self._rng().choice(n, SUBSAMPLE_ROWS, replace=False))
+            sub_engine = subsample_engine(X, target, s, rows, problem.multinomial)
+            sub = LinearLoss(
+                sub_engine,
+                problem.n_outputs,
+                problem.alpha,
+                problem.mean,
+                problem.scale,
+                problem.fit_intercept,
+            )
+            result = subsampled_newton(problem, sub, theta0, gauge=gauge, **opts)
+            result.extra["sub_fraction"] = SUBSAMPLE_ROWS / n
+            return result
         return newton(problem, theta0, gauge=gauge, **opts)
 
     def _store_result(self, problem: LinearLoss, result: Any, solver: str, dtype: Any) -> None:
@@ -330,7 +387,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         self.converged_ = bool(result.converged)
         self.grad_norm_ = float(result.grad_norm)
         self.loss_ = float(result.loss)
-        self.n_passes_ = float(problem.n_passes)
+        sub_passes = result.extra.get("sub_passes", 0.0) * result.extra.get("sub_fraction", 0.0)
+        self.n_passes_ = float(problem.n_passes) + sub_passes
         self.solver_ = solver
         tr = result.trace
         self.history_ = {
@@ -356,8 +414,24 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             )
 
     # -------------------------------------------------------------- predict
+    def _validate_params(self) -> None:
+        """scikit-learn's parameter validation, skipped when nothing changed since the last.
+
+        Validation inspects signatures and costs about 0.3 ms, more than a whole
+        fit of a tiny problem; refits with unchanged parameters reuse the verdict.
+        """
+        key = [getattr(self, k) for k in self._parameter_constraints]
+        if getattr(self, "_validated_params", None) == key:
+            return
+        super()._validate_params()
+        self._validated_params = key
+
     def _validate_predict(self, X: ArrayLike) -> Any:
         check_is_fitted(self)
+        if not hasattr(self, "feature_names_in_"):
+            fast = plain_arrays(X, n_features=self.n_features_in_)
+            if fast is not None:
+                return fast[0]
         return validate_data(
             self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
         )
@@ -414,6 +488,23 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             cut = np.log(self.threshold) - np.log1p(-self.threshold)
             return self.classes_[(Z > cut).astype(np.intp)]
         return self.classes_[np.argmax(Z, axis=1)]
+
+    # ------------------------------------------------------------ model file
+    def save(self, path: Any, *, overwrite: bool = False) -> None:
+        """Write the fitted model to a JSON file; see :func:`oneneuron.io.save`.
+
+        Reload it with :func:`oneneuron.load`; the copy predicts bitwise identically.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Destination, written atomically (temporary file, then rename).
+        overwrite : bool, default=False
+            Replace an existing file; otherwise it raises ``FileExistsError``.
+        """
+        from .io import save
+
+        save(self, path, overwrite=overwrite)
 
 
 def _center_classes(theta: NDArray[np.float64], problem: LinearLoss) -> NDArray[np.float64]:

@@ -14,9 +14,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._numpy import NumpyEngine
+import numpy as np
 
-__all__ = ["NumpyEngine", "ArrayAPIEngine", "DaskEngine", "input_kind", "make_engine"]
+from ._numpy import NumpyEngine, blas_threads
+
+__all__ = [
+    "NumpyEngine",
+    "ArrayAPIEngine",
+    "DaskEngine",
+    "blas_threads",
+    "input_kind",
+    "make_engine",
+    "subsample_engine",
+]
 
 
 def __getattr__(name: str) -> Any:  # optional engines import their libraries lazily
@@ -68,3 +78,26 @@ def make_engine(X: Any, y: Any, weights: Any, multinomial: bool, **options: Any)
 
         return ArrayAPIEngine(X, y, weights, multinomial=multinomial, **options)
     return NumpyEngine(X, y, weights, multinomial=multinomial, **options)
+
+
+def subsample_engine(X: Any, y: Any, weights: Any, rows: Any, multinomial: bool) -> Any:
+    """An engine over the rows ``rows`` (sorted NumPy indices) of X, for a subsample solve.
+
+    NumPy input is indexed in memory and torch/CuPy on its device; a Dask subsample
+    is gathered to the client in one pass (it is small by design) and becomes a
+    NumPy engine, so the subsample solve costs no further passes over the cluster.
+    """
+    kind = input_kind(X)
+    if kind == "dask":
+        import dask
+
+        Xs, ys, ss = dask.compute(X[rows], y[rows], weights[rows])
+        return NumpyEngine(np.ascontiguousarray(Xs), ys, ss, multinomial=multinomial)
+    if kind == "array_api":
+        from ._array_api import ArrayAPIEngine, device, namespace
+
+        xp = namespace(X)
+        idx = xp.asarray(np.asarray(rows, dtype=np.int64), device=device(X))
+        take = [xp.take(a, idx, axis=0) for a in (X, y, weights)]
+        return ArrayAPIEngine(*take, multinomial=multinomial)
+    return NumpyEngine(X[rows], y[rows], weights[rows], multinomial=multinomial)

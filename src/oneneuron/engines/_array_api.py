@@ -128,7 +128,7 @@ class ArrayAPIEngine:
     def __init__(self, X: Any, y: Any, sample_weight: Any, *, multinomial: bool) -> None:
         xp = namespace(X)
         self.xp = xp
-        self.X = X
+        self._X = X  # not `X`: fit-time helpers that read `engine.X` expect NumPy
         self.device = device(X)
         self.dtype = X.dtype
         self.n_samples, self.n_features = int(X.shape[0]), int(X.shape[1])
@@ -153,7 +153,7 @@ class ArrayAPIEngine:
         counts as ``len(rows) / n`` of a pass.
         """
         xp = self.xp
-        X, y, s = self.X, self.y, self.s
+        X, y, s = self._X, self.y, self.s
         if rows is not None:
             idx = xp.asarray(np.asarray(rows, dtype=np.int64), device=self.device)
             X, y = xp.take(X, idx, axis=0), xp.take(y, idx, axis=0)

@@ -107,7 +107,7 @@ class DaskEngine:
             y = y.rechunk((X.chunks[0],))
             sample_weight = da.asarray(sample_weight).rechunk((X.chunks[0],))
         self.blocks = row_blocks(X, y, sample_weight)
-        self.X = X
+        self._X = X  # not `X`: fit-time helpers that read `engine.X` expect NumPy
         self.n_features = int(X.shape[1])
         self.n_samples = int(n_samples) if n_samples is not None else int(X.shape[0])
         if total_weight is None:

@@ -19,8 +19,13 @@ def newton_direction(H: Array, g: Array) -> tuple[Array, float]:
     scale = max(float(np.max(np.abs(np.diag(H)))) if H.size else 1.0, 1e-300)
     for _ in range(30):
         try:
-            c = scipy.linalg.cho_factor(H + tau * np.eye(len(g)), check_finite=False)
-            p = scipy.linalg.cho_solve(c, -g, check_finite=False)
+            if len(g) <= 64:  # small: NumPy's direct calls cost less than SciPy's wrappers
+                Ht = H + tau * np.eye(len(g)) if tau else H
+                np.linalg.cholesky(Ht)  # raises unless positive definite
+                p = np.linalg.solve(Ht, -g)
+            else:
+                c = scipy.linalg.cho_factor(H + tau * np.eye(len(g)), check_finite=False)
+                p = scipy.linalg.cho_solve(c, -g, check_finite=False)
             if np.all(np.isfinite(p)):
                 return p, tau
         except np.linalg.LinAlgError:
@@ -40,11 +45,11 @@ def newton(
 ) -> SolverResult:
     """Newton-Raphson: ``theta <- theta + t p`` with ``H p = -g``.
 
-    ``t`` starts at 1 and halves until the Armijo condition
-    ``f(theta + t p) <= f(theta) + 1e-4 t g.p`` holds (each trial is one
-    loss-only pass); near the optimum, where the change of ``f`` is below its
-    round-off, the full step is taken. Each iteration costs one
-    gradient-and-Hessian pass.
+    ``t = 1`` is tried with the gradient-and-Hessian pass the next iteration needs
+    (so an accepted full step costs one pass); if the Armijo condition
+    ``f(theta + t p) <= f(theta) + 1e-4 t g.p`` fails, ``t`` halves with
+    loss-only passes until it holds. Near the optimum, where the change of ``f``
+    is below its round-off, the full step is taken.
 
     ``gauge`` is a PSD matrix added to ``H`` (never to the objective) that fixes
     directions along which the objective is flat by construction, e.g. adding
@@ -65,20 +70,24 @@ def newton(
         slope = float(g @ p)
         if slope >= 0:  # not a descent direction (numerical breakdown): use -g
             p, slope = -g, -float(g @ g)
-        t = 1.0
         noise = 32 * np.finfo(np.float64).eps * max(1.0, abs(f))
-        for _ in range(40):
-            f_new = problem.loss(theta + t * p)
-            if np.isfinite(f_new) and f_new <= f + 1e-4 * t * slope:
-                break
-            if t == 1.0 and abs(f_new - f) <= noise:
-                break  # change below round-off of f: trust the full Newton step
-            t *= 0.5
+        # the full step is tried with the fused gradient-and-Hessian pass that the
+        # next iteration needs anyway: one pass per iteration when it is accepted
+        f1, g1, H1 = problem.gradient_hessian(theta + p)
+        if np.isfinite(f1) and (f1 <= f + 1e-4 * slope or abs(f1 - f) <= noise):
+            theta, f, g, H = theta + p, f1, g1, H1
         else:
-            message = "line search found no decrease: at the limit of floating-point precision"
-            break
-        theta = theta + t * p
-        f, g, H = problem.gradient_hessian(theta)
+            t = 0.5
+            for _ in range(40):
+                f_new = problem.loss(theta + t * p)
+                if np.isfinite(f_new) and f_new <= f + 1e-4 * t * slope:
+                    break
+                t *= 0.5
+            else:
+                message = "line search found no decrease: at the limit of floating-point precision"
+                break
+            theta = theta + t * p
+            f, g, H = problem.gradient_hessian(theta)
         n_iter += 1
         trace.record(theta, f, g, problem.n_passes)
     gn = grad_norm(g)

@@ -1,0 +1,133 @@
+"""Evaluation metrics for ``oneneuron evaluate``: one JSON-ready dictionary.
+
+Accuracy; log-loss from the log-probabilities (computed from logits, so never
+``log 0``); ROC AUC (binary: of the second class; K > 2: macro one-vs-rest);
+precision, recall and F1 per class and macro-averaged; the confusion matrix
+(rows: true class, columns: predicted); and calibration in ``n_bins``
+equal-width probability bins per class (binary: the second class only) with
+the expected calibration error ``ECE = sum_b (n_b / n) |observed_b - predicted_b|``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def _label(c: Any) -> Any:
+    return c.item() if isinstance(c, np.generic) else c
+
+
+def calibration(p: np.ndarray, hit: np.ndarray, n_bins: int) -> dict[str, Any]:
+    """Binned reliability of probabilities ``p`` for the events ``hit`` (bool)."""
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    idx = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, n_bins - 1)
+    count = np.bincount(idx, minlength=n_bins)
+    sum_p = np.bincount(idx, weights=p, minlength=n_bins)
+    sum_hit = np.bincount(idx, weights=hit.astype(np.float64), minlength=n_bins)
+    bins = []
+    ece = 0.0
+    for b in range(n_bins):
+        if count[b] == 0:
+            continue
+        mp, fo = sum_p[b] / count[b], sum_hit[b] / count[b]
+        ece += count[b] / len(p) * abs(fo - mp)
+        bins.append(
+            {
+                "lo": float(edges[b]),
+                "hi": float(edges[b + 1]),
+                "count": int(count[b]),
+                "mean_predicted": float(mp),
+                "fraction_observed": float(fo),
+            }
+        )
+    return {"bins": bins, "ece": float(ece)}
+
+
+def evaluate(
+    classes: np.ndarray,
+    y_idx: np.ndarray,
+    proba: np.ndarray,
+    log_proba: np.ndarray,
+    pred_idx: np.ndarray,
+    n_bins: int = 10,
+) -> dict[str, Any]:
+    """All metrics for true class indices ``y_idx`` and predicted ``proba`` (n, K)."""
+    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support, roc_auc_score
+
+    K = len(classes)
+    n = len(y_idx)
+    labels = list(range(K))
+    prec, rec, f1, sup = precision_recall_fscore_support(
+        y_idx, pred_idx, labels=labels, zero_division=0
+    )
+    present = np.unique(y_idx)
+    if len(present) < 2:
+        auc = None
+    elif K == 2:
+        auc = float(roc_auc_score(y_idx, proba[:, 1]))
+    elif len(present) == K:
+        auc = float(roc_auc_score(y_idx, proba, multi_class="ovr", average="macro", labels=labels))
+    else:
+        auc = None
+    names = [str(_label(c)) for c in classes]
+    per_class = {
+        names[k]: {
+            "precision": float(prec[k]),
+            "recall": float(rec[k]),
+            "f1": float(f1[k]),
+            "support": int(sup[k]),
+        }
+        for k in range(K)
+    }
+    cal_classes = [1] if K == 2 else range(K)
+    return {
+        "n_samples": int(n),
+        "classes": [_label(c) for c in classes],
+        "accuracy": float(np.mean(pred_idx == y_idx)),
+        "log_loss": float(-np.mean(log_proba[np.arange(n), y_idx])),
+        "roc_auc": auc,
+        "per_class": per_class,
+        "macro_avg": {
+            "precision": float(np.mean(prec)),
+            "recall": float(np.mean(rec)),
+            "f1": float(np.mean(f1)),
+        },
+        "confusion_matrix": confusion_matrix(y_idx, pred_idx, labels=labels).tolist(),
+        "calibration": {
+            names[k]: calibration(proba[:, k], y_idx == k, n_bins) for k in cal_classes
+        },
+    }
+
+
+def format_text(m: dict[str, Any], source: str) -> str:
+    """Human-readable summary of :func:`evaluate`'s dictionary."""
+    names = list(m["per_class"])
+    auc = "n/a (one class present)" if m["roc_auc"] is None else f"{m['roc_auc']:.4f}"
+    lines = [
+        f"evaluated on {m['n_samples']} rows of {source}",
+        f"  accuracy   {m['accuracy']:.4f}",
+        f"  log-loss   {m['log_loss']:.4f}",
+        f"  ROC AUC    {auc}" + (" (macro one-vs-rest)" if len(names) > 2 else ""),
+        "",
+        f"  {'class':<20} {'precision':>9} {'recall':>9} {'f1':>9} {'support':>8}",
+    ]
+    for name, r in m["per_class"].items():
+        lines.append(
+            f"  {name[:20]:<20} {r['precision']:>9.4f} {r['recall']:>9.4f} "
+            f"{r['f1']:>9.4f} {r['support']:>8d}"
+        )
+    a = m["macro_avg"]
+    lines.append(
+        f"  {'macro average':<20} {a['precision']:>9.4f} {a['recall']:>9.4f} {a['f1']:>9.4f}"
+    )
+    lines += ["", "  confusion matrix (rows: true, columns: predicted)"]
+    width = max(8, *(len(x) for x in names))
+    lines.append("  " + " " * width + "".join(f" {x[:width]:>{width}}" for x in names))
+    for name, row in zip(names, m["confusion_matrix"], strict=True):
+        lines.append(f"  {name[:width]:>{width}}" + "".join(f" {v:>{width}d}" for v in row))
+    lines += ["", "  calibration (10 bins; ECE = expected calibration error)"]
+    for name, cal in m["calibration"].items():
+        lines.append(f"    P({name}): ECE {cal['ece']:.4f} over {len(cal['bins'])} non-empty bins")
+    return "\n".join(lines)

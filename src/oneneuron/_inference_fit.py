@@ -1,0 +1,320 @@
+"""Fit-time inference for ``NeuronClassifier``: the mixin and the one Hessian pass it needs.
+
+The estimator keeps no reference to X, so everything inference needs is
+computed at the end of ``fit`` (see :mod:`oneneuron.inference` for the
+statistics). The Hessian comes from the last Newton iteration when the final
+point is the one Newton evaluated it at (free), otherwise from one extra
+``gradient_hessian`` pass, which ``inference="auto"`` makes only when cheap.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import scipy.linalg
+from numpy.typing import NDArray
+from sklearn.utils.validation import check_is_fitted
+
+from . import _separation
+from .exceptions import SeparationWarning
+from .inference import InferenceResult, format_summary, summary_table
+
+#: ``inference="auto"`` computes the Hessian when ``n * (m * (d + 1))**2`` is at most this.
+AUTO_INFERENCE_MAX_COST = 1e8
+#: A term whose weighted R^2 on the earlier terms exceeds ``1 - COLLINEAR_TOL`` is collinear.
+COLLINEAR_TOL = 1e-10
+
+
+class HessianRecorder:
+    """Wraps a ``LinearLoss`` and remembers the last ``gradient_hessian`` evaluation."""
+
+    def __init__(self, problem: Any) -> None:
+        self._problem = problem
+        self.last: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._problem, name)
+
+    def gradient_hessian(self, theta: NDArray[np.float64]) -> Any:
+        """Forward to the problem and keep ``(theta, H)``."""
+        f, g, H = self._problem.gradient_hessian(theta)
+        self.last = (np.array(theta, copy=True), H)
+        return f, g, H
+
+    def hessian_at(self, theta: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The Hessian at ``theta``: the remembered one when it matches, else one pass."""
+        if self.last is not None and np.array_equal(self.last[0], theta):
+            return self.last[1]
+        return self._problem.gradient_hessian(theta)[2]
+
+
+def term_names(n_features: int, feature_names: Any, fit_intercept: bool) -> list[str]:
+    """``["intercept", name_0, ...]``; names default to ``x0, x1, ...``."""
+    names = (
+        [str(v) for v in feature_names]
+        if feature_names is not None
+        else [f"x{j}" for j in range(n_features)]
+    )
+    return (["intercept"] if fit_intercept else []) + names
+
+
+def _theta_index(m: int, d: int, k: int, fit_intercept: bool) -> list[int]:
+    """Positions of class ``k``'s terms (intercept first) in ``theta`` = [W'.ravel(), b']."""
+    return ([m * d + k] if fit_intercept else []) + list(range(k * d, (k + 1) * d))
+
+
+def collinear_terms(G: NDArray[np.float64], terms: list[str], fit_intercept: bool = True) -> str:
+    """Name the terms that are linear combinations of earlier ones in the weighted Gram ``G``.
+
+    Walks the terms in order, keeping the independent ones; term ``j`` is dependent
+    when its weighted R^2 on the kept terms exceeds ``1 - COLLINEAR_TOL``.
+    Returns "" when ``G`` has full rank.
+    """
+    diag = np.diag(G).copy()
+    tiny = COLLINEAR_TOL * float(np.max(diag, initial=0.0))
+    keep: list[int] = []
+    found = []
+    for j in range(len(terms)):
+        if not diag[j] > tiny:
+            what = "constant (a multiple of the intercept)" if fit_intercept else "all zeros"
+            found.append(f"column {terms[j]!r} is {what}")
+            continue
+        if keep:
+            Gk = G[np.ix_(keep, keep)]
+            c = scipy.linalg.solve(Gk, G[keep, j], assume_a="pos", check_finite=False)
+            resid = (diag[j] - G[j, keep] @ c) / diag[j]
+        else:
+            c, resid = np.zeros(0), 1.0
+        if resid < COLLINEAR_TOL:
+            scale = np.sqrt(np.diag(Gk) / diag[j]) * np.abs(c)
+            others = [terms[keep[i]] for i in np.flatnonzero(scale > 1e-6 * scale.max())]
+            found.append(
+                f"column {terms[j]!r} is a linear combination of "
+                + ", ".join(repr(o) for o in others)
+            )
+        else:
+            keep.append(j)
+    return "; ".join(found)
+
+
+def _diagnose(
+    problem: Any, theta: NDArray, y_idx: NDArray, s: NDArray, K: int, fit_intercept: bool
+) -> _separation.Separation | None:
+    """Fitted logits first (a certificate of complete separation), then the LPs if small."""
+    X = getattr(problem.engine, "X", None)  # engines that stream their data have none
+    if X is None:
+        return None
+    n = X.shape[0]
+    W, b = problem.to_raw(theta)
+    Z = np.asarray(X @ W.T.astype(X.dtype) + b.astype(X.dtype), dtype=np.float64)
+    if _separation.fitted_certificate(Z, y_idx, s):
+        Wp, bp = problem.unpack(theta)
+        D = _separation.direction_from_fit(Wp, bp, fit_intercept)
+        n_rows = int(np.sum(s > 0))
+        return _separation.Separation("complete", n_rows, n_rows, D)
+    if n * max(K - 1, 1) * (problem.n_features + 1) > _separation.MAX_LP_SIZE:
+        return None
+    Xt = _separation.design(X, problem.mean, problem.scale, fit_intercept)
+    return _separation.detect(Xt, y_idx, K, s)
+
+
+def compute_inference(
+    est: Any,
+    problem: Any,
+    result: Any,
+    s: NDArray[np.float64],
+    y_idx: NDArray[np.intp],
+    mode: Any,
+    stacklevel: int,
+) -> InferenceResult:
+    """Likelihood statistics always; separation diagnosis; covariance when ``mode`` allows."""
+    m, d, K = problem.n_outputs, problem.n_features, len(est.classes_)
+    S = float(np.sum(s))
+    theta = result.theta
+    data_loss = result.loss - problem._penalty(theta)
+    llf = -S * data_loss
+    counts = np.bincount(y_idx, weights=s, minlength=K)
+    pos = counts[counts > 0]
+    llnull = float(np.sum(pos * np.log(pos / S)))
+    terms = term_names(d, getattr(est, "feature_names_in_", None), est.fit_intercept)
+    W, b = problem.to_raw(theta)  # float64 even when coef_ is float32
+    full = np.column_stack([b, W]) if est.fit_intercept else W
+    coef = full if m == 1 else full[1:] - full[0]
+    out = InferenceResult(
+        terms=terms,
+        classes=np.asarray(est.classes_).tolist(),
+        coef=coef,
+        cov=None,
+        log_likelihood=float(llf),
+        null_log_likelihood=llnull,
+        nobs=S,
+        alpha=float(est.alpha),
+    )
+    # ---- separation, only for unpenalised fits that look suspicious
+    out.separation = "none" if est.alpha == 0 else "not checked"
+    Wp, _ = problem.unpack(theta)
+    if est.alpha == 0 and _separation.looks_suspicious(Wp, result.converged):
+        sep = _diagnose(problem, theta, y_idx, s, K, est.fit_intercept)
+        if sep is None:
+            out.separation = "not checked"
+        else:
+            out.separation = sep.kind
+            if sep.kind != "none":
+                msg = _separation.describe(sep, terms, out.classes)
+                warnings.warn(msg, SeparationWarning, stacklevel=stacklevel)
+                out.reason = f"{msg.split(':')[0]}; use alpha > 0"
+                out.extra["separated_rows"] = sep.n_separated
+                return out
+    # ---- covariance
+    cost = problem.engine.n_samples * (m * (d + 1)) ** 2
+    if mode is False:
+        out.reason = "inference=False was set; refit with inference=True"
+        return out
+    have = isinstance(problem, HessianRecorder) and problem.last is not None
+    have = have and np.array_equal(problem.last[0], theta)
+    if mode == "auto" and not have and cost > AUTO_INFERENCE_MAX_COST:
+        out.reason = (
+            f"inference='auto' skipped the Hessian pass (n * p^2 = {cost:.3g} > "
+            f"{AUTO_INFERENCE_MAX_COST:.0e}); refit with inference=True"
+        )
+        return out
+    if isinstance(problem, HessianRecorder):
+        Hp = problem.hessian_at(theta)
+    else:
+        Hp = problem.gradient_hessian(theta)[2]
+    out.cov, out.reason = _covariance(problem, Hp, S, terms, est.alpha)
+    if out.cov is not None and est.alpha == 0:
+        note = conditioning_note(problem, Hp, terms)
+        if note:
+            out.extra["note"] = note
+    return out
+
+
+def _covariance(
+    problem: Any, Hp: NDArray[np.float64], S: float, terms: list[str], alpha: float
+) -> tuple[NDArray[np.float64] | None, str]:
+    """Reference-parameterised raw-scale covariance from the standardised Hessian ``Hp``."""
+    m, d, fi = problem.n_outputs, problem.n_features, problem.fit_intercept
+    blocks = range(1, m) if m > 1 else range(1)
+    idx = [i for k in blocks for i in _theta_index(m, d, k, fi)]
+    H = S * Hp[np.ix_(idx, idx)]
+    if alpha == 0:
+        p = len(terms)
+        G = sum(H[k * p : (k + 1) * p, k * p : (k + 1) * p] for k in range(len(blocks)))
+        why = collinear_terms(np.asarray(G), terms, fi)
+        if why:
+            return None, (
+                f"the Hessian is singular: {why}; drop the redundant column(s) or set alpha > 0"
+            )
+    try:
+        c = scipy.linalg.cho_factor(H, check_finite=True)
+        cov_std = scipy.linalg.cho_solve(c, np.eye(len(idx)))
+    except (np.linalg.LinAlgError, ValueError) as exc:
+        return None, f"the Hessian is not positive definite ({exc}); set alpha > 0"
+    T = problem._jacobian()[np.ix_(idx, idx)]
+    cov = T @ cov_std @ T.T
+    return 0.5 * (cov + cov.T), ""
+
+
+def conditioning_note(
+    problem: Any, Hp: NDArray[np.float64], terms: list[str], limit: float = 1e6
+) -> str:
+    """Name the terms of the weakest direction when the scaled Hessian's condition number > limit.
+
+    Scaled to unit diagonal (so units do not count); "" when well conditioned.
+    """
+    m, d, fi = problem.n_outputs, problem.n_features, problem.fit_intercept
+    blocks = range(1, m) if m > 1 else range(1)
+    p = len(terms)
+    G = sum(Hp[np.ix_(_theta_index(m, d, k, fi), _theta_index(m, d, k, fi))] for k in blocks)
+    G = np.asarray(G)
+    r = 1.0 / np.sqrt(np.diag(G))
+    vals, vecs = np.linalg.eigh(G * np.outer(r, r))
+    cond = vals[-1] / max(vals[0], 1e-300)
+    if cond <= limit:
+        return ""
+    v = np.abs(vecs[:, 0])
+    names = [terms[j] for j in np.argsort(-v)[:p] if v[j] > 0.1 * v.max()]
+    return (
+        f"ill-conditioned Hessian (condition number {cond:.2g}): "
+        f"{', '.join(repr(n) for n in names)} are nearly collinear; "
+        "standard errors are large and unstable"
+    )
+
+
+class InferenceMixin:
+    """Adds ``summary()``, ``cov_params()``, ``covariance_`` and friends to the estimator.
+
+    Fit sets ``inference_`` (:class:`~oneneuron.inference.InferenceResult`),
+    ``log_likelihood_``, ``null_log_likelihood_``, ``pseudo_r2_`` (McFadden),
+    ``aic_``, ``bic_`` and ``separation_`` ("none", "quasi-complete", "complete"
+    or "not checked").
+    """
+
+    def _fit_inference(
+        self, problem: Any, result: Any, s: NDArray, y_idx: NDArray, stacklevel: int = 5
+    ) -> None:
+        res = compute_inference(
+            self, problem, result, s, y_idx, getattr(self, "inference", "auto"), stacklevel
+        )
+        self._set_inference(res)
+
+    def _set_inference(self, res: InferenceResult) -> None:
+        """Store an inference result and the statistics read from it (fit or model file)."""
+        self.inference_ = res
+        self.log_likelihood_ = res.log_likelihood
+        self.null_log_likelihood_ = res.null_log_likelihood
+        self.pseudo_r2_ = res.pseudo_r2
+        self.aic_ = res.aic
+        self.bic_ = res.bic
+        self.separation_ = res.separation
+
+    def _html_repr(self) -> str:
+        """scikit-learn's estimator diagram, then the summary table once fitted (notebooks)."""
+        base = super()._html_repr()  # type: ignore[misc]
+        res = getattr(self, "inference_", None)
+        return base if res is None else base + res._repr_html_()
+
+    def _inference(self) -> InferenceResult:
+        check_is_fitted(self, "inference_")
+        return self.inference_
+
+    @property
+    def covariance_(self) -> NDArray[np.float64]:
+        """Covariance of ``[intercept, coef]`` per block (reference parameterisation)."""
+        return self._inference().covariance()
+
+    def cov_params(self, parameterization: str = "reference") -> NDArray[np.float64]:
+        """Covariance of the parameters, terms ordered as in :meth:`summary`."""
+        return self._inference().covariance(parameterization)
+
+    def summary(self, level: float = 0.95, parameterization: str = "reference") -> Any:
+        """Coefficient table: ``coef, std_err, z, p_value, ci_low, ci_high`` per term.
+
+        Parameters
+        ----------
+        level : float, default=0.95
+            Coverage of the intervals.
+        parameterization : {"reference", "sum-to-zero"}
+            Multinomial only: classes relative to the first (as statsmodels'
+            ``MNLogit``) or centred over classes (as ``coef_``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by term (binary) or ``(class, term)``; ``attrs["caption"]``
+            describes the model and ``attrs["penalized"]`` flags ``alpha > 0``.
+
+        Raises
+        ------
+        oneneuron.inference.InferenceUnavailableError
+            A ``ValueError``, when no covariance is available (separated classes, collinear columns,
+            or the Hessian pass was skipped); the message names the cause and fix.
+        """
+        return summary_table(self._inference(), level, parameterization)
+
+    def summary_text(self, level: float = 0.95, parameterization: str = "reference") -> str:
+        """:meth:`summary` as plain text with its caption, for terminals and ``evaluate``."""
+        return format_summary(self._inference(), level, parameterization)

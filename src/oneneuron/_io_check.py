@@ -1,0 +1,257 @@
+"""Validation of model-file documents (see :mod:`oneneuron.io` for the schema).
+
+Every check raises :class:`oneneuron.io.ModelFileError` naming the field, so a
+tampered or damaged file is refused with one clear line instead of a traceback
+or, worse, a model that silently predicts something else.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from . import io
+
+_SOLVERS_USED = io._SOLVERS - {"auto"}
+
+
+def _fail(msg: str) -> None:
+    raise io.ModelFileError(msg)
+
+
+def _obj(d: Any, name: str, keys: set[str] | None = None) -> dict[str, Any]:
+    if not isinstance(d, dict):
+        _fail(f"{name} must be a JSON object, not {type(d).__name__}")
+    if keys is not None:
+        missing = sorted(keys - d.keys())
+        extra = sorted(d.keys() - keys)
+        if missing:
+            _fail(f"{name} lacks the key(s) {', '.join(missing)}")
+        if extra:
+            _fail(f"{name} has unknown key(s) {', '.join(extra)}")
+    return d
+
+
+def _num(v: Any, name: str, *, lo: float | None = None, positive: bool = False) -> float:
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+        _fail(f"{name} must be a finite number, not {v!r}")
+    if lo is not None and v < lo:
+        _fail(f"{name} must be >= {lo}, not {v!r}")
+    if positive and v <= 0:
+        _fail(f"{name} must be > 0, not {v!r}")
+    return float(v)
+
+
+def _int(v: Any, name: str, *, lo: int = 0, optional: bool = False) -> int | None:
+    if v is None and optional:
+        return None
+    if isinstance(v, bool) or not isinstance(v, int) or v < lo:
+        _fail(f"{name} must be an integer >= {lo}, not {v!r}")
+    return int(v)
+
+
+def _bool(v: Any, name: str) -> bool:
+    if not isinstance(v, bool):
+        _fail(f"{name} must be true or false, not {v!r}")
+    return v
+
+
+def _vector(v: Any, name: str, n: int) -> np.ndarray:
+    if not isinstance(v, list) or len(v) != n:
+        got = len(v) if isinstance(v, list) else type(v).__name__
+        _fail(f"{name} must be a list of {n} numbers (got {got})")
+    for j, x in enumerate(v):
+        _num(x, f"{name}[{j}]")
+    return np.array(v, dtype=np.float64)
+
+
+def _classes(c: Any) -> np.ndarray:
+    c = _obj(c, "classes", {"dtype", "values"})
+    values = c["values"]
+    if not isinstance(values, list) or len(values) < 2:
+        _fail("classes.values must list at least two class labels")
+    for v in values:
+        if not isinstance(v, str | int | float | bool) or (
+            isinstance(v, float) and not math.isfinite(v)
+        ):
+            _fail(f"class label {v!r} is not a string, integer, finite number or boolean")
+    try:
+        dtype = np.dtype(c["dtype"])
+    except (TypeError, ValueError):
+        _fail(f"classes.dtype {c['dtype']!r} is not a numpy dtype")
+    if dtype.kind not in "biufUO":
+        _fail(f"classes.dtype {c['dtype']!r} is not a label type")
+    try:
+        arr = np.array(values, dtype=dtype)
+    except (TypeError, ValueError, OverflowError):
+        _fail(f"classes.values do not fit classes.dtype {c['dtype']!r}")
+    if dtype.kind != "O" and arr.tolist() != values:
+        _fail(f"classes.values change when stored as {c['dtype']!r}")
+    if len({(type(v).__name__, v) for v in values}) != len(values) or len(
+        set(map(repr, arr.tolist()))
+    ) != len(values):
+        _fail("classes.values has a repeated label")
+    return arr
+
+
+def check_document(doc: Any) -> dict[str, Any]:
+    """Validate a parsed model document; returns the decoded arrays."""
+    doc = _obj(doc, "the model file")
+    if doc.get("format") != io.FORMAT:
+        _fail(f"not a oneneuron model file (format is {doc.get('format')!r}, not {io.FORMAT!r})")
+    version = doc.get("format_version")
+    if version != io.FORMAT_VERSION:
+        newer = isinstance(version, int) and version > io.FORMAT_VERSION
+        hint = "; upgrade oneneuron" if newer else ""
+        _fail(
+            f"model format version {version!r} is not supported by oneneuron "
+            f"{io.__version__} (it reads version {io.FORMAT_VERSION}){hint}"
+        )
+    _obj(doc, "the model file", io._TOP_KEYS)
+    if not isinstance(doc["library_version"], str):
+        _fail("library_version must be a string")
+    classes = _classes(doc["classes"])
+    K = len(classes)
+    m = 1 if K == 2 else K
+    feats = _obj(doc["features"], "features", {"names", "names_in_estimator"})
+    names = feats["names"]
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        _fail("features.names must be a non-empty list of strings")
+    if len(set(names)) != len(names):
+        _fail("features.names has a repeated name")
+    _bool(feats["names_in_estimator"], "features.names_in_estimator")
+    d = len(names)
+    if doc["dtype"] not in ("float64", "float32"):
+        _fail(f"dtype must be 'float64' or 'float32', not {doc['dtype']!r}")
+    coef = doc["coef"]
+    if not isinstance(coef, list) or len(coef) != m:
+        _fail(f"coef must have {m} row(s) for {K} classes (got {_len(coef)})")
+    W = np.stack([_vector(row, f"coef[{i}]", d) for i, row in enumerate(coef)])
+    b = _vector(doc["intercept"], "intercept", m)
+    st = _obj(doc["standardization"], "standardization", {"mean", "scale"})
+    mean = _vector(st["mean"], "standardization.mean", d)
+    scale = _vector(st["scale"], "standardization.scale", d)
+    if np.any(scale <= 0):
+        _fail("standardization.scale must be positive")
+    obj = _obj(
+        doc["objective"], "objective", {"alpha", "fit_intercept", "standardize", "class_weight"}
+    )
+    _num(obj["alpha"], "objective.alpha", lo=0)
+    fit_intercept = _bool(obj["fit_intercept"], "objective.fit_intercept")
+    standardize = _bool(obj["standardize"], "objective.standardize")
+    if not fit_intercept and np.any(b != 0):
+        _fail("intercept must be zero when objective.fit_intercept is false")
+    if not standardize and (np.any(mean != 0) or np.any(scale != 1)):
+        _fail("standardization must be zeros and ones when objective.standardize is false")
+    cw = obj["class_weight"]
+    if cw is not None and cw != "balanced":
+        pairs = _obj(cw, "objective.class_weight", {"pairs"})["pairs"]
+        if not isinstance(pairs, list) or not all(
+            isinstance(p, list) and len(p) == 2 for p in pairs
+        ):
+            _fail("objective.class_weight.pairs must be a list of [label, weight] pairs")
+        for _, w in pairs:
+            _num(w, "objective.class_weight weight", lo=0)
+    params = _obj(doc["params"], "params", set(io._PARAM_KEYS))
+    if params["solver"] not in io._SOLVERS:
+        _fail(f"params.solver {params['solver']!r} is not one of {sorted(io._SOLVERS)}")
+    _num(params["tol"], "params.tol", lo=0)
+    _int(params["max_iter"], "params.max_iter")
+    thr = _num(params["threshold"], "params.threshold")
+    if not 0 < thr < 1:
+        _fail(f"params.threshold must be in (0, 1), not {thr}")
+    fit = _obj(
+        doc["fit"], "fit", {"solver", "n_iter", "converged", "grad_norm", "loss", "n_samples"}
+    )
+    if fit["solver"] not in _SOLVERS_USED:
+        _fail(f"fit.solver {fit['solver']!r} is not one of {sorted(_SOLVERS_USED)}")
+    _int(fit["n_iter"], "fit.n_iter")
+    _bool(fit["converged"], "fit.converged")
+    _num(fit["grad_norm"], "fit.grad_norm", lo=0)
+    _num(fit["loss"], "fit.loss", lo=0)
+    _int(fit["n_samples"], "fit.n_samples", lo=K, optional=True)
+    if doc["inference"] is not None:
+        _obj(doc["inference"], "inference")
+        _check_inference(doc["inference"], W, b, bool(obj["fit_intercept"]))
+    if doc["input"] is not None:
+        from ._tabular import check_input_spec
+
+        try:
+            check_input_spec(doc["input"], names, classes)
+        except ValueError as exc:
+            _fail(f"input: {exc}")
+    return {"classes": classes, "W": W, "b": b, "mean": mean, "scale": scale, "names": names}
+
+
+def _check_inference(data: dict[str, Any], W: Any, b: Any, fit_intercept: bool) -> None:
+    """The stored inference must describe these coefficients (no hand-edited mismatch)."""
+    from .inference import InferenceResult
+
+    try:
+        res = InferenceResult.from_dict(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        _fail(f"inference: not a valid inference record ({exc!s:.80})")
+    W = np.asarray(W, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    full = np.column_stack([b, W]) if fit_intercept else W
+    expected = full if len(full) == 1 else full[1:] - full[0]  # reference parameterisation
+    if res.coef.shape != expected.shape or not np.allclose(
+        res.coef, expected, rtol=1e-6, atol=1e-9
+    ):
+        _fail("inference: its coefficients do not match the model's coef/intercept")
+    p = res.coef.size
+    if res.cov is not None and res.cov.shape != (p, p):
+        _fail(f"inference: covariance must be {p} x {p}, not {res.cov.shape}")
+    if res.cov is not None and not np.all(np.isfinite(res.cov)):
+        _fail("inference: the covariance has non-finite entries")
+
+
+def _len(v: Any) -> str:
+    return str(len(v)) if isinstance(v, list) else type(v).__name__
+
+
+def from_document(doc: Any) -> io.SavedModel:
+    """Validate a parsed document and rebuild the fitted estimator."""
+    from .estimator import NeuronClassifier
+
+    arrs = check_document(doc)
+    obj, params, fit = doc["objective"], doc["params"], doc["fit"]
+    classes = arrs["classes"]
+    cw = obj["class_weight"]
+    if isinstance(cw, dict):
+        cw = {np.array([k], dtype=classes.dtype)[0].item(): w for k, w in cw["pairs"]}
+    est = NeuronClassifier(
+        alpha=obj["alpha"],
+        fit_intercept=obj["fit_intercept"],
+        standardize=obj["standardize"],
+        class_weight=cw,
+        **params,
+    )
+    try:
+        est._validate_params()
+    except ValueError as exc:
+        _fail(f"params: {str(exc).splitlines()[0]}")
+    dtype = np.dtype(doc["dtype"])
+    est.classes_ = classes
+    est.coef_ = arrs["W"].astype(dtype)
+    est.intercept_ = arrs["b"].astype(dtype)
+    est.mean_, est.scale_ = arrs["mean"], arrs["scale"]
+    est.n_features_in_ = len(arrs["names"])
+    if doc["features"]["names_in_estimator"]:
+        est.feature_names_in_ = np.array(arrs["names"], dtype=object)
+    est.n_iter_ = fit["n_iter"]
+    est.converged_ = fit["converged"]
+    est.grad_norm_ = float(fit["grad_norm"])
+    est.loss_ = float(fit["loss"])
+    est.solver_ = fit["solver"]
+    est.history_ = {}
+    if fit["n_samples"] is not None:
+        est.n_samples_fit_ = fit["n_samples"]
+    if doc["inference"] is not None:
+        from .inference import InferenceResult
+
+        est._set_inference(InferenceResult.from_dict(doc["inference"]))
+    meta = {"library_version": doc["library_version"], "format_version": doc["format_version"]}
+    return io.SavedModel(est, doc["input"], doc["inference"], fit["n_samples"], meta)

@@ -1,0 +1,92 @@
+"""An output table written chunk by chunk to a temporary file, published at the end.
+
+``with OutputTable(path, force=False) as out: out.write(df); ...; out.commit()``:
+the temporary file lives beside ``path`` (same file system, so the final rename
+is atomic); leaving the block without :meth:`commit` (an error, Ctrl-C) deletes
+it, so no partial output ever remains. Without ``force`` an existing ``path`` is
+never replaced, even if it appears while the table is being written.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import pandas as pd
+
+from . import _tabular as tab
+from .io import publish
+
+
+class OutputTable:
+    """CSV, TSV or Parquet by extension (no compression); float columns round-trip exactly."""
+
+    def __init__(self, path: str | os.PathLike[str], *, force: bool) -> None:
+        self.path = Path(path)
+        if self.path.is_dir():
+            raise tab.DataError(f"output {path} is a folder")
+        name = self.path.name.lower()
+        if name.endswith(tab._COMPRESSION):
+            raise tab.DataError(
+                f"cannot write compressed output {path}; use .csv, .tsv or .parquet"
+            )
+        self.fmt = tab.data_format(path)
+        self.force = force
+        if self.path.exists() and not force:
+            raise FileExistsError(f"{path} already exists")
+        folder = self.path.parent if str(self.path.parent) else Path(".")
+        if not folder.is_dir():
+            raise tab.DataError(f"cannot write {path}: folder {folder} does not exist")
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
+        self.tmp = Path(tmp)
+        self._fh: Any = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        self._writer: Any = None
+        self._rows = 0
+
+    def __enter__(self) -> OutputTable:
+        return self
+
+    def write(self, frame: pd.DataFrame) -> None:
+        """Append rows (same columns and dtypes every time)."""
+        if self.fmt == "parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            if self._writer is None:
+                self._fh.close()
+                self._writer = pq.ParquetWriter(self.tmp, table.schema)
+            self._writer.write_table(table)
+        else:
+            sep = "\t" if self.fmt == "tsv" else ","
+            frame.to_csv(self._fh, sep=sep, index=False, header=self._rows == 0)
+        self._rows += len(frame)
+
+    def commit(self) -> None:
+        """Close the temporary file and move it to ``path``."""
+        self._close()
+        publish(self.tmp, self.path, overwrite=self.force)
+
+    def _close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        if not self._fh.closed:
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+            self._fh.close()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self._close()
+        finally:
+            if self.tmp.exists():
+                self.tmp.unlink()

@@ -1,0 +1,166 @@
+"""Diagnose (quasi-)complete separation with a linear program, after the fit, once.
+
+The maximum-likelihood estimate of a logit (binary or multinomial) fails to
+exist exactly when some non-zero direction ``B`` (one row per class ``k >= 1``,
+class 0 fixed at zero) gives every row a non-negative margin::
+
+    m_ij = (B[y_i] - B[j]) . x_i >= 0     for every row i and class j != y_i
+
+(Albert & Anderson 1984). Along such a direction the likelihood increases
+forever. The rows whose margins are all strictly positive are predicted
+perfectly; if every row is, the separation is *complete*, otherwise
+*quasi-complete*. Two LPs decide it (bounded ``-1 <= B <= 1``):
+
+1. maximise ``sum_ij m_ij`` subject to ``m_ij >= 0``: optimum 0 means no separation;
+2. maximise ``t`` subject to ``m_ij >= t``, ``t <= 1``: ``t > 0`` means complete.
+
+The design is the model's own standardised one, ``[1, (x - mu) / sigma]``, so
+that the tolerances are scale free. Rows with zero weight are left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+from scipy.optimize import linprog
+
+#: Margin (on the standardised design, ``|B| <= 1``) above which a row counts as separated.
+MARGIN_TOL = 1e-7
+#: The fit looks suspicious when a standardised coefficient exceeds this.
+SUSPICIOUS_COEF = 8.0
+#: Skip the LP (``separation_ = "not checked"``) when ``rows * (classes - 1) * terms``
+#: exceeds this: the design is materialised densely and HiGHS time grows with it.
+MAX_LP_SIZE = 1_000_000
+
+
+@dataclass
+class Separation:
+    """Outcome: ``kind`` in {"none", "quasi-complete", "complete"}, rows and direction."""
+
+    kind: str
+    n_separated: int
+    n_rows: int
+    direction: NDArray[np.float64] | None  # (K - 1, p) standardised, max |.| = 1
+
+
+def looks_suspicious(theta_std: NDArray[np.float64], converged: bool) -> bool:
+    """Cheap trigger: huge standardised coefficients or no convergence."""
+    big = bool(np.max(np.abs(theta_std), initial=0.0) > SUSPICIOUS_COEF)
+    return big or not converged
+
+
+def fitted_certificate(
+    Z: NDArray[np.float64], y: NDArray[np.intp], weight: NDArray[np.float64]
+) -> bool:
+    """Whether the fitted logits ``Z`` (n, m) already separate every weighted row strictly.
+
+    Binary ``m = 1``: ``sign(z_i) = 2 y_i - 1``; multinomial: the true class's logit
+    beats every other. A ``True`` proves complete separation without an LP (one pass).
+    """
+    keep = weight > 0
+    Z, y = Z[keep], y[keep]
+    if Z.shape[1] == 1:
+        return bool(np.all((2.0 * y - 1.0) * Z[:, 0] > 0))
+    true = Z[np.arange(len(y)), y]
+    other = Z.copy()
+    other[np.arange(len(y)), y] = -np.inf
+    return bool(np.all(true > other.max(axis=1)))
+
+
+def direction_from_fit(W: NDArray[np.float64], b: NDArray[np.float64], fit_intercept: bool) -> Any:
+    """The fitted standardised coefficients as a separating direction (reference class 0)."""
+    full = np.column_stack([b, W]) if fit_intercept else W
+    D = full if full.shape[0] == 1 else full[1:] - full[0]
+    return D / np.max(np.abs(D))
+
+
+def design(X: Any, mean: NDArray, scale: NDArray, fit_intercept: bool) -> Any:
+    """``[1, (x - mu) / sigma]`` (dense) or ``x / sigma`` (no intercept; sparse kept sparse)."""
+    if sp.issparse(X):
+        if fit_intercept:
+            Xd = (np.asarray(X.todense(), dtype=np.float64) - mean) / scale
+            return np.column_stack([np.ones(X.shape[0]), Xd])
+        return sp.csr_matrix(X, dtype=np.float64) @ sp.diags(1.0 / scale)
+    Xd = (np.asarray(X, dtype=np.float64) - mean) / scale
+    return np.column_stack([np.ones(X.shape[0]), Xd]) if fit_intercept else Xd
+
+
+def _margin_matrix(Xt: Any, y: NDArray[np.intp], K: int) -> Any:
+    """Sparse ``A`` with ``A @ vec(B) = margins`` (rows: (i, j != y_i); B rows: classes 1..K-1)."""
+    n, p = Xt.shape
+    Xs = sp.csr_matrix(Xt)
+    blocks = []
+    for j in range(K):  # rows i with y_i != j: margin (B[y_i] - B[j]) . x_i
+        rows = np.flatnonzero(y != j)
+        if rows.size == 0:
+            continue
+        Xr = Xs[rows]
+        cols = []
+        for k in range(1, K):
+            sign = (y[rows] == k).astype(np.float64) - float(j == k)
+            cols.append(sp.diags(sign) @ Xr)
+        blocks.append((rows, sp.hstack(cols, format="csr")))
+    A = sp.vstack([b for _, b in blocks], format="csr")
+    row_of = np.concatenate([r for r, _ in blocks])
+    return A, row_of
+
+
+def detect(Xt: Any, y: NDArray[np.intp], K: int, weight: NDArray[np.float64]) -> Separation:
+    """Run the two LPs of the module doc on the standardised design ``Xt`` (n, p)."""
+    keep = weight > 0
+    Xt, y = Xt[keep], y[keep]
+    n, p = Xt.shape
+    A, row_of = _margin_matrix(Xt, y, K)
+    q = (K - 1) * p
+    bounds = [(-1.0, 1.0)] * q
+    c = -np.asarray(A.sum(axis=0)).ravel()
+    res = linprog(c, A_ub=-A, b_ub=np.zeros(A.shape[0]), bounds=bounds, method="highs")
+    if res.status != 0 or -res.fun <= MARGIN_TOL:
+        return Separation("none", 0, n, None)
+    beta = res.x
+    margins = A @ beta
+    worst = np.full(n, np.inf)
+    np.minimum.at(worst, row_of, margins)
+    n_sep = int(np.sum(worst > MARGIN_TOL))
+    if n_sep == n:
+        return Separation("complete", n, n, _unit(beta.reshape(K - 1, p)))
+    # complete after all? maximise t with margins >= t
+    A2 = sp.hstack([-A, np.ones((A.shape[0], 1))], format="csr")
+    c2 = np.zeros(q + 1)
+    c2[-1] = -1.0
+    res2 = linprog(
+        c2, A_ub=A2, b_ub=np.zeros(A.shape[0]), bounds=bounds + [(None, 1.0)], method="highs"
+    )
+    kind = "quasi-complete"
+    if res2.status == 0 and -res2.fun > MARGIN_TOL:
+        kind, beta, n_sep = "complete", res2.x[:q], n
+    return Separation(kind, max(n_sep, 1), n, _unit(beta.reshape(K - 1, p)))
+
+
+def _unit(D: NDArray[np.float64]) -> NDArray[np.float64]:
+    return D / np.max(np.abs(D))
+
+
+def describe(sep: Separation, terms: list[str], classes: list[Any], top: int = 3) -> str:
+    """The warning text: kind, rows, the largest components of the direction, the fix."""
+    assert sep.direction is not None
+    D = sep.direction
+    flat = np.argsort(-np.abs(D).ravel(), kind="stable")[:top]
+    parts = []
+    for idx in flat:
+        k, t = divmod(int(idx), D.shape[1])
+        if abs(D[k, t]) < 1e-6:
+            continue
+        name = terms[t] if D.shape[0] == 1 else f"{terms[t]}[{classes[k + 1]!r}]"
+        parts.append(f"{D[k, t]:+.3g}*{name}")
+    return (
+        f"the classes are {sep.kind}ly separated: {sep.n_separated} of {sep.n_rows} rows are "
+        f"predicted perfectly along the direction {' '.join(parts)} (standardised features); "
+        "the maximum-likelihood coefficients do not exist and the reported ones are finite only "
+        "because the solver stopped, so standard errors are meaningless. "
+        "Use alpha > 0 for finite, unique estimates."
+    )

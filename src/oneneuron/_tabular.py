@@ -1,0 +1,380 @@
+"""Tables for the command line: read CSV/TSV/Parquet, encode features, stream chunks.
+
+The *input spec* (stored in the model file under ``"input"``) records how a table
+becomes the feature matrix, so that predict applies exactly what train learned::
+
+    {"target": "diagnosis", "impute": null | "mean" | "median" | "most_frequent",
+     "columns": [{"name": "radius", "kind": "numeric", "fill": null | number},
+                 {"name": "colour", "kind": "categorical", "categories": ["blue", "red"],
+                  "fill": null | "blue"}]}
+
+A numeric column gives one feature with its own name; a categorical column (any
+column pandas does not read as numbers or booleans) gives one 0/1 feature per
+category seen in training, named ``column=category``. A category not seen in
+training encodes as all zeros and is counted (see :class:`EncodeReport`).
+``fill`` is the training statistic used for missing cells when ``impute`` is set
+(categorical columns always use their most frequent category); without it, a
+missing cell is an error naming the column and the number of rows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+IMPUTE = ("mean", "median", "most_frequent")
+MAX_CATEGORIES = 200
+_COMPRESSION = (".gz", ".bz2", ".xz", ".zip", ".zst")
+
+
+class DataError(ValueError):
+    """A problem with a data table; the message names the file, column and rows."""
+
+
+# ------------------------------------------------------------------ files
+def data_format(path: str | Path) -> str:
+    """``"csv"``, ``"tsv"`` or ``"parquet"`` from the file name's extension."""
+    name = Path(path).name.lower()
+    for comp in _COMPRESSION:
+        if name.endswith(comp):
+            name = name[: -len(comp)]
+            if name.endswith((".parquet", ".pq")):
+                break
+            return _text_format(path, name)
+    if name.endswith((".parquet", ".pq")):
+        return "parquet"
+    return _text_format(path, name)
+
+
+def _text_format(path: str | Path, name: str) -> str:
+    if name.endswith(".csv"):
+        return "csv"
+    if name.endswith((".tsv", ".tab")):
+        return "tsv"
+    raise DataError(
+        f"cannot tell the format of {path} from its extension; "
+        "use .csv, .tsv (optionally .gz/.bz2/.xz/.zip/.zst) or .parquet"
+    )
+
+
+def _sep(fmt: str) -> str:
+    return "\t" if fmt == "tsv" else ","
+
+
+def read_columns(path: str | Path) -> list[str]:
+    """Column names of a table, read from its header or schema only."""
+    fmt = data_format(path)
+    try:
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            return [str(c) for c in pq.read_schema(path).names]
+        return [str(c) for c in pd.read_csv(path, sep=_sep(fmt), nrows=0).columns]
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path} is empty (no header line)") from None
+    except FileNotFoundError:
+        raise DataError(f"data file {path} does not exist") from None
+    except IsADirectoryError:
+        raise DataError(f"data file {path} is a folder") from None
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot read {path} as {fmt.upper()}: {_short(exc)}") from None
+
+
+def _short(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def read_table(path: str | Path, columns: list[str], text: list[str]) -> pd.DataFrame:
+    """Read ``columns`` of a whole table (``text`` columns read as strings)."""
+    return pd.concat(list(chunk for chunk, _ in iter_table(path, columns, text, None)))
+
+
+def iter_table(
+    path: str | Path, columns: list[str], text: list[str], chunk_rows: int | None
+) -> Iterator[tuple[pd.DataFrame, float | None]]:
+    """Yield ``(chunk, fraction_done)``; one chunk of everything when ``chunk_rows`` is None.
+
+    Only ``columns`` are parsed (memory stays proportional to the chunk), and
+    ``text`` columns are kept as strings so that ``"01"`` stays ``"01"``.
+    """
+    fmt = data_format(path)
+    try:
+        if fmt == "parquet":
+            yield from _iter_parquet(path, columns, text, chunk_rows)
+        else:
+            yield from _iter_text(path, fmt, columns, text, chunk_rows)
+    except DataError:
+        raise
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path} is empty (no header line)") from None
+    except FileNotFoundError:
+        raise DataError(f"data file {path} does not exist") from None
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot read {path} as {fmt.upper()}: {_short(exc)}") from None
+
+
+def _iter_text(path: Any, fmt: str, columns: list[str], text: list[str], rows: int | None) -> Any:
+    compressed = str(path).lower().endswith(_COMPRESSION)
+    size = Path(path).stat().st_size
+    opts = {"sep": _sep(fmt), "usecols": columns, "dtype": {c: str for c in text}}
+    with open(path, "rb") as fh:
+        src = path if compressed else fh
+        if rows is None:
+            yield pd.read_csv(src, **opts), 1.0
+            return
+        with pd.read_csv(src, chunksize=rows, **opts) as reader:
+            for chunk in reader:
+                yield chunk, None if compressed else min(fh.tell() / max(size, 1), 1.0)
+
+
+def _iter_parquet(path: Any, columns: list[str], text: list[str], rows: int | None) -> Any:
+    import pyarrow.parquet as pq
+
+    # pre_buffer=True (pyarrow's default) keeps every batch's buffers alive until the
+    # file is closed: memory would grow with the file instead of staying one chunk.
+    pf = pq.ParquetFile(path, pre_buffer=rows is None)
+    total = max(pf.metadata.num_rows, 1)
+    if rows is None:
+        yield _text_cols(pf.read(columns=columns).to_pandas(), text), 1.0
+        return
+    done = 0
+    for batch in pf.iter_batches(batch_size=rows, columns=columns):
+        done += batch.num_rows
+        yield _text_cols(batch.to_pandas(), text), done / total
+
+
+def _text_cols(df: pd.DataFrame, text: list[str]) -> pd.DataFrame:
+    for c in text:
+        s = df[c]
+        df[c] = s.where(s.isna(), s.astype(str)).astype(object)
+    return df
+
+
+def need_columns(path: str | Path, present: list[str], wanted: list[str], what: str) -> None:
+    """Raise naming the ``wanted`` columns that ``present`` lacks."""
+    missing = [c for c in wanted if c not in present]
+    if missing:
+        shown = ", ".join(repr(c) for c in missing[:5]) + (" ..." if len(missing) > 5 else "")
+        have = ", ".join(repr(c) for c in present[:8]) + (" ..." if len(present) > 8 else "")
+        raise DataError(f"{path} lacks {what} column(s) {shown} (it has {have})")
+
+
+# --------------------------------------------------------------- encoding
+def feature_names(spec: dict[str, Any]) -> list[str]:
+    """The encoded feature names of an input spec, in matrix column order."""
+    out: list[str] = []
+    for col in spec["columns"]:
+        if col["kind"] == "numeric":
+            out.append(col["name"])
+        else:
+            out.extend(f"{col['name']}={c}" for c in col["categories"])
+    return out
+
+
+def text_columns(spec: dict[str, Any]) -> list[str]:
+    """Names of the categorical columns (read as strings)."""
+    return [c["name"] for c in spec["columns"] if c["kind"] == "categorical"]
+
+
+def _is_numeric(s: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)
+
+
+def fit_spec(
+    df: pd.DataFrame, target: str, features: list[str], impute: str | None, source: Any
+) -> dict[str, Any]:
+    """Learn the input spec (kinds, categories, fill values) from a training table."""
+    if impute is not None and impute not in IMPUTE:
+        raise DataError(f"impute must be one of {', '.join(IMPUTE)}, not {impute!r}")
+    if target in features:
+        raise DataError(f"the target column {target!r} cannot also be a feature")
+    if len(df) == 0:
+        raise DataError(f"{source} has a header but no data rows")
+    columns: list[dict[str, Any]] = []
+    for name in features:
+        s = df[name]
+        mask = s.isna().to_numpy()
+        if mask.all():
+            raise DataError(f"column {name!r} of {source} is empty (every cell is missing)")
+        col: dict[str, Any] = {"name": name, "fill": None}
+        if _is_numeric(s):
+            col["kind"] = "numeric"
+            vals = s.to_numpy(dtype=np.float64, na_value=np.nan)[~mask]
+            if not np.all(np.isfinite(vals)):
+                raise DataError(f"column {name!r} of {source} has infinite values")
+            if impute is not None:
+                col["fill"] = _fill(vals, impute)
+        else:
+            col["kind"] = "categorical"
+            vals = s[~mask].astype(str)
+            counts = vals.value_counts()
+            if len(counts) > MAX_CATEGORIES:
+                raise DataError(
+                    f"column {name!r} of {source} is text with {len(counts)} distinct values "
+                    f"(more than {MAX_CATEGORIES}); leave it out with --features"
+                )
+            col["categories"] = sorted(counts.index)
+            if impute is not None:  # categorical columns: most frequent, ties to the first
+                top = counts[counts == counts.max()].index
+                col["fill"] = sorted(top)[0]
+        columns.append(col)
+    spec = {"target": target, "impute": impute, "columns": columns}
+    names = feature_names(spec)
+    if len(set(names)) != len(names):
+        dup = sorted({n for n in names if names.count(n) > 1})
+        raise DataError(f"encoded feature names collide: {', '.join(map(repr, dup))}")
+    return spec
+
+
+def _fill(vals: np.ndarray, how: str) -> float:
+    if how == "mean":
+        return float(np.mean(vals))
+    if how == "median":
+        return float(np.median(vals))
+    uniq, counts = np.unique(vals, return_counts=True)
+    return float(uniq[np.argmax(counts)])
+
+
+@dataclass
+class EncodeReport:
+    """Counts gathered while encoding (summed over chunks).
+
+    ``missing`` and ``unknown`` map a column to ``[rows, first data row or example]``.
+    """
+
+    missing: dict[str, list[Any]] = field(default_factory=dict)
+    unknown: dict[str, list[Any]] = field(default_factory=dict)
+    bad_numbers: dict[str, list[Any]] = field(default_factory=dict)
+
+    def add(self, table: dict[str, list[Any]], col: str, n: int, first: Any) -> None:
+        if col in table:
+            table[col][0] += n
+        else:
+            table[col] = [n, first]
+
+    def raise_missing(self, source: Any) -> None:
+        """Raise a :class:`DataError` for non-numeric cells or missing values, if any."""
+        if self.bad_numbers:
+            (col, (n, ex)), *_ = self.bad_numbers.items()
+            raise DataError(
+                f"column {col!r} of {source} must be numeric (as in training) but has "
+                f"{n} non-numeric value(s), e.g. {ex!r}"
+            )
+        if self.missing:
+            parts = [
+                f"{c!r} ({n} rows, first at data row {r})" for c, (n, r) in self.missing.items()
+            ]
+            raise DataError(
+                f"{source} has missing values in column {', '.join(parts)}; fill or drop "
+                "them, or train with --impute mean|median|most_frequent"
+            )
+
+    def unknown_note(self) -> str | None:
+        """One line describing categories not seen in training, or None."""
+        if not self.unknown:
+            return None
+        parts = [f"{c!r}: {n} rows (e.g. {ex!r})" for c, (n, ex) in self.unknown.items()]
+        return (
+            "categories not seen in training were encoded as all-zero indicators in "
+            + "; ".join(parts)
+        )
+
+
+def encode(
+    df: pd.DataFrame, spec: dict[str, Any], report: EncodeReport, first_row: int = 1
+) -> np.ndarray:
+    """The float64 feature matrix of ``df`` under ``spec``; counts go to ``report``.
+
+    ``first_row`` is the 1-based data-row number of ``df``'s first row (for messages).
+    Rows with problems are still encoded (as zeros); the caller decides to raise.
+    """
+    n = len(df)
+    X = np.zeros((n, len(feature_names(spec))), dtype=np.float64)
+    j = 0
+    for col in spec["columns"]:
+        name = col["name"]
+        s = df[name]
+        mask = s.isna().to_numpy()
+        if col["kind"] == "numeric":
+            if not _is_numeric(s):
+                num = pd.to_numeric(s, errors="coerce")
+                bad = num.isna().to_numpy() & ~mask
+                if bad.any():
+                    report.add(report.bad_numbers, name, int(bad.sum()), s[bad].iloc[0])
+                s, mask = num, mask | bad
+            vals = s.to_numpy(dtype=np.float64, na_value=np.nan)
+            if mask.any():
+                if col["fill"] is None:
+                    report.add(report.missing, name, int(mask.sum()), first_row + _first(mask))
+                else:
+                    vals = np.where(mask, col["fill"], vals)
+            X[:, j] = vals
+            j += 1
+            continue
+        cats = col["categories"]
+        strs = s.astype(object).where(~mask, None)
+        if mask.any():
+            if col["fill"] is None:
+                report.add(report.missing, name, int(mask.sum()), first_row + _first(mask))
+            else:
+                strs = strs.where(~mask, col["fill"])
+        codes = pd.Index(cats, dtype=object).get_indexer(strs.map(_to_str))
+        unknown = (codes < 0) & ~(mask & (col["fill"] is None))
+        if unknown.any():
+            report.add(report.unknown, name, int(unknown.sum()), str(strs[unknown].iloc[0]))
+        rows = np.flatnonzero(codes >= 0)
+        X[rows, j + codes[rows]] = 1.0
+        j += len(cats)
+    return X
+
+
+def _to_str(v: Any) -> Any:
+    return v if v is None or isinstance(v, str) else str(v)
+
+
+def _first(mask: np.ndarray) -> int:
+    return int(np.argmax(mask))
+
+
+def check_input_spec(spec: Any, names: list[str], classes: Any) -> None:
+    """Validate a stored input spec against the model's feature names (raises ValueError)."""
+    if not isinstance(spec, dict) or set(spec) != {"target", "impute", "columns"}:
+        raise ValueError("must be an object with keys target, impute, columns")
+    if not isinstance(spec["target"], str):
+        raise ValueError("target must be a column name")
+    if spec["impute"] is not None and spec["impute"] not in IMPUTE:
+        raise ValueError(f"impute must be null or one of {', '.join(IMPUTE)}")
+    cols = spec["columns"]
+    if not isinstance(cols, list) or not cols:
+        raise ValueError("columns must be a non-empty list")
+    seen = set()
+    for c in cols:
+        if not isinstance(c, dict) or not isinstance(c.get("name"), str):
+            raise ValueError("each column must be an object with a name")
+        if c["name"] in seen or c["name"] == spec["target"]:
+            raise ValueError(f"column {c['name']!r} is repeated or is the target")
+        seen.add(c["name"])
+        fill = c.get("fill")
+        if c.get("kind") == "numeric" and set(c) == {"name", "kind", "fill"}:
+            ok = fill is None or (
+                isinstance(fill, int | float) and not isinstance(fill, bool) and math.isfinite(fill)
+            )
+        elif c.get("kind") == "categorical" and set(c) == {"name", "kind", "fill", "categories"}:
+            cats = c["categories"]
+            if not isinstance(cats, list) or not cats or not all(isinstance(x, str) for x in cats):
+                raise ValueError(f"column {c['name']!r} needs a non-empty list of categories")
+            if len(set(cats)) != len(cats):
+                raise ValueError(f"column {c['name']!r} has a repeated category")
+            ok = fill is None or fill in cats
+        else:
+            raise ValueError(f"column {c['name']!r} has an unknown kind or keys")
+        if not ok or ((fill is None) != (spec["impute"] is None)):
+            raise ValueError(f"column {c['name']!r} has a fill value inconsistent with impute")
+    if feature_names(spec) != names:
+        raise ValueError("the encoded columns do not match features.names")

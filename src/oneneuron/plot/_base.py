@@ -1,0 +1,67 @@
+"""Figure creation without pyplot, and a text stripper for image comparisons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+#: Colours of class 0 and class 1 in every figure (red / blue as in the tutorials).
+CLASS_COLORS = ("tab:red", "tab:blue")
+
+
+def new_axes(ax: Axes | None = None, figsize: tuple[float, float] = (5.0, 3.6)) -> Axes:
+    """``ax`` itself, or the axes of a new headless :class:`~matplotlib.figure.Figure`.
+
+    Examples
+    --------
+    >>> from oneneuron.plot import new_axes
+    >>> ax = new_axes(figsize=(2, 2))
+    >>> ax.figure.get_size_inches().tolist()
+    [2.0, 2.0]
+    """
+    if ax is not None:
+        return ax
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig.add_subplot()
+
+
+def strip_text(fig: Figure, size: tuple[float, float] = (3.0, 2.25)) -> Figure:
+    """Remove every text (titles, labels, ticks, legends, annotations) and resize.
+
+    Used to compare figures with stored reference images independently of the
+    fonts installed. Returns ``fig`` itself.
+    """
+    for text in list(fig.texts):
+        text.remove()
+    if getattr(fig, "_suptitle", None) is not None:
+        fig._suptitle.remove()
+        fig._suptitle = None
+    for ax in fig.axes:
+        ax.set_title("")
+        ax.set_title("", loc="left")
+        ax.set_title("", loc="right")
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        ax.tick_params(
+            which="both", labelbottom=False, labelleft=False, labeltop=False, labelright=False
+        )
+        ax.tick_params(which="both", length=0)
+        legend = ax.get_legend()
+        if legend is not None:
+            legend.remove()
+        for text in list(ax.texts):
+            if text.get_text():  # arrows are annotations without text: keep them
+                text.remove()
+        for child in list(ax.get_children()):
+            if _is_label(child):
+                child.remove()
+    fig.set_size_inches(*size)
+    return fig
+
+
+def _is_label(artist: Any) -> bool:
+    from matplotlib.text import Text
+
+    return isinstance(artist, Text) and artist.get_text() != "" and artist.axes is not None

@@ -1,0 +1,188 @@
+"""Curves: the sigmoid, the cross-entropy branches, histograms, learning curves, ROC."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from numpy.typing import ArrayLike
+
+from ..functions import sigmoid, sigmoid_grad
+from ._base import CLASS_COLORS, new_axes
+
+
+def plot_sigmoid(
+    w: float = 1.0,
+    b: float = 0.0,
+    x: ArrayLike | None = None,
+    *,
+    derivative: bool = False,
+    label: str | None = None,
+    ax: Axes | None = None,
+    **line_kw: Any,
+) -> Axes:
+    """Plot ``sigmoid(w x + b)`` (or its derivative in ``x``) against ``x``.
+
+    Parameters
+    ----------
+    w, b : float
+        Weight and bias of the neuron.
+    x : array_like, optional
+        Abscissae; default 400 points on [-6, 6].
+    derivative : bool, default=False
+        Plot ``d/dx sigmoid(w x + b) = w a (1 - a)`` instead.
+    label : str, optional
+        Legend label; default names ``w`` and ``b``.
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+
+    Examples
+    --------
+    >>> from oneneuron.plot import plot_sigmoid
+    >>> ax = plot_sigmoid(x=[-1.0, 0.0, 1.0])
+    >>> float(ax.lines[0].get_ydata()[1])
+    0.5
+    """
+    ax = new_axes(ax)
+    x = np.linspace(-6, 6, 400) if x is None else np.asarray(x, dtype=np.float64)
+    z = w * x + b
+    y = w * sigmoid_grad(z) if derivative else sigmoid(z)
+    if label is None:
+        name = "d sigmoid / dx" if derivative else "sigmoid"
+        label = f"{name}, w={w:g}, b={b:g}"
+    ax.plot(x, y, label=label, **line_kw)
+    ax.set_xlabel("x")
+    ax.set_ylabel("a")
+    return ax
+
+
+def plot_cross_entropy(ax: Axes | None = None, n: int = 400) -> Axes:
+    """The two branches of the cross-entropy: ``-log(a)`` (``y = 1``), ``-log(1 - a)`` (``y = 0``).
+
+    Examples
+    --------
+    >>> from oneneuron.plot import plot_cross_entropy
+    >>> [line.get_label() for line in plot_cross_entropy().lines]
+    ['y = 1: -log(a)', 'y = 0: -log(1 - a)']
+    """
+    ax = new_axes(ax)
+    a = np.linspace(0.0, 1.0, n + 2)[1:-1]
+    ax.plot(a, -np.log(a), color=CLASS_COLORS[1], label="y = 1: -log(a)")
+    ax.plot(a, -np.log1p(-a), color=CLASS_COLORS[0], label="y = 0: -log(1 - a)")
+    ax.set_xlabel("a = predicted probability of class 1")
+    ax.set_ylabel("loss")
+    ax.set_ylim(0, 5)
+    ax.legend()
+    return ax
+
+
+def plot_class_histograms(
+    x: ArrayLike,
+    y: ArrayLike,
+    *,
+    bins: int = 50,
+    range: tuple[float, float] | None = None,
+    labels: Sequence[str] | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Overlaid histograms of a 1-D feature, one per class (``bins`` bins on ``range``).
+
+    Examples
+    --------
+    >>> from oneneuron.plot import plot_class_histograms
+    >>> ax = plot_class_histograms([0.1, 0.2, 1.5], [0, 0, 1], bins=2, range=(0, 2))
+    >>> [float(p.get_height()) for p in ax.patches]
+    [2.0, 0.0, 0.0, 1.0]
+    """
+    ax = new_axes(ax)
+    x = np.asarray(x, dtype=np.float64).ravel()
+    y = np.asarray(y).ravel()
+    if x.shape != y.shape:
+        raise ValueError(f"x and y must have the same length, got {x.size} and {y.size}")
+    classes = np.unique(y)
+    if range is None:
+        range = (float(x.min()), float(x.max()))
+    for i, c in enumerate(classes):
+        name = labels[i] if labels is not None else f"class {c}"
+        color = CLASS_COLORS[i % len(CLASS_COLORS)]
+        ax.hist(x[y == c], bins=bins, range=range, alpha=0.5, color=color, label=name)
+    ax.set_xlabel("x")
+    ax.set_ylabel("count per bin")
+    ax.legend()
+    return ax
+
+
+def plot_learning_curve(
+    history: Mapping[str, ArrayLike] | ArrayLike,
+    *,
+    optimum: float | None = None,
+    label: str = "loss",
+    log: bool = False,
+    ax: Axes | None = None,
+) -> Axes:
+    """Loss per iteration, from ``NeuronClassifier.history_`` or a sequence of losses.
+
+    Parameters
+    ----------
+    history : dict with ``"loss"`` or array_like
+    optimum : float, optional
+        Draws the optimum as a dashed horizontal line.
+    log : bool, default=False
+        Logarithmic y axis (of ``loss - optimum`` when ``optimum`` is given).
+
+    Examples
+    --------
+    >>> from oneneuron.plot import plot_learning_curve
+    >>> ax = plot_learning_curve({"loss": [0.69, 0.5, 0.4]}, optimum=0.3)
+    >>> ax.lines[0].get_ydata().tolist()
+    [0.69, 0.5, 0.4]
+    """
+    ax = new_axes(ax)
+    loss = np.asarray(history["loss"] if isinstance(history, Mapping) else history, dtype=float)
+    it = np.arange(loss.size)
+    if log and optimum is not None:
+        ax.semilogy(it, loss - optimum, label=f"{label} - optimum")
+    else:
+        ax.plot(it, loss, label=label)
+        if optimum is not None:
+            ax.axhline(optimum, color="k", ls="--", lw=1, label="optimum")
+        if log:
+            ax.set_yscale("log")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("mean cross-entropy")
+    ax.legend()
+    return ax
+
+
+def plot_roc(
+    y_true: ArrayLike, score: ArrayLike, *, label: str | None = None, ax: Axes | None = None
+) -> Axes:
+    """ROC curve of ``score`` (probabilities or logits) against labels ``y_true``.
+
+    The legend gives the area under the curve.
+
+    Examples
+    --------
+    >>> from oneneuron.plot import plot_roc
+    >>> ax = plot_roc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    >>> ax.lines[0].get_label()
+    'AUC = 0.750'
+    """
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    ax = new_axes(ax)
+    fpr, tpr, _ = roc_curve(y_true, score)
+    auc = roc_auc_score(y_true, score)
+    text = f"AUC = {auc:.3f}" if label is None else f"{label} (AUC = {auc:.3f})"
+    ax.plot(fpr, tpr, label=text)
+    ax.plot([0, 1], [0, 1], color="0.6", ls=":", lw=1)
+    ax.set_xlabel("false positive rate")
+    ax.set_ylabel("true positive rate")
+    ax.set_aspect("equal")
+    ax.legend(loc="lower right")
+    return ax

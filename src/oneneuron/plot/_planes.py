@@ -1,0 +1,278 @@
+"""Planes: classes, decision boundaries, probability contours, the loss surface."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from numpy.typing import ArrayLike, NDArray
+
+from ..functions import log_loss
+from ._base import CLASS_COLORS, new_axes
+
+_MARKERS = ("*", "o")
+
+
+def plot_classes(
+    X: ArrayLike,
+    y: ArrayLike,
+    *,
+    labels: Sequence[str] | None = None,
+    markers: Sequence[str] = _MARKERS,
+    ax: Axes | None = None,
+    **scatter_kw: Any,
+) -> Axes:
+    """Scatter the samples by class: 2-D on the plane, 1-D with the class on the y axis.
+
+    Class 0 is drawn red, class 1 blue (``markers`` per class).
+
+    Examples
+    --------
+    >>> from oneneuron.plot import plot_classes
+    >>> ax = plot_classes([[0, 0], [1, 1]], [0, 1], labels=["red", "blue"])
+    >>> [c.get_label() for c in ax.collections]
+    ['red', 'blue']
+    """
+    ax = new_axes(ax)
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y).ravel()
+    X = X[:, None] if X.ndim == 1 else X
+    if X.shape[0] != y.size or X.shape[1] not in (1, 2):
+        raise ValueError(f"X must have shape (n, 1) or (n, 2) with n = len(y); got {X.shape}")
+    kw = {"s": 30, "edgecolors": "k", "linewidths": 0.4} | scatter_kw
+    for i, c in enumerate(np.unique(y)):
+        rows = X[y == c]
+        name = labels[i] if labels is not None else f"class {c}"
+        color = CLASS_COLORS[i % len(CLASS_COLORS)]
+        marker = markers[i % len(markers)]
+        size = kw["s"] * (2.5 if marker == "*" else 1.0)  # a star looks smaller than a disc
+        if X.shape[1] == 1:
+            ys = np.full(len(rows), float(i))
+            ax.scatter(rows[:, 0], ys, color=color, marker=marker, label=name, **(kw | {"s": size}))
+        else:
+            ax.scatter(
+                rows[:, 0], rows[:, 1], color=color, marker=marker, label=name, **(kw | {"s": size})
+            )
+    ax.set_xlabel("x" if X.shape[1] == 1 else "$x_1$")
+    ax.set_ylabel("class" if X.shape[1] == 1 else "$x_2$")
+    return ax
+
+
+def _linear_params(model: Any) -> tuple[NDArray[np.float64], float] | None:
+    """``(w, b)`` of a linear neuron with two inputs, or None for anything else."""
+    if isinstance(model, tuple) and len(model) == 2:
+        w, b = model
+        return np.asarray(w, dtype=np.float64).ravel(), float(b)
+    if hasattr(model, "coef_") and np.size(model.coef_) == 2:
+        return np.asarray(model.coef_, dtype=np.float64).ravel(), float(
+            np.ravel(model.intercept_)[0]
+        )
+    if hasattr(model, "w") and hasattr(model, "b") and np.size(model.w) == 2:
+        return np.asarray(model.w, dtype=np.float64).ravel(), float(model.b)
+    return None
+
+
+def _proba1(model: Any, P: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Probability of the second class for the rows of ``P``."""
+    if isinstance(model, tuple):
+        from ..functions import sigmoid
+
+        w, b = _linear_params(model)  # type: ignore[misc]
+        return sigmoid(P @ w + b)
+    p = np.asarray(model.predict_proba(P))
+    return p[:, 1] if p.ndim == 2 else p
+
+
+def _limits(X: NDArray | None, ax: Axes, margin: float = 0.1) -> tuple[tuple[float, float], ...]:
+    if X is None:
+        return tuple(ax.get_xlim()), tuple(ax.get_ylim())
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    pad = np.maximum((hi - lo) * margin, 0.5)
+    return (lo[0] - pad[0], hi[0] + pad[0]), (lo[1] - pad[1], hi[1] + pad[1])
+
+
+def _grid(xlim: tuple[float, float], ylim: tuple[float, float], n: int) -> tuple[NDArray, ...]:
+    g1, g2 = np.meshgrid(np.linspace(*xlim, n), np.linspace(*ylim, n))
+    return g1, g2, np.column_stack([g1.ravel(), g2.ravel()])
+
+
+def plot_decision_boundary(
+    model: Any,
+    X: ArrayLike | None = None,
+    y: ArrayLike | None = None,
+    *,
+    threshold: float = 0.5,
+    grid: int = 300,
+    labels: Sequence[str] | None = None,
+    ax: Axes | None = None,
+    **line_kw: Any,
+) -> Axes:
+    """Draw where ``P(class 1) = threshold``, with the samples when given.
+
+    A linear neuron on two features (``NeuronClassifier``, ``Neuron``, or a
+    ``(w, b)`` pair) gives the straight line ``w . x + b = logit(threshold)``;
+    anything else with ``predict_proba`` (e.g. a polynomial ``Pipeline``) gives
+    the contour of its probability on a ``grid`` x ``grid`` mesh.
+
+    Examples
+    --------
+    >>> from oneneuron.plot import plot_decision_boundary
+    >>> ax = plot_decision_boundary(([1.0, -1.0], 0.5), [[0, 0], [0, 1]], [0, 1])
+    >>> x1, x2 = ax.lines[0].get_data()
+    >>> bool(abs(x1[0] - x2[0] + 0.5) < 1e-12)
+    True
+    """
+    if not 0.0 < threshold < 1.0:
+        raise ValueError(f"threshold must be in (0, 1), got {threshold}")
+    ax = new_axes(ax)
+    Xa = None if X is None else np.asarray(X, dtype=np.float64)
+    if Xa is not None and y is not None:
+        plot_classes(Xa, y, labels=labels, ax=ax)
+    xlim, ylim = _limits(Xa, ax)
+    cut = float(np.log(threshold) - np.log1p(-threshold))
+    lin = _linear_params(model)
+    kw = {"color": "k", "lw": 1.5, "label": f"P = {threshold:g}"} | line_kw
+    if lin is not None:
+        (w1, w2), b = lin
+        if abs(w2) >= abs(w1) and w2 != 0:
+            x1 = np.linspace(*xlim, 200)
+            ax.plot(x1, (cut - b - w1 * x1) / w2, **kw)
+        elif w1 != 0:
+            x2 = np.linspace(*ylim, 200)
+            ax.plot((cut - b - w2 * x2) / w1, x2, **kw)
+    else:
+        g1, g2, P = _grid(xlim, ylim, grid)
+        prob = _proba1(model, P).reshape(g1.shape)
+        ax.contour(g1, g2, prob, levels=[threshold], colors=kw["color"], linewidths=kw["lw"])
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    return ax
+
+
+def plot_probability_contours(
+    model: Any,
+    X: ArrayLike,
+    y: ArrayLike | None = None,
+    *,
+    levels: int | Sequence[float] = 11,
+    cmap: str = "RdYlBu",
+    grid: int = 200,
+    labels: Sequence[str] | None = None,
+    colorbar: bool = True,
+    colorbar_label: str = "P(class 1)",
+    ax: Axes | None = None,
+) -> Axes:
+    """Filled contours of ``P(class 1)`` from 0 to 1, with the samples on top.
+
+    ``cmap="RdYlBu"`` runs red (class 0, probability 0) to blue (class 1).
+
+    Examples
+    --------
+    >>> from oneneuron.plot import plot_probability_contours
+    >>> ax = plot_probability_contours(([1.0, 1.0], 0.0), [[-1, -1], [1, 1]], [0, 1])
+    >>> ax.collections[0].get_clim()
+    (0.0, 1.0)
+    """
+    ax = new_axes(ax)
+    Xa = np.asarray(X, dtype=np.float64)
+    xlim, ylim = _limits(Xa, ax)
+    g1, g2, P = _grid(xlim, ylim, grid)
+    prob = _proba1(model, P).reshape(g1.shape)
+    lv = np.linspace(0.0, 1.0, levels) if isinstance(levels, int) else np.asarray(levels)
+    cs = ax.contourf(g1, g2, prob, levels=lv, cmap=cmap, vmin=0.0, vmax=1.0, alpha=0.85)
+    if colorbar:
+        ax.figure.colorbar(cs, ax=ax, label=colorbar_label)
+    if y is not None:
+        plot_classes(Xa, y, labels=labels, ax=ax)
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    return ax
+
+
+def loss_surface(
+    X: ArrayLike,
+    y: ArrayLike,
+    w1: NDArray[np.float64],
+    w2: NDArray[np.float64],
+    *,
+    b: float = 0.0,
+    reduction: str = "sum",
+) -> NDArray[np.float64]:
+    """Cross-entropy at every ``(w1[j], w2[i])``, bias fixed at ``b``; shape (len(w2), len(w1)).
+
+    ``reduction="sum"`` adds the per-example losses, ``"mean"`` averages them.
+    """
+    if reduction not in ("sum", "mean"):
+        raise ValueError(f"reduction must be 'sum' or 'mean', got {reduction!r}")
+    X = np.asarray(X, dtype=np.float64)
+    yv = np.asarray(y, dtype=np.float64)
+    G1, G2 = np.meshgrid(w1, w2)
+    W = np.column_stack([G1.ravel(), G2.ravel()])
+    L = log_loss(yv[:, None], X @ W.T + b)
+    out = L.sum(axis=0) if reduction == "sum" else L.mean(axis=0)
+    return out.reshape(G1.shape)
+
+
+def plot_loss_surface(
+    X: ArrayLike,
+    y: ArrayLike,
+    *,
+    path: ArrayLike | None = None,
+    n_path: int | None = None,
+    w1_range: tuple[float, float] = (-5.0, 5.0),
+    w2_range: tuple[float, float] = (-5.0, 5.0),
+    b: float = 0.0,
+    reduction: str = "sum",
+    n: int = 100,
+    cmap: str = "viridis_r",
+    ax: Axes | None = None,
+) -> Axes:
+    """Cross-entropy over the weights ``(w1, w2)`` of a two-input neuron, with a descent path.
+
+    Parameters
+    ----------
+    X, y : two-feature samples and 0/1 labels.
+    path : array_like of shape (T, 2), optional
+        Successive weights, e.g. ``history_["coef"][:, 0, :]`` of a
+        ``NeuronClassifier(record_path=True)``; drawn as arrows.
+    n_path : int, optional
+        Draw only the first ``n_path`` steps of ``path``.
+    b : float
+        Fixed bias (0 for the neuron without bias).
+    reduction : {"sum", "mean"}
+        Summed (as in the no-bias walkthrough) or mean cross-entropy.
+
+    Examples
+    --------
+    >>> from oneneuron.plot import plot_loss_surface
+    >>> ax = plot_loss_surface([[-1, 0], [1, 0]], [0, 1], path=[[-4, -2], [-3, -2]], n=20)
+    >>> len(ax.texts)  # one arrow per step
+    1
+    """
+    ax = new_axes(ax)
+    w1 = np.linspace(*w1_range, n)
+    w2 = np.linspace(*w2_range, n)
+    L = loss_surface(X, y, w1, w2, b=b, reduction=reduction)
+    cs = ax.contourf(w1, w2, L, levels=20, cmap=cmap)
+    ax.figure.colorbar(cs, ax=ax, label=f"{'summed' if reduction == 'sum' else 'mean'} loss")
+    if path is not None:
+        P = np.asarray(path, dtype=np.float64)
+        if P.ndim != 2 or P.shape[1] != 2:
+            raise ValueError(f"path must have shape (T, 2), got {P.shape}")
+        if n_path is not None:
+            P = P[: n_path + 1]
+        ax.plot(P[:, 0], P[:, 1], "o", color="w", ms=4, mec="k")
+        for (a1, a2), (c1, c2) in zip(P[:-1], P[1:], strict=True):
+            ax.annotate(
+                "",
+                xy=(c1, c2),
+                xytext=(a1, a2),
+                arrowprops={"arrowstyle": "-|>", "color": "w", "lw": 1.5},
+            )
+    ax.set_xlabel("$w_1$")
+    ax.set_ylabel("$w_2$")
+    ax.set_xlim(*w1_range)
+    ax.set_ylim(*w2_range)
+    return ax

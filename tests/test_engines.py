@@ -1,0 +1,106 @@
+"""Fast paths against the reference: fused kernels vs NumPy blocks, subsampled Newton vs Newton."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from oneneuron import NeuronClassifier
+from oneneuron.engines import NumpyEngine, _kernels
+from oneneuron.objective import LinearLoss
+
+needs_numba = pytest.mark.skipif(not _kernels.AVAILABLE, reason="numba (extra 'fast') missing")
+
+
+def _data(n, d, K, kind, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d)) * rng.uniform(0.1, 10, d)
+    if kind == "csr":
+        X = sp.random(n, d, density=0.2, format="csr", random_state=seed) * 3.0
+    elif kind == "f32":
+        X = X.astype(np.float32)
+    y = rng.integers(0, K, n)
+    return X, (y if K > 2 else y.astype(float)), rng.uniform(0.2, 3.0, n)
+
+
+@needs_numba
+@pytest.mark.parametrize("K", [2, 4])
+@pytest.mark.parametrize("kind", ["f64", "f32", "csr"])
+def test_fused_kernels_equal_the_block_reference(K, kind):
+    X, y, s = _data(9000, 7, K, kind)
+    m = K if K > 2 else 1
+    rng = np.random.default_rng(1)
+    W, b = rng.standard_normal((m, 7)) * 0.3, rng.standard_normal(m)
+    fast = NumpyEngine(X, y, s, multinomial=K > 2, use_kernels=True).statistics(W, b)
+    ref = NumpyEngine(X, y, s, multinomial=K > 2, use_kernels=False).statistics(W, b)
+    # float32: the kernels form z in float64, the reference in float32
+    rtol = 1e-5 if kind == "f32" else 1e-12
+    assert fast.loss == pytest.approx(ref.loss, rel=rtol)
+    np.testing.assert_allclose(fast.grad_W, ref.grad_W, rtol=rtol, atol=rtol * 1e-3)
+    np.testing.assert_allclose(fast.grad_b, ref.grad_b, rtol=rtol, atol=rtol * 1e-3)
+
+
+@needs_numba
+def test_kernels_are_threaded_over_row_chunks_without_changing_the_sums():
+    X, y, s = _data(40_000, 5, 2, "f64")
+    W, b = np.full((1, 5), 0.1), np.array([0.2])
+    eng = NumpyEngine(X, y, s, multinomial=False, use_kernels=True)
+    one = _kernels.fused_statistics(X[:1], y[:1], eng.s[:1], W, b, False)  # warm-up, 1 row
+    assert np.isfinite(one[0])
+    a = eng.statistics(W, b)
+    ref = NumpyEngine(X, y, s, multinomial=False, use_kernels=False).statistics(W, b)
+    np.testing.assert_allclose(a.grad_W, ref.grad_W, rtol=1e-12)
+    assert eng.n_passes == 1
+
+
+def test_use_kernels_true_without_a_fitting_layout_is_an_error():
+    X, y, s = _data(100, 3, 2, "f64")
+    with pytest.raises(ValueError, match="use_kernels=True needs"):
+        NumpyEngine(np.asfortranarray(X), y, s, multinomial=False, use_kernels=True)
+
+
+@pytest.mark.parametrize("K", [2, 3])
+def test_subsampled_newton_reaches_the_newton_optimum(K):
+    rng = np.random.default_rng(2)
+    n, d = 60_000, 6
+    X = rng.standard_normal((n, d)) @ rng.standard_normal((d, d)) + 3.0
+    y = rng.integers(0, K, n) if K > 2 else (rng.random(n) < 1 / (1 + np.exp(-X[:, 0]))).astype(int)
+    ref = NeuronClassifier(solver="newton", alpha=1e-4, tol=1e-10).fit(X, y)
+    sub = NeuronClassifier(solver="subsampled-newton", alpha=1e-4, tol=1e-10).fit(X, y)
+    assert sub.converged_ and sub.solver_ == "subsampled-newton"
+    np.testing.assert_allclose(sub.coef_, ref.coef_, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(sub.intercept_, ref.intercept_, rtol=1e-7, atol=1e-9)
+    # the full-data part is one fused loss-and-gradient pass per iteration
+    np.testing.assert_array_equal(np.diff(sub.history_["n_passes"]), 1.0)
+    assert np.all(np.diff(sub.history_["loss"]) <= 1e-13)  # decreasing up to round-off
+
+
+def test_auto_picks_subsampled_newton_on_tall_data_and_lbfgs_on_wide():
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((100_000, 3))
+    y = (X[:, 0] + rng.standard_normal(100_000) > 0).astype(int)
+    assert NeuronClassifier().fit(X, y).solver_ == "subsampled-newton"
+    Xw = rng.standard_normal((300, 250))
+    yw = (Xw[:, 0] > 0).astype(int)
+    assert NeuronClassifier(alpha=0.1).fit(Xw, yw).solver_ == "lbfgs"
+    assert NeuronClassifier(alpha=0.1).fit(Xw[:, :5], yw).solver_ == "newton"
+
+
+def test_sparse_input_same_optimum_as_dense():
+    X, y, _ = _data(3000, 8, 2, "csr", seed=4)
+    a = NeuronClassifier(alpha=0.01, tol=1e-10).fit(X, y)
+    b = NeuronClassifier(alpha=0.01, tol=1e-10).fit(X.toarray(), y)
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-7, atol=1e-10)
+    c = NeuronClassifier(alpha=0.01, tol=1e-9, solver="lbfgs").fit(X, y)
+    np.testing.assert_allclose(c.coef_, b.coef_, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X.toarray()), atol=1e-10)
+
+
+def test_linear_loss_counts_passes():
+    X, y, s = _data(500, 3, 2, "f64")
+    eng = NumpyEngine(X, y, s, multinomial=False)
+    prob = LinearLoss(eng, 1, 0.0, np.zeros(3), np.ones(3))
+    theta = np.zeros(4)
+    prob.loss_gradient(theta)
+    prob.gradient_hessian(theta)
+    prob.loss_gradient(theta, rows=np.arange(50))
+    assert prob.n_passes == pytest.approx(2.1)

@@ -1,0 +1,292 @@
+"""Inference of NeuronClassifier against statsmodels (Logit, MNLogit) and exact invariants."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from oneneuron import NeuronClassifier, _inference_fit
+from oneneuron.datasets import load_exam_scores
+from oneneuron.inference import InferenceResult
+
+sm = pytest.importorskip("statsmodels.api")
+
+RTOL = 1e-6
+
+
+def _spector() -> tuple[pd.DataFrame, pd.Series]:
+    data = sm.datasets.spector.load_pandas()
+    return data.exog[["GPA", "TUCE", "PSI"]], data.endog
+
+
+def _exam() -> tuple[pd.DataFrame, np.ndarray]:
+    X, y, names = load_exam_scores()
+    return pd.DataFrame(X, columns=names), y
+
+
+def _sm_logit(X: pd.DataFrame, y) -> object:
+    model = sm.Logit(np.asarray(y), sm.add_constant(np.asarray(X), has_constant="add"))
+    return model.fit(disp=0, method="newton", tol=1e-14, maxiter=200)
+
+
+def _assert_matches_statsmodels(clf: NeuronClassifier, ref, level: float = 0.95) -> None:
+    table = clf.summary(level=level)
+    ci = np.asarray(ref.conf_int(alpha=1 - level))
+    np.testing.assert_allclose(table["coef"], ref.params, rtol=RTOL)
+    np.testing.assert_allclose(table["std_err"], ref.bse, rtol=RTOL)
+    np.testing.assert_allclose(table["z"], ref.tvalues, rtol=RTOL)
+    np.testing.assert_allclose(table["p_value"], ref.pvalues, rtol=RTOL)
+    np.testing.assert_allclose(table["ci_low"], ci[:, 0], rtol=RTOL)
+    np.testing.assert_allclose(table["ci_high"], ci[:, 1], rtol=RTOL)
+    np.testing.assert_allclose(clf.cov_params(), ref.cov_params(), rtol=RTOL)
+    np.testing.assert_allclose(clf.covariance_, ref.cov_params(), rtol=RTOL)
+    for ours, theirs in [
+        (clf.log_likelihood_, ref.llf),
+        (clf.null_log_likelihood_, ref.llnull),
+        (clf.pseudo_r2_, ref.prsquared),
+        (clf.aic_, ref.aic),
+        (clf.bic_, ref.bic),
+    ]:
+        assert ours == pytest.approx(theirs, rel=RTOL)
+
+
+@pytest.mark.parametrize("solver", ["newton", "lbfgs"])
+def test_spector_matches_statsmodels_logit(solver):
+    X, y = _spector()
+    clf = NeuronClassifier(solver=solver, tol=1e-10).fit(X, y)
+    ref = _sm_logit(X, y)
+    _assert_matches_statsmodels(clf, ref)
+    _assert_matches_statsmodels(clf, ref, level=0.9)
+    assert list(clf.summary().index) == ["intercept", "GPA", "TUCE", "PSI"]
+    assert clf.separation_ == "none"
+
+
+def test_exam_scores_matches_statsmodels_logit():
+    X, y = _exam()
+    clf = NeuronClassifier().fit(X, y)
+    _assert_matches_statsmodels(clf, _sm_logit(X, y))
+    assert list(clf.summary().index) == ["intercept", "score1", "score2"]
+    # raw arrays get x0, x1, ...
+    plain = NeuronClassifier().fit(X.to_numpy(), y)
+    assert list(plain.summary().index) == ["intercept", "x0", "x1"]
+
+
+def test_no_intercept_matches_statsmodels():
+    X, y = _spector()
+    clf = NeuronClassifier(fit_intercept=False, tol=1e-10).fit(X, y)
+    ref = sm.Logit(np.asarray(y), np.asarray(X)).fit(disp=0, method="newton", tol=1e-14)
+    table = clf.summary()
+    assert list(table.index) == ["GPA", "TUCE", "PSI"]
+    np.testing.assert_allclose(table["coef"], ref.params, rtol=RTOL)
+    np.testing.assert_allclose(table["std_err"], ref.bse, rtol=RTOL)
+    assert clf.log_likelihood_ == pytest.approx(ref.llf, rel=RTOL)
+    assert clf.aic_ == pytest.approx(ref.aic, rel=RTOL)
+    # the null model is intercept-only even here, as in statsmodels
+    assert clf.null_log_likelihood_ == pytest.approx(ref.llnull, rel=RTOL)
+    assert clf.pseudo_r2_ == pytest.approx(ref.prsquared, rel=RTOL)
+
+
+def test_frequency_weights_equal_repeated_rows():
+    X, y = _spector()
+    counts = np.random.default_rng(3).integers(1, 4, size=len(y))
+    weighted = NeuronClassifier().fit(X, y, sample_weight=counts)
+    Xr = X.loc[X.index.repeat(counts)]
+    yr = np.repeat(np.asarray(y), counts)
+    repeated = NeuronClassifier().fit(Xr, yr)
+    pd.testing.assert_frame_equal(weighted.summary(), repeated.summary(), rtol=1e-7)
+    assert weighted.inference_.nobs == counts.sum()
+    for name in ["log_likelihood_", "null_log_likelihood_", "aic_", "bic_"]:
+        assert getattr(weighted, name) == pytest.approx(getattr(repeated, name), rel=1e-9)
+    # and the repeated data against statsmodels
+    _assert_matches_statsmodels(weighted, _sm_logit(Xr, yr))
+
+
+def _three_classes() -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(150, 2))
+    logits = np.column_stack([np.zeros(150), 1.0 + X[:, 0], -0.5 + X[:, 0] - 1.5 * X[:, 1]])
+    P = np.exp(logits - logits.max(1, keepdims=True))
+    P /= P.sum(1, keepdims=True)
+    y = np.array([rng.choice(3, p=p) for p in P])
+    return pd.DataFrame(X, columns=["u", "v"]), y
+
+
+def test_multinomial_matches_statsmodels_mnlogit():
+    X, y = _three_classes()
+    clf = NeuronClassifier(tol=1e-10).fit(X, y)
+    ref = sm.MNLogit(y, sm.add_constant(X.to_numpy())).fit(
+        disp=0, method="newton", tol=1e-14, maxiter=100
+    )
+    table = clf.summary()
+    assert table.index.names == ["class", "term"]
+    assert list(table.index.get_level_values("class").unique()) == [1, 2]
+    # MNLogit params: (p, K-1), column k = class k+1 relative to class 0
+    np.testing.assert_allclose(table["coef"], np.asarray(ref.params).T.ravel(), rtol=RTOL)
+    np.testing.assert_allclose(table["std_err"], np.asarray(ref.bse).T.ravel(), rtol=RTOL)
+    np.testing.assert_allclose(table["p_value"], np.asarray(ref.pvalues).T.ravel(), rtol=RTOL)
+    np.testing.assert_allclose(clf.cov_params(), ref.cov_params(), rtol=RTOL)
+    assert clf.log_likelihood_ == pytest.approx(ref.llf, rel=RTOL)
+    assert clf.null_log_likelihood_ == pytest.approx(ref.llnull, rel=RTOL)
+    assert clf.aic_ == pytest.approx(ref.aic, rel=RTOL)
+    assert clf.bic_ == pytest.approx(ref.bic, rel=RTOL)
+    # sum-to-zero blocks are the estimator's own (centred) coefficients
+    centred = clf.summary(parameterization="sum-to-zero")
+    own = np.column_stack([clf.intercept_, clf.coef_]).ravel()
+    np.testing.assert_allclose(centred["coef"], own, rtol=1e-9, atol=1e-12)
+    assert "sum-to-zero" in centred.attrs["caption"]
+    assert "reference class 0" in table.attrs["caption"]
+
+
+def test_penalized_fit_is_labelled_and_laplace():
+    X, y = _exam()
+    alpha = 0.05
+    clf = NeuronClassifier(alpha=alpha).fit(X, y)
+    table = clf.summary()
+    assert table.attrs["penalized"] is True
+    assert "PENALIZED" in table.attrs["caption"] and "Bayesian" in table.attrs["caption"]
+    # oracle: statsmodels' log-likelihood Hessian at our coefficients plus the prior precision
+    params = table["coef"].to_numpy()
+    H = -sm.Logit(y, sm.add_constant(X.to_numpy())).hessian(params)
+    H += np.diag(np.r_[0.0, len(y) * alpha * clf.scale_**2])
+    np.testing.assert_allclose(clf.cov_params(), np.linalg.inv(H), rtol=1e-8)
+    plain = NeuronClassifier().fit(X, y).summary()
+    assert plain.attrs["penalized"] is False and "PENALIZED" not in plain.attrs["caption"]
+
+
+def test_collinear_columns_are_named():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(80, 3)), columns=["a", "b", "c"])
+    X["d"] = X["a"] - 2 * X["c"]
+    y = (X["b"] + rng.normal(size=80) > 0).astype(int)
+    clf = NeuronClassifier().fit(X, y)
+    with pytest.raises(ValueError, match=r"'d' is a linear combination of 'a', 'c'.*alpha > 0"):
+        clf.summary()
+    X["k"] = 3.0
+    clf = NeuronClassifier().fit(X.drop(columns="d"), y)
+    with pytest.raises(ValueError, match=r"'k' is constant"):
+        clf.summary()
+    # with alpha > 0 the prior identifies them: a (labelled) table exists
+    assert NeuronClassifier(alpha=0.1).fit(X, y).summary().attrs["penalized"]
+
+
+def test_inference_false_and_auto_skip_name_the_fix(monkeypatch):
+    X, y = _exam()
+    off = NeuronClassifier(inference=False).fit(X, y)
+    with pytest.raises(ValueError, match="inference=True"):
+        off.summary()
+    on = NeuronClassifier().fit(X, y)
+    assert off.log_likelihood_ == pytest.approx(on.log_likelihood_, rel=1e-12)
+    monkeypatch.setattr(_inference_fit, "AUTO_INFERENCE_MAX_COST", 0.0)
+    skipped = NeuronClassifier(solver="lbfgs").fit(X, y)
+    with pytest.raises(ValueError, match=r"inference='auto' skipped.*inference=True"):
+        _ = skipped.covariance_
+    # Newton's last Hessian is free, so "auto" keeps it whatever the cost
+    reused = NeuronClassifier(solver="newton").fit(X, y)
+    pd.testing.assert_frame_equal(reused.summary(), on.summary())
+    forced = NeuronClassifier(solver="lbfgs", inference=True, tol=1e-10).fit(X, y)
+    pd.testing.assert_frame_equal(forced.summary(), on.summary(), rtol=1e-6)
+
+
+def test_round_trip_through_json():
+    X, y = _three_classes()
+    clf = NeuronClassifier().fit(X, y)
+    text = json.dumps(clf.inference_.to_dict())
+    back = InferenceResult.from_dict(json.loads(text))
+    for param in ["reference", "sum-to-zero"]:
+        pd.testing.assert_frame_equal(back.table(parameterization=param), clf.summary(0.95, param))
+    assert back.aic == clf.aic_ and back.pseudo_r2 == clf.pseudo_r2_
+    assert back.to_text() == clf.summary_text()
+
+
+def test_text_html_and_bad_arguments():
+    X, y = _exam()
+    clf = NeuronClassifier().fit(X, y)
+    text = clf.summary_text(level=0.9)
+    assert "score1" in text and "[0.05" in text and "0.95]" in text and "log-likelihood" in text
+    assert "<table" in clf.inference_._repr_html_() and "score2" in str(clf.inference_)
+    with pytest.raises(ValueError, match="level"):
+        clf.summary(level=1.5)
+    with pytest.raises(ValueError, match="parameterization"):
+        clf.summary(parameterization="treatment")
+
+
+def test_near_collinearity_is_noted_in_the_caption():
+    rng = np.random.default_rng(5)
+    X = pd.DataFrame(rng.normal(size=(200, 3)), columns=["a", "b", "c"])
+    X["d"] = X["a"] + 1e-4 * rng.normal(size=200)
+    y = (X["b"] + rng.normal(size=200) > 0).astype(int)
+    caption = NeuronClassifier().fit(X, y).summary().attrs["caption"]
+    assert "ill-conditioned" in caption and "'a'" in caption and "'d'" in caption
+    assert "ill-conditioned" not in NeuronClassifier().fit(X[["a", "b", "c"]], y).summary_text()
+
+
+def test_newton_hessian_is_reused_not_recomputed(monkeypatch):
+    from oneneuron.objective import LinearLoss
+
+    calls = []
+    original = LinearLoss.gradient_hessian
+
+    def counting(self, theta):
+        calls.append(1)
+        return original(self, theta)
+
+    monkeypatch.setattr(LinearLoss, "gradient_hessian", counting)
+    X, y = _exam()
+    clf = NeuronClassifier(solver="newton", inference=True).fit(X, y)
+    assert len(calls) == clf.n_iter_ + 1  # one per Newton iterate, none for inference
+    calls.clear()
+    clf = NeuronClassifier(solver="lbfgs", inference=True).fit(X, y)
+    assert len(calls) == 1
+
+
+def test_estimator_html_shows_diagram_and_table():
+    X, y = _exam()
+    clf = NeuronClassifier()
+    assert "log-likelihood" not in clf._repr_html_()
+    html = clf.fit(X, y)._repr_html_()
+    assert "NeuronClassifier" in html and "log-likelihood" in html and "score1" in html
+
+
+def test_fractional_weights_match_glm_freq_weights():
+    X, y = _exam()
+    w = np.random.default_rng(0).uniform(0.2, 3.0, size=len(y))
+    clf = NeuronClassifier(tol=1e-10).fit(X, y, sample_weight=w)
+    glm = sm.GLM(y, sm.add_constant(X.to_numpy()), family=sm.families.Binomial(), freq_weights=w)
+    ref = glm.fit(tol=1e-14)
+    table = clf.summary()
+    np.testing.assert_allclose(table["coef"], ref.params, rtol=RTOL)
+    np.testing.assert_allclose(table["std_err"], ref.bse, rtol=RTOL)
+    assert clf.log_likelihood_ == pytest.approx(ref.llf, rel=RTOL)
+    assert clf.aic_ == pytest.approx(ref.aic, rel=RTOL)
+    assert clf.inference_.nobs == pytest.approx(w.sum(), rel=1e-12)
+
+
+def test_sparse_input_gives_the_same_table():
+    import scipy.sparse
+
+    X, y = _exam()
+    dense = NeuronClassifier().fit(X.to_numpy(), y).summary()
+    sparse = NeuronClassifier().fit(scipy.sparse.csr_matrix(X.to_numpy()), y).summary()
+    pd.testing.assert_frame_equal(sparse, dense, rtol=1e-9)
+
+
+def test_unavailable_covariance_is_not_an_attribute():
+    X, y = _exam()
+    clf = NeuronClassifier(inference=False).fit(X, y)
+    assert not hasattr(clf, "covariance_")
+    assert "NeuronClassifier" in clf._repr_html_()  # sklearn's repr lists attributes
+    assert hasattr(NeuronClassifier().fit(X, y), "covariance_")
+
+
+def test_string_labels_in_blocks_caption_and_json():
+    X, y = _three_classes()
+    labels = np.array(["low", "mid", "top"])[y]
+    clf = NeuronClassifier().fit(X, labels)
+    table = clf.summary()
+    assert list(table.index.get_level_values("class").unique()) == ["mid", "top"]
+    assert "reference class 'low'" in table.attrs["caption"]
+    back = InferenceResult.from_dict(json.loads(json.dumps(clf.inference_.to_dict())))
+    pd.testing.assert_frame_equal(back.table(), table)

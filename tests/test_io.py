@@ -1,0 +1,227 @@
+"""Model files: exact round trips, no clobbering, and clear refusals of damaged files."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_iris
+
+import oneneuron
+from oneneuron import NeuronClassifier
+from oneneuron.datasets import load_exam_scores
+from oneneuron.io import ModelFileError, read_model
+
+
+@pytest.fixture(scope="module")
+def exam():
+    X, y, names = load_exam_scores()
+    return X, y, names
+
+
+def _same_predictions(a, b, X):
+    assert np.array_equal(a.predict_proba(X), b.predict_proba(X))  # bitwise
+    assert np.array_equal(a.decision_function(X), b.decision_function(X))
+    assert np.array_equal(a.predict(X), b.predict(X))
+
+
+def test_round_trip_is_bitwise(tmp_path, exam):
+    X, y, _ = exam
+    clf = NeuronClassifier().fit(X, y)
+    path = tmp_path / "m.json"
+    clf.save(path)
+    again = oneneuron.load(path)
+    _same_predictions(clf, again, X)
+    assert again.classes_.dtype == clf.classes_.dtype
+    assert again.converged_ == clf.converged_ and again.grad_norm_ == clf.grad_norm_
+    assert again.n_samples_fit_ == len(y) == read_model(path).n_samples
+    assert np.array_equal(again.mean_, clf.mean_) and np.array_equal(again.scale_, clf.scale_)
+    assert again.get_params() == clf.get_params()
+
+
+@pytest.mark.parametrize("kind", ["str", "int", "bool", "float32"])
+def test_round_trip_label_types_and_dtypes(tmp_path, kind):
+    X, y = load_iris(return_X_y=True)
+    if kind == "str":
+        y = np.array(["setosa", "versicolor", "virginica"])[y]
+    elif kind == "bool":
+        X, y = X[y < 2], y[y < 2] == 1
+    elif kind == "float32":
+        X = X.astype(np.float32)
+    clf = NeuronClassifier(alpha=0.01, tol=1e-5).fit(X, y)
+    clf.save(tmp_path / "m.json")
+    again = oneneuron.load(tmp_path / "m.json")
+    _same_predictions(clf, again, X)
+    assert again.coef_.dtype == clf.coef_.dtype
+    assert again.predict(X).dtype == clf.predict(X).dtype
+
+
+def test_feature_names_survive(tmp_path):
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    clf = NeuronClassifier(alpha=0.1, class_weight={0: 2.0, 1: 1.0, 2: 1.0}).fit(X, y)
+    clf.save(tmp_path / "m.json")
+    again = oneneuron.load(tmp_path / "m.json")
+    assert list(again.feature_names_in_) == list(X.columns)
+    assert again.class_weight == clf.class_weight
+    _same_predictions(clf, again, X)
+    with pytest.raises(ValueError, match="feature names"):
+        again.predict(X.rename(columns={X.columns[0]: "other"}))
+
+
+def test_never_clobbers(tmp_path, exam):
+    X, y, _ = exam
+    path = tmp_path / "m.json"
+    path.write_text("precious")
+    clf = NeuronClassifier().fit(X, y)
+    with pytest.raises(FileExistsError):
+        clf.save(path)
+    assert path.read_text() == "precious"
+    clf.save(path, overwrite=True)
+    assert oneneuron.load(path).coef_.tolist() == clf.coef_.tolist()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json"]  # no temp files left
+
+
+def test_unfitted_model_writes_nothing(tmp_path):
+    with pytest.raises(Exception, match="not fitted"):
+        NeuronClassifier().save(tmp_path / "m.json")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_inference_key_is_kept_and_validated(tmp_path, exam):
+    X, y, _ = exam
+    clf = NeuronClassifier().fit(X, y)
+    doc = json.loads((_saved(tmp_path, clf)).read_text())
+    assert doc["inference"] == json.loads(json.dumps(clf.inference_.to_dict()))
+    assert read_model(_saved(tmp_path, clf)).inference == doc["inference"]
+    for bad, match in [
+        ({"se": [0.1, 0.2, 0.3]}, "not a valid inference record"),
+        ([1, 2], "inference must be a JSON object"),
+    ]:
+        doc["inference"] = bad
+        (tmp_path / "j.json").write_text(json.dumps(doc))
+        with pytest.raises(ModelFileError, match=match):
+            read_model(tmp_path / "j.json")
+
+
+def _saved(tmp_path, clf):
+    path = tmp_path / "base.json"
+    if not path.exists():
+        clf.save(path)
+    return path
+
+
+def _set(doc, keys, value):
+    node = doc
+    for k in keys[:-1]:
+        node = node[k]
+    node[keys[-1]] = value
+
+
+TAMPER = [
+    (("format_version",), 2, "version 2 is not supported.*upgrade"),
+    (("format_version",), "1", "version '1' is not supported"),
+    (("format",), "pickle", "not a oneneuron model file"),
+    (("coef",), [[1.0]], r"coef\[0\] must be a list of 2 numbers"),
+    (("coef",), [[1.0, 2.0], [3.0, 4.0]], "coef must have 1 row"),
+    (("intercept",), [], "intercept must be a list of 1 numbers"),
+    (("coef", 0, 1), "0.2", r"coef\[0\]\[1\] must be a finite number"),
+    (("standardization", "scale", 0), -1.0, "scale must be positive"),
+    (("standardization", "mean"), [0.0], "standardization.mean must be a list of 2"),
+    (("classes", "values"), [0, 0], "repeated label"),
+    (("classes", "values"), [0], "at least two class labels"),
+    (("classes", "dtype"), "int64x", "not a numpy dtype"),
+    (("features", "names"), ["a", "a"], "repeated name"),
+    (("features", "names"), ["a"], r"coef\[0\] must be a list of 1 numbers"),
+    (("params", "threshold"), 1.5, "threshold must be in"),
+    (("params", "optimizer"), "magic", "params:"),
+    (("fit", "converged"), "yes", "fit.converged must be true or false"),
+    (("fit", "grad_norm"), -1, "fit.grad_norm must be >= 0"),
+    (("objective", "alpha"), None, "objective.alpha must be a finite number"),
+    (("dtype",), "float16", "dtype must be"),
+    (("extra",), 1, "unknown key"),
+    (("input",), {"target": "y"}, "input: must be an object"),
+]
+
+
+@pytest.mark.parametrize(("keys", "value", "message"), TAMPER)
+def test_tampered_files_are_refused(tmp_path, exam, keys, value, message):
+    X, y, _ = exam
+    doc = json.loads(_saved(tmp_path, NeuronClassifier().fit(X, y)).read_text())
+    _set(doc, keys, value)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError, match=message) as info:
+        oneneuron.load(bad)
+    assert "\n" not in str(info.value) and str(bad) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("mangle", "message"),
+    [
+        (lambda t: t[: len(t) // 2], "not valid JSON.*truncated or corrupted"),
+        (lambda t: "", "not valid JSON"),
+        (lambda t: t.replace('"intercept": [', '"intercept": [NaN, ', 1), "NaN"),
+        (lambda t: t.replace("{", '{"format": 0, ', 1), "appears twice"),
+        (lambda t: "[1, 2]", "must be a JSON object"),
+    ],
+)
+def test_damaged_files_are_refused(tmp_path, exam, mangle, message):
+    X, y, _ = exam
+    text = _saved(tmp_path, NeuronClassifier().fit(X, y)).read_text()
+    bad = tmp_path / "bad.json"
+    bad.write_text(mangle(text))
+    with pytest.raises(ModelFileError, match=message):
+        oneneuron.load(bad)
+
+
+def test_missing_and_binary_files(tmp_path):
+    with pytest.raises(ModelFileError, match="does not exist"):
+        oneneuron.load(tmp_path / "nope.json")
+    (tmp_path / "b.json").write_bytes(b"\x89PNG\xff\xfe")
+    with pytest.raises(ModelFileError, match="not UTF-8"):
+        oneneuron.load(tmp_path / "b.json")
+
+
+def test_file_is_plain_json_with_schema_fields(tmp_path):
+    X = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0], "b": [1.0, 0.0, 1.0, 0.5]})
+    clf = NeuronClassifier(alpha=1.0).fit(X, ["n", "y", "n", "y"])
+    clf.save(tmp_path / "m.json")
+    doc = json.loads((tmp_path / "m.json").read_text())
+    assert doc["format_version"] == 1 and doc["library_version"] == oneneuron.__version__
+    assert doc["classes"]["values"] == ["n", "y"]
+    assert doc["features"]["names"] == ["a", "b"]
+    assert doc["objective"] == {
+        "alpha": 1.0,
+        "fit_intercept": True,
+        "standardize": True,
+        "class_weight": None,
+    }
+    assert doc["fit"]["n_samples"] == 4 and doc["fit"]["solver"] == clf.solver_
+    assert doc["inference"]["terms"][0] == "intercept" and doc["input"] is None
+
+
+def test_model_file_carries_the_inference_and_summary_agrees(tmp_path):
+    import json
+
+    import pandas as pd
+
+    from oneneuron import NeuronClassifier, load
+    from oneneuron.datasets import load_exam_scores
+    from oneneuron.io import ModelFileError
+
+    X, y, names = load_exam_scores()
+    clf = NeuronClassifier().fit(pd.DataFrame(X, columns=names), y)
+    path = tmp_path / "m.json"
+    clf.save(path)
+    back = load(path)
+    pd.testing.assert_frame_equal(back.summary(), clf.summary())
+    assert back.log_likelihood_ == clf.log_likelihood_ and back.aic_ == clf.aic_
+    doc = json.loads(path.read_text())
+    assert doc["inference"]["terms"] == ["intercept", "score1", "score2"]
+    doc["inference"]["coef"][0][1] *= 1.5  # hand-edited: no longer the model's coefficients
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError, match="inference: its coefficients do not match"):
+        load(bad)

@@ -1,0 +1,184 @@
+"""oneneuron.plot: the numbers behind each drawing, headless, no pyplot."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import PolynomialFeatures
+
+from oneneuron import NeuronClassifier, sigmoid
+from oneneuron.datasets import load_microchips, make_red_blue
+from oneneuron.functions import log_loss
+from oneneuron.plot import (
+    loss_surface,
+    plot_class_histograms,
+    plot_classes,
+    plot_cross_entropy,
+    plot_decision_boundary,
+    plot_learning_curve,
+    plot_loss_surface,
+    plot_probability_contours,
+    plot_roc,
+    plot_sigmoid,
+    strip_text,
+)
+
+
+def test_no_pyplot_and_headless():
+    code = (
+        "import sys, oneneuron.plot as p, oneneuron.demos as d; "
+        "ax = p.plot_sigmoid(); d.build('logistic-function'); "
+        "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_sigmoid_curve_and_derivative():
+    x = np.linspace(-3, 3, 61)
+    ax = plot_sigmoid(2.0, -1.0, x=x)
+    assert isinstance(ax, Axes) and isinstance(ax.figure, Figure)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), sigmoid(2 * x - 1))
+    ax = plot_sigmoid(2.0, -1.0, x=x, derivative=True)
+    h = 1e-6
+    fd = (sigmoid(2 * (x + h) - 1) - sigmoid(2 * (x - h) - 1)) / (2 * h)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), fd, atol=1e-8)
+
+
+def test_cross_entropy_branches():
+    ax = plot_cross_entropy()
+    a = ax.lines[0].get_xdata()
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), log_loss(1.0, np.log(a / (1 - a))))
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), log_loss(0.0, np.log(a / (1 - a))))
+
+
+def test_histogram_counts_equal_numpy():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=300)
+    y = (rng.random(300) < 0.4).astype(int)
+    ax = plot_class_histograms(x, y, bins=10, range=(-3, 3))
+    heights = np.array([p.get_height() for p in ax.patches])
+    for i, c in enumerate((0, 1)):
+        np.testing.assert_array_equal(
+            heights[10 * i : 10 * (i + 1)], np.histogram(x[y == c], bins=10, range=(-3, 3))[0]
+        )
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.9])
+def test_linear_boundary_is_the_threshold_line(threshold):
+    X, y, _ = make_red_blue()
+    clf = NeuronClassifier(threshold=threshold).fit(X, y)
+    ax = plot_decision_boundary(clf, X, y, threshold=threshold)
+    x1, x2 = ax.lines[0].get_data()
+    p = clf.predict_proba(np.column_stack([x1, x2]))[:, 1]
+    np.testing.assert_allclose(p, threshold, atol=1e-9)
+
+
+def test_curved_boundary_contour_is_at_threshold():
+    X, y, _ = load_microchips()
+    model = make_pipeline(
+        PolynomialFeatures(6, include_bias=False),
+        NeuronClassifier(alpha=1 / len(y), standardize=False),
+    ).fit(X, y)
+    ax = plot_decision_boundary(model, X, y, grid=150)
+    verts = np.vstack([path.vertices for path in ax.collections[-1].get_paths()])
+    assert len(verts) > 50
+    # linear interpolation on the grid: probabilities on the contour stay near 0.5
+    np.testing.assert_allclose(model.predict_proba(verts)[:, 1], 0.5, atol=0.02)
+
+
+def test_probability_contours_scale():
+    X, y, _ = make_red_blue()
+    ax = plot_probability_contours(NeuronClassifier().fit(X, y), X, y)
+    cs = ax.collections[0]
+    assert cs.get_clim() == (0.0, 1.0) and cs.get_cmap().name == "RdYlBu"
+    assert len(ax.figure.axes) == 2  # the colour bar
+
+
+def test_loss_surface_values_and_minimum():
+    X, y, _ = make_red_blue()
+    w1 = np.linspace(-5, 5, 81)
+    w2 = np.linspace(-5, 5, 81)
+    L = loss_surface(X, y, w1, w2)
+    i, j = 10, 60
+    brute = sum(
+        -(
+            t * np.log(sigmoid(x @ [w1[j], w2[i]]))
+            + (1 - t) * np.log(1 - sigmoid(x @ [w1[j], w2[i]]))
+        )
+        for x, t in zip(X, y, strict=True)
+    )
+    assert L[i, j] == pytest.approx(brute, rel=1e-10)
+    exact = NeuronClassifier(fit_intercept=False, standardize=False).fit(X, y).coef_.ravel()
+    ii, jj = np.unravel_index(np.argmin(L), L.shape)
+    step = w1[1] - w1[0]
+    assert abs(w1[jj] - exact[0]) <= step and abs(w2[ii] - exact[1]) <= step
+    assert np.allclose(loss_surface(X, y, w1, w2, reduction="mean"), L / len(y))
+
+
+def test_loss_surface_path_from_history():
+    X, y, _ = make_red_blue()
+    clf = NeuronClassifier(
+        solver="gd",
+        fit_intercept=False,
+        standardize=False,
+        learning_rate=2.0,
+        max_iter=5,
+        tol=0,
+        record_path=True,
+    )
+    with pytest.warns(Warning):
+        clf.fit(X, y)
+    path = clf.history_["coef"][:, 0, :]
+    ax = plot_loss_surface(X, y, path=path, n_path=3, n=30)
+    assert len(ax.texts) == 3  # one arrow per drawn step
+    np.testing.assert_allclose(np.column_stack(ax.lines[0].get_data()), path[:4])
+
+
+def test_learning_curve_from_history():
+    X, y, _ = make_red_blue()
+    clf = NeuronClassifier().fit(X, y)
+    ax = plot_learning_curve(clf.history_, optimum=clf.loss_)
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), clf.history_["loss"])
+    assert ax.lines[1].get_ydata()[0] == clf.loss_
+
+
+def test_roc_auc_is_the_pair_ordering_fraction():
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 80)
+    s = y + rng.normal(scale=1.0, size=80)
+    ax = plot_roc(y, s)
+    pos, neg = s[y == 1], s[y == 0]
+    auc = np.mean(pos[:, None] > neg[None, :])
+    assert ax.lines[0].get_label() == f"AUC = {auc:.3f}"
+
+
+def test_strip_text_leaves_no_text_but_keeps_arrows():
+    X, y, _ = make_red_blue()
+    ax = plot_loss_surface(X, y, path=[[-4, -2], [-2, -1], [0, 0]], n=20)
+    ax.set_title("title")
+    ax.legend(["a"])
+    fig = strip_text(ax.figure)
+    texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text()]
+    assert texts == []
+    assert ax.get_title() == "" and ax.get_legend() is None
+    assert len(ax.texts) == 2  # the arrows
+    assert tuple(fig.get_size_inches()) == (3.0, 2.25)
+
+
+def test_bad_input_raises():
+    with pytest.raises(ValueError, match="shape"):
+        plot_classes(np.zeros((3, 3)), [0, 1, 0])
+    with pytest.raises(ValueError, match="threshold"):
+        plot_decision_boundary(([1.0, 1.0], 0.0), threshold=1.0)
+    with pytest.raises(ValueError, match="reduction"):
+        loss_surface([[0, 1]], [1], np.zeros(2), np.zeros(2), reduction="max")
+    with pytest.raises(ValueError, match="path"):
+        plot_loss_surface([[0, 1], [1, 0]], [0, 1], path=[1, 2, 3], n=5)

@@ -1,0 +1,142 @@
+"""Separation is diagnosed once, after the fit, with the direction, the rows and the fix."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from oneneuron import ConvergenceWarning, NeuronClassifier, SeparationWarning, _separation
+from oneneuron.datasets import load_exam_scores
+
+
+def _fit_recording(clf: NeuronClassifier, X, y) -> tuple[NeuronClassifier, list]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf.fit(X, y)
+    return clf, [w for w in caught if issubclass(w.category, SeparationWarning)]
+
+
+def _complete() -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(60, 3)), columns=["noise", "age", "dose"])
+    y = (X["dose"] - 0.3 * X["age"] > 0.1).astype(int).to_numpy()
+    return X, y
+
+
+def _quasi() -> tuple[pd.DataFrame, np.ndarray]:
+    """Random labels, plus a column that is positive on 10 rows, all of class 1, else 0."""
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame(rng.normal(size=(80, 2)), columns=["a", "b"])
+    y = rng.integers(0, 2, size=80)
+    flag = np.zeros(80)
+    ones = np.flatnonzero(y == 1)[:10]
+    flag[ones] = rng.uniform(0.5, 1.5, size=10)
+    X["flag"] = flag
+    return X, y
+
+
+@pytest.mark.parametrize("solver", ["newton", "lbfgs", "gd"])
+def test_complete_separation_warns_once(solver):
+    X, y = _complete()
+    opts = {"max_iter": 50} if solver == "gd" else {}
+    clf, seps = _fit_recording(NeuronClassifier(solver=solver, **opts), X, y)
+    assert len(seps) == 1
+    msg = str(seps[0].message)
+    assert "completely separated" in msg and "60 of 60 rows" in msg and "alpha > 0" in msg
+    assert "dose" in msg.split("direction")[1].split("(")[0]
+    assert seps[0].filename == __file__  # points at the user's fit call
+    assert clf.separation_ == "complete"
+    assert np.all(np.isfinite(clf.coef_)) and np.all(np.isfinite(clf.intercept_))
+    with pytest.raises(ValueError, match="separated.*alpha > 0"):
+        clf.summary()
+
+
+def test_quasi_complete_separation():
+    X, y = _quasi()
+    clf, seps = _fit_recording(NeuronClassifier(), X, y)
+    assert len(seps) == 1
+    msg = str(seps[0].message)
+    assert "quasi-completely separated" in msg and "10 of 80 rows" in msg
+    assert "+1*flag" in msg
+    assert clf.separation_ == "quasi-complete"
+    assert np.all(np.isfinite(clf.coef_))
+    # without the flag column the same labels are not separable
+    clf2, seps2 = _fit_recording(NeuronClassifier(), X[["a", "b"]], y)
+    assert seps2 == [] and clf2.separation_ == "none"
+
+
+def test_penalized_fit_is_not_flagged():
+    X, y = _complete()
+    clf, seps = _fit_recording(NeuronClassifier(alpha=0.01), X, y)
+    assert seps == [] and clf.separation_ == "not checked"
+    assert np.all(np.isfinite(clf.summary()["std_err"]))
+
+
+def test_multinomial_separation():
+    rng = np.random.default_rng(2)
+    centres = np.array([[0.0, 0.0], [6.0, 0.0], [0.0, 6.0]])
+    y = np.repeat([0, 1, 2], 20)
+    X = centres[y] + rng.normal(scale=0.5, size=(60, 2))
+    clf, seps = _fit_recording(NeuronClassifier(), X, y)
+    assert len(seps) == 1 and clf.separation_ == "complete"
+    assert "60 of 60 rows" in str(seps[0].message)
+    # the LP agrees with a direct check of its own claim: margins of the direction
+    Xt = _separation.design(X, clf.mean_, clf.scale_, True)
+    sep = _separation.detect(Xt, y, 3, np.ones(60))
+    B = np.vstack([np.zeros(3), sep.direction])
+    Z = Xt @ B.T
+    margins = Z[np.arange(60), y][:, None] - Z
+    margins[np.arange(60), y] = np.inf
+    assert np.all(margins.min(axis=1) > 0)
+
+
+def test_ordinary_fit_runs_no_lp(monkeypatch):
+    def boom(*args, **kwargs):
+        raise AssertionError("the LP ran on an ordinary fit")
+
+    monkeypatch.setattr(_separation, "detect", boom)
+    X, y, _ = load_exam_scores()
+    clf = NeuronClassifier().fit(X, y)
+    assert clf.separation_ == "none"
+
+
+def test_zero_weight_rows_are_ignored():
+    X, y = _complete()
+    X = pd.concat([X, X.iloc[:1]], ignore_index=True)
+    y = np.r_[y, 1 - y[0]]  # a contradicting row breaks the separation ...
+    w = np.r_[np.ones(60), 0.0]  # ... unless its weight is zero
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf = NeuronClassifier().fit(X, y, sample_weight=w)
+    seps = [c for c in caught if issubclass(c.category, SeparationWarning)]
+    assert len(seps) == 1 and "60 of 60" in str(seps[0].message)
+    assert clf.separation_ == "complete"
+
+
+def test_not_converged_and_separated_gives_each_warning_once():
+    X, y = _complete()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        NeuronClassifier(solver="gd", max_iter=5).fit(X, y)
+    kinds = [c.category for c in caught]
+    assert kinds.count(SeparationWarning) == 1 and kinds.count(ConvergenceWarning) == 1
+
+
+def test_lp_and_fitted_certificate_agree_on_complete_separation():
+    X, y = _complete()
+    clf, _ = _fit_recording(NeuronClassifier(), X, y)  # decided by the fitted logits
+    Xt = _separation.design(X.to_numpy(), clf.mean_, clf.scale_, True)
+    sep = _separation.detect(Xt, y, 2, np.ones(len(y)))  # decided by the LPs
+    assert sep.kind == "complete" and sep.n_separated == len(y)
+    margins = (2 * y - 1) * (Xt @ sep.direction[0])
+    assert margins.min() > 0
+
+
+def test_too_large_for_the_lp_is_not_checked(monkeypatch):
+    monkeypatch.setattr(_separation, "MAX_LP_SIZE", 0)
+    X, y = _quasi()
+    clf, seps = _fit_recording(NeuronClassifier(), X, y)
+    assert seps == [] and clf.separation_ == "not checked"
