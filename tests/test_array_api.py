@@ -177,3 +177,17 @@ def test_cuda_fit_stays_on_the_device():
     got = NeuronClassifier(tol=1e-10).fit(Xc, torch.from_numpy(y).cuda())
     _close(got, ref)
     assert got.predict_proba(Xc).device == Xc.device
+
+
+@pytest.mark.parametrize("K", [2, 3])
+def test_inference_and_subsampled_newton_match_numpy(K):
+    X, y = make_classification(21_000, 3, n_informative=3, n_redundant=0, n_classes=K,
+                               n_clusters_per_class=1, random_state=3)  # fmt: skip
+    kw = {"solver": "subsampled-newton", "inference": True, "random_state": 0, "tol": 1e-10}
+    ref = NeuronClassifier(**kw).fit(X, y)
+    got = NeuronClassifier(**kw).fit(torch.from_numpy(X), torch.from_numpy(y))
+    _close(got, ref)
+    assert got.n_passes_ == pytest.approx(ref.n_passes_)
+    np.testing.assert_allclose(got.covariance_, ref.covariance_, rtol=1e-7)
+    assert got.log_likelihood_ == pytest.approx(ref.log_likelihood_, rel=1e-12)
+    assert got.null_log_likelihood_ == pytest.approx(ref.null_log_likelihood_, rel=1e-12)

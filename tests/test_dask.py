@@ -154,3 +154,17 @@ def test_fit_parquet(client, tmp_path):
     sync = fit_parquet(str(tmp_path / "data"), "target", ["a", "b", "c", "d"], "synchronous",
                        alpha=0.01)  # fmt: skip
     _close(sync, ref)
+
+
+def test_inference_and_subsampled_newton_match_numpy(client):
+    X, y = make_classification(21_000, 3, n_informative=3, n_redundant=0, n_classes=3,
+                               n_clusters_per_class=1, random_state=3)  # fmt: skip
+    sw = np.random.default_rng(0).uniform(0.5, 2.0, len(y))
+    kw = {"solver": "subsampled-newton", "inference": True, "random_state": 0, "tol": 1e-10}
+    ref = NeuronClassifier(class_weight="balanced", **kw).fit(X, y, sample_weight=sw)
+    df = dd.from_pandas(pd.DataFrame(X, columns=["a", "b", "c"]).assign(y=y, w=sw), npartitions=3)
+    got = NeuronClassifier(class_weight="balanced", **kw).fit(df[["a", "b", "c"]], df["y"], df["w"])
+    _close(got, ref)
+    assert got.n_passes_ == pytest.approx(ref.n_passes_)
+    np.testing.assert_allclose(got.covariance_, ref.covariance_, rtol=1e-7)
+    assert got.log_likelihood_ == pytest.approx(ref.log_likelihood_, rel=1e-12)
