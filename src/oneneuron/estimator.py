@@ -16,7 +16,8 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from ._inference_fit import HessianRecorder, InferenceMixin
 from ._prep import encode_labels, plain_arrays, weighted_feature_stats
-from .engines import NumpyEngine, blas_threads
+from ._scaled_fit import fit_scaled_out, scaled_out_predict
+from .engines import NumpyEngine, blas_threads, input_kind, subsample_engine
 from .exceptions import ConvergenceWarning
 from .functions import log_sigmoid, log_softmax, sigmoid, softmax
 from .objective import LinearLoss
@@ -262,6 +263,10 @@ class NeuronClassifier(InferenceMixin, ClassifierMixin, BaseEstimator):
         X : array_like or sparse CSR matrix of shape (n_samples, n_features)
             float32 is kept float32 (coefficients included); other numeric
             dtypes become float64. NaN or infinity is an error.
+            A torch tensor or CuPy array is used where it lives (array API; the
+            solver stays on the host); a dask array or DataFrame is fitted chunk
+            by chunk (see ``oneneuron.engines``). Predictions then come back in
+            the input's namespace (lazy for Dask).
         y : array_like of shape (n_samples,)
             Class labels of any type (ints, strings, bools); at least two classes.
         sample_weight : array_like of shape (n_samples,), optional
@@ -272,6 +277,9 @@ class NeuronClassifier(InferenceMixin, ClassifierMixin, BaseEstimator):
         self
         """
         prev = self._previous_solution()
+        kind = input_kind(X)
+        if kind != "numpy":  # torch/CuPy or Dask: the data stays where it lives
+            return fit_scaled_out(self, kind, X, y, sample_weight, prev)
         X, y_idx, sw, s = self._validate_fit_data(X, y, sample_weight)
         K = len(self.classes_)
         solver = self._resolve_solver(K, X)
@@ -357,9 +365,7 @@ class NeuronClassifier(InferenceMixin, ClassifierMixin, BaseEstimator):
         gauge = _softmax_gauge(problem) if problem.multinomial else None
         if solver == "subsampled-newton" and n > SUBSAMPLE_ROWS:
             rows = np.flatnonzero(self._rng().random(n) < SUBSAMPLE_ROWS / n)  # ~Bernoulli rows
-            sub_engine = NumpyEngine(
-                X[rows], target[rows], s[rows], multinomial=problem.multinomial
-            )
+            sub_engine = subsample_engine(X, target, s, rows, problem.multinomial)
             sub = LinearLoss(
                 sub_engine,
                 problem.n_outputs,
@@ -432,6 +438,8 @@ class NeuronClassifier(InferenceMixin, ClassifierMixin, BaseEstimator):
 
     def decision_function(self, X: ArrayLike) -> NDArray[np.floating]:
         """Logits ``z = X @ coef_.T + intercept_``: shape (n,) binary, (n, K) otherwise."""
+        if input_kind(X) != "numpy":  # tensors/CuPy out on X's device; lazy Dask out
+            return scaled_out_predict(self, X, "decision_function")
         X = self._validate_predict(X)
         Z = X @ self.coef_.T.astype(X.dtype) + self.intercept_.astype(X.dtype)
         Z = np.asarray(Z)
@@ -443,6 +451,8 @@ class NeuronClassifier(InferenceMixin, ClassifierMixin, BaseEstimator):
         Binary: ``[sigmoid(-z), sigmoid(z)]`` (each computed directly, so tiny
         probabilities keep their precision); K > 2: ``softmax(Z)``.
         """
+        if input_kind(X) != "numpy":  # tensors/CuPy out on X's device; lazy Dask out
+            return scaled_out_predict(self, X, "predict_proba")
         Z = self.decision_function(X)
         if Z.ndim == 1:
             return np.column_stack([sigmoid(-Z), sigmoid(Z)])
@@ -456,6 +466,8 @@ class NeuronClassifier(InferenceMixin, ClassifierMixin, BaseEstimator):
         :meth:`predict_proba`; where it underflows to 0, the finite log from the
         logits is kept.
         """
+        if input_kind(X) != "numpy":  # tensors/CuPy out on X's device; lazy Dask out
+            return scaled_out_predict(self, X, "predict_log_proba")
         Z = self.decision_function(X)
         if Z.ndim == 1:
             L = np.column_stack([log_sigmoid(-Z), log_sigmoid(Z)])
@@ -469,6 +481,8 @@ class NeuronClassifier(InferenceMixin, ClassifierMixin, BaseEstimator):
 
     def predict(self, X: ArrayLike) -> NDArray[Any]:
         """Labels: binary ``classes_[1]`` where ``P(classes_[1]) > threshold``; else argmax."""
+        if input_kind(X) != "numpy":  # tensors/CuPy out on X's device; lazy Dask out
+            return scaled_out_predict(self, X, "predict")
         Z = self.decision_function(X)
         if Z.ndim == 1:
             cut = np.log(self.threshold) - np.log1p(-self.threshold)

@@ -1,0 +1,270 @@
+"""Dask input for ``NeuronClassifier``: validation, labels and scaling in one pass; lazy predict.
+
+One summary pass over the chunks (a single ``dask.compute``) checks X and the
+weights for NaN/inf, collects the labels with their counts and weights, and
+computes the weighted column moments, merged across chunks with the exact
+pairwise update of Chan et al. (no ``E[x^2] - mu^2`` cancellation). The fit
+then only reads X through :class:`~oneneuron.engines.DaskEngine`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .engines._dask import row_blocks, tree_sum
+from .functions import log_sigmoid, log_softmax, sigmoid, softmax
+
+
+def is_dask_dataframe(X: Any) -> bool:
+    return type(X).__name__ == "DataFrame" and hasattr(X, "npartitions")
+
+
+def as_dask_array(X: Any, what: str = "X") -> tuple[Any, NDArray[Any] | None]:
+    """A row-chunked dask array from a dask array/DataFrame/Series, and the column names."""
+    import dask.array as da
+    import pandas as pd
+
+    if is_dask_dataframe(X):
+        bad = [str(c) for c, t in X.dtypes.items() if not pd.api.types.is_numeric_dtype(t)]
+        if bad:
+            raise ValueError(
+                f"{what} has non-numeric columns {bad}; encode them (e.g. one-hot) before "
+                "fitting: the Dask engine takes numeric features only"
+            )
+        names = np.asarray([str(c) for c in X.columns], dtype=object)
+        dtypes = set(X.dtypes)
+        dt = np.float32 if dtypes == {np.dtype(np.float32)} else np.float64
+        return X.to_dask_array().astype(dt), names
+    if hasattr(X, "to_dask_array"):  # Series
+        return X.to_dask_array(), None
+    return da.asarray(X), None
+
+
+def _chunk_summary(Xb: Any, yb: Any, swb: Any) -> dict[str, Any]:
+    Xb, yb = np.asarray(Xb), np.asarray(yb)
+    sw = np.asarray(swb, dtype=np.float64)
+    if len(yb) != len(Xb) or len(sw) != len(Xb):
+        raise ValueError(
+            f"X, y and sample_weight chunks differ in length ({len(Xb)}, {len(yb)}, {len(sw)})"
+        )
+    labels, inv = np.unique(yb, return_inverse=True)
+    S = float(sw.sum())
+    X64 = Xb.astype(np.float64, copy=False)
+    mu = (sw @ X64) / S if S > 0 else np.zeros(Xb.shape[1])
+    dev = X64 - mu
+    return {
+        "n": len(yb),
+        "lens": [len(yb)],
+        "labels": labels,
+        "counts": np.bincount(inv, minlength=len(labels)).astype(np.float64),
+        "swsum": np.bincount(inv, weights=sw, minlength=len(labels)),
+        "x_finite": bool(np.isfinite(Xb).all()),
+        "sw_ok": bool(np.isfinite(sw).all() and (sw >= 0).all()),
+        "S": S,
+        "mu": mu,
+        "M2": sw @ (dev * dev),
+    }
+
+
+def _merge_summaries(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    out = dict(parts[0])
+    for p in parts[1:]:
+        labels, inv = np.unique(np.concatenate([out["labels"], p["labels"]]), return_inverse=True)
+        for key in ("counts", "swsum"):
+            out[key] = np.bincount(
+                inv, weights=np.concatenate([out[key], p[key]]), minlength=len(labels)
+            )
+        out["labels"] = labels
+        S = out["S"] + p["S"]
+        delta = p["mu"] - out["mu"]
+        if S > 0:
+            out["M2"] = out["M2"] + p["M2"] + delta * delta * (out["S"] * p["S"] / S)
+            out["mu"] = out["mu"] + delta * (p["S"] / S)
+        out["S"] = S
+        out["n"] += p["n"]
+        out["lens"] = out["lens"] + p["lens"]
+        out["x_finite"] &= p["x_finite"]
+        out["sw_ok"] &= p["sw_ok"]
+    return out
+
+
+def _encode(yb: Any, classes: NDArray, binary: bool) -> NDArray:
+    idx = np.searchsorted(classes, np.asarray(yb))
+    return idx.astype(np.float64) if binary else idx.astype(np.intp)
+
+
+def _weigh(yb: Any, swb: Any, classes: NDArray, cw: NDArray) -> NDArray[np.float64]:
+    return np.asarray(swb, dtype=np.float64) * cw[np.searchsorted(classes, np.asarray(yb))]
+
+
+@dataclass
+class DaskFitData:
+    """What ``fit`` needs from Dask input (X and targets stay lazy)."""
+
+    X: Any
+    target: Any
+    weights: Any
+    total_weight: float
+    n_samples: int
+    classes: NDArray[Any]
+    freq: NDArray[np.float64]
+    class_sums: NDArray[np.float64]
+    mean: NDArray[np.float64]
+    scale: NDArray[np.float64]
+    feature_names: NDArray[Any] | None
+
+
+def prepare_dask(
+    X: Any, y: Any, sample_weight: Any, *, class_weight: Any, standardize: bool, center: bool
+) -> DaskFitData:
+    """Validate Dask input in one pass and build the lazy targets and weights."""
+    import dask
+    import dask.array as da
+
+    Xa, names = as_dask_array(X)
+    if Xa.ndim != 2:
+        raise ValueError(f"X must be 2-D, got shape {Xa.shape}")
+    if not np.issubdtype(Xa.dtype, np.floating) or Xa.dtype == np.float16:
+        Xa = Xa.astype(np.float64)
+    known = not np.isnan(Xa.shape[0])
+    ya = as_dask_array(y, "y")[0] if hasattr(y, "dask") else None
+    if ya is None:
+        y = np.asarray(y)
+        if not known:
+            raise ValueError("y must be a dask Series/array when X has unknown chunk sizes")
+        if y.ndim != 1 or len(y) != Xa.shape[0]:
+            raise ValueError(f"X has {Xa.shape[0]} rows but y has shape {y.shape}")
+        ya = da.from_array(y, chunks=(Xa.chunks[0],))
+    if ya.ndim != 1:
+        raise ValueError(f"y must be 1-D, got shape {ya.shape}")
+    if sample_weight is None:
+        swa = (
+            da.ones_like(ya, dtype=np.float64)
+            if known
+            else ya.map_blocks(lambda b: np.ones(len(b)), dtype=np.float64)
+        )
+    elif hasattr(sample_weight, "dask"):
+        swa = as_dask_array(sample_weight, "sample_weight")[0].astype(np.float64)
+    else:
+        if not known:
+            raise ValueError("sample_weight must be a dask Series/array when X is a DataFrame")
+        sw_np = np.asarray(sample_weight, dtype=np.float64)
+        if sw_np.shape != (Xa.shape[0],):
+            raise ValueError(f"X has {Xa.shape[0]} rows but sample_weight has shape {sw_np.shape}")
+        swa = da.from_array(sw_np, chunks=(Xa.chunks[0],))
+    if known and (ya.shape[0] != Xa.shape[0] or swa.shape[0] != Xa.shape[0]):
+        raise ValueError(
+            f"X has {Xa.shape[0]} rows but y has {ya.shape[0]} and sample_weight {swa.shape[0]}"
+        )
+    if known:
+        ya, swa = ya.rechunk((Xa.chunks[0],)), swa.rechunk((Xa.chunks[0],))
+    xs, ys, ss = row_blocks(Xa, ya, swa)
+    task = dask.delayed(_chunk_summary, pure=True)
+    parts = [task(xb, yb, sb) for xb, yb, sb in zip(xs, ys, ss, strict=True)]
+    (summ,) = dask.compute(tree_sum(parts, _merge_summaries))
+    if not summ["x_finite"]:
+        raise ValueError("Input X contains NaN or infinity.")
+    if not summ["sw_ok"] or not summ["S"] > 0:
+        raise ValueError("sample_weight must be non-negative with a positive sum")
+    classes = summ["labels"]
+    if np.issubdtype(classes.dtype, np.floating) and np.any(classes != np.round(classes)):
+        raise ValueError("Unknown label type: continuous; y must hold class labels")
+    if len(classes) < 2:
+        raise ValueError(
+            f"y contains only one class ({classes[0]!r} for all {summ['n']} samples); "
+            "a classifier needs at least two classes"
+        )
+    if not known:  # the summary counted every chunk: give X, y, w known chunks (no pass)
+        Xa, ya, swa = with_row_chunks(tuple(summ["lens"]), Xa.rechunk({1: -1}), ya, swa)
+    cw = class_weight_vector(class_weight, classes, summ["counts"])
+    wsum = cw * summ["swsum"]
+    binary = len(classes) == 2
+    target = ya.map_blocks(_encode, classes, binary, dtype=np.float64 if binary else np.intp)
+    weights = da.map_blocks(_weigh, ya, swa, classes, cw, dtype=np.float64)
+    if standardize:
+        sigma = np.sqrt(summ["M2"] / summ["S"])
+        mu = summ["mu"]
+        sigma[sigma <= 10 * np.finfo(np.float64).eps * np.maximum(1.0, np.abs(mu))] = 1.0
+        mean = mu if center else np.zeros_like(mu)
+    else:
+        mean, sigma = np.zeros(Xa.shape[1]), np.ones(Xa.shape[1])
+    return DaskFitData(
+        Xa, target, weights, float(wsum.sum()), int(summ["n"]), classes,
+        wsum / wsum.sum(), wsum, mean, sigma, names,
+    )  # fmt: skip
+
+
+def with_row_chunks(lens: tuple[int, ...], *arrays: Any) -> list[Any]:
+    """The same lazy arrays with their (previously unknown) row chunk sizes filled in."""
+    import dask.array as da
+
+    out = []
+    for a in arrays:
+        chunks = (lens,) + tuple((n,) for n in a.shape[1:])
+        out.append(da.Array(a.dask, a.name, chunks, dtype=a.dtype, meta=a._meta))
+    return out
+
+
+def class_weight_vector(class_weight: Any, classes: NDArray, counts: NDArray) -> NDArray:
+    """Per-class weights as ``compute_sample_weight`` gives them (``balanced``: n / (K n_k))."""
+    if class_weight is None:
+        return np.ones(len(classes))
+    if isinstance(class_weight, str):  # "balanced" (validated by the estimator)
+        return counts.sum() / (len(classes) * counts)
+    from sklearn.utils.class_weight import compute_class_weight
+
+    return compute_class_weight(class_weight, classes=classes, y=classes)
+
+
+# --- lazy inference ----------------------------------------------------------
+def _logits(Xb: NDArray, W: NDArray, b: NDArray) -> NDArray:
+    Z = Xb @ W.T.astype(Xb.dtype) + b.astype(Xb.dtype)
+    return Z[:, 0] if Z.shape[1] == 1 else Z
+
+
+def _proba(Xb: NDArray, W: NDArray, b: NDArray) -> NDArray:
+    Z = _logits(Xb, W, b)
+    return np.column_stack([sigmoid(-Z), sigmoid(Z)]) if Z.ndim == 1 else softmax(Z)
+
+
+def _log_proba(Xb: NDArray, W: NDArray, b: NDArray) -> NDArray:
+    Z = _logits(Xb, W, b)
+    return np.column_stack([log_sigmoid(-Z), log_sigmoid(Z)]) if Z.ndim == 1 else log_softmax(Z)
+
+
+def _labels(Xb: NDArray, W: NDArray, b: NDArray, classes: NDArray, cut: float) -> NDArray:
+    Z = _logits(Xb, W, b)
+    return classes[(Z > cut).astype(np.intp) if Z.ndim == 1 else np.argmax(Z, axis=1)]
+
+
+def dask_predict(clf: Any, X: Any, method: str) -> Any:
+    """Lazy ``decision_function``/``predict_proba``/``predict_log_proba``/``predict`` on Dask."""
+    Xa, names = as_dask_array(X)
+    fitted = getattr(clf, "feature_names_in_", None)
+    if names is not None and fitted is not None and list(names) != list(fitted):
+        raise ValueError(f"X has columns {list(names)} but the model was fitted on {list(fitted)}")
+    if Xa.ndim != 2 or Xa.shape[1] != clf.n_features_in_:
+        raise ValueError(
+            f"X has {Xa.shape[1] if Xa.ndim == 2 else Xa.shape} features, "
+            f"but NeuronClassifier is expecting {clf.n_features_in_} features as input"
+        )
+    if not np.issubdtype(Xa.dtype, np.floating):
+        Xa = Xa.astype(np.float64)
+    Xa = Xa.rechunk({1: -1})
+    W, b = np.asarray(clf.coef_), np.asarray(clf.intercept_)
+    m = W.shape[0]
+    K = len(clf.classes_)
+    if method == "predict":
+        cut = float(np.log(clf.threshold) - np.log1p(-clf.threshold))
+        return Xa.map_blocks(
+            _labels, W, b, clf.classes_, cut, drop_axis=1, dtype=clf.classes_.dtype
+        )
+    fn = {"decision_function": _logits, "predict_proba": _proba, "predict_log_proba": _log_proba}
+    if method == "decision_function" and m == 1:
+        return Xa.map_blocks(_logits, W, b, drop_axis=1, dtype=Xa.dtype)
+    cols = m if method == "decision_function" else K
+    return Xa.map_blocks(fn[method], W, b, chunks=(Xa.chunks[0], (cols,)), dtype=Xa.dtype)

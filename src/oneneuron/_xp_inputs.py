@@ -1,0 +1,203 @@
+"""Array-API input (torch tensors, CuPy arrays) for ``NeuronClassifier``: checks and predict.
+
+Everything that touches X runs in X's namespace on X's device; the host gets
+the labels' classes, the class frequencies and the d-sized statistics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .engines._array_api import (
+    device,
+    feature_stats,
+    namespace,
+    to_numpy,
+    xp_log_sigmoid,
+    xp_log_softmax,
+    xp_sigmoid,
+)
+
+
+@dataclass
+class XPFitData:
+    """What ``fit`` needs from array-API input (arrays stay on their device)."""
+
+    X: Any
+    target: Any
+    weights: Any
+    classes: NDArray[Any]
+    freq: NDArray[np.float64]
+    class_sums: NDArray[np.float64]
+    mean: NDArray[np.float64]
+    scale: NDArray[np.float64]
+
+
+def _float_x(xp: Any, X: Any) -> Any:
+    if getattr(X, "layout", None) is not None and "strided" not in str(X.layout):
+        raise ValueError(f"sparse tensors ({X.layout}) are not supported; pass a dense tensor")
+    if X.ndim != 2:
+        raise ValueError(f"Expected a 2-D array, got shape {tuple(X.shape)}")
+    if X.dtype not in (xp.float32, xp.float64):
+        X = xp.astype(X, xp.float64)
+    return X
+
+
+def _on_device(xp: Any, a: Any, X: Any, dtype: Any = None) -> Any:
+    """``a`` (any array-like) as an array of X's namespace on X's device."""
+    try:
+        if type(a).__module__.split(".")[0] == type(X).__module__.split(".")[0]:
+            return a if dtype is None else xp.astype(a, dtype)
+    except AttributeError:
+        pass
+    return xp.asarray(np.asarray(a) if dtype is None else np.asarray(a, dtype=np.float64),
+                      device=device(X), dtype=dtype)  # fmt: skip
+
+
+def all_finite(xp: Any, X: Any) -> bool:
+    """No NaN or inf in X, in one read: a NaN or inf makes its column sum NaN or inf.
+
+    Only if a column sum is not finite (which huge finite values can also cause) is
+    the exact element-wise test run.
+    """
+    if bool(xp.all(xp.isfinite(xp.sum(X, axis=0)))):
+        return True
+    return bool(xp.all(xp.isfinite(X)))
+
+
+#: Integer labels spanning at most this many values are encoded without a sort.
+SMALL_LABEL_RANGE = 16
+
+
+def encode_labels_xp(xp: Any, y: Any) -> tuple[NDArray[Any], Any]:
+    """Sorted classes (NumPy) and each row's class index (on y's device).
+
+    Integer or boolean labels within a small range (e.g. 0/1) are encoded with a few
+    comparisons and a lookup table (O(n), no sort); others use ``unique_inverse``.
+    """
+    dtype = to_numpy(y[:1]).dtype
+    if xp.isdtype(y.dtype, "real floating") and not bool(xp.all(y == xp.round(y))):
+        raise ValueError(
+            "Unknown label type: continuous; y must hold class labels (integers, strings, "
+            "bools or integral floats)"
+        )
+    if y.dtype == xp.bool:
+        y = xp.astype(y, xp.int64)
+    if xp.isdtype(y.dtype, "integral") and y.shape[0] > 0:
+        lo, hi = int(xp.min(y)), int(xp.max(y))
+        if hi - lo < SMALL_LABEL_RANGE:
+            present = np.array([bool(xp.any(y == v)) for v in range(lo, hi + 1)])
+            lut = xp.asarray(np.cumsum(present) - 1, dtype=xp.int64, device=device(y))
+            classes = np.arange(lo, hi + 1)[present].astype(dtype)
+            return classes, xp.take(lut, xp.astype(y - lo, xp.int64), axis=0)
+    classes_d, idx = xp.unique_inverse(y)
+    return to_numpy(classes_d), idx
+
+
+def prepare_array_api(
+    X: Any, y: Any, sample_weight: Any, *, class_weight: Any, standardize: bool, center: bool
+) -> XPFitData:
+    """Validate X, y, sample_weight in X's namespace; encode labels; scaling statistics."""
+    xp = namespace(X)
+    X = _float_x(xp, X)
+    n = int(X.shape[0])
+    if n < 1:
+        raise ValueError(
+            "Found array with 0 sample(s) (shape=(0, d)) while a minimum of 1 is required"
+        )
+    if not all_finite(xp, X):
+        raise ValueError("Input X contains NaN or infinity.")
+    if hasattr(y, "__array_namespace__") and not isinstance(y, np.ndarray):
+        yd = _on_device(xp, y, X)
+        if yd.ndim != 1 or yd.shape[0] != n:
+            raise ValueError(f"y must have shape ({n},), got {tuple(yd.shape)}")
+        classes, idx = encode_labels_xp(xp, yd)
+    else:
+        y_np = np.asarray(y)
+        if y_np.ndim != 1 or len(y_np) != n:
+            raise ValueError(f"y must have shape ({n},), got {y_np.shape}")
+        from sklearn.utils.multiclass import check_classification_targets
+
+        check_classification_targets(y_np)
+        classes, idx_np = np.unique(y_np, return_inverse=True)
+        idx = xp.asarray(idx_np.astype(np.int64), device=device(X))
+    if len(classes) < 2:
+        raise ValueError(
+            f"y contains only one class ({classes[0]!r} for all {n} samples); "
+            "a classifier needs at least two classes"
+        )
+    K = len(classes)
+    if sample_weight is None:
+        sw = xp.ones(n, dtype=xp.float64, device=device(X))
+    else:
+        sw = _on_device(xp, sample_weight, X, xp.float64)
+        if sw.ndim != 1 or sw.shape[0] != n:
+            raise ValueError(f"sample_weight must have shape ({n},), got {tuple(sw.shape)}")
+        if not bool(xp.all(xp.isfinite(sw))) or bool(xp.any(sw < 0)) or not bool(xp.any(sw > 0)):
+            raise ValueError("sample_weight must be non-negative with a positive sum")
+    onehot = xp.astype(idx[:, None] == xp.arange(K, device=device(X))[None, :], xp.float64)
+    counts = to_numpy(xp.sum(onehot, axis=0))
+    from ._dask_inputs import class_weight_vector
+
+    cw = class_weight_vector(class_weight, classes, counts)
+    s = sw * (onehot @ xp.asarray(cw, dtype=xp.float64, device=device(X)))
+    wsum = to_numpy(s @ onehot)
+    if standardize:
+        mean, scale = feature_stats(X, sw, center=center)
+    else:
+        mean, scale = np.zeros(X.shape[1]), np.ones(X.shape[1])
+    target = idx if K > 2 else xp.astype(idx, X.dtype)
+    return XPFitData(X, target, s, classes, wsum / wsum.sum(), wsum, mean, scale)
+
+
+def numpy_dtype(X: Any) -> np.dtype:
+    """The NumPy dtype matching an array-API float dtype."""
+    xp = namespace(X)
+    return np.dtype(np.float32) if X.dtype == xp.float32 else np.dtype(np.float64)
+
+
+def xp_predict(clf: Any, X: Any, method: str) -> Any:
+    """``decision_function``/``predict_proba``/``predict_log_proba``/``predict`` in X's namespace.
+
+    Labels come back on X's device when ``classes_`` are numbers; string labels
+    cannot live on a device and come back as a NumPy array.
+    """
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(clf)
+    xp = namespace(X)
+    X = _float_x(xp, X)
+    if X.shape[1] != clf.n_features_in_:
+        raise ValueError(
+            f"X has {X.shape[1]} features, but NeuronClassifier is expecting "
+            f"{clf.n_features_in_} features as input"
+        )
+    if not all_finite(xp, X):
+        raise ValueError("Input X contains NaN or infinity.")
+    W = xp.asarray(np.asarray(clf.coef_), dtype=X.dtype, device=device(X))
+    b = xp.asarray(np.asarray(clf.intercept_), dtype=X.dtype, device=device(X))
+    Z = X @ W.T + b
+    binary = Z.shape[1] == 1
+    z = Z[:, 0] if binary else Z
+    if method == "decision_function":
+        return z
+    if method == "predict":
+        if binary:
+            cut = float(np.log(clf.threshold) - np.log1p(-clf.threshold))
+            idx = xp.astype(z > cut, xp.int64)
+        else:
+            idx = xp.argmax(Z, axis=1)
+        if np.issubdtype(clf.classes_.dtype, np.number) or clf.classes_.dtype == bool:
+            return xp.take(xp.asarray(clf.classes_, device=device(X)), idx, axis=0)
+        return clf.classes_[to_numpy(idx)]
+    if method == "predict_proba":
+        if binary:
+            return xp.stack([xp_sigmoid(xp, -z), xp_sigmoid(xp, z)], axis=1)
+        return xp.exp(xp_log_softmax(xp, Z))
+    if binary:
+        return xp.stack([xp_log_sigmoid(xp, -z), xp_log_sigmoid(xp, z)], axis=1)
+    return xp_log_softmax(xp, Z)

@@ -1,0 +1,220 @@
+"""Array-API engine: X stays a torch tensor or CuPy array on its own device.
+
+The block math of :func:`oneneuron.objective.block_statistics` is written again
+here with namespace operations only (``xp`` from array-api-compat), so that it
+runs where the data lives; only the small results (d-sized gradients, d x d
+Hessians, scalars) travel to the host as NumPy float64. float32 X stays float32
+in the products; per-row losses and the column sums are accumulated in float64.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..objective import BlockStats
+
+#: Rows per block of the Hessian products: bounds the temporary ``X * D`` to
+#: about this many bytes; loss and gradient use one block for all of X.
+HESSIAN_BLOCK_BYTES = 1 << 30
+
+
+def namespace(*arrays: Any) -> Any:
+    """The array-API namespace of ``arrays`` (array-api-compat's wrapper)."""
+    import array_api_compat
+
+    return array_api_compat.array_namespace(*arrays)
+
+
+def device(x: Any) -> Any:
+    """The device ``x`` lives on."""
+    import array_api_compat
+
+    return array_api_compat.device(x)
+
+
+def to_numpy(x: Any) -> NDArray[Any]:
+    """Copy an array of any namespace to a host NumPy array."""
+    import array_api_compat
+
+    if array_api_compat.is_torch_array(x):
+        return x.detach().cpu().numpy()
+    if array_api_compat.is_cupy_array(x):
+        return x.get()
+    return np.asarray(x)
+
+
+# --- stable activations in any namespace -----------------------------------
+def xp_softplus(xp: Any, z: Any) -> Any:
+    """``log(1 + exp(z)) = max(z, 0) + log1p(exp(-|z|))`` (``max`` as ``(z + |z|)/2``, exact)."""
+    a = xp.abs(z)
+    return (z + a) / 2 + xp.log1p(xp.exp(-a))
+
+
+def xp_sigmoid(xp: Any, z: Any) -> Any:
+    """``1 / (1 + exp(-z))`` from ``e = exp(-|z|)``: nothing overflows."""
+    e = xp.exp(-xp.abs(z))
+    return xp.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def xp_log_sigmoid(xp: Any, z: Any) -> Any:
+    """``log sigmoid(z) = min(z, 0) - log1p(exp(-|z|))``."""
+    a = xp.abs(z)
+    return (z - a) / 2 - xp.log1p(xp.exp(-a))
+
+
+def xp_log_softmax(xp: Any, Z: Any) -> Any:
+    """Row-wise ``Z - max - log(sum(exp(Z - max)))``."""
+    Zs = Z - xp.max(Z, axis=1, keepdims=True)
+    return Zs - xp.log(xp.sum(xp.exp(Zs), axis=1, keepdims=True))
+
+
+def feature_stats(
+    X: Any, s: Any, *, center: bool = True
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Weighted column mean and standard deviation (ddof 0) computed on X's device.
+
+    Two passes (mean, then squared deviations), float64 accumulation, the same
+    rule as :func:`oneneuron._prep.weighted_feature_stats` for constant columns.
+    """
+    xp = namespace(X)
+    s64 = xp.astype(s, xp.float64)
+    S = xp.sum(s64)
+    mu = _wsum(xp, X, s64) / S
+    rows = max(1, HESSIAN_BLOCK_BYTES // (8 * max(1, X.shape[1])))
+    var = xp.zeros_like(mu)
+    for start in range(0, X.shape[0], rows):
+        dev = xp.astype(X[start : start + rows, :], xp.float64, copy=False) - mu
+        var = var + s64[start : start + rows] @ (dev * dev)
+    mu_np, var_np = to_numpy(mu), to_numpy(var) / float(S)
+    sigma = np.sqrt(var_np)
+    sigma[sigma <= 10 * np.finfo(np.float64).eps * np.maximum(1.0, np.abs(mu_np))] = 1.0
+    return (mu_np if center else np.zeros_like(mu_np)), sigma
+
+
+def _wsum(xp: Any, X: Any, s64: Any) -> Any:
+    """``s @ X`` in float64 for a float32 X, block by block (no full float64 copy)."""
+    rows = max(1, HESSIAN_BLOCK_BYTES // (8 * max(1, X.shape[1])))
+    total = xp.zeros(X.shape[1], dtype=xp.float64, device=device(X))
+    for start in range(0, X.shape[0], rows):
+        Xb = xp.astype(X[start : start + rows, :], xp.float64, copy=False)
+        total = total + s64[start : start + rows] @ Xb
+    return total
+
+
+class ArrayAPIEngine:
+    """Block statistics of an X that lives in any array-API namespace (torch, CuPy).
+
+    Parameters
+    ----------
+    X : array, shape (n, d)
+        float32 or float64 tensor/array; never copied or moved.
+    y : array, shape (n,)
+        0/1 floats (binary) or integer class indices (multinomial), same namespace.
+    sample_weight : array, shape (n,)
+        Row weights (same namespace); divided by their sum ``S`` once here.
+    multinomial : bool
+        Softmax layer instead of one sigmoid.
+
+    Notes
+    -----
+    One evaluation of loss and gradient is two reads of X (``X @ W.T`` and
+    ``R.T @ X``); ``order=2`` adds ``X.T diag(D) X`` per class pair, computed
+    in row blocks of at most ``HESSIAN_BLOCK_BYTES`` of temporary.
+    """
+
+    def __init__(self, X: Any, y: Any, sample_weight: Any, *, multinomial: bool) -> None:
+        xp = namespace(X)
+        self.xp = xp
+        self._X = X  # not `X`: fit-time helpers that read `engine.X` expect NumPy
+        self.device = device(X)
+        self.dtype = X.dtype
+        self.n_samples, self.n_features = int(X.shape[0]), int(X.shape[1])
+        s64 = xp.astype(sample_weight, xp.float64)
+        self.s = s64 / xp.sum(s64)
+        self.multinomial = multinomial
+        if multinomial:
+            self.y = xp.astype(y, xp.int64)
+        else:
+            self.y = xp.astype(y, X.dtype)
+        self.n_passes: float = 0
+
+    def _to_device(self, a: NDArray) -> Any:
+        return self.xp.asarray(np.ascontiguousarray(a), dtype=self.dtype, device=self.device)
+
+    def statistics(
+        self, W: NDArray, b: NDArray, order: int = 1, rows: NDArray[np.intp] | None = None
+    ) -> BlockStats:
+        """Sums of the block statistics over all rows (or the minibatch ``rows``).
+
+        A minibatch's weights are scaled by ``n / len(rows)`` (unbiased), and it
+        counts as ``len(rows) / n`` of a pass.
+        """
+        xp = self.xp
+        X, y, s = self._X, self.y, self.s
+        if rows is not None:
+            idx = xp.asarray(np.asarray(rows, dtype=np.int64), device=self.device)
+            X, y = xp.take(X, idx, axis=0), xp.take(y, idx, axis=0)
+            s = xp.take(s, idx, axis=0) * (self.n_samples / len(rows))
+            self.n_passes += len(rows) / self.n_samples
+        else:
+            self.n_passes += 1
+        Wd, bd = self._to_device(W), self._to_device(b)
+        Z = X @ Wd.T + bd  # (n, m) in X's dtype
+        m = Z.shape[1]
+        sd = xp.astype(s, self.dtype)
+        if self.multinomial:
+            logP = xp_log_softmax(xp, Z)
+            Y = xp.astype(y[:, None] == xp.arange(m, device=self.device)[None, :], self.dtype)
+            loss = -xp.sum(s * xp.astype(xp.sum(Y * logP, axis=1), xp.float64))
+            P = xp.exp(logP)
+            R = (P - Y) * sd[:, None]
+        else:
+            z = Z[:, 0]
+            loss = xp.sum(s * xp.astype(xp_softplus(xp, z) - y * z, xp.float64))
+            P = xp_sigmoid(xp, z)
+            R = ((P - y) * sd)[:, None]
+        if order == 0:
+            return BlockStats(float(loss), np.zeros((m, self.n_features)), np.zeros(m))
+        pairs = [(k, j) for k in range(m) for j in range(k, m)] if order >= 2 else []
+        Ds = [self._curvature(s, P, k, j) for k, j in pairs]
+        # one read of X for the gradient and every X.T @ D_kj: X.T @ [R | D_1 | D_2 ...]
+        M = xp.concat([R, *(xp.astype(D, self.dtype)[:, None] for D in Ds)], axis=1)
+        XtM = to_numpy(M.T @ X).astype(np.float64)
+        grad_b = to_numpy(xp.sum(xp.astype(R, xp.float64), axis=0))
+        stats = BlockStats(float(loss), np.ascontiguousarray(XtM[:m]), grad_b)
+        if order >= 2:
+            stats.hess_W, stats.hess_Wb, stats.hess_b = self._hessian(X, pairs, Ds, XtM[m:], m)
+        return stats
+
+    def _curvature(self, s: Any, P: Any, k: int, j: int) -> Any:
+        """``D_kj = s * d2l / dz_k dz_j`` per row, float64."""
+        xp = self.xp
+        if self.multinomial:
+            return s * xp.astype(P[:, k] * ((1.0 if k == j else 0.0) - P[:, j]), xp.float64)
+        return s * xp.astype(P * (1 - P), xp.float64)
+
+    def _hessian(
+        self, X: Any, pairs: list, Ds: list, XtD: NDArray, m: int
+    ) -> tuple[NDArray, NDArray, NDArray]:
+        """``X.T diag(D_kj) X`` for every class pair (``X.T D_kj`` is given), and ``sum D_kj``."""
+        xp = self.xp
+        d = self.n_features
+        hW = np.zeros((m, m, d, d))
+        hWb = np.zeros((m, m, d))
+        hb = np.zeros((m, m))
+        itemsize = 4 if self.dtype == xp.float32 else 8
+        rows = max(1, HESSIAN_BLOCK_BYTES // (itemsize * max(1, d)))
+        for (k, j), D, v in zip(pairs, Ds, XtD, strict=True):
+            Dd = xp.astype(D, self.dtype)
+            G = xp.zeros((d, d), dtype=self.dtype, device=self.device)
+            for start in range(0, X.shape[0], rows):
+                Xb = X[start : start + rows, :]
+                G = G + (Xb * Dd[start : start + rows, None]).T @ Xb
+            Gn = to_numpy(G).astype(np.float64)
+            hW[k, j], hWb[k, j], hb[k, j] = Gn, v, float(xp.sum(D))
+            if k != j:
+                hW[j, k], hWb[j, k], hb[j, k] = Gn.T, v, hb[k, j]
+        return hW, hWb, hb

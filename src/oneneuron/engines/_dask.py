@@ -1,0 +1,140 @@
+"""Dask engine: one task per row chunk, the NumPy block math, tree-reduced sums.
+
+Each evaluation builds a small graph: one :func:`~oneneuron.objective.block_statistics`
+task per chunk of X (the chunk is read, e.g. from Parquet, used and dropped), then
+sums of ``split_every`` partial results at a time up to the root. Only the d-sized
+results reach the client. Nothing is persisted: a fit that the data does not fit in
+memory for re-reads the source on every pass, which bounds memory by a few chunks
+per worker.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..objective import BlockStats, block_statistics
+
+#: Partial results summed per task of the reduction tree.
+SPLIT_EVERY = 8
+
+
+def _chunk_stats(
+    Xb: Any, yb: Any, sb: Any, inv_total: float, W: Any, b: Any, multinomial: bool, order: int
+) -> BlockStats:
+    Xb = np.asarray(Xb)
+    s = np.asarray(sb, dtype=np.float64) * inv_total
+    return block_statistics(Xb, np.asarray(yb), s, W, b, multinomial=multinomial, order=order)
+
+
+def _sum_stats(parts: list[BlockStats]) -> BlockStats:
+    total = BlockStats(
+        parts[0].loss,
+        parts[0].grad_W.copy(),
+        parts[0].grad_b.copy(),
+        *(
+            None if h is None else h.copy()
+            for h in (parts[0].hess_W, parts[0].hess_Wb, parts[0].hess_b)
+        ),
+    )
+    for p in parts[1:]:
+        total += p
+    return total
+
+
+def tree_sum(parts: list[Any], combine: Any, split_every: int = SPLIT_EVERY) -> Any:
+    """Reduce a list of delayed values with ``combine(list)``, ``split_every`` at a time."""
+    import dask
+
+    combine_d = dask.delayed(combine, pure=True)
+    while len(parts) > 1:
+        parts = [combine_d(parts[i : i + split_every]) for i in range(0, len(parts), split_every)]
+    return parts[0]
+
+
+def row_blocks(*arrays: Any) -> list[list[Any]]:
+    """Delayed row blocks of aligned dask arrays (X with all columns in one chunk)."""
+    out = []
+    for a in arrays:
+        if a.ndim == 2:
+            a = a.rechunk({1: -1})
+        out.append(list(a.to_delayed().ravel()))
+    if len({len(o) for o in out}) != 1:
+        raise ValueError(
+            "X, y and sample_weight must have the same row chunks; got "
+            f"{[len(o) for o in out]} blocks (Dask may fuse the partitions of a narrow column "
+            "read: take X and y from one frame with oneneuron.dask_io.frame_to_arrays)"
+        )
+    return out
+
+
+class DaskEngine:
+    """Sum block statistics over the row chunks of a dask array, on the cluster.
+
+    Parameters
+    ----------
+    X : dask.array.Array, shape (n, d)
+        float32 or float64; chunked along rows (columns are joined into one chunk).
+    y : dask.array.Array, shape (n,)
+        0/1 floats (binary) or integer class indices, chunked as X's rows.
+    sample_weight : dask.array.Array, shape (n,)
+        Row weights, chunked as X's rows; divided by their sum ``S`` in each task.
+    multinomial : bool
+        Softmax layer instead of one sigmoid.
+    total_weight : float, optional
+        ``S`` when already known (else one pass over ``sample_weight`` computes it).
+    n_samples : int, optional
+        Rows of X when its chunk sizes are unknown (e.g. from a DataFrame).
+    """
+
+    def __init__(
+        self,
+        X: Any,
+        y: Any,
+        sample_weight: Any,
+        *,
+        multinomial: bool,
+        total_weight: float | None = None,
+        n_samples: int | None = None,
+    ) -> None:
+        import dask.array as da
+
+        if X.ndim != 2:
+            raise ValueError(f"X must be 2-D, got shape {X.shape}")
+        if not np.isnan(X.shape[0]) and not np.isnan(y.shape[0]):
+            y = y.rechunk((X.chunks[0],))
+            sample_weight = da.asarray(sample_weight).rechunk((X.chunks[0],))
+        self.blocks = row_blocks(X, y, sample_weight)
+        self._X = X  # not `X`: fit-time helpers that read `engine.X` expect NumPy
+        self.n_features = int(X.shape[1])
+        self.n_samples = int(n_samples) if n_samples is not None else int(X.shape[0])
+        if total_weight is None:
+            total_weight = float(sample_weight.sum().compute())
+        self.total_weight = float(total_weight)
+        self.multinomial = multinomial
+        self.n_passes: float = 0
+
+    def statistics(
+        self, W: NDArray, b: NDArray, order: int = 1, rows: NDArray[np.intp] | None = None
+    ) -> BlockStats:
+        """Tree-reduced sums of the per-chunk statistics (one pass over X)."""
+        import dask
+
+        if rows is not None:
+            raise ValueError(
+                "minibatches (solver='sgd') are not supported on Dask input: a random "
+                "row sample costs a full pass there; use solver 'newton', 'lbfgs' or 'gd'"
+            )
+        self.n_passes += 1
+        task = dask.delayed(_chunk_stats, pure=True)
+        W = np.asarray(W, dtype=np.float64)
+        b = np.asarray(b, dtype=np.float64)
+        inv = 1.0 / self.total_weight
+        parts = [
+            task(xb, yb, sb, inv, W, b, self.multinomial, order)
+            for xb, yb, sb in zip(*self.blocks, strict=True)
+        ]
+        (total,) = dask.compute(tree_sum(parts, _sum_stats))
+        return total

@@ -1,0 +1,193 @@
+"""The array-API path (torch tensors; CuPy when present) against the NumPy engine."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+
+from oneneuron import NeuronClassifier
+from oneneuron.engines import NumpyEngine
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("array_api_compat")
+from oneneuron.engines import ArrayAPIEngine  # noqa: E402
+
+
+def _data(K, n=300, seed=0):
+    X, y = make_classification(n, 5, n_informative=3, n_redundant=0, n_classes=K, random_state=seed)
+    X = X * [1.0, 10.0, 100.0, 0.1, 1.0] + 3.0
+    sw = np.random.default_rng(seed).uniform(0.5, 2.0, n)
+    return X, y, sw
+
+
+def _close(a, b, tol=1e-7):
+    for name in ("coef_", "intercept_"):
+        u, v = getattr(a, name), getattr(b, name)
+        np.testing.assert_allclose(u, v, rtol=0, atol=tol * max(1.0, np.abs(v).max()))
+
+
+OPTIONS = [
+    {},
+    {"class_weight": "balanced"},
+    {"sample_weight": True},
+    {"fit_intercept": False},
+    {"standardize": False},
+    {"alpha": 0.01, "class_weight": {0: 2.0, 1: 1.0}},
+    {"solver": "lbfgs", "tol": 1e-9},
+]
+
+
+@pytest.mark.parametrize("K", [2, 3])
+@pytest.mark.parametrize("opts", OPTIONS, ids=str)
+def test_same_optimum_as_numpy_engine(K, opts):
+    X, y, sw = _data(K)
+    opts = dict(opts)
+    w = sw if opts.pop("sample_weight", False) else None
+    opts.setdefault("tol", 1e-10)
+    ref = NeuronClassifier(**opts).fit(X, y, sample_weight=w)
+    wt = None if w is None else torch.from_numpy(w)
+    got = NeuronClassifier(**opts).fit(torch.from_numpy(X), torch.from_numpy(y), wt)
+    assert got.converged_ and got.solver_ == ref.solver_
+    _close(got, ref)
+    assert got.n_passes_ == ref.n_passes_
+    np.testing.assert_array_equal(got.classes_, ref.classes_)
+
+
+@pytest.mark.filterwarnings("ignore::oneneuron.ConvergenceWarning")
+@pytest.mark.parametrize("solver", ["gd", "sgd"])
+def test_first_order_solvers_follow_the_same_path(solver):
+    X, y, _ = _data(2)
+    kw = {"solver": solver, "max_iter": 5, "tol": 0, "random_state": 0}
+    ref = NeuronClassifier(**kw).fit(X, y)
+    got = NeuronClassifier(**kw).fit(torch.from_numpy(X), y)  # y may stay NumPy
+    _close(got, ref, 1e-10)
+
+
+@pytest.mark.filterwarnings("ignore::oneneuron.ConvergenceWarning")
+def test_warm_start_and_labels_of_any_type():
+    X, y, _ = _data(3)
+    labels = np.array(["cat", "dog", "eel"])[y]
+    ref = NeuronClassifier(warm_start=True, max_iter=2).fit(X, labels)
+    got = NeuronClassifier(warm_start=True, max_iter=2).fit(torch.from_numpy(X), labels)
+    ref.set_params(max_iter=50).fit(X, labels)
+    got.set_params(max_iter=50).fit(torch.from_numpy(X), labels)
+    _close(got, ref)
+    assert got.n_iter_ == ref.n_iter_ < 5  # continued from the previous coefficients
+    pred = got.predict(torch.from_numpy(X))  # strings cannot live on a device
+    np.testing.assert_array_equal(pred, ref.predict(X))
+
+
+@pytest.mark.parametrize(
+    "labels", [[3, 7, 5], [-2, 40, 9], [1.0, 2.0, 4.0], [True, False, True]], ids=str
+)
+def test_label_encodings_match_numpy(labels):
+    X, y, _ = _data(2 if len(set(labels)) == 2 else 3)
+    yl = np.asarray(labels)[y]
+    ref = NeuronClassifier().fit(X, yl)
+    got = NeuronClassifier().fit(torch.from_numpy(X), torch.from_numpy(yl))
+    np.testing.assert_array_equal(got.classes_, ref.classes_)
+    assert got.classes_.dtype == ref.classes_.dtype
+    _close(got, ref)
+    np.testing.assert_array_equal(got.predict(torch.from_numpy(X)).numpy(), ref.predict(X))
+
+
+def test_nan_and_inf_found_and_huge_values_accepted():
+    X, y, _ = _data(2)
+    for bad in (np.nan, np.inf):
+        Xb = X.copy()
+        Xb[7, 2] = bad
+        with pytest.raises(ValueError, match="NaN or infinity"):
+            NeuronClassifier().fit(torch.from_numpy(Xb), y)
+    from array_api_compat import array_namespace
+
+    from oneneuron._xp_inputs import all_finite
+
+    Xh = torch.tensor(
+        [[1e308], [1e308], [-1e308]], dtype=torch.float64
+    )  # the column sum overflows; all finite
+    assert all_finite(array_namespace(Xh), Xh)
+    assert not all_finite(array_namespace(Xh), torch.tensor([[1.0], [float("nan")]]))
+    with pytest.raises(ValueError, match="continuous"):
+        NeuronClassifier().fit(torch.from_numpy(X), torch.from_numpy(y + 0.5))
+
+
+@pytest.mark.parametrize("K", [2, 3])
+def test_outputs_live_in_the_input_namespace(K):
+    X, y, _ = _data(K)
+    clf = NeuronClassifier().fit(torch.from_numpy(X), torch.from_numpy(y))
+    Xt = torch.from_numpy(X)
+    for method in ("decision_function", "predict_proba", "predict_log_proba", "predict"):
+        out = getattr(clf, method)(Xt)
+        assert isinstance(out, torch.Tensor) and out.device == Xt.device, method
+        np.testing.assert_allclose(out.numpy(), getattr(clf, method)(X), rtol=1e-12, atol=1e-12)
+    assert clf.predict_proba(Xt).dtype == torch.float64
+
+
+def test_float32_stays_float32():
+    X, y, _ = _data(2)
+    X32 = X.astype(np.float32)
+    ref = NeuronClassifier(tol=1e-4).fit(X32, y)
+    got = NeuronClassifier(tol=1e-4).fit(torch.from_numpy(X32), torch.from_numpy(y))
+    assert got.coef_.dtype == np.float32
+    assert got.predict_proba(torch.from_numpy(X32)).dtype == torch.float32
+    np.testing.assert_allclose(got.coef_, ref.coef_, rtol=1e-3, atol=1e-4)
+
+
+@pytest.mark.parametrize("multinomial", [False, True])
+def test_engine_statistics_equal_numpy_engine(multinomial):
+    X, y, sw = _data(3 if multinomial else 2)
+    m = 3 if multinomial else 1
+    rng = np.random.default_rng(1)
+    W, b = rng.normal(size=(m, 5)) * 0.05, rng.normal(size=m)
+    yt = y if multinomial else y.astype(np.float64)
+    ref = NumpyEngine(X, yt, sw, multinomial=multinomial).statistics(W, b, order=2)
+    eng = ArrayAPIEngine(torch.from_numpy(X), torch.from_numpy(yt), torch.from_numpy(sw),
+                         multinomial=multinomial)  # fmt: skip
+    got = eng.statistics(W, b, order=2)
+    for name in ("loss", "grad_W", "grad_b", "hess_W", "hess_Wb", "hess_b"):
+        np.testing.assert_allclose(getattr(got, name), getattr(ref, name), rtol=1e-12, atol=1e-14)
+    assert eng.n_passes == 1
+
+
+@pytest.mark.parametrize(
+    "X, y, match",
+    [
+        (torch.tensor([[1.0, float("nan")], [0.0, 1.0]]), [0, 1], "NaN"),
+        (torch.ones((3, 2)), [1, 1, 1], "only one class"),
+        (torch.ones((3, 2)), [0, 1], "shape"),
+        (torch.ones(3), [0, 1, 0], "2-D"),
+    ],
+)
+def test_bad_input_gets_a_clear_error(X, y, match):
+    with pytest.raises(ValueError, match=match):
+        NeuronClassifier().fit(X, y)
+
+
+def test_predict_checks_features():
+    X, y, _ = _data(2)
+    clf = NeuronClassifier().fit(torch.from_numpy(X), y)
+    with pytest.raises(ValueError, match="expecting 5 features"):
+        clf.predict(torch.ones((2, 3), dtype=torch.float64))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_fit_stays_on_the_device():
+    X, y, _ = _data(3)
+    ref = NeuronClassifier(tol=1e-10).fit(X, y)
+    Xc = torch.from_numpy(X).cuda()
+    got = NeuronClassifier(tol=1e-10).fit(Xc, torch.from_numpy(y).cuda())
+    _close(got, ref)
+    assert got.predict_proba(Xc).device == Xc.device
+
+
+@pytest.mark.parametrize("K", [2, 3])
+def test_inference_and_subsampled_newton_match_numpy(K):
+    X, y = make_classification(21_000, 3, n_informative=3, n_redundant=0, n_classes=K,
+                               n_clusters_per_class=1, random_state=3)  # fmt: skip
+    kw = {"solver": "subsampled-newton", "inference": True, "random_state": 0, "tol": 1e-10}
+    ref = NeuronClassifier(**kw).fit(X, y)
+    got = NeuronClassifier(**kw).fit(torch.from_numpy(X), torch.from_numpy(y))
+    _close(got, ref)
+    assert got.n_passes_ == pytest.approx(ref.n_passes_)
+    np.testing.assert_allclose(got.covariance_, ref.covariance_, rtol=1e-7)
+    assert got.log_likelihood_ == pytest.approx(ref.log_likelihood_, rel=1e-12)
+    assert got.null_log_likelihood_ == pytest.approx(ref.null_log_likelihood_, rel=1e-12)

@@ -1,0 +1,170 @@
+"""The Dask engine on a LocalCluster against the NumPy engine; lazy outputs; Parquet."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import make_classification
+
+from oneneuron import NeuronClassifier
+from oneneuron.engines import NumpyEngine
+
+da = pytest.importorskip("dask.array")
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+from oneneuron.dask_io import fit_parquet  # noqa: E402
+from oneneuron.engines import DaskEngine  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+    ) as cluster, distributed.Client(cluster) as c:  # fmt: skip
+        yield c
+
+
+def _data(K, n=240, seed=0):
+    X, y = make_classification(n, 4, n_informative=3, n_redundant=0, n_classes=K, random_state=seed)
+    X = X * [1.0, 10.0, 100.0, 0.1] + 3.0
+    sw = np.random.default_rng(seed).uniform(0.5, 2.0, n)
+    return X, y, sw
+
+
+def _close(a, b, tol=1e-7):
+    for name in ("coef_", "intercept_"):
+        u, v = getattr(a, name), getattr(b, name)
+        np.testing.assert_allclose(u, v, rtol=0, atol=tol * max(1.0, np.abs(v).max()))
+
+
+CASES = [
+    (2, {}),
+    (3, {"class_weight": "balanced", "sample_weight": True}),
+    (2, {"class_weight": {0: 3.0, 1: 1.0}, "sample_weight": True}),
+    (3, {"fit_intercept": False}),
+    (2, {"standardize": False, "alpha": 0.01}),
+    (2, {"solver": "lbfgs", "tol": 1e-9}),
+]
+
+
+@pytest.mark.parametrize("K, opts", CASES, ids=str)
+def test_same_optimum_as_numpy_engine(client, K, opts):
+    X, y, sw = _data(K)
+    opts = dict(opts)
+    w = sw if opts.pop("sample_weight", False) else None
+    opts.setdefault("tol", 1e-10)
+    ref = NeuronClassifier(**opts).fit(X, y, sample_weight=w)
+    wd = None if w is None else da.from_array(w, chunks=100)  # other chunks than X: aligned
+    got = NeuronClassifier(**opts).fit(da.from_array(X, chunks=(60, 2)), da.from_array(y, 60), wd)
+    assert got.converged_
+    _close(got, ref)
+    assert got.n_passes_ == ref.n_passes_
+
+
+def test_warm_start_continues(client):
+    X, y, _ = _data(2)
+    Xd, yd = da.from_array(X, chunks=80), da.from_array(y, chunks=80)
+    ref = NeuronClassifier(warm_start=True, max_iter=1).fit(X, y)
+    got = NeuronClassifier(warm_start=True, max_iter=1).fit(Xd, yd)
+    ref.set_params(max_iter=50, alpha=0.1).fit(X, y)
+    got.set_params(max_iter=50, alpha=0.1).fit(Xd, yd)
+    _close(got, ref)
+    assert got.n_iter_ == ref.n_iter_
+
+
+def test_dataframe_in_lazy_arrays_out(client):
+    X, y, _ = _data(3)
+    labels = np.array(["a", "b", "c"])[y]
+    pdf = pd.DataFrame(X, columns=["u", "v", "w", "x"]).assign(label=labels)
+    df = dd.from_pandas(pdf, npartitions=3)
+    ref = NeuronClassifier(tol=1e-10).fit(pdf[["u", "v", "w", "x"]], labels)
+    got = NeuronClassifier(tol=1e-10).fit(df[["u", "v", "w", "x"]], df["label"])
+    _close(got, ref)
+    assert list(got.feature_names_in_) == ["u", "v", "w", "x"]
+    Xd = da.from_array(X, chunks=100)
+    for method in ("decision_function", "predict_proba", "predict_log_proba", "predict"):
+        out = getattr(got, method)(Xd)
+        assert isinstance(out, da.Array), method
+        expect = getattr(ref, method)(X)
+        if method == "predict":
+            np.testing.assert_array_equal(out.compute(), expect)
+        else:
+            np.testing.assert_allclose(out.compute(), expect, rtol=1e-6, atol=1e-9)
+    assert isinstance(got.predict(df[["u", "v", "w", "x"]]), da.Array)
+    with pytest.raises(ValueError, match="columns"):
+        got.predict(df[["v", "u", "w", "x"]])
+
+
+def test_float32_stays_float32(client):
+    X, y, _ = _data(2)
+    got = NeuronClassifier(tol=1e-4).fit(da.from_array(X.astype(np.float32), 80), y)
+    ref = NeuronClassifier(tol=1e-4).fit(X.astype(np.float32), y)
+    assert got.coef_.dtype == np.float32
+    assert got.predict_proba(da.from_array(X.astype(np.float32), 80)).dtype == np.float32
+    np.testing.assert_allclose(got.coef_, ref.coef_, rtol=1e-3, atol=1e-4)
+
+
+@pytest.mark.parametrize("multinomial", [False, True])
+def test_engine_statistics_equal_numpy_engine(client, multinomial):
+    X, y, sw = _data(3 if multinomial else 2)
+    m = 3 if multinomial else 1
+    rng = np.random.default_rng(1)
+    W, b = rng.normal(size=(m, 4)) * 0.05, rng.normal(size=m)
+    yt = y if multinomial else y.astype(np.float64)
+    ref = NumpyEngine(X, yt, sw, multinomial=multinomial).statistics(W, b, order=2)
+    eng = DaskEngine(da.from_array(X, chunks=(50, 4)), da.from_array(yt, chunks=50),
+                     da.from_array(sw, chunks=50), multinomial=multinomial)  # fmt: skip
+    got = eng.statistics(W, b, order=2)
+    for name in ("loss", "grad_W", "grad_b", "hess_W", "hess_Wb", "hess_b"):
+        np.testing.assert_allclose(getattr(got, name), getattr(ref, name), rtol=1e-12, atol=1e-14)
+
+
+def test_bad_input_gets_a_clear_error(client):
+    X, y, _ = _data(2)
+    Xd = da.from_array(X, chunks=80)
+    with pytest.raises(ValueError, match="sgd"):
+        NeuronClassifier(solver="sgd").fit(Xd, y)
+    Xn = X.copy()
+    Xn[5, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        NeuronClassifier().fit(da.from_array(Xn, chunks=80), y)
+    with pytest.raises(ValueError, match="only one class"):
+        NeuronClassifier().fit(Xd, np.zeros(len(y)))
+    with pytest.raises(ValueError, match="continuous"):
+        NeuronClassifier().fit(Xd, y + 0.5)
+    with pytest.raises(ValueError, match="rows"):
+        NeuronClassifier().fit(Xd, y[:-1])
+    df = dd.from_pandas(pd.DataFrame({"a": X[:, 0], "s": ["x"] * len(y)}), npartitions=2)
+    with pytest.raises(ValueError, match=r"non-numeric columns \['s'\]"):
+        NeuronClassifier().fit(df, da.from_array(y, chunks=120))
+
+
+def test_fit_parquet(client, tmp_path):
+    X, y, _ = _data(3)
+    pdf = pd.DataFrame(X, columns=["a", "b", "c", "d"]).assign(target=y, noise=0.0)
+    dd.from_pandas(pdf, npartitions=4).to_parquet(tmp_path / "data")
+    ref = NeuronClassifier(alpha=0.01).fit(X, y)
+    got = fit_parquet(str(tmp_path / "data"), "target", ["a", "b", "c", "d"], alpha=0.01)
+    _close(got, ref)
+    with pytest.raises(ValueError, match="not in"):
+        fit_parquet(str(tmp_path / "data"), "label")
+    remote = fit_parquet(str(tmp_path / "data"), "target", scheduler=client.scheduler.address)
+    assert list(remote.feature_names_in_) == ["a", "b", "c", "d", "noise"]
+    np.testing.assert_array_equal(remote.predict(X_noise := np.c_[X, np.zeros(len(y))]),
+                                  NeuronClassifier().fit(X_noise, y).predict(X_noise))  # fmt: skip
+    sync = fit_parquet(str(tmp_path / "data"), "target", ["a", "b", "c", "d"], "synchronous",
+                       alpha=0.01)  # fmt: skip
+    _close(sync, ref)
+
+
+def test_inference_and_subsampled_newton_match_numpy(client):
+    X, y = make_classification(21_000, 3, n_informative=3, n_redundant=0, n_classes=3,
+                               n_clusters_per_class=1, random_state=3)  # fmt: skip
+    sw = np.random.default_rng(0).uniform(0.5, 2.0, len(y))
+    kw = {"solver": "subsampled-newton", "inference": True, "random_state": 0, "tol": 1e-10}
+    ref = NeuronClassifier(class_weight="balanced", **kw).fit(X, y, sample_weight=sw)
+    df = dd.from_pandas(pd.DataFrame(X, columns=["a", "b", "c"]).assign(y=y, w=sw), npartitions=3)
+    got = NeuronClassifier(class_weight="balanced", **kw).fit(df[["a", "b", "c"]], df["y"], df["w"])
+    _close(got, ref)
+    assert got.n_passes_ == pytest.approx(ref.n_passes_)
+    np.testing.assert_allclose(got.covariance_, ref.covariance_, rtol=1e-7)
+    assert got.log_likelihood_ == pytest.approx(ref.log_likelihood_, rel=1e-12)
