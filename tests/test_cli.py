@@ -450,3 +450,66 @@ def test_progress_bar_only_on_a_terminal_and_not_when_quiet(monkeypatch, capsys)
             act.update(0.5)
         err = capsys.readouterr().err
         assert ("work" in err) is enabled
+
+
+def test_train_with_the_dask_engine_on_a_parquet_folder(tmp_path, cancer, capsys):
+    pytest.importorskip("dask.dataframe")
+    folder, _ = cancer
+    train = pd.read_parquet(folder / "train.parquet")
+    parts = tmp_path / "train_parts"
+    parts.mkdir()
+    for i, start in enumerate(range(0, len(train), 150)):
+        train.iloc[start : start + 150].to_parquet(parts / f"part{i}.parquet", index=False)
+    args = ["train", parts, "--target", "diagnosis", "--alpha", "0.01", "--engine", "dask"]
+    code, out, err = run([*args, "--model", tmp_path / "d.json", "--scheduler", "threads"], capsys)
+    assert code == 0, err
+    assert "passes over the data" in out
+    code, _, err = run(
+        [
+            "train",
+            folder / "train.parquet",
+            "--target",
+            "diagnosis",
+            "--alpha",
+            "0.01",
+            "--model",
+            tmp_path / "m.json",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    dask_model, mem_model = oneneuron.load(tmp_path / "d.json"), oneneuron.load(tmp_path / "m.json")
+    np.testing.assert_allclose(dask_model.coef_, mem_model.coef_, rtol=1e-6, atol=1e-9)
+    code, out, _ = run(
+        ["evaluate", tmp_path / "d.json", folder / "test.csv", "--target", "diagnosis", "--json"],
+        capsys,
+    )
+    assert code == 0 and json.loads(out)["accuracy"] > 0.95
+    fail(
+        [
+            "train",
+            folder / "train.csv",
+            "--target",
+            "diagnosis",
+            "--engine",
+            "dask",
+            "--model",
+            tmp_path / "x.json",
+        ],
+        capsys,
+        "reads Parquet",
+    )
+    fail(
+        [
+            "train",
+            folder / "train.csv",
+            "--target",
+            "diagnosis",
+            "--scheduler",
+            "threads",
+            "--model",
+            tmp_path / "y.json",
+        ],
+        capsys,
+        "--scheduler needs --engine dask",
+    )

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import os
 import sys
 import warnings
 from collections.abc import Iterator
@@ -27,9 +26,10 @@ from typing import Any
 import numpy as np
 
 from . import _tabular as tab
+from ._cli_common import _check_new_file, _note, _positive_int, _user_errors
 from ._progress import Activity
 from .cli import UserError
-from .io import ModelFileError, SavedModel, read_model, write_model
+from .io import SavedModel, read_model, write_model
 
 CHUNK_ROWS = 100_000
 LABEL_COLUMN = "prediction"
@@ -48,7 +48,11 @@ def add_parser(sub: Any) -> None:
         "--features", nargs="+", metavar="COL", help="feature columns (default: all but target)"
     )
     p.add_argument("--alpha", type=float, default=0.0, help="L2 strength (default 0)")
-    p.add_argument("--solver", default="auto", choices=["auto", "newton", "lbfgs", "gd", "sgd"])
+    p.add_argument(
+        "--solver",
+        default="auto",
+        choices=["auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd"],
+    )
     p.add_argument("--tol", type=float, default=1e-8, help="stop at max|grad| <= tol")
     p.add_argument("--max-iter", type=int, default=1000)
     p.add_argument("--no-intercept", action="store_true", help="fit without a bias b")
@@ -59,6 +63,13 @@ def add_parser(sub: Any) -> None:
         "most frequent); default: missing cells are an error",
     )
     p.add_argument("--force", action="store_true", help="replace an existing model file")
+    p.add_argument(
+        "--engine",
+        choices=["memory", "dask"],
+        default="memory",
+        help="dask: fit a Parquet file or folder partition by partition (larger than memory)",
+    )
+    p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler (with --engine dask)")
     p.set_defaults(func=run_train)
 
     p = sub.add_parser("predict", parents=[quiet], help="write class probabilities for a table")
@@ -100,56 +111,6 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(func=run_evaluate)
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
-
-
-def _user_errors(fn: Any) -> Any:
-    """Turn file, data and model problems into :class:`UserError` (one line, exit 1)."""
-
-    def wrapped(args: argparse.Namespace) -> int:
-        try:
-            return fn(args)
-        except (ModelFileError, tab.DataError) as exc:
-            raise UserError(str(exc)) from None
-        except BrokenPipeError:  # e.g. piped into `head`: stop quietly, like other tools
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (avoid a second error at exit)
-            return 1
-        except FileExistsError as exc:
-            raise UserError(f"{exc}; pass --force to replace it") from None
-        except PermissionError as exc:
-            raise UserError(f"permission denied: {exc.filename}") from None
-        except OSError as exc:
-            where = f" {exc.filename}" if exc.filename else ""
-            raise UserError(f"cannot access{where}: {exc.strerror or exc}") from None
-
-    wrapped.__doc__ = fn.__doc__
-    return wrapped
-
-
-def _note(args: argparse.Namespace, text: str) -> None:
-    if not args.quiet:
-        print(f"note: {text}", file=sys.stderr)
-
-
-def _check_new_file(path: str, force: bool) -> None:
-    """Fail early, before any work, if ``path`` exists (without --force) or cannot be made."""
-    p = Path(path)
-    if p.is_dir():
-        raise UserError(f"{path} is a folder")
-    if p.exists() and not force:
-        raise UserError(f"{path} already exists; pass --force to replace it")
-    parent = p.parent if str(p.parent) else Path(".")
-    if not parent.is_dir():
-        raise UserError(f"cannot write {path}: folder {parent} does not exist")
-
-
 # ------------------------------------------------------------------- train
 @_user_errors
 def run_train(args: argparse.Namespace) -> int:
@@ -157,6 +118,12 @@ def run_train(args: argparse.Namespace) -> int:
     from .estimator import NeuronClassifier
 
     _check_new_file(args.model, args.force)
+    if args.engine == "dask":
+        from ._cli_dask import train_dask
+
+        return train_dask(args, write_model)
+    if args.scheduler:
+        raise UserError("--scheduler needs --engine dask")
     present = tab.read_columns(args.data)
     tab.need_columns(args.data, present, [args.target], "target")
     features = args.features or [c for c in present if c != args.target]

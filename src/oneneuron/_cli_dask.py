@@ -1,0 +1,64 @@
+"""``oneneuron train --engine dask``: fit a Parquet file or folder through Dask.
+
+The table is never loaded whole: each pass of the solver is one task per
+partition on the Dask scheduler (local threads by default, or a cluster given by
+``--scheduler ADDRESS``), so a dataset larger than memory can be fitted. The
+features must be numeric (encode categories first), missing cells are an error
+(``--impute`` needs the in-memory engine), and the model file is the same as
+from the in-memory engine, so ``predict`` and ``evaluate`` work unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from typing import Any
+
+from .cli import UserError
+
+
+def train_dask(args: argparse.Namespace, write_model: Any) -> int:
+    """Fit ``args.data`` (Parquet) with the Dask engine and write ``args.model``."""
+    if not str(args.data).endswith(".parquet") and not _is_parquet_folder(args.data):
+        raise UserError(f"--engine dask reads Parquet (a .parquet file or folder), not {args.data}")
+    if args.impute is not None:
+        raise UserError("--impute needs the in-memory engine; drop --engine dask or fill the data")
+    if args.solver == "sgd":
+        raise UserError("--solver sgd is not available with --engine dask")
+    try:
+        from .dask_io import fit_parquet
+    except ImportError:
+        raise UserError("--engine dask needs Dask: pip install 'oneneuron[dask]'") from None
+    params = {
+        "alpha": args.alpha,
+        "solver": args.solver,
+        "tol": args.tol,
+        "max_iter": args.max_iter,
+        "fit_intercept": not args.no_intercept,
+    }
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            est = fit_parquet(args.data, args.target, args.features, args.scheduler, **params)
+        except (ValueError, OSError) as exc:
+            raise UserError(str(exc).splitlines()[0]) from None
+    for w in caught:
+        print(f"warning: {w.message}", file=sys.stderr)
+    write_model(est, args.model, overwrite=args.force, n_samples=est.n_samples_fit_)
+    if not args.quiet:
+        status = "converged" if est.converged_ else "did NOT converge"
+        print(f"trained on {est.n_samples_fit_} rows, {est.n_features_in_} features (Dask)")
+        print(
+            f"  solver {est.solver_}: {status} in {est.n_iter_} iterations, "
+            f"{est.n_passes_:.1f} passes over the data (max|grad| = {est.grad_norm_:.2e})"
+        )
+        print(f"wrote {args.model}")
+    return 0
+
+
+def _is_parquet_folder(path: str) -> bool:
+    from pathlib import Path
+
+    p = Path(path)
+    return p.is_dir() and any(p.glob("*.parquet"))
