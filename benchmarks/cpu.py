@@ -34,7 +34,7 @@ from oneneuron.engines import NumpyEngine
 from oneneuron.objective import LinearLoss
 
 GAP = 1e-9
-LADDER = (1e-6, 1e-8, 1e-10, 1e-12)
+LADDER = (1e-6, 3e-7, 1e-7, 3e-8, 1e-8, 1e-9, 1e-10, 1e-12)
 SIZES = {
     "200x1": (200, 1, "dense64"),
     "100kx20": (100_000, 20, "dense64"),

@@ -63,9 +63,7 @@ def newton(
     message = ""
     max_ridge = 0.0
     while grad_norm(g) > tol and n_iter < max_iter:
-        if gauge is not None:
-            H = H + gauge
-        p, tau = newton_direction(H, g)
+        p, tau = newton_direction(H if gauge is None else H + gauge, g)
         max_ridge = max(max_ridge, tau)
         slope = float(g @ p)
         if slope >= 0:  # not a descent direction (numerical breakdown): use -g
@@ -91,4 +89,5 @@ def newton(
         n_iter += 1
         trace.record(theta, f, g, problem.n_passes)
     gn = grad_norm(g)
-    return SolverResult(theta, f, gn, n_iter, gn <= tol, trace, message, {"max_ridge": max_ridge})
+    extra = {"max_ridge": max_ridge, "hessian": H}  # H at theta (gauge not added)
+    return SolverResult(theta, f, gn, n_iter, gn <= tol, trace, message, extra)

@@ -66,7 +66,7 @@ def subsampled_newton(
         trace=sub_trace,
         gauge=gauge,
     )
-    _, _, H = subproblem.gradient_hessian(sub.theta)
+    H = sub.extra["hessian"]  # the subsample Hessian at its optimum, from Newton's last pass
     solve = _factor(H if gauge is None else H + gauge)
 
     theta = sub.theta
