@@ -229,7 +229,7 @@ def print_table(rows: list[dict]) -> None:
         f"{'peer/ours':>9}  notes"
     )
     for r in rows:
-        mem = f"; peak extra memory {r['memory']:.0%} of X" if "memory" in r else ""
+        mem = f"; peak extra memory {r['memory']:.1%} of X" if "memory" in r else ""
         print(
             f"{r['size']:<16} {r['objective']:<13} {r['solver']:<24} {r['seconds']:8.4f} "
             f"{r['passes']:7.1f} {r['gap']:9.1e} {r['ratio']:9.1f}  tol={r['tol']:.0e}; "

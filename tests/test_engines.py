@@ -104,3 +104,15 @@ def test_linear_loss_counts_passes():
     prob.gradient_hessian(theta)
     prob.loss_gradient(theta, rows=np.arange(50))
     assert prob.n_passes == pytest.approx(2.1)
+
+
+def test_lbfgs_centres_raw_features_without_changing_the_objective():
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((2000, 4)) + [50.0, -20.0, 3.0, 0.0]  # far from zero mean
+    y = (X[:, 0] - 50 + X[:, 1] + 20 + rng.standard_normal(2000) > 0).astype(int)
+    ref = NeuronClassifier(standardize=False, alpha=0.01, solver="newton", tol=1e-11).fit(X, y)
+    lb = NeuronClassifier(standardize=False, alpha=0.01, solver="lbfgs", tol=1e-9).fit(X, y)
+    np.testing.assert_allclose(lb.coef_, ref.coef_, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(lb.intercept_, ref.intercept_, rtol=1e-6)
+    assert lb.loss_ == pytest.approx(ref.loss_, rel=1e-12)
+    np.testing.assert_array_equal(lb.mean_, 0.0)  # the public statistics stay "none"

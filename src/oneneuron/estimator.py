@@ -14,7 +14,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._inference_fit import HessianRecorder, InferenceMixin
-from ._prep import encode_labels, plain_arrays, weighted_feature_stats
+from ._prep import encode_labels, mean_only, plain_arrays, weighted_feature_stats
 from ._scaled_fit import fit_scaled_out, scaled_out_predict
 from .engines import NumpyEngine, blas_threads, input_kind
 from .functions import log_sigmoid, log_softmax, sigmoid, softmax
@@ -23,7 +23,9 @@ from .optim import OPTIMIZERS
 
 __all__ = ["NeuronClassifier"]
 
-from ._fitting import _SOLVERS, AUTO_NEWTON_MAX_PARAMS, SUBSAMPLE_ROWS, _FitMixin  # noqa: F401
+from ._fitting import _SOLVERS, AUTO_NEWTON_MAX_PARAMS, SUBSAMPLE_ROWS, _FitMixin  # noqa: F401, E402
+
+_VALID_PARAMS: list[list[Any]] = []  # recent parameter values that passed validation
 
 
 class NeuronClassifier(_FitMixin, InferenceMixin, ClassifierMixin, BaseEstimator):
@@ -267,8 +269,16 @@ class NeuronClassifier(_FitMixin, InferenceMixin, ClassifierMixin, BaseEstimator
             self.mean_, self.scale_ = np.zeros(X.shape[1]), np.ones(X.shape[1])
         target = y_idx if multinomial else y_idx.astype(np.float64)
         engine = NumpyEngine(X, target, s, multinomial=multinomial)
+        center = self.mean_
+        if not self.standardize and self.fit_intercept and solver == "lbfgs":
+            # Centre (never scale) for the solver: with scale 1 the penalty on W' is the
+            # penalty on W, so the objective is the same; only the intercept is
+            # decoupled from the features, which L-BFGS converges much faster on
+            # (sparse 200k x 40k: 48 -> fewer evaluations). Newton is affine-invariant
+            # and gd/sgd must follow the tutorial's raw-coordinate path, so they don't.
+            center = mean_only(X, sw)
         problem = HessianRecorder(
-            LinearLoss(engine, m, float(self.alpha), self.mean_, self.scale_, self.fit_intercept)
+            LinearLoss(engine, m, float(self.alpha), center, self.scale_, self.fit_intercept)
         )
         theta0 = self._initial_theta(problem, prev, solver, y_idx, s, K)
         with blas_threads(engine):
@@ -280,16 +290,21 @@ class NeuronClassifier(_FitMixin, InferenceMixin, ClassifierMixin, BaseEstimator
 
     # -------------------------------------------------------------- predict
     def _validate_params(self) -> None:
-        """scikit-learn's parameter validation, skipped when nothing changed since the last.
+        """scikit-learn's parameter validation, skipped for parameter values seen valid before.
 
-        Validation inspects signatures and costs about 0.3 ms, more than a whole
-        fit of a tiny problem; refits with unchanged parameters reuse the verdict.
+        Validation inspects signatures and costs about 0.3 ms, half of a whole fit
+        of a tiny problem; the last few valid parameter sets are remembered per
+        class (a verdict depends only on the values).
         """
         key = [getattr(self, k) for k in self._parameter_constraints]
-        if getattr(self, "_validated_params", None) == key:
-            return
+        try:
+            if key in _VALID_PARAMS:
+                return
+        except ValueError:  # values whose == is ambiguous (arrays): just validate
+            pass
         super()._validate_params()
-        self._validated_params = key
+        _VALID_PARAMS.append(key)
+        del _VALID_PARAMS[:-8]
 
     def _validate_predict(self, X: ArrayLike) -> Any:
         check_is_fitted(self)
