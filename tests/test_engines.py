@@ -106,7 +106,7 @@ def test_linear_loss_counts_passes():
     assert prob.n_passes == pytest.approx(2.1)
 
 
-def test_lbfgs_centres_raw_features_without_changing_the_objective():
+def test_lbfgs_standardises_raw_features_without_changing_the_objective():
     rng = np.random.default_rng(5)
     X = rng.standard_normal((2000, 4)) + [50.0, -20.0, 3.0, 0.0]  # far from zero mean
     y = (X[:, 0] - 50 + X[:, 1] + 20 + rng.standard_normal(2000) > 0).astype(int)

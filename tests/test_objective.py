@@ -85,3 +85,22 @@ def test_float32_block_accumulates_in_float64():
     f64, g64 = prob.loss_gradient(theta)
     assert isinstance(f32, float)
     np.testing.assert_allclose(g32, g64, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("multinomial", [False, True])
+def test_raw_penalty_is_only_a_change_of_coordinates(multinomial):
+    X, y, s, prob, theta = _problem(multinomial, alpha=0.4)
+    m = prob.n_outputs
+    d = X.shape[1]
+    raw = LinearLoss(prob.engine, m, 0.4, np.zeros(d), np.ones(d))
+    coords = LinearLoss(prob.engine, m, 0.4, prob.mean, prob.scale, raw_penalty=True)
+    W, b = raw.to_raw(theta)
+    t2 = coords.from_raw(W, b)
+    assert coords.loss(t2) == pytest.approx(raw.loss(theta), rel=1e-13)
+    f, g, H = coords.gradient_hessian(t2)
+    h = 1e-6
+    E = np.eye(coords.n_params) * h
+    fd_g = np.array([(coords.loss(t2 + e) - coords.loss(t2 - e)) / (2 * h) for e in E])
+    np.testing.assert_allclose(g, fd_g, rtol=1e-6, atol=1e-8)
+    fd_H = np.array([coords.loss_gradient(t2 + e)[1] - coords.loss_gradient(t2 - e)[1] for e in E])
+    np.testing.assert_allclose(H, fd_H / (2 * h), rtol=1e-5, atol=1e-7)

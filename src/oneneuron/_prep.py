@@ -94,13 +94,3 @@ def weighted_feature_stats(
     sigma = np.sqrt(var / S)
     sigma[sigma <= 10 * np.finfo(np.float64).eps * np.maximum(1.0, np.abs(mu))] = 1.0
     return (mu if center else np.zeros(d)), sigma
-
-
-def mean_only(X: Any, s: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Weighted column means ``mu`` (one blocked pass; sparse X is never densified)."""
-    n, d = X.shape
-    mu = np.zeros(d)
-    for start in range(0, n, BLOCK_ROWS):
-        sl = slice(start, min(start + BLOCK_ROWS, n))
-        mu += np.asarray(X[sl].T @ s[sl], dtype=np.float64).ravel()
-    return mu / float(np.sum(s))

@@ -14,7 +14,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._inference_fit import HessianRecorder, InferenceMixin
-from ._prep import encode_labels, mean_only, plain_arrays, weighted_feature_stats
+from ._prep import encode_labels, plain_arrays, weighted_feature_stats
 from ._scaled_fit import fit_scaled_out, scaled_out_predict
 from .engines import NumpyEngine, blas_threads, input_kind
 from .functions import log_sigmoid, log_softmax, sigmoid, softmax
@@ -74,8 +74,12 @@ class NeuronClassifier(_FitMixin, InferenceMixin, ClassifierMixin, BaseEstimator
         ``"gd"``/``"sgd"`` start from zero coefficients and the intercept at the
         log-odds of the class frequencies.
     tol : float, default=1e-8
-        Stop when ``max |grad| <= tol`` (gradient of the objective above on the
-        standardised scale).
+        Stop when ``max |grad| <= tol``, the gradient of the objective above in
+        the solver's coordinates: standardised features, except for
+        ``standardize=False`` with the Newton solvers, gd or sgd (raw features).
+        ``standardize=False`` with L-BFGS still works in standardised
+        coordinates, penalising the raw coefficients, so the objective is the
+        raw one but the solver converges as on standardised data.
     max_iter : int, default=1000
         Iterations (epochs for ``"sgd"``).
     learning_rate : float, optional
@@ -269,16 +273,16 @@ class NeuronClassifier(_FitMixin, InferenceMixin, ClassifierMixin, BaseEstimator
             self.mean_, self.scale_ = np.zeros(X.shape[1]), np.ones(X.shape[1])
         target = y_idx if multinomial else y_idx.astype(np.float64)
         engine = NumpyEngine(X, target, s, multinomial=multinomial)
-        center = self.mean_
+        center, scale, raw_penalty = self.mean_, self.scale_, False
         if not self.standardize and self.fit_intercept and solver == "lbfgs":
-            # Centre (never scale) for the solver: with scale 1 the penalty on W' is the
-            # penalty on W, so the objective is the same; only the intercept is
-            # decoupled from the features, which L-BFGS converges much faster on
-            # (sparse 200k x 40k: 48 -> fewer evaluations). Newton is affine-invariant
-            # and gd/sgd must follow the tutorial's raw-coordinate path, so they don't.
-            center = mean_only(X, sw)
+            # Standardise for the solver only, penalising the raw W (as glum does): the
+            # objective is unchanged, but L-BFGS converges much faster in these
+            # coordinates. Newton is affine-invariant and gd/sgd must follow the
+            # tutorial's raw-coordinate path, so they keep the raw coordinates.
+            center, scale = weighted_feature_stats(X, sw, center=True)
+            raw_penalty = True
         problem = HessianRecorder(
-            LinearLoss(engine, m, float(self.alpha), center, self.scale_, self.fit_intercept)
+            LinearLoss(engine, m, float(self.alpha), center, scale, self.fit_intercept, raw_penalty)
         )
         theta0 = self._initial_theta(problem, prev, solver, y_idx, s, K)
         with blas_threads(engine):

@@ -195,6 +195,11 @@ class LinearLoss:
         Standardisation statistics ``mu`` and ``sigma``.
     fit_intercept : bool
         Whether ``b'`` is a free parameter (otherwise fixed at 0).
+    raw_penalty : bool, default=False
+        Penalise the original-scale ``W = W' / sigma`` instead of ``W'``:
+        ``(alpha/2) ||W||^2``. With it, ``mu`` and ``sigma`` are only a change of
+        coordinates for the solver (the objective is that of the raw features),
+        which conditions first-order solvers as standardised data would.
     """
 
     engine: Any
@@ -203,6 +208,7 @@ class LinearLoss:
     mean: NDArray[np.float64]
     scale: NDArray[np.float64]
     fit_intercept: bool = True
+    raw_penalty: bool = False
     multinomial: bool = field(init=False)
 
     def __post_init__(self) -> None:
@@ -210,6 +216,8 @@ class LinearLoss:
         self.n_features = int(self.engine.n_features)
         self._identity = not np.any(self.mean) and bool(np.all(self.scale == 1.0))
         self._T: NDArray[np.float64] | None = None  # built on the first Hessian (p x p)
+        # per-coefficient penalty weights: 1 on W', or 1/sigma^2 to penalise W itself
+        self._pw = 1.0 / self.scale**2 if self.raw_penalty else np.ones(self.n_features)
 
     @property
     def n_params(self) -> int:
@@ -247,7 +255,7 @@ class LinearLoss:
     # --- evaluations -------------------------------------------------------
     def _penalty(self, theta: NDArray[np.float64]) -> float:
         Wp, _ = self.unpack(theta)
-        return 0.5 * self.alpha * float(np.sum(Wp * Wp))
+        return 0.5 * self.alpha * float(np.sum(Wp * Wp * self._pw))
 
     def loss(self, theta: NDArray[np.float64]) -> float:
         """Objective value (one pass over X, no gradient)."""
@@ -257,7 +265,7 @@ class LinearLoss:
 
     def _grad(self, theta: NDArray, st: BlockStats) -> NDArray[np.float64]:
         Wp, _ = self.unpack(theta)
-        gW = (st.grad_W - np.outer(st.grad_b, self.mean)) / self.scale + self.alpha * Wp
+        gW = (st.grad_W - np.outer(st.grad_b, self.mean)) / self.scale + self.alpha * Wp * self._pw
         parts = [gW.ravel()]
         if self.fit_intercept:
             parts.append(st.grad_b)
@@ -298,7 +306,7 @@ class LinearLoss:
             if self._T is None:
                 self._T = self._jacobian()
             Hp = self._T.T @ H @ self._T
-        Hp[: m * d, : m * d] += self.alpha * np.eye(m * d)
+        Hp[: m * d, : m * d] += self.alpha * np.diag(np.tile(self._pw, m))
         return st.loss + self._penalty(theta), self._grad(theta, st), Hp
 
     def _jacobian(self) -> NDArray[np.float64]:
