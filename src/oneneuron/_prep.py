@@ -7,7 +7,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-BLOCK_ROWS = 8192
+#: Bytes of X per block in the statistics passes (bounds their temporaries).
+BLOCK_BYTES = 4 << 20
+
+
+def _block_rows(X: Any) -> int:
+    return max(64, BLOCK_BYTES // (max(1, X.shape[1]) * 8))
 
 
 def plain_arrays(X: Any, y: Any = None, n_features: int | None = None) -> tuple[Any, Any] | None:
@@ -74,14 +79,15 @@ def weighted_feature_stats(
     """
     n, d = X.shape
     S = float(np.sum(s))
+    rows = _block_rows(X)
     mu = np.zeros(d)
-    for start in range(0, n, BLOCK_ROWS):
-        sl = slice(start, min(start + BLOCK_ROWS, n))
+    for start in range(0, n, rows):
+        sl = slice(start, min(start + rows, n))
         mu += np.asarray(X[sl].T @ s[sl], dtype=np.float64).ravel()
     mu /= S
     var = np.zeros(d)
-    for start in range(0, n, BLOCK_ROWS):
-        sl = slice(start, min(start + BLOCK_ROWS, n))
+    for start in range(0, n, rows):
+        sl = slice(start, min(start + rows, n))
         Xb = X[sl]
         if hasattr(Xb, "multiply"):  # sparse: E[x^2] - mu^2, never densified
             var += np.asarray(Xb.multiply(Xb).T @ s[sl], dtype=np.float64).ravel()
@@ -94,3 +100,26 @@ def weighted_feature_stats(
     sigma = np.sqrt(var / S)
     sigma[sigma <= 10 * np.finfo(np.float64).eps * np.maximum(1.0, np.abs(mu))] = 1.0
     return (mu if center else np.zeros(d)), sigma
+
+
+def coordinate_stats(X: Any, s: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
+    """Weighted column mean and spread in ONE blocked pass (``E[x^2] - mu^2``).
+
+    For a change of solver coordinates only (any positive spread is valid
+    there), so the cheaper one-pass formula is fine; the objective's own
+    standardisation uses :func:`weighted_feature_stats`.
+    """
+    n, d = X.shape
+    rows = _block_rows(X)
+    m1, m2 = np.zeros(d), np.zeros(d)
+    for start in range(0, n, rows):
+        sl = slice(start, min(start + rows, n))
+        Xb = X[sl]
+        m1 += np.asarray(Xb.T @ s[sl], dtype=np.float64).ravel()
+        sq = Xb.multiply(Xb) if hasattr(Xb, "multiply") else np.square(Xb, dtype=np.float64)
+        m2 += np.asarray(sq.T @ s[sl], dtype=np.float64).ravel()
+    S = float(np.sum(s))
+    mu = m1 / S
+    sigma = np.sqrt(np.maximum(m2 / S - mu * mu, 0.0))
+    sigma[sigma <= 1e-8 * np.maximum(1.0, np.abs(mu))] = 1.0
+    return mu, sigma

@@ -14,7 +14,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._inference_fit import HessianRecorder, InferenceMixin
-from ._prep import encode_labels, plain_arrays, weighted_feature_stats
+from ._prep import coordinate_stats, encode_labels, plain_arrays, weighted_feature_stats
 from ._scaled_fit import fit_scaled_out, scaled_out_predict
 from .engines import NumpyEngine, blas_threads, input_kind
 from .functions import log_sigmoid, log_softmax, sigmoid, softmax
@@ -279,7 +279,7 @@ class NeuronClassifier(_FitMixin, InferenceMixin, ClassifierMixin, BaseEstimator
             # objective is unchanged, but L-BFGS converges much faster in these
             # coordinates. Newton is affine-invariant and gd/sgd must follow the
             # tutorial's raw-coordinate path, so they keep the raw coordinates.
-            center, scale = weighted_feature_stats(X, sw, center=True)
+            center, scale = coordinate_stats(X, sw)
             raw_penalty = True
         problem = HessianRecorder(
             LinearLoss(engine, m, float(self.alpha), center, scale, self.fit_intercept, raw_penalty)
