@@ -12,7 +12,12 @@ BLOCK_BYTES = 4 << 20
 
 
 def _block_rows(X: Any) -> int:
-    return max(64, BLOCK_BYTES // (max(1, X.shape[1]) * 8))
+    """Rows per block: about ``BLOCK_BYTES`` of X (stored entries for a sparse X)."""
+    if hasattr(X, "nnz"):
+        per_row = max(1, X.nnz // max(1, X.shape[0])) * 12
+    else:
+        per_row = max(1, X.shape[1]) * 8
+    return max(64, BLOCK_BYTES // per_row)
 
 
 def plain_arrays(X: Any, y: Any = None, n_features: int | None = None) -> tuple[Any, Any] | None:
