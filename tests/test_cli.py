@@ -88,7 +88,10 @@ def test_end_to_end_matches_python_api(tmp_path, cancer, capsys, ext):
     assert run(["predict", model, test, "--out", one, "-q"], capsys)[0] == 0
     written = pd.read_csv(one, engine="python") if ext == "csv" else read(one)
     X = np.ascontiguousarray(te[features].to_numpy(dtype=np.float64))
-    assert np.array_equal(written.iloc[:, :2].to_numpy(), oneneuron.load(model).predict_proba(X))
+    loaded = oneneuron.load(model)
+    assert list(loaded.feature_names_in_) == features  # train fits on named columns
+    del loaded.feature_names_in_  # an array in the stored column order, as the CLI passes
+    assert np.array_equal(written.iloc[:, :2].to_numpy(), loaded.predict_proba(X))
 
     code, stdout, _ = run(["evaluate", model, test, "--json"], capsys)
     m = json.loads(stdout)

@@ -158,6 +158,7 @@ def run_train(args: argparse.Namespace) -> int:
             f"target column {args.target!r} has only one class ({labels[0]!r} in all "
             f"{len(y)} rows); a classifier needs at least two"
         )
+    Xdf = pd.DataFrame(X, columns=tab.feature_names(spec), copy=False)
     est = NeuronClassifier(
         alpha=args.alpha,
         solver=args.solver,
@@ -168,8 +169,8 @@ def run_train(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with Activity(f"fitting {len(y)} rows", enabled=not args.quiet, determinate=False):
-            try:
-                est.fit(X, y)
+            try:  # a frame, so that warnings and the coefficient table name the columns
+                est.fit(Xdf, y)
             except ValueError as exc:
                 raise UserError(str(exc)) from None
     for w in caught:
@@ -184,7 +185,7 @@ def run_train(args: argparse.Namespace) -> int:
             f"  solver {est.solver_}: {status} in {est.n_iter_} iterations "
             f"(max|grad| = {est.grad_norm_:.2e}, tol = {est.tol:g})"
         )
-        print(f"  training accuracy {float(np.mean(est.predict(X) == y)):.4f}")
+        print(f"  training accuracy {float(np.mean(est.predict(Xdf) == y)):.4f}")
         print(f"wrote {args.model}")
     return 0
 
