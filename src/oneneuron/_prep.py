@@ -65,7 +65,8 @@ def encode_labels(y: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp]]:
         classes, idx = np.unique(y, return_inverse=True)
     if len(classes) < 2:
         raise ValueError(
-            f"y contains only one class ({classes[0]!r} for all {len(y)} samples); "
+            f"y contains only one class ({getattr(classes[0], 'item', lambda: classes[0])()!r} "
+            f"for all {len(y)} samples); "
             "a classifier needs at least two classes"
         )
     return classes, idx.astype(np.intp)
