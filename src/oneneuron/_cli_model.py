@@ -39,6 +39,20 @@ def add_parser(sub: Any) -> None:
     """Register ``train``, ``predict`` and ``evaluate`` on the subcommand parser."""
     quiet = argparse.ArgumentParser(add_help=False)
     quiet.add_argument("-q", "--quiet", action="store_true", help="no progress bars or notes")
+    reading = argparse.ArgumentParser(add_help=False)  # predict and evaluate read DATA alike
+    reading.add_argument(
+        "--chunk-rows",
+        type=_positive_int,
+        default=CHUNK_ROWS,
+        metavar="N",
+        help=f"rows read at a time; memory grows with N, not the table (default {CHUNK_ROWS})",
+    )
+    reading.add_argument(
+        "--on-unknown",
+        choices=["ignore", "error"],
+        default="ignore",
+        help="unseen categories: encode as zeros and warn (default), or fail",
+    )
 
     p = sub.add_parser("train", parents=[quiet], help="fit a model to a table and save it")
     p.add_argument("data", metavar="DATA", help="training table (.csv, .tsv or .parquet)")
@@ -72,42 +86,25 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler (with --engine dask)")
     p.set_defaults(func=run_train)
 
-    p = sub.add_parser("predict", parents=[quiet], help="write class probabilities for a table")
+    p = sub.add_parser(
+        "predict", parents=[quiet, reading], help="write class probabilities for a table"
+    )
     p.add_argument("model", metavar="MODEL", help="model file from 'oneneuron train'")
     p.add_argument("data", metavar="DATA", help="table to predict (.csv, .tsv or .parquet)")
     p.add_argument("--out", required=True, metavar="PATH", help="output table (.csv/.tsv/.parquet)")
     p.add_argument("--force", action="store_true", help="replace an existing output file")
     p.add_argument("--keep", nargs="+", default=[], metavar="COL", help="copy these columns")
-    p.add_argument(
-        "--chunk-rows",
-        type=_positive_int,
-        default=CHUNK_ROWS,
-        metavar="N",
-        help=f"rows read at a time; memory grows with N, not the table (default {CHUNK_ROWS})",
-    )
-    p.add_argument(
-        "--on-unknown",
-        choices=["ignore", "error"],
-        default="ignore",
-        help="unseen categories: encode as zeros and warn (default), or fail",
-    )
     p.set_defaults(func=run_predict)
 
-    p = sub.add_parser("evaluate", parents=[quiet], help="score a model on a labelled table")
+    p = sub.add_parser(
+        "evaluate", parents=[quiet, reading], help="score a model on a labelled table"
+    )
     p.add_argument("model", metavar="MODEL", help="model file from 'oneneuron train'")
     p.add_argument("data", metavar="DATA", help="labelled table (.csv, .tsv or .parquet)")
     p.add_argument("--target", metavar="COL", help="label column (default: the training target)")
     p.add_argument("--json", action="store_true", help="print the metrics as JSON")
     p.add_argument("--report", metavar="PATH", help="write an HTML report with plots")
     p.add_argument("--force", action="store_true", help="replace an existing report file")
-    p.add_argument(
-        "--chunk-rows",
-        type=_positive_int,
-        default=CHUNK_ROWS,
-        metavar="N",
-        help=f"rows read at a time; memory grows with N, not the table (default {CHUNK_ROWS})",
-    )
-    p.add_argument("--on-unknown", choices=["ignore", "error"], default="ignore")
     p.set_defaults(func=run_evaluate)
 
 
