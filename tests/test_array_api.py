@@ -9,20 +9,15 @@ from oneneuron.engines import NumpyEngine
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("array_api_compat")
+from _engine_cases import assert_same_fit, engine_data  # noqa: E402
 from oneneuron.engines import ArrayAPIEngine  # noqa: E402
 
 
 def _data(K, n=300, seed=0):
-    X, y = make_classification(n, 5, n_informative=3, n_redundant=0, n_classes=K, random_state=seed)
-    X = X * [1.0, 10.0, 100.0, 0.1, 1.0] + 3.0
-    sw = np.random.default_rng(seed).uniform(0.5, 2.0, n)
-    return X, y, sw
+    return engine_data(K, n, 5, seed)
 
 
-def _close(a, b, tol=1e-7):
-    for name in ("coef_", "intercept_"):
-        u, v = getattr(a, name), getattr(b, name)
-        np.testing.assert_allclose(u, v, rtol=0, atol=tol * max(1.0, np.abs(v).max()))
+_close = assert_same_fit
 
 
 OPTIONS = [

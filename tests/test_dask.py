@@ -11,6 +11,7 @@ from oneneuron.engines import NumpyEngine
 da = pytest.importorskip("dask.array")
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
+from _engine_cases import assert_same_fit, engine_data  # noqa: E402
 from oneneuron.dask_io import fit_parquet  # noqa: E402
 from oneneuron.engines import DaskEngine  # noqa: E402
 
@@ -24,16 +25,10 @@ def client():
 
 
 def _data(K, n=240, seed=0):
-    X, y = make_classification(n, 4, n_informative=3, n_redundant=0, n_classes=K, random_state=seed)
-    X = X * [1.0, 10.0, 100.0, 0.1] + 3.0
-    sw = np.random.default_rng(seed).uniform(0.5, 2.0, n)
-    return X, y, sw
+    return engine_data(K, n, 4, seed)
 
 
-def _close(a, b, tol=1e-7):
-    for name in ("coef_", "intercept_"):
-        u, v = getattr(a, name), getattr(b, name)
-        np.testing.assert_allclose(u, v, rtol=0, atol=tol * max(1.0, np.abs(v).max()))
+_close = assert_same_fit
 
 
 CASES = [
