@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .estimator import NeuronClassifier
+from ._estimator import NeuronClassifier
 
 __all__ = ["fit_parquet", "frame_to_arrays"]
 

@@ -1,4 +1,4 @@
-"""Model files: a fitted :class:`NeuronClassifier` as versioned JSON (never pickle).
+"""Model files: a fitted :class:`NeuronClassifier` as versioned JSON (never pickle): read, write.
 
 A model file is one JSON object. It cannot run code when loaded, and loading
 validates every field (types, shapes, finiteness, consistency between them), so
@@ -50,78 +50,24 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ._version import __version__
+from .._version import __version__
+from ..tables import atomic_write_text, feature_names
 
-__all__ = ["ModelFileError", "SavedModel", "save", "load", "read_model", "write_model"]
+__all__ = ["save", "load", "read_model", "write_model"]
 
-FORMAT = "oneneuron-model"
-FORMAT_VERSION = 1
-_TOP_KEYS = {
-    "format",
-    "format_version",
-    "library_version",
-    "classes",
-    "features",
-    "dtype",
-    "coef",
-    "intercept",
-    "standardization",
-    "objective",
-    "params",
-    "fit",
-    "input",
-    "inference",
-}
-_PARAM_KEYS = (
-    "solver",
-    "tol",
-    "max_iter",
-    "learning_rate",
-    "optimizer",
-    "batch_size",
-    "threshold",
-    "warm_start",
-    "random_state",
-    "record_path",
-    "inference",
+from ._check import check_document, from_document
+from ._schema import (
+    FORMAT,
+    FORMAT_VERSION,
+    PARAM_KEYS,
+    ModelFileError,
+    SavedModel,
 )
-_SOLVERS = {"auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd"}
-
-
-class ModelFileError(ValueError):
-    """A model file that cannot be read, parsed or trusted; the message says why."""
-
-
-@dataclass
-class SavedModel:
-    """Everything a model file holds: the estimator plus the command line's extras.
-
-    Attributes
-    ----------
-    estimator : NeuronClassifier
-        Fitted, ready to predict.
-    input : dict or None
-        The table encoding written by ``oneneuron train`` (see :mod:`oneneuron._tabular`).
-    inference : dict or None
-        The fit's inference results (see :mod:`oneneuron.inference`), if any.
-    n_samples : int or None
-        Training rows, when known.
-    meta : dict
-        ``library_version`` and ``format_version`` of the file.
-    """
-
-    estimator: Any
-    input: dict[str, Any] | None = None
-    inference: dict[str, Any] | None = None
-    n_samples: int | None = None
-    meta: dict[str, Any] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------ write
@@ -158,8 +104,6 @@ def to_dict(
     if has_names:
         names = [str(n) for n in estimator.feature_names_in_]
     elif input is not None:
-        from ._tabular import feature_names
-
         names = feature_names(input)
     else:
         names = [f"x{j}" for j in range(estimator.n_features_in_)]
@@ -167,7 +111,7 @@ def to_dict(
     if isinstance(cw, dict):
         cw = {"pairs": [[_json_scalar(k), float(w)] for k, w in cw.items()]}
     rs = estimator.random_state
-    params = {k: getattr(estimator, k) for k in _PARAM_KEYS}
+    params = {k: getattr(estimator, k) for k in PARAM_KEYS}
     params["random_state"] = rs if rs is None or isinstance(rs, int) else None
     if inference is None and getattr(estimator, "inference_", None) is not None:
         inference = estimator.inference_.to_dict()
@@ -216,58 +160,9 @@ def write_model(
 ) -> None:
     """Write a model file atomically; see :func:`save` (this adds the command line's extras)."""
     doc = to_dict(estimator, input=input, inference=inference, n_samples=n_samples)
-    _check_document(doc)  # never write a file that load() would refuse
+    check_document(doc)  # never write a file that load() would refuse
     text = json.dumps(doc, indent=1, allow_nan=False) + "\n"
     atomic_write_text(Path(path), text, overwrite=overwrite)
-
-
-def atomic_write_text(path: Path, text: str, *, overwrite: bool) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then move it into place.
-
-    Without ``overwrite`` an existing ``path`` is left untouched and
-    :class:`FileExistsError` is raised (the final step is a hard link, which
-    fails rather than replaces, so there is no window for a race).
-    """
-    if not overwrite and path.exists():
-        raise FileExistsError(f"{path} already exists")
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        publish(Path(tmp), path, overwrite=overwrite)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def _umask_mode() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-def publish(tmp: Path, path: Path, *, overwrite: bool) -> None:
-    """Move a finished temporary file to ``path`` (never replacing it unless ``overwrite``).
-
-    The file gets the usual permissions of a new file (mkstemp makes it private).
-    """
-    os.chmod(tmp, _umask_mode())
-    if overwrite:
-        os.replace(tmp, path)
-        return
-    try:
-        os.link(tmp, path)  # fails if path exists: no clobbering, even in a race
-    except FileExistsError:
-        raise FileExistsError(f"{path} already exists") from None
-    except OSError:  # file systems without hard links
-        if path.exists():
-            raise FileExistsError(f"{path} already exists") from None
-        os.replace(tmp, path)
-        return
-    os.unlink(tmp)
 
 
 def save(estimator: Any, path: str | os.PathLike[str], *, overwrite: bool = False) -> None:
@@ -331,7 +226,7 @@ def read_model(path: str | os.PathLike[str]) -> SavedModel:
     except ModelFileError as exc:
         raise ModelFileError(f"{p}: {exc}") from None
     try:
-        return _from_document(doc)
+        return from_document(doc)
     except ModelFileError as exc:
         raise ModelFileError(f"{p}: {exc}") from None
 
@@ -353,5 +248,3 @@ def load(path: str | os.PathLike[str]) -> Any:
 
 
 # -------------------------------------------------------------- validation
-from ._io_check import check_document as _check_document  # noqa: E402
-from ._io_check import from_document as _from_document  # noqa: E402

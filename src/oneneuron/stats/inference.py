@@ -97,7 +97,7 @@ class InferenceResult:
     >>> import json
     >>> from oneneuron import NeuronClassifier
     >>> from oneneuron.datasets import load_exam_scores
-    >>> from oneneuron.inference import InferenceResult
+    >>> from oneneuron.stats import InferenceResult
     >>> X, y, names = load_exam_scores()
     >>> res = NeuronClassifier().fit(X, y).inference_
     >>> back = InferenceResult.from_dict(json.loads(json.dumps(res.to_dict())))
