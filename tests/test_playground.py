@@ -65,3 +65,25 @@ def test_build_replaces_its_own_page(tmp_path):
     first = build(tmp_path)
     first.write_text(MARKER + "\nold")
     assert build(tmp_path).read_text().startswith(MARKER + "\n<!DOCTYPE html>")
+
+
+def test_cli_writes_the_page(tmp_path, capsys):
+    from oneneuron.cli import main
+
+    assert main(["playground", "--out", str(tmp_path / "site")]) == 0
+    page = tmp_path / "site" / "playground.html"
+    assert f"page: {page}" in capsys.readouterr().out
+    assert page.read_text().startswith(MARKER)
+
+
+def test_cli_refuses_to_overwrite_with_one_error_line(tmp_path, capsys):
+    from oneneuron.cli import main
+
+    (tmp_path / "playground.html").write_text("mine")
+    assert main(["playground", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: --out") and err.count("\n") == 1
+    assert (tmp_path / "playground.html").read_text() == "mine"
+    (tmp_path / "file").write_text("x")
+    assert main(["playground", "--out", str(tmp_path / "file")]) == 1
+    assert "is not a folder" in capsys.readouterr().err

@@ -35,8 +35,8 @@ from typing import Any
 import numpy as np
 
 from .. import datasets
+from ..classifier import NeuronClassifier
 from ..demos.microchips import DEGREE, model
-from ..estimator import NeuronClassifier
 from ..exceptions import SeparationWarning
 from ..functions import log_loss
 
