@@ -173,3 +173,30 @@ def test_offset_errors():
         NeuronClassifier().fit(X, y, offset=np.full(60, np.nan))
     with pytest.raises(ValueError, match="binary models only"):
         NeuronClassifier().fit(X, np.arange(60) % 3, offset=offset)
+
+
+def test_model_file_keeps_cov_type_and_offset(tmp_path):
+    import json
+
+    import oneneuron
+
+    X, y, offset = _exposure_data(80)
+    clf = NeuronClassifier(cov_type="HC3").fit(X, y, offset=offset)
+    path = tmp_path / "m.json"
+    clf.save(path)
+    back = oneneuron.load(path)
+    assert back.cov_type == "HC3" and back.inference_.cov_type == "HC3"
+    np.testing.assert_array_equal(back.cov_params(), clf.cov_params())
+    np.testing.assert_array_equal(
+        back.predict_proba(X, offset=offset), clf.predict_proba(X, offset=offset)
+    )
+    with pytest.raises(ValueError, match="fitted with an offset"):
+        back.predict(X)
+    # a file written before these fields existed still loads, as nonrobust without offset
+    doc = json.loads(path.read_text())
+    del doc["params"]["cov_type"], doc["fit"]["offset"], doc["inference"]["cov_type"]
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(doc))
+    legacy = oneneuron.load(old)
+    assert legacy.cov_type == "nonrobust" and not legacy.has_offset_
+    assert legacy.inference_.cov_type == "nonrobust"
