@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._record import FitData
+from ._record import FitData, check_class_totals, class_weight_vector
 
 #: Bytes of X per block in the statistics passes (bounds their temporaries).
 BLOCK_BYTES = 4 << 20
@@ -142,7 +142,6 @@ def prepare_numpy(
     goes through scikit-learn's ``check_X_y`` (lists, DataFrames, other dtypes,
     CSR). ``feature_names`` are the string column names of a DataFrame.
     """
-    from sklearn.utils.class_weight import compute_sample_weight
     from sklearn.utils.multiclass import check_classification_targets
     from sklearn.utils.validation import _check_sample_weight, _get_feature_names, check_X_y
 
@@ -169,12 +168,18 @@ def prepare_numpy(
     sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
     if np.any(sw < 0) or not np.any(sw > 0):
         raise ValueError("sample_weight must be non-negative with a positive sum")
-    s = sw * compute_sample_weight(class_weight, y) if class_weight else sw
-    if standardize:
-        mean, scale = weighted_feature_stats(X, sw, center=center)
+    K = len(classes)
+    if class_weight is None:
+        s = sw
+    else:
+        sums = np.bincount(y_idx, weights=sw, minlength=K)
+        s = sw * class_weight_vector(class_weight, classes, sums)[y_idx]
+    class_sums = np.bincount(y_idx, weights=s, minlength=K)
+    check_class_totals(classes, class_sums)
+    if standardize:  # weighted by the full row weight s: class weights are sample weights
+        mean, scale = weighted_feature_stats(X, s, center=center)
     else:
         mean, scale = np.zeros(X.shape[1]), np.ones(X.shape[1])
-    K = len(classes)
     target = y_idx if K > 2 else y_idx.astype(np.float64)
     return FitData(
         kind="numpy",
@@ -182,7 +187,7 @@ def prepare_numpy(
         target=target,
         weights=s,
         classes=classes,
-        class_sums=np.bincount(y_idx, weights=s, minlength=K),
+        class_sums=class_sums,
         mean=mean,
         scale=scale,
         n_samples=int(X.shape[0]),
