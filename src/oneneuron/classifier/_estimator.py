@@ -39,8 +39,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     weighted by the same full row weight ``s_i`` as the loss: one notion of row
     weight throughout, so ``class_weight`` is exactly the sample weight
     ``class_weight[y_i]`` and a row of weight ``k`` is ``k`` identical rows, in
-    the coefficients and in the standardisation alike. The intercept ``b'`` is never penalised. ``alpha=0`` is
-    plain maximum likelihood, as in the tutorials.
+    the coefficients and in the standardisation alike. The intercept ``b'`` is
+    never penalised. ``alpha=0`` is plain maximum likelihood, as in the tutorials.
 
     Standardisation is folded into the coefficients (no scaled copy of X is
     made); ``coef_`` and ``intercept_`` are on the original scale, and predict
