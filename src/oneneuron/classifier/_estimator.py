@@ -224,7 +224,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         ----------
         X : array_like or sparse CSR matrix of shape (n_samples, n_features)
             float32 is kept float32 (coefficients included); other numeric
-            dtypes become float64. NaN or infinity is an error.
+            dtypes become float64. NaN or infinity is an error, and so is a
+            column whose root mean square exceeds ``sqrt(finfo.max) / 16`` (about
+            8e152 in float64, 1e18 in float32), or whose squares overflow: the
+            Hessian sums them. The message names the column; no raw warning.
             A torch tensor or CuPy array is used where it lives (array API; the
             solver stays on the host); a dask array or DataFrame is fitted chunk
             by chunk (see ``oneneuron.engines``). Predictions then come back in

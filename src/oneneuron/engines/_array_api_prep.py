@@ -20,7 +20,7 @@ from ._array_api import (
     xp_log_softmax,
     xp_sigmoid,
 )
-from ._record import FitData, check_class_totals, class_weight_vector
+from ._record import FitData, check_class_totals, check_magnitudes, class_weight_vector
 
 
 def _float_x(xp: Any, X: Any) -> Any:
@@ -133,10 +133,14 @@ def prepare_array_api(
         s = sw * (onehot @ xp.asarray(cw, dtype=xp.float64, device=device(X)))
     wsum = to_numpy(s @ onehot)
     check_class_totals(classes, wsum)
-    if standardize:  # weighted by the full row weight s: class weights are sample weights
-        mean, scale = feature_stats(X, s, center=center)
-    else:
+    # weighted by the full row weight s (class weights are sample weights); computed
+    # without standardisation too, to refuse columns whose squares overflow
+    mean, scale = feature_stats(X, s)
+    check_magnitudes(mean, scale, numpy_dtype(X))
+    if not standardize:
         mean, scale = np.zeros(X.shape[1]), np.ones(X.shape[1])
+    elif not center:
+        mean = np.zeros(X.shape[1])
     target = idx if K > 2 else xp.astype(idx, X.dtype)
     return FitData(
         kind="array_api",

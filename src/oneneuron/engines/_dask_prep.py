@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from ..functions import log_sigmoid, log_softmax, sigmoid, softmax
 from ._dask import row_blocks, tree_sum
-from ._record import FitData, check_class_totals, class_weight_vector
+from ._record import FitData, check_class_totals, check_magnitudes, class_weight_vector
 
 
 def is_dask_dataframe(X: Any) -> bool:
@@ -224,8 +224,9 @@ def prepare_dask(
     binary = len(classes) == 2
     target = ya.map_blocks(_encode, classes, binary, dtype=np.float64 if binary else np.intp)
     weights = da.map_blocks(_weigh, ya, swa, classes, cw, dtype=np.float64)
+    mu, sigma = _pooled_stats(summ, cw)  # weighted by s: class weights are sample weights
+    check_magnitudes(mu, sigma, Xa.dtype, names)
     if standardize:
-        mu, sigma = _pooled_stats(summ, cw)  # weighted by s: class weights are sample weights
         sigma[sigma <= 10 * np.finfo(np.float64).eps * np.maximum(1.0, np.abs(mu))] = 1.0
         mean = mu if center else np.zeros_like(mu)
     else:

@@ -136,3 +136,38 @@ def check_class_totals(classes: NDArray, class_sums: NDArray) -> None:
 def _plain(v: Any) -> Any:
     """A NumPy scalar as the plain Python value (``0.0``, not ``np.float64(0.0)``)."""
     return v.item() if hasattr(v, "item") else v
+
+
+def magnitude_limit(dtype: Any) -> float:
+    """Largest root mean square a column may have: its squares must fit ``dtype``.
+
+    The Hessian sums ``p (1 - p) x^2`` on the original scale in X's dtype, so a
+    column beyond ``sqrt(max) / 16`` (about 8e152 in float64, 1e18 in float32)
+    would overflow it.
+    """
+    return float(np.sqrt(np.finfo(dtype).max)) / 16.0
+
+
+def check_magnitudes(
+    mean: NDArray, scale: NDArray, dtype: Any, names: Any = None, column_max: Any = None
+) -> None:
+    """Raise one clear error naming the first column too large to fit in ``dtype``.
+
+    ``mean`` and ``scale`` are the column statistics (``inf``/``nan`` where their
+    sums already overflowed); ``column_max(j)``, when given, reports the largest
+    magnitude of column ``j`` in the message.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        rms = np.hypot(np.asarray(mean, dtype=float), np.asarray(scale, dtype=float))
+    limit = magnitude_limit(dtype)
+    bad = np.flatnonzero(~(rms <= limit))
+    if bad.size == 0:
+        return
+    j = int(bad[0])
+    name = f"column {j}" + (f" ({names[j]!r})" if names is not None else "")
+    size = f"values up to {column_max(j):.3g}" if column_max is not None else "huge values"
+    raise ValueError(
+        f"{name} holds {size}: their squares overflow {np.dtype(dtype).name} "
+        f"(root mean square above {limit:.3g}); rescale the column, e.g. express it in "
+        "larger units"
+    )
