@@ -17,7 +17,9 @@ import scipy.linalg
 from numpy.typing import NDArray
 
 from ..exceptions import SeparationWarning
+from ..functions import sigmoid, softplus
 from . import _separation
+from ._robust import encode_clusters, sandwich
 from .inference import InferenceResult
 
 #: ``inference="auto"`` computes the Hessian when ``n * (m * (d + 1))**2`` is at most this.
@@ -105,7 +107,8 @@ def _diagnose(
     s: NDArray,
     K: int,
     fit_intercept: bool,
-    run_lp: bool,
+    run_lp: bool = True,
+    offset: NDArray | None = None,
 ) -> _separation.Separation | None:
     """Fitted logits first (a certificate of complete separation), then the LPs if asked.
 
@@ -117,6 +120,8 @@ def _diagnose(
     n = X.shape[0]
     W, b = problem.to_raw(theta)
     Z = np.asarray(X @ W.T.astype(X.dtype) + b.astype(X.dtype), dtype=np.float64)
+    if offset is not None:
+        Z = Z + offset[:, None]
     if _separation.fitted_certificate(Z, y_idx, s):
         Wp, bp = problem.unpack(theta)
         D = _separation.direction_from_fit(Wp, bp, fit_intercept)
@@ -156,6 +161,8 @@ def compute_inference(
     y_idx: NDArray[np.intp],
     mode: Any,
     stacklevel: int,
+    offset: NDArray[np.float64] | None = None,
+    cluster: Any = None,
 ) -> InferenceResult:
     """Likelihood statistics always; separation diagnosis; covariance when ``mode`` allows.
 
@@ -163,7 +170,15 @@ def compute_inference(
     suspicious (:func:`~oneneuron.stats._separation.looks_suspicious`): first the
     fitted logits (one pass; a proof of complete separation), then, only when the
     Hessian is unknown or nearly singular, the LPs. An ordinary fit pays nothing.
+
+    A robust ``est.cov_type`` forces the Hessian pass (whatever ``mode`` says,
+    except False, which the estimator refuses with it) and replaces the
+    covariance by its sandwich (:func:`~oneneuron.stats._robust.sandwich`, one
+    more pass). With an ``offset`` the null model is intercept plus offset.
     """
+    cov_type = getattr(est, "cov_type", "nonrobust")
+    if cov_type != "nonrobust":
+        mode = True
     m, d, K = problem.n_outputs, problem.n_features, len(est.classes_)
     S = float(np.sum(s))
     theta = result.theta
@@ -172,6 +187,9 @@ def compute_inference(
     counts = np.bincount(y_idx, weights=s, minlength=K)
     pos = counts[counts > 0]
     llnull = float(np.sum(pos * np.log(pos / S)))
+    if offset is not None:
+        y01 = (np.asarray(y_idx) == 1).astype(np.float64)
+        llnull = null_log_likelihood_with_offset(y01, s, offset)
     terms = term_names(d, getattr(est, "feature_names_in_", None), est.fit_intercept)
     W, b = problem.to_raw(theta)  # float64 even when coef_ is float32
     full = np.column_stack([b, W]) if est.fit_intercept else W
@@ -185,6 +203,7 @@ def compute_inference(
         null_log_likelihood=llnull,
         nobs=S,
         alpha=float(est.alpha),
+        cov_type=cov_type,
     )
     # ---- the Hessian, when free (Newton's last pass) or wanted for the covariance
     cost = problem.engine.n_samples * (m * (d + 1)) ** 2
@@ -210,7 +229,7 @@ def compute_inference(
     if est.alpha == 0 and suspicious:
         cond = None if Hp is None else scaled_condition(problem, Hp)
         run_lp = _separation.hessian_is_flat(cond)
-        sep = _diagnose(problem, theta, y_idx, s, K, est.fit_intercept, run_lp)
+        sep = _diagnose(problem, theta, y_idx, s, K, est.fit_intercept, run_lp, offset)
         if sep is None:
             out.separation = "not checked"
         else:
@@ -236,6 +255,22 @@ def compute_inference(
         note = conditioning_note(problem, Hp, terms)
         if note:
             out.extra["note"] = note
+    if out.cov is not None and cov_type != "nonrobust":
+        groups, n_groups = (None, 0)
+        if cluster is not None:
+            groups, n_groups = encode_clusters(cluster, problem.engine.n_samples)
+            out.extra["n_clusters"] = n_groups
+        out.cov = sandwich(
+            problem.engine,
+            W,
+            b,
+            out.cov,
+            cov_type=cov_type,
+            fit_intercept=est.fit_intercept,
+            nobs=S,
+            groups=groups,
+            n_groups=n_groups,
+        )
     return out
 
 
@@ -289,3 +324,24 @@ def conditioning_note(
         f"{', '.join(repr(n) for n in names)} are nearly collinear; "
         "standard errors are large and unstable"
     )
+
+
+def null_log_likelihood_with_offset(
+    y01: NDArray[np.float64], s: NDArray[np.float64], offset: NDArray[np.float64]
+) -> float:
+    """Log-likelihood of the intercept-plus-offset model (binary), by Newton in one variable.
+
+    The intercept's score ``sum s (y - sigmoid(b + offset))`` is monotone in
+    ``b``; the steps are clipped, so the iteration cannot overshoot far.
+    """
+    S = float(np.sum(s))
+    ybar = float(np.sum(s * y01)) / S
+    b = float(np.log(ybar / (1.0 - ybar))) - float(np.sum(s * offset)) / S
+    for _ in range(100):
+        p = sigmoid(b + offset)
+        step = float(np.sum(s * (y01 - p))) / float(np.sum(s * p * (1.0 - p)))
+        b += float(np.clip(step, -5.0, 5.0))
+        if abs(step) < 1e-14 * max(1.0, abs(b)):
+            break
+    z = b + offset
+    return -float(np.sum(s * (softplus(z) - y01 * z)))
