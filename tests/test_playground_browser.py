@@ -166,8 +166,8 @@ def test_clicked_points_fit_exactly_matches_oneneuron(page):
     exact = state(page)["exact"]
     clf = NeuronClassifier(solver="newton", standardize=False, tol=1e-12, inference=False)
     clf.fit(X, y)
-    np.testing.assert_allclose(exact["w"], clf.coef_.ravel(), rtol=0, atol=1e-8)
-    assert abs(exact["b"] - clf.intercept_[0]) < 1e-8
+    np.testing.assert_allclose(exact["w"], clf.coef_.ravel(), rtol=0, atol=1e-10)
+    assert abs(exact["b"] - clf.intercept_[0]) < 1e-10
     assert "Newton" in page.inner_text("#numbers")
 
 
@@ -229,7 +229,7 @@ def test_microchips_shows_the_library_fit_for_each_lambda(page):
                 s["b"],
             ],
         )
-        np.testing.assert_allclose(proba, pipe.predict_proba(X)[:, 1], rtol=0, atol=1e-6)
+        np.testing.assert_allclose(proba, pipe.predict_proba(X)[:, 1], rtol=0, atol=1e-12)
         assert f"{100 * pipe.score(X, y):.1f} %" in page.inner_text("#numbers")
     assert page.locator("#run").is_disabled() and not page.locator("#learn-panel").is_visible()
 
