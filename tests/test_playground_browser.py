@@ -248,3 +248,34 @@ def test_laptop_and_phone_widths_fit_without_sideways_scrolling(browser, page_ur
         assert canvas["width"] >= min(300, width - 40)
     errors.check()
     context.close()
+
+
+def test_hovering_a_point_shows_its_z_and_a(page):
+    page.select_option("#dataset", "exam-scores")
+    s = state(page)
+    view = page.evaluate("window.oneneuronPlayground.data.datasets[1].view")
+    (x0, x1), (y0, y1) = view
+    box = page.locator("#data-plot").bounding_box()
+    left, right, top, bottom = 44, box["width"] - 10, 10, box["height"] - 40
+    xi = s["X"][0]
+    px = box["x"] + left + (xi[0] - x0) / (x1 - x0) * (right - left)
+    py = box["y"] + bottom - (xi[1] - y0) / (y1 - y0) * (bottom - top)
+    page.mouse.move(px, py)
+    z = s["w"][0] * xi[0] + s["w"][1] * xi[1] + s["b"]
+    title = page.get_attribute("#data-plot", "title")
+    assert f"y = {s['y'][0]}" in title and f"a = sigmoid(z) = {1 / (1 + np.exp(-z)):.4f}" in title
+
+
+def test_a_click_on_the_loss_surface_moves_the_learner_there(page):
+    page.select_option("#dataset", "red-blue")
+    ds = page.evaluate("window.oneneuronPlayground.data.datasets[3]")
+    lo, hi = ds["w_range"]
+    box = page.locator("#surface-plot").bounding_box()
+    left, right, top, bottom = 44, box["width"] - 10, 10, box["height"] - 40
+    target = (1.0, 2.0)
+    px = box["x"] + left + (target[0] - lo) / (hi - lo) * (right - left)
+    py = box["y"] + bottom - (target[1] - lo) / (hi - lo) * (bottom - top)
+    page.mouse.click(px, py)
+    s = state(page)
+    np.testing.assert_allclose(s["w"], target, atol=0.02 * (hi - lo))
+    assert s["b"] == 0.0
