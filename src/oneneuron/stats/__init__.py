@@ -4,19 +4,19 @@ The estimator keeps no reference to X, so what inference needs is computed at
 the end of ``fit`` (:func:`compute_inference`) and kept as an
 :class:`InferenceResult`, which makes the tables (:mod:`oneneuron.stats.inference`).
 
-=========================  ==========================================================
-``InferenceResult``        coefficients, covariance, likelihood statistics; tables
-``compute_inference``      fit-time statistics, separation check, covariance
-``HessianRecorder``        remembers Newton's last Hessian, so inference can reuse it
-``format_summary``         the coefficient table as text
-``summary_table``          the coefficient table as a DataFrame
-``COV_TYPES``              covariance choices: nonrobust, HC0-HC3, cluster (``_robust``)
-``lr_test``, ``wald_test``  likelihood-ratio and Wald chi-squared tests (``_hypothesis``)
-``logit_interval``         delta-method intervals of predicted probabilities (``_effects``)
-``margeff_table``          marginal effects with delta-method errors (``_margins``)
-``profile_intervals``      profile-likelihood confidence intervals (``_profile``)
-``diagnostics``            residuals, leverage, Cook's distance (``_diagnostics``)
-=========================  ==========================================================
+===========================  ==========================================================
+``InferenceResult``          coefficients, covariance, likelihood statistics; tables
+``compute_inference``        fit-time statistics, separation check, covariance
+``HessianRecorder``          remembers Newton's last Hessian, so inference can reuse it
+``format_summary``           the coefficient table as text
+``summary_table``            the coefficient table as a DataFrame
+``COV_TYPES``                covariance choices: nonrobust, HC0-HC3, cluster (``_robust``)
+``lr_test``, ``wald_test``   likelihood-ratio and Wald chi-squared tests (``_hypothesis``)
+``logit_interval``           delta-method intervals of predicted probabilities (``_effects``)
+``margeff_table``            marginal effects with delta-method errors (``_margins``)
+``profile_intervals``        profile-likelihood confidence intervals (``_profile``)
+``diagnostics``              residuals, leverage, Cook's distance (``_diagnostics``)
+===========================  ==========================================================
 """
 
 from __future__ import annotations
