@@ -158,7 +158,8 @@ def minimize_quadratic(
     --------
     >>> import numpy as np
     >>> H = np.array([[2.0, 0.5], [0.5, 1.0]])
-    >>> w, _ = minimize_quadratic(H, np.array([-1.0, 0.1]), np.zeros(2), np.full(2, 0.2), tol=1e-12)
+    >>> g, lam = np.array([-1.0, -0.3]), np.full(2, 0.2)
+    >>> w, _ = minimize_quadratic(H, g, np.zeros(2), lam, tol=1e-12)
     >>> w.tolist()  # (1 - 0.2) / 2 for the first; the second stays exactly 0
     [0.4, 0.0]
     """
