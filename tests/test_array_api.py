@@ -94,7 +94,7 @@ def test_nan_and_inf_found_and_huge_values_accepted():
             NeuronClassifier().fit(torch.from_numpy(Xb), y)
     from array_api_compat import array_namespace
 
-    from oneneuron._xp_inputs import all_finite
+    from oneneuron.engines._array_api_prep import all_finite
 
     Xh = torch.tensor(
         [[1e308], [1e308], [-1e308]], dtype=torch.float64

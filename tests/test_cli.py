@@ -438,7 +438,7 @@ def test_installed_script(tmp_path, cancer):
 def test_progress_bar_only_on_a_terminal_and_not_when_quiet(monkeypatch, capsys):
     import time
 
-    from oneneuron import _progress
+    from oneneuron.cli import _progress
 
     monkeypatch.setattr(_progress, "DELAY_S", 0.01)
     with _progress.Activity("work") as act:  # captured stderr is not a terminal

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from oneneuron import NeuronClassifier, _inference_fit
+from oneneuron import NeuronClassifier
 from oneneuron.datasets import load_exam_scores
 from oneneuron.inference import InferenceResult
+from oneneuron.stats import _fit as _inference_fit
 
 sm = pytest.importorskip("statsmodels.api")
 

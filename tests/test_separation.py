@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from oneneuron import ConvergenceWarning, NeuronClassifier, SeparationWarning, _separation
+from oneneuron import ConvergenceWarning, NeuronClassifier, SeparationWarning
 from oneneuron.datasets import load_exam_scores
+from oneneuron.stats import _separation
 
 
 def _fit_recording(clf: NeuronClassifier, X, y) -> tuple[NeuronClassifier, list]:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from oneneuron import _tabular as tab
+from oneneuron.tables import _read as tab
 
 
 @pytest.fixture

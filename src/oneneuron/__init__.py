@@ -2,12 +2,31 @@
 
 ``z = X @ w + b``, ``a = sigmoid(z)``, mean cross-entropy, gradient ``(a - y) x``;
 with K > 2 classes the neuron becomes a softmax layer.
+
+The public names: :class:`NeuronClassifier` (the scikit-learn estimator),
+:class:`Neuron` (the tutorial's step-by-step neuron), :func:`save` and :func:`load`
+(JSON model files), the activation and loss functions (``sigmoid``, ``log_loss``,
+``softmax``, ``cross_entropy`` and their derivatives) and the warning classes.
+
+The package is one folder per layer; arrows point down only::
+
+    faces       cli/  plot/  demos/          command line, figures, walkthroughs
+    modelfile/                               JSON model documents (save, load)
+    classifier/                              NeuronClassifier: parameters, fit, predict
+    stats/  solvers/  engines/  tables/      inference; optimisers; where the data
+                                             lives; the user's tables -> columns
+    objective  optim  neuron  datasets       the objective; update rules; the
+                                             tutorial neuron; the course's data
+    functions  exceptions                    sigmoid, losses, softmax; warnings
+
+``oneneuron.io``, ``oneneuron.inference`` and ``oneneuron.dask_io`` remain as aliases
+of ``oneneuron.modelfile``, ``oneneuron.stats`` and ``oneneuron.classifier``.
 """
 
 from __future__ import annotations
 
 from ._version import __version__
-from .estimator import NeuronClassifier
+from .classifier import NeuronClassifier
 from .exceptions import ConvergenceWarning, SeparationWarning
 from .functions import (
     cross_entropy,
@@ -20,14 +39,15 @@ from .functions import (
     sigmoid_grad,
     softmax,
 )
-from .io import load
+from .modelfile import load, save
 from .neuron import Neuron
 
 __all__ = [
     "__version__",
     "Neuron",
-    "load",
     "NeuronClassifier",
+    "load",
+    "save",
     "ConvergenceWarning",
     "SeparationWarning",
     "sigmoid",

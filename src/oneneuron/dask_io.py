@@ -1,111 +1,11 @@
-"""Fit a ``NeuronClassifier`` on a Parquet dataset through Dask, out of core.
+"""Out-of-core fits through Dask: :func:`fit_parquet` (it lives in :mod:`oneneuron.classifier`).
 
-The features are read chunk by chunk on the workers on every pass over the data;
-nothing is persisted, so memory is bounded by a few row groups per worker thread,
-whatever the size of the dataset.
+Kept as the documented import path ``oneneuron.dask_io.fit_parquet``; dask is
+imported only when the function is first called.
 """
 
 from __future__ import annotations
 
-from contextlib import ExitStack
-from typing import Any
-
-import numpy as np
-
-from .estimator import NeuronClassifier
+from .classifier.parquet import fit_parquet, frame_to_arrays
 
 __all__ = ["fit_parquet", "frame_to_arrays"]
-
-
-def fit_parquet(
-    path: str,
-    target: str,
-    features: list[str] | None = None,
-    scheduler: str | None = None,
-    **params: Any,
-) -> NeuronClassifier:
-    """Read a Parquet file or directory with ``dask.dataframe`` and fit on it.
-
-    Parameters
-    ----------
-    path : str
-        A Parquet file, a directory of them, or a glob (anything
-        ``dask.dataframe.read_parquet`` reads).
-    target : str
-        Column holding the class labels.
-    features : list of str, optional
-        Feature columns (all numeric); by default every column but ``target``.
-    scheduler : str, optional
-        A ``dask.distributed`` scheduler address (``"tcp://host:8786"``) to
-        connect to, or a local scheduler name (``"threads"``, ``"processes"``,
-        ``"synchronous"``). By default the current Dask scheduler (an active
-        ``distributed.Client`` if there is one).
-    **params
-        Parameters of :class:`~oneneuron.NeuronClassifier` (``solver="sgd"`` is
-        refused on Dask input).
-
-    Returns
-    -------
-    NeuronClassifier
-        Fitted; ``feature_names_in_`` are the feature columns.
-
-    Raises
-    ------
-    ValueError
-        If ``target`` or a feature column is missing, or a feature is not numeric.
-    """
-    import dask
-    import dask.dataframe as dd
-
-    df = dd.read_parquet(path)
-    missing = [c for c in [target, *(features or [])] if c not in df.columns]
-    if missing:
-        raise ValueError(f"columns {missing} not in {path!r}; it has {list(df.columns)}")
-    cols = list(features) if features is not None else [c for c in df.columns if c != target]
-    X, y = frame_to_arrays(df[[*cols, target]], cols, target)
-    clf = NeuronClassifier(**params)
-    with ExitStack() as stack:
-        if scheduler is not None and "://" in scheduler:
-            from distributed import Client
-
-            stack.enter_context(Client(scheduler, set_as_default=True))
-        elif scheduler is not None:
-            stack.enter_context(dask.config.set(scheduler=scheduler))
-        clf.fit(X, y)
-    clf.feature_names_in_ = np.asarray(cols, dtype=object)
-    return clf
-
-
-def _features(part: Any, cols: list[str], dtype: Any) -> Any:
-    return part[cols].to_numpy(dtype=dtype)
-
-
-def _labels(part: Any, target: str) -> Any:
-    return part[target].to_numpy()
-
-
-def frame_to_arrays(df: Any, cols: list[str], target: str) -> tuple[Any, Any]:
-    """Features and labels as dask arrays built from the *same* partitions of ``df``.
-
-    Each pass then reads each partition once (features and label together), and X
-    and y have the same row chunks by construction.
-    """
-    import dask
-    import dask.array as da
-    import pandas as pd
-
-    bad = [c for c in cols if not pd.api.types.is_numeric_dtype(df.dtypes[c])]
-    if bad:
-        raise ValueError(
-            f"non-numeric feature columns {bad}; encode them (e.g. one-hot) before fitting"
-        )
-    dtype = np.float32 if all(df.dtypes[c] == np.float32 for c in cols) else np.float64
-    ydtype = df.dtypes[target]
-    ydtype = ydtype if isinstance(ydtype, np.dtype) else np.dtype(object)
-    parts = df.to_delayed()
-    feat, lab = dask.delayed(_features, pure=True), dask.delayed(_labels, pure=True)
-    X = da.concatenate(
-        [da.from_delayed(feat(p, cols, dtype), (np.nan, len(cols)), dtype=dtype) for p in parts]
-    )
-    y = da.concatenate([da.from_delayed(lab(p, target), (np.nan,), dtype=ydtype) for p in parts])
-    return X, y

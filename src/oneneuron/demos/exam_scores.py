@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from ..classifier import NeuronClassifier
 from ..datasets import load_exam_scores
-from ..estimator import NeuronClassifier
 from ..functions import sigmoid
 from ..plot import (
     new_axes,

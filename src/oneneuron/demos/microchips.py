@@ -13,8 +13,8 @@ from typing import Any
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import PolynomialFeatures
 
+from ..classifier import NeuronClassifier
 from ..datasets import load_microchips
-from ..estimator import NeuronClassifier
 from ..plot import new_axes, plot_decision_boundary, plot_probability_contours
 from ._common import Section, Walkthrough
 

@@ -16,8 +16,8 @@ from sklearn.exceptions import ConvergenceWarning as SkConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 
+from ..classifier import NeuronClassifier
 from ..datasets import make_gaussians_1d
-from ..estimator import NeuronClassifier
 from ..plot import new_axes, plot_class_histograms, plot_classes, plot_sigmoid
 from ._common import Section, Walkthrough, fmt
 

@@ -1,4 +1,9 @@
-"""Engines: where the row blocks live. Each sums :func:`~oneneuron.objective.block_statistics`.
+"""Engines: where the row blocks live, and how the user's arrays get there.
+
+Each engine owns its input preparation: :func:`prepare` validates X, y and the
+weights where they live, encodes the labels, weighs the rows and computes the
+feature statistics, and returns one :class:`FitData` record, whatever X is.
+Each engine sums :func:`~oneneuron.objective.block_statistics` over row blocks.
 
 An engine exposes ``n_samples``, ``n_features``, ``n_passes`` (full passes over X
 made so far) and ``statistics(W, b, order) -> BlockStats``. Solvers never see X.
@@ -17,14 +22,21 @@ from typing import Any
 import numpy as np
 
 from ._numpy import NumpyEngine, blas_threads
+from ._numpy_prep import coordinate_stats, plain_arrays, prepare_numpy
+from ._record import FitData
 
 __all__ = [
+    "FitData",
     "NumpyEngine",
     "ArrayAPIEngine",
     "DaskEngine",
     "blas_threads",
+    "coordinate_stats",
     "input_kind",
     "make_engine",
+    "plain_arrays",
+    "predict",
+    "prepare",
     "subsample_engine",
 ]
 
@@ -101,3 +113,77 @@ def subsample_engine(X: Any, y: Any, weights: Any, rows: Any, multinomial: bool)
         take = [xp.take(a, idx, axis=0) for a in (X, y, weights)]
         return ArrayAPIEngine(*take, multinomial=multinomial)
     return NumpyEngine(X[rows], y[rows], weights[rows], multinomial=multinomial)
+
+
+def prepare(
+    X: Any,
+    y: Any,
+    sample_weight: Any = None,
+    *,
+    class_weight: Any = None,
+    standardize: bool = True,
+    center: bool = True,
+) -> FitData:
+    """Validate the training data and compute what a fit needs, where the data lives.
+
+    One entry point for every kind of X (see :func:`input_kind`): each engine
+    checks its own input (shapes, dtypes, NaN/inf, labels, weights), encodes the
+    labels, weighs the rows (sample weight times class weight) and computes the
+    standardisation statistics, and returns one :class:`FitData`.
+
+    Parameters
+    ----------
+    X : array_like, sparse CSR matrix, tensor or dask collection of shape (n, d)
+    y : array_like of shape (n,)
+        Class labels; at least two classes.
+    sample_weight : array_like of shape (n,), optional
+        Non-negative row weights with a positive sum.
+    class_weight : dict, "balanced" or None
+        Multiplies each row's weight by its class's weight.
+    standardize : bool, default=True
+        Compute the weighted mean and standard deviation of each column
+        (otherwise zeros and ones).
+    center : bool, default=True
+        With ``standardize``: centre as well as scale (a model without intercept
+        is only scaled).
+
+    Returns
+    -------
+    FitData
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> data = prepare(np.array([[0.0], [1.0], [2.0], [3.0]]), np.array(["a", "b", "a", "b"]))
+    >>> data.kind, data.classes.tolist(), data.mean.tolist(), data.class_sums.tolist()
+    ('numpy', ['a', 'b'], [1.5], [2.0, 2.0])
+    """
+    kind = input_kind(X)
+    opts = {"class_weight": class_weight, "standardize": standardize, "center": center}
+    if kind == "dask":
+        from ._dask_prep import prepare_dask
+
+        return prepare_dask(X, y, sample_weight, **opts)
+    if kind == "array_api":
+        from ._array_api_prep import prepare_array_api
+
+        return prepare_array_api(X, y, sample_weight, **opts)
+    return prepare_numpy(X, y, sample_weight, **opts)
+
+
+def predict(model: Any, X: Any, method: str) -> Any:
+    """``method`` of a fitted linear model on torch/CuPy (same device) or Dask (lazy) input.
+
+    ``model`` is any fitted object with ``coef_``, ``intercept_``, ``classes_``,
+    ``threshold`` and ``n_features_in_`` (and optionally ``feature_names_in_``);
+    ``method`` is ``"decision_function"``, ``"predict_proba"``,
+    ``"predict_log_proba"`` or ``"predict"``. NumPy input is the caller's own
+    fast path and is not handled here.
+    """
+    if input_kind(X) == "dask":
+        from ._dask_prep import dask_predict
+
+        return dask_predict(model, X, method)
+    from ._array_api_prep import xp_predict
+
+    return xp_predict(model, X, method)

@@ -77,7 +77,7 @@ def feature_stats(
     """Weighted column mean and standard deviation (ddof 0) computed on X's device.
 
     Two passes (mean, then squared deviations), float64 accumulation, the same
-    rule as :func:`oneneuron._prep.weighted_feature_stats` for constant columns.
+    rule as ``engines._numpy_prep.weighted_feature_stats`` for constant columns.
     """
     xp = namespace(X)
     s64 = xp.astype(s, xp.float64)

@@ -18,7 +18,7 @@ SMALL_ENTRIES = 1_000_000
 _CONTROLLER: Any = None
 
 
-def blas_threads(engine: NumpyEngine) -> contextlib.AbstractContextManager[Any]:
+def blas_threads(engine: Any) -> contextlib.AbstractContextManager[Any]:
     """Hold BLAS to one thread while ``engine`` is fitted, where threads cannot help.
 
     The block products are small (a block is about ``BLOCK_BYTES``), so BLAS
@@ -28,6 +28,8 @@ def blas_threads(engine: NumpyEngine) -> contextlib.AbstractContextManager[Any]:
     data on the NumPy block path keeps BLAS's own threads.
     """
     global _CONTROLLER
+    if not isinstance(engine, NumpyEngine):  # other engines' data is not in host BLAS
+        return contextlib.nullcontext()
     n, d = engine.X.shape
     if not (engine.use_kernels or n * d <= SMALL_ENTRIES) or n * d < 10_000:
         return contextlib.nullcontext()

@@ -17,8 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import _tabular as tab
-from .io import publish
+from . import _read as tab
 
 
 class OutputTable:
@@ -29,7 +28,7 @@ class OutputTable:
         if self.path.is_dir():
             raise tab.DataError(f"output {path} is a folder")
         name = self.path.name.lower()
-        if name.endswith(tab._COMPRESSION):
+        if name.endswith(tab.COMPRESSION):
             raise tab.DataError(
                 f"cannot write compressed output {path}; use .csv, .tsv or .parquet"
             )
@@ -90,3 +89,52 @@ class OutputTable:
         finally:
             if self.tmp.exists():
                 self.tmp.unlink()
+
+
+def atomic_write_text(path: Path, text: str, *, overwrite: bool) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then move it into place.
+
+    Without ``overwrite`` an existing ``path`` is left untouched and
+    :class:`FileExistsError` is raised (the final step is a hard link, which
+    fails rather than replaces, so there is no window for a race).
+    """
+    if not overwrite and path.exists():
+        raise FileExistsError(f"{path} already exists")
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        publish(Path(tmp), path, overwrite=overwrite)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _umask_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def publish(tmp: Path, path: Path, *, overwrite: bool) -> None:
+    """Move a finished temporary file to ``path`` (never replacing it unless ``overwrite``).
+
+    The file gets the usual permissions of a new file (mkstemp makes it private).
+    """
+    os.chmod(tmp, _umask_mode())
+    if overwrite:
+        os.replace(tmp, path)
+        return
+    try:
+        os.link(tmp, path)  # fails if path exists: no clobbering, even in a race
+    except FileExistsError:
+        raise FileExistsError(f"{path} already exists") from None
+    except OSError:  # file systems without hard links
+        if path.exists():
+            raise FileExistsError(f"{path} already exists") from None
+        os.replace(tmp, path)
+        return
+    os.unlink(tmp)

@@ -1,4 +1,4 @@
-"""Array-API input (torch tensors, CuPy arrays) for ``NeuronClassifier``: checks and predict.
+"""Array-API input (torch tensors, CuPy arrays): checks, labels, weights, statistics; predict.
 
 Everything that touches X runs in X's namespace on X's device; the host gets
 the labels' classes, the class frequencies and the d-sized statistics.
@@ -6,13 +6,12 @@ the labels' classes, the class frequencies and the d-sized statistics.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .engines._array_api import (
+from ._array_api import (
     device,
     feature_stats,
     namespace,
@@ -21,20 +20,7 @@ from .engines._array_api import (
     xp_log_softmax,
     xp_sigmoid,
 )
-
-
-@dataclass
-class XPFitData:
-    """What ``fit`` needs from array-API input (arrays stay on their device)."""
-
-    X: Any
-    target: Any
-    weights: Any
-    classes: NDArray[Any]
-    freq: NDArray[np.float64]
-    class_sums: NDArray[np.float64]
-    mean: NDArray[np.float64]
-    scale: NDArray[np.float64]
+from ._record import FitData, class_weight_vector
 
 
 def _float_x(xp: Any, X: Any) -> Any:
@@ -100,7 +86,7 @@ def encode_labels_xp(xp: Any, y: Any) -> tuple[NDArray[Any], Any]:
 
 def prepare_array_api(
     X: Any, y: Any, sample_weight: Any, *, class_weight: Any, standardize: bool, center: bool
-) -> XPFitData:
+) -> FitData:
     """Validate X, y, sample_weight in X's namespace; encode labels; scaling statistics."""
     xp = namespace(X)
     X = _float_x(xp, X)
@@ -141,8 +127,6 @@ def prepare_array_api(
             raise ValueError("sample_weight must be non-negative with a positive sum")
     onehot = xp.astype(idx[:, None] == xp.arange(K, device=device(X))[None, :], xp.float64)
     counts = to_numpy(xp.sum(onehot, axis=0))
-    from ._dask_inputs import class_weight_vector
-
     cw = class_weight_vector(class_weight, classes, counts)
     s = sw * (onehot @ xp.asarray(cw, dtype=xp.float64, device=device(X)))
     wsum = to_numpy(s @ onehot)
@@ -151,7 +135,18 @@ def prepare_array_api(
     else:
         mean, scale = np.zeros(X.shape[1]), np.ones(X.shape[1])
     target = idx if K > 2 else xp.astype(idx, X.dtype)
-    return XPFitData(X, target, s, classes, wsum / wsum.sum(), wsum, mean, scale)
+    return FitData(
+        kind="array_api",
+        X=X,
+        target=target,
+        weights=s,
+        classes=classes,
+        class_sums=wsum,
+        mean=mean,
+        scale=scale,
+        n_samples=n,
+        dtype=numpy_dtype(X),
+    )
 
 
 def numpy_dtype(X: Any) -> np.dtype:

@@ -15,7 +15,7 @@ import sys
 import warnings
 from typing import Any
 
-from .cli import UserError
+from ._errors import UserError
 
 
 def train_dask(args: argparse.Namespace, write_model: Any) -> int:
@@ -27,7 +27,7 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
     if args.solver == "sgd":
         raise UserError("--solver sgd is not available with --engine dask")
     try:
-        from .dask_io import fit_parquet
+        from ..classifier.parquet import fit_parquet
     except ImportError:
         raise UserError("--engine dask needs Dask: pip install 'oneneuron[dask]'") from None
     params = {

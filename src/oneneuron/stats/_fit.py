@@ -1,7 +1,7 @@
-"""Fit-time inference for ``NeuronClassifier``: the mixin and the one Hessian pass it needs.
+"""Fit-time inference: likelihood statistics, separation, and the one Hessian pass it needs.
 
 The estimator keeps no reference to X, so everything inference needs is
-computed at the end of ``fit`` (see :mod:`oneneuron.inference` for the
+computed at the end of ``fit`` (see :mod:`oneneuron.stats.inference` for the
 statistics). The Hessian comes from the last Newton iteration when the final
 point is the one Newton evaluated it at (free), otherwise from one extra
 ``gradient_hessian`` pass, which ``inference="auto"`` makes only when cheap.
@@ -15,11 +15,10 @@ from typing import Any
 import numpy as np
 import scipy.linalg
 from numpy.typing import NDArray
-from sklearn.utils.validation import check_is_fitted
 
+from ..exceptions import SeparationWarning
 from . import _separation
-from .exceptions import SeparationWarning
-from .inference import InferenceResult, format_summary, summary_table
+from .inference import InferenceResult
 
 #: ``inference="auto"`` computes the Hessian when ``n * (m * (d + 1))**2`` is at most this.
 AUTO_INFERENCE_MAX_COST = 1e8
@@ -242,79 +241,3 @@ def conditioning_note(
         f"{', '.join(repr(n) for n in names)} are nearly collinear; "
         "standard errors are large and unstable"
     )
-
-
-class InferenceMixin:
-    """Adds ``summary()``, ``cov_params()``, ``covariance_`` and friends to the estimator.
-
-    Fit sets ``inference_`` (:class:`~oneneuron.inference.InferenceResult`),
-    ``log_likelihood_``, ``null_log_likelihood_``, ``pseudo_r2_`` (McFadden),
-    ``aic_``, ``bic_`` and ``separation_`` ("none", "quasi-complete", "complete"
-    or "not checked").
-    """
-
-    def _fit_inference(
-        self, problem: Any, result: Any, s: NDArray, y_idx: NDArray, stacklevel: int = 5
-    ) -> None:
-        res = compute_inference(
-            self, problem, result, s, y_idx, getattr(self, "inference", "auto"), stacklevel
-        )
-        self._set_inference(res)
-
-    def _set_inference(self, res: InferenceResult) -> None:
-        """Store an inference result and the statistics read from it (fit or model file)."""
-        self.inference_ = res
-        self.log_likelihood_ = res.log_likelihood
-        self.null_log_likelihood_ = res.null_log_likelihood
-        self.pseudo_r2_ = res.pseudo_r2
-        self.aic_ = res.aic
-        self.bic_ = res.bic
-        self.separation_ = res.separation
-
-    def _html_repr(self) -> str:
-        """scikit-learn's estimator diagram, then the summary table once fitted (notebooks)."""
-        base = super()._html_repr()  # type: ignore[misc]
-        res = getattr(self, "inference_", None)
-        return base if res is None else base + res._repr_html_()
-
-    def _inference(self) -> InferenceResult:
-        check_is_fitted(self, "inference_")
-        return self.inference_
-
-    @property
-    def covariance_(self) -> NDArray[np.float64]:
-        """Covariance of ``[intercept, coef]`` per block (reference parameterisation)."""
-        return self._inference().covariance()
-
-    def cov_params(self, parameterization: str = "reference") -> NDArray[np.float64]:
-        """Covariance of the parameters, terms ordered as in :meth:`summary`."""
-        return self._inference().covariance(parameterization)
-
-    def summary(self, level: float = 0.95, parameterization: str = "reference") -> Any:
-        """Coefficient table: ``coef, std_err, z, p_value, ci_low, ci_high`` per term.
-
-        Parameters
-        ----------
-        level : float, default=0.95
-            Coverage of the intervals.
-        parameterization : {"reference", "sum-to-zero"}
-            Multinomial only: classes relative to the first (as statsmodels'
-            ``MNLogit``) or centred over classes (as ``coef_``).
-
-        Returns
-        -------
-        pandas.DataFrame
-            Indexed by term (binary) or ``(class, term)``; ``attrs["caption"]``
-            describes the model and ``attrs["penalized"]`` flags ``alpha > 0``.
-
-        Raises
-        ------
-        oneneuron.inference.InferenceUnavailableError
-            A ``ValueError``, when no covariance is available (separated classes, collinear columns,
-            or the Hessian pass was skipped); the message names the cause and fix.
-        """
-        return summary_table(self._inference(), level, parameterization)
-
-    def summary_text(self, level: float = 0.95, parameterization: str = "reference") -> str:
-        """:meth:`summary` as plain text with its caption, for terminals and ``evaluate``."""
-        return format_summary(self._inference(), level, parameterization)

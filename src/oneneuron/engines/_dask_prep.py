@@ -1,4 +1,4 @@
-"""Dask input for ``NeuronClassifier``: validation, labels and scaling in one pass; lazy predict.
+"""Dask input: validation, labels and scaling in one pass; lazy predict.
 
 One summary pass over the chunks (a single ``dask.compute``) checks X and the
 weights for NaN/inf, collects the labels with their counts and weights, and
@@ -9,14 +9,14 @@ then only reads X through :class:`~oneneuron.engines.DaskEngine`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .engines._dask import row_blocks, tree_sum
-from .functions import log_sigmoid, log_softmax, sigmoid, softmax
+from ..functions import log_sigmoid, log_softmax, sigmoid, softmax
+from ._dask import row_blocks, tree_sum
+from ._record import FitData, class_weight_vector
 
 
 def is_dask_dataframe(X: Any) -> bool:
@@ -101,26 +101,9 @@ def _weigh(yb: Any, swb: Any, classes: NDArray, cw: NDArray) -> NDArray[np.float
     return np.asarray(swb, dtype=np.float64) * cw[np.searchsorted(classes, np.asarray(yb))]
 
 
-@dataclass
-class DaskFitData:
-    """What ``fit`` needs from Dask input (X and targets stay lazy)."""
-
-    X: Any
-    target: Any
-    weights: Any
-    total_weight: float
-    n_samples: int
-    classes: NDArray[Any]
-    freq: NDArray[np.float64]
-    class_sums: NDArray[np.float64]
-    mean: NDArray[np.float64]
-    scale: NDArray[np.float64]
-    feature_names: NDArray[Any] | None
-
-
 def prepare_dask(
     X: Any, y: Any, sample_weight: Any, *, class_weight: Any, standardize: bool, center: bool
-) -> DaskFitData:
+) -> FitData:
     """Validate Dask input in one pass and build the lazy targets and weights."""
     import dask
     import dask.array as da
@@ -192,10 +175,20 @@ def prepare_dask(
         mean = mu if center else np.zeros_like(mu)
     else:
         mean, sigma = np.zeros(Xa.shape[1]), np.ones(Xa.shape[1])
-    return DaskFitData(
-        Xa, target, weights, float(wsum.sum()), int(summ["n"]), classes,
-        wsum / wsum.sum(), wsum, mean, sigma, names,
-    )  # fmt: skip
+    return FitData(
+        kind="dask",
+        X=Xa,
+        target=target,
+        weights=weights,
+        classes=classes,
+        class_sums=wsum,
+        mean=mean,
+        scale=sigma,
+        n_samples=int(summ["n"]),
+        dtype=np.dtype(Xa.dtype),
+        feature_names=names,
+        engine_options={"total_weight": float(wsum.sum()), "n_samples": int(summ["n"])},
+    )
 
 
 def with_row_chunks(lens: tuple[int, ...], *arrays: Any) -> list[Any]:
@@ -207,17 +200,6 @@ def with_row_chunks(lens: tuple[int, ...], *arrays: Any) -> list[Any]:
         chunks = (lens,) + tuple((n,) for n in a.shape[1:])
         out.append(da.Array(a.dask, a.name, chunks, dtype=a.dtype, meta=a._meta))
     return out
-
-
-def class_weight_vector(class_weight: Any, classes: NDArray, counts: NDArray) -> NDArray:
-    """Per-class weights as ``compute_sample_weight`` gives them (``balanced``: n / (K n_k))."""
-    if class_weight is None:
-        return np.ones(len(classes))
-    if isinstance(class_weight, str):  # "balanced" (validated by the estimator)
-        return counts.sum() / (len(classes) * counts)
-    from sklearn.utils.class_weight import compute_class_weight
-
-    return compute_class_weight(class_weight, classes=classes, y=classes)
 
 
 # --- lazy inference ----------------------------------------------------------

@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from .io import SavedModel, atomic_write_text
+from ..modelfile import SavedModel
+from ..tables import atomic_write_text, feature_names
 
 __all__ = ["write_report", "render_report"]
 
@@ -105,8 +106,6 @@ def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any)
 def _feature_names(saved: SavedModel) -> list[str]:
     est = saved.estimator
     if saved.input is not None:
-        from ._tabular import feature_names
-
         return feature_names(saved.input)
     if hasattr(est, "feature_names_in_"):
         return [str(n) for n in est.feature_names_in_]

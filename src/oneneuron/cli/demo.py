@@ -6,6 +6,8 @@ import argparse
 import time
 from typing import Any
 
+from ._errors import UserError
+
 
 def add_parser(sub: Any) -> None:
     """Register ``demo`` on the subcommand parser."""
@@ -22,8 +24,7 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """List the walkthroughs, or run the chosen ones and write their files and the page."""
-    from .cli import UserError
-    from .demos import NAMES, build, get, write
+    from ..demos import NAMES, build, get, write
 
     if args.name is None:
         print("walkthroughs (run one with `oneneuron demo NAME --out DIR`, or `all`):")

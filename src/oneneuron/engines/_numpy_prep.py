@@ -1,4 +1,4 @@
-"""Preparation steps shared by the estimator and engines: labels, weights, statistics."""
+"""NumPy/CSR input preparation: validation, labels, row weights, feature statistics."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from ._record import FitData
 
 #: Bytes of X per block in the statistics passes (bounds their temporaries).
 BLOCK_BYTES = 4 << 20
@@ -129,3 +131,64 @@ def coordinate_stats(X: Any, s: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
     sigma = np.sqrt(np.maximum(m2 / S - mu * mu, 0.0))
     sigma[sigma <= 1e-8 * np.maximum(1.0, np.abs(mu))] = 1.0
     return mu, sigma
+
+
+def prepare_numpy(
+    X: Any, y: Any, sample_weight: Any, *, class_weight: Any, standardize: bool, center: bool
+) -> FitData:
+    """Validate in-memory input (scikit-learn's rules and messages) and prepare the fit.
+
+    Plain valid arrays take a fast path (:func:`plain_arrays`); everything else
+    goes through scikit-learn's ``check_X_y`` (lists, DataFrames, other dtypes,
+    CSR). ``feature_names`` are the string column names of a DataFrame.
+    """
+    from sklearn.utils.class_weight import compute_sample_weight
+    from sklearn.utils.multiclass import check_classification_targets
+    from sklearn.utils.validation import _check_sample_weight, _get_feature_names, check_X_y
+
+    names = _get_feature_names(X)
+    fast = plain_arrays(X, y) if y is not None else None
+    if fast is not None:  # what check_X_y would do to plain valid arrays
+        X, y = fast
+    else:
+        try:
+            X, y = check_X_y(
+                X,
+                y,
+                accept_sparse="csr",
+                dtype=[np.float64, np.float32],
+                y_numeric=False,
+                estimator="NeuronClassifier",
+            )
+        except ValueError as exc:
+            if "could not convert" in str(exc):
+                raise ValueError(f"X must be numeric: {exc}") from None
+            raise
+        check_classification_targets(y)
+    classes, y_idx = encode_labels(y)
+    sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
+    if np.any(sw < 0) or not np.any(sw > 0):
+        raise ValueError("sample_weight must be non-negative with a positive sum")
+    s = sw * compute_sample_weight(class_weight, y) if class_weight else sw
+    if standardize:
+        mean, scale = weighted_feature_stats(X, sw, center=center)
+    else:
+        mean, scale = np.zeros(X.shape[1]), np.ones(X.shape[1])
+    K = len(classes)
+    target = y_idx if K > 2 else y_idx.astype(np.float64)
+    return FitData(
+        kind="numpy",
+        X=X,
+        target=target,
+        weights=s,
+        classes=classes,
+        class_sums=np.bincount(y_idx, weights=s, minlength=K),
+        mean=mean,
+        scale=scale,
+        n_samples=int(X.shape[0]),
+        dtype=np.dtype(X.dtype),
+        feature_names=names,
+        y_idx=y_idx,
+        row_weights=s,
+        sample_weight=sw,
+    )

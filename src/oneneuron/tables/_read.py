@@ -30,7 +30,7 @@ import pandas as pd
 
 IMPUTE = ("mean", "median", "most_frequent")
 MAX_CATEGORIES = 200
-_COMPRESSION = (".gz", ".bz2", ".xz", ".zip", ".zst")
+COMPRESSION = (".gz", ".bz2", ".xz", ".zip", ".zst")
 
 
 class DataError(ValueError):
@@ -41,7 +41,7 @@ class DataError(ValueError):
 def data_format(path: str | Path) -> str:
     """``"csv"``, ``"tsv"`` or ``"parquet"`` from the file name's extension."""
     name = Path(path).name.lower()
-    for comp in _COMPRESSION:
+    for comp in COMPRESSION:
         if name.endswith(comp):
             name = name[: -len(comp)]
             if name.endswith((".parquet", ".pq")):
@@ -120,7 +120,7 @@ def iter_table(
 
 
 def _iter_text(path: Any, fmt: str, columns: list[str], text: list[str], rows: int | None) -> Any:
-    compressed = str(path).lower().endswith(_COMPRESSION)
+    compressed = str(path).lower().endswith(COMPRESSION)
     size = Path(path).stat().st_size
     opts = {"sep": _sep(fmt), "usecols": columns, "dtype": {c: str for c in text}}
     with open(path, "rb") as fh:

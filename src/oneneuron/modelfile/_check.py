@@ -1,6 +1,6 @@
-"""Validation of model-file documents (see :mod:`oneneuron.io` for the schema).
+"""Validation of model-file documents (see :mod:`oneneuron.modelfile` for the schema).
 
-Every check raises :class:`oneneuron.io.ModelFileError` naming the field, so a
+Every check raises :class:`oneneuron.modelfile.ModelFileError` naming the field, so a
 tampered or damaged file is refused with one clear line instead of a traceback
 or, worse, a model that silently predicts something else.
 """
@@ -12,9 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from . import io
+from .._version import __version__
+from . import _schema as io
 
-_SOLVERS_USED = io._SOLVERS - {"auto"}
+_SOLVERS_USED = io.SOLVERS - {"auto"}
 
 
 def _fail(msg: str) -> None:
@@ -107,9 +108,9 @@ def check_document(doc: Any) -> dict[str, Any]:
         hint = "; upgrade oneneuron" if newer else ""
         _fail(
             f"model format version {version!r} is not supported by oneneuron "
-            f"{io.__version__} (it reads version {io.FORMAT_VERSION}){hint}"
+            f"{__version__} (it reads version {io.FORMAT_VERSION}){hint}"
         )
-    _obj(doc, "the model file", io._TOP_KEYS)
+    _obj(doc, "the model file", io.TOP_KEYS)
     if not isinstance(doc["library_version"], str):
         _fail("library_version must be a string")
     classes = _classes(doc["classes"])
@@ -154,9 +155,9 @@ def check_document(doc: Any) -> dict[str, Any]:
             _fail("objective.class_weight.pairs must be a list of [label, weight] pairs")
         for _, w in pairs:
             _num(w, "objective.class_weight weight", lo=0)
-    params = _obj(doc["params"], "params", set(io._PARAM_KEYS))
-    if params["solver"] not in io._SOLVERS:
-        _fail(f"params.solver {params['solver']!r} is not one of {sorted(io._SOLVERS)}")
+    params = _obj(doc["params"], "params", set(io.PARAM_KEYS))
+    if params["solver"] not in io.SOLVERS:
+        _fail(f"params.solver {params['solver']!r} is not one of {sorted(io.SOLVERS)}")
     _num(params["tol"], "params.tol", lo=0)
     _int(params["max_iter"], "params.max_iter")
     thr = _num(params["threshold"], "params.threshold")
@@ -176,7 +177,7 @@ def check_document(doc: Any) -> dict[str, Any]:
         _obj(doc["inference"], "inference")
         _check_inference(doc["inference"], W, b, bool(obj["fit_intercept"]))
     if doc["input"] is not None:
-        from ._tabular import check_input_spec
+        from ..tables import check_input_spec
 
         try:
             check_input_spec(doc["input"], names, classes)
@@ -187,7 +188,7 @@ def check_document(doc: Any) -> dict[str, Any]:
 
 def _check_inference(data: dict[str, Any], W: Any, b: Any, fit_intercept: bool) -> None:
     """The stored inference must describe these coefficients (no hand-edited mismatch)."""
-    from .inference import InferenceResult
+    from ..stats import InferenceResult
 
     try:
         res = InferenceResult.from_dict(data)
@@ -214,7 +215,7 @@ def _len(v: Any) -> str:
 
 def from_document(doc: Any) -> io.SavedModel:
     """Validate a parsed document and rebuild the fitted estimator."""
-    from .estimator import NeuronClassifier
+    from ..classifier import NeuronClassifier
 
     arrs = check_document(doc)
     obj, params, fit = doc["objective"], doc["params"], doc["fit"]
@@ -250,7 +251,7 @@ def from_document(doc: Any) -> io.SavedModel:
     if fit["n_samples"] is not None:
         est.n_samples_fit_ = fit["n_samples"]
     if doc["inference"] is not None:
-        from .inference import InferenceResult
+        from ..stats import InferenceResult
 
         est._set_inference(InferenceResult.from_dict(doc["inference"]))
     meta = {"library_version": doc["library_version"], "format_version": doc["format_version"]}

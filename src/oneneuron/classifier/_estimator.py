@@ -9,26 +9,22 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._inference_fit import HessianRecorder, InferenceMixin
-from ._prep import coordinate_stats, encode_labels, plain_arrays, weighted_feature_stats
-from ._scaled_fit import fit_scaled_out, scaled_out_predict
-from .engines import NumpyEngine, blas_threads, input_kind
-from .functions import log_sigmoid, log_softmax, sigmoid, softmax
-from .objective import LinearLoss
-from .optim import OPTIMIZERS
+from ..engines import input_kind, plain_arrays
+from ..engines import predict as engine_predict
+from ..functions import log_sigmoid, log_softmax, sigmoid, softmax
+from ..optim import OPTIMIZERS
+from ..stats import InferenceResult, format_summary, summary_table
+from . import _fit
+from ._fit import _SOLVERS
 
 __all__ = ["NeuronClassifier"]
-
-from ._fitting import _SOLVERS, AUTO_NEWTON_MAX_PARAMS, SUBSAMPLE_ROWS, _FitMixin  # noqa: F401, E402
 
 _VALID_PARAMS: list[list[Any]] = []  # recent parameter values that passed validation
 
 
-class NeuronClassifier(_FitMixin, InferenceMixin, ClassifierMixin, BaseEstimator):
+class NeuronClassifier(ClassifierMixin, BaseEstimator):
     """One neuron (binary) or one softmax layer (K > 2 classes), fitted exactly.
 
     The objective, for rows ``x_i``, labels ``y_i``, weights ``s_i`` (sample
@@ -64,10 +60,10 @@ class NeuronClassifier(_FitMixin, InferenceMixin, ClassifierMixin, BaseEstimator
         ``"gd"``: batch gradient descent from zeros, as in the tutorials;
         ``"sgd"``: shuffled minibatches with an ``optimizer``; ``"lbfgs"``;
         ``"newton"``: exact Hessian, Cholesky solve, line search, ridge fallback;
-        ``"subsampled-newton"``: exact Newton on ``SUBSAMPLE_ROWS`` random rows,
+        ``"subsampled-newton"``: exact Newton on ``SUBSAMPLE_ROWS`` (20 000) random rows,
         then full-data steps preconditioned by that Hessian, one pass each
         (see :mod:`oneneuron.solvers.subsampled`);
-        ``"auto"``: for at most ``AUTO_NEWTON_MAX_PARAMS`` parameters,
+        ``"auto"``: for at most ``AUTO_NEWTON_MAX_PARAMS`` (200) parameters,
         ``"subsampled-newton"`` on tall data (over ``4 * SUBSAMPLE_ROWS`` rows)
         and ``"newton"`` otherwise; ``"lbfgs"`` for more parameters, or when
         ``alpha = 0`` and there are fewer rows than parameters. All but
@@ -105,7 +101,7 @@ class NeuronClassifier(_FitMixin, InferenceMixin, ClassifierMixin, BaseEstimator
         (one extra Hessian pass unless Newton's last one is reused), ``False``
         never, ``"auto"`` when free (Newton) or cheap (``n * p^2 <= 1e8``).
         Likelihood statistics and the separation check are made in every case;
-        see :mod:`oneneuron.inference`.
+        see :mod:`oneneuron.stats`.
 
     Attributes
     ----------
@@ -132,9 +128,13 @@ class NeuronClassifier(_FitMixin, InferenceMixin, ClassifierMixin, BaseEstimator
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Present when X was a DataFrame with string column names.
-    inference_, log_likelihood_, null_log_likelihood_, pseudo_r2_, aic_, bic_, separation_
-        Inference and fit statistics (sample weights as frequency weights); see
-        :class:`~oneneuron._inference_fit.InferenceMixin`.
+    inference_ : InferenceResult
+        Coefficients, covariance and likelihood statistics for :meth:`summary`
+        (sample weights as frequency weights); see :mod:`oneneuron.stats`.
+    log_likelihood_, null_log_likelihood_, pseudo_r2_, aic_, bic_ : float
+        Fit statistics (``pseudo_r2_`` is McFadden's).
+    separation_ : str
+        ``"none"``, ``"quasi-complete"``, ``"complete"`` or ``"not checked"``.
 
     Examples
     --------
@@ -207,32 +207,6 @@ class NeuronClassifier(_FitMixin, InferenceMixin, ClassifierMixin, BaseEstimator
         return tags
 
     # ------------------------------------------------------------------ fit
-    def _validate_fit_data(
-        self, X: Any, y: Any, sample_weight: Any
-    ) -> tuple[Any, NDArray[np.intp], NDArray[np.float64], NDArray[np.float64]]:
-        fast = plain_arrays(X, y) if y is not None else None
-        if fast is not None:  # what validate_data would do to plain valid arrays
-            X, y = fast
-            self.n_features_in_ = X.shape[1]
-            if hasattr(self, "feature_names_in_"):
-                del self.feature_names_in_
-        else:
-            try:
-                X, y = validate_data(
-                    self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32], y_numeric=False
-                )
-            except ValueError as exc:
-                if "could not convert" in str(exc):
-                    raise ValueError(f"X must be numeric: {exc}") from None
-                raise
-            check_classification_targets(y)
-        self.classes_, y_idx = encode_labels(y)
-        sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
-        if np.any(sw < 0) or not np.any(sw > 0):
-            raise ValueError("sample_weight must be non-negative with a positive sum")
-        s = sw * compute_sample_weight(self.class_weight, y) if self.class_weight else sw
-        return X, y_idx, sw, s
-
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(
         self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
@@ -257,40 +231,7 @@ class NeuronClassifier(_FitMixin, InferenceMixin, ClassifierMixin, BaseEstimator
         -------
         self
         """
-        prev = self._previous_solution()
-        kind = input_kind(X)
-        if kind != "numpy":  # torch/CuPy or Dask: the data stays where it lives
-            return fit_scaled_out(self, kind, X, y, sample_weight, prev)
-        X, y_idx, sw, s = self._validate_fit_data(X, y, sample_weight)
-        K = len(self.classes_)
-        solver = self._resolve_solver(K, X)
-        self._check_solver_options(solver, K)
-        multinomial = K > 2
-        m = K if multinomial else 1
-        if self.standardize:
-            self.mean_, self.scale_ = weighted_feature_stats(X, sw, center=self.fit_intercept)
-        else:
-            self.mean_, self.scale_ = np.zeros(X.shape[1]), np.ones(X.shape[1])
-        target = y_idx if multinomial else y_idx.astype(np.float64)
-        engine = NumpyEngine(X, target, s, multinomial=multinomial)
-        center, scale, raw_penalty = self.mean_, self.scale_, False
-        if not self.standardize and self.fit_intercept and solver == "lbfgs":
-            # Standardise for the solver only, penalising the raw W (as glum does): the
-            # objective is unchanged, but L-BFGS converges much faster in these
-            # coordinates. Newton is affine-invariant and gd/sgd must follow the
-            # tutorial's raw-coordinate path, so they keep the raw coordinates.
-            center, scale = coordinate_stats(X, sw)
-            raw_penalty = True
-        problem = HessianRecorder(
-            LinearLoss(engine, m, float(self.alpha), center, scale, self.fit_intercept, raw_penalty)
-        )
-        theta0 = self._initial_theta(problem, prev, solver, y_idx, s, K)
-        with blas_threads(engine):
-            result = self._run_solver(solver, problem, theta0, (X, target, s))
-            self._store_result(problem, result, solver, X.dtype)
-            self._fit_inference(problem, result, s, y_idx)
-        self.n_samples_fit_ = int(X.shape[0])
-        return self
+        return _fit.fit(self, X, y, sample_weight)
 
     # -------------------------------------------------------------- predict
     def _validate_params(self) -> None:
@@ -320,10 +261,15 @@ class NeuronClassifier(_FitMixin, InferenceMixin, ClassifierMixin, BaseEstimator
             self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
         )
 
+    def _predict_elsewhere(self, X: Any, method: str) -> Any:
+        """``method`` on torch/CuPy (same device) or Dask (lazy) input, by its engine."""
+        check_is_fitted(self)
+        return engine_predict(self, X, method)
+
     def decision_function(self, X: ArrayLike) -> NDArray[np.floating]:
         """Logits ``z = X @ coef_.T + intercept_``: shape (n,) binary, (n, K) otherwise."""
-        if input_kind(X) != "numpy":  # tensors/CuPy out on X's device; lazy Dask out
-            return scaled_out_predict(self, X, "decision_function")
+        if input_kind(X) != "numpy":  # tensors/CuPy on X's device; lazy Dask
+            return self._predict_elsewhere(X, "decision_function")
         X = self._validate_predict(X)
         Z = X @ self.coef_.T.astype(X.dtype) + self.intercept_.astype(X.dtype)
         Z = np.asarray(Z)
@@ -335,8 +281,8 @@ class NeuronClassifier(_FitMixin, InferenceMixin, ClassifierMixin, BaseEstimator
         Binary: ``[sigmoid(-z), sigmoid(z)]`` (each computed directly, so tiny
         probabilities keep their precision); K > 2: ``softmax(Z)``.
         """
-        if input_kind(X) != "numpy":  # tensors/CuPy out on X's device; lazy Dask out
-            return scaled_out_predict(self, X, "predict_proba")
+        if input_kind(X) != "numpy":  # tensors/CuPy on X's device; lazy Dask
+            return self._predict_elsewhere(X, "predict_proba")
         Z = self.decision_function(X)
         if Z.ndim == 1:
             return np.column_stack([sigmoid(-Z), sigmoid(Z)])
@@ -350,8 +296,8 @@ class NeuronClassifier(_FitMixin, InferenceMixin, ClassifierMixin, BaseEstimator
         :meth:`predict_proba`; where it underflows to 0, the finite log from the
         logits is kept.
         """
-        if input_kind(X) != "numpy":  # tensors/CuPy out on X's device; lazy Dask out
-            return scaled_out_predict(self, X, "predict_log_proba")
+        if input_kind(X) != "numpy":  # tensors/CuPy on X's device; lazy Dask
+            return self._predict_elsewhere(X, "predict_log_proba")
         Z = self.decision_function(X)
         if Z.ndim == 1:
             L = np.column_stack([log_sigmoid(-Z), log_sigmoid(Z)])
@@ -365,8 +311,8 @@ class NeuronClassifier(_FitMixin, InferenceMixin, ClassifierMixin, BaseEstimator
 
     def predict(self, X: ArrayLike) -> NDArray[Any]:
         """Labels: binary ``classes_[1]`` where ``P(classes_[1]) > threshold``; else argmax."""
-        if input_kind(X) != "numpy":  # tensors/CuPy out on X's device; lazy Dask out
-            return scaled_out_predict(self, X, "predict")
+        if input_kind(X) != "numpy":  # tensors/CuPy on X's device; lazy Dask
+            return self._predict_elsewhere(X, "predict")
         Z = self.decision_function(X)
         if Z.ndim == 1:
             cut = np.log(self.threshold) - np.log1p(-self.threshold)
@@ -375,7 +321,7 @@ class NeuronClassifier(_FitMixin, InferenceMixin, ClassifierMixin, BaseEstimator
 
     # ------------------------------------------------------------ model file
     def save(self, path: Any, *, overwrite: bool = False) -> None:
-        """Write the fitted model to a JSON file; see :func:`oneneuron.io.save`.
+        """Write the fitted model to a JSON file; see :func:`oneneuron.save`.
 
         Reload it with :func:`oneneuron.load`; the copy predicts bitwise identically.
 
@@ -386,6 +332,65 @@ class NeuronClassifier(_FitMixin, InferenceMixin, ClassifierMixin, BaseEstimator
         overwrite : bool, default=False
             Replace an existing file; otherwise it raises ``FileExistsError``.
         """
-        from .io import save
+        from ..modelfile import save  # the one upward import: the model-file wing sits above
 
         save(self, path, overwrite=overwrite)
+
+    # ------------------------------------------------------------ statistics
+    def _set_inference(self, res: InferenceResult) -> None:
+        """Store an inference result and the statistics read from it (fit or model file)."""
+        self.inference_ = res
+        self.log_likelihood_ = res.log_likelihood
+        self.null_log_likelihood_ = res.null_log_likelihood
+        self.pseudo_r2_ = res.pseudo_r2
+        self.aic_ = res.aic
+        self.bic_ = res.bic
+        self.separation_ = res.separation
+
+    def _html_repr(self) -> str:
+        """scikit-learn's estimator diagram, then the summary table once fitted (notebooks)."""
+        base = super()._html_repr()
+        res = getattr(self, "inference_", None)
+        return base if res is None else base + res._repr_html_()
+
+    def _inference(self) -> InferenceResult:
+        check_is_fitted(self, "inference_")
+        return self.inference_
+
+    @property
+    def covariance_(self) -> NDArray[np.float64]:
+        """Covariance of ``[intercept, coef]`` per block (reference parameterisation)."""
+        return self._inference().covariance()
+
+    def cov_params(self, parameterization: str = "reference") -> NDArray[np.float64]:
+        """Covariance of the parameters, terms ordered as in :meth:`summary`."""
+        return self._inference().covariance(parameterization)
+
+    def summary(self, level: float = 0.95, parameterization: str = "reference") -> Any:
+        """Coefficient table: ``coef, std_err, z, p_value, ci_low, ci_high`` per term.
+
+        Parameters
+        ----------
+        level : float, default=0.95
+            Coverage of the intervals.
+        parameterization : {"reference", "sum-to-zero"}
+            Multinomial only: classes relative to the first (as statsmodels'
+            ``MNLogit``) or centred over classes (as ``coef_``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by term (binary) or ``(class, term)``; ``attrs["caption"]``
+            describes the model and ``attrs["penalized"]`` flags ``alpha > 0``.
+
+        Raises
+        ------
+        oneneuron.stats.InferenceUnavailableError
+            A ``ValueError``, when no covariance is available (separated classes, collinear columns,
+            or the Hessian pass was skipped); the message names the cause and fix.
+        """
+        return summary_table(self._inference(), level, parameterization)
+
+    def summary_text(self, level: float = 0.95, parameterization: str = "reference") -> str:
+        """:meth:`summary` as plain text with its caption, for terminals and ``evaluate``."""
+        return format_summary(self._inference(), level, parameterization)

@@ -1,8 +1,10 @@
 """Command line: ``oneneuron demo`` (walkthroughs), ``train``, ``predict``, ``evaluate``.
 
-Each subcommand lives in its own module that exposes ``add_parser(subparsers)``;
-this module only wires them together and maps errors to exit codes:
-0 success, 1 data or model errors (one ``error: ...`` line on stderr), 2 usage.
+Each subcommand lives in its own module that exposes ``add_parser(subparsers)``
+(``demo.py``, ``train.py``, ``predict.py``, ``evaluate.py``); this module only
+wires them together and maps errors to exit codes: 0 success, 1 data or model
+errors (one ``error: ...`` line on stderr), 2 usage. :class:`UserError` lives
+at the bottom of the wing (``_errors.py``), so no command imports this module.
 """
 
 from __future__ import annotations
@@ -11,13 +13,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from ._version import __version__
+from .._version import __version__
+from ._errors import UserError
 
 __all__ = ["main", "UserError"]
-
-
-class UserError(Exception):
-    """A problem with the user's data, model or files: printed as one line, exit 1."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,12 +26,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"oneneuron {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    from . import _cli_demo
+    from . import demo, evaluate, predict, train
 
-    _cli_demo.add_parser(sub)
-    from . import _cli_model  # train, predict, evaluate
-
-    _cli_model.add_parser(sub)
+    for command in (demo, train, predict, evaluate):
+        command.add_parser(sub)
     return parser
 
 

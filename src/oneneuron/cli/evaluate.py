@@ -1,0 +1,130 @@
+"""``oneneuron evaluate``: score a model on a labelled table (text, JSON, HTML report)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..modelfile import read_model
+from ..tables import DataError, EncodeReport, need_columns, read_columns
+from ._common import (
+    check_new_file,
+    input_spec,
+    note,
+    predict_chunks,
+    quiet_parent,
+    reading_parent,
+    unknown_warning,
+)
+from ._errors import UserError, user_errors
+from ._progress import Activity
+
+
+def add_parser(sub: Any) -> None:
+    """Register ``evaluate`` on the subcommand parser."""
+    quiet, reading = quiet_parent(), reading_parent()
+    p = sub.add_parser(
+        "evaluate", parents=[quiet, reading], help="score a model on a labelled table"
+    )
+    p.add_argument("model", metavar="MODEL", help="model file from 'oneneuron train'")
+    p.add_argument("data", metavar="DATA", help="labelled table (.csv, .tsv or .parquet)")
+    p.add_argument("--target", metavar="COL", help="label column (default: the training target)")
+    p.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    p.add_argument("--report", metavar="PATH", help="write an HTML report with plots")
+    p.add_argument("--force", action="store_true", help="replace an existing report file")
+    p.set_defaults(func=run_evaluate)
+
+
+@user_errors
+def run_evaluate(args: argparse.Namespace) -> int:
+    """Score the model on a labelled table: text, JSON and an HTML report."""
+    import json
+
+    from .metrics import evaluate, format_text
+
+    saved = read_model(args.model)
+    target = args.target or (saved.input or {}).get("target")
+    if target is None:
+        raise UserError("this model file does not name its target column; pass --target COL")
+    if args.report:
+        check_new_file(args.report, args.force)
+    spec = input_spec(saved, target)
+    present = read_columns(args.data)
+    need_columns(args.data, present, [target], "target")
+    need_columns(args.data, present, [c["name"] for c in spec["columns"]], "feature")
+    est = saved.estimator
+    classes = est.classes_
+    text_target = classes.dtype.kind in "OU"
+    report = EncodeReport()
+    parts: dict[str, list[np.ndarray]] = {"y": [], "p": [], "lp": [], "pred": []}
+    with Activity(f"evaluating {Path(args.data).name}", enabled=not args.quiet) as act:
+        for chunk, proba, log_proba, labels in predict_chunks(
+            saved, spec, args, [target], report, act
+        ):
+            first = 1 + sum(len(y) for y in parts["y"])
+            parts["y"].append(_target_indices(chunk[target], classes, target, text_target, first))
+            parts["p"].append(proba)
+            parts["lp"].append(log_proba)
+            parts["pred"].append(np.searchsorted(classes, labels))
+    if not parts["y"]:
+        raise DataError(f"{args.data} has a header but no data rows")
+    y_idx, pred_idx = np.concatenate(parts["y"]), np.concatenate(parts["pred"])
+    metrics = evaluate(
+        classes, y_idx, np.concatenate(parts["p"]), np.concatenate(parts["lp"]), pred_idx
+    )
+    metrics["target"] = target
+    metrics["unknown_categories"] = {c: n for c, (n, _) in report.unknown.items()}
+    if saved.inference is not None:
+        metrics["inference"] = saved.inference
+    if args.report:
+        from .report import write_report
+
+        write_report(
+            args.report,
+            saved,
+            metrics,
+            y_idx,
+            np.concatenate(parts["p"]),
+            source=str(args.data),
+            overwrite=args.force,
+        )
+    unknown_warning(report)
+    print(json.dumps(metrics, indent=1) if args.json else format_text(metrics, str(args.data)))
+    res = getattr(est, "inference_", None)
+    if not args.json and res is not None and res.cov is not None:
+        from ..stats import format_summary
+
+        print("\ncoefficients (from the training fit):")
+        print(format_summary(res))
+    if args.report:
+        note(args, f"wrote {args.report}")
+    return 0
+
+
+def _target_indices(
+    s: Any, classes: np.ndarray, target: str, text: bool, first_row: int
+) -> np.ndarray:
+    """Class index of each label; unknown or missing labels are errors naming examples."""
+    missing = s.isna().to_numpy()
+    if missing.any():
+        raise DataError(
+            f"target column {target!r} has missing values "
+            f"(first at data row {first_row + int(np.argmax(missing))})"
+        )
+    values = s.astype(str).to_numpy(dtype=object) if text else s.to_numpy()
+    lookup = {c: k for k, c in enumerate(classes.tolist())}
+    try:
+        idx = np.array([lookup.get(v, -1) for v in values.tolist()], dtype=np.intp)
+    except TypeError:
+        idx = np.full(len(values), -1, dtype=np.intp)
+    bad = idx < 0
+    if bad.any():
+        examples = ", ".join(repr(v) for v in list(dict.fromkeys(values[bad].tolist()))[:3])
+        raise DataError(
+            f"target column {target!r} has {int(bad.sum())} labels the model does not know "
+            f"(e.g. {examples[:80]}); its classes are {classes.tolist()}"
+        )
+    return idx

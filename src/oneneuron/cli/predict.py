@@ -1,0 +1,79 @@
+"""``oneneuron predict``: class probabilities and labels for a table, written chunk by chunk.
+
+Columns of DATA that the model does not use are ignored and named on one
+``note:`` line; categories not seen in training encode as zeros with a
+``warning:`` line, or fail with ``--on-unknown error``. The output is written to
+a temporary file and renamed at the end (never replacing a file without
+``--force``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from ..modelfile import read_model
+from ..tables import DataError, EncodeReport, need_columns, read_columns
+from ._common import input_spec, note, predict_chunks, quiet_parent, reading_parent, unknown_warning
+from ._errors import UserError, user_errors
+from ._progress import Activity
+
+LABEL_COLUMN = "prediction"
+
+
+def add_parser(sub: Any) -> None:
+    """Register ``predict`` on the subcommand parser."""
+    quiet, reading = quiet_parent(), reading_parent()
+    p = sub.add_parser(
+        "predict", parents=[quiet, reading], help="write class probabilities for a table"
+    )
+    p.add_argument("model", metavar="MODEL", help="model file from 'oneneuron train'")
+    p.add_argument("data", metavar="DATA", help="table to predict (.csv, .tsv or .parquet)")
+    p.add_argument("--out", required=True, metavar="PATH", help="output table (.csv/.tsv/.parquet)")
+    p.add_argument("--force", action="store_true", help="replace an existing output file")
+    p.add_argument("--keep", nargs="+", default=[], metavar="COL", help="copy these columns")
+    p.set_defaults(func=run_predict)
+
+
+@user_errors
+def run_predict(args: argparse.Namespace) -> int:
+    """Write one probability column per class and the predicted label."""
+    import pandas as pd
+
+    from ..tables import OutputTable
+
+    saved = read_model(args.model)
+    spec = input_spec(saved, None)
+    present = read_columns(args.data)
+    feats = [c["name"] for c in spec["columns"]]
+    need_columns(args.data, present, feats, "feature")
+    need_columns(args.data, present, args.keep, "--keep")
+    ignored = [c for c in present if c not in {*feats, *args.keep, spec["target"]}]
+    if ignored:
+        shown = ", ".join(repr(c) for c in ignored[:5]) + (" ..." if len(ignored) > 5 else "")
+        note(args, f"ignoring {len(ignored)} column(s) the model does not use: {shown}")
+    classes = saved.estimator.classes_
+    names = [f"proba_{c.item() if hasattr(c, 'item') else c}" for c in classes]
+    clash = set(args.keep) & {*names, LABEL_COLUMN}
+    if clash:
+        raise UserError(f"--keep column(s) {sorted(clash)} clash with the output columns")
+    report = EncodeReport()
+    n = 0
+    with OutputTable(args.out, force=args.force) as out:
+        with Activity(f"predicting {Path(args.data).name}", enabled=not args.quiet) as act:
+            for chunk, proba, _, labels in predict_chunks(
+                saved, spec, args, args.keep, report, act
+            ):
+                frame = chunk[args.keep].reset_index(drop=True)
+                for k, name in enumerate(names):
+                    frame[name] = proba[:, k]
+                frame[LABEL_COLUMN] = pd.Series(labels, dtype=labels.dtype)
+                out.write(frame)
+                n += len(frame)
+        if n == 0:
+            raise DataError(f"{args.data} has a header but no data rows")
+        out.commit()
+    unknown_warning(report)
+    note(args, f"wrote {n} rows to {args.out}")
+    return 0

@@ -1,0 +1,26 @@
+"""Model files: a fitted :class:`~oneneuron.NeuronClassifier` as versioned JSON, never pickle.
+
+This wing sits above the estimator: it builds estimators from documents and
+documents from estimators. ``_schema.py`` holds the fixed vocabulary (format,
+version, keys, :class:`ModelFileError`, :class:`SavedModel`), ``_check.py``
+validates every field of a document, ``_document.py`` reads and writes files
+(the schema is described there). Use :func:`save` and :func:`load`
+(``oneneuron.save``/``oneneuron.load``); ``read_model``/``write_model`` also
+carry the command line's table encoding and inference.
+"""
+
+from __future__ import annotations
+
+from ._document import load, read_model, save, write_model
+from ._schema import FORMAT, FORMAT_VERSION, ModelFileError, SavedModel
+
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "ModelFileError",
+    "SavedModel",
+    "load",
+    "read_model",
+    "save",
+    "write_model",
+]

@@ -1,0 +1,250 @@
+"""Model files: a fitted :class:`NeuronClassifier` as versioned JSON (never pickle): read, write.
+
+A model file is one JSON object. It cannot run code when loaded, and loading
+validates every field (types, shapes, finiteness, consistency between them), so
+a truncated, corrupted, wrong-version or hand-edited-inconsistent file gives a
+:class:`ModelFileError` whose one-line message names the problem.
+
+Schema, ``format_version`` 1 (top-level keys)::
+
+    format            "oneneuron-model"
+    format_version    1
+    library_version   oneneuron version that wrote the file
+    classes           {"dtype": numpy dtype string, "values": [...]}   (K >= 2 labels)
+    features          {"names": [d strings], "names_in_estimator": bool}
+    dtype             "float64" or "float32" (dtype of coef and intercept)
+    coef              (1, d) binary or (K, d) nested list, original scale
+    intercept         (1,) or (K,)
+    standardization   {"mean": [d], "scale": [d]}   (the estimator's mean_, scale_)
+    objective         {"alpha", "fit_intercept", "standardize", "class_weight"}
+    params            the remaining constructor parameters (solver, tol, threshold, ...)
+    fit               {"solver", "n_iter", "converged", "grad_norm", "loss", "n_samples"}
+    input             null, or the table encoding used by the command line
+                      (columns, numeric/categorical, categories, imputation, target)
+    inference         null, or the fit's inference (``InferenceResult.to_dict()``: terms,
+                      coefficients, covariance, likelihoods); written whenever the
+                      estimator has ``inference_``, checked against the coefficients
+                      on load, and restored as ``inference_`` (so ``summary()`` works)
+
+Floats are written with Python's shortest round-trip repr, so a loaded model
+predicts bitwise identically to the saved one. Files are written atomically
+(a temporary file in the same folder, then a rename) and an existing file is
+never replaced unless ``overwrite=True``.
+
+Examples
+--------
+>>> import os, tempfile
+>>> import oneneuron
+>>> from oneneuron.datasets import load_exam_scores
+>>> X, y, names = load_exam_scores()
+>>> clf = oneneuron.NeuronClassifier().fit(X, y)
+>>> path = os.path.join(tempfile.mkdtemp(), "exam.json")
+>>> clf.save(path)
+>>> again = oneneuron.load(path)
+>>> bool((again.predict_proba(X) == clf.predict_proba(X)).all())
+True
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._version import __version__
+from ..tables import atomic_write_text, feature_names
+
+__all__ = ["save", "load", "read_model", "write_model"]
+
+from ._check import check_document, from_document
+from ._schema import (
+    FORMAT,
+    FORMAT_VERSION,
+    PARAM_KEYS,
+    ModelFileError,
+    SavedModel,
+)
+
+
+# ------------------------------------------------------------------ write
+def _json_scalar(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        raise ModelFileError(f"cannot store the non-finite value {v!r} in a model file")
+    if v is None or isinstance(v, bool | int | float | str):
+        return v
+    raise ModelFileError(f"cannot store a value of type {type(v).__name__} in a model file")
+
+
+def _floats(a: Any) -> Any:
+    arr = np.asarray(a, dtype=np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise ModelFileError("the model has non-finite coefficients or statistics; refit it")
+    return arr.tolist()
+
+
+def to_dict(
+    estimator: Any,
+    *,
+    input: dict[str, Any] | None = None,
+    inference: dict[str, Any] | None = None,
+    n_samples: int | None = None,
+) -> dict[str, Any]:
+    """The JSON-ready dictionary of a fitted estimator (see the module docstring)."""
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(estimator)
+    classes = np.asarray(estimator.classes_)
+    has_names = hasattr(estimator, "feature_names_in_")
+    if has_names:
+        names = [str(n) for n in estimator.feature_names_in_]
+    elif input is not None:
+        names = feature_names(input)
+    else:
+        names = [f"x{j}" for j in range(estimator.n_features_in_)]
+    cw = estimator.class_weight
+    if isinstance(cw, dict):
+        cw = {"pairs": [[_json_scalar(k), float(w)] for k, w in cw.items()]}
+    rs = estimator.random_state
+    params = {k: getattr(estimator, k) for k in PARAM_KEYS}
+    params["random_state"] = rs if rs is None or isinstance(rs, int) else None
+    if inference is None and getattr(estimator, "inference_", None) is not None:
+        inference = estimator.inference_.to_dict()
+    if inference is not None and not isinstance(inference, dict):
+        raise ModelFileError("inference must be a dict (a JSON object) or None")
+    if n_samples is None:
+        n_samples = getattr(estimator, "n_samples_fit_", None)
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "library_version": __version__,
+        "classes": {"dtype": classes.dtype.str, "values": [_json_scalar(c) for c in classes]},
+        "features": {"names": names, "names_in_estimator": has_names},
+        "dtype": np.dtype(estimator.coef_.dtype).name,
+        "coef": _floats(estimator.coef_),
+        "intercept": _floats(estimator.intercept_),
+        "standardization": {"mean": _floats(estimator.mean_), "scale": _floats(estimator.scale_)},
+        "objective": {
+            "alpha": float(estimator.alpha),
+            "fit_intercept": bool(estimator.fit_intercept),
+            "standardize": bool(estimator.standardize),
+            "class_weight": cw,
+        },
+        "params": {k: _json_scalar(v) for k, v in params.items()},
+        "fit": {
+            "solver": estimator.solver_,
+            "n_iter": int(estimator.n_iter_),
+            "converged": bool(estimator.converged_),
+            "grad_norm": _json_scalar(float(estimator.grad_norm_)),
+            "loss": _json_scalar(float(getattr(estimator, "loss_", float("nan")))),
+            "n_samples": None if n_samples is None else int(n_samples),
+        },
+        "input": input,
+        "inference": inference,
+    }
+
+
+def write_model(
+    estimator: Any,
+    path: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    input: dict[str, Any] | None = None,
+    inference: dict[str, Any] | None = None,
+    n_samples: int | None = None,
+) -> None:
+    """Write a model file atomically; see :func:`save` (this adds the command line's extras)."""
+    doc = to_dict(estimator, input=input, inference=inference, n_samples=n_samples)
+    check_document(doc)  # never write a file that load() would refuse
+    text = json.dumps(doc, indent=1, allow_nan=False) + "\n"
+    atomic_write_text(Path(path), text, overwrite=overwrite)
+
+
+def save(estimator: Any, path: str | os.PathLike[str], *, overwrite: bool = False) -> None:
+    """Save a fitted :class:`NeuronClassifier` to a JSON model file.
+
+    Parameters
+    ----------
+    estimator : NeuronClassifier
+        A fitted estimator.
+    path : str or path-like
+        Destination; written atomically.
+    overwrite : bool, default=False
+        Replace an existing file. Otherwise an existing file raises
+        :class:`FileExistsError` and is left untouched.
+    """
+    write_model(estimator, path, overwrite=overwrite)
+
+
+# ------------------------------------------------------------------- read
+def _no_constants(name: str) -> Any:
+    raise ModelFileError(f"the file contains {name}, which is not valid JSON")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise ModelFileError(f"key {k!r} appears twice")
+        out[k] = v
+    return out
+
+
+def read_model(path: str | os.PathLike[str]) -> SavedModel:
+    """Read and validate a model file; returns a :class:`SavedModel`.
+
+    Raises
+    ------
+    ModelFileError
+        If the file cannot be read, is not a oneneuron model file, has an
+        unsupported format version, or any field is missing, malformed or
+        inconsistent with the others. The message names the file and the field.
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ModelFileError(f"model file {p} does not exist") from None
+    except IsADirectoryError:
+        raise ModelFileError(f"model file {p} is a folder") from None
+    except UnicodeDecodeError:
+        raise ModelFileError(f"{p} is not a oneneuron model file (not UTF-8 text)") from None
+    except OSError as exc:
+        raise ModelFileError(f"cannot read model file {p}: {exc.strerror}") from None
+    try:
+        doc = json.loads(text, parse_constant=_no_constants, object_pairs_hook=_no_duplicates)
+    except json.JSONDecodeError as exc:
+        raise ModelFileError(
+            f"{p} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
+            "the file is truncated or corrupted"
+        ) from None
+    except ModelFileError as exc:
+        raise ModelFileError(f"{p}: {exc}") from None
+    try:
+        return from_document(doc)
+    except ModelFileError as exc:
+        raise ModelFileError(f"{p}: {exc}") from None
+
+
+def load(path: str | os.PathLike[str]) -> Any:
+    """Load a :class:`NeuronClassifier` saved with :meth:`NeuronClassifier.save`.
+
+    The loaded estimator predicts bitwise identically to the saved one. Files
+    written by ``oneneuron train`` load too; their features are the encoded
+    columns named in the file (one-hot columns are named ``column=category``).
+
+    Raises
+    ------
+    ModelFileError
+        If the file is missing, truncated, corrupted, of another format
+        version, or inconsistent (the message says which field).
+    """
+    return read_model(path).estimator
+
+
+# -------------------------------------------------------------- validation

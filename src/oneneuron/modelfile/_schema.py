@@ -1,0 +1,68 @@
+"""The model file's fixed vocabulary: format name and version, keys, the error and the record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+FORMAT = "oneneuron-model"
+FORMAT_VERSION = 1
+TOP_KEYS = {
+    "format",
+    "format_version",
+    "library_version",
+    "classes",
+    "features",
+    "dtype",
+    "coef",
+    "intercept",
+    "standardization",
+    "objective",
+    "params",
+    "fit",
+    "input",
+    "inference",
+}
+PARAM_KEYS = (
+    "solver",
+    "tol",
+    "max_iter",
+    "learning_rate",
+    "optimizer",
+    "batch_size",
+    "threshold",
+    "warm_start",
+    "random_state",
+    "record_path",
+    "inference",
+)
+SOLVERS = {"auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd"}
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be read, parsed or trusted; the message says why."""
+
+
+@dataclass
+class SavedModel:
+    """Everything a model file holds: the estimator plus the command line's extras.
+
+    Attributes
+    ----------
+    estimator : NeuronClassifier
+        Fitted, ready to predict.
+    input : dict or None
+        The table encoding written by ``oneneuron train`` (see :mod:`oneneuron.tables`).
+    inference : dict or None
+        The fit's inference results (see :mod:`oneneuron.stats`), if any.
+    n_samples : int or None
+        Training rows, when known.
+    meta : dict
+        ``library_version`` and ``format_version`` of the file.
+    """
+
+    estimator: Any
+    input: dict[str, Any] | None = None
+    inference: dict[str, Any] | None = None
+    n_samples: int | None = None
+    meta: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,318 @@
+"""Inference for a fitted neuron: standard errors, Wald tests, intervals, likelihood statistics.
+
+The fitted model is read as a logistic regression (one sigmoid neuron) or a
+multinomial logit (softmax layer). With ``alpha = 0`` the coefficients are the
+maximum-likelihood estimates and their covariance is the inverse of the
+observed information, the Hessian of the *summed* negative log-likelihood::
+
+    Cov = H^-1,   H = sum_i s_i * d2 l(y_i, z_i) / d beta^2
+
+``sample_weight`` (times ``class_weight``) acts as **frequency weights**: a row
+with weight 3 counts as three identical rows (statsmodels' ``freq_weights``),
+so ``nobs = sum_i s_i``. Wald statistics follow: ``z = coef / std_err``,
+two-sided ``p_value = 2 * (1 - Phi(|z|))`` and ``coef -/+ Phi^-1((1 + level)/2) * std_err``.
+
+Penalised fits (``alpha > 0``) are labelled ``penalized``: the objective is then
+the negative log-posterior under a Gaussian prior ``W' ~ N(0, I / (alpha * nobs))``
+on the standardised coefficients, and the covariance is the Laplace
+approximation ``(H + alpha * nobs * P)^-1`` (``P`` selects the standardised
+weights), so the intervals are approximate Bayesian credible intervals around
+a shrunken estimate, not confidence intervals. (Multinomial: the reference blocks
+use that Hessian restricted to classes ``k >= 1``, i.e. class 0's coefficients
+held at their estimate, a further approximation.)
+
+Multinomial models are identified only up to adding one vector to every class.
+Like statsmodels' ``MNLogit`` the table reports each class ``k >= 1`` relative to
+the first class (``beta_k - beta_0``, "reference" parameterisation); the
+"sum-to-zero" parameterisation (the estimator's own ``coef_``, centred over
+classes) is available too, with the covariance mapped linearly.
+
+``log_likelihood`` is ``sum_i s_i log P(y_i | x_i)`` at the fitted coefficients,
+``null_log_likelihood`` that of the intercept-only model (class frequencies;
+also for models without intercept, as statsmodels),
+McFadden's ``pseudo_r2 = 1 - log_likelihood / null_log_likelihood``,
+``aic = -2 log_likelihood + 2 k`` and ``bic = -2 log_likelihood + k log(nobs)``
+with ``k`` the number of free parameters.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from scipy import stats
+
+__all__ = [
+    "InferenceResult",
+    "InferenceUnavailableError",
+    "summary_table",
+    "format_summary",
+    "COLUMNS",
+]
+
+#: Columns of :meth:`InferenceResult.table`.
+COLUMNS = ("coef", "std_err", "z", "p_value", "ci_low", "ci_high")
+PARAMETERIZATIONS = ("reference", "sum-to-zero")
+
+
+class InferenceUnavailableError(ValueError, AttributeError):
+    """No covariance for this fit; the message names the cause and the fix.
+
+    Also an ``AttributeError`` (as scikit-learn's ``NotFittedError``), so that
+    ``hasattr(clf, "covariance_")`` is simply False.
+    """
+
+
+@dataclass
+class InferenceResult:
+    """Everything inference needs, detached from the data (JSON-able through :meth:`to_dict`).
+
+    Attributes
+    ----------
+    terms : list of str
+        ``"intercept"`` (when fitted) then the feature names.
+    classes : list
+        All class labels; ``classes[0]`` is the reference class.
+    coef : ndarray of shape (B, p)
+        Reference-parameterised coefficients in term order: ``B = 1`` block
+        (binary: the log-odds of ``classes[1]``) or ``K - 1`` blocks
+        (``beta_k - beta_0``), original feature scale.
+    cov : ndarray of shape (B * p, B * p) or None
+        Their covariance (blocks in order, terms within), or None when it was
+        not computed; then ``reason`` says why.
+    log_likelihood, null_log_likelihood, nobs : float
+    alpha : float
+        The fit's L2 strength; ``penalized = alpha > 0``.
+    separation : str
+        ``"none"``, ``"quasi-complete"``, ``"complete"`` or ``"not checked"``.
+    reason : str
+        Why ``cov`` is None (empty otherwise).
+
+    Examples
+    --------
+    >>> import json
+    >>> from oneneuron import NeuronClassifier
+    >>> from oneneuron.datasets import load_exam_scores
+    >>> from oneneuron.stats import InferenceResult
+    >>> X, y, names = load_exam_scores()
+    >>> res = NeuronClassifier().fit(X, y).inference_
+    >>> back = InferenceResult.from_dict(json.loads(json.dumps(res.to_dict())))
+    >>> back.table()["std_err"].round(4).tolist(), round(back.pseudo_r2, 4)
+    ([5.7986, 0.048, 0.0486], 0.6976)
+    """
+
+    terms: list[str]
+    classes: list[Any]
+    coef: NDArray[np.float64]
+    cov: NDArray[np.float64] | None
+    log_likelihood: float
+    null_log_likelihood: float
+    nobs: float
+    alpha: float = 0.0
+    separation: str = "not checked"
+    reason: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    # ------------------------------------------------------------ statistics
+    @property
+    def penalized(self) -> bool:
+        """Whether the fit had ``alpha > 0`` (then intervals are Bayesian, see module doc)."""
+        return self.alpha > 0
+
+    @property
+    def n_params(self) -> int:
+        """``k``: free parameters (``B * p``)."""
+        return int(self.coef.size)
+
+    @property
+    def pseudo_r2(self) -> float:
+        """McFadden's ``1 - log_likelihood / null_log_likelihood``."""
+        if self.null_log_likelihood == 0:
+            return float("nan")
+        return 1.0 - self.log_likelihood / self.null_log_likelihood
+
+    @property
+    def aic(self) -> float:
+        """``-2 log_likelihood + 2 k``."""
+        return -2.0 * self.log_likelihood + 2.0 * self.n_params
+
+    @property
+    def bic(self) -> float:
+        """``-2 log_likelihood + k log(nobs)``."""
+        return -2.0 * self.log_likelihood + self.n_params * float(np.log(self.nobs))
+
+    @property
+    def multinomial(self) -> bool:
+        """More than two classes."""
+        return len(self.classes) > 2
+
+    def check_available(self) -> None:
+        """Raise :class:`InferenceUnavailableError` (naming cause and fix) without a covariance."""
+        if self.cov is None:
+            raise InferenceUnavailableError(f"no standard errors for this fit: {self.reason}")
+
+    def covariance(self, parameterization: str = "reference") -> NDArray[np.float64]:
+        """Covariance of the parameters in the chosen parameterisation (see module doc)."""
+        self.check_available()
+        assert self.cov is not None
+        M = self._map(parameterization)
+        return M @ self.cov @ M.T
+
+    def params(self, parameterization: str = "reference") -> NDArray[np.float64]:
+        """Coefficients as a (blocks, terms) array in the chosen parameterisation."""
+        M = self._map(parameterization)
+        return (M @ self.coef.ravel()).reshape(-1, len(self.terms))
+
+    def block_labels(self, parameterization: str = "reference") -> list[Any]:
+        """The class of each block: ``classes[1:]`` (reference) or all classes (sum-to-zero)."""
+        self._map(parameterization)
+        if parameterization == "sum-to-zero" and self.multinomial:
+            return list(self.classes)
+        return list(self.classes[1:])
+
+    def _map(self, parameterization: str) -> NDArray[np.float64]:
+        if parameterization not in PARAMETERIZATIONS:
+            raise ValueError(
+                f"parameterization must be one of {PARAMETERIZATIONS}, got {parameterization!r}"
+            )
+        B, p = self.coef.shape
+        if parameterization == "reference" or not self.multinomial:
+            return np.eye(B * p)
+        K = B + 1
+        # centred_k = ref_k - mean_j ref_j with ref_0 = 0: C = [0; I] - (1/K) ones
+        C = np.vstack([np.zeros((1, B)), np.eye(B)]) - np.ones((K, B)) / K
+        return np.kron(C, np.eye(p))
+
+    def table(self, level: float = 0.95, parameterization: str = "reference") -> pd.DataFrame:
+        """The coefficient table; see :func:`summary_table`."""
+        return summary_table(self, level=level, parameterization=parameterization)
+
+    def caption(self, level: float = 0.95, parameterization: str = "reference") -> str:
+        """One-paragraph description of the model, fit statistics and what the intervals mean."""
+        K = len(self.classes)
+        if self.multinomial:
+            kind = f"multinomial logit, {K} classes"
+            if parameterization == "reference":
+                param = f"log-odds of each class relative to reference class {self.classes[0]!r}"
+            else:
+                param = "sum-to-zero over classes (softmax logits, coef_ of the estimator)"
+        else:
+            kind = "binary logit"
+            param = f"log-odds of {self.classes[1]!r} (reference {self.classes[0]!r})"
+        if self.penalized:
+            how = (
+                f"PENALIZED fit (alpha={self.alpha:g}): coefficients are shrunk; std_err and "
+                f"{level:.0%} intervals are Laplace-approximate Bayesian (Gaussian prior), "
+                "not frequentist"
+            )
+        else:
+            how = f"maximum likelihood; Wald z tests and {level:.0%} confidence intervals"
+        lines = [
+            f"{kind}: {param}",
+            how,
+            f"nobs={self.nobs:g}  log-likelihood={self.log_likelihood:.6g}  "
+            f"null={self.null_log_likelihood:.6g}  pseudo-R2(McFadden)={self.pseudo_r2:.4f}  "
+            f"AIC={self.aic:.6g}  BIC={self.bic:.6g}",
+        ]
+        if self.separation not in ("none", "not checked"):
+            lines.append(f"WARNING: {self.separation} separation; estimates do not exist")
+        if self.extra.get("note"):
+            lines.append(f"NOTE: {self.extra['note']}")
+        return "\n".join(lines)
+
+    def to_text(self, level: float = 0.95, parameterization: str = "reference") -> str:
+        """Plain-text caption and table for the terminal (what ``oneneuron evaluate`` prints)."""
+        return format_summary(self, level=level, parameterization=parameterization)
+
+    def __str__(self) -> str:
+        if self.cov is None:
+            return self.caption() + f"\n(no standard errors: {self.reason})"
+        return self.to_text()
+
+    def _repr_html_(self) -> str:
+        cap = "<br>".join(html.escape(line) for line in self.caption().splitlines())
+        if self.cov is None:
+            return f"<p>{cap}<br><i>no standard errors: {html.escape(self.reason)}</i></p>"
+        body = self.table().to_html(float_format=lambda v: f"{v:.4g}")
+        return f"<div><p>{cap}</p>{body}</div>"
+
+    # ---------------------------------------------------------- persistence
+    def to_dict(self) -> dict[str, Any]:
+        """Plain Python types only (``json.dumps`` works); inverse of :meth:`from_dict`."""
+        return {
+            "terms": list(self.terms),
+            "classes": np.asarray(self.classes).tolist(),
+            "coef": self.coef.tolist(),
+            "cov": None if self.cov is None else self.cov.tolist(),
+            "log_likelihood": float(self.log_likelihood),
+            "null_log_likelihood": float(self.null_log_likelihood),
+            "nobs": float(self.nobs),
+            "alpha": float(self.alpha),
+            "separation": self.separation,
+            "reason": self.reason,
+            "extra": dict(self.extra),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> InferenceResult:
+        """Rebuild from :meth:`to_dict` output (e.g. after a JSON round trip)."""
+        cov = data.get("cov")
+        return cls(
+            terms=list(data["terms"]),
+            classes=list(data["classes"]),
+            coef=np.asarray(data["coef"], dtype=np.float64).reshape(-1, len(data["terms"])),
+            cov=None if cov is None else np.asarray(cov, dtype=np.float64),
+            log_likelihood=float(data["log_likelihood"]),
+            null_log_likelihood=float(data["null_log_likelihood"]),
+            nobs=float(data["nobs"]),
+            alpha=float(data.get("alpha", 0.0)),
+            separation=str(data.get("separation", "not checked")),
+            reason=str(data.get("reason", "")),
+            extra=dict(data.get("extra", {})),
+        )
+
+
+def summary_table(
+    result: InferenceResult, level: float = 0.95, parameterization: str = "reference"
+) -> pd.DataFrame:
+    """Coefficient table with columns ``coef, std_err, z, p_value, ci_low, ci_high``.
+
+    Indexed by term (binary) or by ``(class, term)`` (multinomial). A ``penalized``
+    flag and the caption are kept in ``DataFrame.attrs``.
+    """
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    result.check_available()
+    coef = result.params(parameterization).ravel()
+    cov = result.covariance(parameterization)
+    se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = coef / se
+    p = 2.0 * stats.norm.sf(np.abs(z))
+    q = float(stats.norm.ppf(0.5 + level / 2.0))
+    data = {"coef": coef, "std_err": se, "z": z, "p_value": p}
+    data["ci_low"], data["ci_high"] = coef - q * se, coef + q * se
+    if result.multinomial:
+        labels = result.block_labels(parameterization)
+        index = pd.MultiIndex.from_product([labels, result.terms], names=["class", "term"])
+    else:
+        index = pd.Index(result.terms, name="term")
+    df = pd.DataFrame(data, index=index, columns=list(COLUMNS))
+    df.attrs["penalized"] = result.penalized
+    df.attrs["caption"] = result.caption(level, parameterization)
+    return df
+
+
+def format_summary(
+    result: InferenceResult, level: float = 0.95, parameterization: str = "reference"
+) -> str:
+    """Caption plus the table as aligned plain text (4 significant digits)."""
+    df = summary_table(result, level, parameterization)
+    lo, hi = f"[{(1 - level) / 2:.3g}", f"{(1 + level) / 2:.3g}]"
+    df = df.rename(columns={"ci_low": lo, "ci_high": hi})
+    body = df.to_string(float_format=lambda v: f"{v:.4g}")
+    return df.attrs["caption"] + "\n" + body
