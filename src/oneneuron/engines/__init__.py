@@ -31,6 +31,7 @@ __all__ = [
     "ArrayAPIEngine",
     "DaskEngine",
     "blas_threads",
+    "column_subset",
     "coordinate_stats",
     "input_kind",
     "make_engine",
@@ -113,6 +114,32 @@ def subsample_engine(X: Any, y: Any, weights: Any, rows: Any, multinomial: bool)
         take = [xp.take(a, idx, axis=0) for a in (X, y, weights)]
         return ArrayAPIEngine(*take, multinomial=multinomial)
     return NumpyEngine(X[rows], y[rows], weights[rows], multinomial=multinomial)
+
+
+def column_subset(X: Any, columns: Any) -> Any:
+    """The columns ``columns`` (sorted NumPy indices) of X, of X's kind, for a working-set solve.
+
+    NumPy arrays are copied C-ordered (one read of X), CSR matrices sliced,
+    torch/CuPy gathered on their device, dask arrays sliced lazily.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> column_subset(np.arange(6.0).reshape(2, 3), np.array([0, 2])).tolist()
+    [[0.0, 2.0], [3.0, 5.0]]
+    """
+    cols = np.asarray(columns, dtype=np.intp)
+    kind = input_kind(X)
+    if kind == "array_api":
+        from ._array_api import device, namespace
+
+        xp = namespace(X)
+        return xp.take(X, xp.asarray(cols.astype(np.int64), device=device(X)), axis=1)
+    if kind == "dask":
+        return X[:, cols]
+    if hasattr(X, "tocsr"):
+        return X[:, cols].tocsr()
+    return np.ascontiguousarray(X[:, cols])
 
 
 def prepare(

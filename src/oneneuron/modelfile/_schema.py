@@ -36,7 +36,9 @@ PARAM_KEYS = (
     "record_path",
     "inference",
 )
-SOLVERS = {"auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd"}
+SOLVERS = {"auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd", "cd"}
+#: Keys of ``objective`` that older files lack (then their defaults apply).
+OPTIONAL_OBJECTIVE_KEYS = {"l1_ratio", "penalty_factor"}
 
 
 class ModelFileError(ValueError):

@@ -4,20 +4,19 @@ Along a decreasing grid ``alpha_1 > alpha_2 > ...`` the problem at ``alpha_k`` i
 
     f(theta) + alpha_k * (l1_ratio * sum_j pf_j |W'_j| + (1 - l1_ratio)/2 * sum_j pf_j W'_j^2)
 
-(``f`` the data term of :class:`~oneneuron.objective.LinearLoss`). Each fit starts
-from the previous solution (warm start) with the previous metric (the quadratic
-model's Hessian, see :func:`~oneneuron.solvers.cd.proximal_newton`), so a step
-along the path usually costs one or two passes over X.
+(``f`` the data term of :class:`~oneneuron.objective.LinearLoss`, ``pf`` its
+``penalty_factor``). Each fit starts from the previous solution (warm start) and
+is solved by :func:`~oneneuron.solvers.active.active_set_newton`.
 
-Screening (Tibshirani et al. 2012, the sequential strong rule): a coefficient that
-is zero at ``alpha_{k-1}`` is held at zero at ``alpha_k`` when
-``|g_j| < l1_ratio * pf_j * (2 alpha_k - alpha_{k-1})``, ``g`` the gradient at the
-previous solution. The rule can be wrong, so after the screened fit the KKT
-conditions of the *full* problem are checked on every coefficient (the gradient
-is in hand: no extra pass); violators join and the fit continues from there.
-The answer is therefore the unscreened optimum; screening only keeps coordinates
-out of the coordinate-descent sweeps (which on a ``p x p`` model saves sweeps,
-not passes over X).
+Screening (Tibshirani et al. 2012, the sequential strong rule): the first working
+set at ``alpha_k`` holds the features non-zero at ``alpha_{k-1}``, the
+unpenalised ones, and those with ``|g_j| >= l1_ratio * pf_j * (2 alpha_k - alpha_{k-1})``,
+``g`` the gradient at the previous solution (in hand: no pass). The rule can be
+wrong, so after the restricted fit the KKT conditions of the *full* problem are
+checked on every coefficient (one pass); violators join and the fit continues.
+The answer is therefore the unscreened optimum; screening decides where the
+Newton work is done, so a step along the path usually costs one or two full
+passes over X plus passes over the few working columns.
 """
 
 from __future__ import annotations
@@ -28,10 +27,18 @@ from typing import Any
 import numpy as np
 
 from ..objective import L1Penalty, LinearLoss
-from ._base import Array, Trace, grad_norm
+from ._base import Array, Trace
+from .active import Restrict, active_set_newton
 from .cd import proximal_newton
 
-__all__ = ["PathResult", "alpha_max", "elastic_net_path", "l1_weights", "null_fit"]
+__all__ = [
+    "PathResult",
+    "alpha_max",
+    "elastic_net_path",
+    "l1_weights",
+    "l2_weights",
+    "null_fit",
+]
 
 #: What stands in for ``l1_ratio`` in ``alpha_max`` when ``l1_ratio = 0`` (glmnet's choice).
 RIDGE_L1_RATIO = 1e-3
@@ -55,7 +62,8 @@ class PathResult:
     n_passes : ndarray of shape (n_alphas,)
         Passes over X made up to and including each alpha.
     n_screen_misses : ndarray of int, shape (n_alphas,)
-        Coefficients the strong rule held at zero that the KKT check let back in.
+        KKT checks that found violators outside the working set (0: the strong
+        rule's guess was right).
     """
 
     alphas: Array
@@ -68,20 +76,27 @@ class PathResult:
     n_screen_misses: Array
 
 
-def l1_weights(problem: LinearLoss, penalty_factor: Array | None) -> Array:
-    """``pf_j`` in ``theta``'s layout: tiled over the classes, 0 on the intercepts."""
-    return L1Penalty.for_problem(problem, 1.0, penalty_factor).lam
+def l1_weights(problem: LinearLoss) -> Array:
+    """The problem's ``penalty_factor`` in ``theta``'s layout (tiled over classes, 0 on b')."""
+    return L1Penalty.for_problem(problem, 1.0, problem.penalty_factor).lam
 
 
-def null_fit(
-    problem: LinearLoss, theta0: Array, penalty_factor: Array | None, *, tol: float, max_iter: int
-) -> Any:
+def l2_weights(problem: LinearLoss) -> Array:
+    """Weights of the L2 term in ``theta``'s layout: ``grad`` of it is ``alpha * w * theta``."""
+    m, d = problem.n_outputs, problem.n_features
+    w = np.zeros(problem.n_params)
+    w[: m * d] = np.tile(problem._pw, m)
+    return w
+
+
+def null_fit(problem: LinearLoss, theta0: Array, *, tol: float, max_iter: int) -> Any:
     """The fit where every penalised coefficient is 0 (only intercepts and ``pf_j = 0`` free).
 
     Solved as an L1 problem whose weights are infinite on the penalised
-    coefficients, so it is the ``alpha -> infinity`` end of every path.
+    coefficients, so it is the ``alpha -> infinity`` end of every path. The
+    result's ``extra["grad"]`` is the gradient there (for :func:`alpha_max`).
     """
-    pf = l1_weights(problem, penalty_factor)
+    pf = l1_weights(problem)
     lam = np.where(pf > 0, np.inf, 0.0)
     start = np.where(pf > 0, 0.0, theta0)
     return proximal_newton(
@@ -118,97 +133,89 @@ def elastic_net_path(
     problem: LinearLoss,
     alphas: Array,
     theta0: Array,
+    restrict: Restrict,
     *,
     l1_ratio: float,
-    penalty_factor: Array | None = None,
     tol: float,
     max_iter: int,
-    hessian: Array | None = None,
-    metric: LinearLoss | None = None,
     screen: bool = True,
+    start: tuple[float, Array] | None = None,
 ) -> PathResult:
     """Solve the elastic-net problem at each of ``alphas`` (decreasing), warm-started.
 
     Parameters
     ----------
     problem : LinearLoss
-        The data term (its own ``alpha`` is replaced at every step).
+        The data term and the L2 weights (its ``alpha`` is replaced at every
+        step; its ``penalty_factor`` weighs both penalty parts).
     alphas : ndarray
         Decreasing penalty strengths.
     theta0 : ndarray
         Starting point for the first alpha (the null fit at ``alpha_max``).
+    restrict : callable
+        ``columns -> (problem, subsample problem or None)`` on those columns
+        (see :func:`~oneneuron.solvers.active.active_set_newton`); their
+        ``alpha`` is replaced here too.
     l1_ratio : float
         In [0, 1].
-    penalty_factor : ndarray of shape (d,), optional
-        Per-feature multipliers of both penalty parts.
     tol : float
         KKT tolerance at every alpha.
     max_iter : int
-        Outer iterations per alpha.
-    hessian : ndarray, optional
-        Metric for the first alpha (default: the Hessian at ``theta0``, one pass).
-    metric : LinearLoss, optional
-        The same data term on a row subsample (tall data): its Hessian at the
-        warm start is each alpha's metric (a subsample pass, not a full
-        Hessian pass). Without it the metric is carried over from the previous
-        alpha and refreshed by a full Hessian pass when progress is slow.
+        Proximal Newton iterations per restricted solve.
     screen : bool, default=True
-        Apply the sequential strong rule (the answer is the same; see the module).
+        Start each alpha from the strong rule's working set; False starts from
+        all features (the answer is the same; see the module).
+    start : (float, ndarray), optional
+        ``(f, g)`` of the smooth part at ``theta0`` with ``problem.alpha`` (saves a pass).
     """
-    pf = l1_weights(problem, penalty_factor)
+    m, d = problem.n_outputs, problem.n_features
+    pf = l1_weights(problem)
+    l2w = l2_weights(problem)
     alphas = np.asarray(alphas, dtype=np.float64)
     theta = np.array(theta0, dtype=np.float64, copy=True)
-    H = hessian if hessian is not None else problem.gradient_hessian(theta)[2]
-    g: Array | None = None
+    f, g = start if start is not None else problem.loss_gradient(theta)
+    prev_l2, prev_alpha = problem.alpha, None
     rows: dict[str, list[Any]] = {k: [] for k in ("theta", "F", "D", "kkt", "it", "np", "miss")}
-    prev_alpha = None
     for a in alphas:
-        prob = replace(problem, alpha=float(a) * (1.0 - l1_ratio))
+        a_l2 = float(a) * (1.0 - l1_ratio)
+        prob = replace(problem, alpha=a_l2)
         pen = L1Penalty(float(a) * l1_ratio * pf)
-        keep = np.ones(len(theta), dtype=bool)
-        if screen and g is not None and prev_alpha is not None and l1_ratio > 0:
-            cut = l1_ratio * pf * (2.0 * a - prev_alpha)
-            keep = (theta != 0.0) | (pf == 0.0) | (np.abs(g) >= cut)
-        misses, n_iter = 0, 0
-        refresh = None
-        if metric is not None:
-            sub = replace(metric, alpha=prob.alpha)
+        # the smooth gradient at the warm start for the new alpha: only the L2 part changes
+        shift = (a_l2 - prev_l2) * l2w * theta
+        g = g + shift
+        f = f + 0.5 * (a_l2 - prev_l2) * float(np.sum(l2w * theta * theta))
+        if not screen:
+            working = np.ones(d, dtype=bool)
+        elif prev_alpha is None or l1_ratio == 0:
+            working = None  # the KKT violators at the warm start
+        else:
+            cut = (l1_ratio * pf * (2.0 * a - prev_alpha))[: m * d].reshape(m, d)
+            working = np.any(np.abs(g[: m * d].reshape(m, d)) >= cut, axis=0)
 
-            def refresh(t: Array, sub: LinearLoss = sub) -> Array:
-                return sub.gradient_hessian(t)[2]
+        def restrict_a(cols: Array, a_l2: float = a_l2) -> Any:
+            return tuple(None if p is None else replace(p, alpha=a_l2) for p in restrict(cols))
 
-            if g is not None:
-                H = refresh(theta)
-        while True:
-            lam = np.where(keep, pen.lam, np.inf)
-            res = proximal_newton(
-                prob,
-                L1Penalty(lam),
-                theta,
-                max_iter=max_iter,
-                tol=tol,
-                trace=Trace(),
-                hessian=H,
-                refresh=refresh,
-            )
-            theta, H, g = res.theta, res.extra["hessian"], res.extra["grad"]
-            n_iter += res.n_iter
-            violation = np.abs(pen.min_norm_subgradient(theta, g)) > tol
-            new = violation & ~keep
-            if not np.any(new):
-                break
-            misses += int(np.sum(new))
-            keep |= new
-        v = pen.min_norm_subgradient(theta, g)
-        F = res.loss  # screened-out coefficients are 0, so this is the full objective
+        res = active_set_newton(
+            prob,
+            pen,
+            theta,
+            restrict_a,
+            max_iter=max_iter,
+            tol=tol,
+            trace=Trace(),
+            working=working,
+            start=(f, g),
+        )
+        theta, g = res.theta, res.extra["grad"]
+        f = res.loss - pen.value(theta)
         rows["theta"].append(theta.copy())
-        rows["F"].append(F)
-        rows["D"].append(F - prob._penalty(theta) - pen.value(theta))
-        rows["kkt"].append(grad_norm(v))
-        rows["it"].append(n_iter)
-        rows["np"].append(problem.n_passes)
-        rows["miss"].append(misses)
-        prev_alpha = float(a)
+        rows["F"].append(res.loss)
+        rows["D"].append(f - prob._penalty(theta))
+        rows["kkt"].append(res.grad_norm)
+        rows["it"].append(res.n_iter)
+        rows["np"].append(problem.n_passes + res.extra["restricted_passes"])
+        rows["miss"].append(res.extra["n_misses"])
+        prev_l2, prev_alpha = a_l2, float(a)
     return PathResult(
         alphas=alphas,
         thetas=np.array(rows["theta"]),
