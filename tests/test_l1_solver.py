@@ -8,6 +8,7 @@ weighted mean log-loss plus the same penalty), and the KKT conditions.
 """
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ from sklearn.linear_model import LogisticRegression
 from oneneuron.engines import NumpyEngine
 from oneneuron.objective import L1Penalty, LinearLoss
 from oneneuron.solvers import Trace
+from oneneuron.solvers.active import active_set_newton
 from oneneuron.solvers.cd import minimize_quadratic, proximal_newton
 from oneneuron.solvers.path import alpha_max, elastic_net_path, l1_weights, null_fit
 
@@ -212,31 +214,73 @@ def test_subsample_metric_reaches_the_same_optimum():
     np.testing.assert_array_equal(res.theta == 0.0, exact.theta == 0.0)
 
 
+def _restrictor(X, y, K=2):
+    """Problems on column subsets of X (what the estimator's engine layer provides)."""
+
+    def make(prob):
+        def restrict(cols):
+            Xc = np.ascontiguousarray(X[:, cols])
+            eng = NumpyEngine(Xc, y, np.ones(len(y)), multinomial=K > 2)
+            pf = None if prob.penalty_factor is None else prob.penalty_factor[cols]
+            sub = LinearLoss(
+                eng, prob.n_outputs, prob.alpha, prob.mean[cols], prob.scale[cols], True
+            )
+            return replace(sub, penalty_factor=pf), None
+
+        return restrict
+
+    return make
+
+
 @pytest.mark.parametrize("K", [2, 3])
 def test_path_alpha_max_kkt_and_screening(K):
     X, y = _data(n=300, d=8, K=K, seed=8)
     prob, _ = _problem(X, y, 0.0, 1.0, K=K)
-    nf = null_fit(prob, np.zeros(prob.n_params), None, tol=1e-12, max_iter=50)
-    pf = l1_weights(prob, None)
+    restrict = _restrictor(X, y, K)(prob)
+    m = prob.n_outputs
+    theta0 = np.zeros(prob.n_params)
+    nf = null_fit(prob, theta0, restrict, tol=1e-12, max_iter=50)
+    pf = l1_weights(prob)
     a_max = alpha_max(nf.extra["grad"], pf, 1.0)
-    # analytic: the largest |gradient| at the intercept-only fit
-    assert a_max == pytest.approx(np.max(np.abs(nf.extra["grad"][pf > 0])), rel=1e-15)
+    # analytic: max_j |x'_j . (p0 - y)| / n at the class-frequency model
+    Xs = (X - prob.mean) / prob.scale
+    if K == 2:
+        resid = y.mean() - y
+        expected = np.max(np.abs(Xs.T @ resid)) / len(y)
+    else:
+        Y = np.eye(K)[y]
+        expected = np.max(np.abs(Xs.T @ (Y.mean(0) - Y))) / len(y)
+    assert a_max == pytest.approx(expected, rel=1e-9)
     alphas = a_max * np.logspace(0, -2, 8)
-    path = elastic_net_path(prob, alphas, nf.theta, l1_ratio=1.0, tol=1e-10, max_iter=100)
-    nonzero = (path.thetas * (pf > 0)) != 0.0
+    path = elastic_net_path(prob, alphas, nf.theta, restrict, l1_ratio=1.0, tol=1e-10, max_iter=100)
+    nonzero = (path.thetas[:, : m * 8]) != 0.0
     assert not np.any(nonzero[0])
-    assert np.all(np.diff(nonzero.sum(1)) >= -1)
     assert nonzero[-1].sum() > 0
-    # KKT at every alpha, recomputed here from the solver-free gradient
+    # KKT at every alpha, recomputed here from the full problem's gradient
     for a, theta in zip(alphas, path.thetas, strict=True):
         _, g = prob.loss_gradient(theta)
         v = L1Penalty(a * pf).min_norm_subgradient(theta, g)
         assert np.max(np.abs(v)) <= 1e-10
     # just below alpha_max, something enters
-    below = elastic_net_path(prob, [0.98 * a_max], nf.theta, l1_ratio=1.0, tol=1e-10, max_iter=50)
+    below = elastic_net_path(
+        prob, [0.98 * a_max], nf.theta, restrict, l1_ratio=1.0, tol=1e-10, max_iter=50
+    )
     assert np.any(below.thetas[0][pf > 0] != 0.0)
     # screening changes nothing but the work
     plain = elastic_net_path(
-        prob, alphas, nf.theta, l1_ratio=1.0, tol=1e-10, max_iter=100, screen=False
+        prob, alphas, nf.theta, restrict, l1_ratio=1.0, tol=1e-10, max_iter=100, screen=False
     )
     np.testing.assert_allclose(path.thetas, plain.thetas, atol=1e-9)
+
+
+def test_active_set_solution_equals_plain_proximal_newton():
+    X, y = _data(n=400, d=12, seed=9)
+    prob, pen = _problem(X, y, 0.03, 0.9)
+    plain = _solve(prob, pen)
+    restrict = _restrictor(X, y)(prob)
+    res = active_set_newton(
+        prob, pen, np.zeros(prob.n_params), restrict, max_iter=100, tol=1e-11, trace=Trace()
+    )
+    assert res.converged and res.extra["n_working"] < 12
+    np.testing.assert_allclose(res.theta, plain.theta, atol=1e-9)
+    np.testing.assert_array_equal(res.theta == 0, plain.theta == 0)

@@ -26,7 +26,7 @@ of ``oneneuron.modelfile``, ``oneneuron.stats`` and ``oneneuron.classifier``.
 from __future__ import annotations
 
 from ._version import __version__
-from .classifier import NeuronClassifier
+from .classifier import NeuronClassifier, RegularizationPath, regularization_path
 from .exceptions import ConvergenceWarning, SeparationWarning
 from .functions import (
     cross_entropy,
@@ -46,6 +46,8 @@ __all__ = [
     "__version__",
     "Neuron",
     "NeuronClassifier",
+    "RegularizationPath",
+    "regularization_path",
     "load",
     "save",
     "ConvergenceWarning",

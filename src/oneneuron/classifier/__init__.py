@@ -10,6 +10,14 @@ from __future__ import annotations
 
 from ._estimator import NeuronClassifier
 from ._fit import AUTO_NEWTON_MAX_PARAMS, SUBSAMPLE_ROWS
+from ._path import RegularizationPath, regularization_path
 from .parquet import fit_parquet
 
-__all__ = ["AUTO_NEWTON_MAX_PARAMS", "SUBSAMPLE_ROWS", "NeuronClassifier", "fit_parquet"]
+__all__ = [
+    "AUTO_NEWTON_MAX_PARAMS",
+    "SUBSAMPLE_ROWS",
+    "NeuronClassifier",
+    "RegularizationPath",
+    "fit_parquet",
+    "regularization_path",
+]

@@ -29,7 +29,6 @@ import numpy as np
 from ..objective import L1Penalty, LinearLoss
 from ._base import Array, Trace
 from .active import Restrict, active_set_newton
-from .cd import proximal_newton
 
 __all__ = [
     "PathResult",
@@ -89,20 +88,29 @@ def l2_weights(problem: LinearLoss) -> Array:
     return w
 
 
-def null_fit(problem: LinearLoss, theta0: Array, *, tol: float, max_iter: int) -> Any:
+def null_fit(
+    problem: LinearLoss, theta0: Array, restrict: Restrict, *, tol: float, max_iter: int
+) -> Any:
     """The fit where every penalised coefficient is 0 (only intercepts and ``pf_j = 0`` free).
 
     Solved as an L1 problem whose weights are infinite on the penalised
-    coefficients, so it is the ``alpha -> infinity`` end of every path. The
+    coefficients, so it is the ``alpha -> infinity`` end of every path; only the
+    free columns are ever worked on. ``theta0``'s intercepts at the log-odds of
+    the class frequencies are already optimal when no feature is free. The
     result's ``extra["grad"]`` is the gradient there (for :func:`alpha_max`).
     """
     pf = l1_weights(problem)
     lam = np.where(pf > 0, np.inf, 0.0)
     start = np.where(pf > 0, 0.0, theta0)
-    return proximal_newton(
+
+    def restrict0(cols: Array) -> Any:
+        return tuple(None if p is None else replace(p, alpha=0.0) for p in restrict(cols))
+
+    return active_set_newton(
         replace(problem, alpha=0.0),
         L1Penalty(lam),
         start,
+        restrict0,
         max_iter=max_iter,
         tol=tol,
         trace=Trace(),
