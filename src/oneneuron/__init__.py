@@ -26,7 +26,12 @@ of ``oneneuron.modelfile``, ``oneneuron.stats`` and ``oneneuron.classifier``.
 from __future__ import annotations
 
 from ._version import __version__
-from .classifier import NeuronClassifier, RegularizationPath, regularization_path
+from .classifier import (
+    NeuronClassifier,
+    NeuronClassifierCV,
+    RegularizationPath,
+    regularization_path,
+)
 from .exceptions import ConvergenceWarning, SeparationWarning
 from .functions import (
     cross_entropy,
@@ -46,6 +51,7 @@ __all__ = [
     "__version__",
     "Neuron",
     "NeuronClassifier",
+    "NeuronClassifierCV",
     "RegularizationPath",
     "regularization_path",
     "load",

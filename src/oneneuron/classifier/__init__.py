@@ -8,6 +8,7 @@ through Dask (:func:`fit_parquet`).
 
 from __future__ import annotations
 
+from ._cv import NeuronClassifierCV
 from ._estimator import NeuronClassifier
 from ._fit import AUTO_NEWTON_MAX_PARAMS, SUBSAMPLE_ROWS
 from ._path import RegularizationPath, regularization_path
@@ -17,6 +18,7 @@ __all__ = [
     "AUTO_NEWTON_MAX_PARAMS",
     "SUBSAMPLE_ROWS",
     "NeuronClassifier",
+    "NeuronClassifierCV",
     "RegularizationPath",
     "fit_parquet",
     "regularization_path",

@@ -50,7 +50,7 @@ class RegularizationPath:
     feature_names : list of str
     deviance_explained : ndarray of shape (n_alphas,)
         ``1 - D(alpha) / D_null``: the deviance of the fit relative to the
-        intercept-only model's (glmnet's ``dev.ratio``).
+        intercept-only model's (glmnet's ``dev.ratio``; NaN if ``D_null = 0``).
     n_nonzero : ndarray of int, shape (n_alphas,)
         Features with a non-zero coefficient (in any class).
     loss : ndarray of shape (n_alphas,)
@@ -154,6 +154,13 @@ def null_deviance(data: FitData, fit_intercept: bool) -> float:
     return float(-np.sum(pi * np.log(pi)))
 
 
+def _explained(loss: NDArray[np.float64], null: float) -> NDArray[np.float64]:
+    """``1 - loss / null``; NaN when the null model is already perfect (one weighted class)."""
+    if null <= 0:
+        return np.full(len(loss), np.nan)
+    return 1.0 - loss / null
+
+
 def compute_path(
     data: FitData,
     *,
@@ -218,7 +225,7 @@ def compute_path(
         intercept=np.array(intercepts),
         classes=data.classes,
         feature_names=names,
-        deviance_explained=1.0 - res.data_loss / null_deviance(data, fit_intercept),
+        deviance_explained=_explained(res.data_loss, null_deviance(data, fit_intercept)),
         n_nonzero=np.sum(np.any(coef != 0.0, axis=1), axis=1),
         loss=res.loss,
         kkt=res.kkt,

@@ -17,6 +17,8 @@ made so far) and ``statistics(W, b, order) -> BlockStats``. Solvers never see X.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -32,6 +34,7 @@ __all__ = [
     "DaskEngine",
     "blas_threads",
     "column_subset",
+    "one_thread",
     "coordinate_stats",
     "input_kind",
     "make_engine",
@@ -114,6 +117,31 @@ def subsample_engine(X: Any, y: Any, weights: Any, rows: Any, multinomial: bool)
         take = [xp.take(a, idx, axis=0) for a in (X, y, weights)]
         return ArrayAPIEngine(*take, multinomial=multinomial)
     return NumpyEngine(X[rows], y[rows], weights[rows], multinomial=multinomial)
+
+
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """Hold the fused kernels and BLAS to one thread each (inside a parallel worker).
+
+    Several workers on a machine's cores must not each start a thread per core:
+    ``n_jobs`` workers times that many threads oversubscribes the cores.
+
+    Examples
+    --------
+    >>> with one_thread():
+    ...     pass
+    """
+    from threadpoolctl import threadpool_limits
+
+    from . import _kernels
+
+    before = _kernels.N_THREADS
+    _kernels.N_THREADS = 1
+    try:
+        with threadpool_limits(limits=1):
+            yield
+    finally:
+        _kernels.N_THREADS = before
 
 
 def column_subset(X: Any, columns: Any) -> Any:

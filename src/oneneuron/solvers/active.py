@@ -150,6 +150,9 @@ def active_set_newton(
         v = penalty.min_norm_subgradient(theta, g)
         trace.record(theta, F, v, problem.n_passes)
         rounds += 1
+        if res.message:  # the restricted solve hit the precision floor: so does this one
+            message = res.message
+            break
         new = violators(v) & ~work
         if not np.any(new):
             if grad_norm(v) > tol:  # the restricted solve was not tight enough in full precision

@@ -58,6 +58,10 @@ __all__ = ["minimize_quadratic", "proximal_newton"]
 
 #: Armijo constant of the line search.
 ARMIJO = 1e-4
+#: Stop when this many iterations in a row shrink the KKT violation by less than 10%
+#: below its best so far: the noise floor of the data's precision (float32 X) is reached.
+STALL_ITERATIONS = 5
+STALL_MESSAGE = "no progress in 5 iterations: at the limit of the data's floating-point precision"
 
 
 def _cd_sweeps(
@@ -180,6 +184,13 @@ def _kkt(penalty: L1Penalty, theta: Array, g: Array) -> Array:
     return penalty.min_norm_subgradient(theta, g)
 
 
+def _data_eps(problem: Any) -> float:
+    """Machine epsilon of the data's dtype: float32 X makes objective values that noisy."""
+    engine = getattr(problem, "engine", None)
+    dtype = getattr(getattr(engine, "X", None), "dtype", None) or getattr(engine, "dtype", None)
+    return 1.2e-7 if "32" in str(dtype) else float(np.finfo(np.float64).eps)
+
+
 def _model_decrease(penalty: L1Penalty, theta: Array, w: Array, g: Array) -> float:
     """``Delta = g.(w - theta) + |w|_lam - |theta|_lam``, summed term by term.
 
@@ -217,10 +228,15 @@ def _newton_stage(
     F = f + penalty.value(theta)
     if trace is not None:
         trace.record(theta, F, _kkt(penalty, theta, g), problem.n_passes)
-    n_iter, message = 0, ""
+    n_iter, message, stalls, best = 0, "", 0, np.inf
     while n_iter < max_iter:
         kkt = grad_norm(_kkt(penalty, theta, g))
         if kkt <= tol:
+            break
+        stalls = stalls + 1 if kkt > 0.9 * best else 0
+        best = min(best, kkt)
+        if stalls >= STALL_ITERATIONS:
+            message = STALL_MESSAGE
             break
         w, _ = minimize_quadratic(H, g, theta, penalty.lam, tol=_inner_tol(kkt, tol))
         d = w - theta
@@ -228,7 +244,7 @@ def _newton_stage(
         if not np.any(d):
             message = "the quadratic model offers no step: at the limit of precision"
             break
-        noise = 32 * np.finfo(np.float64).eps * max(1.0, abs(F))
+        noise = 32 * _data_eps(problem) * max(1.0, abs(F))
         f1, g1, H1 = problem.gradient_hessian(w)
         F1 = f1 + penalty.value(w)
         if np.isfinite(F1) and (F1 <= F + ARMIJO * delta or abs(F1 - F) <= noise):
@@ -324,9 +340,14 @@ def proximal_newton(
     f, g = problem.loss_gradient(theta)
     F = f + penalty.value(theta)
     trace.record(theta, F, _kkt(penalty, theta, g), problem.n_passes)
-    n_iter, message, just_refreshed = 0, "", False
+    n_iter, message, just_refreshed, stalls, best = 0, "", False, 0, np.inf
     kkt = grad_norm(_kkt(penalty, theta, g))
     while kkt > tol and n_iter < max_iter:
+        stalls = stalls + 1 if kkt > 0.9 * best else 0
+        best = min(best, kkt)
+        if stalls >= STALL_ITERATIONS:
+            message = STALL_MESSAGE
+            break
         w, _ = minimize_quadratic(H, g, theta, penalty.lam, tol=_inner_tol(kkt, tol))
         d = w - theta
         delta = _model_decrease(penalty, theta, w, g)
@@ -338,7 +359,7 @@ def proximal_newton(
             extra["n_refresh"] += 1
             just_refreshed = True
             continue
-        noise = 32 * np.finfo(np.float64).eps * max(1.0, abs(F))
+        noise = 32 * _data_eps(problem) * max(1.0, abs(F))
         t = 1.0
         for _ in range(40):
             trial = theta + t * d
