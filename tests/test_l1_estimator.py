@@ -158,3 +158,18 @@ def test_model_file_round_trip_and_old_files_without_l1_fields(tmp_path):
 @parametrize_with_checks([NeuronClassifier(alpha=0.01, l1_ratio=0.5)])
 def test_sklearn_check_estimator_l1(estimator, check):
     check(estimator)
+
+
+def test_offset_with_l1_matches_glum():
+    glum = pytest.importorskip("glum")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 5))
+    off = rng.normal(size=300)
+    y = (X[:, 0] + off + rng.normal(size=300) > 0).astype(int)
+    clf = NeuronClassifier(alpha=0.01, l1_ratio=1.0, standardize=False, tol=1e-11)
+    clf.fit(X, y, offset=off)
+    gl = glum.GeneralizedLinearRegressor(
+        family="binomial", alpha=0.01, l1_ratio=1.0, scale_predictors=False, gradient_tol=1e-12
+    ).fit(X, y, offset=off)
+    np.testing.assert_allclose(clf.coef_[0], gl.coef_, atol=1e-6)
+    np.testing.assert_array_equal(clf.coef_[0] == 0, gl.coef_ == 0)

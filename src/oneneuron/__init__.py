@@ -46,10 +46,15 @@ from .functions import (
 )
 from .modelfile import load, save
 from .neuron import Neuron
+from .stats import ChiSquareTest, diagnostics, lr_test, wald_test
 
 __all__ = [
     "__version__",
     "Neuron",
+    "ChiSquareTest",
+    "diagnostics",
+    "lr_test",
+    "wald_test",
     "NeuronClassifier",
     "NeuronClassifierCV",
     "RegularizationPath",

@@ -65,13 +65,15 @@ def column_restrictor(
     """
     cache: dict[bytes, tuple[Any, Any]] = {}
     m = problem.n_outputs
+    offset = getattr(problem.engine, "offset", None)  # a known term of every row's logit
+    options = dict(data.engine_options, **({"offset": offset} if offset is not None else {}))
 
     def restrict(cols: NDArray[np.intp]) -> tuple[Any, Any]:
         key = np.asarray(cols, dtype=np.intp).tobytes()
         if key not in cache:
             Xc = column_subset(data.X, cols)
             pf = None if problem.penalty_factor is None else problem.penalty_factor[cols]
-            engine = make_engine(Xc, data.target, data.weights, data.multinomial)
+            engine = make_engine(Xc, data.target, data.weights, data.multinomial, **options)
             opts = dict(fit_intercept=problem.fit_intercept, raw_penalty=problem.raw_penalty)
             full = LinearLoss(
                 engine, m, problem.alpha, problem.mean[cols], problem.scale[cols], **opts
@@ -79,7 +81,9 @@ def column_restrictor(
             full = replace(full, penalty_factor=pf)
             sub = None
             if rows is not None:
-                sub_engine = subsample_engine(Xc, data.target, data.weights, rows, data.multinomial)
+                sub_engine = subsample_engine(
+                    Xc, data.target, data.weights, rows, data.multinomial, offset=offset
+                )
                 sub = replace(full, engine=sub_engine)
             cache.clear()
             cache[key] = (full, sub)

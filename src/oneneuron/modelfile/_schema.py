@@ -36,9 +36,14 @@ PARAM_KEYS = (
     "record_path",
     "inference",
 )
+#: Constructor parameters newer than format version 1: written always, optional on read
+#: (an older file lacks them and gets the defaults).
+OPTIONAL_PARAM_KEYS = ("cov_type",)
+#: Optional keys of ``fit``: ``offset`` (bool) says the model needs an offset to predict.
+OPTIONAL_FIT_KEYS = ("offset",)
 SOLVERS = {"auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd", "cd"}
 #: Keys of ``objective`` that older files lack (then their defaults apply).
-OPTIONAL_OBJECTIVE_KEYS = {"l1_ratio", "penalty_factor"}
+OPTIONAL_OBJECTIVE_KEYS = ("l1_ratio", "penalty_factor")
 
 
 class ModelFileError(ValueError):
