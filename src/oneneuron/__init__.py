@@ -26,7 +26,12 @@ of ``oneneuron.modelfile``, ``oneneuron.stats`` and ``oneneuron.classifier``.
 from __future__ import annotations
 
 from ._version import __version__
-from .classifier import NeuronClassifier
+from .classifier import (
+    NeuronClassifier,
+    NeuronClassifierCV,
+    RegularizationPath,
+    regularization_path,
+)
 from .exceptions import ConvergenceWarning, SeparationWarning
 from .functions import (
     cross_entropy,
@@ -51,6 +56,9 @@ __all__ = [
     "lr_test",
     "wald_test",
     "NeuronClassifier",
+    "NeuronClassifierCV",
+    "RegularizationPath",
+    "regularization_path",
     "load",
     "save",
     "ConvergenceWarning",

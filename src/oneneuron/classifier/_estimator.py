@@ -41,7 +41,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     The objective, for rows ``x_i``, labels ``y_i``, weights ``s_i`` (sample
     weight times class weight) and ``S = sum_i s_i``::
 
-        (1/S) sum_i s_i * l(y_i, z_i) + (alpha/2) * ||W'||^2
+        (1/S) sum_i s_i * l(y_i, z_i)
+            + alpha * (l1_ratio * sum_j pf_j |W'_j| + (1 - l1_ratio)/2 * sum_j pf_j W'_j^2)
 
     where ``l`` is the cross-entropy of one sigmoid neuron (2 classes) or of a
     softmax layer (K > 2; multinomial, never one-vs-rest), ``z_i = x_i' @ W'.T + b'``
@@ -52,6 +53,11 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     ``class_weight[y_i]`` and a row of weight ``k`` is ``k`` identical rows, in
     the coefficients and in the standardisation alike. The intercept ``b'`` is
     never penalised. ``alpha=0`` is plain maximum likelihood, as in the tutorials.
+    ``pf_j`` is ``penalty_factor`` (all ones by default); ``l1_ratio=0`` (the
+    default) is the ridge penalty ``(alpha/2) ||W'||^2``, ``l1_ratio=1`` the
+    lasso, in between the elastic net (glmnet's and glum's parameterisation; for
+    K > 2 the L1 term is on every class's coefficients, as scikit-learn's saga).
+    With ``l1_ratio > 0`` many coefficients are exactly zero.
 
     Standardisation is folded into the coefficients (no scaled copy of X is
     made); ``coef_`` and ``intercept_`` are on the original scale, and predict
@@ -65,12 +71,26 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     alpha : float, default=0.0
-        L2 strength on the standardised-scale coefficients.
+        Penalty strength on the standardised-scale coefficients.
+    l1_ratio : float in [0, 1], default=0.0
+        Share of the L1 term in the penalty (0: ridge, as before; 1: lasso).
+        ``l1_ratio > 0`` with ``alpha > 0`` needs ``solver="cd"`` (``"auto"``
+        picks it).
+    penalty_factor : array of shape (n_features,) or dict, optional
+        Per-feature multipliers ``pf_j`` of both penalty terms (glmnet's
+        ``penalty.factor``, glum's ``P1``/``P2``): 0 leaves a feature
+        unpenalised. A dict maps feature names (``feature_names_in_``, or
+        ``x0, x1, ...``) to factors, others keep 1. Not rescaled (as glum;
+        glmnet rescales them to sum to ``n_features``).
     fit_intercept : bool, default=True
         Whether the neuron has a bias ``b``.
     standardize : bool, default=True
         Fit on standardised features (folded into the coefficients).
-    solver : {"auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd"}, default="auto"
+    solver : {"auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd", "cd"}, default="auto"
+        ``"cd"``: proximal Newton for L1 and elastic net, coordinate descent on
+        the quadratic model of a working set of columns, KKT checked on all
+        columns with one pass (see :mod:`oneneuron.solvers.active`); the only
+        solver for ``l1_ratio > 0``, which ``"auto"`` then picks;
         ``"gd"``: batch gradient descent from zeros, as in the tutorials;
         ``"sgd"``: shuffled minibatches with an ``optimizer``; ``"lbfgs"``;
         ``"newton"``: exact Hessian, Cholesky solve, line search, ridge fallback;
@@ -80,11 +100,13 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         ``"auto"``: for at most ``AUTO_NEWTON_MAX_PARAMS`` (200) parameters,
         ``"subsampled-newton"`` on tall data (over ``4 * SUBSAMPLE_ROWS`` rows)
         and ``"newton"`` otherwise; ``"lbfgs"`` for more parameters, or when
-        ``alpha = 0`` and there are fewer rows than parameters. All but
+        ``alpha = 0`` and there are fewer rows than parameters; ``"cd"`` when
+        ``l1_ratio > 0`` and ``alpha > 0``. All but
         ``"gd"``/``"sgd"`` start from zero coefficients and the intercept at the
         log-odds of the class frequencies.
     tol : float, default=1e-8
-        Stop when ``max |grad| <= tol``, the gradient of the objective above in
+        Stop when ``max |grad| <= tol`` (for ``"cd"``: the KKT violation, the
+        largest entry of the minimum-norm subgradient), the gradient of the objective above in
         the solver's coordinates: standardised features, except for
         ``standardize=False`` with the Newton solvers, gd or sgd (raw features).
         ``standardize=False`` with L-BFGS still works in standardised
@@ -137,6 +159,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     intercept_ : ndarray of shape (1,) or (K,)
     mean_, scale_ : ndarray of shape (d,)
         Standardisation statistics (zeros and ones when ``standardize=False``).
+    penalty_factor_ : ndarray of shape (d,)
+        The per-feature penalty factors used (a dict resolved by name; ones by default).
     n_iter_ : int
     converged_ : bool
     grad_norm_ : float
@@ -178,6 +202,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
 
     _parameter_constraints: dict[str, list[Any]] = {
         "alpha": [Interval(Real, 0, None, closed="left")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "penalty_factor": ["array-like", dict, None],
         "fit_intercept": ["boolean"],
         "standardize": ["boolean"],
         "solver": [StrOptions(_SOLVERS)],
@@ -199,6 +225,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         self,
         *,
         alpha: float = 0.0,
+        l1_ratio: float = 0.0,
+        penalty_factor: ArrayLike | dict[str, float] | None = None,
         fit_intercept: bool = True,
         standardize: bool = True,
         solver: str = "auto",
@@ -216,6 +244,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         cov_type: str = "nonrobust",
     ) -> None:
         self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.penalty_factor = penalty_factor
         self.fit_intercept = fit_intercept
         self.standardize = standardize
         self.solver = solver

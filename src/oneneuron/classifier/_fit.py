@@ -8,6 +8,7 @@ attributes); :func:`fit` is the whole sequence for any kind of input, which
 
 from __future__ import annotations
 
+import copy
 import warnings
 from typing import Any
 
@@ -29,6 +30,7 @@ from ..optim import OPTIMIZERS
 from ..solvers import Trace, gradient_descent, lbfgs, minibatch_descent, newton
 from ..solvers.subsampled import subsampled_newton
 from ..stats import HessianRecorder, check_cov_type, compute_inference
+from ._sparse import resolve_penalty_factor, run_cd
 
 #: ``solver="auto"``: Newton-type solvers when the parameter vector is at most this long
 #: (their Hessian costs ``p**2`` per row), L-BFGS beyond.
@@ -37,7 +39,7 @@ AUTO_NEWTON_MAX_PARAMS = 200
 #: this) uses it under ``"auto"``.
 SUBSAMPLE_ROWS = 20_000
 _FIRST_ORDER = ("gd", "sgd")
-_SOLVERS = {"auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd"}
+_SOLVERS = {"auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd", "cd"}
 
 
 def fit(
@@ -74,6 +76,8 @@ def fit(
             "pass there); use solver 'newton', 'lbfgs' or 'gd'"
         )
     est.mean_, est.scale_ = data.mean, data.scale
+    pf = resolve_penalty_factor(est.penalty_factor, data.n_features, data.feature_names)
+    est.penalty_factor_ = np.ones(data.n_features) if pf is None else pf
     options = dict(data.engine_options, **({"offset": off} if off is not None else {}))
     engine = make_engine(data.X, data.target, data.weights, data.multinomial, **options)
     center, scale, raw_penalty = est.mean_, est.scale_, False
@@ -85,21 +89,44 @@ def fit(
         center, scale = coordinate_stats(data.X, data.row_weights)
         raw_penalty = True
     m = K if data.multinomial else 1
+    alpha_l2 = float(est.alpha) * (1.0 - float(est.l1_ratio))
     problem = HessianRecorder(
-        LinearLoss(engine, m, float(est.alpha), center, scale, est.fit_intercept, raw_penalty)
+        LinearLoss(engine, m, alpha_l2, center, scale, est.fit_intercept, raw_penalty, pf)
     )
     y_idx, s = data.class_counts()
     theta0 = initial_theta(est, problem, prev, solver, y_idx, s, K)
     with blas_threads(engine):
         result = run_solver(est, solver, problem, theta0, data)
         store_result(est, problem, result, solver, data.dtype)
-        inference = compute_inference(
-            est, problem, result, s, y_idx, est.inference, 5, offset=off, cluster=cluster
-        )
+        if is_l1_fit(est):
+            inference = l1_inference(est, problem, result, s, y_idx, off, cluster)
+        else:
+            inference = compute_inference(
+                est, problem, result, s, y_idx, est.inference, 5, offset=off, cluster=cluster
+            )
     est._set_inference(inference)
     est.has_offset_ = off is not None
     est.n_samples_fit_ = int(engine.n_samples)
     return est
+
+
+def is_l1_fit(est: Any) -> bool:
+    """Whether the fit has an L1 term (``l1_ratio > 0`` and ``alpha > 0``)."""
+    return float(est.l1_ratio) > 0 and float(est.alpha) > 0
+
+
+def l1_inference(
+    est: Any, problem: Any, result: Any, s: NDArray, y_idx: NDArray, off: Any, cluster: Any
+) -> Any:
+    """Likelihood statistics of an L1 fit; no covariance (selection makes it invalid)."""
+    smooth = copy.copy(result)
+    smooth.loss = result.loss - result.extra.get("l1", 0.0)
+    out = compute_inference(est, problem, smooth, s, y_idx, False, 6, offset=off, cluster=cluster)
+    out.reason = (
+        "an L1 fit selects its columns, so Wald p-values would ignore the selection; "
+        "refit unpenalised on the selected columns with relax=True"
+    )
+    return out
 
 
 def check_statistics_options(est: Any, data: FitData, cluster: Any, offset: Any) -> Any:
@@ -139,6 +166,11 @@ def check_offset(offset: Any, n_samples: int, n_classes: int = 2) -> NDArray | N
 
 def check_solver_options(est: Any, solver: str, n_classes: int) -> None:
     """Never accept a parameter and ignore it: options of other solvers raise."""
+    if is_l1_fit(est) and solver != "cd":
+        raise ValueError(
+            f"l1_ratio={est.l1_ratio} needs solver='cd' or 'auto' (solver={solver!r} "
+            "cannot handle the L1 term)"
+        )
     if solver not in _FIRST_ORDER and est.learning_rate is not None:
         raise ValueError(f"learning_rate is used by solver='gd' or 'sgd' only, not {solver!r}")
     if solver != "sgd":
@@ -155,6 +187,8 @@ def resolve_solver(est: Any, K: int, X: Any) -> str:
     """The solver ``"auto"`` stands for on this data (see ``NeuronClassifier``)."""
     if est.solver != "auto":
         return est.solver
+    if is_l1_fit(est):
+        return "cd"
     m = K if K > 2 else 1
     n_params = m * (X.shape[1] + int(est.fit_intercept))
     if n_params > AUTO_NEWTON_MAX_PARAMS or (est.alpha == 0 and X.shape[0] < n_params):
@@ -219,6 +253,12 @@ def run_solver(est: Any, solver: str, problem: LinearLoss, theta0: NDArray, data
         )
     if solver == "lbfgs":
         return lbfgs(problem, theta0, **opts)
+    if solver == "cd":
+        rows = None
+        if n > 4 * SUBSAMPLE_ROWS:
+            rows = np.flatnonzero(make_rng(est.random_state).random(n) < SUBSAMPLE_ROWS / n)
+        strength = float(est.alpha) * float(est.l1_ratio)
+        return run_cd(problem, strength, theta0, data, rows=rows, **opts)
     gauge = _softmax_gauge(problem) if problem.multinomial else None
     if solver == "subsampled-newton" and n > SUBSAMPLE_ROWS:
         rows = np.flatnonzero(make_rng(est.random_state).random(n) < SUBSAMPLE_ROWS / n)
@@ -237,6 +277,7 @@ def run_solver(est: Any, solver: str, problem: LinearLoss, theta0: NDArray, data
             problem.mean,
             problem.scale,
             problem.fit_intercept,
+            penalty_factor=problem.penalty_factor,
         )
         result = subsampled_newton(problem, sub, theta0, gauge=gauge, **opts)
         result.extra["sub_fraction"] = len(rows) / n

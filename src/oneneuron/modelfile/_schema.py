@@ -41,7 +41,9 @@ PARAM_KEYS = (
 OPTIONAL_PARAM_KEYS = ("cov_type",)
 #: Optional keys of ``fit``: ``offset`` (bool) says the model needs an offset to predict.
 OPTIONAL_FIT_KEYS = ("offset",)
-SOLVERS = {"auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd"}
+SOLVERS = {"auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd", "cd"}
+#: Keys of ``objective`` that older files lack (then their defaults apply).
+OPTIONAL_OBJECTIVE_KEYS = ("l1_ratio", "penalty_factor")
 
 
 class ModelFileError(ValueError):
