@@ -166,3 +166,14 @@ def test_profile_needs_the_data():
         clf.summary(ci="profile", X=X.iloc[:20], y=y[:20])
     with pytest.raises(ValueError, match="ci='profile' only"):
         clf.summary(X=X)
+
+
+def test_profile_intervals_on_badly_scaled_features():
+    """Exam scores (30-100, uncentred): the profile refits must not depend on conditioning."""
+    from oneneuron.datasets import load_exam_scores
+
+    X, y, _ = load_exam_scores()
+    clf = NeuronClassifier(tol=1e-11).fit(X, y)
+    table = clf.summary(ci="profile", X=X, y=y)
+    expected = _scipy_profile(np.column_stack([np.ones(len(y)), X]), y.astype(float), 0.95)
+    np.testing.assert_allclose(table[["ci_low", "ci_high"]], expected, rtol=RTOL)
