@@ -9,9 +9,9 @@ For coefficient ``beta_j`` the interval is the set of values ``b`` with::
 (profile intervals are for data of a size where they matter: small samples),
 warm-started from the previous point of the profile. Each bound is a root of
 the deviance difference found by Brent's method after a bracket is grown
-outwards from the Wald interval; a side that never crosses is infinite. Unlike Wald intervals they are not symmetric and
-do not depend on the parameterisation, which matters in small samples and
-near separation.
+outwards from the Wald interval; a side that never crosses is infinite.
+Unlike Wald intervals they are not symmetric and do not depend on the
+parameterisation, which matters in small samples and near separation.
 
 The estimator keeps no X, so the data (the training rows) are passed in;
 binary, unpenalised fits.
