@@ -121,6 +121,16 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         the data, and it forces the Hessian pass that ``inference="auto"`` may
         skip. Unpenalised fits (``alpha=0``) on NumPy/SciPy input; HC2 and HC3
         for binary models. See :mod:`oneneuron.stats._robust`.
+    firth : bool, default=False
+        Firth's bias-reduced logistic regression (Jeffreys-prior penalised
+        likelihood, as R's ``logistf``): finite estimates under separation and
+        less bias with rare events. Binary models, ``alpha=0``, NumPy/SciPy
+        input (a dense copy of X is formed: hat values are needed every
+        iteration); its own Newton iteration (``solver="auto"``; ``tol`` bounds
+        ``max |U*| / sum(w)``, ``max_iter`` its iterations). The table's
+        p-values are penalised likelihood-ratio tests; ``summary(ci="profile",
+        X=..., y=...)`` profiles the penalised likelihood. See
+        :mod:`oneneuron.stats._firth`.
 
     Attributes
     ----------
@@ -186,6 +196,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         "record_path": ["boolean"],
         "inference": [StrOptions({"auto"}), "boolean"],
         "cov_type": [StrOptions(set(COV_TYPES))],
+        "firth": ["boolean"],
     }
 
     def __init__(
@@ -207,6 +218,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         record_path: bool = False,
         inference: bool | str = "auto",
         cov_type: str = "nonrobust",
+        firth: bool = False,
     ) -> None:
         self.alpha = alpha
         self.fit_intercept = fit_intercept
@@ -224,6 +236,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         self.record_path = record_path
         self.inference = inference
         self.cov_type = cov_type
+        self.firth = firth
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()

@@ -11,7 +11,9 @@ warm-started from the previous point of the profile. Each bound is a root of
 the deviance difference found by Brent's method after a bracket is grown
 outwards from the Wald interval; a side that never crosses is infinite.
 Unlike Wald intervals they are not symmetric and do not depend on the
-parameterisation, which matters in small samples and near separation.
+parameterisation, which matters in small samples and near separation. For a
+Firth fit (``firth=True``) the penalised likelihood is profiled, with the
+penalty's full information matrix, as R's ``logistf``.
 
 The estimator keeps no X, so the data (the training rows) are passed in;
 binary, unpenalised fits.
@@ -26,6 +28,7 @@ from numpy.typing import NDArray
 from scipy import optimize, stats
 
 from ..functions import log_sigmoid, sigmoid
+from ._firth import firth_newton
 
 #: Doublings of the bracket before a bound is declared infinite.
 MAX_EXPANSIONS = 40
@@ -101,6 +104,7 @@ def profile_intervals(
         raise ValueError(f"y, sample_weight and offset must have one value per row of X ({n})")
     Xt = np.column_stack([np.ones(n), Xd]) if model.fit_intercept else Xd
     beta_hat = np.asarray(res.coef[0], dtype=np.float64)
+    firth = bool(res.extra.get("firth", False))
     llf_hat = _loglik(Xt @ beta_hat + off, y01, w)
     if not np.isclose(llf_hat, res.log_likelihood, rtol=1e-6, atol=1e-8):
         raise ValueError(
@@ -108,6 +112,8 @@ def profile_intervals(
             f"{llf_hat:.6g} vs {res.log_likelihood:.6g}); pass the training rows "
             "(and their sample_weight and offset)"
         )
+    if firth:  # the penalised likelihood is profiled (as logistf)
+        llf_hat = float(res.extra["penalized_log_likelihood"])
     crit = float(stats.chi2.ppf(level, 1))
     se = np.sqrt(np.diag(res.cov))
     out = np.empty((len(beta_hat), 2))
@@ -119,7 +125,11 @@ def profile_intervals(
             def excess(b: float, j: int = j, free: list[int] = free, warm: list = warm) -> float:
                 start = warm[0].copy()
                 start[j] = b
-                llf, beta = _constrained_fit(Xt, y01, w, off, free, start)
+                if firth:
+                    sub = firth_newton(Xt, y01, w, off, beta0=start, free=free, tol=1e-11)
+                    llf, beta = sub.penalized_llf, sub.beta
+                else:
+                    llf, beta = _constrained_fit(Xt, y01, w, off, free, start)
                 warm[0] = beta
                 return 2.0 * (llf_hat - llf) - crit
 
