@@ -146,3 +146,20 @@ def test_hc3_refused_for_multinomial():
     X, y = _three_classes(60)
     with pytest.raises(ValueError, match="binary models only"):
         NeuronClassifier(cov_type="HC3").fit(X, y)
+
+
+@pytest.mark.parametrize(
+    ("params", "fit_kw"),
+    [({"cov_type": "HC0"}, {}), ({}, {"offset": np.zeros(32)}), ({"firth": True}, {})],
+)
+def test_out_of_memory_engines_refuse_clearly(params, fit_kw):
+    """Dask (and torch) input: robust covariances, offsets and Firth are refused in one line."""
+    da = pytest.importorskip("dask.array")
+    X, y = _spector()
+    Xd = da.from_array(X, chunks=(16, 3))
+    yd = da.from_array(y, chunks=16)
+    with pytest.raises(ValueError, match="NumPy/SciPy"):
+        NeuronClassifier(**params).fit(Xd, yd, **fit_kw)
+    clf = NeuronClassifier().fit(X, y, offset=np.zeros(32))
+    with pytest.raises(ValueError, match="NumPy/SciPy/pandas input only"):
+        clf.predict_proba(Xd)

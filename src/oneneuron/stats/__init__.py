@@ -15,6 +15,7 @@ the end of ``fit`` (:func:`compute_inference`) and kept as an
 ``logit_interval``         delta-method intervals of predicted probabilities (``_effects``)
 ``margeff_table``          marginal effects with delta-method errors (``_margins``)
 ``profile_intervals``      profile-likelihood confidence intervals (``_profile``)
+``anova``                  sequential analysis of deviance over terms (``_anova``)
 ``diagnostics``            residuals, leverage, Cook's distance (``_diagnostics``)
 ``firth_inference``        Firth's bias-reduced logistic regression (``_firth``)
 =========================  ==========================================================
@@ -22,6 +23,7 @@ the end of ``fit`` (:func:`compute_inference`) and kept as an
 
 from __future__ import annotations
 
+from ._anova import anova
 from ._diagnostics import diagnostics
 from ._effects import logit_interval, odds_ratio_table
 from ._firth import firth_inference
@@ -40,6 +42,7 @@ from .inference import (
 
 __all__ = [
     "COLUMNS",
+    "anova",
     "COV_TYPES",
     "ChiSquareTest",
     "check_cov_type",
