@@ -107,6 +107,11 @@ def test_sparse_input_and_model_round_trip(tmp_path):
     dense = _fit(X, y, "HC3")
     sparse = _fit(scipy.sparse.csr_matrix(X), y, "HC3")
     np.testing.assert_allclose(sparse.cov_params(), dense.cov_params(), rtol=RTOL)
+    Xm, ym = _three_classes(120)
+    groups = np.arange(120) % 6
+    dense_m = _fit(Xm, ym, "cluster", cluster=groups)
+    sparse_m = _fit(scipy.sparse.csr_matrix(Xm), ym, "cluster", cluster=groups)
+    np.testing.assert_allclose(sparse_m.cov_params(), dense_m.cov_params(), rtol=RTOL)
     back = InferenceResult.from_dict(json.loads(json.dumps(dense.inference_.to_dict())))
     assert back.cov_type == "HC3"
     np.testing.assert_allclose(back.covariance(), dense.cov_params())
