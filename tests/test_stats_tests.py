@@ -243,3 +243,23 @@ def test_anova_multinomial_and_offset():
     with_offset = NeuronClassifier(tol=1e-11).fit(Xe, ye, offset=offset)
     t = anova(with_offset, Xe, ye, offset=offset)
     assert t.loc["NULL", "Resid. Dev"] == pytest.approx(-2 * _glm(Xe[:, :0], ye, offset=offset).llf)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_offset_in_fused_kernels_equals_block_path(sparse):
+    import scipy.sparse
+
+    from oneneuron.engines import NumpyEngine, _kernels
+
+    if not _kernels.AVAILABLE:
+        pytest.skip("numba not installed")
+    X, y, offset = _exposure_data(n=3000)
+    X = scipy.sparse.csr_matrix(X) if sparse else np.ascontiguousarray(X)
+    W, b = np.array([[0.3, -0.2]]), np.array([0.1])
+    w = np.arange(3000) % 3 + 1.0
+    fast = NumpyEngine(X, y.astype(float), w, multinomial=False, use_kernels=True, offset=offset)
+    ref = NumpyEngine(X, y.astype(float), w, multinomial=False, use_kernels=False, offset=offset)
+    a, r = fast.statistics(W, b), ref.statistics(W, b)
+    assert a.loss == pytest.approx(r.loss, rel=1e-12)
+    np.testing.assert_allclose(a.grad_W, r.grad_W, rtol=1e-10)
+    np.testing.assert_allclose(a.grad_b, r.grad_b, rtol=1e-10)
