@@ -109,3 +109,12 @@ def test_separation_warning_points_to_firth():
         clf = NeuronClassifier().fit(X, y)
     with pytest.raises(InferenceUnavailableError, match="firth=True"):
         clf.summary()
+
+
+def test_lr_test_refuses_firth_fits():
+    from oneneuron import lr_test
+
+    X, y = _rare_events()
+    big = NeuronClassifier(firth=True).fit(X, y)
+    with pytest.raises(ValueError, match="penalised"):
+        lr_test(NeuronClassifier().fit(X[:, :1], y), big)

@@ -593,6 +593,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         *,
         sample_weight: ArrayLike | None = None,
         level: float = 0.95,
+        dummy: bool = False,
     ) -> Any:
         """Marginal effects ``dP/dx`` with delta-method standard errors.
 
@@ -609,6 +610,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         sample_weight : array_like of shape (n,), optional
             Weights of the average (and of the mean).
         level : float, default=0.95
+        dummy : bool, default=False
+            Columns holding only 0 and 1 get the discrete change
+            ``P(x_j = 1) - P(x_j = 0)`` instead of the derivative.
 
         Returns
         -------
@@ -634,4 +638,5 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             at=at,
             sample_weight=sample_weight,
             level=level,
+            dummy=dummy,
         )
