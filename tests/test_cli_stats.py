@@ -87,3 +87,14 @@ def test_cli_errors(table, tmp_path, capsys):
         capsys,
         "only to models trained with --offset",
     )
+
+
+def test_train_firth(table, tmp_path, capsys):
+    path, df = table
+    model = tmp_path / "f.json"
+    argv = ["train", path, "--target", "y", "--model", model, "-q", "--firth"]
+    assert run(argv + ["--features", "a", "b"], capsys)[0] == 0
+    ref = NeuronClassifier(firth=True).fit(df[["a", "b"]], df["y"])
+    np.testing.assert_allclose(load(model).summary()["coef"], ref.summary()["coef"], rtol=1e-9)
+    argv = ["train", path, "--target", "y", "--model", tmp_path / "g.json", "--firth"]
+    fail(argv + ["--alpha", "0.1", "--features", "a"], capsys, "alpha")
