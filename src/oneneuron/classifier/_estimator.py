@@ -156,7 +156,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     n_passes_ : float
         Passes over X the fit made (minibatches count fractionally).
     solver_ : str
-        The solver actually used (``"auto"`` resolved).
+        The solver actually used (``"auto"`` resolved; ``"firth-newton"`` with ``firth=True``).
     history_ : dict of ndarray
         ``"loss"``, ``"grad_norm"``, ``"n_passes"`` per iteration (entry 0 is
         the start), plus ``"coef"`` (T, m, d) and ``"intercept"`` (T, m) on the

@@ -153,8 +153,8 @@ def check_firth_options(est: Any, data: FitData) -> None:
         raise ValueError(
             f"firth=True runs its own Newton iteration; leave solver='auto', not {est.solver!r}"
         )
-    if est.warm_start:
-        raise ValueError("firth=True does not support warm_start")
+    if est.warm_start or est.record_path:
+        raise ValueError("firth=True does not support warm_start or record_path")
     check_solver_options(est, "newton", K)
 
 
