@@ -117,7 +117,8 @@ def main() -> None:
     X, y = make_data(args.n, args.d, args.sparse)
     floor = read_floor(X)
     print(
-        f"data {args.n} x {args.d} {'CSR' if args.sparse else 'dense'}; one read {floor * 1e3:.2f} ms"
+        f"data {args.n} x {args.d} {'CSR' if args.sparse else 'dense'}; "
+        f"one read {floor * 1e3:.2f} ms"
     )
     rows = []
 

@@ -150,6 +150,16 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         the data, and it forces the Hessian pass that ``inference="auto"`` may
         skip. Unpenalised fits (``alpha=0``) on NumPy/SciPy input; HC2 and HC3
         for binary models. See :mod:`oneneuron.stats._robust`.
+    firth : bool, default=False
+        Firth's bias-reduced logistic regression (Jeffreys-prior penalised
+        likelihood, as R's ``logistf``): finite estimates under separation and
+        less bias with rare events. Binary models, ``alpha=0``, NumPy/SciPy
+        input (a dense copy of X is formed: hat values are needed every
+        iteration); its own Newton iteration (``solver="auto"``; ``tol`` bounds
+        ``max |U*| / sum(w)``, ``max_iter`` its iterations). The table's
+        p-values are penalised likelihood-ratio tests; ``summary(ci="profile",
+        X=..., y=...)`` profiles the penalised likelihood. See
+        :mod:`oneneuron.stats._firth`.
 
     Attributes
     ----------
@@ -170,7 +180,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     n_passes_ : float
         Passes over X the fit made (minibatches count fractionally).
     solver_ : str
-        The solver actually used (``"auto"`` resolved).
+        The solver actually used (``"auto"`` resolved; ``"firth-newton"`` with ``firth=True``).
     history_ : dict of ndarray
         ``"loss"``, ``"grad_norm"``, ``"n_passes"`` per iteration (entry 0 is
         the start), plus ``"coef"`` (T, m, d) and ``"intercept"`` (T, m) on the
@@ -219,6 +229,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         "record_path": ["boolean"],
         "inference": [StrOptions({"auto"}), "boolean"],
         "cov_type": [StrOptions(set(COV_TYPES))],
+        "firth": ["boolean"],
     }
 
     def __init__(
@@ -242,6 +253,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         record_path: bool = False,
         inference: bool | str = "auto",
         cov_type: str = "nonrobust",
+        firth: bool = False,
     ) -> None:
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -261,6 +273,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         self.record_path = record_path
         self.inference = inference
         self.cov_type = cov_type
+        self.firth = firth
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -610,6 +623,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         *,
         sample_weight: ArrayLike | None = None,
         level: float = 0.95,
+        dummy: bool = False,
     ) -> Any:
         """Marginal effects ``dP/dx`` with delta-method standard errors.
 
@@ -626,6 +640,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         sample_weight : array_like of shape (n,), optional
             Weights of the average (and of the mean).
         level : float, default=0.95
+        dummy : bool, default=False
+            Columns holding only 0 and 1 get the discrete change
+            ``P(x_j = 1) - P(x_j = 0)`` instead of the derivative.
 
         Returns
         -------
@@ -651,4 +668,5 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             at=at,
             sample_weight=sample_weight,
             level=level,
+            dummy=dummy,
         )

@@ -29,7 +29,13 @@ from ..objective import LinearLoss
 from ..optim import OPTIMIZERS
 from ..solvers import Trace, gradient_descent, lbfgs, minibatch_descent, newton
 from ..solvers.subsampled import subsampled_newton
-from ..stats import HessianRecorder, check_cov_type, compute_inference
+from ..stats import (
+    HessianRecorder,
+    check_cov_type,
+    compute_inference,
+    firth_inference,
+    term_names,
+)
 from ._sparse import resolve_penalty_factor, run_cd
 
 #: ``solver="auto"``: Newton-type solvers when the parameter vector is at most this long
@@ -68,6 +74,8 @@ def fit(
         del est.feature_names_in_
     K = len(data.classes)
     off = check_statistics_options(est, data, cluster, offset)
+    if est.firth:
+        return fit_firth(est, data, off)
     solver = resolve_solver(est, K, data.X)
     check_solver_options(est, solver, K)
     if data.kind == "dask" and solver == "sgd":
@@ -147,7 +155,74 @@ def check_statistics_options(est: Any, data: FitData, cluster: Any, offset: Any)
             f"cov_type={est.cov_type!r} and offset= need NumPy/SciPy/pandas input; this X is "
             "a torch/CuPy or Dask array (use cov_type='nonrobust' and no offset)"
         )
+    if est.firth:
+        check_firth_options(est, data)
     return check_offset(offset, data.n_samples, K)
+
+
+def check_firth_options(est: Any, data: FitData) -> None:
+    """``firth=True``: binary, unpenalised, in memory, its own Newton iteration."""
+    K = len(data.classes)
+    if K > 2:
+        raise ValueError(
+            f"firth=True is implemented for binary models; y has {K} classes (use alpha > 0 "
+            "for finite estimates with more classes)"
+        )
+    if est.alpha > 0:
+        raise ValueError("firth=True is a penalty of its own; it cannot be combined with alpha > 0")
+    if data.kind != "numpy":
+        raise ValueError("firth=True needs NumPy/SciPy/pandas input (it forms hat values)")
+    if est.cov_type != "nonrobust":
+        raise ValueError(
+            "firth=True reports the inverse Fisher information; use cov_type='nonrobust'"
+        )
+    if est.solver != "auto":
+        raise ValueError(
+            f"firth=True runs its own Newton iteration; leave solver='auto', not {est.solver!r}"
+        )
+    if est.warm_start or est.record_path:
+        raise ValueError("firth=True does not support warm_start or record_path")
+    check_solver_options(est, "newton", K)
+
+
+def fit_firth(est: Any, data: FitData, off: NDArray | None) -> Any:
+    """Fit by Firth's penalised likelihood (dense design in memory); see ``oneneuron.stats``."""
+    X = data.X
+    Xd = np.asarray(X.todense() if hasattr(X, "todense") else X, dtype=np.float64)
+    n = Xd.shape[0]
+    Xt = np.column_stack([np.ones(n), Xd]) if est.fit_intercept else Xd
+    names = getattr(est, "feature_names_in_", None)
+    fit, res = firth_inference(
+        Xt,
+        np.asarray(data.target, dtype=np.float64),
+        np.asarray(data.weights, dtype=np.float64),
+        off,
+        terms=term_names(Xd.shape[1], names, est.fit_intercept),
+        classes=np.asarray(est.classes_).tolist(),
+        tol=float(est.tol),
+        max_iter=int(est.max_iter),
+        inference=est.inference,
+    )
+    beta = fit.beta
+    est.coef_ = (beta[1:] if est.fit_intercept else beta)[None, :].astype(data.dtype)
+    est.intercept_ = np.array([beta[0] if est.fit_intercept else 0.0], dtype=data.dtype)
+    est.n_iter_, est.converged_, est.grad_norm_ = fit.n_iter, fit.converged, fit.grad_norm
+    est.loss_ = -fit.llf / res.nobs  # the data term (the penalty is in inference_.extra)
+    est.n_passes_ = float(fit.n_iter + 1)
+    est.solver_ = "firth-newton"
+    est.mean_, est.scale_ = data.mean, data.scale  # recorded; Firth is affine-invariant
+    est.history_ = {}
+    if not fit.converged:
+        warnings.warn(
+            f"Firth's Newton iteration stopped after {fit.n_iter} iterations with "
+            f"max|U*|/S = {fit.grad_norm:.3g} > tol = {est.tol:.3g}; increase max_iter",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+    est._set_inference(res)
+    est.has_offset_ = off is not None
+    est.n_samples_fit_ = n
+    return est
 
 
 def check_offset(offset: Any, n_samples: int, n_classes: int = 2) -> NDArray | None:
