@@ -96,7 +96,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         ``"newton"``: exact Hessian, Cholesky solve, line search, ridge fallback;
         ``"subsampled-newton"``: exact Newton on ``SUBSAMPLE_ROWS`` (20 000) random rows,
         then full-data steps preconditioned by that Hessian, one pass each
-        (see :mod:`oneneuron.solvers.subsampled`);
+        (see :mod:`oneneuron.solvers.subsampled`); the subsample is stratified
+        by class: a class with few rows keeps at least 2 000 of them (all, if it
+        has fewer), reweighted so that the subsample still estimates the full
+        objective;
         ``"auto"``: for at most ``AUTO_NEWTON_MAX_PARAMS`` (200) parameters,
         ``"subsampled-newton"`` on tall data (over ``4 * SUBSAMPLE_ROWS`` rows)
         and ``"newton"`` otherwise; ``"lbfgs"`` for more parameters, or when
@@ -105,13 +108,26 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         ``"gd"``/``"sgd"`` start from zero coefficients and the intercept at the
         log-odds of the class frequencies.
     tol : float, default=1e-8
-        Stop when ``max |grad| <= tol`` (for ``"cd"``: the KKT violation, the
-        largest entry of the minimum-norm subgradient), the gradient of the objective above in
-        the solver's coordinates: standardised features, except for
-        ``standardize=False`` with the Newton solvers, gd or sgd (raw features).
+        What it bounds depends on the kind of solver, and is scale-aware for the
+        exact ones. ``"newton"`` and ``"subsampled-newton"`` stop after a step
+        that moved every coefficient of the solver's parameter vector by at most
+        ``tol * max(1, |coefficient|)`` (statsmodels' rule); Newton converges
+        quadratically, so the result is then accurate to about ``tol**2``
+        relative (the default reproduces a tight statsmodels fit to better than
+        1e-8 relative in coefficients, standard errors and p-values). ``"lbfgs"``
+        stops when the Newton step estimated with the Hessian's diagonal at the
+        start (``pi (1 - pi)`` for class frequency ``pi``, plus ``alpha``) is
+        that small: ``max_j |g_j| / h_j / max(1, |theta_j|) <= tol``. ``"gd"`` and
+        ``"sgd"`` (the tutorials' solvers) stop when ``max |grad| <= tol``; ``"cd"``
+        when the KKT violation (the largest entry of the minimum-norm
+        subgradient) is at most ``tol``. The
+        solver's coordinates are the standardised features, except for
+        ``standardize=False`` with the Newton solvers, gd or sgd (raw features);
         ``standardize=False`` with L-BFGS still works in standardised
         coordinates, penalising the raw coefficients, so the objective is the
-        raw one but the solver converges as on standardised data.
+        raw one but the solver converges as on standardised data. Every exact
+        solver also stops when the objective no longer decreases in float64
+        (a ``tol`` below what float64 resolves never makes it loop).
     max_iter : int, default=1000
         Iterations (epochs for ``"sgd"``).
     learning_rate : float, optional
@@ -173,6 +189,13 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         The per-feature penalty factors used (a dict resolved by name; ones by default).
     n_iter_ : int
     converged_ : bool
+        The stopping rule of ``tol`` was met, or (exact solvers) the objective
+        could no longer decrease in float64 and the decrease the remaining
+        Newton step predicts is below 16 ulps of the objective: the optimum as
+        far as float64 evaluation of this data resolves it.
+    stop_reason_ : str
+        One line saying why the solver stopped, with its stopping measure
+        (set by ``fit``; not stored in model files).
     grad_norm_ : float
         Final ``max |grad|``.
     n_samples_fit_ : int

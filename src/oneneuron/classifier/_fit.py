@@ -23,6 +23,7 @@ from ..engines import (
     make_engine,
     prepare,
     subsample_engine,
+    to_host,
 )
 from ..exceptions import ConvergenceWarning
 from ..objective import LinearLoss
@@ -44,6 +45,9 @@ AUTO_NEWTON_MAX_PARAMS = 200
 #: Rows of the subsample of ``"subsampled-newton"``; tall data (more than four times
 #: this) uses it under ``"auto"``.
 SUBSAMPLE_ROWS = 20_000
+#: The subsample keeps at least this many rows of every class (all rows of a class
+#: that has fewer), reweighted: see :func:`stratified_rows`.
+MIN_CLASS_ROWS = SUBSAMPLE_ROWS // 10
 _FIRST_ORDER = ("gd", "sgd")
 _SOLVERS = {"auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd", "cd"}
 
@@ -310,6 +314,51 @@ def make_rng(random_state: Any) -> np.random.Generator:
     return np.random.default_rng(0 if rs is None else rs)
 
 
+def start_curvature(problem: LinearLoss, data: FitData) -> NDArray[np.float64]:
+    """The diagonal of the Hessian at the start, in the solver's coordinates.
+
+    At the starting point every row has the class frequencies ``pi`` as its fitted
+    probabilities, so on standardised features the Hessian's diagonal is
+    ``pi_k (1 - pi_k)`` for every coefficient of class ``k`` (``pi (1 - pi)`` for one
+    neuron), plus the penalty. L-BFGS estimates its Newton step with it.
+    """
+    m = problem.n_outputs
+    pi = data.class_sums / np.sum(data.class_sums)
+    v = pi * (1.0 - pi) if m > 1 else np.array([pi[1] * (1.0 - pi[1])])
+    v = np.maximum(v, 1e-12)
+    parts = [(v[:, None] + problem.alpha * problem._pw[None, :]).ravel()]
+    if problem.fit_intercept:
+        parts.append(v)
+    return np.concatenate(parts)
+
+
+def host_labels(data: FitData) -> NDArray[np.intp]:
+    """Each row's class index on the host (NumPy input has it; others fetch the labels)."""
+    if data.y_idx is not None:
+        return data.y_idx
+    return to_host(data.target).astype(np.intp)
+
+
+def stratified_rows(
+    rng: np.random.Generator, y_idx: NDArray[np.intp], K: int
+) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+    """The rows of the subsample of ``"subsampled-newton"`` and their weight factors.
+
+    Each row is kept with probability ``f = SUBSAMPLE_ROWS / n``, except that a class
+    with fewer than ``MIN_CLASS_ROWS / f`` rows is kept with the higher probability
+    ``q_k = min(1, MIN_CLASS_ROWS / n_k)`` (all of its rows when it has at most
+    ``MIN_CLASS_ROWS``), and its rows' weights are multiplied by ``f / q_k``, so the
+    subsample objective still estimates the full one without bias. On data with
+    no rare class this is a plain uniform subsample with factors 1.
+    """
+    n = len(y_idx)
+    f = SUBSAMPLE_ROWS / n
+    counts = np.bincount(y_idx, minlength=K)
+    q = np.minimum(1.0, np.maximum(f, MIN_CLASS_ROWS / np.maximum(counts, 1)))
+    rows = np.flatnonzero(rng.random(n) < q[y_idx])
+    return rows, (f / q)[y_idx[rows]]
+
+
 def run_solver(est: Any, solver: str, problem: LinearLoss, theta0: NDArray, data: FitData) -> Any:
     """Run ``solver`` from ``theta0`` with the estimator's options; the solver's result."""
     n = data.n_samples
@@ -327,7 +376,7 @@ def run_solver(est: Any, solver: str, problem: LinearLoss, theta0: NDArray, data
             problem, theta0, optimizer=opt, n_samples=n, batch_size=bs, rng=rng, **opts
         )
     if solver == "lbfgs":
-        return lbfgs(problem, theta0, **opts)
+        return lbfgs(problem, theta0, curvature=start_curvature(problem, data), **opts)
     if solver == "cd":
         rows = None
         if n > 4 * SUBSAMPLE_ROWS:
@@ -335,8 +384,9 @@ def run_solver(est: Any, solver: str, problem: LinearLoss, theta0: NDArray, data
         strength = float(est.alpha) * float(est.l1_ratio)
         return run_cd(problem, strength, theta0, data, rows=rows, **opts)
     gauge = _softmax_gauge(problem) if problem.multinomial else None
+    K = len(data.classes)
     if solver == "subsampled-newton" and n > SUBSAMPLE_ROWS:
-        rows = np.flatnonzero(make_rng(est.random_state).random(n) < SUBSAMPLE_ROWS / n)
+        rows, reweight = stratified_rows(make_rng(est.random_state), host_labels(data), K)
         sub_engine = subsample_engine(
             data.X,
             data.target,
@@ -344,6 +394,7 @@ def run_solver(est: Any, solver: str, problem: LinearLoss, theta0: NDArray, data
             rows,
             problem.multinomial,
             offset=getattr(problem.engine, "offset", None),
+            reweight=reweight,
         )
         sub = LinearLoss(
             sub_engine,
@@ -382,6 +433,16 @@ def store_result(est: Any, problem: LinearLoss, result: Any, solver: str, dtype:
         raw = [problem.to_raw(t) for t in tr.path]
         est.history_["coef"] = np.stack([w for w, _ in raw])
         est.history_["intercept"] = np.stack([c for _, c in raw])
+    what = "max|grad|" if solver in _FIRST_ORDER else "relative Newton step"
+    measure = f"{what} = {result.measure:.3g}"
+    if result.converged and not result.message:
+        est.stop_reason_ = f"converged: {measure} <= tol = {est.tol:.3g}"
+    elif result.converged:
+        est.stop_reason_ = f"converged at the float64 floor: {result.message}; {measure}"
+    elif result.message:
+        est.stop_reason_ = f"stopped: {result.message}; {measure} > tol = {est.tol:.3g}"
+    else:
+        est.stop_reason_ = f"stopped at max_iter = {est.max_iter}; {measure} > tol = {est.tol:.3g}"
     if not result.converged:
         if solver in _FIRST_ORDER:
             hint = "increase max_iter or learning_rate, or use solver='lbfgs'"
@@ -390,7 +451,7 @@ def store_result(est: Any, problem: LinearLoss, result: Any, solver: str, dtype:
         why = f" ({result.message})" if result.message else ""
         warnings.warn(
             f"solver {solver!r} stopped after {result.n_iter} iterations with "
-            f"max|grad| = {result.grad_norm:.3g} > tol = {est.tol:.3g}{why}; {hint}",
+            f"{measure} > tol = {est.tol:.3g}{why}; {hint}",
             ConvergenceWarning,
             stacklevel=5,
         )
