@@ -265,7 +265,7 @@ def test_hostile_json_structures(work, capsys):
     deep.write_text('{"format": "oneneuron-model", "coef": ' + "[" * 100_000 + "]" * 100_000 + "}")
     _model_refused(work, capsys, deep, "nested too deeply")
     text = (work / "m.json").read_text()
-    for key in ('"format_version": 1', '"n_samples": 40'):
+    for key in ('"format_version": 2', '"n_samples": 40'):
         assert key in text
         big = work / "big.json"
         big.write_text(text.replace(key, key[:-2] + "9" * 5000))

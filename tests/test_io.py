@@ -120,7 +120,9 @@ def _set(doc, keys, value):
 
 
 TAMPER = [
-    (("format_version",), 2, "version 2 is not supported.*upgrade"),
+    (("format_version",), 3, "version 3 is not supported.*reads versions 1, 2.*upgrade"),
+    (("format_version",), True, "version True is not supported"),
+    (("path",), [1.0], "path must be null"),
     (("format_version",), "1", "version '1' is not supported"),
     (("format",), "pickle", "not a oneneuron model file"),
     (("coef",), [[1.0]], r"coef\[0\] must be a list of 2 numbers"),
@@ -157,6 +159,23 @@ def test_tampered_files_are_refused(tmp_path, exam, keys, value, message):
     assert "\n" not in str(info.value) and str(bad) in str(info.value)
 
 
+def test_version_1_files_still_load(tmp_path, exam):
+    """A file of format version 1 (no design, no path) loads and predicts the same."""
+    X, y, _ = exam
+    clf = NeuronClassifier().fit(X, y)
+    doc = json.loads(_saved(tmp_path, clf).read_text())
+    assert doc["design"] is None and doc["path"] is None
+    del doc["design"], doc["path"]
+    doc["format_version"] = 1
+    old = tmp_path / "v1.json"
+    old.write_text(json.dumps(doc))
+    np.testing.assert_array_equal(oneneuron.load(old).predict_proba(X), clf.predict_proba(X))
+    doc["design"] = None  # version 1 has no design key: a file claiming it is refused
+    old.write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError, match="unknown key.*design"):
+        oneneuron.load(old)
+
+
 @pytest.mark.parametrize(
     ("mangle", "message"),
     [
@@ -189,7 +208,7 @@ def test_file_is_plain_json_with_schema_fields(tmp_path):
     clf = NeuronClassifier(alpha=1.0).fit(X, ["n", "y", "n", "y"])
     clf.save(tmp_path / "m.json")
     doc = json.loads((tmp_path / "m.json").read_text())
-    assert doc["format_version"] == 1 and doc["library_version"] == oneneuron.__version__
+    assert doc["format_version"] == 2 and doc["library_version"] == oneneuron.__version__
     assert doc["classes"]["values"] == ["n", "y"]
     assert doc["features"]["names"] == ["a", "b"]
     assert doc["objective"] == {

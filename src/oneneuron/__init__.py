@@ -30,6 +30,7 @@ from .classifier import (
     NeuronClassifier,
     NeuronClassifierCV,
     RegularizationPath,
+    logit,
     regularization_path,
 )
 from .exceptions import ConvergenceWarning, SeparationWarning
@@ -60,6 +61,7 @@ __all__ = [
     "NeuronClassifierCV",
     "RegularizationPath",
     "regularization_path",
+    "logit",
     "load",
     "save",
     "ConvergenceWarning",

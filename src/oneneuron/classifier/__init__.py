@@ -11,6 +11,7 @@ from __future__ import annotations
 from ._cv import NeuronClassifierCV
 from ._estimator import NeuronClassifier
 from ._fit import AUTO_NEWTON_MAX_PARAMS, SUBSAMPLE_ROWS
+from ._logit import logit
 from ._path import RegularizationPath, regularization_path
 from .parquet import fit_parquet
 
@@ -21,5 +22,6 @@ __all__ = [
     "NeuronClassifierCV",
     "RegularizationPath",
     "fit_parquet",
+    "logit",
     "regularization_path",
 ]

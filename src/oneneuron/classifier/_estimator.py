@@ -27,6 +27,7 @@ from ..stats import (
     summary_table,
     wald_test,
 )
+from ..tables import MISSING, is_table
 from . import _fit
 from ._fit import _SOLVERS
 
@@ -176,6 +177,31 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         p-values are penalised likelihood-ratio tests; ``summary(ci="profile",
         X=..., y=...)`` profiles the penalised likelihood. See
         :mod:`oneneuron.stats._firth`.
+    formula : str, optional
+        A formula such as ``"default ~ balance + C(student) + balance:student"``
+        (formulaic's syntax, as statsmodels' formula API): X is then a table
+        (pandas/polars DataFrame, Arrow table) and ``y`` may be omitted when the
+        formula names the target. Interactions, ``C()``, ``np.log``/``np.sqrt``/...,
+        ``I(x ** 2)``, ``center(x)``, ``poly``/``bs`` fit; a model file stores
+        only the allow-listed ones (see :mod:`oneneuron.tables._design`).
+        A formula is Python code (formulaic evaluates it): never fit one from an
+        untrusted source. A loaded model keeps the parsed spec (``design_``),
+        never the formula string, and has ``formula=None``.
+    reference : dict, optional
+        Reference level per categorical column, e.g. ``{"student": "No"}``
+        (default: the first level: category order, or sorted text).
+    encoding : {"reference", "full"}, default="reference"
+        Treatment coding against the reference level (``student[T.Yes]``), or
+        one column per level (``student[Yes]``; not identified with an
+        intercept unless ``alpha > 0``).
+    missing : {"error", "drop", "mean", "median", "most_frequent"}, default="error"
+        Missing cells of a table: an error naming the columns, counts and first
+        rows; drop those rows (also rows with a missing ``y``; the count is
+        ``design_report_["dropped"]``); or fill raw columns with the training
+        statistic before any transform (text columns: the most frequent level).
+        Tables with a boolean, text or categorical column, a formula, or any
+        of these three options go through :class:`oneneuron.tables.DesignSpec`;
+        an all-numeric pandas DataFrame with the defaults, and arrays, do not.
 
     Attributes
     ----------
@@ -253,6 +279,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         "inference": [StrOptions({"auto"}), "boolean"],
         "cov_type": [StrOptions(set(COV_TYPES))],
         "firth": ["boolean"],
+        "formula": [str, None],
+        "reference": [dict, None],
+        "encoding": [StrOptions({"reference", "full"})],
+        "missing": [StrOptions(set(MISSING))],
     }
 
     def __init__(
@@ -277,6 +307,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         inference: bool | str = "auto",
         cov_type: str = "nonrobust",
         firth: bool = False,
+        formula: str | None = None,
+        reference: dict[str, str] | None = None,
+        encoding: str = "reference",
+        missing: str = "error",
     ) -> None:
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -297,6 +331,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         self.inference = inference
         self.cov_type = cov_type
         self.firth = firth
+        self.formula = formula
+        self.reference = reference
+        self.encoding = encoding
+        self.missing = missing
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -366,6 +404,17 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
 
     def _validate_predict(self, X: ArrayLike) -> Any:
         check_is_fitted(self)
+        design = getattr(self, "design_", None)
+        if design is not None:
+            if not is_table(X):
+                raise ValueError(
+                    "this model was fitted on a table: predict on a pandas or polars "
+                    f"DataFrame or an Arrow table with its columns, not a {type(X).__name__}"
+                )
+            report: dict[str, Any] = {}
+            X = design.transform(X, report)
+            self.predict_report_ = report
+            return X
         if not hasattr(self, "feature_names_in_"):
             fast = plain_arrays(X, n_features=self.n_features_in_)
             if fast is not None:
@@ -403,7 +452,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         ``offset`` (one value per row) is required exactly when the model was
         fitted with one; the same holds for every prediction method.
         """
-        if input_kind(X) != "numpy":  # tensors/CuPy on X's device; lazy Dask
+        if not is_table(X) and input_kind(X) != "numpy":  # torch/CuPy, lazy Dask
             return self._predict_elsewhere(X, "decision_function", offset)
         X = self._validate_predict(X)
         off = self._offset(offset, X.shape[0])
@@ -419,7 +468,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         Binary: ``[sigmoid(-z), sigmoid(z)]`` (each computed directly, so tiny
         probabilities keep their precision); K > 2: ``softmax(Z)``.
         """
-        if input_kind(X) != "numpy":  # tensors/CuPy on X's device; lazy Dask
+        if not is_table(X) and input_kind(X) != "numpy":  # torch/CuPy, lazy Dask
             return self._predict_elsewhere(X, "predict_proba", offset)
         Z = self.decision_function(X, offset=offset)
         if Z.ndim == 1:
@@ -434,7 +483,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         :meth:`predict_proba`; where it underflows to 0, the finite log from the
         logits is kept.
         """
-        if input_kind(X) != "numpy":  # tensors/CuPy on X's device; lazy Dask
+        if not is_table(X) and input_kind(X) != "numpy":  # torch/CuPy, lazy Dask
             return self._predict_elsewhere(X, "predict_log_proba", offset)
         Z = self.decision_function(X, offset=offset)
         if Z.ndim == 1:
@@ -449,13 +498,30 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: ArrayLike, *, offset: ArrayLike | None = None) -> NDArray[Any]:
         """Labels: binary ``classes_[1]`` where ``P(classes_[1]) > threshold``; else argmax."""
-        if input_kind(X) != "numpy":  # tensors/CuPy on X's device; lazy Dask
+        if not is_table(X) and input_kind(X) != "numpy":  # torch/CuPy, lazy Dask
             return self._predict_elsewhere(X, "predict", offset)
         Z = self.decision_function(X, offset=offset)
         if Z.ndim == 1:
             cut = np.log(self.threshold) - np.log1p(-self.threshold)
             return self.classes_[(Z > cut).astype(np.intp)]
         return self.classes_[np.argmax(Z, axis=1)]
+
+    @property
+    def feature_names_out_(self) -> NDArray[np.object_]:
+        """The model's column names, in ``coef_`` order (``student[T.Yes]`` for a level).
+
+        For a table fitted through the design layer these are its terms; otherwise
+        the input's column names, or ``x0, x1, ...``.
+        """
+        check_is_fitted(self)
+        names = getattr(self, "feature_names_in_", None)
+        if names is None:
+            names = [f"x{j}" for j in range(self.n_features_in_)]
+        return np.asarray(names, dtype=object)
+
+    def get_feature_names_out(self, input_features: Any = None) -> NDArray[np.object_]:
+        """:attr:`feature_names_out_` (scikit-learn's method name)."""
+        return self.feature_names_out_
 
     # ------------------------------------------------------------ model file
     def save(self, path: Any, *, overwrite: bool = False) -> None:

@@ -13,6 +13,7 @@ import warnings
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import scipy.linalg
 from numpy.typing import NDArray
 
@@ -37,6 +38,7 @@ from ..stats import (
     firth_inference,
     term_names,
 )
+from ..tables import DesignSpec, is_table
 from ._sparse import resolve_penalty_factor, run_cd
 
 #: ``solver="auto"``: Newton-type solvers when the parameter vector is at most this long
@@ -62,6 +64,9 @@ def fit(
     d-sized vectors, and the statistics for inference are made at the end.
     """
     prev = previous_solution(est)
+    X, y, sample_weight, cluster, offset, design = design_input(
+        est, X, y, sample_weight, cluster, offset
+    )
     data = prepare(
         X,
         y,
@@ -72,6 +77,8 @@ def fit(
     )
     est.classes_ = data.classes
     est.n_features_in_ = data.n_features
+    if design is not None:
+        data.feature_names = np.asarray(design.names, dtype=object)
     if data.feature_names is not None:
         est.feature_names_in_ = data.feature_names
     elif hasattr(est, "feature_names_in_"):
@@ -120,6 +127,80 @@ def fit(
     est.has_offset_ = off is not None
     est.n_samples_fit_ = int(engine.n_samples)
     return est
+
+
+def uses_design(est: Any, X: Any) -> bool:
+    """Whether ``X`` goes through the design-matrix layer (:class:`oneneuron.tables.DesignSpec`).
+
+    A formula always does; so does a pandas/polars DataFrame or Arrow table with a
+    boolean, text or categorical column, or any table when ``missing``,
+    ``reference`` or ``encoding`` asks for more than the defaults. An all-numeric
+    pandas DataFrame with the defaults stays on the plain path (its dtype kept).
+    """
+    if est.formula is not None:
+        return True
+    if not is_table(X):
+        if est.missing != "error" or est.reference or est.encoding != "reference":
+            raise ValueError(
+                "missing=, reference= and encoding= apply to tables (pandas/polars "
+                f"DataFrames, Arrow tables); X is a {type(X).__name__}"
+            )
+        return False
+    if est.missing != "error" or est.reference or est.encoding != "reference":
+        return True
+    if type(X).__module__.startswith("pandas"):
+        return not all(isinstance(dt, np.dtype) and dt.kind in "iuf" for dt in X.dtypes)
+    return True
+
+
+def design_input(
+    est: Any, X: Any, y: Any, sample_weight: Any, cluster: Any, offset: Any
+) -> tuple[Any, ...]:
+    """Turn a table into the design matrix (and drop rows), or pass arrays through."""
+    if hasattr(est, "design_"):
+        del est.design_
+    if not uses_design(est, X):
+        return X, y, sample_weight, cluster, offset, None
+    if not is_table(X):
+        raise ValueError(
+            "formula= needs a table (a pandas or polars DataFrame or an Arrow table), "
+            f"not a {type(X).__name__}"
+        )
+    target = None
+    if y is not None and isinstance(y, str):
+        target, y = y, None
+    spec, design = DesignSpec.fit_transform(
+        X,
+        formula=est.formula,
+        target=target,
+        reference=est.reference,
+        encoding=est.encoding,
+        missing=est.missing,
+        intercept=est.fit_intercept,
+    )
+    if design.y is not None:
+        y = design.y
+    elif y is None:
+        raise ValueError("y is required unless the formula names the target ('y ~ ...')")
+    else:
+        y = np.asarray(y)
+        if len(y) != len(design.rows):
+            raise ValueError(f"y has {len(y)} rows but X has {len(design.rows)}")
+        if est.missing == "drop":
+            na = np.asarray(pd.isna(y))
+            if na.any():
+                keep = design.rows & ~na
+                design.report["dropped"] = int((~keep).sum())
+                design.X = design.X[keep[design.rows]]
+                design.rows = keep
+            y = y[design.rows]
+
+    def rows(a: Any) -> Any:
+        return None if a is None else np.asarray(a)[design.rows]
+
+    est.design_ = spec
+    est.design_report_ = design.report
+    return design.X, y, rows(sample_weight), rows(cluster), rows(offset), spec
 
 
 def is_l1_fit(est: Any) -> bool:

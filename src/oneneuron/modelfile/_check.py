@@ -119,14 +119,17 @@ def check_document(doc: Any) -> dict[str, Any]:
     if doc.get("format") != io.FORMAT:
         _fail(f"not a oneneuron model file (format is {doc.get('format')!r}, not {io.FORMAT!r})")
     version = doc.get("format_version")
-    if version != io.FORMAT_VERSION:
+    if isinstance(version, bool) or version not in io.READ_VERSIONS:
         newer = isinstance(version, int) and version > io.FORMAT_VERSION
         hint = "; upgrade oneneuron" if newer else ""
         _fail(
             f"model format version {version!r} is not supported by oneneuron "
-            f"{__version__} (it reads version {io.FORMAT_VERSION}){hint}"
+            f"{__version__} (it reads versions "
+            f"{', '.join(map(str, io.READ_VERSIONS))}){hint}"
         )
-    _obj(doc, "the model file", io.TOP_KEYS)
+    _obj(doc, "the model file", io.TOP_KEYS, io.OPTIONAL_TOP_KEYS if version >= 2 else ())
+    if doc.get("path") is not None:
+        _fail("path must be null (this version of oneneuron stores no regularization path)")
     if not isinstance(doc["library_version"], str):
         _fail("library_version must be a string")
     classes = _classes(doc["classes"])
@@ -214,7 +217,25 @@ def check_document(doc: Any) -> dict[str, Any]:
             check_input_spec(doc["input"], names, classes)
         except ValueError as exc:
             _fail(f"input: {exc}")
-    return {"classes": classes, "W": W, "b": b, "mean": mean, "scale": scale, "names": names}
+    design = None
+    if doc.get("design") is not None:
+        from ..tables import DesignSpec
+
+        try:
+            design = DesignSpec.from_dict(doc["design"])
+        except ValueError as exc:
+            _fail(f"design: {exc}")
+        if design.names != names:
+            _fail("design: its terms do not match features.names")
+    return {
+        "classes": classes,
+        "W": W,
+        "b": b,
+        "mean": mean,
+        "scale": scale,
+        "names": names,
+        "design": design,
+    }
 
 
 def _check_inference(data: dict[str, Any], W: Any, b: Any, fit_intercept: bool) -> None:
@@ -285,6 +306,10 @@ def from_document(doc: Any) -> io.SavedModel:
     if fit["n_samples"] is not None:
         est.n_samples_fit_ = fit["n_samples"]
     est.has_offset_ = bool(fit.get("offset", False))
+    if arrs["design"] is not None:
+        est.design_ = arrs["design"]
+        est.missing, est.encoding = est.design_.missing, est.design_.encoding
+        est.reference = dict(est.design_.reference) or None
     if doc["inference"] is not None:
         from ..stats import InferenceResult
 

@@ -5,10 +5,11 @@ validates every field (types, shapes, finiteness, consistency between them), so
 a truncated, corrupted, wrong-version or hand-edited-inconsistent file gives a
 :class:`ModelFileError` whose one-line message names the problem.
 
-Schema, ``format_version`` 1 (top-level keys)::
+Schema, ``format_version`` 2 (top-level keys; version-1 files, which lack
+``design`` and ``path``, are still read)::
 
     format            "oneneuron-model"
-    format_version    1
+    format_version    2
     library_version   oneneuron version that wrote the file
     classes           {"dtype": numpy dtype string, "values": [...]}   (K >= 2 labels)
     features          {"names": [d strings], "names_in_estimator": bool}
@@ -28,6 +29,12 @@ Schema, ``format_version`` 1 (top-level keys)::
                       coefficients, covariance, likelihoods); written whenever the
                       estimator has ``inference_``, checked against the coefficients
                       on load, and restored as ``inference_`` (so ``summary()`` works)
+    design            null, or the design spec of a model fitted on a table (version 2)
+    path              null (version 2; reserved for a stored regularization path)
+
+Fields that other features add go in as *optional* keys of an existing object
+(``params.cov_type``, ``objective.l1_ratio``/``penalty_factor``, ``fit.offset``):
+an older file lacks them and gets the defaults, so adding one needs no new version.
 
 Floats are written with Python's shortest round-trip repr, so a loaded model
 predicts bitwise identically to the saved one. Files are written atomically
@@ -101,6 +108,16 @@ def _penalty_factor(estimator: Any) -> Any:
     return None if pf is None else _floats(pf)
 
 
+def _design(estimator: Any) -> dict[str, Any] | None:
+    spec = getattr(estimator, "design_", None)
+    if spec is None:
+        return None
+    try:
+        return spec.to_dict()
+    except ValueError as exc:
+        raise ModelFileError(str(exc)) from None
+
+
 def to_dict(
     estimator: Any,
     *,
@@ -162,6 +179,8 @@ def to_dict(
         },
         "input": input,
         "inference": inference,
+        "design": _design(estimator),
+        "path": None,
     }
 
 

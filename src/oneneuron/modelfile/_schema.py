@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 FORMAT = "oneneuron-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: Versions this library reads. Version 1 files (no ``design``) still load.
+READ_VERSIONS = (1, 2)
 TOP_KEYS = {
     "format",
     "format_version",
@@ -23,6 +25,10 @@ TOP_KEYS = {
     "input",
     "inference",
 }
+#: Top-level keys of version 2 that version-1 files lack: ``design`` (null or the
+#: table's design spec, :class:`oneneuron.tables.DesignSpec` as JSON) and ``path``
+#: (null; reserved for a regularization path, issue #13).
+OPTIONAL_TOP_KEYS = ("design", "path")
 PARAM_KEYS = (
     "solver",
     "tol",

@@ -1,6 +1,9 @@
 """Tables: the user's data files in, numeric columns out, and tables written back.
 
 The design-matrix layer shared by the Python API and the command line:
+``_design.py`` turns a table (pandas, polars, Arrow) into the model's columns
+with a JSON-able :class:`DesignSpec` (reference coding, formulas, missing
+values);
 ``_read.py`` reads CSV/TSV/Parquet (whole or in chunks), checks columns, and
 encodes features with an *input spec* (stored in the model file under
 ``"input"``); ``_write.py`` writes output tables and files atomically (a
@@ -10,6 +13,7 @@ file unless asked.
 
 from __future__ import annotations
 
+from ._design import MISSING, TRANSFORMS, Design, DesignSpec, as_pandas, is_table
 from ._read import (
     COMPRESSION,
     IMPUTE,
@@ -35,6 +39,12 @@ __all__ = [
     "IMPUTE",
     "MAX_CATEGORIES",
     "DataError",
+    "Design",
+    "DesignSpec",
+    "MISSING",
+    "TRANSFORMS",
+    "as_pandas",
+    "is_table",
     "EncodeReport",
     "OutputTable",
     "atomic_write_text",

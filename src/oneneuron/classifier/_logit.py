@@ -1,0 +1,46 @@
+"""``logit(formula, data)``: fit a :class:`NeuronClassifier` from a formula, statsmodels-style."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._estimator import NeuronClassifier
+
+__all__ = ["logit"]
+
+
+def logit(formula: str, data: Any, **params: Any) -> NeuronClassifier:
+    """Fit ``NeuronClassifier(formula=formula, **params)`` on a table; returns it fitted.
+
+    The formula's left-hand side names the target column; the right-hand side
+    follows formulaic's (and statsmodels') syntax. ``params`` are the
+    estimator's parameters (``alpha``, ``reference``, ``missing``, ...). Like
+    ``statsmodels.formula.api.logit(...).fit()``, unpenalised by default.
+    A formula is Python code: never fit one from an untrusted source.
+
+    Parameters
+    ----------
+    formula : str
+        e.g. ``"default ~ balance + income + C(student)"``.
+    data : pandas or polars DataFrame, or pyarrow Table
+    **params
+        Passed to :class:`NeuronClassifier`.
+
+    Returns
+    -------
+    NeuronClassifier
+        Fitted; ``feature_names_out_`` are the terms, ``summary()`` the table.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import oneneuron
+    >>> df = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0, 1, 0], "x": [1.0, 2, 3, 4, 5, 6, 7, 2],
+    ...                    "g": ["a", "b", "a", "b", "a", "a", "b", "b"]})
+    >>> clf = oneneuron.logit("y ~ x + C(g)", df)
+    >>> clf.feature_names_out_.tolist()
+    ['x', 'C(g)[T.b]']
+    """
+    if "formula" in params:
+        raise TypeError("logit() takes the formula as its first argument, not formula=")
+    return NeuronClassifier(formula=formula, **params).fit(data, None)

@@ -1,0 +1,770 @@
+"""The design matrix: a table (pandas, polars, Arrow) -> the model's numeric columns.
+
+A :class:`DesignSpec` is learned from a training table (:meth:`DesignSpec.fit`)
+and then applied to any table with the same columns (:meth:`DesignSpec.transform`).
+It is plain data (JSON-able, stored in the model file): the raw columns with their
+kind, levels and fill value, and the model's columns, each a product of *factors*
+(a raw column, optionally through an allow-listed transform, or an indicator of
+one level). Applying it runs only this module's code, never a formula string.
+
+Coding, as R, patsy, statsmodels and formulaic do it:
+
+- numeric columns give one column named after them; boolean columns one 0/1
+  column named after them;
+- text and categorical columns are coded against a *reference level*
+  (treatment coding): one 0/1 column ``name[T.level]`` per other level, so a
+  model with an intercept is identified. The reference is the first level:
+  the category order of a categorical dtype (ordered or not), the sorted values
+  of a text column; ``reference={"col": "level"}`` picks another. With
+  ``encoding="full"`` every level gets a column ``name[level]`` (one-hot; not
+  identified together with an intercept unless penalised).
+- Without an intercept (``fit_intercept=False``) plain columns keep reference
+  coding (the reference level is then the all-zeros row, i.e. its logit is 0);
+  in a formula with ``- 1``/``+ 0``, formulaic (like R) codes the first
+  categorical term with all its levels instead, so that the model still spans
+  an intercept.
+
+Formulas (``"y ~ x + C(g) + x:g + np.log(z)"``) are parsed and evaluated by
+formulaic at fit time. A formula is Python code: formulaic evaluates the
+expressions in it, so never fit a formula from an untrusted source. What is
+kept afterwards is not the formula but the restricted spec above; the
+allow-listed transforms are :data:`TRANSFORMS`, ``I(x ** k)`` for an integer
+``k``, ``center(x)`` and ``scale(x)`` with their training statistics, ``C()`` of a
+text or categorical column, and interactions (products). A formula using
+anything else (``poly``, ``bs``, ``C()`` of a numeric column, ...) still fits and
+predicts in memory, but cannot be saved to a model file (the message says which
+term).
+
+Missing values (``missing=``): ``"error"`` (default) refuses a table with
+missing cells in the used columns, naming each column, its count and its first
+row; ``"drop"`` drops those rows (and rows with a missing target) and reports how
+many; ``"mean"``, ``"median"`` and ``"most_frequent"`` fill the raw columns with
+the training statistic before any transform (text/categorical columns always
+take their most frequent level).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._read import DataError
+
+__all__ = ["DesignSpec", "MISSING", "TRANSFORMS", "as_pandas", "is_table"]
+
+MISSING = ("error", "drop", "mean", "median", "most_frequent")
+ENCODINGS = ("reference", "full")
+#: Transforms a saved formula may use, by the name formulaic prints (``np.log(x)``);
+#: ``power`` is ``I(x ** k)``, ``center`` subtracts the training mean.
+TRANSFORMS = {
+    "np.log": np.log,
+    "np.log1p": np.log1p,
+    "np.sqrt": np.sqrt,
+    "np.exp": np.exp,
+    "np.abs": np.abs,
+}
+_KINDS = ("numeric", "boolean", "categorical")
+_MAX_LEVELS = 1000
+
+
+def is_table(X: Any) -> bool:
+    """True for a pandas or polars DataFrame or a pyarrow Table (what DesignSpec takes)."""
+    if isinstance(X, pd.DataFrame):
+        return True
+    mod = type(X).__module__
+    return (mod.startswith("polars") and type(X).__name__ == "DataFrame") or (
+        mod.startswith("pyarrow") and type(X).__name__ == "Table"
+    )
+
+
+def as_pandas(X: Any) -> pd.DataFrame:
+    """A pandas view of a pandas/polars DataFrame or pyarrow Table (through narwhals)."""
+    if isinstance(X, pd.DataFrame):
+        return X
+    import narwhals as nw
+
+    try:
+        return nw.from_native(X, eager_only=True).to_pandas()
+    except TypeError:
+        raise TypeError(
+            f"expected a pandas or polars DataFrame or a pyarrow Table, not {type(X).__name__}"
+        ) from None
+
+
+def _kind(s: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(s):
+        return "boolean"
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return "categorical"
+    if pd.api.types.is_numeric_dtype(s):
+        return "numeric"
+    return "categorical"
+
+
+def _text(v: Any) -> str:
+    return v if isinstance(v, str) else str(v)
+
+
+def _levels(s: pd.Series, name: str) -> list[str]:
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        levels = [_text(c) for c in s.cat.categories]
+    else:
+        present = s[s.notna()]
+        levels = sorted({_text(v) for v in present})
+    if len(set(levels)) != len(levels):
+        raise DataError(f"column {name!r} has levels that read the same as text")
+    if len(levels) > _MAX_LEVELS:
+        raise DataError(f"column {name!r} has {len(levels)} levels (more than {_MAX_LEVELS})")
+    return levels
+
+
+@dataclass
+class DesignSpec:
+    """How a table becomes the model's columns: learned by ``fit``, applied by ``transform``.
+
+    Attributes
+    ----------
+    columns : list of dict
+        The raw columns used, in table order: ``{"name", "kind", "levels", "fill"}``;
+        ``kind`` is ``"numeric"``, ``"boolean"`` or ``"categorical"``, ``levels``
+        (categorical only) lists the levels with the reference first.
+    terms : list of dict
+        The model's columns in order: ``{"name": "student[T.Yes]", "factors": [...]}``,
+        each factor ``{"column": c}`` (its value), ``{"column": c, "level": v}``
+        (1 where the column equals ``v``), or ``{"column": c, "transform": t}``
+        with ``t`` one of :data:`TRANSFORMS`, ``{"power": k}``,
+        ``{"center": mean}`` or ``{"scale": [mean, sd]}`` (sd with ddof=1, as formulaic).
+        A term's value is the product of its factors.
+    target : str or None
+        The target column of a formula's left-hand side (or of the CLI).
+    missing, encoding : str
+        The policies used at fit (see the module docstring).
+    reference : dict
+        The reference level asked for each column (empty: first levels).
+    formula : str or None
+        The formula as typed, kept for display only; never evaluated again.
+    unsaved : str or None
+        Why this spec cannot be saved (a formula term outside the allow-list);
+        None when it can.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"balance": [1.0, 2.0, 3.0], "student": ["No", "Yes", "No"]})
+    >>> spec = DesignSpec.fit(df)
+    >>> spec.names
+    ['balance', 'student[T.Yes]']
+    >>> spec.transform(df).tolist()
+    [[1.0, 0.0], [2.0, 1.0], [3.0, 0.0]]
+    >>> DesignSpec.fit(df, reference={"student": "Yes"}).names
+    ['balance', 'student[T.No]']
+    """
+
+    columns: list[dict[str, Any]]
+    terms: list[dict[str, Any]]
+    target: str | None = None
+    missing: str = "error"
+    encoding: str = "reference"
+    reference: dict[str, str] = field(default_factory=dict)
+    formula: str | None = None
+    unsaved: str | None = None
+    _formulaic: Any = field(default=None, repr=False, compare=False)
+
+    # ----------------------------------------------------------------- fit
+    @classmethod
+    def fit(
+        cls,
+        table: Any,
+        *,
+        formula: str | None = None,
+        target: str | None = None,
+        columns: list[str] | None = None,
+        reference: dict[str, str] | None = None,
+        encoding: str = "reference",
+        missing: str = "error",
+        intercept: bool = True,
+    ) -> DesignSpec:
+        """Learn the spec from a training table (see the class and module docstrings).
+
+        ``columns`` picks the raw columns of a formula-less design (default: all
+        but ``target``). ``intercept`` says whether the model has one (only
+        formulas change their coding with it). Raises :class:`DataError` or
+        ``ValueError`` naming the column, level or keyword at fault.
+        """
+        spec, _ = cls.fit_transform(
+            table,
+            formula=formula,
+            target=target,
+            columns=columns,
+            reference=reference,
+            encoding=encoding,
+            missing=missing,
+            intercept=intercept,
+        )
+        return spec
+
+    @classmethod
+    def fit_transform(
+        cls,
+        table: Any,
+        *,
+        formula: str | None = None,
+        target: str | None = None,
+        columns: list[str] | None = None,
+        reference: dict[str, str] | None = None,
+        encoding: str = "reference",
+        missing: str = "error",
+        intercept: bool = True,
+    ) -> tuple[DesignSpec, Design]:
+        """:meth:`fit` and the :class:`Design` of the training table in one go."""
+        if missing not in MISSING:
+            raise ValueError(
+                f"missing must be one of {', '.join(map(repr, MISSING))}, not {missing!r}"
+            )
+        if encoding not in ENCODINGS:
+            raise ValueError(f"encoding must be 'reference' or 'full', not {encoding!r}")
+        reference = dict(reference or {})
+        df = as_pandas(table)
+        df.columns = [str(c) for c in df.columns]
+        lhs, rhs = None, None
+        if formula is not None:
+            lhs, rhs, used = _parse_formula(formula, list(df.columns))
+            if lhs is not None:
+                if target is not None and target != lhs:
+                    raise ValueError(f"the formula's target {lhs!r} differs from target={target!r}")
+                target = lhs
+            names = [c for c in df.columns if c in used and c != target]
+        else:
+            names = list(columns) if columns is not None else [c for c in df.columns if c != target]
+        missing_cols = [c for c in names + ([target] if target else []) if c not in df.columns]
+        if missing_cols:
+            raise DataError(f"the table lacks column(s) {', '.join(map(repr, missing_cols))}")
+        if target is not None and target in names:
+            raise DataError(f"the target column {target!r} cannot also be a feature")
+        unknown = sorted(set(reference) - set(names))
+        if unknown:
+            raise ValueError(
+                f"reference names column(s) not in the model: {', '.join(map(repr, unknown))}"
+            )
+        if len(df) == 0:
+            raise DataError("the table has no rows")
+        # ------------------------------------------------------ missing values
+        keep = np.ones(len(df), dtype=bool)
+        report: dict[str, Any] = {}
+        used_cols = names + ([target] if target else [])
+        na = {c: df[c].isna().to_numpy() for c in used_cols}
+        if missing == "drop":
+            for c in used_cols:
+                keep &= ~na[c]
+            report["dropped"] = int((~keep).sum())
+            if not keep.any():
+                raise DataError("every row has a missing value (missing='drop' left none)")
+            df = df.loc[keep]
+            na = {c: v[keep] for c, v in na.items()}
+        elif target is not None and na[target].any():
+            raise DataError(_missing_message({target: na[target]}, "target "))
+        cols: list[dict[str, Any]] = []
+        for name in names:
+            s = df[name]
+            if na[name].all():
+                raise DataError(f"column {name!r} is empty (every cell is missing)")
+            kind = _kind(s)
+            col: dict[str, Any] = {"name": name, "kind": kind, "levels": None, "fill": None}
+            if kind == "categorical":
+                levels = _levels(s, name)
+                if name in reference:
+                    ref = str(reference[name])
+                    if ref not in levels:
+                        raise ValueError(
+                            f"reference level {ref!r} of column {name!r} is not one of its "
+                            f"levels ({', '.join(map(repr, levels[:10]))})"
+                        )
+                    levels = [ref] + [v for v in levels if v != ref]
+                col["levels"] = levels
+            elif name in reference:
+                raise ValueError(
+                    f"reference names column {name!r}, which is {kind}, not categorical"
+                )
+            if missing in ("mean", "median", "most_frequent") and na[name].any():
+                col["fill"] = _fill_value(s[~na[name]], kind, missing)
+            elif missing in ("mean", "median", "most_frequent"):
+                col["fill"] = _fill_value(s[~na[name]], kind, missing)
+            cols.append(col)
+        if missing == "error":
+            bad = {c: na[c] for c in names if na[c].any()}
+            if bad:
+                raise DataError(_missing_message(bad, ""))
+        spec = cls(cols, [], target, missing, encoding, reference, formula)
+        raw = spec._clean(df, report)
+        if formula is None:
+            spec.terms = spec._plain_terms()
+            X = spec._evaluate(raw)
+        else:
+            X = spec._fit_formula(raw, rhs, intercept)
+        y = None if target is None else df[target].to_numpy()
+        report["rows"] = len(df)
+        return spec, Design(X, spec.names, y, keep, report)
+
+    # ------------------------------------------------------------ transform
+    @property
+    def names(self) -> list[str]:
+        """The model's column (term) names, in matrix order."""
+        return [t["name"] for t in self.terms]
+
+    def transform(self, table: Any, report: dict[str, Any] | None = None) -> np.ndarray:
+        """The float64 matrix (n_rows, len(names)) of ``table`` under this spec.
+
+        Missing cells follow the fit's policy (``"drop"`` is an error here:
+        predictions need every row, so the message names the cells). A level
+        not seen in training is coded as the reference (all indicator columns
+        zero) and counted in ``report["unknown"]`` (``{column: [rows, example]}``).
+        """
+        df = as_pandas(table)
+        df.columns = [str(c) for c in df.columns]
+        lacking = [c["name"] for c in self.columns if c["name"] not in df.columns]
+        if lacking:
+            raise DataError(f"the table lacks column(s) {', '.join(map(repr, lacking))}")
+        if self.missing in ("error", "drop"):
+            bad = {c["name"]: df[c["name"]].isna().to_numpy() for c in self.columns}
+            bad = {c: v for c, v in bad.items() if v.any()}
+            if bad:
+                raise DataError(_missing_message(bad, ""))
+        raw = self._clean(df, report if report is not None else {})
+        if self._formulaic is not None and self.unsaved is not None:
+            return _formulaic_matrix(self, raw)
+        return self._evaluate(raw)
+
+    def _clean(self, df: pd.DataFrame, report: dict[str, Any]) -> dict[str, Any]:
+        """Raw column values after filling: float arrays, or level codes for categoricals."""
+        out: dict[str, Any] = {}
+        for col in self.columns:
+            name, kind, fill = col["name"], col["kind"], col["fill"]
+            s = df[name]
+            na = s.isna().to_numpy()
+            if kind == "categorical":
+                strs = np.array(
+                    [None if m else _text(v) for v, m in zip(s.tolist(), na, strict=True)],
+                    dtype=object,
+                )
+                if fill is not None:
+                    strs[na] = fill
+                codes = pd.Index(col["levels"], dtype=object).get_indexer(strs)
+                unknown = (codes < 0) & ~na if fill is None else codes < 0
+                if unknown.any():
+                    n, ex = int(unknown.sum()), str(strs[unknown][0])
+                    prev = report.setdefault("unknown", {}).get(name)
+                    report["unknown"][name] = [
+                        n + (prev[0] if prev else 0),
+                        prev[1] if prev else ex,
+                    ]
+                out[name] = codes
+                continue
+            if kind == "numeric" and not pd.api.types.is_numeric_dtype(s):
+                num = pd.to_numeric(s, errors="coerce")
+                bad = num.isna().to_numpy() & ~na
+                if bad.any():
+                    raise DataError(
+                        f"column {name!r} must be numeric (as in training) but has "
+                        f"{int(bad.sum())} non-numeric value(s), e.g. {s[bad].iloc[0]!r}"
+                    )
+                s = num
+            vals = s.to_numpy(dtype=np.float64, na_value=np.nan)
+            if fill is not None and na.any():
+                vals = np.where(na, float(fill), vals)
+            if not np.all(np.isfinite(vals[~na])):
+                raise DataError(f"column {name!r} has infinite values")
+            out[name] = vals
+        return out
+
+    def _plain_terms(self) -> list[dict[str, Any]]:
+        terms: list[dict[str, Any]] = []
+        for col in self.columns:
+            name = col["name"]
+            if col["kind"] != "categorical":
+                terms.append({"name": name, "factors": [{"column": name}]})
+                continue
+            levels = col["levels"] if self.encoding == "full" else col["levels"][1:]
+            fmt = "{}[{}]" if self.encoding == "full" else "{}[T.{}]"
+            terms.extend(
+                {"name": fmt.format(name, lv), "factors": [{"column": name, "level": lv}]}
+                for lv in levels
+            )
+        _check_unique([t["name"] for t in terms])
+        return terms
+
+    def _evaluate(self, raw: dict[str, Any]) -> np.ndarray:
+        n = len(next(iter(raw.values()))) if raw else 0
+        kinds = {c["name"]: c for c in self.columns}
+        X = np.empty((n, len(self.terms)), dtype=np.float64)
+        for j, term in enumerate(self.terms):
+            v = np.ones(n)
+            for f in term["factors"]:
+                col = kinds[f["column"]]
+                x = raw[f["column"]]
+                if "level" in f:
+                    v = v * (x == col["levels"].index(f["level"]))
+                    continue
+                if col["kind"] == "categorical":
+                    raise ValueError(
+                        f"term {term['name']!r} uses categorical {col['name']!r} as a number"
+                    )
+                t = f.get("transform")
+                if t is None:
+                    v = v * x
+                elif isinstance(t, str):
+                    with np.errstate(all="ignore"):
+                        v = v * TRANSFORMS[t](x)
+                elif "power" in t:
+                    v = v * x ** t["power"]
+                elif "scale" in t:
+                    v = v * ((x - t["scale"][0]) / t["scale"][1])
+                else:
+                    v = v * (x - t["center"])
+            X[:, j] = v
+        if not np.all(np.isfinite(X)):
+            j = int(np.flatnonzero(~np.isfinite(X).all(axis=0))[0])
+            i = int(np.flatnonzero(~np.isfinite(X[:, j]))[0])
+            raise DataError(
+                f"term {self.terms[j]['name']!r} is not finite at row {i + 1} "
+                "(e.g. the log of a value <= 0)"
+            )
+        return X
+
+    # ------------------------------------------------------------ formulas
+    def _fit_formula(self, raw: dict[str, Any], rhs: str, intercept: bool) -> np.ndarray:
+        from formulaic import model_matrix
+
+        frame = self._frame(raw)
+        if not intercept:
+            rhs = rhs + " - 1"
+        try:
+            mm = model_matrix(rhs, frame, na_action="raise", output="pandas")
+        except Exception as exc:  # noqa: BLE001 - formulaic's errors are the formula's
+            msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ValueError(f"cannot evaluate the formula {self.formula!r}: {msg}") from None
+        names = [str(c) for c in mm.columns]
+        X = mm.to_numpy(dtype=np.float64)
+        if "Intercept" in names:
+            k = names.index("Intercept")
+            X = np.delete(X, k, axis=1)
+            del names[k]
+        _check_unique(names)
+        self._formulaic = mm.model_spec
+        try:
+            self.terms = [self._parse_term(n, raw) for n in names]
+            mine = self._evaluate(raw)
+            if mine.shape != X.shape or not np.allclose(mine, X, rtol=1e-12, atol=1e-12):
+                raise ValueError("the formula's columns could not be rebuilt exactly")
+        except (ValueError, KeyError) as exc:
+            self.terms = [{"name": n, "factors": []} for n in names]
+            self.unsaved = str(exc)
+        return X
+
+    def _frame(self, raw: dict[str, Any]) -> pd.DataFrame:
+        data = {}
+        for col in self.columns:
+            x = raw[col["name"]]
+            if col["kind"] == "categorical":
+                data[col["name"]] = pd.Categorical.from_codes(
+                    np.where(x < 0, 0, x), categories=col["levels"]
+                )
+            elif col["kind"] == "boolean":
+                data[col["name"]] = x.astype(bool)
+            elif np.all(x == np.round(x)) and np.all(np.abs(x) < 2**53):
+                data[col["name"]] = x.astype(np.int64)  # C(k) levels read 1, not 1.0
+            else:
+                data[col["name"]] = x
+        return pd.DataFrame(data)
+
+    def _parse_term(self, name: str, raw: dict[str, Any]) -> dict[str, Any]:
+        factors = []
+        for part in _split_factors(name):
+            factors.append(self._parse_factor(part, raw))
+        return {"name": name, "factors": factors}
+
+    def _parse_factor(self, part: str, raw: dict[str, Any]) -> dict[str, Any]:
+        cols = {c["name"]: c for c in self.columns}
+        m = re.fullmatch(r"(.+?)\[(T\.)?(.*)\]", part, flags=re.S)
+        if m and _strip_c(m.group(1)) in cols:
+            col = cols[_strip_c(m.group(1))]
+            if col["kind"] != "categorical":
+                raise ValueError(
+                    f"the formula term {part!r} codes the numeric column {col['name']!r} "
+                    "as categories, which a model file cannot store (store the column as text)"
+                )
+            if m.group(3) not in col["levels"]:
+                raise ValueError(f"term {part!r} is not a level of a categorical column")
+            return {"column": col["name"], "level": m.group(3)}
+        expr = part.strip()
+        if expr in cols or _strip_c(expr) in cols and expr.startswith("C("):
+            name = _strip_c(expr)
+            if cols[name]["kind"] == "categorical":
+                raise ValueError(f"term {part!r} is not supported in a model file")
+            if expr != name:
+                raise ValueError(f"C() of the numeric column {name!r} cannot be saved")
+            return {"column": name}
+        m = re.fullmatch(r"(np\.\w+)\((.+)\)", expr)
+        if m and m.group(1) in TRANSFORMS and m.group(2).strip() in cols:
+            return {"column": m.group(2).strip(), "transform": m.group(1)}
+        m = re.fullmatch(r"I\((.+?)\s*\*\*\s*(\d+)\)", expr)
+        if m and m.group(1).strip() in cols:
+            return {"column": m.group(1).strip(), "transform": {"power": int(m.group(2))}}
+        m = re.fullmatch(r"center\((.+)\)", expr)
+        if m and m.group(1).strip() in cols:
+            name = m.group(1).strip()
+            return {"column": name, "transform": {"center": float(np.mean(raw[name]))}}
+        m = re.fullmatch(r"scale\((.+)\)", expr)
+        if m and m.group(1).strip() in cols:
+            name = m.group(1).strip()
+            sd = float(np.std(raw[name], ddof=1))
+            if sd > 0:
+                mean = float(np.mean(raw[name]))
+                return {"column": name, "transform": {"scale": [mean, sd]}}
+        raise ValueError(
+            f"the formula term {part!r} uses a transform a model file cannot store "
+            f"(allowed: plain columns, C() of text or categorical columns, interactions, "
+            f"{', '.join(TRANSFORMS)}, I(x ** k), center(x), scale(x))"
+        )
+
+    # --------------------------------------------------------------- JSON
+    def to_dict(self) -> dict[str, Any]:
+        """The spec as JSON-able data (what the model file stores under ``design``)."""
+        if self.unsaved is not None:
+            raise ValueError(
+                f"this model's formula cannot be saved to a model file: {self.unsaved}"
+            )
+        return {
+            "columns": [dict(c) for c in self.columns],
+            "terms": [
+                {"name": t["name"], "factors": [dict(f) for f in t["factors"]]} for t in self.terms
+            ],
+            "target": self.target,
+            "missing": self.missing,
+            "encoding": self.encoding,
+            "reference": dict(self.reference),
+            "formula": self.formula,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> DesignSpec:
+        """Validate stored data and rebuild the spec; raises ``ValueError`` naming the field."""
+        keys = {"columns", "terms", "target", "missing", "encoding", "reference", "formula"}
+        if not isinstance(data, dict) or set(data) != keys:
+            raise ValueError(f"must be an object with keys {', '.join(sorted(keys))}")
+        if data["missing"] not in MISSING or data["encoding"] not in ENCODINGS:
+            raise ValueError("missing or encoding is not a known policy")
+        for k in ("target", "formula"):
+            if data[k] is not None and not isinstance(data[k], str):
+                raise ValueError(f"{k} must be a string or null")
+        ref = data["reference"]
+        if not isinstance(ref, dict) or not all(isinstance(v, str) for v in ref.values()):
+            raise ValueError("reference must map column names to levels")
+        cols = data["columns"]
+        if not isinstance(cols, list):
+            raise ValueError("columns must be a list")
+        by_name: dict[str, dict[str, Any]] = {}
+        for c in cols:
+            if not isinstance(c, dict) or set(c) != {"name", "kind", "levels", "fill"}:
+                raise ValueError("each column must have keys name, kind, levels, fill")
+            name, kind, levels, fill = c["name"], c["kind"], c["levels"], c["fill"]
+            if not isinstance(name, str) or name in by_name or name == data["target"]:
+                raise ValueError(f"column name {name!r} is not a string, repeated or the target")
+            if kind not in _KINDS:
+                raise ValueError(f"column {name!r} has an unknown kind {kind!r}")
+            if kind == "categorical":
+                if (
+                    not isinstance(levels, list)
+                    or not levels
+                    or not all(isinstance(v, str) for v in levels)
+                    or len(set(levels)) != len(levels)
+                ):
+                    raise ValueError(f"column {name!r} needs a list of distinct text levels")
+                if fill is not None and fill not in levels:
+                    raise ValueError(f"column {name!r} has a fill value that is not a level")
+            else:
+                if levels is not None:
+                    raise ValueError(f"column {name!r} is {kind} and cannot have levels")
+                if fill is not None and (
+                    isinstance(fill, bool)
+                    or not isinstance(fill, int | float)
+                    or not math.isfinite(fill)
+                ):
+                    raise ValueError(
+                        f"column {name!r} has a fill value that is not a finite number"
+                    )
+            if (fill is not None) != (data["missing"] in ("mean", "median", "most_frequent")):
+                raise ValueError(f"column {name!r} has a fill value inconsistent with missing")
+            by_name[name] = c
+        terms = data["terms"]
+        if not isinstance(terms, list) or not terms:
+            raise ValueError("terms must be a non-empty list")
+        for t in terms:
+            if (
+                not isinstance(t, dict)
+                or set(t) != {"name", "factors"}
+                or not isinstance(t["name"], str)
+            ):
+                raise ValueError("each term must have keys name, factors")
+            fs = t["factors"]
+            if not isinstance(fs, list) or not fs:
+                raise ValueError(f"term {t['name']!r} needs a non-empty list of factors")
+            for f in fs:
+                _check_factor(f, by_name, t["name"])
+        _check_unique([t["name"] for t in terms])
+        return cls(
+            [dict(c) for c in cols],
+            terms,
+            data["target"],
+            data["missing"],
+            data["encoding"],
+            dict(ref),
+            data["formula"],
+        )
+
+
+@dataclass
+class Design:
+    """A table after :meth:`DesignSpec.fit_transform`: ``X``, ``names``, the target ``y``,
+    the ``rows`` kept (boolean mask over the input rows) and a ``report`` (``rows``;
+    ``dropped`` with ``missing="drop"``)."""
+
+    X: np.ndarray
+    names: list[str]
+    y: Any
+    rows: np.ndarray
+    report: dict[str, Any]
+
+
+def _check_factor(f: Any, cols: dict[str, dict[str, Any]], term: str) -> None:
+    if not isinstance(f, dict) or not isinstance(f.get("column"), str) or f["column"] not in cols:
+        raise ValueError(f"term {term!r} names a column that is not in columns")
+    col = cols[f["column"]]
+    extra = set(f) - {"column"}
+    if not extra:
+        if col["kind"] == "categorical":
+            raise ValueError(f"term {term!r} uses categorical column {col['name']!r} as a number")
+        return
+    if extra == {"level"}:
+        if col["kind"] != "categorical" or f["level"] not in col["levels"]:
+            raise ValueError(f"term {term!r} names a level that its column lacks")
+        return
+    if extra != {"transform"} or col["kind"] == "categorical":
+        raise ValueError(f"term {term!r} has a factor with unknown keys")
+    t = f["transform"]
+    if isinstance(t, str) and t in TRANSFORMS:
+        return
+    if isinstance(t, dict) and set(t) == {"power"}:
+        k = t["power"]
+        if isinstance(k, int) and not isinstance(k, bool) and 1 <= k <= 10:
+            return
+    if isinstance(t, dict) and set(t) == {"scale"}:
+        ms = t["scale"]
+        if (
+            isinstance(ms, list)
+            and len(ms) == 2
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in ms)
+            and all(math.isfinite(v) for v in ms)
+            and ms[1] > 0
+        ):
+            return
+    if isinstance(t, dict) and set(t) == {"center"}:
+        c = t["center"]
+        if isinstance(c, int | float) and not isinstance(c, bool) and math.isfinite(c):
+            return
+    raise ValueError(f"term {term!r} has a transform outside the allow-list: {t!r:.60}")
+
+
+def _strip_c(expr: str) -> str:
+    m = re.fullmatch(r"C\((.+)\)", expr.strip())
+    return m.group(1).strip() if m else expr.strip()
+
+
+def _split_factors(name: str) -> list[str]:
+    """Split ``a[T.x]:b`` at the colons outside brackets and parentheses."""
+    parts, depth, cur = [], 0, ""
+    for ch in name:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        if ch == ":" and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    parts.append(cur)
+    return parts
+
+
+def _check_unique(names: list[str]) -> None:
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise DataError(f"model column names collide: {', '.join(map(repr, dup))}")
+
+
+def _fill_value(s: pd.Series, kind: str, how: str) -> Any:
+    if kind == "categorical" or how == "most_frequent":
+        vals = s.map(_text) if kind == "categorical" else s.astype(np.float64)
+        counts = vals.value_counts()
+        top = sorted(counts[counts == counts.max()].index)[0]
+        return top if kind == "categorical" else float(top)
+    x = s.to_numpy(dtype=np.float64)
+    return float(np.mean(x) if how == "mean" else np.median(x))
+
+
+def _missing_message(bad: dict[str, np.ndarray], what: str) -> str:
+    parts = [
+        f"{c!r} ({int(m.sum())} rows, first at row {int(np.argmax(m)) + 1})" for c, m in bad.items()
+    ]
+    return (
+        f"missing values in {what}column {', '.join(parts)}; drop those rows "
+        "(missing='drop', CLI --drop-missing) or fill them (missing='mean'|'median'|"
+        "'most_frequent', CLI --impute)"
+    )
+
+
+def _parse_formula(formula: str, columns: list[str]) -> tuple[str | None, str, set[str]]:
+    """Left-hand side (a column name or None), right-hand side, and the columns used."""
+    if not isinstance(formula, str) or not formula.strip():
+        raise ValueError("formula must be a non-empty string such as 'y ~ x + C(g)'")
+    lhs, sep, rhs = formula.partition("~")
+    if not sep:
+        lhs, rhs = "", formula
+    lhs = lhs.strip()
+    if lhs and lhs not in columns:
+        raise ValueError(f"the formula's left-hand side {lhs!r} must be a column name of the table")
+    from formulaic import Formula
+
+    try:
+        parsed = Formula(rhs)
+    except Exception as exc:  # noqa: BLE001 - a formula syntax error
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ValueError(f"cannot parse the formula {formula!r}: {msg}") from None
+    used = {str(v) for v in parsed.required_variables if str(v) in columns}
+    for term in parsed:
+        for factor in term.factors:
+            used |= _names_in(str(factor.expr), columns)
+    return lhs or None, rhs, used
+
+
+def _names_in(expr: str, columns: list[str]) -> set[str]:
+    """The table's columns an expression names (formulaic does not list those inside
+    stateful transforms such as ``poly(x, 2)``)."""
+    import ast
+
+    try:
+        tree = ast.parse(expr, mode="eval")
+    except SyntaxError:
+        return {c for c in columns if re.search(rf"(?<![\w.]){re.escape(c)}(?!\w)", expr)}
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in columns}
+
+
+def _formulaic_matrix(spec: DesignSpec, raw: dict[str, Any]) -> np.ndarray:
+    mm = spec._formulaic.get_model_matrix(spec._frame(raw), na_action="raise", output="pandas")
+    names = [str(c) for c in mm.columns if str(c) != "Intercept"]
+    return mm[names].to_numpy(dtype=np.float64)

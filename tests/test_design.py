@@ -1,0 +1,226 @@
+"""The design-matrix layer: tables (pandas, polars, Arrow) -> coded columns, formulas, model files.
+
+Oracle: statsmodels' formula API (patsy) fits the same formulas; coefficients,
+standard errors and p-values must agree to 1e-6 relative, term by term.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import oneneuron
+from oneneuron import NeuronClassifier
+from oneneuron.modelfile import ModelFileError
+from oneneuron.tables import DataError, DesignSpec
+
+
+@pytest.fixture(scope="module")
+def table():
+    rng = np.random.default_rng(11)
+    n = 600
+    df = pd.DataFrame(
+        {
+            "balance": rng.normal(1.0, 1.0, n),
+            "income": rng.uniform(0.5, 4.0, n),
+            "student": rng.choice(["No", "Yes"], n),
+            "region": rng.choice(["north", "east", "south", "west"], n),
+            "member": rng.random(n) < 0.4,
+            "tier": pd.Categorical(
+                rng.choice(["low", "mid", "high"], n), categories=["low", "mid", "high"]
+            ),
+        }
+    )
+    z = (
+        -0.5
+        + 0.8 * df.balance
+        - 0.6 * np.log(df.income)
+        + 0.7 * (df.student == "Yes")
+        + 0.3 * (df.region == "south")
+        - 0.4 * df.member
+        + 0.5 * (df.tier == "high")
+        + 0.4 * df.balance * (df.student == "Yes")
+    )
+    df["default"] = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+    return df
+
+
+def _patsy_name(name: str) -> str:
+    """statsmodels (patsy) codes a boolean as a category: ``member[T.True]``."""
+    return name.replace("member[T.True]", "member")
+
+
+FORMULA = (
+    "default ~ balance + np.log(income) + C(region) + student + member + tier + balance:student"
+)
+
+
+def test_formula_matches_statsmodels(table):
+    smf = pytest.importorskip("statsmodels.formula.api")
+    ref = smf.logit(FORMULA, table).fit(disp=0, tol=1e-12, maxiter=100)
+    clf = oneneuron.logit(FORMULA, table, tol=1e-12)
+    names = ["Intercept", *clf.feature_names_out_]
+    sm_names = [_patsy_name(n) for n in ref.params.index]
+    assert sorted(names) == sorted(sm_names)  # one to one
+    order = [sm_names.index(n) for n in names]
+    res = clf.summary()
+    coef = np.r_[clf.intercept_, clf.coef_[0]]
+    np.testing.assert_allclose(coef, ref.params.to_numpy()[order], rtol=1e-6)
+    tab = clf.inference_.table()
+    np.testing.assert_allclose(tab["std_err"], ref.bse.to_numpy()[order], rtol=1e-6)
+    np.testing.assert_allclose(tab["p_value"], ref.pvalues.to_numpy()[order], rtol=1e-6)
+    assert list(tab.index[1:]) == names[1:]
+    assert "student[T.Yes]" in str(res) and "C(region)[T.south]" in str(res)
+
+
+def test_plain_columns_use_reference_coding(table):
+    """No formula: the same coding (first level as reference), the same fit as statsmodels."""
+    smf = pytest.importorskip("statsmodels.formula.api")
+    X = table[["balance", "student", "region", "member", "tier"]]
+    clf = NeuronClassifier(tol=1e-12).fit(X, table["default"])
+    names = list(clf.feature_names_out_)
+    assert names == [
+        "balance",
+        "student[T.Yes]",
+        "region[T.north]",
+        "region[T.south]",
+        "region[T.west]",
+        "member",
+        "tier[T.mid]",
+        "tier[T.high]",
+    ]
+    ref = smf.logit("default ~ balance + student + region + member + tier", table).fit(
+        disp=0, tol=1e-12
+    )
+    sm = dict(zip([_patsy_name(n) for n in ref.params.index], ref.params, strict=True))
+    np.testing.assert_allclose(clf.coef_[0], [sm[n] for n in names], rtol=1e-6)
+    np.testing.assert_allclose(clf.intercept_[0], sm["Intercept"], rtol=1e-6)
+
+
+def test_reference_and_full_encoding(table):
+    X = table[["student", "region"]]
+    clf = NeuronClassifier(reference={"region": "west"}).fit(X, table["default"])
+    assert list(clf.feature_names_out_) == [
+        "student[T.Yes]",
+        "region[T.east]",
+        "region[T.north]",
+        "region[T.south]",
+    ]
+    full = NeuronClassifier(encoding="full", alpha=0.1).fit(X, table["default"])
+    assert list(full.feature_names_out_)[:2] == ["student[No]", "student[Yes]"]
+    with pytest.raises(ValueError, match="reference level 'Maybe' of column 'student'"):
+        NeuronClassifier(reference={"student": "Maybe"}).fit(X, table["default"])
+    with pytest.raises(ValueError, match="reference names column.*'nope'"):
+        NeuronClassifier(reference={"nope": "x"}).fit(X, table["default"])
+
+
+def test_text_column_no_longer_fails_on_float_conversion(table):
+    clf = NeuronClassifier().fit(table[["balance", "student"]], table["default"])
+    p = clf.predict_proba(table[["balance", "student"]])
+    assert p.shape == (len(table), 2)
+
+
+def test_polars_twin_fits_and_predicts_like_pandas(table):
+    pl = pytest.importorskip("polars")
+    pdf = table.drop(columns=["tier"])
+    plf = pl.from_pandas(pdf)
+    a = oneneuron.logit("default ~ balance + C(region) + student + member", pdf)
+    b = oneneuron.logit("default ~ balance + C(region) + student + member", plf)
+    assert list(a.feature_names_out_) == list(b.feature_names_out_)
+    np.testing.assert_allclose(b.coef_, a.coef_, rtol=1e-12)
+    np.testing.assert_allclose(b.predict_proba(plf), a.predict_proba(pdf), rtol=1e-12)
+    c = NeuronClassifier().fit(plf.drop("default"), pdf["default"])
+    d = NeuronClassifier().fit(pdf.drop(columns="default"), pdf["default"])
+    np.testing.assert_allclose(c.coef_, d.coef_, rtol=1e-12)
+
+
+def test_arrow_table_fits_like_pandas(table):
+    import pyarrow as pa
+
+    pdf = table.drop(columns=["tier"])
+    a = oneneuron.logit("default ~ balance + student", pdf)
+    b = oneneuron.logit("default ~ balance + student", pa.Table.from_pandas(pdf))
+    np.testing.assert_allclose(b.coef_, a.coef_, rtol=1e-12)
+
+
+def test_saved_formula_model_predicts_raw_table(table, tmp_path):
+    clf = oneneuron.logit(FORMULA, table)
+    clf.save(tmp_path / "m.json")
+    doc = json.loads((tmp_path / "m.json").read_text())
+    assert doc["format_version"] == 2 and doc["design"]["formula"] == FORMULA
+    again = oneneuron.load(tmp_path / "m.json")
+    assert again.formula is None  # the formula string is never evaluated again
+    np.testing.assert_allclose(
+        again.predict_proba(table), clf.predict_proba(table), rtol=1e-12, atol=0
+    )
+    assert list(again.feature_names_out_) == list(clf.feature_names_out_)
+
+
+def test_tampered_design_is_refused(table, tmp_path):
+    clf = oneneuron.logit("default ~ np.log(income) + student", table)
+    clf.save(tmp_path / "m.json")
+    doc = json.loads((tmp_path / "m.json").read_text())
+    doc["design"]["terms"][0]["factors"][0]["transform"] = "os.system"
+    (tmp_path / "bad.json").write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError, match="design: term 'np.log\\(income\\)' has a transform"):
+        oneneuron.load(tmp_path / "bad.json")
+    doc = json.loads((tmp_path / "m.json").read_text())
+    doc["design"]["terms"][1]["factors"][0]["level"] = "Maybe"
+    (tmp_path / "bad.json").write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError, match="names a level that its column lacks"):
+        oneneuron.load(tmp_path / "bad.json")
+
+
+def test_formula_outside_allow_list_fits_but_is_not_saved(table, tmp_path):
+    clf = oneneuron.logit("default ~ poly(balance, 2) + student", table)
+    assert clf.predict_proba(table).shape == (len(table), 2)
+    with pytest.raises(ModelFileError, match="cannot be saved.*poly\\(balance, 2\\)"):
+        clf.save(tmp_path / "m.json")
+    assert not (tmp_path / "m.json").exists()
+
+
+def test_missing_values_policy(table):
+    df = table[["balance", "student", "default"]].copy()
+    df.loc[[3, 7], "balance"] = np.nan
+    df.loc[5, "student"] = None
+    df.loc[9, "default"] = np.nan
+    with pytest.raises(
+        DataError,
+        match=r"missing values in target column 'default' \(1 rows, first at row 10\)",
+    ):
+        oneneuron.logit("default ~ balance + student", df)
+    X = df[["balance", "student"]]
+    with pytest.raises(
+        DataError,
+        match=r"column 'balance' \(2 rows, first at row 4\), 'student' \(1 rows, first at row 6\)"
+        r".*missing='drop'",
+    ):
+        NeuronClassifier().fit(X, table["default"])
+    clf = oneneuron.logit("default ~ balance + student", df, missing="drop")
+    assert clf.design_report_["dropped"] == 4 and clf.n_samples_fit_ == len(df) - 4
+    keep = df.dropna()
+    ref = oneneuron.logit("default ~ balance + student", keep)
+    np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=1e-12)
+    y_drop = NeuronClassifier(missing="drop").fit(X, df["default"])
+    assert y_drop.design_report_["dropped"] == 4
+    filled = NeuronClassifier(missing="mean").fit(X, table["default"])
+    spec = filled.design_
+    assert spec.columns[0]["fill"] == pytest.approx(df["balance"].mean())
+    assert spec.columns[1]["fill"] == df["student"].mode()[0]
+
+
+def test_design_spec_round_trips_and_counts_unknown_levels(table):
+    spec = DesignSpec.fit(table[["balance", "region"]])
+    again = DesignSpec.from_dict(json.loads(json.dumps(spec.to_dict())))
+    new = pd.DataFrame({"balance": [1.0], "region": ["mars"]})
+    report: dict = {}
+    X = again.transform(new, report)
+    assert X.tolist() == [[1.0, 0.0, 0.0, 0.0]] and report["unknown"] == {"region": [1, "mars"]}
+
+
+def test_arrays_refuse_table_options():
+    with pytest.raises(ValueError, match="missing=, reference= and encoding= apply to tables"):
+        NeuronClassifier(missing="drop").fit(np.eye(3), [0, 1, 0])
