@@ -159,7 +159,7 @@ def design_input(
     """Turn a table into the design matrix (and drop rows), or pass arrays through."""
     if hasattr(est, "design_"):
         del est.design_
-    if not uses_design(est, X):
+    if not (isinstance(y, str) and is_table(X)) and not uses_design(est, X):
         return X, y, sample_weight, cluster, offset, None
     if not is_table(X):
         raise ValueError(
@@ -199,7 +199,7 @@ def design_input(
         return None if a is None else np.asarray(a)[design.rows]
 
     est.design_ = spec
-    est.design_report_ = design.report
+    est.design_report_ = dict(design.report, kept=design.rows)
     return design.X, y, rows(sample_weight), rows(cluster), rows(offset), spec
 
 

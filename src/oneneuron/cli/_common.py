@@ -106,7 +106,19 @@ def reading_parent() -> argparse.ArgumentParser:
 
 
 def input_spec(saved: SavedModel, target: str | None) -> dict[str, Any]:
-    """The stored input spec, or one for a Python-API model (numeric columns by name)."""
+    """The stored input spec, or one for a Python-API model (numeric columns by name).
+
+    A model with a design spec (``design_``, format version 2) gets a listing of
+    its raw columns (``kind`` numeric or categorical, for reading); its rows are
+    then coded by the design spec itself (:func:`predict_chunks`).
+    """
+    design = getattr(saved.estimator, "design_", None)
+    if design is not None:
+        cols = [
+            {"name": c["name"], "kind": "categorical" if c["kind"] == "categorical" else "numeric"}
+            for c in design.columns
+        ]
+        return {"target": target or design.target, "impute": None, "columns": cols, "design": True}
     if saved.input is not None:
         return saved.input
     names = [str(n) for n in getattr(saved.estimator, "feature_names_in_", [])] or [
@@ -155,15 +167,24 @@ def predict_chunks(
     ``interval`` (None when not asked for). ``args.offset`` names the offset column.
     """
     est = copy.copy(saved.estimator)
+    design = getattr(est, "design_", None)
     if hasattr(est, "feature_names_in_"):
         del est.feature_names_in_  # the CLI passes arrays in the stored column order
+    if design is not None:
+        del est.design_  # coded below, chunk by chunk
     offset = getattr(args, "offset", None)
     check_offset_flag(saved, offset)
     feats = [c["name"] for c in spec["columns"]]
     cols = list(dict.fromkeys([*feats, *extra, *([offset] if offset else [])]))
     row = 1
     for chunk, frac in iter_table(args.data, cols, text_columns(spec), args.chunk_rows):
-        X = encode(chunk, spec, report, first_row=row)
+        if design is None:
+            X = encode(chunk, spec, report, first_row=row)
+        else:
+            found: dict[str, Any] = {}
+            X = design.transform(chunk, found, first_row=row)
+            for col, (n, ex) in found.get("unknown", {}).items():
+                report.add(report.unknown, col, n, ex)
         off = None if offset is None else offset_values(chunk, offset, args.data, row)
         row += len(chunk)
         act.update(frac)
@@ -171,7 +192,8 @@ def predict_chunks(
             raise DataError(f"{args.data}: {report.unknown_note()} (--on-unknown error)")
         if report.missing or report.bad_numbers or len(chunk) == 0:
             continue  # counted to the end for the message; nothing more to predict
-        _check_finite(X, spec, args.data, row - len(chunk))
+        if design is None:
+            _check_finite(X, spec, args.data, row - len(chunk))
         kw = {"offset": off}
         ci = None if interval is None else est.predict_interval(X, interval, **kw)
         yield (

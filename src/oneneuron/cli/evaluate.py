@@ -51,7 +51,12 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from .metrics import evaluate, format_text, json_ready
 
     saved = read_model(args.model)
-    target = args.target or (saved.input or {}).get("target")
+    design = getattr(saved.estimator, "design_", None)
+    target = (
+        args.target
+        or (saved.input or {}).get("target")
+        or (design.target if design is not None else None)
+    )
     if target is None:
         raise UserError("this model file does not name its target column; pass --target COL")
     if args.report is not None:
@@ -108,6 +113,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
         from ..stats import format_summary
 
         print("\ncoefficients (from the training fit):")
+        coding = design.coding_note() if design is not None else None
+        if coding:
+            print(coding)
         print(format_summary(res, exp=args.odds_ratios))
     if args.report:
         note(args, f"wrote {args.report}")

@@ -25,11 +25,9 @@ import numpy as np
 from ..modelfile import write_model
 from ..tables import (
     IMPUTE,
-    EncodeReport,
+    DataError,
     check_stray_text,
-    encode,
-    feature_names,
-    fit_spec,
+    formula_columns,
     iter_table,
     need_columns,
     read_columns,
@@ -44,10 +42,37 @@ def add_parser(sub: Any) -> None:
     quiet = quiet_parent()
     p = sub.add_parser("train", parents=[quiet], help="fit a model to a table and save it")
     p.add_argument("data", metavar="DATA", help="training table (.csv, .tsv or .parquet)")
-    p.add_argument("--target", required=True, metavar="COL", help="column with the class labels")
+    p.add_argument(
+        "--target", metavar="COL", help="column with the class labels (or the formula's left side)"
+    )
     p.add_argument("--model", required=True, metavar="PATH", help="model file to write (JSON)")
     p.add_argument(
         "--features", nargs="+", metavar="COL", help="feature columns (default: all but target)"
+    )
+    p.add_argument(
+        "--formula",
+        metavar="TEXT",
+        help="model formula, e.g. 'default ~ balance + C(student) + balance:student' "
+        "(formulaic/statsmodels syntax; it is Python code: only your own formulas)",
+    )
+    p.add_argument(
+        "--reference",
+        action="append",
+        default=[],
+        metavar="COL=LEVEL",
+        help="reference level of a categorical column (default: first in sorted order)",
+    )
+    p.add_argument(
+        "--encoding",
+        choices=["reference", "full"],
+        default="reference",
+        help="categorical columns: treatment coding against the reference level "
+        "(default), or one column per level (needs --alpha > 0 with an intercept)",
+    )
+    p.add_argument(
+        "--drop-missing",
+        action="store_true",
+        help="drop rows with a missing value in a used column or the target (and say how many)",
     )
     p.add_argument("--alpha", type=float, default=0.0, help="L2 strength (default 0)")
     p.add_argument(
@@ -116,12 +141,36 @@ def run_train(args: argparse.Namespace) -> int:
         raise UserError("--scheduler needs --engine dask")
     if (args.cov_type == "cluster") != (args.cluster is not None):
         raise UserError("--cov-type cluster and --cluster COL go together")
+    if args.drop_missing and args.impute:
+        raise UserError("--drop-missing and --impute exclude each other; choose one")
+    reference = {}
+    for item in args.reference:
+        col, sep, level = item.partition("=")
+        if not sep or not col:
+            raise UserError(f"--reference takes COL=LEVEL (e.g. student=No), not {item!r}")
+        reference[col] = level
     present = read_columns(args.data)
+    if args.formula is not None:
+        if args.features:
+            raise UserError("--formula names the features itself; leave out --features")
+        try:
+            lhs, features = formula_columns(args.formula, present)
+        except ValueError as exc:
+            raise UserError(f"--formula: {exc}") from None
+        if lhs is not None and args.target is not None and lhs != args.target:
+            raise UserError(f"--formula's target {lhs!r} differs from --target {args.target!r}")
+        args.target = args.target or lhs
+    if args.target is None:
+        raise UserError("name the target column with --target COL (or 'COL ~ ...' in --formula)")
     need_columns(args.data, present, [args.target], "target")
     special = [c for c in (args.cluster, args.offset) if c is not None]
     need_columns(args.data, present, special, "--cluster/--offset")
-    features = args.features or [c for c in present if c not in {args.target, *special}]
+    if args.formula is None:
+        features = args.features or [c for c in present if c not in {args.target, *special}]
     need_columns(args.data, present, features, "feature")
+    unknown = sorted(set(reference) - set(features))
+    if unknown:
+        raise UserError(f"--reference names column(s) that are not features: {unknown}")
     if not features:
         raise UserError(f"{args.data} has no feature columns besides the target {args.target!r}")
     import pandas as pd
@@ -136,26 +185,21 @@ def run_train(args: argparse.Namespace) -> int:
     if not parts:
         raise UserError(f"{args.data} has a header but no data rows")
     df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    y_missing = df[args.target].isna().to_numpy()
-    if y_missing.any():
-        raise UserError(
-            f"target column {args.target!r} has {int(y_missing.sum())} missing values "
-            f"(first at data row {int(np.argmax(y_missing)) + 1})"
-        )
     check_stray_text(df, cols, args.data)
-    spec = fit_spec(df, args.target, features, args.impute, args.data)
-    report = EncodeReport()
-    X = encode(df, spec, report)
-    report.raise_missing(args.data)
-    y = df[args.target].to_numpy()
-    labels = np.unique(y)
+    y_all = df[args.target]
+    labels = pd.unique(y_all[y_all.notna()])
     if len(labels) < 2:
+        shown = f"{labels[0]!r} in all {int(y_all.notna().sum())} rows" if len(labels) else "none"
         raise UserError(
-            f"target column {args.target!r} has only one class ({labels[0]!r} in all "
-            f"{len(y)} rows); a classifier needs at least two"
+            f"target column {args.target!r} has only one class ({shown}); "
+            "a classifier needs at least two"
         )
-    Xdf = pd.DataFrame(X, columns=feature_names(spec), copy=False)
+    missing = "drop" if args.drop_missing else (args.impute or "error")
     est = NeuronClassifier(
+        formula=args.formula,
+        reference=reference or None,
+        encoding=args.encoding,
+        missing=missing,
         alpha=args.alpha,
         solver=args.solver,
         tol=args.tol,
@@ -174,20 +218,44 @@ def run_train(args: argparse.Namespace) -> int:
         fit_kw["cluster"] = groups.astype(str).to_numpy()
     if args.offset is not None:
         fit_kw["offset"] = offset_values(df, args.offset, args.data, 1)
+    table = df[list(dict.fromkeys([*features, args.target]))]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        with Activity(f"fitting {len(y)} rows", enabled=not args.quiet, determinate=False):
-            try:  # a frame, so that warnings and the coefficient table name the columns
-                est.fit(Xdf, y, **fit_kw)
+        with Activity(f"fitting {len(df)} rows", enabled=not args.quiet, determinate=False):
+            try:  # the table and the target's name: the design layer codes the columns
+                est.fit(table, args.target, **fit_kw)
+            except DataError:
+                raise
             except ValueError as exc:
-                raise UserError(str(exc)) from None
+                raise UserError(_cli_terms(str(exc))) from None
     show_warnings(caught)
-    write_model(est, args.model, overwrite=args.force, input=spec, n_samples=len(y))
+    write_model(est, args.model, overwrite=args.force)
     if not args.quiet:
+        n = est.n_samples_fit_
         classes = ", ".join(repr(c.item() if hasattr(c, "item") else c) for c in est.classes_)
-        print(f"trained on {len(y)} rows, {X.shape[1]} features from {len(features)} columns")
+        d = est.n_features_in_
+        print(f"trained on {n} rows, {d} model columns from {len(features)} table columns")
+        dropped = est.design_report_.get("dropped")
+        if dropped:
+            print(f"  dropped {dropped} rows with missing values (--drop-missing)")
+        if args.impute:
+            print(f"  missing cells filled with the training {args.impute} (--impute)")
         print(f"  classes: {classes}")
         print(f"  solver {est.solver_}, {est.n_iter_} iterations: {est.stop_reason_}")
-        print(f"  training accuracy {float(np.mean(est.predict(Xdf) == y)):.4f}")
+        kept = table.loc[est.design_report_.get("kept", slice(None))]
+        acc = float(np.mean(est.predict(kept) == kept[args.target].to_numpy()))
+        print(f"  training accuracy {acc:.4f}")
         print(f"wrote {args.model}")
     return 0
+
+
+def _cli_terms(text: str) -> str:
+    """Python keywords of the estimator's messages, in the command line's flags."""
+    for py, flag in (
+        ("missing='drop'", "--drop-missing"),
+        ("missing='mean'|'median'|'most_frequent'", "--impute mean|median|most_frequent"),
+        ("reference=", "--reference "),
+        ("alpha > 0", "--alpha > 0"),
+    ):
+        text = text.replace(py, flag)
+    return text

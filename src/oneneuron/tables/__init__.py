@@ -13,7 +13,15 @@ file unless asked.
 
 from __future__ import annotations
 
-from ._design import MISSING, TRANSFORMS, Design, DesignSpec, as_pandas, is_table
+from ._design import (
+    MISSING,
+    TRANSFORMS,
+    Design,
+    DesignSpec,
+    as_pandas,
+    formula_columns,
+    is_table,
+)
 from ._read import (
     COMPRESSION,
     IMPUTE,
@@ -44,6 +52,7 @@ __all__ = [
     "MISSING",
     "TRANSFORMS",
     "as_pandas",
+    "formula_columns",
     "is_table",
     "EncodeReport",
     "OutputTable",

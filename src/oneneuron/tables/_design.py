@@ -310,19 +310,41 @@ class DesignSpec:
         report["rows"] = len(df)
         return spec, Design(X, spec.names, y, keep, report)
 
+    def coding_note(self) -> str | None:
+        """One line naming the categorical coding (the parameterisation), or None.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> DesignSpec.fit(pd.DataFrame({"g": ["b", "a"], "x": [1.0, 2.0]})).coding_note()
+        'categorical columns: treatment coding against reference levels g=a'
+        """
+        cats = [c for c in self.columns if c["kind"] == "categorical"]
+        if not cats:
+            return None
+        if self.encoding == "full":
+            return "categorical columns: one column per level (full one-hot) for " + ", ".join(
+                c["name"] for c in cats
+            )
+        refs = ", ".join(f"{c['name']}={c['levels'][0]}" for c in cats)
+        return f"categorical columns: treatment coding against reference levels {refs}"
+
     # ------------------------------------------------------------ transform
     @property
     def names(self) -> list[str]:
         """The model's column (term) names, in matrix order."""
         return [t["name"] for t in self.terms]
 
-    def transform(self, table: Any, report: dict[str, Any] | None = None) -> np.ndarray:
+    def transform(
+        self, table: Any, report: dict[str, Any] | None = None, first_row: int = 1
+    ) -> np.ndarray:
         """The float64 matrix (n_rows, len(names)) of ``table`` under this spec.
 
         Missing cells follow the fit's policy (``"drop"`` is an error here:
         predictions need every row, so the message names the cells). A level
         not seen in training is coded as the reference (all indicator columns
         zero) and counted in ``report["unknown"]`` (``{column: [rows, example]}``).
+        ``first_row`` numbers the table's first row in messages (for chunks).
         """
         df = as_pandas(table)
         df.columns = [str(c) for c in df.columns]
@@ -333,7 +355,7 @@ class DesignSpec:
             bad = {c["name"]: df[c["name"]].isna().to_numpy() for c in self.columns}
             bad = {c: v for c, v in bad.items() if v.any()}
             if bad:
-                raise DataError(_missing_message(bad, ""))
+                raise DataError(_missing_message(bad, "", first_row))
         raw = self._clean(df, report if report is not None else {})
         if self._formulaic is not None and self.unsaved is not None:
             return _formulaic_matrix(self, raw)
@@ -717,15 +739,28 @@ def _fill_value(s: pd.Series, kind: str, how: str) -> Any:
     return float(np.mean(x) if how == "mean" else np.median(x))
 
 
-def _missing_message(bad: dict[str, np.ndarray], what: str) -> str:
+def _missing_message(bad: dict[str, np.ndarray], what: str, first_row: int = 1) -> str:
     parts = [
-        f"{c!r} ({int(m.sum())} rows, first at row {int(np.argmax(m)) + 1})" for c, m in bad.items()
+        f"{c!r} ({int(m.sum())} rows, first at row {int(np.argmax(m)) + first_row})"
+        for c, m in bad.items()
     ]
     return (
         f"missing values in {what}column {', '.join(parts)}; drop those rows "
         "(missing='drop', CLI --drop-missing) or fill them (missing='mean'|'median'|"
         "'most_frequent', CLI --impute)"
     )
+
+
+def formula_columns(formula: str, columns: list[str]) -> tuple[str | None, list[str]]:
+    """The target a formula names (or None) and the table columns its right-hand side uses.
+
+    Examples
+    --------
+    >>> formula_columns("y ~ np.log(x) + C(g):x", ["g", "x", "y", "z"])
+    ('y', ['g', 'x'])
+    """
+    lhs, _, used = _parse_formula(formula, columns)
+    return lhs, [c for c in columns if c in used and c != lhs]
 
 
 def _parse_formula(formula: str, columns: list[str]) -> tuple[str | None, str, set[str]]:

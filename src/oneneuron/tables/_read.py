@@ -406,8 +406,8 @@ class EncodeReport:
             return None
         parts = [f"{c!r}: {n} rows (e.g. {ex!r})" for c, (n, ex) in self.unknown.items()]
         return (
-            "categories not seen in training were encoded as all-zero indicators in "
-            + "; ".join(parts)
+            "categories not seen in training were encoded as all-zero indicators (the "
+            "reference level) in " + "; ".join(parts)
         )
 
 

@@ -1,0 +1,161 @@
+"""The command line on tables with text, boolean columns and formulas (the design layer).
+
+Oracle: the Python face on the same raw table (the same design spec), and
+statsmodels' coefficient table through ``evaluate``.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import oneneuron
+from oneneuron.cli import main
+
+
+def run(argv, capsys):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def fail(argv, capsys, match):
+    code, out, err = run(argv, capsys)
+    assert code == 1, (out, err)
+    lines = err.splitlines()
+    assert lines[-1].startswith("error: ") and "Traceback" not in err, err
+    assert match in lines[-1], err
+    return err
+
+
+@pytest.fixture
+def credit(tmp_path):
+    rng = np.random.default_rng(5)
+    n = 300
+    df = pd.DataFrame(
+        {
+            "balance": rng.normal(1.0, 1.0, n).round(6),
+            "student": rng.choice(["No", "Yes"], n),
+            "region": rng.choice(["east", "north", "south", "west"], n),
+        }
+    )
+    z = -0.3 + 0.9 * df.balance + 0.6 * (df.student == "Yes") - 0.5 * (df.region == "west")
+    df["default"] = np.where(rng.random(n) < 1 / (1 + np.exp(-z)), "yes", "no")
+    path = tmp_path / "credit.csv"
+    df.to_csv(path, index=False)
+    return path, df
+
+
+def _table(out: str) -> str:
+    return out[out.index("coefficients") :]
+
+
+def test_cli_reference_coding_and_formula_print_the_same_table(credit, tmp_path, capsys):
+    path, df = credit
+    plain, formula = tmp_path / "plain.json", tmp_path / "formula.json"
+    code, out, _ = run(["train", path, "--target", "default", "--model", plain, "-q"], capsys)
+    assert code == 0
+    code, out, _ = run(
+        ["train", path, "--formula", "default ~ balance + student + region", "--model", formula],
+        capsys,
+    )
+    assert code == 0 and "trained on 300 rows, 5 model columns from 3 table columns" in out
+    doc = json.loads(plain.read_text())
+    assert doc["features"]["names"] == [
+        "balance",
+        "student[T.Yes]",
+        "region[T.north]",
+        "region[T.south]",
+        "region[T.west]",
+    ]
+    tables = []
+    for model in (plain, formula):
+        code, out, _ = run(["evaluate", model, path, "-q"], capsys)
+        assert code == 0
+        tables.append(_table(out))
+    assert tables[0] == tables[1] and "student[T.Yes]" in tables[0]
+    smf = pytest.importorskip("statsmodels.formula.api")
+    ref = smf.logit(
+        "y ~ balance + student + region", df.assign(y=(df.default == "yes").astype(int))
+    ).fit(disp=0, tol=1e-12)
+    est = oneneuron.load(plain)
+    sm = [ref.params[n] for n in est.feature_names_out_]  # statsmodels names them the same
+    np.testing.assert_allclose(est.coef_[0], sm, rtol=1e-6)
+
+
+def test_cli_model_predicts_raw_frame_in_python_and_back(credit, tmp_path, capsys):
+    path, df = credit
+    model = tmp_path / "m.json"
+    run(
+        [
+            "train",
+            path,
+            "--target",
+            "default",
+            "--model",
+            model,
+            "--reference",
+            "region=west",
+            "-q",
+        ],
+        capsys,
+    )
+    est = oneneuron.load(model)
+    assert "region[T.east]" in est.feature_names_out_
+    run(["predict", model, path, "--out", tmp_path / "p.csv", "-q"], capsys)
+    cli = pd.read_csv(tmp_path / "p.csv")
+    raw = pd.read_csv(path)
+    np.testing.assert_allclose(est.predict_proba(raw)[:, 1], cli["proba_yes"], rtol=1e-12)
+    # and the other way: a Python model of the raw frame predicts through the CLI
+    py = oneneuron.logit("default ~ balance + C(region) + student:balance", raw)
+    py.save(tmp_path / "py.json")
+    code, out, err = run(
+        ["predict", tmp_path / "py.json", path, "--out", tmp_path / "q.csv"], capsys
+    )
+    assert code == 0, err
+    np.testing.assert_allclose(
+        pd.read_csv(tmp_path / "q.csv")["proba_yes"], py.predict_proba(raw)[:, 1], rtol=1e-12
+    )
+
+
+def test_cli_missing_values(credit, tmp_path, capsys):
+    path, df = credit
+    df = df.copy()
+    df["balance"] = df["balance"].astype(object)
+    df.loc[[4, 8], "balance"] = None
+    df.loc[10, "default"] = None
+    holes = tmp_path / "holes.csv"
+    df.to_csv(holes, index=False)
+    model = tmp_path / "m.json"
+    fail(
+        ["train", holes, "--target", "default", "--model", model],
+        capsys,
+        "missing values in target column 'default' (1 rows, first at row 11)",
+    )
+    code, out, _ = run(
+        ["train", holes, "--target", "default", "--model", model, "--drop-missing"], capsys
+    )
+    assert code == 0 and "dropped 3 rows with missing values (--drop-missing)" in out
+    assert "trained on 297 rows" in out
+    fail(
+        [
+            "train",
+            path,
+            "--target",
+            "default",
+            "--model",
+            tmp_path / "x.json",
+            "--reference",
+            "student",
+        ],
+        capsys,
+        "--reference takes COL=LEVEL",
+    )
+    fail(
+        ["train", path, "--model", tmp_path / "x.json", "--formula", "balance + student"],
+        capsys,
+        "name the target column with --target COL",
+    )
