@@ -116,9 +116,8 @@ def main() -> None:
     threadpool_limits(1, user_api="blas")
     X, y = make_data(args.n, args.d, args.sparse)
     floor = read_floor(X)
-    print(
-        f"data {args.n} x {args.d} {'CSR' if args.sparse else 'dense'}; one read {floor * 1e3:.2f} ms"
-    )
+    kind = "CSR" if args.sparse else "dense"
+    print(f"data {args.n} x {args.d} {kind}; one read {floor * 1e3:.2f} ms")
     rows = []
 
     # ---- one L1 fit, with intercept: oneneuron vs glum

@@ -257,8 +257,7 @@ def train_cv(args: argparse.Namespace, Xdf: Any, y: Any) -> Any:
                 cv.fit(Xdf, y)
             except ValueError as exc:
                 raise UserError(str(exc)) from None
-    for w in caught:
-        print(f"warning: {w.message}", file=sys.stderr)
+    show_warnings(caught)
     if not args.quiet:
         res = cv.cv_results_
         alphas, mean, std = res["param_alpha"], res["mean_test_score"], res["std_test_score"]
