@@ -46,12 +46,13 @@ from .functions import (
 )
 from .modelfile import load, save
 from .neuron import Neuron
-from .stats import ChiSquareTest, diagnostics, lr_test, wald_test
+from .stats import ChiSquareTest, anova, diagnostics, lr_test, wald_test
 
 __all__ = [
     "__version__",
     "Neuron",
     "ChiSquareTest",
+    "anova",
     "diagnostics",
     "lr_test",
     "wald_test",

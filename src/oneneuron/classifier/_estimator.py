@@ -104,7 +104,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         ``"newton"``: exact Hessian, Cholesky solve, line search, ridge fallback;
         ``"subsampled-newton"``: exact Newton on ``SUBSAMPLE_ROWS`` (20 000) random rows,
         then full-data steps preconditioned by that Hessian, one pass each
-        (see :mod:`oneneuron.solvers.subsampled`);
+        (see :mod:`oneneuron.solvers.subsampled`); the subsample is stratified
+        by class: a class with few rows keeps at least 2 000 of them (all, if it
+        has fewer), reweighted so that the subsample still estimates the full
+        objective;
         ``"auto"``: for at most ``AUTO_NEWTON_MAX_PARAMS`` (200) parameters,
         ``"subsampled-newton"`` on tall data (over ``4 * SUBSAMPLE_ROWS`` rows)
         and ``"newton"`` otherwise; ``"lbfgs"`` for more parameters, or when
@@ -113,13 +116,26 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         ``"gd"``/``"sgd"`` start from zero coefficients and the intercept at the
         log-odds of the class frequencies.
     tol : float, default=1e-8
-        Stop when ``max |grad| <= tol`` (for ``"cd"``: the KKT violation, the
-        largest entry of the minimum-norm subgradient), the gradient of the objective above in
-        the solver's coordinates: standardised features, except for
-        ``standardize=False`` with the Newton solvers, gd or sgd (raw features).
+        What it bounds depends on the kind of solver, and is scale-aware for the
+        exact ones. ``"newton"`` and ``"subsampled-newton"`` stop after a step
+        that moved every coefficient of the solver's parameter vector by at most
+        ``tol * max(1, |coefficient|)`` (statsmodels' rule); Newton converges
+        quadratically, so the result is then accurate to about ``tol**2``
+        relative (the default reproduces a tight statsmodels fit to better than
+        1e-8 relative in coefficients, standard errors and p-values). ``"lbfgs"``
+        stops when the Newton step estimated with the Hessian's diagonal at the
+        start (``pi (1 - pi)`` for class frequency ``pi``, plus ``alpha``) is
+        that small: ``max_j |g_j| / h_j / max(1, |theta_j|) <= tol``. ``"gd"`` and
+        ``"sgd"`` (the tutorials' solvers) stop when ``max |grad| <= tol``; ``"cd"``
+        when the KKT violation (the largest entry of the minimum-norm
+        subgradient) is at most ``tol``. The
+        solver's coordinates are the standardised features, except for
+        ``standardize=False`` with the Newton solvers, gd or sgd (raw features);
         ``standardize=False`` with L-BFGS still works in standardised
         coordinates, penalising the raw coefficients, so the objective is the
-        raw one but the solver converges as on standardised data.
+        raw one but the solver converges as on standardised data. Every exact
+        solver also stops when the objective no longer decreases in float64
+        (a ``tol`` below what float64 resolves never makes it loop).
     max_iter : int, default=1000
         Iterations (epochs for ``"sgd"``).
     learning_rate : float, optional
@@ -158,6 +174,16 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         the data, and it forces the Hessian pass that ``inference="auto"`` may
         skip. Unpenalised fits (``alpha=0``) on NumPy/SciPy input; HC2 and HC3
         for binary models. See :mod:`oneneuron.stats._robust`.
+    firth : bool, default=False
+        Firth's bias-reduced logistic regression (Jeffreys-prior penalised
+        likelihood, as R's ``logistf``): finite estimates under separation and
+        less bias with rare events. Binary models, ``alpha=0``, NumPy/SciPy
+        input (a dense copy of X is formed: hat values are needed every
+        iteration); its own Newton iteration (``solver="auto"``; ``tol`` bounds
+        ``max |U*| / sum(w)``, ``max_iter`` its iterations). The table's
+        p-values are penalised likelihood-ratio tests; ``summary(ci="profile",
+        X=..., y=...)`` profiles the penalised likelihood. See
+        :mod:`oneneuron.stats._firth`.
 
     Attributes
     ----------
@@ -173,6 +199,13 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         The per-feature penalty factors used (a dict resolved by name; ones by default).
     n_iter_ : int
     converged_ : bool
+        The stopping rule of ``tol`` was met, or (exact solvers) the objective
+        could no longer decrease in float64 and the decrease the remaining
+        Newton step predicts is below 16 ulps of the objective: the optimum as
+        far as float64 evaluation of this data resolves it.
+    stop_reason_ : str
+        One line saying why the solver stopped, with its stopping measure
+        (set by ``fit``; not stored in model files).
     grad_norm_ : float
         Final ``max |grad|``.
     n_samples_fit_ : int
@@ -180,7 +213,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     n_passes_ : float
         Passes over X the fit made (minibatches count fractionally).
     solver_ : str
-        The solver actually used (``"auto"`` resolved).
+        The solver actually used (``"auto"`` resolved; ``"firth-newton"`` with ``firth=True``).
     history_ : dict of ndarray
         ``"loss"``, ``"grad_norm"``, ``"n_passes"`` per iteration (entry 0 is
         the start), plus ``"coef"`` (T, m, d) and ``"intercept"`` (T, m) on the
@@ -230,6 +263,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         "record_path": ["boolean"],
         "inference": [StrOptions({"auto"}), "boolean"],
         "cov_type": [StrOptions(set(COV_TYPES))],
+        "firth": ["boolean"],
     }
 
     def __init__(
@@ -254,6 +288,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         record_path: bool = False,
         inference: bool | str = "auto",
         cov_type: str = "nonrobust",
+        firth: bool = False,
     ) -> None:
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -274,6 +309,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         self.record_path = record_path
         self.inference = inference
         self.cov_type = cov_type
+        self.firth = firth
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -623,6 +659,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         *,
         sample_weight: ArrayLike | None = None,
         level: float = 0.95,
+        dummy: bool = False,
     ) -> Any:
         """Marginal effects ``dP/dx`` with delta-method standard errors.
 
@@ -639,6 +676,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         sample_weight : array_like of shape (n,), optional
             Weights of the average (and of the mean).
         level : float, default=0.95
+        dummy : bool, default=False
+            Columns holding only 0 and 1 get the discrete change
+            ``P(x_j = 1) - P(x_j = 0)`` instead of the derivative.
 
         Returns
         -------
@@ -664,4 +704,5 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             at=at,
             sample_weight=sample_weight,
             level=level,
+            dummy=dummy,
         )

@@ -42,6 +42,7 @@ __all__ = [
     "predict",
     "prepare",
     "subsample_engine",
+    "to_host",
 ]
 
 
@@ -96,12 +97,32 @@ def make_engine(X: Any, y: Any, weights: Any, multinomial: bool, **options: Any)
     return NumpyEngine(X, y, weights, multinomial=multinomial, **options)
 
 
+def to_host(a: Any) -> np.ndarray:
+    """A NumPy copy of an array of any engine's kind (computes a lazy dask array)."""
+    kind = input_kind(a)
+    if kind == "dask":
+        return np.asarray(a.compute())
+    if kind == "array_api":
+        from ._array_api import to_numpy
+
+        return np.asarray(to_numpy(a))
+    return np.asarray(a)
+
+
 def subsample_engine(
-    X: Any, y: Any, weights: Any, rows: Any, multinomial: bool, offset: Any = None
+    X: Any,
+    y: Any,
+    weights: Any,
+    rows: Any,
+    multinomial: bool,
+    offset: Any = None,
+    reweight: Any = None,
 ) -> Any:
     """An engine over the rows ``rows`` (sorted NumPy indices) of X, for a subsample solve.
 
-    ``offset`` (NumPy input only) is subsampled with the rows.
+    ``offset`` (NumPy input only) is subsampled with the rows; ``reweight`` (NumPy,
+    one factor per selected row) multiplies their weights, e.g. for a subsample
+    stratified by class.
 
     NumPy input is indexed in memory and torch/CuPy on its device; a Dask subsample
     is gathered to the client in one pass (it is small by design) and becomes a
@@ -112,16 +133,20 @@ def subsample_engine(
         import dask
 
         Xs, ys, ss = dask.compute(X[rows], y[rows], weights[rows])
+        ss = ss if reweight is None else ss * reweight
         return NumpyEngine(np.ascontiguousarray(Xs), ys, ss, multinomial=multinomial)
     if kind == "array_api":
         from ._array_api import ArrayAPIEngine, device, namespace
 
         xp = namespace(X)
         idx = xp.asarray(np.asarray(rows, dtype=np.int64), device=device(X))
-        take = [xp.take(a, idx, axis=0) for a in (X, y, weights)]
-        return ArrayAPIEngine(*take, multinomial=multinomial)
+        Xs, ys, ss = (xp.take(a, idx, axis=0) for a in (X, y, weights))
+        if reweight is not None:
+            ss = ss * xp.asarray(reweight, dtype=ss.dtype, device=device(X))
+        return ArrayAPIEngine(Xs, ys, ss, multinomial=multinomial)
     off = None if offset is None else offset[rows]
-    return NumpyEngine(X[rows], y[rows], weights[rows], multinomial=multinomial, offset=off)
+    ss = weights[rows] if reweight is None else weights[rows] * reweight
+    return NumpyEngine(X[rows], y[rows], ss, multinomial=multinomial, offset=off)
 
 
 @contextlib.contextmanager

@@ -15,7 +15,7 @@ import numpy as np
 from .._version import __version__
 from . import _schema as io
 
-_SOLVERS_USED = io.SOLVERS - {"auto"}
+_SOLVERS_USED = (io.SOLVERS - {"auto"}) | io.FIT_SOLVERS
 
 
 def _fail(msg: str) -> None:
