@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -144,6 +145,8 @@ def test_repeated_column_names_in_parquet(work, capsys):
     pq.write_table(table, work / "dup.parquet")
     argv = ["train", work / "dup.parquet", "--target", "y", "--model", work / "n.json"]
     refused(argv, capsys, "repeated column name(s) 'y'", work)
+    if importlib.util.find_spec("dask") is not None:
+        refused([*argv, "--engine", "dask"], capsys, "repeated column name(s) 'y'", work)
 
 
 def test_a_number_column_with_stray_text_is_a_data_error(work, capsys):
@@ -450,3 +453,18 @@ def test_start_up_without_a_writable_numba_cache(tmp_path, trained):
         )
         assert run.returncode == 0 and run.stderr == "", run.stderr
     assert oneneuron.load(tmp_path / "m.json").n_features_in_ == 4
+
+
+def test_recorded_deprecation_notices_are_not_passed_on(capsys):
+    """train/--engine dask record warnings during the fit (e.g. dask's pandas notices,
+    one per partition): the user sees their own warnings once each, not the notices."""
+    from oneneuron.cli._errors import show_warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(27):
+            warnings.warn("inplace is deprecated", FutureWarning, stacklevel=1)
+            warnings.warn("old API", DeprecationWarning, stacklevel=1)
+            warnings.warn("stopped after 3 iterations", UserWarning, stacklevel=1)
+    show_warnings(caught)
+    assert capsys.readouterr().err == "warning: stopped after 3 iterations\n"
