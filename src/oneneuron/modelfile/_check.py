@@ -113,6 +113,12 @@ def _label_of(v: Any, classes: np.ndarray, name: str) -> None:
         _fail(f"{name} {v!r} is not a label of type {classes.dtype.str!r} like the classes")
 
 
+def _as_label(v: Any, dtype: np.dtype) -> Any:
+    """A stored label as the Python value of the classes' type (strings stay ``str``)."""
+    x = np.array([v], dtype=dtype)[0]
+    return x.item() if isinstance(x, np.generic) else x
+
+
 def check_document(doc: Any) -> dict[str, Any]:
     """Validate a parsed model document; returns the decoded arrays."""
     doc = _obj(doc, "the model file")
@@ -244,7 +250,7 @@ def from_document(doc: Any) -> io.SavedModel:
     classes = arrs["classes"]
     cw = obj["class_weight"]
     if isinstance(cw, dict):
-        cw = {np.array([k], dtype=classes.dtype)[0].item(): w for k, w in cw["pairs"]}
+        cw = {_as_label(k, classes.dtype): w for k, w in cw["pairs"]}
     est = NeuronClassifier(
         alpha=obj["alpha"],
         fit_intercept=obj["fit_intercept"],
