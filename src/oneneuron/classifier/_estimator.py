@@ -46,9 +46,12 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     where ``l`` is the cross-entropy of one sigmoid neuron (2 classes) or of a
     softmax layer (K > 2; multinomial, never one-vs-rest), ``z_i = x_i' @ W'.T + b'``
     and ``x_i'`` are the standardised features ``(x_i - mu) / sigma`` when
-    ``standardize=True`` (``mu``, ``sigma`` weighted by ``sample_weight``) or the
-    raw ones otherwise. The intercept ``b'`` is never penalised. ``alpha=0`` is
-    plain maximum likelihood, as in the tutorials.
+    ``standardize=True`` or the raw ones otherwise. ``mu`` and ``sigma`` are
+    weighted by the same full row weight ``s_i`` as the loss: one notion of row
+    weight throughout, so ``class_weight`` is exactly the sample weight
+    ``class_weight[y_i]`` and a row of weight ``k`` is ``k`` identical rows, in
+    the coefficients and in the standardisation alike. The intercept ``b'`` is
+    never penalised. ``alpha=0`` is plain maximum likelihood, as in the tutorials.
 
     Standardisation is folded into the coefficients (no scaled copy of X is
     made); ``coef_`` and ``intercept_`` are on the original scale, and predict
@@ -99,7 +102,11 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     threshold : float, default=0.5
         Binary only: predict the second class when its probability exceeds it.
     class_weight : dict or "balanced", optional
-        Multiplies each row's weight by its class's weight.
+        Multiplies each row's weight by its class's weight (non-negative and
+        finite). ``"balanced"`` gives class ``k`` the weight ``S / (K S_k)``, where
+        ``S_k`` is the summed ``sample_weight`` of its rows (their count without
+        sample weights), as scikit-learn does. At least two classes must keep a
+        positive total weight; otherwise fitting raises ``ValueError``.
     warm_start : bool, default=False
         Start from the previous fit's coefficients (same classes and features).
     random_state : int, RandomState or None
@@ -247,7 +254,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         ----------
         X : array_like or sparse CSR matrix of shape (n_samples, n_features)
             float32 is kept float32 (coefficients included); other numeric
-            dtypes become float64. NaN or infinity is an error.
+            dtypes become float64. NaN or infinity is an error, and so is a
+            column whose root mean square exceeds ``sqrt(finfo.max) / 16`` (about
+            8e152 in float64, 1e18 in float32), or whose squares overflow: the
+            Hessian sums them. The message names the column; no raw warning.
             A torch tensor or CuPy array is used where it lives (array API; the
             solver stays on the host); a dask array or DataFrame is fitted chunk
             by chunk (see ``oneneuron.engines``). Predictions then come back in

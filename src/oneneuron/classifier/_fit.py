@@ -82,7 +82,7 @@ def fit(
         # objective is unchanged, but L-BFGS converges much faster in these
         # coordinates. Newton is affine-invariant and gd/sgd must follow the
         # tutorial's raw-coordinate path, so they keep the raw coordinates.
-        center, scale = coordinate_stats(data.X, data.sample_weight)
+        center, scale = coordinate_stats(data.X, data.row_weights)
         raw_penalty = True
     m = K if data.multinomial else 1
     problem = HessianRecorder(
