@@ -192,6 +192,14 @@ def test_a_truncated_compressed_table(work, capsys):
     refused(argv, capsys, "truncated", work)
 
 
+def test_damaged_compressed_data_in_a_later_chunk(work, capsys):
+    blob = bytearray(gzip.compress((HEADER + "".join(_rows(3000))).encode(), mtime=0))
+    blob[len(blob) // 2 : len(blob) // 2 + 64] = b"\xaa" * 64  # an invalid deflate stream
+    (work / "c.csv.gz").write_bytes(bytes(blob))
+    argv = ["predict", work / "m.json", work / "c.csv.gz", "--out", work / "p.csv"]
+    refused([*argv, "--chunk-rows", "100"], capsys, "cannot read", work)
+
+
 def test_zstandard_missing(work, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "zstandard", None)  # as if not installed
     (work / "t.csv.zst").write_bytes(b"(\xb5/\xfd")
