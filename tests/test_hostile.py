@@ -419,14 +419,14 @@ def test_sigterm_during_predict_leaves_no_file(tmp_path, trained):
     """A real process, killed while it writes: clean exit, no partial or hidden file."""
     _, model = trained
     rng = np.random.default_rng(1)
-    n = 150_000
+    n = 60_000
     big = pd.DataFrame(
         {"x1": rng.normal(size=n), "x2": rng.normal(size=n), "colour": "red", "y": 0}
     )
     big.to_csv(tmp_path / "big.csv", index=False)
     argv = ["predict", str(model), str(tmp_path / "big.csv"), "--out", str(tmp_path / "p.csv")]
     proc = subprocess.Popen(
-        [*_script(), *argv, "--chunk-rows", "500", "-q"], stderr=subprocess.PIPE, text=True
+        [*_script(), *argv, "--chunk-rows", "200", "-q"], stderr=subprocess.PIPE, text=True
     )
     deadline = time.monotonic() + 60
     while not list(tmp_path.glob(".p.csv.*")) and time.monotonic() < deadline:
