@@ -533,3 +533,36 @@ def test_labels_and_class_weights_round_trip_through_a_model_file(
     assert again.classes_.tolist() == clf.classes_.tolist()
     assert again.class_weight == clf.class_weight
     assert np.array_equal(again.predict(X), clf.predict(X))
+
+
+def _paths(node, prefix=()):
+    """Every key path of a JSON document (the first two entries of each list)."""
+    items = node.items() if isinstance(node, dict) else enumerate(node[:2])
+    for key, child in items:
+        yield (*prefix, key)
+        if isinstance(child, dict | list):
+            yield from _paths(child, (*prefix, key))
+
+
+def test_every_field_replaced_by_a_wrong_value_is_a_model_file_error(tmp_path):
+    """Each field of a genuine file (text classes, class weights, inference) swapped for a
+    value of another type or an absurd size: it loads, or the checks name the field; no
+    other exception, and not the generic last-resort message either."""
+    X = np.random.default_rng(0).normal(size=(60, 2))
+    y = np.array(["a", "b", "c"])[np.arange(60) % 3]
+    cw = {"a": 1.0, "b": 2.0, "c": 1.0}
+    NeuronClassifier(alpha=0.5, class_weight=cw).fit(X, y).save(tmp_path / "m.json")
+    base = json.loads((tmp_path / "m.json").read_text())
+    bad = tmp_path / "bad.json"
+    for path in _paths(base):
+        for value in (None, "x", [1], {"a": 1}, -1, 1e308):
+            doc = json.loads(json.dumps(base))
+            node = doc
+            for key in path[:-1]:
+                node = node[key]
+            node[path[-1]] = value
+            bad.write_text(json.dumps(doc))
+            try:
+                oneneuron.load(bad)
+            except ModelFileError as exc:
+                assert "not a valid model file (" not in str(exc), (path, value, exc)
