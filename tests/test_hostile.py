@@ -411,6 +411,28 @@ def test_ctrl_c_in_process_leaves_nothing(work, capsys, monkeypatch):
     assert _snapshot(work) == before
 
 
+@pytest.mark.parametrize("where", ["fdopen", "fsync", "publish"])
+def test_an_interrupt_at_any_step_of_a_write_leaves_nothing(tmp_path, monkeypatch, where):
+    """The temporary file is named before it is made, inside the block that removes it."""
+    from oneneuron.tables import OutputTable, _write, atomic_write_text
+
+    real = {"fdopen": os.fdopen, "fsync": os.fsync, "publish": _write.publish}[where]
+
+    def interrupted(*args, **kwargs):
+        real(*args, **kwargs)  # the step happens, then Ctrl-C lands
+        raise KeyboardInterrupt
+
+    target = {"fdopen": _write.os, "fsync": _write.os, "publish": _write}[where]
+    monkeypatch.setattr(target, where, interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write_text(tmp_path / "m.json", "{}", overwrite=False)
+    with pytest.raises(KeyboardInterrupt), OutputTable(tmp_path / "p.csv", force=False) as out:
+        out.write(pd.DataFrame({"a": [1.0]}))
+        out.commit()
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert not [n for n in left if n.endswith(".tmp")], left
+
+
 def _script() -> list[str]:
     return [sys.executable, "-c", "import sys; from oneneuron.cli import main; sys.exit(main())"]
 
