@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 import pytest
 
-from oneneuron import NeuronClassifier
+from oneneuron import ConvergenceWarning, NeuronClassifier
 
 
 def _fit_quietly(clf, X, y, **kw):
@@ -77,3 +77,82 @@ def test_overflowing_column_is_named_in_every_engine():
     yd = dd.from_pandas(pd.Series(y), npartitions=2)
     with pytest.raises(ValueError, match=r"column 1 \('huge'\) holds huge values"):
         NeuronClassifier().fit(Xd, yd)
+
+
+def _logit_data(n, share, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 4)) * [1.0, 10.0, 0.1, 3.0] + [0.0, 5.0, 1.0, 0.0]
+    z = X @ np.array([0.5, -0.05, 3.0, 0.2]) + np.log(share / (1 - share))
+    y = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+    return X, y
+
+
+@pytest.mark.parametrize("share", [0.5, 0.02])
+def test_default_fit_matches_a_tight_statsmodels_fit(share):
+    """converged_ at the default tol means the digits summary() prints: <= 1e-8 relative."""
+    sm = pytest.importorskip("statsmodels.api")
+    X, y = _logit_data(3000, share)
+    ref = sm.Logit(y, sm.add_constant(X)).fit(method="newton", tol=1e-14, maxiter=100, disp=0)
+    clf = NeuronClassifier().fit(X, y)
+    assert clf.converged_ and clf.stop_reason_.startswith("converged")
+    table = clf.summary()
+    coef = np.r_[clf.intercept_, clf.coef_[0]]
+    np.testing.assert_allclose(coef, ref.params, rtol=1e-8)
+    np.testing.assert_allclose(table["std_err"], ref.bse, rtol=1e-8)
+    np.testing.assert_allclose(table["p_value"], ref.pvalues, rtol=1e-8)
+
+
+def test_tall_extremely_imbalanced_data_keeps_its_rare_rows():
+    """1 positive in 100 000 rows: the subsample is stratified, so subsampled Newton
+    converges in a few passes to plain Newton's optimum."""
+    rng = np.random.default_rng(3)
+    n = 300_000
+    X = rng.normal(size=(n, 3))
+    y = np.zeros(n, dtype=int)
+    y[rng.choice(n, 3, replace=False)] = 1
+    clf, caught = _fit_quietly(NeuronClassifier(), X, y)
+    assert clf.solver_ == "subsampled-newton"
+    assert not [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert clf.converged_ and clf.n_passes_ < 20
+    ref = NeuronClassifier(solver="newton").fit(X, y)
+    np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(clf.intercept_, ref.intercept_, rtol=1e-8)
+
+
+def test_stratified_subsample_is_uniform_without_rare_classes_and_unbiased_with():
+    from oneneuron.classifier._fit import MIN_CLASS_ROWS, SUBSAMPLE_ROWS, stratified_rows
+
+    y = np.repeat([0, 1], 100_000)
+    rows, factor = stratified_rows(np.random.default_rng(0), y, 2)
+    assert np.all(factor == 1.0) and abs(len(rows) - SUBSAMPLE_ROWS) < 5 * np.sqrt(SUBSAMPLE_ROWS)
+    y = np.r_[np.zeros(400_000, int), np.ones(500, int), np.full(5000, 2)]
+    rows, factor = stratified_rows(np.random.default_rng(0), y, 3)
+    assert np.sum(y[rows] == 1) == 500  # a class below MIN_CLASS_ROWS: every row
+    assert abs(np.sum(y[rows] == 2) - MIN_CLASS_ROWS) < 5 * np.sqrt(MIN_CLASS_ROWS)
+    # weighted class totals estimate the full ones (f times), whatever the stratification
+    f = SUBSAMPLE_ROWS / len(y)
+    totals = np.bincount(y[rows], weights=factor) / f
+    np.testing.assert_allclose(totals, np.bincount(y), rtol=0.05)
+
+
+def test_lbfgs_at_the_float64_floor_stops_honestly():
+    """A tol below what float64 resolves: L-BFGS stops when the objective stops
+    decreasing, says so in one line, and is converged (it reached the optimum)."""
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(2000, 300))
+    y = (X[:, :5].sum(1) + rng.logistic(size=2000) > 0).astype(int)
+    clf, caught = _fit_quietly(NeuronClassifier(alpha=1e-3, solver="lbfgs", tol=1e-15), X, y)
+    assert not [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert clf.converged_ and "no longer decreases in float64" in clf.stop_reason_
+    assert "\n" not in clf.stop_reason_ and clf.n_iter_ < 200
+    ref = NeuronClassifier(alpha=1e-3, solver="newton").fit(X, y)
+    np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("solver", ["newton", "subsampled-newton"])
+def test_newton_at_the_float64_floor_does_not_loop(solver):
+    X, y = _logit_data(2000, 0.3)
+    clf, caught = _fit_quietly(NeuronClassifier(solver=solver, tol=0.0), X, y)
+    assert clf.n_iter_ < 30 and clf.converged_
+    assert "float64" in clf.stop_reason_
+    assert not [w for w in caught if issubclass(w.category, ConvergenceWarning)]

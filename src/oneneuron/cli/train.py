@@ -55,7 +55,12 @@ def add_parser(sub: Any) -> None:
         default="auto",
         choices=["auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd"],
     )
-    p.add_argument("--tol", type=float, default=1e-8, help="stop at max|grad| <= tol")
+    p.add_argument(
+        "--tol",
+        type=float,
+        default=1e-8,
+        help="stopping tolerance: the relative size of the last Newton step (see NeuronClassifier)",
+    )
     p.add_argument("--max-iter", type=int, default=1000)
     p.add_argument("--no-intercept", action="store_true", help="fit without a bias b")
     p.add_argument(
@@ -72,6 +77,11 @@ def add_parser(sub: Any) -> None:
         "sandwich HC0-HC3, or cluster-robust (with --cluster)",
     )
     p.add_argument("--cluster", metavar="COL", help="cluster labels, for --cov-type cluster")
+    p.add_argument(
+        "--firth",
+        action="store_true",
+        help="Firth's bias-reduced logistic regression (binary; finite under separation)",
+    )
     p.add_argument(
         "--offset",
         metavar="COL",
@@ -94,8 +104,10 @@ def run_train(args: argparse.Namespace) -> int:
     from ..classifier import NeuronClassifier
 
     check_new_file(args.model, args.force, flag="--model", inputs={"data table": args.data})
-    if args.engine == "dask" and (args.cov_type != "nonrobust" or args.cluster or args.offset):
-        raise UserError("--cov-type, --cluster and --offset need --engine memory")
+    if args.engine == "dask" and (
+        args.cov_type != "nonrobust" or args.cluster or args.offset or args.firth
+    ):
+        raise UserError("--cov-type, --cluster, --offset and --firth need --engine memory")
     if args.engine == "dask":
         from .dask import train_dask
 
@@ -150,6 +162,7 @@ def run_train(args: argparse.Namespace) -> int:
         max_iter=args.max_iter,
         fit_intercept=not args.no_intercept,
         cov_type=args.cov_type,
+        firth=args.firth,
     )
     fit_kw: dict[str, Any] = {}
     if args.cluster is not None:
@@ -172,13 +185,9 @@ def run_train(args: argparse.Namespace) -> int:
     write_model(est, args.model, overwrite=args.force, input=spec, n_samples=len(y))
     if not args.quiet:
         classes = ", ".join(repr(c.item() if hasattr(c, "item") else c) for c in est.classes_)
-        status = "converged" if est.converged_ else "did NOT converge"
         print(f"trained on {len(y)} rows, {X.shape[1]} features from {len(features)} columns")
         print(f"  classes: {classes}")
-        print(
-            f"  solver {est.solver_}: {status} in {est.n_iter_} iterations "
-            f"(max|grad| = {est.grad_norm_:.2e}, tol = {est.tol:g})"
-        )
+        print(f"  solver {est.solver_}, {est.n_iter_} iterations: {est.stop_reason_}")
         print(f"  training accuracy {float(np.mean(est.predict(Xdf) == y)):.4f}")
         print(f"wrote {args.model}")
     return 0
