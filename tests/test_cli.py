@@ -131,9 +131,9 @@ def test_multiclass_with_categories_unknowns_and_impute(tmp_path, capsys):
     fail(base, capsys, "'sepal width (cm)' (2 rows, first at data row 6)")
     assert not model.exists()
     code, out, _ = run([*base, "--impute", "median"], capsys)
-    assert code == 0 and "6 features from 5 columns" in out
+    assert code == 0 and "5 model columns from 5 table columns" in out
     saved = json.loads(model.read_text())
-    assert saved["input"]["columns"][1]["fill"] == df["sepal width (cm)"].median()
+    assert saved["design"]["columns"][1]["fill"] == df["sepal width (cm)"].median()
 
     new = df.drop(columns="species").assign(site=["west"] * 3 + ["north"] * 147, extra=1.0)
     new.to_csv(tmp_path / "new.csv", index=False)
@@ -167,11 +167,11 @@ def test_multiclass_with_categories_unknowns_and_impute(tmp_path, capsys):
     report = tmp_path / "r.html"
     code, stdout, _ = run(["evaluate", model, data, "--json", "--report", report], capsys)
     m = json.loads(stdout)
-    assert report.read_text().count("data:image/png") == 4 and "site=north" in report.read_text()
+    assert report.read_text().count("data:image/png") == 4 and "site[T.south]" in report.read_text()
     filled = df.fillna({"sepal width (cm)": df["sepal width (cm)"].median()})
     Xd = pd.get_dummies(
-        filled.drop(columns="species"), columns=["site"], prefix_sep="=", dtype=float
-    )
+        filled.drop(columns="species"), columns=["site"], drop_first=True, dtype=float
+    )  # reference coding: 'north' (first sorted) is the reference
     clf = NeuronClassifier(alpha=0.1).fit(Xd, y)
     assert m["roc_auc"] == pytest.approx(
         roc_auc_score(y, clf.predict_proba(Xd), multi_class="ovr"), rel=1e-9
@@ -287,7 +287,7 @@ def test_existing_files_are_never_clobbered(tmp_path, trained, capsys):
         ("a,b,y\n", "no data rows"),
         ("a,b,y\n1,2,x\n3,4,x\n5,6,x\n", "only one class ('x' in all 3 rows)"),
         ("a,b,y\n1,2,x\n3,,z\n5,6,x\n", "'b' (1 rows, first at data row 2)"),
-        ("a,b,y\n1,2,x\n3,4,\n5,6,z\n", "target column 'y' has 1 missing"),
+        ("a,b,y\n1,2,x\n3,4,\n5,6,z\n", "target column 'y' (1 rows, first at data row 2)"),
         ("a,b\n1,2\n", "lacks target column(s) 'y'"),
         ("a,b,y\n1,inf,x\n3,4,z\n", "infinite values"),
     ],

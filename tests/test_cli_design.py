@@ -133,7 +133,7 @@ def test_cli_missing_values(credit, tmp_path, capsys):
     fail(
         ["train", holes, "--target", "default", "--model", model],
         capsys,
-        "missing values in target column 'default' (1 rows, first at row 11)",
+        "missing values in target column 'default' (1 rows, first at data row 11)",
     )
     code, out, _ = run(
         ["train", holes, "--target", "default", "--model", model, "--drop-missing"], capsys

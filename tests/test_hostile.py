@@ -178,8 +178,8 @@ def test_parquet_decimal_columns_are_numbers(work, capsys):
     table = pa.table({"x1": dec, "x2": df["x2"], "colour": df["colour"], "y": df["y"]})
     pq.write_table(table, work / "dec.parquet")
     ok(["train", work / "dec.parquet", "--target", "y", "--model", work / "dec.json", "-q"], capsys)
-    spec = json.loads((work / "dec.json").read_text())["input"]
-    assert spec["columns"][0] == {"name": "x1", "kind": "numeric", "fill": None}
+    spec = json.loads((work / "dec.json").read_text())["design"]
+    assert spec["columns"][0] == {"name": "x1", "kind": "numeric", "levels": None, "fill": None}
     dec, csv = oneneuron.load(work / "dec.json"), oneneuron.load(work / "m.json")
     np.testing.assert_allclose(dec.coef_[:, :2], csv.coef_[:, :2], rtol=1e-9)  # x1, x2
 

@@ -259,6 +259,16 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         ``"none"``, ``"quasi-complete"``, ``"complete"`` or ``"not checked"``.
     has_offset_ : bool
         Whether the fit had an ``offset`` (then every prediction needs one).
+    design_ : DesignSpec
+        How a table becomes the model's columns (fits on tables only; see
+        ``missing``); ``feature_names_in_`` are then its term names. Such a
+        model predicts on tables (coded by ``design_``) or on a NumPy array of
+        its coded columns.
+    design_report_ : dict
+        ``{"rows": rows used, "dropped": rows dropped, "kept": row mask}`` of a
+        fit on a table.
+    feature_names_out_ : ndarray of str
+        The model's column names in ``coef_`` order, e.g. ``student[T.Yes]``.
 
     Examples
     --------
@@ -423,9 +433,13 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         design = getattr(self, "design_", None)
         if design is not None:
             if not is_table(X):
+                fast = plain_arrays(X, n_features=self.n_features_in_)
+                if fast is not None:  # the model's columns, already coded
+                    return fast[0]
                 raise ValueError(
                     "this model was fitted on a table: predict on a pandas or polars "
-                    f"DataFrame or an Arrow table with its columns, not a {type(X).__name__}"
+                    "DataFrame or an Arrow table with its columns (or a NumPy array of "
+                    f"its {self.n_features_in_} coded columns), not a {type(X).__name__}"
                 )
             report: dict[str, Any] = {}
             X = design.transform(X, report)

@@ -181,8 +181,20 @@ def predict_chunks(
         if design is None:
             X = encode(chunk, spec, report, first_row=row)
         else:
+            holes = False
+            for c in spec["columns"]:
+                mask = chunk[c["name"]].isna().to_numpy()
+                if mask.any() and design.missing in ("error", "drop"):
+                    report.add(report.missing, c["name"], int(mask.sum()), row + _first(mask))
+                    holes = True
+            if holes:
+                row += len(chunk)
+                continue  # counted to the end for the message
             found: dict[str, Any] = {}
-            X = design.transform(chunk, found, first_row=row)
+            try:
+                X = design.transform(chunk, found, first_row=row, source=str(args.data))
+            except DataError as exc:
+                raise DataError(str(exc).replace("first at row", "first at data row")) from None
             for col, (n, ex) in found.get("unknown", {}).items():
                 report.add(report.unknown, col, n, ex)
         off = None if offset is None else offset_values(chunk, offset, args.data, row)
@@ -204,6 +216,10 @@ def predict_chunks(
             ci,
         )
     report.raise_missing(args.data)
+
+
+def _first(mask: np.ndarray) -> int:
+    return int(np.argmax(mask))
 
 
 def _check_finite(X: np.ndarray, spec: dict[str, Any], source: Any, first_row: int) -> None:

@@ -213,6 +213,8 @@ def run_train(args: argparse.Namespace) -> int:
     if not parts:
         raise UserError(f"{args.data} has a header but no data rows")
     df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    if len(df) == 0:
+        raise UserError(f"{args.data} has a header but no data rows")
     check_stray_text(df, cols, args.data)
     y_all = df[args.target]
     labels = pd.unique(y_all[y_all.notna()])
@@ -273,8 +275,8 @@ def run_train(args: argparse.Namespace) -> int:
         with Activity(f"fitting {len(df)} rows", enabled=not args.quiet, determinate=False):
             try:  # the table and the target's name: the design layer codes the columns
                 est.fit(table, args.target, **fit_kw)
-            except DataError:
-                raise
+            except DataError as exc:
+                raise DataError(_cli_terms(str(exc))) from None
             except ValueError as exc:
                 raise UserError(_cli_terms(str(exc))) from None
     show_warnings(caught)
@@ -301,6 +303,13 @@ def run_train(args: argparse.Namespace) -> int:
 def _cli_terms(text: str) -> str:
     """Python keywords of the estimator's messages, in the command line's flags."""
     for py, flag in (
+        (
+            "drop those rows (missing='drop', CLI --drop-missing) or fill them "
+            "(missing='mean'|'median'|'most_frequent', CLI --impute)",
+            "drop those rows with --drop-missing or fill them with --impute "
+            "mean|median|most_frequent",
+        ),
+        ("first at row", "first at data row"),
         ("missing='drop'", "--drop-missing"),
         ("missing='mean'|'median'|'most_frequent'", "--impute mean|median|most_frequent"),
         ("reference=", "--reference "),

@@ -336,7 +336,11 @@ class DesignSpec:
         return [t["name"] for t in self.terms]
 
     def transform(
-        self, table: Any, report: dict[str, Any] | None = None, first_row: int = 1
+        self,
+        table: Any,
+        report: dict[str, Any] | None = None,
+        first_row: int = 1,
+        source: str = "the table",
     ) -> np.ndarray:
         """The float64 matrix (n_rows, len(names)) of ``table`` under this spec.
 
@@ -344,7 +348,8 @@ class DesignSpec:
         predictions need every row, so the message names the cells). A level
         not seen in training is coded as the reference (all indicator columns
         zero) and counted in ``report["unknown"]`` (``{column: [rows, example]}``).
-        ``first_row`` numbers the table's first row in messages (for chunks).
+        ``first_row`` numbers the table's first row in messages (for chunks),
+        ``source`` names the table in them.
         """
         df = as_pandas(table)
         df.columns = [str(c) for c in df.columns]
@@ -356,12 +361,18 @@ class DesignSpec:
             bad = {c: v for c, v in bad.items() if v.any()}
             if bad:
                 raise DataError(_missing_message(bad, "", first_row))
-        raw = self._clean(df, report if report is not None else {})
+        raw = self._clean(df, report if report is not None else {}, first_row, source)
         if self._formulaic is not None and self.unsaved is not None:
             return _formulaic_matrix(self, raw)
         return self._evaluate(raw)
 
-    def _clean(self, df: pd.DataFrame, report: dict[str, Any]) -> dict[str, Any]:
+    def _clean(
+        self,
+        df: pd.DataFrame,
+        report: dict[str, Any],
+        first_row: int = 1,
+        source: str = "the table",
+    ) -> dict[str, Any]:
         """Raw column values after filling: float arrays, or level codes for categoricals."""
         out: dict[str, Any] = {}
         for col in self.columns:
@@ -391,15 +402,19 @@ class DesignSpec:
                 bad = num.isna().to_numpy() & ~na
                 if bad.any():
                     raise DataError(
-                        f"column {name!r} must be numeric (as in training) but has "
+                        f"column {name!r} of {source} must be numeric (as in training) but has "
                         f"{int(bad.sum())} non-numeric value(s), e.g. {s[bad].iloc[0]!r}"
                     )
                 s = num
             vals = s.to_numpy(dtype=np.float64, na_value=np.nan)
             if fill is not None and na.any():
                 vals = np.where(na, float(fill), vals)
-            if not np.all(np.isfinite(vals[~na])):
-                raise DataError(f"column {name!r} has infinite values")
+            inf = np.isinf(vals)
+            if inf.any():
+                raise DataError(
+                    f"column {name!r} of {source} has infinite values (first at row "
+                    f"{first_row + int(np.argmax(inf))}); a model needs finite numbers"
+                )
             out[name] = vals
         return out
 
