@@ -231,7 +231,7 @@ def test_microchips_shows_the_library_fit_for_each_lambda(page):
         )
         np.testing.assert_allclose(proba, pipe.predict_proba(X)[:, 1], rtol=0, atol=1e-6)
         assert f"{100 * pipe.score(X, y):.1f} %" in page.inner_text("#numbers")
-    assert page.locator("#run").is_disabled()
+    assert page.locator("#run").is_disabled() and not page.locator("#learn-panel").is_visible()
 
 
 @pytest.mark.parametrize("width,height", [(1280, 800), (390, 844)])

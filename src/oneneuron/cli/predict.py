@@ -15,7 +15,15 @@ from typing import Any
 
 from ..modelfile import read_model
 from ..tables import DataError, EncodeReport, need_columns, read_columns
-from ._common import input_spec, note, predict_chunks, quiet_parent, reading_parent, unknown_warning
+from ._common import (
+    check_new_file,
+    input_spec,
+    note,
+    predict_chunks,
+    quiet_parent,
+    reading_parent,
+    unknown_warning,
+)
 from ._errors import UserError, user_errors
 from ._progress import Activity
 
@@ -52,6 +60,8 @@ def run_predict(args: argparse.Namespace) -> int:
 
     from ..tables import OutputTable
 
+    inputs = {"model": args.model, "data table": args.data}
+    check_new_file(args.out, args.force, flag="--out", inputs=inputs)
     saved = read_model(args.model)
     spec = input_spec(saved, None)
     present = read_columns(args.data)

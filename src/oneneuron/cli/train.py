@@ -16,7 +16,6 @@ Conventions (see the README's "Command line" section):
 from __future__ import annotations
 
 import argparse
-import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from ..modelfile import write_model
 from ..tables import (
     IMPUTE,
     EncodeReport,
+    check_stray_text,
     encode,
     feature_names,
     fit_spec,
@@ -35,7 +35,7 @@ from ..tables import (
     read_columns,
 )
 from ._common import CHUNK_ROWS, check_new_file, offset_values, quiet_parent
-from ._errors import UserError, user_errors
+from ._errors import UserError, show_warnings, user_errors
 from ._progress import Activity
 
 
@@ -98,7 +98,7 @@ def run_train(args: argparse.Namespace) -> int:
     """Fit a NeuronClassifier to DATA and write the model file."""
     from ..classifier import NeuronClassifier
 
-    check_new_file(args.model, args.force)
+    check_new_file(args.model, args.force, flag="--model", inputs={"data table": args.data})
     if args.engine == "dask" and (args.cov_type != "nonrobust" or args.cluster or args.offset):
         raise UserError("--cov-type, --cluster and --offset need --engine memory")
     if args.engine == "dask":
@@ -135,6 +135,7 @@ def run_train(args: argparse.Namespace) -> int:
             f"target column {args.target!r} has {int(y_missing.sum())} missing values "
             f"(first at data row {int(np.argmax(y_missing)) + 1})"
         )
+    check_stray_text(df, cols, args.data)
     spec = fit_spec(df, args.target, features, args.impute, args.data)
     report = EncodeReport()
     X = encode(df, spec, report)
@@ -172,8 +173,7 @@ def run_train(args: argparse.Namespace) -> int:
                 est.fit(Xdf, y, **fit_kw)
             except ValueError as exc:
                 raise UserError(str(exc)) from None
-    for w in caught:
-        print(f"warning: {w.message}", file=sys.stderr)
+    show_warnings(caught)
     write_model(est, args.model, overwrite=args.force, input=spec, n_samples=len(y))
     if not args.quiet:
         classes = ", ".join(repr(c.item() if hasattr(c, "item") else c) for c in est.classes_)

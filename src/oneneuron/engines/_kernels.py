@@ -33,9 +33,18 @@ __all__ = ["AVAILABLE", "fused_statistics"]
 
 
 def _jit(fn: Any) -> Any:
+    """Compile lazily, cached on disk where numba finds a writable place; without one
+    (a read-only install and no writable ``$HOME/.cache``, e.g. a container or a
+    service account) numba refuses ``cache=True`` at decoration, so compile uncached."""
     if not AVAILABLE:
         return None
-    return njit(nogil=True, cache=True, fastmath={"reassoc", "contract"})(fn)
+    opts: dict[str, Any] = {"nogil": True, "fastmath": {"reassoc", "contract"}}
+    try:
+        return njit(cache=True, **opts)(fn)
+    except RuntimeError as exc:  # "cannot cache function ...: no locator available"
+        if "cannot cache" not in str(exc):
+            raise
+        return njit(**opts)(fn)
 
 
 @_jit

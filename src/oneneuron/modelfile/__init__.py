@@ -11,12 +11,13 @@ carry the command line's table encoding and inference.
 
 from __future__ import annotations
 
-from ._document import load, read_model, save, write_model
+from ._document import MAX_MODEL_BYTES, load, read_model, save, write_model
 from ._schema import FORMAT, FORMAT_VERSION, ModelFileError, SavedModel
 
 __all__ = [
     "FORMAT",
     "FORMAT_VERSION",
+    "MAX_MODEL_BYTES",
     "ModelFileError",
     "SavedModel",
     "load",

@@ -99,6 +99,20 @@ def _classes(c: Any) -> np.ndarray:
     return arr
 
 
+def _label_of(v: Any, classes: np.ndarray, name: str) -> None:
+    """``v`` must be a label of the classes' type (it becomes a class_weight key)."""
+    if not isinstance(v, str | int | float | bool) or (
+        isinstance(v, float) and not math.isfinite(v)
+    ):
+        _fail(f"{name} {v!r} is not a string, integer, finite number or boolean")
+    try:
+        same = np.array([v], dtype=classes.dtype).tolist() == [v]
+    except (TypeError, ValueError, OverflowError):
+        same = False
+    if not same and classes.dtype.kind != "O":
+        _fail(f"{name} {v!r} is not a label of type {classes.dtype.str!r} like the classes")
+
+
 def check_document(doc: Any) -> dict[str, Any]:
     """Validate a parsed model document; returns the decoded arrays."""
     doc = _obj(doc, "the model file")
@@ -155,7 +169,8 @@ def check_document(doc: Any) -> dict[str, Any]:
             isinstance(p, list) and len(p) == 2 for p in pairs
         ):
             _fail("objective.class_weight.pairs must be a list of [label, weight] pairs")
-        for _, w in pairs:
+        for label, w in pairs:
+            _label_of(label, classes, "objective.class_weight label")
             _num(w, "objective.class_weight weight", lo=0)
     params = _obj(doc["params"], "params", set(io.PARAM_KEYS), io.OPTIONAL_PARAM_KEYS)
     if params["solver"] not in io.SOLVERS:

@@ -288,6 +288,7 @@
     $("weights-panel").classList.toggle("hidden", !linear);
     $("lambda-panel").classList.toggle("hidden", linear);
     $("points-panel").classList.toggle("hidden", !linear);
+    $("learn-panel").classList.toggle("hidden", !linear);  // 27 weights: no sliders, no steps
     for (const id of ["step", "run", "play", "newton", "fit", "learning-rate", "n-steps"]) {
       $(id).disabled = !linear;
     }
