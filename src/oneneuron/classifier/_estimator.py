@@ -156,8 +156,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     converged_ : bool
         The stopping rule of ``tol`` was met, or (exact solvers) the objective
         could no longer decrease in float64 and the decrease the remaining
-        Newton step predicts is below 16 ulps of the objective: the optimum as
-        far as float64 evaluation of this data resolves it.
+        Newton step predicts is below the objective's round-off (taken as
+        ``16 * sqrt(n_samples)`` ulps of its value, a sum over the rows): the
+        optimum as far as float64 evaluation of this data resolves it.
     stop_reason_ : str
         One line saying why the solver stopped, with its stopping measure
         (set by ``fit``; not stored in model files).
