@@ -26,7 +26,12 @@ of ``oneneuron.modelfile``, ``oneneuron.stats`` and ``oneneuron.classifier``.
 from __future__ import annotations
 
 from ._version import __version__
-from .classifier import NeuronClassifier
+from .classifier import (
+    NeuronClassifier,
+    NeuronClassifierCV,
+    RegularizationPath,
+    regularization_path,
+)
 from .exceptions import ConvergenceWarning, SeparationWarning
 from .functions import (
     cross_entropy,
@@ -41,16 +46,20 @@ from .functions import (
 )
 from .modelfile import load, save
 from .neuron import Neuron
-from .stats import ChiSquareTest, diagnostics, lr_test, wald_test
+from .stats import ChiSquareTest, anova, diagnostics, lr_test, wald_test
 
 __all__ = [
     "__version__",
     "Neuron",
     "ChiSquareTest",
+    "anova",
     "diagnostics",
     "lr_test",
     "wald_test",
     "NeuronClassifier",
+    "NeuronClassifierCV",
+    "RegularizationPath",
+    "regularization_path",
     "load",
     "save",
     "ConvergenceWarning",

@@ -8,6 +8,7 @@ attributes); :func:`fit` is the whole sequence for any kind of input, which
 
 from __future__ import annotations
 
+import copy
 import warnings
 from typing import Any
 
@@ -29,7 +30,14 @@ from ..objective import LinearLoss
 from ..optim import OPTIMIZERS
 from ..solvers import Trace, gradient_descent, lbfgs, minibatch_descent, newton
 from ..solvers.subsampled import subsampled_newton
-from ..stats import HessianRecorder, check_cov_type, compute_inference
+from ..stats import (
+    HessianRecorder,
+    check_cov_type,
+    compute_inference,
+    firth_inference,
+    term_names,
+)
+from ._sparse import resolve_penalty_factor, run_cd
 
 #: ``solver="auto"``: Newton-type solvers when the parameter vector is at most this long
 #: (their Hessian costs ``p**2`` per row), L-BFGS beyond.
@@ -41,7 +49,7 @@ SUBSAMPLE_ROWS = 20_000
 #: that has fewer), reweighted: see :func:`stratified_rows`.
 MIN_CLASS_ROWS = SUBSAMPLE_ROWS // 10
 _FIRST_ORDER = ("gd", "sgd")
-_SOLVERS = {"auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd"}
+_SOLVERS = {"auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd", "cd"}
 
 
 def fit(
@@ -70,6 +78,8 @@ def fit(
         del est.feature_names_in_
     K = len(data.classes)
     off = check_statistics_options(est, data, cluster, offset)
+    if est.firth:
+        return fit_firth(est, data, off)
     solver = resolve_solver(est, K, data.X)
     check_solver_options(est, solver, K)
     if data.kind == "dask" and solver == "sgd":
@@ -78,6 +88,8 @@ def fit(
             "pass there); use solver 'newton', 'lbfgs' or 'gd'"
         )
     est.mean_, est.scale_ = data.mean, data.scale
+    pf = resolve_penalty_factor(est.penalty_factor, data.n_features, data.feature_names)
+    est.penalty_factor_ = np.ones(data.n_features) if pf is None else pf
     options = dict(data.engine_options, **({"offset": off} if off is not None else {}))
     engine = make_engine(data.X, data.target, data.weights, data.multinomial, **options)
     center, scale, raw_penalty = est.mean_, est.scale_, False
@@ -89,21 +101,44 @@ def fit(
         center, scale = coordinate_stats(data.X, data.row_weights)
         raw_penalty = True
     m = K if data.multinomial else 1
+    alpha_l2 = float(est.alpha) * (1.0 - float(est.l1_ratio))
     problem = HessianRecorder(
-        LinearLoss(engine, m, float(est.alpha), center, scale, est.fit_intercept, raw_penalty)
+        LinearLoss(engine, m, alpha_l2, center, scale, est.fit_intercept, raw_penalty, pf)
     )
     y_idx, s = data.class_counts()
     theta0 = initial_theta(est, problem, prev, solver, y_idx, s, K)
     with blas_threads(engine):
         result = run_solver(est, solver, problem, theta0, data)
         store_result(est, problem, result, solver, data.dtype)
-        inference = compute_inference(
-            est, problem, result, s, y_idx, est.inference, 5, offset=off, cluster=cluster
-        )
+        if is_l1_fit(est):
+            inference = l1_inference(est, problem, result, s, y_idx, off, cluster)
+        else:
+            inference = compute_inference(
+                est, problem, result, s, y_idx, est.inference, 5, offset=off, cluster=cluster
+            )
     est._set_inference(inference)
     est.has_offset_ = off is not None
     est.n_samples_fit_ = int(engine.n_samples)
     return est
+
+
+def is_l1_fit(est: Any) -> bool:
+    """Whether the fit has an L1 term (``l1_ratio > 0`` and ``alpha > 0``)."""
+    return float(est.l1_ratio) > 0 and float(est.alpha) > 0
+
+
+def l1_inference(
+    est: Any, problem: Any, result: Any, s: NDArray, y_idx: NDArray, off: Any, cluster: Any
+) -> Any:
+    """Likelihood statistics of an L1 fit; no covariance (selection makes it invalid)."""
+    smooth = copy.copy(result)
+    smooth.loss = result.loss - result.extra.get("l1", 0.0)
+    out = compute_inference(est, problem, smooth, s, y_idx, False, 6, offset=off, cluster=cluster)
+    out.reason = (
+        "an L1 fit selects its columns, so Wald p-values would ignore the selection; "
+        "refit unpenalised on the selected columns with relax=True"
+    )
+    return out
 
 
 def check_statistics_options(est: Any, data: FitData, cluster: Any, offset: Any) -> Any:
@@ -124,7 +159,74 @@ def check_statistics_options(est: Any, data: FitData, cluster: Any, offset: Any)
             f"cov_type={est.cov_type!r} and offset= need NumPy/SciPy/pandas input; this X is "
             "a torch/CuPy or Dask array (use cov_type='nonrobust' and no offset)"
         )
+    if est.firth:
+        check_firth_options(est, data)
     return check_offset(offset, data.n_samples, K)
+
+
+def check_firth_options(est: Any, data: FitData) -> None:
+    """``firth=True``: binary, unpenalised, in memory, its own Newton iteration."""
+    K = len(data.classes)
+    if K > 2:
+        raise ValueError(
+            f"firth=True is implemented for binary models; y has {K} classes (use alpha > 0 "
+            "for finite estimates with more classes)"
+        )
+    if est.alpha > 0:
+        raise ValueError("firth=True is a penalty of its own; it cannot be combined with alpha > 0")
+    if data.kind != "numpy":
+        raise ValueError("firth=True needs NumPy/SciPy/pandas input (it forms hat values)")
+    if est.cov_type != "nonrobust":
+        raise ValueError(
+            "firth=True reports the inverse Fisher information; use cov_type='nonrobust'"
+        )
+    if est.solver != "auto":
+        raise ValueError(
+            f"firth=True runs its own Newton iteration; leave solver='auto', not {est.solver!r}"
+        )
+    if est.warm_start or est.record_path:
+        raise ValueError("firth=True does not support warm_start or record_path")
+    check_solver_options(est, "newton", K)
+
+
+def fit_firth(est: Any, data: FitData, off: NDArray | None) -> Any:
+    """Fit by Firth's penalised likelihood (dense design in memory); see ``oneneuron.stats``."""
+    X = data.X
+    Xd = np.asarray(X.todense() if hasattr(X, "todense") else X, dtype=np.float64)
+    n = Xd.shape[0]
+    Xt = np.column_stack([np.ones(n), Xd]) if est.fit_intercept else Xd
+    names = getattr(est, "feature_names_in_", None)
+    fit, res = firth_inference(
+        Xt,
+        np.asarray(data.target, dtype=np.float64),
+        np.asarray(data.weights, dtype=np.float64),
+        off,
+        terms=term_names(Xd.shape[1], names, est.fit_intercept),
+        classes=np.asarray(est.classes_).tolist(),
+        tol=float(est.tol),
+        max_iter=int(est.max_iter),
+        inference=est.inference,
+    )
+    beta = fit.beta
+    est.coef_ = (beta[1:] if est.fit_intercept else beta)[None, :].astype(data.dtype)
+    est.intercept_ = np.array([beta[0] if est.fit_intercept else 0.0], dtype=data.dtype)
+    est.n_iter_, est.converged_, est.grad_norm_ = fit.n_iter, fit.converged, fit.grad_norm
+    est.loss_ = -fit.llf / res.nobs  # the data term (the penalty is in inference_.extra)
+    est.n_passes_ = float(fit.n_iter + 1)
+    est.solver_ = "firth-newton"
+    est.mean_, est.scale_ = data.mean, data.scale  # recorded; Firth is affine-invariant
+    est.history_ = {}
+    if not fit.converged:
+        warnings.warn(
+            f"Firth's Newton iteration stopped after {fit.n_iter} iterations with "
+            f"max|U*|/S = {fit.grad_norm:.3g} > tol = {est.tol:.3g}; increase max_iter",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+    est._set_inference(res)
+    est.has_offset_ = off is not None
+    est.n_samples_fit_ = n
+    return est
 
 
 def check_offset(offset: Any, n_samples: int, n_classes: int = 2) -> NDArray | None:
@@ -143,6 +245,11 @@ def check_offset(offset: Any, n_samples: int, n_classes: int = 2) -> NDArray | N
 
 def check_solver_options(est: Any, solver: str, n_classes: int) -> None:
     """Never accept a parameter and ignore it: options of other solvers raise."""
+    if is_l1_fit(est) and solver != "cd":
+        raise ValueError(
+            f"l1_ratio={est.l1_ratio} needs solver='cd' or 'auto' (solver={solver!r} "
+            "cannot handle the L1 term)"
+        )
     if solver not in _FIRST_ORDER and est.learning_rate is not None:
         raise ValueError(f"learning_rate is used by solver='gd' or 'sgd' only, not {solver!r}")
     if solver != "sgd":
@@ -159,6 +266,8 @@ def resolve_solver(est: Any, K: int, X: Any) -> str:
     """The solver ``"auto"`` stands for on this data (see ``NeuronClassifier``)."""
     if est.solver != "auto":
         return est.solver
+    if is_l1_fit(est):
+        return "cd"
     m = K if K > 2 else 1
     n_params = m * (X.shape[1] + int(est.fit_intercept))
     if n_params > AUTO_NEWTON_MAX_PARAMS or (est.alpha == 0 and X.shape[0] < n_params):
@@ -268,6 +377,12 @@ def run_solver(est: Any, solver: str, problem: LinearLoss, theta0: NDArray, data
         )
     if solver == "lbfgs":
         return lbfgs(problem, theta0, curvature=start_curvature(problem, data), **opts)
+    if solver == "cd":
+        rows = None
+        if n > 4 * SUBSAMPLE_ROWS:
+            rows = np.flatnonzero(make_rng(est.random_state).random(n) < SUBSAMPLE_ROWS / n)
+        strength = float(est.alpha) * float(est.l1_ratio)
+        return run_cd(problem, strength, theta0, data, rows=rows, **opts)
     gauge = _softmax_gauge(problem) if problem.multinomial else None
     K = len(data.classes)
     if solver == "subsampled-newton" and n > SUBSAMPLE_ROWS:
@@ -288,6 +403,7 @@ def run_solver(est: Any, solver: str, problem: LinearLoss, theta0: NDArray, data
             problem.mean,
             problem.scale,
             problem.fit_intercept,
+            penalty_factor=problem.penalty_factor,
         )
         result = subsampled_newton(problem, sub, theta0, gauge=gauge, **opts)
         result.extra["sub_fraction"] = len(rows) / n

@@ -78,6 +78,11 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--cluster", metavar="COL", help="cluster labels, for --cov-type cluster")
     p.add_argument(
+        "--firth",
+        action="store_true",
+        help="Firth's bias-reduced logistic regression (binary; finite under separation)",
+    )
+    p.add_argument(
         "--offset",
         metavar="COL",
         help="numeric column added to each logit (binary); predict then needs --offset",
@@ -99,8 +104,10 @@ def run_train(args: argparse.Namespace) -> int:
     from ..classifier import NeuronClassifier
 
     check_new_file(args.model, args.force, flag="--model", inputs={"data table": args.data})
-    if args.engine == "dask" and (args.cov_type != "nonrobust" or args.cluster or args.offset):
-        raise UserError("--cov-type, --cluster and --offset need --engine memory")
+    if args.engine == "dask" and (
+        args.cov_type != "nonrobust" or args.cluster or args.offset or args.firth
+    ):
+        raise UserError("--cov-type, --cluster, --offset and --firth need --engine memory")
     if args.engine == "dask":
         from .dask import train_dask
 
@@ -155,6 +162,7 @@ def run_train(args: argparse.Namespace) -> int:
         max_iter=args.max_iter,
         fit_intercept=not args.no_intercept,
         cov_type=args.cov_type,
+        firth=args.firth,
     )
     fit_kw: dict[str, Any] = {}
     if args.cluster is not None:

@@ -17,6 +17,8 @@ made so far) and ``statistics(W, b, order) -> BlockStats``. Solvers never see X.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -31,6 +33,8 @@ __all__ = [
     "ArrayAPIEngine",
     "DaskEngine",
     "blas_threads",
+    "column_subset",
+    "one_thread",
     "coordinate_stats",
     "input_kind",
     "make_engine",
@@ -143,6 +147,57 @@ def subsample_engine(
     off = None if offset is None else offset[rows]
     ss = weights[rows] if reweight is None else weights[rows] * reweight
     return NumpyEngine(X[rows], y[rows], ss, multinomial=multinomial, offset=off)
+
+
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """Hold the fused kernels and BLAS to one thread each (inside a parallel worker).
+
+    Several workers on a machine's cores must not each start a thread per core:
+    ``n_jobs`` workers times that many threads oversubscribes the cores.
+
+    Examples
+    --------
+    >>> with one_thread():
+    ...     pass
+    """
+    from threadpoolctl import threadpool_limits
+
+    from . import _kernels
+
+    before = _kernels.N_THREADS
+    _kernels.N_THREADS = 1
+    try:
+        with threadpool_limits(limits=1):
+            yield
+    finally:
+        _kernels.N_THREADS = before
+
+
+def column_subset(X: Any, columns: Any) -> Any:
+    """The columns ``columns`` (sorted NumPy indices) of X, of X's kind, for a working-set solve.
+
+    NumPy arrays are copied C-ordered (one read of X), CSR matrices sliced,
+    torch/CuPy gathered on their device, dask arrays sliced lazily.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> column_subset(np.arange(6.0).reshape(2, 3), np.array([0, 2])).tolist()
+    [[0.0, 2.0], [3.0, 5.0]]
+    """
+    cols = np.asarray(columns, dtype=np.intp)
+    kind = input_kind(X)
+    if kind == "array_api":
+        from ._array_api import device, namespace
+
+        xp = namespace(X)
+        return xp.take(X, xp.asarray(cols.astype(np.int64), device=device(X)), axis=1)
+    if kind == "dask":
+        return X[:, cols]
+    if hasattr(X, "tocsr"):
+        return X[:, cols].tocsr()
+    return np.ascontiguousarray(X[:, cols])
 
 
 def prepare(

@@ -70,8 +70,8 @@ class NumpyEngine:
         a CSR matrix with at least ``KERNEL_MIN_ROWS`` rows (default); False
         forces the NumPy block path (the reference); True requires the kernels.
     offset : ndarray, shape (n,), optional
-        Binary only: a known term added to every row's logit (``z = X w + b + offset``);
-        the block path is used then (the fused kernels have no offset).
+        Binary only: a known term added to every row's logit (``z = X w + b + offset``),
+        in the fused kernels and the block path alike.
     """
 
     def __init__(
@@ -106,11 +106,8 @@ class NumpyEngine:
         fits = sparse or (isinstance(X, np.ndarray) and X.flags.c_contiguous)
         if use_kernels and not (_kernels.AVAILABLE and fits):
             raise ValueError("use_kernels=True needs numba and a C-ordered array or CSR matrix")
-        if use_kernels and self.offset is not None:
-            raise ValueError("use_kernels=True cannot be combined with an offset")
         if use_kernels is None:
             use_kernels = _kernels.AVAILABLE and fits and self.n_samples >= KERNEL_MIN_ROWS
-            use_kernels = use_kernels and self.offset is None
         self.use_kernels = bool(use_kernels)
         self._sparse = sparse
 
@@ -206,5 +203,7 @@ class NumpyEngine:
         """Loss and gradient in one read of X by the compiled kernels."""
         W = np.ascontiguousarray(W, dtype=np.float64)
         b = np.ascontiguousarray(b, dtype=np.float64)
-        loss, gW, gb = _kernels.fused_statistics(self.X, self.y, self.s, W, b, self.multinomial)
+        loss, gW, gb = _kernels.fused_statistics(
+            self.X, self.y, self.s, W, b, self.multinomial, self.offset
+        )
         return BlockStats(loss, gW, gb)

@@ -15,7 +15,7 @@ import numpy as np
 from .._version import __version__
 from . import _schema as io
 
-_SOLVERS_USED = io.SOLVERS - {"auto"}
+_SOLVERS_USED = (io.SOLVERS - {"auto"}) | io.FIT_SOLVERS
 
 
 def _fail(msg: str) -> None:
@@ -153,9 +153,18 @@ def check_document(doc: Any) -> dict[str, Any]:
     if np.any(scale <= 0):
         _fail("standardization.scale must be positive")
     obj = _obj(
-        doc["objective"], "objective", {"alpha", "fit_intercept", "standardize", "class_weight"}
+        doc["objective"],
+        "objective",
+        {"alpha", "fit_intercept", "standardize", "class_weight"},
+        io.OPTIONAL_OBJECTIVE_KEYS,
     )
     _num(obj["alpha"], "objective.alpha", lo=0)
+    if "l1_ratio" in obj and not 0 <= _num(obj["l1_ratio"], "objective.l1_ratio") <= 1:
+        _fail(f"objective.l1_ratio must be in [0, 1], not {obj['l1_ratio']!r}")
+    if obj.get("penalty_factor") is not None:
+        pf = _vector(obj["penalty_factor"], "objective.penalty_factor", d)
+        if np.any(pf < 0):
+            _fail("objective.penalty_factor must be >= 0")
     fit_intercept = _bool(obj["fit_intercept"], "objective.fit_intercept")
     standardize = _bool(obj["standardize"], "objective.standardize")
     if not fit_intercept and np.any(b != 0):
@@ -245,8 +254,11 @@ def from_document(doc: Any) -> io.SavedModel:
     cw = obj["class_weight"]
     if isinstance(cw, dict):
         cw = {np.array([k], dtype=classes.dtype)[0].item(): w for k, w in cw["pairs"]}
+    pf = obj.get("penalty_factor")
     est = NeuronClassifier(
         alpha=obj["alpha"],
+        l1_ratio=obj.get("l1_ratio", 0.0),
+        penalty_factor=None if pf is None else np.asarray(pf, dtype=np.float64),
         fit_intercept=obj["fit_intercept"],
         standardize=obj["standardize"],
         class_weight=cw,

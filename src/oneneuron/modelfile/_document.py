@@ -16,7 +16,8 @@ Schema, ``format_version`` 1 (top-level keys)::
     coef              (1, d) binary or (K, d) nested list, original scale
     intercept         (1,) or (K,)
     standardization   {"mean": [d], "scale": [d]}   (the estimator's mean_, scale_)
-    objective         {"alpha", "fit_intercept", "standardize", "class_weight"}
+    objective         {"alpha", "fit_intercept", "standardize", "class_weight"}, optionally
+                      "l1_ratio" (default 0) and "penalty_factor" (d numbers or null)
     params            the remaining constructor parameters (solver, tol, threshold, ...;
                       ``cov_type`` optional: older files lack it)
     fit               {"solver", "n_iter", "converged", "grad_norm", "loss", "n_samples"}
@@ -92,6 +93,14 @@ def _floats(a: Any) -> Any:
     return arr.tolist()
 
 
+def _penalty_factor(estimator: Any) -> Any:
+    """The fitted per-feature penalty factors (a dict resolved by name), or None."""
+    if estimator.penalty_factor is None:
+        return None
+    pf = getattr(estimator, "penalty_factor_", None)
+    return None if pf is None else _floats(pf)
+
+
 def to_dict(
     estimator: Any,
     *,
@@ -138,6 +147,8 @@ def to_dict(
             "fit_intercept": bool(estimator.fit_intercept),
             "standardize": bool(estimator.standardize),
             "class_weight": cw,
+            "l1_ratio": float(estimator.l1_ratio),
+            "penalty_factor": _penalty_factor(estimator),
         },
         "params": {k: _json_scalar(v) for k, v in params.items()},
         "fit": {

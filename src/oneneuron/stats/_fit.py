@@ -237,7 +237,8 @@ def compute_inference(
             if sep.kind != "none":
                 msg = _separation.describe(sep, terms, out.classes)
                 warnings.warn(msg, SeparationWarning, stacklevel=stacklevel)
-                out.reason = f"{msg.split(':')[0]}; use alpha > 0"
+                fix = "alpha > 0 or firth=True" if K == 2 else "alpha > 0"
+                out.reason = f"{msg.split(':')[0]}; use {fix}"
                 out.extra["separated_rows"] = sep.n_separated
                 return out
     # ---- covariance

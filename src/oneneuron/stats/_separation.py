@@ -192,5 +192,10 @@ def describe(sep: Separation, terms: list[str], classes: list[Any], top: int = 3
         f"predicted perfectly along the direction {' '.join(parts)} (standardised features); "
         "the maximum-likelihood coefficients do not exist and the reported ones are finite only "
         "because the solver stopped, so standard errors are meaningless. "
-        "Use alpha > 0 for finite, unique estimates."
+        "Use alpha > 0 for finite, unique estimates"
+        + (
+            ", or firth=True for Firth's bias-reduced ones with p-values."
+            if len(classes) == 2
+            else "."
+        )
     )
