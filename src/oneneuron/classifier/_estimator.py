@@ -128,9 +128,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         ``standardize=False`` with the Newton solvers, gd or sgd (raw features);
         ``standardize=False`` with L-BFGS still works in standardised
         coordinates, penalising the raw coefficients, so the objective is the
-        raw one but the solver converges as on standardised data. Every exact
-        solver also stops when the objective no longer decreases in float64
-        (a ``tol`` below what float64 resolves never makes it loop).
+        raw one but the solver converges as on standardised data. Newton,
+        subsampled Newton and L-BFGS also stop when the objective no longer
+        decreases in float64 (a ``tol`` below what float64 resolves never makes
+        them loop); ``stop_reason_`` says which rule stopped the fit.
     max_iter : int, default=1000
         Iterations (epochs for ``"sgd"``).
     learning_rate : float, optional
