@@ -115,9 +115,18 @@ def _cd_sweeps(
     return sweeps
 
 
-_cd_sweeps_fast = (
-    njit(cache=True, nogil=True)(_cd_sweeps) if _NUMBA else None  # pragma: no branch
-)
+def _compile(fn: Any) -> Any:
+    """``njit`` cached on disk where numba finds a writable place, uncached otherwise
+    (a read-only install without a writable ``$HOME/.cache`` refuses ``cache=True``)."""
+    try:
+        return njit(cache=True, nogil=True)(fn)
+    except RuntimeError as exc:  # "cannot cache function ...: no locator available"
+        if "cannot cache" not in str(exc):
+            raise
+        return njit(nogil=True)(fn)
+
+
+_cd_sweeps_fast = _compile(_cd_sweeps) if _NUMBA else None  # pragma: no branch
 
 
 def minimize_quadratic(
