@@ -116,8 +116,9 @@ def _cd_sweeps(
 
 
 def _compile(fn: Any) -> Any:
-    """Cached on disk where numba finds a writable place; uncached where it finds none
-    (read-only install, no writable ``$HOME/.cache``), instead of failing at import."""
+    """numba-compile ``fn``, cached on disk where numba finds a writable place (else uncached)."""
+    if not _NUMBA:
+        return None
     try:
         return njit(cache=True, nogil=True)(fn)
     except RuntimeError as exc:  # "cannot cache function ...: no locator available"
@@ -126,7 +127,7 @@ def _compile(fn: Any) -> Any:
         return njit(nogil=True)(fn)
 
 
-_cd_sweeps_fast = _compile(_cd_sweeps) if _NUMBA else None  # pragma: no branch
+_cd_sweeps_fast = _compile(_cd_sweeps)
 
 
 def minimize_quadratic(
