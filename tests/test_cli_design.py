@@ -159,3 +159,58 @@ def test_cli_missing_values(credit, tmp_path, capsys):
         capsys,
         "name the target column with --target COL",
     )
+
+
+def test_predict_to_standard_output(credit, tmp_path, capsys):
+    path, _ = credit
+    model = tmp_path / "m.json"
+    run(["train", path, "--target", "default", "--model", model, "-q"], capsys)
+    run(["predict", model, path, "--out", tmp_path / "p.csv", "-q"], capsys)
+    code, out, err = run(["predict", model, path, "--out", "-"], capsys)
+    assert code == 0 and "note: wrote 300 rows to standard output" in err
+    from io import StringIO
+
+    pd.testing.assert_frame_equal(pd.read_csv(StringIO(out)), pd.read_csv(tmp_path / "p.csv"))
+
+
+def test_say_why_no_standard_errors_and_separation(credit, tmp_path, capsys):
+    path, df = credit
+    full = tmp_path / "full.json"
+    code, out, _ = run(
+        ["train", path, "--target", "default", "--model", full, "--encoding", "full"], capsys
+    )
+    assert code == 0
+    line = next(x for x in out.splitlines() if "no standard errors" in x)
+    assert (
+        "column 'student[Yes]' is a linear combination of 'student[No]' and the intercept" in line
+    )
+    assert "--alpha > 0" in line and "alpha > 0" not in line.replace("--alpha > 0", "")
+    code, out, _ = run(["evaluate", full, path, "-q"], capsys)
+    assert "model: no standard errors: the Hessian is singular" in out
+    sep = df.assign(default=np.where(df.balance > 1.0, "yes", "no"))
+    sep.to_csv(tmp_path / "sep.csv", index=False)
+    model = tmp_path / "sep.json"
+    code, out, err = run(
+        ["train", tmp_path / "sep.csv", "--target", "default", "--model", model], capsys
+    )
+    assert code == 0 and "SEPARATED (complete separation)" in out and "--firth" in out
+    code, out, _ = run(
+        ["evaluate", model, tmp_path / "sep.csv", "-q", "--report", tmp_path / "r.html"], capsys
+    )
+    assert "model: SEPARATED (complete separation)" in out
+    assert "SEPARATED" in (tmp_path / "r.html").read_text()
+
+
+def test_report_shows_the_terminal_table(credit, tmp_path, capsys):
+    path, _ = credit
+    model = tmp_path / "m.json"
+    run(["train", path, "--target", "default", "--model", model, "--alpha", "0.01", "-q"], capsys)
+    report = tmp_path / "r.html"
+    code, out, _ = run(["evaluate", model, path, "--report", report, "-q"], capsys)
+    text = report.read_text()
+    assert "std_err" in text and "p_value" in text and "PENALIZED" in text
+    assert "treatment coding against reference levels student=No, region=east" in text
+    assert "treatment coding against reference levels student=No, region=east" in out
+    est = oneneuron.load(model)
+    for term in est.feature_names_out_:
+        assert f"<th>{term}</th>" in text

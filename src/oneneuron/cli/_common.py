@@ -238,3 +238,46 @@ def unknown_warning(report: EncodeReport) -> None:
     note = report.unknown_note()
     if note:
         print(f"warning: {note}", file=sys.stderr)
+
+
+def cli_terms(text: str) -> str:
+    """The estimator's messages with Python keywords in the command line's flags."""
+    for py, flag in (
+        (
+            "drop those rows (missing='drop', CLI --drop-missing) or fill them "
+            "(missing='mean'|'median'|'most_frequent', CLI --impute)",
+            "drop those rows with --drop-missing or fill them with --impute "
+            "mean|median|most_frequent",
+        ),
+        ("first at row", "first at data row"),
+        ("missing='drop'", "--drop-missing"),
+        ("reference=", "--reference "),
+        ("firth=True", "--firth"),
+        ("alpha > 0", "--alpha > 0"),
+        ("drop the redundant column(s)", "leave a column out (--features or --formula)"),
+        ("refit with inference=True", "the command line always computes it"),
+    ):
+        text = text.replace(py, flag)
+    return text
+
+
+def fit_status(est: Any) -> list[str]:
+    """Lines saying why a fit has no standard errors, and whether it is separated.
+
+    Empty for a fit with its standard errors and no separation. Flags are named
+    as on the command line (``--alpha``), and a collinearity names the linear
+    combination, intercept included.
+    """
+    res = getattr(est, "inference_", None)
+    if res is None:
+        return []
+    lines = []
+    if res.separation in ("complete", "quasi-complete"):
+        lines.append(
+            f"SEPARATED ({res.separation} separation): the fit stopped, it did not converge to "
+            "an estimate; maximum-likelihood coefficients do not exist (use --alpha > 0 "
+            "or --firth)"
+        )
+    if res.cov is None and res.reason:
+        lines.append(f"no standard errors: {cli_terms(res.reason)}")
+    return lines

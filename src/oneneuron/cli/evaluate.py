@@ -12,6 +12,7 @@ from ..modelfile import read_model
 from ..tables import DataError, EncodeReport, need_columns, read_columns
 from ._common import (
     check_new_file,
+    fit_status,
     input_spec,
     note,
     predict_chunks,
@@ -109,6 +110,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
     else:
         print(format_text(metrics, str(args.data)))
     res = getattr(est, "inference_", None)
+    if not args.json:
+        for line in fit_status(est):
+            print(f"\nmodel: {line}")
     if not args.json and res is not None and res.cov is not None:
         from ..stats import format_summary
 

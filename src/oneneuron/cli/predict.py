@@ -10,6 +10,7 @@ a temporary file and renamed at the end (never replacing a file without
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,12 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("model", metavar="MODEL", help="model file from 'oneneuron train'")
     p.add_argument("data", metavar="DATA", help="table to predict (.csv, .tsv or .parquet)")
-    p.add_argument("--out", required=True, metavar="PATH", help="output table (.csv/.tsv/.parquet)")
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="PATH",
+        help="output table (.csv/.tsv/.parquet), or - for CSV on standard output",
+    )
     p.add_argument("--force", action="store_true", help="replace an existing output file")
     p.add_argument("--keep", nargs="+", default=[], metavar="COL", help="copy these columns")
     p.add_argument(
@@ -61,7 +67,9 @@ def run_predict(args: argparse.Namespace) -> int:
     from ..tables import OutputTable
 
     inputs = {"model": args.model, "data table": args.data}
-    check_new_file(args.out, args.force, flag="--out", inputs=inputs)
+    to_stdout = args.out == "-"
+    if not to_stdout:
+        check_new_file(args.out, args.force, flag="--out", inputs=inputs)
     saved = read_model(args.model)
     spec = input_spec(saved, None)
     present = read_columns(args.data)
@@ -91,7 +99,7 @@ def run_predict(args: argparse.Namespace) -> int:
         raise UserError(f"--keep column(s) {sorted(clash)} clash with the output columns")
     report = EncodeReport()
     n = 0
-    with OutputTable(args.out, force=args.force) as out:
+    with _StdoutTable() if to_stdout else OutputTable(args.out, force=args.force) as out:
         with Activity(f"predicting {Path(args.data).name}", enabled=not args.quiet) as act:
             for chunk, proba, _, labels, ci in predict_chunks(
                 saved, spec, args, args.keep, report, act, interval=args.interval
@@ -108,5 +116,23 @@ def run_predict(args: argparse.Namespace) -> int:
             raise DataError(f"{args.data} has a header but no data rows")
         out.commit()
     unknown_warning(report)
-    note(args, f"wrote {n} rows to {args.out}")
+    note(args, f"wrote {n} rows to {'standard output' if to_stdout else args.out}")
     return 0
+
+
+class _StdoutTable:
+    """CSV on standard output, written chunk by chunk (floats round-trip: shortest repr)."""
+
+    def __enter__(self) -> _StdoutTable:
+        self._header = True
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        sys.stdout.flush()
+
+    def write(self, frame: Any) -> None:
+        frame.to_csv(sys.stdout, header=self._header, index=False, lineterminator="\n")
+        self._header = False
+
+    def commit(self) -> None:
+        pass

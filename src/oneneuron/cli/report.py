@@ -20,6 +20,7 @@ import numpy as np
 
 from ..modelfile import SavedModel
 from ..tables import atomic_write_text, feature_names
+from ._common import fit_status
 
 __all__ = ["write_report", "render_report"]
 
@@ -52,7 +53,8 @@ def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any)
         ax.plot(fpr, tpr, label=f"{names[k]}" + ("" if K == 2 else " vs rest"))
     ax.plot([0, 1], [0, 1], ls=":", color="grey")
     ax.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC curve")
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    fig.tight_layout()
     figs.append(("ROC", _png(fig)))
 
     fig, ax = plt.subplots(figsize=(5, 4.5))
@@ -70,7 +72,8 @@ def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any)
         ylabel="observed frequency",
         title="calibration (10 bins)",
     )
-    ax.legend(loc="upper left")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    fig.tight_layout()
     figs.append(("calibration", _png(fig)))
 
     fig, axes = plt.subplots(K, 1, figsize=(6, 2.2 * K), squeeze=False)
@@ -79,7 +82,7 @@ def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any)
         ax.hist(proba[y_idx == k, k], bins=bins, alpha=0.6, label=f"true {names[k]}")
         ax.hist(proba[y_idx != k, k], bins=bins, alpha=0.6, label="other classes")
         ax.set(ylabel="rows", title=f"predicted P({names[k]})")
-        ax.legend(loc="upper center")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     fig.tight_layout()
     figs.append(("probabilities", _png(fig)))
 
@@ -98,7 +101,8 @@ def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any)
     ax.invert_yaxis()
     ax.axvline(0, color="grey", lw=0.8)
     ax.set(xlabel="log-odds per standard deviation", title="coefficients (largest first)")
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    fig.tight_layout()
     figs.append(("coefficients", _png(fig)))
     return figs
 
@@ -110,6 +114,68 @@ def _feature_names(saved: SavedModel) -> list[str]:
     if hasattr(est, "feature_names_in_"):
         return [str(n) for n in est.feature_names_in_]
     return [f"x{j}" for j in range(est.n_features_in_)]
+
+
+#: The demo pages' typography (``oneneuron demo``), for a report that reads the same.
+_CSS = """
+body{font-family:system-ui,sans-serif;max-width:860px;margin:2em auto;padding:0 1em;
+line-height:1.45;color:#222}
+h1{margin-bottom:.2em} h2{margin-top:2.2em;border-bottom:1px solid #ccc}
+img{max-width:100%;display:block;margin:.6em auto}
+figure{margin:.6em 0} figcaption{color:#666;font-size:.9em;text-align:center}
+table{border-collapse:collapse;margin:.4em 0 1.2em}
+td,th{padding:.15em .8em;border-bottom:1px solid #eee;text-align:right}
+td:first-child,th:first-child{text-align:left}
+pre.caption{white-space:pre-wrap;font-family:inherit;color:#444}
+p.why{color:#a00}
+"""
+
+
+def _coefficient_section(saved: SavedModel) -> str:
+    """The terminal's coefficient table (estimate, SE, z, p, CI) with its caption and notes."""
+    e = html.escape
+    est = saved.estimator
+    res = getattr(est, "inference_", None)
+    notes = []
+    design = getattr(est, "design_", None)
+    if design is not None:
+        coding = design.coding_note()
+        if coding:
+            notes.append(coding)
+        if design.missing == "drop":
+            notes.append("rows with missing values were dropped before the fit (--drop-missing)")
+        elif design.missing in ("mean", "median", "most_frequent"):
+            notes.append(f"missing cells were filled with the training {design.missing} (--impute)")
+    elif saved.input is not None and saved.input.get("impute"):
+        notes.append(f"missing cells were filled with the training {saved.input['impute']}")
+    note_html = "".join(f"<p>{e(n)}</p>" for n in notes)
+    if res is None:
+        return f"<h2>Coefficients</h2>{note_html}<p>the model file holds no inference</p>"
+    if res.cov is None:
+        feats = _feature_names(saved)
+        W = np.atleast_2d(np.asarray(est.coef_, dtype=np.float64))
+        b = np.asarray(est.intercept_, dtype=np.float64)
+        heads = [str(c) for c in est.classes_][1:] if W.shape[0] == 1 else list(est.classes_)
+        terms = (["intercept"] if est.fit_intercept else []) + feats
+        cols = [np.r_[b[i], W[i]] if est.fit_intercept else W[i] for i in range(W.shape[0])]
+        head = "".join(f"<th>{e(str(h))}</th>" for h in heads)
+        rows = "".join(
+            f"<tr><td>{e(t)}</td>" + "".join(f"<td>{c[j]:.6g}</td>" for c in cols) + "</tr>"
+            for j, t in enumerate(terms)
+        )
+        why = "; ".join(fit_status(est)) or "no standard errors"
+        return (
+            f'<h2>Coefficients</h2>{note_html}<p class="why">{e(why)}</p>'
+            f"<table><tr><th>term</th>{head}</tr>{rows}</table>"
+        )
+    from ..stats import summary_table
+
+    table = res.table().to_html(float_format=lambda v: f"{v:.4g}")
+    odds = summary_table(res, exp=True).to_html(float_format=lambda v: f"{v:.4g}")
+    return (
+        f"<h2>Coefficients (the table of the terminal)</h2>{note_html}"
+        f'<pre class="caption">{e(res.caption())}</pre>{table}<h3>Odds ratios</h3>{odds}'
+    )
 
 
 def render_report(
@@ -131,33 +197,25 @@ def render_report(
         for n, row in zip(names, metrics["confusion_matrix"], strict=True)
     )
     feats = _feature_names(saved)
-    coef_rows = "".join(
-        f"<tr><td>{e(f)}</td>" + "".join(f"<td>{w:.6g}</td>" for w in est.coef_[:, j]) + "</tr>"
-        for j, f in enumerate(feats)
+    coefficients = _coefficient_section(saved)
+    status = "; ".join(fit_status(est))
+    state = (
+        "SEPARATED"
+        if "SEPARATED" in status
+        else ("converged" if est.converged_ else "not converged")
     )
-    coef_head = "".join(f"<th>{e(n)}</th>" for n in ([names[1]] if len(names) == 2 else names))
-    res = getattr(est, "inference_", None)
-    inference = ""
-    if res is not None and res.cov is not None:
-        from ..stats import summary_table
-
-        odds = summary_table(res, exp=True).to_html(float_format=lambda v: f"{v:.4g}")
-        inference = (
-            f"<h2>Inference (training fit)</h2>{res._repr_html_()}<h3>Odds ratios</h3>{odds}"
-        )
     plots = "".join(
         f'<figure><img alt="{e(t)}" src="{src}"><figcaption>{e(t)}</figcaption></figure>'
         for t, src in _figures(saved, metrics, y_idx, proba)
     )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>oneneuron evaluation</title>
-<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}
-table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:2px 8px}}
-figure{{display:inline-block;margin:0.5em}}</style></head><body>
+<style>{_CSS}</style></head><body>
 <h1>oneneuron evaluation</h1>
 <p>Data: {e(source)} ({metrics["n_samples"]} rows), target {e(str(metrics["target"]))}.
 Model: {len(feats)} features, solver {e(est.solver_)},
-{"converged" if est.converged_ else "not converged"} (max|grad| {est.grad_norm_:.2e}).</p>
+{state} (max|grad| {est.grad_norm_:.2e}).</p>
+{f'<p class="why">{e(status)}</p>' if status else ""}
 <table><tr><th>accuracy</th><td>{metrics["accuracy"]:.4f}</td></tr>
 <tr><th>log-loss</th><td>{metrics["log_loss"]:.4f}</td></tr>
 <tr><th>ROC AUC</th><td>{auc}</td></tr></table>
@@ -166,10 +224,7 @@ Model: {len(feats)} features, solver {e(est.solver_)},
 <h2>Confusion matrix</h2><p>rows: true class; columns: predicted</p>
 <table><tr><th></th>{cm_head}</tr>{cm}</table>
 <h2>Plots</h2>{plots}
-<h2>Coefficients (original scale)</h2>
-<table><tr><th>feature</th>{coef_head}</tr>{coef_rows}
-<tr><td><i>intercept</i></td>{"".join(f"<td>{b:.6g}</td>" for b in est.intercept_)}</tr></table>
-{inference}
+{coefficients}
 </body></html>
 """
 

@@ -32,7 +32,14 @@ from ..tables import (
     need_columns,
     read_columns,
 )
-from ._common import CHUNK_ROWS, check_new_file, offset_values, quiet_parent
+from ._common import (
+    CHUNK_ROWS,
+    check_new_file,
+    cli_terms,
+    fit_status,
+    offset_values,
+    quiet_parent,
+)
 from ._errors import UserError, show_warnings, user_errors
 from ._progress import Activity
 
@@ -276,9 +283,9 @@ def run_train(args: argparse.Namespace) -> int:
             try:  # the table and the target's name: the design layer codes the columns
                 est.fit(table, args.target, **fit_kw)
             except DataError as exc:
-                raise DataError(_cli_terms(str(exc))) from None
+                raise DataError(cli_terms(str(exc))) from None
             except ValueError as exc:
-                raise UserError(_cli_terms(str(exc))) from None
+                raise UserError(cli_terms(str(exc))) from None
     show_warnings(caught)
     write_model(est, args.model, overwrite=args.force)
     if not args.quiet:
@@ -293,30 +300,13 @@ def run_train(args: argparse.Namespace) -> int:
             print(f"  missing cells filled with the training {args.impute} (--impute)")
         print(f"  classes: {classes}")
         print(f"  solver {est.solver_}, {est.n_iter_} iterations: {est.stop_reason_}")
+        for line in fit_status(est):
+            print(f"  {line}")
         kept = table.loc[est.design_report_.get("kept", slice(None))]
         acc = float(np.mean(est.predict(kept) == kept[args.target].to_numpy()))
         print(f"  training accuracy {acc:.4f}")
         print(f"wrote {args.model}")
     return 0
-
-
-def _cli_terms(text: str) -> str:
-    """Python keywords of the estimator's messages, in the command line's flags."""
-    for py, flag in (
-        (
-            "drop those rows (missing='drop', CLI --drop-missing) or fill them "
-            "(missing='mean'|'median'|'most_frequent', CLI --impute)",
-            "drop those rows with --drop-missing or fill them with --impute "
-            "mean|median|most_frequent",
-        ),
-        ("first at row", "first at data row"),
-        ("missing='drop'", "--drop-missing"),
-        ("missing='mean'|'median'|'most_frequent'", "--impute mean|median|most_frequent"),
-        ("reference=", "--reference "),
-        ("alpha > 0", "--alpha > 0"),
-    ):
-        text = text.replace(py, flag)
-    return text
 
 
 def check_penalty_flags(args: argparse.Namespace) -> None:

@@ -91,9 +91,10 @@ def collinear_terms(G: NDArray[np.float64], terms: list[str], fit_intercept: boo
         if resid < COLLINEAR_TOL:
             scale = np.sqrt(np.diag(Gk) / diag[j]) * np.abs(c)
             others = [terms[keep[i]] for i in np.flatnonzero(scale > 1e-6 * scale.max())]
+            parts = [repr(o) for o in others] + (["the intercept"] if fit_intercept else [])
             found.append(
                 f"column {terms[j]!r} is a linear combination of "
-                + ", ".join(repr(o) for o in others)
+                + (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0])
             )
         else:
             keep.append(j)
