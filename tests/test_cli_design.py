@@ -140,6 +140,11 @@ def test_cli_missing_values(credit, tmp_path, capsys):
     )
     assert code == 0 and "dropped 3 rows with missing values (--drop-missing)" in out
     assert "trained on 297 rows" in out
+    report = tmp_path / "r.html"
+    code, out, _ = run(["evaluate", model, path, "-q", "--report", report], capsys)
+    note = "3 rows with missing values were left out of the fit (--drop-missing)"
+    assert code == 0 and note in out and note in report.read_text()
+    assert oneneuron.load(model).design_report_ == {"dropped": 3}
     fail(
         [
             "train",

@@ -261,6 +261,21 @@ def cli_terms(text: str) -> str:
     return text
 
 
+def missing_note(saved: SavedModel) -> str | None:
+    """One line on the training fit's missing values (rows dropped, cells filled), or None."""
+    design = getattr(saved.estimator, "design_", None)
+    if design is not None:
+        if design.missing == "drop":
+            n = getattr(saved.estimator, "design_report_", {}).get("dropped")
+            return f"{n} rows with missing values were left out of the fit (--drop-missing)"
+        if design.missing in ("mean", "median", "most_frequent"):
+            return f"missing cells were filled with the training {design.missing} (--impute)"
+        return None
+    if saved.input is not None and saved.input.get("impute"):
+        return f"missing cells were filled with the training {saved.input['impute']} (--impute)"
+    return None
+
+
 def fit_status(est: Any) -> list[str]:
     """Lines saying why a fit has no standard errors, and whether it is separated.
 

@@ -14,6 +14,7 @@ from ._common import (
     check_new_file,
     fit_status,
     input_spec,
+    missing_note,
     note,
     predict_chunks,
     quiet_parent,
@@ -120,6 +121,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
         coding = design.coding_note() if design is not None else None
         if coding:
             print(coding)
+        filled = missing_note(saved)
+        if filled:
+            print(filled)
         print(format_summary(res, exp=args.odds_ratios))
     if args.report:
         note(args, f"wrote {args.report}")

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..modelfile import SavedModel
 from ..tables import atomic_write_text, feature_names
-from ._common import fit_status
+from ._common import fit_status, missing_note
 
 __all__ = ["write_report", "render_report"]
 
@@ -142,12 +142,9 @@ def _coefficient_section(saved: SavedModel) -> str:
         coding = design.coding_note()
         if coding:
             notes.append(coding)
-        if design.missing == "drop":
-            notes.append("rows with missing values were dropped before the fit (--drop-missing)")
-        elif design.missing in ("mean", "median", "most_frequent"):
-            notes.append(f"missing cells were filled with the training {design.missing} (--impute)")
-    elif saved.input is not None and saved.input.get("impute"):
-        notes.append(f"missing cells were filled with the training {saved.input['impute']}")
+    filled = missing_note(saved)
+    if filled:
+        notes.append(filled)
     note_html = "".join(f"<p>{e(n)}</p>" for n in notes)
     if res is None:
         return f"<h2>Coefficients</h2>{note_html}<p>the model file holds no inference</p>"
@@ -170,8 +167,8 @@ def _coefficient_section(saved: SavedModel) -> str:
         )
     from ..stats import summary_table
 
-    table = res.table().to_html(float_format=lambda v: f"{v:.4g}")
-    odds = summary_table(res, exp=True).to_html(float_format=lambda v: f"{v:.4g}")
+    table = res.table().to_html(float_format=lambda v: f"{v:.4g}", border=0)
+    odds = summary_table(res, exp=True).to_html(float_format=lambda v: f"{v:.4g}", border=0)
     return (
         f"<h2>Coefficients (the table of the terminal)</h2>{note_html}"
         f'<pre class="caption">{e(res.caption())}</pre>{table}<h3>Odds ratios</h3>{odds}'

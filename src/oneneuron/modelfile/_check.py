@@ -206,6 +206,8 @@ def check_document(doc: Any) -> dict[str, Any]:
     )
     if "offset" in fit:
         _bool(fit["offset"], "fit.offset")
+    if "n_dropped" in fit:
+        _int(fit["n_dropped"], "fit.n_dropped", optional=True)
     if not isinstance(fit["solver"], str) or fit["solver"] not in _SOLVERS_USED:
         _fail(f"fit.solver {fit['solver']!r} is not one of {sorted(_SOLVERS_USED)}")
     _int(fit["n_iter"], "fit.n_iter")
@@ -319,6 +321,8 @@ def from_document(doc: Any) -> io.SavedModel:
     est.has_offset_ = bool(fit.get("offset", False))
     if arrs["design"] is not None:
         est.design_ = arrs["design"]
+        dropped = fit.get("n_dropped")
+        est.design_report_ = {} if dropped is None else {"dropped": dropped}
         est.missing, est.encoding = est.design_.missing, est.design_.encoding
         est.reference = dict(est.design_.reference) or None
     if doc["inference"] is not None:

@@ -23,6 +23,7 @@ Schema, ``format_version`` 2 (top-level keys; version-1 files, which lack
                       ``cov_type`` optional: older files lack it)
     fit               {"solver", "n_iter", "converged", "grad_norm", "loss", "n_samples"}
                       and optionally "offset" (true: the model needs an offset to predict)
+                      and "n_dropped" (rows missing="drop" left out, or null)
     input             null, or the table encoding used by the command line
                       (columns, numeric/categorical, categories, imputation, target)
     inference         null, or the fit's inference (``InferenceResult.to_dict()``: terms,
@@ -184,6 +185,7 @@ def to_dict(
             "loss": _json_scalar(float(getattr(estimator, "loss_", float("nan")))),
             "n_samples": None if n_samples is None else int(n_samples),
             "offset": bool(getattr(estimator, "has_offset_", False)),
+            "n_dropped": getattr(estimator, "design_report_", {}).get("dropped"),
         },
         "input": input,
         "inference": inference,

@@ -45,8 +45,9 @@ PARAM_KEYS = (
 #: Constructor parameters newer than format version 1: written always, optional on read
 #: (an older file lacks them and gets the defaults).
 OPTIONAL_PARAM_KEYS = ("cov_type", "firth")
-#: Optional keys of ``fit``: ``offset`` (bool) says the model needs an offset to predict.
-OPTIONAL_FIT_KEYS = ("offset",)
+#: Optional keys of ``fit``: ``offset`` (bool) says the model needs an offset to predict;
+#: ``n_dropped`` (int or null) counts the rows ``missing="drop"`` left out of the fit.
+OPTIONAL_FIT_KEYS = ("offset", "n_dropped")
 SOLVERS = {"auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd", "cd"}
 #: Keys of ``objective`` that older files lack (then their defaults apply).
 OPTIONAL_OBJECTIVE_KEYS = ("l1_ratio", "penalty_factor")
