@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ._numpy import NumpyEngine, blas_threads
+from ._numpy import NumpyEngine, blas_threads, fast_path
 from ._numpy_prep import coordinate_stats, plain_arrays, prepare_numpy
 from ._record import FitData
 
@@ -32,6 +32,7 @@ __all__ = [
     "DaskEngine",
     "blas_threads",
     "coordinate_stats",
+    "fast_path",
     "input_kind",
     "make_engine",
     "plain_arrays",

@@ -9,13 +9,48 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..objective import BlockStats, block_statistics
-from . import _kernels
 
 #: Below this many rows the fused kernels' thread start-up is not worth it.
 KERNEL_MIN_ROWS = 2048
 #: Up to this many entries of X, BLAS is held to one thread during a fit.
 SMALL_ENTRIES = 1_000_000
 _CONTROLLER: Any = None
+_KERNELS: Any = False  # False: not looked up yet; None: numba cannot load; else the module
+
+
+def kernels() -> Any:
+    """The fused-kernel module, or None where numba cannot load (imported on first need).
+
+    Importing numba costs about 0.5 s, so it is deferred until a fit needs the
+    kernels: ``predict`` (a plain matrix product) and the command line's start-up
+    never pay for it.
+    """
+    global _KERNELS
+    if _KERNELS is False:
+        from . import _kernels
+
+        _KERNELS = _kernels if _kernels.AVAILABLE else None
+    return _KERNELS
+
+
+def fast_path() -> str:
+    """Which path in-memory fits take for loss and gradient, in words.
+
+    ``"fused numba kernels (numba X.Y)"`` after a plain install; ``"NumPy blocks
+    (...)"`` with the reason where numba cannot load (the fallback, and the
+    reference the kernels are tested against).
+
+    Examples
+    --------
+    >>> fast_path().split(" (")[0] in ("fused numba kernels", "NumPy blocks")
+    True
+    """
+    k = kernels()
+    if k is not None:
+        return f"fused numba kernels (numba {k.NUMBA_VERSION})"
+    from . import _kernels
+
+    return f"NumPy blocks (numba cannot load: {_kernels.REASON})"
 
 
 def blas_threads(engine: Any) -> contextlib.AbstractContextManager[Any]:
@@ -96,10 +131,10 @@ class NumpyEngine:
         self.n_passes: float = 0
         sparse = hasattr(X, "indptr") and getattr(X, "format", "") == "csr"
         fits = sparse or (isinstance(X, np.ndarray) and X.flags.c_contiguous)
-        if use_kernels and not (_kernels.AVAILABLE and fits):
+        if use_kernels and not (fits and kernels() is not None):
             raise ValueError("use_kernels=True needs numba and a C-ordered array or CSR matrix")
         if use_kernels is None:
-            use_kernels = _kernels.AVAILABLE and fits and self.n_samples >= KERNEL_MIN_ROWS
+            use_kernels = fits and self.n_samples >= KERNEL_MIN_ROWS and kernels() is not None
         self.use_kernels = bool(use_kernels)
         self._sparse = sparse
 
@@ -154,5 +189,5 @@ class NumpyEngine:
         """Loss and gradient in one read of X by the compiled kernels."""
         W = np.ascontiguousarray(W, dtype=np.float64)
         b = np.ascontiguousarray(b, dtype=np.float64)
-        loss, gW, gb = _kernels.fused_statistics(self.X, self.y, self.s, W, b, self.multinomial)
+        loss, gW, gb = kernels().fused_statistics(self.X, self.y, self.s, W, b, self.multinomial)
         return BlockStats(loss, gW, gb)

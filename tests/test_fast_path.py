@@ -1,0 +1,53 @@
+"""The default install takes the fused kernels; the NumPy fallback gives the same fit."""
+
+import importlib.metadata
+import re
+
+import numpy as np
+import pytest
+
+from oneneuron import NeuronClassifier
+from oneneuron.engines import _kernels, _numpy, fast_path
+
+
+def _tall(n=6000, d=4, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d)) @ rng.standard_normal((d, d)) + 1.0
+    y = (rng.random(n) < 1 / (1 + np.exp(-X @ np.linspace(-1, 1, d)))).astype(int)
+    return X, y
+
+
+def test_numba_is_a_core_dependency():
+    reqs = importlib.metadata.requires("oneneuron") or []
+    core = [r for r in reqs if "extra ==" not in r]
+    assert any(re.match(r"numba\b", r) for r in core), core
+
+
+def test_a_plain_install_fits_with_the_fused_kernels(monkeypatch):
+    assert fast_path().startswith("fused numba kernels"), fast_path()
+    calls = []
+    real = _kernels.fused_statistics
+    monkeypatch.setattr(_kernels, "fused_statistics", lambda *a: calls.append(1) or real(*a))
+    X, y = _tall(n=25_000)  # more rows than the subsample, so that it runs on the full data
+    for solver in ("lbfgs", "subsampled-newton"):
+        calls.clear()
+        clf = NeuronClassifier(solver=solver, alpha=1e-3, inference=False).fit(X, y)
+        assert clf.converged_ and len(calls) >= 2, (solver, len(calls))
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "newton"])
+@pytest.mark.parametrize("K", [2, 3])
+def test_the_numpy_fallback_fits_what_the_kernels_fit(monkeypatch, solver, K):
+    X, y = _tall(seed=K)
+    if K > 2:
+        y = np.digitize(X[:, 0], [-1.0, 1.0])
+    # both stop at max|grad| <= tol: coefficients agree to about tol / (smallest curvature)
+    tol, close = (1e-10, 1e-8) if solver == "newton" else (1e-8, 1e-5)
+    fast = NeuronClassifier(solver=solver, alpha=1e-3, tol=tol, inference=False).fit(X, y)
+    monkeypatch.setattr(_numpy, "_KERNELS", None)  # as where numba cannot load
+    assert fast_path().startswith("NumPy blocks")
+    slow = NeuronClassifier(solver=solver, alpha=1e-3, tol=tol, inference=False).fit(X, y)
+    assert fast.converged_ and slow.converged_
+    np.testing.assert_allclose(slow.coef_, fast.coef_, rtol=close, atol=close)
+    np.testing.assert_allclose(slow.intercept_, fast.intercept_, rtol=close, atol=close)
+    assert slow.loss_ == pytest.approx(fast.loss_, rel=1e-12)
