@@ -7,14 +7,16 @@ import copy
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from ..modelfile import SavedModel
-from ..tables import DataError, EncodeReport, encode, iter_table, text_columns
 from ._errors import UserError
-from ._progress import Activity
+
+if TYPE_CHECKING:  # the parsers are built without NumPy or pandas: imports where used
+    import numpy as np
+
+    from ..modelfile import SavedModel
+    from ..tables import EncodeReport
+    from ._progress import Activity
 
 
 def positive_int(text: str) -> int:
@@ -94,6 +96,8 @@ def predict_chunks(
     act: Activity,
 ) -> Iterator[tuple[Any, np.ndarray, np.ndarray, np.ndarray]]:
     """Yield ``(chunk, proba, log_proba, labels)`` chunk by chunk (memory ~ one chunk)."""
+    from ..tables import DataError, encode, iter_table, text_columns
+
     est = copy.copy(saved.estimator)
     if hasattr(est, "feature_names_in_"):
         del est.feature_names_in_  # the CLI passes arrays in the stored column order

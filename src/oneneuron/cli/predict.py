@@ -13,11 +13,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ..modelfile import read_model
-from ..tables import DataError, EncodeReport, need_columns, read_columns
 from ._common import input_spec, note, predict_chunks, quiet_parent, reading_parent, unknown_warning
 from ._errors import UserError, user_errors
-from ._progress import Activity
 
 LABEL_COLUMN = "prediction"
 
@@ -41,7 +38,9 @@ def run_predict(args: argparse.Namespace) -> int:
     """Write one probability column per class and the predicted label."""
     import pandas as pd
 
-    from ..tables import OutputTable
+    from ..modelfile import read_model
+    from ..tables import DataError, EncodeReport, OutputTable, need_columns, read_columns
+    from ._progress import Activity
 
     saved = read_model(args.model)
     spec = input_spec(saved, None)

@@ -21,22 +21,9 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from ..modelfile import write_model
-from ..tables import (
-    IMPUTE,
-    EncodeReport,
-    encode,
-    feature_names,
-    fit_spec,
-    iter_table,
-    need_columns,
-    read_columns,
-)
+from ..tables import IMPUTE
 from ._common import CHUNK_ROWS, check_new_file, quiet_parent
 from ._errors import UserError, user_errors
-from ._progress import Activity
 
 
 def add_parser(sub: Any) -> None:
@@ -78,7 +65,20 @@ def add_parser(sub: Any) -> None:
 @user_errors
 def run_train(args: argparse.Namespace) -> int:
     """Fit a NeuronClassifier to DATA and write the model file."""
+    import numpy as np
+
     from ..classifier import NeuronClassifier
+    from ..modelfile import write_model
+    from ..tables import (
+        EncodeReport,
+        encode,
+        feature_names,
+        fit_spec,
+        iter_table,
+        need_columns,
+        read_columns,
+    )
+    from ._progress import Activity
 
     check_new_file(args.model, args.force)
     if args.engine == "dask":
