@@ -51,3 +51,25 @@ def test_the_numpy_fallback_fits_what_the_kernels_fit(monkeypatch, solver, K):
     np.testing.assert_allclose(slow.coef_, fast.coef_, rtol=close, atol=close)
     np.testing.assert_allclose(slow.intercept_, fast.intercept_, rtol=close, atol=close)
     assert slow.loss_ == pytest.approx(fast.loss_, rel=1e-12)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("raw_penalty", [False, True])
+def test_small_dense_loss_equals_the_blocked_objective(fit_intercept, raw_penalty):
+    from oneneuron.engines import NumpyEngine
+    from oneneuron.objective import LinearLoss, SmallDenseLoss
+
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((300, 3)) * [1.0, 5.0, 0.1] + [0.0, 2.0, -1.0]
+    y = (rng.random(300) < 0.4).astype(float)
+    w = rng.uniform(0.5, 2.0, 300)
+    mean = X.mean(0) if fit_intercept else np.zeros(3)
+    args = (1, 0.05, mean, X.std(0), fit_intercept, raw_penalty)
+    small = SmallDenseLoss(NumpyEngine(X, y, w, multinomial=False), *args)
+    ref = LinearLoss(NumpyEngine(X, y, w, multinomial=False), *args)
+    theta = rng.standard_normal(small.n_params) * 3.0  # large logits: the stable branches
+    for a, b in zip(small.gradient_hessian(theta), ref.gradient_hessian(theta), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(small.loss_gradient(theta)[1], ref.loss_gradient(theta)[1])
+    assert small.loss(theta) == pytest.approx(ref.loss(theta), rel=1e-13)
+    assert small.n_passes == ref.n_passes == 3

@@ -24,7 +24,7 @@ from ..engines import (
     subsample_engine,
 )
 from ..exceptions import ConvergenceWarning
-from ..objective import LinearLoss
+from ..objective import SMALL_DENSE_ENTRIES, LinearLoss, SmallDenseLoss
 from ..optim import OPTIMIZERS
 from ..solvers import Trace, gradient_descent, lbfgs, minibatch_descent, newton
 from ..solvers.subsampled import subsampled_newton
@@ -81,8 +81,12 @@ def fit(est: Any, X: Any, y: Any, sample_weight: Any) -> Any:
         center, scale = coordinate_stats(data.X, data.sample_weight)
         raw_penalty = True
     m = K if data.multinomial else 1
+    loss_class = LinearLoss
+    if m == 1 and data.kind == "numpy" and isinstance(data.X, np.ndarray):
+        if data.n_samples * (data.n_features + 1) <= SMALL_DENSE_ENTRIES:
+            loss_class = SmallDenseLoss  # same objective, no per-iteration engine overhead
     problem = HessianRecorder(
-        LinearLoss(engine, m, float(est.alpha), center, scale, est.fit_intercept, raw_penalty)
+        loss_class(engine, m, float(est.alpha), center, scale, est.fit_intercept, raw_penalty)
     )
     y_idx, s = data.class_counts()
     theta0 = initial_theta(est, problem, prev, solver, y_idx, s, K)

@@ -146,7 +146,7 @@ def prepare_numpy(
     from sklearn.utils.multiclass import check_classification_targets
     from sklearn.utils.validation import _check_sample_weight, _get_feature_names, check_X_y
 
-    names = _get_feature_names(X)
+    names = None if type(X) is np.ndarray else _get_feature_names(X)  # arrays have none
     fast = plain_arrays(X, y) if y is not None else None
     if fast is not None:  # what check_X_y would do to plain valid arrays
         X, y = fast
@@ -166,7 +166,10 @@ def prepare_numpy(
             raise
         check_classification_targets(y)
     classes, y_idx = encode_labels(y)
-    sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
+    if sample_weight is None:  # the common case, without the general checks' overhead
+        sw = np.ones(X.shape[0])
+    else:
+        sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
     if np.any(sw < 0) or not np.any(sw > 0):
         raise ValueError("sample_weight must be non-negative with a positive sum")
     s = sw * compute_sample_weight(class_weight, y) if class_weight else sw
