@@ -29,7 +29,10 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 
+# The playground's browser tests need headless Chromium: installed when missing, and
+# the tests fail (never skip) when it cannot start.
 test: lint
+	.ci/ensure-chromium
 	$(BIN)/python -m pytest -q -n 2
 
 bench: $(VENV)/.installed-dev

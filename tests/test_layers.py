@@ -1,6 +1,6 @@
 """The package's plan: one folder per layer, imports pointing down only, no circles.
 
-Ranks follow ``DESIGN.md``: faces (cli, demos, plot) -> modelfile -> classifier ->
+Ranks follow ``DESIGN.md``: faces (cli, playground, demos, plot) -> modelfile -> classifier ->
 stats, solvers, engines, tables -> objective, optim, neuron, datasets -> functions.
 A module may import its own folder and any lower rank; sibling folders of one rank
 stay independent; private modules (``_name``) are imported only from their own
@@ -38,7 +38,8 @@ RANKS = {
     "modelfile": 4,
     "plot": 5,
     "demos": 6,
-    "cli": 7,
+    "playground": 7,
+    "cli": 8,
     # the package itself and the aliases of old import paths sit on top
     "__init__": 9,
     "io": 9,

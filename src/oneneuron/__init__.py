@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     )
     from .modelfile import load, save
     from .neuron import Neuron
+    from .stats import ChiSquareTest, diagnostics, lr_test, wald_test
 
 #: Where each public name lives. They are imported on first use, so that
 #: ``import oneneuron`` (and the command line's start-up) costs no NumPy,
@@ -56,6 +57,7 @@ _LAZY = {
     "load": ".modelfile",
     "save": ".modelfile",
     "Neuron": ".neuron",
+    **dict.fromkeys(["ChiSquareTest", "diagnostics", "lr_test", "wald_test"], ".stats"),
     **dict.fromkeys(
         [
             "cross_entropy",
@@ -90,6 +92,10 @@ def __dir__() -> list[str]:
 __all__ = [
     "__version__",
     "Neuron",
+    "ChiSquareTest",
+    "diagnostics",
+    "lr_test",
+    "wald_test",
     "NeuronClassifier",
     "load",
     "save",

@@ -33,7 +33,14 @@ from numpy.typing import NDArray
 
 from .functions import log_softmax, sigmoid, softplus
 
-__all__ = ["BlockStats", "block_statistics", "LinearLoss", "SmallDenseLoss"]
+__all__ = [
+    "BlockStats",
+    "block_statistics",
+    "block_scores",
+    "block_meat",
+    "LinearLoss",
+    "SmallDenseLoss",
+]
 
 
 @dataclass
@@ -83,6 +90,7 @@ def block_statistics(
     *,
     multinomial: bool,
     order: int = 1,
+    offset: NDArray[np.floating] | None = None,
 ) -> BlockStats:
     """Loss, gradient and (``order=2``) Hessian sums of one row block, in one read.
 
@@ -100,6 +108,8 @@ def block_statistics(
         Softmax over ``m = K`` columns instead of one sigmoid.
     order : {0, 1, 2}
         0: loss only; 1: loss and gradient; 2: also the Hessian.
+    offset : ndarray of shape (n,), optional
+        A known term added to every logit (binary): ``z = X @ W.T + b + offset``.
 
     Returns
     -------
@@ -109,6 +119,8 @@ def block_statistics(
     dt = X.dtype
     Z = X @ W.T.astype(dt, copy=False) + b.astype(dt, copy=False)  # (n, m)
     Z = np.asarray(Z, dtype=np.float64)
+    if offset is not None:
+        Z = Z + np.asarray(offset, dtype=np.float64)[:, None]
     n, m = Z.shape
     sw = np.broadcast_to(np.asarray(s, dtype=np.float64), (n,))
     if multinomial:
@@ -176,6 +188,99 @@ def _gram(
         hW[j, k] = G.T
         hWb[j, k] = v
         hb[j, k] = hb[k, j]
+
+
+def block_scores(
+    X: Any,
+    y: NDArray[Any],
+    W: NDArray[np.floating],
+    b: NDArray[np.floating],
+    *,
+    multinomial: bool,
+    fit_intercept: bool,
+    offset: NDArray[np.floating] | None = None,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Per-row log-likelihood scores of one block, raw scale, reference parameterisation.
+
+    The score of row ``i`` is ``g_i = r_i (x) x~_i`` (Kronecker product) with
+    ``x~_i = [1, x_i]`` (``[x_i]`` without intercept) and residuals
+    ``r_i = y_i - p_i`` (binary, one block) or ``r_ik = 1{y_i = k} - P_ik`` for
+    ``k = 1..K-1`` (multinomial: classes relative to class 0, as the
+    coefficient table). Laid out as the rows of :class:`~oneneuron.inference.InferenceResult`'s
+    covariance: blocks in order, terms within.
+
+    Returns
+    -------
+    G : ndarray, shape (n, B * p)
+        The scores, unweighted.
+    Xt : ndarray, shape (n, p)
+        The dense design ``x~`` of the block.
+    V : ndarray, shape (n,)
+        Binary: the IRLS weights ``p_i (1 - p_i)``; multinomial: zeros (unused).
+    """
+    dt = X.dtype
+    Z = np.asarray(X @ W.T.astype(dt, copy=False) + b.astype(dt, copy=False), dtype=np.float64)
+    if offset is not None:
+        Z = Z + np.asarray(offset, dtype=np.float64)[:, None]
+    n = Z.shape[0]
+    Xd = np.asarray(X.todense() if hasattr(X, "todense") else X, dtype=np.float64)
+    Xt = np.column_stack([np.ones(n), Xd]) if fit_intercept else Xd
+    if multinomial:
+        P = np.exp(log_softmax(Z))
+        R = -P[:, 1:]
+        R[np.arange(n), y - 1] += (y >= 1).astype(np.float64)
+        V = np.zeros(n)
+    else:
+        p = sigmoid(Z[:, 0])
+        R = (y - p)[:, None]
+        V = p * (1.0 - p)
+    G = (R[:, :, None] * Xt[:, None, :]).reshape(n, -1)
+    return G, Xt, V
+
+
+def block_meat(
+    X: Any,
+    y: NDArray[Any],
+    w: NDArray[np.float64],
+    W: NDArray[np.floating],
+    b: NDArray[np.floating],
+    *,
+    multinomial: bool,
+    fit_intercept: bool,
+    bread: NDArray[np.float64] | None = None,
+    power: float = 0.0,
+    groups: NDArray[np.intp] | None = None,
+    n_groups: int = 0,
+    offset: NDArray[np.floating] | None = None,
+) -> NDArray[np.float64]:
+    """One block's share of the sandwich's meat (see :func:`block_scores` for ``g_i``).
+
+    ``w`` are frequency weights (a row of weight 3 stands for three identical rows).
+
+    - ``groups is None``: ``sum_i w_i g_i g_i.T / (1 - h_i)**power``, shape (q, q),
+      ``q = B * p``. ``power`` is 0 (HC0/HC1), 1 (HC2) or 2 (HC3); binary only
+      for ``power > 0``, with ``h_i = p_i (1 - p_i) x~_i.T @ bread @ x~_i`` the
+      leverage of *one* copy of row ``i`` in the IRLS-weighted design, ``bread``
+      the (p, p) inverse of the summed Hessian (so a row of weight ``w_i`` has
+      total leverage ``w_i h_i``, what R's ``hatvalues`` reports for it).
+    - ``groups`` (cluster codes ``0..n_groups-1``): the per-cluster score sums
+      ``sum_{i in g} w_i g_i``, shape (n_groups, q); their outer products are
+      formed once all blocks are summed.
+    """
+    G, Xt, V = block_scores(
+        X, y, W, b, multinomial=multinomial, fit_intercept=fit_intercept, offset=offset
+    )
+    if groups is not None:
+        U = np.zeros((n_groups, G.shape[1]))
+        np.add.at(U, groups, G * w[:, None])
+        return U
+    c = np.asarray(w, dtype=np.float64)
+    if power:
+        if bread is None or multinomial:
+            raise ValueError("leverage-adjusted meat (power > 0) needs a binary model and a bread")
+        h = V * np.einsum("ij,jk,ik->i", Xt, bread, Xt)
+        c = c / (1.0 - h) ** power
+    return (G * c[:, None]).T @ G
 
 
 @dataclass
@@ -363,6 +468,8 @@ class SmallDenseLoss(LinearLoss):
         self._A = np.ascontiguousarray(A)
         self._y = np.asarray(eng.y, dtype=np.float64)
         self._s = np.asarray(eng.s, dtype=np.float64)
+        off = getattr(eng, "offset", None)  # a known term of each logit, as the engine adds
+        self._off = None if off is None else np.asarray(off, dtype=np.float64)
         pen = self.alpha * self._pw
         self._pen = np.concatenate([pen, [0.0]]) if self.fit_intercept else pen
 
@@ -370,6 +477,8 @@ class SmallDenseLoss(LinearLoss):
         """Penalised loss, the logits' sigmoid ``p`` and ``exp(-|z|)``."""
         self.engine.n_passes += 1
         z = self._A @ theta
+        if self._off is not None:
+            z += self._off
         e = np.exp(-np.abs(z))
         data = self._s @ (np.maximum(z, 0.0) + np.log1p(e) - self._y * z)
         p = np.where(z >= 0, 1.0, e) / (1.0 + e)

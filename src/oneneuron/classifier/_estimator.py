@@ -15,7 +15,18 @@ from ..engines import input_kind, plain_arrays
 from ..engines import predict as engine_predict
 from ..functions import log_sigmoid, log_softmax, sigmoid, softmax
 from ..optim import OPTIMIZERS
-from ..stats import InferenceResult, format_summary, summary_table
+from ..stats import (
+    COV_TYPES,
+    ChiSquareTest,
+    InferenceResult,
+    format_summary,
+    logit_interval,
+    margeff_table,
+    odds_ratio_table,
+    profile_intervals,
+    summary_table,
+    wald_test,
+)
 from . import _fit
 from ._fit import _SOLVERS
 
@@ -102,6 +113,14 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         never, ``"auto"`` when free (Newton) or cheap (``n * p^2 <= 1e8``).
         Likelihood statistics and the separation check are made in every case;
         see :mod:`oneneuron.stats`.
+    cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster"}, default="nonrobust"
+        Covariance of the coefficients, made at fit time (the estimator keeps no
+        X): the inverse Hessian, or a heteroskedasticity-consistent or
+        cluster-robust sandwich as R's ``sandwich::vcovHC``/``vcovCL``
+        (``"cluster"`` needs ``fit(..., cluster=groups)``); one more pass over
+        the data, and it forces the Hessian pass that ``inference="auto"`` may
+        skip. Unpenalised fits (``alpha=0``) on NumPy/SciPy input; HC2 and HC3
+        for binary models. See :mod:`oneneuron.stats._robust`.
 
     Attributes
     ----------
@@ -135,6 +154,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         Fit statistics (``pseudo_r2_`` is McFadden's).
     separation_ : str
         ``"none"``, ``"quasi-complete"``, ``"complete"`` or ``"not checked"``.
+    has_offset_ : bool
+        Whether the fit had an ``offset`` (then every prediction needs one).
 
     Examples
     --------
@@ -164,6 +185,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         "random_state": ["random_state"],
         "record_path": ["boolean"],
         "inference": [StrOptions({"auto"}), "boolean"],
+        "cov_type": [StrOptions(set(COV_TYPES))],
     }
 
     def __init__(
@@ -184,6 +206,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         random_state: Any = None,
         record_path: bool = False,
         inference: bool | str = "auto",
+        cov_type: str = "nonrobust",
     ) -> None:
         self.alpha = alpha
         self.fit_intercept = fit_intercept
@@ -200,6 +223,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.record_path = record_path
         self.inference = inference
+        self.cov_type = cov_type
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -209,7 +233,13 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(
-        self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        *,
+        cluster: ArrayLike | None = None,
+        offset: ArrayLike | None = None,
     ) -> NeuronClassifier:
         """Fit the neuron by minimising the objective above.
 
@@ -225,13 +255,20 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         y : array_like of shape (n_samples,)
             Class labels of any type (ints, strings, bools); at least two classes.
         sample_weight : array_like of shape (n_samples,), optional
-            Non-negative row weights.
+            Non-negative row weights (frequency weights for the statistics).
+        cluster : array_like of shape (n_samples,), optional
+            Cluster label of each row, for ``cov_type="cluster"`` (required then,
+            an error otherwise).
+        offset : array_like of shape (n_samples,), optional
+            Binary, NumPy/SciPy input: a known term added to each row's logit,
+            ``z = X @ coef_.T + intercept_ + offset`` (e.g. a log exposure). The
+            model then needs ``offset=`` in every prediction.
 
         Returns
         -------
         self
         """
-        return _fit.fit(self, X, y, sample_weight)
+        return _fit.fit(self, X, y, sample_weight, cluster, offset)
 
     # -------------------------------------------------------------- predict
     def _validate_params(self) -> None:
@@ -261,34 +298,59 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
         )
 
-    def _predict_elsewhere(self, X: Any, method: str) -> Any:
+    def _predict_elsewhere(self, X: Any, method: str, offset: Any = None) -> Any:
         """``method`` on torch/CuPy (same device) or Dask (lazy) input, by its engine."""
         check_is_fitted(self)
+        if offset is not None or getattr(self, "has_offset_", False):
+            raise ValueError(
+                "offsets are supported on NumPy/SciPy/pandas input only; predict this model "
+                "on a NumPy array with offset="
+            )
         return engine_predict(self, X, method)
 
-    def decision_function(self, X: ArrayLike) -> NDArray[np.floating]:
-        """Logits ``z = X @ coef_.T + intercept_``: shape (n,) binary, (n, K) otherwise."""
+    def _offset(self, offset: Any, n_samples: int) -> NDArray[np.float64] | None:
+        """The prediction offset: required exactly when the fit had one."""
+        if getattr(self, "has_offset_", False) and offset is None:
+            raise ValueError(
+                "this model was fitted with an offset; pass offset= (one value per row)"
+            )
+        if offset is not None and not getattr(self, "has_offset_", False):
+            raise ValueError(
+                "this model was fitted without an offset; offset= applies only to models "
+                "fitted with fit(..., offset=...)"
+            )
+        return _fit.check_offset(offset, n_samples)
+
+    def decision_function(self, X: ArrayLike, *, offset: ArrayLike | None = None) -> Any:
+        """Logits ``z = X @ coef_.T + intercept_ (+ offset)``: shape (n,) binary, (n, K) otherwise.
+
+        ``offset`` (one value per row) is required exactly when the model was
+        fitted with one; the same holds for every prediction method.
+        """
         if input_kind(X) != "numpy":  # tensors/CuPy on X's device; lazy Dask
-            return self._predict_elsewhere(X, "decision_function")
+            return self._predict_elsewhere(X, "decision_function", offset)
         X = self._validate_predict(X)
+        off = self._offset(offset, X.shape[0])
         Z = X @ self.coef_.T.astype(X.dtype) + self.intercept_.astype(X.dtype)
         Z = np.asarray(Z)
+        if off is not None:
+            Z = Z + off.astype(Z.dtype)[:, None]
         return Z[:, 0] if Z.shape[1] == 1 else Z
 
-    def predict_proba(self, X: ArrayLike) -> NDArray[np.floating]:
+    def predict_proba(self, X: ArrayLike, *, offset: ArrayLike | None = None) -> Any:
         """Class probabilities, shape (n, K), columns in the order of ``classes_``.
 
         Binary: ``[sigmoid(-z), sigmoid(z)]`` (each computed directly, so tiny
         probabilities keep their precision); K > 2: ``softmax(Z)``.
         """
         if input_kind(X) != "numpy":  # tensors/CuPy on X's device; lazy Dask
-            return self._predict_elsewhere(X, "predict_proba")
-        Z = self.decision_function(X)
+            return self._predict_elsewhere(X, "predict_proba", offset)
+        Z = self.decision_function(X, offset=offset)
         if Z.ndim == 1:
             return np.column_stack([sigmoid(-Z), sigmoid(Z)])
         return softmax(Z)
 
-    def predict_log_proba(self, X: ArrayLike) -> NDArray[np.floating]:
+    def predict_log_proba(self, X: ArrayLike, *, offset: ArrayLike | None = None) -> Any:
         """Log of :meth:`predict_proba`, computed from the logits (never ``log 0``).
 
         In float32, where a probability rounds (e.g. to exactly 1.0), the log of the
@@ -297,8 +359,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         logits is kept.
         """
         if input_kind(X) != "numpy":  # tensors/CuPy on X's device; lazy Dask
-            return self._predict_elsewhere(X, "predict_log_proba")
-        Z = self.decision_function(X)
+            return self._predict_elsewhere(X, "predict_log_proba", offset)
+        Z = self.decision_function(X, offset=offset)
         if Z.ndim == 1:
             L = np.column_stack([log_sigmoid(-Z), log_sigmoid(Z)])
         else:
@@ -309,11 +371,11 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
                 L = np.where(P > 0, np.log(P), L)
         return L
 
-    def predict(self, X: ArrayLike) -> NDArray[Any]:
+    def predict(self, X: ArrayLike, *, offset: ArrayLike | None = None) -> NDArray[Any]:
         """Labels: binary ``classes_[1]`` where ``P(classes_[1]) > threshold``; else argmax."""
         if input_kind(X) != "numpy":  # tensors/CuPy on X's device; lazy Dask
-            return self._predict_elsewhere(X, "predict")
-        Z = self.decision_function(X)
+            return self._predict_elsewhere(X, "predict", offset)
+        Z = self.decision_function(X, offset=offset)
         if Z.ndim == 1:
             cut = np.log(self.threshold) - np.log1p(-self.threshold)
             return self.classes_[(Z > cut).astype(np.intp)]
@@ -366,7 +428,18 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         """Covariance of the parameters, terms ordered as in :meth:`summary`."""
         return self._inference().covariance(parameterization)
 
-    def summary(self, level: float = 0.95, parameterization: str = "reference") -> Any:
+    def summary(
+        self,
+        level: float = 0.95,
+        parameterization: str = "reference",
+        *,
+        exp: bool = False,
+        ci: str = "wald",
+        X: Any = None,
+        y: Any = None,
+        sample_weight: Any = None,
+        offset: Any = None,
+    ) -> Any:
         """Coefficient table: ``coef, std_err, z, p_value, ci_low, ci_high`` per term.
 
         Parameters
@@ -376,6 +449,15 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         parameterization : {"reference", "sum-to-zero"}
             Multinomial only: classes relative to the first (as statsmodels'
             ``MNLogit``) or centred over classes (as ``coef_``).
+        exp : bool, default=False
+            Odds ratios: column ``odds_ratio = exp(coef)``, the delta method's
+            ``std_err``, ``exp`` of the interval bounds (``z``, ``p_value`` unchanged).
+        ci : {"wald", "profile"}, default="wald"
+            ``"profile"``: profile-likelihood intervals (as R's ``confint``), for
+            binary unpenalised fits; they refit the model, so the training data
+            ``X, y`` (and ``sample_weight``, ``offset`` if the fit had them) must
+            be given, since the estimator keeps no copy of X.
+            See :mod:`oneneuron.stats._profile`.
 
         Returns
         -------
@@ -389,8 +471,144 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             A ``ValueError``, when no covariance is available (separated classes, collinear columns,
             or the Hessian pass was skipped); the message names the cause and fix.
         """
-        return summary_table(self._inference(), level, parameterization)
+        if ci not in ("wald", "profile"):
+            raise ValueError(f"ci must be 'wald' or 'profile', got {ci!r}")
+        if ci == "wald" and any(v is not None for v in (X, y, sample_weight, offset)):
+            raise ValueError("X, y, sample_weight and offset are used by ci='profile' only")
+        table = summary_table(self._inference(), level, parameterization)
+        if ci == "profile":
+            if X is None or y is None:
+                raise ValueError(
+                    "ci='profile' refits the model on its training data, which the estimator "
+                    "does not keep: call summary(ci='profile', X=X, y=y)"
+                )
+            bounds = profile_intervals(
+                self, X, y, sample_weight=sample_weight, offset=offset, level=level
+            )
+            table["ci_low"], table["ci_high"] = bounds[:, 0], bounds[:, 1]
+            table.attrs["caption"] += f"\n{level:.0%} intervals: profile likelihood"
+        return odds_ratio_table(table) if exp else table
 
-    def summary_text(self, level: float = 0.95, parameterization: str = "reference") -> str:
+    def summary_text(
+        self, level: float = 0.95, parameterization: str = "reference", *, exp: bool = False
+    ) -> str:
         """:meth:`summary` as plain text with its caption, for terminals and ``evaluate``."""
-        return format_summary(self._inference(), level, parameterization)
+        return format_summary(self._inference(), level, parameterization, exp)
+
+    def predict_interval(
+        self, X: ArrayLike, level: float = 0.95, *, offset: ArrayLike | None = None
+    ) -> Any:
+        """Probability of ``classes_[1]`` with a confidence interval, per row (binary).
+
+        Delta method on the logit scale: ``se_logit = sqrt(x~.T V x~)`` with ``V``
+        the fit's covariance (its ``cov_type``), interval ``sigmoid(z -/+ q se_logit)``,
+        as statsmodels' ``GLM.get_prediction`` and R's ``predict(se.fit=TRUE)``.
+        It is an interval for the probability (the mean), not for a new label.
+        With K > 2 classes it raises: softmax probabilities have no single logit
+        scale to transform from; use :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array_like or sparse CSR matrix, shape (n, d)
+            NumPy/SciPy/pandas input.
+        level : float, default=0.95
+            Coverage, in (0, 1).
+        offset : array_like of shape (n,), optional
+            Required exactly when the model was fitted with one.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``proba, se_logit, ci_low, ci_high``; X's index for a DataFrame.
+
+        Examples
+        --------
+        >>> from oneneuron import NeuronClassifier
+        >>> from oneneuron.datasets import load_exam_scores
+        >>> X, y, names = load_exam_scores()
+        >>> clf = NeuronClassifier().fit(X, y)
+        >>> clf.predict_interval([[45, 85]]).round(3)
+           proba  se_logit  ci_low  ci_high
+        0  0.776     0.719   0.459    0.934
+        """
+        res = self._inference()
+        if len(self.classes_) > 2:
+            raise ValueError(
+                f"predict_interval is defined for binary models; this one has "
+                f"{len(self.classes_)} classes (use predict_proba)"
+            )
+        res.check_available()
+        index = getattr(X, "index", None) if hasattr(X, "columns") else None
+        z = np.asarray(self.decision_function(X, offset=offset), dtype=np.float64)
+        Xv = self._validate_predict(X)
+        Xd = np.asarray(Xv.todense() if hasattr(Xv, "todense") else Xv, dtype=np.float64)
+        Xt = np.column_stack([np.ones(len(z)), Xd]) if self.fit_intercept else Xd
+        out = logit_interval(Xt, z, res.cov, level)
+        if index is not None:
+            out.index = index
+        return out
+
+    def wald_test(self, hypothesis: str) -> ChiSquareTest:
+        """Wald chi-squared test of linear restrictions on the terms, e.g. ``"x1 = x2"``.
+
+        Uses the fit's covariance (its ``cov_type``); see :func:`oneneuron.wald_test`.
+
+        Examples
+        --------
+        >>> from oneneuron import NeuronClassifier
+        >>> from oneneuron.datasets import load_exam_scores
+        >>> X, y, names = load_exam_scores()
+        >>> NeuronClassifier().fit(X, y).wald_test("x0 = 0, x1 = 0").df
+        2
+        """
+        return wald_test(self._inference(), hypothesis)
+
+    def margeff(
+        self,
+        X: ArrayLike,
+        at: str = "overall",
+        *,
+        sample_weight: ArrayLike | None = None,
+        level: float = 0.95,
+    ) -> Any:
+        """Marginal effects ``dP/dx`` with delta-method standard errors.
+
+        ``at="overall"``: averaged over the rows of X (average marginal effects);
+        ``at="mean"``: at the column means of X; as statsmodels' ``get_margeff``.
+        Binary: effects on ``P(classes_[1])``; K > 2: on every class's
+        probability. Per design column (see :mod:`oneneuron.stats._margins`).
+
+        Parameters
+        ----------
+        X : array_like, shape (n, d)
+            The rows to average over or take the mean of (usually the training data).
+        at : {"overall", "mean"}, default="overall"
+        sample_weight : array_like of shape (n,), optional
+            Weights of the average (and of the mean).
+        level : float, default=0.95
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``dy_dx, std_err, z, p_value, ci_low, ci_high`` per feature (binary)
+            or per ``(class, feature)``.
+
+        Examples
+        --------
+        >>> from oneneuron import NeuronClassifier
+        >>> from oneneuron.datasets import load_exam_scores
+        >>> X, y, names = load_exam_scores()
+        >>> NeuronClassifier().fit(X, y).margeff(X)["dy_dx"].round(4).tolist()
+        [0.0128, 0.0125]
+        """
+        res = self._inference()
+        Xv = self._validate_predict(X)
+        Xd = np.asarray(Xv.todense() if hasattr(Xv, "todense") else Xv, dtype=np.float64)
+        return margeff_table(
+            res,
+            Xd,
+            fit_intercept=self.fit_intercept,
+            at=at,
+            sample_weight=sample_weight,
+            level=level,
+        )

@@ -28,7 +28,7 @@ from ..objective import SMALL_DENSE_ENTRIES, LinearLoss, SmallDenseLoss
 from ..optim import OPTIMIZERS
 from ..solvers import Trace, gradient_descent, lbfgs, minibatch_descent, newton
 from ..solvers.subsampled import subsampled_newton
-from ..stats import HessianRecorder, compute_inference
+from ..stats import HessianRecorder, check_cov_type, compute_inference
 
 #: ``solver="auto"``: Newton-type solvers when the parameter vector is at most this long
 #: (their Hessian costs ``p**2`` per row), L-BFGS beyond.
@@ -40,7 +40,9 @@ _FIRST_ORDER = ("gd", "sgd")
 _SOLVERS = {"auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd"}
 
 
-def fit(est: Any, X: Any, y: Any, sample_weight: Any) -> Any:
+def fit(
+    est: Any, X: Any, y: Any, sample_weight: Any, cluster: Any = None, offset: Any = None
+) -> Any:
     """Fit ``est`` (a ``NeuronClassifier``) on any kind of input; returns ``est``.
 
     The same steps for every engine: the engine prepares the data where it lives
@@ -63,6 +65,7 @@ def fit(est: Any, X: Any, y: Any, sample_weight: Any) -> Any:
     elif hasattr(est, "feature_names_in_"):
         del est.feature_names_in_
     K = len(data.classes)
+    off = check_statistics_options(est, data, cluster, offset)
     solver = resolve_solver(est, K, data.X)
     check_solver_options(est, solver, K)
     if data.kind == "dask" and solver == "sgd":
@@ -71,7 +74,8 @@ def fit(est: Any, X: Any, y: Any, sample_weight: Any) -> Any:
             "pass there); use solver 'newton', 'lbfgs' or 'gd'"
         )
     est.mean_, est.scale_ = data.mean, data.scale
-    engine = make_engine(data.X, data.target, data.weights, data.multinomial, **data.engine_options)
+    options = dict(data.engine_options, **({"offset": off} if off is not None else {}))
+    engine = make_engine(data.X, data.target, data.weights, data.multinomial, **options)
     center, scale, raw_penalty = est.mean_, est.scale_, False
     if data.kind == "numpy" and not est.standardize and est.fit_intercept and solver == "lbfgs":
         # Standardise for the solver only, penalising the raw W (as glum does): the
@@ -93,10 +97,48 @@ def fit(est: Any, X: Any, y: Any, sample_weight: Any) -> Any:
     with blas_threads(engine):
         result = run_solver(est, solver, problem, theta0, data)
         store_result(est, problem, result, solver, data.dtype)
-        inference = compute_inference(est, problem, result, s, y_idx, est.inference, 5)
+        inference = compute_inference(
+            est, problem, result, s, y_idx, est.inference, 5, offset=off, cluster=cluster
+        )
     est._set_inference(inference)
+    est.has_offset_ = off is not None
     est.n_samples_fit_ = int(engine.n_samples)
     return est
+
+
+def check_statistics_options(est: Any, data: FitData, cluster: Any, offset: Any) -> Any:
+    """Check ``cov_type``, ``cluster`` and ``offset`` against the data; the offset as float64.
+
+    Robust covariances and offsets need the rows in memory (NumPy/SciPy input);
+    offsets are for binary models.
+    """
+    K = len(data.classes)
+    check_cov_type(est.cov_type, n_classes=K, alpha=float(est.alpha), cluster=cluster)
+    if est.cov_type != "nonrobust" and est.inference is False:
+        raise ValueError(
+            f"cov_type={est.cov_type!r} needs the covariance; it cannot be combined with "
+            "inference=False"
+        )
+    if data.kind != "numpy" and (est.cov_type != "nonrobust" or offset is not None):
+        raise ValueError(
+            f"cov_type={est.cov_type!r} and offset= need NumPy/SciPy/pandas input; this X is "
+            "a torch/CuPy or Dask array (use cov_type='nonrobust' and no offset)"
+        )
+    return check_offset(offset, data.n_samples, K)
+
+
+def check_offset(offset: Any, n_samples: int, n_classes: int = 2) -> NDArray | None:
+    """``offset`` as a finite float64 vector of one value per row (None stays None)."""
+    if offset is None:
+        return None
+    if n_classes > 2:
+        raise ValueError(f"offset is supported for binary models only; y has {n_classes} classes")
+    off = np.asarray(offset, dtype=np.float64)
+    if off.ndim != 1 or off.shape[0] != n_samples:
+        raise ValueError(f"offset must be one value per row ({n_samples} rows), got {off.shape}")
+    if not np.all(np.isfinite(off)):
+        raise ValueError("offset must be finite (no NaN or infinity)")
+    return off
 
 
 def check_solver_options(est: Any, solver: str, n_classes: int) -> None:
@@ -184,7 +226,14 @@ def run_solver(est: Any, solver: str, problem: LinearLoss, theta0: NDArray, data
     gauge = _softmax_gauge(problem) if problem.multinomial else None
     if solver == "subsampled-newton" and n > SUBSAMPLE_ROWS:
         rows = np.flatnonzero(make_rng(est.random_state).random(n) < SUBSAMPLE_ROWS / n)
-        sub_engine = subsample_engine(data.X, data.target, data.weights, rows, problem.multinomial)
+        sub_engine = subsample_engine(
+            data.X,
+            data.target,
+            data.weights,
+            rows,
+            problem.multinomial,
+            offset=getattr(problem.engine, "offset", None),
+        )
         sub = LinearLoss(
             sub_engine,
             problem.n_outputs,

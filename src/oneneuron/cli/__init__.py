@@ -1,7 +1,8 @@
-"""Command line: ``oneneuron demo`` (walkthroughs), ``train``, ``predict``, ``evaluate``.
+"""Command line: ``oneneuron demo`` (walkthroughs), ``playground``, ``train``, ``predict``,
+``evaluate``.
 
 Each subcommand lives in its own module that exposes ``add_parser(subparsers)``
-(``demo.py``, ``train.py``, ``predict.py``, ``evaluate.py``); this module only
+(``demo.py``, ``playground.py``, ``train.py``, ``predict.py``, ``evaluate.py``); this module only
 wires them together and maps errors to exit codes: 0 success, 1 data or model
 errors (one ``error: ...`` line on stderr), 2 usage. :class:`UserError` lives
 at the bottom of the wing (``_errors.py``), so no command imports this module.
@@ -26,9 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"oneneuron {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    from . import demo, evaluate, predict, train
+    from . import demo, evaluate, playground, predict, train
 
-    for command in (demo, train, predict, evaluate):
+    for command in (demo, playground, train, predict, evaluate):
         command.add_parser(sub)
     return parser
 

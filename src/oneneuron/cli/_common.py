@@ -67,6 +67,11 @@ def reading_parent() -> argparse.ArgumentParser:
         help=f"rows read at a time; memory grows with N, not the table (default {CHUNK_ROWS})",
     )
     reading.add_argument(
+        "--offset",
+        metavar="COL",
+        help="numeric column added to each logit, for a model trained with --offset",
+    )
+    reading.add_argument(
         "--on-unknown",
         choices=["ignore", "error"],
         default="ignore",
@@ -87,6 +92,32 @@ def input_spec(saved: SavedModel, target: str | None) -> dict[str, Any]:
     return {"target": target, "impute": None, "columns": cols}
 
 
+def offset_values(chunk: Any, column: str, source: str, first_row: int) -> np.ndarray:
+    """The offset column of a chunk as floats; missing or non-numeric cells are errors."""
+    import numpy as np
+    import pandas as pd
+
+    from ..tables import DataError
+
+    values = pd.to_numeric(chunk[column], errors="coerce").to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise DataError(
+            f"{source}: offset column {column!r} has {int(bad.sum())} missing or non-numeric "
+            f"values (first at data row {first_row + int(np.argmax(bad))})"
+        )
+    return values
+
+
+def check_offset_flag(saved: SavedModel, offset: str | None) -> None:
+    """``--offset`` exactly when the model was trained with one."""
+    has = bool(getattr(saved.estimator, "has_offset_", False))
+    if has and offset is None:
+        raise UserError("this model was trained with an offset; pass --offset COL")
+    if offset is not None and not has:
+        raise UserError("--offset applies only to models trained with --offset")
+
+
 def predict_chunks(
     saved: SavedModel,
     spec: dict[str, Any],
@@ -94,25 +125,42 @@ def predict_chunks(
     extra: list[str],
     report: EncodeReport,
     act: Activity,
-) -> Iterator[tuple[Any, np.ndarray, np.ndarray, np.ndarray]]:
-    """Yield ``(chunk, proba, log_proba, labels)`` chunk by chunk (memory ~ one chunk)."""
+    interval: float | None = None,
+) -> Iterator[tuple[Any, np.ndarray, np.ndarray, np.ndarray, Any]]:
+    """Yield ``(chunk, proba, log_proba, labels, intervals)`` chunk by chunk.
+
+    Memory grows with one chunk. ``intervals`` is the
+    :meth:`~oneneuron.NeuronClassifier.predict_interval` frame at level
+    ``interval`` (None when not asked for). ``args.offset`` names the offset column.
+    """
     from ..tables import DataError, encode, iter_table, text_columns
 
     est = copy.copy(saved.estimator)
     if hasattr(est, "feature_names_in_"):
         del est.feature_names_in_  # the CLI passes arrays in the stored column order
+    offset = getattr(args, "offset", None)
+    check_offset_flag(saved, offset)
     feats = [c["name"] for c in spec["columns"]]
-    cols = list(dict.fromkeys([*feats, *extra]))
+    cols = list(dict.fromkeys([*feats, *extra, *([offset] if offset else [])]))
     row = 1
     for chunk, frac in iter_table(args.data, cols, text_columns(spec), args.chunk_rows):
         X = encode(chunk, spec, report, first_row=row)
+        off = None if offset is None else offset_values(chunk, offset, args.data, row)
         row += len(chunk)
         act.update(frac)
         if args.on_unknown == "error" and report.unknown:
             raise DataError(f"{args.data}: {report.unknown_note()} (--on-unknown error)")
         if report.missing or report.bad_numbers or len(chunk) == 0:
             continue  # counted to the end for the message; nothing more to predict
-        yield chunk, est.predict_proba(X), est.predict_log_proba(X), est.predict(X)
+        kw = {"offset": off}
+        ci = None if interval is None else est.predict_interval(X, interval, **kw)
+        yield (
+            chunk,
+            est.predict_proba(X, **kw),
+            est.predict_log_proba(X, **kw),
+            est.predict(X, **kw),
+            ci,
+        )
     report.raise_missing(args.data)
 
 

@@ -34,6 +34,11 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print the metrics as JSON")
     p.add_argument("--report", metavar="PATH", help="write an HTML report with plots")
     p.add_argument("--force", action="store_true", help="replace an existing report file")
+    p.add_argument(
+        "--odds-ratios",
+        action="store_true",
+        help="show the coefficient table as odds ratios exp(coef) with their intervals",
+    )
     p.set_defaults(func=run_evaluate)
 
 
@@ -65,7 +70,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     report = EncodeReport()
     parts: dict[str, list[np.ndarray]] = {"y": [], "p": [], "lp": [], "pred": []}
     with Activity(f"evaluating {Path(args.data).name}", enabled=not args.quiet) as act:
-        for chunk, proba, log_proba, labels in predict_chunks(
+        for chunk, proba, log_proba, labels, _ in predict_chunks(
             saved, spec, args, [target], report, act
         ):
             first = 1 + sum(len(y) for y in parts["y"])
@@ -83,6 +88,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     metrics["unknown_categories"] = {c: n for c, (n, _) in report.unknown.items()}
     if saved.inference is not None:
         metrics["inference"] = saved.inference
+        metrics["cov_type"] = saved.inference.get("cov_type", "nonrobust")
     if args.report:
         from .report import write_report
 
@@ -102,7 +108,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         from ..stats import format_summary
 
         print("\ncoefficients (from the training fit):")
-        print(format_summary(res))
+        print(format_summary(res, exp=args.odds_ratios))
     if args.report:
         note(args, f"wrote {args.report}")
     return 0

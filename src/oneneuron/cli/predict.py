@@ -17,6 +17,8 @@ from ._common import input_spec, note, predict_chunks, quiet_parent, reading_par
 from ._errors import UserError, user_errors
 
 LABEL_COLUMN = "prediction"
+#: Columns ``predict --interval`` adds (see ``NeuronClassifier.predict_interval``).
+INTERVAL_COLUMNS = ["se_logit", "ci_low", "ci_high"]
 
 
 def add_parser(sub: Any) -> None:
@@ -30,6 +32,13 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--out", required=True, metavar="PATH", help="output table (.csv/.tsv/.parquet)")
     p.add_argument("--force", action="store_true", help="replace an existing output file")
     p.add_argument("--keep", nargs="+", default=[], metavar="COL", help="copy these columns")
+    p.add_argument(
+        "--interval",
+        type=float,
+        metavar="LEVEL",
+        help="binary models: add se_logit, ci_low, ci_high (confidence interval of the "
+        "probability of the second class at this level, e.g. 0.95)",
+    )
     p.set_defaults(func=run_predict)
 
 
@@ -54,19 +63,33 @@ def run_predict(args: argparse.Namespace) -> int:
         note(args, f"ignoring {len(ignored)} column(s) the model does not use: {shown}")
     classes = saved.estimator.classes_
     names = [f"proba_{c.item() if hasattr(c, 'item') else c}" for c in classes]
-    clash = set(args.keep) & {*names, LABEL_COLUMN}
+    ci_names = INTERVAL_COLUMNS if args.interval is not None else []
+    if args.interval is not None:
+        if not 0 < args.interval < 1:
+            raise UserError(f"--interval must be between 0 and 1 (e.g. 0.95), not {args.interval}")
+        if len(classes) > 2:
+            raise UserError(
+                f"--interval is defined for binary models; this one has {len(classes)} classes"
+            )
+        res = getattr(saved.estimator, "inference_", None)
+        if res is None or res.cov is None:
+            why = res.reason if res is not None else "the model file has no inference"
+            raise UserError(f"--interval needs the model's standard errors: {why}")
+    clash = set(args.keep) & {*names, *ci_names, LABEL_COLUMN}
     if clash:
         raise UserError(f"--keep column(s) {sorted(clash)} clash with the output columns")
     report = EncodeReport()
     n = 0
     with OutputTable(args.out, force=args.force) as out:
         with Activity(f"predicting {Path(args.data).name}", enabled=not args.quiet) as act:
-            for chunk, proba, _, labels in predict_chunks(
-                saved, spec, args, args.keep, report, act
+            for chunk, proba, _, labels, ci in predict_chunks(
+                saved, spec, args, args.keep, report, act, interval=args.interval
             ):
                 frame = chunk[args.keep].reset_index(drop=True)
                 for k, name in enumerate(names):
                     frame[name] = proba[:, k]
+                for name in ci_names:
+                    frame[name] = ci[name].to_numpy()
                 frame[LABEL_COLUMN] = pd.Series(labels, dtype=labels.dtype)
                 out.write(frame)
                 n += len(frame)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..tables import IMPUTE
-from ._common import CHUNK_ROWS, check_new_file, quiet_parent
+from ._common import CHUNK_ROWS, check_new_file, offset_values, quiet_parent
 from ._errors import UserError, user_errors
 
 
@@ -50,6 +50,19 @@ def add_parser(sub: Any) -> None:
         choices=IMPUTE,
         help="fill missing cells with this training statistic (categorical columns: "
         "most frequent); default: missing cells are an error",
+    )
+    p.add_argument(
+        "--cov-type",
+        choices=["nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster"],
+        default="nonrobust",
+        help="covariance of the coefficients: inverse Hessian (default), robust "
+        "sandwich HC0-HC3, or cluster-robust (with --cluster)",
+    )
+    p.add_argument("--cluster", metavar="COL", help="cluster labels, for --cov-type cluster")
+    p.add_argument(
+        "--offset",
+        metavar="COL",
+        help="numeric column added to each logit (binary); predict then needs --offset",
     )
     p.add_argument("--force", action="store_true", help="replace an existing model file")
     p.add_argument(
@@ -81,24 +94,31 @@ def run_train(args: argparse.Namespace) -> int:
     from ._progress import Activity
 
     check_new_file(args.model, args.force)
+    if args.engine == "dask" and (args.cov_type != "nonrobust" or args.cluster or args.offset):
+        raise UserError("--cov-type, --cluster and --offset need --engine memory")
     if args.engine == "dask":
         from .dask import train_dask
 
         return train_dask(args, write_model)
     if args.scheduler:
         raise UserError("--scheduler needs --engine dask")
+    if (args.cov_type == "cluster") != (args.cluster is not None):
+        raise UserError("--cov-type cluster and --cluster COL go together")
     present = read_columns(args.data)
     need_columns(args.data, present, [args.target], "target")
-    features = args.features or [c for c in present if c != args.target]
+    special = [c for c in (args.cluster, args.offset) if c is not None]
+    need_columns(args.data, present, special, "--cluster/--offset")
+    features = args.features or [c for c in present if c not in {args.target, *special}]
     need_columns(args.data, present, features, "feature")
     if not features:
         raise UserError(f"{args.data} has no feature columns besides the target {args.target!r}")
     import pandas as pd
 
-    cols = list(dict.fromkeys([*features, args.target]))
+    cols = list(dict.fromkeys([*features, args.target, *special]))
     with Activity(f"reading {Path(args.data).name}", enabled=not args.quiet) as act:
         parts = []
-        for chunk, frac in iter_table(args.data, cols, [], CHUNK_ROWS):
+        text = [args.cluster] if args.cluster else []
+        for chunk, frac in iter_table(args.data, cols, text, CHUNK_ROWS):
             parts.append(chunk)
             act.update(frac)
     if not parts:
@@ -128,12 +148,23 @@ def run_train(args: argparse.Namespace) -> int:
         tol=args.tol,
         max_iter=args.max_iter,
         fit_intercept=not args.no_intercept,
+        cov_type=args.cov_type,
     )
+    fit_kw: dict[str, Any] = {}
+    if args.cluster is not None:
+        groups = df[args.cluster]
+        if groups.isna().any():
+            raise UserError(
+                f"cluster column {args.cluster!r} has {int(groups.isna().sum())} missing values"
+            )
+        fit_kw["cluster"] = groups.astype(str).to_numpy()
+    if args.offset is not None:
+        fit_kw["offset"] = offset_values(df, args.offset, args.data, 1)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with Activity(f"fitting {len(y)} rows", enabled=not args.quiet, determinate=False):
             try:  # a frame, so that warnings and the coefficient table name the columns
-                est.fit(Xdf, y)
+                est.fit(Xdf, y, **fit_kw)
             except ValueError as exc:
                 raise UserError(str(exc)) from None
     for w in caught:

@@ -93,8 +93,12 @@ def make_engine(X: Any, y: Any, weights: Any, multinomial: bool, **options: Any)
     return NumpyEngine(X, y, weights, multinomial=multinomial, **options)
 
 
-def subsample_engine(X: Any, y: Any, weights: Any, rows: Any, multinomial: bool) -> Any:
+def subsample_engine(
+    X: Any, y: Any, weights: Any, rows: Any, multinomial: bool, offset: Any = None
+) -> Any:
     """An engine over the rows ``rows`` (sorted NumPy indices) of X, for a subsample solve.
+
+    ``offset`` (NumPy input only) is subsampled with the rows.
 
     NumPy input is indexed in memory and torch/CuPy on its device; a Dask subsample
     is gathered to the client in one pass (it is small by design) and becomes a
@@ -113,7 +117,8 @@ def subsample_engine(X: Any, y: Any, weights: Any, rows: Any, multinomial: bool)
         idx = xp.asarray(np.asarray(rows, dtype=np.int64), device=device(X))
         take = [xp.take(a, idx, axis=0) for a in (X, y, weights)]
         return ArrayAPIEngine(*take, multinomial=multinomial)
-    return NumpyEngine(X[rows], y[rows], weights[rows], multinomial=multinomial)
+    off = None if offset is None else offset[rows]
+    return NumpyEngine(X[rows], y[rows], weights[rows], multinomial=multinomial, offset=off)
 
 
 def prepare(

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..objective import BlockStats, block_statistics
+from ..objective import BlockStats, block_meat, block_statistics
 
 #: Below this many rows the fused kernels' thread start-up is not worth it.
 KERNEL_MIN_ROWS = 2048
@@ -104,6 +104,9 @@ class NumpyEngine:
         loss and gradient when numba is installed and X is a C-ordered array or
         a CSR matrix with at least ``KERNEL_MIN_ROWS`` rows (default); False
         forces the NumPy block path (the reference); True requires the kernels.
+    offset : ndarray, shape (n,), optional
+        Binary only: a known term added to every row's logit (``z = X w + b + offset``);
+        the block path is used then (the fused kernels have no offset).
     """
 
     def __init__(
@@ -115,11 +118,16 @@ class NumpyEngine:
         multinomial: bool,
         block_rows: int | None = None,
         use_kernels: bool | None = None,
+        offset: NDArray[np.floating] | None = None,
     ) -> None:
         self.X = X
+        self.offset = None if offset is None else np.asarray(offset, dtype=np.float64)
+        if self.offset is not None and (multinomial or self.offset.shape != (X.shape[0],)):
+            raise ValueError("offset must be one value per row, for a binary model")
         self.y = y
         total = float(np.sum(sample_weight))
         self.s = np.asarray(sample_weight, dtype=np.float64) / total
+        self.total_weight = total
         self.multinomial = multinomial
         self.n_samples, self.n_features = X.shape
         if block_rows is None:
@@ -133,8 +141,11 @@ class NumpyEngine:
         fits = sparse or (isinstance(X, np.ndarray) and X.flags.c_contiguous)
         if use_kernels and not (fits and kernels() is not None):
             raise ValueError("use_kernels=True needs numba and a C-ordered array or CSR matrix")
+        if use_kernels and self.offset is not None:
+            raise ValueError("use_kernels=True cannot be combined with an offset")
         if use_kernels is None:
-            use_kernels = fits and self.n_samples >= KERNEL_MIN_ROWS and kernels() is not None
+            use_kernels = fits and self.n_samples >= KERNEL_MIN_ROWS and self.offset is None
+            use_kernels = use_kernels and kernels() is not None
         self.use_kernels = bool(use_kernels)
         self._sparse = sparse
 
@@ -157,6 +168,7 @@ class NumpyEngine:
                 b,
                 multinomial=self.multinomial,
                 order=order,
+                offset=None if self.offset is None else self.offset[rows],
             )
         self.n_passes += 1
         if self.use_kernels and order <= 1:
@@ -177,11 +189,51 @@ class NumpyEngine:
                 b,
                 multinomial=self.multinomial,
                 order=order,
+                offset=None if self.offset is None else self.offset[sl],
             )
             if total is None:
                 total = st
             else:
                 total += st
+        assert total is not None
+        return total
+
+    def meat(
+        self,
+        W: NDArray,
+        b: NDArray,
+        *,
+        fit_intercept: bool,
+        bread: NDArray[np.float64] | None = None,
+        power: float = 0.0,
+        groups: NDArray[np.intp] | None = None,
+        n_groups: int = 0,
+    ) -> NDArray[np.float64]:
+        """Sum of :func:`~oneneuron.objective.block_meat` over the row blocks (one pass).
+
+        The rows' weights enter as frequency weights (the original, un-normalised ones).
+        Returns the (q, q) meat, or with ``groups`` the (n_groups, q) cluster score sums.
+        """
+        self.n_passes += 1
+        w_all = self.s * self.total_weight
+        total: NDArray[np.float64] | None = None
+        for start in range(0, self.n_samples, self.block_rows):
+            sl = slice(start, min(start + self.block_rows, self.n_samples))
+            part = block_meat(
+                self.X[sl],
+                self.y[sl],
+                w_all[sl],
+                W,
+                b,
+                multinomial=self.multinomial,
+                fit_intercept=fit_intercept,
+                bread=bread,
+                power=power,
+                groups=None if groups is None else groups[sl],
+                n_groups=n_groups,
+                offset=None if self.offset is None else self.offset[sl],
+            )
+            total = part if total is None else total + part
         assert total is not None
         return total
 

@@ -22,12 +22,14 @@ def _fail(msg: str) -> None:
     raise io.ModelFileError(msg)
 
 
-def _obj(d: Any, name: str, keys: set[str] | None = None) -> dict[str, Any]:
+def _obj(
+    d: Any, name: str, keys: set[str] | None = None, optional: tuple[str, ...] = ()
+) -> dict[str, Any]:
     if not isinstance(d, dict):
         _fail(f"{name} must be a JSON object, not {type(d).__name__}")
     if keys is not None:
         missing = sorted(keys - d.keys())
-        extra = sorted(d.keys() - keys)
+        extra = sorted(d.keys() - keys - set(optional))
         if missing:
             _fail(f"{name} lacks the key(s) {', '.join(missing)}")
         if extra:
@@ -155,7 +157,7 @@ def check_document(doc: Any) -> dict[str, Any]:
             _fail("objective.class_weight.pairs must be a list of [label, weight] pairs")
         for _, w in pairs:
             _num(w, "objective.class_weight weight", lo=0)
-    params = _obj(doc["params"], "params", set(io.PARAM_KEYS))
+    params = _obj(doc["params"], "params", set(io.PARAM_KEYS), io.OPTIONAL_PARAM_KEYS)
     if params["solver"] not in io.SOLVERS:
         _fail(f"params.solver {params['solver']!r} is not one of {sorted(io.SOLVERS)}")
     _num(params["tol"], "params.tol", lo=0)
@@ -164,8 +166,13 @@ def check_document(doc: Any) -> dict[str, Any]:
     if not 0 < thr < 1:
         _fail(f"params.threshold must be in (0, 1), not {thr}")
     fit = _obj(
-        doc["fit"], "fit", {"solver", "n_iter", "converged", "grad_norm", "loss", "n_samples"}
+        doc["fit"],
+        "fit",
+        {"solver", "n_iter", "converged", "grad_norm", "loss", "n_samples"},
+        io.OPTIONAL_FIT_KEYS,
     )
+    if "offset" in fit:
+        _bool(fit["offset"], "fit.offset")
     if fit["solver"] not in _SOLVERS_USED:
         _fail(f"fit.solver {fit['solver']!r} is not one of {sorted(_SOLVERS_USED)}")
     _int(fit["n_iter"], "fit.n_iter")
@@ -250,6 +257,7 @@ def from_document(doc: Any) -> io.SavedModel:
     est.history_ = {}
     if fit["n_samples"] is not None:
         est.n_samples_fit_ = fit["n_samples"]
+    est.has_offset_ = bool(fit.get("offset", False))
     if doc["inference"] is not None:
         from ..stats import InferenceResult
 

@@ -17,8 +17,10 @@ Schema, ``format_version`` 1 (top-level keys)::
     intercept         (1,) or (K,)
     standardization   {"mean": [d], "scale": [d]}   (the estimator's mean_, scale_)
     objective         {"alpha", "fit_intercept", "standardize", "class_weight"}
-    params            the remaining constructor parameters (solver, tol, threshold, ...)
+    params            the remaining constructor parameters (solver, tol, threshold, ...;
+                      ``cov_type`` optional: older files lack it)
     fit               {"solver", "n_iter", "converged", "grad_norm", "loss", "n_samples"}
+                      and optionally "offset" (true: the model needs an offset to predict)
     input             null, or the table encoding used by the command line
                       (columns, numeric/categorical, categories, imputation, target)
     inference         null, or the fit's inference (``InferenceResult.to_dict()``: terms,
@@ -64,6 +66,7 @@ from ._check import check_document, from_document
 from ._schema import (
     FORMAT,
     FORMAT_VERSION,
+    OPTIONAL_PARAM_KEYS,
     PARAM_KEYS,
     ModelFileError,
     SavedModel,
@@ -111,7 +114,7 @@ def to_dict(
     if isinstance(cw, dict):
         cw = {"pairs": [[_json_scalar(k), float(w)] for k, w in cw.items()]}
     rs = estimator.random_state
-    params = {k: getattr(estimator, k) for k in PARAM_KEYS}
+    params = {k: getattr(estimator, k) for k in PARAM_KEYS + OPTIONAL_PARAM_KEYS}
     params["random_state"] = rs if rs is None or isinstance(rs, int) else None
     if inference is None and getattr(estimator, "inference_", None) is not None:
         inference = estimator.inference_.to_dict()
@@ -143,6 +146,7 @@ def to_dict(
             "grad_norm": _json_scalar(float(estimator.grad_norm_)),
             "loss": _json_scalar(float(getattr(estimator, "loss_", float("nan")))),
             "n_samples": None if n_samples is None else int(n_samples),
+            "offset": bool(getattr(estimator, "has_offset_", False)),
         },
         "input": input,
         "inference": inference,

@@ -36,6 +36,11 @@ PARAM_KEYS = (
     "record_path",
     "inference",
 )
+#: Constructor parameters newer than format version 1: written always, optional on read
+#: (an older file lacks them and gets the defaults).
+OPTIONAL_PARAM_KEYS = ("cov_type",)
+#: Optional keys of ``fit``: ``offset`` (bool) says the model needs an offset to predict.
+OPTIONAL_FIT_KEYS = ("offset",)
 SOLVERS = {"auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd"}
 
 

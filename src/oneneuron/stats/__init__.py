@@ -10,12 +10,24 @@ the end of ``fit`` (:func:`compute_inference`) and kept as an
 ``HessianRecorder``        remembers Newton's last Hessian, so inference can reuse it
 ``format_summary``         the coefficient table as text
 ``summary_table``          the coefficient table as a DataFrame
+``COV_TYPES``              covariance choices: nonrobust, HC0-HC3, cluster (``_robust``)
+``lr_test``, ``wald_test``  likelihood-ratio and Wald chi-squared tests (``_hypothesis``)
+``logit_interval``         delta-method intervals of predicted probabilities (``_effects``)
+``margeff_table``          marginal effects with delta-method errors (``_margins``)
+``profile_intervals``      profile-likelihood confidence intervals (``_profile``)
+``diagnostics``            residuals, leverage, Cook's distance (``_diagnostics``)
 =========================  ==========================================================
 """
 
 from __future__ import annotations
 
+from ._diagnostics import diagnostics
+from ._effects import logit_interval, odds_ratio_table
 from ._fit import HessianRecorder, compute_inference
+from ._hypothesis import ChiSquareTest, lr_test, wald_test
+from ._margins import margeff_table
+from ._profile import profile_intervals
+from ._robust import COV_TYPES, check_cov_type
 from .inference import (
     COLUMNS,
     InferenceResult,
@@ -26,6 +38,16 @@ from .inference import (
 
 __all__ = [
     "COLUMNS",
+    "COV_TYPES",
+    "ChiSquareTest",
+    "check_cov_type",
+    "diagnostics",
+    "logit_interval",
+    "lr_test",
+    "margeff_table",
+    "odds_ratio_table",
+    "profile_intervals",
+    "wald_test",
     "HessianRecorder",
     "InferenceResult",
     "InferenceUnavailableError",

@@ -17,7 +17,9 @@ import scipy.linalg
 from numpy.typing import NDArray
 
 from ..exceptions import SeparationWarning
+from ..functions import sigmoid, softplus
 from . import _separation
+from ._robust import encode_clusters, sandwich
 from .inference import InferenceResult
 
 #: ``inference="auto"`` computes the Hessian when ``n * (m * (d + 1))**2`` is at most this.
@@ -99,7 +101,13 @@ def collinear_terms(G: NDArray[np.float64], terms: list[str], fit_intercept: boo
 
 
 def _diagnose(
-    problem: Any, theta: NDArray, y_idx: NDArray, s: NDArray, K: int, fit_intercept: bool
+    problem: Any,
+    theta: NDArray,
+    y_idx: NDArray,
+    s: NDArray,
+    K: int,
+    fit_intercept: bool,
+    offset: NDArray | None = None,
 ) -> _separation.Separation | None:
     """Fitted logits first (a certificate of complete separation), then the LPs if small."""
     X = getattr(problem.engine, "X", None)  # engines that stream their data have none
@@ -108,6 +116,8 @@ def _diagnose(
     n = X.shape[0]
     W, b = problem.to_raw(theta)
     Z = np.asarray(X @ W.T.astype(X.dtype) + b.astype(X.dtype), dtype=np.float64)
+    if offset is not None:
+        Z = Z + offset[:, None]
     if _separation.fitted_certificate(Z, y_idx, s):
         Wp, bp = problem.unpack(theta)
         D = _separation.direction_from_fit(Wp, bp, fit_intercept)
@@ -127,8 +137,19 @@ def compute_inference(
     y_idx: NDArray[np.intp],
     mode: Any,
     stacklevel: int,
+    offset: NDArray[np.float64] | None = None,
+    cluster: Any = None,
 ) -> InferenceResult:
-    """Likelihood statistics always; separation diagnosis; covariance when ``mode`` allows."""
+    """Likelihood statistics always; separation diagnosis; covariance when ``mode`` allows.
+
+    A robust ``est.cov_type`` forces the Hessian pass (whatever ``mode`` says,
+    except False, which the estimator refuses with it) and replaces the
+    covariance by its sandwich (:func:`~oneneuron.stats._robust.sandwich`, one
+    more pass). With an ``offset`` the null model is intercept plus offset.
+    """
+    cov_type = getattr(est, "cov_type", "nonrobust")
+    if cov_type != "nonrobust":
+        mode = True
     m, d, K = problem.n_outputs, problem.n_features, len(est.classes_)
     S = float(np.sum(s))
     theta = result.theta
@@ -137,6 +158,9 @@ def compute_inference(
     counts = np.bincount(y_idx, weights=s, minlength=K)
     pos = counts[counts > 0]
     llnull = float(np.sum(pos * np.log(pos / S)))
+    if offset is not None:
+        y01 = (np.asarray(y_idx) == 1).astype(np.float64)
+        llnull = null_log_likelihood_with_offset(y01, s, offset)
     terms = term_names(d, getattr(est, "feature_names_in_", None), est.fit_intercept)
     W, b = problem.to_raw(theta)  # float64 even when coef_ is float32
     full = np.column_stack([b, W]) if est.fit_intercept else W
@@ -150,12 +174,13 @@ def compute_inference(
         null_log_likelihood=llnull,
         nobs=S,
         alpha=float(est.alpha),
+        cov_type=cov_type,
     )
     # ---- separation, only for unpenalised fits that look suspicious
     out.separation = "none" if est.alpha == 0 else "not checked"
     Wp, _ = problem.unpack(theta)
     if est.alpha == 0 and _separation.looks_suspicious(Wp, result.converged):
-        sep = _diagnose(problem, theta, y_idx, s, K, est.fit_intercept)
+        sep = _diagnose(problem, theta, y_idx, s, K, est.fit_intercept, offset)
         if sep is None:
             out.separation = "not checked"
         else:
@@ -188,6 +213,22 @@ def compute_inference(
         note = conditioning_note(problem, Hp, terms)
         if note:
             out.extra["note"] = note
+    if out.cov is not None and cov_type != "nonrobust":
+        groups, n_groups = (None, 0)
+        if cluster is not None:
+            groups, n_groups = encode_clusters(cluster, problem.engine.n_samples)
+            out.extra["n_clusters"] = n_groups
+        out.cov = sandwich(
+            problem.engine,
+            W,
+            b,
+            out.cov,
+            cov_type=cov_type,
+            fit_intercept=est.fit_intercept,
+            nobs=S,
+            groups=groups,
+            n_groups=n_groups,
+        )
     return out
 
 
@@ -241,3 +282,24 @@ def conditioning_note(
         f"{', '.join(repr(n) for n in names)} are nearly collinear; "
         "standard errors are large and unstable"
     )
+
+
+def null_log_likelihood_with_offset(
+    y01: NDArray[np.float64], s: NDArray[np.float64], offset: NDArray[np.float64]
+) -> float:
+    """Log-likelihood of the intercept-plus-offset model (binary), by Newton in one variable.
+
+    The intercept's score ``sum s (y - sigmoid(b + offset))`` is monotone in
+    ``b``; the steps are clipped, so the iteration cannot overshoot far.
+    """
+    S = float(np.sum(s))
+    ybar = float(np.sum(s * y01)) / S
+    b = float(np.log(ybar / (1.0 - ybar))) - float(np.sum(s * offset)) / S
+    for _ in range(100):
+        p = sigmoid(b + offset)
+        step = float(np.sum(s * (y01 - p))) / float(np.sum(s * p * (1.0 - p)))
+        b += float(np.clip(step, -5.0, 5.0))
+        if abs(step) < 1e-14 * max(1.0, abs(b)):
+            break
+    z = b + offset
+    return -float(np.sum(s * (softplus(z) - y01 * z)))

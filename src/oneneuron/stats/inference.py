@@ -46,6 +46,8 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import stats
 
+from ._effects import odds_ratio_table
+
 __all__ = [
     "InferenceResult",
     "InferenceUnavailableError",
@@ -91,6 +93,9 @@ class InferenceResult:
         ``"none"``, ``"quasi-complete"``, ``"complete"`` or ``"not checked"``.
     reason : str
         Why ``cov`` is None (empty otherwise).
+    cov_type : str
+        How ``cov`` was computed: ``"nonrobust"`` (inverse Hessian) or a sandwich,
+        ``"HC0"``..``"HC3"``, ``"cluster"`` (see :mod:`oneneuron.stats._robust`).
 
     Examples
     --------
@@ -116,6 +121,7 @@ class InferenceResult:
     separation: str = "not checked"
     reason: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    cov_type: str = "nonrobust"
 
     # ------------------------------------------------------------ statistics
     @property
@@ -211,6 +217,13 @@ class InferenceResult:
             )
         else:
             how = f"maximum likelihood; Wald z tests and {level:.0%} confidence intervals"
+        if self.cov_type != "nonrobust":
+            what = (
+                f"cluster-robust over {self.extra.get('n_clusters', '?')} clusters"
+                if self.cov_type == "cluster"
+                else "heteroskedasticity-robust"
+            )
+            how += f"; covariance {self.cov_type} ({what} sandwich)"
         lines = [
             f"{kind}: {param}",
             how,
@@ -255,6 +268,7 @@ class InferenceResult:
             "separation": self.separation,
             "reason": self.reason,
             "extra": dict(self.extra),
+            "cov_type": self.cov_type,
         }
 
     @classmethod
@@ -273,16 +287,23 @@ class InferenceResult:
             separation=str(data.get("separation", "not checked")),
             reason=str(data.get("reason", "")),
             extra=dict(data.get("extra", {})),
+            cov_type=str(data.get("cov_type", "nonrobust")),
         )
 
 
 def summary_table(
-    result: InferenceResult, level: float = 0.95, parameterization: str = "reference"
+    result: InferenceResult,
+    level: float = 0.95,
+    parameterization: str = "reference",
+    exp: bool = False,
 ) -> pd.DataFrame:
     """Coefficient table with columns ``coef, std_err, z, p_value, ci_low, ci_high``.
 
     Indexed by term (binary) or by ``(class, term)`` (multinomial). A ``penalized``
-    flag and the caption are kept in ``DataFrame.attrs``.
+    flag and the caption are kept in ``DataFrame.attrs``. ``exp=True`` reports
+    odds ratios (relative-risk ratios for K > 2): ``odds_ratio = exp(coef)``,
+    the delta method's ``exp(coef) * std_err``, ``exp`` of the interval bounds,
+    ``z`` and ``p_value`` unchanged (as Stata's ``logit, or``).
     """
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), got {level}")
@@ -304,14 +325,20 @@ def summary_table(
     df = pd.DataFrame(data, index=index, columns=list(COLUMNS))
     df.attrs["penalized"] = result.penalized
     df.attrs["caption"] = result.caption(level, parameterization)
+    if exp:
+        df = odds_ratio_table(df)
+        df.attrs["caption"] += "\nodds ratios: exp(coef), std_err by the delta method"
     return df
 
 
 def format_summary(
-    result: InferenceResult, level: float = 0.95, parameterization: str = "reference"
+    result: InferenceResult,
+    level: float = 0.95,
+    parameterization: str = "reference",
+    exp: bool = False,
 ) -> str:
     """Caption plus the table as aligned plain text (4 significant digits)."""
-    df = summary_table(result, level, parameterization)
+    df = summary_table(result, level, parameterization, exp)
     lo, hi = f"[{(1 - level) / 2:.3g}", f"{(1 + level) / 2:.3g}]"
     df = df.rename(columns={"ci_low": lo, "ci_high": hi})
     body = df.to_string(float_format=lambda v: f"{v:.4g}")

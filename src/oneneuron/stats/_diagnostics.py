@@ -1,0 +1,122 @@
+"""Per-row regression diagnostics of a fitted binary model on given data.
+
+For row ``i`` with fitted probability ``p_i`` (of ``classes_[1]``), label
+``y_i`` in {0, 1} and design ``x~_i = [1, x_i]``, as R's ``residuals(fit,
+type=...)``, ``hatvalues`` and ``cooks.distance`` for a binomial ``glm``
+(dispersion 1) and statsmodels' ``GLMResults.get_influence()``::
+
+    deviance residual  sign(y - p) sqrt(-2 (y log p + (1 - y) log(1 - p)))
+    Pearson residual   (y - p) / sqrt(p (1 - p))
+    leverage           h = p (1 - p) x~.T A x~,   A = (sum_i w_i p_i (1 - p_i) x~_i x~_i.T)^-1
+    Cook's distance    (Pearson / (1 - h))**2 * h / k       (k parameters)
+
+``A`` is recomputed from the data given (the inverse Fisher information, never
+a robust covariance), so the leverages are those of these rows. Sample weights
+are frequency weights: ``h`` is then the leverage of one copy of the row.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from ..functions import log_sigmoid, sigmoid
+
+
+def influence_table(
+    z: NDArray[np.float64],
+    y01: NDArray[np.float64],
+    Xt: NDArray[np.float64],
+    w: NDArray[np.float64],
+    index: Any = None,
+) -> pd.DataFrame:
+    """``proba, resid_deviance, resid_pearson, leverage, cooks_distance`` per row.
+
+    ``z`` are the fitted logits (offset included), ``Xt`` the dense design in
+    the coefficient table's term order, ``w`` frequency weights.
+    """
+    p = sigmoid(z)
+    v = p * (1.0 - p)
+    A = np.linalg.inv(Xt.T @ ((w * v)[:, None] * Xt))
+    h = v * np.einsum("ij,jk,ik->i", Xt, A, Xt)
+    unit_dev = -2.0 * (y01 * log_sigmoid(z) + (1.0 - y01) * log_sigmoid(-z))
+    dev = np.sign(y01 - p) * np.sqrt(np.clip(unit_dev, 0.0, None))
+    pearson = (y01 - p) / np.sqrt(v)
+    cooks = (pearson / (1.0 - h)) ** 2 * h / Xt.shape[1]
+    return pd.DataFrame(
+        {
+            "proba": p,
+            "resid_deviance": dev,
+            "resid_pearson": pearson,
+            "leverage": h,
+            "cooks_distance": cooks,
+        },
+        index=index,
+    )
+
+
+def diagnostics(
+    model: Any, X: Any, y: Any, *, sample_weight: Any = None, offset: Any = None
+) -> pd.DataFrame:
+    """Residuals, leverage and Cook's distance of a fitted binary model on ``(X, y)``.
+
+    See the module documentation for the formulas (R's ``influence.measures``).
+
+    Parameters
+    ----------
+    model : NeuronClassifier
+        Fitted, binary.
+    X : array_like or sparse matrix, shape (n, d)
+        NumPy/SciPy/pandas input (usually the training data).
+    y : array_like, shape (n,)
+        Labels, among ``model.classes_``.
+    sample_weight : array_like, shape (n,), optional
+        Frequency weights, as in the fit.
+    offset : array_like, shape (n,), optional
+        Required exactly when the model was fitted with one.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``proba, resid_deviance, resid_pearson, leverage,
+        cooks_distance``; X's index when X is a DataFrame.
+
+    Examples
+    --------
+    >>> from oneneuron import NeuronClassifier, diagnostics
+    >>> from oneneuron.datasets import load_exam_scores
+    >>> X, y, names = load_exam_scores()
+    >>> d = diagnostics(NeuronClassifier().fit(X, y), X, y)
+    >>> round(float(d["leverage"].sum()), 6)  # the trace of the hat matrix: 3 parameters
+    3.0
+    """
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(model)
+    if len(model.classes_) != 2:
+        raise ValueError(
+            f"diagnostics are defined for binary models; this one has {len(model.classes_)} classes"
+        )
+    index = X.index if isinstance(X, pd.DataFrame) else None
+    z = np.asarray(model.decision_function(X, offset=offset), dtype=np.float64)
+    Xv = model._validate_predict(X)
+    Xd = np.asarray(Xv.todense() if hasattr(Xv, "todense") else Xv, dtype=np.float64)
+    labels = np.asarray(y)
+    if labels.shape != (Xd.shape[0],):
+        raise ValueError(f"y must have one label per row of X ({Xd.shape[0]}), got {labels.shape}")
+    unknown = ~np.isin(labels, model.classes_)
+    if unknown.any():
+        raise ValueError(
+            f"y has labels the model was not fitted on, e.g. {labels[unknown][0]!r}; "
+            f"classes are {model.classes_.tolist()}"
+        )
+    y01 = (labels == model.classes_[1]).astype(np.float64)
+    n = Xd.shape[0]
+    w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    if w.shape != (n,) or np.any(w < 0):
+        raise ValueError("sample_weight must be one non-negative weight per row")
+    Xt = np.column_stack([np.ones(n), Xd]) if model.fit_intercept else Xd
+    return influence_table(z, y01, Xt, w, index)

@@ -1,0 +1,220 @@
+"""Tests between and within fits: likelihood-ratio test of nested models, Wald tests.
+
+``lr_test(small, big)``: ``LR = 2 (llf_big - llf_small)``, chi-squared with
+``df = k_big - k_small`` degrees of freedom (Wilks), as statsmodels'
+``compare_lr_test`` and R's ``anova(small, big, test="Chisq")``.
+
+``wald_test(result, "x1 = x2, x3 = 0")``: linear restrictions ``R beta = q`` on
+the coefficient table's terms, ``W = (R b - q).T (R V R.T)^-1 (R b - q)``,
+chi-squared with ``rank(R)`` degrees of freedom, ``V`` the fit's covariance
+(so a robust ``cov_type`` gives a robust Wald test), as statsmodels'
+``wald_test(..., use_f=False)``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import stats
+
+
+@dataclass(frozen=True)
+class ChiSquareTest:
+    """A chi-squared test: ``statistic``, degrees of freedom ``df`` and ``p_value``.
+
+    Attributes
+    ----------
+    statistic : float
+    df : int
+    p_value : float
+        ``P(chi2_df > statistic)``.
+    test : str
+        ``"likelihood-ratio"`` or ``"wald"``.
+    """
+
+    statistic: float
+    df: int
+    p_value: float
+    test: str
+
+    def __str__(self) -> str:
+        return f"{self.test} test: chi2({self.df}) = {self.statistic:.6g}, p = {self.p_value:.4g}"
+
+
+def _likelihood_part(model: Any) -> Any:
+    """The :class:`InferenceResult` of a fitted model (or the result itself)."""
+    res = getattr(model, "inference_", model)
+    if not hasattr(res, "log_likelihood"):
+        raise TypeError(f"expected a fitted NeuronClassifier, got {type(model).__name__}")
+    return res
+
+
+def lr_test(small: Any, big: Any) -> ChiSquareTest:
+    """Likelihood-ratio test of a fit against a larger fit that nests it.
+
+    Parameters
+    ----------
+    small, big : NeuronClassifier
+        Fitted, unpenalised (``alpha=0``), on the same rows, weights and classes;
+        ``small``'s terms must be a subset of ``big``'s (checked by name).
+
+    Returns
+    -------
+    ChiSquareTest
+        ``statistic = 2 (llf_big - llf_small)``, ``df = k_big - k_small``.
+
+    Raises
+    ------
+    ValueError
+        Penalised fits, different data (``nobs`` or classes differ), or models
+        that are not nested.
+
+    Notes
+    -----
+    The test assumes the big model is correctly specified, whatever
+    ``cov_type`` the fits used (a robust covariance does not change it).
+
+    Examples
+    --------
+    >>> from oneneuron import NeuronClassifier, lr_test
+    >>> from oneneuron.datasets import load_exam_scores
+    >>> X, y, names = load_exam_scores()
+    >>> big = NeuronClassifier().fit(X, y)
+    >>> small = NeuronClassifier().fit(X[:, :1], y)
+    >>> print(lr_test(small, big))
+    likelihood-ratio test: chi2(1) = 56.3026, p = 6.213e-14
+    """
+    rs, rb = _likelihood_part(small), _likelihood_part(big)
+    for name, r in (("small", rs), ("big", rb)):
+        if r.alpha > 0:
+            raise ValueError(
+                f"{name} was fitted with alpha={r.alpha:g}; the likelihood-ratio test needs "
+                "unpenalised fits (alpha=0)"
+            )
+    if not np.isclose(rs.nobs, rb.nobs, rtol=1e-12) or list(rs.classes) != list(rb.classes):
+        raise ValueError(
+            "small and big were fitted on different data (number of observations or "
+            f"classes differ: {rs.nobs:g} vs {rb.nobs:g} rows); fit both on the same rows"
+        )
+    missing = [t for t in rs.terms if t not in rb.terms]
+    if missing:
+        raise ValueError(
+            f"small is not nested in big: its terms {missing} are not in big; "
+            "give the smaller model first"
+        )
+    df = rb.n_params - rs.n_params
+    if df <= 0:
+        raise ValueError("big must have more parameters than small; give the smaller model first")
+    stat = max(2.0 * (rb.log_likelihood - rs.log_likelihood), 0.0)
+    return ChiSquareTest(float(stat), int(df), float(stats.chi2.sf(stat, df)), "likelihood-ratio")
+
+
+# ------------------------------------------------------------------ Wald tests
+class _Linear(ast.NodeVisitor):
+    """Evaluate a linear expression of placeholders ``_v{j}`` to ``(coefficients, constant)``."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def value(self, node: ast.AST) -> tuple[NDArray[np.float64], float]:
+        if isinstance(node, ast.Expression):
+            return self.value(node.body)
+        if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+            return np.zeros(self.n), float(node.value)
+        if isinstance(node, ast.Name) and node.id.startswith("_v"):
+            a = np.zeros(self.n)
+            a[int(node.id[2:])] = 1.0
+            return a, 0.0
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+            a, c = self.value(node.operand)
+            return (-a, -c) if isinstance(node.op, ast.USub) else (a, c)
+        if isinstance(node, ast.BinOp):
+            (a1, c1), (a2, c2) = self.value(node.left), self.value(node.right)
+            if isinstance(node.op, ast.Add):
+                return a1 + a2, c1 + c2
+            if isinstance(node.op, ast.Sub):
+                return a1 - a2, c1 - c2
+            if isinstance(node.op, ast.Mult) and not (a1.any() and a2.any()):
+                return (a1 * c2 + a2 * c1), c1 * c2
+            if isinstance(node.op, ast.Div) and not a2.any() and c2 != 0:
+                return a1 / c2, c1 / c2
+        raise ValueError("not a linear expression")
+
+
+def parse_constraints(hypothesis: str, terms: list[str]) -> tuple[NDArray, NDArray]:
+    """``"x1 = x2, x3 = 0"`` -> ``(R, q)`` over ``terms``; a bare expression means ``= 0``.
+
+    Term names are matched literally (longest first), so names such as
+    ``student[T.Yes]`` or ``I(x**2)`` can be used as they appear in the table.
+    """
+    order = sorted(range(len(terms)), key=lambda j: -len(terms[j]))
+    rows, rhs = [], []
+    for part in hypothesis.split(","):
+        text = part.strip()
+        if not text:
+            continue
+        for j in order:
+            text = re.sub(r"(?<![\w.])" + re.escape(terms[j]) + r"(?![\w.\[(])", f"_v{j} ", text)
+        sides = text.split("=")
+        if len(sides) > 2:
+            raise ValueError(f"hypothesis {part.strip()!r} has more than one '='")
+        try:
+            coefs = [_Linear(len(terms)).value(ast.parse(s.strip(), mode="eval")) for s in sides]
+        except (SyntaxError, ValueError):
+            raise ValueError(
+                f"cannot read hypothesis {part.strip()!r}: write linear restrictions on the "
+                f"terms {terms}, e.g. '{terms[-1]} = 0'"
+            ) from None
+        (a, c), (b, d) = coefs if len(coefs) == 2 else (coefs[0], (np.zeros(len(terms)), 0.0))
+        if not (a - b).any():
+            raise ValueError(f"hypothesis {part.strip()!r} names no term of {terms}")
+        rows.append(a - b)
+        rhs.append(d - c)
+    if not rows:
+        raise ValueError("hypothesis is empty; write e.g. 'x1 = x2'")
+    return np.asarray(rows), np.asarray(rhs)
+
+
+def wald_test(result: Any, hypothesis: str) -> ChiSquareTest:
+    """Wald chi-squared test of linear restrictions on the coefficient table's terms.
+
+    Parameters
+    ----------
+    result : InferenceResult or NeuronClassifier
+        A fit with a covariance (its ``cov_type`` is used).
+    hypothesis : str
+        Comma-separated restrictions over the term names, e.g. ``"x1 = x2"``,
+        ``"x1 = 0, x2 = 0"``, ``"x1 + 2*x2 = 1"``. With K > 2 classes every
+        restriction is applied to each class's block (reference
+        parameterisation), jointly: ``df`` is (K - 1) times the number of rows.
+
+    Returns
+    -------
+    ChiSquareTest
+
+    Examples
+    --------
+    >>> from oneneuron import NeuronClassifier
+    >>> from oneneuron.datasets import load_exam_scores
+    >>> import pandas as pd
+    >>> X, y, names = load_exam_scores()
+    >>> clf = NeuronClassifier().fit(pd.DataFrame(X, columns=names), y)
+    >>> print(clf.wald_test("score1 = score2"))
+    wald test: chi2(1) = 0.0384137, p = 0.8446
+    """
+    res = _likelihood_part(result)
+    res.check_available()
+    R1, q1 = parse_constraints(hypothesis, list(res.terms))
+    B = res.coef.shape[0]
+    R = np.kron(np.eye(B), R1)
+    q = np.tile(q1, B)
+    diff = R @ res.coef.ravel() - q
+    V = R @ res.cov @ R.T
+    df = int(np.linalg.matrix_rank(R))
+    stat = float(diff @ np.linalg.pinv(V, hermitian=True) @ diff)
+    return ChiSquareTest(stat, df, float(stats.chi2.sf(stat, df)), "wald")

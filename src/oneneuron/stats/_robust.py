@@ -1,0 +1,143 @@
+"""Sandwich covariances: heteroskedasticity-consistent (HC0-HC3) and cluster-robust.
+
+For the unpenalised maximum-likelihood fit, with ``A = H^-1`` the classical
+covariance (the inverse of the summed Hessian, the "bread") and per-row scores
+``g_i = r_i (x) x~_i`` (see :func:`oneneuron.objective.block_scores`)::
+
+    Cov = c * A @ M @ A
+
+==============  =================================================  ==========================
+``cov_type``    meat ``M``                                         factor ``c``
+==============  =================================================  ==========================
+``nonrobust``   (none: ``Cov = A``)
+``HC0``         ``sum_i w_i g_i g_i.T``                            1
+``HC1``         same                                               ``N / (N - k)``
+``HC2``         ``sum_i w_i g_i g_i.T / (1 - h_i)``                1
+``HC3``         ``sum_i w_i g_i g_i.T / (1 - h_i)**2``             1
+``cluster``     ``sum_g u_g u_g.T``, ``u_g = sum_{i in g} w_i g_i``  ``G/(G-1) (N-1)/(N-k)``
+==============  =================================================  ==========================
+
+as R's ``sandwich::vcovHC`` and ``sandwich::vcovCL`` (its default ``type="HC1"``,
+``cadjust=TRUE``) for a ``glm``, and statsmodels' ``cov_type="HC0"``/``"cluster"``.
+``N`` is the number of observations, ``k`` the number of parameters, ``G`` the
+number of clusters, ``h_i = p_i (1 - p_i) x~_i.T A x~_i`` the diagonal of the hat
+matrix of the IRLS-weighted design.
+
+**Sample weights are frequency weights** here as everywhere in oneneuron: a row
+of weight ``w_i`` stands for ``w_i`` identical rows, so ``N = sum_i w_i`` and
+every formula above equals the one on the expanded data. In particular
+``h_i`` is the leverage of *one copy* of the row (the row's total leverage is
+``w_i h_i``); R's ``sandwich``, which treats ``glm`` prior weights as precision
+weights, differs from this when weights are not all 1. Class weights multiply
+the sample weights and enter the same way.
+
+HC2 and HC3 need the bread first (the leverages use it), so they cost a second
+pass over the data; HC0, HC1 and cluster one pass as well (the meat). K > 2
+classes: HC0, HC1 and cluster are defined as above with the multinomial
+scores; HC2 and HC3 need a per-row (K-1) x (K-1) leverage block whose
+generalisation is not standard, so they are refused for K > 2.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+#: The accepted ``cov_type`` values.
+COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster")
+_POWER = {"HC0": 0.0, "HC1": 0.0, "HC2": 1.0, "HC3": 2.0}
+
+
+def check_cov_type(cov_type: str, *, n_classes: int, alpha: float, cluster: Any) -> None:
+    """Raise a ``ValueError`` naming the fix when ``cov_type`` cannot be honoured."""
+    if cov_type not in COV_TYPES:
+        raise ValueError(f"cov_type must be one of {COV_TYPES}, got {cov_type!r}")
+    if cov_type == "cluster" and cluster is None:
+        raise ValueError("cov_type='cluster' needs the cluster labels: fit(X, y, cluster=groups)")
+    if cov_type != "cluster" and cluster is not None:
+        raise ValueError(f"cluster= was given but cov_type={cov_type!r}; set cov_type='cluster'")
+    if cov_type != "nonrobust" and alpha > 0:
+        raise ValueError(
+            f"cov_type={cov_type!r} is for unpenalised fits (alpha=0); a sandwich around a "
+            "penalised fit is not a robust covariance of an estimator of the model"
+        )
+    if cov_type in ("HC2", "HC3") and n_classes > 2:
+        raise ValueError(
+            f"cov_type={cov_type!r} needs per-row leverages, defined here for binary models "
+            "only; use 'HC0', 'HC1' or 'cluster' with more than two classes"
+        )
+
+
+def encode_clusters(cluster: Any, n_samples: int) -> tuple[NDArray[np.intp], int]:
+    """Cluster labels of any type -> codes ``0..G-1`` and ``G``; at least two clusters."""
+    labels = np.asarray(cluster)
+    if labels.ndim != 1 or labels.shape[0] != n_samples:
+        raise ValueError(
+            f"cluster must be one label per row ({n_samples} rows), got shape {labels.shape}"
+        )
+    if labels.dtype.kind == "f" and np.isnan(labels).any():
+        raise ValueError("cluster has missing labels (NaN); every row needs a cluster")
+    if labels.dtype == object and any(v is None for v in labels):
+        raise ValueError("cluster has missing labels (None); every row needs a cluster")
+    _, codes = np.unique(labels, return_inverse=True)
+    n_groups = int(codes.max()) + 1
+    if n_groups < 2:
+        raise ValueError("cov_type='cluster' needs at least two clusters; cluster has one")
+    return codes.astype(np.intp).ravel(), n_groups
+
+
+def sandwich(
+    engine: Any,
+    W: NDArray[np.float64],
+    b: NDArray[np.float64],
+    bread: NDArray[np.float64],
+    *,
+    cov_type: str,
+    fit_intercept: bool,
+    nobs: float,
+    groups: NDArray[np.intp] | None = None,
+    n_groups: int = 0,
+) -> NDArray[np.float64]:
+    """The ``cov_type`` covariance from the classical one (``bread``) and one pass over the data.
+
+    Parameters
+    ----------
+    engine : object
+        Has ``meat(W, b, *, fit_intercept, bread, power, groups, n_groups)``
+        (:meth:`oneneuron.engines.NumpyEngine.meat`).
+    W, b : ndarray
+        Raw-scale coefficients of the fit, shapes (m, d) and (m,).
+    bread : ndarray, shape (k, k)
+        Classical covariance ``A`` in the coefficient table's layout.
+    cov_type : str
+        One of :data:`COV_TYPES` other than ``"nonrobust"``.
+    nobs : float
+        ``N = sum_i w_i``.
+    groups, n_groups
+        Cluster codes per row and their number (``cov_type="cluster"``).
+
+    Returns
+    -------
+    ndarray, shape (k, k)
+        Symmetric.
+    """
+    if not hasattr(engine, "meat"):
+        raise ValueError(
+            f"cov_type={cov_type!r} is computed on NumPy/SciPy input only; this engine "
+            f"({type(engine).__name__}) supports cov_type='nonrobust'"
+        )
+    k = bread.shape[0]
+    if cov_type == "cluster":
+        U = engine.meat(W, b, fit_intercept=fit_intercept, groups=groups, n_groups=n_groups)
+        M = U.T @ U
+        factor = n_groups / (n_groups - 1.0) * (nobs - 1.0) / (nobs - k)
+    else:
+        power = _POWER[cov_type]
+        M = engine.meat(
+            W, b, fit_intercept=fit_intercept, bread=bread if power else None, power=power
+        )
+        factor = nobs / (nobs - k) if cov_type == "HC1" else 1.0
+    cov = factor * (bread @ M @ bread)
+    return 0.5 * (cov + cov.T)

@@ -1,0 +1,84 @@
+"""CLI: train --cov-type/--cluster/--offset, predict --interval/--offset, evaluate --json."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from oneneuron import NeuronClassifier, load
+from oneneuron.cli import main
+
+
+def run(argv, capsys):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def fail(argv, capsys, match):
+    code, out, err = run(argv, capsys)
+    assert code == 1, (out, err)
+    assert err.splitlines()[-1].startswith("error: ") and "Traceback" not in err
+    assert match in err.splitlines()[-1], err
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory):
+    rng = np.random.default_rng(5)
+    n = 200
+    df = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    df["site"] = [f"s{i % 9:02d}" for i in range(n)]
+    df["log_exposure"] = np.log(rng.uniform(0.5, 2.0, size=n))
+    z = 0.3 + df["a"] - 0.5 * df["b"] + df["log_exposure"]
+    df["y"] = np.where(rng.random(n) < 1 / (1 + np.exp(-z)), "yes", "no")
+    path = tmp_path_factory.mktemp("stats") / "data.csv"
+    df.to_csv(path, index=False)
+    return path, df
+
+
+def test_train_cluster_offset_and_predict_interval(table, tmp_path, capsys):
+    path, df = table
+    model = tmp_path / "m.json"
+    argv = ["train", path, "--target", "y", "--model", model, "-q"]
+    argv += ["--cov-type", "cluster", "--cluster", "site", "--offset", "log_exposure"]
+    assert run(argv, capsys)[0] == 0
+    clf = load(model)
+    ref = NeuronClassifier(cov_type="cluster").fit(
+        df[["a", "b"]], df["y"], cluster=df["site"], offset=df["log_exposure"]
+    )
+    np.testing.assert_allclose(clf.cov_params(), ref.cov_params(), rtol=1e-9)
+    assert clf.inference_.extra["n_clusters"] == 9
+    out = tmp_path / "p.csv"
+    argv = ["predict", model, path, "--out", out, "--interval", 0.9, "--offset", "log_exposure"]
+    assert run(argv + ["-q"], capsys)[0] == 0
+    got = pd.read_csv(out)
+    want = ref.predict_interval(df[["a", "b"]], 0.9, offset=df["log_exposure"])
+    for col in ("se_logit", "ci_low", "ci_high"):
+        np.testing.assert_allclose(got[col], want[col], rtol=1e-9)
+    np.testing.assert_allclose(got["proba_yes"], want["proba"], rtol=1e-9)
+    fail(["predict", model, path, "--out", tmp_path / "q.csv"], capsys, "--offset COL")
+    code, text, _ = run(["evaluate", model, path, "--json", "--offset", "log_exposure"], capsys)
+    assert code == 0 and json.loads(text)["cov_type"] == "cluster"
+    code, text, _ = run(
+        ["evaluate", model, path, "--odds-ratios", "--offset", "log_exposure"], capsys
+    )
+    assert code == 0 and "odds_ratio" in text and "cluster-robust over 9 clusters" in text
+
+
+def test_cli_errors(table, tmp_path, capsys):
+    path, _ = table
+    model = tmp_path / "m.json"
+    base = ["train", path, "--target", "y", "--model", model, "--features", "a", "b"]
+    fail(base + ["--cov-type", "cluster"], capsys, "go together")
+    fail(base + ["--cov-type", "HC1", "--alpha", "0.1"], capsys, "unpenalised")
+    fail(base + ["--offset", "nope"], capsys, "nope")
+    assert run(base + ["-q", "--cov-type", "HC3"], capsys)[0] == 0
+    fail(["predict", model, path, "--out", tmp_path / "p.csv", "--interval", 2], capsys, "between")
+    fail(
+        ["predict", model, path, "--out", tmp_path / "p.csv", "--offset", "log_exposure"],
+        capsys,
+        "only to models trained with --offset",
+    )

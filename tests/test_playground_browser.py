@@ -1,0 +1,250 @@
+"""The playground in a real browser: its arithmetic against oneneuron.Neuron, its controls.
+
+Headless Chromium (Debian's package, driven by Playwright; see tests/_browser.py)
+loads the page that :func:`oneneuron.playground.build` writes. Every test fails
+on a console error or an uncaught page error.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from _browser import PageErrors, chromium
+from oneneuron import Neuron, NeuronClassifier
+from oneneuron.datasets import load_exam_scores, load_microchips
+from oneneuron.demos.microchips import model
+from oneneuron.playground import MICROCHIP_LAMBDAS, build
+
+
+@pytest.fixture(scope="module")
+def page_url(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("playground")).as_uri()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def page(browser, page_url):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors = PageErrors(page)
+    page.goto(page_url)
+    yield page
+    errors.check()
+    context.close()
+
+
+def state(page):
+    return page.evaluate("window.oneneuronPlayground.state()")
+
+
+def exam_standardised():
+    X, y, _ = load_exam_scores()
+    return (X - X.mean(axis=0)) / X.std(axis=0), y
+
+
+def neuron_loop(X, y, w, b, learning_rate, n_steps, fit_intercept=True):
+    """The tutorial's loop with oneneuron.Neuron: costs before each update, final weights."""
+    neuron = Neuron(n_features=X.shape[1], fit_intercept=fit_intercept, w=w, b=b)
+    costs = []
+    for _ in range(n_steps):
+        a = neuron.forward(X)
+        costs.append(neuron.cost(a, y))
+        dw, db = neuron.backward(X, a, y)
+        neuron.update(dw, db, learning_rate=learning_rate)
+    final = neuron.cost(neuron.forward(X), y)
+    return np.array(costs), neuron.w, neuron.b, final
+
+
+def test_100_gd_steps_on_exam_scores_match_the_neuron_loop(page):
+    page.select_option("#dataset", "exam-scores")
+    page.fill("#learning-rate", "1")
+    page.fill("#n-steps", "100")
+    page.click("#run")
+    s = state(page)
+    X, y = exam_standardised()
+    np.testing.assert_array_equal(np.array(s["X"]), X)  # the page got the same doubles
+    costs, w, b, final = neuron_loop(X, y, np.zeros(2), 0.0, 1.0, 100)
+    assert s["steps"] == 100
+    np.testing.assert_allclose(s["history"], costs, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(s["w"], w, rtol=0, atol=1e-12)
+    assert abs(s["b"] - b) < 1e-12
+    assert abs(s["cost"] - final) < 1e-12
+    # and the numbers table shows that cost
+    assert f"{final:.6f}" in page.inner_text("#numbers")
+
+
+def test_a_slider_moved_by_keyboard_sets_the_weight_and_the_cost(page):
+    page.select_option("#dataset", "exam-scores")
+    before = state(page)
+    slider = page.locator("#slider-w1")
+    slider.focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    s = state(page)
+    step = float(slider.get_attribute("step"))
+    assert s["w"][0] == pytest.approx(before["w"][0] + 5 * step, abs=1e-9)
+    assert s["w"][1] == before["w"][1] and s["b"] == before["b"]
+    X, y = exam_standardised()
+    neuron = Neuron(n_features=2, w=s["w"], b=s["b"])
+    assert abs(s["cost"] - neuron.cost(neuron.forward(X), y)) < 1e-12
+
+
+@pytest.mark.parametrize("key", ["gaussians-1d", "blobs", "red-blue"])
+def test_forward_cost_gradient_agree_with_neuron(page, key):
+    """At random weights: z, the cost and (dw, db) of the page against Neuron's."""
+    page.select_option("#dataset", key)
+    s = state(page)
+    X, y = np.array(s["X"]), np.array(s["y"], dtype=float)
+    fit_intercept = key != "red-blue"
+    rng = np.random.default_rng(7)
+    for _ in range(3):
+        w, b = rng.normal(size=X.shape[1]), float(rng.normal()) if fit_intercept else 0.0
+        got = page.evaluate(
+            "([X, y, w, b, fi]) => window.oneneuronPlayground.math.gradient(X, y, w, b, fi)",
+            [s["X"], s["y"], w.tolist(), b, fit_intercept],
+        )
+        neuron = Neuron(n_features=X.shape[1], fit_intercept=fit_intercept, w=w, b=b)
+        a = neuron.forward(X)
+        dw, db = neuron.backward(X, a, y)
+        np.testing.assert_allclose(got["z"], neuron.z, rtol=0, atol=1e-12)
+        assert abs(got["cost"] - neuron.cost(a, y)) < 1e-12
+        np.testing.assert_allclose(got["dw"], dw, rtol=0, atol=1e-12)
+        assert abs(got["db"] - db) < 1e-12
+
+
+def test_no_bias_walkthrough_steps(page):
+    """Red/blue from w = (-4, -2), step 2 on the mean (0.05 on the sum): 10 steps as Neuron."""
+    page.select_option("#dataset", "red-blue")
+    assert page.input_value("#learning-rate") == "2"
+    page.fill("#n-steps", "10")
+    page.click("#run")
+    s = state(page)
+    X, y = np.array(s["X"]), np.array(s["y"], dtype=float)
+    costs, w, _, _ = neuron_loop(X, y, np.array([-4.0, -2.0]), 0.0, 2.0, 10, fit_intercept=False)
+    np.testing.assert_allclose(s["history"], costs, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(s["w"], w, rtol=0, atol=1e-12)
+    assert s["b"] == 0.0
+    assert page.locator("#surface-figure").is_visible()
+
+
+def click_points(page, points):
+    """Click each (x1, x2, class) into the data plot at its data coordinates."""
+    box = page.locator("#data-plot").bounding_box()
+    # the plot's frame: margins 44 left, 10 right, 10 top, 40 bottom; view [-5, 5]^2
+    left, right, top, bottom = 44, box["width"] - 10, 10, box["height"] - 40
+    for x1, x2, cls in points:
+        page.check(f"input[name=click-class][value='{cls}']")
+        px = left + (x1 + 5) / 10 * (right - left)
+        py = bottom - (x2 + 5) / 10 * (bottom - top)
+        page.mouse.click(box["x"] + px, box["y"] + py)
+
+
+def test_clicked_points_fit_exactly_matches_oneneuron(page):
+    page.select_option("#dataset", "your-points")
+    pts = [
+        (-2, -1, 0),
+        (-1, 1, 0),
+        (0.5, -2, 0),
+        (1, 0.5, 0),
+        (2, 2, 1),
+        (0, 1.5, 1),
+        (1.5, -0.5, 1),
+    ]
+    pts += [(-1.5, -0.5, 1), (3, 1, 1), (-3, 2, 0)]
+    click_points(page, pts)
+    s = state(page)
+    assert s["n"] == len(pts)
+    X, y = np.array(s["X"]), np.array(s["y"])
+    np.testing.assert_allclose(X, [p[:2] for p in pts], atol=0.05)  # where the clicks landed
+    page.click("#fit")
+    exact = state(page)["exact"]
+    clf = NeuronClassifier(solver="newton", standardize=False, tol=1e-12, inference=False)
+    clf.fit(X, y)
+    np.testing.assert_allclose(exact["w"], clf.coef_.ravel(), rtol=0, atol=1e-8)
+    assert abs(exact["b"] - clf.intercept_[0]) < 1e-8
+    assert "Newton" in page.inner_text("#numbers")
+
+
+def test_separable_clicked_points_have_no_finite_optimum(page):
+    page.select_option("#dataset", "your-points")
+    click_points(page, [(-2, 0, 0), (-1, 1, 0), (2, 0, 1), (1, -1, 1)])
+    page.click("#fit")
+    assert "separable" in page.inner_text("#message")
+    assert state(page)["exact"] is None
+
+
+def test_dragging_the_boundary_moves_b_only(page):
+    page.select_option("#dataset", "exam-scores")
+    page.fill("#n-steps", "20")
+    page.click("#run")
+    s = state(page)
+    box = page.locator("#data-plot").bounding_box()
+    view = page.evaluate("window.oneneuronPlayground.data.datasets[1].view")
+    (x0, x1), (y0, y1) = view
+    left, right, top, bottom = 44, box["width"] - 10, 10, box["height"] - 40
+    w, b = s["w"], s["b"]
+    # grab the line where it crosses the middle row, drag it 40 px to the right
+    ym = (y0 + y1) / 2
+    xm = -(w[1] * ym + b) / w[0]
+    px = box["x"] + left + (xm - x0) / (x1 - x0) * (right - left)
+    py = box["y"] + top + (bottom - top) / 2
+    page.mouse.move(px, py)
+    page.mouse.down()
+    page.mouse.move(px + 20, py, steps=3)
+    page.mouse.move(px + 40, py, steps=3)
+    page.mouse.up()
+    after = state(page)
+    assert after["w"] == w and after["n"] == s["n"]  # no point was added
+    x_new = xm + 40 / (right - left) * (x1 - x0)
+    assert after["b"] == pytest.approx(-(w[0] * x_new + w[1] * ym), abs=0.02 * abs(w[0]))
+
+
+def test_microchips_shows_the_library_fit_for_each_lambda(page):
+    page.select_option("#dataset", "microchips")
+    X, y, _ = load_microchips()
+    lam = page.locator("#lambda")
+    lam.focus()
+    page.keyboard.press("Home")
+    for k, value in enumerate(MICROCHIP_LAMBDAS):
+        if k:
+            page.keyboard.press("ArrowRight")
+        s = state(page)
+        assert s["lambdaIndex"] == k
+        pipe = model(value, len(y)).fit(X, y)
+        proba = page.evaluate(
+            """([X, powers, w, b]) => {
+                const m = window.oneneuronPlayground.math;
+                return m.logits(m.polyFeatures(X, powers), w, b).map(m.sigmoid);
+            }""",
+            [
+                X.tolist(),
+                pipe["poly"].powers_.tolist(),
+                s["w"],
+                s["b"],
+            ],
+        )
+        np.testing.assert_allclose(proba, pipe.predict_proba(X)[:, 1], rtol=0, atol=1e-6)
+        assert f"{100 * pipe.score(X, y):.1f} %" in page.inner_text("#numbers")
+    assert page.locator("#run").is_disabled()
+
+
+@pytest.mark.parametrize("width,height", [(1280, 800), (390, 844)])
+def test_laptop_and_phone_widths_fit_without_sideways_scrolling(browser, page_url, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    errors = PageErrors(page)
+    page.goto(page_url)
+    for key in ["gaussians-1d", "exam-scores", "red-blue", "microchips", "your-points"]:
+        page.select_option("#dataset", key)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{key}: {overflow} px wider than the {width} px screen"
+        canvas = page.locator("#data-plot").bounding_box()
+        assert canvas["width"] >= min(300, width - 40)
+    errors.check()
+    context.close()

@@ -1,0 +1,168 @@
+"""Marginal effects, diagnostics and profile-likelihood intervals against independent oracles."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import optimize, stats
+
+from oneneuron import NeuronClassifier, diagnostics
+
+sm = pytest.importorskip("statsmodels.api")
+
+RTOL = 1e-6
+
+
+def _spector() -> tuple[pd.DataFrame, np.ndarray]:
+    data = sm.datasets.spector.load_pandas()
+    return data.exog[["GPA", "TUCE", "PSI"]], data.endog.to_numpy()
+
+
+def _three_classes(n: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 2))
+    y = np.argmax(X @ rng.normal(size=(2, 3)) + rng.gumbel(size=(n, 3)), axis=1)
+    return X, y
+
+
+@pytest.mark.parametrize("at", ["overall", "mean"])
+def test_margeff_binary_matches_statsmodels(at):
+    X, y = _spector()
+    clf = NeuronClassifier(tol=1e-11).fit(X, y)
+    ref = sm.Logit(y, sm.add_constant(X)).fit(disp=0, tol=1e-14).get_margeff(at=at)
+    ours = clf.margeff(X, at=at)
+    frame = ref.summary_frame()
+    np.testing.assert_allclose(ours["dy_dx"], frame["dy/dx"], rtol=RTOL)
+    np.testing.assert_allclose(ours["std_err"], frame["Std. Err."], rtol=RTOL)
+    np.testing.assert_allclose(ours["p_value"], frame["Pr(>|z|)"], rtol=RTOL)
+    np.testing.assert_allclose(ours["ci_low"], frame["Conf. Int. Low"], rtol=RTOL)
+    assert list(ours.index) == ["GPA", "TUCE", "PSI"]
+
+
+@pytest.mark.parametrize("at", ["overall", "mean"])
+def test_margeff_multinomial_matches_statsmodels(at):
+    X, y = _three_classes()
+    clf = NeuronClassifier(tol=1e-11).fit(X, y)
+    ref = sm.MNLogit(y, sm.add_constant(X)).fit(disp=0, method="newton", tol=1e-14)
+    frame = ref.get_margeff(at=at).summary_frame()  # (class, variable), every class
+    ours = clf.margeff(X, at=at)
+    np.testing.assert_allclose(ours["dy_dx"], frame["dy/dx"], rtol=RTOL)
+    np.testing.assert_allclose(ours["std_err"], frame["Std. Err."], rtol=RTOL)
+    # effects on probabilities that sum to one sum to zero over classes
+    np.testing.assert_allclose(ours["dy_dx"].groupby(level="feature").sum(), 0.0, atol=1e-12)
+
+
+def test_margeff_weights_equal_repeated_rows():
+    X, y = _spector()
+    clf = NeuronClassifier().fit(X, y)
+    w = np.arange(len(y)) % 3 + 1
+    a = clf.margeff(X, sample_weight=w)
+    b = clf.margeff(pd.DataFrame(np.repeat(X.to_numpy(), w, axis=0), columns=X.columns))
+    np.testing.assert_allclose(a.to_numpy(), b.to_numpy(), rtol=1e-12)
+    with pytest.raises(ValueError, match="at must be"):
+        clf.margeff(X, at="median")
+
+
+def test_diagnostics_match_statsmodels_glm_influence():
+    X, y = _spector()
+    clf = NeuronClassifier(tol=1e-11).fit(X, y)
+    ref = sm.GLM(y, sm.add_constant(X), family=sm.families.Binomial()).fit(tol=1e-14)
+    infl = ref.get_influence()
+    ours = diagnostics(clf, X, y)
+    np.testing.assert_allclose(ours["proba"], ref.fittedvalues, rtol=RTOL)
+    np.testing.assert_allclose(ours["resid_deviance"], ref.resid_deviance, rtol=RTOL)
+    np.testing.assert_allclose(ours["resid_pearson"], ref.resid_pearson, rtol=RTOL)
+    np.testing.assert_allclose(ours["leverage"], infl.hat_matrix_diag, rtol=RTOL)
+    np.testing.assert_allclose(ours["cooks_distance"], infl.cooks_distance[0], rtol=RTOL)
+    assert list(ours.index) == list(X.index)
+
+
+def test_diagnostics_errors():
+    X, y = _spector()
+    clf = NeuronClassifier().fit(X, y)
+    with pytest.raises(ValueError, match="not fitted on"):
+        diagnostics(clf, X, y + 5)
+    multi = NeuronClassifier().fit(*_three_classes(60))
+    with pytest.raises(ValueError, match="binary"):
+        diagnostics(multi, *_three_classes(60))
+
+
+def _scipy_profile(Xc: np.ndarray, y: np.ndarray, level: float) -> np.ndarray:
+    """Profile-likelihood bounds by scipy: constrained maximisation plus brentq (independent)."""
+
+    def negll(beta):
+        z = Xc @ beta
+        return float(np.sum(np.logaddexp(0.0, z) - y * z))
+
+    def grad(beta):
+        return Xc.T @ (1.0 / (1.0 + np.exp(-(Xc @ beta))) - y)
+
+    def hess(beta):
+        p = 1.0 / (1.0 + np.exp(-(Xc @ beta)))
+        return Xc.T @ ((p * (1 - p))[:, None] * Xc)
+
+    full = optimize.minimize(
+        negll, np.zeros(Xc.shape[1]), jac=grad, hess=hess, method="trust-exact"
+    )
+    crit = stats.chi2.ppf(level, 1)
+    bhat, se = full.x, np.sqrt(np.diag(np.linalg.inv(hess(full.x))))
+    out = np.empty((len(bhat), 2))
+    for j in range(len(bhat)):
+        free = [k for k in range(len(bhat)) if k != j]
+
+        def excess(b, j=j, free=free):
+            def sub(v):
+                beta = np.insert(v, j, b)
+                return negll(beta), grad(beta)[free], hess(beta)[np.ix_(free, free)]
+
+            r = optimize.minimize(
+                lambda v: sub(v)[0],
+                bhat[free],
+                jac=lambda v: sub(v)[1],
+                hess=lambda v: sub(v)[2],
+                method="trust-exact",
+                options={"gtol": 1e-12},
+            )
+            return 2 * (r.fun - full.fun) - crit
+
+        for k, side in enumerate((-1, 1)):
+            far = bhat[j] + side * 4 * se[j]
+            out[j, k] = optimize.brentq(excess, *sorted((bhat[j], far)), xtol=1e-12)
+    return out
+
+
+def test_profile_intervals_match_scipy_root_finding():
+    X, y = _spector()
+    clf = NeuronClassifier(tol=1e-11).fit(X, y)
+    table = clf.summary(level=0.9, ci="profile", X=X, y=y)
+    expected = _scipy_profile(sm.add_constant(X.to_numpy()), y, 0.9)
+    np.testing.assert_allclose(table[["ci_low", "ci_high"]], expected, rtol=RTOL)
+    assert "profile likelihood" in table.attrs["caption"]
+    wald = clf.summary(level=0.9)
+    np.testing.assert_allclose(table["coef"], wald["coef"])  # only the bounds change
+    odds = clf.summary(level=0.9, ci="profile", X=X, y=y, exp=True)
+    np.testing.assert_allclose(odds["ci_low"], np.exp(expected[:, 0]), rtol=RTOL)
+
+
+def test_profile_intervals_in_a_small_sample_are_asymmetric():
+    """Ten rows, nearly separated: profile and Wald intervals differ, profile ones skewed."""
+    X = np.array([0.0, 1, 2, 3, 4, 4, 5, 6, 7, 8])[:, None]
+    y = np.array([0, 0, 1, 0, 0, 1, 1, 1, 1, 1])
+    clf = NeuronClassifier(tol=1e-11).fit(X, y)
+    table = clf.summary(ci="profile", X=X, y=y)
+    upper, lower = table["ci_high"] - table["coef"], table["coef"] - table["ci_low"]
+    assert upper["x0"] > 1.2 * lower["x0"]
+    expected = _scipy_profile(np.column_stack([np.ones(10), X]), y, 0.95)
+    np.testing.assert_allclose(table[["ci_low", "ci_high"]], expected, rtol=RTOL)
+
+
+def test_profile_needs_the_data():
+    X, y = _spector()
+    clf = NeuronClassifier().fit(X, y)
+    with pytest.raises(ValueError, match="does not keep"):
+        clf.summary(ci="profile")
+    with pytest.raises(ValueError, match="not the ones the model was fitted on"):
+        clf.summary(ci="profile", X=X.iloc[:20], y=y[:20])
+    with pytest.raises(ValueError, match="ci='profile' only"):
+        clf.summary(X=X)

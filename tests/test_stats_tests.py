@@ -1,0 +1,202 @@
+"""Prediction intervals, LR and Wald tests, odds ratios and offsets against statsmodels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from oneneuron import NeuronClassifier, lr_test, wald_test
+
+sm = pytest.importorskip("statsmodels.api")
+
+RTOL = 1e-6
+
+
+def _spector() -> tuple[pd.DataFrame, np.ndarray]:
+    data = sm.datasets.spector.load_pandas()
+    return data.exog[["GPA", "TUCE", "PSI"]], data.endog.to_numpy()
+
+
+def _glm(X, y, **kw):
+    Xc = sm.add_constant(np.asarray(X), has_constant="add")
+    return sm.GLM(y, Xc, family=sm.families.Binomial(), **kw).fit(tol=1e-14)
+
+
+@pytest.mark.parametrize("cov_type", ["nonrobust", "HC0"])
+def test_predict_interval_matches_glm_get_prediction(cov_type):
+    X, y = _spector()
+    clf = NeuronClassifier(tol=1e-11, cov_type=cov_type).fit(X, y)
+    Xc = sm.add_constant(X.to_numpy())
+    ref = sm.GLM(y, Xc, family=sm.families.Binomial()).fit(tol=1e-14, cov_type=cov_type)
+    new = X.iloc[::3]
+    ours = clf.predict_interval(new, level=0.9)
+    frame = ref.get_prediction(Xc[::3]).summary_frame(alpha=0.1)
+    np.testing.assert_allclose(ours["proba"], frame["mean"], rtol=RTOL)
+    np.testing.assert_allclose(ours["ci_low"], frame["mean_ci_lower"], rtol=RTOL)
+    np.testing.assert_allclose(ours["ci_high"], frame["mean_ci_upper"], rtol=RTOL)
+    linear = ref.get_prediction(Xc[::3], which="linear")
+    np.testing.assert_allclose(ours["se_logit"], linear.se, rtol=RTOL)
+    assert list(ours.index) == list(new.index)
+
+
+def test_predict_interval_refuses_multinomial():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(60, 2))
+    clf = NeuronClassifier().fit(X, np.arange(60) % 3)
+    with pytest.raises(ValueError, match="binary models"):
+        clf.predict_interval(X)
+
+
+def test_lr_test_matches_statsmodels_likelihoods():
+    X, y = _spector()
+    big = NeuronClassifier(tol=1e-11).fit(X, y)
+    small = NeuronClassifier(tol=1e-11).fit(X[["GPA"]], y)
+    res = lr_test(small, big)
+    llf_big = _glm(X, y).llf
+    llf_small = _glm(X[["GPA"]], y).llf
+    stat = 2 * (llf_big - llf_small)
+    assert res.statistic == pytest.approx(stat, rel=RTOL)
+    assert res.df == 2
+    assert res.p_value == pytest.approx(stats.chi2.sf(stat, 2), rel=RTOL)
+    # against statsmodels' own LR test of the full model vs the intercept-only one
+    one = NeuronClassifier(tol=1e-11).fit(X[["GPA"]], y)
+    logit = sm.Logit(y, sm.add_constant(X[["GPA"]].to_numpy())).fit(disp=0, tol=1e-14)
+    assert one.log_likelihood_ - one.null_log_likelihood_ == pytest.approx(logit.llr / 2, RTOL)
+    with pytest.raises(ValueError, match="smaller model first"):
+        lr_test(big, small)
+    with pytest.raises(ValueError, match="unpenalised"):
+        lr_test(small, NeuronClassifier(alpha=0.1).fit(X, y))
+    with pytest.raises(ValueError, match="different data"):
+        lr_test(small, NeuronClassifier().fit(X.iloc[:20], y[:20]))
+
+
+@pytest.mark.parametrize("cov_type", ["nonrobust", "HC0"])
+@pytest.mark.parametrize(
+    "hypothesis", ["GPA = TUCE", "GPA = 0, PSI = 0", "GPA + 2*TUCE = 1", "2 * (PSI - GPA) / 3"]
+)
+def test_wald_test_matches_statsmodels(hypothesis, cov_type):
+    X, y = _spector()
+    clf = NeuronClassifier(tol=1e-11, cov_type=cov_type).fit(X, y)
+    ref = sm.Logit(y, sm.add_constant(X)).fit(disp=0, tol=1e-14, cov_type=cov_type)
+    theirs = ref.wald_test(hypothesis.replace("2 * (PSI - GPA) / 3", "PSI - GPA"), use_f=False)
+    ours = clf.wald_test(hypothesis)
+    assert ours.statistic == pytest.approx(float(theirs.statistic), rel=RTOL)
+    assert ours.p_value == pytest.approx(float(theirs.pvalue), rel=RTOL)
+    assert ours.df == hypothesis.count(",") + 1
+    assert wald_test(clf, hypothesis) == ours
+
+
+def test_wald_test_multinomial_applies_to_every_class():
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame(rng.normal(size=(300, 2)), columns=["a", "b"])
+    y = np.argmax(X.to_numpy() @ rng.normal(size=(2, 3)) + rng.gumbel(size=(300, 3)), axis=1)
+    clf = NeuronClassifier(tol=1e-11).fit(X, y)
+    ref = sm.MNLogit(y, sm.add_constant(X)).fit(disp=0, method="newton", tol=1e-14)
+    R = np.zeros((2, 6))
+    R[0, 1], R[0, 2], R[1, 4], R[1, 5] = 1, -1, 1, -1  # a = b in both class blocks
+    theirs = ref.wald_test(R, use_f=False, scalar=True)
+    ours = clf.wald_test("a = b")
+    assert ours.df == 2
+    assert ours.statistic == pytest.approx(float(theirs.statistic), rel=RTOL)
+
+
+@pytest.mark.parametrize("bad", ["GPA == TUCE", "GPA * TUCE = 0", "nope = 0", "", "1 = 2"])
+def test_wald_test_bad_hypotheses_raise(bad):
+    X, y = _spector()
+    clf = NeuronClassifier().fit(X, y)
+    with pytest.raises(ValueError):
+        clf.wald_test(bad)
+
+
+def test_odds_ratios():
+    X, y = _spector()
+    clf = NeuronClassifier(tol=1e-11).fit(X, y)
+    ref = sm.Logit(y, sm.add_constant(X)).fit(disp=0, tol=1e-14)
+    table = clf.summary(level=0.9, exp=True)
+    np.testing.assert_allclose(table["odds_ratio"], np.exp(ref.params), rtol=RTOL)
+    ci = np.exp(np.asarray(ref.conf_int(alpha=0.1)))
+    np.testing.assert_allclose(table[["ci_low", "ci_high"]], ci, rtol=RTOL)
+    np.testing.assert_allclose(table["std_err"], np.exp(ref.params) * ref.bse, rtol=RTOL)
+    np.testing.assert_allclose(table["p_value"], ref.pvalues, rtol=RTOL)
+    assert "odds ratios" in clf.summary_text(exp=True)
+
+
+def _exposure_data(n: int = 400, seed: int = 3):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 2))
+    offset = np.log(rng.uniform(0.2, 3.0, size=n))
+    z = -0.5 + X @ [0.8, -0.4] + offset
+    y = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+    return X, y, offset
+
+
+@pytest.mark.parametrize("solver", ["newton", "lbfgs"])
+def test_offset_matches_statsmodels_glm(solver):
+    X, y, offset = _exposure_data()
+    clf = NeuronClassifier(tol=1e-10, solver=solver).fit(X, y, offset=offset)
+    ref = _glm(X, y, offset=offset)
+    table = clf.summary()
+    np.testing.assert_allclose(table["coef"], ref.params, rtol=RTOL)
+    np.testing.assert_allclose(table["std_err"], ref.bse, rtol=RTOL)
+    assert clf.log_likelihood_ == pytest.approx(ref.llf, rel=RTOL)
+    assert clf.null_log_likelihood_ == pytest.approx(ref.llnull, rel=RTOL)
+    new_off = offset[::-1]
+    p = clf.predict_proba(X, offset=new_off)[:, 1]
+    Xc = sm.add_constant(X)
+    np.testing.assert_allclose(p, ref.predict(Xc, offset=new_off), rtol=RTOL)
+    frame = ref.get_prediction(Xc, offset=new_off).summary_frame()
+    ours = clf.predict_interval(X, offset=new_off)
+    np.testing.assert_allclose(ours["ci_low"], frame["mean_ci_lower"], rtol=RTOL)
+    with pytest.raises(ValueError, match="fitted with an offset"):
+        clf.predict(X)
+    with pytest.raises(ValueError, match="fitted without an offset"):
+        NeuronClassifier().fit(X, y).predict(X, offset=offset)
+
+
+def test_offset_with_subsampled_newton_and_weights():
+    X, y, offset = _exposure_data(n=900)
+    w = np.arange(900) % 3 + 1.0
+    a = NeuronClassifier(solver="subsampled-newton", tol=1e-10).fit(
+        X, y, sample_weight=w, offset=offset
+    )
+    ref = _glm(X, y, offset=offset, freq_weights=w)
+    np.testing.assert_allclose(a.summary()["coef"], ref.params, rtol=RTOL)
+
+
+def test_offset_errors():
+    X, y, offset = _exposure_data(60)
+    with pytest.raises(ValueError, match="one value per row"):
+        NeuronClassifier().fit(X, y, offset=offset[:5])
+    with pytest.raises(ValueError, match="finite"):
+        NeuronClassifier().fit(X, y, offset=np.full(60, np.nan))
+    with pytest.raises(ValueError, match="binary models only"):
+        NeuronClassifier().fit(X, np.arange(60) % 3, offset=offset)
+
+
+def test_model_file_keeps_cov_type_and_offset(tmp_path):
+    import json
+
+    import oneneuron
+
+    X, y, offset = _exposure_data(80)
+    clf = NeuronClassifier(cov_type="HC3").fit(X, y, offset=offset)
+    path = tmp_path / "m.json"
+    clf.save(path)
+    back = oneneuron.load(path)
+    assert back.cov_type == "HC3" and back.inference_.cov_type == "HC3"
+    np.testing.assert_array_equal(back.cov_params(), clf.cov_params())
+    np.testing.assert_array_equal(
+        back.predict_proba(X, offset=offset), clf.predict_proba(X, offset=offset)
+    )
+    with pytest.raises(ValueError, match="fitted with an offset"):
+        back.predict(X)
+    # a file written before these fields existed still loads, as nonrobust without offset
+    doc = json.loads(path.read_text())
+    del doc["params"]["cov_type"], doc["fit"]["offset"], doc["inference"]["cov_type"]
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(doc))
+    legacy = oneneuron.load(old)
+    assert legacy.cov_type == "nonrobust" and not legacy.has_offset_
+    assert legacy.inference_.cov_type == "nonrobust"
