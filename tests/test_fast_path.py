@@ -55,7 +55,8 @@ def test_the_numpy_fallback_fits_what_the_kernels_fit(monkeypatch, solver, K):
 
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("raw_penalty", [False, True])
-def test_small_dense_loss_equals_the_blocked_objective(fit_intercept, raw_penalty):
+@pytest.mark.parametrize("with_offset", [False, True])
+def test_small_dense_loss_equals_the_blocked_objective(fit_intercept, raw_penalty, with_offset):
     from oneneuron.engines import NumpyEngine
     from oneneuron.objective import LinearLoss, SmallDenseLoss
 
@@ -65,8 +66,9 @@ def test_small_dense_loss_equals_the_blocked_objective(fit_intercept, raw_penalt
     w = rng.uniform(0.5, 2.0, 300)
     mean = X.mean(0) if fit_intercept else np.zeros(3)
     args = (1, 0.05, mean, X.std(0), fit_intercept, raw_penalty)
-    small = SmallDenseLoss(NumpyEngine(X, y, w, multinomial=False), *args)
-    ref = LinearLoss(NumpyEngine(X, y, w, multinomial=False), *args)
+    opts = {"offset": rng.standard_normal(300)} if with_offset else {}
+    small = SmallDenseLoss(NumpyEngine(X, y, w, multinomial=False, **opts), *args)
+    ref = LinearLoss(NumpyEngine(X, y, w, multinomial=False, **opts), *args)
     theta = rng.standard_normal(small.n_params) * 3.0  # large logits: the stable branches
     for a, b in zip(small.gradient_hessian(theta), ref.gradient_hessian(theta), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
