@@ -260,11 +260,11 @@ def bench_size(
 
 
 def compile_seconds() -> dict[str, float]:
-    """First-call seconds of a fit that takes the fused kernels, in fresh interpreters.
+    """Extra seconds of the first fit that takes the fused kernels, in fresh interpreters.
 
-    ``no cache``: numba compiles (an empty cache folder, as on a first run); ``cached``:
-    a second interpreter loads the compiled kernels from that folder. The difference to a
-    warm call is the compile (or load) time a command-line run pays once.
+    The first fit minus the second, which includes importing numba. ``no cache``: numba
+    compiles (an empty cache folder, as on a first run); ``cached``: a second interpreter
+    loads the compiled kernels from that folder. A process pays this once.
     """
     import os
     import subprocess
@@ -316,8 +316,9 @@ def main() -> None:
     print(f"path: {fast_path()}")
     comp = compile_seconds()
     print(
-        f"first-call compile: {comp['no cache']:.2f} s without numba's cache, "
-        f"{comp['cached']:.2f} s with it (once per process; predict never compiles)\n",
+        f"first fit's extra cost (numba import + compile): {comp['no cache']:.2f} s without "
+        f"numba's cache, {comp['cached']:.2f} s with it (once per process; predict never "
+        "loads numba)\n",
         flush=True,
     )
     rows = []
