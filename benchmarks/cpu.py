@@ -55,6 +55,14 @@ SIZES = {
 
 
 DISTS = ("correlated", "isotropic")
+#: Peers left out at a size unless ``--all-peers``: each was at least 5x slower than the
+#: fastest peer there in the previous full run (README), and at these sizes every run of
+#: its tolerance ladder costs minutes on a shared 2-core machine.
+SLOW_PEERS = {
+    "1Mx100": ("glum",),
+    "1Mx100-f32": ("glum",),
+    "50kx2000": ("sklearn newton-cholesky",),
+}
 
 
 def make_data(
@@ -214,7 +222,15 @@ def peak_extra_memory(X: Any, y: np.ndarray, alpha: float) -> float:
 
 
 def bench_size(
-    label: str, n: int, d: int, kind: str, dist: str, repeat: int, peers: list[str], ways: list[str]
+    label: str,
+    n: int,
+    d: int,
+    kind: str,
+    dist: str,
+    repeat: int,
+    peers: list[str],
+    ways: list[str],
+    all_peers: bool = False,
 ) -> list[dict]:
     X, y = make_data(n, d, kind, dist)
     floor = read_floor(X)
@@ -232,13 +248,13 @@ def bench_size(
         for way in ways:
             solvers = [("oneneuron", oneneuron_fit(X, y, alpha))]
             if alpha > 0:
+                slow = SLOW_PEERS.get(label, ()) if not all_peers else ()
                 if "sklearn" in peers:
                     solvers.append(("sklearn lbfgs", sklearn_fit(X, y, alpha, "lbfgs")))
-                    if d <= 2000 and not sp.issparse(X):
-                        solvers.append(
-                            ("sklearn newton-cholesky", sklearn_fit(X, y, alpha, "newton-cholesky"))
-                        )
-                if "glum" in peers:
+                    nc = "sklearn newton-cholesky"
+                    if d <= 2000 and not sp.issparse(X) and nc not in slow:
+                        solvers.append((nc, sklearn_fit(X, y, alpha, "newton-cholesky")))
+                if "glum" in peers and "glum" not in slow:
                     solvers.append(("glum", glum_fit(X, y, alpha)))
             elif "statsmodels" in peers:
                 if way == "defaults":  # like for like: both compute standard errors
@@ -312,9 +328,11 @@ def main() -> None:
     ap.add_argument("--ways", nargs="*", default=["ladder", "defaults"])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--peers", nargs="*", default=["sklearn", "glum", "statsmodels"])
+    ap.add_argument("--all-peers", action="store_true", help="also the slow peers (SLOW_PEERS)")
+    ap.add_argument("--no-compile", action="store_true", help="skip the first-fit measurement")
     args = ap.parse_args()
     print(f"path: {fast_path()}")
-    comp = compile_seconds()
+    comp = {"no cache": np.nan, "cached": np.nan} if args.no_compile else compile_seconds()
     print(
         f"first fit's extra cost (numba import + compile): {comp['no cache']:.2f} s without "
         f"numba's cache, {comp['cached']:.2f} s with it (once per process; predict never "
@@ -326,7 +344,9 @@ def main() -> None:
         n, d, kind = SIZES[label]
         dists = args.dists if kind != "sparse" and n * d > 1000 else args.dists[:1]
         for dist in dists:
-            size_rows = bench_size(label, n, d, kind, dist, args.repeat, args.peers, args.ways)
+            size_rows = bench_size(
+                label, n, d, kind, dist, args.repeat, args.peers, args.ways, args.all_peers
+            )
             print_table(size_rows)
             print(flush=True)
             rows += size_rows
