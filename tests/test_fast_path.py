@@ -75,3 +75,23 @@ def test_small_dense_loss_equals_the_blocked_objective(fit_intercept, raw_penalt
     np.testing.assert_allclose(small.loss_gradient(theta)[1], ref.loss_gradient(theta)[1])
     assert small.loss(theta) == pytest.approx(ref.loss(theta), rel=1e-13)
     assert small.n_passes == ref.n_passes == 3
+
+
+@pytest.mark.parametrize("K", [2, 3])
+def test_numpy_path_threads_over_row_chunks_without_changing_the_sums(monkeypatch, K):
+    from oneneuron.engines import NumpyEngine
+
+    monkeypatch.setattr(_numpy, "N_THREADS", 3)  # chunks even where the machine has one core
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((20_000, 4))
+    y = rng.integers(0, K, 20_000) if K > 2 else (rng.random(20_000) < 0.3).astype(float)
+    s = rng.uniform(0.5, 2.0, 20_000)
+    m = K if K > 2 else 1
+    W, b = rng.standard_normal((m, 4)) * 0.5, rng.standard_normal(m)
+    eng = NumpyEngine(X, y, s, multinomial=K > 2, use_kernels=False, block_rows=1000)
+    one = NumpyEngine(X, y, s, multinomial=K > 2, use_kernels=False, block_rows=10**9)
+    a, r = eng.statistics(W, b), one.statistics(W, b)
+    assert a.loss == pytest.approx(r.loss, rel=1e-12)
+    np.testing.assert_allclose(a.grad_W, r.grad_W, rtol=1e-10, atol=1e-15)
+    np.testing.assert_allclose(a.grad_b, r.grad_b, rtol=1e-10, atol=1e-15)
+    assert eng.n_passes == 1

@@ -28,7 +28,7 @@ class Problem(Protocol):
 
 def grad_norm(g: Array) -> float:
     """The stopping measure: ``max |g_j|`` (as scipy's L-BFGS-B ``gtol`` and sklearn)."""
-    return float(np.max(np.abs(g))) if g.size else 0.0
+    return float(np.abs(g).max()) if g.size else 0.0  # the method: less call overhead
 
 
 @dataclass
