@@ -71,7 +71,18 @@ def blas_threads(engine: Any) -> contextlib.AbstractContextManager[Any]:
     if not isinstance(engine, NumpyEngine):  # other engines' data is not in host BLAS
         return contextlib.nullcontext()
     n, d = engine.X.shape
-    if n * d < 10_000:
+    return one_blas_thread(n * d)
+
+
+def one_blas_thread(entries: int) -> contextlib.AbstractContextManager[Any]:
+    """Hold BLAS to one thread for blocked passes over an X of ``entries`` numbers.
+
+    Blocked products are many small BLAS calls; with BLAS's own threads each one
+    synchronises them, which on a busy machine costs 10x (see :func:`blas_threads`).
+    Tiny data (under 10,000 entries) is left alone: the limit itself costs more.
+    """
+    global _CONTROLLER
+    if entries < 10_000:
         return contextlib.nullcontext()
     if _CONTROLLER is None:
         from threadpoolctl import ThreadpoolController

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._numpy import one_blas_thread
 from ._record import FitData
 
 #: Bytes of X per block in the statistics passes (bounds their temporaries).
@@ -89,19 +90,20 @@ def weighted_feature_stats(
     S = float(np.sum(s))
     rows = _block_rows(X)
     mu = np.zeros(d)
-    for start in range(0, n, rows):
-        sl = slice(start, min(start + rows, n))
-        mu += np.asarray(X[sl].T @ s[sl], dtype=np.float64).ravel()
-    mu /= S
     var = np.zeros(d)
-    for start in range(0, n, rows):
-        sl = slice(start, min(start + rows, n))
-        Xb = X[sl]
-        if hasattr(Xb, "multiply"):  # sparse: E[x^2] - mu^2, never densified
-            var += np.asarray(Xb.multiply(Xb).T @ s[sl], dtype=np.float64).ravel()
-        else:
-            dev = np.asarray(Xb, dtype=np.float64) - mu
-            var += (dev * dev).T @ s[sl]
+    with one_blas_thread(n * d):
+        for start in range(0, n, rows):
+            sl = slice(start, min(start + rows, n))
+            mu += np.asarray(X[sl].T @ s[sl], dtype=np.float64).ravel()
+        mu /= S
+        for start in range(0, n, rows):
+            sl = slice(start, min(start + rows, n))
+            Xb = X[sl]
+            if hasattr(Xb, "multiply"):  # sparse: E[x^2] - mu^2, never densified
+                var += np.asarray(Xb.multiply(Xb).T @ s[sl], dtype=np.float64).ravel()
+            else:
+                dev = np.asarray(Xb, dtype=np.float64) - mu
+                var += (dev * dev).T @ s[sl]
     if hasattr(X, "multiply"):
         var -= S * mu * mu
         np.maximum(var, 0.0, out=var)
@@ -120,12 +122,13 @@ def coordinate_stats(X: Any, s: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
     n, d = X.shape
     rows = _block_rows(X)
     m1, m2 = np.zeros(d), np.zeros(d)
-    for start in range(0, n, rows):
-        sl = slice(start, min(start + rows, n))
-        Xb = X[sl]
-        m1 += np.asarray(Xb.T @ s[sl], dtype=np.float64).ravel()
-        sq = Xb.multiply(Xb) if hasattr(Xb, "multiply") else np.square(Xb, dtype=np.float64)
-        m2 += np.asarray(sq.T @ s[sl], dtype=np.float64).ravel()
+    with one_blas_thread(n * d):
+        for start in range(0, n, rows):
+            sl = slice(start, min(start + rows, n))
+            Xb = X[sl]
+            m1 += np.asarray(Xb.T @ s[sl], dtype=np.float64).ravel()
+            sq = Xb.multiply(Xb) if hasattr(Xb, "multiply") else np.square(Xb, dtype=np.float64)
+            m2 += np.asarray(sq.T @ s[sl], dtype=np.float64).ravel()
     S = float(np.sum(s))
     mu = m1 / S
     sigma = np.sqrt(np.maximum(m2 / S - mu * mu, 0.0))
