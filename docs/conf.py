@@ -28,7 +28,6 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
-    "sphinx.ext.viewcode",
     "numpydoc",
     "oneneuron_site",
 ]
@@ -58,6 +57,8 @@ html_extra_path = ["_generated/extra"]  # filled by oneneuron_site when the buil
 (HERE / html_extra_path[0]).mkdir(parents=True, exist_ok=True)
 html_show_sourcelink = False
 html_copy_source = False
+html_show_search_summary = False  # summaries are fetched, which file:// pages may not do
+html_context = {"default_mode": "auto"}
 html_last_updated_fmt = None
 html_theme_options = {
     "navbar_end": ["navbar-icon-links"],

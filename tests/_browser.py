@@ -61,4 +61,6 @@ class PageErrors:
             self.errors.append(f"console error: {msg.text}")
 
     def check(self) -> None:
-        assert not self.errors, "\n".join(self.errors)
+        """Fail with every error collected since the last check, then start afresh."""
+        errors, self.errors = self.errors, []
+        assert not errors, "\n".join(errors)

@@ -27,7 +27,7 @@ OPTIONS = [
     {"fit_intercept": False},
     {"standardize": False},
     {"alpha": 0.01, "class_weight": {0: 2.0, 1: 1.0}},
-    {"solver": "lbfgs", "tol": 1e-9},
+    {"solver": "lbfgs", "tol": 1e-7},  # reachable above the float64 floor: same path
 ]
 
 
@@ -66,7 +66,8 @@ def test_warm_start_and_labels_of_any_type():
     ref.set_params(max_iter=50).fit(X, labels)
     got.set_params(max_iter=50).fit(torch.from_numpy(X), labels)
     _close(got, ref)
-    assert got.n_iter_ == ref.n_iter_ < 5  # continued from the previous coefficients
+    cold = NeuronClassifier().fit(X, labels)
+    assert got.n_iter_ == ref.n_iter_ < cold.n_iter_  # continued from the previous coefficients
     pred = got.predict(torch.from_numpy(X))  # strings cannot live on a device
     np.testing.assert_array_equal(pred, ref.predict(X))
 

@@ -314,7 +314,7 @@ def test_bad_model_files(tmp_path, trained, capsys):
     fail(
         ["predict", folder / "test.csv", folder / "test.csv", "--out", tmp_path / "p.csv"],
         capsys,
-        "not valid JSON",
+        "it looks like a data table (CSV/TSV)",
     )
     assert not (tmp_path / "p.csv").exists()
 
@@ -362,7 +362,7 @@ def test_bad_paths(tmp_path, trained, capsys):
     )
     bad = pd.read_csv(test).assign(diagnosis="unsure")
     bad.to_csv(tmp_path / "u.csv", index=False)
-    fail(["evaluate", model, tmp_path / "u.csv"], capsys, "labels the model does not know")
+    fail(["evaluate", model, tmp_path / "u.csv"], capsys, "label(s) the model does not know")
     gap = pd.read_csv(test)
     gap.loc[40, "diagnosis"] = None
     gap.to_csv(tmp_path / "u.csv", index=False)

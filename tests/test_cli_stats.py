@@ -66,6 +66,11 @@ def test_train_cluster_offset_and_predict_interval(table, tmp_path, capsys):
         ["evaluate", model, path, "--odds-ratios", "--offset", "log_exposure"], capsys
     )
     assert code == 0 and "odds_ratio" in text and "cluster-robust over 9 clusters" in text
+    report = tmp_path / "r.html"
+    argv = ["evaluate", model, path, "--offset", "log_exposure", "--report", report, "-q"]
+    assert run(argv, capsys)[0] == 0
+    page = report.read_text()
+    assert "Odds ratios" in page and "odds_ratio" in page and "cluster-robust" in page
 
 
 def test_cli_errors(table, tmp_path, capsys):
@@ -82,3 +87,14 @@ def test_cli_errors(table, tmp_path, capsys):
         capsys,
         "only to models trained with --offset",
     )
+
+
+def test_train_firth(table, tmp_path, capsys):
+    path, df = table
+    model = tmp_path / "f.json"
+    argv = ["train", path, "--target", "y", "--model", model, "-q", "--firth"]
+    assert run(argv + ["--features", "a", "b"], capsys)[0] == 0
+    ref = NeuronClassifier(firth=True).fit(df[["a", "b"]], df["y"])
+    np.testing.assert_allclose(load(model).summary()["coef"], ref.summary()["coef"], rtol=1e-9)
+    argv = ["train", path, "--target", "y", "--model", tmp_path / "g.json", "--firth"]
+    fail(argv + ["--alpha", "0.1", "--features", "a"], capsys, "alpha")

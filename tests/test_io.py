@@ -197,6 +197,8 @@ def test_file_is_plain_json_with_schema_fields(tmp_path):
         "fit_intercept": True,
         "standardize": True,
         "class_weight": None,
+        "l1_ratio": 0.0,
+        "penalty_factor": None,
     }
     assert doc["fit"]["n_samples"] == 4 and doc["fit"]["solver"] == clf.solver_
     assert doc["inference"]["terms"][0] == "intercept" and doc["input"] is None

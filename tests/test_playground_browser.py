@@ -166,8 +166,8 @@ def test_clicked_points_fit_exactly_matches_oneneuron(page):
     exact = state(page)["exact"]
     clf = NeuronClassifier(solver="newton", standardize=False, tol=1e-12, inference=False)
     clf.fit(X, y)
-    np.testing.assert_allclose(exact["w"], clf.coef_.ravel(), rtol=0, atol=1e-8)
-    assert abs(exact["b"] - clf.intercept_[0]) < 1e-8
+    np.testing.assert_allclose(exact["w"], clf.coef_.ravel(), rtol=0, atol=1e-10)
+    assert abs(exact["b"] - clf.intercept_[0]) < 1e-10
     assert "Newton" in page.inner_text("#numbers")
 
 
@@ -229,9 +229,9 @@ def test_microchips_shows_the_library_fit_for_each_lambda(page):
                 s["b"],
             ],
         )
-        np.testing.assert_allclose(proba, pipe.predict_proba(X)[:, 1], rtol=0, atol=1e-6)
+        np.testing.assert_allclose(proba, pipe.predict_proba(X)[:, 1], rtol=0, atol=1e-12)
         assert f"{100 * pipe.score(X, y):.1f} %" in page.inner_text("#numbers")
-    assert page.locator("#run").is_disabled()
+    assert page.locator("#run").is_disabled() and not page.locator("#learn-panel").is_visible()
 
 
 @pytest.mark.parametrize("width,height", [(1280, 800), (390, 844)])
@@ -248,3 +248,34 @@ def test_laptop_and_phone_widths_fit_without_sideways_scrolling(browser, page_ur
         assert canvas["width"] >= min(300, width - 40)
     errors.check()
     context.close()
+
+
+def test_hovering_a_point_shows_its_z_and_a(page):
+    page.select_option("#dataset", "exam-scores")
+    s = state(page)
+    view = page.evaluate("window.oneneuronPlayground.data.datasets[1].view")
+    (x0, x1), (y0, y1) = view
+    box = page.locator("#data-plot").bounding_box()
+    left, right, top, bottom = 44, box["width"] - 10, 10, box["height"] - 40
+    xi = s["X"][0]
+    px = box["x"] + left + (xi[0] - x0) / (x1 - x0) * (right - left)
+    py = box["y"] + bottom - (xi[1] - y0) / (y1 - y0) * (bottom - top)
+    page.mouse.move(px, py)
+    z = s["w"][0] * xi[0] + s["w"][1] * xi[1] + s["b"]
+    title = page.get_attribute("#data-plot", "title")
+    assert f"y = {s['y'][0]}" in title and f"a = sigmoid(z) = {1 / (1 + np.exp(-z)):.4f}" in title
+
+
+def test_a_click_on_the_loss_surface_moves_the_learner_there(page):
+    page.select_option("#dataset", "red-blue")
+    ds = page.evaluate("window.oneneuronPlayground.data.datasets[3]")
+    lo, hi = ds["w_range"]
+    box = page.locator("#surface-plot").bounding_box()
+    left, right, top, bottom = 44, box["width"] - 10, 10, box["height"] - 40
+    target = (1.0, 2.0)
+    px = box["x"] + left + (target[0] - lo) / (hi - lo) * (right - left)
+    py = box["y"] + bottom - (target[1] - lo) / (hi - lo) * (bottom - top)
+    page.mouse.click(px, py)
+    s = state(page)
+    np.testing.assert_allclose(s["w"], target, atol=0.02 * (hi - lo))
+    assert s["b"] == 0.0

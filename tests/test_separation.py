@@ -141,3 +141,52 @@ def test_too_large_for_the_lp_is_not_checked(monkeypatch):
     X, y = _quasi()
     clf, seps = _fit_recording(NeuronClassifier(), X, y)
     assert seps == [] and clf.separation_ == "not checked"
+
+
+@pytest.mark.parametrize("n, d", [(30, 60), (40, 400), (60, 40)])
+def test_separation_with_many_features_is_detected(n, d):
+    """Random labels: with d >= n (and, by Cover's theorem, often for d > n/2) any
+    labelling is separable; a perfect fit of tiny loss must not pass as ordinary."""
+    rng = np.random.default_rng(n + d)
+    X = rng.normal(size=(n, d))
+    y = rng.integers(0, 2, n)
+    clf, seps = _fit_recording(NeuronClassifier(), X, y)
+    assert clf.score(X, y) == 1.0  # the fit separates the rows: the oracle of separation
+    assert clf.separation_ == "complete" and len(seps) == 1
+
+
+def _strong_signal(n=1000):
+    """Not separable (logistic noise), but a standardised coefficient of about 60."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n, 3))
+    y = (X[:, 0] + 0.02 * rng.logistic(size=n) > 0).astype(int)
+    return X, y
+
+
+def test_strong_but_ordinary_fit_runs_no_lp(monkeypatch):
+    X, y = _strong_signal()
+    Xt = _separation.design(X, X.mean(0), X.std(0), True)
+    assert _separation.detect(Xt, y, 2, np.ones(len(y))).kind == "none"  # the LP's verdict
+
+    def boom(*args, **kwargs):
+        raise AssertionError("the LP ran on a non-separable fit")
+
+    monkeypatch.setattr(_separation, "detect", boom)
+    clf = NeuronClassifier().fit(X, y)
+    assert np.abs(clf.coef_ * clf.scale_).max() > _separation.SUSPICIOUS_COEF
+    assert clf.separation_ == "none"
+    assert np.all(np.isfinite(clf.summary()["std_err"]))
+
+
+def test_quasi_separated_fit_runs_the_lp(monkeypatch):
+    calls = []
+
+    def spy(*args, **kwargs):
+        calls.append(1)
+        return detect(*args, **kwargs)
+
+    detect = _separation.detect
+    monkeypatch.setattr(_separation, "detect", spy)
+    X, y = _quasi()
+    clf, seps = _fit_recording(NeuronClassifier(), X, y)
+    assert calls and clf.separation_ == "quasi-complete"

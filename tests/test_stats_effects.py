@@ -166,3 +166,39 @@ def test_profile_needs_the_data():
         clf.summary(ci="profile", X=X.iloc[:20], y=y[:20])
     with pytest.raises(ValueError, match="ci='profile' only"):
         clf.summary(X=X)
+
+
+def test_profile_intervals_on_badly_scaled_features():
+    """Exam scores (30-100, uncentred): the profile refits must not depend on conditioning."""
+    from oneneuron.datasets import load_exam_scores
+
+    X, y, _ = load_exam_scores()
+    clf = NeuronClassifier(tol=1e-11).fit(X, y)
+    table = clf.summary(ci="profile", X=X, y=y)
+    expected = _scipy_profile(np.column_stack([np.ones(len(y)), X]), y.astype(float), 0.95)
+    np.testing.assert_allclose(table[["ci_low", "ci_high"]], expected, rtol=RTOL)
+
+
+@pytest.mark.parametrize("at", ["overall", "mean"])
+def test_margeff_discrete_changes_match_statsmodels_dummy(at):
+    X, y = _spector()  # PSI is a 0/1 column
+    clf = NeuronClassifier(tol=1e-11).fit(X, y)
+    ref = sm.Logit(y, sm.add_constant(X)).fit(disp=0, tol=1e-14)
+    frame = ref.get_margeff(at=at, dummy=True).summary_frame()
+    ours = clf.margeff(X, at=at, dummy=True)
+    np.testing.assert_allclose(ours["dy_dx"], frame["dy/dx"], rtol=RTOL)
+    np.testing.assert_allclose(ours["std_err"], frame["Std. Err."], rtol=RTOL)
+    assert ours.loc["PSI", "dy_dx"] != pytest.approx(clf.margeff(X, at=at).loc["PSI", "dy_dx"])
+
+
+def test_margeff_multinomial_discrete_change_is_a_difference_of_probabilities():
+    """statsmodels' MNLogit cannot compute dummy=True (it fails); the definition is the oracle."""
+    X, y = _three_classes()
+    X = np.column_stack([X, (X[:, 0] > 0.3).astype(float)])
+    clf = NeuronClassifier(tol=1e-11).fit(X, y)
+    one, zero = X.copy(), X.copy()
+    one[:, 2], zero[:, 2] = 1.0, 0.0
+    expected = (clf.predict_proba(one) - clf.predict_proba(zero)).mean(axis=0)
+    ours = clf.margeff(X, dummy=True)
+    np.testing.assert_allclose(ours.xs("x2", level="feature")["dy_dx"], expected, rtol=1e-9)
+    np.testing.assert_allclose(ours["dy_dx"].groupby(level="feature").sum(), 0.0, atol=1e-12)

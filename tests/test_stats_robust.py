@@ -107,6 +107,11 @@ def test_sparse_input_and_model_round_trip(tmp_path):
     dense = _fit(X, y, "HC3")
     sparse = _fit(scipy.sparse.csr_matrix(X), y, "HC3")
     np.testing.assert_allclose(sparse.cov_params(), dense.cov_params(), rtol=RTOL)
+    Xm, ym = _three_classes(120)
+    groups = np.arange(120) % 6
+    dense_m = _fit(Xm, ym, "cluster", cluster=groups)
+    sparse_m = _fit(scipy.sparse.csr_matrix(Xm), ym, "cluster", cluster=groups)
+    np.testing.assert_allclose(sparse_m.cov_params(), dense_m.cov_params(), rtol=RTOL)
     back = InferenceResult.from_dict(json.loads(json.dumps(dense.inference_.to_dict())))
     assert back.cov_type == "HC3"
     np.testing.assert_allclose(back.covariance(), dense.cov_params())
@@ -146,3 +151,20 @@ def test_hc3_refused_for_multinomial():
     X, y = _three_classes(60)
     with pytest.raises(ValueError, match="binary models only"):
         NeuronClassifier(cov_type="HC3").fit(X, y)
+
+
+@pytest.mark.parametrize(
+    ("params", "fit_kw"),
+    [({"cov_type": "HC0"}, {}), ({}, {"offset": np.zeros(32)}), ({"firth": True}, {})],
+)
+def test_out_of_memory_engines_refuse_clearly(params, fit_kw):
+    """Dask (and torch) input: robust covariances, offsets and Firth are refused in one line."""
+    da = pytest.importorskip("dask.array")
+    X, y = _spector()
+    Xd = da.from_array(X, chunks=(16, 3))
+    yd = da.from_array(y, chunks=16)
+    with pytest.raises(ValueError, match="NumPy/SciPy"):
+        NeuronClassifier(**params).fit(Xd, yd, **fit_kw)
+    clf = NeuronClassifier().fit(X, y, offset=np.zeros(32))
+    with pytest.raises(ValueError, match="NumPy/SciPy/pandas input only"):
+        clf.predict_proba(Xd)

@@ -200,3 +200,81 @@ def test_model_file_keeps_cov_type_and_offset(tmp_path):
     legacy = oneneuron.load(old)
     assert legacy.cov_type == "nonrobust" and not legacy.has_offset_
     assert legacy.inference_.cov_type == "nonrobust"
+
+
+def test_anova_matches_statsmodels_sequential_deviances():
+    from oneneuron import anova
+
+    X, y = _spector()
+    clf = NeuronClassifier(tol=1e-11).fit(X, y)
+    table = anova(clf, X, y)
+    dev, df_resid = [], []
+    for k in range(4):
+        Xc = np.ones((len(y), 1)) if k == 0 else sm.add_constant(X.iloc[:, :k].to_numpy())
+        ref = sm.GLM(y, Xc, family=sm.families.Binomial()).fit(tol=1e-14)
+        dev.append(ref.deviance)
+        df_resid.append(ref.df_resid)
+    np.testing.assert_allclose(table["Resid. Dev"], dev, rtol=RTOL)
+    np.testing.assert_allclose(table["Resid. Df"], df_resid)
+    drops = -np.diff(dev)
+    np.testing.assert_allclose(table["Deviance"].iloc[1:], drops, rtol=RTOL)
+    np.testing.assert_allclose(table["Pr(>Chi)"].iloc[1:], stats.chi2.sf(drops, 1), rtol=RTOL)
+    grouped = anova(clf, X, y, terms={"GPA": ["GPA"], "rest": ["TUCE", "PSI"]})
+    assert list(grouped.index) == ["NULL", "GPA", "rest"] and grouped.loc["rest", "Df"] == 2
+    assert grouped.loc["rest", "Deviance"] == pytest.approx(dev[1] - dev[3], rel=RTOL)
+    with pytest.raises(ValueError, match="every column"):
+        anova(clf, X, y, terms={"GPA": ["GPA"]})
+    with pytest.raises(ValueError, match="penalised"):
+        anova(NeuronClassifier(alpha=0.1).fit(X, y), X, y)
+
+
+def test_anova_multinomial_and_offset():
+    from oneneuron import anova
+
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame(rng.normal(size=(300, 2)), columns=["a", "b"])
+    y = np.argmax(X.to_numpy() @ rng.normal(size=(2, 3)) + rng.gumbel(size=(300, 3)), axis=1)
+    clf = NeuronClassifier(tol=1e-11).fit(X, y)
+    table = anova(clf, X, y)
+    ref = sm.MNLogit(y, sm.add_constant(X[["a"]])).fit(disp=0, method="newton", tol=1e-14)
+    assert table.loc["a", "Resid. Dev"] == pytest.approx(-2 * ref.llf, rel=RTOL)
+    assert table.loc["a", "Df"] == 2 and table.loc["b", "Resid. Df"] == 300 - 6
+    Xe, ye, offset = _exposure_data()
+    with_offset = NeuronClassifier(tol=1e-11).fit(Xe, ye, offset=offset)
+    t = anova(with_offset, Xe, ye, offset=offset)
+    assert t.loc["NULL", "Resid. Dev"] == pytest.approx(-2 * _glm(Xe[:, :0], ye, offset=offset).llf)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_offset_in_fused_kernels_equals_block_path(sparse):
+    import scipy.sparse
+
+    from oneneuron.engines import NumpyEngine, _kernels
+
+    if not _kernels.AVAILABLE:
+        pytest.skip("numba not installed")
+    X, y, offset = _exposure_data(n=3000)
+    X = scipy.sparse.csr_matrix(X) if sparse else np.ascontiguousarray(X)
+    W, b = np.array([[0.3, -0.2]]), np.array([0.1])
+    w = np.arange(3000) % 3 + 1.0
+    fast = NumpyEngine(X, y.astype(float), w, multinomial=False, use_kernels=True, offset=offset)
+    ref = NumpyEngine(X, y.astype(float), w, multinomial=False, use_kernels=False, offset=offset)
+    a, r = fast.statistics(W, b), ref.statistics(W, b)
+    assert a.loss == pytest.approx(r.loss, rel=1e-12)
+    np.testing.assert_allclose(a.grad_W, r.grad_W, rtol=1e-10)
+    np.testing.assert_allclose(a.grad_b, r.grad_b, rtol=1e-10)
+
+
+def test_predict_interval_in_blocks_and_sparse(monkeypatch):
+    import scipy.sparse
+
+    from oneneuron.classifier import _estimator
+
+    X, y = _spector()
+    clf = NeuronClassifier().fit(X, y)
+    whole = clf.predict_interval(X)
+    monkeypatch.setattr(_estimator, "INTERVAL_BLOCK_ROWS", 5)
+    pd.testing.assert_frame_equal(clf.predict_interval(X), whole)
+    plain = NeuronClassifier().fit(X.to_numpy(), y)
+    sparse = plain.predict_interval(scipy.sparse.csr_matrix(X.to_numpy()))
+    np.testing.assert_allclose(sparse.to_numpy(), whole.to_numpy(), rtol=1e-10)

@@ -59,7 +59,7 @@ def write_api(src: Path) -> None:
     out = src / "api"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir()
-    owner: dict[int, str] = {}  # id(object) -> full name of its page
+    owner: dict[Any, str] = {}  # id(object) (data: its name) -> full name of its page
     sections, pages = [], []
     for modname, blurb in MODULES:
         module = importlib.import_module(modname)
@@ -67,7 +67,7 @@ def write_api(src: Path) -> None:
         own, linked = [], []
         for name in names:
             obj = getattr(module, name)
-            key = id(obj) if _kind(obj) != "data" else id((modname, name))
+            key = id(obj) if _kind(obj) != "data" else (modname, name)
             if key in owner:
                 linked.append(owner[key])
                 continue
@@ -85,9 +85,15 @@ def write_api(src: Path) -> None:
                 body.append(f"\nValue: ``{obj!r}``\n" if len(repr(obj)) < 300 else "")
             (out / f"{full}.rst").write_text("\n".join(body))
             pages.append(full)
-        part = [_underline(modname, "-"), f"{blurb}.\n", f".. automodule:: {modname}\n   :no-members:\n"]
+        part = [
+            _underline(modname, "-"),
+            f"{blurb}.\n",
+            f".. automodule:: {modname}\n   :no-members:\n",
+        ]
         if own:
-            part.append(f".. autosummary::\n   :nosignatures:\n\n" + "".join(f"   {n}\n" for n in own))
+            part.append(
+                ".. autosummary::\n   :nosignatures:\n\n" + "".join(f"   {n}\n" for n in own)
+            )
         if linked:
             refs = ", ".join(f":py:obj:`{full}`" for full in linked)
             part.append(f"Also exported here: {refs}.\n")

@@ -30,7 +30,12 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from .classifier import NeuronClassifier
+    from .classifier import (
+        NeuronClassifier,
+        NeuronClassifierCV,
+        RegularizationPath,
+        regularization_path,
+    )
     from .exceptions import ConvergenceWarning, SeparationWarning
     from .functions import (
         cross_entropy,
@@ -45,19 +50,22 @@ if TYPE_CHECKING:
     )
     from .modelfile import load, save
     from .neuron import Neuron
-    from .stats import ChiSquareTest, diagnostics, lr_test, wald_test
+    from .stats import ChiSquareTest, anova, diagnostics, lr_test, wald_test
 
 #: Where each public name lives. They are imported on first use, so that
 #: ``import oneneuron`` (and the command line's start-up) costs no NumPy,
 #: scikit-learn or pandas import until a name that needs them is touched.
 _LAZY = {
-    "NeuronClassifier": ".classifier",
+    **dict.fromkeys(
+        ["NeuronClassifier", "NeuronClassifierCV", "RegularizationPath", "regularization_path"],
+        ".classifier",
+    ),
     "ConvergenceWarning": ".exceptions",
     "SeparationWarning": ".exceptions",
     "load": ".modelfile",
     "save": ".modelfile",
     "Neuron": ".neuron",
-    **dict.fromkeys(["ChiSquareTest", "diagnostics", "lr_test", "wald_test"], ".stats"),
+    **dict.fromkeys(["ChiSquareTest", "anova", "diagnostics", "lr_test", "wald_test"], ".stats"),
     **dict.fromkeys(
         [
             "cross_entropy",
@@ -93,10 +101,14 @@ __all__ = [
     "__version__",
     "Neuron",
     "ChiSquareTest",
+    "anova",
     "diagnostics",
     "lr_test",
     "wald_test",
     "NeuronClassifier",
+    "NeuronClassifierCV",
+    "RegularizationPath",
+    "regularization_path",
     "load",
     "save",
     "ConvergenceWarning",

@@ -3,6 +3,7 @@
 For ``n`` rows ``x_i`` with labels ``y_i`` and weights ``s_i`` (``S = sum s_i``)::
 
     loss(W', b') = (1/S) * sum_i s_i * l(y_i, z_i)  +  (alpha/2) * ||W'||^2
+                   [ + sum_j lam_j |W'_j|   (L1Penalty, handled by the proximal solver) ]
     z_i = ((x_i - mu) / sigma) @ W'.T + b'
 
 ``l`` is :func:`~oneneuron.functions.log_loss` (binary, one sigmoid neuron,
@@ -36,9 +37,9 @@ from .functions import log_softmax, sigmoid, softplus
 __all__ = [
     "BlockStats",
     "block_statistics",
-    "block_scores",
     "block_meat",
     "LinearLoss",
+    "L1Penalty",
     "SmallDenseLoss",
 ]
 
@@ -190,52 +191,38 @@ def _gram(
         hb[j, k] = hb[k, j]
 
 
-def block_scores(
+def _residuals(
     X: Any,
     y: NDArray[Any],
     W: NDArray[np.floating],
     b: NDArray[np.floating],
-    *,
     multinomial: bool,
-    fit_intercept: bool,
-    offset: NDArray[np.floating] | None = None,
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """Per-row log-likelihood scores of one block, raw scale, reference parameterisation.
-
-    The score of row ``i`` is ``g_i = r_i (x) x~_i`` (Kronecker product) with
-    ``x~_i = [1, x_i]`` (``[x_i]`` without intercept) and residuals
-    ``r_i = y_i - p_i`` (binary, one block) or ``r_ik = 1{y_i = k} - P_ik`` for
-    ``k = 1..K-1`` (multinomial: classes relative to class 0, as the
-    coefficient table). Laid out as the rows of :class:`~oneneuron.inference.InferenceResult`'s
-    covariance: blocks in order, terms within.
-
-    Returns
-    -------
-    G : ndarray, shape (n, B * p)
-        The scores, unweighted.
-    Xt : ndarray, shape (n, p)
-        The dense design ``x~`` of the block.
-    V : ndarray, shape (n,)
-        Binary: the IRLS weights ``p_i (1 - p_i)``; multinomial: zeros (unused).
-    """
+    offset: NDArray[np.floating] | None,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Score residuals ``R`` (n, B) in the reference parameterisation, and ``p (1 - p)``."""
     dt = X.dtype
     Z = np.asarray(X @ W.T.astype(dt, copy=False) + b.astype(dt, copy=False), dtype=np.float64)
     if offset is not None:
         Z = Z + np.asarray(offset, dtype=np.float64)[:, None]
     n = Z.shape[0]
-    Xd = np.asarray(X.todense() if hasattr(X, "todense") else X, dtype=np.float64)
-    Xt = np.column_stack([np.ones(n), Xd]) if fit_intercept else Xd
     if multinomial:
-        P = np.exp(log_softmax(Z))
-        R = -P[:, 1:]
+        R = -np.exp(log_softmax(Z))[:, 1:]
         R[np.arange(n), y - 1] += (y >= 1).astype(np.float64)
-        V = np.zeros(n)
-    else:
-        p = sigmoid(Z[:, 0])
-        R = (y - p)[:, None]
-        V = p * (1.0 - p)
-    G = (R[:, :, None] * Xt[:, None, :]).reshape(n, -1)
-    return G, Xt, V
+        return R, np.zeros(n)
+    p = sigmoid(Z[:, 0])
+    return (y - p)[:, None], p * (1.0 - p)
+
+
+def _quadratic_form(X: Any, A: NDArray[np.float64], fit_intercept: bool) -> NDArray[np.float64]:
+    """``x~_i.T A x~_i`` per row, ``x~ = [1, x]`` (or ``x``), without forming ``x~``."""
+    Axx = A[1:, 1:] if fit_intercept else A
+    Q = np.asarray(X @ Axx, dtype=np.float64)  # (n, d), dense even for sparse X
+    quad = np.asarray(X.multiply(Q).sum(axis=1)).ravel() if hasattr(X, "multiply") else None
+    if quad is None:
+        quad = np.einsum("ij,ij->i", np.asarray(X, dtype=np.float64), Q)
+    if fit_intercept:
+        quad = quad + A[0, 0] + 2.0 * np.asarray(X @ A[1:, 0], dtype=np.float64).ravel()
+    return quad
 
 
 def block_meat(
@@ -253,9 +240,15 @@ def block_meat(
     n_groups: int = 0,
     offset: NDArray[np.floating] | None = None,
 ) -> NDArray[np.float64]:
-    """One block's share of the sandwich's meat (see :func:`block_scores` for ``g_i``).
+    """One block's share of the sandwich's meat, from per-row log-likelihood scores.
 
-    ``w`` are frequency weights (a row of weight 3 stands for three identical rows).
+    The score of row ``i`` is ``g_i = r_i (x) x~_i`` (Kronecker product) with
+    ``x~_i = [1, x_i]`` (``[x_i]`` without intercept) and residuals
+    ``r_i = y_i - p_i`` (binary, one block) or ``r_ik = 1{y_i = k} - P_ik``,
+    ``k = 1..K-1`` (multinomial, classes relative to class 0): the layout of
+    the coefficient table (blocks in order, terms within). ``w`` are frequency
+    weights (a row of weight 3 stands for three identical rows). The intercept
+    is handled analytically and X is never densified or copied with a ones column.
 
     - ``groups is None``: ``sum_i w_i g_i g_i.T / (1 - h_i)**power``, shape (q, q),
       ``q = B * p``. ``power`` is 0 (HC0/HC1), 1 (HC2) or 2 (HC3); binary only
@@ -267,20 +260,44 @@ def block_meat(
       ``sum_{i in g} w_i g_i``, shape (n_groups, q); their outer products are
       formed once all blocks are summed.
     """
-    G, Xt, V = block_scores(
-        X, y, W, b, multinomial=multinomial, fit_intercept=fit_intercept, offset=offset
-    )
-    if groups is not None:
-        U = np.zeros((n_groups, G.shape[1]))
-        np.add.at(U, groups, G * w[:, None])
-        return U
+    import scipy.sparse
+
+    R, V = _residuals(X, y, W, b, multinomial, offset)
+    n, B = R.shape
+    d = X.shape[1]
+    p = d + int(fit_intercept)
     c = np.asarray(w, dtype=np.float64)
+    if groups is not None:
+        U = np.zeros((n_groups, B * p))
+        for k in range(B):
+            wr = c * R[:, k]
+            S = scipy.sparse.csr_matrix((wr, (groups, np.arange(n))), shape=(n_groups, n))
+            part = np.asarray((S @ X).todense() if hasattr(X, "multiply") else S @ X)
+            cols = slice(k * p + int(fit_intercept), (k + 1) * p)
+            U[:, cols] = part
+            if fit_intercept:
+                U[:, k * p] = np.bincount(groups, weights=wr, minlength=n_groups)
+        return U
     if power:
         if bread is None or multinomial:
             raise ValueError("leverage-adjusted meat (power > 0) needs a binary model and a bread")
-        h = V * np.einsum("ij,jk,ik->i", Xt, bread, Xt)
+        h = V * _quadratic_form(X, bread, fit_intercept)
         c = c / (1.0 - h) ** power
-    return (G * c[:, None]).T @ G
+    hW, hWb, hb = np.zeros((B, B, d, d)), np.zeros((B, B, d)), np.zeros((B, B))
+    for k in range(B):
+        for j in range(k, B):
+            _gram(X, c * R[:, k] * R[:, j], hW, hWb, hb, k, j, nonnegative=k == j)
+    M = np.zeros((B * p, B * p))
+    off = int(fit_intercept)
+    for k in range(B):
+        for j in range(B):
+            rk, rj = k * p, j * p
+            M[rk + off : rk + p, rj + off : rj + p] = hW[k, j]
+            if fit_intercept:
+                M[rk, rj] = hb[k, j]
+                M[rk + 1 : rk + p, rj] = hWb[k, j]
+                M[rk, rj + 1 : rj + p] = hWb[j, k]
+    return M
 
 
 @dataclass
@@ -305,6 +322,10 @@ class LinearLoss:
         ``(alpha/2) ||W||^2``. With it, ``mu`` and ``sigma`` are only a change of
         coordinates for the solver (the objective is that of the raw features),
         which conditions first-order solvers as standardised data would.
+    penalty_factor : ndarray of shape (d,), optional
+        Per-feature multipliers of the L2 term, ``(alpha/2) sum_j pf_j W'_j^2``
+        (glmnet's ``penalty.factor``, glum's ``P2``; 0 leaves a feature unpenalised).
+        Default: all ones.
     """
 
     engine: Any
@@ -314,6 +335,7 @@ class LinearLoss:
     scale: NDArray[np.float64]
     fit_intercept: bool = True
     raw_penalty: bool = False
+    penalty_factor: NDArray[np.float64] | None = None
     multinomial: bool = field(init=False)
 
     def __post_init__(self) -> None:
@@ -323,6 +345,8 @@ class LinearLoss:
         self._T: NDArray[np.float64] | None = None  # built on the first Hessian (p x p)
         # per-coefficient penalty weights: 1 on W', or 1/sigma^2 to penalise W itself
         self._pw = 1.0 / self.scale**2 if self.raw_penalty else np.ones(self.n_features)
+        if self.penalty_factor is not None:
+            self._pw = self._pw * np.asarray(self.penalty_factor, dtype=np.float64)
 
     @property
     def n_params(self) -> int:
@@ -425,6 +449,65 @@ class LinearLoss:
             if self.fit_intercept:
                 T[m * d + k, m * d + k] = 1.0
         return T
+
+
+@dataclass
+class L1Penalty:
+    """The non-smooth part of the objective: ``sum_j lam_j |theta_j|``.
+
+    ``lam`` has the layout of ``theta`` (see :class:`LinearLoss`) and is zero at
+    the intercepts and at unpenalised features. Solvers minimise
+    ``LinearLoss(theta) + L1Penalty(theta)`` (see :mod:`oneneuron.solvers.cd`).
+
+    Parameters
+    ----------
+    lam : ndarray of shape (n_params,)
+        Non-negative weights.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pen = L1Penalty(np.array([0.5, 0.5, 0.0]))
+    >>> float(pen.value(np.array([1.0, -2.0, 3.0])))
+    1.5
+    >>> pen.min_norm_subgradient(np.array([0.0, -2.0, 3.0]), np.array([0.2, 0.1, 0.3])).tolist()
+    [0.0, -0.4, 0.3]
+    """
+
+    lam: NDArray[np.float64]
+
+    @classmethod
+    def for_problem(
+        cls,
+        problem: LinearLoss,
+        strength: float,
+        penalty_factor: NDArray[np.float64] | None = None,
+    ) -> L1Penalty:
+        """``lam = strength * pf_j`` on every class's coefficient ``j``, 0 on intercepts."""
+        m, d = problem.n_outputs, problem.n_features
+        pf = np.ones(d) if penalty_factor is None else np.asarray(penalty_factor, np.float64)
+        lam = np.zeros(problem.n_params)
+        lam[: m * d] = np.tile(float(strength) * pf, m)
+        return cls(lam)
+
+    def value(self, theta: NDArray[np.float64]) -> float:
+        """``sum_j lam_j |theta_j|`` (an infinite ``lam_j`` at ``theta_j = 0`` adds 0)."""
+        nz = theta != 0.0
+        return float(self.lam[nz] @ np.abs(theta[nz]))
+
+    def min_norm_subgradient(
+        self, theta: NDArray[np.float64], grad: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        """The smallest element of ``grad + lam * d|theta|``, zero exactly at a stationary point.
+
+        ``grad + lam * sign(theta)`` where ``theta_j != 0``; where ``theta_j = 0``,
+        ``sign(grad_j) * max(|grad_j| - lam_j, 0)``. Its ``max |.|`` is the KKT
+        violation the proximal solvers stop on.
+        """
+        v = np.sign(grad) * np.maximum(np.abs(grad) - self.lam, 0.0)
+        nz = theta != 0.0
+        v[nz] = grad[nz] + self.lam[nz] * np.sign(theta[nz])
+        return v
 
 
 #: :class:`SmallDenseLoss` is used up to this many entries of the design ``n * (d + 1)``.

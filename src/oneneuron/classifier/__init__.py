@@ -8,8 +8,18 @@ through Dask (:func:`fit_parquet`).
 
 from __future__ import annotations
 
+from ._cv import NeuronClassifierCV
 from ._estimator import NeuronClassifier
 from ._fit import AUTO_NEWTON_MAX_PARAMS, SUBSAMPLE_ROWS
+from ._path import RegularizationPath, regularization_path
 from .parquet import fit_parquet
 
-__all__ = ["AUTO_NEWTON_MAX_PARAMS", "SUBSAMPLE_ROWS", "NeuronClassifier", "fit_parquet"]
+__all__ = [
+    "AUTO_NEWTON_MAX_PARAMS",
+    "SUBSAMPLE_ROWS",
+    "NeuronClassifier",
+    "NeuronClassifierCV",
+    "RegularizationPath",
+    "fit_parquet",
+    "regularization_path",
+]

@@ -6,6 +6,7 @@ from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -32,6 +33,8 @@ from ._fit import _SOLVERS
 
 __all__ = ["NeuronClassifier"]
 
+#: Rows per block when :meth:`NeuronClassifier.predict_interval` forms the design.
+INTERVAL_BLOCK_ROWS = 65_536
 _VALID_PARAMS: list[list[Any]] = []  # recent parameter values that passed validation
 
 
@@ -41,14 +44,23 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     The objective, for rows ``x_i``, labels ``y_i``, weights ``s_i`` (sample
     weight times class weight) and ``S = sum_i s_i``::
 
-        (1/S) sum_i s_i * l(y_i, z_i) + (alpha/2) * ||W'||^2
+        (1/S) sum_i s_i * l(y_i, z_i)
+            + alpha * (l1_ratio * sum_j pf_j |W'_j| + (1 - l1_ratio)/2 * sum_j pf_j W'_j^2)
 
     where ``l`` is the cross-entropy of one sigmoid neuron (2 classes) or of a
     softmax layer (K > 2; multinomial, never one-vs-rest), ``z_i = x_i' @ W'.T + b'``
     and ``x_i'`` are the standardised features ``(x_i - mu) / sigma`` when
-    ``standardize=True`` (``mu``, ``sigma`` weighted by ``sample_weight``) or the
-    raw ones otherwise. The intercept ``b'`` is never penalised. ``alpha=0`` is
-    plain maximum likelihood, as in the tutorials.
+    ``standardize=True`` or the raw ones otherwise. ``mu`` and ``sigma`` are
+    weighted by the same full row weight ``s_i`` as the loss: one notion of row
+    weight throughout, so ``class_weight`` is exactly the sample weight
+    ``class_weight[y_i]`` and a row of weight ``k`` is ``k`` identical rows, in
+    the coefficients and in the standardisation alike. The intercept ``b'`` is
+    never penalised. ``alpha=0`` is plain maximum likelihood, as in the tutorials.
+    ``pf_j`` is ``penalty_factor`` (all ones by default); ``l1_ratio=0`` (the
+    default) is the ridge penalty ``(alpha/2) ||W'||^2``, ``l1_ratio=1`` the
+    lasso, in between the elastic net (glmnet's and glum's parameterisation; for
+    K > 2 the L1 term is on every class's coefficients, as scikit-learn's saga).
+    With ``l1_ratio > 0`` many coefficients are exactly zero.
 
     Standardisation is folded into the coefficients (no scaled copy of X is
     made); ``coef_`` and ``intercept_`` are on the original scale, and predict
@@ -62,31 +74,63 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     alpha : float, default=0.0
-        L2 strength on the standardised-scale coefficients.
+        Penalty strength on the standardised-scale coefficients.
+    l1_ratio : float in [0, 1], default=0.0
+        Share of the L1 term in the penalty (0: ridge, as before; 1: lasso).
+        ``l1_ratio > 0`` with ``alpha > 0`` needs ``solver="cd"`` (``"auto"``
+        picks it).
+    penalty_factor : array of shape (n_features,) or dict, optional
+        Per-feature multipliers ``pf_j`` of both penalty terms (glmnet's
+        ``penalty.factor``, glum's ``P1``/``P2``): 0 leaves a feature
+        unpenalised. A dict maps feature names (``feature_names_in_``, or
+        ``x0, x1, ...``) to factors, others keep 1. Not rescaled (as glum;
+        glmnet rescales them to sum to ``n_features``).
     fit_intercept : bool, default=True
         Whether the neuron has a bias ``b``.
     standardize : bool, default=True
         Fit on standardised features (folded into the coefficients).
-    solver : {"auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd"}, default="auto"
+    solver : {"auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd", "cd"}, default="auto"
+        ``"cd"``: proximal Newton for L1 and elastic net, coordinate descent on
+        the quadratic model of a working set of columns, KKT checked on all
+        columns with one pass (see :mod:`oneneuron.solvers.active`); the only
+        solver for ``l1_ratio > 0``, which ``"auto"`` then picks;
         ``"gd"``: batch gradient descent from zeros, as in the tutorials;
         ``"sgd"``: shuffled minibatches with an ``optimizer``; ``"lbfgs"``;
         ``"newton"``: exact Hessian, Cholesky solve, line search, ridge fallback;
         ``"subsampled-newton"``: exact Newton on ``SUBSAMPLE_ROWS`` (20 000) random rows,
         then full-data steps preconditioned by that Hessian, one pass each
-        (see :mod:`oneneuron.solvers.subsampled`);
+        (see :mod:`oneneuron.solvers.subsampled`); the subsample is stratified
+        by class: a class with few rows keeps at least 2 000 of them (all, if it
+        has fewer), reweighted so that the subsample still estimates the full
+        objective;
         ``"auto"``: for at most ``AUTO_NEWTON_MAX_PARAMS`` (200) parameters,
         ``"subsampled-newton"`` on tall data (over ``4 * SUBSAMPLE_ROWS`` rows)
         and ``"newton"`` otherwise; ``"lbfgs"`` for more parameters, or when
-        ``alpha = 0`` and there are fewer rows than parameters. All but
+        ``alpha = 0`` and there are fewer rows than parameters; ``"cd"`` when
+        ``l1_ratio > 0`` and ``alpha > 0``. All but
         ``"gd"``/``"sgd"`` start from zero coefficients and the intercept at the
         log-odds of the class frequencies.
     tol : float, default=1e-8
-        Stop when ``max |grad| <= tol``, the gradient of the objective above in
-        the solver's coordinates: standardised features, except for
-        ``standardize=False`` with the Newton solvers, gd or sgd (raw features).
+        What it bounds depends on the kind of solver, and is scale-aware for the
+        exact ones. ``"newton"`` and ``"subsampled-newton"`` stop after a step
+        that moved every coefficient of the solver's parameter vector by at most
+        ``tol * max(1, |coefficient|)`` (statsmodels' rule); Newton converges
+        quadratically, so the result is then accurate to about ``tol**2``
+        relative (the default reproduces a tight statsmodels fit to better than
+        1e-8 relative in coefficients, standard errors and p-values). ``"lbfgs"``
+        stops when the Newton step estimated with the Hessian's diagonal at the
+        start (``pi (1 - pi)`` for class frequency ``pi``, plus ``alpha``) is
+        that small: ``max_j |g_j| / h_j / max(1, |theta_j|) <= tol``. ``"gd"`` and
+        ``"sgd"`` (the tutorials' solvers) stop when ``max |grad| <= tol``; ``"cd"``
+        when the KKT violation (the largest entry of the minimum-norm
+        subgradient) is at most ``tol``. The
+        solver's coordinates are the standardised features, except for
+        ``standardize=False`` with the Newton solvers, gd or sgd (raw features);
         ``standardize=False`` with L-BFGS still works in standardised
         coordinates, penalising the raw coefficients, so the objective is the
-        raw one but the solver converges as on standardised data.
+        raw one but the solver converges as on standardised data. Every exact
+        solver also stops when the objective no longer decreases in float64
+        (a ``tol`` below what float64 resolves never makes it loop).
     max_iter : int, default=1000
         Iterations (epochs for ``"sgd"``).
     learning_rate : float, optional
@@ -99,7 +143,11 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     threshold : float, default=0.5
         Binary only: predict the second class when its probability exceeds it.
     class_weight : dict or "balanced", optional
-        Multiplies each row's weight by its class's weight.
+        Multiplies each row's weight by its class's weight (non-negative and
+        finite). ``"balanced"`` gives class ``k`` the weight ``S / (K S_k)``, where
+        ``S_k`` is the summed ``sample_weight`` of its rows (their count without
+        sample weights), as scikit-learn does. At least two classes must keep a
+        positive total weight; otherwise fitting raises ``ValueError``.
     warm_start : bool, default=False
         Start from the previous fit's coefficients (same classes and features).
     random_state : int, RandomState or None
@@ -121,6 +169,16 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         the data, and it forces the Hessian pass that ``inference="auto"`` may
         skip. Unpenalised fits (``alpha=0``) on NumPy/SciPy input; HC2 and HC3
         for binary models. See :mod:`oneneuron.stats._robust`.
+    firth : bool, default=False
+        Firth's bias-reduced logistic regression (Jeffreys-prior penalised
+        likelihood, as R's ``logistf``): finite estimates under separation and
+        less bias with rare events. Binary models, ``alpha=0``, NumPy/SciPy
+        input (a dense copy of X is formed: hat values are needed every
+        iteration); its own Newton iteration (``solver="auto"``; ``tol`` bounds
+        ``max |U*| / sum(w)``, ``max_iter`` its iterations). The table's
+        p-values are penalised likelihood-ratio tests; ``summary(ci="profile",
+        X=..., y=...)`` profiles the penalised likelihood. See
+        :mod:`oneneuron.stats._firth`.
 
     Attributes
     ----------
@@ -130,8 +188,17 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     intercept_ : ndarray of shape (1,) or (K,)
     mean_, scale_ : ndarray of shape (d,)
         Standardisation statistics (zeros and ones when ``standardize=False``).
+    penalty_factor_ : ndarray of shape (d,)
+        The per-feature penalty factors used (a dict resolved by name; ones by default).
     n_iter_ : int
     converged_ : bool
+        The stopping rule of ``tol`` was met, or (exact solvers) the objective
+        could no longer decrease in float64 and the decrease the remaining
+        Newton step predicts is below 16 ulps of the objective: the optimum as
+        far as float64 evaluation of this data resolves it.
+    stop_reason_ : str
+        One line saying why the solver stopped, with its stopping measure
+        (set by ``fit``; not stored in model files).
     grad_norm_ : float
         Final ``max |grad|``.
     n_samples_fit_ : int
@@ -139,7 +206,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     n_passes_ : float
         Passes over X the fit made (minibatches count fractionally).
     solver_ : str
-        The solver actually used (``"auto"`` resolved).
+        The solver actually used (``"auto"`` resolved; ``"firth-newton"`` with ``firth=True``).
     history_ : dict of ndarray
         ``"loss"``, ``"grad_norm"``, ``"n_passes"`` per iteration (entry 0 is
         the start), plus ``"coef"`` (T, m, d) and ``"intercept"`` (T, m) on the
@@ -171,6 +238,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
 
     _parameter_constraints: dict[str, list[Any]] = {
         "alpha": [Interval(Real, 0, None, closed="left")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "penalty_factor": ["array-like", dict, None],
         "fit_intercept": ["boolean"],
         "standardize": ["boolean"],
         "solver": [StrOptions(_SOLVERS)],
@@ -186,12 +255,15 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         "record_path": ["boolean"],
         "inference": [StrOptions({"auto"}), "boolean"],
         "cov_type": [StrOptions(set(COV_TYPES))],
+        "firth": ["boolean"],
     }
 
     def __init__(
         self,
         *,
         alpha: float = 0.0,
+        l1_ratio: float = 0.0,
+        penalty_factor: ArrayLike | dict[str, float] | None = None,
         fit_intercept: bool = True,
         standardize: bool = True,
         solver: str = "auto",
@@ -207,8 +279,11 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         record_path: bool = False,
         inference: bool | str = "auto",
         cov_type: str = "nonrobust",
+        firth: bool = False,
     ) -> None:
         self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.penalty_factor = penalty_factor
         self.fit_intercept = fit_intercept
         self.standardize = standardize
         self.solver = solver
@@ -224,6 +299,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         self.record_path = record_path
         self.inference = inference
         self.cov_type = cov_type
+        self.firth = firth
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -247,7 +323,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         ----------
         X : array_like or sparse CSR matrix of shape (n_samples, n_features)
             float32 is kept float32 (coefficients included); other numeric
-            dtypes become float64. NaN or infinity is an error.
+            dtypes become float64. NaN or infinity is an error, and so is a
+            column whose root mean square exceeds ``sqrt(finfo.max) / 16`` (about
+            8e152 in float64, 1e18 in float32), or whose squares overflow: the
+            Hessian sums them. The message names the column; no raw warning.
             A torch tensor or CuPy array is used where it lives (array API; the
             solver stays on the host); a dask array or DataFrame is fitted chunk
             by chunk (see ``oneneuron.engines``). Predictions then come back in
@@ -541,9 +620,18 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         index = getattr(X, "index", None) if hasattr(X, "columns") else None
         z = np.asarray(self.decision_function(X, offset=offset), dtype=np.float64)
         Xv = self._validate_predict(X)
-        Xd = np.asarray(Xv.todense() if hasattr(Xv, "todense") else Xv, dtype=np.float64)
-        Xt = np.column_stack([np.ones(len(z)), Xd]) if self.fit_intercept else Xd
-        out = logit_interval(Xt, z, res.cov, level)
+        parts = []
+        for start in range(0, len(z), INTERVAL_BLOCK_ROWS):  # bounded dense temporaries
+            rows = slice(start, start + INTERVAL_BLOCK_ROWS)
+            Xb = Xv[rows]
+            Xd = np.asarray(Xb.todense() if hasattr(Xb, "todense") else Xb, dtype=np.float64)
+            Xt = np.column_stack([np.ones(len(Xd)), Xd]) if self.fit_intercept else Xd
+            parts.append(logit_interval(Xt, z[rows], res.cov, level))
+        out = (
+            pd.concat(parts, ignore_index=True)
+            if parts
+            else logit_interval(np.zeros((0, res.coef.shape[1])), z, res.cov, level)
+        )
         if index is not None:
             out.index = index
         return out
@@ -570,6 +658,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         *,
         sample_weight: ArrayLike | None = None,
         level: float = 0.95,
+        dummy: bool = False,
     ) -> Any:
         """Marginal effects ``dP/dx`` with delta-method standard errors.
 
@@ -586,6 +675,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         sample_weight : array_like of shape (n,), optional
             Weights of the average (and of the mean).
         level : float, default=0.95
+        dummy : bool, default=False
+            Columns holding only 0 and 1 get the discrete change
+            ``P(x_j = 1) - P(x_j = 0)`` instead of the derivative.
 
         Returns
         -------
@@ -611,4 +703,5 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             at=at,
             sample_weight=sample_weight,
             level=level,
+            dummy=dummy,
         )

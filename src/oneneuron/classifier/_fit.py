@@ -8,6 +8,7 @@ attributes); :func:`fit` is the whole sequence for any kind of input, which
 
 from __future__ import annotations
 
+import copy
 import warnings
 from typing import Any
 
@@ -22,13 +23,21 @@ from ..engines import (
     make_engine,
     prepare,
     subsample_engine,
+    to_host,
 )
 from ..exceptions import ConvergenceWarning
 from ..objective import SMALL_DENSE_ENTRIES, LinearLoss, SmallDenseLoss
 from ..optim import OPTIMIZERS
 from ..solvers import Trace, gradient_descent, lbfgs, minibatch_descent, newton
 from ..solvers.subsampled import subsampled_newton
-from ..stats import HessianRecorder, check_cov_type, compute_inference
+from ..stats import (
+    HessianRecorder,
+    check_cov_type,
+    compute_inference,
+    firth_inference,
+    term_names,
+)
+from ._sparse import resolve_penalty_factor, run_cd
 
 #: ``solver="auto"``: Newton-type solvers when the parameter vector is at most this long
 #: (their Hessian costs ``p**2`` per row), L-BFGS beyond.
@@ -36,8 +45,11 @@ AUTO_NEWTON_MAX_PARAMS = 200
 #: Rows of the subsample of ``"subsampled-newton"``; tall data (more than four times
 #: this) uses it under ``"auto"``.
 SUBSAMPLE_ROWS = 20_000
+#: The subsample keeps at least this many rows of every class (all rows of a class
+#: that has fewer), reweighted: see :func:`stratified_rows`.
+MIN_CLASS_ROWS = SUBSAMPLE_ROWS // 10
 _FIRST_ORDER = ("gd", "sgd")
-_SOLVERS = {"auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd"}
+_SOLVERS = {"auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd", "cd"}
 
 
 def fit(
@@ -66,6 +78,8 @@ def fit(
         del est.feature_names_in_
     K = len(data.classes)
     off = check_statistics_options(est, data, cluster, offset)
+    if est.firth:
+        return fit_firth(est, data, off)
     solver = resolve_solver(est, K, data.X)
     check_solver_options(est, solver, K)
     if data.kind == "dask" and solver == "sgd":
@@ -74,6 +88,8 @@ def fit(
             "pass there); use solver 'newton', 'lbfgs' or 'gd'"
         )
     est.mean_, est.scale_ = data.mean, data.scale
+    pf = resolve_penalty_factor(est.penalty_factor, data.n_features, data.feature_names)
+    est.penalty_factor_ = np.ones(data.n_features) if pf is None else pf
     options = dict(data.engine_options, **({"offset": off} if off is not None else {}))
     engine = make_engine(data.X, data.target, data.weights, data.multinomial, **options)
     center, scale, raw_penalty = est.mean_, est.scale_, False
@@ -82,28 +98,51 @@ def fit(
         # objective is unchanged, but L-BFGS converges much faster in these
         # coordinates. Newton is affine-invariant and gd/sgd must follow the
         # tutorial's raw-coordinate path, so they keep the raw coordinates.
-        center, scale = coordinate_stats(data.X, data.sample_weight)
+        center, scale = coordinate_stats(data.X, data.row_weights)
         raw_penalty = True
     m = K if data.multinomial else 1
+    alpha_l2 = float(est.alpha) * (1.0 - float(est.l1_ratio))
     loss_class = LinearLoss
     if m == 1 and data.kind == "numpy" and isinstance(data.X, np.ndarray):
         if data.n_samples * (data.n_features + 1) <= SMALL_DENSE_ENTRIES:
             loss_class = SmallDenseLoss  # same objective, no per-iteration engine overhead
     problem = HessianRecorder(
-        loss_class(engine, m, float(est.alpha), center, scale, est.fit_intercept, raw_penalty)
+        loss_class(engine, m, alpha_l2, center, scale, est.fit_intercept, raw_penalty, pf)
     )
     y_idx, s = data.class_counts()
     theta0 = initial_theta(est, problem, prev, solver, y_idx, s, K)
     with blas_threads(engine):
         result = run_solver(est, solver, problem, theta0, data)
         store_result(est, problem, result, solver, data.dtype)
-        inference = compute_inference(
-            est, problem, result, s, y_idx, est.inference, 5, offset=off, cluster=cluster
-        )
+        if is_l1_fit(est):
+            inference = l1_inference(est, problem, result, s, y_idx, off, cluster)
+        else:
+            inference = compute_inference(
+                est, problem, result, s, y_idx, est.inference, 5, offset=off, cluster=cluster
+            )
     est._set_inference(inference)
     est.has_offset_ = off is not None
     est.n_samples_fit_ = int(engine.n_samples)
     return est
+
+
+def is_l1_fit(est: Any) -> bool:
+    """Whether the fit has an L1 term (``l1_ratio > 0`` and ``alpha > 0``)."""
+    return float(est.l1_ratio) > 0 and float(est.alpha) > 0
+
+
+def l1_inference(
+    est: Any, problem: Any, result: Any, s: NDArray, y_idx: NDArray, off: Any, cluster: Any
+) -> Any:
+    """Likelihood statistics of an L1 fit; no covariance (selection makes it invalid)."""
+    smooth = copy.copy(result)
+    smooth.loss = result.loss - result.extra.get("l1", 0.0)
+    out = compute_inference(est, problem, smooth, s, y_idx, False, 6, offset=off, cluster=cluster)
+    out.reason = (
+        "an L1 fit selects its columns, so Wald p-values would ignore the selection; "
+        "refit unpenalised on the selected columns with relax=True"
+    )
+    return out
 
 
 def check_statistics_options(est: Any, data: FitData, cluster: Any, offset: Any) -> Any:
@@ -124,7 +163,74 @@ def check_statistics_options(est: Any, data: FitData, cluster: Any, offset: Any)
             f"cov_type={est.cov_type!r} and offset= need NumPy/SciPy/pandas input; this X is "
             "a torch/CuPy or Dask array (use cov_type='nonrobust' and no offset)"
         )
+    if est.firth:
+        check_firth_options(est, data)
     return check_offset(offset, data.n_samples, K)
+
+
+def check_firth_options(est: Any, data: FitData) -> None:
+    """``firth=True``: binary, unpenalised, in memory, its own Newton iteration."""
+    K = len(data.classes)
+    if K > 2:
+        raise ValueError(
+            f"firth=True is implemented for binary models; y has {K} classes (use alpha > 0 "
+            "for finite estimates with more classes)"
+        )
+    if est.alpha > 0:
+        raise ValueError("firth=True is a penalty of its own; it cannot be combined with alpha > 0")
+    if data.kind != "numpy":
+        raise ValueError("firth=True needs NumPy/SciPy/pandas input (it forms hat values)")
+    if est.cov_type != "nonrobust":
+        raise ValueError(
+            "firth=True reports the inverse Fisher information; use cov_type='nonrobust'"
+        )
+    if est.solver != "auto":
+        raise ValueError(
+            f"firth=True runs its own Newton iteration; leave solver='auto', not {est.solver!r}"
+        )
+    if est.warm_start or est.record_path:
+        raise ValueError("firth=True does not support warm_start or record_path")
+    check_solver_options(est, "newton", K)
+
+
+def fit_firth(est: Any, data: FitData, off: NDArray | None) -> Any:
+    """Fit by Firth's penalised likelihood (dense design in memory); see ``oneneuron.stats``."""
+    X = data.X
+    Xd = np.asarray(X.todense() if hasattr(X, "todense") else X, dtype=np.float64)
+    n = Xd.shape[0]
+    Xt = np.column_stack([np.ones(n), Xd]) if est.fit_intercept else Xd
+    names = getattr(est, "feature_names_in_", None)
+    fit, res = firth_inference(
+        Xt,
+        np.asarray(data.target, dtype=np.float64),
+        np.asarray(data.weights, dtype=np.float64),
+        off,
+        terms=term_names(Xd.shape[1], names, est.fit_intercept),
+        classes=np.asarray(est.classes_).tolist(),
+        tol=float(est.tol),
+        max_iter=int(est.max_iter),
+        inference=est.inference,
+    )
+    beta = fit.beta
+    est.coef_ = (beta[1:] if est.fit_intercept else beta)[None, :].astype(data.dtype)
+    est.intercept_ = np.array([beta[0] if est.fit_intercept else 0.0], dtype=data.dtype)
+    est.n_iter_, est.converged_, est.grad_norm_ = fit.n_iter, fit.converged, fit.grad_norm
+    est.loss_ = -fit.llf / res.nobs  # the data term (the penalty is in inference_.extra)
+    est.n_passes_ = float(fit.n_iter + 1)
+    est.solver_ = "firth-newton"
+    est.mean_, est.scale_ = data.mean, data.scale  # recorded; Firth is affine-invariant
+    est.history_ = {}
+    if not fit.converged:
+        warnings.warn(
+            f"Firth's Newton iteration stopped after {fit.n_iter} iterations with "
+            f"max|U*|/S = {fit.grad_norm:.3g} > tol = {est.tol:.3g}; increase max_iter",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+    est._set_inference(res)
+    est.has_offset_ = off is not None
+    est.n_samples_fit_ = n
+    return est
 
 
 def check_offset(offset: Any, n_samples: int, n_classes: int = 2) -> NDArray | None:
@@ -143,6 +249,11 @@ def check_offset(offset: Any, n_samples: int, n_classes: int = 2) -> NDArray | N
 
 def check_solver_options(est: Any, solver: str, n_classes: int) -> None:
     """Never accept a parameter and ignore it: options of other solvers raise."""
+    if is_l1_fit(est) and solver != "cd":
+        raise ValueError(
+            f"l1_ratio={est.l1_ratio} needs solver='cd' or 'auto' (solver={solver!r} "
+            "cannot handle the L1 term)"
+        )
     if solver not in _FIRST_ORDER and est.learning_rate is not None:
         raise ValueError(f"learning_rate is used by solver='gd' or 'sgd' only, not {solver!r}")
     if solver != "sgd":
@@ -159,6 +270,8 @@ def resolve_solver(est: Any, K: int, X: Any) -> str:
     """The solver ``"auto"`` stands for on this data (see ``NeuronClassifier``)."""
     if est.solver != "auto":
         return est.solver
+    if is_l1_fit(est):
+        return "cd"
     m = K if K > 2 else 1
     n_params = m * (X.shape[1] + int(est.fit_intercept))
     if n_params > AUTO_NEWTON_MAX_PARAMS or (est.alpha == 0 and X.shape[0] < n_params):
@@ -205,6 +318,51 @@ def make_rng(random_state: Any) -> np.random.Generator:
     return np.random.default_rng(0 if rs is None else rs)
 
 
+def start_curvature(problem: LinearLoss, data: FitData) -> NDArray[np.float64]:
+    """The diagonal of the Hessian at the start, in the solver's coordinates.
+
+    At the starting point every row has the class frequencies ``pi`` as its fitted
+    probabilities, so on standardised features the Hessian's diagonal is
+    ``pi_k (1 - pi_k)`` for every coefficient of class ``k`` (``pi (1 - pi)`` for one
+    neuron), plus the penalty. L-BFGS estimates its Newton step with it.
+    """
+    m = problem.n_outputs
+    pi = data.class_sums / np.sum(data.class_sums)
+    v = pi * (1.0 - pi) if m > 1 else np.array([pi[1] * (1.0 - pi[1])])
+    v = np.maximum(v, 1e-12)
+    parts = [(v[:, None] + problem.alpha * problem._pw[None, :]).ravel()]
+    if problem.fit_intercept:
+        parts.append(v)
+    return np.concatenate(parts)
+
+
+def host_labels(data: FitData) -> NDArray[np.intp]:
+    """Each row's class index on the host (NumPy input has it; others fetch the labels)."""
+    if data.y_idx is not None:
+        return data.y_idx
+    return to_host(data.target).astype(np.intp)
+
+
+def stratified_rows(
+    rng: np.random.Generator, y_idx: NDArray[np.intp], K: int
+) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+    """The rows of the subsample of ``"subsampled-newton"`` and their weight factors.
+
+    Each row is kept with probability ``f = SUBSAMPLE_ROWS / n``, except that a class
+    with fewer than ``MIN_CLASS_ROWS / f`` rows is kept with the higher probability
+    ``q_k = min(1, MIN_CLASS_ROWS / n_k)`` (all of its rows when it has at most
+    ``MIN_CLASS_ROWS``), and its rows' weights are multiplied by ``f / q_k``, so the
+    subsample objective still estimates the full one without bias. On data with
+    no rare class this is a plain uniform subsample with factors 1.
+    """
+    n = len(y_idx)
+    f = SUBSAMPLE_ROWS / n
+    counts = np.bincount(y_idx, minlength=K)
+    q = np.minimum(1.0, np.maximum(f, MIN_CLASS_ROWS / np.maximum(counts, 1)))
+    rows = np.flatnonzero(rng.random(n) < q[y_idx])
+    return rows, (f / q)[y_idx[rows]]
+
+
 def run_solver(est: Any, solver: str, problem: LinearLoss, theta0: NDArray, data: FitData) -> Any:
     """Run ``solver`` from ``theta0`` with the estimator's options; the solver's result."""
     n = data.n_samples
@@ -222,10 +380,17 @@ def run_solver(est: Any, solver: str, problem: LinearLoss, theta0: NDArray, data
             problem, theta0, optimizer=opt, n_samples=n, batch_size=bs, rng=rng, **opts
         )
     if solver == "lbfgs":
-        return lbfgs(problem, theta0, **opts)
+        return lbfgs(problem, theta0, curvature=start_curvature(problem, data), **opts)
+    if solver == "cd":
+        rows = None
+        if n > 4 * SUBSAMPLE_ROWS:
+            rows = np.flatnonzero(make_rng(est.random_state).random(n) < SUBSAMPLE_ROWS / n)
+        strength = float(est.alpha) * float(est.l1_ratio)
+        return run_cd(problem, strength, theta0, data, rows=rows, **opts)
     gauge = _softmax_gauge(problem) if problem.multinomial else None
+    K = len(data.classes)
     if solver == "subsampled-newton" and n > SUBSAMPLE_ROWS:
-        rows = np.flatnonzero(make_rng(est.random_state).random(n) < SUBSAMPLE_ROWS / n)
+        rows, reweight = stratified_rows(make_rng(est.random_state), host_labels(data), K)
         sub_engine = subsample_engine(
             data.X,
             data.target,
@@ -233,6 +398,7 @@ def run_solver(est: Any, solver: str, problem: LinearLoss, theta0: NDArray, data
             rows,
             problem.multinomial,
             offset=getattr(problem.engine, "offset", None),
+            reweight=reweight,
         )
         sub = LinearLoss(
             sub_engine,
@@ -241,6 +407,7 @@ def run_solver(est: Any, solver: str, problem: LinearLoss, theta0: NDArray, data
             problem.mean,
             problem.scale,
             problem.fit_intercept,
+            penalty_factor=problem.penalty_factor,
         )
         result = subsampled_newton(problem, sub, theta0, gauge=gauge, **opts)
         result.extra["sub_fraction"] = len(rows) / n
@@ -270,6 +437,16 @@ def store_result(est: Any, problem: LinearLoss, result: Any, solver: str, dtype:
         raw = [problem.to_raw(t) for t in tr.path]
         est.history_["coef"] = np.stack([w for w, _ in raw])
         est.history_["intercept"] = np.stack([c for _, c in raw])
+    what = "max|grad|" if solver in _FIRST_ORDER else "relative Newton step"
+    measure = f"{what} = {result.measure:.3g}"
+    if result.converged and not result.message:
+        est.stop_reason_ = f"converged: {measure} <= tol = {est.tol:.3g}"
+    elif result.converged:
+        est.stop_reason_ = f"converged at the float64 floor: {result.message}; {measure}"
+    elif result.message:
+        est.stop_reason_ = f"stopped: {result.message}; {measure} > tol = {est.tol:.3g}"
+    else:
+        est.stop_reason_ = f"stopped at max_iter = {est.max_iter}; {measure} > tol = {est.tol:.3g}"
     if not result.converged:
         if solver in _FIRST_ORDER:
             hint = "increase max_iter or learning_rate, or use solver='lbfgs'"
@@ -278,7 +455,7 @@ def store_result(est: Any, problem: LinearLoss, result: Any, solver: str, dtype:
         why = f" ({result.message})" if result.message else ""
         warnings.warn(
             f"solver {solver!r} stopped after {result.n_iter} iterations with "
-            f"max|grad| = {result.grad_norm:.3g} > tol = {est.tol:.3g}{why}; {hint}",
+            f"{measure} > tol = {est.tol:.3g}{why}; {hint}",
             ConvergenceWarning,
             stacklevel=5,
         )

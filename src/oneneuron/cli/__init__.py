@@ -4,18 +4,28 @@
 Each subcommand lives in its own module that exposes ``add_parser(subparsers)``
 (``demo.py``, ``playground.py``, ``train.py``, ``predict.py``, ``evaluate.py``); this module only
 wires them together and maps errors to exit codes: 0 success, 1 data or model
-errors (one ``error: ...`` line on stderr), 2 usage. :class:`UserError` lives
-at the bottom of the wing (``_errors.py``), so no command imports this module.
+errors (one ``error: ...`` line on stderr), 2 usage, 130 interrupted (Ctrl-C),
+143 terminated (SIGTERM). :class:`UserError` lives at the bottom of the wing
+(``_errors.py``), so no command imports this module.
+
+Ctrl-C and SIGTERM end a command the same way: every output being written is a
+temporary file that is removed on the way out, so nothing partial remains, and
+one ``error:`` line says what happened (no traceback). Warnings reach the user as
+one ``warning: ...`` line per distinct message, never as Python's file-and-source
+lines; third-party deprecation notices (meant for developers) are not shown.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from .._version import __version__
-from ._errors import UserError
+from ._errors import UserError, user_warnings
 
 __all__ = ["main", "UserError"]
 
@@ -34,15 +44,43 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that it unwinds like Ctrl-C (temporary
+    files are removed by the ``with`` blocks that made them)."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+@contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        with _sigterm_unwinds(), user_warnings():
+            return int(args.func(args) or 0)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except Terminated:
+        print("error: terminated (SIGTERM)", file=sys.stderr)
+        return 128 + signal.SIGTERM
+    except KeyboardInterrupt:
+        print("error: interrupted (Ctrl-C)", file=sys.stderr)
+        return 128 + signal.SIGINT
 
 
 if __name__ == "__main__":  # pragma: no cover

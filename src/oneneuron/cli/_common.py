@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,16 +35,41 @@ def note(args: argparse.Namespace, text: str) -> None:
         print(f"note: {text}", file=sys.stderr)
 
 
-def check_new_file(path: str, force: bool) -> None:
-    """Fail early, before any work, if ``path`` exists (without --force) or cannot be made."""
+def check_new_file(
+    path: str, force: bool, *, flag: str = "output", inputs: dict[str, str] | None = None
+) -> None:
+    """Fail early, before any work, if the output ``path`` (given by ``flag``) cannot be made.
+
+    Refused: an empty name, a folder, a missing folder, an existing file without
+    ``--force``, and, with or without ``--force``, the same file as one of the
+    ``inputs`` (``{"what": path}``): compared by resolved path and, when both exist,
+    by device and inode (hard links, symbolic links, ``./`` spellings).
+    """
+    if not str(path).strip():
+        raise UserError(f"{flag} is empty; name the file to write")
     p = Path(path)
+    for what, source in (inputs or {}).items():
+        if _same_file(p, Path(source)):
+            raise UserError(
+                f"{flag} {path} is the {what} {source} itself; writing it would destroy "
+                "the input (--force or not): choose another name"
+            )
     if p.is_dir():
-        raise UserError(f"{path} is a folder")
+        raise UserError(f"{flag} {path} is a folder")
     if p.exists() and not force:
         raise UserError(f"{path} already exists; pass --force to replace it")
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
         raise UserError(f"cannot write {path}: folder {parent} does not exist")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.resolve() == b.resolve():
+            return True
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except (OSError, RuntimeError):  # unreadable or a symlink loop: not provably the same
+        return False
 
 
 CHUNK_ROWS = 100_000
@@ -152,6 +178,7 @@ def predict_chunks(
             raise DataError(f"{args.data}: {report.unknown_note()} (--on-unknown error)")
         if report.missing or report.bad_numbers or len(chunk) == 0:
             continue  # counted to the end for the message; nothing more to predict
+        _check_finite(X, spec, args.data, row - len(chunk))
         kw = {"offset": off}
         ci = None if interval is None else est.predict_interval(X, interval, **kw)
         yield (
@@ -162,6 +189,22 @@ def predict_chunks(
             ci,
         )
     report.raise_missing(args.data)
+
+
+def _check_finite(X: np.ndarray, spec: dict[str, Any], source: Any, first_row: int) -> None:
+    """Infinite cells have no prediction: an error naming the column and the first row."""
+    import numpy as np
+
+    from ..tables import DataError, feature_names
+
+    bad = ~np.isfinite(X)
+    if bad.any():
+        j = int(np.flatnonzero(bad.any(axis=0))[0])
+        i = int(np.argmax(bad[:, j]))
+        raise DataError(
+            f"column {feature_names(spec)[j]!r} of {source} has infinite values "
+            f"(first at data row {first_row + i}); a prediction needs finite numbers"
+        )
 
 
 def unknown_warning(report: EncodeReport) -> None:

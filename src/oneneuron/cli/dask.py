@@ -11,11 +11,10 @@ from the in-memory engine, so ``predict`` and ``evaluate`` work unchanged.
 from __future__ import annotations
 
 import argparse
-import sys
 import warnings
 from typing import Any
 
-from ._errors import UserError
+from ._errors import UserError, show_warnings
 
 
 def train_dask(args: argparse.Namespace, write_model: Any) -> int:
@@ -27,9 +26,11 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
     if args.solver == "sgd":
         raise UserError("--solver sgd is not available with --engine dask")
     try:
-        from ..classifier.parquet import fit_parquet
+        import dask.dataframe  # noqa: F401 - fit_parquet imports it lazily; fail here, once
     except ImportError:
         raise UserError("--engine dask needs Dask: pip install 'oneneuron[dask]'") from None
+    from ..classifier.parquet import fit_parquet
+
     params = {
         "alpha": args.alpha,
         "solver": args.solver,
@@ -43,8 +44,7 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
             est = fit_parquet(args.data, args.target, args.features, args.scheduler, **params)
         except (ValueError, OSError) as exc:
             raise UserError(str(exc).splitlines()[0]) from None
-    for w in caught:
-        print(f"warning: {w.message}", file=sys.stderr)
+    show_warnings(caught)
     write_model(est, args.model, overwrite=args.force, n_samples=est.n_samples_fit_)
     if not args.quiet:
         status = "converged" if est.converged_ else "did NOT converge"

@@ -52,14 +52,15 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from ..modelfile import read_model
     from ..tables import EncodeReport, need_columns, read_columns
     from ._progress import Activity
-    from .metrics import evaluate, format_text
+    from .metrics import evaluate, format_text, json_ready
 
     saved = read_model(args.model)
     target = args.target or (saved.input or {}).get("target")
     if target is None:
         raise UserError("this model file does not name its target column; pass --target COL")
-    if args.report:
-        check_new_file(args.report, args.force)
+    if args.report is not None:
+        inputs = {"model": args.model, "data table": args.data}
+        check_new_file(args.report, args.force, flag="--report", inputs=inputs)
     spec = input_spec(saved, target)
     present = read_columns(args.data)
     need_columns(args.data, present, [target], "target")
@@ -102,7 +103,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
             overwrite=args.force,
         )
     unknown_warning(report)
-    print(json.dumps(metrics, indent=1) if args.json else format_text(metrics, str(args.data)))
+    if args.json:
+        print(json.dumps(json_ready(metrics), indent=1, allow_nan=False))
+    else:
+        print(format_text(metrics, str(args.data)))
     res = getattr(est, "inference_", None)
     if not args.json and res is not None and res.cov is not None:
         from ..stats import format_summary
@@ -127,16 +131,33 @@ def _target_indices(
             f"(first at data row {first_row + int(np.argmax(missing))})"
         )
     values = s.astype(str).to_numpy(dtype=object) if text else s.to_numpy()
+    if not text and values.dtype.kind == "O" and classes.dtype.kind in "iuf":
+        # numeric classes, but a stray text label made pandas read the column as text:
+        # compare the numbers as numbers, so only the stray labels are reported
+        import pandas as pd
+
+        num = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy()
+        values = np.where(np.isnan(num), values, num.astype(object))
     lookup = {c: k for k, c in enumerate(classes.tolist())}
-    try:
-        idx = np.array([lookup.get(v, -1) for v in values.tolist()], dtype=np.intp)
-    except TypeError:
-        idx = np.full(len(values), -1, dtype=np.intp)
+    idx = np.array([_find(lookup, v) for v in values.tolist()], dtype=np.intp)
     bad = idx < 0
     if bad.any():
-        examples = ", ".join(repr(v) for v in list(dict.fromkeys(values[bad].tolist()))[:3])
+        where = np.flatnonzero(bad)
+        seen: dict[Any, int] = {}
+        for i in where:
+            seen.setdefault(values[i], first_row + int(i))
+            if len(seen) == 3:
+                break
+        examples = ", ".join(f"{v!r} (data row {r})" for v, r in seen.items())
         raise DataError(
-            f"target column {target!r} has {int(bad.sum())} labels the model does not know "
-            f"(e.g. {examples[:80]}); its classes are {classes.tolist()}"
+            f"target column {target!r} has {int(bad.sum())} label(s) the model does not "
+            f"know: {examples[:120]}; its classes are {classes.tolist()}"
         )
     return idx
+
+
+def _find(lookup: dict[Any, int], v: Any) -> int:
+    try:
+        return lookup.get(v, -1)
+    except TypeError:  # an unhashable value
+        return -1

@@ -6,6 +6,10 @@ precision, recall and F1 per class and macro-averaged; the confusion matrix
 (rows: true class, columns: predicted); and calibration in ``n_bins``
 equal-width probability bins per class (binary: the second class only) with
 the expected calibration error ``ECE = sum_b (n_b / n) |observed_b - predicted_b|``.
+
+``evaluate --json`` prints strict JSON (:func:`json_ready`): a value that is not a
+finite number, such as an infinite log-loss when a true class got probability 0
+in floating point, is written as ``null`` and explained in a ``"notes"`` list.
 """
 
 from __future__ import annotations
@@ -99,6 +103,33 @@ def evaluate(
             names[k]: calibration(proba[:, k], y_idx == k, n_bins) for k in cal_classes
         },
     }
+
+
+def json_ready(m: dict[str, Any]) -> dict[str, Any]:
+    """``m`` with every non-finite float replaced by ``None``, each named in ``m["notes"]``.
+
+    Examples
+    --------
+    >>> m = json_ready({"accuracy": 0.5, "log_loss": float("inf")})
+    >>> m["log_loss"], m["notes"]
+    (None, ['log_loss is inf (not a JSON number): written as null'])
+    """
+    notes: list[str] = []
+
+    def clean(v: Any, where: str) -> Any:
+        if isinstance(v, dict):
+            return {k: clean(x, f"{where}.{k}" if where else str(k)) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [clean(x, f"{where}[{i}]") for i, x in enumerate(v)]
+        if isinstance(v, float) and not np.isfinite(v):
+            notes.append(f"{where} is {v} (not a JSON number): written as null")
+            return None
+        return v
+
+    out = clean(m, "")
+    if notes:
+        out["notes"] = [*out.get("notes", []), *notes]
+    return out
 
 
 def format_text(m: dict[str, Any], source: str) -> str:

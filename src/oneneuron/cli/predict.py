@@ -13,7 +13,15 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ._common import input_spec, note, predict_chunks, quiet_parent, reading_parent, unknown_warning
+from ._common import (
+    check_new_file,
+    input_spec,
+    note,
+    predict_chunks,
+    quiet_parent,
+    reading_parent,
+    unknown_warning,
+)
 from ._errors import UserError, user_errors
 
 LABEL_COLUMN = "prediction"
@@ -51,6 +59,8 @@ def run_predict(args: argparse.Namespace) -> int:
     from ..tables import DataError, EncodeReport, OutputTable, need_columns, read_columns
     from ._progress import Activity
 
+    inputs = {"model": args.model, "data table": args.data}
+    check_new_file(args.out, args.force, flag="--out", inputs=inputs)
     saved = read_model(args.model)
     spec = input_spec(saved, None)
     present = read_columns(args.data)

@@ -136,6 +136,15 @@ def render_report(
         for j, f in enumerate(feats)
     )
     coef_head = "".join(f"<th>{e(n)}</th>" for n in ([names[1]] if len(names) == 2 else names))
+    res = getattr(est, "inference_", None)
+    inference = ""
+    if res is not None and res.cov is not None:
+        from ..stats import summary_table
+
+        odds = summary_table(res, exp=True).to_html(float_format=lambda v: f"{v:.4g}")
+        inference = (
+            f"<h2>Inference (training fit)</h2>{res._repr_html_()}<h3>Odds ratios</h3>{odds}"
+        )
     plots = "".join(
         f'<figure><img alt="{e(t)}" src="{src}"><figcaption>{e(t)}</figcaption></figure>'
         for t, src in _figures(saved, metrics, y_idx, proba)
@@ -160,6 +169,7 @@ Model: {len(feats)} features, solver {e(est.solver_)},
 <h2>Coefficients (original scale)</h2>
 <table><tr><th>feature</th>{coef_head}</tr>{coef_rows}
 <tr><td><i>intercept</i></td>{"".join(f"<td>{b:.6g}</td>" for b in est.intercept_)}</tr></table>
+{inference}
 </body></html>
 """
 

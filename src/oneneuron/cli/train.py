@@ -16,14 +16,13 @@ Conventions (see the README's "Command line" section):
 from __future__ import annotations
 
 import argparse
-import sys
 import warnings
 from pathlib import Path
 from typing import Any
 
 from ..tables import IMPUTE
 from ._common import CHUNK_ROWS, check_new_file, offset_values, quiet_parent
-from ._errors import UserError, user_errors
+from ._errors import UserError, show_warnings, user_errors
 
 
 def add_parser(sub: Any) -> None:
@@ -42,7 +41,12 @@ def add_parser(sub: Any) -> None:
         default="auto",
         choices=["auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd"],
     )
-    p.add_argument("--tol", type=float, default=1e-8, help="stop at max|grad| <= tol")
+    p.add_argument(
+        "--tol",
+        type=float,
+        default=1e-8,
+        help="stopping tolerance: the relative size of the last Newton step (see NeuronClassifier)",
+    )
     p.add_argument("--max-iter", type=int, default=1000)
     p.add_argument("--no-intercept", action="store_true", help="fit without a bias b")
     p.add_argument(
@@ -59,6 +63,11 @@ def add_parser(sub: Any) -> None:
         "sandwich HC0-HC3, or cluster-robust (with --cluster)",
     )
     p.add_argument("--cluster", metavar="COL", help="cluster labels, for --cov-type cluster")
+    p.add_argument(
+        "--firth",
+        action="store_true",
+        help="Firth's bias-reduced logistic regression (binary; finite under separation)",
+    )
     p.add_argument(
         "--offset",
         metavar="COL",
@@ -93,9 +102,11 @@ def run_train(args: argparse.Namespace) -> int:
     )
     from ._progress import Activity
 
-    check_new_file(args.model, args.force)
-    if args.engine == "dask" and (args.cov_type != "nonrobust" or args.cluster or args.offset):
-        raise UserError("--cov-type, --cluster and --offset need --engine memory")
+    check_new_file(args.model, args.force, flag="--model", inputs={"data table": args.data})
+    if args.engine == "dask" and (
+        args.cov_type != "nonrobust" or args.cluster or args.offset or args.firth
+    ):
+        raise UserError("--cov-type, --cluster, --offset and --firth need --engine memory")
     if args.engine == "dask":
         from .dask import train_dask
 
@@ -130,6 +141,7 @@ def run_train(args: argparse.Namespace) -> int:
             f"target column {args.target!r} has {int(y_missing.sum())} missing values "
             f"(first at data row {int(np.argmax(y_missing)) + 1})"
         )
+    check_stray_text(df, cols, args.data)
     spec = fit_spec(df, args.target, features, args.impute, args.data)
     report = EncodeReport()
     X = encode(df, spec, report)
@@ -149,6 +161,7 @@ def run_train(args: argparse.Namespace) -> int:
         max_iter=args.max_iter,
         fit_intercept=not args.no_intercept,
         cov_type=args.cov_type,
+        firth=args.firth,
     )
     fit_kw: dict[str, Any] = {}
     if args.cluster is not None:
@@ -167,18 +180,13 @@ def run_train(args: argparse.Namespace) -> int:
                 est.fit(Xdf, y, **fit_kw)
             except ValueError as exc:
                 raise UserError(str(exc)) from None
-    for w in caught:
-        print(f"warning: {w.message}", file=sys.stderr)
+    show_warnings(caught)
     write_model(est, args.model, overwrite=args.force, input=spec, n_samples=len(y))
     if not args.quiet:
         classes = ", ".join(repr(c.item() if hasattr(c, "item") else c) for c in est.classes_)
-        status = "converged" if est.converged_ else "did NOT converge"
         print(f"trained on {len(y)} rows, {X.shape[1]} features from {len(features)} columns")
         print(f"  classes: {classes}")
-        print(
-            f"  solver {est.solver_}: {status} in {est.n_iter_} iterations "
-            f"(max|grad| = {est.grad_norm_:.2e}, tol = {est.tol:g})"
-        )
+        print(f"  solver {est.solver_}, {est.n_iter_} iterations: {est.stop_reason_}")
         print(f"  training accuracy {float(np.mean(est.predict(Xdf) == y)):.4f}")
         print(f"wrote {args.model}")
     return 0

@@ -17,6 +17,8 @@ made so far) and ``statistics(W, b, order) -> BlockStats``. Solvers never see X.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -31,6 +33,8 @@ __all__ = [
     "ArrayAPIEngine",
     "DaskEngine",
     "blas_threads",
+    "column_subset",
+    "one_thread",
     "coordinate_stats",
     "fast_path",
     "input_kind",
@@ -39,6 +43,7 @@ __all__ = [
     "predict",
     "prepare",
     "subsample_engine",
+    "to_host",
 ]
 
 
@@ -93,12 +98,32 @@ def make_engine(X: Any, y: Any, weights: Any, multinomial: bool, **options: Any)
     return NumpyEngine(X, y, weights, multinomial=multinomial, **options)
 
 
+def to_host(a: Any) -> np.ndarray:
+    """A NumPy copy of an array of any engine's kind (computes a lazy dask array)."""
+    kind = input_kind(a)
+    if kind == "dask":
+        return np.asarray(a.compute())
+    if kind == "array_api":
+        from ._array_api import to_numpy
+
+        return np.asarray(to_numpy(a))
+    return np.asarray(a)
+
+
 def subsample_engine(
-    X: Any, y: Any, weights: Any, rows: Any, multinomial: bool, offset: Any = None
+    X: Any,
+    y: Any,
+    weights: Any,
+    rows: Any,
+    multinomial: bool,
+    offset: Any = None,
+    reweight: Any = None,
 ) -> Any:
     """An engine over the rows ``rows`` (sorted NumPy indices) of X, for a subsample solve.
 
-    ``offset`` (NumPy input only) is subsampled with the rows.
+    ``offset`` (NumPy input only) is subsampled with the rows; ``reweight`` (NumPy,
+    one factor per selected row) multiplies their weights, e.g. for a subsample
+    stratified by class.
 
     NumPy input is indexed in memory and torch/CuPy on its device; a Dask subsample
     is gathered to the client in one pass (it is small by design) and becomes a
@@ -109,16 +134,71 @@ def subsample_engine(
         import dask
 
         Xs, ys, ss = dask.compute(X[rows], y[rows], weights[rows])
+        ss = ss if reweight is None else ss * reweight
         return NumpyEngine(np.ascontiguousarray(Xs), ys, ss, multinomial=multinomial)
     if kind == "array_api":
         from ._array_api import ArrayAPIEngine, device, namespace
 
         xp = namespace(X)
         idx = xp.asarray(np.asarray(rows, dtype=np.int64), device=device(X))
-        take = [xp.take(a, idx, axis=0) for a in (X, y, weights)]
-        return ArrayAPIEngine(*take, multinomial=multinomial)
+        Xs, ys, ss = (xp.take(a, idx, axis=0) for a in (X, y, weights))
+        if reweight is not None:
+            ss = ss * xp.asarray(reweight, dtype=ss.dtype, device=device(X))
+        return ArrayAPIEngine(Xs, ys, ss, multinomial=multinomial)
     off = None if offset is None else offset[rows]
-    return NumpyEngine(X[rows], y[rows], weights[rows], multinomial=multinomial, offset=off)
+    ss = weights[rows] if reweight is None else weights[rows] * reweight
+    return NumpyEngine(X[rows], y[rows], ss, multinomial=multinomial, offset=off)
+
+
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """Hold the fused kernels and BLAS to one thread each (inside a parallel worker).
+
+    Several workers on a machine's cores must not each start a thread per core:
+    ``n_jobs`` workers times that many threads oversubscribes the cores.
+
+    Examples
+    --------
+    >>> with one_thread():
+    ...     pass
+    """
+    from threadpoolctl import threadpool_limits
+
+    from . import _kernels
+
+    before = _kernels.N_THREADS
+    _kernels.N_THREADS = 1
+    try:
+        with threadpool_limits(limits=1):
+            yield
+    finally:
+        _kernels.N_THREADS = before
+
+
+def column_subset(X: Any, columns: Any) -> Any:
+    """The columns ``columns`` (sorted NumPy indices) of X, of X's kind, for a working-set solve.
+
+    NumPy arrays are copied C-ordered (one read of X), CSR matrices sliced,
+    torch/CuPy gathered on their device, dask arrays sliced lazily.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> column_subset(np.arange(6.0).reshape(2, 3), np.array([0, 2])).tolist()
+    [[0.0, 2.0], [3.0, 5.0]]
+    """
+    cols = np.asarray(columns, dtype=np.intp)
+    kind = input_kind(X)
+    if kind == "array_api":
+        from ._array_api import device, namespace
+
+        xp = namespace(X)
+        return xp.take(X, xp.asarray(cols.astype(np.int64), device=device(X)), axis=1)
+    if kind == "dask":
+        return X[:, cols]
+    if hasattr(X, "tocsr"):
+        return X[:, cols].tocsr()
+    return np.ascontiguousarray(X[:, cols])
 
 
 def prepare(

@@ -21,23 +21,35 @@ from ..objective import BlockStats
 HESSIAN_BLOCK_BYTES = 1 << 30
 
 
+def _compat() -> Any:
+    """array-api-compat, or one ImportError line naming what to install."""
+    try:
+        import array_api_compat
+    except ImportError:
+        raise ImportError(
+            "torch or CuPy input needs array-api-compat: pip install 'oneneuron[torch]' "
+            "(or pip install array-api-compat)"
+        ) from None
+    return array_api_compat
+
+
 def namespace(*arrays: Any) -> Any:
     """The array-API namespace of ``arrays`` (array-api-compat's wrapper)."""
-    import array_api_compat
+    array_api_compat = _compat()
 
     return array_api_compat.array_namespace(*arrays)
 
 
 def device(x: Any) -> Any:
     """The device ``x`` lives on."""
-    import array_api_compat
+    array_api_compat = _compat()
 
     return array_api_compat.device(x)
 
 
 def to_numpy(x: Any) -> NDArray[Any]:
     """Copy an array of any namespace to a host NumPy array."""
-    import array_api_compat
+    array_api_compat = _compat()
 
     if array_api_compat.is_torch_array(x):
         return x.detach().cpu().numpy()

@@ -20,7 +20,7 @@ from ._array_api import (
     xp_log_softmax,
     xp_sigmoid,
 )
-from ._record import FitData, class_weight_vector
+from ._record import FitData, check_class_totals, check_magnitudes, class_weight_vector
 
 
 def _float_x(xp: Any, X: Any) -> Any:
@@ -126,14 +126,21 @@ def prepare_array_api(
         if not bool(xp.all(xp.isfinite(sw))) or bool(xp.any(sw < 0)) or not bool(xp.any(sw > 0)):
             raise ValueError("sample_weight must be non-negative with a positive sum")
     onehot = xp.astype(idx[:, None] == xp.arange(K, device=device(X))[None, :], xp.float64)
-    counts = to_numpy(xp.sum(onehot, axis=0))
-    cw = class_weight_vector(class_weight, classes, counts)
-    s = sw * (onehot @ xp.asarray(cw, dtype=xp.float64, device=device(X)))
-    wsum = to_numpy(s @ onehot)
-    if standardize:
-        mean, scale = feature_stats(X, sw, center=center)
+    if class_weight is None:
+        s = sw
     else:
+        cw = class_weight_vector(class_weight, classes, to_numpy(sw @ onehot))
+        s = sw * (onehot @ xp.asarray(cw, dtype=xp.float64, device=device(X)))
+    wsum = to_numpy(s @ onehot)
+    check_class_totals(classes, wsum)
+    # weighted by the full row weight s (class weights are sample weights); computed
+    # without standardisation too, to refuse columns whose squares overflow
+    mean, scale = feature_stats(X, s)
+    check_magnitudes(mean, scale, numpy_dtype(X))
+    if not standardize:
         mean, scale = np.zeros(X.shape[1]), np.ones(X.shape[1])
+    elif not center:
+        mean = np.zeros(X.shape[1])
     target = idx if K > 2 else xp.astype(idx, X.dtype)
     return FitData(
         kind="array_api",

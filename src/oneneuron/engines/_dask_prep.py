@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from ..functions import log_sigmoid, log_softmax, sigmoid, softmax
 from ._dask import row_blocks, tree_sum
-from ._record import FitData, class_weight_vector
+from ._record import FitData, check_class_totals, check_magnitudes, class_weight_vector
 
 
 def is_dask_dataframe(X: Any) -> bool:
@@ -45,6 +45,11 @@ def as_dask_array(X: Any, what: str = "X") -> tuple[Any, NDArray[Any] | None]:
 
 
 def _chunk_summary(Xb: Any, yb: Any, swb: Any) -> dict[str, Any]:
+    """Labels, counts, summed sample weights and weighted column moments PER LABEL.
+
+    Per-label moments let the class weights (known only once every chunk's labels
+    are counted) weigh the standardisation statistics exactly, without a second pass.
+    """
     Xb, yb = np.asarray(Xb), np.asarray(yb)
     sw = np.asarray(swb, dtype=np.float64)
     if len(yb) != len(Xb) or len(sw) != len(Xb):
@@ -52,44 +57,94 @@ def _chunk_summary(Xb: Any, yb: Any, swb: Any) -> dict[str, Any]:
             f"X, y and sample_weight chunks differ in length ({len(Xb)}, {len(yb)}, {len(sw)})"
         )
     labels, inv = np.unique(yb, return_inverse=True)
-    S = float(sw.sum())
+    L, d = len(labels), Xb.shape[1]
     X64 = Xb.astype(np.float64, copy=False)
-    mu = (sw @ X64) / S if S > 0 else np.zeros(Xb.shape[1])
-    dev = X64 - mu
+    swsum = np.bincount(inv, weights=sw, minlength=L)
+    mu, M2 = np.zeros((L, d)), np.zeros((L, d))
+    finite = bool(np.isfinite(Xb).all())
+    if finite:
+        for k in range(L):
+            rows = inv == k
+            if swsum[k] > 0:
+                mu[k], M2[k] = _moments(X64[rows], sw[rows], swsum[k])
     return {
         "n": len(yb),
         "lens": [len(yb)],
         "labels": labels,
-        "counts": np.bincount(inv, minlength=len(labels)).astype(np.float64),
-        "swsum": np.bincount(inv, weights=sw, minlength=len(labels)),
-        "x_finite": bool(np.isfinite(Xb).all()),
+        "counts": np.bincount(inv, minlength=L).astype(np.float64),
+        "swsum": swsum,
+        "x_finite": finite,
         "sw_ok": bool(np.isfinite(sw).all() and (sw >= 0).all()),
-        "S": S,
+        "S": float(sw.sum()),
         "mu": mu,
-        "M2": sw @ (dev * dev),
+        "M2": M2,
     }
+
+
+def _moments(X: NDArray, w: NDArray, S: float) -> tuple[NDArray, NDArray]:
+    """Weighted mean and sum of squared deviations of X's columns, scale-safe.
+
+    Columns are divided by their largest magnitude first, so values near the float64
+    limit neither overflow the sums nor their squares.
+    """
+    c = np.max(np.abs(X), axis=0) if len(X) else np.ones(X.shape[1])
+    c[~(c > 0)] = 1.0
+    Xs = X / c
+    mu_s = (w @ Xs) / S
+    dev = Xs - mu_s
+    with np.errstate(over="ignore"):  # inf only where the true sum overflows
+        return mu_s * c, (w @ (dev * dev)) * c * c
+
+
+def _merge_moments(
+    S1: NDArray, mu1: NDArray, M1: NDArray, S2: NDArray, mu2: NDArray, M2: NDArray
+) -> tuple[NDArray, NDArray, NDArray]:
+    """Chan et al.'s exact pairwise update of weighted moments (rows broadcast)."""
+    S = S1 + S2
+    share = np.divide(S2, S, out=np.zeros_like(S), where=S > 0)[..., None]
+    delta = mu2 - mu1
+    with np.errstate(over="ignore", invalid="ignore"):
+        M = M1 + M2 + delta * delta * (S1 * share[..., 0])[..., None]
+    return S, mu1 + delta * share, np.where(np.isnan(M), np.inf, M)
 
 
 def _merge_summaries(parts: list[dict[str, Any]]) -> dict[str, Any]:
     out = dict(parts[0])
     for p in parts[1:]:
-        labels, inv = np.unique(np.concatenate([out["labels"], p["labels"]]), return_inverse=True)
+        labels = np.union1d(out["labels"], p["labels"])
+        merged: dict[str, Any] = {}
         for key in ("counts", "swsum"):
-            out[key] = np.bincount(
-                inv, weights=np.concatenate([out[key], p[key]]), minlength=len(labels)
+            merged[key] = np.zeros(len(labels))
+        mu = np.zeros((len(labels), out["mu"].shape[1]))
+        M2 = np.zeros_like(mu)
+        for part in (out, p):
+            at = np.searchsorted(labels, part["labels"])
+            merged["counts"][at] += part["counts"]
+            S_old = merged["swsum"][at]
+            S_new, mu[at], M2[at] = _merge_moments(
+                S_old, mu[at], M2[at], part["swsum"], part["mu"], part["M2"]
             )
-        out["labels"] = labels
-        S = out["S"] + p["S"]
-        delta = p["mu"] - out["mu"]
-        if S > 0:
-            out["M2"] = out["M2"] + p["M2"] + delta * delta * (out["S"] * p["S"] / S)
-            out["mu"] = out["mu"] + delta * (p["S"] / S)
-        out["S"] = S
+            merged["swsum"][at] = S_new
+        out.update(merged, labels=labels, mu=mu, M2=M2)
+        out["S"] += p["S"]
         out["n"] += p["n"]
         out["lens"] = out["lens"] + p["lens"]
         out["x_finite"] &= p["x_finite"]
         out["sw_ok"] &= p["sw_ok"]
     return out
+
+
+def _pooled_stats(summ: dict[str, Any], cw: NDArray) -> tuple[NDArray, NDArray]:
+    """Column mean and spread of the classes pooled with row weights ``sw * cw[class]``."""
+    S, mu, M2 = 0.0, np.zeros(summ["mu"].shape[1]), np.zeros(summ["mu"].shape[1])
+    for k in range(len(cw)):
+        Wk = cw[k] * summ["swsum"][k]
+        if Wk > 0:
+            S, mu, M2 = _merge_moments(
+                np.asarray(S), mu, M2, np.asarray(Wk), summ["mu"][k], cw[k] * summ["M2"][k]
+            )
+    with np.errstate(over="ignore"):
+        return mu, np.sqrt(M2 / float(S))
 
 
 def _encode(yb: Any, classes: NDArray, binary: bool) -> NDArray:
@@ -163,14 +218,15 @@ def prepare_dask(
         )
     if not known:  # the summary counted every chunk: give X, y, w known chunks (no pass)
         Xa, ya, swa = with_row_chunks(tuple(summ["lens"]), Xa.rechunk({1: -1}), ya, swa)
-    cw = class_weight_vector(class_weight, classes, summ["counts"])
+    cw = class_weight_vector(class_weight, classes, summ["swsum"])
     wsum = cw * summ["swsum"]
+    check_class_totals(classes, wsum)
     binary = len(classes) == 2
     target = ya.map_blocks(_encode, classes, binary, dtype=np.float64 if binary else np.intp)
     weights = da.map_blocks(_weigh, ya, swa, classes, cw, dtype=np.float64)
+    mu, sigma = _pooled_stats(summ, cw)  # weighted by s: class weights are sample weights
+    check_magnitudes(mu, sigma, Xa.dtype, names)
     if standardize:
-        sigma = np.sqrt(summ["M2"] / summ["S"])
-        mu = summ["mu"]
         sigma[sigma <= 10 * np.finfo(np.float64).eps * np.maximum(1.0, np.abs(mu))] = 1.0
         mean = mu if center else np.zeros_like(mu)
     else:

@@ -35,20 +35,33 @@ __all__ = ["AVAILABLE", "NUMBA_VERSION", "REASON", "fused_statistics"]
 
 
 def _jit(fn: Any) -> Any:
+    """Compile lazily, cached on disk where numba finds a writable place; without one
+    (a read-only install and no writable ``$HOME/.cache``, e.g. a container or a
+    service account) numba refuses ``cache=True`` at decoration, so compile uncached."""
     if not AVAILABLE:
         return None
-    return njit(nogil=True, cache=True, fastmath={"reassoc", "contract"})(fn)
+    opts: dict[str, Any] = {"nogil": True, "fastmath": {"reassoc", "contract"}}
+    try:
+        return njit(cache=True, **opts)(fn)
+    except RuntimeError as exc:  # "cannot cache function ...: no locator available"
+        if "cannot cache" not in str(exc):
+            raise
+        return njit(**opts)(fn)
 
 
 @_jit
-def binary_dense(X, y, s, w, b, lo, hi):  # noqa: ANN001, ANN201
-    """Binary log-loss sums over rows [lo, hi): ``(loss, grad_w (d,), grad_b)``."""
+def binary_dense(X, y, s, w, b, off, lo, hi):  # noqa: ANN001, ANN201
+    """Binary log-loss sums over rows [lo, hi): ``(loss, grad_w (d,), grad_b)``.
+
+    ``off`` is the per-row offset added to ``z``, or an empty array for none.
+    """
     d = X.shape[1]
     g = np.zeros(d)
     loss = 0.0
     gb = 0.0
+    has_off = off.shape[0] > 0
     for i in range(lo, hi):
-        z = b
+        z = b + off[i] if has_off else b
         for j in range(d):
             z += X[i, j] * w[j]
         e = np.exp(-abs(z))
@@ -92,13 +105,14 @@ def multinomial_dense(X, y, s, W, b, lo, hi):  # noqa: ANN001, ANN201
 
 
 @_jit
-def binary_csr(data, indices, indptr, d, y, s, w, b, lo, hi):  # noqa: ANN001, ANN201
+def binary_csr(data, indices, indptr, d, y, s, w, b, off, lo, hi):  # noqa: ANN001, ANN201
     """Binary log-loss sums on CSR rows [lo, hi) (same return as ``binary_dense``)."""
     g = np.zeros(d)
     loss = 0.0
     gb = 0.0
+    has_off = off.shape[0] > 0
     for i in range(lo, hi):
-        z = b
+        z = b + off[i] if has_off else b
         for q in range(indptr[i], indptr[i + 1]):
             z += data[q] * w[indices[q]]
         e = np.exp(-abs(z))
@@ -146,12 +160,19 @@ _POOL: ThreadPoolExecutor | None = None
 
 
 def fused_statistics(
-    X: Any, y: NDArray, s: NDArray, W: NDArray, b: NDArray, multinomial: bool
+    X: Any,
+    y: NDArray,
+    s: NDArray,
+    W: NDArray,
+    b: NDArray,
+    multinomial: bool,
+    offset: NDArray | None = None,
 ) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
     """Loss, ``grad_W`` (m, d) and ``grad_b`` (m,) sums in one read of X.
 
     X is a C-ordered float32/float64 array or a CSR matrix; rows are split in
     ``N_THREADS`` contiguous chunks run concurrently (the kernels release the GIL).
+    ``offset`` (binary only) is added to every row's logit.
     """
     global _POOL
     n, d = X.shape
@@ -163,9 +184,10 @@ def fused_statistics(
         fn = binary_csr if sparse else binary_dense
         w, c = W[0], float(b[0])
     head = (X.data, X.indices, X.indptr, d) if sparse else (X,)
+    tail = () if multinomial else (np.zeros(0) if offset is None else offset,)
 
     def run(lo: int, hi: int) -> Any:
-        return fn(*head, y, s, w, c, lo, hi)
+        return fn(*head, y, s, w, c, *tail, lo, hi)
 
     T = N_THREADS if n >= 4096 * N_THREADS else 1
     if T == 1:

@@ -121,8 +121,8 @@ class NumpyEngine:
         a CSR matrix with at least ``KERNEL_MIN_ROWS`` rows (default); False
         forces the NumPy block path (the reference); True requires the kernels.
     offset : ndarray, shape (n,), optional
-        Binary only: a known term added to every row's logit (``z = X w + b + offset``);
-        the block path is used then (the fused kernels have no offset).
+        Binary only: a known term added to every row's logit (``z = X w + b + offset``),
+        in the fused kernels and the block path alike.
     """
 
     def __init__(
@@ -157,11 +157,8 @@ class NumpyEngine:
         fits = sparse or (isinstance(X, np.ndarray) and X.flags.c_contiguous)
         if use_kernels and not (fits and kernels() is not None):
             raise ValueError("use_kernels=True needs numba and a C-ordered array or CSR matrix")
-        if use_kernels and self.offset is not None:
-            raise ValueError("use_kernels=True cannot be combined with an offset")
         if use_kernels is None:
-            use_kernels = fits and self.n_samples >= KERNEL_MIN_ROWS and self.offset is None
-            use_kernels = use_kernels and kernels() is not None
+            use_kernels = fits and self.n_samples >= KERNEL_MIN_ROWS and kernels() is not None
         self.use_kernels = bool(use_kernels)
         self._sparse = sparse
 
@@ -275,5 +272,7 @@ class NumpyEngine:
         """Loss and gradient in one read of X by the compiled kernels."""
         W = np.ascontiguousarray(W, dtype=np.float64)
         b = np.ascontiguousarray(b, dtype=np.float64)
-        loss, gW, gb = kernels().fused_statistics(self.X, self.y, self.s, W, b, self.multinomial)
+        loss, gW, gb = kernels().fused_statistics(
+            self.X, self.y, self.s, W, b, self.multinomial, self.offset
+        )
         return BlockStats(loss, gW, gb)

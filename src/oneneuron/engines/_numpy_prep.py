@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._numpy import one_blas_thread
-from ._record import FitData
+from ._record import FitData, check_class_totals, check_magnitudes, class_weight_vector
 
 #: Bytes of X per block in the statistics passes (bounds their temporaries).
 BLOCK_BYTES = 4 << 20
@@ -39,8 +39,9 @@ def plain_arrays(X: Any, y: Any = None, n_features: int | None = None) -> tuple[
     n, d = X.shape
     if n < 1 or d < 1 or (n_features is not None and d != n_features):
         return None
-    if not np.isfinite(X.sum()):
-        return None
+    with np.errstate(over="ignore"):  # huge finite values may overflow the sum: slow path
+        if not np.isfinite(X.sum()):
+            return None
     if y is not None:
         if type(y) is not np.ndarray or y.ndim != 1 or len(y) != n or y.dtype.kind not in "iubU":
             return None
@@ -84,8 +85,15 @@ def weighted_feature_stats(
     that no copy of X is made and no precision is lost to ``E[x^2] - mu^2``.
     A column with zero spread gets ``sigma = 1`` (as scikit-learn's
     StandardScaler). With ``center=False`` the returned ``mu`` is zeros (scale
-    only), which is what a model without intercept needs.
+    only), which is what a model without intercept needs. A column too large for
+    float64 sums or squares gets ``inf`` or ``nan`` (no warning): see
+    :func:`~oneneuron.engines._record.check_magnitudes`.
     """
+    with np.errstate(over="ignore", invalid="ignore"):  # inf where a column is too large
+        return _feature_stats(X, s, center)
+
+
+def _feature_stats(X: Any, s: NDArray[np.float64], center: bool) -> tuple[NDArray, NDArray]:
     n, d = X.shape
     S = float(np.sum(s))
     rows = _block_rows(X)
@@ -110,6 +118,13 @@ def weighted_feature_stats(
     sigma = np.sqrt(var / S)
     sigma[sigma <= 10 * np.finfo(np.float64).eps * np.maximum(1.0, np.abs(mu))] = 1.0
     return (mu if center else np.zeros(d)), sigma
+
+
+def _column_max(X: Any, j: int) -> float:
+    """``max |x_j|`` of one column (dense or CSR)."""
+    col = X[:, j]
+    col = col.toarray() if hasattr(col, "toarray") else np.asarray(col)
+    return float(np.max(np.abs(col), initial=0.0))
 
 
 def coordinate_stats(X: Any, s: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
@@ -145,7 +160,6 @@ def prepare_numpy(
     goes through scikit-learn's ``check_X_y`` (lists, DataFrames, other dtypes,
     CSR). ``feature_names`` are the string column names of a DataFrame.
     """
-    from sklearn.utils.class_weight import compute_sample_weight
     from sklearn.utils.multiclass import check_classification_targets
     from sklearn.utils.validation import _check_sample_weight, _get_feature_names, check_X_y
 
@@ -175,12 +189,22 @@ def prepare_numpy(
         sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
     if np.any(sw < 0) or not np.any(sw > 0):
         raise ValueError("sample_weight must be non-negative with a positive sum")
-    s = sw * compute_sample_weight(class_weight, y) if class_weight else sw
-    if standardize:
-        mean, scale = weighted_feature_stats(X, sw, center=center)
-    else:
-        mean, scale = np.zeros(X.shape[1]), np.ones(X.shape[1])
     K = len(classes)
+    if class_weight is None:
+        s = sw
+    else:
+        sums = np.bincount(y_idx, weights=sw, minlength=K)
+        s = sw * class_weight_vector(class_weight, classes, sums)[y_idx]
+    class_sums = np.bincount(y_idx, weights=s, minlength=K)
+    check_class_totals(classes, class_sums)
+    # weighted by the full row weight s (class weights are sample weights); computed
+    # without standardisation too, to refuse columns whose squares overflow
+    mean, scale = weighted_feature_stats(X, s)
+    check_magnitudes(mean, scale, X.dtype, names, lambda j: _column_max(X, j))
+    if not standardize:
+        mean, scale = np.zeros(X.shape[1]), np.ones(X.shape[1])
+    elif not center:
+        mean = np.zeros(X.shape[1])
     target = y_idx if K > 2 else y_idx.astype(np.float64)
     return FitData(
         kind="numpy",
@@ -188,7 +212,7 @@ def prepare_numpy(
         target=target,
         weights=s,
         classes=classes,
-        class_sums=np.bincount(y_idx, weights=s, minlength=K),
+        class_sums=class_sums,
         mean=mean,
         scale=scale,
         n_samples=int(X.shape[0]),

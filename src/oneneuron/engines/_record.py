@@ -32,8 +32,8 @@ class FitData:
     class_sums : ndarray of shape (K,)
         ``sum_i s_i`` per class.
     mean, scale : ndarray of shape (d,)
-        Standardisation statistics, weighted by the sample weights (zeros and
-        ones when standardisation is off).
+        Standardisation statistics, weighted by the row weights ``weights``
+        (zeros and ones when standardisation is off).
     n_samples : int
     dtype : numpy.dtype
         float32 or float64: the dtype of the fitted coefficients.
@@ -85,12 +85,89 @@ class FitData:
         return np.arange(len(self.classes)), self.class_sums
 
 
-def class_weight_vector(class_weight: Any, classes: NDArray, counts: NDArray) -> NDArray:
-    """Per-class weights as ``compute_sample_weight`` gives them (``balanced``: n / (K n_k))."""
+def class_weight_vector(class_weight: Any, classes: NDArray, sums: NDArray) -> NDArray:
+    """Per-class weights; ``sums`` are the classes' summed SAMPLE weights (counts if none).
+
+    ``"balanced"`` gives class ``k`` the weight ``S / (K S_k)`` with ``S_k`` its summed
+    sample weight: the count a row repeated ``k`` times would add (so a sample weight of
+    3 is three identical rows, with class weights too; scikit-learn does the same). A
+    dict maps labels to weights (missing labels weigh 1).
+
+    Raises
+    ------
+    ValueError
+        A class weight that is negative or not finite.
+    """
+    sums = np.asarray(sums, dtype=np.float64)
     if class_weight is None:
         return np.ones(len(classes))
     if isinstance(class_weight, str):  # "balanced" (validated by the estimator)
-        return counts.sum() / (len(classes) * counts)
+        with np.errstate(divide="ignore"):
+            cw = sums.sum() / (len(classes) * sums)
+        return np.where(sums > 0, cw, 0.0)  # a class of zero weight stays at zero
     from sklearn.utils.class_weight import compute_class_weight
 
-    return compute_class_weight(class_weight, classes=classes, y=classes)
+    cw = np.asarray(compute_class_weight(class_weight, classes=classes, y=classes), dtype=float)
+    bad = ~np.isfinite(cw) | (cw < 0)
+    if np.any(bad):
+        k = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"class_weight must be non-negative and finite; class {_plain(classes[k])!r} has "
+            f"weight {cw[k]!r}"
+        )
+    return cw
+
+
+def check_class_totals(classes: NDArray, class_sums: NDArray) -> None:
+    """Raise unless at least two classes keep a positive total weight.
+
+    ``class_sums`` are the summed row weights (sample weight times class weight) per
+    class: with one class left, the "fit" would be a constant predictor.
+    """
+    positive = np.flatnonzero(np.asarray(class_sums) > 0)
+    if len(positive) < 2:
+        only = ", ".join(repr(_plain(c)) for c in np.asarray(classes)[positive]) or "none"
+        raise ValueError(
+            f"only one class ({only}) has positive weight after sample_weight and "
+            "class_weight; a classifier needs at least two classes with positive weight"
+        )
+
+
+def _plain(v: Any) -> Any:
+    """A NumPy scalar as the plain Python value (``0.0``, not ``np.float64(0.0)``)."""
+    return v.item() if hasattr(v, "item") else v
+
+
+def magnitude_limit(dtype: Any) -> float:
+    """Largest root mean square a column may have: its squares must fit ``dtype``.
+
+    The Hessian sums ``p (1 - p) x^2`` on the original scale in X's dtype, so a
+    column beyond ``sqrt(max) / 16`` (about 8e152 in float64, 1e18 in float32)
+    would overflow it.
+    """
+    return float(np.sqrt(np.finfo(dtype).max)) / 16.0
+
+
+def check_magnitudes(
+    mean: NDArray, scale: NDArray, dtype: Any, names: Any = None, column_max: Any = None
+) -> None:
+    """Raise one clear error naming the first column too large to fit in ``dtype``.
+
+    ``mean`` and ``scale`` are the column statistics (``inf``/``nan`` where their
+    sums already overflowed); ``column_max(j)``, when given, reports the largest
+    magnitude of column ``j`` in the message.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        rms = np.hypot(np.asarray(mean, dtype=float), np.asarray(scale, dtype=float))
+    limit = magnitude_limit(dtype)
+    bad = np.flatnonzero(~(rms <= limit))
+    if bad.size == 0:
+        return
+    j = int(bad[0])
+    name = f"column {j}" + (f" ({names[j]!r})" if names is not None else "")
+    size = f"values up to {column_max(j):.3g}" if column_max is not None else "huge values"
+    raise ValueError(
+        f"{name} holds {size}: their squares overflow {np.dtype(dtype).name} "
+        f"(root mean square above {limit:.3g}); rescale the column, e.g. express it in "
+        "larger units"
+    )

@@ -16,9 +16,15 @@ from typing import TYPE_CHECKING, Any
 from ._schema import FORMAT, FORMAT_VERSION, ModelFileError, SavedModel
 
 if TYPE_CHECKING:
-    from ._document import load, read_model, save, write_model
+    from ._document import MAX_MODEL_BYTES, load, read_model, save, write_model
 
-_LAZY = ("load", "read_model", "save", "write_model")  # need numpy and pandas: on first use
+_LAZY = (
+    "MAX_MODEL_BYTES",
+    "load",
+    "read_model",
+    "save",
+    "write_model",
+)  # need numpy and pandas: on first use
 
 
 def __getattr__(name: str) -> Any:
@@ -34,6 +40,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "FORMAT",
     "FORMAT_VERSION",
+    "MAX_MODEL_BYTES",
     "ModelFileError",
     "SavedModel",
     "load",

@@ -15,7 +15,7 @@ import numpy as np
 from .._version import __version__
 from . import _schema as io
 
-_SOLVERS_USED = io.SOLVERS - {"auto"}
+_SOLVERS_USED = (io.SOLVERS - {"auto"}) | io.FIT_SOLVERS
 
 
 def _fail(msg: str) -> None:
@@ -99,6 +99,20 @@ def _classes(c: Any) -> np.ndarray:
     return arr
 
 
+def _label_of(v: Any, classes: np.ndarray, name: str) -> None:
+    """``v`` must be a label of the classes' type (it becomes a class_weight key)."""
+    if not isinstance(v, str | int | float | bool) or (
+        isinstance(v, float) and not math.isfinite(v)
+    ):
+        _fail(f"{name} {v!r} is not a string, integer, finite number or boolean")
+    try:
+        same = np.array([v], dtype=classes.dtype).tolist() == [v]
+    except (TypeError, ValueError, OverflowError):
+        same = False
+    if not same and classes.dtype.kind != "O":
+        _fail(f"{name} {v!r} is not a label of type {classes.dtype.str!r} like the classes")
+
+
 def check_document(doc: Any) -> dict[str, Any]:
     """Validate a parsed model document; returns the decoded arrays."""
     doc = _obj(doc, "the model file")
@@ -139,9 +153,18 @@ def check_document(doc: Any) -> dict[str, Any]:
     if np.any(scale <= 0):
         _fail("standardization.scale must be positive")
     obj = _obj(
-        doc["objective"], "objective", {"alpha", "fit_intercept", "standardize", "class_weight"}
+        doc["objective"],
+        "objective",
+        {"alpha", "fit_intercept", "standardize", "class_weight"},
+        io.OPTIONAL_OBJECTIVE_KEYS,
     )
     _num(obj["alpha"], "objective.alpha", lo=0)
+    if "l1_ratio" in obj and not 0 <= _num(obj["l1_ratio"], "objective.l1_ratio") <= 1:
+        _fail(f"objective.l1_ratio must be in [0, 1], not {obj['l1_ratio']!r}")
+    if obj.get("penalty_factor") is not None:
+        pf = _vector(obj["penalty_factor"], "objective.penalty_factor", d)
+        if np.any(pf < 0):
+            _fail("objective.penalty_factor must be >= 0")
     fit_intercept = _bool(obj["fit_intercept"], "objective.fit_intercept")
     standardize = _bool(obj["standardize"], "objective.standardize")
     if not fit_intercept and np.any(b != 0):
@@ -155,7 +178,8 @@ def check_document(doc: Any) -> dict[str, Any]:
             isinstance(p, list) and len(p) == 2 for p in pairs
         ):
             _fail("objective.class_weight.pairs must be a list of [label, weight] pairs")
-        for _, w in pairs:
+        for label, w in pairs:
+            _label_of(label, classes, "objective.class_weight label")
             _num(w, "objective.class_weight weight", lo=0)
     params = _obj(doc["params"], "params", set(io.PARAM_KEYS), io.OPTIONAL_PARAM_KEYS)
     if params["solver"] not in io.SOLVERS:
@@ -230,8 +254,11 @@ def from_document(doc: Any) -> io.SavedModel:
     cw = obj["class_weight"]
     if isinstance(cw, dict):
         cw = {np.array([k], dtype=classes.dtype)[0].item(): w for k, w in cw["pairs"]}
+    pf = obj.get("penalty_factor")
     est = NeuronClassifier(
         alpha=obj["alpha"],
+        l1_ratio=obj.get("l1_ratio", 0.0),
+        penalty_factor=None if pf is None else np.asarray(pf, dtype=np.float64),
         fit_intercept=obj["fit_intercept"],
         standardize=obj["standardize"],
         class_weight=cw,

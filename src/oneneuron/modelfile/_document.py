@@ -16,7 +16,8 @@ Schema, ``format_version`` 1 (top-level keys)::
     coef              (1, d) binary or (K, d) nested list, original scale
     intercept         (1,) or (K,)
     standardization   {"mean": [d], "scale": [d]}   (the estimator's mean_, scale_)
-    objective         {"alpha", "fit_intercept", "standardize", "class_weight"}
+    objective         {"alpha", "fit_intercept", "standardize", "class_weight"}, optionally
+                      "l1_ratio" (default 0) and "penalty_factor" (d numbers or null)
     params            the remaining constructor parameters (solver, tol, threshold, ...;
                       ``cov_type`` optional: older files lack it)
     fit               {"solver", "n_iter", "converged", "grad_norm", "loss", "n_samples"}
@@ -52,6 +53,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +91,14 @@ def _floats(a: Any) -> Any:
     if not np.all(np.isfinite(arr)):
         raise ModelFileError("the model has non-finite coefficients or statistics; refit it")
     return arr.tolist()
+
+
+def _penalty_factor(estimator: Any) -> Any:
+    """The fitted per-feature penalty factors (a dict resolved by name), or None."""
+    if estimator.penalty_factor is None:
+        return None
+    pf = getattr(estimator, "penalty_factor_", None)
+    return None if pf is None else _floats(pf)
 
 
 def to_dict(
@@ -137,6 +147,8 @@ def to_dict(
             "fit_intercept": bool(estimator.fit_intercept),
             "standardize": bool(estimator.standardize),
             "class_weight": cw,
+            "l1_ratio": float(estimator.l1_ratio),
+            "penalty_factor": _penalty_factor(estimator),
         },
         "params": {k: _json_scalar(v) for k, v in params.items()},
         "fit": {
@@ -166,6 +178,12 @@ def write_model(
     doc = to_dict(estimator, input=input, inference=inference, n_samples=n_samples)
     check_document(doc)  # never write a file that load() would refuse
     text = json.dumps(doc, indent=1, allow_nan=False) + "\n"
+    size = len(text.encode("utf-8"))
+    if size > MAX_MODEL_BYTES:
+        raise ModelFileError(
+            f"the model file would be {size >> 20} MiB, above the {MAX_MODEL_BYTES >> 20} MiB "
+            "limit of model files (see MAX_MODEL_BYTES); refit with inference=False"
+        )
     atomic_write_text(Path(path), text, overwrite=overwrite)
 
 
@@ -199,8 +217,90 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+#: The largest model file read or written: 512 MiB. A model file is dominated by
+#: its covariance, p^2 numbers of at most 26 bytes each (shortest repr, indent,
+#: separators) for p parameters, so this holds the inference of any model up to
+#: p of about 4,600; a larger model is saved without inference (``inference=False``).
+#: Reading never takes more than this (plus the parse), whatever the path names.
+MAX_MODEL_BYTES = 512 * 2**20
+
+#: Integers in a model file are counts, versions and labels: more digits than an
+#: int64 has cannot be one of them (and huge ones would be slow to parse).
+MAX_INT_DIGITS = 20
+
+_HEAD_BYTES = 1 << 16
+
+
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise ModelFileError(f"it holds an integer of {len(text.lstrip('-'))} digits")
+    return int(text)
+
+
+def _read_bytes(p: Path) -> bytes:
+    """The file's bytes: a regular file only, at most :data:`MAX_MODEL_BYTES`, and
+    refused after its first 64 KiB when they are not the start of a JSON object."""
+    try:
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not block
+    except FileNotFoundError:
+        raise ModelFileError(f"model file {p} does not exist") from None
+    except IsADirectoryError:
+        raise ModelFileError(f"model file {p} is a folder") from None
+    except OSError as exc:
+        raise ModelFileError(f"cannot read model file {p}: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if stat.S_ISDIR(st.st_mode):
+            raise ModelFileError(f"model file {p} is a folder")
+        if not stat.S_ISREG(st.st_mode):
+            raise ModelFileError(f"model file {p} is not a regular file (a device, pipe or socket)")
+        try:
+            head = fh.read(_HEAD_BYTES)
+            _sniff(p, head)
+            rest = fh.read(MAX_MODEL_BYTES + 1 - len(head))
+        except OSError as exc:
+            raise ModelFileError(f"cannot read model file {p}: {exc.strerror}") from None
+    data = head + rest
+    if len(data) > MAX_MODEL_BYTES:
+        raise ModelFileError(
+            f"{p} is larger than {MAX_MODEL_BYTES >> 20} MiB, the limit of model files"
+        )
+    return data
+
+
+def _sniff(p: Path, head: bytes) -> None:
+    """Refuse at once a file that cannot be a model file, naming what it looks like."""
+    start = head.lstrip(b" \t\r\n\xef\xbb\xbf")
+    if start.startswith((b"{", b"[", b'"')) or not start:
+        return  # JSON: the parser and the checks say what is wrong with it
+    if head.startswith(b"PAR1"):
+        what = "a Parquet data table"
+    elif head.startswith((b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"PK\x03\x04", b"\x28\xb5\x2f\xfd")):
+        what = "a compressed file"
+    else:
+        first = start[:4096].split(b"\n", 1)[0]
+        try:
+            first.decode("utf-8")
+            binary = b"\0" in first
+        except UnicodeDecodeError:
+            binary = len(first) < 4000  # not a multi-byte character cut at the end
+        if binary:
+            what = "binary data (not UTF-8 text)"
+        elif b"," in first or b"\t" in first:
+            what = "a data table (CSV/TSV)"
+        else:
+            return
+    raise ModelFileError(
+        f"{p} is not a oneneuron model file: it looks like {what} (model files are the "
+        "JSON written by 'oneneuron train' or save())"
+    )
+
+
 def read_model(path: str | os.PathLike[str]) -> SavedModel:
     """Read and validate a model file; returns a :class:`SavedModel`.
+
+    Only a regular file of at most :data:`MAX_MODEL_BYTES` is read; a file whose
+    start is not a JSON object is refused after its first 64 KiB.
 
     Raises
     ------
@@ -210,29 +310,36 @@ def read_model(path: str | os.PathLike[str]) -> SavedModel:
         inconsistent with the others. The message names the file and the field.
     """
     p = Path(path)
+    data = _read_bytes(p)
     try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ModelFileError(f"model file {p} does not exist") from None
-    except IsADirectoryError:
-        raise ModelFileError(f"model file {p} is a folder") from None
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ModelFileError(f"{p} is not a oneneuron model file (not UTF-8 text)") from None
-    except OSError as exc:
-        raise ModelFileError(f"cannot read model file {p}: {exc.strerror}") from None
     try:
-        doc = json.loads(text, parse_constant=_no_constants, object_pairs_hook=_no_duplicates)
+        doc = json.loads(
+            text,
+            parse_constant=_no_constants,
+            parse_int=_parse_int,
+            object_pairs_hook=_no_duplicates,
+        )
     except json.JSONDecodeError as exc:
         raise ModelFileError(
             f"{p} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
             "the file is truncated or corrupted"
         ) from None
+    except RecursionError:
+        raise ModelFileError(f"{p}: arrays or objects nested too deeply for a model file") from None
     except ModelFileError as exc:
         raise ModelFileError(f"{p}: {exc}") from None
     try:
         return from_document(doc)
     except ModelFileError as exc:
         raise ModelFileError(f"{p}: {exc}") from None
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError, RecursionError) as exc:
+        # every field is checked first; this keeps anything those checks miss a ModelFileError
+        raise ModelFileError(
+            f"{p}: not a valid model file ({type(exc).__name__}: {exc!s:.80})"
+        ) from None
 
 
 def load(path: str | os.PathLike[str]) -> Any:

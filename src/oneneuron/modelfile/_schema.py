@@ -38,10 +38,14 @@ PARAM_KEYS = (
 )
 #: Constructor parameters newer than format version 1: written always, optional on read
 #: (an older file lacks them and gets the defaults).
-OPTIONAL_PARAM_KEYS = ("cov_type",)
+OPTIONAL_PARAM_KEYS = ("cov_type", "firth")
 #: Optional keys of ``fit``: ``offset`` (bool) says the model needs an offset to predict.
 OPTIONAL_FIT_KEYS = ("offset",)
-SOLVERS = {"auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd"}
+SOLVERS = {"auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd", "cd"}
+#: Keys of ``objective`` that older files lack (then their defaults apply).
+OPTIONAL_OBJECTIVE_KEYS = ("l1_ratio", "penalty_factor")
+#: Solvers a fit may report beyond SOLVERS (``solver_`` of a ``firth=True`` fit).
+FIT_SOLVERS = {"firth-newton"}
 
 
 class ModelFileError(ValueError):

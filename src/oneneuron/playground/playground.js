@@ -288,6 +288,7 @@
     $("weights-panel").classList.toggle("hidden", !linear);
     $("lambda-panel").classList.toggle("hidden", linear);
     $("points-panel").classList.toggle("hidden", !linear);
+    $("learn-panel").classList.toggle("hidden", !linear);  // 27 weights: no sliders, no steps
     for (const id of ["step", "run", "play", "newton", "fit", "learning-rate", "n-steps"]) {
       $(id).disabled = !linear;
     }
@@ -452,7 +453,7 @@
   }
 
   // ------------------------------------------------------------------ the data plot
-  let dataFrame = null;
+  let dataFrame = null, surfaceFrame = null;
   function zAt(x) {
     if (S.ds.kind === "poly") {
       const phi = S.ds.powers.map(([i, j]) => Math.pow(x[0], i) * Math.pow(x[1], j));
@@ -491,8 +492,7 @@
       }
       const z = logits(S.X, S.w, S.b);
       S.X.forEach((x, i) => {
-        const jitter = ((i * 0.6180339887) % 1 - 0.5) * 0.06;
-        point(ctx, f.px(x[0]), f.py(S.y[i] + jitter), S.y[i], (z[i] > 0) !== (S.y[i] === 1), r - 1);
+        point(ctx, f.px(x[0]), f.py(S.y[i] + jitter(i)), S.y[i], (z[i] > 0) !== (S.y[i] === 1), r - 1);
       });
       axes(ctx, f, ds.features[0], "a = sigmoid(w x + b)");
       return;
@@ -550,6 +550,8 @@
     }
     axes(ctx, f, ds.features[0], ds.features[1]);
   }
+  // 1-D points sit at y = 0 or 1, spread a little vertically so that they do not all overlap.
+  function jitter(i) { return ((i * 0.6180339887) % 1 - 0.5) * 0.06; }
   // The part of the line w . x + b = 0 inside the view box.
   function boundarySegment(w, b, xr, yr) {
     const pts = [];
@@ -594,6 +596,7 @@
     if (sp === null || S.y.length === 0) return;
     const { ctx, w, h } = setupCanvas($("surface-plot"));
     const f = frame(w, h, sp.ranges[0], sp.ranges[1], { l: 44, r: 10, t: 10, b: 40 });
+    surfaceFrame = f;
     const N = 60;
     if (!S.surface || S.surface.w !== w) {
       const vals = [], gx = [], gy = [];
@@ -759,9 +762,22 @@
       if (drag.moving) canvas.setPointerCapture(ev.pointerId);
     });
     canvas.addEventListener("pointermove", (ev) => {
-      if (!drag || !drag.moving) return;
       const rect = canvas.getBoundingClientRect();
+      if (!drag || !drag.moving) { describePointAt(ev.clientX - rect.left, ev.clientY - rect.top); return; }
       moveBoundaryTo(dataFrame.ix(ev.clientX - rect.left), dataFrame.iy(ev.clientY - rect.top));
+    });
+    // a click on the loss surface moves the learner there (the two parameters it shows)
+    $("surface-plot").addEventListener("click", (ev) => {
+      const sp = surfaceParams();
+      if (!sp || !surfaceFrame) return;
+      const rect = $("surface-plot").getBoundingClientRect(), f = surfaceFrame;
+      const px = ev.clientX - rect.left, py = ev.clientY - rect.top;
+      if (px < f.L || px > f.R || py < f.T || py > f.B) return;
+      const u = f.ix(px), v = f.iy(py);
+      if (S.ds.fit_intercept) { S.w = [u]; S.b = v; } else { S.w = [u, v]; }
+      S.path.push(params());
+      setMessage("moved to the clicked point of the loss surface");
+      refresh();
     });
     canvas.addEventListener("pointerup", (ev) => {
       if (!drag) return;
@@ -775,6 +791,21 @@
     });
     window.addEventListener("resize", () => { S.surface = null; refresh(); });
     loadDataset(DATA.datasets[0].key);
+  }
+  // The tooltip of the data plot: the point under the pointer with its z and a = sigmoid(z).
+  function describePointAt(px, py) {
+    const f = dataFrame, canvas = $("data-plot");
+    if (!f) return;
+    const oneD = S.ds.features.length === 1;
+    let best = -1, bestD = 8;
+    S.X.forEach((x, i) => {
+      const d = Math.hypot(f.px(x[0]) - px, f.py(oneD ? S.y[i] + jitter(i) : x[1]) - py);
+      if (d < bestD) { best = i; bestD = d; }
+    });
+    if (best < 0) { canvas.title = ""; return; }
+    const z = logits([design()[best]], S.w, S.b)[0];
+    canvas.title = `x = (${S.X[best].map((v) => fmt(v, 3)).join(", ")}), y = ${S.y[best]}, `
+      + `z = ${fmt(z, 4)}, a = sigmoid(z) = ${sigmoid(z).toFixed(4)}`;
   }
   function clickClass() { return Number(document.querySelector("input[name=click-class]:checked").value); }
   function nearBoundary(px, py) {

@@ -27,8 +27,40 @@ class Problem(Protocol):
 
 
 def grad_norm(g: Array) -> float:
-    """The stopping measure: ``max |g_j|`` (as scipy's L-BFGS-B ``gtol`` and sklearn)."""
+    """``max |g_j|``: the stopping measure of the first-order solvers (gd, sgd)."""
     return float(np.abs(g).max()) if g.size else 0.0  # the method: less call overhead
+
+
+#: The objective cannot resolve a decrease below this many ulps of its value: it is a
+#: sum over many rows, each rounded (the float64 floor of :func:`at_float_floor`).
+FLOOR_ULPS = 16.0
+
+
+def relative_step(step: Array, theta: Array) -> float:
+    """``max_j |step_j| / max(1, |theta_j|)``: the stopping measure of the exact solvers.
+
+    ``step`` is the Newton step ``-H^-1 g`` (or its estimate), i.e. the estimated
+    distance of each coefficient from the optimum; the measure is that error
+    relative to the coefficient (absolute for coefficients below 1 in magnitude).
+    """
+    if not step.size:
+        return 0.0
+    return float(np.max(np.abs(step) / np.maximum(1.0, np.abs(theta))))
+
+
+def at_float_floor(decrease: float, f: float) -> bool:
+    """Whether a predicted decrease of the objective is below what float64 resolves in ``f``.
+
+    ``decrease`` is the model's predicted gain ``g' H^-1 g / 2`` of the remaining step;
+    below ``FLOOR_ULPS`` ulps of ``f`` no step can show a decrease any more, so the
+    point is as accurate as the objective's floating-point evaluation allows.
+    """
+    return bool(decrease <= FLOOR_ULPS * np.finfo(np.float64).eps * max(1.0, abs(f)))
+
+
+FLOOR_MESSAGE = (
+    "the objective no longer decreases in float64 (predicted decrease {:.2g} below its round-off)"
+)
 
 
 @dataclass
@@ -68,11 +100,16 @@ class SolverResult:
     n_iter : int
         Iterations made.
     converged : bool
-        ``grad_norm <= tol``.
+        The stopping rule (``measure <= tol``) is met, or the objective can no
+        longer decrease in float64 and the step that remains is below its
+        resolution (:func:`at_float_floor`).
     trace : Trace
         The per-iteration record.
     message : str
-        Why the solver stopped.
+        Why the solver stopped, when not by the stopping rule (one line).
+    measure : float
+        The stopping measure at ``theta``: :func:`relative_step` for the exact
+        solvers (Newton, subsampled Newton, L-BFGS), ``max |grad|`` for gd/sgd.
     """
 
     theta: Array
@@ -83,3 +120,8 @@ class SolverResult:
     trace: Trace
     message: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    measure: float = float("nan")
+
+    def __post_init__(self) -> None:
+        if np.isnan(self.measure):  # first-order solvers: the gradient is the measure
+            self.measure = self.grad_norm

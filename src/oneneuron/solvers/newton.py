@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg
 
-from ._base import Array, Problem, SolverResult, Trace, grad_norm
+from ._base import (
+    FLOOR_MESSAGE,
+    Array,
+    Problem,
+    SolverResult,
+    Trace,
+    at_float_floor,
+    grad_norm,
+    relative_step,
+)
 
 
 def newton_direction(H: Array, g: Array) -> tuple[Array, float]:
@@ -45,6 +54,16 @@ def newton(
 ) -> SolverResult:
     """Newton-Raphson: ``theta <- theta + t p`` with ``H p = -g``.
 
+    Stops after a small step: when the step just taken moved every coefficient
+    (on the solver's scale) by at most ``tol * max(1, |coefficient|)``, i.e.
+    ``relative_step(t p, theta) <= tol`` (statsmodels' rule). Newton converges
+    quadratically, so the coefficients are then accurate to about ``tol**2``
+    relative. It also stops when the objective can no longer decrease in float64
+    (two steps in a row without a decrease beyond round-off and without a step
+    half the smallest yet); ``converged`` then says whether the predicted decrease
+    ``-g.p / 2`` is below the objective's resolution
+    (:func:`~oneneuron.solvers._base.at_float_floor`).
+
     ``t = 1`` is tried with the gradient-and-Hessian pass the next iteration needs
     (so an accepted full step costs one pass); if the Armijo condition
     ``f(theta + t p) <= f(theta) + 1e-4 t g.p`` fails, ``t`` halves with
@@ -62,16 +81,30 @@ def newton(
     n_iter = 0
     message = ""
     max_ridge = 0.0
-    while grad_norm(g) > tol and n_iter < max_iter:
+    converged = False
+    stalls, last_measure, decreased = 0, np.inf, True
+    while True:
         p, tau = newton_direction(H if gauge is None else H + gauge, g)
         max_ridge = max(max_ridge, tau)
         slope = float(g @ p)
         if slope >= 0:  # not a descent direction (numerical breakdown): use -g
             p, slope = -g, -float(g @ g)
+        measure = relative_step(p, theta)
+        if n_iter > 0:  # progress: a real decrease, or a step at most half the smallest yet
+            stalls = 0 if decreased or measure < 0.5 * last_measure else stalls + 1
+        last_measure = min(last_measure, measure)
+        if stalls >= 2:
+            converged = at_float_floor(-0.5 * slope, f)
+            message = FLOOR_MESSAGE.format(-0.5 * slope)
+            break
+        if n_iter >= max_iter:
+            break
         noise = 32 * np.finfo(np.float64).eps * max(1.0, abs(f))
         # the full step is tried with the fused gradient-and-Hessian pass that the
         # next iteration needs anyway: one pass per iteration when it is accepted
+        f_old = f
         f1, g1, H1 = problem.gradient_hessian(theta + p)
+        t = 1.0
         if np.isfinite(f1) and (f1 <= f + 1e-4 * slope or abs(f1 - f) <= noise):
             theta, f, g, H = theta + p, f1, g1, H1
         else:
@@ -82,12 +115,18 @@ def newton(
                     break
                 t *= 0.5
             else:
-                message = "line search found no decrease: at the limit of floating-point precision"
+                converged = at_float_floor(-0.5 * slope, f)
+                message = "line search found no decrease: " + FLOOR_MESSAGE.format(-0.5 * slope)
                 break
             theta = theta + t * p
             f, g, H = problem.gradient_hessian(theta)
         n_iter += 1
         trace.record(theta, f, g, problem.n_passes)
+        decreased = f < f_old - noise
+        if t * measure <= tol:  # the step just taken was small: Newton's error is now ~ its square
+            measure *= t
+            converged = True
+            break
     gn = grad_norm(g)
     extra = {"max_ridge": max_ridge, "hessian": H}  # H at theta (gauge not added)
-    return SolverResult(theta, f, gn, n_iter, gn <= tol, trace, message, extra)
+    return SolverResult(theta, f, gn, n_iter, converged, trace, message, extra, measure)

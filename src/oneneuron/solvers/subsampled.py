@@ -25,7 +25,16 @@ from collections.abc import Callable
 import numpy as np
 import scipy.linalg
 
-from ._base import Array, Problem, SolverResult, Trace, grad_norm
+from ._base import (
+    FLOOR_MESSAGE,
+    Array,
+    Problem,
+    SolverResult,
+    Trace,
+    at_float_floor,
+    grad_norm,
+    relative_step,
+)
 from .newton import newton, newton_direction
 
 
@@ -51,7 +60,9 @@ def subsampled_newton(
     max_iter : int
         Full-data iterations allowed (the subsample solve has its own cap of 50).
     tol : float
-        Stop when the full-data ``max |grad| <= tol``.
+        Stop when the full-data step ``-H_s^-1 g`` is small:
+        ``relative_step(step, theta) <= tol`` (see :func:`~oneneuron.solvers.newton`,
+        which also describes the stop at the float64 floor).
     gauge : ndarray, optional
         As in :func:`~oneneuron.solvers.newton`.
     sub_tol : float, optional
@@ -73,12 +84,23 @@ def subsampled_newton(
     theta = sub.theta
     f, g = problem.loss_gradient(theta)
     trace.record(theta, f, g, problem.n_passes)
-    n_iter, refreshed, message = 0, False, ""
-    while grad_norm(g) > tol and n_iter < max_iter:
+    n_iter, refreshed, message, converged = 0, False, "", False
+    stalls, last_measure, decreased = 0, np.inf, True
+    while True:
         p = solve(g)
         slope = float(g @ p)
         if slope >= 0:
             p, slope = -g, -float(g @ g)
+        measure = relative_step(p, theta)  # the preconditioned step estimates the error
+        if n_iter > 0:  # progress: a real decrease, or a step at most half the smallest yet
+            stalls = 0 if decreased or measure < 0.5 * last_measure else stalls + 1
+        last_measure = min(last_measure, measure)
+        if stalls >= 2:
+            converged = at_float_floor(-0.5 * slope, f)
+            message = FLOOR_MESSAGE.format(-0.5 * slope)
+            break
+        if n_iter >= max_iter:
+            break
         t = 1.0
         noise = 32 * np.finfo(np.float64).eps * max(1.0, abs(f))
         for _ in range(40):
@@ -87,23 +109,29 @@ def subsampled_newton(
                 break
             t *= 0.5
         else:
-            message = "line search found no decrease: at the limit of floating-point precision"
+            converged = at_float_floor(-0.5 * slope, f)
+            message = "line search found no decrease: " + FLOOR_MESSAGE.format(-0.5 * slope)
             break
         slow = grad_norm(g_new) > 0.5 * grad_norm(g)
+        decreased = f_new < f - noise
         step, change = t * p, g_new - g
         theta, f, g = theta + step, f_new, g_new
         n_iter += 1
         trace.record(theta, f, g, problem.n_passes)
-        if slow and not refreshed and grad_norm(g) > tol:
+        if t * measure <= tol:  # the step just taken was small
+            measure *= t
+            converged = True
+            break
+        if slow and not refreshed:
             _, g, H = problem.gradient_hessian(theta)  # one full Hessian pass
             B = H if gauge is None else H + gauge
             solve = _factor(B)
             refreshed = True
-        elif grad_norm(g) > tol:
+        else:
             B, solve = _secant_update(B, step, change, solve)
     gn = grad_norm(g)
     extra = {"n_sub_iter": sub.n_iter, "sub_passes": subproblem.n_passes, "refreshed": refreshed}
-    return SolverResult(theta, f, gn, n_iter, gn <= tol, trace, message, extra)
+    return SolverResult(theta, f, gn, n_iter, converged, trace, message, extra, measure)
 
 
 def _secant_update(

@@ -4,26 +4,30 @@ The estimator keeps no reference to X, so what inference needs is computed at
 the end of ``fit`` (:func:`compute_inference`) and kept as an
 :class:`InferenceResult`, which makes the tables (:mod:`oneneuron.stats.inference`).
 
-=========================  ==========================================================
-``InferenceResult``        coefficients, covariance, likelihood statistics; tables
-``compute_inference``      fit-time statistics, separation check, covariance
-``HessianRecorder``        remembers Newton's last Hessian, so inference can reuse it
-``format_summary``         the coefficient table as text
-``summary_table``          the coefficient table as a DataFrame
-``COV_TYPES``              covariance choices: nonrobust, HC0-HC3, cluster (``_robust``)
-``lr_test``, ``wald_test``  likelihood-ratio and Wald chi-squared tests (``_hypothesis``)
-``logit_interval``         delta-method intervals of predicted probabilities (``_effects``)
-``margeff_table``          marginal effects with delta-method errors (``_margins``)
-``profile_intervals``      profile-likelihood confidence intervals (``_profile``)
-``diagnostics``            residuals, leverage, Cook's distance (``_diagnostics``)
-=========================  ==========================================================
+===========================  ==========================================================
+``InferenceResult``          coefficients, covariance, likelihood statistics; tables
+``compute_inference``        fit-time statistics, separation check, covariance
+``HessianRecorder``          remembers Newton's last Hessian, so inference can reuse it
+``format_summary``           the coefficient table as text
+``summary_table``            the coefficient table as a DataFrame
+``COV_TYPES``                covariance choices: nonrobust, HC0-HC3, cluster (``_robust``)
+``lr_test``, ``wald_test``   likelihood-ratio and Wald chi-squared tests (``_hypothesis``)
+``logit_interval``           delta-method intervals of predicted probabilities (``_effects``)
+``margeff_table``            marginal effects with delta-method errors (``_margins``)
+``profile_intervals``        profile-likelihood confidence intervals (``_profile``)
+``anova``                    sequential analysis of deviance over terms (``_anova``)
+``diagnostics``              residuals, leverage, Cook's distance (``_diagnostics``)
+``firth_inference``          Firth's bias-reduced logistic regression (``_firth``)
+===========================  ==========================================================
 """
 
 from __future__ import annotations
 
+from ._anova import anova
 from ._diagnostics import diagnostics
 from ._effects import logit_interval, odds_ratio_table
-from ._fit import HessianRecorder, compute_inference
+from ._firth import firth_inference
+from ._fit import HessianRecorder, compute_inference, term_names
 from ._hypothesis import ChiSquareTest, lr_test, wald_test
 from ._margins import margeff_table
 from ._profile import profile_intervals
@@ -38,10 +42,13 @@ from .inference import (
 
 __all__ = [
     "COLUMNS",
+    "anova",
     "COV_TYPES",
     "ChiSquareTest",
     "check_cov_type",
     "diagnostics",
+    "firth_inference",
+    "term_names",
     "logit_interval",
     "lr_test",
     "margeff_table",

@@ -107,9 +107,13 @@ def _diagnose(
     s: NDArray,
     K: int,
     fit_intercept: bool,
+    run_lp: bool = True,
     offset: NDArray | None = None,
 ) -> _separation.Separation | None:
-    """Fitted logits first (a certificate of complete separation), then the LPs if small."""
+    """Fitted logits first (a certificate of complete separation), then the LPs if asked.
+
+    Returns None when the check could not be made (streamed data, or an LP too large).
+    """
     X = getattr(problem.engine, "X", None)  # engines that stream their data have none
     if X is None:
         return None
@@ -123,10 +127,30 @@ def _diagnose(
         D = _separation.direction_from_fit(Wp, bp, fit_intercept)
         n_rows = int(np.sum(s > 0))
         return _separation.Separation("complete", n_rows, n_rows, D)
+    if not run_lp:
+        return _separation.Separation("none", 0, n, None)
     if n * max(K - 1, 1) * (problem.n_features + 1) > _separation.MAX_LP_SIZE:
         return None
     Xt = _separation.design(X, problem.mean, problem.scale, fit_intercept)
     return _separation.detect(Xt, y_idx, K, s)
+
+
+def scaled_condition(problem: Any, Hp: NDArray[np.float64]) -> float:
+    """Condition number of the reference-parameterised Hessian scaled to unit diagonal.
+
+    Units do not count; the softmax's flat directions are left out (class 0 is the
+    reference). ``inf`` for a singular Hessian.
+    """
+    m, d, fi = problem.n_outputs, problem.n_features, problem.fit_intercept
+    blocks = range(1, m) if m > 1 else range(1)
+    idx = [i for k in blocks for i in _theta_index(m, d, k, fi)]
+    G = Hp[np.ix_(idx, idx)]
+    diag = np.diag(G)
+    if not np.all(diag > 0) or not np.all(np.isfinite(G)):
+        return np.inf
+    r = 1.0 / np.sqrt(diag)
+    vals = np.linalg.eigvalsh(G * np.outer(r, r))
+    return float(vals[-1] / vals[0]) if vals[0] > 0 else np.inf
 
 
 def compute_inference(
@@ -141,6 +165,11 @@ def compute_inference(
     cluster: Any = None,
 ) -> InferenceResult:
     """Likelihood statistics always; separation diagnosis; covariance when ``mode`` allows.
+
+    The separation check is made for unpenalised fits whose d-sized facts look
+    suspicious (:func:`~oneneuron.stats._separation.looks_suspicious`): first the
+    fitted logits (one pass; a proof of complete separation), then, only when the
+    Hessian is unknown or nearly singular, the LPs. An ordinary fit pays nothing.
 
     A robust ``est.cov_type`` forces the Hessian pass (whatever ``mode`` says,
     except False, which the estimator refuses with it) and replaces the
@@ -176,11 +205,31 @@ def compute_inference(
         alpha=float(est.alpha),
         cov_type=cov_type,
     )
+    # ---- the Hessian, when free (Newton's last pass) or wanted for the covariance
+    cost = problem.engine.n_samples * (m * (d + 1)) ** 2
+    have = isinstance(problem, HessianRecorder) and problem.last is not None
+    have = have and np.array_equal(problem.last[0], theta)
+    want = mode is True or (mode == "auto" and cost <= AUTO_INFERENCE_MAX_COST)
+    Hp = None
+    if have or want:
+        if isinstance(problem, HessianRecorder):
+            Hp = problem.hessian_at(theta)
+        else:
+            Hp = problem.gradient_hessian(theta)[2]
     # ---- separation, only for unpenalised fits that look suspicious
     out.separation = "none" if est.alpha == 0 else "not checked"
     Wp, _ = problem.unpack(theta)
-    if est.alpha == 0 and _separation.looks_suspicious(Wp, result.converged):
-        sep = _diagnose(problem, theta, y_idx, s, K, est.fit_intercept, offset)
+    suspicious = _separation.looks_suspicious(
+        Wp,
+        result.converged,
+        loss=data_loss,
+        n_rows=int(np.count_nonzero(s > 0)),
+        n_params=problem.n_params,
+    )
+    if est.alpha == 0 and suspicious:
+        cond = None if Hp is None else scaled_condition(problem, Hp)
+        run_lp = _separation.hessian_is_flat(cond)
+        sep = _diagnose(problem, theta, y_idx, s, K, est.fit_intercept, run_lp, offset)
         if sep is None:
             out.separation = "not checked"
         else:
@@ -188,26 +237,20 @@ def compute_inference(
             if sep.kind != "none":
                 msg = _separation.describe(sep, terms, out.classes)
                 warnings.warn(msg, SeparationWarning, stacklevel=stacklevel)
-                out.reason = f"{msg.split(':')[0]}; use alpha > 0"
+                fix = "alpha > 0 or firth=True" if K == 2 else "alpha > 0"
+                out.reason = f"{msg.split(':')[0]}; use {fix}"
                 out.extra["separated_rows"] = sep.n_separated
                 return out
     # ---- covariance
-    cost = problem.engine.n_samples * (m * (d + 1)) ** 2
     if mode is False:
         out.reason = "inference=False was set; refit with inference=True"
         return out
-    have = isinstance(problem, HessianRecorder) and problem.last is not None
-    have = have and np.array_equal(problem.last[0], theta)
-    if mode == "auto" and not have and cost > AUTO_INFERENCE_MAX_COST:
+    if Hp is None:
         out.reason = (
             f"inference='auto' skipped the Hessian pass (n * p^2 = {cost:.3g} > "
             f"{AUTO_INFERENCE_MAX_COST:.0e}); refit with inference=True"
         )
         return out
-    if isinstance(problem, HessianRecorder):
-        Hp = problem.hessian_at(theta)
-    else:
-        Hp = problem.gradient_hessian(theta)[2]
     out.cov, out.reason = _covariance(problem, Hp, S, terms, est.alpha)
     if out.cov is not None and est.alpha == 0:
         note = conditioning_note(problem, Hp, terms)

@@ -91,6 +91,11 @@ def lr_test(small: Any, big: Any) -> ChiSquareTest:
     """
     rs, rb = _likelihood_part(small), _likelihood_part(big)
     for name, r in (("small", rs), ("big", rb)):
+        if r.extra.get("firth"):
+            raise ValueError(
+                f"{name} is a firth=True fit: its likelihood is penalised; the coefficient "
+                "table's p-values are its penalised likelihood-ratio tests"
+            )
         if r.alpha > 0:
             raise ValueError(
                 f"{name} was fitted with alpha={r.alpha:g}; the likelihood-ratio test needs "

@@ -4,14 +4,16 @@ For coefficient ``beta_j`` the interval is the set of values ``b`` with::
 
     2 (llf(beta_hat) - llf_j(b)) <= chi2_1^-1(level),   llf_j(b) = max over the others, beta_j = b
 
-``llf_j(b)`` is a refit of the same model with ``beta_j`` held at ``b``: the
-column ``x_j`` leaves the design and enters the offset as ``b * x_j`` (the
-intercept: ``fit_intercept=False`` and ``b`` in the offset). Each bound is a
-root of the signed deviance difference found by Brent's method after a
-bracket is grown outwards from the Wald interval; a side that never crosses
-(separation) is infinite. Unlike Wald intervals they are not symmetric and
-do not depend on the parameterisation, which matters in small samples and
-near separation.
+``llf_j(b)`` is a refit of the other coefficients with ``beta_j`` held at
+``b``, by Newton's method with step halving on a dense copy of the design
+(profile intervals are for data of a size where they matter: small samples),
+warm-started from the previous point of the profile. Each bound is a root of
+the deviance difference found by Brent's method after a bracket is grown
+outwards from the Wald interval; a side that never crosses is infinite.
+Unlike Wald intervals they are not symmetric and do not depend on the
+parameterisation, which matters in small samples and near separation. For a
+Firth fit (``firth=True``) the penalised likelihood is profiled, with the
+penalty's full information matrix, as R's ``logistf``.
 
 The estimator keeps no X, so the data (the training rows) are passed in;
 binary, unpenalised fits.
@@ -19,14 +21,14 @@ binary, unpenalised fits.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import optimize, stats
 
-from ..functions import log_sigmoid
+from ..functions import log_sigmoid, sigmoid
+from ._firth import firth_newton
 
 #: Doublings of the bracket before a bound is declared infinite.
 MAX_EXPANSIONS = 40
@@ -34,6 +36,38 @@ MAX_EXPANSIONS = 40
 
 def _loglik(z: NDArray, y01: NDArray, w: NDArray) -> float:
     return float(np.sum(w * (y01 * log_sigmoid(z) + (1.0 - y01) * log_sigmoid(-z))))
+
+
+def _constrained_fit(
+    Xt: NDArray, y01: NDArray, w: NDArray, off: NDArray, free: list[int], beta: NDArray
+) -> tuple[float, NDArray]:
+    """Maximise the log-likelihood over ``beta[free]`` (the rest held), from ``beta``."""
+    beta = beta.copy()
+    llf = _loglik(Xt @ beta + off, y01, w)
+    if not free:
+        return llf, beta
+    Xf = Xt[:, free]
+    for _ in range(100):
+        z = Xt @ beta + off
+        p = sigmoid(z)
+        g = Xf.T @ (w * (y01 - p))
+        H = Xf.T @ ((w * p * (1.0 - p))[:, None] * Xf)
+        try:
+            step = np.linalg.solve(H, g)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(H, g, rcond=None)[0]
+        t = 1.0
+        while True:
+            trial = beta.copy()
+            trial[free] += t * step
+            new = _loglik(Xt @ trial + off, y01, w)
+            if new >= llf - 1e-12 * abs(llf) or t < 1e-10:
+                break
+            t *= 0.5
+        beta, llf = trial, max(new, llf)
+        if np.max(np.abs(t * step)) <= 1e-12 * (1.0 + np.max(np.abs(beta[free]))):
+            break
+    return llf, beta
 
 
 def profile_intervals(
@@ -45,9 +79,11 @@ def profile_intervals(
     offset: Any = None,
     level: float = 0.95,
 ) -> NDArray[np.float64]:
-    """``(p, 2)`` array of profile-likelihood bounds, terms in the coefficient table's order."""
-    from sklearn.base import clone
+    """``(p, 2)`` array of profile-likelihood bounds, terms in the coefficient table's order.
 
+    ``model`` is a fitted binary, unpenalised ``NeuronClassifier`` with a
+    covariance; ``X, y`` (and ``sample_weight``, ``offset``) its training data.
+    """
     res = model.inference_
     if len(model.classes_) != 2:
         raise ValueError("profile intervals are implemented for binary models only")
@@ -61,56 +97,51 @@ def profile_intervals(
     Xv = model._validate_predict(X)
     Xd = np.asarray(Xv.todense() if hasattr(Xv, "todense") else Xv, dtype=np.float64)
     n = Xd.shape[0]
-    labels = np.asarray(y)
-    y01 = (labels == model.classes_[1]).astype(np.float64)
+    y01 = (np.asarray(y) == model.classes_[1]).astype(np.float64)
     w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-    off0 = np.zeros(n) if offset is None else np.asarray(offset, dtype=np.float64)
-    beta = res.coef[0]
-    z_hat = Xd @ beta[int(model.fit_intercept) :] + (beta[0] if model.fit_intercept else 0.0)
-    llf_hat = _loglik(z_hat + off0, y01, w)
+    off = np.zeros(n) if offset is None else np.asarray(offset, dtype=np.float64)
+    if y01.shape != (n,) or w.shape != (n,) or off.shape != (n,):
+        raise ValueError(f"y, sample_weight and offset must have one value per row of X ({n})")
+    Xt = np.column_stack([np.ones(n), Xd]) if model.fit_intercept else Xd
+    beta_hat = np.asarray(res.coef[0], dtype=np.float64)
+    firth = bool(res.extra.get("firth", False))
+    llf_hat = _loglik(Xt @ beta_hat + off, y01, w)
     if not np.isclose(llf_hat, res.log_likelihood, rtol=1e-6, atol=1e-8):
         raise ValueError(
             "the data given are not the ones the model was fitted on (log-likelihood "
             f"{llf_hat:.6g} vs {res.log_likelihood:.6g}); pass the training rows "
             "(and their sample_weight and offset)"
         )
+    if firth:  # the penalised likelihood is profiled (as logistf)
+        llf_hat = float(res.extra["penalized_log_likelihood"])
     crit = float(stats.chi2.ppf(level, 1))
     se = np.sqrt(np.diag(res.cov))
-    refit = clone(model).set_params(
-        inference=False, cov_type="nonrobust", tol=1e-10, warm_start=False
-    )
-
-    def profile_llf(j: int, b: float) -> float:
-        if model.fit_intercept and j == 0:
-            Xr, off, fi = Xd, off0 + b, False
-        else:
-            col = j - int(model.fit_intercept)
-            Xr, off, fi = np.delete(Xd, col, axis=1), off0 + b * Xd[:, col], model.fit_intercept
-        if Xr.shape[1] == 0:  # nothing left to fit but (maybe) nothing at all
-            if not fi:
-                return _loglik(off, y01, w)
-            Xr = np.zeros((n, 1))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            fitted = refit.set_params(fit_intercept=fi).fit(Xr, labels, w, offset=off)
-        return float(fitted.log_likelihood_)
-
-    out = np.empty((len(beta), 2))
-    for j in range(len(beta)):
-
-        def excess(b: float, j: int = j) -> float:
-            return 2.0 * (llf_hat - profile_llf(j, b)) - crit
-
+    out = np.empty((len(beta_hat), 2))
+    for j in range(len(beta_hat)):
+        free = [k for k in range(len(beta_hat)) if k != j]
         for k, side in enumerate((-1.0, 1.0)):
+            warm = [beta_hat]
+
+            def excess(b: float, j: int = j, free: list[int] = free, warm: list = warm) -> float:
+                start = warm[0].copy()
+                start[j] = b
+                if firth:
+                    sub = firth_newton(Xt, y01, w, off, beta0=start, free=free, tol=1e-11)
+                    llf, beta = sub.penalized_llf, sub.beta
+                else:
+                    llf, beta = _constrained_fit(Xt, y01, w, off, free, start)
+                warm[0] = beta
+                return 2.0 * (llf_hat - llf) - crit
+
             step = float(se[j]) if np.isfinite(se[j]) and se[j] > 0 else 1.0
-            inner, outer = beta[j], beta[j] + side * step
+            inner, outer = beta_hat[j], beta_hat[j] + side * step
             found = False
             for _ in range(MAX_EXPANSIONS):
                 if excess(outer) > 0:
                     found = True
                     break
                 inner, step = outer, 2.0 * step
-                outer = beta[j] + side * step
+                outer = beta_hat[j] + side * step
             if not found:
                 out[j, k] = side * np.inf
                 continue

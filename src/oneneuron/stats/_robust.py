@@ -2,7 +2,7 @@
 
 For the unpenalised maximum-likelihood fit, with ``A = H^-1`` the classical
 covariance (the inverse of the summed Hessian, the "bread") and per-row scores
-``g_i = r_i (x) x~_i`` (see :func:`oneneuron.objective.block_scores`)::
+``g_i = r_i (x) x~_i`` (see :func:`oneneuron.objective.block_meat`)::
 
     Cov = c * A @ M @ A
 

@@ -32,6 +32,14 @@ from scipy.optimize import linprog
 MARGIN_TOL = 1e-7
 #: The fit looks suspicious when a standardised coefficient exceeds this.
 SUSPICIOUS_COEF = 8.0
+#: ... or when its mean cross-entropy is below this (a near-perfect fit; only the
+#: one-pass check of the fitted logits is made then).
+SUSPICIOUS_LOSS = 1e-3
+#: The LP runs only when the scaled Hessian's condition number exceeds this (or the
+#: Hessian is unknown): along a separating direction the curvature vanishes like the
+#: fitted probabilities of the separated rows, ``exp(-margin)``, while a strong but
+#: ordinary effect keeps the curvature of the rows near its boundary.
+FLAT_HESSIAN_COND = 1e6
 #: Skip the LP (``separation_ = "not checked"``) when ``rows * (classes - 1) * terms``
 #: exceeds this: the design is materialised densely and HiGHS time grows with it.
 MAX_LP_SIZE = 1_000_000
@@ -47,10 +55,32 @@ class Separation:
     direction: NDArray[np.float64] | None  # (K - 1, p) standardised, max |.| = 1
 
 
-def looks_suspicious(theta_std: NDArray[np.float64], converged: bool) -> bool:
-    """Cheap trigger: huge standardised coefficients or no convergence."""
+def looks_suspicious(
+    theta_std: NDArray[np.float64],
+    converged: bool,
+    *,
+    loss: float = np.inf,
+    n_rows: int | None = None,
+    n_params: int = 0,
+) -> bool:
+    """Cheap trigger of the separation check, from d-sized facts of the fit.
+
+    Huge standardised coefficients, no convergence, a near-perfect fit (mean
+    cross-entropy ``loss`` below ``SUSPICIOUS_LOSS``), or no more rows of positive
+    weight than parameters (then some direction separates almost surely).
+    """
     big = bool(np.max(np.abs(theta_std), initial=0.0) > SUSPICIOUS_COEF)
-    return big or not converged
+    few_rows = n_rows is not None and n_rows <= n_params
+    return big or not converged or loss < SUSPICIOUS_LOSS or few_rows
+
+
+def hessian_is_flat(hessian_scaled_cond: float | None) -> bool:
+    """Whether the LP is worth running: the Hessian is unknown or nearly singular.
+
+    ``hessian_scaled_cond`` is the condition number of the Hessian scaled to unit
+    diagonal (None when no Hessian was computed).
+    """
+    return hessian_scaled_cond is None or not hessian_scaled_cond <= FLAT_HESSIAN_COND
 
 
 def fitted_certificate(
@@ -162,5 +192,10 @@ def describe(sep: Separation, terms: list[str], classes: list[Any], top: int = 3
         f"predicted perfectly along the direction {' '.join(parts)} (standardised features); "
         "the maximum-likelihood coefficients do not exist and the reported ones are finite only "
         "because the solver stopped, so standard errors are meaningless. "
-        "Use alpha > 0 for finite, unique estimates."
+        "Use alpha > 0 for finite, unique estimates"
+        + (
+            ", or firth=True for Firth's bias-reduced ones with p-values."
+            if len(classes) == 2
+            else "."
+        )
     )

@@ -215,6 +215,12 @@ class InferenceResult:
                 f"{level:.0%} intervals are Laplace-approximate Bayesian (Gaussian prior), "
                 "not frequentist"
             )
+        elif self.extra.get("firth"):
+            how = (
+                "Firth penalised likelihood (Jeffreys prior), binary; std_err from the inverse "
+                "Fisher information, p-values by penalised likelihood ratio (as R's logistf), "
+                f"Wald {level:.0%} intervals (summary(ci='profile', X=..., y=...) for profile ones)"
+            )
         else:
             how = f"maximum likelihood; Wald z tests and {level:.0%} confidence intervals"
         if self.cov_type != "nonrobust":
@@ -314,6 +320,8 @@ def summary_table(
     with np.errstate(divide="ignore", invalid="ignore"):
         z = coef / se
     p = 2.0 * stats.norm.sf(np.abs(z))
+    if result.extra.get("lr_p_values") is not None:  # Firth: penalised likelihood ratio
+        p = np.asarray(result.extra["lr_p_values"], dtype=np.float64)
     q = float(stats.norm.ppf(0.5 + level / 2.0))
     data = {"coef": coef, "std_err": se, "z": z, "p_value": p}
     data["ci_low"], data["ci_high"] = coef - q * se, coef + q * se

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ._read import (
         EncodeReport,
         check_input_spec,
+        check_stray_text,
         data_format,
         encode,
         feature_names,
@@ -36,6 +37,7 @@ _LAZY = {
         [
             "EncodeReport",
             "check_input_spec",
+            "check_stray_text",
             "data_format",
             "encode",
             "feature_names",
@@ -71,6 +73,7 @@ __all__ = [
     "OutputTable",
     "atomic_write_text",
     "check_input_spec",
+    "check_stray_text",
     "data_format",
     "encode",
     "feature_names",

@@ -19,7 +19,10 @@ missing cell is an error naming the column and the number of rows.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,22 +65,67 @@ def _sep(fmt: str) -> str:
 
 
 def read_columns(path: str | Path) -> list[str]:
-    """Column names of a table, read from its header or schema only."""
+    """Column names of a table, read from its header or schema only.
+
+    Raises :class:`DataError` if a name appears twice (a repeated column would
+    be silently renamed, and a repeated target would leak the label into the
+    features).
+    """
     fmt = data_format(path)
     try:
         if fmt == "parquet":
             import pyarrow.parquet as pq
 
-            return [str(c) for c in pq.read_schema(path).names]
-        return [str(c) for c in pd.read_csv(path, sep=_sep(fmt), nrows=0).columns]
+            raw = [str(c) for c in pq.read_schema(path).names]
+            names = raw
+        else:
+            opts: dict[str, Any] = {"sep": _sep(fmt), "index_col": False}
+            names = [str(c) for c in pd.read_csv(path, nrows=0, **opts).columns]
+            first = pd.read_csv(path, header=None, nrows=1, dtype=str, **opts)
+            raw = [str(c) for c in first.iloc[0].tolist() if isinstance(c, str)]
     except pd.errors.EmptyDataError:
         raise DataError(f"{path} is empty (no header line)") from None
     except FileNotFoundError:
         raise DataError(f"data file {path} does not exist") from None
     except IsADirectoryError:
         raise DataError(f"data file {path} is a folder") from None
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot read {path} as {fmt.upper()}: {_short(exc)}") from None
+    except Exception as exc:  # noqa: BLE001 - every reader failure is the file's problem
+        raise _read_error(path, fmt, exc) from None
+    dup = sorted({c for c in raw if raw.count(c) > 1})
+    if dup:
+        shown = ", ".join(repr(c) for c in dup[:5])
+        raise DataError(
+            f"{path} has repeated column name(s) {shown}; every column needs its own name"
+        )
+    return names
+
+
+def _read_error(path: Any, fmt: str, exc: BaseException) -> DataError:
+    """One line for a reader failure: parse errors name the line, missing codecs the fix."""
+    if isinstance(exc, ImportError):
+        if "zstandard" in str(exc):
+            return DataError(
+                f"reading {path} needs the zstandard package: pip install 'oneneuron[zstd]'"
+            )
+        return DataError(f"cannot read {path}: {_short(exc)}")
+    if isinstance(exc, EOFError):
+        return DataError(f"{path} ends early: the compressed file is truncated")
+    if isinstance(exc, pd.errors.ParserWarning):
+        return DataError(
+            f"{path}: data row 1 has more fields than the header (an unquoted separator "
+            "in a value?); quote such values or fix the row"
+        )
+    text = _short(exc)
+    m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
+    if m:
+        want, line, saw = m.groups()
+        return DataError(
+            f"{path}: line {line} has {saw} fields but the header has {want} (an unquoted "
+            "separator in a value?); quote such values or fix the line"
+        )
+    if isinstance(exc, (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError)):
+        return DataError(f"cannot read {path} as {fmt.upper()}: {text}")
+    return DataError(f"cannot read {path} as {fmt.upper()}: {type(exc).__name__}: {text}")
 
 
 def _short(exc: BaseException) -> str:
@@ -109,22 +157,40 @@ def iter_table(
         raise DataError(f"{path} is empty (no header line)") from None
     except FileNotFoundError:
         raise DataError(f"data file {path} does not exist") from None
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot read {path} as {fmt.upper()}: {_short(exc)}") from None
+    except (OSError, ValueError, EOFError, ImportError, pd.errors.ParserWarning) as exc:
+        raise _read_error(path, fmt, exc) from None
 
 
 def _iter_text(path: Any, fmt: str, columns: list[str], text: list[str], rows: int | None) -> Any:
+    """Every field is parsed and then the wanted columns are kept: pandas' ``usecols``
+    would switch off its check that each line has as many fields as the header (a
+    line with an extra field would be silently cut). ``index_col=False`` keeps an
+    extra field on the first data row from becoming a row index; pandas only warns
+    about that row, so the warning is made an error."""
     compressed = str(path).lower().endswith(COMPRESSION)
     size = Path(path).stat().st_size
-    opts = {"sep": _sep(fmt), "usecols": columns, "dtype": {c: str for c in text}}
+    opts = {"sep": _sep(fmt), "index_col": False, "dtype": {c: str for c in text}}
     with open(path, "rb") as fh:
         src = path if compressed else fh
         if rows is None:
-            yield pd.read_csv(src, **opts), 1.0
+            with _strict_fields():
+                df = pd.read_csv(src, **opts)
+            yield df[columns], 1.0
             return
         with pd.read_csv(src, chunksize=rows, **opts) as reader:
-            for chunk in reader:
-                yield chunk, None if compressed else min(fh.tell() / max(size, 1), 1.0)
+            while True:
+                with _strict_fields():
+                    chunk = next(reader, None)
+                if chunk is None:
+                    return
+                yield chunk[columns], None if compressed else min(fh.tell() / max(size, 1), 1.0)
+
+
+@contextlib.contextmanager
+def _strict_fields() -> Iterator[None]:
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", "Length of header", pd.errors.ParserWarning)
+        yield
 
 
 def _iter_parquet(path: Any, columns: list[str], text: list[str], rows: int | None) -> Any:
@@ -135,12 +201,27 @@ def _iter_parquet(path: Any, columns: list[str], text: list[str], rows: int | No
     pf = pq.ParquetFile(path, pre_buffer=rows is None)
     total = max(pf.metadata.num_rows, 1)
     if rows is None:
-        yield _text_cols(pf.read(columns=columns).to_pandas(), text), 1.0
+        yield _text_cols(_frame(pf.read(columns=columns)), text), 1.0
         return
     done = 0
     for batch in pf.iter_batches(batch_size=rows, columns=columns):
         done += batch.num_rows
-        yield _text_cols(batch.to_pandas(), text), done / total
+        yield _text_cols(_frame(batch), text), done / total
+
+
+def _frame(table: Any) -> pd.DataFrame:
+    """An Arrow table or batch as a frame; decimal columns become float64 numbers
+    (pandas would hold them as Python ``Decimal`` objects, read as text)."""
+    import pyarrow as pa
+
+    fields = table.schema
+    if any(pa.types.is_decimal(f.type) for f in fields):
+        arrays = [
+            col.cast(pa.float64()) if pa.types.is_decimal(f.type) else col
+            for f, col in zip(fields, table.columns, strict=True)
+        ]
+        table = type(table).from_arrays(arrays, names=fields.names)
+    return table.to_pandas()
 
 
 def _text_cols(df: pd.DataFrame, text: list[str]) -> pd.DataFrame:
@@ -148,6 +229,50 @@ def _text_cols(df: pd.DataFrame, text: list[str]) -> pd.DataFrame:
         s = df[c]
         df[c] = s.where(s.isna(), s.astype(str)).astype(object)
     return df
+
+
+#: A text column whose non-missing cells are at least this share numbers is a numeric
+#: column with stray text (a data error), not a category column.
+NUMERIC_SHARE = 0.9
+
+
+def check_stray_text(df: pd.DataFrame, columns: list[str], source: Any) -> None:
+    """Raise naming the cells if a column holds numbers except for a few text cells.
+
+    One stray ``"n/a?"`` in a column of numbers makes pandas read the whole column
+    as text, which would turn it into one indicator feature per distinct number (or,
+    for a label column, a class per stray value). A column counts as such when at
+    least :data:`NUMERIC_SHARE` of its non-missing cells are numbers (and at least
+    one is not); ``df``'s index gives the data-row numbers (0-based).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"x": ["1", "2", "3"] * 4 + ["oops"], "c": ["a", "b"] * 6 + ["c"]})
+    >>> check_stray_text(df, ["c"], "d.csv")
+    >>> try:
+    ...     check_stray_text(df, ["x", "c"], "d.csv")
+    ... except DataError as exc:
+    ...     print(exc)
+    column 'x' of d.csv holds numbers except 1 cell(s): 'oops' (data row 13);
+    fix them or leave them blank (a missing value)
+    """
+    for name in columns:
+        s = df[name]
+        if _is_numeric(s):
+            continue
+        present = s.notna().to_numpy()
+        num = pd.to_numeric(s.where(present, None).astype(object), errors="coerce")
+        bad = num.isna().to_numpy() & present
+        n_bad, n = int(bad.sum()), int(present.sum())
+        if 0 < n_bad <= n * (1 - NUMERIC_SHARE):
+            rows = np.flatnonzero(bad)[:3]
+            cells = ", ".join(f"{s.iloc[i]!r} (data row {int(df.index[i]) + 1})" for i in rows)
+            more = " ..." if n_bad > 3 else ""
+            raise DataError(
+                f"column {name!r} of {source} holds numbers except {n_bad} cell(s): "
+                f"{cells}{more}; fix them or leave them blank (a missing value)"
+            )
 
 
 def need_columns(path: str | Path, present: list[str], wanted: list[str], what: str) -> None:

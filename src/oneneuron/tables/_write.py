@@ -9,8 +9,10 @@ never replaced, even if it appears while the table is being written.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -50,6 +52,10 @@ class OutputTable:
 
     def write(self, frame: pd.DataFrame) -> None:
         """Append rows (same columns and dtypes every time)."""
+        with _naming(self.path):
+            self._write(frame)
+
+    def _write(self, frame: pd.DataFrame) -> None:
         if self.fmt == "parquet":
             import pyarrow as pa
             import pyarrow.parquet as pq
@@ -66,17 +72,20 @@ class OutputTable:
 
     def commit(self) -> None:
         """Close the temporary file and move it to ``path``."""
-        self._close()
-        publish(self.tmp, self.path, overwrite=self.force)
+        with _naming(self.path):
+            self._close()
+            publish(self.tmp, self.path, overwrite=self.force)
 
     def _close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.close()
         if not self._fh.closed:
-            self._fh.flush()
-            os.fsync(self._fh.fileno())
-            self._fh.close()
+            try:
+                self._fh.flush()
+                os.fsync(self._fh.fileno())
+            finally:
+                self._fh.close()
 
     def __exit__(
         self,
@@ -85,7 +94,11 @@ class OutputTable:
         tb: TracebackType | None,
     ) -> None:
         try:
-            self._close()
+            with _naming(self.path):
+                self._close()
+        except OSError:
+            if exc is None:
+                raise  # otherwise the error being raised is the one to report
         finally:
             if self.tmp.exists():
                 self.tmp.unlink()
@@ -103,14 +116,30 @@ def atomic_write_text(path: Path, text: str, *, overwrite: bool) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with _naming(path), os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        publish(Path(tmp), path, overwrite=overwrite)
+        with _naming(path):
+            publish(Path(tmp), path, overwrite=overwrite)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+@contextlib.contextmanager
+def _naming(path: Path) -> Iterator[None]:
+    """Give a nameless write error (disk full, quota, I/O error) the target's name, so
+    that the message says which output could not be written."""
+    try:
+        yield
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        if exc.filename is not None:
+            raise
+        why = exc.strerror or (os.strerror(exc.errno) if exc.errno else str(exc))
+        raise OSError(exc.errno, why, str(path)) from None
 
 
 def _umask_mode() -> int:

@@ -1,0 +1,289 @@
+"""L1 benchmark: one fit, a 20-alpha path and 5-fold x 20 CV, beside glum, liblinear and saga.
+
+Run with ``python benchmarks/penalty.py [--n 100000] [--d 100] [--repeat 3] [--sparse]``.
+
+Objective (every solver, raw features, as glum's ``scale_predictors=False`` and
+oneneuron's ``standardize=False``): mean log-loss + alpha * ||w||_1, intercept
+unpenalised (liblinear penalises its intercept, so it is compared with
+``fit_intercept=False`` against a oneneuron fit of that objective).
+
+For each solver the tolerance is tightened along a ladder until its objective is
+within ``GAP`` (relative) of the best objective any run reached (for a path: at
+every alpha); the time of that first run is reported, a median of ``--repeat``.
+"passes" is time divided by the time of one read of X, measured in the same run.
+Ratios peer/oneneuron are what to quote: this machine is shared and absolute
+times are noisy. Cross-validation is timed at the tolerance the path needed
+(every peer's CV is the same fits on the folds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
+
+from oneneuron import NeuronClassifier, NeuronClassifierCV, regularization_path
+
+GAP = 1e-9
+LADDER = (1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10)
+
+
+def make_data(n: int, d: int, sparse: bool, seed: int = 0) -> tuple[Any, np.ndarray]:
+    """10 informative features of ``d`` (unit normal, or 30 stored entries per row)."""
+    rng = np.random.default_rng(seed)
+    if sparse:
+        nnz = 30
+        cols = rng.integers(0, d, size=(n, nnz))
+        X = sp.csr_matrix(
+            (rng.standard_normal(n * nnz), cols.ravel(), np.arange(0, n * nnz + 1, nnz)),
+            shape=(n, d),
+        )
+        X.sum_duplicates()
+        beta = np.zeros(d)
+        beta[rng.choice(d, 200, replace=False)] = rng.standard_normal(200)
+    else:
+        X = rng.standard_normal((n, d))
+        beta = np.zeros(d)
+        beta[:10] = rng.standard_normal(10)
+    z = np.asarray(X @ beta).ravel() + 0.3
+    y = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(np.int64)
+    return X, y
+
+
+def objective(X: Any, y: np.ndarray, alpha: float) -> Callable[[np.ndarray, float], float]:
+    """mean log-loss + alpha |w|_1 at raw-scale (w, b)."""
+
+    def F(w: np.ndarray, b: float) -> float:
+        z = np.asarray(X @ w).ravel() + b
+        return float(np.mean(np.logaddexp(0.0, z) - y * z) + alpha * np.sum(np.abs(w)))
+
+    return F
+
+
+def read_floor(X: Any, repeat: int = 5) -> float:
+    """Seconds of one read of X (a sum over its stored values)."""
+    data = X.data if sp.issparse(X) else X
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        float(np.sum(data))
+        times.append(time.perf_counter() - t)
+    return float(np.median(times))
+
+
+def timed(fit: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    out, times = None, []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fit()
+        times.append(time.perf_counter() - t)
+    return float(np.median(times)), out
+
+
+def ladder(run: Callable[[float], tuple[float, Any]], gap_of: Callable[[Any], float]) -> dict:
+    """Tighten tol until the gap is <= GAP; returns time, tol and gap of that run."""
+    for tol in LADDER:
+        secs, out = run(tol)
+        gap = gap_of(out)
+        if gap <= GAP:
+            return {"time": secs, "tol": tol, "gap": gap, "out": out}
+    return {"time": secs, "tol": tol, "gap": gap, "out": out}
+
+
+def rel_gap(F: float, best: float) -> float:
+    return (F - best) / max(1.0, abs(best))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--d", type=int, default=100)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--sparse", action="store_true", help="CSR data (d large, 30 per row)")
+    ap.add_argument("--skip-saga", action="store_true")
+    ap.add_argument("--saga-rows", type=int, default=20_000, help="rows of the saga CV case")
+    args = ap.parse_args()
+    import glum
+    from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
+
+    warnings.simplefilter("ignore")
+    threadpool_limits(1, user_api="blas")
+    X, y = make_data(args.n, args.d, args.sparse)
+    floor = read_floor(X)
+    print(
+        f"data {args.n} x {args.d} {'CSR' if args.sparse else 'dense'}; "
+        f"one read {floor * 1e3:.2f} ms"
+    )
+    rows = []
+
+    # ---- one L1 fit, with intercept: oneneuron vs glum
+    a_max = regularization_path(X, y, n_alphas=1, standardize=False).alpha_max
+    alpha = a_max / (8 if not args.sparse else 1.5)
+    F = objective(X, y, alpha)
+    ref = NeuronClassifier(alpha=alpha, l1_ratio=1.0, standardize=False, tol=1e-12).fit(X, y)
+    best = F(ref.coef_[0], ref.intercept_[0])
+
+    def ours(tol: float) -> tuple[float, Any]:
+        return timed(
+            lambda: NeuronClassifier(alpha=alpha, l1_ratio=1.0, standardize=False, tol=tol).fit(
+                X, y
+            ),
+            args.repeat,
+        )
+
+    def glum_one(tol: float) -> tuple[float, Any]:
+        return timed(
+            lambda: glum.GeneralizedLinearRegressor(
+                family="binomial",
+                alpha=alpha,
+                l1_ratio=1.0,
+                scale_predictors=False,
+                gradient_tol=tol,
+            ).fit(X, y),
+            args.repeat,
+        )
+
+    o = ladder(ours, lambda m: rel_gap(F(m.coef_[0], m.intercept_[0]), best))
+    g = ladder(glum_one, lambda m: rel_gap(F(m.coef_, m.intercept_), best))
+    nnz = int(np.sum(o["out"].coef_ != 0))
+    rows.append(
+        ("one L1 fit (glum)", o, g, f"{nnz} non-zeros, passes counted {o['out'].n_passes_:.0f}")
+    )
+
+    # ---- one L1 fit without intercept: oneneuron vs liblinear
+    ref0 = NeuronClassifier(
+        alpha=alpha, l1_ratio=1.0, standardize=False, fit_intercept=False, tol=1e-12
+    ).fit(X, y)
+    best0 = F(ref0.coef_[0], 0.0)
+
+    def ours0(tol: float) -> tuple[float, Any]:
+        return timed(
+            lambda: NeuronClassifier(
+                alpha=alpha, l1_ratio=1.0, standardize=False, fit_intercept=False, tol=tol
+            ).fit(X, y),
+            args.repeat,
+        )
+
+    def liblinear(tol: float) -> tuple[float, Any]:
+        return timed(
+            lambda: LogisticRegression(
+                l1_ratio=1.0,
+                C=1 / (len(y) * alpha),
+                solver="liblinear",
+                fit_intercept=False,
+                tol=tol,
+                max_iter=10_000,
+            ).fit(X, y),
+            args.repeat,
+        )
+
+    o0 = ladder(ours0, lambda m: rel_gap(F(m.coef_[0], 0.0), best0))
+    lib = ladder(liblinear, lambda m: rel_gap(F(m.coef_[0], 0.0), best0))
+    rows.append(("one L1 fit, no intercept (liblinear)", o0, lib, ""))
+
+    # ---- 20-alpha path: oneneuron vs glum (same grid)
+    alphas = a_max * np.logspace(0, -2 if args.sparse else -3, 20)
+    refp = regularization_path(X, y, alphas=alphas, standardize=False, tol=1e-12)
+    Fs = [objective(X, y, a) for a in alphas]
+    bestp = [Fs[i](refp.coef[i, 0], refp.intercept[i, 0]) for i in range(20)]
+
+    def ours_path(tol: float) -> tuple[float, Any]:
+        return timed(
+            lambda: regularization_path(X, y, alphas=alphas, standardize=False, tol=tol),
+            args.repeat,
+        )
+
+    def glum_path(tol: float) -> tuple[float, Any]:
+        return timed(
+            lambda: glum.GeneralizedLinearRegressor(
+                family="binomial",
+                alpha_search=True,
+                alphas=alphas,
+                l1_ratio=1.0,
+                scale_predictors=False,
+                gradient_tol=tol,
+            ).fit(X, y),
+            args.repeat,
+        )
+
+    def path_gap(p: Any) -> float:
+        return max(rel_gap(Fs[i](p.coef[i, 0], p.intercept[i, 0]), bestp[i]) for i in range(20))
+
+    def glum_gap(m: Any) -> float:
+        return max(
+            rel_gap(Fs[i](m.coef_path_[i], m.intercept_path_[i]), bestp[i]) for i in range(20)
+        )
+
+    op = ladder(ours_path, path_gap)
+    gp = ladder(glum_path, glum_gap)
+    rows.append(("20-alpha path (glum)", op, gp, f"passes counted {op['out'].n_passes[-1]:.0f}"))
+
+    # ---- 5-fold x 20-alpha CV at the path's tolerances
+    t_ours, _ = timed(
+        lambda: NeuronClassifierCV(cv=5, alphas=alphas, standardize=False, tol=op["tol"]).fit(X, y),
+        args.repeat,
+    )
+    t_glum, _ = timed(
+        lambda: glum.GeneralizedLinearRegressorCV(
+            family="binomial",
+            alphas=alphas,
+            l1_ratio=[1.0],
+            cv=5,
+            scale_predictors=False,
+            gradient_tol=gp["tol"],
+        ).fit(X, y),
+        args.repeat,
+    )
+    cvrow = {"time": t_ours, "tol": op["tol"], "gap": 0.0}
+    rows.append(
+        ("5-fold x 20 CV (glum)", cvrow, {"time": t_glum, "tol": gp["tol"], "gap": 0.0}, "")
+    )
+    if not args.skip_saga:
+        m = min(args.saga_rows, args.n)
+        Xs, ys = X[:m], y[:m]
+        a_s = regularization_path(Xs, ys, n_alphas=1, standardize=False).alpha_max
+        al = a_s * np.logspace(0, -3, 20)
+        t_o, _ = timed(
+            lambda: NeuronClassifierCV(cv=5, alphas=al, standardize=False, tol=1e-8).fit(Xs, ys),
+            1,
+        )
+        t_s, _ = timed(
+            lambda: LogisticRegressionCV(
+                Cs=1 / (m * 0.8 * al),
+                l1_ratios=[1.0],
+                solver="saga",
+                cv=5,
+                tol=1e-6,
+                max_iter=10_000,
+                use_legacy_attributes=False,
+            ).fit(Xs, ys),
+            1,
+        )
+        rows.append(
+            (
+                f"5-fold x 20 CV, {m} rows (LogisticRegressionCV saga, tol 1e-6)",
+                {"time": t_o, "tol": 1e-8, "gap": 0.0},
+                {"time": t_s, "tol": 1e-6, "gap": float("nan")},
+                "saga once (not a median); its tol not tightened",
+            )
+        )
+
+    print(
+        f"\n{'case':58s} {'ours s':>8s} {'passes':>7s} {'peer s':>8s} {'passes':>7s} {'ratio':>7s}"
+    )
+    for name, a, b, note in rows:
+        print(
+            f"{name:58s} {a['time']:8.3f} {a['time'] / floor:7.0f} {b['time']:8.3f} "
+            f"{b['time'] / floor:7.0f} {b['time'] / a['time']:7.1f}x  "
+            f"(tol {a['tol']:.0e} / {b['tol']:.0e}, gaps {a['gap']:.1e} / {b['gap']:.1e}) {note}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,373 @@
+"""``NeuronClassifierCV``: choose alpha (and l1_ratio) by cross-validation along paths."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.model_selection import GroupKFold, check_cv
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ..engines import FitData, one_thread, prepare
+from ._estimator import NeuronClassifier
+from ._path import RegularizationPath, compute_path
+
+__all__ = ["NeuronClassifierCV"]
+
+SCORINGS = ("neg_log_loss", "accuracy", "roc_auc")
+
+
+def _score(scoring: str, y: NDArray[np.intp], P: NDArray, w: NDArray, K: int) -> float:
+    """One fold's score from the predicted probabilities ``P`` (n, K) and class indices ``y``."""
+    from sklearn import metrics
+
+    if scoring == "neg_log_loss":
+        return -float(metrics.log_loss(y, P, sample_weight=w, labels=np.arange(K)))
+    if scoring == "accuracy":
+        return float(metrics.accuracy_score(y, np.argmax(P, axis=1), sample_weight=w))
+    if K == 2:
+        return float(metrics.roc_auc_score(y, P[:, 1], sample_weight=w))
+    return float(
+        metrics.roc_auc_score(y, P, sample_weight=w, multi_class="ovr", labels=np.arange(K))
+    )
+
+
+def _fold_scores(
+    data: FitData,
+    train: NDArray[np.intp],
+    test: NDArray[np.intp],
+    grid: NDArray[np.float64],
+    l1_ratio: float,
+    options: dict[str, Any],
+    scoring: str,
+    fold: int,
+) -> tuple[NDArray[np.float64], int]:
+    """Fit the path on ``train`` (its own standardisation) and score every alpha on ``test``."""
+    assert data.y_idx is not None and data.sample_weight is not None
+    K = len(data.classes)
+    with one_thread():
+        try:
+            fold_data = prepare(
+                data.X[train],
+                data.y_idx[train],
+                data.sample_weight[train],
+                class_weight=options["class_weight_idx"],
+                standardize=options["standardize"],
+                center=options["fit_intercept"],
+            )
+        except ValueError as exc:
+            raise ValueError(
+                f"cross-validation fold {fold}: {exc}; use fewer folds (cv) or other groups"
+            ) from None
+        path = compute_path(
+            fold_data,
+            alphas=grid,
+            l1_ratio=l1_ratio,
+            n_alphas=len(grid),
+            alpha_min_ratio=None,
+            penalty_factor=options["penalty_factor"],
+            fit_intercept=options["fit_intercept"],
+            tol=options["tol"],
+            max_iter=options["max_iter"],
+        )
+        P_fold = path.predict_proba(data.X[test])  # (n_alphas, n_test, K_fold)
+    P = np.zeros((len(grid), len(test), K))
+    P[:, :, np.asarray(fold_data.classes, dtype=np.intp)] = P_fold
+    y, w = data.y_idx[test], data.sample_weight[test]
+    scores = np.array([_score(scoring, y, P[i], w, K) for i in range(len(grid))])
+    return scores, int(path.n_passes[-1])
+
+
+class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
+    """The elastic-net neuron with alpha (and l1_ratio) chosen by cross-validation.
+
+    For each ``l1_ratio`` the full data's path fixes the alpha grid (as
+    :func:`~oneneuron.regularization_path`: ``n_alphas`` values from
+    ``alpha_max`` down, or ``alphas``); every fold fits that same grid along
+    its own path (warm starts, strong rules, KKT checks; standardisation
+    statistics from the training fold, as a pipeline would) and scores each
+    alpha on its held-out rows. ``rule="min"`` picks the best mean score over
+    all (l1_ratio, alpha); ``rule="1se"`` (glmnet's ``lambda.1se``) takes the
+    best l1_ratio and then the largest alpha whose mean score is within one
+    standard error (std over folds / sqrt(n_folds)) of the best. The model is
+    then refitted on all rows at the chosen pair (``best_estimator_``).
+
+    Parameters
+    ----------
+    cv : int, cross-validation generator or iterable, default=5
+        An int gives stratified folds (``StratifiedKFold``, not shuffled), or
+        ``GroupKFold`` when ``fit`` gets ``groups``.
+    alphas : array_like, optional
+        The alpha grid shared by every l1_ratio (default: one per l1_ratio from
+        its ``alpha_max``).
+    l1_ratios : sequence of float in [0, 1], default=(1.0,)
+    n_alphas : int, default=100
+    alpha_min_ratio : float, optional
+        As :func:`~oneneuron.regularization_path` (glmnet's defaults).
+    scoring : {"neg_log_loss", "accuracy", "roc_auc"}, default="neg_log_loss"
+        Computed from the predicted probabilities with the held-out rows' sample weights.
+    rule : {"min", "1se"}, default="min"
+    n_jobs : int, optional
+        Folds fitted in parallel by joblib (processes); each worker holds BLAS
+        and the fused kernels to one thread, so the cores are not oversubscribed.
+    penalty_factor, fit_intercept, standardize, class_weight, tol, max_iter
+        As in :class:`NeuronClassifier` (``max_iter``: proximal Newton
+        iterations per restricted solve).
+
+    Attributes
+    ----------
+    alpha_, l1_ratio_ : float
+        The chosen pair.
+    alphas_ : ndarray of shape (n_l1_ratios, n_alphas)
+        The grid of each l1_ratio.
+    scores_ : ndarray of shape (n_l1_ratios, n_folds, n_alphas)
+    cv_results_ : dict of ndarray
+        One entry per (l1_ratio, alpha): ``param_l1_ratio``, ``param_alpha``,
+        ``split{k}_test_score``, ``mean_test_score``, ``std_test_score``,
+        ``rank_test_score``, ``n_nonzero`` (full-data fit).
+    paths_ : list of RegularizationPath
+        The full data's path for each l1_ratio (the CV curve's x axis).
+    best_estimator_ : NeuronClassifier
+        Refitted on all rows at ``(alpha_, l1_ratio_)``.
+    coef_, intercept_, classes_, n_features_in_, feature_names_in_
+        Those of ``best_estimator_``.
+    n_iter_ : int
+        Proximal Newton iterations of the refit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from oneneuron import NeuronClassifierCV
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 8))
+    >>> y = (X[:, 0] - X[:, 1] + rng.normal(size=300) > 0).astype(int)
+    >>> cv = NeuronClassifierCV(cv=3, n_alphas=20, rule="1se").fit(X, y)
+    >>> cv.coef_.round(2).tolist()
+    [[1.34, -1.41, 0.0, 0.0, 0.04, 0.0, 0.0, 0.0]]
+    >>> round(float(cv.alpha_ / cv.alphas_[0, 0]), 4)
+    0.0886
+    """
+
+    _parameter_constraints: dict[str, list[Any]] = {
+        "cv": ["cv_object"],
+        "alphas": ["array-like", None],
+        "l1_ratios": ["array-like"],
+        "n_alphas": [Interval(Integral, 1, None, closed="left")],
+        "alpha_min_ratio": [Interval(Real, 0, 1, closed="neither"), None],
+        "scoring": [StrOptions(set(SCORINGS))],
+        "rule": [StrOptions({"min", "1se"})],
+        "n_jobs": [Integral, None],
+        "penalty_factor": ["array-like", dict, None],
+        "fit_intercept": ["boolean"],
+        "standardize": ["boolean"],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "tol": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        *,
+        cv: Any = 5,
+        alphas: ArrayLike | None = None,
+        l1_ratios: Any = (1.0,),
+        n_alphas: int = 100,
+        alpha_min_ratio: float | None = None,
+        scoring: str = "neg_log_loss",
+        rule: str = "min",
+        n_jobs: int | None = None,
+        penalty_factor: Any = None,
+        fit_intercept: bool = True,
+        standardize: bool = True,
+        class_weight: Any = None,
+        tol: float = 1e-8,
+        max_iter: int = 100,
+    ) -> None:
+        self.cv = cv
+        self.alphas = alphas
+        self.l1_ratios = l1_ratios
+        self.n_alphas = n_alphas
+        self.alpha_min_ratio = alpha_min_ratio
+        self.scoring = scoring
+        self.rule = rule
+        self.n_jobs = n_jobs
+        self.penalty_factor = penalty_factor
+        self.fit_intercept = fit_intercept
+        self.standardize = standardize
+        self.class_weight = class_weight
+        self.tol = tol
+        self.max_iter = max_iter
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        groups: ArrayLike | None = None,
+        sample_weight: ArrayLike | None = None,
+    ) -> NeuronClassifierCV:
+        """Cross-validate the path(s), then refit at the chosen (alpha, l1_ratio).
+
+        Parameters
+        ----------
+        X : array_like or sparse CSR matrix of shape (n_samples, n_features)
+        y : array_like of shape (n_samples,)
+        groups : array_like of shape (n_samples,), optional
+            Rows of one group stay in one fold (``GroupKFold`` when ``cv`` is an int).
+        sample_weight : array_like of shape (n_samples,), optional
+            Weights of the fits and of the held-out scores.
+
+        Returns
+        -------
+        self
+        """
+        from joblib import Parallel, delayed
+
+        l1_ratios = np.asarray(self.l1_ratios, dtype=np.float64).ravel()
+        if l1_ratios.size == 0 or np.any((l1_ratios < 0) | (l1_ratios > 1)):
+            raise ValueError(f"l1_ratios must be numbers in [0, 1], not {self.l1_ratios!r}")
+        data = prepare(
+            X,
+            y,
+            sample_weight,
+            class_weight=None,
+            standardize=self.standardize,
+            center=self.fit_intercept,
+        )
+        if data.kind != "numpy":
+            raise ValueError("NeuronClassifierCV takes NumPy, pandas or SciPy sparse input")
+        assert data.y_idx is not None
+        cw = self.class_weight
+        if isinstance(cw, dict):  # the folds see class indices: re-key the dict
+            cw = {int(np.searchsorted(data.classes, k)): v for k, v in cw.items()}
+        options = {
+            "class_weight_idx": cw,
+            "standardize": self.standardize,
+            "fit_intercept": self.fit_intercept,
+            "penalty_factor": self.penalty_factor,
+            "tol": self.tol,
+            "max_iter": self.max_iter,
+        }
+        if groups is not None and isinstance(self.cv, Integral):
+            splitter: Any = GroupKFold(n_splits=int(self.cv))
+        else:
+            splitter = check_cv(self.cv, data.y_idx, classifier=True)
+        folds = list(splitter.split(np.zeros((data.n_samples, 1)), data.y_idx, groups))
+        full = prepare(
+            data.X,
+            data.y_idx,
+            data.sample_weight,
+            class_weight=cw,
+            standardize=self.standardize,
+            center=self.fit_intercept,
+        )
+        paths: list[RegularizationPath] = []
+        for r in l1_ratios:
+            paths.append(
+                compute_path(
+                    full,
+                    alphas=self.alphas,
+                    l1_ratio=float(r),
+                    n_alphas=int(self.n_alphas),
+                    alpha_min_ratio=self.alpha_min_ratio,
+                    penalty_factor=self.penalty_factor,
+                    fit_intercept=self.fit_intercept,
+                    tol=self.tol,
+                    max_iter=self.max_iter,
+                )
+            )
+        tasks = [
+            (
+                i,
+                k,
+                delayed(_fold_scores)(
+                    data, tr, te, paths[i].alphas, float(r), options, self.scoring, k
+                ),
+            )
+            for i, r in enumerate(l1_ratios)
+            for k, (tr, te) in enumerate(folds)
+        ]
+        out = Parallel(n_jobs=self.n_jobs)(t for _, _, t in tasks)
+        n_alphas = len(paths[0].alphas)
+        scores = np.zeros((len(l1_ratios), len(folds), n_alphas))
+        for (i, k, _), (s, _) in zip(tasks, out, strict=True):
+            scores[i, k] = s
+        self._choose(l1_ratios, paths, scores)
+        self.best_estimator_ = NeuronClassifier(
+            alpha=self.alpha_,
+            l1_ratio=self.l1_ratio_,
+            penalty_factor=self.penalty_factor,
+            fit_intercept=self.fit_intercept,
+            standardize=self.standardize,
+            class_weight=self.class_weight,
+            tol=self.tol,
+            solver="cd" if self.alpha_ > 0 else "auto",
+        ).fit(X, y, sample_weight=sample_weight)
+        best = self.best_estimator_
+        for name in ("classes_", "coef_", "intercept_", "n_features_in_", "mean_", "scale_"):
+            setattr(self, name, getattr(best, name))
+        if hasattr(best, "feature_names_in_"):
+            self.feature_names_in_ = best.feature_names_in_
+        self.n_iter_ = max(1, int(best.n_iter_))
+        return self
+
+    def _choose(self, l1_ratios: NDArray, paths: list[RegularizationPath], scores: NDArray) -> None:
+        """Fill ``cv_results_``, ``scores_``, ``alpha_``, ``l1_ratio_`` from the fold scores."""
+        n_l1, n_folds, n_alphas = scores.shape
+        mean = scores.mean(axis=1)  # (n_l1, n_alphas)
+        std = scores.std(axis=1)
+        i, j = np.unravel_index(np.argmax(mean), mean.shape)
+        if self.rule == "1se":
+            se = std[i, j] / np.sqrt(n_folds)
+            ok = np.flatnonzero(mean[i] >= mean[i, j] - se)
+            j = int(ok[0])  # alphas decrease: the first is the largest alpha
+        self.l1_ratio_ = float(l1_ratios[i])
+        self.alpha_ = float(paths[i].alphas[j])
+        self.alphas_ = np.array([p.alphas for p in paths])
+        self.scores_ = scores
+        self.paths_ = paths
+        results: dict[str, Any] = {
+            "param_l1_ratio": np.repeat(l1_ratios, n_alphas),
+            "param_alpha": self.alphas_.ravel(),
+        }
+        for k in range(n_folds):
+            results[f"split{k}_test_score"] = scores[:, k, :].ravel()
+        flat = mean.ravel()
+        results["mean_test_score"] = flat
+        results["std_test_score"] = std.ravel()
+        order = np.argsort(-flat, kind="stable")
+        rank = np.empty(len(flat), dtype=np.int32)
+        rank[order] = np.arange(1, len(flat) + 1)
+        results["rank_test_score"] = rank
+        results["n_nonzero"] = np.concatenate([p.n_nonzero for p in paths])
+        self.cv_results_ = results
+
+    # ------------------------------------------------------------- predict
+    def decision_function(self, X: ArrayLike) -> NDArray[np.floating]:
+        """Logits of the refitted model (see :meth:`NeuronClassifier.decision_function`)."""
+        check_is_fitted(self, "best_estimator_")
+        return self.best_estimator_.decision_function(X)
+
+    def predict_proba(self, X: ArrayLike) -> NDArray[np.floating]:
+        """Class probabilities of the refitted model, shape (n, K)."""
+        check_is_fitted(self, "best_estimator_")
+        return self.best_estimator_.predict_proba(X)
+
+    def predict_log_proba(self, X: ArrayLike) -> NDArray[np.floating]:
+        """Log of :meth:`predict_proba`, from the logits."""
+        check_is_fitted(self, "best_estimator_")
+        return self.best_estimator_.predict_log_proba(X)
+
+    def predict(self, X: ArrayLike) -> NDArray[Any]:
+        """Labels of the refitted model."""
+        check_is_fitted(self, "best_estimator_")
+        return self.best_estimator_.predict(X)

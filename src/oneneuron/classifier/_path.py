@@ -1,0 +1,331 @@
+"""``regularization_path``: the elastic-net model at every alpha of a grid, warm-started."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ..engines import FitData, blas_threads, make_engine, prepare
+from ..functions import sigmoid, softmax
+from ..objective import LinearLoss
+from ..solvers.path import alpha_max, elastic_net_path, l1_weights, null_fit
+from ._sparse import column_restrictor, resolve_penalty_factor
+
+__all__ = ["RegularizationPath", "regularization_path", "default_alpha_min_ratio"]
+
+#: Rows beyond which restricted solves use a row subsample's Hessian (as the estimator).
+_SUBSAMPLE_ROWS = 20_000
+
+
+def default_alpha_min_ratio(n_samples: int, n_features: int) -> float:
+    """glmnet's default ``alpha_min / alpha_max``: 1e-4 when ``n > p``, else 1e-2.
+
+    Examples
+    --------
+    >>> default_alpha_min_ratio(1000, 10), default_alpha_min_ratio(10, 1000)
+    (0.0001, 0.01)
+    """
+    return 1e-4 if n_samples > n_features else 1e-2
+
+
+@dataclass
+class RegularizationPath:
+    """Coefficients along a grid of penalty strengths (see :func:`regularization_path`).
+
+    Attributes
+    ----------
+    alphas : ndarray of shape (n_alphas,)
+        Decreasing penalty strengths.
+    l1_ratio : float
+    alpha_max : float
+        The smallest alpha at which every penalised coefficient is 0 (analytic).
+    coef : ndarray of shape (n_alphas, m, d)
+        Original-scale coefficients (``m = 1`` binary, K classes otherwise);
+        exact zeros where the L1 term zeroes them.
+    intercept : ndarray of shape (n_alphas, m)
+    classes : ndarray of shape (K,)
+    feature_names : list of str
+    deviance_explained : ndarray of shape (n_alphas,)
+        ``1 - D(alpha) / D_null``: the deviance of the fit relative to the
+        intercept-only model's (glmnet's ``dev.ratio``; NaN if ``D_null = 0``).
+    n_nonzero : ndarray of int, shape (n_alphas,)
+        Features with a non-zero coefficient (in any class).
+    loss : ndarray of shape (n_alphas,)
+        The penalised objective at each solution.
+    kkt : ndarray of shape (n_alphas,)
+        KKT violation of each solution (``<= tol``).
+    n_passes : ndarray of shape (n_alphas,)
+        Passes over X made up to each alpha (restricted passes count by width).
+    mean, scale : ndarray of shape (d,)
+        Standardisation statistics.
+    """
+
+    alphas: NDArray[np.float64]
+    l1_ratio: float
+    alpha_max: float
+    coef: NDArray[np.float64]
+    intercept: NDArray[np.float64]
+    classes: NDArray[Any]
+    feature_names: list[str]
+    deviance_explained: NDArray[np.float64]
+    n_nonzero: NDArray[np.intp]
+    loss: NDArray[np.float64]
+    kkt: NDArray[np.float64]
+    n_passes: NDArray[np.float64]
+    mean: NDArray[np.float64] = field(repr=False)
+    scale: NDArray[np.float64] = field(repr=False)
+
+    def _index(self, alpha: float) -> int:
+        hit = np.flatnonzero(np.isclose(self.alphas, alpha, rtol=1e-10, atol=0.0))
+        if len(hit) == 0:
+            raise ValueError(
+                f"alpha={alpha!r} is not on the path (alphas from {self.alphas[0]:.4g} "
+                f"to {self.alphas[-1]:.4g}); use one of path.alphas or pass alphas=[...]"
+            )
+        return int(hit[0])
+
+    def decision_function(self, X: ArrayLike, alpha: float | None = None) -> NDArray:
+        """Logits at ``alpha`` (one of :attr:`alphas`): (n,) binary, (n, K) otherwise.
+
+        With ``alpha=None``, for every alpha: shape (n_alphas, n) or (n_alphas, n, K).
+        """
+        X = np.asarray(X, dtype=np.float64) if not hasattr(X, "tocsr") else X.tocsr()
+        idx = range(len(self.alphas)) if alpha is None else [self._index(alpha)]
+        out = []
+        for i in idx:
+            Z = np.asarray(X @ self.coef[i].T) + self.intercept[i]
+            out.append(Z[:, 0] if Z.shape[1] == 1 else Z)
+        return np.stack(out) if alpha is None else out[0]
+
+    def predict_proba(self, X: ArrayLike, alpha: float | None = None) -> NDArray:
+        """Class probabilities at ``alpha``, shape (n, K) (or (n_alphas, n, K) for all)."""
+        Z = self.decision_function(X, alpha)
+        binary = len(self.classes) == 2
+        if binary:
+            return np.stack([sigmoid(-Z), sigmoid(Z)], axis=-1)
+        return softmax(Z.reshape(-1, Z.shape[-1])).reshape(Z.shape)
+
+    def to_frame(self) -> Any:
+        """A DataFrame, one row per alpha: alpha, n_nonzero, deviance_explained, loss, kkt."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            {
+                "alpha": self.alphas,
+                "n_nonzero": self.n_nonzero,
+                "deviance_explained": self.deviance_explained,
+                "loss": self.loss,
+                "kkt": self.kkt,
+            }
+        )
+
+
+def setup_problem(
+    data: FitData, penalty_factor: Any, fit_intercept: bool
+) -> tuple[LinearLoss, NDArray[np.float64]]:
+    """The data term on ``data`` (alpha 0) and the intercept-only start (log-odds)."""
+    pf = resolve_penalty_factor(penalty_factor, data.n_features, data.feature_names)
+    engine = make_engine(data.X, data.target, data.weights, data.multinomial, **data.engine_options)
+    m = len(data.classes) if data.multinomial else 1
+    problem = LinearLoss(engine, m, 0.0, data.mean, data.scale, fit_intercept, False, pf)
+    theta0 = np.zeros(problem.n_params)
+    if fit_intercept:
+        freq = np.clip(data.class_sums / np.sum(data.class_sums), 1e-12, None)
+        theta0[-m:] = np.log(freq[1] / freq[0]) if m == 1 else np.log(freq) - np.log(freq).mean()
+    return problem, theta0
+
+
+def subsample_rows(n: int, random_state: int = 0) -> NDArray[np.intp] | None:
+    """Rows of the Hessian subsample on tall data (about ``_SUBSAMPLE_ROWS``), else None."""
+    if n <= 4 * _SUBSAMPLE_ROWS:
+        return None
+    return np.flatnonzero(np.random.default_rng(random_state).random(n) < _SUBSAMPLE_ROWS / n)
+
+
+def null_deviance(data: FitData, fit_intercept: bool) -> float:
+    """Mean log-loss of the null model: class frequencies (intercept) or uniform (none)."""
+    if not fit_intercept:
+        return float(np.log(len(data.classes)))
+    pi = data.class_sums / np.sum(data.class_sums)
+    pi = pi[pi > 0]
+    return float(-np.sum(pi * np.log(pi)))
+
+
+def _explained(loss: NDArray[np.float64], null: float) -> NDArray[np.float64]:
+    """``1 - loss / null``; NaN when the null model is already perfect (one weighted class)."""
+    if null <= 0:
+        return np.full(len(loss), np.nan)
+    return 1.0 - loss / null
+
+
+def compute_path(
+    data: FitData,
+    *,
+    alphas: Any,
+    l1_ratio: float,
+    n_alphas: int,
+    alpha_min_ratio: float | None,
+    penalty_factor: Any,
+    fit_intercept: bool,
+    tol: float,
+    max_iter: int,
+    screen: bool = True,
+) -> RegularizationPath:
+    """:func:`regularization_path` on prepared data (also the CV folds' workhorse)."""
+    problem, theta0 = setup_problem(data, penalty_factor, fit_intercept)
+    restrict = column_restrictor(data, problem, subsample_rows(data.n_samples))
+    d = problem.n_features
+    with blas_threads(problem.engine):
+        nf = null_fit(problem, theta0, restrict, tol=tol, max_iter=max_iter)
+        pf = l1_weights(problem)
+        a_max = alpha_max(nf.extra["grad"], pf, l1_ratio)
+        if alphas is None:
+            if a_max <= 0:
+                raise ValueError(
+                    "every feature is unpenalised (penalty_factor all 0): there is no path; "
+                    "pass alphas=[...] or penalise some features"
+                )
+            ratio = alpha_min_ratio or default_alpha_min_ratio(data.n_samples, d)
+            grid = a_max * np.logspace(0.0, np.log10(ratio), n_alphas)
+        else:
+            grid = np.sort(np.asarray(alphas, dtype=np.float64).ravel())[::-1]
+            if grid.size == 0 or np.any(grid < 0) or not np.all(np.isfinite(grid)):
+                raise ValueError("alphas must be a non-empty list of finite numbers >= 0")
+        f0 = nf.loss  # penalised coefficients are 0 there: no penalty term
+        res = elastic_net_path(
+            problem,
+            grid,
+            nf.theta,
+            restrict,
+            l1_ratio=l1_ratio,
+            tol=tol,
+            max_iter=max_iter,
+            screen=screen,
+            start=(f0, nf.extra["grad"]),
+        )
+    coefs, intercepts = [], []
+    for theta in res.thetas:
+        W, b = problem.to_raw(theta)
+        coefs.append(W)
+        intercepts.append(b)
+    coef = np.array(coefs)
+    names = (
+        [str(v) for v in data.feature_names]
+        if data.feature_names is not None
+        else [f"x{j}" for j in range(d)]
+    )
+    return RegularizationPath(
+        alphas=res.alphas,
+        l1_ratio=float(l1_ratio),
+        alpha_max=a_max,
+        coef=coef,
+        intercept=np.array(intercepts),
+        classes=data.classes,
+        feature_names=names,
+        deviance_explained=_explained(res.data_loss, null_deviance(data, fit_intercept)),
+        n_nonzero=np.sum(np.any(coef != 0.0, axis=1), axis=1),
+        loss=res.loss,
+        kkt=res.kkt,
+        n_passes=res.n_passes,
+        mean=problem.mean,
+        scale=problem.scale,
+    )
+
+
+def regularization_path(
+    X: Any,
+    y: Any,
+    *,
+    alphas: ArrayLike | None = None,
+    l1_ratio: float = 1.0,
+    n_alphas: int = 100,
+    alpha_min_ratio: float | None = None,
+    sample_weight: ArrayLike | None = None,
+    class_weight: Any = None,
+    penalty_factor: Any = None,
+    standardize: bool = True,
+    fit_intercept: bool = True,
+    tol: float = 1e-8,
+    max_iter: int = 100,
+) -> RegularizationPath:
+    """Fit the elastic-net neuron at every alpha of a decreasing grid, warm-started.
+
+    The objective at each alpha is that of :class:`NeuronClassifier` with the
+    same ``l1_ratio``, ``penalty_factor``, ``standardize`` and ``fit_intercept``.
+    Each solution starts from the previous one; a sequential strong rule guesses
+    the working set and the KKT conditions of the full problem are checked on
+    every coefficient at every alpha (see :mod:`oneneuron.solvers.path`), so each
+    solution is the exact optimum to ``tol``.
+
+    Parameters
+    ----------
+    X : array_like or sparse CSR matrix of shape (n_samples, n_features)
+        Also a torch tensor or dask array, as :meth:`NeuronClassifier.fit`.
+    y : array_like of shape (n_samples,)
+    alphas : array_like, optional
+        The grid (sorted decreasing here). Default: ``n_alphas`` values
+        log-spaced from ``alpha_max`` down to ``alpha_min_ratio * alpha_max``.
+    l1_ratio : float in [0, 1], default=1.0
+        Share of the L1 term. For ``l1_ratio = 0`` no finite alpha zeroes the
+        coefficients, so ``alpha_max`` is that of ``l1_ratio = 0.001``
+        (glmnet's convention).
+    n_alphas : int, default=100
+    alpha_min_ratio : float, optional
+        ``alpha_min / alpha_max``; default 1e-4 when ``n_samples > n_features``,
+        else 1e-2 (glmnet's defaults).
+    sample_weight, class_weight, penalty_factor, standardize, fit_intercept
+        As in :class:`NeuronClassifier`.
+    tol : float, default=1e-8
+        KKT tolerance at every alpha.
+    max_iter : int, default=100
+        Proximal Newton iterations per restricted solve.
+
+    Returns
+    -------
+    RegularizationPath
+        Coefficients, intercepts, deviance explained and non-zeros per alpha,
+        with ``predict_proba(X, alpha=...)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from oneneuron import regularization_path
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 5))
+    >>> y = (X[:, 0] - 2 * X[:, 1] + rng.normal(size=200) > 0).astype(int)
+    >>> path = regularization_path(X, y, n_alphas=5, alpha_min_ratio=0.01)
+    >>> path.n_nonzero.tolist()
+    [0, 2, 3, 4, 4]
+    >>> path.deviance_explained.round(2).tolist()
+    [-0.0, 0.39, 0.54, 0.59, 0.6]
+    >>> path.predict_proba(X[:1], alpha=path.alphas[-1]).round(3).tolist()
+    [[0.273, 0.727]]
+    """
+    if not 0.0 <= float(l1_ratio) <= 1.0:
+        raise ValueError(f"l1_ratio must be in [0, 1], not {l1_ratio!r}")
+    if int(n_alphas) < 1:
+        raise ValueError(f"n_alphas must be >= 1, not {n_alphas!r}")
+    if alpha_min_ratio is not None and not 0.0 < float(alpha_min_ratio) < 1.0:
+        raise ValueError(f"alpha_min_ratio must be in (0, 1), not {alpha_min_ratio!r}")
+    data = prepare(
+        X,
+        y,
+        sample_weight,
+        class_weight=class_weight,
+        standardize=standardize,
+        center=fit_intercept,
+    )
+    return compute_path(
+        data,
+        alphas=alphas,
+        l1_ratio=float(l1_ratio),
+        n_alphas=int(n_alphas),
+        alpha_min_ratio=alpha_min_ratio,
+        penalty_factor=penalty_factor,
+        fit_intercept=fit_intercept,
+        tol=tol,
+        max_iter=max_iter,
+    )

@@ -1,0 +1,148 @@
+"""L1 and elastic-net fits: penalty factors, the working set's columns, the ``"cd"`` solver run."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..engines import FitData, column_subset, make_engine, subsample_engine
+from ..objective import L1Penalty, LinearLoss
+from ..solvers import SolverResult, Trace
+from ..solvers.active import Restrict, active_set_newton
+
+
+def resolve_penalty_factor(
+    penalty_factor: Any, n_features: int, feature_names: Any
+) -> NDArray[np.float64] | None:
+    """``penalty_factor`` as a float array of shape (d,), or None for all ones.
+
+    An array must have one non-negative finite entry per feature; a dict maps
+    feature names (``feature_names_in_``, or ``x0, x1, ...`` without names) to
+    factors, the others keeping 1.
+    """
+    if penalty_factor is None:
+        return None
+    if isinstance(penalty_factor, Mapping):
+        names = (
+            [str(v) for v in feature_names]
+            if feature_names is not None
+            else [f"x{j}" for j in range(n_features)]
+        )
+        where = {name: j for j, name in enumerate(names)}
+        pf = np.ones(n_features)
+        for key, value in penalty_factor.items():
+            if str(key) not in where:
+                known = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+                raise ValueError(
+                    f"penalty_factor names {key!r}, which is not a feature (features: {known})"
+                )
+            pf[where[str(key)]] = float(value)
+    else:
+        pf = np.asarray(penalty_factor, dtype=np.float64)
+        if pf.shape != (n_features,):
+            raise ValueError(
+                f"penalty_factor has shape {pf.shape}; it needs one entry per feature "
+                f"({n_features},) or a dict keyed by feature name"
+            )
+    if not np.all(np.isfinite(pf)) or np.any(pf < 0):
+        raise ValueError("penalty_factor entries must be finite and >= 0 (0 = unpenalised)")
+    return pf
+
+
+def column_restrictor(
+    data: FitData, problem: LinearLoss, rows: NDArray[np.intp] | None
+) -> Restrict:
+    """``columns -> (problem on those columns, its row subsample's or None)``.
+
+    The column copy is kept for the last working set, so repeated solves on an
+    unchanged set (along a path) cost no further copies. ``rows`` (sorted row
+    indices) adds the subsample problem whose Hessian the restricted solve
+    uses on tall data.
+    """
+    cache: dict[bytes, tuple[Any, Any]] = {}
+    m = problem.n_outputs
+    offset = getattr(problem.engine, "offset", None)  # a known term of every row's logit
+    options = dict(data.engine_options, **({"offset": offset} if offset is not None else {}))
+
+    def restrict(cols: NDArray[np.intp]) -> tuple[Any, Any]:
+        key = np.asarray(cols, dtype=np.intp).tobytes()
+        if key not in cache:
+            Xc = column_subset(data.X, cols)
+            pf = None if problem.penalty_factor is None else problem.penalty_factor[cols]
+            engine = make_engine(Xc, data.target, data.weights, data.multinomial, **options)
+            opts = dict(fit_intercept=problem.fit_intercept, raw_penalty=problem.raw_penalty)
+            full = LinearLoss(
+                engine, m, problem.alpha, problem.mean[cols], problem.scale[cols], **opts
+            )
+            full = replace(full, penalty_factor=pf)
+            sub = None
+            if rows is not None:
+                sub_engine = subsample_engine(
+                    Xc, data.target, data.weights, rows, data.multinomial, offset=offset
+                )
+                sub = replace(full, engine=sub_engine)
+            cache.clear()
+            cache[key] = (full, sub)
+        full, sub = cache[key]
+        return replace(full, alpha=problem.alpha), None if sub is None else replace(
+            sub, alpha=problem.alpha
+        )
+
+    return restrict
+
+
+def run_cd(
+    problem: LinearLoss,
+    l1_strength: float,
+    theta0: NDArray[np.float64],
+    data: FitData,
+    *,
+    rows: NDArray[np.intp] | None,
+    max_iter: int,
+    tol: float,
+    trace: Trace,
+) -> SolverResult:
+    """The ``"cd"`` solver: active-set proximal Newton with the L1 weight ``l1_strength * pf``.
+
+    The result's ``loss`` is the whole objective (L1 included); its
+    ``extra["l1"]`` is the L1 term, so ``loss - l1`` is the smooth part.
+    """
+    pen = L1Penalty.for_problem(problem, l1_strength, problem.penalty_factor)
+    restrict = column_restrictor(data, problem, rows)
+    result = active_set_newton(
+        problem, pen, theta0, restrict, max_iter=max_iter, tol=tol, trace=trace
+    )
+    result.theta = center_free_directions(result.theta, problem, pen)
+    result.extra["l1"] = pen.value(result.theta)
+    # passes over X: restricted passes read |A|/d of it; a restricted subsample's
+    # passes are counted at the final working set's width (an approximation)
+    sub = result.extra["subsample_passes"] * (len(rows) / data.n_samples if rows is not None else 0)
+    width = result.extra["n_working"] / max(problem.n_features, 1)
+    result.extra["sub_passes"] = result.extra["restricted_passes"] + sub * width
+    result.extra["sub_fraction"] = 1.0
+    return result
+
+
+def center_free_directions(
+    theta: NDArray[np.float64], problem: LinearLoss, pen: L1Penalty
+) -> NDArray[np.float64]:
+    """Softmax is unchanged by adding one vector to every class: fix that freedom.
+
+    Where it costs no penalty (intercepts; features with no L1 and no L2 weight)
+    the mean over classes is removed, as in the other solvers' results; the
+    penalised coefficients are identified by the penalty itself.
+    """
+    if not problem.multinomial:
+        return theta
+    m, d = problem.n_outputs, problem.n_features
+    theta = theta.copy()
+    W = theta[: m * d].reshape(m, d)
+    free = (pen.lam[:d] == 0.0) & ((problem.alpha == 0.0) | (problem._pw == 0.0))
+    W[:, free] -= W[:, free].mean(axis=0)
+    if problem.fit_intercept:
+        theta[m * d :] -= theta[m * d :].mean()
+    return theta

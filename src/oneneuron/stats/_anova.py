@@ -1,0 +1,148 @@
+"""Sequential analysis of deviance, as R's ``anova(fit, test="Chisq")`` for a ``glm``.
+
+Terms are added one at a time in order; each row reports the drop in deviance
+``-2 (llf_before - llf_after)`` from adding the term, its degrees of freedom
+(the term's columns, times ``K - 1`` for a multinomial model) and the
+likelihood-ratio p-value, ``P(chi2_df > drop)``. ``Resid. Df`` is
+``nobs - (parameters so far)`` and ``Resid. Dev`` the deviance ``-2 llf`` (the
+saturated model of individual labels has log-likelihood 0). The first row is
+the null model (intercept, and offset, only).
+
+The estimator keeps no X, so the training data are passed in and the nested
+models are refitted (same estimator parameters, maximum likelihood). A term is
+a design column unless ``terms`` groups columns (a categorical's indicator
+columns, ``x`` and ``x**2``) under one name.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..functions import log_sigmoid, log_softmax
+from ._fit import null_log_likelihood_with_offset
+
+COLUMNS = ["Df", "Deviance", "Resid. Df", "Resid. Dev", "Pr(>Chi)"]
+
+
+def _term_columns(names: list[str], terms: Any) -> list[tuple[str, list[int]]]:
+    """``[(term, column indices)]`` in order; every column exactly once."""
+    if terms is None:
+        return [(n, [j]) for j, n in enumerate(names)]
+    out, seen = [], []
+    for term, cols in dict(terms).items():
+        cols = [cols] if isinstance(cols, str | int) else list(cols)
+        idx = []
+        for c in cols:
+            if isinstance(c, str) and c not in names:
+                raise ValueError(f"terms[{term!r}] names column {c!r}, which the model lacks")
+            idx.append(names.index(c) if isinstance(c, str) else int(c))
+        out.append((str(term), idx))
+        seen += idx
+    if sorted(seen) != list(range(len(names))):
+        raise ValueError(
+            f"terms must name every column of the model exactly once; the columns are {names}"
+        )
+    return out
+
+
+def anova(
+    model: Any,
+    X: Any,
+    y: Any,
+    *,
+    sample_weight: Any = None,
+    offset: Any = None,
+    terms: Any = None,
+) -> pd.DataFrame:
+    """Sequential analysis-of-deviance table of a fitted, unpenalised model on its data.
+
+    Parameters
+    ----------
+    model : NeuronClassifier
+        Fitted with ``alpha=0`` (binary or multinomial; not ``firth=True``).
+    X, y : array_like
+        The training data (NumPy/SciPy/pandas).
+    sample_weight, offset : array_like, optional
+        As in the fit.
+    terms : dict of {str: list of str}, optional
+        Term name -> its columns, in the order the terms enter; default: each
+        column is a term.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed ``["NULL", term, ...]`` with columns ``Df, Deviance, Resid. Df,
+        Resid. Dev, Pr(>Chi)`` (R's names).
+
+    Examples
+    --------
+    >>> from oneneuron import NeuronClassifier, anova
+    >>> from oneneuron.datasets import load_exam_scores
+    >>> X, y, names = load_exam_scores()
+    >>> anova(NeuronClassifier().fit(X, y), X, y)["Deviance"].round(3).tolist()
+    [nan, 37.6, 56.303]
+    """
+    from sklearn.base import clone
+
+    res = model.inference_
+    if res.alpha > 0 or res.extra.get("firth"):
+        raise ValueError(
+            "anova compares maximum-likelihood fits; this model is penalised "
+            "(alpha > 0 or firth=True)"
+        )
+    Xv = model._validate_predict(X)
+    n, d = Xv.shape
+    names = [str(c) for c in getattr(model, "feature_names_in_", [f"x{j}" for j in range(d)])]
+    groups = _term_columns(names, terms)
+    classes = model.classes_
+    labels = np.asarray(y)
+    K = len(classes)
+    y_idx = np.searchsorted(classes, labels)
+    if labels.shape != (n,) or np.any(classes[np.clip(y_idx, 0, K - 1)] != labels):
+        raise ValueError(f"y must hold one label per row of X, among {classes.tolist()}")
+    w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    off = None if offset is None else np.asarray(offset, dtype=np.float64)
+    S = float(np.sum(w))
+    # the null model: intercept (and offset) only
+    if model.fit_intercept:
+        if off is None:
+            counts = np.bincount(y_idx, weights=w, minlength=K)
+            pos = counts[counts > 0]
+            llf0 = float(np.sum(pos * np.log(pos / S)))
+        else:
+            llf0 = null_log_likelihood_with_offset((y_idx == 1).astype(float), w, off)
+    elif K == 2:
+        z = np.zeros(n) if off is None else off
+        llf0 = float(np.sum(w * np.where(y_idx == 1, log_sigmoid(z), log_sigmoid(-z))))
+    else:
+        llf0 = float(np.sum(w * log_softmax(np.zeros((n, K)))[np.arange(n), y_idx]))
+    per_column = K - 1
+    refit = clone(model).set_params(inference=False, cov_type="nonrobust", warm_start=False)
+    rows = [("NULL", np.nan, np.nan, S - per_column * int(model.fit_intercept), -2 * llf0, np.nan)]
+    cols: list[int] = []
+    llf_prev = llf0
+    for term, idx in groups:
+        cols = cols + idx
+        Xk = Xv[:, sorted(cols)]
+        fit_kw = {} if off is None else {"offset": off}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            llf = float(refit.fit(Xk, labels, w, **fit_kw).log_likelihood_)
+        df = per_column * len(idx)
+        drop = max(2.0 * (llf - llf_prev), 0.0)
+        n_params = per_column * (len(cols) + int(model.fit_intercept))
+        rows.append((term, df, drop, S - n_params, -2 * llf, stats.chi2.sf(drop, df)))
+        llf_prev = llf
+    if not np.isclose(llf_prev, res.log_likelihood, rtol=1e-6, atol=1e-8):
+        raise ValueError(
+            "the data given are not the ones the model was fitted on (log-likelihood "
+            f"{llf_prev:.6g} vs {res.log_likelihood:.6g}); pass the training rows"
+        )
+    table = pd.DataFrame([r[1:] for r in rows], index=[r[0] for r in rows], columns=COLUMNS)
+    table.index.name = "term"
+    return table

@@ -1,0 +1,452 @@
+"""Hostile input through the command line: malformed tables, tampered model files, outputs
+that would destroy inputs, missing optional libraries, interruptions.
+
+Every refusal is checked the same way (:func:`refused`): exit code 1, exactly one
+``error:`` line (the last line of stderr) naming the cause, no traceback, and every
+file in the folder byte-for-byte as before (hashed before and after), with no
+temporary file left behind. Most cases run in-process through ``main(argv)``; a few
+run a real process (signals, an unwritable numba cache, start-up).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import oneneuron
+from oneneuron import NeuronClassifier
+from oneneuron.cli import main
+from oneneuron.modelfile import ModelFileError
+
+HEADER = "x1,x2,colour,y\n"
+
+
+def _rows(n: int = 40, seed: int = 0) -> list[str]:
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.normal(size=n).round(3), rng.normal(size=n).round(3)
+    colour = np.where(rng.random(n) < 0.5, "red", "blue")
+    y = ((x1 + 0.5 * x2 + rng.normal(scale=0.8, size=n)) > 0).astype(int)
+    return [f"{a},{b},{c},{t}\n" for a, b, c, t in zip(x1, x2, colour, y, strict=True)]
+
+
+def _csv(path: Path, rows: list[str], header: str = HEADER) -> Path:
+    path.write_text(header + "".join(rows))
+    return path
+
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
+
+
+def refused(argv: list, capsys, match: str, folder: Path) -> str:
+    """Exit 1, one ``error:`` line naming ``match``, no traceback, no file changed."""
+    before = _snapshot(folder)
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    assert code == 1, (out, err)
+    assert err.count("error:") == 1 and err.splitlines()[-1].startswith("error: "), err
+    assert "Traceback" not in err
+    assert match in err.splitlines()[-1], err
+    assert _snapshot(folder) == before, "a file changed, appeared or was left behind"
+    return err.splitlines()[-1]
+
+
+def ok(argv: list, capsys) -> tuple[str, str]:
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "Traceback" not in err
+    return out, err
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A training table, the model trained on it (CLI), and a clean prediction table."""
+    folder = tmp_path_factory.mktemp("hostile")
+    data = _csv(folder / "train.csv", _rows())
+    model = folder / "m.json"
+    assert main(["train", str(data), "--target", "y", "--model", str(model), "-q"]) == 0
+    return data, model
+
+
+@pytest.fixture
+def work(tmp_path, trained):
+    """A fresh folder holding a copy of the model and the training table."""
+    data, model = trained
+    (tmp_path / "m.json").write_bytes(model.read_bytes())
+    (tmp_path / "d.csv").write_bytes(data.read_bytes())
+    return tmp_path
+
+
+# ---------------------------------------------------------------- silently wrong tables
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [
+        (
+            lambda r: r[:5] + ["0.1,0.2,red,1,1\n"] + r[5:],
+            "line 7 has 5 fields but the header has 4",
+        ),
+        (lambda r: r[:3] + ["0.1,0.2,red, dark,1\n"] + r[3:], "line 5 has 5 fields"),
+        (lambda r: ["0.1,0.2,red,1,1\n", *r], "data row 1 has more fields than the header"),
+    ],
+    ids=["extra-field", "unquoted-comma", "extra-field-first-row"],
+)
+def test_rows_with_more_fields_than_the_header(work, capsys, edit, match):
+    data = _csv(work / "bad.csv", edit(_rows()))
+    refused(["train", data, "--target", "y", "--model", work / "n.json"], capsys, match, work)
+    refused(["predict", work / "m.json", data, "--out", work / "p.csv"], capsys, match, work)
+    argv = ["evaluate", work / "m.json", data, "--chunk-rows", "3"]  # in a later chunk
+    refused(argv, capsys, match, work)
+
+
+def test_fields_are_checked_in_compressed_and_chunked_reads(work, capsys):
+    rows = _rows(60)
+    rows[45] = rows[45].rstrip("\n") + ",7\n"
+    data = work / "bad.csv.gz"
+    data.write_bytes(gzip.compress((HEADER + "".join(rows)).encode()))
+    argv = ["predict", work / "m.json", data, "--out", work / "p.csv", "--chunk-rows", "8"]
+    refused(argv, capsys, "line 47 has 5 fields", work)
+
+
+@pytest.mark.parametrize(
+    ("header", "dup"),
+    [("x1,x1,colour,y\n", "x1"), ("x1,x2,y,y\n", "y")],
+    ids=["feature", "target-leaks-the-label"],
+)
+def test_repeated_column_names_are_refused(work, capsys, header, dup):
+    data = _csv(work / "dup.csv", _rows(), header=header)
+    argv = ["train", data, "--target", "y", "--model", work / "n.json"]
+    refused(argv, capsys, f"repeated column name(s) {dup!r}", work)
+    refused(["predict", work / "m.json", data, "--out", work / "p.csv"], capsys, "repeated", work)
+
+
+def test_repeated_column_names_in_parquet(work, capsys):
+    table = pa.table([[0.0, 1.0, 2.0], [1.0, 0.0, 1.0], [0, 1, 1]], names=["x1", "y", "y"])
+    pq.write_table(table, work / "dup.parquet")
+    argv = ["train", work / "dup.parquet", "--target", "y", "--model", work / "n.json"]
+    refused(argv, capsys, "repeated column name(s) 'y'", work)
+
+
+def test_a_number_column_with_stray_text_is_a_data_error(work, capsys):
+    rows = _rows()
+    rows[6] = rows[6].replace(rows[6].split(",")[0], "n/a?", 1)
+    data = _csv(work / "stray.csv", rows)
+    argv = ["train", data, "--target", "y", "--model", work / "n.json"]
+    line = refused(argv, capsys, "column 'x1' of", work)
+    assert "except 1 cell(s): 'n/a?' (data row 7)" in line
+
+
+def test_a_label_column_with_one_stray_value(work, capsys):
+    rows = _rows()
+    rows[11] = rows[11][: rows[11].rindex(",")] + ",x\n"
+    data = _csv(work / "label.csv", rows)
+    argv = ["train", data, "--target", "y", "--model", work / "n.json"]
+    refused(argv, capsys, "column 'y' of", work)
+    line = refused(["evaluate", work / "m.json", data], capsys, "1 label(s)", work)
+    assert "'x' (data row 12)" in line and "'0'" not in line and "'1'" not in line
+
+
+def test_parquet_decimal_columns_are_numbers(work, capsys):
+    from decimal import Decimal
+
+    df = pd.read_csv(work / "d.csv")
+    dec = pa.array([Decimal(f"{v:.3f}") for v in df["x1"]], pa.decimal128(9, 3))
+    table = pa.table({"x1": dec, "x2": df["x2"], "colour": df["colour"], "y": df["y"]})
+    pq.write_table(table, work / "dec.parquet")
+    ok(["train", work / "dec.parquet", "--target", "y", "--model", work / "dec.json", "-q"], capsys)
+    spec = json.loads((work / "dec.json").read_text())["input"]
+    assert spec["columns"][0] == {"name": "x1", "kind": "numeric", "fill": None}
+    dec, csv = oneneuron.load(work / "dec.json"), oneneuron.load(work / "m.json")
+    np.testing.assert_allclose(dec.coef_[:, :2], csv.coef_[:, :2], rtol=1e-9)  # x1, x2
+
+
+# ------------------------------------------------------------------ tracebacks in reading
+def test_a_truncated_compressed_table(work, capsys):
+    blob = gzip.compress((work / "d.csv").read_bytes())
+    (work / "t.csv.gz").write_bytes(blob[: len(blob) // 2])
+    argv = ["predict", work / "m.json", work / "t.csv.gz", "--out", work / "p.csv"]
+    refused(argv, capsys, "truncated", work)
+
+
+def test_zstandard_missing(work, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "zstandard", None)  # as if not installed
+    (work / "t.csv.zst").write_bytes(b"(\xb5/\xfd")
+    argv = ["predict", work / "m.json", work / "t.csv.zst", "--out", work / "p.csv"]
+    refused(argv, capsys, "needs the zstandard package: pip install", work)
+
+
+def test_dask_missing(work, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "dask", None)
+    monkeypatch.setitem(sys.modules, "dask.dataframe", None)
+    pd.read_csv(work / "d.csv").to_parquet(work / "d.parquet")
+    argv = ["train", work / "d.parquet", "--target", "y", "--model", work / "n.json"]
+    refused([*argv, "--engine", "dask"], capsys, "pip install 'oneneuron[dask]'", work)
+
+
+def test_torch_input_without_array_api_compat(monkeypatch):
+    torch = pytest.importorskip("torch")
+    monkeypatch.setitem(sys.modules, "array_api_compat", None)
+    X = torch.tensor([[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 3.0]])
+    with pytest.raises(ImportError, match=r"needs array-api-compat: pip install") as info:
+        NeuronClassifier().fit(X, torch.tensor([0, 1, 0, 1]))
+    assert "\n" not in str(info.value)
+
+
+def test_infinite_values_at_predict_and_evaluate(work, capsys):
+    rows = _rows()
+    rows[20] = "inf," + rows[20].split(",", 1)[1]
+    data = _csv(work / "inf.csv", rows)
+    match = "column 'x1' of"
+    line = refused(["predict", work / "m.json", data, "--out", work / "p.csv"], capsys, match, work)
+    assert "infinite values (first at data row 21)" in line
+    refused(["evaluate", work / "m.json", data, "--chunk-rows", "7"], capsys, "row 21", work)
+
+
+# --------------------------------------------------------------------- model files
+def _doc(work: Path) -> dict:
+    return json.loads((work / "m.json").read_text())
+
+
+def _model_refused(work: Path, capsys, model: Path, match: str) -> None:
+    refused(["predict", model, work / "d.csv", "--out", work / "p.csv"], capsys, match, work)
+    with pytest.raises(ModelFileError, match=re.escape(match)):
+        oneneuron.load(model)
+
+
+def test_a_device_or_pipe_as_the_model(work, capsys):
+    _model_refused(work, capsys, Path("/dev/zero"), "not a regular file")
+    os.mkfifo(work / "fifo.json")  # opened without blocking, refused before any read
+    _model_refused(work, capsys, work / "fifo.json", "not a regular file")
+
+
+@pytest.mark.parametrize(
+    ("name", "what"),
+    [("d.csv", "a data table (CSV/TSV)"), ("d.parquet", "a Parquet data table")],
+)
+def test_a_data_table_as_the_model(work, capsys, name, what):
+    pd.read_csv(work / "d.csv").to_parquet(work / "d.parquet")
+    _model_refused(work, capsys, work / name, f"not a oneneuron model file: it looks like {what}")
+
+
+def test_model_file_size_is_bounded(work, capsys, monkeypatch):
+    from oneneuron.modelfile import _document
+
+    size = (work / "m.json").stat().st_size
+    monkeypatch.setattr(_document, "MAX_MODEL_BYTES", size - 1)
+    _model_refused(work, capsys, work / "m.json", f"larger than {(size - 1) >> 20} MiB")
+    clf = NeuronClassifier().fit([[0.0], [1.0], [2.0], [3.0]], [0, 1, 0, 1])
+    monkeypatch.setattr(_document, "MAX_MODEL_BYTES", 1000)
+    with pytest.raises(ModelFileError, match="above the"):
+        clf.save(work / "big.json")  # never written, so never refused on reading
+    assert not (work / "big.json").exists()
+
+
+def test_hostile_json_structures(work, capsys):
+    deep = work / "deep.json"
+    deep.write_text('{"format": "oneneuron-model", "coef": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    _model_refused(work, capsys, deep, "nested too deeply")
+    text = (work / "m.json").read_text()
+    for key in ('"format_version": 1', '"n_samples": 40'):
+        assert key in text
+        big = work / "big.json"
+        big.write_text(text.replace(key, key[:-2] + "9" * 5000))
+        _model_refused(work, capsys, big, "integer of 5000 digits")
+    doc = _doc(work)
+    doc["objective"]["alpha"] = 10**400  # would overflow float()
+    big.write_text(json.dumps(doc))
+    _model_refused(work, capsys, big, "integer of 401 digits")
+
+
+@pytest.mark.parametrize(
+    ("pairs", "match"),
+    [
+        ([["abc", 1.0], [1, 2.0]], "class_weight label 'abc' is not a label of type"),
+        ([[[0], 1.0]], "class_weight label [0] is not a string"),
+        ([[{"a": 1}, 1.0]], "is not a string, integer"),
+        ([[0.5, 1.0]], "class_weight label 0.5"),
+    ],
+)
+def test_class_weight_labels_of_the_wrong_type(work, capsys, pairs, match):
+    doc = _doc(work)
+    doc["objective"]["class_weight"] = {"pairs": pairs}
+    (work / "cw.json").write_text(json.dumps(doc))
+    _model_refused(work, capsys, work / "cw.json", match)
+
+
+# ------------------------------------------------------------- outputs that are inputs
+@pytest.mark.parametrize("force", [[], ["--force"]], ids=["plain", "force"])
+def test_an_output_that_is_an_input_is_refused(work, capsys, force):
+    m, d = work / "m.json", work / "d.csv"
+    os.link(d, work / "hard.csv")
+    os.symlink(m, work / "link.json")
+    refused(["predict", m, d, "--out", d, *force], capsys, "is the data table", work)
+    refused(["predict", m, d, "--out", work / "hard.csv", *force], capsys, "data table", work)
+    refused(["predict", m, d, "--out", work / "link.json", *force], capsys, "is the model", work)
+    refused(["predict", m, d, "--out", work / "." / "m.json", *force], capsys, "the model", work)
+    argv = ["train", d, "--target", "y", "--model", d, *force]
+    refused(argv, capsys, "--model", work)
+    refused(["evaluate", m, d, "--report", m, *force], capsys, "--report", work)
+    refused(["evaluate", m, d, "--report", work / "hard.csv", *force], capsys, "data", work)
+
+
+def test_empty_output_names(work, capsys):
+    refused(
+        ["predict", work / "m.json", work / "d.csv", "--out", ""], capsys, "--out is empty", work
+    )
+    argv = ["train", work / "d.csv", "--target", "y", "--model", ""]
+    refused(argv, capsys, "--model is empty", work)
+    argv = ["evaluate", work / "m.json", work / "d.csv", "--report", ""]
+    refused(argv, capsys, "--report is empty", work)
+
+
+def test_disk_full_names_the_output(work, capsys, monkeypatch):
+    import errno
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    out = work / "p.csv"
+    argv = ["predict", work / "m.json", work / "d.csv", "--out", out]
+    refused(argv, capsys, f"cannot write {out}: no space left", work)
+    model = work / "n.json"
+    argv = ["train", work / "d.csv", "--target", "y", "--model", model]
+    refused(argv, capsys, f"cannot write {model}: no space left", work)
+
+
+# ---------------------------------------------------------------------- messages
+def test_evaluate_json_is_strict_json(work, capsys):
+    doc = _doc(work)
+    doc["coef"] = [[1e300] + [0.0] * (len(doc["coef"][0]) - 1)]
+    doc["inference"] = None
+    (work / "huge.json").write_text(json.dumps(doc))
+    rows = _rows()
+    rows[0] = "1e10,0,red,0\n"  # z = inf for class 1: the true class 0 gets probability 0
+    data = _csv(work / "e.csv", rows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the overflow of z itself
+        out, err = ok(["evaluate", work / "huge.json", data, "--json"], capsys)
+
+    def strict(name):
+        raise AssertionError(f"{name} is not JSON")
+
+    m = json.loads(out, parse_constant=strict)
+    assert m["log_loss"] is None
+    assert m["notes"] == ["log_loss is inf (not a JSON number): written as null"]
+
+
+def test_warnings_are_one_line_each_without_source(capsys):
+    from oneneuron.cli._errors import user_warnings
+
+    with user_warnings():
+        for _ in range(3):
+            np.exp(np.array([1e4]))  # RuntimeWarning: overflow (numpy's own text)
+            warnings.warn("old API", FutureWarning, stacklevel=1)  # a developer notice
+    err = capsys.readouterr().err
+    assert err == "warning: overflow encountered in exp\n", err
+
+
+@pytest.mark.filterwarnings("default::RuntimeWarning")
+def test_overflow_in_predict_is_a_warning_line(work, capsys):
+    rows = _rows()
+    rows[3] = "1e308,1e308,red,1\n"
+    data = _csv(work / "o.csv", rows)
+    doc = _doc(work)
+    doc["coef"] = [[1e10, 1e10] + [0.0] * (len(doc["coef"][0]) - 2)]
+    doc["inference"] = None
+    (work / "o.json").write_text(json.dumps(doc))
+    _, err = ok(["predict", work / "o.json", data, "--out", work / "p.csv"], capsys)
+    lines = [x for x in err.splitlines() if x.strip()]
+    assert lines and all(x.startswith(("warning: ", "note: ")) for x in lines), err
+    assert len(lines) == len(set(lines)) and ".py:" not in err
+    assert any(x.startswith("warning: overflow encountered") for x in lines), err
+
+
+# ------------------------------------------------------------------- interruptions
+def test_ctrl_c_in_process_leaves_nothing(work, capsys, monkeypatch):
+    from oneneuron.tables import OutputTable
+
+    def interrupted(self, frame):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(OutputTable, "write", interrupted)
+    before = _snapshot(work)
+    code = main(
+        ["predict", str(work / "m.json"), str(work / "d.csv"), "--out", str(work / "p.csv")]
+    )
+    err = capsys.readouterr().err
+    assert code == 130 and err == "error: interrupted (Ctrl-C)\n"
+    assert _snapshot(work) == before
+
+
+def _script() -> list[str]:
+    return [sys.executable, "-c", "import sys; from oneneuron.cli import main; sys.exit(main())"]
+
+
+def test_sigterm_during_predict_leaves_no_file(tmp_path, trained):
+    """A real process, killed while it writes: clean exit, no partial or hidden file."""
+    _, model = trained
+    rng = np.random.default_rng(1)
+    n = 150_000
+    big = pd.DataFrame(
+        {"x1": rng.normal(size=n), "x2": rng.normal(size=n), "colour": "red", "y": 0}
+    )
+    big.to_csv(tmp_path / "big.csv", index=False)
+    argv = ["predict", str(model), str(tmp_path / "big.csv"), "--out", str(tmp_path / "p.csv")]
+    proc = subprocess.Popen(
+        [*_script(), *argv, "--chunk-rows", "500", "-q"], stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".p.csv.*")) and time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stderr.read()
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGTERM)
+    err = proc.communicate(timeout=60)[1]
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert err == "error: terminated (SIGTERM)\n", err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.csv"]
+
+
+def test_start_up_without_a_writable_numba_cache(tmp_path, trained):
+    """Read-only install and no writable ~/.cache: numba finds no cache locator."""
+    pytest.importorskip("numba")
+    data, _ = trained
+    code = (
+        "import numba.core.caching as c\n"
+        "impl = getattr(c, 'CacheImpl', None) or getattr(c, '_CacheImpl')\n"
+        "impl._locator_classes = []\n"
+        "import sys\n"
+        "from oneneuron.cli import main\n"
+        "import oneneuron.engines._kernels as k\n"
+        "assert k.AVAILABLE and k.binary_dense is not None\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    for argv in (["--version"], ["train", str(data), "--target", "y", "--model", "m.json", "-q"]):
+        run = subprocess.run(
+            [sys.executable, "-c", code, *argv],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            check=False,
+        )
+        assert run.returncode == 0 and run.stderr == "", run.stderr
+    assert oneneuron.load(tmp_path / "m.json").n_features_in_ == 4

@@ -1,0 +1,97 @@
+"""NeuronClassifierCV against a hand-written cross-validation loop (sklearn folds and metrics)."""
+
+import numpy as np
+import pytest
+from sklearn.metrics import log_loss, roc_auc_score
+from sklearn.model_selection import GroupKFold, StratifiedKFold
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from oneneuron import NeuronClassifier, NeuronClassifierCV, regularization_path
+
+
+def _data(n=240, d=6, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d)) * rng.uniform(0.5, 2.0, d)
+    y = (X[:, 0] - X[:, 1] + 0.5 * X[:, 2] + rng.normal(size=n) > 0).astype(int)
+    return X, y
+
+
+def _manual_scores(X, y, alphas, l1_ratio, folds, scorer, sw=None):
+    """Fold-by-fold single fits at each alpha, scored by scikit-learn's metrics."""
+    sw = np.ones(len(y)) if sw is None else sw
+    out = np.zeros((len(folds), len(alphas)))
+    for k, (tr, te) in enumerate(folds):
+        for j, a in enumerate(alphas):
+            clf = NeuronClassifier(alpha=a, l1_ratio=l1_ratio, tol=1e-10)
+            clf.fit(X[tr], y[tr], sample_weight=sw[tr])
+            out[k, j] = scorer(y[te], clf.predict_proba(X[te]), sw[te])
+    return out
+
+
+def test_scores_and_choice_match_a_manual_loop():
+    X, y = _data()
+    sw = np.random.default_rng(1).uniform(0.5, 2.0, len(y))
+    cv = NeuronClassifierCV(cv=3, n_alphas=6, alpha_min_ratio=0.01, tol=1e-10)
+    cv.fit(X, y, sample_weight=sw)
+    alphas = cv.alphas_[0]
+    # the grid is the full data's path grid
+    full = regularization_path(X, y, n_alphas=6, alpha_min_ratio=0.01, sample_weight=sw)
+    np.testing.assert_allclose(alphas, full.alphas, rtol=1e-12)
+    folds = list(StratifiedKFold(3).split(X, y))
+    manual = _manual_scores(
+        X, y, alphas, 1.0, folds, lambda t, p, w: -log_loss(t, p, sample_weight=w), sw
+    )
+    np.testing.assert_allclose(cv.scores_[0], manual, atol=1e-7)
+    best = int(np.argmax(manual.mean(0)))
+    assert cv.alpha_ == alphas[best] and cv.l1_ratio_ == 1.0
+    assert cv.cv_results_["rank_test_score"][best] == 1
+    # the refit is the full-data optimum at alpha_
+    np.testing.assert_allclose(cv.coef_, full.coef[best], atol=1e-7)
+
+
+def test_one_standard_error_rule():
+    X, y = _data(seed=2)
+    cv = NeuronClassifierCV(cv=4, n_alphas=8, alpha_min_ratio=0.01, rule="1se").fit(X, y)
+    mean = cv.cv_results_["mean_test_score"]
+    std = cv.cv_results_["std_test_score"]
+    best = int(np.argmax(mean))
+    ok = np.flatnonzero(mean >= mean[best] - std[best] / np.sqrt(4))
+    assert cv.alpha_ == cv.alphas_[0, ok.min()]
+    assert cv.alpha_ >= cv.alphas_[0, best]
+
+
+def test_groups_roc_auc_and_several_l1_ratios():
+    X, y = _data(seed=3)
+    groups = np.arange(len(y)) // 20
+    cv = NeuronClassifierCV(
+        cv=3, alphas=[0.1, 0.03, 0.01], l1_ratios=[1.0, 0.5], scoring="roc_auc"
+    ).fit(X, y, groups=groups)
+    folds = list(GroupKFold(3).split(X, y, groups))
+    for i, r in enumerate([1.0, 0.5]):
+        manual = _manual_scores(
+            X, y, [0.1, 0.03, 0.01], r, folds, lambda t, p, w: roc_auc_score(t, p[:, 1])
+        )
+        np.testing.assert_allclose(cv.scores_[i], manual, atol=1e-9)
+    assert cv.alphas_.shape == (2, 3) and len(cv.cv_results_["param_alpha"]) == 6
+    i, j = np.unravel_index(np.argmax(cv.scores_.mean(1)), (2, 3))
+    assert (cv.l1_ratio_, cv.alpha_) == ([1.0, 0.5][i], [0.1, 0.03, 0.01][j])
+
+
+def test_parallel_folds_give_the_same_scores():
+    X, y = _data(seed=4)
+    a = NeuronClassifierCV(cv=3, n_alphas=5, alpha_min_ratio=0.05).fit(X, y)
+    b = NeuronClassifierCV(cv=3, n_alphas=5, alpha_min_ratio=0.05, n_jobs=2).fit(X, y)
+    np.testing.assert_allclose(a.scores_, b.scores_, rtol=1e-12)
+
+
+def test_bad_settings():
+    X, y = _data()
+    with pytest.raises(ValueError, match="l1_ratios"):
+        NeuronClassifierCV(l1_ratios=[1.5]).fit(X, y)
+    with pytest.raises(ValueError, match="scoring"):
+        NeuronClassifierCV(scoring="f1").fit(X, y)
+
+
+@parametrize_with_checks([NeuronClassifierCV(cv=2, n_alphas=3)])
+def test_sklearn_check_estimator_cv(estimator, check):
+    check(estimator)

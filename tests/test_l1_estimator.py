@@ -1,0 +1,175 @@
+"""NeuronClassifier(l1_ratio=..., penalty_factor=...): the estimator face of L1 and elastic net.
+
+Oracles: scikit-learn's saga in a StandardScaler pipeline (original-scale
+coefficients ``coef / scale``), glum on raw features for ``standardize=False``.
+"""
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import oneneuron
+from oneneuron import NeuronClassifier
+from oneneuron.stats import InferenceUnavailableError
+
+
+def _data(n=300, d=8, K=2, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d)) * rng.uniform(0.5, 3.0, d) + rng.normal(size=d)
+    Z = ((X - X.mean(0)) / X.std(0))[:, :3] @ rng.normal(size=(3, K)) * 1.5
+    if K == 2:
+        y = (rng.random(n) < 1 / (1 + np.exp(-Z[:, 0]))).astype(int)
+    else:
+        y = np.argmax(Z + rng.gumbel(size=(n, K)), axis=1)
+    return X, y
+
+
+def _saga(X, y, alpha, l1_ratio):
+    n = len(y)
+    lr = LogisticRegression(
+        l1_ratio=l1_ratio, C=1 / (n * alpha), solver="saga", tol=1e-15, max_iter=200_000
+    )
+    pipe = make_pipeline(StandardScaler(with_mean=not sp.issparse(X)), lr)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pipe.fit(X, y)
+    return pipe
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.4])
+def test_dense_matches_saga_on_the_original_scale(l1_ratio):
+    X, y = _data()
+    alpha = 0.02 / l1_ratio  # the same L1 strength: some zeros in both cases
+    clf = NeuronClassifier(alpha=alpha, l1_ratio=l1_ratio, tol=1e-11).fit(X, y)
+    assert clf.solver_ == "cd" and clf.converged_
+    pipe = _saga(X, y, alpha, l1_ratio)
+    coef = pipe[-1].coef_ / pipe[0].scale_
+    np.testing.assert_allclose(clf.coef_, coef, atol=1e-6)
+    np.testing.assert_array_equal(clf.coef_ == 0, coef == 0)
+    assert 0 < np.sum(clf.coef_ == 0) < clf.coef_.size
+    np.testing.assert_allclose(clf.predict_proba(X), pipe.predict_proba(X), atol=1e-7)
+
+
+def test_sparse_csr_matches_dense():
+    X, y = _data(seed=3)
+    X[np.random.default_rng(1).random(X.shape) < 0.5] = 0.0
+    dense = NeuronClassifier(alpha=0.01, l1_ratio=1.0, tol=1e-11).fit(X, y)
+    sparse = NeuronClassifier(alpha=0.01, l1_ratio=1.0, tol=1e-11).fit(sp.csr_matrix(X), y)
+    np.testing.assert_allclose(sparse.coef_, dense.coef_, atol=1e-9)
+    np.testing.assert_array_equal(sparse.coef_ == 0, dense.coef_ == 0)
+
+
+def test_multinomial_matches_saga():
+    X, y = _data(n=300, d=6, K=3, seed=1)
+    clf = NeuronClassifier(alpha=0.02, l1_ratio=1.0, tol=1e-10).fit(X, y)
+    pipe = _saga(X, y, 0.02, 1.0)
+    coef = pipe[-1].coef_ / pipe[0].scale_
+    np.testing.assert_allclose(clf.coef_, coef, atol=1e-6)
+    np.testing.assert_array_equal(clf.coef_ == 0, coef == 0)
+    np.testing.assert_allclose(clf.predict_proba(X), pipe.predict_proba(X), atol=1e-7)
+
+
+def test_raw_scale_matches_glum():
+    glum = pytest.importorskip("glum")
+    X, y = _data(seed=2)
+    clf = NeuronClassifier(alpha=0.005, l1_ratio=0.7, standardize=False, tol=1e-11).fit(X, y)
+    gl = glum.GeneralizedLinearRegressor(
+        family="binomial", alpha=0.005, l1_ratio=0.7, scale_predictors=False, gradient_tol=1e-12
+    ).fit(X, y)
+    np.testing.assert_allclose(clf.coef_[0], gl.coef_, atol=1e-6)
+    np.testing.assert_allclose(clf.intercept_[0], gl.intercept_, atol=1e-6)
+    np.testing.assert_array_equal(clf.coef_[0] == 0, gl.coef_ == 0)
+
+
+def test_l1_ratio_zero_is_exactly_the_ridge_model():
+    X, y = _data(seed=4)
+    a = NeuronClassifier(alpha=0.1).fit(X, y)
+    b = NeuronClassifier(alpha=0.1, l1_ratio=0.0).fit(X, y)
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+    assert b.solver_ == a.solver_ != "cd"
+    # and "cd" solves the same ridge problem
+    c = NeuronClassifier(alpha=0.1, solver="cd", tol=1e-11).fit(X, y)
+    np.testing.assert_allclose(c.coef_, a.coef_, atol=1e-7)
+
+
+def test_penalty_factor_by_name_equals_by_position_and_zero_frees_a_feature():
+    X, y = _data(seed=5)
+    df = pd.DataFrame(X, columns=[f"f{j}" for j in range(X.shape[1])])
+    pf = np.ones(X.shape[1])
+    pf[[5, 6]] = [0.0, 3.0]
+    by_name = NeuronClassifier(alpha=0.05, l1_ratio=1.0, penalty_factor={"f5": 0, "f6": 3})
+    by_pos = NeuronClassifier(alpha=0.05, l1_ratio=1.0, penalty_factor=pf)
+    a, b = by_name.fit(df, y), by_pos.fit(X, y)
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(a.coef_ == 0, b.coef_ == 0)
+    assert a.coef_[0, 5] != 0.0  # unpenalised, though uninformative
+    np.testing.assert_array_equal(a.penalty_factor_, pf)
+
+
+def test_bad_l1_settings_raise_one_clear_error():
+    X, y = _data()
+    with pytest.raises(ValueError, match="solver='cd'"):
+        NeuronClassifier(alpha=0.1, l1_ratio=0.5, solver="lbfgs").fit(X, y)
+    with pytest.raises(ValueError, match="one entry per feature"):
+        NeuronClassifier(alpha=0.1, l1_ratio=1, penalty_factor=[1.0, 2.0]).fit(X, y)
+    with pytest.raises(ValueError, match="'nope', which is not a feature"):
+        NeuronClassifier(alpha=0.1, l1_ratio=1, penalty_factor={"nope": 0}).fit(X, y)
+    with pytest.raises(ValueError, match=">= 0"):
+        NeuronClassifier(alpha=0.1, l1_ratio=1, penalty_factor=-np.ones(8)).fit(X, y)
+    with pytest.raises(ValueError, match="l1_ratio"):
+        NeuronClassifier(alpha=0.1, l1_ratio=1.5).fit(X, y)
+
+
+def test_summary_of_an_l1_fit_is_refused_with_the_way_out():
+    X, y = _data()
+    clf = NeuronClassifier(alpha=0.02, l1_ratio=1.0).fit(X, y)
+    with pytest.raises(InferenceUnavailableError, match="relax=True"):
+        clf.summary()
+    # the likelihood statistics are still there, from the data term alone
+    p = clf.predict_proba(X)[np.arange(len(y)), y]
+    assert clf.log_likelihood_ == pytest.approx(np.sum(np.log(p)), rel=1e-10)
+
+
+def test_model_file_round_trip_and_old_files_without_l1_fields(tmp_path):
+    X, y = _data()
+    clf = NeuronClassifier(alpha=0.02, l1_ratio=0.5, penalty_factor={"x1": 0}).fit(X, y)
+    clf.save(tmp_path / "m.json")
+    back = oneneuron.load(tmp_path / "m.json")
+    assert back.l1_ratio == 0.5 and back.penalty_factor[1] == 0.0
+    np.testing.assert_array_equal(back.predict_proba(X), clf.predict_proba(X))
+    ridge = NeuronClassifier(alpha=0.1).fit(X, y)
+    ridge.save(tmp_path / "r.json")
+    doc = json.loads((tmp_path / "r.json").read_text())
+    del doc["objective"]["l1_ratio"], doc["objective"]["penalty_factor"]
+    (tmp_path / "old.json").write_text(json.dumps(doc))
+    old = oneneuron.load(tmp_path / "old.json")
+    assert old.l1_ratio == 0.0 and old.penalty_factor is None
+    np.testing.assert_array_equal(old.predict_proba(X), ridge.predict_proba(X))
+
+
+@parametrize_with_checks([NeuronClassifier(alpha=0.01, l1_ratio=0.5)])
+def test_sklearn_check_estimator_l1(estimator, check):
+    check(estimator)
+
+
+def test_offset_with_l1_matches_glum():
+    glum = pytest.importorskip("glum")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 5))
+    off = rng.normal(size=300)
+    y = (X[:, 0] + off + rng.normal(size=300) > 0).astype(int)
+    clf = NeuronClassifier(alpha=0.01, l1_ratio=1.0, standardize=False, tol=1e-11)
+    clf.fit(X, y, offset=off)
+    gl = glum.GeneralizedLinearRegressor(
+        family="binomial", alpha=0.01, l1_ratio=1.0, scale_predictors=False, gradient_tol=1e-12
+    ).fit(X, y, offset=off)
+    np.testing.assert_allclose(clf.coef_[0], gl.coef_, atol=1e-6)
+    np.testing.assert_array_equal(clf.coef_[0] == 0, gl.coef_ == 0)

@@ -1,0 +1,97 @@
+"""regularization_path: the grid, alpha_max, every point's optimum against glum, saga and KKT."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from oneneuron import NeuronClassifier, regularization_path
+
+
+def _data(n=250, d=7, K=2, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d)) * rng.uniform(0.5, 3.0, d) + rng.normal(size=d)
+    Z = ((X - X.mean(0)) / X.std(0))[:, :3] @ rng.normal(size=(3, K)) * 1.5
+    if K == 2:
+        y = (rng.random(n) < 1 / (1 + np.exp(-Z[:, 0]))).astype(int)
+    else:
+        y = np.argmax(Z + rng.gumbel(size=(n, K)), axis=1)
+    return X, y
+
+
+def test_default_grid_and_analytic_alpha_max():
+    X, y = _data()
+    path = regularization_path(X, y, n_alphas=12)
+    Xs = (X - X.mean(0)) / X.std(0)
+    expected = np.max(np.abs(Xs.T @ (y - y.mean()))) / len(y)
+    assert path.alpha_max == pytest.approx(expected, rel=1e-9)
+    assert path.alphas[0] == pytest.approx(expected, rel=1e-12)
+    assert path.alphas[-1] / path.alphas[0] == pytest.approx(1e-4)  # n > p: glmnet's 1e-4
+    assert path.n_nonzero[0] == 0 and path.n_nonzero[-1] == 7
+    assert np.all(np.diff(path.deviance_explained) >= -1e-12)
+    assert np.all(path.kkt <= 1e-8)
+    ridge = regularization_path(X, y, n_alphas=3, l1_ratio=0.0)
+    assert ridge.alpha_max == pytest.approx(1000 * expected, rel=1e-9)  # glmnet's stand-in
+    wide = regularization_path(X[:5], y[:5], n_alphas=3)
+    assert wide.alphas[-1] / wide.alphas[0] == pytest.approx(1e-2)
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_every_point_matches_glum_on_raw_features(l1_ratio):
+    glum = pytest.importorskip("glum")
+    X, y = _data(seed=1)
+    alphas = [0.05, 0.02, 0.005, 0.001]
+    path = regularization_path(X, y, alphas=alphas, l1_ratio=l1_ratio, standardize=False, tol=1e-11)
+    for i, a in enumerate(alphas):
+        gl = glum.GeneralizedLinearRegressor(
+            family="binomial",
+            alpha=a,
+            l1_ratio=l1_ratio,
+            scale_predictors=False,
+            gradient_tol=1e-12,
+        ).fit(X, y)
+        np.testing.assert_allclose(path.coef[i, 0], gl.coef_, atol=1e-6)
+        np.testing.assert_allclose(path.intercept[i, 0], gl.intercept_, atol=1e-6)
+        np.testing.assert_array_equal(path.coef[i, 0] == 0, gl.coef_ == 0)
+
+
+def test_points_match_saga_and_single_fits_sparse_and_multinomial():
+    X, y = _data(n=300, d=6, K=3, seed=2)
+    path = regularization_path(X, y, n_alphas=6, alpha_min_ratio=0.02, tol=1e-10)
+    a = path.alphas[3]
+    clf = NeuronClassifier(alpha=a, l1_ratio=1.0, tol=1e-10).fit(X, y)
+    np.testing.assert_allclose(path.coef[3], clf.coef_, atol=1e-7)
+    lr = LogisticRegression(l1_ratio=1.0, C=1 / (300 * a), solver="saga", tol=1e-15, max_iter=10**5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pipe = make_pipeline(StandardScaler(), lr).fit(X, y)
+    np.testing.assert_allclose(path.coef[3], lr.coef_ / pipe[0].scale_, atol=1e-6)
+    np.testing.assert_allclose(path.predict_proba(X, alpha=a), pipe.predict_proba(X), atol=1e-7)
+    # sparse CSR input gives the same path
+    Xb, yb = _data(seed=3)
+    Xb[np.random.default_rng(0).random(Xb.shape) < 0.5] = 0.0
+    dense = regularization_path(Xb, yb, n_alphas=5, alpha_min_ratio=0.01, tol=1e-10)
+    csr = regularization_path(sp.csr_matrix(Xb), yb, n_alphas=5, alpha_min_ratio=0.01, tol=1e-10)
+    np.testing.assert_allclose(csr.coef, dense.coef, atol=1e-8)
+    np.testing.assert_array_equal(csr.n_nonzero, dense.n_nonzero)
+
+
+def test_predictions_for_all_alphas_and_bad_requests():
+    X, y = _data()
+    path = regularization_path(X, y, n_alphas=4, alpha_min_ratio=0.1)
+    P = path.predict_proba(X[:3])
+    assert P.shape == (4, 3, 2)
+    np.testing.assert_allclose(P[2], path.predict_proba(X[:3], alpha=path.alphas[2]))
+    np.testing.assert_allclose(P[0, :, 1], y.mean())  # alpha_max: the class frequency
+    with pytest.raises(ValueError, match="not on the path"):
+        path.predict_proba(X, alpha=0.123456)
+    with pytest.raises(ValueError, match="l1_ratio"):
+        regularization_path(X, y, l1_ratio=2.0)
+    with pytest.raises(ValueError, match="no path"):
+        regularization_path(X, y, penalty_factor=np.zeros(7))
+    frame = path.to_frame()
+    assert list(frame.columns) == ["alpha", "n_nonzero", "deviance_explained", "loss", "kkt"]

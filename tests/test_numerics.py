@@ -1,0 +1,158 @@
+"""Numerical corners: huge magnitudes, extreme imbalance, precision floors, stopping rule.
+
+Oracles: statsmodels' Logit solved tightly, plain Newton on the same data, closed
+forms (the scaled mean and spread of a column), and scikit-learn.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from oneneuron import ConvergenceWarning, NeuronClassifier
+
+
+def _fit_quietly(clf, X, y, **kw):
+    """Fit with every warning recorded (returned), none printed."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf.fit(X, y, **kw)
+    return clf, caught
+
+
+@pytest.mark.parametrize("big", [1e100, 1e150])
+def test_huge_but_safe_columns_fit_without_overflow(big, tmp_path):
+    """Values whose squares overflow float64: scale-safe statistics, no raw warnings."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 2))
+    y = (X[:, 0] + rng.logistic(size=200) > 0).astype(int)
+    Xb = X.copy()
+    Xb[:, 1] = X[:, 1] * big + 3 * big
+    clf, caught = _fit_quietly(NeuronClassifier(), Xb, y)
+    assert caught == []
+    ref = NeuronClassifier().fit(X, y)
+    np.testing.assert_allclose(clf.scale_[1] / big, ref.scale_[1], rtol=1e-12)
+    np.testing.assert_allclose(clf.mean_[1] / big, ref.mean_[1] + 3, rtol=1e-12)
+    np.testing.assert_allclose(clf.predict_proba(Xb), ref.predict_proba(X), rtol=1e-9)
+    np.testing.assert_allclose(clf.coef_[0, 1] * big, ref.coef_[0, 1], rtol=1e-9)
+    clf.save(tmp_path / "m.json")
+    from oneneuron import load
+
+    np.testing.assert_array_equal(
+        load(tmp_path / "m.json").predict_proba(Xb), clf.predict_proba(Xb)
+    )
+
+
+@pytest.mark.parametrize(
+    "big, standardize, fit_intercept",
+    [
+        (1e308 / 4, True, True),
+        (1e308 / 4, False, True),
+        (1e300, True, False),
+        (1e200, False, False),
+    ],
+)
+def test_overflowing_column_is_one_clear_error(big, standardize, fit_intercept):
+    """Squares beyond float64 (the Hessian needs them): an error naming the column."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(50, 3))
+    X[:, 2] = X[:, 2] * big + big
+    y = (X[:, 0] > 0).astype(int)
+    clf = NeuronClassifier(standardize=standardize, fit_intercept=fit_intercept)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no raw RuntimeWarning on the way
+        with pytest.raises(ValueError, match=r"^column 2 holds values up to .*overflow.*rescale"):
+            clf.fit(X, y)
+
+
+def test_overflowing_column_is_named_in_every_engine():
+    import pandas as pd
+
+    X = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "huge": [1e300, -1e300, 2e300, 0.0]})
+    y = np.array([0, 1, 0, 1])
+    with pytest.raises(ValueError, match=r"column 1 \('huge'\) holds values up to 2e\+300"):
+        NeuronClassifier().fit(X, y)
+    dd = pytest.importorskip("dask.dataframe")
+    Xd = dd.from_pandas(X, npartitions=2)
+    yd = dd.from_pandas(pd.Series(y), npartitions=2)
+    with pytest.raises(ValueError, match=r"column 1 \('huge'\) holds huge values"):
+        NeuronClassifier().fit(Xd, yd)
+
+
+def _logit_data(n, share, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 4)) * [1.0, 10.0, 0.1, 3.0] + [0.0, 5.0, 1.0, 0.0]
+    z = X @ np.array([0.5, -0.05, 3.0, 0.2]) + np.log(share / (1 - share))
+    y = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+    return X, y
+
+
+@pytest.mark.parametrize("share", [0.5, 0.02])
+def test_default_fit_matches_a_tight_statsmodels_fit(share):
+    """converged_ at the default tol means the digits summary() prints: <= 1e-8 relative."""
+    sm = pytest.importorskip("statsmodels.api")
+    X, y = _logit_data(3000, share)
+    ref = sm.Logit(y, sm.add_constant(X)).fit(method="newton", tol=1e-14, maxiter=100, disp=0)
+    clf = NeuronClassifier().fit(X, y)
+    assert clf.converged_ and clf.stop_reason_.startswith("converged")
+    table = clf.summary()
+    coef = np.r_[clf.intercept_, clf.coef_[0]]
+    np.testing.assert_allclose(coef, ref.params, rtol=1e-8)
+    np.testing.assert_allclose(table["std_err"], ref.bse, rtol=1e-8)
+    np.testing.assert_allclose(table["p_value"], ref.pvalues, rtol=1e-8)
+
+
+def test_tall_extremely_imbalanced_data_keeps_its_rare_rows():
+    """1 positive in 100 000 rows: the subsample is stratified, so subsampled Newton
+    converges in a few passes to plain Newton's optimum."""
+    rng = np.random.default_rng(3)
+    n = 300_000
+    X = rng.normal(size=(n, 3))
+    y = np.zeros(n, dtype=int)
+    y[rng.choice(n, 3, replace=False)] = 1
+    clf, caught = _fit_quietly(NeuronClassifier(), X, y)
+    assert clf.solver_ == "subsampled-newton"
+    assert not [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert clf.converged_ and clf.n_passes_ < 20
+    ref = NeuronClassifier(solver="newton").fit(X, y)
+    np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(clf.intercept_, ref.intercept_, rtol=1e-8)
+
+
+def test_stratified_subsample_is_uniform_without_rare_classes_and_unbiased_with():
+    from oneneuron.classifier._fit import MIN_CLASS_ROWS, SUBSAMPLE_ROWS, stratified_rows
+
+    y = np.repeat([0, 1], 100_000)
+    rows, factor = stratified_rows(np.random.default_rng(0), y, 2)
+    assert np.all(factor == 1.0) and abs(len(rows) - SUBSAMPLE_ROWS) < 5 * np.sqrt(SUBSAMPLE_ROWS)
+    y = np.r_[np.zeros(400_000, int), np.ones(500, int), np.full(5000, 2)]
+    rows, factor = stratified_rows(np.random.default_rng(0), y, 3)
+    assert np.sum(y[rows] == 1) == 500  # a class below MIN_CLASS_ROWS: every row
+    assert abs(np.sum(y[rows] == 2) - MIN_CLASS_ROWS) < 5 * np.sqrt(MIN_CLASS_ROWS)
+    # weighted class totals estimate the full ones (f times), whatever the stratification
+    f = SUBSAMPLE_ROWS / len(y)
+    totals = np.bincount(y[rows], weights=factor) / f
+    np.testing.assert_allclose(totals, np.bincount(y), rtol=0.05)
+
+
+def test_lbfgs_at_the_float64_floor_stops_honestly():
+    """A tol below what float64 resolves: L-BFGS stops when the objective stops
+    decreasing, says so in one line, and is converged (it reached the optimum)."""
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(2000, 300))
+    y = (X[:, :5].sum(1) + rng.logistic(size=2000) > 0).astype(int)
+    clf, caught = _fit_quietly(NeuronClassifier(alpha=1e-3, solver="lbfgs", tol=1e-15), X, y)
+    assert not [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert clf.converged_ and "no longer decreases in float64" in clf.stop_reason_
+    assert "\n" not in clf.stop_reason_ and clf.n_iter_ < 200
+    ref = NeuronClassifier(alpha=1e-3, solver="newton").fit(X, y)
+    np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("solver", ["newton", "subsampled-newton"])
+def test_newton_at_the_float64_floor_does_not_loop(solver):
+    X, y = _logit_data(2000, 0.3)
+    clf, caught = _fit_quietly(NeuronClassifier(solver=solver, tol=0.0), X, y)
+    assert clf.n_iter_ < 30 and clf.converged_
+    assert "float64" in clf.stop_reason_
+    assert not [w for w in caught if issubclass(w.category, ConvergenceWarning)]

@@ -1,0 +1,182 @@
+"""Row weights: sample_weight=k is k repeated rows, class weights are sample weights.
+
+Oracles: the same fit on repeated rows, scikit-learn's LogisticRegression with
+``sample_weight`` and ``class_weight`` (which agrees with itself on repeated
+rows), and StandardScaler with the same row weights.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+
+from oneneuron import NeuronClassifier
+from oneneuron.engines import prepare
+
+
+def _data(seed=0, n=60, d=3, classes=2):
+    X, y = make_classification(
+        n,
+        d,
+        n_informative=d,
+        n_redundant=0,
+        n_classes=classes,
+        n_clusters_per_class=1,
+        weights=[0.7] + [0.3 / (classes - 1)] * (classes - 1),
+        flip_y=0.1,
+        random_state=seed,
+    )
+    return X * [1.0, 10.0, 0.1][:d] + 3.0, y
+
+
+def _repeat(X, y, k):
+    rows = np.repeat(np.arange(len(y)), k)
+    return X[rows], y[rows]
+
+
+def _sklearn(X, y, sw, class_weight, alpha):
+    """Raw-scale coefficients of the equivalent scikit-learn model (standardised by s)."""
+    s = sw * _balanced(y, sw)[y] if class_weight == "balanced" else sw
+    sc = StandardScaler().fit(X, sample_weight=s)
+    lr = LogisticRegression(
+        C=1.0 / (alpha * s.sum()), class_weight=class_weight, solver="newton-cholesky", tol=1e-14
+    )
+    lr.fit(sc.transform(X), y, sample_weight=sw)
+    W = lr.coef_ / sc.scale_
+    return W, lr.intercept_ - W @ sc.mean_
+
+
+def _balanced(y, sw):
+    sums = np.bincount(y, weights=sw)
+    return sums.sum() / (len(sums) * sums)
+
+
+def test_balanced_counts_classes_with_sample_weight():
+    X, y = _data(1)
+    k = np.random.default_rng(0).integers(0, 4, len(y))
+    kw = {"class_weight": "balanced", "alpha": 0.05, "tol": 1e-12}
+    a = NeuronClassifier(**kw).fit(X, y, sample_weight=k.astype(float))
+    b = NeuronClassifier(**kw).fit(*_repeat(X, y, k))
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-8)
+    np.testing.assert_allclose(a.intercept_, b.intercept_, rtol=1e-8, atol=1e-10)
+    W, c = _sklearn(X, y, k.astype(float), "balanced", 0.05)
+    np.testing.assert_allclose(a.coef_, W, rtol=1e-7)
+    np.testing.assert_allclose(a.intercept_, c, rtol=1e-7)
+
+
+@pytest.mark.parametrize("class_weight", ["balanced", {0: 1.0, 1: 4.0}])
+def test_class_weight_is_the_equivalent_sample_weight_with_standardisation(class_weight):
+    X, y = _data(2)
+    sw = np.random.default_rng(1).uniform(0.5, 2.0, len(y))
+    cw = _balanced(y, sw) if class_weight == "balanced" else np.array([1.0, 4.0])
+    a = NeuronClassifier(class_weight=class_weight, alpha=0.1, tol=1e-12)
+    a.fit(X, y, sample_weight=sw)
+    b = NeuronClassifier(alpha=0.1, tol=1e-12).fit(X, y, sample_weight=sw * cw[y])
+    np.testing.assert_allclose(a.mean_, b.mean_, rtol=1e-12)
+    np.testing.assert_allclose(a.scale_, b.scale_, rtol=1e-12)
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-9)
+    sc = StandardScaler().fit(X, sample_weight=sw * cw[y])  # the documented notion of row weight
+    np.testing.assert_allclose(a.mean_, sc.mean_, rtol=1e-12)
+    np.testing.assert_allclose(a.scale_, sc.scale_, rtol=1e-12)
+
+
+def test_balanced_weights_in_every_engine_agree():
+    X, y = _data(3, classes=3)
+    sw = np.random.default_rng(2).uniform(0.0, 3.0, len(y))
+    ref = prepare(X, y, sw, class_weight="balanced")
+    s = sw * _balanced(y, sw)[y]
+    np.testing.assert_allclose(ref.row_weights, s, rtol=1e-14)
+    np.testing.assert_allclose(ref.class_sums, np.bincount(y, weights=s), rtol=1e-14)
+    dd = pytest.importorskip("dask.array")
+    got = prepare(dd.from_array(X, chunks=17), y, sw, class_weight="balanced")
+    np.testing.assert_allclose(got.class_sums, ref.class_sums, rtol=1e-12)
+    np.testing.assert_allclose(got.mean, ref.mean, rtol=1e-12)
+    np.testing.assert_allclose(got.scale, ref.scale, rtol=1e-12)
+
+
+def test_balanced_weights_torch_engine_agrees():
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("array_api_compat")
+    X, y = _data(3, classes=3)
+    sw = np.random.default_rng(2).uniform(0.0, 3.0, len(y))
+    ref = prepare(X, y, sw, class_weight="balanced")
+    got = prepare(torch.asarray(X), torch.asarray(y), torch.asarray(sw), class_weight="balanced")
+    np.testing.assert_allclose(got.class_sums, ref.class_sums, rtol=1e-12)
+    np.testing.assert_allclose(got.mean, ref.mean, rtol=1e-12)
+    np.testing.assert_allclose(got.scale, ref.scale, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "class_weight, sample_weight, match",
+    [
+        ({0: 1.0, 1: -2.0}, None, r"class_weight.*negative.*1"),
+        ({0: 1.0, 1: np.nan}, None, r"class_weight"),
+        ({0: 0.0, 1: 1.0}, None, r"only one class .*1.* positive weight"),
+        (None, "zero-class-0", r"only one class .*1.* positive weight"),
+    ],
+)
+def test_weights_that_leave_no_classifier_are_errors(class_weight, sample_weight, match):
+    X, y = _data(4)
+    sw = np.where(y == 0, 0.0, 1.0) if sample_weight else None
+    with pytest.raises(ValueError, match=match):
+        NeuronClassifier(class_weight=class_weight).fit(X, y, sample_weight=sw)
+
+
+# --- property tests -----------------------------------------------------------
+_settings = settings(max_examples=12, deadline=None)
+
+
+@_settings
+@given(
+    seed=st.integers(0, 2**16),
+    classes=st.sampled_from([2, 3]),
+    standardize=st.booleans(),
+    class_weight=st.sampled_from([None, "balanced", "dict"]),
+)
+def test_weight_k_is_k_repeated_rows(seed, classes, standardize, class_weight):
+    X, y = _data(seed % 50, n=40, classes=classes)
+    k = np.random.default_rng(seed).integers(0, 4, len(y))
+    k[np.flatnonzero(y == 0)[0]] = k[np.flatnonzero(y == 1)[0]] = 1  # keep every class
+    k[np.flatnonzero(y == classes - 1)[0]] = 1
+    cw = {c: 1.0 + c for c in range(classes)} if class_weight == "dict" else class_weight
+    kw = {"alpha": 0.05, "standardize": standardize, "class_weight": cw, "tol": 1e-12}
+    a = NeuronClassifier(**kw).fit(X, y, sample_weight=k.astype(float))
+    b = NeuronClassifier(**kw).fit(*_repeat(X, y, k))
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(a.intercept_, b.intercept_, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(a.mean_, b.mean_, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(a.scale_, b.scale_, rtol=1e-12)
+
+
+@_settings
+@given(
+    kind=st.sampled_from(["int", "str", "bool", "float"]),
+    classes=st.integers(2, 4),
+    seed=st.integers(0, 2**16),
+)
+def test_labels_round_trip(kind, classes, seed):
+    if kind == "bool":
+        classes = 2
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, classes, 30)
+    idx[:classes] = np.arange(classes)
+    base = np.sort(rng.choice(1000, classes, replace=False)) - 500
+    labels = {
+        "int": base,
+        "str": np.array([f"c{v}" for v in base]),
+        "bool": np.array([False, True]),
+        "float": base.astype(float),
+    }[kind]
+    y = labels[idx]
+    X = rng.normal(size=(30, 2)) + idx[:, None]
+    clf = NeuronClassifier(alpha=0.1).fit(X, y)
+    assert clf.classes_.tolist() == sorted(set(y.tolist()))
+    assert clf.classes_.dtype == y.dtype
+    pred = clf.predict(X)
+    assert pred.dtype == y.dtype
+    assert set(pred.tolist()) <= set(y.tolist())
+    proba = clf.predict_proba(X)
+    np.testing.assert_array_equal(pred, clf.classes_[np.argmax(proba, axis=1)])
