@@ -93,6 +93,7 @@ def run_train(args: argparse.Namespace) -> int:
     from ..modelfile import write_model
     from ..tables import (
         EncodeReport,
+        check_stray_text,
         encode,
         feature_names,
         fit_spec,
