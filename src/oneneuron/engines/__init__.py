@@ -164,15 +164,15 @@ def one_thread() -> Iterator[None]:
     """
     from threadpoolctl import threadpool_limits
 
-    from . import _kernels
+    from . import _kernels, _numpy
 
-    before = _kernels.N_THREADS
-    _kernels.N_THREADS = 1
+    before = _kernels.N_THREADS, _numpy.N_THREADS
+    _kernels.N_THREADS = _numpy.N_THREADS = 1
     try:
         with threadpool_limits(limits=1):
             yield
     finally:
-        _kernels.N_THREADS = before
+        _kernels.N_THREADS, _numpy.N_THREADS = before
 
 
 def column_subset(X: Any, columns: Any) -> Any:
