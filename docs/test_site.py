@@ -166,6 +166,11 @@ def test_the_playground_page_embeds_a_working_playground(context):
     frame.locator("#dataset").select_option("exam-scores")
     frame.locator("#step").click()
     assert "steps taken" in frame.locator("#numbers").inner_text()
+    # the frame grows to the playground's height (it posts it to the page)
+    inner = frame.locator("html").evaluate("el => el.scrollHeight")
+    page.wait_for_function(
+        f"Math.abs(document.getElementById('playground-frame').offsetHeight - {inner}) < 12"
+    )
     page.close()
     errors.check()
 

@@ -279,3 +279,24 @@ def test_a_click_on_the_loss_surface_moves_the_learner_there(page):
     s = state(page)
     np.testing.assert_allclose(s["w"], target, atol=0.02 * (hi - lo))
     assert s["b"] == 0.0
+
+
+def test_keyboard_alone_steps_and_fits(page):
+    """Tab reaches the controls; Enter presses buttons; "Fit exactly" shows oneneuron's optimum."""
+    page.select_option("#dataset", "exam-scores")
+    page.focus("#learning-rate")
+    seen = []
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        seen.append(page.evaluate("document.activeElement.id"))
+        if seen[-1] == "step":
+            page.keyboard.press("Enter")
+        if seen[-1] == "fit":
+            page.keyboard.press("Enter")
+            break
+    assert seen[:2] == ["n-steps", "step"] and seen[-1] == "fit", seen
+    s = state(page)
+    assert s["steps"] == 1
+    optimum = page.evaluate("window.oneneuronPlayground.data.datasets[1].optimum")
+    assert s["exact"] == optimum
+    assert "oneneuron (Python)" in page.inner_text("#numbers")

@@ -714,6 +714,10 @@
     drawCost();
     drawSurface();
     drawNumbers();
+    // Inside a frame (the documentation site's page), tell the parent how tall to make it.
+    if (window.parent !== window) {
+      window.parent.postMessage({ oneneuronPlaygroundHeight: document.documentElement.scrollHeight }, "*");
+    }
   }
 
   // ------------------------------------------------------------------ events
