@@ -115,9 +115,21 @@ def _cd_sweeps(
     return sweeps
 
 
-_cd_sweeps_fast = (
-    njit(cache=True, nogil=True)(_cd_sweeps) if _NUMBA else None  # pragma: no branch
-)
+def _compile(fn):  # noqa: ANN001, ANN202
+    """numba-compile ``fn``, cached on disk where numba finds a writable place; without one
+    (a read-only install and no writable ``$HOME/.cache``) ``cache=True`` raises at
+    decoration, so compile it uncached."""
+    if not _NUMBA:
+        return None
+    try:
+        return njit(cache=True, nogil=True)(fn)
+    except RuntimeError as exc:  # "cannot cache function ...: no locator available"
+        if "cannot cache" not in str(exc):
+            raise
+        return njit(nogil=True)(fn)
+
+
+_cd_sweeps_fast = _compile(_cd_sweeps)
 
 
 def minimize_quadratic(
