@@ -263,3 +263,18 @@ def test_offset_in_fused_kernels_equals_block_path(sparse):
     assert a.loss == pytest.approx(r.loss, rel=1e-12)
     np.testing.assert_allclose(a.grad_W, r.grad_W, rtol=1e-10)
     np.testing.assert_allclose(a.grad_b, r.grad_b, rtol=1e-10)
+
+
+def test_predict_interval_in_blocks_and_sparse(monkeypatch):
+    import scipy.sparse
+
+    from oneneuron.classifier import _estimator
+
+    X, y = _spector()
+    clf = NeuronClassifier().fit(X, y)
+    whole = clf.predict_interval(X)
+    monkeypatch.setattr(_estimator, "INTERVAL_BLOCK_ROWS", 5)
+    pd.testing.assert_frame_equal(clf.predict_interval(X), whole)
+    plain = NeuronClassifier().fit(X.to_numpy(), y)
+    sparse = plain.predict_interval(scipy.sparse.csr_matrix(X.to_numpy()))
+    np.testing.assert_allclose(sparse.to_numpy(), whole.to_numpy(), rtol=1e-10)

@@ -6,6 +6,7 @@ from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -32,6 +33,8 @@ from ._fit import _SOLVERS
 
 __all__ = ["NeuronClassifier"]
 
+#: Rows per block when :meth:`NeuronClassifier.predict_interval` forms the design.
+INTERVAL_BLOCK_ROWS = 65_536
 _VALID_PARAMS: list[list[Any]] = []  # recent parameter values that passed validation
 
 
@@ -617,9 +620,18 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         index = getattr(X, "index", None) if hasattr(X, "columns") else None
         z = np.asarray(self.decision_function(X, offset=offset), dtype=np.float64)
         Xv = self._validate_predict(X)
-        Xd = np.asarray(Xv.todense() if hasattr(Xv, "todense") else Xv, dtype=np.float64)
-        Xt = np.column_stack([np.ones(len(z)), Xd]) if self.fit_intercept else Xd
-        out = logit_interval(Xt, z, res.cov, level)
+        parts = []
+        for start in range(0, len(z), INTERVAL_BLOCK_ROWS):  # bounded dense temporaries
+            rows = slice(start, start + INTERVAL_BLOCK_ROWS)
+            Xb = Xv[rows]
+            Xd = np.asarray(Xb.todense() if hasattr(Xb, "todense") else Xb, dtype=np.float64)
+            Xt = np.column_stack([np.ones(len(Xd)), Xd]) if self.fit_intercept else Xd
+            parts.append(logit_interval(Xt, z[rows], res.cov, level))
+        out = (
+            pd.concat(parts, ignore_index=True)
+            if parts
+            else logit_interval(np.zeros((0, res.coef.shape[1])), z, res.cov, level)
+        )
         if index is not None:
             out.index = index
         return out
