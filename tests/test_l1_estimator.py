@@ -173,3 +173,21 @@ def test_offset_with_l1_matches_glum():
     ).fit(X, y, offset=off)
     np.testing.assert_allclose(clf.coef_[0], gl.coef_, atol=1e-6)
     np.testing.assert_array_equal(clf.coef_[0] == 0, gl.coef_ == 0)
+
+
+def test_relax_refits_unpenalised_on_the_kept_columns_like_statsmodels():
+    sm = pytest.importorskip("statsmodels.api")
+    X, y = _data(seed=7)
+    df = pd.DataFrame(X, columns=[f"f{j}" for j in range(X.shape[1])])
+    clf = NeuronClassifier(alpha=0.03, l1_ratio=1.0, relax=True).fit(df, y)
+    keep = np.flatnonzero(clf.coef_[0])
+    assert 0 < len(keep) < X.shape[1]
+    ref = sm.Logit(y, sm.add_constant(X[:, keep])).fit(disp=0, tol=1e-12)
+    table = clf.summary()
+    assert list(table.index) == ["intercept", *[f"f{j}" for j in keep]]
+    np.testing.assert_allclose(table["coef"], ref.params, rtol=1e-6)
+    np.testing.assert_allclose(table["std_err"], ref.bse, rtol=1e-5)
+    assert "optimistic" in table.attrs["caption"]
+    np.testing.assert_allclose(clf.relaxed_.coef_[0], ref.params[1:], rtol=1e-6)
+    with pytest.raises(ValueError, match="relax=True"):
+        NeuronClassifier(alpha=0.03, relax=True).fit(X, y)

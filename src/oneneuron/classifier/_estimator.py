@@ -85,6 +85,14 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         unpenalised. A dict maps feature names (``feature_names_in_``, or
         ``x0, x1, ...``) to factors, others keep 1. Not rescaled (as glum;
         glmnet rescales them to sum to ``n_features``).
+    relax : bool, default=False
+        After an L1 fit (``l1_ratio > 0``, ``alpha > 0``), refit unpenalised on
+        the columns it kept (glmnet's name); ``relaxed_`` holds that refit and
+        :meth:`summary` shows its table, labelled: p-values computed after
+        selecting the columns on the same data are optimistic. Without it,
+        :meth:`summary` of an L1 fit refuses p-values. The likelihood statistics
+        (``log_likelihood_``, ``aic_``, ...) are then the refit's. With a fit that has no
+        L1 term, ``relax=True`` is an error.
     fit_intercept : bool, default=True
         Whether the neuron has a bias ``b``.
     standardize : bool, default=True
@@ -188,6 +196,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     intercept_ : ndarray of shape (1,) or (K,)
     mean_, scale_ : ndarray of shape (d,)
         Standardisation statistics (zeros and ones when ``standardize=False``).
+    relaxed_ : NeuronClassifier
+        With ``relax=True``: the unpenalised refit on the kept columns.
     penalty_factor_ : ndarray of shape (d,)
         The per-feature penalty factors used (a dict resolved by name; ones by default).
     n_iter_ : int
@@ -240,6 +250,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         "alpha": [Interval(Real, 0, None, closed="left")],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         "penalty_factor": ["array-like", dict, None],
+        "relax": ["boolean"],
         "fit_intercept": ["boolean"],
         "standardize": ["boolean"],
         "solver": [StrOptions(_SOLVERS)],
@@ -264,6 +275,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         alpha: float = 0.0,
         l1_ratio: float = 0.0,
         penalty_factor: ArrayLike | dict[str, float] | None = None,
+        relax: bool = False,
         fit_intercept: bool = True,
         standardize: bool = True,
         solver: str = "auto",
@@ -284,6 +296,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
         self.penalty_factor = penalty_factor
+        self.relax = relax
         self.fit_intercept = fit_intercept
         self.standardize = standardize
         self.solver = solver

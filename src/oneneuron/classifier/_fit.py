@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from ..engines import (
     FitData,
     blas_threads,
+    column_subset,
     coordinate_stats,
     make_engine,
     prepare,
@@ -110,7 +111,9 @@ def fit(
     with blas_threads(engine):
         result = run_solver(est, solver, problem, theta0, data)
         store_result(est, problem, result, solver, data.dtype)
-        if is_l1_fit(est):
+        if is_l1_fit(est) and est.relax:
+            inference = relaxed_inference(est, data, off, cluster)
+        elif is_l1_fit(est):
             inference = l1_inference(est, problem, result, s, y_idx, off, cluster)
         else:
             inference = compute_inference(
@@ -136,7 +139,7 @@ def l1_inference(
     out = compute_inference(est, problem, smooth, s, y_idx, False, 6, offset=off, cluster=cluster)
     out.reason = (
         "an L1 fit selects its columns, so Wald p-values would ignore the selection; "
-        "refit unpenalised on the selected columns with relax=True"
+        "refit with relax=True for an unpenalised fit on the selected columns"
     )
     return out
 
@@ -243,8 +246,55 @@ def check_offset(offset: Any, n_samples: int, n_classes: int = 2) -> NDArray | N
     return off
 
 
+def relaxed_inference(est: Any, data: FitData, off: Any, cluster: Any) -> Any:
+    """``relax=True``: refit unpenalised on the columns the L1 fit kept; its inference, labelled.
+
+    The refit (``est.relaxed_``, a ``NeuronClassifier`` on those columns) gives the
+    table ``summary()`` shows; its note says that the p-values ignore the selection.
+    """
+    import pandas as pd
+
+    from ._estimator import NeuronClassifier
+
+    if data.kind != "numpy" or data.y_idx is None or data.sample_weight is None:
+        raise ValueError("relax=True needs NumPy, pandas or SciPy input (the refit reads X)")
+    keep = np.flatnonzero(np.any(np.asarray(est.coef_) != 0, axis=0))
+    names = (
+        [str(v) for v in data.feature_names]
+        if data.feature_names is not None
+        else [f"x{j}" for j in range(data.n_features)]
+    )
+    Xk = column_subset(data.X, keep)
+    if hasattr(Xk, "toarray"):
+        Xk = Xk.toarray()
+    frame = pd.DataFrame(Xk, columns=[names[j] for j in keep], copy=False)
+    relaxed = NeuronClassifier(
+        fit_intercept=est.fit_intercept,
+        standardize=est.standardize,
+        class_weight=est.class_weight,
+        tol=est.tol,
+        max_iter=est.max_iter,
+        cov_type=est.cov_type,
+    )
+    kw: dict[str, Any] = {} if off is None else {"offset": off}
+    if cluster is not None:
+        kw["cluster"] = cluster
+    relaxed.fit(frame, data.classes[data.y_idx], sample_weight=data.sample_weight, **kw)
+    est.relaxed_ = relaxed
+    out = copy.copy(relaxed.inference_)
+    out.extra = dict(out.extra)
+    out.extra["note"] = (
+        f"RELAXED fit: unpenalised refit on the {len(keep)} of {data.n_features} columns the "
+        f"L1 fit (alpha={est.alpha:g}, l1_ratio={est.l1_ratio:g}) kept; p-values and intervals "
+        "ignore that selection and are optimistic"
+    )
+    return out
+
+
 def check_solver_options(est: Any, solver: str, n_classes: int) -> None:
     """Never accept a parameter and ignore it: options of other solvers raise."""
+    if est.relax and not is_l1_fit(est):
+        raise ValueError("relax=True refits after an L1 fit; it needs l1_ratio > 0 and alpha > 0")
     if is_l1_fit(est) and solver != "cd":
         raise ValueError(
             f"l1_ratio={est.l1_ratio} needs solver='cd' or 'auto' (solver={solver!r} "

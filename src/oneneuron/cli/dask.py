@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import argparse
 import warnings
+from pathlib import Path
 from typing import Any
 
+from ..tables import read_columns
 from ._errors import UserError, show_warnings
 
 
@@ -23,6 +25,10 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
         raise UserError(f"--engine dask reads Parquet (a .parquet file or folder), not {args.data}")
     if args.impute is not None:
         raise UserError("--impute needs the in-memory engine; drop --engine dask or fill the data")
+    path = Path(args.data)
+    first = min(path.glob("*.parquet"), default=None) if path.is_dir() else path
+    if first is not None:
+        read_columns(first)  # refuses repeated column names (Dask's error would not say)
     if args.solver == "sgd":
         raise UserError("--solver sgd is not available with --engine dask")
     try:

@@ -49,11 +49,31 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--features", nargs="+", metavar="COL", help="feature columns (default: all but target)"
     )
-    p.add_argument("--alpha", type=float, default=0.0, help="L2 strength (default 0)")
+    p.add_argument("--alpha", type=float, help="penalty strength (default 0)")
+    p.add_argument(
+        "--l1-ratio",
+        type=float,
+        default=0.0,
+        metavar="R",
+        help="share of L1 in the penalty: 0 ridge (default), 1 lasso, between: elastic net",
+    )
+    p.add_argument(
+        "--cv",
+        type=int,
+        metavar="K",
+        help="choose --alpha by K-fold cross-validation along the path (L1 by default: "
+        "--l1-ratio 1)",
+    )
+    p.add_argument(
+        "--cv-rule",
+        choices=["min", "1se"],
+        default="min",
+        help="with --cv: the best alpha, or the largest within one standard error",
+    )
     p.add_argument(
         "--solver",
         default="auto",
-        choices=["auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd"],
+        choices=["auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd", "cd"],
     )
     p.add_argument(
         "--tol",
@@ -104,6 +124,7 @@ def run_train(args: argparse.Namespace) -> int:
     from ..classifier import NeuronClassifier
 
     check_new_file(args.model, args.force, flag="--model", inputs={"data table": args.data})
+    check_penalty_flags(args)
     if args.engine == "dask" and (
         args.cov_type != "nonrobust" or args.cluster or args.offset or args.firth
     ):
@@ -155,8 +176,15 @@ def run_train(args: argparse.Namespace) -> int:
             f"{len(y)} rows); a classifier needs at least two"
         )
     Xdf = pd.DataFrame(X, columns=feature_names(spec), copy=False)
+    if args.cv is not None:
+        est = train_cv(args, Xdf, y)
+        write_model(est, args.model, overwrite=args.force, input=spec, n_samples=len(y))
+        if not args.quiet:
+            print(f"wrote {args.model}")
+        return 0
     est = NeuronClassifier(
-        alpha=args.alpha,
+        alpha=0.0 if args.alpha is None else args.alpha,
+        l1_ratio=args.l1_ratio,
         solver=args.solver,
         tol=args.tol,
         max_iter=args.max_iter,
@@ -191,3 +219,71 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"  training accuracy {float(np.mean(est.predict(Xdf) == y)):.4f}")
         print(f"wrote {args.model}")
     return 0
+
+
+def check_penalty_flags(args: argparse.Namespace) -> None:
+    """``--alpha``, ``--l1-ratio`` and ``--cv`` in range and not contradicting each other."""
+    if args.alpha is not None and args.alpha < 0:
+        raise UserError(f"--alpha must be >= 0, not {args.alpha:g}")
+    if not 0.0 <= args.l1_ratio <= 1.0:
+        raise UserError(f"--l1-ratio must be in [0, 1], not {args.l1_ratio:g}")
+    if args.cv is None:
+        if args.cv_rule != "min":
+            raise UserError("--cv-rule needs --cv K")
+        return
+    if args.cv < 2:
+        raise UserError(f"--cv needs at least 2 folds, not {args.cv}")
+    if args.alpha is not None:
+        raise UserError("--cv chooses --alpha; give one or the other")
+    if args.engine != "memory" or args.cov_type != "nonrobust" or args.cluster or args.offset:
+        raise UserError("--cv works with --engine memory, without --cov-type/--cluster/--offset")
+    if args.solver not in ("auto", "cd"):
+        raise UserError("--cv fits along a path with --solver cd; drop --solver")
+
+
+def train_cv(args: argparse.Namespace, Xdf: Any, y: Any) -> Any:
+    """``--cv K``: cross-validate the path, print the choice and the curve; the refit model."""
+    from ..classifier import NeuronClassifierCV
+
+    l1 = args.l1_ratio if args.l1_ratio > 0 else 1.0
+    if args.l1_ratio == 0 and not args.quiet:
+        print("note: --cv fits the lasso path (--l1-ratio 1); pass --l1-ratio R for another")
+    cv = NeuronClassifierCV(
+        cv=args.cv,
+        l1_ratios=(l1,),
+        rule=args.cv_rule,
+        fit_intercept=not args.no_intercept,
+        tol=args.tol,
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with Activity(
+            f"cross-validating {len(y)} rows, {args.cv} folds",
+            enabled=not args.quiet,
+            determinate=False,
+        ):
+            try:
+                cv.fit(Xdf, y)
+            except ValueError as exc:
+                raise UserError(str(exc)) from None
+    show_warnings(caught)
+    if not args.quiet:
+        res = cv.cv_results_
+        alphas, mean, std = res["param_alpha"], res["mean_test_score"], res["std_test_score"]
+        best = int(np.argmax(mean))
+        chosen = int(np.flatnonzero(alphas == cv.alpha_)[0])
+        print(
+            f"cross-validated {len(alphas)} alphas from {alphas[0]:.4g} to {alphas[-1]:.4g} "
+            f"(l1_ratio {l1:g}, {args.cv} folds, log-loss)"
+        )
+        print(
+            f"  best:   alpha {alphas[best]:.4g}  log-loss {-mean[best]:.4f} +/- "
+            f"{std[best] / np.sqrt(args.cv):.4f}  {res['n_nonzero'][best]} non-zero features"
+        )
+        print(
+            f"  chosen ({args.cv_rule}): alpha {cv.alpha_:.4g}  log-loss {-mean[chosen]:.4f}  "
+            f"{res['n_nonzero'][chosen]} non-zero features"
+        )
+        est = cv.best_estimator_
+        print(f"  training accuracy {float(np.mean(est.predict(Xdf) == y)):.4f}")
+    return cv.best_estimator_

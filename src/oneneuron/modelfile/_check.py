@@ -113,6 +113,12 @@ def _label_of(v: Any, classes: np.ndarray, name: str) -> None:
         _fail(f"{name} {v!r} is not a label of type {classes.dtype.str!r} like the classes")
 
 
+def _as_label(v: Any, dtype: np.dtype) -> Any:
+    """A stored label as the Python value of the classes' type (strings stay ``str``)."""
+    x = np.array([v], dtype=dtype)[0]
+    return x.item() if isinstance(x, np.generic) else x
+
+
 def check_document(doc: Any) -> dict[str, Any]:
     """Validate a parsed model document; returns the decoded arrays."""
     doc = _obj(doc, "the model file")
@@ -182,7 +188,7 @@ def check_document(doc: Any) -> dict[str, Any]:
             _label_of(label, classes, "objective.class_weight label")
             _num(w, "objective.class_weight weight", lo=0)
     params = _obj(doc["params"], "params", set(io.PARAM_KEYS), io.OPTIONAL_PARAM_KEYS)
-    if params["solver"] not in io.SOLVERS:
+    if not isinstance(params["solver"], str) or params["solver"] not in io.SOLVERS:
         _fail(f"params.solver {params['solver']!r} is not one of {sorted(io.SOLVERS)}")
     _num(params["tol"], "params.tol", lo=0)
     _int(params["max_iter"], "params.max_iter")
@@ -197,7 +203,7 @@ def check_document(doc: Any) -> dict[str, Any]:
     )
     if "offset" in fit:
         _bool(fit["offset"], "fit.offset")
-    if fit["solver"] not in _SOLVERS_USED:
+    if not isinstance(fit["solver"], str) or fit["solver"] not in _SOLVERS_USED:
         _fail(f"fit.solver {fit['solver']!r} is not one of {sorted(_SOLVERS_USED)}")
     _int(fit["n_iter"], "fit.n_iter")
     _bool(fit["converged"], "fit.converged")
@@ -225,6 +231,11 @@ def _check_inference(data: dict[str, Any], W: Any, b: Any, fit_intercept: bool) 
         res = InferenceResult.from_dict(data)
     except (KeyError, TypeError, ValueError) as exc:
         _fail(f"inference: not a valid inference record ({exc!s:.80})")
+    if not (math.isfinite(res.nobs) and res.nobs > 0):
+        _fail(f"inference: nobs must be a positive number, not {res.nobs!r}")
+    for name in ("log_likelihood", "null_log_likelihood", "alpha"):
+        if not math.isfinite(getattr(res, name)):
+            _fail(f"inference: {name} must be a finite number")
     W = np.asarray(W, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     full = np.column_stack([b, W]) if fit_intercept else W
@@ -253,7 +264,7 @@ def from_document(doc: Any) -> io.SavedModel:
     classes = arrs["classes"]
     cw = obj["class_weight"]
     if isinstance(cw, dict):
-        cw = {np.array([k], dtype=classes.dtype)[0].item(): w for k, w in cw["pairs"]}
+        cw = {_as_label(k, classes.dtype): w for k, w in cw["pairs"]}
     pf = obj.get("penalty_factor")
     est = NeuronClassifier(
         alpha=obj["alpha"],

@@ -23,6 +23,7 @@ from ._curves import (
     plot_roc,
     plot_sigmoid,
 )
+from ._paths import plot_coefficient_path, plot_cv_curve
 from ._planes import (
     loss_surface,
     plot_classes,
@@ -38,6 +39,8 @@ __all__ = [
     "plot_cross_entropy",
     "plot_class_histograms",
     "plot_learning_curve",
+    "plot_coefficient_path",
+    "plot_cv_curve",
     "plot_roc",
     "plot_classes",
     "plot_decision_boundary",

@@ -53,6 +53,25 @@ def coefficient_index(columns: Array, n_outputs: int, n_features: int, n_interce
     return np.concatenate(parts)
 
 
+#: Headroom of a new working set: this share of its size (at least ``HEADROOM_MIN``)
+#: of the features closest to entering, if they are within half their threshold.
+HEADROOM_SHARE, HEADROOM_MIN = 0.25, 4
+
+
+def _headroom(g: Array, lam: Array, work: Array, m: int, d: int) -> Array:
+    """Features outside ``work`` with the largest ``|g_j| / lam_j`` (>= 0.5), a few of them."""
+    lam_W = lam[: m * d].reshape(m, d)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.abs(g[: m * d].reshape(m, d)) / lam_W
+    score = np.nan_to_num(np.max(ratio, axis=0), nan=0.0, posinf=0.0)
+    score[work] = 0.0
+    k = max(HEADROOM_MIN, int(HEADROOM_SHARE * np.sum(work)))
+    order = np.argsort(-score)[:k]
+    extra = np.zeros(d, dtype=bool)
+    extra[order[score[order] >= 0.5]] = True
+    return extra
+
+
 def active_set_newton(
     problem: Problem,
     penalty: L1Penalty,
@@ -98,6 +117,7 @@ def active_set_newton(
     SolverResult
         ``n_iter`` counts proximal Newton iterations over all rounds; ``extra``
         holds ``"grad"`` (the smooth part's full gradient at ``theta``),
+        ``"working"`` (the final working set, a boolean mask over features),
         ``"n_rounds"``, ``"n_misses"`` (checks that found violators outside
         the working set), ``"n_working"`` (final working-set size),
         ``"restricted_passes"`` (the restricted problems' passes in passes over
@@ -127,6 +147,10 @@ def active_set_newton(
     while grad_norm(v) > tol and rounds < max_rounds:
         cols = np.flatnonzero(work)
         if cols_prev is None or not np.array_equal(cols, cols_prev):
+            # a new column copy: take some headroom (the features closest to entering),
+            # so that the next few entries (or the next alphas) find their columns there
+            work |= _headroom(g, penalty.lam, work, m, d)
+            cols = np.flatnonzero(work)
             sub, subsub = restrict(cols)
             cols_prev = cols
         ix = coefficient_index(cols, m, d, n_b)
@@ -166,6 +190,7 @@ def active_set_newton(
     kkt = grad_norm(v)
     extra = {
         "grad": g,
+        "working": work,
         "n_rounds": rounds,
         "n_misses": misses,
         "n_working": int(work.sum()),

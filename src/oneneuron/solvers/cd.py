@@ -115,10 +115,8 @@ def _cd_sweeps(
     return sweeps
 
 
-def _compile(fn):  # noqa: ANN001, ANN202
-    """numba-compile ``fn``, cached on disk where numba finds a writable place; without one
-    (a read-only install and no writable ``$HOME/.cache``) ``cache=True`` raises at
-    decoration, so compile it uncached."""
+def _compile(fn: Any) -> Any:
+    """numba-compile ``fn``, cached on disk where numba finds a writable place (else uncached)."""
     if not _NUMBA:
         return None
     try:

@@ -182,7 +182,7 @@ def elastic_net_path(
     alphas = np.asarray(alphas, dtype=np.float64)
     theta = np.array(theta0, dtype=np.float64, copy=True)
     f, g = start if start is not None else problem.loss_gradient(theta)
-    prev_l2, prev_alpha = problem.alpha, None
+    prev_l2, prev_alpha, prev_work = problem.alpha, None, None
     rows: dict[str, list[Any]] = {k: [] for k in ("theta", "F", "D", "kkt", "it", "np", "miss")}
     for a in alphas:
         a_l2 = float(a) * (1.0 - l1_ratio)
@@ -203,6 +203,8 @@ def elastic_net_path(
         def restrict_a(cols: Array, a_l2: float = a_l2) -> Any:
             return tuple(None if p is None else replace(p, alpha=a_l2) for p in restrict(cols))
 
+        if working is not None and prev_work is not None:
+            working = working | prev_work  # the columns already copied: no new copy
         res = active_set_newton(
             prob,
             pen,
@@ -214,7 +216,7 @@ def elastic_net_path(
             working=working,
             start=(f, g),
         )
-        theta, g = res.theta, res.extra["grad"]
+        theta, g, prev_work = res.theta, res.extra["grad"], res.extra["working"]
         f = res.loss - pen.value(theta)
         rows["theta"].append(theta.copy())
         rows["F"].append(res.loss)

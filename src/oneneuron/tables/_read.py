@@ -20,9 +20,12 @@ missing cell is an error naming the column and the number of rows.
 from __future__ import annotations
 
 import contextlib
+import lzma
 import math
 import re
 import warnings
+import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,6 +109,18 @@ def read_columns(path: str | Path) -> list[str]:
     return names
 
 
+#: What reading a damaged or unreadable file raises (decompressors raise their own classes).
+_READ_ERRORS = (
+    OSError,
+    ValueError,
+    EOFError,
+    ImportError,
+    zlib.error,
+    lzma.LZMAError,
+    zipfile.BadZipFile,
+)
+
+
 def _read_error(path: Any, fmt: str, exc: BaseException) -> DataError:
     """One line for a reader failure: parse errors name the line, missing codecs the fix."""
     if isinstance(exc, ImportError):
@@ -131,7 +146,7 @@ def _read_error(path: Any, fmt: str, exc: BaseException) -> DataError:
         )
     if isinstance(exc, (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError)):
         return DataError(f"cannot read {path} as {fmt.upper()}: {text}")
-    return DataError(f"cannot read {path} as {fmt.upper()}: {type(exc).__name__}: {text}")
+    return DataError(f"cannot read {path} as {fmt.upper()}: damaged data ({text})")
 
 
 def _short(exc: BaseException) -> str:
@@ -163,7 +178,7 @@ def iter_table(
         raise DataError(f"{path} is empty (no header line)") from None
     except FileNotFoundError:
         raise DataError(f"data file {path} does not exist") from None
-    except (OSError, ValueError, EOFError, ImportError, pd.errors.ParserWarning) as exc:
+    except (*_READ_ERRORS, pd.errors.ParserWarning) as exc:
         raise _read_error(path, fmt, exc) from None
 
 

@@ -5,13 +5,17 @@ the temporary file lives beside ``path`` (same file system, so the final rename
 is atomic); leaving the block without :meth:`commit` (an error, Ctrl-C) deletes
 it, so no partial output ever remains. Without ``force`` an existing ``path`` is
 never replaced, even if it appears while the table is being written.
+
+The temporary file's name is chosen before the file is created, and it is created
+inside the block that removes it, so an interrupt (Ctrl-C, or SIGTERM raised as an
+exception by the command line) arriving at any point leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
@@ -41,13 +45,17 @@ class OutputTable:
         folder = self.path.parent if str(self.path.parent) else Path(".")
         if not folder.is_dir():
             raise tab.DataError(f"cannot write {path}: folder {folder} does not exist")
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
-        self.tmp = Path(tmp)
-        self._fh: Any = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        self.tmp = _temp_path(self.path)
+        self._fh: Any = None
         self._writer: Any = None
         self._rows = 0
 
     def __enter__(self) -> OutputTable:
+        try:  # created here, not in __init__: only a block that was entered removes it
+            self._fh = os.fdopen(_create(self.tmp), "w", encoding="utf-8", newline="")
+        except BaseException as exc:
+            _discard(self.tmp, exc)
+            raise
         return self
 
     def write(self, frame: pd.DataFrame) -> None:
@@ -80,7 +88,7 @@ class OutputTable:
         writer, self._writer = self._writer, None
         if writer is not None:
             writer.close()
-        if not self._fh.closed:
+        if self._fh is not None and not self._fh.closed:
             try:
                 self._fh.flush()
                 os.fsync(self._fh.fileno())
@@ -100,8 +108,7 @@ class OutputTable:
             if exc is None:
                 raise  # otherwise the error being raised is the one to report
         finally:
-            if self.tmp.exists():
-                self.tmp.unlink()
+            _discard(self.tmp)
 
 
 def atomic_write_text(path: Path, text: str, *, overwrite: bool) -> None:
@@ -113,18 +120,37 @@ def atomic_write_text(path: Path, text: str, *, overwrite: bool) -> None:
     """
     if not overwrite and path.exists():
         raise FileExistsError(f"{path} already exists")
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    tmp = _temp_path(path)
     try:
-        with _naming(path), os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with _naming(path), os.fdopen(_create(tmp), "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         with _naming(path):
-            publish(Path(tmp), path, overwrite=overwrite)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+            publish(tmp, path, overwrite=overwrite)
+    except BaseException as exc:
+        _discard(tmp, exc)
+        raise
+
+
+def _temp_path(path: Path) -> Path:
+    """A fresh hidden name beside ``path`` (same folder, so the final rename is atomic)."""
+    folder = path.parent if str(path.parent) else Path(".")
+    return folder / f".{path.name}.{secrets.token_hex(8)}.tmp"
+
+
+def _create(tmp: Path) -> int:
+    """Create ``tmp`` (never an existing file: ``O_EXCL``), private until published."""
+    return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+
+
+def _discard(tmp: Path, exc: BaseException | None = None) -> None:
+    """Remove our temporary file, if it was made (a name clash in :func:`_create` means
+    the file there is someone else's)."""
+    if isinstance(exc, FileExistsError) and exc.filename == str(tmp):
+        return
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(tmp)
 
 
 @contextlib.contextmanager
