@@ -145,6 +145,7 @@ def test_lbfgs_at_the_float64_floor_stops_honestly():
     assert not [w for w in caught if issubclass(w.category, ConvergenceWarning)]
     assert clf.converged_ and "no longer decreases in float64" in clf.stop_reason_
     assert "\n" not in clf.stop_reason_ and clf.n_iter_ < 200
+    assert clf.n_passes_ <= clf.n_iter_ + 10  # no line search burning passes at the floor
     ref = NeuronClassifier(alpha=1e-3, solver="newton").fit(X, y)
     np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=1e-6, atol=1e-8)
 

@@ -136,9 +136,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         ``standardize=False`` with the Newton solvers, gd or sgd (raw features);
         ``standardize=False`` with L-BFGS still works in standardised
         coordinates, penalising the raw coefficients, so the objective is the
-        raw one but the solver converges as on standardised data. Every exact
-        solver also stops when the objective no longer decreases in float64
-        (a ``tol`` below what float64 resolves never makes it loop).
+        raw one but the solver converges as on standardised data. Newton,
+        subsampled Newton and L-BFGS also stop when the objective no longer
+        decreases in float64 (a ``tol`` below what float64 resolves never makes
+        them loop); ``stop_reason_`` says which rule stopped the fit.
     max_iter : int, default=1000
         Iterations (epochs for ``"sgd"``).
     learning_rate : float, optional
@@ -204,8 +205,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     converged_ : bool
         The stopping rule of ``tol`` was met, or (exact solvers) the objective
         could no longer decrease in float64 and the decrease the remaining
-        Newton step predicts is below 16 ulps of the objective: the optimum as
-        far as float64 evaluation of this data resolves it.
+        Newton step predicts is below the objective's round-off (taken as
+        ``16 * sqrt(n_samples)`` ulps of its value, a sum over the rows): the
+        optimum as far as float64 evaluation of this data resolves it.
     stop_reason_ : str
         One line saying why the solver stopped, with its stopping measure
         (set by ``fit``; not stored in model files).

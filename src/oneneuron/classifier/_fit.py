@@ -483,7 +483,9 @@ def store_result(est: Any, problem: LinearLoss, result: Any, solver: str, dtype:
         raw = [problem.to_raw(t) for t in tr.path]
         est.history_["coef"] = np.stack([w for w, _ in raw])
         est.history_["intercept"] = np.stack([c for _, c in raw])
-    what = "max|grad|" if solver in _FIRST_ORDER else "relative Newton step"
+    what = {"gd": "max|grad|", "sgd": "max|grad|", "cd": "KKT violation"}.get(
+        solver, "relative Newton step"
+    )
     measure = f"{what} = {result.measure:.3g}"
     if result.converged and not result.message:
         est.stop_reason_ = f"converged: {measure} <= tol = {est.tol:.3g}"

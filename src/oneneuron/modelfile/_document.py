@@ -29,6 +29,14 @@ Schema, ``format_version`` 1 (top-level keys)::
                       estimator has ``inference_``, checked against the coefficients
                       on load, and restored as ``inference_`` (so ``summary()`` works)
 
+Reading is bounded: only a regular file (not a device, pipe or socket) of at most
+:data:`MAX_MODEL_BYTES` (512 MiB) is read; a file whose first 64 KiB are not the
+start of a JSON value is refused at once and named for what it looks like (a CSV
+or Parquet data table, compressed or binary data); nesting deeper than the JSON
+parser's recursion limit and integers of more than :data:`MAX_INT_DIGITS` digits
+are refused while parsing. Whatever the file holds, :func:`load` raises
+:class:`ModelFileError` and nothing else.
+
 Floats are written with Python's shortest round-trip repr, so a loaded model
 predicts bitwise identically to the saved one. Files are written atomically
 (a temporary file in the same folder, then a rename) and an existing file is

@@ -31,8 +31,8 @@ def grad_norm(g: Array) -> float:
     return float(np.max(np.abs(g))) if g.size else 0.0
 
 
-#: The objective cannot resolve a decrease below this many ulps of its value: it is a
-#: sum over many rows, each rounded (the float64 floor of :func:`at_float_floor`).
+#: The objective's round-off, in ulps of its value per square root of its number of
+#: rows: it is a sum over rows, each rounded (the float64 floor of :func:`at_float_floor`).
 FLOOR_ULPS = 16.0
 
 
@@ -48,18 +48,27 @@ def relative_step(step: Array, theta: Array) -> float:
     return float(np.max(np.abs(step) / np.maximum(1.0, np.abs(theta))))
 
 
-def at_float_floor(decrease: float, f: float) -> bool:
+def n_terms(problem: Any) -> int:
+    """Rows summed by the problem's objective (1 when it does not say)."""
+    return int(getattr(getattr(problem, "engine", None), "n_samples", 1) or 1)
+
+
+def at_float_floor(decrease: float, f: float, rows: int = 1) -> bool:
     """Whether a predicted decrease of the objective is below what float64 resolves in ``f``.
 
-    ``decrease`` is the model's predicted gain ``g' H^-1 g / 2`` of the remaining step;
-    below ``FLOOR_ULPS`` ulps of ``f`` no step can show a decrease any more, so the
-    point is as accurate as the objective's floating-point evaluation allows.
+    ``decrease`` is the model's predicted gain ``g' H^-1 g / 2`` of the remaining step.
+    An objective summed over ``rows`` rows carries a rounding error of about
+    ``sqrt(rows)`` ulps of its value; below ``FLOOR_ULPS * sqrt(rows)`` ulps no step
+    can show a decrease any more, so the point is as accurate as the objective's
+    floating-point evaluation allows.
     """
-    return bool(decrease <= FLOOR_ULPS * np.finfo(np.float64).eps * max(1.0, abs(f)))
+    ulps = FLOOR_ULPS * np.sqrt(max(1, rows))
+    return bool(decrease <= ulps * np.finfo(np.float64).eps * max(1.0, abs(f)))
 
 
 FLOOR_MESSAGE = (
-    "the objective no longer decreases in float64 (predicted decrease {:.2g} below its round-off)"
+    "the objective no longer decreases in float64 (the remaining step predicts a "
+    "decrease of {:.2g})"
 )
 
 

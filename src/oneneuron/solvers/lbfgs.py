@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import scipy.optimize
 
@@ -13,6 +15,7 @@ from ._base import (
     Trace,
     at_float_floor,
     grad_norm,
+    n_terms,
     relative_step,
 )
 
@@ -21,6 +24,9 @@ from ._base import (
 #: (sparse 200k x 40k: 20-22; dense 50k x 2000: 25-27), so the smallest memory wins:
 #: the pairs cost ``2 * MEMORY * p`` floats, a large share of X for sparse data.
 MEMORY = 10
+#: Trial points in a row whose objective equals the accepted one to within round-off
+#: after which the line search is taken to be at the float64 floor.
+FLAT_EVALUATIONS = 5
 
 
 def lbfgs(
@@ -45,17 +51,25 @@ def lbfgs(
     """
     c = np.ones(len(theta0)) if curvature is None else np.asarray(curvature, dtype=np.float64)
     last: dict[str, object] = {}
+    theta0 = np.asarray(theta0, dtype=np.float64)
+    accepted: dict[str, Any] = {"theta": theta0, "f": np.inf, "g": None, "flat": 0}
 
     def fun(theta: Array) -> tuple[float, Array]:
         f, g = problem.loss_gradient(theta)
         last["theta"], last["f"], last["g"] = theta.copy(), f, g
+        # a line search whose trial points all match the accepted objective to within
+        # its round-off has reached the float64 floor: stop instead of burning passes
+        noise = 32 * np.finfo(np.float64).eps * max(1.0, abs(accepted["f"]))
+        accepted["flat"] = accepted["flat"] + 1 if abs(f - accepted["f"]) <= noise else 0
+        if accepted["flat"] >= FLAT_EVALUATIONS:
+            raise _AtFloor
         return f, g
 
     def measure(theta: Array, g: Array) -> float:
         return relative_step(g / c, theta)
 
-    theta0 = np.asarray(theta0, dtype=np.float64)
     f0, g0 = fun(theta0)
+    accepted.update(f=f0, g=g0)
     trace.record(theta0, f0, g0, problem.n_passes)
     if measure(theta0, g0) <= tol:
         m0 = measure(theta0, g0)
@@ -68,19 +82,26 @@ def lbfgs(
         else:  # the accepted point was not the last evaluated one (rare)
             f, g = problem.loss_gradient(x)
         trace.record(x, f, g, problem.n_passes)  # type: ignore[arg-type]
+        accepted.update(theta=np.array(x, copy=True), f=f, g=g, flat=0)
         if measure(x, g) <= tol:  # type: ignore[arg-type]
             raise StopIteration
 
-    res = scipy.optimize.minimize(
-        fun,
-        theta0,
-        jac=True,
-        method="L-BFGS-B",
-        callback=callback,
-        options={"maxiter": max_iter, "gtol": 0.0, "ftol": 0.0, "maxcor": memory, "maxls": 50},
-    )
-    theta = np.asarray(res.x, dtype=np.float64)
-    if "theta" in last and np.array_equal(last["theta"], theta):
+    status = 0
+    try:
+        res = scipy.optimize.minimize(
+            fun,
+            theta0,
+            jac=True,
+            method="L-BFGS-B",
+            callback=callback,
+            options={"maxiter": max_iter, "gtol": 0.0, "ftol": 0.0, "maxcor": memory, "maxls": 50},
+        )
+        theta, status = np.asarray(res.x, dtype=np.float64), int(res.status)
+    except _AtFloor:
+        theta = accepted["theta"]
+    if np.array_equal(accepted["theta"], theta):
+        f, g = accepted["f"], accepted["g"]
+    elif "theta" in last and np.array_equal(last["theta"], theta):
         f, g = last["f"], last["g"]
     else:
         f, g = problem.loss_gradient(theta)
@@ -88,9 +109,13 @@ def lbfgs(
     m = measure(theta, g)
     message = ""
     converged = m <= tol
-    if not converged and res.status != 1:  # not max_iter: SciPy found no further decrease
+    if not converged and status != 1:  # not max_iter: no further decrease in float64
         decrease = 0.5 * float(np.sum(g * g / c))
-        converged = at_float_floor(decrease, float(f))  # type: ignore[arg-type]
+        converged = at_float_floor(decrease, float(f), n_terms(problem))  # type: ignore[arg-type]
         message = FLOOR_MESSAGE.format(decrease)
     n_iter = len(trace.loss) - 1
     return SolverResult(theta, float(f), grad_norm(g), n_iter, converged, trace, message, {}, m)  # type: ignore[arg-type]
+
+
+class _AtFloor(Exception):
+    """Raised inside the objective to end a line search stuck at the float64 floor."""

@@ -13,6 +13,7 @@ from ._base import (
     Trace,
     at_float_floor,
     grad_norm,
+    n_terms,
     relative_step,
 )
 
@@ -94,7 +95,7 @@ def newton(
             stalls = 0 if decreased or measure < 0.5 * last_measure else stalls + 1
         last_measure = min(last_measure, measure)
         if stalls >= 2:
-            converged = at_float_floor(-0.5 * slope, f)
+            converged = at_float_floor(-0.5 * slope, f, n_terms(problem))
             message = FLOOR_MESSAGE.format(-0.5 * slope)
             break
         if n_iter >= max_iter:
@@ -115,7 +116,7 @@ def newton(
                     break
                 t *= 0.5
             else:
-                converged = at_float_floor(-0.5 * slope, f)
+                converged = at_float_floor(-0.5 * slope, f, n_terms(problem))
                 message = "line search found no decrease: " + FLOOR_MESSAGE.format(-0.5 * slope)
                 break
             theta = theta + t * p
