@@ -8,7 +8,7 @@ from oneneuron import NeuronClassifier
 from oneneuron.engines import NumpyEngine, _kernels
 from oneneuron.objective import LinearLoss
 
-needs_numba = pytest.mark.skipif(not _kernels.AVAILABLE, reason="numba (extra 'fast') missing")
+needs_numba = pytest.mark.skipif(not _kernels.AVAILABLE, reason="numba cannot load here")
 
 
 def _data(n, d, K, kind, seed=0):

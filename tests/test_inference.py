@@ -225,16 +225,19 @@ def test_near_collinearity_is_noted_in_the_caption():
 
 
 def test_newton_hessian_is_reused_not_recomputed(monkeypatch):
-    from oneneuron.objective import LinearLoss
+    from oneneuron.objective import LinearLoss, SmallDenseLoss
 
     calls = []
-    original = LinearLoss.gradient_hessian
 
-    def counting(self, theta):
-        calls.append(1)
-        return original(self, theta)
+    def counting(original):
+        def wrapped(self, theta):
+            calls.append(1)
+            return original(self, theta)
 
-    monkeypatch.setattr(LinearLoss, "gradient_hessian", counting)
+        return wrapped
+
+    for cls in (LinearLoss, SmallDenseLoss):  # small data takes the small-problem class
+        monkeypatch.setattr(cls, "gradient_hessian", counting(cls.gradient_hessian))
     X, y = _exam()
     clf = NeuronClassifier(solver="newton", inference=True).fit(X, y)
     assert len(calls) == clf.n_iter_ + 1  # one per Newton iterate, none for inference

@@ -25,29 +25,84 @@ of ``oneneuron.modelfile``, ``oneneuron.stats`` and ``oneneuron.classifier``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
-from .classifier import (
-    NeuronClassifier,
-    NeuronClassifierCV,
-    RegularizationPath,
-    logit,
-    regularization_path,
-)
-from .exceptions import ConvergenceWarning, SeparationWarning
-from .functions import (
-    cross_entropy,
-    cross_entropy_grad,
-    log_loss,
-    log_loss_grad,
-    log_sigmoid,
-    log_softmax,
-    sigmoid,
-    sigmoid_grad,
-    softmax,
-)
-from .modelfile import load, save
-from .neuron import Neuron
-from .stats import ChiSquareTest, anova, diagnostics, lr_test, wald_test
+
+if TYPE_CHECKING:
+    from .classifier import (
+        NeuronClassifier,
+        NeuronClassifierCV,
+        RegularizationPath,
+        logit,
+        regularization_path,
+    )
+    from .exceptions import ConvergenceWarning, SeparationWarning
+    from .functions import (
+        cross_entropy,
+        cross_entropy_grad,
+        log_loss,
+        log_loss_grad,
+        log_sigmoid,
+        log_softmax,
+        sigmoid,
+        sigmoid_grad,
+        softmax,
+    )
+    from .modelfile import load, save
+    from .neuron import Neuron
+    from .stats import ChiSquareTest, anova, diagnostics, lr_test, wald_test
+
+#: Where each public name lives. They are imported on first use, so that
+#: ``import oneneuron`` (and the command line's start-up) costs no NumPy,
+#: scikit-learn or pandas import until a name that needs them is touched.
+_LAZY = {
+    **dict.fromkeys(
+        [
+            "NeuronClassifier",
+            "NeuronClassifierCV",
+            "RegularizationPath",
+            "logit",
+            "regularization_path",
+        ],
+        ".classifier",
+    ),
+    "ConvergenceWarning": ".exceptions",
+    "SeparationWarning": ".exceptions",
+    "load": ".modelfile",
+    "save": ".modelfile",
+    "Neuron": ".neuron",
+    **dict.fromkeys(["ChiSquareTest", "anova", "diagnostics", "lr_test", "wald_test"], ".stats"),
+    **dict.fromkeys(
+        [
+            "cross_entropy",
+            "cross_entropy_grad",
+            "log_loss",
+            "log_loss_grad",
+            "log_sigmoid",
+            "log_softmax",
+            "sigmoid",
+            "sigmoid_grad",
+            "softmax",
+        ],
+        ".functions",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "__version__",

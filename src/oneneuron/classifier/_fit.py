@@ -28,7 +28,7 @@ from ..engines import (
     to_host,
 )
 from ..exceptions import ConvergenceWarning
-from ..objective import LinearLoss
+from ..objective import SMALL_DENSE_ENTRIES, LinearLoss, SmallDenseLoss
 from ..optim import OPTIMIZERS
 from ..solvers import Trace, gradient_descent, lbfgs, minibatch_descent, newton
 from ..solvers.subsampled import subsampled_newton
@@ -110,8 +110,12 @@ def fit(
         raw_penalty = True
     m = K if data.multinomial else 1
     alpha_l2 = float(est.alpha) * (1.0 - float(est.l1_ratio))
+    loss_class = LinearLoss
+    if m == 1 and data.kind == "numpy" and isinstance(data.X, np.ndarray):
+        if data.n_samples * (data.n_features + 1) <= SMALL_DENSE_ENTRIES:
+            loss_class = SmallDenseLoss  # same objective, no per-iteration engine overhead
     problem = HessianRecorder(
-        LinearLoss(engine, m, alpha_l2, center, scale, est.fit_intercept, raw_penalty, pf)
+        loss_class(engine, m, alpha_l2, center, scale, est.fit_intercept, raw_penalty, pf)
     )
     y_idx, s = data.class_counts()
     theta0 = initial_theta(est, problem, prev, solver, y_idx, s, K)

@@ -8,14 +8,16 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from ..modelfile import SavedModel
-from ..tables import DataError, EncodeReport, encode, feature_names, iter_table, text_columns
 from ._errors import UserError
-from ._progress import Activity
+
+if TYPE_CHECKING:  # the parsers are built without NumPy or pandas: imports where used
+    import numpy as np
+
+    from ..modelfile import SavedModel
+    from ..tables import EncodeReport
+    from ._progress import Activity
 
 
 def positive_int(text: str) -> int:
@@ -130,7 +132,10 @@ def input_spec(saved: SavedModel, target: str | None) -> dict[str, Any]:
 
 def offset_values(chunk: Any, column: str, source: str, first_row: int) -> np.ndarray:
     """The offset column of a chunk as floats; missing or non-numeric cells are errors."""
+    import numpy as np
     import pandas as pd
+
+    from ..tables import DataError
 
     values = pd.to_numeric(chunk[column], errors="coerce").to_numpy(dtype=np.float64)
     bad = ~np.isfinite(values)
@@ -166,6 +171,8 @@ def predict_chunks(
     :meth:`~oneneuron.NeuronClassifier.predict_interval` frame at level
     ``interval`` (None when not asked for). ``args.offset`` names the offset column.
     """
+    from ..tables import DataError, encode, iter_table, text_columns
+
     est = copy.copy(saved.estimator)
     design = getattr(est, "design_", None)
     if hasattr(est, "feature_names_in_"):
@@ -224,6 +231,10 @@ def _first(mask: np.ndarray) -> int:
 
 def _check_finite(X: np.ndarray, spec: dict[str, Any], source: Any, first_row: int) -> None:
     """Infinite cells have no prediction: an error naming the column and the first row."""
+    import numpy as np
+
+    from ..tables import DataError, feature_names
+
     bad = ~np.isfinite(X)
     if bad.any():
         j = int(np.flatnonzero(bad.any(axis=0))[0])

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from ..modelfile import read_model
-from ..tables import DataError, EncodeReport, need_columns, read_columns
+from ..tables import DataError
 from ._common import (
     check_new_file,
     fit_status,
@@ -22,7 +19,9 @@ from ._common import (
     unknown_warning,
 )
 from ._errors import UserError, user_errors
-from ._progress import Activity
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def add_parser(sub: Any) -> None:
@@ -50,6 +49,11 @@ def run_evaluate(args: argparse.Namespace) -> int:
     """Score the model on a labelled table: text, JSON and an HTML report."""
     import json
 
+    import numpy as np
+
+    from ..modelfile import read_model
+    from ..tables import EncodeReport, need_columns, read_columns
+    from ._progress import Activity
     from .metrics import evaluate, format_text, json_ready
 
     saved = read_model(args.model)
@@ -134,6 +138,8 @@ def _target_indices(
     s: Any, classes: np.ndarray, target: str, text: bool, first_row: int
 ) -> np.ndarray:
     """Class index of each label; unknown or missing labels are errors naming examples."""
+    import numpy as np
+
     missing = s.isna().to_numpy()
     if missing.any():
         raise DataError(

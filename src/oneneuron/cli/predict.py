@@ -14,8 +14,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..modelfile import read_model
-from ..tables import DataError, EncodeReport, need_columns, read_columns
 from ._common import (
     check_new_file,
     input_spec,
@@ -26,7 +24,6 @@ from ._common import (
     unknown_warning,
 )
 from ._errors import UserError, user_errors
-from ._progress import Activity
 
 LABEL_COLUMN = "prediction"
 #: Columns ``predict --interval`` adds (see ``NeuronClassifier.predict_interval``).
@@ -64,7 +61,9 @@ def run_predict(args: argparse.Namespace) -> int:
     """Write one probability column per class and the predicted label."""
     import pandas as pd
 
-    from ..tables import OutputTable
+    from ..modelfile import read_model
+    from ..tables import DataError, EncodeReport, OutputTable, need_columns, read_columns
+    from ._progress import Activity
 
     inputs = {"model": args.model, "data table": args.data}
     to_stdout = args.out == "-"

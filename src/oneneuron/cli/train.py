@@ -20,18 +20,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from ..modelfile import write_model
-from ..tables import (
-    IMPUTE,
-    DataError,
-    check_stray_text,
-    formula_columns,
-    iter_table,
-    need_columns,
-    read_columns,
-)
+from ..tables import IMPUTE
 from ._common import (
     CHUNK_ROWS,
     check_new_file,
@@ -41,7 +30,6 @@ from ._common import (
     quiet_parent,
 )
 from ._errors import UserError, show_warnings, user_errors
-from ._progress import Activity
 
 
 def add_parser(sub: Any) -> None:
@@ -153,7 +141,19 @@ def add_parser(sub: Any) -> None:
 @user_errors
 def run_train(args: argparse.Namespace) -> int:
     """Fit a NeuronClassifier to DATA and write the model file."""
+    import numpy as np
+
     from ..classifier import NeuronClassifier
+    from ..modelfile import write_model
+    from ..tables import (
+        DataError,
+        check_stray_text,
+        formula_columns,
+        iter_table,
+        need_columns,
+        read_columns,
+    )
+    from ._progress import Activity
 
     check_new_file(args.model, args.force, flag="--model", inputs={"data table": args.data})
     check_penalty_flags(args)
@@ -331,7 +331,10 @@ def check_penalty_flags(args: argparse.Namespace) -> None:
 
 def train_cv(args: argparse.Namespace, Xdf: Any, y: Any) -> Any:
     """``--cv K``: cross-validate the path, print the choice and the curve; the refit model."""
+    import numpy as np
+
     from ..classifier import NeuronClassifierCV
+    from ._progress import Activity
 
     l1 = args.l1_ratio if args.l1_ratio > 0 else 1.0
     if args.l1_ratio == 0 and not args.quiet:

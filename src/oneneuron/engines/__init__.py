@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ._numpy import NumpyEngine, blas_threads
+from ._numpy import NumpyEngine, blas_threads, fast_path
 from ._numpy_prep import coordinate_stats, plain_arrays, prepare_numpy
 from ._record import FitData
 
@@ -36,6 +36,7 @@ __all__ = [
     "column_subset",
     "one_thread",
     "coordinate_stats",
+    "fast_path",
     "input_kind",
     "make_engine",
     "plain_arrays",
@@ -163,15 +164,15 @@ def one_thread() -> Iterator[None]:
     """
     from threadpoolctl import threadpool_limits
 
-    from . import _kernels
+    from . import _kernels, _numpy
 
-    before = _kernels.N_THREADS
-    _kernels.N_THREADS = 1
+    before = _kernels.N_THREADS, _numpy.N_THREADS
+    _kernels.N_THREADS = _numpy.N_THREADS = 1
     try:
         with threadpool_limits(limits=1):
             yield
     finally:
-        _kernels.N_THREADS = before
+        _kernels.N_THREADS, _numpy.N_THREADS = before
 
 
 def column_subset(X: Any, columns: Any) -> Any:

@@ -1,4 +1,4 @@
-"""Fused one-read kernels for loss and gradient (optional; needs numba, extra ``fast``).
+"""Fused one-read kernels for loss and gradient (numba, a core dependency).
 
 Each kernel walks the rows once: for row ``i`` it forms ``z_i = x_i @ W.T + b``
 (reading ``x_i`` from memory), the loss and ``r_i = s_i dl/dz_i``, then adds
@@ -9,7 +9,8 @@ them on a thread pool). So X is read exactly once per evaluation, at memory
 bandwidth. They compute the same sums as :func:`oneneuron.objective.block_statistics`
 (the reference implementation, which the tests compare them against).
 
-If numba is not installed, :data:`AVAILABLE` is False and the engines use the
+If numba cannot load (not installed, or built for another NumPy),
+:data:`AVAILABLE` is False, :data:`REASON` says why, and the engines use the
 NumPy block path.
 """
 
@@ -22,14 +23,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-try:  # pragma: no cover - exercised when the extra is installed
+try:  # pragma: no cover - numba is a core dependency; the fallback is for broken installs
+    import numba
     from numba import njit
 
-    AVAILABLE = True
-except ImportError:  # pragma: no cover
-    AVAILABLE = False
+    AVAILABLE, REASON, NUMBA_VERSION = True, "", str(numba.__version__)
+except (ImportError, OSError) as exc:  # pragma: no cover
+    AVAILABLE, REASON, NUMBA_VERSION = False, str(exc), ""
 
-__all__ = ["AVAILABLE", "fused_statistics"]
+__all__ = ["AVAILABLE", "NUMBA_VERSION", "REASON", "fused_statistics"]
 
 
 def _jit(fn: Any) -> Any:

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._numpy import one_blas_thread
 from ._record import FitData, check_class_totals, check_magnitudes, class_weight_vector
 
 #: Bytes of X per block in the statistics passes (bounds their temporaries).
@@ -97,19 +98,20 @@ def _feature_stats(X: Any, s: NDArray[np.float64], center: bool) -> tuple[NDArra
     S = float(np.sum(s))
     rows = _block_rows(X)
     mu = np.zeros(d)
-    for start in range(0, n, rows):
-        sl = slice(start, min(start + rows, n))
-        mu += np.asarray(X[sl].T @ s[sl], dtype=np.float64).ravel()
-    mu /= S
     var = np.zeros(d)
-    for start in range(0, n, rows):
-        sl = slice(start, min(start + rows, n))
-        Xb = X[sl]
-        if hasattr(Xb, "multiply"):  # sparse: E[x^2] - mu^2, never densified
-            var += np.asarray(Xb.multiply(Xb).T @ s[sl], dtype=np.float64).ravel()
-        else:
-            dev = np.asarray(Xb, dtype=np.float64) - mu
-            var += (dev * dev).T @ s[sl]
+    with one_blas_thread(n * d):
+        for start in range(0, n, rows):
+            sl = slice(start, min(start + rows, n))
+            mu += np.asarray(X[sl].T @ s[sl], dtype=np.float64).ravel()
+        mu /= S
+        for start in range(0, n, rows):
+            sl = slice(start, min(start + rows, n))
+            Xb = X[sl]
+            if hasattr(Xb, "multiply"):  # sparse: E[x^2] - mu^2, never densified
+                var += np.asarray(Xb.multiply(Xb).T @ s[sl], dtype=np.float64).ravel()
+            else:
+                dev = np.asarray(Xb, dtype=np.float64) - mu
+                var += (dev * dev).T @ s[sl]
     if hasattr(X, "multiply"):
         var -= S * mu * mu
         np.maximum(var, 0.0, out=var)
@@ -135,12 +137,13 @@ def coordinate_stats(X: Any, s: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
     n, d = X.shape
     rows = _block_rows(X)
     m1, m2 = np.zeros(d), np.zeros(d)
-    for start in range(0, n, rows):
-        sl = slice(start, min(start + rows, n))
-        Xb = X[sl]
-        m1 += np.asarray(Xb.T @ s[sl], dtype=np.float64).ravel()
-        sq = Xb.multiply(Xb) if hasattr(Xb, "multiply") else np.square(Xb, dtype=np.float64)
-        m2 += np.asarray(sq.T @ s[sl], dtype=np.float64).ravel()
+    with one_blas_thread(n * d):
+        for start in range(0, n, rows):
+            sl = slice(start, min(start + rows, n))
+            Xb = X[sl]
+            m1 += np.asarray(Xb.T @ s[sl], dtype=np.float64).ravel()
+            sq = Xb.multiply(Xb) if hasattr(Xb, "multiply") else np.square(Xb, dtype=np.float64)
+            m2 += np.asarray(sq.T @ s[sl], dtype=np.float64).ravel()
     S = float(np.sum(s))
     mu = m1 / S
     sigma = np.sqrt(np.maximum(m2 / S - mu * mu, 0.0))
@@ -160,7 +163,7 @@ def prepare_numpy(
     from sklearn.utils.multiclass import check_classification_targets
     from sklearn.utils.validation import _check_sample_weight, _get_feature_names, check_X_y
 
-    names = _get_feature_names(X)
+    names = None if type(X) is np.ndarray else _get_feature_names(X)  # arrays have none
     fast = plain_arrays(X, y) if y is not None else None
     if fast is not None:  # what check_X_y would do to plain valid arrays
         X, y = fast
@@ -180,7 +183,10 @@ def prepare_numpy(
             raise
         check_classification_targets(y)
     classes, y_idx = encode_labels(y)
-    sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
+    if sample_weight is None:  # the common case, without the general checks' overhead
+        sw = np.ones(X.shape[0])
+    else:
+        sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
     if np.any(sw < 0) or not np.any(sw > 0):
         raise ValueError("sample_weight must be non-negative with a positive sum")
     K = len(classes)

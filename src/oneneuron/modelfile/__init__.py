@@ -11,8 +11,31 @@ carry the command line's table encoding and inference.
 
 from __future__ import annotations
 
-from ._document import MAX_MODEL_BYTES, load, read_model, save, write_model
+from typing import TYPE_CHECKING, Any
+
 from ._schema import FORMAT, FORMAT_VERSION, ModelFileError, SavedModel
+
+if TYPE_CHECKING:
+    from ._document import MAX_MODEL_BYTES, load, read_model, save, write_model
+
+_LAZY = (
+    "MAX_MODEL_BYTES",
+    "load",
+    "read_model",
+    "save",
+    "write_model",
+)  # need numpy and pandas: on first use
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from . import _document
+
+        value = getattr(_document, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "FORMAT",

@@ -28,7 +28,7 @@ class Problem(Protocol):
 
 def grad_norm(g: Array) -> float:
     """``max |g_j|``: the stopping measure of the first-order solvers (gd, sgd)."""
-    return float(np.max(np.abs(g))) if g.size else 0.0
+    return float(np.abs(g).max()) if g.size else 0.0  # the method: less call overhead
 
 
 #: The objective's round-off, in ulps of its value per square root of its number of

@@ -47,13 +47,6 @@ import numpy as np
 from ..objective import L1Penalty
 from ._base import Array, Problem, SolverResult, Trace, grad_norm
 
-try:  # pragma: no cover - exercised when the extra is installed
-    from numba import njit
-
-    _NUMBA = True
-except ImportError:  # pragma: no cover
-    _NUMBA = False
-
 __all__ = ["minimize_quadratic", "proximal_newton"]
 
 #: Armijo constant of the line search.
@@ -115,19 +108,25 @@ def _cd_sweeps(
     return sweeps
 
 
-def _compile(fn: Any) -> Any:
-    """numba-compile ``fn``, cached on disk where numba finds a writable place (else uncached)."""
-    if not _NUMBA:
-        return None
-    try:
-        return njit(cache=True, nogil=True)(fn)
-    except RuntimeError as exc:  # "cannot cache function ...: no locator available"
-        if "cannot cache" not in str(exc):
-            raise
-        return njit(nogil=True)(fn)
+_FAST: Any = None  # the compiled sweeps, made on first use; False where numba cannot load
 
 
-_cd_sweeps_fast = _compile(_cd_sweeps)
+def _compiled_sweeps() -> Any:
+    """``_cd_sweeps`` compiled by numba, or False; numba is imported on first use only."""
+    global _FAST
+    if _FAST is None:
+        try:
+            from numba import njit
+        except (ImportError, OSError):  # pragma: no cover - numba is a core dependency
+            _FAST = False
+            return _FAST
+        try:  # cached on disk where numba finds a writable place, else compiled uncached
+            _FAST = njit(cache=True, nogil=True)(_cd_sweeps)
+        except RuntimeError as exc:  # "cannot cache function ...: no locator available"
+            if "cannot cache" not in str(exc):
+                raise
+            _FAST = njit(nogil=True)(_cd_sweeps)
+    return _FAST
 
 
 def minimize_quadratic(
@@ -180,10 +179,10 @@ def minimize_quadratic(
     H = np.ascontiguousarray(H, dtype=np.float64)
     w = np.array(theta, dtype=np.float64, copy=True)
     u = np.zeros_like(w)
-    use = _NUMBA if compiled is None else compiled
-    if use and not _NUMBA:
-        raise ValueError("compiled=True needs numba (pip install 'oneneuron[fast]')")
-    sweep = _cd_sweeps_fast if use else _cd_sweeps
+    fast = _compiled_sweeps() if compiled is not False else False
+    if compiled and not fast:
+        raise ValueError("compiled=True needs numba, which cannot load here")
+    sweep = fast or _cd_sweeps
     g = np.ascontiguousarray(g, dtype=np.float64)
     lam = np.ascontiguousarray(lam, dtype=np.float64)
     sweeps = sweep(H, g, np.asarray(theta, np.float64), lam, w, u, float(tol), int(max_sweeps))

@@ -13,34 +13,80 @@ file unless asked.
 
 from __future__ import annotations
 
-from ._design import (
-    MISSING,
-    TRANSFORMS,
-    Design,
-    DesignSpec,
-    as_pandas,
-    formula_columns,
-    is_table,
-)
-from ._read import (
-    COMPRESSION,
-    IMPUTE,
-    MAX_CATEGORIES,
-    DataError,
-    EncodeReport,
-    check_input_spec,
-    check_stray_text,
-    data_format,
-    encode,
-    feature_names,
-    fit_spec,
-    iter_table,
-    need_columns,
-    read_columns,
-    read_table,
-    text_columns,
-)
-from ._write import OutputTable, atomic_write_text, publish
+from typing import TYPE_CHECKING, Any
+
+from ._vocab import COMPRESSION, IMPUTE, MAX_CATEGORIES, DataError
+
+if TYPE_CHECKING:
+    from ._design import (
+        MISSING,
+        TRANSFORMS,
+        Design,
+        DesignSpec,
+        as_pandas,
+        formula_columns,
+        is_table,
+    )
+    from ._read import (
+        EncodeReport,
+        check_input_spec,
+        check_stray_text,
+        data_format,
+        encode,
+        feature_names,
+        fit_spec,
+        iter_table,
+        need_columns,
+        read_columns,
+        read_table,
+        text_columns,
+    )
+    from ._write import OutputTable, atomic_write_text, publish
+
+#: Names that need pandas, imported on first use (the command line starts without them).
+_LAZY = {
+    **dict.fromkeys(
+        [
+            "EncodeReport",
+            "check_input_spec",
+            "check_stray_text",
+            "data_format",
+            "encode",
+            "feature_names",
+            "fit_spec",
+            "iter_table",
+            "need_columns",
+            "read_columns",
+            "read_table",
+            "text_columns",
+        ],
+        "_read",
+    ),
+    **dict.fromkeys(["OutputTable", "atomic_write_text", "publish"], "_write"),
+    **dict.fromkeys(
+        [
+            "MISSING",
+            "TRANSFORMS",
+            "Design",
+            "DesignSpec",
+            "as_pandas",
+            "formula_columns",
+            "is_table",
+        ],
+        "_design",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "COMPRESSION",

@@ -53,7 +53,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._read import DataError
+from ._vocab import DataError
 
 __all__ = ["DesignSpec", "MISSING", "TRANSFORMS", "as_pandas", "is_table"]
 

@@ -34,13 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-IMPUTE = ("mean", "median", "most_frequent")
-MAX_CATEGORIES = 200
-COMPRESSION = (".gz", ".bz2", ".xz", ".zip", ".zst")
-
-
-class DataError(ValueError):
-    """A problem with a data table; the message names the file, column and rows."""
+from ._vocab import COMPRESSION, IMPUTE, MAX_CATEGORIES, DataError  # noqa: F401 (re-exported)
 
 
 # ------------------------------------------------------------------ files

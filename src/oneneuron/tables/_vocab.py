@@ -1,0 +1,15 @@
+"""The tables layer's fixed vocabulary: constants and :class:`DataError` (no pandas).
+
+Kept apart from the readers so that the command line can name them (argument
+choices, the error it maps to one ``error:`` line) without importing pandas.
+"""
+
+from __future__ import annotations
+
+IMPUTE = ("mean", "median", "most_frequent")
+MAX_CATEGORIES = 200
+COMPRESSION = (".gz", ".bz2", ".xz", ".zip", ".zst")
+
+
+class DataError(ValueError):
+    """A problem with a data table; the message names the file, column and rows."""

@@ -1,0 +1,97 @@
+"""The default install takes the fused kernels; the NumPy fallback gives the same fit."""
+
+import importlib.metadata
+import re
+
+import numpy as np
+import pytest
+
+from oneneuron import NeuronClassifier
+from oneneuron.engines import _kernels, _numpy, fast_path
+
+
+def _tall(n=6000, d=4, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d)) @ rng.standard_normal((d, d)) + 1.0
+    y = (rng.random(n) < 1 / (1 + np.exp(-X @ np.linspace(-1, 1, d)))).astype(int)
+    return X, y
+
+
+def test_numba_is_a_core_dependency():
+    reqs = importlib.metadata.requires("oneneuron") or []
+    core = [r for r in reqs if "extra ==" not in r]
+    assert any(re.match(r"numba\b", r) for r in core), core
+
+
+def test_a_plain_install_fits_with_the_fused_kernels(monkeypatch):
+    assert fast_path().startswith("fused numba kernels"), fast_path()
+    calls = []
+    real = _kernels.fused_statistics
+    monkeypatch.setattr(_kernels, "fused_statistics", lambda *a: calls.append(1) or real(*a))
+    X, y = _tall(n=25_000)  # more rows than the subsample, so that it runs on the full data
+    for solver in ("lbfgs", "subsampled-newton"):
+        calls.clear()
+        clf = NeuronClassifier(solver=solver, alpha=1e-3, inference=False).fit(X, y)
+        assert clf.converged_ and len(calls) >= 2, (solver, len(calls))
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "newton"])
+@pytest.mark.parametrize("K", [2, 3])
+def test_the_numpy_fallback_fits_what_the_kernels_fit(monkeypatch, solver, K):
+    X, y = _tall(seed=K)
+    if K > 2:
+        y = np.digitize(X[:, 0], [-1.0, 1.0])
+    # both stop at max|grad| <= tol: coefficients agree to about tol / (smallest curvature)
+    tol, close = (1e-10, 1e-8) if solver == "newton" else (1e-8, 1e-5)
+    fast = NeuronClassifier(solver=solver, alpha=1e-3, tol=tol, inference=False).fit(X, y)
+    monkeypatch.setattr(_numpy, "_KERNELS", None)  # as where numba cannot load
+    assert fast_path().startswith("NumPy blocks")
+    slow = NeuronClassifier(solver=solver, alpha=1e-3, tol=tol, inference=False).fit(X, y)
+    assert fast.converged_ and slow.converged_
+    np.testing.assert_allclose(slow.coef_, fast.coef_, rtol=close, atol=close)
+    np.testing.assert_allclose(slow.intercept_, fast.intercept_, rtol=close, atol=close)
+    assert slow.loss_ == pytest.approx(fast.loss_, rel=1e-12)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("raw_penalty", [False, True])
+@pytest.mark.parametrize("with_offset", [False, True])
+def test_small_dense_loss_equals_the_blocked_objective(fit_intercept, raw_penalty, with_offset):
+    from oneneuron.engines import NumpyEngine
+    from oneneuron.objective import LinearLoss, SmallDenseLoss
+
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((300, 3)) * [1.0, 5.0, 0.1] + [0.0, 2.0, -1.0]
+    y = (rng.random(300) < 0.4).astype(float)
+    w = rng.uniform(0.5, 2.0, 300)
+    mean = X.mean(0) if fit_intercept else np.zeros(3)
+    args = (1, 0.05, mean, X.std(0), fit_intercept, raw_penalty)
+    opts = {"offset": rng.standard_normal(300)} if with_offset else {}
+    small = SmallDenseLoss(NumpyEngine(X, y, w, multinomial=False, **opts), *args)
+    ref = LinearLoss(NumpyEngine(X, y, w, multinomial=False, **opts), *args)
+    theta = rng.standard_normal(small.n_params) * 3.0  # large logits: the stable branches
+    for a, b in zip(small.gradient_hessian(theta), ref.gradient_hessian(theta), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(small.loss_gradient(theta)[1], ref.loss_gradient(theta)[1])
+    assert small.loss(theta) == pytest.approx(ref.loss(theta), rel=1e-13)
+    assert small.n_passes == ref.n_passes == 3
+
+
+@pytest.mark.parametrize("K", [2, 3])
+def test_numpy_path_threads_over_row_chunks_without_changing_the_sums(monkeypatch, K):
+    from oneneuron.engines import NumpyEngine
+
+    monkeypatch.setattr(_numpy, "N_THREADS", 3)  # chunks even where the machine has one core
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((20_000, 4))
+    y = rng.integers(0, K, 20_000) if K > 2 else (rng.random(20_000) < 0.3).astype(float)
+    s = rng.uniform(0.5, 2.0, 20_000)
+    m = K if K > 2 else 1
+    W, b = rng.standard_normal((m, 4)) * 0.5, rng.standard_normal(m)
+    eng = NumpyEngine(X, y, s, multinomial=K > 2, use_kernels=False, block_rows=1000)
+    one = NumpyEngine(X, y, s, multinomial=K > 2, use_kernels=False, block_rows=10**9)
+    a, r = eng.statistics(W, b), one.statistics(W, b)
+    assert a.loss == pytest.approx(r.loss, rel=1e-12)
+    np.testing.assert_allclose(a.grad_W, r.grad_W, rtol=1e-10, atol=1e-15)
+    np.testing.assert_allclose(a.grad_b, r.grad_b, rtol=1e-10, atol=1e-15)
+    assert eng.n_passes == 1

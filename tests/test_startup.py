@@ -1,0 +1,55 @@
+"""Start-up cost: the command line's parser and ``import oneneuron`` load no heavy library.
+
+Checked by the modules loaded in a fresh interpreter, not by timing: scikit-learn,
+numba, pandas, SciPy and matplotlib cost 0.2-1 s each to import, and they are
+imported only by the code that uses them.
+"""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("sklearn", "numba", "matplotlib", "pandas", "scipy", "pyarrow", "dask", "torch")
+
+
+def _loaded(code: str) -> list[str]:
+    probe = f"import sys\n{code}\nimport json\nprint(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    modules = json.loads(out.stdout.strip().splitlines()[-1])
+    return sorted({m.split(".")[0] for m in modules} & set(HEAVY))
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import oneneuron",
+        "import oneneuron.cli; oneneuron.cli.build_parser()",
+        "from oneneuron.cli import main\ntry:\n    main(['--version'])\nexcept SystemExit:\n    0",
+    ],
+)
+def test_start_up_imports_no_heavy_library(code):
+    assert _loaded(code) == []
+
+
+def test_predicting_with_a_fitted_model_does_not_load_numba():
+    code = (
+        "import numpy as np\nfrom oneneuron import NeuronClassifier\n"
+        "X = np.arange(20.0).reshape(10, 2); y = np.arange(10) % 2\n"
+        "clf = NeuronClassifier.__new__(NeuronClassifier)\n"
+        "NeuronClassifier.__init__(clf)\n"
+        "clf.classes_ = np.array([0, 1]); clf.coef_ = np.ones((1, 2)); "
+        "clf.intercept_ = np.zeros(1); clf.n_features_in_ = 2\n"
+        "clf.predict_proba(X); clf.predict(X)"
+    )
+    assert "numba" not in _loaded(code)
+
+
+def test_names_resolve_lazily_and_unknown_names_raise():
+    import oneneuron
+
+    assert oneneuron.NeuronClassifier.__name__ == "NeuronClassifier"
+    assert "NeuronClassifier" in dir(oneneuron)
+    with pytest.raises(AttributeError, match="no_such_name"):
+        oneneuron.no_such_name  # noqa: B018
