@@ -226,6 +226,8 @@ def predict_chunks(
 
 
 def _first(mask: np.ndarray) -> int:
+    import numpy as np
+
     return int(np.argmax(mask))
 
 
