@@ -180,3 +180,15 @@ def test_labels_round_trip(kind, classes, seed):
     assert set(pred.tolist()) <= set(y.tolist())
     proba = clf.predict_proba(X)
     np.testing.assert_array_equal(pred, clf.classes_[np.argmax(proba, axis=1)])
+
+
+def test_class_weight_dict_keyed_by_text_labels_that_look_like_numbers():
+    """A dict keyed by the text label '0' weighs that class (scikit-learn's helper read it as 0)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    y = np.where(X[:, 0] + rng.normal(size=60) > 0, "a", "0")
+    weighted = NeuronClassifier(class_weight={"a": 1.0, "0": 2.0}).fit(X, y)
+    same = NeuronClassifier().fit(X, y, sample_weight=np.where(y == "0", 2.0, 1.0))
+    np.testing.assert_allclose(weighted.coef_, same.coef_, rtol=1e-10)
+    with pytest.raises(ValueError, match="not among the classes"):
+        NeuronClassifier(class_weight={"a": 1.0, "zz": 2.0}).fit(X, y)

@@ -105,9 +105,16 @@ def class_weight_vector(class_weight: Any, classes: NDArray, sums: NDArray) -> N
         with np.errstate(divide="ignore"):
             cw = sums.sum() / (len(classes) * sums)
         return np.where(sums > 0, cw, 0.0)  # a class of zero weight stays at zero
-    from sklearn.utils.class_weight import compute_class_weight
-
-    cw = np.asarray(compute_class_weight(class_weight, classes=classes, y=classes), dtype=float)
+    # Matched by value against the labels themselves (not scikit-learn's helper, which
+    # reads the text label "0" as the number 0).
+    labels = [_plain(c) for c in classes]
+    unknown = [k for k in class_weight if _plain(k) not in labels]
+    if unknown:
+        raise ValueError(
+            f"class_weight names {[_plain(k) for k in unknown]} not among the classes {labels}"
+        )
+    given = {_plain(k): w for k, w in class_weight.items()}
+    cw = np.array([given.get(c, 1.0) for c in labels], dtype=float)
     bad = ~np.isfinite(cw) | (cw < 0)
     if np.any(bad):
         k = int(np.flatnonzero(bad)[0])
