@@ -40,6 +40,7 @@ from ..stats import (
     term_names,
 )
 from ..tables import DesignSpec, is_table
+from ._predictor import check_offset
 from ._sparse import resolve_penalty_factor, run_cd
 
 #: ``solver="auto"``: Newton-type solvers when the parameter vector is at most this long
@@ -315,20 +316,6 @@ def fit_firth(est: Any, data: FitData, off: NDArray | None) -> Any:
     est.has_offset_ = off is not None
     est.n_samples_fit_ = n
     return est
-
-
-def check_offset(offset: Any, n_samples: int, n_classes: int = 2) -> NDArray | None:
-    """``offset`` as a finite float64 vector of one value per row (None stays None)."""
-    if offset is None:
-        return None
-    if n_classes > 2:
-        raise ValueError(f"offset is supported for binary models only; y has {n_classes} classes")
-    off = np.asarray(offset, dtype=np.float64)
-    if off.ndim != 1 or off.shape[0] != n_samples:
-        raise ValueError(f"offset must be one value per row ({n_samples} rows), got {off.shape}")
-    if not np.all(np.isfinite(off)):
-        raise ValueError("offset must be finite (no NaN or infinity)")
-    return off
 
 
 def relaxed_inference(est: Any, data: FitData, off: Any, cluster: Any) -> Any:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy import stats
 
 from ..functions import sigmoid
 
@@ -33,6 +32,8 @@ def logit_interval(
     """
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), got {level}")
+    from scipy import stats  # here, not at import: reading a model file needs no SciPy
+
     se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", Xt, cov, Xt), 0.0, None))
     q = float(stats.norm.ppf(0.5 + level / 2.0))
     return pd.DataFrame(
