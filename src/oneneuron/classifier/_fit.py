@@ -477,7 +477,15 @@ def stratified_rows(
     f = SUBSAMPLE_ROWS / n
     counts = np.bincount(y_idx, minlength=K)
     q = np.minimum(1.0, np.maximum(f, MIN_CLASS_ROWS / np.maximum(counts, 1)))
-    rows = np.flatnonzero(rng.random(n) < q[y_idx])
+    # drawn in chunks (the same random stream as one draw of n): no n-sized temporaries
+    step = 1 << 16
+    rows = np.concatenate(
+        [
+            np.flatnonzero(rng.random(min(step, n - i)) < q[y_idx[i : i + step]]) + i
+            for i in range(0, n, step)
+        ]
+        or [np.zeros(0, dtype=np.intp)]
+    )
     return rows, (f / q)[y_idx[rows]]
 
 
