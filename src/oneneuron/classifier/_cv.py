@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from numbers import Integral, Real
 from typing import Any
 
@@ -45,11 +46,16 @@ def _fold_scores(
     options: dict[str, Any],
     scoring: str,
     fold: int,
+    parallel: bool = False,
 ) -> tuple[NDArray[np.float64], int]:
-    """Fit the path on ``train`` (its own standardisation) and score every alpha on ``test``."""
+    """Fit the path on ``train`` (its own standardisation) and score every alpha on ``test``.
+
+    ``parallel``: the fold runs in one of several workers, held to one thread
+    (otherwise it keeps every core, as a single fit does).
+    """
     assert data.y_idx is not None and data.sample_weight is not None
     K = len(data.classes)
-    with one_thread():
+    with one_thread() if parallel else contextlib.nullcontext():
         try:
             fold_data = prepare(
                 data.X[train],
@@ -114,6 +120,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
     n_jobs : int, optional
         Folds fitted in parallel by joblib (processes); each worker holds BLAS
         and the fused kernels to one thread, so the cores are not oversubscribed.
+        Sequential folds (None or 1) use every core, as a single fit does.
     penalty_factor, fit_intercept, standardize, class_weight, tol, max_iter
         As in :class:`NeuronClassifier` (``max_iter``: proximal Newton
         iterations per restricted solve).
@@ -230,7 +237,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        from joblib import Parallel, delayed
+        from joblib import Parallel, delayed, effective_n_jobs
 
         l1_ratios = np.asarray(self.l1_ratios, dtype=np.float64).ravel()
         if l1_ratios.size == 0 or np.any((l1_ratios < 0) | (l1_ratios > 1)):
@@ -285,12 +292,13 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
                     max_iter=self.max_iter,
                 )
             )
+        parallel = effective_n_jobs(self.n_jobs) > 1
         tasks = [
             (
                 i,
                 k,
                 delayed(_fold_scores)(
-                    data, tr, te, paths[i].alphas, float(r), options, self.scoring, k
+                    data, tr, te, paths[i].alphas, float(r), options, self.scoring, k, parallel
                 ),
             )
             for i, r in enumerate(l1_ratios)
