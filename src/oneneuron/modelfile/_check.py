@@ -191,6 +191,9 @@ def check_document(doc: Any) -> dict[str, Any]:
             _label_of(label, classes, "objective.class_weight label")
             _num(w, "objective.class_weight weight", lo=0)
     params = _obj(doc["params"], "params", set(io.PARAM_KEYS), io.OPTIONAL_PARAM_KEYS)
+    relax = "relax" in params and _bool(params["relax"], "params.relax")
+    if relax and not (obj["alpha"] > 0 and obj.get("l1_ratio", 0.0) > 0):
+        _fail("params.relax is true but the objective has no L1 term (alpha, l1_ratio > 0)")
     if not isinstance(params["solver"], str) or params["solver"] not in io.SOLVERS:
         _fail(f"params.solver {params['solver']!r} is not one of {sorted(io.SOLVERS)}")
     _num(params["tol"], "params.tol", lo=0)
@@ -208,6 +211,13 @@ def check_document(doc: Any) -> dict[str, Any]:
         _bool(fit["offset"], "fit.offset")
     if "n_dropped" in fit:
         _int(fit["n_dropped"], "fit.n_dropped", optional=True)
+    if "stop_reason" in fit:
+        reason = fit["stop_reason"]
+        if not isinstance(reason, str) or "\n" in reason or len(reason) > io.MAX_STOP_REASON_CHARS:
+            _fail(
+                f"fit.stop_reason must be a string of one line and at most "
+                f"{io.MAX_STOP_REASON_CHARS} characters"
+            )
     if not isinstance(fit["solver"], str) or fit["solver"] not in _SOLVERS_USED:
         _fail(f"fit.solver {fit['solver']!r} is not one of {sorted(_SOLVERS_USED)}")
     _int(fit["n_iter"], "fit.n_iter")
@@ -217,7 +227,10 @@ def check_document(doc: Any) -> dict[str, Any]:
     _int(fit["n_samples"], "fit.n_samples", lo=K, optional=True)
     if doc["inference"] is not None:
         _obj(doc["inference"], "inference")
-        _check_inference(doc["inference"], W, b, bool(obj["fit_intercept"]))
+        if relax:
+            _check_relaxed_inference(doc["inference"], W, names, bool(obj["fit_intercept"]))
+        else:
+            _check_inference(doc["inference"], W, b, bool(obj["fit_intercept"]))
     if doc["input"] is not None:
         from ..tables import check_input_spec
 
@@ -246,8 +259,8 @@ def check_document(doc: Any) -> dict[str, Any]:
     }
 
 
-def _check_inference(data: dict[str, Any], W: Any, b: Any, fit_intercept: bool) -> None:
-    """The stored inference must describe these coefficients (no hand-edited mismatch)."""
+def _inference_record(data: dict[str, Any]) -> Any:
+    """The stored inference as an ``InferenceResult``, its scalars checked."""
     from ..stats import InferenceResult
 
     try:
@@ -259,6 +272,38 @@ def _check_inference(data: dict[str, Any], W: Any, b: Any, fit_intercept: bool) 
     for name in ("log_likelihood", "null_log_likelihood", "alpha"):
         if not math.isfinite(getattr(res, name)):
             _fail(f"inference: {name} must be a finite number")
+    if not np.all(np.isfinite(res.coef)):
+        _fail("inference: the coefficients have non-finite entries")
+    return res
+
+
+def _check_covariance(res: Any) -> None:
+    p = res.coef.size
+    if res.cov is not None and res.cov.shape != (p, p):
+        _fail(f"inference: covariance must be {p} x {p}, not {res.cov.shape}")
+    if res.cov is not None and not np.all(np.isfinite(res.cov)):
+        _fail("inference: the covariance has non-finite entries")
+
+
+def _check_relaxed_inference(data: dict[str, Any], W: Any, names: list[str], icpt: bool) -> None:
+    """``relax=True``: the inference is the unpenalised refit on the columns ``W`` keeps."""
+    res = _inference_record(data)
+    kept = np.flatnonzero(np.any(np.asarray(W) != 0, axis=0))
+    terms = (["intercept"] if icpt else []) + [names[j] for j in kept]
+    if list(res.terms) != terms:
+        _fail(
+            "inference: the relaxed refit's terms must be the columns the L1 fit kept "
+            f"({', '.join(terms) or 'none'}), not {', '.join(map(str, res.terms))}"
+        )
+    rows = 1 if len(W) == 1 else len(W) - 1  # reference parameterisation
+    if res.coef.shape != (rows, len(terms)):
+        _fail(f"inference: the relaxed refit's coefficients must be {rows} x {len(terms)}")
+    _check_covariance(res)
+
+
+def _check_inference(data: dict[str, Any], W: Any, b: Any, fit_intercept: bool) -> None:
+    """The stored inference must describe these coefficients (no hand-edited mismatch)."""
+    res = _inference_record(data)
     W = np.asarray(W, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     full = np.column_stack([b, W]) if fit_intercept else W
@@ -267,11 +312,7 @@ def _check_inference(data: dict[str, Any], W: Any, b: Any, fit_intercept: bool) 
         res.coef, expected, rtol=1e-6, atol=1e-9
     ):
         _fail("inference: its coefficients do not match the model's coef/intercept")
-    p = res.coef.size
-    if res.cov is not None and res.cov.shape != (p, p):
-        _fail(f"inference: covariance must be {p} x {p}, not {res.cov.shape}")
-    if res.cov is not None and not np.all(np.isfinite(res.cov)):
-        _fail("inference: the covariance has non-finite entries")
+    _check_covariance(res)
 
 
 def _len(v: Any) -> str:
@@ -319,6 +360,8 @@ def from_document(doc: Any) -> io.SavedModel:
     if fit["n_samples"] is not None:
         est.n_samples_fit_ = fit["n_samples"]
     est.has_offset_ = bool(fit.get("offset", False))
+    if "stop_reason" in fit:
+        est.stop_reason_ = fit["stop_reason"]
     if arrs["design"] is not None:
         est.design_ = arrs["design"]
         dropped = fit.get("n_dropped")

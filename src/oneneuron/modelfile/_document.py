@@ -20,16 +20,21 @@ Schema, ``format_version`` 2 (top-level keys; version-1 files, which lack
     objective         {"alpha", "fit_intercept", "standardize", "class_weight"}, optionally
                       "l1_ratio" (default 0) and "penalty_factor" (d numbers or null)
     params            the remaining constructor parameters (solver, tol, threshold, ...;
-                      ``cov_type`` optional: older files lack it)
+                      ``cov_type``, ``firth`` and ``relax`` optional: older files lack them)
     fit               {"solver", "n_iter", "converged", "grad_norm", "loss", "n_samples"}
-                      and optionally "offset" (true: the model needs an offset to predict)
-                      and "n_dropped" (rows missing="drop" left out, or null)
+                      and optionally "offset" (true: the model needs an offset to predict),
+                      "n_dropped" (rows missing="drop" left out, or null) and
+                      "stop_reason" (``stop_reason_``, one line; older files lack it and
+                      load without ``stop_reason_``)
     input             null, or the table encoding used by the command line
                       (columns, numeric/categorical, categories, imputation, target)
     inference         null, or the fit's inference (``InferenceResult.to_dict()``: terms,
                       coefficients, covariance, likelihoods); written whenever the
                       estimator has ``inference_``, checked against the coefficients
-                      on load, and restored as ``inference_`` (so ``summary()`` works)
+                      on load, and restored as ``inference_`` (so ``summary()`` works).
+                      With ``params.relax`` true it is the relaxed refit's (``relax=True``):
+                      its terms must be the columns the L1 fit kept; its labelled note
+                      comes back with it. A loaded model has no ``relaxed_`` estimator.
     design            null, or the design spec of a model fitted on a table (version 2)
     path              null (version 2; reserved for a stored regularization path)
 
@@ -84,6 +89,7 @@ from ._check import check_document, from_document
 from ._schema import (
     FORMAT,
     FORMAT_VERSION,
+    MAX_STOP_REASON_CHARS,
     OPTIONAL_PARAM_KEYS,
     PARAM_KEYS,
     ModelFileError,
@@ -115,6 +121,14 @@ def _penalty_factor(estimator: Any) -> Any:
         return None
     pf = getattr(estimator, "penalty_factor_", None)
     return None if pf is None else _floats(pf)
+
+
+def _stop_reason(estimator: Any) -> dict[str, str]:
+    """``{"stop_reason": ...}`` when the estimator knows why its solver stopped (one line)."""
+    reason = getattr(estimator, "stop_reason_", None)
+    if not isinstance(reason, str):
+        return {}
+    return {"stop_reason": " ".join(reason.split())[:MAX_STOP_REASON_CHARS]}
 
 
 def _design(estimator: Any) -> dict[str, Any] | None:
@@ -186,6 +200,7 @@ def to_dict(
             "n_samples": None if n_samples is None else int(n_samples),
             "offset": bool(getattr(estimator, "has_offset_", False)),
             "n_dropped": getattr(estimator, "design_report_", {}).get("dropped"),
+            **_stop_reason(estimator),
         },
         "input": input,
         "inference": inference,

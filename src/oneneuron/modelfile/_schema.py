@@ -43,11 +43,15 @@ PARAM_KEYS = (
     "inference",
 )
 #: Constructor parameters newer than format version 1: written always, optional on read
-#: (an older file lacks them and gets the defaults).
-OPTIONAL_PARAM_KEYS = ("cov_type", "firth")
+#: (an older file lacks them and gets the defaults). With ``relax`` true the file's
+#: ``inference`` is the relaxed refit's (its terms: the columns the L1 fit kept).
+OPTIONAL_PARAM_KEYS = ("cov_type", "firth", "relax")
 #: Optional keys of ``fit``: ``offset`` (bool) says the model needs an offset to predict;
-#: ``n_dropped`` (int or null) counts the rows ``missing="drop"`` left out of the fit.
-OPTIONAL_FIT_KEYS = ("offset", "n_dropped")
+#: ``n_dropped`` (int or null) counts the rows ``missing="drop"`` left out of the fit;
+#: ``stop_reason`` (string) is the estimator's ``stop_reason_``.
+OPTIONAL_FIT_KEYS = ("offset", "n_dropped", "stop_reason")
+#: The longest ``fit.stop_reason`` read (it is one line).
+MAX_STOP_REASON_CHARS = 1000
 SOLVERS = {"auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd", "cd"}
 #: Keys of ``objective`` that older files lack (then their defaults apply).
 OPTIONAL_OBJECTIVE_KEYS = ("l1_ratio", "penalty_factor")
