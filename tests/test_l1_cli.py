@@ -81,3 +81,30 @@ def test_bad_penalty_flags_are_one_error_line(table, tmp_path, capsys, flags, me
     assert rc == 1 and err.startswith("error:") and message in err
     assert len(err.strip().splitlines()) == 1
     assert not (tmp_path / "m.json").exists()
+
+
+def test_report_of_a_cv_model_draws_its_path_and_curve(table, tmp_path, capsys):
+    from _browser import PageErrors, chromium
+
+    path, df = table
+    model, report = tmp_path / "m.json", tmp_path / "r.html"
+    argv = ["train", str(path), "--target", "label", "--model", str(model), "--cv", "3", "-q"]
+    assert main(argv) == 0
+    saved = oneneuron.load(model)
+    cv = NeuronClassifierCV(cv=3).fit(df.drop(columns="label"), df["label"])
+    assert saved.cv_record_.alpha == pytest.approx(cv.alpha_, rel=1e-12)  # CSV round trip
+    np.testing.assert_allclose(saved.cv_record_.scores, cv.scores_, rtol=1e-9)
+    assert main(["evaluate", str(model), str(path), "--report", str(report)]) == 0
+    page = report.read_text()
+    assert page.count('src="data:image/png;base64,') == 6
+    assert saved.cv_record_.describe() in page and "chosen by 3-fold cross-validation" in page
+    with chromium() as browser:
+        tab = browser.new_page()
+        errors = PageErrors(tab)
+        tab.goto(report.as_uri())
+        shown = tab.eval_on_selector_all(
+            "img", "els => els.map(e => [e.alt, e.complete && e.naturalWidth > 0])"
+        )
+        errors.check()
+    assert [alt for alt, ok in shown if ok][-2:] == ["coefficient path", "cross-validation curve"]
+    assert all(ok for _, ok in shown)

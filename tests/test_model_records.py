@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import oneneuron
-from oneneuron import NeuronClassifier
+from oneneuron import NeuronClassifier, NeuronClassifierCV
 from oneneuron.modelfile import ModelFileError
 
 
@@ -86,3 +86,127 @@ def test_stop_reason_is_stored_and_optional(tmp_path, sparse_data):
     path.write_text(json.dumps(doc))
     with pytest.raises(ModelFileError, match="fit.stop_reason must be a string"):
         oneneuron.load(path)
+
+
+# ------------------------------------------------------ cross-validation record
+@pytest.fixture(scope="module")
+def fitted_cv():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(240, 6))
+    z = X[:, 0] - X[:, 1] + 0.5 * X[:, 2] + rng.normal(size=240)
+    y = np.digitize(z, [-0.7, 0.7])  # three classes
+    cv = NeuronClassifierCV(cv=3, n_alphas=7, l1_ratios=(0.5, 1.0), rule="1se").fit(X, y)
+    return X, y, cv
+
+
+def test_cv_model_file_keeps_the_choice_and_its_evidence(tmp_path, fitted_cv):
+    X, y, cv = fitted_cv
+    model, _ = _reload(cv, tmp_path)
+    assert type(model) is NeuronClassifier
+    assert np.array_equal(model.predict_proba(X), cv.predict_proba(X))  # bitwise
+    assert model.get_params() == cv.best_estimator_.get_params()
+    rec = model.cv_record_
+    assert (rec.alpha, rec.l1_ratio, rec.rule, rec.scoring) == (
+        cv.alpha_,
+        cv.l1_ratio_,
+        "1se",
+        "neg_log_loss",
+    )
+    assert np.array_equal(rec.scores, cv.scores_) and np.array_equal(rec.alphas, cv.alphas_)
+    # the CV curve from the file is cv_results_'s
+    assert np.array_equal(rec.mean_score.ravel(), cv.cv_results_["mean_test_score"])
+    assert np.array_equal(rec.std_score.ravel(), cv.cv_results_["std_test_score"])
+    assert np.array_equal(rec.n_nonzero.ravel(), cv.cv_results_["n_nonzero"])
+    i = [p.l1_ratio for p in cv.paths_].index(cv.l1_ratio_)
+    full = cv.paths_[i]
+    assert np.array_equal(rec.path.coef, full.coef) and rec.path.feature_names == [
+        f"x{j}" for j in range(6)
+    ]
+    assert np.array_equal(rec.path.predict_proba(X), full.predict_proba(X))
+    assert np.array_equal(rec.path.deviance_explained, full.deviance_explained)
+    # the stored columns are those non-zero somewhere on the path
+    doc = json.loads((tmp_path / "m.json").read_text())
+    kept = np.flatnonzero(np.any(full.coef != 0, axis=(0, 1)))
+    assert doc["path"]["coef_path"]["terms"] == [f"x{j}" for j in kept]
+
+
+def test_cv_plots_draw_the_same_from_the_file(tmp_path, fitted_cv):
+    from oneneuron.plot import plot_coefficient_path, plot_cv_curve
+
+    _, _, cv = fitted_cv
+    model, _ = _reload(cv, tmp_path)
+    for plot in (plot_cv_curve, plot_coefficient_path):
+        a, b = plot(cv), plot(model)
+        assert len(a.lines) == len(b.lines) > 2
+        for la, lb in zip(a.lines, b.lines, strict=True):
+            assert np.array_equal(la.get_xydata(), lb.get_xydata())
+    with pytest.raises(TypeError, match="NeuronClassifierCV"):
+        plot_cv_curve(cv.best_estimator_)
+
+
+def test_the_model_alone_has_no_record_and_a_refit_drops_it(tmp_path, fitted_cv):
+    X, y, cv = fitted_cv
+    alone, path = _reload(cv.best_estimator_, tmp_path)
+    assert json.loads(path.read_text())["path"] is None and not hasattr(alone, "cv_record_")
+    model, _ = _reload(cv, tmp_path, "cv.json")
+    model.fit(X, y)
+    assert not hasattr(model, "cv_record_")
+    model.save(tmp_path / "refit.json")
+    assert json.loads((tmp_path / "refit.json").read_text())["path"] is None
+
+
+def test_an_oversized_coefficient_path_is_left_out(tmp_path, fitted_cv, monkeypatch):
+    from oneneuron.modelfile import _document
+    from oneneuron.plot import plot_coefficient_path
+
+    _, _, cv = fitted_cv
+    monkeypatch.setattr(_document, "MAX_PATH_COEFS", 10)
+    model, path = _reload(cv, tmp_path)
+    assert json.loads(path.read_text())["path"]["coef_path"] is None
+    assert model.cv_record_.path is None and model.cv_record_.scores.shape == (2, 3, 7)
+    with pytest.raises(ValueError, match="holds no coefficient path"):
+        plot_coefficient_path(model)
+
+
+def _set(doc, keys, value):
+    for k in keys[:-1]:
+        doc = doc[k]
+    doc[keys[-1]] = value
+
+
+CV_TAMPER = [
+    (("path",), [1.0], "path must be a JSON object"),
+    (("path", "extra"), 1, "path has unknown key"),
+    (("path", "scoring"), "f1", "path.scoring 'f1' is not one of"),
+    (("path", "rule"), "2se", "path.rule '2se'"),
+    (("path", "l1_ratios"), [0.5, 1.5], r"distinct numbers in \[0, 1\]"),
+    (("path", "l1_ratios"), [], "path.l1_ratios must have between 1 and"),
+    (("path", "alphas", 1), [1.0], r"path.alphas\[1\] must be a list of 7 numbers"),
+    (("path", "alphas", 1, 2), True, r"path.alphas\[1\]\[2\] must be a finite number"),
+    (("path", "alphas", 1, 2), 1e9, "decreasing"),
+    (("path", "scores", 0, 1, 3), "0.5", r"path.scores\[0\]\[1\]\[3\] must be a finite"),
+    (("path", "scores", 0, 1, 3), 0.5, r"path.scores must be in \[-inf, 0.0\]"),
+    (("path", "scores", 0), [[-0.5] * 7], r"path.scores\[0\] must have between 2 and"),
+    (("path", "scores", 1, 0, 6), -0.01, "is not the choice of rule '1se'"),
+    (("path", "n_nonzero", 0, 0), 2.5, "path.n_nonzero must be integers from 0 to 6"),
+    (("path", "alpha"), 0.125, "must be the model's"),
+    (("objective", "alpha"), 0.125, "must be the model's"),
+    (("path", "coef_path", "terms"), ["x9"], "distinct names of features.names"),
+    (("path", "coef_path", "coef", 0, 0), [1.0], r"coef\[0\]\[0\] must be a list of"),
+    (("path", "coef_path", "kkt", 0), -1.0, "kkt must be >= 0"),
+    (("path", "coef_path", "loss"), None, "loss must be a list of 7 numbers"),
+]
+
+
+@pytest.mark.parametrize(("keys", "value", "message"), CV_TAMPER)
+def test_a_tampered_cv_record_is_refused_naming_the_field(
+    tmp_path, fitted_cv, keys, value, message
+):
+    _, _, cv = fitted_cv
+    _, path = _reload(cv, tmp_path)
+    doc = json.loads(path.read_text())
+    _set(doc, keys, value)
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError, match=message) as info:
+        oneneuron.load(path)
+    assert "\n" not in str(info.value)

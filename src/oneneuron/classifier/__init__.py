@@ -9,6 +9,7 @@ through Dask (:func:`fit_parquet`).
 from __future__ import annotations
 
 from ._cv import NeuronClassifierCV
+from ._cvrecord import CVRecord, choose_alpha
 from ._estimator import NeuronClassifier
 from ._fit import AUTO_NEWTON_MAX_PARAMS, SUBSAMPLE_ROWS
 from ._logit import logit
@@ -18,8 +19,10 @@ from .parquet import fit_parquet
 __all__ = [
     "AUTO_NEWTON_MAX_PARAMS",
     "SUBSAMPLE_ROWS",
+    "CVRecord",
     "NeuronClassifier",
     "NeuronClassifierCV",
+    "choose_alpha",
     "RegularizationPath",
     "fit_parquet",
     "logit",

@@ -13,6 +13,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..engines import FitData, one_thread, prepare
+from ._cvrecord import CVRecord, choose_alpha, cv_record
 from ._estimator import NeuronClassifier
 from ._path import RegularizationPath, compute_path
 
@@ -131,6 +132,8 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         ``rank_test_score``, ``n_nonzero`` (full-data fit).
     paths_ : list of RegularizationPath
         The full data's path for each l1_ratio (the CV curve's x axis).
+    cv_record_ : CVRecord
+        The choice and its evidence, as :meth:`save` stores it.
     best_estimator_ : NeuronClassifier
         Refitted on all rows at ``(alpha_, l1_ratio_)``.
     coef_, intercept_, classes_, n_features_in_, feature_names_in_
@@ -325,11 +328,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         n_l1, n_folds, n_alphas = scores.shape
         mean = scores.mean(axis=1)  # (n_l1, n_alphas)
         std = scores.std(axis=1)
-        i, j = np.unravel_index(np.argmax(mean), mean.shape)
-        if self.rule == "1se":
-            se = std[i, j] / np.sqrt(n_folds)
-            ok = np.flatnonzero(mean[i] >= mean[i, j] - se)
-            j = int(ok[0])  # alphas decrease: the first is the largest alpha
+        i, j = choose_alpha(scores, self.rule)
         self.l1_ratio_ = float(l1_ratios[i])
         self.alpha_ = float(paths[i].alphas[j])
         self.alphas_ = np.array([p.alphas for p in paths])
@@ -350,6 +349,50 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         results["rank_test_score"] = rank
         results["n_nonzero"] = np.concatenate([p.n_nonzero for p in paths])
         self.cv_results_ = results
+
+    @property
+    def cv_record_(self) -> CVRecord:
+        """The choice and its evidence (:class:`~oneneuron.classifier.CVRecord`), as saved."""
+        check_is_fitted(self, "best_estimator_")
+        return cv_record(self)
+
+    def save(self, path: Any, *, overwrite: bool = False) -> None:
+        """Save the refitted model with its cross-validation record to a JSON model file.
+
+        The file holds ``best_estimator_`` (what this object predicts with) and
+        :attr:`cv_record_` (folds, grid, every fold's score, the rule, the full
+        data's coefficient path at ``l1_ratio_``). :func:`oneneuron.load` returns
+        that ``NeuronClassifier``, predicting as this object does, with the record
+        as ``cv_record_``; ``oneneuron evaluate --report`` draws its coefficient
+        path and CV curve. ``best_estimator_.save`` writes the model alone. See
+        :mod:`oneneuron.modelfile`.
+
+        Parameters
+        ----------
+        path : str or path-like
+        overwrite : bool, default=False
+            Replace an existing file (otherwise :class:`FileExistsError`).
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> import oneneuron
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.normal(size=(150, 4))
+        >>> y = (X[:, 0] + rng.normal(size=150) > 0).astype(int)
+        >>> cv = oneneuron.NeuronClassifierCV(cv=3, n_alphas=8).fit(X, y)
+        >>> path = os.path.join(tempfile.mkdtemp(), "cv.json")
+        >>> cv.save(path)
+        >>> model = oneneuron.load(path)
+        >>> bool((model.predict_proba(X) == cv.predict_proba(X)).all())
+        True
+        >>> model.cv_record_.alpha == cv.alpha_, model.cv_record_.scores.shape
+        (True, (1, 3, 8))
+        """
+        from ..modelfile import write_model
+
+        write_model(self, path, overwrite=overwrite)
 
     # ------------------------------------------------------------- predict
     def decision_function(self, X: ArrayLike) -> NDArray[np.floating]:

@@ -226,6 +226,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     relaxed_ : NeuronClassifier
         With ``relax=True``: the unpenalised refit on the kept columns (a model
         file keeps its inference, which :meth:`summary` shows, but not this estimator).
+    cv_record_ : CVRecord
+        Only on a model loaded from a file that ``NeuronClassifierCV.save`` wrote:
+        how cross-validation chose its alpha (see
+        :class:`oneneuron.classifier.CVRecord`); refitting removes it.
     penalty_factor_ : ndarray of shape (d,)
         The per-feature penalty factors used (a dict resolved by name; ones by default).
     n_iter_ : int

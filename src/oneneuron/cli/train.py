@@ -246,9 +246,9 @@ def run_train(args: argparse.Namespace) -> int:
             intercept=not args.no_intercept,
         )
         Xdf = pd.DataFrame(design.X, columns=design.names, copy=False)
-        est = train_cv(args, Xdf, design.y)
-        est.design_ = spec
-        write_model(est, args.model, overwrite=args.force, n_samples=len(design.y))
+        cv = train_cv(args, Xdf, design.y)
+        cv.best_estimator_.design_ = spec
+        write_model(cv, args.model, overwrite=args.force, n_samples=len(design.y))
         if not args.quiet:
             print(f"wrote {args.model}")
         return 0
@@ -330,7 +330,7 @@ def check_penalty_flags(args: argparse.Namespace) -> None:
 
 
 def train_cv(args: argparse.Namespace, Xdf: Any, y: Any) -> Any:
-    """``--cv K``: cross-validate the path, print the choice and the curve; the refit model."""
+    """``--cv K``: cross-validate the path, print the choice and the curve; the fitted CV."""
     import numpy as np
 
     from ..classifier import NeuronClassifierCV
@@ -377,4 +377,4 @@ def train_cv(args: argparse.Namespace, Xdf: Any, y: Any) -> Any:
         )
         est = cv.best_estimator_
         print(f"  training accuracy {float(np.mean(est.predict(Xdf) == y)):.4f}")
-    return cv.best_estimator_
+    return cv

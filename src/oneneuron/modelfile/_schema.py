@@ -27,8 +27,31 @@ TOP_KEYS = {
 }
 #: Top-level keys of version 2 that version-1 files lack: ``design`` (null or the
 #: table's design spec, :class:`oneneuron.tables.DesignSpec` as JSON) and ``path``
-#: (null; reserved for a regularization path, issue #13).
+#: (null, or the cross-validation record of a model saved from ``NeuronClassifierCV``).
 OPTIONAL_TOP_KEYS = ("design", "path")
+#: Keys of ``path`` and of its ``coef_path`` (see :mod:`oneneuron.modelfile._document`).
+CV_KEYS = {"scoring", "rule", "l1_ratios", "alphas", "scores", "n_nonzero", "alpha", "l1_ratio"}
+CV_OPTIONAL_KEYS = ("coef_path",)
+COEF_PATH_KEYS = {
+    "alpha_max",
+    "terms",
+    "coef",
+    "intercept",
+    "deviance_explained",
+    "loss",
+    "kkt",
+    "n_passes",
+}
+CV_SCORINGS = ("neg_log_loss", "accuracy", "roc_auc")
+CV_RULES = ("min", "1se")
+#: Bounds on a stored cross-validation record (a file beyond them is refused).
+MAX_CV_L1_RATIOS = 1_000
+MAX_CV_ALPHAS = 10_000
+MAX_CV_FOLDS = 100_000
+MAX_CV_SCORES = 10_000_000
+#: The most numbers a stored coefficient path holds (n_alphas x classes x stored
+#: columns, about 40 MB of JSON); a larger path is not written (``coef_path`` null).
+MAX_PATH_COEFS = 2_000_000
 PARAM_KEYS = (
     "solver",
     "tol",
