@@ -24,7 +24,7 @@ def choose_alpha(scores: NDArray[np.float64], rule: str) -> tuple[int, int]:
     Examples
     --------
     >>> import numpy as np
-    >>> scores = np.array([[[-0.9, -0.5, -0.45, -0.6], [-0.9, -0.6, -0.45, -0.5]]])
+    >>> scores = np.array([[[-0.9, -0.5, -0.3, -0.6], [-0.9, -0.6, -0.6, -0.5]]])
     >>> choose_alpha(scores, "min"), choose_alpha(scores, "1se")
     ((0, 2), (0, 1))
     """
@@ -121,9 +121,10 @@ class CVRecord:
         >>> from oneneuron.classifier import CVRecord
         >>> r = CVRecord("neg_log_loss", "min", np.array([1.0]), np.array([[1.0, 0.1]]),
         ...              np.array([[[-0.7, -0.5], [-0.7, -0.6]]]), np.array([[0, 2]]), 0.1, 1.0)
-        >>> print(r.describe().replace(": ", ":\n"))
-        alpha 0.1 (l1_ratio 1) chosen by 2-fold cross-validation, rule min:
-        mean neg_log_loss -0.55 +/- 0.05 (std error), 2 non-zero features
+        >>> for part in r.describe().split(": "):
+        ...     print(part)
+        alpha 0.1 (l1_ratio 1) chosen by 2-fold cross-validation, rule min
+        mean neg_log_loss -0.55 +/- 0.035 (std error), 2 non-zero features
         """
         i, j = self.chosen
         se = self.std_score[i, j] / np.sqrt(self.n_folds)
