@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..engines import FitData, one_thread, prepare
 from ._cvrecord import CVRecord, choose_alpha, cv_record
 from ._estimator import NeuronClassifier
+from ._fit import design_input
 from ._path import RegularizationPath, compute_path
 
 __all__ = ["NeuronClassifierCV"]
@@ -60,6 +61,7 @@ def _fold_scores(
                 standardize=options["standardize"],
                 center=options["fit_intercept"],
             )
+            fold_data.feature_names = data.feature_names  # penalty_factor by name
         except ValueError as exc:
             raise ValueError(
                 f"cross-validation fold {fold}: {exc}; use fewer folds (cv) or other groups"
@@ -97,6 +99,18 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
     standard error (std over folds / sqrt(n_folds)) of the best. The model is
     then refitted on all rows at the chosen pair (``best_estimator_``).
 
+    Tables (pandas/polars DataFrames, Arrow tables with text, categorical or
+    boolean columns, ``formula=``, ``reference=``, ``encoding=``, ``missing=``)
+    are taken exactly as :class:`NeuronClassifier` takes them. The design
+    (:class:`oneneuron.tables.DesignSpec`: levels and reference, formula terms,
+    the fills of ``missing="mean"/"median"/"most_frequent"``, ``center()``'s
+    means) is fitted once on all rows, as R's ``model.matrix`` before
+    ``cv.glmnet``, so every fold codes the same columns; rows that
+    ``missing="drop"`` drops leave before the folds are drawn (``groups`` and
+    ``sample_weight`` with them). Standardisation stays per fold. The refit is
+    a ``NeuronClassifier`` with the same table options, so ``best_estimator_``
+    (and this object) predicts on tables.
+
     Parameters
     ----------
     cv : int, cross-validation generator or iterable, default=5
@@ -117,7 +131,10 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         and the fused kernels to one thread, so the cores are not oversubscribed.
     penalty_factor, fit_intercept, standardize, class_weight, tol, max_iter
         As in :class:`NeuronClassifier` (``max_iter``: proximal Newton
-        iterations per restricted solve).
+        iterations per restricted solve; ``penalty_factor`` as a dict is keyed
+        by term name, e.g. ``"site[T.north]"``, for a table).
+    formula, reference, encoding, missing
+        As in :class:`NeuronClassifier`: how a table becomes the model's columns.
 
     Attributes
     ----------
@@ -138,6 +155,9 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         Refitted on all rows at ``(alpha_, l1_ratio_)``.
     coef_, intercept_, classes_, n_features_in_, feature_names_in_
         Those of ``best_estimator_``.
+    design_, design_report_
+        Fits on a table only: the design spec fitted on all rows, and
+        ``{"rows", "dropped", "kept"}`` (see :class:`NeuronClassifier`).
     n_iter_ : int
         Proximal Newton iterations of the refit.
 
@@ -170,6 +190,10 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "tol": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "formula": [str, None],
+        "reference": [dict, None],
+        "encoding": [StrOptions({"reference", "full"})],
+        "missing": [StrOptions({"error", "drop", "mean", "median", "most_frequent"})],
     }
 
     def __init__(
@@ -189,6 +213,10 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         class_weight: Any = None,
         tol: float = 1e-8,
         max_iter: int = 100,
+        formula: str | None = None,
+        reference: dict[str, str] | None = None,
+        encoding: str = "reference",
+        missing: str = "error",
     ) -> None:
         self.cv = cv
         self.alphas = alphas
@@ -204,6 +232,10 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         self.class_weight = class_weight
         self.tol = tol
         self.max_iter = max_iter
+        self.formula = formula
+        self.reference = reference
+        self.encoding = encoding
+        self.missing = missing
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -214,7 +246,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
     def fit(
         self,
         X: ArrayLike,
-        y: ArrayLike,
+        y: ArrayLike | str | None,
         groups: ArrayLike | None = None,
         sample_weight: ArrayLike | None = None,
     ) -> NeuronClassifierCV:
@@ -222,8 +254,11 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array_like or sparse CSR matrix of shape (n_samples, n_features)
-        y : array_like of shape (n_samples,)
+        X : array_like, sparse CSR matrix or table of shape (n_samples, n_features)
+            A table goes through the design layer (see the class docstring).
+        y : array_like of shape (n_samples,), str or None
+            Labels; with a table, also the target column's name, or None when
+            ``formula`` names the target.
         groups : array_like of shape (n_samples,), optional
             Rows of one group stay in one fold (``GroupKFold`` when ``cv`` is an int).
         sample_weight : array_like of shape (n_samples,), optional
@@ -235,6 +270,10 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         """
         from joblib import Parallel, delayed
 
+        X_in, y_in, sw_in = X, y, sample_weight
+        X, y, sample_weight, groups, _, design = design_input(
+            self, X, y, sample_weight, groups, None
+        )
         l1_ratios = np.asarray(self.l1_ratios, dtype=np.float64).ravel()
         if l1_ratios.size == 0 or np.any((l1_ratios < 0) | (l1_ratios > 1)):
             raise ValueError(f"l1_ratios must be numbers in [0, 1], not {self.l1_ratios!r}")
@@ -248,6 +287,8 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         )
         if data.kind != "numpy":
             raise ValueError("NeuronClassifierCV takes NumPy, pandas or SciPy sparse input")
+        if design is not None:
+            data.feature_names = np.asarray(design.names, dtype=object)
         assert data.y_idx is not None
         cw = self.class_weight
         if isinstance(cw, dict):  # the folds see class indices: re-key the dict
@@ -273,6 +314,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
             standardize=self.standardize,
             center=self.fit_intercept,
         )
+        full.feature_names = data.feature_names  # the paths' names, penalty_factor by name
         paths: list[RegularizationPath] = []
         for r in l1_ratios:
             paths.append(
@@ -314,7 +356,11 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
             class_weight=self.class_weight,
             tol=self.tol,
             solver="cd" if self.alpha_ > 0 else "auto",
-        ).fit(X, y, sample_weight=sample_weight)
+            formula=self.formula,
+            reference=self.reference,
+            encoding=self.encoding,
+            missing=self.missing,
+        ).fit(X_in, y_in, sample_weight=sw_in)
         best = self.best_estimator_
         for name in ("classes_", "coef_", "intercept_", "n_features_in_", "mean_", "scale_"):
             setattr(self, name, getattr(best, name))
