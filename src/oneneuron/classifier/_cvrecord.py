@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from ._path import RegularizationPath
+if TYPE_CHECKING:  # numpy only at import: the model-file check uses choose_alpha
+    from ._path import RegularizationPath
 
 __all__ = ["CVRecord", "choose_alpha"]
 
