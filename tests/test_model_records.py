@@ -210,3 +210,21 @@ def test_a_tampered_cv_record_is_refused_naming_the_field(
     with pytest.raises(ModelFileError, match=message) as info:
         oneneuron.load(path)
     assert "\n" not in str(info.value)
+
+
+def test_relaxed_model_refuses_intervals_its_table_cannot_give(tmp_path, sparse_data, capsys):
+    """The relaxed table's covariance is the refit's (kept columns): no intervals of the L1 fit."""
+    from oneneuron.cli import main
+    from oneneuron.modelfile import read_model
+
+    X, y = sparse_data
+    clf = NeuronClassifier(alpha=0.05, l1_ratio=1.0, relax=True).fit(X, y)
+    again, path = _reload(clf, tmp_path)
+    for model in (clf, again, read_model(path).predictor):
+        with pytest.raises(ValueError, match="relax=True"):
+            model.predict_interval(X[:3])
+    data = tmp_path / "d.csv"
+    np.savetxt(data, X[:5], delimiter=",", header="x0,x1,x2,x3,x4", comments="")
+    rc = main(["predict", str(path), str(data), "--interval", "0.95", "--out", "-"])
+    err = capsys.readouterr().err
+    assert rc == 1 and err.startswith("error:") and "relax=True" in err
