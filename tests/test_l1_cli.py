@@ -93,6 +93,7 @@ def test_report_of_a_cv_model_draws_its_path_and_curve(table, tmp_path, capsys):
     saved = oneneuron.load(model)
     assert saved.cv_record_.scores.shape == (1, 3, 100)
     assert main(["evaluate", str(model), str(path), "--report", str(report)]) == 0
+    assert f"model: {saved.cv_record_.describe()}" in capsys.readouterr().out
     page = report.read_text()
     assert page.count('src="data:image/png;base64,') == 6
     assert saved.cv_record_.describe() in page and "chosen by 3-fold cross-validation" in page
