@@ -371,6 +371,8 @@ def train_cv(args: argparse.Namespace, table: Any, reference: Any, missing: str)
         dropped = cv.design_report_.get("dropped")
         if dropped:
             print(f"  dropped {dropped} rows with missing values (--drop-missing)")
+        if args.impute:
+            print(f"  missing cells filled with the {args.impute} of all rows (--impute)")
         print(
             f"  best:   alpha {alphas[best]:.4g}  log-loss {-mean[best]:.4f} +/- "
             f"{std[best] / np.sqrt(args.cv):.4f}  {res['n_nonzero'][best]} non-zero features"
