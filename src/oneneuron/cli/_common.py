@@ -163,12 +163,14 @@ def predict_chunks(
     report: EncodeReport,
     act: Activity,
     interval: float | None = None,
+    text: tuple[str, ...] = (),
 ) -> Iterator[tuple[Any, np.ndarray, np.ndarray, np.ndarray, Any]]:
     """Yield ``(chunk, proba, log_proba, labels, intervals)`` chunk by chunk.
 
     Memory grows with one chunk. ``intervals`` is the
     :meth:`~oneneuron.NeuronClassifier.predict_interval` frame at level
-    ``interval`` (None when not asked for). ``args.offset`` names the offset column.
+    ``interval`` (None when not asked for). ``args.offset`` names the offset column;
+    ``text`` names extra columns read as text (a target with text labels).
     """
     from ..tables import DataError, encode, iter_table, text_columns
 
@@ -179,7 +181,7 @@ def predict_chunks(
     feats = [c["name"] for c in spec["columns"]]
     cols = list(dict.fromkeys([*feats, *extra, *([offset] if offset else [])]))
     row = 1
-    for chunk, frac in iter_table(args.data, cols, text_columns(spec), args.chunk_rows):
+    for chunk, frac in iter_table(args.data, cols, [*text_columns(spec), *text], args.chunk_rows):
         if design is None:
             X = encode(chunk, spec, report, first_row=row)
         else:
