@@ -128,6 +128,9 @@ def test_cv_model_file_keeps_the_choice_and_its_evidence(tmp_path, fitted_cv):
     doc = json.loads((tmp_path / "m.json").read_text())
     kept = np.flatnonzero(np.any(full.coef != 0, axis=(0, 1)))
     assert doc["path"]["coef_path"]["terms"] == [f"x{j}" for j in kept]
+    # the loaded model, saved again, writes the same record
+    model.save(tmp_path / "again.json")
+    assert json.loads((tmp_path / "again.json").read_text())["path"] == doc["path"]
 
 
 def test_cv_plots_draw_the_same_from_the_file(tmp_path, fitted_cv):

@@ -173,6 +173,15 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
     [[1.34, -1.41, 0.0, 0.0, 0.04, 0.0, 0.0, 0.0]]
     >>> round(float(cv.alpha_ / cv.alphas_[0, 0]), 4)
     0.0886
+
+    A table with a text column and a formula, as ``NeuronClassifier`` takes them:
+
+    >>> import pandas as pd
+    >>> site = np.where(X[:, 1] > 0, "hill", "vale")
+    >>> df = pd.DataFrame({"x": X[:, 0], "z": X[:, 2], "site": site, "y": y})
+    >>> cv = NeuronClassifierCV(cv=3, n_alphas=10, formula="y ~ x + z + C(site)").fit(df, None)
+    >>> cv.feature_names_in_.tolist(), cv.coef_.round(2).tolist()
+    (['x', 'z', 'C(site)[T.vale]'], [[1.4, 0.04, 2.27]])
     """
 
     _parameter_constraints: dict[str, list[Any]] = {
