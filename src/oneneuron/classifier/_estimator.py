@@ -722,25 +722,39 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         sample_weight: ArrayLike | None = None,
         level: float = 0.95,
         dummy: bool = False,
+        by: str = "variable",
     ) -> Any:
         """Marginal effects ``dP/dx`` with delta-method standard errors.
 
         ``at="overall"``: averaged over the rows of X (average marginal effects);
-        ``at="mean"``: at the column means of X; as statsmodels' ``get_margeff``.
+        ``at="mean"``: at the means (as statsmodels' ``get_margeff``).
         Binary: effects on ``P(classes_[1])``; K > 2: on every class's
-        probability. Per design column (see :mod:`oneneuron.stats._margins`).
+        probability. See :mod:`oneneuron.stats._margins` for the formulas.
+
+        A model fitted on a table or a formula (it has ``design_``) reports one
+        row per variable of the table (``by="variable"``): ``x + I(x**2)`` gives
+        one effect for ``x``, a categorical the discrete change of each level
+        against its reference (rows ``g[T.level]``), a boolean the change from
+        False to True; ``at="mean"`` then puts the numeric variables at their
+        means and averages over the rows' categorical values (Stata's
+        ``margins, dydx(*) at((means) _continuous)``). ``by="column"`` gives one
+        row per model column instead, as a model fitted on arrays always does.
 
         Parameters
         ----------
-        X : array_like, shape (n, d)
-            The rows to average over or take the mean of (usually the training data).
+        X : table or array_like, shape (n, d)
+            The rows to average over or take the mean of (usually the training
+            data): the table itself for per-variable effects.
         at : {"overall", "mean"}, default="overall"
         sample_weight : array_like of shape (n,), optional
             Weights of the average (and of the mean).
         level : float, default=0.95
         dummy : bool, default=False
-            Columns holding only 0 and 1 get the discrete change
+            Columns (variables) holding only 0 and 1 get the discrete change
             ``P(x_j = 1) - P(x_j = 0)`` instead of the derivative.
+        by : {"variable", "column"}, default="variable"
+            Rows per variable of the table (models with ``design_``) or per model
+            column; the two agree for a model fitted on arrays.
 
         Returns
         -------
@@ -756,9 +770,20 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         >>> NeuronClassifier().fit(X, y).margeff(X)["dy_dx"].round(4).tolist()
         [0.0128, 0.0125]
         """
+        if by not in ("variable", "column"):
+            raise ValueError(f"by must be 'variable' or 'column', got {by!r}")
         res = self._inference()
-        Xv = self._validate_predict(X)
-        Xd = np.asarray(Xv.todense() if hasattr(Xv, "todense") else Xv, dtype=np.float64)
+        design = getattr(self, "design_", None) if by == "variable" else None
+        if design is not None:
+            if not is_table(X):
+                raise ValueError(
+                    "marginal effects per variable need the table (a DataFrame with the "
+                    "model's raw columns); use by='column' for effects per model column"
+                )
+            Xd = X
+        else:
+            Xv = self._validate_predict(X)
+            Xd = np.asarray(Xv.todense() if hasattr(Xv, "todense") else Xv, dtype=np.float64)
         return margeff_table(
             res,
             Xd,
@@ -767,4 +792,5 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             sample_weight=sample_weight,
             level=level,
             dummy=dummy,
+            design=design,
         )

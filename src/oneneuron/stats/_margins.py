@@ -14,14 +14,30 @@ the coefficients (computed by complex-step differentiation, exact to
 rounding) and ``V`` the fit's covariance (its ``cov_type``), as statsmodels'
 ``get_margeff(at=..., method="dydx")``.
 
-Effects are per design column (the estimator's features): a feature entered
-twice (``x`` and ``x**2``) or a categorical's indicator columns get one effect
-per column, not per variable (that needs the formula's term -> variable
-map). Indicator columns are differentiated by default; ``dummy=True`` gives
-every 0/1 column the discrete change ``P(x_j = 1) - P(x_j = 0)`` instead,
-averaged or at the means, as statsmodels' ``dummy=True`` (each indicator on
-its own, others held: for one-hot levels against a reference level this is
-the change from the reference to that level for rows at the reference).
+Per design column (:func:`marginal_effects`, a model fitted on arrays): each
+column is a variable. Indicator columns are differentiated by default;
+``dummy=True`` gives every 0/1 column the discrete change
+``P(x_j = 1) - P(x_j = 0)`` instead, averaged or at the means, as statsmodels'
+``dummy=True``.
+
+Per variable (:func:`variable_effects`, a model with a design spec: fitted on a
+table or a formula): one row per raw variable of the table, however many model
+columns it enters, as Stata's ``margins, dydx(*)``:
+
+- a numeric variable ``v`` gets ``dP/dv`` through every column that depends on
+  it (chain and product rules: ``x + I(x**2)`` gives ``p(1-p)(b1 + 2 b2 x)``,
+  ``np.log(x)`` ``b/x``, ``x:z`` ``b z``), the design's derivative being exact
+  (:meth:`oneneuron.tables.DesignSpec.derivative`);
+- a categorical variable gets, per level other than its reference, the
+  discrete change ``P(v = level) - P(v = reference)`` with every row set to
+  each (row ``name[T.level]``); a boolean the change from False to True; with
+  ``dummy=True`` a numeric variable holding only 0 and 1 too.
+
+``at="mean"`` with a design puts every numeric variable at its (weighted) mean
+and keeps each row's categorical and boolean values, then averages over the
+rows: Stata's ``margins, dydx(*) at((means) _continuous)``. A categorical has no
+mean, and a transform of a variable is evaluated at the variable's mean
+(``I(x**2)`` at ``mean(x)**2``, not at the mean of the squares).
 """
 
 from __future__ import annotations
@@ -132,6 +148,106 @@ def marginal_effects(
     return eff, se, V
 
 
+def _variable_effects(
+    beta: NDArray, contrasts: list[tuple[str, NDArray, NDArray]], w: NDArray, fit_intercept: bool
+) -> NDArray:
+    """Effects (K_out, len(contrasts)): ``("dydx", X, D)`` derivatives along ``D``, or
+    ``("change", Xa, Xb)`` discrete changes ``P(Xa) - P(Xb)``; averaged with weights ``w``.
+
+    Plain arithmetic, so that it accepts complex ``beta`` (complex step).
+    """
+    p = contrasts[0][1].shape[1] + int(fit_intercept)
+    B = beta.reshape(-1, p)
+    slopes = B[:, 1:] if fit_intercept else B
+    cols = []
+    for kind, A, D in contrasts:
+        if kind == "change":
+            diff = _probabilities(beta, A, fit_intercept) - _probabilities(beta, D, fit_intercept)
+            cols.append(w @ diff.reshape(len(w), -1) / np.sum(w))
+            continue
+        P = _probabilities(beta, A, fit_intercept)
+        G = D @ slopes.T  # (n, K-1): d z_k / d v per row
+        if B.shape[0] == 1:
+            E = P[:, 0] * (1.0 - P[:, 0]) * G[:, 0]
+            cols.append(np.atleast_1d(w @ E / np.sum(w)))
+            continue
+        Gf = np.concatenate([np.zeros((G.shape[0], 1)), G], axis=1)  # (n, K)
+        E = P * (Gf - np.sum(P * Gf, axis=1, keepdims=True))
+        cols.append(w @ E / np.sum(w))
+    return np.stack(cols, axis=1)
+
+
+def variable_contrasts(
+    design: Any, table: Any, at: str, w: NDArray[np.float64], dummy: bool
+) -> tuple[list[str], list[tuple[str, NDArray, NDArray]]]:
+    """The rows of a per-variable table and what each needs (see the module docstring)."""
+    values = design.values(table)
+    if at == "mean":
+        values = dict(values)
+        for c in design.columns:
+            if c["kind"] == "numeric":
+                values[c["name"]] = np.full(len(w), w @ values[c["name"]] / np.sum(w))
+    X = design.matrix(values)
+    labels: list[str] = []
+    contrasts: list[tuple[str, NDArray, NDArray]] = []
+
+    def at_value(name: str, v: float) -> NDArray:
+        return design.matrix(dict(values, **{name: np.full(len(w), v)}))
+
+    for c in design.columns:
+        name, kind = c["name"], c["kind"]
+        if kind == "categorical":
+            base = at_value(name, 0)  # code 0: the reference level
+            for code, level in enumerate(c["levels"][1:], start=1):
+                labels.append(f"{name}[T.{level}]")
+                contrasts.append(("change", at_value(name, code), base))
+        elif kind == "boolean" or (dummy and np.all(np.isin(values[name], (0.0, 1.0)))):
+            labels.append(name)
+            contrasts.append(("change", at_value(name, 1.0), at_value(name, 0.0)))
+        else:
+            labels.append(name)
+            contrasts.append(("dydx", X, design.derivative(values, name)))
+    return labels, contrasts
+
+
+def variable_effects(
+    coef: NDArray[np.float64],
+    cov: NDArray[np.float64],
+    design: Any,
+    table: Any,
+    *,
+    fit_intercept: bool,
+    at: str = "overall",
+    sample_weight: NDArray[np.float64] | None = None,
+    dummy: bool = False,
+) -> tuple[list[str], NDArray[np.float64], NDArray[np.float64]]:
+    """Per-variable effects (K_out, v), their standard errors and the row labels.
+
+    ``design`` is the model's :class:`~oneneuron.tables.DesignSpec` and ``table``
+    the rows to average over (see the module docstring); the standard errors
+    are the delta method's, the Jacobian by complex step as
+    :func:`marginal_effects`.
+    """
+    if at not in AT:
+        raise ValueError(f"at must be one of {AT}, got {at!r}")
+    n = len(next(iter(design.values(table).values()))) if design.columns else 0
+    w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    if w.shape != (n,):
+        raise ValueError(f"sample_weight must have one value per row ({n}), got {w.shape}")
+    labels, contrasts = variable_contrasts(design, table, at, w, dummy)
+    beta = np.asarray(coef, dtype=np.float64).ravel()
+    eff = _variable_effects(beta, contrasts, w, fit_intercept)
+    h = 1e-30
+    J = np.empty((eff.size, beta.size))
+    for j in range(beta.size):
+        step = beta.astype(complex)
+        step[j] += 1j * h
+        J[:, j] = _variable_effects(step, contrasts, w, fit_intercept).imag.ravel() / h
+    V = J @ cov @ J.T
+    se = np.sqrt(np.clip(np.diag(V), 0.0, None)).reshape(eff.shape)
+    return labels, eff, se
+
+
 def margeff_table(
     result: Any,
     X: Any,
@@ -141,23 +257,41 @@ def margeff_table(
     sample_weight: Any = None,
     level: float = 0.95,
     dummy: bool = False,
+    design: Any = None,
 ) -> pd.DataFrame:
     """Marginal effects as a table: ``dy_dx, std_err, z, p_value, ci_low, ci_high``.
 
-    Indexed by feature (binary) or ``(class, feature)`` (multinomial).
+    Indexed by feature (binary) or ``(class, feature)`` (multinomial). With a
+    ``design`` (a :class:`~oneneuron.tables.DesignSpec`), ``X`` is a table and the
+    rows are its variables (:func:`variable_effects`); otherwise ``X`` is the
+    model's columns, one row each (:func:`marginal_effects`).
     """
     result.check_available()
-    eff, se, _ = marginal_effects(
-        result.coef,
-        result.cov,
-        X,
-        fit_intercept=fit_intercept,
-        at=at,
-        sample_weight=sample_weight,
-        level=level,
-        dummy=dummy,
-    )
-    features = list(result.terms[1:] if fit_intercept else result.terms)
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    if design is not None:
+        features, eff, se = variable_effects(
+            result.coef,
+            result.cov,
+            design,
+            X,
+            fit_intercept=fit_intercept,
+            at=at,
+            sample_weight=sample_weight,
+            dummy=dummy,
+        )
+    else:
+        eff, se, _ = marginal_effects(
+            result.coef,
+            result.cov,
+            X,
+            fit_intercept=fit_intercept,
+            at=at,
+            sample_weight=sample_weight,
+            level=level,
+            dummy=dummy,
+        )
+        features = list(result.terms[1:] if fit_intercept else result.terms)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = eff / se
     q = float(stats.norm.ppf(0.5 + level / 2.0))
@@ -177,5 +311,9 @@ def margeff_table(
         index = pd.Index(features, name="feature")
     table = pd.DataFrame(data, index=index)
     what = "average marginal effects" if at == "overall" else "marginal effects at the mean"
+    if design is not None:
+        what += " per variable (discrete changes for categorical and boolean variables)"
+        if at == "mean":
+            what = what.replace("at the mean", "at the means of the numeric variables")
     table.attrs["caption"] = f"{what} on P(class), delta-method standard errors"
     return table
