@@ -52,6 +52,27 @@ def test_kernels_are_threaded_over_row_chunks_without_changing_the_sums():
     assert eng.n_passes == 1
 
 
+@needs_numba
+@pytest.mark.parametrize("kind", ["f64", "f32"])
+def test_one_read_column_moments_equal_the_two_pass_reference(kind):
+    """The threaded one-read moments kernel (running means, Chan's merge) against the
+    two-pass blocked NumPy loop; columns far from zero and a constant one included."""
+    from oneneuron.engines import _numpy_prep
+
+    X, _, s = _data(20_000, 6, 2, "f64")
+    X[:, 1] += 1e6  # a large mean: E[x^2] - mu^2 would lose every digit here
+    X[:, 2] = 3.5  # constant: sigma 1, as StandardScaler
+    X = X.astype(np.float32) if kind == "f32" else X
+    s[::7] = 0.0  # rows of weight zero count for nothing
+    mu, sigma = _numpy_prep.weighted_feature_stats(X, s)
+    ref_mu, ref_sigma = _numpy_prep.weighted_feature_stats(np.asfortranarray(X), s)  # the loop
+    np.testing.assert_allclose(mu, ref_mu, rtol=1e-12)
+    np.testing.assert_allclose(sigma, ref_sigma, rtol=1e-9)
+    assert sigma[2] == 1.0
+    direct = np.sqrt(np.average((X[:, 1].astype(float) - ref_mu[1]) ** 2, weights=s))
+    assert sigma[1] == pytest.approx(direct, rel=1e-9)
+
+
 def test_use_kernels_true_without_a_fitting_layout_is_an_error():
     X, y, s = _data(100, 3, 2, "f64")
     with pytest.raises(ValueError, match="use_kernels=True needs"):

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._numpy import one_blas_thread
+from ._numpy import KERNEL_MIN_ROWS, kernels, one_blas_thread
 from ._record import FitData, check_class_totals, check_magnitudes, class_weight_vector
 
 #: Bytes of X per block in the statistics passes (bounds their temporaries).
@@ -81,8 +81,11 @@ def weighted_feature_stats(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Weighted column mean ``mu`` and standard deviation ``sigma`` (ddof = 0).
 
-    Computed block by block in two passes (mean, then squared deviations) so
-    that no copy of X is made and no precision is lost to ``E[x^2] - mu^2``.
+    A dense C-ordered X is read once by a compiled kernel that keeps running
+    means and squared deviations per thread (:func:`~oneneuron.engines._kernels.column_moments`);
+    otherwise (and where numba cannot load) block by block in two passes (mean,
+    then squared deviations), the reference. Neither copies X nor loses precision
+    to ``E[x^2] - mu^2`` (a sparse X, which is never densified, uses that formula).
     A column with zero spread gets ``sigma = 1`` (as scikit-learn's
     StandardScaler). With ``center=False`` the returned ``mu`` is zeros (scale
     only), which is what a model without intercept needs. A column too large for
@@ -96,6 +99,10 @@ def weighted_feature_stats(
 def _feature_stats(X: Any, s: NDArray[np.float64], center: bool) -> tuple[NDArray, NDArray]:
     n, d = X.shape
     S = float(np.sum(s))
+    fast = isinstance(X, np.ndarray) and X.flags.c_contiguous and n >= KERNEL_MIN_ROWS
+    if fast and kernels() is not None:  # one threaded read (this loop is the reference)
+        mu, var = kernels().column_moments(X, s)
+        return _finish(mu, var, S, center)
     rows = _block_rows(X)
     mu = np.zeros(d)
     var = np.zeros(d)
@@ -115,6 +122,12 @@ def _feature_stats(X: Any, s: NDArray[np.float64], center: bool) -> tuple[NDArra
     if hasattr(X, "multiply"):
         var -= S * mu * mu
         np.maximum(var, 0.0, out=var)
+    return _finish(mu, var, S, center)
+
+
+def _finish(mu: NDArray, var: NDArray, S: float, center: bool) -> tuple[NDArray, NDArray]:
+    """``(mu, sigma)`` from the means and the weighted sums of squared deviations."""
+    d = len(mu)
     sigma = np.sqrt(var / S)
     sigma[sigma <= 10 * np.finfo(np.float64).eps * np.maximum(1.0, np.abs(mu))] = 1.0
     return (mu if center else np.zeros(d)), sigma
@@ -201,6 +214,7 @@ def prepare_numpy(
     # without standardisation too, to refuse columns whose squares overflow
     mean, scale = weighted_feature_stats(X, s)
     check_magnitudes(mean, scale, X.dtype, names, lambda j: _column_max(X, j))
+    feature_stats = (mean, scale)
     if not standardize:
         mean, scale = np.zeros(X.shape[1]), np.ones(X.shape[1])
     elif not center:
@@ -221,4 +235,5 @@ def prepare_numpy(
         y_idx=y_idx,
         row_weights=s,
         sample_weight=sw,
+        feature_stats=feature_stats,
     )
