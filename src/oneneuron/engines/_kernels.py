@@ -159,15 +159,20 @@ def moments_dense(X, s, lo, hi):  # noqa: ANN001, ANN201
     """Weighted column moments of rows [lo, hi) in one read (West's weighted Welford update).
 
     Returns ``(S, mean (d,), m2 (d,))``: the weight sum, the weighted means and the
-    weighted sums of squared deviations from them. Rows of weight 0 are skipped.
+    weighted sums of squared deviations from them. Rows of weight 0 add nothing, but
+    a NaN or infinity in one still makes its column's mean NaN (as ``X.T @ s`` would),
+    so that the caller can read X's finiteness off the result.
     """
     d = X.shape[1]
     mean = np.zeros(d)
     m2 = np.zeros(d)
+    probe = np.zeros(d)  # 0 * x over the rows of weight 0: NaN where one is not finite
     S = 0.0
     for i in range(lo, hi):
         w = s[i]
         if w == 0.0:
+            for j in range(d):
+                probe[j] += 0.0 * X[i, j]
             continue
         S += w
         f = w / S
@@ -176,7 +181,7 @@ def moments_dense(X, s, lo, hi):  # noqa: ANN001, ANN201
             delta = x - mean[j]
             mean[j] += f * delta
             m2[j] += w * delta * (x - mean[j])
-    return S, mean, m2
+    return S, mean + probe, m2
 
 
 #: Threads of the fused kernels (one row chunk each); the machine's cores by default.
@@ -250,7 +255,8 @@ def column_moments(X: NDArray, s: NDArray) -> tuple[NDArray[np.float64], NDArray
         parts = list(_POOL.map(lambda lo, hi: moments_dense(X, s, lo, hi), bounds[:-1], bounds[1:]))
     S, mean, m2 = parts[0]
     for Sb, mb, m2b in parts[1:]:
-        if Sb == 0.0:
+        if Sb == 0.0:  # no weight: only its NaN probe counts
+            mean = mean + 0.0 * mb
             continue
         tot = S + Sb
         delta = mb - mean
