@@ -516,3 +516,33 @@ def test_train_with_the_dask_engine_on_a_parquet_folder(tmp_path, cancer, capsys
         capsys,
         "--scheduler needs --engine dask",
     )
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        (["01", "02"], ["01", "02"]),  # codes with leading zeros stay text
+        (["0", "1"], [0, 1]),  # numbers written as numbers stay numbers
+        (["1.0", "0.0"], [0.0, 1.0]),
+        (["1", "+2"], ["+2", "1"]),  # one label not written as a number: all text
+        (["True", "False"], [False, True]),
+        (["yes", "no"], ["no", "yes"]),
+    ],
+)
+def test_target_labels_keep_their_written_form(tmp_path, capsys, labels, expected):
+    """A label is never silently rewritten: '01' is not the number 1 (train, predict, evaluate)."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(80)
+    lab = np.where(x + rng.standard_normal(80) > 0, labels[1], labels[0])
+    data = tmp_path / "d.csv"
+    data.write_text("x,y\n" + "".join(f"{a!r},{b}\n" for a, b in zip(x, lab)))
+    model, pred = tmp_path / "m.json", tmp_path / "p.csv"
+    assert run(["train", data, "--target", "y", "--model", model, "-q"], capsys)[0] == 0
+    assert oneneuron.load(model).classes_.tolist() == expected
+    assert run(["predict", model, data, "--out", pred, "-q"], capsys)[0] == 0
+    text = pred.read_text().splitlines()
+    assert text[0] == ",".join([*(f"proba_{c}" for c in expected), "prediction"])
+    assert {line.rsplit(",", 1)[1] for line in text[1:]} <= set(labels)
+    code, out, err = run(["evaluate", model, data, "--json"], capsys)
+    assert code == 0, err
+    assert json.loads(out)["n_samples"] == 80

@@ -235,3 +235,30 @@ def test_cli_writes_one_and_never_overwrites_foreign_files(tmp_path, capsys):
     assert "not overwriting" in capsys.readouterr().err
     assert (foreign / "index.html").read_text() == "<p>mine</p>"
     assert not (foreign / "logistic-function").exists()
+
+
+def test_an_interrupted_rewrite_leaves_the_previous_files_whole(run, tmp_path, monkeypatch):
+    """A disk-full error while rewriting the demo leaves the earlier files as they were."""
+    import pathlib
+    import shutil
+
+    walkthroughs, out, _ = run
+    copy = tmp_path / "demo"
+    shutil.copytree(out, copy)
+    name = next(iter(walkthroughs))
+    before = (copy / name / "summary.json").read_bytes()
+    real_text, real_bytes = pathlib.Path.write_text, pathlib.Path.write_bytes
+
+    def half(self, data, *args, **kwargs):  # writes half, then the disk is full
+        if not str(self.name).endswith(".png"):
+            (real_text if isinstance(data, str) else real_bytes)(self, data[: len(data) // 2])
+            raise OSError(28, "No space left on device")
+        return (real_text if isinstance(data, str) else real_bytes)(self, data, *args, **kwargs)
+
+    monkeypatch.setattr(pathlib.Path, "write_text", half)
+    monkeypatch.setattr(pathlib.Path, "write_bytes", half)
+    with pytest.raises(OSError, match="No space"):
+        write([walkthroughs[name]], copy)
+    monkeypatch.undo()
+    assert (copy / name / "summary.json").read_bytes() == before
+    assert not [p for p in copy.rglob("*") if p.name.endswith(".tmp")]

@@ -224,3 +224,15 @@ def test_design_spec_round_trips_and_counts_unknown_levels(table):
 def test_arrays_refuse_table_options():
     with pytest.raises(ValueError, match="missing=, reference= and encoding= apply to tables"):
         NeuronClassifier(missing="drop").fit(np.eye(3), [0, 1, 0])
+
+
+def test_formula_naming_the_target_fits_without_y(table):
+    """The docstring's promise: ``fit(df)`` when the formula names the target."""
+    short = "default ~ balance + C(region)"
+    clf = NeuronClassifier(formula=short).fit(table)
+    ref = oneneuron.logit(short, table)
+    np.testing.assert_array_equal(clf.coef_, ref.coef_)
+    with pytest.raises(ValueError, match="y is required unless the formula names the target"):
+        NeuronClassifier(formula="balance + C(region)").fit(table)
+    with pytest.raises(ValueError, match="requires y"):
+        NeuronClassifier().fit(table[["balance"]])

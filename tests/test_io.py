@@ -137,7 +137,13 @@ TAMPER = [
     (("features", "names"), ["a", "a"], "repeated name"),
     (("features", "names"), ["a"], r"coef\[0\] must be a list of 1 numbers"),
     (("params", "threshold"), 1.5, "threshold must be in"),
-    (("params", "optimizer"), "magic", "params:"),
+    (("params", "optimizer"), "magic", "params.optimizer 'magic' is not one of"),
+    (("params", "cov_type"), "HC9", "params.cov_type 'HC9' is not one of"),
+    (("params", "inference"), "maybe", "params.inference must be true or false"),
+    (("params", "random_state"), -1, "params.random_state must be an integer >= 0"),
+    (("params", "batch_size"), 0, "params.batch_size must be an integer >= 1"),
+    (("params", "learning_rate"), 0, "params.learning_rate must be > 0"),
+    (("params", "warm_start"), 1, "params.warm_start must be true or false"),
     (("fit", "converged"), "yes", "fit.converged must be true or false"),
     (("fit", "grad_norm"), -1, "fit.grad_norm must be >= 0"),
     (("objective", "alpha"), None, "objective.alpha must be a finite number"),
@@ -155,7 +161,7 @@ def test_tampered_files_are_refused(tmp_path, exam, keys, value, message):
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(doc))
     with pytest.raises(ModelFileError, match=message) as info:
-        oneneuron.load(bad)
+        read_model(bad)  # refused when read, before any estimator is built
     assert "\n" not in str(info.value) and str(bad) in str(info.value)
 
 

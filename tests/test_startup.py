@@ -53,3 +53,41 @@ def test_names_resolve_lazily_and_unknown_names_raise():
     assert "NeuronClassifier" in dir(oneneuron)
     with pytest.raises(AttributeError, match="no_such_name"):
         oneneuron.no_such_name  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    ("formula", "interval"), [(None, False), (None, True), ("y ~ a + np.log(b) + C(g)", False)]
+)
+def test_cli_predict_loads_no_scikit_learn_scipy_or_numba(tmp_path, formula, interval):
+    """``oneneuron predict`` reads the model file into a NumPy-only predictor."""
+    import numpy as np
+    import pandas as pd
+
+    from oneneuron import NeuronClassifier
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.standard_normal(60), "b": rng.uniform(1, 2, 60)})
+    df["g"] = rng.choice(["u", "v", "w"], 60)
+    df["y"] = (df["a"] + rng.standard_normal(60) > 0).astype(int)
+    if formula is None:
+        clf = NeuronClassifier().fit(df[["a", "b"]], df["y"])
+    else:
+        clf = NeuronClassifier(formula=formula).fit(df, None)
+    clf.save(tmp_path / "m.json")
+    df.drop(columns="y").to_csv(tmp_path / "new.csv", index=False)
+    out = tmp_path / "p.csv"
+    flags = ", '--interval', '0.95'" if interval else ""
+    code = (
+        "from oneneuron.cli import main\n"
+        f"rc = main(['predict', {str(tmp_path / 'm.json')!r}, {str(tmp_path / 'new.csv')!r}, "
+        f"'--out', {str(out)!r}, '-q'{flags}])\n"
+        "assert rc == 0, rc"
+    )
+    assert [m for m in _loaded(code) if m in ("sklearn", "scipy", "numba")] == []
+    got = pd.read_csv(out)
+    X = df.drop(columns="y") if formula else df[["a", "b"]]
+    np.testing.assert_array_equal(got[["proba_0", "proba_1"]].to_numpy(), clf.predict_proba(X))
+    np.testing.assert_array_equal(got["prediction"].to_numpy(), clf.predict(X))
+    if interval:
+        ci = clf.predict_interval(X, 0.95)
+        np.testing.assert_array_equal(got[["ci_low", "ci_high"]], ci[["ci_low", "ci_high"]])

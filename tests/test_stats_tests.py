@@ -268,12 +268,12 @@ def test_offset_in_fused_kernels_equals_block_path(sparse):
 def test_predict_interval_in_blocks_and_sparse(monkeypatch):
     import scipy.sparse
 
-    from oneneuron.classifier import _estimator
+    from oneneuron.classifier import _predictor
 
     X, y = _spector()
     clf = NeuronClassifier().fit(X, y)
     whole = clf.predict_interval(X)
-    monkeypatch.setattr(_estimator, "INTERVAL_BLOCK_ROWS", 5)
+    monkeypatch.setattr(_predictor, "INTERVAL_BLOCK_ROWS", 5)
     pd.testing.assert_frame_equal(clf.predict_interval(X), whole)
     plain = NeuronClassifier().fit(X.to_numpy(), y)
     sparse = plain.predict_interval(scipy.sparse.csr_matrix(X.to_numpy()))

@@ -2,24 +2,59 @@
 
 ``_estimator.py`` is the public face (parameters, predict, statistics methods);
 ``_fit.py`` runs a fit (engine preparation, solver choice, starting point,
-solver, fitted attributes); ``parquet.py`` fits a Parquet dataset out of core
-through Dask (:func:`fit_parquet`).
+solver, fitted attributes); ``_predictor.py`` holds the prediction arithmetic and
+:class:`Predictor`, the NumPy-only face a model file serves; ``parquet.py`` fits a
+Parquet dataset out of core through Dask (:func:`fit_parquet`).
 """
 
 from __future__ import annotations
 
-from ._cv import NeuronClassifierCV
-from ._estimator import NeuronClassifier
-from ._fit import AUTO_NEWTON_MAX_PARAMS, SUBSAMPLE_ROWS
-from ._logit import logit
-from ._path import RegularizationPath, regularization_path
-from .parquet import fit_parquet
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._cv import NeuronClassifierCV
+    from ._estimator import NeuronClassifier
+    from ._fit import AUTO_NEWTON_MAX_PARAMS, SUBSAMPLE_ROWS
+    from ._logit import logit
+    from ._path import RegularizationPath, regularization_path
+    from ._predictor import Predictor
+    from .parquet import fit_parquet
+
+#: Public names and their modules, imported on first use (scikit-learn and pandas load only
+#: when a name that needs them is used; the command line's predict needs none).
+_LAZY = {
+    "NeuronClassifierCV": "_cv",
+    "NeuronClassifier": "_estimator",
+    "AUTO_NEWTON_MAX_PARAMS": "_fit",
+    "SUBSAMPLE_ROWS": "_fit",
+    "logit": "_logit",
+    "RegularizationPath": "_path",
+    "regularization_path": "_path",
+    "Predictor": "_predictor",
+    "fit_parquet": "parquet",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
+
 
 __all__ = [
     "AUTO_NEWTON_MAX_PARAMS",
     "SUBSAMPLE_ROWS",
     "NeuronClassifier",
     "NeuronClassifierCV",
+    "Predictor",
     "RegularizationPath",
     "fit_parquet",
     "logit",

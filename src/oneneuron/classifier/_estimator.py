@@ -6,7 +6,6 @@ from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -14,14 +13,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..engines import input_kind, plain_arrays
 from ..engines import predict as engine_predict
-from ..functions import log_sigmoid, log_softmax, sigmoid, softmax
 from ..optim import OPTIMIZERS
 from ..stats import (
     COV_TYPES,
     ChiSquareTest,
     InferenceResult,
     format_summary,
-    logit_interval,
     margeff_table,
     odds_ratio_table,
     profile_intervals,
@@ -31,11 +28,17 @@ from ..stats import (
 from ..tables import MISSING, is_table
 from . import _fit
 from ._fit import _SOLVERS
+from ._predictor import (
+    interval_frame,
+    labels_from_logits,
+    log_proba_from_logits,
+    logits,
+    prediction_offset,
+    proba_from_logits,
+)
 
 __all__ = ["NeuronClassifier"]
 
-#: Rows per block when :meth:`NeuronClassifier.predict_interval` forms the design.
-INTERVAL_BLOCK_ROWS = 65_536
 _VALID_PARAMS: list[list[Any]] = []  # recent parameter values that passed validation
 
 
@@ -374,7 +377,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     def fit(
         self,
         X: ArrayLike,
-        y: ArrayLike,
+        y: ArrayLike | None = None,
         sample_weight: ArrayLike | None = None,
         *,
         cluster: ArrayLike | None = None,
@@ -394,8 +397,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             solver stays on the host); a dask array or DataFrame is fitted chunk
             by chunk (see ``oneneuron.engines``). Predictions then come back in
             the input's namespace (lazy for Dask).
-        y : array_like of shape (n_samples,)
+        y : array_like of shape (n_samples,), optional
             Class labels of any type (ints, strings, bools); at least two classes.
+            Omitted only when ``formula`` names the target (``"y ~ ..."``).
         sample_weight : array_like of shape (n_samples,), optional
             Non-negative row weights (frequency weights for the statistics).
         cluster : array_like of shape (n_samples,), optional
@@ -467,16 +471,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
 
     def _offset(self, offset: Any, n_samples: int) -> NDArray[np.float64] | None:
         """The prediction offset: required exactly when the fit had one."""
-        if getattr(self, "has_offset_", False) and offset is None:
-            raise ValueError(
-                "this model was fitted with an offset; pass offset= (one value per row)"
-            )
-        if offset is not None and not getattr(self, "has_offset_", False):
-            raise ValueError(
-                "this model was fitted without an offset; offset= applies only to models "
-                "fitted with fit(..., offset=...)"
-            )
-        return _fit.check_offset(offset, n_samples)
+        return prediction_offset(getattr(self, "has_offset_", False), offset, n_samples)
 
     def decision_function(self, X: ArrayLike, *, offset: ArrayLike | None = None) -> Any:
         """Logits ``z = X @ coef_.T + intercept_ (+ offset)``: shape (n,) binary, (n, K) otherwise.
@@ -487,12 +482,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         if not is_table(X) and input_kind(X) != "numpy":  # torch/CuPy, lazy Dask
             return self._predict_elsewhere(X, "decision_function", offset)
         X = self._validate_predict(X)
-        off = self._offset(offset, X.shape[0])
-        Z = X @ self.coef_.T.astype(X.dtype) + self.intercept_.astype(X.dtype)
-        Z = np.asarray(Z)
-        if off is not None:
-            Z = Z + off.astype(Z.dtype)[:, None]
-        return Z[:, 0] if Z.shape[1] == 1 else Z
+        return logits(X, self.coef_, self.intercept_, self._offset(offset, X.shape[0]))
 
     def predict_proba(self, X: ArrayLike, *, offset: ArrayLike | None = None) -> Any:
         """Class probabilities, shape (n, K), columns in the order of ``classes_``.
@@ -502,10 +492,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         """
         if not is_table(X) and input_kind(X) != "numpy":  # torch/CuPy, lazy Dask
             return self._predict_elsewhere(X, "predict_proba", offset)
-        Z = self.decision_function(X, offset=offset)
-        if Z.ndim == 1:
-            return np.column_stack([sigmoid(-Z), sigmoid(Z)])
-        return softmax(Z)
+        return proba_from_logits(self.decision_function(X, offset=offset))
 
     def predict_log_proba(self, X: ArrayLike, *, offset: ArrayLike | None = None) -> Any:
         """Log of :meth:`predict_proba`, computed from the logits (never ``log 0``).
@@ -517,26 +504,14 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         """
         if not is_table(X) and input_kind(X) != "numpy":  # torch/CuPy, lazy Dask
             return self._predict_elsewhere(X, "predict_log_proba", offset)
-        Z = self.decision_function(X, offset=offset)
-        if Z.ndim == 1:
-            L = np.column_stack([log_sigmoid(-Z), log_sigmoid(Z)])
-        else:
-            L = log_softmax(Z)
-        if L.dtype == np.float32:
-            P = np.column_stack([sigmoid(-Z), sigmoid(Z)]) if Z.ndim == 1 else softmax(Z)
-            with np.errstate(divide="ignore"):
-                L = np.where(P > 0, np.log(P), L)
-        return L
+        return log_proba_from_logits(self.decision_function(X, offset=offset))
 
     def predict(self, X: ArrayLike, *, offset: ArrayLike | None = None) -> NDArray[Any]:
         """Labels: binary ``classes_[1]`` where ``P(classes_[1]) > threshold``; else argmax."""
         if not is_table(X) and input_kind(X) != "numpy":  # torch/CuPy, lazy Dask
             return self._predict_elsewhere(X, "predict", offset)
         Z = self.decision_function(X, offset=offset)
-        if Z.ndim == 1:
-            cut = np.log(self.threshold) - np.log1p(-self.threshold)
-            return self.classes_[(Z > cut).astype(np.intp)]
-        return self.classes_[np.argmax(Z, axis=1)]
+        return labels_from_logits(Z, self.classes_, self.threshold)
 
     @property
     def feature_names_out_(self) -> NDArray[np.object_]:
@@ -713,20 +688,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             )
         res.check_available()
         index = getattr(X, "index", None) if hasattr(X, "columns") else None
-        z = np.asarray(self.decision_function(X, offset=offset), dtype=np.float64)
-        Xv = self._validate_predict(X)
-        parts = []
-        for start in range(0, len(z), INTERVAL_BLOCK_ROWS):  # bounded dense temporaries
-            rows = slice(start, start + INTERVAL_BLOCK_ROWS)
-            Xb = Xv[rows]
-            Xd = np.asarray(Xb.todense() if hasattr(Xb, "todense") else Xb, dtype=np.float64)
-            Xt = np.column_stack([np.ones(len(Xd)), Xd]) if self.fit_intercept else Xd
-            parts.append(logit_interval(Xt, z[rows], res.cov, level))
-        out = (
-            pd.concat(parts, ignore_index=True)
-            if parts
-            else logit_interval(np.zeros((0, res.coef.shape[1])), z, res.cov, level)
-        )
+        z = self.decision_function(X, offset=offset)
+        out = interval_frame(self._validate_predict(X), z, res.cov, level, self.fit_intercept)
         if index is not None:
             out.index = index
         return out

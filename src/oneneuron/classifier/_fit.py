@@ -40,6 +40,7 @@ from ..stats import (
     term_names,
 )
 from ..tables import DesignSpec, is_table
+from ._predictor import check_offset
 from ._sparse import resolve_penalty_factor, run_cd
 
 #: ``solver="auto"``: Newton-type solvers when the parameter vector is at most this long
@@ -318,20 +319,6 @@ def fit_firth(est: Any, data: FitData, off: NDArray | None) -> Any:
     return est
 
 
-def check_offset(offset: Any, n_samples: int, n_classes: int = 2) -> NDArray | None:
-    """``offset`` as a finite float64 vector of one value per row (None stays None)."""
-    if offset is None:
-        return None
-    if n_classes > 2:
-        raise ValueError(f"offset is supported for binary models only; y has {n_classes} classes")
-    off = np.asarray(offset, dtype=np.float64)
-    if off.ndim != 1 or off.shape[0] != n_samples:
-        raise ValueError(f"offset must be one value per row ({n_samples} rows), got {off.shape}")
-    if not np.all(np.isfinite(off)):
-        raise ValueError("offset must be finite (no NaN or infinity)")
-    return off
-
-
 def relaxed_inference(est: Any, data: FitData, off: Any, cluster: Any) -> Any:
     """``relax=True``: refit unpenalised on the columns the L1 fit kept; its inference, labelled.
 
@@ -494,7 +481,15 @@ def stratified_rows(
     if np.all(q == f):  # uniform: the gaps between kept rows are geometric (no n draws)
         rows = bernoulli_rows(rng, n, f)
         return rows, np.ones(len(rows))
-    rows = np.flatnonzero(rng.random(n) < q[y_idx])
+    # drawn in chunks (the same random stream as one draw of n): no n-sized temporaries
+    step = 1 << 16
+    rows = np.concatenate(
+        [
+            np.flatnonzero(rng.random(min(step, n - i)) < q[y_idx[i : i + step]]) + i
+            for i in range(0, n, step)
+        ]
+        or [np.zeros(0, dtype=np.intp)]
+    )
     return rows, (f / q)[y_idx[rows]]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import copy
 import os
 import sys
 from collections.abc import Iterator
@@ -114,7 +113,7 @@ def input_spec(saved: SavedModel, target: str | None) -> dict[str, Any]:
     its raw columns (``kind`` numeric or categorical, for reading); its rows are
     then coded by the design spec itself (:func:`predict_chunks`).
     """
-    design = getattr(saved.estimator, "design_", None)
+    design = saved.predictor.design_
     if design is not None:
         cols = [
             {"name": c["name"], "kind": "categorical" if c["kind"] == "categorical" else "numeric"}
@@ -123,8 +122,8 @@ def input_spec(saved: SavedModel, target: str | None) -> dict[str, Any]:
         return {"target": target or design.target, "impute": None, "columns": cols, "design": True}
     if saved.input is not None:
         return saved.input
-    names = [str(n) for n in getattr(saved.estimator, "feature_names_in_", [])] or [
-        f"x{j}" for j in range(saved.estimator.n_features_in_)
+    names = saved.predictor.feature_names or [
+        f"x{j}" for j in range(saved.predictor.n_features_in_)
     ]
     cols = [{"name": n, "kind": "numeric", "fill": None} for n in names]
     return {"target": target, "impute": None, "columns": cols}
@@ -149,7 +148,7 @@ def offset_values(chunk: Any, column: str, source: str, first_row: int) -> np.nd
 
 def check_offset_flag(saved: SavedModel, offset: str | None) -> None:
     """``--offset`` exactly when the model was trained with one."""
-    has = bool(getattr(saved.estimator, "has_offset_", False))
+    has = saved.predictor.has_offset_
     if has and offset is None:
         raise UserError("this model was trained with an offset; pass --offset COL")
     if offset is not None and not has:
@@ -164,27 +163,25 @@ def predict_chunks(
     report: EncodeReport,
     act: Activity,
     interval: float | None = None,
+    text: tuple[str, ...] = (),
 ) -> Iterator[tuple[Any, np.ndarray, np.ndarray, np.ndarray, Any]]:
     """Yield ``(chunk, proba, log_proba, labels, intervals)`` chunk by chunk.
 
     Memory grows with one chunk. ``intervals`` is the
     :meth:`~oneneuron.NeuronClassifier.predict_interval` frame at level
-    ``interval`` (None when not asked for). ``args.offset`` names the offset column.
+    ``interval`` (None when not asked for). ``args.offset`` names the offset column;
+    ``text`` names extra columns read as text (a target with text labels).
     """
     from ..tables import DataError, encode, iter_table, text_columns
 
-    est = copy.copy(saved.estimator)
-    design = getattr(est, "design_", None)
-    if hasattr(est, "feature_names_in_"):
-        del est.feature_names_in_  # the CLI passes arrays in the stored column order
-    if design is not None:
-        del est.design_  # coded below, chunk by chunk
+    est = saved.predictor  # NumPy only: arrays in the stored column order
+    design = est.design_  # coded below, chunk by chunk
     offset = getattr(args, "offset", None)
     check_offset_flag(saved, offset)
     feats = [c["name"] for c in spec["columns"]]
     cols = list(dict.fromkeys([*feats, *extra, *([offset] if offset else [])]))
     row = 1
-    for chunk, frac in iter_table(args.data, cols, text_columns(spec), args.chunk_rows):
+    for chunk, frac in iter_table(args.data, cols, [*text_columns(spec), *text], args.chunk_rows):
         if design is None:
             X = encode(chunk, spec, report, first_row=row)
         else:

@@ -79,7 +79,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     parts: dict[str, list[np.ndarray]] = {"y": [], "p": [], "lp": [], "pred": []}
     with Activity(f"evaluating {Path(args.data).name}", enabled=not args.quiet) as act:
         for chunk, proba, log_proba, labels, _ in predict_chunks(
-            saved, spec, args, [target], report, act
+            saved, spec, args, [target], report, act, text=(target,) if text_target else ()
         ):
             first = 1 + sum(len(y) for y in parts["y"])
             parts["y"].append(_target_indices(chunk[target], classes, target, text_target, first))

@@ -79,7 +79,7 @@ def run_predict(args: argparse.Namespace) -> int:
     if ignored:
         shown = ", ".join(repr(c) for c in ignored[:5]) + (" ..." if len(ignored) > 5 else "")
         note(args, f"ignoring {len(ignored)} column(s) the model does not use: {shown}")
-    classes = saved.estimator.classes_
+    classes = saved.predictor.classes_
     names = [f"proba_{c.item() if hasattr(c, 'item') else c}" for c in classes]
     ci_names = INTERVAL_COLUMNS if args.interval is not None else []
     if args.interval is not None:
@@ -89,7 +89,7 @@ def run_predict(args: argparse.Namespace) -> int:
             raise UserError(
                 f"--interval is defined for binary models; this one has {len(classes)} classes"
             )
-        res = getattr(saved.estimator, "inference_", None)
+        res = saved.predictor.inference_
         if res is None or res.cov is None:
             why = res.reason if res is not None else "the model file has no inference"
             raise UserError(f"--interval needs the model's standard errors: {why}")

@@ -148,10 +148,12 @@ def run_train(args: argparse.Namespace) -> int:
     from ..tables import (
         DataError,
         check_stray_text,
+        data_format,
         formula_columns,
         iter_table,
         need_columns,
         read_columns,
+        read_labels,
     )
     from ._progress import Activity
 
@@ -214,6 +216,10 @@ def run_train(args: argparse.Namespace) -> int:
     with Activity(f"reading {Path(args.data).name}", enabled=not args.quiet) as act:
         parts = []
         text = [args.cluster] if args.cluster else []
+        # a text table's labels are read as written ("01" is not 1: see read_labels)
+        text_labels = data_format(args.data) != "parquet"
+        if text_labels:
+            text.append(args.target)
         for chunk, frac in iter_table(args.data, cols, text, CHUNK_ROWS):
             parts.append(chunk)
             act.update(frac)
@@ -222,6 +228,8 @@ def run_train(args: argparse.Namespace) -> int:
     df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     if len(df) == 0:
         raise UserError(f"{args.data} has a header but no data rows")
+    if text_labels:
+        df[args.target] = read_labels(df[args.target])
     check_stray_text(df, cols, args.data)
     y_all = df[args.target]
     labels = pd.unique(y_all[y_all.notna()])

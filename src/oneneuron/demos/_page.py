@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import html
+import io
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -63,15 +65,27 @@ def write(walkthroughs: Sequence[Walkthrough], out_dir: str | Path) -> Path:
         folder = out / w.name
         folder.mkdir(parents=True, exist_ok=True)
         for fig_name, fig in w.figures.items():
-            path = folder / f"{fig_name}.png"
-            fig.savefig(path, dpi=DPI)
-            images[(w.name, fig_name)] = path.read_bytes()
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=DPI)
+            images[(w.name, fig_name)] = buf.getvalue()
+            _replace(folder / f"{fig_name}.png", buf.getvalue())
         summary = {"name": w.name, "title": w.title, "source": w.source} | w.summary
         summary["written_by"] = "oneneuron demo"
-        (folder / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+        _replace(folder / "summary.json", (json.dumps(summary, indent=2) + "\n").encode())
     index = out / "index.html"
-    index.write_text(render(walkthroughs, images))
+    _replace(index, render(walkthroughs, images).encode())
     return index
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Write ``data`` beside ``path`` and rename it into place: an interrupted run leaves
+    the previous file whole, never a truncated one."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def render(walkthroughs: Sequence[Walkthrough], images: dict[tuple[str, str], bytes]) -> str:

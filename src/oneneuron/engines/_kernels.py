@@ -244,7 +244,7 @@ def column_moments(X: NDArray, s: NDArray) -> tuple[NDArray[np.float64], NDArray
     """
     global _POOL
     n = X.shape[0]
-    s = np.ascontiguousarray(s, dtype=np.float64)
+    s = np.asarray(s, dtype=np.float64)  # may be a broadcast (unit weights): no copy
     T = N_THREADS if n >= 4096 * N_THREADS else 1
     bounds = np.linspace(0, n, T + 1).astype(np.int64)
     if T == 1:

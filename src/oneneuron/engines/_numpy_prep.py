@@ -76,7 +76,7 @@ def encode_labels(y: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp]]:
             f"for all {len(y)} samples); "
             "a classifier needs at least two classes"
         )
-    return classes, idx.astype(np.intp)
+    return classes, idx.astype(np.intp, copy=False)
 
 
 def weighted_feature_stats(
@@ -190,7 +190,7 @@ def prepare_numpy(
         check_classification_targets(y)
     classes, y_idx = encode_labels(y)
     if sample_weight is None:  # the common case, without the general checks' overhead
-        sw = np.ones(X.shape[0])
+        sw = np.broadcast_to(np.float64(1.0), (X.shape[0],))  # unit weights, no n-sized array
     else:
         sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
     if np.any(sw < 0) or not np.any(sw > 0):

@@ -198,6 +198,7 @@ def check_document(doc: Any) -> dict[str, Any]:
     thr = _num(params["threshold"], "params.threshold")
     if not 0 < thr < 1:
         _fail(f"params.threshold must be in (0, 1), not {thr}")
+    _check_params(params)
     fit = _obj(
         doc["fit"],
         "fit",
@@ -246,6 +247,34 @@ def check_document(doc: Any) -> dict[str, Any]:
     }
 
 
+def _check_params(params: dict[str, Any]) -> None:
+    """The constructor parameters prediction does not use, checked without scikit-learn.
+
+    The estimator checks them again when it is built (``SavedModel.estimator``);
+    checking here keeps a tampered file refused when it is read, whichever face
+    (estimator or predictor) is then used.
+    """
+    from ..optim import OPTIMIZERS
+    from ..stats import COV_TYPES
+
+    if params["learning_rate"] is not None:
+        _num(params["learning_rate"], "params.learning_rate", positive=True)
+    opt = params["optimizer"]
+    if opt is not None and (not isinstance(opt, str) or opt not in OPTIMIZERS):
+        _fail(f"params.optimizer {opt!r} is not one of {sorted(OPTIMIZERS)} or null")
+    _int(params["batch_size"], "params.batch_size", lo=1, optional=True)
+    _int(params["random_state"], "params.random_state", optional=True)
+    if params["random_state"] is not None and params["random_state"] >= 2**32:
+        _fail(f"params.random_state must be below 2**32, not {params['random_state']}")
+    for key in ("warm_start", "record_path", *(k for k in ("firth",) if k in params)):
+        _bool(params[key], f"params.{key}")
+    if params["inference"] != "auto":
+        _bool(params["inference"], "params.inference")
+    cov = params.get("cov_type", "nonrobust")
+    if not isinstance(cov, str) or cov not in COV_TYPES:
+        _fail(f"params.cov_type {cov!r} is not one of {list(COV_TYPES)}")
+
+
 def _check_inference(data: dict[str, Any], W: Any, b: Any, fit_intercept: bool) -> None:
     """The stored inference must describe these coefficients (no hand-edited mismatch)."""
     from ..stats import InferenceResult
@@ -279,10 +308,38 @@ def _len(v: Any) -> str:
 
 
 def from_document(doc: Any) -> io.SavedModel:
-    """Validate a parsed document and rebuild the fitted estimator."""
-    from ..classifier import NeuronClassifier
+    """Validate a parsed document; the model's predictor now, its estimator on first use."""
+    from ..classifier import Predictor
 
     arrs = check_document(doc)
+    obj, params, fit = doc["objective"], doc["params"], doc["fit"]
+    dtype = np.dtype(doc["dtype"])
+    predictor = Predictor(
+        arrs["classes"],
+        arrs["W"].astype(dtype),
+        arrs["b"].astype(dtype),
+        threshold=params["threshold"],
+        fit_intercept=obj["fit_intercept"],
+        has_offset=bool(fit.get("offset", False)),
+        design=arrs["design"],
+        feature_names=arrs["names"] if doc["features"]["names_in_estimator"] else None,
+        inference=doc["inference"],
+    )
+    meta = {"library_version": doc["library_version"], "format_version": doc["format_version"]}
+    return io.SavedModel(
+        lambda: _estimator(doc, arrs),
+        predictor,
+        doc["input"],
+        doc["inference"],
+        fit["n_samples"],
+        meta,
+    )
+
+
+def _estimator(doc: dict[str, Any], arrs: dict[str, Any]) -> Any:
+    """The fitted estimator of a checked document (imports scikit-learn)."""
+    from ..classifier import NeuronClassifier
+
     obj, params, fit = doc["objective"], doc["params"], doc["fit"]
     classes = arrs["classes"]
     cw = obj["class_weight"]
@@ -329,5 +386,4 @@ def from_document(doc: Any) -> io.SavedModel:
         from ..stats import InferenceResult
 
         est._set_inference(InferenceResult.from_dict(doc["inference"]))
-    meta = {"library_version": doc["library_version"], "format_version": doc["format_version"]}
-    return io.SavedModel(est, doc["input"], doc["inference"], fit["n_samples"], meta)
+    return est

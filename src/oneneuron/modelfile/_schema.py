@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 FORMAT = "oneneuron-model"
@@ -59,14 +59,18 @@ class ModelFileError(ValueError):
     """A model file that cannot be read, parsed or trusted; the message says why."""
 
 
-@dataclass
 class SavedModel:
-    """Everything a model file holds: the estimator plus the command line's extras.
+    """Everything a model file holds: the model plus the command line's extras.
+
+    The estimator is built on first use of :attr:`estimator` (it imports
+    scikit-learn); :attr:`predictor` serves predictions with NumPy only, and is
+    what ``oneneuron predict`` uses. The file is fully validated when it is
+    read, before either exists.
 
     Attributes
     ----------
-    estimator : NeuronClassifier
-        Fitted, ready to predict.
+    predictor : oneneuron.classifier.Predictor
+        The fitted model's prediction face, bit for bit the estimator's predictions.
     input : dict or None
         The table encoding written by ``oneneuron train`` (see :mod:`oneneuron.tables`).
     inference : dict or None
@@ -77,8 +81,23 @@ class SavedModel:
         ``library_version`` and ``format_version`` of the file.
     """
 
-    estimator: Any
-    input: dict[str, Any] | None = None
-    inference: dict[str, Any] | None = None
-    n_samples: int | None = None
-    meta: dict[str, Any] = field(default_factory=dict)
+    def __init__(
+        self,
+        build: Callable[[], Any],
+        predictor: Any,
+        input: dict[str, Any] | None = None,
+        inference: dict[str, Any] | None = None,
+        n_samples: int | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> None:
+        self._build, self._estimator = build, None
+        self.predictor = predictor
+        self.input, self.inference, self.n_samples = input, inference, n_samples
+        self.meta = {} if meta is None else meta
+
+    @property
+    def estimator(self) -> Any:
+        """The fitted :class:`~oneneuron.NeuronClassifier`, ready to predict (built once)."""
+        if self._estimator is None:
+            self._estimator = self._build()
+        return self._estimator

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.linalg
+from scipy.linalg.lapack import dposv
 
 from ._base import (
     FLOOR_MESSAGE,
@@ -29,10 +30,11 @@ def newton_direction(H: Array, g: Array) -> tuple[Array, float]:
     scale = max(float(np.max(np.abs(np.diag(H)))) if H.size else 1.0, 1e-300)
     for _ in range(30):
         try:
-            if len(g) <= 64:  # small: NumPy's direct calls cost less than SciPy's wrappers
+            if len(g) <= 64:  # small: LAPACK's dposv directly (Cholesky and solve, ~1 us)
                 Ht = H + tau * np.eye(len(g)) if tau else H
-                np.linalg.cholesky(Ht)  # raises unless positive definite
-                p = np.linalg.solve(Ht, -g)
+                _, p, info = dposv(Ht, -g)
+                if info != 0:  # info > 0: not positive definite
+                    raise np.linalg.LinAlgError("not positive definite")
             else:
                 c = scipy.linalg.cho_factor(H + tau * np.eye(len(g)), check_finite=False)
                 p = scipy.linalg.cho_solve(c, -g, check_finite=False)

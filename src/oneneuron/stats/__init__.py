@@ -23,22 +23,65 @@ the end of ``fit`` (:func:`compute_inference`) and kept as an
 
 from __future__ import annotations
 
-from ._anova import anova
-from ._diagnostics import diagnostics
-from ._effects import logit_interval, odds_ratio_table
-from ._firth import firth_inference
-from ._fit import HessianRecorder, compute_inference, term_names
-from ._hypothesis import ChiSquareTest, lr_test, wald_test
-from ._margins import margeff_table
-from ._profile import profile_intervals
-from ._robust import COV_TYPES, check_cov_type
-from .inference import (
-    COLUMNS,
-    InferenceResult,
-    InferenceUnavailableError,
-    format_summary,
-    summary_table,
-)
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._anova import anova
+    from ._diagnostics import diagnostics
+    from ._effects import logit_interval, odds_ratio_table
+    from ._firth import firth_inference
+    from ._fit import HessianRecorder, compute_inference, term_names
+    from ._hypothesis import ChiSquareTest, lr_test, wald_test
+    from ._margins import margeff_table
+    from ._profile import profile_intervals
+    from ._robust import COV_TYPES, check_cov_type
+    from .inference import (
+        COLUMNS,
+        InferenceResult,
+        InferenceUnavailableError,
+        format_summary,
+        summary_table,
+    )
+
+#: Public names and their modules, imported on first use (SciPy, pandas and scikit-learn load only
+#: when a name that needs them is used; the command line's predict needs none).
+_LAZY = {
+    "anova": "_anova",
+    "diagnostics": "_diagnostics",
+    "logit_interval": "_effects",
+    "odds_ratio_table": "_effects",
+    "firth_inference": "_firth",
+    "HessianRecorder": "_fit",
+    "compute_inference": "_fit",
+    "term_names": "_fit",
+    "ChiSquareTest": "_hypothesis",
+    "lr_test": "_hypothesis",
+    "wald_test": "_hypothesis",
+    "margeff_table": "_margins",
+    "profile_intervals": "_profile",
+    "COV_TYPES": "_robust",
+    "check_cov_type": "_robust",
+    "COLUMNS": "inference",
+    "InferenceResult": "inference",
+    "InferenceUnavailableError": "inference",
+    "format_summary": "inference",
+    "summary_table": "inference",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
+
 
 __all__ = [
     "COLUMNS",

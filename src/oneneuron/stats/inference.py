@@ -44,7 +44,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy import stats
 
 from ._effects import odds_ratio_table
 
@@ -313,6 +312,8 @@ def summary_table(
     """
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), got {level}")
+    from scipy import stats  # here, not at import: reading a model file needs no SciPy
+
     result.check_available()
     coef = result.params(parameterization).ravel()
     cov = result.covariance(parameterization)

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         iter_table,
         need_columns,
         read_columns,
+        read_labels,
         read_table,
         text_columns,
     )
@@ -57,6 +58,7 @@ _LAZY = {
             "iter_table",
             "need_columns",
             "read_columns",
+            "read_labels",
             "read_table",
             "text_columns",
         ],
@@ -113,6 +115,7 @@ __all__ = [
     "need_columns",
     "publish",
     "read_columns",
+    "read_labels",
     "read_table",
     "text_columns",
 ]

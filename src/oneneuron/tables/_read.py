@@ -316,6 +316,39 @@ def text_columns(spec: dict[str, Any]) -> list[str]:
     return [c["name"] for c in spec["columns"] if c["kind"] == "categorical"]
 
 
+def read_labels(values: pd.Series) -> pd.Series:
+    """Class labels read from a text column, as numbers only where that rewrites nothing.
+
+    Every distinct label written as an integer (``"0"``, ``"-3"``) makes the column
+    integers; every one written as Python writes a float (``"1.0"``, ``"0.5"``),
+    floats; ``"True"``/``"False"`` only, booleans. Otherwise the labels keep their
+    text (``"01"``, ``"+2"``, ``"1e0"``, or integers mixed with floats), so that a
+    label is never silently rewritten (``"01"`` and ``"1"`` are different codes).
+    Missing cells stay missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> read_labels(pd.Series(["0", "1", "1"])).tolist()
+    [0, 1, 1]
+    >>> read_labels(pd.Series(["01", "02"])).tolist()
+    ['01', '02']
+    """
+    texts = [str(t) for t in pd.unique(values.dropna())]
+    if texts and set(texts) <= {"True", "False"}:
+        return values.map({"True": True, "False": False}, na_action="ignore")
+
+    def written_as(kind: type) -> bool:
+        try:
+            return all(t == repr(kind(t)) for t in texts)
+        except ValueError:
+            return False
+
+    if texts and (written_as(int) or written_as(float)):
+        return pd.to_numeric(values)
+    return values
+
+
 def _is_numeric(s: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)
 

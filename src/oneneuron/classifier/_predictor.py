@@ -1,0 +1,232 @@
+"""Prediction from a fitted model's numbers, with NumPy only.
+
+The arithmetic behind every prediction method of :class:`NeuronClassifier` lives
+here (logits, probabilities, log-probabilities, labels, offsets, delta-method
+intervals), so that a model file can be served without scikit-learn:
+:class:`Predictor` is what ``oneneuron predict`` builds from a model file. It
+imports NumPy (and pandas/SciPy only for :meth:`Predictor.predict_interval`),
+which keeps a prediction run of the command line well under a second.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ..functions import log_sigmoid, log_softmax, sigmoid, softmax
+
+#: Rows per block when ``predict_interval`` forms the design (bounded dense temporaries).
+INTERVAL_BLOCK_ROWS = 65_536
+
+
+def check_offset(offset: Any, n_samples: int, n_classes: int = 2) -> NDArray[np.float64] | None:
+    """``offset`` as a finite float64 vector of one value per row (None stays None)."""
+    if offset is None:
+        return None
+    if n_classes > 2:
+        raise ValueError(f"offset is supported for binary models only; y has {n_classes} classes")
+    off = np.asarray(offset, dtype=np.float64)
+    if off.ndim != 1 or off.shape[0] != n_samples:
+        raise ValueError(f"offset must be one value per row ({n_samples} rows), got {off.shape}")
+    if not np.all(np.isfinite(off)):
+        raise ValueError("offset must be finite (no NaN or infinity)")
+    return off
+
+
+def prediction_offset(has_offset: bool, offset: Any, n_samples: int) -> NDArray[np.float64] | None:
+    """The offset of a prediction: required exactly when the fit had one."""
+    if has_offset and offset is None:
+        raise ValueError("this model was fitted with an offset; pass offset= (one value per row)")
+    if offset is not None and not has_offset:
+        raise ValueError(
+            "this model was fitted without an offset; offset= applies only to models "
+            "fitted with fit(..., offset=...)"
+        )
+    return check_offset(offset, n_samples)
+
+
+def logits(X: Any, coef: NDArray[Any], intercept: NDArray[Any], offset: Any = None) -> Any:
+    """``z = X @ coef.T + intercept (+ offset)`` in X's dtype: (n,) binary, (n, K) otherwise."""
+    Z = np.asarray(X @ coef.T.astype(X.dtype) + intercept.astype(X.dtype))
+    if offset is not None:
+        Z = Z + offset.astype(Z.dtype)[:, None]
+    return Z[:, 0] if Z.shape[1] == 1 else Z
+
+
+def proba_from_logits(Z: NDArray[Any]) -> NDArray[Any]:
+    """Binary ``[sigmoid(-z), sigmoid(z)]`` (each directly, tiny values keep precision); softmax."""
+    if Z.ndim == 1:
+        return np.column_stack([sigmoid(-Z), sigmoid(Z)])
+    return softmax(Z)
+
+
+def log_proba_from_logits(Z: NDArray[Any]) -> NDArray[Any]:
+    """Log-probabilities from logits; in float32 the log of the rounded probability where > 0."""
+    L = np.column_stack([log_sigmoid(-Z), log_sigmoid(Z)]) if Z.ndim == 1 else log_softmax(Z)
+    if L.dtype == np.float32:
+        P = proba_from_logits(Z)
+        with np.errstate(divide="ignore"):
+            L = np.where(P > 0, np.log(P), L)
+    return L
+
+
+def labels_from_logits(Z: NDArray[Any], classes: NDArray[Any], threshold: float) -> NDArray[Any]:
+    """Binary: ``classes[1]`` where ``P(classes[1]) > threshold``; otherwise the argmax class."""
+    if Z.ndim == 1:
+        cut = np.log(threshold) - np.log1p(-threshold)
+        return classes[(Z > cut).astype(np.intp)]
+    return classes[np.argmax(Z, axis=1)]
+
+
+def interval_frame(
+    X: Any, z: NDArray[Any], cov: NDArray[np.float64], level: float, fit_intercept: bool
+) -> Any:
+    """``proba, se_logit, ci_low, ci_high`` per row (delta method), in bounded blocks.
+
+    ``X`` holds the model's columns (NumPy or CSR), ``z`` its logits, ``cov`` the
+    binary coefficients' covariance in the summary's term order.
+    """
+    import pandas as pd
+
+    from ..stats import logit_interval
+
+    z = np.asarray(z, dtype=np.float64)
+    parts = []
+    for start in range(0, len(z), INTERVAL_BLOCK_ROWS):  # bounded dense temporaries
+        rows = slice(start, start + INTERVAL_BLOCK_ROWS)
+        Xb = X[rows]
+        Xd = np.asarray(Xb.todense() if hasattr(Xb, "todense") else Xb, dtype=np.float64)
+        Xt = np.column_stack([np.ones(len(Xd)), Xd]) if fit_intercept else Xd
+        parts.append(logit_interval(Xt, z[rows], cov, level))
+    if not parts:
+        return logit_interval(np.zeros((0, cov.shape[0])), z, cov, level)
+    return pd.concat(parts, ignore_index=True)
+
+
+class Predictor:
+    """A fitted model's prediction face without scikit-learn: what a model file serves.
+
+    :func:`oneneuron.modelfile.read_model` builds one beside the estimator
+    (``SavedModel.predictor``); the command line's ``predict`` uses it, so that
+    a prediction run imports neither scikit-learn nor SciPy. It computes exactly
+    what :class:`~oneneuron.NeuronClassifier`'s methods compute (the same
+    functions), bit for bit.
+
+    It takes the model's columns as a 2-D NumPy array (a table fitted through the
+    design layer is coded first with ``design_.transform``); it does not check
+    column names.
+
+    Parameters
+    ----------
+    classes : array_like of shape (K,)
+        The labels, in ``coef`` order.
+    coef : array_like of shape (1, d) or (K, d)
+        Coefficients on the original scale.
+    intercept : array_like of shape (1,) or (K,)
+        Intercepts.
+    threshold : float, default=0.5
+        Binary decision threshold on ``P(classes[1])``.
+    fit_intercept : bool, default=True
+        Whether the intercept is a parameter (for the intervals' covariance).
+    has_offset : bool, default=False
+        Whether the fit had an offset (then every prediction needs one).
+    design : DesignSpec or None
+        The table's design spec, kept for the caller's coding of tables.
+    feature_names : list of str or None
+        The column names the estimator was fitted with, if it had names.
+    inference : dict or None
+        The model file's inference record (read by :meth:`predict_interval`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from oneneuron.classifier import Predictor
+    >>> p = Predictor([0, 1], [[2.0, -1.0]], [0.5])
+    >>> p.predict_proba(np.array([[1.0, 1.0]])).round(4)
+    array([[0.1824, 0.8176]])
+    >>> p.predict(np.array([[1.0, 1.0], [-1.0, 0.0]]))
+    array([1, 0])
+    """
+
+    def __init__(
+        self,
+        classes: ArrayLike,
+        coef: ArrayLike,
+        intercept: ArrayLike,
+        *,
+        threshold: float = 0.5,
+        fit_intercept: bool = True,
+        has_offset: bool = False,
+        design: Any = None,
+        feature_names: list[str] | None = None,
+        inference: dict[str, Any] | None = None,
+    ) -> None:
+        self.classes_ = np.asarray(classes)
+        self.coef_ = np.atleast_2d(np.asarray(coef))
+        self.intercept_ = np.atleast_1d(np.asarray(intercept))
+        self.n_features_in_ = self.coef_.shape[1]
+        self.threshold = float(threshold)
+        self.fit_intercept = bool(fit_intercept)
+        self.has_offset_ = bool(has_offset)
+        self.design_ = design
+        self.feature_names = None if feature_names is None else list(feature_names)
+        self.inference = inference
+        self._inference: Any = None
+
+    @property
+    def inference_(self) -> Any:
+        """The fit's :class:`~oneneuron.stats.InferenceResult` (None without a record)."""
+        if self._inference is None and self.inference is not None:
+            from ..stats import InferenceResult
+
+            self._inference = InferenceResult.from_dict(self.inference)
+        return self._inference
+
+    def _X(self, X: ArrayLike) -> NDArray[Any]:
+        X = np.asarray(X)
+        if X.dtype not in (np.float64, np.float32):
+            X = X.astype(np.float64)
+        if X.ndim != 2 or X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X must be a 2-D array of the model's {self.n_features_in_} columns, "
+                f"got shape {X.shape}"
+            )
+        return X
+
+    def decision_function(self, X: ArrayLike, *, offset: ArrayLike | None = None) -> Any:
+        """Logits ``z = X @ coef_.T + intercept_ (+ offset)``: (n,) binary, (n, K) otherwise."""
+        X = self._X(X)
+        off = prediction_offset(self.has_offset_, offset, X.shape[0])
+        return logits(X, self.coef_, self.intercept_, off)
+
+    def predict_proba(self, X: ArrayLike, *, offset: ArrayLike | None = None) -> Any:
+        """Class probabilities, shape (n, K), columns in the order of ``classes_``."""
+        return proba_from_logits(self.decision_function(X, offset=offset))
+
+    def predict_log_proba(self, X: ArrayLike, *, offset: ArrayLike | None = None) -> Any:
+        """Log of :meth:`predict_proba`, computed from the logits."""
+        return log_proba_from_logits(self.decision_function(X, offset=offset))
+
+    def predict(self, X: ArrayLike, *, offset: ArrayLike | None = None) -> NDArray[Any]:
+        """Labels: binary ``classes_[1]`` where ``P(classes_[1]) > threshold``; else argmax."""
+        return labels_from_logits(
+            self.decision_function(X, offset=offset), self.classes_, self.threshold
+        )
+
+    def predict_interval(
+        self, X: ArrayLike, level: float = 0.95, *, offset: ArrayLike | None = None
+    ) -> Any:
+        """As :meth:`NeuronClassifier.predict_interval` (binary; needs the inference record)."""
+        res = self.inference_
+        if len(self.classes_) > 2:
+            raise ValueError(
+                f"predict_interval is defined for binary models; this one has "
+                f"{len(self.classes_)} classes (use predict_proba)"
+            )
+        if res is None:
+            raise ValueError("predict_interval needs the model's inference record; it has none")
+        res.check_available()
+        z = self.decision_function(X, offset=offset)
+        return interval_frame(self._X(X), z, res.cov, level, self.fit_intercept)
