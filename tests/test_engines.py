@@ -137,3 +137,32 @@ def test_lbfgs_standardises_raw_features_without_changing_the_objective():
     np.testing.assert_allclose(lb.intercept_, ref.intercept_, rtol=1e-6)
     assert lb.loss_ == pytest.approx(ref.loss_, rel=1e-12)
     np.testing.assert_array_equal(lb.mean_, 0.0)  # the public statistics stay "none"
+
+
+def test_lbfgs_reads_x_once_per_distinct_point_and_reaches_sklearns_optimum():
+    """Every pass L-BFGS counts is a new point (SciPy's repeated evaluation of the start
+    is answered from memory), and it reaches scikit-learn's optimum at a tight tol."""
+    from sklearn.linear_model import LogisticRegression
+
+    from oneneuron.solvers import Trace, lbfgs
+
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((3000, 40))
+    y = (rng.random(3000) < 1 / (1 + np.exp(-X[:, :5].sum(axis=1)))).astype(float)
+    engine = NumpyEngine(X, y, np.ones(3000), multinomial=False)
+    problem = LinearLoss(engine, 1, 1e-3, np.zeros(40), np.ones(40), True)
+    seen = []
+    evaluate = problem.loss_gradient
+
+    def counted(theta):
+        seen.append(np.array(theta, copy=True))
+        return evaluate(theta)
+
+    problem.loss_gradient = counted
+    res = lbfgs(problem, np.zeros(41), max_iter=500, tol=1e-10, trace=Trace())
+    assert res.converged and engine.n_passes == len(seen)
+    assert len({t.tobytes() for t in seen}) == len(seen)  # no point read twice
+    ref = LogisticRegression(C=1 / (3000 * 1e-3), tol=1e-12, max_iter=10_000).fit(X, y)
+    W, b = problem.to_raw(res.theta)
+    np.testing.assert_allclose(W.ravel(), ref.coef_.ravel(), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(b, ref.intercept_, rtol=1e-6, atol=1e-8)
