@@ -535,7 +535,7 @@ def test_target_labels_keep_their_written_form(tmp_path, capsys, labels, expecte
     x = rng.standard_normal(80)
     lab = np.where(x + rng.standard_normal(80) > 0, labels[1], labels[0])
     data = tmp_path / "d.csv"
-    data.write_text("x,y\n" + "".join(f"{a!r},{b}\n" for a, b in zip(x, lab)))
+    data.write_text("x,y\n" + "".join(f"{a!r},{b}\n" for a, b in zip(x, lab, strict=True)))
     model, pred = tmp_path / "m.json", tmp_path / "p.csv"
     assert run(["train", data, "--target", "y", "--model", model, "-q"], capsys)[0] == 0
     assert oneneuron.load(model).classes_.tolist() == expected
