@@ -730,10 +730,13 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         row per variable of the table (``by="variable"``): ``x + I(x**2)`` gives
         one effect for ``x``, a categorical the discrete change of each level
         against its reference (rows ``g[T.level]``), a boolean the change from
-        False to True; ``at="mean"`` then puts the numeric variables at their
-        means and averages over the rows' categorical values (Stata's
-        ``margins, dydx(*) at((means) _continuous)``). ``by="column"`` gives one
-        row per model column instead, as a model fitted on arrays always does.
+        False to True; ``at="mean"`` then evaluates them at one point, the means
+        of the variables: numeric ones at their means, booleans and categoricals
+        at their sample shares (each ``g[T.level]`` indicator at the level's
+        share), transforms and interactions formed from those (``I(x**2)`` at
+        ``mean(x)**2``), as Stata's ``margins, dydx(*) atmeans``. ``by="column"``
+        gives one row per model column instead, as a model fitted on arrays
+        always does.
 
         Parameters
         ----------
