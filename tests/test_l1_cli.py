@@ -81,3 +81,52 @@ def test_bad_penalty_flags_are_one_error_line(table, tmp_path, capsys, flags, me
     assert rc == 1 and err.startswith("error:") and message in err
     assert len(err.strip().splitlines()) == 1
     assert not (tmp_path / "m.json").exists()
+
+
+def test_report_of_a_cv_model_draws_its_path_and_curve(table, tmp_path, capsys):
+    from _browser import PageErrors, chromium
+
+    path, df = table
+    model, report = tmp_path / "m.json", tmp_path / "r.html"
+    argv = ["train", str(path), "--target", "label", "--model", str(model), "--cv", "3", "-q"]
+    assert main(argv) == 0
+    saved = oneneuron.load(model)
+    assert saved.cv_record_.scores.shape == (1, 3, 100)
+    assert main(["evaluate", str(model), str(path), "--report", str(report)]) == 0
+    assert f"model: {saved.cv_record_.describe()}" in capsys.readouterr().out
+    page = report.read_text()
+    assert page.count('src="data:image/png;base64,') == 6
+    assert saved.cv_record_.describe() in page and "chosen by 3-fold cross-validation" in page
+    with chromium() as browser:
+        tab = browser.new_page()
+        errors = PageErrors(tab)
+        tab.goto(report.as_uri())
+        shown = tab.eval_on_selector_all(
+            "img", "els => els.map(e => [e.alt, e.complete && e.naturalWidth > 0])"
+        )
+        errors.check()
+    assert [alt for alt, ok in shown if ok][-2:] == ["coefficient path", "cross-validation curve"]
+    assert all(ok for _, ok in shown)
+
+
+def test_train_cv_on_text_columns_and_a_formula(tmp_path, capsys):
+    rng = np.random.default_rng(5)
+    n = 240
+    df = pd.DataFrame({"x": rng.normal(size=n), "site": rng.choice(["a", "b", "c"], size=n)})
+    df["y"] = np.where(df.x + (df.site == "c") + rng.normal(size=n) > 0.5, "pos", "neg")
+    data, model = tmp_path / "d.csv", tmp_path / "m.json"
+    df.to_csv(data, index=False)
+    formula = "y ~ x + C(site) + x:site"
+    argv = ["train", str(data), "--formula", formula, "--model", str(model), "--cv", "3"]
+    assert main([*argv, "--reference", "site=b", "--cv-rule", "1se"]) == 0
+    out = capsys.readouterr().out
+    assert "on 240 rows, 5 model columns" in out
+    table = pd.read_csv(data)
+    cv = NeuronClassifierCV(cv=3, formula=formula, reference={"site": "b"}, rule="1se")
+    cv.fit(table, None)
+    saved = oneneuron.load(model)
+    assert list(saved.feature_names_in_) == list(cv.feature_names_in_)
+    assert "C(site)[T.a]" in saved.feature_names_in_  # b is the reference
+    assert saved.cv_record_.alpha == pytest.approx(cv.alpha_, rel=1e-12)
+    np.testing.assert_allclose(saved.cv_record_.scores, cv.scores_, rtol=1e-9)
+    np.testing.assert_allclose(saved.predict_proba(table), cv.predict_proba(table), rtol=1e-8)

@@ -95,3 +95,24 @@ def test_bad_settings():
 @parametrize_with_checks([NeuronClassifierCV(cv=2, n_alphas=3)])
 def test_sklearn_check_estimator_cv(estimator, check):
     check(estimator)
+
+
+def test_sequential_folds_keep_every_core(monkeypatch):
+    """Folds run one after another (n_jobs=None/1) use all threads; only parallel workers
+    are held to one thread each (a sequential CV held to one thread ran at half speed)."""
+    import contextlib
+
+    import oneneuron.classifier._cv as cv_module
+
+    entered = []
+
+    @contextlib.contextmanager
+    def spy():
+        entered.append(True)
+        yield
+
+    monkeypatch.setattr(cv_module, "one_thread", spy)
+    X, y = _data(seed=5)
+    NeuronClassifierCV(cv=3, n_alphas=4, alpha_min_ratio=0.05).fit(X, y)
+    NeuronClassifierCV(cv=3, n_alphas=4, alpha_min_ratio=0.05, n_jobs=1).fit(X, y)
+    assert entered == []

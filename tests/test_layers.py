@@ -51,6 +51,7 @@ RANKS = {
 ALLOWED_UPWARD = {
     # NeuronClassifier.save is a convenience that defers to the model-file wing lazily
     ("oneneuron.classifier._estimator", "oneneuron.modelfile"),
+    ("oneneuron.classifier._cv", "oneneuron.modelfile"),  # NeuronClassifierCV.save, the same
 }
 
 

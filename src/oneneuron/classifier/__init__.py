@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._cv import NeuronClassifierCV
+    from ._cvrecord import CVRecord, choose_alpha
     from ._estimator import NeuronClassifier
     from ._fit import AUTO_NEWTON_MAX_PARAMS, SUBSAMPLE_ROWS
     from ._logit import logit
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 #: when a name that needs them is used; the command line's predict needs none).
 _LAZY = {
     "NeuronClassifierCV": "_cv",
+    "CVRecord": "_cvrecord",
+    "choose_alpha": "_cvrecord",
     "NeuronClassifier": "_estimator",
     "AUTO_NEWTON_MAX_PARAMS": "_fit",
     "SUBSAMPLE_ROWS": "_fit",
@@ -52,11 +55,13 @@ def __dir__() -> list[str]:
 __all__ = [
     "AUTO_NEWTON_MAX_PARAMS",
     "SUBSAMPLE_ROWS",
+    "CVRecord",
     "NeuronClassifier",
     "NeuronClassifierCV",
     "Predictor",
     "RegularizationPath",
     "fit_parquet",
+    "choose_alpha",
     "logit",
     "regularization_path",
 ]

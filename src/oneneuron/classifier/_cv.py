@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from numbers import Integral, Real
 from typing import Any
 
@@ -13,7 +14,9 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..engines import FitData, one_thread, prepare
+from ._cvrecord import CVRecord, choose_alpha, cv_record
 from ._estimator import NeuronClassifier
+from ._fit import design_input
 from ._path import RegularizationPath, compute_path
 
 __all__ = ["NeuronClassifierCV"]
@@ -45,11 +48,16 @@ def _fold_scores(
     options: dict[str, Any],
     scoring: str,
     fold: int,
+    parallel: bool = False,
 ) -> tuple[NDArray[np.float64], int]:
-    """Fit the path on ``train`` (its own standardisation) and score every alpha on ``test``."""
+    """Fit the path on ``train`` (its own standardisation) and score every alpha on ``test``.
+
+    ``parallel``: the fold runs in one of several workers, held to one thread
+    (otherwise it keeps every core, as a single fit does).
+    """
     assert data.y_idx is not None and data.sample_weight is not None
     K = len(data.classes)
-    with one_thread():
+    with one_thread() if parallel else contextlib.nullcontext():
         try:
             fold_data = prepare(
                 data.X[train],
@@ -59,6 +67,7 @@ def _fold_scores(
                 standardize=options["standardize"],
                 center=options["fit_intercept"],
             )
+            fold_data.feature_names = data.feature_names  # penalty_factor by name
         except ValueError as exc:
             raise ValueError(
                 f"cross-validation fold {fold}: {exc}; use fewer folds (cv) or other groups"
@@ -96,6 +105,18 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
     standard error (std over folds / sqrt(n_folds)) of the best. The model is
     then refitted on all rows at the chosen pair (``best_estimator_``).
 
+    Tables (pandas/polars DataFrames, Arrow tables with text, categorical or
+    boolean columns, ``formula=``, ``reference=``, ``encoding=``, ``missing=``)
+    are taken exactly as :class:`NeuronClassifier` takes them. The design
+    (:class:`oneneuron.tables.DesignSpec`: levels and reference, formula terms,
+    the fills of ``missing="mean"/"median"/"most_frequent"``, ``center()``'s
+    means) is fitted once on all rows, as R's ``model.matrix`` before
+    ``cv.glmnet``, so every fold codes the same columns; rows that
+    ``missing="drop"`` drops leave before the folds are drawn (``groups`` and
+    ``sample_weight`` with them). Standardisation stays per fold. The refit is
+    a ``NeuronClassifier`` with the same table options, so ``best_estimator_``
+    (and this object) predicts on tables.
+
     Parameters
     ----------
     cv : int, cross-validation generator or iterable, default=5
@@ -114,9 +135,13 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
     n_jobs : int, optional
         Folds fitted in parallel by joblib (processes); each worker holds BLAS
         and the fused kernels to one thread, so the cores are not oversubscribed.
+        Sequential folds (None or 1) use every core, as a single fit does.
     penalty_factor, fit_intercept, standardize, class_weight, tol, max_iter
         As in :class:`NeuronClassifier` (``max_iter``: proximal Newton
-        iterations per restricted solve).
+        iterations per restricted solve; ``penalty_factor`` as a dict is keyed
+        by term name, e.g. ``"site[T.north]"``, for a table).
+    formula, reference, encoding, missing
+        As in :class:`NeuronClassifier`: how a table becomes the model's columns.
 
     Attributes
     ----------
@@ -131,10 +156,15 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         ``rank_test_score``, ``n_nonzero`` (full-data fit).
     paths_ : list of RegularizationPath
         The full data's path for each l1_ratio (the CV curve's x axis).
+    cv_record_ : CVRecord
+        The choice and its evidence, as :meth:`save` stores it.
     best_estimator_ : NeuronClassifier
         Refitted on all rows at ``(alpha_, l1_ratio_)``.
     coef_, intercept_, classes_, n_features_in_, feature_names_in_
         Those of ``best_estimator_``.
+    design_, design_report_
+        Fits on a table only: the design spec fitted on all rows, and
+        ``{"rows", "dropped", "kept"}`` (see :class:`NeuronClassifier`).
     n_iter_ : int
         Proximal Newton iterations of the refit.
 
@@ -150,6 +180,15 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
     [[1.34, -1.41, 0.0, 0.0, 0.04, 0.0, 0.0, 0.0]]
     >>> round(float(cv.alpha_ / cv.alphas_[0, 0]), 4)
     0.0886
+
+    A table with a text column and a formula, as ``NeuronClassifier`` takes them:
+
+    >>> import pandas as pd
+    >>> site = np.where(X[:, 1] > 0, "hill", "vale")
+    >>> df = pd.DataFrame({"x": X[:, 0], "z": X[:, 2], "site": site, "y": y})
+    >>> cv = NeuronClassifierCV(cv=3, n_alphas=10, formula="y ~ x + z + C(site)").fit(df, None)
+    >>> cv.feature_names_in_.tolist(), cv.coef_.round(2).tolist()
+    (['x', 'z', 'C(site)[T.vale]'], [[1.4, 0.04, 2.27]])
     """
 
     _parameter_constraints: dict[str, list[Any]] = {
@@ -167,6 +206,10 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "tol": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "formula": [str, None],
+        "reference": [dict, None],
+        "encoding": [StrOptions({"reference", "full"})],
+        "missing": [StrOptions({"error", "drop", "mean", "median", "most_frequent"})],
     }
 
     def __init__(
@@ -186,6 +229,10 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         class_weight: Any = None,
         tol: float = 1e-8,
         max_iter: int = 100,
+        formula: str | None = None,
+        reference: dict[str, str] | None = None,
+        encoding: str = "reference",
+        missing: str = "error",
     ) -> None:
         self.cv = cv
         self.alphas = alphas
@@ -201,6 +248,10 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         self.class_weight = class_weight
         self.tol = tol
         self.max_iter = max_iter
+        self.formula = formula
+        self.reference = reference
+        self.encoding = encoding
+        self.missing = missing
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -211,7 +262,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
     def fit(
         self,
         X: ArrayLike,
-        y: ArrayLike,
+        y: ArrayLike | str | None,
         groups: ArrayLike | None = None,
         sample_weight: ArrayLike | None = None,
     ) -> NeuronClassifierCV:
@@ -219,8 +270,11 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array_like or sparse CSR matrix of shape (n_samples, n_features)
-        y : array_like of shape (n_samples,)
+        X : array_like, sparse CSR matrix or table of shape (n_samples, n_features)
+            A table goes through the design layer (see the class docstring).
+        y : array_like of shape (n_samples,), str or None
+            Labels; with a table, also the target column's name, or None when
+            ``formula`` names the target.
         groups : array_like of shape (n_samples,), optional
             Rows of one group stay in one fold (``GroupKFold`` when ``cv`` is an int).
         sample_weight : array_like of shape (n_samples,), optional
@@ -230,8 +284,12 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        from joblib import Parallel, delayed
+        from joblib import Parallel, delayed, effective_n_jobs
 
+        X_in, y_in, sw_in = X, y, sample_weight
+        X, y, sample_weight, groups, _, design = design_input(
+            self, X, y, sample_weight, groups, None
+        )
         l1_ratios = np.asarray(self.l1_ratios, dtype=np.float64).ravel()
         if l1_ratios.size == 0 or np.any((l1_ratios < 0) | (l1_ratios > 1)):
             raise ValueError(f"l1_ratios must be numbers in [0, 1], not {self.l1_ratios!r}")
@@ -245,6 +303,8 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         )
         if data.kind != "numpy":
             raise ValueError("NeuronClassifierCV takes NumPy, pandas or SciPy sparse input")
+        if design is not None:
+            data.feature_names = np.asarray(design.names, dtype=object)
         assert data.y_idx is not None
         cw = self.class_weight
         if isinstance(cw, dict):  # the folds see class indices: re-key the dict
@@ -270,6 +330,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
             standardize=self.standardize,
             center=self.fit_intercept,
         )
+        full.feature_names = data.feature_names  # the paths' names, penalty_factor by name
         paths: list[RegularizationPath] = []
         for r in l1_ratios:
             paths.append(
@@ -285,12 +346,13 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
                     max_iter=self.max_iter,
                 )
             )
+        parallel = effective_n_jobs(self.n_jobs) > 1
         tasks = [
             (
                 i,
                 k,
                 delayed(_fold_scores)(
-                    data, tr, te, paths[i].alphas, float(r), options, self.scoring, k
+                    data, tr, te, paths[i].alphas, float(r), options, self.scoring, k, parallel
                 ),
             )
             for i, r in enumerate(l1_ratios)
@@ -311,7 +373,11 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
             class_weight=self.class_weight,
             tol=self.tol,
             solver="cd" if self.alpha_ > 0 else "auto",
-        ).fit(X, y, sample_weight=sample_weight)
+            formula=self.formula,
+            reference=self.reference,
+            encoding=self.encoding,
+            missing=self.missing,
+        ).fit(X_in, y_in, sample_weight=sw_in)
         best = self.best_estimator_
         for name in ("classes_", "coef_", "intercept_", "n_features_in_", "mean_", "scale_"):
             setattr(self, name, getattr(best, name))
@@ -325,11 +391,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         n_l1, n_folds, n_alphas = scores.shape
         mean = scores.mean(axis=1)  # (n_l1, n_alphas)
         std = scores.std(axis=1)
-        i, j = np.unravel_index(np.argmax(mean), mean.shape)
-        if self.rule == "1se":
-            se = std[i, j] / np.sqrt(n_folds)
-            ok = np.flatnonzero(mean[i] >= mean[i, j] - se)
-            j = int(ok[0])  # alphas decrease: the first is the largest alpha
+        i, j = choose_alpha(scores, self.rule)
         self.l1_ratio_ = float(l1_ratios[i])
         self.alpha_ = float(paths[i].alphas[j])
         self.alphas_ = np.array([p.alphas for p in paths])
@@ -350,6 +412,50 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         results["rank_test_score"] = rank
         results["n_nonzero"] = np.concatenate([p.n_nonzero for p in paths])
         self.cv_results_ = results
+
+    @property
+    def cv_record_(self) -> CVRecord:
+        """The choice and its evidence (:class:`~oneneuron.classifier.CVRecord`), as saved."""
+        check_is_fitted(self, "best_estimator_")
+        return cv_record(self)
+
+    def save(self, path: Any, *, overwrite: bool = False) -> None:
+        """Save the refitted model with its cross-validation record to a JSON model file.
+
+        The file holds ``best_estimator_`` (what this object predicts with) and
+        :attr:`cv_record_` (folds, grid, every fold's score, the rule, the full
+        data's coefficient path at ``l1_ratio_``). :func:`oneneuron.load` returns
+        that ``NeuronClassifier``, predicting as this object does, with the record
+        as ``cv_record_``; ``oneneuron evaluate --report`` draws its coefficient
+        path and CV curve. ``best_estimator_.save`` writes the model alone. See
+        :mod:`oneneuron.modelfile`.
+
+        Parameters
+        ----------
+        path : str or path-like
+        overwrite : bool, default=False
+            Replace an existing file (otherwise :class:`FileExistsError`).
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> import oneneuron
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.normal(size=(150, 4))
+        >>> y = (X[:, 0] + rng.normal(size=150) > 0).astype(int)
+        >>> cv = oneneuron.NeuronClassifierCV(cv=3, n_alphas=8).fit(X, y)
+        >>> path = os.path.join(tempfile.mkdtemp(), "cv.json")
+        >>> cv.save(path)
+        >>> model = oneneuron.load(path)
+        >>> bool((model.predict_proba(X) == cv.predict_proba(X)).all())
+        True
+        >>> model.cv_record_.alpha == cv.alpha_, model.cv_record_.scores.shape
+        (True, (1, 3, 8))
+        """
+        from ..modelfile import write_model
+
+        write_model(self, path, overwrite=overwrite)
 
     # ------------------------------------------------------------- predict
     def decision_function(self, X: ArrayLike) -> NDArray[np.floating]:

@@ -227,7 +227,12 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     mean_, scale_ : ndarray of shape (d,)
         Standardisation statistics (zeros and ones when ``standardize=False``).
     relaxed_ : NeuronClassifier
-        With ``relax=True``: the unpenalised refit on the kept columns.
+        With ``relax=True``: the unpenalised refit on the kept columns (a model
+        file keeps its inference, which :meth:`summary` shows, but not this estimator).
+    cv_record_ : CVRecord
+        Only on a model loaded from a file that ``NeuronClassifierCV.save`` wrote:
+        how cross-validation chose its alpha (see
+        :class:`oneneuron.classifier.CVRecord`); refitting removes it.
     penalty_factor_ : ndarray of shape (d,)
         The per-feature penalty factors used (a dict resolved by name; ones by default).
     n_iter_ : int
@@ -239,7 +244,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         optimum as far as float64 evaluation of this data resolves it.
     stop_reason_ : str
         One line saying why the solver stopped, with its stopping measure
-        (set by ``fit``; not stored in model files).
+        (set by ``fit``; stored in model files; absent after loading an older file).
     grad_norm_ : float
         Final ``max |grad|``.
     n_samples_fit_ : int

@@ -66,6 +66,7 @@ def fit(
     d-sized vectors, and the statistics for inference are made at the end.
     """
     prev = previous_solution(est)
+    est.__dict__.pop("cv_record_", None)  # a loaded model's CV record no longer describes it
     X, y, sample_weight, cluster, offset, design = design_input(
         est, X, y, sample_weight, cluster, offset
     )

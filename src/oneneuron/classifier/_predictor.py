@@ -100,6 +100,13 @@ def interval_frame(
 
     from ..stats import logit_interval
 
+    n_terms = X.shape[1] + bool(fit_intercept)
+    if cov.shape[0] != n_terms:  # the table of a relax=True fit is the refit's
+        raise ValueError(
+            f"predict_interval: the model's covariance covers {cov.shape[0]} terms, not its "
+            f"{n_terms}: a relax=True model's table is the unpenalised refit on the columns "
+            "the L1 fit kept, and the L1 predictions have no standard errors"
+        )
     z = np.asarray(z, dtype=np.float64)
     parts = []
     for start in range(0, len(z), INTERVAL_BLOCK_ROWS):  # bounded dense temporaries

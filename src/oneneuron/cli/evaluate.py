@@ -118,6 +118,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if not args.json:
         for line in fit_status(est):
             print(f"\nmodel: {line}")
+        record = getattr(est, "cv_record_", None)
+        if record is not None:
+            print(f"\nmodel: {record.describe()}")
     if not args.json and res is not None and res.cov is not None:
         from ..stats import format_summary
 

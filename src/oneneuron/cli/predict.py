@@ -93,6 +93,12 @@ def run_predict(args: argparse.Namespace) -> int:
         if res is None or res.cov is None:
             why = res.reason if res is not None else "the model file has no inference"
             raise UserError(f"--interval needs the model's standard errors: {why}")
+        if res.cov.shape[0] != saved.predictor.n_features_in_ + saved.predictor.fit_intercept:
+            raise UserError(
+                "--interval: the model was fitted with relax=True, so its standard errors are "
+                "the unpenalised refit's on the columns the L1 fit kept; its L1 predictions "
+                "have none"
+            )
     clash = set(args.keep) & {*names, *ci_names, LABEL_COLUMN}
     if clash:
         raise UserError(f"--keep column(s) {sorted(clash)} clash with the output columns")

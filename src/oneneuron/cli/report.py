@@ -4,7 +4,10 @@ Plots: the ROC curve (binary; one-vs-rest per class for K > 2), the calibration
 (reliability) diagram, a histogram of predicted probabilities per class split
 by the true class, and the coefficients drawn as bars whose length is their
 size on the standardised scale (``coef * scale``: log-odds per standard
-deviation of the feature), next to a table of the raw values.
+deviation of the feature), next to a table of the raw values. A model chosen
+by cross-validation (``train --cv K``, ``NeuronClassifierCV.save``) adds its
+coefficient path and its CV curve (:func:`oneneuron.plot.plot_coefficient_path`,
+:func:`oneneuron.plot.plot_cv_curve`, drawn from the file's ``cv_record_``).
 """
 
 from __future__ import annotations
@@ -104,6 +107,22 @@ def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     fig.tight_layout()
     figs.append(("coefficients", _png(fig)))
+    record = getattr(est, "cv_record_", None)
+    if record is not None:
+        from ..plot import plot_coefficient_path, plot_cv_curve
+
+        if record.path is not None:
+            fig, ax = plt.subplots(figsize=(6.5, 4.5))
+            plot_coefficient_path(record, ax=ax)
+            if ax.get_legend() is not None:
+                ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+            fig.tight_layout()
+            figs.append(("coefficient path", _png(fig)))
+        fig, ax = plt.subplots(figsize=(6.5, 4.5))
+        plot_cv_curve(record, ax=ax)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+        fig.tight_layout()
+        figs.append(("cross-validation curve", _png(fig)))
     return figs
 
 
@@ -195,6 +214,10 @@ def render_report(
     )
     feats = _feature_names(saved)
     coefficients = _coefficient_section(saved)
+    record = getattr(est, "cv_record_", None)
+    cv_line = "" if record is None else f"<p>{e(record.describe())}.</p>"
+    if record is not None and record.path is None:
+        cv_line += "<p>the model file holds no coefficient path (too large to store)</p>"
     status = "; ".join(fit_status(est))
     state = (
         "SEPARATED"
@@ -213,6 +236,7 @@ def render_report(
 Model: {len(feats)} features, solver {e(est.solver_)},
 {state} (max|grad| {est.grad_norm_:.2e}).</p>
 {f'<p class="why">{e(status)}</p>' if status else ""}
+{cv_line}
 <table><tr><th>accuracy</th><td>{metrics["accuracy"]:.4f}</td></tr>
 <tr><th>log-loss</th><td>{metrics["log_loss"]:.4f}</td></tr>
 <tr><th>ROC AUC</th><td>{auc}</td></tr></table>

@@ -241,22 +241,9 @@ def run_train(args: argparse.Namespace) -> int:
         )
     missing = "drop" if args.drop_missing else (args.impute or "error")
     if args.cv is not None:
-        from ..tables import DesignSpec
-
         table = df[list(dict.fromkeys([*features, args.target]))]
-        spec, design = DesignSpec.fit_transform(
-            table,
-            formula=args.formula,
-            target=args.target,
-            reference=reference or None,
-            encoding=args.encoding,
-            missing=missing,
-            intercept=not args.no_intercept,
-        )
-        Xdf = pd.DataFrame(design.X, columns=design.names, copy=False)
-        est = train_cv(args, Xdf, design.y)
-        est.design_ = spec
-        write_model(est, args.model, overwrite=args.force, n_samples=len(design.y))
+        cv = train_cv(args, table, reference or None, missing)
+        write_model(cv, args.model, overwrite=args.force)
         if not args.quiet:
             print(f"wrote {args.model}")
         return 0
@@ -337,11 +324,17 @@ def check_penalty_flags(args: argparse.Namespace) -> None:
         raise UserError("--cv fits along a path with --solver cd; drop --solver")
 
 
-def train_cv(args: argparse.Namespace, Xdf: Any, y: Any) -> Any:
-    """``--cv K``: cross-validate the path, print the choice and the curve; the refit model."""
+def train_cv(args: argparse.Namespace, table: Any, reference: Any, missing: str) -> Any:
+    """``--cv K``: cross-validate the path on the table, print the choice and the curve.
+
+    The table goes through the design layer as in a plain fit (``--formula``,
+    ``--reference``, ``--encoding``, ``--drop-missing``/``--impute``); returns
+    the fitted ``NeuronClassifierCV``.
+    """
     import numpy as np
 
     from ..classifier import NeuronClassifierCV
+    from ..tables import DataError
     from ._progress import Activity
 
     l1 = args.l1_ratio if args.l1_ratio > 0 else 1.0
@@ -353,28 +346,41 @@ def train_cv(args: argparse.Namespace, Xdf: Any, y: Any) -> Any:
         rule=args.cv_rule,
         fit_intercept=not args.no_intercept,
         tol=args.tol,
+        formula=args.formula,
+        reference=reference,
+        encoding=args.encoding,
+        missing=missing,
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with Activity(
-            f"cross-validating {len(y)} rows, {args.cv} folds",
+            f"cross-validating {len(table)} rows, {args.cv} folds",
             enabled=not args.quiet,
             determinate=False,
         ):
             try:
-                cv.fit(Xdf, y)
+                cv.fit(table, args.target)
+            except DataError as exc:
+                raise DataError(cli_terms(str(exc))) from None
             except ValueError as exc:
-                raise UserError(str(exc)) from None
+                raise UserError(cli_terms(str(exc))) from None
     show_warnings(caught)
     if not args.quiet:
         res = cv.cv_results_
         alphas, mean, std = res["param_alpha"], res["mean_test_score"], res["std_test_score"]
         best = int(np.argmax(mean))
         chosen = int(np.flatnonzero(alphas == cv.alpha_)[0])
+        est = cv.best_estimator_
         print(
             f"cross-validated {len(alphas)} alphas from {alphas[0]:.4g} to {alphas[-1]:.4g} "
-            f"(l1_ratio {l1:g}, {args.cv} folds, log-loss)"
+            f"(l1_ratio {l1:g}, {args.cv} folds, log-loss) on {est.n_samples_fit_} rows, "
+            f"{est.n_features_in_} model columns"
         )
+        dropped = cv.design_report_.get("dropped")
+        if dropped:
+            print(f"  dropped {dropped} rows with missing values (--drop-missing)")
+        if args.impute:
+            print(f"  missing cells filled with the {args.impute} of all rows (--impute)")
         print(
             f"  best:   alpha {alphas[best]:.4g}  log-loss {-mean[best]:.4f} +/- "
             f"{std[best] / np.sqrt(args.cv):.4f}  {res['n_nonzero'][best]} non-zero features"
@@ -383,6 +389,7 @@ def train_cv(args: argparse.Namespace, Xdf: Any, y: Any) -> Any:
             f"  chosen ({args.cv_rule}): alpha {cv.alpha_:.4g}  log-loss {-mean[chosen]:.4f}  "
             f"{res['n_nonzero'][chosen]} non-zero features"
         )
-        est = cv.best_estimator_
-        print(f"  training accuracy {float(np.mean(est.predict(Xdf) == y)):.4f}")
-    return cv.best_estimator_
+        kept = table.loc[cv.design_report_.get("kept", slice(None))]
+        acc = float(np.mean(est.predict(kept) == kept[args.target].to_numpy()))
+        print(f"  training accuracy {acc:.4f}")
+    return cv

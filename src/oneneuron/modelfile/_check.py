@@ -134,8 +134,6 @@ def check_document(doc: Any) -> dict[str, Any]:
             f"{', '.join(map(str, io.READ_VERSIONS))}){hint}"
         )
     _obj(doc, "the model file", io.TOP_KEYS, io.OPTIONAL_TOP_KEYS if version >= 2 else ())
-    if doc.get("path") is not None:
-        _fail("path must be null (this version of oneneuron stores no regularization path)")
     if not isinstance(doc["library_version"], str):
         _fail("library_version must be a string")
     classes = _classes(doc["classes"])
@@ -191,6 +189,9 @@ def check_document(doc: Any) -> dict[str, Any]:
             _label_of(label, classes, "objective.class_weight label")
             _num(w, "objective.class_weight weight", lo=0)
     params = _obj(doc["params"], "params", set(io.PARAM_KEYS), io.OPTIONAL_PARAM_KEYS)
+    relax = "relax" in params and _bool(params["relax"], "params.relax")
+    if relax and not (obj["alpha"] > 0 and obj.get("l1_ratio", 0.0) > 0):
+        _fail("params.relax is true but the objective has no L1 term (alpha, l1_ratio > 0)")
     if not isinstance(params["solver"], str) or params["solver"] not in io.SOLVERS:
         _fail(f"params.solver {params['solver']!r} is not one of {sorted(io.SOLVERS)}")
     _num(params["tol"], "params.tol", lo=0)
@@ -209,6 +210,13 @@ def check_document(doc: Any) -> dict[str, Any]:
         _bool(fit["offset"], "fit.offset")
     if "n_dropped" in fit:
         _int(fit["n_dropped"], "fit.n_dropped", optional=True)
+    if "stop_reason" in fit:
+        reason = fit["stop_reason"]
+        if not isinstance(reason, str) or "\n" in reason or len(reason) > io.MAX_STOP_REASON_CHARS:
+            _fail(
+                f"fit.stop_reason must be a string of one line and at most "
+                f"{io.MAX_STOP_REASON_CHARS} characters"
+            )
     if not isinstance(fit["solver"], str) or fit["solver"] not in _SOLVERS_USED:
         _fail(f"fit.solver {fit['solver']!r} is not one of {sorted(_SOLVERS_USED)}")
     _int(fit["n_iter"], "fit.n_iter")
@@ -218,7 +226,10 @@ def check_document(doc: Any) -> dict[str, Any]:
     _int(fit["n_samples"], "fit.n_samples", lo=K, optional=True)
     if doc["inference"] is not None:
         _obj(doc["inference"], "inference")
-        _check_inference(doc["inference"], W, b, bool(obj["fit_intercept"]))
+        if relax:
+            _check_relaxed_inference(doc["inference"], W, names, bool(obj["fit_intercept"]))
+        else:
+            _check_inference(doc["inference"], W, b, bool(obj["fit_intercept"]))
     if doc["input"] is not None:
         from ..tables import check_input_spec
 
@@ -236,6 +247,9 @@ def check_document(doc: Any) -> dict[str, Any]:
             _fail(f"design: {exc}")
         if design.names != names:
             _fail("design: its terms do not match features.names")
+    record = None
+    if doc.get("path") is not None:
+        record = _check_cv_record(doc["path"], obj, names, classes, mean, scale)
     return {
         "classes": classes,
         "W": W,
@@ -244,7 +258,150 @@ def check_document(doc: Any) -> dict[str, Any]:
         "scale": scale,
         "names": names,
         "design": design,
+        "cv_record": record,
     }
+
+
+def _array(v: Any, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """A nested list of finite numbers of exactly ``shape`` (the message names the entry)."""
+
+    def walk(x: Any, depth: int, label: str) -> None:
+        n = shape[depth]
+        inner = depth == len(shape) - 1
+        if not isinstance(x, list) or len(x) != n:
+            what = "numbers" if inner else "lists"
+            _fail(f"{label} must be a list of {n} {what} (got {_len(x)})")
+        if not inner:
+            for k, e in enumerate(x):
+                walk(e, depth + 1, f"{label}[{k}]")
+        elif not (
+            all(type(e) is float or type(e) is int for e in x)
+            and np.all(np.isfinite(np.array(x, dtype=np.float64)))
+        ):
+            for k, e in enumerate(x):
+                _num(e, f"{label}[{k}]")
+
+    walk(v, 0, name)
+    return np.array(v, dtype=np.float64).reshape(shape)
+
+
+def _count(v: Any, name: str, lo: int, hi: int) -> int:
+    """The length of the list ``v``, which must be in ``[lo, hi]``."""
+    if not isinstance(v, list):
+        _fail(f"{name} must be a list, not {type(v).__name__}")
+    if not lo <= len(v) <= hi:
+        _fail(f"{name} must have between {lo} and {hi} entries, not {len(v)}")
+    return len(v)
+
+
+def _check_cv_record(
+    p: Any, obj: dict[str, Any], names: list[str], classes: np.ndarray, mean: Any, scale: Any
+) -> Any:
+    """The cross-validation record (``path``): shapes, ranges, and the choice it claims.
+
+    Returns the decoded fields (NumPy only); :func:`_cv_record` builds the ``CVRecord``.
+    """
+    from ..classifier import choose_alpha
+
+    p = _obj(p, "path", io.CV_KEYS, io.CV_OPTIONAL_KEYS)
+    if p["scoring"] not in io.CV_SCORINGS:
+        _fail(f"path.scoring {p['scoring']!r} is not one of {list(io.CV_SCORINGS)}")
+    if p["rule"] not in io.CV_RULES:
+        _fail(f"path.rule {p['rule']!r} is not one of {list(io.CV_RULES)}")
+    n_l1 = _count(p["l1_ratios"], "path.l1_ratios", 1, io.MAX_CV_L1_RATIOS)
+    ratios = _array(p["l1_ratios"], "path.l1_ratios", (n_l1,))
+    if np.any((ratios < 0) | (ratios > 1)) or len(set(ratios.tolist())) != n_l1:
+        _fail("path.l1_ratios must be distinct numbers in [0, 1]")
+    _count(p["alphas"], "path.alphas", n_l1, n_l1)
+    n_alphas = _count(p["alphas"][0], "path.alphas[0]", 1, io.MAX_CV_ALPHAS)
+    alphas = _array(p["alphas"], "path.alphas", (n_l1, n_alphas))
+    if np.any(alphas < 0) or np.any(np.diff(alphas, axis=1) > 0):
+        _fail("path.alphas must be non-negative and decreasing along each row")
+    _count(p["scores"], "path.scores", n_l1, n_l1)
+    n_folds = _count(p["scores"][0], "path.scores[0]", 2, io.MAX_CV_FOLDS)
+    if n_l1 * n_folds * n_alphas > io.MAX_CV_SCORES:
+        _fail(f"path.scores holds more than {io.MAX_CV_SCORES} numbers")
+    scores = _array(p["scores"], "path.scores", (n_l1, n_folds, n_alphas))
+    lo, hi = (-np.inf, 0.0) if p["scoring"] == "neg_log_loss" else (0.0, 1.0)
+    if np.any(scores < lo) or np.any(scores > hi):
+        _fail(f"path.scores must be in [{lo}, {hi}] for scoring {p['scoring']!r}")
+    nnz = _array(p["n_nonzero"], "path.n_nonzero", (n_l1, n_alphas))
+    if np.any(nnz != np.round(nnz)) or np.any(nnz < 0) or np.any(nnz > len(names)):
+        _fail(f"path.n_nonzero must be integers from 0 to {len(names)}")
+    alpha, l1_ratio = _num(p["alpha"], "path.alpha"), _num(p["l1_ratio"], "path.l1_ratio")
+    if alpha != obj["alpha"] or l1_ratio != obj.get("l1_ratio", 0.0):
+        _fail("path.alpha and path.l1_ratio must be the model's (objective.alpha, l1_ratio)")
+    i, j = choose_alpha(scores, p["rule"])
+    if ratios[i] != l1_ratio or alphas[i, j] != alpha:
+        _fail(
+            f"path.alpha {alpha!r} (l1_ratio {l1_ratio!r}) is not the choice of rule "
+            f"{p['rule']!r} from path.scores (alpha {alphas[i, j]!r}, l1_ratio {ratios[i]!r})"
+        )
+    path = None
+    if p.get("coef_path") is not None:
+        path = _check_coef_path(p["coef_path"], alphas[i], nnz[i], obj, names, classes)
+        path.update(
+            alphas=alphas[i],
+            l1_ratio=l1_ratio,
+            n_nonzero=nnz[i].astype(np.intp),
+            classes=classes,
+            feature_names=list(names),
+            mean=np.asarray(mean),
+            scale=np.asarray(scale),
+        )
+    return {
+        "scoring": p["scoring"],
+        "rule": p["rule"],
+        "l1_ratios": ratios,
+        "alphas": alphas,
+        "scores": scores,
+        "n_nonzero": nnz.astype(np.intp),
+        "alpha": alpha,
+        "l1_ratio": l1_ratio,
+        "path": path,
+    }
+
+
+def _cv_record(fields: dict[str, Any]) -> Any:
+    """The ``CVRecord`` (with its ``RegularizationPath``) of checked ``path`` fields."""
+    from ..classifier import CVRecord, RegularizationPath
+
+    path = fields["path"]
+    return CVRecord(**dict(fields, path=None if path is None else RegularizationPath(**path)))
+
+
+def _check_coef_path(
+    c: Any, alphas: Any, nnz: Any, obj: dict[str, Any], names: list[str], classes: np.ndarray
+) -> dict[str, Any]:
+    """``path.coef_path``: the stored columns' coefficients at every alpha, and diagnostics."""
+    c = _obj(c, "path.coef_path", io.COEF_PATH_KEYS)
+    terms = c["terms"]
+    if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
+        _fail("path.coef_path.terms must be a list of feature names")
+    position = {n: k for k, n in enumerate(names)}
+    cols = [position.get(t, -1) for t in terms]
+    if -1 in cols or cols != sorted(set(cols)):
+        _fail("path.coef_path.terms must be distinct names of features.names, in their order")
+    n_alphas, m, t = len(alphas), 1 if len(classes) == 2 else len(classes), len(terms)
+    if n_alphas * m * t > io.MAX_PATH_COEFS:
+        _fail(f"path.coef_path.coef holds more than {io.MAX_PATH_COEFS} numbers")
+    stored = _array(c["coef"], "path.coef_path.coef", (n_alphas, m, t))
+    coef = np.zeros((n_alphas, m, len(names)))
+    coef[:, :, cols] = stored
+    if np.any(np.count_nonzero(np.any(coef != 0, axis=1), axis=1) != nnz):
+        _fail("path.n_nonzero does not match the non-zero columns of path.coef_path.coef")
+    intercept = _array(c["intercept"], "path.coef_path.intercept", (n_alphas, m))
+    if not obj["fit_intercept"] and np.any(intercept != 0):
+        _fail("path.coef_path.intercept must be zero when objective.fit_intercept is false")
+    out: dict[str, Any] = {"coef": coef, "intercept": intercept}
+    out["alpha_max"] = _num(c["alpha_max"], "path.coef_path.alpha_max", lo=0)
+    for key in ("deviance_explained", "loss", "kkt", "n_passes"):
+        out[key] = _array(c[key], f"path.coef_path.{key}", (n_alphas,))
+        if key != "deviance_explained" and np.any(out[key] < 0):
+            _fail(f"path.coef_path.{key} must be >= 0")
+    if np.any(out["deviance_explained"] > 1):
+        _fail("path.coef_path.deviance_explained must be at most 1")
+    return out
 
 
 def _check_params(params: dict[str, Any]) -> None:
@@ -275,8 +432,8 @@ def _check_params(params: dict[str, Any]) -> None:
         _fail(f"params.cov_type {cov!r} is not one of {list(COV_TYPES)}")
 
 
-def _check_inference(data: dict[str, Any], W: Any, b: Any, fit_intercept: bool) -> None:
-    """The stored inference must describe these coefficients (no hand-edited mismatch)."""
+def _inference_record(data: dict[str, Any]) -> Any:
+    """The stored inference as an ``InferenceResult``, its scalars checked."""
     from ..stats import InferenceResult
 
     try:
@@ -288,6 +445,38 @@ def _check_inference(data: dict[str, Any], W: Any, b: Any, fit_intercept: bool) 
     for name in ("log_likelihood", "null_log_likelihood", "alpha"):
         if not math.isfinite(getattr(res, name)):
             _fail(f"inference: {name} must be a finite number")
+    if not np.all(np.isfinite(res.coef)):
+        _fail("inference: the coefficients have non-finite entries")
+    return res
+
+
+def _check_covariance(res: Any) -> None:
+    p = res.coef.size
+    if res.cov is not None and res.cov.shape != (p, p):
+        _fail(f"inference: covariance must be {p} x {p}, not {res.cov.shape}")
+    if res.cov is not None and not np.all(np.isfinite(res.cov)):
+        _fail("inference: the covariance has non-finite entries")
+
+
+def _check_relaxed_inference(data: dict[str, Any], W: Any, names: list[str], icpt: bool) -> None:
+    """``relax=True``: the inference is the unpenalised refit on the columns ``W`` keeps."""
+    res = _inference_record(data)
+    kept = np.flatnonzero(np.any(np.asarray(W) != 0, axis=0))
+    terms = (["intercept"] if icpt else []) + [names[j] for j in kept]
+    if list(res.terms) != terms:
+        _fail(
+            "inference: the relaxed refit's terms must be the columns the L1 fit kept "
+            f"({', '.join(terms) or 'none'}), not {', '.join(map(str, res.terms))}"
+        )
+    rows = 1 if len(W) == 1 else len(W) - 1  # reference parameterisation
+    if res.coef.shape != (rows, len(terms)):
+        _fail(f"inference: the relaxed refit's coefficients must be {rows} x {len(terms)}")
+    _check_covariance(res)
+
+
+def _check_inference(data: dict[str, Any], W: Any, b: Any, fit_intercept: bool) -> None:
+    """The stored inference must describe these coefficients (no hand-edited mismatch)."""
+    res = _inference_record(data)
     W = np.asarray(W, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     full = np.column_stack([b, W]) if fit_intercept else W
@@ -296,11 +485,7 @@ def _check_inference(data: dict[str, Any], W: Any, b: Any, fit_intercept: bool) 
         res.coef, expected, rtol=1e-6, atol=1e-9
     ):
         _fail("inference: its coefficients do not match the model's coef/intercept")
-    p = res.coef.size
-    if res.cov is not None and res.cov.shape != (p, p):
-        _fail(f"inference: covariance must be {p} x {p}, not {res.cov.shape}")
-    if res.cov is not None and not np.all(np.isfinite(res.cov)):
-        _fail("inference: the covariance has non-finite entries")
+    _check_covariance(res)
 
 
 def _len(v: Any) -> str:
@@ -376,6 +561,10 @@ def _estimator(doc: dict[str, Any], arrs: dict[str, Any]) -> Any:
     if fit["n_samples"] is not None:
         est.n_samples_fit_ = fit["n_samples"]
     est.has_offset_ = bool(fit.get("offset", False))
+    if "stop_reason" in fit:
+        est.stop_reason_ = fit["stop_reason"]
+    if arrs["cv_record"] is not None:
+        est.cv_record_ = _cv_record(arrs["cv_record"])
     if arrs["design"] is not None:
         est.design_ = arrs["design"]
         dropped = fit.get("n_dropped")

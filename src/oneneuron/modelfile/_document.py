@@ -20,18 +20,40 @@ Schema, ``format_version`` 2 (top-level keys; version-1 files, which lack
     objective         {"alpha", "fit_intercept", "standardize", "class_weight"}, optionally
                       "l1_ratio" (default 0) and "penalty_factor" (d numbers or null)
     params            the remaining constructor parameters (solver, tol, threshold, ...;
-                      ``cov_type`` optional: older files lack it)
+                      ``cov_type``, ``firth`` and ``relax`` optional: older files lack them)
     fit               {"solver", "n_iter", "converged", "grad_norm", "loss", "n_samples"}
-                      and optionally "offset" (true: the model needs an offset to predict)
-                      and "n_dropped" (rows missing="drop" left out, or null)
+                      and optionally "offset" (true: the model needs an offset to predict),
+                      "n_dropped" (rows missing="drop" left out, or null) and
+                      "stop_reason" (``stop_reason_``, one line; older files lack it and
+                      load without ``stop_reason_``)
     input             null, or the table encoding used by the command line
                       (columns, numeric/categorical, categories, imputation, target)
     inference         null, or the fit's inference (``InferenceResult.to_dict()``: terms,
                       coefficients, covariance, likelihoods); written whenever the
                       estimator has ``inference_``, checked against the coefficients
-                      on load, and restored as ``inference_`` (so ``summary()`` works)
+                      on load, and restored as ``inference_`` (so ``summary()`` works).
+                      With ``params.relax`` true it is the relaxed refit's (``relax=True``):
+                      its terms must be the columns the L1 fit kept; its labelled note
+                      comes back with it. A loaded model has no ``relaxed_`` estimator.
     design            null, or the design spec of a model fitted on a table (version 2)
-    path              null (version 2; reserved for a stored regularization path)
+    path              null, or (version 2) the cross-validation record of a model saved
+                      from a ``NeuronClassifierCV`` (restored as ``cv_record_``, a
+                      :class:`oneneuron.classifier.CVRecord`):
+        scoring       "neg_log_loss", "accuracy" or "roc_auc" (higher is better)
+        rule          "min" or "1se"
+        l1_ratios     [n_l1] distinct numbers in [0, 1]
+        alphas        [n_l1][n_alphas] each l1_ratio's grid, decreasing
+        scores        [n_l1][n_folds][n_alphas] every fold's held-out score (the mean and
+                      std of the CV curve are taken over folds; n_folds >= 2)
+        n_nonzero     [n_l1][n_alphas] features non-zero in the full data's fit
+        alpha, l1_ratio   the chosen pair: objective.alpha and objective.l1_ratio, and
+                      what ``rule`` picks from ``scores`` (checked on load)
+        coef_path     null, or the full data's path at the chosen l1_ratio:
+                      {"terms": the features non-zero at some alpha (in features.names
+                      order; the others are zero all along), "coef": [n_alphas][m][terms]
+                      original scale, "intercept": [n_alphas][m], "alpha_max",
+                      "deviance_explained", "loss", "kkt", "n_passes": [n_alphas]};
+                      null when it would hold more than MAX_PATH_COEFS (2e6) numbers
 
 Fields that other features add go in as *optional* keys of an existing object
 (``params.cov_type``, ``objective.l1_ratio``/``penalty_factor``, ``fit.offset``):
@@ -84,6 +106,8 @@ from ._check import check_document, from_document
 from ._schema import (
     FORMAT,
     FORMAT_VERSION,
+    MAX_PATH_COEFS,
+    MAX_STOP_REASON_CHARS,
     OPTIONAL_PARAM_KEYS,
     PARAM_KEYS,
     ModelFileError,
@@ -117,6 +141,14 @@ def _penalty_factor(estimator: Any) -> Any:
     return None if pf is None else _floats(pf)
 
 
+def _stop_reason(estimator: Any) -> dict[str, str]:
+    """``{"stop_reason": ...}`` when the estimator knows why its solver stopped (one line)."""
+    reason = getattr(estimator, "stop_reason_", None)
+    if not isinstance(reason, str):
+        return {}
+    return {"stop_reason": " ".join(reason.split())[:MAX_STOP_REASON_CHARS]}
+
+
 def _design(estimator: Any) -> dict[str, Any] | None:
     spec = getattr(estimator, "design_", None)
     if spec is None:
@@ -134,10 +166,16 @@ def to_dict(
     inference: dict[str, Any] | None = None,
     n_samples: int | None = None,
 ) -> dict[str, Any]:
-    """The JSON-ready dictionary of a fitted estimator (see the module docstring)."""
+    """The JSON-ready dictionary of a fitted estimator (see the module docstring).
+
+    A fitted ``NeuronClassifierCV`` is written as its ``best_estimator_`` with its
+    ``cv_record_``; a ``NeuronClassifier`` loaded from such a file keeps its record.
+    """
     from sklearn.utils.validation import check_is_fitted
 
     check_is_fitted(estimator)
+    record = getattr(estimator, "cv_record_", None)
+    estimator = getattr(estimator, "best_estimator_", estimator)
     classes = np.asarray(estimator.classes_)
     has_names = hasattr(estimator, "feature_names_in_")
     if has_names:
@@ -186,11 +224,49 @@ def to_dict(
             "n_samples": None if n_samples is None else int(n_samples),
             "offset": bool(getattr(estimator, "has_offset_", False)),
             "n_dropped": getattr(estimator, "design_report_", {}).get("dropped"),
+            **_stop_reason(estimator),
         },
         "input": input,
         "inference": inference,
         "design": _design(estimator),
-        "path": None,
+        "path": None if record is None else _cv_record(record, names),
+    }
+
+
+def _cv_record(record: Any, names: list[str]) -> dict[str, Any]:
+    """The ``path`` object of a model chosen by cross-validation (see the module docstring)."""
+    return {
+        "scoring": record.scoring,
+        "rule": record.rule,
+        "l1_ratios": _floats(record.l1_ratios),
+        "alphas": _floats(record.alphas),
+        "scores": _floats(record.scores),
+        "n_nonzero": np.asarray(record.n_nonzero, dtype=np.int64).tolist(),
+        "alpha": float(record.alpha),
+        "l1_ratio": float(record.l1_ratio),
+        "coef_path": _coef_path(record.path, names),
+    }
+
+
+def _coef_path(path: Any, names: list[str]) -> dict[str, Any] | None:
+    """The path's coefficients on the columns non-zero at some alpha, or None if too large."""
+    if path is None:
+        return None
+    coef = np.asarray(path.coef, dtype=np.float64)  # (n_alphas, m, d)
+    if coef.shape[2] != len(names):
+        raise ModelFileError(f"the coefficient path has {coef.shape[2]} columns, not {len(names)}")
+    cols = np.flatnonzero(np.any(coef != 0, axis=(0, 1)))
+    if coef.shape[0] * coef.shape[1] * len(cols) > MAX_PATH_COEFS:
+        return None
+    return {
+        "alpha_max": float(path.alpha_max),
+        "terms": [names[j] for j in cols],
+        "coef": _floats(coef[:, :, cols]),
+        "intercept": _floats(path.intercept),
+        "deviance_explained": _floats(path.deviance_explained),
+        "loss": _floats(path.loss),
+        "kkt": _floats(path.kkt),
+        "n_passes": _floats(path.n_passes),
     }
 
 

@@ -27,8 +27,31 @@ TOP_KEYS = {
 }
 #: Top-level keys of version 2 that version-1 files lack: ``design`` (null or the
 #: table's design spec, :class:`oneneuron.tables.DesignSpec` as JSON) and ``path``
-#: (null; reserved for a regularization path, issue #13).
+#: (null, or the cross-validation record of a model saved from ``NeuronClassifierCV``).
 OPTIONAL_TOP_KEYS = ("design", "path")
+#: Keys of ``path`` and of its ``coef_path`` (see :mod:`oneneuron.modelfile._document`).
+CV_KEYS = {"scoring", "rule", "l1_ratios", "alphas", "scores", "n_nonzero", "alpha", "l1_ratio"}
+CV_OPTIONAL_KEYS = ("coef_path",)
+COEF_PATH_KEYS = {
+    "alpha_max",
+    "terms",
+    "coef",
+    "intercept",
+    "deviance_explained",
+    "loss",
+    "kkt",
+    "n_passes",
+}
+CV_SCORINGS = ("neg_log_loss", "accuracy", "roc_auc")
+CV_RULES = ("min", "1se")
+#: Bounds on a stored cross-validation record (a file beyond them is refused).
+MAX_CV_L1_RATIOS = 1_000
+MAX_CV_ALPHAS = 10_000
+MAX_CV_FOLDS = 100_000
+MAX_CV_SCORES = 10_000_000
+#: The most numbers a stored coefficient path holds (n_alphas x classes x stored
+#: columns, about 40 MB of JSON); a larger path is not written (``coef_path`` null).
+MAX_PATH_COEFS = 2_000_000
 PARAM_KEYS = (
     "solver",
     "tol",
@@ -43,11 +66,15 @@ PARAM_KEYS = (
     "inference",
 )
 #: Constructor parameters newer than format version 1: written always, optional on read
-#: (an older file lacks them and gets the defaults).
-OPTIONAL_PARAM_KEYS = ("cov_type", "firth")
+#: (an older file lacks them and gets the defaults). With ``relax`` true the file's
+#: ``inference`` is the relaxed refit's (its terms: the columns the L1 fit kept).
+OPTIONAL_PARAM_KEYS = ("cov_type", "firth", "relax")
 #: Optional keys of ``fit``: ``offset`` (bool) says the model needs an offset to predict;
-#: ``n_dropped`` (int or null) counts the rows ``missing="drop"`` left out of the fit.
-OPTIONAL_FIT_KEYS = ("offset", "n_dropped")
+#: ``n_dropped`` (int or null) counts the rows ``missing="drop"`` left out of the fit;
+#: ``stop_reason`` (string) is the estimator's ``stop_reason_``.
+OPTIONAL_FIT_KEYS = ("offset", "n_dropped", "stop_reason")
+#: The longest ``fit.stop_reason`` read (it is one line).
+MAX_STOP_REASON_CHARS = 1000
 SOLVERS = {"auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd", "cd"}
 #: Keys of ``objective`` that older files lack (then their defaults apply).
 OPTIONAL_OBJECTIVE_KEYS = ("l1_ratio", "penalty_factor")

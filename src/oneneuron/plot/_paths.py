@@ -10,13 +10,31 @@ from matplotlib.axes import Axes
 from ._base import new_axes
 
 
+def _record(cv: Any) -> Any:
+    """The :class:`~oneneuron.classifier.CVRecord` of ``cv`` (or ``cv`` itself)."""
+    from ..classifier import CVRecord
+
+    if isinstance(cv, CVRecord):
+        return cv
+    record = getattr(cv, "cv_record_", None)
+    if record is None:
+        raise TypeError(
+            "needs a fitted NeuronClassifierCV, its cv_record_, or a model loaded from a "
+            f"file that NeuronClassifierCV.save wrote; got {type(cv).__name__}"
+        )
+    return record
+
+
 def plot_coefficient_path(path: Any, *, labels: bool = True, ax: Axes | None = None) -> Axes:
     """Each coefficient against alpha (log scale, decreasing to the right), as glmnet's plot.
 
     Parameters
     ----------
-    path : RegularizationPath
-        From :func:`oneneuron.regularization_path` (or ``NeuronClassifierCV.paths_[i]``).
+    path : RegularizationPath, NeuronClassifierCV or CVRecord
+        From :func:`oneneuron.regularization_path` (or ``NeuronClassifierCV.paths_[i]``);
+        or a fitted ``NeuronClassifierCV``, its ``cv_record_``, or a model loaded
+        from a file it saved: their full-data path at the chosen l1_ratio, with a
+        dotted line at the chosen alpha.
     labels : bool, default=True
         Name the lines with the feature names (``class: name`` for K > 2) in a legend
         when there are at most 12 of them.
@@ -33,6 +51,15 @@ def plot_coefficient_path(path: Any, *, labels: bool = True, ax: Axes | None = N
     >>> len(ax.lines), ax.get_xscale(), bool(ax.xaxis_inverted())  # 3 paths and the zero line
     (4, 'log', True)
     """
+    chosen = None
+    if not hasattr(path, "coef"):
+        record = _record(path)
+        if record.path is None:
+            raise ValueError(
+                "this cross-validation record holds no coefficient path (the model file "
+                "leaves it out above MAX_PATH_COEFS numbers)"
+            )
+        path, chosen = record.path, record.alpha
     ax = new_axes(ax)
     n_alphas, m, d = path.coef.shape
     for k in range(m):
@@ -45,6 +72,8 @@ def plot_coefficient_path(path: Any, *, labels: bool = True, ax: Axes | None = N
     if not ax.xaxis_inverted():
         ax.invert_xaxis()
     ax.axhline(0.0, color="0.6", lw=0.8)
+    if chosen is not None:
+        ax.axvline(chosen, ls=":", color="0.3", label=f"chosen alpha {chosen:.3g}")
     ax.set_xlabel("alpha")
     ax.set_ylabel("coefficient (original scale)")
     ax.set_title(f"coefficient path (l1_ratio={path.l1_ratio:g})")
@@ -60,8 +89,9 @@ def plot_cv_curve(cv: Any, *, ax: Axes | None = None) -> Axes:
 
     Parameters
     ----------
-    cv : NeuronClassifierCV
-        A fitted one.
+    cv : NeuronClassifierCV or CVRecord
+        A fitted one, its ``cv_record_``, or a model loaded from a file that
+        ``NeuronClassifierCV.save`` wrote (its ``cv_record_``).
 
     Examples
     --------
@@ -75,22 +105,23 @@ def plot_cv_curve(cv: Any, *, ax: Axes | None = None) -> Axes:
     >>> len(ax.lines) >= 3, ax.get_xscale()
     (True, 'log')
     """
+    record = _record(cv)
     ax = new_axes(ax)
-    ratios = [p.l1_ratio for p in cv.paths_]
-    i = ratios.index(cv.l1_ratio_)
-    scores = cv.scores_[i]  # (n_folds, n_alphas)
-    alphas = cv.alphas_[i]
+    i = record.l1_ratios.tolist().index(record.l1_ratio)
+    scores = record.scores[i]  # (n_folds, n_alphas)
+    alphas = record.alphas[i]
     mean = scores.mean(axis=0)
     se = scores.std(axis=0) / np.sqrt(scores.shape[0])
     ax.errorbar(alphas, mean, yerr=se, fmt="o-", ms=3, capsize=2, label="mean over folds")
     best = alphas[int(np.argmax(mean))]
     ax.axvline(best, ls="--", color="C1", label=f"best alpha {best:.3g}")
-    ax.axvline(cv.alpha_, ls=":", color="C2", label=f"chosen ({cv.rule}) {cv.alpha_:.3g}")
+    chosen = f"chosen ({record.rule}) {record.alpha:.3g}"
+    ax.axvline(record.alpha, ls=":", color="C2", label=chosen)
     ax.set_xscale("log")
     if not ax.xaxis_inverted():
         ax.invert_xaxis()
     ax.set_xlabel("alpha")
-    ax.set_ylabel(cv.scoring)
-    ax.set_title(f"cross-validation ({scores.shape[0]} folds, l1_ratio={cv.l1_ratio_:g})")
+    ax.set_ylabel(record.scoring)
+    ax.set_title(f"cross-validation ({scores.shape[0]} folds, l1_ratio={record.l1_ratio:g})")
     ax.legend(fontsize="small")
     return ax

@@ -1,0 +1,153 @@
+"""``CVRecord``: what cross-validation chose, and the evidence, as a model file keeps it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:  # numpy only at import: the model-file check uses choose_alpha
+    from ._path import RegularizationPath
+
+__all__ = ["CVRecord", "choose_alpha"]
+
+
+def choose_alpha(scores: NDArray[np.float64], rule: str) -> tuple[int, int]:
+    """The chosen ``(l1_ratio index, alpha index)`` from fold scores (n_l1, n_folds, n_alphas).
+
+    ``rule="min"``: the best mean score over all pairs (the first on ties);
+    ``rule="1se"`` (glmnet's ``lambda.1se``): at the best pair's l1_ratio, the
+    largest alpha (alphas decrease, so the first index) whose mean score is
+    within one standard error (std over folds / sqrt(n_folds)) of the best.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> scores = np.array([[[-0.9, -0.5, -0.3, -0.6], [-0.9, -0.6, -0.6, -0.5]]])
+    >>> choose_alpha(scores, "min"), choose_alpha(scores, "1se")
+    ((0, 2), (0, 1))
+    """
+    n_folds = scores.shape[1]
+    mean = scores.mean(axis=1)  # (n_l1, n_alphas)
+    i, j = np.unravel_index(np.argmax(mean), mean.shape)
+    if rule == "1se":
+        se = scores.std(axis=1)[i, j] / np.sqrt(n_folds)
+        j = np.flatnonzero(mean[i] >= mean[i, j] - se)[0]
+    return int(i), int(j)
+
+
+@dataclass(frozen=True)
+class CVRecord:
+    """The record of a cross-validated choice of alpha (and l1_ratio).
+
+    ``NeuronClassifierCV.cv_record_`` makes it; a model file saved from a
+    ``NeuronClassifierCV`` stores it, and the loaded ``NeuronClassifier`` has it
+    as ``cv_record_`` (``oneneuron evaluate --report`` draws it). The plots
+    :func:`oneneuron.plot.plot_cv_curve` and
+    :func:`oneneuron.plot.plot_coefficient_path` take it.
+
+    Attributes
+    ----------
+    scoring : str
+        ``"neg_log_loss"``, ``"accuracy"`` or ``"roc_auc"`` (higher is better).
+    rule : str
+        ``"min"`` or ``"1se"`` (see :func:`choose_alpha`).
+    l1_ratios : ndarray of shape (n_l1_ratios,)
+    alphas : ndarray of shape (n_l1_ratios, n_alphas)
+        Each l1_ratio's grid, decreasing.
+    scores : ndarray of shape (n_l1_ratios, n_folds, n_alphas)
+        The held-out score of every fold at every alpha.
+    n_nonzero : ndarray of int, shape (n_l1_ratios, n_alphas)
+        Features with a non-zero coefficient in the full data's fit.
+    alpha, l1_ratio : float
+        The chosen pair (the saved model's ``alpha`` and ``l1_ratio``).
+    path : RegularizationPath or None
+        The full data's path at the chosen ``l1_ratio`` (coefficients on the
+        original scale). From a model file: ``None`` when the file kept no
+        coefficient path (it was too large); there ``mean`` and ``scale`` are the
+        model's standardisation statistics.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from oneneuron import NeuronClassifierCV
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(150, 4))
+    >>> y = (X[:, 0] + rng.normal(size=150) > 0).astype(int)
+    >>> record = NeuronClassifierCV(cv=3, n_alphas=8).fit(X, y).cv_record_
+    >>> record.scores.shape, record.n_folds, record.rule
+    ((1, 3, 8), 3, 'min')
+    >>> bool(record.alpha == record.alphas[0, record.chosen[1]])
+    True
+    """
+
+    scoring: str
+    rule: str
+    l1_ratios: NDArray[np.float64]
+    alphas: NDArray[np.float64]
+    scores: NDArray[np.float64]
+    n_nonzero: NDArray[np.intp]
+    alpha: float
+    l1_ratio: float
+    path: RegularizationPath | None = None
+
+    @property
+    def n_folds(self) -> int:
+        """Number of folds."""
+        return int(self.scores.shape[1])
+
+    @property
+    def mean_score(self) -> NDArray[np.float64]:
+        """Mean held-out score over folds, shape (n_l1_ratios, n_alphas)."""
+        return np.asarray(self.scores.mean(axis=1))
+
+    @property
+    def std_score(self) -> NDArray[np.float64]:
+        """Standard deviation of the held-out score over folds, shape (n_l1_ratios, n_alphas)."""
+        return np.asarray(self.scores.std(axis=1))
+
+    @property
+    def chosen(self) -> tuple[int, int]:
+        """``(l1_ratio index, alpha index)`` that ``rule`` picks from ``scores``."""
+        return choose_alpha(self.scores, self.rule)
+
+    def describe(self) -> str:
+        """One line: folds, rule, the chosen alpha and its mean score, the best one.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from oneneuron.classifier import CVRecord
+        >>> r = CVRecord("neg_log_loss", "min", np.array([1.0]), np.array([[1.0, 0.1]]),
+        ...              np.array([[[-0.7, -0.5], [-0.7, -0.6]]]), np.array([[0, 2]]), 0.1, 1.0)
+        >>> for part in r.describe().split(": "):
+        ...     print(part)
+        alpha 0.1 (l1_ratio 1) chosen by 2-fold cross-validation, rule min
+        mean neg_log_loss -0.55 +/- 0.035 (std error), 2 non-zero features
+        """
+        i, j = self.chosen
+        se = self.std_score[i, j] / np.sqrt(self.n_folds)
+        return (
+            f"alpha {self.alpha:.4g} (l1_ratio {self.l1_ratio:g}) chosen by {self.n_folds}-fold "
+            f"cross-validation, rule {self.rule}: mean {self.scoring} "
+            f"{self.mean_score[i, j]:.4g} +/- {se:.2g} (std error), "
+            f"{int(self.n_nonzero[i, j])} non-zero features"
+        )
+
+
+def cv_record(cv: Any) -> CVRecord:
+    """The :class:`CVRecord` of a fitted ``NeuronClassifierCV``."""
+    ratios = [p.l1_ratio for p in cv.paths_]
+    return CVRecord(
+        scoring=str(cv.scoring),
+        rule=str(cv.rule),
+        l1_ratios=np.array(ratios, dtype=np.float64),
+        alphas=np.asarray(cv.alphas_, dtype=np.float64),
+        scores=np.asarray(cv.scores_, dtype=np.float64),
+        n_nonzero=np.array([p.n_nonzero for p in cv.paths_], dtype=np.intp),
+        alpha=float(cv.alpha_),
+        l1_ratio=float(cv.l1_ratio_),
+        path=cv.paths_[ratios.index(cv.l1_ratio_)],
+    )
