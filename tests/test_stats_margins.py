@@ -214,3 +214,15 @@ def test_a_formula_outside_the_saved_list_gives_the_same_effects(table, at):
     np.testing.assert_allclose(
         a.margeff(table, at=at)[cols], b.margeff(table, at=at)[cols], rtol=1e-6
     )
+
+
+@pytest.mark.parametrize("at", ["overall", "mean"])
+def test_weights_equal_repeated_rows_per_variable(table, at):
+    # frequency weights: the means, shares and averages of the repeated table
+    small = table.iloc[:60].reset_index(drop=True)
+    w = np.arange(60) % 3 + 1
+    clf = oneneuron.logit("y ~ x + I(x**2) + C(g) + m", table)
+    a = clf.margeff(small, at=at, sample_weight=w)
+    b = clf.margeff(small.loc[small.index.repeat(w)], at=at)
+    np.testing.assert_allclose(a.to_numpy(), b.to_numpy(), rtol=1e-10)
+    assert not np.allclose(a["dy_dx"], clf.margeff(small, at=at)["dy_dx"])

@@ -100,14 +100,15 @@ def interval_frame(
 
     from ..stats import logit_interval
 
-    n_terms = X.shape[1] + bool(fit_intercept)
-    if cov.shape[0] != n_terms:  # the table of a relax=True fit is the refit's
-        raise ValueError(
-            f"predict_interval: the model's covariance covers {cov.shape[0]} terms, not its "
-            f"{n_terms}: a relax=True model's table is the unpenalised refit on the columns "
-            "the L1 fit kept, and the L1 predictions have no standard errors"
-        )
     z = np.asarray(z, dtype=np.float64)
+    n_terms = X.shape[1] + bool(fit_intercept)
+    blocks = 1 if z.ndim == 1 else z.shape[1] - 1  # K > 2: one block per non-reference class
+    if cov.shape[0] != n_terms * blocks:  # the table of a relax=True fit is the refit's
+        raise ValueError(
+            f"predict_interval: the model's covariance covers {cov.shape[0] // blocks} terms, "
+            f"not its {n_terms}: a relax=True model's table is the unpenalised refit on the "
+            "columns the L1 fit kept, and the L1 predictions have no standard errors"
+        )
     parts = []
     for start in range(0, len(z), INTERVAL_BLOCK_ROWS):  # bounded dense temporaries
         rows = slice(start, start + INTERVAL_BLOCK_ROWS)
@@ -118,7 +119,7 @@ def interval_frame(
     if parts:
         out = pd.concat(parts, ignore_index=True)
     else:
-        out = logit_interval(np.zeros((0, X.shape[1] + int(fit_intercept))), z, cov, level)
+        out = logit_interval(np.zeros((0, n_terms)), z, cov, level)
     rows_index = pd.RangeIndex(len(z)) if index is None else pd.Index(index)
     if z.ndim == 2:
         out.index = pd.MultiIndex.from_product(
