@@ -33,11 +33,17 @@ columns it enters, as Stata's ``margins, dydx(*)``:
   each (row ``name[T.level]``); a boolean the change from False to True; with
   ``dummy=True`` a numeric variable holding only 0 and 1 too.
 
-``at="mean"`` with a design puts every numeric variable at its (weighted) mean
-and keeps each row's categorical and boolean values, then averages over the
-rows: Stata's ``margins, dydx(*) at((means) _continuous)``. A categorical has no
-mean, and a transform of a variable is evaluated at the variable's mean
-(``I(x**2)`` at ``mean(x)**2``, not at the mean of the squares).
+``at="mean"`` with a design evaluates everything at one point, the (weighted)
+means of the *variables*, as Stata's ``margins, dydx(*) atmeans``: a numeric
+variable at its mean, a boolean at its share of True, a categorical at its
+sample shares (each indicator ``g[T.level]`` at the level's share, as
+statsmodels' ``get_margeff(at="mean")`` puts every dummy column at its mean).
+Terms are then formed from those values: ``I(x**2)`` at ``mean(x)**2`` (not at
+the mean of the squares), ``x:C(g)[T.b]`` at ``mean(x) * share(b)``. A discrete
+change sets its own variable to the level and to the reference, the others
+staying at their means and shares. For a design of plain numeric columns and
+categorical indicators (no transforms), the numeric effects are exactly
+statsmodels' ``get_margeff(at="mean")``.
 """
 
 from __future__ import annotations
@@ -177,16 +183,38 @@ def _variable_effects(
     return np.stack(cols, axis=1)
 
 
+def _at_means(design: Any, values: dict[str, NDArray], w: NDArray) -> dict[str, NDArray]:
+    """One row: numeric and boolean variables at their weighted means, each categorical
+    as its level shares (an unseen level counts as the reference, as it is coded)."""
+    out: dict[str, NDArray] = {}
+    for c in design.columns:
+        v = values[c["name"]]
+        if c["kind"] == "categorical":
+            codes = np.where(v < 0, 0, v)
+            shares = np.bincount(codes, weights=w, minlength=len(c["levels"])) / np.sum(w)
+            out[c["name"]] = shares[None, :]
+        else:
+            out[c["name"]] = np.atleast_1d(w @ v / np.sum(w))
+    return out
+
+
 def variable_contrasts(
     design: Any, table: Any, at: str, w: NDArray[np.float64], dummy: bool
-) -> tuple[list[str], list[tuple[str, NDArray, NDArray]]]:
-    """The rows of a per-variable table and what each needs (see the module docstring)."""
+) -> tuple[list[str], list[tuple[str, NDArray, NDArray]], NDArray[np.float64]]:
+    """The rows of a per-variable table, what each needs, and the weights of the
+    rows they are averaged over (one row of weight 1 for ``at="mean"``).
+
+    See the module docstring for the definitions.
+    """
     values = design.values(table)
+    binary = {
+        c["name"]
+        for c in design.columns
+        if c["kind"] == "boolean"
+        or (dummy and c["kind"] == "numeric" and np.all(np.isin(values[c["name"]], (0.0, 1.0))))
+    }
     if at == "mean":
-        values = dict(values)
-        for c in design.columns:
-            if c["kind"] == "numeric":
-                values[c["name"]] = np.full(len(w), w @ values[c["name"]] / np.sum(w))
+        values, w = _at_means(design, values, w), np.ones(1)
     X = design.matrix(values)
     labels: list[str] = []
     contrasts: list[tuple[str, NDArray, NDArray]] = []
@@ -201,13 +229,13 @@ def variable_contrasts(
             for code, level in enumerate(c["levels"][1:], start=1):
                 labels.append(f"{name}[T.{level}]")
                 contrasts.append(("change", at_value(name, code), base))
-        elif kind == "boolean" or (dummy and np.all(np.isin(values[name], (0.0, 1.0)))):
+        elif name in binary:
             labels.append(name)
             contrasts.append(("change", at_value(name, 1.0), at_value(name, 0.0)))
         else:
             labels.append(name)
             contrasts.append(("dydx", X, design.derivative(values, name)))
-    return labels, contrasts
+    return labels, contrasts, w
 
 
 def variable_effects(
@@ -234,7 +262,7 @@ def variable_effects(
     w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     if w.shape != (n,):
         raise ValueError(f"sample_weight must have one value per row ({n}), got {w.shape}")
-    labels, contrasts = variable_contrasts(design, table, at, w, dummy)
+    labels, contrasts, w = variable_contrasts(design, table, at, w, dummy)
     beta = np.asarray(coef, dtype=np.float64).ravel()
     eff = _variable_effects(beta, contrasts, w, fit_intercept)
     h = 1e-30
@@ -314,6 +342,8 @@ def margeff_table(
     if design is not None:
         what += " per variable (discrete changes for categorical and boolean variables)"
         if at == "mean":
-            what = what.replace("at the mean", "at the means of the numeric variables")
+            what = what.replace(
+                "at the mean", "at the means of the variables (shares for categoricals)"
+            )
     table.attrs["caption"] = f"{what} on P(class), delta-method standard errors"
     return table
