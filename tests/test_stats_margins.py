@@ -226,3 +226,49 @@ def test_weights_equal_repeated_rows_per_variable(table, at):
     b = clf.margeff(small.loc[small.index.repeat(w)], at=at)
     np.testing.assert_allclose(a.to_numpy(), b.to_numpy(), rtol=1e-10)
     assert not np.allclose(a["dy_dx"], clf.margeff(small, at=at)["dy_dx"])
+
+
+@pytest.mark.parametrize("at", ["overall", "mean"])
+def test_an_offset_enters_the_effects(table, at):
+    # statsmodels' get_margeff refuses offsets, so the oracle is its predictions
+    # with the offset (at the mean: x at its mean, the offset at its mean),
+    # differentiated in x (per variable: both columns move; per column: x alone)
+    # and, for the delta method, in the parameters
+    off = np.log(table.z.to_numpy())
+    ref = smf.logit("y ~ x + I(x**2)", table, offset=off).fit(
+        disp=0, method="newton", tol=1e-12, maxiter=100
+    )
+    clf = oneneuron.NeuronClassifier(formula="y ~ x + I(x**2)", tol=1e-12)
+    clf.fit(table, offset=off)
+    X = clf.design_.transform(table)
+    plain = oneneuron.NeuronClassifier(tol=1e-12).fit(X, table.y, offset=off)
+    x, o = table.x.to_numpy(), off
+    if at == "mean":
+        x, o = np.array([x.mean()]), np.array([o.mean()])
+    h = 1e-4 * np.maximum(1.0, np.abs(x))
+    x2 = np.mean(X[:, 1]) if at == "mean" else X[:, 1]
+
+    def effect(theta, square):
+        def prob(v):
+            sq = v**2 if square is None else square
+            return ref.model.predict(theta, np.column_stack([np.ones_like(v), v, sq]), offset=o)
+
+        return np.mean((prob(x + h) - prob(x - h)) / (2 * h))
+
+    theta = np.asarray(ref.params)
+    for square, got in (
+        (None, clf.margeff(table, at=at, offset=off)),
+        (None, clf.margeff(table[["x"]], at=at, offset=off)),
+        (x2 + 0 * x, plain.margeff(X, at=at, offset=off)),
+    ):
+        steps = 1e-5 * np.eye(theta.size)
+        J = np.array([effect(theta + e, square) - effect(theta - e, square) for e in steps]) / 2e-5
+        se = np.sqrt(J @ np.asarray(ref.cov_params()) @ J)
+        np.testing.assert_allclose(
+            got.iloc[0][["dy_dx", "std_err"]], [effect(theta, square), se], rtol=1e-6
+        )
+    assert not np.isclose(
+        clf.margeff(table, at=at, offset=0 * off).loc["x", "dy_dx"], effect(theta, None)
+    )
+    with pytest.raises(ValueError, match="pass offset="):
+        clf.margeff(table, at=at)

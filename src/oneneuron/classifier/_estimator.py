@@ -731,6 +731,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         level: float = 0.95,
         dummy: bool = False,
         by: str = "variable",
+        offset: ArrayLike | None = None,
     ) -> Any:
         """Marginal effects ``dP/dx`` with delta-method standard errors.
 
@@ -766,6 +767,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         by : {"variable", "column"}, default="variable"
             Rows per variable of the table (models with ``design_``) or per model
             column; the two agree for a model fitted on arrays.
+        offset : array_like of shape (n,), optional
+            One value per row of X, added to every logit as in
+            :meth:`predict_proba`: required exactly when the model was fitted
+            with an offset. ``at="mean"`` evaluates at its (weighted) mean.
 
         Returns
         -------
@@ -795,6 +800,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         else:
             Xv = self._validate_predict(X)
             Xd = np.asarray(Xv.todense() if hasattr(Xv, "todense") else Xv, dtype=np.float64)
+        off = self._offset(offset, len(Xd))
         return margeff_table(
             res,
             Xd,
@@ -804,4 +810,5 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             level=level,
             dummy=dummy,
             design=design,
+            offset=off,
         )

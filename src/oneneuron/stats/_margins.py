@@ -44,6 +44,10 @@ change sets its own variable to the level and to the reference, the others
 staying at their means and shares. For a design of plain numeric columns and
 categorical indicators (no transforms), the numeric effects are exactly
 statsmodels' ``get_margeff(at="mean")``.
+
+A model fitted with an offset needs it here too: it enters every row's logit
+(``at="mean"``: its weighted mean, one more coordinate of the point);
+statsmodels' ``get_margeff`` refuses models with an offset.
 """
 
 from __future__ import annotations
@@ -58,12 +62,16 @@ from scipy import stats
 AT = ("overall", "mean")
 
 
-def _probabilities(beta: NDArray, X: NDArray, fit_intercept: bool) -> NDArray:
+def _probabilities(
+    beta: NDArray, X: NDArray, fit_intercept: bool, offset: NDArray | None = None
+) -> NDArray:
     """``P`` (n, K_out): ``P(classes[1])`` (binary, one column) or every class's probability."""
     p = X.shape[1] + int(fit_intercept)
     B = beta.reshape(-1, p)
     slopes = B[:, 1:] if fit_intercept else B
     Z = X @ slopes.T + (B[:, 0] if fit_intercept else 0.0)
+    if offset is not None:
+        Z = Z + offset[:, None]
     if B.shape[0] == 1:
         return 1.0 / (1.0 + np.exp(-Z))
     Zf = np.concatenate([np.zeros((Z.shape[0], 1)), Z], axis=1)
@@ -79,6 +87,7 @@ def _effects(
     fit_intercept: bool,
     at: str,
     dummies: NDArray | None = None,
+    offset: NDArray | None = None,
 ) -> NDArray:
     """Effects (K_out, d) for the coefficient vector ``beta`` (blocks of [intercept, coef]).
 
@@ -86,13 +95,13 @@ def _effects(
     Columns flagged in ``dummies`` get the discrete change ``P(x_j = 1) - P(x_j = 0)``.
     """
     if dummies is not None and dummies.any():
-        out = _effects(beta, X, w, fit_intercept, at)
+        out = _effects(beta, X, w, fit_intercept, at, offset=offset)
         out = out.astype(np.result_type(out, beta))
         for j in np.flatnonzero(dummies):
             one, zero = X.copy(), X.copy()
             one[:, j], zero[:, j] = 1.0, 0.0
-            diff = _probabilities(beta, one, fit_intercept) - _probabilities(
-                beta, zero, fit_intercept
+            diff = _probabilities(beta, one, fit_intercept, offset) - _probabilities(
+                beta, zero, fit_intercept, offset
             )
             out[:, j] = w @ diff / np.sum(w)
         return out
@@ -100,6 +109,8 @@ def _effects(
     B = beta.reshape(-1, p)  # (K-1, p) or (1, p)
     slopes = B[:, 1:] if fit_intercept else B
     Z = X @ slopes.T + (B[:, 0] if fit_intercept else 0.0)  # (n, K-1)
+    if offset is not None:
+        Z = Z + offset[:, None]
     if B.shape[0] == 1:
         prob = 1.0 / (1.0 + np.exp(-Z[:, 0]))
         E = (prob * (1.0 - prob))[:, None] * slopes  # (n, d)
@@ -124,12 +135,14 @@ def marginal_effects(
     sample_weight: NDArray[np.float64] | None = None,
     level: float = 0.95,
     dummy: bool = False,
+    offset: NDArray[np.float64] | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Effects (K_out, d), their standard errors (K_out, d) and covariance.
 
     ``coef`` is the coefficient table's (B, p) array (reference parameterisation);
     ``K_out`` is 1 (binary) or K (multinomial: every class, the reference included).
     ``dummy=True``: columns holding only 0 and 1 get discrete changes.
+    ``offset`` (one value per row) enters every logit; at the mean, its mean.
     """
     if at not in AT:
         raise ValueError(f"at must be one of {AT}, got {at!r}")
@@ -140,22 +153,27 @@ def marginal_effects(
     w = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
     if at == "mean":
         X = (w @ X / np.sum(w))[None, :]
+        offset = None if offset is None else np.atleast_1d(w @ offset / np.sum(w))
         w = np.ones(1)
     beta = np.asarray(coef, dtype=np.float64).ravel()
-    eff = _effects(beta, X, w, fit_intercept, at, dummies)
+    eff = _effects(beta, X, w, fit_intercept, at, dummies, offset)
     h = 1e-30
     J = np.empty((eff.size, beta.size))
     for j in range(beta.size):
         step = beta.astype(complex)
         step[j] += 1j * h
-        J[:, j] = _effects(step, X, w, fit_intercept, at, dummies).imag.ravel() / h
+        J[:, j] = _effects(step, X, w, fit_intercept, at, dummies, offset).imag.ravel() / h
     V = J @ cov @ J.T
     se = np.sqrt(np.clip(np.diag(V), 0.0, None)).reshape(eff.shape)
     return eff, se, V
 
 
 def _variable_effects(
-    beta: NDArray, contrasts: list[tuple[str, NDArray, NDArray]], w: NDArray, fit_intercept: bool
+    beta: NDArray,
+    contrasts: list[tuple[str, NDArray, NDArray]],
+    w: NDArray,
+    fit_intercept: bool,
+    offset: NDArray | None = None,
 ) -> NDArray:
     """Effects (K_out, len(contrasts)): ``("dydx", X, D)`` derivatives along ``D``, or
     ``("change", Xa, Xb)`` discrete changes ``P(Xa) - P(Xb)``; averaged with weights ``w``.
@@ -168,10 +186,12 @@ def _variable_effects(
     cols = []
     for kind, A, D in contrasts:
         if kind == "change":
-            diff = _probabilities(beta, A, fit_intercept) - _probabilities(beta, D, fit_intercept)
+            diff = _probabilities(beta, A, fit_intercept, offset) - _probabilities(
+                beta, D, fit_intercept, offset
+            )
             cols.append(w @ diff.reshape(len(w), -1) / np.sum(w))
             continue
-        P = _probabilities(beta, A, fit_intercept)
+        P = _probabilities(beta, A, fit_intercept, offset)
         G = D @ slopes.T  # (n, K-1): d z_k / d v per row
         if B.shape[0] == 1:
             E = P[:, 0] * (1.0 - P[:, 0]) * G[:, 0]
@@ -248,13 +268,15 @@ def variable_effects(
     at: str = "overall",
     sample_weight: NDArray[np.float64] | None = None,
     dummy: bool = False,
+    offset: NDArray[np.float64] | None = None,
 ) -> tuple[list[str], NDArray[np.float64], NDArray[np.float64]]:
     """Per-variable effects (K_out, v), their standard errors and the row labels.
 
     ``design`` is the model's :class:`~oneneuron.tables.DesignSpec` and ``table``
     the rows to average over (see the module docstring); the standard errors
     are the delta method's, the Jacobian by complex step as
-    :func:`marginal_effects`.
+    :func:`marginal_effects`. ``offset`` (one value per row) enters every
+    logit; at the mean, its (weighted) mean.
     """
     if at not in AT:
         raise ValueError(f"at must be one of {AT}, got {at!r}")
@@ -262,15 +284,17 @@ def variable_effects(
     w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     if w.shape != (n,):
         raise ValueError(f"sample_weight must have one value per row ({n}), got {w.shape}")
+    if offset is not None and at == "mean":
+        offset = np.atleast_1d(w @ offset / np.sum(w))
     labels, contrasts, w = variable_contrasts(design, table, at, w, dummy)
     beta = np.asarray(coef, dtype=np.float64).ravel()
-    eff = _variable_effects(beta, contrasts, w, fit_intercept)
+    eff = _variable_effects(beta, contrasts, w, fit_intercept, offset)
     h = 1e-30
     J = np.empty((eff.size, beta.size))
     for j in range(beta.size):
         step = beta.astype(complex)
         step[j] += 1j * h
-        J[:, j] = _variable_effects(step, contrasts, w, fit_intercept).imag.ravel() / h
+        J[:, j] = _variable_effects(step, contrasts, w, fit_intercept, offset).imag.ravel() / h
     V = J @ cov @ J.T
     se = np.sqrt(np.clip(np.diag(V), 0.0, None)).reshape(eff.shape)
     return labels, eff, se
@@ -286,13 +310,15 @@ def margeff_table(
     level: float = 0.95,
     dummy: bool = False,
     design: Any = None,
+    offset: Any = None,
 ) -> pd.DataFrame:
     """Marginal effects as a table: ``dy_dx, std_err, z, p_value, ci_low, ci_high``.
 
     Indexed by feature (binary) or ``(class, feature)`` (multinomial). With a
     ``design`` (a :class:`~oneneuron.tables.DesignSpec`), ``X`` is a table and the
     rows are its variables (:func:`variable_effects`); otherwise ``X`` is the
-    model's columns, one row each (:func:`marginal_effects`).
+    model's columns, one row each (:func:`marginal_effects`). ``offset``: one
+    value per row of ``X``, added to every logit (at the mean: its mean).
     """
     result.check_available()
     if not 0 < level < 1:
@@ -307,6 +333,7 @@ def margeff_table(
             at=at,
             sample_weight=sample_weight,
             dummy=dummy,
+            offset=offset,
         )
     else:
         eff, se, _ = marginal_effects(
@@ -318,6 +345,7 @@ def margeff_table(
             sample_weight=sample_weight,
             level=level,
             dummy=dummy,
+            offset=offset,
         )
         features = list(result.terms[1:] if fit_intercept else result.terms)
     with np.errstate(divide="ignore", invalid="ignore"):
