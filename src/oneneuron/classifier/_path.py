@@ -140,7 +140,7 @@ def setup_problem(
 
 def subsample_rows(n: int, random_state: int = 0) -> NDArray[np.intp] | None:
     """Rows of the Hessian subsample on tall data (about ``_SUBSAMPLE_ROWS``), else None."""
-    if n <= 4 * _SUBSAMPLE_ROWS:
+    if n <= 2 * _SUBSAMPLE_ROWS:
         return None
     return np.flatnonzero(np.random.default_rng(random_state).random(n) < _SUBSAMPLE_ROWS / n)
 
