@@ -16,13 +16,14 @@ Dense data comes in two feature distributions: ``correlated`` (AR(1), rho 0.5) a
 Each solver is measured two ways. ``ladder``: the tolerance is tightened along a ladder
 until its objective is within ``GAP`` of the best objective any solver reached (a Newton
 reference fit at tol=1e-12, outside the timings); the time of that first run is
-reported. ``defaults``: each library's own default settings, once; the gap it leaves is
+timed. ``defaults``: each library's own default settings, once; the gap it leaves is
 shown (on the 200 x 1 unpenalised objective: statsmodels ``Logit(...).fit()`` plus its
 standard errors against oneneuron's default fit, which computes them). Times are
-medians of ``--repeat`` runs. "passes" is time divided by the time of one read of
-X (the memory-bandwidth floor, measured in the same run); for oneneuron the passes
-it counted are shown too. Ratios peer/oneneuron are what to quote: this machine is
-shared and absolute times are noisy.
+medians of ``--repeat`` rounds in which every solver of a row group runs once in turn
+(alternating, so that the shared machine's changing load hits all of them alike).
+"passes" is time divided by the time of one read of X (the memory-bandwidth floor,
+measured in the same run); for oneneuron the passes it counted are shown too. Ratios
+peer/oneneuron are what to quote: this machine is shared and absolute times are noisy.
 """
 
 from __future__ import annotations
@@ -117,21 +118,6 @@ def read_floor(X: Any, repeat: int = 5) -> float:
     return float(np.median(ts))
 
 
-def timed(fit: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    """Median seconds of ``fit()`` over ``repeat`` runs (more, up to 0.5 s in all, if fast)."""
-    t0 = time.perf_counter()
-    out = fit()  # a quick first run is a warm-up (imports, first calls): not counted
-    ts = [time.perf_counter() - t0] if time.perf_counter() - t0 > 1 else []
-    while len(ts) < repeat or (sum(ts) < 0.5 and len(ts) < 200):
-        gc.collect()
-        t0 = time.perf_counter()
-        out = fit()
-        ts.append(time.perf_counter() - t0)
-        if ts[-1] > 5:  # slow peers: one run is enough
-            break
-    return float(np.median(ts)), out
-
-
 # --- the solvers: each returns a fit(tol) -> (coef, intercept, info) -----------------
 # A fit(tol) with tol=None runs the library's defaults (only the objective is set).
 def oneneuron_fit(X: Any, y: np.ndarray, alpha: float) -> Callable[[float | None], Any]:
@@ -197,16 +183,41 @@ def statsmodels_fit(X: Any, y: np.ndarray) -> Callable[[float], Any]:
 
 
 def run_solver(
-    name: str, fit: Callable[[float | None], Any], f: Callable, best: float, repeat: int, way: str
+    name: str, fit: Callable[[float | None], Any], f: Callable, best: float, way: str
 ) -> dict:
+    """The first tolerance of the ladder whose fit is within ``GAP`` (one untimed fit each)."""
     for tol in (None,) if way == "defaults" else LADDER:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            secs, (coef, b, info) = timed(lambda tol=tol: fit(tol), repeat)
+            coef, b, info = fit(tol)
         gap = f(coef, b) - best
         if gap <= GAP:
             break
-    return {"solver": name, "seconds": secs, "gap": gap, "tol": tol, "info": info, "way": way}
+    return {"solver": name, "gap": gap, "tol": tol, "info": info, "way": way, "fit": fit}
+
+
+def time_alternately(results: list[dict], repeat: int) -> None:
+    """Median seconds of each solver at its chosen tolerance, the solvers timed in turn.
+
+    Round ``r`` times every solver once, so that a change of the machine's load
+    (it is shared) hits all of them alike and the ratios stay comparable. A fast
+    fit is repeated within its turn until 0.2 s have passed (the median of those).
+    """
+    times: list[list[float]] = [[] for _ in results]
+    for _ in range(repeat):
+        for r, ts in zip(results, times, strict=True):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                inner = []
+                while not inner or (sum(inner) < 0.2 and len(inner) < 100):
+                    gc.collect()
+                    t0 = time.perf_counter()
+                    r["fit"](r["tol"])
+                    inner.append(time.perf_counter() - t0)
+            ts.append(float(np.median(inner)))
+    for r, ts in zip(results, times, strict=True):
+        r["seconds"] = float(np.median(ts))
+        del r["fit"]
 
 
 def peak_extra_memory(X: Any, y: np.ndarray, alpha: float) -> float:
@@ -260,7 +271,8 @@ def bench_size(
                 if way == "defaults":  # like for like: both compute standard errors
                     solvers = [("oneneuron", oneneuron_default_fit(X, y))]
                 solvers.append(("statsmodels", statsmodels_fit(X, y)))
-            results = [run_solver(name, fit, f, best, repeat, way) for name, fit in solvers]
+            results = [run_solver(name, fit, f, best, way) for name, fit in solvers]
+            time_alternately(results, repeat)
             ours = results[0]["seconds"]
             for r in results:
                 r.update(

@@ -31,6 +31,7 @@ from threadpoolctl import threadpool_limits
 from oneneuron import NeuronClassifier, NeuronClassifierCV, regularization_path
 
 GAP = 1e-9
+CASES = ("one", "no-intercept", "path", "cv", "saga")
 LADDER = (1e-6, 1e-7, 1e-8, 1e-9, 1e-10)
 
 
@@ -110,6 +111,13 @@ def main() -> None:
     )
     ap.add_argument("--sparse", action="store_true", help="CSR data (d large, 30 per row)")
     ap.add_argument("--skip-saga", action="store_true")
+    ap.add_argument(
+        "--cases",
+        nargs="+",
+        choices=CASES,
+        default=list(CASES),
+        help="which cases to run (default: all; e.g. --sparse --cases one for the big CSR fit)",
+    )
     ap.add_argument("--saga-rows", type=int, default=20_000, help="rows of the saga CV case")
     args = ap.parse_args()
     peer_repeat = args.repeat if args.peer_repeat is None else args.peer_repeat
@@ -124,129 +132,145 @@ def main() -> None:
     print(f"data {args.n} x {args.d} {kind}; one read {floor * 1e3:.2f} ms")
     rows = []
 
-    # ---- one L1 fit, with intercept: oneneuron vs glum
     a_max = regularization_path(X, y, n_alphas=1, standardize=False).alpha_max
-    alpha = a_max / (8 if not args.sparse else 1.5)
+    alpha = a_max / (8 if not args.sparse else 2.5)  # sparse: ~100 non-zeros (98)
     F = objective(X, y, alpha)
-    ref = NeuronClassifier(alpha=alpha, l1_ratio=1.0, standardize=False, tol=1e-12).fit(X, y)
-    best = F(ref.coef_[0], ref.intercept_[0])
-
-    def ours(tol: float) -> tuple[float, Any]:
-        return timed(
-            lambda: NeuronClassifier(alpha=alpha, l1_ratio=1.0, standardize=False, tol=tol).fit(
-                X, y
-            ),
-            args.repeat,
-        )
-
-    def glum_one(tol: float) -> tuple[float, Any]:
-        return timed(
-            lambda: glum.GeneralizedLinearRegressor(
-                family="binomial",
-                alpha=alpha,
-                l1_ratio=1.0,
-                scale_predictors=False,
-                gradient_tol=tol,
-            ).fit(X, y),
-            args.repeat,
-        )
-
-    o = ladder(ours, lambda m: rel_gap(F(m.coef_[0], m.intercept_[0]), best))
-    g = ladder(glum_one, lambda m: rel_gap(F(m.coef_, m.intercept_), best))
-    nnz = int(np.sum(o["out"].coef_ != 0))
-    rows.append(
-        ("one L1 fit (glum)", o, g, f"{nnz} non-zeros, passes counted {o['out'].n_passes_:.0f}")
-    )
-
-    # ---- one L1 fit without intercept: oneneuron vs liblinear
-    ref0 = NeuronClassifier(
-        alpha=alpha, l1_ratio=1.0, standardize=False, fit_intercept=False, tol=1e-12
-    ).fit(X, y)
-    best0 = F(ref0.coef_[0], 0.0)
-
-    def ours0(tol: float) -> tuple[float, Any]:
-        return timed(
-            lambda: NeuronClassifier(
-                alpha=alpha, l1_ratio=1.0, standardize=False, fit_intercept=False, tol=tol
-            ).fit(X, y),
-            args.repeat,
-        )
-
-    def liblinear(tol: float) -> tuple[float, Any]:
-        return timed(
-            lambda: LogisticRegression(
-                l1_ratio=1.0,
-                C=1 / (len(y) * alpha),
-                solver="liblinear",
-                fit_intercept=False,
-                tol=tol,
-                max_iter=10_000,
-            ).fit(X, y),
-            args.repeat,
-        )
-
-    o0 = ladder(ours0, lambda m: rel_gap(F(m.coef_[0], 0.0), best0))
-    lib = ladder(liblinear, lambda m: rel_gap(F(m.coef_[0], 0.0), best0))
-    rows.append(("one L1 fit, no intercept (liblinear)", o0, lib, ""))
-
-    # ---- 20-alpha path: oneneuron vs glum (same grid)
+    path_tols = (1e-8, 1e-8)  # ours, glum: the path case's ladder replaces them
     alphas = a_max * np.logspace(0, -2 if args.sparse else -3, 20)
-    refp = regularization_path(X, y, alphas=alphas, standardize=False, tol=1e-12)
-    Fs = [objective(X, y, a) for a in alphas]
-    bestp = [Fs[i](refp.coef[i, 0], refp.intercept[i, 0]) for i in range(20)]
 
-    def ours_path(tol: float) -> tuple[float, Any]:
-        return timed(
-            lambda: regularization_path(X, y, alphas=alphas, standardize=False, tol=tol),
-            args.repeat,
+    if "one" in args.cases:
+        # ---- one L1 fit, with intercept: oneneuron vs glum
+        ref = NeuronClassifier(alpha=alpha, l1_ratio=1.0, standardize=False, tol=1e-12).fit(X, y)
+        best = F(ref.coef_[0], ref.intercept_[0])
+
+        def ours(tol: float) -> tuple[float, Any]:
+            return timed(
+                lambda: NeuronClassifier(alpha=alpha, l1_ratio=1.0, standardize=False, tol=tol).fit(
+                    X, y
+                ),
+                args.repeat,
+            )
+
+        def glum_one(tol: float) -> tuple[float, Any]:
+            return timed(
+                lambda: glum.GeneralizedLinearRegressor(
+                    family="binomial",
+                    alpha=alpha,
+                    l1_ratio=1.0,
+                    scale_predictors=False,
+                    gradient_tol=tol,
+                ).fit(X, y),
+                args.repeat,
+            )
+
+        o = ladder(ours, lambda m: rel_gap(F(m.coef_[0], m.intercept_[0]), best))
+        nnz = int(np.sum(o["out"].coef_ != 0))
+        note = f"{nnz} non-zeros, passes counted {o['out'].n_passes_:.0f}"
+        try:
+            g = ladder(glum_one, lambda m: rel_gap(F(m.coef_, m.intercept_), best))
+        except MemoryError:  # its L1 solver (IRLS-CD) forms the dense p x p Hessian
+            nan = float("nan")
+            g = {"time": nan, "tol": nan, "gap": nan}
+            gib = (X.shape[1] + 1) ** 2 * 8 / 2**30
+            note += f"; glum cannot: its L1 solver allocates a p x p Hessian ({gib:.1f} GiB)"
+        rows.append(("one L1 fit (glum)", o, g, note))
+
+    if "no-intercept" in args.cases:
+        # ---- one L1 fit without intercept: oneneuron vs liblinear
+        ref0 = NeuronClassifier(
+            alpha=alpha, l1_ratio=1.0, standardize=False, fit_intercept=False, tol=1e-12
+        ).fit(X, y)
+        best0 = F(ref0.coef_[0], 0.0)
+
+        def ours0(tol: float) -> tuple[float, Any]:
+            return timed(
+                lambda: NeuronClassifier(
+                    alpha=alpha, l1_ratio=1.0, standardize=False, fit_intercept=False, tol=tol
+                ).fit(X, y),
+                args.repeat,
+            )
+
+        def liblinear(tol: float) -> tuple[float, Any]:
+            return timed(
+                lambda: LogisticRegression(
+                    l1_ratio=1.0,
+                    C=1 / (len(y) * alpha),
+                    solver="liblinear",
+                    fit_intercept=False,
+                    tol=tol,
+                    max_iter=10_000,
+                ).fit(X, y),
+                args.repeat,
+            )
+
+        o0 = ladder(ours0, lambda m: rel_gap(F(m.coef_[0], 0.0), best0))
+        lib = ladder(liblinear, lambda m: rel_gap(F(m.coef_[0], 0.0), best0))
+        rows.append(("one L1 fit, no intercept (liblinear)", o0, lib, ""))
+
+    if "path" in args.cases:
+        # ---- 20-alpha path: oneneuron vs glum (same grid)
+        refp = regularization_path(X, y, alphas=alphas, standardize=False, tol=1e-12)
+        Fs = [objective(X, y, a) for a in alphas]
+        bestp = [Fs[i](refp.coef[i, 0], refp.intercept[i, 0]) for i in range(20)]
+
+        def ours_path(tol: float) -> tuple[float, Any]:
+            return timed(
+                lambda: regularization_path(X, y, alphas=alphas, standardize=False, tol=tol),
+                args.repeat,
+            )
+
+        def glum_path(tol: float) -> tuple[float, Any]:
+            return timed(
+                lambda: glum.GeneralizedLinearRegressor(
+                    family="binomial",
+                    alpha_search=True,
+                    alphas=alphas,
+                    l1_ratio=1.0,
+                    scale_predictors=False,
+                    gradient_tol=tol,
+                ).fit(X, y),
+                peer_repeat,
+            )
+
+        def path_gap(p: Any) -> float:
+            return max(rel_gap(Fs[i](p.coef[i, 0], p.intercept[i, 0]), bestp[i]) for i in range(20))
+
+        def glum_gap(m: Any) -> float:
+            return max(
+                rel_gap(Fs[i](m.coef_path_[i], m.intercept_path_[i]), bestp[i]) for i in range(20)
+            )
+
+        op = ladder(ours_path, path_gap)
+        gp = ladder(glum_path, glum_gap)
+        path_tols = (op["tol"], gp["tol"])
+        rows.append(
+            ("20-alpha path (glum)", op, gp, f"passes counted {op['out'].n_passes[-1]:.0f}")
         )
 
-    def glum_path(tol: float) -> tuple[float, Any]:
-        return timed(
-            lambda: glum.GeneralizedLinearRegressor(
+    if "cv" in args.cases:
+        # ---- 5-fold x 20-alpha CV at the path's tolerances
+        t_ours, _ = timed(
+            lambda: NeuronClassifierCV(
+                cv=5, alphas=alphas, standardize=False, tol=path_tols[0]
+            ).fit(X, y),
+            args.repeat,
+        )
+        t_glum, _ = timed(
+            lambda: glum.GeneralizedLinearRegressorCV(
                 family="binomial",
-                alpha_search=True,
                 alphas=alphas,
-                l1_ratio=1.0,
+                l1_ratio=[1.0],
+                cv=5,
                 scale_predictors=False,
-                gradient_tol=tol,
+                gradient_tol=path_tols[1],
             ).fit(X, y),
             peer_repeat,
         )
-
-    def path_gap(p: Any) -> float:
-        return max(rel_gap(Fs[i](p.coef[i, 0], p.intercept[i, 0]), bestp[i]) for i in range(20))
-
-    def glum_gap(m: Any) -> float:
-        return max(
-            rel_gap(Fs[i](m.coef_path_[i], m.intercept_path_[i]), bestp[i]) for i in range(20)
+        cvrow = {"time": t_ours, "tol": path_tols[0], "gap": 0.0}
+        rows.append(
+            ("5-fold x 20 CV (glum)", cvrow, {"time": t_glum, "tol": path_tols[1], "gap": 0.0}, "")
         )
-
-    op = ladder(ours_path, path_gap)
-    gp = ladder(glum_path, glum_gap)
-    rows.append(("20-alpha path (glum)", op, gp, f"passes counted {op['out'].n_passes[-1]:.0f}"))
-
-    # ---- 5-fold x 20-alpha CV at the path's tolerances
-    t_ours, _ = timed(
-        lambda: NeuronClassifierCV(cv=5, alphas=alphas, standardize=False, tol=op["tol"]).fit(X, y),
-        args.repeat,
-    )
-    t_glum, _ = timed(
-        lambda: glum.GeneralizedLinearRegressorCV(
-            family="binomial",
-            alphas=alphas,
-            l1_ratio=[1.0],
-            cv=5,
-            scale_predictors=False,
-            gradient_tol=gp["tol"],
-        ).fit(X, y),
-        peer_repeat,
-    )
-    cvrow = {"time": t_ours, "tol": op["tol"], "gap": 0.0}
-    rows.append(
-        ("5-fold x 20 CV (glum)", cvrow, {"time": t_glum, "tol": gp["tol"], "gap": 0.0}, "")
-    )
-    if not args.skip_saga:
+    if "saga" in args.cases and not args.skip_saga:
         m = min(args.saga_rows, args.n)
         Xs, ys = X[:m], y[:m]
         a_s = regularization_path(Xs, ys, n_alphas=1, standardize=False).alpha_max

@@ -73,6 +73,27 @@ def test_kernels_are_threaded_over_row_chunks_without_changing_the_sums():
     assert eng.n_passes == 1
 
 
+@needs_numba
+@pytest.mark.parametrize("kind", ["f64", "f32"])
+def test_one_read_column_moments_equal_the_two_pass_reference(kind):
+    """The threaded one-read moments kernel (running means, Chan's merge) against the
+    two-pass blocked NumPy loop; columns far from zero and a constant one included."""
+    from oneneuron.engines import _numpy_prep
+
+    X, _, s = _data(20_000, 6, 2, "f64")
+    X[:, 1] += 1e6  # a large mean: E[x^2] - mu^2 would lose every digit here
+    X[:, 2] = 3.5  # constant: sigma 1, as StandardScaler
+    X = X.astype(np.float32) if kind == "f32" else X
+    s[::7] = 0.0  # rows of weight zero count for nothing
+    mu, sigma = _numpy_prep.weighted_feature_stats(X, s)
+    ref_mu, ref_sigma = _numpy_prep.weighted_feature_stats(np.asfortranarray(X), s)  # the loop
+    np.testing.assert_allclose(mu, ref_mu, rtol=1e-12)
+    np.testing.assert_allclose(sigma, ref_sigma, rtol=1e-9)
+    assert sigma[2] == 1.0
+    direct = np.sqrt(np.average((X[:, 1].astype(float) - ref_mu[1]) ** 2, weights=s))
+    assert sigma[1] == pytest.approx(direct, rel=1e-9)
+
+
 def test_use_kernels_true_without_a_fitting_layout_is_an_error():
     X, y, s = _data(100, 3, 2, "f64")
     with pytest.raises(ValueError, match="use_kernels=True needs"):
@@ -137,3 +158,32 @@ def test_lbfgs_standardises_raw_features_without_changing_the_objective():
     np.testing.assert_allclose(lb.intercept_, ref.intercept_, rtol=1e-6)
     assert lb.loss_ == pytest.approx(ref.loss_, rel=1e-12)
     np.testing.assert_array_equal(lb.mean_, 0.0)  # the public statistics stay "none"
+
+
+def test_lbfgs_reads_x_once_per_distinct_point_and_reaches_sklearns_optimum():
+    """Every pass L-BFGS counts is a new point (SciPy's repeated evaluation of the start
+    is answered from memory), and it reaches scikit-learn's optimum at a tight tol."""
+    from sklearn.linear_model import LogisticRegression
+
+    from oneneuron.solvers import Trace, lbfgs
+
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((3000, 40))
+    y = (rng.random(3000) < 1 / (1 + np.exp(-X[:, :5].sum(axis=1)))).astype(float)
+    engine = NumpyEngine(X, y, np.ones(3000), multinomial=False)
+    problem = LinearLoss(engine, 1, 1e-3, np.zeros(40), np.ones(40), True)
+    seen = []
+    evaluate = problem.loss_gradient
+
+    def counted(theta):
+        seen.append(np.array(theta, copy=True))
+        return evaluate(theta)
+
+    problem.loss_gradient = counted
+    res = lbfgs(problem, np.zeros(41), max_iter=500, tol=1e-10, trace=Trace())
+    assert res.converged and engine.n_passes == len(seen)
+    assert len({t.tobytes() for t in seen}) == len(seen)  # no point read twice
+    ref = LogisticRegression(C=1 / (3000 * 1e-3), tol=1e-12, max_iter=10_000).fit(X, y)
+    W, b = problem.to_raw(res.theta)
+    np.testing.assert_allclose(W.ravel(), ref.coef_.ravel(), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(b, ref.intercept_, rtol=1e-6, atol=1e-8)

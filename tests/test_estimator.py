@@ -234,6 +234,21 @@ def test_bad_input_gets_a_clear_error(X, y, match):
         NeuronClassifier().fit(X, y)
 
 
+@pytest.mark.parametrize("n", [50, 5000])  # the NumPy statistics loop; the one-read kernel
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_nan_or_infinity_in_a_plain_array_is_refused(n, bad):
+    """Plain arrays skip the separate finiteness read: the column statistics catch it,
+    also in a row of weight zero, with scikit-learn's message."""
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((n, 3)), rng.integers(0, 2, n)
+    X[n // 2, 1] = bad
+    sw = np.ones(n)
+    sw[n // 2] = 0.0
+    for weights in (None, sw):
+        with pytest.raises(ValueError, match="NaN" if np.isnan(bad) else "infinity"):
+            NeuronClassifier().fit(X, y, sample_weight=weights)
+
+
 def test_more_bad_input():
     X, y, _ = load_exam_scores()
     with pytest.raises(ValueError, match="sample_weight"):

@@ -131,6 +131,37 @@ def test_fields_are_checked_in_compressed_and_chunked_reads(work, capsys):
 
 
 @pytest.mark.parametrize(
+    ("edit", "match"),
+    [
+        (
+            lambda r: r[:5] + ["0.1,0.2,red\n"] + r[5:],
+            "data row 6 has 3 fields but the header has 4",
+        ),
+        (lambda r: [*r, "0.1,0.2\n"], "data row 41 has 2 fields"),
+        (lambda r: r[:2] + ['0.1,"0.2\n3",red\n'] + r[2:], "data row 3 has 3 fields"),
+    ],
+    ids=["short-row", "short-last-row", "short-row-with-quoted-newline"],
+)
+def test_rows_with_fewer_fields_than_the_header(work, capsys, edit, match):
+    """A row cut short is damage, not missing values: refused even where cells may be filled."""
+    data = _csv(work / "bad.csv", edit(_rows()))
+    argv = ["train", data, "--target", "y", "--model", work / "n.json"]
+    refused(argv, capsys, match, work)
+    refused([*argv, "--impute", "mean"], capsys, match, work)
+    refused(["predict", work / "m.json", data, "--out", work / "p.csv"], capsys, match, work)
+    refused(["evaluate", work / "m.json", data, "--chunk-rows", "3"], capsys, match, work)
+
+
+def test_short_rows_are_found_in_compressed_files(work, capsys):
+    rows = _rows(60)
+    rows[45] = "0.5,0.25\n"
+    data = work / "bad.csv.gz"
+    data.write_bytes(gzip.compress((HEADER + "".join(rows)).encode()))
+    argv = ["predict", work / "m.json", data, "--out", work / "p.csv", "--chunk-rows", "8"]
+    refused(argv, capsys, "data row 46 has 2 fields", work)
+
+
+@pytest.mark.parametrize(
     ("header", "dup"),
     [("x1,x1,colour,y\n", "x1"), ("x1,x2,y,y\n", "y")],
     ids=["feature", "target-leaks-the-label"],

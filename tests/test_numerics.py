@@ -135,6 +135,20 @@ def test_stratified_subsample_is_uniform_without_rare_classes_and_unbiased_with(
     np.testing.assert_allclose(totals, np.bincount(y), rtol=0.05)
 
 
+def test_geometric_row_draw_keeps_each_row_with_probability_f():
+    from oneneuron.classifier._fit import bernoulli_rows
+
+    rng = np.random.default_rng(0)
+    counts = np.zeros(500)
+    for _ in range(4000):
+        rows = bernoulli_rows(rng, 500, 0.05)
+        assert np.all(np.diff(rows) > 0) and rows[0] >= 0 and rows[-1] < 500
+        counts[rows] += 1
+    p = counts / 4000  # each row's frequency: binomial, sd sqrt(.05 * .95 / 4000) = 0.0034
+    assert abs(p.mean() - 0.05) < 0.001 and np.all(np.abs(p - 0.05) < 6 * 0.0035)
+    assert abs(p[:50].mean() - p[-50:].mean()) < 0.005  # no drift along the rows
+
+
 def test_lbfgs_at_the_float64_floor_stops_honestly():
     """A tol below what float64 resolves: L-BFGS stops when the objective stops
     decreasing, says so in one line, and is converged (it reached the optimum)."""

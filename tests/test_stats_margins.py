@@ -47,31 +47,61 @@ def table():
     return df
 
 
+def _points(df, at, fixed=None):
+    """The rows the effect is averaged over, with their weights (a frame, an array).
+
+    ``at="mean"``: one point, x and z at their means, g and m at their sample
+    shares (a mixture of the rows with every combination, weighted by products
+    of shares); ``fixed`` sets one variable to one value in every row.
+    """
+    if at == "overall":
+        frame = df.copy()
+        if fixed:
+            frame[fixed[0]] = fixed[1]
+        return frame, np.full(len(df), 1.0 / len(df))
+    shares = {c: df[c].value_counts(normalize=True).to_dict() for c in ("g", "m")}
+    if fixed and fixed[0] in shares:
+        shares[fixed[0]] = {fixed[1]: 1.0}
+    rows, weights = [], []
+    for g, wg in shares["g"].items():
+        for m, wm in shares["m"].items():
+            rows.append({"x": df.x.mean(), "z": df.z.mean(), "g": g, "m": m})
+            weights.append(wg * wm)
+    frame = pd.DataFrame(rows)
+    frame["g"] = pd.Categorical(frame["g"], categories=sorted(df.g.unique()))
+    if fixed and fixed[0] not in shares:
+        frame[fixed[0]] = fixed[1]
+    return frame, np.array(weights)
+
+
 def _sm_effect(res, df, column, at, level=None, multinomial=False):
     """Effect and delta-method standard error from statsmodels' own predictions."""
     info = res.model.data.model_spec  # patsy DesignInfo (statsmodels 0.15)
-    base = df.copy()
-    if at == "mean":
-        for c in ("x", "z"):
-            base[c] = df[c].mean()
     params = np.asarray(res.params, dtype=np.float64)
     shape = params.shape
 
-    def prob(theta, frame):
+    def design(frame, w):  # at="mean": one row, the weighted sum of the mixture's rows
         X = np.asarray(patsy.build_design_matrices([info], frame)[0])
-        P = res.model.predict(theta.reshape(shape), X)
-        return P if multinomial else np.column_stack([1 - P, P])[:, 1:]
+        return X if at == "overall" else (w @ X)[None, :]
 
-    def effect(theta):
-        if level is not None:  # discrete change against the reference
-            hi, lo = base.copy(), base.copy()
-            hi[column], lo[column] = level[0], level[1]
-            return (prob(theta, hi) - prob(theta, lo)).mean(axis=0)
+    if level is not None:  # discrete change against the reference
+        hi, lo = (design(*_points(df, at, (column, v))) for v in level)
+        scale = 1.0
+    else:
+        base, w = _points(df, at)
         h = 1e-4 * np.maximum(1.0, np.abs(base[column].to_numpy()))
         up, down = base.copy(), base.copy()
         up[column] = base[column] + h
         down[column] = base[column] - h
-        return ((prob(theta, up) - prob(theta, down)) / (2 * h)[:, None]).mean(axis=0)
+        hi, lo = design(up, w), design(down, w)
+        scale = 1.0 / (2 * h[: len(hi), None])
+
+    def effect(theta):
+        def prob(X):
+            P = res.model.predict(theta.reshape(shape), X)
+            return P if multinomial else np.column_stack([1 - P, P])[:, 1:]
+
+        return np.mean((prob(hi) - prob(lo)) * scale, axis=0)
 
     flat = params.ravel(order="F") if multinomial else params
     eff = effect(flat.reshape(shape, order="F") if multinomial else flat)
@@ -98,27 +128,65 @@ ROWS = [
 ]
 
 
+def _compare(got, ref, table, at, rows, multinomial=False):
+    for label, column, level in rows:
+        eff, se = _sm_effect(ref, table, column, at, level, multinomial)
+        row = got.xs(label, level="feature") if multinomial else got.loc[[label]]
+        np.testing.assert_allclose(row["dy_dx"], eff, rtol=1e-6)
+        np.testing.assert_allclose(row["std_err"], se, rtol=1e-6)
+
+
 @pytest.mark.parametrize("at", ["overall", "mean"])
 def test_binary_effects_per_variable_match_statsmodels(table, at):
     ref = smf.logit(FORMULA, table).fit(disp=0, method="newton", tol=1e-12, maxiter=100)
-    clf = oneneuron.logit(FORMULA, table, tol=1e-12)
-    got = clf.margeff(table, at=at)
+    got = oneneuron.logit(FORMULA, table, tol=1e-12).margeff(table, at=at)
     assert got.index.tolist() == [r[0] for r in ROWS]  # one row per variable / level
-    for label, column, level in ROWS:
-        eff, se = _sm_effect(ref, table, column, at, level)
-        np.testing.assert_allclose(got.loc[label, "dy_dx"], eff[0], rtol=1e-6)
-        np.testing.assert_allclose(got.loc[label, "std_err"], se[0], rtol=1e-6)
+    _compare(got, ref, table, at, ROWS)
 
 
-def test_multinomial_effects_per_variable_match_statsmodels(table):
-    formula = "y3 ~ x + I(x**2) + C(g)"
+@pytest.mark.parametrize("at", ["overall", "mean"])
+def test_interaction_with_a_categorical_matches_statsmodels(table, at):
+    formula = "y ~ x + C(g) + x:C(g) + z"
+    ref = smf.logit(formula, table).fit(disp=0, method="newton", tol=1e-12, maxiter=100)
+    got = oneneuron.logit(formula, table, tol=1e-12).margeff(table, at=at)
+    _compare(got, ref, table, at, [r for r in ROWS if r[0] in ("x", "z", "g[T.b]")])
+
+
+@pytest.mark.parametrize("at", ["overall", "mean"])
+def test_multinomial_effects_per_variable_match_statsmodels(table, at):
+    formula = "y3 ~ x + I(x**2) + C(g) + m"
     ref = smf.mnlogit(formula, table).fit(disp=0, method="newton", tol=1e-12, maxiter=100)
-    clf = oneneuron.logit(formula, table, tol=1e-12)
-    got = clf.margeff(table)
-    for label, column, level in [("x", "x", None), ("g[T.c]", "g", ("c", "a"))]:
-        eff, se = _sm_effect(ref, table, column, "overall", level, multinomial=True)
-        np.testing.assert_allclose(got.xs(label, level="feature")["dy_dx"], eff, rtol=1e-6)
-        np.testing.assert_allclose(got.xs(label, level="feature")["std_err"], se, rtol=1e-6)
+    got = oneneuron.logit(formula, table, tol=1e-12).margeff(table, at=at)
+    assert got.index.get_level_values("class").unique().tolist() == [0, 1, 2]
+    _compare(got, ref, table, at, [r for r in ROWS if r[0] != "z"], multinomial=True)
+
+
+@pytest.mark.parametrize("at", ["overall", "mean"])
+def test_plain_numeric_variables_equal_statsmodels_get_margeff(table, at):
+    # no transforms: every design column at its mean is the variables at their means
+    # and shares, so statsmodels' own get_margeff is the oracle for x and z
+    formula = "y ~ x + z + C(g)"
+    ref = smf.logit(formula, table).fit(disp=0, method="newton", tol=1e-12, maxiter=100)
+    frame = ref.get_margeff(at=at).summary_frame()
+    got = oneneuron.logit(formula, table, tol=1e-12).margeff(table, at=at)
+    for name in ("x", "z"):
+        np.testing.assert_allclose(
+            got.loc[name, ["dy_dx", "std_err"]],
+            frame.loc[name, ["dy/dx", "Std. Err."]].astype(float),
+            rtol=1e-6,
+        )
+
+
+def test_at_mean_is_one_point_at_the_variables_means(table):
+    # the effect of x at the mean of x + I(x**2) is p(1-p)(b1 + 2 b2 mean(x)) at that point
+    clf = oneneuron.logit("y ~ x + I(x**2) + C(g)", table, tol=1e-12)
+    b = clf.coef_.ravel()
+    shares = table.g.value_counts(normalize=True).sort_index().to_numpy()
+    xbar = table.x.mean()
+    eta = clf.intercept_[0] + b[0] * xbar + b[1] * xbar**2 + b[2:] @ shares[1:]
+    p = 1 / (1 + np.exp(-eta))
+    got = clf.margeff(table, at="mean").loc["x", "dy_dx"]
+    np.testing.assert_allclose(got, p * (1 - p) * (b[0] + 2 * b[1] * xbar), rtol=1e-10)
 
 
 def test_by_column_and_arrays_keep_the_per_column_effects(table):
@@ -132,3 +200,75 @@ def test_by_column_and_arrays_keep_the_per_column_effects(table):
         clf.margeff(X)
     with pytest.raises(ValueError, match="by must be"):
         clf.margeff(table, by="term")
+
+
+@pytest.mark.parametrize("at", ["overall", "mean"])
+def test_a_formula_outside_the_saved_list_gives_the_same_effects(table, at):
+    # poly(x, 2) spans what x + I(x**2) spans: the same model, so the same effects
+    # (here the design is differentiated numerically and the categorical and
+    # boolean shares at the mean are mixed over every combination of levels)
+    a = oneneuron.logit("y ~ poly(x, 2) + C(g) + m", table, tol=1e-12)
+    assert a.design_.unsaved is not None
+    b = oneneuron.logit("y ~ x + I(x**2) + C(g) + m", table, tol=1e-12)
+    cols = ["dy_dx", "std_err"]
+    np.testing.assert_allclose(
+        a.margeff(table, at=at)[cols], b.margeff(table, at=at)[cols], rtol=1e-6
+    )
+
+
+@pytest.mark.parametrize("at", ["overall", "mean"])
+def test_weights_equal_repeated_rows_per_variable(table, at):
+    # frequency weights: the means, shares and averages of the repeated table
+    small = table.iloc[:60].reset_index(drop=True)
+    w = np.arange(60) % 3 + 1
+    clf = oneneuron.logit("y ~ x + I(x**2) + C(g) + m", table)
+    a = clf.margeff(small, at=at, sample_weight=w)
+    b = clf.margeff(small.loc[small.index.repeat(w)], at=at)
+    np.testing.assert_allclose(a.to_numpy(), b.to_numpy(), rtol=1e-10)
+    assert not np.allclose(a["dy_dx"], clf.margeff(small, at=at)["dy_dx"])
+
+
+@pytest.mark.parametrize("at", ["overall", "mean"])
+def test_an_offset_enters_the_effects(table, at):
+    # statsmodels' get_margeff refuses offsets, so the oracle is its predictions
+    # with the offset (at the mean: x at its mean, the offset at its mean),
+    # differentiated in x (per variable: both columns move; per column: x alone)
+    # and, for the delta method, in the parameters
+    off = np.log(table.z.to_numpy())
+    ref = smf.logit("y ~ x + I(x**2)", table, offset=off).fit(
+        disp=0, method="newton", tol=1e-12, maxiter=100
+    )
+    clf = oneneuron.NeuronClassifier(formula="y ~ x + I(x**2)", tol=1e-12)
+    clf.fit(table, offset=off)
+    X = clf.design_.transform(table)
+    plain = oneneuron.NeuronClassifier(tol=1e-12).fit(X, table.y, offset=off)
+    x, o = table.x.to_numpy(), off
+    if at == "mean":
+        x, o = np.array([x.mean()]), np.array([o.mean()])
+    h = 1e-4 * np.maximum(1.0, np.abs(x))
+    x2 = np.mean(X[:, 1]) if at == "mean" else X[:, 1]
+
+    def effect(theta, square):
+        def prob(v):
+            sq = v**2 if square is None else square
+            return ref.model.predict(theta, np.column_stack([np.ones_like(v), v, sq]), offset=o)
+
+        return np.mean((prob(x + h) - prob(x - h)) / (2 * h))
+
+    theta = np.asarray(ref.params)
+    for square, got in (
+        (None, clf.margeff(table, at=at, offset=off)),
+        (None, clf.margeff(table[["x"]], at=at, offset=off)),
+        (x2 + 0 * x, plain.margeff(X, at=at, offset=off)),
+    ):
+        steps = 1e-5 * np.eye(theta.size)
+        J = np.array([effect(theta + e, square) - effect(theta - e, square) for e in steps]) / 2e-5
+        se = np.sqrt(J @ np.asarray(ref.cov_params()) @ J)
+        np.testing.assert_allclose(
+            got.iloc[0][["dy_dx", "std_err"]], [effect(theta, square), se], rtol=1e-6
+        )
+    assert not np.isclose(
+        clf.margeff(table, at=at, offset=0 * off).loc["x", "dy_dx"], effect(theta, None)
+    )
+    with pytest.raises(ValueError, match="pass offset="):
+        clf.margeff(table, at=at)

@@ -41,12 +41,50 @@ def test_predict_interval_matches_glm_get_prediction(cov_type):
     assert list(ours.index) == list(new.index)
 
 
-def test_predict_interval_refuses_multinomial():
+def test_predict_interval_multinomial_matches_a_numerical_delta_method(monkeypatch):
+    # oracle: MNLogit's fit and cov_params; each class's log-odds differentiated
+    # numerically in its parameters; nothing of oneneuron's gradient is used
+    from oneneuron.classifier import _predictor
+
     rng = np.random.default_rng(1)
-    X = rng.normal(size=(60, 2))
-    clf = NeuronClassifier().fit(X, np.arange(60) % 3)
-    with pytest.raises(ValueError, match="binary models"):
-        clf.predict_interval(X)
+    X = pd.DataFrame(rng.normal(size=(150, 2)), columns=["a", "b"])
+    z1, z2 = 0.3 + X.a - 0.5 * X.b, -0.2 + 0.8 * X.b
+    P = np.column_stack([np.ones(150), np.exp(z1), np.exp(z2)])
+    u = rng.random(150)[:, None] > np.cumsum(P / P.sum(axis=1, keepdims=True), axis=1)
+    y = np.array(["lo", "mid", "hi"])[u.sum(axis=1)]
+    clf = NeuronClassifier(tol=1e-11).fit(X, y)
+    codes = pd.Categorical(y, categories=clf.classes_).codes
+    ref = sm.MNLogit(codes, sm.add_constant(X.to_numpy())).fit(disp=0, method="newton", tol=1e-12)
+    new = X.iloc[::10]
+    Xn = sm.add_constant(new.to_numpy(), has_constant="add")
+    shape = ref.params.shape  # (p, K-1), blocks in cov_params' order by column
+
+    def log_odds(flat):
+        Pk = ref.model.predict(flat.reshape(shape, order="F"), Xn)
+        return np.log(Pk / (1 - Pk)).ravel()  # row by row, classes in order
+
+    theta = np.asarray(ref.params).ravel(order="F")
+    J = np.empty((len(new) * 3, theta.size))
+    for j in range(theta.size):
+        step = np.zeros_like(theta)
+        step[j] = 1e-5
+        J[:, j] = (log_odds(theta + step) - log_odds(theta - step)) / 2e-5
+    se = np.sqrt(np.diag(J @ ref.cov_params() @ J.T))
+    q = stats.norm.ppf(0.95)
+    eta = log_odds(theta)
+    ours = clf.predict_interval(new, level=0.9)
+    assert ours.index.names == [None, "class"]
+    assert list(ours.index) == [(i, k) for i in new.index for k in clf.classes_]
+    np.testing.assert_allclose(ours["proba"], ref.model.predict(ref.params, Xn).ravel(), rtol=RTOL)
+    np.testing.assert_allclose(ours["se_logit"], se, rtol=RTOL)
+    np.testing.assert_allclose(ours["ci_low"], 1 / (1 + np.exp(-(eta - q * se))), rtol=RTOL)
+    np.testing.assert_allclose(ours["ci_high"], 1 / (1 + np.exp(-(eta + q * se))), rtol=RTOL)
+    monkeypatch.setattr(_predictor, "INTERVAL_BLOCK_ROWS", 4)  # blocks give the same table
+    pd.testing.assert_frame_equal(clf.predict_interval(new, level=0.9), ours)
+    served = _predictor.Predictor(  # what a model file serves: the same numbers
+        clf.classes_, clf.coef_, clf.intercept_, inference=clf.inference_.to_dict()
+    ).predict_interval(new.to_numpy(), level=0.9)
+    np.testing.assert_allclose(served.to_numpy(), ours.to_numpy(), rtol=1e-12)
 
 
 def test_lr_test_matches_statsmodels_likelihoods():

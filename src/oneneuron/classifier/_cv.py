@@ -28,12 +28,12 @@ def _score(scoring: str, y: NDArray[np.intp], P: NDArray, w: NDArray, K: int) ->
     """One fold's score from the predicted probabilities ``P`` (n, K) and class indices ``y``."""
     from sklearn import metrics
 
-    if scoring == "neg_log_loss":  # sklearn's log_loss (clipped at eps), without its checks
-        eps = np.finfo(P.dtype).eps
-        p_true = np.clip(P[np.arange(len(y)), y], eps, 1 - eps)
-        return float(np.average(np.log(p_true), weights=w))
+    if scoring == "neg_log_loss":  # scikit-learn's log_loss (clipped at eps), without its checks
+        eps = np.finfo(np.float64).eps
+        p = np.clip(P[np.arange(len(y)), y], eps, 1.0 - eps)
+        return float(np.sum(w * np.log(p)) / np.sum(w))
     if scoring == "accuracy":
-        return float(metrics.accuracy_score(y, np.argmax(P, axis=1), sample_weight=w))
+        return float(np.sum(w * (np.argmax(P, axis=1) == y)) / np.sum(w))
     if K == 2:
         return float(metrics.roc_auc_score(y, P[:, 1], sample_weight=w))
     return float(

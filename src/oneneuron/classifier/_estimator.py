@@ -652,14 +652,20 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     def predict_interval(
         self, X: ArrayLike, level: float = 0.95, *, offset: ArrayLike | None = None
     ) -> Any:
-        """Probability of ``classes_[1]`` with a confidence interval, per row (binary).
+        """Predicted probabilities with confidence intervals, per row (and class).
 
-        Delta method on the logit scale: ``se_logit = sqrt(x~.T V x~)`` with ``V``
-        the fit's covariance (its ``cov_type``), interval ``sigmoid(z -/+ q se_logit)``,
-        as statsmodels' ``GLM.get_prediction`` and R's ``predict(se.fit=TRUE)``.
+        Binary: the probability of ``classes_[1]``, by the delta method on the
+        logit scale: ``se_logit = sqrt(x~.T V x~)`` with ``V`` the fit's
+        covariance (its ``cov_type``), interval ``sigmoid(z -/+ q se_logit)``, as
+        statsmodels' ``GLM.get_prediction`` and R's ``predict(se.fit=TRUE)``.
         It is an interval for the probability (the mean), not for a new label.
-        With K > 2 classes it raises: softmax probabilities have no single logit
-        scale to transform from; use :meth:`predict_proba`.
+
+        K > 2 classes: one row per row and class (index ``(row, class)``), the
+        same construction on each class's own log-odds ``log(P_k / (1 - P_k))``
+        (class k against the others; ``se_logit`` is its standard error), so
+        each interval stays in (0, 1). They are intervals one class at a time,
+        not a joint region: the bounds of a row need not sum to 1. See
+        :mod:`oneneuron.stats._effects` for the gradient.
 
         Parameters
         ----------
@@ -673,7 +679,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         Returns
         -------
         pandas.DataFrame
-            Columns ``proba, se_logit, ci_low, ci_high``; X's index for a DataFrame.
+            Columns ``proba, se_logit, ci_low, ci_high``; X's index for a DataFrame
+            (with K > 2, ``(that index, class)``).
 
         Examples
         --------
@@ -684,20 +691,21 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         >>> clf.predict_interval([[45, 85]]).round(3)
            proba  se_logit  ci_low  ci_high
         0  0.776     0.719   0.459    0.934
+        >>> import numpy as np
+        >>> y3 = np.where(np.arange(100) % 4 == 0, 2, y)  # a third class
+        >>> NeuronClassifier().fit(X, y3).predict_interval([[45, 85]]).round(3)
+                 proba  se_logit  ci_low  ci_high
+          class
+        0 0      0.144     0.638   0.046    0.370
+          1      0.425     0.430   0.241    0.632
+          2      0.431     0.426   0.247    0.635
         """
         res = self._inference()
-        if len(self.classes_) > 2:
-            raise ValueError(
-                f"predict_interval is defined for binary models; this one has "
-                f"{len(self.classes_)} classes (use predict_proba)"
-            )
         res.check_available()
         index = getattr(X, "index", None) if hasattr(X, "columns") else None
         z = self.decision_function(X, offset=offset)
-        out = interval_frame(self._validate_predict(X), z, res.cov, level, self.fit_intercept)
-        if index is not None:
-            out.index = index
-        return out
+        Xv = self._validate_predict(X)
+        return interval_frame(Xv, z, res.cov, level, self.fit_intercept, self.classes_, index)
 
     def wald_test(self, hypothesis: str) -> ChiSquareTest:
         """Wald chi-squared test of linear restrictions on the terms, e.g. ``"x1 = x2"``.
@@ -723,6 +731,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         level: float = 0.95,
         dummy: bool = False,
         by: str = "variable",
+        offset: ArrayLike | None = None,
     ) -> Any:
         """Marginal effects ``dP/dx`` with delta-method standard errors.
 
@@ -735,10 +744,13 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         row per variable of the table (``by="variable"``): ``x + I(x**2)`` gives
         one effect for ``x``, a categorical the discrete change of each level
         against its reference (rows ``g[T.level]``), a boolean the change from
-        False to True; ``at="mean"`` then puts the numeric variables at their
-        means and averages over the rows' categorical values (Stata's
-        ``margins, dydx(*) at((means) _continuous)``). ``by="column"`` gives one
-        row per model column instead, as a model fitted on arrays always does.
+        False to True; ``at="mean"`` then evaluates them at one point, the means
+        of the variables: numeric ones at their means, booleans and categoricals
+        at their sample shares (each ``g[T.level]`` indicator at the level's
+        share), transforms and interactions formed from those (``I(x**2)`` at
+        ``mean(x)**2``), as Stata's ``margins, dydx(*) atmeans``. ``by="column"``
+        gives one row per model column instead, as a model fitted on arrays
+        always does.
 
         Parameters
         ----------
@@ -755,6 +767,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         by : {"variable", "column"}, default="variable"
             Rows per variable of the table (models with ``design_``) or per model
             column; the two agree for a model fitted on arrays.
+        offset : array_like of shape (n,), optional
+            One value per row of X, added to every logit as in
+            :meth:`predict_proba`: required exactly when the model was fitted
+            with an offset. ``at="mean"`` evaluates at its (weighted) mean.
 
         Returns
         -------
@@ -784,6 +800,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         else:
             Xv = self._validate_predict(X)
             Xd = np.asarray(Xv.todense() if hasattr(Xv, "todense") else Xv, dtype=np.float64)
+        off = self._offset(offset, len(Xd))
         return margeff_table(
             res,
             Xd,
@@ -793,4 +810,5 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             level=level,
             dummy=dummy,
             design=design,
+            offset=off,
         )

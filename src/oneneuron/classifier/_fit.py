@@ -108,7 +108,8 @@ def fit(
         # objective is unchanged, but L-BFGS converges much faster in these
         # coordinates. Newton is affine-invariant and gd/sgd must follow the
         # tutorial's raw-coordinate path, so they keep the raw coordinates.
-        center, scale = coordinate_stats(data.X, data.row_weights)
+        stats = data.feature_stats  # computed by prepare (no further pass), else one pass
+        center, scale = stats if stats is not None else coordinate_stats(data.X, data.row_weights)
         raw_penalty = True
     m = K if data.multinomial else 1
     alpha_l2 = float(est.alpha) * (1.0 - float(est.l1_ratio))
@@ -478,6 +479,9 @@ def stratified_rows(
     f = SUBSAMPLE_ROWS / n
     counts = np.bincount(y_idx, minlength=K)
     q = np.minimum(1.0, np.maximum(f, MIN_CLASS_ROWS / np.maximum(counts, 1)))
+    if np.all(q == f):  # uniform: the gaps between kept rows are geometric (no n draws)
+        rows = bernoulli_rows(rng, n, f)
+        return rows, np.ones(len(rows))
     # drawn in chunks (the same random stream as one draw of n): no n-sized temporaries
     step = 1 << 16
     rows = np.concatenate(
@@ -488,6 +492,21 @@ def stratified_rows(
         or [np.zeros(0, dtype=np.intp)]
     )
     return rows, (f / q)[y_idx[rows]]
+
+
+def bernoulli_rows(rng: np.random.Generator, n: int, f: float) -> NDArray[np.intp]:
+    """Sorted rows of ``range(n)``, each kept independently with probability ``f`` < 1.
+
+    The gaps between kept rows are geometric, so this draws about ``f n`` numbers
+    instead of ``n``.
+    """
+    chunks, last = [], -1
+    while last < n - 1:
+        size = int(f * (n - last)) + int(6 * np.sqrt(f * n)) + 16
+        pos = last + np.cumsum(rng.geometric(f, size=size))
+        chunks.append(pos[pos < n])
+        last = int(pos[-1])
+    return np.concatenate(chunks).astype(np.intp)
 
 
 def run_solver(est: Any, solver: str, problem: LinearLoss, theta0: NDArray, data: FitData) -> Any:

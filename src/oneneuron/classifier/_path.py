@@ -139,7 +139,12 @@ def setup_problem(
 
 
 def subsample_rows(n: int, random_state: int = 0) -> NDArray[np.intp] | None:
-    """Rows of the Hessian subsample on tall data (about ``_SUBSAMPLE_ROWS``), else None."""
+    """Rows of the Hessian subsample on tall data (about ``_SUBSAMPLE_ROWS``), else None.
+
+    From twice the subsample's size up: at 80k x 100 (a CV fold of 100k rows) the
+    subsample's Hessians made a 20-alpha path 1.35x faster than exact ones (medians of 3,
+    alternated); below that the exact Hessian costs little more than the subsample's.
+    """
     if n <= 2 * _SUBSAMPLE_ROWS:
         return None
     return np.flatnonzero(np.random.default_rng(random_state).random(n) < _SUBSAMPLE_ROWS / n)

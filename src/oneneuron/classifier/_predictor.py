@@ -81,25 +81,34 @@ def labels_from_logits(Z: NDArray[Any], classes: NDArray[Any], threshold: float)
 
 
 def interval_frame(
-    X: Any, z: NDArray[Any], cov: NDArray[np.float64], level: float, fit_intercept: bool
+    X: Any,
+    z: NDArray[Any],
+    cov: NDArray[np.float64],
+    level: float,
+    fit_intercept: bool,
+    classes: Any = None,
+    index: Any = None,
 ) -> Any:
     """``proba, se_logit, ci_low, ci_high`` per row (delta method), in bounded blocks.
 
-    ``X`` holds the model's columns (NumPy or CSR), ``z`` its logits, ``cov`` the
-    binary coefficients' covariance in the summary's term order.
+    ``X`` holds the model's columns (NumPy or CSR), ``z`` its logits ((n,) binary,
+    (n, K) softmax), ``cov`` the coefficients' covariance in the summary's term
+    order. Indexed by ``index`` (default 0..n-1); with K > 2 by ``(index, class)``,
+    one row per row and class of ``classes``.
     """
     import pandas as pd
 
     from ..stats import logit_interval
 
-    n_terms = X.shape[1] + bool(fit_intercept)
-    if cov.shape[0] != n_terms:  # the table of a relax=True fit is the refit's
-        raise ValueError(
-            f"predict_interval: the model's covariance covers {cov.shape[0]} terms, not its "
-            f"{n_terms}: a relax=True model's table is the unpenalised refit on the columns "
-            "the L1 fit kept, and the L1 predictions have no standard errors"
-        )
     z = np.asarray(z, dtype=np.float64)
+    n_terms = X.shape[1] + bool(fit_intercept)
+    blocks = 1 if z.ndim == 1 else z.shape[1] - 1  # K > 2: one block per non-reference class
+    if cov.shape[0] != n_terms * blocks:  # the table of a relax=True fit is the refit's
+        raise ValueError(
+            f"predict_interval: the model's covariance covers {cov.shape[0] // blocks} terms, "
+            f"not its {n_terms}: a relax=True model's table is the unpenalised refit on the "
+            "columns the L1 fit kept, and the L1 predictions have no standard errors"
+        )
     parts = []
     for start in range(0, len(z), INTERVAL_BLOCK_ROWS):  # bounded dense temporaries
         rows = slice(start, start + INTERVAL_BLOCK_ROWS)
@@ -107,9 +116,18 @@ def interval_frame(
         Xd = np.asarray(Xb.todense() if hasattr(Xb, "todense") else Xb, dtype=np.float64)
         Xt = np.column_stack([np.ones(len(Xd)), Xd]) if fit_intercept else Xd
         parts.append(logit_interval(Xt, z[rows], cov, level))
-    if not parts:
-        return logit_interval(np.zeros((0, cov.shape[0])), z, cov, level)
-    return pd.concat(parts, ignore_index=True)
+    if parts:
+        out = pd.concat(parts, ignore_index=True)
+    else:
+        out = logit_interval(np.zeros((0, n_terms)), z, cov, level)
+    rows_index = pd.RangeIndex(len(z)) if index is None else pd.Index(index)
+    if z.ndim == 2:
+        out.index = pd.MultiIndex.from_product(
+            [rows_index, list(classes)], names=[rows_index.name, "class"]
+        )
+    else:
+        out.index = rows_index
+    return out
 
 
 class Predictor:
@@ -225,15 +243,10 @@ class Predictor:
     def predict_interval(
         self, X: ArrayLike, level: float = 0.95, *, offset: ArrayLike | None = None
     ) -> Any:
-        """As :meth:`NeuronClassifier.predict_interval` (binary; needs the inference record)."""
+        """As :meth:`NeuronClassifier.predict_interval` (needs the inference record)."""
         res = self.inference_
-        if len(self.classes_) > 2:
-            raise ValueError(
-                f"predict_interval is defined for binary models; this one has "
-                f"{len(self.classes_)} classes (use predict_proba)"
-            )
         if res is None:
             raise ValueError("predict_interval needs the model's inference record; it has none")
         res.check_available()
         z = self.decision_function(X, offset=offset)
-        return interval_frame(self._X(X), z, res.cov, level, self.fit_intercept)
+        return interval_frame(self._X(X), z, res.cov, level, self.fit_intercept, self.classes_)

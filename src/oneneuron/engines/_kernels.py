@@ -31,7 +31,7 @@ try:  # pragma: no cover - numba is a core dependency; the fallback is for broke
 except (ImportError, OSError) as exc:  # pragma: no cover
     AVAILABLE, REASON, NUMBA_VERSION = False, str(exc), ""
 
-__all__ = ["AVAILABLE", "NUMBA_VERSION", "REASON", "fused_statistics"]
+__all__ = ["AVAILABLE", "NUMBA_VERSION", "REASON", "column_moments", "fused_statistics"]
 
 
 def _jit(fn: Any) -> Any:
@@ -154,6 +154,36 @@ def multinomial_csr(data, indices, indptr, d, y, s, W, b, lo, hi):  # noqa: ANN0
     return loss, g, gb
 
 
+@_jit
+def moments_dense(X, s, lo, hi):  # noqa: ANN001, ANN201
+    """Weighted column moments of rows [lo, hi) in one read (West's weighted Welford update).
+
+    Returns ``(S, mean (d,), m2 (d,))``: the weight sum, the weighted means and the
+    weighted sums of squared deviations from them. Rows of weight 0 add nothing, but
+    a NaN or infinity in one still makes its column's mean NaN (as ``X.T @ s`` would),
+    so that the caller can read X's finiteness off the result.
+    """
+    d = X.shape[1]
+    mean = np.zeros(d)
+    m2 = np.zeros(d)
+    probe = np.zeros(d)  # 0 * x over the rows of weight 0: NaN where one is not finite
+    S = 0.0
+    for i in range(lo, hi):
+        w = s[i]
+        if w == 0.0:
+            for j in range(d):
+                probe[j] += 0.0 * X[i, j]
+            continue
+        S += w
+        f = w / S
+        for j in range(d):
+            x = np.float64(X[i, j])
+            delta = x - mean[j]
+            mean[j] += f * delta
+            m2[j] += w * delta * (x - mean[j])
+    return S, mean + probe, m2
+
+
 #: Threads of the fused kernels (one row chunk each); the machine's cores by default.
 N_THREADS = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 _POOL: ThreadPoolExecutor | None = None
@@ -201,3 +231,36 @@ def fused_statistics(
     gW = np.sum([p[1] for p in parts], axis=0).reshape(W.shape)
     gb = np.atleast_1d(np.sum([p[2] for p in parts], axis=0)).astype(np.float64)
     return loss, gW, gb
+
+
+def column_moments(X: NDArray, s: NDArray) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Weighted column means and sums of squared deviations of a dense X, one read.
+
+    X is a C-ordered float32/float64 array. Each of ``N_THREADS`` contiguous row
+    chunks keeps running means and squared deviations (no ``E[x^2] - mu^2``
+    cancellation); the chunks are merged with Chan's pairwise formula. A column
+    too large for float64 squares gets ``inf`` or ``nan``, as in the two-pass
+    NumPy reference (:func:`oneneuron.engines._numpy_prep.weighted_feature_stats`).
+    """
+    global _POOL
+    n = X.shape[0]
+    s = np.asarray(s, dtype=np.float64)  # may be a broadcast (unit weights): no copy
+    T = N_THREADS if n >= 4096 * N_THREADS else 1
+    bounds = np.linspace(0, n, T + 1).astype(np.int64)
+    if T == 1:
+        parts = [moments_dense(X, s, 0, n)]
+    else:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=N_THREADS, thread_name_prefix="oneneuron")
+        parts = list(_POOL.map(lambda lo, hi: moments_dense(X, s, lo, hi), bounds[:-1], bounds[1:]))
+    S, mean, m2 = parts[0]
+    for Sb, mb, m2b in parts[1:]:
+        if Sb == 0.0:  # no weight: only its NaN probe counts
+            mean = mean + 0.0 * mb
+            continue
+        tot = S + Sb
+        delta = mb - mean
+        mean = mean + delta * (Sb / tot)
+        m2 = m2 + m2b + delta * delta * (S * Sb / tot)
+        S = tot
+    return mean, m2

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._numpy import one_blas_thread
+from ._numpy import KERNEL_MIN_ROWS, kernels, one_blas_thread
 from ._record import FitData, check_class_totals, check_magnitudes, class_weight_vector
 
 #: Bytes of X per block in the statistics passes (bounds their temporaries).
@@ -23,7 +23,9 @@ def _block_rows(X: Any) -> int:
     return max(64, BLOCK_BYTES // per_row)
 
 
-def plain_arrays(X: Any, y: Any = None, n_features: int | None = None) -> tuple[Any, Any] | None:
+def plain_arrays(
+    X: Any, y: Any = None, n_features: int | None = None, *, check_finite: bool = True
+) -> tuple[Any, Any] | None:
     """``(X, y)`` unchanged when they are plain, valid NumPy arrays; otherwise None.
 
     The fast path of input validation, for the overwhelmingly common happy case:
@@ -32,7 +34,8 @@ def plain_arrays(X: Any, y: Any = None, n_features: int | None = None) -> tuple[
     and, if given, a 1-D integer, boolean or string ``y`` of matching length.
     Anything else returns None and goes through scikit-learn's validation, which
     accepts more and words the errors; so this path never accepts what that
-    path would refuse.
+    path would refuse. ``check_finite=False`` leaves out the finiteness test (one
+    read of X) for a caller that makes it itself.
     """
     if type(X) is not np.ndarray or X.ndim != 2 or X.dtype not in (np.float64, np.float32):
         return None
@@ -40,7 +43,7 @@ def plain_arrays(X: Any, y: Any = None, n_features: int | None = None) -> tuple[
     if n < 1 or d < 1 or (n_features is not None and d != n_features):
         return None
     with np.errstate(over="ignore"):  # huge finite values may overflow the sum: slow path
-        if not np.isfinite(X.sum()):
+        if check_finite and not np.isfinite(X.sum()):
             return None
     if y is not None:
         if type(y) is not np.ndarray or y.ndim != 1 or len(y) != n or y.dtype.kind not in "iubU":
@@ -81,8 +84,11 @@ def weighted_feature_stats(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Weighted column mean ``mu`` and standard deviation ``sigma`` (ddof = 0).
 
-    Computed block by block in two passes (mean, then squared deviations) so
-    that no copy of X is made and no precision is lost to ``E[x^2] - mu^2``.
+    A dense C-ordered X is read once by a compiled kernel that keeps running
+    means and squared deviations per thread (:func:`~oneneuron.engines._kernels.column_moments`);
+    otherwise (and where numba cannot load) block by block in two passes (mean,
+    then squared deviations), the reference. Neither copies X nor loses precision
+    to ``E[x^2] - mu^2`` (a sparse X, which is never densified, uses that formula).
     A column with zero spread gets ``sigma = 1`` (as scikit-learn's
     StandardScaler). With ``center=False`` the returned ``mu`` is zeros (scale
     only), which is what a model without intercept needs. A column too large for
@@ -96,6 +102,10 @@ def weighted_feature_stats(
 def _feature_stats(X: Any, s: NDArray[np.float64], center: bool) -> tuple[NDArray, NDArray]:
     n, d = X.shape
     S = float(np.sum(s))
+    fast = isinstance(X, np.ndarray) and X.flags.c_contiguous and n >= KERNEL_MIN_ROWS
+    if fast and kernels() is not None:  # one threaded read (this loop is the reference)
+        mu, var = kernels().column_moments(X, s)
+        return _finish(mu, var, S, center)
     rows = _block_rows(X)
     mu = np.zeros(d)
     var = np.zeros(d)
@@ -115,6 +125,12 @@ def _feature_stats(X: Any, s: NDArray[np.float64], center: bool) -> tuple[NDArra
     if hasattr(X, "multiply"):
         var -= S * mu * mu
         np.maximum(var, 0.0, out=var)
+    return _finish(mu, var, S, center)
+
+
+def _finish(mu: NDArray, var: NDArray, S: float, center: bool) -> tuple[NDArray, NDArray]:
+    """``(mu, sigma)`` from the means and the weighted sums of squared deviations."""
+    d = len(mu)
     sigma = np.sqrt(var / S)
     sigma[sigma <= 10 * np.finfo(np.float64).eps * np.maximum(1.0, np.abs(mu))] = 1.0
     return (mu if center else np.zeros(d)), sigma
@@ -161,26 +177,16 @@ def prepare_numpy(
     CSR). ``feature_names`` are the string column names of a DataFrame.
     """
     from sklearn.utils.multiclass import check_classification_targets
-    from sklearn.utils.validation import _check_sample_weight, _get_feature_names, check_X_y
+    from sklearn.utils.validation import _check_sample_weight, _get_feature_names
 
     names = None if type(X) is np.ndarray else _get_feature_names(X)  # arrays have none
-    fast = plain_arrays(X, y) if y is not None else None
+    # plain arrays: X's finiteness is read off its column statistics below (a NaN or
+    # infinity makes them non-finite), which saves the separate read of X.sum()
+    fast = plain_arrays(X, y, check_finite=False) if y is not None else None
     if fast is not None:  # what check_X_y would do to plain valid arrays
         X, y = fast
     else:
-        try:
-            X, y = check_X_y(
-                X,
-                y,
-                accept_sparse="csr",
-                dtype=[np.float64, np.float32],
-                y_numeric=False,
-                estimator="NeuronClassifier",
-            )
-        except ValueError as exc:
-            if "could not convert" in str(exc):
-                raise ValueError(f"X must be numeric: {exc}") from None
-            raise
+        X, y = _check_X_y(X, y)
         check_classification_targets(y)
     classes, y_idx = encode_labels(y)
     if sample_weight is None:  # the common case, without the general checks' overhead
@@ -200,7 +206,10 @@ def prepare_numpy(
     # weighted by the full row weight s (class weights are sample weights); computed
     # without standardisation too, to refuse columns whose squares overflow
     mean, scale = weighted_feature_stats(X, s)
+    if fast is not None and not (np.all(np.isfinite(mean)) and np.all(np.isfinite(scale))):
+        _check_X_y(X, y)  # NaN or infinity in X: scikit-learn's error (else: huge values)
     check_magnitudes(mean, scale, X.dtype, names, lambda j: _column_max(X, j))
+    feature_stats = (mean, scale)
     if not standardize:
         mean, scale = np.zeros(X.shape[1]), np.ones(X.shape[1])
     elif not center:
@@ -221,4 +230,24 @@ def prepare_numpy(
         y_idx=y_idx,
         row_weights=s,
         sample_weight=sw,
+        feature_stats=feature_stats,
     )
+
+
+def _check_X_y(X: Any, y: Any) -> tuple[Any, Any]:
+    """scikit-learn's ``check_X_y`` with the estimator's accepted layouts and wording."""
+    from sklearn.utils.validation import check_X_y
+
+    try:
+        return check_X_y(  # type: ignore[no-any-return]
+            X,
+            y,
+            accept_sparse="csr",
+            dtype=[np.float64, np.float32],
+            y_numeric=False,
+            estimator="NeuronClassifier",
+        )
+    except ValueError as exc:
+        if "could not convert" in str(exc):
+            raise ValueError(f"X must be numeric: {exc}") from None
+        raise

@@ -46,6 +46,10 @@ class FitData:
         Host sample weights (NumPy input only), for a change of solver coordinates.
     engine_options : dict
         Extra keyword arguments of the engine's constructor.
+    feature_stats : tuple of two ndarrays or None
+        The columns' weighted ``(mean, std)`` whether or not standardisation is on
+        (NumPy input: computed anyway to refuse overflowing columns), for a change
+        of solver coordinates without another pass.
     """
 
     kind: str
@@ -63,6 +67,7 @@ class FitData:
     row_weights: NDArray[np.float64] | None = None
     sample_weight: NDArray[np.float64] | None = None
     engine_options: dict[str, Any] = field(default_factory=dict)
+    feature_stats: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None
 
     @property
     def n_features(self) -> int:

@@ -55,6 +55,8 @@ def lbfgs(
     accepted: dict[str, Any] = {"theta": theta0, "f": np.inf, "g": None, "flat": 0}
 
     def fun(theta: Array) -> tuple[float, Array]:
+        if "f" in last and np.array_equal(last["theta"], theta):  # SciPy's repeat of x0
+            return last["f"], last["g"]  # type: ignore[return-value]
         f, g = problem.loss_gradient(theta)
         last["theta"], last["f"], last["g"] = theta.copy(), f, g
         # a line search whose trial points all match the accepted objective to within

@@ -38,6 +38,10 @@ from ._base import (
 )
 from .newton import newton, newton_direction
 
+#: Default tolerance of the subsample solve (Newton's step rule; its error is then
+#: about ``SUB_TOL**2``, far below the subsample's statistical distance to the full optimum).
+SUB_TOL = 1e-4
+
 
 def subsampled_newton(
     problem: Problem,
@@ -67,14 +71,15 @@ def subsampled_newton(
     gauge : ndarray, optional
         As in :func:`~oneneuron.solvers.newton`.
     sub_tol : float, optional
-        Subsample tolerance; by default ``tol`` (the subsample solve is cheap).
+        Subsample tolerance; by default ``max(tol, SUB_TOL)``: the subsample's optimum
+        differs from the full one by far more than that, so a tighter solve buys nothing.
     """
     sub_trace = Trace()
     sub = newton(
         subproblem,
         theta0,
         max_iter=50,
-        tol=tol if sub_tol is None else sub_tol,
+        tol=max(tol, SUB_TOL) if sub_tol is None else sub_tol,
         trace=sub_trace,
         gauge=gauge,
     )

@@ -8,6 +8,15 @@ sigmoid, so it stays inside (0, 1) and is asymmetric, as R's
 ``GLM.get_prediction(...).conf_int()``. ``V`` is the fit's covariance (its
 ``cov_type``).
 
+Prediction intervals (K > 2 classes), per class: the class's own log-odds
+``eta_k = log(P_k / (1 - P_k))`` (class k against all others), whose gradient in
+the reference parameterisation's block ``l`` (classes 1..K-1 against class 0) is
+``a_kl x~`` with ``a_kl = 1`` for ``l = k`` and ``-P_l / (1 - P_k)`` otherwise; so
+``se_k = sqrt(sum_lm a_kl a_km x~.T V_lm x~)`` and the interval
+``sigmoid(eta_k -/+ q se_k)``: inside (0, 1), ``proba`` the softmax
+probability itself. The intervals are marginal, one class at a time; they need
+not be jointly consistent (their bounds need not sum to 1).
+
 Odds ratios: ``exp(beta)`` with interval ``exp(ci)``; the standard error shown
 is the delta method's ``exp(beta) * se`` and ``z``, ``p_value`` are those of
 ``beta`` (as Stata's ``logit, or``).
@@ -30,11 +39,17 @@ def logit_interval(
     """``proba, se_logit, ci_low, ci_high`` per row from the design ``Xt`` and logits ``z``.
 
     ``Xt`` is (n, p) in the coefficient table's term order (``[1, x]`` with an
-    intercept), ``cov`` (p, p) the covariance of the binary coefficients.
+    intercept), ``cov`` (p, p) the covariance of the binary coefficients. With
+    ``z`` of shape (n, K) (softmax logits) and ``cov`` that of the K - 1
+    reference blocks, one row per row and class, row by row (n * K rows), for
+    each class's own log-odds (see the module docstring).
     """
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), got {level}")
-    se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", Xt, cov, Xt), 0.0, None))
+    if z.ndim == 2:
+        z, se = _class_log_odds(Xt, z, cov)
+    else:
+        se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", Xt, cov, Xt), 0.0, None))
     # the standard library's normal quantile (Wichura's AS241, ~1e-16): no SciPy import
     q = NormalDist().inv_cdf(0.5 + level / 2.0)
     return pd.DataFrame(
@@ -45,6 +60,32 @@ def logit_interval(
             "ci_high": sigmoid(z + q * se),
         }
     )
+
+
+def _class_log_odds(
+    Xt: NDArray[np.float64], Z: NDArray[np.float64], cov: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Each class's log-odds ``eta`` and its standard error, flattened row by row (n*K,).
+
+    ``Z`` (n, K) are the softmax logits (any parameterisation: only differences
+    matter), ``cov`` the ((K-1) p, (K-1) p) covariance of the reference blocks.
+    """
+    n, K = Z.shape
+    p = Xt.shape[1]
+    V = cov.reshape(K - 1, p, K - 1, p)
+    Q = np.einsum("ij,ljmk,ik->ilm", Xt, V, Xt)  # (n, K-1, K-1): x~.T V_lm x~
+    eta = np.empty((n, K))
+    se = np.empty((n, K))
+    for k in range(K):
+        others = np.delete(Z, k, axis=1)
+        top = others.max(axis=1, keepdims=True)
+        log_rest = top[:, 0] + np.log(np.exp(others - top).sum(axis=1))  # log sum_{j!=k} e^Zj
+        eta[:, k] = Z[:, k] - log_rest
+        a = -np.exp(Z[:, 1:] - log_rest[:, None])  # -P_l / (1 - P_k), l = 1..K-1
+        if k > 0:
+            a[:, k - 1] = 1.0
+        se[:, k] = np.sqrt(np.clip(np.einsum("il,ilm,im->i", a, Q, a), 0.0, None))
+    return eta.ravel(), se.ravel()
 
 
 def odds_ratio_table(table: pd.DataFrame) -> pd.DataFrame:

@@ -33,11 +33,21 @@ columns it enters, as Stata's ``margins, dydx(*)``:
   each (row ``name[T.level]``); a boolean the change from False to True; with
   ``dummy=True`` a numeric variable holding only 0 and 1 too.
 
-``at="mean"`` with a design puts every numeric variable at its (weighted) mean
-and keeps each row's categorical and boolean values, then averages over the
-rows: Stata's ``margins, dydx(*) at((means) _continuous)``. A categorical has no
-mean, and a transform of a variable is evaluated at the variable's mean
-(``I(x**2)`` at ``mean(x)**2``, not at the mean of the squares).
+``at="mean"`` with a design evaluates everything at one point, the (weighted)
+means of the *variables*, as Stata's ``margins, dydx(*) atmeans``: a numeric
+variable at its mean, a boolean at its share of True, a categorical at its
+sample shares (each indicator ``g[T.level]`` at the level's share, as
+statsmodels' ``get_margeff(at="mean")`` puts every dummy column at its mean).
+Terms are then formed from those values: ``I(x**2)`` at ``mean(x)**2`` (not at
+the mean of the squares), ``x:C(g)[T.b]`` at ``mean(x) * share(b)``. A discrete
+change sets its own variable to the level and to the reference, the others
+staying at their means and shares. For a design of plain numeric columns and
+categorical indicators (no transforms), the numeric effects are exactly
+statsmodels' ``get_margeff(at="mean")``.
+
+A model fitted with an offset needs it here too: it enters every row's logit
+(``at="mean"``: its weighted mean, one more coordinate of the point);
+statsmodels' ``get_margeff`` refuses models with an offset.
 """
 
 from __future__ import annotations
@@ -52,12 +62,16 @@ from scipy import stats
 AT = ("overall", "mean")
 
 
-def _probabilities(beta: NDArray, X: NDArray, fit_intercept: bool) -> NDArray:
+def _probabilities(
+    beta: NDArray, X: NDArray, fit_intercept: bool, offset: NDArray | None = None
+) -> NDArray:
     """``P`` (n, K_out): ``P(classes[1])`` (binary, one column) or every class's probability."""
     p = X.shape[1] + int(fit_intercept)
     B = beta.reshape(-1, p)
     slopes = B[:, 1:] if fit_intercept else B
     Z = X @ slopes.T + (B[:, 0] if fit_intercept else 0.0)
+    if offset is not None:
+        Z = Z + offset[:, None]
     if B.shape[0] == 1:
         return 1.0 / (1.0 + np.exp(-Z))
     Zf = np.concatenate([np.zeros((Z.shape[0], 1)), Z], axis=1)
@@ -73,6 +87,7 @@ def _effects(
     fit_intercept: bool,
     at: str,
     dummies: NDArray | None = None,
+    offset: NDArray | None = None,
 ) -> NDArray:
     """Effects (K_out, d) for the coefficient vector ``beta`` (blocks of [intercept, coef]).
 
@@ -80,13 +95,13 @@ def _effects(
     Columns flagged in ``dummies`` get the discrete change ``P(x_j = 1) - P(x_j = 0)``.
     """
     if dummies is not None and dummies.any():
-        out = _effects(beta, X, w, fit_intercept, at)
+        out = _effects(beta, X, w, fit_intercept, at, offset=offset)
         out = out.astype(np.result_type(out, beta))
         for j in np.flatnonzero(dummies):
             one, zero = X.copy(), X.copy()
             one[:, j], zero[:, j] = 1.0, 0.0
-            diff = _probabilities(beta, one, fit_intercept) - _probabilities(
-                beta, zero, fit_intercept
+            diff = _probabilities(beta, one, fit_intercept, offset) - _probabilities(
+                beta, zero, fit_intercept, offset
             )
             out[:, j] = w @ diff / np.sum(w)
         return out
@@ -94,6 +109,8 @@ def _effects(
     B = beta.reshape(-1, p)  # (K-1, p) or (1, p)
     slopes = B[:, 1:] if fit_intercept else B
     Z = X @ slopes.T + (B[:, 0] if fit_intercept else 0.0)  # (n, K-1)
+    if offset is not None:
+        Z = Z + offset[:, None]
     if B.shape[0] == 1:
         prob = 1.0 / (1.0 + np.exp(-Z[:, 0]))
         E = (prob * (1.0 - prob))[:, None] * slopes  # (n, d)
@@ -118,12 +135,14 @@ def marginal_effects(
     sample_weight: NDArray[np.float64] | None = None,
     level: float = 0.95,
     dummy: bool = False,
+    offset: NDArray[np.float64] | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Effects (K_out, d), their standard errors (K_out, d) and covariance.
 
     ``coef`` is the coefficient table's (B, p) array (reference parameterisation);
     ``K_out`` is 1 (binary) or K (multinomial: every class, the reference included).
     ``dummy=True``: columns holding only 0 and 1 get discrete changes.
+    ``offset`` (one value per row) enters every logit; at the mean, its mean.
     """
     if at not in AT:
         raise ValueError(f"at must be one of {AT}, got {at!r}")
@@ -134,22 +153,27 @@ def marginal_effects(
     w = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
     if at == "mean":
         X = (w @ X / np.sum(w))[None, :]
+        offset = None if offset is None else np.atleast_1d(w @ offset / np.sum(w))
         w = np.ones(1)
     beta = np.asarray(coef, dtype=np.float64).ravel()
-    eff = _effects(beta, X, w, fit_intercept, at, dummies)
+    eff = _effects(beta, X, w, fit_intercept, at, dummies, offset)
     h = 1e-30
     J = np.empty((eff.size, beta.size))
     for j in range(beta.size):
         step = beta.astype(complex)
         step[j] += 1j * h
-        J[:, j] = _effects(step, X, w, fit_intercept, at, dummies).imag.ravel() / h
+        J[:, j] = _effects(step, X, w, fit_intercept, at, dummies, offset).imag.ravel() / h
     V = J @ cov @ J.T
     se = np.sqrt(np.clip(np.diag(V), 0.0, None)).reshape(eff.shape)
     return eff, se, V
 
 
 def _variable_effects(
-    beta: NDArray, contrasts: list[tuple[str, NDArray, NDArray]], w: NDArray, fit_intercept: bool
+    beta: NDArray,
+    contrasts: list[tuple[str, NDArray, NDArray]],
+    w: NDArray,
+    fit_intercept: bool,
+    offset: NDArray | None = None,
 ) -> NDArray:
     """Effects (K_out, len(contrasts)): ``("dydx", X, D)`` derivatives along ``D``, or
     ``("change", Xa, Xb)`` discrete changes ``P(Xa) - P(Xb)``; averaged with weights ``w``.
@@ -162,10 +186,12 @@ def _variable_effects(
     cols = []
     for kind, A, D in contrasts:
         if kind == "change":
-            diff = _probabilities(beta, A, fit_intercept) - _probabilities(beta, D, fit_intercept)
+            diff = _probabilities(beta, A, fit_intercept, offset) - _probabilities(
+                beta, D, fit_intercept, offset
+            )
             cols.append(w @ diff.reshape(len(w), -1) / np.sum(w))
             continue
-        P = _probabilities(beta, A, fit_intercept)
+        P = _probabilities(beta, A, fit_intercept, offset)
         G = D @ slopes.T  # (n, K-1): d z_k / d v per row
         if B.shape[0] == 1:
             E = P[:, 0] * (1.0 - P[:, 0]) * G[:, 0]
@@ -177,16 +203,38 @@ def _variable_effects(
     return np.stack(cols, axis=1)
 
 
+def _at_means(design: Any, values: dict[str, NDArray], w: NDArray) -> dict[str, NDArray]:
+    """One row: numeric and boolean variables at their weighted means, each categorical
+    as its level shares (an unseen level counts as the reference, as it is coded)."""
+    out: dict[str, NDArray] = {}
+    for c in design.columns:
+        v = values[c["name"]]
+        if c["kind"] == "categorical":
+            codes = np.where(v < 0, 0, v)
+            shares = np.bincount(codes, weights=w, minlength=len(c["levels"])) / np.sum(w)
+            out[c["name"]] = shares[None, :]
+        else:
+            out[c["name"]] = np.atleast_1d(w @ v / np.sum(w))
+    return out
+
+
 def variable_contrasts(
     design: Any, table: Any, at: str, w: NDArray[np.float64], dummy: bool
-) -> tuple[list[str], list[tuple[str, NDArray, NDArray]]]:
-    """The rows of a per-variable table and what each needs (see the module docstring)."""
+) -> tuple[list[str], list[tuple[str, NDArray, NDArray]], NDArray[np.float64]]:
+    """The rows of a per-variable table, what each needs, and the weights of the
+    rows they are averaged over (one row of weight 1 for ``at="mean"``).
+
+    See the module docstring for the definitions.
+    """
     values = design.values(table)
+    binary = {
+        c["name"]
+        for c in design.columns
+        if c["kind"] == "boolean"
+        or (dummy and c["kind"] == "numeric" and np.all(np.isin(values[c["name"]], (0.0, 1.0))))
+    }
     if at == "mean":
-        values = dict(values)
-        for c in design.columns:
-            if c["kind"] == "numeric":
-                values[c["name"]] = np.full(len(w), w @ values[c["name"]] / np.sum(w))
+        values, w = _at_means(design, values, w), np.ones(1)
     X = design.matrix(values)
     labels: list[str] = []
     contrasts: list[tuple[str, NDArray, NDArray]] = []
@@ -201,13 +249,13 @@ def variable_contrasts(
             for code, level in enumerate(c["levels"][1:], start=1):
                 labels.append(f"{name}[T.{level}]")
                 contrasts.append(("change", at_value(name, code), base))
-        elif kind == "boolean" or (dummy and np.all(np.isin(values[name], (0.0, 1.0)))):
+        elif name in binary:
             labels.append(name)
             contrasts.append(("change", at_value(name, 1.0), at_value(name, 0.0)))
         else:
             labels.append(name)
             contrasts.append(("dydx", X, design.derivative(values, name)))
-    return labels, contrasts
+    return labels, contrasts, w
 
 
 def variable_effects(
@@ -220,13 +268,15 @@ def variable_effects(
     at: str = "overall",
     sample_weight: NDArray[np.float64] | None = None,
     dummy: bool = False,
+    offset: NDArray[np.float64] | None = None,
 ) -> tuple[list[str], NDArray[np.float64], NDArray[np.float64]]:
     """Per-variable effects (K_out, v), their standard errors and the row labels.
 
     ``design`` is the model's :class:`~oneneuron.tables.DesignSpec` and ``table``
     the rows to average over (see the module docstring); the standard errors
     are the delta method's, the Jacobian by complex step as
-    :func:`marginal_effects`.
+    :func:`marginal_effects`. ``offset`` (one value per row) enters every
+    logit; at the mean, its (weighted) mean.
     """
     if at not in AT:
         raise ValueError(f"at must be one of {AT}, got {at!r}")
@@ -234,15 +284,17 @@ def variable_effects(
     w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     if w.shape != (n,):
         raise ValueError(f"sample_weight must have one value per row ({n}), got {w.shape}")
-    labels, contrasts = variable_contrasts(design, table, at, w, dummy)
+    if offset is not None and at == "mean":
+        offset = np.atleast_1d(w @ offset / np.sum(w))
+    labels, contrasts, w = variable_contrasts(design, table, at, w, dummy)
     beta = np.asarray(coef, dtype=np.float64).ravel()
-    eff = _variable_effects(beta, contrasts, w, fit_intercept)
+    eff = _variable_effects(beta, contrasts, w, fit_intercept, offset)
     h = 1e-30
     J = np.empty((eff.size, beta.size))
     for j in range(beta.size):
         step = beta.astype(complex)
         step[j] += 1j * h
-        J[:, j] = _variable_effects(step, contrasts, w, fit_intercept).imag.ravel() / h
+        J[:, j] = _variable_effects(step, contrasts, w, fit_intercept, offset).imag.ravel() / h
     V = J @ cov @ J.T
     se = np.sqrt(np.clip(np.diag(V), 0.0, None)).reshape(eff.shape)
     return labels, eff, se
@@ -258,13 +310,15 @@ def margeff_table(
     level: float = 0.95,
     dummy: bool = False,
     design: Any = None,
+    offset: Any = None,
 ) -> pd.DataFrame:
     """Marginal effects as a table: ``dy_dx, std_err, z, p_value, ci_low, ci_high``.
 
     Indexed by feature (binary) or ``(class, feature)`` (multinomial). With a
     ``design`` (a :class:`~oneneuron.tables.DesignSpec`), ``X`` is a table and the
     rows are its variables (:func:`variable_effects`); otherwise ``X`` is the
-    model's columns, one row each (:func:`marginal_effects`).
+    model's columns, one row each (:func:`marginal_effects`). ``offset``: one
+    value per row of ``X``, added to every logit (at the mean: its mean).
     """
     result.check_available()
     if not 0 < level < 1:
@@ -279,6 +333,7 @@ def margeff_table(
             at=at,
             sample_weight=sample_weight,
             dummy=dummy,
+            offset=offset,
         )
     else:
         eff, se, _ = marginal_effects(
@@ -290,6 +345,7 @@ def margeff_table(
             sample_weight=sample_weight,
             level=level,
             dummy=dummy,
+            offset=offset,
         )
         features = list(result.terms[1:] if fit_intercept else result.terms)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -314,6 +370,8 @@ def margeff_table(
     if design is not None:
         what += " per variable (discrete changes for categorical and boolean variables)"
         if at == "mean":
-            what = what.replace("at the mean", "at the means of the numeric variables")
+            what = what.replace(
+                "at the mean", "at the means of the variables (shares for categoricals)"
+            )
     table.attrs["caption"] = f"{what} on P(class), delta-method standard errors"
     return table

@@ -45,6 +45,7 @@ take their most frequent level).
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -351,20 +352,7 @@ class DesignSpec:
         ``first_row`` numbers the table's first row in messages (for chunks),
         ``source`` names the table in them.
         """
-        df = as_pandas(table)
-        df.columns = [str(c) for c in df.columns]
-        lacking = [c["name"] for c in self.columns if c["name"] not in df.columns]
-        if lacking:
-            raise DataError(f"the table lacks column(s) {', '.join(map(repr, lacking))}")
-        if self.missing in ("error", "drop"):
-            bad = {c["name"]: df[c["name"]].isna().to_numpy() for c in self.columns}
-            bad = {c: v for c, v in bad.items() if v.any()}
-            if bad:
-                raise DataError(_missing_message(bad, "", first_row))
-        raw = self._clean(df, report if report is not None else {}, first_row, source)
-        if self._formulaic is not None and self.unsaved is not None:
-            return _formulaic_matrix(self, raw)
-        return self._evaluate(raw)
+        return self.matrix(self._raw(table, report, first_row, source))
 
     def values(self, table: Any) -> dict[str, np.ndarray]:
         """The raw columns of ``table`` as the spec reads them, before any term is formed.
@@ -388,6 +376,16 @@ class DesignSpec:
         >>> spec.derivative(v, "x").tolist()
         [[1.0, 2.0, 0.0], [1.0, 4.0, 0.0]]
         """
+        return self._raw(table)
+
+    def _raw(
+        self,
+        table: Any,
+        report: dict[str, Any] | None = None,
+        first_row: int = 1,
+        source: str = "the table",
+    ) -> dict[str, np.ndarray]:
+        """:meth:`values` with the options of :meth:`transform`."""
         df = as_pandas(table)
         df.columns = [str(c) for c in df.columns]
         lacking = [c["name"] for c in self.columns if c["name"] not in df.columns]
@@ -397,14 +395,54 @@ class DesignSpec:
             bad = {c["name"]: df[c["name"]].isna().to_numpy() for c in self.columns}
             bad = {c: v for c, v in bad.items() if v.any()}
             if bad:
-                raise DataError(_missing_message(bad, ""))
-        return self._clean(df, {})
+                raise DataError(_missing_message(bad, "", first_row))
+        return self._clean(df, report if report is not None else {}, first_row, source)
 
     def matrix(self, values: dict[str, np.ndarray]) -> np.ndarray:
-        """The model's columns (n, len(names)) from raw :meth:`values` (edited or not)."""
+        """The model's columns (n, len(names)) from raw :meth:`values` (edited or not).
+
+        A categorical may also be given as level *weights*, shape (n, len(levels))
+        (e.g. the sample proportions): every indicator ``name[T.level]`` then takes
+        the level's weight in place of 0/1, and a term that multiplies it (``x:C(g)``)
+        the product. This is the design at "the means" of a categorical as Stata's
+        ``margins, atmeans`` forms it; exact, since every column is linear in each
+        categorical's indicators (for a formula outside the saved list, the weighted
+        sum of the matrices at every combination of levels).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"x": [1.0, 2.0, 3.0], "g": ["a", "b", "b"]})
+        >>> spec = DesignSpec.fit(df, formula="~ x + C(g) + x:C(g)")
+        >>> spec.names
+        ['x', 'C(g)[T.b]', 'x:C(g)[T.b]']
+        >>> spec.matrix({"x": np.array([2.0]), "g": np.array([[0.25, 0.75]])}).tolist()
+        [[2.0, 0.75, 1.5]]
+        """
         raw = {c["name"]: values[c["name"]] for c in self.columns}
         if self._formulaic is not None and self.unsaved is not None:
-            return _formulaic_matrix(self, raw)
+            weights = {}  # column -> (n, levels): categorical weights, fractional booleans
+            for c in self.columns:
+                v = np.asarray(raw[c["name"]])
+                if v.ndim == 2:
+                    weights[c["name"]] = v
+                elif c["kind"] == "boolean" and not np.all((v == 0) | (v == 1)):
+                    weights[c["name"]] = np.column_stack([1.0 - v, v])
+            if not weights:
+                return _formulaic_matrix(self, raw)
+            sizes = [w.shape[1] for w in weights.values()]
+            if math.prod(sizes) > 4096:
+                raise ValueError(
+                    f"level weights for {len(weights)} columns need {math.prod(sizes)} "
+                    "combinations of levels in this formula (at most 4096)"
+                )
+            total = 0.0
+            for combo in itertools.product(*(range(k) for k in sizes)):
+                pairs = list(zip(weights, combo, strict=True))
+                weight = np.prod([weights[k][:, c] for k, c in pairs], axis=0)
+                codes = {k: np.full(len(weight), c) for k, c in pairs}
+                total = total + weight[:, None] * _formulaic_matrix(self, dict(raw, **codes))
+            return np.asarray(total, dtype=np.float64)
         return self._evaluate(raw)
 
     def derivative(self, values: dict[str, np.ndarray], column: str) -> np.ndarray:
@@ -446,7 +484,8 @@ class DesignSpec:
         x = raw[f["column"]]
         if "level" in f:
             col = next(c for c in self.columns if c["name"] == f["column"])
-            return x == col["levels"].index(f["level"])
+            index = col["levels"].index(f["level"])
+            return x[:, index] if np.ndim(x) == 2 else x == index
         t = f.get("transform")
         if t is None:
             return x

@@ -190,15 +190,64 @@ def _iter_text(path: Any, fmt: str, columns: list[str], text: list[str], rows: i
         if rows is None:
             with _strict_fields():
                 df = pd.read_csv(src, **opts)
+            _no_short_rows(df, path, fmt)
             yield df[columns], 1.0
             return
         with pd.read_csv(src, chunksize=rows, **opts) as reader:
+            checked = False  # the whole file is checked at most once
             while True:
                 with _strict_fields():
                     chunk = next(reader, None)
                 if chunk is None:
                     return
+                checked = checked or _no_short_rows(chunk, path, fmt)
                 yield chunk[columns], None if compressed else min(fh.tell() / max(size, 1), 1.0)
+
+
+def _no_short_rows(chunk: pd.DataFrame, path: Any, fmt: str) -> bool:
+    """A row with fewer fields than the header is damage, not missing cells: refuse it.
+
+    pandas fills such a row's last columns with NaN, which the missing-value
+    policies would then drop or fill. A short row always leaves the header's last
+    column empty, so only a chunk with an empty last column is checked: pyarrow's
+    CSV reader (quoting and compression as pandas) then reads the whole file once
+    and names the first short row. Returns whether the file was checked.
+    """
+    if chunk.shape[1] == 0 or not chunk.iloc[:, -1].isna().any():
+        return False
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    short: list[tuple[int | None, int, int]] = []
+
+    def handler(row: Any) -> str:
+        short.append((row.number, row.actual_columns, row.expected_columns))
+        return "error"  # the first one is enough
+
+    first = str(chunk.columns[0])
+    try:
+        reader = pcsv.open_csv(
+            pa.input_stream(str(path), compression="detect"),
+            read_options=pcsv.ReadOptions(use_threads=False),
+            parse_options=pcsv.ParseOptions(
+                delimiter=_sep(fmt), newlines_in_values=True, invalid_row_handler=handler
+            ),
+            convert_options=pcsv.ConvertOptions(
+                include_columns=[first], column_types={first: pa.string()}
+            ),
+        )
+        for _ in reader:
+            pass
+    except (pa.ArrowInvalid, OSError, ValueError):
+        pass  # a short row (recorded), or a damage pandas reports in its own words
+    if short:
+        number, got, want = short[0]
+        where = f"data row {number - 1}" if number is not None else "a row"
+        raise DataError(
+            f"{path}: {where} has {got} fields but the header has {want} (a cut or "
+            "damaged line?); fix the row, or write its missing cells as empty fields"
+        )
+    return True
 
 
 @contextlib.contextmanager
