@@ -40,6 +40,27 @@ def test_fused_kernels_equal_the_block_reference(K, kind):
 
 
 @needs_numba
+@pytest.mark.parametrize("K", [2, 4])
+@pytest.mark.parametrize("use_kernels", [None, False])
+def test_an_engine_on_some_columns_equals_one_on_their_copy(K, use_kernels):
+    # columns= reads a working set's columns in place (kernels) or gathers them (blocks);
+    # the oracle is an engine on the explicit copy of those columns
+    X, y, s = _data(9000, 9, K, "f64")
+    cols = np.array([0, 3, 4, 8])
+    m = K if K > 2 else 1
+    rng = np.random.default_rng(2)
+    W, b = rng.standard_normal((m, 4)) * 0.3, rng.standard_normal(m)
+    view = NumpyEngine(X, y, s, multinomial=K > 2, use_kernels=use_kernels, columns=cols)
+    copy = NumpyEngine(np.take(X, cols, axis=1), y, s, multinomial=K > 2, use_kernels=False)
+    assert view.n_features == 4
+    for order, rows in [(1, None), (2, None), (1, np.arange(0, 9000, 7))]:
+        got, ref = view.statistics(W, b, order, rows), copy.statistics(W, b, order, rows)
+        assert got.loss == pytest.approx(ref.loss, rel=1e-12)
+        np.testing.assert_allclose(got.grad_W, ref.grad_W, rtol=1e-10, atol=1e-14)
+        if order == 2:
+            np.testing.assert_allclose(got.hess_W, ref.hess_W, rtol=1e-10, atol=1e-14)
+
+
 def test_kernels_are_threaded_over_row_chunks_without_changing_the_sums():
     X, y, s = _data(40_000, 5, 2, "f64")
     W, b = np.full((1, 5), 0.1), np.array([0.2])

@@ -284,3 +284,39 @@ def test_active_set_solution_equals_plain_proximal_newton():
     assert res.converged and res.extra["n_working"] < 12
     np.testing.assert_allclose(res.theta, plain.theta, atol=1e-9)
     np.testing.assert_array_equal(res.theta == 0, plain.theta == 0)
+
+
+@pytest.mark.parametrize("n_cols", [3, 7])
+def test_working_set_problems_equal_those_on_a_column_copy(n_cols):
+    # dense X: a working set of more than half the columns is read in place and the
+    # row subsample is gathered once; the oracle builds both on the explicit copy
+    from oneneuron.classifier._path import setup_problem
+    from oneneuron.classifier._sparse import column_restrictor
+    from oneneuron.engines import prepare
+
+    X, y = _data(n=3000, d=10, seed=11)
+    w = np.random.default_rng(3).uniform(0.5, 2.0, len(y))
+    data = prepare(X, y, w, standardize=True)
+    problem, _ = setup_problem(data, None, True)
+    rows = np.sort(np.random.default_rng(0).choice(len(y), 700, replace=False))
+    cols = np.array([0, 2, 3, 5, 6, 8, 9])[:n_cols]
+    full, sub = column_restrictor(data, problem, rows)(cols)
+    Xc = np.ascontiguousarray(data.X[:, cols])
+
+    def oracle(Xo, yo, wo):
+        eng = NumpyEngine(Xo, yo, wo, multinomial=False, use_kernels=False)
+        return LinearLoss(eng, 1, 0.0, problem.mean[cols], problem.scale[cols], True)
+
+    theta = np.random.default_rng(4).standard_normal(n_cols + 1) * 0.2
+    for got, ref in [
+        (full, oracle(Xc, data.target, data.weights)),
+        (sub, oracle(Xc[rows], data.target[rows], data.weights[rows])),
+    ]:
+        f, g, H = got.gradient_hessian(theta)
+        f0, g0, H0 = ref.gradient_hessian(theta)
+        assert f == pytest.approx(f0, rel=1e-12)
+        np.testing.assert_allclose(g, g0, rtol=1e-10, atol=1e-13)
+        np.testing.assert_allclose(H, H0, rtol=1e-10, atol=1e-13)
+        fl, gl = got.loss_gradient(theta)  # the fused kernels where they apply
+        assert fl == pytest.approx(f0, rel=1e-12)
+        np.testing.assert_allclose(gl, g0, rtol=1e-10, atol=1e-13)

@@ -58,29 +58,53 @@ def column_restrictor(
 ) -> Restrict:
     """``columns -> (problem on those columns, its row subsample's or None)``.
 
-    The column copy is kept for the last working set, so repeated solves on an
-    unchanged set (along a path) cost no further copies. ``rows`` (sorted row
-    indices) adds the subsample problem whose Hessian the restricted solve
-    uses on tall data.
+    Dense NumPy X is not copied for a working set of more than half its columns
+    (the engine reads them in place; a copy cost about as much as the solve).
+    Other sets and kinds get a column copy, kept for
+    the last working set, so repeated solves on an unchanged set (along a path)
+    cost no further copies. ``rows`` (sorted row indices) adds the subsample
+    problem whose Hessian the restricted solve uses on tall data (for dense X,
+    the subsample's rows are gathered once, all columns).
     """
     cache: dict[bytes, tuple[Any, Any]] = {}
     m = problem.n_outputs
     offset = getattr(problem.engine, "offset", None)  # a known term of every row's logit
     options = dict(data.engine_options, **({"offset": offset} if offset is not None else {}))
 
+    # dense NumPy X: a working set of more than half the columns is read in place
+    # (a copy costs more than the kernels' extra work on the other columns); the
+    # row subsample is gathered once, all columns
+    dense = isinstance(data.X, np.ndarray)
+    X_rows = data.X[rows] if dense and rows is not None else None
+
     def restrict(cols: NDArray[np.intp]) -> tuple[Any, Any]:
         key = np.asarray(cols, dtype=np.intp).tobytes()
         if key not in cache:
-            Xc = column_subset(data.X, cols)
             pf = None if problem.penalty_factor is None else problem.penalty_factor[cols]
-            engine = make_engine(Xc, data.target, data.weights, data.multinomial, **options)
+            if dense and 2 * len(cols) > data.n_features:
+                Xc = None
+                engine = make_engine(
+                    data.X, data.target, data.weights, data.multinomial, columns=cols, **options
+                )
+            else:
+                Xc = column_subset(data.X, cols)  # for dense X: C-ordered, a quick copy
+                engine = make_engine(Xc, data.target, data.weights, data.multinomial, **options)
             opts = dict(fit_intercept=problem.fit_intercept, raw_penalty=problem.raw_penalty)
             full = LinearLoss(
                 engine, m, problem.alpha, problem.mean[cols], problem.scale[cols], **opts
             )
             full = replace(full, penalty_factor=pf)
             sub = None
-            if rows is not None:
+            if X_rows is not None:
+                sub_engine = make_engine(
+                    np.take(X_rows, cols, axis=1),
+                    data.target[rows],
+                    data.weights[rows],
+                    data.multinomial,
+                    **({"offset": offset[rows]} if offset is not None else {}),
+                )
+                sub = replace(full, engine=sub_engine)
+            elif rows is not None:
                 sub_engine = subsample_engine(
                     Xc, data.target, data.weights, rows, data.multinomial, offset=offset
                 )

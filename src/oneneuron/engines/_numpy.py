@@ -123,6 +123,12 @@ class NumpyEngine:
     offset : ndarray, shape (n,), optional
         Binary only: a known term added to every row's logit (``z = X w + b + offset``),
         in the fused kernels and the block path alike.
+    columns : ndarray of int, optional
+        The engine's features are these columns of X (a working set), with no
+        copy of them: the fused kernels read every column of X in place, the
+        model zero outside ``columns`` (worth it when ``columns`` are most of
+        X's, where a copy costs more than the extra work). Without the kernels
+        (or for an X they do not take) the columns are gathered once here.
     """
 
     def __init__(
@@ -135,7 +141,22 @@ class NumpyEngine:
         block_rows: int | None = None,
         use_kernels: bool | None = None,
         offset: NDArray[np.floating] | None = None,
+        columns: NDArray[np.intp] | None = None,
     ) -> None:
+        self.columns: NDArray[np.intp] | None = None
+        if columns is not None:
+            columns = np.asarray(columns, dtype=np.intp)
+            in_place = (
+                isinstance(X, np.ndarray)
+                and X.flags.c_contiguous
+                and use_kernels is not False
+                and X.shape[0] >= KERNEL_MIN_ROWS
+                and kernels() is not None
+            )
+            if in_place:
+                self.columns = columns
+            else:
+                X = X[:, columns].tocsr() if hasattr(X, "tocsr") else np.take(X, columns, axis=1)
         self.X = X
         self.offset = None if offset is None else np.asarray(offset, dtype=np.float64)
         if self.offset is not None and (multinomial or self.offset.shape != (X.shape[0],)):
@@ -146,8 +167,10 @@ class NumpyEngine:
         self.total_weight = total
         self.multinomial = multinomial
         self.n_samples, self.n_features = X.shape
+        if self.columns is not None:
+            self.n_features = len(self.columns)
         if block_rows is None:
-            row_bytes = max(1, X.shape[1]) * X.dtype.itemsize
+            row_bytes = max(1, self.n_features) * X.dtype.itemsize
             if hasattr(X, "nnz"):
                 row_bytes = max(1, X.nnz // max(1, X.shape[0])) * (X.dtype.itemsize + 4)
             block_rows = max(256, BLOCK_BYTES // row_bytes)
@@ -174,7 +197,7 @@ class NumpyEngine:
         if rows is not None:
             self.n_passes += len(rows) / self.n_samples
             return block_statistics(
-                self.X[rows],
+                self._rows(rows),
                 self.y[rows],
                 self.s[rows] * (self.n_samples / len(rows)),
                 W,
@@ -213,7 +236,7 @@ class NumpyEngine:
         for start in range(lo, hi, step):
             sl = slice(start, min(start + step, hi))
             st = block_statistics(
-                self.X[sl],
+                self._rows(sl),
                 self.y[sl],
                 self.s[sl],
                 W,
@@ -251,7 +274,7 @@ class NumpyEngine:
         for start in range(0, self.n_samples, self.block_rows):
             sl = slice(start, min(start + self.block_rows, self.n_samples))
             part = block_meat(
-                self.X[sl],
+                self._rows(sl),
                 self.y[sl],
                 w_all[sl],
                 W,
@@ -268,11 +291,26 @@ class NumpyEngine:
         assert total is not None
         return total
 
+    def _rows(self, rows: Any) -> Any:
+        """Rows ``rows`` (a slice or indices) of the engine's features."""
+        if self.columns is None:
+            return self.X[rows]
+        if isinstance(rows, slice):
+            return self.X[rows, self.columns]
+        return self.X[np.ix_(rows, self.columns)]
+
     def _fused(self, W: NDArray, b: NDArray) -> BlockStats:
         """Loss and gradient in one read of X by the compiled kernels."""
         W = np.ascontiguousarray(W, dtype=np.float64)
         b = np.ascontiguousarray(b, dtype=np.float64)
+        cols = self.columns
+        if cols is not None:  # the model on every column, zero outside the engine's
+            full = np.zeros((W.shape[0], self.X.shape[1]))
+            full[:, cols] = W
+            W = full
         loss, gW, gb = kernels().fused_statistics(
             self.X, self.y, self.s, W, b, self.multinomial, self.offset
         )
+        if cols is not None:
+            gW = np.ascontiguousarray(gW[:, cols])
         return BlockStats(loss, gW, gb)
