@@ -272,3 +272,15 @@ def test_an_offset_enters_the_effects(table, at):
     )
     with pytest.raises(ValueError, match="pass offset="):
         clf.margeff(table, at=at)
+
+
+@pytest.mark.parametrize("at", ["overall", "mean"])
+def test_dummy_gives_a_numeric_zero_one_variable_the_boolean_change(table, at):
+    # m as 0/1 numbers with dummy=True is the boolean m (checked against statsmodels above)
+    numeric = table.assign(m=table.m.astype(float))
+    a = oneneuron.logit("y ~ x + I(x**2) + C(g) + m", table, tol=1e-12).margeff(table, at=at)
+    fit = oneneuron.logit("y ~ x + I(x**2) + C(g) + m", numeric, tol=1e-12)
+    b = fit.margeff(numeric, at=at, dummy=True)
+    np.testing.assert_allclose(b.to_numpy(), a.to_numpy(), rtol=1e-6)
+    c = fit.margeff(numeric, at=at)  # without dummy=True: the derivative in m
+    assert not np.isclose(c.loc["m", "dy_dx"], a.loc["m", "dy_dx"], rtol=1e-3)
