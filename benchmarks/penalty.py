@@ -32,7 +32,7 @@ from oneneuron import NeuronClassifier, NeuronClassifierCV, regularization_path
 
 GAP = 1e-9
 CASES = ("one", "no-intercept", "path", "cv", "saga")
-LADDER = (1e-6, 1e-7, 1e-8, 1e-9, 1e-10)
+LADDER = (1e-4, 3e-5, 1e-5, 3e-6, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10)
 
 
 def make_data(n: int, d: int, sparse: bool, seed: int = 0) -> tuple[Any, np.ndarray]:

@@ -61,6 +61,44 @@ def test_an_engine_on_some_columns_equals_one_on_their_copy(K, use_kernels):
             np.testing.assert_allclose(got.hess_W, ref.hess_W, rtol=1e-10, atol=1e-14)
 
 
+@needs_numba
+@pytest.mark.parametrize("K", [2, 3])
+def test_a_repeated_read_is_answered_from_memory_and_shared_with_a_working_set(K):
+    """A fused read at the model of the last one costs no pass and returns the same
+    statistics; a working-set engine reading X in place shares its parent's memory, so
+    the parent's read at the working set's model (zero elsewhere) is free. Oracle: a
+    fresh engine's read. Different labels never share (a wrong answer would be silent)."""
+    X, y, s = _data(9000, 9, K, "f64")
+    m = K if K > 2 else 1
+    cols = np.array([0, 3, 4, 5, 8])
+    rng = np.random.default_rng(3)
+    Wc, b = rng.standard_normal((m, 5)) * 0.3, rng.standard_normal(m)
+    W = np.zeros((m, 9))
+    W[:, cols] = Wc
+    parent = NumpyEngine(X, y, s, multinomial=K > 2, use_kernels=True)
+    child = NumpyEngine(X, y, s, multinomial=K > 2, use_kernels=True, columns=cols)
+    child.share_reads(parent)
+    ref = NumpyEngine(X, y, s, multinomial=K > 2, use_kernels=True).statistics(W, b)
+
+    got_child = child.statistics(Wc, b)
+    got = parent.statistics(W, b)
+    assert (child.n_passes, parent.n_passes) == (1, 0)
+    assert got.loss == ref.loss
+    np.testing.assert_array_equal(got.grad_W, ref.grad_W)
+    np.testing.assert_array_equal(got_child.grad_W, ref.grad_W[:, cols])
+    got.grad_W += 1.0  # a caller changing its copy changes nothing remembered
+    again = parent.statistics(W, b)
+    np.testing.assert_array_equal(again.grad_W, ref.grad_W)
+    parent.statistics(W + 1e-3, b)  # a new model: a new read
+    assert parent.n_passes == 1
+
+    flipped = 1.0 - y if K == 2 else (y + 1) % K
+    other = NumpyEngine(X, flipped, s, multinomial=K > 2, use_kernels=True)
+    lone = NumpyEngine(X, y, s, multinomial=K > 2, use_kernels=True, columns=cols)
+    lone.share_reads(other)  # not the same labels: nothing shared
+    assert lone.last_read is not other.last_read
+
+
 def test_kernels_are_threaded_over_row_chunks_without_changing_the_sums():
     X, y, s = _data(40_000, 5, 2, "f64")
     W, b = np.full((1, 5), 0.1), np.array([0.2])

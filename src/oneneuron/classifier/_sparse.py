@@ -86,6 +86,8 @@ def column_restrictor(
                 engine = make_engine(
                     data.X, data.target, data.weights, data.multinomial, columns=cols, **options
                 )
+                if getattr(engine, "columns", None) is not None:  # reads X in place
+                    engine.share_reads(problem.engine)
             else:
                 Xc = column_subset(data.X, cols)  # for dense X: C-ordered, a quick copy
                 engine = make_engine(Xc, data.target, data.weights, data.multinomial, **options)

@@ -176,6 +176,12 @@ class NumpyEngine:
             block_rows = max(256, BLOCK_BYTES // row_bytes)
         self.block_rows = int(block_rows)
         self.n_passes: float = 0
+        #: The last fused read: the model (on every column of X) and its statistics.
+        #: A repeated call at the same model returns them without reading X again;
+        #: a working-set engine reading X in place shares its parent's (see
+        #: :meth:`share_reads`), so the full-data KKT check after a restricted solve
+        #: costs no pass.
+        self.last_read: dict[str, Any] = {}
         sparse = hasattr(X, "indptr") and getattr(X, "format", "") == "csr"
         fits = sparse or (isinstance(X, np.ndarray) and X.flags.c_contiguous)
         if use_kernels and not (fits and kernels() is not None):
@@ -206,9 +212,9 @@ class NumpyEngine:
                 order=order,
                 offset=None if self.offset is None else self.offset[rows],
             )
-        self.n_passes += 1
         if self.use_kernels and order <= 1:
-            return self._fused(W, b)
+            return self._fused(W, b)  # counts its pass, unless it repeats the last read
+        self.n_passes += 1
         step = self.block_rows
         if order >= 2:  # large blocks, but never more than 1/16 of X: bounded extra memory
             x_bytes = self.n_samples * max(1, self.n_features) * self.X.dtype.itemsize
@@ -308,9 +314,33 @@ class NumpyEngine:
             full = np.zeros((W.shape[0], self.X.shape[1]))
             full[:, cols] = W
             W = full
-        loss, gW, gb = kernels().fused_statistics(
-            self.X, self.y, self.s, W, b, self.multinomial, self.offset
+        memo = self.last_read
+        if memo and np.array_equal(memo["W"], W) and np.array_equal(memo["b"], b):
+            loss, gW, gb = memo["stats"]
+        else:
+            self.n_passes += 1
+            loss, gW, gb = kernels().fused_statistics(
+                self.X, self.y, self.s, W, b, self.multinomial, self.offset
+            )
+            memo.update(W=W.copy(), b=b.copy(), stats=(loss, gW, gb))
+        gW = np.ascontiguousarray(gW[:, cols]) if cols is not None else gW.copy()
+        return BlockStats(loss, gW, np.array(gb, copy=True))
+
+    def share_reads(self, parent: Any) -> None:
+        """Share ``parent``'s last fused read (see ``last_read``) when both read the same data.
+
+        For a working-set engine that reads ``parent``'s X in place: its reads are
+        the parent's at the model zero outside the working set. Does nothing
+        unless X, labels, weights, offset and model kind are the very same objects.
+        """
+        same = (
+            isinstance(parent, NumpyEngine)
+            and parent.X is self.X
+            and (parent.y is self.y or np.array_equal(parent.y, self.y))
+            and np.array_equal(parent.s, self.s)
+            and parent.multinomial == self.multinomial
+            and (parent.offset is None) == (self.offset is None)
+            and (self.offset is None or np.array_equal(parent.offset, self.offset))
         )
-        if cols is not None:
-            gW = np.ascontiguousarray(gW[:, cols])
-        return BlockStats(loss, gW, gb)
+        if same:
+            self.last_read = parent.last_read

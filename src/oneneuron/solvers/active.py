@@ -84,6 +84,7 @@ def active_set_newton(
     working: Array | None = None,
     start: tuple[float, Array] | None = None,
     max_rounds: int = 100,
+    warm: bool = False,
 ) -> SolverResult:
     """Minimise ``problem + penalty`` by proximal Newton on a growing working set of columns.
 
@@ -111,6 +112,16 @@ def active_set_newton(
         ``(f, g)`` of the smooth part at ``theta0`` if already known (saves a pass).
     max_rounds : int, default=100
         Cap on restricted solve / KKT check cycles.
+    warm : bool, default=False
+        ``theta0`` is a warm start (the previous alpha's solution along a path).
+        Where the restricted problems have a row subsample, a cold start's first
+        round solves the subsample first (big steps at a fraction of a pass
+        each) and then the full data; a warm start, and every later round,
+        iterates on the full data from the start, whose gradient is already
+        known, with the subsample's Hessian at the start as the metric
+        (refreshed from the subsample when an iteration gains less than half):
+        along a 20-alpha path on 100k x 100 this took about half the full-data
+        evaluations of solving the subsample first at every alpha.
 
     Returns
     -------
@@ -121,7 +132,7 @@ def active_set_newton(
         ``"n_rounds"``, ``"n_misses"`` (checks that found violators outside
         the working set), ``"n_working"`` (final working-set size),
         ``"restricted_passes"`` (the restricted problems' passes in passes over
-        X: one reads ``|A| / d`` of it) and ``"subsample_passes"`` (passes of
+        X: one reads ``|A| / d`` of it, or all of it for an engine reading X in place) and ``"subsample_passes"`` (passes of
         the restricted row subsamples, in their own units).
     """
     m, d = problem.n_outputs, problem.n_features  # type: ignore[attr-defined]
@@ -155,18 +166,35 @@ def active_set_newton(
             cols_prev = cols
         ix = coefficient_index(cols, m, d, n_b)
         before = sub.n_passes
-        res = proximal_newton(
-            sub,
-            L1Penalty(penalty.lam[ix]),
-            theta[ix],
-            max_iter=max_iter,
-            tol=inner_tol,
-            trace=Trace(),
-            subproblem=subsub,
-        )
+        before_sub = 0.0 if subsub is None else subsub.n_passes
+        pen_ix = L1Penalty(penalty.lam[ix])
+        if subsub is None:
+            res = proximal_newton(
+                sub, pen_ix, theta[ix], max_iter=max_iter, tol=inner_tol, trace=Trace()
+            )
+        else:
+            # the metric of the full-data steps: the subsample's Hessian (refreshed there)
+            def metric(t: Array, subsub: Any = subsub) -> Array:
+                return subsub.gradient_hessian(t)[2]
+
+            near = warm or rounds > 0  # else the subsample is solved first
+            res = proximal_newton(
+                sub,
+                pen_ix,
+                theta[ix],
+                max_iter=max_iter,
+                tol=inner_tol,
+                trace=Trace(),
+                subproblem=None if near else subsub,
+                hessian=metric(theta[ix]) if near else None,
+                refresh=metric,
+                start=(f, g[ix]),  # the restricted gradient is the full one's on its columns
+            )
         n_iter += res.n_iter
-        sub_passes += (sub.n_passes - before) * len(cols) / max(d, 1)
-        subsample_passes += res.extra["sub_passes"]
+        # a restricted pass reads |A|/d of X, or all of it where it reads X in place
+        width = 1.0 if getattr(sub.engine, "columns", None) is not None else len(cols) / max(d, 1)
+        sub_passes += (sub.n_passes - before) * width
+        subsample_passes += 0.0 if subsub is None else subsub.n_passes - before_sub
         theta = np.zeros_like(theta)
         theta[ix] = res.theta
         f, g = problem.loss_gradient(theta)

@@ -215,6 +215,7 @@ def elastic_net_path(
             trace=Trace(),
             working=working,
             start=(f, g),
+            warm=True,
         )
         theta, g, prev_work = res.theta, res.extra["grad"], res.extra["working"]
         f = res.loss - pen.value(theta)
