@@ -132,8 +132,9 @@ def active_set_newton(
         ``"n_rounds"``, ``"n_misses"`` (checks that found violators outside
         the working set), ``"n_working"`` (final working-set size),
         ``"restricted_passes"`` (the restricted problems' passes in passes over
-        X: one reads ``|A| / d`` of it, or all of it for an engine reading X in place) and ``"subsample_passes"`` (passes of
-        the restricted row subsamples, in their own units).
+        X: one reads ``|A| / d`` of it, or all of it for an engine reading X in
+        place) and ``"subsample_passes"`` (passes of the restricted row
+        subsamples, in their own units).
     """
     m, d = problem.n_outputs, problem.n_features  # type: ignore[attr-defined]
     n_b = problem.n_params - m * d
