@@ -191,3 +191,31 @@ def test_relax_refits_unpenalised_on_the_kept_columns_like_statsmodels():
     np.testing.assert_allclose(clf.relaxed_.coef_[0], ref.params[1:], rtol=1e-6)
     with pytest.raises(ValueError, match="relax=True"):
         NeuronClassifier(alpha=0.03, relax=True).fit(X, y)
+
+
+@pytest.mark.parametrize("seed", [0, 4, 6])
+def test_exact_zeros_do_not_depend_on_the_memory_order_of_x(seed):
+    """A 2-level factor's full dummies (f, 1 - f) beside an intercept tie: any split of
+    the weight between them is optimal. Round-off must not pick a split of +-1e-15 that
+    depends on X's memory order (it did, along CV paths, in 8 of 8 seeds). Oracle: the
+    same CV on the other memory order; every non-zero a real one."""
+    rng = np.random.default_rng(seed)
+    n = 210
+    g = rng.integers(0, 3, n)
+    x = rng.standard_normal((n, 2)) * [1.0, 3.0]
+    f = rng.random(n) < 0.4
+    X = np.column_stack([x, np.eye(3)[g], f, 1 - f])
+    y = (x[:, 0] - 0.3 * x[:, 1] + (g == 2) - 0.8 * f + rng.standard_normal(n) > 0).astype(int)
+    fits = [
+        oneneuron.NeuronClassifierCV(cv=3, n_alphas=6, alpha_min_ratio=0.01, tol=1e-10).fit(
+            np.asarray(X, order=order), y
+        )
+        for order in "CF"
+    ]
+    np.testing.assert_array_equal(
+        fits[0].cv_results_["n_nonzero"], fits[1].cv_results_["n_nonzero"]
+    )
+    for cv in fits:
+        for path in cv.paths_:
+            tiny = (path.coef != 0) & (np.abs(path.coef) < 1e-10)
+            assert not tiny.any(), path.coef[tiny]

@@ -58,8 +58,9 @@ def column_restrictor(
 ) -> Restrict:
     """``columns -> (problem on those columns, its row subsample's or None)``.
 
-    Dense NumPy X is not copied for a working set of more than half its columns
-    (the engine reads them in place; a copy cost about as much as the solve).
+    Dense NumPy X with a row subsample (tall data) is not copied for a working
+    set of more than half its columns (the engine reads them in place; a copy
+    cost about as much as the solve).
     Other sets and kinds get a column copy, kept for
     the last working set, so repeated solves on an unchanged set (along a path)
     cost no further copies. ``rows`` (sorted row indices) adds the subsample
@@ -81,7 +82,10 @@ def column_restrictor(
         key = np.asarray(cols, dtype=np.intp).tobytes()
         if key not in cache:
             pf = None if problem.penalty_factor is None else problem.penalty_factor[cols]
-            if dense and 2 * len(cols) > data.n_features:
+            # in place only with a row subsample: there the full data is only read for
+            # loss and gradient (fused, in place); exact Newton's Hessians would
+            # gather the columns of every block again
+            if X_rows is not None and 2 * len(cols) > data.n_features:
                 Xc = None
                 engine = make_engine(
                     data.X, data.target, data.weights, data.multinomial, columns=cols, **options

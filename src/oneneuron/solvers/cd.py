@@ -88,9 +88,16 @@ def _cd_sweeps(
             if a <= 0.0:
                 continue
             z = a * w[j] - g[j] - u[j]  # minus the model's gradient with w_j set to 0
-            if z > lam[j]:
+            # a zero coordinate enters only on a violation the tolerance can see: one at
+            # the threshold up to round-off (a tie the data cannot break, e.g. a 2-level
+            # factor's full dummies beside an intercept, where any split of the weight is
+            # optimal) stays exactly 0 instead of +-1e-16 that depends on X's memory order
+            cut = lam[j]
+            if cut > 0.0 and w[j] == 0.0:
+                cut += 0.1 * tol
+            if z > cut:
                 x = (z - lam[j]) / a
-            elif z < -lam[j]:
+            elif z < -cut:
                 x = (z + lam[j]) / a
             else:
                 x = 0.0

@@ -183,6 +183,7 @@ def elastic_net_path(
     theta = np.array(theta0, dtype=np.float64, copy=True)
     f, g = start if start is not None else problem.loss_gradient(theta)
     prev_l2, prev_alpha, prev_work = problem.alpha, None, None
+    prev_metric: tuple[Array, Array] | None = None
     rows: dict[str, list[Any]] = {k: [] for k in ("theta", "F", "D", "kkt", "it", "np", "miss")}
     for a in alphas:
         a_l2 = float(a) * (1.0 - l1_ratio)
@@ -216,8 +217,10 @@ def elastic_net_path(
             working=working,
             start=(f, g),
             warm=True,
+            metric=prev_metric,
         )
         theta, g, prev_work = res.theta, res.extra["grad"], res.extra["working"]
+        prev_metric = res.extra["metric"]
         f = res.loss - pen.value(theta)
         rows["theta"].append(theta.copy())
         rows["F"].append(res.loss)
