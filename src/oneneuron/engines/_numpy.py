@@ -220,13 +220,20 @@ class NumpyEngine:
             x_bytes = self.n_samples * max(1, self.n_features) * self.X.dtype.itemsize
             target = min(HESSIAN_BLOCK_BYTES, max(BLOCK_BYTES, x_bytes // 16))
             step = max(step, self.block_rows * (target // BLOCK_BYTES))
-        T = N_THREADS if order <= 1 and self.n_samples >= 4 * step * N_THREADS else 1
-        if T > 1:  # one contiguous row chunk per core, each walked in cache-sized blocks
+        # one contiguous row chunk per core, each walked in blocks (Hessians too: their
+        # Gram products run with BLAS held to one thread during a fit)
+        per_thread = 4 if order <= 1 else 2  # blocks each thread walks at least
+        T = N_THREADS if self.n_samples >= per_thread * step * N_THREADS else 1
+        if T > 1:
             global _POOL
             if _POOL is None:
                 _POOL = ThreadPoolExecutor(max_workers=N_THREADS, thread_name_prefix="oneneuron")
             bounds = np.linspace(0, self.n_samples, T + 1).astype(np.int64)
-            parts = list(_POOL.map(self._blocks, bounds[:-1], bounds[1:], [W] * T, [b] * T))
+            parts = list(
+                _POOL.map(
+                    self._blocks, bounds[:-1], bounds[1:], [W] * T, [b] * T, [order] * T, [step] * T
+                )
+            )
             total = parts[0]
             for part in parts[1:]:
                 total += part
