@@ -111,6 +111,26 @@ def test_kernels_are_threaded_over_row_chunks_without_changing_the_sums():
     assert eng.n_passes == 1
 
 
+def test_hessian_passes_are_threaded_over_row_chunks_and_equal_the_closed_form():
+    """Order-2 passes split rows over the cores as loss-and-gradient passes do; the sum
+    is X' diag(s p (1 - p)) X (normalised weights), computed here directly."""
+    X, y, s = _data(12_000, 6, 2, "f64")
+    W, b = np.full((1, 6), 0.05), np.array([-0.1])
+    eng = NumpyEngine(X, y, s, multinomial=False, use_kernels=False, block_rows=1000)
+    calls = []
+    blocks = eng._blocks
+    eng._blocks = lambda lo, hi, *a: calls.append((lo, hi)) or blocks(lo, hi, *a)
+    st = eng.statistics(W, b, order=2)
+    from oneneuron.engines import _numpy
+
+    assert len(calls) == _numpy.N_THREADS
+    sn = s / s.sum()
+    p = 1 / (1 + np.exp(-(X @ W[0] + b[0])))
+    ref = X.T @ (X * (sn * p * (1 - p))[:, None])
+    np.testing.assert_allclose(st.hess_W[0, 0], ref, rtol=1e-12)
+    assert eng.n_passes == 1
+
+
 @needs_numba
 @pytest.mark.parametrize("kind", ["f64", "f32"])
 def test_one_read_column_moments_equal_the_two_pass_reference(kind):
