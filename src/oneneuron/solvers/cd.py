@@ -371,10 +371,19 @@ def proximal_newton(
     F = f + penalty.value(theta)
     trace.record(theta, F, _kkt(penalty, theta, g), problem.n_passes)
     n_iter, message, just_refreshed, stalls, best = 0, "", False, 0, np.inf
+    # a cheap metric (``refresh``, e.g. a row subsample's Hessian) can be a poor one (sparse
+    # wide data: a few subsample rows per feature); where it fails, the full Hessian takes
+    # over for the rest of the solve, so that only precision, never the metric, stops it
+    exact = refresh is None
     kkt = grad_norm(_kkt(penalty, theta, g))
     while kkt > tol and n_iter < max_iter:
         stalls = stalls + 1 if kkt > 0.9 * best else 0
         best = min(best, kkt)
+        if stalls >= STALL_ITERATIONS and not exact:
+            exact, stalls = True, 0
+            H = _refresh(problem, None, theta)
+            extra["n_refresh"] += 1
+            just_refreshed = True
         if stalls >= STALL_ITERATIONS:
             message = STALL_MESSAGE
             break
@@ -382,10 +391,11 @@ def proximal_newton(
         d = w - theta
         delta = _model_decrease(penalty, theta, w, g)
         if not np.any(d):
-            if just_refreshed:
+            if just_refreshed and exact:
                 message = "the quadratic model offers no step: at the limit of precision"
                 break
-            H = _refresh(problem, refresh, theta)
+            exact = exact or just_refreshed  # a fresh cheap metric offered no step
+            H = _refresh(problem, None if exact else refresh, theta)
             extra["n_refresh"] += 1
             just_refreshed = True
             continue
@@ -406,9 +416,11 @@ def proximal_newton(
         n_iter += 1
         trace.record(theta, F, _kkt(penalty, theta, g), problem.n_passes)
         slow = new_kkt > REFRESH_RATIO * kkt
+        poor = new_kkt > 0.5 * kkt
         kkt = new_kkt
-        if slow and not just_refreshed and kkt > tol:
-            H = _refresh(problem, refresh, theta)  # a better metric
+        if kkt > tol and slow and (not just_refreshed or (poor and not exact)):
+            exact = exact or just_refreshed  # a fresh cheap metric gained < 2x: exact now
+            H = _refresh(problem, None if exact else refresh, theta)  # a better metric
             extra["n_refresh"] += 1
             just_refreshed = True
         else:
