@@ -174,6 +174,22 @@ def test_subsampled_newton_reaches_the_newton_optimum(K):
     assert np.all(np.diff(sub.history_["loss"]) <= 1e-13)  # decreasing up to round-off
 
 
+@pytest.mark.parametrize("tol", [1e-6, 1e-8])
+def test_subsampled_newton_is_accurate_to_about_tol(tol):
+    """It stops where its next step (the error estimate) is below tol, without taking it:
+    the documented accuracy is then about tol relative. Oracle: exact Newton at 1e-12."""
+    rng = np.random.default_rng(4)
+    n, d = 90_000, 8
+    X = rng.standard_normal((n, d)) @ rng.standard_normal((d, d)) + 1.0
+    y = (rng.random(n) < 1 / (1 + np.exp(-(X[:, 0] - 0.5 * X[:, 1])))).astype(int)
+    ref = NeuronClassifier(solver="newton", tol=1e-12, inference=False).fit(X, y)
+    sub = NeuronClassifier(solver="subsampled-newton", tol=tol, inference=False).fit(X, y)
+    assert sub.converged_
+    scale = np.maximum(1.0, np.abs(ref.coef_))
+    assert np.max(np.abs(sub.coef_ - ref.coef_) / scale) <= 3 * tol
+    assert abs(sub.intercept_[0] - ref.intercept_[0]) <= 3 * tol * max(1.0, abs(ref.intercept_[0]))
+
+
 def test_auto_picks_subsampled_newton_on_tall_data_and_lbfgs_on_wide():
     rng = np.random.default_rng(3)
     X = rng.standard_normal((100_000, 3))

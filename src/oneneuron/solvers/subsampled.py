@@ -101,6 +101,9 @@ def subsampled_newton(
         if n_iter > 0:  # progress: a real decrease, or a step at most half the smallest yet
             stalls = 0 if decreased or measure < 0.5 * last_measure else stalls + 1
         last_measure = min(last_measure, measure)
+        if measure <= tol:  # the next step would be small: theta is within about tol
+            converged = True  # (its error; no pass spent on taking the step to check)
+            break
         if stalls >= 2:
             converged = at_float_floor(-0.5 * slope, f, n_terms(problem))
             message = FLOOR_MESSAGE.format(-0.5 * slope)
