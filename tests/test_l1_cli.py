@@ -130,3 +130,26 @@ def test_train_cv_on_text_columns_and_a_formula(tmp_path, capsys):
     assert saved.cv_record_.alpha == pytest.approx(cv.alpha_, rel=1e-12)
     np.testing.assert_allclose(saved.cv_record_.scores, cv.scores_, rtol=1e-9)
     np.testing.assert_allclose(saved.predict_proba(table), cv.predict_proba(table), rtol=1e-8)
+
+
+@pytest.mark.parametrize("cv", [True, False])
+def test_train_refuses_a_formula_it_cannot_save_before_fitting(
+    cv, table, tmp_path, capsys, monkeypatch
+):
+    """A formula term outside the model file's allow-list (poly) is refused before the fit
+    or the cross-validation runs, not after it (the run's time was lost, then an error)."""
+    path, _ = table
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("the fit ran before the formula was checked")
+
+    monkeypatch.setattr(NeuronClassifierCV, "fit", no_fit)
+    monkeypatch.setattr(NeuronClassifier, "fit", no_fit)
+    model = tmp_path / "m.json"
+    args = ["train", str(path), "--model", str(model), "--formula", "label ~ poly(f0, 2) + f1"]
+    args += ["--cv", "3"] if cv else ["--alpha", "0.01"]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert "poly(f0, 2)" in err and "model file" in err
+    assert not model.exists()

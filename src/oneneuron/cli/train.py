@@ -240,6 +240,8 @@ def run_train(args: argparse.Namespace) -> int:
             "a classifier needs at least two"
         )
     missing = "drop" if args.drop_missing else (args.impute or "error")
+    if args.formula is not None:
+        refuse_unsaveable(args.formula, df, args.target, reference or None, args.encoding)
     if args.cv is not None:
         table = df[list(dict.fromkeys([*features, args.target]))]
         cv = train_cv(args, table, reference or None, missing)
@@ -322,6 +324,32 @@ def check_penalty_flags(args: argparse.Namespace) -> None:
         raise UserError("--cv works with --engine memory, without --cov-type/--cluster/--offset")
     if args.solver not in ("auto", "cd"):
         raise UserError("--cv fits along a path with --solver cd; drop --solver")
+
+
+def refuse_unsaveable(
+    formula: str, table: Any, target: str | None, reference: Any, encoding: str
+) -> None:
+    """A formula the model file cannot store is refused before the fit or CV, which may be long.
+
+    Whether a formula can be saved depends on its terms, not on the data, so the
+    spec is learnt on the first 200 rows; where even that fails, the fit reports
+    the table's problem in full.
+    """
+    from ..tables import DesignSpec
+
+    try:
+        spec = DesignSpec.fit(
+            table.head(200),
+            formula=formula,
+            target=target,
+            reference=reference,
+            encoding=encoding,
+            missing="drop",
+        )
+    except Exception:  # noqa: BLE001 - a pre-check only: the fit gives the real error
+        return
+    if spec.unsaved is not None:
+        raise UserError(f"--formula cannot be saved to a model file: {spec.unsaved}")
 
 
 def train_cv(args: argparse.Namespace, table: Any, reference: Any, missing: str) -> Any:
