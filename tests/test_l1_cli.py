@@ -153,3 +153,49 @@ def test_train_refuses_a_formula_it_cannot_save_before_fitting(
     assert err.startswith("error: ") and err.count("\n") == 1, err
     assert "poly(f0, 2)" in err and "model file" in err
     assert not model.exists()
+
+
+def test_train_relax_and_the_cli_words_for_the_missing_p_values(table, tmp_path, capsys):
+    """An L1 model's evaluate (text and --json) says how to get p-values in the command
+    line's words (--relax, not relax=True); train --relax gives the relaxed model, the
+    same as the Python API's; --relax without an L1 fit is one clear error."""
+    import json
+
+    path, df = table
+    base = ["train", str(path), "--target", "label", "--l1-ratio", "1", "--alpha", "0.05"]
+    l1, relaxed = tmp_path / "l1.json", tmp_path / "relaxed.json"
+    assert main([*base, "--model", str(l1), "--quiet"]) == 0
+    assert main(["evaluate", str(l1), str(path)]) == 0
+    text = capsys.readouterr().out
+    assert main(["evaluate", str(l1), str(path), "--json"]) == 0
+    reason = json.loads(capsys.readouterr().out)["inference"]["reason"]
+    for said in (text, reason):
+        assert "--relax" in said and "relax=True" not in said
+    assert main([*base, "--model", str(relaxed), "--relax", "--quiet"]) == 0
+    ref = NeuronClassifier(alpha=0.05, l1_ratio=1.0, relax=True).fit(
+        df.drop(columns="label"), df["label"]
+    )
+    got = oneneuron.load(relaxed)
+    assert got.relax
+    ours, theirs = got.summary(), ref.summary()  # the relaxed tables
+    assert list(ours.index) == list(theirs.index) == ["intercept", "f0", "f1"]
+    np.testing.assert_allclose(ours["coef"], theirs["coef"], rtol=1e-8)
+    np.testing.assert_allclose(ours["p_value"], theirs["p_value"], rtol=1e-6)
+    assert main(["evaluate", str(relaxed), str(path)]) == 0
+    assert "RELAXED" in capsys.readouterr().out
+    assert (
+        main(
+            [
+                "train",
+                str(path),
+                "--target",
+                "label",
+                "--model",
+                str(tmp_path / "x.json"),
+                "--relax",
+            ]
+        )
+        == 1
+    )
+    err = capsys.readouterr().err
+    assert err.startswith("error: --relax") and err.count("\n") == 1

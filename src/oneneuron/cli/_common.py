@@ -266,6 +266,7 @@ def cli_terms(text: str) -> str:
         ("alpha > 0", "--alpha > 0"),
         ("drop the redundant column(s)", "leave a column out (--features or --formula)"),
         ("refit with inference=True", "the command line always computes it"),
+        ("refit with relax=True", "train again with --relax"),
     ):
         text = text.replace(py, flag)
     return text

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ..tables import DataError
 from ._common import (
     check_new_file,
+    cli_terms,
     fit_status,
     input_spec,
     missing_note,
@@ -95,7 +96,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
     metrics["target"] = target
     metrics["unknown_categories"] = {c: n for c, (n, _) in report.unknown.items()}
     if saved.inference is not None:
-        metrics["inference"] = saved.inference
+        metrics["inference"] = dict(saved.inference)
+        if isinstance(saved.inference.get("reason"), str):  # a message: in the CLI's words
+            metrics["inference"]["reason"] = cli_terms(saved.inference["reason"])
         metrics["cov_type"] = saved.inference.get("cov_type", "nonrobust")
     if args.report:
         from .report import write_report

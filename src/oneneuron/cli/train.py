@@ -78,6 +78,12 @@ def add_parser(sub: Any) -> None:
         help="share of L1 in the penalty: 0 ridge (default), 1 lasso, between: elastic net",
     )
     p.add_argument(
+        "--relax",
+        action="store_true",
+        help="with --l1-ratio > 0: refit unpenalised on the columns the L1 fit kept (glmnet's "
+        "relax), so that evaluate shows p-values (optimistic: the columns were selected)",
+    )
+    p.add_argument(
         "--cv",
         type=int,
         metavar="K",
@@ -262,6 +268,7 @@ def run_train(args: argparse.Namespace) -> int:
         fit_intercept=not args.no_intercept,
         cov_type=args.cov_type,
         firth=args.firth,
+        relax=args.relax,
     )
     fit_kw: dict[str, Any] = {}
     if args.cluster is not None:
@@ -312,6 +319,8 @@ def check_penalty_flags(args: argparse.Namespace) -> None:
         raise UserError(f"--alpha must be >= 0, not {args.alpha:g}")
     if not 0.0 <= args.l1_ratio <= 1.0:
         raise UserError(f"--l1-ratio must be in [0, 1], not {args.l1_ratio:g}")
+    if args.relax and (args.l1_ratio == 0 or args.alpha is None or args.cv is not None):
+        raise UserError("--relax refits an L1 fit: it needs --l1-ratio > 0 and --alpha, not --cv")
     if args.cv is None:
         if args.cv_rule != "min":
             raise UserError("--cv-rule needs --cv K")
