@@ -326,18 +326,22 @@ def proximal_newton(
         Records the full-data iterates; its ``grad_norm`` is the KKT violation.
     subproblem : Problem, optional
         The same objective on a row subsample: solved first (exact proximal
-        Newton, to ``tol``), then the full data is solved with the subsample's
-        Hessian as a fixed metric, one fused loss-and-gradient pass per
-        iteration; the metric is refreshed from a full Hessian pass when an
-        iteration shrinks the KKT violation by less than half.
+        Newton, stopping at 1/100 of its starting KKT violation), then the
+        full data is solved with the subsample's Hessian as the metric, one
+        fused loss-and-gradient pass per iteration. The metric is refreshed
+        (``refresh``) when an iteration shrinks the KKT violation by less than
+        ``1 / REFRESH_RATIO``; where a cheap refresh fails (a fresh metric
+        gains less than 2x, offers no step, or 5 iterations stall) the full
+        Hessian takes over for the rest of the solve.
     hessian : ndarray, optional
         A metric to start the full-data iterations with (e.g. the previous
         alpha's along a path), used as with ``subproblem``. Without either,
         every iteration is an exact proximal Newton step (one
         gradient-and-Hessian pass).
     refresh : callable, optional
-        ``theta -> H``: how the metric is refreshed (default: the full problem's
-        Hessian, one gradient-and-Hessian pass).
+        ``theta -> H``: a cheap refresh of the metric (e.g. the subsample's
+        Hessian); default: the full problem's Hessian, one gradient-and-Hessian
+        pass.
     start : (float, ndarray), optional
         ``(f, g)`` of the smooth part at ``theta0`` if already known (saves a
         pass); used only where no subsample stage moves the start.
