@@ -284,3 +284,22 @@ def test_dummy_gives_a_numeric_zero_one_variable_the_boolean_change(table, at):
     np.testing.assert_allclose(b.to_numpy(), a.to_numpy(), rtol=1e-6)
     c = fit.margeff(numeric, at=at)  # without dummy=True: the derivative in m
     assert not np.isclose(c.loc["m", "dy_dx"], a.loc["m", "dy_dx"], rtol=1e-3)
+
+
+def test_a_numeric_column_coded_as_categories_is_refused_per_variable():
+    """``C(dose)`` of a numeric column (an in-memory formula) has no derivative in dose:
+    per variable it gave a silent 0 with NaN errors. It is one clear error naming the
+    column and the ways out; by="column" still gives the per-level columns' effects."""
+    rng = np.random.default_rng(0)
+    n = 600
+    df = pd.DataFrame({"dose": rng.integers(1, 4, n), "x": rng.normal(size=n)})
+    z = -0.5 + 0.8 * (df.dose == 2) + 1.5 * (df.dose == 3) + df.x
+    df["y"] = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+    m = oneneuron.logit("y ~ C(dose) + x", df)
+    with pytest.raises(ValueError, match=r"'dose'.*categories.*astype\(str\).*by='column'"):
+        m.margeff(df)
+    cols = m.margeff(df, by="column")
+    assert np.all(np.isfinite(cols["dy_dx"])) and len(cols) == 3
+    as_text = oneneuron.logit("y ~ C(dose) + x", df.assign(dose=df.dose.astype(str)))
+    levels = as_text.margeff(df.assign(dose=df.dose.astype(str)))
+    assert list(levels.index) == ["dose[T.2]", "dose[T.3]", "x"]

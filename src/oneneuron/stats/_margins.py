@@ -218,6 +218,25 @@ def _at_means(design: Any, values: dict[str, NDArray], w: NDArray) -> dict[str, 
     return out
 
 
+def _refuse_numeric_categories(design: Any) -> None:
+    """A numeric column coded as categories (``C(dose)`` in an in-memory formula) has
+    no derivative, and its levels live in the formula library's state only: refused,
+    with the two ways out, rather than a silent 0 from differentiating the codes."""
+    import re
+
+    for c in design.columns:
+        if c["kind"] != "numeric":
+            continue
+        coded = re.compile(rf"C\(\s*{re.escape(c['name'])}\s*[,)].*\[")
+        if any(coded.search(t["name"]) for t in design.terms):
+            raise ValueError(
+                f"margeff: the numeric column {c['name']!r} enters the formula as categories "
+                f"(C({c['name']})), which have no derivative; store it as text before fitting "
+                f"(table[{c['name']!r}].astype(str)) for a discrete change per level, or use "
+                "by='column' for the effect of each model column"
+            )
+
+
 def variable_contrasts(
     design: Any, table: Any, at: str, w: NDArray[np.float64], dummy: bool
 ) -> tuple[list[str], list[tuple[str, NDArray, NDArray]], NDArray[np.float64]]:
@@ -226,6 +245,7 @@ def variable_contrasts(
 
     See the module docstring for the definitions.
     """
+    _refuse_numeric_categories(design)
     values = design.values(table)
     binary = {
         c["name"]
