@@ -170,7 +170,27 @@ def test_repeated_column_names_are_refused(work, capsys, header, dup):
     data = _csv(work / "dup.csv", _rows(), header=header)
     argv = ["train", data, "--target", "y", "--model", work / "n.json"]
     refused(argv, capsys, f"repeated column name(s) {dup!r}", work)
-    refused(["predict", work / "m.json", data, "--out", work / "p.csv"], capsys, "repeated", work)
+    if dup == "x1":  # a column the model reads; a repeated target is not read by predict
+        refused(
+            ["predict", work / "m.json", data, "--out", work / "p.csv"], capsys, "repeated", work
+        )
+
+
+def test_a_repeated_column_the_model_does_not_read_is_ignored_at_predict(work, capsys):
+    """predict and evaluate read only the model's columns (and --keep, the target): a
+    repeated name among the others is harmless and noted, not refused; the predictions
+    equal those on the table without it. A repeated column they do read is refused."""
+    rows = [r.rstrip("\n") + ",a,b\n" for r in _rows()]
+    data = _csv(work / "extra.csv", rows, header="x1,x2,colour,y,note,note\n")
+    assert main(["predict", str(work / "m.json"), str(data), "--out", str(work / "p.csv")]) == 0
+    assert "ignoring" in capsys.readouterr().err
+    ref = work / "ref.csv"
+    assert main(["predict", str(work / "m.json"), str(work / "d.csv"), "--out", str(ref)]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(work / "p.csv"), pd.read_csv(ref))
+    assert main(["evaluate", str(work / "m.json"), str(data)]) == 0
+    capsys.readouterr()
+    argv = ["predict", work / "m.json", data, "--out", work / "q.csv", "--keep", "note"]
+    refused(argv, capsys, "repeated column name(s) 'note'", work)
 
 
 def test_repeated_column_names_in_parquet(work, capsys):

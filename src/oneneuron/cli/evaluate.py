@@ -70,7 +70,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
         inputs = {"model": args.model, "data table": args.data}
         check_new_file(args.report, args.force, flag="--report", inputs=inputs)
     spec = input_spec(saved, target)
-    present = read_columns(args.data)
+    feats = [c["name"] for c in spec["columns"]]
+    present = read_columns(args.data, only={*feats, target})  # others are never read
     need_columns(args.data, present, [target], "target")
     need_columns(args.data, present, [c["name"] for c in spec["columns"]], "feature")
     est = saved.estimator

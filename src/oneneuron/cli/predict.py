@@ -71,8 +71,8 @@ def run_predict(args: argparse.Namespace) -> int:
         check_new_file(args.out, args.force, flag="--out", inputs=inputs)
     saved = read_model(args.model)
     spec = input_spec(saved, None)
-    present = read_columns(args.data)
     feats = [c["name"] for c in spec["columns"]]
+    present = read_columns(args.data, only={*feats, *args.keep})  # others are never read
     need_columns(args.data, present, feats, "feature")
     need_columns(args.data, present, args.keep, "--keep")
     ignored = [c for c in present if c not in {*feats, *args.keep, spec["target"]}]

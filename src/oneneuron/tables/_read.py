@@ -26,7 +26,7 @@ import re
 import warnings
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,12 +67,13 @@ def _sep(fmt: str) -> str:
     return "\t" if fmt == "tsv" else ","
 
 
-def read_columns(path: str | Path) -> list[str]:
+def read_columns(path: str | Path, only: Collection[str] | None = None) -> list[str]:
     """Column names of a table, read from its header or schema only.
 
     Raises :class:`DataError` if a name appears twice (a repeated column would
     be silently renamed, and a repeated target would leak the label into the
-    features).
+    features). With ``only`` (the columns a command reads: a saved model's at
+    predict), only repeats among those are refused; the others are never read.
     """
     fmt = data_format(path)
     try:
@@ -94,7 +95,7 @@ def read_columns(path: str | Path) -> list[str]:
         raise DataError(f"data file {path} is a folder") from None
     except Exception as exc:  # noqa: BLE001 - every reader failure is the file's problem
         raise _read_error(path, fmt, exc) from None
-    dup = sorted({c for c in raw if raw.count(c) > 1})
+    dup = sorted({c for c in raw if raw.count(c) > 1 and (only is None or c in only)})
     if dup:
         shown = ", ".join(repr(c) for c in dup[:5])
         raise DataError(
