@@ -104,3 +104,24 @@ def test_raw_penalty_is_only_a_change_of_coordinates(multinomial):
     np.testing.assert_allclose(g, fd_g, rtol=1e-6, atol=1e-8)
     fd_H = np.array([coords.loss_gradient(t2 + e)[1] - coords.loss_gradient(t2 - e)[1] for e in E])
     np.testing.assert_allclose(H, fd_H / (2 * h), rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("m", [1, 3])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("standardised", [True, False])
+def test_the_hessian_change_of_variables_equals_the_dense_jacobian_product(
+    m, fit_intercept, standardised
+):
+    """The O(p^2) sandwich T'HT equals the dense product with the Jacobian (oracle)."""
+    rng = np.random.default_rng(7)
+    n, d = 300, 5
+    X = rng.standard_normal((n, d)) * 2.0 + 1.0
+    y = rng.integers(0, 3, n) if m == 3 else (rng.random(n) < 0.4).astype(float)
+    engine = NumpyEngine(X, y, np.ones(n), multinomial=m == 3)
+    mean = X.mean(axis=0) if standardised else np.zeros(d)
+    scale = X.std(axis=0) if standardised else np.ones(d)
+    problem = LinearLoss(engine, m, 0.01, mean, scale, fit_intercept)
+    A = rng.standard_normal((m * (d + 1), m * (d + 1)))
+    H = A @ A.T
+    T = problem._jacobian()
+    np.testing.assert_allclose(problem._sandwich(H), T.T @ H @ T, rtol=1e-12, atol=1e-12)
