@@ -447,9 +447,12 @@ class LinearLoss:
         inv = np.tile(1.0 / self.scale, m)
         u = np.tile(-self.mean / self.scale, m)
         cls = np.repeat(np.arange(m), d) + m * d  # the intercept column of each coefficient
+        scaled, shifted = bool(np.any(inv != 1.0)), bool(np.any(u))
 
         def times_t(A: NDArray[np.float64]) -> NDArray[np.float64]:  # A @ T
-            out = A[:, : m * d] * inv + A[:, cls] * u
+            out = A[:, : m * d] * inv if scaled else A[:, : m * d]  # (a view if unscaled)
+            if shifted:
+                out = out + A[:, cls] * u
             return np.concatenate([out, A[:, m * d :]], axis=1) if self.fit_intercept else out
 
         return np.ascontiguousarray(times_t(times_t(H).T).T)
