@@ -432,7 +432,9 @@ class LinearLoss:
             Hp = H  # no standardisation: theta is the raw layout already
         else:
             Hp = self._sandwich(H)
-        Hp[: m * d, : m * d] += self.alpha * np.diag(np.tile(self._pw, m))
+        if self.alpha:  # the L2 term's diagonal, added in place (no p x p diagonal matrix)
+            k = np.arange(m * d)
+            Hp[k, k] += self.alpha * np.tile(self._pw, m)
         return st.loss + self._penalty(theta), self._grad(theta, st), Hp
 
     def _sandwich(self, H: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -455,7 +457,7 @@ class LinearLoss:
                 out = out + A[:, cls] * u
             return np.concatenate([out, A[:, m * d :]], axis=1) if self.fit_intercept else out
 
-        return np.ascontiguousarray(times_t(times_t(H).T).T)
+        return times_t(times_t(H).T).T  # H is the caller's temporary: a view of it will do
 
     def _jacobian(self) -> NDArray[np.float64]:
         """``T = d theta_raw / d theta`` (raw layout [W, b], columns of ``theta``)."""
