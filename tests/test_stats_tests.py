@@ -316,3 +316,47 @@ def test_predict_interval_in_blocks_and_sparse(monkeypatch):
     plain = NeuronClassifier().fit(X.to_numpy(), y)
     sparse = plain.predict_interval(scipy.sparse.csr_matrix(X.to_numpy()))
     np.testing.assert_allclose(sparse.to_numpy(), whole.to_numpy(), rtol=1e-10)
+
+
+@pytest.mark.parametrize("how", ["formula", "table", "unsaved formula"])
+def test_anova_of_a_table_model_has_one_row_per_term(how):
+    """A model fitted on a table or a formula: anova takes the table, and a term is the
+    design layer's (a categorical's level columns together, an interaction's too), as R's
+    anova. It crashed on formula models (the refit got the formula and a matrix) and gave
+    one row per level on table models. Oracle: statsmodels' sequential formula fits."""
+    import statsmodels.formula.api as smf
+
+    from oneneuron import anova
+
+    rng = np.random.default_rng(1)
+    n = 500
+    df = pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "g": rng.choice(["a", "b", "c"], n),
+            "dose": rng.integers(1, 4, n),
+        }
+    )
+    z = 0.3 + df.x - 0.8 * (df.g == "b") + 0.5 * (df.dose == 3)
+    df["y"] = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+    rhs = {
+        "formula": ["x", "C(g)", "x:C(g)"],
+        "table": ["x", "C(g)"],
+        "unsaved formula": ["x", "C(dose)"],
+    }[how]
+    if how == "table":
+        clf = NeuronClassifier(tol=1e-11).fit(df[["x", "g"]], df["y"])
+        table = anova(clf, df[["x", "g"]], df["y"])
+        expect_rows = ["NULL", "x", "g"]
+    else:
+        clf = NeuronClassifier(tol=1e-11, formula="y ~ " + " + ".join(rhs)).fit(df, None)
+        table = anova(clf, df, df["y"])
+        expect_rows = (
+            ["NULL", "x", "C(g)", "x:C(g)"] if how == "formula" else ["NULL", "x", "C(dose)"]
+        )
+    assert list(table.index) == expect_rows
+    dev = [-2 * smf.logit("y ~ 1", df).fit(disp=0).llf]
+    for k in range(1, len(rhs) + 1):
+        dev.append(-2 * smf.logit("y ~ " + " + ".join(rhs[:k]), df).fit(disp=0, tol=1e-12).llf)
+    np.testing.assert_allclose(table["Resid. Dev"], dev, rtol=1e-7)
+    np.testing.assert_allclose(table["Df"].iloc[1:], [1, 2, 2][: len(rhs)])

@@ -16,6 +16,7 @@ columns, ``x`` and ``x**2``) under one name.
 
 from __future__ import annotations
 
+import re
 import warnings
 from typing import Any
 
@@ -27,6 +28,24 @@ from ..functions import log_sigmoid, log_softmax
 from ._fit import null_log_likelihood_with_offset
 
 COLUMNS = ["Df", "Deviance", "Resid. Df", "Resid. Dev", "Pr(>Chi)"]
+
+
+def design_terms(names: list[str]) -> dict[str, list[str]]:
+    """R's terms of a design's columns: each factor's level suffix dropped.
+
+    ``g[T.b]`` and ``g[T.c]`` are the term ``g``; ``x:C(g)[T.b]`` belongs to
+    ``x:C(g)``; a numeric column is its own term. In order of first appearance.
+
+    Examples
+    --------
+    >>> design_terms(["x", "g[T.b]", "g[T.c]", "x:g[T.b]", "x:g[T.c]"])
+    {'x': ['x'], 'g': ['g[T.b]', 'g[T.c]'], 'x:g': ['x:g[T.b]', 'x:g[T.c]']}
+    """
+    out: dict[str, list[str]] = {}
+    for name in names:
+        key = ":".join(re.sub(r"\[[^\[\]]*\]$", "", part) for part in name.split(":"))
+        out.setdefault(key, []).append(name)
+    return out
 
 
 def _term_columns(names: list[str], terms: Any) -> list[tuple[str, list[int]]]:
@@ -66,12 +85,15 @@ def anova(
     model : NeuronClassifier
         Fitted with ``alpha=0`` (binary or multinomial; not ``firth=True``).
     X, y : array_like
-        The training data (NumPy/SciPy/pandas).
+        The training data (NumPy/SciPy/pandas); for a model fitted on a table or
+        a formula, that table (the model's design codes it).
     sample_weight, offset : array_like, optional
         As in the fit.
     terms : dict of {str: list of str}, optional
-        Term name -> its columns, in the order the terms enter; default: each
-        column is a term.
+        Term name -> its columns, in the order the terms enter. Default: for a
+        model fitted on a table or a formula, the design's terms (a
+        categorical's level columns together, as R; see :func:`design_terms`);
+        otherwise each column is a term.
 
     Returns
     -------
@@ -98,6 +120,9 @@ def anova(
     Xv = model._validate_predict(X)
     n, d = Xv.shape
     names = [str(c) for c in getattr(model, "feature_names_in_", [f"x{j}" for j in range(d)])]
+    designed = getattr(model, "design_", None) is not None
+    if terms is None and designed:
+        terms = design_terms(names)
     groups = _term_columns(names, terms)
     classes = model.classes_
     labels = np.asarray(y)
@@ -123,6 +148,8 @@ def anova(
         llf0 = float(np.sum(w * log_softmax(np.zeros((n, K)))[np.arange(n), y_idx]))
     per_column = K - 1
     refit = clone(model).set_params(inference=False, cov_type="nonrobust", warm_start=False)
+    if designed:  # the nested models are fitted on the coded design's columns
+        refit.set_params(formula=None, reference=None, encoding="reference", missing="error")
     rows = [("NULL", np.nan, np.nan, S - per_column * int(model.fit_intercept), -2 * llf0, np.nan)]
     cols: list[int] = []
     llf_prev = llf0
