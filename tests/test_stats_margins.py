@@ -303,3 +303,22 @@ def test_a_numeric_column_coded_as_categories_is_refused_per_variable():
     as_text = oneneuron.logit("y ~ C(dose) + x", df.assign(dose=df.dose.astype(str)))
     levels = as_text.margeff(df.assign(dose=df.dose.astype(str)))
     assert list(levels.index) == ["dose[T.2]", "dose[T.3]", "x"]
+
+
+def test_margeff_of_a_relaxed_l1_model_is_refused_clearly():
+    """relax=True keeps the refit's statistics (the kept columns only): margeff crashed
+    with a reshape error; now one clear error, as predict_interval gives, pointing to
+    relaxed_, whose effects are the refit's (checked against a direct fit)."""
+    from oneneuron import NeuronClassifier
+
+    rng = np.random.default_rng(3)
+    n = 500
+    df = pd.DataFrame({"x": rng.normal(size=n), "w": rng.normal(size=n)})
+    df["y"] = (rng.random(n) < 1 / (1 + np.exp(-(0.3 + df.x)))).astype(int)
+    m = NeuronClassifier(alpha=0.05, l1_ratio=1.0, relax=True).fit(df[["x", "w"]], df["y"])
+    assert np.sum(m.coef_ != 0) == 1  # w dropped
+    for by in ("variable", "column"):
+        with pytest.raises(ValueError, match="relax=True.*relaxed_"):
+            m.margeff(df[["x", "w"]], by=by)
+    direct = NeuronClassifier().fit(df[["x"]], df["y"]).margeff(df[["x"]])
+    pd.testing.assert_frame_equal(m.relaxed_.margeff(df[["x"]]), direct, rtol=1e-6)

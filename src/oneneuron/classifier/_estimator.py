@@ -793,6 +793,14 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         if by not in ("variable", "column"):
             raise ValueError(f"by must be 'variable' or 'column', got {by!r}")
         res = self._inference()
+        n_terms = np.asarray(self.coef_).shape[1] + int(self.fit_intercept)
+        if getattr(self, "relax", False) and len(res.terms) != n_terms:
+            raise ValueError(
+                "margeff: a relax=True model's statistics are the unpenalised refit on the "
+                "columns the L1 fit kept, and the L1 fit itself has no standard errors; take "
+                "the refit's effects on those columns (model.relaxed_.margeff(...)) or fit "
+                "without relax"
+            )
         design = getattr(self, "design_", None) if by == "variable" else None
         if design is not None:
             if not is_table(X):
