@@ -142,7 +142,7 @@ def test_math_is_rendered_offline(context):
     page = context.new_page()
     errors = PageErrors(page)
     page.goto((SITE / "getting-started.html").as_uri())
-    page.wait_for_selector("mjx-container svg", timeout=10_000)
+    page.wait_for_selector("mjx-container svg", timeout=30_000)  # slow under load
     assert page.locator("mjx-container").count() >= 2
     page.close()
     errors.check()
@@ -152,7 +152,7 @@ def test_offline_search_finds_a_function(context):
     page = context.new_page()
     errors = PageErrors(page)
     page.goto((SITE / "search.html").as_uri() + "?q=sigmoid_grad")
-    page.wait_for_selector("#search-results li", timeout=10_000)
+    page.wait_for_selector("#search-results li", timeout=30_000)
     assert "sigmoid_grad" in page.inner_text("#search-results")
     page.close()
     errors.check()
