@@ -78,7 +78,9 @@ def test_cli_errors(table, tmp_path, capsys):
     model = tmp_path / "m.json"
     base = ["train", path, "--target", "y", "--model", model, "--features", "a", "b"]
     fail(base + ["--cov-type", "cluster"], capsys, "go together")
-    fail(base + ["--cov-type", "HC1", "--alpha", "0.1"], capsys, "unpenalised")
+    fail(
+        base + ["--cov-type", "HC1", "--alpha", "0.1"], capsys, "--cov-type HC1 is for unpenalised"
+    )
     fail(base + ["--offset", "nope"], capsys, "nope")
     assert run(base + ["-q", "--cov-type", "HC3"], capsys)[0] == 0
     fail(["predict", model, path, "--out", tmp_path / "p.csv", "--interval", 2], capsys, "between")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -269,7 +270,8 @@ def cli_terms(text: str) -> str:
         ("refit with relax=True", "train again with --relax"),
     ):
         text = text.replace(py, flag)
-    return text
+    text = re.sub(r"cov_type='(\w+)'", r"--cov-type \1", text)  # a Python keyword, spelt out
+    return text.replace("(alpha=0)", "(--alpha 0)")
 
 
 def missing_note(saved: SavedModel) -> str | None:
