@@ -27,7 +27,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from . import classifier as _classifier
 from ._version import __version__
+
+
+def _write_model(estimator: Any, path: Any, *, overwrite: bool = False) -> None:
+    """The model-file writer behind the estimators' ``save()`` (registered below)."""
+    from .modelfile import save
+
+    save(estimator, path, overwrite=overwrite)
+
+
+# The classifier layer never imports the model-file wing above it: the package, above
+# both, hands it the writer (the classifier package itself is cheap: its names are lazy).
+_classifier.set_model_writer(_write_model)
 
 if TYPE_CHECKING:
     from .classifier import (

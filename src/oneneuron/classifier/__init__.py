@@ -38,6 +38,25 @@ _LAZY = {
 }
 
 
+#: How a fitted estimator is written to a model file. The model-file wing sits above this
+#: layer, so the layer never imports it: the package (``oneneuron/__init__``, above both,
+#: and always run before any of its modules) registers the writer here on import.
+_MODEL_WRITER: Any = None
+
+
+def set_model_writer(write: Any) -> None:
+    """Register ``write(estimator, path, *, overwrite)``: what ``save()`` methods call."""
+    global _MODEL_WRITER
+    _MODEL_WRITER = write
+
+
+def write_model_file(estimator: Any, path: Any, *, overwrite: bool = False) -> None:
+    """Write ``estimator`` with the registered model-file writer (``save()`` of the estimators)."""
+    if _MODEL_WRITER is None:  # pragma: no cover - the package registers it on import
+        raise RuntimeError("no model-file writer is registered: import oneneuron")
+    _MODEL_WRITER(estimator, path, overwrite=overwrite)
+
+
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         import importlib

@@ -455,9 +455,9 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         >>> model.cv_record_.alpha == cv.alpha_, model.cv_record_.scores.shape
         (True, (1, 3, 8))
         """
-        from ..modelfile import write_model
+        from . import write_model_file  # the writer the package registered (modelfile)
 
-        write_model(self, path, overwrite=overwrite)
+        write_model_file(self, path, overwrite=overwrite)
 
     # ------------------------------------------------------------- predict
     def decision_function(self, X: ArrayLike) -> NDArray[np.floating]:

@@ -552,9 +552,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         overwrite : bool, default=False
             Replace an existing file; otherwise it raises ``FileExistsError``.
         """
-        from ..modelfile import save  # the one upward import: the model-file wing sits above
+        from . import write_model_file  # the writer the package registered (modelfile)
 
-        save(self, path, overwrite=overwrite)
+        write_model_file(self, path, overwrite=overwrite)
 
     # ------------------------------------------------------------ statistics
     def _set_inference(self, res: InferenceResult) -> None:
