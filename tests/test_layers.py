@@ -27,6 +27,7 @@ RANKS = {
     "_version": 0,
     "exceptions": 0,
     "functions": 0,
+    "lazy": 0,
     "objective": 1,
     "optim": 1,
     "neuron": 1,

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import classifier as _classifier
 from ._version import __version__
+from .lazy import lazy_attributes
 
 
 def _write_model(estimator: Any, path: Any, *, overwrite: bool = False) -> None:
@@ -103,18 +104,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals())
 
 
 __all__ = [

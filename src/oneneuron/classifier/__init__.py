@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..lazy import lazy_attributes
+
 if TYPE_CHECKING:
     from ._cv import NeuronClassifierCV
     from ._cvrecord import CVRecord, choose_alpha
@@ -57,18 +59,7 @@ def write_model_file(estimator: Any, path: Any, *, overwrite: bool = False) -> N
     _MODEL_WRITER(estimator, path, overwrite=overwrite)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals())
 
 
 __all__ = [
