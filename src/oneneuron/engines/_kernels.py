@@ -2,7 +2,11 @@
 
 Each kernel walks the rows once: for row ``i`` it forms ``z_i = x_i @ W.T + b``
 (reading ``x_i`` from memory), the loss and ``r_i = s_i dl/dz_i``, then adds
-``r_i x_i`` to the gradient while ``x_i`` is still in L1 cache. Rows are split
+``r_i x_i`` to the gradient while ``x_i`` is still in cache. The binary kernels take
+the rows in blocks of :data:`BLOCK`, so that the exponentials and logarithms of a
+block run as vector code (their own branch-free ``exp`` and ``log1p``, to a few ulp;
+numba's calls libm one row at a time, which cost more than reading a narrow X).
+The multinomial kernels still go row by row. Rows are split
 into one contiguous chunk per thread, each with its own float64 accumulators,
 summed at the end (the kernels release the GIL; :func:`fused_statistics` runs
 them on a thread pool). So X is read exactly once per evaluation, at memory
@@ -34,13 +38,18 @@ except (ImportError, OSError) as exc:  # pragma: no cover
 __all__ = ["AVAILABLE", "NUMBA_VERSION", "REASON", "column_moments", "fused_statistics"]
 
 
-def _jit(fn: Any) -> Any:
+def _jit(fn: Any, **extra: Any) -> Any:
     """Compile lazily, cached on disk where numba finds a writable place; without one
     (a read-only install and no writable ``$HOME/.cache``, e.g. a container or a
     service account) numba refuses ``cache=True`` at decoration, so compile uncached."""
     if not AVAILABLE:
         return None
-    opts: dict[str, Any] = {"nogil": True, "fastmath": {"reassoc", "contract"}}
+    opts: dict[str, Any] = {
+        "nogil": True,
+        "fastmath": {"reassoc", "contract"},
+        "error_model": "numpy",  # no zero-division branch: the row loops vectorise
+        **extra,
+    }
     try:
         return njit(cache=True, **opts)(fn)
     except RuntimeError as exc:  # "cannot cache function ...: no locator available"
@@ -49,28 +58,140 @@ def _jit(fn: Any) -> Any:
         return njit(**opts)(fn)
 
 
+def _inline(fn: Any) -> Any:
+    """A helper the kernels inline (compiled into each caller, which is cached)."""
+    return _jit(fn, inline="always")
+
+
+#: Rows per block of the fused kernels: the block's logits, exponentials and residuals
+#: are formed in small arrays, so that the transcendental part runs as vector code.
+BLOCK = 256
+_INV_LN2 = 1.4426950408889634
+_LN2_HI = 6.93147180369123816490e-01  # ln 2 in two parts (Cody and Waite's reduction)
+_LN2_LO = 1.90821492927058770002e-10
+_EXP_FLOOR = -708.0  # exp below this is under 2**-1021: taken as 0 (an error below 1e-307)
+
+
+@_inline
+def _exp_reduced(x):  # noqa: ANN001, ANN201
+    """``(k, q)`` with ``exp(x) = 2**k * q`` for ``_EXP_FLOOR <= x <= 0``.
+
+    ``k = round(x / ln 2)``, ``r = x - k ln 2`` (|r| <= ln2/2, in two parts), and ``q`` is
+    the degree-13 Taylor polynomial of ``exp(r)`` (truncation below 1e-17 relative).
+    Branch-free, so that a loop over it compiles to vector code (libm's ``exp`` does
+    not); the caller builds ``2**k`` from its exponent bits.
+    """
+    k = np.floor(x * _INV_LN2 + 0.5)
+    r = (x - k * _LN2_HI) - k * _LN2_LO
+    q = 1.6059043836821613e-10
+    q = q * r + 2.08767569878681e-09
+    q = q * r + 2.505210838544172e-08
+    q = q * r + 2.755731922398589e-07
+    q = q * r + 2.7557319223985893e-06
+    q = q * r + 2.48015873015873e-05
+    q = q * r + 0.0001984126984126984
+    q = q * r + 0.001388888888888889
+    q = q * r + 0.008333333333333333
+    q = q * r + 0.041666666666666664
+    q = q * r + 0.16666666666666666
+    q = q * r + 0.5
+    q = q * r + 1.0
+    q = q * r + 1.0
+    return k, q
+
+
+@_inline
+def _log1p_unit(e):  # noqa: ANN001, ANN201
+    """``log(1 + e)`` for ``0 <= e <= 1``, branch-free (vectorisable).
+
+    ``log(1 + e) = 2 atanh(t)`` with ``t = e / (2 + e) <= 1/3``; the odd series to
+    ``t**33`` (truncation below 1e-17 relative). Within 2 ulp of libm's ``log1p``.
+    """
+    t = e / (2.0 + e)
+    t2 = t * t
+    p = 0.06060606060606061
+    p = p * t2 + 0.06451612903225806
+    p = p * t2 + 0.06896551724137931
+    p = p * t2 + 0.07407407407407407
+    p = p * t2 + 0.08
+    p = p * t2 + 0.08695652173913043
+    p = p * t2 + 0.09523809523809523
+    p = p * t2 + 0.10526315789473684
+    p = p * t2 + 0.11764705882352941
+    p = p * t2 + 0.13333333333333333
+    p = p * t2 + 0.15384615384615385
+    p = p * t2 + 0.18181818181818182
+    p = p * t2 + 0.2222222222222222
+    p = p * t2 + 0.2857142857142857
+    p = p * t2 + 0.4
+    p = p * t2 + 0.6666666666666666
+    p = p * t2 + 2.0
+    return p * t
+
+
+@_inline
+def _logistic_block(z, y, s, start, m, ebuf, bits, r):  # noqa: ANN001, ANN201
+    """Loss sum of rows ``start .. start+m`` from their logits ``z[:m]``; fills ``r[:m]``.
+
+    Row ``i``: ``s_i (softplus(z_i) - y_i z_i)`` (to a few ulp, also where it is tiny)
+    and ``r_i = s_i (sigmoid(z_i) - y_i)``, with ``e = exp(-|z|)`` computed once for
+    both (as the scalar formulas of :func:`oneneuron.functions.softplus` and
+    ``sigmoid``). Two branch-free loops: the reduced exponentials, then their scale
+    ``2**k`` read from the exponent bits.
+    """
+    for t in range(m):
+        x = max(-abs(z[t]), _EXP_FLOOR)
+        k, q = _exp_reduced(x)
+        bits[t] = np.int64(k + 1023.0) << 52
+        ebuf[t] = q
+    scale = bits.view(np.float64)
+    loss = 0.0
+    for t in range(m):
+        zt = z[t]
+        a = -abs(zt)
+        e = ebuf[t] * scale[t]
+        e = e if a >= _EXP_FLOOR else (0.0 if a < _EXP_FLOOR else a)  # NaN stays NaN
+        i = start + t
+        # max(z, 0) - y z, written without the cancellation of z - z when y = 1, z >> 0
+        yi = y[i]
+        loss += s[i] * (max(zt, 0.0) * (1.0 - yi) - min(zt, 0.0) * yi + _log1p_unit(e))
+        p = (1.0 if zt >= 0 else e) / (1.0 + e)
+        r[t] = s[i] * (p - yi)
+    return loss
+
+
 @_jit
 def binary_dense(X, y, s, w, b, off, lo, hi):  # noqa: ANN001, ANN201
     """Binary log-loss sums over rows [lo, hi): ``(loss, grad_w (d,), grad_b)``.
 
-    ``off`` is the per-row offset added to ``z``, or an empty array for none.
+    ``off`` is the per-row offset added to ``z``, or an empty array for none. Rows go
+    in blocks of :data:`BLOCK`: their logits, then the vectorised loss and residuals
+    (:func:`_logistic_block`), then ``r_i x_i`` added while the block is in cache.
     """
     d = X.shape[1]
     g = np.zeros(d)
+    z = np.empty(BLOCK)
+    r = np.empty(BLOCK)
+    ebuf = np.empty(BLOCK)
+    bits = np.empty(BLOCK, dtype=np.int64)
     loss = 0.0
     gb = 0.0
     has_off = off.shape[0] > 0
-    for i in range(lo, hi):
-        z = b + off[i] if has_off else b
-        for j in range(d):
-            z += X[i, j] * w[j]
-        e = np.exp(-abs(z))
-        loss += s[i] * (max(z, 0.0) + np.log1p(e) - y[i] * z)
-        p = 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)
-        r = s[i] * (p - y[i])
-        gb += r
-        for j in range(d):
-            g[j] += r * X[i, j]
+    for start in range(lo, hi, BLOCK):
+        m = min(BLOCK, hi - start)
+        for t in range(m):
+            i = start + t
+            acc = b + off[i] if has_off else b
+            for j in range(d):
+                acc += X[i, j] * w[j]
+            z[t] = acc
+        loss += _logistic_block(z, y, s, start, m, ebuf, bits, r)
+        for t in range(m):
+            rt = r[t]
+            gb += rt
+            i = start + t
+            for j in range(d):
+                g[j] += rt * X[i, j]
     return loss, g, gb
 
 
@@ -106,22 +227,30 @@ def multinomial_dense(X, y, s, W, b, lo, hi):  # noqa: ANN001, ANN201
 
 @_jit
 def binary_csr(data, indices, indptr, d, y, s, w, b, off, lo, hi):  # noqa: ANN001, ANN201
-    """Binary log-loss sums on CSR rows [lo, hi) (same return as ``binary_dense``)."""
+    """Binary log-loss sums on CSR rows [lo, hi) (same return and blocks as ``binary_dense``)."""
     g = np.zeros(d)
+    z = np.empty(BLOCK)
+    r = np.empty(BLOCK)
+    ebuf = np.empty(BLOCK)
+    bits = np.empty(BLOCK, dtype=np.int64)
     loss = 0.0
     gb = 0.0
     has_off = off.shape[0] > 0
-    for i in range(lo, hi):
-        z = b + off[i] if has_off else b
-        for q in range(indptr[i], indptr[i + 1]):
-            z += data[q] * w[indices[q]]
-        e = np.exp(-abs(z))
-        loss += s[i] * (max(z, 0.0) + np.log1p(e) - y[i] * z)
-        p = 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)
-        r = s[i] * (p - y[i])
-        gb += r
-        for q in range(indptr[i], indptr[i + 1]):
-            g[indices[q]] += r * data[q]
+    for start in range(lo, hi, BLOCK):
+        m = min(BLOCK, hi - start)
+        for t in range(m):
+            i = start + t
+            acc = b + off[i] if has_off else b
+            for q in range(indptr[i], indptr[i + 1]):
+                acc += data[q] * w[indices[q]]
+            z[t] = acc
+        loss += _logistic_block(z, y, s, start, m, ebuf, bits, r)
+        for t in range(m):
+            rt = r[t]
+            gb += rt
+            i = start + t
+            for q in range(indptr[i], indptr[i + 1]):
+                g[indices[q]] += rt * data[q]
     return loss, g, gb
 
 
