@@ -169,9 +169,14 @@ def test_subsampled_newton_reaches_the_newton_optimum(K):
     assert sub.converged_ and sub.solver_ == "subsampled-newton"
     np.testing.assert_allclose(sub.coef_, ref.coef_, rtol=1e-7, atol=1e-9)
     np.testing.assert_allclose(sub.intercept_, ref.intercept_, rtol=1e-7, atol=1e-9)
-    # the full-data part is one fused loss-and-gradient pass per iteration
-    np.testing.assert_array_equal(np.diff(sub.history_["n_passes"]), 1.0)
-    assert np.all(np.diff(sub.history_["loss"]) <= 1e-13)  # decreasing up to round-off
+    # the full-data part is one fused loss-and-gradient pass per iteration, except where
+    # the line search backtracks at the float floor (the loss then moves by round-off only)
+    loss = np.asarray(sub.history_["loss"])
+    floor = 64 * np.finfo(float).eps * loss[-1]
+    real = np.flatnonzero(loss[:-1] - loss[-1] > floor)  # iterations that started above it
+    assert len(real) >= 3
+    np.testing.assert_array_equal(np.diff(sub.history_["n_passes"])[real], 1.0)
+    assert np.all(np.diff(loss) <= 1e-13)  # decreasing up to round-off
 
 
 @pytest.mark.parametrize("tol", [1e-6, 1e-8])

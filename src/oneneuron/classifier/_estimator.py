@@ -109,14 +109,15 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         ``"gd"``: batch gradient descent from zeros, as in the tutorials;
         ``"sgd"``: shuffled minibatches with an ``optimizer``; ``"lbfgs"``;
         ``"newton"``: exact Hessian, Cholesky solve, line search, ridge fallback;
-        ``"subsampled-newton"``: exact Newton on ``SUBSAMPLE_ROWS`` (20 000) random rows,
+        ``"subsampled-newton"``: exact Newton on a random subsample of rows (n/20,
+        at least 2 500 and 100 per parameter, at most ``SUBSAMPLE_ROWS``, 20 000),
         then full-data steps preconditioned by that Hessian, one pass each
         (see :mod:`oneneuron.solvers.subsampled`); the subsample is stratified
-        by class: a class with few rows keeps at least 2 000 of them (all, if it
-        has fewer), reweighted so that the subsample still estimates the full
-        objective;
+        by class: a class with few rows keeps at least a tenth of the subsample
+        (all its rows, if it has fewer), reweighted so that the subsample still
+        estimates the full objective;
         ``"auto"``: for at most ``AUTO_NEWTON_MAX_PARAMS`` (200) parameters,
-        ``"subsampled-newton"`` on tall data (over ``4 * SUBSAMPLE_ROWS`` rows)
+        ``"subsampled-newton"`` on tall data (over four times that subsample)
         and ``"newton"`` otherwise; ``"lbfgs"`` for more parameters, or when
         ``alpha = 0`` and there are fewer rows than parameters; ``"cd"`` when
         ``l1_ratio > 0`` and ``alpha > 0``. All but
