@@ -119,12 +119,13 @@ def test_the_kernels_vector_exp_and_log1p_agree_with_libm_at_every_magnitude():
     ebuf, bits, r = np.empty(B), np.empty(B, dtype=np.int64), np.empty(B)
     losses, resid = np.empty(z.size), np.empty(z.size)
     for i in range(z.size):  # one row at a time: each row's loss on its own
-        losses[i] = _kernels._logistic_block(z[i : i + 1], y, s, i, 1, ebuf, bits, r)
+        one = slice(i, i + 1)
+        losses[i] = _kernels._logistic_block(z[one], y[one], s[one], 1, ebuf, bits, r)
         resid[i] = r[0]
     want_loss = -s * (y * log_expit(z) + (1 - y) * log_expit(-z))
     want_r = s * (expit(z) - y)
     np.testing.assert_allclose(losses, want_loss, rtol=4e-16 * 8, atol=1e-300)
     # residuals: relative where they are not tiny, absolute (below exp's floor) where they are
     np.testing.assert_allclose(resid, want_r, rtol=4e-16 * 8, atol=1e-306)
-    nan = _kernels._logistic_block(np.array([np.nan]), y, s, 0, 1, ebuf, bits, r)
+    nan = _kernels._logistic_block(np.array([np.nan]), y, s, 1, ebuf, bits, r)
     assert np.isnan(nan) and np.isnan(r[0])

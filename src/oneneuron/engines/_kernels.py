@@ -130,10 +130,12 @@ def _log1p_unit(e):  # noqa: ANN001, ANN201
 
 
 @_inline
-def _logistic_block(z, y, s, start, m, ebuf, bits, r):  # noqa: ANN001, ANN201
-    """Loss sum of rows ``start .. start+m`` from their logits ``z[:m]``; fills ``r[:m]``.
+def _logistic_block(z, y, s, m, ebuf, bits, r):  # noqa: ANN001, ANN201
+    """Loss sum of a block of ``m`` rows from their logits ``z[:m]``; fills ``r[:m]``.
 
-    Row ``i``: ``s_i (softplus(z_i) - y_i z_i)`` (to a few ulp, also where it is tiny)
+    ``y`` and ``s`` are the block's labels and weights (slices starting at its first
+    row: loops from 0, which numba compiles without negative-index checks). Row
+    ``i``: ``s_i (softplus(z_i) - y_i z_i)`` (to a few ulp, also where it is tiny)
     and ``r_i = s_i (sigmoid(z_i) - y_i)``, with ``e = exp(-|z|)`` computed once for
     both (as the scalar formulas of :func:`oneneuron.functions.softplus` and
     ``sigmoid``). Two branch-free loops: the reduced exponentials, then their scale
@@ -151,12 +153,11 @@ def _logistic_block(z, y, s, start, m, ebuf, bits, r):  # noqa: ANN001, ANN201
         a = -abs(zt)
         e = ebuf[t] * scale[t]
         e = e if a >= _EXP_FLOOR else (0.0 if a < _EXP_FLOOR else a)  # NaN stays NaN
-        i = start + t
         # max(z, 0) - y z, written without the cancellation of z - z when y = 1, z >> 0
-        yi = y[i]
-        loss += s[i] * (max(zt, 0.0) * (1.0 - yi) - min(zt, 0.0) * yi + _log1p_unit(e))
+        yt = y[t]
+        loss += s[t] * (max(zt, 0.0) * (1.0 - yt) - min(zt, 0.0) * yt + _log1p_unit(e))
         p = (1.0 if zt >= 0 else e) / (1.0 + e)
-        r[t] = s[i] * (p - yi)
+        r[t] = s[t] * (p - yt)
     return loss
 
 
@@ -167,6 +168,8 @@ def binary_dense(X, y, s, w, b, off, lo, hi):  # noqa: ANN001, ANN201
     ``off`` is the per-row offset added to ``z``, or an empty array for none. Rows go
     in blocks of :data:`BLOCK`: their logits, then the vectorised loss and residuals
     (:func:`_logistic_block`), then ``r_i x_i`` added while the block is in cache.
+    Each block is sliced out first, so that every loop runs from 0 (numba then
+    compiles its indexing without the checks for negative indices).
     """
     d = X.shape[1]
     g = np.zeros(d)
@@ -178,20 +181,21 @@ def binary_dense(X, y, s, w, b, off, lo, hi):  # noqa: ANN001, ANN201
     gb = 0.0
     has_off = off.shape[0] > 0
     for start in range(lo, hi, BLOCK):
-        m = min(BLOCK, hi - start)
+        stop = min(start + BLOCK, hi)
+        m = stop - start
+        Xb, yb, sb = X[start:stop], y[start:stop], s[start:stop]
+        ob = off[start:stop] if has_off else off
         for t in range(m):
-            i = start + t
-            acc = b + off[i] if has_off else b
+            acc = b + ob[t] if has_off else b
             for j in range(d):
-                acc += X[i, j] * w[j]
+                acc += Xb[t, j] * w[j]
             z[t] = acc
-        loss += _logistic_block(z, y, s, start, m, ebuf, bits, r)
+        loss += _logistic_block(z, yb, sb, m, ebuf, bits, r)
         for t in range(m):
             rt = r[t]
             gb += rt
-            i = start + t
             for j in range(d):
-                g[j] += rt * X[i, j]
+                g[j] += rt * Xb[t, j]
     return loss, g, gb
 
 
@@ -227,7 +231,12 @@ def multinomial_dense(X, y, s, W, b, lo, hi):  # noqa: ANN001, ANN201
 
 @_jit
 def binary_csr(data, indices, indptr, d, y, s, w, b, off, lo, hi):  # noqa: ANN001, ANN201
-    """Binary log-loss sums on CSR rows [lo, hi) (same return and blocks as ``binary_dense``)."""
+    """Binary log-loss sums on CSR rows [lo, hi) (same return and blocks as ``binary_dense``).
+
+    Stored positions and column indices are read as unsigned (``np.uintp``): numba then
+    skips its negative-index check on every gather of ``w`` and scatter into the
+    gradient, which made them 2-4x faster.
+    """
     g = np.zeros(d)
     z = np.empty(BLOCK)
     r = np.empty(BLOCK)
@@ -237,20 +246,21 @@ def binary_csr(data, indices, indptr, d, y, s, w, b, off, lo, hi):  # noqa: ANN0
     gb = 0.0
     has_off = off.shape[0] > 0
     for start in range(lo, hi, BLOCK):
-        m = min(BLOCK, hi - start)
+        stop = min(start + BLOCK, hi)
+        m = stop - start
+        yb, sb, ptr = y[start:stop], s[start:stop], indptr[start : stop + 1]
+        ob = off[start:stop] if has_off else off
         for t in range(m):
-            i = start + t
-            acc = b + off[i] if has_off else b
-            for q in range(indptr[i], indptr[i + 1]):
-                acc += data[q] * w[indices[q]]
+            acc = b + ob[t] if has_off else b
+            for q in range(np.uintp(ptr[t]), np.uintp(ptr[t + 1])):
+                acc += data[q] * w[np.uintp(indices[q])]
             z[t] = acc
-        loss += _logistic_block(z, y, s, start, m, ebuf, bits, r)
+        loss += _logistic_block(z, yb, sb, m, ebuf, bits, r)
         for t in range(m):
             rt = r[t]
             gb += rt
-            i = start + t
-            for q in range(indptr[i], indptr[i + 1]):
-                g[indices[q]] += rt * data[q]
+            for q in range(np.uintp(ptr[t]), np.uintp(ptr[t + 1])):
+                g[np.uintp(indices[q])] += rt * data[q]
     return loss, g, gb
 
 
@@ -264,10 +274,11 @@ def multinomial_csr(data, indices, indptr, d, y, s, W, b, lo, hi):  # noqa: ANN0
     loss = 0.0
     for i in range(lo, hi):
         zmax = -np.inf
+        a, e = np.uintp(indptr[i]), np.uintp(indptr[i + 1])  # unsigned: see binary_csr
         for k in range(K):
             acc = b[k]
-            for q in range(indptr[i], indptr[i + 1]):
-                acc += data[q] * W[k, indices[q]]
+            for q in range(a, e):
+                acc += data[q] * W[k, np.uintp(indices[q])]
             z[k] = acc
             zmax = max(zmax, acc)
         tot = 0.0
@@ -278,8 +289,8 @@ def multinomial_csr(data, indices, indptr, d, y, s, W, b, lo, hi):  # noqa: ANN0
         for k in range(K):
             r = s[i] * (np.exp(z[k] - lse) - (1.0 if k == y[i] else 0.0))
             gb[k] += r
-            for q in range(indptr[i], indptr[i + 1]):
-                g[k, indices[q]] += r * data[q]
+            for q in range(a, e):
+                g[k, np.uintp(indices[q])] += r * data[q]
     return loss, g, gb
 
 
