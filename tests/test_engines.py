@@ -132,6 +132,41 @@ def test_hessian_passes_are_threaded_over_row_chunks_and_equal_the_closed_form()
 
 
 @needs_numba
+def test_csr_column_sums_kernel_equals_the_blocked_reference(monkeypatch):
+    """Sparse feature statistics (mean, spread; the solver's coordinate statistics)
+    from the threaded CSR kernel equal the blocked SciPy loop, and NumPy on the dense
+    copy; an empty column gets spread 1, a non-finite entry propagates."""
+    from oneneuron.engines import _numpy_prep
+
+    X, _, s = _data(20_000, 9, 2, "csr")
+    X = X.tolil()
+    X[:, 4] = 0.0  # an empty column
+    X = X.tocsr()
+    X.indices = X.indices.astype(np.int64)  # 64-bit indices too
+    X.indptr = X.indptr.astype(np.int64)
+    s[::5] = 0.0
+    fast = _numpy_prep.weighted_feature_stats(X, s), _numpy_prep.coordinate_stats(X, s)
+    monkeypatch.setattr(_numpy_prep, "kernels", lambda: None)
+    ref = _numpy_prep.weighted_feature_stats(X, s), _numpy_prep.coordinate_stats(X, s)
+    for (mu, sigma), (rmu, rsigma) in zip(fast, ref, strict=True):
+        np.testing.assert_allclose(mu, rmu, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(sigma, rsigma, rtol=1e-10)
+    D = X.toarray()
+    mu = np.average(D, axis=0, weights=s)
+    np.testing.assert_allclose(fast[0][0], mu, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        fast[0][1][[0, 1, 2]],
+        np.sqrt(np.average((D - mu) ** 2, axis=0, weights=s))[[0, 1, 2]],
+        rtol=1e-9,
+    )
+    assert fast[0][1][4] == 1.0
+    monkeypatch.undo()
+    X.data[7] = np.nan
+    mu, _ = _numpy_prep.weighted_feature_stats(X, s)
+    assert np.isnan(mu[X.indices[7]])  # even in a row of weight 0: 0 * nan is nan
+
+
+@needs_numba
 @pytest.mark.parametrize("kind", ["f64", "f32"])
 def test_one_read_column_moments_equal_the_two_pass_reference(kind):
     """The threaded one-read moments kernel (running means, Chan's merge) against the

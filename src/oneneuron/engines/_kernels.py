@@ -35,7 +35,14 @@ try:  # pragma: no cover - numba is a core dependency; the fallback is for broke
 except (ImportError, OSError) as exc:  # pragma: no cover
     AVAILABLE, REASON, NUMBA_VERSION = False, str(exc), ""
 
-__all__ = ["AVAILABLE", "NUMBA_VERSION", "REASON", "column_moments", "fused_statistics"]
+__all__ = [
+    "AVAILABLE",
+    "NUMBA_VERSION",
+    "REASON",
+    "column_moments",
+    "csr_column_sums",
+    "fused_statistics",
+]
 
 
 def _jit(fn: Any, **extra: Any) -> Any:
@@ -324,6 +331,21 @@ def moments_dense(X, s, lo, hi):  # noqa: ANN001, ANN201
     return S, mean + probe, m2
 
 
+@_jit
+def sums_csr(data, indices, indptr, d, s, lo, hi):  # noqa: ANN001, ANN201
+    """Weighted column sums of x and x**2 over CSR rows [lo, hi): ``(m1 (d,), m2 (d,))``."""
+    m1 = np.zeros(d)
+    m2 = np.zeros(d)
+    for i in range(lo, hi):
+        w = s[i]
+        for q in range(np.uintp(indptr[i]), np.uintp(indptr[i + 1])):  # see binary_csr
+            j = np.uintp(indices[q])
+            x = np.float64(data[q])
+            m1[j] += w * x
+            m2[j] += w * x * x
+    return m1, m2
+
+
 #: Threads of the fused kernels (one row chunk each); the machine's cores by default.
 N_THREADS = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 _POOL: ThreadPoolExecutor | None = None
@@ -404,3 +426,28 @@ def column_moments(X: NDArray, s: NDArray) -> tuple[NDArray[np.float64], NDArray
         m2 = m2 + m2b + delta * delta * (S * Sb / tot)
         S = tot
     return mean, m2
+
+
+def csr_column_sums(X: Any, s: NDArray) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Weighted column sums ``X.T @ s`` and ``(X * X).T @ s`` of a CSR matrix, one read.
+
+    Rows are split in ``N_THREADS`` contiguous chunks, each with its own sums (the
+    one-pass sums of :func:`oneneuron.engines._numpy_prep.coordinate_stats`, where the
+    sparse feature statistics use ``E[x^2] - mu^2``: a sparse X is never centred).
+    """
+    global _POOL
+    n, d = X.shape
+    s = np.asarray(s, dtype=np.float64)
+    T = N_THREADS if n >= 4096 * N_THREADS else 1
+    bounds = np.linspace(0, n, T + 1).astype(np.int64)
+
+    def run(lo: int, hi: int) -> Any:
+        return sums_csr(X.data, X.indices, X.indptr, d, s, lo, hi)
+
+    if T == 1:
+        parts = [run(0, n)]
+    else:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=N_THREADS, thread_name_prefix="oneneuron")
+        parts = list(_POOL.map(run, bounds[:-1], bounds[1:]))
+    return np.sum([p[0] for p in parts], axis=0), np.sum([p[1] for p in parts], axis=0)

@@ -106,6 +106,10 @@ def _feature_stats(X: Any, s: NDArray[np.float64], center: bool) -> tuple[NDArra
     if fast and kernels() is not None:  # one threaded read (this loop is the reference)
         mu, var = kernels().column_moments(X, s)
         return _finish(mu, var, S, center)
+    if _is_csr(X) and kernels() is not None:  # the same sums, one threaded read
+        m1, m2 = kernels().csr_column_sums(X, s)
+        mu = m1 / S
+        return _finish(mu, np.maximum(m2 - S * mu * mu, 0.0), S, center)
     rows = _block_rows(X)
     mu = np.zeros(d)
     var = np.zeros(d)
@@ -126,6 +130,11 @@ def _feature_stats(X: Any, s: NDArray[np.float64], center: bool) -> tuple[NDArra
         var -= S * mu * mu
         np.maximum(var, 0.0, out=var)
     return _finish(mu, var, S, center)
+
+
+def _is_csr(X: Any) -> bool:
+    """A SciPy CSR matrix (sorted or not: sums do not care), at least ``KERNEL_MIN_ROWS`` rows."""
+    return getattr(X, "format", "") == "csr" and X.shape[0] >= KERNEL_MIN_ROWS
 
 
 def _finish(mu: NDArray, var: NDArray, S: float, center: bool) -> tuple[NDArray, NDArray]:
@@ -151,6 +160,9 @@ def coordinate_stats(X: Any, s: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
     standardisation uses :func:`weighted_feature_stats`.
     """
     n, d = X.shape
+    if _is_csr(X) and kernels() is not None:
+        m1, m2 = kernels().csr_column_sums(X, s)
+        return _coordinate_finish(m1, m2, float(np.sum(s)))
     rows = _block_rows(X)
     m1, m2 = np.zeros(d), np.zeros(d)
     with one_blas_thread(n * d):
@@ -160,7 +172,10 @@ def coordinate_stats(X: Any, s: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
             m1 += np.asarray(Xb.T @ s[sl], dtype=np.float64).ravel()
             sq = Xb.multiply(Xb) if hasattr(Xb, "multiply") else np.square(Xb, dtype=np.float64)
             m2 += np.asarray(sq.T @ s[sl], dtype=np.float64).ravel()
-    S = float(np.sum(s))
+    return _coordinate_finish(m1, m2, float(np.sum(s)))
+
+
+def _coordinate_finish(m1: NDArray, m2: NDArray, S: float) -> tuple[NDArray, NDArray]:
     mu = m1 / S
     sigma = np.sqrt(np.maximum(m2 / S - mu * mu, 0.0))
     sigma[sigma <= 1e-8 * np.maximum(1.0, np.abs(mu))] = 1.0
