@@ -116,3 +116,26 @@ def test_sequential_folds_keep_every_core(monkeypatch):
     NeuronClassifierCV(cv=3, n_alphas=4, alpha_min_ratio=0.05).fit(X, y)
     NeuronClassifierCV(cv=3, n_alphas=4, alpha_min_ratio=0.05, n_jobs=1).fit(X, y)
     assert entered == []
+
+
+@pytest.mark.parametrize("K", [2, 3])
+def test_the_refit_starts_from_the_full_paths_solution(K):
+    """The refit at alpha_ starts from the full-data path's coefficients there: the same
+    optimum as a cold fit (to tol), in fewer passes; a later fit of it starts cold."""
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(3000, 12)) * rng.uniform(0.5, 3.0, 12)
+    z = X[:, 0] - X[:, 1] + 0.5 * X[:, 2]
+    noisy = z + rng.normal(size=3000)
+    y = np.digitize(noisy, [-1.0, 1.0]) if K == 3 else (noisy > 0).astype(int)
+    cv = NeuronClassifierCV(cv=3, n_alphas=8, l1_ratios=[0.5, 1.0], tol=1e-9).fit(X, y)
+    best = cv.best_estimator_
+    cold = NeuronClassifier(alpha=cv.alpha_, l1_ratio=cv.l1_ratio_, tol=1e-9).fit(X, y)
+    assert best.converged_ and best.n_passes_ < cold.n_passes_
+    ref = NeuronClassifier(alpha=cv.alpha_, l1_ratio=cv.l1_ratio_, tol=1e-13).fit(X, y)
+    for fit in (best, cold):  # both within the tolerance's reach of the optimum
+        np.testing.assert_allclose(fit.coef_, ref.coef_, rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(fit.intercept_, ref.intercept_, rtol=1e-6, atol=1e-8)
+    np.testing.assert_array_equal(best.coef_ == 0, ref.coef_ == 0)
+    assert "_start_from" not in vars(best)  # consumed: refitting it starts cold
+    again = best.fit(X, y)
+    assert again.n_passes_ == cold.n_passes_

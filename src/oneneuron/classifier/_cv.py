@@ -365,8 +365,8 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         scores = np.zeros((len(l1_ratios), len(folds), n_alphas))
         for (i, k, _), (s, _) in zip(tasks, out, strict=True):
             scores[i, k] = s
-        self._choose(l1_ratios, paths, scores)
-        self.best_estimator_ = NeuronClassifier(
+        i, j = self._choose(l1_ratios, paths, scores)
+        best = NeuronClassifier(
             alpha=self.alpha_,
             l1_ratio=self.l1_ratio_,
             penalty_factor=self.penalty_factor,
@@ -379,8 +379,11 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
             reference=self.reference,
             encoding=self.encoding,
             missing=self.missing,
-        ).fit(X_in, y_in, sample_weight=sw_in)
-        best = self.best_estimator_
+        )
+        # the refit starts from the full-data path's solution at the chosen alpha: the
+        # same optimum (to tol), a few passes instead of a cold fit
+        best._start_from = (data.classes, paths[i].coef[j], paths[i].intercept[j])
+        self.best_estimator_ = best.fit(X_in, y_in, sample_weight=sw_in)
         for name in ("classes_", "coef_", "intercept_", "n_features_in_", "mean_", "scale_"):
             setattr(self, name, getattr(best, name))
         if hasattr(best, "feature_names_in_"):
@@ -388,8 +391,13 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         self.n_iter_ = max(1, int(best.n_iter_))
         return self
 
-    def _choose(self, l1_ratios: NDArray, paths: list[RegularizationPath], scores: NDArray) -> None:
-        """Fill ``cv_results_``, ``scores_``, ``alpha_``, ``l1_ratio_`` from the fold scores."""
+    def _choose(
+        self, l1_ratios: NDArray, paths: list[RegularizationPath], scores: NDArray
+    ) -> tuple[int, int]:
+        """Fill ``cv_results_``, ``scores_``, ``alpha_``, ``l1_ratio_`` from the fold scores.
+
+        Returns the chosen ``(l1_ratio index, alpha index)``.
+        """
         n_l1, n_folds, n_alphas = scores.shape
         mean = scores.mean(axis=1)  # (n_l1, n_alphas)
         std = scores.std(axis=1)
@@ -414,6 +422,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         results["rank_test_score"] = rank
         results["n_nonzero"] = np.concatenate([p.n_nonzero for p in paths])
         self.cv_results_ = results
+        return int(i), int(j)
 
     @property
     def cv_record_(self) -> CVRecord:

@@ -424,7 +424,15 @@ def subsample_size(n: int, n_params: int) -> int:
 
 
 def previous_solution(est: Any) -> tuple[Any, ...] | None:
-    """``(classes, W, b)`` of the previous fit when ``warm_start`` applies, else None."""
+    """``(classes, W, b)`` of the previous fit when ``warm_start`` applies, else None.
+
+    Also a start handed over once as ``est._start_from`` (e.g. by ``NeuronClassifierCV``,
+    whose refit at the chosen alpha starts from the full-data path's solution there),
+    taken whatever ``warm_start`` says and consumed by this fit.
+    """
+    start = est.__dict__.pop("_start_from", None)
+    if start is not None:
+        return start
     if est.warm_start and hasattr(est, "coef_"):
         return est.classes_, est.coef_.astype(np.float64), est.intercept_.astype(np.float64)
     return None

@@ -93,12 +93,13 @@ class RegularizationPath:
         With ``alpha=None``, for every alpha: shape (n_alphas, n) or (n_alphas, n, K).
         """
         X = np.asarray(X, dtype=np.float64) if not hasattr(X, "tocsr") else X.tocsr()
-        idx = range(len(self.alphas)) if alpha is None else [self._index(alpha)]
-        out = []
-        for i in idx:
-            Z = np.asarray(X @ self.coef[i].T) + self.intercept[i]
-            out.append(Z[:, 0] if Z.shape[1] == 1 else Z)
-        return np.stack(out) if alpha is None else out[0]
+        idx = np.arange(len(self.alphas)) if alpha is None else np.array([self._index(alpha)])
+        C = self.coef[idx]  # (a, m, d): every alpha's logits from one product (one read of X)
+        a, m, d = C.shape
+        Z = np.asarray(X @ C.reshape(a * m, d).T).reshape(-1, a, m).transpose(1, 0, 2)
+        Z = Z + self.intercept[idx][:, None, :]
+        Z = Z[:, :, 0] if m == 1 else Z
+        return Z if alpha is None else Z[0]
 
     def predict_proba(self, X: ArrayLike, alpha: float | None = None) -> NDArray:
         """Class probabilities at ``alpha``, shape (n, K) (or (n_alphas, n, K) for all)."""
