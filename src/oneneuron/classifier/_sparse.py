@@ -111,7 +111,7 @@ def column_restrictor(
             sub = None
             if X_rows is not None:
                 sub_engine = make_engine(
-                    np.take(X_rows, cols, axis=1),
+                    column_subset(X_rows, cols),
                     data.target[rows],
                     data.weights[rows],
                     data.multinomial,

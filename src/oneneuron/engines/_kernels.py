@@ -42,6 +42,7 @@ __all__ = [
     "column_moments",
     "csr_column_sums",
     "fused_statistics",
+    "gather_columns",
 ]
 
 
@@ -346,6 +347,15 @@ def sums_csr(data, indices, indptr, d, s, lo, hi):  # noqa: ANN001, ANN201
     return m1, m2
 
 
+@_jit
+def gather_dense(X, cols, out, lo, hi):  # noqa: ANN001, ANN201
+    """Copy columns ``cols`` of rows [lo, hi) of X into the same rows of ``out``."""
+    k = cols.size
+    for i in range(lo, hi):
+        for j in range(k):
+            out[i, j] = X[i, np.uintp(cols[j])]
+
+
 #: Threads of the fused kernels (one row chunk each); the machine's cores by default.
 N_THREADS = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 _POOL: ThreadPoolExecutor | None = None
@@ -393,6 +403,29 @@ def fused_statistics(
     gW = np.sum([p[1] for p in parts], axis=0).reshape(W.shape)
     gb = np.atleast_1d(np.sum([p[2] for p in parts], axis=0)).astype(np.float64)
     return loss, gW, gb
+
+
+def gather_columns(X: NDArray, cols: NDArray) -> NDArray:
+    """``np.take(X, cols, axis=1)`` of a C-ordered array, C-ordered, by ``N_THREADS`` row chunks.
+
+    The copy of a working set's columns: NumPy's ``take`` runs on one core and
+    is slow for a few adjacent columns (6.8 ms for 10 of 100 columns of 80k rows,
+    where this kernel takes 0.6 ms on 2 threads, and about one read of X for
+    scattered columns, which touch every cache line of a row).
+    """
+    global _POOL
+    n = X.shape[0]
+    cols = np.ascontiguousarray(cols, dtype=np.intp)
+    out = np.empty((n, cols.size), dtype=X.dtype)
+    T = N_THREADS if n >= 4096 * N_THREADS else 1
+    if T == 1:
+        gather_dense(X, cols, out, 0, n)
+        return out
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=N_THREADS, thread_name_prefix="oneneuron")
+    bounds = np.linspace(0, n, T + 1).astype(np.int64)
+    list(_POOL.map(lambda lo, hi: gather_dense(X, cols, out, lo, hi), bounds[:-1], bounds[1:]))
+    return out
 
 
 def column_moments(X: NDArray, s: NDArray) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
