@@ -41,7 +41,7 @@ from ..stats import (
 )
 from ..tables import DesignSpec, is_table
 from ._predictor import check_offset
-from ._sparse import resolve_penalty_factor, run_cd
+from ._sparse import metric_rows, resolve_penalty_factor, run_cd
 
 #: ``solver="auto"``: Newton-type solvers when the parameter vector is at most this long
 #: (their Hessian costs ``p**2`` per row), L-BFGS beyond.
@@ -560,9 +560,7 @@ def run_solver(est: Any, solver: str, problem: LinearLoss, theta0: NDArray, data
     if solver == "lbfgs":
         return lbfgs(problem, theta0, curvature=start_curvature(problem, data), **opts)
     if solver == "cd":
-        rows = None
-        if n > 4 * SUBSAMPLE_ROWS:
-            rows = np.flatnonzero(make_rng(est.random_state).random(n) < SUBSAMPLE_ROWS / n)
+        rows = metric_rows(n, make_rng(est.random_state))
         strength = float(est.alpha) * float(est.l1_ratio)
         return run_cd(problem, strength, theta0, data, rows=rows, **opts)
     gauge = _softmax_gauge(problem) if problem.multinomial else None

@@ -12,12 +12,9 @@ from ..engines import FitData, blas_threads, make_engine, prepare
 from ..functions import sigmoid, softmax
 from ..objective import LinearLoss
 from ..solvers.path import alpha_max, elastic_net_path, l1_weights, null_fit
-from ._sparse import column_restrictor, resolve_penalty_factor
+from ._sparse import column_restrictor, metric_rows, resolve_penalty_factor
 
 __all__ = ["RegularizationPath", "regularization_path", "default_alpha_min_ratio"]
-
-#: Rows beyond which restricted solves use a row subsample's Hessian (as the estimator).
-_SUBSAMPLE_ROWS = 20_000
 
 
 def default_alpha_min_ratio(n_samples: int, n_features: int) -> float:
@@ -139,18 +136,6 @@ def setup_problem(
     return problem, theta0
 
 
-def subsample_rows(n: int, random_state: int = 0) -> NDArray[np.intp] | None:
-    """Rows of the Hessian subsample on tall data (about ``_SUBSAMPLE_ROWS``), else None.
-
-    From twice the subsample's size up: at 80k x 100 (a CV fold of 100k rows) the
-    subsample's Hessians made a 20-alpha path 1.35x faster than exact ones (medians of 3,
-    alternated); below that the exact Hessian costs little more than the subsample's.
-    """
-    if n <= 2 * _SUBSAMPLE_ROWS:
-        return None
-    return np.flatnonzero(np.random.default_rng(random_state).random(n) < _SUBSAMPLE_ROWS / n)
-
-
 def null_deviance(data: FitData, fit_intercept: bool) -> float:
     """Mean log-loss of the null model: class frequencies (intercept) or uniform (none)."""
     if not fit_intercept:
@@ -182,7 +167,9 @@ def compute_path(
 ) -> RegularizationPath:
     """:func:`regularization_path` on prepared data (also the CV folds' workhorse)."""
     problem, theta0 = setup_problem(data, penalty_factor, fit_intercept)
-    restrict = column_restrictor(data, problem, subsample_rows(data.n_samples))
+    restrict = column_restrictor(
+        data, problem, metric_rows(data.n_samples, np.random.default_rng(0))
+    )
     d = problem.n_features
     with blas_threads(problem.engine):
         nf = null_fit(problem, theta0, restrict, tol=tol, max_iter=max_iter)
