@@ -184,6 +184,11 @@ def test_working_set_columns_gathered_by_the_threaded_kernel_equal_numpys_take(d
     np.testing.assert_array_equal(_kernels.gather_columns(X, np.array([5, 2])), X[:, [5, 2]])
     strided = rng.standard_normal((2 * GATHER_MIN_ROWS, 6))[::2]
     np.testing.assert_array_equal(column_subset(strided, np.array([1, 4])), strided[:, [1, 4]])
+    for other in (np.float16, np.dtype(">f8")):  # what numba cannot take: NumPy's take
+        Xo = rng.standard_normal((GATHER_MIN_ROWS + 5, 6)).astype(other)
+        got = column_subset(Xo, np.array([0, 5]))
+        assert got.dtype == Xo.dtype
+        np.testing.assert_array_equal(got, Xo[:, [0, 5]])
 
 
 @needs_numba

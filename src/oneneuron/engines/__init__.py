@@ -204,7 +204,7 @@ def column_subset(X: Any, columns: Any) -> Any:
         return X[:, cols]
     if hasattr(X, "tocsr"):
         return X[:, cols].tocsr()
-    fused = kernels() if X.dtype.kind == "f" and X.flags.c_contiguous else None
+    fused = kernels() if X.dtype in (np.float32, np.float64) and X.flags.c_contiguous else None
     if fused is not None and len(cols) and X.shape[0] >= GATHER_MIN_ROWS:
         return fused.gather_columns(X, cols)  # threaded; np.take runs on one core
     return np.take(X, cols, axis=1)  # C-ordered (X[:, cols] is not, and copies twice)
