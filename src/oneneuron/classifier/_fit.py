@@ -325,12 +325,10 @@ def fit_firth(est: Any, data: FitData, off: NDArray | None) -> Any:
 def relaxed_inference(est: Any, data: FitData, off: Any, cluster: Any) -> Any:
     """``relax=True``: refit unpenalised on the columns the L1 fit kept; its inference, labelled.
 
-    The refit (``est.relaxed_``, a ``NeuronClassifier`` on those columns) gives the
+    The refit (``est.relaxed_``, an estimator of ``est``'s class on those columns) gives the
     table ``summary()`` shows; its note says that the p-values ignore the selection.
     """
     import pandas as pd
-
-    from ._estimator import NeuronClassifier
 
     if data.kind != "numpy" or data.y_idx is None or data.sample_weight is None:
         raise ValueError("relax=True needs NumPy, pandas or SciPy input (the refit reads X)")
@@ -344,7 +342,7 @@ def relaxed_inference(est: Any, data: FitData, off: Any, cluster: Any) -> Any:
     if hasattr(Xk, "toarray"):
         Xk = Xk.toarray()
     frame = pd.DataFrame(Xk, columns=[names[j] for j in keep], copy=False)
-    relaxed = NeuronClassifier(
+    relaxed = type(est)(  # the estimator's own class: no import back into _estimator
         fit_intercept=est.fit_intercept,
         standardize=est.standardize,
         class_weight=est.class_weight,
