@@ -170,8 +170,9 @@ def test_csr_column_sums_kernel_equals_the_blocked_reference(monkeypatch):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_working_set_columns_gathered_by_the_threaded_kernel_equal_numpys_take(dtype):
     """The threaded column gather (working sets, subsample rows) is ``np.take`` on
-    adjacent, scattered, repeated-order and single columns, above and below the row
-    threshold, and on X's dtype; a row-sliced (non-contiguous) X falls back to take."""
+    adjacent, scattered, single and all columns, above and below the row threshold,
+    and on X's dtype; a row-sliced (non-contiguous) X, float16 and big-endian X fall
+    back to take."""
     from oneneuron.engines import GATHER_MIN_ROWS, column_subset
 
     rng = np.random.default_rng(3)

@@ -361,6 +361,19 @@ N_THREADS = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinit
 _POOL: ThreadPoolExecutor | None = None
 
 
+def _over_row_chunks(run: Any, n: int) -> list[Any]:
+    """``[run(lo, hi), ...]`` over ``N_THREADS`` contiguous chunks of the ``n`` rows, run
+    concurrently on the kernels' thread pool (one chunk below 4096 rows a thread)."""
+    global _POOL
+    T = N_THREADS if n >= 4096 * N_THREADS else 1
+    if T == 1:
+        return [run(0, n)]
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=N_THREADS, thread_name_prefix="oneneuron")
+    bounds = np.linspace(0, n, T + 1).astype(np.int64)
+    return list(_POOL.map(run, bounds[:-1], bounds[1:]))
+
+
 def fused_statistics(
     X: Any,
     y: NDArray,
@@ -376,7 +389,6 @@ def fused_statistics(
     ``N_THREADS`` contiguous chunks run concurrently (the kernels release the GIL).
     ``offset`` (binary only) is added to every row's logit.
     """
-    global _POOL
     n, d = X.shape
     sparse = hasattr(X, "indptr")
     if multinomial:
@@ -391,14 +403,7 @@ def fused_statistics(
     def run(lo: int, hi: int) -> Any:
         return fn(*head, y, s, w, c, *tail, lo, hi)
 
-    T = N_THREADS if n >= 4096 * N_THREADS else 1
-    if T == 1:
-        parts = [run(0, n)]
-    else:
-        if _POOL is None:
-            _POOL = ThreadPoolExecutor(max_workers=N_THREADS, thread_name_prefix="oneneuron")
-        bounds = np.linspace(0, n, T + 1).astype(np.int64)
-        parts = list(_POOL.map(run, bounds[:-1], bounds[1:]))
+    parts = _over_row_chunks(run, n)
     loss = float(sum(p[0] for p in parts))
     gW = np.sum([p[1] for p in parts], axis=0).reshape(W.shape)
     gb = np.atleast_1d(np.sum([p[2] for p in parts], axis=0)).astype(np.float64)
@@ -413,18 +418,10 @@ def gather_columns(X: NDArray, cols: NDArray) -> NDArray:
     where this kernel takes 0.6 ms on 2 threads, and about one read of X for
     scattered columns, which touch every cache line of a row).
     """
-    global _POOL
     n = X.shape[0]
     cols = np.ascontiguousarray(cols, dtype=np.intp)
     out = np.empty((n, cols.size), dtype=X.dtype)
-    T = N_THREADS if n >= 4096 * N_THREADS else 1
-    if T == 1:
-        gather_dense(X, cols, out, 0, n)
-        return out
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=N_THREADS, thread_name_prefix="oneneuron")
-    bounds = np.linspace(0, n, T + 1).astype(np.int64)
-    list(_POOL.map(lambda lo, hi: gather_dense(X, cols, out, lo, hi), bounds[:-1], bounds[1:]))
+    _over_row_chunks(lambda lo, hi: gather_dense(X, cols, out, lo, hi), n)
     return out
 
 
@@ -437,17 +434,8 @@ def column_moments(X: NDArray, s: NDArray) -> tuple[NDArray[np.float64], NDArray
     too large for float64 squares gets ``inf`` or ``nan``, as in the two-pass
     NumPy reference (:func:`oneneuron.engines._numpy_prep.weighted_feature_stats`).
     """
-    global _POOL
-    n = X.shape[0]
     s = np.asarray(s, dtype=np.float64)  # may be a broadcast (unit weights): no copy
-    T = N_THREADS if n >= 4096 * N_THREADS else 1
-    bounds = np.linspace(0, n, T + 1).astype(np.int64)
-    if T == 1:
-        parts = [moments_dense(X, s, 0, n)]
-    else:
-        if _POOL is None:
-            _POOL = ThreadPoolExecutor(max_workers=N_THREADS, thread_name_prefix="oneneuron")
-        parts = list(_POOL.map(lambda lo, hi: moments_dense(X, s, lo, hi), bounds[:-1], bounds[1:]))
+    parts = _over_row_chunks(lambda lo, hi: moments_dense(X, s, lo, hi), X.shape[0])
     S, mean, m2 = parts[0]
     for Sb, mb, m2b in parts[1:]:
         if Sb == 0.0:  # no weight: only its NaN probe counts
@@ -468,19 +456,7 @@ def csr_column_sums(X: Any, s: NDArray) -> tuple[NDArray[np.float64], NDArray[np
     one-pass sums of :func:`oneneuron.engines._numpy_prep.coordinate_stats`, where the
     sparse feature statistics use ``E[x^2] - mu^2``: a sparse X is never centred).
     """
-    global _POOL
     n, d = X.shape
     s = np.asarray(s, dtype=np.float64)
-    T = N_THREADS if n >= 4096 * N_THREADS else 1
-    bounds = np.linspace(0, n, T + 1).astype(np.int64)
-
-    def run(lo: int, hi: int) -> Any:
-        return sums_csr(X.data, X.indices, X.indptr, d, s, lo, hi)
-
-    if T == 1:
-        parts = [run(0, n)]
-    else:
-        if _POOL is None:
-            _POOL = ThreadPoolExecutor(max_workers=N_THREADS, thread_name_prefix="oneneuron")
-        parts = list(_POOL.map(run, bounds[:-1], bounds[1:]))
+    parts = _over_row_chunks(lambda lo, hi: sums_csr(X.data, X.indices, X.indptr, d, s, lo, hi), n)
     return np.sum([p[0] for p in parts], axis=0), np.sum([p[1] for p in parts], axis=0)
