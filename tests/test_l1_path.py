@@ -95,3 +95,19 @@ def test_predictions_for_all_alphas_and_bad_requests():
         regularization_path(X, y, penalty_factor=np.zeros(7))
     frame = path.to_frame()
     assert list(frame.columns) == ["alpha", "n_nonzero", "deviance_explained", "loss", "kkt"]
+
+
+def test_pass_count_accumulates_along_the_path():
+    """``n_passes`` counts every pass up to each alpha: restricted solves included, never falling.
+
+    Tall data (30k rows: the working sets' solves use a row-subsample metric and read
+    X in place or a column copy), so that most of the work is restricted passes.
+    """
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((30_000, 40))
+    z = X[:, :6] @ rng.standard_normal(6)
+    y = (rng.random(30_000) < 1 / (1 + np.exp(-z))).astype(int)
+    path = regularization_path(X, y, n_alphas=12, standardize=False, tol=1e-6)
+    steps = np.diff(path.n_passes)
+    assert np.all(steps > 0), steps  # every alpha reads X at least once (its KKT check)
+    assert path.n_passes[-1] >= np.count_nonzero(path.n_nonzero)

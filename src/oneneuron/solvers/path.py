@@ -184,6 +184,7 @@ def elastic_net_path(
     f, g = start if start is not None else problem.loss_gradient(theta)
     prev_l2, prev_alpha, prev_work = problem.alpha, None, None
     prev_metric: tuple[Array, Array] | None = None
+    restricted = 0.0  # the restricted solves' passes so far (in passes over X)
     rows: dict[str, list[Any]] = {k: [] for k in ("theta", "F", "D", "kkt", "it", "np", "miss")}
     for a in alphas:
         a_l2 = float(a) * (1.0 - l1_ratio)
@@ -227,7 +228,8 @@ def elastic_net_path(
         rows["D"].append(f - prob._penalty(theta))
         rows["kkt"].append(res.grad_norm)
         rows["it"].append(res.n_iter)
-        rows["np"].append(problem.n_passes + res.extra["restricted_passes"])
+        restricted += res.extra["restricted_passes"]
+        rows["np"].append(problem.n_passes + restricted)
         rows["miss"].append(res.extra["n_misses"])
         prev_l2, prev_alpha = a_l2, float(a)
     return PathResult(
