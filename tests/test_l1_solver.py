@@ -18,6 +18,7 @@ from sklearn.linear_model import LogisticRegression
 from oneneuron.engines import NumpyEngine
 from oneneuron.objective import L1Penalty, LinearLoss
 from oneneuron.solvers import Trace
+from oneneuron.solvers._base import bfgs_update
 from oneneuron.solvers.active import active_set_newton
 from oneneuron.solvers.cd import minimize_quadratic, proximal_newton
 from oneneuron.solvers.path import alpha_max, elastic_net_path, l1_weights, null_fit
@@ -211,6 +212,46 @@ def test_subsample_metric_reaches_the_same_optimum():
     res = _solve(prob2, pen, subproblem=sub)
     assert res.converged
     np.testing.assert_allclose(res.theta, exact.theta, atol=1e-9)
+    np.testing.assert_array_equal(res.theta == 0.0, exact.theta == 0.0)
+
+
+def test_bfgs_update_meets_the_secant_condition_and_stays_positive_definite():
+    rng = np.random.default_rng(5)
+    A = rng.standard_normal((6, 6))
+    H = A @ A.T + 6 * np.eye(6)  # the "true" Hessian
+    B = np.diag(np.diag(H))  # a cheap model of it
+    s = rng.standard_normal(6)
+    y = H @ s
+    B1 = bfgs_update(B, s, y)
+    np.testing.assert_allclose(B1 @ s, y, rtol=1e-12)
+    np.testing.assert_allclose(B1, B1.T)
+    assert np.linalg.eigvalsh(B1).min() > 0
+    assert bfgs_update(B, s, -y) is None  # negative curvature: the model is kept
+
+
+@pytest.mark.parametrize("K", [2, 3])
+def test_cheap_refreshed_metric_reaches_the_same_optimum(K):
+    """A poor cheap metric (150 rows' Hessian for 10 features per class), refreshed
+    cheaply and corrected by secant updates along the way, still lands on the optimum."""
+    X, y = _data(n=3000, d=10, K=K, seed=7)
+    prob, pen = _problem(X, y, 0.003, 1.0, K=K)
+    exact = _solve(prob, pen)
+    rows = np.sort(np.random.default_rng(0).choice(len(y), 150, replace=False))
+    sub = LinearLoss(
+        NumpyEngine(X[rows], y[rows], np.ones(150), multinomial=K > 2),
+        prob.n_outputs,
+        0.0,
+        prob.mean,
+        prob.scale,
+        True,
+    )
+    prob2, _ = _problem(X, y, 0.003, 1.0, K=K)
+    res = _solve(prob2, pen, subproblem=sub, refresh=lambda th: sub.gradient_hessian(th)[2])
+    assert res.converged and res.grad_norm <= 1e-11
+    F, F0 = _objective(prob2, pen, res.theta), _objective(prob, pen, exact.theta)
+    assert abs(F - F0) <= 1e-13 * F0
+    n_coef = prob.n_params - prob.n_outputs  # the intercepts come last (the softmax's
+    np.testing.assert_allclose(res.theta[:n_coef], exact.theta[:n_coef], atol=1e-9)  # shift)
     np.testing.assert_array_equal(res.theta == 0.0, exact.theta == 0.0)
 
 

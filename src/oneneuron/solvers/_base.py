@@ -48,6 +48,24 @@ def relative_step(step: Array, theta: Array) -> float:
     return float(np.max(np.abs(step) / np.maximum(1.0, np.abs(theta))))
 
 
+def bfgs_update(B: Array, s: Array, y: Array) -> Array | None:
+    """BFGS update of a Hessian model ``B`` with a step ``s`` and its gradient change ``y``.
+
+    The updated model satisfies the secant condition ``B_new s = y``: a full-data pass
+    reveals how the full Hessian differs from a cheap model (a row subsample's Hessian)
+    along the step just taken, and the update removes that error along the directions
+    the iteration moves in, so that the preconditioned steps' linear rate
+    ``||I - B^-1 H||`` turns superlinear. ``B_new`` stays symmetric positive definite.
+    Returns ``None`` (keep ``B``) when the curvature ``y.s`` is not safely positive.
+    """
+    ys = float(y @ s)
+    Bs = B @ s
+    sBs = float(s @ Bs)
+    if not (ys > 1e-12 * np.sqrt(float(y @ y) * float(s @ s)) and sBs > 0):
+        return None
+    return B - np.outer(Bs, Bs) / sBs + np.outer(y, y) / ys
+
+
 def n_terms(problem: Any) -> int:
     """Rows summed by the problem's objective (1 when it does not say)."""
     return int(getattr(getattr(problem, "engine", None), "n_samples", 1) or 1)

@@ -32,6 +32,7 @@ from ._base import (
     SolverResult,
     Trace,
     at_float_floor,
+    bfgs_update,
     grad_norm,
     n_terms,
     relative_step,
@@ -146,21 +147,9 @@ def subsampled_newton(
 def _secant_update(
     B: Array, s: Array, y: Array, solve: Callable[[Array], Array]
 ) -> tuple[Array, Callable[[Array], Array]]:
-    """BFGS update of the Hessian model ``B`` with the step ``s`` and gradient change ``y``.
-
-    Each full-data pass reveals how the full Hessian differs from the subsample's along
-    the step: the update makes ``B s = y`` hold, so that the error of ``B`` shrinks
-    along the directions the iteration moves in, and the linear rate
-    ``||I - B^-1 H||`` of the preconditioned steps turns superlinear. Skipped (``B``
-    kept) when the curvature ``y.s`` is not safely positive.
-    """
-    ys = float(y @ s)
-    Bs = B @ s
-    sBs = float(s @ Bs)
-    if not (ys > 1e-12 * np.sqrt(float(y @ y) * float(s @ s)) and sBs > 0):
-        return B, solve
-    B = B - np.outer(Bs, Bs) / sBs + np.outer(y, y) / ys
-    return B, _factor(B)
+    """:func:`~oneneuron.solvers._base.bfgs_update` of ``B``, refactored (kept when skipped)."""
+    updated = bfgs_update(B, s, y)
+    return (B, solve) if updated is None else (updated, _factor(updated))
 
 
 def _factor(H: Array) -> Callable[[Array], Array]:
