@@ -9,7 +9,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from oneneuron import NeuronClassifier, regularization_path
+from oneneuron import ConvergenceWarning, NeuronClassifier, regularization_path
 
 
 def _data(n=250, d=7, K=2, seed=0):
@@ -111,3 +111,40 @@ def test_pass_count_accumulates_along_the_path():
     steps = np.diff(path.n_passes)
     assert np.all(steps > 0), steps  # every alpha reads X at least once (its KKT check)
     assert path.n_passes[-1] >= np.count_nonzero(path.n_nonzero)
+
+
+def _rare_sparse(seed=0, n=20_000):
+    """Tall, wide and sparse (10 stored values a row, 2 001 columns, one of them with 3)."""
+    rng = np.random.default_rng(seed)
+    rng.standard_normal((n, 30)), rng.random(n), rng.standard_normal((n, 5))  # (kept: the
+    # draws that made this case hard)
+    X = sp.random(n, 2000, density=0.005, random_state=1, format="csr")
+    rare = sp.csr_matrix((np.ones(3), ([5, 7000, 15000], [0, 0, 0])), shape=(n, 1))
+    X = sp.hstack([X, rare]).tocsr()
+    z = np.asarray(X[:, :50] @ rng.standard_normal(50)).ravel() * 3
+    y = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+    return X, y
+
+
+def test_every_alpha_converges_where_the_cheap_metric_is_poor():
+    """2 500 subsample rows for 2 001 sparse columns: a poor metric, which the solve must
+    leave for the exact Hessian instead of stopping short of the tolerance (its last alpha
+    once stopped at a KKT violation of 4e-5, 'no progress', with no warning)."""
+    X, y = _rare_sparse()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ConvergenceWarning either
+        path = regularization_path(  # the first 5 alphas of a 10-alpha grid to 1e-3
+            X, y, n_alphas=5, alpha_min_ratio=10 ** (-4 / 3), tol=1e-8, standardize=False
+        )
+    assert np.all(path.kkt <= 1e-8), path.kkt
+
+
+def test_an_unconverged_alpha_is_a_warning_that_names_it():
+    X, y = _rare_sparse()
+    with pytest.warns(ConvergenceWarning, match=r"alpha") as rec:
+        path = regularization_path(
+            X, y, n_alphas=4, alpha_min_ratio=1e-2, tol=1e-12, max_iter=1, standardize=False
+        )
+    bad = np.flatnonzero(path.kkt > 1e-12)
+    assert bad.size and len(rec) == 1
+    assert f"{path.alphas[bad[0]]:.3g}" in str(rec[0].message)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,6 +10,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..engines import FitData, blas_threads, make_engine, prepare
+from ..exceptions import ConvergenceWarning
 from ..functions import sigmoid, softmax
 from ..objective import LinearLoss
 from ..solvers.path import alpha_max, elastic_net_path, l1_weights, null_fit
@@ -152,6 +154,24 @@ def _explained(loss: NDArray[np.float64], null: float) -> NDArray[np.float64]:
     return 1.0 - loss / null
 
 
+def _warn_short(res: Any, tol: float) -> None:
+    """One ConvergenceWarning naming the alphas whose solve stopped above ``tol`` (and why)."""
+    short = np.flatnonzero(~(res.kkt <= tol))  # NaN counts as short
+    if not short.size:
+        return
+    shown = ", ".join(f"{a:.3g}" for a in res.alphas[short[:5]])
+    more = ", ..." if short.size > 5 else ""
+    why = next((m for m in (res.messages[i] for i in short) if m), "")
+    warnings.warn(
+        f"the path's solve stopped short of tol = {tol:.3g} at {short.size} of "
+        f"{len(res.alphas)} alphas (alpha = {shown}{more}; KKT violation up to "
+        f"{np.max(res.kkt[short]):.3g}){': ' + why if why else ''}; "
+        "increase max_iter or loosen tol",
+        ConvergenceWarning,
+        stacklevel=4,
+    )
+
+
 def compute_path(
     data: FitData,
     *,
@@ -199,6 +219,7 @@ def compute_path(
             screen=screen,
             start=(f0, nf.extra["grad"]),
         )
+    _warn_short(res, tol)
     coefs, intercepts = [], []
     for theta in res.thetas:
         W, b = problem.to_raw(theta)

@@ -21,7 +21,7 @@ passes over X plus passes over the few working columns.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -63,6 +63,8 @@ class PathResult:
     n_screen_misses : ndarray of int, shape (n_alphas,)
         KKT checks that found violators outside the working set (0: the strong
         rule's guess was right).
+    messages : list of str
+        Why each alpha's solve stopped where it did not reach the tolerance ("" otherwise).
     """
 
     alphas: Array
@@ -73,6 +75,7 @@ class PathResult:
     n_iter: Array
     n_passes: Array
     n_screen_misses: Array
+    messages: list[str] = field(default_factory=list)
 
 
 def l1_weights(problem: LinearLoss) -> Array:
@@ -185,7 +188,8 @@ def elastic_net_path(
     prev_l2, prev_alpha, prev_work = problem.alpha, None, None
     prev_metric: tuple[Array, Array] | None = None
     restricted = 0.0  # the restricted solves' passes so far (in passes over X)
-    rows: dict[str, list[Any]] = {k: [] for k in ("theta", "F", "D", "kkt", "it", "np", "miss")}
+    keys = ("theta", "F", "D", "kkt", "it", "np", "miss", "msg")
+    rows: dict[str, list[Any]] = {k: [] for k in keys}
     for a in alphas:
         a_l2 = float(a) * (1.0 - l1_ratio)
         prob = replace(problem, alpha=a_l2)
@@ -231,6 +235,8 @@ def elastic_net_path(
         restricted += res.extra["restricted_passes"]
         rows["np"].append(problem.n_passes + restricted)
         rows["miss"].append(res.extra["n_misses"])
+        limit = "the iteration limit (max_iter) was reached"
+        rows["msg"].append("" if res.converged else res.message or limit)
         prev_l2, prev_alpha = a_l2, float(a)
     return PathResult(
         alphas=alphas,
@@ -241,4 +247,5 @@ def elastic_net_path(
         n_iter=np.array(rows["it"], dtype=int),
         n_passes=np.array(rows["np"], dtype=float),
         n_screen_misses=np.array(rows["miss"], dtype=int),
+        messages=rows["msg"],
     )
