@@ -139,3 +139,16 @@ def test_the_refit_starts_from_the_full_paths_solution(K):
     assert "_start_from" not in vars(best)  # consumed: refitting it starts cold
     again = best.fit(X, y)
     assert again.n_passes_ == cold.n_passes_
+
+
+@pytest.mark.parametrize("n_jobs", [None, 2])
+def test_an_unconverged_fold_is_one_warning_that_names_it(n_jobs):
+    """Workers' warnings do not reach the caller: the folds report, the parent warns."""
+    from oneneuron import ConvergenceWarning
+
+    X, y = _data(n=400)
+    cv = NeuronClassifierCV(cv=3, n_alphas=8, tol=1e-14, max_iter=1, n_jobs=n_jobs)
+    with pytest.warns(ConvergenceWarning) as rec:
+        cv.fit(X, y)
+    folds = [str(w.message) for w in rec if "fold" in str(w.message)]
+    assert len(folds) == 1 and "alpha" in folds[0], [str(w.message) for w in rec]

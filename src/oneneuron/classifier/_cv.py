@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import warnings
 from numbers import Integral, Real
 from typing import Any
 
@@ -14,6 +15,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..engines import FitData, one_thread, prepare
+from ..exceptions import ConvergenceWarning
 from ._cvrecord import CVRecord, choose_alpha, cv_record
 from ._estimator import NeuronClassifier
 from ._fit import design_input
@@ -51,11 +53,13 @@ def _fold_scores(
     scoring: str,
     fold: int,
     parallel: bool = False,
-) -> tuple[NDArray[np.float64], int]:
+) -> tuple[NDArray[np.float64], int, list[str]]:
     """Fit the path on ``train`` (its own standardisation) and score every alpha on ``test``.
 
     ``parallel``: the fold runs in one of several workers, held to one thread
-    (otherwise it keeps every core, as a single fit does).
+    (otherwise it keeps every core, as a single fit does). Returns the scores, the
+    path's passes and its ConvergenceWarnings' messages (a worker's warnings never
+    reach the caller: the parent issues them).
     """
     assert data.y_idx is not None and data.sample_weight is not None
     K = len(data.classes)
@@ -74,23 +78,36 @@ def _fold_scores(
             raise ValueError(
                 f"cross-validation fold {fold}: {exc}; use fewer folds (cv) or other groups"
             ) from None
-        path = compute_path(
-            fold_data,
-            alphas=grid,
-            l1_ratio=l1_ratio,
-            n_alphas=len(grid),
-            alpha_min_ratio=None,
-            penalty_factor=options["penalty_factor"],
-            fit_intercept=options["fit_intercept"],
-            tol=options["tol"],
-            max_iter=options["max_iter"],
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConvergenceWarning)
+            path = _fold_path(fold_data, grid, l1_ratio, options)
+        short = [str(c.message) for c in caught if issubclass(c.category, ConvergenceWarning)]
+        for c in caught:  # others as they were
+            if not issubclass(c.category, ConvergenceWarning):
+                warnings.warn_explicit(c.message, c.category, c.filename, c.lineno)
         P_fold = path.predict_proba(data.X[test])  # (n_alphas, n_test, K_fold)
     P = np.zeros((len(grid), len(test), K))
     P[:, :, np.asarray(fold_data.classes, dtype=np.intp)] = P_fold
     y, w = data.y_idx[test], data.sample_weight[test]
     scores = np.array([_score(scoring, y, P[i], w, K) for i in range(len(grid))])
-    return scores, int(path.n_passes[-1])
+    return scores, int(path.n_passes[-1]), short
+
+
+def _fold_path(
+    fold_data: FitData, grid: NDArray[np.float64], l1_ratio: float, options: dict[str, Any]
+) -> RegularizationPath:
+    """The fold's path on the shared grid."""
+    return compute_path(
+        fold_data,
+        alphas=grid,
+        l1_ratio=l1_ratio,
+        n_alphas=len(grid),
+        alpha_min_ratio=None,
+        penalty_factor=options["penalty_factor"],
+        fit_intercept=options["fit_intercept"],
+        tol=options["tol"],
+        max_iter=options["max_iter"],
+    )
 
 
 class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
@@ -363,8 +380,13 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         out = Parallel(n_jobs=self.n_jobs)(t for _, _, t in tasks)
         n_alphas = len(paths[0].alphas)
         scores = np.zeros((len(l1_ratios), len(folds), n_alphas))
-        for (i, k, _), (s, _) in zip(tasks, out, strict=True):
+        short = []
+        for (i, k, _), (s, _, msgs) in zip(tasks, out, strict=True):
             scores[i, k] = s
+            short += [f"cross-validation fold {k} (l1_ratio {l1_ratios[i]:g}): {m}" for m in msgs]
+        if short:  # one warning for all folds (each fold's first message, and how many)
+            more = f" (and {len(short) - 1} more folds)" if len(short) > 1 else ""
+            warnings.warn(short[0] + more, ConvergenceWarning, stacklevel=2)
         i, j = self._choose(l1_ratios, paths, scores)
         best = NeuronClassifier(
             alpha=self.alpha_,
