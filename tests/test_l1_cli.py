@@ -69,6 +69,8 @@ def test_train_cv_prints_the_choice_and_saves_the_refit(table, tmp_path, capsys)
         (["--cv", "5", "--alpha", "0.1"], "--cv chooses --alpha"),
         (["--cv", "1"], "--cv needs at least 2 folds"),
         (["--cv-rule", "1se"], "--cv-rule needs --cv K"),
+        (["--cv", "3", "--firth"], "--firth"),
+        (["--l1-ratio", "1"], "--l1-ratio needs --alpha"),
         (["--l1-ratio", "0.5", "--alpha", "0.1", "--solver", "lbfgs"], "solver='cd'"),
     ],
 )
@@ -187,3 +189,12 @@ def test_train_relax_and_the_cli_words_for_the_missing_p_values(table, tmp_path,
     assert main([*ridge, "--relax"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: --relax") and err.count("\n") == 1
+
+
+def test_train_cv_keeps_max_iter(table, tmp_path):
+    """--max-iter reaches the cross-validated paths and the refit (it was dropped silently)."""
+    path, _ = table
+    model = tmp_path / "m.json"
+    flags = ["--cv", "3", "--max-iter", "7", "--quiet"]
+    assert main(["train", str(path), "--target", "label", "--model", str(model), *flags]) == 0
+    assert oneneuron.load(model).max_iter == 7

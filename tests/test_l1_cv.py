@@ -152,3 +152,9 @@ def test_an_unconverged_fold_is_one_warning_that_names_it(n_jobs):
         cv.fit(X, y)
     folds = [str(w.message) for w in rec if "fold" in str(w.message)]
     assert len(folds) == 1 and "alpha" in folds[0], [str(w.message) for w in rec]
+
+
+def test_the_refit_keeps_the_cv_settings():
+    X, y = _data()
+    cv = NeuronClassifierCV(cv=3, n_alphas=6, max_iter=7, tol=1e-7).fit(X, y)
+    assert cv.best_estimator_.max_iter == 7 and cv.best_estimator_.tol == 1e-7

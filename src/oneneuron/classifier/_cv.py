@@ -157,8 +157,8 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         Sequential folds (None or 1) use every core, as a single fit does.
     penalty_factor, fit_intercept, standardize, class_weight, tol, max_iter
         As in :class:`NeuronClassifier` (``max_iter``: proximal Newton
-        iterations per restricted solve; ``penalty_factor`` as a dict is keyed
-        by term name, e.g. ``"site[T.north]"``, for a table).
+        iterations per restricted solve, and of the refit; ``penalty_factor``
+        as a dict is keyed by term name, e.g. ``"site[T.north]"``, for a table).
     formula, reference, encoding, missing
         As in :class:`NeuronClassifier`: how a table becomes the model's columns.
 
@@ -396,6 +396,9 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
             standardize=self.standardize,
             class_weight=self.class_weight,
             tol=self.tol,
+            # the paths' cap for a proximal Newton refit; an unpenalised one (alpha 0 in a
+            # given grid) keeps its own solver's default
+            **({"max_iter": self.max_iter} if self.alpha_ > 0 else {}),
             solver="cd" if self.alpha_ > 0 else "auto",
             formula=self.formula,
             reference=self.reference,

@@ -324,6 +324,8 @@ def check_penalty_flags(args: argparse.Namespace) -> None:
     if args.cv is None:
         if args.cv_rule != "min":
             raise UserError("--cv-rule needs --cv K")
+        if args.l1_ratio > 0 and args.alpha is None:  # else an unpenalised fit, silently
+            raise UserError("--l1-ratio needs --alpha A (or --cv K to choose alpha)")
         return
     if args.cv < 2:
         raise UserError(f"--cv needs at least 2 folds, not {args.cv}")
@@ -333,6 +335,8 @@ def check_penalty_flags(args: argparse.Namespace) -> None:
         raise UserError("--cv works with --engine memory, without --cov-type/--cluster/--offset")
     if args.solver not in ("auto", "cd"):
         raise UserError("--cv fits along a path with --solver cd; drop --solver")
+    if args.firth:
+        raise UserError("--cv chooses an L1 or elastic-net penalty; --firth is one of its own")
 
 
 def refuse_unsaveable(
@@ -383,6 +387,7 @@ def train_cv(args: argparse.Namespace, table: Any, reference: Any, missing: str)
         rule=args.cv_rule,
         fit_intercept=not args.no_intercept,
         tol=args.tol,
+        max_iter=args.max_iter,
         formula=args.formula,
         reference=reference,
         encoding=args.encoding,
