@@ -248,3 +248,18 @@ def test_sparse_wide_l1_fit_is_not_stopped_by_a_poor_subsample_metric():
     nz = w != 0
     assert np.max(np.abs(g[nz] + alpha * np.sign(w[nz]))) < 1e-8
     assert np.max(np.abs(g[~nz])) < alpha + 1e-8
+
+
+def test_l1_ratio_without_alpha_says_the_fit_is_unpenalised():
+    """alpha=0 (the default) makes l1_ratio moot: a warning, not a silent unpenalised fit."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    y = (X[:, 0] + rng.normal(size=200) > 0).astype(int)
+    with pytest.warns(UserWarning, match=r"l1_ratio=1 has no effect with alpha=0"):
+        m = NeuronClassifier(l1_ratio=1.0).fit(X, y)
+    ref = NeuronClassifier().fit(X, y)
+    np.testing.assert_allclose(m.coef_, ref.coef_)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        NeuronClassifier(alpha=0.1, l1_ratio=1.0).fit(X, y)
+        NeuronClassifier(alpha=0.0).fit(X, y)

@@ -390,7 +390,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         i, j = self._choose(l1_ratios, paths, scores)
         best = NeuronClassifier(
             alpha=self.alpha_,
-            l1_ratio=self.l1_ratio_,
+            l1_ratio=self.l1_ratio_ if self.alpha_ > 0 else 0.0,
             penalty_factor=self.penalty_factor,
             fit_intercept=self.fit_intercept,
             standardize=self.standardize,

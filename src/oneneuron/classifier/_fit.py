@@ -367,6 +367,13 @@ def relaxed_inference(est: Any, data: FitData, off: Any, cluster: Any) -> Any:
 
 def check_solver_options(est: Any, solver: str, n_classes: int) -> None:
     """Never accept a parameter and ignore it: options of other solvers raise."""
+    if float(est.l1_ratio) > 0 and float(est.alpha) == 0:  # moot, and likely a mistake
+        warnings.warn(
+            f"l1_ratio={est.l1_ratio:g} has no effect with alpha=0: the fit is unpenalised; "
+            "set alpha > 0 (NeuronClassifierCV chooses it)",
+            UserWarning,
+            stacklevel=4,
+        )
     if est.relax and not is_l1_fit(est):
         raise ValueError("relax=True refits after an L1 fit; it needs l1_ratio > 0 and alpha > 0")
     if is_l1_fit(est) and solver != "cd":
