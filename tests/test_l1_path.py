@@ -93,6 +93,8 @@ def test_predictions_for_all_alphas_and_bad_requests():
         regularization_path(X, y, l1_ratio=2.0)
     with pytest.raises(ValueError, match="no path"):
         regularization_path(X, y, penalty_factor=np.zeros(7))
+    with pytest.raises(ValueError, match="alpha_min_ratio"):  # not ignored: which grid?
+        regularization_path(X, y, alphas=[0.1, 0.01], alpha_min_ratio=0.1)
     frame = path.to_frame()
     assert list(frame.columns) == ["alpha", "n_nonzero", "deviance_explained", "loss", "kkt"]
 

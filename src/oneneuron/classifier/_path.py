@@ -204,6 +204,11 @@ def compute_path(
             ratio = alpha_min_ratio or default_alpha_min_ratio(data.n_samples, d)
             grid = a_max * np.logspace(0.0, np.log10(ratio), n_alphas)
         else:
+            if alpha_min_ratio is not None:
+                raise ValueError(
+                    "alphas gives the grid; alpha_min_ratio (like n_alphas) shapes the "
+                    "default grid only: pass one or the other"
+                )
             grid = np.sort(np.asarray(alphas, dtype=np.float64).ravel())[::-1]
             if grid.size == 0 or np.any(grid < 0) or not np.all(np.isfinite(grid)):
                 raise ValueError("alphas must be a non-empty list of finite numbers >= 0")
@@ -289,7 +294,8 @@ def regularization_path(
     n_alphas : int, default=100
     alpha_min_ratio : float, optional
         ``alpha_min / alpha_max``; default 1e-4 when ``n_samples > n_features``,
-        else 1e-2 (glmnet's defaults).
+        else 1e-2 (glmnet's defaults). Shapes the default grid only: with
+        ``alphas`` it is an error (``n_alphas`` is then ignored, as glmnet).
     sample_weight, class_weight, penalty_factor, standardize, fit_intercept
         As in :class:`NeuronClassifier`.
     tol : float, default=1e-8
