@@ -227,6 +227,10 @@ def test_bfgs_update_meets_the_secant_condition_and_stays_positive_definite():
     np.testing.assert_allclose(B1, B1.T)
     assert np.linalg.eigvalsh(B1).min() > 0
     assert bfgs_update(B, s, -y) is None  # negative curvature: the model is kept
+    B2 = B.copy()
+    B3 = bfgs_update(B2, s, y, overwrite=True)  # in place (BLAS), the same update
+    assert np.shares_memory(B3, B2)
+    np.testing.assert_allclose(B3, B1, rtol=1e-13, atol=1e-13)
 
 
 @pytest.mark.parametrize("K", [2, 3])

@@ -70,6 +70,12 @@ SECANT_REFRESH_RATIO = 0.8
 #: costs a hundred passes: a 20-alpha path at 60k x 500 took 0.9 s with this rule, 1.6-2.0 s
 #: with any poor fresh metric going exact; a sparse 20k x 2001 path 8.3 s against 6.8 s.
 POOR_METRIC_STEP = 0.25
+#: Inner tolerance of the quadratic model in a cheap metric, relative to the KKT violation:
+#: the step's gain is bounded by the metric's error (a contraction of 0.1-0.5), so solving
+#: the model further (the exact metric's forcing sequence goes to kkt**2) only costs
+#: sweeps; at a few thousand working-set columns each sweep streams the p x p metric. A
+#: sparse 20k x 2001 path went from 5.8 s to 3.6 s, same passes; dense paths unchanged.
+CHEAP_INNER_TOL = 0.01
 #: Armijo constant of the line search.
 ARMIJO = 1e-4
 #: Stop when this many iterations in a row shrink the KKT violation by less than 10%
@@ -345,7 +351,8 @@ def proximal_newton(
         full data is solved with the subsample's Hessian as the metric, one
         fused loss-and-gradient pass per iteration. Each accepted step updates
         that cheap metric so that it maps the step to the full-data gradient
-        change (BFGS); it is refreshed (``refresh``) when an iteration shrinks
+        change (BFGS, in place), its quadratic models are solved to
+        ``CHEAP_INNER_TOL`` of the KKT violation, and it is refreshed (``refresh``) when an iteration shrinks
         the KKT violation by less than ``1 / SECANT_REFRESH_RATIO``. Where a
         cheap metric fails (a fresh one's step gains less than 2x although the
         line search cut it to ``POOR_METRIC_STEP`` or less, or it offers no
@@ -394,6 +401,7 @@ def proximal_newton(
     F = f + penalty.value(theta)
     trace.record(theta, F, _kkt(penalty, theta, g), problem.n_passes)
     n_iter, message, just_refreshed, stalls, best = 0, "", False, 0, np.inf
+    owned = False  # whether H is this solve's own array (then updated in place)
     # a cheap metric (``refresh``, e.g. a row subsample's Hessian) can be a poor one (sparse
     # wide data: a few subsample rows per feature); where it fails, the full Hessian takes
     # over for the rest of the solve, so that only precision, never the metric, stops it
@@ -410,7 +418,8 @@ def proximal_newton(
         if stalls >= STALL_ITERATIONS:
             message = STALL_MESSAGE
             break
-        w, _ = minimize_quadratic(H, g, theta, penalty.lam, tol=_inner_tol(kkt, tol))
+        inner = _inner_tol(kkt, tol) if exact else max(0.1 * tol, CHEAP_INNER_TOL * kkt)
+        w, _ = minimize_quadratic(H, g, theta, penalty.lam, tol=inner)
         d = w - theta
         delta = _model_decrease(penalty, theta, w, g)
         if not np.any(d):
@@ -436,8 +445,8 @@ def proximal_newton(
             message = "line search found no decrease: at the limit of floating-point precision"
             break
         if not exact:  # the full-data gradients correct the cheap metric along the step
-            updated = bfgs_update(H, trial - theta, g1 - g)
-            H = H if updated is None else updated
+            updated = bfgs_update(H, trial - theta, g1 - g, overwrite=owned)
+            H, owned = (H, owned) if updated is None else (updated, True)
         theta, F, g = trial, F1, g1
         new_kkt = grad_norm(_kkt(penalty, theta, g))
         n_iter += 1
