@@ -352,8 +352,9 @@ def proximal_newton(
         fused loss-and-gradient pass per iteration. Each accepted step updates
         that cheap metric so that it maps the step to the full-data gradient
         change (BFGS, in place), its quadratic models are solved to
-        ``CHEAP_INNER_TOL`` of the KKT violation, and it is refreshed (``refresh``) when an iteration shrinks
-        the KKT violation by less than ``1 / SECANT_REFRESH_RATIO``. Where a
+        ``CHEAP_INNER_TOL`` of the KKT violation, and it is refreshed
+        (``refresh``) when an iteration shrinks the KKT violation by less than
+        ``1 / SECANT_REFRESH_RATIO``. Where a
         cheap metric fails (a fresh one's step gains less than 2x although the
         line search cut it to ``POOR_METRIC_STEP`` or less, or it offers no
         step, or 5 iterations stall) the full Hessian takes over for the rest of
