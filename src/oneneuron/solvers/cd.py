@@ -354,12 +354,12 @@ def proximal_newton(
         change (BFGS, in place), its quadratic models are solved to
         ``CHEAP_INNER_TOL`` of the KKT violation, and it is refreshed
         (``refresh``) when an iteration shrinks the KKT violation by less than
-        ``1 / SECANT_REFRESH_RATIO``. Where a
-        cheap metric fails (a fresh one's step gains less than 2x although the
-        line search cut it to ``POOR_METRIC_STEP`` or less, or it offers no
-        step, or 5 iterations stall) the full Hessian takes over for the rest of
-        the solve, refreshed when an iteration gains less than
-        ``1 / REFRESH_RATIO``; 5 stalled iterations of its own end the solve.
+        ``1 / SECANT_REFRESH_RATIO``. Where a cheap metric fails (a fresh one's
+        step gains less than 2x although the line search cut it to
+        ``POOR_METRIC_STEP`` or less, or it offers no step, or 5 iterations
+        stall) the full Hessian takes over for the rest of the solve, refreshed
+        when an iteration gains less than ``1 / REFRESH_RATIO``; 5 stalled
+        iterations of its own end the solve.
     hessian : ndarray, optional
         A metric to start the full-data iterations with (e.g. the previous
         alpha's along a path), used as with ``subproblem``. Without either,
@@ -367,8 +367,8 @@ def proximal_newton(
         gradient-and-Hessian pass).
     refresh : callable, optional
         ``theta -> H``: a cheap refresh of the metric (e.g. the subsample's
-        Hessian); default: the full problem's Hessian, one gradient-and-Hessian
-        pass.
+        Hessian), a new array each call (the solve updates it in place);
+        default: the full problem's Hessian, one gradient-and-Hessian pass.
     start : (float, ndarray), optional
         ``(f, g)`` of the smooth part at ``theta0`` if already known (saves a
         pass); used only where no subsample stage moves the start.
@@ -402,7 +402,8 @@ def proximal_newton(
     F = f + penalty.value(theta)
     trace.record(theta, F, _kkt(penalty, theta, g), problem.n_passes)
     n_iter, message, just_refreshed, stalls, best = 0, "", False, 0, np.inf
-    owned = False  # whether H is this solve's own array (then updated in place)
+    owned = False  # whether H is this solve's own array (then updated in place): a refresh
+    # or an update is; the ``hessian`` passed in is the caller's, copied by its first update
     # a cheap metric (``refresh``, e.g. a row subsample's Hessian) can be a poor one (sparse
     # wide data: a few subsample rows per feature); where it fails, the full Hessian takes
     # over for the rest of the solve, so that only precision, never the metric, stops it
@@ -413,7 +414,7 @@ def proximal_newton(
         best = min(best, kkt)
         if stalls >= STALL_ITERATIONS and not exact:
             exact, stalls = True, 0
-            H = _refresh(problem, None, theta)
+            H, owned = _refresh(problem, None, theta), True
             extra["n_refresh"] += 1
             just_refreshed = True
         if stalls >= STALL_ITERATIONS:
@@ -429,7 +430,7 @@ def proximal_newton(
                 break
             if just_refreshed and not exact:  # a fresh cheap metric offered no step
                 exact, stalls = True, 0  # the exact metric gets its own iterations
-            H = _refresh(problem, None if exact else refresh, theta)
+            H, owned = _refresh(problem, None if exact else refresh, theta), True
             extra["n_refresh"] += 1
             just_refreshed = True
             continue
@@ -461,7 +462,7 @@ def proximal_newton(
         if kkt > tol and (fresh_but_poor or (slow and not just_refreshed)):
             if fresh_but_poor:
                 exact, stalls = True, 0
-            H = _refresh(problem, None if exact else refresh, theta)  # a better metric
+            H, owned = _refresh(problem, None if exact else refresh, theta), True  # better
             extra["n_refresh"] += 1
             just_refreshed = True
         else:
