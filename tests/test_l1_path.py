@@ -128,10 +128,14 @@ def _rare_sparse(seed=0, n=20_000):
     return X, y
 
 
-def test_every_alpha_converges_where_the_cheap_metric_is_poor():
+def test_every_alpha_converges_where_the_cheap_metric_is_poor(monkeypatch):
     """2 500 subsample rows for 2 001 sparse columns: a poor metric, which the solve must
     leave for the exact Hessian instead of stopping short of the tolerance (its last alpha
-    once stopped at a KKT violation of 4e-5, 'no progress', with no warning)."""
+    once stopped at a KKT violation of 4e-5, 'no progress', with no warning). The
+    subsample metric is forced on every working set, as it was then."""
+    import oneneuron.classifier._sparse as sparse_layer
+
+    monkeypatch.setattr(sparse_layer, "SPARSE_METRIC_FACTOR", 0.0)
     X, y = _rare_sparse()
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no ConvergenceWarning either
@@ -150,3 +154,19 @@ def test_an_unconverged_alpha_is_a_warning_that_names_it():
     bad = np.flatnonzero(path.kkt > 1e-12)
     assert bad.size and len(rec) == 1
     assert f"{path.alphas[bad[0]]:.3g}" in str(rec[0].message)
+
+
+def test_wide_sparse_working_sets_use_the_exact_metric_and_reach_the_same_path(monkeypatch):
+    """Where a CSR working set's metric costs the same from any number of rows, the exact
+    one replaces the subsample's: the same solutions, in fewer passes."""
+    import oneneuron.classifier._sparse as sparse_layer
+
+    X, y = _rare_sparse()
+    kw = dict(n_alphas=5, alpha_min_ratio=10 ** (-4 / 3), tol=1e-9, standardize=False)
+    chosen = regularization_path(X, y, **kw)
+    monkeypatch.setattr(sparse_layer, "SPARSE_METRIC_FACTOR", 0.0)  # always the subsample
+    forced = regularization_path(X, y, **kw)
+    np.testing.assert_allclose(chosen.loss, forced.loss, rtol=1e-12)
+    np.testing.assert_array_equal(chosen.n_nonzero, forced.n_nonzero)
+    assert np.all(chosen.kkt <= 1e-9)
+    assert chosen.n_passes[-1] < forced.n_passes[-1]  # counted passes, not time
