@@ -162,11 +162,13 @@ def _warn_short(res: Any, tol: float) -> None:
     shown = ", ".join(f"{a:.3g}" for a in res.alphas[short[:5]])
     more = ", ..." if short.size > 5 else ""
     why = next((m for m in (res.messages[i] for i in short) if m), "")
+    # at the floating-point floor more iterations cannot help (badly scaled raw features:
+    # rescaling them, or standardize=True, can)
+    advice = "loosen tol" if "precision" in why else "increase max_iter or loosen tol"
     warnings.warn(
         f"the path's solve stopped short of tol = {tol:.3g} at {short.size} of "
         f"{len(res.alphas)} alphas (alpha = {shown}{more}; KKT violation up to "
-        f"{np.max(res.kkt[short]):.3g}){': ' + why if why else ''}; "
-        "increase max_iter or loosen tol",
+        f"{np.max(res.kkt[short]):.3g}){': ' + why if why else ''}; {advice}",
         ConvergenceWarning,
         stacklevel=4,
     )
