@@ -95,6 +95,9 @@ def test_predictions_for_all_alphas_and_bad_requests():
         regularization_path(X, y, penalty_factor=np.zeros(7))
     with pytest.raises(ValueError, match="alpha_min_ratio"):  # not ignored: which grid?
         regularization_path(X, y, alphas=[0.1, 0.01], alpha_min_ratio=0.1)
+    for bad in (dict(tol=-1.0), dict(tol=float("nan")), dict(max_iter=0)):  # were a
+        with pytest.raises(ValueError, match=next(iter(bad))):  # whole path run, then a warning
+            regularization_path(X, y, **bad)
     frame = path.to_frame()
     assert list(frame.columns) == ["alpha", "n_nonzero", "deviance_explained", "loss", "kkt"]
 

@@ -332,6 +332,10 @@ def regularization_path(
         raise ValueError(f"n_alphas must be >= 1, not {n_alphas!r}")
     if alpha_min_ratio is not None and not 0.0 < float(alpha_min_ratio) < 1.0:
         raise ValueError(f"alpha_min_ratio must be in (0, 1), not {alpha_min_ratio!r}")
+    if not float(tol) > 0.0:  # NaN too
+        raise ValueError(f"tol must be a number > 0, not {tol!r}")
+    if int(max_iter) < 1:
+        raise ValueError(f"max_iter must be >= 1, not {max_iter!r}")
     data = prepare(
         X,
         y,
