@@ -158,3 +158,11 @@ def test_the_refit_keeps_the_cv_settings():
     X, y = _data()
     cv = NeuronClassifierCV(cv=3, n_alphas=6, max_iter=7, tol=1e-7).fit(X, y)
     assert cv.best_estimator_.max_iter == 7 and cv.best_estimator_.tol == 1e-7
+
+
+def test_a_fold_with_no_held_out_weight_is_a_clear_error():
+    """Its score is 0/0: it chose alpha_max silently (NaN means), with NumPy's warnings."""
+    X, y = _data(n=300)
+    sw = np.r_[np.zeros(150), np.ones(150)]  # unshuffled folds: the first holds out weight 0
+    with pytest.raises(ValueError, match=r"fold 0.*weight 0"):
+        NeuronClassifierCV(cv=5, n_alphas=4).fit(X, y, sample_weight=sw)

@@ -341,6 +341,13 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         else:
             splitter = check_cv(self.cv, data.y_idx, classifier=True)
         folds = list(splitter.split(np.zeros((data.n_samples, 1)), data.y_idx, groups))
+        for k, (_, test) in enumerate(folds):
+            if not np.sum(data.sample_weight[test]) > 0:  # its scores would be 0/0
+                raise ValueError(
+                    f"cross-validation fold {k}: its held-out rows all have sample weight 0, "
+                    "so it cannot be scored; shuffle the folds (e.g. cv=StratifiedKFold(5, "
+                    "shuffle=True, random_state=0)) or drop the zero-weight rows"
+                )
         full = prepare(
             data.X,
             data.y_idx,
