@@ -173,3 +173,35 @@ def test_wide_sparse_working_sets_use_the_exact_metric_and_reach_the_same_path(m
     np.testing.assert_array_equal(chosen.n_nonzero, forced.n_nonzero)
     assert np.all(chosen.kkt <= 1e-9)
     assert chosen.n_passes[-1] < forced.n_passes[-1]  # counted passes, not time
+
+
+def test_a_table_goes_through_the_design_layer_as_in_the_estimators():
+    """Text and boolean columns are coded as NeuronClassifier codes them (it was an error:
+    'X must be numeric'); penalty_factor by term name; predictions take the table."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    n = 400
+    df = pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "site": rng.choice(["east", "north", "south"], n),
+            "flag": rng.random(n) < 0.3,
+        }
+    )
+    y = (df.x + (df.site == "north") + rng.normal(size=n) > 0.5).astype(int)
+    path = regularization_path(
+        df, y, n_alphas=6, alpha_min_ratio=0.01, penalty_factor={"site[T.north]": 0.0}
+    )
+    ref = NeuronClassifier(
+        alpha=path.alphas[-1], l1_ratio=1.0, penalty_factor={"site[T.north]": 0.0}
+    ).fit(df, y)
+    assert path.feature_names == ref.design_.names
+    np.testing.assert_allclose(path.coef[-1], ref.coef_, atol=1e-6)
+    assert path.coef[0][0][path.feature_names.index("site[T.north]")] != 0  # unpenalised
+    np.testing.assert_allclose(
+        path.predict_proba(df.head(5), alpha=path.alphas[-1]),
+        ref.predict_proba(df.head(5)),
+        atol=1e-6,
+    )
+    by_formula = regularization_path(df.assign(y=y), None, formula="y ~ x + C(site)", n_alphas=4)
+    assert by_formula.feature_names == ["x", "C(site)[T.north]", "C(site)[T.south]"]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,8 @@ from ..exceptions import ConvergenceWarning
 from ..functions import sigmoid, softmax
 from ..objective import LinearLoss
 from ..solvers.path import alpha_max, elastic_net_path, l1_weights, null_fit
+from ..tables import is_table
+from ._fit import design_input
 from ._sparse import column_restrictor, metric_rows, resolve_penalty_factor
 
 __all__ = ["RegularizationPath", "regularization_path", "default_alpha_min_ratio"]
@@ -76,6 +79,7 @@ class RegularizationPath:
     n_passes: NDArray[np.float64]
     mean: NDArray[np.float64] = field(repr=False)
     scale: NDArray[np.float64] = field(repr=False)
+    design: Any = field(default=None, repr=False)
 
     def _index(self, alpha: float) -> int:
         hit = np.flatnonzero(np.isclose(self.alphas, alpha, rtol=1e-10, atol=0.0))
@@ -91,6 +95,8 @@ class RegularizationPath:
 
         With ``alpha=None``, for every alpha: shape (n_alphas, n) or (n_alphas, n, K).
         """
+        if self.design is not None and is_table(X):  # coded as the path's table was
+            X = self.design.transform(X)
         X = np.asarray(X, dtype=np.float64) if not hasattr(X, "tocsr") else X.tocsr()
         idx = np.arange(len(self.alphas)) if alpha is None else np.array([self._index(alpha)])
         C = self.coef[idx]  # (a, m, d): every alpha's logits from one product (one read of X)
@@ -271,6 +277,10 @@ def regularization_path(
     fit_intercept: bool = True,
     tol: float = 1e-8,
     max_iter: int = 100,
+    formula: str | None = None,
+    reference: Any = None,
+    encoding: str = "reference",
+    missing: str = "error",
 ) -> RegularizationPath:
     """Fit the elastic-net neuron at every alpha of a decreasing grid, warm-started.
 
@@ -283,9 +293,15 @@ def regularization_path(
 
     Parameters
     ----------
-    X : array_like or sparse CSR matrix of shape (n_samples, n_features)
-        Also a torch tensor or dask array, as :meth:`NeuronClassifier.fit`.
-    y : array_like of shape (n_samples,)
+    X : array_like, sparse CSR matrix or table of shape (n_samples, n_features)
+        Also a torch tensor or dask array, as :meth:`NeuronClassifier.fit`. A
+        table (pandas, polars, Arrow) with text, boolean or categorical columns,
+        or with ``formula``, goes through the design layer as in
+        :meth:`NeuronClassifier.fit` (the path's ``design`` then codes the tables
+        given to its predictions, and ``feature_names`` are the term names).
+    y : array_like of shape (n_samples,), str or None
+        Labels; with a table also the target column's name, or None when
+        ``formula`` names the target.
     alphas : array_like, optional
         The grid (sorted decreasing here). Default: ``n_alphas`` values
         log-spaced from ``alpha_max`` down to ``alpha_min_ratio * alpha_max``.
@@ -304,6 +320,8 @@ def regularization_path(
         KKT tolerance at every alpha.
     max_iter : int, default=100
         Proximal Newton iterations per restricted solve.
+    formula, reference, encoding, missing
+        As in :class:`NeuronClassifier`: how a table becomes the model's columns.
 
     Returns
     -------
@@ -336,6 +354,14 @@ def regularization_path(
         raise ValueError(f"tol must be a number > 0, not {tol!r}")
     if int(max_iter) < 1:
         raise ValueError(f"max_iter must be >= 1, not {max_iter!r}")
+    how = SimpleNamespace(
+        formula=formula,
+        reference=reference,
+        encoding=encoding,
+        missing=missing,
+        fit_intercept=fit_intercept,
+    )
+    X, y, sample_weight, _, _, design = design_input(how, X, y, sample_weight, None, None)
     data = prepare(
         X,
         y,
@@ -344,7 +370,9 @@ def regularization_path(
         standardize=standardize,
         center=fit_intercept,
     )
-    return compute_path(
+    if design is not None:
+        data.feature_names = np.asarray(design.names, dtype=object)  # penalty_factor by term
+    path = compute_path(
         data,
         alphas=alphas,
         l1_ratio=float(l1_ratio),
@@ -355,3 +383,4 @@ def regularization_path(
         tol=tol,
         max_iter=max_iter,
     )
+    return replace(path, design=design)
