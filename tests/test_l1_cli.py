@@ -198,3 +198,21 @@ def test_train_cv_keeps_max_iter(table, tmp_path):
     flags = ["--cv", "3", "--max-iter", "7", "--quiet"]
     assert main(["train", str(path), "--target", "label", "--model", str(model), *flags]) == 0
     assert oneneuron.load(model).max_iter == 7
+
+
+def test_evaluate_of_a_cv_model_advises_a_relax_command_that_runs(table, tmp_path, capsys):
+    """'train again with --relax' alone is refused with --cv: the advice names the chosen
+    --alpha and --l1-ratio, and that command works."""
+    path, _ = table
+    model = tmp_path / "m.json"
+    argv = ["train", str(path), "--target", "label", "--model", str(model), "--cv", "3", "-q"]
+    assert main(argv) == 0
+    capsys.readouterr()
+    assert main(["evaluate", str(model), str(path)]) == 0
+    out = capsys.readouterr().out
+    saved = oneneuron.load(model)
+    advice = f"--l1-ratio {saved.l1_ratio:g} --alpha {saved.alpha:.6g} --relax"
+    assert advice in out, out
+    relaxed = tmp_path / "r.json"
+    argv = ["train", str(path), "--target", "label", "--model", str(relaxed), "-q"]
+    assert main([*argv, *advice.split()]) == 0

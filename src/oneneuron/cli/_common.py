@@ -307,5 +307,9 @@ def fit_status(est: Any) -> list[str]:
             "or --firth)"
         )
     if res.cov is None and res.reason:
-        lines.append(f"no standard errors: {cli_terms(res.reason)}")
+        why = cli_terms(res.reason)
+        if getattr(est, "cv_record_", None) is not None:  # --relax refuses --cv: its values
+            chosen = f"--l1-ratio {est.l1_ratio:g} --alpha {est.alpha:.6g} --relax"
+            why = why.replace("--relax", f"{chosen} (the values --cv chose)")
+        lines.append(f"no standard errors: {why}")
     return lines
