@@ -80,7 +80,17 @@ def _fold_scores(
             ) from None
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConvergenceWarning)
-            path = _fold_path(fold_data, grid, l1_ratio, options)
+            path = compute_path(
+                fold_data,
+                alphas=grid,
+                l1_ratio=l1_ratio,
+                n_alphas=len(grid),
+                alpha_min_ratio=None,
+                penalty_factor=options["penalty_factor"],
+                fit_intercept=options["fit_intercept"],
+                tol=options["tol"],
+                max_iter=options["max_iter"],
+            )
         short = [str(c.message) for c in caught if issubclass(c.category, ConvergenceWarning)]
         for c in caught:  # others as they were
             if not issubclass(c.category, ConvergenceWarning):
@@ -91,23 +101,6 @@ def _fold_scores(
     y, w = data.y_idx[test], data.sample_weight[test]
     scores = np.array([_score(scoring, y, P[i], w, K) for i in range(len(grid))])
     return scores, int(path.n_passes[-1]), short
-
-
-def _fold_path(
-    fold_data: FitData, grid: NDArray[np.float64], l1_ratio: float, options: dict[str, Any]
-) -> RegularizationPath:
-    """The fold's path on the shared grid."""
-    return compute_path(
-        fold_data,
-        alphas=grid,
-        l1_ratio=l1_ratio,
-        n_alphas=len(grid),
-        alpha_min_ratio=None,
-        penalty_factor=options["penalty_factor"],
-        fit_intercept=options["fit_intercept"],
-        tol=options["tol"],
-        max_iter=options["max_iter"],
-    )
 
 
 class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
@@ -395,18 +388,17 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
             more = f" (and {len(short) - 1} more folds)" if len(short) > 1 else ""
             warnings.warn(short[0] + more, ConvergenceWarning, stacklevel=2)
         i, j = self._choose(l1_ratios, paths, scores)
+        # a proximal Newton refit has the paths' l1_ratio and max_iter; an unpenalised one
+        # (alpha 0 in a given grid) is a plain fit with its own solver's default max_iter
+        penalised = {"l1_ratio": self.l1_ratio_, "max_iter": self.max_iter, "solver": "cd"}
         best = NeuronClassifier(
             alpha=self.alpha_,
-            l1_ratio=self.l1_ratio_ if self.alpha_ > 0 else 0.0,
             penalty_factor=self.penalty_factor,
             fit_intercept=self.fit_intercept,
             standardize=self.standardize,
             class_weight=self.class_weight,
             tol=self.tol,
-            # the paths' cap for a proximal Newton refit; an unpenalised one (alpha 0 in a
-            # given grid) keeps its own solver's default
-            **({"max_iter": self.max_iter} if self.alpha_ > 0 else {}),
-            solver="cd" if self.alpha_ > 0 else "auto",
+            **(penalised if self.alpha_ > 0 else {}),
             formula=self.formula,
             reference=self.reference,
             encoding=self.encoding,
