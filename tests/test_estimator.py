@@ -179,6 +179,26 @@ def test_labels_of_any_type_and_history():
         np.testing.assert_allclose(h["coef"][-1], clf.coef_)
 
 
+@pytest.mark.parametrize(
+    "labels",
+    [[0, 1], [0, 1, 2], [0, 2], [1, 2], [-3, 7], [5, 900, 2], [True, False]],
+)
+def test_label_indices_match_unique_and_leave_y_alone(labels):
+    from oneneuron.engines._numpy_prep import encode_labels
+
+    y = np.array(labels)[np.random.default_rng(0).integers(0, len(labels), 500)]
+    y[: len(labels)] = labels  # every label present
+    before = y.copy()
+    classes, idx = encode_labels(y)
+    ref_classes, ref_idx = np.unique(y, return_inverse=True)
+    np.testing.assert_array_equal(classes, ref_classes)
+    np.testing.assert_array_equal(idx, ref_idx)
+    assert idx.dtype == np.intp
+    # where the indices are the labels themselves, they cannot be written through
+    assert not (np.may_share_memory(idx, y) and idx.flags.writeable)
+    np.testing.assert_array_equal(y, before)
+
+
 def test_threshold_moves_predictions():
     X, y, _ = load_exam_scores()
     lo = NeuronClassifier(threshold=0.2).fit(X, y)

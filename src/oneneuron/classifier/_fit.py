@@ -123,7 +123,7 @@ def fit(
         loss_class(engine, m, alpha_l2, center, scale, est.fit_intercept, raw_penalty, pf)
     )
     y_idx, s = data.class_counts()
-    theta0 = initial_theta(est, problem, prev, solver, y_idx, s, K)
+    theta0 = initial_theta(est, problem, prev, solver, data.class_sums)
     with blas_threads(engine):
         result = run_solver(est, solver, problem, theta0, data)
         store_result(est, problem, result, solver, data.dtype)
@@ -133,7 +133,16 @@ def fit(
             inference = l1_inference(est, problem, result, s, y_idx, off, cluster)
         else:
             inference = compute_inference(
-                est, problem, result, s, y_idx, est.inference, 5, offset=off, cluster=cluster
+                est,
+                problem,
+                result,
+                s,
+                y_idx,
+                est.inference,
+                5,
+                offset=off,
+                cluster=cluster,
+                class_sums=data.class_sums,
             )
     est._set_inference(inference)
     est.has_offset_ = off is not None
@@ -444,9 +453,12 @@ def previous_solution(est: Any) -> tuple[Any, ...] | None:
 
 
 def initial_theta(
-    est: Any, problem: LinearLoss, prev: Any, solver: str, y_idx: NDArray, s: NDArray, K: int
+    est: Any, problem: LinearLoss, prev: Any, solver: str, class_sums: NDArray[np.float64]
 ) -> NDArray[np.float64]:
-    """The warm start, or zeros with the intercept at the log-odds (Newton, L-BFGS)."""
+    """The warm start, or zeros with the intercept at the log-odds (Newton, L-BFGS).
+
+    ``class_sums`` are the classes' summed row weights (:class:`~oneneuron.engines.FitData`).
+    """
     m = problem.n_outputs
     if prev is not None:
         classes, W, b = prev
@@ -458,8 +470,7 @@ def initial_theta(
         )
     theta = np.zeros(problem.n_params)
     if est.fit_intercept and solver not in _FIRST_ORDER:
-        freq = np.bincount(y_idx, weights=s, minlength=K) / np.sum(s)
-        freq = np.clip(freq, 1e-12, None)
+        freq = np.clip(class_sums / np.sum(class_sums), 1e-12, None)
         if m == 1:
             theta[-1] = np.log(freq[1] / freq[0])
         else:

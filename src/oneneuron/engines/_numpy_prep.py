@@ -63,9 +63,11 @@ def encode_labels(y: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp]]:
         yi = y.view(np.uint8) if y.dtype.kind == "b" else y
         lo, hi = int(yi.min()), int(yi.max())
         if hi - lo <= max(1024, len(y)):
-            present = np.bincount(yi - lo, minlength=hi - lo + 1) > 0
+            shifted = yi - lo if lo else yi
+            present = np.bincount(shifted, minlength=hi - lo + 1) > 0
             classes = (np.flatnonzero(present) + lo).astype(y.dtype)
-            idx = (np.cumsum(present) - 1)[yi - lo]
+            # labels 0..K-1 (0/1 above all) are their own indices: no lookup
+            idx = shifted if present.all() else (np.cumsum(present) - 1)[shifted]
         else:
             classes, idx = np.unique(y, return_inverse=True)
     else:
@@ -76,7 +78,11 @@ def encode_labels(y: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp]]:
             f"for all {len(y)} samples); "
             "a classifier needs at least two classes"
         )
-    return classes, idx.astype(np.intp, copy=False)
+    idx = idx.astype(np.intp, copy=False)
+    if np.may_share_memory(idx, y):  # the caller's labels themselves: a read-only view of them
+        idx = idx.view()
+        idx.flags.writeable = False
+    return classes, idx
 
 
 def weighted_feature_stats(
@@ -204,19 +210,22 @@ def prepare_numpy(
         X, y = _check_X_y(X, y)
         check_classification_targets(y)
     classes, y_idx = encode_labels(y)
+    K = len(classes)
     if sample_weight is None:  # the common case, without the general checks' overhead
         sw = np.broadcast_to(np.float64(1.0), (X.shape[0],))  # unit weights, no n-sized array
     else:
         sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
-    if np.any(sw < 0) or not np.any(sw > 0):
-        raise ValueError("sample_weight must be non-negative with a positive sum")
-    K = len(classes)
+        if np.any(sw < 0) or not np.any(sw > 0):
+            raise ValueError("sample_weight must be non-negative with a positive sum")
     if class_weight is None:
         s = sw
     else:
         sums = np.bincount(y_idx, weights=sw, minlength=K)
         s = sw * class_weight_vector(class_weight, classes, sums)[y_idx]
-    class_sums = np.bincount(y_idx, weights=s, minlength=K)
+    if s is sw and sample_weight is None:  # unit weights: the class counts
+        class_sums = np.bincount(y_idx, minlength=K).astype(np.float64)
+    else:
+        class_sums = np.bincount(y_idx, weights=s, minlength=K)
     check_class_totals(classes, class_sums)
     # weighted by the full row weight s (class weights are sample weights); computed
     # without standardisation too, to refuse columns whose squares overflow

@@ -164,8 +164,12 @@ def compute_inference(
     stacklevel: int,
     offset: NDArray[np.float64] | None = None,
     cluster: Any = None,
+    class_sums: NDArray[np.float64] | None = None,
 ) -> InferenceResult:
     """Likelihood statistics always; separation diagnosis; covariance when ``mode`` allows.
+
+    ``class_sums``, the classes' summed weights ``bincount(y_idx, weights=s)``, saves
+    that count where the caller has it (:class:`~oneneuron.engines.FitData` does).
 
     The separation check is made for unpenalised fits whose d-sized facts look
     suspicious (:func:`~oneneuron.stats._separation.looks_suspicious`): first the
@@ -185,7 +189,7 @@ def compute_inference(
     theta = result.theta
     data_loss = result.loss - problem._penalty(theta)
     llf = -S * data_loss
-    counts = np.bincount(y_idx, weights=s, minlength=K)
+    counts = np.bincount(y_idx, weights=s, minlength=K) if class_sums is None else class_sums
     pos = counts[counts > 0]
     llnull = float(np.sum(pos * np.log(pos / S)))
     if offset is not None:
