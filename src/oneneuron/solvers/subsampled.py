@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import scipy.linalg
+from scipy.linalg.lapack import dpotrf, dpotrs
 
 from ._base import (
     FLOOR_MESSAGE,
@@ -39,9 +39,12 @@ from ._base import (
 )
 from .newton import newton, newton_direction
 
-#: Default tolerance of the subsample solve (Newton's step rule; its error is then
-#: about ``SUB_TOL**2``, far below the subsample's statistical distance to the full optimum).
-SUB_TOL = 1e-4
+#: Default tolerance of the subsample solve (Newton's step rule; its error is then about
+#: ``SUB_TOL**2 = 1e-4``, below the subsample's statistical distance to the full optimum, at
+#: least ``1 / sqrt(20 000)``, about 7e-3, which the full-data steps remove anyway). Measured
+#: at 100k x 20 and 1M x 100: 1e-2 saves one of four subsample iterations and leaves the
+#: full-data steps unchanged (1e-4 before).
+SUB_TOL = 1e-2
 
 
 def subsampled_newton(
@@ -153,9 +156,12 @@ def _secant_update(
 
 
 def _factor(H: Array) -> Callable[[Array], Array]:
-    """Return ``g -> -H^-1 g`` using one Cholesky factorisation (ridge fallback)."""
-    try:
-        c = scipy.linalg.cho_factor(H, check_finite=False)
-        return lambda g: scipy.linalg.cho_solve(c, -g, check_finite=False)
-    except np.linalg.LinAlgError:
+    """Return ``g -> -H^-1 g`` using one Cholesky factorisation (ridge fallback).
+
+    LAPACK's ``potrf``/``potrs`` directly: ``scipy.linalg.cho_factor`` and ``cho_solve``
+    wrap the same calls in checks that cost more than the factorisation at small p.
+    """
+    c, info = dpotrf(H, lower=0, clean=0)
+    if info != 0:  # not positive definite (or not finite)
         return lambda g: newton_direction(H, g)[0]
+    return lambda g: -dpotrs(c, g, lower=0)[0]
