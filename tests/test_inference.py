@@ -173,6 +173,30 @@ def test_collinear_columns_are_named():
     assert NeuronClassifier(alpha=0.1).fit(X, y).summary().attrs["penalized"]
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_collinear_terms_agrees_with_the_rank(seed):
+    # oracle: the numerical rank (SVD) of the weighted design; the Gram's Cholesky
+    # answers full rank, the term-by-term walk names the dependent column
+    from oneneuron.stats._fit import collinear_terms
+
+    rng = np.random.default_rng(seed)
+    n, p = 60, 6
+    A = np.column_stack([np.ones(n), rng.normal(size=(n, p - 1))])
+    w = rng.uniform(0.1, 1.0, n)
+    terms = ["intercept"] + [f"x{j}" for j in range(1, p)]
+    for dependent in (False, True):
+        B = A.copy()
+        if dependent:
+            B[:, 4] = 2.0 * B[:, 1] - 0.5 * B[:, 2] + 3.0
+        G = (B * w[:, None]).T @ B
+        full = bool(np.linalg.matrix_rank(B * np.sqrt(w)[:, None]) == p)
+        assert full is not dependent
+        why = collinear_terms(G, terms)
+        assert (why == "") is full
+        if dependent:
+            assert why == "column 'x4' is a linear combination of 'x1', 'x2' and the intercept"
+
+
 def test_inference_false_and_auto_skip_name_the_fix(monkeypatch):
     X, y = _exam()
     off = NeuronClassifier(inference=False).fit(X, y)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import scipy.linalg
 from numpy.typing import NDArray
+from scipy.linalg.lapack import dpotrf, dpotri
 
 from ..exceptions import SeparationWarning
 from ..functions import sigmoid, softplus
@@ -69,12 +70,22 @@ def _theta_index(m: int, d: int, k: int, fit_intercept: bool) -> list[int]:
 def collinear_terms(G: NDArray[np.float64], terms: list[str], fit_intercept: bool = True) -> str:
     """Name the terms that are linear combinations of earlier ones in the weighted Gram ``G``.
 
-    Walks the terms in order, keeping the independent ones; term ``j`` is dependent
+    The intercept, when fitted, is term 0. Walks the terms in order, keeping the
+    independent ones; term ``j`` is dependent
     when its weighted R^2 on the kept terms exceeds ``1 - COLLINEAR_TOL``.
     Returns "" when ``G`` has full rank.
+
+    While no term is dependent, the kept terms are all earlier ones, and term ``j``'s
+    share of variance not explained by them, ``1 - R^2``, is ``L_jj^2 / G_jj`` for the
+    Cholesky factor ``L`` of ``G``: one factorisation answers the common full-rank
+    case; the walk (a solve per term) runs only when it finds a small pivot.
     """
     diag = np.diag(G).copy()
     tiny = COLLINEAR_TOL * float(np.max(diag, initial=0.0))
+    if np.all(diag > tiny):
+        L, info = dpotrf(G, lower=1, clean=0)
+        if info == 0 and np.all(np.diag(L) ** 2 >= COLLINEAR_TOL * diag):
+            return ""
     keep: list[int] = []
     found = []
     for j in range(len(terms)):
@@ -90,7 +101,11 @@ def collinear_terms(G: NDArray[np.float64], terms: list[str], fit_intercept: boo
             c, resid = np.zeros(0), 1.0
         if resid < COLLINEAR_TOL:
             scale = np.sqrt(np.diag(Gk) / diag[j]) * np.abs(c)
-            others = [terms[keep[i]] for i in np.flatnonzero(scale > 1e-6 * scale.max())]
+            others = [  # the intercept (term 0) is named once, at the end
+                terms[keep[i]]
+                for i in np.flatnonzero(scale > 1e-6 * scale.max())
+                if not (fit_intercept and keep[i] == 0)
+            ]
             parts = [repr(o) for o in others] + (["the intercept"] if fit_intercept else [])
             found.append(
                 f"column {terms[j]!r} is a linear combination of "
@@ -296,11 +311,16 @@ def _covariance(
             return None, (
                 f"the Hessian is singular: {why}; drop the redundant column(s) or set alpha > 0"
             )
-    try:
-        c = scipy.linalg.cho_factor(H, check_finite=True)
-        cov_std = scipy.linalg.cho_solve(c, np.eye(len(idx)))
-    except (np.linalg.LinAlgError, ValueError) as exc:
-        return None, f"the Hessian is not positive definite ({exc}); set alpha > 0"
+    if not np.all(np.isfinite(H)):
+        return None, "the Hessian is not finite; set alpha > 0"
+    c, info = dpotrf(H, lower=0, clean=0)  # LAPACK directly: scipy's wrappers cost more
+    if info != 0:  # at tiny p than the factorisation and the inverse themselves
+        return None, (
+            f"the Hessian is not positive definite (its {info}-th leading minor is not); "
+            "set alpha > 0"
+        )
+    inv, info = dpotri(c, lower=0)
+    cov_std = np.triu(inv) + np.triu(inv, 1).T
     T = problem._jacobian()[np.ix_(idx, idx)]
     cov = T @ cov_std @ T.T
     return 0.5 * (cov + cov.T), ""
