@@ -171,3 +171,36 @@ def test_newton_at_the_float64_floor_does_not_loop(solver):
     assert clf.n_iter_ < 30 and clf.converged_
     assert "float64" in clf.stop_reason_
     assert not [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+
+
+def test_auto_converges_where_lbfgs_runs_out_of_iterations(tmp_path):
+    # raw 8x8 digits (pixel counts 0..16, many almost-constant columns), 10 classes,
+    # 650 parameters: "auto" picks L-BFGS, which needs ~2 800 iterations here. The
+    # Hessian is cheap at 1 797 rows, so Newton finishes the fit; oracle: scikit-learn's
+    # newton-cg, an independent second-order solver, on the same objective
+    from scipy.special import logsumexp
+    from sklearn.datasets import load_digits
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = load_digits(return_X_y=True)
+    n, alpha = len(y), 0.01
+
+    def objective(W, b):
+        Z = X @ W.T + b
+        return np.mean(logsumexp(Z, axis=1) - Z[np.arange(n), y]) + 0.5 * alpha * np.sum(W * W)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf = NeuronClassifier(alpha=alpha, standardize=False).fit(X, y)
+    assert clf.converged_
+    assert "L-BFGS" in clf.stop_reason_ and "Newton" in clf.stop_reason_
+    ref = LogisticRegression(C=1 / (n * alpha), solver="newton-cg", tol=1e-10).fit(X, y)
+    best = objective(ref.coef_, ref.intercept_)
+    assert objective(clf.coef_, clf.intercept_) - best <= 1e-12
+    h = clf.history_
+    assert len(h["loss"]) == clf.n_iter_ + 1 and clf.solver_ == "lbfgs+newton"
+    assert np.all(np.diff(h["loss"]) <= 1e-12)
+    from oneneuron.modelfile import load, save
+
+    save(clf, tmp_path / "digits.json")
+    assert load(tmp_path / "digits.json").solver_ == "lbfgs+newton"

@@ -121,7 +121,11 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         ``"auto"``: for at most ``AUTO_NEWTON_MAX_PARAMS`` (200) parameters,
         ``"subsampled-newton"`` on tall data (over four times that subsample)
         and ``"newton"`` otherwise; ``"lbfgs"`` for more parameters, or when
-        ``alpha = 0`` and there are fewer rows than parameters; ``"cd"`` when
+        ``alpha = 0`` and there are fewer rows than parameters (where that L-BFGS
+        reaches ``max_iter`` unconverged, as on ill-conditioned raw features, and a
+        Hessian is cheap, ``rows * n_params**2 <= 1e9``, Newton goes on from its
+        point for up to ``max_iter`` more iterations: ``solver_`` is then
+        ``"lbfgs+newton"``); ``"cd"`` when
         ``l1_ratio > 0`` and ``alpha > 0``. All but
         ``"gd"``/``"sgd"`` start from zero coefficients and the intercept at the
         log-odds of the class frequencies.
@@ -259,7 +263,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     n_passes_ : float
         Passes over X the fit made (minibatches count fractionally).
     solver_ : str
-        The solver actually used (``"auto"`` resolved; ``"firth-newton"`` with ``firth=True``).
+        The solver actually used (``"auto"`` resolved; ``"firth-newton"`` with ``firth=True``;
+        ``"lbfgs+newton"`` where ``"auto"``'s L-BFGS ran out of iterations and Newton finished).
     history_ : dict of ndarray
         ``"loss"``, ``"grad_norm"``, ``"n_passes"`` per iteration (entry 0 is
         the start), plus ``"coef"`` (T, m, d) and ``"intercept"`` (T, m) on the

@@ -78,8 +78,9 @@ MAX_STOP_REASON_CHARS = 1000
 SOLVERS = {"auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd", "cd"}
 #: Keys of ``objective`` that older files lack (then their defaults apply).
 OPTIONAL_OBJECTIVE_KEYS = ("l1_ratio", "penalty_factor")
-#: Solvers a fit may report beyond SOLVERS (``solver_`` of a ``firth=True`` fit).
-FIT_SOLVERS = {"firth-newton"}
+#: Solvers a fit may report beyond SOLVERS (``solver_`` of a ``firth=True`` fit, and of
+#: an ``"auto"`` fit whose L-BFGS ran out of iterations and Newton finished).
+FIT_SOLVERS = {"firth-newton", "lbfgs+newton"}
 
 
 class ModelFileError(ValueError):
