@@ -299,3 +299,22 @@ def test_convergence_warning_names_gradient_tol_and_next_step():
 @parametrize_with_checks([NeuronClassifier()])
 def test_sklearn_check_estimator(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize("missing", [None, np.nan, "pd.NA"], ids=["None", "NaN", "pd.NA"])
+@pytest.mark.parametrize("container", ["list", "ndarray", "Series"])
+def test_missing_labels_are_one_clear_error(missing, container):
+    # scikit-learn's own check stumbles here ("'<' not supported between 'NoneType'
+    # and 'str'"); the user learns how many labels are missing and where
+    import pandas as pd
+
+    X, y01, _ = load_exam_scores()
+    labels = np.array(["fail", "pass"], dtype=object)[y01]
+    labels[[3, 17]] = pd.NA if missing == "pd.NA" else missing
+    y = {"list": list(labels), "ndarray": labels, "Series": pd.Series(labels)}[container]
+    with pytest.raises(ValueError, match=r"y has 2 missing labels .*first in row 3"):
+        NeuronClassifier().fit(X, y)
+    yf = y01.astype(float)
+    yf[5] = np.nan
+    with pytest.raises(ValueError, match=r"y has 1 missing label .*first in row 5"):
+        NeuronClassifier().fit(X, yf)

@@ -51,6 +51,29 @@ def plain_arrays(
     return X, y
 
 
+def check_missing_labels(y: Any) -> None:
+    """One clear error when ``y`` holds missing labels (None, NaN, ``pd.NA``).
+
+    scikit-learn's checks stop at the first comparison of a string with None (a
+    ``TypeError`` about ``'<'``) or say only "Input y contains NaN"; this names how
+    many labels are missing and the first row. Integer, boolean and string arrays
+    cannot hold a missing value and are not looked at.
+    """
+    if getattr(getattr(y, "dtype", None), "kind", "O") in "iubUS":
+        return
+    import pandas as pd
+
+    na = np.asarray(pd.isna(y))
+    if na.ndim != 1 or na.dtype != bool or not na.any():
+        return
+    k = int(na.sum())
+    raise ValueError(
+        f"y has {k} missing label{'s' if k > 1 else ''} (None or NaN), the first in row "
+        f"{int(np.argmax(na))}; drop those rows first (or pass a table, the target by its "
+        "column name, and missing='drop')"
+    )
+
+
 def encode_labels(y: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp]]:
     """``classes_`` (sorted unique labels) and each row's class index.
 
@@ -207,6 +230,8 @@ def prepare_numpy(
     if fast is not None:  # what check_X_y would do to plain valid arrays
         X, y = fast
     else:
+        if y is not None:
+            check_missing_labels(y)
         X, y = _check_X_y(X, y)
         check_classification_targets(y)
     classes, y_idx = encode_labels(y)
