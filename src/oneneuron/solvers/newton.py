@@ -27,7 +27,6 @@ def newton_direction(H: Array, g: Array) -> tuple[Array, float]:
     ``alpha = 0``; the ridge turns the step into a damped Newton step there.
     """
     tau = 0.0
-    scale = max(float(np.max(np.abs(np.diag(H)))) if H.size else 1.0, 1e-300)
     for _ in range(30):
         try:
             if len(g) <= 64:  # small: LAPACK's dposv directly (Cholesky and solve, ~1 us)
@@ -42,7 +41,10 @@ def newton_direction(H: Array, g: Array) -> tuple[Array, float]:
                 return p, tau
         except np.linalg.LinAlgError:
             pass
-        tau = scale * 1e-12 if tau == 0.0 else tau * 10.0
+        if tau == 0.0:  # the ridge starts at 1e-12 of the largest diagonal entry
+            tau = max(float(np.max(np.abs(np.diag(H)))) if H.size else 1.0, 1e-300) * 1e-12
+        else:
+            tau *= 10.0
     return -g, np.inf
 
 

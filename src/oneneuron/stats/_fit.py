@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import scipy.linalg
 from numpy.typing import NDArray
-from scipy.linalg.lapack import dpotrf, dpotri
+from scipy.linalg.lapack import dpotrf, dpotrs
 
 from ..exceptions import SeparationWarning
 from ..functions import sigmoid, softplus
@@ -314,13 +314,12 @@ def _covariance(
     if not np.all(np.isfinite(H)):
         return None, "the Hessian is not finite; set alpha > 0"
     c, info = dpotrf(H, lower=0, clean=0)  # LAPACK directly: scipy's wrappers cost more
-    if info != 0:  # at tiny p than the factorisation and the inverse themselves
+    if info != 0:  # at tiny p than the factorisation and the solves themselves
         return None, (
             f"the Hessian is not positive definite (its {info}-th leading minor is not); "
             "set alpha > 0"
         )
-    inv, info = dpotri(c, lower=0)
-    cov_std = np.triu(inv) + np.triu(inv, 1).T
+    cov_std, _ = dpotrs(c, np.eye(len(idx)), lower=0)  # H^-1, symmetrised below
     T = problem._jacobian()[np.ix_(idx, idx)]
     cov = T @ cov_std @ T.T
     return 0.5 * (cov + cov.T), ""
