@@ -174,6 +174,26 @@ def test_tampered_design_is_refused(table, tmp_path):
         oneneuron.load(tmp_path / "bad.json")
 
 
+def test_quoted_column_names_save_inside_transforms(table, tmp_path):
+    # names that need backticks in a formula (spaces, symbols, parentheses)
+    # are saved inside every allowed transform and interaction, not only as plain terms
+    df = table.rename(columns={"income": "income $", "balance": "bal (k)", "region": "the region"})
+    formula = (
+        "default ~ np.log(`income $`) + np.sqrt(`income $`) + I(`bal (k)` ** 2)"
+        " + center(`bal (k)`) + C(`the region`) + `bal (k)`:student"
+    )
+    clf = oneneuron.logit(formula, df)
+    ref = oneneuron.logit(
+        "default ~ np.log(income) + np.sqrt(income) + I(balance ** 2) + center(balance)"
+        " + C(region) + balance:student",
+        table,
+    )
+    np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=1e-10)
+    clf.save(tmp_path / "m.json")
+    again = oneneuron.load(tmp_path / "m.json")
+    np.testing.assert_allclose(again.predict_proba(df), clf.predict_proba(df), rtol=1e-12)
+
+
 def test_formula_outside_allow_list_fits_but_is_not_saved(table, tmp_path):
     clf = oneneuron.logit("default ~ poly(balance, 2) + student", table)
     assert clf.predict_proba(table).shape == (len(table), 2)

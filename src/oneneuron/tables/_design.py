@@ -655,26 +655,26 @@ class DesignSpec:
                 raise ValueError(f"term {part!r} is not a level of a categorical column")
             return {"column": col["name"], "level": m.group(3)}
         expr = part.strip()
-        if expr in cols or _strip_c(expr) in cols and expr.startswith("C("):
+        if _unquote(expr) in cols or _strip_c(expr) in cols and expr.startswith("C("):
             name = _strip_c(expr)
             if cols[name]["kind"] == "categorical":
                 raise ValueError(f"term {part!r} is not supported in a model file")
-            if expr != name:
+            if expr.startswith("C("):
                 raise ValueError(f"C() of the numeric column {name!r} cannot be saved")
             return {"column": name}
         m = re.fullmatch(r"(np\.\w+)\((.+)\)", expr)
-        if m and m.group(1) in TRANSFORMS and m.group(2).strip() in cols:
-            return {"column": m.group(2).strip(), "transform": m.group(1)}
+        if m and m.group(1) in TRANSFORMS and _unquote(m.group(2)) in cols:
+            return {"column": _unquote(m.group(2)), "transform": m.group(1)}
         m = re.fullmatch(r"I\((.+?)\s*\*\*\s*(\d+)\)", expr)
-        if m and m.group(1).strip() in cols:
-            return {"column": m.group(1).strip(), "transform": {"power": int(m.group(2))}}
+        if m and _unquote(m.group(1)) in cols:
+            return {"column": _unquote(m.group(1)), "transform": {"power": int(m.group(2))}}
         m = re.fullmatch(r"center\((.+)\)", expr)
-        if m and m.group(1).strip() in cols:
-            name = m.group(1).strip()
+        if m and _unquote(m.group(1)) in cols:
+            name = _unquote(m.group(1))
             return {"column": name, "transform": {"center": float(np.mean(raw[name]))}}
         m = re.fullmatch(r"scale\((.+)\)", expr)
-        if m and m.group(1).strip() in cols:
-            name = m.group(1).strip()
+        if m and _unquote(m.group(1)) in cols:
+            name = _unquote(m.group(1))
             sd = float(np.std(raw[name], ddof=1))
             if sd > 0:
                 mean = float(np.mean(raw[name]))
@@ -833,20 +833,34 @@ def _check_factor(f: Any, cols: dict[str, dict[str, Any]], term: str) -> None:
     raise ValueError(f"term {term!r} has a transform outside the allow-list: {t!r:.60}")
 
 
+def _unquote(expr: str) -> str:
+    """A column name as written in a formula: ``income $`` from ```income $```.
+
+    Formulaic keeps the backticks of a quoted name inside a call (``np.log(`income $`)``)
+    and drops them for a plain term; either way the column is the name between them.
+    """
+    expr = expr.strip()
+    return expr[1:-1] if len(expr) >= 2 and expr[0] == expr[-1] == "`" else expr
+
+
 def _strip_c(expr: str) -> str:
     m = re.fullmatch(r"C\((.+)\)", expr.strip())
-    return m.group(1).strip() if m else expr.strip()
+    return _unquote(m.group(1) if m else expr)
 
 
 def _split_factors(name: str) -> list[str]:
-    """Split ``a[T.x]:b`` at the colons outside brackets and parentheses."""
-    parts, depth, cur = [], 0, ""
+    """Split ``a[T.x]:b`` at the colons outside brackets, parentheses and backticks."""
+    parts, depth, cur, quoted = [], 0, "", False
     for ch in name:
-        if ch in "([":
+        if ch == "`":
+            quoted = not quoted
+        elif quoted:
+            pass
+        elif ch in "([":
             depth += 1
         elif ch in ")]":
             depth -= 1
-        if ch == ":" and depth == 0:
+        if ch == ":" and depth == 0 and not quoted:
             parts.append(cur)
             cur = ""
         else:
