@@ -145,6 +145,22 @@ def test_cli_missing_values(credit, tmp_path, capsys):
     note = "3 rows with missing values were left out of the fit (--drop-missing)"
     assert code == 0 and note in out and note in report.read_text()
     assert oneneuron.load(model).design_report_ == {"dropped": 3}
+    # the same file with its holes: evaluate refuses it and names --drop-missing, which
+    # scores the complete rows (oracle: the Python face on the complete rows)
+    fail(["evaluate", model, holes], capsys, "or evaluate with --drop-missing")
+    code, out, err = run(["evaluate", model, holes, "--drop-missing", "--json"], capsys)
+    assert code == 0 and "dropped 3 rows with missing values (--drop-missing)" in err
+    complete = df.dropna(subset=["balance", "default"])
+    clf = oneneuron.load(model)
+    acc = float(np.mean(clf.predict(complete.drop(columns="default")) == complete["default"]))
+    assert json.loads(out)["accuracy"] == pytest.approx(acc, abs=1e-12)
+    assert json.loads(out)["n_samples"] == 297
+    # a model that fills missing cells: only the row without a label is left out
+    filled = tmp_path / "filled.json"
+    train = ["train", path, "--target", "default", "--model", filled, "--impute", "median"]
+    assert run([*train, "-q"], capsys)[0] == 0
+    code, out, err = run(["evaluate", filled, holes, "--drop-missing", "--json"], capsys)
+    assert code == 0 and "dropped 1 rows" in err and json.loads(out)["n_samples"] == 299
     fail(
         [
             "train",

@@ -165,6 +165,8 @@ def predict_chunks(
     act: Activity,
     interval: float | None = None,
     text: tuple[str, ...] = (),
+    dropped: list[int] | None = None,
+    missing_hint: str | None = None,
 ) -> Iterator[tuple[Any, np.ndarray, np.ndarray, np.ndarray, Any]]:
     """Yield ``(chunk, proba, log_proba, labels, intervals)`` chunk by chunk.
 
@@ -172,8 +174,12 @@ def predict_chunks(
     :meth:`~oneneuron.NeuronClassifier.predict_interval` frame at level
     ``interval`` (None when not asked for). ``args.offset`` names the offset column;
     ``text`` names extra columns read as text (a target with text labels).
+    ``dropped`` (``evaluate --drop-missing``): rows with a missing value in an
+    ``extra`` column (the target) or in a column the model does not fill are left
+    out, and their number is added to ``dropped[0]``; the yielded chunks hold the
+    complete rows only. ``missing_hint`` ends the message on missing values.
     """
-    from ..tables import DataError, encode, iter_table, text_columns
+    from ..tables import IMPUTE, DataError, encode, iter_table, text_columns
 
     est = saved.predictor  # NumPy only: arrays in the stored column order
     design = est.design_  # coded below, chunk by chunk
@@ -182,7 +188,19 @@ def predict_chunks(
     feats = [c["name"] for c in spec["columns"]]
     cols = list(dict.fromkeys([*feats, *extra, *([offset] if offset else [])]))
     row = 1
+    fills = spec.get("impute") is not None or (design is not None and design.missing in IMPUTE)
+    checked = list(dict.fromkeys([*extra, *([] if fills else feats)]))
     for chunk, frac in iter_table(args.data, cols, [*text_columns(spec), *text], args.chunk_rows):
+        n_read = len(chunk)
+        if dropped is not None:
+            holes = chunk[checked].isna().any(axis=1).to_numpy()
+            if holes.any():
+                dropped[0] += int(holes.sum())
+                chunk = chunk[~holes]
+                if not len(chunk):
+                    row += n_read
+                    act.update(frac)
+                    continue
         if design is None:
             X = encode(chunk, spec, report, first_row=row)
         else:
@@ -193,7 +211,7 @@ def predict_chunks(
                     report.add(report.missing, c["name"], int(mask.sum()), row + _first(mask))
                     holes = True
             if holes:
-                row += len(chunk)
+                row += n_read
                 continue  # counted to the end for the message
             found: dict[str, Any] = {}
             try:
@@ -203,14 +221,14 @@ def predict_chunks(
             for col, (n, ex) in found.get("unknown", {}).items():
                 report.add(report.unknown, col, n, ex)
         off = None if offset is None else offset_values(chunk, offset, args.data, row)
-        row += len(chunk)
+        row += n_read
         act.update(frac)
         if args.on_unknown == "error" and report.unknown:
             raise DataError(f"{args.data}: {report.unknown_note()} (--on-unknown error)")
         if report.missing or report.bad_numbers or len(chunk) == 0:
             continue  # counted to the end for the message; nothing more to predict
         if design is None:
-            _check_finite(X, spec, args.data, row - len(chunk))
+            _check_finite(X, spec, args.data, row - n_read)
         kw = {"offset": off}
         ci = None if interval is None else est.predict_interval(X, interval, **kw)
         yield (
@@ -220,7 +238,7 @@ def predict_chunks(
             est.predict(X, **kw),
             ci,
         )
-    report.raise_missing(args.data)
+    report.raise_missing(args.data, missing_hint)
 
 
 def _first(mask: np.ndarray) -> int:

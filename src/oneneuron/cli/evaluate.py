@@ -38,6 +38,12 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--report", metavar="PATH", help="write an HTML report with plots")
     p.add_argument("--force", action="store_true", help="replace an existing report file")
     p.add_argument(
+        "--drop-missing",
+        action="store_true",
+        help="leave out rows with a missing target or a missing value in a column the "
+        "model does not fill (and say how many)",
+    )
+    p.add_argument(
         "--odds-ratios",
         action="store_true",
         help="show the coefficient table as odds ratios exp(coef) with their intervals",
@@ -79,16 +85,30 @@ def run_evaluate(args: argparse.Namespace) -> int:
     text_target = classes.dtype.kind in "OU"
     report = EncodeReport()
     parts: dict[str, list[np.ndarray]] = {"y": [], "p": [], "lp": [], "pred": []}
+    dropped = [0] if args.drop_missing else None
+    text = (target,) if text_target else ()
     with Activity(f"evaluating {Path(args.data).name}", enabled=not args.quiet) as act:
         for chunk, proba, log_proba, labels, _ in predict_chunks(
-            saved, spec, args, [target], report, act, text=(target,) if text_target else ()
+            saved,
+            spec,
+            args,
+            [target],
+            report,
+            act,
+            text=text,
+            dropped=dropped,
+            missing_hint="or evaluate with --drop-missing",
         ):
             first = 1 + sum(len(y) for y in parts["y"])
             parts["y"].append(_target_indices(chunk[target], classes, target, text_target, first))
             parts["p"].append(proba)
             parts["lp"].append(log_proba)
             parts["pred"].append(np.searchsorted(classes, labels))
+    if dropped is not None and dropped[0]:
+        note(args, f"dropped {dropped[0]} rows with missing values (--drop-missing)")
     if not parts["y"]:
+        if dropped is not None and dropped[0]:
+            raise DataError(f"every row of {args.data} has a missing value (--drop-missing)")
         raise DataError(f"{args.data} has a header but no data rows")
     y_idx, pred_idx = np.concatenate(parts["y"]), np.concatenate(parts["pred"])
     metrics = evaluate(

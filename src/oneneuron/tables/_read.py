@@ -475,8 +475,11 @@ class EncodeReport:
         else:
             table[col] = [n, first]
 
-    def raise_missing(self, source: Any) -> None:
-        """Raise a :class:`DataError` for non-numeric cells or missing values, if any."""
+    def raise_missing(self, source: Any, hint: str | None = None) -> None:
+        """Raise a :class:`DataError` for non-numeric cells or missing values, if any.
+
+        ``hint`` ends the missing-values message (another way out the caller offers).
+        """
         if self.bad_numbers:
             (col, (n, ex)), *_ = self.bad_numbers.items()
             raise DataError(
@@ -490,6 +493,7 @@ class EncodeReport:
             raise DataError(
                 f"{source} has missing values in column {', '.join(parts)}; fill or drop "
                 "them, or train with --impute mean|median|most_frequent"
+                + (f", {hint}" if hint else "")
             )
 
     def unknown_note(self) -> str | None:
