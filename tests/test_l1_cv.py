@@ -88,8 +88,46 @@ def test_bad_settings():
     X, y = _data()
     with pytest.raises(ValueError, match="l1_ratios"):
         NeuronClassifierCV(l1_ratios=[1.5]).fit(X, y)
-    with pytest.raises(ValueError, match="scoring"):
-        NeuronClassifierCV(scoring="f1").fit(X, y)
+    with pytest.raises(ValueError, match="scoring 'f2'.*get_scorer_names"):
+        NeuronClassifierCV(scoring="f2").fit(X, y)
+
+
+def test_any_scikit_learn_scorer_or_callable(tmp_path):
+    # oracle: the manual loop of single fits, scored by scikit-learn's metrics
+    from sklearn.metrics import balanced_accuracy_score, f1_score
+
+    import oneneuron
+
+    X, y = _data(seed=3)
+    y = np.where(y == 1, "yes", "no")  # text labels: scorers see the user's labels
+    sw = np.random.default_rng(4).uniform(0.5, 2.0, len(y))
+    kw = {"cv": 3, "n_alphas": 5, "alpha_min_ratio": 0.02, "tol": 1e-10}
+    cv = NeuronClassifierCV(scoring="balanced_accuracy", **kw).fit(X, y, sample_weight=sw)
+    folds = list(StratifiedKFold(3).split(X, y))
+    classes = np.array(["no", "yes"])
+
+    def bal(t, p, w):
+        return balanced_accuracy_score(t, classes[np.argmax(p, axis=1)], sample_weight=w)
+
+    manual = _manual_scores(X, y, cv.alphas_[0], 1.0, folds, bal, sw)
+    np.testing.assert_allclose(cv.scores_[0], manual, atol=1e-12)
+    cv.save(tmp_path / "m.json")
+    assert oneneuron.load(tmp_path / "m.json").cv_record_.scoring == "balanced_accuracy"
+
+    def my_f1(est, X_test, y_test):
+        return f1_score(y_test, est.predict(X_test), pos_label="yes")
+
+    mine = NeuronClassifierCV(scoring=my_f1, **kw).fit(X, y)
+    named = NeuronClassifierCV(scoring="f1", **kw)
+    with pytest.raises(ValueError, match="pos_label"):  # scikit-learn's own complaint
+        named.fit(X, y)
+    y01 = (y == "yes").astype(int)
+    np.testing.assert_allclose(
+        mine.scores_, NeuronClassifierCV(scoring="f1", **kw).fit(X, y01).scores_, atol=1e-12
+    )
+    assert mine.cv_record_.scoring == "callable my_f1"
+    mine.save(tmp_path / "c.json")
+    assert oneneuron.load(tmp_path / "c.json").cv_record_.scoring == "callable my_f1"
 
 
 @parametrize_with_checks([NeuronClassifierCV(cv=2, n_alphas=3)])

@@ -180,7 +180,8 @@ def _set(doc, keys, value):
 CV_TAMPER = [
     (("path",), [1.0], "path must be a JSON object"),
     (("path", "extra"), 1, "path has unknown key"),
-    (("path", "scoring"), "f1", "path.scoring 'f1' is not one of"),
+    (("path", "scoring"), "f2", "path.scoring 'f2' is not one of"),
+    (("path", "scoring"), "callable os.system()", "a scikit-learn scorer name or"),
     (("path", "rule"), "2se", "path.rule '2se'"),
     (("path", "l1_ratios"), [0.5, 1.5], r"distinct numbers in \[0, 1\]"),
     (("path", "l1_ratios"), [], "path.l1_ratios must have between 1 and"),
@@ -188,7 +189,7 @@ CV_TAMPER = [
     (("path", "alphas", 1, 2), True, r"path.alphas\[1\]\[2\] must be a finite number"),
     (("path", "alphas", 1, 2), 1e9, "decreasing"),
     (("path", "scores", 0, 1, 3), "0.5", r"path.scores\[0\]\[1\]\[3\] must be a finite"),
-    (("path", "scores", 0, 1, 3), 0.5, r"path.scores must be in \[-inf, 0.0\]"),
+    (("path", "scores", 0, 1, 3), 0.5, r"path.scores must be finite, in \[-inf, 0.0\]"),
     (("path", "scores", 0), [[-0.5] * 7], r"path.scores\[0\] must have between 2 and"),
     (("path", "scores", 1, 0, 6), -0.01, "is not the choice of rule '1se'"),
     (("path", "n_nonzero", 0, 0), 2.5, "path.n_nonzero must be integers from 0 to 6"),

@@ -23,11 +23,80 @@ from ._path import RegularizationPath, compute_path
 
 __all__ = ["NeuronClassifierCV"]
 
+#: Scorings computed here from the predicted probabilities (no estimator object per alpha);
+#: any other scikit-learn scorer name, or a callable, goes through :class:`_HeldOut`.
 SCORINGS = ("neg_log_loss", "accuracy", "roc_auc")
 
 
-def _score(scoring: str, y: NDArray[np.intp], P: NDArray, w: NDArray, K: int) -> float:
-    """One fold's score from the predicted probabilities ``P`` (n, K) and class indices ``y``."""
+def resolve_scoring(scoring: Any) -> Any:
+    """``scoring`` itself when computed here, else the scikit-learn scorer or callable.
+
+    Raises a ValueError naming ``scoring`` when it is not a scikit-learn scorer name.
+    """
+    if isinstance(scoring, str) and scoring in SCORINGS:
+        return scoring
+    if callable(scoring):
+        return scoring
+    from sklearn.metrics import get_scorer
+
+    try:
+        return get_scorer(scoring)
+    except ValueError:
+        raise ValueError(
+            f"scoring {scoring!r} is not one of {list(SCORINGS)} nor a scikit-learn scorer "
+            "name (sklearn.metrics.get_scorer_names() lists them), nor a callable "
+            "scorer(estimator, X, y)"
+        ) from None
+
+
+class _HeldOut(ClassifierMixin, BaseEstimator):
+    """One fold's model at one alpha, as a scorer sees it: it predicts the held-out rows.
+
+    A scikit-learn scorer (or a callable ``scorer(estimator, X, y)``) calls
+    ``predict``, ``predict_proba``, ``decision_function`` or ``score`` on the
+    held-out rows ``X`` it was given; this stand-in answers from the path's
+    probabilities there (``P``, one column per class of the whole data, zero for a
+    class the training fold lacked), so no estimator is refitted per alpha.
+    """
+
+    def __init__(self, classes: NDArray, P: NDArray) -> None:
+        self.classes = classes
+        self.P = P
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return True
+
+    @property
+    def classes_(self) -> NDArray:
+        return self.classes
+
+    def _rows(self, X: Any) -> None:
+        if getattr(X, "shape", (None,))[0] != len(self.P):
+            raise ValueError(
+                "a cross-validation scorer may only predict the held-out rows it is given"
+            )
+
+    def predict_proba(self, X: Any) -> NDArray:
+        self._rows(X)
+        return self.P
+
+    def predict_log_proba(self, X: Any) -> NDArray:
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def decision_function(self, X: Any) -> NDArray:
+        L = np.log(np.clip(self.predict_proba(X), np.finfo(np.float64).tiny, None))
+        return L[:, 1] - L[:, 0] if L.shape[1] == 2 else L
+
+    def predict(self, X: Any) -> NDArray:
+        return self.classes[np.argmax(self.predict_proba(X), axis=1)]
+
+
+def _score(scoring: Any, y: NDArray[np.intp], P: NDArray, w: NDArray, K: int) -> float:
+    """One fold's score from the predicted probabilities ``P`` (n, K) and class indices ``y``.
+
+    ``scoring`` is a name of :data:`SCORINGS` or what :func:`resolve_scoring` gave.
+    """
     from sklearn import metrics
 
     if scoring == "neg_log_loss":  # scikit-learn's log_loss (clipped at eps), without its checks
@@ -99,8 +168,26 @@ def _fold_scores(
     P = np.zeros((len(grid), len(test), K))
     P[:, :, np.asarray(fold_data.classes, dtype=np.intp)] = P_fold
     y, w = data.y_idx[test], data.sample_weight[test]
-    scores = np.array([_score(scoring, y, P[i], w, K) for i in range(len(grid))])
+    if isinstance(scoring, str):
+        scores = np.array([_score(scoring, y, P[i], w, K) for i in range(len(grid))])
+    else:  # a scorer: the user's labels, the held-out rows, the weights where it takes them
+        labels, X_test = data.classes[y], data.X[test]
+        scores = np.array(
+            [
+                _call_scorer(scoring, _HeldOut(data.classes, P[i]), X_test, labels, w)
+                for i in range(len(grid))
+            ]
+        )
     return scores, int(path.n_passes[-1]), short
+
+
+def _call_scorer(scorer: Any, est: _HeldOut, X: Any, y: NDArray, w: NDArray) -> float:
+    """A scikit-learn scorer gets the held-out sample weights; a plain callable does not."""
+    from sklearn.metrics._scorer import _BaseScorer
+
+    if isinstance(scorer, _BaseScorer):
+        return float(scorer(est, X, y, sample_weight=w))
+    return float(scorer(est, X, y))
 
 
 class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
@@ -141,8 +228,17 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
     n_alphas : int, default=100
     alpha_min_ratio : float, optional
         As :func:`~oneneuron.regularization_path` (glmnet's defaults).
-    scoring : {"neg_log_loss", "accuracy", "roc_auc"}, default="neg_log_loss"
-        Computed from the predicted probabilities with the held-out rows' sample weights.
+    scoring : str or callable, default="neg_log_loss"
+        ``"neg_log_loss"``, ``"accuracy"`` and ``"roc_auc"`` are computed from the
+        predicted probabilities with the held-out rows' sample weights. Any other
+        scikit-learn scorer name (``"balanced_accuracy"``, ``"f1"``,
+        ``"neg_brier_score"``, ... : ``sklearn.metrics.get_scorer_names()``) or a
+        callable ``scorer(estimator, X, y)`` (higher is better) is called once per
+        fold and alpha with the held-out rows, their labels and, for a scikit-learn
+        scorer, their sample weights; the ``estimator`` it gets predicts those rows
+        from the fold's path at that alpha (``predict``, ``predict_proba``,
+        ``decision_function``, ``score``). The record names a callable
+        ``"callable <its __name__>"``.
     rule : {"min", "1se"}, default="min"
     n_jobs : int, optional
         Folds fitted in parallel by joblib (processes); each worker holds BLAS
@@ -209,7 +305,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         "l1_ratios": ["array-like"],
         "n_alphas": [Interval(Integral, 1, None, closed="left")],
         "alpha_min_ratio": [Interval(Real, 0, 1, closed="neither"), None],
-        "scoring": [StrOptions(set(SCORINGS))],
+        "scoring": [str, callable],
         "rule": [StrOptions({"min", "1se"})],
         "n_jobs": [Integral, None],
         "penalty_factor": ["array-like", dict, None],
@@ -366,12 +462,13 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
                 )
             )
         parallel = effective_n_jobs(self.n_jobs) > 1
+        scoring = resolve_scoring(self.scoring)
         tasks = [
             (
                 i,
                 k,
                 delayed(_fold_scores)(
-                    data, tr, te, paths[i].alphas, float(r), options, self.scoring, k, parallel
+                    data, tr, te, paths[i].alphas, float(r), options, scoring, k, parallel
                 ),
             )
             for i, r in enumerate(l1_ratios)

@@ -51,7 +51,8 @@ class CVRecord:
     Attributes
     ----------
     scoring : str
-        ``"neg_log_loss"``, ``"accuracy"`` or ``"roc_auc"`` (higher is better).
+        ``"neg_log_loss"``, ``"accuracy"``, ``"roc_auc"``, another scikit-learn scorer
+        name, or ``"callable <name>"`` (higher is better).
     rule : str
         ``"min"`` or ``"1se"`` (see :func:`choose_alpha`).
     l1_ratios : ndarray of shape (n_l1_ratios,)
@@ -141,7 +142,7 @@ def cv_record(cv: Any) -> CVRecord:
     """The :class:`CVRecord` of a fitted ``NeuronClassifierCV``."""
     ratios = [p.l1_ratio for p in cv.paths_]
     return CVRecord(
-        scoring=str(cv.scoring),
+        scoring=scoring_name(cv.scoring),
         rule=str(cv.rule),
         l1_ratios=np.array(ratios, dtype=np.float64),
         alphas=np.asarray(cv.alphas_, dtype=np.float64),
@@ -151,3 +152,10 @@ def cv_record(cv: Any) -> CVRecord:
         l1_ratio=float(cv.l1_ratio_),
         path=cv.paths_[ratios.index(cv.l1_ratio_)],
     )
+
+
+def scoring_name(scoring: Any) -> str:
+    """How the record names ``scoring``: its name, or ``"callable <name>"`` for a function."""
+    if isinstance(scoring, str):
+        return scoring
+    return f"callable {getattr(scoring, '__name__', type(scoring).__name__)}"

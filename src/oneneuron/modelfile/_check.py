@@ -8,6 +8,7 @@ or, worse, a model that silently predicts something else.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -294,6 +295,17 @@ def _count(v: Any, name: str, lo: int, hi: int) -> int:
     return len(v)
 
 
+def _known_scoring(name: Any) -> bool:
+    """A scoring name a record may carry: ours, a scikit-learn scorer's, or a callable's."""
+    if not isinstance(name, str) or not 0 < len(name) <= io.MAX_SCORING_CHARS:
+        return False
+    if name in io.CV_SCORINGS or re.fullmatch(r"callable [\w.<>]+", name):
+        return True
+    from sklearn.metrics import get_scorer_names
+
+    return name in get_scorer_names()
+
+
 def _check_cv_record(
     p: Any, obj: dict[str, Any], names: list[str], classes: np.ndarray, mean: Any, scale: Any
 ) -> Any:
@@ -304,8 +316,11 @@ def _check_cv_record(
     from ..classifier import choose_alpha
 
     p = _obj(p, "path", io.CV_KEYS, io.CV_OPTIONAL_KEYS)
-    if p["scoring"] not in io.CV_SCORINGS:
-        _fail(f"path.scoring {p['scoring']!r} is not one of {list(io.CV_SCORINGS)}")
+    if not _known_scoring(p["scoring"]):
+        _fail(
+            f"path.scoring {p['scoring']!r} is not one of {list(io.CV_SCORINGS)}, a "
+            "scikit-learn scorer name or 'callable <name>'"
+        )
     if p["rule"] not in io.CV_RULES:
         _fail(f"path.rule {p['rule']!r} is not one of {list(io.CV_RULES)}")
     n_l1 = _count(p["l1_ratios"], "path.l1_ratios", 1, io.MAX_CV_L1_RATIOS)
@@ -322,9 +337,9 @@ def _check_cv_record(
     if n_l1 * n_folds * n_alphas > io.MAX_CV_SCORES:
         _fail(f"path.scores holds more than {io.MAX_CV_SCORES} numbers")
     scores = _array(p["scores"], "path.scores", (n_l1, n_folds, n_alphas))
-    lo, hi = (-np.inf, 0.0) if p["scoring"] == "neg_log_loss" else (0.0, 1.0)
-    if np.any(scores < lo) or np.any(scores > hi):
-        _fail(f"path.scores must be in [{lo}, {hi}] for scoring {p['scoring']!r}")
+    lo, hi = io.CV_SCORE_RANGES.get(p["scoring"], (-np.inf, np.inf))
+    if not np.all(np.isfinite(scores)) or np.any(scores < lo) or np.any(scores > hi):
+        _fail(f"path.scores must be finite, in [{lo}, {hi}], for scoring {p['scoring']!r}")
     nnz = _array(p["n_nonzero"], "path.n_nonzero", (n_l1, n_alphas))
     if np.any(nnz != np.round(nnz)) or np.any(nnz < 0) or np.any(nnz > len(names)):
         _fail(f"path.n_nonzero must be integers from 0 to {len(names)}")

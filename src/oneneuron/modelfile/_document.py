@@ -39,7 +39,8 @@ Schema, ``format_version`` 2 (top-level keys; version-1 files, which lack
     path              null, or (version 2) the cross-validation record of a model saved
                       from a ``NeuronClassifierCV`` (restored as ``cv_record_``, a
                       :class:`oneneuron.classifier.CVRecord`):
-        scoring       "neg_log_loss", "accuracy" or "roc_auc" (higher is better)
+        scoring       "neg_log_loss", "accuracy", "roc_auc", another scikit-learn scorer
+                      name, or "callable <name>" (higher is better)
         rule          "min" or "1se"
         l1_ratios     [n_l1] distinct numbers in [0, 1]
         alphas        [n_l1][n_alphas] each l1_ratio's grid, decreasing

@@ -43,9 +43,16 @@ COEF_PATH_KEYS = {
     "n_passes",
 }
 CV_SCORINGS = ("neg_log_loss", "accuracy", "roc_auc")
+#: The range of a scoring's scores a record must respect (others: any finite number).
+CV_SCORE_RANGES = {
+    "neg_log_loss": (-float("inf"), 0.0),
+    "accuracy": (0.0, 1.0),
+    "roc_auc": (0.0, 1.0),
+}
 CV_RULES = ("min", "1se")
 #: Bounds on a stored cross-validation record (a file beyond them is refused).
 MAX_CV_L1_RATIOS = 1_000
+MAX_SCORING_CHARS = 200
 MAX_CV_ALPHAS = 10_000
 MAX_CV_FOLDS = 100_000
 MAX_CV_SCORES = 10_000_000
