@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import warnings
 from numbers import Integral, Real
 from typing import Any
@@ -29,18 +30,20 @@ SCORINGS = ("neg_log_loss", "accuracy", "roc_auc")
 
 
 def resolve_scoring(scoring: Any) -> Any:
-    """``scoring`` itself when computed here, else the scikit-learn scorer or callable.
+    """``scoring`` itself when computed here, else ``score(estimator, X, y, w)``.
 
-    Raises a ValueError naming ``scoring`` when it is not a scikit-learn scorer name.
+    A scikit-learn scorer (by name) gets the held-out sample weights ``w``; a
+    callable of the user's gets ``(estimator, X, y)``. Raises a ValueError naming
+    ``scoring`` when it is not a scikit-learn scorer name.
     """
     if isinstance(scoring, str) and scoring in SCORINGS:
         return scoring
     if callable(scoring):
-        return scoring
+        return functools.partial(_unweighted, scoring)
     from sklearn.metrics import get_scorer
 
     try:
-        return get_scorer(scoring)
+        return functools.partial(_weighted, get_scorer(scoring))
     except ValueError:
         raise ValueError(
             f"scoring {scoring!r} is not one of {list(SCORINGS)} nor a scikit-learn scorer "
@@ -173,20 +176,16 @@ def _fold_scores(
     else:  # a scorer: the user's labels, the held-out rows, the weights where it takes them
         labels, X_test = data.classes[y], data.X[test]
         scores = np.array(
-            [
-                _call_scorer(scoring, _HeldOut(data.classes, P[i]), X_test, labels, w)
-                for i in range(len(grid))
-            ]
+            [scoring(_HeldOut(data.classes, P[i]), X_test, labels, w) for i in range(len(grid))]
         )
     return scores, int(path.n_passes[-1]), short
 
 
-def _call_scorer(scorer: Any, est: _HeldOut, X: Any, y: NDArray, w: NDArray) -> float:
-    """A scikit-learn scorer gets the held-out sample weights; a plain callable does not."""
-    from sklearn.metrics._scorer import _BaseScorer
+def _weighted(scorer: Any, est: Any, X: Any, y: NDArray, w: NDArray) -> float:
+    return float(scorer(est, X, y, sample_weight=w))
 
-    if isinstance(scorer, _BaseScorer):
-        return float(scorer(est, X, y, sample_weight=w))
+
+def _unweighted(scorer: Any, est: Any, X: Any, y: NDArray, w: NDArray) -> float:
     return float(scorer(est, X, y))
 
 
