@@ -193,6 +193,22 @@ def test_a_repeated_column_the_model_does_not_read_is_ignored_at_predict(work, c
     refused(argv, capsys, "repeated column name(s) 'note'", work)
 
 
+@pytest.mark.parametrize("sep", [";", "\t", "|"], ids=["semicolon", "tab", "pipe"])
+def test_a_csv_separated_by_something_else_names_the_separator(work, capsys, sep):
+    # a spreadsheet's export in many locales: "a;b;y" with decimal commas; read as one
+    # column, it used to end in "lacks target column(s) 'y' (it has 'a;b;y')"
+    rows = [r.replace(",", sep) for r in _rows()]
+    data = _csv(work / "semi.csv", rows, header=sep.join(["x1", "x2", "colour", "y"]) + "\n")
+    line = refused(
+        ["train", data, "--target", "y", "--model", work / "n.json"],
+        capsys,
+        f"separated by {sep!r}",
+        work,
+    )
+    assert "comma" in line
+    refused(["predict", work / "m.json", data, "--out", work / "p.csv"], capsys, repr(sep), work)
+
+
 def test_repeated_column_names_in_parquet(work, capsys):
     table = pa.table([[0.0, 1.0, 2.0], [1.0, 0.0, 1.0], [0, 1, 1]], names=["x1", "y", "y"])
     pq.write_table(table, work / "dup.parquet")

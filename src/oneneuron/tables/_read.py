@@ -95,6 +95,8 @@ def read_columns(path: str | Path, only: Collection[str] | None = None) -> list[
         raise DataError(f"data file {path} is a folder") from None
     except Exception as exc:  # noqa: BLE001 - every reader failure is the file's problem
         raise _read_error(path, fmt, exc) from None
+    if fmt != "parquet" and len(names) == 1:
+        _check_separator(path, fmt, names[0])
     dup = sorted({c for c in raw if raw.count(c) > 1 and (only is None or c in only)})
     if dup:
         shown = ", ".join(repr(c) for c in dup[:5])
@@ -102,6 +104,25 @@ def read_columns(path: str | Path, only: Collection[str] | None = None) -> list[
             f"{path} has repeated column name(s) {shown}; every column needs its own name"
         )
     return names
+
+
+def _check_separator(path: Any, fmt: str, header: str) -> None:
+    """Refuse a text table whose header is one field holding another separator.
+
+    A spreadsheet export in many locales is separated by ``;`` (with decimal commas):
+    read with commas it is one column named ``"a;b;y"``, and every later message
+    (a missing target, say) would hide the cause. The separator is not guessed:
+    with decimal commas a guess could turn numbers into text without a word.
+    """
+    own = _sep(fmt)
+    for other in (";", "\t", "|", ","):
+        if other != own and other in header:
+            fix = "save it comma-separated as .csv (with decimal points), or tab-separated as .tsv"
+            what = "commas" if fmt == "csv" else "tabs"
+            raise DataError(
+                f"{path} reads as one column {header!r}: it seems separated by {other!r}, "
+                f"not by {what} as a .{fmt} file is; {fix}"
+            )
 
 
 #: What reading a damaged or unreadable file raises (decompressors raise their own classes).
