@@ -266,6 +266,24 @@ def test_anova_matches_statsmodels_sequential_deviances():
         anova(NeuronClassifier(alpha=0.1).fit(X, y), X, y)
 
 
+def test_anova_of_a_formula_model_takes_the_target_as_the_fit_does():
+    # fit(df, None) with "y ~ ..." or fit(df, "y") name the target in the table; anova
+    # takes it the same ways (it said "y must hold one label per row" to a name)
+    import oneneuron
+    from oneneuron import anova
+
+    X, y = _spector()
+    df = X.assign(GRADE=y)
+    clf = oneneuron.logit("GRADE ~ GPA + TUCE + PSI", df)
+    ref = anova(clf, X, y)
+    pd.testing.assert_frame_equal(anova(clf, df), ref)
+    pd.testing.assert_frame_equal(anova(clf, df, "GRADE"), ref)
+    with pytest.raises(ValueError, match="no column 'grade'"):
+        anova(clf, df, "grade")
+    with pytest.raises(ValueError, match="pass y"):
+        anova(NeuronClassifier().fit(X, y), X)
+
+
 def test_anova_multinomial_and_offset():
     from oneneuron import anova
 

@@ -69,10 +69,30 @@ def _term_columns(names: list[str], terms: Any) -> list[tuple[str, list[int]]]:
     return out
 
 
+def _labels(model: Any, X: Any, y: Any) -> Any:
+    """``y`` itself, or the table's target column (named by ``y`` or by the model's formula)."""
+    design = getattr(model, "design_", None)
+    name = y if isinstance(y, str) else None
+    if y is None:
+        name = getattr(design, "target", None)
+        if name is None:
+            raise ValueError(
+                "pass y, the training labels (or, for a model fitted on a table, the target "
+                "column's name)"
+            )
+    if name is None:
+        return y
+    names = getattr(X, "column_names", None)  # an Arrow table's; pandas and polars: columns
+    columns = [str(c) for c in (names if names is not None else getattr(X, "columns", []))]
+    if name not in columns:
+        raise ValueError(f"X has no column {name!r} for the labels; its columns are {columns}")
+    return np.asarray(X[name])
+
+
 def anova(
     model: Any,
     X: Any,
-    y: Any,
+    y: Any = None,
     *,
     sample_weight: Any = None,
     offset: Any = None,
@@ -86,7 +106,9 @@ def anova(
         Fitted with ``alpha=0`` (binary or multinomial; not ``firth=True``).
     X, y : array_like
         The training data (NumPy/SciPy/pandas); for a model fitted on a table or
-        a formula, that table (the model's design codes it).
+        a formula, that table (the model's design codes it), with ``y`` as in the
+        fit: the labels, the target column's name, or omitted when the formula
+        names the target (``"y ~ ..."``).
     sample_weight, offset : array_like, optional
         As in the fit.
     terms : dict of {str: list of str}, optional
@@ -117,6 +139,7 @@ def anova(
             "anova compares maximum-likelihood fits; this model is penalised "
             "(alpha > 0 or firth=True)"
         )
+    y = _labels(model, X, y)
     Xv = model._validate_predict(X)
     n, d = Xv.shape
     names = [str(c) for c in getattr(model, "feature_names_in_", [f"x{j}" for j in range(d)])]
