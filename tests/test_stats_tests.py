@@ -266,7 +266,7 @@ def test_anova_matches_statsmodels_sequential_deviances():
         anova(NeuronClassifier(alpha=0.1).fit(X, y), X, y)
 
 
-def test_anova_of_a_formula_model_takes_the_target_as_the_fit_does():
+def test_anova_and_diagnostics_of_a_formula_model_take_the_target_as_the_fit_does():
     # fit(df, None) with "y ~ ..." or fit(df, "y") name the target in the table; anova
     # takes it the same ways (it said "y must hold one label per row" to a name)
     import oneneuron
@@ -282,6 +282,9 @@ def test_anova_of_a_formula_model_takes_the_target_as_the_fit_does():
         anova(clf, df, "grade")
     with pytest.raises(ValueError, match="pass y"):
         anova(NeuronClassifier().fit(X, y), X)
+    from oneneuron import diagnostics
+
+    pd.testing.assert_frame_equal(diagnostics(clf, df), diagnostics(clf, X, y))
 
 
 def test_anova_multinomial_and_offset():

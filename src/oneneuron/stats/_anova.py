@@ -25,7 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from ..functions import log_sigmoid, log_softmax
-from ._fit import null_log_likelihood_with_offset
+from ._fit import null_log_likelihood_with_offset, training_labels
 
 COLUMNS = ["Df", "Deviance", "Resid. Df", "Resid. Dev", "Pr(>Chi)"]
 
@@ -67,26 +67,6 @@ def _term_columns(names: list[str], terms: Any) -> list[tuple[str, list[int]]]:
             f"terms must name every column of the model exactly once; the columns are {names}"
         )
     return out
-
-
-def _labels(model: Any, X: Any, y: Any) -> Any:
-    """``y`` itself, or the table's target column (named by ``y`` or by the model's formula)."""
-    design = getattr(model, "design_", None)
-    name = y if isinstance(y, str) else None
-    if y is None:
-        name = getattr(design, "target", None)
-        if name is None:
-            raise ValueError(
-                "pass y, the training labels (or, for a model fitted on a table, the target "
-                "column's name)"
-            )
-    if name is None:
-        return y
-    names = getattr(X, "column_names", None)  # an Arrow table's; pandas and polars: columns
-    columns = [str(c) for c in (names if names is not None else getattr(X, "columns", []))]
-    if name not in columns:
-        raise ValueError(f"X has no column {name!r} for the labels; its columns are {columns}")
-    return np.asarray(X[name])
 
 
 def anova(
@@ -139,7 +119,7 @@ def anova(
             "anova compares maximum-likelihood fits; this model is penalised "
             "(alpha > 0 or firth=True)"
         )
-    y = _labels(model, X, y)
+    y = training_labels(model, X, y)
     Xv = model._validate_predict(X)
     n, d = Xv.shape
     names = [str(c) for c in getattr(model, "feature_names_in_", [f"x{j}" for j in range(d)])]

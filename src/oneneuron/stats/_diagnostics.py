@@ -24,6 +24,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from ..functions import log_sigmoid, sigmoid
+from ._fit import training_labels
 
 
 def influence_table(
@@ -59,7 +60,7 @@ def influence_table(
 
 
 def diagnostics(
-    model: Any, X: Any, y: Any, *, sample_weight: Any = None, offset: Any = None
+    model: Any, X: Any, y: Any = None, *, sample_weight: Any = None, offset: Any = None
 ) -> pd.DataFrame:
     """Residuals, leverage and Cook's distance of a fitted binary model on ``(X, y)``.
 
@@ -71,8 +72,9 @@ def diagnostics(
         Fitted, binary.
     X : array_like or sparse matrix, shape (n, d)
         NumPy/SciPy/pandas input (usually the training data).
-    y : array_like, shape (n,)
-        Labels, among ``model.classes_``.
+    y : array_like, shape (n,), str or None
+        Labels, among ``model.classes_``; for a model fitted on a table, also the
+        target column's name, or omitted when the formula names the target.
     sample_weight : array_like, shape (n,), optional
         Frequency weights, as in the fit.
     offset : array_like, shape (n,), optional
@@ -104,7 +106,7 @@ def diagnostics(
     z = np.asarray(model.decision_function(X, offset=offset), dtype=np.float64)
     Xv = model._validate_predict(X)
     Xd = np.asarray(Xv.todense() if hasattr(Xv, "todense") else Xv, dtype=np.float64)
-    labels = np.asarray(y)
+    labels = np.asarray(training_labels(model, X, y))
     if labels.shape != (Xd.shape[0],):
         raise ValueError(f"y must have one label per row of X ({Xd.shape[0]}), got {labels.shape}")
     unknown = ~np.isin(labels, model.classes_)

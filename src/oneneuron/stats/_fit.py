@@ -62,6 +62,26 @@ def term_names(n_features: int, feature_names: Any, fit_intercept: bool) -> list
     return (["intercept"] if fit_intercept else []) + names
 
 
+def training_labels(model: Any, X: Any, y: Any) -> Any:
+    """``y`` itself, or the table's target column (named by ``y`` or by the model's formula)."""
+    design = getattr(model, "design_", None)
+    name = y if isinstance(y, str) else None
+    if y is None:
+        name = getattr(design, "target", None)
+        if name is None:
+            raise ValueError(
+                "pass y, the training labels (or, for a model fitted on a table, the target "
+                "column's name)"
+            )
+    if name is None:
+        return y
+    names = getattr(X, "column_names", None)  # an Arrow table's; pandas and polars: columns
+    columns = [str(c) for c in (names if names is not None else getattr(X, "columns", []))]
+    if name not in columns:
+        raise ValueError(f"X has no column {name!r} for the labels; its columns are {columns}")
+    return np.asarray(X[name])
+
+
 def _theta_index(m: int, d: int, k: int, fit_intercept: bool) -> list[int]:
     """Positions of class ``k``'s terms (intercept first) in ``theta`` = [W'.ravel(), b']."""
     return ([m * d + k] if fit_intercept else []) + list(range(k * d, (k + 1) * d))
