@@ -290,6 +290,10 @@ def test_existing_files_are_never_clobbered(tmp_path, trained, capsys):
         ("a,b,y\n1,2,x\n3,4,\n5,6,z\n", "target column 'y' (1 rows, first at data row 2)"),
         ("a,b\n1,2\n", "lacks target column(s) 'y'"),
         ("a,b,y\n1,inf,x\n3,4,z\n", "infinite values"),
+        (
+            "id,b,y\n" + "".join(f"p{i},{i % 7},{'xz'[i % 2]}\n" for i in range(30)),
+            "column 'id' has a different value in each of its 30 rows",
+        ),
     ],
 )
 def test_bad_training_tables(tmp_path, capsys, text, match):
@@ -535,7 +539,7 @@ def test_target_labels_keep_their_written_form(tmp_path, capsys, labels, expecte
     x = rng.standard_normal(80)
     lab = np.where(x + rng.standard_normal(80) > 0, labels[1], labels[0])
     data = tmp_path / "d.csv"
-    data.write_text("x,y\n" + "".join(f"{a!r},{b}\n" for a, b in zip(x, lab, strict=True)))
+    data.write_text("x,y\n" + "".join(f"{float(a)!r},{b}\n" for a, b in zip(x, lab, strict=True)))
     model, pred = tmp_path / "m.json", tmp_path / "p.csv"
     assert run(["train", data, "--target", "y", "--model", model, "-q"], capsys)[0] == 0
     assert oneneuron.load(model).classes_.tolist() == expected

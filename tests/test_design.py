@@ -194,6 +194,21 @@ def test_quoted_column_names_save_inside_transforms(table, tmp_path):
     np.testing.assert_allclose(again.predict_proba(df), clf.predict_proba(df), rtol=1e-12)
 
 
+def test_dates_and_identifier_columns_are_refused_naming_the_column(table):
+    # a date column used to become one category per day, an id column one per row:
+    # a separated fit with hundreds of parameters and no word of the cause
+    dated = table.assign(day=pd.date_range("2020-01-01", periods=len(table), freq="D"))
+    with pytest.raises(DataError, match=r"column 'day' holds dates or times"):
+        NeuronClassifier().fit(dated.drop(columns="default"), table["default"])
+    with pytest.raises(DataError, match=r"column 'day' holds dates or times"):
+        oneneuron.logit("default ~ balance + day", dated)
+    ids = table.assign(who=[f"p{i}" for i in range(len(table))])
+    with pytest.raises(DataError, match=r"column 'who' has a different value in each of its"):
+        NeuronClassifier().fit(ids.drop(columns="default"), table["default"])
+    # a formula that leaves them out fits as before
+    assert oneneuron.logit("default ~ balance", dated.assign(who=ids["who"])).coef_.shape == (1, 1)
+
+
 def test_formula_outside_allow_list_fits_but_is_not_saved(table, tmp_path):
     clf = oneneuron.logit("default ~ poly(balance, 2) + student", table)
     assert clf.predict_proba(table).shape == (len(table), 2)

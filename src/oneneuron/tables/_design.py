@@ -107,6 +107,36 @@ def _kind(s: pd.Series) -> str:
     return "categorical"
 
 
+def _is_temporal(s: pd.Series) -> bool:
+    """Dates, times, durations or periods: neither numbers nor categories for a model."""
+    t = pd.api.types
+    return bool(
+        t.is_datetime64_any_dtype(s)
+        or t.is_timedelta64_dtype(s)
+        or isinstance(s.dtype, pd.PeriodDtype)
+    )
+
+
+#: A text column with a different value in every row is refused from this many rows on.
+IDENTIFIER_ROWS = 20
+
+
+def check_not_identifier(name: str, present: pd.Series, source: str = "") -> None:
+    """Refuse a categorical column whose every (non-missing) row holds its own value.
+
+    One category per row is one parameter per row: the fit separates the classes
+    perfectly and says nothing about the cause. Such a column is an identifier, or
+    dates or numbers written as text; from ``IDENTIFIER_ROWS`` rows on it is an error.
+    """
+    n = len(present)
+    if n >= IDENTIFIER_ROWS and present.astype(str).nunique() == n:
+        raise DataError(
+            f"column {name!r}{source} has a different value in each of its {n} rows (an "
+            "identifier, or dates or numbers written as text?): one category per row "
+            "cannot be estimated; leave it out, or convert it to a number"
+        )
+
+
 def _text(v: Any) -> str:
     return v if isinstance(v, str) else str(v)
 
@@ -274,9 +304,16 @@ class DesignSpec:
             s = df[name]
             if na[name].all():
                 raise DataError(f"column {name!r} is empty (every cell is missing)")
+            if _is_temporal(s):
+                raise DataError(
+                    f"column {name!r} holds dates or times ({s.dtype}); a model needs numbers "
+                    "or categories: convert it (e.g. days since a start, or the year as a "
+                    "category) or leave it out"
+                )
             kind = _kind(s)
             col: dict[str, Any] = {"name": name, "kind": kind, "levels": None, "fill": None}
             if kind == "categorical":
+                check_not_identifier(name, s[~na[name]])
                 levels = _levels(s, name)
                 if name in reference:
                     ref = str(reference[name])

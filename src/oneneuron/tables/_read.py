@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._design import check_not_identifier
 from ._vocab import COMPRESSION, IMPUTE, MAX_CATEGORIES, DataError  # noqa: F401 (re-exported)
 
 
@@ -457,6 +458,7 @@ def fit_spec(
                     f"column {name!r} of {source} is text with {len(counts)} distinct values "
                     f"(more than {MAX_CATEGORIES}); leave it out with --features"
                 )
+            check_not_identifier(name, vals, f" of {source}")
             col["categories"] = sorted(counts.index)
             if impute is not None:  # categorical columns: most frequent, ties to the first
                 top = counts[counts == counts.max()].index
