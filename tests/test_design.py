@@ -209,6 +209,11 @@ def test_dates_and_identifier_columns_are_refused_naming_the_column(table):
     assert oneneuron.logit("default ~ balance", dated.assign(who=ids["who"])).coef_.shape == (1, 1)
 
 
+def test_a_formula_without_terms_is_one_clear_error(table):
+    with pytest.raises(ValueError, match=r"'default ~ 1' has no term besides the intercept"):
+        oneneuron.logit("default ~ 1", table)
+
+
 def test_formula_outside_allow_list_fits_but_is_not_saved(table, tmp_path):
     clf = oneneuron.logit("default ~ poly(balance, 2) + student", table)
     assert clf.predict_proba(table).shape == (len(table), 2)

@@ -644,6 +644,12 @@ class DesignSpec:
             k = names.index("Intercept")
             X = np.delete(X, k, axis=1)
             del names[k]
+        if not names:
+            raise ValueError(
+                f"the formula {self.formula!r} has no term besides the intercept; the "
+                "intercept-only model is every fit's null model (null_log_likelihood_; "
+                "lr_test compares nested fits)"
+            )
         _check_unique(names)
         self._formulaic = mm.model_spec
         try:
