@@ -214,6 +214,18 @@ def test_a_formula_without_terms_is_one_clear_error(table):
         oneneuron.logit("default ~ 1", table)
 
 
+def test_logit_takes_fit_arguments_by_value_or_column_name(table):
+    # statsmodels' GLM takes freq_weights; logit(...) passes fit's arguments through
+    w = np.random.default_rng(2).integers(1, 4, len(table)).astype(float)
+    ref = NeuronClassifier(formula="default ~ balance + student").fit(table, None, sample_weight=w)
+    by_value = oneneuron.logit("default ~ balance + student", table, sample_weight=w)
+    by_name = oneneuron.logit("default ~ balance + student", table.assign(n=w), sample_weight="n")
+    np.testing.assert_array_equal(by_value.coef_, ref.coef_)
+    np.testing.assert_array_equal(by_name.coef_, ref.coef_)
+    with pytest.raises(ValueError, match="no column 'nn' for sample_weight"):
+        oneneuron.logit("default ~ balance", table, sample_weight="nn")
+
+
 def test_formula_outside_allow_list_fits_but_is_not_saved(table, tmp_path):
     clf = oneneuron.logit("default ~ poly(balance, 2) + student", table)
     assert clf.predict_proba(table).shape == (len(table), 2)

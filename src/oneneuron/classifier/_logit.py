@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..tables import table_column
 from ._estimator import NeuronClassifier
 
 __all__ = ["logit"]
 
 
-def logit(formula: str, data: Any, **params: Any) -> NeuronClassifier:
+def logit(
+    formula: str,
+    data: Any,
+    *,
+    sample_weight: Any = None,
+    cluster: Any = None,
+    offset: Any = None,
+    **params: Any,
+) -> NeuronClassifier:
     """Fit ``NeuronClassifier(formula=formula, **params)`` on a table; returns it fitted.
 
     The formula's left-hand side names the target column; the right-hand side
@@ -23,6 +32,9 @@ def logit(formula: str, data: Any, **params: Any) -> NeuronClassifier:
     formula : str
         e.g. ``"default ~ balance + income + C(student)"``.
     data : pandas or polars DataFrame, or pyarrow Table
+    sample_weight, cluster, offset : array_like or str, optional
+        Passed to ``fit`` (one value per row of ``data``); a string names a column
+        of ``data`` (e.g. ``sample_weight="n"`` for frequency weights).
     **params
         Passed to :class:`NeuronClassifier`.
 
@@ -43,4 +55,8 @@ def logit(formula: str, data: Any, **params: Any) -> NeuronClassifier:
     """
     if "formula" in params:
         raise TypeError("logit() takes the formula as its first argument, not formula=")
-    return NeuronClassifier(formula=formula, **params).fit(data, None)
+    fit_args = {"sample_weight": sample_weight, "cluster": cluster, "offset": offset}
+    for key, value in fit_args.items():
+        if isinstance(value, str):
+            fit_args[key] = table_column(data, value, key)
+    return NeuronClassifier(formula=formula, **params).fit(data, None, **fit_args)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         as_pandas,
         formula_columns,
         is_table,
+        table_column,
     )
     from ._read import (
         EncodeReport,
@@ -75,6 +76,7 @@ _LAZY = {
             "as_pandas",
             "formula_columns",
             "is_table",
+            "table_column",
         ],
         "_design",
     ),
@@ -96,6 +98,7 @@ __all__ = [
     "as_pandas",
     "formula_columns",
     "is_table",
+    "table_column",
     "EncodeReport",
     "OutputTable",
     "atomic_write_text",

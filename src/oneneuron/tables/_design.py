@@ -97,6 +97,18 @@ def as_pandas(X: Any) -> pd.DataFrame:
         ) from None
 
 
+def table_column(X: Any, name: str, what: str) -> np.ndarray:
+    """Column ``name`` of a pandas/polars DataFrame or Arrow table as a NumPy array.
+
+    ``what`` says what the column is for, in the error when ``X`` has no such column.
+    """
+    names = getattr(X, "column_names", None)  # an Arrow table's; pandas and polars: columns
+    columns = [str(c) for c in (names if names is not None else getattr(X, "columns", []))]
+    if name not in columns:
+        raise ValueError(f"X has no column {name!r} for {what}; its columns are {columns}")
+    return np.asarray(X[name])
+
+
 def _kind(s: pd.Series) -> str:
     if pd.api.types.is_bool_dtype(s):
         return "boolean"
