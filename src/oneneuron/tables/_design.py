@@ -133,15 +133,16 @@ def _is_temporal(s: pd.Series) -> bool:
 IDENTIFIER_ROWS = 20
 
 
-def check_not_identifier(name: str, present: pd.Series, source: str = "") -> None:
+def check_not_identifier(name: str, n: int, n_distinct: int, source: str = "") -> None:
     """Refuse a categorical column whose every (non-missing) row holds its own value.
 
-    One category per row is one parameter per row: the fit separates the classes
-    perfectly and says nothing about the cause. Such a column is an identifier, or
-    dates or numbers written as text; from ``IDENTIFIER_ROWS`` rows on it is an error.
+    ``n`` is the column's non-missing rows, ``n_distinct`` their distinct values (as
+    text). One category per row is one parameter per row: the fit separates the
+    classes perfectly and says nothing about the cause. Such a column is an
+    identifier, or dates or numbers written as text; from ``IDENTIFIER_ROWS`` rows on
+    it is an error.
     """
-    n = len(present)
-    if n >= IDENTIFIER_ROWS and present.astype(str).nunique() == n:
+    if n >= IDENTIFIER_ROWS and n_distinct == n:
         raise DataError(
             f"column {name!r}{source} has a different value in each of its {n} rows (an "
             "identifier, or dates or numbers written as text?): one category per row "
@@ -325,7 +326,8 @@ class DesignSpec:
             kind = _kind(s)
             col: dict[str, Any] = {"name": name, "kind": kind, "levels": None, "fill": None}
             if kind == "categorical":
-                check_not_identifier(name, s[~na[name]])
+                present = s[~na[name]]
+                check_not_identifier(name, len(present), present.astype(str).nunique())
                 levels = _levels(s, name)
                 if name in reference:
                     ref = str(reference[name])

@@ -458,7 +458,7 @@ def fit_spec(
                     f"column {name!r} of {source} is text with {len(counts)} distinct values "
                     f"(more than {MAX_CATEGORIES}); leave it out with --features"
                 )
-            check_not_identifier(name, vals, f" of {source}")
+            check_not_identifier(name, len(vals), len(counts), f" of {source}")
             col["categories"] = sorted(counts.index)
             if impute is not None:  # categorical columns: most frequent, ties to the first
                 top = counts[counts == counts.max()].index
