@@ -189,10 +189,11 @@ def test_label_indices_match_unique_and_leave_y_alone(labels):
     y = np.array(labels)[np.random.default_rng(0).integers(0, len(labels), 500)]
     y[: len(labels)] = labels  # every label present
     before = y.copy()
-    classes, idx = encode_labels(y)
-    ref_classes, ref_idx = np.unique(y, return_inverse=True)
+    classes, idx, counts = encode_labels(y)
+    ref_classes, ref_idx, ref_counts = np.unique(y, return_inverse=True, return_counts=True)
     np.testing.assert_array_equal(classes, ref_classes)
     np.testing.assert_array_equal(idx, ref_idx)
+    np.testing.assert_array_equal(counts, ref_counts)
     assert idx.dtype == np.intp
     # where the indices are the labels themselves, they cannot be written through
     assert not (np.may_share_memory(idx, y) and idx.flags.writeable)

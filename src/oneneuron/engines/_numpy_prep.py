@@ -74,8 +74,8 @@ def check_missing_labels(y: Any) -> None:
     )
 
 
-def encode_labels(y: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp]]:
-    """``classes_`` (sorted unique labels) and each row's class index.
+def encode_labels(y: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp], NDArray[np.intp]]:
+    """``classes_`` (sorted unique labels), each row's class index, and each class's rows.
 
     Raises
     ------
@@ -87,14 +87,16 @@ def encode_labels(y: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp]]:
         lo, hi = int(yi.min()), int(yi.max())
         if hi - lo <= max(1024, len(y)):
             shifted = yi - lo if lo else yi
-            present = np.bincount(shifted, minlength=hi - lo + 1) > 0
+            counts = np.bincount(shifted, minlength=hi - lo + 1)
+            present = counts > 0
             classes = (np.flatnonzero(present) + lo).astype(y.dtype)
+            counts = counts[present]
             # labels 0..K-1 (0/1 above all) are their own indices: no lookup
             idx = shifted if present.all() else (np.cumsum(present) - 1)[shifted]
         else:
-            classes, idx = np.unique(y, return_inverse=True)
+            classes, idx, counts = np.unique(y, return_inverse=True, return_counts=True)
     else:
-        classes, idx = np.unique(y, return_inverse=True)
+        classes, idx, counts = np.unique(y, return_inverse=True, return_counts=True)
     if len(classes) < 2:
         raise ValueError(
             f"y contains only one class ({getattr(classes[0], 'item', lambda: classes[0])()!r} "
@@ -105,7 +107,7 @@ def encode_labels(y: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp]]:
     if np.may_share_memory(idx, y):  # the caller's labels themselves: a read-only view of them
         idx = idx.view()
         idx.flags.writeable = False
-    return classes, idx
+    return classes, idx, counts
 
 
 def weighted_feature_stats(
@@ -234,7 +236,7 @@ def prepare_numpy(
             check_missing_labels(y)
         X, y = _check_X_y(X, y)
         check_classification_targets(y)
-    classes, y_idx = encode_labels(y)
+    classes, y_idx, counts = encode_labels(y)
     K = len(classes)
     if sample_weight is None:  # the common case, without the general checks' overhead
         sw = np.broadcast_to(np.float64(1.0), (X.shape[0],))  # unit weights, no n-sized array
@@ -247,8 +249,8 @@ def prepare_numpy(
     else:
         sums = np.bincount(y_idx, weights=sw, minlength=K)
         s = sw * class_weight_vector(class_weight, classes, sums)[y_idx]
-    if s is sw and sample_weight is None:  # unit weights: the class counts
-        class_sums = np.bincount(y_idx, minlength=K).astype(np.float64)
+    if sample_weight is None and class_weight is None:  # unit weights: the class counts
+        class_sums = counts.astype(np.float64)
     else:
         class_sums = np.bincount(y_idx, weights=s, minlength=K)
     check_class_totals(classes, class_sums)
