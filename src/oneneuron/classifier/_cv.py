@@ -95,10 +95,10 @@ class _HeldOut(ClassifierMixin, BaseEstimator):
         return self.classes[np.argmax(self.predict_proba(X), axis=1)]
 
 
-def _score(scoring: Any, y: NDArray[np.intp], P: NDArray, w: NDArray, K: int) -> float:
+def _score(scoring: str, y: NDArray[np.intp], P: NDArray, w: NDArray, K: int) -> float:
     """One fold's score from the predicted probabilities ``P`` (n, K) and class indices ``y``.
 
-    ``scoring`` is a name of :data:`SCORINGS` or what :func:`resolve_scoring` gave.
+    ``scoring`` is one of :data:`SCORINGS`.
     """
     from sklearn import metrics
 
@@ -122,11 +122,14 @@ def _fold_scores(
     grid: NDArray[np.float64],
     l1_ratio: float,
     options: dict[str, Any],
-    scoring: str,
+    scoring: Any,
     fold: int,
     parallel: bool = False,
 ) -> tuple[NDArray[np.float64], int, list[str]]:
     """Fit the path on ``train`` (its own standardisation) and score every alpha on ``test``.
+
+    ``scoring`` is what :func:`resolve_scoring` gave: a name of :data:`SCORINGS`, or
+    ``score(estimator, X, y, w)``.
 
     ``parallel``: the fold runs in one of several workers, held to one thread
     (otherwise it keeps every core, as a single fit does). Returns the scores, the
