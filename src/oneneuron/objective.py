@@ -603,17 +603,20 @@ class SmallDenseLoss(LinearLoss):
         """Objective and gradient (``rows``: a minibatch, as :class:`LinearLoss`)."""
         if rows is not None:
             return super().loss_gradient(theta, rows)
+        f, g, _, _ = self._first_order(theta)
+        return f, g
+
+    def _first_order(self, theta: NDArray[np.float64]) -> tuple[float, NDArray, NDArray, NDArray]:
+        """Loss, gradient, the probabilities ``sigmoid(z)`` and ``softplus(z)``."""
         f, z, sp = self._terms(theta)
         p = np.exp(z - sp)
-        return f, self._A.T @ (self._s * (p - self._y)) + self._pen * theta
+        return f, self._A.T @ (self._s * (p - self._y)) + self._pen * theta, p, sp
 
     def gradient_hessian(
         self, theta: NDArray[np.float64]
     ) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
         """Objective, gradient and Hessian in ``theta``."""
-        f, z, sp = self._terms(theta)
-        p = np.exp(z - sp)
-        g = self._A.T @ (self._s * (p - self._y)) + self._pen * theta
+        f, g, p, sp = self._first_order(theta)
         B = self._A * np.sqrt(self._s * p * np.exp(-sp))[:, None]
         H = B.T @ B  # a symmetric rank-k update: exactly symmetric
         H.flat[:: len(H) + 1] += self._pen
