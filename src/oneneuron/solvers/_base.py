@@ -45,7 +45,7 @@ def relative_step(step: Array, theta: Array) -> float:
     """
     if not step.size:
         return 0.0
-    return float(np.max(np.abs(step) / np.maximum(1.0, np.abs(theta))))
+    return float((np.abs(step) / np.maximum(1.0, np.abs(theta))).max())  # methods: faster
 
 
 def bfgs_update(B: Array, s: Array, y: Array, *, overwrite: bool = False) -> Array | None:

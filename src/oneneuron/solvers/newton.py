@@ -18,6 +18,8 @@ from ._base import (
     relative_step,
 )
 
+_EPS = float(np.finfo(np.float64).eps)
+
 
 def newton_direction(H: Array, g: Array) -> tuple[Array, float]:
     """Solve ``H p = -g`` by Cholesky; on failure add ``tau I`` (growing x10) until PD.
@@ -37,7 +39,7 @@ def newton_direction(H: Array, g: Array) -> tuple[Array, float]:
             else:
                 c = scipy.linalg.cho_factor(H + tau * np.eye(len(g)), check_finite=False)
                 p = scipy.linalg.cho_solve(c, -g, check_finite=False)
-            if np.all(np.isfinite(p)):
+            if np.isfinite(p).all():
                 return p, tau
         except np.linalg.LinAlgError:
             pass
@@ -104,7 +106,7 @@ def newton(
             break
         if n_iter >= max_iter:
             break
-        noise = 32 * np.finfo(np.float64).eps * max(1.0, abs(f))
+        noise = 32 * _EPS * max(1.0, abs(f))
         # the full step is tried with the fused gradient-and-Hessian pass that the
         # next iteration needs anyway: one pass per iteration when it is accepted
         f_old = f

@@ -100,11 +100,11 @@ def collinear_terms(G: NDArray[np.float64], terms: list[str], fit_intercept: boo
     Cholesky factor ``L`` of ``G``: one factorisation answers the common full-rank
     case; the walk (a solve per term) runs only when it finds a small pivot.
     """
-    diag = np.diag(G).copy()
-    tiny = COLLINEAR_TOL * float(np.max(diag, initial=0.0))
-    if np.all(diag > tiny):
+    diag = G.diagonal().copy()
+    tiny = COLLINEAR_TOL * float(diag.max(initial=0.0))
+    if (diag > tiny).all():
         L, info = dpotrf(G, lower=1, clean=0)
-        if info == 0 and np.all(np.diag(L) ** 2 >= COLLINEAR_TOL * diag):
+        if info == 0 and (L.diagonal() ** 2 >= COLLINEAR_TOL * diag).all():
             return ""
     keep: list[int] = []
     found = []
@@ -171,21 +171,54 @@ def _diagnose(
     return _separation.detect(Xt, y_idx, K, s)
 
 
+def _reference_index(problem: Any) -> list[NDArray[np.intp]]:
+    """Each reference-parameterised block's positions in ``theta`` (its intercept first).
+
+    One block for a sigmoid neuron; ``m - 1`` for a softmax layer (class 0 is the
+    reference, so its block is left out).
+    """
+    m, d, fi = problem.n_outputs, problem.n_features, problem.fit_intercept
+    blocks = range(1, m) if m > 1 else range(1)
+    return [np.array(_theta_index(m, d, k, fi), dtype=np.intp) for k in blocks]
+
+
+def _reference_hessian(
+    problem: Any, Hp: NDArray[np.float64]
+) -> tuple[NDArray[np.intp], NDArray[np.float64], NDArray[np.float64]]:
+    """``(idx, H, G)``: the reference-parameterised Hessian ``H = Hp[idx, idx]`` and ``G``.
+
+    ``G`` is the sum of ``H``'s diagonal blocks, one per non-reference class: the
+    weighted Gram matrix of the terms (``H`` itself for a sigmoid neuron).
+    """
+    blocks = _reference_index(problem)
+    idx = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
+    H = Hp[idx[:, None], idx]  # one fancy index: np.ix_ costs more than the copy at tiny p
+    if len(blocks) == 1:
+        return idx, H, H
+    p = len(blocks[0])
+    G = sum(H[k * p : (k + 1) * p, k * p : (k + 1) * p] for k in range(len(blocks)))
+    return idx, H, np.asarray(G)
+
+
+def _unit_scaled(G: NDArray[np.float64]) -> NDArray[np.float64] | None:
+    """``G`` scaled to unit diagonal (units do not count); None unless finite with ``diag > 0``."""
+    diag = G.diagonal()
+    if not (diag > 0).all() or not np.isfinite(G).all():
+        return None
+    r = 1.0 / np.sqrt(diag)
+    return G * r[:, None] * r
+
+
 def scaled_condition(problem: Any, Hp: NDArray[np.float64]) -> float:
     """Condition number of the reference-parameterised Hessian scaled to unit diagonal.
 
     Units do not count; the softmax's flat directions are left out (class 0 is the
     reference). ``inf`` for a singular Hessian.
     """
-    m, d, fi = problem.n_outputs, problem.n_features, problem.fit_intercept
-    blocks = range(1, m) if m > 1 else range(1)
-    idx = [i for k in blocks for i in _theta_index(m, d, k, fi)]
-    G = Hp[np.ix_(idx, idx)]
-    diag = np.diag(G)
-    if not np.all(diag > 0) or not np.all(np.isfinite(G)):
+    C = _unit_scaled(_reference_hessian(problem, Hp)[1])
+    if C is None:
         return np.inf
-    r = 1.0 / np.sqrt(diag)
-    vals = np.linalg.eigvalsh(G * np.outer(r, r))
+    vals = np.linalg.eigvalsh(C)
     return float(vals[-1] / vals[0]) if vals[0] > 0 else np.inf
 
 
@@ -220,19 +253,19 @@ def compute_inference(
     if cov_type != "nonrobust":
         mode = True
     m, d, K = problem.n_outputs, problem.n_features, len(est.classes_)
-    S = float(np.sum(s))
+    S = float(s.sum())  # the methods: less overhead than np.sum at a few hundred rows
     theta = result.theta
     data_loss = result.loss - problem._penalty(theta)
     llf = -S * data_loss
     counts = np.bincount(y_idx, weights=s, minlength=K) if class_sums is None else class_sums
     pos = counts[counts > 0]
-    llnull = float(np.sum(pos * np.log(pos / S)))
+    llnull = float((pos * np.log(pos / S)).sum())
     if offset is not None:
         y01 = (np.asarray(y_idx) == 1).astype(np.float64)
         llnull = null_log_likelihood_with_offset(y01, s, offset)
     terms = term_names(d, getattr(est, "feature_names_in_", None), est.fit_intercept)
     W, b = problem.to_raw(theta)  # float64 even when coef_ is float32
-    full = np.column_stack([b, W]) if est.fit_intercept else W
+    full = np.concatenate([b[:, None], W], axis=1) if est.fit_intercept else W
     coef = full if m == 1 else full[1:] - full[0]
     out = InferenceResult(
         terms=terms,
@@ -247,15 +280,13 @@ def compute_inference(
     )
     # ---- the Hessian, when free (Newton's last pass) or wanted for the covariance
     cost = problem.engine.n_samples * (m * (d + 1)) ** 2
-    have = isinstance(problem, HessianRecorder) and problem.last is not None
-    have = have and np.array_equal(problem.last[0], theta)
+    last = problem.last if isinstance(problem, HessianRecorder) else None
     want = mode is True or (mode == "auto" and cost <= AUTO_INFERENCE_MAX_COST)
     Hp = None
-    if have or want:
-        if isinstance(problem, HessianRecorder):
-            Hp = problem.hessian_at(theta)
-        else:
-            Hp = problem.gradient_hessian(theta)[2]
+    if last is not None and np.array_equal(last[0], theta):
+        Hp = last[1]
+    elif want:
+        Hp = problem.gradient_hessian(theta)[2]
     # ---- separation, only for unpenalised fits that look suspicious
     out.separation = "none" if est.alpha == 0 else "not checked"
     Wp, _ = problem.unpack(theta)
@@ -263,7 +294,7 @@ def compute_inference(
         Wp,
         result.converged,
         loss=data_loss,
-        n_rows=int(np.count_nonzero(s > 0)),
+        n_rows=len(s) if s.strides[0] == 0 and s[0] > 0 else int(np.count_nonzero(s > 0)),
         n_params=problem.n_params,
     )
     if est.alpha == 0 and suspicious:
@@ -291,11 +322,9 @@ def compute_inference(
             f"{AUTO_INFERENCE_MAX_COST:.0e}); refit with inference=True"
         )
         return out
-    out.cov, out.reason = _covariance(problem, Hp, S, terms, est.alpha)
-    if out.cov is not None and est.alpha == 0:
-        note = conditioning_note(problem, Hp, terms)
-        if note:
-            out.extra["note"] = note
+    out.cov, out.reason, note = _covariance(problem, Hp, S, terms, est.alpha)
+    if note:
+        out.extra["note"] = note
     if out.cov is not None and cov_type != "nonrobust":
         groups, n_groups = (None, 0)
         if cluster is not None:
@@ -317,53 +346,60 @@ def compute_inference(
 
 def _covariance(
     problem: Any, Hp: NDArray[np.float64], S: float, terms: list[str], alpha: float
-) -> tuple[NDArray[np.float64] | None, str]:
-    """Reference-parameterised raw-scale covariance from the standardised Hessian ``Hp``."""
-    m, d, fi = problem.n_outputs, problem.n_features, problem.fit_intercept
-    blocks = range(1, m) if m > 1 else range(1)
-    idx = [i for k in blocks for i in _theta_index(m, d, k, fi)]
-    H = S * Hp[np.ix_(idx, idx)]
+) -> tuple[NDArray[np.float64] | None, str, str]:
+    """Reference-parameterised raw-scale covariance from the standardised Hessian ``Hp``.
+
+    Returns ``(cov, reason, note)``: ``cov`` None with the ``reason`` when the
+    Hessian is singular or not finite; for an unpenalised fit ``note`` is
+    :func:`conditioning_note`'s warning about nearly collinear terms ("" if none).
+    """
+    idx, H, G = _reference_hessian(problem, Hp)
+    H = S * H
     if alpha == 0:
-        p = len(terms)
-        G = sum(H[k * p : (k + 1) * p, k * p : (k + 1) * p] for k in range(len(blocks)))
-        why = collinear_terms(np.asarray(G), terms, fi)
+        why = collinear_terms(S * G, terms, problem.fit_intercept)
         if why:
-            return None, (
-                f"the Hessian is singular: {why}; drop the redundant column(s) or set alpha > 0"
+            return (
+                None,
+                (f"the Hessian is singular: {why}; drop the redundant column(s) or set alpha > 0"),
+                "",
             )
-    if not np.all(np.isfinite(H)):
-        return None, "the Hessian is not finite; set alpha > 0"
+    if not np.isfinite(H).all():
+        return None, "the Hessian is not finite; set alpha > 0", ""
     c, info = dpotrf(H, lower=0, clean=0)  # LAPACK directly: scipy's wrappers cost more
     if info != 0:  # at tiny p than the factorisation and the solves themselves
-        return None, (
-            f"the Hessian is not positive definite (its {info}-th leading minor is not); "
-            "set alpha > 0"
+        return (
+            None,
+            (
+                f"the Hessian is not positive definite (its {info}-th leading minor is not); "
+                "set alpha > 0"
+            ),
+            "",
         )
     cov_std, _ = dpotrs(c, np.eye(len(idx)), lower=0)  # H^-1, symmetrised below
-    T = problem._jacobian()[np.ix_(idx, idx)]
+    T = problem._jacobian()[idx[:, None], idx]
     cov = T @ cov_std @ T.T
-    return 0.5 * (cov + cov.T), ""
+    note = conditioning_note(G, terms) if alpha == 0 else ""
+    return 0.5 * (cov + cov.T), "", note
 
 
-def conditioning_note(
-    problem: Any, Hp: NDArray[np.float64], terms: list[str], limit: float = 1e6
-) -> str:
-    """Name the terms of the weakest direction when the scaled Hessian's condition number > limit.
+def conditioning_note(G: NDArray[np.float64], terms: list[str], limit: float = 1e6) -> str:
+    """Name the terms of the weakest direction when ``G``'s scaled condition number > limit.
 
-    Scaled to unit diagonal (so units do not count); "" when well conditioned.
+    ``G`` is the terms' weighted Gram matrix (:func:`_reference_hessian`), scaled to
+    unit diagonal (so units do not count); "" when well conditioned. The
+    eigenvalues alone answer the common, well-conditioned case.
     """
-    m, d, fi = problem.n_outputs, problem.n_features, problem.fit_intercept
-    blocks = range(1, m) if m > 1 else range(1)
-    p = len(terms)
-    G = sum(Hp[np.ix_(_theta_index(m, d, k, fi), _theta_index(m, d, k, fi))] for k in blocks)
-    G = np.asarray(G)
-    r = 1.0 / np.sqrt(np.diag(G))
-    vals, vecs = np.linalg.eigh(G * np.outer(r, r))
+    C = _unit_scaled(G)
+    if C is None:
+        return ""
+    vals = np.linalg.eigvalsh(C)
     cond = vals[-1] / max(vals[0], 1e-300)
     if cond <= limit:
         return ""
+    vals, vecs = np.linalg.eigh(C)
+    cond = vals[-1] / max(vals[0], 1e-300)
     v = np.abs(vecs[:, 0])
-    names = [terms[j] for j in np.argsort(-v)[:p] if v[j] > 0.1 * v.max()]
+    names = [terms[j] for j in np.argsort(-v)[: len(terms)] if v[j] > 0.1 * v.max()]
     return (
         f"ill-conditioned Hessian (condition number {cond:.2g}): "
         f"{', '.join(repr(n) for n in names)} are nearly collinear; "
