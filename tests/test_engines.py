@@ -214,9 +214,12 @@ def test_one_read_column_moments_equal_the_two_pass_reference(kind):
 
 
 def test_use_kernels_true_without_a_fitting_layout_is_an_error():
-    X, y, s = _data(100, 3, 2, "f64")
-    with pytest.raises(ValueError, match="use_kernels=True needs"):
-        NumpyEngine(np.asfortranarray(X), y, s, multinomial=False, use_kernels=True)
+    X, y, s = _data(100, 6, 2, "f64")
+    with pytest.raises(ValueError, match="use_kernels=True needs"):  # neither C nor F order
+        NumpyEngine(X[:, ::2], y, s, multinomial=False, use_kernels=True)
+    X, y, s = _data(100, 3, 3, "f64")
+    with pytest.raises(ValueError, match="use_kernels=True needs"):  # F order: binary only
+        NumpyEngine(np.asfortranarray(X), y, s, multinomial=True, use_kernels=True)
 
 
 @pytest.mark.parametrize("K", [2, 3])

@@ -129,3 +129,52 @@ def test_the_kernels_vector_exp_and_log1p_agree_with_libm_at_every_magnitude():
     np.testing.assert_allclose(resid, want_r, rtol=4e-16 * 8, atol=1e-306)
     nan = _kernels._logistic_block(np.array([np.nan]), y, s, 1, ebuf, bits, r)
     assert np.isnan(nan) and np.isnan(r[0])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("with_offset", [False, True])
+def test_the_column_major_kernels_sum_what_the_row_major_ones_do(dtype, with_offset):
+    """A pandas DataFrame's values are F-ordered: the kernels read them in place, same sums."""
+    rng = np.random.default_rng(11)
+    n, d = 9_000, 13  # several blocks of both kernels, and a ragged last one
+    X = (rng.standard_normal((n, d)) * rng.uniform(0.1, 10, d) + rng.normal(0, 5, d)).astype(dtype)
+    F = np.asfortranarray(X)
+    y = (rng.random(n) < 0.4).astype(float)
+    s = rng.uniform(0, 2, n)
+    s[::7] = 0.0
+    s[2000:4100] = 0.0  # a whole moments block of weight 0
+    s /= s.sum()
+    w, b = rng.standard_normal((1, d)) * 0.1, np.array([0.3])
+    off = rng.standard_normal(n) if with_offset else None
+    rows = _kernels.fused_statistics(X, y, s, w, b, False, off)
+    cols = _kernels.fused_statistics(F, y, s, w, b, False, off)
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    assert cols[0] == pytest.approx(rows[0], rel=rtol)
+    np.testing.assert_allclose(cols[1], rows[1], rtol=rtol, atol=rtol * np.abs(rows[1]).max())
+    np.testing.assert_allclose(cols[2], rows[2], rtol=rtol, atol=1e-15)
+    for a, r in zip(_kernels.column_moments(F, s), _kernels.column_moments(X, s), strict=True):
+        np.testing.assert_allclose(a, r, rtol=1e-12, atol=0)
+    bad = F.copy(order="F")
+    bad[2001, 4] = np.inf  # in a row of weight 0: the column's mean still says so
+    assert np.isnan(_kernels.column_moments(bad, s)[0][4])
+
+
+def test_a_dataframe_fits_with_the_fused_kernels_and_no_copy(monkeypatch):
+    pd = pytest.importorskip("pandas")
+    calls = []
+    real = _kernels.fused_statistics
+    monkeypatch.setattr(
+        _kernels,
+        "fused_statistics",
+        lambda X, *a: calls.append(X.flags.f_contiguous) or real(X, *a),
+    )
+    X, y = _tall(n=25_000)
+    df = pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])])
+    assert np.asarray(df).flags.f_contiguous  # pandas keeps a float frame's columns apart
+    for solver in ("lbfgs", "subsampled-newton"):
+        calls.clear()
+        clf = NeuronClassifier(solver=solver, alpha=1e-3, inference=False).fit(df, y)
+        ref = NeuronClassifier(solver=solver, alpha=1e-3, inference=False).fit(X, y)
+        # the full-data reads take the frame's values in place (subsamples are C-ordered copies)
+        assert clf.converged_ and calls.count(True) >= 2, (solver, calls)
+        np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=1e-7, atol=1e-9)

@@ -74,6 +74,8 @@ def _inline(fn: Any) -> Any:
 #: Rows per block of the fused kernels: the block's logits, exponentials and residuals
 #: are formed in small arrays, so that the transcendental part runs as vector code.
 BLOCK = 256
+#: Rows per block of a column in :func:`moments_dense_f` (16 KiB of float64: in L1).
+MOMENT_BLOCK = 2048
 _INV_LN2 = 1.4426950408889634
 _LN2_HI = 6.93147180369123816490e-01  # ln 2 in two parts (Cody and Waite's reduction)
 _LN2_LO = 1.90821492927058770002e-10
@@ -208,6 +210,48 @@ def binary_dense(X, y, s, w, b, off, lo, hi):  # noqa: ANN001, ANN201
 
 
 @_jit
+def binary_dense_f(X, y, s, w, b, off, lo, hi):  # noqa: ANN001, ANN201
+    """:func:`binary_dense` for a column-major (F-ordered) X, e.g. a pandas DataFrame's values.
+
+    The same blocks of :data:`BLOCK` rows; within a block the loops run down each
+    column, where X is contiguous: the logits gather ``w_j x_j`` column by column,
+    and each gradient entry is one column's dot product with the residuals, while
+    the block (``BLOCK`` rows of every column) is in cache. One read of X, no copy.
+    """
+    d = X.shape[1]
+    g = np.zeros(d)
+    z = np.empty(BLOCK)
+    r = np.empty(BLOCK)
+    ebuf = np.empty(BLOCK)
+    bits = np.empty(BLOCK, dtype=np.int64)
+    loss = 0.0
+    gb = 0.0
+    has_off = off.shape[0] > 0
+    for start in range(lo, hi, BLOCK):
+        stop = min(start + BLOCK, hi)
+        m = stop - start
+        yb, sb = y[start:stop], s[start:stop]
+        ob = off[start:stop] if has_off else off
+        for t in range(m):
+            z[t] = b + ob[t] if has_off else b
+        for j in range(d):
+            col = X[start:stop, j]
+            wj = w[j]
+            for t in range(m):
+                z[t] += col[t] * wj
+        loss += _logistic_block(z, yb, sb, m, ebuf, bits, r)
+        for t in range(m):
+            gb += r[t]
+        for j in range(d):
+            col = X[start:stop, j]
+            acc = 0.0
+            for t in range(m):
+                acc += r[t] * col[t]
+            g[j] += acc
+    return loss, g, gb
+
+
+@_jit
 def multinomial_dense(X, y, s, W, b, lo, hi):  # noqa: ANN001, ANN201
     """Softmax cross-entropy sums over rows [lo, hi): ``(loss, grad_W (K, d), grad_b (K,))``."""
     d = X.shape[1]
@@ -333,6 +377,55 @@ def moments_dense(X, s, lo, hi):  # noqa: ANN001, ANN201
 
 
 @_jit
+def moments_dense_f(X, s, lo, hi):  # noqa: ANN001, ANN201
+    """:func:`moments_dense` for a column-major (F-ordered) X, by blocks of each column.
+
+    A running update down one column is a chain of dependent steps (slow where
+    :func:`moments_dense` updates a row's columns side by side), so each block of
+    :data:`MOMENT_BLOCK` rows of a column is summed in two vectorised loops (its
+    weighted mean, then its squared deviations, while it is in cache) and merged
+    into the running moments with Chan's pairwise formula. No ``E[x^2] - mu^2``
+    cancellation; a NaN or infinity in a row of weight 0 still makes its column's
+    mean NaN (``0 * x``).
+    """
+    d = X.shape[1]
+    mean = np.zeros(d)
+    m2 = np.zeros(d)
+    probe = np.zeros(d)
+    S = 0.0
+    for start in range(lo, hi, MOMENT_BLOCK):
+        stop = min(start + MOMENT_BLOCK, hi)
+        m = stop - start
+        sb = s[start:stop]
+        Sb = 0.0
+        for t in range(m):
+            Sb += sb[t]
+        for j in range(d):
+            col = X[start:stop, j]
+            acc = 0.0
+            for t in range(m):
+                acc += sb[t] * np.float64(col[t])
+            if Sb == 0.0:  # no weight: only the NaN probe counts
+                probe[j] += acc
+                continue
+            mb = acc / Sb
+            q = 0.0
+            for t in range(m):
+                dev = np.float64(col[t]) - mb
+                q += sb[t] * dev * dev
+            if S == 0.0:
+                mean[j] = mb
+                m2[j] = q
+            else:
+                tot = S + Sb
+                delta = mb - mean[j]
+                mean[j] += delta * (Sb / tot)
+                m2[j] += q + delta * delta * (S * Sb / tot)
+        S += Sb
+    return S, mean + probe, m2
+
+
+@_jit
 def sums_csr(data, indices, indptr, d, s, lo, hi):  # noqa: ANN001, ANN201
     """Weighted column sums of x and x**2 over CSR rows [lo, hi): ``(m1 (d,), m2 (d,))``."""
     m1 = np.zeros(d)
@@ -385,7 +478,7 @@ def fused_statistics(
 ) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
     """Loss, ``grad_W`` (m, d) and ``grad_b`` (m,) sums in one read of X.
 
-    X is a C-ordered float32/float64 array or a CSR matrix; rows are split in
+    X is a C- or F-ordered float32/float64 array (F: binary only) or a CSR matrix; rows are split in
     ``N_THREADS`` contiguous chunks run concurrently (the kernels release the GIL).
     ``offset`` (binary only) is added to every row's logit.
     """
@@ -396,6 +489,8 @@ def fused_statistics(
         w, c = W, b
     else:
         fn = binary_csr if sparse else binary_dense
+        if not sparse and not X.flags.c_contiguous:  # F-ordered: the column-major kernel
+            fn = binary_dense_f
         w, c = W[0], float(b[0])
     head = (X.data, X.indices, X.indptr, d) if sparse else (X,)
     tail = () if multinomial else (np.zeros(0) if offset is None else offset,)
@@ -428,14 +523,15 @@ def gather_columns(X: NDArray, cols: NDArray) -> NDArray:
 def column_moments(X: NDArray, s: NDArray) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Weighted column means and sums of squared deviations of a dense X, one read.
 
-    X is a C-ordered float32/float64 array. Each of ``N_THREADS`` contiguous row
+    X is a C- or F-ordered float32/float64 array. Each of ``N_THREADS`` contiguous row
     chunks keeps running means and squared deviations (no ``E[x^2] - mu^2``
     cancellation); the chunks are merged with Chan's pairwise formula. A column
     too large for float64 squares gets ``inf`` or ``nan``, as in the two-pass
     NumPy reference (:func:`oneneuron.engines._numpy_prep.weighted_feature_stats`).
     """
     s = np.asarray(s, dtype=np.float64)  # may be a broadcast (unit weights): no copy
-    parts = _over_row_chunks(lambda lo, hi: moments_dense(X, s, lo, hi), X.shape[0])
+    fn = moments_dense if X.flags.c_contiguous else moments_dense_f  # F-ordered: by column
+    parts = _over_row_chunks(lambda lo, hi: fn(X, s, lo, hi), X.shape[0])
     S, mean, m2 = parts[0]
     for Sb, mb, m2b in parts[1:]:
         if Sb == 0.0:  # no weight: only its NaN probe counts

@@ -74,6 +74,14 @@ def blas_threads(engine: Any) -> contextlib.AbstractContextManager[Any]:
     return one_blas_thread(n * d)
 
 
+def kernel_layout(X: Any, multinomial: bool = False) -> bool:
+    """Whether the fused kernels read a dense ``X`` in place: a C-ordered float array, or an
+    F-ordered one (a pandas DataFrame's values, column-major) for a binary model."""
+    if not isinstance(X, np.ndarray) or X.dtype not in (np.float32, np.float64) or X.ndim != 2:
+        return False
+    return bool(X.flags.c_contiguous or (X.flags.f_contiguous and not multinomial))
+
+
 def one_blas_thread(entries: int) -> contextlib.AbstractContextManager[Any]:
     """Hold BLAS to one thread for blocked passes over an X of ``entries`` numbers.
 
@@ -117,8 +125,9 @@ class NumpyEngine:
         Rows per block; by default about ``BLOCK_BYTES`` of X.
     use_kernels : bool, optional
         Use the fused one-read kernels of :mod:`oneneuron.engines._kernels` for
-        loss and gradient when numba is installed and X is a C-ordered array or
-        a CSR matrix with at least ``KERNEL_MIN_ROWS`` rows (default); False
+        loss and gradient when numba is installed and X is a C-ordered array (or,
+        for a binary model, an F-ordered one such as a pandas DataFrame's values)
+        or a CSR matrix with at least ``KERNEL_MIN_ROWS`` rows (default); False
         forces the NumPy block path (the reference); True requires the kernels.
     offset : ndarray, shape (n,), optional
         Binary only: a known term added to every row's logit (``z = X w + b + offset``),
@@ -183,9 +192,12 @@ class NumpyEngine:
         #: costs no pass.
         self.last_read: dict[str, Any] = {}
         sparse = hasattr(X, "indptr") and getattr(X, "format", "") == "csr"
-        fits = sparse or (isinstance(X, np.ndarray) and X.flags.c_contiguous)
+        fits = sparse or kernel_layout(X, multinomial)
         if use_kernels and not (fits and kernels() is not None):
-            raise ValueError("use_kernels=True needs numba and a C-ordered array or CSR matrix")
+            raise ValueError(
+                "use_kernels=True needs numba and a C-ordered array (or F-ordered, binary) "
+                "or a CSR matrix"
+            )
         if use_kernels is None:
             use_kernels = fits and self.n_samples >= KERNEL_MIN_ROWS and kernels() is not None
         self.use_kernels = bool(use_kernels)

@@ -7,11 +7,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._numpy import KERNEL_MIN_ROWS, kernels, one_blas_thread
+from ._numpy import KERNEL_MIN_ROWS, kernel_layout, kernels, one_blas_thread
 from ._record import FitData, check_class_totals, check_magnitudes, class_weight_vector
 
 #: Bytes of X per block in the statistics passes (bounds their temporaries).
 BLOCK_BYTES = 4 << 20
+
+_EPS = float(np.finfo(np.float64).eps)
 
 
 def _block_rows(X: Any) -> int:
@@ -115,7 +117,7 @@ def weighted_feature_stats(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Weighted column mean ``mu`` and standard deviation ``sigma`` (ddof = 0).
 
-    A dense C-ordered X is read once by a compiled kernel that keeps running
+    A dense C- or F-ordered X is read once by a compiled kernel that keeps running
     means and squared deviations per thread (:func:`~oneneuron.engines._kernels.column_moments`);
     otherwise (and where numba cannot load) block by block in two passes (mean,
     then squared deviations), the reference. Neither copies X nor loses precision
@@ -132,8 +134,8 @@ def weighted_feature_stats(
 
 def _feature_stats(X: Any, s: NDArray[np.float64], center: bool) -> tuple[NDArray, NDArray]:
     n, d = X.shape
-    S = float(np.sum(s))
-    fast = isinstance(X, np.ndarray) and X.flags.c_contiguous and n >= KERNEL_MIN_ROWS
+    S = float(s.sum())
+    fast = kernel_layout(X) and n >= KERNEL_MIN_ROWS  # C- or F-ordered: one read either way
     if fast and kernels() is not None:  # one threaded read (this loop is the reference)
         mu, var = kernels().column_moments(X, s)
         return _finish(mu, var, S, center)
@@ -172,7 +174,7 @@ def _finish(mu: NDArray, var: NDArray, S: float, center: bool) -> tuple[NDArray,
     """``(mu, sigma)`` from the means and the weighted sums of squared deviations."""
     d = len(mu)
     sigma = np.sqrt(var / S)
-    sigma[sigma <= 10 * np.finfo(np.float64).eps * np.maximum(1.0, np.abs(mu))] = 1.0
+    sigma[sigma <= 10 * _EPS * np.maximum(1.0, np.abs(mu))] = 1.0
     return (mu if center else np.zeros(d)), sigma
 
 
@@ -257,7 +259,7 @@ def prepare_numpy(
     # weighted by the full row weight s (class weights are sample weights); computed
     # without standardisation too, to refuse columns whose squares overflow
     mean, scale = weighted_feature_stats(X, s)
-    if fast is not None and not (np.all(np.isfinite(mean)) and np.all(np.isfinite(scale))):
+    if fast is not None and not (np.isfinite(mean).all() and np.isfinite(scale).all()):
         _check_X_y(X, y)  # NaN or infinity in X: scikit-learn's error (else: huge values)
     check_magnitudes(mean, scale, X.dtype, names, lambda j: _column_max(X, j))
     feature_stats = (mean, scale)
