@@ -172,7 +172,7 @@ def _logistic_block(z, y, s, m, ebuf, bits, r):  # noqa: ANN001, ANN201
 
 
 @_jit
-def binary_dense(X, y, s, w, b, off, lo, hi):  # noqa: ANN001, ANN201
+def binary_dense(X, y, s, w, b, off, lo, hi, column_major):  # noqa: ANN001, ANN201
     """Binary log-loss sums over rows [lo, hi): ``(loss, grad_w (d,), grad_b)``.
 
     ``off`` is the per-row offset added to ``z``, or an empty array for none. Rows go
@@ -180,6 +180,10 @@ def binary_dense(X, y, s, w, b, off, lo, hi):  # noqa: ANN001, ANN201
     (:func:`_logistic_block`), then ``r_i x_i`` added while the block is in cache.
     Each block is sliced out first, so that every loop runs from 0 (numba then
     compiles its indexing without the checks for negative indices).
+    ``column_major`` (an F-ordered X, e.g. a pandas DataFrame's values): within a
+    block the loops run down each column, where X is contiguous; the logits gather
+    ``w_j x_j`` column by column and each gradient entry is one column's dot
+    product with the residuals. One read of X either way, no copy.
     """
     d = X.shape[1]
     g = np.zeros(d)
@@ -196,58 +200,34 @@ def binary_dense(X, y, s, w, b, off, lo, hi):  # noqa: ANN001, ANN201
         Xb, yb, sb = X[start:stop], y[start:stop], s[start:stop]
         ob = off[start:stop] if has_off else off
         for t in range(m):
-            acc = b + ob[t] if has_off else b
-            for j in range(d):
-                acc += Xb[t, j] * w[j]
-            z[t] = acc
-        loss += _logistic_block(z, yb, sb, m, ebuf, bits, r)
-        for t in range(m):
-            rt = r[t]
-            gb += rt
-            for j in range(d):
-                g[j] += rt * Xb[t, j]
-    return loss, g, gb
-
-
-@_jit
-def binary_dense_f(X, y, s, w, b, off, lo, hi):  # noqa: ANN001, ANN201
-    """:func:`binary_dense` for a column-major (F-ordered) X, e.g. a pandas DataFrame's values.
-
-    The same blocks of :data:`BLOCK` rows; within a block the loops run down each
-    column, where X is contiguous: the logits gather ``w_j x_j`` column by column,
-    and each gradient entry is one column's dot product with the residuals, while
-    the block (``BLOCK`` rows of every column) is in cache. One read of X, no copy.
-    """
-    d = X.shape[1]
-    g = np.zeros(d)
-    z = np.empty(BLOCK)
-    r = np.empty(BLOCK)
-    ebuf = np.empty(BLOCK)
-    bits = np.empty(BLOCK, dtype=np.int64)
-    loss = 0.0
-    gb = 0.0
-    has_off = off.shape[0] > 0
-    for start in range(lo, hi, BLOCK):
-        stop = min(start + BLOCK, hi)
-        m = stop - start
-        yb, sb = y[start:stop], s[start:stop]
-        ob = off[start:stop] if has_off else off
-        for t in range(m):
             z[t] = b + ob[t] if has_off else b
-        for j in range(d):
-            col = X[start:stop, j]
-            wj = w[j]
+        if column_major:
+            for j in range(d):
+                col = X[start:stop, j]
+                wj = w[j]
+                for t in range(m):
+                    z[t] += col[t] * wj
+        else:
             for t in range(m):
-                z[t] += col[t] * wj
+                acc = z[t]
+                for j in range(d):
+                    acc += Xb[t, j] * w[j]
+                z[t] = acc
         loss += _logistic_block(z, yb, sb, m, ebuf, bits, r)
         for t in range(m):
             gb += r[t]
-        for j in range(d):
-            col = X[start:stop, j]
-            acc = 0.0
+        if column_major:
+            for j in range(d):
+                col = X[start:stop, j]
+                acc = 0.0
+                for t in range(m):
+                    acc += r[t] * col[t]
+                g[j] += acc
+        else:
             for t in range(m):
-                acc += r[t] * col[t]
-            g[j] += acc
+                rt = r[t]
+                for j in range(d):
+                    g[j] += rt * Xb[t, j]
     return loss, g, gb
 
 
@@ -489,14 +469,13 @@ def fused_statistics(
         w, c = W, b
     else:
         fn = binary_csr if sparse else binary_dense
-        if not sparse and not X.flags.c_contiguous:  # F-ordered: the column-major kernel
-            fn = binary_dense_f
         w, c = W[0], float(b[0])
     head = (X.data, X.indices, X.indptr, d) if sparse else (X,)
     tail = () if multinomial else (np.zeros(0) if offset is None else offset,)
+    layout = (not X.flags.c_contiguous,) if fn is binary_dense else ()  # F order: by columns
 
     def run(lo: int, hi: int) -> Any:
-        return fn(*head, y, s, w, c, *tail, lo, hi)
+        return fn(*head, y, s, w, c, *tail, lo, hi, *layout)
 
     parts = _over_row_chunks(run, n)
     loss = float(sum(p[0] for p in parts))
