@@ -45,12 +45,6 @@ class HessianRecorder:
         self.last = (np.array(theta, copy=True), H)
         return f, g, H
 
-    def hessian_at(self, theta: NDArray[np.float64]) -> NDArray[np.float64]:
-        """The Hessian at ``theta``: the remembered one when it matches, else one pass."""
-        if self.last is not None and np.array_equal(self.last[0], theta):
-            return self.last[1]
-        return self._problem.gradient_hessian(theta)[2]
-
 
 def term_names(n_features: int, feature_names: Any, fit_intercept: bool) -> list[str]:
     """``["intercept", name_0, ...]``; names default to ``x0, x1, ...``."""
