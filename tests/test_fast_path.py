@@ -56,14 +56,17 @@ def test_the_numpy_fallback_fits_what_the_kernels_fit(monkeypatch, solver, K):
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("raw_penalty", [False, True])
 @pytest.mark.parametrize("with_offset", [False, True])
-def test_small_dense_loss_equals_the_blocked_objective(fit_intercept, raw_penalty, with_offset):
+@pytest.mark.parametrize("equal_weights", [False, True])
+def test_small_dense_loss_equals_the_blocked_objective(
+    fit_intercept, raw_penalty, with_offset, equal_weights
+):
     from oneneuron.engines import NumpyEngine
     from oneneuron.objective import LinearLoss, SmallDenseLoss
 
     rng = np.random.default_rng(5)
     X = rng.standard_normal((300, 3)) * [1.0, 5.0, 0.1] + [0.0, 2.0, -1.0]
     y = (rng.random(300) < 0.4).astype(float)
-    w = rng.uniform(0.5, 2.0, 300)
+    w = np.full(300, 2.0) if equal_weights else rng.uniform(0.5, 2.0, 300)
     mean = X.mean(0) if fit_intercept else np.zeros(3)
     args = (1, 0.05, mean, X.std(0), fit_intercept, raw_penalty)
     opts = {"offset": rng.standard_normal(300)} if with_offset else {}

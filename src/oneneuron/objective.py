@@ -573,10 +573,13 @@ class SmallDenseLoss(LinearLoss):
             A = np.column_stack([A, np.ones(len(A))])
         self._A = np.ascontiguousarray(A)
         self._y = np.asarray(eng.y, dtype=np.float64)
+        # the engine's weights sum to 1; equal ones (1/n without sample weights) are one
+        # number c, which scales the sums instead of multiplying every row
         s = np.asarray(eng.s, dtype=np.float64)
-        unit = bool((s == 1.0).all())
-        self._s = None if unit else s  # unit weights: the products with s are left out
-        self._Ah = self._A if unit else self._A * np.sqrt(s)[:, None]  # sqrt(s) A, for H
+        equal = bool((s == s[0]).all())
+        self._s = None if equal else s
+        self._c = float(s[0]) if equal else 1.0
+        self._Ah = self._A * (np.sqrt(self._c) if equal else np.sqrt(s)[:, None])  # for H
         off = getattr(eng, "offset", None)  # a known term of each logit, as the engine adds
         self._off = None if off is None else np.asarray(off, dtype=np.float64)
         pen = self.alpha * self._pw
@@ -589,8 +592,8 @@ class SmallDenseLoss(LinearLoss):
         ``np.logaddexp(0, z)`` is softplus in one stable ufunc; the probabilities then
         follow without cancellation: ``sigmoid(z) = exp(z - softplus(z))`` and
         ``1 - sigmoid(z) = exp(-softplus(z))`` (fewer array operations than the
-        ``exp(-|z|)`` forms, which matters at a few hundred rows). Unit weights and a
-        zero penalty skip their operations: each costs about a microsecond here.
+        ``exp(-|z|)`` forms, which matters at a few hundred rows). Equal weights and a
+        zero penalty skip their row-sized operations: each costs about a microsecond here.
         """
         self.engine.n_passes += 1
         z = self._A @ theta
@@ -598,7 +601,7 @@ class SmallDenseLoss(LinearLoss):
             z += self._off
         sp = np.logaddexp(0.0, z)
         rows = sp - self._y * z
-        f = float(rows.sum() if self._s is None else self._s @ rows)
+        f = self._c * float(rows.sum()) if self._s is None else float(self._s @ rows)
         if self._penalised:
             f += 0.5 * float(theta @ (self._pen * theta))
         return f, z, sp
@@ -621,7 +624,7 @@ class SmallDenseLoss(LinearLoss):
         f, z, sp = self._terms(theta)
         p = np.exp(z - sp)
         r = p - self._y
-        g = self._A.T @ (r if self._s is None else self._s * r)
+        g = self._c * (self._A.T @ r) if self._s is None else self._A.T @ (self._s * r)
         if self._penalised:
             g += self._pen * theta
         return f, g, p, sp
