@@ -284,11 +284,13 @@ def compute_inference(
     # ---- separation, only for unpenalised fits that look suspicious
     out.separation = "none" if est.alpha == 0 else "not checked"
     Wp, _ = problem.unpack(theta)
+    # rows of positive weight; unit weights come as one broadcast value (stride 0): all rows
+    positive = len(s) if s.strides[0] == 0 and s[0] > 0 else int(np.count_nonzero(s > 0))
     suspicious = _separation.looks_suspicious(
         Wp,
         result.converged,
         loss=data_loss,
-        n_rows=len(s) if s.strides[0] == 0 and s[0] > 0 else int(np.count_nonzero(s > 0)),
+        n_rows=positive,
         n_params=problem.n_params,
     )
     if est.alpha == 0 and suspicious:
@@ -354,7 +356,7 @@ def _covariance(
         if why:
             return (
                 None,
-                (f"the Hessian is singular: {why}; drop the redundant column(s) or set alpha > 0"),
+                f"the Hessian is singular: {why}; drop the redundant column(s) or set alpha > 0",
                 "",
             )
     if not np.isfinite(H).all():
@@ -363,10 +365,8 @@ def _covariance(
     if info != 0:  # at tiny p than the factorisation and the solves themselves
         return (
             None,
-            (
-                f"the Hessian is not positive definite (its {info}-th leading minor is not); "
-                "set alpha > 0"
-            ),
+            f"the Hessian is not positive definite (its {info}-th leading minor is not); "
+            "set alpha > 0",
             "",
         )
     cov_std, _ = dpotrs(c, np.eye(len(idx)), lower=0)  # H^-1, symmetrised below
