@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..objective import BlockStats
+from ._record import unit_scale_for_flat_columns
 
 #: Rows per block of the Hessian products: bounds the temporary ``X * D`` to
 #: about this many bytes; loss and gradient use one block for all of X.
@@ -101,8 +102,7 @@ def feature_stats(
         dev = xp.astype(X[start : start + rows, :], xp.float64, copy=False) - mu
         var = var + s64[start : start + rows] @ (dev * dev)
     mu_np, var_np = to_numpy(mu), to_numpy(var) / float(S)
-    sigma = np.sqrt(var_np)
-    sigma[sigma <= 10 * np.finfo(np.float64).eps * np.maximum(1.0, np.abs(mu_np))] = 1.0
+    sigma = unit_scale_for_flat_columns(np.sqrt(var_np), mu_np)
     return (mu_np if center else np.zeros_like(mu_np)), sigma
 
 

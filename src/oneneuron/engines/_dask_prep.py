@@ -16,7 +16,13 @@ from numpy.typing import NDArray
 
 from ..functions import log_sigmoid, log_softmax, sigmoid, softmax
 from ._dask import row_blocks, tree_sum
-from ._record import FitData, check_class_totals, check_magnitudes, class_weight_vector
+from ._record import (
+    FitData,
+    check_class_totals,
+    check_magnitudes,
+    class_weight_vector,
+    unit_scale_for_flat_columns,
+)
 
 
 def is_dask_dataframe(X: Any) -> bool:
@@ -227,7 +233,7 @@ def prepare_dask(
     mu, sigma = _pooled_stats(summ, cw)  # weighted by s: class weights are sample weights
     check_magnitudes(mu, sigma, Xa.dtype, names)
     if standardize:
-        sigma[sigma <= 10 * np.finfo(np.float64).eps * np.maximum(1.0, np.abs(mu))] = 1.0
+        unit_scale_for_flat_columns(sigma, mu)
         mean = mu if center else np.zeros_like(mu)
     else:
         mean, sigma = np.zeros(Xa.shape[1]), np.ones(Xa.shape[1])

@@ -8,12 +8,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._numpy import KERNEL_MIN_ROWS, kernel_layout, kernels, one_blas_thread
-from ._record import FitData, check_class_totals, check_magnitudes, class_weight_vector
+from ._record import (
+    FitData,
+    check_class_totals,
+    check_magnitudes,
+    class_weight_vector,
+    unit_scale_for_flat_columns,
+)
 
 #: Bytes of X per block in the statistics passes (bounds their temporaries).
 BLOCK_BYTES = 4 << 20
-
-_EPS = float(np.finfo(np.float64).eps)
 
 
 def _block_rows(X: Any) -> int:
@@ -173,8 +177,7 @@ def _is_csr(X: Any) -> bool:
 def _finish(mu: NDArray, var: NDArray, S: float, center: bool) -> tuple[NDArray, NDArray]:
     """``(mu, sigma)`` from the means and the weighted sums of squared deviations."""
     d = len(mu)
-    sigma = np.sqrt(var / S)
-    sigma[sigma <= 10 * _EPS * np.maximum(1.0, np.abs(mu))] = 1.0
+    sigma = unit_scale_for_flat_columns(np.sqrt(var / S), mu)
     return (mu if center else np.zeros(d)), sigma
 
 

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+_EPS = float(np.finfo(np.float64).eps)
+
 
 @dataclass
 class FitData:
@@ -158,6 +160,16 @@ def magnitude_limit(dtype: Any) -> float:
     would overflow it.
     """
     return float(np.sqrt(np.finfo(dtype).max)) / 16.0
+
+
+def unit_scale_for_flat_columns(sigma: NDArray, mu: NDArray) -> NDArray:
+    """Set ``sigma = 1`` in place where a column has no spread; returns ``sigma``.
+
+    No spread means at most 10 ulps of ``max(1, |mu|)`` (round-off of a constant
+    column), as scikit-learn's StandardScaler: the column is then only centred.
+    """
+    sigma[sigma <= 10 * _EPS * np.maximum(1.0, np.abs(mu))] = 1.0
+    return sigma
 
 
 def check_magnitudes(

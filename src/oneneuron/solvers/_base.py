@@ -31,6 +31,20 @@ def grad_norm(g: Array) -> float:
     return float(np.abs(g).max()) if g.size else 0.0  # the method: less call overhead
 
 
+#: Machine epsilon of float64, the precision the solvers evaluate the objective in.
+EPS = float(np.finfo(np.float64).eps)
+
+
+def round_off(f: float, eps: float = EPS) -> float:
+    """``32 eps max(1, |f|)``: changes of the objective ``f`` below this are round-off.
+
+    A line search accepts a step whose change is within it (near the optimum no
+    decrease can show), and a stall counts iterations that change ``f`` by no more.
+    ``eps`` is the data's precision (float32 X makes objective values that noisy).
+    """
+    return 32 * eps * max(1.0, abs(f))
+
+
 #: The objective's round-off, in ulps of its value per square root of its number of
 #: rows: it is a sum over rows, each rounded (the float64 floor of :func:`at_float_floor`).
 FLOOR_ULPS = 16.0
@@ -90,7 +104,7 @@ def at_float_floor(decrease: float, f: float, rows: int = 1) -> bool:
     floating-point evaluation allows.
     """
     ulps = FLOOR_ULPS * np.sqrt(max(1, rows))
-    return bool(decrease <= ulps * np.finfo(np.float64).eps * max(1.0, abs(f)))
+    return bool(decrease <= ulps * EPS * max(1.0, abs(f)))
 
 
 FLOOR_MESSAGE = (

@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from ..objective import L1Penalty
-from ._base import Array, Problem, SolverResult, Trace, bfgs_update, grad_norm
+from ._base import EPS, Array, Problem, SolverResult, Trace, bfgs_update, grad_norm, round_off
 
 __all__ = ["minimize_quadratic", "proximal_newton"]
 
@@ -231,7 +231,7 @@ def _data_eps(problem: Any) -> float:
     """Machine epsilon of the data's dtype: float32 X makes objective values that noisy."""
     engine = getattr(problem, "engine", None)
     dtype = getattr(getattr(engine, "X", None), "dtype", None) or getattr(engine, "dtype", None)
-    return 1.2e-7 if "32" in str(dtype) else float(np.finfo(np.float64).eps)
+    return 1.2e-7 if "32" in str(dtype) else EPS
 
 
 def _model_decrease(penalty: L1Penalty, theta: Array, w: Array, g: Array) -> float:
@@ -291,7 +291,7 @@ def _newton_stage(
         if not np.any(d):
             message = "the quadratic model offers no step: at the limit of precision"
             break
-        noise = 32 * _data_eps(problem) * max(1.0, abs(F))
+        noise = round_off(F, _data_eps(problem))
         f1, g1, H1 = problem.gradient_hessian(w)
         F1 = f1 + penalty.value(w)
         if np.isfinite(F1) and (F1 <= F + ARMIJO * delta or abs(F1 - F) <= noise):
@@ -434,7 +434,7 @@ def proximal_newton(
             extra["n_refresh"] += 1
             just_refreshed = True
             continue
-        noise = 32 * _data_eps(problem) * max(1.0, abs(F))
+        noise = round_off(F, _data_eps(problem))
         t = 1.0
         for _ in range(40):
             trial = theta + t * d

@@ -17,6 +17,7 @@ from ._base import (
     grad_norm,
     n_terms,
     relative_step,
+    round_off,
 )
 
 #: Correction pairs kept (SciPy's default). On raw features the estimator hands
@@ -61,7 +62,7 @@ def lbfgs(
         last["theta"], last["f"], last["g"] = theta.copy(), f, g
         # a line search whose trial points all match the accepted objective to within
         # its round-off has reached the float64 floor: stop instead of burning passes
-        noise = 32 * np.finfo(np.float64).eps * max(1.0, abs(accepted["f"]))
+        noise = round_off(accepted["f"])
         accepted["flat"] = accepted["flat"] + 1 if abs(f - accepted["f"]) <= noise else 0
         if accepted["flat"] >= FLAT_EVALUATIONS:
             raise _AtFloor

@@ -16,9 +16,8 @@ from ._base import (
     grad_norm,
     n_terms,
     relative_step,
+    round_off,
 )
-
-_EPS = float(np.finfo(np.float64).eps)
 
 
 def newton_direction(H: Array, g: Array) -> tuple[Array, float]:
@@ -106,7 +105,7 @@ def newton(
             break
         if n_iter >= max_iter:
             break
-        noise = 32 * _EPS * max(1.0, abs(f))
+        noise = round_off(f)
         # the full step is tried with the fused gradient-and-Hessian pass that the
         # next iteration needs anyway: one pass per iteration when it is accepted
         f_old = f

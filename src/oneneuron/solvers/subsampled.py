@@ -36,6 +36,7 @@ from ._base import (
     grad_norm,
     n_terms,
     relative_step,
+    round_off,
 )
 from .newton import newton, newton_direction
 
@@ -115,7 +116,7 @@ def subsampled_newton(
         if n_iter >= max_iter:
             break
         t = 1.0
-        noise = 32 * np.finfo(np.float64).eps * max(1.0, abs(f))
+        noise = round_off(f)
         for _ in range(40):
             f_new, g_new = problem.loss_gradient(theta + t * p)
             if np.isfinite(f_new) and (f_new <= f + 1e-4 * t * slope or abs(f_new - f) <= noise):
