@@ -170,23 +170,23 @@ def test_csr_column_sums_kernel_equals_the_blocked_reference(monkeypatch):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_working_set_columns_gathered_by_the_threaded_kernel_equal_numpys_take(dtype):
     """The threaded column gather (working sets, subsample rows) is ``np.take`` on
-    adjacent, scattered, single and all columns, above and below the row threshold,
+    adjacent, scattered, single and all columns, with and without the threads,
     and on X's dtype; a row-sliced (non-contiguous) X, float16 and big-endian X fall
     back to take."""
-    from oneneuron.engines import GATHER_MIN_ROWS, column_subset
+    from oneneuron.engines import column_subset
 
     rng = np.random.default_rng(3)
-    for n in (GATHER_MIN_ROWS + 1001, 100):
+    for n in (9193, 100):  # threaded, and one thread
         X = rng.standard_normal((n, 40)).astype(dtype)
         for cols in (np.arange(10), np.array([0, 7, 13, 39]), np.array([39]), np.arange(40)):
             got = column_subset(X, cols)
             assert got.dtype == X.dtype and got.flags.c_contiguous
             np.testing.assert_array_equal(got, np.take(X, cols, axis=1))
     np.testing.assert_array_equal(_kernels.gather_columns(X, np.array([5, 2])), X[:, [5, 2]])
-    strided = rng.standard_normal((2 * GATHER_MIN_ROWS, 6))[::2]
+    strided = rng.standard_normal((2 * 9000, 6))[::2]
     np.testing.assert_array_equal(column_subset(strided, np.array([1, 4])), strided[:, [1, 4]])
     for other in (np.float16, np.dtype(">f8")):  # what numba cannot take: NumPy's take
-        Xo = rng.standard_normal((GATHER_MIN_ROWS + 5, 6)).astype(other)
+        Xo = rng.standard_normal((9005, 6)).astype(other)
         got = column_subset(Xo, np.array([0, 5]))
         assert got.dtype == Xo.dtype
         np.testing.assert_array_equal(got, Xo[:, [0, 5]])

@@ -175,16 +175,11 @@ def one_thread() -> Iterator[None]:
         _kernels.N_THREADS, _numpy.N_THREADS = before
 
 
-#: Rows from which :func:`column_subset` gathers a dense array's columns with the
-#: threaded kernel (below, ``np.take``; the two are equal, element for element).
-GATHER_MIN_ROWS = 8192
-
-
 def column_subset(X: Any, columns: Any) -> Any:
     """The columns ``columns`` (sorted NumPy indices) of X, of X's kind, for a working-set solve.
 
     NumPy arrays are gathered C-ordered (at most about one read of X; by the fused
-    kernels' threads from :data:`GATHER_MIN_ROWS` rows), CSR matrices sliced,
+    kernels' gather where numba loads), CSR matrices sliced,
     torch/CuPy gathered on their device, dask arrays sliced lazily.
 
     Examples
@@ -205,8 +200,11 @@ def column_subset(X: Any, columns: Any) -> Any:
     if hasattr(X, "tocsr"):
         return X[:, cols].tocsr()
     fused = kernels() if X.dtype in (np.float32, np.float64) and X.flags.c_contiguous else None
-    if fused is not None and len(cols) and X.shape[0] >= GATHER_MIN_ROWS:
-        return fused.gather_columns(X, cols)  # threaded; np.take runs on one core
+    if fused is not None and len(cols):
+        # threaded from 8192 rows; np.take is never faster, even on one core (at 6 250
+        # rows: 0.56 against 0.60 ms for 20 of 100 columns, 4.9 against 31 ms for 300 of
+        # 1 000, the row subsample of a wide working set)
+        return fused.gather_columns(X, cols)
     return np.take(X, cols, axis=1)  # C-ordered (X[:, cols] is not, and copies twice)
 
 
