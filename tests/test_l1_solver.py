@@ -365,3 +365,50 @@ def test_working_set_problems_equal_those_on_a_column_copy(n_cols):
         fl, gl = got.loss_gradient(theta)  # the fused kernels where they apply
         assert fl == pytest.approx(f0, rel=1e-12)
         np.testing.assert_allclose(gl, g0, rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("in_place", [True, False])
+def test_a_working_set_read_in_place_grows_to_twice_the_last(in_place):
+    """A restricted problem that reads X in place costs a full read per pass whatever
+    its width, and a new metric whenever its columns change: a changed set takes at
+    least ``GROWTH`` (2) times the last set's columns (here the previous alpha's, passed
+    as ``metric``), closest features first. A column copy's passes cost its width: it
+    keeps the plain headroom. The optimum is the same either way."""
+    from oneneuron.solvers.active import GROWTH
+
+    X, y = _data(n=5000, d=40, seed=5)
+    prob, pen = _problem(X, y, 0.1, 1.0)  # 3 non-zeros
+    plain = _solve(prob, pen)
+    copies = _restrictor(X, y)(prob)
+
+    def restrict(cols):
+        if not in_place:
+            return copies(cols)
+        eng = NumpyEngine(X, y, np.ones(len(y)), multinomial=False, columns=cols)
+        if eng.columns is None:
+            pytest.skip("the engine reads a working set in place only with the fused kernels")
+        return LinearLoss(eng, 1, prob.alpha, prob.mean[cols], prob.scale[cols], True), None
+
+    last = np.arange(6)  # the previous alpha's working set
+    first = np.zeros(40, dtype=bool)
+    first[[11, 12, 14]] = True
+    res = active_set_newton(
+        prob,
+        pen,
+        np.zeros(prob.n_params),
+        restrict,
+        max_iter=100,
+        tol=1e-10,
+        trace=Trace(),
+        working=first,
+        warm=True,
+        metric=(last, np.eye(len(last) + 1)),
+    )
+    assert res.converged
+    assert GROWTH == 2.0
+    if in_place:
+        assert res.extra["n_working"] >= 2 * len(last)
+    else:
+        assert res.extra["n_working"] < 2 * len(last)
+    np.testing.assert_allclose(res.theta, plain.theta, atol=1e-8)
+    np.testing.assert_array_equal(res.theta == 0, plain.theta == 0)
