@@ -132,3 +132,18 @@ def test_float32_in_float32_out():
     for f in (sigmoid, sigmoid_grad, log_sigmoid, softplus):
         assert f(z).dtype == np.float32
     assert softmax(z[None]).dtype == np.float32
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sigmoid_pair_is_both_sigmoids_bit_for_bit(dtype):
+    """One exp for both class probabilities, each exactly what sigmoid gives (the small
+    one computed directly: near 1e-300 it is not 1 - the large one)."""
+    from oneneuron.functions import sigmoid_pair
+
+    rng = np.random.default_rng(0)
+    z = np.r_[rng.standard_normal(1001) * 40, 0.0, -0.0, 700.0, -700.0, np.inf, -np.inf, np.nan]
+    Z = z.astype(dtype).reshape(-1, 8)
+    P = sigmoid_pair(Z)
+    assert P.shape == Z.shape + (2,) and P.dtype == dtype
+    np.testing.assert_array_equal(P, np.stack([sigmoid(-Z), sigmoid(Z)], axis=-1))
+    assert sigmoid_pair([-700.0])[0, 1] > 0.0

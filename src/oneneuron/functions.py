@@ -24,6 +24,7 @@ from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "sigmoid",
+    "sigmoid_pair",
     "sigmoid_grad",
     "log_sigmoid",
     "log_sigmoid_grad",
@@ -73,6 +74,39 @@ def sigmoid(z: ArrayLike) -> NDArray[np.floating]:
     z = _float(z)
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
+
+
+def sigmoid_pair(z: ArrayLike) -> NDArray[np.floating]:
+    """Both class probabilities of a binary neuron, ``[sigmoid(-z), sigmoid(z)]``, last axis.
+
+    Each equals :func:`sigmoid` of its argument bit for bit (the small one is never
+    ``1 - `` the large one, so tiny probabilities keep their precision), from one
+    ``exp(-|z|)`` for both: half the exponentials of two calls.
+
+    Parameters
+    ----------
+    z : array_like
+        Logits, any shape.
+
+    Returns
+    -------
+    ndarray
+        Shape ``z.shape + (2,)``, the floating dtype of ``z``.
+
+    Examples
+    --------
+    >>> from oneneuron.functions import sigmoid_pair
+    >>> sigmoid_pair([0.0, 2.0]).round(4).tolist()
+    [[0.5, 0.5], [0.1192, 0.8808]]
+    """
+    z = _float(z)
+    e = np.exp(-np.abs(z))
+    big, small = 1.0 / (1.0 + e), e / (1.0 + e)
+    up = z >= 0
+    out = np.empty(z.shape + (2,), dtype=z.dtype)
+    out[..., 0] = np.where(up, small, big)
+    out[..., 1] = np.where(up, big, small)
+    return out
 
 
 def sigmoid_grad(z: ArrayLike) -> NDArray[np.floating]:

@@ -12,7 +12,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..engines import FitData, blas_threads, make_engine, prepare
 from ..exceptions import ConvergenceWarning
-from ..functions import sigmoid, softmax
+from ..functions import sigmoid_pair, softmax
 from ..objective import LinearLoss
 from ..solvers.path import alpha_max, elastic_net_path, l1_weights, null_fit
 from ..tables import is_table
@@ -111,7 +111,7 @@ class RegularizationPath:
         Z = self.decision_function(X, alpha)
         binary = len(self.classes) == 2
         if binary:
-            return np.stack([sigmoid(-Z), sigmoid(Z)], axis=-1)
+            return sigmoid_pair(Z)
         return softmax(Z.reshape(-1, Z.shape[-1])).reshape(Z.shape)
 
     def to_frame(self) -> Any:

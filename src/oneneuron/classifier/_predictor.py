@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ..functions import log_sigmoid, log_softmax, sigmoid, softmax
+from ..functions import log_sigmoid, log_softmax, sigmoid_pair, softmax
 
 #: Rows per block when ``predict_interval`` forms the design (bounded dense temporaries).
 INTERVAL_BLOCK_ROWS = 65_536
@@ -58,7 +58,7 @@ def logits(X: Any, coef: NDArray[Any], intercept: NDArray[Any], offset: Any = No
 def proba_from_logits(Z: NDArray[Any]) -> NDArray[Any]:
     """Binary ``[sigmoid(-z), sigmoid(z)]`` (each directly, tiny values keep precision); softmax."""
     if Z.ndim == 1:
-        return np.column_stack([sigmoid(-Z), sigmoid(Z)])
+        return sigmoid_pair(Z)
     return softmax(Z)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..functions import log_sigmoid, log_softmax, sigmoid, softmax
+from ..functions import log_sigmoid, log_softmax, sigmoid_pair, softmax
 from ._dask import row_blocks, tree_sum
 from ._record import (
     FitData,
@@ -272,7 +272,7 @@ def _logits(Xb: NDArray, W: NDArray, b: NDArray) -> NDArray:
 
 def _proba(Xb: NDArray, W: NDArray, b: NDArray) -> NDArray:
     Z = _logits(Xb, W, b)
-    return np.column_stack([sigmoid(-Z), sigmoid(Z)]) if Z.ndim == 1 else softmax(Z)
+    return sigmoid_pair(Z) if Z.ndim == 1 else softmax(Z)
 
 
 def _log_proba(Xb: NDArray, W: NDArray, b: NDArray) -> NDArray:
