@@ -170,13 +170,14 @@ def test_csr_column_sums_kernel_equals_the_blocked_reference(monkeypatch):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_working_set_columns_gathered_by_the_threaded_kernel_equal_numpys_take(dtype):
     """The threaded column gather (working sets, subsample rows) is ``np.take`` on
-    adjacent, scattered, single and all columns, with and without the threads,
+    adjacent, scattered, single and all columns, threaded, on one thread and below
+    the kernels' rows (np.take),
     and on X's dtype; a row-sliced (non-contiguous) X, float16 and big-endian X fall
     back to take."""
     from oneneuron.engines import column_subset
 
     rng = np.random.default_rng(3)
-    for n in (9193, 100):  # threaded, and one thread
+    for n in (9193, 3000, 100):  # threaded, one thread, np.take
         X = rng.standard_normal((n, 40)).astype(dtype)
         for cols in (np.arange(10), np.array([0, 7, 13, 39]), np.array([39]), np.arange(40)):
             got = column_subset(X, cols)
@@ -334,3 +335,23 @@ def test_lbfgs_reads_x_once_per_distinct_point_and_reaches_sklearns_optimum():
     W, b = problem.to_raw(res.theta)
     np.testing.assert_allclose(W.ravel(), ref.coef_.ravel(), rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(b, ref.intercept_, rtol=1e-6, atol=1e-8)
+
+
+def test_small_fits_never_import_numba():
+    """Below the kernels' rows (``KERNEL_MIN_ROWS``) a fit runs on NumPy and never pays
+    numba's import (about 0.5 s, a CLI run on a small file included): the default fit
+    with its statistics, and predictions. (L1 fits do: their coordinate descent on
+    the quadratic model is compiled at every size.)"""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np\n"
+        "from oneneuron import NeuronClassifier\n"
+        "rng = np.random.default_rng(0); X = rng.standard_normal((300, 12))\n"
+        "y = (X[:, 0] + rng.standard_normal(300) > 0).astype(int)\n"
+        "NeuronClassifier().fit(X, y).predict_proba(X)\n"
+        "print('numba' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False", out.stdout + out.stderr

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ._numpy import NumpyEngine, blas_threads, fast_path, kernels
+from ._numpy import KERNEL_MIN_ROWS, NumpyEngine, blas_threads, fast_path, kernels
 from ._numpy_prep import coordinate_stats, plain_arrays, prepare_numpy
 from ._record import FitData
 
@@ -179,7 +179,7 @@ def column_subset(X: Any, columns: Any) -> Any:
     """The columns ``columns`` (sorted NumPy indices) of X, of X's kind, for a working-set solve.
 
     NumPy arrays are gathered C-ordered (at most about one read of X; by the fused
-    kernels' gather where numba loads), CSR matrices sliced,
+    kernels' gather from ``KERNEL_MIN_ROWS`` rows), CSR matrices sliced,
     torch/CuPy gathered on their device, dask arrays sliced lazily.
 
     Examples
@@ -199,11 +199,13 @@ def column_subset(X: Any, columns: Any) -> Any:
         return X[:, cols]
     if hasattr(X, "tocsr"):
         return X[:, cols].tocsr()
-    fused = kernels() if X.dtype in (np.float32, np.float64) and X.flags.c_contiguous else None
+    # the kernel from the rows where fits take the kernels (smaller data never imports
+    # numba); threaded from 8192 rows. np.take is never faster, even on one core (at
+    # 6 250 rows: 0.56 against 0.60 ms for 20 of 100 columns, 4.9 against 31 ms for 300
+    # of 1 000, the row subsample of a wide working set)
+    native = X.dtype in (np.float32, np.float64) and X.flags.c_contiguous
+    fused = kernels() if native and X.shape[0] >= KERNEL_MIN_ROWS else None
     if fused is not None and len(cols):
-        # threaded from 8192 rows; np.take is never faster, even on one core (at 6 250
-        # rows: 0.56 against 0.60 ms for 20 of 100 columns, 4.9 against 31 ms for 300 of
-        # 1 000, the row subsample of a wide working set)
         return fused.gather_columns(X, cols)
     return np.take(X, cols, axis=1)  # C-ordered (X[:, cols] is not, and copies twice)
 
