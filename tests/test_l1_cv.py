@@ -135,25 +135,48 @@ def test_sklearn_check_estimator_cv(estimator, check):
     check(estimator)
 
 
-def test_sequential_folds_keep_every_core(monkeypatch):
-    """Folds run one after another (n_jobs=None/1) use all threads; only parallel workers
-    are held to one thread each (a sequential CV held to one thread ran at half speed)."""
+def test_one_job_runs_the_paths_side_by_side_one_core_each(monkeypatch):
+    """n_jobs=None/1: the full data's path and the folds' run on one thread per core,
+    each path's passes capped to its own thread (never one_thread, which holds the
+    whole process), with the same scores as one path after another; afterwards the
+    caller's thread and BLAS are as before."""
     import contextlib
 
-    import oneneuron.classifier._cv as cv_module
+    from threadpoolctl import threadpool_info
 
-    entered = []
+    import oneneuron.classifier._cv as cv_module
+    from oneneuron.engines import _numpy, engine_threads
+
+    monkeypatch.setattr(_numpy, "N_THREADS", 2)  # two cores, also where CI has one
+    entered, inside = [], []
 
     @contextlib.contextmanager
     def spy():
         entered.append(True)
         yield
 
+    run = cv_module._in_one_kernel_thread
+
+    def record(fn, *args):
+        return run(lambda *a: inside.append(engine_threads()) or fn(*a), *args)
+
     monkeypatch.setattr(cv_module, "one_thread", spy)
+    monkeypatch.setattr(cv_module, "_in_one_kernel_thread", record)
     X, y = _data(seed=5)
-    NeuronClassifierCV(cv=3, n_alphas=4, alpha_min_ratio=0.05).fit(X, y)
-    NeuronClassifierCV(cv=3, n_alphas=4, alpha_min_ratio=0.05, n_jobs=1).fit(X, y)
-    assert entered == []
+    blas = {m["filepath"]: m["num_threads"] for m in threadpool_info()}
+    kw = dict(cv=3, n_alphas=4, alpha_min_ratio=0.05, tol=1e-10)
+    side = NeuronClassifierCV(**kw).fit(X, y)
+    NeuronClassifierCV(n_jobs=1, **kw).fit(X, y)
+    assert entered == [] and inside == [1] * 8  # 1 + 3 paths, twice
+    after = {m["filepath"]: m["num_threads"] for m in threadpool_info()}
+    assert engine_threads() == 2 and all(after[k] == v for k, v in blas.items())
+    monkeypatch.setattr(_numpy, "N_THREADS", 1)  # one core: one path after another
+    inside.clear()
+    one = NeuronClassifierCV(**kw).fit(X, y)
+    assert inside == []
+    np.testing.assert_allclose(side.scores_, one.scores_, rtol=1e-10)
+    np.testing.assert_allclose(side.paths_[0].coef, one.paths_[0].coef, rtol=1e-8, atol=1e-10)
+    assert side.alpha_ == one.alpha_
 
 
 @pytest.mark.parametrize("K", [2, 3])

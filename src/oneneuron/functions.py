@@ -86,7 +86,7 @@ def sigmoid_pair(z: ArrayLike) -> NDArray[np.floating]:
     Parameters
     ----------
     z : array_like
-        Logits, any shape.
+        The neuron's logits ``z = x w + b`` (log-odds of the second class).
 
     Returns
     -------

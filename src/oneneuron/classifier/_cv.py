@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import warnings
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral, Real
 from typing import Any
 
@@ -15,12 +16,12 @@ from sklearn.model_selection import GroupKFold, check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..engines import FitData, one_thread, prepare
+from ..engines import FitData, engine_threads, kernel_threads, one_blas_thread, one_thread, prepare
 from ..exceptions import ConvergenceWarning
 from ._cvrecord import CVRecord, choose_alpha, cv_record
 from ._estimator import NeuronClassifier
 from ._fit import design_input
-from ._path import RegularizationPath, compute_path
+from ._path import RegularizationPath, compute_path, path_alphas
 
 __all__ = ["NeuronClassifierCV"]
 
@@ -124,53 +125,34 @@ def _fold_scores(
     options: dict[str, Any],
     scoring: Any,
     fold: int,
-    parallel: bool = False,
 ) -> tuple[NDArray[np.float64], int, list[str]]:
     """Fit the path on ``train`` (its own standardisation) and score every alpha on ``test``.
 
     ``scoring`` is what :func:`resolve_scoring` gave: a name of :data:`SCORINGS`, or
     ``score(estimator, X, y, w)``.
 
-    ``parallel``: the fold runs in one of several workers, held to one thread
-    (otherwise it keeps every core, as a single fit does). Returns the scores, the
-    path's passes and its ConvergenceWarnings' messages (a worker's warnings never
-    reach the caller: the parent issues them).
+    Returns the scores, the path's passes and its ConvergenceWarning's message, if any
+    (the caller warns once for all folds; a worker process's warnings never reach it).
     """
     assert data.y_idx is not None and data.sample_weight is not None
     K = len(data.classes)
-    with one_thread() if parallel else contextlib.nullcontext():
-        try:
-            fold_data = prepare(
-                data.X[train],
-                data.y_idx[train],
-                data.sample_weight[train],
-                class_weight=options["class_weight_idx"],
-                standardize=options["standardize"],
-                center=options["fit_intercept"],
-            )
-            fold_data.feature_names = data.feature_names  # penalty_factor by name
-        except ValueError as exc:
-            raise ValueError(
-                f"cross-validation fold {fold}: {exc}; use fewer folds (cv) or other groups"
-            ) from None
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ConvergenceWarning)
-            path = compute_path(
-                fold_data,
-                alphas=grid,
-                l1_ratio=l1_ratio,
-                n_alphas=len(grid),
-                alpha_min_ratio=None,
-                penalty_factor=options["penalty_factor"],
-                fit_intercept=options["fit_intercept"],
-                tol=options["tol"],
-                max_iter=options["max_iter"],
-            )
-        short = [str(c.message) for c in caught if issubclass(c.category, ConvergenceWarning)]
-        for c in caught:  # others as they were
-            if not issubclass(c.category, ConvergenceWarning):
-                warnings.warn_explicit(c.message, c.category, c.filename, c.lineno)
-        P_fold = path.predict_proba(data.X[test])  # (n_alphas, n_test, K_fold)
+    try:
+        fold_data = prepare(
+            data.X[train],
+            data.y_idx[train],
+            data.sample_weight[train],
+            class_weight=options["class_weight_idx"],
+            standardize=options["standardize"],
+            center=options["fit_intercept"],
+        )
+        fold_data.feature_names = data.feature_names  # penalty_factor by name
+    except ValueError as exc:
+        raise ValueError(
+            f"cross-validation fold {fold}: {exc}; use fewer folds (cv) or other groups"
+        ) from None
+    short: list[str] = []
+    path = _path(fold_data, grid, l1_ratio, options, short)
+    P_fold = path.predict_proba(data.X[test])  # (n_alphas, n_test, K_fold)
     P = np.zeros((len(grid), len(test), K))
     P[:, :, np.asarray(fold_data.classes, dtype=np.intp)] = P_fold
     y, w = data.y_idx[test], data.sample_weight[test]
@@ -182,6 +164,74 @@ def _fold_scores(
             [scoring(_HeldOut(data.classes, P[i]), X_test, labels, w) for i in range(len(grid))]
         )
     return scores, int(path.n_passes[-1]), short
+
+
+def _path(
+    data: FitData,
+    grid: NDArray[np.float64],
+    l1_ratio: float,
+    options: dict[str, Any],
+    messages: list[str],
+) -> RegularizationPath:
+    """The path on ``grid`` with the CV's options; a short solve's message goes to ``messages``."""
+    return compute_path(
+        data,
+        alphas=grid,
+        l1_ratio=l1_ratio,
+        n_alphas=len(grid),
+        alpha_min_ratio=None,
+        penalty_factor=options["penalty_factor"],
+        fit_intercept=options["fit_intercept"],
+        tol=options["tol"],
+        max_iter=options["max_iter"],
+        messages=messages,
+    )
+
+
+def _full_path(
+    data: FitData, grid: NDArray[np.float64], l1_ratio: float, options: dict[str, Any]
+) -> tuple[RegularizationPath, list[str]]:
+    """The full data's path (``paths_``) and its ConvergenceWarning's message, if any."""
+    messages: list[str] = []
+    return _path(data, grid, l1_ratio, options, messages), messages
+
+
+def _in_one_thread(fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)`` in a worker process: kernels and BLAS held to one thread each."""
+    with one_thread():
+        return fn(*args)
+
+
+def _in_one_kernel_thread(fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)`` on one of the threads that share the cores: its passes on one core."""
+    with kernel_threads(1):
+        return fn(*args)
+
+
+def run_paths(calls: list[tuple[Callable[..., Any], tuple[Any, ...]]], n_jobs: Any) -> list[Any]:
+    """``[fn(*args) for fn, args in calls]``: the CV's paths (folds' and full data's).
+
+    ``n_jobs > 1``: joblib's worker processes, each held to one thread. Otherwise
+    (None or 1: one job) the paths run on as many threads as the engines use cores,
+    each path's passes on one of them, BLAS held to one thread meanwhile: the
+    kernels release the GIL, and whole paths side by side use the cores better
+    than one path's passes split across them, whose narrow steps (a working set of
+    a few columns: well under a millisecond) and Python in between leave the
+    other core idle. Measured on 2 cores, 5 folds and the full data's path at
+    100k x 100 (20 alphas): 0.74x the time of running them one after another, each
+    on both cores. The same results, to the ulps of a sum split over one chunk of
+    rows instead of two; two paths' fold copies are in memory at once.
+    """
+    from joblib import Parallel, delayed, effective_n_jobs
+
+    if effective_n_jobs(n_jobs) > 1:
+        return list(Parallel(n_jobs=n_jobs)(delayed(_in_one_thread)(f, *a) for f, a in calls))
+    threads = min(len(calls), engine_threads())
+    if threads <= 1:
+        return [f(*a) for f, a in calls]
+    with one_blas_thread(), ThreadPoolExecutor(threads, thread_name_prefix="oneneuron-cv") as ex:
+        futures = [ex.submit(_in_one_kernel_thread, f, *a) for f, a in calls]
+        return [fu.result() for fu in futures]
 
 
 def _weighted(scorer: Any, est: Any, X: Any, y: NDArray, w: NDArray) -> float:
@@ -243,9 +293,11 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         ``"callable <its __name__>"``.
     rule : {"min", "1se"}, default="min"
     n_jobs : int, optional
-        Folds fitted in parallel by joblib (processes); each worker holds BLAS
-        and the fused kernels to one thread, so the cores are not oversubscribed.
-        Sequential folds (None or 1) use every core, as a single fit does.
+        Above 1: the paths (each fold's and the full data's) fitted in joblib's
+        worker processes, each held to one thread for BLAS and the fused kernels,
+        so that the cores are not oversubscribed. None or 1 (one job): the paths
+        run side by side on this process's threads, one per core, each path's
+        passes on one core (see :func:`run_paths`).
     penalty_factor, fit_intercept, standardize, class_weight, tol, max_iter
         As in :class:`NeuronClassifier` (``max_iter``: proximal Newton
         iterations per restricted solve, and of the refit; ``penalty_factor``
@@ -394,8 +446,6 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        from joblib import Parallel, delayed, effective_n_jobs
-
         X_in, y_in, sw_in = X, y, sample_weight
         X, y, sample_weight, groups, _, design = design_input(
             self, X, y, sample_weight, groups, None
@@ -448,41 +498,44 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
             center=self.fit_intercept,
         )
         full.feature_names = data.feature_names  # the paths' names, penalty_factor by name
-        paths: list[RegularizationPath] = []
-        for r in l1_ratios:
-            paths.append(
-                compute_path(
-                    full,
-                    alphas=self.alphas,
-                    l1_ratio=float(r),
-                    n_alphas=int(self.n_alphas),
-                    alpha_min_ratio=self.alpha_min_ratio,
-                    penalty_factor=self.penalty_factor,
-                    fit_intercept=self.fit_intercept,
-                    tol=self.tol,
-                    max_iter=self.max_iter,
-                )
+        # every path on its l1_ratio's grid (the given alphas, or the full data's default
+        # grid: one null fit each), so that the full data's and the folds' run side by side
+        grids = [
+            path_alphas(
+                full,
+                alphas=self.alphas,
+                l1_ratio=float(r),
+                n_alphas=int(self.n_alphas),
+                alpha_min_ratio=self.alpha_min_ratio,
+                penalty_factor=self.penalty_factor,
+                fit_intercept=self.fit_intercept,
+                tol=self.tol,
+                max_iter=self.max_iter,
             )
-        parallel = effective_n_jobs(self.n_jobs) > 1
-        scoring = resolve_scoring(self.scoring)
-        tasks = [
-            (
-                i,
-                k,
-                delayed(_fold_scores)(
-                    data, tr, te, paths[i].alphas, float(r), options, scoring, k, parallel
-                ),
-            )
-            for i, r in enumerate(l1_ratios)
-            for k, (tr, te) in enumerate(folds)
+            for r in l1_ratios
         ]
-        out = Parallel(n_jobs=self.n_jobs)(t for _, _, t in tasks)
-        n_alphas = len(paths[0].alphas)
-        scores = np.zeros((len(l1_ratios), len(folds), n_alphas))
+        scoring = resolve_scoring(self.scoring)
+        calls: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
+        for i, r in enumerate(l1_ratios):
+            calls.append((_full_path, (full, grids[i], float(r), options)))
+            calls += [
+                (_fold_scores, (data, tr, te, grids[i], float(r), options, scoring, k))
+                for k, (tr, te) in enumerate(folds)
+            ]
+        out = run_paths(calls, self.n_jobs)
+        n_folds = len(folds)
+        paths: list[RegularizationPath] = []
+        scores = np.zeros((len(l1_ratios), n_folds, len(grids[0])))
         short = []
-        for (i, k, _), (s, _, msgs) in zip(tasks, out, strict=True):
-            scores[i, k] = s
-            short += [f"cross-validation fold {k} (l1_ratio {l1_ratios[i]:g}): {m}" for m in msgs]
+        for i, r in enumerate(l1_ratios):
+            path, msgs = out[i * (n_folds + 1)]
+            paths.append(path)
+            for m in msgs:  # as a regularization_path call would warn it
+                warnings.warn(m, ConvergenceWarning, stacklevel=2)
+            for k in range(n_folds):
+                s, _, msgs = out[i * (n_folds + 1) + 1 + k]
+                scores[i, k] = s
+                short += [f"cross-validation fold {k} (l1_ratio {r:g}): {m}" for m in msgs]
         if short:  # one warning for all folds (each fold's first message, and how many)
             more = f" (and {len(short) - 1} more folds)" if len(short) > 1 else ""
             warnings.warn(short[0] + more, ConvergenceWarning, stacklevel=2)

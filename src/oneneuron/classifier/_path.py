@@ -160,24 +160,75 @@ def _explained(loss: NDArray[np.float64], null: float) -> NDArray[np.float64]:
     return 1.0 - loss / null
 
 
-def _warn_short(res: Any, tol: float) -> None:
-    """One ConvergenceWarning naming the alphas whose solve stopped above ``tol`` (and why)."""
+def _short_message(res: Any, tol: float) -> str | None:
+    """The ConvergenceWarning's text naming the alphas whose solve stopped above ``tol``
+    (and why), or None where every alpha reached it."""
     short = np.flatnonzero(~(res.kkt <= tol))  # NaN counts as short
     if not short.size:
-        return
+        return None
     shown = ", ".join(f"{a:.3g}" for a in res.alphas[short[:5]])
     more = ", ..." if short.size > 5 else ""
     why = next((m for m in (res.messages[i] for i in short) if m), "")
     # at the floating-point floor more iterations cannot help (badly scaled raw features:
     # rescaling them, or standardize=True, can)
     advice = "loosen tol" if "precision" in why else "increase max_iter or loosen tol"
-    warnings.warn(
+    return (
         f"the path's solve stopped short of tol = {tol:.3g} at {short.size} of "
         f"{len(res.alphas)} alphas (alpha = {shown}{more}; KKT violation up to "
-        f"{np.max(res.kkt[short]):.3g}){': ' + why if why else ''}; {advice}",
-        ConvergenceWarning,
-        stacklevel=4,
+        f"{np.max(res.kkt[short]):.3g}){': ' + why if why else ''}; {advice}"
     )
+
+
+def _start(
+    data: FitData, options: dict[str, Any]
+) -> tuple[Any, Any, Any, float, NDArray[np.float64]]:
+    """A path's problem, column restrictor, null fit, ``alpha_max`` and grid of alphas;
+    ``options`` are :func:`compute_path`'s keywords that shape them."""
+    alphas, l1_ratio, alpha_min_ratio = (
+        options[k] for k in ("alphas", "l1_ratio", "alpha_min_ratio")
+    )
+    tol, max_iter = options["tol"], options["max_iter"]
+    problem, theta0 = setup_problem(data, options["penalty_factor"], options["fit_intercept"])
+    restrict = column_restrictor(
+        data, problem, metric_rows(data.n_samples, np.random.default_rng(0))
+    )
+    d = problem.n_features
+    with blas_threads(problem.engine):
+        nf = null_fit(problem, theta0, restrict, tol=tol, max_iter=max_iter)
+    pf = l1_weights(problem)
+    a_max = alpha_max(nf.extra["grad"], pf, l1_ratio)
+    if alphas is None:
+        if a_max <= 0:
+            raise ValueError(
+                "every feature is unpenalised (penalty_factor all 0): there is no path; "
+                "pass alphas=[...] or penalise some features"
+            )
+        ratio = alpha_min_ratio or default_alpha_min_ratio(data.n_samples, d)
+        grid = a_max * np.logspace(0.0, np.log10(ratio), options["n_alphas"])
+    else:
+        grid = _given_alphas(alphas, alpha_min_ratio)
+    return problem, restrict, nf, a_max, grid
+
+
+def _given_alphas(alphas: Any, alpha_min_ratio: float | None) -> NDArray[np.float64]:
+    """The user's alphas, checked, from the largest down."""
+    if alpha_min_ratio is not None:
+        raise ValueError(
+            "alphas gives the grid; alpha_min_ratio (like n_alphas) shapes the "
+            "default grid only: pass one or the other"
+        )
+    grid = np.sort(np.asarray(alphas, dtype=np.float64).ravel())[::-1]
+    if grid.size == 0 or np.any(grid < 0) or not np.all(np.isfinite(grid)):
+        raise ValueError("alphas must be a non-empty list of finite numbers >= 0")
+    return grid
+
+
+def path_alphas(data: FitData, **options: Any) -> NDArray[np.float64]:
+    """The alphas :func:`compute_path` walks with the same ``options``: the given ones,
+    sorted, or the default grid from the data's ``alpha_max`` (a null fit, no path)."""
+    if options["alphas"] is not None:
+        return _given_alphas(options["alphas"], options["alpha_min_ratio"])
+    return _start(data, options)[4]
 
 
 def compute_path(
@@ -192,35 +243,29 @@ def compute_path(
     tol: float,
     max_iter: int,
     screen: bool = True,
+    messages: list[str] | None = None,
 ) -> RegularizationPath:
-    """:func:`regularization_path` on prepared data (also the CV folds' workhorse)."""
-    problem, theta0 = setup_problem(data, penalty_factor, fit_intercept)
-    restrict = column_restrictor(
-        data, problem, metric_rows(data.n_samples, np.random.default_rng(0))
+    """:func:`regularization_path` on prepared data (also the CV folds' workhorse).
+
+    Alphas whose solve stops above ``tol`` are one ConvergenceWarning, or, with
+    ``messages`` (a list), its text appended there for the caller to report.
+    """
+    problem, restrict, nf, a_max, grid = _start(
+        data,
+        dict(
+            alphas=alphas,
+            l1_ratio=l1_ratio,
+            n_alphas=n_alphas,
+            alpha_min_ratio=alpha_min_ratio,
+            penalty_factor=penalty_factor,
+            fit_intercept=fit_intercept,
+            tol=tol,
+            max_iter=max_iter,
+        ),
     )
     d = problem.n_features
+    f0 = nf.loss  # penalised coefficients are 0 there: no penalty term
     with blas_threads(problem.engine):
-        nf = null_fit(problem, theta0, restrict, tol=tol, max_iter=max_iter)
-        pf = l1_weights(problem)
-        a_max = alpha_max(nf.extra["grad"], pf, l1_ratio)
-        if alphas is None:
-            if a_max <= 0:
-                raise ValueError(
-                    "every feature is unpenalised (penalty_factor all 0): there is no path; "
-                    "pass alphas=[...] or penalise some features"
-                )
-            ratio = alpha_min_ratio or default_alpha_min_ratio(data.n_samples, d)
-            grid = a_max * np.logspace(0.0, np.log10(ratio), n_alphas)
-        else:
-            if alpha_min_ratio is not None:
-                raise ValueError(
-                    "alphas gives the grid; alpha_min_ratio (like n_alphas) shapes the "
-                    "default grid only: pass one or the other"
-                )
-            grid = np.sort(np.asarray(alphas, dtype=np.float64).ravel())[::-1]
-            if grid.size == 0 or np.any(grid < 0) or not np.all(np.isfinite(grid)):
-                raise ValueError("alphas must be a non-empty list of finite numbers >= 0")
-        f0 = nf.loss  # penalised coefficients are 0 there: no penalty term
         res = elastic_net_path(
             problem,
             grid,
@@ -232,7 +277,11 @@ def compute_path(
             screen=screen,
             start=(f0, nf.extra["grad"]),
         )
-    _warn_short(res, tol)
+    short = _short_message(res, tol)
+    if short is not None and messages is not None:
+        messages.append(short)
+    elif short is not None:
+        warnings.warn(short, ConvergenceWarning, stacklevel=3)
     coefs, intercepts = [], []
     for theta in res.thetas:
         W, b = problem.to_raw(theta)

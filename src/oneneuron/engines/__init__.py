@@ -23,9 +23,11 @@ from typing import Any
 
 import numpy as np
 
-from ._numpy import KERNEL_MIN_ROWS, NumpyEngine, blas_threads, fast_path, kernels
+from . import _numpy
+from ._numpy import KERNEL_MIN_ROWS, NumpyEngine, blas_threads, fast_path, kernels, one_blas_thread
 from ._numpy_prep import coordinate_stats, plain_arrays, prepare_numpy
 from ._record import FitData
+from ._threads import capped, kernel_threads
 
 __all__ = [
     "FitData",
@@ -35,6 +37,9 @@ __all__ = [
     "blas_threads",
     "column_subset",
     "one_thread",
+    "one_blas_thread",
+    "kernel_threads",
+    "engine_threads",
     "coordinate_stats",
     "fast_path",
     "input_kind",
@@ -150,9 +155,23 @@ def subsample_engine(
     return NumpyEngine(X[rows], y[rows], ss, multinomial=multinomial, offset=off)
 
 
+def engine_threads() -> int:
+    """Threads a pass started in the calling thread uses: one per core, or fewer where
+    :func:`kernel_threads` caps this thread.
+
+    Examples
+    --------
+    >>> with kernel_threads(1):
+    ...     engine_threads()
+    1
+    """
+    return capped(_numpy.N_THREADS)
+
+
 @contextlib.contextmanager
 def one_thread() -> Iterator[None]:
-    """Hold the fused kernels and BLAS to one thread each (inside a parallel worker).
+    """Hold the engines' passes started in this thread (:func:`kernel_threads`) and BLAS
+    (process-wide) to one thread each: inside a parallel worker process.
 
     Several workers on a machine's cores must not each start a thread per core:
     ``n_jobs`` workers times that many threads oversubscribes the cores.
@@ -164,15 +183,8 @@ def one_thread() -> Iterator[None]:
     """
     from threadpoolctl import threadpool_limits
 
-    from . import _kernels, _numpy
-
-    before = _kernels.N_THREADS, _numpy.N_THREADS
-    _kernels.N_THREADS = _numpy.N_THREADS = 1
-    try:
-        with threadpool_limits(limits=1):
-            yield
-    finally:
-        _kernels.N_THREADS, _numpy.N_THREADS = before
+    with kernel_threads(1), threadpool_limits(limits=1):
+        yield
 
 
 def column_subset(X: Any, columns: Any) -> Any:

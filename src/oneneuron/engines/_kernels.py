@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._threads import capped
+
 try:  # pragma: no cover - numba is a core dependency; the fallback is for broken installs
     import numba
     from numba import njit
@@ -436,9 +438,11 @@ _POOL: ThreadPoolExecutor | None = None
 
 def _over_row_chunks(run: Any, n: int) -> list[Any]:
     """``[run(lo, hi), ...]`` over ``N_THREADS`` contiguous chunks of the ``n`` rows, run
-    concurrently on the kernels' thread pool (one chunk below 4096 rows a thread)."""
+    concurrently on the kernels' thread pool (one chunk below 4096 rows a thread, and
+    where the calling thread is capped: :func:`~oneneuron.engines._threads.kernel_threads`)."""
     global _POOL
-    T = N_THREADS if n >= 4096 * N_THREADS else 1
+    threads = capped(N_THREADS)
+    T = threads if n >= 4096 * threads else 1
     if T == 1:
         return [run(0, n)]
     if _POOL is None:

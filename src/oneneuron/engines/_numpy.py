@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..objective import BlockStats, block_meat, block_statistics
+from ._threads import capped
 
 #: Below this many rows the fused kernels' thread start-up is not worth it.
 KERNEL_MIN_ROWS = 2048
@@ -82,15 +83,21 @@ def kernel_layout(X: Any, multinomial: bool = False) -> bool:
     return bool(X.flags.c_contiguous or (X.flags.f_contiguous and not multinomial))
 
 
-def one_blas_thread(entries: int) -> contextlib.AbstractContextManager[Any]:
+def one_blas_thread(entries: int | None = None) -> contextlib.AbstractContextManager[Any]:
     """Hold BLAS to one thread for blocked passes over an X of ``entries`` numbers.
 
     Blocked products are many small BLAS calls; with BLAS's own threads each one
     synchronises them, which on a busy machine costs 10x (see :func:`blas_threads`).
     Tiny data (under 10,000 entries) is left alone: the limit itself costs more.
+    ``entries=None``: always (several fits at once on threads of this process).
+
+    Examples
+    --------
+    >>> with one_blas_thread():
+    ...     pass
     """
     global _CONTROLLER
-    if entries < 10_000:
+    if entries is not None and entries < 10_000:
         return contextlib.nullcontext()
     if _CONTROLLER is None:
         from threadpoolctl import ThreadpoolController
@@ -235,7 +242,8 @@ class NumpyEngine:
         # one contiguous row chunk per core, each walked in blocks (Hessians too: their
         # Gram products run with BLAS held to one thread during a fit)
         per_thread = 4 if order <= 1 else 2  # blocks each thread walks at least
-        T = N_THREADS if self.n_samples >= per_thread * step * N_THREADS else 1
+        threads = capped(N_THREADS)  # fewer where this thread is capped
+        T = threads if self.n_samples >= per_thread * step * threads else 1
         if T > 1:
             global _POOL
             if _POOL is None:
