@@ -1,5 +1,7 @@
 """Fast paths against the reference: fused kernels vs NumPy blocks, subsampled Newton vs Newton."""
 
+import os
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -355,3 +357,31 @@ def test_small_fits_never_import_numba():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False", out.stdout + out.stderr
+
+
+def test_a_blas_loaded_after_the_first_fit_is_held_too():
+    """The BLAS hold of the fits lists the loaded BLAS libraries again after further
+    imports: one listed once, at the first fit, left a BLAS loaded later (SciPy's own
+    OpenBLAS beside NumPy's, torch's MKL) free to start its threads inside the fits."""
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np\n"
+        "from threadpoolctl import threadpool_info\n"
+        "from oneneuron.engines import one_blas_thread\n"
+        "with one_blas_thread():\n"
+        "    pass\n"
+        "import scipy.linalg  # SciPy's wheels bring their own OpenBLAS\n"
+        "with one_blas_thread():\n"
+        "    held = [m['num_threads'] for m in threadpool_info() if m['user_api'] == 'blas']\n"
+        "print(len(held), max(held))\n"
+    )
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="2")
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    n_libs, most = map(int, out.stdout.split())
+    if n_libs < 2:
+        pytest.skip("SciPy shares NumPy's BLAS here: no library is loaded later")
+    assert most == 1, out.stdout

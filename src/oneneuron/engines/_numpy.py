@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -68,7 +69,6 @@ def blas_threads(engine: Any) -> contextlib.AbstractContextManager[Any]:
     threaded by the engine instead, one contiguous row chunk per core: the fused
     kernels and the NumPy block path alike.
     """
-    global _CONTROLLER
     if not isinstance(engine, NumpyEngine):  # other engines' data is not in host BLAS
         return contextlib.nullcontext()
     n, d = engine.X.shape
@@ -96,14 +96,25 @@ def one_blas_thread(entries: int | None = None) -> contextlib.AbstractContextMan
     >>> with one_blas_thread():
     ...     pass
     """
-    global _CONTROLLER
     if entries is not None and entries < 10_000:
         return contextlib.nullcontext()
-    if _CONTROLLER is None:
+    return _controller().limit(limits=1, user_api="blas")
+
+
+_CONTROLLER_MODULES = 0  # len(sys.modules) when _CONTROLLER listed the libraries
+
+
+def _controller() -> Any:
+    """threadpoolctl's controller of the loaded thread pools (2 ms to list them), listed
+    again after further imports, which may have loaded another BLAS (scipy's, torch's):
+    one listed before them would leave it unlimited."""
+    global _CONTROLLER, _CONTROLLER_MODULES
+    if _CONTROLLER is None or _CONTROLLER_MODULES != len(sys.modules):
         from threadpoolctl import ThreadpoolController
 
         _CONTROLLER = ThreadpoolController()
-    return _CONTROLLER.limit(limits=1, user_api="blas")
+        _CONTROLLER_MODULES = len(sys.modules)
+    return _CONTROLLER
 
 
 #: Target bytes of one row block: small enough to stay in cache between the
