@@ -286,23 +286,40 @@ def test_dummy_gives_a_numeric_zero_one_variable_the_boolean_change(table, at):
     assert not np.isclose(c.loc["m", "dy_dx"], a.loc["m", "dy_dx"], rtol=1e-3)
 
 
-def test_a_numeric_column_coded_as_categories_is_refused_per_variable():
-    """``C(dose)`` of a numeric column (an in-memory formula) has no derivative in dose:
-    per variable it gave a silent 0 with NaN errors. It is one clear error naming the
-    column and the ways out; by="column" still gives the per-level columns' effects."""
+@pytest.mark.parametrize("K", [2, 3])
+def test_a_numeric_column_coded_as_categories_gets_a_change_per_level(K):
+    """``C(dose)`` of a numeric column is a categorical variable: per level, the discrete
+    change from the reference, exactly as the same levels stored as text give them
+    (it was refused, with astype(str) as the way out). A treatment reference moves the
+    contrasts: each equals the difference of the default ones. Refused, with the reason:
+    at="mean" (no level shares stand in for the column) and a column that also enters
+    as a number; by="column" keeps the per-column effects."""
     rng = np.random.default_rng(0)
     n = 600
     df = pd.DataFrame({"dose": rng.integers(1, 4, n), "x": rng.normal(size=n)})
     z = -0.5 + 0.8 * (df.dose == 2) + 1.5 * (df.dose == 3) + df.x
-    df["y"] = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
-    m = oneneuron.logit("y ~ C(dose) + x", df)
-    with pytest.raises(ValueError, match=r"'dose'.*categories.*astype\(str\).*by='column'"):
-        m.margeff(df)
+    noisy = z + rng.logistic(size=n)
+    df["y"] = np.digitize(noisy, [0.0, 1.5]) if K == 3 else (noisy > 0).astype(int)
+    m = oneneuron.logit("y ~ C(dose) + x", df, tol=1e-12)
+    text = df.assign(dose=df.dose.astype(str))
+    oracle = oneneuron.logit("y ~ C(dose) + x", text, tol=1e-12).margeff(text)
+    got = m.margeff(df)
+    assert list(got.index) == list(oracle.index)
+    assert {"dose[T.2]", "dose[T.3]"} <= {str(v) for v in np.ravel(got.index.to_list())}
+    np.testing.assert_allclose(got.to_numpy(), oracle.to_numpy(), rtol=1e-9, atol=1e-12)
+    if K == 2:
+        ref3 = oneneuron.logit("y ~ C(dose, Treatment(reference=3)) + x", df, tol=1e-12)
+        moved = ref3.margeff(df)["dy_dx"]
+        base = got["dy_dx"]
+        assert moved["dose[T.1]"] == pytest.approx(-base["dose[T.3]"], abs=1e-9)
+        assert moved["dose[T.2]"] == pytest.approx(base["dose[T.2]"] - base["dose[T.3]"], abs=1e-9)
+    with pytest.raises(ValueError, match=r"at='mean'.*'dose'.*at='overall'"):
+        m.margeff(df, at="mean")
+    both = oneneuron.logit("y ~ C(dose) + dose:x + x", df)
+    with pytest.raises(ValueError, match=r"'dose'.*both as categories.*and as a number"):
+        both.margeff(df)
     cols = m.margeff(df, by="column")
-    assert np.all(np.isfinite(cols["dy_dx"])) and len(cols) == 3
-    as_text = oneneuron.logit("y ~ C(dose) + x", df.assign(dose=df.dose.astype(str)))
-    levels = as_text.margeff(df.assign(dose=df.dose.astype(str)))
-    assert list(levels.index) == ["dose[T.2]", "dose[T.3]", "x"]
+    assert np.all(np.isfinite(cols["dy_dx"])) and len(cols) == 3 * (K if K > 2 else 1)
 
 
 def test_margeff_of_a_relaxed_l1_model_is_refused_clearly():

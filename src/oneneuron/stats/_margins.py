@@ -30,8 +30,11 @@ columns it enters, as Stata's ``margins, dydx(*)``:
   (:meth:`oneneuron.tables.DesignSpec.derivative`);
 - a categorical variable gets, per level other than its reference, the
   discrete change ``P(v = level) - P(v = reference)`` with every row set to
-  each (row ``name[T.level]``); a boolean the change from False to True; with
-  ``dummy=True`` a numeric variable holding only 0 and 1 too.
+  each (row ``name[T.level]``); so does a numeric variable the formula codes
+  as categories only (``C(dose)``: the formula library's levels, the reference
+  a treatment contrast's base or else the first level; ``at="overall"`` only);
+  a boolean the change from False to True; with ``dummy=True`` a numeric
+  variable holding only 0 and 1 too.
 
 ``at="mean"`` with a design evaluates everything at one point, the (weighted)
 means of the *variables*, as Stata's ``margins, dydx(*) atmeans``: a numeric
@@ -218,23 +221,36 @@ def _at_means(design: Any, values: dict[str, NDArray], w: NDArray) -> dict[str, 
     return out
 
 
-def _refuse_numeric_categories(design: Any) -> None:
-    """A numeric column coded as categories (``C(dose)`` in an in-memory formula) has
-    no derivative, and its levels live in the formula library's state only: refused,
-    with the two ways out, rather than a silent 0 from differentiating the codes."""
+def _numeric_categories(design: Any, at: str) -> dict[str, tuple[list[Any], Any]]:
+    """The numeric columns the formula codes as categories (``C(dose)``), with their
+    levels and reference: each gets a discrete change per level, as a categorical
+    column does. Refused where that is not one change: a column that also enters as a
+    number (``dose + C(dose)``), or ``at="mean"`` (its levels are the formula
+    library's to code: no share of each can stand in for the column)."""
     import re
 
+    out = {}
     for c in design.columns:
         if c["kind"] != "numeric":
             continue
         coded = re.compile(rf"C\(\s*{re.escape(c['name'])}\s*[,)].*\[")
-        if any(coded.search(t["name"]) for t in design.terms):
+        if not any(coded.search(t["name"]) for t in design.terms):
+            continue
+        found = design.numeric_categories(c["name"])
+        if found is None:
             raise ValueError(
-                f"margeff: the numeric column {c['name']!r} enters the formula as categories "
-                f"(C({c['name']})), which have no derivative; store it as text before fitting "
-                f"(table[{c['name']!r}].astype(str)) for a discrete change per level, or use "
-                "by='column' for the effect of each model column"
+                f"margeff: the numeric column {c['name']!r} enters the formula both as "
+                f"categories (C({c['name']})) and as a number, so no one effect describes "
+                "it; use by='column' for the effect of each model column"
             )
+        if at == "mean":
+            raise ValueError(
+                f"margeff: at='mean' cannot put the column {c['name']!r}, coded as "
+                f"categories (C({c['name']})), at its level shares; use at='overall', or "
+                f"store it as text before fitting (table[{c['name']!r}].astype(str))"
+            )
+        out[c["name"]] = found
+    return out
 
 
 def variable_contrasts(
@@ -245,13 +261,18 @@ def variable_contrasts(
 
     See the module docstring for the definitions.
     """
-    _refuse_numeric_categories(design)
+    coded = _numeric_categories(design, at)
     values = design.values(table)
     binary = {
         c["name"]
         for c in design.columns
         if c["kind"] == "boolean"
-        or (dummy and c["kind"] == "numeric" and np.all(np.isin(values[c["name"]], (0.0, 1.0))))
+        or (
+            dummy
+            and c["kind"] == "numeric"
+            and c["name"] not in coded
+            and np.all(np.isin(values[c["name"]], (0.0, 1.0)))
+        )
     }
     if at == "mean":
         values, w = _at_means(design, values, w), np.ones(1)
@@ -269,6 +290,13 @@ def variable_contrasts(
             for code, level in enumerate(c["levels"][1:], start=1):
                 labels.append(f"{name}[T.{level}]")
                 contrasts.append(("change", at_value(name, code), base))
+        elif name in coded:  # C(dose): the change to each level from the reference
+            levels, ref = coded[name]
+            base = at_value(name, ref)
+            for level in levels:
+                if level != ref:
+                    labels.append(f"{name}[T.{level}]")
+                    contrasts.append(("change", at_value(name, level), base))
         elif name in binary:
             labels.append(name)
             contrasts.append(("change", at_value(name, 1.0), at_value(name, 0.0)))

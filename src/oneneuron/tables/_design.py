@@ -429,6 +429,42 @@ class DesignSpec:
         """
         return self._raw(table)
 
+    def numeric_categories(self, name: str) -> tuple[list[Any], Any] | None:
+        """Levels and reference of a numeric column the formula codes as categories only.
+
+        ``C(dose)`` of a numeric column: its levels as the formula library found
+        them in the training table, in its order, and the reference (a treatment
+        contrast's base, ``C(dose, Treatment(reference=2))``; otherwise the first
+        level). None where the column is not coded so, or also enters as a number
+        (``dose + C(dose)``: no one discrete change describes it).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"x": [0.1, 0.4, 0.2, 0.9], "dose": [1, 2, 3, 1]})
+        >>> DesignSpec.fit(df, formula="~ x + C(dose)").numeric_categories("dose")
+        ([1, 2, 3], 1)
+        >>> DesignSpec.fit(df, formula="~ x + dose + C(dose)").numeric_categories("dose") is None
+        True
+        """
+        spec = getattr(self, "_formulaic", None)
+        col = next((c for c in self.columns if c["name"] == name), None)
+        if spec is None or col is None or col["kind"] != "numeric":
+            return None
+        names = [c["name"] for c in self.columns]
+        states = []
+        for expr, (kind, state) in spec.encoder_state.items():
+            if name not in _names_in(str(expr), names):
+                continue
+            if getattr(kind, "value", kind) != "categorical" or not str(expr).startswith("C("):
+                return None  # it also enters as a number (or through another transform)
+            states.append(state)
+        if not states:
+            return None
+        levels = list(states[0]["categories"])
+        base = getattr(getattr(states[0].get("contrasts"), "contrasts", None), "base", None)
+        return levels, base if any(base == v for v in levels) else levels[0]
+
     def _raw(
         self,
         table: Any,
