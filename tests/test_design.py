@@ -288,3 +288,21 @@ def test_formula_naming_the_target_fits_without_y(table):
         NeuronClassifier(formula="balance + C(region)").fit(table)
     with pytest.raises(ValueError, match="requires y"):
         NeuronClassifier().fit(table[["balance"]])
+
+
+def test_column_names_with_colons_save_as_plain_terms_and_in_interactions(table, tmp_path):
+    # formulaic names the column `a:b` a:b and its interaction with x a:b:x, the
+    # colon of an interaction: the name's parts are joined back where they spell a
+    # column (it was "the formula term 'a' uses a transform a model file cannot store")
+    df = table.rename(columns={"balance": "bal:k", "region": "the:region"})
+    formula = "default ~ `bal:k` + income:`bal:k` + C(`the:region`) + `the:region`:income"
+    clf = oneneuron.logit(formula, df)
+    ref = oneneuron.logit("default ~ balance + income:balance + C(region) + region:income", table)
+    np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=1e-10)
+    assert clf.design_.unsaved is None
+    clf.save(tmp_path / "m.json")
+    again = oneneuron.load(tmp_path / "m.json")
+    np.testing.assert_allclose(again.predict_proba(df), clf.predict_proba(df), rtol=1e-12)
+    np.testing.assert_allclose(
+        again.margeff(df).to_numpy(), ref.margeff(table).to_numpy(), rtol=1e-6
+    )

@@ -730,7 +730,7 @@ class DesignSpec:
 
     def _parse_term(self, name: str, raw: dict[str, Any]) -> dict[str, Any]:
         factors = []
-        for part in _split_factors(name):
+        for part in _split_factors(name, [c["name"] for c in self.columns]):
             factors.append(self._parse_factor(part, raw))
         return {"name": name, "factors": factors}
 
@@ -941,8 +941,40 @@ def _strip_c(expr: str) -> str:
     return _unquote(m.group(1) if m else expr)
 
 
-def _split_factors(name: str) -> list[str]:
-    """Split ``a[T.x]:b`` at the colons outside brackets, parentheses and backticks."""
+def _split_factors(name: str, columns: Any = ()) -> list[str]:
+    """Split ``a[T.x]:b`` at the colons outside brackets, parentheses and backticks.
+
+    The formula library writes a column named with a colon without its backticks
+    (```a:b``` is ``a:b``, its interaction with ``x`` ``a:b:x``): parts that join
+    back, colon and all, into one of ``columns`` (with a level ``[T.x]`` or not)
+    are one factor.
+
+    Examples
+    --------
+    >>> _split_factors("a:b:x[T.u]", ["a:b", "x"])
+    ['a:b', 'x[T.u]']
+    >>> _split_factors("np.log(`a:b`):x")
+    ['np.log(`a:b`)', 'x']
+    """
+    parts = _split_outside(name)
+    known = set(columns)
+    out, i = [], 0
+    while i < len(parts):
+        j = next(
+            (
+                j
+                for j in range(len(parts), i + 1, -1)
+                if re.sub(r"\[[^\]]*\]$", "", ":".join(parts[i:j])) in known
+            ),
+            i + 1,
+        )
+        out.append(":".join(parts[i:j]))
+        i = j
+    return out
+
+
+def _split_outside(name: str) -> list[str]:
+    """``name`` split at the colons outside brackets, parentheses and backticks."""
     parts, depth, cur, quoted = [], 0, "", False
     for ch in name:
         if ch == "`":
