@@ -306,3 +306,30 @@ def test_column_names_with_colons_save_as_plain_terms_and_in_interactions(table,
     np.testing.assert_allclose(
         again.margeff(df).to_numpy(), ref.margeff(table).to_numpy(), rtol=1e-6
     )
+
+
+@pytest.mark.parametrize("name", ["x[1]", "w[T.a]", "a:b[2]"])
+def test_bracketed_categorical_column_names_save(table, tmp_path, name):
+    # a level is the last [..] of a term's name: a column whose own name has brackets
+    # (x[1]) was read as the column 'C(`x' with a level, and the model could not be saved
+    df = table.rename(columns={"region": name})
+    clf = oneneuron.logit(f"default ~ balance + C(`{name}`) + `{name}`:income", df)
+    ref = oneneuron.logit("default ~ balance + C(region) + region:income", table)
+    np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=1e-10)
+    assert clf.design_.unsaved is None
+    clf.save(tmp_path / "m.json")
+    again = oneneuron.load(tmp_path / "m.json")
+    np.testing.assert_allclose(again.predict_proba(df), clf.predict_proba(df), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["a.b", "T.x", "np.x"])
+def test_dotted_column_names_are_found_in_formulas(table, tmp_path, name):
+    # `a.b` parses as an attribute of a name 'a': the column was left out of the frame
+    # the formula library evaluates ("`a.b` is not present in the dataset")
+    df = table.rename(columns={"balance": name})
+    clf = oneneuron.logit(f"default ~ `{name}` + income + `{name}`:income", df)
+    ref = oneneuron.logit("default ~ balance + income + balance:income", table)
+    np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=1e-10)
+    clf.save(tmp_path / "m.json")
+    again = oneneuron.load(tmp_path / "m.json")
+    np.testing.assert_allclose(again.predict_proba(df), clf.predict_proba(df), rtol=1e-12)

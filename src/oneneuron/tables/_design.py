@@ -736,17 +736,31 @@ class DesignSpec:
 
     def _parse_factor(self, part: str, raw: dict[str, Any]) -> dict[str, Any]:
         cols = {c["name"]: c for c in self.columns}
-        m = re.fullmatch(r"(.+?)\[(T\.)?(.*)\]", part, flags=re.S)
-        if m and _strip_c(m.group(1)) in cols:
-            col = cols[_strip_c(m.group(1))]
+        # a level is the [..] after a column's name, which may hold brackets itself
+        # (C(`x[1]`)[T.a]), as may the level: the first split whose left side names a column
+        split = next(
+            (
+                i
+                for i, ch in enumerate(part)
+                if ch == "["
+                and part.endswith("]")
+                and _strip_c(part[:i]) in cols
+                and _unquote(part.strip()) not in cols  # the whole is a column's name
+            ),
+            None,
+        )
+        if split is not None:
+            inner = part[split + 1 : -1]
+            level = inner[2:] if inner.startswith("T.") else inner
+            col = cols[_strip_c(part[:split])]
             if col["kind"] != "categorical":
                 raise ValueError(
                     f"the formula term {part!r} codes the numeric column {col['name']!r} "
                     "as categories, which a model file cannot store (store the column as text)"
                 )
-            if m.group(3) not in col["levels"]:
+            if level not in col["levels"]:
                 raise ValueError(f"term {part!r} is not a level of a categorical column")
-            return {"column": col["name"], "level": m.group(3)}
+            return {"column": col["name"], "level": level}
         expr = part.strip()
         if _unquote(expr) in cols or _strip_c(expr) in cols and expr.startswith("C("):
             name = _strip_c(expr)
@@ -1060,14 +1074,21 @@ def _parse_formula(formula: str, columns: list[str]) -> tuple[str | None, str, s
 
 def _names_in(expr: str, columns: list[str]) -> set[str]:
     """The table's columns an expression names (formulaic does not list those inside
-    stateful transforms such as ``poly(x, 2)``)."""
+    stateful transforms such as ``poly(x, 2)``). A name that is no Python identifier
+    (``a b``, ``a.b``: backticked in the formula, which formulaic writes without the
+    backticks, and ``a.b`` then parses as an attribute of ``a``) counts where it
+    stands whole in the text."""
     import ast
+
+    def spelled(c: str) -> bool:
+        return re.search(rf"(?<![\w.]){re.escape(c)}(?![\w])", expr) is not None
 
     try:
         tree = ast.parse(expr, mode="eval")
     except SyntaxError:
-        return {c for c in columns if re.search(rf"(?<![\w.]){re.escape(c)}(?!\w)", expr)}
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in columns}
+        return {c for c in columns if spelled(c)}
+    found = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in columns}
+    return found | {c for c in columns if not c.isidentifier() and spelled(c)}
 
 
 #: Derivatives of the allow-listed transforms.
