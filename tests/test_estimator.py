@@ -319,3 +319,28 @@ def test_missing_labels_are_one_clear_error(missing, container):
     yf[5] = np.nan
     with pytest.raises(ValueError, match=r"y has 1 missing label .*first in row 5"):
         NeuronClassifier().fit(X, yf)
+
+
+def test_object_labels_of_numbers_fit_and_mixed_types_are_one_clear_error():
+    """Labels in an object array (a pandas column of Python ints after cleaning, a list
+    of mixed values): numbers fit as the same numbers would (scikit-learn's check said
+    "Unknown label type: unknown"); numbers mixed with text (1 and '1', a spreadsheet's
+    habit) are one error naming both types and an example of each."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 2))
+    y = (X[:, 0] + rng.normal(size=200) > 0).astype(int)
+    ref = NeuronClassifier().fit(X, y)
+    import pandas as pd
+
+    for labels in (y.astype(object), pd.Series(y, dtype=object), y.astype(float).astype(object)):
+        clf = NeuronClassifier().fit(X, labels)
+        assert list(clf.classes_) == [0, 1]
+        np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=1e-12)
+    mixed = y.astype(object)
+    mixed[::2] = mixed[::2].astype(str)
+    with pytest.raises(ValueError, match=r"y mixes numbers and text .*e\.g\. .*'1'|y mixes"):
+        NeuronClassifier().fit(X, mixed)
+    flags = np.array([True, False] * 100, dtype=object)
+    flags[0] = 1
+    with pytest.raises(ValueError, match=r"y mixes booleans and numbers"):
+        NeuronClassifier().fit(X, flags)

@@ -57,6 +57,53 @@ def plain_arrays(
     return X, y
 
 
+def plain_labels(y: Any) -> Any:
+    """``y`` with labels held as Python objects made one NumPy type, or one clear error.
+
+    A pandas column of Python ints (after cleaning), or a list of them, arrives as an
+    object array, which scikit-learn's check calls "Unknown label type: unknown":
+    numbers become an int or float array (the same labels by value), booleans a bool
+    array. Numbers mixed with text (``1`` and ``'1'``, a spreadsheet's habit) or
+    booleans mixed with numbers (``True == 1``: two labels or one?) are an error
+    naming both kinds and an example of each. Other ``y`` is returned as it is.
+
+    Examples
+    --------
+    >>> plain_labels(np.array([1, 0, 1], dtype=object)).dtype.kind
+    'i'
+    >>> plain_labels(np.array(["a", 1], dtype=object))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: y mixes numbers and text (e.g. 1 and 'a'); make the labels one type (...)
+    """
+    if getattr(getattr(y, "dtype", None), "kind", None) != "O":
+        return y
+    values = np.asarray(y, dtype=object)
+    if values.ndim != 1 or not len(values):
+        return y
+    kinds = {}
+    for v in values:
+        kind = (
+            "booleans"
+            if isinstance(v, (bool, np.bool_))
+            else "numbers"
+            if isinstance(v, (int, float, np.number))
+            else "text"
+            if isinstance(v, str)
+            else "other"
+        )
+        kinds.setdefault(kind, v)
+    if "other" in kinds or len(kinds) == 1 and "text" in kinds:
+        return y  # text alone is fine as it is; other objects: scikit-learn's rules
+    if len(kinds) > 1:
+        (a, va), (b, vb) = sorted(kinds.items())[:2]
+        fix = "all text: y.astype(str)" if "text" in kinds else "e.g. y.astype(int)"
+        raise ValueError(
+            f"y mixes {a} and {b} (e.g. {va!r} and {vb!r}); make the labels one type ({fix})"
+        )
+    return np.array(values.tolist())  # one kind of number: int, float or bool
+
+
 def check_missing_labels(y: Any) -> None:
     """One clear error when ``y`` holds missing labels (None, NaN, ``pd.NA``).
 
@@ -239,6 +286,7 @@ def prepare_numpy(
     else:
         if y is not None:
             check_missing_labels(y)
+            y = plain_labels(y)
         X, y = _check_X_y(X, y)
         check_classification_targets(y)
     classes, y_idx, counts = encode_labels(y)
