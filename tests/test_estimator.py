@@ -344,3 +344,28 @@ def test_object_labels_of_numbers_fit_and_mixed_types_are_one_clear_error():
     flags[0] = 1
     with pytest.raises(ValueError, match=r"y mixes booleans and numbers"):
         NeuronClassifier().fit(X, flags)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_a_non_finite_cell_of_x_is_named(bad):
+    """NaN or an infinity in X (a dense array, a DataFrame, a CSR matrix): the error names
+    the column and the first row, not only "Input X contains NaN"; complex X is one
+    short line (scikit-learn printed the whole array into the message)."""
+    import pandas as pd
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 3))
+    y = (X[:, 0] > 0).astype(int)
+    X[7, 2] = bad
+    what = "NaN" if np.isnan(bad) else "-infinity" if bad < 0 else "infinity"
+    for data, col in (
+        (X, "column 2"),
+        (pd.DataFrame(X, columns=["a", "b", "c"]), "column 'c'"),
+        (sp.csr_matrix(X), "column 2"),
+    ):
+        with pytest.raises(ValueError, match=rf"X has {what} in {col} \(row 7\)"):
+            NeuronClassifier().fit(data, y)
+    with pytest.raises(ValueError, match=r"^Complex data not supported: X holds complex") as info:
+        NeuronClassifier().fit(X.astype(complex), y)
+    assert "\n" not in str(info.value)

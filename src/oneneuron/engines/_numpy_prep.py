@@ -354,4 +354,36 @@ def _check_X_y(X: Any, y: Any) -> tuple[Any, Any]:
     except ValueError as exc:
         if "could not convert" in str(exc):
             raise ValueError(f"X must be numeric: {exc}") from None
+        if str(exc).startswith("Complex data not supported"):  # then the whole array
+            raise ValueError(  # scikit-learn's words (its checks look for them), one line
+                "Complex data not supported: X holds complex numbers; the model needs real "
+                "ones (e.g. X.real or abs(X))"
+            ) from None
+        where = _first_non_finite(X) if "NaN" in str(exc) or "infinity" in str(exc) else None
+        if where is not None:
+            raise ValueError(where) from None
         raise
+
+
+def _first_non_finite(X: Any) -> str | None:
+    """ "X has NaN in column 'c' (row 7); ..." for the first cell that is not finite (rows in
+    order), or None where X cannot be read as floats here."""
+    names = getattr(X, "columns", None)
+    try:
+        if hasattr(X, "tocsr"):
+            A = X.tocsr()
+            k = int(np.flatnonzero(~np.isfinite(np.asarray(A.data, dtype=np.float64)))[0])
+            i, j = int(np.searchsorted(A.indptr, k, side="right") - 1), int(A.indices[k])
+            v = float(A.data[k])
+        else:
+            A = np.asarray(X, dtype=np.float64)
+            i, j = (int(t) for t in np.argwhere(~np.isfinite(A))[0])
+            v = float(A[i, j])
+    except (ValueError, TypeError, IndexError):
+        return None
+    what = "NaN" if np.isnan(v) else "infinity" if v > 0 else "-infinity"
+    col = f"column {str(names[j])!r}" if names is not None else f"column {j}"
+    return (
+        f"X has {what} in {col} (row {i}); drop or fill it (with a table: missing='drop' "
+        "or 'mean', CLI --drop-missing or --impute)"
+    )
