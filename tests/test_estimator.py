@@ -369,3 +369,18 @@ def test_a_non_finite_cell_of_x_is_named(bad):
     with pytest.raises(ValueError, match=r"^Complex data not supported: X holds complex") as info:
         NeuronClassifier().fit(X.astype(complex), y)
     assert "\n" not in str(info.value)
+
+
+def test_a_non_finite_cell_at_predict_is_named():
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame(rng.normal(size=(60, 3)), columns=["a", "b", "c"])
+    y = (df.a > 0).astype(int)
+    for model, new in (
+        (NeuronClassifier().fit(df, y), df.assign(b=np.r_[df.b[:4], np.nan, df.b[5:]])),
+        (NeuronClassifier().fit(df.to_numpy(), y), np.r_[df.to_numpy()[:4], [[0, np.inf, 0]]]),
+    ):
+        col = "'b'" if isinstance(new, pd.DataFrame) else "1"
+        with pytest.raises(ValueError, match=rf"X has (NaN|infinity) in column {col} \(row 4\)"):
+            model.predict_proba(new)

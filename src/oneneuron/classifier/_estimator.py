@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..engines import input_kind, plain_arrays
+from ..engines import first_non_finite, input_kind, plain_arrays
 from ..engines import predict as engine_predict
 from ..optim import OPTIMIZERS
 from ..stats import (
@@ -472,9 +472,15 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             fast = plain_arrays(X, n_features=self.n_features_in_)
             if fast is not None:
                 return fast[0]
-        return validate_data(
-            self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
-        )
+        try:
+            return validate_data(
+                self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
+            )
+        except ValueError as exc:  # NaN or infinity: name the cell, as fit does
+            where = first_non_finite(X) if "NaN" in str(exc) or "infinity" in str(exc) else None
+            if where is None:
+                raise
+            raise ValueError(f"{where}; a prediction needs every value: fill it") from None
 
     def _predict_elsewhere(self, X: Any, method: str, offset: Any = None) -> Any:
         """``method`` on torch/CuPy (same device) or Dask (lazy) input, by its engine."""

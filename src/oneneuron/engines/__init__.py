@@ -25,7 +25,7 @@ import numpy as np
 
 from . import _numpy
 from ._numpy import KERNEL_MIN_ROWS, NumpyEngine, blas_threads, fast_path, kernels, one_blas_thread
-from ._numpy_prep import coordinate_stats, plain_arrays, prepare_numpy
+from ._numpy_prep import coordinate_stats, first_non_finite, plain_arrays, prepare_numpy
 from ._record import FitData
 from ._threads import capped, kernel_threads
 
@@ -42,6 +42,7 @@ __all__ = [
     "engine_threads",
     "coordinate_stats",
     "fast_path",
+    "first_non_finite",
     "input_kind",
     "make_engine",
     "plain_arrays",

@@ -359,15 +359,25 @@ def _check_X_y(X: Any, y: Any) -> tuple[Any, Any]:
                 "Complex data not supported: X holds complex numbers; the model needs real "
                 "ones (e.g. X.real or abs(X))"
             ) from None
-        where = _first_non_finite(X) if "NaN" in str(exc) or "infinity" in str(exc) else None
+        where = first_non_finite(X) if "NaN" in str(exc) or "infinity" in str(exc) else None
         if where is not None:
-            raise ValueError(where) from None
+            raise ValueError(
+                f"{where}; drop or fill it (a table takes missing='drop' or 'mean', the "
+                "command line --drop-missing or --impute)"
+            ) from None
         raise
 
 
-def _first_non_finite(X: Any) -> str | None:
-    """ "X has NaN in column 'c' (row 7); ..." for the first cell that is not finite (rows in
-    order), or None where X cannot be read as floats here."""
+def first_non_finite(X: Any) -> str | None:
+    """Where X holds NaN or an infinity, in words: the first such cell (rows in order) by
+    column (its name for a DataFrame) and row; None where there is none or X cannot be
+    read as floats here.
+
+    Examples
+    --------
+    >>> first_non_finite(np.array([[1.0, 2.0], [np.inf, 0.0]]))[:34]
+    'X has infinity in column 0 (row 1)'
+    """
     names = getattr(X, "columns", None)
     try:
         if hasattr(X, "tocsr"):
@@ -379,11 +389,8 @@ def _first_non_finite(X: Any) -> str | None:
             A = np.asarray(X, dtype=np.float64)
             i, j = (int(t) for t in np.argwhere(~np.isfinite(A))[0])
             v = float(A[i, j])
-    except (ValueError, TypeError, IndexError):
+    except (ValueError, TypeError, IndexError):  # IndexError: every cell is finite
         return None
     what = "NaN" if np.isnan(v) else "infinity" if v > 0 else "-infinity"
     col = f"column {str(names[j])!r}" if names is not None else f"column {j}"
-    return (
-        f"X has {what} in {col} (row {i}); drop or fill it (with a table: missing='drop' "
-        "or 'mean', CLI --drop-missing or --impute)"
-    )
+    return f"X has {what} in {col} (row {i})"
