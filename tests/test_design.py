@@ -290,14 +290,34 @@ def test_formula_naming_the_target_fits_without_y(table):
         NeuronClassifier().fit(table[["balance"]])
 
 
-def test_column_names_with_colons_save_as_plain_terms_and_in_interactions(table, tmp_path):
-    # formulaic names the column `a:b` a:b and its interaction with x a:b:x, the
-    # colon of an interaction: the name's parts are joined back where they spell a
-    # column (it was "the formula term 'a' uses a transform a model file cannot store")
-    df = table.rename(columns={"balance": "bal:k", "region": "the:region"})
-    formula = "default ~ `bal:k` + income:`bal:k` + C(`the:region`) + `the:region`:income"
-    clf = oneneuron.logit(formula, df)
-    ref = oneneuron.logit("default ~ balance + income:balance + C(region) + region:income", table)
+PLAIN = "default ~ balance + income:balance + C(region) + region:income"
+
+
+@pytest.mark.parametrize(
+    "numeric, categorical",
+    [
+        # formulaic writes `a:b` unquoted (a:b, its interaction a:b:x): the name's parts
+        # are joined back where they spell a column (it was "the formula term 'a' uses a
+        # transform a model file cannot store")
+        ("bal:k", "the:region"),
+        # a level is the [..] after the first split that names a column: C(`x[1]`)[T.u]
+        # was read as the column 'C(`x' with a level, and the model could not be saved
+        ("bal", "x[1]"),
+        ("bal", "w[T.a]"),
+        ("bal", "a:b[2]"),
+        # `a.b` parses as an attribute of 'a': the column was left out of the frame
+        # formulaic evaluates ("`a.b` is not present in the dataset")
+        ("a.b", "region"),
+        ("T.x", "region"),
+        ("np.x", "region"),
+    ],
+)
+def test_odd_column_names_fit_save_and_explain_as_plain_ones(table, tmp_path, numeric, categorical):
+    # oracle: the same formula on plain names; the model file and margeff agree too
+    df = table.rename(columns={"balance": numeric, "region": categorical})
+    n, c = f"`{numeric}`", f"`{categorical}`"
+    clf = oneneuron.logit(f"default ~ {n} + income:{n} + C({c}) + {c}:income", df)
+    ref = oneneuron.logit(PLAIN, table)
     np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=1e-10)
     assert clf.design_.unsaved is None
     clf.save(tmp_path / "m.json")
@@ -306,30 +326,3 @@ def test_column_names_with_colons_save_as_plain_terms_and_in_interactions(table,
     np.testing.assert_allclose(
         again.margeff(df).to_numpy(), ref.margeff(table).to_numpy(), rtol=1e-6
     )
-
-
-@pytest.mark.parametrize("name", ["x[1]", "w[T.a]", "a:b[2]"])
-def test_bracketed_categorical_column_names_save(table, tmp_path, name):
-    # a level is the last [..] of a term's name: a column whose own name has brackets
-    # (x[1]) was read as the column 'C(`x' with a level, and the model could not be saved
-    df = table.rename(columns={"region": name})
-    clf = oneneuron.logit(f"default ~ balance + C(`{name}`) + `{name}`:income", df)
-    ref = oneneuron.logit("default ~ balance + C(region) + region:income", table)
-    np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=1e-10)
-    assert clf.design_.unsaved is None
-    clf.save(tmp_path / "m.json")
-    again = oneneuron.load(tmp_path / "m.json")
-    np.testing.assert_allclose(again.predict_proba(df), clf.predict_proba(df), rtol=1e-12)
-
-
-@pytest.mark.parametrize("name", ["a.b", "T.x", "np.x"])
-def test_dotted_column_names_are_found_in_formulas(table, tmp_path, name):
-    # `a.b` parses as an attribute of a name 'a': the column was left out of the frame
-    # the formula library evaluates ("`a.b` is not present in the dataset")
-    df = table.rename(columns={"balance": name})
-    clf = oneneuron.logit(f"default ~ `{name}` + income + `{name}`:income", df)
-    ref = oneneuron.logit("default ~ balance + income + balance:income", table)
-    np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=1e-10)
-    clf.save(tmp_path / "m.json")
-    again = oneneuron.load(tmp_path / "m.json")
-    np.testing.assert_allclose(again.predict_proba(df), clf.predict_proba(df), rtol=1e-12)
