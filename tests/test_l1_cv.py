@@ -227,3 +227,32 @@ def test_a_fold_with_no_held_out_weight_is_a_clear_error():
     sw = np.r_[np.zeros(150), np.ones(150)]  # unshuffled folds: the first holds out weight 0
     with pytest.raises(ValueError, match=r"fold 0.*weight 0"):
         NeuronClassifierCV(cv=5, n_alphas=4).fit(X, y, sample_weight=sw)
+
+
+def test_a_failing_path_cancels_the_paths_not_started(monkeypatch):
+    """Side by side, a fold that fails (one class in its training rows) raises its error
+    at once, and the folds not started yet never run (they used to, in order, behind
+    the full data's path)."""
+    import oneneuron.classifier._cv as cv_module
+    from oneneuron.engines import _numpy
+
+    monkeypatch.setattr(_numpy, "N_THREADS", 2)
+    started = []
+    fold_scores = cv_module._fold_scores
+
+    def spy(*args):
+        started.append(args[-1])
+        return fold_scores(*args)
+
+    monkeypatch.setattr(cv_module, "_fold_scores", spy)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40_000, 30))
+    y = (X[:, 0] + rng.normal(size=40_000) > 0).astype(int)
+    order = np.argsort(y, kind="stable")  # fold 0 trains on class 0 only
+    n0 = int(np.sum(y == 0))
+    folds = [(order[:n0], order[n0:])] + [
+        (np.setdiff1d(np.arange(40_000), t), t) for t in np.array_split(rng.permutation(40_000), 6)
+    ]
+    with pytest.raises(ValueError, match=r"cross-validation fold 0: .*only one class"):
+        NeuronClassifierCV(cv=folds, n_alphas=10).fit(X, y)
+    assert 1 <= len(started) <= 3, started  # fold 0, and at most the ones already running
