@@ -381,3 +381,26 @@ def test_anova_of_a_table_model_has_one_row_per_term(how):
         dev.append(-2 * smf.logit("y ~ " + " + ".join(rhs[:k]), df).fit(disp=0, tol=1e-12).llf)
     np.testing.assert_allclose(table["Resid. Dev"], dev, rtol=1e-7)
     np.testing.assert_allclose(table["Df"].iloc[1:], [1, 2, 2][: len(rhs)])
+
+
+def test_anova_without_the_fits_weights_or_offset_says_which():
+    """A model fitted with sample weights or an offset, given to anova without them: the
+    error says what is missing (it said only "the data given are not the ones the model
+    was fitted on"); with them, the table as before."""
+    from oneneuron import anova
+
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(300, 2))
+    y = (X[:, 0] + rng.normal(size=300) > 0).astype(int)
+    w = rng.uniform(0.5, 2.0, 300)
+    off = rng.normal(size=300) * 0.3
+    weighted = NeuronClassifier().fit(X, y, sample_weight=w)
+    with pytest.raises(
+        ValueError, match=r"sample weights summing to 3\d\d\.\d+.*pass sample_weight"
+    ):
+        anova(weighted, X, y)
+    assert np.isfinite(anova(weighted, X, y, sample_weight=w)["Deviance"].iloc[1:]).all()
+    with_offset = NeuronClassifier().fit(X, y, offset=off)
+    with pytest.raises(ValueError, match=r"fitted with an offset.*pass it"):
+        anova(with_offset, X, y)
+    assert np.isfinite(anova(with_offset, X, y, offset=off)["Deviance"].iloc[1:]).all()

@@ -136,6 +136,14 @@ def anova(
     w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     off = None if offset is None else np.asarray(offset, dtype=np.float64)
     S = float(np.sum(w))
+    if getattr(model, "has_offset_", False) and off is None:
+        raise ValueError("the model was fitted with an offset: pass it (offset=...) as in the fit")
+    if model.class_weight is None and not np.isclose(S, res.nobs, rtol=1e-9):
+        given = "without weights" if sample_weight is None else "with weights"
+        raise ValueError(
+            f"the model was fitted on rows with sample weights summing to {res.nobs:.6g}; the "
+            f"{n} rows given {given} sum to {S:.6g}: pass sample_weight as in the fit"
+        )
     # the null model: intercept (and offset) only
     if model.fit_intercept:
         if off is None:
@@ -171,7 +179,8 @@ def anova(
     if not np.isclose(llf_prev, res.log_likelihood, rtol=1e-6, atol=1e-8):
         raise ValueError(
             "the data given are not the ones the model was fitted on (log-likelihood "
-            f"{llf_prev:.6g} vs {res.log_likelihood:.6g}); pass the training rows"
+            f"{llf_prev:.6g} vs {res.log_likelihood:.6g}); pass the training rows "
+            "(and their sample_weight and offset)"
         )
     table = pd.DataFrame([r[1:] for r in rows], index=[r[0] for r in rows], columns=COLUMNS)
     table.index.name = "term"
