@@ -385,3 +385,58 @@ def test_a_blas_loaded_after_the_first_fit_is_held_too():
     if n_libs < 2:
         pytest.skip("SciPy shares NumPy's BLAS here: no library is loaded later")
     assert most == 1, out.stdout
+
+
+def test_fits_on_overlapping_threads_leave_blas_as_it_was():
+    """Fits on two threads at once (a service, a thread pool) each hold BLAS to one thread
+    with overlapping lifetimes. BLAS's setting is the process's, so each saving and
+    restoring its own view left it at one thread for the rest of the process (and
+    threadpoolctl ignores a thread that does not control OpenBLAS). The hold is counted
+    across threads: one thread inside the fits, the caller's setting afterwards."""
+    import threading
+
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from oneneuron.engines import one_blas_thread
+
+    def blas():
+        return {
+            m["filepath"]: m["num_threads"] for m in threadpool_info() if m["user_api"] == "blas"
+        }
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = blas()
+        if not before or min(before.values()) < 2:
+            pytest.skip("no BLAS whose threads can be set to 2 here")
+        a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+        seen = {}
+
+        def a():
+            with one_blas_thread():
+                a_in.set()
+                b_in.wait(5)
+            a_out.set()
+
+        def b():
+            a_in.wait(5)
+            with one_blas_thread():
+                b_in.set()
+                a_out.wait(5)
+                seen["b after a left"] = max(blas().values())
+
+        threads = [threading.Thread(target=a), threading.Thread(target=b)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+        assert seen["b after a left"] == 1
+        assert blas() == before
+        rng = np.random.default_rng(0)
+        X = rng.standard_normal((20_000, 20))
+        y = (X[:, 0] + rng.standard_normal(20_000) > 0).astype(int)
+        fits = [threading.Thread(target=NeuronClassifier().fit, args=(X, y)) for _ in range(3)]
+        for t in fits:
+            t.start()
+        for t in fits:
+            t.join(60)
+        assert blas() == before

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -98,10 +100,47 @@ def one_blas_thread(entries: int | None = None) -> contextlib.AbstractContextMan
     """
     if entries is not None and entries < 10_000:
         return contextlib.nullcontext()
-    return _controller().limit(limits=1, user_api="blas")
+    return _held_blas()
 
 
 _CONTROLLER_MODULES = 0  # len(sys.modules) when _CONTROLLER listed the libraries
+_BLAS_LOCK = threading.Lock()
+_BLAS_HOLDS = 0  # holds open now, on any thread
+_BLAS_SAVED: list[tuple[Any, Any]] = []  # (library, its threads) as the first hold found them
+
+
+@contextlib.contextmanager
+def _held_blas() -> Iterator[None]:
+    """BLAS at one thread, one process-wide hold counted across threads: the first hold
+    sets it, the last one out restores what the first found. (The setting is the
+    process's: holds on overlapping threads that each saved and restored their own view
+    left it at one thread for good; and threadpoolctl ignores the OpenBLAS calls of a
+    thread that does not control it, so the library's own setter is called.)"""
+    global _BLAS_HOLDS, _BLAS_SAVED
+    with _BLAS_LOCK:
+        if _BLAS_HOLDS == 0:
+            libs = [lc for lc in _controller().lib_controllers if lc.user_api == "blas"]
+            _BLAS_SAVED = [(lc, lc.num_threads) for lc in libs]
+            for lc, _ in _BLAS_SAVED:
+                _set_threads(lc, 1)
+        _BLAS_HOLDS += 1
+    try:
+        yield
+    finally:
+        with _BLAS_LOCK:
+            _BLAS_HOLDS -= 1
+            if _BLAS_HOLDS == 0:
+                for lc, n in _BLAS_SAVED:
+                    _set_threads(lc, n)
+                _BLAS_SAVED = []
+
+
+def _set_threads(lib: Any, n: Any) -> None:
+    """Set a BLAS library's threads from any thread (OpenBLAS's raw setter where
+    threadpoolctl wraps it in its one-controlling-thread rule)."""
+    if n is None:
+        return
+    getattr(lib, "_real_set_num_threads", lib.set_num_threads)(n)
 
 
 def _controller() -> Any:
