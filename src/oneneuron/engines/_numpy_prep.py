@@ -81,7 +81,15 @@ def plain_labels(y: Any) -> Any:
     values = np.asarray(y, dtype=object)
     if values.ndim != 1 or not len(values):
         return y
-    kinds = {}
+    from pandas.api.types import infer_dtype  # one pass in C over the values
+
+    inferred = infer_dtype(values, skipna=False)
+    as_type = {"integer": np.int64, "floating": np.float64, "mixed-integer-float": np.float64}
+    if inferred in as_type or inferred == "boolean":  # one kind of number: int, float or bool
+        return values.astype(as_type.get(inferred, np.bool_))
+    if inferred not in ("mixed-integer", "mixed"):
+        return y  # text alone is fine as it is; other objects: scikit-learn's rules
+    kinds = {}  # mixed: which kinds, with an example of each, for the message
     for v in values:
         kind = (
             "booleans"
@@ -93,15 +101,13 @@ def plain_labels(y: Any) -> Any:
             else "other"
         )
         kinds.setdefault(kind, v)
-    if "other" in kinds or len(kinds) == 1 and "text" in kinds:
-        return y  # text alone is fine as it is; other objects: scikit-learn's rules
-    if len(kinds) > 1:
-        (a, va), (b, vb) = sorted(kinds.items())[:2]
-        fix = "all text: y.astype(str)" if "text" in kinds else "e.g. y.astype(int)"
-        raise ValueError(
-            f"y mixes {a} and {b} (e.g. {va!r} and {vb!r}); make the labels one type ({fix})"
-        )
-    return np.array(values.tolist())  # one kind of number: int, float or bool
+    if "other" in kinds or len(kinds) < 2:
+        return y  # other objects: scikit-learn's rules
+    (a, va), (b, vb) = sorted(kinds.items())[:2]
+    fix = "all text: y.astype(str)" if "text" in kinds else "e.g. y.astype(int)"
+    raise ValueError(
+        f"y mixes {a} and {b} (e.g. {va!r} and {vb!r}); make the labels one type ({fix})"
+    )
 
 
 def check_missing_labels(y: Any) -> None:
