@@ -387,7 +387,8 @@ def test_a_blas_loaded_after_the_first_fit_is_held_too():
     assert most == 1, out.stdout
 
 
-def test_fits_on_overlapping_threads_leave_blas_as_it_was():
+@pytest.mark.parametrize("hold", ["one_blas_thread", "one_thread"])
+def test_fits_on_overlapping_threads_leave_blas_as_it_was(hold):
     """Fits on two threads at once (a service, a thread pool) each hold BLAS to one thread
     with overlapping lifetimes. BLAS's setting is the process's, so each saving and
     restoring its own view left it at one thread for the rest of the process (and
@@ -397,7 +398,9 @@ def test_fits_on_overlapping_threads_leave_blas_as_it_was():
 
     from threadpoolctl import threadpool_info, threadpool_limits
 
-    from oneneuron.engines import one_blas_thread
+    from oneneuron import engines
+
+    one_blas_thread = getattr(engines, hold)  # one_thread: a CV worker on a thread
 
     def blas():
         return {

@@ -184,7 +184,9 @@ def one_thread() -> Iterator[None]:
     """
     from threadpoolctl import threadpool_limits
 
-    with kernel_threads(1), threadpool_limits(limits=1):
+    # BLAS through the fits' counted hold (one_blas_thread: safe where workers are threads,
+    # e.g. joblib's threading backend); OpenMP's limits are per thread already
+    with kernel_threads(1), one_blas_thread(), threadpool_limits(limits=1, user_api="openmp"):
         yield
 
 
