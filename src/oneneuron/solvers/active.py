@@ -199,8 +199,8 @@ def active_set_newton(
             # metric each time it changes: it grows to at least GROWTH times the last
             # set, so that along a path the metric is formed O(log d) times, not at
             # every alpha that adds a feature or two
-            last = cols_prev if cols_prev is not None else None if metric is None else metric[0]
-            short = 0 if last is None else int(GROWTH * len(last)) - len(cols)
+            # the last set: the metric's columns (the previous alpha's, then each round's)
+            short = 0 if metric is None else int(GROWTH * len(metric[0])) - len(cols)
             if short > 0 and reads_in_place(sub):
                 work |= _headroom(g, penalty.lam, work, m, d, count=short)
                 cols = np.flatnonzero(work)
