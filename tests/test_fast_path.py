@@ -181,3 +181,37 @@ def test_a_dataframe_fits_with_the_fused_kernels_and_no_copy(monkeypatch):
         # the full-data reads take the frame's values in place (subsamples are C-ordered copies)
         assert clf.converged_ and calls.count(True) >= 2, (solver, calls)
         np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("K", [2, 3])
+def test_float_labels_take_the_plain_array_path(monkeypatch, K):
+    # 0.0/1.0 labels (statsmodels' habit, a pandas float column) are plain labels: they
+    # skip scikit-learn's general validation (0.3 ms a fit, most of a 200-row fit's time)
+    import sklearn.utils.validation as skv
+
+    X, y = _tall(n=300, d=2, seed=K)
+    if K > 2:
+        y = np.digitize(X[:, 0] + np.random.default_rng(K).standard_normal(300), [-1.0, 1.0])
+    ref = NeuronClassifier().fit(X, y)
+
+    def refuse(*a, **k):
+        raise AssertionError("scikit-learn's check_X_y ran")
+
+    monkeypatch.setattr(skv, "check_X_y", refuse)
+    for yf in (y.astype(np.float64), y.astype(np.float32)):
+        clf = NeuronClassifier().fit(X, yf)
+        assert clf.classes_.dtype == yf.dtype
+        np.testing.assert_array_equal(clf.classes_, ref.classes_)
+        np.testing.assert_array_equal(clf.coef_, ref.coef_)
+        np.testing.assert_array_equal(clf.predict(X), ref.predict(X).astype(yf.dtype))
+
+
+def test_float_labels_that_are_not_classes_keep_scikit_learns_errors():
+    X, y = _tall(n=50, d=2)
+    with pytest.raises(ValueError, match="continuous"):
+        NeuronClassifier().fit(X, y + 0.5)
+    for bad in (np.nan, np.inf):
+        yb = y.astype(float)
+        yb[3] = bad
+        with pytest.raises(ValueError, match="y"):
+            NeuronClassifier().fit(X, yb)

@@ -37,7 +37,8 @@ def plain_arrays(
     The fast path of input validation, for the overwhelmingly common happy case:
     a 2-D float32/float64 ndarray with at least one row and column whose sum is
     finite (so it holds no NaN or infinity, as scikit-learn's own first test),
-    and, if given, a 1-D integer, boolean or string ``y`` of matching length.
+    and, if given, a 1-D integer, boolean, string or whole-number float ``y`` of
+    matching length.
     Anything else returns None and goes through scikit-learn's validation, which
     accepts more and words the errors; so this path never accepts what that
     path would refuse. ``check_finite=False`` leaves out the finiteness test (one
@@ -52,9 +53,18 @@ def plain_arrays(
         if check_finite and not np.isfinite(X.sum()):
             return None
     if y is not None:
-        if type(y) is not np.ndarray or y.ndim != 1 or len(y) != n or y.dtype.kind not in "iubU":
+        if type(y) is not np.ndarray or y.ndim != 1 or len(y) != n or y.dtype.kind not in "iubUf":
+            return None
+        if y.dtype.kind == "f" and not _whole_numbers(y):  # NaN, infinity, 0.5: the slow path
             return None
     return X, y
+
+
+def _whole_numbers(y: NDArray) -> bool:
+    """Whether float labels are all whole numbers (so classes: 0.0/1.0, statsmodels'
+    habit), as scikit-learn's ``type_of_target`` tells them from continuous targets."""
+    with np.errstate(invalid="ignore"):
+        return bool(np.isfinite(y).all() and (y == np.trunc(y)).all())
 
 
 def plain_labels(y: Any) -> Any:
