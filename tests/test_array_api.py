@@ -91,8 +91,12 @@ def test_nan_and_inf_found_and_huge_values_accepted():
     for bad in (np.nan, np.inf):
         Xb = X.copy()
         Xb[7, 2] = bad
-        with pytest.raises(ValueError, match="NaN or infinity"):
+        what = "NaN" if bad != bad else "infinity"
+        with pytest.raises(ValueError, match=rf"X has {what} in column 2 \(row 7\)"):
             NeuronClassifier().fit(torch.from_numpy(Xb), y)
+        clf = NeuronClassifier().fit(torch.from_numpy(X), y)
+        with pytest.raises(ValueError, match=rf"X has {what} in column 2 \(row 7\)"):
+            clf.predict(torch.from_numpy(Xb))
     from array_api_compat import array_namespace
 
     from oneneuron.engines._array_api_prep import all_finite
@@ -148,7 +152,8 @@ def test_engine_statistics_equal_numpy_engine(multinomial):
     "X, y, match",
     [
         (torch.tensor([[1.0, float("nan")], [0.0, 1.0]]), [0, 1], "NaN"),
-        (torch.ones((3, 2)), [1, 1, 1], "only one class"),
+        (torch.ones((3, 2)), [1, 1, 1], r"only one class \(1 for all 3 samples\)"),
+        (torch.ones((3, 2)), torch.tensor([1, 1, 1]), r"only one class \(1 for all 3 samples\)"),
         (torch.ones((3, 2)), [0, 1], "shape"),
         (torch.ones(3), [0, 1, 0], "2-D"),
     ],

@@ -120,10 +120,25 @@ def test_bad_input_gets_a_clear_error(client):
         NeuronClassifier(solver="sgd").fit(Xd, y)
     Xn = X.copy()
     Xn[5, 1] = np.nan
-    with pytest.raises(ValueError, match="NaN"):
+    with pytest.raises(ValueError, match=r"X has NaN in column 1 \(row 5\)"):
         NeuronClassifier().fit(da.from_array(Xn, chunks=80), y)
-    with pytest.raises(ValueError, match="only one class"):
+    Xn[5, 1], Xn[170, 3] = 0.0, -np.inf  # in a later chunk: its rows counted from X's start
+    with pytest.raises(ValueError, match=r"X has -infinity in column 3 \(row 170\)"):
+        NeuronClassifier().fit(da.from_array(Xn, chunks=80), y)
+    frame = dd.from_pandas(pd.DataFrame(Xn, columns=list("abcd")), npartitions=3)
+    with pytest.raises(ValueError, match=r"X has -infinity in column 'd' \(row 170\)"):
+        NeuronClassifier().fit(frame, da.from_array(y, chunks=80))
+    clf = NeuronClassifier().fit(Xd, y)
+    with pytest.raises(ValueError, match=r"X has -infinity in column 3 \(row 170\)"):
+        clf.predict_proba(da.from_array(Xn, chunks=80)).compute()
+    with pytest.raises(ValueError, match=r"only one class \(0\.0 for all 240 samples\)"):
         NeuronClassifier().fit(Xd, np.zeros(len(y)))
+    with pytest.raises(ValueError, match=r"only one class \('a' for all 240 samples\)"):
+        NeuronClassifier().fit(Xd, da.from_array(np.array(["a"] * len(y)), chunks=80))
+    with pytest.raises(ValueError, match=r"^X has 240 rows but y has 239$"):  # no weights given
+        NeuronClassifier().fit(Xd, da.from_array(y[:-1], chunks=80))
+    with pytest.raises(ValueError, match=r"^X has 240 rows but sample_weight has 239$"):
+        NeuronClassifier().fit(Xd, y, sample_weight=da.ones(len(y) - 1, chunks=80))
     with pytest.raises(ValueError, match="continuous"):
         NeuronClassifier().fit(Xd, y + 0.5)
     with pytest.raises(ValueError, match="rows"):

@@ -20,7 +20,15 @@ from ._array_api import (
     xp_log_softmax,
     xp_sigmoid,
 )
-from ._record import FitData, check_class_totals, check_magnitudes, class_weight_vector
+from ._record import (
+    FitData,
+    check_class_totals,
+    check_magnitudes,
+    class_weight_vector,
+    describe_bad_cell,
+    first_bad_cell,
+    one_class_error,
+)
 
 
 def _float_x(xp: Any, X: Any) -> Any:
@@ -53,6 +61,17 @@ def all_finite(xp: Any, X: Any) -> bool:
     if bool(xp.all(xp.isfinite(xp.sum(X, axis=0)))):
         return True
     return bool(xp.all(xp.isfinite(X)))
+
+
+def non_finite_error(xp: Any, X: Any, advice: str) -> ValueError:
+    """The error for a NaN or infinity in X (:func:`all_finite` said so): the first such
+    cell by column and row; only that row is copied to the host."""
+    rows = xp.any(xp.logical_not(xp.isfinite(X)), axis=1)
+    i = int(xp.argmax(xp.astype(rows, xp.int8)))
+    cell = first_bad_cell(to_numpy(X[i : i + 1, :]))
+    if cell is None:  # cannot happen after all_finite said False
+        return ValueError(f"X holds NaN or infinity; {advice}")
+    return ValueError(f"{describe_bad_cell((i, cell[1], cell[2]))}; {advice}")
 
 
 #: Integer labels spanning at most this many values are encoded without a sort.
@@ -96,7 +115,7 @@ def prepare_array_api(
             "Found array with 0 sample(s) (shape=(0, d)) while a minimum of 1 is required"
         )
     if not all_finite(xp, X):
-        raise ValueError("Input X contains NaN or infinity.")
+        raise non_finite_error(xp, X, "drop or fill it")
     if hasattr(y, "__array_namespace__") and not isinstance(y, np.ndarray):
         yd = _on_device(xp, y, X)
         if yd.ndim != 1 or yd.shape[0] != n:
@@ -112,10 +131,7 @@ def prepare_array_api(
         classes, idx_np = np.unique(y_np, return_inverse=True)
         idx = xp.asarray(idx_np.astype(np.int64), device=device(X))
     if len(classes) < 2:
-        raise ValueError(
-            f"y contains only one class ({classes[0]!r} for all {n} samples); "
-            "a classifier needs at least two classes"
-        )
+        raise one_class_error(classes[0], n)
     K = len(classes)
     if sample_weight is None:
         sw = xp.ones(n, dtype=xp.float64, device=device(X))
@@ -179,7 +195,7 @@ def xp_predict(clf: Any, X: Any, method: str) -> Any:
             f"{clf.n_features_in_} features as input"
         )
     if not all_finite(xp, X):
-        raise ValueError("Input X contains NaN or infinity.")
+        raise non_finite_error(xp, X, "a prediction needs every value: fill it")
     W = xp.asarray(np.asarray(clf.coef_), dtype=X.dtype, device=device(X))
     b = xp.asarray(np.asarray(clf.intercept_), dtype=X.dtype, device=device(X))
     Z = X @ W.T + b

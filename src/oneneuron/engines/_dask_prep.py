@@ -21,6 +21,9 @@ from ._record import (
     check_class_totals,
     check_magnitudes,
     class_weight_vector,
+    describe_bad_cell,
+    first_bad_cell,
+    one_class_error,
     unit_scale_for_flat_columns,
 )
 
@@ -80,6 +83,7 @@ def _chunk_summary(Xb: Any, yb: Any, swb: Any) -> dict[str, Any]:
         "counts": np.bincount(inv, minlength=L).astype(np.float64),
         "swsum": swsum,
         "x_finite": finite,
+        "bad": None if finite else first_bad_cell(X64),  # rows counted from the chunk's start
         "sw_ok": bool(np.isfinite(sw).all() and (sw >= 0).all()),
         "S": float(sw.sum()),
         "mu": mu,
@@ -133,6 +137,8 @@ def _merge_summaries(parts: list[dict[str, Any]]) -> dict[str, Any]:
             merged["swsum"][at] = S_new
         out.update(merged, labels=labels, mu=mu, M2=M2)
         out["S"] += p["S"]
+        if out["bad"] is None and p["bad"] is not None:  # the first one, rows from X's start
+            out["bad"] = (out["n"] + p["bad"][0],) + tuple(p["bad"][1:])
         out["n"] += p["n"]
         out["lens"] = out["lens"] + p["lens"]
         out["x_finite"] &= p["x_finite"]
@@ -200,10 +206,11 @@ def prepare_dask(
         if sw_np.shape != (Xa.shape[0],):
             raise ValueError(f"X has {Xa.shape[0]} rows but sample_weight has shape {sw_np.shape}")
         swa = da.from_array(sw_np, chunks=(Xa.chunks[0],))
-    if known and (ya.shape[0] != Xa.shape[0] or swa.shape[0] != Xa.shape[0]):
-        raise ValueError(
-            f"X has {Xa.shape[0]} rows but y has {ya.shape[0]} and sample_weight {swa.shape[0]}"
-        )
+    if known:  # name only what differs (sample_weight only when given)
+        given = [("y", ya)] + ([("sample_weight", swa)] if sample_weight is not None else [])
+        off = [f"{what} has {a.shape[0]}" for what, a in given if a.shape[0] != Xa.shape[0]]
+        if off:
+            raise ValueError(f"X has {Xa.shape[0]} rows but {' and '.join(off)}")
     if known:
         ya, swa = ya.rechunk((Xa.chunks[0],)), swa.rechunk((Xa.chunks[0],))
     xs, ys, ss = row_blocks(Xa, ya, swa)
@@ -211,17 +218,14 @@ def prepare_dask(
     parts = [task(xb, yb, sb) for xb, yb, sb in zip(xs, ys, ss, strict=True)]
     (summ,) = dask.compute(tree_sum(parts, _merge_summaries))
     if not summ["x_finite"]:
-        raise ValueError("Input X contains NaN or infinity.")
+        raise ValueError(f"{describe_bad_cell(summ['bad'], names)}; drop or fill it")
     if not summ["sw_ok"] or not summ["S"] > 0:
         raise ValueError("sample_weight must be non-negative with a positive sum")
     classes = summ["labels"]
     if np.issubdtype(classes.dtype, np.floating) and np.any(classes != np.round(classes)):
         raise ValueError("Unknown label type: continuous; y must hold class labels")
     if len(classes) < 2:
-        raise ValueError(
-            f"y contains only one class ({classes[0]!r} for all {summ['n']} samples); "
-            "a classifier needs at least two classes"
-        )
+        raise one_class_error(classes[0], summ["n"])
     if not known:  # the summary counted every chunk: give X, y, w known chunks (no pass)
         Xa, ya, swa = with_row_chunks(tuple(summ["lens"]), Xa.rechunk({1: -1}), ya, swa)
     cw = class_weight_vector(class_weight, classes, summ["swsum"])
@@ -285,6 +289,26 @@ def _labels(Xb: NDArray, W: NDArray, b: NDArray, classes: NDArray, cut: float) -
     return classes[(Z > cut).astype(np.intp) if Z.ndim == 1 else np.argmax(Z, axis=1)]
 
 
+def _checked(fn: Any, names: Any) -> Any:
+    """``fn`` on a block after a finiteness check that names the first bad cell (rows from
+    X's start; within the block where its chunk sizes are unknown). The check runs when the
+    lazy result is computed, as the prediction does: a NaN never becomes a prediction."""
+
+    def run(Xb: NDArray, *args: Any, block_info: Any = None) -> Any:
+        if not np.isfinite(Xb).all():  # one read of the block, as a NumPy prediction's check
+            i, j, v = first_bad_cell(Xb)  # type: ignore[misc]
+            start = (block_info or {}).get(0, {}).get("array-location", [(np.nan,)])[0][0]
+            row = i + int(start) if np.isfinite(start) else i
+            where = describe_bad_cell((row, j, v), names)
+            if not np.isfinite(start):
+                k = block_info[0]["chunk-location"][0] if block_info else "?"
+                where = where.replace(f"(row {i})", f"(row {i} of row chunk {k})")
+            raise ValueError(f"{where}; a prediction needs every value: fill it")
+        return fn(Xb, *args)
+
+    return run
+
+
 def dask_predict(clf: Any, X: Any, method: str) -> Any:
     """Lazy ``decision_function``/``predict_proba``/``predict_log_proba``/``predict`` on Dask."""
     Xa, names = as_dask_array(X)
@@ -302,13 +326,16 @@ def dask_predict(clf: Any, X: Any, method: str) -> Any:
     W, b = np.asarray(clf.coef_), np.asarray(clf.intercept_)
     m = W.shape[0]
     K = len(clf.classes_)
+    names = names if names is not None else fitted
     if method == "predict":
         cut = float(np.log(clf.threshold) - np.log1p(-clf.threshold))
         return Xa.map_blocks(
-            _labels, W, b, clf.classes_, cut, drop_axis=1, dtype=clf.classes_.dtype
-        )
+            _checked(_labels, names), W, b, clf.classes_, cut, drop_axis=1,
+            dtype=clf.classes_.dtype,
+        )  # fmt: skip
     fn = {"decision_function": _logits, "predict_proba": _proba, "predict_log_proba": _log_proba}
+    run = _checked(fn[method], names)
     if method == "decision_function" and m == 1:
-        return Xa.map_blocks(_logits, W, b, drop_axis=1, dtype=Xa.dtype)
+        return Xa.map_blocks(run, W, b, drop_axis=1, dtype=Xa.dtype)
     cols = m if method == "decision_function" else K
-    return Xa.map_blocks(fn[method], W, b, chunks=(Xa.chunks[0], (cols,)), dtype=Xa.dtype)
+    return Xa.map_blocks(run, W, b, chunks=(Xa.chunks[0], (cols,)), dtype=Xa.dtype)

@@ -13,6 +13,9 @@ from ._record import (
     check_class_totals,
     check_magnitudes,
     class_weight_vector,
+    describe_bad_cell,
+    first_bad_cell,
+    one_class_error,
     unit_scale_for_flat_columns,
 )
 
@@ -167,11 +170,7 @@ def encode_labels(y: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp], NDAr
     else:
         classes, idx, counts = np.unique(y, return_inverse=True, return_counts=True)
     if len(classes) < 2:
-        raise ValueError(
-            f"y contains only one class ({getattr(classes[0], 'item', lambda: classes[0])()!r} "
-            f"for all {len(y)} samples); "
-            "a classifier needs at least two classes"
-        )
+        raise one_class_error(classes[0], len(y))
     idx = idx.astype(np.intp, copy=False)
     if np.may_share_memory(idx, y):  # the caller's labels themselves: a read-only view of them
         idx = idx.view()
@@ -394,19 +393,14 @@ def first_non_finite(X: Any) -> str | None:
     >>> first_non_finite(np.array([[1.0, 2.0], [np.inf, 0.0]]))[:34]
     'X has infinity in column 0 (row 1)'
     """
-    names = getattr(X, "columns", None)
     try:
         if hasattr(X, "tocsr"):
             A = X.tocsr()
             k = int(np.flatnonzero(~np.isfinite(np.asarray(A.data, dtype=np.float64)))[0])
             i, j = int(np.searchsorted(A.indptr, k, side="right") - 1), int(A.indices[k])
-            v = float(A.data[k])
+            cell: tuple[int, int, float] | None = (i, j, float(A.data[k]))
         else:
-            A = np.asarray(X, dtype=np.float64)
-            i, j = (int(t) for t in np.argwhere(~np.isfinite(A))[0])
-            v = float(A[i, j])
+            cell = first_bad_cell(np.asarray(X, dtype=np.float64))
     except (ValueError, TypeError, IndexError):  # IndexError: every cell is finite
         return None
-    what = "NaN" if np.isnan(v) else "infinity" if v > 0 else "-infinity"
-    col = f"column {str(names[j])!r}" if names is not None else f"column {j}"
-    return f"X has {what} in {col} (row {i})"
+    return None if cell is None else describe_bad_cell(cell, getattr(X, "columns", None))

@@ -147,6 +147,44 @@ def check_class_totals(classes: NDArray, class_sums: NDArray) -> None:
         )
 
 
+def one_class_error(label: Any, n: int) -> ValueError:
+    """The error for labels of a single class, the label written as the user wrote it.
+
+    Examples
+    --------
+    >>> str(one_class_error(np.float64(0.0), 5))[:46]
+    'y contains only one class (0.0 for all 5 sampl'
+    """
+    return ValueError(
+        f"y contains only one class ({_plain(label)!r} for all {n} samples); "
+        "a classifier needs at least two classes"
+    )
+
+
+def first_bad_cell(A: NDArray) -> tuple[int, int, float] | None:
+    """``(row, column, value)`` of the first NaN or infinity of a dense block, rows in
+    order; None when every cell is finite."""
+    bad = np.argwhere(~np.isfinite(A))
+    if not len(bad):
+        return None
+    i, j = (int(t) for t in bad[0])
+    return i, j, float(A[i, j])
+
+
+def describe_bad_cell(cell: tuple[int, int, float], names: Any = None) -> str:
+    """A non-finite cell in words, its column by name where X has names.
+
+    Examples
+    --------
+    >>> describe_bad_cell((170, 3, -np.inf), ["a", "b", "c", "d"])
+    "X has -infinity in column 'd' (row 170)"
+    """
+    i, j, v = cell
+    what = "NaN" if np.isnan(v) else "infinity" if v > 0 else "-infinity"
+    col = f"column {str(names[j])!r}" if names is not None else f"column {j}"
+    return f"X has {what} in {col} (row {i})"
+
+
 def _plain(v: Any) -> Any:
     """A NumPy scalar as the plain Python value (``0.0``, not ``np.float64(0.0)``)."""
     return v.item() if hasattr(v, "item") else v
