@@ -235,3 +235,15 @@ def test_report_shows_the_terminal_table(credit, tmp_path, capsys):
     est = oneneuron.load(model)
     for term in est.feature_names_out_:
         assert f"<th>{term}</th>" in text
+
+
+def test_cli_formula_without_intercept_fits_without_one(credit, tmp_path, capsys):
+    path, df = credit
+    model = tmp_path / "m.json"
+    formula = "default ~ balance + C(region) - 1"
+    code, out, err = run(["train", path, "--formula", formula, "--model", model, "-q"], capsys)
+    assert code == 0, err
+    ref = oneneuron.logit(formula, df.assign(default=(df.default == "yes").astype(int)))
+    got = oneneuron.load(model)
+    assert not got.fit_intercept and "C(region)[east]" in list(got.feature_names_out_)
+    np.testing.assert_allclose(got.coef_, ref.coef_, rtol=1e-7)

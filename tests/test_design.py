@@ -326,3 +326,34 @@ def test_odd_column_names_fit_save_and_explain_as_plain_ones(table, tmp_path, nu
     np.testing.assert_allclose(
         again.margeff(df).to_numpy(), ref.margeff(table).to_numpy(), rtol=1e-6
     )
+
+
+@pytest.mark.parametrize(
+    "rhs",
+    ["balance + np.log(income) - 1", "0 + balance + np.log(income)", "balance + C(region) - 1"],
+)
+def test_a_formula_without_intercept_fits_without_one(table, rhs):
+    """``- 1`` / ``0 +`` drop the intercept, as in R and statsmodels (it was kept)."""
+    smf = pytest.importorskip("statsmodels.formula.api")
+    ref = smf.logit(f"default ~ {rhs}", table).fit(disp=0, tol=1e-12, maxiter=100)
+    clf = oneneuron.logit(f"default ~ {rhs}", table, tol=1e-12)
+    assert not clf.fit_intercept and "Intercept" not in ref.params.index
+    names = list(clf.feature_names_out_)
+    assert sorted(names) == sorted(ref.params.index)
+    order = [list(ref.params.index).index(n) for n in names]
+    np.testing.assert_allclose(clf.coef_[0], ref.params.to_numpy()[order], rtol=1e-7)
+    np.testing.assert_allclose(clf.inference_.log_likelihood, ref.llf, rtol=1e-10)
+    tab = clf.inference_.table()
+    np.testing.assert_allclose(tab["std_err"], ref.bse.to_numpy()[order], rtol=1e-6)
+    # the estimator asked for an intercept the formula removes: one clear error
+    with pytest.raises(ValueError, match=r"removes the intercept.*fit_intercept=False"):
+        NeuronClassifier(formula=f"default ~ {rhs}").fit(table)
+    # an explicit fit_intercept=True to logit() is the same contradiction
+    with pytest.raises(ValueError, match=r"removes the intercept"):
+        oneneuron.logit(f"default ~ {rhs}", table, fit_intercept=True)
+
+
+def test_the_target_on_both_sides_of_a_formula_is_named(table):
+    # formulaic said "'default' is not present in the dataset": the column is there
+    with pytest.raises(ValueError, match="target 'default' is also on its right-hand side"):
+        oneneuron.logit("default ~ balance + default", table)

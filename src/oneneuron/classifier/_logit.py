@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..tables import table_column
+from ..tables import formula_has_intercept, table_column
 from ._estimator import NeuronClassifier
 
 __all__ = ["logit"]
@@ -24,7 +24,9 @@ def logit(
     The formula's left-hand side names the target column; the right-hand side
     follows formulaic's (and statsmodels') syntax. ``params`` are the
     estimator's parameters (``alpha``, ``reference``, ``missing``, ...). Like
-    ``statsmodels.formula.api.logit(...).fit()``, unpenalised by default.
+    ``statsmodels.formula.api.logit(...).fit()``, unpenalised by default, and with
+    an intercept exactly when the formula keeps one (``- 1`` or ``0 +`` drop it;
+    ``fit_intercept`` is then False unless given).
     A formula is Python code: never fit one from an untrusted source.
 
     Parameters
@@ -59,4 +61,6 @@ def logit(
     for key, value in fit_args.items():
         if isinstance(value, str):
             fit_args[key] = table_column(data, value, key)
+    if "fit_intercept" not in params:  # the formula's own choice: '- 1' or '0 +' drops it
+        params["fit_intercept"] = formula_has_intercept(formula)
     return NeuronClassifier(formula=formula, **params).fit(data, None, **fit_args)

@@ -156,6 +156,7 @@ def run_train(args: argparse.Namespace) -> int:
         check_stray_text,
         data_format,
         formula_columns,
+        formula_has_intercept,
         iter_table,
         need_columns,
         read_columns,
@@ -203,6 +204,8 @@ def run_train(args: argparse.Namespace) -> int:
         if lhs is not None and args.target is not None and lhs != args.target:
             raise UserError(f"--formula's target {lhs!r} differs from --target {args.target!r}")
         args.target = args.target or lhs
+        if not formula_has_intercept(args.formula):  # '- 1' or '0 +': as R, no intercept
+            args.no_intercept = True
     if args.target is None:
         raise UserError("name the target column with --target COL (or 'COL ~ ...' in --formula)")
     need_columns(args.data, present, [args.target], "target")

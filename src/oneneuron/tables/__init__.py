@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         DesignSpec,
         as_pandas,
         formula_columns,
+        formula_has_intercept,
         is_table,
         table_column,
     )
@@ -75,6 +76,7 @@ _LAZY = {
             "DesignSpec",
             "as_pandas",
             "formula_columns",
+            "formula_has_intercept",
             "is_table",
             "table_column",
         ],
@@ -97,6 +99,7 @@ __all__ = [
     "TRANSFORMS",
     "as_pandas",
     "formula_columns",
+    "formula_has_intercept",
     "is_table",
     "table_column",
     "EncodeReport",

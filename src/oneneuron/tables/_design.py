@@ -278,6 +278,12 @@ class DesignSpec:
         lhs, rhs = None, None
         if formula is not None:
             lhs, rhs, used = _parse_formula(formula, list(df.columns))
+            if intercept and not formula_has_intercept(rhs):
+                raise ValueError(
+                    f"the formula {formula!r} removes the intercept ('- 1' or '0 +') but the "
+                    "model fits one (fit_intercept=True): pass fit_intercept=False as well "
+                    "(oneneuron.logit and the command line's --formula follow the formula)"
+                )
             if lhs is not None:
                 if target is not None and target != lhs:
                     raise ValueError(f"the formula's target {lhs!r} differs from target={target!r}")
@@ -1069,7 +1075,32 @@ def _parse_formula(formula: str, columns: list[str]) -> tuple[str | None, str, s
     for term in parsed:
         for factor in term.factors:
             used |= _names_in(str(factor.expr), columns)
+    if lhs and lhs in used:
+        raise ValueError(
+            f"the formula's target {lhs!r} is also on its right-hand side; a column cannot be "
+            "both the target and a feature"
+        )
     return lhs or None, rhs, used
+
+
+def formula_has_intercept(formula: str) -> bool:
+    """Whether a formula keeps its intercept: False after ``- 1``, ``+ 0`` or ``0 +``, as in
+    R, statsmodels and formulaic. A formula that does not parse counts as keeping it (the
+    fit then names the syntax error).
+
+    Examples
+    --------
+    >>> formula_has_intercept("y ~ x + C(g)"), formula_has_intercept("y ~ x + C(g) - 1")
+    (True, False)
+    >>> formula_has_intercept("0 + x")
+    False
+    """
+    from formulaic import Formula
+
+    try:
+        return any(str(term) == "1" for term in Formula(str(formula).partition("~")[2] or formula))
+    except Exception:  # noqa: BLE001 - a syntax error is reported where the formula is fitted
+        return True
 
 
 def _names_in(expr: str, columns: list[str]) -> set[str]:
