@@ -318,3 +318,26 @@ def test_string_labels_in_blocks_caption_and_json():
     assert "reference class 'low'" in table.attrs["caption"]
     back = InferenceResult.from_dict(json.loads(json.dumps(clf.inference_.to_dict())))
     pd.testing.assert_frame_equal(back.table(), table)
+
+
+@pytest.mark.parametrize("standardize", [True, False])
+@pytest.mark.parametrize("unit", [1e-3, 1e-15, 1e-100])
+def test_statistics_do_not_depend_on_a_columns_units(standardize, unit):
+    """Oracle: the MLE is equivariant, coef(c x) = coef(x) / c, se too; and the unit-free fit
+    equals statsmodels'. A column of tiny spread was taken for a constant one (summary
+    refused it, or a penalised fit gave it a zero coefficient)."""
+    if not standardize and unit < 1e-10:
+        pytest.skip("raw coordinates that far apart are beyond the solver's float64 scale")
+    X, y = _spector()
+    ref = _sm_logit(X, y)
+    scale = np.array([unit, 1.0 / unit if unit > 1e-10 else 1.0, 1.0])
+    clf = NeuronClassifier(standardize=standardize, tol=1e-12).fit(X * scale, y)
+    table = clf.summary()
+    scale1 = np.r_[1.0, scale]
+    np.testing.assert_allclose(table["coef"] * scale1, ref.params, rtol=1e-6)
+    np.testing.assert_allclose(table["std_err"] * scale1, ref.bse, rtol=1e-6)
+    np.testing.assert_allclose(table["p_value"], ref.pvalues, rtol=1e-6)
+    # penalised (standardised scale): the same fit whatever the units
+    pen = NeuronClassifier(alpha=0.01).fit(X, y)
+    got = NeuronClassifier(alpha=0.01).fit(X * scale, y)
+    np.testing.assert_allclose(got.coef_[0] * scale, pen.coef_[0], rtol=1e-6)

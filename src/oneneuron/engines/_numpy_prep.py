@@ -276,7 +276,8 @@ def coordinate_stats(X: Any, s: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
 def _coordinate_finish(m1: NDArray, m2: NDArray, S: float) -> tuple[NDArray, NDArray]:
     mu = m1 / S
     sigma = np.sqrt(np.maximum(m2 / S - mu * mu, 0.0))
-    sigma[sigma <= 1e-8 * np.maximum(1.0, np.abs(mu))] = 1.0
+    sigma[sigma <= 1e-7 * np.abs(mu)] = 1.0  # relative (units do not count), above the
+    # one-pass formula's round-off for a constant column, about sqrt(eps) |mu|
     return mu, sigma
 
 

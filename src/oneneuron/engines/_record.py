@@ -203,10 +203,13 @@ def magnitude_limit(dtype: Any) -> float:
 def unit_scale_for_flat_columns(sigma: NDArray, mu: NDArray) -> NDArray:
     """Set ``sigma = 1`` in place where a column has no spread; returns ``sigma``.
 
-    No spread means at most 10 ulps of ``max(1, |mu|)`` (round-off of a constant
-    column), as scikit-learn's StandardScaler: the column is then only centred.
+    No spread means at most 10 ulps of ``|mu|`` (round-off of a constant column; zero
+    for a column of zeros): the column is then only centred. The test is relative, as
+    scikit-learn's StandardScaler's, so that a column measured in tiny units (spread
+    1e-15, 1e-100) is standardised like any other: an absolute floor took it for a
+    constant, and a penalised fit then gave it a zero coefficient.
     """
-    sigma[sigma <= 10 * _EPS * np.maximum(1.0, np.abs(mu))] = 1.0
+    sigma[sigma <= 10 * _EPS * np.abs(mu)] = 1.0
     return sigma
 
 

@@ -93,33 +93,44 @@ def collinear_terms(G: NDArray[np.float64], terms: list[str], fit_intercept: boo
     share of variance not explained by them, ``1 - R^2``, is ``L_jj^2 / G_jj`` for the
     Cholesky factor ``L`` of ``G``: one factorisation answers the common full-rank
     case; the walk (a solve per term) runs only when it finds a small pivot.
+
+    Units do not count: ``G`` is scaled to unit diagonal first, so a column measured in
+    tiny units is not taken for a constant one. A constant column is one whose share
+    not explained by the intercept is below the tolerance (in raw coordinates), or
+    whose diagonal is zero (centred on the standardised scale); without an intercept a
+    zero diagonal means a column of zeros.
     """
     diag = G.diagonal().copy()
-    tiny = COLLINEAR_TOL * float(diag.max(initial=0.0))
-    if (diag > tiny).all():
-        L, info = dpotrf(G, lower=1, clean=0)
-        if info == 0 and (L.diagonal() ** 2 >= COLLINEAR_TOL * diag).all():
+    live = np.isfinite(diag) & (diag > 0)
+    r = np.where(live, 1.0 / np.sqrt(np.where(live, diag, 1.0)), 0.0)
+    C = G * r[:, None] * r  # unit diagonal where live, zero rows and columns elsewhere
+    if live.all():
+        L, info = dpotrf(C, lower=1, clean=0)
+        if info == 0 and (L.diagonal() ** 2 >= COLLINEAR_TOL).all():
             return ""
+    constant = "constant (a multiple of the intercept)" if fit_intercept else "all zeros"
     keep: list[int] = []
     found = []
     for j in range(len(terms)):
-        if not diag[j] > tiny:
-            what = "constant (a multiple of the intercept)" if fit_intercept else "all zeros"
-            found.append(f"column {terms[j]!r} is {what}")
+        if not live[j]:
+            found.append(f"column {terms[j]!r} is {constant}")
             continue
         if keep:
-            Gk = G[np.ix_(keep, keep)]
-            c = scipy.linalg.solve(Gk, G[keep, j], assume_a="pos", check_finite=False)
-            resid = (diag[j] - G[j, keep] @ c) / diag[j]
+            Ck = C[np.ix_(keep, keep)]
+            c = scipy.linalg.solve(Ck, C[keep, j], assume_a="pos", check_finite=False)
+            resid = 1.0 - C[j, keep] @ c
         else:
             c, resid = np.zeros(0), 1.0
         if resid < COLLINEAR_TOL:
-            scale = np.sqrt(np.diag(Gk) / diag[j]) * np.abs(c)
+            weight = np.abs(c)  # unit-free: each kept term's share in the combination
             others = [  # the intercept (term 0) is named once, at the end
                 terms[keep[i]]
-                for i in np.flatnonzero(scale > 1e-6 * scale.max())
+                for i in np.flatnonzero(weight > 1e-6 * weight.max())
                 if not (fit_intercept and keep[i] == 0)
             ]
+            if fit_intercept and not others:
+                found.append(f"column {terms[j]!r} is {constant}")
+                continue
             parts = [repr(o) for o in others] + (["the intercept"] if fit_intercept else [])
             found.append(
                 f"column {terms[j]!r} is a linear combination of "
