@@ -205,3 +205,32 @@ def test_a_table_goes_through_the_design_layer_as_in_the_estimators():
     )
     by_formula = regularization_path(df.assign(y=y), None, formula="y ~ x + C(site)", n_alphas=4)
     assert by_formula.feature_names == ["x", "C(site)[T.north]", "C(site)[T.south]"]
+
+
+def test_path_predictions_check_the_columns_as_the_estimators_do():
+    """A numeric DataFrame's columns were taken by position: reordered or renamed columns
+    gave other predictions silently; a missing one a raw matmul error."""
+    pd = pytest.importorskip("pandas")
+    from oneneuron import NeuronClassifierCV
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({c: rng.normal(size=300) for c in "pqr"})
+    y = (df.p - df.q + rng.normal(size=300) > 0).astype(int)
+    path = regularization_path(df, y, n_alphas=5)
+    cv_paths = NeuronClassifierCV(cv=3, n_alphas=5).fit(df, y).paths_
+    a = path.alphas[-1]
+    for p in (path, cv_paths[0]):
+        ref = p.predict_proba(df, alpha=p.alphas[-1])
+        np.testing.assert_array_equal(p.predict_proba(df.to_numpy(), alpha=p.alphas[-1]), ref)
+        with pytest.raises(ValueError, match=r"columns \['r', 'q', 'p'\].*\['p', 'q', 'r'\]"):
+            p.predict_proba(df[["r", "q", "p"]], alpha=p.alphas[-1])
+        with pytest.raises(ValueError, match="zzz"):
+            p.predict_proba(df.rename(columns={"p": "zzz"}))
+        with pytest.raises(ValueError, match="2 columns.*3"):
+            p.predict_proba(df[["p", "q"]].to_numpy(), alpha=p.alphas[-1])
+    bad = df.copy()
+    bad.loc[4, "q"] = np.nan
+    with pytest.raises(ValueError, match=r"X has NaN in column 'q' \(row 4\)"):
+        path.decision_function(bad, alpha=a)
+    with pytest.raises(ValueError, match=r"X has NaN in column 1 \(row 4\)"):
+        path.decision_function(bad.to_numpy(), alpha=a)

@@ -6,6 +6,7 @@ import functools
 import warnings
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import replace
 from numbers import Integral, Real
 from typing import Any
 
@@ -21,7 +22,7 @@ from ..exceptions import ConvergenceWarning
 from ._cvrecord import CVRecord, choose_alpha, cv_record
 from ._estimator import NeuronClassifier
 from ._fit import design_input
-from ._path import RegularizationPath, compute_path, path_alphas
+from ._path import RegularizationPath, compute_path, names_in, path_alphas
 
 __all__ = ["NeuronClassifierCV"]
 
@@ -539,7 +540,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         short = []
         for i, r in enumerate(l1_ratios):
             path, msgs = out[i * (n_folds + 1)]
-            paths.append(path)
+            paths.append(replace(path, design=design, feature_names_in=names_in(data, design)))
             for m in msgs:  # as a regularization_path call would warn it
                 warnings.warn(m, ConvergenceWarning, stacklevel=2)
             for k in range(n_folds):

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ..engines import FitData, blas_threads, make_engine, prepare
+from ..engines import FitData, blas_threads, first_non_finite, make_engine, prepare
 from ..exceptions import ConvergenceWarning
 from ..functions import sigmoid_pair, softmax
 from ..objective import LinearLoss
@@ -63,6 +63,13 @@ class RegularizationPath:
         Passes over X made up to each alpha (restricted passes count by width).
     mean, scale : ndarray of shape (d,)
         Standardisation statistics.
+    design : DesignSpec or None
+        The design that coded a table (text, booleans, a formula); predictions then
+        take such a table.
+    feature_names_in : list of str or None
+        The columns of a numeric table X had at fit (None for arrays): predictions on
+        a table check its columns against them, by name and order, as scikit-learn
+        estimators do.
     """
 
     alphas: NDArray[np.float64]
@@ -80,6 +87,7 @@ class RegularizationPath:
     mean: NDArray[np.float64] = field(repr=False)
     scale: NDArray[np.float64] = field(repr=False)
     design: Any = field(default=None, repr=False)
+    feature_names_in: list[str] | None = field(default=None, repr=False)
 
     def _index(self, alpha: float) -> int:
         hit = np.flatnonzero(np.isclose(self.alphas, alpha, rtol=1e-10, atol=0.0))
@@ -95,9 +103,7 @@ class RegularizationPath:
 
         With ``alpha=None``, for every alpha: shape (n_alphas, n) or (n_alphas, n, K).
         """
-        if self.design is not None and is_table(X):  # coded as the path's table was
-            X = self.design.transform(X)
-        X = np.asarray(X, dtype=np.float64) if not hasattr(X, "tocsr") else X.tocsr()
+        X = self._columns(X)
         idx = np.arange(len(self.alphas)) if alpha is None else np.array([self._index(alpha)])
         C = self.coef[idx]  # (a, m, d): every alpha's logits from one product (one read of X)
         a, m, d = C.shape
@@ -105,6 +111,39 @@ class RegularizationPath:
         Z = Z + self.intercept[idx][:, None, :]
         Z = Z[:, :, 0] if m == 1 else Z
         return Z if alpha is None else Z[0]
+
+    def _columns(self, X: Any) -> Any:
+        """X as the path's columns, checked as the estimators check a prediction's input:
+        a table coded by the path's design, or its names equal to the fit's; the width;
+        every value finite (the first NaN or infinity named)."""
+        if self.design is not None and is_table(X):  # coded as the path's table was
+            return self.design.transform(X)
+        if is_table(X) and self.feature_names_in is not None:
+            from sklearn.utils.validation import _get_feature_names
+
+            found = _get_feature_names(X)
+            given = [] if found is None else [str(c) for c in found]
+            if given != list(self.feature_names_in):
+                raise ValueError(
+                    f"X has columns {given} but the path was fitted on "
+                    f"{list(self.feature_names_in)}; pass those columns, in that order"
+                )
+        if hasattr(X, "tocsr"):
+            A = X.tocsr()
+            values = A.data
+        else:
+            try:
+                A = np.asarray(X, dtype=np.float64)
+            except (ValueError, TypeError) as exc:
+                raise ValueError(f"X must be numeric: {exc}") from None
+            values = A
+        d = self.coef.shape[-1]
+        if A.ndim != 2 or A.shape[1] != d:
+            width = A.shape[1] if A.ndim == 2 else f"shape {A.shape}, not"
+            raise ValueError(f"X has {width} columns but the path was fitted on {d}")
+        if not np.isfinite(values).all():
+            raise ValueError(f"{first_non_finite(X)}; a prediction needs every value: fill it")
+        return A
 
     def predict_proba(self, X: ArrayLike, alpha: float | None = None) -> NDArray:
         """Class probabilities at ``alpha``, shape (n, K) (or (n_alphas, n, K) for all)."""
@@ -432,4 +471,12 @@ def regularization_path(
         tol=tol,
         max_iter=max_iter,
     )
-    return replace(path, design=design)
+    return replace(path, design=design, feature_names_in=names_in(data, design))
+
+
+def names_in(data: FitData, design: Any) -> list[str] | None:
+    """The numeric table's column names a path was fitted on (None for arrays, or where
+    a design codes the table and checks it itself)."""
+    if design is not None or data.feature_names is None:
+        return None
+    return [str(v) for v in data.feature_names]
