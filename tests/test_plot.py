@@ -182,3 +182,28 @@ def test_bad_input_raises():
         loss_surface([[0, 1]], [1], np.zeros(2), np.zeros(2), reduction="max")
     with pytest.raises(ValueError, match="path"):
         plot_loss_surface([[0, 1], [1, 0]], [0, 1], path=[1, 2, 3], n=5)
+
+
+def test_a_table_models_plane_is_over_its_raw_columns():
+    """A formula's terms are not the plotted columns: the line was drawn from coef_ as if
+    they were (P was ~0.001 along it), and the contours fed the raw grid in as the coded
+    columns."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.uniform(0.2, 5, 300), "b": rng.uniform(1, 5, 300)})
+    y = (np.log(df.a) - 0.3 * df.b + 0.2 * rng.normal(size=300) > 0).astype(int)
+    model = NeuronClassifier(formula="np.log(a) + b").fit(df, y)
+    ax = plot_decision_boundary(model, df, y, grid=200)
+    verts = np.vstack([path.vertices for path in ax.collections[-1].get_paths()])
+    assert len(verts) > 20
+    on_line = model.predict_proba(pd.DataFrame(verts, columns=["a", "b"]))[:, 1]
+    np.testing.assert_allclose(on_line, 0.5, atol=0.02)
+    seen = []
+    real = model.predict_proba
+    model.predict_proba = lambda rows: seen.append(rows) or real(rows)
+    plot_probability_contours(model, df, y, grid=20)
+    assert isinstance(seen[0], pd.DataFrame) and list(seen[0].columns) == ["a", "b"]
+    assert seen[0].shape == (400, 2)
+    one = NeuronClassifier(formula="a + I(a**2)").fit(df[["a"]], y)
+    with pytest.raises(ValueError, match="two input columns"):
+        plot_decision_boundary(one, df[["a"]], y)

@@ -61,7 +61,11 @@ def plot_classes(
 
 
 def _linear_params(model: Any) -> tuple[NDArray[np.float64], float] | None:
-    """``(w, b)`` of a linear neuron with two inputs, or None for anything else."""
+    """``(w, b)`` of a linear neuron with two inputs, or None for anything else (a model
+    fitted on a table through a design: its coefficients are its terms', not the plotted
+    columns')."""
+    if getattr(model, "design_", None) is not None:
+        return None
     if isinstance(model, tuple) and len(model) == 2:
         w, b = model
         return np.asarray(w, dtype=np.float64).ravel(), float(b)
@@ -74,23 +78,60 @@ def _linear_params(model: Any) -> tuple[NDArray[np.float64], float] | None:
     return None
 
 
-def _proba1(model: Any, P: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Probability of the second class for the rows of ``P``."""
+def _proba1(
+    model: Any, P: NDArray[np.float64], columns: list[str] | None = None
+) -> NDArray[np.float64]:
+    """Probability of the second class for the rows of ``P`` (a table with ``columns``
+    as names where given: the plane of a table's two columns)."""
     if isinstance(model, tuple):
         from ..functions import sigmoid
 
         w, b = _linear_params(model)  # type: ignore[misc]
         return sigmoid(P @ w + b)
+    if columns is not None:
+        import pandas as pd
+
+        P = pd.DataFrame(P, columns=columns)
     p = np.asarray(model.predict_proba(P))
     return p[:, 1] if p.ndim == 2 else p
 
 
-def _limits(X: NDArray | None, ax: Axes, margin: float = 0.1) -> tuple[tuple[float, float], ...]:
+def _plane(model: Any, X: Any) -> tuple[NDArray[np.float64] | None, list[str] | None]:
+    """The samples as an (n, 2) float array and, for a model fitted on a table (a design),
+    the names of the two table columns the plane spans (from X's columns, else the
+    design's raw columns); an error where there are not two."""
+    design = getattr(model, "design_", None)
+    names = None
+    if design is not None:
+        given = getattr(X, "columns", None)
+        names = (
+            [str(c) for c in given] if given is not None else [c["name"] for c in design.columns]
+        )
+        if len(names) != 2:
+            raise ValueError(
+                f"the plane is drawn over two input columns; the model's table has {len(names)} "
+                f"({', '.join(map(repr, names))}): pass X with the two columns to plot"
+            )
+    Xa = None if X is None else np.asarray(X, dtype=np.float64)
+    if Xa is not None and (Xa.ndim != 2 or Xa.shape[1] != 2):
+        shape = Xa.shape
+        raise ValueError(f"the plane is drawn over two input columns; X has shape {shape}")
+    return Xa, names
+
+
+def _limits(
+    X: NDArray | None, ax: Axes, margin: float = 0.1, keep_sign: bool = False
+) -> tuple[tuple[float, float], ...]:
+    """The plane's extent: X's range padded. ``keep_sign``: a positive column stays
+    positive (a table model's transforms, e.g. ``np.log``, may need it)."""
     if X is None:
         return tuple(ax.get_xlim()), tuple(ax.get_ylim())
     lo, hi = X.min(axis=0), X.max(axis=0)
     pad = np.maximum((hi - lo) * margin, 0.5)
-    return (lo[0] - pad[0], hi[0] + pad[0]), (lo[1] - pad[1], hi[1] + pad[1])
+    start = lo - pad
+    if keep_sign:
+        start = np.where(lo > 0, np.maximum(start, lo / 2), start)
+    return (start[0], hi[0] + pad[0]), (start[1], hi[1] + pad[1])
 
 
 def _grid(xlim: tuple[float, float], ylim: tuple[float, float], n: int) -> tuple[NDArray, ...]:
@@ -126,11 +167,11 @@ def plot_decision_boundary(
     """
     if not 0.0 < threshold < 1.0:
         raise ValueError(f"threshold must be in (0, 1), got {threshold}")
+    Xa, names = _plane(model, X)
     ax = new_axes(ax)
-    Xa = None if X is None else np.asarray(X, dtype=np.float64)
     if Xa is not None and y is not None:
         plot_classes(Xa, y, labels=labels, ax=ax)
-    xlim, ylim = _limits(Xa, ax)
+    xlim, ylim = _limits(Xa, ax, keep_sign=names is not None)
     cut = float(np.log(threshold) - np.log1p(-threshold))
     lin = _linear_params(model)
     kw = {"color": "k", "lw": 1.5, "label": f"P = {threshold:g}"} | line_kw
@@ -144,7 +185,7 @@ def plot_decision_boundary(
             ax.plot((cut - b - w2 * x2) / w1, x2, **kw)
     else:
         g1, g2, P = _grid(xlim, ylim, grid)
-        prob = _proba1(model, P).reshape(g1.shape)
+        prob = _proba1(model, P, names).reshape(g1.shape)
         ax.contour(g1, g2, prob, levels=[threshold], colors=kw["color"], linewidths=kw["lw"])
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
@@ -175,11 +216,11 @@ def plot_probability_contours(
     >>> ax.collections[0].get_clim()
     (0.0, 1.0)
     """
+    Xa, names = _plane(model, X)
     ax = new_axes(ax)
-    Xa = np.asarray(X, dtype=np.float64)
-    xlim, ylim = _limits(Xa, ax)
+    xlim, ylim = _limits(Xa, ax, keep_sign=names is not None)
     g1, g2, P = _grid(xlim, ylim, grid)
-    prob = _proba1(model, P).reshape(g1.shape)
+    prob = _proba1(model, P, names).reshape(g1.shape)
     lv = np.linspace(0.0, 1.0, levels) if isinstance(levels, int) else np.asarray(levels)
     cs = ax.contourf(g1, g2, prob, levels=lv, cmap=cmap, vmin=0.0, vmax=1.0, alpha=0.85)
     if colorbar:
