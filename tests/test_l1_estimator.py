@@ -263,3 +263,24 @@ def test_l1_ratio_without_alpha_says_the_fit_is_unpenalised():
         warnings.simplefilter("error")
         NeuronClassifier(alpha=0.1, l1_ratio=1.0).fit(X, y)
         NeuronClassifier(alpha=0.0).fit(X, y)
+
+
+def test_relax_when_the_l1_fit_keeps_no_column(tmp_path):
+    """A large alpha keeps no column (an ordinary point of a grid search): relax=True
+    crashed in the refit ('at least one array or dtype is required')."""
+    from oneneuron.inference import InferenceUnavailableError
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    y = (X[:, 0] + rng.normal(size=200) > 0).astype(int)
+    clf = NeuronClassifier(alpha=1.0, l1_ratio=1.0, relax=True).fit(X, y)
+    assert not clf.coef_.any() and not hasattr(clf, "relaxed_")
+    np.testing.assert_allclose(clf.predict_proba(X)[:, 1], y.mean(), rtol=1e-6)
+    with pytest.raises(InferenceUnavailableError, match="kept no column"):
+        clf.summary()
+    assert clf.log_likelihood_ == pytest.approx(clf.null_log_likelihood_, rel=1e-10)
+    oneneuron.save(clf, tmp_path / "m.json")
+    back = oneneuron.load(tmp_path / "m.json")
+    np.testing.assert_array_equal(back.predict_proba(X), clf.predict_proba(X))
+    with pytest.raises(InferenceUnavailableError, match="kept no column"):
+        back.summary()

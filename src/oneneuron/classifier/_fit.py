@@ -133,10 +133,18 @@ def fit(
         if est.solver == "auto" and solver == "lbfgs" and newton_may_finish(est, problem, result):
             result, solver = newton_after_lbfgs(est, problem, result), "lbfgs+newton"
         store_result(est, problem, result, solver, data.dtype)
+        relaxed = None
         if is_l1_fit(est) and est.relax:
-            inference = relaxed_inference(est, data, off, cluster)
+            relaxed = relaxed_inference(est, data, off, cluster)
+        if relaxed is not None:
+            inference = relaxed
         elif is_l1_fit(est):
             inference = l1_inference(est, problem, result, s, y_idx, off, cluster)
+            if est.relax:  # nothing to refit: the model is the intercept-only one
+                inference.reason = (
+                    f"the L1 fit (alpha={est.alpha:g}, l1_ratio={est.l1_ratio:g}) kept no "
+                    "column, so relax=True has nothing to refit; lower alpha to keep some"
+                )
         else:
             inference = compute_inference(
                 est,
@@ -342,12 +350,16 @@ def relaxed_inference(est: Any, data: FitData, off: Any, cluster: Any) -> Any:
 
     The refit (``est.relaxed_``, an estimator of ``est``'s class on those columns) gives the
     table ``summary()`` shows; its note says that the p-values ignore the selection.
+    None when the L1 fit kept no column (nothing to refit; no ``relaxed_``).
     """
     import pandas as pd
 
     if data.kind != "numpy" or data.y_idx is None or data.sample_weight is None:
         raise ValueError("relax=True needs NumPy, pandas or SciPy input (the refit reads X)")
     keep = np.flatnonzero(np.any(np.asarray(est.coef_) != 0, axis=0))
+    est.__dict__.pop("relaxed_", None)  # a previous fit's refit no longer describes it
+    if len(keep) == 0:
+        return None
     names = (
         [str(v) for v in data.feature_names]
         if data.feature_names is not None
