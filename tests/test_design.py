@@ -357,3 +357,25 @@ def test_the_target_on_both_sides_of_a_formula_is_named(table):
     # formulaic said "'default' is not present in the dataset": the column is there
     with pytest.raises(ValueError, match="target 'default' is also on its right-hand side"):
         oneneuron.logit("default ~ balance + default", table)
+
+
+def test_unseen_categories_at_predict_warn_in_python_as_on_the_command_line(table):
+    """They were coded as the reference level silently (the CLI warned)."""
+    import warnings
+
+    from oneneuron import UnknownCategoryWarning, regularization_path
+
+    clf = NeuronClassifier().fit(table.drop(columns="default"), table["default"])
+    new = table.drop(columns="default").head(4).assign(region=["mars", "north", "mars", "east"])
+    ref = new.assign(region="east")  # the reference level: the same coding
+    with pytest.warns(UnknownCategoryWarning, match=r"'region': 2 rows \(e.g. 'mars'\)"):
+        got = clf.predict_proba(new)
+    np.testing.assert_array_equal(got[[0, 2]], clf.predict_proba(ref)[[0, 2]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnknownCategoryWarning)
+        with pytest.raises(UnknownCategoryWarning):
+            clf.predict(new)
+        clf.predict(ref)  # known levels: no warning
+    path = regularization_path(table.drop(columns="default"), table["default"], n_alphas=3)
+    with pytest.warns(UnknownCategoryWarning, match="'region'"):
+        path.predict_proba(new, alpha=path.alphas[-1])

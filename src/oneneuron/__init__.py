@@ -51,7 +51,7 @@ if TYPE_CHECKING:
         logit,
         regularization_path,
     )
-    from .exceptions import ConvergenceWarning, SeparationWarning
+    from .exceptions import ConvergenceWarning, SeparationWarning, UnknownCategoryWarning
     from .functions import (
         cross_entropy,
         cross_entropy_grad,
@@ -83,6 +83,7 @@ _LAZY = {
     ),
     "ConvergenceWarning": ".exceptions",
     "SeparationWarning": ".exceptions",
+    "UnknownCategoryWarning": ".exceptions",
     "load": ".modelfile",
     "save": ".modelfile",
     "Neuron": ".neuron",
@@ -124,6 +125,7 @@ __all__ = [
     "save",
     "ConvergenceWarning",
     "SeparationWarning",
+    "UnknownCategoryWarning",
     "sigmoid",
     "sigmoid_grad",
     "log_sigmoid",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sklearn.exceptions import ConvergenceWarning as _SklearnConvergenceWarning
 
-__all__ = ["ConvergenceWarning", "SeparationWarning"]
+__all__ = ["ConvergenceWarning", "SeparationWarning", "UnknownCategoryWarning"]
 
 
 class ConvergenceWarning(_SklearnConvergenceWarning):
@@ -21,4 +21,16 @@ class SeparationWarning(UserWarning):
 
     The maximum-likelihood coefficients do not exist (they grow without bound);
     the reported ones are finite only because the solver stopped.
+    """
+
+
+class UnknownCategoryWarning(UserWarning):
+    """A prediction's table holds a category not seen in training.
+
+    Such a row is coded as the reference level (every indicator column of that
+    variable zero), as the command line's ``predict`` does by default; the message
+    names the columns, the rows affected and an example. To refuse those rows
+    instead, make the warning an error:
+    ``warnings.simplefilter("error", oneneuron.UnknownCategoryWarning)`` (the
+    command line: ``--on-unknown error``).
     """

@@ -35,6 +35,7 @@ from ._predictor import (
     logits,
     prediction_offset,
     proba_from_logits,
+    warn_unknown,
 )
 
 __all__ = ["NeuronClassifier"]
@@ -467,6 +468,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             report: dict[str, Any] = {}
             X = design.transform(X, report)
             self.predict_report_ = report
+            warn_unknown(report)
             return X
         if not hasattr(self, "feature_names_in_"):
             fast = plain_arrays(X, n_features=self.n_features_in_)

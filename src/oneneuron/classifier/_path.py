@@ -17,6 +17,7 @@ from ..objective import LinearLoss
 from ..solvers.path import alpha_max, elastic_net_path, l1_weights, null_fit
 from ..tables import is_table
 from ._fit import design_input
+from ._predictor import warn_unknown
 from ._sparse import column_restrictor, metric_rows, resolve_penalty_factor
 
 __all__ = ["RegularizationPath", "regularization_path", "default_alpha_min_ratio"]
@@ -117,7 +118,10 @@ class RegularizationPath:
         a table coded by the path's design, or its names equal to the fit's; the width;
         every value finite (the first NaN or infinity named)."""
         if self.design is not None and is_table(X):  # coded as the path's table was
-            return self.design.transform(X)
+            report: dict[str, Any] = {}
+            X = self.design.transform(X, report)
+            warn_unknown(report)
+            return X
         if is_table(X) and self.feature_names_in is not None:
             from sklearn.utils.validation import _get_feature_names
 

@@ -21,6 +21,20 @@ from ..functions import log_sigmoid, log_softmax, sigmoid_pair, softmax
 INTERVAL_BLOCK_ROWS = 65_536
 
 
+def warn_unknown(report: dict[str, Any]) -> None:
+    """Warn (:class:`~oneneuron.UnknownCategoryWarning`) when a design's transform of a
+    prediction's table met categories not seen in training, as the command line does."""
+    from ..tables import unknown_note
+
+    note = unknown_note(report.get("unknown"))
+    if note is not None:
+        import warnings
+
+        from ..exceptions import UnknownCategoryWarning
+
+        warnings.warn(note, UnknownCategoryWarning, stacklevel=4)
+
+
 def check_offset(offset: Any, n_samples: int, n_classes: int = 2) -> NDArray[np.float64] | None:
     """``offset`` as a finite float64 vector of one value per row (None stays None)."""
     if offset is None:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         formula_has_intercept,
         is_table,
         table_column,
+        unknown_note,
     )
     from ._read import (
         EncodeReport,
@@ -79,6 +80,7 @@ _LAZY = {
             "formula_has_intercept",
             "is_table",
             "table_column",
+            "unknown_note",
         ],
         "_design",
     ),
@@ -102,6 +104,7 @@ __all__ = [
     "formula_has_intercept",
     "is_table",
     "table_column",
+    "unknown_note",
     "EncodeReport",
     "OutputTable",
     "atomic_write_text",

@@ -1042,6 +1042,24 @@ def _missing_message(bad: dict[str, np.ndarray], what: str, first_row: int = 1) 
     )
 
 
+def unknown_note(unknown: dict[str, list[Any]] | None) -> str | None:
+    """One line on categories not seen in training (``{column: [rows, example]}``, as a
+    transform's report counts them), or None when there were none.
+
+    Examples
+    --------
+    >>> unknown_note({"g": [2, "zzz"]}).split(" in ")[-1]
+    "'g': 2 rows (e.g. 'zzz')"
+    """
+    if not unknown:
+        return None
+    parts = [f"{c!r}: {n} rows (e.g. {ex!r})" for c, (n, ex) in unknown.items()]
+    return (
+        "categories not seen in training were encoded as all-zero indicators (the "
+        "reference level) in " + "; ".join(parts)
+    )
+
+
 def formula_columns(formula: str, columns: list[str]) -> tuple[str | None, list[str]]:
     """The target a formula names (or None) and the table columns its right-hand side uses.
 

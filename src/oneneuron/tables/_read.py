@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._design import check_not_identifier
+from ._design import check_not_identifier, unknown_note
 from ._vocab import COMPRESSION, IMPUTE, MAX_CATEGORIES, DataError  # noqa: F401 (re-exported)
 
 
@@ -521,13 +521,7 @@ class EncodeReport:
 
     def unknown_note(self) -> str | None:
         """One line describing categories not seen in training, or None."""
-        if not self.unknown:
-            return None
-        parts = [f"{c!r}: {n} rows (e.g. {ex!r})" for c, (n, ex) in self.unknown.items()]
-        return (
-            "categories not seen in training were encoded as all-zero indicators (the "
-            "reference level) in " + "; ".join(parts)
-        )
+        return unknown_note(self.unknown)
 
 
 def encode(
