@@ -341,3 +341,19 @@ def test_statistics_do_not_depend_on_a_columns_units(standardize, unit):
     pen = NeuronClassifier(alpha=0.01).fit(X, y)
     got = NeuronClassifier(alpha=0.01).fit(X * scale, y)
     np.testing.assert_allclose(got.coef_[0] * scale, pen.coef_[0], rtol=1e-6)
+
+
+def test_aic_and_bic_count_the_rank_when_a_column_is_aliased(tmp_path):
+    """statsmodels (and R) count the design's rank; the aliased column was counted too."""
+    import oneneuron
+
+    X, y = _spector()
+    Xc = X.assign(d=X.GPA + 2 * X.PSI)
+    ref = _sm_logit(X, y)  # the same likelihood, from the design's 4 independent terms
+    clf = NeuronClassifier(tol=1e-12).fit(Xc, y)
+    assert clf.aic_ == pytest.approx(ref.aic, rel=1e-8)
+    assert clf.bic_ == pytest.approx(ref.bic, rel=1e-8)
+    full = NeuronClassifier().fit(X, y)  # full rank: unchanged
+    assert full.aic_ == pytest.approx(ref.aic, rel=1e-8)
+    oneneuron.save(clf, tmp_path / "m.json")
+    assert oneneuron.load(tmp_path / "m.json").aic_ == clf.aic_

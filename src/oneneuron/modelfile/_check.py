@@ -462,6 +462,13 @@ def _inference_record(data: dict[str, Any]) -> Any:
             _fail(f"inference: {name} must be a finite number")
     if not np.all(np.isfinite(res.coef)):
         _fail("inference: the coefficients have non-finite entries")
+    aliased = res.extra.get("aliased", 0)
+    if (
+        not isinstance(aliased, int)
+        or isinstance(aliased, bool)
+        or not 0 <= aliased < max(res.coef.shape[-1], 1)
+    ):
+        _fail(f"inference: extra.aliased must be a whole number of terms, not {aliased!r}")
     return res
 
 

@@ -82,12 +82,20 @@ def _theta_index(m: int, d: int, k: int, fit_intercept: bool) -> list[int]:
 
 
 def collinear_terms(G: NDArray[np.float64], terms: list[str], fit_intercept: bool = True) -> str:
+    """:func:`dependent_terms` in one line ("" when ``G`` has full rank)."""
+    return "; ".join(dependent_terms(G, terms, fit_intercept))
+
+
+def dependent_terms(
+    G: NDArray[np.float64], terms: list[str], fit_intercept: bool = True
+) -> list[str]:
     """Name the terms that are linear combinations of earlier ones in the weighted Gram ``G``.
 
     The intercept, when fitted, is term 0. Walks the terms in order, keeping the
     independent ones; term ``j`` is dependent
     when its weighted R^2 on the kept terms exceeds ``1 - COLLINEAR_TOL``.
-    Returns "" when ``G`` has full rank.
+    Returns one sentence per dependent term (none when ``G`` has full rank): their
+    number is ``G``'s rank deficiency.
 
     While no term is dependent, the kept terms are all earlier ones, and term ``j``'s
     share of variance not explained by them, ``1 - R^2``, is ``L_jj^2 / G_jj`` for the
@@ -107,7 +115,7 @@ def collinear_terms(G: NDArray[np.float64], terms: list[str], fit_intercept: boo
     if live.all():
         L, info = dpotrf(C, lower=1, clean=0)
         if info == 0 and (L.diagonal() ** 2 >= COLLINEAR_TOL).all():
-            return ""
+            return []
     constant = "constant (a multiple of the intercept)" if fit_intercept else "all zeros"
     keep: list[int] = []
     found = []
@@ -138,7 +146,7 @@ def collinear_terms(G: NDArray[np.float64], terms: list[str], fit_intercept: boo
             )
         else:
             keep.append(j)
-    return "; ".join(found)
+    return found
 
 
 def _diagnose(
@@ -329,9 +337,11 @@ def compute_inference(
             f"{AUTO_INFERENCE_MAX_COST:.0e}); refit with inference=True"
         )
         return out
-    out.cov, out.reason, note = _covariance(problem, Hp, S, terms, est.alpha)
+    out.cov, out.reason, note, aliased = _covariance(problem, Hp, S, terms, est.alpha)
     if note:
         out.extra["note"] = note
+    if aliased:  # k of AIC and BIC: the rank, as statsmodels and R count it
+        out.extra["aliased"] = aliased
     if out.cov is not None and cov_type != "nonrobust":
         groups, n_groups = (None, 0)
         if cluster is not None:
@@ -353,25 +363,29 @@ def compute_inference(
 
 def _covariance(
     problem: Any, Hp: NDArray[np.float64], S: float, terms: list[str], alpha: float
-) -> tuple[NDArray[np.float64] | None, str, str]:
+) -> tuple[NDArray[np.float64] | None, str, str, int]:
     """Reference-parameterised raw-scale covariance from the standardised Hessian ``Hp``.
 
-    Returns ``(cov, reason, note)``: ``cov`` None with the ``reason`` when the
+    Returns ``(cov, reason, note, aliased)``: ``cov`` None with the ``reason`` when the
     Hessian is singular or not finite; for an unpenalised fit ``note`` is
-    :func:`conditioning_note`'s warning about nearly collinear terms ("" if none).
+    :func:`conditioning_note`'s warning about nearly collinear terms ("" if none) and
+    ``aliased`` the number of terms that are linear combinations of others (the
+    design's rank deficiency, which AIC and BIC leave out of the parameter count).
     """
     idx, H, G = _reference_hessian(problem, Hp)
     H = S * H
     if alpha == 0:
-        why = collinear_terms(S * G, terms, problem.fit_intercept)
-        if why:
+        found = dependent_terms(S * G, terms, problem.fit_intercept)
+        if found:
             return (
                 None,
-                f"the Hessian is singular: {why}; drop the redundant column(s) or set alpha > 0",
+                f"the Hessian is singular: {'; '.join(found)}; drop the redundant column(s) "
+                "or set alpha > 0",
                 "",
+                len(found),
             )
     if not np.isfinite(H).all():
-        return None, "the Hessian is not finite; set alpha > 0", ""
+        return None, "the Hessian is not finite; set alpha > 0", "", 0
     c, info = dpotrf(H, lower=0, clean=0)  # LAPACK directly: scipy's wrappers cost more
     if info != 0:  # at tiny p than the factorisation and the solves themselves
         return (
@@ -379,12 +393,13 @@ def _covariance(
             f"the Hessian is not positive definite (its {info}-th leading minor is not); "
             "set alpha > 0",
             "",
+            0,
         )
     cov_std, _ = dpotrs(c, np.eye(len(idx)), lower=0)  # H^-1, symmetrised below
     T = problem._jacobian()[idx[:, None], idx]
     cov = T @ cov_std @ T.T
     note = conditioning_note(G, terms) if alpha == 0 else ""
-    return 0.5 * (cov + cov.T), "", note
+    return 0.5 * (cov + cov.T), "", note, 0
 
 
 def conditioning_note(G: NDArray[np.float64], terms: list[str], limit: float = 1e6) -> str:

@@ -130,8 +130,11 @@ class InferenceResult:
 
     @property
     def n_params(self) -> int:
-        """``k``: free parameters (``B * p``)."""
-        return int(self.coef.size)
+        """``k``: free parameters, ``B * (p - aliased)``: terms that are linear combinations
+        of others (``extra["aliased"]``, found when the Hessian was formed) add none, so
+        that ``k`` is the design's rank per block, as statsmodels and R count it."""
+        aliased = int(self.extra.get("aliased", 0))
+        return int(self.coef.shape[0] * (self.coef.shape[1] - aliased))
 
     @property
     def pseudo_r2(self) -> float:
