@@ -256,3 +256,17 @@ def test_a_failing_path_cancels_the_paths_not_started(monkeypatch):
     with pytest.raises(ValueError, match=r"cross-validation fold 0: .*only one class"):
         NeuronClassifierCV(cv=folds, n_alphas=10).fit(X, y)
     assert 1 <= len(started) <= 3, started  # fold 0, and at most the ones already running
+
+
+def test_fit_takes_groups_and_sample_weight_by_name_only():
+    """fit(X, y, sw) passed the weights as groups, silently (scikit-learn's third positional
+    argument is sample_weight, the old signature's was groups): both are keyword-only now."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 3))
+    y = (X[:, 0] + rng.normal(size=120) > 0).astype(int)
+    sw = rng.uniform(0.5, 2.0, 120)
+    with pytest.raises(TypeError):
+        NeuronClassifierCV(cv=3, n_alphas=4).fit(X, y, sw)
+    a = NeuronClassifierCV(cv=3, n_alphas=4).fit(X, y, sample_weight=sw)
+    b = NeuronClassifierCV(cv=3, n_alphas=4).fit(X, y)
+    assert not np.allclose(a.coef_, b.coef_)

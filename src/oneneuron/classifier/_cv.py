@@ -436,10 +436,15 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         self,
         X: ArrayLike,
         y: ArrayLike | str | None,
-        groups: ArrayLike | None = None,
+        *,
         sample_weight: ArrayLike | None = None,
+        groups: ArrayLike | None = None,
     ) -> NeuronClassifierCV:
         """Cross-validate the path(s), then refit at the chosen (alpha, l1_ratio).
+
+        ``sample_weight`` and ``groups`` are passed by name only (scikit-learn's third
+        positional argument is ``sample_weight``, this method's first signature's was
+        ``groups``: by name, neither can be taken for the other).
 
         Parameters
         ----------
@@ -448,10 +453,10 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         y : array_like of shape (n_samples,), str or None
             Labels; with a table, also the target column's name, or None when
             ``formula`` names the target.
-        groups : array_like of shape (n_samples,), optional
-            Rows of one group stay in one fold (``GroupKFold`` when ``cv`` is an int).
         sample_weight : array_like of shape (n_samples,), optional
             Weights of the fits and of the held-out scores.
+        groups : array_like of shape (n_samples,), optional
+            Rows of one group stay in one fold (``GroupKFold`` when ``cv`` is an int).
 
         Returns
         -------
