@@ -379,3 +379,14 @@ def test_unseen_categories_at_predict_warn_in_python_as_on_the_command_line(tabl
     path = regularization_path(table.drop(columns="default"), table["default"], n_alphas=3)
     with pytest.warns(UnknownCategoryWarning, match="'region'"):
         path.predict_proba(new, alpha=path.alphas[-1])
+
+
+def test_a_y_that_differs_from_the_formulas_target_is_refused(table):
+    """fit(df, y) with 'default ~ ...' ignored y silently; the same labels are fine (as
+    scikit-learn's tools pass them)."""
+    formula = "default ~ balance + C(region)"
+    ref = NeuronClassifier(formula=formula).fit(table)
+    same = NeuronClassifier(formula=formula).fit(table, table["default"].to_numpy())
+    np.testing.assert_array_equal(same.coef_, ref.coef_)
+    with pytest.raises(ValueError, match=r"y differs from the formula's target 'default'"):
+        NeuronClassifier(formula=formula).fit(table, 1 - table["default"])

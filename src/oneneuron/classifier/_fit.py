@@ -188,6 +188,23 @@ def uses_design(est: Any, X: Any) -> bool:
     return True
 
 
+def _same_target(given: Any, target: Any, rows: Any, name: str | None) -> None:
+    """Refuse a ``y`` passed beside a formula that names the target, unless they agree."""
+    n_kept = int(np.count_nonzero(rows))
+    if len(given) == len(rows) and len(target) == n_kept:
+        given = given[rows]
+    if len(given) != len(target) or not np.array_equal(given, target):
+        off = (
+            f"in {int(np.count_nonzero(given != target))} of {len(target)} rows"
+            if len(given) == len(target)
+            else f"in length ({len(given)} against {len(target)})"
+        )
+        raise ValueError(
+            f"y differs from the formula's target {name!r} ({off}); pass one of them: y=None "
+            "with the formula's target, or a formula without a left-hand side"
+        )
+
+
 def design_input(
     est: Any, X: Any, y: Any, sample_weight: Any, cluster: Any, offset: Any
 ) -> tuple[Any, ...]:
@@ -214,6 +231,8 @@ def design_input(
         intercept=est.fit_intercept,
     )
     if design.y is not None:
+        if y is not None:  # both: the same labels (scikit-learn's tools pass them), or refused
+            _same_target(np.asarray(y), design.y, design.rows, spec.target)
         y = design.y
     elif y is None:
         raise ValueError("y is required unless the formula names the target ('y ~ ...')")
