@@ -384,3 +384,19 @@ def test_a_non_finite_cell_at_predict_is_named():
         col = "'b'" if isinstance(new, pd.DataFrame) else "1"
         with pytest.raises(ValueError, match=rf"X has (NaN|infinity) in column {col} \(row 4\)"):
             model.predict_proba(new)
+
+
+def test_a_column_named_intercept_is_refused_beside_the_intercept():
+    """Its row in summary() and wald_test('intercept = 0') were the model's intercept's."""
+    import pandas as pd
+
+    from oneneuron import NeuronClassifierCV
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"x": rng.normal(size=100), "intercept": rng.normal(size=100)})
+    y = (df.x + rng.normal(size=100) > 0).astype(int)
+    for est in (NeuronClassifier(), NeuronClassifierCV(cv=3, n_alphas=3)):
+        with pytest.raises(ValueError, match="column named 'intercept'.*rename"):
+            est.fit(df, y)
+    clf = NeuronClassifier(fit_intercept=False).fit(df, y)  # no clash without one
+    assert list(clf.summary().index) == ["x", "intercept"]

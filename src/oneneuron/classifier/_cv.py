@@ -21,7 +21,7 @@ from ..engines import FitData, engine_threads, kernel_threads, one_blas_thread, 
 from ..exceptions import ConvergenceWarning
 from ._cvrecord import CVRecord, choose_alpha, cv_record
 from ._estimator import NeuronClassifier
-from ._fit import design_input
+from ._fit import check_term_names, design_input
 from ._path import RegularizationPath, compute_path, names_in, path_alphas
 
 __all__ = ["NeuronClassifierCV"]
@@ -481,6 +481,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
             raise ValueError("NeuronClassifierCV takes NumPy, pandas or SciPy sparse input")
         if design is not None:
             data.feature_names = np.asarray(design.names, dtype=object)
+        check_term_names(data.feature_names, self.fit_intercept)  # before the paths, not after
         assert data.y_idx is not None
         cw = self.class_weight
         if isinstance(cw, dict):  # the folds see class indices: re-key the dict

@@ -88,6 +88,7 @@ def fit(
     est.n_features_in_ = data.n_features
     if design is not None:
         data.feature_names = np.asarray(design.names, dtype=object)
+    check_term_names(data.feature_names, est.fit_intercept)
     if data.feature_names is not None:
         est.feature_names_in_ = data.feature_names
     elif hasattr(est, "feature_names_in_"):
@@ -162,6 +163,16 @@ def fit(
     est.has_offset_ = off is not None
     est.n_samples_fit_ = int(engine.n_samples)
     return est
+
+
+def check_term_names(names: Any, fit_intercept: bool) -> None:
+    """Refuse a column named ``intercept`` beside the model's own intercept: the statistics
+    name that term "intercept" (its row in ``summary()``, ``wald_test("intercept = 0")``)."""
+    if fit_intercept and names is not None and "intercept" in (str(v) for v in names):
+        raise ValueError(
+            "X has a column named 'intercept', the name of the model's intercept in its "
+            "statistics; rename the column (or fit with fit_intercept=False)"
+        )
 
 
 def uses_design(est: Any, X: Any) -> bool:
