@@ -190,3 +190,32 @@ def test_quasi_separated_fit_runs_the_lp(monkeypatch):
     X, y = _quasi()
     clf, seps = _fit_recording(NeuronClassifier(), X, y)
     assert calls and clf.separation_ == "quasi-complete"
+
+
+def test_a_rare_level_all_of_one_class_is_quasi_separation_not_collinearity():
+    """A level on 3 rows, all of one class: its standardised coefficient stays small (the
+    indicator's spread is small), so no trigger fired, and summary() called the column
+    'constant (a multiple of the intercept)'. The flat Hessian now triggers the LP."""
+    rng = np.random.default_rng(0)
+    n = 300
+    x = rng.normal(size=n)
+    g = rng.choice(["A", "B", "C"], n)
+    y = np.where(x + rng.normal(size=n) > 0, "yes", "no")
+    g[:3], y[:3] = "D", "yes"
+    df = pd.DataFrame({"x": x, "g": g})
+    Xt = _separation.design(
+        pd.get_dummies(df, columns=["g"], drop_first=True, dtype=float).to_numpy(),
+        np.zeros(4), np.ones(4), True,
+    )  # fmt: skip
+    assert _separation.detect(Xt, (y == "yes").astype(int), 2, np.ones(n)).kind == (
+        "quasi-complete"
+    )  # the LP's verdict on the same design: the oracle
+    clf, seps = _fit_recording(NeuronClassifier(), df, y)
+    assert len(seps) == 1 and clf.separation_ == "quasi-complete"
+    assert "3 of 300 rows" in str(seps[0].message) and "g[T.D]" in str(seps[0].message)
+    # an exactly collinear column is still named as such, with no separation warning
+    X = df.assign(x2=2.0 * df.x)[["x", "x2"]]
+    clf, seps = _fit_recording(NeuronClassifier(), X, y)
+    assert seps == [] and clf.separation_ == "none"
+    with pytest.raises(ValueError, match="'x2' is a linear combination of 'x'"):
+        clf.summary()

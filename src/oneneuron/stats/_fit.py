@@ -253,9 +253,12 @@ def compute_inference(
     that count where the caller has it (:class:`~oneneuron.engines.FitData` does).
 
     The separation check is made for unpenalised fits whose d-sized facts look
-    suspicious (:func:`~oneneuron.stats._separation.looks_suspicious`): first the
-    fitted logits (one pass; a proof of complete separation), then, only when the
-    Hessian is unknown or nearly singular, the LPs. An ordinary fit pays nothing.
+    suspicious (:func:`~oneneuron.stats._separation.looks_suspicious`, or a nearly
+    singular scaled Hessian: a rare level all of one class keeps a small standardised
+    coefficient): first the fitted logits (one pass; a proof of complete separation),
+    then, only when the Hessian is unknown or nearly singular, the LPs. An ordinary
+    fit pays the scaled Hessian's eigenvalues (p x p; binary fits share them with
+    the conditioning note).
 
     A robust ``est.cov_type`` forces the Hessian pass (whatever ``mode`` says,
     except False, which the estimator refuses with it) and replaces the
@@ -312,8 +315,17 @@ def compute_inference(
         n_rows=positive,
         n_params=problem.n_params,
     )
+    cond = None
+    if est.alpha == 0 and not suspicious and Hp is not None:
+        # a rare level all of one class keeps a small standardised coefficient (the
+        # indicator's spread is small) but flattens the Hessian along its column: the
+        # curvature is the second trigger (exactly collinear columns pass it too; the LP
+        # then finds no separation and the covariance step names them)
+        cond = scaled_condition(problem, Hp)
+        suspicious = _separation.hessian_is_flat(cond)
     if est.alpha == 0 and suspicious:
-        cond = None if Hp is None else scaled_condition(problem, Hp)
+        if cond is None and Hp is not None:
+            cond = scaled_condition(problem, Hp)
         run_lp = _separation.hessian_is_flat(cond)
         sep = _diagnose(problem, theta, y_idx, s, K, est.fit_intercept, run_lp, offset)
         if sep is None:
@@ -337,7 +349,8 @@ def compute_inference(
             f"{AUTO_INFERENCE_MAX_COST:.0e}); refit with inference=True"
         )
         return out
-    out.cov, out.reason, note, aliased = _covariance(problem, Hp, S, terms, est.alpha)
+    known = cond if problem.n_outputs == 1 else None  # binary: the same scaled matrix
+    out.cov, out.reason, note, aliased = _covariance(problem, Hp, S, terms, est.alpha, known)
     if note:
         out.extra["note"] = note
     if aliased:  # k of AIC and BIC: the rank, as statsmodels and R count it
@@ -362,7 +375,12 @@ def compute_inference(
 
 
 def _covariance(
-    problem: Any, Hp: NDArray[np.float64], S: float, terms: list[str], alpha: float
+    problem: Any,
+    Hp: NDArray[np.float64],
+    S: float,
+    terms: list[str],
+    alpha: float,
+    cond: float | None = None,
 ) -> tuple[NDArray[np.float64] | None, str, str, int]:
     """Reference-parameterised raw-scale covariance from the standardised Hessian ``Hp``.
 
@@ -398,17 +416,22 @@ def _covariance(
     cov_std, _ = dpotrs(c, np.eye(len(idx)), lower=0)  # H^-1, symmetrised below
     T = problem._jacobian()[idx[:, None], idx]
     cov = T @ cov_std @ T.T
-    note = conditioning_note(G, terms) if alpha == 0 else ""
+    note = conditioning_note(G, terms, cond=cond) if alpha == 0 else ""
     return 0.5 * (cov + cov.T), "", note, 0
 
 
-def conditioning_note(G: NDArray[np.float64], terms: list[str], limit: float = 1e6) -> str:
+def conditioning_note(
+    G: NDArray[np.float64], terms: list[str], limit: float = 1e6, cond: float | None = None
+) -> str:
     """Name the terms of the weakest direction when ``G``'s scaled condition number > limit.
 
     ``G`` is the terms' weighted Gram matrix (:func:`_reference_hessian`), scaled to
     unit diagonal (so units do not count); "" when well conditioned. The
-    eigenvalues alone answer the common, well-conditioned case.
+    eigenvalues alone answer the common, well-conditioned case; ``cond``, that
+    condition number where the caller has it, answers it without them.
     """
+    if cond is not None and cond <= limit:
+        return ""
     C = _unit_scaled(G)
     if C is None:
         return ""
