@@ -390,3 +390,30 @@ def test_a_y_that_differs_from_the_formulas_target_is_refused(table):
     np.testing.assert_array_equal(same.coef_, ref.coef_)
     with pytest.raises(ValueError, match=r"y differs from the formula's target 'default'"):
         NeuronClassifier(formula=formula).fit(table, 1 - table["default"])
+
+
+@pytest.mark.parametrize("how", ["mean", "median", "most_frequent"])
+def test_fills_weigh_rows_as_frequency_weights(how):
+    """A weight of 2 is two identical rows, for the fill values too (they were unweighted)."""
+    rng = np.random.default_rng(3)
+    n = 300
+    d = pd.DataFrame(
+        {
+            "x": rng.normal(size=n).round(1),
+            "g": rng.choice(["a", "b", "c"], n, p=[0.4, 0.35, 0.25]),
+        }
+    )
+    y = (d.x + (d.g == "b") + rng.normal(size=n) > 0).astype(int).to_numpy()
+    d.loc[:9, "x"] = np.nan
+    d.loc[10:19, "g"] = None
+    # integer weights that move every fill: heavier positive x and level 'c'
+    w = 1.0 + 2.0 * (d.x.fillna(0) > 0) + 3.0 * (d.g == "c")
+    got = NeuronClassifier(missing=how).fit(d, y, sample_weight=w.to_numpy())
+    rep = np.repeat(np.arange(n), w.astype(int))
+    unweighted = NeuronClassifier(missing=how).fit(d, y)
+    assert unweighted.design_.columns != got.design_.columns  # the weights matter here
+    ref = NeuronClassifier(missing=how).fit(d.iloc[rep].reset_index(drop=True), y[rep])
+    fills = {c["name"]: c["fill"] for c in got.design_.columns}
+    want = {c["name"]: c["fill"] for c in ref.design_.columns}
+    assert fills["g"] == want["g"] and fills["x"] == pytest.approx(want["x"], rel=1e-12)
+    np.testing.assert_allclose(got.coef_, ref.coef_, rtol=1e-8)

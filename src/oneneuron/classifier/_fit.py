@@ -240,6 +240,7 @@ def design_input(
         encoding=est.encoding,
         missing=est.missing,
         intercept=est.fit_intercept,
+        sample_weight=sample_weight,
     )
     if design.y is not None:
         if y is not None:  # both: the same labels (scikit-learn's tools pass them), or refused

@@ -232,13 +232,17 @@ class DesignSpec:
         encoding: str = "reference",
         missing: str = "error",
         intercept: bool = True,
+        sample_weight: Any = None,
     ) -> DesignSpec:
         """Learn the spec from a training table (see the class and module docstrings).
 
         ``columns`` picks the raw columns of a formula-less design (default: all
         but ``target``). ``intercept`` says whether the model has one (only
-        formulas change their coding with it). Raises :class:`DataError` or
-        ``ValueError`` naming the column, level or keyword at fault.
+        formulas change their coding with it). ``sample_weight`` (one per row,
+        frequency weights) weighs the fill values of ``missing="mean"``,
+        ``"median"`` and ``"most_frequent"``: a weight of 2 counts as two rows.
+        Raises :class:`DataError` or ``ValueError`` naming the column, level or
+        keyword at fault.
         """
         spec, _ = cls.fit_transform(
             table,
@@ -249,6 +253,7 @@ class DesignSpec:
             encoding=encoding,
             missing=missing,
             intercept=intercept,
+            sample_weight=sample_weight,
         )
         return spec
 
@@ -264,6 +269,7 @@ class DesignSpec:
         encoding: str = "reference",
         missing: str = "error",
         intercept: bool = True,
+        sample_weight: Any = None,
     ) -> tuple[DesignSpec, Design]:
         """:meth:`fit` and the :class:`Design` of the training table in one go."""
         if missing not in MISSING:
@@ -306,6 +312,13 @@ class DesignSpec:
         # ------------------------------------------------------ missing values
         keep = np.ones(len(df), dtype=bool)
         report: dict[str, Any] = {}
+        w = None
+        if sample_weight is not None and missing in ("mean", "median", "most_frequent"):
+            w = np.asarray(sample_weight, dtype=np.float64).ravel()
+            if len(w) != len(df):
+                raise ValueError(
+                    f"sample_weight has {len(w)} values but the table has {len(df)} rows"
+                )
         used_cols = names + ([target] if target else [])
         na = {c: df[c].isna().to_numpy() for c in used_cols}
         if missing == "drop":
@@ -348,10 +361,10 @@ class DesignSpec:
                 raise ValueError(
                     f"reference names column {name!r}, which is {kind}, not categorical"
                 )
-            if missing in ("mean", "median", "most_frequent") and na[name].any():
-                col["fill"] = _fill_value(s[~na[name]], kind, missing)
-            elif missing in ("mean", "median", "most_frequent"):
-                col["fill"] = _fill_value(s[~na[name]], kind, missing)
+            if missing in ("mean", "median", "most_frequent"):
+                col["fill"] = _fill_value(
+                    s[~na[name]], kind, missing, None if w is None else w[~na[name]]
+                )
             cols.append(col)
         if missing == "error":
             bad = {c: na[c] for c in names if na[c].any()}
@@ -1020,14 +1033,33 @@ def _check_unique(names: list[str]) -> None:
         raise DataError(f"model column names collide: {', '.join(map(repr, dup))}")
 
 
-def _fill_value(s: pd.Series, kind: str, how: str) -> Any:
+def _fill_value(s: pd.Series, kind: str, how: str, w: np.ndarray | None = None) -> Any:
+    """The fill of a column's missing cells from its observed ones, weighted by the rows'
+    frequency weights ``w`` (equal to that many copies of each row; unweighted when the
+    observed rows weigh nothing)."""
+    if w is not None and not w.sum() > 0:
+        w = None
     if kind == "categorical" or how == "most_frequent":
         vals = s.map(_text) if kind == "categorical" else s.astype(np.float64)
-        counts = vals.value_counts()
+        counts = (
+            vals.value_counts()
+            if w is None
+            else pd.Series(w, index=vals.to_numpy()).groupby(level=0).sum()
+        )
         top = sorted(counts[counts == counts.max()].index)[0]
         return top if kind == "categorical" else float(top)
     x = s.to_numpy(dtype=np.float64)
-    return float(np.mean(x) if how == "mean" else np.median(x))
+    if w is None:
+        return float(np.mean(x) if how == "mean" else np.median(x))
+    if how == "mean":
+        return float(np.average(x, weights=w))
+    order = np.argsort(x, kind="stable")  # the median of the rows repeated w times
+    x, cum = x[order], np.cumsum(w[order])
+    half = cum[-1] / 2.0
+    i = int(np.searchsorted(cum, half, side="left"))
+    if np.isclose(cum[i], half, rtol=1e-12, atol=0.0) and i + 1 < len(x):
+        return float((x[i] + x[i + 1]) / 2.0)  # an even count: between the middle two
+    return float(x[i])
 
 
 def _missing_message(bad: dict[str, np.ndarray], what: str, first_row: int = 1) -> str:
