@@ -417,3 +417,32 @@ def test_fills_weigh_rows_as_frequency_weights(how):
     want = {c["name"]: c["fill"] for c in ref.design_.columns}
     assert fills["g"] == want["g"] and fills["x"] == pytest.approx(want["x"], rel=1e-12)
     np.testing.assert_allclose(got.coef_, ref.coef_, rtol=1e-8)
+
+
+@pytest.mark.parametrize(
+    "values, match",
+    [
+        (["1.2", "0.5", "oops", "2.2", "3.1", "0.7", "1.9", "2.8"], r"except 1 cell\(s\): 'oops'"),
+        (["1.5", "?", "2.5", "3.5", "?", "4.5", "5.5", "6.5"] * 2, r"marker\(s\) '\?' in 4"),
+        (["1,5", "2,25", "3,0", "0,75"] * 3, "decimal comma"),
+        (["2024-01-05", "2024-02-01", "2024-01-05", "2023-12-31"] * 3, "dates as text"),
+    ],
+)
+def test_numbers_stored_as_text_are_named_not_made_categories(values, match, tmp_path, capsys):
+    """Each became a categorical variable with one indicator per distinct number (the CLI
+    caught stray text from 20 rows on only; Python never)."""
+    from oneneuron.cli import main
+
+    n = len(values)
+    df = pd.DataFrame({"x": values, "z": np.linspace(-1, 1, n)})
+    y = np.arange(n) % 2
+    with pytest.raises(ValueError, match=rf"column 'x' holds .*{match}"):
+        NeuronClassifier(alpha=1.0).fit(df, y)
+    path = tmp_path / "t.csv"
+    df.assign(y=y).to_csv(path, index=False)
+    code = main(["train", str(path), "--target", "y", "--model", str(tmp_path / "m.json")])
+    err = capsys.readouterr().err
+    assert code == 1 and err.splitlines()[-1].startswith("error: column 'x'"), err
+    # codes stored as text, all numbers, stay categories; so do words
+    ok = pd.DataFrame({"code": ["01", "02", "03", "01"] * 3, "w": ["a", "b", "c", "a"] * 3})
+    assert NeuronClassifier(alpha=1.0).fit(ok, np.arange(12) % 2).n_features_in_ == 4

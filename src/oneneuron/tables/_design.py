@@ -132,6 +132,80 @@ def _is_temporal(s: pd.Series) -> bool:
 #: A text column with a different value in every row is refused from this many rows on.
 IDENTIFIER_ROWS = 20
 
+#: A text column is numbers with stray text when at least this share of its cells are
+#: numbers (and some are not); then its text cells are named, not made categories.
+NUMERIC_SHARE = 0.9
+#: Text that stands for a missing value in files written by other tools.
+MISSING_MARKERS = frozenset(
+    {"?", "-", "--", ".", "na", "n/a", "nan", "null", "none", "missing", "#n/a", "nd", "*"}
+)
+
+
+def numbers_as_text(s: pd.Series, cell: Any = None) -> str | None:
+    """Why a text column looks like numbers (or dates) stored as text, or None.
+
+    A column that would otherwise become a categorical variable with one indicator
+    per distinct number: numbers with a few stray text cells (at least
+    :data:`NUMERIC_SHARE` numbers, or one text cell among at least 5 rows), numbers
+    with missing-value markers (``?``, ``n/a``, ...: at least half numbers), numbers
+    written with a decimal comma (``1,5``), or ISO dates. ``cell(i)`` words the
+    position ``i`` of a non-missing cell (default ``row i``). A pandas Categorical
+    column is the user's explicit choice and is never questioned.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> numbers_as_text(pd.Series(["1.5", "2", "oops", "3.25", "4", "7"]))
+    "holds numbers except 1 cell(s): 'oops' (row 2); fix them or leave them blank (a missing value)"
+    >>> numbers_as_text(pd.Series(["a", "b", "1"])) is None
+    True
+    """
+    if isinstance(s.dtype, pd.CategoricalDtype) or pd.api.types.is_numeric_dtype(s):
+        return None
+    if pd.api.types.is_bool_dtype(s):
+        return None
+    present = s.notna().to_numpy()
+    text = s[present].astype(str).str.strip()
+    n = len(text)
+    if n == 0:
+        return None
+    where = cell or (lambda i: f"row {i}")
+    pos = np.flatnonzero(present)
+    num = pd.to_numeric(text, errors="coerce").to_numpy()
+    bad = np.isnan(num)
+    n_bad = int(bad.sum())
+    if 0 < n_bad <= max(n * (1 - NUMERIC_SHARE), 1 if n >= 5 else 0):
+        at = np.flatnonzero(bad)[:3]
+        cells = ", ".join(f"{text.iloc[i]!r} ({where(int(pos[i]))})" for i in at)
+        more = " ..." if n_bad > 3 else ""
+        return (
+            f"holds numbers except {n_bad} cell(s): {cells}{more}; fix them or leave them "
+            "blank (a missing value)"
+        )
+    markers = sorted(set(text[bad].str.lower()))
+    if 0 < n_bad < n and n_bad <= n / 2 and set(markers) <= MISSING_MARKERS:
+        shown = ", ".join(repr(m) for m in sorted(set(text[bad])))
+        return (
+            f"holds numbers and the missing-value marker(s) {shown} in {n_bad} cell(s); "
+            "leave those cells blank (a missing value), or read the file with them as "
+            "missing (pandas: na_values=[...])"
+        )
+    if n_bad == n:
+        comma = text.str.fullmatch(r"[-+]?(\d+|\d{1,3}(\.\d{3})+),\d+").to_numpy()
+        if comma.mean() >= NUMERIC_SHARE:
+            return (
+                f"holds numbers written with a decimal comma (e.g. {text.iloc[0]!r}); write "
+                "them with a decimal point, or read the file with decimal=','"
+            )
+        iso = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:[\d.]+)?)?").to_numpy()
+        if iso.mean() >= NUMERIC_SHARE:
+            return (
+                f"holds dates as text (e.g. {text.iloc[0]!r}); a model needs numbers or "
+                "categories: convert it (e.g. days since a start, or the year as a "
+                "category) or leave it out"
+            )
+    return None
+
 
 def check_not_identifier(name: str, n: int, n_distinct: int, source: str = "") -> None:
     """Refuse a categorical column whose every (non-missing) row holds its own value.
@@ -343,6 +417,9 @@ class DesignSpec:
                     "category) or leave it out"
                 )
             kind = _kind(s)
+            why = numbers_as_text(s, lambda i, rows=df.index: f"row {rows[i]}")
+            if kind == "categorical" and why is not None:
+                raise DataError(f"column {name!r} {why}")
             col: dict[str, Any] = {"name": name, "kind": kind, "levels": None, "fill": None}
             if kind == "categorical":
                 present = s[~na[name]]

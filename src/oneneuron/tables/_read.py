@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._design import check_not_identifier, unknown_note
+from ._design import NUMERIC_SHARE, check_not_identifier, numbers_as_text, unknown_note  # noqa: F401
 from ._vocab import COMPRESSION, IMPUTE, MAX_CATEGORIES, DataError  # noqa: F401 (re-exported)
 
 
@@ -318,11 +318,6 @@ def _text_cols(df: pd.DataFrame, text: list[str]) -> pd.DataFrame:
     return df
 
 
-#: A text column whose non-missing cells are at least this share numbers is a numeric
-#: column with stray text (a data error), not a category column.
-NUMERIC_SHARE = 0.9
-
-
 def check_stray_text(df: pd.DataFrame, columns: list[str], source: Any) -> None:
     """Raise naming the cells if a column holds numbers except for a few text cells.
 
@@ -330,7 +325,10 @@ def check_stray_text(df: pd.DataFrame, columns: list[str], source: Any) -> None:
     as text, which would turn it into one indicator feature per distinct number (or,
     for a label column, a class per stray value). A column counts as such when at
     least :data:`NUMERIC_SHARE` of its non-missing cells are numbers (and at least
-    one is not); ``df``'s index gives the data-row numbers (0-based).
+    one is not), and so do numbers with missing-value markers, numbers with decimal
+    commas and ISO dates (:func:`~oneneuron.tables._design.numbers_as_text`, which
+    the Python design layer applies too); ``df``'s index gives the data-row numbers
+    (0-based).
 
     Examples
     --------
@@ -348,18 +346,9 @@ def check_stray_text(df: pd.DataFrame, columns: list[str], source: Any) -> None:
         s = df[name]
         if _is_numeric(s):
             continue
-        present = s.notna().to_numpy()
-        num = pd.to_numeric(s.where(present, None).astype(object), errors="coerce")
-        bad = num.isna().to_numpy() & present
-        n_bad, n = int(bad.sum()), int(present.sum())
-        if 0 < n_bad <= n * (1 - NUMERIC_SHARE):
-            rows = np.flatnonzero(bad)[:3]
-            cells = ", ".join(f"{s.iloc[i]!r} (data row {int(df.index[i]) + 1})" for i in rows)
-            more = " ..." if n_bad > 3 else ""
-            raise DataError(
-                f"column {name!r} of {source} holds numbers except {n_bad} cell(s): "
-                f"{cells}{more}; fix them or leave them blank (a missing value)"
-            )
+        why = numbers_as_text(s, lambda i, rows=df.index: f"data row {int(rows[i]) + 1}")
+        if why is not None:
+            raise DataError(f"column {name!r} of {source} {why}")
 
 
 def need_columns(path: str | Path, present: list[str], wanted: list[str], what: str) -> None:
