@@ -357,3 +357,13 @@ def test_aic_and_bic_count_the_rank_when_a_column_is_aliased(tmp_path):
     assert full.aic_ == pytest.approx(ref.aic, rel=1e-8)
     oneneuron.save(clf, tmp_path / "m.json")
     assert oneneuron.load(tmp_path / "m.json").aic_ == clf.aic_
+
+
+def test_exponentiated_multinomial_coefficients_are_called_relative_risk_ratios():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 2))
+    y3 = np.digitize(X[:, 0] + rng.normal(size=300), [-0.5, 0.5])
+    caption = NeuronClassifier().fit(X, y3).summary(exp=True).attrs["caption"]
+    assert "relative-risk ratios: exp(coef)" in caption and "odds ratios" not in caption
+    binary = NeuronClassifier().fit(X, (y3 > 0).astype(int)).summary(exp=True)
+    assert "odds ratios: exp(coef)" in binary.attrs["caption"]

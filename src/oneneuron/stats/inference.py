@@ -339,7 +339,8 @@ def summary_table(
     df.attrs["caption"] = result.caption(level, parameterization)
     if exp:
         df = odds_ratio_table(df)
-        df.attrs["caption"] += "\nodds ratios: exp(coef), std_err by the delta method"
+        what = "relative-risk ratios" if result.multinomial else "odds ratios"  # Stata's names
+        df.attrs["caption"] += f"\n{what}: exp(coef), std_err by the delta method"
     return df
 
 
