@@ -103,4 +103,7 @@ def odds_ratio_table(table: pd.DataFrame) -> pd.DataFrame:
         out[c] = np.exp(table[c].to_numpy())
     out = out.rename(columns={"coef": "odds_ratio"})
     out.attrs = dict(table.attrs)
+    if "caption" in out.attrs:  # a multinomial table is indexed by (class, term)
+        what = "relative-risk ratios" if table.index.nlevels > 1 else "odds ratios"
+        out.attrs["caption"] += f"\n{what}: exp(coef), std_err by the delta method"
     return out

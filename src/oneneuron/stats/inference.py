@@ -338,9 +338,7 @@ def summary_table(
     df.attrs["penalized"] = result.penalized
     df.attrs["caption"] = result.caption(level, parameterization)
     if exp:
-        df = odds_ratio_table(df)
-        what = "relative-risk ratios" if result.multinomial else "odds ratios"  # Stata's names
-        df.attrs["caption"] += f"\n{what}: exp(coef), std_err by the delta method"
+        df = odds_ratio_table(df)  # its caption names them (relative-risk ratios for K > 2)
     return df
 
 
