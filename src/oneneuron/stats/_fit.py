@@ -345,7 +345,7 @@ def compute_inference(
     if out.cov is not None and cov_type != "nonrobust":
         groups, n_groups = (None, 0)
         if cluster is not None:
-            groups, n_groups = encode_clusters(cluster, problem.engine.n_samples)
+            groups, n_groups = encode_clusters(cluster, problem.engine.n_samples, s)
             out.extra["n_clusters"] = n_groups
         out.cov = sandwich(
             problem.engine,
