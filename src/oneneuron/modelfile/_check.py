@@ -450,6 +450,7 @@ def _check_params(params: dict[str, Any]) -> None:
 def _inference_record(data: dict[str, Any]) -> Any:
     """The stored inference as an ``InferenceResult``, its scalars checked."""
     from ..stats import InferenceResult
+    from ..stats._fit import check_fingerprint
 
     try:
         res = InferenceResult.from_dict(data)
@@ -469,6 +470,10 @@ def _inference_record(data: dict[str, Any]) -> Any:
         or not 0 <= aliased < max(res.coef.shape[-1], 1)
     ):
         _fail(f"inference: extra.aliased must be a whole number of terms, not {aliased!r}")
+    if "data" in res.extra:
+        why = check_fingerprint(res.extra["data"])
+        if why or len(res.extra["data"]["class_sums"]) != len(res.classes):
+            _fail(f"inference: extra.data {why or 'needs one class sum per class'}")
     return res
 
 

@@ -25,7 +25,12 @@ import pandas as pd
 from scipy import stats
 
 from ..functions import log_sigmoid, log_softmax
-from ._fit import null_log_likelihood_with_offset, training_labels
+from ._fit import (
+    data_fingerprint,
+    data_mismatch,
+    null_log_likelihood_with_offset,
+    training_labels,
+)
 
 COLUMNS = ["Df", "Deviance", "Resid. Df", "Resid. Dev", "Pr(>Chi)"]
 
@@ -138,12 +143,23 @@ def anova(
     S = float(np.sum(w))
     if getattr(model, "has_offset_", False) and off is None:
         raise ValueError("the model was fitted with an offset: pass it (offset=...) as in the fit")
+    if off is not None and not getattr(model, "has_offset_", False):
+        raise ValueError("the model was fitted without an offset: leave offset= out")
     if model.class_weight is None and not np.isclose(S, res.nobs, rtol=1e-9):
         given = "without weights" if sample_weight is None else "with weights"
         raise ValueError(
             f"the model was fitted on rows with sample weights summing to {res.nobs:.6g}; the "
             f"{n} rows given {given} sum to {S:.6g}: pass sample_weight as in the fit"
         )
+    fitted = res.extra.get("data")
+    if model.class_weight is None and fitted is not None and w.shape == (n,):
+        given = data_fingerprint(y_idx, w, K, off)
+        why = data_mismatch(fitted, given, ("the fit", "the rows given"))
+        if why:
+            raise ValueError(
+                f"the data given are not the ones the model was fitted on: {why} (pass the "
+                "training rows, and their sample_weight and offset)"
+            )
     # the null model: intercept (and offset) only
     if model.fit_intercept:
         if off is None:

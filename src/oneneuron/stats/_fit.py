@@ -76,6 +76,120 @@ def training_labels(model: Any, X: Any, y: Any) -> Any:
     return np.asarray(X[name])
 
 
+#: Relative tolerance of :func:`data_mismatch` (the sums are made in other orders).
+FINGERPRINT_RTOL = 1e-9
+
+
+def data_fingerprint(
+    y_idx: NDArray[np.intp],
+    s: NDArray[np.float64],
+    n_classes: int,
+    offset: NDArray[np.float64] | None = None,
+) -> dict[str, Any]:
+    """Cheap sums of the training data that do not depend on X (``inference_.extra["data"]``).
+
+    ``class_rows``: each class's number of rows of positive weight;
+    ``class_sums``: each class's summed weight (sample times class weights);
+    ``sum_w2``: the sum of the squared weights; ``offset`` (with one only):
+    ``[sum w o, sum w o**2, sum w o y]``, ``y`` 1 for ``classes[1]``. Fits on the
+    same rows, labels, weights and offset have equal sums whatever their columns,
+    so :func:`~oneneuron.stats.lr_test` and :func:`~oneneuron.stats.anova` can tell
+    other data apart. Rows of weight 0 count for nothing, as everywhere (they are
+    absent rows). Where only the classes' sums are known (data out of core), the
+    fingerprint is ``class_sums`` alone.
+
+    Examples
+    --------
+    >>> data_fingerprint(np.array([0, 1, 1]), np.array([1.0, 2.0, 0.5]), 2)
+    {'class_rows': [1, 2], 'class_sums': [1.0, 2.5], 'sum_w2': 5.25}
+    """
+    y_idx = np.asarray(y_idx)
+    s = np.broadcast_to(np.asarray(s, dtype=np.float64), y_idx.shape)
+    out: dict[str, Any] = {
+        "class_rows": np.bincount(y_idx[s > 0], minlength=n_classes).tolist(),
+        "class_sums": np.bincount(y_idx, weights=s, minlength=n_classes).tolist(),
+    }
+    out["sum_w2"] = float(s @ s)
+    if offset is not None:
+        o = np.asarray(offset, dtype=np.float64)
+        ws = s * (y_idx == 1)
+        out["offset"] = [float(s @ o), float(s @ (o * o)), float(ws @ o)]
+    return out
+
+
+def data_mismatch(a: Any, b: Any, names: tuple[str, str] = ("small", "big")) -> str:
+    """Why two fits' :func:`data_fingerprint` say other data ("" when they agree).
+
+    ``a`` and ``b`` are the fingerprints (None: unknown, e.g. an older model file;
+    then nothing is said). Names the first difference: an offset in one fit only,
+    other labels, other weights, other offsets.
+    """
+    if a is None or b is None:
+        return ""
+    na, nb = names
+
+    def differ(key: str) -> bool:
+        u, v = a.get(key), b.get(key)
+        if u is None or v is None:
+            return False
+        u, v = np.asarray(u, dtype=np.float64), np.asarray(v, dtype=np.float64)
+        scale = max(float(np.max(np.abs(u), initial=0.0)), float(np.max(np.abs(v), initial=0.0)))
+        return u.shape != v.shape or not np.allclose(
+            u, v, rtol=FINGERPRINT_RTOL, atol=FINGERPRINT_RTOL * max(scale, 1e-300)
+        )
+
+    if ("offset" in a) != ("offset" in b):
+        has, lacks = (na, nb) if "offset" in a else (nb, na)
+        return f"{has} was fitted with an offset and {lacks} without; give both the same offset"
+    if differ("class_rows"):
+        return (
+            f"{na} and {nb} have different rows or labels (rows per class "
+            f"{a['class_rows']} vs {b['class_rows']}); fit both on the same rows"
+        )
+    if differ("class_sums") or differ("sum_w2"):
+        key = "class_sums" if differ("class_sums") else "sum_w2"
+        what = "summed weight per class" if key == "class_sums" else "sum of squared weights"
+        return (
+            f"{na} and {nb} have different sample weights (or class weights; "
+            f"{what} {a[key]} vs {b[key]}), or on different labels; fit both with the "
+            "same weights"
+        )
+    if differ("offset"):
+        return f"{na} and {nb} have different offsets; give both the same offset"
+    return ""
+
+
+def check_fingerprint(data: Any) -> str:
+    """What is wrong with a stored ``extra["data"]`` ("" if nothing): model files check it."""
+    if not isinstance(data, dict) or not set(data) <= {
+        "class_rows",
+        "class_sums",
+        "sum_w2",
+        "offset",
+    }:
+        return "must be a record of class_rows, class_sums, sum_w2 and offset"
+
+    def numbers(v: Any, n: int | None) -> bool:
+        ok = isinstance(v, list) and (n is None or len(v) == n)
+        return ok and all(
+            isinstance(x, int | float) and not isinstance(x, bool) and np.isfinite(x) for x in v
+        )
+
+    if not numbers(data.get("class_sums"), None) or min(data["class_sums"], default=-1) < 0:
+        return "class_sums must be a list of non-negative numbers"
+    rows = data.get("class_rows", [])
+    if "class_rows" in data and (
+        len(rows) != len(data["class_sums"])
+        or not all(isinstance(r, int) and not isinstance(r, bool) and r >= 0 for r in rows)
+    ):
+        return "class_rows must be one whole number per class"
+    if "sum_w2" in data and not numbers([data["sum_w2"]], 1):
+        return "sum_w2 must be a finite number"
+    if "offset" in data and not numbers(data["offset"], 3):
+        return "offset must be three finite numbers"
+    return ""
+
+
 def _theta_index(m: int, d: int, k: int, fit_intercept: bool) -> list[int]:
     """Positions of class ``k``'s terms (intercept first) in ``theta`` = [W'.ravel(), b']."""
     return ([m * d + k] if fit_intercept else []) + list(range(k * d, (k + 1) * d))
@@ -291,6 +405,10 @@ def compute_inference(
         alpha=float(est.alpha),
         cov_type=cov_type,
     )
+    # rows out of core: y_idx and s are the classes and their sums (FitData.class_counts)
+    rows = len(s) == problem.engine.n_samples and s is not class_sums
+    fingerprint = data_fingerprint(y_idx, s, K, offset) if rows else None
+    out.extra["data"] = fingerprint or {"class_sums": counts.tolist()}
     # ---- the Hessian, when free (Newton's last pass) or wanted for the covariance
     cost = problem.engine.n_samples * (m * (d + 1)) ** 2
     last = problem.last if isinstance(problem, HessianRecorder) else None
