@@ -29,7 +29,7 @@ from ._fit import (
     data_fingerprint,
     data_mismatch,
     null_log_likelihood_with_offset,
-    training_labels,
+    training_rows,
 )
 
 COLUMNS = ["Df", "Deviance", "Resid. Df", "Resid. Dev", "Pr(>Chi)"]
@@ -91,11 +91,12 @@ def anova(
         Fitted with ``alpha=0`` (binary or multinomial; not ``firth=True``).
     X, y : array_like
         The training data (NumPy/SciPy/pandas); for a model fitted on a table or
-        a formula, that table (the model's design codes it), with ``y`` as in the
-        fit: the labels, the target column's name, or omitted when the formula
-        names the target (``"y ~ ..."``).
+        a formula, that table (the model's design codes it, its missing cells as
+        the fit's ``missing=`` did: ``"drop"`` drops those rows here too), with
+        ``y`` as in the fit: the labels, the target column's name, or omitted
+        when the formula names the target (``"y ~ ..."``).
     sample_weight, offset : array_like, optional
-        As in the fit.
+        As in the fit (one value per row of the table).
     terms : dict of {str: list of str}, optional
         Term name -> its columns, in the order the terms enter. Default: for a
         model fitted on a table or a formula, the design's terms (a
@@ -124,7 +125,9 @@ def anova(
             "anova compares maximum-likelihood fits; this model is penalised "
             "(alpha > 0 or firth=True)"
         )
-    y = training_labels(model, X, y)
+    X, y, sample_weight, offset = training_rows(
+        model, X, y, sample_weight=sample_weight, offset=offset
+    )
     Xv = model._validate_predict(X)
     n, d = Xv.shape
     names = [str(c) for c in getattr(model, "feature_names_in_", [f"x{j}" for j in range(d)])]
@@ -140,6 +143,9 @@ def anova(
         raise ValueError(f"y must hold one label per row of X, among {classes.tolist()}")
     w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     off = None if offset is None else np.asarray(offset, dtype=np.float64)
+    for what, a in (("sample_weight", w), ("offset", off)):
+        if a is not None and a.shape != (n,):
+            raise ValueError(f"{what} has {a.size} values but X has {n} rows; give one per row")
     S = float(np.sum(w))
     if getattr(model, "has_offset_", False) and off is None:
         raise ValueError("the model was fitted with an offset: pass it (offset=...) as in the fit")

@@ -190,6 +190,71 @@ def check_fingerprint(data: Any) -> str:
     return ""
 
 
+def training_rows(
+    model: Any,
+    X: Any,
+    y: Any = None,
+    *,
+    labels: bool = True,
+    sample_weight: Any = None,
+    offset: Any = None,
+) -> tuple[Any, Any, Any, Any]:
+    """The training rows as the fit used them: ``(X, y, sample_weight, offset)``.
+
+    For the statistics that take the training data again (``anova``,
+    ``diagnostics``, ``margeff``, profile intervals). ``y`` as
+    :func:`training_labels` reads it (None when ``labels`` is False). A model
+    fitted on a table with ``missing="drop"`` dropped the rows with a missing
+    cell in a column its design reads or a missing label: the same rows are
+    dropped here from ``X``, ``y``, ``sample_weight`` and ``offset`` (given, as
+    to the fit, for every row of the table). The filling policies (``"mean"``,
+    ...) need nothing: the design fills as the fit did. Predictions still refuse
+    a missing cell (they need every row).
+    """
+    y = training_labels(model, X, y) if labels else None
+    design = getattr(model, "design_", None)
+    if design is None or design.missing != "drop":
+        return X, y, sample_weight, offset
+    from ..tables import as_pandas, is_table
+
+    if not is_table(X):
+        return X, y, sample_weight, offset
+    df = as_pandas(X)
+    n = len(df)
+    names = {str(c): c for c in df.columns}
+    used = [c["name"] for c in design.columns] + [design.target] * (design.target is not None)
+    keep = np.ones(n, dtype=bool)
+    for name in used:
+        if name in names:
+            keep &= ~np.asarray(df[names[name]].isna())
+    arrays = {"y": y, "sample_weight": sample_weight, "offset": offset}
+    for what, a in arrays.items():
+        if a is None or isinstance(a, str):
+            continue
+        a = np.asarray(a)
+        if a.ndim != 1 or len(a) != n:
+            raise ValueError(
+                f"{what} has {len(a) if a.ndim == 1 else a.shape} values but X has {n} rows; "
+                f"give one per row of the table, as to the fit"
+            )
+        if what == "y":
+            keep &= ~np.asarray(_isna(a))
+        arrays[what] = a
+    if keep.all():
+        return X, y, sample_weight, offset
+    if not keep.any():
+        raise ValueError("every row has a missing value (the fit's missing='drop' leaves none)")
+    out = [None if a is None else a[keep] for a in arrays.values()]
+    return df[keep], out[0], out[1], out[2]
+
+
+def _isna(a: NDArray) -> NDArray[np.bool_]:
+    """Missing entries of labels of any type (NaN, None, pandas' NA)."""
+    import pandas as pd
+
+    return np.asarray(pd.isna(a), dtype=bool)
+
+
 def _theta_index(m: int, d: int, k: int, fit_intercept: bool) -> list[int]:
     """Positions of class ``k``'s terms (intercept first) in ``theta`` = [W'.ravel(), b']."""
     return ([m * d + k] if fit_intercept else []) + list(range(k * d, (k + 1) * d))
