@@ -37,9 +37,10 @@ term).
 
 Missing values (``missing=``): ``"error"`` (default) refuses a table with
 missing cells in the used columns, naming each column, its count and its first
-row; ``"drop"`` drops those rows (and rows with a missing target) and reports how
-many; ``"mean"``, ``"median"`` and ``"most_frequent"`` fill the raw columns with
-the training statistic before any transform (text/categorical columns always
+row (rows in messages are 0-based positions, as in those about NumPy input);
+``"drop"`` drops those rows (and rows with a missing target) and reports how many;
+``"mean"``, ``"median"`` and ``"most_frequent"`` fill the raw columns with the
+training statistic before any transform (text/categorical columns always
 take their most frequent level).
 """
 
@@ -397,7 +398,7 @@ class DesignSpec:
         self,
         table: Any,
         report: dict[str, Any] | None = None,
-        first_row: int = 1,
+        first_row: int = 0,
         source: str = "the table",
     ) -> np.ndarray:
         """The float64 matrix (n_rows, len(names)) of ``table`` under this spec.
@@ -406,10 +407,14 @@ class DesignSpec:
         predictions need every row, so the message names the cells). A level
         not seen in training is coded as the reference (all indicator columns
         zero) and counted in ``report["unknown"]`` (``{column: [rows, example]}``).
-        ``first_row`` numbers the table's first row in messages (for chunks),
-        ``source`` names the table in them.
+        ``first_row`` numbers the table's first row in messages (default 0: rows
+        are 0-based positions, as in the messages about NumPy input; the command
+        line gives chunks their 1-based data rows), ``source`` names the table.
         """
-        return self.matrix(self._raw(table, report, first_row, source))
+        raw = self._raw(table, report, first_row, source)
+        if self._formulaic is not None and self.unsaved is not None:
+            return self.matrix(raw)
+        return self._evaluate(raw, first_row)
 
     def values(self, table: Any) -> dict[str, np.ndarray]:
         """The raw columns of ``table`` as the spec reads them, before any term is formed.
@@ -475,7 +480,7 @@ class DesignSpec:
         self,
         table: Any,
         report: dict[str, Any] | None = None,
-        first_row: int = 1,
+        first_row: int = 0,
         source: str = "the table",
     ) -> dict[str, np.ndarray]:
         """:meth:`values` with the options of :meth:`transform`."""
@@ -595,7 +600,7 @@ class DesignSpec:
         self,
         df: pd.DataFrame,
         report: dict[str, Any],
-        first_row: int = 1,
+        first_row: int = 0,
         source: str = "the table",
     ) -> dict[str, Any]:
         """Raw column values after filling: float arrays, or level codes for categoricals."""
@@ -659,7 +664,7 @@ class DesignSpec:
         _check_unique([t["name"] for t in terms])
         return terms
 
-    def _evaluate(self, raw: dict[str, Any]) -> np.ndarray:
+    def _evaluate(self, raw: dict[str, Any], first_row: int = 0) -> np.ndarray:
         n = len(next(iter(raw.values()))) if raw else 0
         kinds = {c["name"]: c for c in self.columns}
         X = np.empty((n, len(self.terms)), dtype=np.float64)
@@ -677,7 +682,7 @@ class DesignSpec:
             j = int(np.flatnonzero(~np.isfinite(X).all(axis=0))[0])
             i = int(np.flatnonzero(~np.isfinite(X[:, j]))[0])
             raise DataError(
-                f"term {self.terms[j]['name']!r} is not finite at row {i + 1} "
+                f"term {self.terms[j]['name']!r} is not finite at row {first_row + i} "
                 "(e.g. the log of a value <= 0)"
             )
         return X
@@ -1030,7 +1035,7 @@ def _fill_value(s: pd.Series, kind: str, how: str) -> Any:
     return float(np.mean(x) if how == "mean" else np.median(x))
 
 
-def _missing_message(bad: dict[str, np.ndarray], what: str, first_row: int = 1) -> str:
+def _missing_message(bad: dict[str, np.ndarray], what: str, first_row: int = 0) -> str:
     parts = [
         f"{c!r} ({int(m.sum())} rows, first at row {int(np.argmax(m)) + first_row})"
         for c, m in bad.items()
