@@ -823,7 +823,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
                 "without relax"
             )
         if is_table(X):  # the training table: its missing cells as the fit had them
-            from ..stats._fit import training_rows
+            from ..stats import training_rows
 
             X, _, sample_weight, offset = training_rows(
                 self, X, labels=False, sample_weight=sample_weight, offset=offset

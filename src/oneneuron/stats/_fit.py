@@ -159,37 +159,6 @@ def data_mismatch(a: Any, b: Any, names: tuple[str, str] = ("small", "big")) -> 
     return ""
 
 
-def check_fingerprint(data: Any) -> str:
-    """What is wrong with a stored ``extra["data"]`` ("" if nothing): model files check it."""
-    if not isinstance(data, dict) or not set(data) <= {
-        "class_rows",
-        "class_sums",
-        "sum_w2",
-        "offset",
-    }:
-        return "must be a record of class_rows, class_sums, sum_w2 and offset"
-
-    def numbers(v: Any, n: int | None) -> bool:
-        ok = isinstance(v, list) and (n is None or len(v) == n)
-        return ok and all(
-            isinstance(x, int | float) and not isinstance(x, bool) and np.isfinite(x) for x in v
-        )
-
-    if not numbers(data.get("class_sums"), None) or min(data["class_sums"], default=-1) < 0:
-        return "class_sums must be a list of non-negative numbers"
-    rows = data.get("class_rows", [])
-    if "class_rows" in data and (
-        len(rows) != len(data["class_sums"])
-        or not all(isinstance(r, int) and not isinstance(r, bool) and r >= 0 for r in rows)
-    ):
-        return "class_rows must be one whole number per class"
-    if "sum_w2" in data and not numbers([data["sum_w2"]], 1):
-        return "sum_w2 must be a finite number"
-    if "offset" in data and not numbers(data["offset"], 3):
-        return "offset must be three finite numbers"
-    return ""
-
-
 def training_rows(
     model: Any,
     X: Any,
@@ -213,20 +182,11 @@ def training_rows(
     """
     y = training_labels(model, X, y) if labels else None
     design = getattr(model, "design_", None)
-    if design is None or design.missing != "drop":
+    found = None if design is None or design.missing != "drop" else design.kept_rows(X)
+    if found is None:
         return X, y, sample_weight, offset
-    from ..tables import as_pandas, is_table
-
-    if not is_table(X):
-        return X, y, sample_weight, offset
-    df = as_pandas(X)
+    df, keep = found
     n = len(df)
-    names = {str(c): c for c in df.columns}
-    used = [c["name"] for c in design.columns] + [design.target] * (design.target is not None)
-    keep = np.ones(n, dtype=bool)
-    for name in used:
-        if name in names:
-            keep &= ~np.asarray(df[names[name]].isna())
     arrays = {"y": y, "sample_weight": sample_weight, "offset": offset}
     for what, a in arrays.items():
         if a is None or isinstance(a, str):

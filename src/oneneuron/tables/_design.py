@@ -440,6 +440,32 @@ class DesignSpec:
         """
         return self._raw(table)
 
+    def kept_rows(self, table: Any) -> tuple[pd.DataFrame, np.ndarray] | None:
+        """``(table as pandas, rows the fit's missing policy keeps)``; None if not a table.
+
+        With ``missing="drop"`` the rows with a missing cell in a column this spec
+        reads or in its target are dropped, as the fit dropped them; every row is
+        kept under the other policies. The statistics that take the training
+        table again (``anova``, ``margeff``, ...) read the fit's rows this way.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"x": [1.0, None, 3.0], "y": [0, 1, None]})
+        >>> DesignSpec.fit(df, target="y", missing="drop").kept_rows(df)[1].tolist()
+        [True, False, False]
+        """
+        if not is_table(table):
+            return None
+        df = as_pandas(table)
+        keep = np.ones(len(df), dtype=bool)
+        if self.missing == "drop":
+            names = {str(c): c for c in df.columns}
+            used = [c["name"] for c in self.columns] + [self.target] * (self.target is not None)
+            for name in used:
+                if name in names:
+                    keep &= ~df[names[name]].isna().to_numpy()
+        return df, keep
+
     def numeric_categories(self, name: str) -> tuple[list[Any], Any] | None:
         """Levels and reference of a numeric column the formula codes as categories only.
 
