@@ -241,13 +241,13 @@ def test_missing_values_policy(table):
     df.loc[9, "default"] = np.nan
     with pytest.raises(
         DataError,
-        match=r"missing values in target column 'default' \(1 rows, first at row 10\)",
+        match=r"missing values in target column 'default' \(1 rows, first at row 9\)",
     ):
         oneneuron.logit("default ~ balance + student", df)
     X = df[["balance", "student"]]
     with pytest.raises(
         DataError,
-        match=r"column 'balance' \(2 rows, first at row 4\), 'student' \(1 rows, first at row 6\)"
+        match=r"column 'balance' \(2 rows, first at row 3\), 'student' \(1 rows, first at row 5\)"
         r".*missing='drop'",
     ):
         NeuronClassifier().fit(X, table["default"])
@@ -446,3 +446,31 @@ def test_numbers_stored_as_text_are_named_not_made_categories(values, match, tmp
     # codes stored as text, all numbers, stay categories; so do words
     ok = pd.DataFrame({"code": ["01", "02", "03", "01"] * 3, "w": ["a", "b", "c", "a"] * 3})
     assert NeuronClassifier(alpha=1.0).fit(ok, np.arange(12) % 2).n_features_in_ == 4
+
+
+def test_table_messages_number_rows_as_numpy_messages_do():
+    """Row numbers in the design layer's messages are 0-based positions, as the NumPy path's
+    ("X has NaN in column 0 (row 3)"); the table path said "first at row 4" for position 3.
+    The command line's messages keep their 1-based data rows."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=12), "b": rng.uniform(1, 2, 12)})
+    y = np.arange(12) % 2
+    bad = X.copy()
+    bad.loc[3, "a"] = np.nan
+    with pytest.raises(ValueError, match=r"X has NaN in column 'a' \(row 3\)"):
+        NeuronClassifier().fit(bad, y)
+    with pytest.raises(ValueError, match=r"in column 0 \(row 3\)"):
+        NeuronClassifier().fit(bad.to_numpy(), y)
+    with pytest.raises(DataError, match=r"'a' \(1 rows, first at row 3\)"):
+        oneneuron.logit("y ~ a + b", bad.assign(y=y))
+    clf = oneneuron.logit("y ~ a + b", X.assign(y=y))
+    with pytest.raises(DataError, match=r"'a' \(1 rows, first at row 3\)"):
+        clf.predict(bad)
+    inf = X.copy()
+    inf.loc[5, "a"] = np.inf
+    with pytest.raises(DataError, match=r"infinite values \(first at row 5\)"):
+        clf.predict(inf)
+    logged = oneneuron.logit("y ~ a + np.log(b)", X.assign(y=y))
+    neg = X.assign(b=X["b"].where(X.index != 4, -1.0))
+    with pytest.raises(DataError, match=r"'np.log\(b\)' is not finite at row 4"):
+        logged.predict(neg)

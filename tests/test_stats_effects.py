@@ -202,3 +202,79 @@ def test_margeff_multinomial_discrete_change_is_a_difference_of_probabilities():
     ours = clf.margeff(X, dummy=True)
     np.testing.assert_allclose(ours.xs("x2", level="feature")["dy_dx"], expected, rtol=1e-9)
     np.testing.assert_allclose(ours["dy_dx"].groupby(level="feature").sum(), 0.0, atol=1e-12)
+
+
+def test_profile_intervals_of_a_formula_model_take_the_target_as_the_fit_does():
+    """summary(ci='profile', X=df, y='GRADE') said "y, sample_weight and offset must have
+    one value per row", and X=df alone asked for y though the formula names the target."""
+    import oneneuron
+
+    X, y = _spector()
+    df = X.assign(GRADE=y)
+    clf = oneneuron.logit("GRADE ~ GPA + TUCE", df, tol=1e-11)
+    expected = _scipy_profile(sm.add_constant(X[["GPA", "TUCE"]].to_numpy()), y, 0.95)
+    for kw in ({"y": "GRADE"}, {}, {"y": y}):
+        table = clf.summary(ci="profile", X=df, **kw)
+        np.testing.assert_allclose(table[["ci_low", "ci_high"]], expected, rtol=RTOL)
+    with pytest.raises(ValueError, match="no column 'grade'"):
+        clf.summary(ci="profile", X=df, y="grade")
+    with pytest.raises(ValueError, match="pass y"):
+        NeuronClassifier().fit(X, y).summary(ci="profile", X=X)
+
+
+@pytest.mark.parametrize("missing", ["drop", "mean"])
+def test_statistics_on_the_training_table_follow_the_fits_missing_policy(missing):
+    """anova, margeff, diagnostics and profile intervals of a model fitted with
+    missing='drop' raised "missing values in column 'TUCE' ... (missing='drop', ...)",
+    though none takes missing=: they drop those rows as the fit did (the same results as
+    on the table without them) or fill them as the fit did (missing='mean')."""
+    import oneneuron
+
+    X, y = _spector()
+    df = X.assign(GRADE=y)
+    d2 = df.copy()
+    d2.loc[[3, 7], "TUCE"] = np.nan
+    d2.loc[11, "GRADE"] = np.nan  # a missing label: dropped by the fit with missing='drop'
+    if missing == "mean":
+        d2.loc[11, "GRADE"] = df.loc[11, "GRADE"]
+    clf = oneneuron.logit("GRADE ~ GPA + TUCE + PSI", d2, missing=missing, tol=1e-11)
+    if missing == "drop":
+        ref_table = d2.dropna()
+    else:
+        ref_table = d2.fillna({"TUCE": d2["TUCE"].mean()})
+    ref = oneneuron.logit("GRADE ~ GPA + TUCE + PSI", ref_table, tol=1e-11)
+    # the oracle of the fit itself: statsmodels on the rows the policy leaves
+    sm_fit = sm.Logit(ref_table["GRADE"], sm.add_constant(ref_table[["GPA", "TUCE", "PSI"]]))
+    sm_fit = sm_fit.fit(disp=0, method="newton", tol=1e-14)
+    np.testing.assert_allclose(clf.summary()["coef"], sm_fit.params, rtol=RTOL)
+    pd.testing.assert_frame_equal(oneneuron.anova(clf, d2), oneneuron.anova(ref, ref_table))
+    for at in ("overall", "mean"):
+        got = clf.margeff(d2, at=at)
+        np.testing.assert_allclose(got["dy_dx"], sm_fit.get_margeff(at=at).margeff, rtol=RTOL)
+        np.testing.assert_allclose(got["std_err"], sm_fit.get_margeff(at=at).margeff_se, rtol=1e-5)
+        pd.testing.assert_frame_equal(
+            clf.margeff(d2, at=at, by="column"), ref.margeff(ref_table, at=at, by="column")
+        )
+    pd.testing.assert_frame_equal(
+        oneneuron.diagnostics(clf, d2), oneneuron.diagnostics(ref, ref_table)
+    )
+    np.testing.assert_allclose(
+        clf.summary(ci="profile", X=d2)[["ci_low", "ci_high"]],
+        ref.summary(ci="profile", X=ref_table)[["ci_low", "ci_high"]],
+        rtol=RTOL,
+    )
+    # weights and offsets are given for every row of the table, as to the fit
+    w = np.arange(len(d2)) % 3 + 1.0
+    wclf = oneneuron.logit("GRADE ~ GPA + TUCE + PSI", d2, missing=missing, sample_weight=w)
+    kept = d2.index.isin(ref_table.index)
+    wref = oneneuron.logit("GRADE ~ GPA + TUCE + PSI", ref_table, sample_weight=w[kept])
+    pd.testing.assert_frame_equal(
+        oneneuron.anova(wclf, d2, sample_weight=w),
+        oneneuron.anova(wref, ref_table, sample_weight=w[kept]),
+    )
+    with pytest.raises(ValueError, match="sample_weight has 31 values but X has 32 rows"):
+        oneneuron.anova(wclf, d2, sample_weight=w[1:])
+    # predictions still need every cell: a missing one is an error there
+    if missing == "drop":
+        with pytest.raises(ValueError, match="missing values in column 'TUCE'"):
+            clf.predict(d2)

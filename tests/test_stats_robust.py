@@ -168,3 +168,41 @@ def test_out_of_memory_engines_refuse_clearly(params, fit_kw):
     clf = NeuronClassifier().fit(X, y, offset=np.zeros(32))
     with pytest.raises(ValueError, match="NumPy/SciPy/pandas input only"):
         clf.predict_proba(Xd)
+
+
+def test_clusters_whose_rows_all_have_weight_zero_are_not_counted():
+    """Frequency weights: a row of weight 0 is absent, so a cluster of such rows is no
+    cluster (statsmodels on the rows of positive weight: 4 clusters, not 5)."""
+    X, y = _spector()
+    groups = np.r_[np.zeros(5), np.arange(27) % 4 + 1]
+    w = np.r_[np.zeros(5), np.ones(27)]
+    ref = sm.Logit(y[5:], sm.add_constant(X[5:])).fit(
+        disp=0, method="newton", tol=1e-14, cov_type="cluster", cov_kwds={"groups": groups[5:]}
+    )
+    clf = _fit(X, y, "cluster", sample_weight=w, cluster=groups)
+    np.testing.assert_allclose(clf.cov_params(), ref.cov_params(), rtol=RTOL)
+    assert clf.inference_.extra["n_clusters"] == 4
+    assert "cluster-robust over 4 clusters" in clf.summary().attrs["caption"]
+    # the absent rows' labels do not matter, missing ones included
+    labels = np.r_[np.full(5, np.nan), groups[5:]]
+    same = _fit(X, y, "cluster", sample_weight=w, cluster=labels)
+    np.testing.assert_allclose(same.cov_params(), ref.cov_params(), rtol=RTOL)
+    # the marginal effects use that covariance: statsmodels' on the same rows
+    eff = clf.margeff(X[5:])
+    np.testing.assert_allclose(eff["std_err"], ref.get_margeff().margeff_se, rtol=RTOL)
+    # one cluster of positive weight is too few, whatever the absent rows say
+    with pytest.raises(ValueError, match="at least two clusters.*positive weight"):
+        _fit(X, y, "cluster", sample_weight=w, cluster=np.r_[np.zeros(5), np.ones(27)])
+
+
+def test_multinomial_clusters_of_zero_weight_are_not_counted():
+    X, y = _three_classes()
+    groups = np.r_[np.full(20, 99), np.arange(len(y) - 20) % 11]
+    w = np.r_[np.zeros(20), np.ones(len(y) - 20)]
+    opts = {"disp": 0, "method": "newton", "tol": 1e-14, "maxiter": 100}
+    ref = sm.MNLogit(y[20:], sm.add_constant(X[20:])).fit(
+        cov_type="cluster", cov_kwds={"groups": groups[20:]}, **opts
+    )
+    clf = _fit(X, y, "cluster", sample_weight=w, cluster=groups)
+    np.testing.assert_allclose(clf.cov_params(), np.asarray(ref.cov_params()), rtol=RTOL)
+    assert clf.inference_.extra["n_clusters"] == 11

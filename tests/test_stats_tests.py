@@ -404,3 +404,93 @@ def test_anova_without_the_fits_weights_or_offset_says_which():
     with pytest.raises(ValueError, match=r"fitted with an offset.*pass it"):
         anova(with_offset, X, y)
     assert np.isfinite(anova(with_offset, X, y, offset=off)["Deviance"].iloc[1:]).all()
+
+
+def test_lr_test_refuses_models_not_fitted_on_the_same_data():
+    """Only the weights' total was compared: an offset in one model only (chi2 = 0, p = 1:
+    a negative statistic clipped) or other weights with the same total (chi2 = 3.79,
+    p = 0.052, where the weighted test gives p = 0.357) passed silently."""
+    X, y = _spector()
+    off = np.linspace(-3, 3, 32)
+    big = NeuronClassifier(tol=1e-11).fit(X[["GPA", "TUCE"]], y)
+    small = NeuronClassifier(tol=1e-11).fit(X[["GPA"]], y, offset=off)
+    with pytest.raises(ValueError, match="small was fitted with an offset and big without"):
+        lr_test(small, big)
+    with pytest.raises(ValueError, match="different offsets"):
+        lr_test(small, NeuronClassifier().fit(X[["GPA", "TUCE"]], y, offset=-off))
+    # the same offset in both: statsmodels' GLM with that offset
+    both = NeuronClassifier(tol=1e-11).fit(X[["GPA", "TUCE"]], y, offset=off)
+    stat = 2 * (_glm(X[["GPA", "TUCE"]], y, offset=off).llf - _glm(X[["GPA"]], y, offset=off).llf)
+    assert lr_test(small, both).statistic == pytest.approx(stat, rel=RTOL)
+    w = np.r_[np.full(16, 0.5), np.full(16, 1.5)]
+    small = NeuronClassifier(tol=1e-11).fit(X[["GPA"]], y, sample_weight=w)
+    with pytest.raises(ValueError, match="different sample weights"):
+        lr_test(small, big)
+    # with the weights in both, the frequency-weighted test (statsmodels' freq_weights)
+    big = NeuronClassifier(tol=1e-11).fit(X[["GPA", "TUCE"]], y, sample_weight=w)
+    ref = 2 * (
+        _glm(X[["GPA", "TUCE"]], y, freq_weights=w).llf - _glm(X[["GPA"]], y, freq_weights=w).llf
+    )
+    res = lr_test(small, big)
+    assert res.statistic == pytest.approx(ref, rel=RTOL)
+    assert res.p_value == pytest.approx(stats.chi2.sf(ref, 1), rel=RTOL)
+    # other labels: refused (as many of each class is caught by the fits' likelihoods)
+    with pytest.raises(ValueError, match="different rows or labels"):
+        lr_test(NeuronClassifier().fit(X[["GPA"]], 1 - y), NeuronClassifier().fit(X, y))
+
+
+def test_lr_test_refuses_a_smaller_model_that_fits_better():
+    """Same labels, weights and offset, but other rows of X (or a model that is not nested
+    though its term names are): the restricted fit cannot beat the full one."""
+    X, y = _spector()
+    big = NeuronClassifier(tol=1e-11).fit(X[["GPA", "TUCE"]], y)
+    other = X[["GPA"]].assign(GPA=X["GPA"] + 0.8 * y)  # not the training column
+    small = NeuronClassifier(tol=1e-11).fit(other, y)
+    assert small.log_likelihood_ > big.log_likelihood_
+    with pytest.raises(ValueError, match="small fits better than big.*not nested"):
+        lr_test(small, big)
+
+
+def test_lr_test_data_check_survives_the_model_file(tmp_path):
+    import json
+
+    import oneneuron
+
+    X, y = _spector()
+    w = np.r_[np.full(16, 0.5), np.full(16, 1.5)]
+    small = NeuronClassifier().fit(X[["GPA"]], y, sample_weight=w)
+    big = NeuronClassifier().fit(X[["GPA", "TUCE"]], y)
+    path = tmp_path / "small.json"
+    small.save(path)
+    back = oneneuron.load(path)
+    with pytest.raises(ValueError, match="different sample weights"):
+        lr_test(back, big)
+    # a file written before the data check existed loads, and is compared by nobs only
+    doc = json.loads(path.read_text())
+    del doc["inference"]["extra"]["data"]
+    path.write_text(json.dumps(doc))
+    assert lr_test(oneneuron.load(path), big).df == 1
+    doc["inference"]["extra"]["data"] = {"class_sums": "many"}
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ValueError, match="extra.data"):
+        oneneuron.load(path)
+
+
+def test_anova_refuses_other_weights_or_offsets_with_the_fits_total():
+    """anova refits on the rows given; weights with the fit's total but other values, or an
+    offset the fit did not have, are named (the sequential tests would describe other data)."""
+    from oneneuron import anova
+
+    X, y = _spector()
+    w = np.r_[np.full(16, 0.5), np.full(16, 1.5)]
+    clf = NeuronClassifier(tol=1e-11).fit(X, y, sample_weight=w)
+    with pytest.raises(ValueError, match="different sample weights"):
+        anova(clf, X, y, sample_weight=w[::-1])
+    with pytest.raises(ValueError, match="different rows or labels"):
+        anova(clf, X, 1 - y, sample_weight=w)
+    with pytest.raises(ValueError, match="without an offset"):
+        anova(clf, X, y, sample_weight=w, offset=np.linspace(-3, 3, 32))
+    # the weighted table itself: statsmodels' GLM with freq_weights, deviance per step
+    table = anova(clf, X, y, sample_weight=w)
+    dev = [_glm(X.iloc[:, :k], y, freq_weights=w).deviance for k in range(1, 4)]
+    np.testing.assert_allclose(table["Resid. Dev"].iloc[1:], dev, rtol=RTOL)

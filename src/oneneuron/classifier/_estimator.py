@@ -630,7 +630,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             ``"profile"``: profile-likelihood intervals (as R's ``confint``), for
             binary unpenalised fits; they refit the model, so the training data
             ``X, y`` (and ``sample_weight``, ``offset`` if the fit had them) must
-            be given, since the estimator keeps no copy of X.
+            be given, since the estimator keeps no copy of X. For a model fitted
+            on a table, ``X`` is that table (its missing cells as the fit's
+            ``missing=`` had them) and ``y`` as in the fit: the labels, the
+            target column's name, or omitted when the formula names the target.
             See :mod:`oneneuron.stats._profile`.
 
         Returns
@@ -651,7 +654,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("X, y, sample_weight and offset are used by ci='profile' only")
         table = summary_table(self._inference(), level, parameterization)
         if ci == "profile":
-            if X is None or y is None:
+            if X is None:
                 raise ValueError(
                     "ci='profile' refits the model on its training data, which the estimator "
                     "does not keep: call summary(ci='profile', X=X, y=y)"
@@ -776,7 +779,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         ----------
         X : table or array_like, shape (n, d)
             The rows to average over or take the mean of (usually the training
-            data): the table itself for per-variable effects.
+            data): the table itself for per-variable effects. Its missing cells
+            follow the fit's ``missing=`` (``"drop"``: those rows are left out,
+            and the matching ``sample_weight`` and ``offset`` values).
         at : {"overall", "mean"}, default="overall"
         sample_weight : array_like of shape (n,), optional
             Weights of the average (and of the mean).
@@ -816,6 +821,12 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
                 "columns the L1 fit kept, and the L1 fit itself has no standard errors; take "
                 "the refit's effects on those columns (model.relaxed_.margeff(...)) or fit "
                 "without relax"
+            )
+        if is_table(X):  # the training table: its missing cells as the fit had them
+            from ..stats import training_rows
+
+            X, _, sample_weight, offset = training_rows(
+                self, X, labels=False, sample_weight=sample_weight, offset=offset
             )
         design = getattr(self, "design_", None) if by == "variable" else None
         if design is not None:

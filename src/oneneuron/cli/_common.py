@@ -217,7 +217,8 @@ def predict_chunks(
             try:
                 X = design.transform(chunk, found, first_row=row, source=str(args.data))
             except DataError as exc:
-                raise DataError(str(exc).replace("first at row", "first at data row")) from None
+                text = str(exc).replace("first at row", "first at data row")
+                raise DataError(text.replace("finite at row", "finite at data row")) from None
             for col, (n, ex) in found.get("unknown", {}).items():
                 report.add(report.unknown, col, n, ex)
         off = None if offset is None else offset_values(chunk, offset, args.data, row)
@@ -278,7 +279,6 @@ def cli_terms(text: str) -> str:
             "drop those rows with --drop-missing or fill them with --impute "
             "mean|median|most_frequent",
         ),
-        ("first at row", "first at data row"),
         ("missing='drop'", "--drop-missing"),
         ("reference=", "--reference "),
         ("firth=True", "--firth"),
@@ -288,6 +288,10 @@ def cli_terms(text: str) -> str:
         ("refit with relax=True", "train again with --relax"),
     ):
         text = text.replace(py, flag)
+    # Python's rows are 0-based positions; the command line counts data rows from 1
+    text = re.sub(
+        r"(first|finite) at row (\d+)", lambda m: f"{m[1]} at data row {int(m[2]) + 1}", text
+    )
     text = re.sub(r"cov_type='(\w+)'", r"--cov-type \1", text)  # a Python keyword, spelt out
     return text.replace("(alpha=0)", "(--alpha 0)")
 

@@ -469,7 +469,43 @@ def _inference_record(data: dict[str, Any]) -> Any:
         or not 0 <= aliased < max(res.coef.shape[-1], 1)
     ):
         _fail(f"inference: extra.aliased must be a whole number of terms, not {aliased!r}")
+    if "data" in res.extra:
+        why = _fingerprint_problem(res.extra["data"])
+        if why or len(res.extra["data"]["class_sums"]) != len(res.classes):
+            _fail(f"inference: extra.data {why or 'needs one class sum per class'}")
     return res
+
+
+def _fingerprint_problem(data: Any) -> str:
+    """What is wrong with a stored ``extra["data"]`` (the fit's data sums); "" if nothing."""
+    if not isinstance(data, dict) or not set(data) <= {
+        "class_rows",
+        "class_sums",
+        "sum_w2",
+        "offset",
+    }:
+        return "must be a record of class_rows, class_sums, sum_w2 and offset"
+
+    def numbers(v: Any, n: int | None) -> bool:
+        ok = isinstance(v, list) and (n is None or len(v) == n)
+        return ok and all(
+            isinstance(x, int | float) and not isinstance(x, bool) and np.isfinite(x) for x in v
+        )
+
+    if not numbers(data.get("class_sums"), None) or min(data["class_sums"], default=-1) < 0:
+        return "class_sums must be a list of non-negative numbers"
+    rows = data.get("class_rows", [])
+    if "class_rows" in data and (
+        not isinstance(rows, list)
+        or len(rows) != len(data["class_sums"])
+        or not all(isinstance(r, int) and not isinstance(r, bool) and r >= 0 for r in rows)
+    ):
+        return "class_rows must be one whole number per class"
+    if "sum_w2" in data and not numbers([data["sum_w2"]], 1):
+        return "sum_w2 must be a finite number"
+    if "offset" in data and not numbers(data["offset"], 3):
+        return "offset must be three finite numbers"
+    return ""
 
 
 def _check_covariance(res: Any) -> None:

@@ -16,6 +16,7 @@ the end of ``fit`` (:func:`compute_inference`) and kept as an
 ``margeff_table``            marginal effects with delta-method errors (``_margins``)
 ``profile_intervals``        profile-likelihood confidence intervals (``_profile``)
 ``anova``                    sequential analysis of deviance over terms (``_anova``)
+``training_rows``            the training rows as the fit used them (its ``missing=``)
 ``diagnostics``              residuals, leverage, Cook's distance (``_diagnostics``)
 ``firth_inference``          Firth's bias-reduced logistic regression (``_firth``)
 ===========================  ==========================================================
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from ._diagnostics import diagnostics
     from ._effects import logit_interval, odds_ratio_table
     from ._firth import firth_inference
-    from ._fit import HessianRecorder, compute_inference, term_names
+    from ._fit import HessianRecorder, compute_inference, term_names, training_rows
     from ._hypothesis import ChiSquareTest, lr_test, wald_test
     from ._margins import margeff_table
     from ._profile import profile_intervals
@@ -56,6 +57,7 @@ _LAZY = {
     "HessianRecorder": "_fit",
     "compute_inference": "_fit",
     "term_names": "_fit",
+    "training_rows": "_fit",
     "ChiSquareTest": "_hypothesis",
     "lr_test": "_hypothesis",
     "wald_test": "_hypothesis",
@@ -83,6 +85,7 @@ __all__ = [
     "diagnostics",
     "firth_inference",
     "term_names",
+    "training_rows",
     "logit_interval",
     "lr_test",
     "margeff_table",

@@ -25,7 +25,12 @@ import pandas as pd
 from scipy import stats
 
 from ..functions import log_sigmoid, log_softmax
-from ._fit import null_log_likelihood_with_offset, training_labels
+from ._fit import (
+    data_fingerprint,
+    data_mismatch,
+    null_log_likelihood_with_offset,
+    training_rows,
+)
 
 COLUMNS = ["Df", "Deviance", "Resid. Df", "Resid. Dev", "Pr(>Chi)"]
 
@@ -86,11 +91,12 @@ def anova(
         Fitted with ``alpha=0`` (binary or multinomial; not ``firth=True``).
     X, y : array_like
         The training data (NumPy/SciPy/pandas); for a model fitted on a table or
-        a formula, that table (the model's design codes it), with ``y`` as in the
-        fit: the labels, the target column's name, or omitted when the formula
-        names the target (``"y ~ ..."``).
+        a formula, that table (the model's design codes it, its missing cells as
+        the fit's ``missing=`` did: ``"drop"`` drops those rows here too), with
+        ``y`` as in the fit: the labels, the target column's name, or omitted
+        when the formula names the target (``"y ~ ..."``).
     sample_weight, offset : array_like, optional
-        As in the fit.
+        As in the fit (one value per row of the table).
     terms : dict of {str: list of str}, optional
         Term name -> its columns, in the order the terms enter. Default: for a
         model fitted on a table or a formula, the design's terms (a
@@ -119,7 +125,9 @@ def anova(
             "anova compares maximum-likelihood fits; this model is penalised "
             "(alpha > 0 or firth=True)"
         )
-    y = training_labels(model, X, y)
+    X, y, sample_weight, offset = training_rows(
+        model, X, y, sample_weight=sample_weight, offset=offset
+    )
     Xv = model._validate_predict(X)
     n, d = Xv.shape
     names = [str(c) for c in getattr(model, "feature_names_in_", [f"x{j}" for j in range(d)])]
@@ -135,15 +143,29 @@ def anova(
         raise ValueError(f"y must hold one label per row of X, among {classes.tolist()}")
     w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     off = None if offset is None else np.asarray(offset, dtype=np.float64)
+    for what, a in (("sample_weight", w), ("offset", off)):
+        if a is not None and a.shape != (n,):
+            raise ValueError(f"{what} has {a.size} values but X has {n} rows; give one per row")
     S = float(np.sum(w))
     if getattr(model, "has_offset_", False) and off is None:
         raise ValueError("the model was fitted with an offset: pass it (offset=...) as in the fit")
+    if off is not None and not getattr(model, "has_offset_", False):
+        raise ValueError("the model was fitted without an offset: leave offset= out")
     if model.class_weight is None and not np.isclose(S, res.nobs, rtol=1e-9):
         given = "without weights" if sample_weight is None else "with weights"
         raise ValueError(
             f"the model was fitted on rows with sample weights summing to {res.nobs:.6g}; the "
             f"{n} rows given {given} sum to {S:.6g}: pass sample_weight as in the fit"
         )
+    fitted = res.extra.get("data")
+    if model.class_weight is None and fitted is not None and w.shape == (n,):
+        given = data_fingerprint(y_idx, w, K, off)
+        why = data_mismatch(fitted, given, ("the fit", "the rows given"))
+        if why:
+            raise ValueError(
+                f"the data given are not the ones the model was fitted on: {why} (pass the "
+                "training rows, and their sample_weight and offset)"
+            )
     # the null model: intercept (and offset) only
     if model.fit_intercept:
         if off is None:

@@ -24,7 +24,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from ..functions import log_sigmoid, sigmoid
-from ._fit import training_labels
+from ._fit import training_rows
 
 
 def influence_table(
@@ -71,7 +71,9 @@ def diagnostics(
     model : NeuronClassifier
         Fitted, binary.
     X : array_like or sparse matrix, shape (n, d)
-        NumPy/SciPy/pandas input (usually the training data).
+        NumPy/SciPy/pandas input (usually the training data). A table's missing
+        cells follow the fit's ``missing=``: with ``"drop"`` those rows are left
+        out (the result has the other rows, by X's index).
     y : array_like, shape (n,), str or None
         Labels, among ``model.classes_``; for a model fitted on a table, also the
         target column's name, or omitted when the formula names the target.
@@ -102,11 +104,14 @@ def diagnostics(
         raise ValueError(
             f"diagnostics are defined for binary models; this one has {len(model.classes_)} classes"
         )
+    X, labels, sample_weight, offset = training_rows(
+        model, X, y, sample_weight=sample_weight, offset=offset
+    )
     index = X.index if isinstance(X, pd.DataFrame) else None
     z = np.asarray(model.decision_function(X, offset=offset), dtype=np.float64)
     Xv = model._validate_predict(X)
     Xd = np.asarray(Xv.todense() if hasattr(Xv, "todense") else Xv, dtype=np.float64)
-    labels = np.asarray(training_labels(model, X, y))
+    labels = np.asarray(labels)
     if labels.shape != (Xd.shape[0],):
         raise ValueError(f"y must have one label per row of X ({Xd.shape[0]}), got {labels.shape}")
     unknown = ~np.isin(labels, model.classes_)

@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from ..functions import log_sigmoid, sigmoid
-from ._fit import null_log_likelihood_with_offset
+from ._fit import data_fingerprint, null_log_likelihood_with_offset
 from .inference import InferenceResult
 
 #: Largest change of one coefficient in one Newton step.
@@ -177,6 +177,7 @@ def firth_inference(
         nobs=S,
         separation="not checked",
     )
+    res.extra["data"] = data_fingerprint(y01.astype(np.intp), w, 2, off)
     res.extra["firth"] = True
     res.extra["penalized_log_likelihood"] = fit.penalized_llf
     if inference is False:

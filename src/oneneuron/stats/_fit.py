@@ -76,6 +76,145 @@ def training_labels(model: Any, X: Any, y: Any) -> Any:
     return np.asarray(X[name])
 
 
+#: Relative tolerance of :func:`data_mismatch` (the sums are made in other orders).
+FINGERPRINT_RTOL = 1e-9
+
+
+def data_fingerprint(
+    y_idx: NDArray[np.intp],
+    s: NDArray[np.float64],
+    n_classes: int,
+    offset: NDArray[np.float64] | None = None,
+) -> dict[str, Any]:
+    """Cheap sums of the training data that do not depend on X (``inference_.extra["data"]``).
+
+    ``class_rows``: each class's number of rows of positive weight;
+    ``class_sums``: each class's summed weight (sample times class weights);
+    ``sum_w2``: the sum of the squared weights; ``offset`` (with one only):
+    ``[sum w o, sum w o**2, sum w o y]``, ``y`` 1 for ``classes[1]``. Fits on the
+    same rows, labels, weights and offset have equal sums whatever their columns,
+    so :func:`~oneneuron.stats.lr_test` and :func:`~oneneuron.stats.anova` can tell
+    other data apart. Rows of weight 0 count for nothing, as everywhere (they are
+    absent rows). Where only the classes' sums are known (data out of core), the
+    fingerprint is ``class_sums`` alone.
+
+    Examples
+    --------
+    >>> data_fingerprint(np.array([0, 1, 1]), np.array([1.0, 2.0, 0.5]), 2)
+    {'class_rows': [1, 2], 'class_sums': [1.0, 2.5], 'sum_w2': 5.25}
+    """
+    y_idx = np.asarray(y_idx)
+    s = np.broadcast_to(np.asarray(s, dtype=np.float64), y_idx.shape)
+    out: dict[str, Any] = {
+        "class_rows": np.bincount(y_idx[s > 0], minlength=n_classes).tolist(),
+        "class_sums": np.bincount(y_idx, weights=s, minlength=n_classes).tolist(),
+    }
+    out["sum_w2"] = float(s @ s)
+    if offset is not None:
+        o = np.asarray(offset, dtype=np.float64)
+        ws = s * (y_idx == 1)
+        out["offset"] = [float(s @ o), float(s @ (o * o)), float(ws @ o)]
+    return out
+
+
+def data_mismatch(a: Any, b: Any, names: tuple[str, str] = ("small", "big")) -> str:
+    """Why two fits' :func:`data_fingerprint` say other data ("" when they agree).
+
+    ``a`` and ``b`` are the fingerprints (None: unknown, e.g. an older model file;
+    then nothing is said). Names the first difference: an offset in one fit only,
+    other labels, other weights, other offsets.
+    """
+    if a is None or b is None:
+        return ""
+    na, nb = names
+
+    def differ(key: str) -> bool:
+        u, v = a.get(key), b.get(key)
+        if u is None or v is None:
+            return False
+        u, v = np.asarray(u, dtype=np.float64), np.asarray(v, dtype=np.float64)
+        scale = max(float(np.max(np.abs(u), initial=0.0)), float(np.max(np.abs(v), initial=0.0)))
+        return u.shape != v.shape or not np.allclose(
+            u, v, rtol=FINGERPRINT_RTOL, atol=FINGERPRINT_RTOL * max(scale, 1e-300)
+        )
+
+    if ("offset" in a) != ("offset" in b):
+        has, lacks = (na, nb) if "offset" in a else (nb, na)
+        return f"{has} was fitted with an offset and {lacks} without; give both the same offset"
+    if differ("class_rows"):
+        return (
+            f"{na} and {nb} have different rows or labels (rows per class "
+            f"{a['class_rows']} vs {b['class_rows']}); fit both on the same rows"
+        )
+    if differ("class_sums") or differ("sum_w2"):
+        key = "class_sums" if differ("class_sums") else "sum_w2"
+        what = "summed weight per class" if key == "class_sums" else "sum of squared weights"
+        return (
+            f"{na} and {nb} have different sample weights (or class weights; "
+            f"{what} {a[key]} vs {b[key]}), or on different labels; fit both with the "
+            "same weights"
+        )
+    if differ("offset"):
+        return f"{na} and {nb} have different offsets; give both the same offset"
+    return ""
+
+
+def training_rows(
+    model: Any,
+    X: Any,
+    y: Any = None,
+    *,
+    labels: bool = True,
+    sample_weight: Any = None,
+    offset: Any = None,
+) -> tuple[Any, Any, Any, Any]:
+    """The training rows as the fit used them: ``(X, y, sample_weight, offset)``.
+
+    For the statistics that take the training data again (``anova``,
+    ``diagnostics``, ``margeff``, profile intervals). ``y`` as
+    :func:`training_labels` reads it (None when ``labels`` is False). A model
+    fitted on a table with ``missing="drop"`` dropped the rows with a missing
+    cell in a column its design reads or a missing label: the same rows are
+    dropped here from ``X``, ``y``, ``sample_weight`` and ``offset`` (given, as
+    to the fit, for every row of the table). The filling policies (``"mean"``,
+    ...) need nothing: the design fills as the fit did. Predictions still refuse
+    a missing cell (they need every row).
+    """
+    y = training_labels(model, X, y) if labels else None
+    design = getattr(model, "design_", None)
+    found = None if design is None or design.missing != "drop" else design.kept_rows(X)
+    if found is None:
+        return X, y, sample_weight, offset
+    df, keep = found
+    n = len(df)
+    arrays = {"y": y, "sample_weight": sample_weight, "offset": offset}
+    for what, a in arrays.items():
+        if a is None or isinstance(a, str):
+            continue
+        a = np.asarray(a)
+        if a.ndim != 1 or len(a) != n:
+            raise ValueError(
+                f"{what} has {len(a) if a.ndim == 1 else a.shape} values but X has {n} rows; "
+                f"give one per row of the table, as to the fit"
+            )
+        if what == "y":
+            keep &= ~np.asarray(_isna(a))
+        arrays[what] = a
+    if keep.all():
+        return X, y, sample_weight, offset
+    if not keep.any():
+        raise ValueError("every row has a missing value (the fit's missing='drop' leaves none)")
+    out = [None if a is None else a[keep] for a in arrays.values()]
+    return df[keep], out[0], out[1], out[2]
+
+
+def _isna(a: NDArray) -> NDArray[np.bool_]:
+    """Missing entries of labels of any type (NaN, None, pandas' NA)."""
+    import pandas as pd
+
+    return np.asarray(pd.isna(a), dtype=bool)
+
+
 def _theta_index(m: int, d: int, k: int, fit_intercept: bool) -> list[int]:
     """Positions of class ``k``'s terms (intercept first) in ``theta`` = [W'.ravel(), b']."""
     return ([m * d + k] if fit_intercept else []) + list(range(k * d, (k + 1) * d))
@@ -294,6 +433,10 @@ def compute_inference(
         alpha=float(est.alpha),
         cov_type=cov_type,
     )
+    # rows out of core: y_idx and s are the classes and their sums (FitData.class_counts)
+    rows = len(s) == problem.engine.n_samples and s is not class_sums
+    fingerprint = data_fingerprint(y_idx, s, K, offset) if rows else None
+    out.extra["data"] = fingerprint or {"class_sums": counts.tolist()}
     # ---- the Hessian, when free (Newton's last pass) or wanted for the covariance
     cost = problem.engine.n_samples * (m * (d + 1)) ** 2
     last = problem.last if isinstance(problem, HessianRecorder) else None
@@ -358,7 +501,7 @@ def compute_inference(
     if out.cov is not None and cov_type != "nonrobust":
         groups, n_groups = (None, 0)
         if cluster is not None:
-            groups, n_groups = encode_clusters(cluster, problem.engine.n_samples)
+            groups, n_groups = encode_clusters(cluster, problem.engine.n_samples, s)
             out.extra["n_clusters"] = n_groups
         out.cov = sandwich(
             problem.engine,

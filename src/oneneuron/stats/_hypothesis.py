@@ -22,6 +22,12 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
+from ._fit import data_mismatch
+
+#: ``lr_test``: ``small``'s log-likelihood may exceed ``big``'s by this much, relative
+#: (two fits' convergence); more means that ``small`` is not nested in ``big``.
+LLF_ROUNDOFF = 1e-6
+
 
 @dataclass(frozen=True)
 class ChiSquareTest:
@@ -71,8 +77,14 @@ def lr_test(small: Any, big: Any) -> ChiSquareTest:
     Raises
     ------
     ValueError
-        Penalised fits, different data (``nobs`` or classes differ), or models
-        that are not nested.
+        Penalised fits; fits on different data: other rows, labels, weights
+        (sample or class weights) or offsets, or an offset in one fit only,
+        which the fits' cheap sums of the training data tell apart
+        (``inference_.extra["data"]``, see
+        :func:`~oneneuron.stats._fit.data_fingerprint`); models that are not
+        nested, by their terms or because ``small``'s log-likelihood exceeds
+        ``big``'s beyond round-off (relative ``LLF_ROUNDOFF``), which a
+        restricted fit on the same data cannot do.
 
     Notes
     -----
@@ -106,6 +118,15 @@ def lr_test(small: Any, big: Any) -> ChiSquareTest:
             "small and big were fitted on different data (number of observations or "
             f"classes differ: {rs.nobs:g} vs {rb.nobs:g} rows); fit both on the same rows"
         )
+    offsets = [getattr(m, "has_offset_", None) for m in (small, big)]
+    if None not in offsets and offsets[0] != offsets[1]:  # also for fits without extra["data"]
+        has, lacks = ("small", "big") if offsets[0] else ("big", "small")
+        raise ValueError(
+            f"{has} was fitted with an offset and {lacks} without; give both the same offset"
+        )
+    why = data_mismatch(rs.extra.get("data"), rb.extra.get("data"))
+    if why:
+        raise ValueError(why)
     missing = [t for t in rs.terms if t not in rb.terms]
     if missing:
         raise ValueError(
@@ -115,7 +136,15 @@ def lr_test(small: Any, big: Any) -> ChiSquareTest:
     df = rb.n_params - rs.n_params
     if df <= 0:
         raise ValueError("big must have more parameters than small; give the smaller model first")
-    stat = max(2.0 * (rb.log_likelihood - rs.log_likelihood), 0.0)
+    diff = rb.log_likelihood - rs.log_likelihood
+    if diff < -LLF_ROUNDOFF * max(1.0, abs(rb.log_likelihood)):
+        raise ValueError(
+            f"small fits better than big (log-likelihood {rs.log_likelihood:.6g} vs "
+            f"{rb.log_likelihood:.6g}), so small is not nested in big: a restricted fit "
+            "cannot beat the full one on the same data. Fit both on the same rows of the "
+            "same columns (big's columns including small's)"
+        )
+    stat = max(2.0 * diff, 0.0)  # a difference within round-off is no evidence
     return ChiSquareTest(float(stat), int(df), float(stats.chi2.sf(stat, df)), "likelihood-ratio")
 
 

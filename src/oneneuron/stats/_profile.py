@@ -29,6 +29,7 @@ from scipy import optimize, stats
 
 from ..functions import log_sigmoid, sigmoid
 from ._firth import firth_newton
+from ._fit import training_rows
 
 #: Doublings of the bracket before a bound is declared infinite.
 MAX_EXPANSIONS = 40
@@ -73,7 +74,7 @@ def _constrained_fit(
 def profile_intervals(
     model: Any,
     X: Any,
-    y: Any,
+    y: Any = None,
     *,
     sample_weight: Any = None,
     offset: Any = None,
@@ -82,7 +83,10 @@ def profile_intervals(
     """``(p, 2)`` array of profile-likelihood bounds, terms in the coefficient table's order.
 
     ``model`` is a fitted binary, unpenalised ``NeuronClassifier`` with a
-    covariance; ``X, y`` (and ``sample_weight``, ``offset``) its training data.
+    covariance; ``X, y`` (and ``sample_weight``, ``offset``) its training data,
+    ``y`` also the target column's name or None when the formula names it, a
+    table's missing cells as the fit's ``missing=`` had them
+    (:func:`~oneneuron.stats._fit.training_rows`).
     """
     res = model.inference_
     if len(model.classes_) != 2:
@@ -94,6 +98,9 @@ def profile_intervals(
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), got {level}")
     res.check_available()
+    X, y, sample_weight, offset = training_rows(
+        model, X, y, sample_weight=sample_weight, offset=offset
+    )
     Xv = model._validate_predict(X)
     Xd = np.asarray(Xv.todense() if hasattr(Xv, "todense") else Xv, dtype=np.float64)
     n = Xd.shape[0]

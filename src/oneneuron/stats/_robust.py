@@ -25,7 +25,8 @@ matrix of the IRLS-weighted design.
 
 **Sample weights are frequency weights** here as everywhere in oneneuron: a row
 of weight ``w_i`` stands for ``w_i`` identical rows, so ``N = sum_i w_i`` and
-every formula above equals the one on the expanded data. In particular
+every formula above equals the one on the expanded data. A row of weight 0 is
+absent: a cluster whose rows all weigh 0 is not counted in ``G``. In particular
 ``h_i`` is the leverage of *one copy* of the row (the row's total leverage is
 ``w_i h_i``); R's ``sandwich``, which treats ``glm`` prior weights as precision
 weights, differs from this when weights are not all 1. Class weights multiply
@@ -70,22 +71,45 @@ def check_cov_type(cov_type: str, *, n_classes: int, alpha: float, cluster: Any)
         )
 
 
-def encode_clusters(cluster: Any, n_samples: int) -> tuple[NDArray[np.intp], int]:
-    """Cluster labels of any type -> codes ``0..G-1`` and ``G``; at least two clusters."""
+def encode_clusters(
+    cluster: Any, n_samples: int, weights: NDArray[np.float64] | None = None
+) -> tuple[NDArray[np.intp], int]:
+    """Cluster labels of any type -> codes ``0..G-1`` and ``G``; at least two clusters.
+
+    Weights are frequency weights: a row of weight 0 is an absent row, so only
+    rows of positive ``weights`` (all rows without) make clusters and need a
+    label; the others get code 0 (they add nothing to any cluster's score sum).
+
+    Examples
+    --------
+    >>> encode_clusters(["a", "b", "a", "c"], 4, np.array([1.0, 2.0, 1.0, 0.0]))
+    (array([0, 1, 0, 0]), 2)
+    """
     labels = np.asarray(cluster)
     if labels.ndim != 1 or labels.shape[0] != n_samples:
         raise ValueError(
             f"cluster must be one label per row ({n_samples} rows), got shape {labels.shape}"
         )
+    present = None if weights is None else np.broadcast_to(weights, (n_samples,)) > 0
+    if present is not None and not present.all():
+        labels = labels[present]
     if labels.dtype.kind == "f" and np.isnan(labels).any():
         raise ValueError("cluster has missing labels (NaN); every row needs a cluster")
     if labels.dtype == object and any(v is None for v in labels):
         raise ValueError("cluster has missing labels (None); every row needs a cluster")
     _, codes = np.unique(labels, return_inverse=True)
-    n_groups = int(codes.max()) + 1
+    codes = codes.astype(np.intp).ravel()
+    n_groups = int(codes.max()) + 1 if codes.size else 0
     if n_groups < 2:
-        raise ValueError("cov_type='cluster' needs at least two clusters; cluster has one")
-    return codes.astype(np.intp).ravel(), n_groups
+        rows = "" if present is None or present.all() else " (rows of positive weight)"
+        raise ValueError(
+            f"cov_type='cluster' needs at least two clusters{rows}; cluster has {n_groups}"
+        )
+    if present is not None and not present.all():
+        full = np.zeros(n_samples, dtype=np.intp)
+        full[present] = codes
+        codes = full
+    return codes, n_groups
 
 
 def sandwich(

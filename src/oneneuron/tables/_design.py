@@ -37,9 +37,10 @@ term).
 
 Missing values (``missing=``): ``"error"`` (default) refuses a table with
 missing cells in the used columns, naming each column, its count and its first
-row; ``"drop"`` drops those rows (and rows with a missing target) and reports how
-many; ``"mean"``, ``"median"`` and ``"most_frequent"`` fill the raw columns with
-the training statistic before any transform (text/categorical columns always
+row (rows in messages are 0-based positions, as in those about NumPy input);
+``"drop"`` drops those rows (and rows with a missing target) and reports how many;
+``"mean"``, ``"median"`` and ``"most_frequent"`` fill the raw columns with the
+training statistic before any transform (text/categorical columns always
 take their most frequent level).
 """
 
@@ -487,7 +488,7 @@ class DesignSpec:
         self,
         table: Any,
         report: dict[str, Any] | None = None,
-        first_row: int = 1,
+        first_row: int = 0,
         source: str = "the table",
     ) -> np.ndarray:
         """The float64 matrix (n_rows, len(names)) of ``table`` under this spec.
@@ -496,10 +497,14 @@ class DesignSpec:
         predictions need every row, so the message names the cells). A level
         not seen in training is coded as the reference (all indicator columns
         zero) and counted in ``report["unknown"]`` (``{column: [rows, example]}``).
-        ``first_row`` numbers the table's first row in messages (for chunks),
-        ``source`` names the table in them.
+        ``first_row`` numbers the table's first row in messages (default 0: rows
+        are 0-based positions, as in the messages about NumPy input; the command
+        line gives chunks their 1-based data rows), ``source`` names the table.
         """
-        return self.matrix(self._raw(table, report, first_row, source))
+        raw = self._raw(table, report, first_row, source)
+        if self._formulaic is not None and self.unsaved is not None:
+            return self.matrix(raw)
+        return self._evaluate(raw, first_row)
 
     def values(self, table: Any) -> dict[str, np.ndarray]:
         """The raw columns of ``table`` as the spec reads them, before any term is formed.
@@ -524,6 +529,32 @@ class DesignSpec:
         [[1.0, 2.0, 0.0], [1.0, 4.0, 0.0]]
         """
         return self._raw(table)
+
+    def kept_rows(self, table: Any) -> tuple[pd.DataFrame, np.ndarray] | None:
+        """``(table as pandas, rows the fit's missing policy keeps)``; None if not a table.
+
+        With ``missing="drop"`` the rows with a missing cell in a column this spec
+        reads or in its target are dropped, as the fit dropped them; every row is
+        kept under the other policies. The statistics that take the training
+        table again (``anova``, ``margeff``, ...) read the fit's rows this way.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"x": [1.0, None, 3.0], "y": [0, 1, None]})
+        >>> DesignSpec.fit(df, target="y", missing="drop").kept_rows(df)[1].tolist()
+        [True, False, False]
+        """
+        if not is_table(table):
+            return None
+        df = as_pandas(table)
+        keep = np.ones(len(df), dtype=bool)
+        if self.missing == "drop":
+            names = {str(c): c for c in df.columns}
+            used = [c["name"] for c in self.columns] + [self.target] * (self.target is not None)
+            for name in used:
+                if name in names:
+                    keep &= ~df[names[name]].isna().to_numpy()
+        return df, keep
 
     def numeric_categories(self, name: str) -> tuple[list[Any], Any] | None:
         """Levels and reference of a numeric column the formula codes as categories only.
@@ -565,7 +596,7 @@ class DesignSpec:
         self,
         table: Any,
         report: dict[str, Any] | None = None,
-        first_row: int = 1,
+        first_row: int = 0,
         source: str = "the table",
     ) -> dict[str, np.ndarray]:
         """:meth:`values` with the options of :meth:`transform`."""
@@ -685,7 +716,7 @@ class DesignSpec:
         self,
         df: pd.DataFrame,
         report: dict[str, Any],
-        first_row: int = 1,
+        first_row: int = 0,
         source: str = "the table",
     ) -> dict[str, Any]:
         """Raw column values after filling: float arrays, or level codes for categoricals."""
@@ -749,7 +780,7 @@ class DesignSpec:
         _check_unique([t["name"] for t in terms])
         return terms
 
-    def _evaluate(self, raw: dict[str, Any]) -> np.ndarray:
+    def _evaluate(self, raw: dict[str, Any], first_row: int = 0) -> np.ndarray:
         n = len(next(iter(raw.values()))) if raw else 0
         kinds = {c["name"]: c for c in self.columns}
         X = np.empty((n, len(self.terms)), dtype=np.float64)
@@ -767,7 +798,7 @@ class DesignSpec:
             j = int(np.flatnonzero(~np.isfinite(X).all(axis=0))[0])
             i = int(np.flatnonzero(~np.isfinite(X[:, j]))[0])
             raise DataError(
-                f"term {self.terms[j]['name']!r} is not finite at row {i + 1} "
+                f"term {self.terms[j]['name']!r} is not finite at row {first_row + i} "
                 "(e.g. the log of a value <= 0)"
             )
         return X
@@ -1139,7 +1170,7 @@ def _fill_value(s: pd.Series, kind: str, how: str, w: np.ndarray | None = None) 
     return float(x[i])
 
 
-def _missing_message(bad: dict[str, np.ndarray], what: str, first_row: int = 1) -> str:
+def _missing_message(bad: dict[str, np.ndarray], what: str, first_row: int = 0) -> str:
     parts = [
         f"{c!r} ({int(m.sum())} rows, first at row {int(np.argmax(m)) + first_row})"
         for c, m in bad.items()
