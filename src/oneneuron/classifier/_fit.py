@@ -332,6 +332,12 @@ def fit_firth(est: Any, data: FitData, off: NDArray | None) -> Any:
     est.solver_ = "firth-newton"
     est.mean_, est.scale_ = data.mean, data.scale  # recorded; Firth is affine-invariant
     est.history_ = {}
+    measure = f"max|U*|/S = {fit.grad_norm:.3g}"
+    est.stop_reason_ = (
+        f"converged: {measure} <= tol = {est.tol:.3g}"
+        if fit.converged
+        else f"stopped at max_iter = {est.max_iter}; {measure} > tol = {est.tol:.3g}"
+    )
     if not fit.converged:
         warnings.warn(
             f"Firth's Newton iteration stopped after {fit.n_iter} iterations with "

@@ -51,14 +51,16 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
         except (ValueError, OSError) as exc:
             raise UserError(str(exc).splitlines()[0]) from None
     show_warnings(caught)
+    status = "converged" if est.converged_ else "did NOT converge"
+    lines = [
+        f"trained on {est.n_samples_fit_} rows, {est.n_features_in_} features (Dask)",
+        f"  solver {est.solver_}: {status} in {est.n_iter_} iterations, "
+        f"{est.n_passes_:.1f} passes over the data (max|grad| = {est.grad_norm_:.2e})",
+    ]
+    # last: a failure above leaves no model file
     write_model(est, args.model, overwrite=args.force, n_samples=est.n_samples_fit_)
     if not args.quiet:
-        status = "converged" if est.converged_ else "did NOT converge"
-        print(f"trained on {est.n_samples_fit_} rows, {est.n_features_in_} features (Dask)")
-        print(
-            f"  solver {est.solver_}: {status} in {est.n_iter_} iterations, "
-            f"{est.n_passes_:.1f} passes over the data (max|grad| = {est.grad_norm_:.2e})"
-        )
+        print("\n".join(lines))
         print(f"wrote {args.model}")
     return 0
 

@@ -147,8 +147,6 @@ def add_parser(sub: Any) -> None:
 @user_errors
 def run_train(args: argparse.Namespace) -> int:
     """Fit a NeuronClassifier to DATA and write the model file."""
-    import numpy as np
-
     from ..classifier import NeuronClassifier
     from ..modelfile import write_model
     from ..tables import (
@@ -294,26 +292,37 @@ def run_train(args: argparse.Namespace) -> int:
             except ValueError as exc:
                 raise UserError(cli_terms(str(exc))) from None
     show_warnings(caught)
-    write_model(est, args.model, overwrite=args.force)
+    lines = [] if args.quiet else _fit_summary(est, args, table, len(features))
+    write_model(est, args.model, overwrite=args.force)  # last: a failure above leaves no file
+    for line in lines:
+        print(line)
     if not args.quiet:
-        n = est.n_samples_fit_
-        classes = ", ".join(repr(c.item() if hasattr(c, "item") else c) for c in est.classes_)
-        d = est.n_features_in_
-        print(f"trained on {n} rows, {d} model columns from {len(features)} table columns")
-        dropped = est.design_report_.get("dropped")
-        if dropped:
-            print(f"  dropped {dropped} rows with missing values (--drop-missing)")
-        if args.impute:
-            print(f"  missing cells filled with the training {args.impute} (--impute)")
-        print(f"  classes: {classes}")
-        print(f"  solver {est.solver_}, {est.n_iter_} iterations: {est.stop_reason_}")
-        for line in fit_status(est):
-            print(f"  {line}")
-        kept = table.loc[est.design_report_.get("kept", slice(None))]
-        acc = float(np.mean(est.predict(kept) == kept[args.target].to_numpy()))
-        print(f"  training accuracy {acc:.4f}")
         print(f"wrote {args.model}")
     return 0
+
+
+def _fit_summary(est: Any, args: argparse.Namespace, table: Any, n_columns: int) -> list[str]:
+    """The lines ``train`` prints about a fit (made before the model file is written)."""
+    import numpy as np
+
+    n = est.n_samples_fit_
+    classes = ", ".join(repr(c.item() if hasattr(c, "item") else c) for c in est.classes_)
+    d = est.n_features_in_
+    lines = [f"trained on {n} rows, {d} model columns from {n_columns} table columns"]
+    dropped = est.design_report_.get("dropped")
+    if dropped:
+        lines.append(f"  dropped {dropped} rows with missing values (--drop-missing)")
+    if args.impute:
+        lines.append(f"  missing cells filled with the training {args.impute} (--impute)")
+    lines.append(f"  classes: {classes}")
+    reason = getattr(est, "stop_reason_", None)
+    tail = f": {reason}" if reason else ""  # files of older versions have no reason
+    lines.append(f"  solver {est.solver_}, {est.n_iter_} iterations{tail}")
+    lines.extend(f"  {line}" for line in fit_status(est))
+    kept = table.loc[est.design_report_.get("kept", slice(None))]
+    acc = float(np.mean(est.predict(kept) == kept[args.target].to_numpy()))
+    lines.append(f"  training accuracy {acc:.4f}")
+    return lines
 
 
 def check_penalty_flags(args: argparse.Namespace) -> None:
