@@ -73,3 +73,44 @@ def test_a_failure_after_the_fit_leaves_no_model_file(data, capsys, monkeypatch,
         main(["train", str(data / "d.csv"), "--target", "y", "--model", str(model), *extra])
     assert not model.exists()
     assert sorted(p.name for p in data.iterdir()) == ["d.csv", "d.parquet", "pq"]
+
+
+# ------------------------------------------- 2. no output inside an input folder
+@pytest.mark.parametrize("name", ["part0.parquet", "new.json", "sub/../part1.parquet"])
+def test_dask_model_inside_the_input_folder_is_refused_even_with_force(data, capsys, name):
+    pytest.importorskip("dask.dataframe")
+    before = {p.name: p.read_bytes() for p in (data / "pq").iterdir()}
+    (data / "pq" / "sub").mkdir()
+    args = ["train", data / "pq", "--target", "y", "--engine", "dask", "--alpha", "0"]
+    msg = fail([*args, "--model", data / "pq" / name, "--force"], capsys, "inside the data")
+    assert "--model" in msg and "pq" in msg
+    (data / "pq" / "sub").rmdir()
+    assert {p.name: p.read_bytes() for p in (data / "pq").iterdir()} == before
+
+
+def test_outputs_inside_an_input_folder_are_refused(data, capsys, monkeypatch):
+    """predict --out and evaluate --report: an output inside a folder given as DATA."""
+    from oneneuron.cli import _common
+
+    model = data / "m.json"
+    assert run(["train", data / "d.csv", "--target", "y", "--model", model, "-q"], capsys)[0] == 0
+    with pytest.raises(_common.UserError, match="--out .* lies inside the data table"):
+        _common.check_new_file(
+            str(data / "pq" / "p.csv"), True, flag="--out", inputs={"data table": str(data / "pq")}
+        )
+    (data / "models").mkdir()
+    inner = data / "models" / "m.json"
+    inner.write_bytes(model.read_bytes())
+    fail(
+        ["predict", inner, data / "d.csv", "--out", data / "models", "--force"],
+        capsys,
+        "is a folder",
+    )
+    # the model given by a path through a symbolic link to its folder: the same file
+    (data / "link").symlink_to(data / "models")
+    fail(
+        ["evaluate", inner, data / "d.csv", "--report", data / "link" / "m.json", "--force"],
+        capsys,
+        "is the model",
+    )
+    assert inner.read_bytes() == model.read_bytes()

@@ -42,8 +42,9 @@ def check_new_file(
 
     Refused: an empty name, a folder, a missing folder, an existing file without
     ``--force``, and, with or without ``--force``, the same file as one of the
-    ``inputs`` (``{"what": path}``): compared by resolved path and, when both exist,
-    by device and inode (hard links, symbolic links, ``./`` spellings).
+    ``inputs`` (``{"what": path}``) or a path inside one that is a folder (a Parquet
+    dataset): compared by resolved path and, when both exist, by device and inode
+    (hard links, symbolic links, ``./`` spellings).
     """
     if not str(path).strip():
         raise UserError(f"{flag} is empty; name the file to write")
@@ -53,6 +54,12 @@ def check_new_file(
             raise UserError(
                 f"{flag} {path} is the {what} {source} itself; writing it would destroy "
                 "the input (--force or not): choose another name"
+            )
+        if _inside(p, Path(source)):
+            raise UserError(
+                f"{flag} {path} lies inside the {what} {source} (a folder read as input); "
+                "writing there would change the input (--force or not): choose a path "
+                "outside it"
             )
     if p.is_dir():
         raise UserError(f"{flag} {path} is a folder")
@@ -69,6 +76,19 @@ def _same_file(a: Path, b: Path) -> bool:
             return True
         return a.exists() and b.exists() and os.path.samefile(a, b)
     except (OSError, RuntimeError):  # unreadable or a symlink loop: not provably the same
+        return False
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` lies inside ``folder`` (an existing folder), at any depth."""
+    try:
+        if not folder.is_dir():
+            return False
+        top = folder.resolve()
+        return any(
+            d == top or (d.exists() and os.path.samefile(d, top)) for d in path.resolve().parents
+        )
+    except (OSError, RuntimeError):  # unreadable or a symlink loop: not provably inside
         return False
 
 
