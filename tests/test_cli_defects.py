@@ -114,3 +114,31 @@ def test_outputs_inside_an_input_folder_are_refused(data, capsys, monkeypatch):
         "is the model",
     )
     assert inner.read_bytes() == model.read_bytes()
+
+
+# ------------------------------------------------ 3, 4. the dask engine's options
+def _coef(path):
+    return oneneuron.load(path).coef_
+
+
+@pytest.mark.parametrize(
+    "penalty",
+    [[], ["--alpha", "0.05", "--l1-ratio", "1"], ["--alpha", "0.02", "--l1-ratio", "0.5"]],
+)
+def test_dask_engine_fits_what_the_memory_engine_fits(data, capsys, penalty):
+    """No --alpha means alpha 0 (as in memory); --l1-ratio is honoured, not dropped."""
+    pytest.importorskip("dask.dataframe")
+    base = ["train", "--target", "y", "-q", *penalty]
+    code, _, err = run([*base, data / "pq", "--engine", "dask", "--model", data / "k.json"], capsys)
+    assert code == 0, err
+    code, _, err = run([*base, data / "d.parquet", "--model", data / "m.json"], capsys)
+    assert code == 0, err
+    np.testing.assert_allclose(_coef(data / "k.json"), _coef(data / "m.json"), rtol=1e-6)
+    assert oneneuron.load(data / "k.json").l1_ratio == (float(penalty[3]) if penalty else 0.0)
+
+
+def test_dask_engine_refuses_relax(data, capsys):
+    pytest.importorskip("dask.dataframe")
+    args = ["train", data / "pq", "--target", "y", "--engine", "dask", "--model", data / "k.json"]
+    fail([*args, "--alpha", "0.05", "--l1-ratio", "1", "--relax"], capsys, "--relax")
+    assert not (data / "k.json").exists()

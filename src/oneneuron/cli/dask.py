@@ -6,6 +6,9 @@ partition on the Dask scheduler (local threads by default, or a cluster given by
 features must be numeric (encode categories first), missing cells are an error
 (``--impute`` needs the in-memory engine), and the model file is the same as
 from the in-memory engine, so ``predict`` and ``evaluate`` work unchanged.
+The penalty options (``--alpha``, default 0, ``--l1-ratio``) and the solver's
+(``--solver``, ``--tol``, ``--max-iter``, ``--no-intercept``) are passed on; an
+option only the in-memory engine honours is refused, never ignored.
 """
 
 from __future__ import annotations
@@ -37,8 +40,9 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
         raise UserError("--engine dask needs Dask: pip install 'oneneuron[dask]'") from None
     from ..classifier.parquet import fit_parquet
 
-    params = {
-        "alpha": args.alpha,
+    params = {  # every option train_dask accepts reaches the fit (others are refused)
+        "alpha": 0.0 if args.alpha is None else args.alpha,  # as in memory
+        "l1_ratio": args.l1_ratio,
         "solver": args.solver,
         "tol": args.tol,
         "max_iter": args.max_iter,

@@ -164,18 +164,15 @@ def run_train(args: argparse.Namespace) -> int:
 
     check_new_file(args.model, args.force, flag="--model", inputs={"data table": args.data})
     check_penalty_flags(args)
-    if args.engine == "dask" and (
-        args.cov_type != "nonrobust" or args.cluster or args.offset or args.firth
-    ):
-        raise UserError("--cov-type, --cluster, --offset and --firth need --engine memory")
-    if args.engine == "dask" and (
-        args.formula or args.reference or args.encoding != "reference" or args.drop_missing
-    ):
-        raise UserError(
-            "--formula, --reference, --encoding and --drop-missing need --engine memory "
-            "(--engine dask fits plain numeric columns)"
-        )
     if args.engine == "dask":
+        memory_only = _memory_only_flags(args)
+        if memory_only:
+            raise UserError(
+                f"{' and '.join(memory_only)} need{'s' if len(memory_only) == 1 else ''} "
+                "--engine memory (--engine dask fits plain numeric columns: a ridge, lasso "
+                "or elastic-net fit with --alpha, --l1-ratio, --solver, --tol, --max-iter, "
+                "--no-intercept)"
+            )
         from .dask import train_dask
 
         return train_dask(args, write_model)
@@ -323,6 +320,23 @@ def _fit_summary(est: Any, args: argparse.Namespace, table: Any, n_columns: int)
     acc = float(np.mean(est.predict(kept) == kept[args.target].to_numpy()))
     lines.append(f"  training accuracy {acc:.4f}")
     return lines
+
+
+def _memory_only_flags(args: argparse.Namespace) -> list[str]:
+    """The options given that only the in-memory engine honours (the dask engine refuses
+    them rather than ignore them)."""
+    given = {
+        "--cov-type": args.cov_type != "nonrobust",
+        "--cluster": args.cluster is not None,
+        "--offset": args.offset is not None,
+        "--firth": args.firth,
+        "--relax": args.relax,
+        "--formula": args.formula is not None,
+        "--reference": bool(args.reference),
+        "--encoding": args.encoding != "reference",
+        "--drop-missing": args.drop_missing,
+    }
+    return [flag for flag, on in given.items() if on]
 
 
 def check_penalty_flags(args: argparse.Namespace) -> None:
