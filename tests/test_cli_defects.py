@@ -142,3 +142,73 @@ def test_dask_engine_refuses_relax(data, capsys):
     args = ["train", data / "pq", "--target", "y", "--engine", "dask", "--model", data / "k.json"]
     fail([*args, "--alpha", "0.05", "--l1-ratio", "1", "--relax"], capsys, "--relax")
     assert not (data / "k.json").exists()
+
+
+# ------------------------------------------------ 5, 6. boolean columns at predict
+@pytest.fixture
+def booleans(tmp_path, capsys):
+    """b.csv (x float, flag bool, y 'a'/'b'), its model b.json, and the expected P."""
+    rng = np.random.default_rng(1)
+    n = 120
+    x, flag = rng.standard_normal(n), rng.random(n) > 0.5
+    y = np.where(x + flag + rng.standard_normal(n) > 0.5, "b", "a")
+    df = pd.DataFrame({"x": x, "flag": flag, "y": y})
+    df.to_csv(tmp_path / "b.csv", index=False)
+    model = tmp_path / "b.json"
+    code = run(["train", tmp_path / "b.csv", "--target", "y", "--model", model, "-q"], capsys)[0]
+    assert code == 0
+    expected = oneneuron.load(model).predict_proba(df[["x", "flag"]])[:, 1]
+    return tmp_path, df, model, expected
+
+
+@pytest.mark.parametrize(
+    ("form", "fmt"),
+    [
+        ({True: "True", False: "False"}, "parquet"),
+        ({True: "true", False: "false"}, "parquet"),
+        ({True: "TRUE", False: "FALSE"}, "csv"),
+        ({True: "1", False: "0"}, "parquet"),
+        ({True: 1, False: 0}, "csv"),
+        ({True: 1.0, False: 0.0}, "parquet"),
+    ],
+)
+def test_boolean_text_forms_the_csv_reader_accepts_are_accepted(booleans, capsys, form, fmt):
+    folder, df, model, expected = booleans
+    table = df.assign(flag=df.flag.map(form))
+    path = folder / f"t.{fmt}"
+    table.to_parquet(path, index=False) if fmt == "parquet" else table.to_csv(path, index=False)
+    out = folder / "p.csv"
+    code, _, err = run(["predict", model, path, "--out", out, "-q"], capsys)
+    assert code == 0, err
+    np.testing.assert_allclose(pd.read_csv(out)["proba_b"], expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("values", "fmt", "example"),
+    [
+        (["yes", "no"], "csv", "'yes'"),
+        (["yes", "no"], "parquet", "'yes'"),
+        (["True", "maybe"], "parquet", "'maybe'"),
+        ([5, 2, -1, 0.5], "csv", "5"),
+        ([0, 1, 2, 1], "parquet", "2"),
+        ([0.0, 0.5, 1.0, 1.0], "parquet", "0.5"),
+    ],
+)
+def test_other_values_in_a_boolean_column_are_one_error(booleans, capsys, values, fmt, example):
+    folder, df, model, _ = booleans
+    table = df.assign(flag=(values * len(df))[: len(df)])
+    path = folder / f"t.{fmt}"
+    table.to_parquet(path, index=False) if fmt == "parquet" else table.to_csv(path, index=False)
+    msg = fail(["predict", model, path, "--out", "-"], capsys, "'flag'")
+    assert example in msg and "true/false" in msg
+    fail(["evaluate", model, path], capsys, "'flag'")
+
+
+def test_python_prediction_refuses_a_number_in_a_boolean_column():
+    df = pd.DataFrame({"x": [0.1, 0.5, -0.3, 1.2, 0.7, -1.0], "flag": [True, False] * 3})
+    est = oneneuron.NeuronClassifier(alpha=0.1).fit(df, [0, 1, 0, 1, 1, 0])
+    with pytest.raises(oneneuron.tables.DataError, match=r"column 'flag'.* 5"):
+        est.predict_proba(df.assign(flag=[5, 0, 1, 0, 1, 0]))
+    np.testing.assert_array_equal(
+        est.predict_proba(df.assign(flag=df.flag.astype(int))), est.predict_proba(df)
+    )

@@ -631,7 +631,10 @@ class DesignSpec:
                         f"{int(bad.sum())} non-numeric value(s), e.g. {s[bad].iloc[0]!r}"
                     )
                 s = num
-            vals = s.to_numpy(dtype=np.float64, na_value=np.nan)
+            if kind == "boolean":
+                vals = _boolean_values(s, na, name, source)
+            else:
+                vals = s.to_numpy(dtype=np.float64, na_value=np.nan)
             if fill is not None and na.any():
                 vals = np.where(na, float(fill), vals)
             inf = np.isinf(vals)
@@ -1018,6 +1021,48 @@ def _check_unique(names: list[str]) -> None:
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         raise DataError(f"model column names collide: {', '.join(map(repr, dup))}")
+
+
+#: Text a boolean column may hold (case aside), as the CSV reader reads booleans, and 0/1.
+_BOOLEAN_TEXT = {"true": 1.0, "false": 0.0, "1": 1.0, "0": 0.0, "1.0": 1.0, "0.0": 0.0}
+
+
+def _boolean_value(v: Any) -> float:
+    """0.0 or 1.0 for a cell of a boolean column, NaN for anything else."""
+    if isinstance(v, bool | np.bool_):
+        return float(v)
+    if isinstance(v, str):
+        return _BOOLEAN_TEXT.get(v.strip().lower(), np.nan)
+    if isinstance(v, int | float | np.number) and v in (0, 1):
+        return float(v)
+    return np.nan
+
+
+def _boolean_values(s: pd.Series, na: np.ndarray, name: str, source: str) -> np.ndarray:
+    """A boolean column's cells as 0.0/1.0 (NaN where missing).
+
+    Accepted: booleans, the numbers 0 and 1, and the text ``true``/``false`` (any
+    case, as the CSV reader reads booleans) or ``0``/``1`` (e.g. a Parquet column
+    of text). Any other value is an error naming the column and an example: a
+    number such as 5 is not a truth value, and coding it as one would give a
+    silently wrong prediction.
+    """
+    if pd.api.types.is_bool_dtype(s):
+        return s.to_numpy(dtype=np.float64, na_value=np.nan)
+    if pd.api.types.is_numeric_dtype(s):
+        vals = s.to_numpy(dtype=np.float64, na_value=np.nan)
+        vals = np.where((vals == 0) | (vals == 1), vals, np.nan)
+    else:
+        vals = np.array([np.nan if m else _boolean_value(v) for v, m in zip(s, na, strict=True)])
+    bad = np.isnan(vals) & ~na
+    if bad.any():
+        ex = s[bad].iloc[0]
+        shown = f"{ex:g}" if isinstance(ex, int | float | np.number) else repr(ex)
+        raise DataError(
+            f"column {name!r} of {source} is boolean (as in training): it holds true/false "
+            f"or 0/1 only, but has {int(bad.sum())} other value(s), e.g. {shown}"
+        )
+    return vals
 
 
 def _fill_value(s: pd.Series, kind: str, how: str) -> Any:
