@@ -212,3 +212,85 @@ def test_python_prediction_refuses_a_number_in_a_boolean_column():
     np.testing.assert_array_equal(
         est.predict_proba(df.assign(flag=df.flag.astype(int))), est.predict_proba(df)
     )
+
+
+# ------------------------------------------------ 9. messages in the user's terms
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        (["--formula", "y ~ nope"], "names 'nope', which is not a column of"),
+        (["--formula", "y ~ x1 + nope:x2"], "'nope', which is not a column of"),
+        (["--target", "y", "--features", "y"], "--features lists the target column 'y'"),
+        (["--target", "y", "--features", "x1", "y"], "--features lists the target column 'y'"),
+        (["--target", "y", "--cv", "1000"], "--cv 1000"),
+        (["--target", "y", "--cv", "150"], "--cv 150"),
+        (["--target", "y", "--alpha", "nan"], "--alpha must be a finite number >= 0, not nan"),
+        (["--target", "y", "--alpha", "inf"], "--alpha must be a finite number >= 0, not inf"),
+        (["--target", "y", "--tol", "-1"], "--tol must be a finite number >= 0, not -1"),
+        (["--target", "y", "--tol", "nan"], "--tol must be a finite number >= 0, not nan"),
+        (
+            ["--target", "y", "--l1-ratio", "0.5", "--alpha", ".01", "--solver", "newton"],
+            "--l1-ratio 0.5 needs --solver cd or auto (--solver newton",
+        ),
+        (["--target", "y", "--l1-ratio", "0.5", "--alpha", "0"], "--l1-ratio 0.5 with --alpha 0"),
+    ],
+)
+def test_train_options_are_named_in_messages(data, capsys, options, match):
+    model = data / "m.json"
+    msg = fail(["train", data / "d.csv", "--model", model, *options], capsys, match)
+    assert "parameter of" not in msg and "solver='" not in msg and "n_splits" not in msg
+    assert not model.exists()
+
+
+def test_max_iter_below_one_is_a_usage_error(data, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(
+            ["train", str(data / "d.csv"), "--target", "y", "--model", "m.json", "--max-iter", "0"]
+        )
+    assert exc.value.code == 2
+    assert "--max-iter" in capsys.readouterr().err
+
+
+def test_a_folder_given_as_the_model_is_named(data, capsys):
+    (data / "adir").mkdir()
+    fail(["predict", data / "adir", data / "d.csv", "--out", "-"], capsys, "adir is a folder")
+    fail(["evaluate", data / "adir", data / "d.csv"], capsys, "adir is a folder")
+
+
+def test_a_column_too_large_is_named(data, capsys):
+    df = pd.read_csv(data / "d.csv")
+    df.assign(x2=df.x2 * 1e200).to_csv(data / "big.csv", index=False)
+    msg = fail(
+        ["train", data / "big.csv", "--target", "y", "--model", data / "m.json"],
+        capsys,
+        "column 'x2' holds values up to",
+    )
+    assert "column 1" not in msg
+    with pytest.raises(ValueError, match="column 'x2' holds"):
+        oneneuron.NeuronClassifier().fit(df.assign(x2=df.x2 * 1e200), "y")
+
+
+def test_on_unknown_error_says_it_refused(data, capsys):
+    df = pd.read_csv(data / "d.csv").assign(g=["u", "v"] * 100)
+    df.to_csv(data / "g.csv", index=False)
+    df.assign(g=["w"] + ["u"] * 199).to_csv(data / "g2.csv", index=False)
+    model = data / "g.json"
+    assert run(["train", data / "g.csv", "--target", "y", "--model", model, "-q"], capsys)[0] == 0
+    for cmd in (
+        ["predict", model, data / "g2.csv", "--out", "-"],
+        ["evaluate", model, data / "g2.csv"],
+    ):
+        msg = fail([*cmd, "--on-unknown", "error"], capsys, "'g'")
+        assert "refused" in msg and "'w'" in msg and "were encoded" not in msg
+
+
+def test_unknown_target_labels_are_printed_as_written(data, capsys):
+    model = data / "m.json"
+    assert run(["train", data / "d.csv", "--target", "y", "--model", model, "-q"], capsys)[0] == 0
+    df = pd.read_csv(data / "d.csv")
+    df.loc[0, "y"] = 2
+    df.to_csv(data / "y3.csv", index=False)
+    df.to_parquet(data / "y3.parquet", index=False)
+    for path in (data / "y3.csv", data / "y3.parquet"):
+        msg = fail(["evaluate", model, path], capsys, "does not know: 2 (data row 1)")
+        assert "np." not in msg

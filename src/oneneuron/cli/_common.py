@@ -244,7 +244,12 @@ def predict_chunks(
         row += n_read
         act.update(frac)
         if args.on_unknown == "error" and report.unknown:
-            raise DataError(f"{args.data}: {report.unknown_note()} (--on-unknown error)")
+            parts = [f"{c!r}: {n} rows (e.g. {ex!r})" for c, (n, ex) in report.unknown.items()]
+            raise DataError(
+                f"{args.data}: categories not seen in training in {'; '.join(parts)}; refused "
+                "(--on-unknown error; without it they are coded as the reference level, "
+                "with a warning)"
+            )
         if report.missing or report.bad_numbers or len(chunk) == 0:
             continue  # counted to the end for the message; nothing more to predict
         if design is None:
@@ -309,7 +314,32 @@ def cli_terms(text: str) -> str:
     ):
         text = text.replace(py, flag)
     text = re.sub(r"cov_type='(\w+)'", r"--cov-type \1", text)  # a Python keyword, spelt out
+    for pattern, flag in _CLI_PATTERNS:
+        text = re.sub(pattern, flag, text)
     return text.replace("(alpha=0)", "(--alpha 0)")
+
+
+#: Messages of scikit-learn and of the estimator's parameter checks, in the flags' names.
+_CLI_PATTERNS = (
+    (
+        r"Cannot have number of splits n_splits=(\d+) greater than the number of samples: "
+        r"n_samples=(\d+)\.?",
+        r"--cv \1 asks for more folds than the \2 rows of the table; choose fewer",
+    ),
+    (
+        r"n_splits=(\d+) cannot be greater than the number of members in each class\.?",
+        r"--cv \1 asks for more folds than the rows of the smallest class (the folds are "
+        r"stratified: each class in every fold); choose fewer",
+    ),
+    (
+        r"The '(\w+)' parameter of \w+ must be (.*?)\. Got (.*?) instead\.",
+        lambda m: f"--{m[1].replace('_', '-')} must be {m[2]}, not {m[3]}",
+    ),
+    (
+        r"l1_ratio=(\S+) needs solver='(\S+)' or '(\S+)' \(solver='(\S+)'",
+        r"--l1-ratio \1 needs --solver \2 or \3 (--solver \4",
+    ),
+)
 
 
 def missing_note(saved: SavedModel) -> str | None:

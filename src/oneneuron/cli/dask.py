@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..tables import read_columns
+from ._common import cli_terms
 from ._errors import UserError, show_warnings
 
 
@@ -53,7 +54,7 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
         try:
             est = fit_parquet(args.data, args.target, args.features, args.scheduler, **params)
         except (ValueError, OSError) as exc:
-            raise UserError(str(exc).splitlines()[0]) from None
+            raise UserError(cli_terms(str(exc).splitlines()[0])) from None
     show_warnings(caught)
     status = "converged" if est.converged_ else "did NOT converge"
     lines = [

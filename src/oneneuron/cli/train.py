@@ -16,6 +16,7 @@ Conventions (see the README's "Command line" section):
 from __future__ import annotations
 
 import argparse
+import math
 import warnings
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from ._common import (
     cli_terms,
     fit_status,
     offset_values,
+    positive_int,
     quiet_parent,
 )
 from ._errors import UserError, show_warnings, user_errors
@@ -107,7 +109,7 @@ def add_parser(sub: Any) -> None:
         default=1e-8,
         help="stopping tolerance: the relative size of the last Newton step (see NeuronClassifier)",
     )
-    p.add_argument("--max-iter", type=int, default=1000)
+    p.add_argument("--max-iter", type=positive_int, default=1000)
     p.add_argument("--no-intercept", action="store_true", help="fit without a bias b")
     p.add_argument(
         "--impute",
@@ -193,7 +195,7 @@ def run_train(args: argparse.Namespace) -> int:
         if args.features:
             raise UserError("--formula names the features itself; leave out --features")
         try:
-            lhs, features = formula_columns(args.formula, present)
+            lhs, features = formula_columns(args.formula, present, source=str(args.data))
         except ValueError as exc:
             raise UserError(f"--formula: {exc}") from None
         if lhs is not None and args.target is not None and lhs != args.target:
@@ -207,6 +209,11 @@ def run_train(args: argparse.Namespace) -> int:
     special = [c for c in (args.cluster, args.offset) if c is not None]
     need_columns(args.data, present, special, "--cluster/--offset")
     if args.formula is None:
+        if args.target in (args.features or []):
+            raise UserError(
+                f"--features lists the target column {args.target!r}; a column cannot be "
+                "both the target and a feature"
+            )
         features = args.features or [c for c in present if c not in {args.target, *special}]
     need_columns(args.data, present, features, "feature")
     unknown = sorted(set(reference) - set(features))
@@ -341,10 +348,21 @@ def _memory_only_flags(args: argparse.Namespace) -> list[str]:
 
 def check_penalty_flags(args: argparse.Namespace) -> None:
     """``--alpha``, ``--l1-ratio`` and ``--cv`` in range and not contradicting each other."""
-    if args.alpha is not None and args.alpha < 0:
-        raise UserError(f"--alpha must be >= 0, not {args.alpha:g}")
+    for flag, value in (("--alpha", args.alpha), ("--tol", args.tol)):
+        if value is not None and not (math.isfinite(value) and value >= 0):
+            raise UserError(f"{flag} must be a finite number >= 0, not {value:g}")
     if not 0.0 <= args.l1_ratio <= 1.0:
         raise UserError(f"--l1-ratio must be in [0, 1], not {args.l1_ratio:g}")
+    if args.l1_ratio > 0 and args.solver not in ("auto", "cd"):
+        raise UserError(
+            f"--l1-ratio {args.l1_ratio:g} needs --solver cd or auto (--solver {args.solver} "
+            "cannot handle the L1 term)"
+        )
+    if args.l1_ratio > 0 and args.alpha == 0:  # else an unpenalised fit, silently
+        raise UserError(
+            f"--l1-ratio {args.l1_ratio:g} with --alpha 0 is an unpenalised fit (no L1 term); "
+            "give --alpha > 0, or --cv K to choose it"
+        )
     if args.relax and (args.l1_ratio == 0 or args.alpha is None or args.cv is not None):
         raise UserError("--relax refits an L1 fit: it needs --l1-ratio > 0 and --alpha, not --cv")
     if args.cv is None:

@@ -1105,15 +1105,50 @@ def unknown_note(unknown: dict[str, list[Any]] | None) -> str | None:
     )
 
 
-def formula_columns(formula: str, columns: list[str]) -> tuple[str | None, list[str]]:
+def formula_columns(
+    formula: str, columns: list[str], source: str = "the table"
+) -> tuple[str | None, list[str]]:
     """The target a formula names (or None) and the table columns its right-hand side uses.
+
+    Parameters
+    ----------
+    formula : str
+        ``"y ~ x + C(g)"`` or a right-hand side alone.
+    columns : list of str
+        The table's columns.
+    source : str, default="the table"
+        The table's name in messages (a file name on the command line).
+
+    Returns
+    -------
+    tuple
+        The left-hand side's column (or None) and the columns used, in table order.
+
+    Raises
+    ------
+    ValueError
+        If the formula does not parse, or names a variable that is not a column.
 
     Examples
     --------
     >>> formula_columns("y ~ np.log(x) + C(g):x", ["g", "x", "y", "z"])
     ('y', ['g', 'x'])
+    >>> formula_columns("y ~ x + nope", ["x", "y"])
+    Traceback (most recent call last):
+    ...
+    ValueError: the formula names 'nope', which is not a column of the table (its columns: 'x', 'y')
     """
-    lhs, _, used = _parse_formula(formula, columns)
+    lhs, rhs, used = _parse_formula(formula, columns)
+    from formulaic import Formula
+
+    unknown = sorted({str(v) for v in Formula(rhs).required_variables} - set(columns))
+    if unknown:
+        names = ", ".join(map(repr, unknown))
+        shown = ", ".join(map(repr, columns[:20])) + (" ..." if len(columns) > 20 else "")
+        raise ValueError(
+            f"the formula names {names}, which {'is' if len(unknown) == 1 else 'are'} not "
+            f"{'a column' if len(unknown) == 1 else 'columns'} of {source} (its columns: {shown})"
+        )
     return lhs, [c for c in columns if c in used and c != lhs]
 
 
