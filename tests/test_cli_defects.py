@@ -294,3 +294,34 @@ def test_unknown_target_labels_are_printed_as_written(data, capsys):
     for path in (data / "y3.csv", data / "y3.parquet"):
         msg = fail(["evaluate", model, path], capsys, "does not know: 2 (data row 1)")
         assert "np." not in msg
+
+
+# ------------------------------------------------------ 7. a missing target
+MISSING = "x1,x2,y\n1,2,0\n2,,1\n3,4,\n4,5,1\n5,1,0\n6,2,1\n0,3,0\n2,2,0\n"
+
+
+def test_missing_target_message_does_not_offer_impute_to_fill_it(tmp_path, capsys):
+    data = tmp_path / "miss.csv"
+    data.write_text(MISSING.replace("2,,1", "2,1,1"))  # only the target has a hole
+    msg = fail(["train", data, "--target", "y", "--model", tmp_path / "m.json"], capsys, "'y'")
+    assert "cannot be filled" in msg and "fill them with --impute" not in msg
+    with pytest.raises(ValueError, match="cannot be filled") as exc:
+        oneneuron.NeuronClassifier(missing="mean").fit(pd.read_csv(data), "y")
+    assert "missing='mean'" not in str(exc.value)
+
+
+@pytest.mark.parametrize("extra", [[], ["--cv", "2"]])
+def test_impute_drops_rows_without_a_target_and_says_so(tmp_path, capsys, extra):
+    data, model = tmp_path / "miss.csv", tmp_path / "m.json"
+    data.write_text(MISSING)
+    options = ["--target", "y", "--model", model, "--impute", "mean", *extra]
+    code, out, err = run(["train", data, *options], capsys)
+    assert code == 0, err
+    assert "dropped 1 rows with a missing target (--impute)" in out
+    est = oneneuron.load(model)
+    assert est.n_samples_fit_ == 7
+    table = pd.read_csv(data).dropna(subset=["y"])
+    if not extra:  # the same fit as Python's on the rows with a label
+        ref = oneneuron.NeuronClassifier(missing="mean").fit(table, "y")
+        np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-8)
+    fail(["evaluate", model, data], capsys, "leave those rows out with --drop-missing")

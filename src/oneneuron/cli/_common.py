@@ -303,6 +303,11 @@ def cli_terms(text: str) -> str:
             "drop those rows with --drop-missing or fill them with --impute "
             "mean|median|most_frequent",
         ),
+        (
+            "a class label cannot be filled: drop those rows (missing='drop', or beforehand)",
+            "a class label cannot be filled: drop those rows with --drop-missing, or train "
+            "with --impute, which fills missing features and drops the rows without a label",
+        ),
         ("first at row", "first at data row"),
         ("missing='drop'", "--drop-missing"),
         ("reference=", "--reference "),

@@ -171,7 +171,8 @@ def _target_indices(
     if missing.any():
         raise DataError(
             f"target column {target!r} has missing values "
-            f"(first at data row {first_row + int(np.argmax(missing))})"
+            f"(first at data row {first_row + int(np.argmax(missing))}); leave those rows "
+            "out with --drop-missing"
         )
     values = s.astype(str).to_numpy(dtype=object) if text else s.to_numpy()
     if not text and values.dtype.kind == "O" and classes.dtype.kind in "iuf":

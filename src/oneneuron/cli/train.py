@@ -114,8 +114,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--impute",
         choices=IMPUTE,
-        help="fill missing cells with this training statistic (categorical columns: "
-        "most frequent); default: missing cells are an error",
+        help="fill missing cells of the features with this training statistic (categorical "
+        "columns: most frequent); rows with a missing target are dropped (a label cannot be "
+        "filled) and counted; default: missing cells are an error",
     )
     p.add_argument(
         "--cov-type",
@@ -250,6 +251,10 @@ def run_train(args: argparse.Namespace) -> int:
             f"target column {args.target!r} has only one class ({shown}); "
             "a classifier needs at least two"
         )
+    args.no_label = 0  # rows without a label that --impute leaves out (said in the summary)
+    if args.impute and y_all.isna().any():  # a label cannot be filled: those rows go
+        args.no_label = int(y_all.isna().sum())
+        df = df[y_all.notna().to_numpy()].reset_index(drop=True)
     missing = "drop" if args.drop_missing else (args.impute or "error")
     if args.formula is not None:
         refuse_unsaveable(args.formula, df, args.target, reference or None, args.encoding)
@@ -318,6 +323,8 @@ def _fit_summary(est: Any, args: argparse.Namespace, table: Any, n_columns: int)
         lines.append(f"  dropped {dropped} rows with missing values (--drop-missing)")
     if args.impute:
         lines.append(f"  missing cells filled with the training {args.impute} (--impute)")
+    if args.no_label:
+        lines.append(f"  dropped {args.no_label} rows with a missing target (--impute)")
     lines.append(f"  classes: {classes}")
     reason = getattr(est, "stop_reason_", None)
     tail = f": {reason}" if reason else ""  # files of older versions have no reason
@@ -467,6 +474,8 @@ def train_cv(args: argparse.Namespace, table: Any, reference: Any, missing: str)
             print(f"  dropped {dropped} rows with missing values (--drop-missing)")
         if args.impute:
             print(f"  missing cells filled with the {args.impute} of all rows (--impute)")
+        if args.no_label:
+            print(f"  dropped {args.no_label} rows with a missing target (--impute)")
         print(
             f"  best:   alpha {alphas[best]:.4g}  log-loss {-mean[best]:.4f} +/- "
             f"{std[best] / np.sqrt(args.cv):.4f}  {res['n_nonzero'][best]} non-zero features"

@@ -317,7 +317,11 @@ class DesignSpec:
             df = df.loc[keep]
             na = {c: v[keep] for c, v in na.items()}
         elif target is not None and na[target].any():
-            raise DataError(_missing_message({target: na[target]}, "target "))
+            m = na[target]
+            raise DataError(
+                f"missing values in target column {target!r} ({int(m.sum())} rows, first at "
+                f"row {int(np.argmax(m)) + 1}); {TARGET_NOT_FILLED}"
+            )
         cols: list[dict[str, Any]] = []
         for name in names:
             s = df[name]
@@ -1073,6 +1077,12 @@ def _fill_value(s: pd.Series, kind: str, how: str) -> Any:
         return top if kind == "categorical" else float(top)
     x = s.to_numpy(dtype=np.float64)
     return float(np.mean(x) if how == "mean" else np.median(x))
+
+
+#: How a missing class label is dealt with (the missing-value options fill features only).
+TARGET_NOT_FILLED = (
+    "a class label cannot be filled: drop those rows (missing='drop', or beforehand)"
+)
 
 
 def _missing_message(bad: dict[str, np.ndarray], what: str, first_row: int = 1) -> str:
