@@ -325,3 +325,49 @@ def test_impute_drops_rows_without_a_target_and_says_so(tmp_path, capsys, extra)
         ref = oneneuron.NeuronClassifier(missing="mean").fit(table, "y")
         np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-8)
     fail(["evaluate", model, data], capsys, "leave those rows out with --drop-missing")
+
+
+# ------------------------------------------- 8. evaluate on a subset of the classes
+@pytest.fixture
+def iris(tmp_path, capsys):
+    from sklearn.datasets import load_iris
+
+    d = load_iris(as_frame=True)
+    df = d.frame.drop(columns="target").assign(species=np.asarray(d.target_names)[d.target])
+    df.to_csv(tmp_path / "iris.csv", index=False)
+    model = tmp_path / "iris.json"
+    args = ["train", tmp_path / "iris.csv", "--target", "species", "--alpha", "0.1", "-q"]
+    assert run([*args, "--model", model], capsys)[0] == 0
+    return tmp_path, df, model
+
+
+def test_evaluate_with_a_class_absent_says_so(iris, capsys):
+    import json
+
+    from sklearn.metrics import roc_auc_score
+
+    folder, df, model = iris
+    two = df[df.species != "virginica"]
+    two.to_csv(folder / "two.csv", index=False)
+    code, out, err = run(["evaluate", model, folder / "two.csv", "--json"], capsys)
+    assert code == 0, err
+    m = json.loads(out)
+    proba = oneneuron.load(model).predict_proba(two.drop(columns="species"))
+    y = two.species.to_numpy()
+    expected = np.mean(
+        [roc_auc_score(y == c, proba[:, k]) for k, c in enumerate(["setosa", "versicolor"])]
+    )
+    assert m["roc_auc"] == pytest.approx(expected, rel=1e-12)
+    notes = " ".join(m["notes"])
+    assert "'virginica'" in notes and "one-vs-rest" in notes and "macro average" in notes
+    f1 = [m["per_class"][c]["f1"] for c in ("setosa", "versicolor")]
+    assert m["macro_avg"]["f1"] == pytest.approx(np.mean(f1))
+    code, out, err = run(["evaluate", model, folder / "two.csv"], capsys)
+    assert code == 0, err
+    assert "one class present" not in out and "'virginica'" in out
+
+    df[df.species == "setosa"].to_csv(folder / "one.csv", index=False)
+    code, out, err = run(["evaluate", model, folder / "one.csv", "--json"], capsys)
+    assert code == 0, err
+    m = json.loads(out)
+    assert m["roc_auc"] is None and any("only class 'setosa'" in n for n in m["notes"])
