@@ -71,7 +71,7 @@ def test_train_cv_prints_the_choice_and_saves_the_refit(table, tmp_path, capsys)
         (["--cv-rule", "1se"], "--cv-rule needs --cv K"),
         (["--cv", "3", "--firth"], "--firth"),
         (["--l1-ratio", "1"], "--l1-ratio needs --alpha"),
-        (["--l1-ratio", "0.5", "--alpha", "0.1", "--solver", "lbfgs"], "solver='cd'"),
+        (["--l1-ratio", "0.5", "--alpha", "0.1", "--solver", "lbfgs"], "--solver cd or auto"),
     ],
 )
 def test_bad_penalty_flags_are_one_error_line(table, tmp_path, capsys, flags, message):

@@ -76,14 +76,19 @@ def fit(
     X, y, sample_weight, cluster, offset, design = design_input(
         est, X, y, sample_weight, cluster, offset
     )
-    data = prepare(
-        X,
-        y,
-        sample_weight,
-        class_weight=est.class_weight,
-        standardize=est.standardize,
-        center=est.fit_intercept,
-    )
+    try:
+        data = prepare(
+            X,
+            y,
+            sample_weight,
+            class_weight=est.class_weight,
+            standardize=est.standardize,
+            center=est.fit_intercept,
+        )
+    except ValueError as exc:
+        if design is None:
+            raise
+        raise _named_column(exc, design.names) from None
     est.classes_ = data.classes
     est.n_features_in_ = data.n_features
     if design is not None:
@@ -336,6 +341,18 @@ def check_firth_options(est: Any, data: FitData) -> None:
     check_solver_options(est, "newton", K)
 
 
+def _named_column(exc: ValueError, names: list[str]) -> ValueError:
+    """The prepare step's error on a design matrix, its column named by the design's term
+    (``column 1 holds ...`` becomes ``column 'x2' holds ...``)."""
+    import re
+
+    def named(m: re.Match[str]) -> str:
+        j = int(m[1])
+        return f"column {names[j]!r} " if j < len(names) else m[0]
+
+    return type(exc)(re.sub(r"^column (\d+) (?:\('[^']*'\) )?", named, str(exc)))
+
+
 def fit_firth(est: Any, data: FitData, off: NDArray | None) -> Any:
     """Fit by Firth's penalised likelihood (dense design in memory); see ``oneneuron.stats``."""
     X = data.X
@@ -363,6 +380,12 @@ def fit_firth(est: Any, data: FitData, off: NDArray | None) -> Any:
     est.solver_ = "firth-newton"
     est.mean_, est.scale_ = data.mean, data.scale  # recorded; Firth is affine-invariant
     est.history_ = {}
+    measure = f"max|U*|/S = {fit.grad_norm:.3g}"
+    est.stop_reason_ = (
+        f"converged: {measure} <= tol = {est.tol:.3g}"
+        if fit.converged
+        else f"stopped at max_iter = {est.max_iter}; {measure} > tol = {est.tol:.3g}"
+    )
     if not fit.converged:
         warnings.warn(
             f"Firth's Newton iteration stopped after {fit.n_iter} iterations with "

@@ -42,8 +42,9 @@ def check_new_file(
 
     Refused: an empty name, a folder, a missing folder, an existing file without
     ``--force``, and, with or without ``--force``, the same file as one of the
-    ``inputs`` (``{"what": path}``): compared by resolved path and, when both exist,
-    by device and inode (hard links, symbolic links, ``./`` spellings).
+    ``inputs`` (``{"what": path}``) or a path inside one that is a folder (a Parquet
+    dataset): compared by resolved path and, when both exist, by device and inode
+    (hard links, symbolic links, ``./`` spellings).
     """
     if not str(path).strip():
         raise UserError(f"{flag} is empty; name the file to write")
@@ -53,6 +54,12 @@ def check_new_file(
             raise UserError(
                 f"{flag} {path} is the {what} {source} itself; writing it would destroy "
                 "the input (--force or not): choose another name"
+            )
+        if _inside(p, Path(source)):
+            raise UserError(
+                f"{flag} {path} lies inside the {what} {source} (a folder read as input); "
+                "writing there would change the input (--force or not): choose a path "
+                "outside it"
             )
     if p.is_dir():
         raise UserError(f"{flag} {path} is a folder")
@@ -69,6 +76,19 @@ def _same_file(a: Path, b: Path) -> bool:
             return True
         return a.exists() and b.exists() and os.path.samefile(a, b)
     except (OSError, RuntimeError):  # unreadable or a symlink loop: not provably the same
+        return False
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` lies inside ``folder`` (an existing folder), at any depth."""
+    try:
+        if not folder.is_dir():
+            return False
+        top = folder.resolve()
+        return any(
+            d == top or (d.exists() and os.path.samefile(d, top)) for d in path.resolve().parents
+        )
+    except (OSError, RuntimeError):  # unreadable or a symlink loop: not provably inside
         return False
 
 
@@ -225,7 +245,12 @@ def predict_chunks(
         row += n_read
         act.update(frac)
         if args.on_unknown == "error" and report.unknown:
-            raise DataError(f"{args.data}: {report.unknown_note()} (--on-unknown error)")
+            parts = [f"{c!r}: {n} rows (e.g. {ex!r})" for c, (n, ex) in report.unknown.items()]
+            raise DataError(
+                f"{args.data}: categories not seen in training in {'; '.join(parts)}; refused "
+                "(--on-unknown error; without it they are coded as the reference level, "
+                "with a warning)"
+            )
         if report.missing or report.bad_numbers or len(chunk) == 0:
             continue  # counted to the end for the message; nothing more to predict
         if design is None:
@@ -279,6 +304,11 @@ def cli_terms(text: str) -> str:
             "drop those rows with --drop-missing or fill them with --impute "
             "mean|median|most_frequent",
         ),
+        (
+            "a class label cannot be filled: drop those rows (missing='drop', or beforehand)",
+            "a class label cannot be filled: drop those rows with --drop-missing, or train "
+            "with --impute, which fills missing features and drops the rows without a label",
+        ),
         ("missing='drop'", "--drop-missing"),
         ("reference=", "--reference "),
         ("firth=True", "--firth"),
@@ -293,7 +323,32 @@ def cli_terms(text: str) -> str:
         r"(first|finite) at row (\d+)", lambda m: f"{m[1]} at data row {int(m[2]) + 1}", text
     )
     text = re.sub(r"cov_type='(\w+)'", r"--cov-type \1", text)  # a Python keyword, spelt out
+    for pattern, flag in _CLI_PATTERNS:
+        text = re.sub(pattern, flag, text)
     return text.replace("(alpha=0)", "(--alpha 0)")
+
+
+#: Messages of scikit-learn and of the estimator's parameter checks, in the flags' names.
+_CLI_PATTERNS = (
+    (
+        r"Cannot have number of splits n_splits=(\d+) greater than the number of samples: "
+        r"n_samples=(\d+)\.?",
+        r"--cv \1 asks for more folds than the \2 rows of the table; choose fewer",
+    ),
+    (
+        r"n_splits=(\d+) cannot be greater than the number of members in each class\.?",
+        r"--cv \1 asks for more folds than the rows of the smallest class (the folds are "
+        r"stratified: each class in every fold); choose fewer",
+    ),
+    (
+        r"The '(\w+)' parameter of \w+ must be (.*?)\. Got (.*?) instead\.",
+        lambda m: f"--{m[1].replace('_', '-')} must be {m[2]}, not {m[3]}",
+    ),
+    (
+        r"l1_ratio=(\S+) needs solver='(\S+)' or '(\S+)' \(solver='(\S+)'",
+        r"--l1-ratio \1 needs --solver \2 or \3 (--solver \4",
+    ),
+)
 
 
 def missing_note(saved: SavedModel) -> str | None:

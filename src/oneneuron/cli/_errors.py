@@ -38,7 +38,8 @@ def user_errors(fn: Any) -> Any:
         except PermissionError as exc:
             raise UserError(f"permission denied: {exc.filename}") from None
         except OSError as exc:
-            where = f" {exc.filename}" if exc.filename else ""
+            named = isinstance(exc.filename, str | bytes | os.PathLike)  # not a descriptor
+            where = f" {exc.filename}" if named and exc.filename else ""
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
                 raise UserError(f"cannot write{where}: no space left on the device") from None
             raise UserError(f"cannot access{where}: {exc.strerror or exc}") from None

@@ -6,6 +6,9 @@ partition on the Dask scheduler (local threads by default, or a cluster given by
 features must be numeric (encode categories first), missing cells are an error
 (``--impute`` needs the in-memory engine), and the model file is the same as
 from the in-memory engine, so ``predict`` and ``evaluate`` work unchanged.
+The penalty options (``--alpha``, default 0, ``--l1-ratio``) and the solver's
+(``--solver``, ``--tol``, ``--max-iter``, ``--no-intercept``) are passed on; an
+option only the in-memory engine honours is refused, never ignored.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..tables import read_columns
+from ._common import cli_terms
 from ._errors import UserError, show_warnings
 
 
@@ -37,8 +41,9 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
         raise UserError("--engine dask needs Dask: pip install 'oneneuron[dask]'") from None
     from ..classifier.parquet import fit_parquet
 
-    params = {
-        "alpha": args.alpha,
+    params = {  # every option train_dask accepts reaches the fit (others are refused)
+        "alpha": 0.0 if args.alpha is None else args.alpha,  # as in memory
+        "l1_ratio": args.l1_ratio,
         "solver": args.solver,
         "tol": args.tol,
         "max_iter": args.max_iter,
@@ -49,16 +54,18 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
         try:
             est = fit_parquet(args.data, args.target, args.features, args.scheduler, **params)
         except (ValueError, OSError) as exc:
-            raise UserError(str(exc).splitlines()[0]) from None
+            raise UserError(cli_terms(str(exc).splitlines()[0])) from None
     show_warnings(caught)
+    status = "converged" if est.converged_ else "did NOT converge"
+    lines = [
+        f"trained on {est.n_samples_fit_} rows, {est.n_features_in_} features (Dask)",
+        f"  solver {est.solver_}: {status} in {est.n_iter_} iterations, "
+        f"{est.n_passes_:.1f} passes over the data (max|grad| = {est.grad_norm_:.2e})",
+    ]
+    # last: a failure above leaves no model file
     write_model(est, args.model, overwrite=args.force, n_samples=est.n_samples_fit_)
     if not args.quiet:
-        status = "converged" if est.converged_ else "did NOT converge"
-        print(f"trained on {est.n_samples_fit_} rows, {est.n_features_in_} features (Dask)")
-        print(
-            f"  solver {est.solver_}: {status} in {est.n_iter_} iterations, "
-            f"{est.n_passes_:.1f} passes over the data (max|grad| = {est.grad_norm_:.2e})"
-        )
+        print("\n".join(lines))
         print(f"wrote {args.model}")
     return 0
 

@@ -171,7 +171,8 @@ def _target_indices(
     if missing.any():
         raise DataError(
             f"target column {target!r} has missing values "
-            f"(first at data row {first_row + int(np.argmax(missing))})"
+            f"(first at data row {first_row + int(np.argmax(missing))}); leave those rows "
+            "out with --drop-missing"
         )
     values = s.astype(str).to_numpy(dtype=object) if text else s.to_numpy()
     if not text and values.dtype.kind == "O" and classes.dtype.kind in "iuf":
@@ -191,12 +192,17 @@ def _target_indices(
             seen.setdefault(values[i], first_row + int(i))
             if len(seen) == 3:
                 break
-        examples = ", ".join(f"{v!r} (data row {r})" for v, r in seen.items())
+        examples = ", ".join(f"{_plain(v)!r} (data row {r})" for v, r in seen.items())
         raise DataError(
             f"target column {target!r} has {int(bad.sum())} label(s) the model does not "
             f"know: {examples[:120]}; its classes are {classes.tolist()}"
         )
     return idx
+
+
+def _plain(v: Any) -> Any:
+    """A NumPy scalar as the Python value it holds (``2``, not ``np.int64(2)``)."""
+    return v.item() if hasattr(v, "item") else v
 
 
 def _find(lookup: dict[Any, int], v: Any) -> int:

@@ -1,8 +1,10 @@
 """Evaluation metrics for ``oneneuron evaluate``: one JSON-ready dictionary.
 
 Accuracy; log-loss from the log-probabilities (computed from logits, so never
-``log 0``); ROC AUC (binary: of the second class; K > 2: macro one-vs-rest);
-precision, recall and F1 per class and macro-averaged; the confusion matrix
+``log 0``); ROC AUC (binary: of the second class; K > 2: macro one-vs-rest, over the classes
+present in the table when some are absent, with a note; undefined, with a note, when
+one class is present); precision, recall and F1 per class and macro-averaged over
+the classes present (an absent class's zeros are left out, with a note); the confusion matrix
 (rows: true class, columns: predicted); and calibration in ``n_bins``
 equal-width probability bins per class (binary: the second class only) with
 the expected calibration error ``ECE = sum_b (n_b / n) |observed_b - predicted_b|``.
@@ -66,16 +68,33 @@ def evaluate(
     prec, rec, f1, sup = precision_recall_fscore_support(
         y_idx, pred_idx, labels=labels, zero_division=0
     )
+    names = [str(_label(c)) for c in classes]
     present = np.unique(y_idx)
+    absent = [names[k] for k in range(K) if k not in present]
+    notes: list[str] = []
     if len(present) < 2:
         auc = None
+        notes.append(
+            f"roc_auc is undefined: only class {names[int(present[0])]!r} is present in the "
+            "table (an AUC ranks rows of one class against another)"
+        )
     elif K == 2:
         auc = float(roc_auc_score(y_idx, proba[:, 1]))
-    elif len(present) == K:
-        auc = float(roc_auc_score(y_idx, proba, multi_class="ovr", average="macro", labels=labels))
-    else:
-        auc = None
-    names = [str(_label(c)) for c in classes]
+    else:  # one-vs-rest per class present, macro-averaged (all K when all are present)
+        auc = float(np.mean([roc_auc_score(y_idx == k, proba[:, k]) for k in present]))
+        if absent:
+            notes.append(
+                f"roc_auc is the macro one-vs-rest average over the {len(present)} classes "
+                f"present; {_listed(absent)} {'has' if len(absent) == 1 else 'have'} no rows"
+            )
+    average = present if absent else np.arange(K)
+    if absent and len(present) > 0:
+        one = len(absent) == 1
+        notes.append(
+            f"{_listed(absent)} {'has' if one else 'have'} no rows (support 0): "
+            f"{'its' if one else 'their'} precision, recall and F1 are 0 by convention and "
+            "left out of the macro average, taken over the classes present"
+        )
     per_class = {
         names[k]: {
             "precision": float(prec[k]),
@@ -94,15 +113,21 @@ def evaluate(
         "roc_auc": auc,
         "per_class": per_class,
         "macro_avg": {
-            "precision": float(np.mean(prec)),
-            "recall": float(np.mean(rec)),
-            "f1": float(np.mean(f1)),
+            "precision": float(np.mean(prec[average])),
+            "recall": float(np.mean(rec[average])),
+            "f1": float(np.mean(f1[average])),
         },
         "confusion_matrix": confusion_matrix(y_idx, pred_idx, labels=labels).tolist(),
         "calibration": {
             names[k]: calibration(proba[:, k], y_idx == k, n_bins) for k in cal_classes
         },
+        **({"notes": notes} if notes else {}),
     }
+
+
+def _listed(names: list[str]) -> str:
+    """``class 'a'`` or ``classes 'a', 'b'``."""
+    return ("class " if len(names) == 1 else "classes ") + ", ".join(map(repr, names))
 
 
 def json_ready(m: dict[str, Any]) -> dict[str, Any]:
@@ -135,7 +160,7 @@ def json_ready(m: dict[str, Any]) -> dict[str, Any]:
 def format_text(m: dict[str, Any], source: str) -> str:
     """Human-readable summary of :func:`evaluate`'s dictionary."""
     names = list(m["per_class"])
-    auc = "n/a (one class present)" if m["roc_auc"] is None else f"{m['roc_auc']:.4f}"
+    auc = "n/a (see the note)" if m["roc_auc"] is None else f"{m['roc_auc']:.4f}"
     lines = [
         f"evaluated on {m['n_samples']} rows of {source}",
         f"  accuracy   {m['accuracy']:.4f}",
@@ -161,4 +186,5 @@ def format_text(m: dict[str, Any], source: str) -> str:
     lines += ["", "  calibration (10 bins; ECE = expected calibration error)"]
     for name, cal in m["calibration"].items():
         lines.append(f"    P({name}): ECE {cal['ece']:.4f} over {len(cal['bins'])} non-empty bins")
+    lines += [f"  note: {n}" for n in m.get("notes", [])]
     return "\n".join(lines)

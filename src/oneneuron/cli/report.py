@@ -240,6 +240,7 @@ Model: {len(feats)} features, solver {e(est.solver_)},
 <table><tr><th>accuracy</th><td>{metrics["accuracy"]:.4f}</td></tr>
 <tr><th>log-loss</th><td>{metrics["log_loss"]:.4f}</td></tr>
 <tr><th>ROC AUC</th><td>{auc}</td></tr></table>
+{"".join(f"<p>note: {e(n)}</p>" for n in metrics.get("notes", []))}
 <table><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>
 {rows}</table>
 <h2>Confusion matrix</h2><p>rows: true class; columns: predicted</p>

@@ -16,6 +16,7 @@ Conventions (see the README's "Command line" section):
 from __future__ import annotations
 
 import argparse
+import math
 import warnings
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from ._common import (
     cli_terms,
     fit_status,
     offset_values,
+    positive_int,
     quiet_parent,
 )
 from ._errors import UserError, show_warnings, user_errors
@@ -107,13 +109,14 @@ def add_parser(sub: Any) -> None:
         default=1e-8,
         help="stopping tolerance: the relative size of the last Newton step (see NeuronClassifier)",
     )
-    p.add_argument("--max-iter", type=int, default=1000)
+    p.add_argument("--max-iter", type=positive_int, default=1000)
     p.add_argument("--no-intercept", action="store_true", help="fit without a bias b")
     p.add_argument(
         "--impute",
         choices=IMPUTE,
-        help="fill missing cells with this training statistic (categorical columns: "
-        "most frequent); default: missing cells are an error",
+        help="fill missing cells of the features with this training statistic (categorical "
+        "columns: most frequent); rows with a missing target are dropped (a label cannot be "
+        "filled) and counted; default: missing cells are an error",
     )
     p.add_argument(
         "--cov-type",
@@ -147,8 +150,6 @@ def add_parser(sub: Any) -> None:
 @user_errors
 def run_train(args: argparse.Namespace) -> int:
     """Fit a NeuronClassifier to DATA and write the model file."""
-    import numpy as np
-
     from ..classifier import NeuronClassifier
     from ..modelfile import write_model
     from ..tables import (
@@ -166,18 +167,15 @@ def run_train(args: argparse.Namespace) -> int:
 
     check_new_file(args.model, args.force, flag="--model", inputs={"data table": args.data})
     check_penalty_flags(args)
-    if args.engine == "dask" and (
-        args.cov_type != "nonrobust" or args.cluster or args.offset or args.firth
-    ):
-        raise UserError("--cov-type, --cluster, --offset and --firth need --engine memory")
-    if args.engine == "dask" and (
-        args.formula or args.reference or args.encoding != "reference" or args.drop_missing
-    ):
-        raise UserError(
-            "--formula, --reference, --encoding and --drop-missing need --engine memory "
-            "(--engine dask fits plain numeric columns)"
-        )
     if args.engine == "dask":
+        memory_only = _memory_only_flags(args)
+        if memory_only:
+            raise UserError(
+                f"{' and '.join(memory_only)} need{'s' if len(memory_only) == 1 else ''} "
+                "--engine memory (--engine dask fits plain numeric columns: a ridge, lasso "
+                "or elastic-net fit with --alpha, --l1-ratio, --solver, --tol, --max-iter, "
+                "--no-intercept)"
+            )
         from .dask import train_dask
 
         return train_dask(args, write_model)
@@ -198,7 +196,7 @@ def run_train(args: argparse.Namespace) -> int:
         if args.features:
             raise UserError("--formula names the features itself; leave out --features")
         try:
-            lhs, features = formula_columns(args.formula, present)
+            lhs, features = formula_columns(args.formula, present, source=str(args.data))
         except ValueError as exc:
             raise UserError(f"--formula: {exc}") from None
         if lhs is not None and args.target is not None and lhs != args.target:
@@ -212,6 +210,11 @@ def run_train(args: argparse.Namespace) -> int:
     special = [c for c in (args.cluster, args.offset) if c is not None]
     need_columns(args.data, present, special, "--cluster/--offset")
     if args.formula is None:
+        if args.target in (args.features or []):
+            raise UserError(
+                f"--features lists the target column {args.target!r}; a column cannot be "
+                "both the target and a feature"
+            )
         features = args.features or [c for c in present if c not in {args.target, *special}]
     need_columns(args.data, present, features, "feature")
     unknown = sorted(set(reference) - set(features))
@@ -248,6 +251,10 @@ def run_train(args: argparse.Namespace) -> int:
             f"target column {args.target!r} has only one class ({shown}); "
             "a classifier needs at least two"
         )
+    args.no_label = 0  # rows without a label that --impute leaves out (said in the summary)
+    if args.impute and y_all.isna().any():  # a label cannot be filled: those rows go
+        args.no_label = int(y_all.isna().sum())
+        df = df[y_all.notna().to_numpy()].reset_index(drop=True)
     missing = "drop" if args.drop_missing else (args.impute or "error")
     if args.formula is not None:
         refuse_unsaveable(args.formula, df, args.target, reference or None, args.encoding)
@@ -294,34 +301,75 @@ def run_train(args: argparse.Namespace) -> int:
             except ValueError as exc:
                 raise UserError(cli_terms(str(exc))) from None
     show_warnings(caught)
-    write_model(est, args.model, overwrite=args.force)
+    lines = [] if args.quiet else _fit_summary(est, args, table, len(features))
+    write_model(est, args.model, overwrite=args.force)  # last: a failure above leaves no file
+    for line in lines:
+        print(line)
     if not args.quiet:
-        n = est.n_samples_fit_
-        classes = ", ".join(repr(c.item() if hasattr(c, "item") else c) for c in est.classes_)
-        d = est.n_features_in_
-        print(f"trained on {n} rows, {d} model columns from {len(features)} table columns")
-        dropped = est.design_report_.get("dropped")
-        if dropped:
-            print(f"  dropped {dropped} rows with missing values (--drop-missing)")
-        if args.impute:
-            print(f"  missing cells filled with the training {args.impute} (--impute)")
-        print(f"  classes: {classes}")
-        print(f"  solver {est.solver_}, {est.n_iter_} iterations: {est.stop_reason_}")
-        for line in fit_status(est):
-            print(f"  {line}")
-        kept = table.loc[est.design_report_.get("kept", slice(None))]
-        acc = float(np.mean(est.predict(kept) == kept[args.target].to_numpy()))
-        print(f"  training accuracy {acc:.4f}")
         print(f"wrote {args.model}")
     return 0
 
 
+def _fit_summary(est: Any, args: argparse.Namespace, table: Any, n_columns: int) -> list[str]:
+    """The lines ``train`` prints about a fit (made before the model file is written)."""
+    import numpy as np
+
+    n = est.n_samples_fit_
+    classes = ", ".join(repr(c.item() if hasattr(c, "item") else c) for c in est.classes_)
+    d = est.n_features_in_
+    lines = [f"trained on {n} rows, {d} model columns from {n_columns} table columns"]
+    dropped = est.design_report_.get("dropped")
+    if dropped:
+        lines.append(f"  dropped {dropped} rows with missing values (--drop-missing)")
+    if args.impute:
+        lines.append(f"  missing cells filled with the training {args.impute} (--impute)")
+    if args.no_label:
+        lines.append(f"  dropped {args.no_label} rows with a missing target (--impute)")
+    lines.append(f"  classes: {classes}")
+    reason = getattr(est, "stop_reason_", None)
+    tail = f": {reason}" if reason else ""  # files of older versions have no reason
+    lines.append(f"  solver {est.solver_}, {est.n_iter_} iterations{tail}")
+    lines.extend(f"  {line}" for line in fit_status(est))
+    kept = table.loc[est.design_report_.get("kept", slice(None))]
+    acc = float(np.mean(est.predict(kept) == kept[args.target].to_numpy()))
+    lines.append(f"  training accuracy {acc:.4f}")
+    return lines
+
+
+def _memory_only_flags(args: argparse.Namespace) -> list[str]:
+    """The options given that only the in-memory engine honours (the dask engine refuses
+    them rather than ignore them)."""
+    given = {
+        "--cov-type": args.cov_type != "nonrobust",
+        "--cluster": args.cluster is not None,
+        "--offset": args.offset is not None,
+        "--firth": args.firth,
+        "--relax": args.relax,
+        "--formula": args.formula is not None,
+        "--reference": bool(args.reference),
+        "--encoding": args.encoding != "reference",
+        "--drop-missing": args.drop_missing,
+    }
+    return [flag for flag, on in given.items() if on]
+
+
 def check_penalty_flags(args: argparse.Namespace) -> None:
     """``--alpha``, ``--l1-ratio`` and ``--cv`` in range and not contradicting each other."""
-    if args.alpha is not None and args.alpha < 0:
-        raise UserError(f"--alpha must be >= 0, not {args.alpha:g}")
+    for flag, value in (("--alpha", args.alpha), ("--tol", args.tol)):
+        if value is not None and not (math.isfinite(value) and value >= 0):
+            raise UserError(f"{flag} must be a finite number >= 0, not {value:g}")
     if not 0.0 <= args.l1_ratio <= 1.0:
         raise UserError(f"--l1-ratio must be in [0, 1], not {args.l1_ratio:g}")
+    if args.l1_ratio > 0 and args.solver not in ("auto", "cd"):
+        raise UserError(
+            f"--l1-ratio {args.l1_ratio:g} needs --solver cd or auto (--solver {args.solver} "
+            "cannot handle the L1 term)"
+        )
+    if args.l1_ratio > 0 and args.alpha == 0:  # else an unpenalised fit, silently
+        raise UserError(
+            f"--l1-ratio {args.l1_ratio:g} with --alpha 0 is an unpenalised fit (no L1 term); "
+            "give --alpha > 0, or --cv K to choose it"
+        )
     if args.relax and (args.l1_ratio == 0 or args.alpha is None or args.cv is not None):
         raise UserError("--relax refits an L1 fit: it needs --l1-ratio > 0 and --alpha, not --cv")
     if args.cv is None:
@@ -426,6 +474,8 @@ def train_cv(args: argparse.Namespace, table: Any, reference: Any, missing: str)
             print(f"  dropped {dropped} rows with missing values (--drop-missing)")
         if args.impute:
             print(f"  missing cells filled with the {args.impute} of all rows (--impute)")
+        if args.no_label:
+            print(f"  dropped {args.no_label} rows with a missing target (--impute)")
         print(
             f"  best:   alpha {alphas[best]:.4g}  log-loss {-mean[best]:.4f} +/- "
             f"{std[best] / np.sqrt(args.cv):.4f}  {res['n_nonzero'][best]} non-zero features"

@@ -354,12 +354,16 @@ def _read_bytes(p: Path) -> bytes:
         raise ModelFileError(f"model file {p} is a folder") from None
     except OSError as exc:
         raise ModelFileError(f"cannot read model file {p}: {exc.strerror}") from None
-    with os.fdopen(fd, "rb") as fh:
-        st = os.fstat(fh.fileno())
+    try:  # checked before fdopen, which refuses a folder naming the descriptor, not p
+        st = os.fstat(fd)
         if stat.S_ISDIR(st.st_mode):
             raise ModelFileError(f"model file {p} is a folder")
         if not stat.S_ISREG(st.st_mode):
             raise ModelFileError(f"model file {p} is not a regular file (a device, pipe or socket)")
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb") as fh:
         try:
             head = fh.read(_HEAD_BYTES)
             _sniff(p, head)

@@ -405,7 +405,11 @@ class DesignSpec:
             df = df.loc[keep]
             na = {c: v[keep] for c, v in na.items()}
         elif target is not None and na[target].any():
-            raise DataError(_missing_message({target: na[target]}, "target "))
+            m = na[target]
+            raise DataError(
+                f"missing values in target column {target!r} ({int(m.sum())} rows, first at "
+                f"row {int(np.argmax(m))}); {TARGET_NOT_FILLED}"
+            )
         cols: list[dict[str, Any]] = []
         for name in names:
             s = df[name]
@@ -752,7 +756,10 @@ class DesignSpec:
                         f"{int(bad.sum())} non-numeric value(s), e.g. {s[bad].iloc[0]!r}"
                     )
                 s = num
-            vals = s.to_numpy(dtype=np.float64, na_value=np.nan)
+            if kind == "boolean":
+                vals = _boolean_values(s, na, name, source)
+            else:
+                vals = s.to_numpy(dtype=np.float64, na_value=np.nan)
             if fill is not None and na.any():
                 vals = np.where(na, float(fill), vals)
             inf = np.isinf(vals)
@@ -1141,6 +1148,48 @@ def _check_unique(names: list[str]) -> None:
         raise DataError(f"model column names collide: {', '.join(map(repr, dup))}")
 
 
+#: Text a boolean column may hold (case aside), as the CSV reader reads booleans, and 0/1.
+_BOOLEAN_TEXT = {"true": 1.0, "false": 0.0, "1": 1.0, "0": 0.0, "1.0": 1.0, "0.0": 0.0}
+
+
+def _boolean_value(v: Any) -> float:
+    """0.0 or 1.0 for a cell of a boolean column, NaN for anything else."""
+    if isinstance(v, bool | np.bool_):
+        return float(v)
+    if isinstance(v, str):
+        return _BOOLEAN_TEXT.get(v.strip().lower(), np.nan)
+    if isinstance(v, int | float | np.number) and v in (0, 1):
+        return float(v)
+    return np.nan
+
+
+def _boolean_values(s: pd.Series, na: np.ndarray, name: str, source: str) -> np.ndarray:
+    """A boolean column's cells as 0.0/1.0 (NaN where missing).
+
+    Accepted: booleans, the numbers 0 and 1, and the text ``true``/``false`` (any
+    case, as the CSV reader reads booleans) or ``0``/``1`` (e.g. a Parquet column
+    of text). Any other value is an error naming the column and an example: a
+    number such as 5 is not a truth value, and coding it as one would give a
+    silently wrong prediction.
+    """
+    if pd.api.types.is_bool_dtype(s):
+        return s.to_numpy(dtype=np.float64, na_value=np.nan)
+    if pd.api.types.is_numeric_dtype(s):
+        vals = s.to_numpy(dtype=np.float64, na_value=np.nan)
+        vals = np.where((vals == 0) | (vals == 1), vals, np.nan)
+    else:
+        vals = np.array([np.nan if m else _boolean_value(v) for v, m in zip(s, na, strict=True)])
+    bad = np.isnan(vals) & ~na
+    if bad.any():
+        ex = s[bad].iloc[0]
+        shown = f"{ex:g}" if isinstance(ex, int | float | np.number) else repr(ex)
+        raise DataError(
+            f"column {name!r} of {source} is boolean (as in training): it holds true/false "
+            f"or 0/1 only, but has {int(bad.sum())} other value(s), e.g. {shown}"
+        )
+    return vals
+
+
 def _fill_value(s: pd.Series, kind: str, how: str, w: np.ndarray | None = None) -> Any:
     """The fill of a column's missing cells from its observed ones, weighted by the rows'
     frequency weights ``w`` (equal to that many copies of each row; unweighted when the
@@ -1168,6 +1217,12 @@ def _fill_value(s: pd.Series, kind: str, how: str, w: np.ndarray | None = None) 
     if np.isclose(cum[i], half, rtol=1e-12, atol=0.0) and i + 1 < len(x):
         return float((x[i] + x[i + 1]) / 2.0)  # an even count: between the middle two
     return float(x[i])
+
+
+#: How a missing class label is dealt with (the missing-value options fill features only).
+TARGET_NOT_FILLED = (
+    "a class label cannot be filled: drop those rows (missing='drop', or beforehand)"
+)
 
 
 def _missing_message(bad: dict[str, np.ndarray], what: str, first_row: int = 0) -> str:
@@ -1200,15 +1255,50 @@ def unknown_note(unknown: dict[str, list[Any]] | None) -> str | None:
     )
 
 
-def formula_columns(formula: str, columns: list[str]) -> tuple[str | None, list[str]]:
+def formula_columns(
+    formula: str, columns: list[str], source: str = "the table"
+) -> tuple[str | None, list[str]]:
     """The target a formula names (or None) and the table columns its right-hand side uses.
+
+    Parameters
+    ----------
+    formula : str
+        ``"y ~ x + C(g)"`` or a right-hand side alone.
+    columns : list of str
+        The table's columns.
+    source : str, default="the table"
+        The table's name in messages (a file name on the command line).
+
+    Returns
+    -------
+    tuple
+        The left-hand side's column (or None) and the columns used, in table order.
+
+    Raises
+    ------
+    ValueError
+        If the formula does not parse, or names a variable that is not a column.
 
     Examples
     --------
     >>> formula_columns("y ~ np.log(x) + C(g):x", ["g", "x", "y", "z"])
     ('y', ['g', 'x'])
+    >>> formula_columns("y ~ x + nope", ["x", "y"])
+    Traceback (most recent call last):
+    ...
+    ValueError: the formula names 'nope', which is not a column of the table (its columns: 'x', 'y')
     """
-    lhs, _, used = _parse_formula(formula, columns)
+    lhs, rhs, used = _parse_formula(formula, columns)
+    from formulaic import Formula
+
+    unknown = sorted({str(v) for v in Formula(rhs).required_variables} - set(columns))
+    if unknown:
+        names = ", ".join(map(repr, unknown))
+        shown = ", ".join(map(repr, columns[:20])) + (" ..." if len(columns) > 20 else "")
+        raise ValueError(
+            f"the formula names {names}, which {'is' if len(unknown) == 1 else 'are'} not "
+            f"{'a column' if len(unknown) == 1 else 'columns'} of {source} (its columns: {shown})"
+        )
     return lhs, [c for c in columns if c in used and c != lhs]
 
 

@@ -1,0 +1,373 @@
+"""Command-line defects found in review: each refused or fixed, with one ``error:`` line.
+
+Every test here failed before its fix (see the commit that added it).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import oneneuron
+from oneneuron.cli import main
+
+
+def run(argv, capsys):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def fail(argv, capsys, match):
+    """Exit 1, one ``error:`` line (the last) naming the cause, no traceback."""
+    code, out, err = run(argv, capsys)
+    assert code == 1, (out, err)
+    lines = err.splitlines()
+    assert lines[-1].startswith("error: ") and err.count("error:") == 1, err
+    assert "Traceback" not in err
+    assert match in lines[-1], err
+    return lines[-1]
+
+
+@pytest.fixture
+def data(tmp_path):
+    """d.csv / d.parquet (x1, x2, y 0/1) and pq/ with two Parquet partitions of it."""
+    rng = np.random.default_rng(0)
+    n = 200
+    x1, x2 = rng.standard_normal(n), rng.standard_normal(n)
+    y = (x1 + 0.5 * x2 + rng.standard_normal(n) > 0).astype(int)
+    df = pd.DataFrame({"x1": x1, "x2": x2, "y": y})
+    df.to_csv(tmp_path / "d.csv", index=False)
+    df.to_parquet(tmp_path / "d.parquet", index=False)
+    (tmp_path / "pq").mkdir()
+    df.iloc[:100].to_parquet(tmp_path / "pq" / "part0.parquet", index=False)
+    df.iloc[100:].to_parquet(tmp_path / "pq" / "part1.parquet", index=False)
+    return tmp_path
+
+
+# ------------------------------------------------------------ 1. Firth, and write last
+def test_firth_trains_and_prints_its_summary(data, capsys):
+    model = data / "firth.json"
+    code, out, err = run(
+        ["train", data / "d.csv", "--target", "y", "--model", model, "--firth"], capsys
+    )
+    assert code == 0, err
+    assert "Traceback" not in err
+    assert "firth-newton" in out and f"wrote {model}" in out
+    py = oneneuron.NeuronClassifier(firth=True).fit(pd.read_csv(data / "d.csv"), "y")
+    np.testing.assert_allclose(oneneuron.load(model).coef_, py.coef_, rtol=1e-10)
+
+
+@pytest.mark.parametrize("extra", [[], ["--cv", "3"]])
+def test_a_failure_after_the_fit_leaves_no_model_file(data, capsys, monkeypatch, extra):
+    """The model file is written last: an error while summarising the fit (here in the
+    training accuracy) leaves none."""
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("summary failed")
+
+    monkeypatch.setattr(oneneuron.NeuronClassifier, "predict", broken)
+    model = data / "m.json"
+    with pytest.raises(RuntimeError, match="summary failed"):
+        main(["train", str(data / "d.csv"), "--target", "y", "--model", str(model), *extra])
+    assert not model.exists()
+    assert sorted(p.name for p in data.iterdir()) == ["d.csv", "d.parquet", "pq"]
+
+
+# ------------------------------------------- 2. no output inside an input folder
+@pytest.mark.parametrize("name", ["part0.parquet", "new.json", "sub/../part1.parquet"])
+def test_dask_model_inside_the_input_folder_is_refused_even_with_force(data, capsys, name):
+    pytest.importorskip("dask.dataframe")
+    before = {p.name: p.read_bytes() for p in (data / "pq").iterdir()}
+    (data / "pq" / "sub").mkdir()
+    args = ["train", data / "pq", "--target", "y", "--engine", "dask", "--alpha", "0"]
+    msg = fail([*args, "--model", data / "pq" / name, "--force"], capsys, "inside the data")
+    assert "--model" in msg and "pq" in msg
+    (data / "pq" / "sub").rmdir()
+    assert {p.name: p.read_bytes() for p in (data / "pq").iterdir()} == before
+
+
+def test_outputs_inside_an_input_folder_are_refused(data, capsys, monkeypatch):
+    """predict --out and evaluate --report: an output inside a folder given as DATA."""
+    from oneneuron.cli import _common
+
+    model = data / "m.json"
+    assert run(["train", data / "d.csv", "--target", "y", "--model", model, "-q"], capsys)[0] == 0
+    with pytest.raises(_common.UserError, match="--out .* lies inside the data table"):
+        _common.check_new_file(
+            str(data / "pq" / "p.csv"), True, flag="--out", inputs={"data table": str(data / "pq")}
+        )
+    (data / "models").mkdir()
+    inner = data / "models" / "m.json"
+    inner.write_bytes(model.read_bytes())
+    fail(
+        ["predict", inner, data / "d.csv", "--out", data / "models", "--force"],
+        capsys,
+        "is a folder",
+    )
+    # the model given by a path through a symbolic link to its folder: the same file
+    (data / "link").symlink_to(data / "models")
+    fail(
+        ["evaluate", inner, data / "d.csv", "--report", data / "link" / "m.json", "--force"],
+        capsys,
+        "is the model",
+    )
+    assert inner.read_bytes() == model.read_bytes()
+
+
+# ------------------------------------------------ 3, 4. the dask engine's options
+def _coef(path):
+    return oneneuron.load(path).coef_
+
+
+@pytest.mark.parametrize(
+    "penalty",
+    [[], ["--alpha", "0.05", "--l1-ratio", "1"], ["--alpha", "0.02", "--l1-ratio", "0.5"]],
+)
+def test_dask_engine_fits_what_the_memory_engine_fits(data, capsys, penalty):
+    """No --alpha means alpha 0 (as in memory); --l1-ratio is honoured, not dropped."""
+    pytest.importorskip("dask.dataframe")
+    base = ["train", "--target", "y", "-q", *penalty]
+    code, _, err = run([*base, data / "pq", "--engine", "dask", "--model", data / "k.json"], capsys)
+    assert code == 0, err
+    code, _, err = run([*base, data / "d.parquet", "--model", data / "m.json"], capsys)
+    assert code == 0, err
+    np.testing.assert_allclose(_coef(data / "k.json"), _coef(data / "m.json"), rtol=1e-6)
+    assert oneneuron.load(data / "k.json").l1_ratio == (float(penalty[3]) if penalty else 0.0)
+
+
+def test_dask_engine_refuses_relax(data, capsys):
+    pytest.importorskip("dask.dataframe")
+    args = ["train", data / "pq", "--target", "y", "--engine", "dask", "--model", data / "k.json"]
+    fail([*args, "--alpha", "0.05", "--l1-ratio", "1", "--relax"], capsys, "--relax")
+    assert not (data / "k.json").exists()
+
+
+# ------------------------------------------------ 5, 6. boolean columns at predict
+@pytest.fixture
+def booleans(tmp_path, capsys):
+    """b.csv (x float, flag bool, y 'a'/'b'), its model b.json, and the expected P."""
+    rng = np.random.default_rng(1)
+    n = 120
+    x, flag = rng.standard_normal(n), rng.random(n) > 0.5
+    y = np.where(x + flag + rng.standard_normal(n) > 0.5, "b", "a")
+    df = pd.DataFrame({"x": x, "flag": flag, "y": y})
+    df.to_csv(tmp_path / "b.csv", index=False)
+    model = tmp_path / "b.json"
+    code = run(["train", tmp_path / "b.csv", "--target", "y", "--model", model, "-q"], capsys)[0]
+    assert code == 0
+    expected = oneneuron.load(model).predict_proba(df[["x", "flag"]])[:, 1]
+    return tmp_path, df, model, expected
+
+
+@pytest.mark.parametrize(
+    ("form", "fmt"),
+    [
+        ({True: "True", False: "False"}, "parquet"),
+        ({True: "true", False: "false"}, "parquet"),
+        ({True: "TRUE", False: "FALSE"}, "csv"),
+        ({True: "1", False: "0"}, "parquet"),
+        ({True: 1, False: 0}, "csv"),
+        ({True: 1.0, False: 0.0}, "parquet"),
+    ],
+)
+def test_boolean_text_forms_the_csv_reader_accepts_are_accepted(booleans, capsys, form, fmt):
+    folder, df, model, expected = booleans
+    table = df.assign(flag=df.flag.map(form))
+    path = folder / f"t.{fmt}"
+    table.to_parquet(path, index=False) if fmt == "parquet" else table.to_csv(path, index=False)
+    out = folder / "p.csv"
+    code, _, err = run(["predict", model, path, "--out", out, "-q"], capsys)
+    assert code == 0, err
+    np.testing.assert_allclose(pd.read_csv(out)["proba_b"], expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("values", "fmt", "example"),
+    [
+        (["yes", "no"], "csv", "'yes'"),
+        (["yes", "no"], "parquet", "'yes'"),
+        (["True", "maybe"], "parquet", "'maybe'"),
+        ([5, 2, -1, 0.5], "csv", "5"),
+        ([0, 1, 2, 1], "parquet", "2"),
+        ([0.0, 0.5, 1.0, 1.0], "parquet", "0.5"),
+    ],
+)
+def test_other_values_in_a_boolean_column_are_one_error(booleans, capsys, values, fmt, example):
+    folder, df, model, _ = booleans
+    table = df.assign(flag=(values * len(df))[: len(df)])
+    path = folder / f"t.{fmt}"
+    table.to_parquet(path, index=False) if fmt == "parquet" else table.to_csv(path, index=False)
+    msg = fail(["predict", model, path, "--out", "-"], capsys, "'flag'")
+    assert example in msg and "true/false" in msg
+    fail(["evaluate", model, path], capsys, "'flag'")
+
+
+def test_python_prediction_refuses_a_number_in_a_boolean_column():
+    df = pd.DataFrame({"x": [0.1, 0.5, -0.3, 1.2, 0.7, -1.0], "flag": [True, False] * 3})
+    est = oneneuron.NeuronClassifier(alpha=0.1).fit(df, [0, 1, 0, 1, 1, 0])
+    with pytest.raises(oneneuron.tables.DataError, match=r"column 'flag'.* 5"):
+        est.predict_proba(df.assign(flag=[5, 0, 1, 0, 1, 0]))
+    np.testing.assert_array_equal(
+        est.predict_proba(df.assign(flag=df.flag.astype(int))), est.predict_proba(df)
+    )
+
+
+# ------------------------------------------------ 9. messages in the user's terms
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        (["--formula", "y ~ nope"], "names 'nope', which is not a column of"),
+        (["--formula", "y ~ x1 + nope:x2"], "'nope', which is not a column of"),
+        (["--target", "y", "--features", "y"], "--features lists the target column 'y'"),
+        (["--target", "y", "--features", "x1", "y"], "--features lists the target column 'y'"),
+        (["--target", "y", "--cv", "1000"], "--cv 1000"),
+        (["--target", "y", "--cv", "150"], "--cv 150"),
+        (["--target", "y", "--alpha", "nan"], "--alpha must be a finite number >= 0, not nan"),
+        (["--target", "y", "--alpha", "inf"], "--alpha must be a finite number >= 0, not inf"),
+        (["--target", "y", "--tol", "-1"], "--tol must be a finite number >= 0, not -1"),
+        (["--target", "y", "--tol", "nan"], "--tol must be a finite number >= 0, not nan"),
+        (
+            ["--target", "y", "--l1-ratio", "0.5", "--alpha", ".01", "--solver", "newton"],
+            "--l1-ratio 0.5 needs --solver cd or auto (--solver newton",
+        ),
+        (["--target", "y", "--l1-ratio", "0.5", "--alpha", "0"], "--l1-ratio 0.5 with --alpha 0"),
+    ],
+)
+def test_train_options_are_named_in_messages(data, capsys, options, match):
+    model = data / "m.json"
+    msg = fail(["train", data / "d.csv", "--model", model, *options], capsys, match)
+    assert "parameter of" not in msg and "solver='" not in msg and "n_splits" not in msg
+    assert not model.exists()
+
+
+def test_max_iter_below_one_is_a_usage_error(data, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(
+            ["train", str(data / "d.csv"), "--target", "y", "--model", "m.json", "--max-iter", "0"]
+        )
+    assert exc.value.code == 2
+    assert "--max-iter" in capsys.readouterr().err
+
+
+def test_a_folder_given_as_the_model_is_named(data, capsys):
+    (data / "adir").mkdir()
+    fail(["predict", data / "adir", data / "d.csv", "--out", "-"], capsys, "adir is a folder")
+    fail(["evaluate", data / "adir", data / "d.csv"], capsys, "adir is a folder")
+
+
+def test_a_column_too_large_is_named(data, capsys):
+    df = pd.read_csv(data / "d.csv")
+    df.assign(x2=df.x2 * 1e200).to_csv(data / "big.csv", index=False)
+    msg = fail(
+        ["train", data / "big.csv", "--target", "y", "--model", data / "m.json"],
+        capsys,
+        "column 'x2' holds values up to",
+    )
+    assert "column 1" not in msg
+    with pytest.raises(ValueError, match="column 'x2' holds"):
+        oneneuron.NeuronClassifier().fit(df.assign(x2=df.x2 * 1e200), "y")
+
+
+def test_on_unknown_error_says_it_refused(data, capsys):
+    df = pd.read_csv(data / "d.csv").assign(g=["u", "v"] * 100)
+    df.to_csv(data / "g.csv", index=False)
+    df.assign(g=["w"] + ["u"] * 199).to_csv(data / "g2.csv", index=False)
+    model = data / "g.json"
+    assert run(["train", data / "g.csv", "--target", "y", "--model", model, "-q"], capsys)[0] == 0
+    for cmd in (
+        ["predict", model, data / "g2.csv", "--out", "-"],
+        ["evaluate", model, data / "g2.csv"],
+    ):
+        msg = fail([*cmd, "--on-unknown", "error"], capsys, "'g'")
+        assert "refused" in msg and "'w'" in msg and "were encoded" not in msg
+
+
+def test_unknown_target_labels_are_printed_as_written(data, capsys):
+    model = data / "m.json"
+    assert run(["train", data / "d.csv", "--target", "y", "--model", model, "-q"], capsys)[0] == 0
+    df = pd.read_csv(data / "d.csv")
+    df.loc[0, "y"] = 2
+    df.to_csv(data / "y3.csv", index=False)
+    df.to_parquet(data / "y3.parquet", index=False)
+    for path in (data / "y3.csv", data / "y3.parquet"):
+        msg = fail(["evaluate", model, path], capsys, "does not know: 2 (data row 1)")
+        assert "np." not in msg
+
+
+# ------------------------------------------------------ 7. a missing target
+MISSING = "x1,x2,y\n1,2,0\n2,,1\n3,4,\n4,5,1\n5,1,0\n6,2,1\n0,3,0\n2,2,0\n"
+
+
+def test_missing_target_message_does_not_offer_impute_to_fill_it(tmp_path, capsys):
+    data = tmp_path / "miss.csv"
+    data.write_text(MISSING.replace("2,,1", "2,1,1"))  # only the target has a hole
+    msg = fail(["train", data, "--target", "y", "--model", tmp_path / "m.json"], capsys, "'y'")
+    assert "cannot be filled" in msg and "fill them with --impute" not in msg
+    with pytest.raises(ValueError, match="cannot be filled") as exc:
+        oneneuron.NeuronClassifier(missing="mean").fit(pd.read_csv(data), "y")
+    assert "missing='mean'" not in str(exc.value)
+
+
+@pytest.mark.parametrize("extra", [[], ["--cv", "2"]])
+def test_impute_drops_rows_without_a_target_and_says_so(tmp_path, capsys, extra):
+    data, model = tmp_path / "miss.csv", tmp_path / "m.json"
+    data.write_text(MISSING)
+    options = ["--target", "y", "--model", model, "--impute", "mean", *extra]
+    code, out, err = run(["train", data, *options], capsys)
+    assert code == 0, err
+    assert "dropped 1 rows with a missing target (--impute)" in out
+    est = oneneuron.load(model)
+    assert est.n_samples_fit_ == 7
+    table = pd.read_csv(data).dropna(subset=["y"])
+    if not extra:  # the same fit as Python's on the rows with a label
+        ref = oneneuron.NeuronClassifier(missing="mean").fit(table, "y")
+        np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-8)
+    fail(["evaluate", model, data], capsys, "leave those rows out with --drop-missing")
+
+
+# ------------------------------------------- 8. evaluate on a subset of the classes
+@pytest.fixture
+def iris(tmp_path, capsys):
+    from sklearn.datasets import load_iris
+
+    d = load_iris(as_frame=True)
+    df = d.frame.drop(columns="target").assign(species=np.asarray(d.target_names)[d.target])
+    df.to_csv(tmp_path / "iris.csv", index=False)
+    model = tmp_path / "iris.json"
+    args = ["train", tmp_path / "iris.csv", "--target", "species", "--alpha", "0.1", "-q"]
+    assert run([*args, "--model", model], capsys)[0] == 0
+    return tmp_path, df, model
+
+
+def test_evaluate_with_a_class_absent_says_so(iris, capsys):
+    import json
+
+    from sklearn.metrics import roc_auc_score
+
+    folder, df, model = iris
+    two = df[df.species != "virginica"]
+    two.to_csv(folder / "two.csv", index=False)
+    code, out, err = run(["evaluate", model, folder / "two.csv", "--json"], capsys)
+    assert code == 0, err
+    m = json.loads(out)
+    proba = oneneuron.load(model).predict_proba(two.drop(columns="species"))
+    y = two.species.to_numpy()
+    expected = np.mean(
+        [roc_auc_score(y == c, proba[:, k]) for k, c in enumerate(["setosa", "versicolor"])]
+    )
+    assert m["roc_auc"] == pytest.approx(expected, rel=1e-12)
+    notes = " ".join(m["notes"])
+    assert "'virginica'" in notes and "one-vs-rest" in notes and "macro average" in notes
+    f1 = [m["per_class"][c]["f1"] for c in ("setosa", "versicolor")]
+    assert m["macro_avg"]["f1"] == pytest.approx(np.mean(f1))
+    code, out, err = run(["evaluate", model, folder / "two.csv"], capsys)
+    assert code == 0, err
+    assert "one class present" not in out and "'virginica'" in out
+
+    df[df.species == "setosa"].to_csv(folder / "one.csv", index=False)
+    code, out, err = run(["evaluate", model, folder / "one.csv", "--json"], capsys)
+    assert code == 0, err
+    m = json.loads(out)
+    assert m["roc_auc"] is None and any("only class 'setosa'" in n for n in m["notes"])
