@@ -16,6 +16,7 @@ from sklearn.datasets import load_breast_cancer, load_iris
 from sklearn.metrics import accuracy_score, confusion_matrix, log_loss, roc_auc_score
 
 import oneneuron
+from _cli import fail, run  # noqa: E402
 from oneneuron import NeuronClassifier
 from oneneuron.cli import main
 
@@ -35,23 +36,6 @@ def cancer(tmp_path_factory):
         part.to_csv(folder / f"{name}.csv", index=False)
         part.to_parquet(folder / f"{name}.parquet", index=False)
     return folder, [c for c in df.columns if c != "diagnosis"]
-
-
-def run(argv, capsys):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def fail(argv, capsys, match):
-    """Exit 1, one ``error:`` line (the last) naming the cause, no traceback."""
-    code, out, err = run(argv, capsys)
-    assert code == 1, (out, err)
-    lines = err.splitlines()
-    assert lines[-1].startswith("error: ") and err.count("error:") == 1, err
-    assert "Traceback" not in err
-    assert match in lines[-1], err
-    return err
 
 
 # CLI and Python API agree to float rounding, not bitwise: BLAS's X @ w rounds the last bit

@@ -10,24 +10,8 @@ import pandas as pd
 import pytest
 
 import oneneuron
+from _cli import fail, run  # noqa: E402
 from oneneuron.cli import main
-
-
-def run(argv, capsys):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def fail(argv, capsys, match):
-    """Exit 1, one ``error:`` line (the last) naming the cause, no traceback."""
-    code, out, err = run(argv, capsys)
-    assert code == 1, (out, err)
-    lines = err.splitlines()
-    assert lines[-1].startswith("error: ") and err.count("error:") == 1, err
-    assert "Traceback" not in err
-    assert match in lines[-1], err
-    return lines[-1]
 
 
 @pytest.fixture

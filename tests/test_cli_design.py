@@ -13,22 +13,7 @@ import pandas as pd
 import pytest
 
 import oneneuron
-from oneneuron.cli import main
-
-
-def run(argv, capsys):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def fail(argv, capsys, match):
-    code, out, err = run(argv, capsys)
-    assert code == 1, (out, err)
-    lines = err.splitlines()
-    assert lines[-1].startswith("error: ") and "Traceback" not in err, err
-    assert match in lines[-1], err
-    return err
+from _cli import fail, run  # noqa: E402
 
 
 @pytest.fixture

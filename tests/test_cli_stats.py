@@ -8,21 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from _cli import fail, run  # noqa: E402
 from oneneuron import NeuronClassifier, load
-from oneneuron.cli import main
-
-
-def run(argv, capsys):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def fail(argv, capsys, match):
-    code, out, err = run(argv, capsys)
-    assert code == 1, (out, err)
-    assert err.splitlines()[-1].startswith("error: ") and "Traceback" not in err
-    assert match in err.splitlines()[-1], err
 
 
 @pytest.fixture(scope="module")
