@@ -154,8 +154,11 @@ def encode_labels(y: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp], NDAr
     ValueError
         If fewer than two classes are present.
     """
-    if y.dtype.kind in "iub" and len(y):  # small-range integers: counting, no sort
-        yi = y.view(np.uint8) if y.dtype.kind == "b" else y
+    yi = y.view(np.uint8) if y.dtype.kind == "b" else y
+    if y.dtype.kind == "f" and len(y) and np.abs(y).max() < 2.0**53:  # 0.0/1.0: as ints
+        as_int = y.astype(np.int64)  # (NaN fails the test above: no cast warning)
+        yi = as_int if (as_int == y).all() else y
+    if yi.dtype.kind in "iu" and len(y):  # small-range integers: counting, no sort
         lo, hi = int(yi.min()), int(yi.max())
         if hi - lo <= max(1024, len(y)):
             shifted = yi - lo if lo else yi

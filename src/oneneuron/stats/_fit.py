@@ -361,15 +361,22 @@ def _unit_scaled(G: NDArray[np.float64]) -> NDArray[np.float64] | None:
     return G * r[:, None] * r
 
 
-def scaled_condition(problem: Any, Hp: NDArray[np.float64]) -> float:
+def scaled_condition(problem: Any, Hp: NDArray[np.float64], at_most: float = 0.0) -> float:
     """Condition number of the reference-parameterised Hessian scaled to unit diagonal.
 
     Units do not count; the softmax's flat directions are left out (class 0 is the
-    reference). ``inf`` for a singular Hessian.
+    reference). ``inf`` for a singular Hessian. With ``at_most > 0`` a bound no
+    larger than ``at_most`` may come back instead of the number itself (from
+    Gershgorin's discs, without the eigenvalues): enough for a caller that only
+    compares it with ``at_most`` or more.
     """
     C = _unit_scaled(_reference_hessian(problem, Hp)[1])
     if C is None:
         return np.inf
+    if at_most > 0:  # eigenvalues of a unit-diagonal C lie within 1 -+ its largest off-row sum
+        r = float(np.max(np.abs(C).sum(axis=1))) - 1.0
+        if r < 1.0 and (1.0 + r) / (1.0 - r) <= at_most:
+            return (1.0 + r) / (1.0 - r)
     vals = np.linalg.eigvalsh(C)
     return float(vals[-1] / vals[0]) if vals[0] > 0 else np.inf
 
@@ -464,8 +471,8 @@ def compute_inference(
         # indicator's spread is small) but flattens the Hessian along its column: the
         # curvature is the second trigger (exactly collinear columns pass it too; the LP
         # then finds no separation and the covariance step names them)
-        cond = scaled_condition(problem, Hp)
-        suspicious = _separation.hessian_is_flat(cond)
+        cond = scaled_condition(problem, Hp, at_most=_separation.FLAT_HESSIAN_COND)
+        suspicious = _separation.hessian_is_flat(cond)  # a bound below the threshold: not flat
     if est.alpha == 0 and suspicious:
         if cond is None and Hp is not None:
             cond = scaled_condition(problem, Hp)
@@ -571,7 +578,7 @@ def conditioning_note(
     ``G`` is the terms' weighted Gram matrix (:func:`_reference_hessian`), scaled to
     unit diagonal (so units do not count); "" when well conditioned. The
     eigenvalues alone answer the common, well-conditioned case; ``cond``, that
-    condition number where the caller has it, answers it without them.
+    condition number (or a bound on it) where the caller has it, answers it without them.
     """
     if cond is not None and cond <= limit:
         return ""
