@@ -494,3 +494,54 @@ def test_anova_refuses_other_weights_or_offsets_with_the_fits_total():
     table = anova(clf, X, y, sample_weight=w)
     dev = [_glm(X.iloc[:, :k], y, freq_weights=w).deviance for k in range(1, 4)]
     np.testing.assert_allclose(table["Resid. Dev"].iloc[1:], dev, rtol=RTOL)
+
+
+@pytest.mark.parametrize("K", [2, 4])
+def test_anova_of_a_class_weighted_model_equals_the_replicated_rows(K):
+    """Class weights are sample weights: the NULL row was fitted without them (a negative
+    first deviance shown as 0, p = 1)."""
+    from oneneuron import anova
+
+    rng = np.random.default_rng(0)
+    n = 300
+    X = rng.normal(size=(n, 2))
+    z = X[:, 0] + rng.normal(size=n)
+    y = (z > 0.8).astype(int) if K == 2 else np.digitize(z, [-1.0, 0.0, 1.2])
+    cw = {k: 1 + 3 * (k == K - 1) for k in range(K)}
+    a = anova(NeuronClassifier(class_weight=cw).fit(X, y), X, y)
+    w = np.array([cw[k] for k in y])
+    i = np.repeat(np.arange(n), w)
+    b = anova(NeuronClassifier().fit(X[i], y[i]), X[i], y[i])
+    pd.testing.assert_frame_equal(a, b, rtol=1e-6)
+
+
+def test_statistics_of_a_relaxed_fit_are_the_refits_on_the_kept_columns():
+    """anova counted the dropped columns (Df 1, deviance 0), diagnostics mixed the L1
+    model's probabilities with the refit's leverage, profile intervals failed on shapes,
+    margeff refused: each is now the relaxed refit's on the columns the L1 fit kept."""
+    from oneneuron import anova, diagnostics
+
+    rng = np.random.default_rng(14)
+    n = 400
+    df = pd.DataFrame(
+        {"x": rng.normal(size=n), "z": rng.normal(size=n), "g": rng.choice(list("pqrs"), n)}
+    )
+    y = (rng.random(n) < 1 / (1 + np.exp(-(df.x + 1.5 * (df.g == "q"))))).astype(int)
+    m = NeuronClassifier(alpha=0.03, l1_ratio=1, relax=True).fit(df, y)
+    kept = list(m.relaxed_.feature_names_in_)
+    assert "z" not in kept and len(kept) < len(m.feature_names_in_)
+    coded = pd.DataFrame(m._validate_predict(df), columns=list(m.feature_names_in_))[kept]
+    ref = NeuronClassifier().fit(coded, y)  # the oracle: a plain fit on the kept columns
+    pd.testing.assert_frame_equal(
+        anova(m, df, y), anova(ref, coded, y, terms={c: [c] for c in kept}), rtol=1e-6
+    )
+    pd.testing.assert_frame_equal(diagnostics(m, df, y), diagnostics(ref, coded, y), rtol=1e-6)
+    np.testing.assert_allclose(
+        m.summary(ci="profile", X=df, y=y)[["ci_low", "ci_high"]],
+        ref.summary(ci="profile", X=coded, y=y)[["ci_low", "ci_high"]],
+        rtol=1e-6,
+    )
+    pd.testing.assert_frame_equal(m.margeff(df), ref.margeff(coded), rtol=1e-6)
+    # a refit without relax leaves no refit of another model behind
+    m.set_params(alpha=0.0, l1_ratio=0.0, relax=False).fit(df[["x"]], y)
+    assert not hasattr(m, "relaxed_")

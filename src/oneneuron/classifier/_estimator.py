@@ -758,6 +758,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     ) -> Any:
         """Marginal effects ``dP/dx`` with delta-method standard errors.
 
+        A ``relax=True`` model gives its refit's effects (``relaxed_``, the model its
+        ``summary()`` reports) on the columns the L1 fit kept, one per column.
+
         ``at="overall"``: averaged over the rows of X (average marginal effects);
         ``at="mean"``: at the means (as statsmodels' ``get_margeff``).
         Binary: effects on ``P(classes_[1])``; K > 2: on every class's
@@ -814,20 +817,20 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         if by not in ("variable", "column"):
             raise ValueError(f"by must be 'variable' or 'column', got {by!r}")
         res = self._inference()
-        n_terms = np.asarray(self.coef_).shape[1] + int(self.fit_intercept)
-        if getattr(self, "relax", False) and len(res.terms) != n_terms:
-            raise ValueError(
-                "margeff: a relax=True model's statistics are the unpenalised refit on the "
-                "columns the L1 fit kept, and the L1 fit itself has no standard errors; take "
-                "the refit's effects on those columns (model.relaxed_.margeff(...)) or fit "
-                "without relax"
-            )
         if is_table(X):  # the training table: its missing cells as the fit had them
             from ..stats import training_rows
 
             X, _, sample_weight, offset = training_rows(
                 self, X, labels=False, sample_weight=sample_weight, offset=offset
             )
+        if getattr(self, "relaxed_", None) is not None and self.relax:
+            from ..stats import relaxed_view  # the refit's effects, on the kept columns
+
+            relaxed, Xk = relaxed_view(self, X)
+            return relaxed.margeff(  # type: ignore[no-any-return]
+                Xk, at=at, sample_weight=sample_weight, level=level, dummy=dummy,
+                offset=offset, by="column",
+            )  # fmt: skip
         design = getattr(self, "design_", None) if by == "variable" else None
         if design is not None:
             if not is_table(X):

@@ -73,6 +73,7 @@ def fit(
     """
     prev = previous_solution(est)
     est.__dict__.pop("cv_record_", None)  # a loaded model's CV record no longer describes it
+    est.__dict__.pop("relaxed_", None)  # nor a previous relax=True fit's refit
     X, y, sample_weight, cluster, offset, design = design_input(
         est, X, y, sample_weight, cluster, offset
     )
@@ -411,7 +412,6 @@ def relaxed_inference(est: Any, data: FitData, off: Any, cluster: Any) -> Any:
     if data.kind != "numpy" or data.y_idx is None or data.sample_weight is None:
         raise ValueError("relax=True needs NumPy, pandas or SciPy input (the refit reads X)")
     keep = np.flatnonzero(np.any(np.asarray(est.coef_) != 0, axis=0))
-    est.__dict__.pop("relaxed_", None)  # a previous fit's refit no longer describes it
     if len(keep) == 0:
         return None
     names = (

@@ -17,6 +17,7 @@ the end of ``fit`` (:func:`compute_inference`) and kept as an
 ``profile_intervals``        profile-likelihood confidence intervals (``_profile``)
 ``anova``                    sequential analysis of deviance over terms (``_anova``)
 ``training_rows``            the training rows as the fit used them (its ``missing=``)
+``relaxed_view``             a ``relax=True`` model's refit and X on its kept columns
 ``diagnostics``              residuals, leverage, Cook's distance (``_diagnostics``)
 ``firth_inference``          Firth's bias-reduced logistic regression (``_firth``)
 ===========================  ==========================================================
@@ -33,7 +34,13 @@ if TYPE_CHECKING:
     from ._diagnostics import diagnostics
     from ._effects import logit_interval, odds_ratio_table
     from ._firth import firth_inference
-    from ._fit import HessianRecorder, compute_inference, term_names, training_rows
+    from ._fit import (
+        HessianRecorder,
+        compute_inference,
+        relaxed_view,
+        term_names,
+        training_rows,
+    )
     from ._hypothesis import ChiSquareTest, lr_test, wald_test
     from ._margins import margeff_table
     from ._profile import profile_intervals
@@ -58,6 +65,7 @@ _LAZY = {
     "compute_inference": "_fit",
     "term_names": "_fit",
     "training_rows": "_fit",
+    "relaxed_view": "_fit",
     "ChiSquareTest": "_hypothesis",
     "lr_test": "_hypothesis",
     "wald_test": "_hypothesis",
@@ -86,6 +94,7 @@ __all__ = [
     "firth_inference",
     "term_names",
     "training_rows",
+    "relaxed_view",
     "logit_interval",
     "lr_test",
     "margeff_table",

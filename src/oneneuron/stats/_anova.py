@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 from scipy import stats
 
 from ..functions import log_sigmoid, log_softmax
@@ -29,6 +30,7 @@ from ._fit import (
     data_fingerprint,
     data_mismatch,
     null_log_likelihood_with_offset,
+    relaxed_view,
     training_rows,
 )
 
@@ -72,6 +74,20 @@ def _term_columns(names: list[str], terms: Any) -> list[tuple[str, list[int]]]:
             f"terms must name every column of the model exactly once; the columns are {names}"
         )
     return out
+
+
+def _class_weights(model: Any, y_idx: NDArray[np.intp], w: NDArray, K: int) -> NDArray:
+    """Each class's weight as the fit applied it: its summed row weight (the fit's record,
+    ``inference_.extra["data"]``) over its summed sample weight here."""
+    fitted = model.inference_.extra.get("data")
+    if fitted is None:
+        raise ValueError(
+            "anova of a class-weighted model needs the fit's record of its class weights, "
+            "which this (older) model file lacks: refit the model"
+        )
+    plain = np.bincount(y_idx, weights=w, minlength=K)
+    sums = np.asarray(fitted["class_sums"], dtype=np.float64)
+    return np.divide(sums, plain, out=np.zeros(K), where=plain > 0)
 
 
 def anova(
@@ -119,15 +135,16 @@ def anova(
     """
     from sklearn.base import clone
 
+    X, y, sample_weight, offset = training_rows(
+        model, X, y, sample_weight=sample_weight, offset=offset
+    )
+    model, X = relaxed_view(model, X)  # relax=True: the refit on the kept columns
     res = model.inference_
     if res.alpha > 0 or res.extra.get("firth"):
         raise ValueError(
             "anova compares maximum-likelihood fits; this model is penalised "
             "(alpha > 0 or firth=True)"
         )
-    X, y, sample_weight, offset = training_rows(
-        model, X, y, sample_weight=sample_weight, offset=offset
-    )
     Xv = model._validate_predict(X)
     n, d = Xv.shape
     names = [str(c) for c in getattr(model, "feature_names_in_", [f"x{j}" for j in range(d)])]
@@ -146,19 +163,21 @@ def anova(
     for what, a in (("sample_weight", w), ("offset", off)):
         if a is not None and a.shape != (n,):
             raise ValueError(f"{what} has {a.size} values but X has {n} rows; give one per row")
+    if model.class_weight is not None:  # class weights are sample weights, NULL row too
+        w = w * _class_weights(model, y_idx, w, K)[y_idx]
     S = float(np.sum(w))
     if getattr(model, "has_offset_", False) and off is None:
         raise ValueError("the model was fitted with an offset: pass it (offset=...) as in the fit")
     if off is not None and not getattr(model, "has_offset_", False):
         raise ValueError("the model was fitted without an offset: leave offset= out")
-    if model.class_weight is None and not np.isclose(S, res.nobs, rtol=1e-9):
+    if not np.isclose(S, res.nobs, rtol=1e-9):
         given = "without weights" if sample_weight is None else "with weights"
         raise ValueError(
             f"the model was fitted on rows with sample weights summing to {res.nobs:.6g}; the "
             f"{n} rows given {given} sum to {S:.6g}: pass sample_weight as in the fit"
         )
     fitted = res.extra.get("data")
-    if model.class_weight is None and fitted is not None and w.shape == (n,):
+    if fitted is not None and w.shape == (n,):
         given = data_fingerprint(y_idx, w, K, off)
         why = data_mismatch(fitted, given, ("the fit", "the rows given"))
         if why:
@@ -180,7 +199,9 @@ def anova(
     else:
         llf0 = float(np.sum(w * log_softmax(np.zeros((n, K)))[np.arange(n), y_idx]))
     per_column = K - 1
-    refit = clone(model).set_params(inference=False, cov_type="nonrobust", warm_start=False)
+    refit = clone(model).set_params(  # w holds the class weights already
+        inference=False, cov_type="nonrobust", warm_start=False, class_weight=None
+    )
     if designed:  # the nested models are fitted on the coded design's columns
         refit.set_params(formula=None, reference=None, encoding="reference", missing="error")
     rows = [("NULL", np.nan, np.nan, S - per_column * int(model.fit_intercept), -2 * llf0, np.nan)]

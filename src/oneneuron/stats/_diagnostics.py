@@ -24,7 +24,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from ..functions import log_sigmoid, sigmoid
-from ._fit import training_rows
+from ._fit import relaxed_view, training_rows
 
 
 def influence_table(
@@ -107,6 +107,7 @@ def diagnostics(
     X, labels, sample_weight, offset = training_rows(
         model, X, y, sample_weight=sample_weight, offset=offset
     )
+    model, X = relaxed_view(model, X)  # relax=True: the refit on the kept columns
     index = X.index if isinstance(X, pd.DataFrame) else None
     z = np.asarray(model.decision_function(X, offset=offset), dtype=np.float64)
     Xv = model._validate_predict(X)

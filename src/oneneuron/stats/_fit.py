@@ -159,6 +159,30 @@ def data_mismatch(a: Any, b: Any, names: tuple[str, str] = ("small", "big")) -> 
     return ""
 
 
+def relaxed_view(model: Any, X: Any) -> tuple[Any, Any]:
+    """The model whose statistics are reported, and X as it was fitted on.
+
+    A ``relax=True`` model reports its unpenalised refit on the columns the L1 fit
+    kept (``relaxed_``): that refit, and ``X`` coded as the model codes it (a
+    table through its design) and restricted to those columns, named as the refit's
+    (a DataFrame). Any other model comes back with ``X`` unchanged. Call it after
+    :func:`training_rows`, which drops the rows the fit dropped.
+    """
+    relaxed = getattr(model, "relaxed_", None)
+    if relaxed is None or not getattr(model, "relax", False):
+        return model, X
+    import pandas as pd
+
+    coded = model._validate_predict(X)
+    coded = coded.toarray() if hasattr(coded, "toarray") else np.asarray(coded)
+    d = coded.shape[1]
+    names = [str(c) for c in getattr(model, "feature_names_in_", [f"x{j}" for j in range(d)])]
+    kept = [str(c) for c in relaxed.feature_names_in_]
+    cols = [names.index(c) for c in kept]
+    index = X.index if isinstance(X, pd.DataFrame) else None  # a table's rows keep their labels
+    return relaxed, pd.DataFrame(coded[:, cols], columns=kept, index=index)
+
+
 def training_rows(
     model: Any,
     X: Any,

@@ -29,7 +29,7 @@ from scipy import optimize, stats
 
 from ..functions import log_sigmoid, sigmoid
 from ._firth import firth_newton
-from ._fit import training_rows
+from ._fit import relaxed_view, training_rows
 
 #: Doublings of the bracket before a bound is declared infinite.
 MAX_EXPANSIONS = 40
@@ -88,6 +88,10 @@ def profile_intervals(
     table's missing cells as the fit's ``missing=`` had them
     (:func:`~oneneuron.stats._fit.training_rows`).
     """
+    X, y, sample_weight, offset = training_rows(
+        model, X, y, sample_weight=sample_weight, offset=offset
+    )
+    model, X = relaxed_view(model, X)  # relax=True: the refit on the kept columns
     res = model.inference_
     if len(model.classes_) != 2:
         raise ValueError("profile intervals are implemented for binary models only")
@@ -98,9 +102,6 @@ def profile_intervals(
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), got {level}")
     res.check_available()
-    X, y, sample_weight, offset = training_rows(
-        model, X, y, sample_weight=sample_weight, offset=offset
-    )
     Xv = model._validate_predict(X)
     Xd = np.asarray(Xv.todense() if hasattr(Xv, "todense") else Xv, dtype=np.float64)
     n = Xd.shape[0]
