@@ -87,3 +87,23 @@ def test_train_firth(table, tmp_path, capsys):
     np.testing.assert_allclose(load(model).summary()["coef"], ref.summary()["coef"], rtol=1e-9)
     argv = ["train", path, "--target", "y", "--model", tmp_path / "g.json", "--firth"]
     fail(argv + ["--alpha", "0.1", "--features", "a"], capsys, "alpha")
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--offset", "log_exposure"],
+        ["--offset", "log_exposure", "--cov-type", "HC1"],
+        ["--cov-type", "cluster", "--cluster", "site"],
+        ["--firth"],
+        ["--alpha", "0.05", "--l1-ratio", "1", "--relax"],
+    ],
+)
+def test_train_prints_its_summary_with_every_statistics_option(table, tmp_path, capsys, options):
+    """The summary lines (printed without -q) crashed for an offset model: the training
+    accuracy predicted without the offset (a traceback, and no model file)."""
+    path, _ = table
+    model = tmp_path / "m.json"
+    code, out, err = run(["train", path, "--target", "y", "--model", model, *options], capsys)
+    assert code == 0 and "Traceback" not in err, err
+    assert "training accuracy" in out and model.exists()

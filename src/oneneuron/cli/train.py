@@ -301,7 +301,7 @@ def run_train(args: argparse.Namespace) -> int:
             except ValueError as exc:
                 raise UserError(cli_terms(str(exc))) from None
     show_warnings(caught)
-    lines = [] if args.quiet else _fit_summary(est, args, table, len(features))
+    lines = [] if args.quiet else _fit_summary(est, args, table, len(features), fit_kw)
     write_model(est, args.model, overwrite=args.force)  # last: a failure above leaves no file
     for line in lines:
         print(line)
@@ -310,8 +310,11 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fit_summary(est: Any, args: argparse.Namespace, table: Any, n_columns: int) -> list[str]:
-    """The lines ``train`` prints about a fit (made before the model file is written)."""
+def _fit_summary(
+    est: Any, args: argparse.Namespace, table: Any, n_columns: int, fit_kw: dict[str, Any]
+) -> list[str]:
+    """The lines ``train`` prints about a fit (made before the model file is written);
+    ``fit_kw`` are the fit's extra arguments (the offset, which predictions need too)."""
     import numpy as np
 
     n = est.n_samples_fit_
@@ -330,8 +333,11 @@ def _fit_summary(est: Any, args: argparse.Namespace, table: Any, n_columns: int)
     tail = f": {reason}" if reason else ""  # files of older versions have no reason
     lines.append(f"  solver {est.solver_}, {est.n_iter_} iterations{tail}")
     lines.extend(f"  {line}" for line in fit_status(est))
-    kept = table.loc[est.design_report_.get("kept", slice(None))]
-    acc = float(np.mean(est.predict(kept) == kept[args.target].to_numpy()))
+    rows = est.design_report_.get("kept", slice(None))
+    kept = table.loc[rows]
+    off = fit_kw.get("offset")
+    predicted = est.predict(kept, offset=None if off is None else np.asarray(off)[rows])
+    acc = float(np.mean(predicted == kept[args.target].to_numpy()))
     lines.append(f"  training accuracy {acc:.4f}")
     return lines
 
