@@ -234,3 +234,17 @@ def test_path_predictions_check_the_columns_as_the_estimators_do():
         path.decision_function(bad, alpha=a)
     with pytest.raises(ValueError, match=r"X has NaN in column 1 \(row 4\)"):
         path.decision_function(bad.to_numpy(), alpha=a)
+
+
+def test_multinomial_intercepts_are_centred_in_the_path_and_the_estimator():
+    """The softmax's intercepts are defined up to a constant, which an unpenalised intercept
+    beside an L1 term leaves free: the path and the estimator at the same alpha gave
+    different (equally valid) intercepts. Both centre them over classes, as glmnet."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 4))
+    y = np.digitize(X[:, 0] + rng.normal(size=400), [-1, 0, 1])
+    path = regularization_path(X, y, l1_ratio=1.0, n_alphas=5, tol=1e-10)
+    clf = NeuronClassifier(alpha=path.alphas[-1], l1_ratio=1.0, tol=1e-10).fit(X, y)
+    np.testing.assert_allclose(path.intercept.sum(axis=1), 0.0, atol=1e-12)
+    np.testing.assert_allclose(clf.intercept_.sum(), 0.0, atol=1e-12)
+    np.testing.assert_allclose(path.intercept[-1], clf.intercept_, atol=1e-6)

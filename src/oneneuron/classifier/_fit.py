@@ -40,7 +40,7 @@ from ..stats import (
     term_names,
 )
 from ..tables import DesignSpec, is_table
-from ._predictor import check_offset
+from ._predictor import centred_intercepts, check_offset
 from ._sparse import metric_rows, resolve_penalty_factor, run_cd
 
 #: ``solver="auto"``: Newton-type solvers when the parameter vector is at most this long
@@ -723,7 +723,7 @@ def store_result(est: Any, problem: LinearLoss, result: Any, solver: str, dtype:
     """Set the fitted attributes (original scale, X's dtype); warn if not converged."""
     W, b = problem.to_raw(result.theta)
     est.coef_ = W.astype(dtype)
-    est.intercept_ = b.astype(dtype)
+    est.intercept_ = centred_intercepts(b).astype(dtype)
     est.n_iter_ = int(result.n_iter)
     est.converged_ = bool(result.converged)
     est.grad_norm_ = float(result.grad_norm)

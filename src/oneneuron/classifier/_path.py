@@ -17,7 +17,7 @@ from ..objective import LinearLoss
 from ..solvers.path import alpha_max, elastic_net_path, l1_weights, null_fit
 from ..tables import is_table
 from ._fit import design_input
-from ._predictor import warn_unknown
+from ._predictor import centred_intercepts, warn_unknown
 from ._sparse import column_restrictor, metric_rows, resolve_penalty_factor
 
 __all__ = ["RegularizationPath", "regularization_path", "default_alpha_min_ratio"]
@@ -329,7 +329,7 @@ def compute_path(
     for theta in res.thetas:
         W, b = problem.to_raw(theta)
         coefs.append(W)
-        intercepts.append(b)
+        intercepts.append(centred_intercepts(b))
     coef = np.array(coefs)
     names = (
         [str(v) for v in data.feature_names]

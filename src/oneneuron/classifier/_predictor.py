@@ -21,6 +21,20 @@ from ..functions import log_sigmoid, log_softmax, sigmoid_pair, softmax
 INTERVAL_BLOCK_ROWS = 65_536
 
 
+def centred_intercepts(b: NDArray[np.float64]) -> NDArray[np.float64]:
+    """A softmax layer's intercepts less their mean (they are defined up to a constant, which
+    an unpenalised intercept beside an L1 term leaves free; glmnet centres them too); one
+    sigmoid's intercept as it is.
+
+    Examples
+    --------
+    >>> centred_intercepts(np.array([1.0, 2.0, 6.0])).tolist()
+    [-2.0, -1.0, 3.0]
+    """
+    b = np.asarray(b, dtype=np.float64)
+    return b - b.mean() if b.size > 1 else b
+
+
 def warn_unknown(report: dict[str, Any]) -> None:
     """Warn (:class:`~oneneuron.UnknownCategoryWarning`) when a design's transform of a
     prediction's table met categories not seen in training, as the command line does."""
