@@ -454,7 +454,9 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
             Labels; with a table, also the target column's name, or None when
             ``formula`` names the target.
         sample_weight : array_like of shape (n_samples,), optional
-            Weights of the fits and of the held-out scores.
+            Weights of the fits and of the held-out scores. (No ``offset``: the
+            paths take none; fit an offset model at the chosen alpha with
+            :class:`NeuronClassifier`.)
         groups : array_like of shape (n_samples,), optional
             Rows of one group stay in one fold (``GroupKFold`` when ``cv`` is an int).
 

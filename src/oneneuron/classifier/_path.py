@@ -407,7 +407,9 @@ def regularization_path(
         else 1e-2 (glmnet's defaults). Shapes the default grid only: with
         ``alphas`` it is an error (``n_alphas`` is then ignored, as glmnet).
     sample_weight, class_weight, penalty_factor, standardize, fit_intercept
-        As in :class:`NeuronClassifier`.
+        As in :class:`NeuronClassifier`. Paths (and :class:`NeuronClassifierCV`)
+        take no ``offset``: fit an offset model at a chosen alpha with
+        :class:`NeuronClassifier`.
     tol : float, default=1e-8
         KKT tolerance at every alpha.
     max_iter : int, default=100
