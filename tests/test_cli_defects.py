@@ -355,3 +355,57 @@ def test_evaluate_with_a_class_absent_says_so(iris, capsys):
     assert code == 0, err
     m = json.loads(out)
     assert m["roc_auc"] is None and any("only class 'setosa'" in n for n in m["notes"])
+
+
+# ------------------------------------------------------------ round 2 (a new user's run)
+def test_train_computes_standard_errors_when_asked_and_says_how(tmp_path, capsys):
+    """'inference=auto skipped the Hessian pass ...; the command line always computes it'
+    was false (it did not): the message now names --inference always, which computes it."""
+    rng = np.random.default_rng(0)
+    n, d = 400, 6
+    df = pd.DataFrame(rng.normal(size=(n, d)), columns=[f"x{j}" for j in range(d)])
+    df["y"] = (df.x0 + rng.normal(size=n) > 0).astype(int)
+    path, model = tmp_path / "w.csv", tmp_path / "m.json"
+    df.to_csv(path, index=False)
+    import oneneuron.stats._fit as fit_stats
+
+    old = fit_stats.AUTO_INFERENCE_MAX_COST
+    fit_stats.AUTO_INFERENCE_MAX_COST = 10.0  # as if the table were large
+    try:
+        lbfgs = ["--solver", "lbfgs"]  # (Newton's last pass gives the Hessian for free)
+        code, out, err = run(["train", path, "--target", "y", "--model", model, *lbfgs], capsys)
+        assert code == 0, err
+        assert "--inference always" in out and "always computes it" not in out
+        code, out, err = run(
+            ["train", path, "--target", "y", "--model", model, "--force", "--inference",
+             "always", *lbfgs], capsys,
+        )  # fmt: skip
+        assert code == 0 and "no standard errors" not in out, (out, err)
+        assert oneneuron.load(model).inference_.cov is not None
+    finally:
+        fit_stats.AUTO_INFERENCE_MAX_COST = old
+
+
+def test_separation_hints_and_warnings_speak_in_flags(tmp_path, capsys):
+    """A multiclass fit was told to use --firth (binary only); warning lines said
+    alpha > 0, firth=True and max_iter where the status lines said --alpha."""
+    rng = np.random.default_rng(1)
+    n = 90
+    x = rng.normal(size=n)
+    df = pd.DataFrame({"x": x, "y": np.digitize(x, [-0.5, 0.5])})  # separated, K = 3
+    path, model = tmp_path / "s.csv", tmp_path / "m.json"
+    df.to_csv(path, index=False)
+    code, out, err = run(["train", path, "--target", "y", "--model", model], capsys)
+    assert code == 0 and "SEPARATED" in out and "--firth" not in out + err, (out, err)
+    assert "alpha > 0" not in err.replace("--alpha > 0", ""), err
+    df["y"] = (x > 0).astype(int)  # binary and separated: --firth is offered, as a flag
+    df.to_csv(path, index=False)
+    code, out, err = run(["train", path, "--target", "y", "--model", model, "--force"], capsys)
+    assert "--firth" in out and "firth=True" not in err, (out, err)
+    df["y"] = (x + rng.normal(size=n) > 0).astype(int)
+    df.to_csv(path, index=False)
+    code, out, err = run(
+        ["train", path, "--target", "y", "--model", model, "--force", "--solver", "lbfgs",
+         "--max-iter", "1"], capsys,
+    )  # fmt: skip
+    assert "warning:" in err and "max_iter" not in err and "--max-iter" in err, err

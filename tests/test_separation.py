@@ -47,7 +47,7 @@ def test_complete_separation_warns_once(solver):
     assert len(seps) == 1
     msg = str(seps[0].message)
     assert "completely separated" in msg and "60 of 60 rows" in msg and "alpha > 0" in msg
-    assert "dose" in msg.split("direction")[1].split("(")[0]
+    assert "dose" in msg.split("perfectly along")[1].split("(standardised")[0]
     assert seps[0].filename == __file__  # points at the user's fit call
     assert clf.separation_ == "complete"
     assert np.all(np.isfinite(clf.coef_)) and np.all(np.isfinite(clf.intercept_))
@@ -219,3 +219,16 @@ def test_a_rare_level_all_of_one_class_is_quasi_separation_not_collinearity():
     assert seps == [] and clf.separation_ == "none"
     with pytest.raises(ValueError, match="'x2' is a linear combination of 'x'"):
         clf.summary()
+
+
+def test_the_warning_says_when_it_shows_only_the_largest_components():
+    """'along the direction +1*a -0.7*b -0.35*c' read as the whole direction when the LP's
+    had more components; the best split along those three classified 73% of the rows."""
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame(rng.normal(size=(60, 6)), columns=list("abcdef"))
+    y = (X @ np.array([1.0, 0.9, 0.8, 0.7, 0.6, 0.5]) > 0).astype(int).to_numpy()
+    _, seps = _fit_recording(NeuronClassifier(), X, y)
+    msg = str(seps[0].message)
+    assert "largest components" in msg and "of 6" in msg, msg
+    _, seps = _fit_recording(NeuronClassifier(), X[["a"]], (X.a > 0).astype(int).to_numpy())
+    assert "largest components" not in str(seps[0].message)  # the whole direction shown

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._errors import UserError
+from ._errors import UserError, cli_terms  # noqa: F401 (cli_terms: re-exported)
 
 if TYPE_CHECKING:  # the parsers are built without NumPy or pandas: imports where used
     import numpy as np
@@ -295,62 +294,6 @@ def unknown_warning(report: EncodeReport) -> None:
         print(f"warning: {note}", file=sys.stderr)
 
 
-def cli_terms(text: str) -> str:
-    """The estimator's messages with Python keywords in the command line's flags."""
-    for py, flag in (
-        (
-            "drop those rows (missing='drop', CLI --drop-missing) or fill them "
-            "(missing='mean'|'median'|'most_frequent', CLI --impute)",
-            "drop those rows with --drop-missing or fill them with --impute "
-            "mean|median|most_frequent",
-        ),
-        (
-            "a class label cannot be filled: drop those rows (missing='drop', or beforehand)",
-            "a class label cannot be filled: drop those rows with --drop-missing, or train "
-            "with --impute, which fills missing features and drops the rows without a label",
-        ),
-        ("missing='drop'", "--drop-missing"),
-        ("reference=", "--reference "),
-        ("firth=True", "--firth"),
-        ("alpha > 0", "--alpha > 0"),
-        ("drop the redundant column(s)", "leave a column out (--features or --formula)"),
-        ("refit with inference=True", "the command line always computes it"),
-        ("refit with relax=True", "train again with --relax"),
-    ):
-        text = text.replace(py, flag)
-    # Python's rows are 0-based positions; the command line counts data rows from 1
-    text = re.sub(
-        r"(first|finite) at row (\d+)", lambda m: f"{m[1]} at data row {int(m[2]) + 1}", text
-    )
-    text = re.sub(r"cov_type='(\w+)'", r"--cov-type \1", text)  # a Python keyword, spelt out
-    for pattern, flag in _CLI_PATTERNS:
-        text = re.sub(pattern, flag, text)
-    return text.replace("(alpha=0)", "(--alpha 0)")
-
-
-#: Messages of scikit-learn and of the estimator's parameter checks, in the flags' names.
-_CLI_PATTERNS = (
-    (
-        r"Cannot have number of splits n_splits=(\d+) greater than the number of samples: "
-        r"n_samples=(\d+)\.?",
-        r"--cv \1 asks for more folds than the \2 rows of the table; choose fewer",
-    ),
-    (
-        r"n_splits=(\d+) cannot be greater than the number of members in each class\.?",
-        r"--cv \1 asks for more folds than the rows of the smallest class (the folds are "
-        r"stratified: each class in every fold); choose fewer",
-    ),
-    (
-        r"The '(\w+)' parameter of \w+ must be (.*?)\. Got (.*?) instead\.",
-        lambda m: f"--{m[1].replace('_', '-')} must be {m[2]}, not {m[3]}",
-    ),
-    (
-        r"l1_ratio=(\S+) needs solver='(\S+)' or '(\S+)' \(solver='(\S+)'",
-        r"--l1-ratio \1 needs --solver \2 or \3 (--solver \4",
-    ),
-)
-
-
 def missing_note(saved: SavedModel) -> str | None:
     """One line on the training fit's missing values (rows dropped, cells filled), or None."""
     design = getattr(saved.estimator, "design_", None)
@@ -380,8 +323,8 @@ def fit_status(est: Any) -> list[str]:
     if res.separation in ("complete", "quasi-complete"):
         lines.append(
             f"SEPARATED ({res.separation} separation): the fit stopped, it did not converge to "
-            "an estimate; maximum-likelihood coefficients do not exist (use --alpha > 0 "
-            "or --firth)"
+            "an estimate; maximum-likelihood coefficients do not exist (use --alpha > 0"
+            + (" or --firth)" if len(est.classes_) == 2 else ")")  # Firth: binary only
         )
     if res.cov is None and res.reason:
         why = cli_terms(res.reason)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import re
 import sys
 import warnings
 from collections.abc import Iterable, Iterator
@@ -62,7 +63,7 @@ def show_warnings(caught: Iterable[warnings.WarningMessage], seen: set[str] | No
     """Print recorded warnings as ``warning: message`` lines, each distinct message once."""
     seen = set() if seen is None else seen
     for w in caught:
-        text = " ".join(str(w.message).split())
+        text = cli_terms(" ".join(str(w.message).split()))  # the flags, not Python's names
         if _for_user(w) and text not in seen:
             seen.add(text)
             print(f"warning: {text}", file=sys.stderr)
@@ -82,3 +83,63 @@ def user_warnings() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.showwarning = show
         yield
+
+
+def cli_terms(text: str) -> str:
+    """The estimator's messages with Python keywords in the command line's flags."""
+    for py, flag in (
+        (
+            "drop those rows (missing='drop', CLI --drop-missing) or fill them "
+            "(missing='mean'|'median'|'most_frequent', CLI --impute)",
+            "drop those rows with --drop-missing or fill them with --impute "
+            "mean|median|most_frequent",
+        ),
+        (
+            "a class label cannot be filled: drop those rows (missing='drop', or beforehand)",
+            "a class label cannot be filled: drop those rows with --drop-missing, or train "
+            "with --impute, which fills missing features and drops the rows without a label",
+        ),
+        ("missing='drop'", "--drop-missing"),
+        ("reference=", "--reference "),
+        ("firth=True", "--firth"),
+        ("alpha > 0", "--alpha > 0"),
+        ("drop the redundant column(s)", "leave a column out (--features or --formula)"),
+        ("refit with inference=True", "train again with --inference always"),
+        ("inference=False was set; refit with inference=True", "--inference never was given"),
+        ("refit with relax=True", "train again with --relax"),
+    ):
+        text = text.replace(py, flag)
+    # Python's rows are 0-based positions; the command line counts data rows from 1
+    text = re.sub(
+        r"(first|finite) at row (\d+)", lambda m: f"{m[1]} at data row {int(m[2]) + 1}", text
+    )
+    text = re.sub(r"cov_type='(\w+)'", r"--cov-type \1", text)  # a Python keyword, spelt out
+    text = re.sub(r"\bmax_iter\b", "--max-iter", text)
+    text = re.sub(r"(?<!-)\b(alpha|firth)\b(?= ?[>=<])", r"--\1", text)  # alpha > 0, firth=True
+    text = text.replace("--firth=True", "--firth")
+    for pattern, flag in _CLI_PATTERNS:
+        text = re.sub(pattern, flag, text)
+    return text.replace("(alpha=0)", "(--alpha 0)")
+
+
+#: Messages of scikit-learn and of the estimator's parameter checks, in the flags' names.
+_CLI_PATTERNS = (
+    (
+        r"Cannot have number of splits n_splits=(\d+) greater than the number of samples: "
+        r"n_samples=(\d+)\.?",
+        r"--cv \1 asks for more folds than the \2 rows of the table; choose fewer",
+    ),
+    (
+        r"n_splits=(\d+) cannot be greater than the number of members in each class\.?",
+        r"--cv \1 asks for more folds than the rows of the smallest class (the folds are "
+        r"stratified: each class in every fold); choose fewer",
+    ),
+    (
+        r"The '(\w+)' parameter of \w+ must be (.*?)\. Got (.*?) instead\.",
+        lambda m: f"--{m[1].replace('_', '-')} must be {m[2]}, not {m[3]}",
+    ),
+    (
+        r"l1_ratio=(\S+) needs solver='(\S+)' or '(\S+)' \(solver='(\S+)'",
+        r"--l1-ratio \1 needs --solver \2 or \3 (--solver \4",
+    ),
+)

@@ -127,6 +127,14 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--cluster", metavar="COL", help="cluster labels, for --cov-type cluster")
     p.add_argument(
+        "--inference",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="standard errors: computed unless the Hessian pass would cost more than "
+        "n * p^2 = 1e8 and the solver did not form it anyway (auto, the default), always, "
+        "or never",
+    )
+    p.add_argument(
         "--firth",
         action="store_true",
         help="Firth's bias-reduced logistic regression (binary; finite under separation)",
@@ -277,6 +285,7 @@ def run_train(args: argparse.Namespace) -> int:
         max_iter=args.max_iter,
         fit_intercept=not args.no_intercept,
         cov_type=args.cov_type,
+        inference={"auto": "auto", "always": True, "never": False}[args.inference],
         firth=args.firth,
         relax=args.relax,
     )

@@ -180,6 +180,7 @@ def describe(sep: Separation, terms: list[str], classes: list[Any], top: int = 3
     assert sep.direction is not None
     D = sep.direction
     flat = np.argsort(-np.abs(D).ravel(), kind="stable")[:top]
+    n_parts = int(np.count_nonzero(np.abs(D) >= 1e-6))
     parts = []
     for idx in flat:
         k, t = divmod(int(idx), D.shape[1])
@@ -187,9 +188,15 @@ def describe(sep: Separation, terms: list[str], classes: list[Any], top: int = 3
             continue
         name = terms[t] if D.shape[0] == 1 else f"{terms[t]}[{classes[k + 1]!r}]"
         parts.append(f"{D[k, t]:+.3g}*{name}")
+    where = (
+        f"the direction {' '.join(parts)}"
+        if n_parts <= len(parts)
+        else f"a direction whose largest components ({len(parts)} of {n_parts}) are "
+        f"{' '.join(parts)} ..."
+    )
     return (
         f"the classes are {sep.kind}ly separated: {sep.n_separated} of {sep.n_rows} rows are "
-        f"predicted perfectly along the direction {' '.join(parts)} (standardised features); "
+        f"predicted perfectly along {where} (standardised features); "
         "the maximum-likelihood coefficients do not exist and the reported ones are finite only "
         "because the solver stopped, so standard errors are meaningless. "
         "Use alpha > 0 for finite, unique estimates"
