@@ -474,3 +474,14 @@ def test_table_messages_number_rows_as_numpy_messages_do():
     neg = X.assign(b=X["b"].where(X.index != 4, -1.0))
     with pytest.raises(DataError, match=r"'np.log\(b\)' is not finite at row 4"):
         logged.predict(neg)
+
+
+def test_codes_with_a_stray_word_are_kept_as_categories_when_declared():
+    """The refusal of numbers stored as text names the way out for real categories."""
+    zips = pd.Series(["02139", "10001", "94110", "60601", "unknown"] * 4)
+    df = pd.DataFrame({"zip": zips, "x": np.linspace(0, 1, 20)})
+    y = np.arange(20) % 2
+    with pytest.raises(ValueError, match=r"astype\('category'\)"):
+        NeuronClassifier(alpha=1.0).fit(df, y)
+    clf = NeuronClassifier(alpha=1.0).fit(df.assign(zip=zips.astype("category")), y)
+    assert "zip[T.unknown]" in list(clf.feature_names_in_)

@@ -423,8 +423,11 @@ class DesignSpec:
                 )
             kind = _kind(s)
             why = numbers_as_text(s, lambda i, rows=df.index: f"row {rows[i]}")
-            if kind == "categorical" and why is not None:
-                raise DataError(f"column {name!r} {why}")
+            if kind == "categorical" and why is not None:  # a Categorical dtype keeps it
+                raise DataError(
+                    f"column {name!r} {why} (if its values are categories, say so: "
+                    f"df[{name!r}].astype('category'))"
+                )
             col: dict[str, Any] = {"name": name, "kind": kind, "levels": None, "fill": None}
             if kind == "categorical":
                 present = s[~na[name]]
