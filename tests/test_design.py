@@ -478,7 +478,8 @@ def test_table_messages_number_rows_as_numpy_messages_do():
 
 def test_codes_with_a_stray_word_are_kept_as_categories_when_declared():
     """The refusal of numbers stored as text names the way out for real categories."""
-    zips = pd.Series(["02139", "10001", "94110", "60601", "unknown"] * 4)
+    zips = pd.Series(["02139", "10001", "94110", "60601"] * 5)
+    zips[7] = "unknown"
     df = pd.DataFrame({"zip": zips, "x": np.linspace(0, 1, 20)})
     y = np.arange(20) % 2
     with pytest.raises(ValueError, match=r"astype\('category'\)"):
