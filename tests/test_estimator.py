@@ -400,3 +400,20 @@ def test_a_column_named_intercept_is_refused_beside_the_intercept():
             est.fit(df, y)
     clf = NeuronClassifier(fit_intercept=False).fit(df, y)  # no clash without one
     assert list(clf.summary().index) == ["x", "intercept"]
+
+
+@pytest.mark.parametrize("solver, rate", [("gd", 1.0), ("sgd", 100.0)])
+def test_gradient_descent_that_diverges_says_so(solver, rate):
+    """The loss rising from 0.693 to 850 was reported as 'increase max_iter or
+    learning_rate': the divergence branch only fired on a non-finite loss, which the stable
+    log-loss never reaches."""
+    from oneneuron import ConvergenceWarning
+    from oneneuron.datasets import load_exam_scores
+
+    X, y, _ = load_exam_scores()
+    est = NeuronClassifier(solver=solver, standardize=False, learning_rate=rate, max_iter=50)
+    with pytest.warns(ConvergenceWarning, match="diverged.*lower learning_rate") as rec:
+        est.fit(X, y)
+    assert "increase max_iter or learning_rate" not in str(rec[0].message)
+    assert est.history_["loss"][-1] > est.history_["loss"][0]
+    assert "diverged" in est.stop_reason_

@@ -147,3 +147,44 @@ def test_sigmoid_pair_is_both_sigmoids_bit_for_bit(dtype):
     assert P.shape == Z.shape + (2,) and P.dtype == dtype
     np.testing.assert_array_equal(P, np.stack([sigmoid(-Z), sigmoid(Z)], axis=-1))
     assert sigmoid_pair([-700.0])[0, 1] > 0.0
+
+
+def test_neuron_takes_column_or_row_vectors_of_labels_and_refuses_other_shapes():
+    """y of shape (n, 1) (a course's data[:, 2:3]) broadcast to an n x n matrix: the cost
+    was silently wrong (0.93 for 0.43) and dw came out (2, n)."""
+    from oneneuron import Neuron
+
+    X = np.array([[0, 1], [1, 0], [1, 1], [0, 0.0]])
+    y = np.array([1, 0, 1, 0.0])
+    n = Neuron(2, w=[-1, 2], b=0.5)
+    a = n.forward(X)
+    want_cost, (want_dw, want_db) = n.cost(a, y), n.backward(X, a, y)
+    for shaped in (y[:, None], y[None, :]):
+        assert n.cost(a, shaped) == pytest.approx(want_cost, rel=1e-15)
+        dw, db = n.backward(X, a, shaped)
+        np.testing.assert_array_equal(dw, want_dw)
+        assert db == want_db
+    n.update(want_dw[:, None], want_db, 0.1)  # dw as a column, as some courses keep w
+    assert n.w.shape == (2,)
+    with pytest.raises(ValueError, match=r"y must have one value per sample \(4\)"):
+        n.cost(a, y[:3])
+    with pytest.raises(ValueError, match=r"y must have one value per sample \(4\)"):
+        n.backward(X, a, np.ones((2, 2)))
+    with pytest.raises(ValueError, match=r"dw must have shape \(2,\)"):
+        n.update(np.ones(3), 0.0, 0.1)
+    with pytest.raises(ValueError, match="n_features must be a positive integer"):
+        Neuron(n_features=2.7)
+
+
+def test_log_loss_keeps_its_relative_accuracy_and_its_limits():
+    """softplus(z) - y z cancelled for a confident correct y = 1 (1.3% off at z = 30, 0.0
+    at z = 37) and gave NaN at infinite logits, whose losses are 0 or inf."""
+    z = np.array([30.0, 37.0, 50.0])
+    exact = np.log1p(np.exp(-z))  # y = 1: log(1 + e^-z), no cancellation
+    np.testing.assert_allclose(log_loss(1.0, z), exact, rtol=1e-14)
+    np.testing.assert_allclose(log_loss(0.0, -z), exact, rtol=1e-14)  # the mirror case
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = log_loss([1.0, 0.0, 0.0, 1.0, 0.3], [np.inf, -np.inf, np.inf, -np.inf, np.inf])
+    np.testing.assert_array_equal(got, [0.0, 0.0, np.inf, np.inf, np.inf])
+    assert np.isnan(log_loss(1.0, np.nan))

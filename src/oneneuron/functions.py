@@ -62,8 +62,9 @@ def sigmoid(z: ArrayLike) -> NDArray[np.floating]:
     Returns
     -------
     ndarray
-        Same shape and floating dtype as ``z``; exactly ``0.5`` at ``0`` and
-        exactly ``0`` or ``1`` once ``|z|`` is large enough (about 37 in float64).
+        Same shape and floating dtype as ``z``; exactly ``0.5`` at ``0``, exactly
+        ``1`` from about ``z = 37`` in float64 (``1 - 2**-53`` rounds to 1) and ``0``
+        only below about ``z = -745`` (tiny values stay representable near 0).
 
     Examples
     --------
@@ -162,10 +163,13 @@ def log_sigmoid_grad(z: ArrayLike) -> NDArray[np.floating]:
 
 
 def log_loss(y: ArrayLike, z: ArrayLike) -> NDArray[np.floating]:
-    """Per-sample binary cross-entropy from logits: ``softplus(z) - y z``.
+    """Per-sample binary cross-entropy from logits: ``y softplus(-z) + (1 - y) softplus(z)``.
 
     Equal to ``-[y log a + (1 - y) log(1 - a)]`` with ``a = sigmoid(z)``, but
-    never forms ``log 0``. Always ``>= 0`` for ``y`` in [0, 1].
+    never forms ``log 0``; the same as ``softplus(z) - y z``, without its
+    cancellation for a confident correct ``y = 1`` (relative accuracy kept at
+    ``z = 30`` and beyond). Always ``>= 0`` for ``y`` in [0, 1]; infinite logits
+    give their limits (0 or inf).
 
     Parameters
     ----------
@@ -181,7 +185,11 @@ def log_loss(y: ArrayLike, z: ArrayLike) -> NDArray[np.floating]:
     [0.6931471805599453, 0.0, 10000.0]
     """
     z = _float(z)
-    return softplus(z) - np.asarray(y, dtype=z.dtype) * z
+    y = np.asarray(y, dtype=z.dtype)
+    pos, neg = softplus(-z), softplus(z)  # -log a and -log(1 - a)
+    with np.errstate(invalid="ignore"):  # 0 * inf where a label is 0 or 1: that term is 0
+        mixed = y * pos + (1 - y) * neg
+    return np.where(y == 1, pos, np.where(y == 0, neg, mixed))
 
 
 def log_loss_grad(y: ArrayLike, z: ArrayLike) -> NDArray[np.floating]:

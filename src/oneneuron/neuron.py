@@ -65,7 +65,7 @@ class Neuron:
         w: ArrayLike | None = None,
         b: float = 0.0,
     ) -> None:
-        if int(n_features) < 1:
+        if isinstance(n_features, bool) or n_features != int(n_features) or int(n_features) < 1:
             raise ValueError(f"n_features must be a positive integer, got {n_features!r}")
         self.n_features = int(n_features)
         self.fit_intercept = bool(fit_intercept)
@@ -88,6 +88,22 @@ class Neuron:
             raise ValueError(f"X must have shape (n_samples, {self.n_features}), got {np.shape(X)}")
         return X
 
+    @staticmethod
+    def _per_sample(v: ArrayLike, n: int | None, what: str) -> NDArray[np.float64]:
+        """``v`` as a vector of one value per sample: shape ``(n,)``, or a column ``(n, 1)``
+        or row ``(1, n)`` vector as courses keep labels (flattened); anything else (which
+        would broadcast to an ``n x n`` matrix) is an error."""
+        a = np.asarray(v, dtype=np.float64)
+        if a.ndim == 2 and 1 in a.shape:
+            a = a.ravel()
+        if a.ndim != 1 or (n is not None and len(a) != n):
+            m = "n" if n is None else n
+            raise ValueError(
+                f"{what} must have one value per sample ({m}): shape ({m},), ({m}, 1) or "
+                f"(1, {m}); got {np.shape(v)}"
+            )
+        return a
+
     def forward(self, X: ArrayLike) -> NDArray[np.float64]:
         """Forward pass: ``z = X @ w + b`` and ``a = sigmoid(z)``, shape (n_samples,)."""
         X = self._check_X(X)
@@ -102,8 +118,10 @@ class Neuron:
         computed from the stored logits (:func:`~oneneuron.functions.log_loss`), so
         it stays finite and exact even where ``a`` rounded to 0 or 1.
         """
-        y = np.asarray(y, dtype=np.float64)
-        if a is self._a and self.z is not None:
+        stored = a is self._a and self.z is not None
+        a = self._per_sample(a, None, "a")
+        y = self._per_sample(y, len(a), "y")
+        if stored:
             return float(np.mean(log_loss(y, self.z)))
         return float(np.mean(probability_log_loss(a, y)))
 
@@ -112,14 +130,20 @@ class Neuron:
     ) -> tuple[NDArray[np.float64], float]:
         """Mean gradient of the cost: ``dz = a - y``; ``dw = X.T @ dz / n``; ``db = mean(dz)``."""
         X = self._check_X(X)
-        dz = np.asarray(a, dtype=np.float64) - np.asarray(y, dtype=np.float64)
+        n = X.shape[0]
+        dz = self._per_sample(a, n, "a") - self._per_sample(y, n, "y")
         dw = X.T @ dz / X.shape[0]
         db = float(np.mean(dz)) if self.fit_intercept else 0.0
         return dw, db
 
     def update(self, dw: ArrayLike, db: float, learning_rate: float) -> None:
         """Gradient-descent step: ``w -= learning_rate * dw``; ``b -= learning_rate * db``."""
-        self.w = self.w - learning_rate * np.asarray(dw, dtype=np.float64)
+        step = np.asarray(dw, dtype=np.float64)
+        if step.ndim == 2 and 1 in step.shape:  # a column (n_features, 1), as some courses
+            step = step.ravel()
+        if step.shape != self.w.shape:
+            raise ValueError(f"dw must have shape ({self.n_features},), got {np.shape(dw)}")
+        self.w = self.w - learning_rate * step
         if self.fit_intercept:
             self.b = self.b - learning_rate * float(db)
 

@@ -36,7 +36,16 @@ def gradient_descent(
                 theta, f, grad_norm(g), n_iter, False, trace, "diverged: learning_rate too large"
             )
     gn = grad_norm(g)
-    return SolverResult(theta, f, gn, n_iter, gn <= tol, trace, "")
+    return SolverResult(theta, f, gn, n_iter, gn <= tol, trace, _rose(trace, gn <= tol))
+
+
+def _rose(trace: Trace, converged: bool) -> str:
+    """ "diverged: ..." when an unconverged descent ends above the loss it started from (the
+    stable log-loss stays finite, so a too-large learning rate shows as a rising loss)."""
+    start, end = float(trace.loss[0]), float(trace.loss[-1])
+    if converged or not end > start:
+        return ""
+    return f"diverged: the loss rose from {start:.4g} to {end:.4g}; learning_rate too large"
 
 
 def minibatch_descent(
@@ -78,4 +87,4 @@ def minibatch_descent(
                 theta, f, grad_norm(g), n_iter, False, trace, "diverged: learning_rate too large"
             )
     gn = grad_norm(g)
-    return SolverResult(theta, f, gn, n_iter, gn <= tol, trace, "")
+    return SolverResult(theta, f, gn, n_iter, gn <= tol, trace, _rose(trace, gn <= tol))
