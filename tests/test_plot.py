@@ -207,3 +207,23 @@ def test_a_table_models_plane_is_over_its_raw_columns():
     one = NeuronClassifier(formula="a + I(a**2)").fit(df[["a"]], y)
     with pytest.raises(ValueError, match="two input columns"):
         plot_decision_boundary(one, df[["a"]], y)
+
+
+def test_more_than_two_classes_are_told_apart_or_refused():
+    """Classes 0 and 2 had the same colour and marker; a 3-class model's boundary plots drew
+    P(classes_[1]) = 0.5 as if it were binary. Shapes a plane cannot show are named."""
+    ax = plot_classes([[0, 0], [1, 1], [2, 2]], [0, 1, 2])
+    colors = [tuple(c.get_facecolor()[0]) for c in ax.collections]
+    assert len(set(colors)) == 3
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(90, 2))
+    y3 = np.digitize(X[:, 0] + rng.normal(size=90), [-0.5, 0.5])
+    clf = NeuronClassifier(alpha=0.1).fit(X, y3)
+    for plot in (plot_decision_boundary, plot_probability_contours):
+        with pytest.raises(ValueError, match="binary model; this one has 3 classes"):
+            plot(clf, X, y3)
+    wide = NeuronClassifier().fit(np.c_[X, X[:, :1] ** 2], (X[:, 0] > 0).astype(int))
+    with pytest.raises(ValueError, match="two input columns; the model takes 3"):
+        plot_decision_boundary(wide)
+    with pytest.raises(ValueError, match="X must have 2 columns"):
+        loss_surface(np.ones((4, 3)), [0, 1, 0, 1], np.zeros(2), np.zeros(2))

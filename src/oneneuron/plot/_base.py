@@ -9,6 +9,16 @@ from matplotlib.figure import Figure
 
 #: Colours of class 0 and class 1 in every figure (red / blue as in the tutorials).
 CLASS_COLORS = ("tab:red", "tab:blue")
+#: Colours of classes beyond the first two (red and blue, as the tutorials draw them).
+MORE_CLASS_COLORS = ("tab:green", "tab:orange", "tab:purple", "tab:brown", "tab:pink",
+                     "tab:gray", "tab:olive", "tab:cyan")  # fmt: skip
+
+
+def class_color(i: int) -> str:
+    """The colour of the ``i``-th class: red, blue, then matplotlib's other tab colours."""
+    if i < len(CLASS_COLORS):
+        return CLASS_COLORS[i]
+    return MORE_CLASS_COLORS[(i - len(CLASS_COLORS)) % len(MORE_CLASS_COLORS)]
 
 
 def new_axes(ax: Axes | None = None, figsize: tuple[float, float] = (5.0, 3.6)) -> Axes:

@@ -10,7 +10,7 @@ from matplotlib.axes import Axes
 from numpy.typing import ArrayLike
 
 from ..functions import sigmoid, sigmoid_grad
-from ._base import CLASS_COLORS, new_axes
+from ._base import CLASS_COLORS, class_color, new_axes
 
 
 def plot_sigmoid(
@@ -100,6 +100,8 @@ def plot_class_histograms(
     [2.0, 0.0, 0.0, 1.0]
     """
     ax = new_axes(ax)
+    if np.ndim(x) > 1 and min(np.shape(x)) > 1:
+        raise ValueError(f"x must be one value per sample (a 1-D array); got shape {np.shape(x)}")
     x = np.asarray(x, dtype=np.float64).ravel()
     y = np.asarray(y).ravel()
     if x.shape != y.shape:
@@ -109,7 +111,7 @@ def plot_class_histograms(
         range = (float(x.min()), float(x.max()))
     for i, c in enumerate(classes):
         name = labels[i] if labels is not None else f"class {c}"
-        color = CLASS_COLORS[i % len(CLASS_COLORS)]
+        color = class_color(i)
         ax.hist(x[y == c], bins=bins, range=range, alpha=0.5, color=color, label=name)
     ax.set_xlabel("x")
     ax.set_ylabel("count per bin")

@@ -10,9 +10,11 @@ from matplotlib.axes import Axes
 from numpy.typing import ArrayLike, NDArray
 
 from ..functions import log_loss
-from ._base import CLASS_COLORS, new_axes
+from ._base import class_color, new_axes
 
 _MARKERS = ("*", "o")
+#: Markers of classes beyond the first two.
+_MORE_MARKERS = ("s", "^", "D", "v", "P", "X")
 
 
 def plot_classes(
@@ -45,8 +47,8 @@ def plot_classes(
     for i, c in enumerate(np.unique(y)):
         rows = X[y == c]
         name = labels[i] if labels is not None else f"class {c}"
-        color = CLASS_COLORS[i % len(CLASS_COLORS)]
-        marker = markers[i % len(markers)]
+        color = class_color(i)
+        marker = markers[i] if i < len(markers) else _MORE_MARKERS[(i - len(markers)) % 6]
         size = kw["s"] * (2.5 if marker == "*" else 1.0)  # a star looks smaller than a disc
         if X.shape[1] == 1:
             ys = np.full(len(rows), float(i))
@@ -99,8 +101,18 @@ def _proba1(
 def _plane(model: Any, X: Any) -> tuple[NDArray[np.float64] | None, list[str] | None]:
     """The samples as an (n, 2) float array and, for a model fitted on a table (a design),
     the names of the two table columns the plane spans (from X's columns, else the
-    design's raw columns); an error where there are not two."""
+    design's raw columns); an error where there are not two, or where the model is not
+    binary (the plots draw P(class 1))."""
+    classes = getattr(model, "classes_", None)
+    if classes is not None and len(classes) > 2:
+        raise ValueError(
+            "the plot draws P(class 1) of a binary model; this one has "
+            f"{len(classes)} classes (plot one class against the rest with a binary model)"
+        )
     design = getattr(model, "design_", None)
+    d = getattr(model, "n_features_in_", None)
+    if design is None and d is not None and d != 2 and X is None:
+        raise ValueError(f"the plane is drawn over two input columns; the model takes {d}")
     names = None
     if design is not None:
         given = getattr(X, "columns", None)
@@ -248,6 +260,8 @@ def loss_surface(
     if reduction not in ("sum", "mean"):
         raise ValueError(f"reduction must be 'sum' or 'mean', got {reduction!r}")
     X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"X must have 2 columns (the surface is over w1, w2); got {X.shape}")
     yv = np.asarray(y, dtype=np.float64)
     G1, G2 = np.meshgrid(w1, w2)
     W = np.column_stack([G1.ravel(), G2.ravel()])
