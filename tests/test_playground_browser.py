@@ -300,3 +300,57 @@ def test_keyboard_alone_steps_and_fits(page):
     optimum = page.evaluate("window.oneneuronPlayground.data.datasets[1].optimum")
     assert s["exact"] == optimum
     assert "oneneuron (Python)" in page.inner_text("#numbers")
+
+
+def surface_in_python(X, y, gx, gy, fit_intercept):
+    """log(mean cross-entropy) of Neuron over the surface's grid: rows gy, columns gx."""
+    vals = np.empty((len(gy), len(gx)))
+    for j, v in enumerate(gy):
+        for i, u in enumerate(gx):
+            w, b = ([u], v) if fit_intercept else ([u, v], 0.0)
+            neuron = Neuron(n_features=len(w), fit_intercept=fit_intercept, w=w, b=b)
+            vals[j, i] = np.log(neuron.cost(neuron.forward(X), y))
+    return vals
+
+
+def surface_pixels(page):
+    return page.evaluate("document.getElementById('surface-plot').toDataURL()")
+
+
+def test_the_loss_surface_follows_a_change_of_data_set_and_of_points(page):
+    """The page opens on the 1-D Gaussians (a surface over (w, b)); Red and blue draws its own."""
+    assert state(page)["key"] == "gaussians-1d" and state(page)["surface"] is not None
+    page.select_option("#dataset", "red-blue")
+    s = state(page)
+    X, y = np.array(s["X"]), np.array(s["y"], dtype=float)
+    sf = s["surface"]
+    lo, hi = page.evaluate("window.oneneuronPlayground.data.datasets[3].w_range")
+    assert lo < sf["gx"][0] < sf["gx"][-1] < hi and lo < sf["gy"][0] < sf["gy"][-1] < hi
+    want = surface_in_python(X, y, sf["gx"], sf["gy"], fit_intercept=False)
+    np.testing.assert_allclose(sf["vals"], want, rtol=0, atol=1e-12)
+    # the grid's lowest cell is the one nearest the optimum the x marks
+    optimum = page.evaluate("window.oneneuronPlayground.data.datasets[3].optimum")["w"]
+    j, i = np.unravel_index(np.argmin(sf["vals"]), want.shape)
+    cell = (sf["gx"][1] - sf["gx"][0], sf["gy"][1] - sf["gy"][0])
+    assert abs(sf["gx"][i] - optimum[0]) <= cell[0] and abs(sf["gy"][j] - optimum[1]) <= cell[1]
+    # the picture is the one a freshly computed surface gives (a resize recomputes it)
+    before = surface_pixels(page)
+    page.evaluate("window.dispatchEvent(new Event('resize'))")
+    assert surface_pixels(page) == before
+    # a point added moves the surface with it
+    page.check("input[name=click-class][value='1']")
+    page.fill("#add-x1", "-3")
+    page.fill("#add-x2", "2")
+    page.click("#add")
+    s = state(page)
+    X, y = np.array(s["X"]), np.array(s["y"], dtype=float)
+    assert len(y) == 41
+    want = surface_in_python(X, y, sf["gx"], sf["gy"], fit_intercept=False)
+    np.testing.assert_allclose(s["surface"]["vals"], want, rtol=0, atol=1e-12)
+    # and back to the Gaussians: their own surface over (w, b) again
+    page.select_option("#dataset", "gaussians-1d")
+    s = state(page)
+    sf = s["surface"]
+    X, y = np.array(s["X"]), np.array(s["y"], dtype=float)
+    want = surface_in_python(X, y, sf["gx"], sf["gy"], fit_intercept=True)
+    np.testing.assert_allclose(sf["vals"], want, rtol=0, atol=1e-12)

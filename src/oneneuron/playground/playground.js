@@ -167,6 +167,7 @@
     S.exactSource = ds.optimum ? "oneneuron (Python), when the page was built" : null;
     S.showExact = false;
     S.lambdaIndex = ds.kind === "poly" ? Math.min(2, ds.fits.length - 1) : 0;
+    S.surface = null;  // the loss surface is the data's: computed afresh for the new data
     resetLearner();
     buildControls();
     refresh();
@@ -598,12 +599,13 @@
     const f = frame(w, h, sp.ranges[0], sp.ranges[1], { l: 44, r: 10, t: 10, b: 40 });
     surfaceFrame = f;
     const N = 60;
-    if (!S.surface || S.surface.w !== w) {
+    // cached per data (set to null by every change of the points) and canvas width
+    if (!S.surface || S.surface.w !== w || S.surface.ds !== S.ds) {
       const vals = [], gx = [], gy = [];
       for (let i = 0; i < N; i++) gx.push(f.xr[0] + (f.xr[1] - f.xr[0]) * (i + 0.5) / N);
       for (let j = 0; j < N; j++) gy.push(f.yr[0] + (f.yr[1] - f.yr[0]) * (j + 0.5) / N);
       for (let j = 0; j < N; j++) vals.push(gx.map((x) => Math.log(costAtParams([x, gy[j]]))));
-      S.surface = { w, vals, gx, gy };
+      S.surface = { w, ds: S.ds, vals, gx, gy };
     }
     const { vals, gx, gy } = S.surface;
     let lo = Infinity, hi = -Infinity;
@@ -843,7 +845,8 @@
     state: () => ({ key: S.ds.key, w: S.w.slice(), b: S.b, steps: S.steps, history: S.history.slice(),
       cost: S.y.length ? cost(design(), S.y, S.w, S.b) : null, exact: S.showExact ? S.exact : null,
       n: S.y.length, X: S.X.map((r) => r.slice()), y: S.y.slice(), lambdaIndex: S.lambdaIndex,
-      message: $("message").textContent }),
+      message: $("message").textContent,
+      surface: S.surface ? { gx: S.surface.gx.slice(), gy: S.surface.gy.slice(), vals: S.surface.vals.map((r) => r.slice()) } : null }),
     data: DATA,
   };
   init();
