@@ -354,3 +354,30 @@ def test_the_loss_surface_follows_a_change_of_data_set_and_of_points(page):
     X, y = np.array(s["X"]), np.array(s["y"], dtype=float)
     want = surface_in_python(X, y, sf["gx"], sf["gy"], fit_intercept=True)
     np.testing.assert_allclose(sf["vals"], want, rtol=0, atol=1e-12)
+
+
+def test_play_stops_on_a_change_of_data_set_and_on_reset(page):
+    page.select_option("#dataset", "red-blue")
+    page.click("#play")
+    page.wait_for_function("window.oneneuronPlayground.state().steps >= 3")
+    page.select_option("#dataset", "microchips")  # Play is disabled (and hidden) there
+    page.wait_for_timeout(300)
+    page.select_option("#dataset", "red-blue")
+    assert page.inner_text("#play") == "Play"
+    assert page.get_attribute("#play", "aria-pressed") == "false"
+    page.wait_for_timeout(400)  # several ticks of the 60 ms timer, were it running
+    assert state(page)["steps"] == 0
+    # Play then Reset: stopped as well
+    page.click("#play")
+    page.wait_for_function("window.oneneuronPlayground.state().steps >= 2")
+    page.click("#reset")
+    assert page.inner_text("#play") == "Play"
+    page.wait_for_timeout(400)
+    assert state(page)["steps"] == 0
+    # and Play still starts and stops by its button
+    page.click("#play")
+    page.wait_for_function("window.oneneuronPlayground.state().steps >= 2")
+    page.click("#play")
+    steps = state(page)["steps"]
+    page.wait_for_timeout(300)
+    assert state(page)["steps"] == steps and page.inner_text("#play") == "Play"

@@ -173,6 +173,7 @@
     refresh();
   }
   function resetLearner() {
+    stopPlay();  // a data set loaded, Reset, or a new λ: the learner starts afresh, stopped
     const ds = S.ds;
     if (ds.kind === "poly") {
       S.Phi = polyFeatures(S.X, ds.powers);
@@ -186,6 +187,19 @@
     S.path = [params()];
     $("learning-rate").value = String(ds.learning_rate || 1);
     setMessage("");
+  }
+  // Play: one gradient-descent step every 60 ms until Pause, Reset or a change of data set.
+  let playTimer = null;
+  function startPlay() {
+    const b = $("play");
+    b.textContent = "Pause"; b.setAttribute("aria-pressed", "true");
+    playTimer = setInterval(() => { if (S.ds.kind !== "linear") stopPlay(); else runSteps(1); }, 60);
+  }
+  // Stops the timer itself (not by clicking Play, which is disabled for Microchips).
+  function stopPlay() {
+    if (playTimer !== null) { clearInterval(playTimer); playTimer = null; }
+    const b = $("play");
+    b.textContent = "Play"; b.setAttribute("aria-pressed", "false");
   }
   function params() { return S.ds.fit_intercept ? S.w.concat([S.b]) : S.w.slice(); }
   function design() { return S.ds.kind === "poly" ? S.Phi : S.X; }
@@ -737,13 +751,7 @@
       if (!(k >= 1 && k <= 100000)) { setMessage("steps per run must be a whole number from 1 to 100000", true); return; }
       runSteps(k);
     });
-    let timer = null;
-    $("play").addEventListener("click", () => {
-      const b = $("play");
-      if (timer) { clearInterval(timer); timer = null; b.textContent = "Play"; b.setAttribute("aria-pressed", "false"); return; }
-      b.textContent = "Pause"; b.setAttribute("aria-pressed", "true");
-      timer = setInterval(() => { if (S.ds.kind !== "linear") { $("play").click(); return; } runSteps(1); }, 60);
-    });
+    $("play").addEventListener("click", () => { if (playTimer) stopPlay(); else startPlay(); });
     $("newton").addEventListener("click", newtonOnce);
     $("fit").addEventListener("click", fitExactly);
     $("reset").addEventListener("click", () => { resetLearner(); refresh(); });
