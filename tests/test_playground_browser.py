@@ -381,3 +381,36 @@ def test_play_stops_on_a_change_of_data_set_and_on_reset(page):
     steps = state(page)["steps"]
     page.wait_for_timeout(300)
     assert state(page)["steps"] == steps and page.inner_text("#play") == "Play"
+
+
+def test_fit_exactly_reports_the_iterations_newton_needs(page):
+    """Points where the float64 floor stops Armijo's rule: the count is the library's, not 100."""
+    page.select_option("#dataset", "your-points")
+    pts = [(-2, -1, 0), (-1, 1, 0), (0.5, -0.5, 0), (1, 2, 1)]
+    pts += [(2, 0, 1), (-0.5, 0.5, 1), (0, 0, 1), (1.5, -1, 0)]
+    for x1, x2, cls in pts:
+        page.check(f"input[name=click-class][value='{cls}']")
+        page.fill("#add-x1", str(x1))
+        page.fill("#add-x2", str(x2))
+        page.click("#add")
+    s = state(page)
+    X, y = np.array(s["X"]), np.array(s["y"])
+    np.testing.assert_array_equal(X, [p[:2] for p in pts])
+    page.click("#fit")
+    exact = state(page)["exact"]
+    clf = NeuronClassifier(solver="newton", standardize=False, tol=1e-12, inference=False)
+    clf.fit(X, y)
+    np.testing.assert_allclose(exact["w"], clf.coef_.ravel(), rtol=0, atol=1e-10)
+    assert abs(exact["b"] - clf.intercept_[0]) < 1e-10
+    text = page.inner_text("#message")
+    iterations = int(text.split("Newton's method in this page, ")[1].split(" iteration")[0])
+    assert abs(iterations - clf.n_iter_) <= 1, (iterations, clf.n_iter_, text)
+    # with tol = 0 no step is small enough: it stops at the float64 floor, as the library
+    floor = page.evaluate(
+        "([X, y]) => window.oneneuronPlayground.math.newtonFit(X, y, true, 0)", [s["X"], s["y"]]
+    )
+    clf0 = NeuronClassifier(solver="newton", standardize=False, tol=0, inference=False).fit(X, y)
+    assert "float64 floor" in clf0.stop_reason_
+    assert floor["converged"] and floor["stop"].startswith("float64 floor"), floor
+    assert abs(floor["iterations"] - clf0.n_iter_) <= 1, (floor, clf0.n_iter_)
+    np.testing.assert_allclose(floor["w"], clf.coef_.ravel(), rtol=0, atol=1e-10)
