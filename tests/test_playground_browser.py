@@ -300,3 +300,117 @@ def test_keyboard_alone_steps_and_fits(page):
     optimum = page.evaluate("window.oneneuronPlayground.data.datasets[1].optimum")
     assert s["exact"] == optimum
     assert "oneneuron (Python)" in page.inner_text("#numbers")
+
+
+def surface_in_python(X, y, gx, gy, fit_intercept):
+    """log(mean cross-entropy) of Neuron over the surface's grid: rows gy, columns gx."""
+    vals = np.empty((len(gy), len(gx)))
+    for j, v in enumerate(gy):
+        for i, u in enumerate(gx):
+            w, b = ([u], v) if fit_intercept else ([u, v], 0.0)
+            neuron = Neuron(n_features=len(w), fit_intercept=fit_intercept, w=w, b=b)
+            vals[j, i] = np.log(neuron.cost(neuron.forward(X), y))
+    return vals
+
+
+def surface_pixels(page):
+    return page.evaluate("document.getElementById('surface-plot').toDataURL()")
+
+
+def test_the_loss_surface_follows_a_change_of_data_set_and_of_points(page):
+    """The page opens on the 1-D Gaussians (a surface over (w, b)); Red and blue draws its own."""
+    assert state(page)["key"] == "gaussians-1d" and state(page)["surface"] is not None
+    page.select_option("#dataset", "red-blue")
+    s = state(page)
+    X, y = np.array(s["X"]), np.array(s["y"], dtype=float)
+    sf = s["surface"]
+    lo, hi = page.evaluate("window.oneneuronPlayground.data.datasets[3].w_range")
+    assert lo < sf["gx"][0] < sf["gx"][-1] < hi and lo < sf["gy"][0] < sf["gy"][-1] < hi
+    want = surface_in_python(X, y, sf["gx"], sf["gy"], fit_intercept=False)
+    np.testing.assert_allclose(sf["vals"], want, rtol=0, atol=1e-12)
+    # the grid's lowest cell is the one nearest the optimum the x marks
+    optimum = page.evaluate("window.oneneuronPlayground.data.datasets[3].optimum")["w"]
+    j, i = np.unravel_index(np.argmin(sf["vals"]), want.shape)
+    cell = (sf["gx"][1] - sf["gx"][0], sf["gy"][1] - sf["gy"][0])
+    assert abs(sf["gx"][i] - optimum[0]) <= cell[0] and abs(sf["gy"][j] - optimum[1]) <= cell[1]
+    # the picture is the one a freshly computed surface gives (a resize recomputes it)
+    before = surface_pixels(page)
+    page.evaluate("window.dispatchEvent(new Event('resize'))")
+    assert surface_pixels(page) == before
+    # a point added moves the surface with it
+    page.check("input[name=click-class][value='1']")
+    page.fill("#add-x1", "-3")
+    page.fill("#add-x2", "2")
+    page.click("#add")
+    s = state(page)
+    X, y = np.array(s["X"]), np.array(s["y"], dtype=float)
+    assert len(y) == 41
+    want = surface_in_python(X, y, sf["gx"], sf["gy"], fit_intercept=False)
+    np.testing.assert_allclose(s["surface"]["vals"], want, rtol=0, atol=1e-12)
+    # and back to the Gaussians: their own surface over (w, b) again
+    page.select_option("#dataset", "gaussians-1d")
+    s = state(page)
+    sf = s["surface"]
+    X, y = np.array(s["X"]), np.array(s["y"], dtype=float)
+    want = surface_in_python(X, y, sf["gx"], sf["gy"], fit_intercept=True)
+    np.testing.assert_allclose(sf["vals"], want, rtol=0, atol=1e-12)
+
+
+def test_play_stops_on_a_change_of_data_set_and_on_reset(page):
+    page.select_option("#dataset", "red-blue")
+    page.click("#play")
+    page.wait_for_function("window.oneneuronPlayground.state().steps >= 3")
+    page.select_option("#dataset", "microchips")  # Play is disabled (and hidden) there
+    page.wait_for_timeout(300)
+    page.select_option("#dataset", "red-blue")
+    assert page.inner_text("#play") == "Play"
+    assert page.get_attribute("#play", "aria-pressed") == "false"
+    page.wait_for_timeout(400)  # several ticks of the 60 ms timer, were it running
+    assert state(page)["steps"] == 0
+    # Play then Reset: stopped as well
+    page.click("#play")
+    page.wait_for_function("window.oneneuronPlayground.state().steps >= 2")
+    page.click("#reset")
+    assert page.inner_text("#play") == "Play"
+    page.wait_for_timeout(400)
+    assert state(page)["steps"] == 0
+    # and Play still starts and stops by its button
+    page.click("#play")
+    page.wait_for_function("window.oneneuronPlayground.state().steps >= 2")
+    page.click("#play")
+    steps = state(page)["steps"]
+    page.wait_for_timeout(300)
+    assert state(page)["steps"] == steps and page.inner_text("#play") == "Play"
+
+
+def test_fit_exactly_reports_the_iterations_newton_needs(page):
+    """Points where the float64 floor stops Armijo's rule: the count is the library's, not 100."""
+    page.select_option("#dataset", "your-points")
+    pts = [(-2, -1, 0), (-1, 1, 0), (0.5, -0.5, 0), (1, 2, 1)]
+    pts += [(2, 0, 1), (-0.5, 0.5, 1), (0, 0, 1), (1.5, -1, 0)]
+    for x1, x2, cls in pts:
+        page.check(f"input[name=click-class][value='{cls}']")
+        page.fill("#add-x1", str(x1))
+        page.fill("#add-x2", str(x2))
+        page.click("#add")
+    s = state(page)
+    X, y = np.array(s["X"]), np.array(s["y"])
+    np.testing.assert_array_equal(X, [p[:2] for p in pts])
+    page.click("#fit")
+    exact = state(page)["exact"]
+    clf = NeuronClassifier(solver="newton", standardize=False, tol=1e-12, inference=False)
+    clf.fit(X, y)
+    np.testing.assert_allclose(exact["w"], clf.coef_.ravel(), rtol=0, atol=1e-10)
+    assert abs(exact["b"] - clf.intercept_[0]) < 1e-10
+    text = page.inner_text("#message")
+    iterations = int(text.split("Newton's method in this page, ")[1].split(" iteration")[0])
+    assert abs(iterations - clf.n_iter_) <= 1, (iterations, clf.n_iter_, text)
+    # with tol = 0 no step is small enough: it stops at the float64 floor, as the library
+    floor = page.evaluate(
+        "([X, y]) => window.oneneuronPlayground.math.newtonFit(X, y, true, 0)", [s["X"], s["y"]]
+    )
+    clf0 = NeuronClassifier(solver="newton", standardize=False, tol=0, inference=False).fit(X, y)
+    assert "float64 floor" in clf0.stop_reason_
+    assert floor["converged"] and floor["stop"].startswith("float64 floor"), floor
+    assert abs(floor["iterations"] - clf0.n_iter_) <= 1, (floor, clf0.n_iter_)
+    np.testing.assert_allclose(floor["w"], clf.coef_.ravel(), rtol=0, atol=1e-10)

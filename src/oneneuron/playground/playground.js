@@ -99,11 +99,11 @@
     }
     return p;
   }
-  // One damped Newton step on the mean cross-entropy: H p = g with
-  // H = X~.T diag(a (1 - a)) X~ / n (X~ = [X, 1] with a bias), then backtracking
-  // (halve the step until the cost falls by Armijo's rule).
-  function newtonStep(X, y, w, b, fitIntercept) {
-    const n = X.length, d = w.length, m = d + (fitIntercept ? 1 : 0);
+  // The Newton system at (w, b) of the mean cross-entropy: the gradient and the
+  // solution p of H p = g with H = X~.T diag(a (1 - a)) X~ / n (X~ = [X, 1] with a
+  // bias); the Newton step is -p. p is null when H is singular.
+  function newtonSystem(X, y, w, b, fitIntercept) {
+    const n = X.length, m = w.length + (fitIntercept ? 1 : 0);
     const g = gradient(X, y, w, b, fitIntercept);
     const grad = fitIntercept ? g.dw.concat([g.db]) : g.dw.slice();
     const H = [];
@@ -114,7 +114,13 @@
     }
     for (let r = 0; r < m; r++) for (let c = r + 1; c < m; c++) H[r][c] = H[c][r];
     const p = solve(H, grad);
-    if (p === null || !p.every(Number.isFinite)) return null;
+    return { g, grad, p: p === null || !p.every(Number.isFinite) ? null : p };
+  }
+  // One damped Newton step (the "Newton step" button): the step -p, halved until
+  // the cost falls by Armijo's rule.
+  function newtonStep(X, y, w, b, fitIntercept) {
+    const d = w.length, { g, grad, p } = newtonSystem(X, y, w, b, fitIntercept);
+    if (p === null) return null;
     const slope = grad.reduce((s, gi, i) => s + gi * p[i], 0.0);
     let t = 1.0;
     for (let k = 0; k < 60; k++, t /= 2) {
@@ -127,25 +133,81 @@
     }
     return null;
   }
-  // Newton to convergence from zero. Separable points have no finite optimum:
-  // the cost then falls towards 0 while the weights grow without bound.
-  function newtonFit(X, y, fitIntercept) {
-    const d = X[0].length;
-    let w = new Array(d).fill(0.0), b = 0.0;
-    for (let it = 1; it <= 100; it++) {
-      const s = newtonStep(X, y, w, b, fitIntercept);
-      if (s === null) break;
-      w = s.w; b = s.b;
+  // float64 resolution of the cost, as oneneuron.solvers._base (round_off, at_float_floor):
+  // changes of f below roundOff(f) are round-off; a predicted decrease below the floor of
+  // a mean over n rows cannot show in f any more.
+  const EPS = 2.220446049250313e-16;
+  function roundOff(f) { return 32 * EPS * Math.max(1.0, Math.abs(f)); }
+  function atFloatFloor(decrease, f, rows) {
+    return decrease <= 16 * Math.sqrt(Math.max(1, rows)) * EPS * Math.max(1.0, Math.abs(f));
+  }
+  // Newton to convergence from zero, stopping as oneneuron's solver="newton" does
+  // (oneneuron.solvers.newton): after a step that moved every parameter by at most
+  // tol * max(1, |parameter|) (Newton's error is then about its square), or when the
+  // cost can no longer decrease in float64 (two steps in a row without a decrease
+  // beyond round-off and without a step half the smallest yet). The full step is
+  // taken when its change of the cost is within round-off. Separable points have
+  // no finite optimum: the cost then falls towards 0 while the weights grow without bound.
+  function newtonFit(X, y, fitIntercept, tol, maxIter) {
+    tol = tol === undefined ? 1e-12 : tol;
+    maxIter = maxIter === undefined ? 100 : maxIter;
+    const n = X.length, d = X[0].length;
+    let w = new Array(d).fill(0.0), b = 0.0, sys = newtonSystem(X, y, w, b, fitIntercept);
+    let f = sys.g.cost, it = 0, converged = false, stop = "";
+    let stalls = 0, lastMeasure = Infinity, decreased = true;
+    while (sys.p !== null) {
+      const theta = fitIntercept ? w.concat([b]) : w.slice(), grad = sys.grad;
+      let step = sys.p.map((v) => -v);
+      let slope = grad.reduce((s, gi, i) => s + gi * step[i], 0.0);
+      if (!(slope < 0)) {  // not a descent direction (numerical breakdown): use -g
+        step = grad.map((v) => -v);
+        slope = -grad.reduce((s, v) => s + v * v, 0.0);
+      }
+      const measure = Math.max(...step.map((v, i) => Math.abs(v) / Math.max(1.0, Math.abs(theta[i]))));
+      if (it > 0) stalls = decreased || measure < 0.5 * lastMeasure ? 0 : stalls + 1;
+      lastMeasure = Math.min(lastMeasure, measure);
+      if (stalls >= 2) {
+        converged = atFloatFloor(-0.5 * slope, f, n);
+        stop = "float64 floor: the cost no longer decreases";
+        break;
+      }
+      if (it >= maxIter) break;
+      const noise = roundOff(f);
+      const at = (t) => ({ w: w.map((wj, j) => wj + t * step[j]), b: fitIntercept ? b + t * step[d] : b });
+      let t = 1.0, next = at(1.0), fNext = cost(X, y, next.w, next.b);
+      if (!(Number.isFinite(fNext) && (fNext <= f + 1e-4 * slope || Math.abs(fNext - f) <= noise))) {
+        let found = false;
+        for (let k = 0; k < 40 && !found; k++) {
+          t *= 0.5;
+          next = at(t);
+          fNext = cost(X, y, next.w, next.b);
+          found = Number.isFinite(fNext) && fNext <= f + 1e-4 * t * slope;
+        }
+        if (!found) {
+          converged = atFloatFloor(-0.5 * slope, f, n);
+          stop = "float64 floor: the line search finds no decrease";
+          break;
+        }
+      }
+      w = next.w; b = next.b; it += 1;
       const norm = Math.sqrt(w.reduce((a, v) => a + v * v, b * b));
-      if (norm > 1e4 || s.cost < 1e-10) return { separable: true, iterations: it };
-      const g = gradient(X, y, w, b, fitIntercept);
-      const gmax = Math.max(...g.dw.map(Math.abs), Math.abs(g.db));
-      if (gmax < 1e-13) return { w: w, b: b, cost: g.cost, iterations: it, separable: false };
+      if (norm > 1e4 || fNext < 1e-10) return { separable: true, iterations: it };
+      const fOld = f;
+      sys = newtonSystem(X, y, w, b, fitIntercept);
+      f = sys.g.cost;
+      decreased = f < fOld - noise;
+      if (t * measure <= tol) {
+        converged = true;
+        stop = `relative step ${(t * measure).toExponential(1)}`;
+        break;
+      }
     }
-    const g = gradient(X, y, w, b, fitIntercept);
+    const g = sys.g;
     const gmax = Math.max(...g.dw.map(Math.abs), Math.abs(g.db));
-    if (gmax < 1e-9) return { w: w, b: b, cost: g.cost, iterations: 100, separable: false };
-    return { separable: true, iterations: 100 };
+    if (converged || gmax < 1e-9) {
+      return { w: w, b: b, cost: g.cost, iterations: it, separable: false, converged: converged, stop: stop };
+    }
+    return { separable: true, iterations: it };
   }
   // Polynomial features: the monomials x1^i x2^j in scikit-learn's PolynomialFeatures order.
   function polyFeatures(X, powers) {
@@ -167,11 +229,13 @@
     S.exactSource = ds.optimum ? "oneneuron (Python), when the page was built" : null;
     S.showExact = false;
     S.lambdaIndex = ds.kind === "poly" ? Math.min(2, ds.fits.length - 1) : 0;
+    S.surface = null;  // the loss surface is the data's: computed afresh for the new data
     resetLearner();
     buildControls();
     refresh();
   }
   function resetLearner() {
+    stopPlay();  // a data set loaded, Reset, or a new λ: the learner starts afresh, stopped
     const ds = S.ds;
     if (ds.kind === "poly") {
       S.Phi = polyFeatures(S.X, ds.powers);
@@ -185,6 +249,19 @@
     S.path = [params()];
     $("learning-rate").value = String(ds.learning_rate || 1);
     setMessage("");
+  }
+  // Play: one gradient-descent step every 60 ms until Pause, Reset or a change of data set.
+  let playTimer = null;
+  function startPlay() {
+    const b = $("play");
+    b.textContent = "Pause"; b.setAttribute("aria-pressed", "true");
+    playTimer = setInterval(() => { if (S.ds.kind !== "linear") stopPlay(); else runSteps(1); }, 60);
+  }
+  // Stops the timer itself (not by clicking Play, which is disabled for Microchips).
+  function stopPlay() {
+    if (playTimer !== null) { clearInterval(playTimer); playTimer = null; }
+    const b = $("play");
+    b.textContent = "Play"; b.setAttribute("aria-pressed", "false");
   }
   function params() { return S.ds.fit_intercept ? S.w.concat([S.b]) : S.w.slice(); }
   function design() { return S.ds.kind === "poly" ? S.Phi : S.X; }
@@ -253,7 +330,8 @@
         return;
       }
       S.exact = { w: r.w, b: r.b, cost: r.cost };
-      S.exactSource = `Newton's method in this page, ${r.iterations} iterations`;
+      S.exactSource = `Newton's method in this page, ${r.iterations} iteration${r.iterations === 1 ? "" : "s"}`
+        + (r.stop ? ` (stopped: ${r.stop})` : "");
     }
     S.showExact = true;
     setMessage("exact optimum: " + S.exactSource);
@@ -598,12 +676,13 @@
     const f = frame(w, h, sp.ranges[0], sp.ranges[1], { l: 44, r: 10, t: 10, b: 40 });
     surfaceFrame = f;
     const N = 60;
-    if (!S.surface || S.surface.w !== w) {
+    // cached per data (set to null by every change of the points) and canvas width
+    if (!S.surface || S.surface.w !== w || S.surface.ds !== S.ds) {
       const vals = [], gx = [], gy = [];
       for (let i = 0; i < N; i++) gx.push(f.xr[0] + (f.xr[1] - f.xr[0]) * (i + 0.5) / N);
       for (let j = 0; j < N; j++) gy.push(f.yr[0] + (f.yr[1] - f.yr[0]) * (j + 0.5) / N);
       for (let j = 0; j < N; j++) vals.push(gx.map((x) => Math.log(costAtParams([x, gy[j]]))));
-      S.surface = { w, vals, gx, gy };
+      S.surface = { w, ds: S.ds, vals, gx, gy };
     }
     const { vals, gx, gy } = S.surface;
     let lo = Infinity, hi = -Infinity;
@@ -735,13 +814,7 @@
       if (!(k >= 1 && k <= 100000)) { setMessage("steps per run must be a whole number from 1 to 100000", true); return; }
       runSteps(k);
     });
-    let timer = null;
-    $("play").addEventListener("click", () => {
-      const b = $("play");
-      if (timer) { clearInterval(timer); timer = null; b.textContent = "Play"; b.setAttribute("aria-pressed", "false"); return; }
-      b.textContent = "Pause"; b.setAttribute("aria-pressed", "true");
-      timer = setInterval(() => { if (S.ds.kind !== "linear") { $("play").click(); return; } runSteps(1); }, 60);
-    });
+    $("play").addEventListener("click", () => { if (playTimer) stopPlay(); else startPlay(); });
     $("newton").addEventListener("click", newtonOnce);
     $("fit").addEventListener("click", fitExactly);
     $("reset").addEventListener("click", () => { resetLearner(); refresh(); });
@@ -843,7 +916,8 @@
     state: () => ({ key: S.ds.key, w: S.w.slice(), b: S.b, steps: S.steps, history: S.history.slice(),
       cost: S.y.length ? cost(design(), S.y, S.w, S.b) : null, exact: S.showExact ? S.exact : null,
       n: S.y.length, X: S.X.map((r) => r.slice()), y: S.y.slice(), lambdaIndex: S.lambdaIndex,
-      message: $("message").textContent }),
+      message: $("message").textContent,
+      surface: S.surface ? { gx: S.surface.gx.slice(), gy: S.surface.gy.slice(), vals: S.surface.vals.map((r) => r.slice()) } : null }),
     data: DATA,
   };
   init();
