@@ -43,6 +43,17 @@ def state(page):
     return page.evaluate("window.oneneuronPlayground.state()")
 
 
+def fit_exactly_matches_the_library(page, X, y):
+    """Press "Fit exactly": the page's weights equal NeuronClassifier's Newton fit (1e-10)."""
+    page.click("#fit")
+    exact = state(page)["exact"]
+    clf = NeuronClassifier(solver="newton", standardize=False, tol=1e-12, inference=False)
+    clf.fit(X, y)
+    np.testing.assert_allclose(exact["w"], clf.coef_.ravel(), rtol=0, atol=1e-10)
+    assert abs(exact["b"] - clf.intercept_[0]) < 1e-10
+    return clf
+
+
 def exam_standardised():
     X, y, _ = load_exam_scores()
     return (X - X.mean(axis=0)) / X.std(axis=0), y
@@ -162,12 +173,7 @@ def test_clicked_points_fit_exactly_matches_oneneuron(page):
     assert s["n"] == len(pts)
     X, y = np.array(s["X"]), np.array(s["y"])
     np.testing.assert_allclose(X, [p[:2] for p in pts], atol=0.05)  # where the clicks landed
-    page.click("#fit")
-    exact = state(page)["exact"]
-    clf = NeuronClassifier(solver="newton", standardize=False, tol=1e-12, inference=False)
-    clf.fit(X, y)
-    np.testing.assert_allclose(exact["w"], clf.coef_.ravel(), rtol=0, atol=1e-10)
-    assert abs(exact["b"] - clf.intercept_[0]) < 1e-10
+    fit_exactly_matches_the_library(page, X, y)
     assert "Newton" in page.inner_text("#numbers")
 
 
@@ -396,12 +402,7 @@ def test_fit_exactly_reports_the_iterations_newton_needs(page):
     s = state(page)
     X, y = np.array(s["X"]), np.array(s["y"])
     np.testing.assert_array_equal(X, [p[:2] for p in pts])
-    page.click("#fit")
-    exact = state(page)["exact"]
-    clf = NeuronClassifier(solver="newton", standardize=False, tol=1e-12, inference=False)
-    clf.fit(X, y)
-    np.testing.assert_allclose(exact["w"], clf.coef_.ravel(), rtol=0, atol=1e-10)
-    assert abs(exact["b"] - clf.intercept_[0]) < 1e-10
+    clf = fit_exactly_matches_the_library(page, X, y)
     text = page.inner_text("#message")
     iterations = int(text.split("Newton's method in this page, ")[1].split(" iteration")[0])
     assert abs(iterations - clf.n_iter_) <= 1, (iterations, clf.n_iter_, text)
