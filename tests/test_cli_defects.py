@@ -409,3 +409,58 @@ def test_separation_hints_and_warnings_speak_in_flags(tmp_path, capsys):
          "--max-iter", "1"], capsys,
     )  # fmt: skip
     assert "warning:" in err and "max_iter" not in err and "--max-iter" in err, err
+
+
+# ------------------------------------------------------------ round 3 (files at the edges)
+def test_kept_columns_are_copied_as_written(tmp_path, capsys):
+    """--keep rewrote ids: '000123' became 123, 18-digit accounts became floats (20
+    distinct of 299), and a Parquet output crashed when a chunk's type differed."""
+    n = 300
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(
+        {
+            "zid": [f"{i:06d}" for i in range(n)],
+            "acct": [str(123456789012345678 + i) for i in range(n)],
+            "x": rng.normal(size=n),
+        }
+    )
+    df["y"] = (df.x + rng.normal(size=n) > 0).astype(int)
+    df.loc[250, "acct"] = ""
+    path, model = tmp_path / "ids.csv", tmp_path / "ids.json"
+    df.to_csv(path, index=False)
+    code, _, err = run(["train", path, "--target", "y", "--features", "x", "--model", model,
+                        "-q"], capsys)  # fmt: skip
+    assert code == 0, err
+    for out in ("p.csv", "p.parquet"):
+        code, _, err = run(["predict", model, path, "--out", tmp_path / out, "--keep", "zid",
+                            "acct", "--chunk-rows", "100", "-q"], capsys)  # fmt: skip
+        assert code == 0 and "Traceback" not in err, err
+        got = (
+            pd.read_csv(tmp_path / out, dtype=str, keep_default_na=False)
+            if out.endswith(".csv")
+            else pd.read_parquet(tmp_path / out)
+        )
+        assert got["zid"].tolist() == df["zid"].tolist()
+        assert got["acct"].fillna("").tolist() == df["acct"].tolist()
+
+
+def test_train_reads_a_column_the_same_way_in_every_block(tmp_path, capsys, monkeypatch):
+    """The blocks of a large table were typed one by one: codes '01', '02', '03' read as
+    numbers in the first block and as text in a later one (where 'X9' appears) became the
+    levels 1, 2, 3 and '01', '02', and the training file's own rows came back 'unseen'."""
+    import oneneuron.cli.train as train_cli
+
+    monkeypatch.setattr(train_cli, "CHUNK_ROWS", 100)  # blocks of 100 rows, not 100 000
+    rng = np.random.default_rng(1)
+    n = 150
+    codes = np.r_[rng.choice(["01", "02", "03"], 100), rng.choice(["01", "02", "X9"], 50)]
+    x = rng.normal(size=n)
+    df = pd.DataFrame({"x": x, "code": codes, "y": (x + rng.normal(size=n) > 0).astype(int)})
+    path, model = tmp_path / "codes.csv", tmp_path / "m.json"
+    df.to_csv(path, index=False)
+    code, _, err = run(["train", path, "--target", "y", "--model", model, "-q"], capsys)
+    assert code == 0, err
+    names = list(oneneuron.load(model).feature_names_in_)
+    assert names == ["x", "code[T.02]", "code[T.03]", "code[T.X9]"], names
+    code, _, err = run(["predict", model, path, "--out", tmp_path / "p.csv"], capsys)
+    assert code == 0 and "not seen in training" not in err, err

@@ -45,7 +45,13 @@ def add_parser(sub: Any) -> None:
         help="output table (.csv/.tsv/.parquet), or - for CSV on standard output",
     )
     p.add_argument("--force", action="store_true", help="replace an existing output file")
-    p.add_argument("--keep", nargs="+", default=[], metavar="COL", help="copy these columns")
+    p.add_argument(
+        "--keep",
+        nargs="+",
+        default=[],
+        metavar="COL",
+        help="copy these columns (as written in a text file: ids keep their leading zeros)",
+    )
     p.add_argument(
         "--interval",
         type=float,
@@ -62,7 +68,14 @@ def run_predict(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from ..modelfile import read_model
-    from ..tables import DataError, EncodeReport, OutputTable, need_columns, read_columns
+    from ..tables import (
+        DataError,
+        EncodeReport,
+        OutputTable,
+        data_format,
+        need_columns,
+        read_columns,
+    )
     from ._progress import Activity
 
     inputs = {"model": args.model, "data table": args.data}
@@ -106,8 +119,11 @@ def run_predict(args: argparse.Namespace) -> int:
     n = 0
     with _StdoutTable() if to_stdout else OutputTable(args.out, force=args.force) as out:
         with Activity(f"predicting {Path(args.data).name}", enabled=not args.quiet) as act:
+            copied = tuple(  # a text file's kept columns as written (Parquet keeps its types)
+                c for c in args.keep if c not in feats and data_format(args.data) != "parquet"
+            )
             for chunk, proba, _, labels, ci in predict_chunks(
-                saved, spec, args, args.keep, report, act, interval=args.interval
+                saved, spec, args, args.keep, report, act, interval=args.interval, text=copied
             ):
                 frame = chunk[args.keep].reset_index(drop=True)
                 for k, name in enumerate(names):

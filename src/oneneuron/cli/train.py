@@ -243,6 +243,11 @@ def run_train(args: argparse.Namespace) -> int:
         for chunk, frac in iter_table(args.data, cols, text, CHUNK_ROWS):
             parts.append(chunk)
             act.update(frac)
+        # pandas types each block on its own: a column of numbers in one block and of text
+        # in another ("01" read as 1, then "01" kept) is read again, as text throughout
+        mixed = [c for c in cols if c not in text and _typed_both_ways(parts, c)]
+        if mixed:
+            parts = [chunk for chunk, _ in iter_table(args.data, cols, text + mixed, CHUNK_ROWS)]
     if not parts:
         raise UserError(f"{args.data} has a header but no data rows")
     df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
@@ -317,6 +322,14 @@ def run_train(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"wrote {args.model}")
     return 0
+
+
+def _typed_both_ways(parts: list[Any], column: str) -> bool:
+    """Whether a column came out numeric in some blocks and text in others."""
+    import pandas as pd
+
+    kinds = {pd.api.types.is_numeric_dtype(p[column]) for p in parts if p[column].notna().any()}
+    return len(kinds) > 1
 
 
 def _fit_summary(
