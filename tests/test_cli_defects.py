@@ -464,3 +464,28 @@ def test_train_reads_a_column_the_same_way_in_every_block(tmp_path, capsys, monk
     assert names == ["x", "code[T.02]", "code[T.03]", "code[T.X9]"], names
     code, _, err = run(["predict", model, path, "--out", tmp_path / "p.csv"], capsys)
     assert code == 0 and "not seen in training" not in err, err
+
+
+def test_dask_engine_names_its_terms_and_files_lacking_a_column(tmp_path, capsys):
+    """The dask engine's coefficient table read x0, x1 (with --features x3 x1 the x3 row
+    was labelled x0), and a Parquet file lacking a column was a KeyError traceback."""
+    pytest.importorskip("dask.dataframe")
+    rng = np.random.default_rng(3)
+    n = 300
+    df = pd.DataFrame({"age": rng.normal(size=n), "income": rng.normal(size=n)})
+    df["y"] = (df.income + rng.normal(size=n) > 0).astype(int)
+    df.to_parquet(tmp_path / "named.parquet", index=False)
+    model = tmp_path / "nd.json"
+    args = ["--engine", "dask", "--features", "income", "age", "-q"]
+    code, _, err = run(
+        ["train", tmp_path / "named.parquet", "--target", "y", "--model", model, *args], capsys
+    )
+    assert code == 0, err
+    assert oneneuron.load(model).inference_.terms == ["intercept", "income", "age"]
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    df.iloc[:150].to_parquet(parts / "a.parquet", index=False)
+    df.iloc[150:, 1:].to_parquet(parts / "b.parquet", index=False)  # no 'age'
+    msg = fail(["train", parts, "--target", "y", "--model", tmp_path / "p.json", "--engine",
+                "dask"], capsys, "'age'")  # fmt: skip
+    assert "b.parquet" in msg

@@ -62,6 +62,7 @@ def fit_parquet(
     if missing:
         raise ValueError(f"columns {missing} not in {path!r}; it has {list(df.columns)}")
     cols = list(features) if features is not None else [c for c in df.columns if c != target]
+    _check_files(path, [*cols, target])
     X, y = frame_to_arrays(df[[*cols, target]], cols, target)
     clf = NeuronClassifier(**params)
     with ExitStack() as stack:
@@ -73,7 +74,31 @@ def fit_parquet(
             stack.enter_context(dask.config.set(scheduler=scheduler))
         clf.fit(X, y)
     clf.feature_names_in_ = np.asarray(cols, dtype=object)
+    res = getattr(clf, "inference_", None)
+    if res is not None:  # the arrays had no names: the statistics' terms get the columns'
+        res.terms = (["intercept"] if clf.fit_intercept else []) + [str(c) for c in cols]
     return clf
+
+
+def _check_files(path: str, columns: list[str]) -> None:
+    """Every Parquet file of a folder has the columns (Dask reads the first file's schema
+    and would fail deep in the fit on a file that lacks one): the first that lacks any is
+    named. Only the files' footers are read."""
+    from pathlib import Path
+
+    import pyarrow.parquet as pq
+
+    folder = Path(path)
+    if not folder.is_dir():
+        return
+    for f in sorted(folder.rglob("*.parquet")):
+        have = set(pq.read_schema(f).names)
+        lacking = [c for c in columns if c not in have]
+        if lacking:
+            raise ValueError(
+                f"the Parquet file {f} lacks column(s) {lacking} that the other files of "
+                f"{path} have; every file of a dataset needs the same columns"
+            )
 
 
 def _features(part: Any, cols: list[str], dtype: Any) -> Any:

@@ -109,7 +109,8 @@ def reading_parent() -> argparse.ArgumentParser:
         type=positive_int,
         default=CHUNK_ROWS,
         metavar="N",
-        help=f"rows read at a time; memory grows with N, not the table (default {CHUNK_ROWS})",
+        help=f"rows read at a time (default {CHUNK_ROWS}); predict's memory grows with N, "
+        "not the table; evaluate keeps each row's probabilities (for the ROC AUC) and labels",
     )
     reading.add_argument(
         "--offset",

@@ -55,7 +55,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._vocab import DataError
+from ._vocab import MAX_CATEGORIES, DataError
 
 __all__ = ["DesignSpec", "MISSING", "TRANSFORMS", "as_pandas", "is_table"]
 
@@ -71,7 +71,7 @@ TRANSFORMS = {
     "np.abs": np.abs,
 }
 _KINDS = ("numeric", "boolean", "categorical")
-_MAX_LEVELS = 1000
+_MAX_LEVELS = MAX_CATEGORIES  # one limit for every face (it was 200 in the input specs)
 
 
 def is_table(X: Any) -> bool:
@@ -166,7 +166,22 @@ def numbers_as_text(s: pd.Series, cell: Any = None) -> str | None:
     if pd.api.types.is_bool_dtype(s):
         return None
     present = s.notna().to_numpy()
-    text = s[present].astype(str).str.strip()
+    try:
+        text = s[present].astype(str).str.strip()
+    except (UnicodeDecodeError, TypeError, ValueError):  # e.g. bytes that are not UTF-8
+
+        def undecodable(v: Any) -> bool:
+            try:
+                v.decode("utf-8")
+            except UnicodeDecodeError:
+                return True
+            return False
+
+        example = next((v for v in s[present] if isinstance(v, bytes) and undecodable(v)), None)
+        return (
+            f"holds bytes that are not UTF-8 text (e.g. {example!r}); a model needs numbers "
+            "or categories: decode the column or leave it out"
+        )
     n = len(text)
     if n == 0:
         return None

@@ -7,7 +7,9 @@ choices, the error it maps to one ``error:`` line) without importing pandas.
 from __future__ import annotations
 
 IMPUTE = ("mean", "median", "most_frequent")
-MAX_CATEGORIES = 200
+#: The most levels a categorical column may have (the design layer and the older input
+#: specs alike): more is almost surely an identifier or free text, not a variable.
+MAX_CATEGORIES = 1000
 COMPRESSION = (".gz", ".bz2", ".xz", ".zip", ".zst")
 
 
