@@ -486,3 +486,16 @@ def test_codes_with_a_stray_word_are_kept_as_categories_when_declared():
         NeuronClassifier(alpha=1.0).fit(df, y)
     clf = NeuronClassifier(alpha=1.0).fit(df.assign(zip=zips.astype("category")), y)
     assert "zip[T.unknown]" in list(clf.feature_names_in_)
+
+
+def test_one_documented_limit_on_levels_and_bytes_named():
+    from oneneuron.tables import MAX_CATEGORIES
+
+    n = MAX_CATEGORIES + 1
+    df = pd.DataFrame({"g": [f"L{i}" for i in range(n)] * 2, "x": np.arange(2 * n) % 7})
+    y = np.arange(2 * n) % 2
+    with pytest.raises(ValueError, match=f"more than {MAX_CATEGORIES}"):
+        NeuronClassifier(alpha=1.0).fit(df, y)
+    raw = pd.DataFrame({"b": [b"ab", b"\xff"] * 10, "x": np.arange(20.0)})
+    with pytest.raises(ValueError, match=r"column 'b' holds bytes that are not UTF-8 .*\\xff"):
+        NeuronClassifier(alpha=1.0).fit(raw, np.arange(20) % 2)
