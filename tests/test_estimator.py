@@ -417,3 +417,16 @@ def test_gradient_descent_that_diverges_says_so(solver, rate):
     assert "increase max_iter or learning_rate" not in str(rec[0].message)
     assert est.history_["loss"][-1] > est.history_["loss"][0]
     assert "diverged" in est.stop_reason_
+
+
+def test_a_lazy_table_is_asked_to_be_collected():
+    """A polars LazyFrame gave numpy's 'setting an array element with a sequence' at fit."""
+    pl = pytest.importorskip("polars")
+    df = pl.DataFrame({"x": np.arange(10.0), "y": np.arange(10) % 2})
+    for step in ("fit", "predict"):
+        clf = NeuronClassifier().fit(df.select("x"), np.arange(10) % 2)
+        with pytest.raises(ValueError, match=r"LazyFrame.*\.collect\(\)"):
+            if step == "fit":
+                NeuronClassifier().fit(df.lazy().select("x"), np.arange(10) % 2)
+            else:
+                clf.predict(df.lazy().select("x"))

@@ -454,6 +454,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
 
     def _validate_predict(self, X: ArrayLike) -> Any:
         check_is_fitted(self)
+        _fit.check_not_lazy(X)
         design = getattr(self, "design_", None)
         if design is not None:
             if not is_table(X):

@@ -171,6 +171,14 @@ def fit(
     return est
 
 
+def check_not_lazy(X: Any) -> None:
+    """Refuse a lazy query (a polars LazyFrame) with the call that makes it a table."""
+    if type(X).__name__ == "LazyFrame":
+        raise ValueError(
+            "X is a polars LazyFrame, a query not yet run: pass its result, X.collect()"
+        )
+
+
 def check_term_names(names: Any, fit_intercept: bool) -> None:
     """Refuse a column named ``intercept`` beside the model's own intercept: the statistics
     name that term "intercept" (its row in ``summary()``, ``wald_test("intercept = 0")``)."""
@@ -226,6 +234,7 @@ def design_input(
     est: Any, X: Any, y: Any, sample_weight: Any, cluster: Any, offset: Any
 ) -> tuple[Any, ...]:
     """Turn a table into the design matrix (and drop rows), or pass arrays through."""
+    check_not_lazy(X)
     if hasattr(est, "design_"):
         del est.design_
     if not (isinstance(y, str) and is_table(X)) and not uses_design(est, X):
