@@ -545,3 +545,38 @@ def test_statistics_of_a_relaxed_fit_are_the_refits_on_the_kept_columns():
     # a refit without relax leaves no refit of another model behind
     m.set_params(alpha=0.0, l1_ratio=0.0, relax=False).fit(df[["x"]], y)
     assert not hasattr(m, "relaxed_")
+
+
+def test_wald_test_reads_term_names_that_hold_commas():
+    """C(g, Treatment('b'))[T.a] was split at its comma: 'cannot read hypothesis C(g'."""
+    import oneneuron
+
+    rng = np.random.default_rng(0)
+    n = 200
+    df = pd.DataFrame({"x": rng.normal(size=n), "g": rng.choice(list("abc"), n)})
+    df["y"] = (rng.random(n) < 1 / (1 + np.exp(-df.x))).astype(int)
+    m = oneneuron.logit("y ~ x + C(g, Treatment('b'))", df)
+    a, c = "C(g, Treatment('b'))[T.a]", "C(g, Treatment('b'))[T.c]"
+    got = m.wald_test(f"{a} = {c}, x = 0")
+    terms = list(m.summary().index)
+    b, V = m.summary()["coef"].to_numpy(), m.cov_params()
+    R = np.zeros((2, len(terms)))
+    R[0, terms.index(a)], R[0, terms.index(c)], R[1, terms.index("x")] = 1.0, -1.0, 1.0
+    r = R @ b
+    want = float(r @ np.linalg.solve(R @ V @ R.T, r))  # the Wald statistic by hand
+    assert got.statistic == pytest.approx(want, rel=1e-10) and got.df == 2
+
+
+@pytest.mark.parametrize(
+    "level, label, low, high",
+    [(0.995, "99.5%", "0.0025", "0.9975"), (0.999, "99.9%", "0.0005", "0.9995")],
+)
+def test_confidence_levels_are_labelled_with_their_digits(level, label, low, high):
+    """level=0.995 was captioned '100%' with columns [0.0025, 0.998]."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(200, 2))
+    y = (X[:, 0] + rng.normal(size=200) > 0).astype(int)
+    clf = NeuronClassifier().fit(X, y)
+    text = clf.summary_text(level=level)
+    assert f"{label} confidence intervals" in text and "100%" not in text
+    assert f"[{low}" in text and f"{high}]" in text

@@ -21,6 +21,7 @@ from ..stats import (
     format_summary,
     margeff_table,
     odds_ratio_table,
+    percent,
     profile_intervals,
     summary_table,
     wald_test,
@@ -664,7 +665,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
                 self, X, y, sample_weight=sample_weight, offset=offset, level=level
             )
             table["ci_low"], table["ci_high"] = bounds[:, 0], bounds[:, 1]
-            table.attrs["caption"] += f"\n{level:.0%} intervals: profile likelihood"
+            table.attrs["caption"] += f"\n{percent(level)} intervals: profile likelihood"
         return odds_ratio_table(table) if exp else table
 
     def summary_text(

@@ -9,6 +9,7 @@ the end of ``fit`` (:func:`compute_inference`) and kept as an
 ``compute_inference``        fit-time statistics, separation check, covariance
 ``HessianRecorder``          remembers Newton's last Hessian, so inference can reuse it
 ``format_summary``           the coefficient table as text
+``percent``                  a confidence level as its percentage (99.5%)
 ``summary_table``            the coefficient table as a DataFrame
 ``COV_TYPES``                covariance choices: nonrobust, HC0-HC3, cluster (``_robust``)
 ``lr_test``, ``wald_test``   likelihood-ratio and Wald chi-squared tests (``_hypothesis``)
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
         InferenceResult,
         InferenceUnavailableError,
         format_summary,
+        percent,
         summary_table,
     )
 
@@ -77,6 +79,7 @@ _LAZY = {
     "InferenceResult": "inference",
     "InferenceUnavailableError": "inference",
     "format_summary": "inference",
+    "percent": "inference",
     "summary_table": "inference",
 }
 
@@ -106,5 +109,6 @@ __all__ = [
     "InferenceUnavailableError",
     "compute_inference",
     "format_summary",
+    "percent",
     "summary_table",
 ]

@@ -188,12 +188,14 @@ def parse_constraints(hypothesis: str, terms: list[str]) -> tuple[NDArray, NDArr
     """
     order = sorted(range(len(terms)), key=lambda j: -len(terms[j]))
     rows, rhs = [], []
-    for part in hypothesis.split(","):
-        text = part.strip()
+    marked = hypothesis  # names first (one may hold a comma: C(g, Treatment('b'))[T.a])
+    for j in order:
+        marked = re.sub(r"(?<![\w.])" + re.escape(terms[j]) + r"(?![\w.\[(])", f"_v{j} ", marked)
+    for text in marked.split(","):
+        part = re.sub(r"_v(\d+) ", lambda m: terms[int(m[1])], text)  # as the user wrote it
+        text = text.strip()
         if not text:
             continue
-        for j in order:
-            text = re.sub(r"(?<![\w.])" + re.escape(terms[j]) + r"(?![\w.\[(])", f"_v{j} ", text)
         sides = text.split("=")
         if len(sides) > 2:
             raise ValueError(f"hypothesis {part.strip()!r} has more than one '='")

@@ -60,6 +60,17 @@ COLUMNS = ("coef", "std_err", "z", "p_value", "ci_low", "ci_high")
 PARAMETERIZATIONS = ("reference", "sum-to-zero")
 
 
+def percent(level: float) -> str:
+    """A confidence level as a percentage with the digits it has: 95%, 99.5%, 99.9%.
+
+    Examples
+    --------
+    >>> percent(0.95), percent(0.995)
+    ('95%', '99.5%')
+    """
+    return f"{100 * level:.6g}%"
+
+
 class InferenceUnavailableError(ValueError, AttributeError):
     """No covariance for this fit; the message names the cause and the fix.
 
@@ -214,17 +225,18 @@ class InferenceResult:
         if self.penalized:
             how = (
                 f"PENALIZED fit (alpha={self.alpha:g}): coefficients are shrunk; std_err and "
-                f"{level:.0%} intervals are Laplace-approximate Bayesian (Gaussian prior), "
+                f"{percent(level)} intervals are Laplace-approximate Bayesian (Gaussian prior), "
                 "not frequentist"
             )
         elif self.extra.get("firth"):
             how = (
                 "Firth penalised likelihood (Jeffreys prior), binary; std_err from the inverse "
                 "Fisher information, p-values by penalised likelihood ratio (as R's logistf), "
-                f"Wald {level:.0%} intervals (summary(ci='profile', X=..., y=...) for profile ones)"
+                f"Wald {percent(level)} intervals "
+                "(summary(ci='profile', X=..., y=...) for profile ones)"
             )
         else:
-            how = f"maximum likelihood; Wald z tests and {level:.0%} confidence intervals"
+            how = f"maximum likelihood; Wald z tests and {percent(level)} confidence intervals"
         if self.cov_type != "nonrobust":
             what = (
                 f"cluster-robust over {self.extra.get('n_clusters', '?')} clusters"
@@ -350,7 +362,7 @@ def format_summary(
 ) -> str:
     """Caption plus the table as aligned plain text (4 significant digits)."""
     df = summary_table(result, level, parameterization, exp)
-    lo, hi = f"[{(1 - level) / 2:.3g}", f"{(1 + level) / 2:.3g}]"
+    lo, hi = f"[{(1 - level) / 2:.6g}", f"{(1 + level) / 2:.6g}]"  # 0.9975, not 0.998
     df = df.rename(columns={"ci_low": lo, "ci_high": hi})
     body = df.to_string(float_format=lambda v: f"{v:.4g}")
     return df.attrs["caption"] + "\n" + body
