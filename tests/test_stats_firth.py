@@ -118,3 +118,39 @@ def test_lr_test_refuses_firth_fits():
     big = NeuronClassifier(firth=True).fit(X, y)
     with pytest.raises(ValueError, match="penalised"):
         lr_test(NeuronClassifier().fit(X[:, :1], y), big)
+
+
+def test_firth_profile_intervals_on_separated_data_are_roots_of_the_penalised_profile():
+    """On separated data (Firth's use) summary(ci='profile') failed in brentq ('f(a) and
+    f(b) must have different signs'): the profile was warm-started from the previous
+    point, so it was not a function of the bound. Oracle: the Jeffreys-penalised profile
+    computed with SciPy's minimiser at each bound reported."""
+    from scipy import optimize, stats
+
+    X = np.c_[np.arange(1, 11.0), [0, 1, 0, 1, 1, 0, 1, 0, 0, 1.0]]
+    y = np.r_[np.zeros(5), np.ones(5)].astype(int)
+    clf = NeuronClassifier(firth=True).fit(X, y)
+    table = clf.summary(ci="profile", X=X, y=y)
+    A = np.c_[np.ones(len(y)), X]
+
+    def penalised(beta):
+        z = A @ beta
+        p = 1 / (1 + np.exp(-z))
+        info = A.T @ (A * (p * (1 - p))[:, None])
+        return float(np.sum(y * z - np.logaddexp(0, z)) + 0.5 * np.linalg.slogdet(info)[1])
+
+    top = -optimize.minimize(lambda b: -penalised(b), np.zeros(3), method="BFGS").fun
+    crit = stats.chi2.ppf(0.95, 1)
+    for j, (lo, hi) in enumerate(table[["ci_low", "ci_high"]].to_numpy()):
+        for bound in (lo, hi):
+            free = [k for k in range(3) if k != j]
+
+            def neg(v, j=j, bound=bound, free=free):
+                beta = np.empty(3)
+                beta[j], beta[free] = bound, v
+                return -penalised(beta)
+
+            prof = -optimize.minimize(neg, np.zeros(2), method="Nelder-Mead",
+                                      options={"xatol": 1e-10, "fatol": 1e-12,
+                                               "maxiter": 20000}).fun  # fmt: skip
+            assert 2 * (top - prof) == pytest.approx(crit, abs=2e-4)

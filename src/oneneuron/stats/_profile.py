@@ -131,11 +131,21 @@ def profile_intervals(
             warm = [beta_hat]
 
             def excess(b: float, j: int = j, free: list[int] = free, warm: list = warm) -> float:
+                # the convex ML profile warm-starts from the previous point; Firth's penalised
+                # likelihood can have several local maxima along a profile (a separated fit:
+                # Brent's bracket then failed), so it starts from the estimate and from the
+                # previous point and keeps the higher maximum (the profile is the maximum)
                 start = warm[0].copy()
                 start[j] = b
                 if firth:
-                    sub = firth_newton(Xt, y01, w, off, beta0=start, free=free, tol=1e-11)
-                    llf, beta = sub.penalized_llf, sub.beta
+                    best = None
+                    for origin in (beta_hat, warm[0]):
+                        start = origin.copy()
+                        start[j] = b
+                        sub = firth_newton(Xt, y01, w, off, beta0=start, free=free, tol=1e-11)
+                        if best is None or sub.penalized_llf > best.penalized_llf:
+                            best = sub
+                    llf, beta = best.penalized_llf, best.beta
                 else:
                     llf, beta = _constrained_fit(Xt, y01, w, off, free, start)
                 warm[0] = beta
