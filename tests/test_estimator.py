@@ -430,3 +430,41 @@ def test_a_lazy_table_is_asked_to_be_collected():
                 NeuronClassifier().fit(df.lazy().select("x"), np.arange(10) % 2)
             else:
                 clf.predict(df.lazy().select("x"))
+
+
+def test_a_refit_leaves_no_attribute_of_the_previous_fit():
+    """design_report_ (saved into model files: 'n_dropped': 36 for a fit on all rows),
+    predict_report_, and NeuronClassifierCV's feature_names_in_ survived a refit on arrays."""
+    import pandas as pd
+
+    from oneneuron import NeuronClassifierCV
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    y = (X[:, 0] + rng.normal(size=200) > 0).astype(int)
+    df = pd.DataFrame(X, columns=list("abc")).assign(g=rng.choice(["u", "v"], 200))
+    for est in (NeuronClassifier(missing="drop"), NeuronClassifierCV(cv=3, n_alphas=4)):
+        est.fit(df.assign(a=df.a.where(df.a > -1)) if est.missing == "drop" else df, y)
+        if isinstance(est, NeuronClassifier):
+            est.predict(df.assign(g="w"))  # a predict_report_ with an unseen level
+        fresh = type(est)(**est.get_params()).set_params(missing="error").fit(X, y)
+        est.set_params(missing="error").fit(X, y)
+        assert set(vars(est)) == set(vars(fresh)), set(vars(est)) ^ set(vars(fresh))
+
+
+def test_a_pandas_object_column_of_numbers_is_numeric():
+    """It became one indicator per distinct value at fit (100 columns) and a number at
+    predict; an object array of the same values was fitted as numbers."""
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    X = np.round(rng.normal(size=(400, 2)), 1)
+    y = (X[:, 0] + rng.normal(size=400) > 0).astype(int)
+    ref = NeuronClassifier().fit(X, y)
+    got = NeuronClassifier().fit(pd.DataFrame(X, columns=["a", "b"]).astype(object), y)
+    np.testing.assert_allclose(got.coef_, ref.coef_, rtol=1e-10)
+    np.testing.assert_allclose(
+        got.predict_proba(pd.DataFrame(X, columns=["a", "b"]).astype(object)),
+        ref.predict_proba(X),
+        rtol=1e-10,
+    )

@@ -583,6 +583,8 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
             setattr(self, name, getattr(best, name))
         if hasattr(best, "feature_names_in_"):
             self.feature_names_in_ = best.feature_names_in_
+        else:  # a previous fit's names no longer describe this one
+            self.__dict__.pop("feature_names_in_", None)
         self.n_iter_ = max(1, int(best.n_iter_))
         return self
 

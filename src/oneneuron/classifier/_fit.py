@@ -235,8 +235,8 @@ def design_input(
 ) -> tuple[Any, ...]:
     """Turn a table into the design matrix (and drop rows), or pass arrays through."""
     check_not_lazy(X)
-    if hasattr(est, "design_"):
-        del est.design_
+    for name in ("design_", "design_report_", "predict_report_"):  # the previous fit's
+        est.__dict__.pop(name, None)
     if not (isinstance(y, str) and is_table(X)) and not uses_design(est, X):
         return X, y, sample_weight, cluster, offset, None
     if not is_table(X):

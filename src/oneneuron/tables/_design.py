@@ -117,6 +117,13 @@ def _kind(s: pd.Series) -> str:
         return "categorical"
     if pd.api.types.is_numeric_dtype(s):
         return "numeric"
+    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in (
+        "integer",
+        "floating",
+        "mixed-integer-float",
+        "decimal",
+    ):  # Python numbers held as objects (not text): numbers, as a NumPy object array is
+        return "numeric"
     return "categorical"
 
 
