@@ -130,3 +130,13 @@ def test_saved_table_cv_predicts_on_tables(tmp_path, frame):
     model = oneneuron.load(tmp_path / "m.json")
     assert np.array_equal(model.predict_proba(frame), cv.predict_proba(frame))
     assert model.cv_record_.path.feature_names == cv.design_.names
+
+
+def test_cv_fit_needs_no_y_when_the_formula_names_the_target():
+    """NeuronClassifierCV.fit(df) said "missing 'y'" where NeuronClassifier.fit(df) works."""
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"x": rng.normal(size=120)})
+    df["y"] = (df.x + rng.normal(size=120) > 0).astype(int)
+    a = NeuronClassifierCV(cv=3, n_alphas=4, formula="y ~ x").fit(df)
+    b = NeuronClassifierCV(cv=3, n_alphas=4, formula="y ~ x").fit(df, None)
+    np.testing.assert_array_equal(a.coef_, b.coef_)

@@ -435,7 +435,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
     def fit(
         self,
         X: ArrayLike,
-        y: ArrayLike | str | None,
+        y: ArrayLike | str | None = None,
         *,
         sample_weight: ArrayLike | None = None,
         groups: ArrayLike | None = None,
