@@ -468,3 +468,13 @@ def test_a_pandas_object_column_of_numbers_is_numeric():
         ref.predict_proba(X),
         rtol=1e-10,
     )
+
+
+def test_a_missing_label_in_a_nullable_integer_column_is_named():
+    """pd.NA in an Int64 Series gave scikit-learn's bare 'Input y contains NaN.'."""
+    import pandas as pd
+
+    X = np.random.default_rng(0).normal(size=(10, 2))
+    y = pd.Series([0, 1, 0, 1, pd.NA, 1, 0, 1, 0, 1], dtype="Int64")
+    with pytest.raises(ValueError, match="y has 1 missing label .*row 4"):
+        NeuronClassifier().fit(X, y)

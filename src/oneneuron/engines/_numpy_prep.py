@@ -131,7 +131,8 @@ def check_missing_labels(y: Any) -> None:
     many labels are missing and the first row. Integer, boolean and string arrays
     cannot hold a missing value and are not looked at.
     """
-    if getattr(getattr(y, "dtype", None), "kind", "O") in "iubUS":
+    dtype = getattr(y, "dtype", None)
+    if isinstance(dtype, np.dtype) and dtype.kind in "iubUS":  # (pandas' Int64 can hold NA)
         return
     import pandas as pd
 
