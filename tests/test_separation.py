@@ -232,3 +232,25 @@ def test_the_warning_says_when_it_shows_only_the_largest_components():
     assert "largest components" in msg and "of 6" in msg, msg
     _, seps = _fit_recording(NeuronClassifier(), X[["a"]], (X.a > 0).astype(int).to_numpy())
     assert "largest components" not in str(seps[0].message)  # the whole direction shown
+
+
+def test_a_one_row_class_and_an_unconverged_separated_fit_are_checked():
+    """A multinomial class of one separable row kept the scaled condition number moderate
+    (852: unit-diagonal scaling hides a uniformly flat block), so the LP never ran and three
+    solvers reported 'none'; a cd fit stopped before separating every row was 'none' too."""
+    rng = np.random.default_rng(0)
+    rng.normal(size=(90, 5))
+    X = rng.normal(size=(200, 4))
+    y = np.r_[np.zeros(100), np.ones(99), [2]].astype(int)
+    Xt = _separation.design(X, X.mean(0), X.std(0), True)
+    assert _separation.detect(Xt, y, 3, np.ones(200)).kind == "quasi-complete"  # the oracle
+    for solver in ("newton", "lbfgs"):
+        clf, seps = _fit_recording(NeuronClassifier(solver=solver), X, y)
+        assert clf.separation_ == "quasi-complete" and len(seps) == 1, solver
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(20000, 10))
+    yb = (X @ np.linspace(1, -1, 10) > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf, seps = _fit_recording(NeuronClassifier(solver="cd", max_iter=3), X, yb)
+    assert clf.separation_ == "complete" and len(seps) == 1

@@ -385,6 +385,15 @@ def _unit_scaled(G: NDArray[np.float64]) -> NDArray[np.float64] | None:
     return G * r[:, None] * r
 
 
+def _vanishing_curvature(Hp: NDArray[np.float64], ratio: float = 1e-10) -> bool:
+    """Whether some diagonal entry of the Hessian (the solver's coordinates) is below
+    ``ratio`` times the largest: along that coefficient the fitted probabilities are 0 or 1
+    on every row that moves it."""
+    diag = np.abs(np.diagonal(Hp))
+    top = float(diag.max(initial=0.0))
+    return top > 0 and bool((diag < ratio * top).any())
+
+
 def scaled_condition(problem: Any, Hp: NDArray[np.float64], at_most: float = 0.0) -> float:
     """Condition number of the reference-parameterised Hessian scaled to unit diagonal.
 
@@ -500,7 +509,14 @@ def compute_inference(
     if est.alpha == 0 and suspicious:
         if cond is None and Hp is not None:
             cond = scaled_condition(problem, Hp)
-        run_lp = _separation.hessian_is_flat(cond)
+        # the LP also runs when the fit did not converge, or when some coefficient's
+        # curvature has all but vanished: unit-diagonal scaling (the condition number's)
+        # hides a uniformly flat block, e.g. a softmax class of one separable row
+        run_lp = (
+            _separation.hessian_is_flat(cond)
+            or not result.converged
+            or (Hp is not None and _vanishing_curvature(Hp))
+        )
         sep = _diagnose(problem, theta, y_idx, s, K, est.fit_intercept, run_lp, offset)
         if sep is None:
             out.separation = "not checked"
