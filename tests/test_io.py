@@ -150,6 +150,12 @@ TAMPER = [
     (("dtype",), "float16", "dtype must be"),
     (("extra",), 1, "unknown key"),
     (("input",), {"target": "y"}, "input: must be an object"),
+    # found by tampering (each was accepted): swapped classes flipped every prediction, an
+    # impossible covariance or likelihood printed p = 0 or a pseudo-R2 above 1
+    (("classes", "values"), [1, 0], r"inference\.classes \[0, 1\] differ from classes"),
+    (("inference", "cov", 1, 1), -5.0, "inference: the covariance must be symmetric"),
+    (("inference", "cov", 1, 2), 0.5, "inference: the covariance must be symmetric"),
+    (("inference", "log_likelihood"), 10.0, "inference: log_likelihood must be <= 0"),
 ]
 
 

@@ -232,3 +232,44 @@ def test_relaxed_model_refuses_intervals_its_table_cannot_give(tmp_path, sparse_
     rc = main(["predict", str(path), str(data), "--interval", "0.95", "--out", "-"])
     err = capsys.readouterr().err
     assert rc == 1 and err.startswith("error:") and "relax=True" in err
+
+
+def test_a_loaded_relaxed_model_says_its_refit_is_not_in_the_file(tmp_path):
+    """After a round trip anova counted dropped columns, diagnostics changed, margeff and
+    profile intervals crashed: the refit is not saved. Its statistics say so, one line."""
+    import pandas as pd
+
+    import oneneuron
+
+    rng = np.random.default_rng(14)
+    n = 300
+    df = pd.DataFrame({"x": rng.normal(size=n), "z": rng.normal(size=n)})
+    y = (rng.random(n) < 1 / (1 + np.exp(-df.x))).astype(int)
+    m = oneneuron.NeuronClassifier(alpha=0.05, l1_ratio=1.0, relax=True).fit(df, y)
+    m.save(tmp_path / "m.json")
+    back = oneneuron.load(tmp_path / "m.json")
+    pd.testing.assert_frame_equal(back.summary(), m.summary())
+    for call in (
+        lambda: oneneuron.anova(back, df, y),
+        lambda: oneneuron.diagnostics(back, df, y),
+        lambda: back.margeff(df),
+        lambda: back.summary(ci="profile", X=df, y=y),
+    ):
+        with pytest.raises(ValueError, match="loaded from a file.*fit the model again"):
+            call()
+
+
+def test_penalty_factors_survive_a_second_save(tmp_path):
+    """A loaded model had no penalty_factor_, so saving it again wrote null."""
+    import json
+
+    import oneneuron
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    y = (X[:, 0] + rng.normal(size=200) > 0).astype(int)
+    m = oneneuron.NeuronClassifier(alpha=0.05, l1_ratio=0.5, penalty_factor=[0.5, 1, 2]).fit(X, y)
+    m.save(tmp_path / "a.json")
+    oneneuron.load(tmp_path / "a.json").save(tmp_path / "b.json")
+    a, b = (json.loads((tmp_path / f).read_text()) for f in ("a.json", "b.json"))
+    assert b["objective"]["penalty_factor"] == a["objective"]["penalty_factor"] == [0.5, 1, 2]

@@ -825,10 +825,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             X, _, sample_weight, offset = training_rows(
                 self, X, labels=False, sample_weight=sample_weight, offset=offset
             )
-        if getattr(self, "relaxed_", None) is not None and self.relax:
+        if self.relax and np.any(np.asarray(self.coef_) != 0):
             from ..stats import relaxed_view  # the refit's effects, on the kept columns
 
-            relaxed, Xk = relaxed_view(self, X)
+            relaxed, Xk = relaxed_view(self, X)  # (an error for a loaded model: no refit)
             return relaxed.margeff(  # type: ignore[no-any-return]
                 Xk, at=at, sample_weight=sample_weight, level=level, dummy=dummy,
                 offset=offset, by="column",

@@ -227,6 +227,11 @@ def check_document(doc: Any) -> dict[str, Any]:
     _int(fit["n_samples"], "fit.n_samples", lo=K, optional=True)
     if doc["inference"] is not None:
         _obj(doc["inference"], "inference")
+        stored = doc["inference"].get("classes")
+        if stored is not None and not isinstance(stored, list):
+            _fail("inference.classes must be a list of the class labels")
+        if stored is not None and stored != classes.tolist():
+            _fail(f"inference.classes {list(stored)!r} differ from classes {classes.tolist()!r}")
         if relax and np.any(np.asarray(W) != 0):  # with no column kept, nothing was refitted
             _check_relaxed_inference(doc["inference"], W, names, bool(obj["fit_intercept"]))
         else:
@@ -460,6 +465,18 @@ def _inference_record(data: dict[str, Any]) -> Any:
     for name in ("log_likelihood", "null_log_likelihood", "alpha"):
         if not math.isfinite(getattr(res, name)):
             _fail(f"inference: {name} must be a finite number")
+    for name in ("log_likelihood", "null_log_likelihood"):  # sums of log-probabilities
+        if getattr(res, name) > 1e-9 * max(1.0, res.nobs):
+            _fail(f"inference: {name} must be <= 0 (a sum of log-probabilities)")
+    if res.cov is not None:
+        cov = np.asarray(res.cov, dtype=np.float64)
+        if cov.ndim != 2 or cov.shape[0] != cov.shape[1] or not np.all(np.isfinite(cov)):
+            _fail("inference: the covariance must be a square matrix of finite numbers")
+        scale = float(np.max(np.abs(cov), initial=0.0))
+        if not np.allclose(cov, cov.T, rtol=1e-9, atol=1e-12 * scale) or np.any(
+            np.diagonal(cov) < 0
+        ):
+            _fail("inference: the covariance must be symmetric with a non-negative diagonal")
     if not np.all(np.isfinite(res.coef)):
         _fail("inference: the coefficients have non-finite entries")
     aliased = res.extra.get("aliased", 0)
@@ -608,6 +625,8 @@ def _estimator(doc: dict[str, Any], arrs: dict[str, Any]) -> Any:
     est.intercept_ = arrs["b"].astype(dtype)
     est.mean_, est.scale_ = arrs["mean"], arrs["scale"]
     est.n_features_in_ = len(arrs["names"])
+    # as a fit sets it (ones without factors): a second save keeps the factors
+    est.penalty_factor_ = np.ones(len(arrs["names"])) if pf is None else np.asarray(pf, float)
     if doc["features"]["names_in_estimator"]:
         est.feature_names_in_ = np.array(arrs["names"], dtype=object)
     est.n_iter_ = fit["n_iter"]

@@ -169,8 +169,16 @@ def relaxed_view(model: Any, X: Any) -> tuple[Any, Any]:
     :func:`training_rows`, which drops the rows the fit dropped.
     """
     relaxed = getattr(model, "relaxed_", None)
-    if relaxed is None or not getattr(model, "relax", False):
+    if not getattr(model, "relax", False):
         return model, X
+    if relaxed is None:
+        if np.any(np.asarray(model.coef_) != 0):  # a refit exists, but not here
+            raise ValueError(
+                "this relax=True model was loaded from a file, which keeps its refit's "
+                "table (summary()) but not the refit itself, which anova, margeff, "
+                "diagnostics and profile intervals need: fit the model again"
+            )
+        return model, X  # nothing was kept, nothing was refitted
     import pandas as pd
 
     coded = model._validate_predict(X)
