@@ -122,6 +122,7 @@ def _set(doc, keys, value):
 TAMPER = [
     (("format_version",), 3, "version 3 is not supported.*reads versions 1, 2.*upgrade"),
     (("format_version",), True, "version True is not supported"),
+    (("format_version",), 2.0, "version 2.0 is not supported"),
     (("path",), [1.0], "path must be a JSON object"),
     (("format_version",), "1", "version '1' is not supported"),
     (("format",), "pickle", "not a oneneuron model file"),

@@ -126,7 +126,7 @@ def check_document(doc: Any) -> dict[str, Any]:
     if doc.get("format") != io.FORMAT:
         _fail(f"not a oneneuron model file (format is {doc.get('format')!r}, not {io.FORMAT!r})")
     version = doc.get("format_version")
-    if isinstance(version, bool) or version not in io.READ_VERSIONS:
+    if type(version) is not int or version not in io.READ_VERSIONS:  # not 2.0, not True
         newer = isinstance(version, int) and version > io.FORMAT_VERSION
         hint = "; upgrade oneneuron" if newer else ""
         _fail(
