@@ -338,3 +338,27 @@ def test_margeff_of_a_relaxed_l1_model_is_the_refits():
     for by in ("variable", "column"):
         pd.testing.assert_frame_equal(m.margeff(df[["x", "w"]], by=by), direct, rtol=1e-6)
     pd.testing.assert_frame_equal(m.relaxed_.margeff(df[["x"]]), direct, rtol=1e-6)
+
+
+def test_the_binary_closed_form_jacobian_equals_the_complex_step():
+    """margeff per variable took a pass per coefficient and contrast (a 40-level categorical:
+    34 s at 50k rows); the binary Jacobian is now in closed form. Oracle: the complex step."""
+    import oneneuron
+    from oneneuron.stats import _margins
+
+    rng = np.random.default_rng(2)
+    n = 400
+    df = pd.DataFrame({"x": rng.normal(size=n), "z": rng.normal(size=n),
+                       "a": rng.choice(list("pqrst"), n), "f": rng.random(n) < 0.4})  # fmt: skip
+    y = (rng.random(n) < 1 / (1 + np.exp(-(df.x - 0.5 * df.z + (df.a == "q"))))).astype(int)
+    m = oneneuron.logit("y ~ x + z + x:z + I(x**2) + C(a) + f", df.assign(y=y))
+    coef = np.r_[m.intercept_, m.coef_[0]]
+    for at in ("overall", "mean"):
+        for dummy in (False, True):
+            w = np.ones(n)
+            _, contrasts, w = _margins.variable_contrasts(m.design_, df, at, w, dummy)
+            for offset in (None, rng.normal(size=len(w)) * 0.1):
+                closed = _margins._binary_variable_jacobian(coef, contrasts, w, True, offset)
+                size = len(contrasts)
+                step = _margins._complex_step_jacobian(coef, contrasts, w, True, offset, size)
+                np.testing.assert_allclose(closed, step, rtol=1e-10, atol=1e-13)
