@@ -499,3 +499,20 @@ def test_one_documented_limit_on_levels_and_bytes_named():
     raw = pd.DataFrame({"b": [b"ab", b"\xff"] * 10, "x": np.arange(20.0)})
     with pytest.raises(ValueError, match=r"column 'b' holds bytes that are not UTF-8 .*\\xff"):
         NeuronClassifier(alpha=1.0).fit(raw, np.arange(20) % 2)
+
+
+def test_a_design_whose_levels_no_term_uses_is_refused(table, tmp_path):
+    """A level appended to a categorical of a model file was accepted, and rows holding it
+    were coded as the reference with no unseen-category warning."""
+    from oneneuron.modelfile import ModelFileError
+
+    clf = oneneuron.logit("default ~ balance + C(region) + student", table)
+    path = tmp_path / "m.json"
+    clf.save(path)
+    assert oneneuron.load(path).predict_proba(table.head(3)).shape == (3, 2)  # valid as saved
+    doc = json.loads(path.read_text())
+    region = next(c for c in doc["design"]["columns"] if c["name"] == "region")
+    region["levels"].append("zz")
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError, match=r"column 'region'.*\['east', 'zz'\]"):
+        oneneuron.load(path)

@@ -1036,6 +1036,7 @@ class DesignSpec:
             for f in fs:
                 _check_factor(f, by_name, t["name"])
         _check_unique([t["name"] for t in terms])
+        _check_levels_used(by_name, terms)
         return cls(
             [dict(c) for c in cols],
             terms,
@@ -1045,6 +1046,26 @@ class DesignSpec:
             dict(ref),
             data["formula"],
         )
+
+
+def _check_levels_used(columns: dict[str, Any], terms: list[dict[str, Any]]) -> None:
+    """Every level of a categorical column but one (the reference) is some term's: a level
+    that no term uses would be coded as the reference without the warning an unseen one
+    gets (a stored design with an added level)."""
+    used: dict[str, set[str]] = {}
+    for t in terms:
+        for f in t["factors"]:
+            if isinstance(f, dict) and "level" in f:
+                used.setdefault(f["column"], set()).add(f["level"])
+    for name, c in columns.items():
+        if c["kind"] != "categorical" or name not in used:
+            continue
+        idle = [v for v in c["levels"] if v not in used[name]]
+        if len(idle) > 1:
+            raise ValueError(
+                f"column {name!r} has levels that no term uses, {idle}: only the reference "
+                "level may be unused"
+            )
 
 
 @dataclass
