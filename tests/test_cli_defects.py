@@ -489,3 +489,17 @@ def test_dask_engine_names_its_terms_and_files_lacking_a_column(tmp_path, capsys
     msg = fail(["train", parts, "--target", "y", "--model", tmp_path / "p.json", "--engine",
                 "dask"], capsys, "'age'")  # fmt: skip
     assert "b.parquet" in msg
+
+
+def test_cli_terms_word_python_names_as_flags():
+    """'(alpha=0)' had become '(--alpha=0)' once the generic alpha rule ran first, and the
+    --inference never message was shadowed by the shorter 'refit with inference=True'."""
+    from oneneuron.cli._errors import cli_terms
+
+    assert cli_terms("for unpenalised fits (alpha=0)") == "for unpenalised fits (--alpha 0)"
+    assert cli_terms("inference=False was set; refit with inference=True") == (
+        "--inference never was given"
+    )
+    assert cli_terms("use alpha > 0 or firth=True; increase max_iter") == (
+        "use --alpha > 0 or --firth; increase --max-iter"
+    )

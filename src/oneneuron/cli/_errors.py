@@ -101,11 +101,11 @@ def cli_terms(text: str) -> str:
         ),
         ("missing='drop'", "--drop-missing"),
         ("reference=", "--reference "),
-        ("firth=True", "--firth"),
-        ("alpha > 0", "--alpha > 0"),
+        ("(alpha=0)", "(--alpha 0)"),
         ("drop the redundant column(s)", "leave a column out (--features or --formula)"),
-        ("refit with inference=True", "train again with --inference always"),
+        # the longer message first: the shorter one is part of it
         ("inference=False was set; refit with inference=True", "--inference never was given"),
+        ("refit with inference=True", "train again with --inference always"),
         ("refit with relax=True", "train again with --relax"),
     ):
         text = text.replace(py, flag)
@@ -119,7 +119,7 @@ def cli_terms(text: str) -> str:
     text = text.replace("--firth=True", "--firth")
     for pattern, flag in _CLI_PATTERNS:
         text = re.sub(pattern, flag, text)
-    return text.replace("(alpha=0)", "(--alpha 0)")
+    return text
 
 
 #: Messages of scikit-learn and of the estimator's parameter checks, in the flags' names.
