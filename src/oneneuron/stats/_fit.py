@@ -85,6 +85,7 @@ def data_fingerprint(
     s: NDArray[np.float64],
     n_classes: int,
     offset: NDArray[np.float64] | None = None,
+    class_sums: NDArray[np.float64] | None = None,
 ) -> dict[str, Any]:
     """Cheap sums of the training data that do not depend on X (``inference_.extra["data"]``).
 
@@ -96,7 +97,8 @@ def data_fingerprint(
     so :func:`~oneneuron.stats.lr_test` and :func:`~oneneuron.stats.anova` can tell
     other data apart. Rows of weight 0 count for nothing, as everywhere (they are
     absent rows). Where only the classes' sums are known (data out of core), the
-    fingerprint is ``class_sums`` alone.
+    fingerprint is ``class_sums`` alone. ``class_sums``: those sums where the caller
+    has them (they are not counted again).
 
     Examples
     --------
@@ -107,7 +109,11 @@ def data_fingerprint(
     s = np.broadcast_to(np.asarray(s, dtype=np.float64), y_idx.shape)
     out: dict[str, Any] = {
         "class_rows": np.bincount(y_idx[s > 0], minlength=n_classes).tolist(),
-        "class_sums": np.bincount(y_idx, weights=s, minlength=n_classes).tolist(),
+        "class_sums": (
+            np.bincount(y_idx, weights=s, minlength=n_classes)
+            if class_sums is None
+            else np.asarray(class_sums, dtype=np.float64)
+        ).tolist(),
     }
     out["sum_w2"] = float(s @ s)
     if offset is not None:
@@ -483,7 +489,7 @@ def compute_inference(
     )
     # rows out of core: y_idx and s are the classes and their sums (FitData.class_counts)
     rows = len(s) == problem.engine.n_samples and s is not class_sums
-    fingerprint = data_fingerprint(y_idx, s, K, offset) if rows else None
+    fingerprint = data_fingerprint(y_idx, s, K, offset, class_sums=counts) if rows else None
     out.extra["data"] = fingerprint or {"class_sums": counts.tolist()}
     # ---- the Hessian, when free (Newton's last pass) or wanted for the covariance
     cost = problem.engine.n_samples * (m * (d + 1)) ** 2
