@@ -503,3 +503,34 @@ def test_cli_terms_word_python_names_as_flags():
     assert cli_terms("use alpha > 0 or firth=True; increase max_iter") == (
         "use --alpha > 0 or --firth; increase --max-iter"
     )
+
+
+def test_kept_text_cells_that_look_missing_are_copied(tmp_path, capsys):
+    """--keep emptied text cells pandas reads as missing ('NA', 'nan', 'NULL', 'N/A',
+    'None'): a kept column is copied as written; only an empty cell stays empty, and a
+    feature column's 'NA' is still a missing value."""
+    n = 40
+    rng = np.random.default_rng(1)
+    words = ["NA", "nan", "NULL", "N/A", "None", "", "ok"]
+    df = pd.DataFrame({"note": [words[i % len(words)] for i in range(n)], "x": rng.normal(size=n)})
+    df["y"] = (df.x + rng.normal(size=n) > 0).astype(int)
+    path, model = tmp_path / "notes.csv", tmp_path / "notes.json"
+    df.to_csv(path, index=False)
+    code, _, err = run(["train", path, "--target", "y", "--features", "x", "--model", model,
+                        "-q"], capsys)  # fmt: skip
+    assert code == 0, err
+    for out in ("p.csv", "p.parquet"):
+        code, _, err = run(["predict", model, path, "--out", tmp_path / out, "--keep", "note",
+                            "--chunk-rows", "16", "-q"], capsys)  # fmt: skip
+        assert code == 0, err
+        got = (
+            pd.read_csv(tmp_path / out, dtype=str, keep_default_na=False)["note"]
+            if out.endswith(".csv")
+            else pd.read_parquet(tmp_path / out)["note"].fillna("")
+        )
+        assert got.tolist() == df["note"].tolist()
+    bad, df2 = tmp_path / "bad.csv", df.copy()  # a feature cell written NA
+    df2.loc[3, "x"] = np.nan
+    df2.to_csv(bad, index=False, na_rep="NA")
+    fail(["predict", model, bad, "--out", tmp_path / "q.csv", "--keep", "note"], capsys,
+         "missing")  # fmt: skip

@@ -185,6 +185,7 @@ def predict_chunks(
     act: Activity,
     interval: float | None = None,
     text: tuple[str, ...] = (),
+    verbatim: tuple[str, ...] = (),
     dropped: list[int] | None = None,
     missing_hint: str | None = None,
 ) -> Iterator[tuple[Any, np.ndarray, np.ndarray, np.ndarray, Any]]:
@@ -193,7 +194,8 @@ def predict_chunks(
     Memory grows with one chunk. ``intervals`` is the
     :meth:`~oneneuron.NeuronClassifier.predict_interval` frame at level
     ``interval`` (None when not asked for). ``args.offset`` names the offset column;
-    ``text`` names extra columns read as text (a target with text labels).
+    ``text`` names extra columns read as text (a target with text labels),
+    ``verbatim`` columns copied as written (``--keep``; see :func:`iter_table`).
     ``dropped`` (``evaluate --drop-missing``): rows with a missing value in an
     ``extra`` column (the target) or in a column the model does not fill are left
     out, and their number is added to ``dropped[0]``; the yielded chunks hold the
@@ -210,7 +212,8 @@ def predict_chunks(
     row = 1
     fills = spec.get("impute") is not None or (design is not None and design.missing in IMPUTE)
     checked = list(dict.fromkeys([*extra, *([] if fills else feats)]))
-    for chunk, frac in iter_table(args.data, cols, [*text_columns(spec), *text], args.chunk_rows):
+    text_cols = [*text_columns(spec), *text]
+    for chunk, frac in iter_table(args.data, cols, text_cols, args.chunk_rows, verbatim):
         n_read = len(chunk)
         if dropped is not None:
             holes = chunk[checked].isna().any(axis=1).to_numpy()

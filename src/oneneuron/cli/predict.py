@@ -123,7 +123,7 @@ def run_predict(args: argparse.Namespace) -> int:
                 c for c in args.keep if c not in feats and data_format(args.data) != "parquet"
             )
             for chunk, proba, _, labels, ci in predict_chunks(
-                saved, spec, args, args.keep, report, act, interval=args.interval, text=copied
+                saved, spec, args, args.keep, report, act, interval=args.interval, verbatim=copied
             ):
                 frame = chunk[args.keep].reset_index(drop=True)
                 for k, name in enumerate(names):

@@ -64,6 +64,21 @@ def _text_format(path: str | Path, name: str) -> str:
     )
 
 
+def _missing_words() -> list[str]:
+    """The cells pandas' CSV reader takes for missing values by default."""
+    try:
+        from pandas._libs.parsers import STR_NA_VALUES  # the list read_csv documents
+
+        return sorted(STR_NA_VALUES)
+    except ImportError:  # pragma: no cover - a pandas that moved it
+        return ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan",
+                "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a",
+                "nan", "null"]  # fmt: skip
+
+
+_NA_WORDS = _missing_words()
+
+
 def _sep(fmt: str) -> str:
     return "\t" if fmt == "tsv" else ","
 
@@ -176,19 +191,27 @@ def read_table(path: str | Path, columns: list[str], text: list[str]) -> pd.Data
 
 
 def iter_table(
-    path: str | Path, columns: list[str], text: list[str], chunk_rows: int | None
+    path: str | Path,
+    columns: list[str],
+    text: list[str],
+    chunk_rows: int | None,
+    verbatim: Collection[str] = (),
 ) -> Iterator[tuple[pd.DataFrame, float | None]]:
     """Yield ``(chunk, fraction_done)``; one chunk of everything when ``chunk_rows`` is None.
 
     Only ``columns`` are parsed (memory stays proportional to the chunk), and
     ``text`` columns are kept as strings so that ``"01"`` stays ``"01"``.
+    ``verbatim`` columns of a text file (``predict --keep``, copied to the output)
+    are read as written: only an empty cell is missing, and ``"NA"``, ``"nan"`` or
+    ``"NULL"`` stay text (for every other column they are missing values, as pandas
+    reads them).
     """
     fmt = data_format(path)
     try:
         if fmt == "parquet":
             yield from _iter_parquet(path, columns, text, chunk_rows)
         else:
-            yield from _iter_text(path, fmt, columns, text, chunk_rows)
+            yield from _iter_text(path, fmt, columns, text, chunk_rows, verbatim)
     except DataError:
         raise
     except pd.errors.EmptyDataError:
@@ -199,7 +222,14 @@ def iter_table(
         raise _read_error(path, fmt, exc) from None
 
 
-def _iter_text(path: Any, fmt: str, columns: list[str], text: list[str], rows: int | None) -> Any:
+def _iter_text(
+    path: Any,
+    fmt: str,
+    columns: list[str],
+    text: list[str],
+    rows: int | None,
+    verbatim: Collection[str] = (),
+) -> Any:
     """Every field is parsed and then the wanted columns are kept: pandas' ``usecols``
     would switch off its check that each line has as many fields as the header (a
     line with an extra field would be silently cut). ``index_col=False`` keeps an
@@ -207,7 +237,15 @@ def _iter_text(path: Any, fmt: str, columns: list[str], text: list[str], rows: i
     about that row, so the warning is made an error."""
     compressed = str(path).lower().endswith(COMPRESSION)
     size = Path(path).stat().st_size
-    opts = {"sep": _sep(fmt), "index_col": False, "dtype": {c: str for c in text}}
+    opts: dict[str, Any] = {
+        "sep": _sep(fmt),
+        "index_col": False,
+        "dtype": {c: str for c in [*text, *verbatim]},
+    }
+    if verbatim:  # pandas' missing-value words for every column but these
+        header = pd.read_csv(path, sep=opts["sep"], nrows=0, index_col=False).columns
+        opts["keep_default_na"] = False
+        opts["na_values"] = {c: [""] if c in verbatim else _NA_WORDS for c in header}
     with open(path, "rb") as fh:
         src = path if compressed else fh
         if rows is None:
