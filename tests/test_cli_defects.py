@@ -5,6 +5,8 @@ Every test here failed before its fix (see the commit that added it).
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -534,3 +536,24 @@ def test_kept_text_cells_that_look_missing_are_copied(tmp_path, capsys):
     df2.to_csv(bad, index=False, na_rep="NA")
     fail(["predict", model, bad, "--out", tmp_path / "q.csv", "--keep", "note"], capsys,
          "missing")  # fmt: skip
+
+
+def test_dask_model_file_names_its_target(data, capsys):
+    """A model trained with --engine dask did not record its target column: evaluate
+    asked for --target where a memory-trained model needs none; both report the same."""
+    pytest.importorskip("dask.dataframe")
+    base = ["train", "--target", "y", "-q"]
+    for src, name, engine in (
+        (data / "pq", "k.json", "dask"),
+        (data / "d.parquet", "m.json", "memory"),
+    ):
+        code, _, err = run([*base, src, "--model", data / name, "--engine", engine], capsys)
+        assert code == 0, err
+    outs = []
+    for name in ("k.json", "m.json"):
+        code, out, err = run(["evaluate", data / name, data / "d.parquet", "--json"], capsys)
+        assert code == 0, err
+        outs.append(json.loads(out))
+    for key in ("n_samples", "accuracy"):
+        assert outs[0][key] == outs[1][key]
+    np.testing.assert_allclose(outs[0]["log_loss"], outs[1]["log_loss"], rtol=1e-6)

@@ -62,8 +62,11 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
         f"  solver {est.solver_}: {status} in {est.n_iter_} iterations, "
         f"{est.n_passes_:.1f} passes over the data (max|grad| = {est.grad_norm_:.2e})",
     ]
+    # the columns as the memory engine records them, so that evaluate knows the target
+    columns = [{"name": str(c), "kind": "numeric", "fill": None} for c in est.feature_names_in_]
+    spec = {"target": args.target, "impute": None, "columns": columns}
     # last: a failure above leaves no model file
-    write_model(est, args.model, overwrite=args.force, n_samples=est.n_samples_fit_)
+    write_model(est, args.model, overwrite=args.force, n_samples=est.n_samples_fit_, input=spec)
     if not args.quiet:
         print("\n".join(lines))
         print(f"wrote {args.model}")
