@@ -166,3 +166,27 @@ def test_penalty_factor_dict_is_keyed_by_model_column(df):
     np.testing.assert_array_equal(clf.penalty_factor_, [1.0, 0.0, 1.0, 1.0])
     with pytest.raises(ValueError, match=r"feature_names_out_.*g\[T\.b\]"):
         NeuronClassifier(alpha=0.5, penalty_factor={"g": 0.0}).fit(X, df.y)
+
+
+def test_get_feature_names_out_takes_a_pipelines_names(df):
+    """A Pipeline hands each step the names of the step before; the neuron returned
+    ``x0, x1, ...`` for them (it ignored ``input_features``)."""
+    from sklearn.compose import make_column_transformer
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    X, y = df[["x", "g", "z"]], df.y
+    ct = make_column_transformer(
+        (OneHotEncoder(drop="first", sparse_output=False), ["g"]), (StandardScaler(), ["x", "z"])
+    )
+    for est in (NeuronClassifier(), NeuronClassifierCV(cv=3, n_alphas=4)):
+        pipe = make_pipeline(ct, est).fit(X, y)
+        np.testing.assert_array_equal(
+            pipe.get_feature_names_out(), pipe[:-1].get_feature_names_out()
+        )
+        with pytest.raises(ValueError, match="input_features"):
+            pipe[-1].get_feature_names_out(["a", "b"])  # 2 names for 4 columns
+    clf = NeuronClassifier().fit(X, y)  # a coded table: its terms, for its own columns
+    own = clf.get_feature_names_out(["x", "g", "z"])
+    np.testing.assert_array_equal(own, clf.feature_names_out_)
+    with pytest.raises(ValueError, match="input_features is not equal to feature_names_in_"):
+        clf.get_feature_names_out(["x", "h", "z"])

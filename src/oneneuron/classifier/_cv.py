@@ -638,8 +638,9 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         return self.best_estimator_.feature_names_out_
 
     def get_feature_names_out(self, input_features: Any = None) -> NDArray[np.object_]:
-        """:attr:`feature_names_out_` (scikit-learn's method name)."""
-        return self.feature_names_out_
+        """Those of ``best_estimator_`` (see :meth:`NeuronClassifier.get_feature_names_out`)."""
+        check_is_fitted(self, "best_estimator_")
+        return self.best_estimator_.get_feature_names_out(input_features)
 
     @property
     def cv_record_(self) -> CVRecord:

@@ -568,8 +568,22 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         return model_column_names(self)
 
     def get_feature_names_out(self, input_features: Any = None) -> NDArray[np.object_]:
-        """:attr:`feature_names_out_` (scikit-learn's method name)."""
-        return self.feature_names_out_
+        """The model's column names in ``coef_`` order, as scikit-learn's method returns them.
+
+        ``input_features`` names the input's columns, as a ``Pipeline`` passes the
+        names its earlier steps give (checked by scikit-learn's rules against
+        ``feature_names_in_``, or ``n_features_in_`` where the fit had no names).
+        The model's columns are then those names (one coefficient per input
+        column), or the design's terms for a table it coded. Without
+        ``input_features``: :attr:`feature_names_out_`.
+        """
+        from sklearn.utils.validation import _check_feature_names_in
+
+        check_is_fitted(self)
+        names = _check_feature_names_in(self, input_features)
+        if input_features is None or getattr(self, "design_", None) is not None:
+            return self.feature_names_out_
+        return np.asarray(names, dtype=object)
 
     # ------------------------------------------------------------ model file
     def save(self, path: Any, *, overwrite: bool = False) -> None:
