@@ -116,14 +116,15 @@ def test_pickle_and_joblib_round_trips_predict_bitwise(data, est):
 
 def test_meta_estimators_on_a_table(data):
     X, y, y3, *_ = data
+    vote = VotingClassifier(
+        [("a", NeuronClassifier()), ("b", NeuronClassifierCV(cv=3))], voting="soft"
+    )
     for meta, target in [
         (CalibratedClassifierCV(NeuronClassifier(), cv=3), y),
         (StackingClassifier([("a", NeuronClassifier()), ("b", NeuronClassifier(alpha=1))]), y3),
-        (VotingClassifier([("a", NeuronClassifier()), ("b", NeuronClassifierCV(cv=3))]), y),
+        (vote, y),
         (OneVsRestClassifier(NeuronClassifier()), y3),
     ]:
-        if isinstance(meta, VotingClassifier):
-            meta.set_params(voting="soft")
         P = meta.fit(X, target).predict_proba(X.iloc[::-1, ::-1])  # columns read by name
         assert P.shape == (len(X), len(np.unique(target)))
         np.testing.assert_allclose(P.sum(axis=1), 1.0, rtol=1e-12)
