@@ -190,3 +190,20 @@ def test_get_feature_names_out_takes_a_pipelines_names(df):
     np.testing.assert_array_equal(own, clf.feature_names_out_)
     with pytest.raises(ValueError, match="input_features is not equal to feature_names_in_"):
         clf.get_feature_names_out(["x", "h", "z"])
+
+
+def test_a_table_with_integer_column_names_is_left_as_it_was(df, tmp_path):
+    """Fit and predict renamed the caller's columns to strings in place (0 became '0'),
+    so a second fit on the same DataFrame saw other names. scikit-learn records no
+    ``feature_names_in_`` for non-string names; the model's columns are named by text."""
+    X = df[["x", "g"]].set_axis([0, 1], axis=1)
+    before = X.columns.copy()
+    clf = NeuronClassifier().fit(X, df.y)
+    clf.predict_proba(X)
+    pd.testing.assert_index_equal(X.columns, before)
+    assert not hasattr(clf, "feature_names_in_") and clf.n_features_in_ == 2
+    assert list(clf.feature_names_out_) == ["0", "1[T.b]", "1[T.c]"]
+    clf.save(tmp_path / "m.json")
+    again = oneneuron.load(tmp_path / "m.json")
+    assert not hasattr(again, "feature_names_in_") and again.n_features_in_ == 2
+    np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
