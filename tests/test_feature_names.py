@@ -207,3 +207,12 @@ def test_a_table_with_integer_column_names_is_left_as_it_was(df, tmp_path):
     again = oneneuron.load(tmp_path / "m.json")
     assert not hasattr(again, "feature_names_in_") and again.n_features_in_ == 2
     np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
+
+
+def test_an_array_of_the_tables_values_is_named_as_such(df):
+    """The refusal of a NumPy array by a model of a coded table says what the array was:
+    a table's raw values (3 text-holding columns) read like 'its 3 coded columns'."""
+    X = df[["x", "g"]]
+    clf = NeuronClassifier().fit(X, df.y)
+    with pytest.raises(ValueError, match=r"its 3 coded columns\), not a ndarray of 2 "):
+        clf.predict(X.to_numpy())

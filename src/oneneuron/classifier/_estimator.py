@@ -476,10 +476,14 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
                 fast = plain_arrays(X, n_features=d)
                 if fast is not None:  # the model's columns, already coded
                     return fast[0]
+                shape = getattr(X, "shape", None)
+                what = type(X).__name__
+                if shape is not None and len(shape) == 2:
+                    what += f" of {shape[1]} columns of dtype {getattr(X, 'dtype', '?')}"
                 raise ValueError(
                     "this model was fitted on a table: predict on a pandas or polars "
-                    "DataFrame or an Arrow table with its columns (or a NumPy array of "
-                    f"its {d} coded columns), not a {type(X).__name__}"
+                    "DataFrame or an Arrow table with its columns (or a float NumPy array "
+                    f"of its {d} coded columns), not a {what}"
                 )
             report: dict[str, Any] = {}
             X = design.transform(X, report)
