@@ -283,7 +283,11 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         in scikit-learn, so its validation, ``Pipeline``, ``GridSearchCV``,
         ``permutation_importance`` and the like see the table's columns. For a
         table coded by the design layer (categorical columns, ``formula``),
-        every column of the table counts, the formula's target included.
+        every column of the table counts, the formula's target included. Tools
+        that read ``coef_`` as one entry per input column (``SelectFromModel``,
+        ``RFE``) cannot map a coded table's terms to its columns: code the
+        table in a ``ColumnTransformer`` in front of the neuron instead, or give
+        them an ``importance_getter``.
     feature_names_out_ : ndarray of str
         The model's column names in ``coef_`` order (glum's ``feature_names_``):
         the design's terms (``student[T.Yes]``, ``x:C(g)[T.b]``) for a table it
