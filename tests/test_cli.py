@@ -73,7 +73,9 @@ def test_end_to_end_matches_python_api(tmp_path, cancer, capsys, ext):
     written = pd.read_csv(one, engine="python") if ext == "csv" else read(one)
     X = np.ascontiguousarray(te[features].to_numpy(dtype=np.float64))
     loaded = oneneuron.load(model)
-    assert list(loaded.feature_names_in_) == features  # train fits on named columns
+    # train fits on the named columns and the target (the table it passes to fit)
+    assert list(loaded.feature_names_in_) == [*features, "diagnosis"]
+    assert list(loaded.feature_names_out_) == features
     del loaded.feature_names_in_  # an array in the stored column order, as the CLI passes
     assert np.array_equal(written.iloc[:, :2].to_numpy(), loaded.predict_proba(X))
 

@@ -462,7 +462,7 @@ def test_train_reads_a_column_the_same_way_in_every_block(tmp_path, capsys, monk
     df.to_csv(path, index=False)
     code, _, err = run(["train", path, "--target", "y", "--model", model, "-q"], capsys)
     assert code == 0, err
-    names = list(oneneuron.load(model).feature_names_in_)
+    names = list(oneneuron.load(model).feature_names_out_)
     assert names == ["x", "code[T.02]", "code[T.03]", "code[T.X9]"], names
     code, _, err = run(["predict", model, path, "--out", tmp_path / "p.csv"], capsys)
     assert code == 0 and "not seen in training" not in err, err

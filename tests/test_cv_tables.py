@@ -68,7 +68,8 @@ def test_cv_on_a_table_equals_cv_on_its_design_matrix(frame, opts):
         assert np.array_equal(cv.cv_results_[key], value), key
     assert cv.alpha_ == ref.alpha_
     np.testing.assert_allclose(cv.coef_, ref.coef_, rtol=1e-9, atol=1e-12)
-    assert list(cv.feature_names_in_) == spec.names == cv.paths_[0].feature_names
+    assert list(cv.feature_names_out_) == spec.names == cv.paths_[0].feature_names
+    assert list(cv.feature_names_in_) == list(frame.columns)  # X's, as scikit-learn's
     assert cv.design_.names == spec.names
     np.testing.assert_allclose(cv.predict_proba(frame), ref.predict_proba(Xd), rtol=1e-9)
     assert np.array_equal(cv.predict(frame), ref.predict(Xd))
@@ -94,7 +95,7 @@ def test_polars_table_and_penalty_factor_by_term_name(frame):
     cv = NeuronClassifierCV(**KW, penalty_factor=pf).fit(pl.from_pandas(frame), "label")
     ref = NeuronClassifierCV(**KW, penalty_factor=pf).fit(frame, "label")
     assert np.array_equal(cv.cv_results_["mean_test_score"], ref.cv_results_["mean_test_score"])
-    j = list(cv.feature_names_in_).index("site[T.north]")
+    j = list(cv.feature_names_out_).index("site[T.north]")
     assert np.all(cv.paths_[0].coef[1:, 0, j] != 0)  # unpenalised: in the model all along
 
 

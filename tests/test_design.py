@@ -445,7 +445,7 @@ def test_numbers_stored_as_text_are_named_not_made_categories(values, match, tmp
     assert code == 1 and err.splitlines()[-1].startswith("error: column 'x'"), err
     # codes stored as text, all numbers, stay categories; so do words
     ok = pd.DataFrame({"code": ["01", "02", "03", "01"] * 3, "w": ["a", "b", "c", "a"] * 3})
-    assert NeuronClassifier(alpha=1.0).fit(ok, np.arange(12) % 2).n_features_in_ == 4
+    assert NeuronClassifier(alpha=1.0).fit(ok, np.arange(12) % 2).coef_.shape[1] == 4
 
 
 def test_table_messages_number_rows_as_numpy_messages_do():
@@ -485,7 +485,7 @@ def test_codes_with_a_stray_word_are_kept_as_categories_when_declared():
     with pytest.raises(ValueError, match=r"astype\('category'\)"):
         NeuronClassifier(alpha=1.0).fit(df, y)
     clf = NeuronClassifier(alpha=1.0).fit(df.assign(zip=zips.astype("category")), y)
-    assert "zip[T.unknown]" in list(clf.feature_names_in_)
+    assert "zip[T.unknown]" in list(clf.feature_names_out_)
 
 
 def test_one_documented_limit_on_levels_and_bytes_named():

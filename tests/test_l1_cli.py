@@ -127,8 +127,8 @@ def test_train_cv_on_text_columns_and_a_formula(tmp_path, capsys):
     cv = NeuronClassifierCV(cv=3, formula=formula, reference={"site": "b"}, rule="1se")
     cv.fit(table, None)
     saved = oneneuron.load(model)
-    assert list(saved.feature_names_in_) == list(cv.feature_names_in_)
-    assert "C(site)[T.a]" in saved.feature_names_in_  # b is the reference
+    assert list(saved.feature_names_out_) == list(cv.feature_names_out_)
+    assert "C(site)[T.a]" in saved.feature_names_out_  # b is the reference
     assert saved.cv_record_.alpha == pytest.approx(cv.alpha_, rel=1e-12)
     np.testing.assert_allclose(saved.cv_record_.scores, cv.scores_, rtol=1e-9)
     np.testing.assert_allclose(saved.predict_proba(table), cv.predict_proba(table), rtol=1e-8)

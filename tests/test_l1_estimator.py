@@ -120,7 +120,7 @@ def test_bad_l1_settings_raise_one_clear_error():
         NeuronClassifier(alpha=0.1, l1_ratio=0.5, solver="lbfgs").fit(X, y)
     with pytest.raises(ValueError, match="one entry per feature"):
         NeuronClassifier(alpha=0.1, l1_ratio=1, penalty_factor=[1.0, 2.0]).fit(X, y)
-    with pytest.raises(ValueError, match="'nope', which is not a feature"):
+    with pytest.raises(ValueError, match="'nope', which is not a column of the model"):
         NeuronClassifier(alpha=0.1, l1_ratio=1, penalty_factor={"nope": 0}).fit(X, y)
     with pytest.raises(ValueError, match=">= 0"):
         NeuronClassifier(alpha=0.1, l1_ratio=1, penalty_factor=-np.ones(8)).fit(X, y)

@@ -529,8 +529,8 @@ def test_statistics_of_a_relaxed_fit_are_the_refits_on_the_kept_columns():
     y = (rng.random(n) < 1 / (1 + np.exp(-(df.x + 1.5 * (df.g == "q"))))).astype(int)
     m = NeuronClassifier(alpha=0.03, l1_ratio=1, relax=True).fit(df, y)
     kept = list(m.relaxed_.feature_names_in_)
-    assert "z" not in kept and len(kept) < len(m.feature_names_in_)
-    coded = pd.DataFrame(m._validate_predict(df), columns=list(m.feature_names_in_))[kept]
+    assert "z" not in kept and len(kept) < len(m.feature_names_out_)
+    coded = pd.DataFrame(m._validate_predict(df), columns=list(m.feature_names_out_))[kept]
     ref = NeuronClassifier().fit(coded, y)  # the oracle: a plain fit on the kept columns
     pd.testing.assert_frame_equal(
         anova(m, df, y), anova(ref, coded, y, terms={c: [c] for c in kept}), rtol=1e-6

@@ -312,7 +312,8 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
     penalty_factor, fit_intercept, standardize, class_weight, tol, max_iter
         As in :class:`NeuronClassifier` (``max_iter``: proximal Newton
         iterations per restricted solve, and of the refit; ``penalty_factor``
-        as a dict is keyed by term name, e.g. ``"site[T.north]"``, for a table).
+        as a dict is keyed by the model's column names, ``feature_names_out_``,
+        e.g. ``"site[T.north]"``, for a table).
     formula, reference, encoding, missing
         As in :class:`NeuronClassifier`: how a table becomes the model's columns.
 
@@ -334,7 +335,9 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
     best_estimator_ : NeuronClassifier
         Refitted on all rows at ``(alpha_, l1_ratio_)``.
     coef_, intercept_, classes_, n_features_in_, feature_names_in_
-        Those of ``best_estimator_``.
+        Those of ``best_estimator_``: ``n_features_in_`` and ``feature_names_in_``
+        describe the X given to ``fit`` (a table's columns, as scikit-learn
+        records them); ``feature_names_out_`` names the model's columns.
     design_, design_report_
         Fits on a table only: the design spec fitted on all rows, and
         ``{"rows", "dropped", "kept"}`` (see :class:`NeuronClassifier`).
@@ -360,8 +363,10 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
     >>> site = np.where(X[:, 1] > 0, "hill", "vale")
     >>> df = pd.DataFrame({"x": X[:, 0], "z": X[:, 2], "site": site, "y": y})
     >>> cv = NeuronClassifierCV(cv=3, n_alphas=10, formula="y ~ x + z + C(site)").fit(df, None)
-    >>> cv.feature_names_in_.tolist(), cv.coef_.round(2).tolist()
+    >>> cv.feature_names_out_.tolist(), cv.coef_.round(2).tolist()
     (['x', 'z', 'C(site)[T.vale]'], [[1.4, 0.04, 2.27]])
+    >>> cv.feature_names_in_.tolist()  # the table's columns, as scikit-learn records them
+    ['x', 'z', 'site', 'y']
     """
 
     _parameter_constraints: dict[str, list[Any]] = {
@@ -620,6 +625,22 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         results["n_nonzero"] = np.concatenate([p.n_nonzero for p in paths])
         self.cv_results_ = results
         return int(i), int(j)
+
+    @property
+    def feature_names_out_(self) -> NDArray[np.object_]:
+        """The model's column names in ``coef_`` order (those of ``best_estimator_``).
+
+        A table's coded terms (``site[T.north]``) where the fit coded one; see
+        :attr:`NeuronClassifier.feature_names_out_`. ``feature_names_in_`` names
+        the table's input columns instead.
+        """
+        check_is_fitted(self, "best_estimator_")
+        return self.best_estimator_.feature_names_out_
+
+    def get_feature_names_out(self, input_features: Any = None) -> NDArray[np.object_]:
+        """Those of ``best_estimator_`` (see :meth:`NeuronClassifier.get_feature_names_out`)."""
+        check_is_fitted(self, "best_estimator_")
+        return self.best_estimator_.get_feature_names_out(input_features)
 
     @property
     def cv_record_(self) -> CVRecord:

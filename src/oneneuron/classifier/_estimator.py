@@ -34,6 +34,7 @@ from ._predictor import (
     labels_from_logits,
     log_proba_from_logits,
     logits,
+    model_column_names,
     prediction_offset,
     proba_from_logits,
     warn_unknown,
@@ -88,7 +89,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     penalty_factor : array of shape (n_features,) or dict, optional
         Per-feature multipliers ``pf_j`` of both penalty terms (glmnet's
         ``penalty.factor``, glum's ``P1``/``P2``): 0 leaves a feature
-        unpenalised. A dict maps feature names (``feature_names_in_``, or
+        unpenalised. A dict maps the model's column names (``feature_names_out_``:
+        a table's coded terms such as ``g[T.b]``, not its input column ``g``; or
         ``x0, x1, ...``) to factors, others keep 1. Not rescaled (as glum;
         glmnet rescales them to sum to ``n_features``).
     relax : bool, default=False
@@ -272,8 +274,25 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         the start), plus ``"coef"`` (T, m, d) and ``"intercept"`` (T, m) on the
         original scale when ``record_path=True``.
     n_features_in_ : int
+        Columns of the X given to ``fit`` (a table's columns, all of them, as
+        scikit-learn counts them; not the model's coded columns, which are
+        ``coef_.shape[1]``).
     feature_names_in_ : ndarray of str
-        Present when X was a DataFrame with string column names.
+        The names of those columns, present when X was a table (pandas or
+        polars DataFrame, Arrow table) whose column names are all strings. As
+        in scikit-learn, so its validation, ``Pipeline``, ``GridSearchCV``,
+        ``permutation_importance`` and the like see the table's columns. For a
+        table coded by the design layer (categorical columns, ``formula``),
+        every column of the table counts, the formula's target included. Tools
+        that read ``coef_`` as one entry per input column (``SelectFromModel``,
+        ``RFE``) cannot map a coded table's terms to its columns: code the
+        table in a ``ColumnTransformer`` in front of the neuron instead, or give
+        them an ``importance_getter``.
+    feature_names_out_ : ndarray of str
+        The model's column names in ``coef_`` order (glum's ``feature_names_``):
+        the design's terms (``student[T.Yes]``, ``x:C(g)[T.b]``) for a table it
+        coded, else ``feature_names_in_``, or ``x0, x1, ...``. Summaries, model
+        files, paths and a dict ``penalty_factor`` name these.
     inference_ : InferenceResult
         Coefficients, covariance and likelihood statistics for :meth:`summary`
         (sample weights as frequency weights); see :mod:`oneneuron.stats`.
@@ -285,14 +304,12 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         Whether the fit had an ``offset`` (then every prediction needs one).
     design_ : DesignSpec
         How a table becomes the model's columns (fits on tables only; see
-        ``missing``); ``feature_names_in_`` are then its term names. Such a
-        model predicts on tables (coded by ``design_``) or on a NumPy array of
-        its coded columns.
+        ``missing``); ``feature_names_out_`` are then its term names. Such a
+        model predicts on tables (coded by ``design_``, which reads their columns
+        by name, in any order) or on a NumPy array of its coded columns.
     design_report_ : dict
         ``{"rows": rows used, "dropped": rows dropped, "kept": row mask}`` of a
         fit on a table.
-    feature_names_out_ : ndarray of str
-        The model's column names in ``coef_`` order, e.g. ``student[T.Yes]``.
 
     Examples
     --------
@@ -459,13 +476,18 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         design = getattr(self, "design_", None)
         if design is not None:
             if not is_table(X):
-                fast = plain_arrays(X, n_features=self.n_features_in_)
+                d = len(design.names)
+                fast = plain_arrays(X, n_features=d)
                 if fast is not None:  # the model's columns, already coded
                     return fast[0]
+                shape = getattr(X, "shape", None)
+                what = type(X).__name__
+                if shape is not None and len(shape) == 2:
+                    what += f" of {shape[1]} columns of dtype {getattr(X, 'dtype', '?')}"
                 raise ValueError(
                     "this model was fitted on a table: predict on a pandas or polars "
-                    "DataFrame or an Arrow table with its columns (or a NumPy array of "
-                    f"its {self.n_features_in_} coded columns), not a {type(X).__name__}"
+                    "DataFrame or an Arrow table with its columns (or a float NumPy array "
+                    f"of its {d} coded columns), not a {what}"
                 )
             report: dict[str, Any] = {}
             X = design.transform(X, report)
@@ -544,18 +566,32 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     def feature_names_out_(self) -> NDArray[np.object_]:
         """The model's column names, in ``coef_`` order (``student[T.Yes]`` for a level).
 
-        For a table fitted through the design layer these are its terms; otherwise
-        the input's column names, or ``x0, x1, ...``.
+        For a table fitted through the design layer (``design_``) these are its
+        terms, as statsmodels' formula API names its parameters; otherwise the
+        input's column names (``feature_names_in_``), or ``x0, x1, ...``. Unlike
+        ``feature_names_in_`` (the columns of the X given to ``fit``), these name
+        the columns of ``coef_``; summaries, model files, paths and a dict
+        ``penalty_factor`` use them.
         """
-        check_is_fitted(self)
-        names = getattr(self, "feature_names_in_", None)
-        if names is None:
-            names = [f"x{j}" for j in range(self.n_features_in_)]
-        return np.asarray(names, dtype=object)
+        return model_column_names(self)
 
     def get_feature_names_out(self, input_features: Any = None) -> NDArray[np.object_]:
-        """:attr:`feature_names_out_` (scikit-learn's method name)."""
-        return self.feature_names_out_
+        """The model's column names in ``coef_`` order, as scikit-learn's method returns them.
+
+        ``input_features`` names the input's columns, as a ``Pipeline`` passes the
+        names its earlier steps give (checked by scikit-learn's rules against
+        ``feature_names_in_``, or ``n_features_in_`` where the fit had no names).
+        The model's columns are then those names (one coefficient per input
+        column), or the design's terms for a table it coded. Without
+        ``input_features``: :attr:`feature_names_out_`.
+        """
+        from sklearn.utils.validation import _check_feature_names_in
+
+        check_is_fitted(self)
+        names = _check_feature_names_in(self, input_features)
+        if input_features is None or getattr(self, "design_", None) is not None:
+            return self.feature_names_out_
+        return np.asarray(names, dtype=object)
 
     # ------------------------------------------------------------ model file
     def save(self, path: Any, *, overwrite: bool = False) -> None:

@@ -74,6 +74,7 @@ def fit(
     prev = previous_solution(est)
     est.__dict__.pop("cv_record_", None)  # a loaded model's CV record no longer describes it
     est.__dict__.pop("relaxed_", None)  # nor a previous relax=True fit's refit
+    columns_in = input_columns(X)
     X, y, sample_weight, cluster, offset, design = design_input(
         est, X, y, sample_weight, cluster, offset
     )
@@ -91,14 +92,10 @@ def fit(
             raise
         raise _named_column(exc, design.names) from None
     est.classes_ = data.classes
-    est.n_features_in_ = data.n_features
     if design is not None:
-        data.feature_names = np.asarray(design.names, dtype=object)
+        data.feature_names = np.asarray(design.names, dtype=object)  # the model's columns
     check_term_names(data.feature_names, est.fit_intercept)
-    if data.feature_names is not None:
-        est.feature_names_in_ = data.feature_names
-    elif hasattr(est, "feature_names_in_"):
-        del est.feature_names_in_
+    set_input_columns(est, data, columns_in if design is not None else None)
     K = len(data.classes)
     off = check_statistics_options(est, data, cluster, offset)
     if est.firth:
@@ -169,6 +166,40 @@ def fit(
     est.has_offset_ = off is not None
     est.n_samples_fit_ = int(engine.n_samples)
     return est
+
+
+def input_columns(X: Any) -> tuple[int, NDArray[np.object_] | None] | None:
+    """A table's width and column names as scikit-learn records them, or None for arrays.
+
+    The names are those of scikit-learn's validation (``None`` unless every
+    column name is a string), so that its checks of a later table agree.
+    """
+    if not is_table(X):
+        return None
+    from sklearn.utils.validation import _get_feature_names
+
+    try:
+        names = _get_feature_names(X)
+    except TypeError:  # mixed str/non-str names: scikit-learn records none either
+        names = None
+    return int(X.shape[1]), names
+
+
+def set_input_columns(est: Any, data: FitData, columns_in: Any) -> None:
+    """Set ``n_features_in_`` and ``feature_names_in_``: the columns of the X given to fit.
+
+    For a table coded by the design layer these are the table's columns
+    (``columns_in`` from :func:`input_columns`), not the model's coded columns
+    (``feature_names_out_``); otherwise the engine's (X's width and string names).
+    """
+    if columns_in is not None:
+        est.n_features_in_, names = columns_in
+    else:
+        est.n_features_in_, names = data.n_features, data.feature_names
+    if names is not None:
+        est.feature_names_in_ = np.asarray(names, dtype=object)
+    else:
+        est.__dict__.pop("feature_names_in_", None)
 
 
 def check_not_lazy(X: Any) -> None:
@@ -369,7 +400,7 @@ def fit_firth(est: Any, data: FitData, off: NDArray | None) -> Any:
     Xd = np.asarray(X.todense() if hasattr(X, "todense") else X, dtype=np.float64)
     n = Xd.shape[0]
     Xt = np.column_stack([np.ones(n), Xd]) if est.fit_intercept else Xd
-    names = getattr(est, "feature_names_in_", None)
+    names = data.feature_names  # the model's columns (a table's coded terms)
     fit, res = firth_inference(
         Xt,
         np.asarray(data.target, dtype=np.float64),

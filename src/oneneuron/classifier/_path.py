@@ -51,6 +51,8 @@ class RegularizationPath:
     intercept : ndarray of shape (n_alphas, m)
     classes : ndarray of shape (K,)
     feature_names : list of str
+        The columns of ``coef`` (an estimator's ``feature_names_out_``): a coded
+        table's terms, such as ``g[T.b]``.
     deviance_explained : ndarray of shape (n_alphas,)
         ``1 - D(alpha) / D_null``: the deviance of the fit relative to the
         intercept-only model's (glmnet's ``dev.ratio``; NaN if ``D_null = 0``).

@@ -35,6 +35,25 @@ def centred_intercepts(b: NDArray[np.float64]) -> NDArray[np.float64]:
     return b - b.mean() if b.size > 1 else b
 
 
+def model_column_names(est: Any) -> NDArray[np.object_]:
+    """A fitted estimator's ``feature_names_out_``: the names of the columns of ``coef_``.
+
+    A design's terms (``student[T.Yes]``) where the fit coded a table; otherwise
+    ``feature_names_in_`` (X's column names), or ``x0, x1, ...``. Raises
+    scikit-learn's ``NotFittedError`` (an ``AttributeError``) before a fit.
+    """
+    design = getattr(est, "design_", None)
+    if design is not None:
+        return np.asarray(design.names, dtype=object)
+    names = getattr(est, "feature_names_in_", None)
+    if names is None:
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(est, "coef_")
+        names = [f"x{j}" for j in range(np.shape(est.coef_)[1])]
+    return np.asarray(names, dtype=object)
+
+
 def warn_unknown(report: dict[str, Any]) -> None:
     """Warn (:class:`~oneneuron.UnknownCategoryWarning`) when a design's transform of a
     prediction's table met categories not seen in training, as the command line does."""

@@ -21,8 +21,11 @@ def resolve_penalty_factor(
     """``penalty_factor`` as a float array of shape (d,), or None for all ones.
 
     An array must have one non-negative finite entry per feature; a dict maps
-    feature names (``feature_names_in_``, or ``x0, x1, ...`` without names) to
-    factors, the others keeping 1.
+    the model's column names (``feature_names_out_``: a table's coded terms, or
+    ``x0, x1, ...`` without names) to factors, the others keeping 1. A table's
+    input column that the design coded into several terms is not a key (which
+    terms it would cover, say of an interaction, is a choice left to the user):
+    the error lists the terms that start with it.
     """
     if penalty_factor is None:
         return None
@@ -36,9 +39,13 @@ def resolve_penalty_factor(
         pf = np.ones(n_features)
         for key, value in penalty_factor.items():
             if str(key) not in where:
-                known = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+                coded = [n for n in names if n.startswith(f"{key}[")]
+                shown = coded or names
+                known = ", ".join(shown[:8]) + (", ..." if len(shown) > 8 else "")
                 raise ValueError(
-                    f"penalty_factor names {key!r}, which is not a feature (features: {known})"
+                    f"penalty_factor names {key!r}, which is not a column of the model; "
+                    "its keys are the model's columns (feature_names_out_"
+                    + (f"; {key!r} is coded as: {known})" if coded else f": {known})")
                 )
             pf[where[str(key)]] = float(value)
     else:

@@ -130,9 +130,7 @@ def _feature_names(saved: SavedModel) -> list[str]:
     est = saved.estimator
     if saved.input is not None:
         return feature_names(saved.input)
-    if hasattr(est, "feature_names_in_"):
-        return [str(n) for n in est.feature_names_in_]
-    return [f"x{j}" for j in range(est.n_features_in_)]
+    return [str(n) for n in est.feature_names_out_]  # the columns of coef_
 
 
 #: The demo pages' typography (``oneneuron demo``), for a report that reads the same.

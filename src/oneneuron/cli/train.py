@@ -341,7 +341,7 @@ def _fit_summary(
 
     n = est.n_samples_fit_
     classes = ", ".join(repr(c.item() if hasattr(c, "item") else c) for c in est.classes_)
-    d = est.n_features_in_
+    d = est.coef_.shape[1]  # the model's columns (n_features_in_ counts the table's)
     lines = [f"trained on {n} rows, {d} model columns from {n_columns} table columns"]
     dropped = est.design_report_.get("dropped")
     if dropped:
@@ -495,7 +495,7 @@ def train_cv(args: argparse.Namespace, table: Any, reference: Any, missing: str)
         print(
             f"cross-validated {len(alphas)} alphas from {alphas[0]:.4g} to {alphas[-1]:.4g} "
             f"(l1_ratio {l1:g}, {args.cv} folds, log-loss) on {est.n_samples_fit_} rows, "
-            f"{est.n_features_in_} model columns"
+            f"{est.coef_.shape[1]} model columns"
         )
         dropped = cv.design_report_.get("dropped")
         if dropped:

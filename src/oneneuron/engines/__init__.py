@@ -285,7 +285,8 @@ def predict(model: Any, X: Any, method: str) -> Any:
     """``method`` of a fitted linear model on torch/CuPy (same device) or Dask (lazy) input.
 
     ``model`` is any fitted object with ``coef_``, ``intercept_``, ``classes_``,
-    ``threshold`` and ``n_features_in_`` (and optionally ``feature_names_in_``);
+    ``threshold`` (and optionally ``feature_names_in_``, or a ``design_`` whose
+    ``names`` are the coded columns such input holds);
     ``method`` is ``"decision_function"``, ``"predict_proba"``,
     ``"predict_log_proba"`` or ``"predict"``. NumPy input is the caller's own
     fast path and is not handled here.

@@ -189,10 +189,10 @@ def xp_predict(clf: Any, X: Any, method: str) -> Any:
     check_is_fitted(clf)
     xp = namespace(X)
     X = _float_x(xp, X)
-    if X.shape[1] != clf.n_features_in_:
+    d = np.shape(clf.coef_)[1]  # the model's columns (a table's coded ones)
+    if X.shape[1] != d:
         raise ValueError(
-            f"X has {X.shape[1]} features, but NeuronClassifier is expecting "
-            f"{clf.n_features_in_} features as input"
+            f"X has {X.shape[1]} features, but NeuronClassifier is expecting {d} features as input"
         )
     if not all_finite(xp, X):
         raise non_finite_error(xp, X, "a prediction needs every value: fill it")

@@ -312,13 +312,15 @@ def _checked(fn: Any, names: Any) -> Any:
 def dask_predict(clf: Any, X: Any, method: str) -> Any:
     """Lazy ``decision_function``/``predict_proba``/``predict_log_proba``/``predict`` on Dask."""
     Xa, names = as_dask_array(X)
-    fitted = getattr(clf, "feature_names_in_", None)
+    design = getattr(clf, "design_", None)  # a table's model: Dask holds its coded columns
+    fitted = design.names if design is not None else getattr(clf, "feature_names_in_", None)
     if names is not None and fitted is not None and list(names) != list(fitted):
         raise ValueError(f"X has columns {list(names)} but the model was fitted on {list(fitted)}")
-    if Xa.ndim != 2 or Xa.shape[1] != clf.n_features_in_:
+    d = np.shape(clf.coef_)[1]
+    if Xa.ndim != 2 or Xa.shape[1] != d:
         raise ValueError(
             f"X has {Xa.shape[1] if Xa.ndim == 2 else Xa.shape} features, "
-            f"but NeuronClassifier is expecting {clf.n_features_in_} features as input"
+            f"but NeuronClassifier is expecting {d} features as input"
         )
     if not np.issubdtype(Xa.dtype, np.floating):
         Xa = Xa.astype(np.float64)

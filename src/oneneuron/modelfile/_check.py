@@ -140,7 +140,7 @@ def check_document(doc: Any) -> dict[str, Any]:
     classes = _classes(doc["classes"])
     K = len(classes)
     m = 1 if K == 2 else K
-    feats = _obj(doc["features"], "features", {"names", "names_in_estimator"})
+    feats = _obj(doc["features"], "features", {"names", "names_in_estimator"}, ("n_in", "names_in"))
     names = feats["names"]
     if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
         _fail("features.names must be a non-empty list of strings")
@@ -253,6 +253,7 @@ def check_document(doc: Any) -> dict[str, Any]:
             _fail(f"design: {exc}")
         if design.names != names:
             _fail("design: its terms do not match features.names")
+    n_in, names_in = _input_columns(feats, design)
     record = None
     if doc.get("path") is not None:
         record = _check_cv_record(doc["path"], obj, names, classes, mean, scale)
@@ -265,7 +266,40 @@ def check_document(doc: Any) -> dict[str, Any]:
         "names": names,
         "design": design,
         "cv_record": record,
+        "n_in": n_in,
+        "names_in": names_in,
     }
+
+
+def _input_columns(feats: dict[str, Any], design: Any) -> tuple[int | None, list[str] | None]:
+    """``features.n_in`` and ``names_in``: the table's columns of a model with a design.
+
+    Files written before they were stored lack them: the design's input columns
+    (those its terms read) stand in. None, None for a model without a design.
+    """
+    if design is None:
+        if "n_in" in feats or "names_in" in feats:
+            _fail("features.n_in and features.names_in belong to a model with a design")
+        return None, None
+    if "n_in" not in feats:
+        if "names_in" in feats:
+            _fail("features.names_in needs features.n_in")
+        used = [c["name"] for c in design.columns]
+        return len(used), used
+    n_in = feats["n_in"]
+    if type(n_in) is not int or n_in < 1:
+        _fail(f"features.n_in must be a positive integer, not {n_in!r}")
+    names_in = feats.get("names_in")
+    if names_in is None:
+        return n_in, None
+    if not isinstance(names_in, list) or not all(isinstance(n, str) for n in names_in):
+        _fail("features.names_in must be null or a list of strings")
+    if len(names_in) != n_in or len(set(names_in)) != n_in:
+        _fail(f"features.names_in must be {n_in} distinct names (features.n_in)")
+    unknown = [c["name"] for c in design.columns if c["name"] not in names_in]
+    if unknown:
+        _fail(f"features.names_in lacks the design's column(s) {', '.join(map(repr, unknown))}")
+    return n_in, names_in
 
 
 def _array(v: Any, name: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -627,7 +661,11 @@ def _estimator(doc: dict[str, Any], arrs: dict[str, Any]) -> Any:
     est.n_features_in_ = len(arrs["names"])
     # as a fit sets it (ones without factors): a second save keeps the factors
     est.penalty_factor_ = np.ones(len(arrs["names"])) if pf is None else np.asarray(pf, float)
-    if doc["features"]["names_in_estimator"]:
+    if arrs["design"] is not None:  # the table's columns; the coded ones are the design's
+        est.n_features_in_ = arrs["n_in"]
+        if arrs["names_in"] is not None:
+            est.feature_names_in_ = np.array(arrs["names_in"], dtype=object)
+    elif doc["features"]["names_in_estimator"]:
         est.feature_names_in_ = np.array(arrs["names"], dtype=object)
     est.n_iter_ = fit["n_iter"]
     est.converged_ = fit["converged"]

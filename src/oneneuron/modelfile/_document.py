@@ -12,7 +12,12 @@ Schema, ``format_version`` 2 (top-level keys; version-1 files, which lack
     format_version    2
     library_version   oneneuron version that wrote the file
     classes           {"dtype": numpy dtype string, "values": [...]}   (K >= 2 labels)
-    features          {"names": [d strings], "names_in_estimator": bool}
+    features          {"names": [d strings], "names_in_estimator": bool}: the model's
+                      columns (``feature_names_out_``, the columns of coef); with a
+                      design, optionally "n_in" and "names_in" (null or n_in strings):
+                      the table's input columns (``n_features_in_``,
+                      ``feature_names_in_``). Older files lack them; their models
+                      load with the design's input columns there.
     dtype             "float64" or "float32" (dtype of coef and intercept)
     coef              (1, d) binary or (K, d) nested list, original scale
     intercept         (1,) or (K,)
@@ -179,7 +184,14 @@ def to_dict(
     estimator = getattr(estimator, "best_estimator_", estimator)
     classes = np.asarray(estimator.classes_)
     has_names = hasattr(estimator, "feature_names_in_")
-    if has_names:
+    features: dict[str, Any] = {}
+    if getattr(estimator, "design_", None) is not None:  # coded columns; the table's too
+        names = [str(n) for n in estimator.design_.names]
+        has_names = True  # the estimator names its model columns (feature_names_out_)
+        names_in = getattr(estimator, "feature_names_in_", None)
+        features["n_in"] = int(estimator.n_features_in_)
+        features["names_in"] = None if names_in is None else [str(n) for n in names_in]
+    elif has_names:
         names = [str(n) for n in estimator.feature_names_in_]
     elif input is not None:
         names = feature_names(input)
@@ -202,7 +214,7 @@ def to_dict(
         "format_version": FORMAT_VERSION,
         "library_version": __version__,
         "classes": {"dtype": classes.dtype.str, "values": [_json_scalar(c) for c in classes]},
-        "features": {"names": names, "names_in_estimator": has_names},
+        "features": {"names": names, "names_in_estimator": has_names, **features},
         "dtype": np.dtype(estimator.coef_.dtype).name,
         "coef": _floats(estimator.coef_),
         "intercept": _floats(estimator.intercept_),

@@ -29,6 +29,7 @@ from ..functions import log_sigmoid, log_softmax
 from ._fit import (
     data_fingerprint,
     data_mismatch,
+    model_columns,
     null_log_likelihood_with_offset,
     relaxed_view,
     training_rows,
@@ -147,7 +148,7 @@ def anova(
         )
     Xv = model._validate_predict(X)
     n, d = Xv.shape
-    names = [str(c) for c in getattr(model, "feature_names_in_", [f"x{j}" for j in range(d)])]
+    names = model_columns(model, d)
     designed = getattr(model, "design_", None) is not None
     if terms is None and designed:
         terms = design_terms(names)

@@ -46,6 +46,19 @@ class HessianRecorder:
         return f, g, H
 
 
+def model_columns(model: Any, d: int) -> list[str]:
+    """A fitted model's column names in ``coef_`` order (its ``feature_names_out_``).
+
+    ``feature_names_out_`` where the model has it (a table's coded terms; not
+    ``feature_names_in_``, which names the table's input columns), else
+    ``feature_names_in_`` (a model that does not code tables), else ``x0 ... x{d-1}``.
+    """
+    names = getattr(model, "feature_names_out_", None)
+    if names is None:
+        names = getattr(model, "feature_names_in_", None)
+    return [f"x{j}" for j in range(d)] if names is None else [str(c) for c in names]
+
+
 def term_names(n_features: int, feature_names: Any, fit_intercept: bool) -> list[str]:
     """``["intercept", name_0, ...]``; names default to ``x0, x1, ...``."""
     names = (
@@ -190,8 +203,8 @@ def relaxed_view(model: Any, X: Any) -> tuple[Any, Any]:
     coded = model._validate_predict(X)
     coded = coded.toarray() if hasattr(coded, "toarray") else np.asarray(coded)
     d = coded.shape[1]
-    names = [str(c) for c in getattr(model, "feature_names_in_", [f"x{j}" for j in range(d)])]
-    kept = [str(c) for c in relaxed.feature_names_in_]
+    names = model_columns(model, d)
+    kept = model_columns(relaxed, len(relaxed.coef_[0]))
     cols = [names.index(c) for c in kept]
     index = X.index if isinstance(X, pd.DataFrame) else None  # a table's rows keep their labels
     return relaxed, pd.DataFrame(coded[:, cols], columns=kept, index=index)
@@ -472,7 +485,7 @@ def compute_inference(
     if offset is not None:
         y01 = (np.asarray(y_idx) == 1).astype(np.float64)
         llnull = null_log_likelihood_with_offset(y01, s, offset)
-    terms = term_names(d, getattr(est, "feature_names_in_", None), est.fit_intercept)
+    terms = term_names(d, model_columns(est, d), est.fit_intercept)
     W, b = problem.to_raw(theta)  # float64 even when coef_ is float32
     full = np.concatenate([b[:, None], W], axis=1) if est.fit_intercept else W
     coef = full if m == 1 else full[1:] - full[0]

@@ -98,6 +98,14 @@ def as_pandas(X: Any) -> pd.DataFrame:
         ) from None
 
 
+def _text_names(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with its column names as text (``0`` becomes ``"0"``): a new frame sharing
+    the data where a name is not text; the caller's frame is never renamed in place."""
+    if all(isinstance(c, str) for c in df.columns):
+        return df
+    return df.set_axis([str(c) for c in df.columns], axis=1)
+
+
 def table_column(X: Any, name: str, what: str) -> np.ndarray:
     """Column ``name`` of a pandas/polars DataFrame or Arrow table as a NumPy array.
 
@@ -376,8 +384,7 @@ class DesignSpec:
         if encoding not in ENCODINGS:
             raise ValueError(f"encoding must be 'reference' or 'full', not {encoding!r}")
         reference = dict(reference or {})
-        df = as_pandas(table)
-        df.columns = [str(c) for c in df.columns]
+        df = _text_names(as_pandas(table))
         lhs, rhs = None, None
         if formula is not None:
             lhs, rhs, used = _parse_formula(formula, list(df.columns))
@@ -629,8 +636,7 @@ class DesignSpec:
         source: str = "the table",
     ) -> dict[str, np.ndarray]:
         """:meth:`values` with the options of :meth:`transform`."""
-        df = as_pandas(table)
-        df.columns = [str(c) for c in df.columns]
+        df = _text_names(as_pandas(table))
         lacking = [c["name"] for c in self.columns if c["name"] not in df.columns]
         if lacking:
             raise DataError(f"the table lacks column(s) {', '.join(map(repr, lacking))}")

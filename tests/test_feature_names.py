@@ -1,0 +1,218 @@
+"""``feature_names_in_``: the input columns; ``feature_names_out_``: the model's columns.
+
+scikit-learn defines ``feature_names_in_`` as the names of the columns of the X
+passed to ``fit`` and ``n_features_in_`` as their number; its validation, meta
+estimators and inspection tools rely on that. A fit on a table with a
+categorical column or a formula has more model columns (coefficients) than input
+columns: those are ``feature_names_out_``, named as statsmodels' formula API
+names its parameters (the oracle here).
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.formula.api as smf
+from sklearn.inspection import permutation_importance
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.utils.validation import _check_feature_names, _check_n_features
+
+import oneneuron
+from oneneuron import NeuronClassifier, NeuronClassifierCV
+from oneneuron.modelfile import ModelFileError
+
+
+@pytest.fixture(scope="module")
+def df():
+    rng = np.random.default_rng(3)
+    n = 400
+    out = pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "g": rng.choice(["a", "b", "c"], n),
+            "z": rng.normal(size=n),
+        }
+    )
+    eta = 0.8 * out.x + 0.9 * (out.g == "b") - 0.5 * (out.g == "c") + 0.4 * out.x * (out.g == "b")
+    out["y"] = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(int)
+    return out
+
+
+def _tables(frame):
+    import polars as pl
+    import pyarrow as pa
+
+    return {
+        "pandas": frame,
+        "polars": pl.from_pandas(frame),
+        "arrow": pa.Table.from_pandas(frame, preserve_index=False),
+    }
+
+
+@pytest.mark.parametrize("kind", ["pandas", "polars", "arrow"])
+def test_a_categorical_table_fit_names_its_input_columns(df, kind):
+    X = _tables(df[["x", "g", "z"]])[kind]
+    clf = NeuronClassifier().fit(X, df.y)
+    assert list(clf.feature_names_in_) == ["x", "g", "z"]
+    assert clf.n_features_in_ == 3
+    assert list(clf.feature_names_out_) == ["x", "g[T.b]", "g[T.c]", "z"]
+    assert clf.coef_.shape == (1, 4)
+    assert list(clf.get_feature_names_out()) == list(clf.feature_names_out_)
+    assert clf.inference_.terms == ["intercept", *clf.feature_names_out_]
+
+
+def test_model_columns_are_statsmodels_formula_terms(df):
+    formula = "y ~ x * C(g) + z"
+    clf = NeuronClassifier(formula=formula).fit(df, None)
+    ref = smf.logit(formula, df).fit(disp=0)
+    assert sorted(clf.feature_names_out_) == sorted(n for n in ref.params.index if n != "Intercept")
+    got = dict(zip(clf.feature_names_out_, clf.coef_[0], strict=True))
+    for name in clf.feature_names_out_:
+        assert got[name] == pytest.approx(ref.params[name], rel=1e-6, abs=1e-9)
+    # every column of the table passed to fit, as scikit-learn records them (the
+    # target's too: it was a column of X)
+    assert list(clf.feature_names_in_) == ["x", "g", "z", "y"]
+    assert clf.n_features_in_ == 4
+    # the statistics name the model's columns
+    assert clf.inference_.terms == ["intercept", *clf.feature_names_out_]
+
+
+def test_scikit_learn_validation_accepts_the_training_table(df):
+    X = df[["x", "g", "z"]]
+    clf = NeuronClassifier().fit(X, df.y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _check_feature_names(clf, X, reset=False)  # failed: 'g' unseen, 'g[T.b]' missing
+        _check_n_features(clf, X, reset=False)  # failed: 3 features, expecting 4
+    # scikit-learn's own check wants fit's order; predict codes a table by name, so a
+    # reordered table (or one with extra columns) predicts the same
+    with pytest.raises(ValueError, match="same order"):
+        _check_feature_names(clf, X[["z", "g", "x"]], reset=False)
+    extra = X.assign(w=1.0)[["w", "z", "g", "x"]]
+    np.testing.assert_array_equal(clf.predict_proba(extra), clf.predict_proba(X))
+    # a NumPy array of the model's coded columns still predicts
+    coded = clf.design_.transform(X)
+    assert coded.shape[1] == len(clf.feature_names_out_)
+    np.testing.assert_array_equal(clf.predict_proba(coded), clf.predict_proba(X))
+
+
+def test_scikit_learn_tools_report_per_input_column(df):
+    X, y = df[["x", "g", "z"]], df.y
+    clf = NeuronClassifier().fit(X, y)
+    imp = permutation_importance(clf, X, y, n_repeats=3, random_state=0)
+    # one importance per input column, labelled by feature_names_in_ (zip used to
+    # mislabel them: four names for three importances)
+    assert len(imp.importances_mean) == len(clf.feature_names_in_) == X.shape[1]
+    named = dict(zip(clf.feature_names_in_, imp.importances_mean, strict=True))
+    assert named["x"] > named["z"] and named["g"] > named["z"]
+    pipe = make_pipeline(NeuronClassifier()).fit(X, y)
+    assert pipe.n_features_in_ == 3 and list(pipe.feature_names_in_) == ["x", "g", "z"]
+    search = GridSearchCV(NeuronClassifier(), {"alpha": [0.0, 0.1]}, cv=3).fit(X, y)
+    assert list(search.feature_names_in_) == ["x", "g", "z"]
+
+
+def test_plain_arrays_and_numeric_tables_are_unchanged(df):
+    X = df[["x", "z"]]
+    clf = NeuronClassifier().fit(X, df.y)
+    assert list(clf.feature_names_in_) == list(clf.feature_names_out_) == ["x", "z"]
+    arr = NeuronClassifier().fit(X.to_numpy(), df.y)
+    assert not hasattr(arr, "feature_names_in_") and arr.n_features_in_ == 2
+    assert list(arr.feature_names_out_) == ["x0", "x1"]
+
+
+def test_cv_estimator_names_both(df):
+    X = df[["x", "g", "z"]]
+    cv = NeuronClassifierCV(cv=3, n_alphas=5).fit(X, df.y)
+    assert list(cv.feature_names_in_) == ["x", "g", "z"] and cv.n_features_in_ == 3
+    assert list(cv.feature_names_out_) == ["x", "g[T.b]", "g[T.c]", "z"]
+    assert cv.paths_[0].feature_names == list(cv.feature_names_out_)
+
+
+def test_model_files_keep_both_and_older_files_load(df, tmp_path):
+    X = df[["x", "g", "z"]]
+    clf = NeuronClassifier().fit(X, df.y)
+    path = tmp_path / "m.json"
+    clf.save(path)
+    again = oneneuron.load(path)
+    assert list(again.feature_names_in_) == ["x", "g", "z"] and again.n_features_in_ == 3
+    assert list(again.feature_names_out_) == list(clf.feature_names_out_)
+    np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
+    # a file written before the input columns were stored: its features are the
+    # model's columns; the input columns are then the design's
+    doc = json.loads(path.read_text())
+    assert doc["features"]["names"] == list(clf.feature_names_out_)
+    assert doc["features"]["names_in"] == ["x", "g", "z"] and doc["features"]["n_in"] == 3
+    older = json.loads(path.read_text())
+    del older["features"]["names_in"], older["features"]["n_in"]
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(older))
+    loaded = oneneuron.load(old)
+    assert list(loaded.feature_names_in_) == ["x", "g", "z"] and loaded.n_features_in_ == 3
+    assert list(loaded.feature_names_out_) == list(clf.feature_names_out_)
+    doc["features"]["names_in"] = ["x", "h", "z"]  # hand-edited: the design reads 'g'
+    old.write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError, match="names_in lacks the design's column"):
+        oneneuron.load(old)
+
+
+def test_penalty_factor_dict_is_keyed_by_model_column(df):
+    X = df[["x", "g", "z"]]
+    clf = NeuronClassifier(alpha=0.5, penalty_factor={"g[T.b]": 0.0}).fit(X, df.y)
+    np.testing.assert_array_equal(clf.penalty_factor_, [1.0, 0.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match=r"feature_names_out_.*g\[T\.b\]"):
+        NeuronClassifier(alpha=0.5, penalty_factor={"g": 0.0}).fit(X, df.y)
+
+
+def test_get_feature_names_out_takes_a_pipelines_names(df):
+    """A Pipeline hands each step the names of the step before; the neuron returned
+    ``x0, x1, ...`` for them (it ignored ``input_features``)."""
+    from sklearn.compose import make_column_transformer
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    X, y = df[["x", "g", "z"]], df.y
+    ct = make_column_transformer(
+        (OneHotEncoder(drop="first", sparse_output=False), ["g"]), (StandardScaler(), ["x", "z"])
+    )
+    for est in (NeuronClassifier(), NeuronClassifierCV(cv=3, n_alphas=4)):
+        pipe = make_pipeline(ct, est).fit(X, y)
+        np.testing.assert_array_equal(
+            pipe.get_feature_names_out(), pipe[:-1].get_feature_names_out()
+        )
+        with pytest.raises(ValueError, match="input_features"):
+            pipe[-1].get_feature_names_out(["a", "b"])  # 2 names for 4 columns
+    clf = NeuronClassifier().fit(X, y)  # a coded table: its terms, for its own columns
+    own = clf.get_feature_names_out(["x", "g", "z"])
+    np.testing.assert_array_equal(own, clf.feature_names_out_)
+    with pytest.raises(ValueError, match="input_features is not equal to feature_names_in_"):
+        clf.get_feature_names_out(["x", "h", "z"])
+
+
+def test_a_table_with_integer_column_names_is_left_as_it_was(df, tmp_path):
+    """Fit and predict renamed the caller's columns to strings in place (0 became '0'),
+    so a second fit on the same DataFrame saw other names. scikit-learn records no
+    ``feature_names_in_`` for non-string names; the model's columns are named by text."""
+    X = df[["x", "g"]].set_axis([0, 1], axis=1)
+    before = X.columns.copy()
+    clf = NeuronClassifier().fit(X, df.y)
+    clf.predict_proba(X)
+    pd.testing.assert_index_equal(X.columns, before)
+    assert not hasattr(clf, "feature_names_in_") and clf.n_features_in_ == 2
+    assert list(clf.feature_names_out_) == ["0", "1[T.b]", "1[T.c]"]
+    clf.save(tmp_path / "m.json")
+    again = oneneuron.load(tmp_path / "m.json")
+    assert not hasattr(again, "feature_names_in_") and again.n_features_in_ == 2
+    np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
+
+
+def test_an_array_of_the_tables_values_is_named_as_such(df):
+    """The refusal of a NumPy array by a model of a coded table says what the array was:
+    a table's raw values (3 text-holding columns) read like 'its 3 coded columns'."""
+    X = df[["x", "g"]]
+    clf = NeuronClassifier().fit(X, df.y)
+    with pytest.raises(ValueError, match=r"its 3 coded columns\), not a ndarray of 2 "):
+        clf.predict(X.to_numpy())
