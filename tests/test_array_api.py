@@ -28,6 +28,8 @@ OPTIONS = [
     {"standardize": False},
     {"alpha": 0.01, "class_weight": {0: 2.0, 1: 1.0}},
     {"solver": "lbfgs", "tol": 1e-7},  # reachable above the float64 floor: same path
+    # raw coefficients, standardised solver coordinates: as the NumPy engine's (same path)
+    {"standardize": False, "solver": "lbfgs", "tol": 1e-7},
 ]
 
 
@@ -122,12 +124,13 @@ def test_outputs_live_in_the_input_namespace(K):
     assert clf.predict_proba(Xt).dtype == torch.float64
 
 
-def test_float32_stays_float32():
+@pytest.mark.parametrize("opts", [{}, {"standardize": False, "solver": "lbfgs"}], ids=str)
+def test_float32_stays_float32(opts):
     X, y, _ = _data(2)
     X32 = X.astype(np.float32)
-    ref = NeuronClassifier(tol=1e-4).fit(X32, y)
-    got = NeuronClassifier(tol=1e-4).fit(torch.from_numpy(X32), torch.from_numpy(y))
-    assert got.coef_.dtype == np.float32
+    ref = NeuronClassifier(tol=1e-4, **opts).fit(X32, y)
+    got = NeuronClassifier(tol=1e-4, **opts).fit(torch.from_numpy(X32), torch.from_numpy(y))
+    assert got.converged_ and got.coef_.dtype == np.float32
     assert got.predict_proba(torch.from_numpy(X32)).dtype == torch.float32
     np.testing.assert_allclose(got.coef_, ref.coef_, rtol=1e-3, atol=1e-4)
 

@@ -38,6 +38,7 @@ CASES = [
     (3, {"fit_intercept": False}),
     (2, {"standardize": False, "alpha": 0.01}),
     (2, {"solver": "lbfgs", "tol": 1e-9}),
+    (3, {"standardize": False, "solver": "lbfgs", "tol": 1e-7}),  # standardised coordinates
 ]
 
 

@@ -116,11 +116,12 @@ def fit(
     options = dict(data.engine_options, **({"offset": off} if off is not None else {}))
     engine = make_engine(data.X, data.target, data.weights, data.multinomial, **options)
     center, scale, raw_penalty = est.mean_, est.scale_, False
-    if data.kind == "numpy" and not est.standardize and est.fit_intercept and solver == "lbfgs":
+    if not est.standardize and est.fit_intercept and solver == "lbfgs":
         # Standardise for the solver only, penalising the raw W (as glum does): the
         # objective is unchanged, but L-BFGS converges much faster in these
-        # coordinates. Newton is affine-invariant and gd/sgd must follow the
-        # tutorial's raw-coordinate path, so they keep the raw coordinates.
+        # coordinates (on every engine: in raw ones float32 torch stalled unconverged).
+        # Newton is affine-invariant and gd/sgd must follow the tutorial's
+        # raw-coordinate path, so they keep the raw coordinates.
         stats = data.feature_stats  # computed by prepare (no further pass), else one pass
         center, scale = stats if stats is not None else coordinate_stats(data.X, data.row_weights)
         raw_penalty = True

@@ -153,6 +153,7 @@ def prepare_array_api(
     # without standardisation too, to refuse columns whose squares overflow
     mean, scale = feature_stats(X, s)
     check_magnitudes(mean, scale, numpy_dtype(X))
+    stats = (mean, scale)
     if not standardize:
         mean, scale = np.zeros(X.shape[1]), np.ones(X.shape[1])
     elif not center:
@@ -169,6 +170,7 @@ def prepare_array_api(
         scale=scale,
         n_samples=n,
         dtype=numpy_dtype(X),
+        feature_stats=stats,
     )
 
 

@@ -236,8 +236,9 @@ def prepare_dask(
     weights = da.map_blocks(_weigh, ya, swa, classes, cw, dtype=np.float64)
     mu, sigma = _pooled_stats(summ, cw)  # weighted by s: class weights are sample weights
     check_magnitudes(mu, sigma, Xa.dtype, names)
+    unit_scale_for_flat_columns(sigma, mu)
+    stats = (mu, sigma)
     if standardize:
-        unit_scale_for_flat_columns(sigma, mu)
         mean = mu if center else np.zeros_like(mu)
     else:
         mean, sigma = np.zeros(Xa.shape[1]), np.ones(Xa.shape[1])
@@ -254,6 +255,7 @@ def prepare_dask(
         dtype=np.dtype(Xa.dtype),
         feature_names=names,
         engine_options={"total_weight": float(wsum.sum()), "n_samples": int(summ["n"])},
+        feature_stats=stats,
     )
 
 

@@ -50,8 +50,8 @@ class FitData:
         Extra keyword arguments of the engine's constructor.
     feature_stats : tuple of two ndarrays or None
         The columns' weighted ``(mean, std)`` whether or not standardisation is on
-        (NumPy input: computed anyway to refuse overflowing columns), for a change
-        of solver coordinates without another pass.
+        (every engine computes them anyway, to refuse overflowing columns), for a
+        change of solver coordinates without another pass.
     """
 
     kind: str
