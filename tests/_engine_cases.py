@@ -19,3 +19,28 @@ def assert_same_fit(a, b, tol=1e-7):
     for name in ("coef_", "intercept_"):
         u, v = getattr(a, name), getattr(b, name)
         np.testing.assert_allclose(u, v, rtol=0, atol=tol * max(1.0, np.abs(v).max()))
+
+
+def bad_inputs(X, y, at=170):
+    """Inputs every engine must refuse with the NumPy engine's message, as NumPy arrays:
+    ``(case, X, y, sample_weight, match)``; the bad value sits in row ``at`` (in a later
+    chunk of a Dask array), which the message must name, counted from X's start."""
+    labels = np.array(["no", "yes"], dtype=object)[np.asarray(y) % 2]
+    cases = []
+    y_nan = np.asarray(y, dtype=np.float64).copy()
+    y_nan[at] = np.nan
+    cases.append(("NaN label", X, y_nan, None, rf"y has 1 missing label .*first in row {at}\b"))
+    y_none = labels.copy()
+    y_none[at] = None
+    cases.append(("None label", X, y_none, None, rf"y has 1 missing label .*first in row {at}\b"))
+    for bad, word in ((np.nan, "NaN"), (np.inf, "infinity"), (-1.0, "-1.0")):
+        sw = np.ones(len(y))
+        sw[at] = bad
+        match = rf"sample_weight must be finite and non-negative: row {at} holds {word}"
+        cases.append((f"weight {word}", X, y, sw, match))
+    sw = np.zeros(len(y))
+    cases.append(
+        ("zero weights", X, y, sw, "sample_weight must be non-negative with a positive sum")
+    )
+    cases.append(("no rows", X[:0], np.asarray(y)[:0], None, r"Found array with 0 sample\(s\)"))
+    return cases

@@ -9,7 +9,7 @@ from oneneuron.engines import NumpyEngine
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("array_api_compat")
-from _engine_cases import assert_same_fit, engine_data  # noqa: E402
+from _engine_cases import assert_same_fit, bad_inputs, engine_data  # noqa: E402
 from oneneuron.engines import ArrayAPIEngine  # noqa: E402
 
 
@@ -164,6 +164,22 @@ def test_engine_statistics_equal_numpy_engine(multinomial):
 def test_bad_input_gets_a_clear_error(X, y, match):
     with pytest.raises(ValueError, match=match):
         NeuronClassifier().fit(X, y)
+
+
+@pytest.mark.parametrize("case", range(len(bad_inputs(*_data(2)[:2]))))
+@pytest.mark.parametrize("y_on_device", [False, True])
+def test_bad_input_gets_the_numpy_engines_message(case, y_on_device):
+    """The cause in the user's terms, worded as the NumPy engine words it (a NaN or None
+    label, a NaN weight, no rows were scikit-learn's words or a misleading one)."""
+    name, X, y, sw, match = bad_inputs(*_data(2)[:2])[case]
+    with pytest.raises(ValueError, match=match):
+        NeuronClassifier().fit(X, y, sample_weight=sw)
+    if y_on_device and y.dtype == object:
+        pytest.skip("text labels cannot live on a device")
+    yt = torch.from_numpy(y) if y_on_device else y
+    swt = None if sw is None else torch.from_numpy(sw)
+    with pytest.raises(ValueError, match=match):
+        NeuronClassifier().fit(torch.from_numpy(np.ascontiguousarray(X)), yt, sample_weight=swt)
 
 
 def test_predict_checks_features():

@@ -11,7 +11,7 @@ from oneneuron.engines import NumpyEngine
 da = pytest.importorskip("dask.array")
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
-from _engine_cases import assert_same_fit, engine_data  # noqa: E402
+from _engine_cases import assert_same_fit, bad_inputs, engine_data  # noqa: E402
 from oneneuron.dask_io import fit_parquet  # noqa: E402
 from oneneuron.engines import DaskEngine  # noqa: E402
 
@@ -97,6 +97,25 @@ def test_float32_stays_float32(client):
     assert got.coef_.dtype == np.float32
     assert got.predict_proba(da.from_array(X.astype(np.float32), 80)).dtype == np.float32
     np.testing.assert_allclose(got.coef_, ref.coef_, rtol=1e-3, atol=1e-4)
+
+
+@pytest.mark.parametrize("case", range(len(bad_inputs(*_data(2)[:2]))))
+def test_bad_input_gets_the_numpy_engines_message(client, case):
+    """The cause in the user's terms, worded as the NumPy engine words it, its row counted
+    from X's start (a NaN label was "continuous", a None label a TypeError, a NaN weight
+    "must be non-negative", no rows "a positive sum")."""
+    name, X, y, sw, match = bad_inputs(*_data(2)[:2])[case]
+    with pytest.raises(ValueError, match=match):
+        NeuronClassifier().fit(X, y, sample_weight=sw)
+    dw = None if sw is None else da.from_array(sw, chunks=80)
+    with pytest.raises(ValueError, match=match):
+        NeuronClassifier().fit(da.from_array(X, chunks=80), da.from_array(y, chunks=80), dw)
+    if len(y):  # and from a DataFrame's partitions
+        frame = dd.from_pandas(pd.DataFrame(X, columns=list("abcd")), npartitions=3)
+        yf = dd.from_pandas(pd.Series(y), npartitions=3)
+        wf = None if sw is None else dd.from_pandas(pd.Series(sw), npartitions=3)
+        with pytest.raises(ValueError, match=match):
+            NeuronClassifier().fit(frame, yf, wf)
 
 
 @pytest.mark.parametrize("multinomial", [False, True])
