@@ -44,3 +44,20 @@ def bad_inputs(X, y, at=170):
     )
     cases.append(("no rows", X[:0], np.asarray(y)[:0], None, r"Found array with 0 sample\(s\)"))
     return cases
+
+
+#: Options only the in-memory (NumPy/SciPy) engine has: refused on torch and Dask input
+#: with one message naming the option and the kind of X, before any fit is made.
+#: ``(params, fit keywords, match)``; "offset"/"cluster" stand for one value per row.
+IN_MEMORY_ONLY = [
+    ({}, ("offset",), r"^offset= needs NumPy/SciPy/pandas input .*; this X is a (torch|Dask)"),
+    ({"cov_type": "HC0"}, (), r"^cov_type='HC0' needs NumPy/SciPy/pandas input .*; this X is a"),
+    ({"cov_type": "cluster"}, ("cluster",), r"^cov_type='cluster' needs NumPy/SciPy/pandas"),
+    ({"firth": True}, (), r"^firth=True needs NumPy/SciPy/pandas input"),
+    ({"alpha": 0.05, "l1_ratio": 1.0, "relax": True}, (), r"^relax=True needs NumPy"),
+]
+
+
+def in_memory_only_kwargs(names, n):
+    """The fit keywords of an :data:`IN_MEMORY_ONLY` case for ``n`` rows."""
+    return {k: np.linspace(-1.0, 1.0, n) if k == "offset" else np.arange(n) % 5 for k in names}

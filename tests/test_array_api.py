@@ -9,7 +9,13 @@ from oneneuron.engines import NumpyEngine
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("array_api_compat")
-from _engine_cases import assert_same_fit, bad_inputs, engine_data  # noqa: E402
+from _engine_cases import (  # noqa: E402
+    IN_MEMORY_ONLY,
+    assert_same_fit,
+    bad_inputs,
+    engine_data,
+    in_memory_only_kwargs,
+)
 from oneneuron.engines import ArrayAPIEngine  # noqa: E402
 
 
@@ -180,6 +186,18 @@ def test_bad_input_gets_the_numpy_engines_message(case, y_on_device):
     swt = None if sw is None else torch.from_numpy(sw)
     with pytest.raises(ValueError, match=match):
         NeuronClassifier().fit(torch.from_numpy(np.ascontiguousarray(X)), yt, sample_weight=swt)
+
+
+@pytest.mark.parametrize("params, kw, match", IN_MEMORY_ONLY, ids=str)
+def test_in_memory_options_are_refused_by_name(params, kw, match, monkeypatch):
+    """Each option the NumPy engine alone has is named in its own message (offset= was
+    reported as "cov_type='nonrobust' and offset= need ..."), before any fit."""
+    from oneneuron.classifier import _fit
+
+    X, y, _ = _data(2)
+    monkeypatch.setattr(_fit, "run_solver", None)  # a fit before the refusal would fail here
+    with pytest.raises(ValueError, match=match):
+        NeuronClassifier(**params).fit(torch.from_numpy(X), y, **in_memory_only_kwargs(kw, len(y)))
 
 
 def test_predict_checks_features():

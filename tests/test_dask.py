@@ -11,7 +11,13 @@ from oneneuron.engines import NumpyEngine
 da = pytest.importorskip("dask.array")
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
-from _engine_cases import assert_same_fit, bad_inputs, engine_data  # noqa: E402
+from _engine_cases import (  # noqa: E402
+    IN_MEMORY_ONLY,
+    assert_same_fit,
+    bad_inputs,
+    engine_data,
+    in_memory_only_kwargs,
+)
 from oneneuron.dask_io import fit_parquet  # noqa: E402
 from oneneuron.engines import DaskEngine  # noqa: E402
 
@@ -116,6 +122,18 @@ def test_bad_input_gets_the_numpy_engines_message(client, case):
         wf = None if sw is None else dd.from_pandas(pd.Series(sw), npartitions=3)
         with pytest.raises(ValueError, match=match):
             NeuronClassifier().fit(frame, yf, wf)
+
+
+@pytest.mark.parametrize("params, kw, match", IN_MEMORY_ONLY, ids=str)
+def test_in_memory_options_are_refused_by_name(client, params, kw, match, monkeypatch):
+    """Each option the NumPy engine alone has is named in its own message, before any fit."""
+    from oneneuron.classifier import _fit
+
+    X, y, _ = _data(2)
+    monkeypatch.setattr(_fit, "run_solver", None)  # a fit before the refusal would fail here
+    Xd = da.from_array(X, chunks=80)
+    with pytest.raises(ValueError, match=match):
+        NeuronClassifier(**params).fit(Xd, y, **in_memory_only_kwargs(kw, len(y)))
 
 
 @pytest.mark.parametrize("multinomial", [False, True])

@@ -307,8 +307,8 @@ def l1_inference(
 def check_statistics_options(est: Any, data: FitData, cluster: Any, offset: Any) -> Any:
     """Check ``cov_type``, ``cluster`` and ``offset`` against the data; the offset as float64.
 
-    Robust covariances and offsets need the rows in memory (NumPy/SciPy input);
-    offsets are for binary models.
+    Robust covariances, offsets and ``relax=True`` need the rows in memory (NumPy/SciPy
+    input); offsets are for binary models.
     """
     K = len(data.classes)
     check_cov_type(est.cov_type, n_classes=K, alpha=float(est.alpha), cluster=cluster)
@@ -317,11 +317,19 @@ def check_statistics_options(est: Any, data: FitData, cluster: Any, offset: Any)
             f"cov_type={est.cov_type!r} needs the covariance; it cannot be combined with "
             "inference=False"
         )
-    if data.kind != "numpy" and (est.cov_type != "nonrobust" or offset is not None):
-        raise ValueError(
-            f"cov_type={est.cov_type!r} and offset= need NumPy/SciPy/pandas input; this X is "
-            "a torch/CuPy or Dask array (use cov_type='nonrobust' and no offset)"
-        )
+    if data.kind != "numpy":  # each option by name, before any pass over the data
+        what = "Dask array" if data.kind == "dask" else "torch/CuPy array"
+        given = [
+            (est.cov_type != "nonrobust", f"cov_type={est.cov_type!r}", "cov_type='nonrobust'"),
+            (offset is not None, "offset=", "no offset"),
+            (bool(est.relax), "relax=True", "relax=False and refit the kept columns yourself"),
+        ]
+        for on, option, fix in given:
+            if on:
+                raise ValueError(
+                    f"{option} needs NumPy/SciPy/pandas input (it reads the rows in memory); "
+                    f"this X is a {what}: use {fix}, or fit on the data in memory"
+                )
     if est.firth:
         check_firth_options(est, data)
     return check_offset(offset, data.n_samples, K)
