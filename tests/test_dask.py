@@ -204,6 +204,30 @@ def test_fit_parquet(client, tmp_path):
     _close(sync, ref)
 
 
+def test_fit_parquet_knows_the_column_names_during_the_fit(client, tmp_path):
+    """A penalty_factor dict names the Parquet columns, as it names a DataFrame's (it was
+    refused: "names 'b', which is not a feature (features: x0, ...)"), and an error names
+    the column as a Dask DataFrame's fit does (it said "column 1")."""
+    X, y, _ = _data(2)
+    pdf = pd.DataFrame(X, columns=["a", "b", "c", "d"]).assign(target=y)
+    pdf.to_parquet(tmp_path / "data.parquet")
+    pf = {"b": 0.0, "d": 2.0}
+    ref = NeuronClassifier(alpha=0.5, penalty_factor=pf).fit(pdf.drop(columns="target"), y)
+    got = fit_parquet(str(tmp_path / "data.parquet"), "target", alpha=0.5, penalty_factor=pf)
+    _close(got, ref)
+    assert got.penalty_factor == pf  # the parameter as given
+    np.testing.assert_array_equal(got.penalty_factor_, ref.penalty_factor_)
+    pdf.loc[170, "b"] = np.nan
+    pdf.to_parquet(tmp_path / "nan.parquet")
+    with pytest.raises(ValueError, match=r"^X has NaN in column 'b' \(row 170\)"):
+        fit_parquet(str(tmp_path / "nan.parquet"), "target")
+    pdf.loc[170, "b"] = 0.0
+    pdf["c"] *= 1e160
+    pdf.to_parquet(tmp_path / "huge.parquet")
+    with pytest.raises(ValueError, match=r"^column 2 \('c'\) holds"):  # as the DataFrame's
+        fit_parquet(str(tmp_path / "huge.parquet"), "target")
+
+
 def test_inference_and_subsampled_newton_match_numpy(client):
     X, y = make_classification(21_000, 3, n_informative=3, n_redundant=0, n_classes=3,
                                n_clusters_per_class=1, random_state=3)  # fmt: skip
