@@ -121,6 +121,19 @@ def test_dask_engine_fits_what_the_memory_engine_fits(data, capsys, penalty):
     assert oneneuron.load(data / "k.json").l1_ratio == (float(penalty[3]) if penalty else 0.0)
 
 
+@pytest.mark.parametrize("inference", ["never", "always"])
+def test_dask_engine_honours_inference(data, capsys, inference):
+    """--inference reaches the Dask engine's fit (it was dropped: a covariance regardless)."""
+    pytest.importorskip("dask.dataframe")
+    base = ["train", "--target", "y", "-q", "--inference", inference]
+    code, _, err = run([*base, data / "pq", "--engine", "dask", "--model", data / "k.json"], capsys)
+    assert code == 0, err
+    code, _, err = run([*base, data / "d.parquet", "--model", data / "m.json"], capsys)
+    assert code == 0, err
+    dask_fit, memory_fit = (oneneuron.load(data / f).inference_ for f in ("k.json", "m.json"))
+    assert (dask_fit.cov is None) == (memory_fit.cov is None) == (inference == "never")
+
+
 def test_dask_engine_refuses_relax(data, capsys):
     pytest.importorskip("dask.dataframe")
     args = ["train", data / "pq", "--target", "y", "--engine", "dask", "--model", data / "k.json"]

@@ -6,9 +6,9 @@ partition on the Dask scheduler (local threads by default, or a cluster given by
 features must be numeric (encode categories first), missing cells are an error
 (``--impute`` needs the in-memory engine), and the model file is the same as
 from the in-memory engine, so ``predict`` and ``evaluate`` work unchanged.
-The penalty options (``--alpha``, default 0, ``--l1-ratio``) and the solver's
-(``--solver``, ``--tol``, ``--max-iter``, ``--no-intercept``) are passed on; an
-option only the in-memory engine honours is refused, never ignored.
+The penalty options (``--alpha``, default 0, ``--l1-ratio``), the solver's
+(``--solver``, ``--tol``, ``--max-iter``, ``--no-intercept``) and ``--inference`` are
+passed on; an option only the in-memory engine honours is refused, never ignored.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
         "tol": args.tol,
         "max_iter": args.max_iter,
         "fit_intercept": not args.no_intercept,
+        "inference": {"auto": "auto", "always": True, "never": False}[args.inference],
     }
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
