@@ -384,6 +384,15 @@ def test_a_non_finite_cell_at_predict_is_named():
         col = "'b'" if isinstance(new, pd.DataFrame) else "1"
         with pytest.raises(ValueError, match=rf"X has (NaN|infinity) in column {col} \(row 4\)"):
             model.predict_proba(new)
+    import polars as pl
+    import pyarrow as pa
+
+    bad = df.assign(b=np.r_[df.b[:4], np.inf, df.b[5:]])
+    model = NeuronClassifier().fit(df, y)
+    for table in (pl.from_pandas(bad), pa.Table.from_pandas(bad)):  # an Arrow table's
+        # column, not its values, is named (its .columns are the data)
+        with pytest.raises(ValueError, match=r"^X has infinity in column 'b' \(row 4\);"):
+            model.predict_proba(table)
 
 
 def test_a_column_named_intercept_is_refused_beside_the_intercept():

@@ -410,4 +410,6 @@ def first_non_finite(X: Any) -> str | None:
             cell = first_bad_cell(np.asarray(X, dtype=np.float64))
     except (ValueError, TypeError, IndexError):  # IndexError: every cell is finite
         return None
-    return None if cell is None else describe_bad_cell(cell, getattr(X, "columns", None))
+    names = getattr(X, "column_names", None)  # an Arrow table's (its .columns are its data)
+    names = getattr(X, "columns", None) if names is None else names
+    return None if cell is None else describe_bad_cell(cell, names)
