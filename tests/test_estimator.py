@@ -167,6 +167,27 @@ def test_float32_is_kept():
     np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=1e-3)
 
 
+def test_float32_is_kept_from_every_kind_of_table():
+    """A table of float32 columns fits and predicts in float32 as the array does: pandas,
+    polars and Arrow alike (polars and Arrow tables, which go through the design layer,
+    gave float64 models), also with missing='mean'; a transform (a formula) is float64."""
+    import pandas as pd
+    import polars as pl
+    import pyarrow as pa
+
+    X, y = make_classification(200, 3, n_informative=2, n_redundant=0, random_state=5)
+    frame = pd.DataFrame(X.astype(np.float32), columns=["a", "b", "c"])
+    ref = NeuronClassifier().fit(X.astype(np.float32), y)
+    for table in (frame, pl.from_pandas(frame), pa.Table.from_pandas(frame)):
+        for params in ({}, {"missing": "mean"}):
+            clf = NeuronClassifier(**params).fit(table, y)
+            assert clf.coef_.dtype == np.float32, (type(table), params)
+            np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=1e-6)
+            assert clf.predict_proba(table).dtype == np.float32
+    clf = NeuronClassifier(formula="~ a + I(b ** 2)").fit(frame, y)
+    assert clf.coef_.dtype == np.float64
+
+
 def test_labels_of_any_type_and_history():
     X, y, _ = load_exam_scores()
     for labels in (np.array(["no", "yes"]), np.array([False, True]), np.array([-3, 7])):

@@ -280,9 +280,34 @@ def design_input(
     def rows(a: Any) -> Any:
         return None if a is None else np.asarray(a)[design.rows]
 
+    if float32_table(spec, X):  # float32 stays float32, as from an array
+        design.X = design.X.astype(np.float32)
     est.design_ = spec
     est.design_report_ = dict(design.report, kept=design.rows)
     return design.X, y, rows(sample_weight), rows(cluster), rows(offset), spec
+
+
+def float32_table(spec: Any, table: Any) -> bool:
+    """Whether the model's columns are ``table``'s own float32 columns, untransformed.
+
+    The design layer makes float64 matrices; such a table's design (and its
+    predictions) is then made float32 again, exactly, as a float32 array's would be.
+    A transform, a categorical or an integer column makes the model float64.
+    """
+    cols = [c["name"] for c in spec.columns]
+    if not cols or any(c["kind"] != "numeric" for c in spec.columns) or spec.names != cols:
+        return False
+    try:
+        if hasattr(table, "column_names"):  # Arrow
+            types = [str(table.schema.field(c).type) for c in cols]
+        elif hasattr(table, "schema"):  # polars
+            types = [str(table.schema[c]) for c in cols]
+        else:  # pandas (the spec's names are the columns' str)
+            dtypes = {str(k): v for k, v in table.dtypes.items()}
+            types = [str(dtypes[c]) for c in cols]
+    except (KeyError, AttributeError, TypeError):
+        return False
+    return all(t.lower() in ("float32", "float") for t in types)
 
 
 def is_l1_fit(est: Any) -> bool:
