@@ -134,6 +134,32 @@ def test_dask_engine_honours_inference(data, capsys, inference):
     assert (dask_fit.cov is None) == (memory_fit.cov is None) == (inference == "never")
 
 
+def test_a_dask_model_file_evaluates_and_predicts_as_the_memory_one(data, capsys):
+    """The Dask engine's model file names its target and columns as the in-memory one's
+    does: ``evaluate`` asked for --target ("this model file does not name its target
+    column"); the report and predictions are the in-memory model's."""
+    pytest.importorskip("dask.dataframe")
+    opts = ["--target", "y", "-q", "--features", "x2", "x1"]
+    code, _, err = run(
+        ["train", data / "pq", *opts, "--engine", "dask", "--model", data / "k.json"], capsys
+    )
+    assert code == 0, err
+    code, _, err = run(["train", data / "d.parquet", *opts, "--model", data / "m.json"], capsys)
+    assert code == 0, err
+    outs = []
+    for model in ("k.json", "m.json"):
+        code, out, err = run(["evaluate", data / model, data / "d.csv"], capsys)
+        assert code == 0, err
+        outs.append(out)
+        code, _, err = run(
+            ["predict", data / model, data / "d.csv", "--out", data / f"{model}.csv"], capsys
+        )
+        assert code == 0, err
+    assert outs[0].splitlines()[:3] == outs[1].splitlines()[:3]
+    p_dask, p_memory = (pd.read_csv(data / f"{m}.csv") for m in ("k.json", "m.json"))
+    pd.testing.assert_frame_equal(p_dask, p_memory, rtol=1e-8)
+
+
 def test_dask_engine_refuses_relax(data, capsys):
     pytest.importorskip("dask.dataframe")
     args = ["train", data / "pq", "--target", "y", "--engine", "dask", "--model", data / "k.json"]

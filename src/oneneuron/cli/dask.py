@@ -63,8 +63,12 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
         f"  solver {est.solver_}: {status} in {est.n_iter_} iterations, "
         f"{est.n_passes_:.1f} passes over the data (max|grad| = {est.grad_norm_:.2e})",
     ]
+    # the table's columns and target, as the in-memory engine's file names them (evaluate
+    # and predict read them); the Dask engine fits numeric columns only, never filled
+    columns = [{"name": str(c), "kind": "numeric", "fill": None} for c in est.feature_names_in_]
+    table = {"target": args.target, "impute": None, "columns": columns}
     # last: a failure above leaves no model file
-    write_model(est, args.model, overwrite=args.force, n_samples=est.n_samples_fit_)
+    write_model(est, args.model, overwrite=args.force, input=table, n_samples=est.n_samples_fit_)
     if not args.quiet:
         print("\n".join(lines))
         print(f"wrote {args.model}")
