@@ -61,3 +61,29 @@ IN_MEMORY_ONLY = [
 def in_memory_only_kwargs(names, n):
     """The fit keywords of an :data:`IN_MEMORY_ONLY` case for ``n`` rows."""
     return {k: np.linspace(-1.0, 1.0, n) if k == "offset" else np.arange(n) % 5 for k in names}
+
+
+def separated_data(K, n=200, seed=0):
+    """Completely separated classes (K of them, by the first column): no estimate exists."""
+    X = np.random.default_rng(seed).standard_normal((n, 3))
+    y = np.digitize(X[:, 0], np.quantile(X[:, 0], np.linspace(0, 1, K + 1)[1:-1]))
+    return X, y
+
+
+def assert_same_separation(fit, X, y):
+    """``fit`` (a callable fitting a NeuronClassifier on another engine's copy of X, y) finds
+    and reports the separation as the NumPy engine does: a SeparationWarning, the kind, and
+    a summary() that refuses standard errors (they were computed: 1e8, p = 0.99999)."""
+    import pytest
+
+    from oneneuron import NeuronClassifier, SeparationWarning
+    from oneneuron.stats import InferenceUnavailableError
+
+    with pytest.warns(SeparationWarning, match="completely separated"):
+        ref = NeuronClassifier().fit(X, y)
+    with pytest.warns(SeparationWarning, match="completely separated: 200 of 200 rows"):
+        got = fit()
+    assert got.separation_ == ref.separation_ == "complete"
+    for model in (ref, got):
+        with pytest.raises(InferenceUnavailableError, match="completely separated"):
+            model.summary()

@@ -12,9 +12,11 @@ pytest.importorskip("array_api_compat")
 from _engine_cases import (  # noqa: E402
     IN_MEMORY_ONLY,
     assert_same_fit,
+    assert_same_separation,
     bad_inputs,
     engine_data,
     in_memory_only_kwargs,
+    separated_data,
 )
 from oneneuron.engines import ArrayAPIEngine  # noqa: E402
 
@@ -198,6 +200,13 @@ def test_in_memory_options_are_refused_by_name(params, kw, match, monkeypatch):
     monkeypatch.setattr(_fit, "run_solver", None)  # a fit before the refusal would fail here
     with pytest.raises(ValueError, match=match):
         NeuronClassifier(**params).fit(torch.from_numpy(X), y, **in_memory_only_kwargs(kw, len(y)))
+
+
+@pytest.mark.filterwarnings("ignore::oneneuron.ConvergenceWarning")
+@pytest.mark.parametrize("K", [2, 3])
+def test_separation_is_found_as_by_the_numpy_engine(K):
+    X, y = separated_data(K)
+    assert_same_separation(lambda: NeuronClassifier().fit(torch.from_numpy(X), y), X, y)
 
 
 def test_predict_checks_features():

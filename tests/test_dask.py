@@ -14,9 +14,11 @@ distributed = pytest.importorskip("distributed")
 from _engine_cases import (  # noqa: E402
     IN_MEMORY_ONLY,
     assert_same_fit,
+    assert_same_separation,
     bad_inputs,
     engine_data,
     in_memory_only_kwargs,
+    separated_data,
 )
 from oneneuron.dask_io import fit_parquet  # noqa: E402
 from oneneuron.engines import DaskEngine  # noqa: E402
@@ -134,6 +136,14 @@ def test_in_memory_options_are_refused_by_name(client, params, kw, match, monkey
     Xd = da.from_array(X, chunks=80)
     with pytest.raises(ValueError, match=match):
         NeuronClassifier(**params).fit(Xd, y, **in_memory_only_kwargs(kw, len(y)))
+
+
+@pytest.mark.filterwarnings("ignore::oneneuron.ConvergenceWarning")
+@pytest.mark.parametrize("K", [2, 3])
+def test_separation_is_found_as_by_the_numpy_engine(client, K):
+    X, y = separated_data(K)
+    Xd, yd = da.from_array(X, chunks=50), da.from_array(y, chunks=50)
+    assert_same_separation(lambda: NeuronClassifier().fit(Xd, yd), X, y)
 
 
 @pytest.mark.parametrize("multinomial", [False, True])

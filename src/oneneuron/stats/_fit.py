@@ -338,11 +338,21 @@ def _diagnose(
 ) -> _separation.Separation | None:
     """Fitted logits first (a certificate of complete separation), then the LPs if asked.
 
-    Returns None when the check could not be made (streamed data, or an LP too large).
+    Returns None when the check could not be made (an LP too large, or on streamed data
+    (torch, Dask), whose engines count the fitted logits' separated rows but keep no X
+    for the LPs).
     """
     X = getattr(problem.engine, "X", None)  # engines that stream their data have none
-    if X is None:
-        return None
+    if X is None:  # they count the rows the fitted logits separate; the LPs need X
+        count = getattr(problem.engine, "separated_rows", None)
+        if count is None or offset is not None:
+            return None
+        right, n_rows = count(*problem.to_raw(theta))
+        if right < n_rows:
+            return None
+        Wp, bp = problem.unpack(theta)
+        D = _separation.direction_from_fit(Wp, bp, fit_intercept)
+        return _separation.Separation("complete", n_rows, n_rows, D)
     n = X.shape[0]
     W, b = problem.to_raw(theta)
     Z = np.asarray(X @ W.T.astype(X.dtype) + b.astype(X.dtype), dtype=np.float64)
