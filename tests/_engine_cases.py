@@ -70,6 +70,31 @@ def separated_data(K, n=200, seed=0):
     return X, y
 
 
+def quasi_separated_data(n=300, seed=0):
+    """Rows with x0 > 0.5 are all of class 1, the others mixed: quasi-complete separation."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 3))
+    y = np.where(X[:, 0] > 0.5, 1, (rng.random(n) < 0.4).astype(int))
+    X[:, 0] = np.where(X[:, 0] > 0.5, X[:, 0], 0.0)
+    return X, y
+
+
+def assert_unchecked_separation_is_said(fit):
+    """Quasi-complete separation, which an engine without X in memory cannot check (the
+    LPs read the rows): a warning saying so, and no standard errors, as NumPy refuses
+    them (they came silently, refused only for a 'constant column')."""
+    import pytest
+
+    from oneneuron import SeparationWarning
+    from oneneuron.stats import InferenceUnavailableError
+
+    with pytest.warns(SeparationWarning, match="looks separated but the check could not run"):
+        got = fit()
+    assert got.separation_ == "not checked"
+    with pytest.raises(InferenceUnavailableError, match="looks separated"):
+        got.summary()
+
+
 def assert_same_separation(fit, X, y):
     """``fit`` (a callable fitting a NeuronClassifier on another engine's copy of X, y) finds
     and reports the separation as the NumPy engine does: a SeparationWarning, the kind, and

@@ -13,9 +13,11 @@ from _engine_cases import (  # noqa: E402
     IN_MEMORY_ONLY,
     assert_same_fit,
     assert_same_separation,
+    assert_unchecked_separation_is_said,
     bad_inputs,
     engine_data,
     in_memory_only_kwargs,
+    quasi_separated_data,
     separated_data,
 )
 from oneneuron.engines import ArrayAPIEngine  # noqa: E402
@@ -207,6 +209,11 @@ def test_in_memory_options_are_refused_by_name(params, kw, match, monkeypatch):
 def test_separation_is_found_as_by_the_numpy_engine(K):
     X, y = separated_data(K)
     assert_same_separation(lambda: NeuronClassifier().fit(torch.from_numpy(X), y), X, y)
+
+
+def test_quasi_separation_is_said_unchecked():
+    X, y = quasi_separated_data()
+    assert_unchecked_separation_is_said(lambda: NeuronClassifier().fit(torch.from_numpy(X), y))
 
 
 def test_predict_checks_features():

@@ -15,9 +15,11 @@ from _engine_cases import (  # noqa: E402
     IN_MEMORY_ONLY,
     assert_same_fit,
     assert_same_separation,
+    assert_unchecked_separation_is_said,
     bad_inputs,
     engine_data,
     in_memory_only_kwargs,
+    quasi_separated_data,
     separated_data,
 )
 from oneneuron.dask_io import fit_parquet  # noqa: E402
@@ -144,6 +146,12 @@ def test_separation_is_found_as_by_the_numpy_engine(client, K):
     X, y = separated_data(K)
     Xd, yd = da.from_array(X, chunks=50), da.from_array(y, chunks=50)
     assert_same_separation(lambda: NeuronClassifier().fit(Xd, yd), X, y)
+
+
+def test_quasi_separation_is_said_unchecked(client):
+    X, y = quasi_separated_data()
+    Xd, yd = da.from_array(X, chunks=100), da.from_array(y, chunks=100)
+    assert_unchecked_separation_is_said(lambda: NeuronClassifier().fit(Xd, yd))
 
 
 @pytest.mark.parametrize("multinomial", [False, True])

@@ -348,8 +348,8 @@ def _diagnose(
         if count is None or offset is not None:
             return None
         right, n_rows = count(*problem.to_raw(theta))
-        if right < n_rows:
-            return None
+        if right < n_rows:  # no LP: "none" where NumPy data would not run one either
+            return None if run_lp else _separation.Separation("none", 0, n_rows, None)
         Wp, bp = problem.unpack(theta)
         D = _separation.direction_from_fit(Wp, bp, fit_intercept)
         return _separation.Separation("complete", n_rows, n_rows, D)
@@ -542,8 +542,26 @@ def compute_inference(
             or (Hp is not None and _vanishing_curvature(Hp))
         )
         sep = _diagnose(problem, theta, y_idx, s, K, est.fit_intercept, run_lp, offset)
-        if sep is None:
+        if sep is None:  # it looks separated (the LP was due) but the LP cannot run
             out.separation = "not checked"
+            streamed = getattr(problem.engine, "X", None) is None
+            why = (
+                "it needs the rows in memory (NumPy/SciPy input), not torch/Dask arrays"
+                if streamed
+                else f"its linear program would be too large (rows * (classes - 1) * "
+                f"terms above {_separation.MAX_LP_SIZE:.0e})"
+            )
+            fix = "alpha > 0 or firth=True" if K == 2 else "alpha > 0"
+            largest = float(np.max(np.abs(Wp), initial=0.0))
+            msg = (
+                "the fit looks separated but the check could not run: "
+                f"{why}. The largest standardised coefficient is {largest:.3g} and the "
+                "likelihood is nearly flat (or the fit did not converge): standard errors "
+                f"would be meaningless; use {fix} for finite, unique estimates"
+            )
+            warnings.warn(msg, SeparationWarning, stacklevel=stacklevel)
+            out.reason = f"the fit looks separated (not checked: {why}); use {fix}"
+            return out
         else:
             out.separation = sep.kind
             if sep.kind != "none":
