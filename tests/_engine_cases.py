@@ -95,6 +95,32 @@ def assert_unchecked_separation_is_said(fit):
         got.summary()
 
 
+def collinear_data(n=300, seed=0):
+    """A column that is the sum of two others: a singular Hessian, no separation."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 3))
+    X = np.column_stack([X, X[:, 0] + X[:, 1]])
+    return X, (X[:, 0] + rng.standard_normal(n) > 0).astype(int)
+
+
+def assert_same_collinearity(fit, X, y):
+    """Collinear columns are named by summary() as by the NumPy engine, with no separation
+    warning (torch and Dask counted the classes as the rows: "2 rows, 5 parameters")."""
+    import warnings
+
+    import pytest
+
+    from oneneuron import NeuronClassifier, SeparationWarning
+    from oneneuron.stats import InferenceUnavailableError
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SeparationWarning)
+        models = [NeuronClassifier().fit(X, y), fit()]
+    for model in models:
+        with pytest.raises(InferenceUnavailableError, match="'x3' is a linear combination"):
+            model.summary()
+
+
 def assert_same_separation(fit, X, y):
     """``fit`` (a callable fitting a NeuronClassifier on another engine's copy of X, y) finds
     and reports the separation as the NumPy engine does: a SeparationWarning, the kind, and

@@ -11,10 +11,12 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("array_api_compat")
 from _engine_cases import (  # noqa: E402
     IN_MEMORY_ONLY,
+    assert_same_collinearity,
     assert_same_fit,
     assert_same_separation,
     assert_unchecked_separation_is_said,
     bad_inputs,
+    collinear_data,
     engine_data,
     in_memory_only_kwargs,
     quasi_separated_data,
@@ -214,6 +216,11 @@ def test_separation_is_found_as_by_the_numpy_engine(K):
 def test_quasi_separation_is_said_unchecked():
     X, y = quasi_separated_data()
     assert_unchecked_separation_is_said(lambda: NeuronClassifier().fit(torch.from_numpy(X), y))
+
+
+def test_collinear_columns_are_named_as_by_the_numpy_engine():
+    X, y = collinear_data()
+    assert_same_collinearity(lambda: NeuronClassifier().fit(torch.from_numpy(X), y), X, y)
 
 
 def test_predict_checks_features():

@@ -13,10 +13,12 @@ dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 from _engine_cases import (  # noqa: E402
     IN_MEMORY_ONLY,
+    assert_same_collinearity,
     assert_same_fit,
     assert_same_separation,
     assert_unchecked_separation_is_said,
     bad_inputs,
+    collinear_data,
     engine_data,
     in_memory_only_kwargs,
     quasi_separated_data,
@@ -152,6 +154,12 @@ def test_quasi_separation_is_said_unchecked(client):
     X, y = quasi_separated_data()
     Xd, yd = da.from_array(X, chunks=100), da.from_array(y, chunks=100)
     assert_unchecked_separation_is_said(lambda: NeuronClassifier().fit(Xd, yd))
+
+
+def test_collinear_columns_are_named_as_by_the_numpy_engine(client):
+    X, y = collinear_data()
+    Xd, yd = da.from_array(X, chunks=100), da.from_array(y, chunks=100)
+    assert_same_collinearity(lambda: NeuronClassifier().fit(Xd, yd), X, y)
 
 
 @pytest.mark.parametrize("multinomial", [False, True])

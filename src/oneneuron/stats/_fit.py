@@ -515,6 +515,8 @@ def compute_inference(
     Wp, _ = problem.unpack(theta)
     # rows of positive weight; unit weights come as one broadcast value (stride 0): all rows
     positive = len(s) if s.strides[0] == 0 and s[0] > 0 else int(np.count_nonzero(s > 0))
+    if not rows:  # s holds the classes' sums (rows out of core): count the rows, not them
+        positive = int(problem.engine.n_samples)
     suspicious = _separation.looks_suspicious(
         Wp,
         result.converged,
@@ -522,6 +524,7 @@ def compute_inference(
         n_rows=positive,
         n_params=problem.n_params,
     )
+    looks = suspicious  # from the coefficients and the fit (not only a flat Hessian)
     cond = None
     if est.alpha == 0 and not suspicious and Hp is not None:
         # a rare level all of one class keeps a small standardised coefficient (the
@@ -542,8 +545,12 @@ def compute_inference(
             or (Hp is not None and _vanishing_curvature(Hp))
         )
         sep = _diagnose(problem, theta, y_idx, s, K, est.fit_intercept, run_lp, offset)
-        if sep is None:  # it looks separated (the LP was due) but the LP cannot run
+        # huge coefficients (or no convergence) on a flat likelihood: separated, most likely
+        # (a flat Hessian alone may be collinear columns: the covariance step names them)
+        flat = Hp is not None and (_separation.hessian_is_flat(cond) or _vanishing_curvature(Hp))
+        if sep is None:
             out.separation = "not checked"
+        if sep is None and looks and flat:  # the LP that would decide cannot run
             streamed = getattr(problem.engine, "X", None) is None
             why = (
                 "it needs the rows in memory (NumPy/SciPy input), not torch/Dask arrays"
@@ -556,13 +563,13 @@ def compute_inference(
             msg = (
                 "the fit looks separated but the check could not run: "
                 f"{why}. The largest standardised coefficient is {largest:.3g} and the "
-                "likelihood is nearly flat (or the fit did not converge): standard errors "
-                f"would be meaningless; use {fix} for finite, unique estimates"
+                "likelihood is nearly flat along some direction: standard errors would be "
+                f"meaningless; use {fix} for finite, unique estimates"
             )
             warnings.warn(msg, SeparationWarning, stacklevel=stacklevel)
             out.reason = f"the fit looks separated (not checked: {why}); use {fix}"
             return out
-        else:
+        if sep is not None:
             out.separation = sep.kind
             if sep.kind != "none":
                 msg = _separation.describe(sep, terms, out.classes)
