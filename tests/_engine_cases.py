@@ -19,3 +19,122 @@ def assert_same_fit(a, b, tol=1e-7):
     for name in ("coef_", "intercept_"):
         u, v = getattr(a, name), getattr(b, name)
         np.testing.assert_allclose(u, v, rtol=0, atol=tol * max(1.0, np.abs(v).max()))
+
+
+def bad_inputs(X, y, at=170):
+    """Inputs every engine must refuse with the NumPy engine's message, as NumPy arrays:
+    ``(case, X, y, sample_weight, match)``; the bad value sits in row ``at`` (in a later
+    chunk of a Dask array), which the message must name, counted from X's start."""
+    labels = np.array(["no", "yes"], dtype=object)[np.asarray(y) % 2]
+    cases = []
+    y_nan = np.asarray(y, dtype=np.float64).copy()
+    y_nan[at] = np.nan
+    cases.append(("NaN label", X, y_nan, None, rf"y has 1 missing label .*first in row {at}\b"))
+    y_none = labels.copy()
+    y_none[at] = None
+    cases.append(("None label", X, y_none, None, rf"y has 1 missing label .*first in row {at}\b"))
+    for bad, word in ((np.nan, "NaN"), (np.inf, "infinity"), (-1.0, "-1.0")):
+        sw = np.ones(len(y))
+        sw[at] = bad
+        match = rf"sample_weight must be finite and non-negative: row {at} holds {word}"
+        cases.append((f"weight {word}", X, y, sw, match))
+    sw = np.zeros(len(y))
+    cases.append(
+        ("zero weights", X, y, sw, "sample_weight must be non-negative with a positive sum")
+    )
+    cases.append(("no rows", X[:0], np.asarray(y)[:0], None, r"Found array with 0 sample\(s\)"))
+    return cases
+
+
+#: Options only the in-memory (NumPy/SciPy) engine has: refused on torch and Dask input
+#: with one message naming the option and the kind of X, before any fit is made.
+#: ``(params, fit keywords, match)``; "offset"/"cluster" stand for one value per row.
+IN_MEMORY_ONLY = [
+    ({}, ("offset",), r"^offset= needs NumPy/SciPy/pandas input .*; this X is a (torch|Dask)"),
+    ({"cov_type": "HC0"}, (), r"^cov_type='HC0' needs NumPy/SciPy/pandas input .*; this X is a"),
+    ({"cov_type": "cluster"}, ("cluster",), r"^cov_type='cluster' needs NumPy/SciPy/pandas"),
+    ({"firth": True}, (), r"^firth=True needs NumPy/SciPy/pandas input"),
+    ({"alpha": 0.05, "l1_ratio": 1.0, "relax": True}, (), r"^relax=True needs NumPy"),
+]
+
+
+def in_memory_only_kwargs(names, n):
+    """The fit keywords of an :data:`IN_MEMORY_ONLY` case for ``n`` rows."""
+    return {k: np.linspace(-1.0, 1.0, n) if k == "offset" else np.arange(n) % 5 for k in names}
+
+
+def separated_data(K, n=200, seed=0):
+    """Completely separated classes (K of them, by the first column): no estimate exists."""
+    X = np.random.default_rng(seed).standard_normal((n, 3))
+    y = np.digitize(X[:, 0], np.quantile(X[:, 0], np.linspace(0, 1, K + 1)[1:-1]))
+    return X, y
+
+
+def quasi_separated_data(n=300, seed=0):
+    """Rows with x0 > 0.5 are all of class 1, the others mixed: quasi-complete separation."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 3))
+    y = np.where(X[:, 0] > 0.5, 1, (rng.random(n) < 0.4).astype(int))
+    X[:, 0] = np.where(X[:, 0] > 0.5, X[:, 0], 0.0)
+    return X, y
+
+
+def assert_unchecked_separation_is_said(fit):
+    """Quasi-complete separation, which an engine without X in memory cannot check (the
+    LPs read the rows): a warning saying so, and no standard errors, as NumPy refuses
+    them (they came silently, refused only for a 'constant column')."""
+    import pytest
+
+    from oneneuron import SeparationWarning
+    from oneneuron.stats import InferenceUnavailableError
+
+    with pytest.warns(SeparationWarning, match="looks separated but the check could not run"):
+        got = fit()
+    assert got.separation_ == "not checked"
+    with pytest.raises(InferenceUnavailableError, match="looks separated"):
+        got.summary()
+
+
+def collinear_data(n=300, seed=0):
+    """A column that is the sum of two others: a singular Hessian, no separation."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 3))
+    X = np.column_stack([X, X[:, 0] + X[:, 1]])
+    return X, (X[:, 0] + rng.standard_normal(n) > 0).astype(int)
+
+
+def assert_same_collinearity(fit, X, y):
+    """Collinear columns are named by summary() as by the NumPy engine, with no separation
+    warning (torch and Dask counted the classes as the rows: "2 rows, 5 parameters")."""
+    import warnings
+
+    import pytest
+
+    from oneneuron import NeuronClassifier, SeparationWarning
+    from oneneuron.stats import InferenceUnavailableError
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SeparationWarning)
+        models = [NeuronClassifier().fit(X, y), fit()]
+    for model in models:
+        with pytest.raises(InferenceUnavailableError, match="'x3' is a linear combination"):
+            model.summary()
+
+
+def assert_same_separation(fit, X, y):
+    """``fit`` (a callable fitting a NeuronClassifier on another engine's copy of X, y) finds
+    and reports the separation as the NumPy engine does: a SeparationWarning, the kind, and
+    a summary() that refuses standard errors (they were computed: 1e8, p = 0.99999)."""
+    import pytest
+
+    from oneneuron import NeuronClassifier, SeparationWarning
+    from oneneuron.stats import InferenceUnavailableError
+
+    with pytest.warns(SeparationWarning, match="completely separated"):
+        ref = NeuronClassifier().fit(X, y)
+    with pytest.warns(SeparationWarning, match="completely separated: 200 of 200 rows"):
+        got = fit()
+    assert got.separation_ == ref.separation_ == "complete"
+    for model in (ref, got):
+        with pytest.raises(InferenceUnavailableError, match="completely separated"):
+            model.summary()

@@ -9,7 +9,19 @@ from oneneuron.engines import NumpyEngine
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("array_api_compat")
-from _engine_cases import assert_same_fit, engine_data  # noqa: E402
+from _engine_cases import (  # noqa: E402
+    IN_MEMORY_ONLY,
+    assert_same_collinearity,
+    assert_same_fit,
+    assert_same_separation,
+    assert_unchecked_separation_is_said,
+    bad_inputs,
+    collinear_data,
+    engine_data,
+    in_memory_only_kwargs,
+    quasi_separated_data,
+    separated_data,
+)
 from oneneuron.engines import ArrayAPIEngine  # noqa: E402
 
 
@@ -28,6 +40,8 @@ OPTIONS = [
     {"standardize": False},
     {"alpha": 0.01, "class_weight": {0: 2.0, 1: 1.0}},
     {"solver": "lbfgs", "tol": 1e-7},  # reachable above the float64 floor: same path
+    # raw coefficients, standardised solver coordinates: as the NumPy engine's (same path)
+    {"standardize": False, "solver": "lbfgs", "tol": 1e-7},
 ]
 
 
@@ -122,12 +136,13 @@ def test_outputs_live_in_the_input_namespace(K):
     assert clf.predict_proba(Xt).dtype == torch.float64
 
 
-def test_float32_stays_float32():
+@pytest.mark.parametrize("opts", [{}, {"standardize": False, "solver": "lbfgs"}], ids=str)
+def test_float32_stays_float32(opts):
     X, y, _ = _data(2)
     X32 = X.astype(np.float32)
-    ref = NeuronClassifier(tol=1e-4).fit(X32, y)
-    got = NeuronClassifier(tol=1e-4).fit(torch.from_numpy(X32), torch.from_numpy(y))
-    assert got.coef_.dtype == np.float32
+    ref = NeuronClassifier(tol=1e-4, **opts).fit(X32, y)
+    got = NeuronClassifier(tol=1e-4, **opts).fit(torch.from_numpy(X32), torch.from_numpy(y))
+    assert got.converged_ and got.coef_.dtype == np.float32
     assert got.predict_proba(torch.from_numpy(X32)).dtype == torch.float32
     np.testing.assert_allclose(got.coef_, ref.coef_, rtol=1e-3, atol=1e-4)
 
@@ -161,6 +176,51 @@ def test_engine_statistics_equal_numpy_engine(multinomial):
 def test_bad_input_gets_a_clear_error(X, y, match):
     with pytest.raises(ValueError, match=match):
         NeuronClassifier().fit(X, y)
+
+
+@pytest.mark.parametrize("case", range(len(bad_inputs(*_data(2)[:2]))))
+@pytest.mark.parametrize("y_on_device", [False, True])
+def test_bad_input_gets_the_numpy_engines_message(case, y_on_device):
+    """The cause in the user's terms, worded as the NumPy engine words it (a NaN or None
+    label, a NaN weight, no rows were scikit-learn's words or a misleading one)."""
+    name, X, y, sw, match = bad_inputs(*_data(2)[:2])[case]
+    with pytest.raises(ValueError, match=match):
+        NeuronClassifier().fit(X, y, sample_weight=sw)
+    if y_on_device and y.dtype == object:
+        pytest.skip("text labels cannot live on a device")
+    yt = torch.from_numpy(y) if y_on_device else y
+    swt = None if sw is None else torch.from_numpy(sw)
+    with pytest.raises(ValueError, match=match):
+        NeuronClassifier().fit(torch.from_numpy(np.ascontiguousarray(X)), yt, sample_weight=swt)
+
+
+@pytest.mark.parametrize("params, kw, match", IN_MEMORY_ONLY, ids=str)
+def test_in_memory_options_are_refused_by_name(params, kw, match, monkeypatch):
+    """Each option the NumPy engine alone has is named in its own message (offset= was
+    reported as "cov_type='nonrobust' and offset= need ..."), before any fit."""
+    from oneneuron.classifier import _fit
+
+    X, y, _ = _data(2)
+    monkeypatch.setattr(_fit, "run_solver", None)  # a fit before the refusal would fail here
+    with pytest.raises(ValueError, match=match):
+        NeuronClassifier(**params).fit(torch.from_numpy(X), y, **in_memory_only_kwargs(kw, len(y)))
+
+
+@pytest.mark.filterwarnings("ignore::oneneuron.ConvergenceWarning")
+@pytest.mark.parametrize("K", [2, 3])
+def test_separation_is_found_as_by_the_numpy_engine(K):
+    X, y = separated_data(K)
+    assert_same_separation(lambda: NeuronClassifier().fit(torch.from_numpy(X), y), X, y)
+
+
+def test_quasi_separation_is_said_unchecked():
+    X, y = quasi_separated_data()
+    assert_unchecked_separation_is_said(lambda: NeuronClassifier().fit(torch.from_numpy(X), y))
+
+
+def test_collinear_columns_are_named_as_by_the_numpy_engine():
+    X, y = collinear_data()
+    assert_same_collinearity(lambda: NeuronClassifier().fit(torch.from_numpy(X), y), X, y)
 
 
 def test_predict_checks_features():

@@ -11,7 +11,19 @@ from oneneuron.engines import NumpyEngine
 da = pytest.importorskip("dask.array")
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
-from _engine_cases import assert_same_fit, engine_data  # noqa: E402
+from _engine_cases import (  # noqa: E402
+    IN_MEMORY_ONLY,
+    assert_same_collinearity,
+    assert_same_fit,
+    assert_same_separation,
+    assert_unchecked_separation_is_said,
+    bad_inputs,
+    collinear_data,
+    engine_data,
+    in_memory_only_kwargs,
+    quasi_separated_data,
+    separated_data,
+)
 from oneneuron.dask_io import fit_parquet  # noqa: E402
 from oneneuron.engines import DaskEngine  # noqa: E402
 
@@ -38,6 +50,7 @@ CASES = [
     (3, {"fit_intercept": False}),
     (2, {"standardize": False, "alpha": 0.01}),
     (2, {"solver": "lbfgs", "tol": 1e-9}),
+    (3, {"standardize": False, "solver": "lbfgs", "tol": 1e-7}),  # standardised coordinates
 ]
 
 
@@ -96,6 +109,57 @@ def test_float32_stays_float32(client):
     assert got.coef_.dtype == np.float32
     assert got.predict_proba(da.from_array(X.astype(np.float32), 80)).dtype == np.float32
     np.testing.assert_allclose(got.coef_, ref.coef_, rtol=1e-3, atol=1e-4)
+
+
+@pytest.mark.parametrize("case", range(len(bad_inputs(*_data(2)[:2]))))
+def test_bad_input_gets_the_numpy_engines_message(client, case):
+    """The cause in the user's terms, worded as the NumPy engine words it, its row counted
+    from X's start (a NaN label was "continuous", a None label a TypeError, a NaN weight
+    "must be non-negative", no rows "a positive sum")."""
+    name, X, y, sw, match = bad_inputs(*_data(2)[:2])[case]
+    with pytest.raises(ValueError, match=match):
+        NeuronClassifier().fit(X, y, sample_weight=sw)
+    dw = None if sw is None else da.from_array(sw, chunks=80)
+    with pytest.raises(ValueError, match=match):
+        NeuronClassifier().fit(da.from_array(X, chunks=80), da.from_array(y, chunks=80), dw)
+    if len(y):  # and from a DataFrame's partitions
+        frame = dd.from_pandas(pd.DataFrame(X, columns=list("abcd")), npartitions=3)
+        yf = dd.from_pandas(pd.Series(y), npartitions=3)
+        wf = None if sw is None else dd.from_pandas(pd.Series(sw), npartitions=3)
+        with pytest.raises(ValueError, match=match):
+            NeuronClassifier().fit(frame, yf, wf)
+
+
+@pytest.mark.parametrize("params, kw, match", IN_MEMORY_ONLY, ids=str)
+def test_in_memory_options_are_refused_by_name(client, params, kw, match, monkeypatch):
+    """Each option the NumPy engine alone has is named in its own message, before any fit."""
+    from oneneuron.classifier import _fit
+
+    X, y, _ = _data(2)
+    monkeypatch.setattr(_fit, "run_solver", None)  # a fit before the refusal would fail here
+    Xd = da.from_array(X, chunks=80)
+    with pytest.raises(ValueError, match=match):
+        NeuronClassifier(**params).fit(Xd, y, **in_memory_only_kwargs(kw, len(y)))
+
+
+@pytest.mark.filterwarnings("ignore::oneneuron.ConvergenceWarning")
+@pytest.mark.parametrize("K", [2, 3])
+def test_separation_is_found_as_by_the_numpy_engine(client, K):
+    X, y = separated_data(K)
+    Xd, yd = da.from_array(X, chunks=50), da.from_array(y, chunks=50)
+    assert_same_separation(lambda: NeuronClassifier().fit(Xd, yd), X, y)
+
+
+def test_quasi_separation_is_said_unchecked(client):
+    X, y = quasi_separated_data()
+    Xd, yd = da.from_array(X, chunks=100), da.from_array(y, chunks=100)
+    assert_unchecked_separation_is_said(lambda: NeuronClassifier().fit(Xd, yd))
+
+
+def test_collinear_columns_are_named_as_by_the_numpy_engine(client):
+    X, y = collinear_data()
+    Xd, yd = da.from_array(X, chunks=100), da.from_array(y, chunks=100)
+    assert_same_collinearity(lambda: NeuronClassifier().fit(Xd, yd), X, y)
 
 
 @pytest.mark.parametrize("multinomial", [False, True])
@@ -164,6 +228,30 @@ def test_fit_parquet(client, tmp_path):
     sync = fit_parquet(str(tmp_path / "data"), "target", ["a", "b", "c", "d"], "synchronous",
                        alpha=0.01)  # fmt: skip
     _close(sync, ref)
+
+
+def test_fit_parquet_knows_the_column_names_during_the_fit(client, tmp_path):
+    """A penalty_factor dict names the Parquet columns, as it names a DataFrame's (it was
+    refused: "names 'b', which is not a feature (features: x0, ...)"), and an error names
+    the column as a Dask DataFrame's fit does (it said "column 1")."""
+    X, y, _ = _data(2)
+    pdf = pd.DataFrame(X, columns=["a", "b", "c", "d"]).assign(target=y)
+    pdf.to_parquet(tmp_path / "data.parquet")
+    pf = {"b": 0.0, "d": 2.0}
+    ref = NeuronClassifier(alpha=0.5, penalty_factor=pf).fit(pdf.drop(columns="target"), y)
+    got = fit_parquet(str(tmp_path / "data.parquet"), "target", alpha=0.5, penalty_factor=pf)
+    _close(got, ref)
+    assert got.penalty_factor == pf  # the parameter as given
+    np.testing.assert_array_equal(got.penalty_factor_, ref.penalty_factor_)
+    pdf.loc[170, "b"] = np.nan
+    pdf.to_parquet(tmp_path / "nan.parquet")
+    with pytest.raises(ValueError, match=r"^X has NaN in column 'b' \(row 170\)"):
+        fit_parquet(str(tmp_path / "nan.parquet"), "target")
+    pdf.loc[170, "b"] = 0.0
+    pdf["c"] *= 1e160
+    pdf.to_parquet(tmp_path / "huge.parquet")
+    with pytest.raises(ValueError, match=r"^column 2 \('c'\) holds"):  # as the DataFrame's
+        fit_parquet(str(tmp_path / "huge.parquet"), "target")
 
 
 def test_inference_and_subsampled_newton_match_numpy(client):

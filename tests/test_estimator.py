@@ -167,6 +167,27 @@ def test_float32_is_kept():
     np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=1e-3)
 
 
+def test_float32_is_kept_from_every_kind_of_table():
+    """A table of float32 columns fits and predicts in float32 as the array does: pandas,
+    polars and Arrow alike (polars and Arrow tables, which go through the design layer,
+    gave float64 models), also with missing='mean'; a transform (a formula) is float64."""
+    import pandas as pd
+    import polars as pl
+    import pyarrow as pa
+
+    X, y = make_classification(200, 3, n_informative=2, n_redundant=0, random_state=5)
+    frame = pd.DataFrame(X.astype(np.float32), columns=["a", "b", "c"])
+    ref = NeuronClassifier().fit(X.astype(np.float32), y)
+    for table in (frame, pl.from_pandas(frame), pa.Table.from_pandas(frame)):
+        for params in ({}, {"missing": "mean"}):
+            clf = NeuronClassifier(**params).fit(table, y)
+            assert clf.coef_.dtype == np.float32, (type(table), params)
+            np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=1e-6)
+            assert clf.predict_proba(table).dtype == np.float32
+    clf = NeuronClassifier(formula="~ a + I(b ** 2)").fit(frame, y)
+    assert clf.coef_.dtype == np.float64
+
+
 def test_labels_of_any_type_and_history():
     X, y, _ = load_exam_scores()
     for labels in (np.array(["no", "yes"]), np.array([False, True]), np.array([-3, 7])):
@@ -384,6 +405,15 @@ def test_a_non_finite_cell_at_predict_is_named():
         col = "'b'" if isinstance(new, pd.DataFrame) else "1"
         with pytest.raises(ValueError, match=rf"X has (NaN|infinity) in column {col} \(row 4\)"):
             model.predict_proba(new)
+    import polars as pl
+    import pyarrow as pa
+
+    bad = df.assign(b=np.r_[df.b[:4], np.inf, df.b[5:]])
+    model = NeuronClassifier().fit(df, y)
+    for table in (pl.from_pandas(bad), pa.Table.from_pandas(bad)):  # an Arrow table's
+        # column, not its values, is named (its .columns are the data)
+        with pytest.raises(ValueError, match=r"^X has infinity in column 'b' \(row 4\);"):
+            model.predict_proba(table)
 
 
 def test_a_column_named_intercept_is_refused_beside_the_intercept():

@@ -136,11 +136,20 @@ def test_lp_and_fitted_certificate_agree_on_complete_separation():
     assert margins.min() > 0
 
 
-def test_too_large_for_the_lp_is_not_checked(monkeypatch):
+def test_too_large_for_the_lp_is_not_checked_and_says_so(monkeypatch):
+    """A fit that looks separated (a flat Hessian) but whose LP would be too large is
+    "not checked", with a warning saying so, and no standard errors (they were reported,
+    silently, from the flat Hessian)."""
+    from oneneuron.stats import InferenceUnavailableError
+
     monkeypatch.setattr(_separation, "MAX_LP_SIZE", 0)
     X, y = _quasi()
     clf, seps = _fit_recording(NeuronClassifier(), X, y)
-    assert seps == [] and clf.separation_ == "not checked"
+    assert clf.separation_ == "not checked"
+    assert [str(w.message)[:43] for w in seps] == ["the fit looks separated but the check could"]
+    assert "too large" in str(seps[0].message)
+    with pytest.raises(InferenceUnavailableError, match="looks separated"):
+        clf.summary()
 
 
 @pytest.mark.parametrize("n, d", [(30, 60), (40, 400), (60, 40)])

@@ -41,6 +41,7 @@ __all__ = [
     "LinearLoss",
     "L1Penalty",
     "SmallDenseLoss",
+    "separated_rows",
 ]
 
 
@@ -154,6 +155,32 @@ def block_statistics(
             _gram(X, sw * p * (1.0 - p), hW, hWb, hb, 0, 0, nonnegative=True)
         stats.hess_W, stats.hess_Wb, stats.hess_b = hW, hWb, hb
     return stats
+
+
+def separated_rows(
+    Z: NDArray[np.float64], y: NDArray[Any], s: NDArray[np.float64]
+) -> tuple[int, int]:
+    """Rows of positive weight that the logits ``Z`` (n, m) classify strictly right, and
+    the rows of positive weight: equal counts prove complete separation.
+
+    Binary ``m = 1``: ``sign(z_i) = 2 y_i - 1``; multinomial: the true class's logit
+    beats every other. Engines count their blocks with it (one pass).
+
+    Examples
+    --------
+    >>> separated_rows(np.array([[-1.0], [2.0], [0.5]]), np.array([0, 1, 0]), np.ones(3))
+    (2, 3)
+    """
+    keep = np.broadcast_to(np.asarray(s), (len(Z),)) > 0
+    Z, y = Z[keep], np.asarray(y)[keep].astype(np.intp)
+    if Z.shape[1] == 1:
+        right = (2.0 * y - 1.0) * Z[:, 0] > 0
+    else:
+        rows = np.arange(len(y))
+        other = Z.copy()
+        other[rows, y] = -np.inf
+        right = Z[rows, y] > other.max(axis=1, initial=-np.inf)
+    return int(np.count_nonzero(right)), int(len(y))
 
 
 def _gram(

@@ -490,10 +490,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
                     f"of its {d} coded columns), not a {what}"
                 )
             report: dict[str, Any] = {}
-            X = design.transform(X, report)
+            coded = design.transform(X, report)
             self.predict_report_ = report
             warn_unknown(report)
-            return X
+            return coded.astype(np.float32) if _fit.float32_table(design, X) else coded
         if not hasattr(self, "feature_names_in_"):
             fast = plain_arrays(X, n_features=self.n_features_in_)
             if fast is not None:

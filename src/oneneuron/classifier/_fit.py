@@ -113,11 +113,12 @@ def fit(
     options = dict(data.engine_options, **({"offset": off} if off is not None else {}))
     engine = make_engine(data.X, data.target, data.weights, data.multinomial, **options)
     center, scale, raw_penalty = est.mean_, est.scale_, False
-    if data.kind == "numpy" and not est.standardize and est.fit_intercept and solver == "lbfgs":
+    if not est.standardize and est.fit_intercept and solver == "lbfgs":
         # Standardise for the solver only, penalising the raw W (as glum does): the
         # objective is unchanged, but L-BFGS converges much faster in these
-        # coordinates. Newton is affine-invariant and gd/sgd must follow the
-        # tutorial's raw-coordinate path, so they keep the raw coordinates.
+        # coordinates (on every engine: in raw ones float32 torch stalled unconverged).
+        # Newton is affine-invariant and gd/sgd must follow the tutorial's
+        # raw-coordinate path, so they keep the raw coordinates.
         stats = data.feature_stats  # computed by prepare (no further pass), else one pass
         center, scale = stats if stats is not None else coordinate_stats(data.X, data.row_weights)
         raw_penalty = True
@@ -310,9 +311,34 @@ def design_input(
     def rows(a: Any) -> Any:
         return None if a is None else np.asarray(a)[design.rows]
 
+    if float32_table(spec, X):  # float32 stays float32, as from an array
+        design.X = design.X.astype(np.float32)
     est.design_ = spec
     est.design_report_ = dict(design.report, kept=design.rows)
     return design.X, y, rows(sample_weight), rows(cluster), rows(offset), spec
+
+
+def float32_table(spec: Any, table: Any) -> bool:
+    """Whether the model's columns are ``table``'s own float32 columns, untransformed.
+
+    The design layer makes float64 matrices; such a table's design (and its
+    predictions) is then made float32 again, exactly, as a float32 array's would be.
+    A transform, a categorical or an integer column makes the model float64.
+    """
+    cols = [c["name"] for c in spec.columns]
+    if not cols or any(c["kind"] != "numeric" for c in spec.columns) or spec.names != cols:
+        return False
+    try:
+        if hasattr(table, "column_names"):  # Arrow
+            types = [str(table.schema.field(c).type) for c in cols]
+        elif hasattr(table, "schema"):  # polars
+            types = [str(table.schema[c]) for c in cols]
+        else:  # pandas (the spec's names are the columns' str)
+            dtypes = {str(k): v for k, v in table.dtypes.items()}
+            types = [str(dtypes[c]) for c in cols]
+    except (KeyError, AttributeError, TypeError):
+        return False
+    return all(t.lower() in ("float32", "float") for t in types)
 
 
 def is_l1_fit(est: Any) -> bool:
@@ -337,8 +363,8 @@ def l1_inference(
 def check_statistics_options(est: Any, data: FitData, cluster: Any, offset: Any) -> Any:
     """Check ``cov_type``, ``cluster`` and ``offset`` against the data; the offset as float64.
 
-    Robust covariances and offsets need the rows in memory (NumPy/SciPy input);
-    offsets are for binary models.
+    Robust covariances, offsets and ``relax=True`` need the rows in memory (NumPy/SciPy
+    input); offsets are for binary models.
     """
     K = len(data.classes)
     check_cov_type(est.cov_type, n_classes=K, alpha=float(est.alpha), cluster=cluster)
@@ -347,11 +373,19 @@ def check_statistics_options(est: Any, data: FitData, cluster: Any, offset: Any)
             f"cov_type={est.cov_type!r} needs the covariance; it cannot be combined with "
             "inference=False"
         )
-    if data.kind != "numpy" and (est.cov_type != "nonrobust" or offset is not None):
-        raise ValueError(
-            f"cov_type={est.cov_type!r} and offset= need NumPy/SciPy/pandas input; this X is "
-            "a torch/CuPy or Dask array (use cov_type='nonrobust' and no offset)"
-        )
+    if data.kind != "numpy":  # each option by name, before any pass over the data
+        what = "Dask array" if data.kind == "dask" else "torch/CuPy array"
+        given = [
+            (est.cov_type != "nonrobust", f"cov_type={est.cov_type!r}", "cov_type='nonrobust'"),
+            (offset is not None, "offset=", "no offset"),
+            (bool(est.relax), "relax=True", "relax=False and refit the kept columns yourself"),
+        ]
+        for on, option, fix in given:
+            if on:
+                raise ValueError(
+                    f"{option} needs NumPy/SciPy/pandas input (it reads the rows in memory); "
+                    f"this X is a {what}: use {fix}, or fit on the data in memory"
+                )
     if est.firth:
         check_firth_options(est, data)
     return check_offset(offset, data.n_samples, K)

@@ -7,12 +7,14 @@ whatever the size of the dataset.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import ExitStack
 from typing import Any
 
 import numpy as np
 
 from ._estimator import NeuronClassifier
+from ._sparse import resolve_penalty_factor
 
 __all__ = ["fit_parquet", "frame_to_arrays"]
 
@@ -42,7 +44,8 @@ def fit_parquet(
         ``distributed.Client`` if there is one).
     **params
         Parameters of :class:`~oneneuron.NeuronClassifier` (``solver="sgd"`` is
-        refused on Dask input).
+        refused on Dask input). A ``penalty_factor`` dict names feature columns,
+        and errors name columns, as for a DataFrame.
 
     Returns
     -------
@@ -65,6 +68,9 @@ def fit_parquet(
     _check_files(path, [*cols, target])
     X, y = frame_to_arrays(df[[*cols, target]], cols, target)
     clf = NeuronClassifier(**params)
+    factors = params.get("penalty_factor")
+    if isinstance(factors, Mapping):  # by column name, as for a DataFrame (the arrays have none)
+        clf.penalty_factor = resolve_penalty_factor(factors, len(cols), cols)
     with ExitStack() as stack:
         if scheduler is not None and "://" in scheduler:
             from distributed import Client
@@ -72,12 +78,30 @@ def fit_parquet(
             stack.enter_context(Client(scheduler, set_as_default=True))
         elif scheduler is not None:
             stack.enter_context(dask.config.set(scheduler=scheduler))
-        clf.fit(X, y)
+        try:
+            clf.fit(X, y)
+        except ValueError as exc:
+            raise _by_name(exc, cols) from None
+    if isinstance(factors, Mapping):
+        clf.penalty_factor = factors  # the parameter as given; penalty_factor_ is resolved
     clf.feature_names_in_ = np.asarray(cols, dtype=object)
     res = getattr(clf, "inference_", None)
     if res is not None:  # the arrays had no names: the statistics' terms get the columns'
         res.terms = (["intercept"] if clf.fit_intercept else []) + [str(c) for c in cols]
     return clf
+
+
+def _by_name(exc: ValueError, cols: list[str]) -> ValueError:
+    """The fit's error with its column numbers named as a DataFrame's fit names them
+    (``X has NaN in column 'b' (row 4)``, ``column 2 ('c') holds ...``)."""
+    import re
+
+    def name(j: str) -> str:
+        return repr(cols[int(j)]) if int(j) < len(cols) else j
+
+    text = re.sub(r"in column (\d+) \(row", lambda m: f"in column {name(m[1])} (row", str(exc))
+    text = re.sub(r"^column (\d+) holds", lambda m: f"column {m[1]} ({name(m[1])}) holds", text)
+    return type(exc)(text)
 
 
 def _check_files(path: str, columns: list[str]) -> None:

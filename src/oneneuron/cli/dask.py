@@ -6,9 +6,9 @@ partition on the Dask scheduler (local threads by default, or a cluster given by
 features must be numeric (encode categories first), missing cells are an error
 (``--impute`` needs the in-memory engine), and the model file is the same as
 from the in-memory engine, so ``predict`` and ``evaluate`` work unchanged.
-The penalty options (``--alpha``, default 0, ``--l1-ratio``) and the solver's
-(``--solver``, ``--tol``, ``--max-iter``, ``--no-intercept``) are passed on; an
-option only the in-memory engine honours is refused, never ignored.
+The penalty options (``--alpha``, default 0, ``--l1-ratio``), the solver's
+(``--solver``, ``--tol``, ``--max-iter``, ``--no-intercept``) and ``--inference`` are
+passed on; an option only the in-memory engine honours is refused, never ignored.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
         "tol": args.tol,
         "max_iter": args.max_iter,
         "fit_intercept": not args.no_intercept,
+        "inference": {"auto": "auto", "always": True, "never": False}[args.inference],
     }
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -62,11 +63,12 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
         f"  solver {est.solver_}: {status} in {est.n_iter_} iterations, "
         f"{est.n_passes_:.1f} passes over the data (max|grad| = {est.grad_norm_:.2e})",
     ]
-    # the columns as the memory engine records them, so that evaluate knows the target
+    # the table's columns and target, as the in-memory engine's file names them (evaluate
+    # and predict read them); the Dask engine fits numeric columns only, never filled
     columns = [{"name": str(c), "kind": "numeric", "fill": None} for c in est.feature_names_in_]
-    spec = {"target": args.target, "impute": None, "columns": columns}
+    table = {"target": args.target, "impute": None, "columns": columns}
     # last: a failure above leaves no model file
-    write_model(est, args.model, overwrite=args.force, n_samples=est.n_samples_fit_, input=spec)
+    write_model(est, args.model, overwrite=args.force, input=table, n_samples=est.n_samples_fit_)
     if not args.quiet:
         print("\n".join(lines))
         print(f"wrote {args.model}")

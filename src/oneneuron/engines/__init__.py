@@ -7,6 +7,8 @@ Each engine sums :func:`~oneneuron.objective.block_statistics` over row blocks.
 
 An engine exposes ``n_samples``, ``n_features``, ``n_passes`` (full passes over X
 made so far) and ``statistics(W, b, order) -> BlockStats``. Solvers never see X.
+Engines that keep no X in memory (torch, Dask) also count, in one pass, the rows the
+fitted logits separate (``separated_rows(W, b)``), for the separation check.
 
 ======================  ==============================================================
 ``NumpyEngine``         NumPy arrays / SciPy CSR in memory, cache-sized row blocks

@@ -201,6 +201,23 @@ class ArrayAPIEngine:
             stats.hess_W, stats.hess_Wb, stats.hess_b = self._hessian(X, pairs, Ds, XtM[m:], m)
         return stats
 
+    def separated_rows(self, W: NDArray, b: NDArray) -> tuple[int, int]:
+        """Rows of positive weight the logits at ``(W, b)`` classify strictly right, and
+        those rows (as :func:`~oneneuron.objective.separated_rows`; one pass, on X's device)."""
+        xp = self.xp
+        self.n_passes += 1
+        Z = self._X @ self._to_device(W).T + self._to_device(b)
+        keep = self.s > 0
+        if Z.shape[1] == 1:
+            right = (2 * xp.astype(self.y, Z.dtype) - 1) * Z[:, 0] > 0
+        else:
+            Y = self.y[:, None] == xp.arange(Z.shape[1], device=self.device)[None, :]
+            true = xp.sum(xp.where(Y, Z, xp.zeros_like(Z)), axis=1)
+            other = xp.max(xp.where(Y, xp.full_like(Z, -float("inf")), Z), axis=1)
+            right = true > other
+        count = xp.sum(xp.astype(right & keep, xp.int64))
+        return int(count), int(xp.sum(xp.astype(keep, xp.int64)))
+
     def _curvature(self, s: Any, P: Any, k: int, j: int) -> Any:
         """``D_kj = s * d2l / dz_k dz_j`` per row, float64."""
         xp = self.xp

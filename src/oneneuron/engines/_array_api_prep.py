@@ -21,12 +21,15 @@ from ._array_api import (
     xp_sigmoid,
 )
 from ._record import (
+    ZERO_WEIGHTS,
     FitData,
+    bad_weight_error,
     check_class_totals,
     check_magnitudes,
     class_weight_vector,
     describe_bad_cell,
     first_bad_cell,
+    missing_labels_error,
     one_class_error,
 )
 
@@ -85,6 +88,10 @@ def encode_labels_xp(xp: Any, y: Any) -> tuple[NDArray[Any], Any]:
     comparisons and a lookup table (O(n), no sort); others use ``unique_inverse``.
     """
     dtype = to_numpy(y[:1]).dtype
+    if xp.isdtype(y.dtype, "real floating") and bool(xp.any(xp.isnan(y))):
+        na = xp.isnan(y)
+        first = int(xp.argmax(xp.astype(na, xp.int8)))
+        raise missing_labels_error(int(xp.sum(xp.astype(na, xp.int64))), first)
     if xp.isdtype(y.dtype, "real floating") and not bool(xp.all(y == xp.round(y))):
         raise ValueError(
             "Unknown label type: continuous; y must hold class labels (integers, strings, "
@@ -127,6 +134,10 @@ def prepare_array_api(
             raise ValueError(f"y must have shape ({n},), got {y_np.shape}")
         from sklearn.utils.multiclass import check_classification_targets
 
+        from ._numpy_prep import check_missing_labels, plain_labels
+
+        check_missing_labels(y_np)  # the NumPy engine's checks and words
+        y_np = plain_labels(y_np)
         check_classification_targets(y_np)
         classes, idx_np = np.unique(y_np, return_inverse=True)
         idx = xp.asarray(idx_np.astype(np.int64), device=device(X))
@@ -139,8 +150,12 @@ def prepare_array_api(
         sw = _on_device(xp, sample_weight, X, xp.float64)
         if sw.ndim != 1 or sw.shape[0] != n:
             raise ValueError(f"sample_weight must have shape ({n},), got {tuple(sw.shape)}")
-        if not bool(xp.all(xp.isfinite(sw))) or bool(xp.any(sw < 0)) or not bool(xp.any(sw > 0)):
-            raise ValueError("sample_weight must be non-negative with a positive sum")
+        ok = xp.isfinite(sw) & (sw >= 0)
+        if not bool(xp.all(ok)):
+            i = int(xp.argmin(xp.astype(ok, xp.int8)))  # the first bad row
+            raise bad_weight_error(i, float(sw[i]))
+        if not bool(xp.any(sw > 0)):
+            raise ValueError(ZERO_WEIGHTS)
     onehot = xp.astype(idx[:, None] == xp.arange(K, device=device(X))[None, :], xp.float64)
     if class_weight is None:
         s = sw
@@ -153,6 +168,7 @@ def prepare_array_api(
     # without standardisation too, to refuse columns whose squares overflow
     mean, scale = feature_stats(X, s)
     check_magnitudes(mean, scale, numpy_dtype(X))
+    stats = (mean, scale)
     if not standardize:
         mean, scale = np.zeros(X.shape[1]), np.ones(X.shape[1])
     elif not center:
@@ -169,6 +185,7 @@ def prepare_array_api(
         scale=scale,
         n_samples=n,
         dtype=numpy_dtype(X),
+        feature_stats=stats,
     )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..objective import BlockStats, block_statistics
+from ..objective import BlockStats, block_statistics, separated_rows
 
 #: Partial results summed per task of the reduction tree.
 SPLIT_EVERY = 8
@@ -27,6 +27,15 @@ def _chunk_stats(
     Xb = np.asarray(Xb)
     s = np.asarray(sb, dtype=np.float64) * inv_total
     return block_statistics(Xb, np.asarray(yb), s, W, b, multinomial=multinomial, order=order)
+
+
+def _chunk_separated(Xb: Any, yb: Any, sb: Any, W: Any, b: Any) -> tuple[int, int]:
+    Z = np.asarray(Xb) @ W.T + b
+    return separated_rows(Z, np.asarray(yb), np.asarray(sb, dtype=np.float64))
+
+
+def _sum_pairs(parts: list[tuple[int, int]]) -> tuple[int, int]:
+    return sum(p[0] for p in parts), sum(p[1] for p in parts)
 
 
 def _sum_stats(parts: list[BlockStats]) -> BlockStats:
@@ -138,3 +147,15 @@ class DaskEngine:
         ]
         (total,) = dask.compute(tree_sum(parts, _sum_stats))
         return total
+
+    def separated_rows(self, W: NDArray, b: NDArray) -> tuple[int, int]:
+        """Rows of positive weight the logits at ``(W, b)`` classify strictly right, and
+        those rows (:func:`~oneneuron.objective.separated_rows`; one pass)."""
+        import dask
+
+        self.n_passes += 1
+        task = dask.delayed(_chunk_separated, pure=True)
+        W, b = np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64)
+        parts = [task(xb, yb, sb, W, b) for xb, yb, sb in zip(*self.blocks, strict=True)]
+        (total,) = dask.compute(tree_sum(parts, _sum_pairs))
+        return int(total[0]), int(total[1])

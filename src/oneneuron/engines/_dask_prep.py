@@ -17,12 +17,15 @@ from numpy.typing import NDArray
 from ..functions import log_sigmoid, log_softmax, sigmoid_pair, softmax
 from ._dask import row_blocks, tree_sum
 from ._record import (
+    ZERO_WEIGHTS,
     FitData,
+    bad_weight_error,
     check_class_totals,
     check_magnitudes,
     class_weight_vector,
     describe_bad_cell,
     first_bad_cell,
+    missing_labels_error,
     one_class_error,
     unit_scale_for_flat_columns,
 )
@@ -65,30 +68,51 @@ def _chunk_summary(Xb: Any, yb: Any, swb: Any) -> dict[str, Any]:
         raise ValueError(
             f"X, y and sample_weight chunks differ in length ({len(Xb)}, {len(yb)}, {len(sw)})"
         )
+    n = len(yb)
+    finite = bool(np.isfinite(Xb).all())
+    bad = None if finite else first_bad_cell(Xb.astype(np.float64, copy=False))
+    w_ok = np.isfinite(sw) & (sw >= 0)
+    bad_w = None if w_ok.all() else (int(np.argmin(w_ok)), float(sw[np.argmin(w_ok)]))
+    if bad_w is not None:  # summarised without them (the fit is refused anyway)
+        sw = np.where(w_ok, sw, 0.0)
+    na = _missing(yb)
+    missing = (int(na.sum()), int(np.argmax(na))) if na is not None and na.any() else None
+    if missing is not None:  # summarised without them (the fit is refused anyway)
+        Xb, yb, sw = Xb[~na], yb[~na], sw[~na]
     labels, inv = np.unique(yb, return_inverse=True)
     L, d = len(labels), Xb.shape[1]
     X64 = Xb.astype(np.float64, copy=False)
     swsum = np.bincount(inv, weights=sw, minlength=L)
     mu, M2 = np.zeros((L, d)), np.zeros((L, d))
-    finite = bool(np.isfinite(Xb).all())
     if finite:
         for k in range(L):
             rows = inv == k
             if swsum[k] > 0:
                 mu[k], M2[k] = _moments(X64[rows], sw[rows], swsum[k])
     return {
-        "n": len(yb),
-        "lens": [len(yb)],
+        "n": n,
+        "lens": [n],
         "labels": labels,
         "counts": np.bincount(inv, minlength=L).astype(np.float64),
         "swsum": swsum,
         "x_finite": finite,
-        "bad": None if finite else first_bad_cell(X64),  # rows counted from the chunk's start
-        "sw_ok": bool(np.isfinite(sw).all() and (sw >= 0).all()),
+        # the first of each, rows counted from the chunk's start (then from X's)
+        "bad": bad,
+        "bad_w": bad_w,
+        "missing": missing,
         "S": float(sw.sum()),
         "mu": mu,
         "M2": M2,
     }
+
+
+def _missing(y: NDArray) -> NDArray[np.bool_] | None:
+    """Which labels are missing (None, NaN): only object and float labels can be."""
+    if y.dtype.kind not in "Of":
+        return None
+    import pandas as pd
+
+    return np.asarray(pd.isna(y), dtype=bool)
 
 
 def _moments(X: NDArray, w: NDArray, S: float) -> tuple[NDArray, NDArray]:
@@ -137,12 +161,15 @@ def _merge_summaries(parts: list[dict[str, Any]]) -> dict[str, Any]:
             merged["swsum"][at] = S_new
         out.update(merged, labels=labels, mu=mu, M2=M2)
         out["S"] += p["S"]
-        if out["bad"] is None and p["bad"] is not None:  # the first one, rows from X's start
-            out["bad"] = (out["n"] + p["bad"][0],) + tuple(p["bad"][1:])
+        for key in ("bad", "bad_w"):  # the first one, rows from X's start
+            if out[key] is None and p[key] is not None:
+                out[key] = (out["n"] + p[key][0],) + tuple(p[key][1:])
+        if p["missing"] is not None:  # a count, and the first row from X's start
+            k, first = out["missing"] or (0, out["n"] + p["missing"][1])
+            out["missing"] = (k + p["missing"][0], first)
         out["n"] += p["n"]
         out["lens"] = out["lens"] + p["lens"]
         out["x_finite"] &= p["x_finite"]
-        out["sw_ok"] &= p["sw_ok"]
     return out
 
 
@@ -217,10 +244,19 @@ def prepare_dask(
     task = dask.delayed(_chunk_summary, pure=True)
     parts = [task(xb, yb, sb) for xb, yb, sb in zip(xs, ys, ss, strict=True)]
     (summ,) = dask.compute(tree_sum(parts, _merge_summaries))
+    if summ["n"] == 0:  # the checks and words of the NumPy engine, in its order
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape=(0, {Xa.shape[1]})) while a minimum of 1 "
+            "is required"
+        )
+    if summ["missing"] is not None:
+        raise missing_labels_error(*summ["missing"])
     if not summ["x_finite"]:
         raise ValueError(f"{describe_bad_cell(summ['bad'], names)}; drop or fill it")
-    if not summ["sw_ok"] or not summ["S"] > 0:
-        raise ValueError("sample_weight must be non-negative with a positive sum")
+    if summ["bad_w"] is not None:
+        raise bad_weight_error(*summ["bad_w"])
+    if not summ["S"] > 0:
+        raise ValueError(ZERO_WEIGHTS)
     classes = summ["labels"]
     if np.issubdtype(classes.dtype, np.floating) and np.any(classes != np.round(classes)):
         raise ValueError("Unknown label type: continuous; y must hold class labels")
@@ -236,8 +272,9 @@ def prepare_dask(
     weights = da.map_blocks(_weigh, ya, swa, classes, cw, dtype=np.float64)
     mu, sigma = _pooled_stats(summ, cw)  # weighted by s: class weights are sample weights
     check_magnitudes(mu, sigma, Xa.dtype, names)
+    unit_scale_for_flat_columns(sigma, mu)
+    stats = (mu, sigma)
     if standardize:
-        unit_scale_for_flat_columns(sigma, mu)
         mean = mu if center else np.zeros_like(mu)
     else:
         mean, sigma = np.zeros(Xa.shape[1]), np.ones(Xa.shape[1])
@@ -254,6 +291,7 @@ def prepare_dask(
         dtype=np.dtype(Xa.dtype),
         feature_names=names,
         engine_options={"total_weight": float(wsum.sum()), "n_samples": int(summ["n"])},
+        feature_stats=stats,
     )
 
 

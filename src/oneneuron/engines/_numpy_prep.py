@@ -12,9 +12,11 @@ from ._record import (
     FitData,
     check_class_totals,
     check_magnitudes,
+    check_weights,
     class_weight_vector,
     describe_bad_cell,
     first_bad_cell,
+    missing_labels_error,
     one_class_error,
     unit_scale_for_flat_columns,
 )
@@ -139,12 +141,7 @@ def check_missing_labels(y: Any) -> None:
     na = np.asarray(pd.isna(y))
     if na.ndim != 1 or na.dtype != bool or not na.any():
         return
-    k = int(na.sum())
-    raise ValueError(
-        f"y has {k} missing label{'s' if k > 1 else ''} (None or NaN), the first in row "
-        f"{int(np.argmax(na))}; drop those rows first (or pass a table, the target by its "
-        "column name, and missing='drop')"
-    )
+    raise missing_labels_error(int(na.sum()), int(np.argmax(na)))
 
 
 def encode_labels(y: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp], NDArray[np.intp]]:
@@ -314,9 +311,14 @@ def prepare_numpy(
     if sample_weight is None:  # the common case, without the general checks' overhead
         sw = np.broadcast_to(np.float64(1.0), (X.shape[0],))  # unit weights, no n-sized array
     else:
-        sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
-        if np.any(sw < 0) or not np.any(sw > 0):
-            raise ValueError("sample_weight must be non-negative with a positive sum")
+        try:
+            sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        except ValueError:  # NaN, infinity, all zeros: in the words of every engine
+            w = np.asarray(sample_weight, dtype=np.float64)
+            if w.shape == (X.shape[0],):
+                check_weights(w)
+            raise
+        check_weights(sw)
     if class_weight is None:
         s = sw
     else:
@@ -408,4 +410,6 @@ def first_non_finite(X: Any) -> str | None:
             cell = first_bad_cell(np.asarray(X, dtype=np.float64))
     except (ValueError, TypeError, IndexError):  # IndexError: every cell is finite
         return None
-    return None if cell is None else describe_bad_cell(cell, getattr(X, "columns", None))
+    names = getattr(X, "column_names", None)  # an Arrow table's (its .columns are its data)
+    names = getattr(X, "columns", None) if names is None else names
+    return None if cell is None else describe_bad_cell(cell, names)

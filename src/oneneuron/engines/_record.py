@@ -50,8 +50,8 @@ class FitData:
         Extra keyword arguments of the engine's constructor.
     feature_stats : tuple of two ndarrays or None
         The columns' weighted ``(mean, std)`` whether or not standardisation is on
-        (NumPy input: computed anyway to refuse overflowing columns), for a change
-        of solver coordinates without another pass.
+        (every engine computes them anyway, to refuse overflowing columns), for a
+        change of solver coordinates without another pass.
     """
 
     kind: str
@@ -145,6 +145,49 @@ def check_class_totals(classes: NDArray, class_sums: NDArray) -> None:
             f"only one class ({only}) has positive weight after sample_weight and "
             "class_weight; a classifier needs at least two classes with positive weight"
         )
+
+
+def missing_labels_error(count: int, first_row: int) -> ValueError:
+    """The error for labels that are missing (None, NaN, ``pd.NA``), worded alike by every
+    engine: how many, and the first row (counted from X's start).
+
+    Examples
+    --------
+    >>> str(missing_labels_error(2, 3))[:58]
+    'y has 2 missing labels (None or NaN), the first in row 3; '
+    """
+    return ValueError(
+        f"y has {count} missing label{'s' if count > 1 else ''} (None or NaN), the first in "
+        f"row {first_row}; drop those rows first (or pass a table, the target by its column "
+        "name, and missing='drop')"
+    )
+
+
+def bad_weight_error(row: int, value: float) -> ValueError:
+    """The error for a sample weight that is NaN, infinite or negative, by row (counted from
+    X's start), worded alike by every engine.
+
+    Examples
+    --------
+    >>> str(bad_weight_error(5, float("nan")))
+    'sample_weight must be finite and non-negative: row 5 holds NaN'
+    """
+    what = "NaN" if value != value else "infinity" if value == np.inf else repr(float(value))
+    return ValueError(f"sample_weight must be finite and non-negative: row {row} holds {what}")
+
+
+ZERO_WEIGHTS = "sample_weight must be non-negative with a positive sum; all weights are zero"
+
+
+def check_weights(sw: NDArray) -> None:
+    """Raise unless host sample weights are finite, non-negative and not all zero; the
+    first bad row is named (:func:`bad_weight_error`)."""
+    ok = np.isfinite(sw) & (sw >= 0)
+    if not ok.all():
+        i = int(np.argmin(ok))
+        raise bad_weight_error(i, float(sw[i]))
+    if not np.any(sw > 0):
+        raise ValueError(ZERO_WEIGHTS)
 
 
 def one_class_error(label: Any, n: int) -> ValueError:

@@ -351,11 +351,21 @@ def _diagnose(
 ) -> _separation.Separation | None:
     """Fitted logits first (a certificate of complete separation), then the LPs if asked.
 
-    Returns None when the check could not be made (streamed data, or an LP too large).
+    Returns None when the check could not be made (an LP too large, or on streamed data
+    (torch, Dask), whose engines count the fitted logits' separated rows but keep no X
+    for the LPs).
     """
     X = getattr(problem.engine, "X", None)  # engines that stream their data have none
-    if X is None:
-        return None
+    if X is None:  # they count the rows the fitted logits separate; the LPs need X
+        count = getattr(problem.engine, "separated_rows", None)
+        if count is None or offset is not None:
+            return None
+        right, n_rows = count(*problem.to_raw(theta))
+        if right < n_rows:  # no LP: "none" where NumPy data would not run one either
+            return None if run_lp else _separation.Separation("none", 0, n_rows, None)
+        Wp, bp = problem.unpack(theta)
+        D = _separation.direction_from_fit(Wp, bp, fit_intercept)
+        return _separation.Separation("complete", n_rows, n_rows, D)
     n = X.shape[0]
     W, b = problem.to_raw(theta)
     Z = np.asarray(X @ W.T.astype(X.dtype) + b.astype(X.dtype), dtype=np.float64)
@@ -518,6 +528,8 @@ def compute_inference(
     Wp, _ = problem.unpack(theta)
     # rows of positive weight; unit weights come as one broadcast value (stride 0): all rows
     positive = len(s) if s.strides[0] == 0 and s[0] > 0 else int(np.count_nonzero(s > 0))
+    if not rows:  # s holds the classes' sums (rows out of core): count the rows, not them
+        positive = int(problem.engine.n_samples)
     suspicious = _separation.looks_suspicious(
         Wp,
         result.converged,
@@ -525,6 +537,7 @@ def compute_inference(
         n_rows=positive,
         n_params=problem.n_params,
     )
+    looks = suspicious  # from the coefficients and the fit (not only a flat Hessian)
     cond = None
     if est.alpha == 0 and not suspicious and Hp is not None:
         # a rare level all of one class keeps a small standardised coefficient (the
@@ -545,9 +558,31 @@ def compute_inference(
             or (Hp is not None and _vanishing_curvature(Hp))
         )
         sep = _diagnose(problem, theta, y_idx, s, K, est.fit_intercept, run_lp, offset)
+        # huge coefficients (or no convergence) on a flat likelihood: separated, most likely
+        # (a flat Hessian alone may be collinear columns: the covariance step names them)
+        flat = Hp is not None and (_separation.hessian_is_flat(cond) or _vanishing_curvature(Hp))
         if sep is None:
             out.separation = "not checked"
-        else:
+        if sep is None and looks and flat:  # the LP that would decide cannot run
+            streamed = getattr(problem.engine, "X", None) is None
+            why = (
+                "it needs the rows in memory (NumPy/SciPy input), not torch/Dask arrays"
+                if streamed
+                else f"its linear program would be too large (rows * (classes - 1) * "
+                f"terms above {_separation.MAX_LP_SIZE:.0e})"
+            )
+            fix = "alpha > 0 or firth=True" if K == 2 else "alpha > 0"
+            largest = float(np.max(np.abs(Wp), initial=0.0))
+            msg = (
+                "the fit looks separated but the check could not run: "
+                f"{why}. The largest standardised coefficient is {largest:.3g} and the "
+                "likelihood is nearly flat along some direction: standard errors would be "
+                f"meaningless; use {fix} for finite, unique estimates"
+            )
+            warnings.warn(msg, SeparationWarning, stacklevel=stacklevel)
+            out.reason = f"the fit looks separated (not checked: {why}); use {fix}"
+            return out
+        if sep is not None:
             out.separation = sep.kind
             if sep.kind != "none":
                 msg = _separation.describe(sep, terms, out.classes)

@@ -28,6 +28,8 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.optimize import linprog
 
+from ..objective import separated_rows
+
 #: Margin (on the standardised design, ``|B| <= 1``) above which a row counts as separated.
 MARGIN_TOL = 1e-7
 #: The fit looks suspicious when a standardised coefficient exceeds this.
@@ -91,14 +93,8 @@ def fitted_certificate(
     Binary ``m = 1``: ``sign(z_i) = 2 y_i - 1``; multinomial: the true class's logit
     beats every other. A ``True`` proves complete separation without an LP (one pass).
     """
-    keep = weight > 0
-    Z, y = Z[keep], y[keep]
-    if Z.shape[1] == 1:
-        return bool(np.all((2.0 * y - 1.0) * Z[:, 0] > 0))
-    true = Z[np.arange(len(y)), y]
-    other = Z.copy()
-    other[np.arange(len(y)), y] = -np.inf
-    return bool(np.all(true > other.max(axis=1)))
+    right, rows = separated_rows(Z, y, weight)
+    return right == rows
 
 
 def direction_from_fit(W: NDArray[np.float64], b: NDArray[np.float64], fit_intercept: bool) -> Any:
