@@ -573,4 +573,3 @@ def test_kept_text_cells_that_look_missing_are_copied(tmp_path, capsys):
     df2.to_csv(bad, index=False, na_rep="NA")
     fail(["predict", model, bad, "--out", tmp_path / "q.csv", "--keep", "note"], capsys,
          "missing")  # fmt: skip
-
