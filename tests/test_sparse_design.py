@@ -1,0 +1,178 @@
+"""A table's design as a SciPy CSR matrix: the same model as the dense design.
+
+A design large and mostly zeros (categorical indicators) is handed to the
+estimator as CSR (:data:`oneneuron.tables._design.SPARSE_MIN_CELLS`); here the
+thresholds are lowered so that a small table takes that path, and every face is
+compared with the same table on the dense path (which the rest of the suite checks
+against statsmodels and scikit-learn), and with those oracles directly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+import oneneuron
+from oneneuron import NeuronClassifier, stats
+from oneneuron.tables import DesignSpec, _design
+
+
+def _table(n=600, seed=3):
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame(
+        {
+            "x": rng.standard_normal(n),
+            "year": 2000.0 + rng.integers(0, 20, n),  # far from zero: no cancellation
+            "g": rng.choice([f"L{k:02d}" for k in range(12)], n),
+            "h": rng.choice(["u", "v", "w"], n),
+            "flag": rng.random(n) < 0.4,
+        }
+    )
+    effect = dict(zip(sorted(df.g.unique()), rng.normal(0, 0.7, 12), strict=True))
+    z = 0.8 * df.x + 0.05 * (df.year - 2010) + df.g.map(effect) - 0.4 * df.flag
+    df["y"] = np.where(rng.random(n) < 1 / (1 + np.exp(-z)), "yes", "no")
+    df["site"] = rng.integers(0, 30, n)
+    return df
+
+
+@pytest.fixture
+def table():
+    return _table()
+
+
+@pytest.fixture
+def force_sparse(monkeypatch):
+    """Every design with an indicator column becomes CSR."""
+
+    def force(on: bool = True) -> None:
+        monkeypatch.setattr(_design, "SPARSE_MIN_CELLS", 0 if on else 1 << 23)
+        monkeypatch.setattr(_design, "SPARSE_MAX_DENSITY", 1.0 if on else 0.1)
+
+    return force
+
+
+def _both(force, make):
+    """``make()`` on the dense design, then on the sparse one."""
+    force(False)
+    dense = make()
+    force(True)
+    return dense, make()
+
+
+FORMULAS = [
+    None,
+    "y ~ x + year + C(g) + flag",
+    "y ~ x + C(g) + x:C(g) + C(h):C(g)",
+    "y ~ year + C(g) + poly(x, 2)",  # formulaic's own matrix (not storable)
+]
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"alpha": 0.05},
+        {"alpha": 0.02, "standardize": False},
+        {"alpha": 0.02, "l1_ratio": 1.0},
+        {"alpha": 0.01, "l1_ratio": 0.5, "solver": "cd"},
+        {"cov_type": "HC3"},
+    ],
+)
+def test_fit_and_predict_equal_the_dense_design(table, force_sparse, formula, params):
+    X = table.drop(columns=["site"]) if formula else table.drop(columns=["y", "site"])
+    y = None if formula else table["y"]
+    if formula and "poly" in formula and params.get("l1_ratio"):
+        pytest.skip("one formulaic case is enough for the penalised fits")
+
+    def make():
+        est = NeuronClassifier(formula=formula, tol=1e-10, max_iter=2000, **params)
+        est.fit(X, y)
+        table = None if params.get("l1_ratio") else est.summary()
+        return est, est._validate_predict(X), est.predict_proba(X), table
+
+    (dense, Xd, pd_, td), (sparse, Xs, ps, ts) = _both(force_sparse, make)
+    assert sp.issparse(Xs) and isinstance(Xd, np.ndarray)
+    np.testing.assert_array_equal(Xs.toarray(), Xd)
+    np.testing.assert_allclose(sparse.coef_, dense.coef_, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(sparse.intercept_, dense.intercept_, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(ps, pd_, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(sparse.scale_, dense.scale_, rtol=1e-12)
+    np.testing.assert_allclose(sparse.mean_, dense.mean_, rtol=1e-12, atol=1e-15)
+    if td is not None:
+        np.testing.assert_allclose(ts["std_err"], td["std_err"], rtol=1e-5)
+
+
+@pytest.mark.parametrize("params", [{}, {"alpha": 0.05}, {"alpha": 0.01, "l1_ratio": 1.0}])
+def test_kernel_sized_fit_equals_the_dense_design(force_sparse, params):
+    """From KERNEL_MIN_ROWS rows the engines read CSR with their compiled kernels."""
+    table = _table(3000, seed=4)
+    X = table.drop(columns=["y", "site"])
+
+    def make():
+        est = NeuronClassifier(tol=1e-10, max_iter=2000, **params).fit(X, table["y"])
+        return est, est._validate_predict(X), est.predict_proba(X)
+
+    (dense, Xd, pd_), (sparse, Xs, ps) = _both(force_sparse, make)
+    assert sp.issparse(Xs) and isinstance(Xd, np.ndarray)
+    np.testing.assert_allclose(sparse.coef_, dense.coef_, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(ps, pd_, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(sparse.scale_, dense.scale_, rtol=1e-12)
+
+
+def test_statistics_on_the_sparse_design(table, force_sparse):
+    """logit's table against statsmodels; cluster SEs, anova, margeff, diagnostics,
+    intervals and profile intervals as on the dense design."""
+    import statsmodels.api as sm
+
+    formula = "y ~ x + year + C(g) + flag"
+
+    def make():
+        fit = oneneuron.logit(formula, table, cov_type="cluster", cluster=table["site"])
+        plain = oneneuron.logit(formula, table)
+        out = {
+            "coef": plain.summary()["coef"].to_numpy(),
+            "se": plain.summary()["std_err"].to_numpy(),
+            "cluster_se": fit.summary()["std_err"].to_numpy(),
+            "anova": stats.anova(plain, table)["Deviance"].to_numpy(),
+            "margeff": plain.margeff(table)["dy_dx"].to_numpy(),
+            "margeff_col": plain.margeff(table, by="column")["dy_dx"].to_numpy(),
+            "diag": stats.diagnostics(plain, table).to_numpy(),
+            "profile": stats.profile_intervals(oneneuron.logit("y ~ x + C(g)", table), table),
+            "interval": plain.predict_interval(table).to_numpy(),
+        }
+        return plain, out
+
+    (dense, a), (sparse, b) = _both(force_sparse, make)
+    assert sp.issparse(sparse._validate_predict(table))
+    for key in a:
+        np.testing.assert_allclose(b[key], a[key], rtol=1e-5, atol=1e-9, err_msg=key)
+    design = DesignSpec.fit_transform(table, formula=formula, sparse=False)[1]
+    ref = sm.Logit((design.y == "yes").astype(float), sm.add_constant(design.X)).fit(disp=0)
+    np.testing.assert_allclose(b["coef"], ref.params, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(b["se"], ref.bse, rtol=1e-5)
+
+
+@pytest.mark.parametrize("n", [500, 3000])  # the NumPy blocks and the compiled kernel
+def test_csr_feature_scale_does_not_cancel(n):
+    """A sparse column far from zero (a year, 1e8 + noise) gets the spread NumPy's
+    two-pass formula gives, not ``E[x^2] - mu^2`` (wrong in every digit at 1e8)."""
+    from oneneuron.engines._numpy_prep import weighted_feature_stats
+
+    rng = np.random.default_rng(0)
+    X = np.column_stack(
+        [
+            1e8 + rng.standard_normal(n),
+            2000.0 + rng.integers(0, 20, n),
+            rng.random(n) < 0.3,
+            np.where(rng.random(n) < 0.01, 0.0, 1e6 + rng.standard_normal(n)),
+        ]
+    )
+    s = rng.uniform(0.5, 2.0, n)
+    mean = np.average(X, weights=s, axis=0)
+    ref = np.sqrt(np.average((X - mean) ** 2, weights=s, axis=0))
+    mu, sigma = weighted_feature_stats(sp.csr_matrix(X), s)
+    np.testing.assert_allclose(mu, mean, rtol=1e-13)
+    np.testing.assert_allclose(sigma, ref, rtol=1e-10)
