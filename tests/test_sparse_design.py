@@ -176,3 +176,66 @@ def test_csr_feature_scale_does_not_cancel(n):
     mu, sigma = weighted_feature_stats(sp.csr_matrix(X), s)
     np.testing.assert_allclose(mu, mean, rtol=1e-13)
     np.testing.assert_allclose(sigma, ref, rtol=1e-10)
+
+
+def test_cv_path_and_model_file_on_the_sparse_design(table, force_sparse, tmp_path):
+    """NeuronClassifierCV and regularization_path choose and fit as on the dense design;
+    a saved model predicts the same; missing='drop' drops the same rows (a missing label
+    drops a row of the CSR design), relax=True and firth=True refit the same."""
+    X = table.drop(columns=["y", "site"])
+    y = table["y"].to_numpy().astype(object)
+    y[[3, 50]] = None  # missing labels: rows dropped from the coded design
+
+    def make():
+        cv = oneneuron.NeuronClassifierCV(n_alphas=5, cv=3, l1_ratios=(0.5,), tol=1e-10)
+        cv.fit(X, table["y"])
+        path = oneneuron.regularization_path(X, table["y"], n_alphas=6, tol=1e-10)
+        drop = NeuronClassifier(missing="drop", tol=1e-10).fit(X, y)
+        relax = NeuronClassifier(alpha=0.02, l1_ratio=1.0, relax=True, tol=1e-10)
+        relax.fit(X, table["y"])
+        firth = NeuronClassifier(firth=True).fit(X, table["y"])
+        name = tmp_path / f"m{len(list(tmp_path.iterdir()))}.json"
+        drop.save(name)
+        loaded = oneneuron.load(name)
+        return {
+            "cv_alpha": [cv.alpha_, cv.l1_ratio_],
+            "cv_coef": cv.coef_,
+            "cv_proba": cv.predict_proba(X),
+            "path_coef": path.coef,
+            "path_proba": path.predict_proba(X),
+            "drop_coef": drop.coef_,
+            "drop_rows": [drop.n_samples_fit_],
+            "loaded": loaded.predict_proba(X),
+            "relax_se": relax.summary()["std_err"].to_numpy(),
+            "firth": firth.coef_,
+        }
+
+    a, b = _both(force_sparse, make)
+    for key in a:
+        np.testing.assert_allclose(b[key], a[key], rtol=1e-5, atol=1e-8, err_msg=key)
+    assert b["drop_rows"] == [len(table) - 2]
+
+
+@pytest.mark.parametrize("formula", [None, "y ~ x + year + C(g) + x:C(g) + flag"])
+def test_cli_train_and_predict_on_the_sparse_design(table, force_sparse, tmp_path, capsys, formula):
+    """``oneneuron train`` / ``predict`` (chunked, the model file's NumPy predictor, with
+    intervals) give the dense design's coefficients and probabilities."""
+    from _cli import run
+
+    data = tmp_path / "t.csv"
+    table.drop(columns=["site"]).to_csv(data, index=False)
+    flags = ["--formula", formula] if formula else ["--target", "y"]
+
+    def make():
+        model = tmp_path / f"m{len(list(tmp_path.iterdir()))}.json"
+        code, out, err = run(["train", data, *flags, "--model", model, "-q"], capsys)
+        assert code == 0, err
+        pred = tmp_path / f"p{len(list(tmp_path.iterdir()))}.csv"
+        argv = ["predict", model, data, "--out", pred, "--interval", "0.9", "--chunk-rows", "250"]
+        code, out, err = run([*argv, "-q"], capsys)
+        assert code == 0, err
+        return oneneuron.load(model).coef_, pd.read_csv(pred).select_dtypes("number").to_numpy()
+
+    (ca, pa), (cb, pb) = _both(force_sparse, make)
+    np.testing.assert_allclose(cb, ca, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(pb, pa, rtol=1e-6, atol=1e-9)

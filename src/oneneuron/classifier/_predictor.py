@@ -4,8 +4,9 @@ The arithmetic behind every prediction method of :class:`NeuronClassifier` lives
 here (logits, probabilities, log-probabilities, labels, offsets, delta-method
 intervals), so that a model file can be served without scikit-learn:
 :class:`Predictor` is what ``oneneuron predict`` builds from a model file. It
-imports NumPy (and pandas/SciPy only for :meth:`Predictor.predict_interval`),
-which keeps a prediction run of the command line well under a second.
+imports NumPy (and pandas/SciPy only for :meth:`Predictor.predict_interval`, and
+SciPy where a large table's design is coded as a CSR matrix), which keeps a
+prediction run of the command line well under a second.
 """
 
 from __future__ import annotations
@@ -167,9 +168,9 @@ class Predictor:
     what :class:`~oneneuron.NeuronClassifier`'s methods compute (the same
     functions), bit for bit.
 
-    It takes the model's columns as a 2-D NumPy array (a table fitted through the
-    design layer is coded first with ``design_.transform``); it does not check
-    column names.
+    It takes the model's columns as a 2-D NumPy array or SciPy CSR matrix (a table
+    fitted through the design layer is coded first with ``design_.transform``, which
+    gives CSR for a large, mostly-zero design); it does not check column names.
 
     Parameters
     ----------
@@ -237,10 +238,16 @@ class Predictor:
             self._inference = InferenceResult.from_dict(self.inference)
         return self._inference
 
-    def _X(self, X: ArrayLike) -> NDArray[Any]:
-        X = np.asarray(X)
-        if X.dtype not in (np.float64, np.float32):
-            X = X.astype(np.float64)
+    def _X(self, X: ArrayLike) -> Any:
+        """X as floats: a NumPy array, or a SciPy CSR matrix as is (a large table's design,
+        :meth:`~oneneuron.tables.DesignSpec.transform`; only then is SciPy loaded)."""
+        if getattr(X, "format", None) == "csr":
+            if X.dtype not in (np.float64, np.float32):
+                X = X.astype(np.float64)
+        else:
+            X = np.asarray(X)
+            if X.dtype not in (np.float64, np.float32):
+                X = X.astype(np.float64)
         if X.ndim != 2 or X.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X must be a 2-D array of the model's {self.n_features_in_} columns, "
