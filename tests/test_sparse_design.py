@@ -128,6 +128,7 @@ def test_statistics_on_the_sparse_design(table, force_sparse):
     import statsmodels.api as sm
 
     formula = "y ~ x + year + C(g) + flag"
+    X = table[["x", "g", "flag"]]
 
     def make():
         fit = oneneuron.logit(formula, table, cov_type="cluster", cluster=table["site"])
@@ -142,6 +143,9 @@ def test_statistics_on_the_sparse_design(table, force_sparse):
             "diag": stats.diagnostics(plain, table).to_numpy(),
             "profile": stats.profile_intervals(oneneuron.logit("y ~ x + C(g)", table), table),
             "interval": plain.predict_interval(table).to_numpy(),
+            "diag_no_intercept": stats.diagnostics(
+                NeuronClassifier(fit_intercept=False).fit(X, table["y"]), X, table["y"]
+            ).to_numpy(),
         }
         return plain, out
 
