@@ -1237,11 +1237,12 @@ def _check_levels_used(columns: dict[str, Any], terms: list[dict[str, Any]]) -> 
 
 @dataclass
 class Design:
-    """A table after :meth:`DesignSpec.fit_transform`: ``X``, ``names``, the target ``y``,
-    the ``rows`` kept (boolean mask over the input rows) and a ``report`` (``rows``;
-    ``dropped`` with ``missing="drop"``)."""
+    """A table after :meth:`DesignSpec.fit_transform`: ``X`` (a NumPy array, or a SciPy
+    CSR matrix for a large, mostly-zero design: see :meth:`DesignSpec.transform`),
+    ``names``, the target ``y``, the ``rows`` kept (boolean mask over the input rows) and
+    a ``report`` (``rows``; ``dropped`` with ``missing="drop"``)."""
 
-    X: np.ndarray
+    X: Any
     names: list[str]
     y: Any
     rows: np.ndarray
