@@ -61,8 +61,8 @@ def make_table(n: int, levels: int, numeric: int, seed: int = 0) -> tuple[pd.Dat
 class Dense:
     """Within the block, tables' designs are dense whatever their size (the former path)."""
 
-    def __enter__(self) -> None:
-        self.saved = _design.SPARSE_MIN_CELLS
+    def __enter__(self) -> None:  # (a version without the sparse design has no such rule)
+        self.saved = getattr(_design, "SPARSE_MIN_CELLS", None)
         _design.SPARSE_MIN_CELLS = 1 << 62
 
     def __exit__(self, *exc: object) -> None:

@@ -243,3 +243,56 @@ def test_cli_train_and_predict_on_the_sparse_design(table, force_sparse, tmp_pat
     (ca, pa), (cb, pb) = _both(force_sparse, make)
     np.testing.assert_allclose(cb, ca, rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(pb, pa, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("formula", "encoding"),
+    [
+        (None, "reference"),
+        (None, "full"),
+        ("~ x + C(g) + x:C(g) + np.log(year) + g:h + flag", "reference"),
+        ("~ x + C(g) + poly(x, 2) + x:C(g)", "reference"),  # formulaic's own columns
+        ("~ g:h + x:g:h + I(x ** 2) - 1", "reference"),
+    ],
+)
+def test_sparse_design_has_the_dense_values_messages_and_reports(table, formula, encoding):
+    """``sparse=True`` gives the dense design's values (training and new tables, an
+    unseen level as the reference), its unseen-level report and its error on a term
+    that is not finite."""
+    X = table.drop(columns=["y", "site"])
+    kw = {"formula": formula, "encoding": encoding, "intercept": "- 1" not in (formula or "")}
+    spec, dense = DesignSpec.fit_transform(X, **kw, sparse=False)
+    spec2, sparse = DesignSpec.fit_transform(X, **kw, sparse=True)
+    assert isinstance(dense.X, np.ndarray) and sp.isspmatrix_csr(sparse.X)
+    assert spec.names == spec2.names
+    np.testing.assert_array_equal(sparse.X.toarray(), dense.X)
+    new = X.iloc[:40].copy()
+    new.loc[new.index[[2, 7]], "g"] = "never seen"
+    a, b = {}, {}
+    np.testing.assert_array_equal(
+        spec.transform(new, b, sparse=True).toarray(), spec.transform(new, a, sparse=False)
+    )
+    assert a == b and a["unknown"]["g"][0] == 2
+    if formula is not None and "year" in formula:
+        new.loc[new.index[5], "year"] = -1.0
+        with pytest.raises(ValueError) as dense_error:
+            spec.transform(new, sparse=False)
+        with pytest.raises(ValueError) as sparse_error:
+            spec.transform(new, sparse=True)
+        assert str(sparse_error.value) == str(dense_error.value)
+        assert "row 5" in str(dense_error.value)
+
+
+def test_small_designs_stay_dense_and_large_sparse_ones_are_csr(monkeypatch):
+    """The rule: dense below SPARSE_MIN_CELLS cells or above SPARSE_MAX_DENSITY non-zeros."""
+    rng = np.random.default_rng(0)
+    n = 40_000
+    big = pd.DataFrame({"x": rng.standard_normal(n), "g": rng.integers(0, 300, n).astype(str)})
+    assert sp.issparse(DesignSpec.fit_transform(big)[1].X)  # 40k x 300 cells, ~1% non-zero
+    assert isinstance(DesignSpec.fit_transform(big.iloc[:1000])[1].X, np.ndarray)
+    monkeypatch.setattr(_design, "SPARSE_MIN_CELLS", 1000)  # large enough, but not sparse:
+    numbers = pd.DataFrame(rng.standard_normal((200, 9)), columns=[f"x{j}" for j in range(9)])
+    numbers["g"] = rng.integers(0, 3, 200).astype(str)  # 11 columns, 9 + 2/3 of them filled
+    assert isinstance(DesignSpec.fit_transform(numbers)[1].X, np.ndarray)
+    wide = pd.DataFrame({"x": numbers["x0"], "g": rng.integers(0, 40, 200).astype(str)})
+    assert sp.issparse(DesignSpec.fit_transform(wide)[1].X)  # 40 columns, 2 filled a row

@@ -844,7 +844,7 @@ class DesignSpec:
         self, raw: dict[str, Any], first_row: int = 0, sparse: bool | None = False
     ) -> Any:
         """The model's columns from raw values: dense, or CSR where ``sparse`` says so
-        (None: by :func:`sparse_layout`; level weights always give a dense matrix)."""
+        (None: by :meth:`_sparse_pays`; level weights always give a dense matrix)."""
         n = len(next(iter(raw.values()))) if raw else 0
         kinds = {c["name"]: c for c in self.columns}
         for term in self.terms:
