@@ -296,3 +296,31 @@ def test_small_designs_stay_dense_and_large_sparse_ones_are_csr(monkeypatch):
     assert isinstance(DesignSpec.fit_transform(numbers)[1].X, np.ndarray)
     wide = pd.DataFrame({"x": numbers["x0"], "g": rng.integers(0, 40, 200).astype(str)})
     assert sp.issparse(DesignSpec.fit_transform(wide)[1].X)  # 40 columns, 2 filled a row
+
+
+def test_softmax_weights_and_separation_on_the_sparse_design(table, force_sparse):
+    """Three classes, sample and class weights, and a level all of one class (quasi-complete
+    separation, found and named) as on the dense design."""
+    X = table.drop(columns=["y", "site"])
+    y3 = np.where(table["x"] > 0.7, "c", table["y"])
+    ysep = table["y"].copy()
+    ysep[table["g"] == "L05"] = "yes"
+    w = np.random.default_rng(1).uniform(0.5, 2.0, len(table))
+
+    def make():
+        soft = NeuronClassifier(alpha=0.01, tol=1e-10).fit(X, y3, sample_weight=w)
+        balanced = NeuronClassifier(class_weight="balanced", tol=1e-10).fit(X, table["y"])
+        with pytest.warns(oneneuron.SeparationWarning) as caught:
+            sep = NeuronClassifier().fit(X, ysep)
+        return {
+            "soft": soft.coef_,
+            "soft_proba": soft.predict_proba(X),
+            "soft_se": soft.summary()["std_err"].to_numpy(),
+            "balanced": balanced.coef_,
+            "separation": [sep.inference_.separation, str(caught[0].message)],
+        }
+
+    a, b = _both(force_sparse, make)
+    assert b.pop("separation") == a.pop("separation")
+    for key in a:
+        np.testing.assert_allclose(b[key], a[key], rtol=1e-5, atol=1e-8, err_msg=key)
