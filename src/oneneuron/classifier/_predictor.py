@@ -18,8 +18,11 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..functions import log_sigmoid, log_softmax, sigmoid_pair, softmax
 
-#: Rows per block when ``predict_interval`` forms the design (bounded dense temporaries).
+#: Rows per block when ``predict_interval`` forms the design (bounded dense temporaries):
+#: at most this many, and at most ``INTERVAL_BLOCK_CELLS`` cells (a wide design, such as a
+#: large table's CSR one with hundreds of indicator columns, takes fewer rows a block).
 INTERVAL_BLOCK_ROWS = 65_536
+INTERVAL_BLOCK_CELLS = 1 << 22
 
 
 def centred_intercepts(b: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -139,8 +142,9 @@ def interval_frame(
             "columns the L1 fit kept, and the L1 predictions have no standard errors"
         )
     parts = []
-    for start in range(0, len(z), INTERVAL_BLOCK_ROWS):  # bounded dense temporaries
-        rows = slice(start, start + INTERVAL_BLOCK_ROWS)
+    step = max(1, min(INTERVAL_BLOCK_ROWS, INTERVAL_BLOCK_CELLS // max(1, n_terms)))
+    for start in range(0, len(z), step):  # bounded dense temporaries
+        rows = slice(start, start + step)
         Xb = X[rows]
         Xd = np.asarray(Xb.todense() if hasattr(Xb, "todense") else Xb, dtype=np.float64)
         Xt = np.column_stack([np.ones(len(Xd)), Xd]) if fit_intercept else Xd
