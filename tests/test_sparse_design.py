@@ -324,3 +324,22 @@ def test_softmax_weights_and_separation_on_the_sparse_design(table, force_sparse
     assert b.pop("separation") == a.pop("separation")
     for key in a:
         np.testing.assert_allclose(b[key], a[key], rtol=1e-5, atol=1e-8, err_msg=key)
+
+
+def test_sparse_interactions_of_many_level_combinations():
+    """Terms on three 200-level columns (8 million combinations, too many for a table of
+    them: the used ones are looked up sorted) give the dense design's values."""
+    rng = np.random.default_rng(0)
+    n = 2000
+    t = pd.DataFrame({k: rng.integers(0, 200, n).astype(str) for k in "abc"})
+    t["x"] = rng.standard_normal(n)
+    spec = DesignSpec.fit(t)
+    terms = [{"name": "x", "factors": [{"column": "x"}]}]
+    for i, combo in enumerate(dict.fromkeys(map(tuple, t[["a", "b", "c"]].to_numpy()[:200]))):
+        levels = [{"column": k, "level": v} for k, v in zip("abc", combo, strict=True)]
+        terms.append({"name": f"x:t{i}", "factors": [{"column": "x"}, *levels]})
+    spec.terms = terms
+    assert 200**3 > 1 << 22
+    X = spec.transform(t, sparse=True)
+    np.testing.assert_array_equal(X.toarray(), spec.transform(t, sparse=False))
+    assert X.nnz >= n + 200

@@ -894,17 +894,24 @@ class DesignSpec:
             if c["kind"] == "categorical":
                 codes = np.asarray(raw[c["name"]])
                 counts[c["name"]] = np.bincount(codes[codes >= 0], minlength=len(c["levels"]))
+        index = self._level_index()
         nnz = 0
         for t in self.terms:
             rows = [
-                int(counts[f["column"]][self._level_index(f)]) for f in t["factors"] if "level" in f
+                int(counts[f["column"]][index[f["column"]][f["level"]]])
+                for f in t["factors"]
+                if "level" in f
             ]
             nnz += min(rows) if rows else n
         return nnz <= SPARSE_MAX_DENSITY * cells
 
-    def _level_index(self, f: dict[str, Any]) -> int:
-        col = next(c for c in self.columns if c["name"] == f["column"])
-        return int(col["levels"].index(f["level"]))
+    def _level_index(self) -> dict[str, dict[str, int]]:
+        """``{column: {level: code}}`` of the categorical columns."""
+        return {
+            c["name"]: {v: k for k, v in enumerate(c["levels"])}
+            for c in self.columns
+            if c["kind"] == "categorical"
+        }
 
     def _evaluate_sparse(self, raw: dict[str, Any], n: int, first_row: int = 0) -> Any:
         """The model's columns as a CSR matrix, every value as :meth:`_evaluate` forms it.
@@ -918,6 +925,7 @@ class DesignSpec:
         import scipy.sparse as sp
 
         p = len(self.terms)
+        index = self._level_index()
         rows_, cols_, vals_ = [], [], []
         groups: dict[tuple[Any, ...], tuple[list[Any], list[tuple[int, tuple[int, ...]]]]] = {}
         for j, term in enumerate(self.terms):
@@ -933,21 +941,32 @@ class DesignSpec:
                 continue
             key = (tuple(f["column"] for f in levels), repr(others))
             groups.setdefault(key, (others, []))[1].append(
-                (j, tuple(self._level_index(f) for f in levels))
+                (j, tuple(index[f["column"]][f["level"]] for f in levels))
             )
         for (cats, _), (others, members) in groups.items():
-            sizes = [len(next(c for c in self.columns if c["name"] == k)["levels"]) for k in cats]
+            sizes = [len(index[k]) for k in cats]
             codes = [np.asarray(raw[k]) for k in cats]
             combos = {idx for _, idx in members}
             if len(set(cats)) == len(cats) and len(combos) == len(members):
-                lookup = np.full(math.prod(sizes), -1, dtype=np.int64)
-                for j, idx in members:
-                    lookup[np.ravel_multi_index(idx, sizes)] = j
-                known = np.all([c >= 0 for c in codes], axis=0)
-                flat = np.ravel_multi_index([np.where(known, c, 0) for c in codes], sizes)
-                col = np.where(known, lookup[flat], -1)
-                hit = np.flatnonzero(col >= 0)
-                picked = [(hit, col[hit])]
+                if len(codes) == 1:  # one categorical: its codes are the combinations
+                    flat, known = codes[0], codes[0] >= 0
+                else:
+                    known = np.logical_and.reduce([c >= 0 for c in codes])
+                    flat = np.ravel_multi_index([np.where(known, c, 0) for c in codes], sizes)
+                keys = np.array([np.ravel_multi_index(i, sizes) for _, i in members])
+                terms = np.array([j for j, _ in members])
+                if math.prod(sizes) <= 1 << 22:  # a table of every combination's column
+                    lookup = np.full(math.prod(sizes), -1, dtype=np.int64)
+                    lookup[keys] = terms
+                    col = np.where(known, lookup[np.where(known, flat, 0)], -1)
+                    hit = np.flatnonzero(col >= 0)
+                    picked = [(hit, col[hit])]
+                else:  # too many combinations for a table: the used ones, sorted
+                    order = np.argsort(keys)
+                    keys, terms = keys[order], terms[order]
+                    pos = np.minimum(np.searchsorted(keys, flat), len(keys) - 1)
+                    hit = np.flatnonzero(known & (keys[pos] == flat))
+                    picked = [(hit, terms[pos[hit]])]
             else:  # a column twice in a term, or repeated terms: one mask per term
                 picked = []
                 for j, idx in members:
