@@ -557,6 +557,16 @@ class DesignSpec:
         ``first_row`` numbers the table's first row in messages (default 0: rows
         are 0-based positions, as in the messages about NumPy input; the command
         line gives chunks their 1-based data rows), ``source`` names the table.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"x": [1.0, 2.0, 3.0], "g": ["a", "b", "c"]})
+        >>> spec = DesignSpec.fit(df)
+        >>> type(spec.transform(df)).__name__  # small: dense
+        'ndarray'
+        >>> X = spec.transform(df, sparse=True)
+        >>> X.format, X.nnz, X.toarray().tolist()
+        ('csr', 5, [[1.0, 0.0, 0.0], [2.0, 1.0, 0.0], [3.0, 0.0, 1.0]])
         """
         raw = self._raw(table, report, first_row, source)
         if self._formulaic is not None and self.unsaved is not None:
