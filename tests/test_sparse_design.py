@@ -343,3 +343,23 @@ def test_sparse_interactions_of_many_level_combinations():
     X = spec.transform(t, sparse=True)
     np.testing.assert_array_equal(X.toarray(), spec.transform(t, sparse=False))
     assert X.nnz >= n + 200
+
+
+def test_penalised_sparse_fit_equals_scikit_learn_on_its_one_hot_matrix(table, force_sparse):
+    """L2 on the raw columns: scikit-learn's LogisticRegression(C = 1 / (n alpha)) on
+    OneHotEncoder(drop='first', sparse_output=True) is the same objective."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import OneHotEncoder
+
+    force_sparse(True)
+    X = table[["x", "g"]]
+    n, alpha = len(table), 0.01
+    est = NeuronClassifier(alpha=alpha, standardize=False, tol=1e-12, max_iter=5000)
+    est.fit(X, table["y"])
+    assert sp.issparse(est._validate_predict(X))
+    onehot = OneHotEncoder(drop="first", sparse_output=True).fit(table[["g"]])
+    Z = sp.hstack([table[["x"]].to_numpy(), onehot.transform(table[["g"]])]).tocsr()
+    ref = LogisticRegression(C=1.0 / (n * alpha), tol=1e-12, max_iter=10_000).fit(Z, table["y"])
+    np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(est.intercept_, ref.intercept_, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(est.predict_proba(X), ref.predict_proba(Z), rtol=1e-6, atol=1e-9)
