@@ -4,8 +4,9 @@ The arithmetic behind every prediction method of :class:`NeuronClassifier` lives
 here (logits, probabilities, log-probabilities, labels, offsets, delta-method
 intervals), so that a model file can be served without scikit-learn:
 :class:`Predictor` is what ``oneneuron predict`` builds from a model file. It
-imports NumPy (and pandas/SciPy only for :meth:`Predictor.predict_interval`),
-which keeps a prediction run of the command line well under a second.
+imports NumPy (and pandas/SciPy only for :meth:`Predictor.predict_interval`, and
+SciPy where a large table's design is coded as a CSR matrix), which keeps a
+prediction run of the command line well under a second.
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..functions import log_sigmoid, log_softmax, sigmoid_pair, softmax
 
-#: Rows per block when ``predict_interval`` forms the design (bounded dense temporaries).
+#: Rows per block when ``predict_interval`` forms the design (bounded dense temporaries):
+#: at most this many, and at most ``INTERVAL_BLOCK_CELLS`` cells (a wide design, such as a
+#: large table's CSR one with hundreds of indicator columns, takes fewer rows a block).
 INTERVAL_BLOCK_ROWS = 65_536
+INTERVAL_BLOCK_CELLS = 1 << 22
 
 
 def centred_intercepts(b: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -157,8 +161,9 @@ def interval_frame(
             "columns the L1 fit kept, and the L1 predictions have no standard errors"
         )
     parts = []
-    for start in range(0, len(z), INTERVAL_BLOCK_ROWS):  # bounded dense temporaries
-        rows = slice(start, start + INTERVAL_BLOCK_ROWS)
+    step = max(1, min(INTERVAL_BLOCK_ROWS, INTERVAL_BLOCK_CELLS // max(1, n_terms)))
+    for start in range(0, len(z), step):  # bounded dense temporaries
+        rows = slice(start, start + step)
         Xb = X[rows]
         Xd = np.asarray(Xb.todense() if hasattr(Xb, "todense") else Xb, dtype=np.float64)
         Xt = np.column_stack([np.ones(len(Xd)), Xd]) if fit_intercept else Xd
@@ -186,9 +191,9 @@ class Predictor:
     what :class:`~oneneuron.NeuronClassifier`'s methods compute (the same
     functions), bit for bit.
 
-    It takes the model's columns as a 2-D NumPy array (a table fitted through the
-    design layer is coded first with ``design_.transform``); it does not check
-    column names.
+    It takes the model's columns as a 2-D NumPy array or SciPy CSR matrix (a table
+    fitted through the design layer is coded first with ``design_.transform``, which
+    gives CSR for a large, mostly-zero design); it does not check column names.
 
     Parameters
     ----------
@@ -256,10 +261,16 @@ class Predictor:
             self._inference = InferenceResult.from_dict(self.inference)
         return self._inference
 
-    def _X(self, X: ArrayLike) -> NDArray[Any]:
-        X = np.asarray(X)
-        if X.dtype not in (np.float64, np.float32):
-            X = X.astype(np.float64)
+    def _X(self, X: ArrayLike) -> Any:
+        """X as floats: a NumPy array, or a SciPy CSR matrix as is (a large table's design,
+        :meth:`~oneneuron.tables.DesignSpec.transform`; only then is SciPy loaded)."""
+        if getattr(X, "format", None) == "csr":
+            if X.dtype not in (np.float64, np.float32):
+                X = X.astype(np.float64)
+        else:
+            X = np.asarray(X)
+            if X.dtype not in (np.float64, np.float32):
+                X = X.astype(np.float64)
         if X.ndim != 2 or X.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X must be a 2-D array of the model's {self.n_features_in_} columns, "

@@ -209,7 +209,8 @@ def _feature_stats(X: Any, s: NDArray[np.float64], center: bool) -> tuple[NDArra
     if _is_csr(X) and kernels() is not None:  # the same sums, one threaded read
         m1, m2 = kernels().csr_column_sums(X, s)
         mu = m1 / S
-        return _finish(mu, np.maximum(m2 - S * mu * mu, 0.0), S, center)
+        var = _csr_deviations(X, s, mu, m2, np.maximum(m2 - S * mu * mu, 0.0), S)
+        return _finish(mu, var, S, center)
     rows = _block_rows(X)
     mu = np.zeros(d)
     var = np.zeros(d)
@@ -227,9 +228,60 @@ def _feature_stats(X: Any, s: NDArray[np.float64], center: bool) -> tuple[NDArra
                 dev = np.asarray(Xb, dtype=np.float64) - mu
                 var += (dev * dev).T @ s[sl]
     if hasattr(X, "multiply"):
+        m2 = var.copy()
         var -= S * mu * mu
         np.maximum(var, 0.0, out=var)
+        var = _csr_deviations(sp_csr(X), s, mu, m2, var, S)
     return _finish(mu, var, S, center)
+
+
+def sp_csr(X: Any) -> Any:
+    """X as a CSR matrix (itself when it is one)."""
+    return X if getattr(X, "format", "") == "csr" else X.tocsr()
+
+
+#: A sparse column's weighted sum of squared deviations is summed again, deviation by
+#: deviation, where ``E[x^2] - mu^2`` may have lost more than this share of it:
+#: ``E[x^2] / var > CANCELLATION_RATIO`` (a column far from zero relative to its
+#: spread, e.g. a year; never an indicator of a level below 99.99% of the rows).
+CANCELLATION_RATIO = 1e4
+
+
+def _csr_deviations(
+    X: Any, s: NDArray, mu: NDArray, m2: NDArray, var: NDArray, S: float
+) -> NDArray[np.float64]:
+    """``var`` (weighted sums of squared deviations from ``E[x^2] - mu^2``) with the
+    columns where that formula cancels summed again as ``sum s (x - mu)**2``.
+
+    The stored values contribute their deviations, the rows without a stored value
+    ``mu**2`` each, weighted by what the stored rows leave of ``S`` (nothing where
+    every row is stored: ``S`` less their sum would be round-off times ``mu**2``); so a sparse
+    column standardises as its dense copy does (the two-pass formula), and a fit
+    does not change with the form of X.
+    """
+    redo = np.flatnonzero(m2 > CANCELLATION_RATIO * var)
+    if redo.size == 0:
+        return var
+    n, d = X.shape
+    picked = np.zeros(d, dtype=bool)
+    picked[redo] = True
+    dev, stored, count = np.zeros(d), np.zeros(d), np.zeros(d, dtype=np.int64)
+    rows = max(1, (1 << 20) // max(1, X.nnz // max(1, n)))
+    for start in range(0, n, rows):
+        stop = min(start + rows, n)
+        ptr = X.indptr[start : stop + 1]
+        cols = X.indices[ptr[0] : ptr[-1]]
+        keep = picked[cols]
+        j = cols[keep]
+        w = np.repeat(np.asarray(s[start:stop], dtype=np.float64), np.diff(ptr))[keep]
+        x = np.asarray(X.data[ptr[0] : ptr[-1]], dtype=np.float64)[keep] - mu[j]
+        dev += np.bincount(j, weights=w * x * x, minlength=d)
+        stored += np.bincount(j, weights=w, minlength=d)
+        count += np.bincount(j, minlength=d)
+    out = var.copy()
+    rest = np.where(count < n, np.maximum(S - stored, 0.0), 0.0)  # every row stored: none
+    out[redo] = dev[redo] + mu[redo] ** 2 * rest[redo]
+    return out
 
 
 def _is_csr(X: Any) -> bool:

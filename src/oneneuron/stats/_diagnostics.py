@@ -30,23 +30,31 @@ from ._fit import relaxed_view, training_rows
 def influence_table(
     z: NDArray[np.float64],
     y01: NDArray[np.float64],
-    Xt: NDArray[np.float64],
+    Xt: Any,
     w: NDArray[np.float64],
     index: Any = None,
+    fit_intercept: bool = True,
 ) -> pd.DataFrame:
     """``proba, resid_deviance, resid_pearson, leverage, cooks_distance`` per row.
 
     ``z`` are the fitted logits (offset included), ``Xt`` the dense design in
-    the coefficient table's term order, ``w`` frequency weights.
+    the coefficient table's term order, or a CSR matrix of the model's columns
+    with ``[1, x]`` formed row block by row block where ``fit_intercept`` (a
+    table's sparse design: nothing of size rows x columns is made dense), ``w``
+    frequency weights.
     """
     p = sigmoid(z)
     v = p * (1.0 - p)
-    A = np.linalg.inv(Xt.T @ ((w * v)[:, None] * Xt))
-    h = v * np.einsum("ij,jk,ik->i", Xt, A, Xt)
+    if hasattr(Xt, "tocsr"):
+        h, k = _sparse_leverage(Xt.tocsr(), w * v, fit_intercept), Xt.shape[1] + fit_intercept
+        h = v * h
+    else:
+        A = np.linalg.inv(Xt.T @ ((w * v)[:, None] * Xt))
+        h, k = v * np.einsum("ij,jk,ik->i", Xt, A, Xt), Xt.shape[1]
     unit_dev = -2.0 * (y01 * log_sigmoid(z) + (1.0 - y01) * log_sigmoid(-z))
     dev = np.sign(y01 - p) * np.sqrt(np.clip(unit_dev, 0.0, None))
     pearson = (y01 - p) / np.sqrt(v)
-    cooks = (pearson / (1.0 - h)) ** 2 * h / Xt.shape[1]
+    cooks = (pearson / (1.0 - h)) ** 2 * h / k
     return pd.DataFrame(
         {
             "proba": p,
@@ -57,6 +65,33 @@ def influence_table(
         },
         index=index,
     )
+
+
+#: Rows of a sparse design made dense at a time for the leverages (bounded temporaries).
+LEVERAGE_BLOCK_CELLS = 1 << 22
+
+
+def _sparse_leverage(X: Any, c: NDArray[np.float64], fit_intercept: bool) -> NDArray[np.float64]:
+    """``x~_i.T A x~_i`` per row, ``A = (sum_i c_i x~_i x~_i.T)^-1``, for a CSR ``X``
+    (``x~ = [1, x]`` with an intercept): the Gram matrix from sparse products, the
+    quadratic forms by row blocks of at most ``LEVERAGE_BLOCK_CELLS`` dense cells."""
+    n, d = X.shape
+    G = np.asarray((X.T @ X.multiply(c[:, None]).tocsr()).todense(), dtype=np.float64)
+    if fit_intercept:
+        xc = np.asarray(X.T @ c, dtype=np.float64).ravel()
+        G = np.block([[np.array([[c.sum()]]), xc[None, :]], [xc[:, None], G]])
+    A = np.linalg.inv(G)
+    Axx, a0 = (A[1:, 1:], A[1:, 0]) if fit_intercept else (A, None)
+    out = np.empty(n)
+    rows = max(1, LEVERAGE_BLOCK_CELLS // max(1, d))
+    for start in range(0, n, rows):
+        Xb = X[start : start + rows]
+        Q = np.asarray(Xb @ Axx, dtype=np.float64)
+        quad = np.asarray(Xb.multiply(Q).sum(axis=1)).ravel()
+        if fit_intercept:
+            quad = quad + A[0, 0] + 2.0 * np.asarray(Xb @ a0, dtype=np.float64).ravel()
+        out[start : start + rows] = quad
+    return out
 
 
 def diagnostics(
@@ -110,8 +145,8 @@ def diagnostics(
     model, X = relaxed_view(model, X)  # relax=True: the refit on the kept columns
     index = X.index if isinstance(X, pd.DataFrame) else None
     z = np.asarray(model.decision_function(X, offset=offset), dtype=np.float64)
-    Xv = model._validate_predict(X)
-    Xd = np.asarray(Xv.todense() if hasattr(Xv, "todense") else Xv, dtype=np.float64)
+    Xv = model._validate_predict(X)  # a CSR design (a large table's) stays sparse
+    Xd = Xv if hasattr(Xv, "tocsr") else np.asarray(Xv, dtype=np.float64)
     labels = np.asarray(labels)
     if labels.shape != (Xd.shape[0],):
         raise ValueError(f"y must have one label per row of X ({Xd.shape[0]}), got {labels.shape}")
@@ -126,5 +161,7 @@ def diagnostics(
     w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     if w.shape != (n,) or np.any(w < 0):
         raise ValueError("sample_weight must be one non-negative weight per row")
+    if hasattr(Xd, "tocsr"):
+        return influence_table(z, y01, Xd, w, index, fit_intercept=model.fit_intercept)
     Xt = np.column_stack([np.ones(n), Xd]) if model.fit_intercept else Xd
     return influence_table(z, y01, Xt, w, index)

@@ -201,13 +201,14 @@ def relaxed_view(model: Any, X: Any) -> tuple[Any, Any]:
     import pandas as pd
 
     coded = model._validate_predict(X)
-    coded = coded.toarray() if hasattr(coded, "toarray") else np.asarray(coded)
     d = coded.shape[1]
     names = model_columns(model, d)
     kept = model_columns(relaxed, len(relaxed.coef_[0]))
     cols = [names.index(c) for c in kept]
+    coded = coded[:, cols]  # the kept columns only, then dense (a CSR design's too)
+    coded = coded.toarray() if hasattr(coded, "toarray") else np.asarray(coded)
     index = X.index if isinstance(X, pd.DataFrame) else None  # a table's rows keep their labels
-    return relaxed, pd.DataFrame(coded[:, cols], columns=kept, index=index)
+    return relaxed, pd.DataFrame(coded, columns=kept, index=index)
 
 
 def training_rows(
