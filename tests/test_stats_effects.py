@@ -179,6 +179,36 @@ def test_profile_intervals_on_badly_scaled_features():
     np.testing.assert_allclose(table[["ci_low", "ci_high"]], expected, rtol=RTOL)
 
 
+def test_profile_intervals_of_a_column_far_from_zero():
+    """A year column (2000-2019) and the intercept: the constrained refits started from
+    logits shifted by a whole standard error of the intercept (31 here), where every
+    probability saturates, and Brent's bracket failed ('f(a) and f(b) must have different
+    signs'). The bounds of x and year equal those of the centred column's fit."""
+    rng = np.random.default_rng(3)
+    n = 600
+    x, year = rng.standard_normal(n), 2000.0 + rng.integers(0, 20, n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(0.8 * x + 0.05 * (year - 2010))))).astype(int)
+    X = np.column_stack([x, year])
+    clf = NeuronClassifier(tol=1e-11).fit(X, y)
+    table = clf.summary(ci="profile", X=X, y=y)
+    expected = _scipy_profile(np.column_stack([np.ones(n), X]), y.astype(float), 0.95)
+    np.testing.assert_allclose(table[["ci_low", "ci_high"]], expected, rtol=RTOL)
+    Xc = np.column_stack([x, year - 2010.0])
+    centred = NeuronClassifier(tol=1e-11).fit(Xc, y).summary(ci="profile", X=Xc, y=y)
+    np.testing.assert_allclose(
+        table[["ci_low", "ci_high"]].iloc[1:], centred[["ci_low", "ci_high"]].iloc[1:], rtol=1e-7
+    )
+    # a refit that cannot ascend keeps its start: it returned a worse point (log-likelihood
+    # -2e123) beside the start's log-likelihood
+    from oneneuron.stats._profile import _constrained_fit, _loglik
+
+    start = np.asarray(clf.inference_.coef[0]).copy()
+    start[0] += 31.0
+    Xt, y01, ones = np.column_stack([np.ones(n), X]), y.astype(float), np.ones(n)
+    llf, beta = _constrained_fit(Xt, y01, ones, np.zeros(n), [1, 2], start)
+    assert llf == _loglik(Xt @ beta, y01, ones)
+
+
 @pytest.mark.parametrize("at", ["overall", "mean"])
 def test_margeff_discrete_changes_match_statsmodels_dummy(at):
     X, y = _spector()  # PSI is a 0/1 column

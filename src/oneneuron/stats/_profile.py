@@ -7,7 +7,8 @@ For coefficient ``beta_j`` the interval is the set of values ``b`` with::
 ``llf_j(b)`` is a refit of the other coefficients with ``beta_j`` held at
 ``b``, by Newton's method with step halving on a dense copy of the design
 (profile intervals are for data of a size where they matter: small samples),
-warm-started from the previous point of the profile. Each bound is a root of
+warm-started from the previous point of the profile with the other coefficients
+moved to keep its logits (:func:`_moved_start`). Each bound is a root of
 the deviance difference found by Brent's method after a bracket is grown
 outwards from the Wald interval; a side that never crosses is infinite.
 Unlike Wald intervals they are not symmetric and do not depend on the
@@ -62,13 +63,39 @@ def _constrained_fit(
             trial = beta.copy()
             trial[free] += t * step
             new = _loglik(Xt @ trial + off, y01, w)
-            if new >= llf - 1e-12 * abs(llf) or t < 1e-10:
+            if new >= llf - 1e-12 * abs(llf):
                 break
             t *= 0.5
+            if t < 1e-10:  # no ascent along Newton's direction: beta is as good as it gets
+                return llf, beta
         beta, llf = trial, max(new, llf)
         if np.max(np.abs(t * step)) <= 1e-12 * (1.0 + np.max(np.abs(beta[free]))):
             break
     return llf, beta
+
+
+def _moved_start(
+    Xt: NDArray, w: NDArray, off: NDArray, free: list[int], j: int, origin: NDArray, b: float
+) -> NDArray:
+    """``origin`` with ``beta_j = b``, its other coefficients moved to keep its logits.
+
+    Setting ``beta_j`` alone shifts every logit by ``x_j (b - origin_j)``: for a column
+    far from zero (a year) and the intercept, a standard error's move puts every row's
+    probability at 0 or 1, where Newton's refit cannot recover (the curvature vanishes).
+    The free coefficients take the weighted least-squares change that undoes the shift
+    (weights: the rows' curvature at ``origin``), which is where the refit ends up anyway
+    when the two columns are nearly collinear, and costs one small solve.
+    """
+    start = origin.copy()
+    start[j] = b
+    if not free or b == origin[j]:
+        return start
+    p = sigmoid(Xt @ origin + off)
+    r = np.sqrt(w * p * (1.0 - p) + 1e-300)
+    shift = Xt[:, j] * (b - origin[j])
+    delta = np.linalg.lstsq(Xt[:, free] * r[:, None], -shift * r, rcond=None)[0]
+    start[free] += delta
+    return start
 
 
 def profile_intervals(
@@ -135,18 +162,16 @@ def profile_intervals(
                 # likelihood can have several local maxima along a profile (a separated fit:
                 # Brent's bracket then failed), so it starts from the estimate and from the
                 # previous point and keeps the higher maximum (the profile is the maximum)
-                start = warm[0].copy()
-                start[j] = b
                 if firth:
                     best = None
                     for origin in (beta_hat, warm[0]):
-                        start = origin.copy()
-                        start[j] = b
+                        start = _moved_start(Xt, w, off, free, j, origin, b)
                         sub = firth_newton(Xt, y01, w, off, beta0=start, free=free, tol=1e-11)
                         if best is None or sub.penalized_llf > best.penalized_llf:
                             best = sub
                     llf, beta = best.penalized_llf, best.beta
                 else:
+                    start = _moved_start(Xt, w, off, free, j, warm[0], b)
                     llf, beta = _constrained_fit(Xt, y01, w, off, free, start)
                 warm[0] = beta
                 return 2.0 * (llf_hat - llf) - crit
