@@ -508,3 +508,28 @@ def test_a_missing_label_in_a_nullable_integer_column_is_named():
     y = pd.Series([0, 1, 0, 1, pd.NA, 1, 0, 1, 0, 1], dtype="Int64")
     with pytest.raises(ValueError, match="y has 1 missing label .*row 4"):
         NeuronClassifier().fit(X, y)
+
+
+@pytest.mark.parametrize("solver", ["newton", "lbfgs", "subsampled-newton", "gd"])
+def test_unpenalised_softmax_coefficients_are_centred_over_classes(solver):
+    """Without a penalty a softmax layer's coefficients are defined up to a vector added to
+    every class (the probabilities do not change); each solver left its own (L-BFGS and
+    subsampled Newton ~4e-4 apart from Newton on the same data, float32 data apart from
+    float64). coef_ is centred over classes now, as the intercepts were: one answer
+    whichever solver ran, whose class differences are statsmodels' MNLogit parameters."""
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(1)
+    n = 3000
+    X = 3 + 0.1 * rng.standard_normal((n, 4))
+    z = (X - 3) @ rng.standard_normal(4) * 5
+    y = np.digitize(z + rng.logistic(size=n), [-1, 1])
+    opts = {"max_iter": 20000, "learning_rate": 1.0} if solver == "gd" else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = NeuronClassifier(solver=solver, tol=1e-10, **opts).fit(X, y)
+    np.testing.assert_allclose(clf.coef_.sum(axis=0), 0.0, atol=1e-13 * np.abs(clf.coef_).max())
+    ref = sm.MNLogit(y, sm.add_constant(X)).fit(method="newton", disp=0, tol=1e-12)
+    diff = np.column_stack([clf.intercept_[1:] - clf.intercept_[0], clf.coef_[1:] - clf.coef_[0]])
+    atol = 1e-4 if solver == "gd" else 1e-6
+    np.testing.assert_allclose(diff, ref.params.T, rtol=1e-5, atol=atol * np.abs(ref.params).max())

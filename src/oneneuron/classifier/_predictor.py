@@ -39,6 +39,28 @@ def centred_intercepts(b: NDArray[np.float64]) -> NDArray[np.float64]:
     return b - b.mean() if b.size > 1 else b
 
 
+def centred_coefficients(W: NDArray[np.float64], free: Any = True) -> NDArray[np.float64]:
+    """A softmax layer's coefficients with the ``free`` columns centred over classes.
+
+    Adding a vector to every class's coefficients leaves the probabilities unchanged;
+    a column without an L1 penalty has the centred representative as its one natural
+    choice (the limit of a ridge penalty, which centres it; each solver otherwise
+    stopped at its own, float32 data at another than float64). A column with an L1
+    penalty keeps the solver's (the penalty chooses it, exact zeros included). One
+    sigmoid's coefficients as they are.
+
+    Examples
+    --------
+    >>> centred_coefficients(np.array([[1.0, 5.0], [3.0, 5.0]]), np.array([True, False])).tolist()
+    [[-1.0, 5.0], [1.0, 5.0]]
+    """
+    W = np.array(W, dtype=np.float64)
+    if W.shape[0] > 1:
+        cols = np.broadcast_to(np.asarray(free, dtype=bool), (W.shape[1],))
+        W[:, cols] -= W[:, cols].mean(axis=0)
+    return W
+
+
 def model_column_names(est: Any) -> NDArray[np.object_]:
     """A fitted estimator's ``feature_names_out_``: the names of the columns of ``coef_``.
 
