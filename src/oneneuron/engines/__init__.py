@@ -155,7 +155,9 @@ def subsample_engine(
         return ArrayAPIEngine(Xs, ys, ss, multinomial=multinomial)
     off = None if offset is None else offset[rows]
     ss = weights[rows] if reweight is None else weights[rows] * reweight
-    return NumpyEngine(X[rows], y[rows], ss, multinomial=multinomial, offset=off)
+    return NumpyEngine(  # its Hessians are a metric only: float32 sums do (float64_sums)
+        X[rows], y[rows], ss, multinomial=multinomial, offset=off, float64_sums=False
+    )
 
 
 def engine_threads() -> int:

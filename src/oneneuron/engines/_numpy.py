@@ -195,6 +195,10 @@ class NumpyEngine:
         model zero outside ``columns`` (worth it when ``columns`` are most of
         X's, where a copy costs more than the extra work). Without the kernels
         (or for an X they do not take) the columns are gathered once here.
+    float64_sums : bool
+        The block path's sums of float32 data in float64 (default; see
+        :func:`~oneneuron.objective.block_statistics`); False for an engine whose
+        results only steer a solver (a subsample's).
     """
 
     def __init__(
@@ -208,7 +212,9 @@ class NumpyEngine:
         use_kernels: bool | None = None,
         offset: NDArray[np.floating] | None = None,
         columns: NDArray[np.intp] | None = None,
+        float64_sums: bool = True,
     ) -> None:
+        self.float64_sums = float64_sums
         self.columns: NDArray[np.intp] | None = None
         if columns is not None:
             columns = np.asarray(columns, dtype=np.intp)
@@ -280,6 +286,7 @@ class NumpyEngine:
                 multinomial=self.multinomial,
                 order=order,
                 offset=None if self.offset is None else self.offset[rows],
+                float64_sums=self.float64_sums,
             )
         if self.use_kernels and order <= 1:
             return self._fused(W, b)  # counts its pass, unless it repeats the last read
@@ -327,6 +334,7 @@ class NumpyEngine:
                 multinomial=self.multinomial,
                 order=order,
                 offset=None if self.offset is None else self.offset[sl],
+                float64_sums=self.float64_sums,
             )
             if total is None:
                 total = st
