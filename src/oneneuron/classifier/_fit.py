@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from ..engines import (
     FitData,
     blas_threads,
+    check_every_class_weighs,
     column_subset,
     coordinate_stats,
     make_engine,
@@ -98,6 +99,8 @@ def fit(
     set_input_columns(est, data, columns_in if design is not None else None)
     K = len(data.classes)
     off = check_statistics_options(est, data, cluster, offset)
+    if data.multinomial:  # the engines let a class of weight 0 pass (a CV fold may lack one)
+        check_every_class_weighs(data.classes, data.class_sums)
     if est.firth:
         return fit_firth(est, data, off)
     solver = resolve_solver(est, K, data.X)

@@ -147,6 +147,34 @@ def check_class_totals(classes: NDArray, class_sums: NDArray) -> None:
         )
 
 
+def check_every_class_weighs(classes: NDArray, class_sums: NDArray) -> None:
+    """Raise when a class carries no weight: all its rows have sample_weight 0, or its
+    class_weight is 0.
+
+    A softmax layer would drive that class's intercept to -infinity: a fit with no
+    estimate and no standard errors (Newton reported convergence at -23.5, L-BFGS a
+    separation). An estimator's fit calls it; a path over a cross-validation fold that
+    lacks a class does not (the fold is warned about instead).
+
+    Examples
+    --------
+    >>> try:
+    ...     check_every_class_weighs(np.array(["a", "b", "c"]), np.array([2.0, 0.0, 1.0]))
+    ... except ValueError as exc:
+    ...     print(str(exc)[:24])
+    class 'b' has no weight:
+    """
+    sums = np.asarray(class_sums)
+    if np.all(sums > 0):
+        return
+    names = ", ".join(repr(_plain(c)) for c in np.asarray(classes)[sums <= 0])
+    raise ValueError(
+        f"class {names} has no weight: all its rows have sample_weight 0 (or its "
+        "class_weight is 0), so its probability would be 0 and its intercept -infinity; "
+        "drop those rows or give them weight"
+    )
+
+
 def missing_labels_error(count: int, first_row: int) -> ValueError:
     """The error for labels that are missing (None, NaN, ``pd.NA``), worded alike by every
     engine: how many, and the first row (counted from X's start).
