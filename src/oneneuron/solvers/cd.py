@@ -45,10 +45,10 @@ from typing import Any
 
 import numpy as np
 
-from ..objective import L1Penalty
+from ..objective import ColumnHessian, L1Penalty
 from ._base import EPS, Array, Problem, SolverResult, Trace, bfgs_update, grad_norm, round_off
 
-__all__ = ["minimize_quadratic", "proximal_newton"]
+__all__ = ["column_hessian_pays", "minimize_quadratic", "proximal_newton"]
 
 #: The subsample stage stops when its KKT violation has shrunk by this factor: its
 #: optimum is off the full data's by the subsample's noise anyway, which the full-data
@@ -142,29 +142,142 @@ def _cd_sweeps(
     return sweeps
 
 
-_FAST: Any = None  # the compiled sweeps, made on first use; False where numba cannot load
+def _cd_sweeps_columns(
+    indptr: Any,
+    indices: Any,
+    data: Any,
+    D: Any,
+    inv: Any,
+    shift: Any,
+    l2: Any,
+    has_b: bool,
+    g: Any,
+    theta: Any,
+    lam: Any,
+    w: Any,
+    tol: float,
+    max_sweeps: int,
+) -> int:
+    """:func:`_cd_sweeps` on a :class:`~oneneuron.objective.ColumnHessian`, in place on ``w``.
+
+    The same coordinate steps, cut and sweep order, with the model's gradient
+    taken from the change of the linear predictor ``e = X' (w - theta)`` instead of
+    a row of ``H``: ``e = e~ + e0`` with ``e~ = X (inv * dw)`` kept per row (only a
+    changed column's stored rows move) and ``e0`` the constant part (standardising
+    shifts and the intercept). A coordinate costs its column's stored values.
+    """
+    d = inv.shape[0]
+    p = d + 1 if has_b else d
+    n = D.shape[0]
+    sumd = 0.0
+    for i in range(n):
+        sumd += D[i]
+    dx = np.zeros(d)
+    a_all = np.zeros(p)
+    for j in range(d):
+        s1 = 0.0
+        s2 = 0.0
+        s3 = 0.0
+        for k in range(indptr[j], indptr[j + 1]):
+            t = D[indices[k]]
+            x = data[k]
+            s1 += t * x
+            s2 += t * x * x
+            s3 += t
+        dx[j] = s1
+        # sum_i D_i x'_ij^2 = sum over stored rows of D ((inv x + shift)^2 - shift^2)
+        # + shift^2 sum D; a constant column (x' = 0) is 0 up to round-off, then dropped
+        c, sh = inv[j], shift[j]
+        a = c * c * s2 + 2.0 * c * sh * s1 + sh * sh * sumd
+        scale = c * c * s2 + sh * sh * sumd
+        a_all[j] = (a if a > 1e-12 * scale else 0.0) + l2[j]
+    if has_b:
+        a_all[d] = sumd
+    et = np.zeros(n)
+    e0 = 0.0
+    sde = 0.0  # sum_i D_i e~_i
+    active = np.zeros(p, dtype=np.bool_)
+    for j in range(p):
+        active[j] = w[j] != 0.0 or lam[j] == 0.0
+    full = True
+    sweeps = 0
+    while sweeps < max_sweeps:
+        sweeps += 1
+        max_change = 0.0
+        entered = False
+        for j in range(p):
+            if not (full or active[j]):
+                continue
+            a = a_all[j]
+            if a <= 0.0:
+                continue
+            if j < d:
+                s1 = 0.0
+                for k in range(indptr[j], indptr[j + 1]):
+                    i = indices[k]
+                    s1 += data[k] * D[i] * et[i]
+                xde = inv[j] * (s1 + e0 * dx[j]) + shift[j] * (sde + e0 * sumd)
+                r = g[j] + xde + l2[j] * (w[j] - theta[j])
+            else:
+                r = g[j] + sde + e0 * sumd
+            z = a * w[j] - r  # minus the model's gradient with w_j set to 0
+            cut = lam[j]
+            if cut > 0.0 and w[j] == 0.0:
+                cut += 0.1 * tol
+            if z > cut:
+                x = (z - lam[j]) / a
+            elif z < -cut:
+                x = (z + lam[j]) / a
+            else:
+                x = 0.0
+            delta = x - w[j]
+            if delta != 0.0:
+                w[j] = x
+                if j < d:
+                    c = inv[j] * delta
+                    for k in range(indptr[j], indptr[j + 1]):
+                        et[indices[k]] += c * data[k]
+                    sde += c * dx[j]
+                    e0 += shift[j] * delta
+                else:
+                    e0 += delta
+                change = abs(a * delta)
+                if change > max_change:
+                    max_change = change
+                if not active[j]:
+                    active[j] = True
+                    entered = True
+        if full:
+            if not entered and max_change <= tol:
+                break
+            full = False
+        elif max_change <= tol:
+            full = True
+    return sweeps
 
 
-def _compiled_sweeps() -> Any:
-    """``_cd_sweeps`` compiled by numba, or False; numba is imported on first use only."""
-    global _FAST
-    if _FAST is None:
+_FAST: dict[Any, Any] = {}  # the compiled sweeps, made on first use; False: numba cannot load
+
+
+def _compiled_sweeps(kernel: Any = _cd_sweeps) -> Any:
+    """``kernel`` compiled by numba, or False; numba is imported on first use only."""
+    if kernel not in _FAST:
         try:
             from numba import njit
         except (ImportError, OSError):  # pragma: no cover - numba is a core dependency
-            _FAST = False
-            return _FAST
+            _FAST[kernel] = False
+            return False
         try:  # cached on disk where numba finds a writable place, else compiled uncached
-            _FAST = njit(cache=True, nogil=True)(_cd_sweeps)
+            _FAST[kernel] = njit(cache=True, nogil=True)(kernel)
         except RuntimeError as exc:  # "cannot cache function ...: no locator available"
             if "cannot cache" not in str(exc):
                 raise
-            _FAST = njit(nogil=True)(_cd_sweeps)
-    return _FAST
+            _FAST[kernel] = njit(nogil=True)(kernel)
+    return _FAST[kernel]
 
 
 def minimize_quadratic(
-    H: Array,
+    H: Array | ColumnHessian,
     g: Array,
     theta: Array,
     lam: Array,
@@ -185,8 +298,11 @@ def minimize_quadratic(
 
     Parameters
     ----------
-    H : ndarray of shape (p, p)
-        Symmetric positive semi-definite.
+    H : ndarray of shape (p, p) or ColumnHessian
+        Symmetric positive semi-definite; a
+        :class:`~oneneuron.objective.ColumnHessian` (X's columns and the rows'
+        curvatures) is swept column by column, the same steps without a
+        ``p x p`` matrix (see the module).
     g, theta, lam : ndarray of shape (p,)
         Gradient at ``theta``, expansion point, L1 weights (>= 0).
     tol : float
@@ -210,16 +326,36 @@ def minimize_quadratic(
     >>> w.tolist()  # (1 - 0.2) / 2 for the first; the second stays exactly 0
     [0.4, 0.0]
     """
-    H = np.ascontiguousarray(H, dtype=np.float64)
     w = np.array(theta, dtype=np.float64, copy=True)
-    u = np.zeros_like(w)
-    fast = _compiled_sweeps() if compiled is not False else False
+    kernel = _cd_sweeps_columns if isinstance(H, ColumnHessian) else _cd_sweeps
+    fast = _compiled_sweeps(kernel) if compiled is not False else False
     if compiled and not fast:
         raise ValueError("compiled=True needs numba, which cannot load here")
-    sweep = fast or _cd_sweeps
+    sweep = fast or kernel
     g = np.ascontiguousarray(g, dtype=np.float64)
     lam = np.ascontiguousarray(lam, dtype=np.float64)
-    sweeps = sweep(H, g, np.asarray(theta, np.float64), lam, w, u, float(tol), int(max_sweeps))
+    th = np.ascontiguousarray(theta, dtype=np.float64)
+    if isinstance(H, ColumnHessian):
+        sweeps = sweep(
+            H.indptr,
+            H.indices,
+            H.data,
+            H.curvature,
+            H.inv,
+            H.shift,
+            H.l2,
+            H.fit_intercept,
+            g,
+            th,
+            lam,
+            w,
+            float(tol),
+            int(max_sweeps),
+        )
+        return w, int(sweeps)
+    H = np.ascontiguousarray(H, dtype=np.float64)
+    u = np.zeros_like(w)
+    sweeps = sweep(H, g, th, lam, w, u, float(tol), int(max_sweeps))
     return w, int(sweeps)
 
 
@@ -270,7 +406,7 @@ def _newton_stage(
 
     Returns ``theta, F, g, H, n_iter, message`` (``g``, ``H`` of the smooth part at ``theta``).
     """
-    f, g, H = problem.gradient_hessian(theta)
+    f, g, H = _gradient_hessian(problem, theta)
     F = f + penalty.value(theta)
     if trace is not None:
         trace.record(theta, F, _kkt(penalty, theta, g), problem.n_passes)
@@ -292,7 +428,7 @@ def _newton_stage(
             message = "the quadratic model offers no step: at the limit of precision"
             break
         noise = round_off(F, _data_eps(problem))
-        f1, g1, H1 = problem.gradient_hessian(w)
+        f1, g1, H1 = _gradient_hessian(problem, w)
         F1 = f1 + penalty.value(w)
         if np.isfinite(F1) and (F1 <= F + ARMIJO * delta or abs(F1 - F) <= noise):
             theta, F, g, H = w, F1, g1, H1
@@ -308,7 +444,7 @@ def _newton_stage(
                 message = "line search found no decrease: at the limit of floating-point precision"
                 break
             theta = theta + t * d
-            f, g, H = problem.gradient_hessian(theta)
+            f, g, H = _gradient_hessian(problem, theta)
             F = f + penalty.value(theta)
         n_iter += 1
         if trace is not None:
@@ -474,4 +610,31 @@ def proximal_newton(
 def _refresh(problem: Problem, refresh: Callable[[Array], Array] | None, theta: Array) -> Array:
     if refresh is not None:
         return refresh(theta)
-    return problem.gradient_hessian(theta)[2]
+    return _gradient_hessian(problem, theta)[2]
+
+
+def _gradient_hessian(problem: Problem, theta: Array) -> tuple[float, Array, Any]:
+    """``problem.gradient_hessian``, or its factored form where the problem asks for it."""
+    if getattr(problem, "column_hessian", False):
+        return problem.gradient_column_hessian(theta)  # type: ignore[attr-defined, no-any-return]
+    return problem.gradient_hessian(theta)
+
+
+#: A binary working set's Hessian is taken in factored form (:class:`ColumnHessian`)
+#: when its columns' stored values are at most this multiple of the ``p x p`` matrix's
+#: entries (see the module).
+COLUMN_FACTOR = 1.0
+
+
+def column_hessian_pays(stored: int, p: int, n_outputs: int = 1) -> bool:
+    """Whether coordinate descent over X's columns beats the ``p x p`` Hessian (see the module).
+
+    ``stored``: the working set's stored values (``n p`` for dense columns), ``p``
+    its width. Binary models only (``n_outputs = 1``).
+
+    Examples
+    --------
+    >>> column_hessian_pays(600_000, 2_000), column_hessian_pays(10_000_000, 100)
+    (True, False)
+    """
+    return n_outputs == 1 and stored <= COLUMN_FACTOR * float(p) ** 2
