@@ -174,16 +174,16 @@ def _cd_sweeps_columns(
         sumd += D[i]
     dx = np.zeros(d)
     a_all = np.zeros(p)
+    xd = np.empty(data.shape[0])  # D_i x_ij per stored value: one random read less a visit
     for j in range(d):
         s1 = 0.0
         s2 = 0.0
-        s3 = 0.0
         for k in range(indptr[j], indptr[j + 1]):
-            t = D[indices[k]]
             x = data[k]
-            s1 += t * x
-            s2 += t * x * x
-            s3 += t
+            t = D[indices[k]] * x
+            xd[k] = t
+            s1 += t
+            s2 += t * x
         dx[j] = s1
         # sum_i D_i x'_ij^2 = sum over stored rows of D ((inv x + shift)^2 - shift^2)
         # + shift^2 sum D; a constant column (x' = 0) is 0 up to round-off, then dropped
@@ -214,8 +214,7 @@ def _cd_sweeps_columns(
             if j < d:
                 s1 = 0.0
                 for k in range(indptr[j], indptr[j + 1]):
-                    i = indices[k]
-                    s1 += data[k] * D[i] * et[i]
+                    s1 += xd[k] * et[indices[k]]
                 xde = inv[j] * (s1 + e0 * dx[j]) + shift[j] * (sde + e0 * sumd)
                 r = g[j] + xde + l2[j] * (w[j] - theta[j])
             else:
