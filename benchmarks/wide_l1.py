@@ -9,8 +9,8 @@ Run with ``python benchmarks/wide_l1.py [--cases path-liblinear path-glum dense-
   liblinear's fit at every alpha.
 - ``path-glum``: the same data and grid with an intercept, against glum's path
   (``alpha_search=True``, ``scale_predictors=False``).
-- ``dense-path``: dense 5k x 5 000, 50 alphas down to 1e-2 of ``alpha_max`` (glmnet's
-  default when p > n), with an intercept, against glum's path.
+- ``dense-path``: dense 5k x 5 000 (``--dense-n``, ``--dense-d``), 50 alphas down to 1e-2
+  of ``alpha_max`` (glmnet's default when p > n), with an intercept, against glum's path.
 - ``big``: one L1 fit on sparse 500k rows at an alpha leaving about 100 non-zeros:
   against glum at ``--big-d-glum`` columns (glum's L1 solver forms the p x p Hessian, so
   it cannot take 100k columns), against liblinear (no intercept) at ``--big-d`` columns.
@@ -143,6 +143,8 @@ def main() -> None:
     ap.add_argument("--big-n", type=int, default=500_000)
     ap.add_argument("--big-d", type=int, default=100_000)
     ap.add_argument("--big-d-glum", type=int, default=10_000)
+    ap.add_argument("--dense-n", type=int, default=5_000)
+    ap.add_argument("--dense-d", type=int, default=5_000)
     args = ap.parse_args()
     from sklearn.linear_model import LogisticRegression
     from threadpoolctl import threadpool_limits
@@ -217,12 +219,13 @@ def main() -> None:
             rows.append((f"sparse 20k x 2000 path, {k} alphas (glum)", o, g, o.pop("note"), floor))
 
     if "dense-path" in args.cases:
-        X, y = dense_data(5_000, 5_000)
+        X, y = dense_data(args.dense_n, args.dense_d)
         floor = read_floor(X)
-        print(f"dense 5k x 5000; one read {floor * 1e3:.2f} ms")
+        print(f"dense {args.dense_n} x {args.dense_d}; one read {floor * 1e3:.2f} ms")
         a_max = regularization_path(X, y, n_alphas=1, standardize=False).alpha_max
         o, g = path_vs_glum(X, y, a_max * np.logspace(0, -2, 50), args.repeat)
-        rows.append(("dense 5k x 5000 path, 50 alphas (glum)", o, g, o.pop("note"), floor))
+        name = f"dense {args.dense_n} x {args.dense_d} path, 50 alphas (glum)"
+        rows.append((name, o, g, o.pop("note"), floor))
 
     if "big" in args.cases:
         for d, icpt in ((args.big_d_glum, True), (args.big_d, False)):

@@ -36,6 +36,7 @@ def _sparse(n=400, d=60, density=0.15, seed=0):
 def columns_always(monkeypatch):
     """Every binary working set takes the column-by-column Hessian; counts its uses."""
     monkeypatch.setattr(cd, "COLUMN_FACTOR", np.inf)
+    monkeypatch.setattr(cd, "DENSE_COLUMN_FACTOR", np.inf)
     calls = []
     original = LinearLoss.gradient_column_hessian
 
@@ -105,14 +106,17 @@ def test_column_sweeps_minimise_the_same_quadratic_model(compiled):
 
 def test_the_rule_picks_columns_for_wide_sparse_sets_only():
     assert column_hessian_pays(600_000, 2_000)  # 20k rows x 2 000, 30 stored a row
-    assert not column_hessian_pays(10_000_000, 100)  # dense 100k x 100
+    assert not column_hessian_pays(10_000_000, 100, dense=True)  # dense 100k x 100
+    assert not column_hessian_pays(2_000 * 1_000, 1_000, dense=True)  # dense, n > p
+    assert column_hessian_pays(500 * 1_000, 1_000, dense=True)  # dense, n < p
     assert not column_hessian_pays(600_000, 2_000, n_outputs=3)  # multinomial: the matrix
 
 
-@pytest.mark.parametrize("fit_intercept", [True, False])
-def test_forced_columns_path_matches_glum_at_every_alpha(columns_always, fit_intercept):
+@pytest.mark.parametrize(("fit_intercept", "dense"), [(True, False), (False, False), (True, True)])
+def test_forced_columns_path_matches_glum_at_every_alpha(columns_always, fit_intercept, dense):
     glum = pytest.importorskip("glum")
     X, y = _sparse(seed=5)
+    X = X.toarray() if dense else X
     alphas = [0.03, 0.01, 0.003, 0.001]
     tol = 1e-10
     path = regularization_path(
@@ -160,6 +164,7 @@ def test_forced_columns_standardised_path_matches_saga_and_the_matrix_path(
     np.testing.assert_allclose(path.coef[4, 0], lr.coef_[0] / sd, atol=1e-6)
     np.testing.assert_array_equal(path.coef[4, 0] == 0, lr.coef_[0] == 0)
     monkeypatch.setattr(cd, "COLUMN_FACTOR", 0.0)  # the p x p matrices: the same path
+    monkeypatch.setattr(cd, "DENSE_COLUMN_FACTOR", 0.0)
     n_before = len(columns_always)
     matrix = regularization_path(X, y, **kw)
     assert len(columns_always) == n_before

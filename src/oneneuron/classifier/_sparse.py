@@ -134,8 +134,9 @@ def columns_pay(engine: Any, Xc: Any, n_outputs: int) -> bool:
     (:func:`~oneneuron.solvers.cd.column_hessian_pays`, on the NumPy engine)."""
     if not hasattr(engine, "row_curvatures") or getattr(engine, "columns", None) is not None:
         return False
-    stored = int(Xc.nnz) if hasattr(Xc, "nnz") else int(np.prod(Xc.shape))
-    return column_hessian_pays(stored, int(Xc.shape[1]), n_outputs)
+    dense = not hasattr(Xc, "nnz")
+    stored = int(np.prod(Xc.shape)) if dense else int(Xc.nnz)
+    return column_hessian_pays(stored, int(Xc.shape[1]), n_outputs, dense=dense)
 
 
 def column_restrictor(
