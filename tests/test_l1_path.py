@@ -163,7 +163,9 @@ def test_wide_sparse_working_sets_use_the_exact_metric_and_reach_the_same_path(m
     """Where a CSR working set's metric costs the same from any number of rows, the exact
     one replaces the subsample's: the same solutions, in fewer passes."""
     import oneneuron.classifier._sparse as sparse_layer
+    import oneneuron.solvers.cd as cd
 
+    monkeypatch.setattr(cd, "COLUMN_FACTOR", 0.0)  # the p x p metrics, not the columns'
     X, y = _rare_sparse()
     kw = dict(n_alphas=5, alpha_min_ratio=10 ** (-4 / 3), tol=1e-9, standardize=False)
     chosen = regularization_path(X, y, **kw)

@@ -124,4 +124,5 @@ def test_the_hessian_change_of_variables_equals_the_dense_jacobian_product(
     A = rng.standard_normal((m * (d + 1), m * (d + 1)))
     H = A @ A.T
     T = problem._jacobian()
-    np.testing.assert_allclose(problem._sandwich(H), T.T @ H @ T, rtol=1e-12, atol=1e-12)
+    expected = T.T @ H @ T
+    np.testing.assert_allclose(problem._sandwich(H), expected, rtol=1e-12, atol=1e-12)  # in place

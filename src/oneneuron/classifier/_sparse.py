@@ -13,6 +13,7 @@ from ..engines import FitData, column_subset, make_engine, subsample_engine
 from ..objective import L1Penalty, LinearLoss
 from ..solvers import SolverResult, Trace
 from ..solvers.active import Restrict, active_set_newton
+from ..solvers.cd import column_hessian_pays
 
 
 def resolve_penalty_factor(
@@ -135,6 +136,16 @@ def subsample_metric_pays(Xc: Any) -> bool:
     return products > SPARSE_METRIC_FACTOR * float(Xc.shape[1]) ** 2
 
 
+def columns_pay(engine: Any, Xc: Any, n_outputs: int) -> bool:
+    """Whether a working set's L1 solve takes its Hessian column by column
+    (:func:`~oneneuron.solvers.cd.column_hessian_pays`, on the NumPy engine)."""
+    if not hasattr(engine, "row_curvatures") or getattr(engine, "columns", None) is not None:
+        return False
+    dense = not hasattr(Xc, "nnz")
+    stored = int(np.prod(Xc.shape)) if dense else int(Xc.nnz)
+    return column_hessian_pays(stored, int(Xc.shape[1]), n_outputs, dense=dense)
+
+
 def column_restrictor(
     data: FitData, problem: LinearLoss, rows: NDArray[np.intp] | None
 ) -> Restrict:
@@ -183,7 +194,11 @@ def column_restrictor(
             )
             full = replace(full, penalty_factor=pf)
             sub = None
-            if X_rows is not None:
+            if Xc is not None and columns_pay(engine, Xc, m):
+                # wide binary sets: coordinate descent over the columns, no p x p metric
+                # (exact at every step: a row subsample would save nothing)
+                full = replace(full, column_hessian=True)
+            elif X_rows is not None:
                 sub_engine = make_engine(
                     column_subset(X_rows, cols),
                     data.target[rows],

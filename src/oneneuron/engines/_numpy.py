@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..objective import BlockStats, block_meat, block_statistics
+from ..objective import BlockStats, block_meat, block_statistics, row_curvatures
 from ._threads import capped
 
 #: Below this many rows the fused kernels' thread start-up is not worth it.
@@ -265,6 +265,7 @@ class NumpyEngine:
             use_kernels = fits and self.n_samples >= KERNEL_MIN_ROWS and kernels() is not None
         self.use_kernels = bool(use_kernels)
         self._sparse = sparse
+        self._csc: Any = None
 
     def statistics(
         self, W: NDArray, b: NDArray, order: int = 1, rows: NDArray[np.intp] | None = None
@@ -381,6 +382,33 @@ class NumpyEngine:
             total = part if total is None else total + part
         assert total is not None
         return total
+
+    def row_curvatures(self, W: NDArray, b: NDArray) -> tuple[BlockStats, NDArray[np.float64]]:
+        """Loss, gradient and each row's curvature of a binary model (one pass over X).
+
+        See :func:`~oneneuron.objective.row_curvatures`; the rows' curvatures with
+        :meth:`csc` are the Hessian in factored form (``LinearLoss.gradient_column_hessian``).
+        """
+        if self.multinomial or self.columns is not None:
+            raise ValueError("row curvatures need a binary model on X's own columns")
+        self.n_passes += 1
+        return row_curvatures(self.X, self.y, self.s, W, b, offset=self.offset)
+
+    def csc(self) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+        """X column by column: CSC ``indptr, indices, data`` (float64), made once and kept."""
+        if self._csc is None:
+            import scipy.sparse
+
+            if self.columns is not None:
+                raise ValueError("a working-set engine reading X in place has no own columns")
+            Xc = scipy.sparse.csc_matrix(self.X, dtype=np.float64)
+            Xc.sort_indices()
+            self._csc = (
+                Xc.indptr.astype(np.int64),
+                Xc.indices.astype(np.int64),
+                np.asarray(Xc.data, dtype=np.float64),
+            )
+        return self._csc
 
     def _rows(self, rows: Any) -> Any:
         """Rows ``rows`` (a slice or indices) of the engine's features."""

@@ -7,8 +7,9 @@ non-zero. :func:`active_set_newton` (glmnet's strategy) therefore
 1. picks a working set of features: those non-zero at the start, the
    unpenalised ones, and a guess of those about to enter (the strong rule
    along a path; the KKT violators at the start otherwise), with a little
-   headroom; a set whose passes read X in place (dense tall data, wide sets)
-   grows to at least twice the last one instead (``GROWTH``);
+   headroom; a set whose passes read X in place (dense tall data, wide sets),
+   or whose solves form exact ``p x p`` Hessians (:func:`exact_matrices`), grows
+   to at least twice the last one instead (``GROWTH``);
 2. solves the problem restricted to those columns with
    :func:`~oneneuron.solvers.cd.proximal_newton` (its Hessian is
    ``|A| x |A|``; its passes read only those columns);
@@ -93,6 +94,18 @@ def reads_in_place(problem: Any) -> bool:
     """Whether a restricted problem's passes read all of X (its engine reads the
     working set's columns in place) rather than a copy of its columns."""
     return getattr(problem.engine, "columns", None) is not None
+
+
+def exact_matrices(problem: Any, subsample: Any) -> bool:
+    """Whether a working set's solves form exact ``p x p`` Hessians (no row subsample
+    gives a cheap metric, no column sweeps replace the matrix): each new set then costs
+    a Hessian over all the data, so it grows as a set read in place does (``GROWTH``).
+    Measured (50-alpha paths, alternated in one process, 2 busy cores): 0.69x the
+    time of the sets changing at every alpha on dense 2k x 2k (to 581 non-zeros, tol
+    1e-5), 0.61x on dense 2k x 500 and 0.70x on 5k x 100 (medians of 5 and 3); a sparse
+    20k x 2 000 path is unchanged (its wide sets sweep columns, its narrow ones have a
+    row subsample)."""
+    return subsample is None and not getattr(problem, "column_hessian", False)
 
 
 def active_set_newton(
@@ -201,7 +214,7 @@ def active_set_newton(
             # every alpha that adds a feature or two
             # the last set: the metric's columns (the previous alpha's, then each round's)
             short = 0 if metric is None else int(GROWTH * len(metric[0])) - len(cols)
-            if short > 0 and reads_in_place(sub):
+            if short > 0 and (reads_in_place(sub) or exact_matrices(sub, subsub)):
                 work |= _headroom(g, penalty.lam, work, m, d, count=short)
                 cols = np.flatnonzero(work)
                 sub, subsub = restrict(cols)
