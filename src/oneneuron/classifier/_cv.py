@@ -22,7 +22,7 @@ from ..exceptions import ConvergenceWarning
 from ._cvrecord import CVRecord, choose_alpha, cv_record
 from ._estimator import NeuronClassifier
 from ._fit import check_term_names, design_input
-from ._path import RegularizationPath, compute_path, names_in, path_alphas
+from ._path import RegularizationPath, check_distinct, compute_path, names_in, path_alphas
 
 __all__ = ["NeuronClassifierCV"]
 
@@ -468,9 +468,14 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         X, y, sample_weight, groups, _, design = design_input(
             self, X, y, sample_weight, groups, None
         )
-        l1_ratios = np.asarray(self.l1_ratios, dtype=np.float64).ravel()
-        if l1_ratios.size == 0 or np.any((l1_ratios < 0) | (l1_ratios > 1)):
-            raise ValueError(f"l1_ratios must be numbers in [0, 1], not {self.l1_ratios!r}")
+        message = f"l1_ratios must be distinct numbers in [0, 1], not {self.l1_ratios!r}"
+        try:
+            l1_ratios = np.asarray(self.l1_ratios, dtype=np.float64).ravel()
+        except (TypeError, ValueError):
+            raise ValueError(message) from None
+        if l1_ratios.size == 0 or not np.all((l1_ratios >= 0) & (l1_ratios <= 1)):  # NaN too
+            raise ValueError(message)
+        check_distinct(l1_ratios, "l1_ratios")  # one path each (and one row of the record)
         data = prepare(
             X,
             y,
