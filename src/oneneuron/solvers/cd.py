@@ -219,8 +219,72 @@ def minimize_quadratic(
     sweep = fast or _cd_sweeps
     g = np.ascontiguousarray(g, dtype=np.float64)
     lam = np.ascontiguousarray(lam, dtype=np.float64)
-    sweeps = sweep(H, g, np.asarray(theta, np.float64), lam, w, u, float(tol), int(max_sweeps))
+    theta = np.asarray(theta, np.float64)
+    first = min(int(max_sweeps), POLISH_AFTER)
+    sweeps = sweep(H, g, theta, lam, w, u, float(tol), first)
+    while sweeps >= first and sweeps < max_sweeps:  # crawling: an ill-conditioned model
+        if not _polish(H, g, theta, lam, w):
+            sweeps += sweep(H, g, theta, lam, w, u, float(tol), int(max_sweeps) - sweeps)
+            break
+        u[:] = H @ (w - theta)
+        more = sweep(H, g, theta, lam, w, u, float(tol), min(first, int(max_sweeps) - sweeps))
+        sweeps += more
+        if more < first:  # the sweeps settled after the polish: converged
+            break
     return w, int(sweeps)
+
+
+#: Sweeps after which coordinate descent is taken to crawl (an ill-conditioned model:
+#: nearly collinear columns, e.g. columns far from zero mean without an intercept) and
+#: :func:`_polish` solves the model on the non-zero coordinates directly.
+POLISH_AFTER = 1000
+#: Linear solves of one polish at most (a coordinate leaves the support at each but the last).
+POLISH_FACES = 8
+
+
+def _polish(H: Array, g: Array, theta: Array, lam: Array, w: Array) -> bool:
+    """Minimise the quadratic model over the current support with the signs of ``w`` fixed.
+
+    On the face ``{v: v_j = 0 off the support, sign(v_j) = sign(w_j)}`` the model is
+    smooth, and its minimiser is one linear solve: ``H_SS step = -(r_S + lam_S sign(w_S))``,
+    ``r = g + H (w - theta)`` the model's gradient at ``w``, ``S`` the support (and the
+    coordinates with ``lam_j = 0``). Where the step would carry a coordinate across zero it stops
+    there and that coordinate leaves the support; then again, at most ``POLISH_FACES``
+    times (each solve costs ``|S|**3``, less than the ``POLISH_AFTER`` sweeps of ``|S|**2``
+    each that called it).
+    Every step decreases the model, so the sweeps that follow start closer; they let
+    in any zero coordinate whose gradient exceeds its L1 weight. In place on ``w``;
+    returns False (``w`` unchanged) where no step decreases the model.
+    """
+
+    def model(v: Array) -> float:
+        dv, nz = v - theta, v != 0.0  # (an infinite lam_j only where v_j = 0)
+        return float(g @ dv + 0.5 * dv @ (H @ dv) + lam[nz] @ np.abs(v[nz]))
+
+    start, before = w.copy(), model(w)
+    for _ in range(POLISH_FACES):
+        S = np.flatnonzero((w != 0.0) | (lam == 0.0))
+        if S.size == 0:
+            break
+        sign = np.sign(w[S])
+        r = g[S] + H[S] @ (w - theta) + lam[S] * sign  # the face's gradient
+        try:
+            step = np.linalg.solve(H[np.ix_(S, S)], -r)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(H[np.ix_(S, S)], -r, rcond=None)[0]
+        new = w[S] + step
+        cross = (lam[S] > 0.0) & (new * sign <= 0.0)
+        if not np.any(cross):
+            w[S] = new
+            break
+        ratio = np.where(cross, w[S] / np.where(cross, w[S] - new, 1.0), np.inf)
+        k = int(np.argmin(ratio))
+        w[S] += ratio[k] * step
+        w[S[k]] = 0.0  # it reached zero: it leaves the support
+    if not np.all(np.isfinite(w)) or not model(w) < before:
+        w[:] = start
+        return False
+    return True
 
 
 def _kkt(penalty: L1Penalty, theta: Array, g: Array) -> Array:
