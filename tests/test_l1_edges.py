@@ -111,3 +111,43 @@ def test_l1_fit_without_intercept_on_columns_far_from_zero(l1_ratio):
     clf = NeuronClassifier(alpha=0.01, l1_ratio=l1_ratio, fit_intercept=False).fit(X, y)
     assert clf.converged_
     assert _std_kkt(clf, X, y, 0.01, l1_ratio, center=False) < 1e-8
+
+
+def _three_classes():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(90, 3))
+    y = np.array(["a", "b", "c"])[np.argmax(X + rng.normal(size=(90, 3)), 1)]
+    return X, y
+
+
+def test_cv_class_weight_names_the_users_label_before_any_path(monkeypatch):
+    """The CV re-keyed class_weight to class indices by sorted position before checking it:
+    an unknown label was named by its index ('[3] not among the classes [0, 1, 2]'), or,
+    sorting between two labels, weighted the next class in every fold until the refit
+    refused it."""
+    import oneneuron.classifier._cv as cvmod
+
+    X, y = _three_classes()
+
+    def no_path(*args, **kwargs):
+        raise AssertionError("a path was fitted before class_weight was checked")
+
+    monkeypatch.setattr(cvmod, "compute_path", no_path)
+    for cw in ({"z": 5.0}, {"bb": 5.0}):
+        key = next(iter(cw))
+        with pytest.raises(ValueError, match=rf"class_weight names \['{key}'\] not among"):
+            NeuronClassifierCV(cv=3, n_alphas=3, class_weight=cw).fit(X, y)
+
+
+def test_cv_warns_when_a_training_fold_lacks_a_class():
+    """Groups that hold every row of a class make a fold whose model cannot predict it
+    (probability 0: a log-loss of 36 per row); that was silent."""
+    X, y = _three_classes()
+    groups = np.where(y == "c", 0, 1 + np.arange(len(y)) % 3)
+    with pytest.warns(UserWarning, match=r"fold \d lacks 'c'"):
+        NeuronClassifierCV(cv=3, n_alphas=3).fit(X, y, groups=groups)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # stratified folds: every class in every training fold
+        NeuronClassifierCV(cv=3, n_alphas=3).fit(X, y)

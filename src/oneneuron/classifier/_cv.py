@@ -253,6 +253,32 @@ def _unweighted(scorer: Any, est: Any, X: Any, y: NDArray, w: NDArray) -> float:
     return float(scorer(est, X, y))
 
 
+def _warn_missing_classes(data: FitData, folds: list[tuple[NDArray, NDArray]]) -> None:
+    """One UserWarning naming the folds whose training rows lack a class of the data.
+
+    Such a fold's model gives that class probability 0 on its held-out rows (a log-loss of
+    ``-log(eps)``, about 36, per row of it), so its scores measure the split more than
+    alpha. Classes are counted by rows of positive sample weight; a fold left with one
+    class is not named here (its fit raises an error).
+    """
+    assert data.y_idx is not None and data.sample_weight is not None
+    K = len(data.classes)
+    lacking = []
+    for k, (train, _) in enumerate(folds):
+        present = np.bincount(data.y_idx[train], weights=data.sample_weight[train], minlength=K)
+        absent = [str(c) for c in data.classes[present <= 0]]
+        if absent and np.count_nonzero(present > 0) >= 2:  # (one class left: an error later)
+            lacking.append(f"fold {k} lacks {', '.join(repr(c) for c in absent)}")
+    if lacking:
+        warnings.warn(
+            f"cross-validation training rows without a class ({'; '.join(lacking)}): those "
+            "folds' models give it probability 0, and their scores weigh that more than "
+            "alpha; use fewer folds, or groups that spread every class",
+            UserWarning,
+            stacklevel=4,  # the caller of fit (through scikit-learn's wrapper)
+        )
+
+
 class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
     """The elastic-net neuron with alpha (and l1_ratio) chosen by cross-validation.
 
@@ -480,7 +506,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
             X,
             y,
             sample_weight,
-            class_weight=None,
+            class_weight=self.class_weight,  # checked against the labels here, then re-keyed
             standardize=self.standardize,
             center=self.fit_intercept,
         )
@@ -513,6 +539,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
                     "so it cannot be scored; shuffle the folds (e.g. cv=StratifiedKFold(5, "
                     "shuffle=True, random_state=0)) or drop the zero-weight rows"
                 )
+        _warn_missing_classes(data, folds)
         full = prepare(
             data.X,
             data.y_idx,
