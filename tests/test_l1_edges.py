@@ -151,3 +151,27 @@ def test_cv_warns_when_a_training_fold_lacks_a_class():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # stratified folds: every class in every training fold
         NeuronClassifierCV(cv=3, n_alphas=3).fit(X, y)
+
+
+@pytest.mark.parametrize("which", ["path", "cv"])
+def test_an_alpha_of_zero_is_on_the_plots(which):
+    """On a log axis the alpha = 0 point (and the chosen alpha 0's line) vanished while the
+    legend still named it; now the axis is linear near 0 (symlog) and shows it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from oneneuron.plot import plot_coefficient_path, plot_cv_curve
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 3))
+    y = (X[:, 0] + 0.5 * X[:, 1] + rng.normal(size=400) > 0).astype(int)
+    if which == "cv":
+        cv = NeuronClassifierCV(cv=3, alphas=[0.1, 0.01, 0.0]).fit(X, y)
+        assert cv.alpha_ == 0.0  # (the unpenalised fit scores best here)
+        ax = plot_cv_curve(cv)
+    else:
+        ax = plot_coefficient_path(regularization_path(X, y, alphas=[0.1, 0.01, 0.0]))
+    ax.figure.canvas.draw()
+    lo, hi = sorted(ax.get_xlim())
+    assert lo < 0.0 < hi and ax.get_xscale() == "symlog"
+    assert ax.xaxis_inverted()
