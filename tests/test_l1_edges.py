@@ -175,3 +175,48 @@ def test_an_alpha_of_zero_is_on_the_plots(which):
     lo, hi = sorted(ax.get_xlim())
     assert lo < 0.0 < hi and ax.get_xscale() == "symlog"
     assert ax.xaxis_inverted()
+
+
+def _fuzz_problem(seed):
+    """The random problem of the property check that found the case below (correlated
+    columns, some near 5 with spread 0.01, others scaled by 10 or 0.01)."""
+    rng = np.random.default_rng(seed)
+    n, p, K = int(rng.integers(20, 200)), int(rng.integers(1, 8)), int(rng.integers(2, 5))
+    C = rng.normal(size=(p, p)) * rng.uniform(0, 1)
+    X = rng.normal(size=(n, p)) @ (np.eye(p) + C)
+    X = X * rng.choice([1, 10, 0.01], size=p) + rng.choice([0, 5], size=p)
+    beta = rng.normal(size=(K, p)) * (rng.random((K, p)) < 0.5)
+    Z = (X - X.mean(0)) / (X.std(0) + 1e-12) @ beta.T + rng.normal(size=(n, K))
+    y = np.argmax(Z, 1)
+    rng.integers(2, size=2), rng.random()  # (the check's other settings)
+    sw = rng.uniform(0, 3, size=n) * (rng.random(n) < 0.8)
+    for k in range(K):
+        sw[np.flatnonzero(y == k)[0]] = 1.0
+    return X, y, K, sw
+
+
+def test_multinomial_l1_path_without_intercept_on_nearly_collinear_columns():
+    """Three classes, no intercept, two columns near 5 (spread 0.01), balanced class
+    weights, zero sample weights: the path's last alpha stopped at a KKT violation of
+    8e-3 ('at the limit of the data's floating-point precision') where a single fit
+    reaches 1e-11. The softmax layer's Hessian is singular without an L2 term, so the
+    model's polish solves on its curved directions and follows the flat ones to a zero."""
+    X, y, K, sw = _fuzz_problem(240)
+    assert K == 3
+    sums = np.bincount(y, weights=sw)
+    s = sw * (sw.sum() / (K * sums))[y]  # "balanced", as scikit-learn defines it
+    path = regularization_path(
+        X, y, n_alphas=6, alpha_min_ratio=0.01, sample_weight=sw, class_weight="balanced",
+        fit_intercept=False,
+    )  # fmt: skip
+    sig = np.sqrt(s @ (X - s @ X / s.sum()) ** 2 / s.sum())
+    Xs = X / sig  # no intercept: scaled, not centred
+    for i, a in enumerate(path.alphas):
+        Wp = path.coef[i] * sig
+        Zs = Xs @ Wp.T
+        P = np.exp(Zs - Zs.max(1, keepdims=True))
+        P /= P.sum(1, keepdims=True)
+        P[np.arange(len(y)), y] -= 1
+        G = (P * (s / s.sum())[:, None]).T @ Xs
+        v = np.where(Wp != 0, G + a * np.sign(Wp), np.sign(G) * np.maximum(np.abs(G) - a, 0))
+        assert np.abs(v).max() < 1e-7, (i, np.abs(v).max())

@@ -246,15 +246,19 @@ def _polish(H: Array, g: Array, theta: Array, lam: Array, w: Array) -> bool:
     """Minimise the quadratic model over the current support with the signs of ``w`` fixed.
 
     On the face ``{v: v_j = 0 off the support, sign(v_j) = sign(w_j)}`` the model is
-    smooth, and its minimiser is one linear solve: ``H_SS step = -(r_S + lam_S sign(w_S))``,
-    ``r = g + H (w - theta)`` the model's gradient at ``w``, ``S`` the support (and the
-    coordinates with ``lam_j = 0``). Where the step would carry a coordinate across zero it stops
-    there and that coordinate leaves the support; then again, at most ``POLISH_FACES``
-    times (each solve costs ``|S|**3``, less than the ``POLISH_AFTER`` sweeps of ``|S|**2``
-    each that called it).
-    Every step decreases the model, so the sweeps that follow start closer; they let
-    in any zero coordinate whose gradient exceeds its L1 weight. In place on ``w``;
-    returns False (``w`` unchanged) where no step decreases the model.
+    smooth with gradient ``r_S + lam_S sign(w_S)``, ``r = g + H (w - theta)`` the model's
+    gradient at ``w`` and ``S`` the support (with the coordinates where ``lam_j = 0``).
+    Its minimiser is one solve with ``H_SS`` (by eigendecomposition: ``H_SS`` may be
+    singular, e.g. a softmax layer's coefficients, which adding one vector to every class
+    leaves unchanged, without an L2 term). Where the face's gradient has a part along a
+    flat direction of ``H_SS``, the model falls linearly along it, and the step follows
+    it to the first coordinate that reaches zero instead. A step that would carry a
+    coordinate across zero stops there and that coordinate leaves the support; then
+    again, at most ``POLISH_FACES`` times (each solve costs ``|S|**3``, less than the
+    ``POLISH_AFTER`` sweeps of ``|S|**2`` each that called it). Every step decreases
+    the model; the sweeps that follow let in any zero coordinate whose gradient exceeds
+    its L1 weight. In place on ``w``; returns False (``w`` unchanged) where no step
+    decreases the model.
     """
 
     def model(v: Array) -> float:
@@ -268,17 +272,21 @@ def _polish(H: Array, g: Array, theta: Array, lam: Array, w: Array) -> bool:
             break
         sign = np.sign(w[S])
         r = g[S] + H[S] @ (w - theta) + lam[S] * sign  # the face's gradient
-        try:
-            step = np.linalg.solve(H[np.ix_(S, S)], -r)
-        except np.linalg.LinAlgError:
-            step = np.linalg.lstsq(H[np.ix_(S, S)], -r, rcond=None)[0]
-        new = w[S] + step
-        cross = (lam[S] > 0.0) & (new * sign <= 0.0)
-        if not np.any(cross):
-            w[S] = new
-            break
-        ratio = np.where(cross, w[S] / np.where(cross, w[S] - new, 1.0), np.inf)
+        e, V = np.linalg.eigh(H[np.ix_(S, S)])
+        curved = e > max(float(e[-1]), 0.0) * S.size * EPS
+        proj = V.T @ r
+        flat = -(V[:, ~curved] @ proj[~curved])  # where the model falls linearly
+        newton = not np.linalg.norm(flat) > 1e-9 * np.linalg.norm(r)
+        step = -(V[:, curved] @ (proj[curved] / e[curved])) if newton else flat
+        towards = (lam[S] > 0.0) & (step * sign < 0.0)  # coordinates heading for zero
+        ratio = np.full(S.size, np.inf)
+        ratio[towards] = w[S][towards] / -step[towards]
         k = int(np.argmin(ratio))
+        if newton and not ratio[k] < 1.0:
+            w[S] += step
+            break
+        if not np.isfinite(ratio[k]):  # a flat direction with no end: nothing to polish
+            break
         w[S] += ratio[k] * step
         w[S[k]] = 0.0  # it reached zero: it leaves the support
     if not np.all(np.isfinite(w)) or not model(w) < before:
