@@ -181,7 +181,12 @@ def minimize_quadratic(
     over the non-zero coordinates (and those with ``lam_j = 0``) until no
     coordinate's gradient moves by more than ``tol``, then sweep all
     coordinates; it stops when such a full sweep lets none in and moves none by
-    more than ``tol``.
+    more than ``tol``. Where the sweeps crawl (``POLISH_AFTER`` of them without
+    settling: nearly collinear columns), the model is minimised on the non-zero
+    coordinates directly (:func:`_polish`) and the sweeps resume. The unpenalised
+    coordinates' diagonal gets a relative ridge of ``FREE_RIDGE`` (a flat direction
+    of theirs, such as a softmax layer's intercepts, is otherwise unbounded under a
+    gradient of round-off size).
 
     Parameters
     ----------
@@ -211,6 +216,8 @@ def minimize_quadratic(
     [0.4, 0.0]
     """
     H = np.ascontiguousarray(H, dtype=np.float64)
+    if not H.flags.writeable:  # (its diagonal is changed for the solve, then restored)
+        H = H.copy()
     w = np.array(theta, dtype=np.float64, copy=True)
     u = np.zeros_like(w)
     fast = _compiled_sweeps() if compiled is not False else False
@@ -220,6 +227,25 @@ def minimize_quadratic(
     g = np.ascontiguousarray(g, dtype=np.float64)
     lam = np.ascontiguousarray(lam, dtype=np.float64)
     theta = np.asarray(theta, np.float64)
+    # bound the model along flat directions of the unpenalised coordinates (a softmax
+    # layer's intercepts: one shift of all of them changes nothing), where a gradient
+    # of round-off size would make it unbounded and the sweeps drift without end; H's
+    # diagonal is restored exactly afterwards (no copy of H)
+    free = np.flatnonzero(lam == 0.0)
+    diagonal = H[free, free].copy()
+    H[free, free] = diagonal * (1.0 + FREE_RIDGE)
+    try:
+        sweeps = _solve(H, g, theta, lam, w, u, float(tol), int(max_sweeps), sweep)
+    finally:
+        H[free, free] = diagonal
+    return w, int(sweeps)
+
+
+def _solve(
+    H: Array, g: Array, theta: Array, lam: Array, w: Array, u: Array, tol: float,
+    max_sweeps: int, sweep: Any,
+) -> int:  # fmt: skip
+    """The sweeps, with :func:`_polish` where they crawl; in place on ``w``; the sweeps made."""
     first = min(int(max_sweeps), POLISH_AFTER)
     sweeps = sweep(H, g, theta, lam, w, u, float(tol), first)
     while sweeps >= first and sweeps < max_sweeps:  # crawling: an ill-conditioned model
@@ -231,13 +257,21 @@ def minimize_quadratic(
         sweeps += more
         if more < first:  # the sweeps settled after the polish: converged
             break
-    return w, int(sweeps)
+    return sweeps
 
 
+#: Relative ridge on the diagonal of the model's unpenalised coordinates (see
+#: :func:`minimize_quadratic`): it bounds a flat direction's round-off drift at
+#: ``gradient / (FREE_RIDGE * H_jj)`` and changes a Newton step by that fraction.
+FREE_RIDGE = 1e-10
 #: Sweeps after which coordinate descent is taken to crawl (an ill-conditioned model:
 #: nearly collinear columns, e.g. columns far from zero mean without an intercept) and
 #: :func:`_polish` solves the model on the non-zero coordinates directly.
 POLISH_AFTER = 1000
+#: The face's gradient along flat directions of ``H`` is followed when it is at least this
+#: fraction of the whole (an L1 face's ``lam * sign`` along a softmax layer's invariance);
+#: below it, it is round-off and the step is Newton's on the curved directions.
+FLAT_GRADIENT = 1e-6
 #: Linear solves of one polish at most (a coordinate leaves the support at each but the last).
 POLISH_FACES = 8
 
@@ -276,7 +310,9 @@ def _polish(H: Array, g: Array, theta: Array, lam: Array, w: Array) -> bool:
         curved = e > max(float(e[-1]), 0.0) * S.size * EPS
         proj = V.T @ r
         flat = -(V[:, ~curved] @ proj[~curved])  # where the model falls linearly
-        newton = not np.linalg.norm(flat) > 1e-9 * np.linalg.norm(r)
+        # a flat part of round-off size (the free coordinates' gradient along their flat
+        # direction: zero but for round-off) is no direction to follow
+        newton = not np.linalg.norm(flat) > FLAT_GRADIENT * np.linalg.norm(r)
         step = -(V[:, curved] @ (proj[curved] / e[curved])) if newton else flat
         towards = (lam[S] > 0.0) & (step * sign < 0.0)  # coordinates heading for zero
         ratio = np.full(S.size, np.inf)
@@ -289,7 +325,7 @@ def _polish(H: Array, g: Array, theta: Array, lam: Array, w: Array) -> bool:
             break
         w[S] += ratio[k] * step
         w[S[k]] = 0.0  # it reached zero: it leaves the support
-    if not np.all(np.isfinite(w)) or not model(w) < before:
+    if not np.all(np.isfinite(w)) or not model(w) <= before:
         w[:] = start
         return False
     return True
