@@ -257,3 +257,24 @@ def test_raw_scale_multinomial_elastic_net_reaches_tol(seed):
     clf = NeuronClassifier(alpha=1e-4, l1_ratio=0.5, standardize=False, tol=1e-10).fit(X, y)
     assert clf.converged_, clf.stop_reason_
     assert _raw_kkt(clf, X, y, 1e-4, 0.5) < 1e-9
+
+
+def test_cv_refuses_scores_that_are_not_numbers():
+    """A held-out fold of one class has no ROC AUC (scikit-learn: NaN and a warning); the
+    NaN mean made argmax take alpha_max, and the CV returned the all-zero model."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(90, 3))
+    y = (X[:, 0] + rng.normal(size=90) > 0).astype(int)
+    groups = np.arange(90) % 3
+    groups[(y == 0) & (np.arange(90) < 40)] = 3  # a fold of class 0 only
+    with (
+        pytest.warns(Warning),
+        pytest.raises(ValueError, match=r"fold 1: the roc_auc score is not a number"),
+    ):
+        NeuronClassifierCV(cv=4, n_alphas=3, scoring="roc_auc").fit(X, y, groups=groups)
+
+    def nan_scorer(est, X, y):
+        return float("nan")
+
+    with pytest.raises(ValueError, match="callable nan_scorer score is not a number"):
+        NeuronClassifierCV(cv=3, n_alphas=3, scoring=nan_scorer).fit(X, y)

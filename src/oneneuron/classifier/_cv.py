@@ -253,6 +253,28 @@ def _unweighted(scorer: Any, est: Any, X: Any, y: NDArray, w: NDArray) -> float:
     return float(scorer(est, X, y))
 
 
+def _check_scores(scores: NDArray[np.float64], l1_ratios: NDArray, scoring: Any) -> None:
+    """Refuse fold scores that are not numbers: a NaN mean would choose an alpha blindly
+    (``argmax`` takes the first NaN: ``alpha_max``, the all-zero model).
+
+    ROC AUC, for one, is undefined on held-out rows of one class (scikit-learn warns and
+    returns NaN); a callable scorer may return NaN or infinity.
+    """
+    bad = ~np.isfinite(scores)
+    if not np.any(bad):
+        return
+    from ._cvrecord import scoring_name
+
+    i, k, _ = np.argwhere(bad)[0]
+    folds = sorted({int(f) for f in np.argwhere(bad)[:, 1]})
+    raise ValueError(
+        f"cross-validation fold {k}: the {scoring_name(scoring)} score is not a number at "
+        f"{int(bad[i, k].sum())} of {scores.shape[2]} alphas (l1_ratio {l1_ratios[i]:g}; "
+        f"folds with such scores: {folds}), e.g. ROC AUC on held-out rows of one class; "
+        "use other folds (cv) or groups, or another scoring"
+    )
+
+
 def _warn_missing_classes(data: FitData, folds: list[tuple[NDArray, NDArray]]) -> None:
     """One UserWarning naming the folds whose training rows lack a class of the data.
 
@@ -590,6 +612,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         if short:  # one warning for all folds (each fold's first message, and how many)
             more = f" (and {len(short) - 1} more folds)" if len(short) > 1 else ""
             warnings.warn(short[0] + more, ConvergenceWarning, stacklevel=2)
+        _check_scores(scores, l1_ratios, self.scoring)
         i, j = self._choose(l1_ratios, paths, scores)
         # a proximal Newton refit has the paths' l1_ratio and max_iter; an unpenalised one
         # (alpha 0 in a given grid) is a plain fit with its own solver's default max_iter
