@@ -334,8 +334,9 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         ``GroupKFold`` when ``fit`` gets ``groups``.
     alphas : array_like, optional
         The alpha grid shared by every l1_ratio (default: one per l1_ratio from
-        its ``alpha_max``).
+        its ``alpha_max``); distinct numbers >= 0, in any order.
     l1_ratios : sequence of float in [0, 1], default=(1.0,)
+        Distinct values (a repeated one is an error).
     n_alphas : int, default=100
     alpha_min_ratio : float, optional
         As :func:`~oneneuron.regularization_path` (glmnet's defaults).
@@ -350,6 +351,9 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         from the fold's path at that alpha (``predict``, ``predict_proba``,
         ``decision_function``, ``score``). The record names a callable
         ``"callable <its __name__>"``.
+        Every fold's score must be a number: a NaN (ROC AUC on held-out rows of
+        one class, say) is an error naming the fold. A fold whose training rows
+        lack a class (possible with ``groups``) is a UserWarning.
     rule : {"min", "1se"}, default="min"
     n_jobs : int, optional
         Above 1: the paths (each fold's and the full data's) fitted in joblib's

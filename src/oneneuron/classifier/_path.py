@@ -417,7 +417,8 @@ def regularization_path(
         Labels; with a table also the target column's name, or None when
         ``formula`` names the target.
     alphas : array_like, optional
-        The grid (sorted decreasing here). Default: ``n_alphas`` values
+        The grid: distinct finite numbers >= 0, sorted decreasing here (a repeated
+        value is an error). Default: ``n_alphas`` values
         log-spaced from ``alpha_max`` down to ``alpha_min_ratio * alpha_max``.
     l1_ratio : float in [0, 1], default=1.0
         Share of the L1 term. For ``l1_ratio = 0`` no finite alpha zeroes the
