@@ -278,3 +278,21 @@ def test_cv_refuses_scores_that_are_not_numbers():
 
     with pytest.raises(ValueError, match="callable nan_scorer score is not a number"):
         NeuronClassifierCV(cv=3, n_alphas=3, scoring=nan_scorer).fit(X, y)
+
+
+def test_cli_words_when_relax_has_nothing_to_refit(tmp_path, capsys):
+    """train --relax at an alpha that keeps no column said '(--alpha=1000, l1_ratio=1)
+    ... so relax=True has nothing to refit; lower alpha': Python's words in the CLI."""
+    import pandas as pd
+
+    from oneneuron.cli import main
+
+    X, y = _data(n=80)
+    df = pd.DataFrame(X, columns=[f"f{j}" for j in range(X.shape[1])]).assign(label=y)
+    path = tmp_path / "d.csv"
+    df.to_csv(path, index=False)
+    argv = ["train", str(path), "--target", "label", "--l1-ratio", "1", "--alpha", "1000"]
+    assert main([*argv, "--relax", "--model", str(tmp_path / "m.json")]) == 0
+    out = capsys.readouterr().out
+    assert "(--alpha 1000, --l1-ratio 1) kept no column, so --relax has nothing" in out, out
+    assert "lower --alpha to keep some" in out and "relax=True" not in out
