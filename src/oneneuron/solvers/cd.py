@@ -79,8 +79,12 @@ CHEAP_INNER_TOL = 0.01
 #: Armijo constant of the line search.
 ARMIJO = 1e-4
 #: Stop when this many iterations in a row shrink the KKT violation by less than 10%
-#: below its best so far: the noise floor of the data's precision (float32 X) is reached.
+#: below its best so far, and the objective by no more than ``STALL_DROP`` times its
+#: round-off: the noise floor of the data's precision (float32 X) is reached.
 STALL_ITERATIONS = 5
+#: An iteration that lowers the objective by more than this many times its round-off
+#: counts no stall (see :func:`_falling`).
+STALL_DROP = 10.0
 STALL_MESSAGE = "no progress in 5 iterations: at the limit of the data's floating-point precision"
 
 
@@ -357,6 +361,14 @@ def _model_decrease(penalty: L1Penalty, theta: Array, w: Array, g: Array) -> flo
     )
 
 
+def _falling(drop: float, F: float, problem: Any) -> bool:
+    """Whether the last step lowered the objective by more than ``STALL_DROP`` times its
+    round-off: then slow KKT progress is a damped Newton phase (large coefficients near
+    separation, raw features of tiny spread), not the floor of the data's precision, and
+    no stall is counted."""
+    return bool(drop > STALL_DROP * round_off(F, _data_eps(problem)))
+
+
 def _inner_tol(kkt: float, tol: float) -> float:
     """Forcing sequence of the inexact inner solves: tighter as the outer problem converges."""
     return max(0.1 * tol, min(1e-3 * kkt, kkt * kkt))
@@ -382,14 +394,17 @@ def _newton_stage(
     F = f + penalty.value(theta)
     if trace is not None:
         trace.record(theta, F, _kkt(penalty, theta, g), problem.n_passes)
-    n_iter, message, stalls, best = 0, "", 0, np.inf
+    n_iter, message, stalls, best, drop = 0, "", 0, np.inf, np.inf
     stop = max(tol, rel_tol * grad_norm(_kkt(penalty, theta, g)))
     while n_iter < max_iter:
         kkt = grad_norm(_kkt(penalty, theta, g))
         if kkt <= stop:
             break
         stalls = stalls + 1 if kkt > 0.9 * best else 0
+        if _falling(drop, F, problem):
+            stalls = 0
         best = min(best, kkt)
+        before = F
         if stalls >= STALL_ITERATIONS:
             message = STALL_MESSAGE
             break
@@ -418,6 +433,7 @@ def _newton_stage(
             theta = theta + t * d
             f, g, H = problem.gradient_hessian(theta)
             F = f + penalty.value(theta)
+        drop = before - F
         n_iter += 1
         if trace is not None:
             trace.record(theta, F, _kkt(penalty, theta, g), problem.n_passes)
@@ -509,7 +525,7 @@ def proximal_newton(
     f, g = start if start is not None and subproblem is None else problem.loss_gradient(theta)
     F = f + penalty.value(theta)
     trace.record(theta, F, _kkt(penalty, theta, g), problem.n_passes)
-    n_iter, message, just_refreshed, stalls, best = 0, "", False, 0, np.inf
+    n_iter, message, just_refreshed, stalls, best, drop = 0, "", False, 0, np.inf, np.inf
     owned = False  # whether H is this solve's own array (then updated in place): a refresh
     # or an update is; the ``hessian`` passed in is the caller's, copied by its first update
     # a cheap metric (``refresh``, e.g. a row subsample's Hessian) can be a poor one (sparse
@@ -519,6 +535,8 @@ def proximal_newton(
     kkt = grad_norm(_kkt(penalty, theta, g))
     while kkt > tol and n_iter < max_iter:
         stalls = stalls + 1 if kkt > 0.9 * best else 0
+        if exact and _falling(drop, F, problem):
+            stalls = 0
         best = min(best, kkt)
         if stalls >= STALL_ITERATIONS and not exact:
             exact, stalls = True, 0
@@ -557,7 +575,7 @@ def proximal_newton(
         if not exact:  # the full-data gradients correct the cheap metric along the step
             updated = bfgs_update(H, trial - theta, g1 - g, overwrite=owned)
             H, owned = (H, owned) if updated is None else (updated, True)
-        theta, F, g = trial, F1, g1
+        theta, F, g, drop = trial, F1, g1, F - F1
         new_kkt = grad_norm(_kkt(penalty, theta, g))
         n_iter += 1
         trace.record(theta, F, _kkt(penalty, theta, g), problem.n_passes)
