@@ -314,3 +314,26 @@ def test_a_damped_newton_phase_is_no_stall():
     assert clf.converged_, clf.stop_reason_
     assert np.abs(clf.coef_).max() > 100
     assert _raw_kkt(clf, X, y, 2.7e-6, 1.0, sw) < 1e-9
+
+
+@pytest.mark.parametrize("seed", [0, 18])
+def test_alpha_max_with_unpenalised_columns_is_the_analytic_value(seed):
+    """With a penalty_factor of 0 the null fit has free columns and alpha_max is read off
+    its gradient; solved only to tol it was off by up to 1e-8 relative, so a fit at
+    alpha_max * (1 + 1e-9) kept penalised coefficients of 1e-9. The smallest alpha with
+    every penalised coefficient 0: zeros just above it, a non-zero just below."""
+    from oneneuron import NeuronClassifier
+
+    rng = np.random.default_rng(seed)
+    n = 60
+    X = rng.normal(size=(n, 3))
+    X[:, 1] += 0.8 * X[:, 0]
+    X[:, 2] -= 0.5 * X[:, 0]
+    y = np.argmax(np.column_stack([2 * X[:, 0], X[:, 1], np.zeros(n)]) + rng.normal(size=(n, 3)), 1)
+    pf = np.array([0.0, 1.0, 1.0])
+    amax = regularization_path(X, y, penalty_factor=pf, n_alphas=2, alpha_min_ratio=0.5).alpha_max
+    kw = dict(l1_ratio=1, penalty_factor=pf, tol=1e-12)
+    above = NeuronClassifier(alpha=amax * (1 + 1e-9), **kw).fit(X, y)
+    below = NeuronClassifier(alpha=amax * (1 - 1e-6), **kw).fit(X, y)
+    assert not np.any(above.coef_[:, 1:]), np.abs(above.coef_[:, 1:]).max()
+    assert np.any(below.coef_[:, 1:])

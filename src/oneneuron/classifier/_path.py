@@ -223,6 +223,10 @@ def _short_message(res: Any, tol: float) -> str | None:
     )
 
 
+#: The null fit's KKT tolerance relative to the path's ``tol`` (see :func:`_start`).
+NULL_FIT_TOL = 1e-3
+
+
 def _start(
     data: FitData, options: dict[str, Any]
 ) -> tuple[Any, Any, Any, float, NDArray[np.float64]]:
@@ -238,7 +242,10 @@ def _start(
     )
     d = problem.n_features
     with blas_threads(problem.engine):
-        nf = null_fit(problem, theta0, restrict, tol=tol, max_iter=max_iter)
+        # alpha_max is read off the null fit's gradient, so it is solved tighter than
+        # tol (its free columns only: intercepts and penalty_factor 0; with none it is
+        # the log-odds start, already exact); Newton's last step makes this nearly free
+        nf = null_fit(problem, theta0, restrict, tol=NULL_FIT_TOL * tol, max_iter=max_iter)
     pf = l1_weights(problem)
     a_max = alpha_max(nf.extra["grad"], pf, l1_ratio)
     if alphas is None:
