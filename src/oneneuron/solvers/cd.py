@@ -236,6 +236,8 @@ def minimize_quadratic(
     # of round-off size would make it unbounded and the sweeps drift without end; H's
     # diagonal is restored exactly afterwards (no copy of H)
     free = np.flatnonzero(lam == 0.0)
+    if free.size < 2:  # a flat direction of the free coordinates needs two of them
+        free = free[:0]
     diagonal = H[free, free].copy()
     H[free, free] = diagonal * (1.0 + FREE_RIDGE)
     try:
