@@ -22,7 +22,7 @@ from ..exceptions import ConvergenceWarning
 from ._cvrecord import CVRecord, choose_alpha, cv_record
 from ._estimator import NeuronClassifier
 from ._fit import check_term_names, design_input
-from ._path import RegularizationPath, compute_path, names_in, path_alphas
+from ._path import RegularizationPath, check_distinct, compute_path, names_in, path_alphas
 
 __all__ = ["NeuronClassifierCV"]
 
@@ -253,6 +253,54 @@ def _unweighted(scorer: Any, est: Any, X: Any, y: NDArray, w: NDArray) -> float:
     return float(scorer(est, X, y))
 
 
+def _check_scores(scores: NDArray[np.float64], l1_ratios: NDArray, scoring: Any) -> None:
+    """Refuse fold scores that are not numbers: a NaN mean would choose an alpha blindly
+    (``argmax`` takes the first NaN: ``alpha_max``, the all-zero model).
+
+    ROC AUC, for one, is undefined on held-out rows of one class (scikit-learn warns and
+    returns NaN); a callable scorer may return NaN or infinity.
+    """
+    bad = ~np.isfinite(scores)
+    if not np.any(bad):
+        return
+    from ._cvrecord import scoring_name
+
+    i, k, _ = np.argwhere(bad)[0]
+    folds = sorted({int(f) for f in np.argwhere(bad)[:, 1]})
+    raise ValueError(
+        f"cross-validation fold {k}: the {scoring_name(scoring)} score is not a number at "
+        f"{int(bad[i, k].sum())} of {scores.shape[2]} alphas (l1_ratio {l1_ratios[i]:g}; "
+        f"folds with such scores: {folds}), e.g. ROC AUC on held-out rows of one class; "
+        "use other folds (cv) or groups, or another scoring"
+    )
+
+
+def _warn_missing_classes(data: FitData, folds: list[tuple[NDArray, NDArray]]) -> None:
+    """One UserWarning naming the folds whose training rows lack a class of the data.
+
+    Such a fold's model gives that class probability 0 on its held-out rows (a log-loss of
+    ``-log(eps)``, about 36, per row of it), so its scores measure the split more than
+    alpha. Classes are counted by rows of positive sample weight; a fold left with one
+    class is not named here (its fit raises an error).
+    """
+    assert data.y_idx is not None and data.sample_weight is not None
+    K = len(data.classes)
+    lacking = []
+    for k, (train, _) in enumerate(folds):
+        present = np.bincount(data.y_idx[train], weights=data.sample_weight[train], minlength=K)
+        absent = [str(c) for c in data.classes[present <= 0]]
+        if absent and np.count_nonzero(present > 0) >= 2:  # (one class left: an error later)
+            lacking.append(f"fold {k} lacks {', '.join(repr(c) for c in absent)}")
+    if lacking:
+        warnings.warn(
+            f"cross-validation training rows without a class ({'; '.join(lacking)}): those "
+            "folds' models give it probability 0, and their scores weigh that more than "
+            "alpha; use fewer folds, or groups that spread every class",
+            UserWarning,
+            stacklevel=4,  # the caller of fit (through scikit-learn's wrapper)
+        )
+
+
 class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
     """The elastic-net neuron with alpha (and l1_ratio) chosen by cross-validation.
 
@@ -286,8 +334,9 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         ``GroupKFold`` when ``fit`` gets ``groups``.
     alphas : array_like, optional
         The alpha grid shared by every l1_ratio (default: one per l1_ratio from
-        its ``alpha_max``).
+        its ``alpha_max``); distinct numbers >= 0, in any order.
     l1_ratios : sequence of float in [0, 1], default=(1.0,)
+        Distinct values (a repeated one is an error).
     n_alphas : int, default=100
     alpha_min_ratio : float, optional
         As :func:`~oneneuron.regularization_path` (glmnet's defaults).
@@ -302,6 +351,9 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         from the fold's path at that alpha (``predict``, ``predict_proba``,
         ``decision_function``, ``score``). The record names a callable
         ``"callable <its __name__>"``.
+        Every fold's score must be a number: a NaN (ROC AUC on held-out rows of
+        one class, say) is an error naming the fold. A fold whose training rows
+        lack a class (possible with ``groups``) is a UserWarning.
     rule : {"min", "1se"}, default="min"
     n_jobs : int, optional
         Above 1: the paths (each fold's and the full data's) fitted in joblib's
@@ -473,14 +525,19 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         X, y, sample_weight, groups, _, design = design_input(
             self, X, y, sample_weight, groups, None
         )
-        l1_ratios = np.asarray(self.l1_ratios, dtype=np.float64).ravel()
-        if l1_ratios.size == 0 or np.any((l1_ratios < 0) | (l1_ratios > 1)):
-            raise ValueError(f"l1_ratios must be numbers in [0, 1], not {self.l1_ratios!r}")
+        message = f"l1_ratios must be distinct numbers in [0, 1], not {self.l1_ratios!r}"
+        try:
+            l1_ratios = np.asarray(self.l1_ratios, dtype=np.float64).ravel()
+        except (TypeError, ValueError):
+            raise ValueError(message) from None
+        if l1_ratios.size == 0 or not np.all((l1_ratios >= 0) & (l1_ratios <= 1)):  # NaN too
+            raise ValueError(message)
+        check_distinct(l1_ratios, "l1_ratios")  # one path each (and one row of the record)
         data = prepare(
             X,
             y,
             sample_weight,
-            class_weight=None,
+            class_weight=self.class_weight,  # checked against the labels here, then re-keyed
             standardize=self.standardize,
             center=self.fit_intercept,
         )
@@ -513,6 +570,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
                     "so it cannot be scored; shuffle the folds (e.g. cv=StratifiedKFold(5, "
                     "shuffle=True, random_state=0)) or drop the zero-weight rows"
                 )
+        _warn_missing_classes(data, folds)
         full = prepare(
             data.X,
             data.y_idx,
@@ -563,6 +621,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         if short:  # one warning for all folds (each fold's first message, and how many)
             more = f" (and {len(short) - 1} more folds)" if len(short) > 1 else ""
             warnings.warn(short[0] + more, ConvergenceWarning, stacklevel=2)
+        _check_scores(scores, l1_ratios, self.scoring)
         i, j = self._choose(l1_ratios, paths, scores)
         # a proximal Newton refit has the paths' l1_ratio and max_iter; an unpenalised one
         # (alpha 0 in a given grid) is a plain fit with its own solver's default max_iter

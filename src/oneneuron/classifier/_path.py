@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field, replace
+from numbers import Integral, Real
 from types import SimpleNamespace
 from typing import Any
 
@@ -224,6 +225,10 @@ def _short_message(res: Any, tol: float) -> str | None:
     )
 
 
+#: The null fit's KKT tolerance relative to the path's ``tol`` (see :func:`_start`).
+NULL_FIT_TOL = 1e-3
+
+
 def _start(
     data: FitData, options: dict[str, Any]
 ) -> tuple[Any, Any, Any, float, NDArray[np.float64]]:
@@ -239,7 +244,10 @@ def _start(
     )
     d = problem.n_features
     with blas_threads(problem.engine):
-        nf = null_fit(problem, theta0, restrict, tol=tol, max_iter=max_iter)
+        # alpha_max is read off the null fit's gradient, so it is solved tighter than
+        # tol (its free columns only: intercepts and penalty_factor 0; with none it is
+        # the log-odds start, already exact); Newton's last step makes this nearly free
+        nf = null_fit(problem, theta0, restrict, tol=NULL_FIT_TOL * tol, max_iter=max_iter)
     pf = l1_weights(problem)
     a_max = alpha_max(nf.extra["grad"], pf, l1_ratio)
     if alphas is None:
@@ -262,10 +270,31 @@ def _given_alphas(alphas: Any, alpha_min_ratio: float | None) -> NDArray[np.floa
             "alphas gives the grid; alpha_min_ratio (like n_alphas) shapes the "
             "default grid only: pass one or the other"
         )
-    grid = np.sort(np.asarray(alphas, dtype=np.float64).ravel())[::-1]
+    message = "alphas must be a non-empty list of finite numbers >= 0"
+    try:
+        grid = np.sort(np.asarray(alphas, dtype=np.float64).ravel())[::-1]
+    except (TypeError, ValueError):
+        raise ValueError(f"{message}, not {alphas!r}") from None
     if grid.size == 0 or np.any(grid < 0) or not np.all(np.isfinite(grid)):
-        raise ValueError("alphas must be a non-empty list of finite numbers >= 0")
+        raise ValueError(message)
+    check_distinct(grid, "alphas")
     return grid
+
+
+def check_distinct(values: NDArray[np.float64], name: str) -> None:
+    """Refuse a grid that names a value twice (a repeated fit, and an ambiguous record).
+
+    Examples
+    --------
+    >>> check_distinct(np.array([1.0, 0.5, 1.0]), "alphas")
+    Traceback (most recent call last):
+    ...
+    ValueError: alphas has 1 more than once: give each value once
+    """
+    seen, repeated = np.unique(values, return_counts=True)
+    if np.any(repeated > 1):
+        twice = seen[repeated > 1][0]
+        raise ValueError(f"{name} has {twice:g} more than once: give each value once")
 
 
 def path_alphas(data: FitData, **options: Any) -> NDArray[np.float64]:
@@ -399,7 +428,8 @@ def regularization_path(
         Labels; with a table also the target column's name, or None when
         ``formula`` names the target.
     alphas : array_like, optional
-        The grid (sorted decreasing here). Default: ``n_alphas`` values
+        The grid: distinct finite numbers >= 0, sorted decreasing here (a repeated
+        value is an error). Default: ``n_alphas`` values
         log-spaced from ``alpha_max`` down to ``alpha_min_ratio * alpha_max``.
     l1_ratio : float in [0, 1], default=1.0
         Share of the L1 term. For ``l1_ratio = 0`` no finite alpha zeroes the
@@ -442,16 +472,18 @@ def regularization_path(
     >>> path.predict_proba(X[:1], alpha=path.alphas[-1]).round(3).tolist()
     [[0.273, 0.727]]
     """
-    if not 0.0 <= float(l1_ratio) <= 1.0:
-        raise ValueError(f"l1_ratio must be in [0, 1], not {l1_ratio!r}")
-    if int(n_alphas) < 1:
-        raise ValueError(f"n_alphas must be >= 1, not {n_alphas!r}")
-    if alpha_min_ratio is not None and not 0.0 < float(alpha_min_ratio) < 1.0:
-        raise ValueError(f"alpha_min_ratio must be in (0, 1), not {alpha_min_ratio!r}")
-    if not float(tol) > 0.0:  # NaN too
+    if not (_is_real(l1_ratio) and 0.0 <= float(l1_ratio) <= 1.0):  # NaN too
+        raise ValueError(f"l1_ratio must be a number in [0, 1], not {l1_ratio!r}")
+    if not (_is_integer(n_alphas) and int(n_alphas) >= 1):
+        raise ValueError(f"n_alphas must be an integer >= 1, not {n_alphas!r}")
+    if alpha_min_ratio is not None and not (
+        _is_real(alpha_min_ratio) and 0.0 < float(alpha_min_ratio) < 1.0
+    ):
+        raise ValueError(f"alpha_min_ratio must be a number in (0, 1), not {alpha_min_ratio!r}")
+    if not (_is_real(tol) and float(tol) > 0.0):  # NaN too
         raise ValueError(f"tol must be a number > 0, not {tol!r}")
-    if int(max_iter) < 1:
-        raise ValueError(f"max_iter must be >= 1, not {max_iter!r}")
+    if not (_is_integer(max_iter) and int(max_iter) >= 1):
+        raise ValueError(f"max_iter must be an integer >= 1, not {max_iter!r}")
     how = SimpleNamespace(
         formula=formula,
         reference=reference,
@@ -482,6 +514,18 @@ def regularization_path(
         max_iter=max_iter,
     )
     return replace(path, design=design, feature_names_in=names_in(data, design))
+
+
+def _is_real(value: Any) -> bool:
+    """A real number (NumPy's too), not a bool or a string."""
+    return isinstance(value, Real) and not isinstance(value, bool)
+
+
+def _is_integer(value: Any) -> bool:
+    """An integer (NumPy's too), or a float with an integer value (``100.0``)."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        return False
+    return isinstance(value, Integral) or (np.isfinite(value) and float(value).is_integer())
 
 
 def names_in(data: FitData, design: Any) -> list[str] | None:

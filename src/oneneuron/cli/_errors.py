@@ -107,8 +107,14 @@ def cli_terms(text: str) -> str:
         ("inference=False was set; refit with inference=True", "--inference never was given"),
         ("refit with inference=True", "train again with --inference always"),
         ("refit with relax=True", "train again with --relax"),
+        (
+            "so relax=True has nothing to refit; lower alpha",
+            "so --relax has nothing to refit; lower --alpha",
+        ),
     ):
         text = text.replace(py, flag)
+    # an L1 fit's settings, e.g. "(alpha=1000, l1_ratio=1)": both flags, not --alpha=1000
+    text = re.sub(r"\(alpha=([^,()]+), l1_ratio=([^,()]+)\)", r"(--alpha \1, --l1-ratio \2)", text)
     # Python's rows are 0-based positions; the command line counts data rows from 1
     text = re.sub(
         r"(first|finite) at row (\d+)", lambda m: f"{m[1]} at data row {int(m[2]) + 1}", text

@@ -25,8 +25,28 @@ def _record(cv: Any) -> Any:
     return record
 
 
+def _alpha_axis(ax: Axes, alphas: Any) -> None:
+    """Alpha on a log scale decreasing to the right; linear near 0 where the grid holds 0.
+
+    A log axis drops ``alpha = 0`` (an unpenalised fit in a given grid) and a chosen
+    alpha of 0 with it; then the axis is ``symlog``, linear below the smallest positive
+    alpha, so that 0 is drawn beside it.
+    """
+    alphas = np.asarray(alphas, dtype=np.float64)
+    positive = alphas[alphas > 0]
+    if np.any(alphas == 0):
+        ax.set_xscale("symlog", linthresh=float(positive.min()) if positive.size else 1.0)
+    else:
+        ax.set_xscale("log")
+    if not ax.xaxis_inverted():
+        ax.invert_xaxis()
+
+
 def plot_coefficient_path(path: Any, *, labels: bool = True, ax: Axes | None = None) -> Axes:
     """Each coefficient against alpha (log scale, decreasing to the right), as glmnet's plot.
+
+    A grid holding ``alpha = 0`` gets a ``symlog`` axis, linear below its smallest
+    positive alpha, so that the unpenalised end is drawn.
 
     Parameters
     ----------
@@ -68,9 +88,7 @@ def plot_coefficient_path(path: Any, *, labels: bool = True, ax: Axes | None = N
             if m > 1:
                 name = f"{path.classes[k]}: {name}"
             ax.plot(path.alphas, path.coef[:, k, j], label=name)
-    ax.set_xscale("log")
-    if not ax.xaxis_inverted():
-        ax.invert_xaxis()
+    _alpha_axis(ax, path.alphas)
     ax.axhline(0.0, color="0.6", lw=0.8)
     if chosen is not None:
         ax.axvline(chosen, ls=":", color="0.3", label=f"chosen alpha {chosen:.3g}")
@@ -86,6 +104,8 @@ def plot_cv_curve(cv: Any, *, ax: Axes | None = None) -> Axes:
     """Mean held-out score against alpha, with one-standard-error bars, for ``l1_ratio_``.
 
     Dashed lines mark the best alpha and the chosen one (they differ with ``rule="1se"``).
+    Alpha is on a log axis, ``symlog`` where the grid holds 0 (see
+    :func:`plot_coefficient_path`).
 
     Parameters
     ----------
@@ -117,9 +137,7 @@ def plot_cv_curve(cv: Any, *, ax: Axes | None = None) -> Axes:
     ax.axvline(best, ls="--", color="C1", label=f"best alpha {best:.3g}")
     chosen = f"chosen ({record.rule}) {record.alpha:.3g}"
     ax.axvline(record.alpha, ls=":", color="C2", label=chosen)
-    ax.set_xscale("log")
-    if not ax.xaxis_inverted():
-        ax.invert_xaxis()
+    _alpha_axis(ax, alphas)
     ax.set_xlabel("alpha")
     ax.set_ylabel(record.scoring)
     ax.set_title(f"cross-validation ({scores.shape[0]} folds, l1_ratio={record.l1_ratio:g})")

@@ -106,8 +106,12 @@ CHEAP_INNER_TOL = 0.01
 #: Armijo constant of the line search.
 ARMIJO = 1e-4
 #: Stop when this many iterations in a row shrink the KKT violation by less than 10%
-#: below its best so far: the noise floor of the data's precision (float32 X) is reached.
+#: below its best so far, and the objective by no more than ``STALL_DROP`` times its
+#: round-off: the noise floor of the data's precision (float32 X) is reached.
 STALL_ITERATIONS = 5
+#: An iteration that lowers the objective by more than this many times its round-off
+#: counts no stall (see :func:`_falling`).
+STALL_DROP = 10.0
 STALL_MESSAGE = "no progress in 5 iterations: at the limit of the data's floating-point precision"
 
 
@@ -320,7 +324,12 @@ def minimize_quadratic(
     over the non-zero coordinates (and those with ``lam_j = 0``) until no
     coordinate's gradient moves by more than ``tol``, then sweep all
     coordinates; it stops when such a full sweep lets none in and moves none by
-    more than ``tol``.
+    more than ``tol``. Where the sweeps crawl (``POLISH_AFTER`` of them without
+    settling: nearly collinear columns), the model is minimised on the non-zero
+    coordinates directly (:func:`_polish`) and the sweeps resume. The unpenalised
+    coordinates' diagonal gets a relative ridge of ``FREE_RIDGE`` (a flat direction
+    of theirs, such as a softmax layer's intercepts, is otherwise unbounded under a
+    gradient of round-off size).
 
     Parameters
     ----------
@@ -380,9 +389,113 @@ def minimize_quadratic(
         )
         return w, int(sweeps)
     H = np.ascontiguousarray(H, dtype=np.float64)
+    if not H.flags.writeable:  # (its diagonal is changed for the solve, then restored)
+        H = H.copy()
     u = np.zeros_like(w)
-    sweeps = sweep(H, g, th, lam, w, u, float(tol), int(max_sweeps))
+    # bound the model along flat directions of the unpenalised coordinates (a softmax
+    # layer's intercepts: one shift of all of them changes nothing), where a gradient
+    # of round-off size would make it unbounded and the sweeps drift without end; H's
+    # diagonal is restored exactly afterwards (no copy of H)
+    free = np.flatnonzero(lam == 0.0)
+    if free.size < 2:  # a flat direction of the free coordinates needs two of them
+        free = free[:0]
+    diagonal = H[free, free].copy()
+    H[free, free] = diagonal * (1.0 + FREE_RIDGE)
+    try:
+        sweeps = _solve(H, g, th, lam, w, u, float(tol), int(max_sweeps), sweep)
+    finally:
+        H[free, free] = diagonal
     return w, int(sweeps)
+
+
+def _solve(
+    H: Array, g: Array, theta: Array, lam: Array, w: Array, u: Array, tol: float,
+    max_sweeps: int, sweep: Any,
+) -> int:  # fmt: skip
+    """The sweeps, with :func:`_polish` where they crawl; in place on ``w``; the sweeps made."""
+    first = min(int(max_sweeps), POLISH_AFTER)
+    sweeps = sweep(H, g, theta, lam, w, u, float(tol), first)
+    while sweeps >= first and sweeps < max_sweeps:  # crawling: an ill-conditioned model
+        if not _polish(H, g, theta, lam, w):
+            sweeps += sweep(H, g, theta, lam, w, u, float(tol), int(max_sweeps) - sweeps)
+            break
+        u[:] = H @ (w - theta)
+        more = sweep(H, g, theta, lam, w, u, float(tol), min(first, int(max_sweeps) - sweeps))
+        sweeps += more
+        if more < first:  # the sweeps settled after the polish: converged
+            break
+    return sweeps
+
+
+#: Relative ridge on the diagonal of the model's unpenalised coordinates (see
+#: :func:`minimize_quadratic`): it bounds a flat direction's round-off drift at
+#: ``gradient / (FREE_RIDGE * H_jj)`` and changes a Newton step by that fraction.
+FREE_RIDGE = 1e-10
+#: Sweeps after which coordinate descent is taken to crawl (an ill-conditioned model:
+#: nearly collinear columns, e.g. columns far from zero mean without an intercept) and
+#: :func:`_polish` solves the model on the non-zero coordinates directly.
+POLISH_AFTER = 1000
+#: The face's gradient along flat directions of ``H`` is followed when it is at least this
+#: fraction of the whole (an L1 face's ``lam * sign`` along a softmax layer's invariance);
+#: below it, it is round-off and the step is Newton's on the curved directions.
+FLAT_GRADIENT = 1e-6
+#: Linear solves of one polish at most (a coordinate leaves the support at each but the last).
+POLISH_FACES = 8
+
+
+def _polish(H: Array, g: Array, theta: Array, lam: Array, w: Array) -> bool:
+    """Minimise the quadratic model over the current support with the signs of ``w`` fixed.
+
+    On the face ``{v: v_j = 0 off the support, sign(v_j) = sign(w_j)}`` the model is
+    smooth with gradient ``r_S + lam_S sign(w_S)``, ``r = g + H (w - theta)`` the model's
+    gradient at ``w`` and ``S`` the support (with the coordinates where ``lam_j = 0``).
+    Its minimiser is one solve with ``H_SS`` (by eigendecomposition: ``H_SS`` may be
+    singular, e.g. a softmax layer's coefficients, which adding one vector to every class
+    leaves unchanged, without an L2 term). Where the face's gradient has a part along a
+    flat direction of ``H_SS``, the model falls linearly along it, and the step follows
+    it to the first coordinate that reaches zero instead. A step that would carry a
+    coordinate across zero stops there and that coordinate leaves the support; then
+    again, at most ``POLISH_FACES`` times (each solve costs ``|S|**3``, less than the
+    ``POLISH_AFTER`` sweeps of ``|S|**2`` each that called it). Every step decreases
+    the model; the sweeps that follow let in any zero coordinate whose gradient exceeds
+    its L1 weight. In place on ``w``; returns False (``w`` unchanged) where no step
+    decreases the model.
+    """
+
+    def model(v: Array) -> float:
+        dv, nz = v - theta, v != 0.0  # (an infinite lam_j only where v_j = 0)
+        return float(g @ dv + 0.5 * dv @ (H @ dv) + lam[nz] @ np.abs(v[nz]))
+
+    start, before = w.copy(), model(w)
+    for _ in range(POLISH_FACES):
+        S = np.flatnonzero((w != 0.0) | (lam == 0.0))
+        if S.size == 0:
+            break
+        sign = np.sign(w[S])
+        r = g[S] + H[S] @ (w - theta) + lam[S] * sign  # the face's gradient
+        e, V = np.linalg.eigh(H[np.ix_(S, S)])
+        curved = e > max(float(e[-1]), 0.0) * S.size * EPS
+        proj = V.T @ r
+        flat = -(V[:, ~curved] @ proj[~curved])  # where the model falls linearly
+        # a flat part of round-off size (the free coordinates' gradient along their flat
+        # direction: zero but for round-off) is no direction to follow
+        newton = not np.linalg.norm(flat) > FLAT_GRADIENT * np.linalg.norm(r)
+        step = -(V[:, curved] @ (proj[curved] / e[curved])) if newton else flat
+        towards = (lam[S] > 0.0) & (step * sign < 0.0)  # coordinates heading for zero
+        ratio = np.full(S.size, np.inf)
+        ratio[towards] = w[S][towards] / -step[towards]
+        k = int(np.argmin(ratio))
+        if newton and not ratio[k] < 1.0:
+            w[S] += step
+            break
+        if not np.isfinite(ratio[k]):  # a flat direction with no end: nothing to polish
+            break
+        w[S] += ratio[k] * step
+        w[S[k]] = 0.0  # it reached zero: it leaves the support
+    if not np.all(np.isfinite(w)) or not model(w) <= before:
+        w[:] = start
+        return False
+    return True
 
 
 def _kkt(penalty: L1Penalty, theta: Array, g: Array) -> Array:
@@ -411,6 +524,14 @@ def _model_decrease(penalty: L1Penalty, theta: Array, w: Array, g: Array) -> flo
     )
 
 
+def _falling(drop: float, F: float, problem: Any) -> bool:
+    """Whether the last step lowered the objective by more than ``STALL_DROP`` times its
+    round-off: then slow KKT progress is a damped Newton phase (large coefficients near
+    separation, raw features of tiny spread), not the floor of the data's precision, and
+    no stall is counted."""
+    return bool(drop > STALL_DROP * round_off(F, _data_eps(problem)))
+
+
 def _inner_tol(kkt: float, tol: float) -> float:
     """Forcing sequence of the inexact inner solves: tighter as the outer problem converges."""
     return max(0.1 * tol, min(1e-3 * kkt, kkt * kkt))
@@ -436,14 +557,17 @@ def _newton_stage(
     F = f + penalty.value(theta)
     if trace is not None:
         trace.record(theta, F, _kkt(penalty, theta, g), problem.n_passes)
-    n_iter, message, stalls, best = 0, "", 0, np.inf
+    n_iter, message, stalls, best, drop = 0, "", 0, np.inf, np.inf
     stop = max(tol, rel_tol * grad_norm(_kkt(penalty, theta, g)))
     while n_iter < max_iter:
         kkt = grad_norm(_kkt(penalty, theta, g))
         if kkt <= stop:
             break
         stalls = stalls + 1 if kkt > 0.9 * best else 0
+        if _falling(drop, F, problem):
+            stalls = 0
         best = min(best, kkt)
+        before = F
         if stalls >= STALL_ITERATIONS:
             message = STALL_MESSAGE
             break
@@ -472,6 +596,7 @@ def _newton_stage(
             theta = theta + t * d
             f, g, H = _gradient_hessian(problem, theta)
             F = f + penalty.value(theta)
+        drop = before - F
         n_iter += 1
         if trace is not None:
             trace.record(theta, F, _kkt(penalty, theta, g), problem.n_passes)
@@ -563,7 +688,7 @@ def proximal_newton(
     f, g = start if start is not None and subproblem is None else problem.loss_gradient(theta)
     F = f + penalty.value(theta)
     trace.record(theta, F, _kkt(penalty, theta, g), problem.n_passes)
-    n_iter, message, just_refreshed, stalls, best = 0, "", False, 0, np.inf
+    n_iter, message, just_refreshed, stalls, best, drop = 0, "", False, 0, np.inf, np.inf
     owned = False  # whether H is this solve's own array (then updated in place): a refresh
     # or an update is; the ``hessian`` passed in is the caller's, copied by its first update
     # a cheap metric (``refresh``, e.g. a row subsample's Hessian) can be a poor one (sparse
@@ -573,6 +698,8 @@ def proximal_newton(
     kkt = grad_norm(_kkt(penalty, theta, g))
     while kkt > tol and n_iter < max_iter:
         stalls = stalls + 1 if kkt > 0.9 * best else 0
+        if exact and _falling(drop, F, problem):
+            stalls = 0
         best = min(best, kkt)
         if stalls >= STALL_ITERATIONS and not exact:
             exact, stalls = True, 0
@@ -611,7 +738,7 @@ def proximal_newton(
         if not exact:  # the full-data gradients correct the cheap metric along the step
             updated = bfgs_update(H, trial - theta, g1 - g, overwrite=owned)
             H, owned = (H, owned) if updated is None else (updated, True)
-        theta, F, g = trial, F1, g1
+        theta, F, g, drop = trial, F1, g1, F - F1
         new_kkt = grad_norm(_kkt(penalty, theta, g))
         n_iter += 1
         trace.record(theta, F, _kkt(penalty, theta, g), problem.n_passes)
