@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -580,3 +582,44 @@ def test_confidence_levels_are_labelled_with_their_digits(level, label, low, hig
     text = clf.summary_text(level=level)
     assert f"{label} confidence intervals" in text and "100%" not in text
     assert f"[{low}" in text and f"{high}]" in text
+
+
+@pytest.mark.parametrize("K", [2, 3])
+def test_anova_gives_an_aliased_term_no_degrees_of_freedom(K):
+    # a term that is a linear combination of earlier ones adds no parameter: R's anova.glm
+    # reports Df 0 and no p-value (its Resid. Df follow the fits' ranks), and statsmodels'
+    # fits count the rank too. Before: Df 1 (K - 1) per column, Resid. Df falling
+    from oneneuron import anova
+
+    rng = np.random.default_rng(5)
+    n = 240
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    X["c"] = 2.0 * X["a"] - X["b"] + 1.0  # aliased: a, b and the intercept
+    X["d"] = rng.normal(size=n)
+    eta = X[["a", "b", "d"]].to_numpy() @ rng.normal(size=(3, K))
+    y = np.argmax(eta + rng.gumbel(size=(n, K)), axis=1)
+    clf = NeuronClassifier(tol=1e-11).fit(X, y)
+    table = anova(clf, X, y)
+    ranks, llfs = [], []
+    for k in range(5):
+        Xc = sm.add_constant(X.iloc[:, :k].to_numpy(), has_constant="add")
+        model = sm.Logit(y, Xc) if K == 2 else sm.MNLogit(y, Xc)
+        with warnings.catch_warnings():  # statsmodels warns of the singular Hessian
+            warnings.simplefilter("ignore")
+            ref = model.fit(disp=0, method="newton", maxiter=100, tol=1e-12)
+        ranks.append(np.linalg.matrix_rank(Xc) * (K - 1))
+        llfs.append(ref.llf)
+    assert ranks == [(K - 1) * r for r in (1, 2, 3, 3, 4)]
+    np.testing.assert_array_equal(table["Df"].iloc[1:], np.diff(ranks))
+    np.testing.assert_array_equal(table["Resid. Df"], n - np.asarray(ranks))
+    np.testing.assert_allclose(table["Resid. Dev"], -2 * np.asarray(llfs), rtol=1e-6)
+    assert table.loc["c", "Deviance"] < 1e-8 and np.isnan(table.loc["c", "Pr(>Chi)"])
+    assert table.loc["d", "Pr(>Chi)"] == pytest.approx(
+        stats.chi2.sf(table.loc["d", "Deviance"], K - 1), rel=1e-9
+    )
+    assert table.loc["d", "Resid. Df"] == n - clf.inference_.n_params
+    import scipy.sparse  # a sparse design counts its rank the same way
+
+    plain = NeuronClassifier(tol=1e-11).fit(X.to_numpy(), y)
+    sparse = anova(plain, scipy.sparse.csr_matrix(X.to_numpy()), y)
+    np.testing.assert_array_equal(sparse["Df"], table["Df"])

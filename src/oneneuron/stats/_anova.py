@@ -2,11 +2,17 @@
 
 Terms are added one at a time in order; each row reports the drop in deviance
 ``-2 (llf_before - llf_after)`` from adding the term, its degrees of freedom
-(the term's columns, times ``K - 1`` for a multinomial model) and the
-likelihood-ratio p-value, ``P(chi2_df > drop)``. ``Resid. Df`` is
-``nobs - (parameters so far)`` and ``Resid. Dev`` the deviance ``-2 llf`` (the
-saturated model of individual labels has log-likelihood 0). The first row is
-the null model (intercept, and offset, only).
+(the parameters it adds: the rise in the design's rank, times ``K - 1`` for a
+multinomial model) and the likelihood-ratio p-value, ``P(chi2_df > drop)``.
+``Resid. Df`` is ``nobs - (parameters so far)`` and ``Resid. Dev`` the deviance
+``-2 llf`` (the saturated model of individual labels has log-likelihood 0). The
+first row is the null model (intercept, and offset, only).
+
+A term whose columns are linear combinations of earlier ones (and the
+intercept) adds no parameter: its row has ``Df`` 0, a deviance of 0 and no
+p-value (NaN), as R's ``anova.glm``; the rank is that of the weighted design
+(rows of positive weight), judged as the fit judges collinearity
+(:func:`~oneneuron.stats._fit.dependent_terms`).
 
 The estimator keeps no X, so the training data are passed in and the nested
 models are refitted (same estimator parameters, maximum likelihood). A term is
@@ -29,6 +35,7 @@ from ..functions import log_sigmoid, log_softmax
 from ._fit import (
     data_fingerprint,
     data_mismatch,
+    dependent_terms,
     model_columns,
     null_log_likelihood_with_offset,
     relaxed_view,
@@ -89,6 +96,45 @@ def _class_weights(model: Any, y_idx: NDArray[np.intp], w: NDArray, K: int) -> N
     plain = np.bincount(y_idx, weights=w, minlength=K)
     sums = np.asarray(fitted["class_sums"], dtype=np.float64)
     return np.divide(sums, plain, out=np.zeros(K), where=plain > 0)
+
+
+def _nested_ranks(
+    Xv: Any, w: NDArray[np.float64], groups: list[tuple[str, list[int]]], fit_intercept: bool
+) -> list[int]:
+    """The rank of the design (intercept included) after each term enters, in order.
+
+    From the Gram matrix of the rows of positive weight ``w``: centred (the intercept
+    then orthogonal to the columns) for a dense design; for a sparse one raw, with the
+    intercept as a column of ones (centring it would fill it in).
+    """
+    import scipy.sparse
+
+    live = w > 0
+    ws = w[live]
+    S = float(ws.sum())
+    if scipy.sparse.issparse(Xv):
+        A = scipy.sparse.csr_matrix(Xv)[np.flatnonzero(live)]
+        G = np.asarray((A.T @ A.multiply(ws[:, None])).todense(), dtype=np.float64)
+        if fit_intercept:
+            col = np.asarray(A.T @ ws, dtype=np.float64).ravel()
+            G = np.block([[np.array([[S]]), col[None, :]], [col[:, None], G]])
+    else:
+        A = np.asarray(Xv, dtype=np.float64)[live]
+        if fit_intercept:
+            A = A - ws @ A / S
+        G = A.T @ (ws[:, None] * A)
+        if fit_intercept:  # the centred columns are orthogonal to the intercept
+            G = np.block(
+                [[np.array([[S]]), np.zeros((1, G.shape[0]))], [np.zeros((G.shape[0], 1)), G]]
+            )
+    fi = int(fit_intercept)
+    out, cols = [], []
+    for _, idx in groups:
+        cols = sorted(cols + idx)
+        at = ([0] if fit_intercept else []) + [j + fi for j in cols]
+        names = [str(j) for j in at]
+        out.append(len(at) - len(dependent_terms(G[np.ix_(at, at)], names, fit_intercept)))
+    return out
 
 
 def anova(
@@ -200,6 +246,7 @@ def anova(
     else:
         llf0 = float(np.sum(w * log_softmax(np.zeros((n, K)))[np.arange(n), y_idx]))
     per_column = K - 1
+    rank = _nested_ranks(Xv, w, groups, model.fit_intercept)
     refit = clone(model).set_params(  # w holds the class weights already
         inference=False, cov_type="nonrobust", warm_start=False, class_weight=None
     )
@@ -207,18 +254,19 @@ def anova(
         refit.set_params(formula=None, reference=None, encoding="reference", missing="error")
     rows = [("NULL", np.nan, np.nan, S - per_column * int(model.fit_intercept), -2 * llf0, np.nan)]
     cols: list[int] = []
-    llf_prev = llf0
-    for term, idx in groups:
+    llf_prev, n_prev = llf0, int(model.fit_intercept)
+    for (term, idx), k in zip(groups, rank, strict=True):
         cols = cols + idx
         Xk = Xv[:, sorted(cols)]
         fit_kw = {} if off is None else {"offset": off}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             llf = float(refit.fit(Xk, labels, w, **fit_kw).log_likelihood_)
-        df = per_column * len(idx)
+        df = per_column * (k - n_prev)
         drop = max(2.0 * (llf - llf_prev), 0.0)
-        n_params = per_column * (len(cols) + int(model.fit_intercept))
-        rows.append((term, df, drop, S - n_params, -2 * llf, stats.chi2.sf(drop, df)))
+        p_value = stats.chi2.sf(drop, df) if df > 0 else np.nan  # R: NA for an aliased term
+        rows.append((term, df, drop, S - per_column * k, -2 * llf, p_value))
+        n_prev = k
         llf_prev = llf
     if not np.isclose(llf_prev, res.log_likelihood, rtol=1e-6, atol=1e-8):
         raise ValueError(
