@@ -572,6 +572,16 @@ def compute_inference(
         out.extra["note"] = note
     if aliased:  # k of AIC and BIC: the rank, as statsmodels and R count it
         out.extra["aliased"] = aliased
+    k = 0 if out.cov is None else out.cov.shape[0]
+    if k and cov_type in ("HC1", "cluster") and S <= k:  # N / (N - k): no value
+        factor = "N / (N - k)" if cov_type == "HC1" else "(N - 1) / (N - k)"
+        out.cov = None
+        out.reason = (
+            f"cov_type={cov_type!r} scales by {factor}, which needs "
+            f"more observations than parameters, but the sample weights (frequency weights) "
+            f"sum to N = {S:.6g} and the model has k = {k} parameters; use cov_type='HC0' "
+            "(no such factor), or weights that count rows"
+        )
     if out.cov is not None and cov_type != "nonrobust":
         groups, n_groups = (None, 0)
         if cluster is not None:
