@@ -78,6 +78,41 @@ def test_diagnostics_match_statsmodels_glm_influence():
     assert list(ours.index) == list(X.index)
 
 
+def test_diagnostics_of_rows_far_from_the_boundary_are_finite():
+    # rows whose logit is beyond +-37 have p = 1.0 or 0.0 in floating point, so
+    # (y - p) / sqrt(p (1 - p)) was NaN (or -inf) with a RuntimeWarning, and Cook's
+    # distance with it. From the logit: Pearson = (2y - 1) exp(-(2y - 1) z / 2) and
+    # p (1 - p) = exp(-|z|) / (1 + exp(-|z|))**2, finite at any z
+    import warnings
+
+    X, y = _spector()
+    clf = NeuronClassifier(tol=1e-11).fit(X, y)
+    far = pd.DataFrame({"GPA": [25.0, 25.0, -20.0, -20.0], "TUCE": 20.0, "PSI": 1.0})
+    Xf = pd.concat([X, far], ignore_index=True)
+    yf = np.r_[y, [1, 0, 0, 1]]
+    w = np.r_[np.ones(len(y)), np.zeros(4)]  # weight 0: the fit's own rows decide A
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = diagnostics(clf, Xf, yf, sample_weight=w)
+    Xt = sm.add_constant(Xf.to_numpy())
+    z = Xt @ clf.summary()["coef"].to_numpy()
+    assert np.all(np.abs(z[-4:]) > 40)
+    sign = 2.0 * yf - 1.0
+    pearson = sign * np.exp(-sign * z / 2.0)
+    v = np.exp(-np.abs(z)) / (1.0 + np.exp(-np.abs(z))) ** 2
+    A = np.linalg.inv(Xt[:-4].T @ (v[:-4, None] * Xt[:-4]))
+    h = v * np.einsum("ij,jk,ik->i", Xt, A, Xt)
+    np.testing.assert_allclose(ours["resid_pearson"], pearson, rtol=1e-8)
+    np.testing.assert_allclose(ours["leverage"], h, rtol=1e-8, atol=1e-300)
+    cooks = (pearson / (1.0 - h)) ** 2 * h / 4
+    np.testing.assert_allclose(ours["cooks_distance"], cooks, rtol=1e-8)
+    # the training rows keep statsmodels' values
+    ref = sm.GLM(y, sm.add_constant(X), family=sm.families.Binomial()).fit(tol=1e-14)
+    np.testing.assert_allclose(
+        ours["cooks_distance"][: len(y)], ref.get_influence().cooks_distance[0], rtol=RTOL
+    )
+
+
 def test_diagnostics_errors():
     X, y = _spector()
     clf = NeuronClassifier().fit(X, y)

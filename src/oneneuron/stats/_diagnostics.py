@@ -40,12 +40,16 @@ def influence_table(
     the coefficient table's term order, ``w`` frequency weights.
     """
     p = sigmoid(z)
-    v = p * (1.0 - p)
+    v = sigmoid(z) * sigmoid(-z)  # p (1 - p) without 1 - p rounding to 0 beyond |z| ~ 37
     A = np.linalg.inv(Xt.T @ ((w * v)[:, None] * Xt))
     h = v * np.einsum("ij,jk,ik->i", Xt, A, Xt)
     unit_dev = -2.0 * (y01 * log_sigmoid(z) + (1.0 - y01) * log_sigmoid(-z))
     dev = np.sign(y01 - p) * np.sqrt(np.clip(unit_dev, 0.0, None))
-    pearson = (y01 - p) / np.sqrt(v)
+    # (y - p) / sqrt(p (1 - p)) from the logit: sqrt((1 - p) / p) = exp(-z / 2) for y = 1,
+    # -sqrt(p / (1 - p)) = -exp(z / 2) for y = 0; finite where p rounds to 0 or 1
+    sign = 2.0 * y01 - 1.0
+    with np.errstate(over="ignore"):  # beyond |z| ~ 1420 a misfit row's residual is inf
+        pearson = sign * np.exp(-sign * z / 2.0)
     cooks = (pearson / (1.0 - h)) ** 2 * h / Xt.shape[1]
     return pd.DataFrame(
         {
