@@ -569,6 +569,27 @@ def test_wald_test_reads_term_names_that_hold_commas():
     assert got.statistic == pytest.approx(want, rel=1e-10) and got.df == 2
 
 
+def test_wald_test_reads_terms_spelt_as_in_the_formula():
+    # the formula library spaces its term names ('I(x ** 2)', 'np.log(z + 1)'); a
+    # hypothesis written as the formula was ('I(x**2) = 0') was 'cannot read'
+    import oneneuron
+
+    rng = np.random.default_rng(1)
+    n = 300
+    df = pd.DataFrame({"x": rng.normal(size=n), "z": rng.uniform(1, 5, n)})
+    df["y"] = (rng.random(n) < 1 / (1 + np.exp(-df.x + 0.3 * df.x**2))).astype(int)
+    m = oneneuron.logit("y ~ x + I(x**2) + np.log(z+1)", df)
+    assert m.feature_names_out_.tolist() == ["x", "I(x ** 2)", "np.log(z + 1)"]
+    spaced = m.wald_test("I(x ** 2) = 0, np.log(z + 1) = 2 * x")
+    assert m.wald_test("I(x**2) = 0, np.log(z+1) = 2*x") == spaced
+    assert m.wald_test("I(x**2)=0,np.log(z+1)=2*x") == spaced
+    b, V = m.summary()["coef"].to_numpy(), m.cov_params()
+    R = np.array([[0.0, 0.0, 1.0, 0.0], [0.0, -2.0, 0.0, 1.0]])
+    r = R @ b
+    want = float(r @ np.linalg.solve(R @ V @ R.T, r))  # the Wald statistic by hand
+    assert spaced.statistic == pytest.approx(want, rel=1e-10) and spaced.df == 2
+
+
 @pytest.mark.parametrize(
     "level, label, low, high",
     [(0.995, "99.5%", "0.0025", "0.9975"), (0.999, "99.9%", "0.0005", "0.9995")],

@@ -180,17 +180,56 @@ class _Linear(ast.NodeVisitor):
         raise ValueError("not a linear expression")
 
 
+def _name_pattern(name: str) -> str:
+    """A regular expression matching ``name`` with any spacing next to its symbols.
+
+    Between two word characters (letters, digits, ``_``, ``.``) the name's own
+    spacing is kept (a space there separates words: ``my var``); next to any other
+    character whitespace is optional.
+    """
+
+    def wordish(ch: str) -> bool:
+        return ch.isalnum() or ch in "_."
+
+    parts: list[str] = []
+    prev, gap = "", False
+    for ch in name:
+        if ch.isspace():
+            gap = True
+            continue
+        if prev:
+            if wordish(prev) and wordish(ch):
+                parts.append(r"\s+" if gap else "")
+            else:
+                parts.append(r"\s*")
+        parts.append(re.escape(ch))
+        prev, gap = ch, False
+    return "".join(parts)
+
+
 def parse_constraints(hypothesis: str, terms: list[str]) -> tuple[NDArray, NDArray]:
     """``"x1 = x2, x3 = 0"`` -> ``(R, q)`` over ``terms``; a bare expression means ``= 0``.
 
     Term names are matched literally (longest first), so names such as
-    ``student[T.Yes]`` or ``I(x**2)`` can be used as they appear in the table.
+    ``student[T.Yes]`` or ``I(x ** 2)`` can be used as they appear in the table;
+    spaces next to their symbols do not count, so ``I(x**2)`` and ``np.log(z+1)``,
+    as formulas are usually written, name the terms ``I(x ** 2)`` and
+    ``np.log(z + 1)`` that the formula library spells with spaces.
+
+    Examples
+    --------
+    >>> terms = ["x", "I(x ** 2)", "np.log(z + 1)"]
+    >>> R, q = parse_constraints("I(x**2) = 0, np.log(z+1) = 2*x", terms)
+    >>> R.tolist(), q.tolist()
+    ([[0.0, 1.0, 0.0], [-2.0, 0.0, 1.0]], [0.0, 0.0])
     """
     order = sorted(range(len(terms)), key=lambda j: -len(terms[j]))
     rows, rhs = [], []
     marked = hypothesis  # names first (one may hold a comma: C(g, Treatment('b'))[T.a])
     for j in order:
-        marked = re.sub(r"(?<![\w.])" + re.escape(terms[j]) + r"(?![\w.\[(])", f"_v{j} ", marked)
+        marked = re.sub(
+            r"(?<![\w.])" + _name_pattern(terms[j]) + r"(?![\w.\[(])", f"_v{j} ", marked
+        )
     for text in marked.split(","):
         part = re.sub(r"_v(\d+) ", lambda m: terms[int(m[1])], text)  # as the user wrote it
         text = text.strip()
