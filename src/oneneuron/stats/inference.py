@@ -143,7 +143,12 @@ class InferenceResult:
     def n_params(self) -> int:
         """``k``: free parameters, ``B * (p - aliased)``: terms that are linear combinations
         of others (``extra["aliased"]``, found when the Hessian was formed) add none, so
-        that ``k`` is the design's rank per block, as statsmodels and R count it."""
+        that ``k`` is the design's rank per block, as statsmodels and R count it.
+
+        A fit that formed no Hessian (``inference=False``, or ``"auto"`` skipping it)
+        does not know its rank: ``k`` then counts every term, and so do AIC, BIC and
+        :func:`~oneneuron.stats.lr_test`'s degrees of freedom.
+        """
         aliased = int(self.extra.get("aliased", 0))
         return int(self.coef.shape[0] * (self.coef.shape[1] - aliased))
 
