@@ -367,3 +367,33 @@ def test_exponentiated_multinomial_coefficients_are_called_relative_risk_ratios(
     assert "relative-risk ratios: exp(coef)" in caption and "odds ratios" not in caption
     binary = NeuronClassifier().fit(X, (y3 > 0).astype(int)).summary(exp=True)
     assert "odds ratios: exp(coef)" in binary.attrs["caption"]
+
+
+@pytest.mark.parametrize("how", ["sample_weight", "class_weight"])
+def test_a_class_without_weight_has_no_standard_errors_and_no_parameters(how):
+    # class 2's rows all weigh 0: its coefficients have no maximum-likelihood estimate
+    # (its intercept runs to -inf). The table showed them, intercept -34 with standard
+    # error 3e6, and AIC, BIC and anova counted their parameters
+    from oneneuron import anova, lr_test
+    from oneneuron.stats import InferenceUnavailableError
+
+    X, y = _three_classes()
+    w = np.where(y == 2, 0.0, 1.0)
+    fit = {"sample_weight": w} if how == "sample_weight" else {}
+    params = {"class_weight": {2: 0.0}} if how == "class_weight" else {}
+    clf = NeuronClassifier(tol=1e-10, **params).fit(X, y, **fit)
+    with pytest.raises(InferenceUnavailableError, match=r"class 2 has no rows of positive weight"):
+        clf.summary()
+    keep = y != 2
+    ref = sm.MNLogit(y[keep], sm.add_constant(X.to_numpy()[keep])).fit(
+        disp=0, method="newton", tol=1e-14
+    )  # two classes left: statsmodels' MNLogit is the binary logit
+    assert clf.log_likelihood_ == pytest.approx(ref.llf, rel=RTOL)
+    assert clf.null_log_likelihood_ == pytest.approx(ref.llnull, rel=RTOL)
+    assert clf.aic_ == pytest.approx(ref.aic, rel=RTOL)
+    assert clf.bic_ == pytest.approx(ref.bic, rel=RTOL)
+    table = anova(clf, X, y, **fit)
+    assert table["Df"].iloc[1:].tolist() == [1.0, 1.0]
+    assert table["Resid. Df"].iloc[-1] == keep.sum() - 3
+    small = NeuronClassifier(tol=1e-10, **params).fit(X[["u"]], y, **fit)
+    assert lr_test(small, clf).df == 1

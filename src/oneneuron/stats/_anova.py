@@ -245,7 +245,7 @@ def anova(
         llf0 = float(np.sum(w * np.where(y_idx == 1, log_sigmoid(z), log_sigmoid(-z))))
     else:
         llf0 = float(np.sum(w * log_softmax(np.zeros((n, K)))[np.arange(n), y_idx]))
-    per_column = K - 1
+    per_column = res.n_blocks  # K - 1 (1 binary), classes of no weight left out
     rank = _nested_ranks(Xv, w, groups, model.fit_intercept)
     refit = clone(model).set_params(  # w holds the class weights already
         inference=False, cov_type="nonrobust", warm_start=False, class_weight=None

@@ -504,6 +504,15 @@ def compute_inference(
     rows = len(s) == problem.engine.n_samples and s is not class_sums
     fingerprint = data_fingerprint(y_idx, s, K, offset, class_sums=counts) if rows else None
     out.extra["data"] = fingerprint or {"class_sums": counts.tolist()}
+    empty = [c for c, total in zip(out.classes, counts, strict=True) if not total > 0]
+    if empty:  # K > 2 (fewer than two classes of weight is refused before the fit)
+        out.separation = "not checked"
+        out.reason = (
+            f"class {empty[0]!r} has no rows of positive weight (sample_weight times "
+            "class_weight), so its coefficients have no maximum-likelihood estimate (its "
+            "logits run to -inf): fit on the rows of the other classes, without its label"
+        )
+        return out
     # ---- the Hessian, when free (Newton's last pass) or wanted for the covariance
     cost = problem.engine.n_samples * (m * (d + 1)) ** 2
     last = problem.last if isinstance(problem, HessianRecorder) else None

@@ -148,9 +148,28 @@ class InferenceResult:
         A fit that formed no Hessian (``inference=False``, or ``"auto"`` skipping it)
         does not know its rank: ``k`` then counts every term, and so do AIC, BIC and
         :func:`~oneneuron.stats.lr_test`'s degrees of freedom.
+
+        A class whose rows all weigh 0 (``sample_weight``, ``class_weight``) is not
+        in the data: with ``K'`` classes of positive weight, ``B = K' - 1``
+        (the model of those classes, whose likelihood the fit's equals).
         """
         aliased = int(self.extra.get("aliased", 0))
-        return int(self.coef.shape[0] * (self.coef.shape[1] - aliased))
+        return int(self.n_blocks * (self.coef.shape[1] - aliased))
+
+    @property
+    def n_blocks(self) -> int:
+        """Blocks of free parameters: 1 (binary), else the classes of positive weight - 1."""
+        if not self.multinomial:
+            return 1
+        return max(self.n_weighted_classes - 1, 1)
+
+    @property
+    def n_weighted_classes(self) -> int:
+        """The classes with rows of positive weight (all, where the fit's record lacks them)."""
+        sums = (self.extra.get("data") or {}).get("class_sums")
+        if sums is None:
+            return len(self.classes)
+        return int(np.count_nonzero(np.asarray(sums, dtype=np.float64) > 0))
 
     @property
     def pseudo_r2(self) -> float:
