@@ -369,6 +369,36 @@ def test_exponentiated_multinomial_coefficients_are_called_relative_risk_ratios(
     assert "odds ratios: exp(coef)" in binary.attrs["caption"]
 
 
+def test_exponentiated_sum_to_zero_coefficients_are_not_called_relative_risk_ratios():
+    # exp of a centred coefficient multiplies a class's probability relative to the
+    # geometric mean of all classes' probabilities, not relative to a reference class;
+    # the caption said "relative-risk ratios" for both parameterisations
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 2))
+    y3 = np.digitize(X[:, 0] + rng.normal(size=300), [-0.5, 0.5])
+    clf = NeuronClassifier().fit(X, y3)
+    for table in (
+        clf.summary(parameterization="sum-to-zero", exp=True),
+        clf._inference().table(parameterization="sum-to-zero").pipe(_as_odds),
+    ):
+        caption = table.attrs["caption"]
+        assert "relative-risk ratios" not in caption and "geometric mean" in caption
+    text = clf.summary_text(parameterization="sum-to-zero", exp=True)
+    assert "relative-risk ratios" not in text and "geometric mean" in text
+    # what the caption says: one unit of x0 multiplies P_k / geomean(P) by exp(coef)
+    x, x1 = np.array([[0.3, -0.2]]), np.array([[1.3, -0.2]])
+    P, P1 = clf.predict_proba(x)[0], clf.predict_proba(x1)[0]
+    ratio = (P1 / np.exp(np.log(P1).mean())) / (P / np.exp(np.log(P).mean()))
+    table = clf.summary(parameterization="sum-to-zero", exp=True)
+    np.testing.assert_allclose(table.xs("x0", level="term")["odds_ratio"], ratio, rtol=1e-9)
+
+
+def _as_odds(table):
+    from oneneuron.stats import odds_ratio_table
+
+    return odds_ratio_table(table)
+
+
 @pytest.mark.parametrize("how", ["sample_weight", "class_weight"])
 def test_a_class_without_weight_has_no_standard_errors_and_no_parameters(how):
     # class 2's rows all weigh 0: its coefficients have no maximum-likelihood estimate

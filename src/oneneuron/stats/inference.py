@@ -372,6 +372,7 @@ def summary_table(
         index = pd.Index(result.terms, name="term")
     df = pd.DataFrame(data, index=index, columns=list(COLUMNS))
     df.attrs["penalized"] = result.penalized
+    df.attrs["parameterization"] = parameterization
     df.attrs["caption"] = result.caption(level, parameterization)
     if exp:
         df = odds_ratio_table(df)  # its caption names them (relative-risk ratios for K > 2)
