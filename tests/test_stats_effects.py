@@ -113,6 +113,29 @@ def test_diagnostics_of_rows_far_from_the_boundary_are_finite():
     )
 
 
+def test_diagnostics_of_an_aliased_design_use_its_rank():
+    # a column that is a combination of others made the information matrix singular;
+    # inverting it anyway gave leverages off by 3e-4 (summing to 3.97, not the rank 4)
+    # and Cook's distances off by 1%. Leverages do not depend on the parameterisation
+    # (statsmodels' pseudo-inverse gives them); Cook's distance divides by the rank, as
+    # R's cooks.distance (statsmodels divides by the number of columns)
+    import warnings
+
+    X, y = _spector()
+    X = X.assign(ALIAS=2.0 * X["GPA"] - X["TUCE"] + 1.0)
+    clf = NeuronClassifier(tol=1e-11).fit(X, y)
+    ours = diagnostics(clf, X, y)
+    with warnings.catch_warnings():  # statsmodels warns of the rank deficiency
+        warnings.simplefilter("ignore")
+        ref = sm.GLM(y, sm.add_constant(X), family=sm.families.Binomial()).fit(tol=1e-14)
+        infl = ref.get_influence()
+        hat, cooks = infl.hat_matrix_diag, infl.cooks_distance[0]
+    np.testing.assert_allclose(ours["proba"], ref.fittedvalues, rtol=RTOL)
+    np.testing.assert_allclose(ours["leverage"], hat, rtol=RTOL)
+    assert ours["leverage"].sum() == pytest.approx(4.0, rel=1e-9)
+    np.testing.assert_allclose(ours["cooks_distance"], cooks * 5 / 4, rtol=RTOL)
+
+
 def test_diagnostics_errors():
     X, y = _spector()
     clf = NeuronClassifier().fit(X, y)

@@ -35,11 +35,12 @@ from ..functions import log_sigmoid, log_softmax
 from ._fit import (
     data_fingerprint,
     data_mismatch,
-    dependent_terms,
+    independent_columns,
     model_columns,
     null_log_likelihood_with_offset,
     relaxed_view,
     training_rows,
+    weighted_gram,
 )
 
 COLUMNS = ["Df", "Deviance", "Resid. Df", "Resid. Dev", "Pr(>Chi)"]
@@ -101,39 +102,14 @@ def _class_weights(model: Any, y_idx: NDArray[np.intp], w: NDArray, K: int) -> N
 def _nested_ranks(
     Xv: Any, w: NDArray[np.float64], groups: list[tuple[str, list[int]]], fit_intercept: bool
 ) -> list[int]:
-    """The rank of the design (intercept included) after each term enters, in order.
-
-    From the Gram matrix of the rows of positive weight ``w``: centred (the intercept
-    then orthogonal to the columns) for a dense design; for a sparse one raw, with the
-    intercept as a column of ones (centring it would fill it in).
-    """
-    import scipy.sparse
-
-    live = w > 0
-    ws = w[live]
-    S = float(ws.sum())
-    if scipy.sparse.issparse(Xv):
-        A = scipy.sparse.csr_matrix(Xv)[np.flatnonzero(live)]
-        G = np.asarray((A.T @ A.multiply(ws[:, None])).todense(), dtype=np.float64)
-        if fit_intercept:
-            col = np.asarray(A.T @ ws, dtype=np.float64).ravel()
-            G = np.block([[np.array([[S]]), col[None, :]], [col[:, None], G]])
-    else:
-        A = np.asarray(Xv, dtype=np.float64)[live]
-        if fit_intercept:
-            A = A - ws @ A / S
-        G = A.T @ (ws[:, None] * A)
-        if fit_intercept:  # the centred columns are orthogonal to the intercept
-            G = np.block(
-                [[np.array([[S]]), np.zeros((1, G.shape[0]))], [np.zeros((G.shape[0], 1)), G]]
-            )
+    """The rank of the design (intercept included) after each term enters, in order."""
+    G = weighted_gram(Xv, w, fit_intercept)
     fi = int(fit_intercept)
     out, cols = [], []
     for _, idx in groups:
         cols = sorted(cols + idx)
         at = ([0] if fit_intercept else []) + [j + fi for j in cols]
-        names = [str(j) for j in at]
-        out.append(len(at) - len(dependent_terms(G[np.ix_(at, at)], names, fit_intercept)))
+        out.append(len(independent_columns(G[np.ix_(at, at)])))
     return out
 
 

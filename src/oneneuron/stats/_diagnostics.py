@@ -8,11 +8,15 @@ type=...)``, ``hatvalues`` and ``cooks.distance`` for a binomial ``glm``
     deviance residual  sign(y - p) sqrt(-2 (y log p + (1 - y) log(1 - p)))
     Pearson residual   (y - p) / sqrt(p (1 - p))
     leverage           h = p (1 - p) x~.T A x~,   A = (sum_i w_i p_i (1 - p_i) x~_i x~_i.T)^-1
-    Cook's distance    (Pearson / (1 - h))**2 * h / k       (k parameters)
+    Cook's distance    (Pearson / (1 - h))**2 * h / k       (k parameters: the rank)
 
 ``A`` is recomputed from the data given (the inverse Fisher information, never
 a robust covariance), so the leverages are those of these rows. Sample weights
 are frequency weights: ``h`` is then the leverage of one copy of the row.
+Columns that are linear combinations of others (judged as the fit judges them)
+are left out of ``A``, as R leaves aliased coefficients out: the leverages do
+not depend on that, and ``k`` is the design's rank (statsmodels' Cook's distance
+divides by the number of columns instead).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from ..functions import log_sigmoid, sigmoid
-from ._fit import relaxed_view, training_rows
+from ._fit import independent_columns, relaxed_view, training_rows, weighted_gram
 
 
 def influence_table(
@@ -32,15 +36,21 @@ def influence_table(
     y01: NDArray[np.float64],
     Xt: NDArray[np.float64],
     w: NDArray[np.float64],
+    fit_intercept: bool,
     index: Any = None,
 ) -> pd.DataFrame:
     """``proba, resid_deviance, resid_pearson, leverage, cooks_distance`` per row.
 
     ``z`` are the fitted logits (offset included), ``Xt`` the dense design in
-    the coefficient table's term order, ``w`` frequency weights.
+    the coefficient table's term order (the intercept first when ``fit_intercept``),
+    ``w`` frequency weights. Columns that are combinations of others are left out
+    first, so that ``A`` exists and ``k`` is the design's rank.
     """
     p = sigmoid(z)
     v = sigmoid(z) * sigmoid(-z)  # p (1 - p) without 1 - p rounding to 0 beyond |z| ~ 37
+    # aliased columns (combinations of others): the same hat matrix without them
+    G = weighted_gram(Xt[:, int(fit_intercept) :], w * v, fit_intercept)
+    Xt = Xt[:, independent_columns(G)]
     A = np.linalg.inv(Xt.T @ ((w * v)[:, None] * Xt))
     h = v * np.einsum("ij,jk,ik->i", Xt, A, Xt)
     unit_dev = -2.0 * (y01 * log_sigmoid(z) + (1.0 - y01) * log_sigmoid(-z))
@@ -131,4 +141,4 @@ def diagnostics(
     if w.shape != (n,) or np.any(w < 0):
         raise ValueError("sample_weight must be one non-negative weight per row")
     Xt = np.column_stack([np.ones(n), Xd]) if model.fit_intercept else Xd
-    return influence_table(z, y01, Xt, w, index)
+    return influence_table(z, y01, Xt, w, model.fit_intercept, index)

@@ -298,6 +298,50 @@ def dependent_terms(
     whose diagonal is zero (centred on the standardised scale); without an intercept a
     zero diagonal means a column of zeros.
     """
+    constant = "constant (a multiple of the intercept)" if fit_intercept else "all zeros"
+    found = []
+    for j, c, kept in _dependence(G)[1]:
+        if c is None:
+            found.append(f"column {terms[j]!r} is {constant}")
+            continue
+        weight = np.abs(c)  # unit-free: each kept term's share in the combination
+        others = [  # the intercept (term 0) is named once, at the end
+            terms[kept[i]]
+            for i in np.flatnonzero(weight > 1e-6 * weight.max())
+            if not (fit_intercept and kept[i] == 0)
+        ]
+        if fit_intercept and not others:
+            found.append(f"column {terms[j]!r} is {constant}")
+            continue
+        parts = [repr(o) for o in others] + (["the intercept"] if fit_intercept else [])
+        found.append(
+            f"column {terms[j]!r} is a linear combination of "
+            + (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0])
+        )
+    return found
+
+
+def independent_columns(G: NDArray[np.float64]) -> list[int]:
+    """The columns :func:`dependent_terms` keeps: each not a combination of earlier ones.
+
+    ``G`` is a weighted Gram matrix (intercept first when fitted); their number is its
+    rank. Dropping the others leaves the same column space (R's aliased coefficients).
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, 2.0, 3.0], [1.0, 0.0, 1.0], [1.0, 1.0, 2.0], [1.0, 5.0, 6.0]])
+    >>> independent_columns(X.T @ X)  # the third is the first plus the second
+    [0, 1]
+    """
+    return _dependence(G)[0]
+
+
+def _dependence(
+    G: NDArray[np.float64],
+) -> tuple[list[int], list[tuple[int, NDArray[np.float64] | None, list[int]]]]:
+    """The walk of :func:`dependent_terms`: ``(kept, dependent)``, ``dependent`` holding
+    ``(j, c, kept then)`` per dependent column ``j``, ``c`` its combination of the columns
+    kept then (unit-diagonal scale), None for a column of zero diagonal."""
     diag = G.diagonal().copy()
     live = np.isfinite(diag) & (diag > 0)
     r = np.where(live, 1.0 / np.sqrt(np.where(live, diag, 1.0)), 0.0)
@@ -305,13 +349,12 @@ def dependent_terms(
     if live.all():
         L, info = dpotrf(C, lower=1, clean=0)
         if info == 0 and (L.diagonal() ** 2 >= COLLINEAR_TOL).all():
-            return []
-    constant = "constant (a multiple of the intercept)" if fit_intercept else "all zeros"
+            return list(range(len(diag))), []
     keep: list[int] = []
-    found = []
-    for j in range(len(terms)):
+    dependent: list[tuple[int, NDArray[np.float64] | None, list[int]]] = []
+    for j in range(len(diag)):
         if not live[j]:
-            found.append(f"column {terms[j]!r} is {constant}")
+            dependent.append((j, None, []))
             continue
         if keep:
             Ck = C[np.ix_(keep, keep)]
@@ -320,23 +363,40 @@ def dependent_terms(
         else:
             c, resid = np.zeros(0), 1.0
         if resid < COLLINEAR_TOL:
-            weight = np.abs(c)  # unit-free: each kept term's share in the combination
-            others = [  # the intercept (term 0) is named once, at the end
-                terms[keep[i]]
-                for i in np.flatnonzero(weight > 1e-6 * weight.max())
-                if not (fit_intercept and keep[i] == 0)
-            ]
-            if fit_intercept and not others:
-                found.append(f"column {terms[j]!r} is {constant}")
-                continue
-            parts = [repr(o) for o in others] + (["the intercept"] if fit_intercept else [])
-            found.append(
-                f"column {terms[j]!r} is a linear combination of "
-                + (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0])
-            )
+            dependent.append((j, c, list(keep)))
         else:
             keep.append(j)
-    return found
+    return keep, dependent
+
+
+def weighted_gram(X: Any, w: NDArray[np.float64], fit_intercept: bool) -> NDArray[np.float64]:
+    """``G`` of the design ``[1, X]`` (or ``X``) weighted by ``w``, for the rank checks.
+
+    Rows of weight 0 are left out. With an intercept, a dense ``X`` is centred (on its
+    weighted means) so that the intercept is orthogonal to the columns and a column of
+    large mean and small spread is not taken for a constant one; a sparse ``X`` keeps its
+    raw coordinates, with the intercept as a column of ones (centring would fill it in).
+    """
+    import scipy.sparse
+
+    live = w > 0
+    ws = np.asarray(w, dtype=np.float64)[live]
+    S = float(ws.sum())
+    if scipy.sparse.issparse(X):
+        A = scipy.sparse.csr_matrix(X)[np.flatnonzero(live)]
+        G = np.asarray((A.T @ A.multiply(ws[:, None])).todense(), dtype=np.float64)
+        if not fit_intercept:
+            return G
+        col = np.asarray(A.T @ ws, dtype=np.float64).ravel()
+        return np.block([[np.array([[S]]), col[None, :]], [col[:, None], G]])
+    D = np.asarray(X, dtype=np.float64)[live]
+    if fit_intercept:
+        D = D - ws @ D / S
+    G = D.T @ (ws[:, None] * D)
+    if not fit_intercept:
+        return G
+    zero = np.zeros((1, G.shape[0]))
+    return np.block([[np.array([[S]]), zero], [zero.T, G]])
 
 
 def _diagnose(
