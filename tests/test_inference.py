@@ -427,3 +427,17 @@ def test_a_class_without_weight_has_no_standard_errors_and_no_parameters(how):
     assert table["Resid. Df"].iloc[-1] == keep.sum() - 3
     small = NeuronClassifier(tol=1e-10, **params).fit(X[["u"]], y, **fit)
     assert lr_test(small, clf).df == 1
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_firth_names_the_column_that_is_a_combination_of_others(fit_intercept):
+    # Firth's penalty is log det of the information, which a combination of columns
+    # makes singular everywhere: the fit raised NumPy's bare "Singular matrix"
+    X, y = _spector()
+    X = X.assign(ALIAS=2.0 * X["GPA"] - X["TUCE"] + (1.0 if fit_intercept else 0.0))
+    with pytest.raises(ValueError, match=r"column 'ALIAS' is a linear combination of 'GPA'"):
+        NeuronClassifier(firth=True, fit_intercept=fit_intercept).fit(X, y)
+    X["ALIAS"] = 3.0 if fit_intercept else 0.0
+    what = "constant" if fit_intercept else "all zeros"
+    with pytest.raises(ValueError, match=rf"column 'ALIAS' is {what}"):
+        NeuronClassifier(firth=True, fit_intercept=fit_intercept).fit(X, y)

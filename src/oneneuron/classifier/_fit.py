@@ -411,6 +411,7 @@ def fit_firth(est: Any, data: FitData, off: NDArray | None) -> Any:
         tol=float(est.tol),
         max_iter=int(est.max_iter),
         inference=est.inference,
+        fit_intercept=est.fit_intercept,
     )
     beta = fit.beta
     est.coef_ = (beta[1:] if est.fit_intercept else beta)[None, :].astype(data.dtype)
