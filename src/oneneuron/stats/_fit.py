@@ -407,11 +407,14 @@ def _diagnose(
     K: int,
     fit_intercept: bool,
     run_lp: bool = True,
-    offset: NDArray | None = None,
 ) -> _separation.Separation | None:
     """Fitted logits first (a certificate of complete separation), then the LPs if asked.
 
-    Returns None when the check could not be made (streamed data, or an LP too large).
+    The certificate is the fitted linear predictor ``X W.T + b`` without any offset:
+    separation is a property of the columns and labels (a direction along which every
+    row's logit moves to its label's side), and an offset that alone puts every row on
+    its side leaves a finite estimate. Returns None when the check could not be made
+    (streamed data, or an LP too large).
     """
     X = getattr(problem.engine, "X", None)  # engines that stream their data have none
     if X is None:
@@ -419,8 +422,6 @@ def _diagnose(
     n = X.shape[0]
     W, b = problem.to_raw(theta)
     Z = np.asarray(X @ W.T.astype(X.dtype) + b.astype(X.dtype), dtype=np.float64)
-    if offset is not None:
-        Z = Z + offset[:, None]
     if _separation.fitted_certificate(Z, y_idx, s):
         Wp, bp = problem.unpack(theta)
         D = _separation.direction_from_fit(Wp, bp, fit_intercept)
@@ -613,7 +614,7 @@ def compute_inference(
             or not result.converged
             or (Hp is not None and _vanishing_curvature(Hp))
         )
-        sep = _diagnose(problem, theta, y_idx, s, K, est.fit_intercept, run_lp, offset)
+        sep = _diagnose(problem, theta, y_idx, s, K, est.fit_intercept, run_lp)
         if sep is None:
             out.separation = "not checked"
         else:
