@@ -281,3 +281,22 @@ def test_an_offset_that_predicts_every_row_is_not_separation():
     assert caught
     with pytest.warns(SeparationWarning, match="completely separated"):
         NeuronClassifier().fit(Xs, y, offset=rng.normal(size=n))
+
+
+def test_multinomial_quasi_separation_without_a_perfect_row_says_so():
+    # level d has two rows, of classes 0 and 1 and none of class 2: class 2's logit on
+    # level d runs to -inf (quasi-complete separation) though neither row is predicted
+    # perfectly (each ties with the other's class). The warning said "1 of 300 rows are
+    # predicted perfectly" (the count was clamped to at least 1)
+    rng = np.random.default_rng(3)
+    n = 300
+    df = pd.DataFrame({"x": rng.normal(size=n), "g": rng.choice(list("abc"), n)})
+    df["y"] = rng.integers(0, 3, n)
+    df.loc[[0, 1], "g"], df.loc[[0, 1], "y"] = "d", [0, 1]
+    import oneneuron
+
+    with pytest.warns(SeparationWarning, match="quasi-completely") as caught:
+        clf = oneneuron.logit("y ~ x + C(g)", df)
+    text = str(caught[0].message)
+    assert "no row is predicted perfectly" in text and "1 of 300" not in text
+    assert clf.inference_.extra["separated_rows"] == 0
