@@ -644,3 +644,16 @@ def test_anova_gives_an_aliased_term_no_degrees_of_freedom(K):
     plain = NeuronClassifier(tol=1e-11).fit(X.to_numpy(), y)
     sparse = anova(plain, scipy.sparse.csr_matrix(X.to_numpy()), y)
     np.testing.assert_array_equal(sparse["Df"], table["Df"])
+
+
+@pytest.mark.parametrize("penalty_factor", [{"PSI": 0.0}, np.array([1.0, 1.0, 0.0])])
+def test_anova_refits_without_the_models_penalty_factor(penalty_factor):
+    # anova needs alpha = 0, where penalty_factor changes nothing, but its nested refits
+    # kept it and refused their own columns ("penalty_factor names 'PSI', which is not a
+    # column of the model"; "has shape (3,)")
+    from oneneuron import anova
+
+    X, y = _spector()
+    plain = anova(NeuronClassifier(tol=1e-11).fit(X, y), X, y)
+    clf = NeuronClassifier(tol=1e-11, penalty_factor=penalty_factor).fit(X, y)
+    pd.testing.assert_frame_equal(anova(clf, X, y), plain, rtol=1e-9)

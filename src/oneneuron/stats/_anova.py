@@ -223,8 +223,14 @@ def anova(
         llf0 = float(np.sum(w * log_softmax(np.zeros((n, K)))[np.arange(n), y_idx]))
     per_column = res.n_blocks  # K - 1 (1 binary), classes of no weight left out
     rank = _nested_ranks(Xv, w, groups, model.fit_intercept)
-    refit = clone(model).set_params(  # w holds the class weights already
-        inference=False, cov_type="nonrobust", warm_start=False, class_weight=None
+    # w holds the class weights already; with alpha = 0 penalty_factor changes nothing,
+    # and it names or counts the model's columns, not a nested model's
+    refit = clone(model).set_params(
+        inference=False,
+        cov_type="nonrobust",
+        warm_start=False,
+        class_weight=None,
+        penalty_factor=None,
     )
     if designed:  # the nested models are fitted on the coded design's columns
         refit.set_params(formula=None, reference=None, encoding="reference", missing="error")
