@@ -657,3 +657,20 @@ def test_anova_refits_without_the_models_penalty_factor(penalty_factor):
     plain = anova(NeuronClassifier(tol=1e-11).fit(X, y), X, y)
     clf = NeuronClassifier(tol=1e-11, penalty_factor=penalty_factor).fit(X, y)
     pd.testing.assert_frame_equal(anova(clf, X, y), plain, rtol=1e-9)
+
+
+def test_a_wald_test_of_a_penalized_fit_says_what_it_is():
+    # lr_test refuses penalised fits and summary() labels them; wald_test printed a
+    # plain "wald test: chi2(1) = ..., p = ..." from the Laplace covariance around a
+    # shrunken estimate, which is no frequentist test
+    X, y = _spector()
+    clf = NeuronClassifier(alpha=0.05).fit(X, y)
+    got = clf.wald_test("GPA = 0")
+    b, V = clf.summary()["coef"]["GPA"], clf.cov_params()[1, 1]
+    assert got.statistic == pytest.approx(b * b / V, rel=1e-10)
+    assert "penalized" in got.note and "penalized" in str(got)
+    assert "not a frequentist test" in str(got)
+    plain = NeuronClassifier().fit(X, y).wald_test("GPA = 0")
+    assert plain.note == "" and str(plain).startswith("wald test: chi2(1) = ")
+    assert "PENALIZED" in clf.margeff(X).attrs["caption"]
+    assert "PENALIZED" not in NeuronClassifier().fit(X, y).margeff(X).attrs["caption"]

@@ -8,7 +8,8 @@
 the coefficient table's terms, ``W = (R b - q).T (R V R.T)^-1 (R b - q)``,
 chi-squared with ``rank(R)`` degrees of freedom, ``V`` the fit's covariance
 (so a robust ``cov_type`` gives a robust Wald test), as statsmodels'
-``wald_test(..., use_f=False)``.
+``wald_test(..., use_f=False)``. Of a penalised fit (``alpha > 0``) it is
+computed the same way from the Laplace covariance and says so (``note``).
 """
 
 from __future__ import annotations
@@ -41,15 +42,21 @@ class ChiSquareTest:
         ``P(chi2_df > statistic)``.
     test : str
         ``"likelihood-ratio"`` or ``"wald"``.
+    note : str
+        What qualifies the test ("" when nothing does): a Wald test of a penalised fit
+        (``alpha > 0``) uses the Laplace-approximate covariance around a shrunken
+        estimate, so it is no frequentist test.
     """
 
     statistic: float
     df: int
     p_value: float
     test: str
+    note: str = ""
 
     def __str__(self) -> str:
-        return f"{self.test} test: chi2({self.df}) = {self.statistic:.6g}, p = {self.p_value:.4g}"
+        text = f"{self.test} test: chi2({self.df}) = {self.statistic:.6g}, p = {self.p_value:.4g}"
+        return f"{text} ({self.note})" if self.note else text
 
 
 def _likelihood_part(model: Any) -> Any:
@@ -292,4 +299,10 @@ def wald_test(result: Any, hypothesis: str) -> ChiSquareTest:
     V = R @ res.cov @ R.T
     df = int(np.linalg.matrix_rank(R))
     stat = float(diff @ np.linalg.pinv(V, hermitian=True) @ diff)
-    return ChiSquareTest(stat, df, float(stats.chi2.sf(stat, df)), "wald")
+    note = ""
+    if res.penalized:  # as summary() labels it: no frequentist test
+        note = (
+            f"penalized fit, alpha={res.alpha:g}: Laplace-approximate covariance around a "
+            "shrunken estimate, not a frequentist test"
+        )
+    return ChiSquareTest(stat, df, float(stats.chi2.sf(stat, df)), "wald", note)
