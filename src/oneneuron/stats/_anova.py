@@ -12,7 +12,10 @@ A term whose columns are linear combinations of earlier ones (and the
 intercept) adds no parameter: its row has ``Df`` 0, a deviance of 0 and no
 p-value (NaN), as R's ``anova.glm``; the rank is that of the weighted design
 (rows of positive weight), judged as the fit judges collinearity
-(:func:`~oneneuron.stats._fit.dependent_terms`).
+(:func:`~oneneuron.stats._fit.dependent_terms`). Beyond ``MAX_RANK_COLUMNS``
+columns (a wide sparse design, whose Gram matrix would not fit in memory) the
+columns are counted instead, as the model itself counts them when it formed no
+Hessian.
 
 The estimator keeps no X, so the training data are passed in and the nested
 models are refitted (same estimator parameters, maximum likelihood). A term is
@@ -44,6 +47,8 @@ from ._fit import (
 )
 
 COLUMNS = ["Df", "Deviance", "Resid. Df", "Resid. Dev", "Pr(>Chi)"]
+#: Ranks are found from the design's Gram matrix up to this many columns (32 MB).
+MAX_RANK_COLUMNS = 2000
 
 
 def design_terms(names: list[str]) -> dict[str, list[str]]:
@@ -102,9 +107,12 @@ def _class_weights(model: Any, y_idx: NDArray[np.intp], w: NDArray, K: int) -> N
 def _nested_ranks(
     Xv: Any, w: NDArray[np.float64], groups: list[tuple[str, list[int]]], fit_intercept: bool
 ) -> list[int]:
-    """The rank of the design (intercept included) after each term enters, in order."""
-    G = weighted_gram(Xv, w, fit_intercept)
+    """The rank of the design (intercept included) after each term enters, in order
+    (beyond ``MAX_RANK_COLUMNS`` columns, their number)."""
     fi = int(fit_intercept)
+    if Xv.shape[1] > MAX_RANK_COLUMNS:
+        return list(fi + np.cumsum([len(idx) for _, idx in groups]))
+    G = weighted_gram(Xv, w, fit_intercept)
     out, cols = [], []
     for _, idx in groups:
         cols = sorted(cols + idx)
