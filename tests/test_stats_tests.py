@@ -674,3 +674,17 @@ def test_a_wald_test_of_a_penalized_fit_says_what_it_is():
     assert plain.note == "" and str(plain).startswith("wald test: chi2(1) = ")
     assert "PENALIZED" in clf.margeff(X).attrs["caption"]
     assert "PENALIZED" not in NeuronClassifier().fit(X, y).margeff(X).attrs["caption"]
+
+
+def test_lr_test_of_a_big_model_whose_extra_terms_are_aliased_says_so():
+    # big = small + (a + b): the same model, no parameter added. The error said "big must
+    # have more parameters than small; give the smaller model first", which it was
+    rng = np.random.default_rng(0)
+    n = 300
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    X["c"] = X["a"] + X["b"]
+    y = (rng.random(n) < 0.5).astype(int)
+    small = NeuronClassifier().fit(X[["a", "b"]], y)
+    big = NeuronClassifier().fit(X, y)
+    with pytest.raises(ValueError, match=r"big's extra terms \['c'\] add no parameter"):
+        lr_test(small, big)

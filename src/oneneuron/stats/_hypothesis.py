@@ -141,6 +141,12 @@ def lr_test(small: Any, big: Any) -> ChiSquareTest:
             "give the smaller model first"
         )
     df = rb.n_params - rs.n_params
+    extra = [t for t in rb.terms if t not in rs.terms]
+    if df <= 0 and extra and rb.extra.get("aliased"):
+        raise ValueError(
+            f"big's extra terms {extra} add no parameter: they are linear combinations of "
+            "other terms (aliased), so big is small again and there is nothing to test"
+        )
     if df <= 0:
         raise ValueError("big must have more parameters than small; give the smaller model first")
     diff = rb.log_likelihood - rs.log_likelihood
