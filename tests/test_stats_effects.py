@@ -340,3 +340,38 @@ def test_statistics_on_the_training_table_follow_the_fits_missing_policy(missing
     if missing == "drop":
         with pytest.raises(ValueError, match="missing values in column 'TUCE'"):
             clf.predict(d2)
+
+
+@pytest.mark.parametrize("class_weight", [{0: 1.0, 1: 3.0}, "balanced"])
+def test_profile_and_diagnostics_of_a_class_weighted_fit_apply_its_class_weights(class_weight):
+    # class weights are frequency weights, as sample weights are; anova applied them,
+    # but profile intervals refused the training rows ("the data given are not the ones
+    # the model was fitted on") and diagnostics computed the leverages without them.
+    # Oracle: the same fit with the class weights given as sample weights
+    X, y = _spector()
+    yi = y.astype(int)
+    clf = NeuronClassifier(tol=1e-11, class_weight=class_weight).fit(X, y)
+    counts = np.bincount(yi)
+    cw = np.array([1.0, 3.0]) if isinstance(class_weight, dict) else len(y) / (2.0 * counts)
+    w = cw[yi]
+    ref = NeuronClassifier(tol=1e-11).fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(
+        clf.summary(ci="profile", X=X, y=y).to_numpy(),
+        ref.summary(ci="profile", X=X, y=y, sample_weight=w).to_numpy(),
+        rtol=1e-7,
+    )
+    pd.testing.assert_frame_equal(
+        diagnostics(clf, X, y), diagnostics(ref, X, y, sample_weight=w), rtol=1e-7
+    )
+    # sample weights on top multiply the class weights, as in the fit
+    s = np.arange(len(y)) % 3 + 1.0
+    both = NeuronClassifier(tol=1e-11, class_weight=class_weight).fit(X, y, sample_weight=s)
+    sw = s * (
+        cw[yi] if isinstance(class_weight, dict) else (s.sum() / (2.0 * np.bincount(yi, s)))[yi]
+    )
+    ref = NeuronClassifier(tol=1e-11).fit(X, y, sample_weight=sw)
+    pd.testing.assert_frame_equal(
+        diagnostics(both, X, y, sample_weight=s),
+        diagnostics(ref, X, y, sample_weight=sw),
+        rtol=1e-7,
+    )

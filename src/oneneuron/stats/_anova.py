@@ -44,6 +44,7 @@ from ._fit import (
     relaxed_view,
     training_rows,
     weighted_gram,
+    with_class_weights,
 )
 
 COLUMNS = ["Df", "Deviance", "Resid. Df", "Resid. Dev", "Pr(>Chi)"]
@@ -88,20 +89,6 @@ def _term_columns(names: list[str], terms: Any) -> list[tuple[str, list[int]]]:
             f"terms must name every column of the model exactly once; the columns are {names}"
         )
     return out
-
-
-def _class_weights(model: Any, y_idx: NDArray[np.intp], w: NDArray, K: int) -> NDArray:
-    """Each class's weight as the fit applied it: its summed row weight (the fit's record,
-    ``inference_.extra["data"]``) over its summed sample weight here."""
-    fitted = model.inference_.extra.get("data")
-    if fitted is None:
-        raise ValueError(
-            "anova of a class-weighted model needs the fit's record of its class weights, "
-            "which this (older) model file lacks: refit the model"
-        )
-    plain = np.bincount(y_idx, weights=w, minlength=K)
-    sums = np.asarray(fitted["class_sums"], dtype=np.float64)
-    return np.divide(sums, plain, out=np.zeros(K), where=plain > 0)
 
 
 def _nested_ranks(
@@ -195,7 +182,7 @@ def anova(
         if a is not None and a.shape != (n,):
             raise ValueError(f"{what} has {a.size} values but X has {n} rows; give one per row")
     if model.class_weight is not None:  # class weights are sample weights, NULL row too
-        w = w * _class_weights(model, y_idx, w, K)[y_idx]
+        w = with_class_weights(model, y_idx, w)
     S = float(np.sum(w))
     if getattr(model, "has_offset_", False) and off is None:
         raise ValueError("the model was fitted with an offset: pass it (offset=...) as in the fit")

@@ -28,7 +28,13 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from ..functions import log_sigmoid, sigmoid
-from ._fit import independent_columns, relaxed_view, training_rows, weighted_gram
+from ._fit import (
+    independent_columns,
+    relaxed_view,
+    training_rows,
+    weighted_gram,
+    with_class_weights,
+)
 
 
 def influence_table(
@@ -140,5 +146,6 @@ def diagnostics(
     w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     if w.shape != (n,) or np.any(w < 0):
         raise ValueError("sample_weight must be one non-negative weight per row")
+    w = with_class_weights(model, y01.astype(np.intp), w)  # as the fit weighed the rows
     Xt = np.column_stack([np.ones(n), Xd]) if model.fit_intercept else Xd
     return influence_table(z, y01, Xt, w, model.fit_intercept, index)

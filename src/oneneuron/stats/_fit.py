@@ -178,6 +178,33 @@ def data_mismatch(a: Any, b: Any, names: tuple[str, str] = ("small", "big")) -> 
     return ""
 
 
+def with_class_weights(
+    model: Any, y_idx: NDArray[np.intp], w: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """The rows' weights as the fit applied them: ``w`` times their class's weight.
+
+    For the statistics that take the training rows again (``anova``, ``diagnostics``,
+    profile intervals): class weights are frequency weights, as sample weights are.
+    ``y_idx`` are the rows' class indices, ``w`` their sample weights. Each class's
+    weight is read from the fit's record (its summed row weight, ``inference_.extra
+    ["data"]``, over its summed sample weight here), so ``"balanced"`` weights are the
+    fit's own. ``w`` itself when the model has no ``class_weight``.
+    """
+    if getattr(model, "class_weight", None) is None:
+        return w
+    fitted = model.inference_.extra.get("data")
+    if fitted is None:
+        raise ValueError(
+            "statistics on the training rows of a class-weighted model need the fit's "
+            "record of its class weights, which this (older) model file lacks: refit the model"
+        )
+    K = len(model.classes_)
+    plain = np.bincount(y_idx, weights=w, minlength=K)
+    sums = np.asarray(fitted["class_sums"], dtype=np.float64)
+    factor = np.divide(sums, plain, out=np.zeros(K), where=plain > 0)
+    return w * factor[y_idx]
+
+
 def relaxed_view(model: Any, X: Any) -> tuple[Any, Any]:
     """The model whose statistics are reported, and X as it was fitted on.
 
