@@ -367,3 +367,77 @@ def test_exponentiated_multinomial_coefficients_are_called_relative_risk_ratios(
     assert "relative-risk ratios: exp(coef)" in caption and "odds ratios" not in caption
     binary = NeuronClassifier().fit(X, (y3 > 0).astype(int)).summary(exp=True)
     assert "odds ratios: exp(coef)" in binary.attrs["caption"]
+
+
+def test_exponentiated_sum_to_zero_coefficients_are_not_called_relative_risk_ratios():
+    # exp of a centred coefficient multiplies a class's probability relative to the
+    # geometric mean of all classes' probabilities, not relative to a reference class;
+    # the caption said "relative-risk ratios" for both parameterisations
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 2))
+    y3 = np.digitize(X[:, 0] + rng.normal(size=300), [-0.5, 0.5])
+    clf = NeuronClassifier().fit(X, y3)
+    for table in (
+        clf.summary(parameterization="sum-to-zero", exp=True),
+        clf._inference().table(parameterization="sum-to-zero").pipe(_as_odds),
+    ):
+        caption = table.attrs["caption"]
+        assert "relative-risk ratios" not in caption and "geometric mean" in caption
+    text = clf.summary_text(parameterization="sum-to-zero", exp=True)
+    assert "relative-risk ratios" not in text and "geometric mean" in text
+    # what the caption says: one unit of x0 multiplies P_k / geomean(P) by exp(coef)
+    x, x1 = np.array([[0.3, -0.2]]), np.array([[1.3, -0.2]])
+    P, P1 = clf.predict_proba(x)[0], clf.predict_proba(x1)[0]
+    ratio = (P1 / np.exp(np.log(P1).mean())) / (P / np.exp(np.log(P).mean()))
+    table = clf.summary(parameterization="sum-to-zero", exp=True)
+    np.testing.assert_allclose(table.xs("x0", level="term")["odds_ratio"], ratio, rtol=1e-9)
+
+
+def _as_odds(table):
+    from oneneuron.stats import odds_ratio_table
+
+    return odds_ratio_table(table)
+
+
+@pytest.mark.parametrize("how", ["sample_weight", "class_weight"])
+def test_a_class_without_weight_has_no_standard_errors_and_no_parameters(how):
+    # class 2's rows all weigh 0: its coefficients have no maximum-likelihood estimate
+    # (its intercept runs to -inf). The table showed them, intercept -34 with standard
+    # error 3e6, and AIC, BIC and anova counted their parameters
+    from oneneuron import anova, lr_test
+    from oneneuron.stats import InferenceUnavailableError
+
+    X, y = _three_classes()
+    w = np.where(y == 2, 0.0, 1.0)
+    fit = {"sample_weight": w} if how == "sample_weight" else {}
+    params = {"class_weight": {2: 0.0}} if how == "class_weight" else {}
+    clf = NeuronClassifier(tol=1e-10, **params).fit(X, y, **fit)
+    with pytest.raises(InferenceUnavailableError, match=r"class 2 has no rows of positive weight"):
+        clf.summary()
+    keep = y != 2
+    ref = sm.MNLogit(y[keep], sm.add_constant(X.to_numpy()[keep])).fit(
+        disp=0, method="newton", tol=1e-14
+    )  # two classes left: statsmodels' MNLogit is the binary logit
+    assert clf.log_likelihood_ == pytest.approx(ref.llf, rel=RTOL)
+    assert clf.null_log_likelihood_ == pytest.approx(ref.llnull, rel=RTOL)
+    assert clf.aic_ == pytest.approx(ref.aic, rel=RTOL)
+    assert clf.bic_ == pytest.approx(ref.bic, rel=RTOL)
+    table = anova(clf, X, y, **fit)
+    assert table["Df"].iloc[1:].tolist() == [1.0, 1.0]
+    assert table["Resid. Df"].iloc[-1] == keep.sum() - 3
+    small = NeuronClassifier(tol=1e-10, **params).fit(X[["u"]], y, **fit)
+    assert lr_test(small, clf).df == 1
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_firth_names_the_column_that_is_a_combination_of_others(fit_intercept):
+    # Firth's penalty is log det of the information, which a combination of columns
+    # makes singular everywhere: the fit raised NumPy's bare "Singular matrix"
+    X, y = _spector()
+    X = X.assign(ALIAS=2.0 * X["GPA"] - X["TUCE"] + (1.0 if fit_intercept else 0.0))
+    with pytest.raises(ValueError, match=r"column 'ALIAS' is a linear combination of 'GPA'"):
+        NeuronClassifier(firth=True, fit_intercept=fit_intercept).fit(X, y)
+    X["ALIAS"] = 3.0 if fit_intercept else 0.0
+    what = "constant" if fit_intercept else "all zeros"
+    with pytest.raises(ValueError, match=rf"column 'ALIAS' is {what}"):
+        NeuronClassifier(firth=True, fit_intercept=fit_intercept).fit(X, y)

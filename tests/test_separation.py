@@ -263,3 +263,49 @@ def test_a_one_row_class_and_an_unconverged_separated_fit_are_checked():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf, seps = _fit_recording(NeuronClassifier(solver="cd", max_iter=3), X, yb)
     assert clf.separation_ == "complete" and len(seps) == 1
+
+
+def test_an_offset_that_predicts_every_row_is_not_separation():
+    # separation is a property of the columns and labels: an offset that puts every
+    # row's logit on its label's side leaves a finite maximum-likelihood estimate
+    # (statsmodels' GLM finds it). The fitted-logit certificate counted the offset
+    # and reported complete separation, with no standard errors
+    sm = pytest.importorskip("statsmodels.api")
+    rng = np.random.default_rng(0)
+    n = 200
+    X = rng.normal(size=(n, 2))
+    y = (rng.random(n) < 0.5).astype(int)
+    offset = 9.0 * (2 * y - 1) * rng.uniform(1.0, 1.5, n)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SeparationWarning)
+        clf = NeuronClassifier(tol=1e-11).fit(X, y, offset=offset)
+    assert clf.separation_ == "none"
+    ref = sm.GLM(y, sm.add_constant(X), family=sm.families.Binomial(), offset=offset).fit(tol=1e-14)
+    table = clf.summary()
+    np.testing.assert_allclose(table["coef"], ref.params, rtol=1e-6)
+    np.testing.assert_allclose(table["std_err"], ref.bse, rtol=1e-6)
+    # columns that do separate are still found with an offset
+    Xs = np.column_stack([X[:, 0], 2 * y - 1 + 0.1 * X[:, 1]])
+    _, caught = _fit_recording(NeuronClassifier(), Xs, y)
+    assert caught
+    with pytest.warns(SeparationWarning, match="completely separated"):
+        NeuronClassifier().fit(Xs, y, offset=rng.normal(size=n))
+
+
+def test_multinomial_quasi_separation_without_a_perfect_row_says_so():
+    # level d has two rows, of classes 0 and 1 and none of class 2: class 2's logit on
+    # level d runs to -inf (quasi-complete separation) though neither row is predicted
+    # perfectly (each ties with the other's class). The warning said "1 of 300 rows are
+    # predicted perfectly" (the count was clamped to at least 1)
+    rng = np.random.default_rng(3)
+    n = 300
+    df = pd.DataFrame({"x": rng.normal(size=n), "g": rng.choice(list("abc"), n)})
+    df["y"] = rng.integers(0, 3, n)
+    df.loc[[0, 1], "g"], df.loc[[0, 1], "y"] = "d", [0, 1]
+    import oneneuron
+
+    with pytest.warns(SeparationWarning, match="quasi-completely") as caught:
+        clf = oneneuron.logit("y ~ x + C(g)", df)
+    text = str(caught[0].message)
+    assert "no row is predicted perfectly" in text and "1 of 300" not in text
+    assert clf.inference_.extra["separated_rows"] == 0

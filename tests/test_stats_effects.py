@@ -78,6 +78,64 @@ def test_diagnostics_match_statsmodels_glm_influence():
     assert list(ours.index) == list(X.index)
 
 
+def test_diagnostics_of_rows_far_from_the_boundary_are_finite():
+    # rows whose logit is beyond +-37 have p = 1.0 or 0.0 in floating point, so
+    # (y - p) / sqrt(p (1 - p)) was NaN (or -inf) with a RuntimeWarning, and Cook's
+    # distance with it. From the logit: Pearson = (2y - 1) exp(-(2y - 1) z / 2) and
+    # p (1 - p) = exp(-|z|) / (1 + exp(-|z|))**2, finite at any z
+    import warnings
+
+    X, y = _spector()
+    clf = NeuronClassifier(tol=1e-11).fit(X, y)
+    far = pd.DataFrame({"GPA": [25.0, 25.0, -20.0, -20.0], "TUCE": 20.0, "PSI": 1.0})
+    Xf = pd.concat([X, far], ignore_index=True)
+    yf = np.r_[y, [1, 0, 0, 1]]
+    w = np.r_[np.ones(len(y)), np.zeros(4)]  # weight 0: the fit's own rows decide A
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = diagnostics(clf, Xf, yf, sample_weight=w)
+    Xt = sm.add_constant(Xf.to_numpy())
+    z = Xt @ clf.summary()["coef"].to_numpy()
+    assert np.all(np.abs(z[-4:]) > 40)
+    sign = 2.0 * yf - 1.0
+    pearson = sign * np.exp(-sign * z / 2.0)
+    v = np.exp(-np.abs(z)) / (1.0 + np.exp(-np.abs(z))) ** 2
+    A = np.linalg.inv(Xt[:-4].T @ (v[:-4, None] * Xt[:-4]))
+    h = v * np.einsum("ij,jk,ik->i", Xt, A, Xt)
+    np.testing.assert_allclose(ours["resid_pearson"], pearson, rtol=1e-8)
+    np.testing.assert_allclose(ours["leverage"], h, rtol=1e-8, atol=1e-300)
+    cooks = (pearson / (1.0 - h)) ** 2 * h / 4
+    np.testing.assert_allclose(ours["cooks_distance"], cooks, rtol=1e-8)
+    # the training rows keep statsmodels' values
+    ref = sm.GLM(y, sm.add_constant(X), family=sm.families.Binomial()).fit(tol=1e-14)
+    np.testing.assert_allclose(
+        ours["cooks_distance"][: len(y)], ref.get_influence().cooks_distance[0], rtol=RTOL
+    )
+
+
+def test_diagnostics_of_an_aliased_design_use_its_rank():
+    # a column that is a combination of others made the information matrix singular;
+    # inverting it anyway gave leverages off by 3e-4 (summing to 3.97, not the rank 4)
+    # and Cook's distances off by 1%. Leverages do not depend on the parameterisation
+    # (statsmodels' pseudo-inverse gives them); Cook's distance divides by the rank, as
+    # R's cooks.distance (statsmodels divides by the number of columns)
+    import warnings
+
+    X, y = _spector()
+    X = X.assign(ALIAS=2.0 * X["GPA"] - X["TUCE"] + 1.0)
+    clf = NeuronClassifier(tol=1e-11).fit(X, y)
+    ours = diagnostics(clf, X, y)
+    with warnings.catch_warnings():  # statsmodels warns of the rank deficiency
+        warnings.simplefilter("ignore")
+        ref = sm.GLM(y, sm.add_constant(X), family=sm.families.Binomial()).fit(tol=1e-14)
+        infl = ref.get_influence()
+        hat, cooks = infl.hat_matrix_diag, infl.cooks_distance[0]
+    np.testing.assert_allclose(ours["proba"], ref.fittedvalues, rtol=RTOL)
+    np.testing.assert_allclose(ours["leverage"], hat, rtol=RTOL)
+    assert ours["leverage"].sum() == pytest.approx(4.0, rel=1e-9)
+    np.testing.assert_allclose(ours["cooks_distance"], cooks * 5 / 4, rtol=RTOL)
+
+
 def test_diagnostics_errors():
     X, y = _spector()
     clf = NeuronClassifier().fit(X, y)
@@ -312,3 +370,38 @@ def test_statistics_on_the_training_table_follow_the_fits_missing_policy(missing
     if missing == "drop":
         with pytest.raises(ValueError, match="missing values in column 'TUCE'"):
             clf.predict(d2)
+
+
+@pytest.mark.parametrize("class_weight", [{0: 1.0, 1: 3.0}, "balanced"])
+def test_profile_and_diagnostics_of_a_class_weighted_fit_apply_its_class_weights(class_weight):
+    # class weights are frequency weights, as sample weights are; anova applied them,
+    # but profile intervals refused the training rows ("the data given are not the ones
+    # the model was fitted on") and diagnostics computed the leverages without them.
+    # Oracle: the same fit with the class weights given as sample weights
+    X, y = _spector()
+    yi = y.astype(int)
+    clf = NeuronClassifier(tol=1e-11, class_weight=class_weight).fit(X, y)
+    counts = np.bincount(yi)
+    cw = np.array([1.0, 3.0]) if isinstance(class_weight, dict) else len(y) / (2.0 * counts)
+    w = cw[yi]
+    ref = NeuronClassifier(tol=1e-11).fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(
+        clf.summary(ci="profile", X=X, y=y).to_numpy(),
+        ref.summary(ci="profile", X=X, y=y, sample_weight=w).to_numpy(),
+        rtol=1e-7,
+    )
+    pd.testing.assert_frame_equal(
+        diagnostics(clf, X, y), diagnostics(ref, X, y, sample_weight=w), rtol=1e-7
+    )
+    # sample weights on top multiply the class weights, as in the fit
+    s = np.arange(len(y)) % 3 + 1.0
+    both = NeuronClassifier(tol=1e-11, class_weight=class_weight).fit(X, y, sample_weight=s)
+    sw = s * (
+        cw[yi] if isinstance(class_weight, dict) else (s.sum() / (2.0 * np.bincount(yi, s)))[yi]
+    )
+    ref = NeuronClassifier(tol=1e-11).fit(X, y, sample_weight=sw)
+    pd.testing.assert_frame_equal(
+        diagnostics(both, X, y, sample_weight=s),
+        diagnostics(ref, X, y, sample_weight=sw),
+        rtol=1e-7,
+    )

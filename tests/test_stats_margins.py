@@ -217,6 +217,21 @@ def test_a_formula_outside_the_saved_list_gives_the_same_effects(table, at):
 
 
 @pytest.mark.parametrize("at", ["overall", "mean"])
+def test_a_spline_is_differentiated_inside_its_bounds(table, at):
+    # bs(x) refuses values beyond the training range, and the central difference at
+    # the row holding max(x) stepped past it: margeff on the training table raised
+    # formulaic's FactorEvaluationError. A cubic B-spline without interior knots spans
+    # the cubic polynomials, so the effects are those of x + I(x**2) + I(x**3)
+    a = oneneuron.logit("y ~ bs(x, df=3) + C(g)", table, tol=1e-12)
+    assert a.design_.unsaved is not None
+    b = oneneuron.logit("y ~ x + I(x**2) + I(x**3) + C(g)", table, tol=1e-12)
+    cols = ["dy_dx", "std_err"]
+    np.testing.assert_allclose(
+        a.margeff(table, at=at)[cols], b.margeff(table, at=at)[cols], rtol=1e-6
+    )
+
+
+@pytest.mark.parametrize("at", ["overall", "mean"])
 def test_weights_equal_repeated_rows_per_variable(table, at):
     # frequency weights: the means, shares and averages of the repeated table
     small = table.iloc[:60].reset_index(drop=True)

@@ -9,7 +9,7 @@ import pytest
 import scipy.sparse
 
 from oneneuron import NeuronClassifier
-from oneneuron.stats import InferenceResult
+from oneneuron.stats import InferenceResult, InferenceUnavailableError
 
 sm = pytest.importorskip("statsmodels.api")
 
@@ -87,6 +87,10 @@ def test_multinomial_hc0_and_cluster_match_statsmodels_mnlogit():
     ref = sm.MNLogit(y, Xc).fit(cov_type="cluster", cov_kwds={"groups": groups}, **opts)
     clf = _fit(X, y, "cluster", cluster=groups)
     np.testing.assert_allclose(clf.cov_params(), np.asarray(ref.cov_params()), rtol=RTOL)
+    # HC1 is HC0 times N / (N - k), k = (K - 1) p (statsmodels' own "HC1" is its HC0)
+    hc0 = sm.MNLogit(y, Xc).fit(cov_type="HC0", **opts).cov_params()
+    n, k = len(y), 2 * Xc.shape[1]
+    np.testing.assert_allclose(_fit(X, y, "HC1").cov_params(), hc0 * n / (n - k), rtol=RTOL)
 
 
 @pytest.mark.parametrize("kind", ["HC0", "HC1", "HC2", "HC3", "cluster"])
@@ -206,3 +210,23 @@ def test_multinomial_clusters_of_zero_weight_are_not_counted():
     clf = _fit(X, y, "cluster", sample_weight=w, cluster=groups)
     np.testing.assert_allclose(clf.cov_params(), np.asarray(ref.cov_params()), rtol=RTOL)
     assert clf.inference_.extra["n_clusters"] == 11
+
+
+@pytest.mark.parametrize("cov_type", ["HC1", "cluster"])
+def test_small_sample_factors_need_more_observations_than_parameters(cov_type):
+    # HC1's N / (N - k) and the cluster factor's (N - 1) / (N - k) have no value once the
+    # weights (frequency weights: N = their sum) sum to k or less, as weights normalised
+    # to sum to 1 do. Before: a negative factor, clipped to standard errors of exactly 0
+    X, y = _spector()
+    groups = np.arange(len(y)) % 5
+    kw = {"cluster": groups} if cov_type == "cluster" else {}
+    w = np.full(len(y), 1.0 / len(y))  # N = 1 < k = 4
+    clf = _fit(X, y, cov_type, sample_weight=w, **kw)
+    with pytest.raises(InferenceUnavailableError, match=r"sum to N = 1 .* k = 4 parameters"):
+        clf.summary()
+    assert "HC0" in clf.inference_.reason
+    # the HC0 sandwich has no such factor: the same weights give its errors, as the
+    # rows counted once (HC0 does not depend on a common scale of the weights)
+    hc0 = _fit(X, y, "HC0", sample_weight=w).summary()["std_err"]
+    ref = sm.Logit(y, sm.add_constant(X)).fit(disp=0, cov_type="HC0", method="newton", tol=1e-14)
+    np.testing.assert_allclose(hc0, ref.bse * np.sqrt(len(y)), rtol=RTOL)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -567,6 +569,27 @@ def test_wald_test_reads_term_names_that_hold_commas():
     assert got.statistic == pytest.approx(want, rel=1e-10) and got.df == 2
 
 
+def test_wald_test_reads_terms_spelt_as_in_the_formula():
+    # the formula library spaces its term names ('I(x ** 2)', 'np.log(z + 1)'); a
+    # hypothesis written as the formula was ('I(x**2) = 0') was 'cannot read'
+    import oneneuron
+
+    rng = np.random.default_rng(1)
+    n = 300
+    df = pd.DataFrame({"x": rng.normal(size=n), "z": rng.uniform(1, 5, n)})
+    df["y"] = (rng.random(n) < 1 / (1 + np.exp(-df.x + 0.3 * df.x**2))).astype(int)
+    m = oneneuron.logit("y ~ x + I(x**2) + np.log(z+1)", df)
+    assert m.feature_names_out_.tolist() == ["x", "I(x ** 2)", "np.log(z + 1)"]
+    spaced = m.wald_test("I(x ** 2) = 0, np.log(z + 1) = 2 * x")
+    assert m.wald_test("I(x**2) = 0, np.log(z+1) = 2*x") == spaced
+    assert m.wald_test("I(x**2)=0,np.log(z+1)=2*x") == spaced
+    b, V = m.summary()["coef"].to_numpy(), m.cov_params()
+    R = np.array([[0.0, 0.0, 1.0, 0.0], [0.0, -2.0, 0.0, 1.0]])
+    r = R @ b
+    want = float(r @ np.linalg.solve(R @ V @ R.T, r))  # the Wald statistic by hand
+    assert spaced.statistic == pytest.approx(want, rel=1e-10) and spaced.df == 2
+
+
 @pytest.mark.parametrize(
     "level, label, low, high",
     [(0.995, "99.5%", "0.0025", "0.9975"), (0.999, "99.9%", "0.0005", "0.9995")],
@@ -580,3 +603,88 @@ def test_confidence_levels_are_labelled_with_their_digits(level, label, low, hig
     text = clf.summary_text(level=level)
     assert f"{label} confidence intervals" in text and "100%" not in text
     assert f"[{low}" in text and f"{high}]" in text
+
+
+@pytest.mark.parametrize("K", [2, 3])
+def test_anova_gives_an_aliased_term_no_degrees_of_freedom(K):
+    # a term that is a linear combination of earlier ones adds no parameter: R's anova.glm
+    # reports Df 0 and no p-value (its Resid. Df follow the fits' ranks), and statsmodels'
+    # fits count the rank too. Before: Df 1 (K - 1) per column, Resid. Df falling
+    from oneneuron import anova
+
+    rng = np.random.default_rng(5)
+    n = 240
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    X["c"] = 2.0 * X["a"] - X["b"] + 1.0  # aliased: a, b and the intercept
+    X["d"] = rng.normal(size=n)
+    eta = X[["a", "b", "d"]].to_numpy() @ rng.normal(size=(3, K))
+    y = np.argmax(eta + rng.gumbel(size=(n, K)), axis=1)
+    clf = NeuronClassifier(tol=1e-11).fit(X, y)
+    table = anova(clf, X, y)
+    ranks, llfs = [], []
+    for k in range(5):
+        Xc = sm.add_constant(X.iloc[:, :k].to_numpy(), has_constant="add")
+        model = sm.Logit(y, Xc) if K == 2 else sm.MNLogit(y, Xc)
+        with warnings.catch_warnings():  # statsmodels warns of the singular Hessian
+            warnings.simplefilter("ignore")
+            ref = model.fit(disp=0, method="newton", maxiter=100, tol=1e-12)
+        ranks.append(np.linalg.matrix_rank(Xc) * (K - 1))
+        llfs.append(ref.llf)
+    assert ranks == [(K - 1) * r for r in (1, 2, 3, 3, 4)]
+    np.testing.assert_array_equal(table["Df"].iloc[1:], np.diff(ranks))
+    np.testing.assert_array_equal(table["Resid. Df"], n - np.asarray(ranks))
+    np.testing.assert_allclose(table["Resid. Dev"], -2 * np.asarray(llfs), rtol=1e-6)
+    assert table.loc["c", "Deviance"] < 1e-8 and np.isnan(table.loc["c", "Pr(>Chi)"])
+    assert table.loc["d", "Pr(>Chi)"] == pytest.approx(
+        stats.chi2.sf(table.loc["d", "Deviance"], K - 1), rel=1e-9
+    )
+    assert table.loc["d", "Resid. Df"] == n - clf.inference_.n_params
+    import scipy.sparse  # a sparse design counts its rank the same way
+
+    plain = NeuronClassifier(tol=1e-11).fit(X.to_numpy(), y)
+    sparse = anova(plain, scipy.sparse.csr_matrix(X.to_numpy()), y)
+    np.testing.assert_array_equal(sparse["Df"], table["Df"])
+
+
+@pytest.mark.parametrize("penalty_factor", [{"PSI": 0.0}, np.array([1.0, 1.0, 0.0])])
+def test_anova_refits_without_the_models_penalty_factor(penalty_factor):
+    # anova needs alpha = 0, where penalty_factor changes nothing, but its nested refits
+    # kept it and refused their own columns ("penalty_factor names 'PSI', which is not a
+    # column of the model"; "has shape (3,)")
+    from oneneuron import anova
+
+    X, y = _spector()
+    plain = anova(NeuronClassifier(tol=1e-11).fit(X, y), X, y)
+    clf = NeuronClassifier(tol=1e-11, penalty_factor=penalty_factor).fit(X, y)
+    pd.testing.assert_frame_equal(anova(clf, X, y), plain, rtol=1e-9)
+
+
+def test_a_wald_test_of_a_penalized_fit_says_what_it_is():
+    # lr_test refuses penalised fits and summary() labels them; wald_test printed a
+    # plain "wald test: chi2(1) = ..., p = ..." from the Laplace covariance around a
+    # shrunken estimate, which is no frequentist test
+    X, y = _spector()
+    clf = NeuronClassifier(alpha=0.05).fit(X, y)
+    got = clf.wald_test("GPA = 0")
+    b, V = clf.summary()["coef"]["GPA"], clf.cov_params()[1, 1]
+    assert got.statistic == pytest.approx(b * b / V, rel=1e-10)
+    assert "penalized" in got.note and "penalized" in str(got)
+    assert "not a frequentist test" in str(got)
+    plain = NeuronClassifier().fit(X, y).wald_test("GPA = 0")
+    assert plain.note == "" and str(plain).startswith("wald test: chi2(1) = ")
+    assert "PENALIZED" in clf.margeff(X).attrs["caption"]
+    assert "PENALIZED" not in NeuronClassifier().fit(X, y).margeff(X).attrs["caption"]
+
+
+def test_lr_test_of_a_big_model_whose_extra_terms_are_aliased_says_so():
+    # big = small + (a + b): the same model, no parameter added. The error said "big must
+    # have more parameters than small; give the smaller model first", which it was
+    rng = np.random.default_rng(0)
+    n = 300
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    X["c"] = X["a"] + X["b"]
+    y = (rng.random(n) < 0.5).astype(int)
+    small = NeuronClassifier().fit(X[["a", "b"]], y)
+    big = NeuronClassifier().fit(X, y)
+    with pytest.raises(ValueError, match=r"big's extra terms \['c'\] add no parameter"):
+        lr_test(small, big)

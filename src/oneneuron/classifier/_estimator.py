@@ -297,7 +297,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         Coefficients, covariance and likelihood statistics for :meth:`summary`
         (sample weights as frequency weights); see :mod:`oneneuron.stats`.
     log_likelihood_, null_log_likelihood_, pseudo_r2_, aic_, bic_ : float
-        Fit statistics (``pseudo_r2_`` is McFadden's).
+        Fit statistics (``pseudo_r2_`` is McFadden's). AIC and BIC count the
+        design's rank, found when the Hessian is formed: with ``inference=False``
+        (or ``"auto"`` skipping it) a column that is a combination of others
+        still counts.
     separation_ : str
         ``"none"``, ``"quasi-complete"``, ``"complete"`` or ``"not checked"``.
     has_offset_ : bool

@@ -20,13 +20,13 @@ from numpy.typing import NDArray
 from ..engines import (
     FitData,
     blas_threads,
-    check_every_class_weighs,
     column_subset,
     coordinate_stats,
     make_engine,
     prepare,
     subsample_engine,
     to_host,
+    warn_weightless_classes,
 )
 from ..exceptions import ConvergenceWarning
 from ..objective import SMALL_DENSE_ENTRIES, LinearLoss, SmallDenseLoss
@@ -100,7 +100,7 @@ def fit(
     K = len(data.classes)
     off = check_statistics_options(est, data, cluster, offset)
     if data.multinomial:  # the engines let a class of weight 0 pass (a CV fold may lack one)
-        check_every_class_weighs(data.classes, data.class_sums)
+        warn_weightless_classes(data.classes, data.class_sums, stacklevel=4)
     if est.firth:
         return fit_firth(est, data, off)
     solver = resolve_solver(est, K, data.X)
@@ -448,6 +448,7 @@ def fit_firth(est: Any, data: FitData, off: NDArray | None) -> Any:
         tol=float(est.tol),
         max_iter=int(est.max_iter),
         inference=est.inference,
+        fit_intercept=est.fit_intercept,
     )
     beta = fit.beta
     est.coef_ = (beta[1:] if est.fit_intercept else beta)[None, :].astype(data.dtype)

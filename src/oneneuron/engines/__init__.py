@@ -28,12 +28,12 @@ import numpy as np
 from . import _numpy
 from ._numpy import KERNEL_MIN_ROWS, NumpyEngine, blas_threads, fast_path, kernels, one_blas_thread
 from ._numpy_prep import coordinate_stats, first_non_finite, plain_arrays, prepare_numpy
-from ._record import FitData, check_every_class_weighs
+from ._record import FitData, warn_weightless_classes
 from ._threads import capped, kernel_threads
 
 __all__ = [
     "FitData",
-    "check_every_class_weighs",
+    "warn_weightless_classes",
     "NumpyEngine",
     "ArrayAPIEngine",
     "DaskEngine",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,31 +148,35 @@ def check_class_totals(classes: NDArray, class_sums: NDArray) -> None:
         )
 
 
-def check_every_class_weighs(classes: NDArray, class_sums: NDArray) -> None:
-    """Raise when a class carries no weight: all its rows have sample_weight 0, or its
+def warn_weightless_classes(classes: NDArray, class_sums: NDArray, stacklevel: int = 2) -> None:
+    """Warn when a class carries no weight: all its rows have sample_weight 0, or its
     class_weight is 0.
 
-    A softmax layer would drive that class's intercept to -infinity: a fit with no
-    estimate and no standard errors (Newton reported convergence at -23.5, L-BFGS a
-    separation). An estimator's fit calls it; a path over a cross-validation fold that
-    lacks a class does not (the fold is warned about instead).
+    The fit goes on (as scikit-learn's): that class's probability is fitted as 0, its
+    intercept runs towards -infinity and its coefficients have no estimate (the
+    statistics leave it out of the data and give it no standard errors). An estimator's
+    fit calls it; a path over a cross-validation fold that lacks a class does not (the
+    fold is warned about there).
 
     Examples
     --------
-    >>> try:
-    ...     check_every_class_weighs(np.array(["a", "b", "c"]), np.array([2.0, 0.0, 1.0]))
-    ... except ValueError as exc:
-    ...     print(str(exc)[:24])
-    class 'b' has no weight:
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_weightless_classes(np.array(["a", "b", "c"]), np.array([2.0, 0.0, 1.0]))
+    >>> str(caught[0].message)[:24]
+    "class 'b' has no weight:"
     """
     sums = np.asarray(class_sums)
     if np.all(sums > 0):
         return
     names = ", ".join(repr(_plain(c)) for c in np.asarray(classes)[sums <= 0])
-    raise ValueError(
+    warnings.warn(
         f"class {names} has no weight: all its rows have sample_weight 0 (or its "
-        "class_weight is 0), so its probability would be 0 and its intercept -infinity; "
-        "drop those rows or give them weight"
+        "class_weight is 0), so its probability is fitted as 0 and its coefficients have "
+        "no estimate (no standard errors); drop those rows to leave the class out",
+        UserWarning,
+        stacklevel=stacklevel + 1,
     )
 
 

@@ -2,11 +2,20 @@
 
 Terms are added one at a time in order; each row reports the drop in deviance
 ``-2 (llf_before - llf_after)`` from adding the term, its degrees of freedom
-(the term's columns, times ``K - 1`` for a multinomial model) and the
-likelihood-ratio p-value, ``P(chi2_df > drop)``. ``Resid. Df`` is
-``nobs - (parameters so far)`` and ``Resid. Dev`` the deviance ``-2 llf`` (the
-saturated model of individual labels has log-likelihood 0). The first row is
-the null model (intercept, and offset, only).
+(the parameters it adds: the rise in the design's rank, times ``K - 1`` for a
+multinomial model) and the likelihood-ratio p-value, ``P(chi2_df > drop)``.
+``Resid. Df`` is ``nobs - (parameters so far)`` and ``Resid. Dev`` the deviance
+``-2 llf`` (the saturated model of individual labels has log-likelihood 0). The
+first row is the null model (intercept, and offset, only).
+
+A term whose columns are linear combinations of earlier ones (and the
+intercept) adds no parameter: its row has ``Df`` 0, a deviance of 0 and no
+p-value (NaN), as R's ``anova.glm``; the rank is that of the weighted design
+(rows of positive weight), judged as the fit judges collinearity
+(:func:`~oneneuron.stats._fit.dependent_terms`). Beyond ``MAX_RANK_COLUMNS``
+columns (a wide sparse design, whose Gram matrix would not fit in memory) the
+columns are counted instead, as the model itself counts them when it formed no
+Hessian.
 
 The estimator keeps no X, so the training data are passed in and the nested
 models are refitted (same estimator parameters, maximum likelihood). A term is
@@ -29,13 +38,18 @@ from ..functions import log_sigmoid, log_softmax
 from ._fit import (
     data_fingerprint,
     data_mismatch,
+    independent_columns,
     model_columns,
     null_log_likelihood_with_offset,
     relaxed_view,
     training_rows,
+    weighted_gram,
+    with_class_weights,
 )
 
 COLUMNS = ["Df", "Deviance", "Resid. Df", "Resid. Dev", "Pr(>Chi)"]
+#: Ranks are found from the design's Gram matrix up to this many columns (32 MB).
+MAX_RANK_COLUMNS = 2000
 
 
 def design_terms(names: list[str]) -> dict[str, list[str]]:
@@ -77,18 +91,21 @@ def _term_columns(names: list[str], terms: Any) -> list[tuple[str, list[int]]]:
     return out
 
 
-def _class_weights(model: Any, y_idx: NDArray[np.intp], w: NDArray, K: int) -> NDArray:
-    """Each class's weight as the fit applied it: its summed row weight (the fit's record,
-    ``inference_.extra["data"]``) over its summed sample weight here."""
-    fitted = model.inference_.extra.get("data")
-    if fitted is None:
-        raise ValueError(
-            "anova of a class-weighted model needs the fit's record of its class weights, "
-            "which this (older) model file lacks: refit the model"
-        )
-    plain = np.bincount(y_idx, weights=w, minlength=K)
-    sums = np.asarray(fitted["class_sums"], dtype=np.float64)
-    return np.divide(sums, plain, out=np.zeros(K), where=plain > 0)
+def _nested_ranks(
+    Xv: Any, w: NDArray[np.float64], groups: list[tuple[str, list[int]]], fit_intercept: bool
+) -> list[int]:
+    """The rank of the design (intercept included) after each term enters, in order
+    (beyond ``MAX_RANK_COLUMNS`` columns, their number)."""
+    fi = int(fit_intercept)
+    if Xv.shape[1] > MAX_RANK_COLUMNS:
+        return list(fi + np.cumsum([len(idx) for _, idx in groups]))
+    G = weighted_gram(Xv, w, fit_intercept)
+    out, cols = [], []
+    for _, idx in groups:
+        cols = sorted(cols + idx)
+        at = ([0] if fit_intercept else []) + [j + fi for j in cols]
+        out.append(len(independent_columns(G[np.ix_(at, at)])))
+    return out
 
 
 def anova(
@@ -165,7 +182,7 @@ def anova(
         if a is not None and a.shape != (n,):
             raise ValueError(f"{what} has {a.size} values but X has {n} rows; give one per row")
     if model.class_weight is not None:  # class weights are sample weights, NULL row too
-        w = w * _class_weights(model, y_idx, w, K)[y_idx]
+        w = with_class_weights(model, y_idx, w)
     S = float(np.sum(w))
     if getattr(model, "has_offset_", False) and off is None:
         raise ValueError("the model was fitted with an offset: pass it (offset=...) as in the fit")
@@ -199,26 +216,34 @@ def anova(
         llf0 = float(np.sum(w * np.where(y_idx == 1, log_sigmoid(z), log_sigmoid(-z))))
     else:
         llf0 = float(np.sum(w * log_softmax(np.zeros((n, K)))[np.arange(n), y_idx]))
-    per_column = K - 1
-    refit = clone(model).set_params(  # w holds the class weights already
-        inference=False, cov_type="nonrobust", warm_start=False, class_weight=None
+    per_column = res.n_blocks  # K - 1 (1 binary), classes of no weight left out
+    rank = _nested_ranks(Xv, w, groups, model.fit_intercept)
+    # w holds the class weights already; with alpha = 0 penalty_factor changes nothing,
+    # and it names or counts the model's columns, not a nested model's
+    refit = clone(model).set_params(
+        inference=False,
+        cov_type="nonrobust",
+        warm_start=False,
+        class_weight=None,
+        penalty_factor=None,
     )
     if designed:  # the nested models are fitted on the coded design's columns
         refit.set_params(formula=None, reference=None, encoding="reference", missing="error")
     rows = [("NULL", np.nan, np.nan, S - per_column * int(model.fit_intercept), -2 * llf0, np.nan)]
     cols: list[int] = []
-    llf_prev = llf0
-    for term, idx in groups:
+    llf_prev, n_prev = llf0, int(model.fit_intercept)
+    for (term, idx), k in zip(groups, rank, strict=True):
         cols = cols + idx
         Xk = Xv[:, sorted(cols)]
         fit_kw = {} if off is None else {"offset": off}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             llf = float(refit.fit(Xk, labels, w, **fit_kw).log_likelihood_)
-        df = per_column * len(idx)
+        df = per_column * (k - n_prev)
         drop = max(2.0 * (llf - llf_prev), 0.0)
-        n_params = per_column * (len(cols) + int(model.fit_intercept))
-        rows.append((term, df, drop, S - n_params, -2 * llf, stats.chi2.sf(drop, df)))
+        p_value = stats.chi2.sf(drop, df) if df > 0 else np.nan  # R: NA for an aliased term
+        rows.append((term, df, drop, S - per_column * k, -2 * llf, p_value))
+        n_prev = k
         llf_prev = llf
     if not np.isclose(llf_prev, res.log_likelihood, rtol=1e-6, atol=1e-8):
         raise ValueError(

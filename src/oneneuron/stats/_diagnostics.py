@@ -8,11 +8,15 @@ type=...)``, ``hatvalues`` and ``cooks.distance`` for a binomial ``glm``
     deviance residual  sign(y - p) sqrt(-2 (y log p + (1 - y) log(1 - p)))
     Pearson residual   (y - p) / sqrt(p (1 - p))
     leverage           h = p (1 - p) x~.T A x~,   A = (sum_i w_i p_i (1 - p_i) x~_i x~_i.T)^-1
-    Cook's distance    (Pearson / (1 - h))**2 * h / k       (k parameters)
+    Cook's distance    (Pearson / (1 - h))**2 * h / k       (k parameters: the rank)
 
 ``A`` is recomputed from the data given (the inverse Fisher information, never
 a robust covariance), so the leverages are those of these rows. Sample weights
 are frequency weights: ``h`` is then the leverage of one copy of the row.
+Columns that are linear combinations of others (judged as the fit judges them)
+are left out of ``A``, as R leaves aliased coefficients out: the leverages do
+not depend on that, and ``k`` is the design's rank (statsmodels' Cook's distance
+divides by the number of columns instead).
 """
 
 from __future__ import annotations
@@ -24,7 +28,13 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from ..functions import log_sigmoid, sigmoid
-from ._fit import relaxed_view, training_rows
+from ._fit import (
+    independent_columns,
+    relaxed_view,
+    training_rows,
+    weighted_gram,
+    with_class_weights,
+)
 
 
 def influence_table(
@@ -32,28 +42,40 @@ def influence_table(
     y01: NDArray[np.float64],
     Xt: Any,
     w: NDArray[np.float64],
+    fit_intercept: bool,
     index: Any = None,
-    fit_intercept: bool = True,
 ) -> pd.DataFrame:
     """``proba, resid_deviance, resid_pearson, leverage, cooks_distance`` per row.
 
     ``z`` are the fitted logits (offset included), ``Xt`` the dense design in
-    the coefficient table's term order, or a CSR matrix of the model's columns
-    with ``[1, x]`` formed row block by row block where ``fit_intercept`` (a
-    table's sparse design: nothing of size rows x columns is made dense), ``w``
-    frequency weights.
+    the coefficient table's term order (the intercept first when ``fit_intercept``),
+    or a CSR matrix of the model's columns with ``[1, x]`` formed row block by row
+    block where ``fit_intercept`` (a table's sparse design: nothing of size rows x
+    columns is made dense), ``w`` frequency weights. Columns that are combinations of
+    others are left out first, so that ``A`` exists and ``k`` is the design's rank.
     """
     p = sigmoid(z)
-    v = p * (1.0 - p)
+    v = sigmoid(z) * sigmoid(-z)  # p (1 - p) without 1 - p rounding to 0 beyond |z| ~ 37
     if hasattr(Xt, "tocsr"):
-        h, k = _sparse_leverage(Xt.tocsr(), w * v, fit_intercept), Xt.shape[1] + fit_intercept
-        h = v * h
+        Xs = Xt.tocsr()
+        # aliased columns (combinations of others): the same hat matrix without them
+        kept = independent_columns(weighted_gram(Xs, w * v, fit_intercept))
+        cols = [j - int(fit_intercept) for j in kept if j >= int(fit_intercept)]
+        if len(cols) < Xs.shape[1]:
+            Xs = Xs[:, cols]
+        h, k = v * _sparse_leverage(Xs, w * v, fit_intercept), len(kept)
     else:
+        G = weighted_gram(Xt[:, int(fit_intercept) :], w * v, fit_intercept)
+        Xt = Xt[:, independent_columns(G)]
         A = np.linalg.inv(Xt.T @ ((w * v)[:, None] * Xt))
         h, k = v * np.einsum("ij,jk,ik->i", Xt, A, Xt), Xt.shape[1]
     unit_dev = -2.0 * (y01 * log_sigmoid(z) + (1.0 - y01) * log_sigmoid(-z))
     dev = np.sign(y01 - p) * np.sqrt(np.clip(unit_dev, 0.0, None))
-    pearson = (y01 - p) / np.sqrt(v)
+    # (y - p) / sqrt(p (1 - p)) from the logit: sqrt((1 - p) / p) = exp(-z / 2) for y = 1,
+    # -sqrt(p / (1 - p)) = -exp(z / 2) for y = 0; finite where p rounds to 0 or 1
+    sign = 2.0 * y01 - 1.0
+    with np.errstate(over="ignore"):  # beyond |z| ~ 1420 a misfit row's residual is inf
+        pearson = sign * np.exp(-sign * z / 2.0)
     cooks = (pearson / (1.0 - h)) ** 2 * h / k
     return pd.DataFrame(
         {
@@ -161,7 +183,8 @@ def diagnostics(
     w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     if w.shape != (n,) or np.any(w < 0):
         raise ValueError("sample_weight must be one non-negative weight per row")
+    w = with_class_weights(model, y01.astype(np.intp), w)  # as the fit weighed the rows
     if hasattr(Xd, "tocsr"):
-        return influence_table(z, y01, Xd, w, index, fit_intercept=model.fit_intercept)
+        return influence_table(z, y01, Xd, w, model.fit_intercept, index)
     Xt = np.column_stack([np.ones(n), Xd]) if model.fit_intercept else Xd
-    return influence_table(z, y01, Xt, w, index)
+    return influence_table(z, y01, Xt, w, model.fit_intercept, index)

@@ -19,7 +19,10 @@ not be jointly consistent (their bounds need not sum to 1).
 
 Odds ratios: ``exp(beta)`` with interval ``exp(ci)``; the standard error shown
 is the delta method's ``exp(beta) * se`` and ``z``, ``p_value`` are those of
-``beta`` (as Stata's ``logit, or``).
+``beta`` (as Stata's ``logit, or``). With K > 2 classes, in the reference
+parameterisation these are relative-risk ratios (``P_k / P_0``); in the
+sum-to-zero one, factors on ``P_k`` relative to the geometric mean of all the
+classes' probabilities (``exp(z_k - mean_j z_j)``).
 """
 
 from __future__ import annotations
@@ -105,5 +108,10 @@ def odds_ratio_table(table: pd.DataFrame) -> pd.DataFrame:
     out.attrs = dict(table.attrs)
     if "caption" in out.attrs:  # a multinomial table is indexed by (class, term)
         what = "relative-risk ratios" if table.index.nlevels > 1 else "odds ratios"
+        if table.attrs.get("parameterization") == "sum-to-zero" and table.index.nlevels > 1:
+            what = (  # exp(z_k - mean_j z_j) = P_k / geometric mean of the P_j
+                "factors on each class's probability relative to the geometric mean of "
+                "all classes' probabilities (sum-to-zero; not against a reference class)"
+            )
         out.attrs["caption"] += f"\n{what}: exp(coef), std_err by the delta method"
     return out

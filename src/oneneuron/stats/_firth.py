@@ -34,7 +34,12 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from ..functions import log_sigmoid, sigmoid
-from ._fit import data_fingerprint, null_log_likelihood_with_offset
+from ._fit import (
+    data_fingerprint,
+    dependent_terms,
+    null_log_likelihood_with_offset,
+    weighted_gram,
+)
 from .inference import InferenceResult
 
 #: Largest change of one coefficient in one Newton step.
@@ -151,6 +156,7 @@ def firth_inference(
     tol: float,
     max_iter: int,
     inference: Any,
+    fit_intercept: bool = True,
 ) -> tuple[FirthFit, InferenceResult]:
     """The Firth fit on the dense design ``Xt`` and its :class:`InferenceResult`.
 
@@ -158,7 +164,22 @@ def firth_inference(
     AIC and pseudo-R2 keep their meaning); ``extra`` holds ``firth=True``, the
     ``penalized_log_likelihood`` and the penalised-LR ``lr_p_values`` that the
     coefficient table reports (not computed with ``inference=False``).
+    ``fit_intercept``: whether ``Xt``'s first column is the intercept.
+
+    Raises
+    ------
+    ValueError
+        A column that is a linear combination of others (or constant), named: the
+        penalty ``log det I`` is then -inf everywhere, so there is no Firth fit.
     """
+    fi = int(fit_intercept)
+    found = dependent_terms(weighted_gram(Xt[:, fi:], w, fit_intercept), terms, fit_intercept)
+    if found:
+        raise ValueError(
+            f"firth=True needs linearly independent columns (its penalty is the log "
+            f"determinant of the information, singular here): {'; '.join(found)}; drop the "
+            "redundant column(s)"
+        )
     fit = firth_newton(Xt, y01, w, off, tol=tol, max_iter=max_iter)
     S = float(np.sum(w))
     if off is None:

@@ -178,6 +178,33 @@ def data_mismatch(a: Any, b: Any, names: tuple[str, str] = ("small", "big")) -> 
     return ""
 
 
+def with_class_weights(
+    model: Any, y_idx: NDArray[np.intp], w: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """The rows' weights as the fit applied them: ``w`` times their class's weight.
+
+    For the statistics that take the training rows again (``anova``, ``diagnostics``,
+    profile intervals): class weights are frequency weights, as sample weights are.
+    ``y_idx`` are the rows' class indices, ``w`` their sample weights. Each class's
+    weight is read from the fit's record (its summed row weight, ``inference_.extra
+    ["data"]``, over its summed sample weight here), so ``"balanced"`` weights are the
+    fit's own. ``w`` itself when the model has no ``class_weight``.
+    """
+    if getattr(model, "class_weight", None) is None:
+        return w
+    fitted = model.inference_.extra.get("data")
+    if fitted is None:
+        raise ValueError(
+            "statistics on the training rows of a class-weighted model need the fit's "
+            "record of its class weights, which this (older) model file lacks: refit the model"
+        )
+    K = len(model.classes_)
+    plain = np.bincount(y_idx, weights=w, minlength=K)
+    sums = np.asarray(fitted["class_sums"], dtype=np.float64)
+    factor = np.divide(sums, plain, out=np.zeros(K), where=plain > 0)
+    return w * factor[y_idx]
+
+
 def relaxed_view(model: Any, X: Any) -> tuple[Any, Any]:
     """The model whose statistics are reported, and X as it was fitted on.
 
@@ -299,6 +326,50 @@ def dependent_terms(
     whose diagonal is zero (centred on the standardised scale); without an intercept a
     zero diagonal means a column of zeros.
     """
+    constant = "constant (a multiple of the intercept)" if fit_intercept else "all zeros"
+    found = []
+    for j, c, kept in _dependence(G)[1]:
+        if c is None:
+            found.append(f"column {terms[j]!r} is {constant}")
+            continue
+        weight = np.abs(c)  # unit-free: each kept term's share in the combination
+        others = [  # the intercept (term 0) is named once, at the end
+            terms[kept[i]]
+            for i in np.flatnonzero(weight > 1e-6 * weight.max())
+            if not (fit_intercept and kept[i] == 0)
+        ]
+        if fit_intercept and not others:
+            found.append(f"column {terms[j]!r} is {constant}")
+            continue
+        parts = [repr(o) for o in others] + (["the intercept"] if fit_intercept else [])
+        found.append(
+            f"column {terms[j]!r} is a linear combination of "
+            + (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0])
+        )
+    return found
+
+
+def independent_columns(G: NDArray[np.float64]) -> list[int]:
+    """The columns :func:`dependent_terms` keeps: each not a combination of earlier ones.
+
+    ``G`` is a weighted Gram matrix (intercept first when fitted); their number is its
+    rank. Dropping the others leaves the same column space (R's aliased coefficients).
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, 2.0, 3.0], [1.0, 0.0, 1.0], [1.0, 1.0, 2.0], [1.0, 5.0, 6.0]])
+    >>> independent_columns(X.T @ X)  # the third is the first plus the second
+    [0, 1]
+    """
+    return _dependence(G)[0]
+
+
+def _dependence(
+    G: NDArray[np.float64],
+) -> tuple[list[int], list[tuple[int, NDArray[np.float64] | None, list[int]]]]:
+    """The walk of :func:`dependent_terms`: ``(kept, dependent)``, ``dependent`` holding
+    ``(j, c, kept then)`` per dependent column ``j``, ``c`` its combination of the columns
+    kept then (unit-diagonal scale), None for a column of zero diagonal."""
     diag = G.diagonal().copy()
     live = np.isfinite(diag) & (diag > 0)
     r = np.where(live, 1.0 / np.sqrt(np.where(live, diag, 1.0)), 0.0)
@@ -306,13 +377,12 @@ def dependent_terms(
     if live.all():
         L, info = dpotrf(C, lower=1, clean=0)
         if info == 0 and (L.diagonal() ** 2 >= COLLINEAR_TOL).all():
-            return []
-    constant = "constant (a multiple of the intercept)" if fit_intercept else "all zeros"
+            return list(range(len(diag))), []
     keep: list[int] = []
-    found = []
-    for j in range(len(terms)):
+    dependent: list[tuple[int, NDArray[np.float64] | None, list[int]]] = []
+    for j in range(len(diag)):
         if not live[j]:
-            found.append(f"column {terms[j]!r} is {constant}")
+            dependent.append((j, None, []))
             continue
         if keep:
             Ck = C[np.ix_(keep, keep)]
@@ -321,23 +391,40 @@ def dependent_terms(
         else:
             c, resid = np.zeros(0), 1.0
         if resid < COLLINEAR_TOL:
-            weight = np.abs(c)  # unit-free: each kept term's share in the combination
-            others = [  # the intercept (term 0) is named once, at the end
-                terms[keep[i]]
-                for i in np.flatnonzero(weight > 1e-6 * weight.max())
-                if not (fit_intercept and keep[i] == 0)
-            ]
-            if fit_intercept and not others:
-                found.append(f"column {terms[j]!r} is {constant}")
-                continue
-            parts = [repr(o) for o in others] + (["the intercept"] if fit_intercept else [])
-            found.append(
-                f"column {terms[j]!r} is a linear combination of "
-                + (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0])
-            )
+            dependent.append((j, c, list(keep)))
         else:
             keep.append(j)
-    return found
+    return keep, dependent
+
+
+def weighted_gram(X: Any, w: NDArray[np.float64], fit_intercept: bool) -> NDArray[np.float64]:
+    """``G`` of the design ``[1, X]`` (or ``X``) weighted by ``w``, for the rank checks.
+
+    Rows of weight 0 are left out. With an intercept, a dense ``X`` is centred (on its
+    weighted means) so that the intercept is orthogonal to the columns and a column of
+    large mean and small spread is not taken for a constant one; a sparse ``X`` keeps its
+    raw coordinates, with the intercept as a column of ones (centring would fill it in).
+    """
+    import scipy.sparse
+
+    live = w > 0
+    ws = np.asarray(w, dtype=np.float64)[live]
+    S = float(ws.sum())
+    if scipy.sparse.issparse(X):
+        A = scipy.sparse.csr_matrix(X)[np.flatnonzero(live)]
+        G = np.asarray((A.T @ A.multiply(ws[:, None])).todense(), dtype=np.float64)
+        if not fit_intercept:
+            return G
+        col = np.asarray(A.T @ ws, dtype=np.float64).ravel()
+        return np.block([[np.array([[S]]), col[None, :]], [col[:, None], G]])
+    D = np.asarray(X, dtype=np.float64)[live]
+    if fit_intercept:
+        D = D - ws @ D / S
+    G = D.T @ (ws[:, None] * D)
+    if not fit_intercept:
+        return G
+    zero = np.zeros((1, G.shape[0]))
+    return np.block([[np.array([[S]]), zero], [zero.T, G]])
 
 
 def _diagnose(
@@ -348,18 +435,20 @@ def _diagnose(
     K: int,
     fit_intercept: bool,
     run_lp: bool = True,
-    offset: NDArray | None = None,
 ) -> _separation.Separation | None:
     """Fitted logits first (a certificate of complete separation), then the LPs if asked.
 
-    Returns None when the check could not be made (an LP too large, or on streamed data
-    (torch, Dask), whose engines count the fitted logits' separated rows but keep no X
-    for the LPs).
+    The certificate is the fitted linear predictor ``X W.T + b`` without any offset:
+    separation is a property of the columns and labels (a direction along which every
+    row's logit moves to its label's side), and an offset that alone puts every row on
+    its side leaves a finite estimate. Returns None when the check could not be made (an
+    LP too large, or on streamed data (torch, Dask), whose engines count the fitted
+    logits' separated rows but keep no X for the LPs; they take no offset).
     """
     X = getattr(problem.engine, "X", None)  # engines that stream their data have none
     if X is None:  # they count the rows the fitted logits separate; the LPs need X
         count = getattr(problem.engine, "separated_rows", None)
-        if count is None or offset is not None:
+        if count is None:
             return None
         right, n_rows = count(*problem.to_raw(theta))
         if right < n_rows:  # no LP: "none" where NumPy data would not run one either
@@ -370,8 +459,6 @@ def _diagnose(
     n = X.shape[0]
     W, b = problem.to_raw(theta)
     Z = np.asarray(X @ W.T.astype(X.dtype) + b.astype(X.dtype), dtype=np.float64)
-    if offset is not None:
-        Z = Z + offset[:, None]
     if _separation.fitted_certificate(Z, y_idx, s):
         Wp, bp = problem.unpack(theta)
         D = _separation.direction_from_fit(Wp, bp, fit_intercept)
@@ -515,6 +602,15 @@ def compute_inference(
     rows = len(s) == problem.engine.n_samples and s is not class_sums
     fingerprint = data_fingerprint(y_idx, s, K, offset, class_sums=counts) if rows else None
     out.extra["data"] = fingerprint or {"class_sums": counts.tolist()}
+    empty = [c for c, total in zip(out.classes, counts, strict=True) if not total > 0]
+    if empty:  # K > 2 (fewer than two classes of weight is refused before the fit)
+        out.separation = "not checked"
+        out.reason = (
+            f"class {empty[0]!r} has no rows of positive weight (sample_weight times "
+            "class_weight), so its coefficients have no maximum-likelihood estimate (its "
+            "logits run to -inf): fit on the rows of the other classes, without its label"
+        )
+        return out
     # ---- the Hessian, when free (Newton's last pass) or wanted for the covariance
     cost = problem.engine.n_samples * (m * (d + 1)) ** 2
     last = problem.last if isinstance(problem, HessianRecorder) else None
@@ -558,7 +654,7 @@ def compute_inference(
             or not result.converged
             or (Hp is not None and _vanishing_curvature(Hp))
         )
-        sep = _diagnose(problem, theta, y_idx, s, K, est.fit_intercept, run_lp, offset)
+        sep = _diagnose(problem, theta, y_idx, s, K, est.fit_intercept, run_lp)
         # huge coefficients (or no convergence) on a flat likelihood: separated, most likely
         # (a flat Hessian alone may be collinear columns: the covariance step names them)
         flat = Hp is not None and (_separation.hessian_is_flat(cond) or _vanishing_curvature(Hp))
@@ -608,6 +704,16 @@ def compute_inference(
         out.extra["note"] = note
     if aliased:  # k of AIC and BIC: the rank, as statsmodels and R count it
         out.extra["aliased"] = aliased
+    k = 0 if out.cov is None else out.cov.shape[0]
+    if k and cov_type in ("HC1", "cluster") and S <= k:  # N / (N - k): no value
+        factor = "N / (N - k)" if cov_type == "HC1" else "(N - 1) / (N - k)"
+        out.cov = None
+        out.reason = (
+            f"cov_type={cov_type!r} scales by {factor}, which needs "
+            f"more observations than parameters, but the sample weights (frequency weights) "
+            f"sum to N = {S:.6g} and the model has k = {k} parameters; use cov_type='HC0' "
+            "(no such factor), or weights that count rows"
+        )
     if out.cov is not None and cov_type != "nonrobust":
         groups, n_groups = (None, 0)
         if cluster is not None:

@@ -8,7 +8,8 @@
 the coefficient table's terms, ``W = (R b - q).T (R V R.T)^-1 (R b - q)``,
 chi-squared with ``rank(R)`` degrees of freedom, ``V`` the fit's covariance
 (so a robust ``cov_type`` gives a robust Wald test), as statsmodels'
-``wald_test(..., use_f=False)``.
+``wald_test(..., use_f=False)``. Of a penalised fit (``alpha > 0``) it is
+computed the same way from the Laplace covariance and says so (``note``).
 """
 
 from __future__ import annotations
@@ -41,15 +42,21 @@ class ChiSquareTest:
         ``P(chi2_df > statistic)``.
     test : str
         ``"likelihood-ratio"`` or ``"wald"``.
+    note : str
+        What qualifies the test ("" when nothing does): a Wald test of a penalised fit
+        (``alpha > 0``) uses the Laplace-approximate covariance around a shrunken
+        estimate, so it is no frequentist test.
     """
 
     statistic: float
     df: int
     p_value: float
     test: str
+    note: str = ""
 
     def __str__(self) -> str:
-        return f"{self.test} test: chi2({self.df}) = {self.statistic:.6g}, p = {self.p_value:.4g}"
+        text = f"{self.test} test: chi2({self.df}) = {self.statistic:.6g}, p = {self.p_value:.4g}"
+        return f"{text} ({self.note})" if self.note else text
 
 
 def _likelihood_part(model: Any) -> Any:
@@ -134,6 +141,12 @@ def lr_test(small: Any, big: Any) -> ChiSquareTest:
             "give the smaller model first"
         )
     df = rb.n_params - rs.n_params
+    extra = [t for t in rb.terms if t not in rs.terms]
+    if df <= 0 and extra and rb.extra.get("aliased"):
+        raise ValueError(
+            f"big's extra terms {extra} add no parameter: they are linear combinations of "
+            "other terms (aliased), so big is small again and there is nothing to test"
+        )
     if df <= 0:
         raise ValueError("big must have more parameters than small; give the smaller model first")
     diff = rb.log_likelihood - rs.log_likelihood
@@ -180,17 +193,56 @@ class _Linear(ast.NodeVisitor):
         raise ValueError("not a linear expression")
 
 
+def _name_pattern(name: str) -> str:
+    """A regular expression matching ``name`` with any spacing next to its symbols.
+
+    Between two word characters (letters, digits, ``_``, ``.``) the name's own
+    spacing is kept (a space there separates words: ``my var``); next to any other
+    character whitespace is optional.
+    """
+
+    def wordish(ch: str) -> bool:
+        return ch.isalnum() or ch in "_."
+
+    parts: list[str] = []
+    prev, gap = "", False
+    for ch in name:
+        if ch.isspace():
+            gap = True
+            continue
+        if prev:
+            if wordish(prev) and wordish(ch):
+                parts.append(r"\s+" if gap else "")
+            else:
+                parts.append(r"\s*")
+        parts.append(re.escape(ch))
+        prev, gap = ch, False
+    return "".join(parts)
+
+
 def parse_constraints(hypothesis: str, terms: list[str]) -> tuple[NDArray, NDArray]:
     """``"x1 = x2, x3 = 0"`` -> ``(R, q)`` over ``terms``; a bare expression means ``= 0``.
 
     Term names are matched literally (longest first), so names such as
-    ``student[T.Yes]`` or ``I(x**2)`` can be used as they appear in the table.
+    ``student[T.Yes]`` or ``I(x ** 2)`` can be used as they appear in the table;
+    spaces next to their symbols do not count, so ``I(x**2)`` and ``np.log(z+1)``,
+    as formulas are usually written, name the terms ``I(x ** 2)`` and
+    ``np.log(z + 1)`` that the formula library spells with spaces.
+
+    Examples
+    --------
+    >>> terms = ["x", "I(x ** 2)", "np.log(z + 1)"]
+    >>> R, q = parse_constraints("I(x**2) = 0, np.log(z+1) = 2*x", terms)
+    >>> R.tolist(), q.tolist()
+    ([[0.0, 1.0, 0.0], [-2.0, 0.0, 1.0]], [0.0, 0.0])
     """
     order = sorted(range(len(terms)), key=lambda j: -len(terms[j]))
     rows, rhs = [], []
     marked = hypothesis  # names first (one may hold a comma: C(g, Treatment('b'))[T.a])
     for j in order:
-        marked = re.sub(r"(?<![\w.])" + re.escape(terms[j]) + r"(?![\w.\[(])", f"_v{j} ", marked)
+        marked = re.sub(
+            r"(?<![\w.])" + _name_pattern(terms[j]) + r"(?![\w.\[(])", f"_v{j} ", marked
+        )
     for text in marked.split(","):
         part = re.sub(r"_v(\d+) ", lambda m: terms[int(m[1])], text)  # as the user wrote it
         text = text.strip()
@@ -253,4 +305,10 @@ def wald_test(result: Any, hypothesis: str) -> ChiSquareTest:
     V = R @ res.cov @ R.T
     df = int(np.linalg.matrix_rank(R))
     stat = float(diff @ np.linalg.pinv(V, hermitian=True) @ diff)
-    return ChiSquareTest(stat, df, float(stats.chi2.sf(stat, df)), "wald")
+    note = ""
+    if res.penalized:  # as summary() labels it: no frequentist test
+        note = (
+            f"penalized fit, alpha={res.alpha:g}: Laplace-approximate covariance around a "
+            "shrunken estimate, not a frequentist test"
+        )
+    return ChiSquareTest(stat, df, float(stats.chi2.sf(stat, df)), "wald", note)

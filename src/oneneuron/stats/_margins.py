@@ -479,4 +479,9 @@ def margeff_table(
                 "at the mean", "at the means of the variables (shares for categoricals)"
             )
     table.attrs["caption"] = f"{what} on P(class), delta-method standard errors"
+    if getattr(result, "penalized", False):  # as summary() labels the coefficients
+        table.attrs["caption"] += (
+            f"; PENALIZED fit (alpha={result.alpha:g}): from the Laplace-approximate "
+            "covariance around shrunken coefficients, not frequentist"
+        )
     return table

@@ -30,7 +30,7 @@ from scipy import optimize, stats
 
 from ..functions import log_sigmoid, sigmoid
 from ._firth import firth_newton
-from ._fit import relaxed_view, training_rows
+from ._fit import relaxed_view, training_rows, with_class_weights
 
 #: Doublings of the bracket before a bound is declared infinite.
 MAX_EXPANSIONS = 40
@@ -137,6 +137,7 @@ def profile_intervals(
     off = np.zeros(n) if offset is None else np.asarray(offset, dtype=np.float64)
     if y01.shape != (n,) or w.shape != (n,) or off.shape != (n,):
         raise ValueError(f"y, sample_weight and offset must have one value per row of X ({n})")
+    w = with_class_weights(model, y01.astype(np.intp), w)  # as the fit weighed the rows
     Xt = np.column_stack([np.ones(n), Xd]) if model.fit_intercept else Xd
     beta_hat = np.asarray(res.coef[0], dtype=np.float64)
     firth = bool(res.extra.get("firth", False))

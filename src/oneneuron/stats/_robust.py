@@ -18,10 +18,14 @@ covariance (the inverse of the summed Hessian, the "bread") and per-row scores
 ==============  =================================================  ==========================
 
 as R's ``sandwich::vcovHC`` and ``sandwich::vcovCL`` (its default ``type="HC1"``,
-``cadjust=TRUE``) for a ``glm``, and statsmodels' ``cov_type="HC0"``/``"cluster"``.
+``cadjust=TRUE``) for a ``glm``, and statsmodels' ``cov_type="HC0"``/``"cluster"``
+(statsmodels' ``Logit``, ``MNLogit`` and ``GLM`` return their HC0 matrix for
+``cov_type="HC1"``, without the factor; ours has R's ``N / (N - k)``).
 ``N`` is the number of observations, ``k`` the number of parameters, ``G`` the
 number of clusters, ``h_i = p_i (1 - p_i) x~_i.T A x~_i`` the diagonal of the hat
-matrix of the IRLS-weighted design.
+matrix of the IRLS-weighted design. HC1 and cluster need ``N > k``; otherwise
+the fit has no covariance and ``summary()`` says why (weights normalised to sum
+to 1 do this; HC0 has no such factor).
 
 **Sample weights are frequency weights** here as everywhere in oneneuron: a row
 of weight ``w_i`` stands for ``w_i`` identical rows, so ``N = sum_i w_i`` and

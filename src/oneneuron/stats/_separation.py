@@ -164,7 +164,9 @@ def detect(Xt: Any, y: NDArray[np.intp], K: int, weight: NDArray[np.float64]) ->
     kind = "quasi-complete"
     if res2.status == 0 and -res2.fun > MARGIN_TOL:
         kind, beta, n_sep = "complete", res2.x[:q], n
-    return Separation(kind, max(n_sep, 1), n, _unit(beta.reshape(K - 1, p)))
+    # multinomial: possibly no row has every margin positive (a class absent from some
+    # rows' pattern runs to -inf while each of those rows ties with another class)
+    return Separation(kind, n_sep, n, _unit(beta.reshape(K - 1, p)))
 
 
 def _unit(D: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -190,9 +192,14 @@ def describe(sep: Separation, terms: list[str], classes: list[Any], top: int = 3
         else f"a direction whose largest components ({len(parts)} of {n_parts}) are "
         f"{' '.join(parts)} ..."
     )
+    rows = (
+        f"{sep.n_separated} of {sep.n_rows} rows are predicted perfectly along {where}"
+        if sep.n_separated
+        else f"no row is predicted perfectly, but along {where} the likelihood rises "
+        "without bound (some class's probability falls to 0 on rows of other classes)"
+    )
     return (
-        f"the classes are {sep.kind}ly separated: {sep.n_separated} of {sep.n_rows} rows are "
-        f"predicted perfectly along {where} (standardised features); "
+        f"the classes are {sep.kind}ly separated: {rows} (standardised features); "
         "the maximum-likelihood coefficients do not exist and the reported ones are finite only "
         "because the solver stopped, so standard errors are meaningless. "
         "Use alpha > 0 for finite, unique estimates"

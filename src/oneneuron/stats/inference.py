@@ -143,9 +143,33 @@ class InferenceResult:
     def n_params(self) -> int:
         """``k``: free parameters, ``B * (p - aliased)``: terms that are linear combinations
         of others (``extra["aliased"]``, found when the Hessian was formed) add none, so
-        that ``k`` is the design's rank per block, as statsmodels and R count it."""
+        that ``k`` is the design's rank per block, as statsmodels and R count it.
+
+        A fit that formed no Hessian (``inference=False``, or ``"auto"`` skipping it)
+        does not know its rank: ``k`` then counts every term, and so do AIC, BIC and
+        :func:`~oneneuron.stats.lr_test`'s degrees of freedom.
+
+        A class whose rows all weigh 0 (``sample_weight``, ``class_weight``) is not
+        in the data: with ``K'`` classes of positive weight, ``B = K' - 1``
+        (the model of those classes, whose likelihood the fit's equals).
+        """
         aliased = int(self.extra.get("aliased", 0))
-        return int(self.coef.shape[0] * (self.coef.shape[1] - aliased))
+        return int(self.n_blocks * (self.coef.shape[1] - aliased))
+
+    @property
+    def n_blocks(self) -> int:
+        """Blocks of free parameters: 1 (binary), else the classes of positive weight - 1."""
+        if not self.multinomial:
+            return 1
+        return max(self.n_weighted_classes - 1, 1)
+
+    @property
+    def n_weighted_classes(self) -> int:
+        """The classes with rows of positive weight (all, where the fit's record lacks them)."""
+        sums = (self.extra.get("data") or {}).get("class_sums")
+        if sums is None:
+            return len(self.classes)
+        return int(np.count_nonzero(np.asarray(sums, dtype=np.float64) > 0))
 
     @property
     def pseudo_r2(self) -> float:
@@ -348,6 +372,7 @@ def summary_table(
         index = pd.Index(result.terms, name="term")
     df = pd.DataFrame(data, index=index, columns=list(COLUMNS))
     df.attrs["penalized"] = result.penalized
+    df.attrs["parameterization"] = parameterization
     df.attrs["caption"] = result.caption(level, parameterization)
     if exp:
         df = odds_ratio_table(df)  # its caption names them (relative-risk ratios for K > 2)

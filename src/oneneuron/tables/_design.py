@@ -744,8 +744,12 @@ class DesignSpec:
 
         Exact (the product rule through each term's factors and the derivative of
         its transform) for every term a model file can store; for a formula term
-        outside that list (``poly``, ``bs``) a central difference with step
-        ``1e-5 * max(1, |x|)`` (relative error ~1e-10 for smooth terms).
+        outside that list (``poly``, ``bs``) a one-sided difference of second order
+        with step ``h = 1e-5 * max(1, |x|)``, ``(-3 f(x) + 4 f(x + h) - f(x + 2h)) / 2h``,
+        taken towards the median of the rows (relative error ~1e-10 for smooth terms):
+        a transform defined on the training range only (``bs``) is then never asked
+        for a value beyond the rows' own range, as a central difference at the row
+        holding the maximum was.
         """
         col = next((c for c in self.columns if c["name"] == column), None)
         if col is None or col["kind"] == "categorical":
@@ -753,9 +757,11 @@ class DesignSpec:
         x = np.asarray(values[column], dtype=np.float64)
         if self._formulaic is not None and self.unsaved is not None:
             h = 1e-5 * np.maximum(1.0, np.abs(x))
-            up = self.matrix(dict(values, **{column: x + h}))
-            down = self.matrix(dict(values, **{column: x - h}))
-            return (up - down) / (2.0 * h)[:, None]
+            h = np.where(x >= np.median(x), -h, h)  # towards the middle of the rows
+            at = self.matrix(values)
+            one = self.matrix(dict(values, **{column: x + h}))
+            two = self.matrix(dict(values, **{column: x + 2.0 * h}))
+            return (4.0 * one - 3.0 * at - two) / (2.0 * h)[:, None]
         n = len(x)
         D = np.zeros((n, len(self.terms)))
         raw = {c["name"]: values[c["name"]] for c in self.columns}
