@@ -363,3 +363,20 @@ def test_penalised_sparse_fit_equals_scikit_learn_on_its_one_hot_matrix(table, f
     np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(est.intercept_, ref.intercept_, rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(est.predict_proba(X), ref.predict_proba(Z), rtol=1e-6, atol=1e-9)
+
+
+def test_sparse_diagnostics_leave_aliased_columns_out_as_dense_ones():
+    """The sparse branch of the influence table inverted the Gram matrix of every column;
+    with a column that is the sum of two others it is singular. Both branches drop it."""
+    from oneneuron.stats._diagnostics import influence_table
+
+    rng = np.random.default_rng(0)
+    n = 200
+    X = rng.standard_normal((n, 3))
+    X = np.column_stack([X, X[:, 0] + X[:, 1]])
+    z = X[:, :3] @ [0.5, -1.0, 0.3] + 0.2
+    y = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(float)
+    dense = influence_table(z, y, np.column_stack([np.ones(n), X]), np.ones(n), True)
+    sparse = influence_table(z, y, sp.csr_matrix(X), np.ones(n), True)
+    np.testing.assert_allclose(sparse.to_numpy(), dense.to_numpy(), rtol=1e-9, atol=1e-12)
+    assert dense["leverage"].sum() == pytest.approx(4.0)  # the rank, with the intercept
