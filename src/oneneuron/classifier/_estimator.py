@@ -301,6 +301,15 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         design's rank, found when the Hessian is formed: with ``inference=False``
         (or ``"auto"`` skipping it) a column that is a combination of others
         still counts.
+    llr_, llr_df_, llr_pvalue_ : float, int, float
+        Likelihood-ratio test of the model against its null model (statsmodels'
+        ``llr``, ``df_model``, ``llr_pvalue``): ``2 (log_likelihood_ - null)`` on
+        ``llr_df_`` degrees of freedom (every coefficient but the intercepts). The null model is the
+        intercept-only one (intercept plus ``offset`` with an offset); without
+        ``fit_intercept`` it is the model whose linear predictor is 0 (plus the
+        offset), as R's ``glm``, not statsmodels' intercept-only model, which a
+        model without intercept does not nest. ``llr_pvalue_`` is NaN for a
+        penalised (``alpha > 0``) or Firth fit; see :mod:`oneneuron.stats.inference`.
     separation_ : str
         ``"none"``, ``"quasi-complete"``, ``"complete"`` or ``"not checked"``.
     has_offset_ : bool
@@ -622,6 +631,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         self.pseudo_r2_ = res.pseudo_r2
         self.aic_ = res.aic
         self.bic_ = res.bic
+        self.llr_ = res.llr
+        self.llr_df_ = res.llr_df
+        self.llr_pvalue_ = res.llr_pvalue
         self.separation_ = res.separation
 
     def _html_repr(self) -> str:
