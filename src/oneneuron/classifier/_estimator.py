@@ -756,7 +756,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         -------
         pandas.DataFrame
             Columns ``proba, se_logit, ci_low, ci_high``; X's index for a DataFrame
-            (with K > 2, ``(that index, class)``).
+            (with K > 2, ``(that index, class)``). Its ``attrs`` say what the
+            intervals are, as :meth:`summary`'s: ``penalized`` and a ``caption``;
+            a penalised fit's (``alpha > 0``) are Laplace-approximate Bayesian
+            intervals around shrunken coefficients, and its caption says so.
 
         Examples
         --------
@@ -781,7 +784,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         index = getattr(X, "index", None) if hasattr(X, "columns") else None
         z = self.decision_function(X, offset=offset)
         Xv = self._validate_predict(X)
-        return interval_frame(Xv, z, res.cov, level, self.fit_intercept, self.classes_, index)
+        return interval_frame(
+            Xv, z, res.cov, level, self.fit_intercept, self.classes_, index, result=res
+        )
 
     def wald_test(self, hypothesis: str) -> ChiSquareTest:
         """Wald chi-squared test of linear restrictions on the terms, e.g. ``"x1 = x2"``.

@@ -354,6 +354,23 @@ class InferenceResult:
         )
         return f"{devs}LR chi2({self.llr_df:g})={self.llr:.6g} vs {null} model, {test}"
 
+    def interval_caption(self, level: float = 0.95) -> str:
+        """What ``predict_interval``'s intervals are: delta-method confidence intervals of
+        the predicted probability for a maximum-likelihood fit; for a penalised fit
+        (``alpha > 0``) Laplace-approximate Bayesian intervals around shrunken
+        coefficients, as the summary, ``wald_test`` and ``margeff`` say."""
+        text = (
+            f"{percent(level)} intervals of the predicted probability (delta method on the "
+            f"logit scale, {self.cov_type} covariance)"
+        )
+        if self.penalized:
+            text += (
+                f"; PENALIZED fit (alpha={self.alpha:g}): from the Laplace-approximate "
+                "covariance around shrunken coefficients, approximate Bayesian credible "
+                "intervals, not frequentist"
+            )
+        return text
+
     def to_text(self, level: float = 0.95, parameterization: str = "reference") -> str:
         """Plain-text caption and table for the terminal (what ``oneneuron evaluate`` prints)."""
         return format_summary(self, level=level, parameterization=parameterization)
