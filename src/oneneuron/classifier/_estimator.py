@@ -845,7 +845,14 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             and the matching ``sample_weight`` and ``offset`` values).
         at : {"overall", "mean"}, default="overall"
         sample_weight : array_like of shape (n,), optional
-            Weights of the average (and of the mean).
+            Weights of the average (and of the mean). Without them every row of
+            X weighs 1, whatever the fit's ``class_weight``: class weights
+            reweight the fit's loss (a device to rebalance classes), not the
+            population whose average effect is asked for, so the effects are
+            those of the data as given (statsmodels, which has no class weights,
+            averages the same way). For the average over the reweighted sample,
+            pass ``sample_weight=`` the rows' class weights (times their sample
+            weights). The standard errors use the fit's covariance either way.
         level : float, default=0.95
         dummy : bool, default=False
             Columns (variables) holding only 0 and 1 get the discrete change
