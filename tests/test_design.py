@@ -273,9 +273,11 @@ def test_design_spec_round_trips_and_counts_unknown_levels(table):
     assert X.tolist() == [[1.0, 0.0, 0.0, 0.0]] and report["unknown"] == {"region": [1, "mars"]}
 
 
-def test_arrays_refuse_table_options():
-    with pytest.raises(ValueError, match="missing=, reference= and encoding= apply to tables"):
-        NeuronClassifier(missing="drop").fit(np.eye(3), [0, 1, 0])
+def test_arrays_refuse_a_reference_level():
+    # an array's columns are numeric: no level to be the reference (missing= and
+    # encoding= on arrays: tests/test_array_missing.py)
+    with pytest.raises(ValueError, match="reference= names reference levels"):
+        NeuronClassifier(reference={"x0": "a"}).fit(np.eye(3), [0, 1, 0])
 
 
 def test_formula_naming_the_target_fits_without_y(table):

@@ -26,7 +26,7 @@ from ..stats import (
     summary_table,
     wald_test,
 )
-from ..tables import MISSING, is_table
+from ..tables import MISSING, array_table, is_table
 from . import _fit
 from ._fit import _SOLVERS
 from ._predictor import (
@@ -232,6 +232,12 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         Tables with a boolean, text or categorical column, a formula, or any
         of these three options go through :class:`oneneuron.tables.DesignSpec`;
         an all-numeric pandas DataFrame with the defaults, and arrays, do not.
+        A dense NumPy array with ``missing`` other than ``"error"`` does, as a
+        table of numeric columns ``x0, x1, ...`` (a ``Pipeline``'s transformers
+        hand over arrays): its NaN cells are dropped or filled as a table's,
+        and the model fills a prediction's NaN cells the same way
+        (``feature_names_in_`` stays unset). ``encoding`` is ignored for arrays
+        (no categorical columns); ``reference`` is refused (no levels).
 
     Attributes
     ----------
@@ -418,6 +424,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        # NaN cells are filled in fit and predict (arrays too); "drop" drops them in fit
+        # only (a prediction needs every row), so it does not claim to allow NaN
+        tags.input_tags.allow_nan = self.missing in ("mean", "median", "most_frequent")
         return tags
 
     # ------------------------------------------------------------------ fit
@@ -437,7 +446,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         ----------
         X : array_like or sparse CSR matrix of shape (n_samples, n_features)
             float32 is kept float32 (coefficients included); other numeric
-            dtypes become float64. NaN or infinity is an error, and so is a
+            dtypes become float64. NaN (unless ``missing=`` fills or drops it)
+            or infinity is an error, and so is a
             column whose root mean square exceeds ``sqrt(finfo.max) / 16`` (about
             8e152 in float64, 1e18 in float32), or whose squares overflow: the
             Hessian sums them. The message names the column; no raw warning.
@@ -487,11 +497,14 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         _fit.check_not_lazy(X)
         design = getattr(self, "design_", None)
         if design is not None:
+            d = len(design.names)
             if not is_table(X):
-                d = len(design.names)
                 fast = plain_arrays(X, n_features=d)
                 if fast is not None:  # the model's columns, already coded
                     return fast[0]
+                if design.array_columns():  # fitted on an array with missing=
+                    return self._validate_array_design(X)
+            if not is_table(X):
                 shape = getattr(X, "shape", None)
                 what = type(X).__name__
                 if shape is not None and len(shape) == 2:
@@ -519,6 +532,27 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             if where is None:
                 raise
             raise ValueError(f"{where}; a prediction needs every value: fill it") from None
+
+    def _validate_array_design(self, X: Any) -> Any:
+        """An array for a model fitted on an array with ``missing=``: scikit-learn's
+        checks (NaN allowed), then its NaN cells filled by the design as in training."""
+        Xv = validate_data(
+            self,
+            X,
+            accept_sparse="csr",
+            dtype=[np.float64, np.float32],
+            reset=False,
+            ensure_all_finite="allow-nan",
+        )
+        if hasattr(Xv, "tocsr"):
+            if np.isnan(Xv.data).any():
+                raise ValueError("X is a sparse matrix that stores NaN: pass X.toarray()")
+            return Xv
+        if not np.isnan(Xv).any():
+            return Xv
+        design = self.design_
+        coded = design.transform(array_table(Xv))
+        return coded.astype(np.float32) if Xv.dtype == np.float32 else coded
 
     def _predict_elsewhere(self, X: Any, method: str, offset: Any = None) -> Any:
         """``method`` on torch/CuPy (same device) or Dask (lazy) input, by its engine."""
@@ -882,6 +916,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         if by not in ("variable", "column"):
             raise ValueError(f"by must be 'variable' or 'column', got {by!r}")
         res = self._inference()
+        design = getattr(self, "design_", None)
+        if design is not None:  # a fit on an array with missing=: a table of its columns
+            X = design.as_table(X)
         if is_table(X):  # the training table: its missing cells as the fit had them
             from ..stats import training_rows
 

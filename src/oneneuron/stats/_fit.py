@@ -261,6 +261,8 @@ def training_rows(
     """
     y = training_labels(model, X, y) if labels else None
     design = getattr(model, "design_", None)
+    if design is not None:  # a fit on an array with missing=: a table of its columns
+        X = design.as_table(X)
     found = None if design is None or design.missing != "drop" else design.kept_rows(X)
     if found is None:
         return X, y, sample_weight, offset

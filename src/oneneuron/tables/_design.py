@@ -104,6 +104,41 @@ def is_table(X: Any) -> bool:
     )
 
 
+def array_table(X: Any) -> pd.DataFrame | None:
+    """A dense 2-D NumPy array (or nested list) as a table of numeric columns
+    ``x0, x1, ...`` (scikit-learn's names for an array's columns), or None for
+    anything else (sparse matrices, torch/CuPy/Dask arrays, tables).
+
+    So that the design layer's ``missing=`` policies apply to arrays: a
+    ``Pipeline``'s transformers hand the estimator arrays. Float32 columns stay
+    float32, other numbers become float64; an array that is not numbers is
+    refused, naming the first column that is not.
+    """
+    if is_table(X) or not isinstance(X, (np.ndarray, list, tuple)):
+        return None
+    a = np.asarray(X)
+    if a.ndim != 2:
+        return None
+    if a.dtype != np.float32:
+        try:
+            a = a.astype(np.float64)
+        except (TypeError, ValueError):
+            bad = next(j for j in range(a.shape[1]) if not _floats(a[:, j]))
+            raise ValueError(
+                f"X is an array whose column x{bad} is not numbers; an array's columns are "
+                "numeric (pass a table for text or categorical columns)"
+            ) from None
+    return pd.DataFrame(a, columns=[f"x{j}" for j in range(a.shape[1])], copy=False)
+
+
+def _floats(column: Any) -> bool:
+    try:
+        np.asarray(column).astype(np.float64)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def as_pandas(X: Any) -> pd.DataFrame:
     """A pandas view of a pandas/polars DataFrame or pyarrow Table (through narwhals)."""
     if isinstance(X, pd.DataFrame):
@@ -540,6 +575,28 @@ class DesignSpec:
         return f"categorical columns: treatment coding against reference levels {refs}"
 
     # ------------------------------------------------------------ transform
+    def array_columns(self) -> bool:
+        """Whether this spec codes an array's columns as they are: no formula, every
+        column numeric and named ``x0, x1, ...`` in order, each its own term (what a fit
+        on a NumPy array with ``missing=`` makes). Such a model codes a NumPy array of
+        those columns (:func:`array_table`) as it did in training, missing cells filled."""
+        names = [f"x{j}" for j in range(len(self.columns))]
+        return (
+            self.formula is None
+            and all(c["kind"] == "numeric" for c in self.columns)
+            and [c["name"] for c in self.columns] == names
+            and self.names == names
+        )
+
+    def as_table(self, X: Any) -> Any:
+        """``X`` as a table of this spec's columns where the spec codes an array's
+        columns (:meth:`array_columns`) and X is a dense array of them
+        (:func:`array_table`); otherwise X unchanged."""
+        if is_table(X) or not self.array_columns():
+            return X
+        table = array_table(X)
+        return X if table is None or table.shape[1] != len(self.columns) else table
+
     @property
     def names(self) -> list[str]:
         """The model's column (term) names, in matrix order."""
