@@ -337,9 +337,11 @@ class InferenceResult:
 
     def _llr_line(self) -> str:
         """R's deviances and the likelihood-ratio test against the null model."""
-        null = "intercept-only" if self.has_intercept else "zero"
-        if self.extra.get("offset"):
-            null += " + offset"
+        offset = bool(self.extra.get("offset"))
+        if self.has_intercept:
+            null = "intercept + offset" if offset else "intercept-only"
+        else:
+            null = "offset-only" if offset else f"all-zero (P=1/{len(self.classes)})"
         df_null = self.nobs - (self.n_blocks if self.has_intercept else 0)
         devs = (  # R's null deviance is that of the llr's null model
             f"null deviance={-2 * self.llr_null_log_likelihood:.6g} on {df_null:g} df  "
