@@ -112,3 +112,15 @@ def test_cv_fills_an_array_too():
 @parametrize_with_checks([NeuronClassifier(missing="mean")])
 def test_sklearn_check_estimator_with_missing_mean(estimator, check):
     check(estimator)
+
+
+def test_most_frequent_on_an_array_equals_simple_imputer():
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 4, size=(100, 2)).astype(float)
+    y = (X[:, 0] + rng.normal(size=100) > 1.5).astype(int)
+    X[[1, 5, 9], 1] = np.nan
+    clf = NeuronClassifier(missing="most_frequent", tol=1e-10).fit(X, y)
+    imputer = SimpleImputer(strategy="most_frequent").fit(X)
+    ref = NeuronClassifier(tol=1e-10).fit(imputer.transform(X), y)
+    np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=1e-9)
+    np.testing.assert_allclose(clf.predict_proba(X), ref.predict_proba(imputer.transform(X)))
