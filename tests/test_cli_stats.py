@@ -107,3 +107,15 @@ def test_train_prints_its_summary_with_every_statistics_option(table, tmp_path, 
     code, out, err = run(["train", path, "--target", "y", "--model", model, *options], capsys)
     assert code == 0 and "Traceback" not in err, err
     assert "training accuracy" in out and model.exists()
+
+
+def test_predict_interval_of_a_penalized_model_notes_laplace(table, tmp_path, capsys):
+    path, df = table
+    for alpha, noted in (("0.1", True), ("0", False)):
+        model = tmp_path / f"m{alpha}.json"
+        argv = ["train", path, "--target", "y", "--model", model, "-q", "--alpha", alpha]
+        argv += ["--features", "a", "b"]
+        assert run(argv, capsys)[0] == 0
+        out = tmp_path / f"p{alpha}.csv"
+        code, _, err = run(["predict", model, path, "--out", out, "--interval", 0.9], capsys)
+        assert code == 0 and ("Laplace" in err) is noted

@@ -119,7 +119,7 @@ def test_missing_drop_keeps_groups_and_weights_aligned(frame):
 def test_table_options_need_a_table():
     X = np.random.default_rng(0).normal(size=(30, 2))
     y = np.arange(30) % 2
-    with pytest.raises(ValueError, match="apply to tables"):
+    with pytest.raises(ValueError, match="reference= names reference levels"):
         NeuronClassifierCV(reference={"a": "b"}).fit(X, y)
     with pytest.raises(ValueError, match="formula= needs a table"):
         NeuronClassifierCV(formula="y ~ a").fit(X, y)

@@ -273,9 +273,11 @@ def test_design_spec_round_trips_and_counts_unknown_levels(table):
     assert X.tolist() == [[1.0, 0.0, 0.0, 0.0]] and report["unknown"] == {"region": [1, "mars"]}
 
 
-def test_arrays_refuse_table_options():
-    with pytest.raises(ValueError, match="missing=, reference= and encoding= apply to tables"):
-        NeuronClassifier(missing="drop").fit(np.eye(3), [0, 1, 0])
+def test_arrays_refuse_a_reference_level():
+    # an array's columns are numeric: no level to be the reference (missing= and
+    # encoding= on arrays: tests/test_array_missing.py)
+    with pytest.raises(ValueError, match="reference= names reference levels"):
+        NeuronClassifier(reference={"x0": "a"}).fit(np.eye(3), [0, 1, 0])
 
 
 def test_formula_naming_the_target_fits_without_y(table):
@@ -516,3 +518,38 @@ def test_a_design_whose_levels_no_term_uses_is_refused(table, tmp_path):
     path.write_text(json.dumps(doc))
     with pytest.raises(ModelFileError, match=r"column 'region'.*\['east', 'zz'\]"):
         oneneuron.load(path)
+
+
+def test_a_spline_beyond_its_training_range_is_one_clear_error():
+    """bs() is defined on the training range only: predicting beyond it named neither the
+    column nor the range (formulaic's FactorEvaluationError); now a ValueError does."""
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"x": rng.uniform(0, 1, 200), "z": rng.normal(size=200)})
+    df["y"] = (rng.uniform(size=200) < df["x"]).astype(int)
+    model = oneneuron.logit("y ~ bs(x, df=4) + z", df)
+    lo, hi = df["x"].min(), df["x"].max()
+    for value in (hi + 0.5, lo - 0.25):
+        new = pd.DataFrame({"x": [0.5, value, 0.4], "z": [0.0, 0.0, 0.0]})
+        for call in (model.predict_proba, model.predict, model.design_.transform):
+            with pytest.raises(ValueError) as info:
+                call(new)
+            text = str(info.value)
+            assert type(info.value) is ValueError
+            assert "'x'" in text and "bs(x, df=4)" in text and "row 1" in text
+            assert f"{lo:.6g}" in text and f"{hi:.6g}" in text
+    assert model.predict_proba(df.iloc[:3]).shape == (3, 2)  # inside the range: fine
+
+
+def test_any_formula_evaluation_error_at_predict_time_is_a_value_error(monkeypatch):
+    """The class: any formula term formulaic cannot evaluate on new rows (forced here)."""
+    from formulaic.errors import FactorEvaluationError
+
+    df = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "y": [0, 1, 0, 1, 1, 0]})
+    model = oneneuron.logit("y ~ poly(x, 2)", df)
+
+    def fails(*args, **kwargs):
+        raise FactorEvaluationError("Unable to evaluate factor `poly(x, 2)`. [ValueError: no]")
+
+    monkeypatch.setattr(type(model.design_._formulaic), "get_model_matrix", fails)
+    with pytest.raises(ValueError, match=r"cannot evaluate the formula term 'poly\(x, 2\)'"):
+        model.predict_proba(df)

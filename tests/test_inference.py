@@ -441,3 +441,18 @@ def test_firth_names_the_column_that_is_a_combination_of_others(fit_intercept):
     what = "constant" if fit_intercept else "all zeros"
     with pytest.raises(ValueError, match=rf"column 'ALIAS' is {what}"):
         NeuronClassifier(firth=True, fit_intercept=fit_intercept).fit(X, y)
+
+
+def test_predict_interval_of_a_penalized_fit_says_it_is_laplace(tmp_path):
+    """As summary(), wald_test and margeff: a penalised fit's intervals are labelled."""
+    X, y = _exam()
+    for model in (NeuronClassifier(alpha=0.05).fit(X, y), NeuronClassifier().fit(X, y)):
+        model.save(tmp_path / f"m{model.alpha}.json")
+        from oneneuron.modelfile import read_model
+
+        predictor = read_model(tmp_path / f"m{model.alpha}.json").predictor
+        for frame in (model.predict_interval(X[:3]), predictor.predict_interval(X[:3].to_numpy())):
+            assert frame.attrs["penalized"] is (model.alpha > 0)
+            caption = frame.attrs["caption"]
+            assert "delta method" in caption and "95%" in caption
+            assert ("PENALIZED" in caption and "Laplace" in caption) is (model.alpha > 0)

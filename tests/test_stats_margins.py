@@ -377,3 +377,20 @@ def test_the_binary_closed_form_jacobian_equals_the_complex_step():
                 size = len(contrasts)
                 step = _margins._complex_step_jacobian(coef, contrasts, w, True, offset, size)
                 np.testing.assert_allclose(closed, step, rtol=1e-10, atol=1e-13)
+
+
+def test_class_weights_do_not_weight_the_average_unless_given_as_sample_weight():
+    """The decision: class_weight reweights the fit's loss, not the population the
+    effects average over; margeff(X) is the plain average over the rows given, and
+    sample_weight=class_weight[y] gives the reweighted one (closed form p (1 - p) beta)."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(120, 2))
+    y = (rng.uniform(size=120) < 1 / (1 + np.exp(1.5 - X[:, 0]))).astype(int)
+    clf = oneneuron.NeuronClassifier(class_weight={0: 1.0, 1: 4.0}, tol=1e-10).fit(X, y)
+    p = clf.predict_proba(X)[:, 1]
+    slope = p * (1 - p)
+    plain = clf.margeff(X)["dy_dx"].to_numpy()
+    np.testing.assert_allclose(plain, slope.mean() * clf.coef_[0], rtol=1e-8)
+    w = np.where(y == 1, 4.0, 1.0)
+    weighted = clf.margeff(X, sample_weight=w)["dy_dx"].to_numpy()
+    np.testing.assert_allclose(weighted, np.average(slope, weights=w) * clf.coef_[0], rtol=1e-8)

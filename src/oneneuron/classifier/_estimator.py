@@ -26,7 +26,7 @@ from ..stats import (
     summary_table,
     wald_test,
 )
-from ..tables import MISSING, is_table
+from ..tables import MISSING, array_table, is_table
 from . import _fit
 from ._fit import _SOLVERS
 from ._predictor import (
@@ -232,6 +232,12 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         Tables with a boolean, text or categorical column, a formula, or any
         of these three options go through :class:`oneneuron.tables.DesignSpec`;
         an all-numeric pandas DataFrame with the defaults, and arrays, do not.
+        A dense NumPy array with ``missing`` other than ``"error"`` does, as a
+        table of numeric columns ``x0, x1, ...`` (a ``Pipeline``'s transformers
+        hand over arrays): its NaN cells are dropped or filled as a table's,
+        and the model fills a prediction's NaN cells the same way
+        (``feature_names_in_`` stays unset). ``encoding`` is ignored for arrays
+        (no categorical columns); ``reference`` is refused (no levels).
 
     Attributes
     ----------
@@ -301,6 +307,15 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         design's rank, found when the Hessian is formed: with ``inference=False``
         (or ``"auto"`` skipping it) a column that is a combination of others
         still counts.
+    llr_, llr_df_, llr_pvalue_ : float, int, float
+        Likelihood-ratio test of the model against its null model (statsmodels'
+        ``llr``, ``df_model``, ``llr_pvalue``): ``2 (log_likelihood_ - null)`` on
+        ``llr_df_`` degrees of freedom (every coefficient but the intercepts). The null model is the
+        intercept-only one (intercept plus ``offset`` with an offset); without
+        ``fit_intercept`` it is the model whose linear predictor is 0 (plus the
+        offset), as R's ``glm``, not statsmodels' intercept-only model, which a
+        model without intercept does not nest. ``llr_pvalue_`` is NaN for a
+        penalised (``alpha > 0``) or Firth fit; see :mod:`oneneuron.stats.inference`.
     separation_ : str
         ``"none"``, ``"quasi-complete"``, ``"complete"`` or ``"not checked"``.
     has_offset_ : bool
@@ -409,6 +424,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        # NaN cells are filled in fit and predict (arrays too); "drop" drops them in fit
+        # only (a prediction needs every row), so it does not claim to allow NaN
+        tags.input_tags.allow_nan = self.missing in ("mean", "median", "most_frequent")
         return tags
 
     # ------------------------------------------------------------------ fit
@@ -428,7 +446,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         ----------
         X : array_like or sparse CSR matrix of shape (n_samples, n_features)
             float32 is kept float32 (coefficients included); other numeric
-            dtypes become float64. NaN or infinity is an error, and so is a
+            dtypes become float64. NaN (unless ``missing=`` fills or drops it)
+            or infinity is an error, and so is a
             column whose root mean square exceeds ``sqrt(finfo.max) / 16`` (about
             8e152 in float64, 1e18 in float32), or whose squares overflow: the
             Hessian sums them. The message names the column; no raw warning.
@@ -478,11 +497,14 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         _fit.check_not_lazy(X)
         design = getattr(self, "design_", None)
         if design is not None:
+            d = len(design.names)
             if not is_table(X):
-                d = len(design.names)
                 fast = plain_arrays(X, n_features=d)
                 if fast is not None:  # the model's columns, already coded
                     return fast[0]
+                if design.array_columns():  # fitted on an array with missing=
+                    return self._validate_array_design(X)
+            if not is_table(X):
                 shape = getattr(X, "shape", None)
                 what = type(X).__name__
                 if shape is not None and len(shape) == 2:
@@ -510,6 +532,27 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             if where is None:
                 raise
             raise ValueError(f"{where}; a prediction needs every value: fill it") from None
+
+    def _validate_array_design(self, X: Any) -> Any:
+        """An array for a model fitted on an array with ``missing=``: scikit-learn's
+        checks (NaN allowed), then its NaN cells filled by the design as in training."""
+        Xv = validate_data(
+            self,
+            X,
+            accept_sparse="csr",
+            dtype=[np.float64, np.float32],
+            reset=False,
+            ensure_all_finite="allow-nan",
+        )
+        if hasattr(Xv, "tocsr"):
+            if np.isnan(Xv.data).any():
+                raise ValueError("X is a sparse matrix that stores NaN: pass X.toarray()")
+            return Xv
+        if not np.isnan(Xv).any():
+            return Xv
+        design = self.design_
+        coded = design.transform(array_table(Xv))
+        return coded.astype(np.float32) if Xv.dtype == np.float32 else coded
 
     def _predict_elsewhere(self, X: Any, method: str, offset: Any = None) -> Any:
         """``method`` on torch/CuPy (same device) or Dask (lazy) input, by its engine."""
@@ -622,6 +665,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         self.pseudo_r2_ = res.pseudo_r2
         self.aic_ = res.aic
         self.bic_ = res.bic
+        self.llr_ = res.llr
+        self.llr_df_ = res.llr_df
+        self.llr_pvalue_ = res.llr_pvalue
         self.separation_ = res.separation
 
     def _html_repr(self) -> str:
@@ -744,7 +790,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         -------
         pandas.DataFrame
             Columns ``proba, se_logit, ci_low, ci_high``; X's index for a DataFrame
-            (with K > 2, ``(that index, class)``).
+            (with K > 2, ``(that index, class)``). Its ``attrs`` say what the
+            intervals are, as :meth:`summary`'s: ``penalized`` and a ``caption``;
+            a penalised fit's (``alpha > 0``) are Laplace-approximate Bayesian
+            intervals around shrunken coefficients, and its caption says so.
 
         Examples
         --------
@@ -769,7 +818,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         index = getattr(X, "index", None) if hasattr(X, "columns") else None
         z = self.decision_function(X, offset=offset)
         Xv = self._validate_predict(X)
-        return interval_frame(Xv, z, res.cov, level, self.fit_intercept, self.classes_, index)
+        return interval_frame(
+            Xv, z, res.cov, level, self.fit_intercept, self.classes_, index, result=res
+        )
 
     def wald_test(self, hypothesis: str) -> ChiSquareTest:
         """Wald chi-squared test of linear restrictions on the terms, e.g. ``"x1 = x2"``.
@@ -828,7 +879,14 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             and the matching ``sample_weight`` and ``offset`` values).
         at : {"overall", "mean"}, default="overall"
         sample_weight : array_like of shape (n,), optional
-            Weights of the average (and of the mean).
+            Weights of the average (and of the mean). Without them every row of
+            X weighs 1, whatever the fit's ``class_weight``: class weights
+            reweight the fit's loss (a device to rebalance classes), not the
+            population whose average effect is asked for, so the effects are
+            those of the data as given (statsmodels, which has no class weights,
+            averages the same way). For the average over the reweighted sample,
+            pass ``sample_weight=`` the rows' class weights (times their sample
+            weights). The standard errors use the fit's covariance either way.
         level : float, default=0.95
         dummy : bool, default=False
             Columns (variables) holding only 0 and 1 get the discrete change
@@ -858,6 +916,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         if by not in ("variable", "column"):
             raise ValueError(f"by must be 'variable' or 'column', got {by!r}")
         res = self._inference()
+        design = getattr(self, "design_", None)
+        if design is not None:  # a fit on an array with missing=: a table of its columns
+            X = design.as_table(X)
         if is_table(X):  # the training table: its missing cells as the fit had them
             from ..stats import training_rows
 

@@ -22,6 +22,7 @@ from ..engines import (
     blas_threads,
     column_subset,
     coordinate_stats,
+    input_kind,
     make_engine,
     prepare,
     subsample_engine,
@@ -40,7 +41,7 @@ from ..stats import (
     firth_inference,
     term_names,
 )
-from ..tables import DesignSpec, is_table
+from ..tables import DesignSpec, array_table, is_table
 from ._predictor import centred_coefficients, centred_intercepts, check_offset
 from ._sparse import metric_rows, resolve_penalty_factor, run_cd
 
@@ -96,6 +97,8 @@ def fit(
     if design is not None:
         data.feature_names = np.asarray(design.names, dtype=object)  # the model's columns
     check_term_names(data.feature_names, est.fit_intercept)
+    if design is not None and columns_in is None:  # an array's columns, coded (missing=)
+        columns_in = (len(design.columns), None)
     set_input_columns(est, data, columns_in if design is not None else None)
     K = len(data.classes)
     off = check_statistics_options(est, data, cluster, offset)
@@ -235,17 +238,58 @@ def uses_design(est: Any, X: Any) -> bool:
     if est.formula is not None:
         return True
     if not is_table(X):
-        if est.missing != "error" or est.reference or est.encoding != "reference":
-            raise ValueError(
-                "missing=, reference= and encoding= apply to tables (pandas/polars "
-                f"DataFrames, Arrow tables); X is a {type(X).__name__}"
-            )
-        return False
+        return array_uses_design(est, X)
     if est.missing != "error" or est.reference or est.encoding != "reference":
         return True
     if type(X).__module__.startswith("pandas"):
         return not all(isinstance(dt, np.dtype) and dt.kind in "iuf" for dt in X.dtypes)
     return True
+
+
+def array_uses_design(est: Any, X: Any) -> bool:
+    """The rule for arrays (a ``Pipeline``'s transformers hand the estimator arrays).
+
+    An array's columns are numeric, named ``x0, x1, ...``. ``missing=`` other than
+    ``"error"`` codes a dense array through the design layer as a table of those
+    columns (:func:`array_input`), so that its NaN cells are dropped or filled as a
+    table's would be, and the model (its ``design_``) fills them at prediction too.
+    A sparse matrix has no missing cells unless it stores NaN, which is refused.
+    ``encoding=`` codes categorical columns, which an array has none of: ignored.
+    ``reference=`` names levels of categorical columns: refused, as it names a
+    column the array does not have.
+    """
+    if est.reference:
+        raise ValueError(
+            f"reference= names reference levels of categorical columns, and X is a "
+            f"{type(X).__name__} of numeric columns (x0, x1, ...): pass a table with those "
+            "columns, or leave reference unset"
+        )
+    return est.missing != "error"
+
+
+def array_input(X: Any) -> Any:
+    """An array-like given with ``missing=``: scikit-learn's validation (shape, numbers,
+    NaN allowed, infinity not), then a dense one as a table of its columns ``x0, x1,
+    ...`` (:func:`~oneneuron.tables.array_table`); a sparse one is returned as
+    validated (refused if it stores NaN)."""
+    from sklearn.utils import check_array
+
+    if input_kind(X) != "numpy":
+        raise ValueError(
+            f"missing= applies to tables (pandas/polars DataFrames, Arrow tables) and "
+            f"NumPy/SciPy arrays; X is a {type(X).__name__}"
+        )
+    X = check_array(
+        X, accept_sparse="csr", dtype=[np.float64, np.float32], ensure_all_finite="allow-nan"
+    )
+    if hasattr(X, "tocsr"):
+        if np.isnan(X.data).any():
+            raise ValueError(
+                "X is a sparse matrix that stores NaN; missing= fills or drops the missing "
+                "cells of tables and dense arrays: pass X.toarray()"
+            )
+        return X
+    return array_table(X)
 
 
 def _same_target(given: Any, target: Any, rows: Any, name: str | None) -> None:
@@ -274,6 +318,10 @@ def design_input(
         est.__dict__.pop(name, None)
     if not (isinstance(y, str) and is_table(X)) and not uses_design(est, X):
         return X, y, sample_weight, cluster, offset, None
+    if est.formula is None and not is_table(X):
+        X = array_input(X)  # numeric columns x0, x1, ... (array_uses_design)
+        if not is_table(X):  # sparse, without NaN: nothing to fill
+            return X, y, sample_weight, cluster, offset, None
     if not is_table(X):
         raise ValueError(
             "formula= needs a table (a pandas or polars DataFrame or an Arrow table), "
@@ -297,7 +345,10 @@ def design_input(
             _same_target(np.asarray(y), design.y, design.rows, spec.target)
         y = design.y
     elif y is None:
-        raise ValueError("y is required unless the formula names the target ('y ~ ...')")
+        raise ValueError(
+            f"y is required unless the formula names the target ('y ~ ...'): "
+            f"{type(est).__name__} requires y to be passed, but the target y is None"
+        )
     else:
         y = np.asarray(y)
         if len(y) != len(design.rows):
@@ -312,7 +363,15 @@ def design_input(
             y = y[design.rows]
 
     def rows(a: Any) -> Any:
-        return None if a is None else np.asarray(a)[design.rows]
+        if a is None:
+            return None
+        a = np.asarray(a)
+        if a.ndim != 1 or len(a) != len(design.rows):
+            raise ValueError(
+                f"sample_weight, cluster and offset need one value per row of X "
+                f"({len(design.rows)} rows), got shape {a.shape}"
+            )
+        return a[design.rows]
 
     if float32_table(spec, X):  # float32 stays float32, as from an array
         design.X = design.X.astype(np.float32)

@@ -161,13 +161,16 @@ def interval_frame(
     fit_intercept: bool,
     classes: Any = None,
     index: Any = None,
+    result: Any = None,
 ) -> Any:
     """``proba, se_logit, ci_low, ci_high`` per row (delta method), in bounded blocks.
 
     ``X`` holds the model's columns (NumPy or CSR), ``z`` its logits ((n,) binary,
     (n, K) softmax), ``cov`` the coefficients' covariance in the summary's term
     order. Indexed by ``index`` (default 0..n-1); with K > 2 by ``(index, class)``,
-    one row per row and class of ``classes``.
+    one row per row and class of ``classes``. With the fit's ``result``
+    (:class:`~oneneuron.stats.InferenceResult`) the frame's ``attrs`` carry
+    ``penalized`` and a ``caption`` (``result.interval_caption``), as the summary's.
     """
     import pandas as pd
 
@@ -201,6 +204,9 @@ def interval_frame(
         )
     else:
         out.index = rows_index
+    if result is not None:
+        out.attrs["penalized"] = bool(result.penalized)
+        out.attrs["caption"] = result.interval_caption(level)
     return out
 
 
@@ -329,4 +335,6 @@ class Predictor:
             raise ValueError("predict_interval needs the model's inference record; it has none")
         res.check_available()
         z = self.decision_function(X, offset=offset)
-        return interval_frame(self._X(X), z, res.cov, level, self.fit_intercept, self.classes_)
+        return interval_frame(
+            self._X(X), z, res.cov, level, self.fit_intercept, self.classes_, result=res
+        )

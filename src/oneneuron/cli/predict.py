@@ -112,6 +112,8 @@ def run_predict(args: argparse.Namespace) -> int:
                 "the unpenalised refit's on the columns the L1 fit kept; its L1 predictions "
                 "have none"
             )
+        if res.penalized:  # as summary, wald_test and margeff label it
+            note(args, res.interval_caption(args.interval))
     clash = set(args.keep) & {*names, *ci_names, LABEL_COLUMN}
     if clash:
         raise UserError(f"--keep column(s) {sorted(clash)} clash with the output columns")

@@ -39,6 +39,7 @@ from ._fit import (
     dependent_terms,
     null_log_likelihood_with_offset,
     weighted_gram,
+    zero_log_likelihood,
 )
 from .inference import InferenceResult
 
@@ -200,6 +201,10 @@ def firth_inference(
     )
     res.extra["data"] = data_fingerprint(y01.astype(np.intp), w, 2, off)
     res.extra["firth"] = True
+    res.extra["fit_intercept"] = bool(fit_intercept)
+    res.extra["offset"] = off is not None
+    if not fit_intercept:
+        res.extra["zero_log_likelihood"] = zero_log_likelihood(y01.astype(np.intp), w, 2, off)
     res.extra["penalized_log_likelihood"] = fit.penalized_llf
     if inference is False:
         res.reason = "inference=False was set; refit with inference=True"

@@ -261,6 +261,8 @@ def training_rows(
     """
     y = training_labels(model, X, y) if labels else None
     design = getattr(model, "design_", None)
+    if design is not None:  # a fit on an array with missing=: a table of its columns
+        X = design.as_table(X)
     found = None if design is None or design.missing != "drop" else design.kept_rows(X)
     if found is None:
         return X, y, sample_weight, offset
@@ -598,6 +600,10 @@ def compute_inference(
         alpha=float(est.alpha),
         cov_type=cov_type,
     )
+    out.extra["fit_intercept"] = bool(est.fit_intercept)
+    out.extra["offset"] = offset is not None
+    if not est.fit_intercept:
+        out.extra["zero_log_likelihood"] = zero_log_likelihood(y_idx, s, K, offset)
     # rows out of core: y_idx and s are the classes and their sums (FitData.class_counts)
     rows = len(s) == problem.engine.n_samples and s is not class_sums
     fingerprint = data_fingerprint(y_idx, s, K, offset, class_sums=counts) if rows else None
@@ -807,6 +813,22 @@ def conditioning_note(
         f"{', '.join(repr(n) for n in names)} are nearly collinear; "
         "standard errors are large and unstable"
     )
+
+
+def zero_log_likelihood(
+    y_idx: NDArray[np.intp], s: NDArray[np.float64], K: int, offset: NDArray[np.float64] | None
+) -> float:
+    """Log-likelihood of the model whose linear predictor is 0 (plus ``offset``, binary):
+    the null of a model without intercept's likelihood-ratio test (R's ``glm``).
+
+    Without offset each class has probability ``1/K``; ``y_idx`` and ``s`` may be
+    the classes and their summed weights (streamed fits), as the sum is linear.
+    """
+    if offset is None:
+        return -float(np.sum(s)) * float(np.log(K))
+    y01 = (np.asarray(y_idx) == 1).astype(np.float64)
+    off = np.asarray(offset, dtype=np.float64)
+    return -float(np.sum(s * (softplus(off) - y01 * off)))
 
 
 def null_log_likelihood_with_offset(

@@ -7,7 +7,8 @@ derivative ``dP_k / dx_j``::
     multinomial:  P_k (beta_kj - sum_l P_l beta_lj)      (beta_0 = 0, every class k)
 
 ``at="overall"`` averages it over the rows given (average marginal effect,
-weighted by ``sample_weight`` when given); ``at="mean"`` evaluates it once at
+weighted by ``sample_weight`` when given, and only then: a fit's ``class_weight``
+does not weight it, see ``NeuronClassifier.margeff``); ``at="mean"`` evaluates it once at
 the column means (effect at the mean). Its standard error is the delta
 method's ``sqrt(J V J.T)``, ``J`` the Jacobian of the effects with respect to
 the coefficients (computed by complex-step differentiation, exact to

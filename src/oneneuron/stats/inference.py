@@ -33,6 +33,24 @@ also for models without intercept, as statsmodels),
 McFadden's ``pseudo_r2 = 1 - log_likelihood / null_log_likelihood``,
 ``aic = -2 log_likelihood + 2 k`` and ``bic = -2 log_likelihood + k log(nobs)``
 with ``k`` the number of free parameters.
+
+The likelihood-ratio test of the model against its null model (statsmodels'
+``llr``, ``df_model``, ``llr_pvalue``; R's null and residual deviance) is
+``llr = 2 (log_likelihood - null)`` on ``llr_df`` degrees of freedom, every
+coefficient but the intercept(s) tested: ``k - B`` with ``B`` blocks
+(``k - (K - 1)`` multinomial). The null model is the one the fit's model nests:
+
+- with an intercept, the intercept-only model (with an ``offset``: intercept plus
+  offset, as statsmodels' ``Logit(..., offset=...)`` and ``GLM`` define ``llnull``);
+- without an intercept, the model whose linear predictor is 0 (plus any offset),
+  ``P = 1/K`` per class, as R's ``glm``; ``llr_df = k``. statsmodels compares
+  such a model with the intercept-only model, which it does not nest (its
+  ``llr`` can be negative); ``null_log_likelihood`` (McFadden's R²) stays
+  statsmodels' intercept-only one.
+
+The chi-squared reference holds for maximum-likelihood fits: a penalised
+(``alpha > 0``) or Firth fit reports ``llr`` but a NaN ``llr_pvalue``
+(compare nested unpenalised fits with :func:`~oneneuron.stats.lr_test`).
 """
 
 from __future__ import annotations
@@ -179,6 +197,41 @@ class InferenceResult:
         return 1.0 - self.log_likelihood / self.null_log_likelihood
 
     @property
+    def has_intercept(self) -> bool:
+        """Whether the model has an intercept (read from the terms for older records)."""
+        if "fit_intercept" in self.extra:
+            return bool(self.extra["fit_intercept"])
+        return bool(self.terms) and self.terms[0] == "intercept"
+
+    @property
+    def llr_null_log_likelihood(self) -> float:
+        """Log-likelihood of the null model of :attr:`llr` (see module doc): the
+        intercept-only model, or without intercept the zero model (NaN where a
+        record older than this statistic lacks it)."""
+        if self.has_intercept:
+            return float(self.null_log_likelihood)
+        return float(self.extra.get("zero_log_likelihood", float("nan")))
+
+    @property
+    def llr(self) -> float:
+        """Likelihood-ratio statistic ``2 (log_likelihood - null)`` against the null model."""
+        return 2.0 * (self.log_likelihood - self.llr_null_log_likelihood)
+
+    @property
+    def llr_df(self) -> int:
+        """Degrees of freedom of :attr:`llr`: the free parameters less the intercepts."""
+        return self.n_params - (self.n_blocks if self.has_intercept else 0)
+
+    @property
+    def llr_pvalue(self) -> float:
+        """``P(chi2(llr_df) > llr)``; NaN for penalised and Firth fits (see module doc)."""
+        if self.penalized or self.extra.get("firth") or self.llr_df <= 0:
+            return float("nan")
+        from scipy import stats  # here, not at import: reading a model file needs no SciPy
+
+        return float(stats.chi2.sf(max(self.llr, 0.0), self.llr_df))
+
+    @property
     def aic(self) -> float:
         """``-2 log_likelihood + 2 k``."""
         return -2.0 * self.log_likelihood + 2.0 * self.n_params
@@ -274,12 +327,51 @@ class InferenceResult:
             f"nobs={self.nobs:g}  log-likelihood={self.log_likelihood:.6g}  "
             f"null={self.null_log_likelihood:.6g}  pseudo-R2(McFadden)={self.pseudo_r2:.4f}  "
             f"AIC={self.aic:.6g}  BIC={self.bic:.6g}",
+            self._llr_line(),
         ]
         if self.separation not in ("none", "not checked"):
             lines.append(f"WARNING: {self.separation} separation; estimates do not exist")
         if self.extra.get("note"):
             lines.append(f"NOTE: {self.extra['note']}")
         return "\n".join(lines)
+
+    def _llr_line(self) -> str:
+        """R's deviances and the likelihood-ratio test against the null model."""
+        offset = bool(self.extra.get("offset"))
+        if self.has_intercept:
+            null = "intercept + offset" if offset else "intercept-only"
+        else:
+            null = "offset-only" if offset else f"all-zero (P=1/{len(self.classes)})"
+        df_null = self.nobs - (self.n_blocks if self.has_intercept else 0)
+        devs = (  # R's null deviance is that of the llr's null model
+            f"null deviance={-2 * self.llr_null_log_likelihood:.6g} on {df_null:g} df  "
+            f"residual deviance={-2 * self.log_likelihood:.6g} on "
+            f"{self.nobs - self.n_params:g} df  "
+        )
+        p = self.llr_pvalue
+        test = (
+            f"p={p:.4g}"
+            if np.isfinite(p)
+            else "no chi-squared p-value (not a maximum-likelihood fit)"
+        )
+        return f"{devs}LR chi2({self.llr_df:g})={self.llr:.6g} vs {null} model, {test}"
+
+    def interval_caption(self, level: float = 0.95) -> str:
+        """What ``predict_interval``'s intervals are: delta-method confidence intervals of
+        the predicted probability for a maximum-likelihood fit; for a penalised fit
+        (``alpha > 0``) Laplace-approximate Bayesian intervals around shrunken
+        coefficients, as the summary, ``wald_test`` and ``margeff`` say."""
+        text = (
+            f"{percent(level)} intervals of the predicted probability (delta method on the "
+            f"logit scale, {self.cov_type} covariance)"
+        )
+        if self.penalized:
+            text += (
+                f"; PENALIZED fit (alpha={self.alpha:g}): from the Laplace-approximate "
+                "covariance around shrunken coefficients, approximate Bayesian credible "
+                "intervals, not frequentist"
+            )
+        return text
 
     def to_text(self, level: float = 0.95, parameterization: str = "reference") -> str:
         """Plain-text caption and table for the terminal (what ``oneneuron evaluate`` prints)."""

@@ -33,7 +33,11 @@ allow-listed transforms are :data:`TRANSFORMS`, ``I(x ** k)`` for an integer
 text or categorical column, and interactions (products). A formula using
 anything else (``poly``, ``bs``, ``C()`` of a numeric column, ...) still fits and
 predicts in memory, but cannot be saved to a model file (the message says which
-term).
+term). Such a term is evaluated by formulaic at prediction time too; what it cannot
+evaluate on the new rows is one ``ValueError`` naming the term and the cause. A
+B-spline ``bs(x, ...)`` is defined on its training range only (formulaic refuses to
+extrapolate it): values beyond it are refused with the column, the range and the first
+such row; fit with ``lower_bound=``/``upper_bound=`` that cover the values to predict.
 
 Missing values (``missing=``): ``"error"`` (default) refuses a table with
 missing cells in the used columns, naming each column, its count and its first
@@ -98,6 +102,41 @@ def is_table(X: Any) -> bool:
     return (mod.startswith("polars") and type(X).__name__ == "DataFrame") or (
         mod.startswith("pyarrow") and type(X).__name__ == "Table"
     )
+
+
+def array_table(X: Any) -> pd.DataFrame | None:
+    """A dense 2-D NumPy array (or nested list) as a table of numeric columns
+    ``x0, x1, ...`` (scikit-learn's names for an array's columns), or None for
+    anything else (sparse matrices, torch/CuPy/Dask arrays, tables).
+
+    So that the design layer's ``missing=`` policies apply to arrays: a
+    ``Pipeline``'s transformers hand the estimator arrays. Float32 columns stay
+    float32, other numbers become float64; an array that is not numbers is
+    refused, naming the first column that is not.
+    """
+    if is_table(X) or not isinstance(X, (np.ndarray, list, tuple)):
+        return None
+    a = np.asarray(X)
+    if a.ndim != 2:
+        return None
+    if a.dtype != np.float32:
+        try:
+            a = a.astype(np.float64)
+        except (TypeError, ValueError):
+            bad = next(j for j in range(a.shape[1]) if not _floats(a[:, j]))
+            raise ValueError(
+                f"X is an array whose column x{bad} is not numbers; an array's columns are "
+                "numeric (pass a table for text or categorical columns)"
+            ) from None
+    return pd.DataFrame(a, columns=[f"x{j}" for j in range(a.shape[1])], copy=False)
+
+
+def _floats(column: Any) -> bool:
+    try:
+        np.asarray(column).astype(np.float64)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def as_pandas(X: Any) -> pd.DataFrame:
@@ -536,6 +575,28 @@ class DesignSpec:
         return f"categorical columns: treatment coding against reference levels {refs}"
 
     # ------------------------------------------------------------ transform
+    def array_columns(self) -> bool:
+        """Whether this spec codes an array's columns as they are: no formula, every
+        column numeric and named ``x0, x1, ...`` in order, each its own term (what a fit
+        on a NumPy array with ``missing=`` makes). Such a model codes a NumPy array of
+        those columns (:func:`array_table`) as it did in training, missing cells filled."""
+        names = [f"x{j}" for j in range(len(self.columns))]
+        return (
+            self.formula is None
+            and all(c["kind"] == "numeric" for c in self.columns)
+            and [c["name"] for c in self.columns] == names
+            and self.names == names
+        )
+
+    def as_table(self, X: Any) -> Any:
+        """``X`` as a table of this spec's columns where the spec codes an array's
+        columns (:meth:`array_columns`) and X is a dense array of them
+        (:func:`array_table`); otherwise X unchanged."""
+        if is_table(X) or not self.array_columns():
+            return X
+        table = array_table(X)
+        return X if table is None or table.shape[1] != len(self.columns) else table
+
     @property
     def names(self) -> list[str]:
         """The model's column (term) names, in matrix order."""
@@ -1679,7 +1740,10 @@ def _formulaic_matrix(spec: DesignSpec, raw: dict[str, Any], sparse: bool = Fals
     """A formula's columns by formulaic (a term outside the saved list): dense, or CSR."""
     frame = spec._frame(raw)
     output = "sparse" if sparse else "pandas"
-    mm = spec._formulaic.get_model_matrix(frame, na_action="raise", output=output)
+    try:
+        mm = spec._formulaic.get_model_matrix(frame, na_action="raise", output=output)
+    except Exception as exc:  # noqa: BLE001 - formulaic's errors are the formula's
+        raise ValueError(_evaluation_message(spec, raw, exc)) from None
     names = [str(c) for c in mm.model_spec.column_names]
     keep = [j for j, c in enumerate(names) if c != "Intercept"]
     if not sparse:
@@ -1689,6 +1753,37 @@ def _formulaic_matrix(spec: DesignSpec, raw: dict[str, Any], sparse: bool = Fals
     X = sp.csc_matrix(mm, dtype=np.float64)[:, keep].tocsr()
     X.sort_indices()
     return X
+
+
+def _evaluation_message(spec: DesignSpec, raw: dict[str, Any], exc: Exception) -> str:
+    """One message, in the table's terms, for a formula term formulaic cannot evaluate on
+    new rows. A transform fitted on the training range only (``bs``: formulaic keeps its
+    ``lower_bound`` and ``upper_bound``) names the column, that range and the first row
+    beyond it (0-based position among the rows given)."""
+    text = str(exc).strip()
+    found = re.search(r"factor `(.+?)`", text)
+    factor = found.group(1) if found else None
+    state = (getattr(spec._formulaic, "transform_state", None) or {}).get(factor) or {}
+    lo, hi = state.get("lower_bound"), state.get("upper_bound")
+    if factor is not None and lo is not None and hi is not None:
+        names = [c["name"] for c in spec.columns if c["kind"] != "categorical"]
+        for name in sorted(_names_in(factor, names)):
+            x = np.asarray(raw[name], dtype=np.float64)
+            out = np.flatnonzero((x < lo) | (x > hi))
+            if len(out):
+                row = int(out[0])
+                return (
+                    f"cannot evaluate the formula term {factor!r}: column {name!r} has "
+                    f"{len(out)} value(s) outside its training range [{lo:.6g}, {hi:.6g}] "
+                    f"(row {row}: {x[row]:.6g}); this spline is defined on the training range "
+                    "only: predict inside it, or refit with bounds that cover the new values "
+                    f"(e.g. bs({name}, df=..., lower_bound=..., upper_bound=...))"
+                )
+    cause = re.sub(
+        r"^Unable to evaluate factor `.+?`\.\s*", "", text.splitlines()[0] if text else ""
+    )
+    what = f"the formula term {factor!r}" if factor else f"the formula {spec.formula!r}"
+    return f"cannot evaluate {what} on these rows: {cause.strip('[] ') or type(exc).__name__}"
 
 
 def _close(a: Any, b: Any) -> bool:
