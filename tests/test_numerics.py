@@ -244,3 +244,49 @@ def test_raw_coordinate_stopping_rule_ignores_a_columns_units(solver, fit_interc
         W = np.vstack([(clf.intercept_ - clf.intercept_[0])[1:], W])
     err = np.abs(W - np.asarray(ref.params)) / np.asarray(ref.bse)
     assert err.max() < rtol
+
+
+def _binary_standardised_kkt(clf, X, y, alpha):
+    """A binary L1 fit's KKT violation on the standardised scale, by hand in float64."""
+    Xd = np.asarray(X, dtype=np.float64)
+    z = Xd @ clf.coef_[0] + clf.intercept_[0]
+    r = (1 / (1 + np.exp(-z)) - y) / len(y)
+    G = (r @ Xd) / clf.scale_  # d loss / d W' where W = W' / sigma
+    Wp = clf.coef_[0] * clf.scale_
+    v = np.where(Wp != 0, G + alpha * np.sign(Wp), np.maximum(np.abs(G) - alpha, 0))
+    return max(np.abs(v).max(), abs(r.sum()))
+
+
+@pytest.mark.parametrize("case", ["shifted", "mean5"])
+def test_float32_l1_fits_reach_tol(case):
+    """float32 X, default tol = 1e-8: paths and single L1 fits reach tol.
+
+    Before the float32 blocks were summed in float64 (objective.float64_block), the path
+    on N(2, 3) columns stopped at KKT 2.3e-8 ('at the limit of the data's
+    floating-point precision') and columns of mean 5 and spread 0.015 at KKT 5e-6.
+    Oracle: the KKT conditions of the exact objective, evaluated by hand in float64
+    at the float64 fit (the same values: float32 converts exactly), which the float32
+    fit must equal to float32's resolution (its ``coef_`` is stored in float32: with
+    an intercept of -584 that rounding alone leaves a KKT violation of 6e-4).
+    """
+    from oneneuron import regularization_path
+
+    rng = np.random.default_rng(0)
+    if case == "shifted":
+        X = rng.normal(size=(300, 6)).astype(np.float32) * 3 + 2
+        y = (X[:, 0] - 2 + rng.logistic(size=300) > 0).astype(int)
+    else:
+        rng.normal(size=(300, 6))  # the draw of the report's reproducer
+        X = (5 + 0.015 * rng.normal(size=(300, 6))).astype(np.float32)
+        y = (X[:, 0] - 5 + 0.01 * rng.logistic(size=300) > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        path = regularization_path(X, y, n_alphas=10)
+        for alpha in [path.alphas[0], path.alphas[4], 0.01]:
+            clf = NeuronClassifier(alpha=float(alpha), l1_ratio=1.0).fit(X, y)
+            assert clf.converged_, clf.stop_reason_
+            ref = NeuronClassifier(alpha=float(alpha), l1_ratio=1.0).fit(X.astype(float), y)
+            assert _binary_standardised_kkt(ref, X, y, alpha) < 1e-7
+            assert np.array_equal(clf.coef_ != 0, ref.coef_ != 0)
+            np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=1e-5, atol=1e-6)
+            np.testing.assert_allclose(clf.intercept_, ref.intercept_, rtol=1e-5)
