@@ -252,3 +252,25 @@ def test_inference_and_subsampled_newton_match_numpy(K):
     np.testing.assert_allclose(got.covariance_, ref.covariance_, rtol=1e-7)
     assert got.log_likelihood_ == pytest.approx(ref.log_likelihood_, rel=1e-12)
     assert got.null_log_likelihood_ == pytest.approx(ref.null_log_likelihood_, rel=1e-12)
+
+
+@pytest.mark.parametrize("K", [2, 3])
+def test_float32_tensor_fit_is_as_accurate_and_fast_as_numpy_float32(K):
+    """float32 torch: logits, gradients and Hessians are summed in float64 per block.
+
+    They were float32 (coefficients rounded to float32 too): Newton took 3-5x the
+    passes of NumPy float32 (21-45 against 7 here, line-search passes on noisy
+    objective values), the coefficients were 5e-6 off and the standard errors 1-2%
+    (columns of mean 3 and spread 0.1, whose Hessian's standardisation cancels ~900x).
+    Oracle: the float64 fit on the same values (float32 converts exactly)."""
+    rng = np.random.default_rng(0)
+    n = 10000
+    X = (3 + 0.1 * rng.normal(size=(n, 4))).astype(np.float32)
+    y = ((X - 3) @ rng.normal(size=(4, K)) * 10 + rng.gumbel(size=(n, K))).argmax(1)
+    ref = NeuronClassifier().fit(X.astype(np.float64), y)
+    np32 = NeuronClassifier().fit(X, y)
+    got = NeuronClassifier().fit(torch.from_numpy(X), y)
+    assert got.converged_ and got.n_passes_ <= np32.n_passes_ + 1
+    np.testing.assert_allclose(got.coef_, ref.coef_, rtol=1e-6, atol=1e-6)
+    se_ref, se = (np.sqrt(np.diag(c.covariance_)) for c in (ref, got))
+    np.testing.assert_allclose(se, se_ref, rtol=1e-6)

@@ -26,6 +26,7 @@ sums into the loss, gradient and Hessian in ``theta`` that solvers consume.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -480,6 +481,11 @@ class LinearLoss:
         The L1 solver takes this problem's Hessian in factored form
         (:meth:`gradient_column_hessian`, binary models on the NumPy engine)
         instead of the ``p x p`` matrix: see :mod:`oneneuron.solvers.cd` for when.
+    step_stats : tuple of two ndarrays, optional
+        The columns' ``(mean, std)`` when ``theta`` is in raw coordinates
+        (``standardize=False``): the exact solvers measure their steps on the
+        standardised scale through :attr:`to_standard`, so that the stopping
+        rule does not depend on the columns' units.
     """
 
     engine: Any
@@ -491,6 +497,7 @@ class LinearLoss:
     raw_penalty: bool = False
     penalty_factor: NDArray[np.float64] | None = None
     column_hessian: bool = False
+    step_stats: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None
     multinomial: bool = field(init=False)
 
     def __post_init__(self) -> None:
@@ -514,6 +521,30 @@ class LinearLoss:
         return float(self.engine.n_passes)
 
     # --- coordinates -------------------------------------------------------
+    @property
+    def to_standard(self) -> Callable[[NDArray[np.float64]], NDArray[np.float64]] | None:
+        """Map a vector of ``theta``'s layout to standardised coordinates, if it is raw.
+
+        ``W' = W sigma`` and ``b' = b + W @ mu`` with the ``step_stats``
+        (``mu = 0`` without intercept); linear, so it maps steps too. None where
+        ``theta`` is standardised already (no ``step_stats``).
+        """
+        if self.step_stats is None:
+            return None
+        mu, sigma = (np.asarray(a, dtype=np.float64) for a in self.step_stats)
+        m, d = self.n_outputs, self.n_features
+        fit_intercept = self.fit_intercept
+
+        def standard(v: NDArray[np.float64]) -> NDArray[np.float64]:
+            W = v[: m * d].reshape(m, d)
+            out = np.empty(len(v))
+            out[: m * d] = (W * sigma).ravel()
+            if fit_intercept:
+                out[m * d :] = v[m * d :] + W @ mu
+            return out
+
+        return standard
+
     def unpack(self, theta: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
         """Split ``theta`` into ``W'`` of shape (m, d) and ``b'`` of shape (m,)."""
         m, d = self.n_outputs, self.n_features

@@ -136,8 +136,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     tol : float, default=1e-8
         What it bounds depends on the kind of solver, and is scale-aware for the
         exact ones. ``"newton"`` stops after a step that moved every coefficient
-        of the solver's parameter vector by at most ``tol * max(1, |coefficient|)``
-        (statsmodels' rule); Newton converges quadratically, so the result is
+        by at most ``tol * max(1, |coefficient|)`` (statsmodels' rule), measured on
+        the standardised scale (``W sigma``, and the intercept of centred
+        columns, ``b + W @ mu``) also with ``standardize=False``, so that it does
+        not depend on the columns' units; Newton converges quadratically, so the result is
         then accurate to about ``tol**2`` relative (the default reproduces a
         tight statsmodels fit to better than 1e-8 relative in coefficients,
         standard errors and p-values). ``"subsampled-newton"`` converges
@@ -150,12 +152,15 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         that small: ``max_j |g_j| / h_j / max(1, |theta_j|) <= tol``. ``"gd"`` and
         ``"sgd"`` (the tutorials' solvers) stop when ``max |grad| <= tol``; ``"cd"``
         when the KKT violation (the largest entry of the minimum-norm
-        subgradient) is at most ``tol``. The
+        subgradient) is at most ``tol``; these gradient rules are in the units of
+        the solver's coordinates, with ``standardize=False`` the raw features'
+        (for ``"cd"`` the units of the L1 term the gradient is compared with). The
         solver's coordinates are the standardised features, except for
         ``standardize=False`` with the Newton solvers, gd or sgd (raw features);
         ``standardize=False`` with L-BFGS still works in standardised
         coordinates, penalising the raw coefficients, so the objective is the
-        raw one but the solver converges as on standardised data. Newton,
+        raw one but the solver converges as on standardised data (without
+        intercept: scaled, not centred). Newton,
         subsampled Newton and L-BFGS also stop when the objective no longer
         decreases in float64 (a ``tol`` below what float64 resolves never makes
         them loop); ``stop_reason_`` says which rule stopped the fit.

@@ -119,7 +119,7 @@ def fit(
     options = dict(data.engine_options, **({"offset": off} if off is not None else {}))
     engine = make_engine(data.X, data.target, data.weights, data.multinomial, **options)
     center, scale, raw_penalty = est.mean_, est.scale_, False
-    if not est.standardize and est.fit_intercept and solver == "lbfgs":
+    if not est.standardize and solver == "lbfgs":
         # Standardise for the solver only, penalising the raw W (as glum does): the
         # objective is unchanged, but L-BFGS converges much faster in these
         # coordinates (on every engine: in raw ones float32 torch stalled unconverged).
@@ -127,6 +127,8 @@ def fit(
         # raw-coordinate path, so they keep the raw coordinates.
         stats = data.feature_stats  # computed by prepare (no further pass), else one pass
         center, scale = stats if stats is not None else coordinate_stats(data.X, data.row_weights)
+        if not est.fit_intercept:  # scale only: a shift needs an intercept to absorb it
+            center = np.zeros_like(center)
         raw_penalty = True
     m = K if data.multinomial else 1
     alpha_l2 = float(est.alpha) * (1.0 - float(est.l1_ratio))
@@ -134,8 +136,21 @@ def fit(
     if m == 1 and data.kind == "numpy" and isinstance(data.X, np.ndarray):
         if data.n_samples * (data.n_features + 1) <= SMALL_DENSE_ENTRIES:
             loss_class = SmallDenseLoss  # same objective, no per-iteration engine overhead
+    # raw solver coordinates: the exact solvers measure their steps on the standardised
+    # scale, so that their stopping rule does not depend on the columns' units
+    step_stats = None if (est.standardize or raw_penalty) else data.feature_stats
     problem = HessianRecorder(
-        loss_class(engine, m, alpha_l2, center, scale, est.fit_intercept, raw_penalty, pf)
+        loss_class(
+            engine,
+            m,
+            alpha_l2,
+            center,
+            scale,
+            est.fit_intercept,
+            raw_penalty,
+            pf,
+            step_stats=step_stats,
+        )
     )
     y_idx, s = data.class_counts()
     theta0 = initial_theta(est, problem, prev, solver, data.class_sums)
@@ -810,6 +825,7 @@ def run_solver(est: Any, solver: str, problem: LinearLoss, theta0: NDArray, data
             problem.scale,
             problem.fit_intercept,
             penalty_factor=problem.penalty_factor,
+            step_stats=problem.step_stats,
         )
         result = subsampled_newton(problem, sub, theta0, gauge=gauge, **opts)
         result.extra["sub_fraction"] = len(rows) / n
@@ -930,10 +946,28 @@ def _center_classes(theta: NDArray[np.float64], problem: LinearLoss) -> NDArray[
 
 
 def _softmax_gauge(problem: LinearLoss) -> NDArray[np.float64]:
-    """``kron(ones(K, K), I)`` per block: penalises only the flat softmax directions."""
-    K, d = problem.n_outputs, problem.n_features
-    blocks = [np.kron(np.ones((K, K)), np.eye(d))]
-    if problem.fit_intercept:
-        blocks.append(np.ones((K, K)))
+    """``kron(ones(K, K), I)`` per block: penalises only the flat softmax directions.
 
-    return scipy.linalg.block_diag(*blocks) / K
+    On the standardised scale. In raw solver coordinates (``problem.step_stats``)
+    that is ``T' G T`` for the map ``W' = W sigma``, ``b' = b + W mu``: an identity
+    in raw units would leave the flat direction of a column in tiny units (values
+    ~1e8) fixed only at round-off, and the steps would wander along it.
+    """
+    K, d = problem.n_outputs, problem.n_features
+    ones = np.ones((K, K))
+    stats = getattr(problem, "step_stats", None)
+    if stats is None:
+        blocks = [np.kron(ones, np.eye(d))]
+        if problem.fit_intercept:
+            blocks.append(ones)
+        return scipy.linalg.block_diag(*blocks) / K
+    mu, sigma = (np.asarray(a, dtype=np.float64) for a in stats)
+    if not problem.fit_intercept:
+        return np.kron(ones, np.diag(sigma**2)) / K
+    A = np.diag(sigma**2) + np.outer(mu, mu)
+    G = np.empty((K * (d + 1), K * (d + 1)))
+    G[: K * d, : K * d] = np.kron(ones, A)
+    G[: K * d, K * d :] = np.kron(ones, mu[:, None])
+    G[K * d :, : K * d] = G[: K * d, K * d :].T
+    G[K * d :, K * d :] = ones
+    return G / K

@@ -4,7 +4,8 @@ The block math of :func:`oneneuron.objective.block_statistics` is written again
 here with namespace operations only (``xp`` from array-api-compat), so that it
 runs where the data lives; only the small results (d-sized gradients, d x d
 Hessians, scalars) travel to the host as NumPy float64. float32 X stays float32
-in the products; per-row losses and the column sums are accumulated in float64.
+in memory; each block is computed in float64 (a float64 copy of one block at a
+time), as the NumPy engine does.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from numpy.typing import NDArray
 from ..objective import BlockStats
 from ._record import unit_scale_for_flat_columns
 
-#: Rows per block of the Hessian products: bounds the temporary ``X * D`` to
-#: about this many bytes; loss and gradient use one block for all of X.
+#: Rows per block: bounds a block's float64 copy of a float32 X, and the Hessian's
+#: temporary ``X * D``, to about this many bytes (a float64 X without Hessian: one block).
 HESSIAN_BLOCK_BYTES = 1 << 30
 
 
@@ -132,9 +133,9 @@ class ArrayAPIEngine:
 
     Notes
     -----
-    One evaluation of loss and gradient is two reads of X (``X @ W.T`` and
-    ``R.T @ X``); ``order=2`` adds ``X.T diag(D) X`` per class pair, computed
-    in row blocks of at most ``HESSIAN_BLOCK_BYTES`` of temporary.
+    One evaluation reads X once, in row blocks of at most ``HESSIAN_BLOCK_BYTES``
+    (a float32 block is copied to float64): ``Z = X @ W.T``, ``X.T @ [R | D_kj]``
+    and, with ``order=2``, ``X.T diag(D_kj) X`` per class pair, all in float64.
     """
 
     def __init__(self, X: Any, y: Any, sample_weight: Any, *, multinomial: bool) -> None:
@@ -153,8 +154,9 @@ class ArrayAPIEngine:
             self.y = xp.astype(y, X.dtype)
         self.n_passes: float = 0
 
-    def _to_device(self, a: NDArray) -> Any:
-        return self.xp.asarray(np.ascontiguousarray(a), dtype=self.dtype, device=self.device)
+    def _to_device(self, a: NDArray, dtype: Any = None) -> Any:
+        dtype = self.dtype if dtype is None else dtype
+        return self.xp.asarray(np.ascontiguousarray(a), dtype=dtype, device=self.device)
 
     def statistics(
         self, W: NDArray, b: NDArray, order: int = 1, rows: NDArray[np.intp] | None = None
@@ -162,7 +164,13 @@ class ArrayAPIEngine:
         """Sums of the block statistics over all rows (or the minibatch ``rows``).
 
         A minibatch's weights are scaled by ``n / len(rows)`` (unbiased), and it
-        counts as ``len(rows) / n`` of a pass.
+        counts as ``len(rows) / n`` of a pass. Everything is computed in float64,
+        block by block (a float32 X is copied to float64 one block at a time, as
+        :func:`~oneneuron.objective.float64_block` does for NumPy): logits of
+        float32 products and float32 coefficients were noisy at ~1e-7, above what
+        the solvers' line searches and stopping rules resolve, so Newton on float32
+        torch took 3-4x the passes of NumPy float32 (line-search passes, and
+        stops at the float64 floor instead of by the rule).
         """
         xp = self.xp
         X, y, s = self._X, self.y, self.s
@@ -173,32 +181,59 @@ class ArrayAPIEngine:
             self.n_passes += len(rows) / self.n_samples
         else:
             self.n_passes += 1
-        Wd, bd = self._to_device(W), self._to_device(b)
-        Z = X @ Wd.T + bd  # (n, m) in X's dtype
-        m = Z.shape[1]
-        sd = xp.astype(s, self.dtype)
-        if self.multinomial:
-            logP = xp_log_softmax(xp, Z)
-            Y = xp.astype(y[:, None] == xp.arange(m, device=self.device)[None, :], self.dtype)
-            loss = -xp.sum(s * xp.astype(xp.sum(Y * logP, axis=1), xp.float64))
-            P = xp.exp(logP)
-            R = (P - Y) * sd[:, None]
-        else:
-            z = Z[:, 0]
-            loss = xp.sum(s * xp.astype(xp_softplus(xp, z) - y * z, xp.float64))
-            P = xp_sigmoid(xp, z)
-            R = ((P - y) * sd)[:, None]
-        if order == 0:
-            return BlockStats(float(loss), np.zeros((m, self.n_features)), np.zeros(m))
+        f64 = xp.float64
+        Wd, bd = self._to_device(W, f64), self._to_device(b, f64)
+        m, d = Wd.shape[0], self.n_features
         pairs = [(k, j) for k in range(m) for j in range(k, m)] if order >= 2 else []
-        Ds = [self._curvature(s, P, k, j) for k, j in pairs]
-        # one read of X for the gradient and every X.T @ D_kj: X.T @ [R | D_1 | D_2 ...]
-        M = xp.concat([R, *(xp.astype(D, self.dtype)[:, None] for D in Ds)], axis=1)
-        XtM = to_numpy(M.T @ X).astype(np.float64)
-        grad_b = to_numpy(xp.sum(xp.astype(R, xp.float64), axis=0))
-        stats = BlockStats(float(loss), np.ascontiguousarray(XtM[:m]), grad_b)
+        # a block's float64 copy and its Hessian temporary within HESSIAN_BLOCK_BYTES
+        n = int(X.shape[0])
+        block = n if (X.dtype == f64 and not pairs) else HESSIAN_BLOCK_BYTES // (8 * max(1, d))
+        block = max(1, block)
+        loss = xp.zeros((), dtype=f64, device=self.device)
+        XtM = None
+        grad_b = xp.zeros(m, dtype=f64, device=self.device)
+        G = [xp.zeros((d, d), dtype=f64, device=self.device) for _ in pairs]
+        hb = [xp.zeros((), dtype=f64, device=self.device) for _ in pairs]
+        for start in range(0, n, block):
+            Xb = xp.astype(X[start : start + block, :], f64, copy=False)
+            yb, sb = y[start : start + block], s[start : start + block]
+            Z = Xb @ Wd.T + bd  # (rows, m), float64
+            if self.multinomial:
+                logP = xp_log_softmax(xp, Z)
+                Y = xp.astype(yb[:, None] == xp.arange(m, device=self.device)[None, :], f64)
+                loss = loss - xp.sum(sb * xp.sum(Y * logP, axis=1))
+                P = xp.exp(logP)
+                R = (P - Y) * sb[:, None]
+            else:
+                z, yf = Z[:, 0], xp.astype(yb, f64)
+                loss = loss + xp.sum(sb * (xp_softplus(xp, z) - yf * z))
+                P = xp_sigmoid(xp, z)
+                R = ((P - yf) * sb)[:, None]
+            if order == 0:
+                continue
+            Ds = [self._curvature(sb, P, k, j) for k, j in pairs]
+            # one read of the block for the gradient and every X.T @ D_kj
+            M = xp.concat([R, *(D[:, None] for D in Ds)], axis=1)
+            part = M.T @ Xb
+            XtM = part if XtM is None else XtM + part
+            grad_b = grad_b + xp.sum(R, axis=0)
+            for i, D in enumerate(Ds):  # float64 too: float32 Gram matrices left
+                G[i] = G[i] + (Xb * D[:, None]).T @ Xb  # standard errors 1-2% off
+                hb[i] = hb[i] + xp.sum(D)
+        if order == 0:
+            return BlockStats(float(loss), np.zeros((m, d)), np.zeros(m))
+        XtM_np = to_numpy(XtM).astype(np.float64)
+        stats = BlockStats(float(loss), np.ascontiguousarray(XtM_np[:m]), to_numpy(grad_b))
         if order >= 2:
-            stats.hess_W, stats.hess_Wb, stats.hess_b = self._hessian(X, pairs, Ds, XtM[m:], m)
+            hW = np.zeros((m, m, d, d))
+            hWb = np.zeros((m, m, d))
+            hbn = np.zeros((m, m))
+            for (k, j), Gi, v, h in zip(pairs, G, XtM_np[m:], hb, strict=True):
+                Gn = to_numpy(Gi)
+                hW[k, j], hWb[k, j], hbn[k, j] = Gn, v, float(h)
+                if k != j:
+                    hW[j, k], hWb[j, k], hbn[j, k] = Gn.T, v, hbn[k, j]
+            stats.hess_W, stats.hess_Wb, stats.hess_b = hW, hWb, hbn
         return stats
 
     def separated_rows(self, W: NDArray, b: NDArray) -> tuple[int, int]:
@@ -224,26 +259,3 @@ class ArrayAPIEngine:
         if self.multinomial:
             return s * xp.astype(P[:, k] * ((1.0 if k == j else 0.0) - P[:, j]), xp.float64)
         return s * xp.astype(P * (1 - P), xp.float64)
-
-    def _hessian(
-        self, X: Any, pairs: list, Ds: list, XtD: NDArray, m: int
-    ) -> tuple[NDArray, NDArray, NDArray]:
-        """``X.T diag(D_kj) X`` for every class pair (``X.T D_kj`` is given), and ``sum D_kj``."""
-        xp = self.xp
-        d = self.n_features
-        hW = np.zeros((m, m, d, d))
-        hWb = np.zeros((m, m, d))
-        hb = np.zeros((m, m))
-        itemsize = 4 if self.dtype == xp.float32 else 8
-        rows = max(1, HESSIAN_BLOCK_BYTES // (itemsize * max(1, d)))
-        for (k, j), D, v in zip(pairs, Ds, XtD, strict=True):
-            Dd = xp.astype(D, self.dtype)
-            G = xp.zeros((d, d), dtype=self.dtype, device=self.device)
-            for start in range(0, X.shape[0], rows):
-                Xb = X[start : start + rows, :]
-                G = G + (Xb * Dd[start : start + rows, None]).T @ Xb
-            Gn = to_numpy(G).astype(np.float64)
-            hW[k, j], hWb[k, j], hb[k, j] = Gn, v, float(xp.sum(D))
-            if k != j:
-                hW[j, k], hWb[j, k], hb[j, k] = Gn.T, v, hb[k, j]
-        return hW, hWb, hb

@@ -50,15 +50,25 @@ def round_off(f: float, eps: float = EPS) -> float:
 FLOOR_ULPS = 16.0
 
 
-def relative_step(step: Array, theta: Array) -> float:
+def relative_step(step: Array, theta: Array, problem: Any = None) -> float:
     """``max_j |step_j| / max(1, |theta_j|)``: the stopping measure of the exact solvers.
 
     ``step`` is the Newton step ``-H^-1 g`` (or its estimate), i.e. the estimated
     distance of each coefficient from the optimum; the measure is that error
     relative to the coefficient (absolute for coefficients below 1 in magnitude).
+
+    Both are measured on the standardised scale: where ``problem`` has a
+    ``to_standard`` map (a solver working in raw coordinates,
+    ``standardize=False``), ``step`` and ``theta`` go through it first. In raw
+    units the floor 1 of ``max(1, |theta_j|)`` would depend on the column's
+    units: a column in tiny units (values ~1e8) has coefficients and steps ~1e-8
+    of the others' and would never hold the stop back.
     """
     if not step.size:
         return 0.0
+    to_standard = getattr(problem, "to_standard", None) if problem is not None else None
+    if to_standard is not None:
+        step, theta = to_standard(step), to_standard(theta)
     return float((np.abs(step) / np.maximum(1.0, np.abs(theta))).max())  # methods: faster
 
 

@@ -69,7 +69,7 @@ def lbfgs(
         return f, g
 
     def measure(theta: Array, g: Array) -> float:
-        return relative_step(g / c, theta)
+        return relative_step(g / c, theta, problem)
 
     f0, g0 = fun(theta0)
     accepted.update(f=f0, g=g0)

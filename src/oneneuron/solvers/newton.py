@@ -61,7 +61,8 @@ def newton(
     """Newton-Raphson: ``theta <- theta + t p`` with ``H p = -g``.
 
     Stops after a small step: when the step just taken moved every coefficient
-    (on the solver's scale) by at most ``tol * max(1, |coefficient|)``, i.e.
+    (on the standardised scale, see :func:`~oneneuron.solvers._base.relative_step`)
+    by at most ``tol * max(1, |coefficient|)``, i.e.
     ``relative_step(t p, theta) <= tol`` (statsmodels' rule). Newton converges
     quadratically, so the coefficients are then accurate to about ``tol**2``
     relative. It also stops when the objective can no longer decrease in float64
@@ -95,7 +96,7 @@ def newton(
         slope = float(g @ p)
         if slope >= 0:  # not a descent direction (numerical breakdown): use -g
             p, slope = -g, -float(g @ g)
-        measure = relative_step(p, theta)
+        measure = relative_step(p, theta, problem)
         if n_iter > 0:  # progress: a real decrease, or a step at most half the smallest yet
             stalls = 0 if decreased or measure < 0.5 * last_measure else stalls + 1
         last_measure = min(last_measure, measure)

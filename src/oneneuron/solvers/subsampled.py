@@ -102,7 +102,7 @@ def subsampled_newton(
         slope = float(g @ p)
         if slope >= 0:
             p, slope = -g, -float(g @ g)
-        measure = relative_step(p, theta)  # the preconditioned step estimates the error
+        measure = relative_step(p, theta, problem)  # the preconditioned step estimates the error
         if n_iter > 0:  # progress: a real decrease, or a step at most half the smallest yet
             stalls = 0 if decreased or measure < 0.5 * last_measure else stalls + 1
         last_measure = min(last_measure, measure)
