@@ -154,3 +154,23 @@ def test_firth_profile_intervals_on_separated_data_are_roots_of_the_penalised_pr
                                       options={"xatol": 1e-10, "fatol": 1e-12,
                                                "maxiter": 20000}).fun  # fmt: skip
             assert 2 * (top - prof) == pytest.approx(crit, abs=2e-4)
+
+
+@pytest.mark.parametrize("factor", [1e-8, 1e6])
+def test_firth_does_not_depend_on_the_units_of_a_column(factor):
+    """A column in tiny units (x 1e-8): Firth's steps were capped at 5 per coefficient in
+    raw units and its stopping rule measured the score in raw units, so the fit ran all
+    its iterations and every coefficient came out 99.99% wrong. The Firth estimate is
+    equivariant under rescaling a column (log det I changes by a constant): the
+    coefficient scales by 1 / factor, its standard error too, the p-values stay."""
+    rng = np.random.default_rng(0)
+    X0 = rng.normal(size=(200, 3))
+    y = (X0 @ [1.0, -0.5, 0.8] + rng.logistic(size=200) > 0).astype(int)
+    X = X0.copy()
+    X[:, 1] *= factor
+    ref = NeuronClassifier(firth=True).fit(X0, y).summary()
+    got = NeuronClassifier(firth=True).fit(X, y).summary()
+    scale = np.array([1.0, 1.0, 1.0 / factor, 1.0])  # intercept, x0, x1, x2
+    np.testing.assert_allclose(got["coef"], ref["coef"] * scale, rtol=1e-7)
+    np.testing.assert_allclose(got["std_err"], ref["std_err"] * scale, rtol=1e-6)
+    np.testing.assert_allclose(got["p_value"], ref["p_value"], rtol=1e-5)

@@ -13,8 +13,9 @@ quasi-complete separation, and reduces the small-sample bias of rare events.
 Solved by Newton-type steps with the Fisher information of the augmented data
 (weights ``w_i + h_i``) as the Hessian approximation, as ``firthmodels`` does
 (it converges faster than ``logistf``'s plain ``I``; the fixed point is the
-same), steps capped at ``MAX_STEP`` per coefficient and halved until ``l*``
-increases.
+same), steps capped at ``MAX_STEP`` per coefficient (in units of its column's root mean
+square, so that the fit does not depend on the columns' units) and halved until
+``l*`` increases.
 Constrained fits (some coefficients held fixed) keep the full ``I`` in the
 penalty and step on the free coefficients only, which gives
 the penalised likelihood-ratio tests and profile intervals.
@@ -43,7 +44,7 @@ from ._fit import (
 )
 from .inference import InferenceResult
 
-#: Largest change of one coefficient in one Newton step.
+#: Largest change of one coefficient in one Newton step, times its column's root mean square.
 MAX_STEP = 5.0
 
 
@@ -93,23 +94,30 @@ def firth_newton(
 ) -> FirthFit:
     """Maximise ``l*`` over ``beta[free]`` (all by default) from ``beta0`` (zeros).
 
-    ``tol`` bounds ``max |U*_free| / sum(w)`` at convergence (the gradient of
-    the mean penalised log-likelihood).
+    ``tol`` bounds ``max_j |U*_j| / (c_j sum(w))`` at convergence (the gradient of
+    the mean penalised log-likelihood in units of each column's root mean square
+    ``c_j``), and a step is capped at ``MAX_STEP`` in the same units (a change of at
+    most 5 in any one term's root-mean-square contribution to the logits). Both
+    measures are unit-free, as the estimate is (rescaling a column rescales its
+    coefficient): in raw units (logistf's rule) a column in tiny units ran out of
+    iterations at 99.99% of its coefficient.
     """
     n, p = Xt.shape
     off = np.zeros(n) if off is None else off
     beta = np.zeros(p) if beta0 is None else np.array(beta0, dtype=np.float64)
     free = list(range(p)) if free is None else list(free)
     S = float(np.sum(w))
+    c = np.sqrt(np.asarray(w, dtype=np.float64) @ (Xt * Xt) / S)
+    c = np.where(c > 0, c, 1.0)
     pen, llf, score, info, inv = _evaluate(Xt, y01, w, off, beta)
     n_iter, converged = 0, False
     for n_iter in range(1, max_iter + 1):
         g = score[free]
-        if not free or np.max(np.abs(g)) / S <= tol:
+        if not free or np.max(np.abs(g / c[free])) / S <= tol:
             converged, n_iter = True, n_iter - 1
             break
         step = np.linalg.solve(info[np.ix_(free, free)], g)
-        big = np.max(np.abs(step))
+        big = np.max(np.abs(step * c[free]))
         if big > MAX_STEP:
             step *= MAX_STEP / big
         for _ in range(60):
@@ -122,10 +130,10 @@ def firth_newton(
         else:
             break  # no ascent possible: at the maximum to rounding
         beta, (pen, llf, score, info, inv) = trial, new
-        if np.max(np.abs(step)) <= 1e-14 * (1.0 + np.max(np.abs(beta))):
+        if np.max(np.abs(step * c[free])) <= 1e-14 * (1.0 + np.max(np.abs(beta * c))):
             converged = True  # steps at rounding level: the maximum, to rounding
             break
-    grad = float(np.max(np.abs(score[free]), initial=0.0)) / S
+    grad = float(np.max(np.abs(score[free] / c[free]), initial=0.0)) / S
     converged = converged or grad <= tol
     return FirthFit(beta, float(pen), float(llf), inv, n_iter, converged, grad)
 
