@@ -103,6 +103,11 @@ def cli_terms(text: str) -> str:
         ("reference=", "--reference "),
         ("(alpha=0)", "(--alpha 0)"),
         ("drop the redundant column(s)", "leave a column out (--features or --formula)"),
+        (  # check_not_identifier; --numeric is train's way to read codes as numbers
+            "leave it out, or convert it to a number",
+            "leave it out with --features (or --formula), or, for whole numbers "
+            "written with leading zeros, read them as numbers with --numeric COL",
+        ),
         # the longer message first: the shorter one is part of it
         ("inference=False was set; refit with inference=True", "--inference never was given"),
         ("refit with inference=True", "train again with --inference always"),

@@ -11,6 +11,13 @@ Conventions (see the README's "Command line" section):
   Categories not seen in training are encoded as all-zero indicators and
   reported on a ``warning:`` line (always shown), or rejected with
   ``--on-unknown error``.
+- Values are read as written: in a CSV/TSV file a class label ``"01"`` is not ``1``
+  (see ``read_labels``), and a feature column of whole numbers with a cell written
+  with a leading zero (``"02139"``, ``"007"``: ZIP, FIPS or product codes) is a
+  column of codes, read as text (categorical; the identifier and category-count
+  rules then apply) and named on one ``note:`` line; the model file records it as
+  categorical, so ``predict``/``evaluate`` read it as text too. ``--numeric COL``
+  reads such a column as numbers. pandas tables from Python keep their dtypes.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from ._common import (
     check_new_file,
     cli_terms,
     fit_status,
+    note,
     offset_values,
     positive_int,
     quiet_parent,
@@ -45,6 +53,14 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--model", required=True, metavar="PATH", help="model file to write (JSON)")
     p.add_argument(
         "--features", nargs="+", metavar="COL", help="feature columns (default: all but target)"
+    )
+    p.add_argument(
+        "--numeric",
+        nargs="+",
+        metavar="COL",
+        default=[],
+        help="read these columns of whole numbers as numbers even where a cell has a leading "
+        "zero (by default such a column, e.g. ZIP code 02139, is read as codes: categorical)",
     )
     p.add_argument(
         "--formula",
@@ -164,12 +180,14 @@ def run_train(args: argparse.Namespace) -> int:
         DataError,
         check_stray_text,
         data_format,
+        find_codes,
         formula_columns,
         formula_has_intercept,
         iter_table,
         need_columns,
         read_columns,
         read_labels,
+        whole_number_columns,
     )
     from ._progress import Activity
 
@@ -225,6 +243,9 @@ def run_train(args: argparse.Namespace) -> int:
             )
         features = args.features or [c for c in present if c not in {args.target, *special}]
     need_columns(args.data, present, features, "feature")
+    not_features = [c for c in args.numeric if c not in features]
+    if not_features:
+        raise UserError(f"--numeric names column(s) that are not features: {not_features}")
     unknown = sorted(set(reference) - set(features))
     if unknown:
         raise UserError(f"--reference names column(s) that are not features: {unknown}")
@@ -247,7 +268,21 @@ def run_train(args: argparse.Namespace) -> int:
         # in another ("01" read as 1, then "01" kept) is read again, as text throughout
         mixed = [c for c in cols if c not in text and _typed_both_ways(parts, c)]
         if mixed:
-            parts = [chunk for chunk, _ in iter_table(args.data, cols, text + mixed, CHUNK_ROWS)]
+            text += mixed
+        # whole numbers written with a leading zero ("02139", "007") are codes: read as text
+        codes = {}
+        if text_labels and parts:
+            wanted = [c for c in features if c not in {*text, *args.numeric}]
+            codes = find_codes(args.data, whole_number_columns(parts, wanted))
+            text += list(codes)
+        if mixed or codes:
+            parts = [chunk for chunk, _ in iter_table(args.data, cols, text, CHUNK_ROWS)]
+    for name, (cell, row) in codes.items():
+        note(
+            args,
+            f"column {name!r} is read as codes (written with leading zeros, e.g. {cell!r} in "
+            f"data row {row}): one indicator per code; --numeric {name} reads numbers",
+        )
     if not parts:
         raise UserError(f"{args.data} has a header but no data rows")
     df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]

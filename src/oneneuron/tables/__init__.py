@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         data_format,
         encode,
         feature_names,
+        find_codes,
         fit_spec,
         iter_table,
         need_columns,
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
         read_labels,
         read_table,
         text_columns,
+        whole_number_columns,
     )
     from ._write import OutputTable, atomic_write_text, publish
 
@@ -59,6 +61,7 @@ _LAZY = {
             "data_format",
             "encode",
             "feature_names",
+            "find_codes",
             "fit_spec",
             "iter_table",
             "need_columns",
@@ -66,6 +69,7 @@ _LAZY = {
             "read_labels",
             "read_table",
             "text_columns",
+            "whole_number_columns",
         ],
         "_read",
     ),
@@ -116,6 +120,7 @@ __all__ = [
     "data_format",
     "encode",
     "feature_names",
+    "find_codes",
     "fit_spec",
     "iter_table",
     "need_columns",
@@ -124,4 +129,5 @@ __all__ = [
     "read_labels",
     "read_table",
     "text_columns",
+    "whole_number_columns",
 ]

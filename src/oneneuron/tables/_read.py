@@ -311,6 +311,95 @@ def _no_short_rows(chunk: pd.DataFrame, path: Any, fmt: str) -> bool:
     return True
 
 
+#: A cell that is an integer written with a leading zero: a code, not a number.
+LEADING_ZERO = r"^[+-]?0[0-9]+$"
+
+
+def whole_number_columns(parts: list[pd.DataFrame], columns: Collection[str]) -> list[str]:
+    """The ``columns`` that pandas read as numbers, all of them whole, in every chunk.
+
+    Only these can be codes written with leading zeros (see :func:`find_codes`);
+    a column with a fraction (``"0.5"``) or with text is not one.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"a": [1, 7], "b": [0.5, 2.0], "c": ["x", "y"], "d": [3.0, None]})
+    >>> whole_number_columns([df], ["a", "b", "c", "d"])
+    ['a', 'd']
+    """
+    out = []
+    for c in columns:
+        ok = True
+        for p in parts:
+            s = p[c]
+            if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
+                ok = False
+            elif not pd.api.types.is_integer_dtype(s):
+                v = s.to_numpy(dtype=np.float64, na_value=np.nan)
+                v = v[~np.isnan(v)]
+                ok = bool(np.all(v == np.round(v)))
+            if not ok:
+                break
+        if ok:
+            out.append(c)
+    return out
+
+
+def find_codes(path: str | Path, columns: list[str]) -> dict[str, tuple[str, int]]:
+    """The ``columns`` of a text table with a cell written as an integer with a
+    leading zero (``"02139"``, ``"007"``, ``"-01"``; not ``"0"``, ``"0.5"``, ``"0e3"``).
+
+    Returns ``{column: (first such cell, its data row, 1-based)}``. The decision
+    (see the command line's ``train``): a column of whole numbers with such a cell
+    is a column of codes (ZIP and FIPS codes, product codes), which pandas would
+    read as the numbers 2139 and 7, so it is read as text. pyarrow's CSV reader
+    reads only these columns, as text and a block at a time (quoting and
+    compression as pandas); where it cannot read the file, pandas reads them.
+    """
+    if not columns:
+        return {}
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    found: dict[str, tuple[str, int]] = {}
+    fmt = data_format(path)
+
+    def scan(name: str, cells: Any, start: int) -> None:
+        hit = pc.match_substring_regex(cells, LEADING_ZERO)
+        if pc.any(hit).as_py():
+            i = int(pc.index(hit, True).as_py())
+            found[name] = (str(cells[i].as_py()), start + i + 1)
+
+    try:
+        reader = pcsv.open_csv(
+            pa.input_stream(str(path), compression="detect"),
+            read_options=pcsv.ReadOptions(block_size=1 << 24),
+            parse_options=pcsv.ParseOptions(delimiter=_sep(fmt), newlines_in_values=True),
+            convert_options=pcsv.ConvertOptions(
+                include_columns=columns, column_types=dict.fromkeys(columns, pa.string())
+            ),
+        )
+        start = 0
+        for batch in reader:
+            for name in columns:
+                if name not in found:
+                    scan(name, batch.column(name), start)
+            start += batch.num_rows
+        return found
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, ValueError, KeyError):
+        found.clear()  # an .xz or .zip file, or a line pyarrow reads otherwise: pandas
+    start = 0
+    opts = {"sep": _sep(fmt), "usecols": columns, "dtype": str, "keep_default_na": False}
+    for chunk in pd.read_csv(path, chunksize=1 << 16, **opts):
+        for name in columns:
+            if name not in found:
+                scan(name, pa.array(chunk[name].to_numpy(dtype=object), pa.string()), start)
+        start += len(chunk)
+    return found
+
+
 @contextlib.contextmanager
 def _strict_fields() -> Iterator[None]:
     with warnings.catch_warnings():
