@@ -346,6 +346,27 @@ def whole_number_columns(parts: list[pd.DataFrame], columns: Collection[str]) ->
     return out
 
 
+def _zero_led_field(path: str | Path, sep: str) -> bool:
+    """Whether some field of an uncompressed text file may start ``0``, a digit
+    (after an optional sign or quote): a byte scan, about half the cost of parsing
+    the columns, that lets :func:`find_codes` skip the parse in most files."""
+    marks = np.array([ord(sep), ord("\n"), ord("\r"), ord('"')], dtype=np.uint8)
+    with open(path, "rb") as fh:
+        tail = b"\n"
+        while block := fh.read(1 << 24):
+            a = np.frombuffer(tail + block + b"\n\n", dtype=np.uint8)
+            nxt = a[2:-1]
+            i = np.flatnonzero((a[1:-2] == ord("0")) & (nxt >= ord("0")) & (nxt <= ord("9"))) + 1
+            if i.size:
+                before = a[i - 1]
+                signed = (before == ord("+")) | (before == ord("-"))
+                before = np.where(signed, a[np.maximum(i - 2, 0)], before)
+                if np.isin(before, marks).any():
+                    return True
+            tail = block[-3:]
+    return False
+
+
 def find_codes(path: str | Path, columns: list[str]) -> dict[str, tuple[str, int]]:
     """The ``columns`` of a text table with a cell written as an integer with a
     leading zero (``"02139"``, ``"007"``, ``"-01"``; not ``"0"``, ``"0.5"``, ``"0e3"``).
@@ -365,11 +386,19 @@ def find_codes(path: str | Path, columns: list[str]) -> dict[str, tuple[str, int
 
     found: dict[str, tuple[str, int]] = {}
     fmt = data_format(path)
+    if not str(path).lower().endswith(COMPRESSION) and not _zero_led_field(path, _sep(fmt)):
+        return found  # no field of the file starts with a leading zero: nothing to parse
 
     def scan(name: str, cells: Any, start: int) -> None:
-        hit = pc.match_substring_regex(cells, LEADING_ZERO)
+        # the regex only on cells that start with 0, + or - (a few, or none, in most columns)
+        maybe = pc.or_(pc.starts_with(cells, "0"), pc.starts_with(cells, "+"))
+        maybe = pc.fill_null(pc.or_(maybe, pc.starts_with(cells, "-")), False)
+        if not pc.any(maybe).as_py():
+            return
+        rows = pc.indices_nonzero(maybe)
+        hit = pc.match_substring_regex(pc.take(cells, rows), LEADING_ZERO)
         if pc.any(hit).as_py():
-            i = int(pc.index(hit, True).as_py())
+            i = int(rows[pc.index(hit, True).as_py()].as_py())
             found[name] = (str(cells[i].as_py()), start + i + 1)
 
     try:
