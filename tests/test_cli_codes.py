@@ -7,6 +7,7 @@ predict/evaluate read it the way the model file says. ``--numeric COL`` keeps nu
 
 from __future__ import annotations
 
+import csv
 import json
 
 import numpy as np
@@ -35,10 +36,11 @@ def zips(tmp_path):
 
 
 def _write(df, path):
-    df.to_csv(path, index=False, sep="\t" if ".tsv" in str(path) else ",")
+    quoting = csv.QUOTE_ALL if path.name.startswith("quoted") else csv.QUOTE_MINIMAL
+    df.to_csv(path, index=False, sep="\t" if ".tsv" in str(path) else ",", quoting=quoting)
 
 
-@pytest.mark.parametrize("name", ["z.csv", "z.tsv", "z.csv.gz"])
+@pytest.mark.parametrize("name", ["z.csv", "z.tsv", "z.csv.gz", "quoted.csv", "z.csv.xz"])
 def test_zip_codes_are_categorical_at_train_and_predict(zips, tmp_path, capsys, name):
     path, model, out = tmp_path / name, tmp_path / "m.json", tmp_path / "p.csv"
     _write(zips, path)

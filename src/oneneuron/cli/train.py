@@ -281,7 +281,7 @@ def run_train(args: argparse.Namespace) -> int:
         note(
             args,
             f"column {name!r} is read as codes (written with leading zeros, e.g. {cell!r} in "
-            f"data row {row}): one indicator per code; --numeric {name} reads numbers",
+            f"data row {row}): one indicator per code; --numeric {name} reads it as numbers",
         )
     if not parts:
         raise UserError(f"{args.data} has a header but no data rows")
