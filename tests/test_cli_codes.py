@@ -134,3 +134,16 @@ def test_numbers_that_are_not_codes_stay_numeric(tmp_path, capsys):
     assert "read as codes" not in err
     kinds = {c["kind"] for c in json.loads((tmp_path / "m.json").read_text())["design"]["columns"]}
     assert kinds == {"numeric"}
+
+
+def test_numeric_flag_is_never_ignored(zips, tmp_path, capsys):
+    """--numeric on a column of text did nothing (the text became categories anyway), and
+    --engine dask accepted and dropped it: both refused in one line."""
+    path, model = tmp_path / "z.csv", tmp_path / "m.json"
+    zips.assign(city=np.where(zips.x > 0, "Boston", "Ames")).pipe(_write, path)
+    fail(["train", path, "--target", "y", "--model", model, "--numeric", "city"], capsys,
+         "--numeric city")  # fmt: skip
+    pq = tmp_path / "z.parquet"
+    zips.assign(zip=zips.zip.astype(int)).to_parquet(pq)
+    fail(["train", pq, "--target", "y", "--model", model, "--numeric", "zip", "--engine",
+          "dask"], capsys, "--numeric")  # fmt: skip

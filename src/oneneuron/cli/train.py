@@ -291,6 +291,13 @@ def run_train(args: argparse.Namespace) -> int:
     if text_labels:
         df[args.target] = read_labels(df[args.target])
     check_stray_text(df, cols, args.data)
+    for name in args.numeric:  # never ignored: it keeps numbers, it cannot make text numeric
+        if not pd.api.types.is_numeric_dtype(df[name]):
+            cell = df[name].dropna().iloc[0] if df[name].notna().any() else None
+            raise UserError(
+                f"--numeric {name}: column {name!r} holds text (e.g. {cell!r}), not numbers "
+                "written with leading zeros; leave it out of --numeric"
+            )
     y_all = df[args.target]
     labels = pd.unique(y_all[y_all.notna()])
     if len(labels) < 2:
@@ -412,6 +419,7 @@ def _memory_only_flags(args: argparse.Namespace) -> list[str]:
         "--reference": bool(args.reference),
         "--encoding": args.encoding != "reference",
         "--drop-missing": args.drop_missing,
+        "--numeric": bool(args.numeric),
     }
     return [flag for flag, on in given.items() if on]
 
