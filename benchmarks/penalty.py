@@ -101,6 +101,50 @@ def rel_gap(F: float, best: float) -> float:
     return (F - best) / max(1.0, abs(best))
 
 
+def path_vs_glum(
+    X: Any, y: np.ndarray, alphas: np.ndarray, repeat: int, peer_repeat: int, ref_tol: float
+) -> tuple[dict, dict, Any]:
+    """Our path and glum's on the same grid, each along its tolerance ladder until every
+    alpha's objective is within ``GAP`` of a reference path solved to ``ref_tol``;
+    returns both ladders' records and the reference path."""
+    import glum
+
+    k = len(alphas)
+    ref = regularization_path(X, y, alphas=alphas, standardize=False, tol=ref_tol)
+    Fs = [objective(X, y, a) for a in alphas]
+    best = [Fs[i](ref.coef[i, 0], ref.intercept[i, 0]) for i in range(k)]
+
+    def ours(tol: float) -> tuple[float, Any]:
+        return timed(
+            lambda: regularization_path(X, y, alphas=alphas, standardize=False, tol=tol), repeat
+        )
+
+    def peer(tol: float) -> tuple[float, Any]:
+        return timed(
+            lambda: glum.GeneralizedLinearRegressor(
+                family="binomial",
+                alpha_search=True,
+                alphas=alphas,
+                l1_ratio=1.0,
+                scale_predictors=False,
+                gradient_tol=tol,
+            ).fit(X, y),
+            peer_repeat,
+        )
+
+    o = ladder(
+        ours,
+        lambda p: max(rel_gap(Fs[i](p.coef[i, 0], p.intercept[i, 0]), best[i]) for i in range(k)),
+    )
+    g = ladder(
+        peer,
+        lambda m: max(
+            rel_gap(Fs[i](m.coef_path_[i], m.intercept_path_[i]), best[i]) for i in range(k)
+        ),
+    )
+    return o, g, ref
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--n", type=int, default=100_000)
@@ -209,39 +253,7 @@ def main() -> None:
 
     if "path" in args.cases:
         # ---- 20-alpha path: oneneuron vs glum (same grid)
-        refp = regularization_path(X, y, alphas=alphas, standardize=False, tol=1e-12)
-        Fs = [objective(X, y, a) for a in alphas]
-        bestp = [Fs[i](refp.coef[i, 0], refp.intercept[i, 0]) for i in range(20)]
-
-        def ours_path(tol: float) -> tuple[float, Any]:
-            return timed(
-                lambda: regularization_path(X, y, alphas=alphas, standardize=False, tol=tol),
-                args.repeat,
-            )
-
-        def glum_path(tol: float) -> tuple[float, Any]:
-            return timed(
-                lambda: glum.GeneralizedLinearRegressor(
-                    family="binomial",
-                    alpha_search=True,
-                    alphas=alphas,
-                    l1_ratio=1.0,
-                    scale_predictors=False,
-                    gradient_tol=tol,
-                ).fit(X, y),
-                peer_repeat,
-            )
-
-        def path_gap(p: Any) -> float:
-            return max(rel_gap(Fs[i](p.coef[i, 0], p.intercept[i, 0]), bestp[i]) for i in range(20))
-
-        def glum_gap(m: Any) -> float:
-            return max(
-                rel_gap(Fs[i](m.coef_path_[i], m.intercept_path_[i]), bestp[i]) for i in range(20)
-            )
-
-        op = ladder(ours_path, path_gap)
-        gp = ladder(glum_path, glum_gap)
+        op, gp, _ = path_vs_glum(X, y, alphas, args.repeat, peer_repeat, 1e-12)
         path_tols = (op["tol"], gp["tol"])
         rows.append(
             ("20-alpha path (glum)", op, gp, f"passes counted {op['out'].n_passes[-1]:.0f}")

@@ -31,7 +31,16 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from penalty import GAP, ladder, make_data, objective, read_floor, rel_gap, timed  # noqa: E402
+from penalty import (  # noqa: E402
+    GAP,
+    ladder,
+    make_data,
+    objective,
+    path_vs_glum,
+    read_floor,
+    rel_gap,
+    timed,
+)
 
 from oneneuron import NeuronClassifier, regularization_path  # noqa: E402
 
@@ -48,42 +57,9 @@ def dense_data(n: int, d: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
-def path_vs_glum(X: Any, y: np.ndarray, alphas: np.ndarray, repeat: int) -> tuple[dict, dict]:
-    import glum
-
-    k = len(alphas)
-    ref = regularization_path(X, y, alphas=alphas, standardize=False, tol=1e-11)
-    Fs = [objective(X, y, a) for a in alphas]
-    best = [Fs[i](ref.coef[i, 0], ref.intercept[i, 0]) for i in range(k)]
-
-    def ours(tol: float) -> tuple[float, Any]:
-        return timed(
-            lambda: regularization_path(X, y, alphas=alphas, standardize=False, tol=tol), repeat
-        )
-
-    def peer(tol: float) -> tuple[float, Any]:
-        return timed(
-            lambda: glum.GeneralizedLinearRegressor(
-                family="binomial",
-                alpha_search=True,
-                alphas=alphas,
-                l1_ratio=1.0,
-                scale_predictors=False,
-                gradient_tol=tol,
-            ).fit(X, y),
-            repeat,
-        )
-
-    o = ladder(
-        ours,
-        lambda p: max(rel_gap(Fs[i](p.coef[i, 0], p.intercept[i, 0]), best[i]) for i in range(k)),
-    )
-    g = ladder(
-        peer,
-        lambda m: max(
-            rel_gap(Fs[i](m.coef_path_[i], m.intercept_path_[i]), best[i]) for i in range(k)
-        ),
-    )
+def path_with_nonzeros(X: Any, y: np.ndarray, alphas: np.ndarray, repeat: int) -> tuple[dict, dict]:
+    """penalty.py's path ladders against glum, noting the last alpha's non-zeros."""
+    o, g, ref = path_vs_glum(X, y, alphas, repeat, repeat, 1e-11)
     nnz = int(np.sum(ref.coef[-1] != 0))
     o["note"] = f"down to {nnz} non-zeros, passes counted {o['out'].n_passes[-1]:.0f}"
     return o, g
@@ -215,7 +191,7 @@ def main() -> None:
             )
         if "path-glum" in args.cases:
             a_max = regularization_path(X, y, n_alphas=1, standardize=False).alpha_max
-            o, g = path_vs_glum(X, y, a_max * np.logspace(0, -4, args.n_alphas), args.repeat)
+            o, g = path_with_nonzeros(X, y, a_max * np.logspace(0, -4, args.n_alphas), args.repeat)
             rows.append((f"sparse 20k x 2000 path, {k} alphas (glum)", o, g, o.pop("note"), floor))
 
     if "dense-path" in args.cases:
@@ -223,7 +199,7 @@ def main() -> None:
         floor = read_floor(X)
         print(f"dense {args.dense_n} x {args.dense_d}; one read {floor * 1e3:.2f} ms")
         a_max = regularization_path(X, y, n_alphas=1, standardize=False).alpha_max
-        o, g = path_vs_glum(X, y, a_max * np.logspace(0, -2, 50), args.repeat)
+        o, g = path_with_nonzeros(X, y, a_max * np.logspace(0, -2, 50), args.repeat)
         name = f"dense {args.dense_n} x {args.dense_d} path, 50 alphas (glum)"
         rows.append((name, o, g, o.pop("note"), floor))
 
