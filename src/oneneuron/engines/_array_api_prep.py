@@ -174,6 +174,12 @@ def prepare_array_api(
     elif not center:
         mean = np.zeros(X.shape[1])
     target = idx if K > 2 else xp.astype(idx, X.dtype)
+    from . import host_view  # at call time (tests swap it to force the array-API engine)
+
+    # CPU torch is fitted by the NumPy engine on views of these tensors (host_view): the
+    # row-level labels and weights are on the host too, for the separation LPs and the
+    # likelihood statistics, as for NumPy input (no copies)
+    on_host = host_view(X) is not None
     return FitData(
         kind="array_api",
         X=X,
@@ -186,6 +192,8 @@ def prepare_array_api(
         n_samples=n,
         dtype=numpy_dtype(X),
         feature_stats=stats,
+        y_idx=host_view(idx) if on_host else None,
+        row_weights=host_view(s) if on_host else None,
     )
 
 
