@@ -54,6 +54,16 @@ def test_cpu_tensors_are_fitted_by_the_numpy_engine_on_their_memory(route):
             assert data.y_idx is None
 
 
+def test_strided_tensors_that_require_grad_fit_as_numpy(route):
+    """Every column of a wider tensor, which requires grad: the view keeps its strides."""
+    X, y, _ = _data(2)
+    wide = np.zeros((len(y), 2 * X.shape[1]))
+    wide[:, ::2] = X
+    Xt = torch.from_numpy(wide)[:, ::2].requires_grad_()
+    ref = NeuronClassifier(tol=1e-10).fit(X, y)
+    _close(NeuronClassifier(tol=1e-10).fit(Xt, torch.from_numpy(y)), ref)
+
+
 def _data(K, n=300, seed=0):
     return engine_data(K, n, 5, seed)
 

@@ -113,7 +113,7 @@ def host_view(X: Any) -> np.ndarray | None:
         return None
     if X.device.type != "cpu" or str(X.layout) != "torch.strided":
         return None
-    return X.detach().numpy()  # shares X's memory (strides kept)
+    return X.detach().resolve_conj().resolve_neg().numpy()  # X's memory and strides
 
 
 def make_engine(X: Any, y: Any, weights: Any, multinomial: bool, **options: Any) -> Any:
