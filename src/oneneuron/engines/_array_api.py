@@ -155,6 +155,7 @@ class ArrayAPIEngine:
     def __init__(self, X: Any, y: Any, sample_weight: Any, *, multinomial: bool) -> None:
         xp = namespace(X)
         self.xp = xp
+        X = X.detach() if hasattr(X, "detach") else X  # no autograd graph (torch)
         self._X = X  # not `X`: fit-time helpers that read `engine.X` expect NumPy
         self.device = device(X)
         self.dtype = X.dtype
