@@ -25,6 +25,45 @@ from _engine_cases import (  # noqa: E402
 from oneneuron.engines import ArrayAPIEngine  # noqa: E402
 
 
+@pytest.fixture(params=["numpy-engine", "array-api-engine"])
+def route(request, monkeypatch):
+    """Which engine sums a CPU tensor's passes: the NumPy engine on a view of its memory
+    (the default), or the array-API engine that a GPU tensor gets (forced here, so that
+    its block math is tested without a GPU)."""
+    if request.param == "array-api-engine":
+        import oneneuron.engines as engines
+
+        monkeypatch.setattr(engines, "host_view", lambda X: None)
+    return request.param
+
+
+def test_cpu_tensors_are_fitted_by_the_numpy_engine_on_their_memory(route):
+    from oneneuron.engines import make_engine, prepare, subsample_engine
+
+    X, y, _ = _data(3)
+    for Xt in (torch.from_numpy(X), torch.from_numpy(X.astype(np.float32))):
+        data = prepare(Xt, torch.from_numpy(y))
+        eng = make_engine(data.X, data.target, data.weights, data.multinomial)
+        sub = subsample_engine(data.X, data.target, data.weights, np.arange(50), True)
+        if route == "numpy-engine":
+            assert isinstance(eng, NumpyEngine) and isinstance(sub, NumpyEngine)
+            assert np.shares_memory(eng.X, Xt.numpy())  # a view: no copy of X
+            np.testing.assert_array_equal(data.y_idx, y)  # row-level labels on the host
+        else:
+            assert isinstance(eng, ArrayAPIEngine) and isinstance(sub, ArrayAPIEngine)
+            assert data.y_idx is None
+
+
+def test_strided_tensors_that_require_grad_fit_as_numpy(route):
+    """Every column of a wider tensor, which requires grad: the view keeps its strides."""
+    X, y, _ = _data(2)
+    wide = np.zeros((len(y), 2 * X.shape[1]))
+    wide[:, ::2] = X
+    Xt = torch.from_numpy(wide)[:, ::2].requires_grad_()
+    ref = NeuronClassifier(tol=1e-10).fit(X, y)
+    _close(NeuronClassifier(tol=1e-10).fit(Xt, torch.from_numpy(y)), ref)
+
+
 def _data(K, n=300, seed=0):
     return engine_data(K, n, 5, seed)
 
@@ -47,7 +86,7 @@ OPTIONS = [
 
 @pytest.mark.parametrize("K", [2, 3])
 @pytest.mark.parametrize("opts", OPTIONS, ids=str)
-def test_same_optimum_as_numpy_engine(K, opts):
+def test_same_optimum_as_numpy_engine(K, opts, route):
     X, y, sw = _data(K)
     opts = dict(opts)
     w = sw if opts.pop("sample_weight", False) else None
@@ -63,7 +102,7 @@ def test_same_optimum_as_numpy_engine(K, opts):
 
 @pytest.mark.filterwarnings("ignore::oneneuron.ConvergenceWarning")
 @pytest.mark.parametrize("solver", ["gd", "sgd"])
-def test_first_order_solvers_follow_the_same_path(solver):
+def test_first_order_solvers_follow_the_same_path(solver, route):
     X, y, _ = _data(2)
     kw = {"solver": solver, "max_iter": 5, "tol": 0, "random_state": 0}
     ref = NeuronClassifier(**kw).fit(X, y)
@@ -137,7 +176,7 @@ def test_outputs_live_in_the_input_namespace(K):
 
 
 @pytest.mark.parametrize("opts", [{}, {"standardize": False, "solver": "lbfgs"}], ids=str)
-def test_float32_stays_float32(opts):
+def test_float32_stays_float32(opts, route):
     X, y, _ = _data(2)
     X32 = X.astype(np.float32)
     ref = NeuronClassifier(tol=1e-4, **opts).fit(X32, y)
@@ -208,17 +247,29 @@ def test_in_memory_options_are_refused_by_name(params, kw, match, monkeypatch):
 
 @pytest.mark.filterwarnings("ignore::oneneuron.ConvergenceWarning")
 @pytest.mark.parametrize("K", [2, 3])
-def test_separation_is_found_as_by_the_numpy_engine(K):
+def test_separation_is_found_as_by_the_numpy_engine(K, route):
     X, y = separated_data(K)
     assert_same_separation(lambda: NeuronClassifier().fit(torch.from_numpy(X), y), X, y)
 
 
-def test_quasi_separation_is_said_unchecked():
+def test_quasi_separation_is_found_on_cpu_and_said_unchecked_on_a_device(route):
+    """CPU tensors have their rows on the host, so the LPs run as for NumPy input; the
+    array-API engine (GPU) keeps no X for them and says the check could not run."""
     X, y = quasi_separated_data()
-    assert_unchecked_separation_is_said(lambda: NeuronClassifier().fit(torch.from_numpy(X), y))
+    fit = lambda: NeuronClassifier().fit(torch.from_numpy(X), y)  # noqa: E731
+    if route == "array-api-engine":
+        assert_unchecked_separation_is_said(fit)
+        return
+    from oneneuron import SeparationWarning
+
+    with pytest.warns(SeparationWarning, match="quasi-completely separated"):
+        ref = NeuronClassifier().fit(X, y)
+    with pytest.warns(SeparationWarning, match="quasi-completely separated"):
+        got = fit()
+    assert got.separation_ == ref.separation_ == "quasi-complete"
 
 
-def test_collinear_columns_are_named_as_by_the_numpy_engine():
+def test_collinear_columns_are_named_as_by_the_numpy_engine(route):
     X, y = collinear_data()
     assert_same_collinearity(lambda: NeuronClassifier().fit(torch.from_numpy(X), y), X, y)
 
@@ -241,7 +292,7 @@ def test_cuda_fit_stays_on_the_device():
 
 
 @pytest.mark.parametrize("K", [2, 3])
-def test_inference_and_subsampled_newton_match_numpy(K):
+def test_inference_and_subsampled_newton_match_numpy(K, route):
     X, y = make_classification(21_000, 3, n_informative=3, n_redundant=0, n_classes=K,
                                n_clusters_per_class=1, random_state=3)  # fmt: skip
     kw = {"solver": "subsampled-newton", "inference": True, "random_state": 0, "tol": 1e-10}
@@ -255,7 +306,7 @@ def test_inference_and_subsampled_newton_match_numpy(K):
 
 
 @pytest.mark.parametrize("K", [2, 3])
-def test_float32_tensor_fit_is_as_accurate_and_fast_as_numpy_float32(K):
+def test_float32_tensor_fit_is_as_accurate_and_fast_as_numpy_float32(K, route):
     """float32 torch: logits, gradients and Hessians are summed in float64 per block.
 
     They were float32 (coefficients rounded to float32 too): Newton took 3-5x the

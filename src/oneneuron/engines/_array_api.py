@@ -6,6 +6,20 @@ runs where the data lives; only the small results (d-sized gradients, d x d
 Hessians, scalars) travel to the host as NumPy float64. float32 X stays float32
 in memory; each block is computed in float64 (a float64 copy of one block at a
 time), as the NumPy engine does.
+
+This engine serves tensors on a device (GPU) and CuPy arrays. A torch tensor in CPU
+memory is fitted by the NumPy engine on a zero-copy view of it
+(:func:`oneneuron.engines.host_view`; validation, labels and predictions stay in
+torch), a decision measured: once the float64 sums made this engine's passes as few
+as NumPy's (they were 3-10x as many in float32), its per-block float64 copies and
+float64 products made CPU fits 1.3-2.5x slower than before, while the NumPy engine's
+fused kernels and threaded BLAS form the same float64 sums at the same passes, and
+the same results, in less time: 0.10-0.70x this engine's time (100k x 50 and
+20k x 20, K = 2 and 3, Newton and auto, float32 and float64; 1.1-1.6x NumPy input's;
+``benchmarks/torch_cpu.py``), faster too than this engine before its float64 sums
+(at most 2.5x faster than now). Summing float32
+products of centred sub-blocks in float64 (cheaper) was not taken: its error
+analysis depends on the data, and the standard errors must match a float64 fit's.
 """
 
 from __future__ import annotations
@@ -141,6 +155,7 @@ class ArrayAPIEngine:
     def __init__(self, X: Any, y: Any, sample_weight: Any, *, multinomial: bool) -> None:
         xp = namespace(X)
         self.xp = xp
+        X = X.detach() if hasattr(X, "detach") else X  # no autograd graph (torch)
         self._X = X  # not `X`: fit-time helpers that read `engine.X` expect NumPy
         self.device = device(X)
         self.dtype = X.dtype

@@ -166,7 +166,15 @@ def prepare_array_api(
     check_class_totals(classes, wsum)
     # weighted by the full row weight s (class weights are sample weights); computed
     # without standardisation too, to refuse columns whose squares overflow
-    mean, scale = feature_stats(X, s)
+    from . import host_view  # at call time (tests swap it to force the array-API engine)
+
+    on_host = host_view(X) is not None
+    if on_host:  # CPU torch: the NumPy engine's one threaded read of the same memory
+        from ._numpy_prep import weighted_feature_stats
+
+        mean, scale = weighted_feature_stats(host_view(X), host_view(s))
+    else:
+        mean, scale = feature_stats(X, s)
     check_magnitudes(mean, scale, numpy_dtype(X))
     stats = (mean, scale)
     if not standardize:
@@ -174,6 +182,9 @@ def prepare_array_api(
     elif not center:
         mean = np.zeros(X.shape[1])
     target = idx if K > 2 else xp.astype(idx, X.dtype)
+    # CPU torch is fitted by the NumPy engine on views of these tensors (host_view): the
+    # row-level labels and weights are on the host too, for the separation LPs and the
+    # likelihood statistics, as for NumPy input (no copies)
     return FitData(
         kind="array_api",
         X=X,
@@ -186,6 +197,8 @@ def prepare_array_api(
         n_samples=n,
         dtype=numpy_dtype(X),
         feature_stats=stats,
+        y_idx=host_view(idx) if on_host else None,
+        row_weights=host_view(s) if on_host else None,
     )
 
 
