@@ -42,7 +42,7 @@ from ..stats import (
     term_names,
 )
 from ..tables import DesignSpec, array_table, is_table
-from ._predictor import centred_coefficients, centred_intercepts, check_offset
+from ._predictor import centred_coefficients, centred_intercepts, check_offset, l1_free_columns
 from ._sparse import metric_rows, resolve_penalty_factor, run_cd
 
 #: ``solver="auto"``: Newton-type solvers when the parameter vector is at most this long
@@ -872,18 +872,11 @@ def newton_after_lbfgs(est: Any, problem: LinearLoss, result: Any) -> Any:
     return finish
 
 
-def l1_free_columns(problem: LinearLoss, est: Any) -> Any:
-    """Columns without an L1 penalty (all of them unless ``alpha * l1_ratio > 0``)."""
-    if not (est.alpha > 0 and est.l1_ratio > 0):
-        return True
-    pf = problem.penalty_factor
-    return False if pf is None else np.asarray(pf) == 0
-
-
 def store_result(est: Any, problem: LinearLoss, result: Any, solver: str, dtype: Any) -> None:
     """Set the fitted attributes (original scale, X's dtype); warn if not converged."""
     W, b = problem.to_raw(result.theta)
-    est.coef_ = centred_coefficients(W, l1_free_columns(problem, est)).astype(dtype)
+    free = l1_free_columns(problem.penalty_factor, est.alpha, est.l1_ratio)
+    est.coef_ = centred_coefficients(W, free).astype(dtype)
     est.intercept_ = centred_intercepts(b).astype(dtype)
     est.n_iter_ = int(result.n_iter)
     est.converged_ = bool(result.converged)

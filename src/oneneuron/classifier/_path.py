@@ -18,7 +18,7 @@ from ..objective import LinearLoss
 from ..solvers.path import alpha_max, elastic_net_path, l1_weights, null_fit
 from ..tables import is_table
 from ._fit import design_input
-from ._predictor import centred_coefficients, centred_intercepts, warn_unknown
+from ._predictor import centred_coefficients, centred_intercepts, l1_free_columns, warn_unknown
 from ._sparse import column_restrictor, metric_rows, resolve_penalty_factor
 
 __all__ = ["RegularizationPath", "regularization_path", "default_alpha_min_ratio"]
@@ -357,11 +357,10 @@ def compute_path(
     elif short is not None:
         warnings.warn(short, ConvergenceWarning, stacklevel=3)
     coefs, intercepts = [], []
-    pf = problem.penalty_factor
-    no_l1 = False if pf is None else np.asarray(pf) == 0  # as l1_free_columns
     for theta, a in zip(res.thetas, grid, strict=True):
         W, b = problem.to_raw(theta)
-        coefs.append(centred_coefficients(W, True if a == 0 or l1_ratio == 0 else no_l1))
+        free = l1_free_columns(problem.penalty_factor, a, l1_ratio)
+        coefs.append(centred_coefficients(W, free))
         intercepts.append(centred_intercepts(b))
     coef = np.array(coefs)
     names = (

@@ -61,6 +61,22 @@ def centred_coefficients(W: NDArray[np.float64], free: Any = True) -> NDArray[np
     return W
 
 
+def l1_free_columns(penalty_factor: Any, alpha: float, l1_ratio: float) -> Any:
+    """The columns :func:`centred_coefficients` may centre: those without an L1 penalty
+    (all of them unless ``alpha * l1_ratio > 0``; else those of ``penalty_factor`` 0).
+
+    Examples
+    --------
+    >>> l1_free_columns(np.array([0.0, 1.0]), 0.5, 1.0).tolist()
+    [True, False]
+    >>> l1_free_columns(None, 0.0, 1.0)
+    True
+    """
+    if not (alpha > 0 and l1_ratio > 0):
+        return True
+    return False if penalty_factor is None else np.asarray(penalty_factor) == 0
+
+
 def model_column_names(est: Any) -> NDArray[np.object_]:
     """A fitted estimator's ``feature_names_out_``: the names of the columns of ``coef_``.
 
