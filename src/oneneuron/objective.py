@@ -129,10 +129,7 @@ def block_statistics(
     """
     X = float64_block(X) if float64_sums else X
     dt = X.dtype
-    Z = X @ W.T.astype(dt, copy=False) + b.astype(dt, copy=False)  # (n, m)
-    Z = np.asarray(Z, dtype=np.float64)
-    if offset is not None:
-        Z = Z + np.asarray(offset, dtype=np.float64)[:, None]
+    Z = _logits(X, W, b, offset)
     n, m = Z.shape
     sw = np.broadcast_to(np.asarray(s, dtype=np.float64), (n,))
     if multinomial:
@@ -165,6 +162,17 @@ def block_statistics(
             _gram(X, sw * p * (1.0 - p), hW, hWb, hb, 0, 0, nonnegative=True)
         stats.hess_W, stats.hess_Wb, stats.hess_b = hW, hWb, hb
     return stats
+
+
+def _logits(
+    X: Any, W: NDArray[np.floating], b: NDArray[np.floating], offset: NDArray[np.floating] | None
+) -> NDArray[np.float64]:
+    """``X @ W.T + b (+ offset)`` as a float64 (n, m) array, the products in X's dtype."""
+    dt = X.dtype
+    Z = np.asarray(X @ W.T.astype(dt, copy=False) + b.astype(dt, copy=False), dtype=np.float64)
+    if offset is not None:
+        Z = Z + np.asarray(offset, dtype=np.float64)[:, None]
+    return Z
 
 
 def float64_block(X: Any) -> Any:
@@ -236,11 +244,10 @@ def row_curvatures(
     >>> D.tolist(), st.grad_b.tolist()
     ([0.125, 0.125], [0.0])
     """
-    # float64 products of float32 data, as float64_block's (the column path's X is its
+    # float64 products of float32 data, as block_statistics' (the column path's X is its
     # own float64 CSC copy anyway)
-    z = np.asarray(X @ np.asarray(W[0], dtype=np.float64), dtype=np.float64).ravel() + float(b[0])
-    if offset is not None:
-        z = z + np.asarray(offset, dtype=np.float64)
+    X = float64_block(X)
+    z = _logits(X, W[:1], b[:1], offset)[:, 0]
     n = z.shape[0]
     sw = np.broadcast_to(np.asarray(s, dtype=np.float64), (n,))
     p = sigmoid(z)
@@ -349,11 +356,7 @@ def _residuals(
     offset: NDArray[np.floating] | None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Score residuals ``R`` (n, B) in the reference parameterisation, and ``p (1 - p)``."""
-    X = float64_block(X)
-    dt = X.dtype
-    Z = np.asarray(X @ W.T.astype(dt, copy=False) + b.astype(dt, copy=False), dtype=np.float64)
-    if offset is not None:
-        Z = Z + np.asarray(offset, dtype=np.float64)[:, None]
+    Z = _logits(float64_block(X), W, b, offset)
     n = Z.shape[0]
     if multinomial:
         R = -np.exp(log_softmax(Z))[:, 1:]
