@@ -425,6 +425,26 @@ def test_installed_script(tmp_path, cancer):
     assert bad.stderr.startswith("error: data file") and "Traceback" not in bad.stderr
 
 
+def test_python_dash_m_runs_the_command_line(tmp_path, cancer):
+    """``python -m oneneuron`` is the installed script (for environments whose scripts
+    folder is not on PATH): same usage, same exit codes, ``oneneuron`` in the usage line."""
+    folder, _ = cancer
+    run = [sys.executable, "-m", "oneneuron"]
+    usage = subprocess.run([*run, "--help"], capture_output=True, text=True, check=False)
+    assert usage.returncode == 0 and usage.stdout.startswith("usage: oneneuron ")
+    model = tmp_path / "m.json"
+    argv = ["train", folder / "train.parquet", "--target", "diagnosis", "--model", model, "-q"]
+    ok = subprocess.run([*run, *argv], capture_output=True, text=True, check=False)
+    assert ok.returncode == 0 and model.exists(), ok.stderr
+    bad = subprocess.run(
+        [*run, "predict", model, folder / "no.csv", "--out", tmp_path / "p.csv"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 1 and bad.stderr.startswith("error: data file")
+
+
 def test_progress_bar_only_on_a_terminal_and_not_when_quiet(monkeypatch, capsys):
     import time
 
