@@ -312,6 +312,19 @@ def _model_refused(work: Path, capsys, model: Path, match: str) -> None:
         oneneuron.load(model)
 
 
+def test_a_column_in_units_too_small_for_float64(work, capsys):
+    """A column like 3e-200 read as a constant and got a zero coefficient silently
+    (training accuracy and probabilities were those of the model without it)."""
+    rows = [re.sub(r"^([^,]*)", lambda m: f"{m.group(1)}e-200", r) for r in _rows()]
+    data = _csv(work / "tiny.csv", rows)
+    refused(
+        ["train", data, "--target", "y", "--model", work / "t.json"],
+        capsys,
+        "column 'x1' holds values no larger than",
+        work,
+    )
+
+
 def test_a_device_or_pipe_as_the_model(work, capsys):
     _model_refused(work, capsys, Path("/dev/zero"), "not a regular file")
     os.mkfifo(work / "fifo.json")  # opened without blocking, refused before any read

@@ -455,7 +455,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             or infinity is an error, and so is a
             column whose root mean square exceeds ``sqrt(finfo.max) / 16`` (about
             8e152 in float64, 1e18 in float32), or whose squares overflow: the
-            Hessian sums them. The message names the column; no raw warning.
+            Hessian sums them; so is a column, not all zeros, whose root mean
+            square is below ``16 / sqrt(finfo(float64).max)`` (about 1.2e-153: its
+            squares underflow, and its coefficient's variance would overflow).
+            The message names the column; no raw warning.
             A torch tensor or CuPy array is used where it lives (array API; the
             solver stays on the host); a dask array or DataFrame is fitted chunk
             by chunk (see ``oneneuron.engines``). Predictions then come back in

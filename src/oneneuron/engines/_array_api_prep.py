@@ -44,6 +44,11 @@ def _float_x(xp: Any, X: Any) -> Any:
     return X
 
 
+def _column_max(xp: Any, X: Any, j: int) -> float:
+    """``max |x_j|`` of one column, computed on X's device."""
+    return float(xp.max(xp.abs(X[:, j])))
+
+
 def _on_device(xp: Any, a: Any, X: Any, dtype: Any = None) -> Any:
     """``a`` (any array-like) as an array of X's namespace on X's device."""
     try:
@@ -175,7 +180,7 @@ def prepare_array_api(
         mean, scale = weighted_feature_stats(host_view(X), host_view(s))
     else:
         mean, scale = feature_stats(X, s)
-    check_magnitudes(mean, scale, numpy_dtype(X))
+    check_magnitudes(mean, scale, numpy_dtype(X), column_max=lambda j: _column_max(xp, X, j))
     stats = (mean, scale)
     if not standardize:
         mean, scale = np.zeros(X.shape[1]), np.ones(X.shape[1])

@@ -276,6 +276,17 @@ def magnitude_limit(dtype: Any) -> float:
     return float(np.sqrt(np.finfo(dtype).max)) / 16.0
 
 
+def smallest_magnitude() -> float:
+    """Smallest root mean square a column that is not all zeros may have (about 1.2e-153).
+
+    The reciprocal of :func:`magnitude_limit` in float64, whatever X's dtype: such a
+    column's squares underflow (its spread reads as 0, so it passed for a constant and
+    got a zero coefficient), and its coefficient, of order ``1 / x``, has a variance of
+    order ``1 / x^2``, which the float64 covariance cannot hold.
+    """
+    return 1.0 / magnitude_limit(np.float64)
+
+
 def unit_scale_for_flat_columns(sigma: NDArray, mu: NDArray) -> NDArray:
     """Set ``sigma = 1`` in place where a column has no spread; returns ``sigma``.
 
@@ -292,20 +303,40 @@ def unit_scale_for_flat_columns(sigma: NDArray, mu: NDArray) -> NDArray:
 def check_magnitudes(
     mean: NDArray, scale: NDArray, dtype: Any, names: Any = None, column_max: Any = None
 ) -> None:
-    """Raise one clear error naming the first column too large to fit in ``dtype``.
+    """Raise one clear error naming the first column too large to fit in ``dtype``, or
+    too small (not all zeros, but below :func:`smallest_magnitude`).
 
     ``mean`` and ``scale`` are the column statistics (``inf``/``nan`` where their
     sums already overflowed); ``column_max(j)``, when given, reports the largest
-    magnitude of column ``j`` in the message.
+    magnitude of column ``j`` in the message. A tiny column's squared deviations
+    underflow, so its spread reads 0 and :func:`unit_scale_for_flat_columns` may
+    already have set it to 1: such a column (spread 1, mean below the floor) is then
+    confirmed by ``column_max`` (one read of that column only; all-zero columns are
+    fine), or, without it, found only while the spread is still the raw one.
     """
+    mean = np.asarray(mean, dtype=float)
+    scale = np.asarray(scale, dtype=float)
     with np.errstate(over="ignore", invalid="ignore"):
-        rms = np.hypot(np.asarray(mean, dtype=float), np.asarray(scale, dtype=float))
+        rms = np.hypot(mean, scale)
     limit = magnitude_limit(dtype)
-    bad = np.flatnonzero(~(rms <= limit))
+    floor = smallest_magnitude()
+    tiny = (rms > 0) & (rms < floor)
+    if column_max is not None:
+        for j in np.flatnonzero((scale == 1.0) & (np.abs(mean) < floor)):
+            tiny[j] = 0.0 < column_max(j) < floor
+    bad = np.flatnonzero(~(rms <= limit) | tiny)
     if bad.size == 0:
         return
     j = int(bad[0])
     name = f"column {j}" + (f" ({names[j]!r})" if names is not None else "")
+    if tiny[j]:
+        size = f"values no larger than {column_max(j):.3g}" if column_max else "tiny values"
+        raise ValueError(
+            f"{name} holds {size}: their squares underflow float64 (root mean square "
+            f"below {floor:.3g}), so the column would pass for a constant and its "
+            "coefficient's variance overflow; rescale the column, e.g. express it in "
+            "smaller units"
+        )
     size = f"values up to {column_max(j):.3g}" if column_max is not None else "huge values"
     raise ValueError(
         f"{name} holds {size}: their squares overflow {np.dtype(dtype).name} "
