@@ -224,7 +224,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         never the formula string, and has ``formula=None``.
     reference : dict, optional
         Reference level per categorical column, e.g. ``{"student": "No"}``
-        (default: the first level: category order, or sorted text).
+        (default: the first level: category order, or sorted text; a category
+        no training row holds is not a level).
     encoding : {"reference", "full"}, default="reference"
         Treatment coding against the reference level (``student[T.Yes]``), or
         one column per level (``student[Yes]``; not identified with an

@@ -15,7 +15,9 @@ Coding, as R, patsy, statsmodels and formulaic do it:
   (treatment coding): one 0/1 column ``name[T.level]`` per other level, so a
   model with an intercept is identified. The reference is the first level:
   the category order of a categorical dtype (ordered or not), the sorted values
-  of a text column; ``reference={"col": "level"}`` picks another. With
+  of a text column; ``reference={"col": "level"}`` picks another. The levels are
+  the values the training rows hold: a category of a dtype that no row holds is
+  left out, as R's ``model.frame`` drops unused levels. With
   ``encoding="full"`` every level gets a column ``name[level]`` (one-hot; not
   identified together with an intercept unless penalised).
 - Without an intercept (``fit_intercept=False``) plain columns keep reference
@@ -315,8 +317,15 @@ def _text(v: Any) -> str:
 
 
 def _levels(s: pd.Series, name: str) -> list[str]:
+    """The levels of a categorical column that its (training) rows hold, sorted as text,
+    or in a Categorical's category order. A category no row holds is not a level (as R's
+    ``model.frame`` drops unused levels): as the reference its absence made the other
+    levels' columns sum to the intercept, otherwise it made an all-zero column, and
+    either way the model had no standard errors; at predict it is an unseen category."""
     if isinstance(s.dtype, pd.CategoricalDtype):
-        levels = [_text(c) for c in s.cat.categories]
+        codes = s.cat.codes.to_numpy()
+        held = np.bincount(codes[codes >= 0], minlength=len(s.cat.categories)) > 0
+        levels = [_text(c) for c, h in zip(s.cat.categories, held, strict=True) if h]
     else:
         present = s[s.notna()]
         levels = sorted({_text(v) for v in present})
@@ -524,6 +533,16 @@ class DesignSpec:
                 levels = _levels(s, name)
                 if name in reference:
                     ref = str(reference[name])
+                    if (
+                        ref not in levels
+                        and isinstance(s.dtype, pd.CategoricalDtype)
+                        and (ref in {_text(c) for c in s.cat.categories})
+                    ):
+                        raise ValueError(
+                            f"reference level {ref!r} of column {name!r} has no rows in the "
+                            f"training data (a category of its dtype only); pick one of "
+                            f"{', '.join(map(repr, levels[:10]))}"
+                        )
                     if ref not in levels:
                         raise ValueError(
                             f"reference level {ref!r} of column {name!r} is not one of its "
