@@ -573,3 +573,44 @@ def test_kept_text_cells_that_look_missing_are_copied(tmp_path, capsys):
     df2.to_csv(bad, index=False, na_rep="NA")
     fail(["predict", model, bad, "--out", tmp_path / "q.csv", "--keep", "note"], capsys,
          "missing")  # fmt: skip
+
+
+# ------------------------------------------------------ a target that is not labels
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_target_of_amounts_names_the_column_and_a_cell(tmp_path, capsys, fmt):
+    """A numeric target with fractions (statsmodels' fair data: 'affairs') was refused in
+    scikit-learn's words, naming neither the column nor a cell."""
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"x": rng.normal(size=30), "amount": np.r_[0.0, 1.0, 0.25, np.ones(27)]})
+    path = tmp_path / f"t.{fmt}"
+    df.to_csv(path, index=False) if fmt == "csv" else df.to_parquet(path, index=False)
+    err = fail(
+        ["train", path, "--target", "amount", "--model", tmp_path / "m.json"],
+        capsys,
+        "target column 'amount' holds numbers with a fractional part (e.g. 0.25 in data row 3)",
+    )
+    assert "Unknown label type" not in err
+
+
+def test_one_class_is_named_as_written(tmp_path, capsys):
+    """The only class was shown as NumPy's repr, np.float64(0.0)."""
+    path = tmp_path / "one.csv"
+    path.write_text("x,y\n1,0.0\n2,0.0\n3,0.0\n")
+    err = fail(
+        ["train", path, "--target", "y", "--model", tmp_path / "m.json"],
+        capsys,
+        "has only one class (0.0 in all 3 rows)",
+    )
+    assert "np." not in err
+
+
+def test_continuous_labels_are_named_in_every_engine():
+    """The in-memory engines name the first label with a fraction and its row."""
+    X = np.arange(12.0).reshape(6, 2)
+    y = np.array([0.0, 1.0, 1.0, 0.5, 0.0, 1.0])
+    for labels in (y, pd.Series(y).astype(object), list(y)):
+        with pytest.raises(ValueError, match=r"^Unknown label type: continuous.*0\.5 \(row 3\)"):
+            oneneuron.NeuronClassifier().fit(X, labels)
+    torch = pytest.importorskip("torch")
+    with pytest.raises(ValueError, match=r"^Unknown label type: continuous.*0\.5 \(row 3\)"):
+        oneneuron.NeuronClassifier().fit(torch.from_numpy(X), torch.from_numpy(y))

@@ -174,6 +174,8 @@ def add_parser(sub: Any) -> None:
 @user_errors
 def run_train(args: argparse.Namespace) -> int:
     """Fit a NeuronClassifier to DATA and write the model file."""
+    import numpy as np
+
     from ..classifier import NeuronClassifier
     from ..modelfile import write_model
     from ..tables import (
@@ -299,7 +301,17 @@ def run_train(args: argparse.Namespace) -> int:
                 "written with leading zeros; leave it out of --numeric"
             )
     y_all = df[args.target]
-    labels = pd.unique(y_all[y_all.notna()])
+    if pd.api.types.is_float_dtype(y_all):
+        values = y_all.to_numpy(dtype=float, na_value=np.nan)
+        fraction = np.flatnonzero(np.isfinite(values) & (values != np.trunc(values)))
+        if fraction.size:
+            raise UserError(
+                f"target column {args.target!r} holds numbers with a fractional part (e.g. "
+                f"{values[fraction[0]].item()!r} in data row {fraction[0] + 1}), not class "
+                "labels: a classifier predicts classes; make it a label column (e.g. 0/1, "
+                "yes/no)"
+            )
+    labels = [v.item() if isinstance(v, np.generic) else v for v in y_all[y_all.notna()].unique()]
     if len(labels) < 2:
         shown = f"{labels[0]!r} in all {int(y_all.notna().sum())} rows" if len(labels) else "none"
         raise UserError(

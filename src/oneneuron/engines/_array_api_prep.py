@@ -27,6 +27,7 @@ from ._record import (
     check_class_totals,
     check_magnitudes,
     class_weight_vector,
+    continuous_labels_error,
     describe_bad_cell,
     first_bad_cell,
     missing_labels_error,
@@ -98,10 +99,8 @@ def encode_labels_xp(xp: Any, y: Any) -> tuple[NDArray[Any], Any]:
         first = int(xp.argmax(xp.astype(na, xp.int8)))
         raise missing_labels_error(int(xp.sum(xp.astype(na, xp.int64))), first)
     if xp.isdtype(y.dtype, "real floating") and not bool(xp.all(y == xp.round(y))):
-        raise ValueError(
-            "Unknown label type: continuous; y must hold class labels (integers, strings, "
-            "bools or integral floats)"
-        )
+        row = int(xp.argmax(xp.astype(y != xp.round(y), xp.int8)))
+        raise continuous_labels_error(float(y[row]), row)
     if y.dtype == xp.bool:
         y = xp.astype(y, xp.int64)
     if xp.isdtype(y.dtype, "integral") and y.shape[0] > 0:
@@ -137,13 +136,11 @@ def prepare_array_api(
         y_np = np.asarray(y)
         if y_np.ndim != 1 or len(y_np) != n:
             raise ValueError(f"y must have shape ({n},), got {y_np.shape}")
-        from sklearn.utils.multiclass import check_classification_targets
-
-        from ._numpy_prep import check_missing_labels, plain_labels
+        from ._numpy_prep import check_class_labels, check_missing_labels, plain_labels
 
         check_missing_labels(y_np)  # the NumPy engine's checks and words
         y_np = plain_labels(y_np)
-        check_classification_targets(y_np)
+        check_class_labels(y_np)
         classes, idx_np = np.unique(y_np, return_inverse=True)
         idx = xp.asarray(idx_np.astype(np.int64), device=device(X))
     if len(classes) < 2:

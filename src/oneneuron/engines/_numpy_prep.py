@@ -14,8 +14,10 @@ from ._record import (
     check_magnitudes,
     check_weights,
     class_weight_vector,
+    continuous_labels_error,
     describe_bad_cell,
     first_bad_cell,
+    first_fraction,
     missing_labels_error,
     one_class_error,
     unit_scale_for_flat_columns,
@@ -63,6 +65,20 @@ def plain_arrays(
         if y.dtype.kind == "f" and not _whole_numbers(y):  # NaN, infinity, 0.5: the slow path
             return None
     return X, y
+
+
+def check_class_labels(y: Any) -> None:
+    """scikit-learn's ``check_classification_targets``; labels with a fractional part
+    (a regression target) are named, with the first such label and its row."""
+    from sklearn.utils.multiclass import check_classification_targets
+
+    try:
+        check_classification_targets(y)
+    except ValueError as exc:
+        where = first_fraction(y) if "continuous" in str(exc) else None
+        if where is None:
+            raise
+        raise continuous_labels_error(*where) from None
 
 
 def _whole_numbers(y: NDArray) -> bool:
@@ -343,7 +359,6 @@ def prepare_numpy(
     goes through scikit-learn's ``check_X_y`` (lists, DataFrames, other dtypes,
     CSR). ``feature_names`` are the string column names of a DataFrame.
     """
-    from sklearn.utils.multiclass import check_classification_targets
     from sklearn.utils.validation import _check_sample_weight, _get_feature_names
 
     names = None if type(X) is np.ndarray else _get_feature_names(X)  # arrays have none
@@ -357,7 +372,7 @@ def prepare_numpy(
             check_missing_labels(y)
             y = plain_labels(y)
         X, y = _check_X_y(X, y)
-        check_classification_targets(y)
+        check_class_labels(y)
     classes, y_idx, counts = encode_labels(y)
     K = len(classes)
     if sample_weight is None:  # the common case, without the general checks' overhead

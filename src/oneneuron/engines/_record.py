@@ -237,6 +237,40 @@ def one_class_error(label: Any, n: int) -> ValueError:
     )
 
 
+def continuous_labels_error(value: Any = None, row: int | None = None) -> ValueError:
+    """The error for labels that are numbers with a fractional part (a regression target),
+    naming the first such label where it is known; scikit-learn's "Unknown label type:
+    continuous" opens it, as every classifier's does.
+
+    Examples
+    --------
+    >>> str(continuous_labels_error(np.float64(0.25), 3))[-64:]
+    'such as 0.25 (row 3): a classifier predicts classes, not amounts'
+    """
+    example = "" if value is None else f", not numbers such as {_plain(value)!r}"
+    example += "" if row is None else f" (row {row})"
+    return ValueError(
+        "Unknown label type: continuous; y must hold class labels (integers, strings, "
+        f"bools or whole-number floats){example}: a classifier predicts classes, not amounts"
+    )
+
+
+def first_fraction(y: Any) -> tuple[Any, int] | None:
+    """``(value, row)`` of the first finite label with a fractional part, or None."""
+    a = np.asarray(y)
+    if a.dtype.kind != "f":
+        try:
+            a = a.astype(np.float64)
+        except (TypeError, ValueError):
+            return None
+    with np.errstate(invalid="ignore"):
+        frac = np.isfinite(a) & (a != np.trunc(a))
+    if not frac.any():
+        return None
+    i = int(np.argmax(frac))
+    return a[i], i
+
+
 def first_bad_cell(A: NDArray) -> tuple[int, int, float] | None:
     """``(row, column, value)`` of the first NaN or infinity of a dense block, rows in
     order; None when every cell is finite."""
