@@ -614,3 +614,66 @@ def test_continuous_labels_are_named_in_every_engine():
     torch = pytest.importorskip("torch")
     with pytest.raises(ValueError, match=r"^Unknown label type: continuous.*0\.5 \(row 3\)"):
         oneneuron.NeuronClassifier().fit(torch.from_numpy(X), torch.from_numpy(y))
+
+
+# ------------------------------------------------------ tables written with a pandas index
+def _spector_like(n=60, seed=3):
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"gpa": rng.normal(3, 0.5, n), "tuce": rng.normal(20, 4, n)})
+    df["grade"] = (rng.random(n) < 1 / (1 + np.exp(-(df.gpa - 3) * 3))).astype(int)
+    return df
+
+
+@pytest.mark.parametrize("engine", ["memory", "dask"])
+def test_parquet_written_with_a_pandas_index_trains_and_predicts(tmp_path, capsys, engine):
+    """A Parquet file from df.to_parquet() after sample/filter/set_index carries pandas
+    index metadata: reading it moved a named index column ('gpa') out of the columns
+    and train, predict and evaluate died with a KeyError traceback (the Dask engine
+    fitted without it, silently). Now every stored
+    column is a column; an unnamed index ('__index_level_0__', row labels) is left out
+    of the default features with a note. Oracle: the fit on the plain file."""
+    df = _spector_like()
+    df.to_csv(tmp_path / "plain.csv", index=False)
+    df.sample(frac=1, random_state=0).to_parquet(tmp_path / "shuffled.parquet")
+    df.set_index("gpa").to_parquet(tmp_path / "named.parquet")
+    ref = oneneuron.NeuronClassifier().fit(df[["gpa", "tuce"]], df["grade"])
+    for name in ("shuffled", "named"):
+        path, model = tmp_path / f"{name}.parquet", tmp_path / f"{name}.json"
+        argv = ["train", path, "--target", "grade", "--model", model, "--engine", engine]
+        code, _, err = run(argv, capsys)
+        assert code == 0, err
+        fit = oneneuron.load(model)
+        assert sorted(fit.feature_names_out_) == ["gpa", "tuce"]  # dask: 'gpa' was dropped
+        assert ("__index_level_0__" in err) == (name == "shuffled")
+        order = list(fit.feature_names_out_)
+        np.testing.assert_allclose(
+            fit.predict_proba(df[order]), ref.predict_proba(df[["gpa", "tuce"]]), rtol=1e-9
+        )
+        for cmd in (
+            ["predict", model, path, "--out", tmp_path / f"{name}_p.csv"],
+            ["evaluate", model, path],
+            ["predict", model, tmp_path / "plain.csv", "--out", "-"],
+        ):
+            code, _, err = run(cmd, capsys)
+            assert code == 0 and "Traceback" not in err, err
+
+
+def test_a_csv_written_with_its_index_does_not_fit_the_row_numbers(tmp_path, capsys):
+    """df.to_csv() without index=False writes the row labels as a first column with an
+    empty header; train used it ('Unnamed: 0') as a feature, silently changing every
+    coefficient. Now a column without a name is left out of the default features and
+    named in a note; --features can still name it."""
+    df = _spector_like()
+    df.sample(frac=1, random_state=0).to_csv(tmp_path / "idx.csv")
+    model = tmp_path / "m.json"
+    code, _, err = run(
+        ["train", tmp_path / "idx.csv", "--target", "grade", "--model", model], capsys
+    )
+    assert code == 0, err
+    assert "column 1 has no name" in err and "index=False" in err
+    fit = oneneuron.load(model)
+    ref = oneneuron.NeuronClassifier().fit(df[["gpa", "tuce"]], df["grade"])
+    assert list(fit.feature_names_out_) == ["gpa", "tuce"]
+    np.testing.assert_allclose(fit.coef_, ref.coef_, rtol=1e-8)
+    code, _, err = run(["predict", model, tmp_path / "idx.csv", "--out", "-"], capsys)
+    assert code == 0, err

@@ -189,6 +189,7 @@ def run_train(args: argparse.Namespace) -> int:
         need_columns,
         read_columns,
         read_labels,
+        unnamed_columns,
         whole_number_columns,
     )
     from ._progress import Activity
@@ -244,6 +245,15 @@ def run_train(args: argparse.Namespace) -> int:
                 "both the target and a feature"
             )
         features = args.features or [c for c in present if c not in {args.target, *special}]
+        if not args.features:  # row labels (a pandas index written with the table) are no data
+            unnamed = [(i, c) for i, c in unnamed_columns(args.data) if c in features]
+            for i, c in unnamed:
+                note(
+                    args,
+                    f"column {i} has no name ({c!r}: the row index pandas writes unless "
+                    "index=False?); it is not a feature (name it in --features to use it)",
+                )
+            features = [c for c in features if c not in {c for _, c in unnamed}]
     need_columns(args.data, present, features, "feature")
     not_features = [c for c in args.numeric if c not in features]
     if not_features:

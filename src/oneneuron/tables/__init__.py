@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..lazy import lazy_attributes
-from ._vocab import COMPRESSION, IMPUTE, MAX_CATEGORIES, DataError
+from ._vocab import COMPRESSION, IMPUTE, MAX_CATEGORIES, PANDAS_INDEX_NAME, DataError
 
 if TYPE_CHECKING:
     from ._design import (
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
         read_labels,
         read_table,
         text_columns,
+        unnamed_columns,
         whole_number_columns,
     )
     from ._write import OutputTable, atomic_write_text, publish
@@ -69,6 +70,7 @@ _LAZY = {
             "read_labels",
             "read_table",
             "text_columns",
+            "unnamed_columns",
             "whole_number_columns",
         ],
         "_read",
@@ -100,6 +102,7 @@ __all__ = [
     "COMPRESSION",
     "IMPUTE",
     "MAX_CATEGORIES",
+    "PANDAS_INDEX_NAME",
     "DataError",
     "Design",
     "DesignSpec",
@@ -129,5 +132,6 @@ __all__ = [
     "read_labels",
     "read_table",
     "text_columns",
+    "unnamed_columns",
     "whole_number_columns",
 ]

@@ -20,6 +20,7 @@ missing cell is an error naming the column and the number of rows.
 from __future__ import annotations
 
 import contextlib
+import json
 import lzma
 import math
 import re
@@ -35,7 +36,13 @@ import numpy as np
 import pandas as pd
 
 from ._design import NUMERIC_SHARE, check_not_identifier, numbers_as_text, unknown_note  # noqa: F401
-from ._vocab import COMPRESSION, IMPUTE, MAX_CATEGORIES, DataError  # noqa: F401 (re-exported)
+from ._vocab import (  # noqa: F401 (re-exported)
+    COMPRESSION,
+    IMPUTE,
+    MAX_CATEGORIES,
+    PANDAS_INDEX_NAME,
+    DataError,
+)
 
 
 # ------------------------------------------------------------------ files
@@ -120,6 +127,28 @@ def read_columns(path: str | Path, only: Collection[str] | None = None) -> list[
             f"{path} has repeated column name(s) {shown}; every column needs its own name"
         )
     return names
+
+
+def unnamed_columns(path: str | Path) -> list[tuple[int, str]]:
+    """``(position, name)`` of the columns a table has no name for: an empty header cell
+    of a text table (pandas calls it ``Unnamed: i``; ``df.to_csv()`` writes the row
+    index so unless ``index=False``), or a Parquet file's ``__index_level_i__`` (the
+    unnamed index ``df.to_parquet()`` stores). Positions count from 1.
+
+    Such a column holds row labels, not a variable: ``train`` leaves it out of its
+    default features (and says so).
+    """
+    fmt = data_format(path)
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        names = [str(c) for c in pq.read_schema(path).names]
+        return [(i + 1, c) for i, c in enumerate(names) if PANDAS_INDEX_NAME.fullmatch(c)]
+    opts: dict[str, Any] = {"sep": _sep(fmt), "index_col": False}
+    names = [str(c) for c in pd.read_csv(path, nrows=0, **opts).columns]
+    cells = pd.read_csv(path, header=None, nrows=1, dtype=str, **opts).iloc[0].tolist()
+    return [(i + 1, n) for i, (n, c) in enumerate(zip(names, cells, strict=False))
+            if not isinstance(c, str)]  # fmt: skip
 
 
 def _check_separator(path: Any, fmt: str, header: str) -> None:
@@ -463,8 +492,27 @@ def _frame(table: Any) -> pd.DataFrame:
             col.cast(pa.float64()) if pa.types.is_decimal(f.type) else col
             for f, col in zip(fields, table.columns, strict=True)
         ]
-        table = type(table).from_arrays(arrays, names=fields.names)
-    return table.to_pandas()
+        table = type(table).from_arrays(arrays, names=fields.names, metadata=fields.metadata)
+    return _without_pandas_index(table).to_pandas()
+
+
+def _without_pandas_index(table: Any) -> Any:
+    """``table`` whose pandas metadata names no index: every stored column stays a column.
+
+    ``df.to_parquet()`` stores a non-default index as columns and names them in the
+    metadata, from which ``to_pandas`` would rebuild the index: a named index (``id``,
+    or a feature after ``set_index``) then vanished from the columns a command reads.
+    The other metadata (extension dtypes) is kept.
+    """
+    meta = table.schema.metadata or {}
+    raw = meta.get(b"pandas")
+    if raw is None:
+        return table
+    doc = json.loads(raw)
+    if not doc.get("index_columns"):
+        return table
+    doc["index_columns"] = []
+    return table.replace_schema_metadata({**meta, b"pandas": json.dumps(doc).encode()})
 
 
 def _text_cols(df: pd.DataFrame, text: list[str]) -> pd.DataFrame:
