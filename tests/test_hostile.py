@@ -312,6 +312,23 @@ def _model_refused(work: Path, capsys, model: Path, match: str) -> None:
         oneneuron.load(model)
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz"])
+def test_a_latin1_table_names_the_encoding_and_the_line(work, capsys, suffix):
+    """A spreadsheet export in Latin-1 was refused with the codec's words ('utf-8' codec
+    can't decode byte 0xe1 in position 1), a position in a buffer, not in the file."""
+    rows = _rows()
+    rows[6] = rows[6].replace("red", "Málaga").replace("blue", "Málaga")
+    raw = (HEADER + "".join(rows)).encode("latin-1")
+    data = work / f"latin{suffix}"
+    data.write_bytes(gzip.compress(raw) if suffix.endswith(".gz") else raw)
+    for argv in (
+        ["train", data, "--target", "y", "--model", work / "l.json"],
+        ["predict", work / "m.json", data, "--out", work / "p.csv"],
+    ):
+        msg = refused(argv, capsys, "is not UTF-8 text: line 8 holds the byte 0xe1", work)
+        assert "save it as UTF-8" in msg and "codec" not in msg
+
+
 def test_a_column_in_units_too_small_for_float64(work, capsys):
     """A column like 3e-200 read as a constant and got a zero coefficient silently
     (training accuracy and probabilities were those of the model without it)."""

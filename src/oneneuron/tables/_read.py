@@ -197,6 +197,11 @@ def _read_error(path: Any, fmt: str, exc: BaseException) -> DataError:
             f"{path}: data row 1 has more fields than the header (an unquoted separator "
             "in a value?); quote such values or fix the row"
         )
+    if isinstance(exc, UnicodeDecodeError):
+        return DataError(
+            f"{path} is not UTF-8 text{_first_undecodable(path)}; save it as UTF-8 "
+            "(an export in Latin-1 or Windows-1252: e.g. iconv -f cp1252 -t utf-8)"
+        )
     text = _short(exc)
     m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
     if m:
@@ -208,6 +213,30 @@ def _read_error(path: Any, fmt: str, exc: BaseException) -> DataError:
     if isinstance(exc, (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError)):
         return DataError(f"cannot read {path} as {fmt.upper()}: {text}")
     return DataError(f"cannot read {path} as {fmt.upper()}: damaged data ({text})")
+
+
+def _first_undecodable(path: Any) -> str:
+    """``": line N holds the byte 0xe9"`` for the first byte that is not UTF-8 in a text
+    table (plain, .gz, .bz2 or .xz), or ``""`` where it cannot be read or found."""
+    import bz2
+    import codecs
+    import gzip
+
+    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(Path(path).suffix, open)
+    try:
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        line = 1
+        with opener(path, "rb") as fh:
+            while block := fh.read(1 << 20):
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError as exc:
+                    line += block.count(b"\n", 0, max(exc.start, 0))
+                    return f": line {line} holds the byte 0x{block[exc.start]:02x}"
+                line += block.count(b"\n")
+    except (OSError, EOFError, lzma.LZMAError, IndexError):
+        return ""
+    return ""
 
 
 def _short(exc: BaseException) -> str:
