@@ -677,3 +677,15 @@ def test_a_csv_written_with_its_index_does_not_fit_the_row_numbers(tmp_path, cap
     np.testing.assert_allclose(fit.coef_, ref.coef_, rtol=1e-8)
     code, _, err = run(["predict", model, tmp_path / "idx.csv", "--out", "-"], capsys)
     assert code == 0, err
+
+
+@pytest.mark.parametrize("name", ["p.txt", "p", "p.csv.gz", "p.tsv.bz2"])
+def test_an_output_name_without_a_writable_format_is_refused_first(data, capsys, name):
+    """predict read the whole table (and printed its notes) before refusing --out p.txt,
+    and the hint offered compressed extensions (.gz, ...) that output refuses."""
+    model = data / "m.json"
+    assert run(["train", data / "d.csv", "--target", "y", "--model", model, "-q"], capsys)[0] == 0
+    pd.read_csv(data / "d.csv").assign(extra=1).to_csv(data / "e.csv", index=False)
+    err = fail(["predict", model, data / "e.csv", "--out", data / name], capsys, name)
+    assert "name it .csv, .tsv or .parquet" in err and ".gz/" not in err
+    assert "note:" not in err  # nothing was read

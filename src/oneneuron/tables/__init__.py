@@ -50,7 +50,7 @@ if TYPE_CHECKING:
         unnamed_columns,
         whole_number_columns,
     )
-    from ._write import OutputTable, atomic_write_text, publish
+    from ._write import OutputTable, atomic_write_text, output_format, publish
 
 #: Names that need pandas, imported on first use (the command line starts without them).
 _LAZY = {
@@ -75,7 +75,7 @@ _LAZY = {
         ],
         "_read",
     ),
-    **dict.fromkeys(["OutputTable", "atomic_write_text", "publish"], "_write"),
+    **dict.fromkeys(["OutputTable", "atomic_write_text", "output_format", "publish"], "_write"),
     **dict.fromkeys(
         [
             "MISSING",
@@ -127,6 +127,7 @@ __all__ = [
     "fit_spec",
     "iter_table",
     "need_columns",
+    "output_format",
     "publish",
     "read_columns",
     "read_labels",
