@@ -1650,7 +1650,13 @@ def formula_columns(
     lhs, rhs, used = _parse_formula(formula, columns)
     from formulaic import Formula
 
-    unknown = sorted({str(v) for v in Formula(rhs).required_variables} - set(columns))
+    # formulaic reads a backticked `x.1` as the attribute 1 of x and lists 'x': a name is
+    # not unknown where it is the head of a dotted column the formula uses
+    unknown = sorted(
+        v
+        for v in {str(v) for v in Formula(rhs).required_variables} - set(columns)
+        if not any(c.startswith(f"{v}.") for c in used)
+    )
     if unknown:
         names = ", ".join(map(repr, unknown))
         shown = ", ".join(map(repr, columns[:20])) + (" ..." if len(columns) > 20 else "")
@@ -1665,10 +1671,8 @@ def _parse_formula(formula: str, columns: list[str]) -> tuple[str | None, str, s
     """Left-hand side (a column name or None), right-hand side, and the columns used."""
     if not isinstance(formula, str) or not formula.strip():
         raise ValueError("formula must be a non-empty string such as 'y ~ x + C(g)'")
-    lhs, sep, rhs = formula.partition("~")
-    if not sep:
-        lhs, rhs = "", formula
-    lhs = lhs.strip()
+    lhs, rhs = split_formula(formula)
+    lhs = _unquoted(lhs.strip())
     if lhs and lhs not in columns:
         raise ValueError(f"the formula's left-hand side {lhs!r} must be a column name of the table")
     from formulaic import Formula
@@ -1690,6 +1694,40 @@ def _parse_formula(formula: str, columns: list[str]) -> tuple[str | None, str, s
     return lhs or None, rhs, used
 
 
+def split_formula(formula: str) -> tuple[str, str]:
+    """``(left, right)`` of a formula at its ``~``: the first one outside backticks, quotes
+    and brackets (a column named ``y~`` is written `` `y~` ``); ``("", formula)``
+    without one.
+
+    Examples
+    --------
+    >>> split_formula("`y~` ~ x + `a~b`")
+    ('`y~` ', ' x + `a~b`')
+    >>> split_formula("x + C(g)")
+    ('', 'x + C(g)')
+    """
+    quote, depth = None, 0
+    for i, ch in enumerate(formula):
+        if quote is not None:
+            quote = None if ch == quote else quote
+        elif ch in "`'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "~" and depth == 0:
+            return formula[:i], formula[i + 1 :]
+    return "", formula
+
+
+def _unquoted(name: str) -> str:
+    """A left-hand side's column name without its quoting: `` `a b` `` (formulaic) or
+    ``Q('a b')`` (patsy) name the column ``a b``."""
+    m = re.fullmatch(r"`([^`]+)`", name) or re.fullmatch(r"Q\(\s*(['\"])(.+)\1\s*\)", name)
+    return name if m is None else m.groups()[-1]
+
+
 def formula_has_intercept(formula: str) -> bool:
     """Whether a formula keeps its intercept: False after ``- 1``, ``+ 0`` or ``0 +``, as in
     R, statsmodels and formulaic. A formula that does not parse counts as keeping it (the
@@ -1705,7 +1743,7 @@ def formula_has_intercept(formula: str) -> bool:
     from formulaic import Formula
 
     try:
-        return any(str(term) == "1" for term in Formula(str(formula).partition("~")[2] or formula))
+        return any(str(term) == "1" for term in Formula(split_formula(str(formula))[1]))
     except Exception:  # noqa: BLE001 - a syntax error is reported where the formula is fitted
         return True
 
