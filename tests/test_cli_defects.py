@@ -689,3 +689,22 @@ def test_an_output_name_without_a_writable_format_is_refused_first(data, capsys,
     err = fail(["predict", model, data / "e.csv", "--out", data / name], capsys, name)
     assert "name it .csv, .tsv or .parquet" in err and ".gz/" not in err
     assert "note:" not in err  # nothing was read
+
+
+def test_a_column_name_that_differs_in_spaces_or_case_is_pointed_at(tmp_path, capsys):
+    """A CSV written with ', ' between fields has header names with a leading space: the
+    error listed the first columns only, where ' grade' looked like 'grade'."""
+    cols = [f"c{i}" for i in range(12)]
+    text = (
+        ", ".join([*cols, "Grade"])
+        + "\n"
+        + "\n".join(", ".join(str((i * j) % 7) for j in range(13)) for i in range(20))
+    )
+    path = tmp_path / "spaced.csv"
+    path.write_text(text + "\n")
+    err = fail(
+        ["train", path, "--target", "grade", "--model", tmp_path / "m.json"],
+        capsys,
+        "lacks target column(s) 'grade'",
+    )
+    assert "' Grade' for 'grade', which differ in spaces or case" in err

@@ -590,7 +590,13 @@ def need_columns(path: str | Path, present: list[str], wanted: list[str], what: 
     if missing:
         shown = ", ".join(repr(c) for c in missing[:5]) + (" ..." if len(missing) > 5 else "")
         have = ", ".join(repr(c) for c in present[:8]) + (" ..." if len(present) > 8 else "")
-        raise DataError(f"{path} lacks {what} column(s) {shown} (it has {have})")
+
+        def same(name: str) -> str:  # spaces around a header name, or its case, differ
+            return " ".join(name.split()).casefold()
+
+        near = [f"{p!r} for {c!r}" for c in missing for p in present if same(p) == same(c)]
+        hint = f"; it has {', '.join(near[:5])}, which differ in spaces or case" if near else ""
+        raise DataError(f"{path} lacks {what} column(s) {shown} (it has {have}){hint}")
 
 
 # --------------------------------------------------------------- encoding
