@@ -708,3 +708,41 @@ def test_a_column_name_that_differs_in_spaces_or_case_is_pointed_at(tmp_path, ca
         "lacks target column(s) 'grade'",
     )
     assert "' Grade' for 'grade', which differ in spaces or case" in err
+
+
+def test_the_target_as_offset_is_refused(data, capsys):
+    """--offset naming the target fed the labels into their own logit: a 'model' that
+    scored 0.91 on spector's data and needed the labels to predict."""
+    fail(
+        ["train", data / "d.csv", "--target", "y", "--offset", "y", "--model", data / "m.json"],
+        capsys,
+        "--offset y is the target column",
+    )
+    df = pd.read_csv(data / "d.csv")
+    for key in ("offset", "sample_weight"):
+        with pytest.raises(ValueError, match=f"{key}='y' names the formula's target"):
+            oneneuron.logit("y ~ x1 + x2", df, **{key: "y"})
+
+
+@pytest.mark.parametrize(
+    ("argv", "match"),
+    [
+        (
+            ["train", "d.csv", "--target", "y", "--features", "x1", "x1", "x2"],
+            "--features names 'x1' more than once",
+        ),
+        (
+            ["predict", "m.json", "d.csv", "--out", "-", "--keep", "y", "y"],
+            "--keep names 'y' more than once",
+        ),
+    ],
+)
+def test_a_column_named_twice_in_a_flag_is_refused(data, capsys, argv, match):
+    """--features x1 x1 x2 fitted x1 once but reported '3 table columns'; --keep y y
+    wrote the column twice."""
+    model = data / "m.json"
+    assert run(["train", data / "d.csv", "--target", "y", "--model", model, "-q"], capsys)[0] == 0
+    argv = [data / a if a.endswith((".csv", ".json")) else a for a in argv]
+    if argv[0] == "train":
+        argv += ["--model", data / "m2.json"]
+    fail(argv, capsys, match)

@@ -80,6 +80,9 @@ def run_predict(args: argparse.Namespace) -> int:
     from ._progress import Activity
 
     inputs = {"model": args.model, "data table": args.data}
+    twice = sorted({c for c in args.keep if args.keep.count(c) > 1})
+    if twice:
+        raise UserError(f"--keep names {', '.join(map(repr, twice))} more than once")
     to_stdout = args.out == "-"
     if not to_stdout:
         check_new_file(args.out, args.force, flag="--out", inputs=inputs)

@@ -220,6 +220,10 @@ def run_train(args: argparse.Namespace) -> int:
         if not sep or not col:
             raise UserError(f"--reference takes COL=LEVEL (e.g. student=No), not {item!r}")
         reference[col] = level
+    for flag, names in (("--features", args.features or []), ("--numeric", args.numeric)):
+        twice = sorted({c for c in names if names.count(c) > 1})
+        if twice:
+            raise UserError(f"{flag} names {', '.join(map(repr, twice))} more than once")
     present = read_columns(args.data)
     if args.formula is not None:
         if args.features:
@@ -236,6 +240,11 @@ def run_train(args: argparse.Namespace) -> int:
     if args.target is None:
         raise UserError("name the target column with --target COL (or 'COL ~ ...' in --formula)")
     need_columns(args.data, present, [args.target], "target")
+    if args.offset is not None and args.offset == args.target:
+        raise UserError(
+            f"--offset {args.offset} is the target column: the labels would enter the fit as "
+            "its own input (and predict would need them); name another column"
+        )
     special = [c for c in (args.cluster, args.offset) if c is not None]
     need_columns(args.data, present, special, "--cluster/--offset")
     if args.formula is None:

@@ -1721,6 +1721,17 @@ def split_formula(formula: str) -> tuple[str, str]:
     return "", formula
 
 
+def formula_target(formula: str) -> str | None:
+    """The column a formula's left-hand side names (unquoted), or None.
+
+    Examples
+    --------
+    >>> formula_target("`y~` ~ x"), formula_target("Q('a b') ~ x"), formula_target("~ x")
+    ('y~', 'a b', None)
+    """
+    return _unquoted(split_formula(str(formula))[0].strip()) or None
+
+
 def _unquoted(name: str) -> str:
     """A left-hand side's column name without its quoting: `` `a b` `` (formulaic) or
     ``Q('a b')`` (patsy) name the column ``a b``."""
