@@ -466,7 +466,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             the input's namespace (lazy for Dask).
         y : array_like of shape (n_samples,), optional
             Class labels of any type (ints, strings, bools); at least two classes.
-            Omitted only when ``formula`` names the target (``"y ~ ..."``).
+            Omitted only when ``formula`` names the target (``"y ~ ..."``). A table
+            X that still holds them (a column named as the Series ``y`` and equal
+            to it, without ``formula``) is an error: the labels would be a feature.
         sample_weight : array_like of shape (n_samples,), optional
             Non-negative row weights (frequency weights for the statistics).
         cluster : array_like of shape (n_samples,), optional

@@ -41,7 +41,7 @@ from ..stats import (
     firth_inference,
     term_names,
 )
-from ..tables import DesignSpec, array_table, is_table
+from ..tables import DesignSpec, array_table, is_table, table_column
 from ._predictor import centred_coefficients, centred_intercepts, check_offset, l1_free_columns
 from ._sparse import metric_rows, resolve_penalty_factor, run_cd
 
@@ -207,6 +207,29 @@ def input_columns(X: Any) -> tuple[int, NDArray[np.object_] | None] | None:
     return int(X.shape[1]), names
 
 
+def check_labels_not_in_table(X: Any, y: Any) -> None:
+    """Refuse a table X that holds the labels: a column named as the Series ``y`` and
+    equal to it (``fit(df, df["y"])`` with ``"y"`` still in ``df``). The labels would be
+    a feature: the fit separates the classes perfectly and predicts nothing new.
+    """
+    name = getattr(y, "name", None)
+    if not isinstance(name, str) or not is_table(X):
+        return
+    names = getattr(X, "column_names", None)
+    if name not in [str(c) for c in (names if names is not None else X.columns)]:
+        return
+    column, labels = table_column(X, name, "y"), np.asarray(y)
+    try:
+        same = column.shape == labels.shape and bool(np.all(column == labels))
+    except (TypeError, ValueError):  # incomparable kinds: not the same column
+        same = False
+    if same:
+        raise ValueError(
+            f"X holds the labels: its column {name!r} is y itself, so the labels would be a "
+            f"feature; drop it from X, or pass its name as y (fit(X, {name!r}))"
+        )
+
+
 def set_input_columns(est: Any, data: FitData, columns_in: Any) -> None:
     """Set ``n_features_in_`` and ``feature_names_in_``: the columns of the X given to fit.
 
@@ -329,6 +352,8 @@ def design_input(
 ) -> tuple[Any, ...]:
     """Turn a table into the design matrix (and drop rows), or pass arrays through."""
     check_not_lazy(X)
+    if est.formula is None:  # every column is a feature (a formula picks its own)
+        check_labels_not_in_table(X, y)
     for name in ("design_", "design_report_", "predict_report_"):  # the previous fit's
         est.__dict__.pop(name, None)
     if not (isinstance(y, str) and is_table(X)) and not uses_design(est, X):
