@@ -746,3 +746,33 @@ def test_a_column_named_twice_in_a_flag_is_refused(data, capsys, argv, match):
     if argv[0] == "train":
         argv += ["--model", data / "m2.json"]
     fail(argv, capsys, match)
+
+
+def test_levels_that_read_as_missing_are_named(tmp_path, capsys):
+    """A text column whose levels include 'NA' (North America, Namibia) or 'None' was
+    refused for 'missing values' the file does not seem to have; the error now names the
+    words read as missing. An empty cell alone adds nothing."""
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(
+        {
+            "x": rng.normal(size=30),
+            "region": rng.choice(["NA", "EU", "None"], 30),
+            "y": rng.integers(0, 2, 30),
+        }
+    )
+    path = tmp_path / "na.csv"
+    df.to_csv(path, index=False)
+    err = fail(
+        ["train", path, "--target", "y", "--model", tmp_path / "m.json"],
+        capsys,
+        "missing values in column 'region'",
+    )
+    assert "'NA'" in err and "'None'" in err and "count as missing" in err
+    df["region"] = df["region"].replace({"NA": "", "None": "EU"})
+    df.to_csv(path, index=False)
+    err = fail(
+        ["train", path, "--target", "y", "--model", tmp_path / "m.json"],
+        capsys,
+        "missing values in column 'region'",
+    )
+    assert "count as missing" not in err

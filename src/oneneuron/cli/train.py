@@ -384,7 +384,7 @@ def run_train(args: argparse.Namespace) -> int:
             try:  # the table and the target's name: the design layer codes the columns
                 est.fit(table, args.target, **fit_kw)
             except DataError as exc:
-                raise DataError(cli_terms(str(exc))) from None
+                raise DataError(cli_terms(str(exc)) + _written_as_missing(args, exc)) from None
             except ValueError as exc:
                 raise UserError(cli_terms(str(exc))) from None
     show_warnings(caught)
@@ -395,6 +395,24 @@ def run_train(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"wrote {args.model}")
     return 0
+
+
+def _written_as_missing(args: argparse.Namespace, exc: Exception) -> str:
+    """For an error on missing values in a column of a text table: which words in it were
+    read as missing (``NA``, ``None``, ...: pandas' and R's convention), or ``""``."""
+    import re
+
+    from ..tables import missing_words
+
+    m = re.match(r"missing values in (?:target )?column '([^']+)'", str(exc))
+    words = missing_words(args.data, m.group(1)) if m else []
+    if not words:
+        return ""
+    shown = ", ".join(repr(w) for w in words)
+    return (
+        f" (cells written {shown} count as missing, as in pandas and R; if they are levels, "
+        "rename them in the file)"
+    )
 
 
 def _typed_both_ways(parts: list[Any], column: str) -> bool:

@@ -584,6 +584,30 @@ def check_stray_text(df: pd.DataFrame, columns: list[str], source: Any) -> None:
             raise DataError(f"column {name!r} of {source} {why}")
 
 
+def missing_words(path: str | Path, column: str, most: int = 3) -> list[str]:
+    """The words (``NA``, ``None``, ``null``, ...) that made cells of a text table's
+    ``column`` missing values, as written (at most ``most``; empty cells are not
+    listed), so that an error on missing values can say why a cell that reads as a
+    level (the region ``NA``, the answer ``None``) counted as missing. Read on the
+    error path only, chunk by chunk; ``[]`` for Parquet or where it cannot be read."""
+    fmt = data_format(path)
+    if fmt == "parquet":
+        return []
+    found: list[str] = []
+    opts = {"sep": _sep(fmt), "usecols": [column], "dtype": str, "keep_default_na": False}
+    try:
+        for chunk in pd.read_csv(path, chunksize=100_000, **opts):
+            cells = chunk[column].str.strip()
+            for word in cells[cells.isin(_NA_WORDS) & (cells != "")].unique():
+                if word not in found:
+                    found.append(word)
+            if len(found) >= most:
+                break
+    except Exception:  # noqa: BLE001 - only a hint for a message: never a second error
+        return found
+    return found[:most]
+
+
 def need_columns(path: str | Path, present: list[str], wanted: list[str], what: str) -> None:
     """Raise naming the ``wanted`` columns that ``present`` lacks."""
     missing = [c for c in wanted if c not in present]
