@@ -776,3 +776,19 @@ def test_levels_that_read_as_missing_are_named(tmp_path, capsys):
         "missing values in column 'region'",
     )
     assert "count as missing" not in err
+
+
+@pytest.mark.parametrize("extra", [[], ["--cv", "3"]])
+def test_labels_differing_in_spaces_or_case_are_refused(tmp_path, capsys, extra):
+    """'yes', 'yes ', 'No' and 'no' made a four-class model of a binary target (the
+    summary's classes line was the only sign)."""
+    rng = np.random.default_rng(1)
+    y = np.where(rng.random(40) < 0.5, "yes", "no").astype(object)
+    y[3], y[7] = "yes ", "No"
+    path = tmp_path / "ws.csv"
+    pd.DataFrame({"x": rng.normal(size=40), "y": y}).to_csv(path, index=False)
+    fail(
+        ["train", path, "--target", "y", "--model", tmp_path / "m.json", *extra],
+        capsys,
+        "labels that differ only in spaces or case ('No' and 'no'; 'yes' and 'yes ')",
+    )

@@ -331,6 +331,7 @@ def run_train(args: argparse.Namespace) -> int:
                 "yes/no)"
             )
     labels = [v.item() if isinstance(v, np.generic) else v for v in y_all[y_all.notna()].unique()]
+    _refuse_labels_differing_in_spaces_or_case(args.target, labels)
     if len(labels) < 2:
         shown = f"{labels[0]!r} in all {int(y_all.notna().sum())} rows" if len(labels) else "none"
         raise UserError(
@@ -395,6 +396,23 @@ def run_train(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"wrote {args.model}")
     return 0
+
+
+def _refuse_labels_differing_in_spaces_or_case(target: str, labels: list[Any]) -> None:
+    """Text labels that differ only in surrounding or repeated spaces, or in case ('yes'
+    and 'yes ', 'No' and 'no': a spreadsheet's stray edits) would be separate classes: a
+    binary target became a four-class model. One error names the pairs."""
+    groups: dict[str, list[str]] = {}
+    for v in labels:
+        if isinstance(v, str):
+            groups.setdefault(" ".join(v.split()).casefold(), []).append(v)
+    clashes = [sorted(g) for g in groups.values() if len(g) > 1]
+    if clashes:
+        shown = "; ".join(" and ".join(repr(v) for v in g) for g in clashes[:3])
+        raise UserError(
+            f"target column {target!r} has labels that differ only in spaces or case ({shown}); "
+            "each would be its own class: write each class one way"
+        )
 
 
 def _written_as_missing(args: argparse.Namespace, exc: Exception) -> str:
