@@ -329,6 +329,34 @@ def test_a_latin1_table_names_the_encoding_and_the_line(work, capsys, suffix):
         assert "save it as UTF-8" in msg and "codec" not in msg
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "match"),
+    [
+        ("p.csv", "parquet", "p.csv is a Parquet file: name it .parquet"),
+        ("g.csv", "gzip", "g.csv is gzip-compressed: name it .csv.gz"),
+        ("t.csv.gz", "text", "t.csv.gz is not gzip-compressed as its name says"),
+        ("t.parquet", "text", "t.parquet is not a Parquet file (it starts b'x1,x2,co')"),
+        ("w.csv", "xlsx", "w.csv is a zip archive (an Excel .xlsx workbook?), not a CSV table"),
+    ],
+)
+def test_a_file_named_for_another_format_says_what_it_holds(work, capsys, name, content, match):
+    """A Parquet file named .csv was called 'not UTF-8 text', a plain CSV named .gz 'Not a
+    gzipped file (b'x1')', a workbook named .csv got the codec's words."""
+    text = (HEADER + "".join(_rows())).encode()
+    if content == "parquet":
+        pq.write_table(pa.Table.from_pandas(pd.read_csv(work / "d.csv")), work / name)
+    else:
+        raw = {"gzip": gzip.compress(text), "text": text}.get(content)
+        if content == "xlsx":  # a workbook's first bytes, then binary parts
+            raw = b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 4
+        (work / name).write_bytes(raw)
+    for argv in (
+        ["train", work / name, "--target", "y", "--model", work / "n.json"],
+        ["predict", work / "m.json", work / name, "--out", work / "p_out.csv"],
+    ):
+        refused(argv, capsys, match, work)
+
+
 def test_a_column_in_units_too_small_for_float64(work, capsys):
     """A column like 3e-200 read as a constant and got a zero coefficient silently
     (training accuracy and probabilities were those of the model without it)."""

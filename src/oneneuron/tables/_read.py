@@ -99,6 +99,9 @@ def read_columns(path: str | Path, only: Collection[str] | None = None) -> list[
     predict), only repeats among those are refused; the others are never read.
     """
     fmt = data_format(path)
+    mismatch = _content_mismatch(path, fmt) if Path(path).is_file() else None
+    if mismatch:  # a Parquet file named .csv, a workbook named .csv: say so before parsing
+        raise DataError(mismatch)
     try:
         if fmt == "parquet":
             import pyarrow.parquet as pq
@@ -197,6 +200,9 @@ def _read_error(path: Any, fmt: str, exc: BaseException) -> DataError:
             f"{path}: data row 1 has more fields than the header (an unquoted separator "
             "in a value?); quote such values or fix the row"
         )
+    mismatch = _content_mismatch(path, fmt)
+    if mismatch:
+        return DataError(mismatch)
     if isinstance(exc, UnicodeDecodeError):
         return DataError(
             f"{path} is not UTF-8 text{_first_undecodable(path)}; save it as UTF-8 "
@@ -213,6 +219,52 @@ def _read_error(path: Any, fmt: str, exc: BaseException) -> DataError:
     if isinstance(exc, (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError)):
         return DataError(f"cannot read {path} as {fmt.upper()}: {text}")
     return DataError(f"cannot read {path} as {fmt.upper()}: damaged data ({text})")
+
+
+#: The first bytes of the files a table may be mistaken for: (magic, what it is, extension).
+_MAGIC = (
+    (b"PAR1", "a Parquet file", ".parquet"),
+    (b"\x1f\x8b", "gzip-compressed", ".gz"),
+    (b"BZh", "bzip2-compressed", ".bz2"),
+    (b"\xfd7zXZ\x00", "xz-compressed", ".xz"),
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed", ".zst"),
+    (b"PK\x03\x04", "a zip archive (an Excel .xlsx workbook?)", ".zip"),
+    (b"\xd0\xcf\x11\xe0", "an Excel .xls workbook", None),
+)
+
+
+def _content_mismatch(path: Any, fmt: str) -> str | None:
+    """Why a file that failed to read is not what its name says (a Parquet file named
+    .csv, a plain CSV named .gz, a workbook named .csv), or None: from its first bytes."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except OSError:
+        return None
+    name = Path(path).name.lower()
+    if fmt == "parquet":
+        expected: str | None = ".parquet"
+    else:
+        expected = next((c for c in COMPRESSION if name.endswith(c)), None)  # None: plain
+    found = next(((what, ext) for magic, what, ext in _MAGIC if head.startswith(magic)), None)
+    if found is None:
+        if expected is None:  # text, as the name says
+            return None
+        if expected == ".parquet":
+            return (
+                f"{path} is not a Parquet file (it starts {head!r}); a text table is "
+                "named .csv or .tsv"
+            )
+        said = dict((ext, what) for _, what, ext in _MAGIC)[expected]
+        return f"{path} is not {said} as its name says (it starts {head!r}); name it .{fmt}"
+    what, ext = found
+    if ext == expected:
+        return None
+    if ext is None or (ext == ".zip" and expected is None):
+        return f"{path} is {what}, not a {fmt.upper()} table: export it as CSV"
+    if ext == ".parquet":
+        return f"{path} is a Parquet file: name it .parquet"
+    return f"{path} is {what}: name it .{fmt}{ext}"
 
 
 def _first_undecodable(path: Any) -> str:
