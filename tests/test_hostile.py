@@ -357,6 +357,14 @@ def test_a_file_named_for_another_format_says_what_it_holds(work, capsys, name, 
         refused(argv, capsys, match, work)
 
 
+def test_a_header_that_starts_like_a_file_mark_is_text(work, capsys):
+    """'PAR1' and 'BZh9' are also column names: a CSV whose header starts so is read."""
+    data = _csv(
+        work / "par.csv", [r.replace("red", "a") for r in _rows()], header="PAR1,BZh91,colour,y\n"
+    )
+    ok(["train", data, "--target", "y", "--model", work / "par.json", "-q"], capsys)
+
+
 def test_a_column_in_units_too_small_for_float64(work, capsys):
     """A column like 3e-200 read as a constant and got a zero coefficient silently
     (training accuracy and probabilities were those of the model without it)."""

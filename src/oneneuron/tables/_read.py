@@ -225,7 +225,7 @@ def _read_error(path: Any, fmt: str, exc: BaseException) -> DataError:
 _MAGIC = (
     (b"PAR1", "a Parquet file", ".parquet"),
     (b"\x1f\x8b", "gzip-compressed", ".gz"),
-    (b"BZh", "bzip2-compressed", ".bz2"),
+    (b"BZh", "bzip2-compressed", ".bz2"),  # then a level digit and "1AY&" (checked)
     (b"\xfd7zXZ\x00", "xz-compressed", ".xz"),
     (b"\x28\xb5\x2f\xfd", "zstd-compressed", ".zst"),
     (b"PK\x03\x04", "a zip archive (an Excel .xlsx workbook?)", ".zip"),
@@ -239,8 +239,16 @@ def _content_mismatch(path: Any, fmt: str) -> str | None:
     try:
         with open(path, "rb") as fh:
             head = fh.read(8)
+            fh.seek(0, 2)
+            fh.seek(max(fh.tell() - 4, 0))
+            tail = fh.read(4)
     except OSError:
         return None
+    # text can start like a mark ("PAR1,PAR2,y", "BZh_score,y"): check the rest of it
+    if head.startswith(b"PAR1") and tail != b"PAR1":  # Parquet ends with its mark too
+        head = b""
+    if head.startswith(b"BZh") and not (head[3:4].isdigit() and head[4:8] == b"1AY&"):
+        head = b""
     name = Path(path).name.lower()
     if fmt == "parquet":
         expected: str | None = ".parquet"
