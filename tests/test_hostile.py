@@ -365,6 +365,25 @@ def test_a_header_that_starts_like_a_file_mark_is_text(work, capsys):
     ok(["train", data, "--target", "y", "--model", work / "par.json", "-q"], capsys)
 
 
+@pytest.mark.parametrize("where", ["label", "level"])
+def test_nul_characters_in_a_text_table_are_one_error(work, capsys, where):
+    """A label written '0\\x00' lost its NULs in NumPy's text arrays and train stopped on
+    an internal check ('inference.classes ['0', '1'] differ from classes [...]')."""
+    rows = _rows()
+    if where == "label":
+        rows[4] = rows[4][:-1] + "\x00\n"
+    else:
+        rows[4] = rows[4].replace("red", "red\x00").replace("blue", "blue\x00")
+    data = _csv(work / "nul.csv", rows)
+    column = "y" if where == "label" else "colour"
+    refused(
+        ["train", data, "--target", "y", "--model", work / "n.json"],
+        capsys,
+        f"column {column!r} of {data} holds NUL characters (data row 5)",
+        work,
+    )
+
+
 def test_a_column_in_units_too_small_for_float64(work, capsys):
     """A column like 3e-200 read as a constant and got a zero coefficient silently
     (training accuracy and probabilities were those of the model without it)."""

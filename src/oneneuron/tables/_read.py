@@ -639,6 +639,13 @@ def check_stray_text(df: pd.DataFrame, columns: list[str], source: Any) -> None:
         s = df[name]
         if _is_numeric(s):
             continue
+        nul = s.map(lambda v: isinstance(v, str) and "\x00" in v).to_numpy(dtype=bool)
+        if nul.any():  # NumPy's text arrays drop trailing NULs: labels and levels would change
+            row = int(df.index[int(np.argmax(nul))]) + 1
+            raise DataError(
+                f"column {name!r} of {source} holds NUL characters (data row {row}): binary "
+                "data in a text table?; remove them"
+            )
         why = numbers_as_text(s, lambda i, rows=df.index: f"data row {int(rows[i]) + 1}")
         if why is not None:
             raise DataError(f"column {name!r} of {source} {why}")
