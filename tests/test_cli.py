@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -556,3 +557,18 @@ def test_target_labels_keep_their_written_form(tmp_path, capsys, labels, expecte
     code, out, err = run(["evaluate", model, data, "--json"], capsys)
     assert code == 0, err
     assert json.loads(out)["n_samples"] == 80
+
+
+def test_every_option_has_a_help_text():
+    """train --help listed --solver and --max-iter with no word on what they do."""
+    from oneneuron.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    bare = [
+        f"{name} {a.option_strings or a.dest}"
+        for name, p in sub.choices.items()
+        for a in p._actions
+        if not a.help
+    ]
+    assert bare == []

@@ -52,7 +52,11 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--model", required=True, metavar="PATH", help="model file to write (JSON)")
     p.add_argument(
-        "--features", nargs="+", metavar="COL", help="feature columns (default: all but target)"
+        "--features",
+        nargs="+",
+        metavar="COL",
+        help="feature columns (default: all but the target, --offset and --cluster columns "
+        "and a column without a header name, such as a pandas row index)",
     )
     p.add_argument(
         "--numeric",
@@ -118,6 +122,8 @@ def add_parser(sub: Any) -> None:
         "--solver",
         default="auto",
         choices=["auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd", "cd"],
+        help="optimiser (default auto: Newton on small data, a row subsample then full-data "
+        "steps on tall data, L-BFGS on wide data, cd with --l1-ratio > 0)",
     )
     p.add_argument(
         "--tol",
@@ -125,7 +131,14 @@ def add_parser(sub: Any) -> None:
         default=1e-8,
         help="stopping tolerance: the relative size of the last Newton step (see NeuronClassifier)",
     )
-    p.add_argument("--max-iter", type=positive_int, default=1000)
+    p.add_argument(
+        "--max-iter",
+        type=positive_int,
+        default=1000,
+        metavar="N",
+        help="most solver iterations (default 1000); a fit that stops there says it did not "
+        "converge",
+    )
     p.add_argument("--no-intercept", action="store_true", help="fit without a bias b")
     p.add_argument(
         "--impute",
