@@ -244,17 +244,18 @@ def _content_mismatch(path: Any, fmt: str) -> str | None:
             tail = fh.read(4)
     except OSError:
         return None
-    # text can start like a mark ("PAR1,PAR2,y", "BZh_score,y"): check the rest of it
-    if head.startswith(b"PAR1") and tail != b"PAR1":  # Parquet ends with its mark too
-        head = b""
-    if head.startswith(b"BZh") and not (head[3:4].isdigit() and head[4:8] == b"1AY&"):
-        head = b""
     name = Path(path).name.lower()
     if fmt == "parquet":
         expected: str | None = ".parquet"
     else:
         expected = next((c for c in COMPRESSION if name.endswith(c)), None)  # None: plain
     found = next(((what, ext) for magic, what, ext in _MAGIC if head.startswith(magic)), None)
+    # text can start like a mark ("PAR1,PAR2,y", "BZh_score,y"): check the rest of it (a
+    # file named .parquet that starts with its mark is one, if damaged: the reader says so)
+    if found and found[1] == ".parquet" and expected != ".parquet" and tail != b"PAR1":
+        found = None
+    if found and found[1] == ".bz2" and not (head[3:4].isdigit() and head[4:8] == b"1AY&"):
+        found = None
     if found is None:
         if expected is None:  # text, as the name says
             return None
