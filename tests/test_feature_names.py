@@ -225,8 +225,6 @@ def test_a_table_that_still_holds_the_labels_is_refused():
     polars; with a formula (which picks its own columns) the table may keep it."""
     import polars as pl
 
-    import oneneuron
-
     rng = np.random.default_rng(0)
     df = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
     df["y"] = np.where(df.a + rng.logistic(size=60) > 0, "yes", "no")
@@ -245,3 +243,29 @@ def test_a_table_that_still_holds_the_labels_is_refused():
     np.testing.assert_allclose(formula.coef_, ref.coef_, rtol=1e-9)
     other = df.assign(y=df["y"].iloc[::-1].to_numpy())  # a column 'y' that is not the labels
     oneneuron.NeuronClassifier(alpha=1.0).fit(other, df["y"])
+
+
+def test_repeated_column_names_are_one_line_naming_them():
+    """A table with a repeated name gave narwhals' DuplicateError ('Expected unique column
+    names, got:' and a list on the next lines); now one line in the words of the command
+    line's refusal, at fit (estimator, CV, path, formula) and at predict."""
+    import pyarrow as pa
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(30, 3)), columns=["a", "a", "b"])
+    y = np.arange(30) % 2
+    model = oneneuron.NeuronClassifier().fit(X.set_axis(["a", "c", "b"], axis=1), y)
+    arrow = pa.Table.from_arrays([pa.array(X.iloc[:, i]) for i in range(3)], names=["a", "a", "b"])
+    calls = [
+        lambda: oneneuron.NeuronClassifier().fit(X, y),
+        lambda: oneneuron.NeuronClassifier().fit(arrow, y),
+        lambda: oneneuron.NeuronClassifier().fit(X.assign(g=["u", "v"] * 15), y),
+        lambda: oneneuron.logit("y ~ a + b", X.assign(y=y)),
+        lambda: oneneuron.NeuronClassifierCV(cv=3, n_alphas=5).fit(X, y),
+        lambda: oneneuron.regularization_path(X, y, n_alphas=5),
+        lambda: model.predict_proba(X),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match=r"^X has repeated column name\(s\) 'a'; every") as e:
+            call()
+        assert "\n" not in str(e.value)

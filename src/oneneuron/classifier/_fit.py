@@ -73,6 +73,7 @@ def fit(
     (:func:`oneneuron.prepare`), the solver runs on the host with
     d-sized vectors, and the statistics for inference are made at the end.
     """
+    check_not_lazy(X)  # before scikit-learn reads the names of a table
     prev = previous_solution(est)
     est.__dict__.pop("cv_record_", None)  # a loaded model's CV record no longer describes it
     est.__dict__.pop("relaxed_", None)  # nor a previous relax=True fit's refit
@@ -248,11 +249,22 @@ def set_input_columns(est: Any, data: FitData, columns_in: Any) -> None:
 
 
 def check_not_lazy(X: Any) -> None:
-    """Refuse a lazy query (a polars LazyFrame) with the call that makes it a table."""
+    """Refuse a lazy query (a polars LazyFrame) with the call that makes it a table, and
+    a table with a repeated column name (one line naming it, not narwhals' list)."""
     if type(X).__name__ == "LazyFrame":
         raise ValueError(
             "X is a polars LazyFrame, a query not yet run: pass its result, X.collect()"
         )
+    if is_table(X):
+        names = getattr(X, "column_names", None)  # an Arrow table's; pandas: columns
+        names = [str(c) for c in (names if names is not None else X.columns)]
+        twice = sorted({c for c in names if names.count(c) > 1})
+        if twice:
+            raise ValueError(
+                f"X has repeated column name(s) {', '.join(map(repr, twice))}; every column "
+                "needs its own name (a repeated one would be fitted twice, or read as the "
+                "other)"
+            )
 
 
 def check_term_names(names: Any, fit_intercept: bool) -> None:
