@@ -112,7 +112,7 @@ def subsampled_newton(
     trace.record(theta, f, g, problem.n_passes)
     n_iter, refreshed, message, converged = 0, False, "", False
     stalls, last_measure, decreased = 0, np.inf, True
-    previous, rates, t = np.inf, [], 1.0  # the last measure; contractions of unit steps
+    previous, rates, t = None, [], 1.0  # the last measure; contractions of unit steps
     while True:
         p = solve(g)
         slope = float(g @ p)
@@ -122,7 +122,10 @@ def subsampled_newton(
         if n_iter > 0:  # progress: a real decrease, or a step at most half the smallest yet
             stalls = 0 if decreased or measure < 0.5 * last_measure else stalls + 1
         last_measure = min(last_measure, measure)
-        rates = rates + [measure / previous] if t == 1.0 and n_iter > 0 else []
+        if previous is not None and t == 1.0:  # a unit step: its contraction
+            rates.append(measure / previous)
+        else:  # a shorter one, or the first step or one after a refresh: none to measure
+            rates = []
         previous = measure
         if measure <= tol:  # the next step would be small: theta is within about tol
             converged = True  # (its error; no pass spent on taking the step to check)
@@ -170,7 +173,7 @@ def subsampled_newton(
             _, g, H = problem.gradient_hessian(theta)  # one full Hessian pass
             B = H if gauge is None else H + gauge
             solve = _factor(B)
-            refreshed = True
+            refreshed, previous = True, None  # measures before it used the old model
         else:
             B, solve = _secant_update(B, step, change, solve)
     gn = grad_norm(g)
