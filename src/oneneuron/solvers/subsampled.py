@@ -116,7 +116,8 @@ def subsampled_newton(
     while True:
         p = solve(g)
         slope = float(g @ p)
-        if slope >= 0:
+        modelled = slope < 0  # the model's step (not the gradient's, its fallback)
+        if not modelled:
             p, slope = -g, -float(g @ g)
         measure = relative_step(p, theta, problem)  # the preconditioned step estimates the error
         if n_iter > 0:  # progress: a real decrease, or a step at most half the smallest yet
@@ -131,7 +132,8 @@ def subsampled_newton(
             converged = True  # (its error; no pass spent on taking the step to check)
             break
         rate = max(rates[-FINAL_RATES:]) if len(rates) >= FINAL_RATES else np.inf
-        if rate <= MAX_FINAL_RATE and rate * measure <= tol and n_iter < max_iter and not stalls:
+        final = rate <= MAX_FINAL_RATE and rate * measure <= tol and modelled
+        if final and n_iter < max_iter and not stalls:
             # the step leaves an error of about rate * measure <= tol: take it without the
             # pass that would only confirm it. There the gradient is about rate * g, and the
             # loss falls by -slope / 2 to within rate of it (the gradient's share at the
