@@ -146,7 +146,11 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         linearly (a contraction of about 0.05-0.1 a step on tall data) and stops
         where its next step, which estimates the error, would move every
         coefficient by at most that much: accurate to about ``tol`` relative,
-        without spending a pass on taking that step. ``"lbfgs"``
+        without spending a pass on taking that step; or where the contraction of
+        its last two steps predicts that the next one leaves an error below
+        ``tol``, it takes that step without the pass that would only confirm it
+        (``loss_`` and ``grad_norm_`` are then the model's estimates there,
+        within round-off of the loss at the default ``tol``). ``"lbfgs"``
         stops when the Newton step estimated with the Hessian's diagonal at the
         start (``pi (1 - pi)`` for class frequency ``pi``, plus ``alpha``) is
         that small: ``max_j |g_j| / h_j / max(1, |theta_j|) <= tol``. ``"gd"`` and
@@ -272,7 +276,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         One line saying why the solver stopped, with its stopping measure
         (set by ``fit``; stored in model files; absent after loading an older file).
     grad_norm_ : float
-        Final ``max |grad|``.
+        Final ``max |grad|`` (estimated where ``"subsampled-newton"`` took its
+        last step without a pass: see ``tol``).
     n_samples_fit_ : int
         Training rows.
     n_passes_ : float
