@@ -553,3 +553,38 @@ def test_any_formula_evaluation_error_at_predict_time_is_a_value_error(monkeypat
     monkeypatch.setattr(type(model.design_._formulaic), "get_model_matrix", fails)
     with pytest.raises(ValueError, match=r"cannot evaluate the formula term 'poly\(x, 2\)'"):
         model.predict_proba(df)
+
+
+@pytest.mark.parametrize(
+    ("rhs", "reference"),
+    [
+        ("balance + C(region)", "east"),
+        ("0 + C(region) + balance", "east"),  # full coding: no column is all zeros
+        ("C(region):balance", "east"),  # full coding inside the interaction
+        ("0 + C(region):balance + C(student)", "east"),
+        ("balance + C(region, Treatment(reference='west'))", "west"),
+        ("balance + C(region, levels=['south', 'east', 'north', 'west'])", "south"),
+        ("balance * C(region, Treatment('north'))", "north"),
+    ],
+)
+def test_an_unseen_level_predicts_as_the_formulas_reference_level(table, rhs, reference):
+    """An unseen level was coded as all-zero indicators, which is no level at all where
+    the coding has no reference (``0 + C(g)``, ``C(g):x``: the prediction dropped the
+    level's whole effect, 0.83 against 0.43 on the fair data), and formulaic's first
+    level, not the reference, for ``C(g, Treatment('west'))`` and ``levels=``; the
+    warning said "the reference level" in every case. Oracle: statsmodels' prediction
+    for the same rows at the reference level (first level without one)."""
+    import statsmodels.formula.api as smf
+
+    from oneneuron import UnknownCategoryWarning
+
+    data = table.assign(region=table["region"].astype(str))
+    clf = oneneuron.logit(f"default ~ {rhs}", data)
+    sm = smf.logit(f"default ~ {rhs}", data).fit(disp=0)
+    new = data.head(6).assign(region=["mars", "north", "venus", "east", "west", "mars"])
+    with pytest.warns(UnknownCategoryWarning, match="'region': 3 rows"):
+        got = clf.predict_proba(new)[:, 1]
+    at_reference = new.assign(
+        region=new["region"].where(new["region"].isin(data["region"]), reference)
+    )
+    np.testing.assert_allclose(got, sm.predict(at_reference).to_numpy(), rtol=1e-6)

@@ -378,6 +378,7 @@ class DesignSpec:
     formula: str | None = None
     unsaved: str | None = None
     _formulaic: Any = field(default=None, repr=False, compare=False)
+    _references: Any = field(default=None, repr=False, compare=False)
 
     # ----------------------------------------------------------------- fit
     @classmethod
@@ -620,8 +621,10 @@ class DesignSpec:
 
         Missing cells follow the fit's policy (``"drop"`` is an error here:
         predictions need every row, so the message names the cells). A level
-        not seen in training is coded as the reference (all indicator columns
-        zero) and counted in ``report["unknown"]`` (``{column: [rows, example]}``).
+        not seen in training is coded as the reference level (reference coding:
+        every indicator zero; a coding without one, ``0 + C(g)`` or ``C(g):x``,
+        and sum or Helmert coding: the first level) and counted in
+        ``report["unknown"]`` (``{column: [rows, example]}``).
         ``first_row`` numbers the table's first row in messages (default 0: rows
         are 0-based positions, as in the messages about NumPy input; the command
         line gives chunks their 1-based data rows), ``source`` names the table.
@@ -882,6 +885,8 @@ class DesignSpec:
                         n + (prev[0] if prev else 0),
                         prev[1] if prev else ex,
                     ]
+                    # an unseen level is the reference level, whatever the coding
+                    codes = np.where(unknown, self._reference_code(name), codes)
                 out[name] = codes
                 continue
             if kind == "numeric" and not pd.api.types.is_numeric_dtype(s):
@@ -906,6 +911,49 @@ class DesignSpec:
                     f"{first_row + int(np.argmax(inf))}); a model needs finite numbers"
                 )
             out[name] = vals
+        return out
+
+    def _reference_code(self, name: str) -> int:
+        """The code of the level an unseen level of categorical ``name`` is coded as.
+
+        The reference level: the first of ``levels`` (the reference of reference
+        coding, and the level an intercept would drop where the coding has none:
+        ``0 + C(g)``, ``C(g):x``), or, for a formula formulaic evaluates
+        (``C(g, Treatment("b"))``, ``C(g, levels=[...])``), the one level whose
+        columns are all zero, found at fit (the first level where none is).
+        """
+        return int((self._references or {}).get(name, 0))
+
+    def _find_references(self, raw: dict[str, Any]) -> dict[str, int]:
+        """``{column: code}`` of the level coded as all zeros in a formulaic-evaluated
+        design: each level of a categorical in turn, the other columns at the first
+        complete training row; a column with no such level (sum or Helmert coding) is
+        left out."""
+        kinds = {c["name"]: c["kind"] for c in self.columns}
+        complete = np.logical_and.reduce(
+            [
+                np.asarray(v) >= 0 if kinds[c] == "categorical" else np.isfinite(v)
+                for c, v in raw.items()
+            ]
+        )
+        if not np.any(complete):
+            return {}
+        first = int(np.argmax(complete))
+        out: dict[str, int] = {}
+        for col in self.columns:
+            k = len(col["levels"] or ())
+            if col["kind"] != "categorical" or k < 2:
+                continue
+            rows = {c: np.repeat(np.asarray(v)[first : first + 1], k) for c, v in raw.items()}
+            rows[col["name"]] = np.arange(k)
+            try:
+                M = _formulaic_matrix(self, rows)
+            except ValueError:
+                continue
+            varying = np.ptp(M, axis=0) > 0
+            zero = np.flatnonzero(np.all(M[:, varying] == 0, axis=1)) if varying.any() else []
+            if len(zero) == 1:
+                out[col["name"]] = int(zero[0])
         return out
 
     def _plain_terms(self) -> list[dict[str, Any]]:
@@ -1120,6 +1168,7 @@ class DesignSpec:
         except (ValueError, KeyError) as exc:
             self.terms = [{"name": name, "factors": []} for name in names]
             self.unsaved = str(exc)
+            self._references = self._find_references(raw)
         if not big:
             return X
         X = X.tocsr()
@@ -1590,8 +1639,8 @@ def unknown_note(unknown: dict[str, list[Any]] | None) -> str | None:
         return None
     parts = [f"{c!r}: {n} rows (e.g. {ex!r})" for c, (n, ex) in unknown.items()]
     return (
-        "categories not seen in training were encoded as all-zero indicators (the "
-        "reference level) in " + "; ".join(parts)
+        "categories not seen in training were coded as the reference level (the first "
+        "level where the coding has none) in " + "; ".join(parts)
     )
 
 
