@@ -588,3 +588,41 @@ def test_an_unseen_level_predicts_as_the_formulas_reference_level(table, rhs, re
         region=new["region"].where(new["region"].isin(data["region"]), reference)
     )
     np.testing.assert_allclose(got, sm.predict(at_reference).to_numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("rhs", "reference"),
+    [
+        ("C(dose) + balance", 1),
+        ("C(dose, Treatment(3)) + balance", 3),
+        ("C(dose):balance", 1),
+        ("0 + C(dose) + balance", 1),
+        ("C(dose, levels=[2, 1, 3]) + balance", 2),
+    ],
+)
+def test_an_unseen_value_of_a_numeric_column_coded_by_c_is_the_reference(table, rhs, reference):
+    """``C(dose)`` of a numeric column: a value not seen in training (7, or 2.5) passed
+    formulaic's own warnings and a pandas deprecation warning, no UnknownCategoryWarning,
+    and was coded as all-zero indicators: no level at all for ``C(dose):x`` and
+    ``0 + C(dose)``. Now it is counted and coded as the reference level, as a text
+    column's unseen level is. Oracle: statsmodels' prediction at the reference level."""
+    import warnings
+
+    import statsmodels.formula.api as smf
+
+    from oneneuron import UnknownCategoryWarning
+
+    rng = np.random.default_rng(5)
+    data = table.assign(dose=rng.integers(1, 4, len(table)))
+    clf = oneneuron.logit(f"default ~ {rhs}", data)
+    sm = smf.logit(f"default ~ {rhs}", data).fit(disp=0)
+    new = data.head(5).assign(dose=[7.0, 2.0, 2.5, 1.0, 3.0])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = clf.predict_proba(new)[:, 1]
+    assert [w.category for w in caught] == [UnknownCategoryWarning], [
+        str(w.message) for w in caught
+    ]
+    assert "'dose': 2 rows (e.g. '7" in str(caught[0].message)
+    at_reference = new.assign(dose=[reference, 2, reference, 1, 3])
+    np.testing.assert_allclose(got, sm.predict(at_reference).to_numpy(), rtol=1e-6)

@@ -910,6 +910,17 @@ class DesignSpec:
                     f"column {name!r} of {source} has infinite values (first at row "
                     f"{first_row + int(np.argmax(inf))}); a model needs finite numbers"
                 )
+            coded = self.numeric_categories(name) if kind == "numeric" else None
+            if coded is not None:  # C(dose): a value not seen in training is the reference
+                unknown = ~np.isin(vals, np.asarray(coded[0], dtype=np.float64)) & ~np.isnan(vals)
+                if unknown.any():
+                    ex = f"{vals[np.flatnonzero(unknown)[0]]:g}"
+                    prev = report.setdefault("unknown", {}).get(name)
+                    report["unknown"][name] = [
+                        int(unknown.sum()) + (prev[0] if prev else 0),
+                        prev[1] if prev else ex,
+                    ]
+                    vals = np.where(unknown, float(coded[1]), vals)
             out[name] = vals
         return out
 
