@@ -626,3 +626,16 @@ def test_an_unseen_value_of_a_numeric_column_coded_by_c_is_the_reference(table, 
     assert "'dose': 2 rows (e.g. '7" in str(caught[0].message)
     at_reference = new.assign(dose=[reference, 2, reference, 1, 3])
     np.testing.assert_allclose(got, sm.predict(at_reference).to_numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("lhs", ["Q('paid off')", 'Q("paid off")', "`paid off`"])
+def test_a_quoted_target_name_is_its_column(table, lhs):
+    """``Q('paid off') ~ x`` (statsmodels, patsy) and ```paid off` ~ x`` (formulaic) are
+    how a formula names a column with a space; the left-hand side was refused as 'not
+    a column name of the table'. Oracle: the same fit with the column renamed."""
+    data = table.rename(columns={"default": "paid off"})
+    got = oneneuron.logit(f"{lhs} ~ balance + C(region)", data)
+    want = oneneuron.logit("default ~ balance + C(region)", table)
+    assert got.design_.target == "paid off"
+    np.testing.assert_allclose(got.coef_, want.coef_, rtol=1e-10)
+    assert got.predict_proba(data.head(3)).shape == (3, 2)

@@ -1710,6 +1710,9 @@ def _parse_formula(formula: str, columns: list[str]) -> tuple[str | None, str, s
     if not sep:
         lhs, rhs = "", formula
     lhs = lhs.strip()
+    if lhs not in columns:  # Q('paid off') or `paid off`: the column named inside
+        quoted = re.fullmatch(r"Q\(\s*(['\"])(.*)\1\s*\)", lhs)
+        lhs = quoted.group(2) if quoted else _unquote(lhs)
     if lhs and lhs not in columns:
         raise ValueError(f"the formula's left-hand side {lhs!r} must be a column name of the table")
     from formulaic import Formula
