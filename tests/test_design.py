@@ -639,3 +639,29 @@ def test_a_quoted_target_name_is_its_column(table, lhs):
     assert got.design_.target == "paid off"
     np.testing.assert_allclose(got.coef_, want.coef_, rtol=1e-10)
     assert got.predict_proba(data.head(3)).shape == (3, 2)
+
+
+@pytest.mark.parametrize(
+    ("term", "column", "value"),
+    [
+        ("C(region, levels=['east', 'north', 'south'])", "region", "'west'"),
+        ("C(region, Treatment('north'), levels=['north', 'east', 'south'])", "region", "'west'"),
+        ("C(dose, levels=[1, 2])", "dose", "3"),
+        ("C(dose, levels=[1, 2]):balance", "dose", "3"),
+    ],
+)
+def test_training_values_outside_the_levels_of_c_are_refused(table, term, column, value):
+    """``C(g, levels=[...])`` that leaves out a value the training rows hold: formulaic
+    cast those rows to missing and coded them as the reference level (two library
+    warnings), fitting a wrong model on every row; patsy (statsmodels) refuses. Now one
+    DataError names the column, the values and their rows."""
+    import statsmodels.formula.api as smf
+    from patsy import PatsyError
+
+    rng = np.random.default_rng(5)
+    data = table.assign(dose=rng.integers(1, 4, len(table)), region=table["region"].astype(str))
+    with pytest.raises(PatsyError):  # the oracle refuses too
+        smf.logit(f"default ~ balance + {term}", data)
+    n = int((data[column].astype(str) == value.strip("'")).sum())
+    with pytest.raises(DataError, match=rf"column '{column}' has {n} rows? .*{value}.* levels="):
+        oneneuron.logit(f"default ~ balance + {term}", data)

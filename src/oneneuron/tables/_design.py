@@ -1152,6 +1152,7 @@ class DesignSpec:
         except Exception as exc:  # noqa: BLE001 - formulaic's errors are the formula's
             msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ValueError(f"cannot evaluate the formula {self.formula!r}: {msg}") from None
+        self._check_nominated_levels(mm.model_spec, frame)
         names = [str(c) for c in mm.model_spec.column_names]
         if big:
             import scipy.sparse as sp
@@ -1187,6 +1188,33 @@ class DesignSpec:
         if sparse is None and not self._sparse_pays(raw, n):  # large, but not mostly zeros
             return X.toarray()
         return X
+
+    def _check_nominated_levels(self, model_spec: Any, frame: pd.DataFrame) -> None:
+        """Refuse training values outside the levels a formula names, ``C(g, levels=[...])``.
+
+        Formulaic casts such a value to missing and codes its rows as the reference
+        level (with a warning of its own), a model of other data than the table's;
+        patsy refuses, and so does this, naming the column, values and rows.
+        """
+        names = {c["name"] for c in self.columns}
+        for expr, (kind, state) in model_spec.encoder_state.items():
+            if getattr(kind, "value", kind) != "categorical" or "categories" not in state:
+                continue
+            first = re.match(r"\s*C\(\s*(`[^`]+`|[^,()]+)", str(expr))
+            name = _unquote(first.group(1)) if first else None
+            if name not in names:
+                continue
+            values = frame[name].dropna()
+            values = values.astype(object) if hasattr(values, "cat") else values
+            outside = ~values.isin(list(state["categories"]))
+            if outside.any():
+                shown = ", ".join(repr(v) for v in pd.unique(values[outside])[:5])
+                n = int(outside.sum())
+                raise DataError(
+                    f"column {name!r} has {n} row{'s' if n != 1 else ''} with values "
+                    f"({shown}) outside the levels= of {str(expr)!r}: add them to levels= "
+                    "or drop those rows (they would be coded as the reference level)"
+                )
 
     def _formulaic_sparse(self, raw: dict[str, Any], n: int) -> bool:
         """Whether formulaic should make a sparse matrix of these rows: its indicators
