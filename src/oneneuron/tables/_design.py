@@ -886,7 +886,7 @@ class DesignSpec:
                         prev[1] if prev else ex,
                     ]
                     # an unseen level is the reference level, whatever the coding
-                    codes = np.where(unknown, self._reference_code(name), codes)
+                    codes = np.where(unknown, self.reference_code(name), codes)
                 out[name] = codes
                 continue
             if kind == "numeric" and not pd.api.types.is_numeric_dtype(s):
@@ -924,14 +924,24 @@ class DesignSpec:
             out[name] = vals
         return out
 
-    def _reference_code(self, name: str) -> int:
-        """The code of the level an unseen level of categorical ``name`` is coded as.
+    def reference_code(self, name: str) -> int:
+        """The position in ``levels`` of categorical ``name``'s reference level.
 
-        The reference level: the first of ``levels`` (the reference of reference
-        coding, and the level an intercept would drop where the coding has none:
-        ``0 + C(g)``, ``C(g):x``), or, for a formula formulaic evaluates
-        (``C(g, Treatment("b"))``, ``C(g, levels=[...])``), the one level whose
-        columns are all zero, found at fit (the first level where none is).
+        The level an unseen level is coded as, and the one the per-variable
+        marginal effects are changes from: the first of ``levels`` (the reference
+        of reference coding, and the level an intercept would drop where the
+        coding has none: ``0 + C(g)``, ``C(g):x``), or, for a formula formulaic
+        evaluates (``C(g, Treatment("b"))``, ``C(g, levels=[...])``), the one
+        level whose columns are all zero, found at fit (the first level where
+        none is: sum or Helmert coding).
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "g": ["a", "b", "c", "b"]})
+        >>> DesignSpec.fit(df, formula="~ x + C(g)").reference_code("g")
+        0
+        >>> DesignSpec.fit(df, formula="~ x + C(g, Treatment('c'))").reference_code("g")
+        2
         """
         return int((self._references or {}).get(name, 0))
 
