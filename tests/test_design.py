@@ -665,3 +665,33 @@ def test_training_values_outside_the_levels_of_c_are_refused(table, term, column
     n = int((data[column].astype(str) == value.strip("'")).sum())
     with pytest.raises(DataError, match=rf"column '{column}' has {n} rows? .*{value}.* levels="):
         oneneuron.logit(f"default ~ balance + {term}", data)
+
+
+@pytest.mark.parametrize(
+    ("rhs", "note"),
+    [
+        ("balance + C(region)", "treatment coding against reference levels region=east"),
+        ("balance + C(region, Treatment('west'))", "reference levels region=west"),
+        ("balance + C(region, levels=['south', 'east', 'north', 'west'])", "region=south"),
+        ("balance + C(region, Sum)", "without a reference level"),
+        ("0 + C(region) + balance", "without a reference level"),
+        ("0 + C(region) + C(student)", "reference levels student=No; coded without a"),
+    ],
+)
+def test_the_coding_note_names_the_formulas_reference_levels(table, rhs, note):
+    """The note (CLI evaluate, the HTML report) said 'treatment coding against reference
+    levels region=east' for every formula: for Treatment('west'), sum coding and the
+    one-column-per-level coding of ``0 + C(region)`` alike. Oracle: the coefficient
+    names statsmodels gives the same formula (which level is left out, if any)."""
+    import statsmodels.formula.api as smf
+
+    data = table.assign(region=table["region"].astype(str))
+    text = oneneuron.logit(f"default ~ {rhs}", data).design_.coding_note()
+    assert note in text, text
+    names = smf.logit(f"default ~ {rhs}", data).fit(disp=0).params.index
+    region = [n for n in names if n.startswith("C(region")]
+    if "without" in note:
+        assert "region" in text.split("without")[1]
+    else:  # the level statsmodels leaves out is the one named
+        left_out = {"east", "north", "south", "west"} - {n.split("T.")[-1][:-1] for n in region}
+        assert left_out == {text.split("region=")[1].split(";")[0].split(",")[0]}

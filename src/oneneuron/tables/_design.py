@@ -572,8 +572,34 @@ class DesignSpec:
             return "categorical columns: one column per level (full one-hot) for " + ", ".join(
                 c["name"] for c in cats
             )
-        refs = ", ".join(f"{c['name']}={c['levels'][0]}" for c in cats)
-        return f"categorical columns: treatment coding against reference levels {refs}"
+        refs = {c["name"]: self._reference_level(c) for c in cats}
+        named = ", ".join(f"{c}={v}" for c, v in refs.items() if v is not None)
+        note = "categorical columns: " + (
+            f"treatment coding against reference levels {named}" if named else ""
+        )
+        others = [c for c, v in refs.items() if v is None]
+        if others:
+            note += "; " if named else ""
+            note += (
+                "coded without a reference level (one column per level, or contrasts: "
+                "see the term names): " + ", ".join(others)
+            )
+        return note
+
+    def _reference_level(self, col: dict[str, Any]) -> str | None:
+        """The level column ``col`` is coded against, or None where no level is coded as
+        all zeros (``0 + C(g)``, sum or Helmert coding)."""
+        levels = col["levels"]
+        if self._formulaic is not None and self.unsaved is not None:
+            code = (self._references or {}).get(col["name"])
+            return None if code is None else levels[code]
+        if self.formula is not None and any(
+            f.get("column") == col["name"] and f.get("level") == levels[0]
+            for t in self.terms
+            for f in t["factors"]
+        ):
+            return None  # the first level has a column of its own: no reference
+        return levels[0]
 
     # ------------------------------------------------------------ transform
     def array_columns(self) -> bool:
