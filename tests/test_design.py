@@ -695,3 +695,35 @@ def test_the_coding_note_names_the_formulas_reference_levels(table, rhs, note):
     else:  # the level statsmodels leaves out is the one named
         left_out = {"east", "north", "south", "west"} - {n.split("T.")[-1][:-1] for n in region}
         assert left_out == {text.split("region=")[1].split(";")[0].split(",")[0]}
+
+
+def _no_rows_cases(table):
+    data = table.assign(region=table["region"].astype(str))
+    unused = data.assign(
+        region=pd.Categorical(data["region"], categories=[*sorted(set(data["region"])), "mars"])
+    )
+    first_unused = data.assign(
+        region=pd.Categorical(data["region"], categories=["mars", *sorted(set(data["region"]))])
+    )
+    weightless = np.where(data["region"] == "west", 0.0, 1.0)
+    return [
+        (unused, None, "'mars'"),
+        (first_unused, None, "'mars'"),  # the reference level has no rows
+        (data, weightless, "'west'"),
+    ]
+
+
+@pytest.mark.parametrize("case", [0, 1, 2])
+def test_a_level_without_rows_is_named_when_the_hessian_is_singular(table, case):
+    """A category with no training rows (an unused pandas category, or rows all of
+    weight 0) makes the Hessian singular; the message named a column as 'constant (a
+    multiple of the intercept)' or, for the reference level, 'a linear combination of'
+    the other levels, not the level. Oracle: the level is absent from the rows."""
+    from oneneuron.stats.inference import InferenceUnavailableError
+
+    frame, weights, level = _no_rows_cases(table)[case]
+    clf = oneneuron.logit("default ~ balance + region", frame, sample_weight=weights)
+    with pytest.raises(
+        InferenceUnavailableError, match=rf"level {level} of column 'region' has no training rows"
+    ):
+        clf.summary()

@@ -547,6 +547,7 @@ class DesignSpec:
                 raise DataError(_missing_message(bad, ""))
         spec = cls(cols, [], target, missing, encoding, reference, formula)
         raw = spec._clean(df, report)
+        _count_empty_levels(spec, raw, report, sample_weight, keep)
         if formula is None:
             spec.terms = spec._plain_terms()
             X = spec._evaluate(raw, sparse=sparse)
@@ -1698,6 +1699,56 @@ def _missing_message(bad: dict[str, np.ndarray], what: str, first_row: int = 0) 
         f"missing values in {what}column {', '.join(parts)}; drop those rows "
         "(missing='drop', CLI --drop-missing) or fill them (missing='mean'|'median'|"
         "'most_frequent', CLI --impute)"
+    )
+
+
+def _count_empty_levels(
+    spec: DesignSpec, raw: dict[str, Any], report: dict[str, Any], weights: Any, keep: Any
+) -> None:
+    """``report["empty_levels"]``: ``{column: [levels]}`` of the categorical levels with
+    no training row (of positive weight): an unused category of a pandas Categorical,
+    or rows all of weight 0. Their columns make the Hessian singular, and the fit's
+    message names them (:func:`empty_levels_note`)."""
+    w = None
+    if weights is not None:
+        w = np.asarray(weights, dtype=np.float64).ravel()
+        w = w[keep] if len(w) == len(keep) else None
+    empty = {}
+    for c in spec.columns:
+        if c["kind"] != "categorical":
+            continue
+        codes = np.asarray(raw[c["name"]])
+        if w is not None and len(w) != len(codes):
+            return
+        known = codes >= 0
+        mass = np.bincount(
+            codes[known], weights=None if w is None else w[known] > 0, minlength=len(c["levels"])
+        )
+        if (mass == 0).any():
+            empty[c["name"]] = [v for v, m in zip(c["levels"], mass, strict=True) if m == 0]
+    if empty:
+        report["empty_levels"] = empty
+
+
+def empty_levels_note(empty: dict[str, list[str]] | None) -> str | None:
+    """One line naming the levels without training rows, or None.
+
+    Examples
+    --------
+    >>> empty_levels_note({"g": ["d"]}).split(":")[0]
+    "level 'd' of column 'g' has no training rows (of positive weight)"
+    """
+    if not empty:
+        return None
+    parts = [
+        f"level{'s' if len(v) > 1 else ''} {', '.join(map(repr, v[:5]))} of column {c!r}"
+        for c, v in empty.items()
+    ]
+    verb = "have" if len(parts) > 1 or any(len(v) > 1 for v in empty.values()) else "has"
+    return (
+        f"{'; '.join(parts)} {verb} no training rows (of positive weight): drop "
+        f"{'them' if verb == 'have' else 'it'} (an unused pandas category: "
+        ".cat.remove_unused_categories())"
     )
 
 
