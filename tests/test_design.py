@@ -727,3 +727,17 @@ def test_a_level_without_rows_is_named_when_the_hessian_is_singular(table, case)
         InferenceUnavailableError, match=rf"level {level} of column 'region' has no training rows"
     ):
         clf.summary()
+
+
+@pytest.mark.parametrize("missing", ["error", "drop"])
+def test_a_missing_cell_at_predict_names_a_remedy_that_works_there(table, missing):
+    """Predicting on a row with a missing cell advised "drop those rows (missing='drop',
+    CLI --drop-missing)", which a model fitted with missing='drop' already has and which
+    does not drop rows at predict. Now: drop them from the table, or fit with a fill."""
+    clf = oneneuron.logit("default ~ balance + C(region)", table, missing=missing)
+    new = table.head(3).assign(balance=[1.0, np.nan, 2.0])
+    with pytest.raises(DataError, match="'balance' \\(1 rows, first at row 1\\)") as err:
+        clf.predict_proba(new)
+    assert "missing='drop'" not in str(err.value)
+    assert "drop those rows from the table" in str(err.value)
+    assert "missing='mean'" in str(err.value)

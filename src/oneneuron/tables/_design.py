@@ -780,7 +780,7 @@ class DesignSpec:
             bad = {c["name"]: df[c["name"]].isna().to_numpy() for c in self.columns}
             bad = {c: v for c, v in bad.items() if v.any()}
             if bad:
-                raise DataError(_missing_message(bad, "", first_row))
+                raise DataError(_missing_message(bad, "", first_row, predicting=True))
         return self._clean(df, report if report is not None else {}, first_row, source)
 
     def matrix(self, values: dict[str, np.ndarray]) -> np.ndarray:
@@ -1690,11 +1690,19 @@ TARGET_NOT_FILLED = (
 )
 
 
-def _missing_message(bad: dict[str, np.ndarray], what: str, first_row: int = 0) -> str:
+def _missing_message(
+    bad: dict[str, np.ndarray], what: str, first_row: int = 0, predicting: bool = False
+) -> str:
     parts = [
         f"{c!r} ({int(m.sum())} rows, first at row {int(np.argmax(m)) + first_row})"
         for c, m in bad.items()
     ]
+    if predicting:  # missing='drop' drops training rows only: a prediction needs every row
+        return (
+            f"missing values in {what}column {', '.join(parts)}; a prediction needs every "
+            "cell: drop those rows from the table, or fit with missing='mean'|'median'|"
+            "'most_frequent' (CLI --impute) to fill them"
+        )
     return (
         f"missing values in {what}column {', '.join(parts)}; drop those rows "
         "(missing='drop', CLI --drop-missing) or fill them (missing='mean'|'median'|"
