@@ -741,3 +741,28 @@ def test_a_missing_cell_at_predict_names_a_remedy_that_works_there(table, missin
     assert "missing='drop'" not in str(err.value)
     assert "drop those rows from the table" in str(err.value)
     assert "missing='mean'" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("dot", "explicit"),
+    [
+        ("y ~ .", "y ~ balance + region + student"),
+        ("y ~ . - student", "y ~ balance + region"),
+        ("y ~ 0 + . + I(balance**2)", "y ~ 0 + balance + region + student + I(balance**2)"),
+        ("y ~ .:student", "y ~ (balance + region + student):student"),
+    ],
+)
+def test_a_dot_stands_for_every_other_column(table, dot, explicit):
+    """R's ``y ~ .`` (every column but the target) failed with formulaic's internals
+    ('requires additional context ... __formulaic_variables_available__'). Oracle:
+    statsmodels on the formula with the columns written out."""
+    import statsmodels.formula.api as smf
+
+    data = table[["balance", "region", "student", "default"]].rename(columns={"default": "y"})
+    data = data.assign(region=data["region"].astype(str))
+    got = oneneuron.logit(dot, data)
+    ref = smf.logit(explicit, data).fit(disp=0)
+    assert got.fit_intercept == ("0 +" not in dot)
+    coef = got.summary()["coef"].rename({"intercept": "Intercept"})
+    assert sorted(coef.index) == sorted(ref.params.index)
+    np.testing.assert_allclose(coef[ref.params.index], ref.params, rtol=1e-6, atol=1e-8)

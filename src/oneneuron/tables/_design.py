@@ -1838,6 +1838,7 @@ def _parse_formula(formula: str, columns: list[str]) -> tuple[str | None, str, s
         lhs = quoted.group(2) if quoted else _unquote(lhs)
     if lhs and lhs not in columns:
         raise ValueError(f"the formula's left-hand side {lhs!r} must be a column name of the table")
+    rhs = _expand_dot(rhs, [c for c in columns if c != lhs])
     from formulaic import Formula
 
     try:
@@ -1871,10 +1872,38 @@ def formula_has_intercept(formula: str) -> bool:
     """
     from formulaic import Formula
 
+    rhs = _expand_dot(str(formula).partition("~")[2] or formula, ["x"])  # y ~ . keeps it
     try:
-        return any(str(term) == "1" for term in Formula(str(formula).partition("~")[2] or formula))
+        return any(str(term) == "1" for term in Formula(rhs))
     except Exception:  # noqa: BLE001 - a syntax error is reported where the formula is fitted
         return True
+
+
+def _expand_dot(rhs: str, columns: list[str]) -> str:
+    """``rhs`` with R's ``.`` (every column but the target) written out as ``(`a` + `b`)``.
+
+    A dot is one that stands alone: not in a name or number (``np.log``, ``.5``) and
+    not inside quotes (``Treatment('.')``).
+
+    Examples
+    --------
+    >>> _expand_dot(". - z + I(x * .5)", ["x", "z"])
+    '(`x` + `z`) - z + I(x * .5)'
+    """
+    out: list[str] = []
+    quote = None
+    for i, ch in enumerate(rhs):
+        if quote is not None:
+            quote = None if ch == quote else quote
+        elif ch in "'\"`":
+            quote = ch
+        elif ch == "." and not any(
+            0 <= k < len(rhs) and (rhs[k].isalnum() or rhs[k] in "_.") for k in (i - 1, i + 1)
+        ):
+            out.append("(" + " + ".join(f"`{c}`" for c in columns) + ")")
+            continue
+        out.append(ch)
+    return "".join(out)
 
 
 def _names_in(expr: str, columns: list[str]) -> set[str]:
