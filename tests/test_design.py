@@ -766,3 +766,23 @@ def test_a_dot_stands_for_every_other_column(table, dot, explicit):
     coef = got.summary()["coef"].rename({"intercept": "Intercept"})
     assert sorted(coef.index) == sorted(ref.params.index)
     np.testing.assert_allclose(coef[ref.params.index], ref.params, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("missing", ["mean", "median"])
+def test_a_numeric_column_coded_by_c_is_filled_with_its_most_frequent_level(table, missing):
+    """``C(dose)`` with missing='mean': the mean (2.04) filled the missing cells and
+    became a level of its own ('C(dose)[T.2.04...]'), a missing-indicator column the
+    user did not ask for; a text column's fill is its most frequent level whatever
+    ``missing`` says. Now the numeric column coded as categories is filled the same
+    way. Oracle: statsmodels on the table filled with the most frequent value."""
+    import statsmodels.formula.api as smf
+
+    rng = np.random.default_rng(7)
+    data = table.assign(dose=rng.choice([1.0, 2.0, 3.0], len(table), p=[0.3, 0.3, 0.4]))
+    data.loc[rng.choice(len(data), 40, replace=False), "dose"] = np.nan
+    clf = oneneuron.logit("default ~ balance + C(dose)", data, missing=missing)
+    top = data["dose"].mode()[0]
+    ref = smf.logit("default ~ balance + C(dose)", data.fillna({"dose": top})).fit(disp=0)
+    coef = clf.summary()["coef"].rename({"intercept": "Intercept"})
+    assert sorted(coef.index) == sorted(ref.params.index.str.replace(".0]", "]"))
+    np.testing.assert_allclose(np.sort(coef.to_numpy()), np.sort(ref.params.to_numpy()), rtol=1e-6)

@@ -233,7 +233,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         Missing cells of a table: an error naming the columns, counts and first
         rows; drop those rows (also rows with a missing ``y``; the count is
         ``design_report_["dropped"]``); or fill raw columns with the training
-        statistic before any transform (text columns: the most frequent level).
+        statistic before any transform (text columns, and numeric ones a formula
+        codes as categories only, ``C(dose)``: the most frequent level).
         Tables with a boolean, text or categorical column, a formula, or any
         of these three options go through :class:`oneneuron.tables.DesignSpec`;
         an all-numeric pandas DataFrame with the defaults, and arrays, do not.

@@ -45,7 +45,8 @@ row (rows in messages are 0-based positions, as in those about NumPy input);
 ``"drop"`` drops those rows (and rows with a missing target) and reports how many;
 ``"mean"``, ``"median"`` and ``"most_frequent"`` fill the raw columns with the
 training statistic before any transform (text/categorical columns always
-take their most frequent level).
+take their most frequent level, and so does a numeric column a formula codes
+as categories only, ``C(dose)``: a mean would be a level of its own).
 """
 
 from __future__ import annotations
@@ -553,6 +554,25 @@ class DesignSpec:
             X = spec._evaluate(raw, sparse=sparse)
         else:
             X = spec._fit_formula(raw, rhs, intercept, sparse)
+            # C(dose) of a numeric column: filled as a categorical is, by its most
+            # frequent level (a mean would be a level of its own); known once fitted
+            refill = [
+                c
+                for c in cols
+                if missing in ("mean", "median")
+                and c["kind"] == "numeric"
+                and na[c["name"]].any()
+                and spec.numeric_categories(c["name"]) is not None
+            ]
+            for c in refill:
+                seen = ~na[c["name"]]
+                c["fill"] = _fill_value(
+                    df[c["name"]][seen], "numeric", "most_frequent", None if w is None else w[seen]
+                )
+            if refill:
+                spec.unsaved, spec._references = None, None
+                raw = spec._clean(df, report)
+                X = spec._fit_formula(raw, rhs, intercept, sparse)
         y = None if target is None else df[target].to_numpy()
         report["rows"] = len(df)
         return spec, Design(X, spec.names, y, keep, report)
