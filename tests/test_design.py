@@ -786,3 +786,19 @@ def test_a_numeric_column_coded_by_c_is_filled_with_its_most_frequent_level(tabl
     coef = clf.summary()["coef"].rename({"intercept": "Intercept"})
     assert sorted(coef.index) == sorted(ref.params.index.str.replace(".0]", "]"))
     np.testing.assert_allclose(np.sort(coef.to_numpy()), np.sort(ref.params.to_numpy()), rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("formula", "match"),
+    [
+        ("default ~ balance + offset(np.log(income))", r"offset\(\).*offset=.*a column"),
+        ("default ~ offset(income) + balance", r"offset\(\).*offset="),
+        ("cbind(default, 1 - default) ~ balance", r"cbind.*two rows per group.*sample_weight"),
+    ],
+)
+def test_r_formula_forms_with_no_formulaic_meaning_name_the_python_way(table, formula, match):
+    """R's ``offset(log(e))`` in a formula and ``cbind(successes, failures) ~ x`` were
+    refused as "name 'offset' is not defined" and "must be a column name of the table";
+    each now names the way to say it here (offset=, two rows per group)."""
+    with pytest.raises(ValueError, match=match):
+        oneneuron.logit(formula, table)

@@ -1853,6 +1853,18 @@ def _parse_formula(formula: str, columns: list[str]) -> tuple[str | None, str, s
     if not sep:
         lhs, rhs = "", formula
     lhs = lhs.strip()
+    if re.match(r"cbind\s*\(", lhs) and lhs not in columns:
+        raise ValueError(
+            f"the formula's left-hand side {lhs!r} is R's grouped binomial form: give two "
+            "rows per group instead, y=1 with sample_weight the successes and y=0 with "
+            "sample_weight the failures (the same likelihood)"
+        )
+    if re.search(r"(?<![\w.`])offset\s*\(", rhs) and "offset" not in columns:
+        raise ValueError(
+            f"the formula {formula!r} has an offset() term, which formulas here do not "
+            "take: pass the offset as offset= (its values, or the name of a column of the "
+            "table: oneneuron.logit(formula, data, offset='log_exposure'); CLI --offset COL)"
+        )
     if lhs not in columns:  # Q('paid off') or `paid off`: the column named inside
         quoted = re.fullmatch(r"Q\(\s*(['\"])(.*)\1\s*\)", lhs)
         lhs = quoted.group(2) if quoted else _unquote(lhs)
