@@ -802,3 +802,18 @@ def test_r_formula_forms_with_no_formulaic_meaning_name_the_python_way(table, fo
     each now names the way to say it here (offset=, two rows per group)."""
     with pytest.raises(ValueError, match=match):
         oneneuron.logit(formula, table)
+
+
+def test_an_unsaveable_contrast_names_the_reference_option(table, tmp_path):
+    """``C(region, Treatment('west'))`` cannot be saved; the refusal listed what can be,
+    not that the same model is ``C(region)`` with ``reference={'region': 'west'}``, which
+    saves. Oracle: that spelling saves and predicts as the formula's fit does."""
+    data = table.assign(region=table["region"].astype(str))
+    clf = oneneuron.logit("default ~ balance + C(region, Treatment('west'))", data)
+    with pytest.raises(ModelFileError, match=r"reference=\{'region': 'west'\}.*--reference"):
+        clf.save(tmp_path / "m.json")
+    same = oneneuron.logit("default ~ balance + C(region)", data, reference={"region": "west"})
+    same.save(tmp_path / "m.json")
+    np.testing.assert_allclose(
+        oneneuron.load(tmp_path / "m.json").predict_proba(data), clf.predict_proba(data)
+    )

@@ -1360,10 +1360,20 @@ class DesignSpec:
             if sd > 0:
                 mean = float(np.mean(raw[name]))
                 return {"column": name, "transform": {"scale": [mean, sd]}}
+        hint = ""
+        coded = re.match(r"\s*C\(\s*(`[^`]+`|[^,()]+?)\s*,", part)
+        if coded is not None:  # C(g, Treatment('b')): the same model as C(g), reference b
+            base = re.search(r"Treatment\(\s*(?:reference\s*=\s*)?(['\"]?)([^'\")]*)\1\s*\)", part)
+            ref = base.group(2) if base else "LEVEL"
+            name = _unquote(coded.group(1))
+            hint = (
+                f"; for a reference level write C({name}) and pass reference={{{name!r}: "
+                f"{ref!r}}} (CLI --reference {name}={ref}): the same model, and it saves"
+            )
         raise ValueError(
             f"the formula term {part!r} uses a transform a model file cannot store "
             f"(allowed: plain columns, C() of text or categorical columns, interactions, "
-            f"{', '.join(TRANSFORMS)}, I(x ** k), center(x), scale(x))"
+            f"{', '.join(TRANSFORMS)}, I(x ** k), center(x), scale(x)){hint}"
         )
 
     # --------------------------------------------------------------- JSON
