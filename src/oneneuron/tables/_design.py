@@ -612,7 +612,7 @@ class DesignSpec:
         all zeros (``0 + C(g)``, sum or Helmert coding)."""
         levels = col["levels"]
         if self._formulaic is not None and self.unsaved is not None:
-            code = (self._references or {}).get(col["name"])
+            code = None if self._references is None else self._formula_reference(col["name"])
             return None if code is None else levels[code]
         if self.formula is not None and any(
             f.get("column") == col["name"] and f.get("level") == levels[0]
@@ -979,8 +979,8 @@ class DesignSpec:
         of reference coding, and the level an intercept would drop where the
         coding has none: ``0 + C(g)``, ``C(g):x``), or, for a formula formulaic
         evaluates (``C(g, Treatment("b"))``, ``C(g, levels=[...])``), the one
-        level whose columns are all zero, found at fit (the first level where
-        none is: sum or Helmert coding).
+        level whose columns are all zero (the first level where none is: sum or
+        Helmert coding).
 
         Examples
         --------
@@ -990,13 +990,14 @@ class DesignSpec:
         >>> DesignSpec.fit(df, formula="~ x + C(g, Treatment('c'))").reference_code("g")
         2
         """
-        return int((self._references or {}).get(name, 0))
+        if self._references is None:
+            return 0
+        code = self._formula_reference(name)
+        return 0 if code is None else code
 
-    def _find_references(self, raw: dict[str, Any]) -> dict[str, int]:
-        """``{column: code}`` of the level coded as all zeros in a formulaic-evaluated
-        design: each level of a categorical in turn, the other columns at the first
-        complete training row; a column with no such level (sum or Helmert coding) is
-        left out."""
+    def _reference_row(self, raw: dict[str, Any]) -> dict[str, Any] | None:
+        """The first complete training row (one value per column), from which
+        :meth:`_formula_reference` finds the reference levels when first asked."""
         kinds = {c["name"]: c["kind"] for c in self.columns}
         complete = np.logical_and.reduce(
             [
@@ -1005,24 +1006,38 @@ class DesignSpec:
             ]
         )
         if not np.any(complete):
-            return {}
+            return None
         first = int(np.argmax(complete))
-        out: dict[str, int] = {}
-        for col in self.columns:
-            k = len(col["levels"] or ())
-            if col["kind"] != "categorical" or k < 2:
-                continue
-            rows = {c: np.repeat(np.asarray(v)[first : first + 1], k) for c, v in raw.items()}
-            rows[col["name"]] = np.arange(k)
-            try:
-                M = _formulaic_matrix(self, rows)
+        return {c: np.asarray(v)[first : first + 1].copy() for c, v in raw.items()}
+
+    def _formula_reference(self, name: str) -> int | None:
+        """The code of the level of categorical ``name`` coded as all zeros in a
+        formulaic-evaluated design (None where no level is: sum or Helmert coding):
+        each level in turn, the other columns at the first complete training row.
+        Found on first use and kept (a fit with a wide design pays nothing for it)."""
+        known = self._references.setdefault("found", {})
+        if name in known:
+            return known[name]
+        col = next(c for c in self.columns if c["name"] == name)
+        row, k, found = self._references.get("row"), len(col["levels"] or ()), None
+        if row is not None and k >= 2:
+            rows = {c: np.repeat(v, k) for c, v in row.items()}
+            rows[name] = np.arange(k)
+            try:  # sparse: k rows of a wide design (g:h of two large factors) stay small
+                M = _formulaic_matrix(self, rows, sparse=True)
             except ValueError:
-                continue
-            varying = np.ptp(M, axis=0) > 0
-            zero = np.flatnonzero(np.all(M[:, varying] == 0, axis=1)) if varying.any() else []
-            if len(zero) == 1:
-                out[col["name"]] = int(zero[0])
-        return out
+                M = None
+            if M is not None:
+                varying = np.flatnonzero(
+                    np.asarray(M.max(axis=0).todense()).ravel()
+                    != np.asarray(M.min(axis=0).todense()).ravel()
+                )
+                part = M[:, varying]
+                part.eliminate_zeros()
+                zero = np.flatnonzero(np.diff(part.indptr) == 0)
+                found = int(zero[0]) if len(varying) and len(zero) == 1 else None
+        known[name] = found
+        return found
 
     def _plain_terms(self) -> list[dict[str, Any]]:
         terms: list[dict[str, Any]] = []
@@ -1237,7 +1252,7 @@ class DesignSpec:
         except (ValueError, KeyError) as exc:
             self.terms = [{"name": name, "factors": []} for name in names]
             self.unsaved = str(exc)
-            self._references = self._find_references(raw)
+            self._references = {"row": self._reference_row(raw)}
         if not big:
             return X
         X = X.tocsr()
