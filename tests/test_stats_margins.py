@@ -417,3 +417,21 @@ def test_a_categoricals_changes_are_against_the_formulas_reference(
     assert [i for i in got.index if i.startswith("g[")] == [f"g[T.{v}]" for v in others]
     rows = [(f"g[T.{v}]", "g", (v, reference)) for v in others]
     _compare(got, ref, table, at, [("x", "x", None), *rows])
+
+
+def test_margeff_on_a_table_with_an_unseen_level_warns_as_predict_does(table):
+    """Per-variable effects on rows holding a level not seen in training coded them as
+    the reference level silently; predict_proba on the same rows warns. Oracle: the
+    effects equal those on the table with the reference level written in."""
+    import warnings
+
+    from oneneuron import UnknownCategoryWarning
+
+    clf = oneneuron.logit("y ~ x + C(g)", table)
+    new = table.assign(g=np.where(np.arange(len(table)) % 5 == 0, "zz", table["g"]))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = clf.margeff(new)
+    assert [w.category for w in caught] == [UnknownCategoryWarning]
+    same = clf.margeff(new.assign(g=new["g"].replace("zz", "a")))
+    np.testing.assert_allclose(got["dy_dx"], same["dy_dx"], rtol=1e-12)

@@ -948,6 +948,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
                     "marginal effects per variable need the table (a DataFrame with the "
                     "model's raw columns); use by='column' for effects per model column"
                 )
+            report: dict[str, Any] = {}
+            design.values(X, report)  # an unseen level is the reference: said, as predict does
+            warn_unknown(report)
             Xd = X
         else:
             Xv = self._validate_predict(X)

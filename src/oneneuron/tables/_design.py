@@ -698,12 +698,14 @@ class DesignSpec:
             return X.toarray() if dense else X
         return self._evaluate(raw, first_row, sparse)
 
-    def values(self, table: Any) -> dict[str, np.ndarray]:
+    def values(self, table: Any, report: dict[str, Any] | None = None) -> dict[str, np.ndarray]:
         """The raw columns of ``table`` as the spec reads them, before any term is formed.
 
         Numeric and boolean columns as float64 (booleans 0/1), categorical ones as
-        level codes (0 is the reference; -1 an unseen level); missing cells follow
-        the fit's policy as in :meth:`transform`. :meth:`matrix` turns (possibly
+        level codes (positions in ``levels``; an unseen level is coded as the
+        reference level, :meth:`reference_code`, and counted in ``report`` as
+        :meth:`transform` counts it); missing cells follow the fit's policy as in
+        :meth:`transform`. :meth:`matrix` turns (possibly
         edited) values into the model's columns, :meth:`derivative` differentiates
         them; marginal effects per variable are made this way.
 
@@ -720,7 +722,7 @@ class DesignSpec:
         >>> spec.derivative(v, "x").tolist()
         [[1.0, 2.0, 0.0], [1.0, 4.0, 0.0]]
         """
-        return self._raw(table)
+        return self._raw(table, report)
 
     def kept_rows(self, table: Any) -> tuple[pd.DataFrame, np.ndarray] | None:
         """``(table as pandas, rows the fit's missing policy keeps)``; None if not a table.
