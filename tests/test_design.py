@@ -817,3 +817,35 @@ def test_an_unsaveable_contrast_names_the_reference_option(table, tmp_path):
     np.testing.assert_allclose(
         oneneuron.load(tmp_path / "m.json").predict_proba(data), clf.predict_proba(data)
     )
+
+
+def test_predict_interval_codes_the_table_once(table):
+    """predict_interval coded a table twice (for the logits, then for the intervals):
+    two passes over the table and two unseen-category warnings for one call."""
+    import warnings
+
+    from oneneuron import UnknownCategoryWarning
+
+    clf = oneneuron.logit("default ~ balance + C(region)", table)
+    new = table.head(6).assign(region=["mars", "north", "mars", "east", "west", "south"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = clf.predict_interval(new)
+    assert [w.category for w in caught] == [UnknownCategoryWarning]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnknownCategoryWarning)
+        np.testing.assert_allclose(got["proba"], clf.predict_proba(new)[:, 1], rtol=1e-12)
+
+
+def test_diagnostics_warn_once_about_an_unseen_level(table):
+    """diagnostics on rows holding an unseen level warned twice for one call."""
+    import warnings
+
+    from oneneuron import UnknownCategoryWarning
+
+    clf = oneneuron.logit("default ~ balance + C(region)", table)
+    new = table.head(20).assign(region=["mars"] * 3 + list(table["region"].head(17)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        oneneuron.diagnostics(clf, new)
+    assert [w.category for w in caught] == [UnknownCategoryWarning]

@@ -824,8 +824,12 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         res = self._inference()
         res.check_available()
         index = getattr(X, "index", None) if hasattr(X, "columns") else None
-        z = self.decision_function(X, offset=offset)
-        Xv = self._validate_predict(X)
+        if not is_table(X) and input_kind(X) != "numpy":  # torch/CuPy, lazy Dask
+            z = self.decision_function(X, offset=offset)
+            Xv = self._validate_predict(X)
+        else:  # the table coded once (one pass, one unseen-category warning)
+            Xv = self._validate_predict(X)
+            z = logits(Xv, self.coef_, self.intercept_, self._offset(offset, Xv.shape[0]))
         return interval_frame(
             Xv, z, res.cov, level, self.fit_intercept, self.classes_, index, result=res
         )
