@@ -237,7 +237,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         Missing cells of a table: an error naming the columns, counts and first
         rows; drop those rows (also rows with a missing ``y``; the count is
         ``design_report_["dropped"]``); or fill raw columns with the training
-        statistic before any transform (text columns: the most frequent level).
+        statistic before any transform (text columns, and numeric ones a formula
+        codes as categories only, ``C(dose)``: the most frequent level).
         Tables with a boolean, text or categorical column, a formula, or any
         of these three options go through :class:`oneneuron.tables.DesignSpec`;
         an all-numeric pandas DataFrame with the defaults, and arrays, do not.
@@ -337,7 +338,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         by name, in any order) or on a NumPy array of its coded columns.
     design_report_ : dict
         ``{"rows": rows used, "dropped": rows dropped, "kept": row mask}`` of a
-        fit on a table.
+        fit on a table, and ``"empty_levels"`` (``{column: [levels]}``) where a
+        categorical level has no training row of positive weight (its column
+        makes the Hessian singular; the reason ``summary()`` gives names it).
 
     Examples
     --------
@@ -826,8 +829,12 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         res = self._inference()
         res.check_available()
         index = getattr(X, "index", None) if hasattr(X, "columns") else None
-        z = self.decision_function(X, offset=offset)
-        Xv = self._validate_predict(X)
+        if not is_table(X) and input_kind(X) != "numpy":  # torch/CuPy, lazy Dask
+            z = self.decision_function(X, offset=offset)
+            Xv = self._validate_predict(X)
+        else:  # the table coded once (one pass, one unseen-category warning)
+            Xv = self._validate_predict(X)
+            z = logits(Xv, self.coef_, self.intercept_, self._offset(offset, Xv.shape[0]))
         return interval_frame(
             Xv, z, res.cov, level, self.fit_intercept, self.classes_, index, result=res
         )
@@ -950,6 +957,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
                     "marginal effects per variable need the table (a DataFrame with the "
                     "model's raw columns); use by='column' for effects per model column"
                 )
+            report: dict[str, Any] = {}
+            design.values(X, report)  # an unseen level is the reference: said, as predict does
+            warn_unknown(report)
             Xd = X
         else:
             Xv = self._validate_predict(X)

@@ -65,6 +65,26 @@ def plain_arrays(
     return X, y
 
 
+def check_class_targets(y: Any) -> None:
+    """scikit-learn's ``check_classification_targets``, its message kept; a target of
+    fractions in [0, 1] (proportions, R's ``glm(p ~ x, weights = n)``) is told how
+    such grouped binomial data are given to a classifier."""
+    from sklearn.utils.multiclass import check_classification_targets
+
+    try:
+        check_classification_targets(y)
+    except ValueError as exc:
+        v = np.asarray(y)
+        if v.dtype.kind != "f" or not (np.nanmin(v) >= 0.0 and np.nanmax(v) <= 1.0):
+            raise
+        raise ValueError(
+            f"{exc} y holds fractions in [0, 1] (e.g. {v[(v > 0) & (v < 1)][0]:g}): for "
+            "proportions of successes out of n trials (grouped binomial data, R's "
+            "glm(p ~ x, weights = n)), give two rows per group, y=1 with sample_weight "
+            "n*p and y=0 with sample_weight n*(1-p): the same likelihood"
+        ) from None
+
+
 def _whole_numbers(y: NDArray) -> bool:
     """Whether float labels are all whole numbers (so classes: 0.0/1.0, statsmodels'
     habit), as scikit-learn's ``type_of_target`` tells them from continuous targets."""
@@ -343,7 +363,6 @@ def prepare_numpy(
     goes through scikit-learn's ``check_X_y`` (lists, DataFrames, other dtypes,
     CSR). ``feature_names`` are the string column names of a DataFrame.
     """
-    from sklearn.utils.multiclass import check_classification_targets
     from sklearn.utils.validation import _check_sample_weight, _get_feature_names
 
     names = None if type(X) is np.ndarray else _get_feature_names(X)  # arrays have none
@@ -357,7 +376,7 @@ def prepare_numpy(
             check_missing_labels(y)
             y = plain_labels(y)
         X, y = _check_X_y(X, y)
-        check_classification_targets(y)
+        check_class_targets(y)
     classes, y_idx, counts = encode_labels(y)
     K = len(classes)
     if sample_weight is None:  # the common case, without the general checks' overhead
