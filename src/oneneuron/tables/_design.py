@@ -1255,6 +1255,7 @@ class DesignSpec:
             self.terms = [{"name": name, "factors": []} for name in names]
             self.unsaved = str(exc)
             self._references = {"row": self._reference_row(raw)}
+        self._record_formula_terms(mm.model_spec)
         if not big:
             return X
         X = X.tocsr()
@@ -1262,6 +1263,41 @@ class DesignSpec:
         if sparse is None and not self._sparse_pays(raw, n):  # large, but not mostly zeros
             return X.toarray()
         return X
+
+    def _record_formula_terms(self, model_spec: Any) -> None:
+        """Note, on each coded column whose formula term is not its name without the level
+        suffixes (:func:`default_term`), that term (key ``term``): formulaic codes ``g:h``
+        without main effects as ``h[T.*]`` columns beside ``g[T.*]:h[*]`` ones, all of
+        the one term ``g:h``. Stored in the model file, so anova groups as R does."""
+        names = [str(c) for c in model_spec.column_names]
+        for term, index in model_spec.term_indices.items():
+            for i in index:
+                for t in self.terms:
+                    if t["name"] == names[i] and default_term(names[i]) != str(term):
+                        t["term"] = str(term)
+
+    def term_groups(self, names: list[str]) -> dict[str, list[str]]:
+        """R's terms of the coded columns ``names``: term -> its columns, in order of first
+        appearance (what :func:`~oneneuron.stats.anova` adds one at a time). A column's
+        term is the formula's where it is not the name without level suffixes (see
+        :func:`default_term`), else that name: ``g[T.b]`` and ``g[T.c]`` are ``g``,
+        ``x:C(g)[T.b]`` is ``x:C(g)``, a numeric column its own term.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> t = pd.DataFrame({"g": list("abab"), "h": list("uuvv"), "y": [0, 1, 1, 0]})
+        >>> spec, _ = DesignSpec.fit_transform(t, formula="y ~ g:h")
+        >>> spec.names
+        ['h[T.v]', 'g[T.b]:h[u]', 'g[T.b]:h[v]']
+        >>> spec.term_groups(spec.names)
+        {'g:h': ['h[T.v]', 'g[T.b]:h[u]', 'g[T.b]:h[v]']}
+        """
+        known = {t["name"]: t["term"] for t in self.terms if "term" in t}
+        out: dict[str, list[str]] = {}
+        for name in names:
+            out.setdefault(known.get(name) or default_term(name), []).append(name)
+        return out
 
     def _check_nominated_levels(self, model_spec: Any, frame: pd.DataFrame) -> None:
         """Refuse training values outside the levels a formula names, ``C(g, levels=[...])``.
@@ -1403,7 +1439,9 @@ class DesignSpec:
         return {
             "columns": [dict(c) for c in self.columns],
             "terms": [
-                {"name": t["name"], "factors": [dict(f) for f in t["factors"]]} for t in self.terms
+                {"name": t["name"], "factors": [dict(f) for f in t["factors"]]}
+                | ({"term": t["term"]} if "term" in t else {})
+                for t in self.terms
             ],
             "target": self.target,
             "missing": self.missing,
@@ -1468,10 +1506,11 @@ class DesignSpec:
         for t in terms:
             if (
                 not isinstance(t, dict)
-                or set(t) != {"name", "factors"}
+                or set(t) - {"term"} != {"name", "factors"}
                 or not isinstance(t["name"], str)
+                or not isinstance(t.get("term", ""), str)
             ):
-                raise ValueError("each term must have keys name, factors")
+                raise ValueError("each term must have keys name, factors (and optionally term)")
             fs = t["factors"]
             if not isinstance(fs, list) or not fs:
                 raise ValueError(f"term {t['name']!r} needs a non-empty list of factors")
@@ -1629,6 +1668,18 @@ def _split_outside(name: str) -> list[str]:
             cur += ch
     parts.append(cur)
     return parts
+
+
+def default_term(name: str) -> str:
+    """R's term of a coded column named as the design layer names them: each factor's
+    level suffix dropped (``x:g[T.b]`` -> ``x:g``; a numeric column is its own term).
+
+    Examples
+    --------
+    >>> default_term("x:C(g)[T.b]"), default_term("x")
+    ('x:C(g)', 'x')
+    """
+    return ":".join(re.sub(r"\[[^\[\]]*\]$", "", part) for part in name.split(":"))
 
 
 def _check_unique(names: list[str]) -> None:
