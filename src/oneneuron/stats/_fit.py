@@ -37,7 +37,13 @@ class HessianRecorder:
         self.last: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._problem, name)
+        value = getattr(self._problem, name)
+        # the problem's fields and methods do not change during a fit: kept here, so that
+        # the solvers' many reads skip this hook (a microsecond each, tens per tiny fit);
+        # properties (``n_passes``, which counts) are read through every time
+        if not isinstance(getattr(type(self._problem), name, None), property):
+            self.__dict__[name] = value
+        return value
 
     def gradient_hessian(self, theta: NDArray[np.float64]) -> Any:
         """Forward to the problem and keep ``(theta, H)``."""
@@ -119,7 +125,9 @@ def data_fingerprint(
     {'class_rows': [1, 2], 'class_sums': [1.0, 2.5], 'sum_w2': 5.25}
     """
     y_idx = np.asarray(y_idx)
-    s = np.broadcast_to(np.asarray(s, dtype=np.float64), y_idx.shape)
+    s = np.asarray(s, dtype=np.float64)
+    if s.shape != y_idx.shape:
+        s = np.broadcast_to(s, y_idx.shape)
     out: dict[str, Any] = {
         "class_rows": np.bincount(y_idx[s > 0], minlength=n_classes).tolist(),
         "class_sums": (
@@ -757,7 +765,12 @@ def _covariance(
     """
     idx, H, G = _reference_hessian(problem, Hp)
     H = S * H
-    if alpha == 0:
+    # a known condition number of G scaled to unit diagonal (``cond``, binary fits) of
+    # at most 1 / (100 COLLINEAR_TOL) proves full rank without the walk: that matrix's
+    # largest eigenvalue is at least 1 (its mean), so its smallest is at least 1 / cond,
+    # and every Cholesky pivot of the walk, L_jj^2, is at least the smallest eigenvalue
+    full_rank = cond is not None and cond <= 0.01 / COLLINEAR_TOL
+    if alpha == 0 and not full_rank:
         found = dependent_terms(S * G, terms, problem.fit_intercept)
         if found:
             return (
