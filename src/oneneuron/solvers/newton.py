@@ -83,6 +83,9 @@ def newton(
     component along them, so the step is unchanged elsewhere.
     """
     theta = np.array(theta0, dtype=np.float64, copy=True)
+    # the map to standardised coordinates of the stopping measure, looked up once (a
+    # property that builds it; None where theta is standardised already)
+    to_standard = getattr(problem, "to_standard", None)
     f, g, H = problem.gradient_hessian(theta)
     trace.record(theta, f, g, problem.n_passes)
     n_iter = 0
@@ -96,7 +99,11 @@ def newton(
         slope = float(g @ p)
         if slope >= 0:  # not a descent direction (numerical breakdown): use -g
             p, slope = -g, -float(g @ g)
-        measure = relative_step(p, theta, problem)
+        measure = (
+            relative_step(p, theta)
+            if to_standard is None
+            else relative_step(to_standard(p), to_standard(theta))
+        )
         if n_iter > 0:  # progress: a real decrease, or a step at most half the smallest yet
             stalls = 0 if decreased or measure < 0.5 * last_measure else stalls + 1
         last_measure = min(last_measure, measure)
