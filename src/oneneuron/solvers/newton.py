@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import scipy.linalg
 from scipy.linalg.lapack import dposv
@@ -35,10 +37,12 @@ def newton_direction(H: Array, g: Array) -> tuple[Array, float]:
                 _, p, info = dposv(Ht, -g)
                 if info != 0:  # info > 0: not positive definite
                     raise np.linalg.LinAlgError("not positive definite")
+                finite = all(map(math.isfinite, p.tolist()))  # cheaper than NumPy's here
             else:
                 c = scipy.linalg.cho_factor(H + tau * np.eye(len(g)), check_finite=False)
                 p = scipy.linalg.cho_solve(c, -g, check_finite=False)
-            if np.isfinite(p).all():
+                finite = bool(np.isfinite(p).all())
+            if finite:
                 return p, tau
         except np.linalg.LinAlgError:
             pass
@@ -119,7 +123,7 @@ def newton(
         f_old = f
         f1, g1, H1 = problem.gradient_hessian(theta + p)
         t = 1.0
-        if np.isfinite(f1) and (f1 <= f + 1e-4 * slope or abs(f1 - f) <= noise):
+        if math.isfinite(f1) and (f1 <= f + 1e-4 * slope or abs(f1 - f) <= noise):
             theta, f, g, H = theta + p, f1, g1, H1
         else:
             t = 0.5
