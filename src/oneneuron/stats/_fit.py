@@ -9,6 +9,7 @@ point is the one Newton evaluated it at (free), otherwise from one extra
 
 from __future__ import annotations
 
+import functools
 import warnings
 from typing import Any
 
@@ -33,6 +34,8 @@ class HessianRecorder:
     """Wraps a ``LinearLoss`` and remembers the last ``gradient_hessian`` evaluation."""
 
     def __init__(self, problem: Any) -> None:
+        # the problem's fields, which do not change during a fit, read without the hook
+        self.__dict__.update(getattr(problem, "__dict__", {}))
         self._problem = problem
         self.last: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None
 
@@ -44,6 +47,16 @@ class HessianRecorder:
         if not isinstance(getattr(type(self._problem), name, None), property):
             self.__dict__[name] = value
         return value
+
+    @property
+    def n_params(self) -> int:
+        """The problem's number of parameters."""
+        return self._problem.n_params  # type: ignore[no-any-return]
+
+    @property
+    def n_passes(self) -> float:
+        """The problem's count of passes (read once per solver iteration: no hook)."""
+        return self._problem.n_passes  # type: ignore[no-any-return]
 
     def gradient_hessian(self, theta: NDArray[np.float64]) -> Any:
         """Forward to the problem and keep ``(theta, H)``."""
@@ -488,9 +501,18 @@ def _reference_index(problem: Any) -> list[NDArray[np.intp]]:
     One block for a sigmoid neuron; ``m - 1`` for a softmax layer (class 0 is the
     reference, so its block is left out).
     """
-    m, d, fi = problem.n_outputs, problem.n_features, problem.fit_intercept
+    return _reference_blocks(problem.n_outputs, problem.n_features, bool(problem.fit_intercept))
+
+
+@functools.lru_cache(maxsize=8)
+def _reference_blocks(m: int, d: int, fit_intercept: bool) -> list[NDArray[np.intp]]:
+    """:func:`_reference_index` for a shape, made once (read-only arrays; every fit with
+    inference asks for them twice)."""
     blocks = range(1, m) if m > 1 else range(1)
-    return [np.array(_theta_index(m, d, k, fi), dtype=np.intp) for k in blocks]
+    out = [np.array(_theta_index(m, d, k, fit_intercept), dtype=np.intp) for k in blocks]
+    for a in out:
+        a.flags.writeable = False
+    return out
 
 
 def _reference_hessian(
@@ -630,7 +652,7 @@ def compute_inference(
     last = problem.last if isinstance(problem, HessianRecorder) else None
     want = mode is True or (mode == "auto" and cost <= AUTO_INFERENCE_MAX_COST)
     Hp = None
-    if last is not None and np.array_equal(last[0], theta):
+    if last is not None and last[0].shape == theta.shape and bool((last[0] == theta).all()):
         Hp = last[1]
     elif want:
         Hp = problem.gradient_hessian(theta)[2]
