@@ -683,10 +683,11 @@ class LinearLoss:
         """``T = d theta_raw / d theta`` (raw layout [W, b], columns of ``theta``)."""
         m, d = self.n_outputs, self.n_features
         T = np.zeros((m * (d + 1), self.n_params))
+        inv, shift = 1.0 / self.scale, -self.mean / self.scale
+        j = np.arange(d)
         for k in range(m):
-            rows = slice(k * d, (k + 1) * d)
-            T[rows, rows] = np.diag(1.0 / self.scale)
-            T[m * d + k, rows] = -self.mean / self.scale
+            T[k * d + j, k * d + j] = inv  # the diagonal of the block (the rest is zero)
+            T[m * d + k, k * d : (k + 1) * d] = shift
             if self.fit_intercept:
                 T[m * d + k, m * d + k] = 1.0
         return T

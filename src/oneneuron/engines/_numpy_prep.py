@@ -179,10 +179,13 @@ def encode_labels(y: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp], NDAr
             shifted = yi - lo if lo else yi
             counts = np.bincount(shifted, minlength=hi - lo + 1)
             present = counts > 0
-            classes = (np.flatnonzero(present) + lo).astype(y.dtype)
-            counts = counts[present]
-            # labels 0..K-1 (0/1 above all) are their own indices: no lookup
-            idx = shifted if present.all() else (np.cumsum(present) - 1)[shifted]
+            if present.all():  # labels lo..hi, every one used (0/1 above all)
+                classes = (np.arange(hi - lo + 1) + lo).astype(y.dtype)
+                idx = shifted  # labels 0..K-1 are their own indices: no lookup
+            else:
+                classes = (np.flatnonzero(present) + lo).astype(y.dtype)
+                counts = counts[present]
+                idx = (np.cumsum(present) - 1)[shifted]
         else:
             classes, idx, counts = np.unique(y, return_inverse=True, return_counts=True)
     else:
