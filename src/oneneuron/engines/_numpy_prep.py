@@ -85,6 +85,23 @@ def check_class_targets(y: Any) -> None:
         ) from None
 
 
+_ONE = np.ones(1)
+_ONE.flags.writeable = False
+
+
+def unit_weights(n: int) -> NDArray[np.float64]:
+    """``n`` unit weights as one read-only value of stride 0 (``np.broadcast_to(1.0, n)``,
+    made directly: a tenth of its cost, which counts on tiny fits).
+
+    Examples
+    --------
+    >>> w = unit_weights(3)
+    >>> w.tolist(), w.strides, w.flags.writeable
+    ([1.0, 1.0, 1.0], (0,), False)
+    """
+    return np.ndarray((n,), np.float64, _ONE, 0, (0,))
+
+
 def _whole_numbers(y: NDArray) -> bool:
     """Whether float labels are all whole numbers (so classes: 0.0/1.0, statsmodels'
     habit), as scikit-learn's ``type_of_target`` tells them from continuous targets."""
@@ -182,10 +199,13 @@ def encode_labels(y: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp], NDAr
             shifted = yi - lo if lo else yi
             counts = np.bincount(shifted, minlength=hi - lo + 1)
             present = counts > 0
-            classes = (np.flatnonzero(present) + lo).astype(y.dtype)
-            counts = counts[present]
-            # labels 0..K-1 (0/1 above all) are their own indices: no lookup
-            idx = shifted if present.all() else (np.cumsum(present) - 1)[shifted]
+            if present.all():  # labels lo..hi, every one used (0/1 above all)
+                classes = (np.arange(hi - lo + 1) + lo).astype(y.dtype)
+                idx = shifted  # labels 0..K-1 are their own indices: no lookup
+            else:
+                classes = (np.flatnonzero(present) + lo).astype(y.dtype)
+                counts = counts[present]
+                idx = (np.cumsum(present) - 1)[shifted]
         else:
             classes, idx, counts = np.unique(y, return_inverse=True, return_counts=True)
     else:
@@ -232,6 +252,10 @@ def _feature_stats(X: Any, s: NDArray[np.float64], center: bool) -> tuple[NDArra
         var = _csr_deviations(X, s, mu, m2, np.maximum(m2 - S * mu * mu, 0.0), S)
         return _finish(mu, var, S, center)
     rows = _block_rows(X)
+    if n <= rows and type(X) is np.ndarray:  # one block (the loop below, unrolled)
+        mu = np.asarray(X.T @ s, dtype=np.float64) / S
+        dev = np.asarray(X, dtype=np.float64) - mu
+        return _finish(mu, (dev * dev).T @ s, S, center)
     mu = np.zeros(d)
     var = np.zeros(d)
     with one_blas_thread(n * d):
@@ -380,7 +404,7 @@ def prepare_numpy(
     classes, y_idx, counts = encode_labels(y)
     K = len(classes)
     if sample_weight is None:  # the common case, without the general checks' overhead
-        sw = np.broadcast_to(np.float64(1.0), (X.shape[0],))  # unit weights, no n-sized array
+        sw = unit_weights(X.shape[0])  # no n-sized array
     else:
         try:
             sw = _check_sample_weight(sample_weight, X, dtype=np.float64)

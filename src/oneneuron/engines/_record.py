@@ -139,7 +139,10 @@ def check_class_totals(classes: NDArray, class_sums: NDArray) -> None:
     ``class_sums`` are the summed row weights (sample weight times class weight) per
     class: with one class left, the "fit" would be a constant predictor.
     """
-    positive = np.flatnonzero(np.asarray(class_sums) > 0)
+    live = np.asarray(class_sums) > 0
+    if np.count_nonzero(live) >= 2:
+        return
+    positive = np.flatnonzero(live)
     if len(positive) < 2:
         only = ", ".join(repr(_plain(c)) for c in np.asarray(classes)[positive]) or "none"
         raise ValueError(
@@ -273,7 +276,14 @@ def magnitude_limit(dtype: Any) -> float:
     column beyond ``sqrt(max) / 16`` (about 8e152 in float64, 1e18 in float32)
     would overflow it.
     """
-    return float(np.sqrt(np.finfo(dtype).max)) / 16.0
+    key = np.dtype(dtype)
+    limit = _MAGNITUDE_LIMITS.get(key)
+    if limit is None:
+        limit = _MAGNITUDE_LIMITS[key] = float(np.sqrt(np.finfo(key).max)) / 16.0
+    return limit
+
+
+_MAGNITUDE_LIMITS: dict[Any, float] = {}
 
 
 def unit_scale_for_flat_columns(sigma: NDArray, mu: NDArray) -> NDArray:
@@ -301,9 +311,10 @@ def check_magnitudes(
     with np.errstate(over="ignore", invalid="ignore"):
         rms = np.hypot(np.asarray(mean, dtype=float), np.asarray(scale, dtype=float))
     limit = magnitude_limit(dtype)
-    bad = np.flatnonzero(~(rms <= limit))
-    if bad.size == 0:
+    out = ~(rms <= limit)
+    if not out.any():
         return
+    bad = np.flatnonzero(out)
     j = int(bad[0])
     name = f"column {j}" + (f" ({names[j]!r})" if names is not None else "")
     size = f"values up to {column_max(j):.3g}" if column_max is not None else "huge values"
