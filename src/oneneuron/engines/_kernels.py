@@ -76,10 +76,13 @@ def _inline(fn: Any) -> Any:
 #: Rows per block of the fused kernels: the block's logits, exponentials and residuals
 #: are formed in small arrays, so that the transcendental part runs as vector code.
 BLOCK = 256
-#: Widest row-major X that the binary dense kernel takes four rows at a time (see
-#: :func:`binary_dense`). Measured on 100k rows, one thread: 0.55 against 0.93 ms at 9
-#: columns, 0.73 against 1.0-1.1 at 12, 0.92 against 1.23 at 16, no gain at 24-32 and
-#: twice the time at 100 (four long sums at once no longer vectorise).
+#: Widest row-major X whose logits the binary dense kernel forms four rows at a time
+#: (see :func:`binary_dense`). Measured on 100k rows, one thread: 0.55 against 0.93 ms
+#: at 9 columns, 0.73 against 1.0-1.1 at 12, 0.92 against 1.23 at 16, no gain at 24-32
+#: and twice the time at 100 (four long sums at once no longer vectorise). The gradient's
+#: four-row sums pay at every width: at 100k x 100 on two threads 8.0-8.6 against
+#: 9.0-9.1 ms (a read of X: 6.7-7.0 ms), at 100k x 300 32.2 against 32.6 ms (medians of
+#: 200, interleaved, 2 busy cores).
 NARROW_COLUMNS = 16
 #: Rows per block of a column in :func:`moments_dense_f` (16 KiB of float64: in L1).
 MOMENT_BLOCK = 2048
@@ -191,9 +194,10 @@ def binary_dense(X, y, s, w, b, off, lo, hi, column_major):  # noqa: ANN001, ANN
     block the loops run down each column, where X is contiguous; the logits gather
     ``w_j x_j`` column by column and each gradient entry is one column's dot
     product with the residuals. One read of X either way, no copy.
-    A narrow row-major X (at most :data:`NARROW_COLUMNS` columns, a working set's copy)
-    goes four rows at a time: a row's few products are too short a loop to hide the
-    latency of its sum, or of each ``g_j``'s update from the row before.
+    Row-major X adds four rows at a time into the gradient (each ``g_j`` is loaded and
+    stored once for four rows), and a narrow one (at most :data:`NARROW_COLUMNS`
+    columns, a working set's copy) forms its logits four rows at a time too: a row's
+    few products are too short a loop to hide the latency of its sum.
     """
     d = X.shape[1]
     g = np.zeros(d)
@@ -251,14 +255,13 @@ def binary_dense(X, y, s, w, b, off, lo, hi, column_major):  # noqa: ANN001, ANN
                 for t in range(m):
                     acc += r[t] * col[t]
                 g[j] += acc
-        else:
-            if narrow:  # four rows into each g_j: a quarter of its dependent updates
-                for t in range(0, m4, 4):
-                    r0, r1, r2, r3 = r[t], r[t + 1], r[t + 2], r[t + 3]
-                    x0, x1, x2, x3 = Xb[t], Xb[t + 1], Xb[t + 2], Xb[t + 3]
-                    for j in range(d):
-                        g[j] += (r0 * x0[j] + r1 * x1[j]) + (r2 * x2[j] + r3 * x3[j])
-            for t in range(m4 if narrow else 0, m):
+        else:  # four rows into each g_j: a quarter of its loads, stores and dependent updates
+            for t in range(0, m4, 4):
+                r0, r1, r2, r3 = r[t], r[t + 1], r[t + 2], r[t + 3]
+                x0, x1, x2, x3 = Xb[t], Xb[t + 1], Xb[t + 2], Xb[t + 3]
+                for j in range(d):
+                    g[j] += (r0 * x0[j] + r1 * x1[j]) + (r2 * x2[j] + r3 * x3[j])
+            for t in range(m4, m):
                 rt = r[t]
                 for j in range(d):
                     g[j] += rt * Xb[t, j]
