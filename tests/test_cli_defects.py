@@ -605,14 +605,17 @@ def test_one_class_is_named_as_written(tmp_path, capsys):
 
 
 def test_continuous_labels_are_named_in_every_engine():
-    """The in-memory engines name the first label with a fraction and its row."""
+    """The in-memory engines name the first label with a fraction and its row (amounts;
+    fractions in [0, 1] get the grouped-binomial advice instead)."""
     X = np.arange(12.0).reshape(6, 2)
-    y = np.array([0.0, 1.0, 1.0, 0.5, 0.0, 1.0])
+    y = np.array([0.0, 1.0, 1.0, 2.5, 0.0, 1.0])
     for labels in (y, pd.Series(y).astype(object), list(y)):
-        with pytest.raises(ValueError, match=r"^Unknown label type: continuous.*0\.5 \(row 3\)"):
+        with pytest.raises(ValueError, match=r"^Unknown label type: continuous.*2\.5 \(row 3\)"):
             oneneuron.NeuronClassifier().fit(X, labels)
+    with pytest.raises(ValueError, match=r"^Unknown label type: continuous.*two rows per group"):
+        oneneuron.NeuronClassifier().fit(X, y / 2.5)
     torch = pytest.importorskip("torch")
-    with pytest.raises(ValueError, match=r"^Unknown label type: continuous.*0\.5 \(row 3\)"):
+    with pytest.raises(ValueError, match=r"^Unknown label type: continuous.*2\.5 \(row 3\)"):
         oneneuron.NeuronClassifier().fit(torch.from_numpy(X), torch.from_numpy(y))
 
 

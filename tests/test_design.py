@@ -606,3 +606,303 @@ def test_categories_without_training_rows_are_not_levels(table):
         NeuronClassifier(reference={"tier": "none"}).fit(
             _unused_level_tables(df)[0][["balance", "tier"]], df["default"]
         )
+
+
+@pytest.mark.parametrize(
+    ("rhs", "reference"),
+    [
+        ("balance + C(region)", "east"),
+        ("0 + C(region) + balance", "east"),  # full coding: no column is all zeros
+        ("C(region):balance", "east"),  # full coding inside the interaction
+        ("0 + C(region):balance + C(student)", "east"),
+        ("balance + C(region, Treatment(reference='west'))", "west"),
+        ("balance + C(region, levels=['south', 'east', 'north', 'west'])", "south"),
+        ("balance * C(region, Treatment('north'))", "north"),
+    ],
+)
+def test_an_unseen_level_predicts_as_the_formulas_reference_level(table, rhs, reference):
+    """An unseen level was coded as all-zero indicators, which is no level at all where
+    the coding has no reference (``0 + C(g)``, ``C(g):x``: the prediction dropped the
+    level's whole effect, 0.83 against 0.43 on the fair data), and formulaic's first
+    level, not the reference, for ``C(g, Treatment('west'))`` and ``levels=``; the
+    warning said "the reference level" in every case. Oracle: statsmodels' prediction
+    for the same rows at the reference level (first level without one)."""
+    import statsmodels.formula.api as smf
+
+    from oneneuron import UnknownCategoryWarning
+
+    data = table.assign(region=table["region"].astype(str))
+    clf = oneneuron.logit(f"default ~ {rhs}", data)
+    sm = smf.logit(f"default ~ {rhs}", data).fit(disp=0)
+    new = data.head(6).assign(region=["mars", "north", "venus", "east", "west", "mars"])
+    with pytest.warns(UnknownCategoryWarning, match="'region': 3 rows"):
+        got = clf.predict_proba(new)[:, 1]
+    at_reference = new.assign(
+        region=new["region"].where(new["region"].isin(data["region"]), reference)
+    )
+    np.testing.assert_allclose(got, sm.predict(at_reference).to_numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("rhs", "reference"),
+    [
+        ("C(dose) + balance", 1),
+        ("C(dose, Treatment(3)) + balance", 3),
+        ("C(dose):balance", 1),
+        ("0 + C(dose) + balance", 1),
+        ("C(dose, levels=[2, 1, 3]) + balance", 2),
+    ],
+)
+def test_an_unseen_value_of_a_numeric_column_coded_by_c_is_the_reference(table, rhs, reference):
+    """``C(dose)`` of a numeric column: a value not seen in training (7, or 2.5) passed
+    formulaic's own warnings and a pandas deprecation warning, no UnknownCategoryWarning,
+    and was coded as all-zero indicators: no level at all for ``C(dose):x`` and
+    ``0 + C(dose)``. Now it is counted and coded as the reference level, as a text
+    column's unseen level is. Oracle: statsmodels' prediction at the reference level."""
+    import warnings
+
+    import statsmodels.formula.api as smf
+
+    from oneneuron import UnknownCategoryWarning
+
+    rng = np.random.default_rng(5)
+    data = table.assign(dose=rng.integers(1, 4, len(table)))
+    clf = oneneuron.logit(f"default ~ {rhs}", data)
+    sm = smf.logit(f"default ~ {rhs}", data).fit(disp=0)
+    new = data.head(5).assign(dose=[7.0, 2.0, 2.5, 1.0, 3.0])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = clf.predict_proba(new)[:, 1]
+    assert [w.category for w in caught] == [UnknownCategoryWarning], [
+        str(w.message) for w in caught
+    ]
+    assert "'dose': 2 rows (e.g. '7" in str(caught[0].message)
+    at_reference = new.assign(dose=[reference, 2, reference, 1, 3])
+    np.testing.assert_allclose(got, sm.predict(at_reference).to_numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("lhs", ["Q('paid off')", 'Q("paid off")', "`paid off`"])
+def test_a_quoted_target_name_is_its_column(table, lhs):
+    """``Q('paid off') ~ x`` (statsmodels, patsy) and ```paid off` ~ x`` (formulaic) are
+    how a formula names a column with a space; the left-hand side was refused as 'not
+    a column name of the table'. Oracle: the same fit with the column renamed."""
+    data = table.rename(columns={"default": "paid off"})
+    got = oneneuron.logit(f"{lhs} ~ balance + C(region)", data)
+    want = oneneuron.logit("default ~ balance + C(region)", table)
+    assert got.design_.target == "paid off"
+    np.testing.assert_allclose(got.coef_, want.coef_, rtol=1e-10)
+    assert got.predict_proba(data.head(3)).shape == (3, 2)
+
+
+@pytest.mark.parametrize(
+    ("term", "column", "value"),
+    [
+        ("C(region, levels=['east', 'north', 'south'])", "region", "'west'"),
+        ("C(region, Treatment('north'), levels=['north', 'east', 'south'])", "region", "'west'"),
+        ("C(dose, levels=[1, 2])", "dose", "3"),
+        ("C(dose, levels=[1, 2]):balance", "dose", "3"),
+    ],
+)
+def test_training_values_outside_the_levels_of_c_are_refused(table, term, column, value):
+    """``C(g, levels=[...])`` that leaves out a value the training rows hold: formulaic
+    cast those rows to missing and coded them as the reference level (two library
+    warnings), fitting a wrong model on every row; patsy (statsmodels) refuses. Now one
+    DataError names the column, the values and their rows."""
+    import statsmodels.formula.api as smf
+    from patsy import PatsyError
+
+    rng = np.random.default_rng(5)
+    data = table.assign(dose=rng.integers(1, 4, len(table)), region=table["region"].astype(str))
+    with pytest.raises(PatsyError):  # the oracle refuses too
+        smf.logit(f"default ~ balance + {term}", data)
+    n = int((data[column].astype(str) == value.strip("'")).sum())
+    with pytest.raises(DataError, match=rf"column '{column}' has {n} rows? .*{value}.* levels="):
+        oneneuron.logit(f"default ~ balance + {term}", data)
+
+
+@pytest.mark.parametrize(
+    ("rhs", "note"),
+    [
+        ("balance + C(region)", "treatment coding against reference levels region=east"),
+        ("balance + C(region, Treatment('west'))", "reference levels region=west"),
+        ("balance + C(region, levels=['south', 'east', 'north', 'west'])", "region=south"),
+        ("balance + C(region, Sum)", "without a reference level"),
+        ("0 + C(region) + balance", "without a reference level"),
+        ("0 + C(region) + C(student)", "reference levels student=No; coded without a"),
+    ],
+)
+def test_the_coding_note_names_the_formulas_reference_levels(table, rhs, note):
+    """The note (CLI evaluate, the HTML report) said 'treatment coding against reference
+    levels region=east' for every formula: for Treatment('west'), sum coding and the
+    one-column-per-level coding of ``0 + C(region)`` alike. Oracle: the coefficient
+    names statsmodels gives the same formula (which level is left out, if any)."""
+    import statsmodels.formula.api as smf
+
+    data = table.assign(region=table["region"].astype(str))
+    text = oneneuron.logit(f"default ~ {rhs}", data).design_.coding_note()
+    assert note in text, text
+    names = smf.logit(f"default ~ {rhs}", data).fit(disp=0).params.index
+    region = [n for n in names if n.startswith("C(region")]
+    if "without" in note:
+        assert "region" in text.split("without")[1]
+    else:  # the level statsmodels leaves out is the one named
+        left_out = {"east", "north", "south", "west"} - {n.split("T.")[-1][:-1] for n in region}
+        assert left_out == {text.split("region=")[1].split(";")[0].split(",")[0]}
+
+
+def _no_rows_cases(table):
+    data = table.assign(region=table["region"].astype(str))
+    unused = data.assign(
+        region=pd.Categorical(data["region"], categories=[*sorted(set(data["region"])), "mars"])
+    )
+    first_unused = data.assign(
+        region=pd.Categorical(data["region"], categories=["mars", *sorted(set(data["region"]))])
+    )
+    weightless = np.where(data["region"] == "west", 0.0, 1.0)
+    return [
+        (unused, None, "'mars'"),
+        (first_unused, None, "'mars'"),  # the reference level has no rows
+        (data, weightless, "'west'"),
+    ]
+
+
+@pytest.mark.parametrize("case", [0, 1, 2])
+def test_a_level_without_rows_is_named_when_the_hessian_is_singular(table, case):
+    """A category with no training rows (an unused pandas category, or rows all of
+    weight 0) makes the Hessian singular; the message named a column as 'constant (a
+    multiple of the intercept)' or, for the reference level, 'a linear combination of'
+    the other levels, not the level. Oracle: the level is absent from the rows."""
+    from oneneuron.stats.inference import InferenceUnavailableError
+
+    frame, weights, level = _no_rows_cases(table)[case]
+    clf = oneneuron.logit("default ~ balance + region", frame, sample_weight=weights)
+    if weights is None:  # an unused category is no level at all (R's drop.unused.levels)
+        assert not any("mars" in n for n in clf.feature_names_out_)
+        assert clf.summary()["std_err"].notna().all()
+        return
+    with pytest.raises(
+        InferenceUnavailableError, match=rf"level {level} of column 'region' has no training rows"
+    ):
+        clf.summary()
+
+
+@pytest.mark.parametrize("missing", ["error", "drop"])
+def test_a_missing_cell_at_predict_names_a_remedy_that_works_there(table, missing):
+    """Predicting on a row with a missing cell advised "drop those rows (missing='drop',
+    CLI --drop-missing)", which a model fitted with missing='drop' already has and which
+    does not drop rows at predict. Now: drop them from the table, or fit with a fill."""
+    clf = oneneuron.logit("default ~ balance + C(region)", table, missing=missing)
+    new = table.head(3).assign(balance=[1.0, np.nan, 2.0])
+    with pytest.raises(DataError, match="'balance' \\(1 rows, first at row 1\\)") as err:
+        clf.predict_proba(new)
+    assert "missing='drop'" not in str(err.value)
+    assert "drop those rows from the table" in str(err.value)
+    assert "missing='mean'" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("dot", "explicit"),
+    [
+        ("y ~ .", "y ~ balance + region + student"),
+        ("y ~ . - student", "y ~ balance + region"),
+        ("y ~ 0 + . + I(balance**2)", "y ~ 0 + balance + region + student + I(balance**2)"),
+        ("y ~ .:student", "y ~ (balance + region + student):student"),
+    ],
+)
+def test_a_dot_stands_for_every_other_column(table, dot, explicit):
+    """R's ``y ~ .`` (every column but the target) failed with formulaic's internals
+    ('requires additional context ... __formulaic_variables_available__'). Oracle:
+    statsmodels on the formula with the columns written out."""
+    import statsmodels.formula.api as smf
+
+    data = table[["balance", "region", "student", "default"]].rename(columns={"default": "y"})
+    data = data.assign(region=data["region"].astype(str))
+    got = oneneuron.logit(dot, data)
+    ref = smf.logit(explicit, data).fit(disp=0)
+    assert got.fit_intercept == ("0 +" not in dot)
+    coef = got.summary()["coef"].rename({"intercept": "Intercept"})
+    assert sorted(coef.index) == sorted(ref.params.index)
+    np.testing.assert_allclose(coef[ref.params.index], ref.params, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("missing", ["mean", "median"])
+def test_a_numeric_column_coded_by_c_is_filled_with_its_most_frequent_level(table, missing):
+    """``C(dose)`` with missing='mean': the mean (2.04) filled the missing cells and
+    became a level of its own ('C(dose)[T.2.04...]'), a missing-indicator column the
+    user did not ask for; a text column's fill is its most frequent level whatever
+    ``missing`` says. Now the numeric column coded as categories is filled the same
+    way. Oracle: statsmodels on the table filled with the most frequent value."""
+    import statsmodels.formula.api as smf
+
+    rng = np.random.default_rng(7)
+    data = table.assign(dose=rng.choice([1.0, 2.0, 3.0], len(table), p=[0.3, 0.3, 0.4]))
+    data.loc[rng.choice(len(data), 40, replace=False), "dose"] = np.nan
+    clf = oneneuron.logit("default ~ balance + C(dose)", data, missing=missing)
+    top = data["dose"].mode()[0]
+    ref = smf.logit("default ~ balance + C(dose)", data.fillna({"dose": top})).fit(disp=0)
+    coef = clf.summary()["coef"].rename({"intercept": "Intercept"})
+    assert sorted(coef.index) == sorted(ref.params.index.str.replace(".0]", "]"))
+    np.testing.assert_allclose(np.sort(coef.to_numpy()), np.sort(ref.params.to_numpy()), rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("formula", "match"),
+    [
+        ("default ~ balance + offset(np.log(income))", r"offset\(\).*offset=.*a column"),
+        ("default ~ offset(income) + balance", r"offset\(\).*offset="),
+        ("cbind(default, 1 - default) ~ balance", r"cbind.*two rows per group.*sample_weight"),
+    ],
+)
+def test_r_formula_forms_with_no_formulaic_meaning_name_the_python_way(table, formula, match):
+    """R's ``offset(log(e))`` in a formula and ``cbind(successes, failures) ~ x`` were
+    refused as "name 'offset' is not defined" and "must be a column name of the table";
+    each now names the way to say it here (offset=, two rows per group)."""
+    with pytest.raises(ValueError, match=match):
+        oneneuron.logit(formula, table)
+
+
+def test_an_unsaveable_contrast_names_the_reference_option(table, tmp_path):
+    """``C(region, Treatment('west'))`` cannot be saved; the refusal listed what can be,
+    not that the same model is ``C(region)`` with ``reference={'region': 'west'}``, which
+    saves. Oracle: that spelling saves and predicts as the formula's fit does."""
+    data = table.assign(region=table["region"].astype(str))
+    clf = oneneuron.logit("default ~ balance + C(region, Treatment('west'))", data)
+    with pytest.raises(ModelFileError, match=r"reference=\{'region': 'west'\}.*--reference"):
+        clf.save(tmp_path / "m.json")
+    same = oneneuron.logit("default ~ balance + C(region)", data, reference={"region": "west"})
+    same.save(tmp_path / "m.json")
+    np.testing.assert_allclose(
+        oneneuron.load(tmp_path / "m.json").predict_proba(data), clf.predict_proba(data)
+    )
+
+
+def test_predict_interval_codes_the_table_once(table):
+    """predict_interval coded a table twice (for the logits, then for the intervals):
+    two passes over the table and two unseen-category warnings for one call."""
+    import warnings
+
+    from oneneuron import UnknownCategoryWarning
+
+    clf = oneneuron.logit("default ~ balance + C(region)", table)
+    new = table.head(6).assign(region=["mars", "north", "mars", "east", "west", "south"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = clf.predict_interval(new)
+    assert [w.category for w in caught] == [UnknownCategoryWarning]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnknownCategoryWarning)
+        np.testing.assert_allclose(got["proba"], clf.predict_proba(new)[:, 1], rtol=1e-12)
+
+
+def test_diagnostics_warn_once_about_an_unseen_level(table):
+    """diagnostics on rows holding an unseen level warned twice for one call."""
+    import warnings
+
+    from oneneuron import UnknownCategoryWarning
+
+    clf = oneneuron.logit("default ~ balance + C(region)", table)
+    new = table.head(20).assign(region=["mars"] * 3 + list(table["region"].head(17)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        oneneuron.diagnostics(clf, new)
+    assert [w.category for w in caught] == [UnknownCategoryWarning]

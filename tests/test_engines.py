@@ -248,8 +248,9 @@ def test_subsampled_newton_reaches_the_newton_optimum(K):
 
 @pytest.mark.parametrize("tol", [1e-6, 1e-8])
 def test_subsampled_newton_is_accurate_to_about_tol(tol):
-    """It stops where its next step (the error estimate) is below tol, without taking it:
-    the documented accuracy is then about tol relative. Oracle: exact Newton at 1e-12."""
+    """It stops where its next step (the error estimate) is below tol, without taking it,
+    or takes a last step without a pass where that step leaves an error below tol: the
+    documented accuracy is then about tol relative. Oracle: exact Newton at 1e-12."""
     rng = np.random.default_rng(4)
     n, d = 90_000, 8
     X = rng.standard_normal((n, d)) @ rng.standard_normal((d, d)) + 1.0
@@ -260,6 +261,32 @@ def test_subsampled_newton_is_accurate_to_about_tol(tol):
     scale = np.maximum(1.0, np.abs(ref.coef_))
     assert np.max(np.abs(sub.coef_ - ref.coef_) / scale) <= 3 * tol
     assert abs(sub.intercept_[0] - ref.intercept_[0]) <= 3 * tol * max(1.0, abs(ref.intercept_[0]))
+
+
+def test_subsampled_newton_takes_its_last_step_without_a_pass():
+    """Where the contraction of the last unit steps predicts that the next step leaves an
+    error below tol, that step is taken without the pass that would only confirm it; the
+    point is as accurate as the tol rule says, and its loss and max|grad| (the model's)
+    agree with the ones computed here at the returned coefficients. Oracle: exact Newton."""
+    rng = np.random.default_rng(5)
+    n, d = 90_000, 8
+    X = rng.standard_normal((n, d)) @ rng.standard_normal((d, d)) + 1.0
+    y = (rng.random(n) < 1 / (1 + np.exp(-(X[:, 0] - 0.5 * X[:, 1])))).astype(int)
+    ref = NeuronClassifier(solver="newton", tol=1e-12, inference=False).fit(X, y)
+    for tol in (1e-4, 1e-8):
+        sub = NeuronClassifier(solver="subsampled-newton", tol=tol, inference=False).fit(X, y)
+        passes = sub.history_["n_passes"]
+        assert sub.converged_ and passes[-1] == passes[-2]  # the last step: no pass
+        assert sub.n_passes_ < sub.n_iter_ + 1 + 0.5  # iterations + the start (+ subsample)
+        scale = np.maximum(1.0, np.abs(ref.coef_))
+        assert np.max(np.abs(sub.coef_ - ref.coef_) / scale) <= 3 * tol
+        z = X @ sub.coef_[0] + sub.intercept_[0]
+        loss = np.mean(np.logaddexp(0.0, z) - y * z)  # the loss at the returned point
+        assert ref.loss_ - 1e-15 <= sub.loss_ <= loss + 10 * tol**2
+        assert abs(sub.loss_ - loss) <= 10 * tol**2 + 1e-14
+        r = 1 / (1 + np.exp(-z)) - y  # the gradient on the standardised scale (the solver's)
+        g = np.r_[((X - sub.mean_) / sub.scale_).T @ r / n, r.mean()]
+        assert np.abs(g).max() / 10 <= sub.grad_norm_ <= 10 * np.abs(g).max()
 
 
 def test_auto_picks_subsampled_newton_on_tall_data_and_lbfgs_on_wide():

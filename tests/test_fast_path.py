@@ -162,6 +162,29 @@ def test_the_column_major_kernels_sum_what_the_row_major_ones_do(dtype, with_off
     assert np.isnan(_kernels.column_moments(bad, s)[0][4])
 
 
+@pytest.mark.parametrize("d", [1, 3, _kernels.NARROW_COLUMNS, _kernels.NARROW_COLUMNS + 1])
+@pytest.mark.parametrize("with_offset", [False, True])
+def test_the_narrow_row_major_kernel_sums_what_the_numpy_blocks_do(d, with_offset):
+    """A working set's narrow copy goes four rows at a time: the same sums as the
+    reference, also over a last block whose rows are not a multiple of four."""
+    from oneneuron.objective import block_statistics
+
+    rng = np.random.default_rng(d)
+    n = 2 * _kernels.BLOCK + 7
+    X = rng.standard_normal((n, d)) * rng.uniform(0.1, 3, d)
+    y = (rng.random(n) < 0.4).astype(float)
+    s = rng.uniform(0, 2, n) / n
+    w, b = rng.standard_normal((1, d)) * 0.5, np.array([0.3])
+    off = rng.standard_normal(n) if with_offset else None
+    loss, gw, gb = _kernels.binary_dense(
+        X, y, s, w[0], 0.3, np.zeros(0) if off is None else off, 0, n, False
+    )
+    ref = block_statistics(X, y, s, w, b, multinomial=False, offset=off)
+    assert loss == pytest.approx(ref.loss, rel=1e-12)
+    np.testing.assert_allclose(gw, ref.grad_W[0], rtol=1e-10, atol=1e-15)
+    assert gb == pytest.approx(ref.grad_b[0], rel=1e-10)
+
+
 def test_a_dataframe_fits_with_the_fused_kernels_and_no_copy(monkeypatch):
     pd = pytest.importorskip("pandas")
     calls = []

@@ -394,3 +394,44 @@ def test_class_weights_do_not_weight_the_average_unless_given_as_sample_weight()
     w = np.where(y == 1, 4.0, 1.0)
     weighted = clf.margeff(X, sample_weight=w)["dy_dx"].to_numpy()
     np.testing.assert_allclose(weighted, np.average(slope, weights=w) * clf.coef_[0], rtol=1e-8)
+
+
+@pytest.mark.parametrize(
+    ("term", "reference", "others"),
+    [
+        ("C(g, Treatment('c'))", "c", ("a", "b")),
+        ("C(g, Treatment(reference='b')):x + C(g, Treatment(reference='b'))", "b", ("a", "c")),
+        ("C(g, levels=['b', 'c', 'a'])", "b", ("a", "c")),  # the table's level order
+    ],
+)
+@pytest.mark.parametrize("at", ["overall", "mean"])
+def test_a_categoricals_changes_are_against_the_formulas_reference(
+    table, term, reference, others, at
+):
+    """``C(g, Treatment('c'))``: the per-variable rows were changes against the first
+    level 'a' (labelled g[T.b], g[T.c]: the reference itself among them), not against
+    the reference the formula names. Oracle: statsmodels' predictions."""
+    formula = f"y ~ x + {term}"
+    got = oneneuron.logit(formula, table).margeff(table, at=at)
+    ref = smf.logit(formula, table).fit(disp=0)
+    assert [i for i in got.index if i.startswith("g[")] == [f"g[T.{v}]" for v in others]
+    rows = [(f"g[T.{v}]", "g", (v, reference)) for v in others]
+    _compare(got, ref, table, at, [("x", "x", None), *rows])
+
+
+def test_margeff_on_a_table_with_an_unseen_level_warns_as_predict_does(table):
+    """Per-variable effects on rows holding a level not seen in training coded them as
+    the reference level silently; predict_proba on the same rows warns. Oracle: the
+    effects equal those on the table with the reference level written in."""
+    import warnings
+
+    from oneneuron import UnknownCategoryWarning
+
+    clf = oneneuron.logit("y ~ x + C(g)", table)
+    new = table.assign(g=np.where(np.arange(len(table)) % 5 == 0, "zz", table["g"]))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = clf.margeff(new)
+    assert [w.category for w in caught] == [UnknownCategoryWarning]
+    same = clf.margeff(new.assign(g=new["g"].replace("zz", "a")))
+    np.testing.assert_allclose(got["dy_dx"], same["dy_dx"], rtol=1e-12)

@@ -688,3 +688,47 @@ def test_lr_test_of_a_big_model_whose_extra_terms_are_aliased_says_so():
     big = NeuronClassifier().fit(X, y)
     with pytest.raises(ValueError, match=r"big's extra terms \['c'\] add no parameter"):
         lr_test(small, big)
+
+
+@pytest.mark.parametrize("formula", ["y ~ g:h", "y ~ h + g:h", "y ~ C(k):h", "y ~ x + C(k):x"])
+@pytest.mark.parametrize("saved", [False, True])
+def test_anova_takes_the_formulas_terms_not_the_column_names(formula, saved, tmp_path):
+    """A term whose columns carry another term's name (formulaic codes g:h without main
+    effects as h[T.*] plus g[T.*]:h[*] columns) is one row of anova, as in R: it was split
+    into an 'h' row and a 'g:h' row. The term structure survives a model file. Oracle:
+    statsmodels' sequential fits of the formula's terms."""
+    import statsmodels.formula.api as smf
+
+    from oneneuron import anova, load, save
+
+    rng = np.random.default_rng(4)
+    n = 600
+    df = pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "g": rng.choice(["a", "b", "c"], n),
+            "h": rng.choice(["u", "v", "w", "z"], n),
+            "k": rng.integers(1, 4, n),
+        }
+    )
+    z = 0.2 + 0.5 * df.x - 0.7 * (df.g == "b") * (df.h == "v") + 0.4 * (df.k == 3)
+    df["y"] = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+    clf = NeuronClassifier(tol=1e-11, formula=formula).fit(df, None)
+    if saved:
+        if clf.design_.unsaved is not None:
+            pytest.skip("C() of a numeric column is not stored in a model file")
+        save(clf, tmp_path / "m.json")
+        clf = load(tmp_path / "m.json")
+    table = anova(clf, df, df["y"])
+    terms = [t.strip() for t in formula.split("~")[1].split("+")]
+    assert list(table.index) == ["NULL", *terms]
+    dev = [-2 * smf.logit("y ~ 1", df).fit(disp=0).llf]
+    df_model = [0]
+    for k in range(1, len(terms) + 1):
+        r = smf.logit("y ~ " + " + ".join(terms[:k]), df).fit(
+            disp=0, method="bfgs", maxiter=5000, gtol=1e-10
+        )
+        dev.append(-2 * r.llf)
+        df_model.append(np.linalg.matrix_rank(r.model.exog) - 1)
+    np.testing.assert_allclose(table["Resid. Dev"], dev, rtol=1e-6)
+    np.testing.assert_allclose(table["Df"].iloc[1:], np.diff(df_model))

@@ -210,3 +210,33 @@ def test_a_class_without_weight_is_warned_about(how):
         clf = NeuronClassifier(**opts).fit(X, y, sample_weight=w)
     assert caught[0].filename == __file__
     assert clf.predict_proba(X)[:, 2].max() < 1e-6
+
+
+def test_a_target_of_proportions_names_the_grouped_binomial_form():
+    """A target of proportions with trial counts as weights (R's
+    ``glm(p ~ x, weights = n, family = binomial)``, statsmodels' GLM with
+    ``var_weights``) was refused in scikit-learn's words only ('Unknown label type:
+    continuous'); the message now says how to give such data (two rows per group), and
+    that form matches statsmodels' grouped binomial GLM."""
+    import pandas as pd
+    import statsmodels.api as sm
+
+    import oneneuron
+
+    rng = np.random.default_rng(3)
+    n = rng.integers(5, 40, 60).astype(float)
+    x = rng.normal(size=60)
+    k = rng.binomial(n.astype(int), 1 / (1 + np.exp(-(0.3 + 0.8 * x))))
+    df = pd.DataFrame({"p": k / n, "x": x, "n": n})
+    with pytest.raises(ValueError, match=r"Unknown label type.*two rows per group"):
+        oneneuron.logit("p ~ x", df, sample_weight="n")
+    with pytest.raises(ValueError, match=r"Unknown label type.*two rows per group"):
+        NeuronClassifier().fit(df[["x"]].to_numpy(), df["p"].to_numpy(), sample_weight=n)
+    long = pd.concat(
+        [df.assign(y=1, w=df.p * df.n), df.assign(y=0, w=(1 - df.p) * df.n)], ignore_index=True
+    )
+    got = oneneuron.logit("y ~ x", long, sample_weight="w")
+    ref = sm.GLM(np.column_stack([k, n - k]), sm.add_constant(x), family=sm.families.Binomial())
+    ref = ref.fit()
+    np.testing.assert_allclose(got.summary()["coef"], ref.params, rtol=1e-6)
+    np.testing.assert_allclose(got.summary()["std_err"], ref.bse, rtol=1e-6)

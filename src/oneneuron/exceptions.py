@@ -27,8 +27,10 @@ class SeparationWarning(UserWarning):
 class UnknownCategoryWarning(UserWarning):
     """A prediction's table holds a category not seen in training.
 
-    Such a row is coded as the reference level (every indicator column of that
-    variable zero), as the command line's ``predict`` does by default; the message
+    Such a row is coded as the reference level (with reference coding every
+    indicator column of that variable is zero; where the coding has no reference,
+    ``0 + C(g)``, ``C(g):x``, sum or Helmert coding, as the first level), as the
+    command line's ``predict`` does by default; the message
     names the columns, the rows affected and an example. To refuse those rows
     instead, make the warning an error:
     ``warnings.simplefilter("error", oneneuron.UnknownCategoryWarning)`` (the

@@ -683,10 +683,11 @@ class LinearLoss:
         """``T = d theta_raw / d theta`` (raw layout [W, b], columns of ``theta``)."""
         m, d = self.n_outputs, self.n_features
         T = np.zeros((m * (d + 1), self.n_params))
+        inv, shift = 1.0 / self.scale, -self.mean / self.scale
+        j = np.arange(d)
         for k in range(m):
-            rows = slice(k * d, (k + 1) * d)
-            T[rows, rows] = np.diag(1.0 / self.scale)
-            T[m * d + k, rows] = -self.mean / self.scale
+            T[k * d + j, k * d + j] = inv  # the diagonal of the block (the rest is zero)
+            T[m * d + k, k * d : (k + 1) * d] = shift
             if self.fit_intercept:
                 T[m * d + k, m * d + k] = 1.0
         return T
@@ -786,10 +787,13 @@ class SmallDenseLoss(LinearLoss):
         if self.multinomial:
             raise ValueError("SmallDenseLoss is for one sigmoid neuron (n_outputs=1)")
         eng = self.engine
-        A = (np.asarray(eng.X, dtype=np.float64) - self.mean) / self.scale
+        X = np.asarray(eng.X, dtype=np.float64)
+        n, d = X.shape
+        A = np.empty((n, d + 1) if self.fit_intercept else (n, d))  # C-ordered
+        np.divide(X - self.mean, self.scale, out=A[:, :d])
         if self.fit_intercept:
-            A = np.column_stack([A, np.ones(len(A))])
-        self._A = np.ascontiguousarray(A)
+            A[:, d] = 1.0
+        self._A = A
         self._y = np.asarray(eng.y, dtype=np.float64)
         # the engine's weights sum to 1; equal ones (1/n without sample weights) are one
         # number c, which scales the sums instead of multiplying every row
@@ -850,8 +854,25 @@ class SmallDenseLoss(LinearLoss):
     def gradient_hessian(
         self, theta: NDArray[np.float64]
     ) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
-        """Objective, gradient and Hessian in ``theta``."""
-        f, g, p, sp = self._first_order(theta)
+        """Objective, gradient and Hessian in ``theta``.
+
+        :meth:`_first_order` written out (the Newton solver's hot call: on a tiny
+        problem the Python calls cost as much as the vector operations).
+        """
+        self.engine.n_passes += 1
+        A, y = self._A, self._y
+        z = A @ theta
+        if self._off is not None:
+            z += self._off
+        sp = np.logaddexp(0.0, z)
+        rows = sp - y * z
+        f = self._c * float(rows.sum()) if self._s is None else float(self._s @ rows)
+        p = np.exp(z - sp)
+        r = p - y
+        g = self._c * (A.T @ r) if self._s is None else A.T @ (self._s * r)
+        if self._penalised:
+            f += 0.5 * float(theta @ (self._pen * theta))
+            g += self._pen * theta
         B = self._Ah * np.sqrt(p * np.exp(-sp))[:, None]
         H = B.T @ B  # a symmetric rank-k update: exactly symmetric
         if self._penalised:

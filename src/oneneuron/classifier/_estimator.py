@@ -146,7 +146,11 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         linearly (a contraction of about 0.05-0.1 a step on tall data) and stops
         where its next step, which estimates the error, would move every
         coefficient by at most that much: accurate to about ``tol`` relative,
-        without spending a pass on taking that step. ``"lbfgs"``
+        without spending a pass on taking that step; or where the contraction of
+        its last two steps predicts that the next one leaves an error below
+        ``tol``, it takes that step without the pass that would only confirm it
+        (``loss_`` and ``grad_norm_`` are then the model's estimates there,
+        within round-off of the loss at the default ``tol``). ``"lbfgs"``
         stops when the Newton step estimated with the Hessian's diagonal at the
         start (``pi (1 - pi)`` for class frequency ``pi``, plus ``alpha``) is
         that small: ``max_j |g_j| / h_j / max(1, |theta_j|) <= tol``. ``"gd"`` and
@@ -234,7 +238,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         Missing cells of a table: an error naming the columns, counts and first
         rows; drop those rows (also rows with a missing ``y``; the count is
         ``design_report_["dropped"]``); or fill raw columns with the training
-        statistic before any transform (text columns: the most frequent level).
+        statistic before any transform (text columns, and numeric ones a formula
+        codes as categories only, ``C(dose)``: the most frequent level).
         Tables with a boolean, text or categorical column, a formula, or any
         of these three options go through :class:`oneneuron.tables.DesignSpec`;
         an all-numeric pandas DataFrame with the defaults, and arrays, do not.
@@ -273,7 +278,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         One line saying why the solver stopped, with its stopping measure
         (set by ``fit``; stored in model files; absent after loading an older file).
     grad_norm_ : float
-        Final ``max |grad|``.
+        Final ``max |grad|`` (estimated where ``"subsampled-newton"`` took its
+        last step without a pass: see ``tol``).
     n_samples_fit_ : int
         Training rows.
     n_passes_ : float
@@ -333,7 +339,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         by name, in any order) or on a NumPy array of its coded columns.
     design_report_ : dict
         ``{"rows": rows used, "dropped": rows dropped, "kept": row mask}`` of a
-        fit on a table.
+        fit on a table, and ``"empty_levels"`` (``{column: [levels]}``) where a
+        categorical level has no training row of positive weight (its column
+        makes the Hessian singular; the reason ``summary()`` gives names it).
 
     Examples
     --------
@@ -827,8 +835,12 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         res = self._inference()
         res.check_available()
         index = getattr(X, "index", None) if hasattr(X, "columns") else None
-        z = self.decision_function(X, offset=offset)
-        Xv = self._validate_predict(X)
+        if not is_table(X) and input_kind(X) != "numpy":  # torch/CuPy, lazy Dask
+            z = self.decision_function(X, offset=offset)
+            Xv = self._validate_predict(X)
+        else:  # the table coded once (one pass, one unseen-category warning)
+            Xv = self._validate_predict(X)
+            z = logits(Xv, self.coef_, self.intercept_, self._offset(offset, Xv.shape[0]))
         return interval_frame(
             Xv, z, res.cov, level, self.fit_intercept, self.classes_, index, result=res
         )
@@ -951,6 +963,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
                     "marginal effects per variable need the table (a DataFrame with the "
                     "model's raw columns); use by='column' for effects per model column"
                 )
+            report: dict[str, Any] = {}
+            design.values(X, report)  # an unseen level is the reference: said, as predict does
+            warn_unknown(report)
             Xd = X
         else:
             Xv = self._validate_predict(X)

@@ -185,10 +185,22 @@ def fit(
                 cluster=cluster,
                 class_sums=data.class_sums,
             )
-    est._set_inference(inference)
+    est._set_inference(name_empty_levels(est, inference))
     est.has_offset_ = off is not None
     est.n_samples_fit_ = int(engine.n_samples)
     return est
+
+
+def name_empty_levels(est: Any, inference: Any) -> Any:
+    """``inference`` with its reason for a singular Hessian led by the categorical levels
+    that have no training rows (of positive weight), the usual cause on a table."""
+    from ..tables import empty_levels_note
+
+    report = getattr(est, "design_report_", None) or {}
+    note = empty_levels_note(report.get("empty_levels"))
+    if note and inference.cov is None and "singular" in inference.reason:
+        inference.reason = f"{note}; {inference.reason}"
+    return inference
 
 
 def input_columns(X: Any) -> tuple[int, NDArray[np.object_] | None] | None:
@@ -583,7 +595,7 @@ def fit_firth(est: Any, data: FitData, off: NDArray | None) -> Any:
             ConvergenceWarning,
             stacklevel=4,
         )
-    est._set_inference(res)
+    est._set_inference(name_empty_levels(est, res))
     est.has_offset_ = off is not None
     est.n_samples_fit_ = n
     return est
@@ -731,7 +743,7 @@ def initial_theta(
         )
     theta = np.zeros(problem.n_params)
     if est.fit_intercept and solver not in _FIRST_ORDER:
-        freq = np.clip(class_sums / np.sum(class_sums), 1e-12, None)
+        freq = np.maximum(class_sums / class_sums.sum(), 1e-12)  # np.clip's floor, cheaper
         if m == 1:
             theta[-1] = np.log(freq[1] / freq[0])
         else:

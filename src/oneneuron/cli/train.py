@@ -8,9 +8,9 @@ Conventions (see the README's "Command line" section):
   file beside it and renamed at the end, so a failure leaves no partial file.
 - Columns of DATA that the model does not use are ignored; ``predict`` names
   them on one ``note:`` line (``--quiet`` hides notes and progress bars).
-  Categories not seen in training are encoded as all-zero indicators and
-  reported on a ``warning:`` line (always shown), or rejected with
-  ``--on-unknown error``.
+  Categories not seen in training are coded as the reference level (the
+  first level where the coding has none) and reported on a ``warning:`` line
+  (always shown), or rejected with ``--on-unknown error``.
 - Values are read as written: in a CSV/TSV file a class label ``"01"`` is not ``1``
   (see ``read_labels``), and a feature column of whole numbers with a cell written
   with a leading zero (``"02139"``, ``"007"``: ZIP, FIPS or product codes) is a

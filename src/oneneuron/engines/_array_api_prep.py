@@ -136,11 +136,11 @@ def prepare_array_api(
         y_np = np.asarray(y)
         if y_np.ndim != 1 or len(y_np) != n:
             raise ValueError(f"y must have shape ({n},), got {y_np.shape}")
-        from ._numpy_prep import check_class_labels, check_missing_labels, plain_labels
+        from ._numpy_prep import check_class_targets, check_missing_labels, plain_labels
 
         check_missing_labels(y_np)  # the NumPy engine's checks and words
         y_np = plain_labels(y_np)
-        check_class_labels(y_np)
+        check_class_targets(y_np)
         classes, idx_np = np.unique(y_np, return_inverse=True)
         idx = xp.asarray(idx_np.astype(np.int64), device=device(X))
     if len(classes) < 2:

@@ -67,18 +67,47 @@ def plain_arrays(
     return X, y
 
 
-def check_class_labels(y: Any) -> None:
-    """scikit-learn's ``check_classification_targets``; labels with a fractional part
-    (a regression target) are named, with the first such label and its row."""
+def check_class_targets(y: Any) -> None:
+    """scikit-learn's ``check_classification_targets``, its words opening the message; a
+    target of fractions in [0, 1] (proportions, R's ``glm(p ~ x, weights = n)``) is told
+    how such grouped binomial data are given to a classifier, other numbers with a
+    fractional part (a regression target) are named with the first such label and row."""
     from sklearn.utils.multiclass import check_classification_targets
 
     try:
         check_classification_targets(y)
     except ValueError as exc:
-        where = first_fraction(y) if "continuous" in str(exc) else None
+        if "continuous" not in str(exc):
+            raise
+        v = np.asarray(y)
+        if v.dtype.kind == "f" and np.nanmin(v) >= 0.0 and np.nanmax(v) <= 1.0:
+            raise ValueError(
+                f"{exc} y holds fractions in [0, 1] (e.g. {v[(v > 0) & (v < 1)][0]:g}): for "
+                "proportions of successes out of n trials (grouped binomial data, R's "
+                "glm(p ~ x, weights = n)), give two rows per group, y=1 with sample_weight "
+                "n*p and y=0 with sample_weight n*(1-p): the same likelihood"
+            ) from None
+        where = first_fraction(y)
         if where is None:
             raise
         raise continuous_labels_error(*where) from None
+
+
+_ONE = np.ones(1)
+_ONE.flags.writeable = False
+
+
+def unit_weights(n: int) -> NDArray[np.float64]:
+    """``n`` unit weights as one read-only value of stride 0 (``np.broadcast_to(1.0, n)``,
+    made directly: a tenth of its cost, which counts on tiny fits).
+
+    Examples
+    --------
+    >>> w = unit_weights(3)
+    >>> w.tolist(), w.strides, w.flags.writeable
+    ([1.0, 1.0, 1.0], (0,), False)
+    """
+    return np.ndarray((n,), np.float64, _ONE, 0, (0,))
 
 
 def _whole_numbers(y: NDArray) -> bool:
@@ -178,10 +207,13 @@ def encode_labels(y: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp], NDAr
             shifted = yi - lo if lo else yi
             counts = np.bincount(shifted, minlength=hi - lo + 1)
             present = counts > 0
-            classes = (np.flatnonzero(present) + lo).astype(y.dtype)
-            counts = counts[present]
-            # labels 0..K-1 (0/1 above all) are their own indices: no lookup
-            idx = shifted if present.all() else (np.cumsum(present) - 1)[shifted]
+            if present.all():  # labels lo..hi, every one used (0/1 above all)
+                classes = (np.arange(hi - lo + 1) + lo).astype(y.dtype)
+                idx = shifted  # labels 0..K-1 are their own indices: no lookup
+            else:
+                classes = (np.flatnonzero(present) + lo).astype(y.dtype)
+                counts = counts[present]
+                idx = (np.cumsum(present) - 1)[shifted]
         else:
             classes, idx, counts = np.unique(y, return_inverse=True, return_counts=True)
     else:
@@ -228,6 +260,10 @@ def _feature_stats(X: Any, s: NDArray[np.float64], center: bool) -> tuple[NDArra
         var = _csr_deviations(X, s, mu, m2, np.maximum(m2 - S * mu * mu, 0.0), S)
         return _finish(mu, var, S, center)
     rows = _block_rows(X)
+    if n <= rows and type(X) is np.ndarray:  # one block (the loop below, unrolled)
+        mu = np.asarray(X.T @ s, dtype=np.float64) / S
+        dev = np.asarray(X, dtype=np.float64) - mu
+        return _finish(mu, (dev * dev).T @ s, S, center)
     mu = np.zeros(d)
     var = np.zeros(d)
     with one_blas_thread(n * d):
@@ -372,11 +408,11 @@ def prepare_numpy(
             check_missing_labels(y)
             y = plain_labels(y)
         X, y = _check_X_y(X, y)
-        check_class_labels(y)
+        check_class_targets(y)
     classes, y_idx, counts = encode_labels(y)
     K = len(classes)
     if sample_weight is None:  # the common case, without the general checks' overhead
-        sw = np.broadcast_to(np.float64(1.0), (X.shape[0],))  # unit weights, no n-sized array
+        sw = unit_weights(X.shape[0])  # no n-sized array
     else:
         try:
             sw = _check_sample_weight(sample_weight, X, dtype=np.float64)

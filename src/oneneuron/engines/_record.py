@@ -139,7 +139,10 @@ def check_class_totals(classes: NDArray, class_sums: NDArray) -> None:
     ``class_sums`` are the summed row weights (sample weight times class weight) per
     class: with one class left, the "fit" would be a constant predictor.
     """
-    positive = np.flatnonzero(np.asarray(class_sums) > 0)
+    live = np.asarray(class_sums) > 0
+    if np.count_nonzero(live) >= 2:
+        return
+    positive = np.flatnonzero(live)
     if len(positive) < 2:
         only = ", ".join(repr(_plain(c)) for c in np.asarray(classes)[positive]) or "none"
         raise ValueError(
@@ -307,7 +310,14 @@ def magnitude_limit(dtype: Any) -> float:
     column beyond ``sqrt(max) / 16`` (about 8e152 in float64, 1e18 in float32)
     would overflow it.
     """
-    return float(np.sqrt(np.finfo(dtype).max)) / 16.0
+    key = np.dtype(dtype)
+    limit = _MAGNITUDE_LIMITS.get(key)
+    if limit is None:
+        limit = _MAGNITUDE_LIMITS[key] = float(np.sqrt(np.finfo(key).max)) / 16.0
+    return limit
+
+
+_MAGNITUDE_LIMITS: dict[Any, float] = {}
 
 
 def smallest_magnitude() -> float:
@@ -345,8 +355,9 @@ def check_magnitudes(
     magnitude of column ``j`` in the message. A tiny column's squared deviations
     underflow, so its spread reads 0 and :func:`unit_scale_for_flat_columns` may
     already have set it to 1: such a column (spread 1, mean below the floor) is then
-    confirmed by ``column_max`` (one read of that column only; all-zero columns are
-    fine), or, without it, found only while the spread is still the raw one.
+    confirmed by ``column_max`` (one read of that column only; all-zero columns, whose
+    mean is 0, are not read), or, without it, found only while the spread is still the
+    raw one.
     """
     mean = np.asarray(mean, dtype=float)
     scale = np.asarray(scale, dtype=float)
@@ -355,12 +366,14 @@ def check_magnitudes(
     limit = magnitude_limit(dtype)
     floor = smallest_magnitude()
     tiny = (rms > 0) & (rms < floor)
-    if column_max is not None:
-        for j in np.flatnonzero((scale == 1.0) & (np.abs(mean) < floor)):
+    if column_max is not None:  # flat-looking with a tiny, non-zero mean: read to confirm
+        suspects = (scale == 1.0) & (np.abs(mean) > 0) & (np.abs(mean) < floor)
+        for j in np.flatnonzero(suspects):
             tiny[j] = 0.0 < column_max(j) < floor
-    bad = np.flatnonzero(~(rms <= limit) | tiny)
-    if bad.size == 0:
+    out = ~(rms <= limit) | tiny
+    if not out.any():
         return
+    bad = np.flatnonzero(out)
     j = int(bad[0])
     name = f"column {j}" + (f" ({names[j]!r})" if names is not None else "")
     if tiny[j]:

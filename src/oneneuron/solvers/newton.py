@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import scipy.linalg
 from scipy.linalg.lapack import dposv
@@ -35,10 +37,12 @@ def newton_direction(H: Array, g: Array) -> tuple[Array, float]:
                 _, p, info = dposv(Ht, -g)
                 if info != 0:  # info > 0: not positive definite
                     raise np.linalg.LinAlgError("not positive definite")
+                finite = all(map(math.isfinite, p.tolist()))  # cheaper than NumPy's here
             else:
                 c = scipy.linalg.cho_factor(H + tau * np.eye(len(g)), check_finite=False)
                 p = scipy.linalg.cho_solve(c, -g, check_finite=False)
-            if np.isfinite(p).all():
+                finite = bool(np.isfinite(p).all())
+            if finite:
                 return p, tau
         except np.linalg.LinAlgError:
             pass
@@ -83,6 +87,9 @@ def newton(
     component along them, so the step is unchanged elsewhere.
     """
     theta = np.array(theta0, dtype=np.float64, copy=True)
+    # the map to standardised coordinates of the stopping measure, looked up once (a
+    # property that builds it; None where theta is standardised already)
+    to_standard = getattr(problem, "to_standard", None)
     f, g, H = problem.gradient_hessian(theta)
     trace.record(theta, f, g, problem.n_passes)
     n_iter = 0
@@ -96,7 +103,11 @@ def newton(
         slope = float(g @ p)
         if slope >= 0:  # not a descent direction (numerical breakdown): use -g
             p, slope = -g, -float(g @ g)
-        measure = relative_step(p, theta, problem)
+        measure = (
+            relative_step(p, theta)
+            if to_standard is None
+            else relative_step(to_standard(p), to_standard(theta))
+        )
         if n_iter > 0:  # progress: a real decrease, or a step at most half the smallest yet
             stalls = 0 if decreased or measure < 0.5 * last_measure else stalls + 1
         last_measure = min(last_measure, measure)
@@ -112,7 +123,7 @@ def newton(
         f_old = f
         f1, g1, H1 = problem.gradient_hessian(theta + p)
         t = 1.0
-        if np.isfinite(f1) and (f1 <= f + 1e-4 * slope or abs(f1 - f) <= noise):
+        if math.isfinite(f1) and (f1 <= f + 1e-4 * slope or abs(f1 - f) <= noise):
             theta, f, g, H = theta + p, f1, g1, H1
         else:
             t = 0.5

@@ -25,7 +25,6 @@ columns, ``x`` and ``x**2``) under one name.
 
 from __future__ import annotations
 
-import re
 import warnings
 from typing import Any
 
@@ -50,24 +49,6 @@ from ._fit import (
 COLUMNS = ["Df", "Deviance", "Resid. Df", "Resid. Dev", "Pr(>Chi)"]
 #: Ranks are found from the design's Gram matrix up to this many columns (32 MB).
 MAX_RANK_COLUMNS = 2000
-
-
-def design_terms(names: list[str]) -> dict[str, list[str]]:
-    """R's terms of a design's columns: each factor's level suffix dropped.
-
-    ``g[T.b]`` and ``g[T.c]`` are the term ``g``; ``x:C(g)[T.b]`` belongs to
-    ``x:C(g)``; a numeric column is its own term. In order of first appearance.
-
-    Examples
-    --------
-    >>> design_terms(["x", "g[T.b]", "g[T.c]", "x:g[T.b]", "x:g[T.c]"])
-    {'x': ['x'], 'g': ['g[T.b]', 'g[T.c]'], 'x:g': ['x:g[T.b]', 'x:g[T.c]']}
-    """
-    out: dict[str, list[str]] = {}
-    for name in names:
-        key = ":".join(re.sub(r"\[[^\[\]]*\]$", "", part) for part in name.split(":"))
-        out.setdefault(key, []).append(name)
-    return out
 
 
 def _term_columns(names: list[str], terms: Any) -> list[tuple[str, list[int]]]:
@@ -134,7 +115,7 @@ def anova(
     terms : dict of {str: list of str}, optional
         Term name -> its columns, in the order the terms enter. Default: for a
         model fitted on a table or a formula, the design's terms (a
-        categorical's level columns together, as R; see :func:`design_terms`);
+        categorical's level columns together, as R; see ``DesignSpec.term_groups``);
         otherwise each column is a term.
 
     Returns
@@ -168,7 +149,7 @@ def anova(
     names = model_columns(model, d)
     designed = getattr(model, "design_", None) is not None
     if terms is None and designed:
-        terms = design_terms(names)
+        terms = model.design_.term_groups(names)
     groups = _term_columns(names, terms)
     classes = model.classes_
     labels = np.asarray(y)

@@ -21,12 +21,14 @@ divides by the number of columns instead).
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from ..exceptions import UnknownCategoryWarning
 from ..functions import log_sigmoid, sigmoid
 from ._fit import (
     independent_columns,
@@ -166,7 +168,9 @@ def diagnostics(
     )
     model, X = relaxed_view(model, X)  # relax=True: the refit on the kept columns
     index = X.index if isinstance(X, pd.DataFrame) else None
-    z = np.asarray(model.decision_function(X, offset=offset), dtype=np.float64)
+    with warnings.catch_warnings():  # an unseen level: said once, by the next line
+        warnings.simplefilter("ignore", UnknownCategoryWarning)
+        z = np.asarray(model.decision_function(X, offset=offset), dtype=np.float64)
     Xv = model._validate_predict(X)  # a CSR design (a large table's) stays sparse
     Xd = Xv if hasattr(Xv, "tocsr") else np.asarray(Xv, dtype=np.float64)
     labels = np.asarray(labels)

@@ -273,12 +273,19 @@ def _at_means(design: Any, values: dict[str, NDArray], w: NDArray) -> dict[str, 
     for c in design.columns:
         v = values[c["name"]]
         if c["kind"] == "categorical":
-            codes = np.where(v < 0, 0, v)
+            codes = np.where(v < 0, _reference(design, c["name"]), v)
             shares = np.bincount(codes, weights=w, minlength=len(c["levels"])) / np.sum(w)
             out[c["name"]] = shares[None, :]
         else:
             out[c["name"]] = np.atleast_1d(w @ v / np.sum(w))
     return out
+
+
+def _reference(design: Any, name: str) -> int:
+    """The code of categorical ``name``'s reference level (0 for a design without the
+    notion: the first level)."""
+    code = getattr(design, "reference_code", None)
+    return 0 if code is None else int(code(name))
 
 
 def _numeric_categories(design: Any, at: str) -> dict[str, tuple[list[Any], Any]]:
@@ -346,10 +353,12 @@ def variable_contrasts(
     for c in design.columns:
         name, kind = c["name"], c["kind"]
         if kind == "categorical":
-            base = at_value(name, 0)  # code 0: the reference level
-            for code, level in enumerate(c["levels"][1:], start=1):
-                labels.append(f"{name}[T.{level}]")
-                contrasts.append(("change", at_value(name, code), base))
+            ref = _reference(design, name)  # the formula's reference level
+            base = at_value(name, ref)
+            for code, level in enumerate(c["levels"]):
+                if code != ref:
+                    labels.append(f"{name}[T.{level}]")
+                    contrasts.append(("change", at_value(name, code), base))
         elif name in coded:  # C(dose): the change to each level from the reference
             levels, ref = coded[name]
             base = at_value(name, ref)

@@ -71,7 +71,7 @@ def looks_suspicious(
     cross-entropy ``loss`` below ``SUSPICIOUS_LOSS``), or no more rows of positive
     weight than parameters (then some direction separates almost surely).
     """
-    big = bool(np.max(np.abs(theta_std), initial=0.0) > SUSPICIOUS_COEF)
+    big = bool(np.maximum.reduce(np.abs(theta_std), axis=None, initial=0.0) > SUSPICIOUS_COEF)
     few_rows = n_rows is not None and n_rows <= n_params
     return big or not converged or loss < SUSPICIOUS_LOSS or few_rows
 

@@ -47,7 +47,8 @@ row (rows in messages are 0-based positions, as in those about NumPy input);
 ``"drop"`` drops those rows (and rows with a missing target) and reports how many;
 ``"mean"``, ``"median"`` and ``"most_frequent"`` fill the raw columns with the
 training statistic before any transform (text/categorical columns always
-take their most frequent level).
+take their most frequent level, and so does a numeric column a formula codes
+as categories only, ``C(dose)``: a mean would be a level of its own).
 """
 
 from __future__ import annotations
@@ -387,6 +388,7 @@ class DesignSpec:
     formula: str | None = None
     unsaved: str | None = None
     _formulaic: Any = field(default=None, repr=False, compare=False)
+    _references: Any = field(default=None, repr=False, compare=False)
 
     # ----------------------------------------------------------------- fit
     @classmethod
@@ -565,11 +567,31 @@ class DesignSpec:
                 raise DataError(_missing_message(bad, ""))
         spec = cls(cols, [], target, missing, encoding, reference, formula)
         raw = spec._clean(df, report)
+        _count_empty_levels(spec, raw, report, sample_weight, keep)
         if formula is None:
             spec.terms = spec._plain_terms()
             X = spec._evaluate(raw, sparse=sparse)
         else:
             X = spec._fit_formula(raw, rhs, intercept, sparse)
+            # C(dose) of a numeric column: filled as a categorical is, by its most
+            # frequent level (a mean would be a level of its own); known once fitted
+            refill = [
+                c
+                for c in cols
+                if missing in ("mean", "median")
+                and c["kind"] == "numeric"
+                and na[c["name"]].any()
+                and spec.numeric_categories(c["name"]) is not None
+            ]
+            for c in refill:
+                seen = ~na[c["name"]]
+                c["fill"] = _fill_value(
+                    df[c["name"]][seen], "numeric", "most_frequent", None if w is None else w[seen]
+                )
+            if refill:
+                spec.unsaved, spec._references = None, None
+                raw = spec._clean(df, report)
+                X = spec._fit_formula(raw, rhs, intercept, sparse)
         y = None if target is None else df[target].to_numpy()
         report["rows"] = len(df)
         return spec, Design(X, spec.names, y, keep, report)
@@ -590,8 +612,34 @@ class DesignSpec:
             return "categorical columns: one column per level (full one-hot) for " + ", ".join(
                 c["name"] for c in cats
             )
-        refs = ", ".join(f"{c['name']}={c['levels'][0]}" for c in cats)
-        return f"categorical columns: treatment coding against reference levels {refs}"
+        refs = {c["name"]: self._reference_level(c) for c in cats}
+        named = ", ".join(f"{c}={v}" for c, v in refs.items() if v is not None)
+        note = "categorical columns: " + (
+            f"treatment coding against reference levels {named}" if named else ""
+        )
+        others = [c for c, v in refs.items() if v is None]
+        if others:
+            note += "; " if named else ""
+            note += (
+                "coded without a reference level (one column per level, or contrasts: "
+                "see the term names): " + ", ".join(others)
+            )
+        return note
+
+    def _reference_level(self, col: dict[str, Any]) -> str | None:
+        """The level column ``col`` is coded against, or None where no level is coded as
+        all zeros (``0 + C(g)``, sum or Helmert coding)."""
+        levels = col["levels"]
+        if self._formulaic is not None and self.unsaved is not None:
+            code = None if self._references is None else self._formula_reference(col["name"])
+            return None if code is None else levels[code]
+        if self.formula is not None and any(
+            f.get("column") == col["name"] and f.get("level") == levels[0]
+            for t in self.terms
+            for f in t["factors"]
+        ):
+            return None  # the first level has a column of its own: no reference
+        return levels[0]
 
     # ------------------------------------------------------------ transform
     def array_columns(self) -> bool:
@@ -639,8 +687,10 @@ class DesignSpec:
 
         Missing cells follow the fit's policy (``"drop"`` is an error here:
         predictions need every row, so the message names the cells). A level
-        not seen in training is coded as the reference (all indicator columns
-        zero) and counted in ``report["unknown"]`` (``{column: [rows, example]}``).
+        not seen in training is coded as the reference level (reference coding:
+        every indicator zero; a coding without one, ``0 + C(g)`` or ``C(g):x``,
+        and sum or Helmert coding: the first level) and counted in
+        ``report["unknown"]`` (``{column: [rows, example]}``).
         ``first_row`` numbers the table's first row in messages (default 0: rows
         are 0-based positions, as in the messages about NumPy input; the command
         line gives chunks their 1-based data rows), ``source`` names the table.
@@ -667,12 +717,14 @@ class DesignSpec:
             return X.toarray() if dense else X
         return self._evaluate(raw, first_row, sparse)
 
-    def values(self, table: Any) -> dict[str, np.ndarray]:
+    def values(self, table: Any, report: dict[str, Any] | None = None) -> dict[str, np.ndarray]:
         """The raw columns of ``table`` as the spec reads them, before any term is formed.
 
         Numeric and boolean columns as float64 (booleans 0/1), categorical ones as
-        level codes (0 is the reference; -1 an unseen level); missing cells follow
-        the fit's policy as in :meth:`transform`. :meth:`matrix` turns (possibly
+        level codes (positions in ``levels``; an unseen level is coded as the
+        reference level, :meth:`reference_code`, and counted in ``report`` as
+        :meth:`transform` counts it); missing cells follow the fit's policy as in
+        :meth:`transform`. :meth:`matrix` turns (possibly
         edited) values into the model's columns, :meth:`derivative` differentiates
         them; marginal effects per variable are made this way.
 
@@ -689,7 +741,7 @@ class DesignSpec:
         >>> spec.derivative(v, "x").tolist()
         [[1.0, 2.0, 0.0], [1.0, 4.0, 0.0]]
         """
-        return self._raw(table)
+        return self._raw(table, report)
 
     def kept_rows(self, table: Any) -> tuple[pd.DataFrame, np.ndarray] | None:
         """``(table as pandas, rows the fit's missing policy keeps)``; None if not a table.
@@ -769,7 +821,7 @@ class DesignSpec:
             bad = {c["name"]: df[c["name"]].isna().to_numpy() for c in self.columns}
             bad = {c: v for c, v in bad.items() if v.any()}
             if bad:
-                raise DataError(_missing_message(bad, "", first_row))
+                raise DataError(_missing_message(bad, "", first_row, predicting=True))
         return self._clean(df, report if report is not None else {}, first_row, source)
 
     def matrix(self, values: dict[str, np.ndarray]) -> np.ndarray:
@@ -901,6 +953,8 @@ class DesignSpec:
                         n + (prev[0] if prev else 0),
                         prev[1] if prev else ex,
                     ]
+                    # an unseen level is the reference level, whatever the coding
+                    codes = np.where(unknown, self.reference_code(name), codes)
                 out[name] = codes
                 continue
             if kind == "numeric" and not pd.api.types.is_numeric_dtype(s):
@@ -924,8 +978,87 @@ class DesignSpec:
                     f"column {name!r} of {source} has infinite values (first at row "
                     f"{first_row + int(np.argmax(inf))}); a model needs finite numbers"
                 )
+            coded = self.numeric_categories(name) if kind == "numeric" else None
+            if coded is not None:  # C(dose): a value not seen in training is the reference
+                unknown = ~np.isin(vals, np.asarray(coded[0], dtype=np.float64)) & ~np.isnan(vals)
+                if unknown.any():
+                    ex = f"{vals[np.flatnonzero(unknown)[0]]:g}"
+                    prev = report.setdefault("unknown", {}).get(name)
+                    report["unknown"][name] = [
+                        int(unknown.sum()) + (prev[0] if prev else 0),
+                        prev[1] if prev else ex,
+                    ]
+                    vals = np.where(unknown, float(coded[1]), vals)
             out[name] = vals
         return out
+
+    def reference_code(self, name: str) -> int:
+        """The position in ``levels`` of categorical ``name``'s reference level.
+
+        The level an unseen level is coded as, and the one the per-variable
+        marginal effects are changes from: the first of ``levels`` (the reference
+        of reference coding, and the level an intercept would drop where the
+        coding has none: ``0 + C(g)``, ``C(g):x``), or, for a formula formulaic
+        evaluates (``C(g, Treatment("b"))``, ``C(g, levels=[...])``), the one
+        level whose columns are all zero (the first level where none is: sum or
+        Helmert coding).
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "g": ["a", "b", "c", "b"]})
+        >>> DesignSpec.fit(df, formula="~ x + C(g)").reference_code("g")
+        0
+        >>> DesignSpec.fit(df, formula="~ x + C(g, Treatment('c'))").reference_code("g")
+        2
+        """
+        if self._references is None:
+            return 0
+        code = self._formula_reference(name)
+        return 0 if code is None else code
+
+    def _reference_row(self, raw: dict[str, Any]) -> dict[str, Any] | None:
+        """The first complete training row (one value per column), from which
+        :meth:`_formula_reference` finds the reference levels when first asked."""
+        kinds = {c["name"]: c["kind"] for c in self.columns}
+        complete = np.logical_and.reduce(
+            [
+                np.asarray(v) >= 0 if kinds[c] == "categorical" else np.isfinite(v)
+                for c, v in raw.items()
+            ]
+        )
+        if not np.any(complete):
+            return None
+        first = int(np.argmax(complete))
+        return {c: np.asarray(v)[first : first + 1].copy() for c, v in raw.items()}
+
+    def _formula_reference(self, name: str) -> int | None:
+        """The code of the level of categorical ``name`` coded as all zeros in a
+        formulaic-evaluated design (None where no level is: sum or Helmert coding):
+        each level in turn, the other columns at the first complete training row.
+        Found on first use and kept (a fit with a wide design pays nothing for it)."""
+        known = self._references.setdefault("found", {})
+        if name in known:
+            return known[name]
+        col = next(c for c in self.columns if c["name"] == name)
+        row, k, found = self._references.get("row"), len(col["levels"] or ()), None
+        if row is not None and k >= 2:
+            rows = {c: np.repeat(v, k) for c, v in row.items()}
+            rows[name] = np.arange(k)
+            try:  # sparse: k rows of a wide design (g:h of two large factors) stay small
+                M = _formulaic_matrix(self, rows, sparse=True)
+            except ValueError:
+                M = None
+            if M is not None:
+                varying = np.flatnonzero(
+                    np.asarray(M.max(axis=0).todense()).ravel()
+                    != np.asarray(M.min(axis=0).todense()).ravel()
+                )
+                part = M[:, varying]
+                part.eliminate_zeros()
+                zero = np.flatnonzero(np.diff(part.indptr) == 0)
+                found = int(zero[0]) if len(varying) and len(zero) == 1 else None
+        known[name] = found
+        return found
 
     def _plain_terms(self) -> list[dict[str, Any]]:
         terms: list[dict[str, Any]] = []
@@ -1112,6 +1245,7 @@ class DesignSpec:
         except Exception as exc:  # noqa: BLE001 - formulaic's errors are the formula's
             msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ValueError(f"cannot evaluate the formula {self.formula!r}: {msg}") from None
+        self._check_nominated_levels(mm.model_spec, frame)
         names = [str(c) for c in mm.model_spec.column_names]
         if big:
             import scipy.sparse as sp
@@ -1139,6 +1273,8 @@ class DesignSpec:
         except (ValueError, KeyError) as exc:
             self.terms = [{"name": name, "factors": []} for name in names]
             self.unsaved = str(exc)
+            self._references = {"row": self._reference_row(raw)}
+        self._record_formula_terms(mm.model_spec)
         if not big:
             return X
         X = X.tocsr()
@@ -1146,6 +1282,68 @@ class DesignSpec:
         if sparse is None and not self._sparse_pays(raw, n):  # large, but not mostly zeros
             return X.toarray()
         return X
+
+    def _record_formula_terms(self, model_spec: Any) -> None:
+        """Note, on each coded column whose formula term is not its name without the level
+        suffixes (:func:`default_term`), that term (key ``term``): formulaic codes ``g:h``
+        without main effects as ``h[T.*]`` columns beside ``g[T.*]:h[*]`` ones, all of
+        the one term ``g:h``. Stored in the model file, so anova groups as R does."""
+        names = [str(c) for c in model_spec.column_names]
+        for term, index in model_spec.term_indices.items():
+            for i in index:
+                for t in self.terms:
+                    if t["name"] == names[i] and default_term(names[i]) != str(term):
+                        t["term"] = str(term)
+
+    def term_groups(self, names: list[str]) -> dict[str, list[str]]:
+        """R's terms of the coded columns ``names``: term -> its columns, in order of first
+        appearance (what :func:`~oneneuron.stats.anova` adds one at a time). A column's
+        term is the formula's where it is not the name without level suffixes (see
+        :func:`default_term`), else that name: ``g[T.b]`` and ``g[T.c]`` are ``g``,
+        ``x:C(g)[T.b]`` is ``x:C(g)``, a numeric column its own term.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> t = pd.DataFrame({"g": list("abab"), "h": list("uuvv"), "y": [0, 1, 1, 0]})
+        >>> spec, _ = DesignSpec.fit_transform(t, formula="y ~ g:h")
+        >>> spec.names
+        ['h[T.v]', 'g[T.b]:h[u]', 'g[T.b]:h[v]']
+        >>> spec.term_groups(spec.names)
+        {'g:h': ['h[T.v]', 'g[T.b]:h[u]', 'g[T.b]:h[v]']}
+        """
+        known = {t["name"]: t["term"] for t in self.terms if "term" in t}
+        out: dict[str, list[str]] = {}
+        for name in names:
+            out.setdefault(known.get(name) or default_term(name), []).append(name)
+        return out
+
+    def _check_nominated_levels(self, model_spec: Any, frame: pd.DataFrame) -> None:
+        """Refuse training values outside the levels a formula names, ``C(g, levels=[...])``.
+
+        Formulaic casts such a value to missing and codes its rows as the reference
+        level (with a warning of its own), a model of other data than the table's;
+        patsy refuses, and so does this, naming the column, values and rows.
+        """
+        names = {c["name"] for c in self.columns}
+        for expr, (kind, state) in model_spec.encoder_state.items():
+            if getattr(kind, "value", kind) != "categorical" or "categories" not in state:
+                continue
+            first = re.match(r"\s*C\(\s*(`[^`]+`|[^,()]+)", str(expr))
+            name = _unquote(first.group(1)) if first else None
+            if name not in names:
+                continue
+            values = frame[name].dropna()
+            values = values.astype(object) if hasattr(values, "cat") else values
+            outside = ~values.isin(list(state["categories"]))
+            if outside.any():
+                shown = ", ".join(repr(v) for v in pd.unique(values[outside])[:5])
+                n = int(outside.sum())
+                raise DataError(
+                    f"column {name!r} has {n} row{'s' if n != 1 else ''} with values "
+                    f"({shown}) outside the levels= of {str(expr)!r}: add them to levels= "
+                    "or drop those rows (they would be coded as the reference level)"
+                )
 
     def _formulaic_sparse(self, raw: dict[str, Any], n: int) -> bool:
         """Whether formulaic should make a sparse matrix of these rows: its indicators
@@ -1234,10 +1432,20 @@ class DesignSpec:
             if sd > 0:
                 mean = float(np.mean(raw[name]))
                 return {"column": name, "transform": {"scale": [mean, sd]}}
+        hint = ""
+        coded = re.match(r"\s*C\(\s*(`[^`]+`|[^,()]+?)\s*,", part)
+        if coded is not None:  # C(g, Treatment('b')): the same model as C(g), reference b
+            base = re.search(r"Treatment\(\s*(?:reference\s*=\s*)?(['\"]?)([^'\")]*)\1\s*\)", part)
+            ref = base.group(2) if base else "LEVEL"
+            name = _unquote(coded.group(1))
+            hint = (
+                f"; for a reference level write C({name}) and pass reference={{{name!r}: "
+                f"{ref!r}}} (CLI --reference {name}={ref}): the same model, and it saves"
+            )
         raise ValueError(
             f"the formula term {part!r} uses a transform a model file cannot store "
             f"(allowed: plain columns, C() of text or categorical columns, interactions, "
-            f"{', '.join(TRANSFORMS)}, I(x ** k), center(x), scale(x))"
+            f"{', '.join(TRANSFORMS)}, I(x ** k), center(x), scale(x)){hint}"
         )
 
     # --------------------------------------------------------------- JSON
@@ -1250,7 +1458,9 @@ class DesignSpec:
         return {
             "columns": [dict(c) for c in self.columns],
             "terms": [
-                {"name": t["name"], "factors": [dict(f) for f in t["factors"]]} for t in self.terms
+                {"name": t["name"], "factors": [dict(f) for f in t["factors"]]}
+                | ({"term": t["term"]} if "term" in t else {})
+                for t in self.terms
             ],
             "target": self.target,
             "missing": self.missing,
@@ -1315,10 +1525,11 @@ class DesignSpec:
         for t in terms:
             if (
                 not isinstance(t, dict)
-                or set(t) != {"name", "factors"}
+                or set(t) - {"term"} != {"name", "factors"}
                 or not isinstance(t["name"], str)
+                or not isinstance(t.get("term", ""), str)
             ):
-                raise ValueError("each term must have keys name, factors")
+                raise ValueError("each term must have keys name, factors (and optionally term)")
             fs = t["factors"]
             if not isinstance(fs, list) or not fs:
                 raise ValueError(f"term {t['name']!r} needs a non-empty list of factors")
@@ -1478,6 +1689,18 @@ def _split_outside(name: str) -> list[str]:
     return parts
 
 
+def default_term(name: str) -> str:
+    """R's term of a coded column named as the design layer names them: each factor's
+    level suffix dropped (``x:g[T.b]`` -> ``x:g``; a numeric column is its own term).
+
+    Examples
+    --------
+    >>> default_term("x:C(g)[T.b]"), default_term("x")
+    ('x:C(g)', 'x')
+    """
+    return ":".join(re.sub(r"\[[^\[\]]*\]$", "", part) for part in name.split(":"))
+
+
 def _check_unique(names: list[str]) -> None:
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
@@ -1584,15 +1807,73 @@ TARGET_NOT_FILLED = (
 )
 
 
-def _missing_message(bad: dict[str, np.ndarray], what: str, first_row: int = 0) -> str:
+def _missing_message(
+    bad: dict[str, np.ndarray], what: str, first_row: int = 0, predicting: bool = False
+) -> str:
     parts = [
         f"{c!r} ({int(m.sum())} rows, first at row {int(np.argmax(m)) + first_row})"
         for c, m in bad.items()
     ]
+    if predicting:  # missing='drop' drops training rows only: a prediction needs every row
+        return (
+            f"missing values in {what}column {', '.join(parts)}; a prediction needs every "
+            "cell: drop those rows from the table, or fit with missing='mean'|'median'|"
+            "'most_frequent' (CLI --impute) to fill them"
+        )
     return (
         f"missing values in {what}column {', '.join(parts)}; drop those rows "
         "(missing='drop', CLI --drop-missing) or fill them (missing='mean'|'median'|"
         "'most_frequent', CLI --impute)"
+    )
+
+
+def _count_empty_levels(
+    spec: DesignSpec, raw: dict[str, Any], report: dict[str, Any], weights: Any, keep: Any
+) -> None:
+    """``report["empty_levels"]``: ``{column: [levels]}`` of the categorical levels with
+    no training row (of positive weight): an unused category of a pandas Categorical,
+    or rows all of weight 0. Their columns make the Hessian singular, and the fit's
+    message names them (:func:`empty_levels_note`)."""
+    w = None
+    if weights is not None:
+        w = np.asarray(weights, dtype=np.float64).ravel()
+        w = w[keep] if len(w) == len(keep) else None
+    empty = {}
+    for c in spec.columns:
+        if c["kind"] != "categorical":
+            continue
+        codes = np.asarray(raw[c["name"]])
+        if w is not None and len(w) != len(codes):
+            return
+        known = codes >= 0
+        mass = np.bincount(
+            codes[known], weights=None if w is None else w[known] > 0, minlength=len(c["levels"])
+        )
+        if (mass == 0).any():
+            empty[c["name"]] = [v for v, m in zip(c["levels"], mass, strict=True) if m == 0]
+    if empty:
+        report["empty_levels"] = empty
+
+
+def empty_levels_note(empty: dict[str, list[str]] | None) -> str | None:
+    """One line naming the levels without training rows, or None.
+
+    Examples
+    --------
+    >>> empty_levels_note({"g": ["d"]}).split(":")[0]
+    "level 'd' of column 'g' has no training rows (of positive weight)"
+    """
+    if not empty:
+        return None
+    parts = [
+        f"level{'s' if len(v) > 1 else ''} {', '.join(map(repr, v[:5]))} of column {c!r}"
+        for c, v in empty.items()
+    ]
+    verb = "have" if len(parts) > 1 or any(len(v) > 1 for v in empty.values()) else "has"
+    return (
+        f"{'; '.join(parts)} {verb} no training rows (of positive weight): drop "
+        f"{'them' if verb == 'have' else 'it'} (an unused pandas category: "
+        ".cat.remove_unused_categories())"
     )
 
 
@@ -1609,8 +1890,8 @@ def unknown_note(unknown: dict[str, list[Any]] | None) -> str | None:
         return None
     parts = [f"{c!r}: {n} rows (e.g. {ex!r})" for c, (n, ex) in unknown.items()]
     return (
-        "categories not seen in training were encoded as all-zero indicators (the "
-        "reference level) in " + "; ".join(parts)
+        "categories not seen in training were coded as the reference level (the first "
+        "level where the coding has none) in " + "; ".join(parts)
     )
 
 
@@ -1671,10 +1952,26 @@ def _parse_formula(formula: str, columns: list[str]) -> tuple[str | None, str, s
     """Left-hand side (a column name or None), right-hand side, and the columns used."""
     if not isinstance(formula, str) or not formula.strip():
         raise ValueError("formula must be a non-empty string such as 'y ~ x + C(g)'")
-    lhs, rhs = split_formula(formula)
-    lhs = _unquoted(lhs.strip())
+    lhs, rhs = split_formula(formula)  # at the first '~' outside quotes: `y~` ~ x
+    lhs = lhs.strip()
+    if re.match(r"cbind\s*\(", lhs) and lhs not in columns:
+        raise ValueError(
+            f"the formula's left-hand side {lhs!r} is R's grouped binomial form: give two "
+            "rows per group instead, y=1 with sample_weight the successes and y=0 with "
+            "sample_weight the failures (the same likelihood)"
+        )
+    if re.search(r"(?<![\w.`])offset\s*\(", rhs) and "offset" not in columns:
+        raise ValueError(
+            f"the formula {formula!r} has an offset() term, which formulas here do not "
+            "take: pass the offset as offset= (its values, or the name of a column of the "
+            "table: oneneuron.logit(formula, data, offset='log_exposure'); CLI --offset COL)"
+        )
+    if lhs not in columns:  # Q('paid off') or `paid off`: the column named inside
+        quoted = re.fullmatch(r"Q\(\s*(['\"])(.*)\1\s*\)", lhs)
+        lhs = quoted.group(2) if quoted else _unquoted(lhs)
     if lhs and lhs not in columns:
         raise ValueError(f"the formula's left-hand side {lhs!r} must be a column name of the table")
+    rhs = _expand_dot(rhs, [c for c in columns if c != lhs])
     from formulaic import Formula
 
     try:
@@ -1753,10 +2050,38 @@ def formula_has_intercept(formula: str) -> bool:
     """
     from formulaic import Formula
 
+    rhs = _expand_dot(split_formula(str(formula))[1], ["x"])  # y ~ . keeps it
     try:
-        return any(str(term) == "1" for term in Formula(split_formula(str(formula))[1]))
+        return any(str(term) == "1" for term in Formula(rhs))
     except Exception:  # noqa: BLE001 - a syntax error is reported where the formula is fitted
         return True
+
+
+def _expand_dot(rhs: str, columns: list[str]) -> str:
+    """``rhs`` with R's ``.`` (every column but the target) written out as ``(`a` + `b`)``.
+
+    A dot is one that stands alone: not in a name or number (``np.log``, ``.5``) and
+    not inside quotes (``Treatment('.')``).
+
+    Examples
+    --------
+    >>> _expand_dot(". - z + I(x * .5)", ["x", "z"])
+    '(`x` + `z`) - z + I(x * .5)'
+    """
+    out: list[str] = []
+    quote = None
+    for i, ch in enumerate(rhs):
+        if quote is not None:
+            quote = None if ch == quote else quote
+        elif ch in "'\"`":
+            quote = ch
+        elif ch == "." and not any(
+            0 <= k < len(rhs) and (rhs[k].isalnum() or rhs[k] in "_.") for k in (i - 1, i + 1)
+        ):
+            out.append("(" + " + ".join(f"`{c}`" for c in columns) + ")")
+            continue
+        out.append(ch)
+    return "".join(out)
 
 
 def _names_in(expr: str, columns: list[str]) -> set[str]:
