@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -425,6 +426,26 @@ def test_installed_script(tmp_path, cancer):
     assert bad.stderr.startswith("error: data file") and "Traceback" not in bad.stderr
 
 
+def test_python_dash_m_runs_the_command_line(tmp_path, cancer):
+    """``python -m oneneuron`` is the installed script (for environments whose scripts
+    folder is not on PATH): same usage, same exit codes, ``oneneuron`` in the usage line."""
+    folder, _ = cancer
+    run = [sys.executable, "-m", "oneneuron"]
+    usage = subprocess.run([*run, "--help"], capture_output=True, text=True, check=False)
+    assert usage.returncode == 0 and usage.stdout.startswith("usage: oneneuron ")
+    model = tmp_path / "m.json"
+    argv = ["train", folder / "train.parquet", "--target", "diagnosis", "--model", model, "-q"]
+    ok = subprocess.run([*run, *argv], capture_output=True, text=True, check=False)
+    assert ok.returncode == 0 and model.exists(), ok.stderr
+    bad = subprocess.run(
+        [*run, "predict", model, folder / "no.csv", "--out", tmp_path / "p.csv"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 1 and bad.stderr.startswith("error: data file")
+
+
 def test_progress_bar_only_on_a_terminal_and_not_when_quiet(monkeypatch, capsys):
     import time
 
@@ -536,3 +557,18 @@ def test_target_labels_keep_their_written_form(tmp_path, capsys, labels, expecte
     code, out, err = run(["evaluate", model, data, "--json"], capsys)
     assert code == 0, err
     assert json.loads(out)["n_samples"] == 80
+
+
+def test_every_option_has_a_help_text():
+    """train --help listed --solver and --max-iter with no word on what they do."""
+    from oneneuron.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    bare = [
+        f"{name} {a.option_strings or a.dest}"
+        for name, p in sub.choices.items()
+        for a in p._actions
+        if not a.help
+    ]
+    assert bare == []

@@ -573,3 +573,225 @@ def test_kept_text_cells_that_look_missing_are_copied(tmp_path, capsys):
     df2.to_csv(bad, index=False, na_rep="NA")
     fail(["predict", model, bad, "--out", tmp_path / "q.csv", "--keep", "note"], capsys,
          "missing")  # fmt: skip
+
+
+# ------------------------------------------------------ a target that is not labels
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_target_of_amounts_names_the_column_and_a_cell(tmp_path, capsys, fmt):
+    """A numeric target with fractions (statsmodels' fair data: 'affairs') was refused in
+    scikit-learn's words, naming neither the column nor a cell."""
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"x": rng.normal(size=30), "amount": np.r_[0.0, 1.0, 0.25, np.ones(27)]})
+    path = tmp_path / f"t.{fmt}"
+    df.to_csv(path, index=False) if fmt == "csv" else df.to_parquet(path, index=False)
+    err = fail(
+        ["train", path, "--target", "amount", "--model", tmp_path / "m.json"],
+        capsys,
+        "target column 'amount' holds numbers with a fractional part (e.g. 0.25 in data row 3)",
+    )
+    assert "Unknown label type" not in err
+
+
+def test_one_class_is_named_as_written(tmp_path, capsys):
+    """The only class was shown as NumPy's repr, np.float64(0.0)."""
+    path = tmp_path / "one.csv"
+    path.write_text("x,y\n1,0.0\n2,0.0\n3,0.0\n")
+    err = fail(
+        ["train", path, "--target", "y", "--model", tmp_path / "m.json"],
+        capsys,
+        "has only one class (0.0 in all 3 rows)",
+    )
+    assert "np." not in err
+
+
+def test_continuous_labels_are_named_in_every_engine():
+    """The in-memory engines name the first label with a fraction and its row (amounts;
+    fractions in [0, 1] get the grouped-binomial advice instead)."""
+    X = np.arange(12.0).reshape(6, 2)
+    y = np.array([0.0, 1.0, 1.0, 2.5, 0.0, 1.0])
+    for labels in (y, pd.Series(y).astype(object), list(y)):
+        with pytest.raises(ValueError, match=r"^Unknown label type: continuous.*2\.5 \(row 3\)"):
+            oneneuron.NeuronClassifier().fit(X, labels)
+    with pytest.raises(ValueError, match=r"^Unknown label type: continuous.*two rows per group"):
+        oneneuron.NeuronClassifier().fit(X, y / 2.5)
+    torch = pytest.importorskip("torch")
+    with pytest.raises(ValueError, match=r"^Unknown label type: continuous.*2\.5 \(row 3\)"):
+        oneneuron.NeuronClassifier().fit(torch.from_numpy(X), torch.from_numpy(y))
+
+
+# ------------------------------------------------------ tables written with a pandas index
+def _spector_like(n=60, seed=3):
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"gpa": rng.normal(3, 0.5, n), "tuce": rng.normal(20, 4, n)})
+    df["grade"] = (rng.random(n) < 1 / (1 + np.exp(-(df.gpa - 3) * 3))).astype(int)
+    return df
+
+
+@pytest.mark.parametrize("engine", ["memory", "dask"])
+def test_parquet_written_with_a_pandas_index_trains_and_predicts(tmp_path, capsys, engine):
+    """A Parquet file from df.to_parquet() after sample/filter/set_index carries pandas
+    index metadata: reading it moved a named index column ('gpa') out of the columns
+    and train, predict and evaluate died with a KeyError traceback (the Dask engine
+    fitted without it, silently). Now every stored
+    column is a column; an unnamed index ('__index_level_0__', row labels) is left out
+    of the default features with a note. Oracle: the fit on the plain file."""
+    df = _spector_like()
+    df.to_csv(tmp_path / "plain.csv", index=False)
+    df.sample(frac=1, random_state=0).to_parquet(tmp_path / "shuffled.parquet")
+    df.set_index("gpa").to_parquet(tmp_path / "named.parquet")
+    ref = oneneuron.NeuronClassifier().fit(df[["gpa", "tuce"]], df["grade"])
+    for name in ("shuffled", "named"):
+        path, model = tmp_path / f"{name}.parquet", tmp_path / f"{name}.json"
+        argv = ["train", path, "--target", "grade", "--model", model, "--engine", engine]
+        code, _, err = run(argv, capsys)
+        assert code == 0, err
+        fit = oneneuron.load(model)
+        assert sorted(fit.feature_names_out_) == ["gpa", "tuce"]  # dask: 'gpa' was dropped
+        assert ("__index_level_0__" in err) == (name == "shuffled")
+        order = list(fit.feature_names_out_)
+        np.testing.assert_allclose(
+            fit.predict_proba(df[order]), ref.predict_proba(df[["gpa", "tuce"]]), rtol=1e-9
+        )
+        for cmd in (
+            ["predict", model, path, "--out", tmp_path / f"{name}_p.csv"],
+            ["evaluate", model, path],
+            ["predict", model, tmp_path / "plain.csv", "--out", "-"],
+        ):
+            code, _, err = run(cmd, capsys)
+            assert code == 0 and "Traceback" not in err, err
+
+
+def test_a_csv_written_with_its_index_does_not_fit_the_row_numbers(tmp_path, capsys):
+    """df.to_csv() without index=False writes the row labels as a first column with an
+    empty header; train used it ('Unnamed: 0') as a feature, silently changing every
+    coefficient. Now a column without a name is left out of the default features and
+    named in a note; --features can still name it."""
+    df = _spector_like()
+    df.sample(frac=1, random_state=0).to_csv(tmp_path / "idx.csv")
+    model = tmp_path / "m.json"
+    code, _, err = run(
+        ["train", tmp_path / "idx.csv", "--target", "grade", "--model", model], capsys
+    )
+    assert code == 0, err
+    assert "column 1 has no name" in err and "index=False" in err
+    fit = oneneuron.load(model)
+    ref = oneneuron.NeuronClassifier().fit(df[["gpa", "tuce"]], df["grade"])
+    assert list(fit.feature_names_out_) == ["gpa", "tuce"]
+    np.testing.assert_allclose(fit.coef_, ref.coef_, rtol=1e-8)
+    code, _, err = run(["predict", model, tmp_path / "idx.csv", "--out", "-"], capsys)
+    assert code == 0, err
+
+
+@pytest.mark.parametrize("name", ["p.txt", "p", "p.csv.gz", "p.tsv.bz2"])
+def test_an_output_name_without_a_writable_format_is_refused_first(data, capsys, name):
+    """predict read the whole table (and printed its notes) before refusing --out p.txt,
+    and the hint offered compressed extensions (.gz, ...) that output refuses."""
+    model = data / "m.json"
+    assert run(["train", data / "d.csv", "--target", "y", "--model", model, "-q"], capsys)[0] == 0
+    pd.read_csv(data / "d.csv").assign(extra=1).to_csv(data / "e.csv", index=False)
+    err = fail(["predict", model, data / "e.csv", "--out", data / name], capsys, name)
+    assert "name it .csv, .tsv or .parquet" in err and ".gz/" not in err
+    assert "note:" not in err  # nothing was read
+
+
+def test_a_column_name_that_differs_in_spaces_or_case_is_pointed_at(tmp_path, capsys):
+    """A CSV written with ', ' between fields has header names with a leading space: the
+    error listed the first columns only, where ' grade' looked like 'grade'."""
+    cols = [f"c{i}" for i in range(12)]
+    text = (
+        ", ".join([*cols, "Grade"])
+        + "\n"
+        + "\n".join(", ".join(str((i * j) % 7) for j in range(13)) for i in range(20))
+    )
+    path = tmp_path / "spaced.csv"
+    path.write_text(text + "\n")
+    err = fail(
+        ["train", path, "--target", "grade", "--model", tmp_path / "m.json"],
+        capsys,
+        "lacks target column(s) 'grade'",
+    )
+    assert "' Grade' for 'grade', which differ in spaces or case" in err
+
+
+def test_the_target_as_offset_is_refused(data, capsys):
+    """--offset naming the target fed the labels into their own logit: a 'model' that
+    scored 0.91 on spector's data and needed the labels to predict."""
+    fail(
+        ["train", data / "d.csv", "--target", "y", "--offset", "y", "--model", data / "m.json"],
+        capsys,
+        "--offset y is the target column",
+    )
+    df = pd.read_csv(data / "d.csv")
+    for key in ("offset", "sample_weight"):
+        with pytest.raises(ValueError, match=f"{key}='y' names the formula's target"):
+            oneneuron.logit("y ~ x1 + x2", df, **{key: "y"})
+
+
+@pytest.mark.parametrize(
+    ("argv", "match"),
+    [
+        (
+            ["train", "d.csv", "--target", "y", "--features", "x1", "x1", "x2"],
+            "--features names 'x1' more than once",
+        ),
+        (
+            ["predict", "m.json", "d.csv", "--out", "-", "--keep", "y", "y"],
+            "--keep names 'y' more than once",
+        ),
+    ],
+)
+def test_a_column_named_twice_in_a_flag_is_refused(data, capsys, argv, match):
+    """--features x1 x1 x2 fitted x1 once but reported '3 table columns'; --keep y y
+    wrote the column twice."""
+    model = data / "m.json"
+    assert run(["train", data / "d.csv", "--target", "y", "--model", model, "-q"], capsys)[0] == 0
+    argv = [data / a if a.endswith((".csv", ".json")) else a for a in argv]
+    if argv[0] == "train":
+        argv += ["--model", data / "m2.json"]
+    fail(argv, capsys, match)
+
+
+def test_levels_that_read_as_missing_are_named(tmp_path, capsys):
+    """A text column whose levels include 'NA' (North America, Namibia) or 'None' was
+    refused for 'missing values' the file does not seem to have; the error now names the
+    words read as missing. An empty cell alone adds nothing."""
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(
+        {
+            "x": rng.normal(size=30),
+            "region": rng.choice(["NA", "EU", "None"], 30),
+            "y": rng.integers(0, 2, 30),
+        }
+    )
+    path = tmp_path / "na.csv"
+    df.to_csv(path, index=False)
+    err = fail(
+        ["train", path, "--target", "y", "--model", tmp_path / "m.json"],
+        capsys,
+        "missing values in column 'region'",
+    )
+    assert "'NA'" in err and "'None'" in err and "count as missing" in err
+    df["region"] = df["region"].replace({"NA": "", "None": "EU"})
+    df.to_csv(path, index=False)
+    err = fail(
+        ["train", path, "--target", "y", "--model", tmp_path / "m.json"],
+        capsys,
+        "missing values in column 'region'",
+    )
+    assert "count as missing" not in err
+
+
+@pytest.mark.parametrize("extra", [[], ["--cv", "3"]])
+def test_labels_differing_in_spaces_or_case_are_refused(tmp_path, capsys, extra):
+    """'yes', 'yes ', 'No' and 'no' made a four-class model of a binary target (the
+    summary's classes line was the only sign)."""
+    rng = np.random.default_rng(1)
+    y = np.where(rng.random(40) < 0.5, "yes", "no").astype(object)
+    y[3], y[7] = "yes ", "No"
+    path = tmp_path / "ws.csv"
+    pd.DataFrame({"x": rng.normal(size=40), "y": y}).to_csv(path, index=False)
+    fail(
+        ["train", path, "--target", "y", "--model", tmp_path / "m.json", *extra],
+        capsys,
+        "labels that differ only in spaces or case ('No' and 'no'; 'yes' and 'yes ')",
+    )

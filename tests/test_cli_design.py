@@ -232,3 +232,41 @@ def test_cli_formula_without_intercept_fits_without_one(credit, tmp_path, capsys
     got = oneneuron.load(model)
     assert not got.fit_intercept and "C(region)[east]" in list(got.feature_names_out_)
     np.testing.assert_allclose(got.coef_, ref.coef_, rtol=1e-7)
+
+
+@pytest.mark.parametrize(
+    ("target", "formula"),
+    [
+        ("y~", "`y~` ~ `a-b` + `x.1` + class"),
+        ("=y", "`=y` ~ `a-b` + np.log(`x.1`) + class"),
+        ("y.1", "`y.1` ~ `a-b` + `x.1` + class"),
+        ("y~", "~ `a-b` + `x.1` + class"),  # the target by --target alone
+    ],
+)
+def test_formulas_quote_column_names_that_are_not_identifiers(tmp_path, capsys, target, formula):
+    """Backticks quote a name (formulaic's way): a target named 'y~' split the formula at
+    its '~', a quoted target was refused ('the left-hand side '`=y`' must be a column
+    name'), and a column with a dot ('x.1', R's style) was refused as naming 'x'.
+    Oracle: statsmodels on the same columns."""
+    sm = pytest.importorskip("statsmodels.api")
+    rng = np.random.default_rng(2)
+    n = 200
+    df = pd.DataFrame(
+        {"a-b": rng.normal(size=n), "x.1": rng.uniform(0.5, 3, n), "class": rng.integers(0, 2, n)}
+    )
+    z = 0.8 * df["a-b"] - 0.5 * df["x.1"] + 0.7 * df["class"]
+    df[target] = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+    path, model = tmp_path / "w.csv", tmp_path / "m.json"
+    df.to_csv(path, index=False)
+    argv = ["train", path, "--formula", formula, "--model", model, "-q"]
+    code, _, err = run([*argv, "--target", target] if formula.startswith("~") else argv, capsys)
+    assert code == 0, err
+    X = df[["a-b", "x.1", "class"]].assign(**{"x.1": np.log(df["x.1"])} if "log" in formula else {})
+    ref = sm.Logit(df[target], sm.add_constant(X)).fit(disp=0, tol=1e-12)
+    fit = oneneuron.load(model)
+    np.testing.assert_allclose(np.r_[fit.intercept_, fit.coef_[0]], ref.params, rtol=1e-6)
+    code, out, err = run(["predict", model, path, "--out", "-"], capsys)
+    assert code == 0, err
+    if not formula.startswith("~"):  # Python takes the same formula
+        py = oneneuron.logit(formula, df)
+        np.testing.assert_allclose(py.coef_, fit.coef_, rtol=1e-9)

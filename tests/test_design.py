@@ -555,6 +555,59 @@ def test_any_formula_evaluation_error_at_predict_time_is_a_value_error(monkeypat
         model.predict_proba(df)
 
 
+def _unused_level_tables(df):
+    """``tier`` as a categorical with a level no row has, in front and in the middle, in
+    pandas, polars (Enum) and Arrow (dictionary), as filtering a table leaves it."""
+    import polars as pl
+    import pyarrow as pa
+
+    out = []
+    for cats in (["none", "low", "mid", "high"], ["low", "mid", "none", "high"]):
+        pdf = df.assign(tier=pd.Categorical(df["tier"].astype(str), categories=cats))
+        out.append(pdf)
+        out.append(pl.from_pandas(pdf).with_columns(pl.col("tier").cast(pl.Enum(cats))))
+        out.append(pa.Table.from_pandas(pdf, preserve_index=False))
+    return out
+
+
+def test_categories_without_training_rows_are_not_levels(table):
+    """A category no training row has (a pandas Categorical, polars Enum or Arrow
+    dictionary after filtering) became a level: as the reference it made the other
+    levels' columns sum to the intercept, otherwise an all-zero column; either way no
+    standard errors, and at predict its rows were coded silently. Now, as R's
+    model.frame (drop.unused.levels), only levels with rows count: the same fit as
+    statsmodels on the column as text, and the empty category is an unseen one."""
+    from oneneuron import UnknownCategoryWarning
+
+    smf = pytest.importorskip("statsmodels.formula.api")
+    df = table[["balance", "tier", "default"]]
+    ref = smf.logit(
+        "default ~ balance + C(tier, levels=['low', 'mid', 'high'])",
+        df.assign(tier=df["tier"].astype(str)),
+    ).fit(disp=0, tol=1e-12)
+    for t in _unused_level_tables(df):
+        clf = oneneuron.logit("default ~ balance + tier", t, tol=1e-12)
+        assert list(clf.feature_names_out_) == ["balance", "tier[T.mid]", "tier[T.high]"]
+        tab = clf.summary()
+        order = [0, 3, 1, 2]  # patsy puts the categorical's columns before balance
+        np.testing.assert_allclose(tab["coef"], ref.params.iloc[order], rtol=1e-6)
+        np.testing.assert_allclose(tab["std_err"], ref.bse.iloc[order], rtol=1e-6)
+        new = pd.DataFrame(
+            {
+                "balance": [0.0, 0.0],
+                "tier": pd.Categorical(["none", "low"], categories=["low", "mid", "none", "high"]),
+            }
+        )
+        with pytest.warns(UnknownCategoryWarning, match=r"'tier': 1 rows \(e.g. 'none'\)"):
+            clf.predict_proba(new)
+    plain = NeuronClassifier().fit(_unused_level_tables(df)[0][["balance", "tier"]], df["default"])
+    assert list(plain.feature_names_out_) == ["balance", "tier[T.mid]", "tier[T.high]"]
+    with pytest.raises(ValueError, match=r"reference level 'none' of column 'tier'.*no rows"):
+        NeuronClassifier(reference={"tier": "none"}).fit(
+            _unused_level_tables(df)[0][["balance", "tier"]], df["default"]
+        )
+
+
 @pytest.mark.parametrize(
     ("rhs", "reference"),
     [
@@ -723,6 +776,10 @@ def test_a_level_without_rows_is_named_when_the_hessian_is_singular(table, case)
 
     frame, weights, level = _no_rows_cases(table)[case]
     clf = oneneuron.logit("default ~ balance + region", frame, sample_weight=weights)
+    if weights is None:  # an unused category is no level at all (R's drop.unused.levels)
+        assert not any("mars" in n for n in clf.feature_names_out_)
+        assert clf.summary()["std_err"].notna().all()
+        return
     with pytest.raises(
         InferenceUnavailableError, match=rf"level {level} of column 'region' has no training rows"
     ):

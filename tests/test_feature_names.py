@@ -216,3 +216,56 @@ def test_an_array_of_the_tables_values_is_named_as_such(df):
     clf = NeuronClassifier().fit(X, df.y)
     with pytest.raises(ValueError, match=r"its 3 coded columns\), not a ndarray of 2 "):
         clf.predict(X.to_numpy())
+
+
+def test_a_table_that_still_holds_the_labels_is_refused():
+    """fit(df, df["y"]) with "y" still a column of df fitted the labels as a feature: a
+    separated 'model' (one SeparationWarning naming +1*y) that predicts nothing new.
+    Now one error naming the column, for the estimator, the path and CV, with pandas and
+    polars; with a formula (which picks its own columns) the table may keep it."""
+    import polars as pl
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
+    df["y"] = np.where(df.a + rng.logistic(size=60) > 0, "yes", "no")
+    for X, y in ((df, df["y"]), (pl.from_pandas(df), pl.from_pandas(df).get_column("y"))):
+        for fit in (
+            lambda X, y: oneneuron.NeuronClassifier().fit(X, y),
+            lambda X, y: oneneuron.NeuronClassifierCV(cv=3, n_alphas=5).fit(X, y),
+            lambda X, y: oneneuron.regularization_path(X, y, n_alphas=5),
+        ):
+            with pytest.raises(ValueError, match=r"X holds the labels: its column 'y' is y"):
+                fit(X, y)
+    ref = oneneuron.NeuronClassifier().fit(df[["a", "b"]], df["y"])
+    by_name = oneneuron.NeuronClassifier().fit(df, "y")
+    np.testing.assert_allclose(by_name.coef_, ref.coef_, rtol=1e-12)
+    formula = oneneuron.NeuronClassifier(formula="~ a + b").fit(df, df["y"])
+    np.testing.assert_allclose(formula.coef_, ref.coef_, rtol=1e-9)
+    other = df.assign(y=df["y"].iloc[::-1].to_numpy())  # a column 'y' that is not the labels
+    oneneuron.NeuronClassifier(alpha=1.0).fit(other, df["y"])
+
+
+def test_repeated_column_names_are_one_line_naming_them():
+    """A table with a repeated name gave narwhals' DuplicateError ('Expected unique column
+    names, got:' and a list on the next lines); now one line in the words of the command
+    line's refusal, at fit (estimator, CV, path, formula) and at predict."""
+    import pyarrow as pa
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(30, 3)), columns=["a", "a", "b"])
+    y = np.arange(30) % 2
+    model = oneneuron.NeuronClassifier().fit(X.set_axis(["a", "c", "b"], axis=1), y)
+    arrow = pa.Table.from_arrays([pa.array(X.iloc[:, i]) for i in range(3)], names=["a", "a", "b"])
+    calls = [
+        lambda: oneneuron.NeuronClassifier().fit(X, y),
+        lambda: oneneuron.NeuronClassifier().fit(arrow, y),
+        lambda: oneneuron.NeuronClassifier().fit(X.assign(g=["u", "v"] * 15), y),
+        lambda: oneneuron.logit("y ~ a + b", X.assign(y=y)),
+        lambda: oneneuron.NeuronClassifierCV(cv=3, n_alphas=5).fit(X, y),
+        lambda: oneneuron.regularization_path(X, y, n_alphas=5),
+        lambda: model.predict_proba(X),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match=r"^X has repeated column name\(s\) 'a'; every") as e:
+            call()
+        assert "\n" not in str(e.value)

@@ -312,6 +312,91 @@ def _model_refused(work: Path, capsys, model: Path, match: str) -> None:
         oneneuron.load(model)
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz"])
+def test_a_latin1_table_names_the_encoding_and_the_line(work, capsys, suffix):
+    """A spreadsheet export in Latin-1 was refused with the codec's words ('utf-8' codec
+    can't decode byte 0xe1 in position 1), a position in a buffer, not in the file."""
+    rows = _rows()
+    rows[6] = rows[6].replace("red", "Málaga").replace("blue", "Málaga")
+    raw = (HEADER + "".join(rows)).encode("latin-1")
+    data = work / f"latin{suffix}"
+    data.write_bytes(gzip.compress(raw) if suffix.endswith(".gz") else raw)
+    for argv in (
+        ["train", data, "--target", "y", "--model", work / "l.json"],
+        ["predict", work / "m.json", data, "--out", work / "p.csv"],
+    ):
+        msg = refused(argv, capsys, "is not UTF-8 text: line 8 holds the byte 0xe1", work)
+        assert "save it as UTF-8" in msg and "codec" not in msg
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "match"),
+    [
+        ("p.csv", "parquet", "p.csv is a Parquet file: name it .parquet"),
+        ("g.csv", "gzip", "g.csv is gzip-compressed: name it .csv.gz"),
+        ("t.csv.gz", "text", "t.csv.gz is not gzip-compressed as its name says"),
+        ("t.parquet", "text", "t.parquet is not a Parquet file (it starts b'x1,x2,co')"),
+        ("w.csv", "xlsx", "w.csv is a zip archive (an Excel .xlsx workbook?), not a CSV table"),
+    ],
+)
+def test_a_file_named_for_another_format_says_what_it_holds(work, capsys, name, content, match):
+    """A Parquet file named .csv was called 'not UTF-8 text', a plain CSV named .gz 'Not a
+    gzipped file (b'x1')', a workbook named .csv got the codec's words."""
+    text = (HEADER + "".join(_rows())).encode()
+    if content == "parquet":
+        pq.write_table(pa.Table.from_pandas(pd.read_csv(work / "d.csv")), work / name)
+    else:
+        raw = {"gzip": gzip.compress(text), "text": text}.get(content)
+        if content == "xlsx":  # a workbook's first bytes, then binary parts
+            raw = b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 4
+        (work / name).write_bytes(raw)
+    for argv in (
+        ["train", work / name, "--target", "y", "--model", work / "n.json"],
+        ["predict", work / "m.json", work / name, "--out", work / "p_out.csv"],
+    ):
+        refused(argv, capsys, match, work)
+
+
+def test_a_header_that_starts_like_a_file_mark_is_text(work, capsys):
+    """'PAR1' and 'BZh9' are also column names: a CSV whose header starts so is read."""
+    data = _csv(
+        work / "par.csv", [r.replace("red", "a") for r in _rows()], header="PAR1,BZh91,colour,y\n"
+    )
+    ok(["train", data, "--target", "y", "--model", work / "par.json", "-q"], capsys)
+
+
+@pytest.mark.parametrize("where", ["label", "level"])
+def test_nul_characters_in_a_text_table_are_one_error(work, capsys, where):
+    """A label written '0\\x00' lost its NULs in NumPy's text arrays and train stopped on
+    an internal check ('inference.classes ['0', '1'] differ from classes [...]')."""
+    rows = _rows()
+    if where == "label":
+        rows[4] = rows[4][:-1] + "\x00\n"
+    else:
+        rows[4] = rows[4].replace("red", "red\x00").replace("blue", "blue\x00")
+    data = _csv(work / "nul.csv", rows)
+    column = "y" if where == "label" else "colour"
+    refused(
+        ["train", data, "--target", "y", "--model", work / "n.json"],
+        capsys,
+        f"column {column!r} of {data} holds NUL characters (data row 5)",
+        work,
+    )
+
+
+def test_a_column_in_units_too_small_for_float64(work, capsys):
+    """A column like 3e-200 read as a constant and got a zero coefficient silently
+    (training accuracy and probabilities were those of the model without it)."""
+    rows = [re.sub(r"^([^,]*)", lambda m: f"{m.group(1)}e-200", r) for r in _rows()]
+    data = _csv(work / "tiny.csv", rows)
+    refused(
+        ["train", data, "--target", "y", "--model", work / "t.json"],
+        capsys,
+        "column 'x1' holds values no larger than",
+        work,
+    )
+
+
 def test_a_device_or_pipe_as_the_model(work, capsys):
     _model_refused(work, capsys, Path("/dev/zero"), "not a regular file")
     os.mkfifo(work / "fifo.json")  # opened without blocking, refused before any read

@@ -47,6 +47,7 @@ RANKS = {
     "io": 9,
     "inference": 9,
     "dask_io": 9,
+    "__main__": 9,
 }
 
 #: the upward imports allowed, each named: (importing module, imported module). None: the
@@ -99,7 +100,11 @@ def test_every_module_has_a_rank():
 
 
 def test_no_private_modules_at_the_top():
-    private = [p.name for p in ROOT.glob("_*.py") if p.name not in ("__init__.py", "_version.py")]
+    private = [
+        p.name
+        for p in ROOT.glob("_*.py")
+        if p.name not in ("__init__.py", "__main__.py", "_version.py")
+    ]
     assert not private, f"private modules belong in the folder of their layer: {private}"
 
 

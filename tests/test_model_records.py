@@ -273,3 +273,17 @@ def test_penalty_factors_survive_a_second_save(tmp_path):
     oneneuron.load(tmp_path / "a.json").save(tmp_path / "b.json")
     a, b = (json.loads((tmp_path / f).read_text()) for f in ("a.json", "b.json"))
     assert b["objective"]["penalty_factor"] == a["objective"]["penalty_factor"] == [0.5, 1, 2]
+
+
+def test_text_labels_keep_every_character_through_a_model_file(tmp_path):
+    """A label ending in a NUL character lost it in the inference record (a NumPy text
+    array drops trailing NULs), so save() failed its own check ('inference.classes
+    ['a', 'b'] differ from classes ['a\\x00', 'b']')."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2))
+    y = np.array(["a\x00", "b "] * 20, dtype=object)
+    model = oneneuron.NeuronClassifier().fit(X, y)
+    model.save(tmp_path / "m.json")
+    back = oneneuron.load(tmp_path / "m.json")
+    assert back.classes_.tolist() == ["a\x00", "b "]
+    assert back.predict(X[:4]).tolist() == model.predict(X[:4]).tolist()

@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse
 
 from oneneuron import ConvergenceWarning, NeuronClassifier
 
@@ -290,3 +291,44 @@ def test_float32_l1_fits_reach_tol(case):
             assert np.array_equal(clf.coef_ != 0, ref.coef_ != 0)
             np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=1e-5, atol=1e-6)
             np.testing.assert_allclose(clf.intercept_, ref.intercept_, rtol=1e-5)
+
+
+@pytest.mark.parametrize("tiny", [1e-160, 1e-200, 1e-300])
+def test_a_column_too_small_for_float64_is_one_clear_error(tiny):
+    """A column whose squares underflow read as a constant: its coefficient came out 0
+    (the model fitted without it, silently; statsmodels fits it) and its variance as
+    infinity. Now an error naming the column, in every engine, with no raw warning."""
+    import pandas as pd
+
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame({"a": rng.normal(size=60), "small": rng.normal(size=60) * tiny})
+    y = (X["small"] / tiny + rng.logistic(size=60) > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"^column 1 \('small'\) holds values no larger "):
+            NeuronClassifier().fit(X, y)
+        with pytest.raises(ValueError, match=r"underflow.*smaller units"):
+            NeuronClassifier(standardize=False, solver="lbfgs").fit(X.to_numpy(), y)
+        with pytest.raises(ValueError, match=r"^column 1 holds values no larger"):
+            NeuronClassifier().fit(scipy.sparse.csr_matrix(X.to_numpy()), y)
+    torch = pytest.importorskip("torch")
+    with pytest.raises(ValueError, match=r"^column 1 holds values no larger"):
+        NeuronClassifier().fit(torch.from_numpy(X.to_numpy()), torch.from_numpy(y.to_numpy()))
+    dd = pytest.importorskip("dask.dataframe")
+    Xd = dd.from_pandas(X, npartitions=2)
+    with pytest.raises(ValueError, match=r"column 1 \('small'\) holds tiny values"):
+        NeuronClassifier().fit(Xd, dd.from_pandas(y, npartitions=2))
+
+
+@pytest.mark.parametrize("small", [1e-100, 1e-150])
+def test_small_but_safe_columns_fit_as_statsmodels_does(small):
+    """Just above the floor the fit and its standard errors scale with the column
+    (oracle: statsmodels on the unscaled column)."""
+    sm = pytest.importorskip("statsmodels.api")
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(200, 2))
+    y = (X[:, 1] + rng.logistic(size=200) > 0).astype(int)
+    ref = sm.Logit(y, sm.add_constant(X)).fit(disp=0, tol=1e-12)
+    clf = NeuronClassifier().fit(X * [1.0, small], y)
+    np.testing.assert_allclose(clf.coef_[0] * [1.0, small], ref.params[1:], rtol=1e-7)
+    np.testing.assert_allclose(clf.summary()["std_err"].iloc[2] * small, ref.bse[2], rtol=1e-7)

@@ -153,8 +153,11 @@ def test_empty_and_unreadable_files(tmp_path):
     with pytest.raises(tab.DataError, match="is empty"):
         tab.read_columns(tmp_path / "e.csv")
     (tmp_path / "b.parquet").write_text("a,b\n1,2\n")
-    with pytest.raises(tab.DataError, match="cannot read .* as PARQUET"):
+    with pytest.raises(tab.DataError, match="is not a Parquet file"):
         tab.read_columns(tmp_path / "b.parquet")
+    (tmp_path / "d.parquet").write_bytes(b"PAR1" + bytes(64))  # Parquet's mark, damaged
+    with pytest.raises(tab.DataError, match="cannot read .* as PARQUET"):
+        tab.read_columns(tmp_path / "d.parquet")
     with pytest.raises(tab.DataError, match="does not exist"):
         tab.read_columns(tmp_path / "nope.csv")
 

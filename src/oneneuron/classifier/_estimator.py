@@ -228,7 +228,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         never the formula string, and has ``formula=None``.
     reference : dict, optional
         Reference level per categorical column, e.g. ``{"student": "No"}``
-        (default: the first level: category order, or sorted text).
+        (default: the first level: category order, or sorted text; a category
+        no training row holds is not a level).
     encoding : {"reference", "full"}, default="reference"
         Treatment coding against the reference level (``student[T.Yes]``), or
         one column per level (``student[Yes]``; not identified with an
@@ -463,14 +464,19 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             or infinity is an error, and so is a
             column whose root mean square exceeds ``sqrt(finfo.max) / 16`` (about
             8e152 in float64, 1e18 in float32), or whose squares overflow: the
-            Hessian sums them. The message names the column; no raw warning.
+            Hessian sums them; so is a column, not all zeros, whose root mean
+            square is below ``16 / sqrt(finfo(float64).max)`` (about 1.2e-153: its
+            squares underflow, and its coefficient's variance would overflow).
+            The message names the column; no raw warning.
             A torch tensor or CuPy array is used where it lives (array API; the
             solver stays on the host); a dask array or DataFrame is fitted chunk
             by chunk (see ``oneneuron.engines``). Predictions then come back in
             the input's namespace (lazy for Dask).
         y : array_like of shape (n_samples,), optional
             Class labels of any type (ints, strings, bools); at least two classes.
-            Omitted only when ``formula`` names the target (``"y ~ ..."``).
+            Omitted only when ``formula`` names the target (``"y ~ ..."``). A table
+            X that still holds them (a column named as the Series ``y`` and equal
+            to it, without ``formula``) is an error: the labels would be a feature.
         sample_weight : array_like of shape (n_samples,), optional
             Non-negative row weights (frequency weights for the statistics).
         cluster : array_like of shape (n_samples,), optional

@@ -41,7 +41,7 @@ from ..stats import (
     firth_inference,
     term_names,
 )
-from ..tables import DesignSpec, array_table, is_table
+from ..tables import DesignSpec, array_table, is_table, table_column
 from ._predictor import centred_coefficients, centred_intercepts, check_offset, l1_free_columns
 from ._sparse import metric_rows, resolve_penalty_factor, run_cd
 
@@ -73,6 +73,7 @@ def fit(
     (:func:`oneneuron.prepare`), the solver runs on the host with
     d-sized vectors, and the statistics for inference are made at the end.
     """
+    check_not_lazy(X)  # before scikit-learn reads the names of a table
     prev = previous_solution(est)
     est.__dict__.pop("cv_record_", None)  # a loaded model's CV record no longer describes it
     est.__dict__.pop("relaxed_", None)  # nor a previous relax=True fit's refit
@@ -219,6 +220,29 @@ def input_columns(X: Any) -> tuple[int, NDArray[np.object_] | None] | None:
     return int(X.shape[1]), names
 
 
+def check_labels_not_in_table(X: Any, y: Any) -> None:
+    """Refuse a table X that holds the labels: a column named as the Series ``y`` and
+    equal to it (``fit(df, df["y"])`` with ``"y"`` still in ``df``). The labels would be
+    a feature: the fit separates the classes perfectly and predicts nothing new.
+    """
+    name = getattr(y, "name", None)
+    if not isinstance(name, str) or not is_table(X):
+        return
+    names = getattr(X, "column_names", None)
+    if name not in [str(c) for c in (names if names is not None else X.columns)]:
+        return
+    column, labels = table_column(X, name, "y"), np.asarray(y)
+    try:
+        same = column.shape == labels.shape and bool(np.all(column == labels))
+    except (TypeError, ValueError):  # incomparable kinds: not the same column
+        same = False
+    if same:
+        raise ValueError(
+            f"X holds the labels: its column {name!r} is y itself, so the labels would be a "
+            f"feature; drop it from X, or pass its name as y (fit(X, {name!r}))"
+        )
+
+
 def set_input_columns(est: Any, data: FitData, columns_in: Any) -> None:
     """Set ``n_features_in_`` and ``feature_names_in_``: the columns of the X given to fit.
 
@@ -237,11 +261,22 @@ def set_input_columns(est: Any, data: FitData, columns_in: Any) -> None:
 
 
 def check_not_lazy(X: Any) -> None:
-    """Refuse a lazy query (a polars LazyFrame) with the call that makes it a table."""
+    """Refuse a lazy query (a polars LazyFrame) with the call that makes it a table, and
+    a table with a repeated column name (one line naming it, not narwhals' list)."""
     if type(X).__name__ == "LazyFrame":
         raise ValueError(
             "X is a polars LazyFrame, a query not yet run: pass its result, X.collect()"
         )
+    if is_table(X):
+        names = getattr(X, "column_names", None)  # an Arrow table's; pandas: columns
+        names = [str(c) for c in (names if names is not None else X.columns)]
+        twice = sorted({c for c in names if names.count(c) > 1})
+        if twice:
+            raise ValueError(
+                f"X has repeated column name(s) {', '.join(map(repr, twice))}; every column "
+                "needs its own name (a repeated one would be fitted twice, or read as the "
+                "other)"
+            )
 
 
 def check_term_names(names: Any, fit_intercept: bool) -> None:
@@ -341,6 +376,8 @@ def design_input(
 ) -> tuple[Any, ...]:
     """Turn a table into the design matrix (and drop rows), or pass arrays through."""
     check_not_lazy(X)
+    if est.formula is None:  # every column is a feature (a formula picks its own)
+        check_labels_not_in_table(X, y)
     for name in ("design_", "design_report_", "predict_report_"):  # the previous fit's
         est.__dict__.pop(name, None)
     if not (isinstance(y, str) and is_table(X)) and not uses_design(est, X):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..tables import formula_has_intercept, table_column
+from ..tables import formula_has_intercept, formula_target, table_column
 from ._estimator import NeuronClassifier
 
 __all__ = ["logit"]
@@ -58,7 +58,13 @@ def logit(
     if "formula" in params:
         raise TypeError("logit() takes the formula as its first argument, not formula=")
     fit_args = {"sample_weight": sample_weight, "cluster": cluster, "offset": offset}
+    target = formula_target(formula)
     for key, value in fit_args.items():
+        if isinstance(value, str) and value == target and key != "cluster":
+            raise ValueError(
+                f"{key}={value!r} names the formula's target column: the labels would enter "
+                "the fit as its own input; name another column"
+            )
         if isinstance(value, str):
             fit_args[key] = table_column(data, value, key)
     if "fit_intercept" not in params:  # the formula's own choice: '- 1' or '0 +' drops it

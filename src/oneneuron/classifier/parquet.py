@@ -36,7 +36,10 @@ def fit_parquet(
     target : str
         Column holding the class labels.
     features : list of str, optional
-        Feature columns (all numeric); by default every column but ``target``.
+        Feature columns (all numeric); by default every column but ``target`` and
+        an unnamed pandas index stored with the table (``__index_level_0__``: row
+        labels). A named stored index (``df.set_index("x").to_parquet()``) is a
+        column like any other.
     scheduler : str, optional
         A ``dask.distributed`` scheduler address (``"tcp://host:8786"``) to
         connect to, or a local scheduler name (``"threads"``, ``"processes"``,
@@ -60,11 +63,19 @@ def fit_parquet(
     import dask
     import dask.dataframe as dd
 
-    df = dd.read_parquet(path)
+    from ..tables import PANDAS_INDEX_NAME
+
+    # index=False: every stored column is a column (pandas' metadata would make a stored
+    # index, e.g. a feature after set_index, the frame's index and drop it from the fit)
+    df = dd.read_parquet(path, index=False)
     missing = [c for c in [target, *(features or [])] if c not in df.columns]
     if missing:
         raise ValueError(f"columns {missing} not in {path!r}; it has {list(df.columns)}")
-    cols = list(features) if features is not None else [c for c in df.columns if c != target]
+    cols = (
+        list(features)
+        if features is not None
+        else [c for c in df.columns if c != target and not PANDAS_INDEX_NAME.fullmatch(str(c))]
+    )
     _check_files(path, [*cols, target])
     X, y = frame_to_arrays(df[[*cols, target]], cols, target)
     clf = NeuronClassifier(**params)

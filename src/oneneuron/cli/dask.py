@@ -18,8 +18,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from ..tables import read_columns
-from ._common import cli_terms
+from ..tables import read_columns, unnamed_columns
+from ._common import cli_terms, note
 from ._errors import UserError, show_warnings
 
 
@@ -33,6 +33,13 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
     first = min(path.glob("*.parquet"), default=None) if path.is_dir() else path
     if first is not None:
         read_columns(first)  # refuses repeated column names (Dask's error would not say)
+        if not args.features:  # as the in-memory engine: row labels are not features
+            for i, c in unnamed_columns(first):
+                note(
+                    args,
+                    f"column {i} has no name ({c!r}: the row index pandas writes unless "
+                    "index=False?); it is not a feature (name it in --features to use it)",
+                )
     if args.solver == "sgd":
         raise UserError("--solver sgd is not available with --engine dask")
     try:

@@ -74,14 +74,19 @@ def run_predict(args: argparse.Namespace) -> int:
         OutputTable,
         data_format,
         need_columns,
+        output_format,
         read_columns,
     )
     from ._progress import Activity
 
     inputs = {"model": args.model, "data table": args.data}
+    twice = sorted({c for c in args.keep if args.keep.count(c) > 1})
+    if twice:
+        raise UserError(f"--keep names {', '.join(map(repr, twice))} more than once")
     to_stdout = args.out == "-"
     if not to_stdout:
         check_new_file(args.out, args.force, flag="--out", inputs=inputs)
+        output_format(args.out)  # before any reading: the name must say a format
     saved = read_model(args.model)
     spec = input_spec(saved, None)
     feats = [c["name"] for c in spec["columns"]]

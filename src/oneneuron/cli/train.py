@@ -52,7 +52,11 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--model", required=True, metavar="PATH", help="model file to write (JSON)")
     p.add_argument(
-        "--features", nargs="+", metavar="COL", help="feature columns (default: all but target)"
+        "--features",
+        nargs="+",
+        metavar="COL",
+        help="feature columns (default: all but the target, --offset and --cluster columns "
+        "and a column without a header name, such as a pandas row index)",
     )
     p.add_argument(
         "--numeric",
@@ -118,6 +122,8 @@ def add_parser(sub: Any) -> None:
         "--solver",
         default="auto",
         choices=["auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd", "cd"],
+        help="optimiser (default auto: Newton on small data, a row subsample then full-data "
+        "steps on tall data, L-BFGS on wide data, cd with --l1-ratio > 0)",
     )
     p.add_argument(
         "--tol",
@@ -125,7 +131,14 @@ def add_parser(sub: Any) -> None:
         default=1e-8,
         help="stopping tolerance: the relative size of the last Newton step (see NeuronClassifier)",
     )
-    p.add_argument("--max-iter", type=positive_int, default=1000)
+    p.add_argument(
+        "--max-iter",
+        type=positive_int,
+        default=1000,
+        metavar="N",
+        help="most solver iterations (default 1000); a fit that stops there says it did not "
+        "converge",
+    )
     p.add_argument("--no-intercept", action="store_true", help="fit without a bias b")
     p.add_argument(
         "--impute",
@@ -174,6 +187,8 @@ def add_parser(sub: Any) -> None:
 @user_errors
 def run_train(args: argparse.Namespace) -> int:
     """Fit a NeuronClassifier to DATA and write the model file."""
+    import numpy as np
+
     from ..classifier import NeuronClassifier
     from ..modelfile import write_model
     from ..tables import (
@@ -187,6 +202,7 @@ def run_train(args: argparse.Namespace) -> int:
         need_columns,
         read_columns,
         read_labels,
+        unnamed_columns,
         whole_number_columns,
     )
     from ._progress import Activity
@@ -217,6 +233,10 @@ def run_train(args: argparse.Namespace) -> int:
         if not sep or not col:
             raise UserError(f"--reference takes COL=LEVEL (e.g. student=No), not {item!r}")
         reference[col] = level
+    for flag, names in (("--features", args.features or []), ("--numeric", args.numeric)):
+        twice = sorted({c for c in names if names.count(c) > 1})
+        if twice:
+            raise UserError(f"{flag} names {', '.join(map(repr, twice))} more than once")
     present = read_columns(args.data)
     if args.formula is not None:
         if args.features:
@@ -233,6 +253,11 @@ def run_train(args: argparse.Namespace) -> int:
     if args.target is None:
         raise UserError("name the target column with --target COL (or 'COL ~ ...' in --formula)")
     need_columns(args.data, present, [args.target], "target")
+    if args.offset is not None and args.offset == args.target:
+        raise UserError(
+            f"--offset {args.offset} is the target column: the labels would enter the fit as "
+            "its own input (and predict would need them); name another column"
+        )
     special = [c for c in (args.cluster, args.offset) if c is not None]
     need_columns(args.data, present, special, "--cluster/--offset")
     if args.formula is None:
@@ -242,6 +267,15 @@ def run_train(args: argparse.Namespace) -> int:
                 "both the target and a feature"
             )
         features = args.features or [c for c in present if c not in {args.target, *special}]
+        if not args.features:  # row labels (a pandas index written with the table) are no data
+            unnamed = [(i, c) for i, c in unnamed_columns(args.data) if c in features]
+            for i, c in unnamed:
+                note(
+                    args,
+                    f"column {i} has no name ({c!r}: the row index pandas writes unless "
+                    "index=False?); it is not a feature (name it in --features to use it)",
+                )
+            features = [c for c in features if c not in {c for _, c in unnamed}]
     need_columns(args.data, present, features, "feature")
     not_features = [c for c in args.numeric if c not in features]
     if not_features:
@@ -299,7 +333,18 @@ def run_train(args: argparse.Namespace) -> int:
                 "written with leading zeros; leave it out of --numeric"
             )
     y_all = df[args.target]
-    labels = pd.unique(y_all[y_all.notna()])
+    if pd.api.types.is_float_dtype(y_all):
+        values = y_all.to_numpy(dtype=float, na_value=np.nan)
+        fraction = np.flatnonzero(np.isfinite(values) & (values != np.trunc(values)))
+        if fraction.size:
+            raise UserError(
+                f"target column {args.target!r} holds numbers with a fractional part (e.g. "
+                f"{values[fraction[0]].item()!r} in data row {fraction[0] + 1}), not class "
+                "labels: a classifier predicts classes; make it a label column (e.g. 0/1, "
+                "yes/no)"
+            )
+    labels = [v.item() if isinstance(v, np.generic) else v for v in y_all[y_all.notna()].unique()]
+    _refuse_labels_differing_in_spaces_or_case(args.target, labels)
     if len(labels) < 2:
         shown = f"{labels[0]!r} in all {int(y_all.notna().sum())} rows" if len(labels) else "none"
         raise UserError(
@@ -353,7 +398,7 @@ def run_train(args: argparse.Namespace) -> int:
             try:  # the table and the target's name: the design layer codes the columns
                 est.fit(table, args.target, **fit_kw)
             except DataError as exc:
-                raise DataError(cli_terms(str(exc))) from None
+                raise DataError(cli_terms(str(exc)) + _written_as_missing(args, exc)) from None
             except ValueError as exc:
                 raise UserError(cli_terms(str(exc))) from None
     show_warnings(caught)
@@ -364,6 +409,41 @@ def run_train(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"wrote {args.model}")
     return 0
+
+
+def _refuse_labels_differing_in_spaces_or_case(target: str, labels: list[Any]) -> None:
+    """Text labels that differ only in surrounding or repeated spaces, or in case ('yes'
+    and 'yes ', 'No' and 'no': a spreadsheet's stray edits) would be separate classes: a
+    binary target became a four-class model. One error names the pairs."""
+    groups: dict[str, list[str]] = {}
+    for v in labels:
+        if isinstance(v, str):
+            groups.setdefault(" ".join(v.split()).casefold(), []).append(v)
+    clashes = [sorted(g) for g in groups.values() if len(g) > 1]
+    if clashes:
+        shown = "; ".join(" and ".join(repr(v) for v in g) for g in clashes[:3])
+        raise UserError(
+            f"target column {target!r} has labels that differ only in spaces or case ({shown}); "
+            "each would be its own class: write each class one way"
+        )
+
+
+def _written_as_missing(args: argparse.Namespace, exc: Exception) -> str:
+    """For an error on missing values in a column of a text table: which words in it were
+    read as missing (``NA``, ``None``, ...: pandas' and R's convention), or ``""``."""
+    import re
+
+    from ..tables import missing_words
+
+    m = re.match(r"missing values in (?:target )?column '([^']+)'", str(exc))
+    words = missing_words(args.data, m.group(1)) if m else []
+    if not words:
+        return ""
+    shown = ", ".join(repr(w) for w in words)
+    return (
+        f" (cells written {shown} count as missing, as in pandas and R; if they are levels, "
+        "rename them in the file)"
+    )
 
 
 def _typed_both_ways(parts: list[Any], column: str) -> bool:

@@ -27,6 +27,7 @@ from ._record import (
     check_class_totals,
     check_magnitudes,
     class_weight_vector,
+    continuous_labels_error,
     describe_bad_cell,
     first_bad_cell,
     missing_labels_error,
@@ -42,6 +43,11 @@ def _float_x(xp: Any, X: Any) -> Any:
     if X.dtype not in (xp.float32, xp.float64):
         X = xp.astype(X, xp.float64)
     return X
+
+
+def _column_max(xp: Any, X: Any, j: int) -> float:
+    """``max |x_j|`` of one column, computed on X's device."""
+    return float(xp.max(xp.abs(X[:, j])))
 
 
 def _on_device(xp: Any, a: Any, X: Any, dtype: Any = None) -> Any:
@@ -93,10 +99,8 @@ def encode_labels_xp(xp: Any, y: Any) -> tuple[NDArray[Any], Any]:
         first = int(xp.argmax(xp.astype(na, xp.int8)))
         raise missing_labels_error(int(xp.sum(xp.astype(na, xp.int64))), first)
     if xp.isdtype(y.dtype, "real floating") and not bool(xp.all(y == xp.round(y))):
-        raise ValueError(
-            "Unknown label type: continuous; y must hold class labels (integers, strings, "
-            "bools or integral floats)"
-        )
+        row = int(xp.argmax(xp.astype(y != xp.round(y), xp.int8)))
+        raise continuous_labels_error(float(y[row]), row)
     if y.dtype == xp.bool:
         y = xp.astype(y, xp.int64)
     if xp.isdtype(y.dtype, "integral") and y.shape[0] > 0:
@@ -173,7 +177,7 @@ def prepare_array_api(
         mean, scale = weighted_feature_stats(host_view(X), host_view(s))
     else:
         mean, scale = feature_stats(X, s)
-    check_magnitudes(mean, scale, numpy_dtype(X))
+    check_magnitudes(mean, scale, numpy_dtype(X), column_max=lambda j: _column_max(xp, X, j))
     stats = (mean, scale)
     if not standardize:
         mean, scale = np.zeros(X.shape[1]), np.ones(X.shape[1])

@@ -23,6 +23,7 @@ from ._record import (
     check_class_totals,
     check_magnitudes,
     class_weight_vector,
+    continuous_labels_error,
     describe_bad_cell,
     first_bad_cell,
     missing_labels_error,
@@ -259,7 +260,7 @@ def prepare_dask(
         raise ValueError(ZERO_WEIGHTS)
     classes = summ["labels"]
     if np.issubdtype(classes.dtype, np.floating) and np.any(classes != np.round(classes)):
-        raise ValueError("Unknown label type: continuous; y must hold class labels")
+        raise continuous_labels_error(classes[np.flatnonzero(classes != np.round(classes))[0]])
     if len(classes) < 2:
         raise one_class_error(classes[0], summ["n"])
     if not known:  # the summary counted every chunk: give X, y, w known chunks (no pass)

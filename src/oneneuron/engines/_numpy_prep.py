@@ -14,8 +14,10 @@ from ._record import (
     check_magnitudes,
     check_weights,
     class_weight_vector,
+    continuous_labels_error,
     describe_bad_cell,
     first_bad_cell,
+    first_fraction,
     missing_labels_error,
     one_class_error,
     unit_scale_for_flat_columns,
@@ -66,23 +68,29 @@ def plain_arrays(
 
 
 def check_class_targets(y: Any) -> None:
-    """scikit-learn's ``check_classification_targets``, its message kept; a target of
-    fractions in [0, 1] (proportions, R's ``glm(p ~ x, weights = n)``) is told how
-    such grouped binomial data are given to a classifier."""
+    """scikit-learn's ``check_classification_targets``, its words opening the message; a
+    target of fractions in [0, 1] (proportions, R's ``glm(p ~ x, weights = n)``) is told
+    how such grouped binomial data are given to a classifier, other numbers with a
+    fractional part (a regression target) are named with the first such label and row."""
     from sklearn.utils.multiclass import check_classification_targets
 
     try:
         check_classification_targets(y)
     except ValueError as exc:
-        v = np.asarray(y)
-        if v.dtype.kind != "f" or not (np.nanmin(v) >= 0.0 and np.nanmax(v) <= 1.0):
+        if "continuous" not in str(exc):
             raise
-        raise ValueError(
-            f"{exc} y holds fractions in [0, 1] (e.g. {v[(v > 0) & (v < 1)][0]:g}): for "
-            "proportions of successes out of n trials (grouped binomial data, R's "
-            "glm(p ~ x, weights = n)), give two rows per group, y=1 with sample_weight "
-            "n*p and y=0 with sample_weight n*(1-p): the same likelihood"
-        ) from None
+        v = np.asarray(y)
+        if v.dtype.kind == "f" and np.nanmin(v) >= 0.0 and np.nanmax(v) <= 1.0:
+            raise ValueError(
+                f"{exc} y holds fractions in [0, 1] (e.g. {v[(v > 0) & (v < 1)][0]:g}): for "
+                "proportions of successes out of n trials (grouped binomial data, R's "
+                "glm(p ~ x, weights = n)), give two rows per group, y=1 with sample_weight "
+                "n*p and y=0 with sample_weight n*(1-p): the same likelihood"
+            ) from None
+        where = first_fraction(y)
+        if where is None:
+            raise
+        raise continuous_labels_error(*where) from None
 
 
 _ONE = np.ones(1)

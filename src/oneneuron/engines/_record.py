@@ -240,6 +240,40 @@ def one_class_error(label: Any, n: int) -> ValueError:
     )
 
 
+def continuous_labels_error(value: Any = None, row: int | None = None) -> ValueError:
+    """The error for labels that are numbers with a fractional part (a regression target),
+    naming the first such label where it is known; scikit-learn's "Unknown label type:
+    continuous" opens it, as every classifier's does.
+
+    Examples
+    --------
+    >>> str(continuous_labels_error(np.float64(0.25), 3))[-64:]
+    'such as 0.25 (row 3): a classifier predicts classes, not amounts'
+    """
+    example = "" if value is None else f", not numbers such as {_plain(value)!r}"
+    example += "" if row is None else f" (row {row})"
+    return ValueError(
+        "Unknown label type: continuous; y must hold class labels (integers, strings, "
+        f"bools or whole-number floats){example}: a classifier predicts classes, not amounts"
+    )
+
+
+def first_fraction(y: Any) -> tuple[Any, int] | None:
+    """``(value, row)`` of the first finite label with a fractional part, or None."""
+    a = np.asarray(y)
+    if a.dtype.kind != "f":
+        try:
+            a = a.astype(np.float64)
+        except (TypeError, ValueError):
+            return None
+    with np.errstate(invalid="ignore"):
+        frac = np.isfinite(a) & (a != np.trunc(a))
+    if not frac.any():
+        return None
+    i = int(np.argmax(frac))
+    return a[i], i
+
+
 def first_bad_cell(A: NDArray) -> tuple[int, int, float] | None:
     """``(row, column, value)`` of the first NaN or infinity of a dense block, rows in
     order; None when every cell is finite."""
@@ -286,6 +320,17 @@ def magnitude_limit(dtype: Any) -> float:
 _MAGNITUDE_LIMITS: dict[Any, float] = {}
 
 
+def smallest_magnitude() -> float:
+    """Smallest root mean square a column that is not all zeros may have (about 1.2e-153).
+
+    The reciprocal of :func:`magnitude_limit` in float64, whatever X's dtype: such a
+    column's squares underflow (its spread reads as 0, so it passed for a constant and
+    got a zero coefficient), and its coefficient, of order ``1 / x``, has a variance of
+    order ``1 / x^2``, which the float64 covariance cannot hold.
+    """
+    return 1.0 / magnitude_limit(np.float64)
+
+
 def unit_scale_for_flat_columns(sigma: NDArray, mu: NDArray) -> NDArray:
     """Set ``sigma = 1`` in place where a column has no spread; returns ``sigma``.
 
@@ -302,21 +347,43 @@ def unit_scale_for_flat_columns(sigma: NDArray, mu: NDArray) -> NDArray:
 def check_magnitudes(
     mean: NDArray, scale: NDArray, dtype: Any, names: Any = None, column_max: Any = None
 ) -> None:
-    """Raise one clear error naming the first column too large to fit in ``dtype``.
+    """Raise one clear error naming the first column too large to fit in ``dtype``, or
+    too small (not all zeros, but below :func:`smallest_magnitude`).
 
     ``mean`` and ``scale`` are the column statistics (``inf``/``nan`` where their
     sums already overflowed); ``column_max(j)``, when given, reports the largest
-    magnitude of column ``j`` in the message.
+    magnitude of column ``j`` in the message. A tiny column's squared deviations
+    underflow, so its spread reads 0 and :func:`unit_scale_for_flat_columns` may
+    already have set it to 1: such a column (spread 1, mean below the floor) is then
+    confirmed by ``column_max`` (one read of that column only; all-zero columns, whose
+    mean is 0, are not read), or, without it, found only while the spread is still the
+    raw one.
     """
+    mean = np.asarray(mean, dtype=float)
+    scale = np.asarray(scale, dtype=float)
     with np.errstate(over="ignore", invalid="ignore"):
-        rms = np.hypot(np.asarray(mean, dtype=float), np.asarray(scale, dtype=float))
+        rms = np.hypot(mean, scale)
     limit = magnitude_limit(dtype)
-    out = ~(rms <= limit)
+    floor = smallest_magnitude()
+    tiny = (rms > 0) & (rms < floor)
+    if column_max is not None:  # flat-looking with a tiny, non-zero mean: read to confirm
+        suspects = (scale == 1.0) & (np.abs(mean) > 0) & (np.abs(mean) < floor)
+        for j in np.flatnonzero(suspects):
+            tiny[j] = 0.0 < column_max(j) < floor
+    out = ~(rms <= limit) | tiny
     if not out.any():
         return
     bad = np.flatnonzero(out)
     j = int(bad[0])
     name = f"column {j}" + (f" ({names[j]!r})" if names is not None else "")
+    if tiny[j]:
+        size = f"values no larger than {column_max(j):.3g}" if column_max else "tiny values"
+        raise ValueError(
+            f"{name} holds {size}: their squares underflow float64 (root mean square "
+            f"below {floor:.3g}), so the column would pass for a constant and its "
+            "coefficient's variance overflow; rescale the column, e.g. express it in "
+            "smaller units"
+        )
     size = f"values up to {column_max(j):.3g}" if column_max is not None else "huge values"
     raise ValueError(
         f"{name} holds {size}: their squares overflow {np.dtype(dtype).name} "

@@ -398,7 +398,8 @@ class InferenceResult:
         """Plain Python types only (``json.dumps`` works); inverse of :meth:`from_dict`."""
         return {
             "terms": list(self.terms),
-            "classes": np.asarray(self.classes).tolist(),
+            # each label as a plain value: a NumPy text array would drop trailing NULs
+            "classes": [c.item() if isinstance(c, np.generic) else c for c in self.classes],
             "coef": self.coef.tolist(),
             "cov": None if self.cov is None else self.cov.tolist(),
             "log_likelihood": float(self.log_likelihood),

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..lazy import lazy_attributes
-from ._vocab import COMPRESSION, IMPUTE, MAX_CATEGORIES, DataError
+from ._vocab import COMPRESSION, IMPUTE, MAX_CATEGORIES, PANDAS_INDEX_NAME, DataError
 
 if TYPE_CHECKING:
     from ._design import (
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         empty_levels_note,
         formula_columns,
         formula_has_intercept,
+        formula_target,
         is_table,
         table_column,
         unknown_note,
@@ -43,14 +44,16 @@ if TYPE_CHECKING:
         find_codes,
         fit_spec,
         iter_table,
+        missing_words,
         need_columns,
         read_columns,
         read_labels,
         read_table,
         text_columns,
+        unnamed_columns,
         whole_number_columns,
     )
-    from ._write import OutputTable, atomic_write_text, publish
+    from ._write import OutputTable, atomic_write_text, output_format, publish
 
 #: Names that need pandas, imported on first use (the command line starts without them).
 _LAZY = {
@@ -65,16 +68,18 @@ _LAZY = {
             "find_codes",
             "fit_spec",
             "iter_table",
+            "missing_words",
             "need_columns",
             "read_columns",
             "read_labels",
             "read_table",
             "text_columns",
+            "unnamed_columns",
             "whole_number_columns",
         ],
         "_read",
     ),
-    **dict.fromkeys(["OutputTable", "atomic_write_text", "publish"], "_write"),
+    **dict.fromkeys(["OutputTable", "atomic_write_text", "output_format", "publish"], "_write"),
     **dict.fromkeys(
         [
             "MISSING",
@@ -85,6 +90,7 @@ _LAZY = {
             "as_pandas",
             "formula_columns",
             "formula_has_intercept",
+            "formula_target",
             "is_table",
             "table_column",
             "empty_levels_note",
@@ -102,6 +108,7 @@ __all__ = [
     "COMPRESSION",
     "IMPUTE",
     "MAX_CATEGORIES",
+    "PANDAS_INDEX_NAME",
     "DataError",
     "Design",
     "DesignSpec",
@@ -111,6 +118,7 @@ __all__ = [
     "as_pandas",
     "formula_columns",
     "formula_has_intercept",
+    "formula_target",
     "is_table",
     "table_column",
     "empty_levels_note",
@@ -126,11 +134,14 @@ __all__ = [
     "find_codes",
     "fit_spec",
     "iter_table",
+    "missing_words",
     "need_columns",
+    "output_format",
     "publish",
     "read_columns",
     "read_labels",
     "read_table",
     "text_columns",
+    "unnamed_columns",
     "whole_number_columns",
 ]

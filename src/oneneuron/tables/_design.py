@@ -15,7 +15,9 @@ Coding, as R, patsy, statsmodels and formulaic do it:
   (treatment coding): one 0/1 column ``name[T.level]`` per other level, so a
   model with an intercept is identified. The reference is the first level:
   the category order of a categorical dtype (ordered or not), the sorted values
-  of a text column; ``reference={"col": "level"}`` picks another. With
+  of a text column; ``reference={"col": "level"}`` picks another. The levels are
+  the values the training rows hold: a category of a dtype that no row holds is
+  left out, as R's ``model.frame`` drops unused levels. With
   ``encoding="full"`` every level gets a column ``name[level]`` (one-hot; not
   identified together with an intercept unless penalised).
 - Without an intercept (``fit_intercept=False``) plain columns keep reference
@@ -316,8 +318,15 @@ def _text(v: Any) -> str:
 
 
 def _levels(s: pd.Series, name: str) -> list[str]:
+    """The levels of a categorical column that its (training) rows hold, sorted as text,
+    or in a Categorical's category order. A category no row holds is not a level (as R's
+    ``model.frame`` drops unused levels): as the reference its absence made the other
+    levels' columns sum to the intercept, otherwise it made an all-zero column, and
+    either way the model had no standard errors; at predict it is an unseen category."""
     if isinstance(s.dtype, pd.CategoricalDtype):
-        levels = [_text(c) for c in s.cat.categories]
+        codes = s.cat.codes.to_numpy()
+        held = np.bincount(codes[codes >= 0], minlength=len(s.cat.categories)) > 0
+        levels = [_text(c) for c, h in zip(s.cat.categories, held, strict=True) if h]
     else:
         present = s[s.notna()]
         levels = sorted({_text(v) for v in present})
@@ -526,6 +535,16 @@ class DesignSpec:
                 levels = _levels(s, name)
                 if name in reference:
                     ref = str(reference[name])
+                    if (
+                        ref not in levels
+                        and isinstance(s.dtype, pd.CategoricalDtype)
+                        and (ref in {_text(c) for c in s.cat.categories})
+                    ):
+                        raise ValueError(
+                            f"reference level {ref!r} of column {name!r} has no rows in the "
+                            f"training data (a category of its dtype only); pick one of "
+                            f"{', '.join(map(repr, levels[:10]))}"
+                        )
                     if ref not in levels:
                         raise ValueError(
                             f"reference level {ref!r} of column {name!r} is not one of its "
@@ -1912,7 +1931,13 @@ def formula_columns(
     lhs, rhs, used = _parse_formula(formula, columns)
     from formulaic import Formula
 
-    unknown = sorted({str(v) for v in Formula(rhs).required_variables} - set(columns))
+    # formulaic reads a backticked `x.1` as the attribute 1 of x and lists 'x': a name is
+    # not unknown where it is the head of a dotted column the formula uses
+    unknown = sorted(
+        v
+        for v in {str(v) for v in Formula(rhs).required_variables} - set(columns)
+        if not any(c.startswith(f"{v}.") for c in used)
+    )
     if unknown:
         names = ", ".join(map(repr, unknown))
         shown = ", ".join(map(repr, columns[:20])) + (" ..." if len(columns) > 20 else "")
@@ -1927,9 +1952,7 @@ def _parse_formula(formula: str, columns: list[str]) -> tuple[str | None, str, s
     """Left-hand side (a column name or None), right-hand side, and the columns used."""
     if not isinstance(formula, str) or not formula.strip():
         raise ValueError("formula must be a non-empty string such as 'y ~ x + C(g)'")
-    lhs, sep, rhs = formula.partition("~")
-    if not sep:
-        lhs, rhs = "", formula
+    lhs, rhs = split_formula(formula)  # at the first '~' outside quotes: `y~` ~ x
     lhs = lhs.strip()
     if re.match(r"cbind\s*\(", lhs) and lhs not in columns:
         raise ValueError(
@@ -1945,7 +1968,7 @@ def _parse_formula(formula: str, columns: list[str]) -> tuple[str | None, str, s
         )
     if lhs not in columns:  # Q('paid off') or `paid off`: the column named inside
         quoted = re.fullmatch(r"Q\(\s*(['\"])(.*)\1\s*\)", lhs)
-        lhs = quoted.group(2) if quoted else _unquote(lhs)
+        lhs = quoted.group(2) if quoted else _unquoted(lhs)
     if lhs and lhs not in columns:
         raise ValueError(f"the formula's left-hand side {lhs!r} must be a column name of the table")
     rhs = _expand_dot(rhs, [c for c in columns if c != lhs])
@@ -1968,6 +1991,51 @@ def _parse_formula(formula: str, columns: list[str]) -> tuple[str | None, str, s
     return lhs or None, rhs, used
 
 
+def split_formula(formula: str) -> tuple[str, str]:
+    """``(left, right)`` of a formula at its ``~``: the first one outside backticks, quotes
+    and brackets (a column named ``y~`` is written `` `y~` ``); ``("", formula)``
+    without one.
+
+    Examples
+    --------
+    >>> split_formula("`y~` ~ x + `a~b`")
+    ('`y~` ', ' x + `a~b`')
+    >>> split_formula("x + C(g)")
+    ('', 'x + C(g)')
+    """
+    quote, depth = None, 0
+    for i, ch in enumerate(formula):
+        if quote is not None:
+            quote = None if ch == quote else quote
+        elif ch in "`'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "~" and depth == 0:
+            return formula[:i], formula[i + 1 :]
+    return "", formula
+
+
+def formula_target(formula: str) -> str | None:
+    """The column a formula's left-hand side names (unquoted), or None.
+
+    Examples
+    --------
+    >>> formula_target("`y~` ~ x"), formula_target("Q('a b') ~ x"), formula_target("~ x")
+    ('y~', 'a b', None)
+    """
+    return _unquoted(split_formula(str(formula))[0].strip()) or None
+
+
+def _unquoted(name: str) -> str:
+    """A left-hand side's column name without its quoting: `` `a b` `` (formulaic) or
+    ``Q('a b')`` (patsy) name the column ``a b``."""
+    m = re.fullmatch(r"`([^`]+)`", name) or re.fullmatch(r"Q\(\s*(['\"])(.+)\1\s*\)", name)
+    return name if m is None else m.groups()[-1]
+
+
 def formula_has_intercept(formula: str) -> bool:
     """Whether a formula keeps its intercept: False after ``- 1``, ``+ 0`` or ``0 +``, as in
     R, statsmodels and formulaic. A formula that does not parse counts as keeping it (the
@@ -1982,7 +2050,7 @@ def formula_has_intercept(formula: str) -> bool:
     """
     from formulaic import Formula
 
-    rhs = _expand_dot(str(formula).partition("~")[2] or formula, ["x"])  # y ~ . keeps it
+    rhs = _expand_dot(split_formula(str(formula))[1], ["x"])  # y ~ . keeps it
     try:
         return any(str(term) == "1" for term in Formula(rhs))
     except Exception:  # noqa: BLE001 - a syntax error is reported where the formula is fitted

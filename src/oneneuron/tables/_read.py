@@ -20,6 +20,7 @@ missing cell is an error naming the column and the number of rows.
 from __future__ import annotations
 
 import contextlib
+import json
 import lzma
 import math
 import re
@@ -35,7 +36,13 @@ import numpy as np
 import pandas as pd
 
 from ._design import NUMERIC_SHARE, check_not_identifier, numbers_as_text, unknown_note  # noqa: F401
-from ._vocab import COMPRESSION, IMPUTE, MAX_CATEGORIES, DataError  # noqa: F401 (re-exported)
+from ._vocab import (  # noqa: F401 (re-exported)
+    COMPRESSION,
+    IMPUTE,
+    MAX_CATEGORIES,
+    PANDAS_INDEX_NAME,
+    DataError,
+)
 
 
 # ------------------------------------------------------------------ files
@@ -92,6 +99,9 @@ def read_columns(path: str | Path, only: Collection[str] | None = None) -> list[
     predict), only repeats among those are refused; the others are never read.
     """
     fmt = data_format(path)
+    mismatch = _content_mismatch(path, fmt) if Path(path).is_file() else None
+    if mismatch:  # a Parquet file named .csv, a workbook named .csv: say so before parsing
+        raise DataError(mismatch)
     try:
         if fmt == "parquet":
             import pyarrow.parquet as pq
@@ -120,6 +130,28 @@ def read_columns(path: str | Path, only: Collection[str] | None = None) -> list[
             f"{path} has repeated column name(s) {shown}; every column needs its own name"
         )
     return names
+
+
+def unnamed_columns(path: str | Path) -> list[tuple[int, str]]:
+    """``(position, name)`` of the columns a table has no name for: an empty header cell
+    of a text table (pandas calls it ``Unnamed: i``; ``df.to_csv()`` writes the row
+    index so unless ``index=False``), or a Parquet file's ``__index_level_i__`` (the
+    unnamed index ``df.to_parquet()`` stores). Positions count from 1.
+
+    Such a column holds row labels, not a variable: ``train`` leaves it out of its
+    default features (and says so).
+    """
+    fmt = data_format(path)
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        names = [str(c) for c in pq.read_schema(path).names]
+        return [(i + 1, c) for i, c in enumerate(names) if PANDAS_INDEX_NAME.fullmatch(c)]
+    opts: dict[str, Any] = {"sep": _sep(fmt), "index_col": False}
+    names = [str(c) for c in pd.read_csv(path, nrows=0, **opts).columns]
+    cells = pd.read_csv(path, header=None, nrows=1, dtype=str, **opts).iloc[0].tolist()
+    return [(i + 1, n) for i, (n, c) in enumerate(zip(names, cells, strict=False))
+            if not isinstance(c, str)]  # fmt: skip
 
 
 def _check_separator(path: Any, fmt: str, header: str) -> None:
@@ -168,6 +200,14 @@ def _read_error(path: Any, fmt: str, exc: BaseException) -> DataError:
             f"{path}: data row 1 has more fields than the header (an unquoted separator "
             "in a value?); quote such values or fix the row"
         )
+    mismatch = _content_mismatch(path, fmt)
+    if mismatch:
+        return DataError(mismatch)
+    if isinstance(exc, UnicodeDecodeError):
+        return DataError(
+            f"{path} is not UTF-8 text{_first_undecodable(path)}; save it as UTF-8 "
+            "(an export in Latin-1 or Windows-1252: e.g. iconv -f cp1252 -t utf-8)"
+        )
     text = _short(exc)
     m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
     if m:
@@ -179,6 +219,85 @@ def _read_error(path: Any, fmt: str, exc: BaseException) -> DataError:
     if isinstance(exc, (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError)):
         return DataError(f"cannot read {path} as {fmt.upper()}: {text}")
     return DataError(f"cannot read {path} as {fmt.upper()}: damaged data ({text})")
+
+
+#: The first bytes of the files a table may be mistaken for: (magic, what it is, extension).
+_MAGIC = (
+    (b"PAR1", "a Parquet file", ".parquet"),
+    (b"\x1f\x8b", "gzip-compressed", ".gz"),
+    (b"BZh", "bzip2-compressed", ".bz2"),  # then a level digit and "1AY&" (checked)
+    (b"\xfd7zXZ\x00", "xz-compressed", ".xz"),
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed", ".zst"),
+    (b"PK\x03\x04", "a zip archive (an Excel .xlsx workbook?)", ".zip"),
+    (b"\xd0\xcf\x11\xe0", "an Excel .xls workbook", None),
+)
+
+
+def _content_mismatch(path: Any, fmt: str) -> str | None:
+    """Why a file that failed to read is not what its name says (a Parquet file named
+    .csv, a plain CSV named .gz, a workbook named .csv), or None: from its first bytes."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+            fh.seek(0, 2)
+            fh.seek(max(fh.tell() - 4, 0))
+            tail = fh.read(4)
+    except OSError:
+        return None
+    name = Path(path).name.lower()
+    if fmt == "parquet":
+        expected: str | None = ".parquet"
+    else:
+        expected = next((c for c in COMPRESSION if name.endswith(c)), None)  # None: plain
+    found = next(((what, ext) for magic, what, ext in _MAGIC if head.startswith(magic)), None)
+    # text can start like a mark ("PAR1,PAR2,y", "BZh_score,y"): check the rest of it (a
+    # file named .parquet that starts with its mark is one, if damaged: the reader says so)
+    if found and found[1] == ".parquet" and expected != ".parquet" and tail != b"PAR1":
+        found = None
+    if found and found[1] == ".bz2" and not (head[3:4].isdigit() and head[4:8] == b"1AY&"):
+        found = None
+    if found is None:
+        if expected is None:  # text, as the name says
+            return None
+        if expected == ".parquet":
+            return (
+                f"{path} is not a Parquet file (it starts {head!r}); a text table is "
+                "named .csv or .tsv"
+            )
+        said = dict((ext, what) for _, what, ext in _MAGIC)[expected]
+        return f"{path} is not {said} as its name says (it starts {head!r}); name it .{fmt}"
+    what, ext = found
+    if ext == expected:
+        return None
+    if ext is None or (ext == ".zip" and expected is None):
+        return f"{path} is {what}, not a {fmt.upper()} table: export it as CSV"
+    if ext == ".parquet":
+        return f"{path} is a Parquet file: name it .parquet"
+    return f"{path} is {what}: name it .{fmt}{ext}"
+
+
+def _first_undecodable(path: Any) -> str:
+    """``": line N holds the byte 0xe9"`` for the first byte that is not UTF-8 in a text
+    table (plain, .gz, .bz2 or .xz), or ``""`` where it cannot be read or found."""
+    import bz2
+    import codecs
+    import gzip
+
+    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(Path(path).suffix, open)
+    try:
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        line = 1
+        with opener(path, "rb") as fh:
+            while block := fh.read(1 << 20):
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError as exc:
+                    line += block.count(b"\n", 0, max(exc.start, 0))
+                    return f": line {line} holds the byte 0x{block[exc.start]:02x}"
+                line += block.count(b"\n")
+    except (OSError, EOFError, lzma.LZMAError, IndexError):
+        return ""
+    return ""
 
 
 def _short(exc: BaseException) -> str:
@@ -463,8 +582,27 @@ def _frame(table: Any) -> pd.DataFrame:
             col.cast(pa.float64()) if pa.types.is_decimal(f.type) else col
             for f, col in zip(fields, table.columns, strict=True)
         ]
-        table = type(table).from_arrays(arrays, names=fields.names)
-    return table.to_pandas()
+        table = type(table).from_arrays(arrays, names=fields.names, metadata=fields.metadata)
+    return _without_pandas_index(table).to_pandas()
+
+
+def _without_pandas_index(table: Any) -> Any:
+    """``table`` whose pandas metadata names no index: every stored column stays a column.
+
+    ``df.to_parquet()`` stores a non-default index as columns and names them in the
+    metadata, from which ``to_pandas`` would rebuild the index: a named index (``id``,
+    or a feature after ``set_index``) then vanished from the columns a command reads.
+    The other metadata (extension dtypes) is kept.
+    """
+    meta = table.schema.metadata or {}
+    raw = meta.get(b"pandas")
+    if raw is None:
+        return table
+    doc = json.loads(raw)
+    if not doc.get("index_columns"):
+        return table
+    doc["index_columns"] = []
+    return table.replace_schema_metadata({**meta, b"pandas": json.dumps(doc).encode()})
 
 
 def _text_cols(df: pd.DataFrame, text: list[str]) -> pd.DataFrame:
@@ -502,9 +640,40 @@ def check_stray_text(df: pd.DataFrame, columns: list[str], source: Any) -> None:
         s = df[name]
         if _is_numeric(s):
             continue
+        nul = s.map(lambda v: isinstance(v, str) and "\x00" in v).to_numpy(dtype=bool)
+        if nul.any():  # NumPy's text arrays drop trailing NULs: labels and levels would change
+            row = int(df.index[int(np.argmax(nul))]) + 1
+            raise DataError(
+                f"column {name!r} of {source} holds NUL characters (data row {row}): binary "
+                "data in a text table?; remove them"
+            )
         why = numbers_as_text(s, lambda i, rows=df.index: f"data row {int(rows[i]) + 1}")
         if why is not None:
             raise DataError(f"column {name!r} of {source} {why}")
+
+
+def missing_words(path: str | Path, column: str, most: int = 3) -> list[str]:
+    """The words (``NA``, ``None``, ``null``, ...) that made cells of a text table's
+    ``column`` missing values, as written (at most ``most``; empty cells are not
+    listed), so that an error on missing values can say why a cell that reads as a
+    level (the region ``NA``, the answer ``None``) counted as missing. Read on the
+    error path only, chunk by chunk; ``[]`` for Parquet or where it cannot be read."""
+    fmt = data_format(path)
+    if fmt == "parquet":
+        return []
+    found: list[str] = []
+    opts = {"sep": _sep(fmt), "usecols": [column], "dtype": str, "keep_default_na": False}
+    try:
+        for chunk in pd.read_csv(path, chunksize=100_000, **opts):
+            cells = chunk[column].str.strip()
+            for word in cells[cells.isin(_NA_WORDS) & (cells != "")].unique():
+                if word not in found:
+                    found.append(word)
+            if len(found) >= most:
+                break
+    except Exception:  # noqa: BLE001 - only a hint for a message: never a second error
+        return found
+    return found[:most]
 
 
 def need_columns(path: str | Path, present: list[str], wanted: list[str], what: str) -> None:
@@ -513,7 +682,13 @@ def need_columns(path: str | Path, present: list[str], wanted: list[str], what: 
     if missing:
         shown = ", ".join(repr(c) for c in missing[:5]) + (" ..." if len(missing) > 5 else "")
         have = ", ".join(repr(c) for c in present[:8]) + (" ..." if len(present) > 8 else "")
-        raise DataError(f"{path} lacks {what} column(s) {shown} (it has {have})")
+
+        def same(name: str) -> str:  # spaces around a header name, or its case, differ
+            return " ".join(name.split()).casefold()
+
+        near = [f"{p!r} for {c!r}" for c in missing for p in present if same(p) == same(c)]
+        hint = f"; it has {', '.join(near[:5])}, which differ in spaces or case" if near else ""
+        raise DataError(f"{path} lacks {what} column(s) {shown} (it has {have}){hint}")
 
 
 # --------------------------------------------------------------- encoding

@@ -26,6 +26,23 @@ import pandas as pd
 from . import _read as tab
 
 
+def output_format(path: str | os.PathLike[str]) -> str:
+    """``"csv"``, ``"tsv"`` or ``"parquet"``: the format an output table is written in,
+    from its extension; anything else (compressed, or unknown) is one error naming the
+    extensions that can be written."""
+    if Path(path).name.lower().endswith(tab.COMPRESSION):
+        raise tab.DataError(
+            f"cannot write compressed output {path}; name it .csv, .tsv or .parquet"
+        )
+    try:
+        return tab.data_format(path)
+    except tab.DataError:
+        raise tab.DataError(
+            f"cannot tell the format of output {path} from its extension; name it .csv, .tsv "
+            "or .parquet (output is not compressed)"
+        ) from None
+
+
 class OutputTable:
     """CSV, TSV or Parquet by extension (no compression); float columns round-trip exactly."""
 
@@ -33,12 +50,7 @@ class OutputTable:
         self.path = Path(path)
         if self.path.is_dir():
             raise tab.DataError(f"output {path} is a folder")
-        name = self.path.name.lower()
-        if name.endswith(tab.COMPRESSION):
-            raise tab.DataError(
-                f"cannot write compressed output {path}; use .csv, .tsv or .parquet"
-            )
-        self.fmt = tab.data_format(path)
+        self.fmt = output_format(path)
         self.force = force
         if self.path.exists() and not force:
             raise FileExistsError(f"{path} already exists")
