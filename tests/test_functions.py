@@ -188,3 +188,60 @@ def test_log_loss_keeps_its_relative_accuracy_and_its_limits():
         got = log_loss([1.0, 0.0, 0.0, 1.0, 0.3], [np.inf, -np.inf, np.inf, -np.inf, np.inf])
     np.testing.assert_array_equal(got, [0.0, 0.0, np.inf, np.inf, np.inf])
     assert np.isnan(log_loss(1.0, np.nan))
+
+
+def test_losses_refuse_labels_that_broadcast_to_a_matrix():
+    """y of shape (n, 1) beside z of shape (n,) broadcast to an n x n matrix: log_loss,
+    its gradient and the probability form returned n x n values, whose mean is a wrong
+    cost (0.87 instead of sklearn's 0.31 here) without any error."""
+    from sklearn.metrics import log_loss as sk_log_loss
+
+    y = np.array([0, 1, 1, 0])
+    z = np.array([-2.0, 1.0, 0.5, -1.0])
+    want = sk_log_loss(y, sigmoid(z))
+    assert np.mean(log_loss(y, z)) == pytest.approx(want, rel=1e-12)
+    for f, first, second in (
+        (log_loss, y[:, None], z),
+        (log_loss_grad, y[:, None], z),
+        (log_loss, y, z[:, None]),
+        (probability_log_loss, sigmoid(z)[:, None], y),
+        (probability_log_loss, sigmoid(z), y[:, None]),
+    ):
+        with pytest.raises(ValueError, match=r"\(4, 4\) matrix"):
+            f(first, second)
+    # one label for many logits, or many labels at one logit, still broadcast as before
+    np.testing.assert_allclose(log_loss(1.0, z), -np.log(sigmoid(z)), rtol=1e-12)
+    np.testing.assert_allclose(log_loss(y, 0.0), np.log(2.0), rtol=1e-15)
+    np.testing.assert_allclose(log_loss(y[:, None], z[:, None])[:, 0], log_loss(y, z))
+
+
+@pytest.mark.parametrize("f", [log_loss, log_loss_grad])
+def test_losses_refuse_labels_outside_0_1(f):
+    """Labels in {-1, 1} (the SVM convention) gave a loss of 4.13 and a negative one for
+    y = 2, silently; now one error that says what to do."""
+    with pytest.raises(ValueError, match=r"y must be 0/1 labels or probabilities in \[0, 1\]"):
+        f([-1, 1], [2.0, 2.0])
+    with pytest.raises(ValueError, match=r"\(y \+ 1\) / 2"):
+        f(np.array([-1, 1, 1]), 0.0)
+    assert f(np.array([True, False]), 0.5).shape == (2,)  # bool labels are 0/1
+
+
+def test_probability_log_loss_refuses_values_outside_0_1():
+    """A probability of 1.2 gave a negative loss, a label of -1 a wrong one; a logit passed
+    as a probability is the usual cause."""
+    with pytest.raises(ValueError, match=r"a must be probabilities in \[0, 1\]"):
+        probability_log_loss([1.2], [1])
+    with pytest.raises(ValueError, match=r"y must be 0/1 labels"):
+        probability_log_loss([0.9, 0.9], [-1, 1])
+
+
+def test_cross_entropy_refuses_class_labels_in_place_of_one_hot_rows():
+    """Y = [0, 1, 2] (class labels) beside 3 x 3 logits broadcast row-wise and gave a
+    loss for every row; now Y must have Z's shape."""
+    Z = np.zeros((3, 3))
+    for f in (cross_entropy, cross_entropy_grad):
+        with pytest.raises(ValueError, match=r"one-hot.*np\.eye\(3\)\[labels\]"):
+            f([0, 1, 1], Z)
+        with pytest.raises(ValueError, match=r"one-hot"):
+            f([0, 1], np.zeros((2, 3)))
+    np.testing.assert_allclose(cross_entropy(np.eye(3), Z), np.log(3.0), rtol=1e-15)
