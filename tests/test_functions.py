@@ -174,6 +174,8 @@ def test_neuron_takes_column_or_row_vectors_of_labels_and_refuses_other_shapes()
         n.update(np.ones(3), 0.0, 0.1)
     with pytest.raises(ValueError, match="n_features must be a positive integer"):
         Neuron(n_features=2.7)
+    with pytest.raises(ValueError, match="n_features must be a positive integer"):
+        Neuron(n_features=None)
 
 
 def test_log_loss_keeps_its_relative_accuracy_and_its_limits():
@@ -245,3 +247,60 @@ def test_cross_entropy_refuses_class_labels_in_place_of_one_hot_rows():
         with pytest.raises(ValueError, match=r"one-hot"):
             f([0, 1], np.zeros((2, 3)))
     np.testing.assert_allclose(cross_entropy(np.eye(3), Z), np.log(3.0), rtol=1e-15)
+
+
+def test_neuron_refuses_labels_outside_0_1_and_logits_in_place_of_a():
+    """backward(X, a, y) with y in {-1, 1} gave dz = a - y, the gradient of nothing (and
+    cost() a wrong number); backward(X, z, y) with the logits for a did the same."""
+    from oneneuron import Neuron
+
+    X = np.array([[0, 1], [1, 0], [1, 1], [0, 0.0]])
+    y = np.array([1, 0, 1, 0])
+    n = Neuron(2, w=[-1, 2], b=0.5)
+    a = n.forward(X)
+    with pytest.raises(ValueError, match=r"y must be 0/1 labels.*\(y \+ 1\) / 2"):
+        n.backward(X, a, 2 * y - 1)
+    with pytest.raises(ValueError, match=r"y must be 0/1 labels"):
+        n.cost(a, 2 * y - 1)
+    with pytest.raises(ValueError, match=r"y must be 0/1 labels"):
+        n.cost(a.copy(), 2 * y - 1)
+    with pytest.raises(ValueError, match=r"a must be probabilities.*forward"):
+        n.backward(X, n.z, y)
+    dw, db = n.backward(X, a, y.astype(bool))  # bool labels are 0/1
+    np.testing.assert_allclose(dw, X.T @ (sigmoid(X @ [-1, 2] + 0.5) - y) / 4, rtol=1e-15)
+
+
+def test_neuron_takes_bias_and_its_gradient_as_one_element_arrays():
+    """Courses keep b and db as arrays of shape (1, 1) (np.sum(dz, keepdims=True)):
+    Neuron(b=np.zeros((1, 1))) and update(dw, db_array, lr) raised NumPy's "only
+    0-dimensional arrays can be converted to Python scalars"."""
+    from oneneuron import Neuron
+
+    n = Neuron(2, w=[[0.5], [-0.5]], b=np.array([[0.25]]))  # w as a column too
+    assert n.b == 0.25 and n.w.tolist() == [0.5, -0.5]
+    n.update(np.zeros((2, 1)), np.array([[1.0]]), learning_rate=0.5)
+    assert n.b == -0.25
+    with pytest.raises(ValueError, match=r"db must be one number.*shape \(2,\)"):
+        n.update(np.zeros(2), np.zeros(2), 0.1)
+    with pytest.raises(ValueError, match=r"b must be one number"):
+        Neuron(2, b=[1.0, 2.0])
+
+
+@pytest.mark.parametrize("lr", [np.nan, np.inf, -0.1, 0.0, "0.1", None])
+def test_neuron_update_refuses_a_learning_rate_that_is_not_a_positive_number(lr):
+    """learning_rate=nan turned w into NaN silently; a string raised NumPy's UFuncTypeError."""
+    from oneneuron import Neuron
+
+    n = Neuron(2)
+    with pytest.raises(ValueError, match=r"learning_rate must be a positive number"):
+        n.update(np.ones(2), 1.0, lr)
+    assert n.w.tolist() == [0.0, 0.0] and n.b == 0.0
+
+
+def test_neuron_says_how_to_pass_one_feature():
+    from oneneuron import Neuron
+
+    with pytest.raises(ValueError, match=r"X\.reshape\(-1, 1\)"):
+        Neuron(1).forward([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match=r"X\.T"):
+        Neuron(2).forward(np.zeros((2, 5)))
