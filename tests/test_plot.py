@@ -227,3 +227,56 @@ def test_more_than_two_classes_are_told_apart_or_refused():
         plot_decision_boundary(wide)
     with pytest.raises(ValueError, match="X must have 2 columns"):
         loss_surface(np.ones((4, 3)), [0, 1, 0, 1], np.zeros(2), np.zeros(2))
+
+
+def test_loss_surface_takes_labels_as_a_column_and_names_a_length_mismatch():
+    """y of shape (n, 1) (a course's data[:, 2:3]) raised 'cannot reshape array of size
+    1200 into shape (4,3)'; a y of the wrong length NumPy's broadcast error."""
+    X, y, _ = make_red_blue()
+    w1, w2 = np.linspace(-2, 2, 3), np.linspace(-1, 1, 4)
+    want = loss_surface(X, y, w1, w2)
+    np.testing.assert_array_equal(loss_surface(X, y[:, None], w1, w2), want)
+    np.testing.assert_array_equal(loss_surface(X.tolist(), y.tolist(), w1, w2), want)
+    with pytest.raises(ValueError, match=r"y must have one label per row of X \(40\); got 20"):
+        loss_surface(X, y[:20], w1, w2)
+
+
+def test_one_feature_boundary_is_the_point_where_p_crosses_the_threshold():
+    """The tutorials' 1-D neuron: plot_decision_boundary(clf, X, y) with one feature raised
+    'the plane is drawn over two input columns'. Now a vertical line at x = (logit(t) - b) / w
+    over the classes drawn on the class axis, for a fitted model, a Neuron, a (w, b)
+    pair and a non-linear model (where P crosses the threshold on a grid)."""
+    from oneneuron import Neuron
+    from oneneuron.datasets import make_gaussians_1d
+
+    X, y, _ = make_gaussians_1d()
+    clf = NeuronClassifier().fit(X, y)
+    for threshold in (0.5, 0.8):
+        ax = plot_decision_boundary(clf, X, y, threshold=threshold)
+        (x0,) = set(ax.lines[0].get_xdata())
+        assert clf.predict_proba([[x0]])[0, 1] == pytest.approx(threshold, abs=1e-12)
+        assert len(ax.collections) == 2  # the two classes
+    for model in (
+        (clf.coef_.ravel(), clf.intercept_[0]),
+        Neuron(1, w=clf.coef_[0], b=clf.intercept_[0]),
+    ):
+        (x0,) = set(plot_decision_boundary(model, X).lines[0].get_xdata())
+        assert x0 == pytest.approx(-clf.intercept_[0] / clf.coef_[0, 0], rel=1e-12)
+    curved = make_pipeline(PolynomialFeatures(2), NeuronClassifier()).fit(X, y)
+    xs = [
+        x
+        for line in plot_decision_boundary(curved, X, grid=2000).lines
+        for x in set(line.get_xdata())
+    ]
+    np.testing.assert_allclose(curved.predict_proba(np.c_[xs])[:, 1], 0.5, atol=1e-3)
+
+
+def test_boundary_refuses_weights_and_models_that_are_not_one_or_two_features():
+    """A (w, b) pair with three weights raised 'too many values to unpack'; a 3-feature
+    model beside a 2-column X scikit-learn's feature-count error."""
+    X, y, _ = make_red_blue()
+    with pytest.raises(ValueError, match=r"one or two input columns; the model has 3 weights"):
+        plot_decision_boundary(([1.0, 2.0, 3.0], 0.0), X, y)
+    three = NeuronClassifier().fit(np.c_[X, X[:, :1] ** 2], y)
+    with pytest.raises(ValueError, match=r"one or two input columns; the model takes 3"):
+        plot_decision_boundary(three, X, y)
