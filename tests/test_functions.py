@@ -304,3 +304,24 @@ def test_neuron_says_how_to_pass_one_feature():
         Neuron(1).forward([1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match=r"X\.T"):
         Neuron(2).forward(np.zeros((2, 5)))
+
+
+@pytest.mark.parametrize(
+    ("rule", "kw", "match"),
+    [
+        ("sgd", {"learning_rate": np.nan}, "learning_rate must be a positive number"),
+        ("adam", {"learning_rate": -1.0}, "learning_rate must be a positive number"),
+        ("rmsprop", {"learning_rate": "0.1"}, "learning_rate must be a positive number"),
+        ("momentum", {"learning_rate": 0.1, "beta": 1.5}, r"beta must be in \[0, 1\)"),
+        ("adam", {"learning_rate": 0.1, "b2": 1.0}, r"b2 must be in \[0, 1\)"),
+        ("rmsprop", {"learning_rate": 0.1, "eps": -1.0}, "eps must be a positive number"),
+    ],
+)
+def test_update_rules_refuse_rates_that_make_no_descent(rule, kw, match):
+    """sgd(nan) stepped by NaN, adam(-1) climbed the loss, adam(b2=1) divided by 0 (NaN
+    and a RuntimeWarning), momentum(beta=1.5) grew without bound, rmsprop('0.1') raised
+    "bad operand type for unary -": none said which setting was wrong."""
+    from oneneuron.optim import OPTIMIZERS
+
+    with pytest.raises(ValueError, match=match):
+        OPTIMIZERS[rule](**kw)
