@@ -325,3 +325,13 @@ def test_update_rules_refuse_rates_that_make_no_descent(rule, kw, match):
 
     with pytest.raises(ValueError, match=match):
         OPTIMIZERS[rule](**kw)
+
+
+@pytest.mark.parametrize("threshold", [50, 0.0, 1.0, -0.5, np.nan])
+def test_neuron_predict_refuses_a_threshold_outside_0_1(threshold):
+    """threshold=50 (a percentage) predicted class 0 for every row without a word;
+    NeuronClassifier and plot_decision_boundary refuse it."""
+    from oneneuron import Neuron
+
+    with pytest.raises(ValueError, match=r"threshold must be a probability in \(0, 1\)"):
+        Neuron(1, w=[1.0]).predict([[0.0], [5.0]], threshold=threshold)

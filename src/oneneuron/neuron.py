@@ -206,5 +206,10 @@ class Neuron:
         return sigmoid(self._check_X(X) @ self.w + self.b)
 
     def predict(self, X: ArrayLike, threshold: float = 0.5) -> NDArray[np.int64]:
-        """1 where ``sigmoid(X @ w + b) > threshold``, else 0."""
+        """1 where ``sigmoid(X @ w + b) > threshold``, else 0.
+
+        ``threshold`` is a probability in (0, 1); anything else raises :class:`ValueError`.
+        """
+        if isinstance(threshold, bool) or not isinstance(threshold, Real) or not 0 < threshold < 1:
+            raise ValueError(f"threshold must be a probability in (0, 1), got {threshold!r}")
         return (self.predict_proba(X) > threshold).astype(np.int64)
