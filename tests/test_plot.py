@@ -280,3 +280,23 @@ def test_boundary_refuses_weights_and_models_that_are_not_one_or_two_features():
     three = NeuronClassifier().fit(np.c_[X, X[:, :1] ** 2], y)
     with pytest.raises(ValueError, match=r"one or two input columns; the model takes 3"):
         plot_decision_boundary(three, X, y)
+
+
+def test_sigmoid_takes_a_one_feature_neurons_weights_as_they_come():
+    """plot_sigmoid(neuron.w, neuron.b) of a 1-feature Neuron (w of shape (1,)) or
+    plot_sigmoid(clf.coef_, clf.intercept_) raised 'unsupported format string passed to
+    numpy.ndarray.__format__'."""
+    from oneneuron import Neuron
+    from oneneuron.datasets import make_gaussians_1d
+
+    X, y, _ = make_gaussians_1d()
+    clf = NeuronClassifier().fit(X, y)
+    x = np.linspace(-3, 3, 7)
+    want = sigmoid(clf.coef_[0, 0] * x + clf.intercept_[0])
+    for w, b in (
+        (clf.coef_, clf.intercept_),
+        (Neuron(1, w=clf.coef_[0], b=clf.intercept_).w, clf.intercept_[0]),
+    ):
+        np.testing.assert_allclose(plot_sigmoid(w, b, x=x).lines[0].get_ydata(), want, rtol=1e-15)
+    with pytest.raises(ValueError, match=r"w must be one number.*shape \(2,\)"):
+        plot_sigmoid(np.ones(2), 0.0)
