@@ -225,7 +225,7 @@ def test_more_than_two_classes_are_told_apart_or_refused():
     wide = NeuronClassifier().fit(np.c_[X, X[:, :1] ** 2], (X[:, 0] > 0).astype(int))
     with pytest.raises(ValueError, match="two input columns; the model takes 3"):
         plot_decision_boundary(wide)
-    with pytest.raises(ValueError, match="X must have 2 columns"):
+    with pytest.raises(ValueError, match=r"X must have 1 column \(the surface is over w, b\) or 2"):
         loss_surface(np.ones((4, 3)), [0, 1, 0, 1], np.zeros(2), np.zeros(2))
 
 
@@ -300,3 +300,28 @@ def test_sigmoid_takes_a_one_feature_neurons_weights_as_they_come():
         np.testing.assert_allclose(plot_sigmoid(w, b, x=x).lines[0].get_ydata(), want, rtol=1e-15)
     with pytest.raises(ValueError, match=r"w must be one number.*shape \(2,\)"):
         plot_sigmoid(np.ones(2), 0.0)
+
+
+def test_one_feature_loss_surface_is_over_the_weight_and_the_bias():
+    """With one feature the neuron has two parameters, w and b, and the playground draws
+    the loss over them; loss_surface raised 'X must have 2 columns'. Now the surface of
+    a one-column X is over (w, b), checked against scikit-learn's log_loss, with its
+    minimum at the maximum-likelihood fit."""
+    from sklearn.metrics import log_loss as sk_log_loss
+
+    from oneneuron.datasets import make_gaussians_1d
+
+    X, y, _ = make_gaussians_1d()
+    w, b = np.linspace(0, 8, 81), np.linspace(-3, 3, 61)
+    L = loss_surface(X, y, w, b, reduction="mean")
+    assert L.shape == (61, 81)
+    i, j = 40, 30
+    assert L[i, j] == pytest.approx(sk_log_loss(y, sigmoid(w[j] * X[:, 0] + b[i])), rel=1e-12)
+    assert loss_surface(X[:, 0], y, w, b, reduction="mean") == pytest.approx(L, rel=0)
+    fit = NeuronClassifier().fit(X, y)
+    ii, jj = np.unravel_index(np.argmin(L), L.shape)
+    assert abs(w[jj] - fit.coef_[0, 0]) <= 0.1 and abs(b[ii] - fit.intercept_[0]) <= 0.1
+    with pytest.raises(ValueError, match="b is the second axis"):
+        loss_surface(X, y, w, b, b=1.0)
+    ax = plot_loss_surface(X, y, w1_range=(0, 8), w2_range=(-3, 3), n=20)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("$w$", "$b$")

@@ -325,15 +325,33 @@ def loss_surface(
     b: float = 0.0,
     reduction: str = "sum",
 ) -> NDArray[np.float64]:
-    """Cross-entropy at every ``(w1[j], w2[i])``, bias fixed at ``b``; shape (len(w2), len(w1)).
+    """Cross-entropy at every ``(w1[j], w2[i])``; shape (len(w2), len(w1)).
 
-    ``reduction="sum"`` adds the per-example losses, ``"mean"`` averages them.
+    With two features the grid is over the weights ``(w1, w2)``, the bias fixed at
+    ``b``. With one feature (``X`` of one column, or 1-D) the neuron's two parameters
+    are its weight and its bias: the grid is over ``(w, b) = (w1[j], w2[i])`` and
+    ``b`` must stay 0. ``reduction="sum"`` adds the per-example losses, ``"mean"``
+    averages them.
+
+    Examples
+    --------
+    >>> from oneneuron.plot import loss_surface
+    >>> loss_surface([[-1.0], [1.0]], [0, 1], [0.0, 2.0], [0.0], reduction="mean").round(4)
+    array([[0.6931, 0.1269]])
     """
     if reduction not in ("sum", "mean"):
         raise ValueError(f"reduction must be 'sum' or 'mean', got {reduction!r}")
     X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[1] != 2:
-        raise ValueError(f"X must have 2 columns (the surface is over w1, w2); got {X.shape}")
+    X = X[:, None] if X.ndim == 1 else X
+    if X.ndim != 2 or X.shape[1] not in (1, 2):
+        raise ValueError(
+            f"X must have 1 column (the surface is over w, b) or 2 (over w1, w2); got {X.shape}"
+        )
+    if X.shape[1] == 1 and b != 0.0:
+        raise ValueError(
+            "with one feature the surface is over (w, b): b is the second axis (w2), "
+            f"not fixed; got b={b!r}"
+        )
     yv = np.asarray(y, dtype=np.float64)
     if yv.ndim == 2 and 1 in yv.shape:  # a column (n, 1) or row (1, n), as courses keep y
         yv = yv.ravel()
@@ -342,8 +360,11 @@ def loss_surface(
             f"y must have one label per row of X ({X.shape[0]}); got {yv.size} (shape {yv.shape})"
         )
     G1, G2 = np.meshgrid(w1, w2)
-    W = np.column_stack([G1.ravel(), G2.ravel()])
-    L = log_loss(yv[:, None], X @ W.T + b)
+    if X.shape[1] == 1:  # z = x w + b
+        Z = X @ G1.ravel()[None, :] + G2.ravel()[None, :]
+    else:
+        Z = X @ np.column_stack([G1.ravel(), G2.ravel()]).T + b
+    L = log_loss(yv[:, None], Z)
     out = L.sum(axis=0) if reduction == "sum" else L.mean(axis=0)
     return out.reshape(G1.shape)
 
@@ -364,12 +385,16 @@ def plot_loss_surface(
 ) -> Axes:
     """Cross-entropy over the weights ``(w1, w2)`` of a two-input neuron, with a descent path.
 
+    With one feature the surface is over the neuron's weight and bias ``(w, b)``
+    (``w1_range`` is w's, ``w2_range`` b's; see :func:`loss_surface`).
+
     Parameters
     ----------
-    X, y : two-feature samples and 0/1 labels.
+    X, y : two-feature (or one-feature) samples and 0/1 labels.
     path : array_like of shape (T, 2), optional
         Successive weights, e.g. ``history_["coef"][:, 0, :]`` of a
-        ``NeuronClassifier(record_path=True)``; drawn as arrows.
+        ``NeuronClassifier(record_path=True)`` (one feature: ``np.c_[coef[:, 0, 0],
+        intercept[:, 0]]``); drawn as arrows.
     n_path : int, optional
         Draw only the first ``n_path`` steps of ``path``.
     b : float
@@ -404,8 +429,9 @@ def plot_loss_surface(
                 xytext=(a1, a2),
                 arrowprops={"arrowstyle": "-|>", "color": "w", "lw": 1.5},
             )
-    ax.set_xlabel("$w_1$")
-    ax.set_ylabel("$w_2$")
+    one = np.ndim(X) == 1 or np.shape(X)[-1] == 1
+    ax.set_xlabel("$w$" if one else "$w_1$")
+    ax.set_ylabel("$b$" if one else "$w_2$")
     ax.set_xlim(*w1_range)
     ax.set_ylim(*w2_range)
     return ax
