@@ -335,3 +335,26 @@ def test_neuron_predict_refuses_a_threshold_outside_0_1(threshold):
 
     with pytest.raises(ValueError, match=r"threshold must be a probability in \(0, 1\)"):
         Neuron(1, w=[1.0]).predict([[0.0], [5.0]], threshold=threshold)
+
+
+def test_softmax_family_takes_infinite_logits_to_their_limits():
+    """log_loss gives the limits of infinite logits (0 or inf); softmax([[inf, 0]]) gave
+    [nan, nan] with a RuntimeWarning, and cross_entropy NaN, where the limits are [1, 0],
+    0 for the right class and inf for the wrong one."""
+    Z = np.array([[np.inf, 0.0, -1.0], [np.inf, np.inf, 0.0], [-np.inf, 0.0, 0.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        P, logP = softmax(Z), log_softmax(Z)
+        ce = cross_entropy(np.eye(3)[[0, 2, 1]], Z)
+        grad = cross_entropy_grad(np.eye(3)[[0, 2, 1]], Z)
+    np.testing.assert_array_equal(P, [[1, 0, 0], [0.5, 0.5, 0], [0, 0.5, 0.5]])
+    np.testing.assert_array_equal(
+        logP,
+        [
+            [0, -np.inf, -np.inf],
+            [-np.log(2), -np.log(2), -np.inf],
+            [-np.inf, -np.log(2), -np.log(2)],
+        ],
+    )
+    np.testing.assert_array_equal(ce, [0.0, np.inf, np.log(2)])
+    np.testing.assert_array_equal(grad, P - np.eye(3)[[0, 2, 1]])

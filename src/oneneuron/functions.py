@@ -297,15 +297,29 @@ def probability_log_loss(a: ArrayLike, y: ArrayLike) -> NDArray[np.floating]:
 def softmax(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
     """Softmax along ``axis``: ``exp(z - max z) / sum(exp(z - max z))``.
 
+    Infinite logits give the limits: a row with ``+inf`` shares its probability
+    among its ``+inf`` entries, ``-inf`` entries get 0.
+
     Examples
     --------
     >>> from oneneuron import softmax
     >>> softmax([[0.0, 0.0], [1e4, -1e4]]).tolist()
     [[0.5, 0.5], [1.0, 0.0]]
     """
-    z = _float(z)
-    e = np.exp(z - np.max(z, axis=axis, keepdims=True))
+    e = np.exp(_shifted(_float(z), axis))
     return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _shifted(z: NDArray[np.floating], axis: int) -> NDArray[np.floating]:
+    """``z - max z`` along ``axis``; where the max is ``+inf``, 0 at the infinite logits
+    and ``-inf`` elsewhere (the limit: the probability is shared among the infinite ones)."""
+    m = np.max(z, axis=axis, keepdims=True)
+    top = np.isposinf(m)
+    if not np.any(top):
+        return z - m
+    with np.errstate(invalid="ignore"):
+        shifted = z - np.where(top, 0, m)
+    return np.where(top, np.where(np.isposinf(z), 0, -np.inf), shifted).astype(z.dtype)
 
 
 def log_softmax(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
@@ -317,8 +331,7 @@ def log_softmax(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
     >>> log_softmax([[1e4, -1e4]]).tolist()
     [[0.0, -20000.0]]
     """
-    z = _float(z)
-    shifted = z - np.max(z, axis=axis, keepdims=True)
+    shifted = _shifted(_float(z), axis)
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
@@ -357,7 +370,10 @@ def cross_entropy(Y: ArrayLike, Z: ArrayLike) -> NDArray[np.floating]:
     [1.098612]
     """
     Z = _float(Z)
-    return -np.sum(_one_hot(Y, Z) * log_softmax(Z), axis=-1)
+    Y = _one_hot(Y, Z)
+    with np.errstate(invalid="ignore"):  # 0 * -inf where a class has no weight: that term is 0
+        terms = np.where(Y == 0, 0, Y * log_softmax(Z))
+    return -np.sum(terms, axis=-1)
 
 
 def cross_entropy_grad(Y: ArrayLike, Z: ArrayLike) -> NDArray[np.floating]:
