@@ -358,3 +358,14 @@ def test_softmax_family_takes_infinite_logits_to_their_limits():
     )
     np.testing.assert_array_equal(ce, [0.0, np.inf, np.log(2)])
     np.testing.assert_array_equal(grad, P - np.eye(3)[[0, 2, 1]])
+
+
+def test_a_perfect_probability_has_a_loss_of_plus_zero():
+    """probability_log_loss([1.0], [1.0]) printed -0.0 (its own docstring example showed
+    it), and Neuron.cost of a perfect fit could too; log_loss gives +0.0."""
+    from oneneuron import Neuron
+
+    got = probability_log_loss([1.0, 0.0, 0.5], [1.0, 0.0, 1.0])
+    assert np.signbit(got).tolist() == [False, False, False]
+    neuron = Neuron(1, w=[1.0])
+    assert not np.signbit(neuron.cost(np.array([1.0, 0.0]), [1, 0]))

@@ -278,7 +278,7 @@ def probability_log_loss(a: ArrayLike, y: ArrayLike) -> NDArray[np.floating]:
     --------
     >>> from oneneuron.functions import probability_log_loss
     >>> probability_log_loss([0.5, 1.0], [1.0, 1.0]).tolist()
-    [0.6931471805599453, -0.0]
+    [0.6931471805599453, 0.0]
     """
     a = _float(a)
     _unit_interval(
@@ -291,7 +291,7 @@ def probability_log_loss(a: ArrayLike, y: ArrayLike) -> NDArray[np.floating]:
     with np.errstate(divide="ignore"):
         pos = np.where(y > 0, y * np.log(np.where(y > 0, a, 1)), 0)
         neg = np.where(y < 1, (1 - y) * np.log1p(-np.where(y < 1, a, 0)), 0)
-    return -(pos + neg)
+    return 0.0 - (pos + neg)  # +0.0, not -0.0, for a perfect probability
 
 
 def softmax(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
