@@ -369,3 +369,17 @@ def test_a_perfect_probability_has_a_loss_of_plus_zero():
     assert np.signbit(got).tolist() == [False, False, False]
     neuron = Neuron(1, w=[1.0])
     assert not np.signbit(neuron.cost(np.array([1.0, 0.0]), [1, 0]))
+
+
+def test_a_number_in_gives_a_number_out_as_numpy_ufuncs_do():
+    """sigmoid(2.0) and log_loss(1, 0.5) printed as array(0.88079708) and
+    array(0.47407698) while softplus(2.0) gave np.float64(2.1269...): one family, two
+    kinds of answer for a number. Now a NumPy scalar for every one, as np.exp(2.0)."""
+    from oneneuron.functions import log_sigmoid_grad
+
+    one = [sigmoid, sigmoid_grad, log_sigmoid, log_sigmoid_grad, softplus, log_loss_hess]
+    two = [log_loss, log_loss_grad, probability_log_loss]
+    outs = [f(2.0) for f in one] + [f(1.0, 0.5) for f in two]
+    assert [type(v) for v in outs] == [type(np.exp(2.0))] * len(outs)
+    assert type(sigmoid(np.float32(2.0))) is np.float32
+    assert sigmoid([2.0]).shape == (1,)

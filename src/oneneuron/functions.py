@@ -103,7 +103,8 @@ def sigmoid(z: ArrayLike) -> NDArray[np.floating]:
     Returns
     -------
     ndarray
-        Same shape and floating dtype as ``z``; exactly ``0.5`` at ``0``, exactly
+        Same shape and floating dtype as ``z`` (a NumPy scalar for a number, as
+        NumPy's own functions give; so do all functions here); exactly ``0.5`` at ``0``, exactly
         ``1`` from about ``z = 37`` in float64 (``1 - 2**-53`` rounds to 1) and ``0``
         only below about ``z = -745`` (tiny values stay representable near 0).
 
@@ -115,7 +116,7 @@ def sigmoid(z: ArrayLike) -> NDArray[np.floating]:
     """
     z = _float(z)
     e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)[()]
 
 
 def sigmoid_pair(z: ArrayLike) -> NDArray[np.floating]:
@@ -236,7 +237,7 @@ def log_loss(y: ArrayLike, z: ArrayLike) -> NDArray[np.floating]:
     pos, neg = softplus(-z), softplus(z)  # -log a and -log(1 - a)
     with np.errstate(invalid="ignore"):  # 0 * inf where a label is 0 or 1: that term is 0
         mixed = y * pos + (1 - y) * neg
-    return np.where(y == 1, pos, np.where(y == 0, neg, mixed))
+    return np.where(y == 1, pos, np.where(y == 0, neg, mixed))[()]  # a number for numbers
 
 
 def log_loss_grad(y: ArrayLike, z: ArrayLike) -> NDArray[np.floating]:
