@@ -795,3 +795,24 @@ def test_labels_differing_in_spaces_or_case_are_refused(tmp_path, capsys, extra)
         capsys,
         "labels that differ only in spaces or case ('No' and 'no'; 'yes' and 'yes ')",
     )
+
+
+def test_gradient_descent_from_the_command_line_takes_a_learning_rate(data, capsys):
+    """--solver gd or sgd ran at the fixed rate 0.1 / 0.01 and, unconverged, advised
+    'increase --max-iter or learning_rate, or use solver='lbfgs'': no flag set the rate
+    and the others were named in Python. Now --learning-rate, the same fit as
+    NeuronClassifier(solver='gd', learning_rate=...), and the advice in flags."""
+    model = data / "gd.json"
+    argv = ["train", data / "d.csv", "--target", "y", "--model", model, "--solver", "gd"]
+    code, out, err = run([*argv, "--learning-rate", "2", "--max-iter", "20"], capsys)
+    assert code == 0, err
+    py = oneneuron.NeuronClassifier(solver="gd", learning_rate=2.0, max_iter=20)
+    with pytest.warns(oneneuron.ConvergenceWarning):
+        py.fit(pd.read_csv(data / "d.csv"), "y")
+    np.testing.assert_allclose(oneneuron.load(model).coef_, py.coef_, rtol=1e-12)
+    assert "--learning-rate" in err and "--solver lbfgs" in err
+    assert "learning_rate" not in err and "solver='lbfgs'" not in err
+    other = ["train", data / "d.csv", "--target", "y", "--model", data / "n.json"]
+    fail([*other, "--learning-rate", "0.5"], capsys, "--learning-rate needs --solver gd or sgd")
+    fail([*other, "--solver", "gd", "--learning-rate", "0"], capsys, "--learning-rate must be")
+    fail([*other, "--solver", "sgd", "--learning-rate", "1", "--cv", "3"], capsys, "--cv")

@@ -237,6 +237,23 @@ def test_cli_writes_one_and_never_overwrites_foreign_files(tmp_path, capsys):
     assert not (foreign / "logistic-function").exists()
 
 
+def test_cli_refuses_an_output_in_the_way_before_running_anything(tmp_path, capsys, monkeypatch):
+    """'demo all --out FILE' ran every walkthrough (about 15 s) and only then said
+    'FILE exists and is not a folder'; now the refusal comes first."""
+    import oneneuron.demos as demos
+
+    def never(name):
+        raise AssertionError(f"{name} was run")
+
+    monkeypatch.setattr(demos, "build", never)
+    in_the_way = tmp_path / "afile"
+    in_the_way.write_text("mine")
+    assert main(["demo", "all", "--out", str(in_the_way)]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and "afile exists and is not a folder" in err
+    assert in_the_way.read_text() == "mine"
+
+
 def test_an_interrupted_rewrite_leaves_the_previous_files_whole(run, tmp_path, monkeypatch):
     """A disk-full error while rewriting the demo leaves the earlier files as they were."""
     import pathlib

@@ -533,3 +533,55 @@ def test_unpenalised_softmax_coefficients_are_centred_over_classes(solver):
     diff = np.column_stack([clf.intercept_[1:] - clf.intercept_[0], clf.coef_[1:] - clf.coef_[0]])
     atol = 1e-4 if solver == "gd" else 1e-6
     np.testing.assert_allclose(diff, ref.params.T, rtol=1e-5, atol=atol * np.abs(ref.params).max())
+
+
+def test_gradient_descent_that_overflows_keeps_finite_coefficients():
+    """learning_rate=1e308 on raw exam scores: the first step overflowed, coef_ came back
+    [inf, inf] and intercept_ NaN (predict_proba NaN), with a dozen NumPy RuntimeWarnings
+    before the ConvergenceWarning. Now the last finite point is kept and one warning says why."""
+    from oneneuron import ConvergenceWarning
+    from oneneuron.datasets import load_exam_scores
+
+    X, y, _ = load_exam_scores()
+    for solver, extra in (("gd", {}), ("sgd", {"optimizer": "sgd", "random_state": 0})):
+        est = NeuronClassifier(
+            solver=solver, standardize=False, learning_rate=1e308, max_iter=20, **extra
+        )
+        with warnings.catch_warnings(record=True) as rec:
+            warnings.simplefilter("always")
+            est.fit(X, y)
+        kinds = [type(w.message) for w in rec]
+        assert kinds == [ConvergenceWarning], [str(w.message) for w in rec]
+        assert "overflowed" in str(rec[0].message) and "lower learning_rate" in str(rec[0].message)
+        assert np.all(np.isfinite(est.coef_)) and np.all(np.isfinite(est.intercept_))
+        assert np.all(np.isfinite(est.predict_proba(X)))
+        assert "overflowed" in est.stop_reason_ and not est.converged_
+
+
+def test_gradient_descent_that_oscillates_is_told_to_lower_the_learning_rate():
+    """At learning rate 30 on the standardised exam scores the loss rises on about half of
+    the 200 steps (a plain NumPy loop shows it) and ends above its lowest value; the
+    warning said 'increase max_iter or learning_rate', the opposite of the cure."""
+    from oneneuron import ConvergenceWarning
+    from oneneuron.datasets import load_exam_scores
+
+    X, y, _ = load_exam_scores()
+    Xs = (X - X.mean(0)) / X.std(0)
+    w, b, losses = np.zeros(2), 0.0, []
+    for _ in range(201):  # the oracle: the tutorial's loop in plain NumPy
+        z = Xs @ w + b
+        losses.append(np.mean(np.logaddexp(0, z) - y * z))
+        dz = 1 / (1 + np.exp(-z)) - y
+        w, b = w - 30 * Xs.T @ dz / len(y), b - 30 * dz.mean()
+    rises = int(np.sum(np.diff(losses) > 0))
+    assert rises > 50 and losses[-1] < losses[0]
+    est = NeuronClassifier(solver="gd", learning_rate=30.0, max_iter=200)
+    with pytest.warns(ConvergenceWarning, match="lower learning_rate") as rec:
+        est.fit(X, y)
+    np.testing.assert_allclose(est.history_["loss"], losses, rtol=1e-12)
+    assert f"rose on {rises} of 200 steps" in str(rec[0].message)
+    assert "increase max_iter or learning_rate" not in str(rec[0].message)
+    with warnings.catch_warnings():  # a learning rate that descends steadily is not blamed
+        warnings.simplefilter("ignore")
+        slow = NeuronClassifier(solver="gd", learning_rate=1.0, max_iter=20).fit(X, y)
+    assert "learning_rate too large" not in slow.stop_reason_

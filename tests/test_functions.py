@@ -174,6 +174,8 @@ def test_neuron_takes_column_or_row_vectors_of_labels_and_refuses_other_shapes()
         n.update(np.ones(3), 0.0, 0.1)
     with pytest.raises(ValueError, match="n_features must be a positive integer"):
         Neuron(n_features=2.7)
+    with pytest.raises(ValueError, match="n_features must be a positive integer"):
+        Neuron(n_features=None)
 
 
 def test_log_loss_keeps_its_relative_accuracy_and_its_limits():
@@ -188,3 +190,196 @@ def test_log_loss_keeps_its_relative_accuracy_and_its_limits():
         got = log_loss([1.0, 0.0, 0.0, 1.0, 0.3], [np.inf, -np.inf, np.inf, -np.inf, np.inf])
     np.testing.assert_array_equal(got, [0.0, 0.0, np.inf, np.inf, np.inf])
     assert np.isnan(log_loss(1.0, np.nan))
+
+
+def test_losses_refuse_labels_that_broadcast_to_a_matrix():
+    """y of shape (n, 1) beside z of shape (n,) broadcast to an n x n matrix: log_loss,
+    its gradient and the probability form returned n x n values, whose mean is a wrong
+    cost (0.87 instead of sklearn's 0.31 here) without any error."""
+    from sklearn.metrics import log_loss as sk_log_loss
+
+    y = np.array([0, 1, 1, 0])
+    z = np.array([-2.0, 1.0, 0.5, -1.0])
+    want = sk_log_loss(y, sigmoid(z))
+    assert np.mean(log_loss(y, z)) == pytest.approx(want, rel=1e-12)
+    for f, first, second in (
+        (log_loss, y[:, None], z),
+        (log_loss_grad, y[:, None], z),
+        (log_loss, y, z[:, None]),
+        (probability_log_loss, sigmoid(z)[:, None], y),
+        (probability_log_loss, sigmoid(z), y[:, None]),
+    ):
+        with pytest.raises(ValueError, match=r"\(4, 4\) matrix"):
+            f(first, second)
+    # one label for many logits, or many labels at one logit, still broadcast as before
+    np.testing.assert_allclose(log_loss(1.0, z), -np.log(sigmoid(z)), rtol=1e-12)
+    np.testing.assert_allclose(log_loss(y, 0.0), np.log(2.0), rtol=1e-15)
+    np.testing.assert_allclose(log_loss(y[:, None], z[:, None])[:, 0], log_loss(y, z))
+
+
+@pytest.mark.parametrize("f", [log_loss, log_loss_grad])
+def test_losses_refuse_labels_outside_0_1(f):
+    """Labels in {-1, 1} (the SVM convention) gave a loss of 4.13 and a negative one for
+    y = 2, silently; now one error that says what to do."""
+    with pytest.raises(ValueError, match=r"y must be 0/1 labels or probabilities in \[0, 1\]"):
+        f([-1, 1], [2.0, 2.0])
+    with pytest.raises(ValueError, match=r"\(y \+ 1\) / 2"):
+        f(np.array([-1, 1, 1]), 0.0)
+    assert f(np.array([True, False]), 0.5).shape == (2,)  # bool labels are 0/1
+
+
+def test_probability_log_loss_refuses_values_outside_0_1():
+    """A probability of 1.2 gave a negative loss, a label of -1 a wrong one; a logit passed
+    as a probability is the usual cause."""
+    with pytest.raises(ValueError, match=r"a must be probabilities in \[0, 1\]"):
+        probability_log_loss([1.2], [1])
+    with pytest.raises(ValueError, match=r"y must be 0/1 labels"):
+        probability_log_loss([0.9, 0.9], [-1, 1])
+
+
+def test_cross_entropy_refuses_class_labels_in_place_of_one_hot_rows():
+    """Y = [0, 1, 2] (class labels) beside 3 x 3 logits broadcast row-wise and gave a
+    loss for every row; now Y must have Z's shape."""
+    Z = np.zeros((3, 3))
+    for f in (cross_entropy, cross_entropy_grad):
+        with pytest.raises(ValueError, match=r"one-hot.*np\.eye\(3\)\[labels\]"):
+            f([0, 1, 1], Z)
+        with pytest.raises(ValueError, match=r"one-hot"):
+            f([0, 1], np.zeros((2, 3)))
+    np.testing.assert_allclose(cross_entropy(np.eye(3), Z), np.log(3.0), rtol=1e-15)
+
+
+def test_neuron_refuses_labels_outside_0_1_and_logits_in_place_of_a():
+    """backward(X, a, y) with y in {-1, 1} gave dz = a - y, the gradient of nothing (and
+    cost() a wrong number); backward(X, z, y) with the logits for a did the same."""
+    from oneneuron import Neuron
+
+    X = np.array([[0, 1], [1, 0], [1, 1], [0, 0.0]])
+    y = np.array([1, 0, 1, 0])
+    n = Neuron(2, w=[-1, 2], b=0.5)
+    a = n.forward(X)
+    with pytest.raises(ValueError, match=r"y must be 0/1 labels.*\(y \+ 1\) / 2"):
+        n.backward(X, a, 2 * y - 1)
+    with pytest.raises(ValueError, match=r"y must be 0/1 labels"):
+        n.cost(a, 2 * y - 1)
+    with pytest.raises(ValueError, match=r"y must be 0/1 labels"):
+        n.cost(a.copy(), 2 * y - 1)
+    with pytest.raises(ValueError, match=r"a must be probabilities.*forward"):
+        n.backward(X, n.z, y)
+    dw, db = n.backward(X, a, y.astype(bool))  # bool labels are 0/1
+    np.testing.assert_allclose(dw, X.T @ (sigmoid(X @ [-1, 2] + 0.5) - y) / 4, rtol=1e-15)
+
+
+def test_neuron_takes_bias_and_its_gradient_as_one_element_arrays():
+    """Courses keep b and db as arrays of shape (1, 1) (np.sum(dz, keepdims=True)):
+    Neuron(b=np.zeros((1, 1))) and update(dw, db_array, lr) raised NumPy's "only
+    0-dimensional arrays can be converted to Python scalars"."""
+    from oneneuron import Neuron
+
+    n = Neuron(2, w=[[0.5], [-0.5]], b=np.array([[0.25]]))  # w as a column too
+    assert n.b == 0.25 and n.w.tolist() == [0.5, -0.5]
+    n.update(np.zeros((2, 1)), np.array([[1.0]]), learning_rate=0.5)
+    assert n.b == -0.25
+    with pytest.raises(ValueError, match=r"db must be one number.*shape \(2,\)"):
+        n.update(np.zeros(2), np.zeros(2), 0.1)
+    with pytest.raises(ValueError, match=r"b must be one number"):
+        Neuron(2, b=[1.0, 2.0])
+
+
+@pytest.mark.parametrize("lr", [np.nan, np.inf, -0.1, 0.0, "0.1", None])
+def test_neuron_update_refuses_a_learning_rate_that_is_not_a_positive_number(lr):
+    """learning_rate=nan turned w into NaN silently; a string raised NumPy's UFuncTypeError."""
+    from oneneuron import Neuron
+
+    n = Neuron(2)
+    with pytest.raises(ValueError, match=r"learning_rate must be a positive number"):
+        n.update(np.ones(2), 1.0, lr)
+    assert n.w.tolist() == [0.0, 0.0] and n.b == 0.0
+
+
+def test_neuron_says_how_to_pass_one_feature():
+    from oneneuron import Neuron
+
+    with pytest.raises(ValueError, match=r"X\.reshape\(-1, 1\)"):
+        Neuron(1).forward([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match=r"X\.T"):
+        Neuron(2).forward(np.zeros((2, 5)))
+
+
+@pytest.mark.parametrize(
+    ("rule", "kw", "match"),
+    [
+        ("sgd", {"learning_rate": np.nan}, "learning_rate must be a positive number"),
+        ("adam", {"learning_rate": -1.0}, "learning_rate must be a positive number"),
+        ("rmsprop", {"learning_rate": "0.1"}, "learning_rate must be a positive number"),
+        ("momentum", {"learning_rate": 0.1, "beta": 1.5}, r"beta must be in \[0, 1\)"),
+        ("adam", {"learning_rate": 0.1, "b2": 1.0}, r"b2 must be in \[0, 1\)"),
+        ("rmsprop", {"learning_rate": 0.1, "eps": -1.0}, "eps must be a positive number"),
+    ],
+)
+def test_update_rules_refuse_rates_that_make_no_descent(rule, kw, match):
+    """sgd(nan) stepped by NaN, adam(-1) climbed the loss, adam(b2=1) divided by 0 (NaN
+    and a RuntimeWarning), momentum(beta=1.5) grew without bound, rmsprop('0.1') raised
+    "bad operand type for unary -": none said which setting was wrong."""
+    from oneneuron.optim import OPTIMIZERS
+
+    with pytest.raises(ValueError, match=match):
+        OPTIMIZERS[rule](**kw)
+
+
+@pytest.mark.parametrize("threshold", [50, 0.0, 1.0, -0.5, np.nan])
+def test_neuron_predict_refuses_a_threshold_outside_0_1(threshold):
+    """threshold=50 (a percentage) predicted class 0 for every row without a word;
+    NeuronClassifier and plot_decision_boundary refuse it."""
+    from oneneuron import Neuron
+
+    with pytest.raises(ValueError, match=r"threshold must be a probability in \(0, 1\)"):
+        Neuron(1, w=[1.0]).predict([[0.0], [5.0]], threshold=threshold)
+
+
+def test_softmax_family_takes_infinite_logits_to_their_limits():
+    """log_loss gives the limits of infinite logits (0 or inf); softmax([[inf, 0]]) gave
+    [nan, nan] with a RuntimeWarning, and cross_entropy NaN, where the limits are [1, 0],
+    0 for the right class and inf for the wrong one."""
+    Z = np.array([[np.inf, 0.0, -1.0], [np.inf, np.inf, 0.0], [-np.inf, 0.0, 0.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        P, logP = softmax(Z), log_softmax(Z)
+        ce = cross_entropy(np.eye(3)[[0, 2, 1]], Z)
+        grad = cross_entropy_grad(np.eye(3)[[0, 2, 1]], Z)
+    np.testing.assert_array_equal(P, [[1, 0, 0], [0.5, 0.5, 0], [0, 0.5, 0.5]])
+    np.testing.assert_array_equal(
+        logP,
+        [
+            [0, -np.inf, -np.inf],
+            [-np.log(2), -np.log(2), -np.inf],
+            [-np.inf, -np.log(2), -np.log(2)],
+        ],
+    )
+    np.testing.assert_array_equal(ce, [0.0, np.inf, np.log(2)])
+    np.testing.assert_array_equal(grad, P - np.eye(3)[[0, 2, 1]])
+
+
+def test_a_perfect_probability_has_a_loss_of_plus_zero():
+    """probability_log_loss([1.0], [1.0]) printed -0.0 (its own docstring example showed
+    it), and Neuron.cost of a perfect fit could too; log_loss gives +0.0."""
+    from oneneuron import Neuron
+
+    got = probability_log_loss([1.0, 0.0, 0.5], [1.0, 0.0, 1.0])
+    assert np.signbit(got).tolist() == [False, False, False]
+    neuron = Neuron(1, w=[1.0])
+    assert not np.signbit(neuron.cost(np.array([1.0, 0.0]), [1, 0]))
+
+
+def test_a_number_in_gives_a_number_out_as_numpy_ufuncs_do():
+    """sigmoid(2.0) and log_loss(1, 0.5) printed as array(0.88079708) and
+    array(0.47407698) while softplus(2.0) gave np.float64(2.1269...): one family, two
+    kinds of answer for a number. Now a NumPy scalar for every one, as np.exp(2.0)."""
+    from oneneuron.functions import log_sigmoid_grad
+
+    one = [sigmoid, sigmoid_grad, log_sigmoid, log_sigmoid_grad, softplus, log_loss_hess]
+    two = [log_loss, log_loss_grad, probability_log_loss]
+    outs = [f(2.0) for f in one] + [f(1.0, 0.5) for f in two]
+    assert [type(v) for v in outs] == [type(np.exp(2.0))] * len(outs)
+    assert type(sigmoid(np.float32(2.0))) is np.float32
+    assert sigmoid([2.0]).shape == (1,)

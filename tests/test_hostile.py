@@ -176,6 +176,28 @@ def test_repeated_column_names_are_refused(work, capsys, header, dup):
         )
 
 
+def test_a_table_without_a_header_line_is_refused(work, capsys):
+    """The course's files (the package's exam_scores.csv) have no header: the first data row
+    became the column names, and 'train --target 0' fitted 99 of the 100 applicants, on
+    columns named '34.62365962451697' and '78.0246928153624', without a word."""
+    from importlib.resources import files
+
+    course = work / "exam_scores.csv"
+    course.write_bytes(files("oneneuron").joinpath("data", "exam_scores.csv").read_bytes())
+    err = refused(
+        ["train", course, "--target", "0", "--model", work / "n.json"], capsys, "no header", work
+    )
+    assert "'34.62365962451697'" in err and "add a first line naming the columns" in err
+    refused(["evaluate", work / "m.json", course], capsys, "no header", work)
+    # a header with numbers for some names (years) beside a word is still a header
+    numbered = _csv(
+        work / "years.csv", [r.replace("red", "1").replace("blue", "2") for r in _rows()]
+    )
+    numbered.write_text("2019,2020,2021,y\n" + numbered.read_text().split("\n", 1)[1])
+    argv = ["train", numbered, "--target", "y", "--model", work / "y.json", "-q"]
+    assert main([str(a) for a in argv]) == 0
+
+
 def test_a_repeated_column_the_model_does_not_read_is_ignored_at_predict(work, capsys):
     """predict and evaluate read only the model's columns (and --keep, the target): a
     repeated name among the others is harmless and noted, not refused; the predictions

@@ -415,3 +415,21 @@ def test_fit_exactly_reports_the_iterations_newton_needs(page):
     assert floor["converged"] and floor["stop"].startswith("float64 floor"), floor
     assert abs(floor["iterations"] - clf0.n_iter_) <= 1, (floor, clf0.n_iter_)
     np.testing.assert_allclose(floor["w"], clf.coef_.ravel(), rtol=0, atol=1e-10)
+
+
+def test_the_page_cost_keeps_its_relative_accuracy_for_confident_points(page):
+    """The page computed each point's loss as softplus(z) - y z, which cancels for a
+    confident right answer (exactly 0 from z = 37 on, 0.6% off at z = 30), where
+    oneneuron.Neuron's cost, which the page follows, is exact (a cost of 0 would also
+    make the loss surface's log(cost) -inf). Now the form of oneneuron.log_loss, to
+    1e-14 relative."""
+    from oneneuron import log_loss
+
+    X = [[1.0], [-1.0], [2.0]]
+    y = [1, 0, 1]
+    for w in (30.0, 40.0, 300.0):
+        got = page.evaluate(
+            "([X, y, w]) => window.oneneuronPlayground.math.cost(X, y, [w], 0.0)", [X, y, w]
+        )
+        want = float(np.mean(log_loss(y, w * np.array(X)[:, 0])))
+        assert want > 0 and abs(got - want) <= 1e-14 * want, (w, got, want)

@@ -225,5 +225,103 @@ def test_more_than_two_classes_are_told_apart_or_refused():
     wide = NeuronClassifier().fit(np.c_[X, X[:, :1] ** 2], (X[:, 0] > 0).astype(int))
     with pytest.raises(ValueError, match="two input columns; the model takes 3"):
         plot_decision_boundary(wide)
-    with pytest.raises(ValueError, match="X must have 2 columns"):
+    with pytest.raises(ValueError, match=r"X must have 1 column \(the surface is over w, b\) or 2"):
         loss_surface(np.ones((4, 3)), [0, 1, 0, 1], np.zeros(2), np.zeros(2))
+
+
+def test_loss_surface_takes_labels_as_a_column_and_names_a_length_mismatch():
+    """y of shape (n, 1) (a course's data[:, 2:3]) raised 'cannot reshape array of size
+    1200 into shape (4,3)'; a y of the wrong length NumPy's broadcast error."""
+    X, y, _ = make_red_blue()
+    w1, w2 = np.linspace(-2, 2, 3), np.linspace(-1, 1, 4)
+    want = loss_surface(X, y, w1, w2)
+    np.testing.assert_array_equal(loss_surface(X, y[:, None], w1, w2), want)
+    np.testing.assert_array_equal(loss_surface(X.tolist(), y.tolist(), w1, w2), want)
+    with pytest.raises(ValueError, match=r"y must have one label per row of X \(40\); got 20"):
+        loss_surface(X, y[:20], w1, w2)
+
+
+def test_one_feature_boundary_is_the_point_where_p_crosses_the_threshold():
+    """The tutorials' 1-D neuron: plot_decision_boundary(clf, X, y) with one feature raised
+    'the plane is drawn over two input columns'. Now a vertical line at x = (logit(t) - b) / w
+    over the classes drawn on the class axis, for a fitted model, a Neuron, a (w, b)
+    pair and a non-linear model (where P crosses the threshold on a grid)."""
+    from oneneuron import Neuron
+    from oneneuron.datasets import make_gaussians_1d
+
+    X, y, _ = make_gaussians_1d()
+    clf = NeuronClassifier().fit(X, y)
+    for threshold in (0.5, 0.8):
+        ax = plot_decision_boundary(clf, X, y, threshold=threshold)
+        (x0,) = set(ax.lines[0].get_xdata())
+        assert clf.predict_proba([[x0]])[0, 1] == pytest.approx(threshold, abs=1e-12)
+        assert len(ax.collections) == 2  # the two classes
+    for model in (
+        (clf.coef_.ravel(), clf.intercept_[0]),
+        Neuron(1, w=clf.coef_[0], b=clf.intercept_[0]),
+    ):
+        (x0,) = set(plot_decision_boundary(model, X).lines[0].get_xdata())
+        assert x0 == pytest.approx(-clf.intercept_[0] / clf.coef_[0, 0], rel=1e-12)
+    curved = make_pipeline(PolynomialFeatures(2), NeuronClassifier()).fit(X, y)
+    xs = [
+        x
+        for line in plot_decision_boundary(curved, X, grid=2000).lines
+        for x in set(line.get_xdata())
+    ]
+    np.testing.assert_allclose(curved.predict_proba(np.c_[xs])[:, 1], 0.5, atol=1e-3)
+
+
+def test_boundary_refuses_weights_and_models_that_are_not_one_or_two_features():
+    """A (w, b) pair with three weights raised 'too many values to unpack'; a 3-feature
+    model beside a 2-column X scikit-learn's feature-count error."""
+    X, y, _ = make_red_blue()
+    with pytest.raises(ValueError, match=r"one or two input columns; the model has 3 weights"):
+        plot_decision_boundary(([1.0, 2.0, 3.0], 0.0), X, y)
+    three = NeuronClassifier().fit(np.c_[X, X[:, :1] ** 2], y)
+    with pytest.raises(ValueError, match=r"one or two input columns; the model takes 3"):
+        plot_decision_boundary(three, X, y)
+
+
+def test_sigmoid_takes_a_one_feature_neurons_weights_as_they_come():
+    """plot_sigmoid(neuron.w, neuron.b) of a 1-feature Neuron (w of shape (1,)) or
+    plot_sigmoid(clf.coef_, clf.intercept_) raised 'unsupported format string passed to
+    numpy.ndarray.__format__'."""
+    from oneneuron import Neuron
+    from oneneuron.datasets import make_gaussians_1d
+
+    X, y, _ = make_gaussians_1d()
+    clf = NeuronClassifier().fit(X, y)
+    x = np.linspace(-3, 3, 7)
+    want = sigmoid(clf.coef_[0, 0] * x + clf.intercept_[0])
+    for w, b in (
+        (clf.coef_, clf.intercept_),
+        (Neuron(1, w=clf.coef_[0], b=clf.intercept_).w, clf.intercept_[0]),
+    ):
+        np.testing.assert_allclose(plot_sigmoid(w, b, x=x).lines[0].get_ydata(), want, rtol=1e-15)
+    with pytest.raises(ValueError, match=r"w must be one number.*shape \(2,\)"):
+        plot_sigmoid(np.ones(2), 0.0)
+
+
+def test_one_feature_loss_surface_is_over_the_weight_and_the_bias():
+    """With one feature the neuron has two parameters, w and b, and the playground draws
+    the loss over them; loss_surface raised 'X must have 2 columns'. Now the surface of
+    a one-column X is over (w, b), checked against scikit-learn's log_loss, with its
+    minimum at the maximum-likelihood fit."""
+    from sklearn.metrics import log_loss as sk_log_loss
+
+    from oneneuron.datasets import make_gaussians_1d
+
+    X, y, _ = make_gaussians_1d()
+    w, b = np.linspace(0, 8, 81), np.linspace(-3, 3, 61)
+    L = loss_surface(X, y, w, b, reduction="mean")
+    assert L.shape == (61, 81)
+    i, j = 40, 30
+    assert L[i, j] == pytest.approx(sk_log_loss(y, sigmoid(w[j] * X[:, 0] + b[i])), rel=1e-12)
+    assert loss_surface(X[:, 0], y, w, b, reduction="mean") == pytest.approx(L, rel=0)
+    fit = NeuronClassifier().fit(X, y)
+    ii, jj = np.unravel_index(np.argmin(L), L.shape)
+    assert abs(w[jj] - fit.coef_[0, 0]) <= 0.1 and abs(b[ii] - fit.intercept_[0]) <= 0.1
+    with pytest.raises(ValueError, match="b is the second axis"):
+        loss_surface(X, y, w, b, b=1.0)
+    ax = plot_loss_surface(X, y, w1_range=(0, 8), w2_range=(-3, 3), n=20)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("$w$", "$b$")

@@ -19,6 +19,8 @@ Notation (the tutorials' names):
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -48,6 +50,45 @@ def _float(z: ArrayLike) -> NDArray[np.floating]:
     return z
 
 
+def _pair_shape(first: NDArray, second: NDArray, names: tuple[str, str]) -> None:
+    """Refuse two per-sample arrays that would broadcast to a matrix neither of them is.
+
+    ``y`` of shape ``(n, 1)`` (a column, as courses keep labels) beside ``z`` of shape
+    ``(n,)`` broadcasts to ``(n, n)``: every label against every logit, whose mean is a
+    wrong cost. A scalar (or any shape that broadcasts into the other) is fine.
+    """
+    try:
+        shape = np.broadcast_shapes(first.shape, second.shape)
+    except ValueError:
+        shape = None
+    if shape is None or shape not in (first.shape, second.shape):
+        a, b = names
+        what = f"a {shape} matrix" if shape is not None else "nothing"
+        raise ValueError(
+            f"{a} has shape {first.shape} and {b} has shape {second.shape}: they broadcast to "
+            f"{what}, not one value per sample; pass both with the same shape (e.g. "
+            f"{a}.ravel() and {b}.ravel())"
+        )
+
+
+def _unit_interval(v: NDArray, what: str, hint: str) -> None:
+    """Refuse values outside [0, 1] (NaN passes and gives NaN)."""
+    if v.size and (np.any(v < 0) or np.any(v > 1)):
+        bad = v[(v < 0) | (v > 1)].flat[0]
+        raise ValueError(f"{what} in [0, 1]; got {bad:g}{hint}")
+
+
+def _labels(y: ArrayLike, dtype: Any) -> NDArray[np.floating]:
+    """``y`` as 0/1 labels or probabilities of class 1, of ``dtype``; an error otherwise."""
+    y = np.asarray(y, dtype=dtype)
+    _unit_interval(
+        y,
+        "y must be 0/1 labels or probabilities",
+        " (labels in {-1, 1}: pass (y + 1) / 2)",
+    )
+    return y
+
+
 def sigmoid(z: ArrayLike) -> NDArray[np.floating]:
     """Logistic function ``a = 1 / (1 + exp(-z))``, stable for any finite ``z``.
 
@@ -62,7 +103,8 @@ def sigmoid(z: ArrayLike) -> NDArray[np.floating]:
     Returns
     -------
     ndarray
-        Same shape and floating dtype as ``z``; exactly ``0.5`` at ``0``, exactly
+        Same shape and floating dtype as ``z`` (a NumPy scalar for a number, as
+        NumPy's own functions give; so do all functions here); exactly ``0.5`` at ``0``, exactly
         ``1`` from about ``z = 37`` in float64 (``1 - 2**-53`` rounds to 1) and ``0``
         only below about ``z = -745`` (tiny values stay representable near 0).
 
@@ -74,7 +116,7 @@ def sigmoid(z: ArrayLike) -> NDArray[np.floating]:
     """
     z = _float(z)
     e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)[()]
 
 
 def sigmoid_pair(z: ArrayLike) -> NDArray[np.floating]:
@@ -174,9 +216,14 @@ def log_loss(y: ArrayLike, z: ArrayLike) -> NDArray[np.floating]:
     Parameters
     ----------
     y : array_like
-        Targets in [0, 1] (usually 0/1).
+        Targets in [0, 1] (usually 0/1; ``bool`` works). Anything outside [0, 1], such
+        as labels in {-1, 1}, raises :class:`ValueError`.
     z : array_like
-        Logits, broadcastable against ``y``.
+        Logits. ``y`` and ``z`` have the same shape, or one broadcasts into the other
+        (one label for all logits, or all labels at one logit); shapes that would
+        broadcast to a larger array, such as ``(n, 1)`` beside ``(n,)`` (an ``n x n``
+        matrix), raise :class:`ValueError`. The same holds for :func:`log_loss_grad`
+        and :func:`probability_log_loss`.
 
     Examples
     --------
@@ -185,11 +232,12 @@ def log_loss(y: ArrayLike, z: ArrayLike) -> NDArray[np.floating]:
     [0.6931471805599453, 0.0, 10000.0]
     """
     z = _float(z)
-    y = np.asarray(y, dtype=z.dtype)
+    y = _labels(y, z.dtype)
+    _pair_shape(y, z, ("y", "z"))
     pos, neg = softplus(-z), softplus(z)  # -log a and -log(1 - a)
     with np.errstate(invalid="ignore"):  # 0 * inf where a label is 0 or 1: that term is 0
         mixed = y * pos + (1 - y) * neg
-    return np.where(y == 1, pos, np.where(y == 0, neg, mixed))
+    return np.where(y == 1, pos, np.where(y == 0, neg, mixed))[()]  # a number for numbers
 
 
 def log_loss_grad(y: ArrayLike, z: ArrayLike) -> NDArray[np.floating]:
@@ -202,7 +250,9 @@ def log_loss_grad(y: ArrayLike, z: ArrayLike) -> NDArray[np.floating]:
     [-0.5, 0.5]
     """
     z = _float(z)
-    return sigmoid(z) - np.asarray(y, dtype=z.dtype)
+    y = _labels(y, z.dtype)
+    _pair_shape(y, z, ("y", "z"))
+    return sigmoid(z) - y
 
 
 def log_loss_hess(z: ArrayLike) -> NDArray[np.floating]:
@@ -229,18 +279,27 @@ def probability_log_loss(a: ArrayLike, y: ArrayLike) -> NDArray[np.floating]:
     --------
     >>> from oneneuron.functions import probability_log_loss
     >>> probability_log_loss([0.5, 1.0], [1.0, 1.0]).tolist()
-    [0.6931471805599453, -0.0]
+    [0.6931471805599453, 0.0]
     """
     a = _float(a)
-    y = np.asarray(y, dtype=a.dtype)
+    _unit_interval(
+        a,
+        "a must be probabilities",
+        " (logits z = X w + b? pass them to log_loss(y, z), or a = sigmoid(z) here)",
+    )
+    y = _labels(y, a.dtype)
+    _pair_shape(a, y, ("a", "y"))
     with np.errstate(divide="ignore"):
         pos = np.where(y > 0, y * np.log(np.where(y > 0, a, 1)), 0)
         neg = np.where(y < 1, (1 - y) * np.log1p(-np.where(y < 1, a, 0)), 0)
-    return -(pos + neg)
+    return 0.0 - (pos + neg)  # +0.0, not -0.0, for a perfect probability
 
 
 def softmax(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
     """Softmax along ``axis``: ``exp(z - max z) / sum(exp(z - max z))``.
+
+    Infinite logits give the limits: a row with ``+inf`` shares its probability
+    among its ``+inf`` entries, ``-inf`` entries get 0.
 
     Examples
     --------
@@ -248,9 +307,20 @@ def softmax(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
     >>> softmax([[0.0, 0.0], [1e4, -1e4]]).tolist()
     [[0.5, 0.5], [1.0, 0.0]]
     """
-    z = _float(z)
-    e = np.exp(z - np.max(z, axis=axis, keepdims=True))
+    e = np.exp(_shifted(_float(z), axis))
     return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _shifted(z: NDArray[np.floating], axis: int) -> NDArray[np.floating]:
+    """``z - max z`` along ``axis``; where the max is ``+inf``, 0 at the infinite logits
+    and ``-inf`` elsewhere (the limit: the probability is shared among the infinite ones)."""
+    m = np.max(z, axis=axis, keepdims=True)
+    top = np.isposinf(m)
+    if not np.any(top):
+        return z - m
+    with np.errstate(invalid="ignore"):
+        shifted = z - np.where(top, 0, m)
+    return np.where(top, np.where(np.isposinf(z), 0, -np.inf), shifted).astype(z.dtype)
 
 
 def log_softmax(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
@@ -262,9 +332,21 @@ def log_softmax(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
     >>> log_softmax([[1e4, -1e4]]).tolist()
     [[0.0, -20000.0]]
     """
-    z = _float(z)
-    shifted = z - np.max(z, axis=axis, keepdims=True)
+    shifted = _shifted(_float(z), axis)
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+def _one_hot(Y: ArrayLike, Z: NDArray[np.floating]) -> NDArray[np.floating]:
+    """``Y`` as one-hot (or probability) rows of ``Z``'s shape; an error for class labels."""
+    Y = np.asarray(Y, dtype=Z.dtype)
+    if Y.shape != Z.shape:
+        k = Z.shape[-1] if Z.ndim else 1
+        raise ValueError(
+            f"Y must be one-hot (or probability) rows of the same shape as Z {Z.shape}; got "
+            f"{Y.shape} (class labels? np.eye({k})[labels] makes the one-hot rows)"
+        )
+    _unit_interval(Y, "Y must be one-hot rows or probabilities", "")
+    return Y
 
 
 def cross_entropy(Y: ArrayLike, Z: ArrayLike) -> NDArray[np.floating]:
@@ -273,7 +355,8 @@ def cross_entropy(Y: ArrayLike, Z: ArrayLike) -> NDArray[np.floating]:
     Parameters
     ----------
     Y : array_like, shape (n, K)
-        One-hot (or probability) targets.
+        One-hot (or probability) targets, the shape of ``Z``; class labels of shape
+        ``(n,)`` raise :class:`ValueError` (``np.eye(K)[labels]`` makes the rows).
     Z : array_like, shape (n, K)
         Logits.
 
@@ -288,7 +371,10 @@ def cross_entropy(Y: ArrayLike, Z: ArrayLike) -> NDArray[np.floating]:
     [1.098612]
     """
     Z = _float(Z)
-    return -np.sum(np.asarray(Y, dtype=Z.dtype) * log_softmax(Z), axis=-1)
+    Y = _one_hot(Y, Z)
+    with np.errstate(invalid="ignore"):  # 0 * -inf where a class has no weight: that term is 0
+        terms = np.where(Y == 0, 0, Y * log_softmax(Z))
+    return -np.sum(terms, axis=-1)
 
 
 def cross_entropy_grad(Y: ArrayLike, Z: ArrayLike) -> NDArray[np.floating]:
@@ -301,4 +387,4 @@ def cross_entropy_grad(Y: ArrayLike, Z: ArrayLike) -> NDArray[np.floating]:
     [[-0.5, 0.5]]
     """
     Z = _float(Z)
-    return softmax(Z) - np.asarray(Y, dtype=Z.dtype)
+    return softmax(Z) - _one_hot(Y, Z)

@@ -8,12 +8,23 @@ standardize=False)`` step for step.
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .functions import log_loss, probability_log_loss, sigmoid
+from .functions import _unit_interval, log_loss, probability_log_loss, sigmoid
 
 __all__ = ["Neuron"]
+
+
+def _number(v: ArrayLike, what: str) -> float:
+    """``v`` as a float: a number or a one-element array (``(1,)``, ``(1, 1)``)."""
+    a = np.asarray(v)
+    if a.size != 1 or not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
+        got = f"an array of shape {a.shape}" if a.ndim else repr(v)
+        raise ValueError(f"{what} must be one number (a one-element array is fine); got {got}")
+    return float(a.reshape(()))
 
 
 class Neuron:
@@ -27,9 +38,11 @@ class Neuron:
         Whether the neuron has a bias ``b``. Without one, ``b`` stays 0 and
         :meth:`update` leaves it alone (the no-bias neuron of one tutorial).
     w : array_like of shape (n_features,), optional
-        Starting weights; zeros by default.
+        Starting weights; zeros by default. A column ``(n_features, 1)`` or row
+        ``(1, n_features)``, as courses keep ``w``, is flattened.
     b : float, default=0.0
-        Starting bias.
+        Starting bias; a one-element array (shape ``(1,)`` or ``(1, 1)``) counts as
+        its number.
 
     Attributes
     ----------
@@ -65,16 +78,21 @@ class Neuron:
         w: ArrayLike | None = None,
         b: float = 0.0,
     ) -> None:
-        if isinstance(n_features, bool) or n_features != int(n_features) or int(n_features) < 1:
+        if not isinstance(n_features, Real) or isinstance(n_features, bool):
+            raise ValueError(f"n_features must be a positive integer, got {n_features!r}")
+        if n_features != int(n_features) or int(n_features) < 1:
             raise ValueError(f"n_features must be a positive integer, got {n_features!r}")
         self.n_features = int(n_features)
         self.fit_intercept = bool(fit_intercept)
         self.w = np.zeros(self.n_features) if w is None else np.array(w, dtype=np.float64)
+        if self.w.ndim == 2 and 1 in self.w.shape:  # a column (n_features, 1), as courses
+            self.w = self.w.ravel()
         if self.w.shape != (self.n_features,):
             raise ValueError(f"w must have shape ({self.n_features},), got {self.w.shape}")
+        b = _number(b, "b")
         if not fit_intercept and b != 0.0:
             raise ValueError("b must be 0 for a neuron without intercept (fit_intercept=False)")
-        self.b = float(b)
+        self.b = b
         self.z: NDArray[np.floating] | None = None
         self._a: NDArray[np.floating] | None = None
 
@@ -85,7 +103,17 @@ class Neuron:
     def _check_X(self, X: ArrayLike) -> NDArray[np.float64]:
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != self.n_features:
-            raise ValueError(f"X must have shape (n_samples, {self.n_features}), got {np.shape(X)}")
+            hint = ""
+            if X.ndim == 1 and self.n_features == 1:
+                hint = "; one feature: pass a column, X.reshape(-1, 1)"
+            elif X.ndim == 1 and X.shape[0] == self.n_features:
+                hint = "; one sample: pass a row, X.reshape(1, -1)"
+            elif X.ndim == 2 and X.shape[0] == self.n_features:
+                hint = "; one column per sample, as some courses keep X? pass X.T"
+            raise ValueError(
+                f"X must have shape (n_samples, {self.n_features}), one row per sample; "
+                f"got {np.shape(X)}{hint}"
+            )
         return X
 
     @staticmethod
@@ -101,6 +129,16 @@ class Neuron:
             raise ValueError(
                 f"{what} must have one value per sample ({m}): shape ({m},), ({m}, 1) or "
                 f"(1, {m}); got {np.shape(v)}"
+            )
+        if what == "y":
+            _unit_interval(
+                a, "y must be 0/1 labels or probabilities", " (labels in {-1, 1}: pass (y + 1) / 2)"
+            )
+        elif what == "a":
+            _unit_interval(
+                a,
+                "a must be probabilities",
+                " (a is what forward() returns, sigmoid(z); the logits z are not a)",
             )
         return a
 
@@ -137,7 +175,23 @@ class Neuron:
         return dw, db
 
     def update(self, dw: ArrayLike, db: float, learning_rate: float) -> None:
-        """Gradient-descent step: ``w -= learning_rate * dw``; ``b -= learning_rate * db``."""
+        """Gradient-descent step: ``w -= learning_rate * dw``; ``b -= learning_rate * db``.
+
+        ``dw`` may be a column or row vector and ``db`` a one-element array, as courses
+        keep them. ``learning_rate`` must be a positive finite number (zero would leave
+        the neuron where it is, a negative rate climbs the loss): anything else raises
+        :class:`ValueError` and leaves ``w`` and ``b`` unchanged.
+        """
+        if (
+            isinstance(learning_rate, bool)
+            or not isinstance(learning_rate, Real)
+            or not 0 < learning_rate < np.inf
+        ):
+            raise ValueError(
+                f"learning_rate must be a positive number, got {learning_rate!r} "
+                "(too large a rate shows as a rising cost: lower it)"
+            )
+        db = _number(db, "db")
         step = np.asarray(dw, dtype=np.float64)
         if step.ndim == 2 and 1 in step.shape:  # a column (n_features, 1), as some courses
             step = step.ravel()
@@ -145,12 +199,17 @@ class Neuron:
             raise ValueError(f"dw must have shape ({self.n_features},), got {np.shape(dw)}")
         self.w = self.w - learning_rate * step
         if self.fit_intercept:
-            self.b = self.b - learning_rate * float(db)
+            self.b = self.b - learning_rate * db
 
     def predict_proba(self, X: ArrayLike) -> NDArray[np.float64]:
         """``sigmoid(X @ w + b)`` without touching the stored forward state."""
         return sigmoid(self._check_X(X) @ self.w + self.b)
 
     def predict(self, X: ArrayLike, threshold: float = 0.5) -> NDArray[np.int64]:
-        """1 where ``sigmoid(X @ w + b) > threshold``, else 0."""
+        """1 where ``sigmoid(X @ w + b) > threshold``, else 0.
+
+        ``threshold`` is a probability in (0, 1); anything else raises :class:`ValueError`.
+        """
+        if isinstance(threshold, bool) or not isinstance(threshold, Real) or not 0 < threshold < 1:
+            raise ValueError(f"threshold must be a probability in (0, 1), got {threshold!r}")
         return (self.predict_proba(X) > threshold).astype(np.int64)

@@ -1,7 +1,9 @@
 """First-order update rules as small pure pieces (``init``, ``update``), optax style.
 
 Each rule maps a gradient ``g`` and a state to an *update* ``u`` that the caller
-adds to the parameters (``theta <- theta + u``). They are used by
+adds to the parameters (``theta <- theta + u``). A learning rate or ``eps`` that is
+not a positive finite number, or a decay factor (``beta``, ``b1``, ``b2``,
+``decay``) outside [0, 1), raises :class:`ValueError` when the rule is made. They are used by
 ``solver="sgd"`` and can be used with :class:`~oneneuron.Neuron` by hand.
 
 Examples
@@ -18,6 +20,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable
+from numbers import Real
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -26,6 +29,20 @@ from numpy.typing import NDArray
 __all__ = ["GradientTransformation", "sgd", "momentum", "adam", "rmsprop", "OPTIMIZERS"]
 
 Array = NDArray[np.float64]
+
+
+def _positive(value: Any, name: str) -> float:
+    """``value`` as a positive finite float, or a ValueError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, Real) or not 0 < value < np.inf:
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+    return float(value)
+
+
+def _decay(value: Any, name: str) -> float:
+    """``value`` as a decay factor in [0, 1), or a ValueError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, Real) or not 0 <= value < 1:
+        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
+    return float(value)
 
 
 class GradientTransformation(NamedTuple):
@@ -45,6 +62,7 @@ def sgd(learning_rate: float) -> GradientTransformation:
     >>> opt.update(np.array([2.0]), opt.init(np.zeros(1)))[0].tolist()
     [-1.0]
     """
+    learning_rate = _positive(learning_rate, "learning_rate")
 
     def init(params: Array) -> None:
         return None
@@ -72,6 +90,7 @@ def momentum(
     >>> u.tolist()
     [-1.5]
     """
+    learning_rate, beta = _positive(learning_rate, "learning_rate"), _decay(beta, "beta")
 
     def init(params: Array) -> Array:
         return np.zeros_like(params)
@@ -98,6 +117,8 @@ def adam(
     >>> opt.update(np.array([3.0]), opt.init(np.zeros(1)))[0].round(6).tolist()
     [-0.01]
     """
+    learning_rate, eps = _positive(learning_rate, "learning_rate"), _positive(eps, "eps")
+    b1, b2 = _decay(b1, "b1"), _decay(b2, "b2")
 
     def init(params: Array) -> tuple[int, Array, Array]:
         return 0, np.zeros_like(params), np.zeros_like(params)
@@ -124,6 +145,8 @@ def rmsprop(learning_rate: float, decay: float = 0.9, eps: float = 1e-8) -> Grad
     >>> opt.update(np.array([4.0]), opt.init(np.zeros(1)))[0].round(6).tolist()
     [-0.1]
     """
+    learning_rate, eps = _positive(learning_rate, "learning_rate"), _positive(eps, "eps")
+    decay = _decay(decay, "decay")
 
     def init(params: Array) -> Array:
         return np.zeros_like(params)

@@ -959,7 +959,7 @@ def store_result(est: Any, problem: LinearLoss, result: Any, solver: str, dtype:
     if "lbfgs" in result.extra:
         est.stop_reason_ = f"{result.extra['lbfgs']}; {est.stop_reason_}"
     if not result.converged:
-        if solver in _FIRST_ORDER and result.message.startswith("diverged"):
+        if solver in _FIRST_ORDER and "learning_rate too large" in result.message:
             hint = "lower learning_rate, or use solver='lbfgs'"
         elif solver in _FIRST_ORDER:
             hint = "increase max_iter or learning_rate, or use solver='lbfgs'"

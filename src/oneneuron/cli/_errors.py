@@ -130,6 +130,9 @@ def cli_terms(text: str) -> str:
     text = text.replace("--firth=True", "--firth")
     for pattern, flag in _CLI_PATTERNS:
         text = re.sub(pattern, flag, text)
+    # gradient descent's advice: "lower learning_rate, or use solver='lbfgs'"
+    text = re.sub(r"(?<![-'])\blearning_rate\b", "--learning-rate", text)
+    text = re.sub(r"\bsolver='([\w-]+)'", r"--solver \1", text)
     return text
 
 

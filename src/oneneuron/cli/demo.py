@@ -24,7 +24,7 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """List the walkthroughs, or run the chosen ones and write their files and the page."""
-    from ..demos import NAMES, build, get, write
+    from ..demos import NAMES, build, check_out, get, write
 
     if args.name is None:
         print("walkthroughs (run one with `oneneuron demo NAME --out DIR`, or `all`):")
@@ -36,6 +36,10 @@ def run(args: argparse.Namespace) -> int:
             f"unknown walkthrough {args.name!r}; choose one of {', '.join(NAMES)} or 'all'"
         )
     names = NAMES if args.name == "all" else (args.name,)
+    try:
+        check_out(args.out, names)  # before the walkthroughs run, not after
+    except FileExistsError as exc:
+        raise UserError(str(exc)) from None
     done = []
     for name in names:
         t0 = time.perf_counter()

@@ -139,6 +139,11 @@ def add_parser(sub: Any) -> None:
         help="most solver iterations (default 1000); a fit that stops there says it did not "
         "converge",
     )
+    p.add_argument(
+        "--learning-rate",
+        type=float,
+        help="step size of --solver gd (default 0.1) or sgd (default 0.01)",
+    )
     p.add_argument("--no-intercept", action="store_true", help="fit without a bias b")
     p.add_argument(
         "--impute",
@@ -375,6 +380,7 @@ def run_train(args: argparse.Namespace) -> int:
         solver=args.solver,
         tol=args.tol,
         max_iter=args.max_iter,
+        learning_rate=args.learning_rate,
         fit_intercept=not args.no_intercept,
         cov_type=args.cov_type,
         inference={"auto": "auto", "always": True, "never": False}[args.inference],
@@ -500,12 +506,28 @@ def _memory_only_flags(args: argparse.Namespace) -> list[str]:
         "--encoding": args.encoding != "reference",
         "--drop-missing": args.drop_missing,
         "--numeric": bool(args.numeric),
+        "--learning-rate": args.learning_rate is not None,
     }
     return [flag for flag, on in given.items() if on]
 
 
 def check_penalty_flags(args: argparse.Namespace) -> None:
-    """``--alpha``, ``--l1-ratio`` and ``--cv`` in range and not contradicting each other."""
+    """``--alpha``, ``--l1-ratio``, ``--cv`` and ``--learning-rate`` in range and not
+    contradicting each other."""
+    rate = args.learning_rate
+    if rate is not None:
+        if not (math.isfinite(rate) and rate > 0):
+            raise UserError(f"--learning-rate must be a finite number > 0, not {rate:g}")
+        if args.solver not in ("gd", "sgd"):
+            raise UserError(
+                f"--learning-rate needs --solver gd or sgd (--solver {args.solver} takes no "
+                "step size)"
+            )
+        if args.cv is not None:
+            raise UserError(
+                "--learning-rate sets the step of one --solver gd or sgd fit; --cv fits its "
+                "path with its own solver"
+            )
     for flag, value in (("--alpha", args.alpha), ("--tol", args.tol)):
         if value is not None and not (math.isfinite(value) and value >= 0):
             raise UserError(f"{flag} must be a finite number >= 0, not {value:g}")

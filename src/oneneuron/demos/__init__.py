@@ -16,12 +16,14 @@ Examples
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
+from pathlib import Path
 from types import ModuleType
 
 from ._common import Section, Walkthrough
-from ._page import write
+from ._page import _check_writable, write
 
-__all__ = ["NAMES", "Section", "Walkthrough", "get", "build", "write"]
+__all__ = ["NAMES", "Section", "Walkthrough", "get", "build", "check_out", "write"]
 
 _MODULES = {
     "one-neuron-1d": "one_neuron_1d",
@@ -41,6 +43,27 @@ def get(name: str) -> ModuleType:
     if name not in _MODULES:
         raise KeyError(f"unknown walkthrough {name!r}; choose one of {', '.join(NAMES)} or 'all'")
     return importlib.import_module(f".{_MODULES[name]}", __name__)
+
+
+def check_out(out_dir: str | Path, names: Sequence[str]) -> None:
+    """Raise :class:`FileExistsError` where :func:`write` would refuse ``out_dir`` for the
+    walkthroughs ``names`` (a file in the way, files it did not write), before any runs.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from oneneuron.demos import check_out
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     check_out(tmp, ["perceptron"])  # an empty folder: fine
+    ...     in_the_way = pathlib.Path(tmp, "afile")
+    ...     _ = in_the_way.write_text("mine")
+    ...     try:
+    ...         check_out(in_the_way, ["perceptron"])
+    ...     except FileExistsError as exc:
+    ...         print(str(exc).endswith("afile exists and is not a folder"))
+    True
+    """
+    _check_writable(Path(out_dir), list(names))
 
 
 def build(name: str) -> Walkthrough:

@@ -50,10 +50,15 @@
     }
     return z;
   }
-  // Mean cross-entropy from the logits: mean(softplus(z) - y z), as oneneuron.functions.log_loss.
+  // Mean cross-entropy from the logits as oneneuron.functions.log_loss computes it:
+  // softplus(-z) (= -log a) for y = 1, softplus(z) (= -log(1 - a)) for y = 0. Never
+  // softplus(z) - y z, which cancels to 0 for a confident right answer (z > 37).
   function costFromLogits(z, y) {
     const l = new Array(z.length);
-    for (let i = 0; i < z.length; i++) l[i] = softplus(z[i]) - y[i] * z[i];
+    for (let i = 0; i < z.length; i++) {
+      l[i] = y[i] === 1 ? softplus(-z[i]) : y[i] === 0 ? softplus(z[i])
+        : y[i] * softplus(-z[i]) + (1 - y[i]) * softplus(z[i]);
+    }
     return mean(l);
   }
   function cost(X, y, w, b) { return costFromLogits(logits(X, w, b), y); }

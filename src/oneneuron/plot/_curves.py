@@ -13,6 +13,14 @@ from ..functions import sigmoid, sigmoid_grad
 from ._base import CLASS_COLORS, class_color, new_axes
 
 
+def _one_number(v: Any, what: str) -> float:
+    """``v`` as a float: a number or a one-element array."""
+    a = np.asarray(v, dtype=np.float64)
+    if a.size != 1:
+        raise ValueError(f"{what} must be one number (one feature); got shape {a.shape}")
+    return float(a.reshape(()))
+
+
 def plot_sigmoid(
     w: float = 1.0,
     b: float = 0.0,
@@ -28,7 +36,9 @@ def plot_sigmoid(
     Parameters
     ----------
     w, b : float
-        Weight and bias of the neuron.
+        Weight and bias of the neuron; one-element arrays (a one-feature
+        ``Neuron``'s ``w``, a ``NeuronClassifier``'s ``coef_`` and ``intercept_``)
+        count as their number.
     x : array_like, optional
         Abscissae; default 400 points on [-6, 6].
     derivative : bool, default=False
@@ -48,6 +58,7 @@ def plot_sigmoid(
     >>> float(ax.lines[0].get_ydata()[1])
     0.5
     """
+    w, b = _one_number(w, "w"), _one_number(b, "b")
     ax = new_axes(ax)
     x = np.linspace(-6, 6, 400) if x is None else np.asarray(x, dtype=np.float64)
     z = w * x + b

@@ -63,21 +63,35 @@ def plot_classes(
 
 
 def _linear_params(model: Any) -> tuple[NDArray[np.float64], float] | None:
-    """``(w, b)`` of a linear neuron with two inputs, or None for anything else (a model
-    fitted on a table through a design: its coefficients are its terms', not the plotted
-    columns')."""
+    """``(w, b)`` of a linear binary neuron (any number of inputs), or None for anything
+    else (a model fitted on a table through a design: its coefficients are its terms',
+    not the plotted columns')."""
     if getattr(model, "design_", None) is not None:
         return None
     if isinstance(model, tuple) and len(model) == 2:
         w, b = model
-        return np.asarray(w, dtype=np.float64).ravel(), float(b)
-    if hasattr(model, "coef_") and np.size(model.coef_) == 2:
+        return np.asarray(w, dtype=np.float64).ravel(), float(np.ravel(b)[0])
+    if hasattr(model, "coef_") and np.ndim(model.coef_) <= 2 and np.shape(model.coef_)[0] == 1:
         return np.asarray(model.coef_, dtype=np.float64).ravel(), float(
             np.ravel(model.intercept_)[0]
         )
-    if hasattr(model, "w") and hasattr(model, "b") and np.size(model.w) == 2:
+    if hasattr(model, "w") and hasattr(model, "b"):
         return np.asarray(model.w, dtype=np.float64).ravel(), float(model.b)
     return None
+
+
+def _n_inputs(model: Any) -> tuple[int, str] | None:
+    """How many input columns ``model`` takes, and how to say it; None where unknown (a
+    model on a table, or a callable without such attributes)."""
+    if getattr(model, "design_", None) is not None:
+        return None
+    if isinstance(model, tuple) and len(model) == 2:
+        d = int(np.size(model[0]))
+        return d, f"has {d} weight{'s' if d != 1 else ''}"
+    d = getattr(model, "n_features_in_", None)
+    if d is None and hasattr(model, "w") and hasattr(model, "b"):
+        d = np.size(model.w)
+    return None if d is None else (int(d), f"takes {int(d)}")
 
 
 def _proba1(
@@ -110,9 +124,9 @@ def _plane(model: Any, X: Any) -> tuple[NDArray[np.float64] | None, list[str] | 
             f"{len(classes)} classes (plot one class against the rest with a binary model)"
         )
     design = getattr(model, "design_", None)
-    d = getattr(model, "n_features_in_", None)
-    if design is None and d is not None and d != 2 and X is None:
-        raise ValueError(f"the plane is drawn over two input columns; the model takes {d}")
+    inputs = _n_inputs(model)
+    if inputs is not None and inputs[0] != 2:
+        raise ValueError(f"the plane is drawn over two input columns; the model {inputs[1]}")
     names = None
     if design is not None:
         given = getattr(X, "columns", None)
@@ -169,6 +183,11 @@ def plot_decision_boundary(
     anything else with ``predict_proba`` (e.g. a polynomial ``Pipeline``) gives
     the contour of its probability on a ``grid`` x ``grid`` mesh.
 
+    With one feature (a model that takes one column, a one-column or 1-D ``X``)
+    the boundary is a point: a vertical line at ``x = (logit(threshold) - b) / w``
+    for a linear neuron, at each crossing of ``P = threshold`` on a ``grid`` of
+    ``x`` for anything else; the samples are drawn with their class on the y axis.
+
     Examples
     --------
     >>> from oneneuron.plot import plot_decision_boundary
@@ -179,14 +198,23 @@ def plot_decision_boundary(
     """
     if not 0.0 < threshold < 1.0:
         raise ValueError(f"threshold must be in (0, 1), got {threshold}")
+    inputs = _n_inputs(model)
+    cols = None if X is None else (1 if np.ndim(X) == 1 else np.shape(X)[-1])
+    if inputs is not None and inputs[0] not in (1, 2):
+        raise ValueError(
+            f"the boundary is drawn over one or two input columns; the model {inputs[1]}"
+        )
+    cut = float(np.log(threshold) - np.log1p(-threshold))
+    kw = {"color": "k", "lw": 1.5, "label": f"P = {threshold:g}"} | line_kw
+    table = getattr(model, "design_", None) is not None  # its plane is refused below
+    if (inputs is not None and inputs[0] == 1) or (inputs is None and cols == 1 and not table):
+        return _boundary_on_a_line(model, X, y, cut, threshold, grid, labels, ax, kw)
     Xa, names = _plane(model, X)
     ax = new_axes(ax)
     if Xa is not None and y is not None:
         plot_classes(Xa, y, labels=labels, ax=ax)
     xlim, ylim = _limits(Xa, ax, keep_sign=names is not None)
-    cut = float(np.log(threshold) - np.log1p(-threshold))
     lin = _linear_params(model)
-    kw = {"color": "k", "lw": 1.5, "label": f"P = {threshold:g}"} | line_kw
     if lin is not None:
         (w1, w2), b = lin
         if abs(w2) >= abs(w1) and w2 != 0:
@@ -201,6 +229,50 @@ def plot_decision_boundary(
         ax.contour(g1, g2, prob, levels=[threshold], colors=kw["color"], linewidths=kw["lw"])
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
+    return ax
+
+
+def _boundary_on_a_line(
+    model: Any,
+    X: ArrayLike | None,
+    y: ArrayLike | None,
+    cut: float,
+    threshold: float,
+    grid: int,
+    labels: Sequence[str] | None,
+    ax: Axes | None,
+    kw: dict[str, Any],
+) -> Axes:
+    """One feature: vertical lines where ``P(class 1) = threshold``, the classes below."""
+    Xa = None
+    if X is not None:
+        Xa = np.asarray(X, dtype=np.float64)
+        if Xa.ndim > 2 or (Xa.ndim == 2 and Xa.shape[1] != 1):
+            raise ValueError(f"the model takes one input column; X has shape {Xa.shape}")
+        Xa = Xa.reshape(-1, 1)
+    ax = new_axes(ax)
+    if Xa is not None and y is not None:
+        plot_classes(Xa, y, labels=labels, ax=ax)
+    if Xa is not None:
+        lo, hi = float(Xa.min()), float(Xa.max())
+        pad = max((hi - lo) * 0.1, 0.5)
+        lo, hi = lo - pad, hi + pad
+    else:
+        lo, hi = ax.get_xlim()
+    lin = _linear_params(model)
+    if lin is not None:
+        w, b = lin
+        crossings = [(cut - b) / w[0]] if w[0] != 0 else []
+    else:
+        g = np.linspace(lo, hi, grid)
+        d = _proba1(model, g[:, None]) - threshold
+        at = np.nonzero((d[:-1] < 0) != (d[1:] < 0))[0]
+        crossings = [g[i] - d[i] * (g[i + 1] - g[i]) / (d[i + 1] - d[i]) for i in at]
+    label = kw.pop("label")
+    for i, x0 in enumerate(crossings):
+        ax.axvline(float(x0), label=label if i == 0 else None, **kw)
+    if Xa is not None:
+        ax.set_xlim(lo, hi)
     return ax
 
 
@@ -253,19 +325,46 @@ def loss_surface(
     b: float = 0.0,
     reduction: str = "sum",
 ) -> NDArray[np.float64]:
-    """Cross-entropy at every ``(w1[j], w2[i])``, bias fixed at ``b``; shape (len(w2), len(w1)).
+    """Cross-entropy at every ``(w1[j], w2[i])``; shape (len(w2), len(w1)).
 
-    ``reduction="sum"`` adds the per-example losses, ``"mean"`` averages them.
+    With two features the grid is over the weights ``(w1, w2)``, the bias fixed at
+    ``b``. With one feature (``X`` of one column, or 1-D) the neuron's two parameters
+    are its weight and its bias: the grid is over ``(w, b) = (w1[j], w2[i])`` and
+    ``b`` must stay 0. ``reduction="sum"`` adds the per-example losses, ``"mean"``
+    averages them.
+
+    Examples
+    --------
+    >>> from oneneuron.plot import loss_surface
+    >>> loss_surface([[-1.0], [1.0]], [0, 1], [0.0, 2.0], [0.0], reduction="mean").round(4)
+    array([[0.6931, 0.1269]])
     """
     if reduction not in ("sum", "mean"):
         raise ValueError(f"reduction must be 'sum' or 'mean', got {reduction!r}")
     X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[1] != 2:
-        raise ValueError(f"X must have 2 columns (the surface is over w1, w2); got {X.shape}")
+    X = X[:, None] if X.ndim == 1 else X
+    if X.ndim != 2 or X.shape[1] not in (1, 2):
+        raise ValueError(
+            f"X must have 1 column (the surface is over w, b) or 2 (over w1, w2); got {X.shape}"
+        )
+    if X.shape[1] == 1 and b != 0.0:
+        raise ValueError(
+            "with one feature the surface is over (w, b): b is the second axis (w2), "
+            f"not fixed; got b={b!r}"
+        )
     yv = np.asarray(y, dtype=np.float64)
+    if yv.ndim == 2 and 1 in yv.shape:  # a column (n, 1) or row (1, n), as courses keep y
+        yv = yv.ravel()
+    if yv.shape != (X.shape[0],):
+        raise ValueError(
+            f"y must have one label per row of X ({X.shape[0]}); got {yv.size} (shape {yv.shape})"
+        )
     G1, G2 = np.meshgrid(w1, w2)
-    W = np.column_stack([G1.ravel(), G2.ravel()])
-    L = log_loss(yv[:, None], X @ W.T + b)
+    if X.shape[1] == 1:  # z = x w + b
+        Z = X @ G1.ravel()[None, :] + G2.ravel()[None, :]
+    else:
+        Z = X @ np.column_stack([G1.ravel(), G2.ravel()]).T + b
+    L = log_loss(yv[:, None], Z)
     out = L.sum(axis=0) if reduction == "sum" else L.mean(axis=0)
     return out.reshape(G1.shape)
 
@@ -286,12 +385,16 @@ def plot_loss_surface(
 ) -> Axes:
     """Cross-entropy over the weights ``(w1, w2)`` of a two-input neuron, with a descent path.
 
+    With one feature the surface is over the neuron's weight and bias ``(w, b)``
+    (``w1_range`` is w's, ``w2_range`` b's; see :func:`loss_surface`).
+
     Parameters
     ----------
-    X, y : two-feature samples and 0/1 labels.
+    X, y : two-feature (or one-feature) samples and 0/1 labels.
     path : array_like of shape (T, 2), optional
         Successive weights, e.g. ``history_["coef"][:, 0, :]`` of a
-        ``NeuronClassifier(record_path=True)``; drawn as arrows.
+        ``NeuronClassifier(record_path=True)`` (one feature: ``np.c_[coef[:, 0, 0],
+        intercept[:, 0]]``); drawn as arrows.
     n_path : int, optional
         Draw only the first ``n_path`` steps of ``path``.
     b : float
@@ -326,8 +429,9 @@ def plot_loss_surface(
                 xytext=(a1, a2),
                 arrowprops={"arrowstyle": "-|>", "color": "w", "lw": 1.5},
             )
-    ax.set_xlabel("$w_1$")
-    ax.set_ylabel("$w_2$")
+    one = np.ndim(X) == 1 or np.shape(X)[-1] == 1
+    ax.set_xlabel("$w$" if one else "$w_1$")
+    ax.set_ylabel("$b$" if one else "$w_2$")
     ax.set_xlim(*w1_range)
     ax.set_ylim(*w2_range)
     return ax

@@ -20,32 +20,70 @@ def gradient_descent(
     """Batch gradient descent: ``theta <- theta - learning_rate * grad(theta)``.
 
     Each iteration is one fused pass over X (loss and gradient). Stops when
-    ``max |grad| <= tol`` or after ``max_iter`` updates.
+    ``max |grad| <= tol`` or after ``max_iter`` updates. A step whose parameters,
+    loss or gradient overflow ends the descent at the last finite point (message
+    "diverged: ... overflowed ..."); an unconverged descent whose loss rose on some
+    steps says the learning rate is too large (:func:`_rose`).
     """
     theta = np.array(theta0, dtype=np.float64, copy=True)
     f, g = problem.loss_gradient(theta)
     trace.record(theta, f, g, problem.n_passes)
     n_iter = 0
     while grad_norm(g) > tol and n_iter < max_iter:
-        theta = theta - learning_rate * g
-        f, g = problem.loss_gradient(theta)
+        with np.errstate(over="ignore", invalid="ignore"):
+            step = theta - learning_rate * g
+            moved = _finite_point(problem, step)
+        if moved is None:
+            return _overflowed(theta, f, g, n_iter, trace)
+        theta, (f, g) = step, moved
         n_iter += 1
         trace.record(theta, f, g, problem.n_passes)
-        if not np.isfinite(f):
-            return SolverResult(
-                theta, f, grad_norm(g), n_iter, False, trace, "diverged: learning_rate too large"
-            )
     gn = grad_norm(g)
-    return SolverResult(theta, f, gn, n_iter, gn <= tol, trace, _rose(trace, gn <= tol))
+    return SolverResult(theta, f, gn, n_iter, gn <= tol, trace, _rose(trace, gn <= tol, True))
 
 
-def _rose(trace: Trace, converged: bool) -> str:
-    """ "diverged: ..." when an unconverged descent ends above the loss it started from (the
-    stable log-loss stays finite, so a too-large learning rate shows as a rising loss)."""
-    start, end = float(trace.loss[0]), float(trace.loss[-1])
-    if converged or not end > start:
+def _finite_point(problem: Problem, theta: Array) -> tuple[float, Array] | None:
+    """Loss and gradient at ``theta``, or None where any of the three is not finite."""
+    if not np.all(np.isfinite(theta)):
+        return None
+    f, g = problem.loss_gradient(theta)
+    if not (np.isfinite(f) and np.all(np.isfinite(g))):
+        return None
+    return f, g
+
+
+def _overflowed(theta: Array, f: float, g: Array, n_iter: int, trace: Trace) -> SolverResult:
+    """The result of a descent whose next point overflowed: the last finite one, unconverged."""
+    why = (
+        f"diverged: the parameters overflowed at step {n_iter + 1}; the result is the point "
+        f"after step {n_iter}; learning_rate too large"
+    )
+    return SolverResult(theta, f, grad_norm(g), n_iter, False, trace, why)
+
+
+def _rose(trace: Trace, converged: bool, full_batch: bool = False) -> str:
+    """Why an unconverged descent blames its learning rate, or "".
+
+    "diverged: ..." when it ends above the loss it started from (the stable log-loss
+    stays finite, so a too-large learning rate shows as a rising loss). With
+    ``full_batch`` (plain gradient descent, whose loss falls at every step when the rate
+    is below 2 / L), also when the loss rose on any step by more than round-off: the
+    descent oscillates across the valley. Minibatch epochs may rise from their noise.
+    """
+    if converged:
         return ""
-    return f"diverged: the loss rose from {start:.4g} to {end:.4g}; learning_rate too large"
+    loss = np.asarray(trace.loss, dtype=np.float64)
+    start, end = float(loss[0]), float(loss[-1])
+    if end > start:
+        return f"diverged: the loss rose from {start:.4g} to {end:.4g}; learning_rate too large"
+    if full_batch and loss.size > 1:
+        rises = int(np.sum(np.diff(loss) > 1e-9 * np.maximum(1.0, np.abs(loss[:-1]))))
+        if rises:
+            return (
+                f"oscillating: the loss rose on {rises} of {loss.size - 1} steps (last "
+                f"{end:.4g}, lowest {float(loss.min()):.4g}); learning_rate too large"
+            )
+    return ""
 
 
 def minibatch_descent(
@@ -74,17 +112,20 @@ def minibatch_descent(
     n_iter = 0
     while grad_norm(g) > tol and n_iter < max_iter:
         order = rng.permutation(n_samples)
-        for start in range(0, n_samples, batch_size):
-            rows = np.sort(order[start : start + batch_size])
-            _, gb = problem.loss_gradient(theta, rows=rows)  # type: ignore[call-arg]
-            u, state = optimizer.update(gb, state)
-            theta = theta + u
-        f, g = problem.loss_gradient(theta)
+        start_of_epoch = theta
+        with np.errstate(over="ignore", invalid="ignore"):
+            for start in range(0, n_samples, batch_size):
+                rows = np.sort(order[start : start + batch_size])
+                _, gb = problem.loss_gradient(theta, rows=rows)  # type: ignore[call-arg]
+                u, state = optimizer.update(gb, state)
+                theta = theta + u
+                if not np.all(np.isfinite(theta)):
+                    break
+            moved = _finite_point(problem, theta)
+        if moved is None:
+            return _overflowed(start_of_epoch, f, g, n_iter, trace)
+        f, g = moved
         n_iter += 1
         trace.record(theta, f, g, problem.n_passes)
-        if not np.isfinite(f):
-            return SolverResult(
-                theta, f, grad_norm(g), n_iter, False, trace, "diverged: learning_rate too large"
-            )
     gn = grad_norm(g)
     return SolverResult(theta, f, gn, n_iter, gn <= tol, trace, _rose(trace, gn <= tol))

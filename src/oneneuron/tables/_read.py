@@ -93,7 +93,10 @@ def _sep(fmt: str) -> str:
 def read_columns(path: str | Path, only: Collection[str] | None = None) -> list[str]:
     """Column names of a table, read from its header or schema only.
 
-    Raises :class:`DataError` if a name appears twice (a repeated column would
+    A text table whose first line is all numbers has no header (the course's
+    ``ex2data1.txt`` style): it is refused with :class:`DataError` rather than read
+    with its first data row as the names and without that row. Raises it too if a
+    name appears twice (a repeated column would
     be silently renamed, and a repeated target would leak the label into the
     features). With ``only`` (the columns a command reads: a saved model's at
     predict), only repeats among those are refused; the others are never read.
@@ -123,6 +126,13 @@ def read_columns(path: str | Path, only: Collection[str] | None = None) -> list[
         raise _read_error(path, fmt, exc) from None
     if fmt != "parquet" and len(names) == 1:
         _check_separator(path, fmt, names[0])
+    if fmt != "parquet" and raw and len(raw) == len(names) and all(map(_is_number, raw)):
+        shown = ", ".join(repr(c) for c in raw[:4]) + (", ..." if len(raw) > 4 else "")
+        raise DataError(
+            f"{path} has no header line: its first line ({shown}) is all numbers, a data row, "
+            "which would be read as the column names and left out of the data; add a first "
+            "line naming the columns (e.g. x1,x2,y)"
+        )
     dup = sorted({c for c in raw if raw.count(c) > 1 and (only is None or c in only)})
     if dup:
         shown = ", ".join(repr(c) for c in dup[:5])
@@ -152,6 +162,15 @@ def unnamed_columns(path: str | Path) -> list[tuple[int, str]]:
     cells = pd.read_csv(path, header=None, nrows=1, dtype=str, **opts).iloc[0].tolist()
     return [(i + 1, n) for i, (n, c) in enumerate(zip(names, cells, strict=False))
             if not isinstance(c, str)]  # fmt: skip
+
+
+def _is_number(text: str) -> bool:
+    """Whether a header field reads as a number (a data value, not a column name)."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _check_separator(path: Any, fmt: str, header: str) -> None:
