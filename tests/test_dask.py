@@ -266,3 +266,61 @@ def test_inference_and_subsampled_newton_match_numpy(client):
     assert got.n_passes_ == pytest.approx(ref.n_passes_)
     np.testing.assert_allclose(got.covariance_, ref.covariance_, rtol=1e-7)
     assert got.log_likelihood_ == pytest.approx(ref.log_likelihood_, rel=1e-12)
+
+
+def _hive_data():
+    X, y, _ = _data(2)
+    pdf = pd.DataFrame(X, columns=["a", "b", "c", "d"]).assign(target=y)
+    return X, y, pdf.assign(g=np.arange(len(y)) % 3)
+
+
+def test_fit_parquet_reads_hive_partitioned_folders(client, tmp_path):
+    """A folder partitioned by a column (``g=0/part.parquet``) holds that column in its
+    directory names: it was refused ("the Parquet file .../g=0/... lacks column(s) ['g']"),
+    also when the partition column is the target."""
+    pa, pq = pytest.importorskip("pyarrow"), pytest.importorskip("pyarrow.parquet")
+    X, y, pdf = _hive_data()
+    table = pa.Table.from_pandas(pdf, preserve_index=False)
+    pq.write_to_dataset(table, tmp_path / "by_g", partition_cols=["g"])
+    ref = NeuronClassifier().fit(X, y)
+    _close(fit_parquet(str(tmp_path / "by_g"), "target", ["a", "b", "c", "d"]), ref)
+    pq.write_to_dataset(table.drop(["g"]), tmp_path / "by_y", partition_cols=["target"])
+    got = fit_parquet(str(tmp_path / "by_y"), "target")
+    np.testing.assert_array_equal(got.classes_, [0, 1])
+    order = np.argsort(y, kind="stable")  # the rows as the partitions hold them
+    _close(got, NeuronClassifier().fit(X[order], y[order]))
+
+
+def test_fit_parquet_names_a_file_that_lacks_a_column(client, tmp_path):
+    """Every file of a folder or a glob is checked: a glob gave a KeyError traceback, and a
+    folder whose FIRST file lacks a column (Dask takes its columns from it) failed deep in
+    the fit ("operands could not be broadcast together with shapes (1,4) (1,5)")."""
+    X, y, pdf = _hive_data()
+    for name, first in (("later", pdf.iloc[:100]), ("first", pdf.iloc[:100].drop(columns="c"))):
+        (tmp_path / name).mkdir()
+        first.to_parquet(tmp_path / name / "p0.parquet")
+        rest = pdf.iloc[100:] if name == "first" else pdf.iloc[100:].drop(columns="c")
+        rest.to_parquet(tmp_path / name / "p1.parquet")
+        bad = "p0.parquet" if name == "first" else "p1.parquet"
+        for path in (tmp_path / name, tmp_path / name / "*.parquet"):
+            with pytest.raises(ValueError, match=rf"{bad} lacks column\(s\) \['c'\]"):
+                fit_parquet(str(path), "target")
+    with pytest.raises(ValueError, match=r"p1.parquet lacks column\(s\) \['c'\]"):
+        fit_parquet(str(tmp_path / "later" / "*.parquet"), "target", ["a", "c"])
+
+
+def test_fit_parquet_widens_float32_when_any_file_is_float64(client, tmp_path):
+    """Dask takes the dtypes from the first file: a float32 first file made every file's
+    float64 values float32 (the coefficients off by ~1e-6). Now float32 only where every
+    file holds float32."""
+    X, y, pdf = _hive_data()
+    X = X * np.pi  # not representable in float32
+    pdf[["a", "b", "c", "d"]] = X
+    (tmp_path / "mixed").mkdir()
+    pdf.iloc[:100].astype({"a": np.float32, "b": np.float32, "c": np.float32, "d": np.float32}
+                          ).to_parquet(tmp_path / "mixed" / "p0.parquet")  # fmt: skip
+    pdf.iloc[100:].to_parquet(tmp_path / "mixed" / "p1.parquet")
+    X64 = np.r_[X[:100].astype(np.float32), X[100:]].astype(np.float64)
+    got = fit_parquet(str(tmp_path / "mixed"), "target", ["a", "b", "c", "d"], tol=1e-12)
+    assert got.coef_.dtype == np.float64
+    _close(got, NeuronClassifier(tol=1e-12).fit(X64, y))

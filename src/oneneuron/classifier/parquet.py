@@ -60,13 +60,17 @@ def fit_parquet(
     import dask
     import dask.dataframe as dd
 
+    files = _parquet_files(path)
+    _check_files(path, files, target, features)
     df = dd.read_parquet(path)
     missing = [c for c in [target, *(features or [])] if c not in df.columns]
     if missing:
         raise ValueError(f"columns {missing} not in {path!r}; it has {list(df.columns)}")
     cols = list(features) if features is not None else [c for c in df.columns if c != target]
-    _check_files(path, [*cols, target])
-    X, y = frame_to_arrays(df[[*cols, target]], cols, target)
+    # Dask takes the dtypes from the first file: float32 only where every file holds it
+    single = all(f.types.get(c) == "float" for f in files for c in cols) if files else None
+    dtype = None if single is None else np.float32 if single else np.float64
+    X, y = frame_to_arrays(df[[*cols, target]], cols, target, dtype)
     clf = NeuronClassifier(**params)
     factors = params.get("penalty_factor")
     if isinstance(factors, Mapping):  # by column name, as for a DataFrame (the arrays have none)
@@ -104,23 +108,58 @@ def _by_name(exc: ValueError, cols: list[str]) -> ValueError:
     return type(exc)(text)
 
 
-def _check_files(path: str, columns: list[str]) -> None:
-    """Every Parquet file of a folder has the columns (Dask reads the first file's schema
-    and would fail deep in the fit on a file that lacks one): the first that lacks any is
-    named. Only the files' footers are read."""
+class _File:
+    """One Parquet file of a dataset: its columns (with a hive folder's ``key=value``
+    partition keys) and the Arrow type names of its columns."""
+
+    def __init__(self, path: Any, names: list[str], types: dict[str, str]) -> None:
+        self.path, self.names, self.types = path, names, types
+
+
+def _parquet_files(path: str) -> list[_File]:
+    """The Parquet files Dask reads for ``path`` (a folder, searched recursively as a
+    hive-partitioned dataset is; a glob; or one file), footers only. Names starting
+    with ``_`` or ``.`` are skipped, as Dask skips them."""
+    import glob
     from pathlib import Path
 
     import pyarrow.parquet as pq
 
-    folder = Path(path)
-    if not folder.is_dir():
+    root = Path(path)
+    if root.is_dir():
+        found = [(f, f.relative_to(root).parts) for f in root.rglob("*.parquet")]
+    elif glob.has_magic(path):
+        found = [(Path(f), (Path(f).name,)) for f in glob.glob(path)]
+    else:
+        return []  # one file: Dask reads its schema itself
+    out = []
+    for f, parts in sorted(found):
+        if any(p.startswith(("_", ".")) for p in parts) or not f.is_file():
+            continue
+        schema = pq.read_schema(f)
+        keys = [p.split("=", 1)[0] for p in parts[:-1] if "=" in p]
+        types = {n: str(t) for n, t in zip(schema.names, schema.types, strict=True)}
+        out.append(_File(f, [*schema.names, *keys], types))
+    return out
+
+
+def _check_files(path: str, files: list[_File], target: str, features: list[str] | None) -> None:
+    """Every Parquet file of a folder or glob has the columns (Dask reads the first file's
+    schema and would fail deep in the fit on a file that lacks one): the first file that
+    lacks any is named. Without ``features`` every file needs every column some file has
+    (a column only in later files would otherwise be dropped or fail the fit)."""
+    if len(files) < 2:
         return
-    for f in sorted(folder.rglob("*.parquet")):
-        have = set(pq.read_schema(f).names)
-        lacking = [c for c in columns if c not in have]
+    every = list(dict.fromkeys(n for f in files for n in f.names))
+    wanted = every if features is None else [target, *features]
+    absent = [c for c in wanted if c not in every]
+    if absent:
+        raise ValueError(f"columns {absent} not in {path!r}; it has {every}")
+    for f in files:
+        lacking = [c for c in wanted if c not in f.names]
         if lacking:
             raise ValueError(
-                f"the Parquet file {f} lacks column(s) {lacking} that the other files of "
+                f"the Parquet file {f.path} lacks column(s) {lacking} that the other files of "
                 f"{path} have; every file of a dataset needs the same columns"
             )
 
@@ -133,11 +172,12 @@ def _labels(part: Any, target: str) -> Any:
     return part[target].to_numpy()
 
 
-def frame_to_arrays(df: Any, cols: list[str], target: str) -> tuple[Any, Any]:
+def frame_to_arrays(df: Any, cols: list[str], target: str, dtype: Any = None) -> tuple[Any, Any]:
     """Features and labels as dask arrays built from the *same* partitions of ``df``.
 
     Each pass then reads each partition once (features and label together), and X
-    and y have the same row chunks by construction.
+    and y have the same row chunks by construction. The features are float32 if
+    every column of ``df``'s dtypes is, else float64, unless ``dtype`` says which.
     """
     import dask
     import dask.array as da
@@ -148,7 +188,8 @@ def frame_to_arrays(df: Any, cols: list[str], target: str) -> tuple[Any, Any]:
         raise ValueError(
             f"non-numeric feature columns {bad}; encode them (e.g. one-hot) before fitting"
         )
-    dtype = np.float32 if all(df.dtypes[c] == np.float32 for c in cols) else np.float64
+    if dtype is None:
+        dtype = np.float32 if all(df.dtypes[c] == np.float32 for c in cols) else np.float64
     ydtype = df.dtypes[target]
     ydtype = ydtype if isinstance(ydtype, np.dtype) else np.dtype(object)
     parts = df.to_delayed()
