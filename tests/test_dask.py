@@ -324,3 +324,40 @@ def test_fit_parquet_widens_float32_when_any_file_is_float64(client, tmp_path):
     got = fit_parquet(str(tmp_path / "mixed"), "target", ["a", "b", "c", "d"], tol=1e-12)
     assert got.coef_.dtype == np.float64
     _close(got, NeuronClassifier(tol=1e-12).fit(X64, y))
+
+
+def test_fit_parquet_refuses_bad_features_and_files_by_name(client, tmp_path):
+    """features naming the target or a column twice was 'non-numeric feature columns
+    ['y']' (a numeric column), an empty list 'operands could not be broadcast'; a folder
+    with a file that is not Parquet gave Arrow's words without the file's name, a missing
+    path or an empty folder Dask's 'An error occurred while calling the read_parquet
+    method'; files ending .parq or .pq (which Dask reads) were not checked."""
+    X, y, pdf = _hive_data()
+    pdf = pdf.drop(columns="g")
+    pdf.to_parquet(tmp_path / "f.parquet")
+    for features, match in (
+        (["a", "target"], r"features list the target 'target'"),
+        (["a", "b", "a"], r"features list 'a' twice"),
+        ([], r"features is empty"),
+    ):
+        with pytest.raises(ValueError, match=match):
+            fit_parquet(str(tmp_path / "f.parquet"), "target", features)
+    (tmp_path / "bad").mkdir()
+    pdf.to_parquet(tmp_path / "bad" / "a.parquet")
+    (tmp_path / "bad" / "b.parquet").write_bytes(b"not parquet")
+    with pytest.raises(ValueError, match=r"b\.parquet is not a Parquet file"):
+        fit_parquet(str(tmp_path / "bad"), "target")
+    (tmp_path / "bad.parquet").write_bytes(b"not parquet at all")
+    with pytest.raises(ValueError, match=r"bad\.parquet is not a Parquet file"):
+        fit_parquet(str(tmp_path / "bad.parquet"), "target")
+    with pytest.raises(FileNotFoundError, match=r"no Parquet file or folder .*nope"):
+        fit_parquet(str(tmp_path / "nope"), "target")
+    (tmp_path / "empty").mkdir()
+    for path in (tmp_path / "empty", tmp_path / "empty" / "*.parquet"):
+        with pytest.raises(ValueError, match=r"holds no Parquet files"):
+            fit_parquet(str(path), "target")
+    (tmp_path / "pq").mkdir()
+    pdf.iloc[:100].to_parquet(tmp_path / "pq" / "a.parq")
+    pdf.iloc[100:].drop(columns="c").to_parquet(tmp_path / "pq" / "b.pq")
+    with pytest.raises(ValueError, match=r"b\.pq lacks column\(s\) \['c'\]"):
+        fit_parquet(str(tmp_path / "pq"), "target")

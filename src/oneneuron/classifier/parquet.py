@@ -54,12 +54,18 @@ def fit_parquet(
 
     Raises
     ------
+    FileNotFoundError
+        If ``path`` does not exist.
     ValueError
-        If ``target`` or a feature column is missing, or a feature is not numeric.
+        If ``target`` or a feature column is missing (the first file that lacks it is
+        named), a feature is not numeric, ``features`` is empty, repeats a column or
+        lists the target, or a file is not Parquet (named).
     """
     import dask
     import dask.dataframe as dd
 
+    if features is not None:
+        _check_features(target, features)
     files = _parquet_files(path)
     _check_files(path, files, target, features)
     df = dd.read_parquet(path)
@@ -68,8 +74,8 @@ def fit_parquet(
         raise ValueError(f"columns {missing} not in {path!r}; it has {list(df.columns)}")
     cols = list(features) if features is not None else [c for c in df.columns if c != target]
     # Dask takes the dtypes from the first file: float32 only where every file holds it
-    single = all(f.types.get(c) == "float" for f in files for c in cols) if files else None
-    dtype = None if single is None else np.float32 if single else np.float64
+    single = all(f.types.get(c) == "float" for f in files for c in cols)
+    dtype = np.float32 if single else np.float64
     X, y = frame_to_arrays(df[[*cols, target]], cols, target, dtype)
     clf = NeuronClassifier(**params)
     factors = params.get("penalty_factor")
@@ -116,30 +122,53 @@ class _File:
         self.path, self.names, self.types = path, names, types
 
 
+PARQUET_SUFFIXES = (".parquet", ".parq", ".pq")  # the files Dask reads in a folder
+
+
+def _check_features(target: str, features: list[str]) -> None:
+    if len(features) == 0:
+        raise ValueError("features is empty; name at least one column (or pass None for all)")
+    if target in features:
+        raise ValueError(f"features list the target {target!r}; it cannot be a feature too")
+    twice = [c for c in dict.fromkeys(features) if features.count(c) > 1]
+    if twice:
+        raise ValueError(f"features list {twice[0]!r} twice")
+
+
 def _parquet_files(path: str) -> list[_File]:
     """The Parquet files Dask reads for ``path`` (a folder, searched recursively as a
     hive-partitioned dataset is; a glob; or one file), footers only. Names starting
-    with ``_`` or ``.`` are skipped, as Dask skips them."""
+    with ``_`` or ``.`` are skipped, as Dask skips them. A file that is not Parquet is
+    named."""
     import glob
     from pathlib import Path
 
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     root = Path(path)
     if root.is_dir():
-        found = [(f, f.relative_to(root).parts) for f in root.rglob("*.parquet")]
+        found = [(f, f.relative_to(root).parts) for f in root.rglob("*")]
+        found = [(f, parts) for f, parts in found if f.suffix in PARQUET_SUFFIXES]
     elif glob.has_magic(path):
         found = [(Path(f), (Path(f).name,)) for f in glob.glob(path)]
+    elif root.exists():
+        found = [(root, (root.name,))]
     else:
-        return []  # one file: Dask reads its schema itself
+        raise FileNotFoundError(f"no Parquet file or folder {path}")
     out = []
     for f, parts in sorted(found):
         if any(p.startswith(("_", ".")) for p in parts) or not f.is_file():
             continue
-        schema = pq.read_schema(f)
+        try:
+            schema = pq.read_schema(f)
+        except (pa.ArrowException, OSError) as exc:
+            raise ValueError(f"{f} is not a Parquet file ({exc})") from None
         keys = [p.split("=", 1)[0] for p in parts[:-1] if "=" in p]
         types = {n: str(t) for n, t in zip(schema.names, schema.types, strict=True)}
         out.append(_File(f, [*schema.names, *keys], types))
+    if not out:
+        raise ValueError(f"{path} holds no Parquet files ({', '.join(PARQUET_SUFFIXES)})")
     return out
 
 

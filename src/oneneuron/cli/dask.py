@@ -78,5 +78,7 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
 def _is_parquet_folder(path: str) -> bool:
     from pathlib import Path
 
+    from ..classifier.parquet import PARQUET_SUFFIXES
+
     p = Path(path)  # searched recursively: a hive-partitioned folder holds g=0/part.parquet
-    return p.is_dir() and any(p.rglob("*.parquet"))
+    return p.is_dir() and any(f.suffix in PARQUET_SUFFIXES for f in p.rglob("*"))
