@@ -361,3 +361,26 @@ def test_fit_parquet_refuses_bad_features_and_files_by_name(client, tmp_path):
     pdf.iloc[100:].drop(columns="c").to_parquet(tmp_path / "pq" / "b.pq")
     with pytest.raises(ValueError, match=r"b\.pq lacks column\(s\) \['c'\]"):
         fit_parquet(str(tmp_path / "pq"), "target")
+
+
+def test_labels_of_unknown_length_and_mixed_types(client):
+    """A dask array X with a Dask Series y (partitions of unknown length) was refused as
+    'X has 240 rows but y has nan'; it is fitted as the NumPy engine fits the rows. A
+    DataFrame X with NumPy labels says what to pass; labels of two types (1 and '1' in
+    different partitions) were a TypeError from inside NumPy."""
+    X, y, _ = _data(2)
+    ys = dd.from_pandas(pd.Series(y), npartitions=3)
+    sw = np.random.default_rng(1).uniform(0.5, 2.0, len(y))
+    sws = dd.from_pandas(pd.Series(sw), npartitions=2)
+    got = NeuronClassifier().fit(da.from_array(X, chunks=80), ys, sample_weight=sws)
+    _close(got, NeuronClassifier().fit(X, y, sample_weight=sw))
+    frame = dd.from_pandas(pd.DataFrame(X, columns=list("abcd")), npartitions=3)
+    with pytest.raises(ValueError, match=r"Dask Series of the same frame"):
+        NeuronClassifier().fit(frame, y)
+    mixed = pd.Series(y.astype(object))
+    mixed[y == 1] = "1"
+    with pytest.raises(ValueError, match=r"y mixes numbers and text \(e.g. 0 and '1'\)"):
+        NeuronClassifier().fit(da.from_array(X, chunks=80), mixed.to_numpy())
+    halves = np.array([*y[:120].astype(object), *y[120:].astype(str)], dtype=object)
+    with pytest.raises(ValueError, match=r"y mixes label types across row chunks"):
+        NeuronClassifier().fit(da.from_array(X, chunks=120), da.from_array(halves, chunks=120))

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from ..functions import log_sigmoid, log_softmax, sigmoid_pair, softmax
 from ._dask import row_blocks, tree_sum
+from ._numpy_prep import plain_labels
 from ._record import (
     ZERO_WEIGHTS,
     FitData,
@@ -77,6 +78,8 @@ def _chunk_summary(Xb: Any, yb: Any, swb: Any) -> dict[str, Any]:
         sw = np.where(w_ok, sw, 0.0)
     na = _missing(yb)
     missing = (int(na.sum()), int(np.argmax(na))) if na is not None and na.any() else None
+    if missing is None:
+        plain_labels(yb)  # labels of two types (1 and '1') are one clear error
     if missing is not None:  # summarised without them (the fit is refused anyway)
         Xb, yb, sw = Xb[~na], yb[~na], sw[~na]
     labels, inv = np.unique(yb, return_inverse=True)
@@ -145,7 +148,14 @@ def _merge_moments(
 def _merge_summaries(parts: list[dict[str, Any]]) -> dict[str, Any]:
     out = dict(parts[0])
     for p in parts[1:]:
-        labels = np.union1d(out["labels"], p["labels"])
+        try:
+            labels = np.union1d(out["labels"], p["labels"])
+        except TypeError:  # each chunk's labels are one type, but not the same one
+            a, b = out["labels"][0], p["labels"][0]
+            raise ValueError(
+                f"y mixes label types across row chunks (e.g. {a!r} and {b!r}); make the "
+                "labels one type (all text: y.astype(str))"
+            ) from None
         merged: dict[str, Any] = {}
         for key in ("counts", "swsum"):
             merged[key] = np.zeros(len(labels))
@@ -195,6 +205,13 @@ def _weigh(yb: Any, swb: Any, classes: NDArray, cw: NDArray) -> NDArray[np.float
     return np.asarray(swb, dtype=np.float64) * cw[np.searchsorted(classes, np.asarray(yb))]
 
 
+UNKNOWN_LENGTHS = (
+    "{what} must be a Dask array or Series when X's partitions have unknown lengths (a Dask "
+    "DataFrame): pass {what} as a Dask Series of the same frame, e.g. "
+    "fit(df[features], df['label']), or X as a dask array (df.to_dask_array(lengths=True))"
+)
+
+
 def prepare_dask(
     X: Any, y: Any, sample_weight: Any, *, class_weight: Any, standardize: bool, center: bool
 ) -> FitData:
@@ -212,7 +229,7 @@ def prepare_dask(
     if ya is None:
         y = np.asarray(y)
         if not known:
-            raise ValueError("y must be a dask Series/array when X has unknown chunk sizes")
+            raise ValueError(UNKNOWN_LENGTHS.format(what="y"))
         if y.ndim != 1 or len(y) != Xa.shape[0]:
             raise ValueError(f"X has {Xa.shape[0]} rows but y has shape {y.shape}")
         ya = da.from_array(y, chunks=(Xa.chunks[0],))
@@ -228,11 +245,14 @@ def prepare_dask(
         swa = as_dask_array(sample_weight, "sample_weight")[0].astype(np.float64)
     else:
         if not known:
-            raise ValueError("sample_weight must be a dask Series/array when X is a DataFrame")
+            raise ValueError(UNKNOWN_LENGTHS.format(what="sample_weight"))
         sw_np = np.asarray(sample_weight, dtype=np.float64)
         if sw_np.shape != (Xa.shape[0],):
             raise ValueError(f"X has {Xa.shape[0]} rows but sample_weight has shape {sw_np.shape}")
         swa = da.from_array(sw_np, chunks=(Xa.chunks[0],))
+    if known:  # a Dask Series' partitions have unknown lengths: count them (reads y or w only)
+        ya = ya.compute_chunk_sizes() if np.isnan(ya.shape[0]) else ya
+        swa = swa.compute_chunk_sizes() if np.isnan(swa.shape[0]) else swa
     if known:  # name only what differs (sample_weight only when given)
         given = [("y", ya)] + ([("sample_weight", swa)] if sample_weight is not None else [])
         off = [f"{what} has {a.shape[0]}" for what, a in given if a.shape[0] != Xa.shape[0]]
