@@ -1,8 +1,12 @@
 """Fit a ``NeuronClassifier`` on a Parquet dataset through Dask, out of core.
 
-The features are read chunk by chunk on the workers on every pass over the data;
-nothing is persisted, so memory is bounded by a few row groups per worker thread,
-whatever the size of the dataset.
+The features are read partition by partition on the workers on every pass over the
+data; nothing is persisted, so memory is bounded by a few partitions per worker thread,
+whatever the size of the dataset. A partition is what ``dask.dataframe.read_parquet``
+makes of the files: a file whose row groups hold less than about 256 MiB (Dask's
+``blocksize``) is one partition, a larger file is split at its row groups into parts of
+about that size. (Measured: a 32 MB file of 40 row groups is one partition; the fit's
+peak traced memory grows with it, from 53 MB at 8 MB of features to 83 MB at 32 MB.)
 """
 
 from __future__ import annotations
