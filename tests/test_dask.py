@@ -384,3 +384,25 @@ def test_labels_of_unknown_length_and_mixed_types(client):
     halves = np.array([*y[:120].astype(object), *y[120:].astype(str)], dtype=object)
     with pytest.raises(ValueError, match=r"y mixes label types across row chunks"):
         NeuronClassifier().fit(da.from_array(X, chunks=120), da.from_array(halves, chunks=120))
+
+
+def test_score_on_a_dask_dataframe(client):
+    """score(frame, frame['y']) raised Dask's 'Cannot call len() on object with unknown
+    chunk size' (scikit-learn's accuracy takes len of the lazy labels). It is reduced on
+    the cluster and equals scikit-learn's accuracy of the in-memory predictions."""
+    from sklearn.metrics import accuracy_score
+
+    X, y, _ = _data(3)
+    sw = np.random.default_rng(2).uniform(0.5, 2.0, len(y))
+    pdf = pd.DataFrame(X, columns=list("abcd")).assign(y=y, w=sw)
+    frame = dd.from_pandas(pdf, npartitions=3)
+    clf = NeuronClassifier().fit(X, y)
+    Xf = frame[list("abcd")]
+    assert clf.score(Xf, frame["y"]) == pytest.approx(accuracy_score(y, clf.predict(X)), abs=1e-12)
+    want = accuracy_score(y, clf.predict(X), sample_weight=sw)
+    assert clf.score(Xf, frame["y"], sample_weight=frame["w"]) == pytest.approx(want, abs=1e-12)
+    assert clf.score(da.from_array(X, chunks=70), frame["y"]) == pytest.approx(
+        accuracy_score(y, clf.predict(X)), abs=1e-12
+    )
+    with pytest.raises(ValueError, match=r"Dask Series of the same frame"):
+        clf.score(Xf, y)

@@ -614,6 +614,27 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             return self._predict_elsewhere(X, "predict_log_proba", offset)
         return log_proba_from_logits(self.decision_function(X, offset=offset))
 
+    def score(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
+        """Mean accuracy of :meth:`predict` on ``X`` against ``y`` (weighted by
+        ``sample_weight``), as scikit-learn's ``ClassifierMixin.score``.
+
+        On Dask input it is reduced on the cluster, chunk by chunk (``y`` and
+        ``sample_weight`` then are Dask Series/arrays, or NumPy where X's row chunks
+        are known); other input is scored by scikit-learn.
+
+        Examples
+        --------
+        >>> from oneneuron.datasets import load_exam_scores
+        >>> X, y, _ = load_exam_scores()
+        >>> round(NeuronClassifier().fit(X, y).score(X, y), 2)
+        0.89
+        """
+        if not is_table(X) and input_kind(X) == "dask":
+            from ..engines import dask_accuracy
+
+            return dask_accuracy(self, X, y, sample_weight)
+        return float(super().score(X, y, sample_weight=sample_weight))
+
     def predict(self, X: ArrayLike, *, offset: ArrayLike | None = None) -> NDArray[Any]:
         """Labels: binary ``classes_[1]`` where ``P(classes_[1]) > threshold``; else argmax."""
         if not is_table(X) and input_kind(X) != "numpy":  # torch/CuPy, lazy Dask

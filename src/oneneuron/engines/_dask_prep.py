@@ -399,3 +399,47 @@ def dask_predict(clf: Any, X: Any, method: str) -> Any:
         return Xa.map_blocks(run, W, b, drop_axis=1, dtype=Xa.dtype)
     cols = m if method == "decision_function" else K
     return Xa.map_blocks(run, W, b, chunks=(Xa.chunks[0], (cols,)), dtype=Xa.dtype)
+
+
+def _block_accuracy(pred: Any, yb: Any, wb: Any) -> NDArray[np.float64]:
+    pred, yb, wb = np.asarray(pred), np.asarray(yb), np.asarray(wb, dtype=np.float64)
+    if not len(pred) == len(yb) == len(wb):
+        raise ValueError(
+            f"X, y and sample_weight chunks differ in length ({len(pred)}, {len(yb)}, "
+            f"{len(wb)}); take them from one Dask DataFrame"
+        )
+    return np.array([wb @ (pred == yb), wb.sum()])
+
+
+def dask_accuracy(model: Any, X: Any, y: Any, sample_weight: Any = None) -> float:
+    """Weighted mean accuracy of ``model.predict`` on Dask input, one task per chunk
+    (the labels are compared where they are; only two numbers per chunk come back)."""
+    import dask
+    import dask.array as da
+
+    pred = dask_predict(model, X, "predict")
+    known = not np.isnan(pred.shape[0])
+
+    def rows(v: Any, what: str) -> Any:
+        if hasattr(v, "dask"):
+            a = as_dask_array(v, what)[0]
+            if known and np.isnan(a.shape[0]):
+                a = a.compute_chunk_sizes()
+        elif not known:
+            raise ValueError(UNKNOWN_LENGTHS.format(what=what))
+        else:
+            a = da.from_array(np.asarray(v), chunks=(pred.chunks[0],))
+        if known and a.shape[0] != pred.shape[0]:
+            raise ValueError(f"X has {pred.shape[0]} rows but {what} has {a.shape[0]}")
+        return a.rechunk((pred.chunks[0],)) if known else a
+
+    ya = rows(y, "y")
+    if sample_weight is None:
+        wa = pred.map_blocks(lambda b: np.ones(len(b)), dtype=np.float64)
+    else:
+        wa = rows(sample_weight, "sample_weight")
+    ps, ys, ws = row_blocks(pred, ya, wa)
+    task = dask.delayed(_block_accuracy, pure=True)
+    parts = [task(p, yb, wb) for p, yb, wb in zip(ps, ys, ws, strict=True)]
+    (hits, total) = dask.compute(tree_sum(parts, sum))[0]
+    return float(hits / total)
