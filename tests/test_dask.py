@@ -406,3 +406,22 @@ def test_score_on_a_dask_dataframe(client):
     )
     with pytest.raises(ValueError, match=r"Dask Series of the same frame"):
         clf.score(Xf, y)
+
+
+def test_a_table_model_predicts_a_dask_dataframe_of_its_columns(client):
+    """A model fitted on a pandas table with a text column refused a Dask DataFrame of
+    the same columns ('X has non-numeric columns ['g']; encode them ... before fitting');
+    each partition is now coded by the model's design, lazily, as pandas input is."""
+    rng = np.random.default_rng(5)
+    n = 300
+    pdf = pd.DataFrame({"x": rng.normal(size=n), "g": rng.choice(["a", "b", "c"], n)})
+    y = (pdf.x + (pdf.g == "b") + rng.normal(size=n) > 0.5).astype(int).to_numpy()
+    clf = NeuronClassifier().fit(pdf, y)
+    frame = dd.from_pandas(pdf, npartitions=3)
+    for method in ("predict_proba", "predict_log_proba", "decision_function", "predict"):
+        got = getattr(clf, method)(frame)
+        assert isinstance(got, da.Array), method
+        want = getattr(clf, method)(pdf)
+        np.testing.assert_allclose(got.compute(), want, rtol=0, atol=1e-12, err_msg=method)
+    with pytest.raises(ValueError, match="'x'"):
+        clf.predict_proba(frame[["g"]]).compute()

@@ -45,6 +45,11 @@ __all__ = ["NeuronClassifier"]
 _VALID_PARAMS: list[list[Any]] = []  # recent parameter values that passed validation
 
 
+def _raw_dask_table(X: Any, coded: Any) -> bool:
+    """A Dask DataFrame whose columns are not the design's coded ones (a table's own)."""
+    return hasattr(X, "npartitions") and hasattr(X, "columns") and list(X.columns) != list(coded)
+
+
 class NeuronClassifier(ClassifierMixin, BaseEstimator):
     """One neuron (binary) or one softmax layer (K > 2 classes), fitted exactly.
 
@@ -575,7 +580,27 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
                 "offsets are supported on NumPy/SciPy/pandas input only; predict this model "
                 "on a NumPy array with offset="
             )
+        design = getattr(self, "design_", None)
+        if design is not None and _raw_dask_table(X, design.names):
+            return self._predict_partitions(X, method)
         return engine_predict(self, X, method)
+
+    def _predict_partitions(self, X: Any, method: str) -> Any:
+        """``method`` of a Dask DataFrame holding the table's own columns (text, categories):
+        each partition is coded by the model's design and predicted as a pandas table is,
+        lazily, one task per partition."""
+        import dask
+        import dask.array as da
+
+        K = len(self.classes_)
+        wide = method in ("predict_proba", "predict_log_proba") or (
+            method == "decision_function" and K > 2
+        )
+        shape = (np.nan, K) if wide else (np.nan,)
+        dtype = self.classes_.dtype if method == "predict" else np.float64
+        task = dask.delayed(getattr(self, method), pure=True)
+        parts = [da.from_delayed(task(p), shape, dtype=dtype) for p in X.to_delayed()]
+        return da.concatenate(parts)
 
     def _offset(self, offset: Any, n_samples: int) -> NDArray[np.float64] | None:
         """The prediction offset: required exactly when the fit had one."""
