@@ -425,3 +425,20 @@ def test_a_table_model_predicts_a_dask_dataframe_of_its_columns(client):
         np.testing.assert_allclose(got.compute(), want, rtol=0, atol=1e-12, err_msg=method)
     with pytest.raises(ValueError, match="'x'"):
         clf.predict_proba(frame[["g"]]).compute()
+
+
+def test_fit_parquet_names_a_file_whose_feature_is_text(client, tmp_path):
+    """Dask takes the dtypes from the first file: a later file holding a feature as text
+    was parsed as numbers where it could be, and otherwise failed inside a worker with
+    "could not convert string to float: 'n/a'" naming neither file nor column."""
+    X, y, pdf = _hive_data()
+    pdf = pdf.drop(columns="g")
+    (tmp_path / "d").mkdir()
+    pdf.iloc[:100].to_parquet(tmp_path / "d" / "p0.parquet")
+    later = pdf.iloc[100:].astype({"b": str})
+    later.loc[later.index[3], "b"] = "n/a"
+    later.to_parquet(tmp_path / "d" / "p1.parquet")
+    with pytest.raises(
+        ValueError, match=r"p1\.parquet holds column 'b' as (large_)?string, not numbers"
+    ):
+        fit_parquet(str(tmp_path / "d"), "target")

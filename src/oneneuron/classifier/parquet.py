@@ -77,8 +77,9 @@ def fit_parquet(
     if missing:
         raise ValueError(f"columns {missing} not in {path!r}; it has {list(df.columns)}")
     cols = list(features) if features is not None else [c for c in df.columns if c != target]
+    _check_numeric(files, cols)
     # Dask takes the dtypes from the first file: float32 only where every file holds it
-    single = all(f.types.get(c) == "float" for f in files for c in cols)
+    single = all(str(f.type_of(c)) == "float" for f in files for c in cols)
     dtype = np.float32 if single else np.float64
     X, y = frame_to_arrays(df[[*cols, target]], cols, target, dtype)
     clf = NeuronClassifier(**params)
@@ -120,13 +121,41 @@ def _by_name(exc: ValueError, cols: list[str]) -> ValueError:
 
 class _File:
     """One Parquet file of a dataset: its columns (with a hive folder's ``key=value``
-    partition keys) and the Arrow type names of its columns."""
+    partition keys) and its Arrow schema."""
 
-    def __init__(self, path: Any, names: list[str], types: dict[str, str]) -> None:
-        self.path, self.names, self.types = path, names, types
+    def __init__(self, path: Any, names: list[str], schema: Any) -> None:
+        self.path, self.names, self.schema = path, names, schema
+
+    def type_of(self, column: str) -> Any:
+        """The column's Arrow type (a dictionary's values), None for a hive key."""
+        import pyarrow as pa
+
+        if column not in self.schema.names:
+            return None
+        t = self.schema.field(column).type
+        return t.value_type if pa.types.is_dictionary(t) else t
 
 
 PARQUET_SUFFIXES = (".parquet", ".parq", ".pq")  # the files Dask reads in a folder
+
+
+def _check_numeric(files: list[_File], cols: list[str]) -> None:
+    """Dask takes the columns' types from the first file; a later file's text column
+    would be parsed as numbers where it can be, or fail inside a worker without naming
+    the file. Every file's feature columns must be numbers (or booleans)."""
+    import pyarrow as pa
+
+    for f in files[1:]:
+        for c in cols:
+            t = f.type_of(c)
+            if t is None:
+                continue  # a hive key: its type is the folder's
+            if not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t)
+                    or pa.types.is_decimal(t) or pa.types.is_null(t)):  # fmt: skip
+                raise ValueError(
+                    f"{f.path} holds column {c!r} as {t}, not numbers; every file of a "
+                    "dataset needs numeric features"
+                )
 
 
 def _check_features(target: str, features: list[str]) -> None:
@@ -169,8 +198,7 @@ def _parquet_files(path: str) -> list[_File]:
         except (pa.ArrowException, OSError) as exc:
             raise ValueError(f"{f} is not a Parquet file ({exc})") from None
         keys = [p.split("=", 1)[0] for p in parts[:-1] if "=" in p]
-        types = {n: str(t) for n, t in zip(schema.names, schema.types, strict=True)}
-        out.append(_File(f, [*schema.names, *keys], types))
+        out.append(_File(f, [*schema.names, *keys], schema))
     if not out:
         raise ValueError(f"{path} holds no Parquet files ({', '.join(PARQUET_SUFFIXES)})")
     return out
