@@ -46,8 +46,11 @@ _VALID_PARAMS: list[list[Any]] = []  # recent parameter values that passed valid
 
 
 def _raw_dask_table(X: Any, coded: Any) -> bool:
-    """A Dask DataFrame whose columns are not the design's coded ones (a table's own)."""
-    return hasattr(X, "npartitions") and hasattr(X, "columns") and list(X.columns) != list(coded)
+    """A Dask DataFrame whose columns are not the design's coded ones (a table's own;
+    the coded columns in another order stay the engine's error, raised at once)."""
+    if not (hasattr(X, "npartitions") and hasattr(X, "columns")):
+        return False
+    return set(map(str, X.columns)) != set(map(str, coded))
 
 
 class NeuronClassifier(ClassifierMixin, BaseEstimator):
