@@ -442,3 +442,22 @@ def test_fit_parquet_names_a_file_whose_feature_is_text(client, tmp_path):
         ValueError, match=r"p1\.parquet holds column 'b' as (large_)?string, not numbers"
     ):
         fit_parquet(str(tmp_path / "d"), "target")
+
+
+def test_fit_parquet_takes_paths_and_lists_of_files(client, tmp_path):
+    """read_parquet takes a pathlib.Path and a list of files; the file check made both a
+    TypeError ('expected string or bytes-like object')."""
+    from pathlib import Path
+
+    X, y, pdf = _hive_data()
+    pdf = pdf.drop(columns="g")
+    pdf.iloc[:100].to_parquet(tmp_path / "a.parquet")
+    pdf.iloc[100:].to_parquet(tmp_path / "b.parquet")
+    ref = NeuronClassifier().fit(X, y)
+    _close(fit_parquet([str(tmp_path / "a.parquet"), str(tmp_path / "b.parquet")], "target"), ref)
+    _close(fit_parquet(Path(tmp_path), "target"), ref)
+    pdf.to_parquet(tmp_path / "all.parquet")
+    _close(fit_parquet(Path(tmp_path / "all.parquet"), "target"), ref)
+    pdf.drop(columns="c").to_parquet(tmp_path / "c.parquet")
+    with pytest.raises(ValueError, match=r"c\.parquet lacks column\(s\) \['c'\]"):
+        fit_parquet([tmp_path / "a.parquet", tmp_path / "c.parquet"], "target")

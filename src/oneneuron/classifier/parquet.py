@@ -11,6 +11,7 @@ peak traced memory grows with it, from 53 MB at 8 MB of features to 83 MB at 32 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from contextlib import ExitStack
 from typing import Any
@@ -24,7 +25,7 @@ __all__ = ["fit_parquet", "frame_to_arrays"]
 
 
 def fit_parquet(
-    path: str,
+    path: str | os.PathLike[str] | list[str],
     target: str,
     features: list[str] | None = None,
     scheduler: str | None = None,
@@ -34,9 +35,10 @@ def fit_parquet(
 
     Parameters
     ----------
-    path : str
-        A Parquet file, a directory of them, or a glob (anything
-        ``dask.dataframe.read_parquet`` reads).
+    path : str, path-like or list of str
+        A Parquet file, a directory of them (hive-partitioned ``key=value`` folders
+        included), a glob, or a list of files (what ``dask.dataframe.read_parquet``
+        reads).
     target : str
         Column holding the class labels.
     features : list of str, optional
@@ -68,6 +70,10 @@ def fit_parquet(
     import dask
     import dask.dataframe as dd
 
+    if isinstance(path, (list, tuple)):
+        path = [os.fspath(p) for p in path]
+    else:
+        path = os.fspath(path)
     if features is not None:
         _check_features(target, features)
     files = _parquet_files(path)
@@ -168,25 +174,32 @@ def _check_features(target: str, features: list[str]) -> None:
         raise ValueError(f"features list {twice[0]!r} twice")
 
 
-def _parquet_files(path: str) -> list[_File]:
+def _parquet_files(path: Any) -> list[_File]:
     """The Parquet files Dask reads for ``path`` (a folder, searched recursively as a
     hive-partitioned dataset is; a glob; or one file), footers only. Names starting
     with ``_`` or ``.`` are skipped, as Dask skips them. A file that is not Parquet is
     named."""
     import glob
+    import os
     from pathlib import Path
 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    root = Path(path)
-    if root.is_dir():
+    if isinstance(path, (list, tuple)):  # files, as read_parquet takes them
+        found = [(Path(f), (Path(f).name,)) for f in path]
+        lost = [str(f) for f, _ in found if not f.is_file()]
+        if lost:
+            raise FileNotFoundError(f"no Parquet file {lost[0]}")
+        path = ", ".join(map(str, path))
+    elif Path(path).is_dir():
+        root = Path(path)
         found = [(f, f.relative_to(root).parts) for f in root.rglob("*")]
         found = [(f, parts) for f, parts in found if f.suffix in PARQUET_SUFFIXES]
-    elif glob.has_magic(path):
-        found = [(Path(f), (Path(f).name,)) for f in glob.glob(path)]
-    elif root.exists():
-        found = [(root, (root.name,))]
+    elif glob.has_magic(os.fspath(path)):
+        found = [(Path(f), (Path(f).name,)) for f in glob.glob(os.fspath(path))]
+    elif Path(path).exists():
+        found = [(Path(path), (Path(path).name,))]
     else:
         raise FileNotFoundError(f"no Parquet file or folder {path}")
     out = []
