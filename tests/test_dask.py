@@ -461,3 +461,30 @@ def test_fit_parquet_takes_paths_and_lists_of_files(client, tmp_path):
     pdf.drop(columns="c").to_parquet(tmp_path / "c.parquet")
     with pytest.raises(ValueError, match=r"c\.parquet lacks column\(s\) \['c'\]"):
         fit_parquet([tmp_path / "a.parquet", tmp_path / "c.parquet"], "target")
+
+
+def test_a_frame_read_from_many_files_fits_with_its_own_label_and_weight_columns(client, tmp_path):
+    """fit(df[features], df['y'], sample_weight=df['w']) on dd.read_parquet of a folder
+    of small files failed: Dask fuses the partitions of a narrow column read, so X, y
+    and w had 15, 8 and 8 row blocks ('must have the same row chunks'), and score did
+    the same. X, y and w now come from the same partitions of one frame."""
+    from sklearn.metrics import accuracy_score
+
+    rng = np.random.default_rng(6)
+    parts = []
+    for i in range(30):
+        X = rng.normal(size=(200, 3))
+        y = (X[:, 0] + rng.normal(size=200) > 0).astype(int)
+        part = pd.DataFrame(X, columns=list("abc")).assign(y=y, w=rng.uniform(0.5, 2, 200))
+        part.to_parquet(tmp_path / f"p{i:02d}.parquet")
+        parts.append(part)
+    full = pd.concat(parts)
+    X, y, w = full[list("abc")].to_numpy(), full.y.to_numpy(), full.w.to_numpy()
+    frame = dd.read_parquet(tmp_path)
+    got = NeuronClassifier().fit(frame[list("abc")], frame["y"], sample_weight=frame["w"])
+    ref = NeuronClassifier().fit(X, y, sample_weight=w)
+    _close(got, ref)
+    want = accuracy_score(y, ref.predict(X), sample_weight=w)
+    assert got.score(frame[list("abc")], frame["y"], sample_weight=frame["w"]) == pytest.approx(
+        want, abs=1e-12
+    )

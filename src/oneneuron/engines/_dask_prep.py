@@ -57,6 +57,52 @@ def as_dask_array(X: Any, what: str = "X") -> tuple[Any, NDArray[Any] | None]:
     return da.asarray(X), None
 
 
+def _part_values(part: Any, cols: list[str], dtype: Any) -> NDArray:
+    return part[cols].to_numpy(dtype=dtype)
+
+
+def _part_column(part: Any, key: str, dtype: Any) -> NDArray:
+    return part[key].to_numpy(dtype=dtype)
+
+
+def aligned_frame(X: Any, **series: Any) -> tuple[Any, NDArray[Any], dict[str, Any]]:
+    """A Dask DataFrame's columns and Dask Series (its label and weight columns) as dask
+    arrays cut from the SAME partitions of one frame (``X.assign``, which aligns them by
+    index as pandas does).
+
+    Arrays taken from ``X`` and ``X['y']`` separately need not line up: Dask fuses the
+    partitions of a narrow column read (30 files became 15 blocks of X and 8 of y).
+    Series that are None are left out of the result.
+    """
+    import dask
+    import dask.array as da
+
+    Xa0, names = as_dask_array(X)  # the numeric check and the dtype rule
+    dtype = Xa0.dtype
+    given = {k: v for k, v in series.items() if v is not None}
+    keys = {k: f"__oneneuron_{k}__" for k in given}
+    frame = X.assign(**{keys[k]: v for k, v in given.items()})
+    parts = frame.to_delayed()
+    cols = list(X.columns)
+    values = dask.delayed(_part_values, pure=True)
+    column = dask.delayed(_part_column, pure=True)
+    Xa = da.concatenate(
+        [da.from_delayed(values(p, cols, dtype), (np.nan, len(cols)), dtype=dtype) for p in parts]
+    )
+    out = {}
+    for k, v in given.items():
+        t = v.dtype if isinstance(v.dtype, np.dtype) else np.dtype(object)
+        t = np.dtype(np.float64) if k == "sample_weight" else t
+        out[k] = da.concatenate(
+            [da.from_delayed(column(p, keys[k], t), (np.nan,), dtype=t) for p in parts]
+        )
+    return Xa, names, out
+
+
+def _series(v: Any) -> bool:
+    return hasattr(v, "npartitions") and getattr(v, "ndim", 0) == 1  # a Dask Series
+
+
 def _chunk_summary(Xb: Any, yb: Any, swb: Any) -> dict[str, Any]:
     """Labels, counts, summed sample weights and weighted column moments PER LABEL.
 
@@ -219,7 +265,15 @@ def prepare_dask(
     import dask
     import dask.array as da
 
-    Xa, names = as_dask_array(X)
+    if is_dask_dataframe(X) and (_series(y) or _series(sample_weight)):
+        Xa, names, cut = aligned_frame(
+            X,
+            y=y if _series(y) else None,
+            sample_weight=sample_weight if _series(sample_weight) else None,
+        )
+        y, sample_weight = cut.get("y", y), cut.get("sample_weight", sample_weight)
+    else:
+        Xa, names = as_dask_array(X)
     if Xa.ndim != 2:
         raise ValueError(f"X must be 2-D, got shape {Xa.shape}")
     if not np.issubdtype(Xa.dtype, np.floating) or Xa.dtype == np.float16:
@@ -417,7 +471,15 @@ def dask_accuracy(model: Any, X: Any, y: Any, sample_weight: Any = None) -> floa
     import dask
     import dask.array as da
 
-    pred = dask_predict(model, X, "predict")
+    pred = dask_predict(model, X, "predict")  # checks X's columns
+    if is_dask_dataframe(X) and (_series(y) or _series(sample_weight)):
+        Xa, _, cut = aligned_frame(
+            X,
+            y=y if _series(y) else None,
+            sample_weight=sample_weight if _series(sample_weight) else None,
+        )
+        y, sample_weight = cut.get("y", y), cut.get("sample_weight", sample_weight)
+        pred = dask_predict(model, Xa, "predict")  # on the same partitions as y and w
     known = not np.isnan(pred.shape[0])
 
     def rows(v: Any, what: str) -> Any:
