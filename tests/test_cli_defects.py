@@ -816,3 +816,25 @@ def test_gradient_descent_from_the_command_line_takes_a_learning_rate(data, caps
     fail([*other, "--learning-rate", "0.5"], capsys, "--learning-rate needs --solver gd or sgd")
     fail([*other, "--solver", "gd", "--learning-rate", "0"], capsys, "--learning-rate must be")
     fail([*other, "--solver", "sgd", "--learning-rate", "1", "--cv", "3"], capsys, "--cv")
+
+
+def test_dask_engine_trains_on_a_hive_partitioned_folder(tmp_path, capsys):
+    """A folder partitioned by a column (g=0/part.parquet, as pyarrow and Spark write
+    them) was refused: '--engine dask reads Parquet (a .parquet file or folder), not
+    DIR' (only the folder's top level was searched). Its model equals the in-memory
+    model of the same rows."""
+    pytest.importorskip("dask.dataframe")
+    pq = pytest.importorskip("pyarrow.parquet")
+    import pyarrow as pa
+
+    rng = np.random.default_rng(4)
+    n = 300
+    df = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "g": np.arange(n) % 2})
+    df["y"] = (df.a - df.b + rng.normal(size=n) > 0).astype(int)
+    pq.write_to_dataset(pa.Table.from_pandas(df), tmp_path / "hive", partition_cols=["g"])
+    opts = ["--target", "y", "--features", "a", "b", "--engine", "dask", "-q"]
+    code, _, err = run(["train", tmp_path / "hive", *opts, "--model", tmp_path / "d.json"], capsys)
+    assert code == 0, err
+    order = np.argsort(df.g.to_numpy(), kind="stable")  # the rows as the partitions hold them
+    ref = oneneuron.NeuronClassifier().fit(df[["a", "b"]].to_numpy()[order], df.y.to_numpy()[order])
+    np.testing.assert_allclose(oneneuron.load(tmp_path / "d.json").coef_, ref.coef_, atol=1e-8)

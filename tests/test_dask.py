@@ -266,3 +266,225 @@ def test_inference_and_subsampled_newton_match_numpy(client):
     assert got.n_passes_ == pytest.approx(ref.n_passes_)
     np.testing.assert_allclose(got.covariance_, ref.covariance_, rtol=1e-7)
     assert got.log_likelihood_ == pytest.approx(ref.log_likelihood_, rel=1e-12)
+
+
+def _hive_data():
+    X, y, _ = _data(2)
+    pdf = pd.DataFrame(X, columns=["a", "b", "c", "d"]).assign(target=y)
+    return X, y, pdf.assign(g=np.arange(len(y)) % 3)
+
+
+def test_fit_parquet_reads_hive_partitioned_folders(client, tmp_path):
+    """A folder partitioned by a column (``g=0/part.parquet``) holds that column in its
+    directory names: it was refused ("the Parquet file .../g=0/... lacks column(s) ['g']"),
+    also when the partition column is the target."""
+    pa, pq = pytest.importorskip("pyarrow"), pytest.importorskip("pyarrow.parquet")
+    X, y, pdf = _hive_data()
+    table = pa.Table.from_pandas(pdf, preserve_index=False)
+    pq.write_to_dataset(table, tmp_path / "by_g", partition_cols=["g"])
+    ref = NeuronClassifier().fit(X, y)
+    _close(fit_parquet(str(tmp_path / "by_g"), "target", ["a", "b", "c", "d"]), ref)
+    pq.write_to_dataset(table.drop(["g"]), tmp_path / "by_y", partition_cols=["target"])
+    got = fit_parquet(str(tmp_path / "by_y"), "target")
+    np.testing.assert_array_equal(got.classes_, [0, 1])
+    order = np.argsort(y, kind="stable")  # the rows as the partitions hold them
+    _close(got, NeuronClassifier().fit(X[order], y[order]))
+
+
+def test_fit_parquet_names_a_file_that_lacks_a_column(client, tmp_path):
+    """Every file of a folder or a glob is checked: a glob gave a KeyError traceback, and a
+    folder whose FIRST file lacks a column (Dask takes its columns from it) failed deep in
+    the fit ("operands could not be broadcast together with shapes (1,4) (1,5)")."""
+    X, y, pdf = _hive_data()
+    for name, first in (("later", pdf.iloc[:100]), ("first", pdf.iloc[:100].drop(columns="c"))):
+        (tmp_path / name).mkdir()
+        first.to_parquet(tmp_path / name / "p0.parquet")
+        rest = pdf.iloc[100:] if name == "first" else pdf.iloc[100:].drop(columns="c")
+        rest.to_parquet(tmp_path / name / "p1.parquet")
+        bad = "p0.parquet" if name == "first" else "p1.parquet"
+        for path in (tmp_path / name, tmp_path / name / "*.parquet"):
+            with pytest.raises(ValueError, match=rf"{bad} lacks column\(s\) \['c'\]"):
+                fit_parquet(str(path), "target")
+    with pytest.raises(ValueError, match=r"p1.parquet lacks column\(s\) \['c'\]"):
+        fit_parquet(str(tmp_path / "later" / "*.parquet"), "target", ["a", "c"])
+
+
+def test_fit_parquet_widens_float32_when_any_file_is_float64(client, tmp_path):
+    """Dask takes the dtypes from the first file: a float32 first file made every file's
+    float64 values float32 (the coefficients off by ~1e-6). Now float32 only where every
+    file holds float32."""
+    X, y, pdf = _hive_data()
+    X = X * np.pi  # not representable in float32
+    pdf[["a", "b", "c", "d"]] = X
+    (tmp_path / "mixed").mkdir()
+    pdf.iloc[:100].astype({"a": np.float32, "b": np.float32, "c": np.float32, "d": np.float32}
+                          ).to_parquet(tmp_path / "mixed" / "p0.parquet")  # fmt: skip
+    pdf.iloc[100:].to_parquet(tmp_path / "mixed" / "p1.parquet")
+    X64 = np.r_[X[:100].astype(np.float32), X[100:]].astype(np.float64)
+    got = fit_parquet(str(tmp_path / "mixed"), "target", ["a", "b", "c", "d"], tol=1e-12)
+    assert got.coef_.dtype == np.float64
+    _close(got, NeuronClassifier(tol=1e-12).fit(X64, y))
+
+
+def test_fit_parquet_refuses_bad_features_and_files_by_name(client, tmp_path):
+    """features naming the target or a column twice was 'non-numeric feature columns
+    ['y']' (a numeric column), an empty list 'operands could not be broadcast'; a folder
+    with a file that is not Parquet gave Arrow's words without the file's name, a missing
+    path or an empty folder Dask's 'An error occurred while calling the read_parquet
+    method'; files ending .parq or .pq (which Dask reads) were not checked."""
+    X, y, pdf = _hive_data()
+    pdf = pdf.drop(columns="g")
+    pdf.to_parquet(tmp_path / "f.parquet")
+    for features, match in (
+        (["a", "target"], r"features list the target 'target'"),
+        (["a", "b", "a"], r"features list 'a' twice"),
+        ([], r"features is empty"),
+    ):
+        with pytest.raises(ValueError, match=match):
+            fit_parquet(str(tmp_path / "f.parquet"), "target", features)
+    (tmp_path / "bad").mkdir()
+    pdf.to_parquet(tmp_path / "bad" / "a.parquet")
+    (tmp_path / "bad" / "b.parquet").write_bytes(b"not parquet")
+    with pytest.raises(ValueError, match=r"b\.parquet is not a Parquet file"):
+        fit_parquet(str(tmp_path / "bad"), "target")
+    (tmp_path / "bad.parquet").write_bytes(b"not parquet at all")
+    with pytest.raises(ValueError, match=r"bad\.parquet is not a Parquet file"):
+        fit_parquet(str(tmp_path / "bad.parquet"), "target")
+    with pytest.raises(FileNotFoundError, match=r"no Parquet file or folder .*nope"):
+        fit_parquet(str(tmp_path / "nope"), "target")
+    (tmp_path / "empty").mkdir()
+    for path in (tmp_path / "empty", tmp_path / "empty" / "*.parquet"):
+        with pytest.raises(ValueError, match=r"holds no Parquet files"):
+            fit_parquet(str(path), "target")
+    (tmp_path / "pq").mkdir()
+    pdf.iloc[:100].to_parquet(tmp_path / "pq" / "a.parq")
+    pdf.iloc[100:].drop(columns="c").to_parquet(tmp_path / "pq" / "b.pq")
+    with pytest.raises(ValueError, match=r"b\.pq lacks column\(s\) \['c'\]"):
+        fit_parquet(str(tmp_path / "pq"), "target")
+
+
+def test_labels_of_unknown_length_and_mixed_types(client):
+    """A dask array X with a Dask Series y (partitions of unknown length) was refused as
+    'X has 240 rows but y has nan'; it is fitted as the NumPy engine fits the rows. A
+    DataFrame X with NumPy labels says what to pass; labels of two types (1 and '1' in
+    different partitions) were a TypeError from inside NumPy."""
+    X, y, _ = _data(2)
+    ys = dd.from_pandas(pd.Series(y), npartitions=3)
+    sw = np.random.default_rng(1).uniform(0.5, 2.0, len(y))
+    sws = dd.from_pandas(pd.Series(sw), npartitions=2)
+    got = NeuronClassifier().fit(da.from_array(X, chunks=80), ys, sample_weight=sws)
+    _close(got, NeuronClassifier().fit(X, y, sample_weight=sw))
+    frame = dd.from_pandas(pd.DataFrame(X, columns=list("abcd")), npartitions=3)
+    with pytest.raises(ValueError, match=r"Dask Series of the same frame"):
+        NeuronClassifier().fit(frame, y)
+    mixed = pd.Series(y.astype(object))
+    mixed[y == 1] = "1"
+    with pytest.raises(ValueError, match=r"y mixes numbers and text \(e.g. 0 and '1'\)"):
+        NeuronClassifier().fit(da.from_array(X, chunks=80), mixed.to_numpy())
+    halves = np.array([*y[:120].astype(object), *y[120:].astype(str)], dtype=object)
+    with pytest.raises(ValueError, match=r"y mixes label types across row chunks"):
+        NeuronClassifier().fit(da.from_array(X, chunks=120), da.from_array(halves, chunks=120))
+
+
+def test_score_on_a_dask_dataframe(client):
+    """score(frame, frame['y']) raised Dask's 'Cannot call len() on object with unknown
+    chunk size' (scikit-learn's accuracy takes len of the lazy labels). It is reduced on
+    the cluster and equals scikit-learn's accuracy of the in-memory predictions."""
+    from sklearn.metrics import accuracy_score
+
+    X, y, _ = _data(3)
+    sw = np.random.default_rng(2).uniform(0.5, 2.0, len(y))
+    pdf = pd.DataFrame(X, columns=list("abcd")).assign(y=y, w=sw)
+    frame = dd.from_pandas(pdf, npartitions=3)
+    clf = NeuronClassifier().fit(X, y)
+    Xf = frame[list("abcd")]
+    assert clf.score(Xf, frame["y"]) == pytest.approx(accuracy_score(y, clf.predict(X)), abs=1e-12)
+    want = accuracy_score(y, clf.predict(X), sample_weight=sw)
+    assert clf.score(Xf, frame["y"], sample_weight=frame["w"]) == pytest.approx(want, abs=1e-12)
+    assert clf.score(da.from_array(X, chunks=70), frame["y"]) == pytest.approx(
+        accuracy_score(y, clf.predict(X)), abs=1e-12
+    )
+    with pytest.raises(ValueError, match=r"Dask Series of the same frame"):
+        clf.score(Xf, y)
+
+
+def test_a_table_model_predicts_a_dask_dataframe_of_its_columns(client):
+    """A model fitted on a pandas table with a text column refused a Dask DataFrame of
+    the same columns ('X has non-numeric columns ['g']; encode them ... before fitting');
+    each partition is now coded by the model's design, lazily, as pandas input is."""
+    rng = np.random.default_rng(5)
+    n = 300
+    pdf = pd.DataFrame({"x": rng.normal(size=n), "g": rng.choice(["a", "b", "c"], n)})
+    y = (pdf.x + (pdf.g == "b") + rng.normal(size=n) > 0.5).astype(int).to_numpy()
+    clf = NeuronClassifier().fit(pdf, y)
+    frame = dd.from_pandas(pdf, npartitions=3)
+    for method in ("predict_proba", "predict_log_proba", "decision_function", "predict"):
+        got = getattr(clf, method)(frame)
+        assert isinstance(got, da.Array), method
+        want = getattr(clf, method)(pdf)
+        np.testing.assert_allclose(got.compute(), want, rtol=0, atol=1e-12, err_msg=method)
+    with pytest.raises(ValueError, match="'x'"):
+        clf.predict_proba(frame[["g"]]).compute()
+
+
+def test_fit_parquet_names_a_file_whose_feature_is_text(client, tmp_path):
+    """Dask takes the dtypes from the first file: a later file holding a feature as text
+    was parsed as numbers where it could be, and otherwise failed inside a worker with
+    "could not convert string to float: 'n/a'" naming neither file nor column."""
+    X, y, pdf = _hive_data()
+    pdf = pdf.drop(columns="g")
+    (tmp_path / "d").mkdir()
+    pdf.iloc[:100].to_parquet(tmp_path / "d" / "p0.parquet")
+    later = pdf.iloc[100:].astype({"b": str})
+    later.loc[later.index[3], "b"] = "n/a"
+    later.to_parquet(tmp_path / "d" / "p1.parquet")
+    with pytest.raises(
+        ValueError, match=r"p1\.parquet holds column 'b' as (large_)?string, not numbers"
+    ):
+        fit_parquet(str(tmp_path / "d"), "target")
+
+
+def test_fit_parquet_takes_paths_and_lists_of_files(client, tmp_path):
+    """read_parquet takes a pathlib.Path and a list of files; the file check made both a
+    TypeError ('expected string or bytes-like object')."""
+    from pathlib import Path
+
+    X, y, pdf = _hive_data()
+    pdf = pdf.drop(columns="g")
+    pdf.iloc[:100].to_parquet(tmp_path / "a.parquet")
+    pdf.iloc[100:].to_parquet(tmp_path / "b.parquet")
+    ref = NeuronClassifier().fit(X, y)
+    _close(fit_parquet([str(tmp_path / "a.parquet"), str(tmp_path / "b.parquet")], "target"), ref)
+    _close(fit_parquet(Path(tmp_path), "target"), ref)
+    pdf.to_parquet(tmp_path / "all.parquet")
+    _close(fit_parquet(Path(tmp_path / "all.parquet"), "target"), ref)
+    pdf.drop(columns="c").to_parquet(tmp_path / "c.parquet")
+    with pytest.raises(ValueError, match=r"c\.parquet lacks column\(s\) \['c'\]"):
+        fit_parquet([tmp_path / "a.parquet", tmp_path / "c.parquet"], "target")
+
+
+def test_a_frame_read_from_many_files_fits_with_its_own_label_and_weight_columns(client, tmp_path):
+    """fit(df[features], df['y'], sample_weight=df['w']) on dd.read_parquet of a folder
+    of small files failed: Dask fuses the partitions of a narrow column read, so X, y
+    and w had 15, 8 and 8 row blocks ('must have the same row chunks'), and score did
+    the same. X, y and w now come from the same partitions of one frame."""
+    from sklearn.metrics import accuracy_score
+
+    rng = np.random.default_rng(6)
+    parts = []
+    for i in range(30):
+        X = rng.normal(size=(200, 3))
+        y = (X[:, 0] + rng.normal(size=200) > 0).astype(int)
+        part = pd.DataFrame(X, columns=list("abc")).assign(y=y, w=rng.uniform(0.5, 2, 200))
+        part.to_parquet(tmp_path / f"p{i:02d}.parquet")
+        parts.append(part)
+    full = pd.concat(parts)
+    X, y, w = full[list("abc")].to_numpy(), full.y.to_numpy(), full.w.to_numpy()
+    frame = dd.read_parquet(tmp_path)
+    got = NeuronClassifier().fit(frame[list("abc")], frame["y"], sample_weight=frame["w"])
+    ref = NeuronClassifier().fit(X, y, sample_weight=w)
+    _close(got, ref)
+    want = accuracy_score(y, ref.predict(X), sample_weight=w)
+    assert got.score(frame[list("abc")], frame["y"], sample_weight=frame["w"]) == pytest.approx(
+        want, abs=1e-12
+    )

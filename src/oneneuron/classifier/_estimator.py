@@ -45,6 +45,14 @@ __all__ = ["NeuronClassifier"]
 _VALID_PARAMS: list[list[Any]] = []  # recent parameter values that passed validation
 
 
+def _raw_dask_table(X: Any, coded: Any) -> bool:
+    """A Dask DataFrame whose columns are not the design's coded ones (a table's own;
+    the coded columns in another order stay the engine's error, raised at once)."""
+    if not (hasattr(X, "npartitions") and hasattr(X, "columns")):
+        return False
+    return set(map(str, X.columns)) != set(map(str, coded))
+
+
 class NeuronClassifier(ClassifierMixin, BaseEstimator):
     """One neuron (binary) or one softmax layer (K > 2 classes), fitted exactly.
 
@@ -581,7 +589,27 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
                 "offsets are supported on NumPy/SciPy/pandas input only; predict this model "
                 "on a NumPy array with offset="
             )
+        design = getattr(self, "design_", None)
+        if design is not None and _raw_dask_table(X, design.names):
+            return self._predict_partitions(X, method)
         return engine_predict(self, X, method)
+
+    def _predict_partitions(self, X: Any, method: str) -> Any:
+        """``method`` of a Dask DataFrame holding the table's own columns (text, categories):
+        each partition is coded by the model's design and predicted as a pandas table is,
+        lazily, one task per partition."""
+        import dask
+        import dask.array as da
+
+        K = len(self.classes_)
+        wide = method in ("predict_proba", "predict_log_proba") or (
+            method == "decision_function" and K > 2
+        )
+        shape = (np.nan, K) if wide else (np.nan,)
+        dtype = self.classes_.dtype if method == "predict" else np.float64
+        task = dask.delayed(getattr(self, method), pure=True)
+        parts = [da.from_delayed(task(p), shape, dtype=dtype) for p in X.to_delayed()]
+        return da.concatenate(parts)
 
     def _offset(self, offset: Any, n_samples: int) -> NDArray[np.float64] | None:
         """The prediction offset: required exactly when the fit had one."""
@@ -619,6 +647,27 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         if not is_table(X) and input_kind(X) != "numpy":  # torch/CuPy, lazy Dask
             return self._predict_elsewhere(X, "predict_log_proba", offset)
         return log_proba_from_logits(self.decision_function(X, offset=offset))
+
+    def score(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
+        """Mean accuracy of :meth:`predict` on ``X`` against ``y`` (weighted by
+        ``sample_weight``), as scikit-learn's ``ClassifierMixin.score``.
+
+        On Dask input it is reduced on the cluster, chunk by chunk (``y`` and
+        ``sample_weight`` then are Dask Series/arrays, or NumPy where X's row chunks
+        are known); other input is scored by scikit-learn.
+
+        Examples
+        --------
+        >>> from oneneuron.datasets import load_exam_scores
+        >>> X, y, _ = load_exam_scores()
+        >>> round(NeuronClassifier().fit(X, y).score(X, y), 2)
+        0.89
+        """
+        if not is_table(X) and input_kind(X) == "dask":
+            from ..engines import dask_accuracy
+
+            return dask_accuracy(self, X, y, sample_weight)
+        return float(super().score(X, y, sample_weight=sample_weight))
 
     def predict(self, X: ArrayLike, *, offset: ArrayLike | None = None) -> NDArray[Any]:
         """Labels: binary ``classes_[1]`` where ``P(classes_[1]) > threshold``; else argmax."""

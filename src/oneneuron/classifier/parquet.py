@@ -1,12 +1,17 @@
 """Fit a ``NeuronClassifier`` on a Parquet dataset through Dask, out of core.
 
-The features are read chunk by chunk on the workers on every pass over the data;
-nothing is persisted, so memory is bounded by a few row groups per worker thread,
-whatever the size of the dataset.
+The features are read partition by partition on the workers on every pass over the
+data; nothing is persisted, so memory is bounded by a few partitions per worker thread,
+whatever the size of the dataset. A partition is what ``dask.dataframe.read_parquet``
+makes of the files: a file whose row groups hold less than about 256 MiB (Dask's
+``blocksize``) is one partition, a larger file is split at its row groups into parts of
+about that size. (Measured: a 32 MB file of 40 row groups is one partition; the fit's
+peak traced memory grows with it, from 53 MB at 8 MB of features to 83 MB at 32 MB.)
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from contextlib import ExitStack
 from typing import Any
@@ -20,7 +25,7 @@ __all__ = ["fit_parquet", "frame_to_arrays"]
 
 
 def fit_parquet(
-    path: str,
+    path: str | os.PathLike[str] | list[str],
     target: str,
     features: list[str] | None = None,
     scheduler: str | None = None,
@@ -30,9 +35,10 @@ def fit_parquet(
 
     Parameters
     ----------
-    path : str
-        A Parquet file, a directory of them, or a glob (anything
-        ``dask.dataframe.read_parquet`` reads).
+    path : str, path-like or list of str
+        A Parquet file, a directory of them (hive-partitioned ``key=value`` folders
+        included), a glob, or a list of files (what ``dask.dataframe.read_parquet``
+        reads).
     target : str
         Column holding the class labels.
     features : list of str, optional
@@ -57,14 +63,26 @@ def fit_parquet(
 
     Raises
     ------
+    FileNotFoundError
+        If ``path`` does not exist.
     ValueError
-        If ``target`` or a feature column is missing, or a feature is not numeric.
+        If ``target`` or a feature column is missing (the first file that lacks it is
+        named), a feature is not numeric, ``features`` is empty, repeats a column or
+        lists the target, or a file is not Parquet (named).
     """
     import dask
     import dask.dataframe as dd
 
     from ..tables import PANDAS_INDEX_NAME
 
+    if isinstance(path, (list, tuple)):
+        path = [os.fspath(p) for p in path]
+    else:
+        path = os.fspath(path)
+    if features is not None:
+        _check_features(target, features)
+    files = _parquet_files(path)
+    _check_files(path, files, target, features)
     # index=False: every stored column is a column (pandas' metadata would make a stored
     # index, e.g. a feature after set_index, the frame's index and drop it from the fit)
     df = dd.read_parquet(path, index=False)
@@ -76,8 +94,11 @@ def fit_parquet(
         if features is not None
         else [c for c in df.columns if c != target and not PANDAS_INDEX_NAME.fullmatch(str(c))]
     )
-    _check_files(path, [*cols, target])
-    X, y = frame_to_arrays(df[[*cols, target]], cols, target)
+    _check_numeric(files, cols)
+    # Dask takes the dtypes from the first file: float32 only where every file holds it
+    single = all(str(f.type_of(c)) == "float" for f in files for c in cols)
+    dtype = np.float32 if single else np.float64
+    X, y = frame_to_arrays(df[[*cols, target]], cols, target, dtype)
     clf = NeuronClassifier(**params)
     factors = params.get("penalty_factor")
     if isinstance(factors, Mapping):  # by column name, as for a DataFrame (the arrays have none)
@@ -115,23 +136,115 @@ def _by_name(exc: ValueError, cols: list[str]) -> ValueError:
     return type(exc)(text)
 
 
-def _check_files(path: str, columns: list[str]) -> None:
-    """Every Parquet file of a folder has the columns (Dask reads the first file's schema
-    and would fail deep in the fit on a file that lacks one): the first that lacks any is
-    named. Only the files' footers are read."""
+class _File:
+    """One Parquet file of a dataset: its columns (with a hive folder's ``key=value``
+    partition keys) and its Arrow schema."""
+
+    def __init__(self, path: Any, names: list[str], schema: Any) -> None:
+        self.path, self.names, self.schema = path, names, schema
+
+    def type_of(self, column: str) -> Any:
+        """The column's Arrow type (a dictionary's values), None for a hive key."""
+        import pyarrow as pa
+
+        if column not in self.schema.names:
+            return None
+        t = self.schema.field(column).type
+        return t.value_type if pa.types.is_dictionary(t) else t
+
+
+PARQUET_SUFFIXES = (".parquet", ".parq", ".pq")  # the files Dask reads in a folder
+
+
+def _check_numeric(files: list[_File], cols: list[str]) -> None:
+    """Dask takes the columns' types from the first file; a later file's text column
+    would be parsed as numbers where it can be, or fail inside a worker without naming
+    the file. Every file's feature columns must be numbers (or booleans)."""
+    import pyarrow as pa
+
+    for f in files[1:]:
+        for c in cols:
+            t = f.type_of(c)
+            if t is None:
+                continue  # a hive key: its type is the folder's
+            if not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t)
+                    or pa.types.is_decimal(t) or pa.types.is_null(t)):  # fmt: skip
+                raise ValueError(
+                    f"{f.path} holds column {c!r} as {t}, not numbers; every file of a "
+                    "dataset needs numeric features"
+                )
+
+
+def _check_features(target: str, features: list[str]) -> None:
+    if len(features) == 0:
+        raise ValueError("features is empty; name at least one column (or pass None for all)")
+    if target in features:
+        raise ValueError(f"features list the target {target!r}; it cannot be a feature too")
+    twice = [c for c in dict.fromkeys(features) if features.count(c) > 1]
+    if twice:
+        raise ValueError(f"features list {twice[0]!r} twice")
+
+
+def _parquet_files(path: Any) -> list[_File]:
+    """The Parquet files Dask reads for ``path`` (a folder, searched recursively as a
+    hive-partitioned dataset is; a glob; or one file), footers only. Names starting
+    with ``_`` or ``.`` are skipped, as Dask skips them. A file that is not Parquet is
+    named."""
+    import glob
+    import os
     from pathlib import Path
 
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    folder = Path(path)
-    if not folder.is_dir():
+    if isinstance(path, (list, tuple)):  # files, as read_parquet takes them
+        found = [(Path(f), (Path(f).name,)) for f in path]
+        lost = [str(f) for f, _ in found if not f.is_file()]
+        if lost:
+            raise FileNotFoundError(f"no Parquet file {lost[0]}")
+        path = ", ".join(map(str, path))
+    elif Path(path).is_dir():
+        root = Path(path)
+        found = [(f, f.relative_to(root).parts) for f in root.rglob("*")]
+        found = [(f, parts) for f, parts in found if f.suffix in PARQUET_SUFFIXES]
+    elif glob.has_magic(os.fspath(path)):
+        found = [(Path(f), (Path(f).name,)) for f in glob.glob(os.fspath(path))]
+    elif Path(path).exists():
+        found = [(Path(path), (Path(path).name,))]
+    else:
+        raise FileNotFoundError(f"no Parquet file or folder {path}")
+    out = []
+    for f, parts in sorted(found):
+        if any(p.startswith(("_", ".")) for p in parts) or not f.is_file():
+            continue
+        try:
+            schema = pq.read_schema(f)
+        except (pa.ArrowException, OSError) as exc:
+            raise ValueError(f"{f} is not a Parquet file ({exc})") from None
+        keys = [p.split("=", 1)[0] for p in parts[:-1] if "=" in p]
+        out.append(_File(f, [*schema.names, *keys], schema))
+    if not out:
+        raise ValueError(f"{path} holds no Parquet files ({', '.join(PARQUET_SUFFIXES)})")
+    return out
+
+
+def _check_files(path: str, files: list[_File], target: str, features: list[str] | None) -> None:
+    """Every Parquet file of a folder or glob has the columns (Dask reads the first file's
+    schema and would fail deep in the fit on a file that lacks one): the first file that
+    lacks any is named. Without ``features`` every file needs every column some file has
+    (a column only in later files would otherwise be dropped or fail the fit)."""
+    if len(files) < 2:
         return
-    for f in sorted(folder.rglob("*.parquet")):
-        have = set(pq.read_schema(f).names)
-        lacking = [c for c in columns if c not in have]
+    every = list(dict.fromkeys(n for f in files for n in f.names))
+    wanted = every if features is None else [target, *features]
+    absent = [c for c in wanted if c not in every]
+    if absent:
+        raise ValueError(f"columns {absent} not in {path!r}; it has {every}")
+    for f in files:
+        lacking = [c for c in wanted if c not in f.names]
         if lacking:
             raise ValueError(
-                f"the Parquet file {f} lacks column(s) {lacking} that the other files of "
+                f"the Parquet file {f.path} lacks column(s) {lacking} that the other files of "
                 f"{path} have; every file of a dataset needs the same columns"
             )
 
@@ -144,11 +257,12 @@ def _labels(part: Any, target: str) -> Any:
     return part[target].to_numpy()
 
 
-def frame_to_arrays(df: Any, cols: list[str], target: str) -> tuple[Any, Any]:
+def frame_to_arrays(df: Any, cols: list[str], target: str, dtype: Any = None) -> tuple[Any, Any]:
     """Features and labels as dask arrays built from the *same* partitions of ``df``.
 
     Each pass then reads each partition once (features and label together), and X
-    and y have the same row chunks by construction.
+    and y have the same row chunks by construction. The features are float32 if
+    every column of ``df``'s dtypes is, else float64, unless ``dtype`` says which.
     """
     import dask
     import dask.array as da
@@ -159,7 +273,8 @@ def frame_to_arrays(df: Any, cols: list[str], target: str) -> tuple[Any, Any]:
         raise ValueError(
             f"non-numeric feature columns {bad}; encode them (e.g. one-hot) before fitting"
         )
-    dtype = np.float32 if all(df.dtypes[c] == np.float32 for c in cols) else np.float64
+    if dtype is None:
+        dtype = np.float32 if all(df.dtypes[c] == np.float32 for c in cols) else np.float64
     ydtype = df.dtypes[target]
     ydtype = ydtype if isinstance(ydtype, np.dtype) else np.dtype(object)
     parts = df.to_delayed()

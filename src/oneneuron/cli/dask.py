@@ -30,7 +30,7 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
     if args.impute is not None:
         raise UserError("--impute needs the in-memory engine; drop --engine dask or fill the data")
     path = Path(args.data)
-    first = min(path.glob("*.parquet"), default=None) if path.is_dir() else path
+    first = min(path.rglob("*.parquet"), default=None) if path.is_dir() else path
     if first is not None:
         read_columns(first)  # refuses repeated column names (Dask's error would not say)
         if not args.features:  # as the in-memory engine: row labels are not features
@@ -85,5 +85,7 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
 def _is_parquet_folder(path: str) -> bool:
     from pathlib import Path
 
-    p = Path(path)
-    return p.is_dir() and any(p.glob("*.parquet"))
+    from ..classifier.parquet import PARQUET_SUFFIXES
+
+    p = Path(path)  # searched recursively: a hive-partitioned folder holds g=0/part.parquet
+    return p.is_dir() and any(f.suffix in PARQUET_SUFFIXES for f in p.rglob("*"))

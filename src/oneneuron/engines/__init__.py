@@ -58,6 +58,7 @@ __all__ = [
     "make_engine",
     "plain_arrays",
     "predict",
+    "dask_accuracy",
     "prepare",
     "subsample_engine",
     "to_host",
@@ -318,6 +319,15 @@ def prepare(
 
         return prepare_array_api(X, y, sample_weight, **opts)
     return prepare_numpy(X, y, sample_weight, **opts)
+
+
+def dask_accuracy(model: Any, X: Any, y: Any, sample_weight: Any = None) -> float:
+    """Weighted mean accuracy of ``model.predict`` on Dask ``X`` (``y`` and
+    ``sample_weight`` Dask or, where X's row chunks are known, NumPy), reduced on the
+    cluster: the labels never come to the host."""
+    from ._dask_prep import dask_accuracy as accuracy
+
+    return accuracy(model, X, y, sample_weight)
 
 
 def predict(model: Any, X: Any, method: str) -> Any:

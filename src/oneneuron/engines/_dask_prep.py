@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from ..functions import log_sigmoid, log_softmax, sigmoid_pair, softmax
 from ._dask import row_blocks, tree_sum
+from ._numpy_prep import plain_labels
 from ._record import (
     ZERO_WEIGHTS,
     FitData,
@@ -57,6 +58,52 @@ def as_dask_array(X: Any, what: str = "X") -> tuple[Any, NDArray[Any] | None]:
     return da.asarray(X), None
 
 
+def _part_values(part: Any, cols: list[str], dtype: Any) -> NDArray:
+    return part[cols].to_numpy(dtype=dtype)
+
+
+def _part_column(part: Any, key: str, dtype: Any) -> NDArray:
+    return part[key].to_numpy(dtype=dtype)
+
+
+def aligned_frame(X: Any, **series: Any) -> tuple[Any, NDArray[Any], dict[str, Any]]:
+    """A Dask DataFrame's columns and Dask Series (its label and weight columns) as dask
+    arrays cut from the SAME partitions of one frame (``X.assign``, which aligns them by
+    index as pandas does).
+
+    Arrays taken from ``X`` and ``X['y']`` separately need not line up: Dask fuses the
+    partitions of a narrow column read (30 files became 15 blocks of X and 8 of y).
+    Series that are None are left out of the result.
+    """
+    import dask
+    import dask.array as da
+
+    Xa0, names = as_dask_array(X)  # the numeric check and the dtype rule
+    dtype = Xa0.dtype
+    given = {k: v for k, v in series.items() if v is not None}
+    keys = {k: f"__oneneuron_{k}__" for k in given}
+    frame = X.assign(**{keys[k]: v for k, v in given.items()})
+    parts = frame.to_delayed()
+    cols = list(X.columns)
+    values = dask.delayed(_part_values, pure=True)
+    column = dask.delayed(_part_column, pure=True)
+    Xa = da.concatenate(
+        [da.from_delayed(values(p, cols, dtype), (np.nan, len(cols)), dtype=dtype) for p in parts]
+    )
+    out = {}
+    for k, v in given.items():
+        t = v.dtype if isinstance(v.dtype, np.dtype) else np.dtype(object)
+        t = np.dtype(np.float64) if k == "sample_weight" else t
+        out[k] = da.concatenate(
+            [da.from_delayed(column(p, keys[k], t), (np.nan,), dtype=t) for p in parts]
+        )
+    return Xa, names, out
+
+
+def _series(v: Any) -> bool:
+    return hasattr(v, "npartitions") and getattr(v, "ndim", 0) == 1  # a Dask Series
+
+
 def _chunk_summary(Xb: Any, yb: Any, swb: Any) -> dict[str, Any]:
     """Labels, counts, summed sample weights and weighted column moments PER LABEL.
 
@@ -78,6 +125,8 @@ def _chunk_summary(Xb: Any, yb: Any, swb: Any) -> dict[str, Any]:
         sw = np.where(w_ok, sw, 0.0)
     na = _missing(yb)
     missing = (int(na.sum()), int(np.argmax(na))) if na is not None and na.any() else None
+    if missing is None:
+        plain_labels(yb)  # labels of two types (1 and '1') are one clear error
     if missing is not None:  # summarised without them (the fit is refused anyway)
         Xb, yb, sw = Xb[~na], yb[~na], sw[~na]
     labels, inv = np.unique(yb, return_inverse=True)
@@ -146,7 +195,14 @@ def _merge_moments(
 def _merge_summaries(parts: list[dict[str, Any]]) -> dict[str, Any]:
     out = dict(parts[0])
     for p in parts[1:]:
-        labels = np.union1d(out["labels"], p["labels"])
+        try:
+            labels = np.union1d(out["labels"], p["labels"])
+        except TypeError:  # each chunk's labels are one type, but not the same one
+            a, b = out["labels"][0], p["labels"][0]
+            raise ValueError(
+                f"y mixes label types across row chunks (e.g. {a!r} and {b!r}); make the "
+                "labels one type (all text: y.astype(str))"
+            ) from None
         merged: dict[str, Any] = {}
         for key in ("counts", "swsum"):
             merged[key] = np.zeros(len(labels))
@@ -196,6 +252,13 @@ def _weigh(yb: Any, swb: Any, classes: NDArray, cw: NDArray) -> NDArray[np.float
     return np.asarray(swb, dtype=np.float64) * cw[np.searchsorted(classes, np.asarray(yb))]
 
 
+UNKNOWN_LENGTHS = (
+    "{what} must be a Dask array or Series when X's partitions have unknown lengths (a Dask "
+    "DataFrame): pass {what} as a Dask Series of the same frame, e.g. "
+    "fit(df[features], df['label']), or X as a dask array (df.to_dask_array(lengths=True))"
+)
+
+
 def prepare_dask(
     X: Any, y: Any, sample_weight: Any, *, class_weight: Any, standardize: bool, center: bool
 ) -> FitData:
@@ -203,7 +266,15 @@ def prepare_dask(
     import dask
     import dask.array as da
 
-    Xa, names = as_dask_array(X)
+    if is_dask_dataframe(X) and (_series(y) or _series(sample_weight)):
+        Xa, names, cut = aligned_frame(
+            X,
+            y=y if _series(y) else None,
+            sample_weight=sample_weight if _series(sample_weight) else None,
+        )
+        y, sample_weight = cut.get("y", y), cut.get("sample_weight", sample_weight)
+    else:
+        Xa, names = as_dask_array(X)
     if Xa.ndim != 2:
         raise ValueError(f"X must be 2-D, got shape {Xa.shape}")
     if not np.issubdtype(Xa.dtype, np.floating) or Xa.dtype == np.float16:
@@ -213,7 +284,7 @@ def prepare_dask(
     if ya is None:
         y = np.asarray(y)
         if not known:
-            raise ValueError("y must be a dask Series/array when X has unknown chunk sizes")
+            raise ValueError(UNKNOWN_LENGTHS.format(what="y"))
         if y.ndim != 1 or len(y) != Xa.shape[0]:
             raise ValueError(f"X has {Xa.shape[0]} rows but y has shape {y.shape}")
         ya = da.from_array(y, chunks=(Xa.chunks[0],))
@@ -229,11 +300,14 @@ def prepare_dask(
         swa = as_dask_array(sample_weight, "sample_weight")[0].astype(np.float64)
     else:
         if not known:
-            raise ValueError("sample_weight must be a dask Series/array when X is a DataFrame")
+            raise ValueError(UNKNOWN_LENGTHS.format(what="sample_weight"))
         sw_np = np.asarray(sample_weight, dtype=np.float64)
         if sw_np.shape != (Xa.shape[0],):
             raise ValueError(f"X has {Xa.shape[0]} rows but sample_weight has shape {sw_np.shape}")
         swa = da.from_array(sw_np, chunks=(Xa.chunks[0],))
+    if known:  # a Dask Series' partitions have unknown lengths: count them (reads y or w only)
+        ya = ya.compute_chunk_sizes() if np.isnan(ya.shape[0]) else ya
+        swa = swa.compute_chunk_sizes() if np.isnan(swa.shape[0]) else swa
     if known:  # name only what differs (sample_weight only when given)
         given = [("y", ya)] + ([("sample_weight", swa)] if sample_weight is not None else [])
         off = [f"{what} has {a.shape[0]}" for what, a in given if a.shape[0] != Xa.shape[0]]
@@ -380,3 +454,55 @@ def dask_predict(clf: Any, X: Any, method: str) -> Any:
         return Xa.map_blocks(run, W, b, drop_axis=1, dtype=Xa.dtype)
     cols = m if method == "decision_function" else K
     return Xa.map_blocks(run, W, b, chunks=(Xa.chunks[0], (cols,)), dtype=Xa.dtype)
+
+
+def _block_accuracy(pred: Any, yb: Any, wb: Any) -> NDArray[np.float64]:
+    pred, yb, wb = np.asarray(pred), np.asarray(yb), np.asarray(wb, dtype=np.float64)
+    if not len(pred) == len(yb) == len(wb):
+        raise ValueError(
+            f"X, y and sample_weight chunks differ in length ({len(pred)}, {len(yb)}, "
+            f"{len(wb)}); take them from one Dask DataFrame"
+        )
+    return np.array([wb @ (pred == yb), wb.sum()])
+
+
+def dask_accuracy(model: Any, X: Any, y: Any, sample_weight: Any = None) -> float:
+    """Weighted mean accuracy of ``model.predict`` on Dask input, one task per chunk
+    (the labels are compared where they are; only two numbers per chunk come back)."""
+    import dask
+    import dask.array as da
+
+    pred = dask_predict(model, X, "predict")  # checks X's columns
+    if is_dask_dataframe(X) and (_series(y) or _series(sample_weight)):
+        Xa, _, cut = aligned_frame(
+            X,
+            y=y if _series(y) else None,
+            sample_weight=sample_weight if _series(sample_weight) else None,
+        )
+        y, sample_weight = cut.get("y", y), cut.get("sample_weight", sample_weight)
+        pred = dask_predict(model, Xa, "predict")  # on the same partitions as y and w
+    known = not np.isnan(pred.shape[0])
+
+    def rows(v: Any, what: str) -> Any:
+        if hasattr(v, "dask"):
+            a = as_dask_array(v, what)[0]
+            if known and np.isnan(a.shape[0]):
+                a = a.compute_chunk_sizes()
+        elif not known:
+            raise ValueError(UNKNOWN_LENGTHS.format(what=what))
+        else:
+            a = da.from_array(np.asarray(v), chunks=(pred.chunks[0],))
+        if known and a.shape[0] != pred.shape[0]:
+            raise ValueError(f"X has {pred.shape[0]} rows but {what} has {a.shape[0]}")
+        return a.rechunk((pred.chunks[0],)) if known else a
+
+    ya = rows(y, "y")
+    if sample_weight is None:
+        wa = pred.map_blocks(lambda b: np.ones(len(b)), dtype=np.float64)
+    else:
+        wa = rows(sample_weight, "sample_weight")
+    ps, ys, ws = row_blocks(pred, ya, wa)
+    task = dask.delayed(_block_accuracy, pure=True)
+    parts = [task(p, yb, wb) for p, yb, wb in zip(ps, ys, ws, strict=True)]
+    (hits, total) = dask.compute(tree_sum(parts, sum))[0]
+    return float(hits / total)

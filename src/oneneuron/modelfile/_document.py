@@ -379,10 +379,17 @@ def _read_bytes(p: Path) -> bytes:
         try:
             head = fh.read(_HEAD_BYTES)
             _sniff(p, head)
-            rest = fh.read(MAX_MODEL_BYTES + 1 - len(head))
+            # in blocks: read(n) asks for n bytes at once, and n is the 512 MiB limit
+            blocks, total = [head], len(head)
+            while total <= MAX_MODEL_BYTES:
+                block = fh.read(min(1 << 22, MAX_MODEL_BYTES + 1 - total))
+                if not block:
+                    break
+                blocks.append(block)
+                total += len(block)
         except OSError as exc:
             raise ModelFileError(f"cannot read model file {p}: {exc.strerror}") from None
-    data = head + rest
+    data = b"".join(blocks)
     if len(data) > MAX_MODEL_BYTES:
         raise ModelFileError(
             f"{p} is larger than {MAX_MODEL_BYTES >> 20} MiB, the limit of model files"
