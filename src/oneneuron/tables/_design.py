@@ -25,6 +25,11 @@ Coding, as R, patsy, statsmodels and formulaic do it:
   in a formula with ``- 1``/``+ 0``, formulaic (like R) codes the first
   categorical term with all its levels instead, so that the model still spans
   an intercept.
+- At predict, a level not seen in training is coded as the reference level, with
+  a warning. But a categorical column whose cells are all numbers while no training
+  level is a number (the column's kind changed), or, from :data:`HANDFUL` rows on,
+  none of whose numbers is a training level, is an error naming the column; so is
+  text in a numeric column.
 
 Formulas (``"y ~ x + C(g) + x:g + np.log(z)"``) are parsed and evaluated by
 formulaic at fit time. A formula is Python code: formulaic evaluates the
@@ -947,6 +952,7 @@ class DesignSpec:
                 codes, strs = _level_codes(s, na, col["levels"], fill)
                 unknown = (codes < 0) & ~na if fill is None else codes < 0
                 if unknown.any():
+                    _check_still_categories(s, na, name, col["levels"], source)
                     n, ex = int(unknown.sum()), str(strs[np.flatnonzero(unknown)[0]])
                     prev = report.setdefault("unknown", {}).get(name)
                     report["unknown"][name] = [
@@ -1747,6 +1753,64 @@ def _boolean_values(s: pd.Series, na: np.ndarray, name: str, source: str) -> np.
             f"or 0/1 only, but has {int(bad.sum())} other value(s), e.g. {shown}"
         )
     return vals
+
+
+#: From this many rows (non-missing) on, a categorical column none of whose numbers is a
+#: training level is an error rather than a warning (see ``_check_still_categories``).
+HANDFUL = 5
+
+
+def _check_still_categories(
+    s: pd.Series, na: np.ndarray, name: str, levels: list[str], source: str
+) -> None:
+    """Refuse numbers at predict in a column that was text (categories) in training.
+
+    Called when some cells of categorical column ``name`` are not training levels.
+    The rule: when its cells at predict are all numbers (a numeric column, or text
+    that reads as numbers, as the CLI reads a categorical column), it is an error
+    if none of the training levels is a number written as text (the column's kind
+    changed, e.g. a different export writing city codes instead of names), or, from
+    :data:`HANDFUL` rows on, if none of its values is a training level (e.g. codes
+    ``"01"`` in training, ``1`` now). Coding every row as the reference level would
+    give useless predictions with only a warning. Otherwise (new text levels, or
+    numbers some of which are levels) unseen levels stay a warning and are coded as
+    the reference level.
+    """
+    if isinstance(s.dtype, pd.CategoricalDtype) or na.all():
+        return
+    present = s[~na]
+    if _kind(s) != "numeric":
+        try:
+            numbers = pd.to_numeric(present.astype(str).str.strip(), errors="coerce")
+        except (TypeError, ValueError, UnicodeDecodeError):
+            return
+        if numbers.isna().any():
+            return
+    numeric_levels = any(_is_number(lv) for lv in levels)
+    if numeric_levels and (
+        len(present) < HANDFUL or pd.Index(levels).isin([_text(v) for v in present.unique()]).any()
+    ):
+        return
+    example = _text(present.iloc[0])
+    shown = ", ".join(repr(lv) for lv in levels[:3]) + (", ..." if len(levels) > 3 else "")
+    why = (
+        f"none of its {len(present)} values is a training level"
+        if numeric_levels
+        else "no training level is a number"
+    )
+    raise DataError(
+        f"column {name!r} of {source} holds numbers (e.g. {example!r}) but was text "
+        f"(categorical) in training, with levels {shown}; {why}: the column's kind or "
+        "coding changed (a different export?); pass the column as in training"
+    )
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _level_codes(s: pd.Series, na: np.ndarray, levels: list[str], fill: Any) -> tuple[Any, Any]:
