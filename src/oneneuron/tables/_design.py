@@ -69,7 +69,7 @@ import pandas as pd
 
 from ._vocab import MAX_CATEGORIES, DataError
 
-__all__ = ["DesignSpec", "MISSING", "TRANSFORMS", "as_pandas", "is_table"]
+__all__ = ["DesignSpec", "MISSING", "TRANSFORMS", "as_pandas", "batch_as_table", "is_table"]
 
 MISSING = ("error", "drop", "mean", "median", "most_frequent")
 ENCODINGS = ("reference", "full")
@@ -103,13 +103,26 @@ SPARSE_MAX_DENSITY = 0.1
 
 
 def is_table(X: Any) -> bool:
-    """True for a pandas or polars DataFrame or a pyarrow Table (what DesignSpec takes)."""
+    """True for a pandas or polars DataFrame or a pyarrow Table or RecordBatch (what
+    DesignSpec takes; a RecordBatch is read as the one-batch Table it is)."""
     if isinstance(X, pd.DataFrame):
         return True
     mod = type(X).__module__
     return (mod.startswith("polars") and type(X).__name__ == "DataFrame") or (
-        mod.startswith("pyarrow") and type(X).__name__ == "Table"
+        mod.startswith("pyarrow") and type(X).__name__ in ("Table", "RecordBatch")
     )
+
+
+def batch_as_table(X: Any) -> Any:
+    """A pyarrow RecordBatch as the one-batch pyarrow Table it is (sharing its buffers);
+    anything else unchanged. Tables are recognised by :func:`is_table`; the estimators
+    pass what they are given through this first, so a RecordBatch gives the same model,
+    names and predictions as the Table (or pandas DataFrame) it holds."""
+    if type(X).__module__.startswith("pyarrow") and type(X).__name__ == "RecordBatch":
+        import pyarrow as pa
+
+        return pa.Table.from_batches([X])
+    return X
 
 
 def array_table(X: Any) -> pd.DataFrame | None:
@@ -151,6 +164,7 @@ def as_pandas(X: Any) -> pd.DataFrame:
     """A pandas view of a pandas/polars DataFrame or pyarrow Table (through narwhals)."""
     if isinstance(X, pd.DataFrame):
         return X
+    X = batch_as_table(X)
     import narwhals as nw
 
     try:
