@@ -963,3 +963,31 @@ def test_numeric_column_arriving_as_text_is_one_error():
     m = NeuronClassifier().fit(train, y)
     with pytest.raises(ValueError, match=r"column 'x' .*must be numeric \(as in training\)"):
         m.predict_proba(train.assign(x=train["city"]))
+
+
+@pytest.mark.parametrize("lib", ["polars", "pandas-object"])
+def test_booleans_with_missing_cells_are_a_boolean_column(lib):
+    """A polars Boolean column with nulls (or a pandas object column of booleans and
+    None) is a boolean column ``PSI``, as pandas' nullable ``boolean`` dtype gives, not
+    text categories ``PSI[T.True]``."""
+    import polars as pl
+
+    from oneneuron import NeuronClassifier
+
+    rng = np.random.default_rng(6)
+    n = 90
+    b, x = rng.random(n) > 0.5, rng.normal(size=n)
+    y = (x + b + rng.normal(size=n) > 0.5).astype(int)
+    cells = [None if i % 10 == 0 else bool(v) for i, v in enumerate(b)]
+    ref = pd.DataFrame({"x": x, "PSI": pd.Series(cells, dtype="boolean")})
+    if lib == "polars":
+        X = pl.DataFrame({"x": x, "PSI": pl.Series(cells, dtype=pl.Boolean)})
+    else:
+        X = pd.DataFrame({"x": x, "PSI": pd.Series(cells, dtype=object)})
+    for missing in ("most_frequent", "drop"):
+        want = NeuronClassifier(missing=missing).fit(ref, y)
+        got = NeuronClassifier(missing=missing).fit(X, y)
+        assert list(got.feature_names_out_) == list(want.feature_names_out_) == ["x", "PSI"]
+        np.testing.assert_allclose(got.coef_, want.coef_, rtol=1e-10)
+        if missing == "most_frequent":  # (missing="drop" refuses missing cells at predict)
+            np.testing.assert_allclose(got.predict_proba(X), want.predict_proba(ref), rtol=1e-10)

@@ -9,7 +9,8 @@ one level). Applying it runs only this module's code, never a formula string.
 
 Coding, as R, patsy, statsmodels and formulaic do it:
 
-- numeric columns give one column named after them; boolean columns one 0/1
+- numeric columns give one column named after them; boolean columns (missing cells
+  aside: a polars Boolean with nulls is still boolean) one 0/1
   column named after them;
 - text and categorical columns are coded against a *reference level*
   (treatment coding): one 0/1 column ``name[T.level]`` per other level, so a
@@ -197,6 +198,10 @@ def table_column(X: Any, name: str, what: str) -> np.ndarray:
 
 def _kind(s: pd.Series) -> str:
     if pd.api.types.is_bool_dtype(s):
+        return "boolean"
+    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) == "boolean":
+        # booleans with missing cells (a polars Boolean column with nulls, a pandas bool
+        # column with None): a boolean column, as without them, not text categories
         return "boolean"
     if isinstance(s.dtype, pd.CategoricalDtype):
         return "categorical"
