@@ -838,3 +838,30 @@ def test_dask_engine_trains_on_a_hive_partitioned_folder(tmp_path, capsys):
     order = np.argsort(df.g.to_numpy(), kind="stable")  # the rows as the partitions hold them
     ref = oneneuron.NeuronClassifier().fit(df[["a", "b"]].to_numpy()[order], df.y.to_numpy()[order])
     np.testing.assert_allclose(oneneuron.load(tmp_path / "d.json").coef_, ref.coef_, atol=1e-8)
+
+
+def test_text_column_arriving_as_numbers_is_one_error_line(tmp_path, capsys):
+    """The CLI reads a categorical column as text: numbers in it at predict (city codes
+    where training had names) are one error line, not a reference-level warning."""
+    rng = np.random.default_rng(4)
+    n = 60
+    train = pd.DataFrame(
+        {"x": rng.normal(size=n), "city": rng.choice(["paris", "rome", "oslo"], n)}
+    )
+    train["y"] = (train["x"] + rng.normal(size=n) > 0).astype(int)
+    train.to_csv(tmp_path / "train.csv", index=False)
+    run(["train", tmp_path / "train.csv", "--target", "y", "--model", tmp_path / "m.json"], capsys)
+    for codes in (np.arange(n) % 32, [f"{i % 32:02d}" for i in range(n)]):
+        train.drop(columns="y").assign(city=codes).to_csv(tmp_path / "new.csv", index=False)
+        err = fail(
+            ["predict", tmp_path / "m.json", tmp_path / "new.csv", "--out", tmp_path / "p.csv"],
+            capsys,
+            "new.csv holds numbers (e.g. '0",
+        )
+        assert "warning" not in err
+    train.assign(x=train["city"]).to_csv(tmp_path / "new.csv", index=False)
+    fail(
+        ["predict", tmp_path / "m.json", tmp_path / "new.csv", "--out", tmp_path / "p.csv"],
+        capsys,
+        "new.csv must be numeric",
+    )

@@ -906,3 +906,88 @@ def test_diagnostics_warn_once_about_an_unseen_level(table):
         warnings.simplefilter("always")
         oneneuron.diagnostics(clf, new)
     assert [w.category for w in caught] == [UnknownCategoryWarning]
+
+
+def _city_frames():
+    rng = np.random.default_rng(3)
+    n = 60
+    train = pd.DataFrame(
+        {"x": rng.normal(size=n), "city": rng.choice(["paris", "rome", "oslo", "bern"], n)}
+    )
+    y = (train["x"] + rng.normal(size=n) > 0).astype(int)
+    return train, y, train.assign(city=np.arange(n) % 32)
+
+
+@pytest.mark.parametrize("lib", ["pandas", "polars"])
+def test_text_column_arriving_as_numbers_is_one_error(lib):
+    """A column of text levels in training that holds numbers at predict (a different
+    export) is refused naming the column and an example, not coded as the reference
+    level in every row with only a warning."""
+    import polars as pl
+
+    from oneneuron import NeuronClassifier
+
+    train, y, numbers = _city_frames()
+    wrap = pl.from_pandas if lib == "polars" else (lambda d: d)
+    m = NeuronClassifier().fit(wrap(train), y)
+    for new in (numbers, numbers.assign(city=numbers["city"].astype(str))):
+        with pytest.raises(ValueError, match=r"column 'city' .*holds numbers \(e\.g\. '0'\).*text"):
+            m.predict_proba(wrap(new))
+    # a single new level in a few rows stays a warning (coded as the reference level)
+    from oneneuron import UnknownCategoryWarning
+
+    few = train.head(3).assign(city=["paris", "lyon", "rome"])
+    with pytest.warns(UnknownCategoryWarning, match="'city': 1 rows"):
+        m.predict_proba(wrap(few))
+
+
+def test_numeric_codes_none_of_which_is_a_level_is_one_error():
+    """Codes as text in training ("01".."04") and numbers now (1..4): none matches."""
+    from oneneuron import NeuronClassifier, UnknownCategoryWarning
+
+    train, y, _ = _city_frames()
+    codes = {"paris": "01", "rome": "02", "oslo": "03", "bern": "04"}
+    train = train.assign(city=train["city"].map(codes))
+    m = NeuronClassifier().fit(train, y)
+    new = train.assign(city=train["city"].astype(int))
+    with pytest.raises(ValueError, match="column 'city'.*none of its 60 values is a training"):
+        m.predict_proba(new)
+    with pytest.warns(UnknownCategoryWarning):  # one row: a new level, not a new kind
+        m.predict_proba(new.head(1))
+
+
+def test_numeric_column_arriving_as_text_is_one_error():
+    from oneneuron import NeuronClassifier
+
+    train, y, _ = _city_frames()
+    m = NeuronClassifier().fit(train, y)
+    with pytest.raises(ValueError, match=r"column 'x' .*must be numeric \(as in training\)"):
+        m.predict_proba(train.assign(x=train["city"]))
+
+
+@pytest.mark.parametrize("lib", ["polars", "pandas-object"])
+def test_booleans_with_missing_cells_are_a_boolean_column(lib):
+    """A polars Boolean column with nulls (or a pandas object column of booleans and
+    None) is a boolean column ``PSI``, as pandas' nullable ``boolean`` dtype gives, not
+    text categories ``PSI[T.True]``."""
+    import polars as pl
+
+    from oneneuron import NeuronClassifier
+
+    rng = np.random.default_rng(6)
+    n = 90
+    b, x = rng.random(n) > 0.5, rng.normal(size=n)
+    y = (x + b + rng.normal(size=n) > 0.5).astype(int)
+    cells = [None if i % 10 == 0 else bool(v) for i, v in enumerate(b)]
+    ref = pd.DataFrame({"x": x, "PSI": pd.Series(cells, dtype="boolean")})
+    if lib == "polars":
+        X = pl.DataFrame({"x": x, "PSI": pl.Series(cells, dtype=pl.Boolean)})
+    else:
+        X = pd.DataFrame({"x": x, "PSI": pd.Series(cells, dtype=object)})
+    for missing in ("most_frequent", "drop"):
+        want = NeuronClassifier(missing=missing).fit(ref, y)
+        got = NeuronClassifier(missing=missing).fit(X, y)
+        assert list(got.feature_names_out_) == list(want.feature_names_out_) == ["x", "PSI"]
+        np.testing.assert_allclose(got.coef_, want.coef_, rtol=1e-10)
+        if missing == "most_frequent":  # (missing="drop" refuses missing cells at predict)
+            np.testing.assert_allclose(got.predict_proba(X), want.predict_proba(ref), rtol=1e-10)

@@ -174,3 +174,25 @@ def test_stored_spec_is_checked(frame):
     bad = {**spec, "columns": [{**spec["columns"][1], "fill": "purple"}]}
     with pytest.raises(ValueError, match="inconsistent"):
         tab.check_input_spec(bad, tab.feature_names(bad), None)
+
+
+def test_arrow_record_batch_is_a_table_as_pandas_is():
+    """A pyarrow RecordBatch is a table (names, text columns), as a pyarrow Table is:
+    the same model, feature names and predictions as from the pandas frame it holds."""
+    import pyarrow as pa
+
+    from oneneuron import NeuronClassifier, NeuronClassifierCV
+
+    rng = np.random.default_rng(5)
+    n = 80
+    df = pd.DataFrame({"x": rng.normal(size=n), "city": rng.choice(["a", "b", "c"], n)})
+    y = (df["x"] + rng.normal(size=n) > 0).astype(int)
+    rb = pa.RecordBatch.from_pandas(df, preserve_index=False)
+    ref, got = NeuronClassifier().fit(df, y), NeuronClassifier().fit(rb, y)
+    assert list(got.feature_names_in_) == list(ref.feature_names_in_) == ["x", "city"]
+    assert list(got.feature_names_out_) == list(ref.feature_names_out_)
+    np.testing.assert_allclose(got.coef_, ref.coef_, rtol=1e-12)
+    np.testing.assert_allclose(ref.predict_proba(rb), ref.predict_proba(df), rtol=1e-12)
+    assert got.score(rb, y) == ref.score(df, y)
+    cv = NeuronClassifierCV(n_alphas=3, cv=3).fit(rb, y)
+    assert list(cv.feature_names_out_) == list(ref.feature_names_out_)

@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..engines import FitData, engine_threads, kernel_threads, one_blas_thread, one_thread, prepare
 from ..exceptions import ConvergenceWarning
+from ..tables import batch_as_table
 from ._cvrecord import CVRecord, choose_alpha, cv_record
 from ._estimator import NeuronClassifier
 from ._fit import check_term_names, design_input
@@ -521,6 +522,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         -------
         self
         """
+        X = batch_as_table(X)  # a pyarrow RecordBatch is the Table it holds
         X_in, y_in, sw_in = X, y, sample_weight
         X, y, sample_weight, groups, _, design = design_input(
             self, X, y, sample_weight, groups, None

@@ -26,7 +26,7 @@ from ..stats import (
     summary_table,
     wald_test,
 )
-from ..tables import MISSING, array_table, is_table
+from ..tables import MISSING, array_table, batch_as_table, is_table
 from . import _fit
 from ._fit import _SOLVERS
 from ._predictor import (
@@ -521,6 +521,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
 
     def _validate_predict(self, X: ArrayLike) -> Any:
         check_is_fitted(self)
+        X = batch_as_table(X)  # a pyarrow RecordBatch is the Table it holds
         _fit.check_not_lazy(X)
         design = getattr(self, "design_", None)
         if design is not None:

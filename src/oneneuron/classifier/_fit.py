@@ -41,7 +41,7 @@ from ..stats import (
     firth_inference,
     term_names,
 )
-from ..tables import DesignSpec, array_table, is_table, table_column
+from ..tables import DesignSpec, array_table, batch_as_table, is_table, table_column
 from ._predictor import centred_coefficients, centred_intercepts, check_offset, l1_free_columns
 from ._sparse import metric_rows, resolve_penalty_factor, run_cd
 
@@ -73,6 +73,7 @@ def fit(
     (:func:`oneneuron.prepare`), the solver runs on the host with
     d-sized vectors, and the statistics for inference are made at the end.
     """
+    X = batch_as_table(X)  # a pyarrow RecordBatch is the Table it holds
     check_not_lazy(X)  # before scikit-learn reads the names of a table
     prev = previous_solution(est)
     est.__dict__.pop("cv_record_", None)  # a loaded model's CV record no longer describes it

@@ -9,7 +9,8 @@ one level). Applying it runs only this module's code, never a formula string.
 
 Coding, as R, patsy, statsmodels and formulaic do it:
 
-- numeric columns give one column named after them; boolean columns one 0/1
+- numeric columns give one column named after them; boolean columns (missing cells
+  aside: a polars Boolean with nulls is still boolean) one 0/1
   column named after them;
 - text and categorical columns are coded against a *reference level*
   (treatment coding): one 0/1 column ``name[T.level]`` per other level, so a
@@ -25,6 +26,11 @@ Coding, as R, patsy, statsmodels and formulaic do it:
   in a formula with ``- 1``/``+ 0``, formulaic (like R) codes the first
   categorical term with all its levels instead, so that the model still spans
   an intercept.
+- At predict, a level not seen in training is coded as the reference level, with
+  a warning. But a categorical column whose cells are all numbers while no training
+  level is a number (the column's kind changed), or, from :data:`HANDFUL` rows on,
+  none of whose numbers is a training level, is an error naming the column; so is
+  text in a numeric column.
 
 Formulas (``"y ~ x + C(g) + x:g + np.log(z)"``) are parsed and evaluated by
 formulaic at fit time. A formula is Python code: formulaic evaluates the
@@ -64,7 +70,7 @@ import pandas as pd
 
 from ._vocab import MAX_CATEGORIES, DataError
 
-__all__ = ["DesignSpec", "MISSING", "TRANSFORMS", "as_pandas", "is_table"]
+__all__ = ["DesignSpec", "MISSING", "TRANSFORMS", "as_pandas", "batch_as_table", "is_table"]
 
 MISSING = ("error", "drop", "mean", "median", "most_frequent")
 ENCODINGS = ("reference", "full")
@@ -98,13 +104,26 @@ SPARSE_MAX_DENSITY = 0.1
 
 
 def is_table(X: Any) -> bool:
-    """True for a pandas or polars DataFrame or a pyarrow Table (what DesignSpec takes)."""
+    """True for a pandas or polars DataFrame or a pyarrow Table or RecordBatch (what
+    DesignSpec takes; a RecordBatch is read as the one-batch Table it is)."""
     if isinstance(X, pd.DataFrame):
         return True
     mod = type(X).__module__
     return (mod.startswith("polars") and type(X).__name__ == "DataFrame") or (
-        mod.startswith("pyarrow") and type(X).__name__ == "Table"
+        mod.startswith("pyarrow") and type(X).__name__ in ("Table", "RecordBatch")
     )
+
+
+def batch_as_table(X: Any) -> Any:
+    """A pyarrow RecordBatch as the one-batch pyarrow Table it is (sharing its buffers);
+    anything else unchanged. Tables are recognised by :func:`is_table`; the estimators
+    pass what they are given through this first, so a RecordBatch gives the same model,
+    names and predictions as the Table (or pandas DataFrame) it holds."""
+    if type(X).__module__.startswith("pyarrow") and type(X).__name__ == "RecordBatch":
+        import pyarrow as pa
+
+        return pa.Table.from_batches([X])
+    return X
 
 
 def array_table(X: Any) -> pd.DataFrame | None:
@@ -146,6 +165,7 @@ def as_pandas(X: Any) -> pd.DataFrame:
     """A pandas view of a pandas/polars DataFrame or pyarrow Table (through narwhals)."""
     if isinstance(X, pd.DataFrame):
         return X
+    X = batch_as_table(X)
     import narwhals as nw
 
     try:
@@ -178,6 +198,10 @@ def table_column(X: Any, name: str, what: str) -> np.ndarray:
 
 def _kind(s: pd.Series) -> str:
     if pd.api.types.is_bool_dtype(s):
+        return "boolean"
+    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) == "boolean":
+        # booleans with missing cells (a polars Boolean column with nulls, a pandas bool
+        # column with None): a boolean column, as without them, not text categories
         return "boolean"
     if isinstance(s.dtype, pd.CategoricalDtype):
         return "categorical"
@@ -947,6 +971,7 @@ class DesignSpec:
                 codes, strs = _level_codes(s, na, col["levels"], fill)
                 unknown = (codes < 0) & ~na if fill is None else codes < 0
                 if unknown.any():
+                    _check_still_categories(s, na, name, col["levels"], source)
                     n, ex = int(unknown.sum()), str(strs[np.flatnonzero(unknown)[0]])
                     prev = report.setdefault("unknown", {}).get(name)
                     report["unknown"][name] = [
@@ -1747,6 +1772,64 @@ def _boolean_values(s: pd.Series, na: np.ndarray, name: str, source: str) -> np.
             f"or 0/1 only, but has {int(bad.sum())} other value(s), e.g. {shown}"
         )
     return vals
+
+
+#: From this many rows (non-missing) on, a categorical column none of whose numbers is a
+#: training level is an error rather than a warning (see ``_check_still_categories``).
+HANDFUL = 5
+
+
+def _check_still_categories(
+    s: pd.Series, na: np.ndarray, name: str, levels: list[str], source: str
+) -> None:
+    """Refuse numbers at predict in a column that was text (categories) in training.
+
+    Called when some cells of categorical column ``name`` are not training levels.
+    The rule: when its cells at predict are all numbers (a numeric column, or text
+    that reads as numbers, as the CLI reads a categorical column), it is an error
+    if none of the training levels is a number written as text (the column's kind
+    changed, e.g. a different export writing city codes instead of names), or, from
+    :data:`HANDFUL` rows on, if none of its values is a training level (e.g. codes
+    ``"01"`` in training, ``1`` now). Coding every row as the reference level would
+    give useless predictions with only a warning. Otherwise (new text levels, or
+    numbers some of which are levels) unseen levels stay a warning and are coded as
+    the reference level.
+    """
+    if isinstance(s.dtype, pd.CategoricalDtype) or na.all():
+        return
+    present = s[~na]
+    if _kind(s) != "numeric":
+        try:
+            numbers = pd.to_numeric(present.astype(str).str.strip(), errors="coerce")
+        except (TypeError, ValueError, UnicodeDecodeError):
+            return
+        if numbers.isna().any():
+            return
+    numeric_levels = any(_is_number(lv) for lv in levels)
+    if numeric_levels and (
+        len(present) < HANDFUL or pd.Index(levels).isin([_text(v) for v in present.unique()]).any()
+    ):
+        return
+    example = _text(present.iloc[0])
+    shown = ", ".join(repr(lv) for lv in levels[:3]) + (", ..." if len(levels) > 3 else "")
+    why = (
+        f"none of its {len(present)} values is a training level"
+        if numeric_levels
+        else "no training level is a number"
+    )
+    raise DataError(
+        f"column {name!r} of {source} holds numbers (e.g. {example!r}) but was text "
+        f"(categorical) in training, with levels {shown}; {why}: the column's kind or "
+        "coding changed (a different export?); pass the column as in training"
+    )
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _level_codes(s: pd.Series, na: np.ndarray, levels: list[str], fill: Any) -> tuple[Any, Any]:
