@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         table_column,
         unknown_note,
     )
+    from ._parquet import PARQUET_SUFFIXES, ParquetPart, parquet_files
     from ._read import (
         EncodeReport,
         check_input_spec,
@@ -80,6 +81,7 @@ _LAZY = {
         "_read",
     ),
     **dict.fromkeys(["OutputTable", "atomic_write_text", "output_format", "publish"], "_write"),
+    **dict.fromkeys(["PARQUET_SUFFIXES", "ParquetPart", "parquet_files"], "_parquet"),
     **dict.fromkeys(
         [
             "MISSING",
@@ -105,6 +107,9 @@ __getattr__ = lazy_attributes(__name__, _LAZY, globals())[0]
 
 
 __all__ = [
+    "PARQUET_SUFFIXES",
+    "ParquetPart",
+    "parquet_files",
     "COMPRESSION",
     "IMPUTE",
     "MAX_CATEGORIES",
