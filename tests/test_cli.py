@@ -629,3 +629,16 @@ def test_predict_refuses_a_folder_without_parquet_files(tmp_path, capsys):
         fail(["predict", model, folder, "--out", tmp_path / "p.csv"], capsys, "no Parquet files")
         fail(["evaluate", model, folder], capsys, "no Parquet files")
     assert not (tmp_path / "p.csv").exists()
+
+
+def test_train_in_memory_on_a_parquet_folder_reads_it_as_its_concatenated_rows(tmp_path, capsys):
+    folder = tmp_path / "data"
+    whole = _hive_folder(folder, np.random.default_rng(1))
+    whole.to_parquet(tmp_path / "whole.parquet", index=False)
+    for data, model in ((folder, "f.json"), (tmp_path / "whole.parquet", "w.json")):
+        code, _, err = run(["train", data, "--target", "y", "--model", tmp_path / model], capsys)
+        assert code == 0, err
+    by_folder, by_file = oneneuron.load(tmp_path / "f.json"), oneneuron.load(tmp_path / "w.json")
+    names = [c["name"] for c in by_folder.design_.columns]
+    assert names == ["x1", "x2", "g"] and by_folder.coef_.shape == (1, 3)  # the key: a number
+    np.testing.assert_allclose(by_folder.coef_, by_file.coef_, rtol=1e-12, atol=1e-14)
