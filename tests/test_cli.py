@@ -572,3 +572,73 @@ def test_every_option_has_a_help_text():
         if not a.help
     ]
     assert bare == []
+
+
+def _hive_folder(root, rng):
+    """A hive-partitioned folder ``g=<k>/part.parquet`` and the same rows in memory, in
+    the order predict documents (files sorted by path; the key ``g`` as a column)."""
+    frames = []
+    for g, n in ((0, 40), (1, 25), (2, 35)):
+        x = rng.normal(size=(n, 2))
+        y = (x[:, 0] - x[:, 1] + 0.3 * g + rng.normal(size=n) > 0).astype(int)
+        part = pd.DataFrame({"x1": x[:, 0], "x2": x[:, 1], "y": y})
+        (root / f"g={g}").mkdir(parents=True)
+        part.to_parquet(root / f"g={g}" / "part.parquet", index=False)
+        frames.append(part.assign(g=g))
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_predict_and_evaluate_a_parquet_folder_the_dask_engine_trained_on(tmp_path, capsys):
+    pytest.importorskip("dask.dataframe")
+    folder = tmp_path / "data"
+    whole = _hive_folder(folder, np.random.default_rng(0))
+    model = tmp_path / "m.json"
+    args = ["train", folder, "--target", "y", "--engine", "dask", "--scheduler", "threads"]
+    code, _, err = run([*args, "--features", "x1", "x2", "--model", model, "-q"], capsys)
+    assert code == 0, err
+    est = oneneuron.load(model)
+    expected = est.predict_proba(whole[["x1", "x2"]])
+    for chunk in ("7", "1000"):  # chunked across and within files, and whole
+        out = tmp_path / f"p{chunk}.csv"
+        argv = ["predict", model, folder, "--out", out, "--chunk-rows", chunk, "--keep", "g"]
+        code, _, err = run([*argv, "-q"], capsys)
+        assert code == 0, err
+        pred = pd.read_csv(out)
+        assert pred["g"].tolist() == whole["g"].tolist()  # the hive key, as a column
+        np.testing.assert_allclose(pred[["proba_0", "proba_1"]], expected, **ULP_TOL)
+    code, out, err = run(["evaluate", model, folder, "--json"], capsys)
+    assert code == 0, err
+    metrics = json.loads(out)
+    p1 = expected[:, 1]
+    assert metrics["accuracy"] == pytest.approx(accuracy_score(whole["y"], p1 > 0.5))
+    assert metrics["log_loss"] == pytest.approx(log_loss(whole["y"], expected))
+    assert metrics["roc_auc"] == pytest.approx(roc_auc_score(whole["y"], p1))
+
+
+def test_predict_refuses_a_folder_without_parquet_files(tmp_path, capsys):
+    model = tmp_path / "m.json"
+    data = tmp_path / "d.csv"
+    pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0], "y": [0, 1, 0, 1]}).to_csv(data, index=False)
+    code, _, err = run(["train", data, "--target", "y", "--model", model, "-q"], capsys)
+    assert code == 0, err
+    empty, texts = tmp_path / "empty", tmp_path / "texts"
+    empty.mkdir()
+    texts.mkdir()
+    shutil.copy(data, texts / "d.csv")
+    for folder in (empty, texts):
+        fail(["predict", model, folder, "--out", tmp_path / "p.csv"], capsys, "no Parquet files")
+        fail(["evaluate", model, folder], capsys, "no Parquet files")
+    assert not (tmp_path / "p.csv").exists()
+
+
+def test_train_in_memory_on_a_parquet_folder_reads_it_as_its_concatenated_rows(tmp_path, capsys):
+    folder = tmp_path / "data"
+    whole = _hive_folder(folder, np.random.default_rng(1))
+    whole.to_parquet(tmp_path / "whole.parquet", index=False)
+    for data, model in ((folder, "f.json"), (tmp_path / "whole.parquet", "w.json")):
+        code, _, err = run(["train", data, "--target", "y", "--model", tmp_path / model], capsys)
+        assert code == 0, err
+    by_folder, by_file = oneneuron.load(tmp_path / "f.json"), oneneuron.load(tmp_path / "w.json")
+    names = [c["name"] for c in by_folder.design_.columns]
+    assert names == ["x1", "x2", "g"] and by_folder.coef_.shape == (1, 3)  # the key: a number
+    np.testing.assert_allclose(by_folder.coef_, by_file.coef_, rtol=1e-12, atol=1e-14)

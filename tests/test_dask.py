@@ -488,3 +488,24 @@ def test_a_frame_read_from_many_files_fits_with_its_own_label_and_weight_columns
     assert got.score(frame[list("abc")], frame["y"], sample_weight=frame["w"]) == pytest.approx(
         want, abs=1e-12
     )
+
+
+def test_a_dataset_whose_first_file_is_float32_is_not_fitted_in_float32(client, tmp_path):
+    # Dask takes a Parquet dataset's dtypes from its first file: here float32, while the
+    # second file holds float64 values that float32 rounds (1000.1 + 1e-4 * i)
+    rng = np.random.default_rng(0)
+    x = np.column_stack([1000.1 + 1e-4 * np.arange(200), rng.normal(size=200)])
+    y = (x[:, 1] + rng.normal(size=200) > 0).astype(int)
+    first = pd.DataFrame({"a": x[:100, 0], "b": x[:100, 1], "y": y[:100]}).astype(
+        {"a": np.float32, "b": np.float32}
+    )
+    first.to_parquet(tmp_path / "p0.parquet", index=False)
+    pd.DataFrame({"a": x[100:, 0], "b": x[100:, 1], "y": y[100:]}).to_parquet(
+        tmp_path / "p1.parquet", index=False
+    )
+    df = dd.read_parquet(tmp_path)
+    assert (df.dtypes[["a", "b"]] == np.float32).all()  # the premise: the first file's types
+    with pytest.raises(ValueError, match="float64.*first file"):
+        NeuronClassifier().fit(df[["a", "b"]], df["y"])
+    got = NeuronClassifier().fit(df[["a", "b"]].astype(np.float64), df["y"])  # the way out
+    assert got.coef_.dtype == np.float64

@@ -18,6 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from ..tables import PARQUET_SUFFIXES  # noqa: F401 (the Dask CLI imports it from here)
+from ..tables import ParquetPart as _File
+from ..tables import parquet_files as _parquet_files
 from ._estimator import NeuronClassifier
 from ._sparse import resolve_penalty_factor
 
@@ -136,26 +139,6 @@ def _by_name(exc: ValueError, cols: list[str]) -> ValueError:
     return type(exc)(text)
 
 
-class _File:
-    """One Parquet file of a dataset: its columns (with a hive folder's ``key=value``
-    partition keys) and its Arrow schema."""
-
-    def __init__(self, path: Any, names: list[str], schema: Any) -> None:
-        self.path, self.names, self.schema = path, names, schema
-
-    def type_of(self, column: str) -> Any:
-        """The column's Arrow type (a dictionary's values), None for a hive key."""
-        import pyarrow as pa
-
-        if column not in self.schema.names:
-            return None
-        t = self.schema.field(column).type
-        return t.value_type if pa.types.is_dictionary(t) else t
-
-
-PARQUET_SUFFIXES = (".parquet", ".parq", ".pq")  # the files Dask reads in a folder
-
-
 def _check_numeric(files: list[_File], cols: list[str]) -> None:
     """Dask takes the columns' types from the first file; a later file's text column
     would be parsed as numbers where it can be, or fail inside a worker without naming
@@ -183,49 +166,6 @@ def _check_features(target: str, features: list[str]) -> None:
     twice = [c for c in dict.fromkeys(features) if features.count(c) > 1]
     if twice:
         raise ValueError(f"features list {twice[0]!r} twice")
-
-
-def _parquet_files(path: Any) -> list[_File]:
-    """The Parquet files Dask reads for ``path`` (a folder, searched recursively as a
-    hive-partitioned dataset is; a glob; or one file), footers only. Names starting
-    with ``_`` or ``.`` are skipped, as Dask skips them. A file that is not Parquet is
-    named."""
-    import glob
-    import os
-    from pathlib import Path
-
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    if isinstance(path, (list, tuple)):  # files, as read_parquet takes them
-        found = [(Path(f), (Path(f).name,)) for f in path]
-        lost = [str(f) for f, _ in found if not f.is_file()]
-        if lost:
-            raise FileNotFoundError(f"no Parquet file {lost[0]}")
-        path = ", ".join(map(str, path))
-    elif Path(path).is_dir():
-        root = Path(path)
-        found = [(f, f.relative_to(root).parts) for f in root.rglob("*")]
-        found = [(f, parts) for f, parts in found if f.suffix in PARQUET_SUFFIXES]
-    elif glob.has_magic(os.fspath(path)):
-        found = [(Path(f), (Path(f).name,)) for f in glob.glob(os.fspath(path))]
-    elif Path(path).exists():
-        found = [(Path(path), (Path(path).name,))]
-    else:
-        raise FileNotFoundError(f"no Parquet file or folder {path}")
-    out = []
-    for f, parts in sorted(found):
-        if any(p.startswith(("_", ".")) for p in parts) or not f.is_file():
-            continue
-        try:
-            schema = pq.read_schema(f)
-        except (pa.ArrowException, OSError) as exc:
-            raise ValueError(f"{f} is not a Parquet file ({exc})") from None
-        keys = [p.split("=", 1)[0] for p in parts[:-1] if "=" in p]
-        out.append(_File(f, [*schema.names, *keys], schema))
-    if not out:
-        raise ValueError(f"{path} holds no Parquet files ({', '.join(PARQUET_SUFFIXES)})")
-    return out
 
 
 def _check_files(path: str, files: list[_File], target: str, features: list[str] | None) -> None:

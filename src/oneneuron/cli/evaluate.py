@@ -32,7 +32,11 @@ def add_parser(sub: Any) -> None:
         "evaluate", parents=[quiet, reading], help="score a model on a labelled table"
     )
     p.add_argument("model", metavar="MODEL", help="model file from 'oneneuron train'")
-    p.add_argument("data", metavar="DATA", help="labelled table (.csv, .tsv or .parquet)")
+    p.add_argument(
+        "data",
+        metavar="DATA",
+        help="labelled table (.csv, .tsv, .parquet, or a folder of Parquet files)",
+    )
     p.add_argument("--target", metavar="COL", help="label column (default: the training target)")
     p.add_argument("--json", action="store_true", help="print the metrics as JSON")
     p.add_argument("--report", metavar="PATH", help="write an HTML report with plots")

@@ -37,7 +37,12 @@ def add_parser(sub: Any) -> None:
         "predict", parents=[quiet, reading], help="write class probabilities for a table"
     )
     p.add_argument("model", metavar="MODEL", help="model file from 'oneneuron train'")
-    p.add_argument("data", metavar="DATA", help="table to predict (.csv, .tsv or .parquet)")
+    p.add_argument(
+        "data",
+        metavar="DATA",
+        help="table to predict (.csv, .tsv, .parquet, or a folder of Parquet files: its files "
+        "in path order, hive key=value folders as columns)",
+    )
     p.add_argument(
         "--out",
         required=True,

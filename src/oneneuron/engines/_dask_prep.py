@@ -51,14 +51,31 @@ def as_dask_array(X: Any, what: str = "X") -> tuple[Any, NDArray[Any] | None]:
             )
         names = np.asarray([str(c) for c in X.columns], dtype=object)
         dtypes = set(X.dtypes)
-        dt = np.float32 if dtypes == {np.dtype(np.float32)} else np.float64
-        return X.to_dask_array().astype(dt), names
+        if dtypes == {np.dtype(np.float32)}:  # each partition is checked to be float32 too
+            return X.to_dask_array().map_blocks(_float32_block, dtype=np.float32), names
+        return X.to_dask_array().astype(np.float64), names
     if hasattr(X, "to_dask_array"):  # Series
         return X.to_dask_array(), None
     return da.asarray(X), None
 
 
+def _float32_block(block: NDArray) -> NDArray:
+    """A partition's values where the frame's metadata says float32: a partition that
+    holds wider numbers is refused, not rounded to float32 (Dask takes a Parquet
+    dataset's types from its first file; a later file may hold float64)."""
+    if block.dtype != np.float32:
+        raise ValueError(
+            f"X's Dask metadata says float32 but a partition holds {block.dtype} values: "
+            "Dask took the types from the first file of the dataset, whose columns are "
+            "float32 while a later file's are float64; fitting in float32 would round "
+            "them. Cast first (X.astype('float64')) or store every file with one type"
+        )
+    return block
+
+
 def _part_values(part: Any, cols: list[str], dtype: Any) -> NDArray:
+    if dtype == np.float32:
+        return _float32_block(part[cols].to_numpy())
     return part[cols].to_numpy(dtype=dtype)
 
 

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         table_column,
         unknown_note,
     )
+    from ._parquet import PARQUET_SUFFIXES, ParquetPart, parquet_files
     from ._read import (
         EncodeReport,
         check_input_spec,
@@ -81,6 +82,7 @@ _LAZY = {
         "_read",
     ),
     **dict.fromkeys(["OutputTable", "atomic_write_text", "output_format", "publish"], "_write"),
+    **dict.fromkeys(["PARQUET_SUFFIXES", "ParquetPart", "parquet_files"], "_parquet"),
     **dict.fromkeys(
         [
             "MISSING",
@@ -107,6 +109,9 @@ __getattr__ = lazy_attributes(__name__, _LAZY, globals())[0]
 
 
 __all__ = [
+    "PARQUET_SUFFIXES",
+    "ParquetPart",
+    "parquet_files",
     "COMPRESSION",
     "IMPUTE",
     "MAX_CATEGORIES",

@@ -47,7 +47,10 @@ from ._vocab import (  # noqa: F401 (re-exported)
 
 # ------------------------------------------------------------------ files
 def data_format(path: str | Path) -> str:
-    """``"csv"``, ``"tsv"`` or ``"parquet"`` from the file name's extension."""
+    """``"csv"``, ``"tsv"`` or ``"parquet"`` from the file name's extension; a folder is
+    a Parquet dataset (see :func:`_parquet.parquet_files`)."""
+    if Path(path).is_dir():
+        return "parquet"
     name = Path(path).name.lower()
     for comp in COMPRESSION:
         if name.endswith(comp):
@@ -106,7 +109,9 @@ def read_columns(path: str | Path, only: Collection[str] | None = None) -> list[
     if mismatch:  # a Parquet file named .csv, a workbook named .csv: say so before parsing
         raise DataError(mismatch)
     try:
-        if fmt == "parquet":
+        if fmt == "parquet" and Path(path).is_dir():
+            raw = names = _folder_columns(path)
+        elif fmt == "parquet":
             import pyarrow.parquet as pq
 
             raw = [str(c) for c in pq.read_schema(path).names]
@@ -155,7 +160,10 @@ def unnamed_columns(path: str | Path) -> list[tuple[int, str]]:
     if fmt == "parquet":
         import pyarrow.parquet as pq
 
-        names = [str(c) for c in pq.read_schema(path).names]
+        if Path(path).is_dir():
+            names = _folder_columns(path)
+        else:
+            names = [str(c) for c in pq.read_schema(path).names]
         return [(i + 1, c) for i, c in enumerate(names) if PANDAS_INDEX_NAME.fullmatch(c)]
     opts: dict[str, Any] = {"sep": _sep(fmt), "index_col": False}
     names = [str(c) for c in pd.read_csv(path, nrows=0, **opts).columns]
@@ -574,8 +582,77 @@ def _strict_fields() -> Iterator[None]:
         yield
 
 
+def _folder_files(path: Any) -> list[Any]:
+    """The Parquet files of a folder, as the Dask engine reads them (one error line)."""
+    from ._parquet import parquet_files
+
+    try:
+        return parquet_files(path)
+    except ValueError as exc:
+        raise DataError(str(exc)) from None
+
+
+def _folder_columns(path: Any) -> list[str]:
+    """The columns every Parquet file of a folder has (hive keys last), in the first
+    file's order: a column some file lacks cannot be read from the folder."""
+    files = _folder_files(path)
+    return [str(c) for c in files[0].names if all(c in f.names for f in files[1:])]
+
+
+def _iter_folder(path: Any, columns: list[str], text: list[str], rows: int | None) -> Any:
+    """A folder's Parquet files one after another, sorted by path (the order
+    :func:`_parquet.parquet_files` gives, as the Dask engine reads them); a hive
+    folder's ``key=value`` is a column of its file's rows (a number where every value
+    of the key is one, as pyarrow infers it). Chunks do not span files."""
+    files = _folder_files(path)
+    keys: dict[str, dict[Any, str]] = {}
+    for f in files:
+        for part in Path(f.path).relative_to(path).parts[:-1]:
+            if "=" in part:
+                k, v = part.split("=", 1)
+                keys.setdefault(k, {})[f.path] = v
+    typed: dict[str, dict[Any, Any]] = {}
+    for k, values in keys.items():
+        try:
+            as_num = {p: pd.to_numeric(v) for p, v in values.items()}
+        except (ValueError, TypeError):
+            as_num = dict(values)
+        typed[k] = as_num
+    if rows is None:  # one chunk of everything, as for a file
+        whole = [c for c, _ in _iter_folder_chunks(files, path, columns, text, typed, None)]
+        yield pd.concat(whole, ignore_index=True), 1.0
+        return
+    yield from _iter_folder_chunks(files, path, columns, text, typed, rows)
+
+
+def _iter_folder_chunks(
+    files: list[Any], path: Any, columns: list[str], text: list[str], typed: Any, rows: Any
+) -> Any:
+    total = max(sum(_num_rows(f.path) for f in files), 1)
+    done = 0
+    for f in files:
+        stored = [c for c in columns if c in f.schema.names]
+        for chunk, _ in _iter_parquet(f.path, stored, [c for c in text if c in stored], rows):
+            for c in columns:
+                if c not in stored:
+                    chunk[c] = typed[c][f.path]
+            chunk = _text_cols(chunk, [c for c in text if c not in stored])
+            done += len(chunk)
+            yield chunk[columns], done / total
+
+
+def _num_rows(path: Any) -> int:
+    import pyarrow.parquet as pq
+
+    return int(pq.ParquetFile(path).metadata.num_rows)
+
+
 def _iter_parquet(path: Any, columns: list[str], text: list[str], rows: int | None) -> Any:
     import pyarrow.parquet as pq
+
+    if Path(path).is_dir():
+        yield from _iter_folder(path, columns, text, rows)
+        return
 
     # pre_buffer=True (pyarrow's default) keeps every batch's buffers alive until the
     # file is closed: memory would grow with the file instead of staying one chunk.
