@@ -1805,7 +1805,7 @@ def _check_still_categories(
             return
         if numbers.isna().any():
             return
-    numeric_levels = any(_is_number(lv) for lv in levels)
+    numeric_levels = any(reads_as_number(lv) for lv in levels)
     if numeric_levels and (
         len(present) < HANDFUL or pd.Index(levels).isin([_text(v) for v in present.unique()]).any()
     ):
@@ -1824,7 +1824,15 @@ def _check_still_categories(
     )
 
 
-def _is_number(text: str) -> bool:
+def reads_as_number(text: str) -> bool:
+    """Whether a text reads as a number (a header field that is a data value, a level
+    that is a number).
+
+    Examples
+    --------
+    >>> reads_as_number("1e-3"), reads_as_number("x1")
+    (True, False)
+    """
     try:
         float(text)
     except ValueError:

@@ -35,7 +35,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._design import NUMERIC_SHARE, check_not_identifier, numbers_as_text, unknown_note  # noqa: F401
+from ._design import (  # noqa: F401
+    NUMERIC_SHARE,
+    check_not_identifier,
+    numbers_as_text,
+    reads_as_number,
+    unknown_note,
+)
 from ._vocab import (  # noqa: F401 (re-exported)
     COMPRESSION,
     IMPUTE,
@@ -131,7 +137,7 @@ def read_columns(path: str | Path, only: Collection[str] | None = None) -> list[
         raise _read_error(path, fmt, exc) from None
     if fmt != "parquet" and len(names) == 1:
         _check_separator(path, fmt, names[0])
-    if fmt != "parquet" and raw and len(raw) == len(names) and all(map(_is_number, raw)):
+    if fmt != "parquet" and raw and len(raw) == len(names) and all(map(reads_as_number, raw)):
         shown = ", ".join(repr(c) for c in raw[:4]) + (", ..." if len(raw) > 4 else "")
         raise DataError(
             f"{path} has no header line: its first line ({shown}) is all numbers, a data row, "
@@ -170,15 +176,6 @@ def unnamed_columns(path: str | Path) -> list[tuple[int, str]]:
     cells = pd.read_csv(path, header=None, nrows=1, dtype=str, **opts).iloc[0].tolist()
     return [(i + 1, n) for i, (n, c) in enumerate(zip(names, cells, strict=False))
             if not isinstance(c, str)]  # fmt: skip
-
-
-def _is_number(text: str) -> bool:
-    """Whether a header field reads as a number (a data value, not a column name)."""
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _check_separator(path: Any, fmt: str, header: str) -> None:
