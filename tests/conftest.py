@@ -1,6 +1,8 @@
 """Test-session settings shared by every test module."""
 
 import matplotlib
+import numpy as np
+import pandas as pd
 import pytest
 
 matplotlib.use("Agg")
@@ -17,3 +19,16 @@ def _one_blas_thread_per_worker():
 
     with threadpool_limits(limits=1, user_api="blas"):
         yield
+
+
+@pytest.fixture
+def three_classes() -> tuple[pd.DataFrame, np.ndarray]:
+    """150 rows, columns ``u, v``, three classes drawn from a softmax model (class 0 the
+    reference): the multinomial data the statistics tests compare with MNLogit."""
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(150, 2))
+    logits = np.column_stack([np.zeros(150), 1.0 + X[:, 0], -0.5 + X[:, 0] - 1.5 * X[:, 1]])
+    P = np.exp(logits - logits.max(1, keepdims=True))
+    P /= P.sum(1, keepdims=True)
+    y = np.array([rng.choice(3, p=p) for p in P])
+    return pd.DataFrame(X, columns=["u", "v"]), y

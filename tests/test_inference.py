@@ -105,18 +105,8 @@ def test_frequency_weights_equal_repeated_rows():
     _assert_matches_statsmodels(weighted, _sm_logit(Xr, yr))
 
 
-def _three_classes() -> tuple[pd.DataFrame, np.ndarray]:
-    rng = np.random.default_rng(7)
-    X = rng.normal(size=(150, 2))
-    logits = np.column_stack([np.zeros(150), 1.0 + X[:, 0], -0.5 + X[:, 0] - 1.5 * X[:, 1]])
-    P = np.exp(logits - logits.max(1, keepdims=True))
-    P /= P.sum(1, keepdims=True)
-    y = np.array([rng.choice(3, p=p) for p in P])
-    return pd.DataFrame(X, columns=["u", "v"]), y
-
-
-def test_multinomial_matches_statsmodels_mnlogit():
-    X, y = _three_classes()
+def test_multinomial_matches_statsmodels_mnlogit(three_classes):
+    X, y = three_classes
     clf = NeuronClassifier(tol=1e-10).fit(X, y)
     ref = sm.MNLogit(y, sm.add_constant(X.to_numpy())).fit(
         disp=0, method="newton", tol=1e-14, maxiter=100
@@ -215,8 +205,8 @@ def test_inference_false_and_auto_skip_name_the_fix(monkeypatch):
     pd.testing.assert_frame_equal(forced.summary(), on.summary(), rtol=1e-6)
 
 
-def test_round_trip_through_json():
-    X, y = _three_classes()
+def test_round_trip_through_json(three_classes):
+    X, y = three_classes
     clf = NeuronClassifier().fit(X, y)
     text = json.dumps(clf.inference_.to_dict())
     back = InferenceResult.from_dict(json.loads(text))
@@ -309,8 +299,8 @@ def test_unavailable_covariance_is_not_an_attribute():
     assert hasattr(NeuronClassifier().fit(X, y), "covariance_")
 
 
-def test_string_labels_in_blocks_caption_and_json():
-    X, y = _three_classes()
+def test_string_labels_in_blocks_caption_and_json(three_classes):
+    X, y = three_classes
     labels = np.array(["low", "mid", "top"])[y]
     clf = NeuronClassifier().fit(X, labels)
     table = clf.summary()
@@ -400,14 +390,14 @@ def _as_odds(table):
 
 
 @pytest.mark.parametrize("how", ["sample_weight", "class_weight"])
-def test_a_class_without_weight_has_no_standard_errors_and_no_parameters(how):
+def test_a_class_without_weight_has_no_standard_errors_and_no_parameters(how, three_classes):
     # class 2's rows all weigh 0: its coefficients have no maximum-likelihood estimate
     # (its intercept runs to -inf). The table showed them, intercept -34 with standard
     # error 3e6, and AIC, BIC and anova counted their parameters
     from oneneuron import anova, lr_test
     from oneneuron.stats import InferenceUnavailableError
 
-    X, y = _three_classes()
+    X, y = three_classes
     w = np.where(y == 2, 0.0, 1.0)
     fit = {"sample_weight": w} if how == "sample_weight" else {}
     params = {"class_weight": {2: 0.0}} if how == "class_weight" else {}
