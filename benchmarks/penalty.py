@@ -312,10 +312,16 @@ def main() -> None:
             )
         )
 
+    print_rows([(*row, floor) for row in rows])
+
+
+def print_rows(rows: list[tuple[str, dict, dict, str, float]]) -> None:
+    """The table of cases: ``(name, ours, peer, note, seconds of one read of X)``; each
+    side's time, passes' worth, tolerance and gap, and the ratio peer / ours."""
     print(
         f"\n{'case':58s} {'ours s':>8s} {'passes':>7s} {'peer s':>8s} {'passes':>7s} {'ratio':>7s}"
     )
-    for name, a, b, note in rows:
+    for name, a, b, note, floor in rows:
         low = min(a["gap"], b["gap"])
         if low < -GAP:  # a run beat the tol=1e-12 reference: that fit stopped short
             note += f"; NOTE the reference was beaten by {-low:.1e}: it stopped short"

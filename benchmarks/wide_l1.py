@@ -32,11 +32,11 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from penalty import (  # noqa: E402
-    GAP,
     ladder,
     make_data,
     objective,
     path_vs_glum,
+    print_rows,
     read_floor,
     rel_gap,
     timed,
@@ -214,18 +214,7 @@ def main() -> None:
             name = f"sparse {args.big_n // 1000}k x {d // 1000}k one fit{what} ({peer})"
             rows.append((name, o, g, note, floor))
 
-    print(
-        f"\n{'case':58s} {'ours s':>8s} {'passes':>7s} {'peer s':>8s} {'passes':>7s} {'ratio':>7s}"
-    )
-    for name, a, b, note, floor in rows:
-        low = min(a["gap"], b["gap"])
-        if low < -GAP:
-            note += f"; NOTE the reference was beaten by {-low:.1e}"
-        print(
-            f"{name:58s} {a['time']:8.3f} {a['time'] / floor:7.0f} {b['time']:8.3f} "
-            f"{b['time'] / floor:7.0f} {b['time'] / a['time']:7.1f}x  "
-            f"(tol {a['tol']:.0e} / {b['tol']:.0e}, gaps {a['gap']:.1e} / {b['gap']:.1e}) {note}"
-        )
+    print_rows(rows)
 
 
 if __name__ == "__main__":
