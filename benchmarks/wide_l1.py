@@ -65,11 +65,25 @@ def path_with_nonzeros(X: Any, y: np.ndarray, alphas: np.ndarray, repeat: int) -
     return o, g
 
 
+def liblinear_l1(alpha: float, n: int, tol: float) -> Any:
+    """liblinear's L1 fit of mean log-loss + alpha |w|_1 (C = 1 / (n alpha)), without
+    intercept (liblinear would penalise it)."""
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(
+        l1_ratio=1.0,
+        C=1 / (n * alpha),
+        solver="liblinear",
+        fit_intercept=False,
+        tol=tol,
+        max_iter=10_000,
+    )
+
+
 def one_fit(X: Any, y: np.ndarray, icpt: bool, repeat: int) -> tuple[dict, dict, str]:
     """One L1 fit at an alpha leaving about 100 non-zeros: against glum with an
     intercept, liblinear without."""
     import glum
-    from sklearn.linear_model import LogisticRegression
 
     a_max = regularization_path(X, y, n_alphas=1, standardize=False, fit_intercept=icpt).alpha_max
     alpha = a_max / 2.5
@@ -91,14 +105,7 @@ def one_fit(X: Any, y: np.ndarray, icpt: bool, repeat: int) -> tuple[dict, dict,
                 gradient_tol=tol,
             )
         else:
-            model = LogisticRegression(
-                l1_ratio=1.0,
-                C=1 / (len(y) * alpha),
-                solver="liblinear",
-                fit_intercept=False,
-                tol=tol,
-                max_iter=10_000,
-            )
+            model = liblinear_l1(alpha, len(y), tol)
         return timed(lambda: model.fit(X, y), repeat)
 
     def gap(m: Any) -> float:
@@ -122,7 +129,6 @@ def main() -> None:
     ap.add_argument("--dense-n", type=int, default=5_000)
     ap.add_argument("--dense-d", type=int, default=5_000)
     args = ap.parse_args()
-    from sklearn.linear_model import LogisticRegression
     from threadpoolctl import threadpool_limits
 
     warnings.simplefilter("ignore")
@@ -156,19 +162,7 @@ def main() -> None:
 
             def liblinear(tol: float) -> tuple[float, Any]:
                 def fits() -> list[np.ndarray]:
-                    return [
-                        LogisticRegression(
-                            l1_ratio=1.0,
-                            C=1 / (len(y) * a),
-                            solver="liblinear",
-                            fit_intercept=False,
-                            tol=tol,
-                            max_iter=10_000,
-                        )
-                        .fit(X, y)
-                        .coef_[0]
-                        for a in alphas0
-                    ]
+                    return [liblinear_l1(a, len(y), tol).fit(X, y).coef_[0] for a in alphas0]
 
                 return timed(fits, args.repeat)
 
