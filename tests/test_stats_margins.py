@@ -203,28 +203,25 @@ def test_by_column_and_arrays_keep_the_per_column_effects(table):
 
 
 @pytest.mark.parametrize("at", ["overall", "mean"])
-def test_a_formula_outside_the_saved_list_gives_the_same_effects(table, at):
-    # poly(x, 2) spans what x + I(x**2) spans: the same model, so the same effects
-    # (here the design is differentiated numerically and the categorical and
-    # boolean shares at the mean are mixed over every combination of levels)
-    a = oneneuron.logit("y ~ poly(x, 2) + C(g) + m", table, tol=1e-12)
+@pytest.mark.parametrize(
+    "unsaved, same",
+    [
+        # poly(x, 2) spans what x + I(x**2) spans: the same model, so the same effects
+        # (here the design is differentiated numerically and the categorical and
+        # boolean shares at the mean are mixed over every combination of levels)
+        ("y ~ poly(x, 2) + C(g) + m", "y ~ x + I(x**2) + C(g) + m"),
+        # bs(x) refuses values beyond the training range, and the central difference at
+        # the row holding max(x) stepped past it: margeff on the training table raised
+        # formulaic's FactorEvaluationError. A cubic B-spline without interior knots
+        # spans the cubic polynomials, so the effects are those of x + I(x**2) + I(x**3)
+        ("y ~ bs(x, df=3) + C(g)", "y ~ x + I(x**2) + I(x**3) + C(g)"),
+    ],
+    ids=["poly", "spline inside its bounds"],
+)
+def test_a_formula_outside_the_saved_list_gives_the_same_effects(table, at, unsaved, same):
+    a = oneneuron.logit(unsaved, table, tol=1e-12)
     assert a.design_.unsaved is not None
-    b = oneneuron.logit("y ~ x + I(x**2) + C(g) + m", table, tol=1e-12)
-    cols = ["dy_dx", "std_err"]
-    np.testing.assert_allclose(
-        a.margeff(table, at=at)[cols], b.margeff(table, at=at)[cols], rtol=1e-6
-    )
-
-
-@pytest.mark.parametrize("at", ["overall", "mean"])
-def test_a_spline_is_differentiated_inside_its_bounds(table, at):
-    # bs(x) refuses values beyond the training range, and the central difference at
-    # the row holding max(x) stepped past it: margeff on the training table raised
-    # formulaic's FactorEvaluationError. A cubic B-spline without interior knots spans
-    # the cubic polynomials, so the effects are those of x + I(x**2) + I(x**3)
-    a = oneneuron.logit("y ~ bs(x, df=3) + C(g)", table, tol=1e-12)
-    assert a.design_.unsaved is not None
-    b = oneneuron.logit("y ~ x + I(x**2) + I(x**3) + C(g)", table, tol=1e-12)
+    b = oneneuron.logit(same, table, tol=1e-12)
     cols = ["dy_dx", "std_err"]
     np.testing.assert_allclose(
         a.margeff(table, at=at)[cols], b.margeff(table, at=at)[cols], rtol=1e-6
