@@ -1314,11 +1314,11 @@ class DesignSpec:
         without main effects as ``h[T.*]`` columns beside ``g[T.*]:h[*]`` ones, all of
         the one term ``g:h``. Stored in the model file, so anova groups as R does."""
         names = [str(c) for c in model_spec.column_names]
+        by_name = {t["name"]: t for t in self.terms}
         for term, index in model_spec.term_indices.items():
             for i in index:
-                for t in self.terms:
-                    if t["name"] == names[i] and default_term(names[i]) != str(term):
-                        t["term"] = str(term)
+                if names[i] in by_name and default_term(names[i]) != str(term):
+                    by_name[names[i]]["term"] = str(term)
 
     def term_groups(self, names: list[str]) -> dict[str, list[str]]:
         """R's terms of the coded columns ``names``: term -> its columns, in order of first
