@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         is_table,
         table_column,
         unknown_note,
+        unusable_values,
     )
     from ._parquet import PARQUET_SUFFIXES, ParquetPart, parquet_files
     from ._read import (
@@ -99,6 +100,7 @@ _LAZY = {
             "table_column",
             "empty_levels_note",
             "unknown_note",
+            "unusable_values",
         ],
         "_design",
     ),
@@ -131,6 +133,7 @@ __all__ = [
     "table_column",
     "empty_levels_note",
     "unknown_note",
+    "unusable_values",
     "EncodeReport",
     "OutputTable",
     "atomic_write_text",

@@ -220,11 +220,113 @@ def _kind(s: pd.Series) -> str:
 def _is_temporal(s: pd.Series) -> bool:
     """Dates, times, durations or periods: neither numbers nor categories for a model."""
     t = pd.api.types
+    if isinstance(s.dtype, pd.ArrowDtype):
+        import pyarrow as pa
+
+        return bool(pa.types.is_temporal(s.dtype.pyarrow_dtype))
     return bool(
         t.is_datetime64_any_dtype(s)
         or t.is_timedelta64_dtype(s)
         or isinstance(s.dtype, pd.PeriodDtype)
     )
+
+
+_CONVERT_TIME = (
+    "a model needs numbers or categories: convert it (e.g. days since a start, or the "
+    "year as a category) or leave it out"
+)
+_CONVERT_CLOCK = (
+    "a model needs numbers or categories: convert it (e.g. minutes since midnight, or the "
+    "hour as a category) or leave it out"
+)
+#: What Python objects in a column are, by pandas' ``infer_dtype``, where a model cannot
+#: take them as they are: a Parquet date32 or time column, a polars Date or Time column,
+#: timestamps with several time zones (pandas holds them as objects).
+_OBJECT_KINDS = {
+    "date": "dates",
+    "datetime": "dates and times",
+    "time": "times",
+    "timedelta": "durations",
+    "period": "periods",
+    "complex": "complex numbers",
+}
+_NESTED = (list, tuple, dict, set, frozenset, np.ndarray)
+
+
+def unusable_values(s: pd.Series) -> str | None:
+    """Why a column's values are neither numbers nor categories for a model, or None.
+
+    The decision: dates, times, durations and periods (a dtype, or Python ``date``,
+    ``time``, ``datetime`` and ``timedelta`` objects, as a Parquet ``date32`` or
+    ``time`` column or a polars ``Date`` or ``Time`` column arrives), lists and records
+    (nested values: a polars ``List`` or ``Struct``, an Arrow ``list`` or ``struct``)
+    and complex numbers are refused, naming the column with an example of its values,
+    rather than coded as one category per distinct value (a date or a list as its
+    text) or cut to their real part. Convert such a column to what it means (days
+    since a start, the year or the hour as a category, one column per field) or leave
+    it out. A pandas Categorical column is the user's explicit choice of categories and
+    is never questioned.
+
+    Examples
+    --------
+    >>> import datetime as dt, pandas as pd
+    >>> unusable_values(pd.Series([dt.date(2024, 3, 1), None]))[:30]
+    'holds dates (e.g. 2024-03-01); '
+    >>> unusable_values(pd.Series([[1, 2], [3]]))[:28]
+    'holds lists (e.g. [1, 2]); a'
+    >>> unusable_values(pd.Series(["a", "b"])) is None
+    True
+    """
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return None
+    if _is_temporal(s):
+        return f"holds dates or times ({s.dtype}); {_CONVERT_TIME}"
+    if pd.api.types.is_complex_dtype(s):
+        return (
+            f"holds complex numbers (e.g. {s.iloc[0]}); a model needs real numbers: split "
+            "it into its real and imaginary parts, or leave it out"
+        )
+    if isinstance(s.dtype, pd.ArrowDtype):
+        import pyarrow as pa
+
+        t = s.dtype.pyarrow_dtype
+        if pa.types.is_nested(t):
+            present = s[s.notna()]
+            example = f" (e.g. {present.iloc[0]})" if len(present) else ""
+            what = "records" if pa.types.is_struct(t) else "lists"
+            return f"holds {what}{example}; {_UNNEST}"
+        return None
+    if s.dtype != object:
+        return None
+    present = s[s.notna()]
+    if len(present) == 0:
+        return None
+    inferred = pd.api.types.infer_dtype(present, skipna=True)
+    if inferred in _OBJECT_KINDS:
+        what = _OBJECT_KINDS[inferred]
+        example = present.iloc[0]
+        if what == "complex numbers":
+            return (
+                f"holds complex numbers (e.g. {example}); a model needs real numbers: split "
+                "it into its real and imaginary parts, or leave it out"
+            )
+        hint = _CONVERT_CLOCK if what == "times" else _CONVERT_TIME
+        return f"holds {what} (e.g. {example}); {hint}"
+    if inferred in ("mixed", "unknown-array"):
+        nested = present.map(lambda v: isinstance(v, _NESTED)).to_numpy(dtype=bool)
+        if nested.any():
+            example = present.iloc[int(np.argmax(nested))]
+            what = "records" if isinstance(example, dict) else "lists"
+            if isinstance(example, np.ndarray):
+                example = example.tolist()
+            return f"holds {what} (e.g. {example}); {_UNNEST}"
+    return None
+
+
+_UNNEST = (
+    "a model needs one number or category per cell: unnest it (e.g. one column per "
+    "field or element) or leave it out"
+)
 
 
 #: A text column with a different value in every row is refused from this many rows on.
@@ -263,8 +365,11 @@ def numbers_as_text(s: pd.Series, cell: Any = None) -> str | None:
     if pd.api.types.is_bool_dtype(s):
         return None
     present = s.notna().to_numpy()
+    # every test runs on the distinct values (a few in a column of categories), then
+    # maps back to the cells through their codes
+    codes, distinct = pd.factorize(s[present])
     try:
-        text = s[present].astype(str).str.strip()
+        texts = pd.Series(distinct, dtype=object).astype(str).str.strip()
     except (UnicodeDecodeError, TypeError, ValueError):  # e.g. bytes that are not UTF-8
 
         def undecodable(v: Any) -> bool:
@@ -274,50 +379,93 @@ def numbers_as_text(s: pd.Series, cell: Any = None) -> str | None:
                 return True
             return False
 
-        example = next((v for v in s[present] if isinstance(v, bytes) and undecodable(v)), None)
+        example = next((v for v in distinct if isinstance(v, bytes) and undecodable(v)), None)
         return (
             f"holds bytes that are not UTF-8 text (e.g. {example!r}); a model needs numbers "
             "or categories: decode the column or leave it out"
         )
-    n = len(text)
+    n = len(codes)
     if n == 0:
         return None
     where = cell or (lambda i: f"row {i}")
     pos = np.flatnonzero(present)
-    num = pd.to_numeric(text, errors="coerce").to_numpy()
-    bad = np.isnan(num)
+    bad_text = np.isnan(pd.to_numeric(texts, errors="coerce").to_numpy(dtype=np.float64))
+    bad = bad_text[codes]
     n_bad = int(bad.sum())
     if 0 < n_bad <= max(n * (1 - NUMERIC_SHARE), 1 if n >= 5 else 0):
         at = np.flatnonzero(bad)[:3]
-        cells = ", ".join(f"{text.iloc[i]!r} ({where(int(pos[i]))})" for i in at)
+        cells = ", ".join(f"{texts.iloc[codes[i]]!r} ({where(int(pos[i]))})" for i in at)
         more = " ..." if n_bad > 3 else ""
         return (
             f"holds numbers except {n_bad} cell(s): {cells}{more}; fix them or leave them "
             "blank (a missing value)"
         )
-    markers = sorted(set(text[bad].str.lower()))
+    markers = sorted(set(texts[bad_text].str.lower()))
     if 0 < n_bad < n and n_bad <= n / 2 and set(markers) <= MISSING_MARKERS:
-        shown = ", ".join(repr(m) for m in sorted(set(text[bad])))
+        shown = ", ".join(repr(m) for m in sorted(set(texts[bad_text])))
         return (
             f"holds numbers and the missing-value marker(s) {shown} in {n_bad} cell(s); "
             "leave those cells blank (a missing value), or read the file with them as "
             "missing (pandas: na_values=[...])"
         )
-    if n_bad == n:
-        comma = text.str.fullmatch(r"[-+]?(\d+|\d{1,3}(\.\d{3})+),\d+").to_numpy()
-        if comma.mean() >= NUMERIC_SHARE:
-            return (
-                f"holds numbers written with a decimal comma (e.g. {text.iloc[0]!r}); write "
-                "them with a decimal point, or read the file with decimal=','"
-            )
-        iso = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:[\d.]+)?)?").to_numpy()
-        if iso.mean() >= NUMERIC_SHARE:
-            return (
-                f"holds dates as text (e.g. {text.iloc[0]!r}); a model needs numbers or "
-                "categories: convert it (e.g. days since a start, or the year as a "
-                "category) or leave it out"
-            )
+    if n_bad == 0:
+        return None
+    for pattern, why in _FORMATS:
+        form_text = texts.str.fullmatch(pattern).to_numpy(dtype=bool)
+        if not form_text.any():
+            continue
+        form = form_text[codes]
+        if (form | ~bad).mean() >= NUMERIC_SHARE:
+            return why.format(example=texts.iloc[codes[int(np.argmax(form))]])
     return None
+
+
+_NUMBER = r"(\d+(\.\d*)?|\.\d+)"
+_GROUPED = r"\d{1,3}(,\d{3})+(\.\d+)?"  # 1,234 or 1,234,567.5
+_CLOCK = r"\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(\s?[AaPp]\.?[Mm]\.?)?"
+_ZONE = r"(\s?(Z|UTC|[+-]\d{2}(:?\d{2})?))?"
+_CONVERT_DATES = (
+    "a model needs numbers or categories: convert it (e.g. days since a start, or the "
+    "year as a category) or leave it out"
+)
+#: Numbers, dates and times as spreadsheets, R and other tools format them in text:
+#: ``(pattern of a whole cell, message)``, tried in order on a text column whose cells
+#: are (at least :data:`NUMERIC_SHARE` of them) such cells or plain numbers. Thousands
+#: separators are recognised only where a cell cannot be a decimal comma (two groups,
+#: or a decimal point after them: ``1,234,567``, ``1,234.5``); ``1,234`` alone reads as
+#: a decimal comma, the more common export in the locales that write one.
+_FORMATS = (
+    (
+        r"[-+]?(\d{1,3}(,\d{3}){2,}(\.\d+)?|\d{1,3}(,\d{3})+\.\d+)",
+        "holds numbers written with thousands separators (e.g. {example!r}); write them "
+        "without, or read the file with thousands=','",
+    ),
+    (
+        r"[-+]?(\d+|\d{1,3}(\.\d{3})+),\d+",
+        "holds numbers written with a decimal comma (e.g. {example!r}); write them with a "
+        "decimal point, or read the file with decimal=','",
+    ),
+    (
+        r"[-+]?\s?(\d+([.,]\d*)?|[.,]\d+|" + _GROUPED + r")\s?%",
+        "holds percentages written as text (e.g. {example!r}); write them as numbers "
+        "(12.5 or 0.125)",
+    ),
+    (
+        r"[-+]?\(?[-+]?([$€£¥₹]|USD|EUR|GBP)\s?[-+]?(" + _GROUPED + "|" + _NUMBER + r")\)?"
+        r"|[-+]?(" + _GROUPED + "|" + _NUMBER + r"|\d+,\d+)\s?([$€£¥₹]|USD|EUR|GBP)",
+        "holds amounts written with a currency sign (e.g. {example!r}); write them as "
+        "plain numbers",
+    ),
+    (
+        r"(\d{4}-\d{2}-\d{2}|\d{4}/\d{1,2}/\d{1,2}|\d{1,2}/\d{1,2}/(\d{4}|\d{2})"
+        r"|\d{1,2}\.\d{1,2}\.\d{4})([T ]\s*" + _CLOCK + ")?" + _ZONE,
+        "holds dates as text (e.g. {example!r}); " + _CONVERT_DATES,
+    ),
+    (
+        _CLOCK + _ZONE,
+        "holds times as text (e.g. {example!r}); " + _CONVERT_CLOCK,
+    ),
+)
 
 
 def check_not_identifier(name: str, n: int, n_distinct: int, source: str = "") -> None:
@@ -539,12 +687,9 @@ class DesignSpec:
             s = df[name]
             if na[name].all():
                 raise DataError(f"column {name!r} is empty (every cell is missing)")
-            if _is_temporal(s):
-                raise DataError(
-                    f"column {name!r} holds dates or times ({s.dtype}); a model needs numbers "
-                    "or categories: convert it (e.g. days since a start, or the year as a "
-                    "category) or leave it out"
-                )
+            unusable = unusable_values(s)
+            if unusable is not None:
+                raise DataError(f"column {name!r} {unusable}")
             kind = _kind(s)
             why = numbers_as_text(s, lambda i, rows=df.index: f"row {rows[i]}")
             if kind == "categorical" and why is not None:  # a Categorical dtype keeps it

@@ -41,6 +41,7 @@ from ._design import (  # noqa: F401
     numbers_as_text,
     reads_as_number,
     unknown_note,
+    unusable_values,
 )
 from ._vocab import (  # noqa: F401 (re-exported)
     COMPRESSION,
@@ -731,6 +732,9 @@ def check_stray_text(df: pd.DataFrame, columns: list[str], source: Any) -> None:
     """
     for name in columns:
         s = df[name]
+        unusable = unusable_values(s)
+        if unusable is not None:  # dates, times, lists, records: one line, before parsing
+            raise DataError(f"column {name!r} of {source} {unusable}")
         if _is_numeric(s):
             continue
         nul = s.map(lambda v: isinstance(v, str) and "\x00" in v).to_numpy(dtype=bool)
