@@ -132,3 +132,56 @@ def test_polars_and_arrow_nested_and_time_columns_are_refused():
     ]:
         with pytest.raises(DataError, match=rf"column 'x' holds {match} \(e\.g\. "):
             NeuronClassifier(alpha=1.0).fit(X, y)
+
+
+BIG = 2**60
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda i: pd.Series(BIG + i, dtype="int64"), id="int64"),
+        pytest.param(lambda i: pd.Series(np.iinfo(np.int64).max - i), id="int64-max"),
+        pytest.param(lambda i: pd.Series(np.uint64(2**63) + i.astype(np.uint64)), id="uint64"),
+        pytest.param(lambda i: pd.Series(BIG + i, dtype="Int64"), id="Int64"),
+        pytest.param(lambda i: pd.Series([2**64 + int(v) for v in i], dtype=object), id="python"),
+    ],
+)
+def test_integers_float64_cannot_resolve_are_refused_not_rounded(make, tmp_path, capsys):
+    """Ids beyond 2**53 that differ by a few units all round to the same float64 number:
+    the column became constant, its coefficient 0, and the only word was 'column is
+    constant (a multiple of the intercept)', which the user's column is not."""
+    i = np.arange(N, dtype=np.int64)
+    df = _frame(make(i))
+    y = _labels(N)
+    with pytest.raises(DataError, match=r"column 'x' holds integers as large as .* float64"):
+        NeuronClassifier(alpha=1.0).fit(df, y)
+    path = tmp_path / "t.csv"
+    df.assign(y=y).to_csv(path, index=False)
+    fail(["train", path, "--target", "y", "--model", tmp_path / "m.json"], capsys, "column 'x'")
+
+
+def test_large_integers_with_a_wide_spread_fit_as_numbers():
+    # nanoseconds since 1970 (about 1.6e18, beyond 2**53) spread over months: float64
+    # rounds them by at most 128 ns, a 1e-13 part of their spread: the same model as the
+    # same instants in days (the slope per day is 86400e9 times the slope per ns)
+    rng = np.random.default_rng(3)
+    ns = 1_600_000_000_000_000_000 + rng.integers(0, 10**16, 200)
+    z = rng.normal(size=200)
+    y = (rng.random(200) < 1 / (1 + np.exp(-(z + (ns - ns.mean()) / 5e15)))).astype(int)
+    got = NeuronClassifier().fit(pd.DataFrame({"t": ns, "z": z}), y)
+    days = NeuronClassifier().fit(pd.DataFrame({"t": (ns - ns.min()) / 86400e9, "z": z}), y)
+    np.testing.assert_allclose(got.coef_[0, 0] * 86400e9, days.coef_[0, 0], rtol=1e-6)
+    np.testing.assert_allclose(got.coef_[0, 1], days.coef_[0, 1], rtol=1e-6)
+
+
+def test_integer_arrays_float64_cannot_resolve_are_refused():
+    from oneneuron import regularization_path
+
+    X = np.column_stack([np.linspace(-1, 1, N).round().astype(np.int64), BIG + np.arange(N)])
+    with pytest.raises(DataError, match=r"column 'x1' holds integers as large as"):
+        NeuronClassifier().fit(X, _labels(N))
+    with pytest.raises(DataError, match=r"column 'x1' holds integers as large as"):
+        regularization_path(X, _labels(N), n_alphas=3)
+    small = X - np.array([0, BIG])  # shifted: the same differences, exactly
+    assert NeuronClassifier(alpha=1.0).fit(small, _labels(N)).coef_[0, 1] != 0

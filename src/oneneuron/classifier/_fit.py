@@ -41,7 +41,16 @@ from ..stats import (
     firth_inference,
     term_names,
 )
-from ..tables import DesignSpec, array_table, batch_as_table, is_table, table_column
+from ..tables import (
+    EXACT_INTEGERS,
+    DataError,
+    DesignSpec,
+    array_table,
+    batch_as_table,
+    is_table,
+    table_column,
+    unresolved_integers,
+)
 from ._predictor import centred_coefficients, centred_intercepts, check_offset, l1_free_columns
 from ._sparse import metric_rows, resolve_penalty_factor, run_cd
 
@@ -382,6 +391,7 @@ def design_input(
     for name in ("design_", "design_report_", "predict_report_"):  # the previous fit's
         est.__dict__.pop(name, None)
     if not (isinstance(y, str) and is_table(X)) and not uses_design(est, X):
+        check_integer_columns(X)
         return X, y, sample_weight, cluster, offset, None
     if est.formula is None and not is_table(X):
         X = array_input(X)  # numeric columns x0, x1, ... (array_uses_design)
@@ -443,6 +453,30 @@ def design_input(
     est.design_ = spec
     est.design_report_ = dict(design.report, kept=design.rows)
     return design.X, y, rows(sample_weight), rows(cluster), rows(offset), spec
+
+
+def check_integer_columns(X: Any) -> None:
+    """Refuse integer columns of a NumPy array or an all-numeric pandas DataFrame that
+    float64 cannot resolve (:func:`oneneuron.tables.unresolved_integers`, the rule a
+    table's design applies): ids beyond ``2**53`` that would silently become constant.
+    Only integer columns holding such magnitudes are examined (one max/min per column)."""
+    if isinstance(X, pd.DataFrame):
+        ints = [j for j, dt in enumerate(X.dtypes) if dt.kind in "iu"]
+        cols = [
+            (str(X.columns[j]), col)
+            for j in ints
+            if (col := X.iloc[:, j]).size
+            and (col.max() > EXACT_INTEGERS or col.min() < -EXACT_INTEGERS)
+        ]
+    elif isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype.kind in "iu" and X.size:
+        big = np.flatnonzero((X.max(axis=0) > EXACT_INTEGERS) | (X.min(axis=0) < -EXACT_INTEGERS))
+        cols = [(f"x{j}", pd.Series(X[:, j])) for j in big]
+    else:
+        return
+    for name, col in cols:
+        why = unresolved_integers(col)
+        if why is not None:
+            raise DataError(f"column {name!r} {why}")
 
 
 def float32_table(spec: Any, table: Any) -> bool:

@@ -20,6 +20,7 @@ from ._vocab import COMPRESSION, IMPUTE, MAX_CATEGORIES, PANDAS_INDEX_NAME, Data
 
 if TYPE_CHECKING:
     from ._design import (
+        EXACT_INTEGERS,
         MISSING,
         TRANSFORMS,
         Design,
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
         is_table,
         table_column,
         unknown_note,
+        unresolved_integers,
         unusable_values,
     )
     from ._parquet import PARQUET_SUFFIXES, ParquetPart, parquet_files
@@ -101,6 +103,8 @@ _LAZY = {
             "empty_levels_note",
             "unknown_note",
             "unusable_values",
+            "unresolved_integers",
+            "EXACT_INTEGERS",
         ],
         "_design",
     ),
@@ -134,6 +138,8 @@ __all__ = [
     "empty_levels_note",
     "unknown_note",
     "unusable_values",
+    "unresolved_integers",
+    "EXACT_INTEGERS",
     "EncodeReport",
     "OutputTable",
     "atomic_write_text",

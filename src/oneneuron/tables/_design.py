@@ -271,7 +271,7 @@ def unusable_values(s: pd.Series) -> str | None:
     --------
     >>> import datetime as dt, pandas as pd
     >>> unusable_values(pd.Series([dt.date(2024, 3, 1), None]))[:30]
-    'holds dates (e.g. 2024-03-01); '
+    'holds dates (e.g. 2024-03-01);'
     >>> unusable_values(pd.Series([[1, 2], [3]]))[:28]
     'holds lists (e.g. [1, 2]); a'
     >>> unusable_values(pd.Series(["a", "b"])) is None
@@ -321,6 +321,65 @@ def unusable_values(s: pd.Series) -> str | None:
                 example = example.tolist()
             return f"holds {what} (e.g. {example}); {_UNNEST}"
     return None
+
+
+#: Integers up to this magnitude are float64 numbers exactly.
+EXACT_INTEGERS = 2**53
+#: A column of larger integers is refused when float64's rounding there exceeds this
+#: share of the column's standard deviation (the default ``tol`` is 1e-8).
+INTEGER_ROUNDING = 1e-8
+
+
+def unresolved_integers(s: pd.Series) -> str | None:
+    """Why float64 numbers cannot hold a column of integers as a model needs them, or None.
+
+    A model computes in float64, exact for integers up to ``2**53``. Beyond, it rounds
+    them (by up to 128 around ``2**60``): ids of 18 or 19 digits that differ by a few
+    units all become the same number, and the column silently turns constant. The
+    decision: a column of integers (NumPy, nullable or Arrow integers, Python ints) some
+    of which exceed ``2**53`` is refused when the rounding there exceeds
+    :data:`INTEGER_ROUNDING` of the column's standard deviation (computed exactly, from
+    the differences to its smallest value); nanosecond timestamps spread over days (a
+    rounding of a 1e-13 part of their spread) fit as they are. Such a column is an
+    identifier (leave it out), or numbers to shift first (``x - x.min()``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> unresolved_integers(pd.Series([2**60, 2**60 + 1, 2**60 + 2]))[:36]
+    'holds integers as large as 115292150'
+    >>> unresolved_integers(pd.Series([1, 2, 3])) is None
+    True
+    """
+    t = pd.api.types
+    if t.is_bool_dtype(s) or not (
+        t.is_integer_dtype(s) or (s.dtype == object and t.infer_dtype(s, skipna=True) == "integer")
+    ):
+        return None
+    present = s[s.notna()]
+    if len(present) == 0:
+        return None
+    lo, hi = int(present.min()), int(present.max())
+    top = max(abs(lo), abs(hi))
+    if top <= EXACT_INTEGERS or lo == hi:
+        return None
+    if s.dtype == object:  # Python ints, of any size: their differences, exactly
+        diffs = np.array([int(v) - lo for v in present], dtype=np.float64)
+    elif t.is_unsigned_integer_dtype(s):
+        diffs = (present.to_numpy(dtype=np.uint64) - np.uint64(lo)).astype(np.float64)
+    else:  # int64: the difference of two is exact modulo 2**64, and below it
+        v = present.to_numpy(dtype=np.int64).view(np.uint64)
+        diffs = (v - np.int64(lo).view(np.uint64)).astype(np.float64)
+    spread = float(np.std(diffs))
+    rounding = float(np.spacing(float(top))) / 2
+    if rounding <= INTEGER_ROUNDING * spread:
+        return None
+    return (
+        f"holds integers as large as {hi if abs(hi) >= abs(lo) else lo}, which float64 "
+        f"numbers (exact to 2**53) round by up to {rounding:g}, against a spread (standard "
+        f"deviation) of {spread:.4g}: the model would not see their differences (an "
+        "identifier?); leave it out, or subtract a start (x - x.min())"
+    )
 
 
 _UNNEST = (
@@ -691,6 +750,9 @@ class DesignSpec:
             if unusable is not None:
                 raise DataError(f"column {name!r} {unusable}")
             kind = _kind(s)
+            lost = unresolved_integers(s) if kind == "numeric" else None
+            if lost is not None:
+                raise DataError(f"column {name!r} {lost}")
             why = numbers_as_text(s, lambda i, rows=df.index: f"row {rows[i]}")
             if kind == "categorical" and why is not None:  # a Categorical dtype keeps it
                 raise DataError(
