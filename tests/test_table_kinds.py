@@ -185,3 +185,41 @@ def test_integer_arrays_float64_cannot_resolve_are_refused():
         regularization_path(X, _labels(N), n_alphas=3)
     small = X - np.array([0, BIG])  # shifted: the same differences, exactly
     assert NeuronClassifier(alpha=1.0).fit(small, _labels(N)).coef_[0, 1] != 0
+
+
+def _missing_in_one_class(n=40):
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=n)
+    y = np.where(np.arange(n) % 2 == 0, "no", "yes")
+    lab = np.where(y == "yes", np.nan, x.round(2))  # measured for the 'no' rows only
+    return pd.DataFrame({"x": x, "lab": lab, "y": y})
+
+
+def test_dropping_rows_that_removes_a_class_names_the_column(tmp_path, capsys):
+    """A column measured in one class only: missing='drop' dropped every row of the other
+    class and the fit said 'y contains only one class', with no word of the dropping
+    or of the column that caused it."""
+    df = _missing_in_one_class()
+    match = r"column 'lab' is missing in every row of class 'yes' \(20 rows\)"
+    with pytest.raises(DataError, match=match):
+        NeuronClassifier(missing="drop").fit(df[["x", "lab"]], df["y"])
+    with pytest.raises(DataError, match=match):
+        NeuronClassifier(missing="drop").fit(df, "y")
+    path = tmp_path / "t.csv"
+    df.to_csv(path, index=False)
+    err = fail(
+        ["train", path, "--target", "y", "--model", tmp_path / "m.json", "--drop-missing"],
+        capsys,
+        "column 'lab' is missing in every row of class 'yes' (20 rows)",
+    )
+    assert "--drop-missing" in err
+    # three classes, one dropped: a model of the two left would never predict it
+    three = df.assign(y=np.array(["a", "b", "c", "d"])[np.arange(len(df)) % 4])
+    three.loc[three.y == "c", "lab"] = np.nan
+    three.loc[three.y != "c", "lab"] = three.x
+    with pytest.raises(DataError, match=r"column 'lab' is missing in every row of class 'c'"):
+        NeuronClassifier(missing="drop").fit(three[["x", "lab"]], three["y"])
+    # rows dropped without losing a class fit as before
+    some = df.assign(lab=df.x.where(np.arange(len(df)) % 5 != 0))
+    clf = NeuronClassifier(missing="drop").fit(some[["x", "lab"]], some["y"])
+    assert clf.design_report_["dropped"] == 8

@@ -46,6 +46,7 @@ from ..tables import (
     DataError,
     DesignSpec,
     array_table,
+    as_pandas,
     batch_as_table,
     is_table,
     table_column,
@@ -415,6 +416,7 @@ def design_input(
         intercept=est.fit_intercept,
         sample_weight=sample_weight,
     )
+    labels = table_column(X, spec.target, "the target") if design.y is not None else y
     if design.y is not None:
         if y is not None:  # both: the same labels (scikit-learn's tools pass them), or refused
             _same_target(np.asarray(y), design.y, design.rows, spec.target)
@@ -437,6 +439,8 @@ def design_input(
                 design.rows = keep
             y = y[design.rows]
 
+    check_classes_kept(spec, X, labels, design.rows)
+
     def rows(a: Any) -> Any:
         if a is None:
             return None
@@ -453,6 +457,53 @@ def design_input(
     est.design_ = spec
     est.design_report_ = dict(design.report, kept=design.rows)
     return design.X, y, rows(sample_weight), rows(cluster), rows(offset), spec
+
+
+def check_classes_kept(spec: Any, table: Any, labels: Any, kept: Any) -> None:
+    """Refuse a ``missing="drop"`` that drops every row of a class.
+
+    A column measured in one class only (a lab value taken for the cases alone) is
+    missing in every row of the other: dropping those rows left one class, and the fit
+    said only that ``y`` holds one class; with more classes it silently fitted a model
+    that never predicts the lost one. The error names the class, its rows and the
+    columns missing in all of them (or says that each of its rows misses some cell).
+    Rows dropped for a missing label do not count.
+    """
+    kept = np.asarray(kept, dtype=bool)
+    if labels is None or kept.all():
+        return
+    values = pd.Series(np.asarray(labels, dtype=object))
+    present = values.notna().to_numpy()
+    left = set(values[kept & present])
+    lost = [c for c in pd.unique(values[present]) if c not in left]
+    if not lost:
+        return
+    df = as_pandas(table)
+    by_name = {str(c): c for c in df.columns}
+    parts = []
+    for label in lost:
+        rows = (values == label).to_numpy() & present
+        shown = label.item() if isinstance(label, np.generic) else label
+        cols = [
+            c["name"]
+            for c in spec.columns
+            if c["name"] in by_name and df[by_name[c["name"]]].isna().to_numpy()[rows].all()
+        ]
+        if cols:
+            names = ", ".join(repr(c) for c in cols[:3]) + (" ..." if len(cols) > 3 else "")
+            word = "column" if len(cols) == 1 else "columns"
+            verb = "is" if len(cols) == 1 else "are"
+            parts.append(
+                f"{word} {names} {verb} missing in every row of class {shown!r} "
+                f"({int(rows.sum())} rows)"
+            )
+        else:
+            parts.append(f"every row of class {shown!r} ({int(rows.sum())} rows) misses a cell")
+    raise DataError(
+        f"{'; '.join(parts)}: dropping the rows with missing values (missing='drop', "
+        "CLI --drop-missing) would leave no row of that class; leave such a column out, "
+        "or fill it (missing='mean'|'median'|'most_frequent', CLI --impute)"
+    )
 
 
 def check_integer_columns(X: Any) -> None:
