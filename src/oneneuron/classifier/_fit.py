@@ -500,9 +500,9 @@ def check_classes_kept(spec: Any, table: Any, labels: Any, kept: Any) -> None:
         else:
             parts.append(f"every row of class {shown!r} ({int(rows.sum())} rows) misses a cell")
     raise DataError(
-        f"{'; '.join(parts)}: dropping the rows with missing values (missing='drop', "
-        "CLI --drop-missing) would leave no row of that class; leave such a column out, "
-        "or fill it (missing='mean'|'median'|'most_frequent', CLI --impute)"
+        f"{'; '.join(parts)}: dropping the rows with missing values (missing='drop') "
+        "would leave no row of that class; leave such a column out, or fill it "
+        "(missing='mean'|'median'|'most_frequent', CLI --impute)"
     )
 
 

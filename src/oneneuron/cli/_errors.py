@@ -99,6 +99,10 @@ def cli_terms(text: str) -> str:
             "a class label cannot be filled: drop those rows with --drop-missing, or train "
             "with --impute, which fills missing features and drops the rows without a label",
         ),
+        (  # check_classes_kept
+            "or fill it (missing='mean'|'median'|'most_frequent', CLI --impute)",
+            "or fill it with --impute mean|median|most_frequent",
+        ),
         ("missing='drop'", "--drop-missing"),
         ("reference=", "--reference "),
         ("(alpha=0)", "(--alpha 0)"),
