@@ -10,6 +10,7 @@ now one error naming the column and what it holds, in Python and on the command 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pandas as pd
@@ -223,3 +224,43 @@ def test_dropping_rows_that_removes_a_class_names_the_column(tmp_path, capsys):
     some = df.assign(lab=df.x.where(np.arange(len(df)) % 5 != 0))
     clf = NeuronClassifier(missing="drop").fit(some[["x", "lab"]], some["y"])
     assert clf.design_report_["dropped"] == 8
+
+
+@pytest.mark.parametrize("name", ["x y", "y y", "y.1", "y ", "new\ny", "y[1]"])
+def test_a_column_whose_name_holds_the_target_as_a_word_is_a_feature(name):
+    """'x y' beside the target 'y' (a spreadsheet's headers): 'y ~ .' and 'y ~ `x y`'
+    said that the target is also on the right-hand side."""
+    import oneneuron
+
+    rng = np.random.default_rng(2)
+    df = pd.DataFrame({"a": rng.normal(size=N), name: rng.normal(size=N), "y": _labels(N)})
+    for formula in ["y ~ .", f"y ~ a + `{name}`", f"y ~ a + np.log1p(np.abs(`{name}`))"]:
+        clf = oneneuron.logit(formula, df)
+        assert len(clf.feature_names_out_) == 2, formula
+    ref = NeuronClassifier().fit(df[["a", name]], df["y"])
+    np.testing.assert_allclose(oneneuron.logit("y ~ .", df).coef_, ref.coef_, rtol=1e-8)
+
+
+@pytest.mark.parametrize("name", ["1", "2.5", "", ".", "`b`"])
+def test_a_column_a_formula_cannot_name_is_one_error_not_dropped(name, tmp_path, capsys):
+    """formulaic reads `1` as the number 1 (the intercept): 'y ~ .' silently left a column
+    named '1' out of the model; '' and '.' were parse errors that did not name the
+    column."""
+    import oneneuron
+
+    rng = np.random.default_rng(2)
+    df = pd.DataFrame({"a": rng.normal(size=N), name: rng.normal(size=N), "y": _labels(N)})
+    with pytest.raises(ValueError, match=rf"column {re.escape(repr(name))} cannot be named in a"):
+        oneneuron.logit("y ~ .", df)
+    if name not in ("", "`b`"):
+        with pytest.raises(ValueError, match=rf"column {re.escape(repr(name))} cannot be named"):
+            oneneuron.logit(f"y ~ a + `{name}`", df)
+    assert oneneuron.logit("y ~ a", df).feature_names_out_.tolist() == ["a"]
+    if name:
+        path = tmp_path / "t.csv"
+        df.to_csv(path, index=False)
+        fail(
+            ["train", path, "--formula", "y ~ .", "--model", tmp_path / "m.json"],
+            capsys,
+            f"column {name!r} cannot be named in a formula",
+        )

@@ -2270,6 +2270,9 @@ def _parse_formula(formula: str, columns: list[str]) -> tuple[str | None, str, s
     if lhs and lhs not in columns:
         raise ValueError(f"the formula's left-hand side {lhs!r} must be a column name of the table")
     rhs = _expand_dot(rhs, [c for c in columns if c != lhs])
+    for name in re.findall(r"`([^`]*)`", rhs):  # `.` written out, and the user's own
+        if name in columns:
+            _check_nameable(name)
     from formulaic import Formula
 
     try:
@@ -2277,10 +2280,16 @@ def _parse_formula(formula: str, columns: list[str]) -> tuple[str | None, str, s
     except Exception as exc:  # noqa: BLE001 - a formula syntax error
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ValueError(f"cannot parse the formula {formula!r}: {msg}") from None
-    used = {str(v) for v in parsed.required_variables if str(v) in columns}
+    used: set[str] = set()
     for term in parsed:
         for factor in term.factors:
             used |= _names_in(str(factor.expr), columns)
+    # formulaic's own list, less the part before a dot of a name it split (`y.1`: 'y')
+    used |= {
+        str(v)
+        for v in parsed.required_variables
+        if str(v) in columns and not any(u.startswith(f"{v}.") for u in used)
+    }
     if lhs and lhs in used:
         raise ValueError(
             f"the formula's target {lhs!r} is also on its right-hand side; a column cannot be "
@@ -2376,29 +2385,64 @@ def _expand_dot(rhs: str, columns: list[str]) -> str:
         elif ch == "." and not any(
             0 <= k < len(rhs) and (rhs[k].isalnum() or rhs[k] in "_.") for k in (i - 1, i + 1)
         ):
+            for c in columns:
+                _check_nameable(c, dot=True)
             out.append("(" + " + ".join(f"`{c}`" for c in columns) + ")")
             continue
         out.append(ch)
     return "".join(out)
 
 
+_NUMBER_LITERAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def _check_nameable(name: str, dot: bool = False) -> None:
+    """Refuse a column a formula cannot name: formulaic reads `` `1` `` as the number 1
+    (a column named ``1`` became the intercept and left the model without a word),
+    `` `.` `` as R's dot, and has no quoting for an empty name or one holding a
+    backtick. ``dot``: the column is one that ``.`` stands for."""
+    why = None
+    if name == "":
+        why = "its name is empty"
+    elif "`" in name:
+        why = "its name holds a backtick, which formulas use for quoting"
+    elif _NUMBER_LITERAL.fullmatch(name):
+        why = f"formulaic reads `{name}` as the number {name}"
+    elif name == ".":
+        why = "formulaic reads `.` as every column"
+    if why is None:
+        return
+    also = " ('.' stands for it: name the other columns instead)" if dot else ""
+    raise ValueError(
+        f"column {name!r} cannot be named in a formula: {why}; rename the column (e.g. "
+        f"'x{name.strip('`')}'), or leave it out of the formula{also}"
+    )
+
+
 def _names_in(expr: str, columns: list[str]) -> set[str]:
     """The table's columns an expression names (formulaic does not list those inside
-    stateful transforms such as ``poly(x, 2)``). A name that is no Python identifier
-    (``a b``, ``a.b``: backticked in the formula, which formulaic writes without the
-    backticks, and ``a.b`` then parses as an attribute of ``a``) counts where it
-    stands whole in the text."""
+    stateful transforms such as ``poly(x, 2)``). An expression that is a column's name
+    (formulaic writes `` `x y` `` as ``x y``) names that column only; a name in
+    backticks names that column; otherwise a name that is no Python identifier
+    (``a.b`` parses as an attribute of ``a``) counts where it stands whole in the text.
+    A column whose name holds another as a word (``x y`` beside the target ``y``) is
+    not the other."""
     import ast
 
+    if expr in columns:
+        return {expr}
+    quoted = {c for c in re.findall(r"`([^`]*)`", expr) if c in columns}
+    rest = re.sub(r"`[^`]*`", " 0 ", expr)  # a number stands wherever a name can
+
     def spelled(c: str) -> bool:
-        return re.search(rf"(?<![\w.]){re.escape(c)}(?![\w])", expr) is not None
+        return re.search(rf"(?<![\w.]){re.escape(c)}(?![\w])", rest) is not None
 
     try:
-        tree = ast.parse(expr, mode="eval")
+        tree = ast.parse(rest.strip(), mode="eval")
     except SyntaxError:
-        return {c for c in columns if spelled(c)}
+        return quoted | {c for c in columns if spelled(c)}
     found = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in columns}
-    return found | {c for c in columns if not c.isidentifier() and spelled(c)}
+    return quoted | found | {c for c in columns if not c.isidentifier() and spelled(c)}
 
 
 #: Derivatives of the allow-listed transforms.
