@@ -264,3 +264,22 @@ def test_a_column_a_formula_cannot_name_is_one_error_not_dropped(name, tmp_path,
             capsys,
             f"column {name!r} cannot be named in a formula",
         )
+
+
+@pytest.mark.parametrize(
+    "dtype, want",
+    [("Int64", np.int64), ("UInt8", np.uint8), ("boolean", np.bool_), ("int64[pyarrow]", np.int64)],
+)
+def test_nullable_labels_keep_their_type_whatever_the_columns(dtype, want):
+    """Labels in a pandas nullable column (what read_parquet and convert_dtypes give) were
+    floats (0.0, 1.0; booleans too) when X was all numbers, but ints or booleans when X
+    had a text column: the same y, two kinds of classes_ and predictions."""
+    rng = np.random.default_rng(4)
+    X = pd.DataFrame({"x": rng.normal(size=N)})
+    raw = _labels(N).astype(bool) if dtype == "boolean" else _labels(N)
+    y = pd.Series(raw, dtype=dtype)
+    plain = NeuronClassifier().fit(X, y)
+    coded = NeuronClassifier().fit(X.assign(g=["u", "v", "w"] * (N // 3)), y)
+    for clf in (plain, coded):
+        assert clf.classes_.dtype == want and clf.classes_.tolist() == [raw[0], raw[1]]
+        assert clf.predict(X if clf is plain else X.assign(g="u")).dtype == want

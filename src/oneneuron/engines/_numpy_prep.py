@@ -117,6 +117,27 @@ def _whole_numbers(y: NDArray) -> bool:
         return bool(np.isfinite(y).all() and (y == np.trunc(y)).all())
 
 
+def _nullable_as_numpy(y: Any) -> Any:
+    """A pandas nullable column of integers or booleans (``Int64``, ``UInt8``,
+    ``boolean``, ``int64[pyarrow]``: what ``read_parquet`` and ``convert_dtypes`` give)
+    without missing values, as the NumPy array of its own type; anything else unchanged.
+
+    NumPy would read such a column as floats (``0.0``, ``1.0``, booleans too), while
+    the design layer keeps the column's type: the same ``y`` gave float classes with an
+    all-numeric table and int or bool classes with a text column. Missing labels are
+    left to the caller's check."""
+    dtype = getattr(y, "dtype", None)
+    if dtype is None or isinstance(dtype, np.dtype):
+        return y
+    numpy_dtype = getattr(dtype, "numpy_dtype", None)
+    isna = getattr(y, "isna", None)
+    if numpy_dtype is None or numpy_dtype.kind not in "iub" or isna is None:
+        return y
+    if np.asarray(isna()).any():
+        return y
+    return np.asarray(y.to_numpy(dtype=numpy_dtype))
+
+
 def plain_labels(y: Any) -> Any:
     """``y`` with labels held as Python objects made one NumPy type, or one clear error.
 
@@ -136,6 +157,7 @@ def plain_labels(y: Any) -> Any:
     ...
     ValueError: y mixes numbers and text (e.g. 1 and 'a'); make the labels one type (...)
     """
+    y = _nullable_as_numpy(y)
     if getattr(getattr(y, "dtype", None), "kind", None) != "O":
         return y
     values = np.asarray(y, dtype=object)
