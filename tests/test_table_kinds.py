@@ -283,3 +283,41 @@ def test_nullable_labels_keep_their_type_whatever_the_columns(dtype, want):
     for clf in (plain, coded):
         assert clf.classes_.dtype == want and clf.classes_.tolist() == [raw[0], raw[1]]
         assert clf.predict(X if clf is plain else X.assign(g="u")).dtype == want
+
+
+@pytest.mark.parametrize(
+    "cells, match",
+    [
+        (lambda v: f"{v:.2f}".replace(".", ","), "decimal comma"),
+        (lambda v: f"{v:.1f}%", "percentages"),
+        (lambda v: f"{v * 1e4:,.1f}", "thousands separators"),
+    ],
+)
+def test_predict_names_the_format_of_numbers_written_as_text(cells, match, tmp_path, capsys):
+    """A table to predict whose numeric column a spreadsheet exported with decimal commas
+    (or percent signs, thousands separators) said only 'must be numeric (as in training)
+    but has 24 non-numeric value(s)', not why."""
+    rng = np.random.default_rng(6)
+    train = pd.DataFrame({"x": rng.normal(size=N), "g": ["a", "b"] * (N // 2)})
+    clf = NeuronClassifier().fit(train, _labels(N))
+    new = train.assign(x=[cells(v) for v in train.x])
+    with pytest.raises(DataError, match=rf"column 'x' of .* must be numeric .*holds .*{match}"):
+        clf.predict_proba(new)
+    clf.save(tmp_path / "m.json")
+    path = tmp_path / "new.csv"
+    new.to_csv(path, index=False)
+    fail(["predict", tmp_path / "m.json", path, "--out", tmp_path / "p.csv"], capsys, match)
+
+
+def test_predict_names_a_stray_text_cell_by_its_row(tmp_path, capsys):
+    rng = np.random.default_rng(6)
+    train = pd.DataFrame({"x": rng.normal(size=N), "g": ["a", "b"] * (N // 2)})
+    clf = NeuronClassifier().fit(train, _labels(N))
+    new = train.assign(x=train.x.astype(object))
+    new.loc[4, "x"] = "oops"
+    with pytest.raises(DataError, match=r"numbers except 1 cell\(s\): 'oops' \(row 4\)"):
+        clf.predict_proba(new)  # Python: 0-based positions
+    clf.save(tmp_path / "m.json")
+    new.to_csv(tmp_path / "new.csv", index=False)
+    argv = ["predict", tmp_path / "m.json", tmp_path / "new.csv", "--out", tmp_path / "p.csv"]
+    fail(argv, capsys, "'oops' (data row 5)")  # the command line: 1-based data rows

@@ -1193,9 +1193,14 @@ class DesignSpec:
                 num = pd.to_numeric(s, errors="coerce")
                 bad = num.isna().to_numpy() & ~na
                 if bad.any():
+                    why = numbers_as_text(s, lambda i: f"row {first_row + i}")
+                    shown = (
+                        f"it {why}"
+                        if why and why.startswith("holds ")
+                        else (f"has {int(bad.sum())} non-numeric value(s), e.g. {s[bad].iloc[0]!r}")
+                    )
                     raise DataError(
-                        f"column {name!r} of {source} must be numeric (as in training) but has "
-                        f"{int(bad.sum())} non-numeric value(s), e.g. {s[bad].iloc[0]!r}"
+                        f"column {name!r} of {source} must be numeric (as in training) but {shown}"
                     )
                 s = num
             if kind == "boolean":
