@@ -56,6 +56,16 @@ FORMATTED = [
     ),
     pytest.param([f"{d % 28 + 1:02d}.03.2021" for d in range(N)], "dates as text", id="d.m.y"),
     pytest.param([f"{d % 24:02d}:{d % 60:02d}" for d in range(N)], "times as text", id="hh:mm"),
+    pytest.param(
+        [["#DIV/0!", "#VALUE!", "1.5", "2.25"][d % 4] for d in range(N)],
+        "spreadsheet error values '#DIV/0!', '#VALUE!'",
+        id="excel-errors",
+    ),
+    pytest.param(
+        [["Err:502", None, "0.5", "#N/A"][d % 4] for d in range(N)],
+        "spreadsheet error values .*'Err:502'",
+        id="calc-errors",
+    ),
 ]
 
 

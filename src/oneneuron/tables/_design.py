@@ -400,6 +400,13 @@ MISSING_MARKERS = frozenset(
 )
 
 
+#: The values Excel, LibreOffice Calc and Google Sheets write for a formula that failed.
+SPREADSHEET_ERRORS = (
+    r"#(DIV/0!|VALUE!|REF!|NAME\?|NUM!|NULL!|N/A|SPILL!|CALC!|FIELD!|BLOCKED!|ERROR!"
+    r"|GETTING_DATA)|Err:\d{3}"
+)
+
+
 def numbers_as_text(s: pd.Series, cell: Any = None) -> str | None:
     """Why a text column looks like numbers (or dates) stored as text, or None.
 
@@ -459,6 +466,16 @@ def numbers_as_text(s: pd.Series, cell: Any = None) -> str | None:
             f"holds numbers except {n_bad} cell(s): {cells}{more}; fix them or leave them "
             "blank (a missing value)"
         )
+    errors = bad_text & texts.str.fullmatch(SPREADSHEET_ERRORS).to_numpy(dtype=bool)
+    if 0 < n_bad < n and errors.any():
+        others = set(texts[bad_text & ~errors].str.lower())
+        if others <= MISSING_MARKERS:
+            shown = ", ".join(repr(e) for e in sorted(set(texts[errors])))
+            return (
+                f"holds numbers and the spreadsheet error values {shown} in "
+                f"{int(errors[codes].sum())} cell(s) (formulas that failed); fix "
+                "the formulas, or leave those cells blank (a missing value)"
+            )
     markers = sorted(set(texts[bad_text].str.lower()))
     if 0 < n_bad < n and n_bad <= n / 2 and set(markers) <= MISSING_MARKERS:
         shown = ", ".join(repr(m) for m in sorted(set(texts[bad_text])))
