@@ -331,3 +331,50 @@ def test_predict_names_a_stray_text_cell_by_its_row(tmp_path, capsys):
     new.to_csv(tmp_path / "new.csv", index=False)
     argv = ["predict", tmp_path / "m.json", tmp_path / "new.csv", "--out", tmp_path / "p.csv"]
     fail(argv, capsys, "'oops' (data row 5)")  # the command line: 1-based data rows
+
+
+def test_text_stored_as_bytes_is_the_same_text(tmp_path, capsys):
+    """Strings as bytes (pandas.read_sas, Parquet files whose writer stored text as plain
+    binary, as Impala and older Spark do) became levels named "b'north'": the terms read
+    g[T.b'south'], and the same rows to predict as text were all unseen categories."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    import oneneuron
+
+    rng = np.random.default_rng(8)
+    n = 60
+    g = rng.choice(["north", "south", "éast"], n)
+    x = rng.normal(size=n)
+    y = (x + (g == "south") + rng.normal(size=n) > 0).astype(int)
+    text = pd.DataFrame({"x": x, "g": g})
+    ref = NeuronClassifier().fit(text, y)
+    as_bytes = pd.DataFrame({"x": x, "g": [s.encode() for s in g]})
+    arrow = pa.table({"x": x, "g": pa.array([s.encode() for s in g], pa.binary())})
+    for X in (as_bytes, arrow):
+        clf = NeuronClassifier().fit(X, y)
+        assert clf.feature_names_out_.tolist() == ref.feature_names_out_.tolist()
+        np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=1e-12)
+        np.testing.assert_allclose(clf.predict_proba(text), ref.predict_proba(text), rtol=1e-12)
+        np.testing.assert_allclose(ref.predict_proba(X), ref.predict_proba(text), rtol=1e-12)
+    # the command line: train on the binary Parquet file, predict a CSV of the same rows
+    pq.write_table(arrow.append_column("y", pa.array(y)), tmp_path / "t.parquet")
+    text.to_csv(tmp_path / "new.csv", index=False)
+    assert (
+        oneneuron.cli.main(
+            [
+                "train",
+                str(tmp_path / "t.parquet"),
+                "--target",
+                "y",
+                "--model",
+                str(tmp_path / "m.json"),
+            ]
+        )
+        == 0
+    )
+    out = tmp_path / "p.csv"
+    argv = ["predict", str(tmp_path / "m.json"), str(tmp_path / "new.csv"), "--out", str(out)]
+    assert oneneuron.cli.main(argv) == 0
+    assert "not seen in training" not in capsys.readouterr().err
+    np.testing.assert_allclose(pd.read_csv(out)["proba_1"], ref.predict_proba(text)[:, 1])

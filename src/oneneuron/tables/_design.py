@@ -184,6 +184,46 @@ def _text_names(df: pd.DataFrame) -> pd.DataFrame:
     return df.set_axis([str(c) for c in df.columns], axis=1)
 
 
+def _bytes_as_text(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with columns of UTF-8 bytes as the text they hold (a new frame where one is).
+
+    ``pandas.read_sas`` gives text as bytes, and so does a Parquet file whose writer
+    stored strings as plain binary (Impala, older Spark, Hive): read as bytes, their
+    levels were named ``b'north'`` and the same rows written as text were unseen
+    categories. Bytes that are not UTF-8 stay bytes (and are refused as such where a
+    column's kind is decided)."""
+    decoded = {}
+    for j, dtype in enumerate(df.dtypes):
+        if dtype != np.dtype(object) and not (
+            isinstance(dtype, pd.ArrowDtype) and _is_binary(dtype.pyarrow_dtype)
+        ):
+            continue
+        s = df.iloc[:, j]
+        head = s.iloc[:64].dropna()  # a look at the first cells before a pass over all
+        if len(head) and not isinstance(head.iloc[0], bytes):
+            continue
+        if pd.api.types.infer_dtype(s, skipna=True) != "bytes":
+            continue
+        try:
+            decoded[j] = s.map(
+                lambda v: v.decode("utf-8") if isinstance(v, bytes) else v, na_action="ignore"
+            ).astype(object)
+        except UnicodeDecodeError:
+            continue
+    if not decoded:
+        return df
+    out = df.copy(deep=False)
+    for j, s in decoded.items():
+        out.isetitem(j, s)
+    return out
+
+
+def _is_binary(t: Any) -> bool:
+    import pyarrow as pa
+
+    return bool(pa.types.is_binary(t) or pa.types.is_large_binary(t))
+
+
 def table_column(X: Any, name: str, what: str) -> np.ndarray:
     """Column ``name`` of a pandas/polars DataFrame or Arrow table as a NumPy array.
 
@@ -703,7 +743,7 @@ class DesignSpec:
         if encoding not in ENCODINGS:
             raise ValueError(f"encoding must be 'reference' or 'full', not {encoding!r}")
         reference = dict(reference or {})
-        df = _text_names(as_pandas(table))
+        df = _bytes_as_text(_text_names(as_pandas(table)))
         lhs, rhs = None, None
         if formula is not None:
             lhs, rhs, used = _parse_formula(formula, list(df.columns))
@@ -1061,7 +1101,7 @@ class DesignSpec:
         source: str = "the table",
     ) -> dict[str, np.ndarray]:
         """:meth:`values` with the options of :meth:`transform`."""
-        df = _text_names(as_pandas(table))
+        df = _bytes_as_text(_text_names(as_pandas(table)))
         lacking = [c["name"] for c in self.columns if c["name"] not in df.columns]
         if lacking:
             raise DataError(f"the table lacks column(s) {', '.join(map(repr, lacking))}")
