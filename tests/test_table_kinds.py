@@ -378,3 +378,31 @@ def test_text_stored_as_bytes_is_the_same_text(tmp_path, capsys):
     assert oneneuron.cli.main(argv) == 0
     assert "not seen in training" not in capsys.readouterr().err
     np.testing.assert_allclose(pd.read_csv(out)["proba_1"], ref.predict_proba(text)[:, 1])
+
+
+def test_unseen_levels_that_differ_only_in_case_or_spaces_say_so(tmp_path, capsys):
+    """A table to predict exported by another tool with upper-case or padded levels
+    ('NORTH', 'north   ' from a CHAR column) had every row coded as the reference level,
+    with a warning naming 'NORTH' only, not that it is the training level 'north'."""
+    import oneneuron
+    from oneneuron import UnknownCategoryWarning
+
+    rng = np.random.default_rng(9)
+    train = pd.DataFrame({"x": rng.normal(size=N), "g": ["north", "south"] * (N // 2)})
+    clf = NeuronClassifier().fit(train, _labels(N))
+    hint = "differs from the training level 'north' only in case or spaces"
+    for bad in ("NORTH", "north   "):
+        new = train.assign(g=train.g.replace("north", bad))
+        with pytest.warns(
+            UnknownCategoryWarning, match=rf"e\.g\. {re.escape(repr(bad))}, which {hint}"
+        ):
+            clf.predict_proba(new)
+    with pytest.warns(UnknownCategoryWarning) as got:  # a new level: no such hint
+        clf.predict_proba(train.assign(g="west"))
+    assert "differs" not in str(got[0].message)
+    clf.save(tmp_path / "m.json")
+    train.assign(g=train.g.str.upper()).to_csv(tmp_path / "new.csv", index=False)
+    argv = ["predict", tmp_path / "m.json", tmp_path / "new.csv", "--out", tmp_path / "p.csv"]
+    code = oneneuron.cli.main([str(a) for a in argv])
+    assert code == 0 and hint in capsys.readouterr().err
+    fail([*argv, "--on-unknown", "error", "--force"], capsys, hint)

@@ -201,7 +201,7 @@ def predict_chunks(
     out, and their number is added to ``dropped[0]``; the yielded chunks hold the
     complete rows only. ``missing_hint`` ends the message on missing values.
     """
-    from ..tables import IMPUTE, DataError, encode, iter_table, text_columns
+    from ..tables import IMPUTE, DataError, encode, iter_table, text_columns, unknown_example
 
     est = saved.predictor  # NumPy only: arrays in the stored column order
     design = est.design_  # coded below, chunk by chunk
@@ -249,7 +249,10 @@ def predict_chunks(
         row += n_read
         act.update(frac)
         if args.on_unknown == "error" and report.unknown:
-            parts = [f"{c!r}: {n} rows (e.g. {ex!r})" for c, (n, ex) in report.unknown.items()]
+            parts = [
+                f"{c!r}: {n} rows (e.g. {unknown_example(ex)})"
+                for c, (n, ex) in report.unknown.items()
+            ]
             raise DataError(
                 f"{args.data}: categories not seen in training in {'; '.join(parts)}; refused "
                 "(--on-unknown error; without it they are coded as the reference level, "

@@ -1236,7 +1236,7 @@ class DesignSpec:
                 unknown = (codes < 0) & ~na if fill is None else codes < 0
                 if unknown.any():
                     _check_still_categories(s, na, name, col["levels"], source)
-                    n, ex = int(unknown.sum()), str(strs[np.flatnonzero(unknown)[0]])
+                    n, ex = int(unknown.sum()), _unknown_example(strs, unknown, col["levels"])
                     prev = report.setdefault("unknown", {}).get(name)
                     report["unknown"][name] = [
                         n + (prev[0] if prev else 0),
@@ -2237,6 +2237,42 @@ def empty_levels_note(empty: dict[str, list[str]] | None) -> str | None:
     )
 
 
+def _near(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _unknown_example(strs: Any, unknown: np.ndarray, levels: list[str]) -> Any:
+    """The example of an unseen level a report keeps: its text, or ``(text, level)`` for
+    one that differs from a training level only in case or spaces (``'NORTH'``,
+    ``'north   '`` from a padded CHAR column): such a one is preferred, as the likely
+    cause (another tool's export), and the note names the level it meant."""
+    near = {_near(v): v for v in levels}
+    seen: set[Any] = set()
+    for i in np.flatnonzero(unknown)[:10_000]:
+        text = strs[i]
+        if text in seen or not isinstance(text, str):
+            continue
+        seen.add(text)
+        if _near(text) in near:
+            return (text, near[_near(text)])
+        if len(seen) >= 20:
+            break
+    return str(strs[np.flatnonzero(unknown)[0]])
+
+
+def unknown_example(ex: Any) -> str:
+    """An unseen level's example as the notes write it (see :func:`unknown_note`).
+
+    Examples
+    --------
+    >>> unknown_example("zzz"), unknown_example(("NORTH", "north"))[:24]
+    ("'zzz'", "'NORTH', which differs f")
+    """
+    if isinstance(ex, (tuple, list)) and len(ex) == 2:
+        return f"{ex[0]!r}, which differs from the training level {ex[1]!r} only in case or spaces"
+    return repr(ex)
+
+
 def unknown_note(unknown: dict[str, list[Any]] | None) -> str | None:
     """One line on categories not seen in training (``{column: [rows, example]}``, as a
     transform's report counts them), or None when there were none.
@@ -2248,7 +2284,7 @@ def unknown_note(unknown: dict[str, list[Any]] | None) -> str | None:
     """
     if not unknown:
         return None
-    parts = [f"{c!r}: {n} rows (e.g. {ex!r})" for c, (n, ex) in unknown.items()]
+    parts = [f"{c!r}: {n} rows (e.g. {unknown_example(ex)})" for c, (n, ex) in unknown.items()]
     return (
         "categories not seen in training were coded as the reference level (the first "
         "level where the coding has none) in " + "; ".join(parts)
