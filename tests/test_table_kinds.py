@@ -406,3 +406,16 @@ def test_unseen_levels_that_differ_only_in_case_or_spaces_say_so(tmp_path, capsy
     code = oneneuron.cli.main([str(a) for a in argv])
     assert code == 0 and hint in capsys.readouterr().err
     fail([*argv, "--on-unknown", "error", "--force"], capsys, hint)
+
+
+def test_an_empty_column_of_a_numeric_table_or_array_is_named_as_empty():
+    """An all-NaN column of an all-numeric DataFrame (or array) said 'X has NaN in column
+    'z' (row 0); drop or fill it', and missing='drop' then dropped every row; a table with
+    a text column said 'column 'z' is empty' (the design layer's words)."""
+    X = pd.DataFrame({"x": np.linspace(-1, 1, N), "z": np.nan})
+    with pytest.raises(ValueError, match=r"column 'z' is empty \(every cell is missing\)"):
+        NeuronClassifier().fit(X, _labels(N))
+    with pytest.raises(ValueError, match=r"column 1 is empty \(every cell is missing\)"):
+        NeuronClassifier().fit(X.to_numpy(), _labels(N))
+    with pytest.raises(ValueError, match=r"column 'z' is empty \(every cell is missing\)"):
+        NeuronClassifier(missing="drop").fit(X, _labels(N))

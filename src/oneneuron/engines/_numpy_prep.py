@@ -507,12 +507,36 @@ def _check_X_y(X: Any, y: Any) -> tuple[Any, Any]:
                 "ones (e.g. X.real or abs(X))"
             ) from None
         where = first_non_finite(X) if "NaN" in str(exc) or "infinity" in str(exc) else None
+        empty = _empty_column(X) if where is not None else None
+        if empty is not None:
+            raise ValueError(
+                f"X's column {empty} is empty (every cell is missing); leave it out"
+            ) from None
         if where is not None:
             raise ValueError(
                 f"{where}; drop or fill it (a table takes missing='drop' or 'mean', the "
                 "command line --drop-missing or --impute)"
             ) from None
         raise
+
+
+def _empty_column(X: Any) -> str | None:
+    """The first column of a dense X whose every cell is NaN, as messages name it (a
+    DataFrame's name quoted, an array's position), or None."""
+    if hasattr(X, "tocsr"):
+        return None
+    try:
+        nan = np.isnan(np.asarray(X, dtype=np.float64))
+    except (ValueError, TypeError):
+        return None
+    if nan.ndim != 2 or not nan.shape[0]:
+        return None
+    empty = np.flatnonzero(nan.all(axis=0))
+    if not empty.size:
+        return None
+    j = int(empty[0])
+    names = getattr(X, "columns", None)
+    return repr(str(names[j])) if names is not None else str(j)
 
 
 def first_non_finite(X: Any) -> str | None:

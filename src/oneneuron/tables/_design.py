@@ -784,6 +784,9 @@ class DesignSpec:
                 )
         used_cols = names + ([target] if target else [])
         na = {c: df[c].isna().to_numpy() for c in used_cols}
+        for name in names:  # before any row is dropped: dropping could only empty the table
+            if na[name].all():
+                raise DataError(f"column {name!r} is empty (every cell is missing)")
         if missing == "drop":
             for c in used_cols:
                 keep &= ~na[c]
