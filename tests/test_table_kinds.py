@@ -41,6 +41,21 @@ FORMATTED = [
         "thousands separators",
         id="1,234,567",
     ),
+    pytest.param(
+        [f"{v:,.1f}".replace(",", "\u00a0").replace(".", ",") for v in np.linspace(1e3, 9e5, N)],
+        "decimal comma",
+        id="1 234,5",
+    ),
+    pytest.param(
+        [f"{v:,.2f}".replace(",", "'") for v in np.linspace(1e3, 9e5, N)],
+        "thousands separators",
+        id="1'234.50",
+    ),
+    pytest.param(
+        [f"{v:,}".replace(",", " ") for v in range(10_000, 10_000 + 977 * N, 977)],
+        "thousands separators",
+        id="12 345",
+    ),
     pytest.param([f"${v:,.2f}" for v in np.linspace(5, 2500, N)], "currency", id="dollars"),
     pytest.param([f"{v:.2f} €" for v in np.linspace(5, 2500, N)], "currency", id="euros"),
     pytest.param(

@@ -552,12 +552,13 @@ _CONVERT_DATES = (
 #: a decimal comma, the more common export in the locales that write one.
 _FORMATS = (
     (
-        r"[-+]?(\d{1,3}(,\d{3}){2,}(\.\d+)?|\d{1,3}(,\d{3})+\.\d+)",
+        r"[-+]?(\d{1,3}(,\d{3}){2,}(\.\d+)?|\d{1,3}(,\d{3})+\.\d+"
+        "|\\d{1,3}([ \u00a0\u202f']\\d{3})+(\\.\\d+)?)",
         "holds numbers written with thousands separators (e.g. {example!r}); write them "
         "without, or read the file with thousands=','",
     ),
     (
-        r"[-+]?(\d+|\d{1,3}(\.\d{3})+),\d+",
+        "[-+]?(\\d+|\\d{1,3}([. \u00a0\u202f]\\d{3})+),\\d+",
         "holds numbers written with a decimal comma (e.g. {example!r}); write them with a "
         "decimal point, or read the file with decimal=','",
     ),
