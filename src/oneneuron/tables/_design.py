@@ -26,6 +26,14 @@ Coding, as R, patsy, statsmodels and formulaic do it:
   in a formula with ``- 1``/``+ 0``, formulaic (like R) codes the first
   categorical term with all its levels instead, so that the model still spans
   an intercept.
+- What a model cannot take as it is, is one error naming the column (the decision;
+  convert such a column to what it means, or leave it out): dates, times, durations
+  and periods, as a dtype or as Python objects; lists and records; complex numbers
+  (:func:`unusable_values`); integers beyond ``2**53`` that float64 would round by
+  more than 1e-8 of their spread (:func:`unresolved_integers`); and text that is
+  numbers or dates as other tools format them (decimal commas, thousands
+  separators, percentages, currency, spreadsheet error values, dates and times:
+  :func:`numbers_as_text`). Text held as UTF-8 bytes is read as that text.
 - At predict, a level not seen in training is coded as the reference level, with
   a warning. But a categorical column whose cells are all numbers while no training
   level is a number (the column's kind changed), or, from :data:`HANDFUL` rows on,
