@@ -434,3 +434,30 @@ def test_an_empty_column_of_a_numeric_table_or_array_is_named_as_empty():
         NeuronClassifier().fit(X.to_numpy(), _labels(N))
     with pytest.raises(ValueError, match=r"column 'z' is empty \(every cell is missing\)"):
         NeuronClassifier(missing="drop").fit(X, _labels(N))
+
+
+def test_decimal_integers_float64_cannot_resolve_are_refused(tmp_path, capsys):
+    """Ids stored as DECIMAL(20, 0), as databases export them to Parquet, were cast to
+    float64 on reading and became one number, a constant column, like the int64 ids
+    above; small whole decimals stay exact numbers."""
+    import decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ids = pa.array([decimal.Decimal(BIG + i) for i in range(N)], pa.decimal128(20, 0))
+    table = pa.table({"x": ids, "z": np.linspace(-1, 1, N), "y": _labels(N)})
+    with pytest.raises(DataError, match=r"column 'x' holds integers as large as"):
+        NeuronClassifier(alpha=1.0).fit(table.drop(["y"]), _labels(N))
+    pq.write_table(table, tmp_path / "t.parquet")
+    fail(
+        ["train", tmp_path / "t.parquet", "--target", "y", "--model", tmp_path / "m.json"],
+        capsys,
+        "column 'x' holds integers as large as",
+    )
+    small = pa.array([decimal.Decimal(i % 7) for i in range(N)], pa.decimal128(20, 0))
+    ok = NeuronClassifier(alpha=1.0).fit(table.drop(["y"]).set_column(0, "x", small), _labels(N))
+    ref = NeuronClassifier(alpha=1.0).fit(
+        pd.DataFrame({"x": np.arange(N) % 7, "z": np.linspace(-1, 1, N)}), _labels(N)
+    )
+    np.testing.assert_allclose(ok.coef_, ref.coef_, rtol=1e-10)

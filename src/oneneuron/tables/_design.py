@@ -400,18 +400,21 @@ def unresolved_integers(s: pd.Series) -> str | None:
     True
     """
     t = pd.api.types
-    if t.is_bool_dtype(s) or not (
-        t.is_integer_dtype(s) or (s.dtype == object and t.infer_dtype(s, skipna=True) == "integer")
-    ):
+    held = t.infer_dtype(s, skipna=True) if s.dtype == np.dtype(object) else None
+    if t.is_bool_dtype(s) or not (t.is_integer_dtype(s) or held in ("integer", "decimal")):
         return None
     present = s[s.notna()]
     if len(present) == 0:
         return None
+    if held == "decimal":  # Decimal objects (a DECIMAL(20, 0) column): whole ones only
+        if not all(v == v.to_integral_value() for v in present):
+            return None
+        present = pd.Series([int(v) for v in present], dtype=object)
     lo, hi = int(present.min()), int(present.max())
     top = max(abs(lo), abs(hi))
     if top <= EXACT_INTEGERS or lo == hi:
         return None
-    if s.dtype == object:  # Python ints, of any size: their differences, exactly
+    if held is not None:  # Python ints, of any size: their differences, exactly
         diffs = np.array([int(v) - lo for v in present], dtype=np.float64)
     elif t.is_unsigned_integer_dtype(s):
         diffs = (present.to_numpy(dtype=np.uint64) - np.uint64(lo)).astype(np.float64)

@@ -666,14 +666,24 @@ def _iter_parquet(path: Any, columns: list[str], text: list[str], rows: int | No
 
 
 def _frame(table: Any) -> pd.DataFrame:
-    """An Arrow table or batch as a frame; decimal columns become float64 numbers
-    (pandas would hold them as Python ``Decimal`` objects, read as text)."""
+    """An Arrow table or batch as a frame; decimal columns become numbers (pandas would
+    hold them as Python ``Decimal`` objects, read as text): whole ones (scale 0, as a
+    database exports ids and counts) int64 where their values fit, so that they stay
+    exact (the design layer refuses integers float64 cannot resolve), others float64."""
     import pyarrow as pa
+
+    def number(col: Any, kind: Any) -> Any:
+        if kind.scale == 0:
+            try:
+                return col.cast(pa.int64())  # a safe cast: refused if a value does not fit
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass
+        return col.cast(pa.float64())
 
     fields = table.schema
     if any(pa.types.is_decimal(f.type) for f in fields):
         arrays = [
-            col.cast(pa.float64()) if pa.types.is_decimal(f.type) else col
+            number(col, f.type) if pa.types.is_decimal(f.type) else col
             for f, col in zip(fields, table.columns, strict=True)
         ]
         table = type(table).from_arrays(arrays, names=fields.names, metadata=fields.metadata)
