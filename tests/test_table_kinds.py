@@ -461,3 +461,20 @@ def test_decimal_integers_float64_cannot_resolve_are_refused(tmp_path, capsys):
         pd.DataFrame({"x": np.arange(N) % 7, "z": np.linspace(-1, 1, N)}), _labels(N)
     )
     np.testing.assert_allclose(ok.coef_, ref.coef_, rtol=1e-10)
+
+
+def test_dask_integers_float64_cannot_resolve_are_refused(tmp_path, capsys):
+    """The Dask engine cast such ids to float64 per partition: a constant column, fitted
+    without a word (train --engine dask, fit on a Dask DataFrame)."""
+    dd = pytest.importorskip("dask.dataframe")
+    ids = np.uint64(2**63) + np.arange(N, dtype=np.uint64)
+    df = pd.DataFrame({"x": ids, "z": np.linspace(-1, 1, N), "y": _labels(N)})
+    ddf = dd.from_pandas(df, npartitions=2)
+    with pytest.raises(ValueError, match=r"column 'x' holds integers as large as"):
+        NeuronClassifier(alpha=1.0).fit(ddf[["x", "z"]], ddf["y"])
+    df.to_parquet(tmp_path / "t.parquet")
+    argv = ["train", tmp_path / "t.parquet", "--target", "y", "--model", tmp_path / "m.json"]
+    fail([*argv, "--engine", "dask", "--alpha", "1"], capsys, "column 'x' holds integers")
+    # nanoseconds over months fit as they are
+    ns = pd.DataFrame({"x": 1_600_000_000_000_000_000 + np.arange(N) * 10**14, "z": df.z})
+    NeuronClassifier(alpha=1.0).fit(dd.from_pandas(ns, npartitions=2), dd.from_pandas(df.y, 2))

@@ -98,6 +98,7 @@ def fit_parquet(
         else [c for c in df.columns if c != target and not PANDAS_INDEX_NAME.fullmatch(str(c))]
     )
     _check_numeric(files, cols)
+    _check_integer_range(files, cols)
     # Dask takes the dtypes from the first file: float32 only where every file holds it
     single = all(str(f.type_of(c)) == "float" for f in files for c in cols)
     dtype = np.float32 if single else np.float64
@@ -156,6 +157,51 @@ def _check_numeric(files: list[_File], cols: list[str]) -> None:
                     f"{f.path} holds column {c!r} as {t}, not numbers; every file of a "
                     "dataset needs numeric features"
                 )
+
+
+def _check_integer_range(files: list[_File], cols: list[str]) -> None:
+    """Refuse an integer feature beyond ``2**53`` whose range float64 cannot resolve,
+    from the files' row-group statistics (their footers: no data is read).
+
+    The arrays the fit reads are float64, which rounds such integers (by up to 1024
+    around ``2**63``): ids that differ by a few units become one number, a constant
+    column. The rule of the design layer (``oneneuron.tables.unresolved_integers``),
+    on the exact range ``max - min`` in place of the spread: refused when the
+    rounding exceeds 1e-8 of it. Columns without statistics are left to the fit."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    bounds: dict[str, list[int]] = {}
+    for f in files:
+        ints = [c for c in cols if (t := f.type_of(c)) is not None and pa.types.is_integer(t)]
+        if not ints:
+            continue
+        meta = pq.ParquetFile(f.path).metadata
+        where = {meta.schema.column(k).path: k for k in range(meta.num_columns)}
+        for c in ints:
+            if c not in where:
+                continue
+            for g in range(meta.num_row_groups):
+                st = meta.row_group(g).column(where[c]).statistics
+                if st is None or not st.has_min_max:
+                    continue
+                lo, hi = int(st.min), int(st.max)
+                if c in bounds:
+                    bounds[c] = [min(bounds[c][0], lo), max(bounds[c][1], hi)]
+                else:
+                    bounds[c] = [lo, hi]
+    for c, (lo, hi) in bounds.items():
+        top = max(abs(lo), abs(hi))
+        if top <= 2**53 or lo == hi:
+            continue
+        rounding = float(np.spacing(float(top))) / 2
+        if rounding > 1e-8 * (hi - lo):
+            raise ValueError(
+                f"column {c!r} holds integers as large as {hi if abs(hi) >= abs(lo) else lo}, "
+                f"which float64 numbers (exact to 2**53) round by up to {rounding:g}, against "
+                f"a range of {hi - lo}: the model would not see their differences (an "
+                "identifier?); leave it out, or subtract a start (x - x.min())"
+            )
 
 
 def _check_features(target: str, features: list[str]) -> None:

@@ -23,6 +23,7 @@ from ._record import (
     bad_weight_error,
     check_class_totals,
     check_magnitudes,
+    check_resolved_integers,
     class_weight_vector,
     continuous_labels_error,
     describe_bad_cell,
@@ -292,6 +293,10 @@ def prepare_dask(
         y, sample_weight = cut.get("y", y), cut.get("sample_weight", sample_weight)
     else:
         Xa, names = as_dask_array(X)
+    if is_dask_dataframe(X):  # which columns hold integers (cast to float64 per block)
+        integer = np.array([getattr(t, "kind", "") in "iu" for t in X.dtypes], dtype=bool)
+    else:
+        integer = np.full(Xa.shape[1] if Xa.ndim == 2 else 0, Xa.dtype.kind in "iu")
     if Xa.ndim != 2:
         raise ValueError(f"X must be 2-D, got shape {Xa.shape}")
     if not np.issubdtype(Xa.dtype, np.floating) or Xa.dtype == np.float16:
@@ -364,6 +369,7 @@ def prepare_dask(
     weights = da.map_blocks(_weigh, ya, swa, classes, cw, dtype=np.float64)
     mu, sigma = _pooled_stats(summ, cw)  # weighted by s: class weights are sample weights
     check_magnitudes(mu, sigma, Xa.dtype, names)
+    check_resolved_integers(mu, sigma, integer, names)
     unit_scale_for_flat_columns(sigma, mu)
     stats = (mu, sigma)
     if standardize:

@@ -344,6 +344,38 @@ def unit_scale_for_flat_columns(sigma: NDArray, mu: NDArray) -> NDArray:
     return sigma
 
 
+def check_resolved_integers(
+    mean: NDArray, scale: NDArray, integer: NDArray, names: Any = None
+) -> None:
+    """Refuse an integer column beyond ``2**53`` whose spread float64 cannot resolve.
+
+    For engines that cast their input to float64 block by block (Dask): from the column
+    statistics of the float values, ``integer`` flagging the columns whose input is
+    integers. Beyond ``2**53`` float64 rounds integers (by up to 1024 around ``2**63``):
+    ids that differ by a few units all become one number. A column whose mean lies
+    there is refused when its spread is below ``1e8`` times that rounding, the rule the
+    design layer applies exactly (``oneneuron.tables.unresolved_integers``); a spread of
+    0 counts, as the rounding may have made it (nanosecond timestamps over days pass).
+    """
+    mean = np.asarray(mean, dtype=float)
+    scale = np.asarray(scale, dtype=float)
+    with np.errstate(invalid="ignore"):
+        rounding = np.spacing(np.abs(mean)) / 2
+        bad = (
+            np.asarray(integer, dtype=bool) & (np.abs(mean) > 2.0**53) & ~(rounding <= 1e-8 * scale)
+        )
+    if not bad.any():
+        return
+    j = int(np.flatnonzero(bad)[0])
+    name = repr(str(names[j])) if names is not None else str(j)
+    raise ValueError(
+        f"column {name} holds integers as large as about {mean[j]:.6g}, which float64 numbers "
+        f"(exact to 2**53) round by up to {rounding[j]:g}, against a spread (standard "
+        f"deviation) of {scale[j]:.4g} once rounded: the model would not see their "
+        "differences (an identifier?); leave it out, or subtract a start (x - x.min())"
+    )
+
+
 def check_magnitudes(
     mean: NDArray, scale: NDArray, dtype: Any, names: Any = None, column_max: Any = None
 ) -> None:
