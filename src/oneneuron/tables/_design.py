@@ -517,8 +517,10 @@ def numbers_as_text(s: pd.Series, cell: Any = None) -> str | None:
             f"holds numbers except {n_bad} cell(s): {cells}{more}; fix them or leave them "
             "blank (a missing value)"
         )
-    errors = bad_text & texts.str.fullmatch(SPREADSHEET_ERRORS).to_numpy(dtype=bool)
-    if 0 < n_bad < n and errors.any():
+    errors = np.zeros(len(texts), dtype=bool)
+    if 0 < n_bad < n:  # some cells are numbers: are the others failed formulas?
+        errors = bad_text & texts.str.fullmatch(SPREADSHEET_ERRORS).to_numpy(dtype=bool)
+    if errors.any():
         others = set(texts[bad_text & ~errors].str.lower())
         if others <= MISSING_MARKERS:
             shown = ", ".join(repr(e) for e in sorted(set(texts[errors])))
@@ -527,8 +529,7 @@ def numbers_as_text(s: pd.Series, cell: Any = None) -> str | None:
                 f"{int(errors[codes].sum())} cell(s) (formulas that failed); fix "
                 "the formulas, or leave those cells blank (a missing value)"
             )
-    markers = sorted(set(texts[bad_text].str.lower()))
-    if 0 < n_bad < n and n_bad <= n / 2 and set(markers) <= MISSING_MARKERS:
+    if 0 < n_bad < n and n_bad <= n / 2 and set(texts[bad_text].str.lower()) <= MISSING_MARKERS:
         shown = ", ".join(repr(m) for m in sorted(set(texts[bad_text])))
         return (
             f"holds numbers and the missing-value marker(s) {shown} in {n_bad} cell(s); "
@@ -537,14 +538,24 @@ def numbers_as_text(s: pd.Series, cell: Any = None) -> str | None:
         )
     if n_bad == 0:
         return None
+    # every form starts with a digit, a sign, a bracket, a point or a currency: a column
+    # of words is done after one cheap test of its distinct values' first characters
+    maybe = bad_text & texts.str.match(_FORM_START).to_numpy(dtype=bool)
+    if (maybe[codes] | ~bad).mean() < NUMERIC_SHARE:
+        return None
+    candidates = texts[maybe]
     for pattern, why in _FORMATS:
-        form_text = texts.str.fullmatch(pattern).to_numpy(dtype=bool)
+        form_text = np.zeros(len(texts), dtype=bool)
+        form_text[maybe] = candidates.str.fullmatch(pattern).to_numpy(dtype=bool)
         if not form_text.any():
             continue
         form = form_text[codes]
         if (form | ~bad).mean() >= NUMERIC_SHARE:
             return why.format(example=texts.iloc[codes[int(np.argmax(form))]])
     return None
+
+
+_FORM_START = r"[-+\s(.\d$€£¥₹]|USD|EUR|GBP"
 
 
 _NUMBER = r"(\d+(\.\d*)?|\.\d+)"
