@@ -478,3 +478,17 @@ def test_dask_integers_float64_cannot_resolve_are_refused(tmp_path, capsys):
     # nanoseconds over months fit as they are
     ns = pd.DataFrame({"x": 1_600_000_000_000_000_000 + np.arange(N) * 10**14, "z": df.z})
     NeuronClassifier(alpha=1.0).fit(dd.from_pandas(ns, npartitions=2), dd.from_pandas(df.y, 2))
+
+
+def test_rows_empty_in_every_column_are_named_as_such(tmp_path, capsys):
+    """A spreadsheet's CSV export may end with rows of separators only (',,'): the error
+    said 'missing values in target column y (2 rows ...)', not that they are blank rows."""
+    df = _frame(np.linspace(0, 1, N)).assign(y=_labels(N))
+    path = tmp_path / "t.csv"
+    path.write_text(df.to_csv(index=False, lineterminator="\r\n") + ",,\r\n,,\r\n")
+    argv = ["train", path, "--target", "y", "--model", tmp_path / "m.json"]
+    err = fail(argv, capsys, "2 of them are empty in every column")
+    assert "(2 rows, first at data row 25)" in err
+    blank = pd.concat([df, pd.DataFrame({"x": [np.nan], "z": [np.nan], "y": [np.nan]})])
+    with pytest.raises(DataError, match="1 of them is empty in every column"):
+        NeuronClassifier().fit(blank, "y")

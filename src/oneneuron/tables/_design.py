@@ -820,9 +820,16 @@ class DesignSpec:
             na = {c: v[keep] for c, v in na.items()}
         elif target is not None and na[target].any():
             m = na[target]
+            blank = m & df.isna().all(axis=1).to_numpy()
+            also = (
+                f"; {int(blank.sum())} of them {'is' if blank.sum() == 1 else 'are'} empty in "
+                "every column (rows a spreadsheet leaves blank, e.g. at its end?): delete them"
+                if blank.any()
+                else ""
+            )
             raise DataError(
                 f"missing values in target column {target!r} ({int(m.sum())} rows, first at "
-                f"row {int(np.argmax(m))}); {TARGET_NOT_FILLED}"
+                f"row {int(np.argmax(m))}){also}; {TARGET_NOT_FILLED}"
             )
         cols: list[dict[str, Any]] = []
         for name in names:
