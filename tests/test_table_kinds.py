@@ -94,12 +94,14 @@ def test_formatted_numbers_and_dates_in_text_are_named_not_made_categories(
         NeuronClassifier(alpha=1.0).fit(df, y)
     path = tmp_path / "t.csv"
     df.assign(y=y).to_csv(path, index=False)
-    fail(
+    err = fail(
         ["train", path, "--target", "y", "--model", tmp_path / "m.json"],
         capsys,
         "column 'x' of",
     )
     assert not (tmp_path / "m.json").exists()
+    if "dates" in match or "times" in match:  # the way to leave it out, in the CLI's terms
+        assert err.rstrip().endswith("or leave it out with --features (or --formula)"), err
 
 
 def test_words_and_codes_stay_categories():

@@ -122,6 +122,8 @@ def cli_terms(text: str) -> str:
         ),
     ):
         text = text.replace(py, flag)
+    # a column to leave out (dates, lists, ids...): how, on the command line
+    text = re.sub(r"\bleave it out(?=[,;)]|$)", "leave it out with --features (or --formula)", text)
     # an L1 fit's settings, e.g. "(alpha=1000, l1_ratio=1)": both flags, not --alpha=1000
     text = re.sub(r"\(alpha=([^,()]+), l1_ratio=([^,()]+)\)", r"(--alpha \1, --l1-ratio \2)", text)
     # Python's rows are 0-based positions; the command line counts data rows from 1

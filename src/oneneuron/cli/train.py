@@ -329,7 +329,10 @@ def run_train(args: argparse.Namespace) -> int:
         raise UserError(f"{args.data} has a header but no data rows")
     if text_labels:
         df[args.target] = read_labels(df[args.target])
-    check_stray_text(df, cols, args.data)
+    try:
+        check_stray_text(df, cols, args.data)
+    except DataError as exc:  # its advice in the command line's terms
+        raise DataError(cli_terms(str(exc))) from None
     for name in args.numeric:  # never ignored: it keeps numbers, it cannot make text numeric
         if not pd.api.types.is_numeric_dtype(df[name]):
             cell = df[name].dropna().iloc[0] if df[name].notna().any() else None
