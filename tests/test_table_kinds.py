@@ -494,3 +494,22 @@ def test_rows_empty_in_every_column_are_named_as_such(tmp_path, capsys):
     blank = pd.concat([df, pd.DataFrame({"x": [np.nan], "z": [np.nan], "y": [np.nan]})])
     with pytest.raises(DataError, match="1 of them is empty in every column"):
         NeuronClassifier().fit(blank, "y")
+
+
+def test_dask_engine_names_date_and_empty_columns(tmp_path, capsys):
+    """train --engine dask said 'non-numeric feature columns ['d']; encode them (e.g.
+    one-hot)' for a date column, and the same for a column with no value at all."""
+    pytest.importorskip("dask.dataframe")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    base = {"z": np.linspace(-1, 1, N), "y": _labels(N)}
+    dates = pa.array([dt.date(2020, 1, 1) + dt.timedelta(days=d) for d in range(N)])
+    for column, match in [
+        (dates, "column 'd' holds dates or times"),
+        (pa.nulls(N), "column 'd' is empty (every cell is missing)"),
+    ]:
+        pq.write_table(pa.table({**base, "d": column}), tmp_path / "t.parquet")
+        argv = ["train", tmp_path / "t.parquet", "--target", "y", "--model", tmp_path / "m.json"]
+        err = fail([*argv, "--engine", "dask"], capsys, match)
+        assert "leave it out with --features" in err

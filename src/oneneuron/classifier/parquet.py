@@ -97,6 +97,7 @@ def fit_parquet(
         if features is not None
         else [c for c in df.columns if c != target and not PANDAS_INDEX_NAME.fullmatch(str(c))]
     )
+    _check_kinds(files, cols)
     _check_numeric(files, cols)
     _check_integer_range(files, cols)
     # Dask takes the dtypes from the first file: float32 only where every file holds it
@@ -157,6 +158,24 @@ def _check_numeric(files: list[_File], cols: list[str]) -> None:
                     f"{f.path} holds column {c!r} as {t}, not numbers; every file of a "
                     "dataset needs numeric features"
                 )
+
+
+def _check_kinds(files: list[_File], cols: list[str]) -> None:
+    """Name a feature that holds dates or times (in any file), or no value in any file,
+    by what it holds; Dask reads both as objects, which the numeric check would call
+    only 'non-numeric'."""
+    import pyarrow as pa
+
+    for c in cols:
+        types = [t for f in files if (t := f.type_of(c)) is not None]
+        temporal = next((t for t in types if pa.types.is_temporal(t)), None)
+        if temporal is not None:
+            raise ValueError(
+                f"column {c!r} holds dates or times ({temporal}); a model needs numbers: "
+                "convert it (e.g. days since a start) or leave it out"
+            )
+        if types and all(pa.types.is_null(t) for t in types):
+            raise ValueError(f"column {c!r} is empty (every cell is missing); leave it out")
 
 
 def _check_integer_range(files: list[_File], cols: list[str]) -> None:
@@ -255,6 +274,15 @@ def frame_to_arrays(df: Any, cols: list[str], target: str, dtype: Any = None) ->
     import pandas as pd
 
     bad = [c for c in cols if not pd.api.types.is_numeric_dtype(df.dtypes[c])]
+    for c in bad:  # what the column holds, where its type says it: dates, or nothing
+        t = df.dtypes[c]
+        if pd.api.types.is_datetime64_any_dtype(t) or pd.api.types.is_timedelta64_dtype(t):
+            raise ValueError(
+                f"column {c!r} holds dates or times ({t}); a model needs numbers: convert it "
+                "(e.g. days since a start) or leave it out"
+            )
+        if str(t) in ("null[pyarrow]", "null"):
+            raise ValueError(f"column {c!r} is empty (every cell is missing); leave it out")
     if bad:
         raise ValueError(
             f"non-numeric feature columns {bad}; encode them (e.g. one-hot) before fitting"
