@@ -991,3 +991,56 @@ def test_booleans_with_missing_cells_are_a_boolean_column(lib):
         np.testing.assert_allclose(got.coef_, want.coef_, rtol=1e-10)
         if missing == "most_frequent":  # (missing="drop" refuses missing cells at predict)
             np.testing.assert_allclose(got.predict_proba(X), want.predict_proba(ref), rtol=1e-10)
+
+
+def _counts_table() -> pd.DataFrame:
+    """Integer columns, as R users' data often are (mtcars' hp, birthwt's age)."""
+    rng = np.random.default_rng(5)
+    n = 300
+    k = rng.integers(1, 30, n)
+    g = rng.choice(["a", "b", "c"], n)
+    z = -1.0 + 0.1 * k - 0.004 * k**2 + 0.5 * (g == "b")
+    y = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+    return pd.DataFrame({"y": y, "k": k, "g": g})
+
+
+@pytest.mark.parametrize(
+    "rhs", ["k + I(k^2)", "k + I(k ^ 2)", "np.log(k^2)", "C(g):I(k^3)", "I(2 ^ k)"]
+)
+def test_a_caret_inside_a_python_expression_is_refused_not_xor(rhs):
+    """R writes a square as ``I(k^2)``; inside ``I()`` (Python) ``^`` is bitwise XOR, so
+    an integer column k fitted ``k XOR 2`` (110 -> 108) without a word: a different model
+    under R's name. Refused, naming ``**``. Oracle: the ``**`` spelling is statsmodels'
+    square term (the refusal is the fix's only effect on that model)."""
+    import statsmodels.formula.api as smf
+
+    data = _counts_table()
+    with pytest.raises(ValueError, match=r"\^.*XOR.*\*\*"):
+        oneneuron.logit(f"y ~ {rhs}", data)
+    clf = oneneuron.logit("y ~ k + I(k**2)", data)
+    ref = smf.logit("y ~ k + I(k**2)", data).fit(disp=0, tol=1e-12)
+    np.testing.assert_allclose(clf.summary()["coef"], ref.params, rtol=1e-6)
+
+
+def test_the_interaction_power_caret_outside_python_stays():
+    """``(a + b)^2`` is the formula language's all-two-way-interactions, not Python: kept."""
+    data = _counts_table().assign(x=lambda d: d["k"] * 0.5 + np.sin(d["k"]))
+    clf = oneneuron.logit("y ~ (k + x)^2", data)
+    assert clf.feature_names_out_.tolist() == ["k", "x", "k:x"]
+
+
+@pytest.mark.parametrize(
+    ("rhs", "match"),
+    [
+        ("factor(g) + k", r"factor\(g\).*C\(g\)"),
+        ("as.factor(g) + k", r"as\.factor\(g\).*C\(g\)"),
+        ("relevel(factor(g), ref='b') + k", r"relevel.*reference=\{'g': 'b'\}"),
+        ("poly(k, 2, raw=TRUE)", r"TRUE.*True"),
+    ],
+)
+def test_r_spellings_without_a_python_meaning_name_the_python_one(rhs, match):
+    """R's ``factor(g)``, ``as.factor(g)``, ``relevel(...)`` and ``TRUE`` were refused as
+    "name 'factor' is not defined" or "invalid syntax" (``as`` is a Python keyword),
+    naming no way forward; each now names the spelling that works here."""
+    with pytest.raises(ValueError, match=match):
+        oneneuron.logit(f"y ~ {rhs}", _counts_table())

@@ -2063,6 +2063,7 @@ def _parse_formula(formula: str, columns: list[str]) -> tuple[str | None, str, s
     if lhs and lhs not in columns:
         raise ValueError(f"the formula's left-hand side {lhs!r} must be a column name of the table")
     rhs = _expand_dot(rhs, [c for c in columns if c != lhs])
+    _refuse_r_spellings(formula, rhs, columns)
     from formulaic import Formula
 
     try:
@@ -2074,12 +2075,75 @@ def _parse_formula(formula: str, columns: list[str]) -> tuple[str | None, str, s
     for term in parsed:
         for factor in term.factors:
             used |= _names_in(str(factor.expr), columns)
+            if str(getattr(factor, "eval_method", "")).endswith("PYTHON"):
+                _refuse_xor(formula, str(factor.expr))
     if lhs and lhs in used:
         raise ValueError(
             f"the formula's target {lhs!r} is also on its right-hand side; a column cannot be "
             "both the target and a feature"
         )
     return lhs or None, rhs, used
+
+
+def _refuse_xor(formula: str, expr: str) -> None:
+    """A ``^`` inside a term that Python evaluates (``I(x^2)``, ``np.log(x^2)``) is
+    refused: R reads it as a power, Python as bitwise XOR, which an integer column
+    accepts silently (``110 ^ 2 == 108``): a different model under R's name. Outside
+    Python (``(a + b)^2``) it is the formula language's interaction power and is kept.
+
+    Examples
+    --------
+    >>> _refuse_xor("y ~ I(x^2)", "I(x ^ 2)")
+    Traceback (most recent call last):
+    ...
+    ValueError: the formula 'y ~ I(x^2)' has '^' in I(x ^ 2): inside a Python expression ^ is bitwise XOR (110 ^ 2 is 108), not R's power; write ** (I(x ** 2))
+    """
+    import ast
+
+    try:
+        tree = ast.parse(expr, mode="eval")
+    except SyntaxError:  # backticked names: formulaic's own syntax, not Python's
+        return
+    if any(isinstance(node, ast.BitXor) for node in ast.walk(tree)):
+        fixed = re.sub(r"\s*\^\s*", " ** ", expr)
+        raise ValueError(
+            f"the formula {formula!r} has '^' in {expr}: inside a Python expression ^ is "
+            f"bitwise XOR (110 ^ 2 is 108), not R's power; write ** ({fixed})"
+        )
+
+
+def _refuse_r_spellings(formula: str, rhs: str, columns: list[str]) -> None:
+    """R spellings with no meaning in a formulaic formula name the one that works here:
+    ``factor(g)``/``as.factor(g)`` is ``C(g)``, ``relevel(g, ref='b')`` is ``C(g)`` with
+    ``reference={'g': 'b'}``, ``TRUE``/``FALSE`` are ``True``/``False`` (they failed as
+    "name 'factor' is not defined" or "invalid syntax": ``as`` is a Python keyword).
+    A column of that name keeps its meaning."""
+    relevel = re.search(
+        r"(?<![\w.`])relevel\s*\(\s*(?:(?:as\.)?factor\s*\(\s*([^()]+?)\s*\)|([^(),]+?))\s*,"
+        r"\s*(?:ref\s*=\s*)?(['\"]?)([^'\")]*)\3\s*\)",
+        rhs,
+    )
+    if relevel and "relevel" not in columns:
+        name, level = (relevel.group(1) or relevel.group(2)).strip(), relevel.group(4)
+        raise ValueError(
+            f"the formula {formula!r} uses R's relevel(), which formulas here do not know: "
+            f"write C({name}) and pass reference={{{name!r}: {level!r}}} (CLI --reference "
+            f"{name}={level})"
+        )
+    coded = re.search(r"(?<![\w.`])((?:as\.)?factor)\s*\(\s*([^()]+?)\s*\)", rhs)
+    if coded and coded.group(1) not in columns:
+        raise ValueError(
+            f"the formula {formula!r} uses R's {coded.group(1)}({coded.group(2)}): here a "
+            f"column is coded as categories with C({coded.group(2)}) (a text or categorical "
+            "column is coded so without it)"
+        )
+    logical = re.search(r"(?<![\w.`'\"])(TRUE|FALSE)(?![\w`'\"])", rhs)
+    if logical and logical.group(1) not in columns:
+        word = logical.group(1)
+        raise ValueError(
+            f"the formula {formula!r} uses R's {word}: formulas here are Python, write "
+            f"{word.capitalize()}"
+        )
 
 
 def split_formula(formula: str) -> tuple[str, str]:
