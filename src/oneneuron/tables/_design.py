@@ -2093,10 +2093,12 @@ def _refuse_xor(formula: str, expr: str) -> None:
 
     Examples
     --------
-    >>> _refuse_xor("y ~ I(x^2)", "I(x ^ 2)")
-    Traceback (most recent call last):
-    ...
-    ValueError: the formula 'y ~ I(x^2)' has '^' in I(x ^ 2): inside a Python expression ^ is bitwise XOR (110 ^ 2 is 108), not R's power; write ** (I(x ** 2))
+    >>> try:
+    ...     _refuse_xor("y ~ I(x^2)", "I(x ^ 2)")
+    ... except ValueError as exc:
+    ...     print(str(exc).split("; ")[-1])
+    write ** (I(x ** 2))
+    >>> _refuse_xor("y ~ (a + b)^2", "a")  # not Python: the interaction power
     """
     import ast
 
