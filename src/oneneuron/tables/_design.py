@@ -36,7 +36,8 @@ Formulas (``"y ~ x + C(g) + x:g + np.log(z)"``) are parsed and evaluated by
 formulaic at fit time. A formula is Python code: formulaic evaluates the
 expressions in it, so never fit a formula from an untrusted source. What is
 kept afterwards is not the formula but the restricted spec above; the
-allow-listed transforms are :data:`TRANSFORMS`, ``I(x ** k)`` for an integer
+allow-listed transforms are :data:`TRANSFORMS` (also in R's spelling, ``log(x)``,
+``log10``, ``log2``, ``exp``: :data:`R_TRANSFORMS`), ``I(x ** k)`` for an integer
 ``k``, ``center(x)`` and ``scale(x)`` with their training statistics, ``C()`` of a
 text or categorical column, and interactions (products). A formula using
 anything else (``poly``, ``bs``, ``C()`` of a numeric column, ...) still fits and
@@ -79,10 +80,15 @@ ENCODINGS = ("reference", "full")
 TRANSFORMS = {
     "np.log": np.log,
     "np.log1p": np.log1p,
+    "np.log10": np.log10,
+    "np.log2": np.log2,
     "np.sqrt": np.sqrt,
     "np.exp": np.exp,
     "np.abs": np.abs,
 }
+#: R's spellings that formulaic evaluates as the NumPy functions (``log(x)`` is
+#: ``np.log(x)``): saved as those, the term keeping the name the formula gave it.
+R_TRANSFORMS = {"log": "np.log", "log10": "np.log10", "log2": "np.log2", "exp": "np.exp"}
 _KINDS = ("numeric", "boolean", "categorical")
 _MAX_LEVELS = MAX_CATEGORIES  # one limit for every face (it was 200 in the input specs)
 
@@ -1440,9 +1446,10 @@ class DesignSpec:
             if expr.startswith("C("):
                 raise ValueError(f"C() of the numeric column {name!r} cannot be saved")
             return {"column": name}
-        m = re.fullmatch(r"(np\.\w+)\((.+)\)", expr)
-        if m and m.group(1) in TRANSFORMS and _unquote(m.group(2)) in cols:
-            return {"column": _unquote(m.group(2)), "transform": m.group(1)}
+        m = re.fullmatch(r"((?:np\.)?\w+)\((.+)\)", expr)
+        how = m and R_TRANSFORMS.get(m.group(1), m.group(1))
+        if m and how in TRANSFORMS and _unquote(m.group(2)) in cols:
+            return {"column": _unquote(m.group(2)), "transform": how}
         m = re.fullmatch(r"I\((.+?)\s*\*\*\s*(\d+)\)", expr)
         if m and _unquote(m.group(1)) in cols:
             return {"column": _unquote(m.group(1)), "transform": {"power": int(m.group(2))}}
@@ -1470,7 +1477,8 @@ class DesignSpec:
         raise ValueError(
             f"the formula term {part!r} uses a transform a model file cannot store "
             f"(allowed: plain columns, C() of text or categorical columns, interactions, "
-            f"{', '.join(TRANSFORMS)}, I(x ** k), center(x), scale(x)){hint}"
+            f"{', '.join(TRANSFORMS)} (also as log, log10, log2, exp), I(x ** k), center(x), "
+            f"scale(x)){hint}"
         )
 
     # --------------------------------------------------------------- JSON
@@ -2264,6 +2272,8 @@ def _names_in(expr: str, columns: list[str]) -> set[str]:
 _DERIVATIVES = {
     "np.log": lambda x: 1.0 / x,
     "np.log1p": lambda x: 1.0 / (1.0 + x),
+    "np.log10": lambda x: 1.0 / (x * np.log(10.0)),
+    "np.log2": lambda x: 1.0 / (x * np.log(2.0)),
     "np.sqrt": lambda x: 0.5 / np.sqrt(x),
     "np.exp": np.exp,
     "np.abs": np.sign,
