@@ -119,3 +119,71 @@ def test_predict_interval_of_a_penalized_model_notes_laplace(table, tmp_path, ca
         out = tmp_path / f"p{alpha}.csv"
         code, _, err = run(["predict", model, path, "--out", out, "--interval", 0.9], capsys)
         assert code == 0 and ("Laplace" in err) is noted
+
+
+@pytest.fixture(scope="module")
+def frequency_table(tmp_path_factory):
+    """A contingency table as R keeps one (UCBAdmissions, Titanic): one row per cell,
+    its count in ``n``; a few cells are empty (count 0), as Titanic's are."""
+    rng = np.random.default_rng(8)
+    cells = pd.DataFrame(
+        [(g, x, y) for g in ("a", "b", "c") for x in (0, 1, 2, 3) for y in ("no", "yes")],
+        columns=["g", "x", "y"],
+    )
+    cells["n"] = rng.integers(0, 40, len(cells))
+    cells.loc[[2, 9], "n"] = 0
+    path = tmp_path_factory.mktemp("freq") / "table.csv"
+    cells.to_csv(path, index=False)
+    return path, cells
+
+
+def test_train_weights_fits_a_frequency_table_as_its_rows(frequency_table, tmp_path, capsys):
+    """A frequency table (one row per cell, its count a column) could not be fitted from
+    the command line: train had no weights, so ``--formula 'y ~ C(g) + x'`` fitted the 24
+    cells as 24 people (and without --formula the counts became a feature). ``--weights
+    n`` counts each row n times. Oracles: statsmodels' GLM with ``freq_weights`` and the
+    same command on the table expanded row by row (coefficients and standard errors)."""
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    path, cells = frequency_table
+    model = tmp_path / "m.json"
+    argv = ["train", path, "--formula", "y ~ C(g) + x", "--weights", "n", "--model", model]
+    code, out, _ = run(argv, capsys)
+    assert code == 0 and f"weights n: {cells['n'].sum()} rows" in out
+    clf = load(model)
+    data = cells.assign(y=(cells["y"] == "yes").astype(int))
+    ref = smf.glm("y ~ C(g) + x", data, family=sm.families.Binomial(), freq_weights=data["n"]).fit(
+        tol=1e-12
+    )
+    table = clf.summary()
+    np.testing.assert_allclose(table["coef"], ref.params, rtol=1e-6)
+    np.testing.assert_allclose(table["std_err"], ref.bse, rtol=1e-6)
+    assert clf.inference_.nobs == cells["n"].sum()
+    expanded = tmp_path / "rows.csv"
+    cells.loc[cells.index.repeat(cells["n"])].drop(columns="n").to_csv(expanded, index=False)
+    rows_model = tmp_path / "rows.json"
+    argv = ["train", expanded, "--formula", "y ~ C(g) + x", "--model", rows_model, "-q"]
+    assert run(argv, capsys)[0] == 0
+    by_rows = load(rows_model).summary()
+    np.testing.assert_allclose(table.to_numpy(), by_rows.to_numpy(), rtol=1e-6, atol=1e-12)
+    # without --formula the weights column is no feature
+    argv = ["train", path, "--target", "y", "--weights", "n", "--model", tmp_path / "p.json"]
+    assert run(argv + ["-q"], capsys)[0] == 0
+    assert load(tmp_path / "p.json").feature_names_out_.tolist() == ["g[T.b]", "g[T.c]", "x"]
+
+
+@pytest.mark.parametrize(
+    ("cell", "match"),
+    [(-1, "weights column 'n' has a negative"), ("", "weights column 'n' has 1 missing")],
+)
+def test_train_weights_refuses_what_is_no_count(frequency_table, tmp_path, capsys, cell, match):
+    path, cells = frequency_table
+    bad = tmp_path / "bad.csv"
+    cells.astype({"n": object}).assign(n=lambda d: d["n"].where(d.index != 4, cell)).to_csv(
+        bad, index=False
+    )
+    argv = ["train", bad, "--formula", "y ~ x", "--weights", "n", "--model", tmp_path / "m.json"]
+    fail(argv, capsys, match)
+    argv = ["train", path, "--target", "y", "--weights", "y", "--model", tmp_path / "m.json"]
+    fail(argv, capsys, "--weights y is the target column")

@@ -55,7 +55,8 @@ def add_parser(sub: Any) -> None:
         "--features",
         nargs="+",
         metavar="COL",
-        help="feature columns (default: all but the target, --offset and --cluster columns "
+        help="feature columns (default: all but the target, --offset, --cluster and "
+        "--weights columns "
         "and a column without a header name, such as a pandas row index)",
     )
     p.add_argument(
@@ -178,6 +179,13 @@ def add_parser(sub: Any) -> None:
         metavar="COL",
         help="numeric column added to each logit (binary); predict then needs --offset",
     )
+    p.add_argument(
+        "--weights",
+        metavar="COL",
+        help="frequency weights: a row with weight 3 counts as three identical rows (a "
+        "table of counts, one row per cell: R's glm weights, statsmodels' freq_weights); "
+        "not a feature",
+    )
     p.add_argument("--force", action="store_true", help="replace an existing model file")
     p.add_argument(
         "--engine",
@@ -263,8 +271,13 @@ def run_train(args: argparse.Namespace) -> int:
             f"--offset {args.offset} is the target column: the labels would enter the fit as "
             "its own input (and predict would need them); name another column"
         )
-    special = [c for c in (args.cluster, args.offset) if c is not None]
-    need_columns(args.data, present, special, "--cluster/--offset")
+    if args.weights is not None and args.weights == args.target:
+        raise UserError(
+            f"--weights {args.weights} is the target column: the labels would count their "
+            "own rows; name the column of counts"
+        )
+    special = [c for c in (args.cluster, args.offset, args.weights) if c is not None]
+    need_columns(args.data, present, special, "--cluster/--offset/--weights")
     if args.formula is None:
         if args.target in (args.features or []):
             raise UserError(
@@ -397,6 +410,8 @@ def run_train(args: argparse.Namespace) -> int:
         fit_kw["cluster"] = groups.astype(str).to_numpy()
     if args.offset is not None:
         fit_kw["offset"] = offset_values(df, args.offset, args.data, 1)
+    if args.weights is not None:
+        fit_kw["sample_weight"] = weight_values(df, args.weights, args.data)
     table = df[list(dict.fromkeys([*features, args.target]))]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -415,6 +430,30 @@ def run_train(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"wrote {args.model}")
     return 0
+
+
+def weight_values(df: Any, column: str, source: str) -> Any:
+    """The ``--weights`` column as floats: frequency weights, so each finite and >= 0;
+    a missing, non-numeric or negative cell is an error naming the first data row."""
+    import numpy as np
+    import pandas as pd
+
+    from ..tables import DataError
+
+    values = pd.to_numeric(df[column], errors="coerce").to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise DataError(
+            f"{source}: weights column {column!r} has {int(bad.sum())} missing or non-numeric "
+            f"values (first at data row {1 + int(np.argmax(bad))}); a weight counts a row"
+        )
+    if (values < 0).any():
+        row = 1 + int(np.argmax(values < 0))
+        raise DataError(
+            f"{source}: weights column {column!r} has a negative value ({values[row - 1]:g} "
+            f"in data row {row}); a weight counts a row, 0 leaves it out"
+        )
+    return values
 
 
 def _refuse_labels_differing_in_spaces_or_case(target: str, labels: list[Any]) -> None:
@@ -471,6 +510,14 @@ def _fit_summary(
     classes = ", ".join(repr(c.item() if hasattr(c, "item") else c) for c in est.classes_)
     d = est.coef_.shape[1]  # the model's columns (n_features_in_ counts the table's)
     lines = [f"trained on {n} rows, {d} model columns from {n_columns} table columns"]
+    w = fit_kw.get("sample_weight")
+    rows = est.design_report_.get("kept", slice(None))
+    if w is not None:
+        total = float(np.sum(w[rows]))
+        lines.append(
+            f"  frequency weights {args.weights}: {total:.10g} rows counted "
+            "(each row as often as its weight)"
+        )
     dropped = est.design_report_.get("dropped")
     if dropped:
         lines.append(f"  dropped {dropped} rows with missing values (--drop-missing)")
@@ -483,11 +530,14 @@ def _fit_summary(
     tail = f": {reason}" if reason else ""  # files of older versions have no reason
     lines.append(f"  solver {est.solver_}, {est.n_iter_} iterations{tail}")
     lines.extend(f"  {line}" for line in fit_status(est))
-    rows = est.design_report_.get("kept", slice(None))
     kept = table.loc[rows]
     off = fit_kw.get("offset")
     predicted = est.predict(kept, offset=None if off is None else np.asarray(off)[rows])
-    acc = float(np.mean(predicted == kept[args.target].to_numpy()))
+    acc = float(
+        np.average(
+            predicted == kept[args.target].to_numpy(), weights=None if w is None else w[rows]
+        )
+    )
     lines.append(f"  training accuracy {acc:.4f}")
     return lines
 
@@ -499,6 +549,7 @@ def _memory_only_flags(args: argparse.Namespace) -> list[str]:
         "--cov-type": args.cov_type != "nonrobust",
         "--cluster": args.cluster is not None,
         "--offset": args.offset is not None,
+        "--weights": args.weights is not None,
         "--firth": args.firth,
         "--relax": args.relax,
         "--formula": args.formula is not None,
@@ -557,6 +608,8 @@ def check_penalty_flags(args: argparse.Namespace) -> None:
         raise UserError("--cv chooses --alpha; give one or the other")
     if args.engine != "memory" or args.cov_type != "nonrobust" or args.cluster or args.offset:
         raise UserError("--cv works with --engine memory, without --cov-type/--cluster/--offset")
+    if args.weights is not None:
+        raise UserError("--cv does not take --weights yet; fit one --alpha with --weights")
     if args.solver not in ("auto", "cd"):
         raise UserError("--cv fits along a path with --solver cd; drop --solver")
     if args.firth:
