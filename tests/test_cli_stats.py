@@ -187,3 +187,37 @@ def test_train_weights_refuses_what_is_no_count(frequency_table, tmp_path, capsy
     fail(argv, capsys, match)
     argv = ["train", path, "--target", "y", "--weights", "y", "--model", tmp_path / "m.json"]
     fail(argv, capsys, "--weights y is the target column")
+
+
+def test_evaluate_weights_scores_a_frequency_table_as_its_rows(frequency_table, tmp_path, capsys):
+    """evaluate scored a table of counts cell by cell (24 cells, each once). With
+    ``--weights n`` every metric counts each row n times. Oracle: evaluate on the table
+    expanded row by row (accuracy, log-loss, AUC, per-class scores and supports, the
+    confusion matrix, calibration) and the text report's supports."""
+    path, cells = frequency_table
+    model = tmp_path / "m.json"
+    argv = ["train", path, "--formula", "y ~ C(g) + x", "--weights", "n", "--model", model]
+    assert run(argv + ["-q"], capsys)[0] == 0
+    expanded = tmp_path / "rows.csv"
+    cells.loc[cells.index.repeat(cells["n"])].drop(columns="n").to_csv(expanded, index=False)
+    code, text, _ = run(["evaluate", model, path, "--weights", "n", "--json"], capsys)
+    assert code == 0
+    got = json.loads(text)
+    code, text, _ = run(["evaluate", model, expanded, "--json"], capsys)
+    want = json.loads(text)
+    assert got.pop("weights") == "n" and got["n_samples"] == want["n_samples"]
+    for key in ("accuracy", "log_loss", "roc_auc"):
+        assert got[key] == pytest.approx(want[key], rel=1e-12), key
+    for name, scores in want["per_class"].items():
+        assert got["per_class"][name] == pytest.approx(scores, rel=1e-12), name
+    assert got["confusion_matrix"] == want["confusion_matrix"]
+    for name, cal in want["calibration"].items():
+        assert got["calibration"][name]["ece"] == pytest.approx(cal["ece"], rel=1e-12)
+        for a, b in zip(got["calibration"][name]["bins"], cal["bins"], strict=True):
+            assert a == pytest.approx(b, rel=1e-12)
+    code, text, _ = run(["evaluate", model, path, "--weights", "n"], capsys)
+    assert code == 0 and f"evaluated on {cells['n'].sum()} rows (24 table rows" in text
+    report = tmp_path / "r.html"
+    argv = ["evaluate", model, path, "--weights", "n", "--report", report, "-q"]
+    assert run(argv, capsys)[0] == 0 and "weights n" in report.read_text()
+    fail(["evaluate", model, path, "--weights", "nope"], capsys, "nope")

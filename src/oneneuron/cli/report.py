@@ -37,7 +37,9 @@ def _png(fig: Any) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any) -> list[tuple]:
+def _figures(
+    saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any, w: Any = None
+) -> list[tuple]:
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -52,7 +54,7 @@ def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any)
         hit = y_idx == k
         if hit.all() or not hit.any():
             continue
-        fpr, tpr, _ = roc_curve(hit, proba[:, k])
+        fpr, tpr, _ = roc_curve(hit, proba[:, k], sample_weight=w)
         ax.plot(fpr, tpr, label=f"{names[k]}" + ("" if K == 2 else " vs rest"))
     ax.plot([0, 1], [0, 1], ls=":", color="grey")
     ax.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC curve")
@@ -82,8 +84,9 @@ def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any)
     fig, axes = plt.subplots(K, 1, figsize=(6, 2.2 * K), squeeze=False)
     bins = np.linspace(0, 1, 26)
     for k, ax in enumerate(axes[:, 0]):
-        ax.hist(proba[y_idx == k, k], bins=bins, alpha=0.6, label=f"true {names[k]}")
-        ax.hist(proba[y_idx != k, k], bins=bins, alpha=0.6, label="other classes")
+        for rows, label in ((y_idx == k, f"true {names[k]}"), (y_idx != k, "other classes")):
+            weights = None if w is None else w[rows]
+            ax.hist(proba[rows, k], bins=bins, weights=weights, alpha=0.6, label=label)
         ax.set(ylabel="rows", title=f"predicted P({names[k]})")
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     fig.tight_layout()
@@ -192,10 +195,24 @@ def _coefficient_section(saved: SavedModel) -> str:
     )
 
 
+def _rows(metrics: dict[str, Any]) -> str:
+    """``"200 rows"``, or with frequency weights ``"478 rows: 24 table rows, weights n"``."""
+    if "weights" not in metrics:
+        return f"{metrics['n_samples']} rows"
+    return (
+        f"{metrics['n_samples']} rows: {metrics['n_rows']} table rows, weights {metrics['weights']}"
+    )
+
+
 def render_report(
-    saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any, source: str
+    saved: SavedModel,
+    metrics: dict[str, Any],
+    y_idx: Any,
+    proba: Any,
+    source: str,
+    weights: Any = None,
 ) -> str:
-    """The report as one HTML string."""
+    """The report as one HTML string; ``weights``: frequency weights of the rows."""
     e = html.escape
     names = [str(c) for c in metrics["classes"]]
     est = saved.estimator
@@ -224,13 +241,13 @@ def render_report(
     )
     plots = "".join(
         f'<figure><img alt="{e(t)}" src="{src}"><figcaption>{e(t)}</figcaption></figure>'
-        for t, src in _figures(saved, metrics, y_idx, proba)
+        for t, src in _figures(saved, metrics, y_idx, proba, weights)
     )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>oneneuron evaluation</title>
 <style>{_CSS}</style></head><body>
 <h1>oneneuron evaluation</h1>
-<p>Data: {e(source)} ({metrics["n_samples"]} rows), target {e(str(metrics["target"]))}.
+<p>Data: {e(source)} ({_rows(metrics)}), target {e(str(metrics["target"]))}.
 Model: {len(feats)} features, solver {e(est.solver_)},
 {state} (max|grad| {est.grad_norm_:.2e}).</p>
 {f'<p class="why">{e(status)}</p>' if status else ""}
@@ -258,7 +275,9 @@ def write_report(
     *,
     source: str,
     overwrite: bool = False,
+    weights: Any = None,
 ) -> None:
-    """Render the report and write it atomically (never replacing a file unless asked)."""
-    text = render_report(saved, metrics, np.asarray(y_idx), np.asarray(proba), source)
+    """Render the report and write it atomically (never replacing a file unless asked);
+    ``weights``: frequency weights of the rows (``evaluate --weights``)."""
+    text = render_report(saved, metrics, np.asarray(y_idx), np.asarray(proba), source, weights)
     atomic_write_text(Path(path), text, overwrite=overwrite)

@@ -38,6 +38,7 @@ from ._common import (
     offset_values,
     positive_int,
     quiet_parent,
+    weight_values,
 )
 from ._errors import UserError, show_warnings, user_errors
 
@@ -430,30 +431,6 @@ def run_train(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"wrote {args.model}")
     return 0
-
-
-def weight_values(df: Any, column: str, source: str) -> Any:
-    """The ``--weights`` column as floats: frequency weights, so each finite and >= 0;
-    a missing, non-numeric or negative cell is an error naming the first data row."""
-    import numpy as np
-    import pandas as pd
-
-    from ..tables import DataError
-
-    values = pd.to_numeric(df[column], errors="coerce").to_numpy(dtype=np.float64)
-    bad = ~np.isfinite(values)
-    if bad.any():
-        raise DataError(
-            f"{source}: weights column {column!r} has {int(bad.sum())} missing or non-numeric "
-            f"values (first at data row {1 + int(np.argmax(bad))}); a weight counts a row"
-        )
-    if (values < 0).any():
-        row = 1 + int(np.argmax(values < 0))
-        raise DataError(
-            f"{source}: weights column {column!r} has a negative value ({values[row - 1]:g} "
-            f"in data row {row}); a weight counts a row, 0 leaves it out"
-        )
-    return values
 
 
 def _refuse_labels_differing_in_spaces_or_case(target: str, labels: list[Any]) -> None:
