@@ -1074,3 +1074,31 @@ def test_r_spelled_log_and_exp_save_as_their_numpy_spelling(table, tmp_path, r_f
     up = clf.predict_proba(data.assign(income=data["income"] + h))[:, 1]
     down = clf.predict_proba(data.assign(income=data["income"] - h))[:, 1]
     assert eff.loc["income", "dy_dx"] == pytest.approx(np.mean((up - down) / (2 * h)), rel=1e-5)
+
+
+def test_an_ordered_categorical_is_treatment_coded_and_poly_is_rs_contr_poly():
+    """Decision (README, tables/_design.py): an ordered pandas Categorical (R's ordered
+    factor, esoph's agegp) is treatment-coded against its first category, as
+    statsmodels codes it; R's default for ordered factors, polynomial contrasts, is
+    ``C(x, Poly)``. Oracle: statsmodels' formula API for both spellings."""
+    import statsmodels.formula.api as smf
+
+    rng = np.random.default_rng(3)
+    n = 500
+    order = ["25-34", "35-44", "45-54", "55+"]  # not the sorted order of the labels
+    order[0], order[3] = "young", "older"
+    age = pd.Categorical(rng.choice(order, n), categories=order, ordered=True)
+    x = rng.normal(size=n)
+    z = -0.5 + 0.6 * age.codes + 0.4 * x
+    df = pd.DataFrame({"y": (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int), "age": age, "x": x})
+    clf = oneneuron.logit("y ~ age + x", df)
+    ref = smf.logit("y ~ age + x", df).fit(disp=0, tol=1e-12)
+    assert clf.feature_names_out_.tolist() == [f"age[T.{v}]" for v in order[1:]] + ["x"]
+    np.testing.assert_allclose(clf.summary()["coef"], ref.params, rtol=1e-6)
+    poly = oneneuron.logit("y ~ C(age, Poly) + x", df)
+    ref = smf.logit("y ~ C(age, Poly) + x", df).fit(disp=0, tol=1e-12)
+    assert poly.feature_names_out_.tolist()[:3] == [
+        f"C(age, Poly)[{s}]" for s in (".L", ".Q", ".C")
+    ]
+    np.testing.assert_allclose(poly.summary()["coef"], ref.params, rtol=1e-6)
+    np.testing.assert_allclose(poly.summary()["std_err"], ref.bse, rtol=1e-6)

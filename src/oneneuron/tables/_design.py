@@ -16,7 +16,10 @@ Coding, as R, patsy, statsmodels and formulaic do it:
   (treatment coding): one 0/1 column ``name[T.level]`` per other level, so a
   model with an intercept is identified. The reference is the first level:
   the category order of a categorical dtype (ordered or not), the sorted values
-  of a text column; ``reference={"col": "level"}`` picks another. The levels are
+  of a text column; ``reference={"col": "level"}`` picks another. An ordered
+  categorical (R's ordered factor) is coded so too, not with R's default
+  polynomial contrasts (``contr.poly``): a formula asks for those with
+  ``C(x, Poly)``. The levels are
   the values the training rows hold: a category of a dtype that no row holds is
   left out, as R's ``model.frame`` drops unused levels. With
   ``encoding="full"`` every level gets a column ``name[level]`` (one-hot; not
