@@ -1102,3 +1102,23 @@ def test_an_ordered_categorical_is_treatment_coded_and_poly_is_rs_contr_poly():
     ]
     np.testing.assert_allclose(poly.summary()["coef"], ref.params, rtol=1e-6)
     np.testing.assert_allclose(poly.summary()["std_err"], ref.bse, rtol=1e-6)
+
+
+def test_the_summary_says_how_many_rows_missing_values_dropped(table, tmp_path):
+    """R's summary.glm prints "(4 observations deleted due to missingness)"; our caption
+    said nothing, so a table fitted on fewer rows than the data read as all of them
+    (design_report_ alone knew). The caption and the saved model say it now. Oracle:
+    the count of incomplete rows, and the fit on the complete rows (nobs)."""
+    df = table[["balance", "student", "default"]].copy()
+    df.loc[[3, 7], "balance"] = np.nan
+    df.loc[5, "student"] = None
+    clf = oneneuron.logit("default ~ balance + student", df, missing="drop")
+    n_bad = int(df.isna().any(axis=1).sum())
+    assert clf.inference_.nobs == len(df) - n_bad
+    line = f"({n_bad} rows with missing values were left out of the fit)"
+    assert line in clf.summary().attrs["caption"] and line in clf.summary_text()
+    clf.save(tmp_path / "m.json")
+    assert line in oneneuron.load(tmp_path / "m.json").summary_text()
+    assert (
+        "left out" not in oneneuron.logit("default ~ balance + student", df.dropna()).summary_text()
+    )

@@ -194,13 +194,17 @@ def fit(
 
 def name_empty_levels(est: Any, inference: Any) -> Any:
     """``inference`` with its reason for a singular Hessian led by the categorical levels
-    that have no training rows (of positive weight), the usual cause on a table."""
+    that have no training rows (of positive weight), the usual cause on a table; and
+    the number of rows ``missing="drop"`` left out (``extra["dropped"]``: the caption
+    says it, as R's summary.glm does)."""
     from ..tables import empty_levels_note
 
     report = getattr(est, "design_report_", None) or {}
     note = empty_levels_note(report.get("empty_levels"))
     if note and inference.cov is None and "singular" in inference.reason:
         inference.reason = f"{note}; {inference.reason}"
+    if report.get("dropped"):
+        inference.extra = {**inference.extra, "dropped": int(report["dropped"])}
     return inference
 
 

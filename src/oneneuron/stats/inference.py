@@ -381,6 +381,10 @@ class InferenceResult:
             f"AIC={self.aic:.6g}  BIC={self.bic:.6g}",
             self._llr_line(),
         ]
+        if self.extra.get("dropped"):  # R: "(4 observations deleted due to missingness)"
+            lines.append(
+                f"({self.extra['dropped']} rows with missing values were left out of the fit)"
+            )
         if self.separation not in ("none", "not checked"):
             lines.append(f"WARNING: {self.separation} separation; estimates do not exist")
         if self.extra.get("note"):
