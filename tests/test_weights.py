@@ -283,3 +283,41 @@ def test_a_weight_or_offset_column_is_named_as_in_the_fit(call):
     )
     with pytest.raises(ValueError, match=r"sample_weight='nope' names no column of X"):
         call(m, d, sample_weight="nope", offset="o")
+
+
+def test_the_estimator_takes_weight_offset_and_cluster_columns_by_name():
+    """``fit(table, "y")`` names the labels' column, and ``oneneuron.logit`` names the
+    weights', offset's and clusters' too, but ``NeuronClassifier().fit(table, "y",
+    sample_weight="n")`` failed with NumPy's "could not convert string to float: 'n'"
+    (and predict_proba(table, offset="o") likewise). They name columns of the table now;
+    without a formula such a column is no feature (as the command line's --weights).
+    Oracle: the same fit with the columns' values and the column left out of X."""
+    import pandas as pd
+
+    import oneneuron
+
+    d = _count_table().assign(site=lambda t: np.arange(len(t)) % 4)
+    clf = oneneuron.NeuronClassifier(cov_type="cluster").fit(
+        d, "y", sample_weight="n", offset="o", cluster="site"
+    )
+    X = d[["x", "g"]]
+    ref = oneneuron.NeuronClassifier(cov_type="cluster").fit(
+        X, d["y"], sample_weight=d["n"], offset=d["o"], cluster=d["site"]
+    )
+    assert clf.feature_names_out_.tolist() == ["x", "g[T.b]"]
+    np.testing.assert_allclose(
+        clf.predict_proba(X, offset=d["o"]), ref.predict_proba(X, offset=d["o"])
+    )
+    pd.testing.assert_frame_equal(clf.summary(), ref.summary())
+    np.testing.assert_allclose(
+        clf.predict_proba(d, offset="o"), ref.predict_proba(X, offset=d["o"]), rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        clf.predict_interval(d, offset="o"), ref.predict_interval(X, offset=d["o"]), rtol=1e-12
+    )
+    with pytest.raises(ValueError, match=r"sample_weight='m' names no column of X"):
+        oneneuron.NeuronClassifier().fit(d, "y", sample_weight="m")
+    with pytest.raises(
+        ValueError, match=r"sample_weight='n' names no column of X \(X is not a table\)"
+    ):
+        oneneuron.NeuronClassifier().fit(X[["x"]].to_numpy(), d["y"], sample_weight="n")

@@ -495,6 +495,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             ``z = X @ coef_.T + intercept_ + offset`` (e.g. a log exposure). The
             model then needs ``offset=`` in every prediction.
 
+        For a table ``X``, ``sample_weight``, ``cluster`` and ``offset`` may be the
+        names of its columns (as ``y`` may, and the predictions' ``offset=``);
+        without ``formula`` such a column is then no feature.
+
         Returns
         -------
         self
@@ -612,9 +616,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         parts = [da.from_delayed(task(p), shape, dtype=dtype) for p in X.to_delayed()]
         return da.concatenate(parts)
 
-    def _offset(self, offset: Any, n_samples: int) -> NDArray[np.float64] | None:
-        """The prediction offset: required exactly when the fit had one."""
-        return prediction_offset(getattr(self, "has_offset_", False), offset, n_samples)
+    def _offset(self, offset: Any, n_samples: int, X: Any = None) -> NDArray[np.float64] | None:
+        """The prediction offset: required exactly when the fit had one; a string names
+        a column of the table ``X``."""
+        return prediction_offset(getattr(self, "has_offset_", False), offset, n_samples, X)
 
     def decision_function(self, X: ArrayLike, *, offset: ArrayLike | None = None) -> Any:
         """Logits ``z = X @ coef_.T + intercept_ (+ offset)``: shape (n,) binary, (n, K) otherwise.
@@ -624,8 +629,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         """
         if not is_table(X) and input_kind(X) != "numpy":  # torch/CuPy, lazy Dask
             return self._predict_elsewhere(X, "decision_function", offset)
-        X = self._validate_predict(X)
-        return logits(X, self.coef_, self.intercept_, self._offset(offset, X.shape[0]))
+        raw, X = X, self._validate_predict(X)
+        return logits(X, self.coef_, self.intercept_, self._offset(offset, X.shape[0], raw))
 
     def predict_proba(self, X: ArrayLike, *, offset: ArrayLike | None = None) -> Any:
         """Class probabilities, shape (n, K), columns in the order of ``classes_``.
@@ -905,7 +910,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             Xv = self._validate_predict(X)
         else:  # the table coded once (one pass, one unseen-category warning)
             Xv = self._validate_predict(X)
-            z = logits(Xv, self.coef_, self.intercept_, self._offset(offset, Xv.shape[0]))
+            z = logits(Xv, self.coef_, self.intercept_, self._offset(offset, Xv.shape[0], X))
         return interval_frame(
             Xv, z, res.cov, level, self.fit_intercept, self.classes_, index, result=res
         )
@@ -1035,7 +1040,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         else:
             Xv = self._validate_predict(X)
             Xd = np.asarray(Xv.todense() if hasattr(Xv, "todense") else Xv, dtype=np.float64)
-        off = self._offset(offset, len(Xd))
+        off = self._offset(offset, len(Xd), X)
         return margeff_table(
             res,
             Xd,

@@ -39,6 +39,7 @@ from ..stats import (
     check_cov_type,
     compute_inference,
     firth_inference,
+    named_columns,
     term_names,
 )
 from ..tables import DesignSpec, array_table, batch_as_table, is_table, table_column
@@ -376,11 +377,40 @@ def _same_target(given: Any, target: Any, rows: Any, name: str | None) -> None:
         )
 
 
+def named_inputs(
+    est: Any, X: Any, sample_weight: Any, cluster: Any, offset: Any
+) -> tuple[Any, Any, Any, Any]:
+    """``X`` and the fit's row arguments with each string read as the column of the table
+    ``X`` it names; without a formula those columns leave ``X`` (they are no features)."""
+    given = {"sample_weight": sample_weight, "cluster": cluster, "offset": offset}
+    names = [v for v in given.values() if isinstance(v, str)]
+    if not names:
+        return X, sample_weight, cluster, offset
+    X = batch_as_table(X)
+    out = named_columns(X if is_table(X) else None, **given)
+    if est.formula is None:
+        X = _without_columns(X, names)
+    return X, out["sample_weight"], out["cluster"], out["offset"]
+
+
+def _without_columns(X: Any, names: list[str]) -> Any:
+    """A pandas or polars DataFrame or an Arrow table without the columns ``names``."""
+    if isinstance(X, pd.DataFrame):
+        return X.drop(columns=[c for c in X.columns if str(c) in names])
+    keep = [c for c in (getattr(X, "column_names", None) or X.columns) if c not in names]
+    return X.select(keep)
+
+
 def design_input(
     est: Any, X: Any, y: Any, sample_weight: Any, cluster: Any, offset: Any
 ) -> tuple[Any, ...]:
-    """Turn a table into the design matrix (and drop rows), or pass arrays through."""
+    """Turn a table into the design matrix (and drop rows), or pass arrays through.
+
+    ``sample_weight``, ``cluster`` and ``offset`` may name columns of a table ``X``
+    (as ``y`` may); without a formula such a column is then no feature.
+    """
     check_not_lazy(X)
+    X, sample_weight, cluster, offset = named_inputs(est, X, sample_weight, cluster, offset)
     if est.formula is None:  # every column is a feature (a formula picks its own)
         check_labels_not_in_table(X, y)
     for name in ("design_", "design_report_", "predict_report_"):  # the previous fit's

@@ -125,8 +125,19 @@ def check_offset(offset: Any, n_samples: int, n_classes: int = 2) -> NDArray[np.
     return off
 
 
-def prediction_offset(has_offset: bool, offset: Any, n_samples: int) -> NDArray[np.float64] | None:
-    """The offset of a prediction: required exactly when the fit had one."""
+def prediction_offset(
+    has_offset: bool, offset: Any, n_samples: int, X: Any = None
+) -> NDArray[np.float64] | None:
+    """The offset of a prediction: required exactly when the fit had one; a string
+    names a column of the table ``X`` (as in ``oneneuron.logit(..., offset="log_e")``)."""
+    if isinstance(offset, str):
+        names = getattr(X, "column_names", None)  # an Arrow table's; pandas, polars: columns
+        found = names if names is not None else getattr(X, "columns", None)
+        columns = [] if found is None else [str(c) for c in found]
+        if offset not in columns:
+            where = f"its columns are {columns}" if columns else "X is not a table"
+            raise ValueError(f"offset={offset!r} names no column of X ({where})")
+        offset = np.asarray(X[offset], dtype=np.float64)
     if has_offset and offset is None:
         raise ValueError("this model was fitted with an offset; pass offset= (one value per row)")
     if offset is not None and not has_offset:
@@ -325,8 +336,8 @@ class Predictor:
 
     def decision_function(self, X: ArrayLike, *, offset: ArrayLike | None = None) -> Any:
         """Logits ``z = X @ coef_.T + intercept_ (+ offset)``: (n,) binary, (n, K) otherwise."""
-        X = self._X(X)
-        off = prediction_offset(self.has_offset_, offset, X.shape[0])
+        raw, X = X, self._X(X)
+        off = prediction_offset(self.has_offset_, offset, X.shape[0], raw)
         return logits(X, self.coef_, self.intercept_, off)
 
     def predict_proba(self, X: ArrayLike, *, offset: ArrayLike | None = None) -> Any:

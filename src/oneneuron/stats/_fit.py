@@ -109,8 +109,9 @@ def training_labels(model: Any, X: Any, y: Any) -> Any:
 
 
 def named_columns(X: Any, **given: Any) -> dict[str, Any]:
-    """``given`` (``sample_weight=``, ``offset=``) with each string read as the column of
-    the table ``X`` it names, as ``oneneuron.logit`` and the fit take them.
+    """``given`` (``sample_weight=``, ``offset=``, ``cluster=``) with each string read as
+    the column of the table ``X`` it names, as ``oneneuron.logit`` and the fit take them
+    (numbers, cluster labels as they are).
 
     Examples
     --------
@@ -127,7 +128,8 @@ def named_columns(X: Any, **given: Any) -> dict[str, Any]:
         if value not in columns:
             where = f"its columns are {columns}" if columns else "X is not a table"
             raise ValueError(f"{what}={value!r} names no column of X ({where})")
-        out[what] = np.asarray(X[value], dtype=np.float64)
+        column = np.asarray(X[value])
+        out[what] = column if what == "cluster" else column.astype(np.float64)
     return out
 
 
