@@ -41,8 +41,10 @@ expressions in it, so never fit a formula from an untrusted source. What is
 kept afterwards is not the formula but the restricted spec above; the
 allow-listed transforms are :data:`TRANSFORMS` (also in R's spelling, ``log(x)``,
 ``log10``, ``log2``, ``exp``: :data:`R_TRANSFORMS`), ``I(x ** k)`` for an integer
-``k``, ``center(x)`` and ``scale(x)`` with their training statistics, ``C()`` of a
-text or categorical column, and interactions (products). A formula using
+``k``, ``I(x / c)``, ``I(x * c)``, ``I(x + c)``, ``I(x - c)`` for a number ``c``
+(R's rescaling, ``I(lwt / 10)``), ``center(x)`` and ``scale(x)`` with their
+training statistics, ``C()`` of a text or categorical column, and interactions
+(products). A formula using
 anything else (``poly``, ``bs``, ``C()`` of a numeric column, ...) still fits and
 predicts in memory, but cannot be saved to a model file (the message says which
 term). Such a term is evaluated by formulaic at prediction time too; what it cannot
@@ -385,7 +387,8 @@ class DesignSpec:
         each factor ``{"column": c}`` (its value), ``{"column": c, "level": v}``
         (1 where the column equals ``v``), or ``{"column": c, "transform": t}``
         with ``t`` one of :data:`TRANSFORMS`, ``{"power": k}``,
-        ``{"center": mean}`` or ``{"scale": [mean, sd]}`` (sd with ddof=1, as formulaic).
+        ``{"center": mean}``, ``{"scale": [mean, sd]}`` (sd with ddof=1, as formulaic) or
+        ``{"affine": [a, b]}`` (``a * x + b``: ``I(x / c)``, ``I(x - c)``, ...).
         A term's value is the product of its factors.
     target : str or None
         The target column of a formula's left-hand side (or of the CLI).
@@ -961,6 +964,8 @@ class DesignSpec:
             return x ** t["power"]
         if "scale" in t:
             return (x - t["scale"][0]) / t["scale"][1]
+        if "affine" in t:
+            return t["affine"][0] * x + t["affine"][1]
         return x - t["center"]
 
     def _clean(
@@ -1456,6 +1461,9 @@ class DesignSpec:
         m = re.fullmatch(r"I\((.+?)\s*\*\*\s*(\d+)\)", expr)
         if m and _unquote(m.group(1)) in cols:
             return {"column": _unquote(m.group(1)), "transform": {"power": int(m.group(2))}}
+        affine = _affine(expr, cols)
+        if affine is not None and cols[affine[0]]["kind"] != "categorical":
+            return {"column": affine[0], "transform": {"affine": affine[1]}}
         m = re.fullmatch(r"center\((.+)\)", expr)
         if m and _unquote(m.group(1)) in cols:
             name = _unquote(m.group(1))
@@ -1480,8 +1488,8 @@ class DesignSpec:
         raise ValueError(
             f"the formula term {part!r} uses a transform a model file cannot store "
             f"(allowed: plain columns, C() of text or categorical columns, interactions, "
-            f"{', '.join(TRANSFORMS)} (also as log, log10, log2, exp), I(x ** k), center(x), "
-            f"scale(x)){hint}"
+            f"{', '.join(TRANSFORMS)} (also as log, log10, log2, exp), I(x ** k), I(x / c), "
+            f"I(x * c), I(x + c), I(x - c), center(x), scale(x)){hint}"
         )
 
     # --------------------------------------------------------------- JSON
@@ -1654,7 +1662,64 @@ def _check_factor(f: Any, cols: dict[str, dict[str, Any]], term: str) -> None:
         c = t["center"]
         if isinstance(c, int | float) and not isinstance(c, bool) and math.isfinite(c):
             return
+    if isinstance(t, dict) and set(t) == {"affine"}:
+        ab = t["affine"]
+        if (
+            isinstance(ab, list)
+            and len(ab) == 2
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in ab)
+            and all(math.isfinite(v) for v in ab)
+            and ab[0] != 0
+        ):
+            return
     raise ValueError(f"term {term!r} has a transform outside the allow-list: {t!r:.60}")
+
+
+def _affine(expr: str, cols: Any) -> tuple[str, list[float]] | None:
+    """``I(x / c)``, ``I(x * c)``, ``I(c * x)``, ``I(x + c)``, ``I(x - c)`` (``c`` a
+    number, ``x`` a column): ``(x, [a, b])`` with the term ``a * x + b``; else None.
+
+    Examples
+    --------
+    >>> _affine("I(lwt / 10)", {"lwt": {}}), _affine("I(age - 20)", {"age": {}})
+    (('lwt', [0.1, 0.0]), ('age', [1.0, -20.0]))
+    >>> _affine("I(lwt / age)", {"lwt": {}, "age": {}}) is None
+    True
+    """
+    import ast
+
+    m = re.fullmatch(r"I\((.+)\)", expr.strip())
+    if m is None:
+        return None
+    try:
+        node = ast.parse(m.group(1).strip(), mode="eval").body
+    except SyntaxError:  # a backticked name: formulaic's syntax
+        return None
+
+    def number(n: Any) -> float | None:
+        if isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub):
+            v = number(n.operand)
+            return None if v is None else -v
+        ok = isinstance(n, ast.Constant) and isinstance(n.value, int | float)
+        return float(n.value) if ok and not isinstance(n.value, bool) else None
+
+    if not isinstance(node, ast.BinOp):
+        return None
+    left, right, op = node.left, node.right, node.op
+    if isinstance(left, ast.Name) and left.id in cols and number(right) is not None:
+        c = number(right)
+        found = {
+            ast.Div: [1.0 / c, 0.0] if c else None,
+            ast.Mult: [c, 0.0],
+            ast.Add: [1.0, c],
+            ast.Sub: [1.0, -c],
+        }.get(type(op))
+        return None if found is None or found[0] == 0 else (left.id, found)
+    if isinstance(right, ast.Name) and right.id in cols and number(left) is not None:
+        c = number(left)
+        found = {ast.Mult: [c, 0.0], ast.Add: [1.0, c]}.get(type(op))
+        return None if found is None or found[0] == 0 else (right.id, found)
+    return None
 
 
 def _unquote(expr: str) -> str:
@@ -2296,6 +2361,8 @@ def _factor_derivative(f: dict[str, Any], x: np.ndarray) -> np.ndarray:
             return k * x ** (k - 1) if k != 0 else np.zeros_like(x)
         if "scale" in t:
             return np.full_like(x, 1.0 / t["scale"][1])
+        if "affine" in t:
+            return np.full_like(x, t["affine"][0])
     return np.ones_like(x)
 
 
