@@ -1154,3 +1154,22 @@ def test_rescaled_and_shifted_columns_save(table, tmp_path, rhs):
         down = clf.predict_proba(table.assign(**{column: table[column] - h}))[:, 1]
         want = np.mean((up - down) / (2 * h))
         assert eff.loc[column, "dy_dx"] == pytest.approx(want, rel=1e-5), column
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        ({"weights": "n"}, r"weights=.*sample_weight="),
+        ({"freq_weights": "n"}, r"freq_weights=.*sample_weight="),
+        ({"var_weights": "n"}, r"var_weights=.*sample_weight=.*frequency"),
+        ({"na_action": "na.omit"}, r"na_action=.*missing='drop'"),
+        ({"subset": "x > 0"}, r"subset=.*data\[mask\]"),
+        ({"family": "binomial"}, r"family=.*binomial"),
+    ],
+)
+def test_logit_names_the_spelling_of_r_and_statsmodels_arguments(kw, match):
+    """R's glm(weights=, subset=, na.action=, family=) and statsmodels' freq_weights=/
+    var_weights= were "NeuronClassifier.__init__() got an unexpected keyword argument
+    'weights'", naming no way forward; each names ours now (and stays a TypeError)."""
+    with pytest.raises(TypeError, match=match):
+        oneneuron.logit("y ~ k", _counts_table().assign(n=1), **kw)
