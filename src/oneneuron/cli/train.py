@@ -69,6 +69,15 @@ def add_parser(sub: Any) -> None:
         "zero (by default such a column, e.g. ZIP code 02139, is read as codes: categorical)",
     )
     p.add_argument(
+        "--categorical",
+        nargs="+",
+        metavar="COL",
+        default=[],
+        help="read these columns as categories also where they hold numbers (R's factor(x) "
+        "of codes, e.g. race 1, 2, 3): one indicator per level against the first, ordered "
+        "as numbers where every level is one",
+    )
+    p.add_argument(
         "--formula",
         metavar="TEXT",
         help="model formula, e.g. 'default ~ balance + C(student) + balance:student' "
@@ -247,7 +256,11 @@ def run_train(args: argparse.Namespace) -> int:
         if not sep or not col:
             raise UserError(f"--reference takes COL=LEVEL (e.g. student=No), not {item!r}")
         reference[col] = level
-    for flag, names in (("--features", args.features or []), ("--numeric", args.numeric)):
+    for flag, names in (
+        ("--features", args.features or []),
+        ("--numeric", args.numeric),
+        ("--categorical", args.categorical),
+    ):
         twice = sorted({c for c in names if names.count(c) > 1})
         if twice:
             raise UserError(f"{flag} names {', '.join(map(repr, twice))} more than once")
@@ -296,9 +309,13 @@ def run_train(args: argparse.Namespace) -> int:
                 )
             features = [c for c in features if c not in {c for _, c in unnamed}]
     need_columns(args.data, present, features, "feature")
-    not_features = [c for c in args.numeric if c not in features]
-    if not_features:
-        raise UserError(f"--numeric names column(s) that are not features: {not_features}")
+    for flag, names in (("--numeric", args.numeric), ("--categorical", args.categorical)):
+        not_features = [c for c in names if c not in features]
+        if not_features:
+            raise UserError(f"{flag} names column(s) that are not features: {not_features}")
+    both = [c for c in args.categorical if c in args.numeric]
+    if both:
+        raise UserError(f"both --categorical and --numeric name {', '.join(map(repr, both))}")
     unknown = sorted(set(reference) - set(features))
     if unknown:
         raise UserError(f"--reference names column(s) that are not features: {unknown}")
@@ -310,6 +327,7 @@ def run_train(args: argparse.Namespace) -> int:
     with Activity(f"reading {Path(args.data).name}", enabled=not args.quiet) as act:
         parts = []
         text = [args.cluster] if args.cluster else []
+        text += args.categorical  # read as written: "3" is a level, not the number 3
         # a text table's labels are read as written ("01" is not 1: see read_labels)
         text_labels = data_format(args.data) != "parquet"
         if text_labels:
@@ -341,6 +359,7 @@ def run_train(args: argparse.Namespace) -> int:
     df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     if len(df) == 0:
         raise UserError(f"{args.data} has a header but no data rows")
+    df = _as_levels(df, args.categorical)
     if text_labels:
         df[args.target] = read_labels(df[args.target])
     check_stray_text(df, cols, args.data)
@@ -431,6 +450,25 @@ def run_train(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"wrote {args.model}")
     return 0
+
+
+def _as_levels(chunk: Any, columns: list[str]) -> Any:
+    """``--categorical`` columns (read as text) as pandas Categoricals whose categories
+    are ordered as numbers where every cell is one (1, 3, 12, as R's factor() of
+    numbers; as text 12 sorts before 3), else as text; the reference is the first."""
+    import pandas as pd
+
+    if not columns:
+        return chunk
+    chunk = chunk.copy()
+    for name in columns:
+        values = chunk[name]
+        cells = sorted({str(v) for v in values.dropna()})
+        numbers = pd.to_numeric(pd.Series(cells, dtype=object), errors="coerce")
+        if cells and numbers.notna().all():
+            cells = [c for _, c in sorted(zip(numbers.tolist(), cells, strict=True))]
+        chunk[name] = pd.Categorical(values.where(values.isna(), values.astype(str)), cells)
+    return chunk
 
 
 def _refuse_labels_differing_in_spaces_or_case(target: str, labels: list[Any]) -> None:
@@ -534,6 +572,7 @@ def _memory_only_flags(args: argparse.Namespace) -> list[str]:
         "--encoding": args.encoding != "reference",
         "--drop-missing": args.drop_missing,
         "--numeric": bool(args.numeric),
+        "--categorical": bool(args.categorical),
         "--learning-rate": args.learning_rate is not None,
     }
     return [flag for flag, on in given.items() if on]
