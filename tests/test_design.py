@@ -1173,3 +1173,21 @@ def test_logit_names_the_spelling_of_r_and_statsmodels_arguments(kw, match):
     'weights'", naming no way forward; each names ours now (and stays a TypeError)."""
     with pytest.raises(TypeError, match=match):
         oneneuron.logit("y ~ k", _counts_table().assign(n=1), **kw)
+
+
+@pytest.mark.parametrize("term", ["I(income > 2)", "I(income <= 2.5)", "I(1 < income)"])
+def test_a_column_compared_with_a_number_saves(table, tmp_path, term):
+    """V&R's birthwt uses ``ptd = ptl > 0``; ``I(ptl > 0)`` fitted, but a model file
+    refused it (and so did train --formula). A column compared with a number (``>``,
+    ``>=``, ``<``, ``<=``, ``==``, ``!=``) now saves. Oracle: statsmodels fits the same
+    formula; the loaded model predicts as the fit."""
+    import statsmodels.formula.api as smf
+
+    formula = f"default ~ balance + {term}"
+    clf = oneneuron.logit(formula, table)
+    ref = smf.logit(formula, table).fit(disp=0, tol=1e-12)  # patsy: a boolean is a factor
+    want = ref.params[["Intercept", "balance", f"{term}[T.True]"]]
+    np.testing.assert_allclose(clf.summary()["coef"], want, rtol=1e-6)
+    clf.save(tmp_path / "m.json")
+    back = oneneuron.load(tmp_path / "m.json")
+    np.testing.assert_allclose(back.predict_proba(table), clf.predict_proba(table), rtol=1e-12)

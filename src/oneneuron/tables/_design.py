@@ -42,7 +42,8 @@ kept afterwards is not the formula but the restricted spec above; the
 allow-listed transforms are :data:`TRANSFORMS` (also in R's spelling, ``log(x)``,
 ``log10``, ``log2``, ``exp``: :data:`R_TRANSFORMS`), ``I(x ** k)`` for an integer
 ``k``, ``I(x / c)``, ``I(x * c)``, ``I(x + c)``, ``I(x - c)`` for a number ``c``
-(R's rescaling, ``I(lwt / 10)``), ``center(x)`` and ``scale(x)`` with their
+(R's rescaling, ``I(lwt / 10)``), a column compared with a number (``I(ptl > 0)``,
+``>=``, ``<``, ``<=``, ``==``, ``!=``), ``center(x)`` and ``scale(x)`` with their
 training statistics, ``C()`` of a text or categorical column, and interactions
 (products). A formula using
 anything else (``poly``, ``bs``, ``C()`` of a numeric column, ...) still fits and
@@ -966,6 +967,9 @@ class DesignSpec:
             return (x - t["scale"][0]) / t["scale"][1]
         if "affine" in t:
             return t["affine"][0] * x + t["affine"][1]
+        if "compare" in t:
+            op, c = t["compare"]
+            return COMPARISONS[op](x, c).astype(np.float64)
         return x - t["center"]
 
     def _clean(
@@ -1464,6 +1468,9 @@ class DesignSpec:
         affine = _affine(expr, cols)
         if affine is not None and cols[affine[0]]["kind"] != "categorical":
             return {"column": affine[0], "transform": {"affine": affine[1]}}
+        compared = _comparison(expr, cols)
+        if compared is not None and cols[compared[0]]["kind"] != "categorical":
+            return {"column": compared[0], "transform": {"compare": compared[1]}}
         m = re.fullmatch(r"center\((.+)\)", expr)
         if m and _unquote(m.group(1)) in cols:
             name = _unquote(m.group(1))
@@ -1489,7 +1496,8 @@ class DesignSpec:
             f"the formula term {part!r} uses a transform a model file cannot store "
             f"(allowed: plain columns, C() of text or categorical columns, interactions, "
             f"{', '.join(TRANSFORMS)} (also as log, log10, log2, exp), I(x ** k), I(x / c), "
-            f"I(x * c), I(x + c), I(x - c), center(x), scale(x)){hint}"
+            f"I(x * c), I(x + c), I(x - c), I(x > c) and the other comparisons, center(x), "
+            f"scale(x)){hint}"
         )
 
     # --------------------------------------------------------------- JSON
@@ -1672,7 +1680,71 @@ def _check_factor(f: Any, cols: dict[str, dict[str, Any]], term: str) -> None:
             and ab[0] != 0
         ):
             return
+    if isinstance(t, dict) and set(t) == {"compare"}:
+        oc = t["compare"]
+        if (
+            isinstance(oc, list)
+            and len(oc) == 2
+            and oc[0] in COMPARISONS
+            and isinstance(oc[1], int | float)
+            and not isinstance(oc[1], bool)
+            and math.isfinite(oc[1])
+        ):
+            return
     raise ValueError(f"term {term!r} has a transform outside the allow-list: {t!r:.60}")
+
+
+#: Comparisons a saved formula may use, ``I(x > c)``: the operator as formulaic prints it.
+COMPARISONS = {
+    ">": np.greater,
+    ">=": np.greater_equal,
+    "<": np.less,
+    "<=": np.less_equal,
+    "==": np.equal,
+    "!=": np.not_equal,
+}
+_AST_COMPARISONS = {"Gt": ">", "GtE": ">=", "Lt": "<", "LtE": "<=", "Eq": "==", "NotEq": "!="}
+_MIRRORED = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "==": "==", "!=": "!="}
+
+
+def _number(node: Any) -> float | None:
+    """A number literal of a parsed expression (``-3`` included), else None."""
+    import ast
+
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        v = _number(node.operand)
+        return None if v is None else -v
+    ok = isinstance(node, ast.Constant) and isinstance(node.value, int | float)
+    return float(node.value) if ok and not isinstance(node.value, bool) else None
+
+
+def _comparison(expr: str, cols: Any) -> tuple[str, list[Any]] | None:
+    """``I(x > c)`` (``>=``, ``<``, ``<=``, ``==``, ``!=``; or ``I(c < x)``), ``c`` a
+    number and ``x`` a column: ``(x, [op, c])`` with ``op`` as seen from ``x``; else None.
+
+    Examples
+    --------
+    >>> _comparison("I(ptl > 0)", {"ptl": {}}), _comparison("I(1 <= age)", {"age": {}})
+    (('ptl', ['>', 0.0]), ('age', ['>=', 1.0]))
+    """
+    import ast
+
+    m = re.fullmatch(r"I\((.+)\)", expr.strip())
+    try:
+        node = None if m is None else ast.parse(m.group(1).strip(), mode="eval").body
+    except SyntaxError:  # a backticked name: formulaic's syntax
+        return None
+    if not isinstance(node, ast.Compare) or len(node.ops) != 1:
+        return None
+    op = _AST_COMPARISONS.get(type(node.ops[0]).__name__)
+    left, right = node.left, node.comparators[0]
+    if op is None:
+        return None
+    if isinstance(left, ast.Name) and left.id in cols and _number(right) is not None:
+        return left.id, [op, _number(right)]
+    if isinstance(right, ast.Name) and right.id in cols and _number(left) is not None:
+        return right.id, [_MIRRORED[op], _number(left)]
+    return None
 
 
 def _affine(expr: str, cols: Any) -> tuple[str, list[float]] | None:
@@ -2363,6 +2435,8 @@ def _factor_derivative(f: dict[str, Any], x: np.ndarray) -> np.ndarray:
             return np.full_like(x, 1.0 / t["scale"][1])
         if "affine" in t:
             return np.full_like(x, t["affine"][0])
+        if "compare" in t:  # a step: flat on each side
+            return np.zeros_like(x)
     return np.ones_like(x)
 
 
