@@ -42,11 +42,10 @@ kept afterwards is not the formula but the restricted spec above; the
 allow-listed transforms are :data:`TRANSFORMS` (also in R's spelling, ``log(x)``,
 ``log10``, ``log2``, ``exp``: :data:`R_TRANSFORMS`), ``I(x ** k)`` for an integer
 ``k``, ``I(x / c)``, ``I(x * c)``, ``I(x + c)``, ``I(x - c)`` for a number ``c``
-(R's rescaling, ``I(lwt / 10)``), a column compared with a number (``I(ptl > 0)``,
-``>=``, ``<``, ``<=``, ``==``, ``!=``), ``center(x)`` and ``scale(x)`` with their
-training statistics, ``C()`` of a text or categorical column, and interactions
-(products). A formula using
-anything else (``poly``, ``bs``, ``C()`` of a numeric column, ...) still fits and
+(R's rescaling, ``I(lwt / 10)``; under a transform too, ``log(x + 1)``), a column
+compared with a number (``I(ptl > 0)``, ``>=``, ``<``, ``<=``, ``==``, ``!=``),
+``center(x)`` and ``scale(x)`` with their training statistics, ``C()`` of a text or
+categorical column, and interactions (products). A formula using anything else (``poly``, ``bs``, ``C()`` of a numeric column, ...) still fits and
 predicts in memory, but cannot be saved to a model file (the message says which
 term). Such a term is evaluated by formulaic at prediction time too; what it cannot
 evaluate on the new rows is one ``ValueError`` naming the term and the cause. A
@@ -389,7 +388,9 @@ class DesignSpec:
         (1 where the column equals ``v``), or ``{"column": c, "transform": t}``
         with ``t`` one of :data:`TRANSFORMS`, ``{"power": k}``,
         ``{"center": mean}``, ``{"scale": [mean, sd]}`` (sd with ddof=1, as formulaic) or
-        ``{"affine": [a, b]}`` (``a * x + b``: ``I(x / c)``, ``I(x - c)``, ...).
+        ``{"affine": [a, b]}`` (``a * x + b``: ``I(x / c)``, ``I(x - c)``, ...), that
+        under one of :data:`TRANSFORMS`, ``{"affine": [a, b], "then": t}``
+        (``log(x + 1)``), or ``{"compare": [op, c]}`` (``I(x > c)``).
         A term's value is the product of its factors.
     target : str or None
         The target column of a formula's left-hand side (or of the CLI).
@@ -966,7 +967,11 @@ class DesignSpec:
         if "scale" in t:
             return (x - t["scale"][0]) / t["scale"][1]
         if "affine" in t:
-            return t["affine"][0] * x + t["affine"][1]
+            v = t["affine"][0] * x + t["affine"][1]
+            if "then" in t:
+                with np.errstate(all="ignore"):
+                    return TRANSFORMS[t["then"]](v)
+            return v
         if "compare" in t:
             op, c = t["compare"]
             return COMPARISONS[op](x, c).astype(np.float64)
@@ -1462,6 +1467,9 @@ class DesignSpec:
         how = m and R_TRANSFORMS.get(m.group(1), m.group(1))
         if m and how in TRANSFORMS and _unquote(m.group(2)) in cols:
             return {"column": _unquote(m.group(2)), "transform": how}
+        inner = _affine(f"I({m.group(2)})", cols) if m and how in TRANSFORMS else None
+        if inner is not None and cols[inner[0]]["kind"] != "categorical":  # log(x + 1)
+            return {"column": inner[0], "transform": {"affine": inner[1], "then": how}}
         m = re.fullmatch(r"I\((.+?)\s*\*\*\s*(\d+)\)", expr)
         if m and _unquote(m.group(1)) in cols:
             return {"column": _unquote(m.group(1)), "transform": {"power": int(m.group(2))}}
@@ -1495,7 +1503,8 @@ class DesignSpec:
         raise ValueError(
             f"the formula term {part!r} uses a transform a model file cannot store "
             f"(allowed: plain columns, C() of text or categorical columns, interactions, "
-            f"{', '.join(TRANSFORMS)} (also as log, log10, log2, exp), I(x ** k), I(x / c), "
+            f"{', '.join(TRANSFORMS)} (also as log, log10, log2, exp; of x or of x + c, "
+            f"x - c, c * x, x / c), I(x ** k), I(x / c), "
             f"I(x * c), I(x + c), I(x - c), I(x > c) and the other comparisons, center(x), "
             f"scale(x)){hint}"
         )
@@ -1670,7 +1679,9 @@ def _check_factor(f: Any, cols: dict[str, dict[str, Any]], term: str) -> None:
         c = t["center"]
         if isinstance(c, int | float) and not isinstance(c, bool) and math.isfinite(c):
             return
-    if isinstance(t, dict) and set(t) == {"affine"}:
+    if isinstance(t, dict) and (
+        set(t) == {"affine"} or set(t) == {"affine", "then"} and t["then"] in TRANSFORMS
+    ):
         ab = t["affine"]
         if (
             isinstance(ab, list)
@@ -2434,7 +2445,9 @@ def _factor_derivative(f: dict[str, Any], x: np.ndarray) -> np.ndarray:
         if "scale" in t:
             return np.full_like(x, 1.0 / t["scale"][1])
         if "affine" in t:
-            return np.full_like(x, t["affine"][0])
+            a, b = t["affine"]
+            inner = _DERIVATIVES[t["then"]](a * x + b) if "then" in t else 1.0
+            return a * inner * np.ones_like(x)
         if "compare" in t:  # a step: flat on each side
             return np.zeros_like(x)
     return np.ones_like(x)
