@@ -45,10 +45,11 @@ allow-listed transforms are :data:`TRANSFORMS` (also in R's spelling, ``log(x)``
 (R's rescaling, ``I(lwt / 10)``; under a transform too, ``log(x + 1)``), a column
 compared with a number (``I(ptl > 0)``, ``>=``, ``<``, ``<=``, ``==``, ``!=``),
 ``center(x)`` and ``scale(x)`` with their training statistics, ``C()`` of a text or
-categorical column, and interactions (products). A formula using anything else (``poly``, ``bs``, ``C()`` of a numeric column, ...) still fits and
-predicts in memory, but cannot be saved to a model file (the message says which
-term). Such a term is evaluated by formulaic at prediction time too; what it cannot
-evaluate on the new rows is one ``ValueError`` naming the term and the cause. A
+categorical column, and interactions (products). A formula using anything else
+(``poly``, ``bs``, ``C()`` of a numeric column, ...) still fits and predicts in
+memory, but cannot be saved to a model file (the message says which term). Such a
+term is evaluated by formulaic at prediction time too; what it cannot evaluate on
+the new rows is one ``ValueError`` naming the term and the cause. A
 B-spline ``bs(x, ...)`` is defined on its training range only (formulaic refuses to
 extrapolate it): values beyond it are refused with the column, the range and the first
 such row; fit with ``lower_bound=``/``upper_bound=`` that cover the values to predict.
