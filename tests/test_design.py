@@ -1036,6 +1036,9 @@ def test_the_interaction_power_caret_outside_python_stays():
         ("as.factor(g) + k", r"as\.factor\(g\).*C\(g\)"),
         ("relevel(factor(g), ref='b') + k", r"relevel.*reference=\{'g': 'b'\}"),
         ("poly(k, 2, raw=TRUE)", r"TRUE.*True"),
+        ("sqrt(k)", r"sqrt\(\).*np\.sqrt"),
+        ("pmin(k, 10)", r"pmin\(\).*np\.minimum"),
+        ("ifelse(k > 3, 1, 0)", r"ifelse\(\).*np\.where"),
     ],
 )
 def test_r_spellings_without_a_python_meaning_name_the_python_one(rhs, match):

@@ -95,6 +95,15 @@ TRANSFORMS = {
 #: R's spellings that formulaic evaluates as the NumPy functions (``log(x)`` is
 #: ``np.log(x)``): saved as those, the term keeping the name the formula gave it.
 R_TRANSFORMS = {"log": "np.log", "log10": "np.log10", "log2": "np.log2", "exp": "np.exp"}
+#: R functions a formula here spells as NumPy's (named when a formula uses R's name).
+R_FUNCTIONS = {
+    "sqrt": "np.sqrt(x)",
+    "log1p": "np.log1p(x)",
+    "expm1": "np.expm1(x)",
+    "pmin": "np.minimum(x, c)",
+    "pmax": "np.maximum(x, c)",
+    "ifelse": "np.where(condition, a, b)",
+}
 _KINDS = ("numeric", "boolean", "categorical")
 _MAX_LEVELS = MAX_CATEGORIES  # one limit for every face (it was 200 in the input specs)
 
@@ -1293,6 +1302,10 @@ class DesignSpec:
             mm = model_matrix(rhs, frame, na_action="raise", output="sparse" if big else "pandas")
         except Exception as exc:  # noqa: BLE001 - formulaic's errors are the formula's
             msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            unknown = re.search(r"name '(\w+)' is not defined", msg)
+            if unknown and unknown.group(1) in R_FUNCTIONS:
+                name = unknown.group(1)
+                msg += f"; R's {name}() is {R_FUNCTIONS[name]} here"
             raise ValueError(f"cannot evaluate the formula {self.formula!r}: {msg}") from None
         self._check_nominated_levels(mm.model_spec, frame)
         names = [str(c) for c in mm.model_spec.column_names]
