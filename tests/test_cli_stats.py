@@ -221,3 +221,29 @@ def test_evaluate_weights_scores_a_frequency_table_as_its_rows(frequency_table, 
     argv = ["evaluate", model, path, "--weights", "n", "--report", report, "-q"]
     assert run(argv, capsys)[0] == 0 and "weights n" in report.read_text()
     fail(["evaluate", model, path, "--weights", "nope"], capsys, "nope")
+
+
+def test_evaluate_reference_class_prints_the_table_against_that_class(tmp_path, capsys):
+    """The summary is relative to the first class in sorted order; R's multinom and
+    statsmodels' MNLogit take a factor's first level ('not.work' in Womenlf, which sorts
+    after 'fulltime'). evaluate had no way to print that table; --reference-class does.
+    Oracle: the Python summary_text(reference_class=...) of the same model file."""
+    rng = np.random.default_rng(2)
+    n = 300
+    df = pd.DataFrame({"income": rng.normal(size=n)})
+    z = np.column_stack([np.zeros(n), 0.5 + df.income, -0.3 - df.income])
+    p = np.exp(z) / np.exp(z).sum(1, keepdims=True)
+    k = (rng.random(n)[:, None] > np.cumsum(p, 1)).sum(1)
+    df["partic"] = np.array(["not.work", "parttime", "fulltime"])[k]
+    path, model = tmp_path / "w.csv", tmp_path / "m.json"
+    df.to_csv(path, index=False)
+    assert run(["train", path, "--target", "partic", "--model", model, "-q"], capsys)[0] == 0
+    code, out, _ = run(["evaluate", model, path, "--reference-class", "not.work"], capsys)
+    want = load(model).summary_text(reference_class="not.work")
+    assert code == 0 and want in out and "reference class 'not.work'" in out
+    report = tmp_path / "r.html"
+    argv = ["evaluate", model, path, "--reference-class", "not.work", "--report", report, "-q"]
+    assert (
+        run(argv, capsys)[0] == 0 and "reference class &#x27;not.work&#x27;" in report.read_text()
+    )
+    fail(["evaluate", model, path, "--reference-class", "retired"], capsys, "'fulltime'")
