@@ -317,6 +317,8 @@ def test_the_estimator_takes_weight_offset_and_cluster_columns_by_name():
     )
     with pytest.raises(ValueError, match=r"sample_weight='m' names no column of X"):
         oneneuron.NeuronClassifier().fit(d, "y", sample_weight="m")
+    with pytest.raises(ValueError, match=r"offset='y' names the target column"):
+        oneneuron.NeuronClassifier(formula="y ~ x").fit(d, offset="y")
     with pytest.raises(
         ValueError, match=r"sample_weight='n' names no column of X \(X is not a table\)"
     ):

@@ -42,7 +42,14 @@ from ..stats import (
     named_columns,
     term_names,
 )
-from ..tables import DesignSpec, array_table, batch_as_table, is_table, table_column
+from ..tables import (
+    DesignSpec,
+    array_table,
+    batch_as_table,
+    formula_target,
+    is_table,
+    table_column,
+)
 from ._predictor import centred_coefficients, centred_intercepts, check_offset, l1_free_columns
 from ._sparse import metric_rows, resolve_penalty_factor, run_cd
 
@@ -378,14 +385,23 @@ def _same_target(given: Any, target: Any, rows: Any, name: str | None) -> None:
 
 
 def named_inputs(
-    est: Any, X: Any, sample_weight: Any, cluster: Any, offset: Any
+    est: Any, X: Any, y: Any, sample_weight: Any, cluster: Any, offset: Any
 ) -> tuple[Any, Any, Any, Any]:
     """``X`` and the fit's row arguments with each string read as the column of the table
-    ``X`` it names; without a formula those columns leave ``X`` (they are no features)."""
+    ``X`` it names; without a formula those columns leave ``X`` (they are no features).
+    The target's column (``y`` as a name, or the formula's) is refused as weights or an
+    offset: the labels would enter the fit as its own input."""
     given = {"sample_weight": sample_weight, "cluster": cluster, "offset": offset}
     names = [v for v in given.values() if isinstance(v, str)]
     if not names:
         return X, sample_weight, cluster, offset
+    target = y if isinstance(y, str) else formula_target(est.formula) if est.formula else None
+    for what in ("sample_weight", "offset"):
+        if target is not None and given[what] == target:
+            raise ValueError(
+                f"{what}={target!r} names the target column: the labels would enter the fit "
+                "as its own input; name another column"
+            )
     X = batch_as_table(X)
     out = named_columns(X if is_table(X) else None, **given)
     if est.formula is None:
@@ -410,7 +426,7 @@ def design_input(
     (as ``y`` may); without a formula such a column is then no feature.
     """
     check_not_lazy(X)
-    X, sample_weight, cluster, offset = named_inputs(est, X, sample_weight, cluster, offset)
+    X, sample_weight, cluster, offset = named_inputs(est, X, y, sample_weight, cluster, offset)
     if est.formula is None:  # every column is a feature (a formula picks its own)
         check_labels_not_in_table(X, y)
     for name in ("design_", "design_report_", "predict_report_"):  # the previous fit's
