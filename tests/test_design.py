@@ -1222,3 +1222,22 @@ def test_a_transform_of_a_shifted_column_saves(table, tmp_path, r_form, np_form)
     down = clf.predict_proba(table.assign(income=table["income"] - h))[:, 1]
     want = np.mean((up - down) / (2 * h))
     assert clf.margeff(table).loc["income", "dy_dx"] == pytest.approx(want, rel=1e-5)
+
+
+def test_c_of_a_number_column_names_the_categorical_that_saves(tmp_path):
+    """``C(cyl)`` of number codes (R's factor(cyl)) cannot be saved; the refusal said
+    "store the column as text", whose text order puts 12 before 3 (another reference
+    level than R's and formulaic's). It names a pandas Categorical now, which keeps the
+    numbers' order and saves. Oracle: that spelling saves and predicts as the fit."""
+    rng = np.random.default_rng(6)
+    n = 300
+    df = pd.DataFrame({"cyl": rng.choice([4, 6, 12], n), "wt": rng.normal(3, 1, n)})
+    df["am"] = (rng.random(n) < 1 / (1 + np.exp(df.wt - 3 - (df.cyl == 6)))).astype(int)
+    clf = oneneuron.logit("am ~ C(cyl) + wt", df)
+    with pytest.raises(ModelFileError, match=r"pd\.Categorical\(data\['cyl'\]\).*--categorical"):
+        clf.save(tmp_path / "m.json")
+    same = oneneuron.logit("am ~ C(cyl) + wt", df.assign(cyl=pd.Categorical(df.cyl)))
+    assert same.feature_names_out_.tolist() == clf.feature_names_out_.tolist()
+    same.save(tmp_path / "m.json")
+    back = oneneuron.load(tmp_path / "m.json")
+    np.testing.assert_allclose(back.predict_proba(df), clf.predict_proba(df), rtol=1e-12)

@@ -1462,9 +1462,12 @@ class DesignSpec:
             level = inner[2:] if inner.startswith("T.") else inner
             col = cols[_strip_c(part[:split])]
             if col["kind"] != "categorical":
+                name = col["name"]
                 raise ValueError(
-                    f"the formula term {part!r} codes the numeric column {col['name']!r} "
-                    "as categories, which a model file cannot store (store the column as text)"
+                    f"the formula term {part!r} codes the numeric column {name!r} as "
+                    "categories, which a model file cannot store: make the column a pandas "
+                    f"Categorical, data[{name!r}] = pd.Categorical(data[{name!r}]) (the same "
+                    f"model, levels in the numbers' order; it saves; CLI --categorical {name})"
                 )
             if level not in col["levels"]:
                 raise ValueError(f"term {part!r} is not a level of a categorical column")
