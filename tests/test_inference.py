@@ -506,3 +506,25 @@ def test_summary_reference_class_of_a_binary_model_flips_the_log_odds():
         NeuronClassifier().fit(*_categorical_target_table()).summary(
             parameterization="sum-to-zero", reference_class="not.work"
         )
+
+
+def test_deviances_and_their_degrees_of_freedom_as_r_and_glm_name_them():
+    """R's deviance(), fit$null.deviance, df.residual(), fit$df.null and statsmodels'
+    GLM deviance, null_deviance, df_resid were printed in the caption only, with no
+    attribute to read them (an R user computes them from log_likelihood_). Oracle:
+    statsmodels' GLM Binomial, with frequency weights, with and without intercept."""
+    X, y = _spector()
+    w = np.arange(len(y)) % 3 + 1.0
+    for fit_intercept in (True, False):
+        clf = NeuronClassifier(tol=1e-12, fit_intercept=fit_intercept).fit(X, y, sample_weight=w)
+        exog = sm.add_constant(X) if fit_intercept else X
+        ref = sm.GLM(y, exog, family=sm.families.Binomial(), freq_weights=w).fit(tol=1e-12)
+        assert clf.deviance_ == pytest.approx(ref.deviance, rel=RTOL)
+        assert clf.df_resid_ == ref.df_resid
+        if fit_intercept:  # statsmodels' null deviance is the intercept-only model's
+            assert clf.null_deviance_ == pytest.approx(ref.null_deviance, rel=RTOL)
+            assert clf.df_null_ == ref.df_resid + ref.df_model
+        else:  # R's: the zero model's, on n degrees of freedom
+            assert clf.null_deviance_ == pytest.approx(2 * w.sum() * np.log(2), rel=RTOL)
+            assert clf.df_null_ == w.sum()
+        assert clf.null_deviance_ - clf.deviance_ == pytest.approx(clf.llr_, rel=1e-12)

@@ -327,6 +327,12 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         design's rank, found when the Hessian is formed: with ``inference=False``
         (or ``"auto"`` skipping it) a column that is a combination of others
         still counts.
+    deviance_, null_deviance_, df_resid_, df_null_ : float
+        R's residual and null deviance (``-2`` log-likelihoods; the null model is
+        :attr:`llr_`'s) and their degrees of freedom, ``nobs - k`` and ``nobs`` less
+        the intercepts (statsmodels' GLM ``deviance``, ``null_deviance``,
+        ``df_resid``). Sample weights count as rows; grouped binomial data given as
+        two rows per group have the rows' deviance, not R's grouped one.
     llr_, llr_df_, llr_pvalue_ : float, int, float
         Likelihood-ratio test of the model against its null model (statsmodels'
         ``llr``, ``df_model``, ``llr_pvalue``): ``2 (log_likelihood_ - null)`` on
@@ -742,6 +748,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         self.llr_ = res.llr
         self.llr_df_ = res.llr_df
         self.llr_pvalue_ = res.llr_pvalue
+        self.deviance_ = res.deviance
+        self.null_deviance_ = res.null_deviance
+        self.df_resid_ = res.df_resid
+        self.df_null_ = res.df_null
         self.separation_ = res.separation
 
     def _html_repr(self) -> str:
