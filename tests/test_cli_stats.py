@@ -247,3 +247,25 @@ def test_evaluate_reference_class_prints_the_table_against_that_class(tmp_path, 
         run(argv, capsys)[0] == 0 and "reference class &#x27;not.work&#x27;" in report.read_text()
     )
     fail(["evaluate", model, path, "--reference-class", "retired"], capsys, "'fulltime'")
+
+
+def test_train_drop_missing_drops_rows_without_a_weight(frequency_table, tmp_path, capsys):
+    """--drop-missing drops rows with a missing cell in a column the fit uses, as R's
+    na.omit drops rows whose weight is NA; a missing --weights cell was an error even
+    then. Oracle: the fit on the table without those rows."""
+    path, cells = frequency_table
+    holes = cells.astype({"n": float})
+    holes.loc[[1, 6], "n"] = np.nan
+    bad = tmp_path / "holes.csv"
+    holes.to_csv(bad, index=False)
+    model = tmp_path / "m.json"
+    argv = ["train", bad, "--formula", "y ~ C(g) + x", "--weights", "n", "--model", model]
+    fail(argv, capsys, "weights column 'n' has 2 missing")
+    code, out, _ = run(argv + ["--drop-missing"], capsys)
+    assert code == 0 and "dropped 2 rows with a missing weight (--drop-missing)" in out
+    kept = tmp_path / "kept.csv"
+    holes.dropna().to_csv(kept, index=False)
+    ref = tmp_path / "r.json"
+    argv = ["train", kept, "--formula", "y ~ C(g) + x", "--weights", "n", "--model", ref, "-q"]
+    assert run(argv, capsys)[0] == 0
+    pd.testing.assert_frame_equal(load(model).summary(), load(ref).summary())

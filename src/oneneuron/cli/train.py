@@ -390,6 +390,10 @@ def run_train(args: argparse.Namespace) -> int:
             "a classifier needs at least two"
         )
     args.no_label = 0  # rows without a label that --impute leaves out (said in the summary)
+    args.no_weight = 0  # rows without a weight that --drop-missing leaves out (as R's na.omit)
+    if args.weights is not None and args.drop_missing and df[args.weights].isna().any():
+        args.no_weight = int(df[args.weights].isna().sum())
+        df = df[df[args.weights].notna().to_numpy()].reset_index(drop=True)
     if args.impute and y_all.isna().any():  # a label cannot be filled: those rows go
         args.no_label = int(y_all.isna().sum())
         df = df[y_all.notna().to_numpy()].reset_index(drop=True)
@@ -538,6 +542,8 @@ def _fit_summary(
         lines.append(f"  dropped {dropped} rows with missing values (--drop-missing)")
     if args.impute:
         lines.append(f"  missing cells filled with the training {args.impute} (--impute)")
+    if args.no_weight:
+        lines.append(f"  dropped {args.no_weight} rows with a missing weight (--drop-missing)")
     if args.no_label:
         lines.append(f"  dropped {args.no_label} rows with a missing target (--impute)")
     lines.append(f"  classes: {classes}")
