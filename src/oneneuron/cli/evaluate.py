@@ -55,12 +55,6 @@ def add_parser(sub: Any) -> None:
         "table of counts, one row per cell)",
     )
     p.add_argument(
-        "--reference-class",
-        metavar="LABEL",
-        help="print the coefficients relative to this class (default: the first in sorted "
-        "order; R and statsmodels take a factor's first level)",
-    )
-    p.add_argument(
         "--odds-ratios",
         action="store_true",
         help="show the coefficient table as odds ratios exp(coef) with their intervals",
@@ -104,7 +98,6 @@ def run_evaluate(args: argparse.Namespace) -> int:
     need_columns(args.data, present, [c["name"] for c in spec["columns"]], "feature")
     est = saved.estimator
     classes = est.classes_
-    reference = _reference_class(args.reference_class, classes)
     text_target = classes.dtype.kind in "OU"
     report = EncodeReport()
     parts: dict[str, list[np.ndarray]] = {"y": [], "p": [], "lp": [], "pred": [], "w": []}
@@ -168,7 +161,6 @@ def run_evaluate(args: argparse.Namespace) -> int:
             source=str(args.data),
             overwrite=args.force,
             weights=w,
-            reference_class=reference,
         )
     unknown_warning(report)
     if args.json:
@@ -192,21 +184,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
         filled = missing_note(saved)
         if filled:
             print(filled)
-        print(format_summary(res, exp=args.odds_ratios, reference_class=reference))
+        print(format_summary(res, exp=args.odds_ratios))
     if args.report:
         note(args, f"wrote {args.report}")
     return 0
-
-
-def _reference_class(label: str | None, classes: Any) -> Any:
-    """The class ``--reference-class`` names (labels compared as written), or None."""
-    if label is None:
-        return None
-    for c in classes.tolist():
-        if str(c) == label:
-            return c
-    shown = ", ".join(repr(str(c)) for c in classes.tolist())
-    raise UserError(f"--reference-class {label!r} is not a class of this model ({shown})")
 
 
 def _target_indices(

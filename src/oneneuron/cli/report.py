@@ -151,14 +151,11 @@ p.why{color:#a00}
 """
 
 
-def _coefficient_section(saved: SavedModel, reference_class: Any = None) -> str:
-    """The terminal's coefficient table (estimate, SE, z, p, CI) with its caption and notes;
-    ``reference_class``: the class the others are relative to (default the first)."""
+def _coefficient_section(saved: SavedModel) -> str:
+    """The terminal's coefficient table (estimate, SE, z, p, CI) with its caption and notes."""
     e = html.escape
     est = saved.estimator
     res = getattr(est, "inference_", None)
-    if res is not None and res.cov is not None and reference_class is not None:
-        res = res.with_reference(reference_class)
     notes = []
     design = getattr(est, "design_", None)
     if design is not None:
@@ -214,10 +211,8 @@ def render_report(
     proba: Any,
     source: str,
     weights: Any = None,
-    reference_class: Any = None,
 ) -> str:
-    """The report as one HTML string; ``weights``: frequency weights of the rows;
-    ``reference_class``: the coefficients' reference class (default the first)."""
+    """The report as one HTML string; ``weights``: frequency weights of the rows."""
     e = html.escape
     names = [str(c) for c in metrics["classes"]]
     est = saved.estimator
@@ -233,7 +228,7 @@ def render_report(
         for n, row in zip(names, metrics["confusion_matrix"], strict=True)
     )
     feats = _feature_names(saved)
-    coefficients = _coefficient_section(saved, reference_class)
+    coefficients = _coefficient_section(saved)
     record = getattr(est, "cv_record_", None)
     cv_line = "" if record is None else f"<p>{e(record.describe())}.</p>"
     if record is not None and record.path is None:
@@ -281,11 +276,8 @@ def write_report(
     source: str,
     overwrite: bool = False,
     weights: Any = None,
-    reference_class: Any = None,
 ) -> None:
     """Render the report and write it atomically (never replacing a file unless asked);
     ``weights``: frequency weights of the rows (``evaluate --weights``)."""
-    text = render_report(
-        saved, metrics, np.asarray(y_idx), np.asarray(proba), source, weights, reference_class
-    )
+    text = render_report(saved, metrics, np.asarray(y_idx), np.asarray(proba), source, weights)
     atomic_write_text(Path(path), text, overwrite=overwrite)

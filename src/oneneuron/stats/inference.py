@@ -338,10 +338,8 @@ class InferenceResult:
         T = np.kron(M, np.eye(p))
         extra = dict(self.extra)
         data = dict(extra.get("data") or {})
-        for key in ("class_sums", "class_rows"):  # per class: in the new order
-            if isinstance(data.get(key), list | tuple) and len(data[key]) == K:
-                data[key] = [data[key][k] for k in order]
-        if data:
+        if data.get("class_sums") is not None:
+            data["class_sums"] = [data["class_sums"][k] for k in order]
             extra["data"] = data
         return InferenceResult(
             terms=list(self.terms),
