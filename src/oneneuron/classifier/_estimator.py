@@ -784,7 +784,6 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         y: Any = None,
         sample_weight: Any = None,
         offset: Any = None,
-        reference_class: Any = None,
     ) -> Any:
         """Coefficient table: ``coef, std_err, z, p_value, ci_low, ci_high`` per term.
 
@@ -807,12 +806,6 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             ``missing=`` had them) and ``y`` as in the fit: the labels, the
             target column's name, or omitted when the formula names the target.
             See :mod:`oneneuron.stats._profile`.
-        reference_class : label, optional
-            The class the others are relative to; default ``classes_[0]``. The
-            classes are sorted (scikit-learn's convention), while R takes a factor's
-            first level and statsmodels a pandas Categorical's first category: pass
-            that class here to read the same table (binary: the log-odds of the
-            other class). Not with ``parameterization="sum-to-zero"``.
 
         Returns
         -------
@@ -830,8 +823,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"ci must be 'wald' or 'profile', got {ci!r}")
         if ci == "wald" and any(v is not None for v in (X, y, sample_weight, offset)):
             raise ValueError("X, y, sample_weight and offset are used by ci='profile' only")
-        res = self._inference()
-        table = summary_table(res, level, parameterization, reference_class=reference_class)
+        table = summary_table(self._inference(), level, parameterization)
         if ci == "profile":
             if X is None:
                 raise ValueError(
@@ -841,22 +833,15 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             bounds = profile_intervals(
                 self, X, y, sample_weight=sample_weight, offset=offset, level=level
             )
-            if res.with_reference(reference_class or res.classes[0]) is not res:
-                bounds = -bounds[:, ::-1]  # binary: the other class's log-odds
             table["ci_low"], table["ci_high"] = bounds[:, 0], bounds[:, 1]
             table.attrs["caption"] += f"\n{percent(level)} intervals: profile likelihood"
         return odds_ratio_table(table) if exp else table
 
     def summary_text(
-        self,
-        level: float = 0.95,
-        parameterization: str = "reference",
-        *,
-        exp: bool = False,
-        reference_class: Any = None,
+        self, level: float = 0.95, parameterization: str = "reference", *, exp: bool = False
     ) -> str:
         """:meth:`summary` as plain text with its caption, for terminals and ``evaluate``."""
-        return format_summary(self._inference(), level, parameterization, exp, reference_class)
+        return format_summary(self._inference(), level, parameterization, exp)
 
     def predict_interval(
         self, X: ArrayLike, level: float = 0.95, *, offset: ArrayLike | None = None

@@ -308,54 +308,6 @@ class InferenceResult:
         C = np.vstack([np.zeros((1, B)), np.eye(B)]) - np.ones((K, B)) / K
         return np.kron(C, np.eye(p))
 
-    def with_reference(self, reference_class: Any) -> InferenceResult:
-        """The same fit with another class as the reference (``classes[0]`` of the result).
-
-        ``classes_`` are sorted (scikit-learn's convention), so the first class is the
-        reference; R (a factor's first level) and statsmodels (a pandas Categorical's
-        first category) may take another. Each block becomes ``beta_k - beta_r``
-        (``beta_0 = 0``), binary the log-odds of the other class (``-coef``), and the
-        covariance maps with it (``M cov M^T``); likelihoods and tests are unchanged.
-        """
-        match = [i for i, c in enumerate(self.classes) if c == reference_class]
-        if not match:
-            shown = [c.item() if isinstance(c, np.generic) else c for c in self.classes]
-            raise ValueError(f"reference_class {reference_class!r} is not a class: {shown}")
-        r = match[0]
-        if r == 0:
-            return self
-        B, p = self.coef.shape
-        K = len(self.classes)
-        order = [r, *[k for k in range(K) if k != r]]
-        if self.multinomial:  # new block j (class order[j + 1]) = ref_k - ref_r, ref_0 = 0
-            M = np.zeros((B, B))
-            for j, k in enumerate(order[1:]):
-                if k > 0:
-                    M[j, k - 1] += 1.0
-                M[j, r - 1] -= 1.0
-        else:
-            M = -np.eye(1)
-        T = np.kron(M, np.eye(p))
-        extra = dict(self.extra)
-        data = dict(extra.get("data") or {})
-        if data.get("class_sums") is not None:
-            data["class_sums"] = [data["class_sums"][k] for k in order]
-            extra["data"] = data
-        return InferenceResult(
-            terms=list(self.terms),
-            classes=[self.classes[k] for k in order],
-            coef=(T @ self.coef.ravel()).reshape(B, p),
-            cov=None if self.cov is None else T @ self.cov @ T.T,
-            log_likelihood=self.log_likelihood,
-            null_log_likelihood=self.null_log_likelihood,
-            nobs=self.nobs,
-            alpha=self.alpha,
-            separation=self.separation,
-            reason=self.reason,
-            extra=extra,
-            cov_type=self.cov_type,
-        )
-
     def table(self, level: float = 0.95, parameterization: str = "reference") -> pd.DataFrame:
         """The coefficient table; see :func:`summary_table`."""
         return summary_table(self, level=level, parameterization=parameterization)
@@ -508,7 +460,6 @@ def summary_table(
     level: float = 0.95,
     parameterization: str = "reference",
     exp: bool = False,
-    reference_class: Any = None,
 ) -> pd.DataFrame:
     """Coefficient table with columns ``coef, std_err, z, p_value, ci_low, ci_high``.
 
@@ -516,19 +467,10 @@ def summary_table(
     flag and the caption are kept in ``DataFrame.attrs``. ``exp=True`` reports
     odds ratios (relative-risk ratios for K > 2): ``odds_ratio = exp(coef)``,
     the delta method's ``exp(coef) * std_err``, ``exp`` of the interval bounds,
-    ``z`` and ``p_value`` unchanged (as Stata's ``logit, or``). ``reference_class``
-    (default: the first class) re-expresses the table against another class
-    (:meth:`InferenceResult.with_reference`).
+    ``z`` and ``p_value`` unchanged (as Stata's ``logit, or``).
     """
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), got {level}")
-    if reference_class is not None:
-        if parameterization != "reference" and result.multinomial:
-            raise ValueError(
-                "reference_class chooses the reference class of the 'reference' "
-                "parameterization; sum-to-zero has none"
-            )
-        result = result.with_reference(reference_class)
     from scipy import stats  # here, not at import: reading a model file needs no SciPy
 
     result.check_available()
@@ -562,10 +504,9 @@ def format_summary(
     level: float = 0.95,
     parameterization: str = "reference",
     exp: bool = False,
-    reference_class: Any = None,
 ) -> str:
     """Caption plus the table as aligned plain text (4 significant digits)."""
-    df = summary_table(result, level, parameterization, exp, reference_class)
+    df = summary_table(result, level, parameterization, exp)
     lo, hi = f"[{(1 - level) / 2:.6g}", f"{(1 + level) / 2:.6g}]"  # 0.9975, not 0.998
     df = df.rename(columns={"ci_low": lo, "ci_high": hi})
     body = df.to_string(float_format=lambda v: f"{v:.4g}")
