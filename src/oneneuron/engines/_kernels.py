@@ -45,6 +45,7 @@ __all__ = [
     "csr_column_sums",
     "fused_statistics",
     "gather_columns",
+    "tiny_newton",
 ]
 
 
@@ -574,3 +575,152 @@ def csr_column_sums(X: Any, s: NDArray) -> tuple[NDArray[np.float64], NDArray[np
     s = np.asarray(s, dtype=np.float64)
     parts = _over_row_chunks(lambda lo, hi: sums_csr(X.data, X.indices, X.indptr, d, s, lo, hi), n)
     return np.sum([p[0] for p in parts], axis=0), np.sum([p[1] for p in parts], axis=0)
+
+
+# ---- the whole Newton iteration of a tiny binary fit, in one call ----------------------------
+#
+# Not fastmath (no reassociation): the sums run in row order, as written; the results
+# agree with the NumPy path (:class:`oneneuron.objective.SmallDenseLoss` driven by
+# :func:`oneneuron.solvers.newton`) to a few ulps of the objective.
+
+
+def _tiny_evaluate(A, y, s, c, off, pen, theta, g, H):  # noqa: ANN001, ANN201
+    """Loss; gradient into ``g`` and Hessian into ``H`` of the weighted mean log-loss.
+
+    ``A`` is the standardised design (with its column of ones), ``s`` the row weights
+    (empty: every row weighs ``c``), ``off`` the offsets (empty: none), ``pen`` the
+    ridge of each coefficient (0 for the intercept). Per row, with ``e = exp(-|z|)``:
+    ``softplus(z) = max(z, 0) + log1p(e)``, ``sigmoid(z)`` is ``1 / (1 + e)`` or
+    ``e / (1 + e)`` by the sign of ``z``, and ``sigmoid' = e / (1 + e)**2``.
+    """
+    n, P = A.shape
+    f = 0.0
+    for j in range(P):
+        g[j] = 0.0
+        for k in range(P):
+            H[j, k] = 0.0
+    for i in range(n):
+        z = off[i] if off.size else 0.0
+        for j in range(P):
+            z += A[i, j] * theta[j]
+        e = np.exp(-abs(z))
+        q = 1.0 / (1.0 + e)
+        si = s[i] if s.size else c
+        f += si * ((z if z > 0.0 else 0.0) + np.log1p(e) - y[i] * z)
+        r = si * ((q if z >= 0.0 else e * q) - y[i])
+        w = si * e * q * q
+        for j in range(P):
+            aj = A[i, j]
+            g[j] += r * aj
+            wa = w * aj
+            for k in range(j + 1):
+                H[j, k] += wa * A[i, k]
+    for j in range(P):
+        if pen[j] != 0.0:
+            f += 0.5 * pen[j] * theta[j] * theta[j]
+            g[j] += pen[j] * theta[j]
+            H[j, j] += pen[j]
+        for k in range(j):
+            H[k, j] = H[j, k]
+    return f
+
+
+def _tiny_direction(H, g, L, p):  # noqa: ANN001, ANN201
+    """``p = -H^-1 g`` by Cholesky (``L`` the factor's workspace); False where ``H`` is not
+    positive definite in float64 or ``p`` is not finite."""
+    P = g.size
+    for j in range(P):
+        d = H[j, j]
+        for k in range(j):
+            d -= L[j, k] * L[j, k]
+        if not d > 0.0:
+            return False
+        L[j, j] = np.sqrt(d)
+        for i in range(j + 1, P):
+            v = H[i, j]
+            for k in range(j):
+                v -= L[i, k] * L[j, k]
+            L[i, j] = v / L[j, j]
+    for i in range(P):  # L u = -g
+        v = -g[i]
+        for k in range(i):
+            v -= L[i, k] * p[k]
+        p[i] = v / L[i, i]
+    for i in range(P - 1, -1, -1):  # L' p = u
+        v = p[i]
+        for k in range(i + 1, P):
+            v -= L[k, i] * p[k]
+        p[i] = v / L[i, i]
+    for i in range(P):
+        if not np.isfinite(p[i]):
+            return False
+    return True
+
+
+def tiny_newton(A, y, s, c, off, pen, theta0, tol, max_iter, losses, gnorms):  # noqa: ANN001, ANN201
+    """Newton's method of :func:`oneneuron.solvers.newton` on a tiny binary problem, whole.
+
+    The same iteration and stopping rule: the full step ``p = -H^-1 g`` tried with the
+    next iteration's evaluation, accepted under the Armijo condition (or a change of
+    the objective within its round-off), and the stop once the step just taken moved
+    every coefficient by at most ``tol * max(1, |coefficient|)``; the stall count of the
+    float64 floor, as there. ``losses`` and ``gnorms`` receive the objective and
+    ``max |g|`` at each point (the trace; their length bounds the iterations).
+
+    Returns ``(status, theta, f, g, H, n_iter, measure)``: status 1 converged by the
+    rule, 0 stopped at ``max_iter``, -1 where the general solver must run instead (a
+    Hessian that needs a ridge, a line search, a stall at the float64 floor, or more
+    iterations than ``losses`` holds): those paths stay in one place, the NumPy one.
+    """
+    P = theta0.size
+    theta = theta0.copy()
+    trial = np.empty(P)
+    g, g1, p = np.empty(P), np.empty(P), np.empty(P)
+    H, H1, L = np.empty((P, P)), np.empty((P, P)), np.zeros((P, P))
+    f = _tiny_evaluate(A, y, s, c, off, pen, theta, g, H)
+    losses[0] = f
+    gnorms[0] = np.max(np.abs(g)) if P else 0.0
+    n_iter, stalls, last, decreased, measure = 0, 0, np.inf, True, np.nan
+    eps = 2.220446049250313e-16  # float64's, as the solvers' round_off
+    while True:
+        if not _tiny_direction(H, g, L, p):
+            return -1, theta, f, g, H, n_iter, measure
+        slope = 0.0
+        measure = 0.0
+        for j in range(P):
+            slope += g[j] * p[j]
+            v = abs(p[j]) / max(1.0, abs(theta[j]))
+            if v > measure:
+                measure = v
+        if not slope < 0.0:
+            return -1, theta, f, g, H, n_iter, measure
+        if n_iter > 0:
+            stalls = 0 if (decreased or measure < 0.5 * last) else stalls + 1
+        last = min(last, measure)
+        if stalls >= 2:
+            return -1, theta, f, g, H, n_iter, measure
+        if n_iter >= max_iter:
+            return 0, theta, f, g, H, n_iter, measure
+        if n_iter + 1 >= losses.size:
+            return -1, theta, f, g, H, n_iter, measure
+        noise = 32.0 * eps * max(1.0, abs(f))
+        for j in range(P):
+            trial[j] = theta[j] + p[j]
+        f1 = _tiny_evaluate(A, y, s, c, off, pen, trial, g1, H1)
+        if not (np.isfinite(f1) and (f1 <= f + 1e-4 * slope or abs(f1 - f) <= noise)):
+            return -1, theta, f, g, H, n_iter, measure
+        decreased = f1 < f - noise
+        theta, trial = trial, theta
+        g, g1 = g1, g
+        H, H1 = H1, H
+        f = f1
+        n_iter += 1
+        losses[n_iter] = f
+        gnorms[n_iter] = np.max(np.abs(g))
+        if measure <= tol:
+            return 1, theta, f, g, H, n_iter, measure
+
+
+_tiny_evaluate = _jit(_tiny_evaluate, fastmath=False)
+_tiny_direction = _jit(_tiny_direction, fastmath=False)
+tiny_newton = _jit(tiny_newton, fastmath=False)

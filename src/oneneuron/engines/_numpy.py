@@ -60,6 +60,56 @@ def fast_path() -> str:
     return f"NumPy blocks (numba cannot load: {_kernels.REASON})"
 
 
+#: Whether tiny binary Newton fits run the compiled loop
+#: :func:`~oneneuron.engines._kernels.tiny_newton` (all of Newton's iteration in one call):
+#: ``None`` (the default) decides by amortisation, see :func:`tiny_newton_kernel`;
+#: ``True`` and ``False`` force it (the tests compare the two paths).
+USE_TINY_NEWTON: bool | None = None
+#: Seconds that making the compiled loop usable is expected to cost: loading it from
+#: numba's on-disk cache once numba is imported (and its compiler started, which the
+#: first kernel call of a process pays: 0.01-0.4 s measured), and importing numba first
+#: where no fit has needed it yet (0.5-1 s more).
+TINY_LOAD_SECONDS = {"numba imported": 0.3, "cold": 1.0}
+_tiny: dict[str, Any] = {"spent": 0.0, "kernel": None}
+
+
+def tiny_newton_kernel() -> Any:
+    """The compiled tiny Newton loop when it is worth using, else None.
+
+    A tiny fit (200 x 1) spends about 150 us in the NumPy Newton loop, most of it the
+    Python overhead of small array operations, where the compiled loop takes about
+    25 us. Making the loop usable costs once per process what
+    :data:`TINY_LOAD_SECONDS` says, more than ten thousand such savings where numba is
+    not imported yet. So the loop is loaded only once the process has spent as much
+    time in the NumPy loop of tiny fits (:func:`note_tiny_newton`) as the load is
+    expected to cost: the rule of renting until the rent paid equals the price, which
+    never costs more than twice the better choice made in hindsight. A command-line
+    run, a first fit, or a few hundred fits never pay for numba this way; a process
+    that fits thousands of small models does, once. Without a writable numba cache
+    (read-only install and home) the load is a compile of a few seconds, paid once
+    per process after that threshold too. :data:`USE_TINY_NEWTON` overrides the rule.
+    """
+    force = USE_TINY_NEWTON
+    if force is False:
+        return None
+    if _tiny["kernel"] is None:
+        if force is None:
+            state = "numba imported" if "numba" in sys.modules else "cold"
+            if _tiny["spent"] < TINY_LOAD_SECONDS[state]:
+                return None
+        k = kernels()
+        if k is None:
+            return None
+        _tiny["kernel"] = k.tiny_newton
+    return _tiny["kernel"] if _KERNELS else None  # None: as where numba cannot load
+
+
+def note_tiny_newton(seconds: float) -> None:
+    """Count ``seconds`` spent in the NumPy Newton loop of a tiny fit (see
+    :func:`tiny_newton_kernel`)."""
+    _tiny["spent"] += seconds
+
+
 def blas_threads(engine: Any) -> contextlib.AbstractContextManager[Any]:
     """Hold BLAS to one thread while ``engine`` is fitted: the engines thread themselves.
 
