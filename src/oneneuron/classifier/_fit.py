@@ -901,6 +901,10 @@ def run_solver(est: Any, solver: str, problem: LinearLoss, theta0: NDArray, data
 TINY_NEWTON_MAX_PARAMS, TINY_NEWTON_MAX_ENTRIES = 16, 20_000
 
 
+_NO_ROWS = np.empty(0)  # no row weights (all equal) or no offsets, for the compiled loop
+_NO_ROWS.flags.writeable = False
+
+
 def is_tiny_newton(problem: Any, trace: Trace) -> bool:
     """Whether ``problem`` is a tiny binary fit that :func:`compiled_newton` can take.
 
@@ -935,12 +939,11 @@ def compiled_newton(
     """
     inner = problem._problem
     cap = min(int(max_iter), 100) + 1
-    losses, gnorms = np.empty(cap), np.empty(cap)
-    s = np.empty(0) if inner._s is None else inner._s
-    off = np.empty(0) if inner._off is None else inner._off
-    status, theta, f, g, H, n_iter, measure = kernel(
-        inner._A, inner._y, s, inner._c, off, inner._pen, theta0, float(tol), int(max_iter),
-        losses, gnorms,
+    none = _NO_ROWS
+    status, theta, f, g, H, n_iter, measure, losses, gnorms = kernel(
+        inner._A, inner._y, none if inner._s is None else inner._s, inner._c,
+        none if inner._off is None else inner._off, inner._pen, theta0, float(tol),
+        int(max_iter), cap,
     )  # fmt: skip
     if status < 0:
         return None
@@ -949,7 +952,7 @@ def compiled_newton(
     engine.n_passes += n_iter + 1
     trace.loss.extend(losses[: n_iter + 1].tolist())
     trace.grad_norm.extend(gnorms[: n_iter + 1].tolist())
-    trace.n_passes.extend(float(first + k) for k in range(n_iter + 1))
+    trace.n_passes.extend([float(first + k) for k in range(n_iter + 1)])
     problem.last = (theta.copy(), H)
     extra = {"max_ridge": 0.0, "hessian": H}
     return SolverResult(

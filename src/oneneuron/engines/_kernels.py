@@ -657,22 +657,24 @@ def _tiny_direction(H, g, L, p):  # noqa: ANN001, ANN201
     return True
 
 
-def tiny_newton(A, y, s, c, off, pen, theta0, tol, max_iter, losses, gnorms):  # noqa: ANN001, ANN201
+def tiny_newton(A, y, s, c, off, pen, theta0, tol, max_iter, cap):  # noqa: ANN001, ANN201
     """Newton's method of :func:`oneneuron.solvers.newton` on a tiny binary problem, whole.
 
     The same iteration and stopping rule: the full step ``p = -H^-1 g`` tried with the
     next iteration's evaluation, accepted under the Armijo condition (or a change of
     the objective within its round-off), and the stop once the step just taken moved
     every coefficient by at most ``tol * max(1, |coefficient|)``; the stall count of the
-    float64 floor, as there. ``losses`` and ``gnorms`` receive the objective and
-    ``max |g|`` at each point (the trace; their length bounds the iterations).
+    float64 floor, as there. The trace, ``losses`` and ``gnorms``, holds the objective and
+    ``max |g|`` at each point, at most ``cap`` of them (which bounds the iterations).
 
-    Returns ``(status, theta, f, g, H, n_iter, measure)``: status 1 converged by the
-    rule, 0 stopped at ``max_iter``, -1 where the general solver must run instead (a
-    Hessian that needs a ridge, a line search, a stall at the float64 floor, or more
-    iterations than ``losses`` holds): those paths stay in one place, the NumPy one.
+    Returns ``(status, theta, f, g, H, n_iter, measure, losses, gnorms)``: status 1
+    converged by the rule, 0 stopped at ``max_iter``, -1 where the general solver must
+    run instead (a Hessian that needs a ridge, a line search, a stall at the float64
+    floor, or more iterations than ``cap - 1``): those paths stay in one place, the
+    NumPy one.
     """
     P = theta0.size
+    losses, gnorms = np.empty(cap), np.empty(cap)
     theta = theta0.copy()
     trial = np.empty(P)
     g, g1, p = np.empty(P), np.empty(P), np.empty(P)
@@ -684,7 +686,7 @@ def tiny_newton(A, y, s, c, off, pen, theta0, tol, max_iter, losses, gnorms):  #
     eps = 2.220446049250313e-16  # float64's, as the solvers' round_off
     while True:
         if not _tiny_direction(H, g, L, p):
-            return -1, theta, f, g, H, n_iter, measure
+            return -1, theta, f, g, H, n_iter, measure, losses, gnorms
         slope = 0.0
         measure = 0.0
         for j in range(P):
@@ -693,22 +695,22 @@ def tiny_newton(A, y, s, c, off, pen, theta0, tol, max_iter, losses, gnorms):  #
             if v > measure:
                 measure = v
         if not slope < 0.0:
-            return -1, theta, f, g, H, n_iter, measure
+            return -1, theta, f, g, H, n_iter, measure, losses, gnorms
         if n_iter > 0:
             stalls = 0 if (decreased or measure < 0.5 * last) else stalls + 1
         last = min(last, measure)
         if stalls >= 2:
-            return -1, theta, f, g, H, n_iter, measure
+            return -1, theta, f, g, H, n_iter, measure, losses, gnorms
         if n_iter >= max_iter:
-            return 0, theta, f, g, H, n_iter, measure
+            return 0, theta, f, g, H, n_iter, measure, losses, gnorms
         if n_iter + 1 >= losses.size:
-            return -1, theta, f, g, H, n_iter, measure
+            return -1, theta, f, g, H, n_iter, measure, losses, gnorms
         noise = 32.0 * eps * max(1.0, abs(f))
         for j in range(P):
             trial[j] = theta[j] + p[j]
         f1 = _tiny_evaluate(A, y, s, c, off, pen, trial, g1, H1)
         if not (np.isfinite(f1) and (f1 <= f + 1e-4 * slope or abs(f1 - f) <= noise)):
-            return -1, theta, f, g, H, n_iter, measure
+            return -1, theta, f, g, H, n_iter, measure, losses, gnorms
         decreased = f1 < f - noise
         theta, trial = trial, theta
         g, g1 = g1, g
@@ -718,7 +720,7 @@ def tiny_newton(A, y, s, c, off, pen, theta0, tol, max_iter, losses, gnorms):  #
         losses[n_iter] = f
         gnorms[n_iter] = np.max(np.abs(g))
         if measure <= tol:
-            return 1, theta, f, g, H, n_iter, measure
+            return 1, theta, f, g, H, n_iter, measure, losses, gnorms
 
 
 _tiny_evaluate = _jit(_tiny_evaluate, fastmath=False)
