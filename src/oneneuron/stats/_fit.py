@@ -551,16 +551,19 @@ def _vanishing_curvature(Hp: NDArray[np.float64], ratio: float = 1e-10) -> bool:
     return top > 0 and bool((diag < ratio * top).any())
 
 
-def scaled_condition(problem: Any, Hp: NDArray[np.float64], at_most: float = 0.0) -> float:
+def scaled_condition(
+    problem: Any, Hp: NDArray[np.float64], at_most: float = 0.0, ref: Any = None
+) -> float:
     """Condition number of the reference-parameterised Hessian scaled to unit diagonal.
 
     Units do not count; the softmax's flat directions are left out (class 0 is the
     reference). ``inf`` for a singular Hessian. With ``at_most > 0`` a bound no
     larger than ``at_most`` may come back instead of the number itself (from
     Gershgorin's discs, without the eigenvalues): enough for a caller that only
-    compares it with ``at_most`` or more.
+    compares it with ``at_most`` or more. ``ref``: :func:`_reference_hessian`'s answer
+    where the caller has it.
     """
-    C = _unit_scaled(_reference_hessian(problem, Hp)[1])
+    C = _unit_scaled((ref or _reference_hessian(problem, Hp))[1])
     if C is None:
         return np.inf
     if at_most > 0:  # eigenvalues of a unit-diagonal C lie within 1 -+ its largest off-row sum
@@ -656,6 +659,7 @@ def compute_inference(
         Hp = last[1]
     elif want:
         Hp = problem.gradient_hessian(theta)[2]
+    ref = None if Hp is None else _reference_hessian(problem, Hp)  # made once, read twice
     # ---- separation, only for unpenalised fits that look suspicious
     out.separation = "none" if est.alpha == 0 else "not checked"
     Wp, _ = problem.unpack(theta)
@@ -677,11 +681,11 @@ def compute_inference(
         # indicator's spread is small) but flattens the Hessian along its column: the
         # curvature is the second trigger (exactly collinear columns pass it too; the LP
         # then finds no separation and the covariance step names them)
-        cond = scaled_condition(problem, Hp, at_most=_separation.FLAT_HESSIAN_COND)
+        cond = scaled_condition(problem, Hp, at_most=_separation.FLAT_HESSIAN_COND, ref=ref)
         suspicious = _separation.hessian_is_flat(cond)  # a bound below the threshold: not flat
     if est.alpha == 0 and suspicious:
         if cond is None and Hp is not None:
-            cond = scaled_condition(problem, Hp)
+            cond = scaled_condition(problem, Hp, ref=ref)
         # the LP also runs when the fit did not converge, or when some coefficient's
         # curvature has all but vanished: unit-diagonal scaling (the condition number's)
         # hides a uniformly flat block, e.g. a softmax class of one separable row
@@ -735,7 +739,9 @@ def compute_inference(
         )
         return out
     known = cond if problem.n_outputs == 1 else None  # binary: the same scaled matrix
-    out.cov, out.reason, note, aliased = _covariance(problem, Hp, S, terms, est.alpha, known)
+    out.cov, out.reason, note, aliased = _covariance(
+        problem, Hp, S, terms, est.alpha, known, ref=ref
+    )
     if note:
         out.extra["note"] = note
     if aliased:  # k of AIC and BIC: the rank, as statsmodels and R count it
@@ -776,6 +782,7 @@ def _covariance(
     terms: list[str],
     alpha: float,
     cond: float | None = None,
+    ref: Any = None,
 ) -> tuple[NDArray[np.float64] | None, str, str, int]:
     """Reference-parameterised raw-scale covariance from the standardised Hessian ``Hp``.
 
@@ -784,8 +791,9 @@ def _covariance(
     :func:`conditioning_note`'s warning about nearly collinear terms ("" if none) and
     ``aliased`` the number of terms that are linear combinations of others (the
     design's rank deficiency, which AIC and BIC leave out of the parameter count).
+    ``ref``: :func:`_reference_hessian`'s answer where the caller has it.
     """
-    idx, H, G = _reference_hessian(problem, Hp)
+    idx, H, G = ref or _reference_hessian(problem, Hp)
     H = S * H
     # a known condition number of G scaled to unit diagonal (``cond``, binary fits) of
     # at most 1 / (100 COLLINEAR_TOL) proves full rank without the walk: that matrix's
@@ -814,10 +822,24 @@ def _covariance(
             0,
         )
     cov_std, _ = dpotrs(c, np.eye(len(idx)), lower=0)  # H^-1, symmetrised below
-    T = problem._jacobian()[idx[:, None], idx]
+    T = _reference_jacobian(problem, idx)
     cov = T @ cov_std @ T.T
     note = conditioning_note(G, terms, cond=cond) if alpha == 0 else ""
     return 0.5 * (cov + cov.T), "", note, 0
+
+
+def _reference_jacobian(problem: Any, idx: NDArray[np.intp]) -> NDArray[np.float64]:
+    """``problem._jacobian()[idx[:, None], idx]``: the map from the reference-ordered
+    standardised parameters to the raw ones; for one sigmoid neuron (intercept first,
+    then the columns) made directly, with the same entries."""
+    if problem.n_outputs > 1 or not problem.fit_intercept:
+        return problem._jacobian()[idx[:, None], idx]  # type: ignore[no-any-return]
+    d = problem.n_features
+    T = np.zeros((d + 1, d + 1))
+    T[0, 0] = 1.0
+    T[0, 1:] = -problem.mean / problem.scale
+    T.flat[d + 2 :: d + 2] = 1.0 / problem.scale
+    return T
 
 
 def conditioning_note(
