@@ -298,8 +298,10 @@ def test_the_compiled_tiny_newton_fits_what_numpy_and_statsmodels_fit(monkeypatc
         {"sample_weight": True},
         {"offset": True},
         {"class_weight": "balanced"},
+        {"standardize": False},  # raw solver coordinates: the step measured standardised
+        {"standardize": False, "fit_intercept": False, "alpha": 0.01},
     ],
-    ids=lambda kw: next(iter(kw)),
+    ids=lambda kw: "-".join(kw),
 )
 def test_the_compiled_tiny_newton_takes_weights_offsets_and_penalties(monkeypatch, kw):
     X, y = _tiny(300, 2, seed=3)
@@ -357,3 +359,25 @@ def test_tiny_fits_load_numba_only_once_their_time_would_pay_for_it(monkeypatch)
     _numpy._tiny["spent"] = max(_numpy.TINY_LOAD_SECONDS.values())  # the rent paid
     NeuronClassifier().fit(X, y)
     assert _numpy._tiny["kernel"] is _kernels.tiny_newton
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_the_compiled_step_measure_is_the_solvers_on_the_standardised_scale(fit_intercept):
+    from oneneuron.engines import NumpyEngine
+    from oneneuron.objective import LinearLoss
+    from oneneuron.solvers._base import relative_step
+
+    rng = np.random.default_rng(4)
+    d = 3
+    X = rng.standard_normal((10, d))
+    mu, sigma = np.array([5.0, -2.0, 0.1]), np.array([1e-3, 40.0, 2.0])
+    eng = NumpyEngine(X, (X[:, 0] > 0).astype(float), np.full(10, 0.1), multinomial=False)
+    problem = LinearLoss(
+        eng, 1, 0.0, np.zeros(d), np.ones(d), fit_intercept, step_stats=(mu, sigma)
+    )
+    for _ in range(5):
+        p, theta = rng.standard_normal((2, d + fit_intercept)) * [[1e-3], [3.0]]
+        expected = relative_step(p, theta, problem)
+        assert _kernels._tiny_measure(p, theta, mu, sigma) == pytest.approx(expected, rel=1e-14)
+        plain = relative_step(p, theta)
+        assert _kernels._tiny_measure(p, theta, np.empty(0), np.empty(0)) == plain

@@ -908,17 +908,25 @@ _NO_ROWS.flags.writeable = False
 def is_tiny_newton(problem: Any, trace: Trace) -> bool:
     """Whether ``problem`` is a tiny binary fit that :func:`compiled_newton` can take.
 
-    One sigmoid neuron on in-memory float64 data in :class:`SmallDenseLoss`'s
-    standardised coordinates, with at most :data:`TINY_NEWTON_MAX_PARAMS` parameters
-    and :data:`TINY_NEWTON_MAX_ENTRIES` design entries (there the Python overhead of the
-    NumPy loop's small array operations is most of the solver's time), and no recorded
-    path of coefficients.
+    One sigmoid neuron on in-memory data (:class:`SmallDenseLoss`), with at most
+    :data:`TINY_NEWTON_MAX_PARAMS` parameters and :data:`TINY_NEWTON_MAX_ENTRIES` design
+    entries (there the Python overhead of the NumPy loop's small array operations is
+    most of the solver's time), and no recorded path of coefficients.
     """
     inner = getattr(problem, "_problem", problem)
-    if type(inner) is not SmallDenseLoss or trace.record_path or inner.to_standard is not None:
+    if type(inner) is not SmallDenseLoss or trace.record_path:
         return False
     n, P = inner._A.shape
     return P <= TINY_NEWTON_MAX_PARAMS and n * P <= TINY_NEWTON_MAX_ENTRIES
+
+
+def _standard_stats(problem: Any) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """``(mu, sigma)`` of the map to standardised coordinates of ``problem``'s stopping
+    measure (:attr:`LinearLoss.to_standard`), or two empty arrays where it has none."""
+    if problem.step_stats is None:
+        return _NO_ROWS, _NO_ROWS
+    mu, sigma = (np.ascontiguousarray(a, dtype=np.float64) for a in problem.step_stats)
+    return mu, sigma
 
 
 def compiled_newton(
@@ -943,7 +951,7 @@ def compiled_newton(
     status, theta, f, g, H, n_iter, measure, losses, gnorms = kernel(
         inner._A, inner._y, none if inner._s is None else inner._s, inner._c,
         none if inner._off is None else inner._off, inner._pen, theta0, float(tol),
-        int(max_iter), cap,
+        int(max_iter), cap, *_standard_stats(inner),
     )  # fmt: skip
     if status < 0:
         return None

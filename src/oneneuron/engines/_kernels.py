@@ -679,15 +679,39 @@ def _tiny_direction(H, g, L, p):  # noqa: ANN001, ANN201
     return True
 
 
-def tiny_newton(A, y, s, c, off, pen, theta0, tol, max_iter, cap):  # noqa: ANN001, ANN201
+def _tiny_measure(p, theta, mu, sigma):  # noqa: ANN001, ANN201
+    """:func:`oneneuron.solvers._base.relative_step` of the step ``p`` at ``theta``, both
+    mapped to standardised coordinates first where ``sigma`` is given (raw solver
+    coordinates, ``standardize=False``): ``W' = W sigma``, ``b' = b + W @ mu``."""
+    P = p.size
+    d = sigma.size
+    measure = 0.0
+    if d == 0:
+        for j in range(P):
+            measure = max(measure, abs(p[j]) / max(1.0, abs(theta[j])))
+        return measure
+    for j in range(d):
+        measure = max(measure, abs(p[j] * sigma[j]) / max(1.0, abs(theta[j] * sigma[j])))
+    if P > d:  # the intercept
+        pb, tb = 0.0, 0.0
+        for j in range(d):
+            pb += p[j] * mu[j]
+            tb += theta[j] * mu[j]
+        measure = max(measure, abs(p[d] + pb) / max(1.0, abs(theta[d] + tb)))
+    return measure
+
+
+def tiny_newton(A, y, s, c, off, pen, theta0, tol, max_iter, cap, mu, sigma):  # noqa: ANN001, ANN201
     """Newton's method of :func:`oneneuron.solvers.newton` on a tiny binary problem, whole.
 
     The same iteration and stopping rule: the full step ``p = -H^-1 g`` tried with the
     next iteration's evaluation, accepted under the Armijo condition (or a change of
     the objective within its round-off), and the stop once the step just taken moved
     every coefficient by at most ``tol * max(1, |coefficient|)``; the stall count of the
-    float64 floor, as there. The trace, ``losses`` and ``gnorms``, holds the objective and
-    ``max |g|`` at each point, at most ``cap`` of them (which bounds the iterations).
+    float64 floor, as there (the step measured on the standardised scale: ``mu`` and
+    ``sigma`` are the columns' statistics where ``theta`` is raw, else empty). The
+    trace, ``losses`` and ``gnorms``, holds the objective and ``max |g|`` at each point,
+    at most ``cap`` of them (which bounds the iterations).
 
     Returns ``(status, theta, f, g, H, n_iter, measure, losses, gnorms)``: status 1
     converged by the rule, 0 stopped at ``max_iter``, -1 where the general solver must
@@ -711,12 +735,9 @@ def tiny_newton(A, y, s, c, off, pen, theta0, tol, max_iter, cap):  # noqa: ANN0
         if not _tiny_direction(H, g, L, p):
             return -1, theta, f, g, H, n_iter, measure, losses, gnorms
         slope = 0.0
-        measure = 0.0
         for j in range(P):
             slope += g[j] * p[j]
-            v = abs(p[j]) / max(1.0, abs(theta[j]))
-            if v > measure:
-                measure = v
+        measure = _tiny_measure(p, theta, mu, sigma)
         if not slope < 0.0:
             return -1, theta, f, g, H, n_iter, measure, losses, gnorms
         if n_iter > 0:
@@ -748,4 +769,5 @@ def tiny_newton(A, y, s, c, off, pen, theta0, tol, max_iter, cap):  # noqa: ANN0
 
 _tiny_evaluate = _jit(_tiny_evaluate)
 _tiny_direction = _jit(_tiny_direction, fastmath=False)
+_tiny_measure = _jit(_tiny_measure, fastmath=False)
 tiny_newton = _jit(tiny_newton, fastmath=False)
