@@ -945,7 +945,7 @@ def compiled_newton(
     leaves the loop's plain path (a ridge, a line search, the float64 floor), and
     the NumPy solver must run from the start instead.
     """
-    inner = problem._problem
+    inner = getattr(problem, "_problem", problem)  # a HessianRecorder's, or itself
     cap = min(int(max_iter), 100) + 1
     none = _NO_ROWS
     status, theta, f, g, H, n_iter, measure, losses, gnorms = kernel(
