@@ -823,24 +823,10 @@ def _covariance(
             0,
         )
     cov_std, _ = dpotrs(c, np.eye(len(idx)), lower=0)  # H^-1, symmetrised below
-    T = _reference_jacobian(problem, idx)
+    T = problem._jacobian()[idx[:, None], idx]
     cov = T @ cov_std @ T.T
     note = conditioning_note(G, terms, cond=cond) if alpha == 0 else ""
     return 0.5 * (cov + cov.T), "", note, 0
-
-
-def _reference_jacobian(problem: Any, idx: NDArray[np.intp]) -> NDArray[np.float64]:
-    """``problem._jacobian()[idx[:, None], idx]``: the map from the reference-ordered
-    standardised parameters to the raw ones; for one sigmoid neuron (intercept first,
-    then the columns) made directly, with the same entries."""
-    if problem.n_outputs > 1 or not problem.fit_intercept:
-        return problem._jacobian()[idx[:, None], idx]  # type: ignore[no-any-return]
-    d = problem.n_features
-    T = np.zeros((d + 1, d + 1))
-    T[0, 0] = 1.0
-    T[0, 1:] = -problem.mean / problem.scale
-    T.flat[d + 2 :: d + 2] = 1.0 / problem.scale
-    return T
 
 
 def conditioning_note(
