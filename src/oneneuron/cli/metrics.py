@@ -60,7 +60,9 @@ def evaluate(
     n_bins: int = 10,
 ) -> dict[str, Any]:
     """All metrics for true class indices ``y_idx`` and predicted ``proba`` (n, K)."""
-    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support, roc_auc_score
+    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+    from ..classifier._cv import ovr_roc_auc
 
     K = len(classes)
     n = len(y_idx)
@@ -78,11 +80,9 @@ def evaluate(
             f"roc_auc is undefined: only class {names[int(present[0])]!r} is present in the "
             "table (an AUC ranks rows of one class against another)"
         )
-    elif K == 2:
-        auc = float(roc_auc_score(y_idx, proba[:, 1]))
-    else:  # one-vs-rest per class present, macro-averaged (all K when all are present)
-        auc = float(np.mean([roc_auc_score(y_idx == k, proba[:, k]) for k in present]))
-        if absent:
+    else:  # K > 2: one-vs-rest per class present, macro-averaged (as the CV's roc_auc)
+        auc = ovr_roc_auc(y_idx, proba)
+        if K > 2 and absent:
             notes.append(
                 f"roc_auc is the macro one-vs-rest average over the {len(present)} classes "
                 f"present; {_listed(absent)} {'has' if len(absent) == 1 else 'have'} no rows"
