@@ -56,9 +56,14 @@ def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any)
         ax.plot(fpr, tpr, label=f"{names[k]}" + ("" if K == 2 else " vs rest"))
     ax.plot([0, 1], [0, 1], ls=":", color="grey")
     ax.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC curve")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    roc = "ROC"
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    else:  # one class in the table: nothing to rank it against
+        roc = "ROC: no ROC curve, the table has rows of one class only"
+        ax.text(0.5, 0.55, "no ROC curve:\none class present", ha="center", va="center")
     fig.tight_layout()
-    figs.append(("ROC", _png(fig)))
+    figs.append((roc, _png(fig)))
 
     fig, ax = plt.subplots(figsize=(5, 4.5))
     for name, cal in metrics["calibration"].items():
@@ -186,9 +191,10 @@ def _coefficient_section(saved: SavedModel) -> str:
 
     table = res.table().to_html(float_format=lambda v: f"{v:.4g}", border=0)
     odds = summary_table(res, exp=True).to_html(float_format=lambda v: f"{v:.4g}", border=0)
+    ratios = "Relative-risk ratios" if res.multinomial else "Odds ratios"  # exp(coef)
     return (
         f"<h2>Coefficients (the table of the terminal)</h2>{note_html}"
-        f'<pre class="caption">{e(res.caption())}</pre>{table}<h3>Odds ratios</h3>{odds}'
+        f'<pre class="caption">{e(res.caption())}</pre>{table}<h3>{ratios}</h3>{odds}'
     )
 
 
