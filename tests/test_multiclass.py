@@ -7,6 +7,8 @@ import pandas as pd
 import pytest
 from tests._cli import run
 
+import oneneuron
+
 
 @pytest.fixture
 def iris(tmp_path, capsys):
@@ -58,3 +60,27 @@ def test_ratio_table_of_a_huge_coefficient_is_inf_without_a_warning():
         out = odds_ratio_table(table)
     assert out["ci_high"].iloc[0] == np.inf and out["ci_low"].iloc[0] == 0.0
     np.testing.assert_allclose(out["odds_ratio"], np.exp(table["coef"]), rtol=1e-15)
+
+
+def test_predict_interval_for_k_classes(iris, capsys):
+    """predict --interval refused K > 2 though predict_interval gives each class's interval;
+    now one se_logit_<class>, ci_low_<class>, ci_high_<class> triple per class."""
+    folder, df, model = iris
+    out = folder / "p.csv"
+    args = ["predict", model, folder / "iris.csv", "--out", out, "--interval", "0.9"]
+    code, _, err = run(args, capsys)
+    assert code == 0, err
+    got = pd.read_csv(out)
+    est = oneneuron.load(model)
+    X = df.drop(columns="species")
+    ci = est.predict_interval(X, 0.9)
+    K = len(est.classes_)
+    for k, c in enumerate(est.classes_):
+        np.testing.assert_allclose(got[f"proba_{c}"], est.predict_proba(X)[:, k], rtol=1e-12)
+        for col in ("se_logit", "ci_low", "ci_high"):
+            want = ci[col].to_numpy().reshape(len(X), K)[:, k]
+            np.testing.assert_allclose(got[f"{col}_{c}"], want, rtol=1e-12)
+    p = got[[f"proba_{c}" for c in est.classes_]].to_numpy()
+    lo = got[[f"ci_low_{c}" for c in est.classes_]].to_numpy()
+    hi = got[[f"ci_high_{c}" for c in est.classes_]].to_numpy()
+    assert np.all((lo <= p) & (p <= hi))
