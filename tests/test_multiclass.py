@@ -84,3 +84,88 @@ def test_predict_interval_for_k_classes(iris, capsys):
     lo = got[[f"ci_low_{c}" for c in est.classes_]].to_numpy()
     hi = got[[f"ci_high_{c}" for c in est.classes_]].to_numpy()
     assert np.all((lo <= p) & (p <= hi))
+
+
+def _three_classes(n=150, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 2)) * [1.0, 3.0] + [0.0, 10.0]
+    y = np.digitize(X[:, 0] + 0.2 * X[:, 1] + rng.normal(size=n), [1.5, 2.5])
+    return X, np.array(["ant", "bee", "cat"])[y]
+
+
+def _vertices(ax):
+    lines = [c for c in ax.collections if getattr(c, "filled", None) is False]  # contour()
+    return np.vstack([p.vertices for c in lines for p in c.get_paths()])
+
+
+def test_decision_regions_of_k_classes_lie_on_the_pairwise_lines():
+    """plot_decision_boundary refused a K-class model; it now draws where the most probable
+    class changes. Oracle: every drawn boundary point lies on one of the lines
+    (w_k - w_j) . x + b_k - b_j = 0 where k and j are the two most probable classes."""
+    from oneneuron import NeuronClassifier
+    from oneneuron.plot import plot_decision_boundary
+
+    X, y = _three_classes()
+    clf = NeuronClassifier(alpha=0.01).fit(X, y)
+    ax = plot_decision_boundary(clf, X, y, grid=120)
+    V = np.vstack([np.c_[line.get_xdata(), line.get_ydata()] for line in ax.lines])
+    assert len(V) == 2 * 3  # three segments meeting where all three classes tie
+    Z = V @ clf.coef_.T + clf.intercept_
+    gap = np.diff(np.sort(Z, axis=1)[:, -2:], axis=1).ravel()  # 0 on a line between the top 2
+    assert np.max(gap) < 1e-12 * np.abs(Z).max()
+    corner = np.linalg.solve(clf.coef_[1:] - clf.coef_[0], clf.intercept_[0] - clf.intercept_[1:])
+    assert sum(np.allclose(v, corner, rtol=1e-12) for v in V) == 3
+    assert ax.get_legend_handles_labels()[1][-1] == "most probable class changes"
+    # shading: each sample lies in the region of its predicted class
+    filled = [c for c in ax.collections if getattr(c, "filled", False)][0]
+    for k, region in enumerate(filled.get_paths()):
+        inside = region.contains_points(X) if len(region.vertices) else np.zeros(len(X), bool)
+        pred = clf.predict(X) == clf.classes_[k]
+        margin = np.sort(clf.decision_function(X), axis=1)
+        sure = margin[:, -1] - margin[:, -2] > 0.2  # not within a grid cell of an edge
+        assert np.all(inside[sure] == pred[sure])
+    # a model without coef_ (here a pipeline): the grid's zero level, within a cell of an edge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    pipe = make_pipeline(StandardScaler(), NeuronClassifier(alpha=0.01)).fit(X, y)
+    ax = plot_decision_boundary(pipe, X, y, grid=200)
+    V = _vertices(ax)
+    Z = pipe.decision_function(V)
+    gap = np.diff(np.sort(Z, axis=1)[:, -2:], axis=1).ravel()
+    W = pipe[-1].coef_ / pipe[0].scale_  # d z / d x on the raw scale
+    cell = np.hypot(*(np.ptp(np.reshape(ax.get_xlim() + ax.get_ylim(), (2, 2)), 1) / 199))
+    assert np.median(gap) < 1e-9 and np.max(gap) < 2 * np.abs(W).max() * cell
+    with pytest.raises(ValueError, match="threshold=0.3 applies to binary models only"):
+        plot_decision_boundary(clf, X, y, threshold=0.3)
+
+
+def test_decision_regions_of_a_one_feature_k_class_model():
+    """One feature, K classes: a vertical line where each change of the predicted class
+    happens; oracle: the two classes on either side have equal logits there."""
+    from oneneuron import NeuronClassifier
+    from oneneuron.plot import plot_decision_boundary
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(200, 1)) * 2
+    y = np.digitize(x[:, 0] + rng.normal(size=200) * 0.5, [-1.0, 1.0])
+    clf = NeuronClassifier().fit(x, y)
+    ax = plot_decision_boundary(clf, x, y, grid=500)
+    xs = sorted({float(v) for line in ax.lines for v in line.get_xdata()})
+    assert len(xs) == 2
+    Z = np.c_[xs] @ clf.coef_.T + clf.intercept_
+    top2 = np.sort(Z, axis=1)[:, -2:]
+    np.testing.assert_allclose(top2[:, 0], top2[:, 1], atol=1e-9)
+    # the same crossings for a model without predict_log_proba (a probabilities-only one)
+
+    class ProbaOnly:
+        classes_ = clf.classes_
+        n_features_in_ = 1
+
+        def predict_proba(self, X):
+            return clf.predict_proba(X)
+
+    ax = plot_decision_boundary(ProbaOnly(), x, y, grid=500)
+    np.testing.assert_allclose(
+        sorted({float(v) for line in ax.lines for v in line.get_xdata()}), xs, atol=1e-9
+    )
