@@ -169,3 +169,34 @@ def test_decision_regions_of_a_one_feature_k_class_model():
     np.testing.assert_allclose(
         sorted({float(v) for line in ax.lines for v in line.get_xdata()}), xs, atol=1e-9
     )
+
+
+def test_report_of_many_classes_draws_the_largest_few(tmp_path, capsys):
+    """K = 40 classes: the report drew 40 ROC and calibration curves with 40-entry legends,
+    40 stacked histograms (an 88-inch figure) and 40 bars per feature; matplotlib's 'Tight
+    layout not applied' leaked as a CLI warning. Now the per-class plots show the 10 classes
+    with the most rows in the table, and their captions say so."""
+    import re
+
+    rng = np.random.default_rng(3)
+    K, per = 40, 3
+    y = np.repeat(np.arange(K), per)
+    y[: 2 * per] = 7  # class 7 has the most rows (9), classes 0 and 1 none...
+    y[2 * per : 3 * per] = 30  # ...then class 30 (6), class 2 none
+    df = pd.DataFrame(rng.normal(size=(len(y), 2)) + y[:, None] * 0.05, columns=["a", "b"])
+    df["cls"] = [f"c{k:02d}" for k in y]
+    for k in range(3):  # every class keeps a row to train on
+        df.loc[len(df)] = [0.1 * k, 0.0, f"c{k:02d}"]
+    df.to_csv(tmp_path / "k.csv", index=False)
+    model, report = tmp_path / "k.json", tmp_path / "k.html"
+    args = ["train", tmp_path / "k.csv", "--target", "cls", "--alpha", "0.1", "-q"]
+    assert run([*args, "--model", model], capsys)[0] == 0
+    code, out, err = run(["evaluate", model, tmp_path / "k.csv", "--report", report], capsys)
+    assert code == 0, err
+    assert "warning:" not in err, err
+    text = report.read_text()
+    captions = re.findall(r"<figcaption>(.*?)</figcaption>", text)
+    per_class = [c for c in captions if "10 of 40 classes" in c]
+    assert len(per_class) == 4, captions  # ROC, calibration, probabilities, coefficients
+    shown = re.findall(r"shown: (.*?)\)", per_class[0])[0].split(", ")
+    assert shown[:2] == ["c07", "c30"] and len(shown) == 10  # the most rows first

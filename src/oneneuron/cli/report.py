@@ -4,8 +4,10 @@ Plots: the ROC curve (binary; one-vs-rest per class for K > 2), the calibration
 (reliability) diagram, a histogram of predicted probabilities per class split
 by the true class, and the coefficients drawn as bars whose length is their
 size on the standardised scale (``coef * scale``: log-odds per standard
-deviation of the feature), next to a table of the raw values. A model chosen
-by cross-validation (``train --cv K``, ``NeuronClassifierCV.save``) adds its
+deviation of the feature), next to a table of the raw values. With more than
+:data:`MAX_PLOTTED_CLASSES` classes the per-class plots draw that many, those with
+the most rows in the table, and their captions name them (the tables keep every class).
+A model chosen by cross-validation (``train --cv K``, ``NeuronClassifierCV.save``) adds its
 coefficient path and its CV curve (:func:`oneneuron.plot.plot_coefficient_path`,
 :func:`oneneuron.plot.plot_cv_curve`, drawn from the file's ``cv_record_``).
 """
@@ -37,6 +39,21 @@ def _png(fig: Any) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+#: Most classes drawn in the per-class plots (ROC, calibration, histograms, coefficients).
+MAX_PLOTTED_CLASSES = 10
+
+
+def plotted_classes(y_idx: Any, K: int) -> list[int]:
+    """The classes the per-class plots draw: all K up to :data:`MAX_PLOTTED_CLASSES`, else
+    that many with the most rows in the table (ties: the first in ``classes_`` order),
+    most rows first. Forty curves in one legend, or forty stacked histograms, read as
+    none."""
+    if K <= MAX_PLOTTED_CLASSES:
+        return list(range(K))
+    counts = np.bincount(np.asarray(y_idx, dtype=np.intp), minlength=K)
+    return [int(k) for k in np.argsort(-counts, kind="stable")[:MAX_PLOTTED_CLASSES]]
+
+
 def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any) -> list[tuple]:
     import matplotlib
 
@@ -46,9 +63,17 @@ def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any)
 
     names = [str(c) for c in metrics["classes"]]
     K = len(names)
+    shown = plotted_classes(y_idx, K)
+    few = (
+        ""
+        if len(shown) == K
+        else f" ({len(shown)} of {K} classes, the most rows in the table; shown: "
+        + ", ".join(names[k] for k in shown)
+        + ")"
+    )
     figs = []
     fig, ax = plt.subplots(figsize=(5, 4.5))
-    for k in [1] if K == 2 else range(K):
+    for k in [1] if K == 2 else shown:
         hit = y_idx == k
         if hit.all() or not hit.any():
             continue
@@ -63,10 +88,12 @@ def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any)
         roc = "ROC: no ROC curve, the table has rows of one class only"
         ax.text(0.5, 0.55, "no ROC curve:\none class present", ha="center", va="center")
     fig.tight_layout()
-    figs.append((roc, _png(fig)))
+    figs.append((roc + few, _png(fig)))
 
     fig, ax = plt.subplots(figsize=(5, 4.5))
     for name, cal in metrics["calibration"].items():
+        if K > 2 and name not in {names[k] for k in shown}:
+            continue
         b = cal["bins"]
         ax.plot(
             [x["mean_predicted"] for x in b],
@@ -82,26 +109,27 @@ def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any)
     )
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     fig.tight_layout()
-    figs.append(("calibration", _png(fig)))
+    figs.append(("calibration" + few, _png(fig)))
 
-    fig, axes = plt.subplots(K, 1, figsize=(6, 2.2 * K), squeeze=False)
+    fig, axes = plt.subplots(len(shown), 1, figsize=(6, 2.2 * len(shown)), squeeze=False)
     bins = np.linspace(0, 1, 26)
-    for k, ax in enumerate(axes[:, 0]):
+    for k, ax in zip(shown, axes[:, 0], strict=True):
         ax.hist(proba[y_idx == k, k], bins=bins, alpha=0.6, label=f"true {names[k]}")
         ax.hist(proba[y_idx != k, k], bins=bins, alpha=0.6, label="other classes")
         ax.set(ylabel="rows", title=f"predicted P({names[k]})")
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     fig.tight_layout()
-    figs.append(("probabilities", _png(fig)))
+    figs.append(("probabilities" + few, _png(fig)))
 
     est = saved.estimator
     feats = _feature_names(saved)
     W = np.asarray(est.coef_, dtype=np.float64) * np.asarray(est.scale_)
-    order = np.argsort(-np.abs(W).max(axis=0))[:40]
+    rows = [0] if W.shape[0] == 1 else shown
+    order = np.argsort(-np.abs(W[rows]).max(axis=0))[:40]
     fig, ax = plt.subplots(figsize=(6, 0.25 * len(order) + 1.2))
-    height = 0.8 / W.shape[0]
-    for i, row in enumerate(W):
-        label = names[1] if W.shape[0] == 1 else names[i]
+    height = 0.8 / len(rows)
+    for i, row in enumerate(W[rows]):
+        label = names[1] if W.shape[0] == 1 else names[rows[i]]
         ax.barh(
             np.arange(len(order)) + i * height, row[order], height=height, label=f"toward {label}"
         )
@@ -111,7 +139,7 @@ def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any)
     ax.set(xlabel="log-odds per standard deviation", title="coefficients (largest first)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     fig.tight_layout()
-    figs.append(("coefficients", _png(fig)))
+    figs.append(("coefficients" + few, _png(fig)))
     record = getattr(est, "cv_record_", None)
     if record is not None:
         from ..plot import plot_coefficient_path, plot_cv_curve
