@@ -200,3 +200,97 @@ def test_report_of_many_classes_draws_the_largest_few(tmp_path, capsys):
     assert len(per_class) == 4, captions  # ROC, calibration, probabilities, coefficients
     shown = re.findall(r"shown: (.*?)\)", per_class[0])[0].split(", ")
     assert shown[:2] == ["c07", "c30"] and len(shown) == 10  # the most rows first
+
+
+def _ordered_response(n=400, seed=2):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"h": rng.normal(size=n), "c": (rng.random(n) < 0.5).astype(float)})
+    Z = np.c_[np.zeros(n), 0.8 * X.h - 0.5, -0.6 * X.c + 0.7 * X.h]
+    P = np.exp(Z) / np.exp(Z).sum(1, keepdims=True)
+    y = np.array(["not.work", "parttime", "fulltime"])[[rng.choice(3, p=p) for p in P]]
+    return X, y
+
+
+def test_summary_against_a_chosen_reference_class_matches_mnlogit():
+    """The table compared every class with classes_[0] (sorted: 'fulltime'), with no way to
+    choose, while statsmodels and R take the response's first level ('not.work' for a
+    pandas Categorical in that order). summary(reference_class=...) now picks the class;
+    oracle: MNLogit on the labels coded with that class first."""
+    import statsmodels.api as sm
+
+    from oneneuron import NeuronClassifier
+
+    X, y = _ordered_response()
+    clf = NeuronClassifier().fit(X, y)
+    assert clf.classes_[0] == "fulltime"  # the default stays classes_[0]
+    order = ["not.work", "parttime", "fulltime"]
+    codes = pd.Series(pd.Categorical(y, categories=order))
+    mn = sm.MNLogit(codes, sm.add_constant(X)).fit(disp=0, tol=1e-12, maxiter=200)
+    assert mn.model._ynames_map[0] == "not.work"
+    table = clf.summary(reference_class="not.work")
+    assert list(table.index.get_level_values("class").unique()) == ["fulltime", "parttime"]
+    for cls in ("fulltime", "parttime"):
+        j = order.index(cls) - 1  # MNLogit's column of that class
+        got = table.loc[cls]
+        np.testing.assert_allclose(got["coef"], mn.params.iloc[:, j], rtol=1e-7)
+        np.testing.assert_allclose(got["std_err"], mn.bse.iloc[:, j], rtol=1e-6)
+        np.testing.assert_allclose(got["p_value"], mn.pvalues.iloc[:, j], rtol=1e-5)
+    assert "relative to reference class 'not.work'" in table.attrs["caption"]
+    text = clf.summary_text(reference_class="not.work", exp=True)
+    assert "reference class 'not.work'" in text and "relative-risk ratios" in text
+    V = clf.cov_params(reference_class="not.work")  # blocks fulltime, parttime (classes_)
+    p = X.shape[1] + 1
+    swap = np.r_[np.arange(p, 2 * p), np.arange(p)]  # MNLogit's: parttime, fulltime
+    np.testing.assert_allclose(V, np.asarray(mn.cov_params())[np.ix_(swap, swap)], rtol=1e-5)
+    with pytest.raises(ValueError, match="reference_class 'retired' is not a class"):
+        clf.summary(reference_class="retired")
+    with pytest.raises(ValueError, match="reference_class applies to the reference"):
+        clf.summary(parameterization="sum-to-zero", reference_class="not.work")
+
+
+def test_binary_summary_against_the_other_class_flips_the_signs():
+    """Binary: reference_class=classes_[1] reports the log-odds of classes_[0]: the same
+    table with coef and interval negated (and swapped), statsmodels' Logit on 1 - y."""
+    import statsmodels.api as sm
+
+    from oneneuron import NeuronClassifier
+
+    X, y = _ordered_response()
+    yb = np.where(y == "fulltime", "yes", "no")
+    clf = NeuronClassifier().fit(X, yb)
+    table = clf.summary(reference_class="yes")
+    lg = sm.Logit((yb == "no").astype(float), sm.add_constant(X)).fit(disp=0, tol=1e-12)
+    np.testing.assert_allclose(table["coef"], lg.params, rtol=1e-7)
+    np.testing.assert_allclose(table["std_err"], lg.bse, rtol=1e-6)
+    assert "log-odds of 'no' (reference 'yes')" in table.attrs["caption"]
+
+
+def test_evaluate_reference_class(tmp_path, capsys):
+    """evaluate --reference-class LABEL prints (and reports) the table against that class;
+    a label the model does not know is one error line naming its classes."""
+    from tests._cli import fail
+
+    X, y = _ordered_response()
+    X.assign(partic=y).to_csv(tmp_path / "w.csv", index=False)
+    model, report = tmp_path / "w.json", tmp_path / "w.html"
+    args = ["train", tmp_path / "w.csv", "--target", "partic", "-q", "--model", model]
+    assert run(args, capsys)[0] == 0
+    code, out, err = run(
+        ["evaluate", model, tmp_path / "w.csv", "--reference-class", "not.work",
+         "--report", report],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    want = oneneuron.load(model).summary(reference_class="not.work")
+    assert "relative to reference class 'not.work'" in out
+    assert f"{want.loc[('parttime', 'h'), 'coef']:.4g}" in out
+    assert "reference class &#x27;not.work&#x27;" in report.read_text()
+    err = fail(
+        ["evaluate", model, tmp_path / "w.csv", "--reference-class", "retired"], capsys,
+        "--reference-class 'retired' is not a class of the model",
+    )  # fmt: skip
+    assert "not.work" in err
+    fail(
+        [*args[:-2], "--model", tmp_path / "x.json", "--reference", "partic=not.work"], capsys,
+        "evaluate --reference-class LABEL",
+    )  # fmt: skip

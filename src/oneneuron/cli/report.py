@@ -181,7 +181,7 @@ p.why{color:#a00}
 """
 
 
-def _coefficient_section(saved: SavedModel) -> str:
+def _coefficient_section(saved: SavedModel, reference_class: Any = None) -> str:
     """The terminal's coefficient table (estimate, SE, z, p, CI) with its caption and notes."""
     e = html.escape
     est = saved.estimator
@@ -217,19 +217,26 @@ def _coefficient_section(saved: SavedModel) -> str:
         )
     from ..stats import summary_table
 
-    table = res.table().to_html(float_format=lambda v: f"{v:.4g}", border=0)
-    odds = summary_table(res, exp=True).to_html(float_format=lambda v: f"{v:.4g}", border=0)
+    ref = {"reference_class": reference_class}
+    table = res.table(**ref).to_html(float_format=lambda v: f"{v:.4g}", border=0)
+    odds = summary_table(res, exp=True, **ref).to_html(float_format=lambda v: f"{v:.4g}", border=0)
     ratios = "Relative-risk ratios" if res.multinomial else "Odds ratios"  # exp(coef)
     return (
         f"<h2>Coefficients (the table of the terminal)</h2>{note_html}"
-        f'<pre class="caption">{e(res.caption())}</pre>{table}<h3>{ratios}</h3>{odds}'
+        f'<pre class="caption">{e(res.caption(**ref))}</pre>{table}<h3>{ratios}</h3>{odds}'
     )
 
 
 def render_report(
-    saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any, source: str
+    saved: SavedModel,
+    metrics: dict[str, Any],
+    y_idx: Any,
+    proba: Any,
+    source: str,
+    reference_class: Any = None,
 ) -> str:
-    """The report as one HTML string."""
+    """The report as one HTML string (its coefficient table against ``reference_class``,
+    by default the model's first class)."""
     e = html.escape
     names = [str(c) for c in metrics["classes"]]
     est = saved.estimator
@@ -245,7 +252,7 @@ def render_report(
         for n, row in zip(names, metrics["confusion_matrix"], strict=True)
     )
     feats = _feature_names(saved)
-    coefficients = _coefficient_section(saved)
+    coefficients = _coefficient_section(saved, reference_class)
     record = getattr(est, "cv_record_", None)
     cv_line = "" if record is None else f"<p>{e(record.describe())}.</p>"
     if record is not None and record.path is None:
@@ -292,7 +299,10 @@ def write_report(
     *,
     source: str,
     overwrite: bool = False,
+    reference_class: Any = None,
 ) -> None:
     """Render the report and write it atomically (never replacing a file unless asked)."""
-    text = render_report(saved, metrics, np.asarray(y_idx), np.asarray(proba), source)
+    text = render_report(
+        saved, metrics, np.asarray(y_idx), np.asarray(proba), source, reference_class
+    )
     atomic_write_text(Path(path), text, overwrite=overwrite)
