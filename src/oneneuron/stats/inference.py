@@ -19,11 +19,13 @@ approximation ``(H + alpha * nobs * P)^-1`` (``P`` selects the standardised
 weights), so the intervals are approximate Bayesian credible intervals around
 a shrunken estimate, not confidence intervals. (Multinomial: the reference blocks
 use that Hessian restricted to classes ``k >= 1``, i.e. class 0's coefficients
-held at their estimate, a further approximation.)
+held at their estimate, a further approximation; a table against another
+``reference_class`` maps that covariance linearly, as for any fit.)
 
 Multinomial models are identified only up to adding one vector to every class.
 Like statsmodels' ``MNLogit`` the table reports each class ``k >= 1`` relative to
-the first class (``beta_k - beta_0``, "reference" parameterisation); the
+the first class (``beta_k - beta_0``, "reference" parameterisation), or to the
+class named by ``reference_class`` (``beta_k - beta_r``, ``k != r``); the
 "sum-to-zero" parameterisation (the estimator's own ``coef_``, centred over
 classes) is available too, with the covariance mapped linearly.
 
