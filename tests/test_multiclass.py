@@ -294,3 +294,29 @@ def test_evaluate_reference_class(tmp_path, capsys):
         [*args[:-2], "--model", tmp_path / "x.json", "--reference", "partic=not.work"], capsys,
         "evaluate --reference-class LABEL",
     )  # fmt: skip
+
+
+def test_plot_roc_of_k_classes_draws_one_vs_rest_curves():
+    """plot_roc(y, predict_proba(X)) with K > 2 classes raised scikit-learn's 'multiclass
+    format is not supported'; now one curve per class (its column against the rest), as
+    the report draws them; a 1-D score against K labels is a clear error."""
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    from oneneuron import NeuronClassifier
+    from oneneuron.plot import plot_roc
+
+    X, y = _three_classes()
+    P = NeuronClassifier(alpha=0.1).fit(X, y).predict_proba(X)
+    ax = plot_roc(y, P)
+    curves = ax.lines[:-1]  # the last is the diagonal
+    assert len(curves) == 3
+    for k, (line, c) in enumerate(zip(curves, ["ant", "bee", "cat"], strict=True)):
+        fpr, tpr, _ = roc_curve(y == c, P[:, k])
+        np.testing.assert_array_equal(line.get_xdata(), fpr)
+        np.testing.assert_array_equal(line.get_ydata(), tpr)
+        assert line.get_label() == f"{c} vs rest (AUC = {roc_auc_score(y == c, P[:, k]):.3f})"
+    with pytest.raises(ValueError, match="3 classes: pass the .n, K. probabilities"):
+        plot_roc(y, P[:, 1])
+    yb = np.where(y == "ant", "ant", "other")  # binary with two columns: the second's curve
+    Pb = np.c_[P[:, 0], 1 - P[:, 0]]
+    assert plot_roc(yb, Pb).lines[0].get_label() == plot_roc(yb, Pb[:, 1]).lines[0].get_label()
