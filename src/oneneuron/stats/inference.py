@@ -17,10 +17,11 @@ the negative log-posterior under a Gaussian prior ``W' ~ N(0, I / (alpha * nobs)
 on the standardised coefficients, and the covariance is the Laplace
 approximation ``(H + alpha * nobs * P)^-1`` (``P`` selects the standardised
 weights), so the intervals are approximate Bayesian credible intervals around
-a shrunken estimate, not confidence intervals. (Multinomial: the reference blocks
-use that Hessian restricted to classes ``k >= 1``, i.e. class 0's coefficients
-held at their estimate, a further approximation; a table against another
-``reference_class`` maps that covariance linearly, as for any fit.)
+a shrunken estimate, not confidence intervals. (Multinomial: the covariance of
+the contrasts ``beta_k - beta_0`` from that Hessian over all K classes' blocks,
+every class's coefficients uncertain; not the Hessian of classes ``k >= 1`` with
+class 0's held at their estimate, which understates the contrasts' errors when
+``alpha > 0``. A table against another ``reference_class`` maps it linearly.)
 
 Multinomial models are identified only up to adding one vector to every class.
 Like statsmodels' ``MNLogit`` the table reports each class ``k >= 1`` relative to
