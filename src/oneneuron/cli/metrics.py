@@ -62,7 +62,7 @@ def evaluate(
     """All metrics for true class indices ``y_idx`` and predicted ``proba`` (n, K)."""
     from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-    from ..classifier._cv import ovr_roc_auc
+    from ..classifier import ovr_roc_auc
 
     K = len(classes)
     n = len(y_idx)
