@@ -361,3 +361,31 @@ def test_penalised_softmax_covariance_is_the_laplace_one_of_the_contrasts():
         V1 = clf.cov_params(reference_class=1)
         C = np.kron(np.array([[-1.0, 0.0], [-1.0, 1.0]]), np.eye(5))  # 0-1, 2-1 from 1-0, 2-0
         np.testing.assert_allclose(V1, C @ want @ C.T, rtol=1e-6, atol=1e-10)
+
+
+def test_evaluate_text_of_many_classes_stays_terminal_wide(tmp_path, capsys):
+    """K = 30: the terminal's confusion matrix was 30 columns of 9 characters (290-character
+    lines); now the text names its size, where the full matrix is (--json, --report), and
+    lists the most frequent confusions, which the JSON matrix confirms."""
+    import json
+
+    rng = np.random.default_rng(4)
+    K = 30
+    y = np.repeat(np.arange(K), 4)
+    df = pd.DataFrame(rng.normal(size=(len(y), 2)) + y[:, None] * 0.1, columns=["a", "b"])
+    df["cls"] = [f"class{k:02d}" for k in y]
+    df.to_csv(tmp_path / "k.csv", index=False)
+    model = tmp_path / "k.json"
+    args = ["train", tmp_path / "k.csv", "--target", "cls", "--alpha", "0.1", "-q"]
+    assert run([*args, "--model", model], capsys)[0] == 0
+    code, out, err = run(["evaluate", model, tmp_path / "k.csv"], capsys)
+    assert code == 0, err
+    assert max(len(line) for line in out.splitlines()[:60]) <= 100
+    assert "confusion matrix: 30 x 30" in out and "--json" in out
+    code, js, err = run(["evaluate", model, tmp_path / "k.csv", "--json"], capsys)
+    m = json.loads(js)
+    cm = np.array(m["confusion_matrix"])
+    off = cm - np.diag(np.diag(cm))
+    i, j = np.unravel_index(np.argmax(off), off.shape)
+    names = m["classes"]
+    assert f"{names[i]!r} predicted as {names[j]!r}: {off[i, j]} rows" in out

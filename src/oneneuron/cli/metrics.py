@@ -157,6 +157,10 @@ def json_ready(m: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+#: Most classes whose confusion matrix the terminal text prints (each column 9+ characters).
+MAX_TERMINAL_CLASSES = 8
+
+
 def format_text(m: dict[str, Any], source: str) -> str:
     """Human-readable summary of :func:`evaluate`'s dictionary."""
     names = list(m["per_class"])
@@ -178,11 +182,25 @@ def format_text(m: dict[str, Any], source: str) -> str:
     lines.append(
         f"  {'macro average':<20} {a['precision']:>9.4f} {a['recall']:>9.4f} {a['f1']:>9.4f}"
     )
-    lines += ["", "  confusion matrix (rows: true, columns: predicted)"]
-    width = max(8, *(len(x) for x in names))
-    lines.append("  " + " " * width + "".join(f" {x[:width]:>{width}}" for x in names))
-    for name, row in zip(names, m["confusion_matrix"], strict=True):
-        lines.append(f"  {name[:width]:>{width}}" + "".join(f" {v:>{width}d}" for v in row))
+    if len(names) <= MAX_TERMINAL_CLASSES:
+        lines += ["", "  confusion matrix (rows: true, columns: predicted)"]
+        width = max(8, *(len(x) for x in names))
+        lines.append("  " + " " * width + "".join(f" {x[:width]:>{width}}" for x in names))
+        for name, row in zip(names, m["confusion_matrix"], strict=True):
+            lines.append(f"  {name[:width]:>{width}}" + "".join(f" {v:>{width}d}" for v in row))
+    else:  # K columns would not fit a terminal: where the matrix is, and its largest errors
+        K = len(names)
+        lines += [
+            "",
+            f"  confusion matrix: {K} x {K}, too wide for a terminal (--json and --report",
+            "  have it); the most frequent confusions:",
+        ]
+        cm = np.asarray(m["confusion_matrix"])
+        off = [(int(cm[i, j]), i, j) for i in range(K) for j in range(K) if i != j and cm[i, j]]
+        for count, i, j in sorted(off, key=lambda t: (-t[0], t[1], t[2]))[:5]:
+            lines.append(f"    true {names[i]!r} predicted as {names[j]!r}: {count} rows")
+        if not off:
+            lines.append("    none: every row is predicted as its class")
     lines += ["", "  calibration (10 bins; ECE = expected calibration error)"]
     for name, cal in m["calibration"].items():
         lines.append(f"    P({name}): ECE {cal['ece']:.4f} over {len(cal['bins'])} non-empty bins")
