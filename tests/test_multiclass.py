@@ -389,3 +389,23 @@ def test_evaluate_text_of_many_classes_stays_terminal_wide(tmp_path, capsys):
     i, j = np.unravel_index(np.argmax(off), off.shape)
     names = m["classes"]
     assert f"{names[i]!r} predicted as {names[j]!r}: {off[i, j]} rows" in out
+
+
+def test_evaluate_text_keeps_long_class_names_apart(tmp_path, capsys):
+    """Class names were cut to 20 characters in the per-class table: 'government employee,
+    federal' and '... state' both read 'government employee,'."""
+    rng = np.random.default_rng(5)
+    names = np.array(["government employee, federal", "government employee, state", "other"])
+    y = np.repeat([0, 1, 2], 30)
+    df = pd.DataFrame({"a": rng.normal(size=90) + y}).assign(job=names[y])
+    df.to_csv(tmp_path / "j.csv", index=False)
+    model = tmp_path / "j.json"
+    args = ["train", tmp_path / "j.csv", "--target", "job", "-q", "--model", model]
+    assert run(args, capsys)[0] == 0
+    code, out, err = run(["evaluate", model, tmp_path / "j.csv"], capsys)
+    assert code == 0, err
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if "precision" in line)
+    table = [line.strip() for line in lines[start + 1 : start + 4]]  # the per-class rows
+    assert table[0].startswith("government employee, federal ")
+    assert table[1].startswith("government employee, state ")

@@ -164,6 +164,7 @@ MAX_TERMINAL_CLASSES = 8
 def format_text(m: dict[str, Any], source: str) -> str:
     """Human-readable summary of :func:`evaluate`'s dictionary."""
     names = list(m["per_class"])
+    w = max(20, *(len(x) for x in names))  # whole names: two may share their first 20
     auc = "n/a (see the note)" if m["roc_auc"] is None else f"{m['roc_auc']:.4f}"
     lines = [
         f"evaluated on {m['n_samples']} rows of {source}",
@@ -171,16 +172,16 @@ def format_text(m: dict[str, Any], source: str) -> str:
         f"  log-loss   {m['log_loss']:.4f}",
         f"  ROC AUC    {auc}" + (" (macro one-vs-rest)" if len(names) > 2 else ""),
         "",
-        f"  {'class':<20} {'precision':>9} {'recall':>9} {'f1':>9} {'support':>8}",
+        f"  {'class':<{w}} {'precision':>9} {'recall':>9} {'f1':>9} {'support':>8}",
     ]
     for name, r in m["per_class"].items():
         lines.append(
-            f"  {name[:20]:<20} {r['precision']:>9.4f} {r['recall']:>9.4f} "
+            f"  {name:<{w}} {r['precision']:>9.4f} {r['recall']:>9.4f} "
             f"{r['f1']:>9.4f} {r['support']:>8d}"
         )
     a = m["macro_avg"]
     lines.append(
-        f"  {'macro average':<20} {a['precision']:>9.4f} {a['recall']:>9.4f} {a['f1']:>9.4f}"
+        f"  {'macro average':<{w}} {a['precision']:>9.4f} {a['recall']:>9.4f} {a['f1']:>9.4f}"
     )
     if len(names) <= MAX_TERMINAL_CLASSES:
         lines += ["", "  confusion matrix (rows: true, columns: predicted)"]
