@@ -410,3 +410,32 @@ def test_evaluate_text_keeps_long_class_names_apart(tmp_path, capsys):
     table = [line.strip() for line in lines[start + 1 : start + 4]]  # the per-class rows
     assert table[0].startswith("government employee, federal ")
     assert table[1].startswith("government employee, state ")
+
+
+def test_wald_test_of_one_class_coefficients():
+    """K > 2: wald_test applied each restriction to every class's block, so no hypothesis
+    could name one class's coefficient; 'x1[mid] = 0' (the term[class] names of the
+    separation messages) now tests that contrast alone. Oracle: MNLogit's wald_test with
+    the same restriction rows."""
+    import statsmodels.api as sm
+
+    from oneneuron import NeuronClassifier
+
+    X, y = _ordered_response()
+    y = np.where(y == "parttime", "mid", np.where(y == "fulltime", "hi", "lo"))
+    clf = NeuronClassifier().fit(X, y)  # classes hi, lo, mid: blocks lo, mid against hi
+    mn = sm.MNLogit(pd.Series(y), sm.add_constant(X)).fit(disp=0, tol=1e-12, maxiter=200)
+    # MNLogit's parameter vector: columns lo, mid; rows const, h, c (column-major)
+    R = np.zeros((2, 6))
+    R[0, 3 + 1] = 1.0  # h[mid]
+    R[1, 0 + 2], R[1, 3 + 2] = 1.0, -1.0  # c[lo] - c[mid]
+    want = mn.wald_test((R, np.zeros(2)), scalar=True)
+    got = clf.wald_test("h[mid] = 0, c[lo] = c[mid]")
+    assert got.df == 2
+    np.testing.assert_allclose(got.statistic, float(want.statistic), rtol=1e-6)
+    plain = clf.wald_test("h = 0")  # unqualified: every block, as before
+    assert plain.df == 2
+    both = clf.wald_test("h[lo] = 0, h[mid] = 0")
+    np.testing.assert_allclose(both.statistic, plain.statistic, rtol=1e-12)
+    with pytest.raises(ValueError, match=r"cannot read.*term\[class\].*reference class 'hi'"):
+        clf.wald_test("h[hi] = 0")  # the reference class has no block
