@@ -823,10 +823,46 @@ def _covariance(
             0,
         )
     cov_std, _ = dpotrs(c, np.eye(len(idx)), lower=0)  # H^-1, symmetrised below
+    if alpha > 0 and problem.n_outputs > 1:  # penalised softmax: all K blocks, not K - 1
+        cov_std = _penalised_contrast_covariance(problem, S * Hp)
+        if cov_std is None:
+            return None, "the Hessian is not positive definite; set a larger alpha", "", 0
     T = problem._jacobian()[idx[:, None], idx]
     cov = T @ cov_std @ T.T
     note = conditioning_note(G, terms, cond=cond) if alpha == 0 else ""
     return 0.5 * (cov + cov.T), "", note, 0
+
+
+def _penalised_contrast_covariance(
+    problem: Any, H: NDArray[np.float64]
+) -> NDArray[np.float64] | None:
+    """Laplace covariance of the contrasts ``theta_k - theta_0`` (k >= 1, standardised
+    scale, the reference blocks' layout) of a penalised softmax layer, from its Hessian
+    ``H`` over all ``K`` blocks.
+
+    Holding class 0's coefficients at their estimate (the unpenalised fit's exact
+    reparameterisation) would give a conditional covariance, smaller than the
+    posterior's for ``alpha > 0``, where class 0's coefficients are uncertain too. The
+    Hessian splits into the flat directions (one vector added to every class, on which
+    the likelihood is constant) and their complement, which the contrasts span; so the
+    contrasts' covariance is ``C (H + s U)^-1 C.T`` for the projector ``U`` onto the
+    flat directions and any ``s > 0`` (``U`` makes the unpenalised intercepts' flat
+    direction, and those of features with ``penalty_factor`` 0, invertible).
+    None when not positive definite.
+    """
+    m, d = problem.n_outputs, problem.n_features
+    fit_intercept = bool(problem.fit_intercept)
+    p = d + fit_intercept
+    order = np.concatenate([_theta_index(m, d, k, fit_intercept) for k in range(m)])
+    Hb = H[order[:, None], order]  # class blocks, terms within: intercept first
+    flat = np.kron(np.full((m, m), 1.0 / m), np.eye(p))
+    Hb = Hb + max(float(np.mean(np.diag(Hb))), 1.0) * flat
+    c, info = dpotrf(Hb, lower=0, clean=0)
+    if info != 0:
+        return None
+    inv, _ = dpotrs(c, np.eye(m * p), lower=0)
+    C = np.kron(np.c_[-np.ones(m - 1), np.eye(m - 1)], np.eye(p))
+    return np.asarray(C @ inv @ C.T)
 
 
 def conditioning_note(
