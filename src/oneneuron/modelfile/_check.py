@@ -439,6 +439,11 @@ def _check_coef_path(
     n_alphas, m, t = len(alphas), 1 if len(classes) == 2 else len(classes), len(terms)
     if n_alphas * m * t > io.MAX_PATH_COEFS:
         _fail(f"path.coef_path.coef holds more than {io.MAX_PATH_COEFS} numbers")
+    if n_alphas * m * len(names) > io.MAX_PATH_CELLS:  # before the dense array exists
+        _fail(
+            f"path.coef_path would be {n_alphas} x {m} x {len(names)} numbers in memory, more "
+            f"than the {io.MAX_PATH_CELLS} a model file's path may hold"
+        )
     stored = _array(c["coef"], "path.coef_path.coef", (n_alphas, m, t))
     coef = np.zeros((n_alphas, m, len(names)))
     coef[:, :, cols] = stored

@@ -59,7 +59,9 @@ Schema, ``format_version`` 2 (top-level keys; version-1 files, which lack
                       order; the others are zero all along), "coef": [n_alphas][m][terms]
                       original scale, "intercept": [n_alphas][m], "alpha_max",
                       "deviance_explained", "loss", "kkt", "n_passes": [n_alphas]};
-                      null when it would hold more than MAX_PATH_COEFS (2e6) numbers
+                      null when it would hold more than MAX_PATH_COEFS (2e6) numbers,
+                      or n_alphas x m x d (its dense size once loaded) is above
+                      MAX_PATH_CELLS (2**25); a file beyond either bound is refused
 
 Fields that other features add go in as *optional* keys of an existing object
 (``params.cov_type``, ``objective.l1_ratio``/``penalty_factor``, ``fit.offset``):
@@ -112,6 +114,7 @@ from ._check import check_document, from_document
 from ._schema import (
     FORMAT,
     FORMAT_VERSION,
+    MAX_PATH_CELLS,
     MAX_PATH_COEFS,
     MAX_STOP_REASON_CHARS,
     OPTIONAL_PARAM_KEYS,
@@ -269,7 +272,7 @@ def _coef_path(path: Any, names: list[str]) -> dict[str, Any] | None:
     if coef.shape[2] != len(names):
         raise ModelFileError(f"the coefficient path has {coef.shape[2]} columns, not {len(names)}")
     cols = np.flatnonzero(np.any(coef != 0, axis=(0, 1)))
-    if coef.shape[0] * coef.shape[1] * len(cols) > MAX_PATH_COEFS:
+    if coef.shape[0] * coef.shape[1] * len(cols) > MAX_PATH_COEFS or coef.size > MAX_PATH_CELLS:
         return None
     return {
         "alpha_max": float(path.alpha_max),
