@@ -762,3 +762,58 @@ def test_every_field_replaced_by_a_wrong_value_is_a_model_file_error(tmp_path):
                 oneneuron.load(bad)
             except ModelFileError as exc:
                 assert "not a valid model file (" not in str(exc), (path, value, exc)
+
+
+# ------------------------------------------------------- names drawn in figures, as written
+#: Column names and labels that matplotlib would read as TeX between dollar signs.
+DOLLAR_NAMES = {
+    "feature": "x $\\bar$ <script>alert(1)</script>",
+    "colour": "col$\\u$r & 'q'",
+    "label": '$\\foo$ "paid" <b>',
+    "other": "cost $5 to $9",
+}
+
+
+def test_a_report_draws_dollar_signs_and_markup_in_names_as_written(tmp_path, capsys):
+    """A class label or column name holding ``$...$`` crashed ``evaluate --report``
+    (matplotlib's mathtext: 'Unknown symbol: \\foo', a traceback), and a valid one was
+    drawn as a formula; every name now appears literally in the figures and escaped in
+    the page."""
+    import matplotlib.text as mtext
+
+    rng = np.random.default_rng(0)
+    n = 80
+    x = rng.normal(size=n)
+    labels = np.array([DOLLAR_NAMES["label"], DOLLAR_NAMES["other"]])
+    df = pd.DataFrame(
+        {
+            DOLLAR_NAMES["feature"]: x,
+            DOLLAR_NAMES["colour"]: rng.choice(["$\\a$", "b$", "<i>c</i>"], size=n),
+            "y": labels[(x + rng.normal(size=n) > 0).astype(int)],
+        }
+    )
+    data, model, report = tmp_path / "d.csv", tmp_path / "m.json", tmp_path / "r.html"
+    df.to_csv(data, index=False)
+    ok(["train", data, "--target", "y", "--model", model, "-q"], capsys)
+    drawn: list[str] = []
+    real_draw = mtext.Text.draw
+
+    def spy(self, renderer):  # the text as drawn: plain (not mathtext), as written
+        if self.get_visible() and self.get_text():
+            shown, math = self._preprocess_math(self.get_text())
+            assert math is False, self.get_text()
+            drawn.append(shown)
+        return real_draw(self, renderer)
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(mtext.Text, "draw", spy)
+    try:
+        ok(["evaluate", model, data, "--report", report, "-q"], capsys)
+    finally:
+        mp.undo()
+    text = " ".join(drawn)
+    for name in (DOLLAR_NAMES["feature"], DOLLAR_NAMES["label"], DOLLAR_NAMES["other"]):
+        assert name in text
+    page = report.read_text()
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<b>" not in page and "<i>" not in page

@@ -44,7 +44,9 @@ def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any)
     import matplotlib.pyplot as plt
     from sklearn.metrics import roc_curve
 
-    names = [str(c) for c in metrics["classes"]]
+    from ..plot import literal
+
+    names = [literal(c) for c in metrics["classes"]]  # drawn as written, "$" too
     K = len(names)
     figs = []
     fig, ax = plt.subplots(figsize=(5, 4.5))
@@ -67,7 +69,7 @@ def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any)
             [x["mean_predicted"] for x in b],
             [x["fraction_observed"] for x in b],
             "o-",
-            label=f"P({name}), ECE {cal['ece']:.3f}",
+            label=f"P({literal(name)}), ECE {cal['ece']:.3f}",
         )
     ax.plot([0, 1], [0, 1], ls=":", color="grey")
     ax.set(
@@ -90,7 +92,7 @@ def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any)
     figs.append(("probabilities", _png(fig)))
 
     est = saved.estimator
-    feats = _feature_names(saved)
+    feats = [literal(f) for f in _feature_names(saved)]
     W = np.asarray(est.coef_, dtype=np.float64) * np.asarray(est.scale_)
     order = np.argsort(-np.abs(W).max(axis=0))[:40]
     fig, ax = plt.subplots(figsize=(6, 0.25 * len(order) + 1.2))

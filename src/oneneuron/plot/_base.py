@@ -21,6 +21,27 @@ def class_color(i: int) -> str:
     return MORE_CLASS_COLORS[(i - len(CLASS_COLORS)) % len(MORE_CLASS_COLORS)]
 
 
+def literal(text: object) -> str:
+    r"""``text`` to be drawn as written: each ``$`` escaped, so that matplotlib does not read
+    the text between two of them as TeX (mathtext).
+
+    Column names, class labels and other text from the user's data go through this
+    before they become a title, label, legend entry or tick label: ``cost $5 to $9``
+    would otherwise be drawn as a formula, and ``$\foo$`` stop the drawing with
+    matplotlib's "Unknown symbol" error. Text the caller passes as a label (``labels=``,
+    ``label=``) is drawn as matplotlib draws it, mathtext included.
+
+    Examples
+    --------
+    >>> from oneneuron.plot import literal, new_axes
+    >>> print(literal("cost $5 to $9"))
+    cost \$5 to \$9
+    >>> ax = new_axes()
+    >>> ax.set_title(literal(r"$\foo$")).figure.savefig(__import__("io").BytesIO())
+    """
+    return str(text).replace("$", r"\$")
+
+
 def new_axes(ax: Axes | None = None, figsize: tuple[float, float] = (5.0, 3.6)) -> Axes:
     """``ax`` itself, or the axes of a new headless :class:`~matplotlib.figure.Figure`.
 
