@@ -157,6 +157,18 @@ TAMPER = [
     (("inference", "cov", 1, 1), -5.0, "inference: the covariance must be symmetric"),
     (("inference", "cov", 1, 2), 0.5, "inference: the covariance must be symmetric"),
     (("inference", "log_likelihood"), 10.0, "inference: log_likelihood must be <= 0"),
+    # the summary printed these as they stood: a Firth caption and p-values of 5 and -2 on
+    # a maximum-likelihood fit, a null deviance of -inf, a caption of "[1] clusters"
+    (("inference", "extra", "firth"), True, "extra.firth is true but the model is not"),
+    (("inference", "extra", "firth"), "yes", "extra.firth must be true or false"),
+    (("inference", "extra", "lr_p_values"), [5.0, -2.0, 0.3], "belong to a Firth fit"),
+    (("inference", "extra", "fit_intercept"), False, "differs from objective.fit_intercept"),
+    (("inference", "extra", "offset"), 1, "extra.offset must be true or false"),
+    (("inference", "extra", "zero_log_likelihood"), 1e308, "zero_log_likelihood must be <="),
+    (("inference", "extra", "zero_log_likelihood"), "x", "must be a finite number"),
+    (("inference", "extra", "n_clusters"), [1], "extra.n_clusters must be an integer >= 1"),
+    (("inference", "extra", "separated_rows"), -1, "extra.separated_rows must be an integer"),
+    (("inference", "extra", "note"), {"a": 1}, "extra.note must be a string"),
 ]
 
 
@@ -277,3 +289,20 @@ def test_reading_a_small_model_file_allocates_about_its_size(tmp_path, exam):
     finally:
         tracemalloc.stop()
     assert peak < 50 * path.stat().st_size + (4 << 20), peak
+
+
+@pytest.mark.parametrize(
+    "p_values", [[5.0, -2.0, 0.3], [0.5] * 4, ["x", 0.5, 0.5], [0.5, 0.5, True], {"a": 1}]
+)
+def test_a_firth_file_with_impossible_lr_p_values_is_refused(tmp_path, exam, p_values):
+    """A Firth fit's p-values come from its file (penalised likelihood ratios): values
+    outside [0, 1] were printed, others stopped summary() with a TypeError."""
+    X, y, _ = exam
+    path = tmp_path / "firth.json"
+    NeuronClassifier(firth=True).fit(X, y).save(path)
+    doc = json.loads(path.read_text())
+    assert len(doc["inference"]["extra"]["lr_p_values"]) == 3
+    doc["inference"]["extra"]["lr_p_values"] = p_values
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError, match="extra.lr_p_values must be 3 p-values in"):
+        read_model(path)

@@ -235,7 +235,8 @@ def check_document(doc: Any) -> dict[str, Any]:
         if relax and np.any(np.asarray(W) != 0):  # with no column kept, nothing was refitted
             _check_relaxed_inference(doc["inference"], W, names, bool(obj["fit_intercept"]))
         else:
-            _check_inference(doc["inference"], W, b, bool(obj["fit_intercept"]))
+            firth = params.get("firth", False) is True
+            _check_inference(doc["inference"], W, b, bool(obj["fit_intercept"]), firth)
     if doc["input"] is not None:
         from ..tables import check_input_spec
 
@@ -491,8 +492,9 @@ def _check_params(params: dict[str, Any]) -> None:
         _fail(f"params.cov_type {cov!r} is not one of {list(COV_TYPES)}")
 
 
-def _inference_record(data: dict[str, Any]) -> Any:
-    """The stored inference as an ``InferenceResult``, its scalars checked."""
+def _inference_record(data: dict[str, Any], fit_intercept: bool, firth: bool = False) -> Any:
+    """The stored inference as an ``InferenceResult``, its scalars checked (and the
+    ``extra`` entries the summary reads: see :func:`_check_extra`)."""
     from ..stats import InferenceResult
 
     try:
@@ -529,7 +531,52 @@ def _inference_record(data: dict[str, Any]) -> Any:
         why = _fingerprint_problem(res.extra["data"])
         if why or len(res.extra["data"]["class_sums"]) != len(res.classes):
             _fail(f"inference: extra.data {why or 'needs one class sum per class'}")
+    _check_extra(res, fit_intercept, firth)
     return res
+
+
+def _check_extra(res: Any, fit_intercept: bool, firth: bool) -> None:
+    """The ``extra`` entries that the summary, its caption and the tests read: each of its
+    type and range, and consistent with the model (``fit_intercept``; Firth's entries only
+    for a ``firth=True`` model). A tampered entry was printed as it stood: p-values of 5
+    and -2, a null deviance of -inf, a Firth caption on a maximum-likelihood fit."""
+    extra = res.extra
+    for key in ("firth", "offset", "fit_intercept"):
+        if key in extra and not isinstance(extra[key], bool):
+            _fail(f"inference: extra.{key} must be true or false, not {extra[key]!r:.40}")
+    if extra.get("fit_intercept", fit_intercept) != fit_intercept:
+        _fail("inference: extra.fit_intercept differs from objective.fit_intercept")
+    if extra.get("firth", False) and not firth:
+        _fail("inference: extra.firth is true but the model is not a firth=True fit")
+    for key in ("zero_log_likelihood", "penalized_log_likelihood"):
+        v = extra.get(key)
+        if key in extra and (
+            isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v)
+        ):
+            _fail(f"inference: extra.{key} must be a finite number, not {v!r:.40}")
+    if extra.get("zero_log_likelihood", 0.0) > 1e-9 * max(1.0, res.nobs):
+        _fail("inference: extra.zero_log_likelihood must be <= 0 (a sum of log-probabilities)")
+    for key, lo in (("n_clusters", 1), ("separated_rows", 0)):
+        v = extra.get(key)
+        if key in extra and (isinstance(v, bool) or not isinstance(v, int) or v < lo):
+            _fail(f"inference: extra.{key} must be an integer >= {lo}, not {v!r:.40}")
+    if "note" in extra and not isinstance(extra["note"], str):
+        _fail("inference: extra.note must be a string")
+    p = extra.get("lr_p_values")
+    if p is not None:
+        if not extra.get("firth", False):
+            _fail("inference: extra.lr_p_values belong to a Firth fit (extra.firth true)")
+        if (
+            not isinstance(p, list)
+            or len(p) != res.coef.size
+            or not all(
+                isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1 for v in p
+            )
+        ):
+            _fail(
+                f"inference: extra.lr_p_values must be {res.coef.size} p-values in [0, 1] "
+                "(one per coefficient)"
+            )
 
 
 def _fingerprint_problem(data: Any) -> str:
@@ -574,7 +621,7 @@ def _check_covariance(res: Any) -> None:
 
 def _check_relaxed_inference(data: dict[str, Any], W: Any, names: list[str], icpt: bool) -> None:
     """``relax=True``: the inference is the unpenalised refit on the columns ``W`` keeps."""
-    res = _inference_record(data)
+    res = _inference_record(data, icpt)
     kept = np.flatnonzero(np.any(np.asarray(W) != 0, axis=0))
     terms = (["intercept"] if icpt else []) + [names[j] for j in kept]
     if list(res.terms) != terms:
@@ -588,9 +635,11 @@ def _check_relaxed_inference(data: dict[str, Any], W: Any, names: list[str], icp
     _check_covariance(res)
 
 
-def _check_inference(data: dict[str, Any], W: Any, b: Any, fit_intercept: bool) -> None:
+def _check_inference(
+    data: dict[str, Any], W: Any, b: Any, fit_intercept: bool, firth: bool = False
+) -> None:
     """The stored inference must describe these coefficients (no hand-edited mismatch)."""
-    res = _inference_record(data)
+    res = _inference_record(data, fit_intercept, firth)
     W = np.asarray(W, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     full = np.column_stack([b, W]) if fit_intercept else W
