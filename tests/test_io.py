@@ -169,6 +169,15 @@ TAMPER = [
     (("inference", "extra", "n_clusters"), [1], "extra.n_clusters must be an integer >= 1"),
     (("inference", "extra", "separated_rows"), -1, "extra.separated_rows must be an integer"),
     (("inference", "extra", "note"), {"a": 1}, "extra.note must be a string"),
+    # the summary labelled each coefficient with the file's terms: swapped, one column's
+    # estimate and p-value were printed under the other's name
+    (("inference", "terms"), ["intercept", "x1", "x0"], "inference.terms must be the model"),
+    (("inference", "terms"), [0, 1, 2], "inference.terms must be the model"),
+    (("inference", "cov_type"), "HC9", "inference.cov_type 'HC9' is not params.cov_type"),
+    (("inference", "cov_type"), "cluster", "is not params.cov_type 'nonrobust'"),
+    (("inference", "alpha"), 3.0, "inference.alpha 3.0 is not the model's 0.0"),
+    (("inference", "separation"), "<b>quasi</b>", "inference.separation '<b>quasi</b>' is"),
+    (("inference", "reason"), 5, "inference.reason must be a string"),
 ]
 
 

@@ -66,6 +66,11 @@ def test_relaxed_file_must_describe_the_kept_columns(tmp_path, sparse_data):
     with pytest.raises(ModelFileError, match="relaxed refit's terms"):
         oneneuron.load(path)
     doc["inference"]["terms"][1] = "x0"
+    doc["inference"]["alpha"] = 0.05  # the refit is unpenalised
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError, match="inference.alpha 0.05 is not the relaxed refit"):
+        oneneuron.load(path)
+    doc["inference"]["alpha"] = 0.0
     doc["params"]["relax"] = "yes"
     path.write_text(json.dumps(doc))
     with pytest.raises(ModelFileError, match="params.relax must be true or false"):

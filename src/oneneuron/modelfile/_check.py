@@ -234,9 +234,17 @@ def check_document(doc: Any) -> dict[str, Any]:
             _fail(f"inference.classes {list(stored)!r} differ from classes {classes.tolist()!r}")
         if relax and np.any(np.asarray(W) != 0):  # with no column kept, nothing was refitted
             _check_relaxed_inference(doc["inference"], W, names, bool(obj["fit_intercept"]))
+            header = (0.0, "the relaxed refit's (unpenalised)")
         else:
             firth = params.get("firth", False) is True
             _check_inference(doc["inference"], W, b, bool(obj["fit_intercept"]), firth)
+            terms = (["intercept"] if obj["fit_intercept"] else []) + list(names)
+            if doc["inference"]["terms"] != terms:
+                _fail(
+                    "inference.terms must be the model's (intercept and features.names, in "
+                    f"order: {', '.join(terms)[:200]})"
+                )
+            header = (float(obj["alpha"]), "the model's")
     if doc["input"] is not None:
         from ..tables import check_input_spec
 
@@ -258,6 +266,8 @@ def check_document(doc: Any) -> dict[str, Any]:
     record = None
     if doc.get("path") is not None:
         record = _check_cv_record(doc["path"], obj, names, classes, mean, scale)
+    if doc["inference"] is not None:  # after the path, which names a changed alpha better
+        _check_header(doc["inference"], params, *header)
     return {
         "classes": classes,
         "W": W,
@@ -617,6 +627,26 @@ def _check_covariance(res: Any) -> None:
         _fail(f"inference: covariance must be {p} x {p}, not {res.cov.shape}")
     if res.cov is not None and not np.all(np.isfinite(res.cov)):
         _fail("inference: the covariance has non-finite entries")
+
+
+#: What a fit's separation check found (``InferenceResult.separation``).
+_SEPARATIONS = ("none", "quasi-complete", "complete", "not checked")
+
+
+def _check_header(data: dict[str, Any], params: dict[str, Any], alpha: float, whose: str) -> None:
+    """The inference's description of its fit, which the summary prints, must be the
+    model's: its covariance type, its penalty, a known separation outcome and a reason
+    that is text (a tampered one was printed as it stood)."""
+    cov = params.get("cov_type", "nonrobust")
+    if data.get("cov_type", "nonrobust") != cov:
+        _fail(f"inference.cov_type {data.get('cov_type')!r:.40} is not params.cov_type {cov!r}")
+    if data.get("alpha", 0.0) != alpha:
+        _fail(f"inference.alpha {data.get('alpha')!r:.40} is not {whose} {alpha!r}")
+    sep = data.get("separation", "not checked")
+    if sep not in _SEPARATIONS:
+        _fail(f"inference.separation {sep!r:.40} is not one of {list(_SEPARATIONS)}")
+    if not isinstance(data.get("reason", ""), str):
+        _fail("inference.reason must be a string")
 
 
 def _check_relaxed_inference(data: dict[str, Any], W: Any, names: list[str], icpt: bool) -> None:

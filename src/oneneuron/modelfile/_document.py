@@ -36,8 +36,10 @@ Schema, ``format_version`` 2 (top-level keys; version-1 files, which lack
     inference         null, or the fit's inference (``InferenceResult.to_dict()``: terms,
                       coefficients, covariance, likelihoods); written whenever the
                       estimator has ``inference_``, checked against the coefficients
-                      on load (its ``extra`` entries that the summary reads too: types,
-                      ranges, Firth's only on a ``firth`` model), and restored as
+                      on load (so are its terms, the model's columns in order; its
+                      cov_type and alpha, the model's; and the ``extra`` entries the
+                      summary reads: types, ranges, Firth's only on a ``firth`` model),
+                      and restored as
                       ``inference_`` (so ``summary()`` works).
                       With ``params.relax`` true it is the relaxed refit's (``relax=True``):
                       its terms must be the columns the L1 fit kept; its labelled note
