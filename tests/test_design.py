@@ -174,6 +174,48 @@ def test_tampered_design_is_refused(table, tmp_path):
         oneneuron.load(tmp_path / "bad.json")
 
 
+def _swap_levels(factor):
+    if factor.get("level") in ("east", "south"):
+        factor["level"] = {"east": "south", "south": "east"}[factor["level"]]
+
+
+def _log_to_sqrt(factor):
+    if factor.get("transform") == "np.log":
+        factor["transform"] = "np.sqrt"
+
+
+def _other_column(factor):
+    if factor == {"column": "balance"}:
+        factor["column"] = "income"
+
+
+def _square_to_cube(factor):
+    if factor.get("transform") == {"power": 2}:
+        factor["transform"] = {"power": 3}
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [_swap_levels, _log_to_sqrt, _other_column, _square_to_cube],
+    ids=["levels", "transform", "column", "power"],
+)
+def test_a_design_term_must_compute_what_its_name_says(table, tmp_path, edit):
+    """Each design term carries its name (the summary's, features.names) and the
+    factors that compute it; they were not compared, so a file whose 'C(region)[T.east]'
+    read the south rows, or whose 'np.log(income)' took a square root, loaded and
+    predicted other probabilities (by up to 0.66) under the same names."""
+    formula = "default ~ balance + np.log(income) + C(region) + I(balance ** 2) + balance:student"
+    clf = oneneuron.logit(formula, table)
+    clf.save(tmp_path / "m.json")
+    doc = json.loads((tmp_path / "m.json").read_text())
+    for term in doc["design"]["terms"]:
+        for factor in term["factors"]:
+            edit(factor)
+    (tmp_path / "bad.json").write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError, match="design: term .* is not what its name computes"):
+        oneneuron.load(tmp_path / "bad.json")
+
+
 def test_quoted_column_names_save_inside_transforms(table, tmp_path):
     # names that need backticks in a formula (spaces, symbols, parentheses)
     # are saved inside every allowed transform and interaction, not only as plain terms
