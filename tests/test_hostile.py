@@ -463,6 +463,22 @@ def test_hostile_json_structures(work, capsys):
     _model_refused(work, capsys, big, "integer of 401 digits")
 
 
+@pytest.mark.parametrize("where", ['"extra": {', '"inference": {'])
+def test_nesting_the_parser_allows_is_still_refused(tmp_path, where):
+    """Arrays 500 deep in an entry the checks pass through (a key of the inference or
+    its extra) loaded, and the model could then not be pickled, copied or sent to a
+    joblib worker (RecursionError): nesting deeper than any model file has is refused."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 2))
+    y = (X[:, 0] + rng.normal(size=50) > 0).astype(int)
+    path = tmp_path / "m.json"
+    NeuronClassifier().fit(X, y).save(path)
+    deep = "[" * 500 + "]" * 500
+    path.write_text(path.read_text().replace(where, where + '"zz": ' + deep + ", ", 1))
+    with pytest.raises(ModelFileError, match="nested deeper than 64 levels"):
+        oneneuron.load(path)
+
+
 @pytest.mark.parametrize(
     ("pairs", "match"),
     [

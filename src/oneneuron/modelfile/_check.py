@@ -120,8 +120,29 @@ def _as_label(v: Any, dtype: np.dtype) -> Any:
     return x.item() if isinstance(x, np.generic) else x
 
 
+#: The deepest nesting of arrays and objects a model file may have (its own go about
+#: 8 deep: design terms' transforms, a coefficient path). The JSON parser allows
+#: about 1000; an entry the checks pass through (a key of the inference) nested that
+#: deep made a loaded model that pickle, deepcopy and joblib cannot handle.
+MAX_DEPTH = 64
+
+
+def _check_depth(doc: Any) -> None:
+    """Refuse a document nested deeper than :data:`MAX_DEPTH` (iteratively: no recursion)."""
+    stack = [(doc, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            _fail(f"arrays or objects nested deeper than {MAX_DEPTH} levels")
+        children = node.values() if isinstance(node, dict) else node
+        if {list, dict}.isdisjoint(map(type, children)):  # numbers or text: fast, in C
+            continue
+        stack.extend((c, depth + 1) for c in children if isinstance(c, list | dict))
+
+
 def check_document(doc: Any) -> dict[str, Any]:
     """Validate a parsed model document; returns the decoded arrays."""
+    _check_depth(doc)
     doc = _obj(doc, "the model file")
     if doc.get("format") != io.FORMAT:
         _fail(f"not a oneneuron model file (format is {doc.get('format')!r}, not {io.FORMAT!r})")
