@@ -1033,3 +1033,22 @@ def test_booleans_with_missing_cells_are_a_boolean_column(lib):
         np.testing.assert_allclose(got.coef_, want.coef_, rtol=1e-10)
         if missing == "most_frequent":  # (missing="drop" refuses missing cells at predict)
             np.testing.assert_allclose(got.predict_proba(X), want.predict_proba(ref), rtol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.date_range("2020-01-01", periods=4, freq="D"),
+        pd.to_timedelta([1, 2, 3, 4], unit="D"),
+        pd.period_range("2020-01", periods=4, freq="M"),
+    ],
+    ids=["datetime", "timedelta", "period"],
+)
+def test_dates_in_a_numeric_column_at_predict_are_refused(table, values):
+    """Fitting refuses a date column; a date column where training had numbers was
+    read at predict as nanoseconds since 1970 (about 1.6e18): probabilities of 0 or 1
+    with no word. It is refused, naming the column, as at fit time."""
+    clf = NeuronClassifier().fit(table[["balance", "student"]], table["default"])
+    rows = table[["balance", "student"]].head(4).assign(balance=values)
+    with pytest.raises(DataError, match="column 'balance' of the table holds dates or times"):
+        clf.predict_proba(rows)

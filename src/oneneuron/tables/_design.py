@@ -227,6 +227,16 @@ def _is_temporal(s: pd.Series) -> bool:
     )
 
 
+def _temporal_message(name: str, s: pd.Series, where: str = "") -> str:
+    """Why a column of dates or times is refused (at fit, and at predict where training
+    had numbers: converted, they would be nanoseconds since 1970)."""
+    return (
+        f"column {name!r}{where} holds dates or times ({s.dtype}); a model needs numbers "
+        "or categories: convert it (e.g. days since a start, or the year as a "
+        "category) or leave it out"
+    )
+
+
 #: A text column with a different value in every row is refused from this many rows on.
 IDENTIFIER_ROWS = 20
 
@@ -540,11 +550,7 @@ class DesignSpec:
             if na[name].all():
                 raise DataError(f"column {name!r} is empty (every cell is missing)")
             if _is_temporal(s):
-                raise DataError(
-                    f"column {name!r} holds dates or times ({s.dtype}); a model needs numbers "
-                    "or categories: convert it (e.g. days since a start, or the year as a "
-                    "category) or leave it out"
-                )
+                raise DataError(_temporal_message(name, s))
             kind = _kind(s)
             why = numbers_as_text(s, lambda i, rows=df.index: f"row {rows[i]}")
             if kind == "categorical" and why is not None:  # a Categorical dtype keeps it
@@ -982,6 +988,8 @@ class DesignSpec:
                     codes = np.where(unknown, self.reference_code(name), codes)
                 out[name] = codes
                 continue
+            if kind != "categorical" and _is_temporal(s):  # to_numeric reads nanoseconds
+                raise DataError(_temporal_message(name, s, f" of {source}"))
             if kind == "numeric" and not pd.api.types.is_numeric_dtype(s):
                 num = pd.to_numeric(s, errors="coerce")
                 bad = num.isna().to_numpy() & ~na
