@@ -585,3 +585,25 @@ def test_gradient_descent_that_oscillates_is_told_to_lower_the_learning_rate():
         warnings.simplefilter("ignore")
         slow = NeuronClassifier(solver="gd", learning_rate=1.0, max_iter=20).fit(X, y)
     assert "learning_rate too large" not in slow.stop_reason_
+
+
+@pytest.mark.parametrize("dtype", ["datetime64[D]", "datetime64[ns]", "timedelta64[s]"])
+def test_arrays_of_dates_or_times_are_refused(dtype):
+    """NumPy arrays of dates were cast to floats in the array's unit (days, or nanoseconds:
+    the same dates 8.6e13 times larger), at fit and at predict, with no word: a model
+    fitted on days predicted on nanoseconds gave probabilities of 0 or 1. (scikit-learn's
+    LogisticRegression refuses them too.) Refused, as a table's date column is."""
+    rng = np.random.default_rng(0)
+    days = rng.integers(0, 1000, size=(40, 2))
+    X = days.astype(dtype)
+    y = (days[:, 0] > 500).astype(int)
+    with pytest.raises(ValueError, match="holds dates or times"):
+        NeuronClassifier().fit(X, y)
+    with pytest.raises(ValueError, match="holds dates or times"):
+        NeuronClassifier(missing="mean").fit(X, y)
+    model = NeuronClassifier().fit(days.astype(float), y)
+    with pytest.raises(ValueError, match="holds dates or times"):
+        model.predict_proba(X)
+    model = NeuronClassifier(missing="mean").fit(days.astype(float), y)
+    with pytest.raises(ValueError, match="holds dates or times"):
+        model.predict_proba(X)

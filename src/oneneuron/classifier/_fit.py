@@ -25,6 +25,7 @@ from ..engines import (
     input_kind,
     make_engine,
     prepare,
+    refuse_times,
     subsample_engine,
     to_host,
     warn_weightless_classes,
@@ -342,6 +343,7 @@ def array_input(X: Any) -> Any:
             f"missing= applies to tables (pandas/polars DataFrames, Arrow tables) and "
             f"NumPy/SciPy arrays; X is a {type(X).__name__}"
         )
+    refuse_times(X)
     X = check_array(
         X, accept_sparse="csr", dtype=[np.float64, np.float32], ensure_all_finite="allow-nan"
     )
