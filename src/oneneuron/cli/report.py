@@ -46,7 +46,7 @@ def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any)
 
     from ..plot import literal
 
-    names = [literal(c) for c in metrics["classes"]]  # drawn as written, "$" too
+    names = [literal(c) for c in metrics["classes"]]  # drawn as written ("$" too), bounded
     K = len(names)
     figs = []
     fig, ax = plt.subplots(figsize=(5, 4.5))
@@ -143,7 +143,8 @@ h1{margin-bottom:.2em} h2{margin-top:2.2em;border-bottom:1px solid #ccc}
 img{max-width:100%;display:block;margin:.6em auto}
 figure{margin:.6em 0} figcaption{color:#666;font-size:.9em;text-align:center}
 table{border-collapse:collapse;margin:.4em 0 1.2em}
-td,th{padding:.15em .8em;border-bottom:1px solid #eee;text-align:right}
+td,th{padding:.15em .8em;border-bottom:1px solid #eee;text-align:right;
+overflow-wrap:anywhere}
 td:first-child,th:first-child{text-align:left}
 pre.caption{white-space:pre-wrap;font-family:inherit;color:#444}
 p.why{color:#a00}
