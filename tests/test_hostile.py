@@ -862,3 +862,32 @@ def test_a_report_on_very_long_names_stays_readable_and_small(tmp_path, capsys):
     ]
     assert len(sizes) == 4 and max(w for w, _ in sizes) < 2000, sizes
     assert long_name in page and long_label in page  # whole in the tables
+
+
+def test_a_report_on_many_classes_draws_the_most_frequent(tmp_path, capsys):
+    """Every class got a histogram panel and a ROC and calibration curve: 150 classes
+    made a figure 31,670 pixels tall and legends of 150 entries (56 s, 550 MB). The
+    figures draw the most frequent classes and say so; the tables keep every class."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    from oneneuron.cli.report import MAX_CLASSES_DRAWN
+
+    rng = np.random.default_rng(0)
+    K = MAX_CLASSES_DRAWN + 8
+    y = np.repeat([f"c{k:02d}" for k in range(K)], np.arange(K) + 6)  # c{K-1} most frequent
+    x = rng.normal(size=len(y)) + np.repeat(np.arange(K) * 0.1, np.arange(K) + 6)
+    data, model, report = tmp_path / "d.csv", tmp_path / "m.json", tmp_path / "r.html"
+    pd.DataFrame({"x": x, "y": y}).to_csv(data, index=False)
+    ok(["train", data, "--target", "y", "--model", model, "--alpha", "0.1", "-q"], capsys)
+    ok(["evaluate", model, data, "--report", report, "-q"], capsys)
+    page = report.read_text()
+    heights = [
+        Image.open(io.BytesIO(base64.b64decode(src))).size[1]
+        for src in re.findall(r'src="data:image/png;base64,([^"]+)"', page)
+    ]
+    assert max(heights) < 2.3 * 96 * (MAX_CLASSES_DRAWN + 1), heights
+    assert page.count(f"the {MAX_CLASSES_DRAWN} most frequent of {K} classes") >= 4
+    assert "<td>c00</td>" in page  # the per-class table keeps every class

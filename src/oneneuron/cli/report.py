@@ -37,6 +37,21 @@ def _png(fig: Any) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+#: The most classes the figures draw (ROC and calibration curves, probability panels): the
+#: most frequent in the data; the tables list every class. 150 classes made a figure
+#: 31,670 pixels tall with legends of 150 entries.
+MAX_CLASSES_DRAWN = 12
+
+
+def _drawn_classes(y_idx: Any, K: int) -> tuple[list[int], str]:
+    """The classes the figures draw (in class order) and the caption's note on them."""
+    if K <= MAX_CLASSES_DRAWN:
+        return list(range(K)), ""
+    counts = np.bincount(np.asarray(y_idx, dtype=np.intp), minlength=K)
+    top = np.argsort(-counts, kind="stable")[:MAX_CLASSES_DRAWN]
+    return sorted(int(k) for k in top), f" (the {MAX_CLASSES_DRAWN} most frequent of {K} classes)"
+
+
 def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any) -> list[tuple]:
     import matplotlib
 
@@ -48,9 +63,10 @@ def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any)
 
     names = [literal(c) for c in metrics["classes"]]  # drawn as written ("$" too), bounded
     K = len(names)
+    drawn, note = _drawn_classes(y_idx, K)
     figs = []
     fig, ax = plt.subplots(figsize=(5, 4.5))
-    for k in [1] if K == 2 else range(K):
+    for k in [1] if K == 2 else drawn:
         hit = y_idx == k
         if hit.all() or not hit.any():
             continue
@@ -60,10 +76,11 @@ def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any)
     ax.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC curve")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     fig.tight_layout()
-    figs.append(("ROC", _png(fig)))
+    figs.append(("ROC" + note, _png(fig)))
 
     fig, ax = plt.subplots(figsize=(5, 4.5))
-    for name, cal in metrics["calibration"].items():
+    calibrated = list(metrics["calibration"].items())  # class 1 (binary), else every class
+    for name, cal in calibrated if K == 2 else [calibrated[k] for k in drawn]:
         b = cal["bins"]
         ax.plot(
             [x["mean_predicted"] for x in b],
@@ -79,28 +96,29 @@ def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any)
     )
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     fig.tight_layout()
-    figs.append(("calibration", _png(fig)))
+    figs.append(("calibration" + note, _png(fig)))
 
-    fig, axes = plt.subplots(K, 1, figsize=(6, 2.2 * K), squeeze=False)
+    fig, axes = plt.subplots(len(drawn), 1, figsize=(6, 2.2 * len(drawn)), squeeze=False)
     bins = np.linspace(0, 1, 26)
-    for k, ax in enumerate(axes[:, 0]):
+    for k, ax in zip(drawn, axes[:, 0], strict=True):
         ax.hist(proba[y_idx == k, k], bins=bins, alpha=0.6, label=f"true {names[k]}")
         ax.hist(proba[y_idx != k, k], bins=bins, alpha=0.6, label="other classes")
         ax.set(ylabel="rows", title=f"predicted P({names[k]})")
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     fig.tight_layout()
-    figs.append(("probabilities", _png(fig)))
+    figs.append(("probabilities" + note, _png(fig)))
 
     est = saved.estimator
     feats = [literal(f) for f in _feature_names(saved)]
     W = np.asarray(est.coef_, dtype=np.float64) * np.asarray(est.scale_)
     order = np.argsort(-np.abs(W).max(axis=0))[:40]
     fig, ax = plt.subplots(figsize=(6, 0.25 * len(order) + 1.2))
-    height = 0.8 / W.shape[0]
-    for i, row in enumerate(W):
-        label = names[1] if W.shape[0] == 1 else names[i]
+    rows = [0] if W.shape[0] == 1 else drawn  # a softmax layer: the drawn classes' rows
+    height = 0.8 / len(rows)
+    for i, k in enumerate(rows):
+        label = names[1] if W.shape[0] == 1 else names[k]
         ax.barh(
-            np.arange(len(order)) + i * height, row[order], height=height, label=f"toward {label}"
+            np.arange(len(order)) + i * height, W[k, order], height=height, label=f"toward {label}"
         )
     ax.set_yticks(np.arange(len(order)) + 0.4 - height / 2, [feats[j] for j in order])
     ax.invert_yaxis()
@@ -108,7 +126,7 @@ def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any)
     ax.set(xlabel="log-odds per standard deviation", title="coefficients (largest first)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     fig.tight_layout()
-    figs.append(("coefficients", _png(fig)))
+    figs.append(("coefficients" + ("" if W.shape[0] == 1 else note), _png(fig)))
     record = getattr(est, "cv_record_", None)
     if record is not None:
         from ..plot import plot_coefficient_path, plot_cv_curve
