@@ -153,7 +153,8 @@ TAMPER = [
     (("input",), {"target": "y"}, "input: must be an object"),
     # found by tampering (each was accepted): swapped classes flipped every prediction, an
     # impossible covariance or likelihood printed p = 0 or a pseudo-R2 above 1
-    (("classes", "values"), [1, 0], r"inference\.classes \[0, 1\] differ from classes"),
+    (("classes", "values"), [1, 0], r"classes.values must be in the order a fit gives"),
+    (("inference", "classes"), [1, 0], r"inference\.classes \[1, 0\] differ from classes"),
     (("inference", "cov", 1, 1), -5.0, "inference: the covariance must be symmetric"),
     (("inference", "cov", 1, 2), 0.5, "inference: the covariance must be symmetric"),
     (("inference", "log_likelihood"), 10.0, "inference: log_likelihood must be <= 0"),
@@ -314,4 +315,29 @@ def test_a_firth_file_with_impossible_lr_p_values_is_refused(tmp_path, exam, p_v
     doc["inference"]["extra"]["lr_p_values"] = p_values
     path.write_text(json.dumps(doc))
     with pytest.raises(ModelFileError, match="extra.lr_p_values must be 3 p-values in"):
+        read_model(path)
+
+
+@pytest.mark.parametrize(
+    "classes",
+    [
+        {"dtype": "<i8", "values": [1, 0]},
+        {"dtype": "<U3", "values": ["yes", "no"]},
+        {"dtype": "|b1", "values": [True, False]},
+        {"dtype": "|O", "values": ["b", "a"]},
+        {"dtype": "|O", "values": [1, "a"]},
+    ],
+)
+def test_classes_out_of_the_order_a_fit_gives_are_refused(tmp_path, exam, classes):
+    """A fit orders the classes as np.unique does, and coef and the probabilities'
+    columns follow that order. A file without an inference record whose classes
+    were swapped loaded and flipped every prediction; only the inference's own list of
+    classes caught it before."""
+    X, y, _ = exam
+    path = tmp_path / "m.json"
+    NeuronClassifier().fit(X, y).save(path)
+    doc = json.loads(path.read_text())
+    doc["inference"], doc["classes"] = None, classes
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError, match="classes.values must be in the order a fit gives"):
         read_model(path)

@@ -97,6 +97,17 @@ def _classes(c: Any) -> np.ndarray:
         set(map(repr, arr.tolist()))
     ) != len(values):
         _fail("classes.values has a repeated label")
+    try:  # a fit orders them as np.unique does; coef's rows and proba's columns follow
+        ordered = (
+            sorted(values) == values if dtype.kind == "O" else bool(np.all(arr[:-1] < arr[1:]))
+        )
+    except TypeError:  # numbers and text together: no fit gives them
+        ordered = False
+    if not ordered:
+        _fail(
+            f"classes.values must be in the order a fit gives them (sorted, as np.unique), "
+            f"not {values!r:.80}"
+        )
     return arr
 
 
