@@ -175,8 +175,8 @@ def test_tampered_design_is_refused(table, tmp_path):
 
 
 def _swap_levels(factor):
-    if factor.get("level") in ("east", "south"):
-        factor["level"] = {"east": "south", "south": "east"}[factor["level"]]
+    if factor.get("level") in ("north", "south"):
+        factor["level"] = {"north": "south", "south": "north"}[factor["level"]]
 
 
 def _log_to_sqrt(factor):
@@ -201,7 +201,7 @@ def _square_to_cube(factor):
 )
 def test_a_design_term_must_compute_what_its_name_says(table, tmp_path, edit):
     """Each design term carries its name (the summary's, features.names) and the
-    factors that compute it; they were not compared, so a file whose 'C(region)[T.east]'
+    factors that compute it; they were not compared, so a file whose 'C(region)[T.north]'
     read the south rows, or whose 'np.log(income)' took a square root, loaded and
     predicted other probabilities (by up to 0.66) under the same names."""
     formula = "default ~ balance + np.log(income) + C(region) + I(balance ** 2) + balance:student"
@@ -1052,3 +1052,20 @@ def test_dates_in_a_numeric_column_at_predict_are_refused(table, values):
     rows = table[["balance", "student"]].head(4).assign(balance=values)
     with pytest.raises(DataError, match="column 'balance' of the table holds dates or times"):
         clf.predict_proba(rows)
+
+
+@pytest.mark.parametrize("reference", [None, "south"])
+def test_a_stored_reference_level_must_come_first(table, tmp_path, reference):
+    """An unseen level is coded as the reference, the first of a column's stored levels,
+    which the terms leave out. A file with the levels reordered loaded, and coded unseen
+    levels as another level (the probability of a new region moved from 0.32 to 0.22)."""
+    kw = {} if reference is None else {"reference": {"region": reference}}
+    clf = NeuronClassifier(**kw).fit(table[["balance", "region"]], table["default"])
+    clf.save(tmp_path / "m.json")
+    doc = json.loads((tmp_path / "m.json").read_text())
+    (col,) = [c for c in doc["design"]["columns"] if c["name"] == "region"]
+    assert col["levels"][0] == (reference or "east")
+    col["levels"] = col["levels"][1:] + col["levels"][:1]
+    (tmp_path / "bad.json").write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError, match="the level no term uses, .* must be the first"):
+        oneneuron.load(tmp_path / "bad.json")

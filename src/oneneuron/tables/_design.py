@@ -1619,7 +1619,8 @@ def _same_factors(stored: list[dict[str, Any]], parsed: list[dict[str, Any]]) ->
 def _check_levels_used(columns: dict[str, Any], terms: list[dict[str, Any]]) -> None:
     """Every level of a categorical column but one (the reference) is some term's: a level
     that no term uses would be coded as the reference without the warning an unseen one
-    gets (a stored design with an added level)."""
+    gets (a stored design with an added level). That one is the first of the levels: the
+    level an unseen one is coded as (:meth:`DesignSpec.reference_code`)."""
     used: dict[str, set[str]] = {}
     for t in terms:
         for f in t["factors"]:
@@ -1633,6 +1634,11 @@ def _check_levels_used(columns: dict[str, Any], terms: list[dict[str, Any]]) -> 
             raise ValueError(
                 f"column {name!r} has levels that no term uses, {idle}: only the reference "
                 "level may be unused"
+            )
+        if idle and c["levels"][0] != idle[0]:  # an unseen level is coded as the first
+            raise ValueError(
+                f"column {name!r}: the level no term uses, {idle[0]!r} (the reference), "
+                "must be the first of its levels"
             )
 
 
