@@ -543,9 +543,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
                     "DataFrame or an Arrow table with its columns (or a float NumPy array "
                     f"of its {d} coded columns), not a {what}"
                 )
-            report: dict[str, Any] = {}
+            report: dict[str, Any] = {}  # the call's own: predicting changes no state
             coded = design.transform(X, report)
-            self.predict_report_ = report
             warn_unknown(report)
             return coded.astype(np.float32) if _fit.float32_table(design, X) else coded
         if not hasattr(self, "feature_names_in_"):

@@ -381,7 +381,7 @@ def design_input(
     check_not_lazy(X)
     if est.formula is None:  # every column is a feature (a formula picks its own)
         check_labels_not_in_table(X, y)
-    for name in ("design_", "design_report_", "predict_report_"):  # the previous fit's
+    for name in ("design_", "design_report_"):  # the previous fit's
         est.__dict__.pop(name, None)
     if not (isinstance(y, str) and is_table(X)) and not uses_design(est, X):
         return X, y, sample_weight, cluster, offset, None
