@@ -891,3 +891,29 @@ def test_a_report_on_many_classes_draws_the_most_frequent(tmp_path, capsys):
     assert max(heights) < 2.3 * 96 * (MAX_CLASSES_DRAWN + 1), heights
     assert page.count(f"the {MAX_CLASSES_DRAWN} most frequent of {K} classes") >= 4
     assert "<td>c00</td>" in page  # the per-class table keeps every class
+
+
+def test_control_characters_in_names_are_shown_not_sent_to_the_terminal(tmp_path, capsys):
+    """Names from a table were printed as they are: a class label or column name holding
+    an escape sequence cleared the screen or set the terminal's title, and backspaces
+    or a carriage return could print made-up text over a metric. The command line's
+    text shows them escaped (\\x1b); written files keep them."""
+    rng = np.random.default_rng(0)
+    n = 80
+    x = rng.normal(size=n)
+    df = pd.DataFrame(
+        {
+            "a\x1b[31mRED\x1b[0m": x,
+            "g": rng.choice(["u\x1b]0;title\x07", "v\u202e"], n),
+            "y": np.where(x + rng.normal(size=n) > 0, "yes\x1b[2J", "no\x07\x08\x08ok"),
+        }
+    )
+    data, model = tmp_path / "d.csv", tmp_path / "m.json"
+    df.to_csv(data, index=False)
+    outs = [ok(["train", data, "--target", "y", "--model", model], capsys)]
+    outs.append(ok(["evaluate", model, data], capsys))
+    outs.append(ok(["evaluate", model, data, "--odds-ratios"], capsys))
+    text = "".join(out + err for out, err in outs)
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", text)
+    assert "yes\\x1b[2J" in text and "a\\x1b[31mRED\\x1b[0m" in text and "\\u202e" in text
+    assert "yes\x1b[2J" in model.read_text(encoding="utf-8") or "\\u001b" in model.read_text()
