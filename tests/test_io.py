@@ -341,3 +341,27 @@ def test_classes_out_of_the_order_a_fit_gives_are_refused(tmp_path, exam, classe
     path.write_text(json.dumps(doc))
     with pytest.raises(ModelFileError, match="classes.values must be in the order a fit gives"):
         read_model(path)
+
+
+def test_the_numpy_predictor_reads_a_table_by_its_column_names(tmp_path):
+    """SavedModel.predictor (NumPy only, what 'oneneuron predict' serves with) took a
+    DataFrame's columns by position: with its columns in another order every
+    probability was another row's (off by up to 0.9995), with no word, where the
+    estimator reads them by name. It now reads a table as the estimator does."""
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200)})
+    y = (df.a - df.b + rng.normal(size=200) > 0).astype(int)
+    tables = {
+        "numbers": df,
+        "categories": df.assign(g=rng.choice(["u", "v", "w"], size=200)),
+    }
+    for name, table in tables.items():
+        clf = NeuronClassifier().fit(table, y)
+        clf.save(tmp_path / f"{name}.json")
+        predictor = read_model(tmp_path / f"{name}.json").predictor
+        expected = clf.predict_proba(table)
+        for X in (table, table[table.columns[::-1]], table.assign(extra=1.0)):
+            assert np.array_equal(predictor.predict_proba(X), expected), name
+        assert np.array_equal(predictor.predict(table[table.columns[::-1]]), clf.predict(table))
+        with pytest.raises(ValueError, match="lacks column"):
+            predictor.predict_proba(table.drop(columns="a"))
