@@ -365,3 +365,16 @@ def test_the_numpy_predictor_reads_a_table_by_its_column_names(tmp_path):
         assert np.array_equal(predictor.predict(table[table.columns[::-1]]), clf.predict(table))
         with pytest.raises(ValueError, match="lacks column"):
             predictor.predict_proba(table.drop(columns="a"))
+
+
+@pytest.mark.parametrize("params", [{"alpha": 0.5}, {"cov_type": "HC1"}, {"fit_intercept": False}])
+def test_saving_after_set_params_without_a_refit_says_to_refit(tmp_path, exam, params):
+    """set_params on a fitted model changes what its file would claim (objective, cov_type)
+    but not its coefficients or inference: such a file is refused by load, and save
+    said so in load's words ('inference.alpha 0.0 is not the model's 0.5'). It names
+    the cause, and writes nothing."""
+    X, y, _ = exam
+    clf = NeuronClassifier().fit(X, y).set_params(**params)
+    with pytest.raises(ModelFileError, match="changed after the fit .* refit before saving"):
+        clf.save(tmp_path / "m.json")
+    assert not (tmp_path / "m.json").exists()

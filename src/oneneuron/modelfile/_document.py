@@ -301,7 +301,13 @@ def write_model(
 ) -> None:
     """Write a model file atomically; see :func:`save` (this adds the command line's extras)."""
     doc = to_dict(estimator, input=input, inference=inference, n_samples=n_samples)
-    check_document(doc)  # never write a file that load() would refuse
+    try:
+        check_document(doc)  # never write a file that load() would refuse
+    except ModelFileError as exc:  # the estimator's own state disagrees with itself
+        raise ModelFileError(
+            f"cannot save this model: {exc}. Its parameters were changed after the fit "
+            "(set_params) and no longer describe its coefficients: refit before saving"
+        ) from None
     text = json.dumps(doc, indent=1, allow_nan=False) + "\n"
     size = len(text.encode("utf-8"))
     if size > MAX_MODEL_BYTES:
