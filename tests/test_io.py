@@ -162,6 +162,7 @@ TAMPER = [
     # a maximum-likelihood fit, a null deviance of -inf, a caption of "[1] clusters"
     (("inference", "extra", "firth"), True, "extra.firth is true but the model is not"),
     (("inference", "extra", "firth"), "yes", "extra.firth must be true or false"),
+    (("params", "firth"), True, "params.firth is true but the inference is not a Firth"),
     (("inference", "extra", "lr_p_values"), [5.0, -2.0, 0.3], "belong to a Firth fit"),
     (("inference", "extra", "fit_intercept"), False, "differs from objective.fit_intercept"),
     (("inference", "extra", "offset"), 1, "extra.offset must be true or false"),
@@ -367,7 +368,9 @@ def test_the_numpy_predictor_reads_a_table_by_its_column_names(tmp_path):
             predictor.predict_proba(table.drop(columns="a"))
 
 
-@pytest.mark.parametrize("params", [{"alpha": 0.5}, {"cov_type": "HC1"}, {"fit_intercept": False}])
+@pytest.mark.parametrize(
+    "params", [{"alpha": 0.5}, {"cov_type": "HC1"}, {"fit_intercept": False}, {"firth": True}]
+)
 def test_saving_after_set_params_without_a_refit_says_to_refit(tmp_path, exam, params):
     """set_params on a fitted model changes what its file would claim (objective, cov_type)
     but not its coefficients or inference: such a file is refused by load, and save

@@ -590,6 +590,8 @@ def _check_extra(res: Any, fit_intercept: bool, firth: bool) -> None:
         _fail("inference: extra.fit_intercept differs from objective.fit_intercept")
     if extra.get("firth", False) and not firth:
         _fail("inference: extra.firth is true but the model is not a firth=True fit")
+    if firth and not extra.get("firth", False):  # e.g. set_params(firth=True) after a fit
+        _fail("params.firth is true but the inference is not a Firth fit's (extra.firth)")
     for key in ("zero_log_likelihood", "penalized_log_likelihood"):
         v = extra.get(key)
         if key in extra and (
