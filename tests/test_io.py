@@ -381,3 +381,19 @@ def test_saving_after_set_params_without_a_refit_says_to_refit(tmp_path, exam, p
     with pytest.raises(ModelFileError, match="changed after the fit .* refit before saving"):
         clf.save(tmp_path / "m.json")
     assert not (tmp_path / "m.json").exists()
+
+
+def test_a_model_file_saved_by_an_editor_with_a_byte_order_mark(tmp_path, exam):
+    """An editor that saves UTF-8 with a byte-order mark (Windows Notepad) made a model
+    file 'not valid JSON ... truncated or corrupted'; it loads. One saved as UTF-16 is
+    named as such instead of as binary data."""
+    X, y, _ = exam
+    path = tmp_path / "m.json"
+    clf = NeuronClassifier().fit(X, y)
+    clf.save(path)
+    text = path.read_text(encoding="utf-8")
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    assert np.array_equal(oneneuron.load(path).predict_proba(X), clf.predict_proba(X))
+    path.write_bytes(text.encode("utf-16"))
+    with pytest.raises(ModelFileError, match="UTF-16 text; save it as UTF-8"):
+        oneneuron.load(path)

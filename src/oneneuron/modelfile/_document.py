@@ -415,7 +415,9 @@ def _sniff(p: Path, head: bytes) -> None:
     start = head.lstrip(b" \t\r\n\xef\xbb\xbf")
     if start.startswith((b"{", b"[", b'"')) or not start:
         return  # JSON: the parser and the checks say what is wrong with it
-    if head.startswith(b"PAR1"):
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        what = "UTF-16 text; save it as UTF-8"
+    elif head.startswith(b"PAR1"):
         what = "a Parquet data table"
     elif head.startswith((b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"PK\x03\x04", b"\x28\xb5\x2f\xfd")):
         what = "a compressed file"
@@ -454,7 +456,7 @@ def read_model(path: str | os.PathLike[str]) -> SavedModel:
     p = Path(path)
     data = _read_bytes(p)
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")  # an editor's byte-order mark is not content
     except UnicodeDecodeError:
         raise ModelFileError(f"{p} is not a oneneuron model file (not UTF-8 text)") from None
     try:
