@@ -271,7 +271,9 @@ def check_document(doc: Any) -> dict[str, Any]:
             firth = params.get("firth", False) is True
             _check_inference(doc["inference"], W, b, bool(obj["fit_intercept"]), firth)
             terms = (["intercept"] if obj["fit_intercept"] else []) + list(names)
-            if doc["inference"]["terms"] != terms:
+            # a file with the command line's older table encoding (input) may name its
+            # terms as the fitted arrays' columns (x0, x1, ...): their number is checked
+            if doc["input"] is None and doc["inference"]["terms"] != terms:
                 _fail(
                     "inference.terms must be the model's (intercept and features.names, in "
                     f"order: {', '.join(terms)[:200]})"
@@ -671,10 +673,10 @@ def _check_header(data: dict[str, Any], params: dict[str, Any], alpha: float, wh
     """The inference's description of its fit, which the summary prints, must be the
     model's: its covariance type, its penalty, a known separation outcome and a reason
     that is text (a tampered one was printed as it stood)."""
-    cov = params.get("cov_type", "nonrobust")
-    if data.get("cov_type", "nonrobust") != cov:
+    cov = params.get("cov_type", "nonrobust")  # (older records may lack these two keys)
+    if "cov_type" in data and data["cov_type"] != cov:
         _fail(f"inference.cov_type {data.get('cov_type')!r:.40} is not params.cov_type {cov!r}")
-    if data.get("alpha", 0.0) != alpha:
+    if "alpha" in data and data["alpha"] != alpha:
         _fail(f"inference.alpha {data.get('alpha')!r:.40} is not {whose} {alpha!r}")
     sep = data.get("separation", "not checked")
     if sep not in _SEPARATIONS:
