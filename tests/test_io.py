@@ -349,6 +349,9 @@ def test_the_numpy_predictor_reads_a_table_by_its_column_names(tmp_path):
     DataFrame's columns by position: with its columns in another order every
     probability was another row's (off by up to 0.9995), with no word, where the
     estimator reads them by name. It now reads a table as the estimator does."""
+    import polars as pl
+    import pyarrow as pa
+
     rng = np.random.default_rng(0)
     df = pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200)})
     y = (df.a - df.b + rng.normal(size=200) > 0).astype(int)
@@ -361,8 +364,15 @@ def test_the_numpy_predictor_reads_a_table_by_its_column_names(tmp_path):
         clf.save(tmp_path / f"{name}.json")
         predictor = read_model(tmp_path / f"{name}.json").predictor
         expected = clf.predict_proba(table)
-        for X in (table, table[table.columns[::-1]], table.assign(extra=1.0)):
-            assert np.array_equal(predictor.predict_proba(X), expected), name
+        reordered = table[table.columns[::-1]]
+        for X in (
+            table,
+            reordered,
+            table.assign(extra=1.0),
+            pl.from_pandas(reordered),
+            pa.Table.from_pandas(reordered, preserve_index=False),
+        ):
+            assert np.array_equal(predictor.predict_proba(X), expected), (name, type(X))
         assert np.array_equal(predictor.predict(table[table.columns[::-1]]), clf.predict(table))
         with pytest.raises(ValueError, match="lacks column"):
             predictor.predict_proba(table.drop(columns="a"))
