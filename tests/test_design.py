@@ -174,6 +174,48 @@ def test_tampered_design_is_refused(table, tmp_path):
         oneneuron.load(tmp_path / "bad.json")
 
 
+def _swap_levels(factor):
+    if factor.get("level") in ("north", "south"):
+        factor["level"] = {"north": "south", "south": "north"}[factor["level"]]
+
+
+def _log_to_sqrt(factor):
+    if factor.get("transform") == "np.log":
+        factor["transform"] = "np.sqrt"
+
+
+def _other_column(factor):
+    if factor == {"column": "balance"}:
+        factor["column"] = "income"
+
+
+def _square_to_cube(factor):
+    if factor.get("transform") == {"power": 2}:
+        factor["transform"] = {"power": 3}
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [_swap_levels, _log_to_sqrt, _other_column, _square_to_cube],
+    ids=["levels", "transform", "column", "power"],
+)
+def test_a_design_term_must_compute_what_its_name_says(table, tmp_path, edit):
+    """Each design term carries its name (the summary's, features.names) and the
+    factors that compute it; they were not compared, so a file whose 'C(region)[T.north]'
+    read the south rows, or whose 'np.log(income)' took a square root, loaded and
+    predicted other probabilities (by up to 0.66) under the same names."""
+    formula = "default ~ balance + np.log(income) + C(region) + I(balance ** 2) + balance:student"
+    clf = oneneuron.logit(formula, table)
+    clf.save(tmp_path / "m.json")
+    doc = json.loads((tmp_path / "m.json").read_text())
+    for term in doc["design"]["terms"]:
+        for factor in term["factors"]:
+            edit(factor)
+    (tmp_path / "bad.json").write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError, match="design: term .* is not what its name computes"):
+        oneneuron.load(tmp_path / "bad.json")
+
+
 def test_quoted_column_names_save_inside_transforms(table, tmp_path):
     # names that need backticks in a formula (spaces, symbols, parentheses)
     # are saved inside every allowed transform and interaction, not only as plain terms
@@ -1241,3 +1283,37 @@ def test_c_of_a_number_column_names_the_categorical_that_saves(tmp_path):
     same.save(tmp_path / "m.json")
     back = oneneuron.load(tmp_path / "m.json")
     np.testing.assert_allclose(back.predict_proba(df), clf.predict_proba(df), rtol=1e-12)
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.date_range("2020-01-01", periods=4, freq="D"),
+        pd.to_timedelta([1, 2, 3, 4], unit="D"),
+        pd.period_range("2020-01", periods=4, freq="M"),
+    ],
+    ids=["datetime", "timedelta", "period"],
+)
+def test_dates_in_a_numeric_column_at_predict_are_refused(table, values):
+    """Fitting refuses a date column; a date column where training had numbers was
+    read at predict as nanoseconds since 1970 (about 1.6e18): probabilities of 0 or 1
+    with no word. It is refused, naming the column, as at fit time."""
+    clf = NeuronClassifier().fit(table[["balance", "student"]], table["default"])
+    rows = table[["balance", "student"]].head(4).assign(balance=values)
+    with pytest.raises(DataError, match="column 'balance' of the table holds dates or times"):
+        clf.predict_proba(rows)
+
+
+@pytest.mark.parametrize("reference", [None, "south"])
+def test_a_stored_reference_level_must_come_first(table, tmp_path, reference):
+    """An unseen level is coded as the reference, the first of a column's stored levels,
+    which the terms leave out. A file with the levels reordered loaded, and coded unseen
+    levels as another level (the probability of a new region moved from 0.32 to 0.22)."""
+    kw = {} if reference is None else {"reference": {"region": reference}}
+    clf = NeuronClassifier(**kw).fit(table[["balance", "region"]], table["default"])
+    clf.save(tmp_path / "m.json")
+    doc = json.loads((tmp_path / "m.json").read_text())
+    (col,) = [c for c in doc["design"]["columns"] if c["name"] == "region"]
+    assert col["levels"][0] == (reference or "east")
+    col["levels"] = col["levels"][1:] + col["levels"][:1]
+    (tmp_path / "bad.json").write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError, match="the level no term uses, .* must be the first"):
+        oneneuron.load(tmp_path / "bad.json")

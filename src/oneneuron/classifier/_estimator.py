@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..engines import first_non_finite, input_kind, plain_arrays
+from ..engines import first_non_finite, input_kind, plain_arrays, refuse_times
 from ..engines import predict as engine_predict
 from ..optim import OPTIMIZERS
 from ..stats import (
@@ -533,6 +533,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X = batch_as_table(X)  # a pyarrow RecordBatch is the Table it holds
         _fit.check_not_lazy(X)
+        refuse_times(X)
         design = getattr(self, "design_", None)
         if design is not None:
             d = len(design.names)
@@ -552,9 +553,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
                     "DataFrame or an Arrow table with its columns (or a float NumPy array "
                     f"of its {d} coded columns), not a {what}"
                 )
-            report: dict[str, Any] = {}
+            report: dict[str, Any] = {}  # the call's own: predicting changes no state
             coded = design.transform(X, report)
-            self.predict_report_ = report
             warn_unknown(report)
             return coded.astype(np.float32) if _fit.float32_table(design, X) else coded
         if not hasattr(self, "feature_names_in_"):

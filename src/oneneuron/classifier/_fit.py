@@ -27,6 +27,7 @@ from ..engines import (
     make_engine,
     note_tiny_newton,
     prepare,
+    refuse_times,
     subsample_engine,
     tiny_newton_kernel,
     to_host,
@@ -357,6 +358,7 @@ def array_input(X: Any) -> Any:
             f"missing= applies to tables (pandas/polars DataFrames, Arrow tables) and "
             f"NumPy/SciPy arrays; X is a {type(X).__name__}"
         )
+    refuse_times(X)
     X = check_array(
         X, accept_sparse="csr", dtype=[np.float64, np.float32], ensure_all_finite="allow-nan"
     )
@@ -432,7 +434,7 @@ def design_input(
     X, sample_weight, cluster, offset = named_inputs(est, X, y, sample_weight, cluster, offset)
     if est.formula is None:  # every column is a feature (a formula picks its own)
         check_labels_not_in_table(X, y)
-    for name in ("design_", "design_report_", "predict_report_"):  # the previous fit's
+    for name in ("design_", "design_report_"):  # the previous fit's
         est.__dict__.pop(name, None)
     if not (isinstance(y, str) and is_table(X)) and not uses_design(est, X):
         return X, y, sample_weight, cluster, offset, None

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._errors import UserError, cli_terms  # noqa: F401 (cli_terms: re-exported)
+from ._errors import UserError, cli_terms, shown  # noqa: F401 (cli_terms: re-exported)
 
 if TYPE_CHECKING:  # the parsers are built without NumPy or pandas: imports where used
     import numpy as np
@@ -31,7 +31,7 @@ def positive_int(text: str) -> int:
 
 def note(args: argparse.Namespace, text: str) -> None:
     if not args.quiet:
-        print(f"note: {text}", file=sys.stderr)
+        print(f"note: {shown(text)}", file=sys.stderr)
 
 
 def check_new_file(
@@ -319,7 +319,7 @@ def _check_finite(X: np.ndarray, spec: dict[str, Any], source: Any, first_row: i
 def unknown_warning(report: EncodeReport) -> None:
     note = report.unknown_note()
     if note:
-        print(f"warning: {note}", file=sys.stderr)
+        print(f"warning: {shown(note)}", file=sys.stderr)
 
 
 def missing_note(saved: SavedModel) -> str | None:

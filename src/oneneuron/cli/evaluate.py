@@ -20,7 +20,7 @@ from ._common import (
     unknown_warning,
     weight_values,
 )
-from ._errors import UserError, user_errors
+from ._errors import UserError, shown, user_errors
 
 if TYPE_CHECKING:
     import numpy as np
@@ -174,25 +174,25 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(json_ready(metrics), indent=1, allow_nan=False))
     else:
-        print(format_text(metrics, str(args.data)))
+        print(shown(format_text(metrics, str(args.data))))
     res = getattr(est, "inference_", None)
     if not args.json:
         for line in fit_status(est):
-            print(f"\nmodel: {line}")
+            print(f"\nmodel: {shown(line)}")
         record = getattr(est, "cv_record_", None)
         if record is not None:
-            print(f"\nmodel: {record.describe()}")
+            print(f"\nmodel: {shown(record.describe())}")
     if not args.json and res is not None and res.cov is not None:
         from ..stats import format_summary
 
         print("\ncoefficients (from the training fit):")
         coding = design.coding_note() if design is not None else None
         if coding:
-            print(coding)
+            print(shown(coding))
         filled = missing_note(saved)
         if filled:
-            print(filled)
-        print(format_summary(res, exp=args.odds_ratios, reference_class=reference))
+            print(shown(filled))
+        print(shown(format_summary(res, exp=args.odds_ratios, reference_class=reference)))
     if args.report:
         note(args, f"wrote {args.report}")
     return 0

@@ -63,7 +63,9 @@ def _figures(
     import matplotlib.pyplot as plt
     from sklearn.metrics import roc_curve
 
-    names = [str(c) for c in metrics["classes"]]
+    from ..plot import literal
+
+    names = [literal(c) for c in metrics["classes"]]  # drawn as written ("$" too), bounded
     K = len(names)
     shown = plotted_classes(y_idx, K, w)
     few = (
@@ -101,7 +103,7 @@ def _figures(
             [x["mean_predicted"] for x in b],
             [x["fraction_observed"] for x in b],
             "o-",
-            label=f"P({name}), ECE {cal['ece']:.3f}",
+            label=f"P({literal(name)}), ECE {cal['ece']:.3f}",
         )
     ax.plot([0, 1], [0, 1], ls=":", color="grey")
     ax.set(
@@ -125,7 +127,7 @@ def _figures(
     figs.append(("probabilities" + few, _png(fig)))
 
     est = saved.estimator
-    feats = _feature_names(saved)
+    feats = [literal(f) for f in _feature_names(saved)]
     W = np.asarray(est.coef_, dtype=np.float64) * np.asarray(est.scale_)
     rows = [0] if W.shape[0] == 1 else shown
     order = np.argsort(-np.abs(W[rows]).max(axis=0))[:40]
@@ -134,7 +136,7 @@ def _figures(
     for i, row in enumerate(W[rows]):
         label = names[1] if W.shape[0] == 1 else names[rows[i]]
         ax.barh(
-            np.arange(len(order)) + i * height, row[order], height=height, label=f"toward {label}"
+            np.arange(len(order)) + i * height, W[k, order], height=height, label=f"toward {label}"
         )
     ax.set_yticks(np.arange(len(order)) + 0.4 - height / 2, [feats[j] for j in order])
     ax.invert_yaxis()
@@ -177,7 +179,8 @@ h1{margin-bottom:.2em} h2{margin-top:2.2em;border-bottom:1px solid #ccc}
 img{max-width:100%;display:block;margin:.6em auto}
 figure{margin:.6em 0} figcaption{color:#666;font-size:.9em;text-align:center}
 table{border-collapse:collapse;margin:.4em 0 1.2em}
-td,th{padding:.15em .8em;border-bottom:1px solid #eee;text-align:right}
+td,th{padding:.15em .8em;border-bottom:1px solid #eee;text-align:right;
+overflow-wrap:anywhere}
 td:first-child,th:first-child{text-align:left}
 pre.caption{white-space:pre-wrap;font-family:inherit;color:#444}
 p.why{color:#a00}

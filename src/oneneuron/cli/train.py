@@ -40,7 +40,7 @@ from ._common import (
     quiet_parent,
     weight_values,
 )
-from ._errors import UserError, show_warnings, user_errors
+from ._errors import UserError, show_warnings, shown, user_errors
 
 
 def add_parser(sub: Any) -> None:
@@ -391,9 +391,9 @@ def run_train(args: argparse.Namespace) -> int:
     labels = [v.item() if isinstance(v, np.generic) else v for v in y_all[y_all.notna()].unique()]
     _refuse_labels_differing_in_spaces_or_case(args.target, labels)
     if len(labels) < 2:
-        shown = f"{labels[0]!r} in all {int(y_all.notna().sum())} rows" if len(labels) else "none"
+        found = f"{labels[0]!r} in all {int(y_all.notna().sum())} rows" if len(labels) else "none"
         raise UserError(
-            f"target column {args.target!r} has only one class ({shown}); "
+            f"target column {args.target!r} has only one class ({found}); "
             "a classifier needs at least two"
         )
     args.no_label = 0  # rows without a label that --impute leaves out (said in the summary)
@@ -457,9 +457,9 @@ def run_train(args: argparse.Namespace) -> int:
     lines = [] if args.quiet else _fit_summary(est, args, table, len(features), fit_kw)
     write_model(est, args.model, overwrite=args.force)  # last: a failure above leaves no file
     for line in lines:
-        print(line)
+        print(shown(line))
     if not args.quiet:
-        print(f"wrote {args.model}")
+        print(shown(f"wrote {args.model}"))
     return 0
 
 
@@ -492,9 +492,9 @@ def _refuse_labels_differing_in_spaces_or_case(target: str, labels: list[Any]) -
             groups.setdefault(" ".join(v.split()).casefold(), []).append(v)
     clashes = [sorted(g) for g in groups.values() if len(g) > 1]
     if clashes:
-        shown = "; ".join(" and ".join(repr(v) for v in g) for g in clashes[:3])
+        pairs = "; ".join(" and ".join(repr(v) for v in g) for g in clashes[:3])
         raise UserError(
-            f"target column {target!r} has labels that differ only in spaces or case ({shown}); "
+            f"target column {target!r} has labels that differ only in spaces or case ({pairs}); "
             "each would be its own class: write each class one way"
         )
 
@@ -510,9 +510,9 @@ def _written_as_missing(args: argparse.Namespace, exc: Exception) -> str:
     words = missing_words(args.data, m.group(1)) if m else []
     if not words:
         return ""
-    shown = ", ".join(repr(w) for w in words)
+    listed = ", ".join(repr(w) for w in words)
     return (
-        f" (cells written {shown} count as missing, as in pandas and R; if they are levels, "
+        f" (cells written {listed} count as missing, as in pandas and R; if they are levels, "
         "rename them in the file)"
     )
 

@@ -248,6 +248,16 @@ def _is_temporal(s: pd.Series) -> bool:
     )
 
 
+def _temporal_message(name: str, s: pd.Series, where: str = "") -> str:
+    """Why a column of dates or times is refused (at fit, and at predict where training
+    had numbers: converted, they would be nanoseconds since 1970)."""
+    return (
+        f"column {name!r}{where} holds dates or times ({s.dtype}); a model needs numbers "
+        "or categories: convert it (e.g. days since a start, or the year as a "
+        "category) or leave it out"
+    )
+
+
 #: A text column with a different value in every row is refused from this many rows on.
 IDENTIFIER_ROWS = 20
 
@@ -564,11 +574,7 @@ class DesignSpec:
             if na[name].all():
                 raise DataError(f"column {name!r} is empty (every cell is missing)")
             if _is_temporal(s):
-                raise DataError(
-                    f"column {name!r} holds dates or times ({s.dtype}); a model needs numbers "
-                    "or categories: convert it (e.g. days since a start, or the year as a "
-                    "category) or leave it out"
-                )
+                raise DataError(_temporal_message(name, s))
             kind = _kind(s)
             why = numbers_as_text(s, lambda i, rows=df.index: f"row {rows[i]}")
             if kind == "categorical" and why is not None:  # a Categorical dtype keeps it
@@ -1015,6 +1021,8 @@ class DesignSpec:
                     codes = np.where(unknown, self.reference_code(name), codes)
                 out[name] = codes
                 continue
+            if kind != "categorical" and _is_temporal(s):  # to_numeric reads nanoseconds
+                raise DataError(_temporal_message(name, s, f" of {source}"))
             if kind == "numeric" and not pd.api.types.is_numeric_dtype(s):
                 num = pd.to_numeric(s, errors="coerce")
                 bad = num.isna().to_numpy() & ~na
@@ -1436,13 +1444,13 @@ class DesignSpec:
                 data[col["name"]] = x
         return pd.DataFrame(data)
 
-    def _parse_term(self, name: str, raw: dict[str, Any]) -> dict[str, Any]:
+    def _parse_term(self, name: str, raw: dict[str, Any] | None) -> dict[str, Any]:
         factors = []
         for part in _split_factors(name, [c["name"] for c in self.columns]):
             factors.append(self._parse_factor(part, raw))
         return {"name": name, "factors": factors}
 
-    def _parse_factor(self, part: str, raw: dict[str, Any]) -> dict[str, Any]:
+    def _parse_factor(self, part: str, raw: dict[str, Any] | None) -> dict[str, Any]:
         cols = {c["name"]: c for c in self.columns}
         # a level is the [..] after a column's name, which may hold brackets itself
         # (C(`x[1]`)[T.a]), as may the level: the first split whose left side names a column
@@ -1499,10 +1507,14 @@ class DesignSpec:
         m = re.fullmatch(r"center\((.+)\)", expr)
         if m and _unquote(m.group(1)) in cols:
             name = _unquote(m.group(1))
+            if raw is None:  # the form only (checking a stored term): no training data
+                return {"column": name, "transform": {"center": None}}
             return {"column": name, "transform": {"center": float(np.mean(raw[name]))}}
         m = re.fullmatch(r"scale\((.+)\)", expr)
         if m and _unquote(m.group(1)) in cols:
             name = _unquote(m.group(1))
+            if raw is None:
+                return {"column": name, "transform": {"scale": None}}
             sd = float(np.std(raw[name], ddof=1))
             if sd > 0:
                 mean = float(np.mean(raw[name]))
@@ -1549,7 +1561,12 @@ class DesignSpec:
 
     @classmethod
     def from_dict(cls, data: Any) -> DesignSpec:
-        """Validate stored data and rebuild the spec; raises ``ValueError`` naming the field."""
+        """Validate stored data and rebuild the spec; raises ``ValueError`` naming the field.
+
+        Each term's factors must be those its name spells (its column, level and
+        transform): the name is what the summary and ``feature_names_out_`` show, and
+        a file whose ``C(g)[T.y]`` read the rows of another level is refused.
+        """
         keys = {"columns", "terms", "target", "missing", "encoding", "reference", "formula"}
         if not isinstance(data, dict) or set(data) != keys:
             raise ValueError(f"must be an object with keys {', '.join(sorted(keys))}")
@@ -1615,7 +1632,7 @@ class DesignSpec:
                 _check_factor(f, by_name, t["name"])
         _check_unique([t["name"] for t in terms])
         _check_levels_used(by_name, terms)
-        return cls(
+        spec = cls(
             [dict(c) for c in cols],
             terms,
             data["target"],
@@ -1624,12 +1641,39 @@ class DesignSpec:
             dict(ref),
             data["formula"],
         )
+        for t in terms:  # a term's name (features.names, the summary's) is what it computes
+            try:
+                parsed = spec._parse_term(t["name"], None)["factors"]
+            except ValueError:
+                parsed = None
+            if parsed is None or not _same_factors(t["factors"], parsed):
+                raise ValueError(f"term {t['name']!r} is not what its name computes")
+        return spec
+
+
+def _same_factors(stored: list[dict[str, Any]], parsed: list[dict[str, Any]]) -> bool:
+    """Whether a stored term's factors are those its name spells (:meth:`DesignSpec._parse_term`
+    without data): the same columns, levels and transforms; of ``center`` and ``scale``
+    the kind only (their numbers are training statistics the name does not hold)."""
+    if len(stored) != len(parsed):
+        return False
+    for f, p in zip(stored, parsed, strict=True):
+        if set(f) != set(p) or f["column"] != p["column"] or f.get("level") != p.get("level"):
+            return False
+        t, u = f.get("transform"), p.get("transform")
+        if isinstance(u, dict) and set(u) <= {"center", "scale"}:
+            if not isinstance(t, dict) or set(t) != set(u):
+                return False
+        elif t != u:
+            return False
+    return True
 
 
 def _check_levels_used(columns: dict[str, Any], terms: list[dict[str, Any]]) -> None:
     """Every level of a categorical column but one (the reference) is some term's: a level
     that no term uses would be coded as the reference without the warning an unseen one
-    gets (a stored design with an added level)."""
+    gets (a stored design with an added level). That one is the first of the levels: the
+    level an unseen one is coded as (:meth:`DesignSpec.reference_code`)."""
     used: dict[str, set[str]] = {}
     for t in terms:
         for f in t["factors"]:
@@ -1643,6 +1687,11 @@ def _check_levels_used(columns: dict[str, Any], terms: list[dict[str, Any]]) -> 
             raise ValueError(
                 f"column {name!r} has levels that no term uses, {idle}: only the reference "
                 "level may be unused"
+            )
+        if idle and c["levels"][0] != idle[0]:  # an unseen level is coded as the first
+            raise ValueError(
+                f"column {name!r}: the level no term uses, {idle[0]!r} (the reference), "
+                "must be the first of its levels"
             )
 
 
