@@ -1283,6 +1283,8 @@ def test_c_of_a_number_column_names_the_categorical_that_saves(tmp_path):
     same.save(tmp_path / "m.json")
     back = oneneuron.load(tmp_path / "m.json")
     np.testing.assert_allclose(back.predict_proba(df), clf.predict_proba(df), rtol=1e-12)
+
+
 @pytest.mark.parametrize(
     "values",
     [

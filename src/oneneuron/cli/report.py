@@ -133,8 +133,8 @@ def _figures(
     order = np.argsort(-np.abs(W[rows]).max(axis=0))[:40]
     fig, ax = plt.subplots(figsize=(6, 0.25 * len(order) + 1.2))
     height = 0.8 / len(rows)
-    for i, row in enumerate(W[rows]):
-        label = names[1] if W.shape[0] == 1 else names[rows[i]]
+    for i, k in enumerate(rows):
+        label = names[1] if W.shape[0] == 1 else names[k]
         ax.barh(
             np.arange(len(order)) + i * height, W[k, order], height=height, label=f"toward {label}"
         )
