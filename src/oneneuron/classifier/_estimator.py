@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..engines import first_non_finite, input_kind, plain_arrays
+from ..engines import first_non_finite, input_kind, plain_arrays, refuse_times
 from ..engines import predict as engine_predict
 from ..optim import OPTIMIZERS
 from ..stats import (
@@ -327,6 +327,12 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         design's rank, found when the Hessian is formed: with ``inference=False``
         (or ``"auto"`` skipping it) a column that is a combination of others
         still counts.
+    deviance_, null_deviance_, df_resid_, df_null_ : float
+        R's residual and null deviance (``-2`` log-likelihoods; the null model is
+        :attr:`llr_`'s) and their degrees of freedom, ``nobs - k`` and ``nobs`` less
+        the intercepts (statsmodels' GLM ``deviance``, ``null_deviance``,
+        ``df_resid``). Sample weights count as rows; grouped binomial data given as
+        two rows per group have the rows' deviance, not R's grouped one.
     llr_, llr_df_, llr_pvalue_ : float, int, float
         Likelihood-ratio test of the model against its null model (statsmodels'
         ``llr``, ``df_model``, ``llr_pvalue``): ``2 (log_likelihood_ - null)`` on
@@ -495,6 +501,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             ``z = X @ coef_.T + intercept_ + offset`` (e.g. a log exposure). The
             model then needs ``offset=`` in every prediction.
 
+        For a table ``X``, ``sample_weight``, ``cluster`` and ``offset`` may be the
+        names of its columns (as ``y`` may, and the predictions' ``offset=``);
+        without ``formula`` such a column is then no feature.
+
         Returns
         -------
         self
@@ -523,6 +533,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X = batch_as_table(X)  # a pyarrow RecordBatch is the Table it holds
         _fit.check_not_lazy(X)
+        refuse_times(X)
         design = getattr(self, "design_", None)
         if design is not None:
             d = len(design.names)
@@ -542,9 +553,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
                     "DataFrame or an Arrow table with its columns (or a float NumPy array "
                     f"of its {d} coded columns), not a {what}"
                 )
-            report: dict[str, Any] = {}
+            report: dict[str, Any] = {}  # the call's own: predicting changes no state
             coded = design.transform(X, report)
-            self.predict_report_ = report
             warn_unknown(report)
             return coded.astype(np.float32) if _fit.float32_table(design, X) else coded
         if not hasattr(self, "feature_names_in_"):
@@ -612,9 +622,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         parts = [da.from_delayed(task(p), shape, dtype=dtype) for p in X.to_delayed()]
         return da.concatenate(parts)
 
-    def _offset(self, offset: Any, n_samples: int) -> NDArray[np.float64] | None:
-        """The prediction offset: required exactly when the fit had one."""
-        return prediction_offset(getattr(self, "has_offset_", False), offset, n_samples)
+    def _offset(self, offset: Any, n_samples: int, X: Any = None) -> NDArray[np.float64] | None:
+        """The prediction offset: required exactly when the fit had one; a string names
+        a column of the table ``X``."""
+        return prediction_offset(getattr(self, "has_offset_", False), offset, n_samples, X)
 
     def decision_function(self, X: ArrayLike, *, offset: ArrayLike | None = None) -> Any:
         """Logits ``z = X @ coef_.T + intercept_ (+ offset)``: shape (n,) binary, (n, K) otherwise.
@@ -624,8 +635,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         """
         if not is_table(X) and input_kind(X) != "numpy":  # torch/CuPy, lazy Dask
             return self._predict_elsewhere(X, "decision_function", offset)
-        X = self._validate_predict(X)
-        return logits(X, self.coef_, self.intercept_, self._offset(offset, X.shape[0]))
+        raw, X = X, self._validate_predict(X)
+        return logits(X, self.coef_, self.intercept_, self._offset(offset, X.shape[0], raw))
 
     def predict_proba(self, X: ArrayLike, *, offset: ArrayLike | None = None) -> Any:
         """Class probabilities, shape (n, K), columns in the order of ``classes_``.
@@ -737,6 +748,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         self.llr_ = res.llr
         self.llr_df_ = res.llr_df
         self.llr_pvalue_ = res.llr_pvalue
+        self.deviance_ = res.deviance
+        self.null_deviance_ = res.null_deviance
+        self.df_resid_ = res.df_resid
+        self.df_null_ = res.df_null
         self.separation_ = res.separation
 
     def _html_repr(self) -> str:
@@ -754,9 +769,12 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         """Covariance of ``[intercept, coef]`` per block (reference parameterisation)."""
         return self._inference().covariance()
 
-    def cov_params(self, parameterization: str = "reference") -> NDArray[np.float64]:
-        """Covariance of the parameters, terms ordered as in :meth:`summary`."""
-        return self._inference().covariance(parameterization)
+    def cov_params(
+        self, parameterization: str = "reference", *, reference_class: Any = None
+    ) -> NDArray[np.float64]:
+        """Covariance of the parameters, terms ordered as in :meth:`summary` (with the same
+        ``parameterization`` and ``reference_class``)."""
+        return self._inference().covariance(parameterization, reference_class)
 
     def summary(
         self,
@@ -769,6 +787,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         y: Any = None,
         sample_weight: Any = None,
         offset: Any = None,
+        reference_class: Any = None,
     ) -> Any:
         """Coefficient table: ``coef, std_err, z, p_value, ci_low, ci_high`` per term.
 
@@ -777,7 +796,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         level : float, default=0.95
             Coverage of the intervals.
         parameterization : {"reference", "sum-to-zero"}
-            Multinomial only: classes relative to the first (as statsmodels'
+            Multinomial only: classes relative to a reference class (as statsmodels'
             ``MNLogit``) or centred over classes (as ``coef_``).
         exp : bool, default=False
             Odds ratios: column ``odds_ratio = exp(coef)``, the delta method's
@@ -791,6 +810,13 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             ``missing=`` had them) and ``y`` as in the fit: the labels, the
             target column's name, or omitted when the formula names the target.
             See :mod:`oneneuron.stats._profile`.
+        reference_class : label, optional
+            The class the others are compared with (reference parameterisation):
+            by default ``classes_[0]``, the first in sorted order (scikit-learn's
+            ``classes_``, and statsmodels' ``MNLogit`` on plain labels). statsmodels
+            and R take a categorical response's first level instead, which may be
+            another class: name it here for their table. Binary: the log-odds of
+            the other class (the signs flip).
 
         Returns
         -------
@@ -808,8 +834,12 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"ci must be 'wald' or 'profile', got {ci!r}")
         if ci == "wald" and any(v is not None for v in (X, y, sample_weight, offset)):
             raise ValueError("X, y, sample_weight and offset are used by ci='profile' only")
-        table = summary_table(self._inference(), level, parameterization)
+        table = summary_table(
+            self._inference(), level, parameterization, reference_class=reference_class
+        )
         if ci == "profile":
+            if reference_class is not None:
+                raise ValueError("ci='profile' intervals are for the default reference class")
             if X is None:
                 raise ValueError(
                     "ci='profile' refits the model on its training data, which the estimator "
@@ -823,10 +853,15 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         return odds_ratio_table(table) if exp else table
 
     def summary_text(
-        self, level: float = 0.95, parameterization: str = "reference", *, exp: bool = False
+        self,
+        level: float = 0.95,
+        parameterization: str = "reference",
+        *,
+        exp: bool = False,
+        reference_class: Any = None,
     ) -> str:
         """:meth:`summary` as plain text with its caption, for terminals and ``evaluate``."""
-        return format_summary(self._inference(), level, parameterization, exp)
+        return format_summary(self._inference(), level, parameterization, exp, reference_class)
 
     def predict_interval(
         self, X: ArrayLike, level: float = 0.95, *, offset: ArrayLike | None = None
@@ -890,7 +925,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             Xv = self._validate_predict(X)
         else:  # the table coded once (one pass, one unseen-category warning)
             Xv = self._validate_predict(X)
-            z = logits(Xv, self.coef_, self.intercept_, self._offset(offset, Xv.shape[0]))
+            z = logits(Xv, self.coef_, self.intercept_, self._offset(offset, Xv.shape[0], X))
         return interval_frame(
             Xv, z, res.cov, level, self.fit_intercept, self.classes_, index, result=res
         )
@@ -1020,7 +1055,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         else:
             Xv = self._validate_predict(X)
             Xd = np.asarray(Xv.todense() if hasattr(Xv, "todense") else Xv, dtype=np.float64)
-        off = self._offset(offset, len(Xd))
+        off = self._offset(offset, len(Xd), X)
         return margeff_table(
             res,
             Xd,

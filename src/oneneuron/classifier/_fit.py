@@ -9,6 +9,7 @@ attributes); :func:`fit` is the whole sequence for any kind of input, which
 from __future__ import annotations
 
 import copy
+import time
 import warnings
 from typing import Any
 
@@ -24,21 +25,25 @@ from ..engines import (
     coordinate_stats,
     input_kind,
     make_engine,
+    note_tiny_newton,
     prepare,
+    refuse_times,
     subsample_engine,
+    tiny_newton_kernel,
     to_host,
     warn_weightless_classes,
 )
 from ..exceptions import ConvergenceWarning
 from ..objective import SMALL_DENSE_ENTRIES, LinearLoss, SmallDenseLoss
 from ..optim import OPTIMIZERS
-from ..solvers import Trace, gradient_descent, lbfgs, minibatch_descent, newton
+from ..solvers import SolverResult, Trace, gradient_descent, lbfgs, minibatch_descent, newton
 from ..solvers.subsampled import subsampled_newton
 from ..stats import (
     HessianRecorder,
     check_cov_type,
     compute_inference,
     firth_inference,
+    named_columns,
     term_names,
 )
 from ..tables import (
@@ -48,6 +53,7 @@ from ..tables import (
     array_table,
     as_pandas,
     batch_as_table,
+    formula_target,
     is_table,
     table_column,
     unresolved_integers,
@@ -204,13 +210,17 @@ def fit(
 
 def name_empty_levels(est: Any, inference: Any) -> Any:
     """``inference`` with its reason for a singular Hessian led by the categorical levels
-    that have no training rows (of positive weight), the usual cause on a table."""
+    that have no training rows (of positive weight), the usual cause on a table; and
+    the number of rows ``missing="drop"`` left out (``extra["dropped"]``: the caption
+    says it, as R's summary.glm does)."""
     from ..tables import empty_levels_note
 
     report = getattr(est, "design_report_", None) or {}
     note = empty_levels_note(report.get("empty_levels"))
     if note and inference.cov is None and "singular" in inference.reason:
         inference.reason = f"{note}; {inference.reason}"
+    if report.get("dropped"):
+        inference.extra = {**inference.extra, "dropped": int(report["dropped"])}
     return inference
 
 
@@ -352,6 +362,7 @@ def array_input(X: Any) -> Any:
             f"missing= applies to tables (pandas/polars DataFrames, Arrow tables) and "
             f"NumPy/SciPy arrays; X is a {type(X).__name__}"
         )
+    refuse_times(X)
     X = check_array(
         X, accept_sparse="csr", dtype=[np.float64, np.float32], ensure_all_finite="allow-nan"
     )
@@ -382,14 +393,52 @@ def _same_target(given: Any, target: Any, rows: Any, name: str | None) -> None:
         )
 
 
+def named_inputs(
+    est: Any, X: Any, y: Any, sample_weight: Any, cluster: Any, offset: Any
+) -> tuple[Any, Any, Any, Any]:
+    """``X`` and the fit's row arguments with each string read as the column of the table
+    ``X`` it names; without a formula those columns leave ``X`` (they are no features).
+    The target's column (``y`` as a name, or the formula's) is refused as weights or an
+    offset: the labels would enter the fit as its own input."""
+    given = {"sample_weight": sample_weight, "cluster": cluster, "offset": offset}
+    names = [v for v in given.values() if isinstance(v, str)]
+    if not names:
+        return X, sample_weight, cluster, offset
+    target = y if isinstance(y, str) else formula_target(est.formula) if est.formula else None
+    for what in ("sample_weight", "offset"):
+        if target is not None and given[what] == target:
+            raise ValueError(
+                f"{what}={target!r} names the target column: the labels would enter the fit "
+                "as its own input; name another column"
+            )
+    X = batch_as_table(X)
+    out = named_columns(X if is_table(X) else None, **given)
+    if est.formula is None:
+        X = _without_columns(X, names)
+    return X, out["sample_weight"], out["cluster"], out["offset"]
+
+
+def _without_columns(X: Any, names: list[str]) -> Any:
+    """A pandas or polars DataFrame or an Arrow table without the columns ``names``."""
+    if isinstance(X, pd.DataFrame):
+        return X.drop(columns=[c for c in X.columns if str(c) in names])
+    keep = [c for c in (getattr(X, "column_names", None) or X.columns) if c not in names]
+    return X.select(keep)
+
+
 def design_input(
     est: Any, X: Any, y: Any, sample_weight: Any, cluster: Any, offset: Any
 ) -> tuple[Any, ...]:
-    """Turn a table into the design matrix (and drop rows), or pass arrays through."""
+    """Turn a table into the design matrix (and drop rows), or pass arrays through.
+
+    ``sample_weight``, ``cluster`` and ``offset`` may name columns of a table ``X``
+    (as ``y`` may); without a formula such a column is then no feature.
+    """
     check_not_lazy(X)
+    X, sample_weight, cluster, offset = named_inputs(est, X, y, sample_weight, cluster, offset)
     if est.formula is None:  # every column is a feature (a formula picks its own)
         check_labels_not_in_table(X, y)
-    for name in ("design_", "design_report_", "predict_report_"):  # the previous fit's
+    for name in ("design_", "design_report_"):  # the previous fit's
         est.__dict__.pop(name, None)
     if not (isinstance(y, str) and is_table(X)) and not uses_design(est, X):
         check_integer_columns(X)
@@ -965,7 +1014,89 @@ def run_solver(est: Any, solver: str, problem: LinearLoss, theta0: NDArray, data
         result = subsampled_newton(problem, sub, theta0, gauge=gauge, **opts)
         result.extra["sub_fraction"] = len(rows) / n
         return result
-    return newton(problem, theta0, gauge=gauge, **opts)
+    if not is_tiny_newton(problem, trace):
+        return newton(problem, theta0, gauge=gauge, **opts)
+    kernel = tiny_newton_kernel()
+    if kernel is not None:
+        result = compiled_newton(kernel, problem, theta0, **opts)
+        if result is not None:
+            return result
+    t0 = time.perf_counter()
+    result = newton(problem, theta0, **opts)
+    note_tiny_newton(time.perf_counter() - t0)
+    return result
+
+
+#: Largest fits that the compiled tiny Newton loop takes: parameters, and design entries
+#: ``rows * parameters`` (see :func:`is_tiny_newton`).
+TINY_NEWTON_MAX_PARAMS, TINY_NEWTON_MAX_ENTRIES = 16, 20_000
+
+
+_NO_ROWS = np.empty(0)  # no row weights (all equal) or no offsets, for the compiled loop
+_NO_ROWS.flags.writeable = False
+
+
+def is_tiny_newton(problem: Any, trace: Trace) -> bool:
+    """Whether ``problem`` is a tiny binary fit that :func:`compiled_newton` can take.
+
+    One sigmoid neuron on in-memory data (:class:`SmallDenseLoss`), with at most
+    :data:`TINY_NEWTON_MAX_PARAMS` parameters and :data:`TINY_NEWTON_MAX_ENTRIES` design
+    entries (there the Python overhead of the NumPy loop's small array operations is
+    most of the solver's time), and no recorded path of coefficients.
+    """
+    inner = getattr(problem, "_problem", problem)
+    if type(inner) is not SmallDenseLoss or trace.record_path:
+        return False
+    n, P = inner._A.shape
+    return P <= TINY_NEWTON_MAX_PARAMS and n * P <= TINY_NEWTON_MAX_ENTRIES
+
+
+def _standard_stats(problem: Any) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """``(mu, sigma)`` of the map to standardised coordinates of ``problem``'s stopping
+    measure (:attr:`LinearLoss.to_standard`), or two empty arrays where it has none."""
+    if problem.step_stats is None:
+        return _NO_ROWS, _NO_ROWS
+    mu, sigma = (np.ascontiguousarray(a, dtype=np.float64) for a in problem.step_stats)
+    return mu, sigma
+
+
+def compiled_newton(
+    kernel: Any,
+    problem: Any,
+    theta0: NDArray[np.float64],
+    *,
+    max_iter: int,
+    tol: float,
+    trace: Trace,
+) -> Any:
+    """:func:`~oneneuron.solvers.newton` run by the compiled loop ``kernel`` (one call).
+
+    The same iteration, stopping rule, trace, pass count and result (the Hessian at the
+    final point included, which the standard errors use); None where the iteration
+    leaves the loop's plain path (a ridge, a line search, the float64 floor), and
+    the NumPy solver must run from the start instead.
+    """
+    inner = getattr(problem, "_problem", problem)  # a HessianRecorder's, or itself
+    cap = min(int(max_iter), 100) + 1
+    none = _NO_ROWS
+    status, theta, f, g, H, n_iter, measure, losses, gnorms = kernel(
+        inner._A, inner._y, none if inner._s is None else inner._s, inner._c,
+        none if inner._off is None else inner._off, inner._pen, theta0, float(tol),
+        int(max_iter), cap, *_standard_stats(inner),
+    )  # fmt: skip
+    if status < 0:
+        return None
+    engine = inner.engine
+    first = engine.n_passes + 1
+    engine.n_passes += n_iter + 1
+    trace.loss.extend(losses[: n_iter + 1].tolist())
+    trace.grad_norm.extend(gnorms[: n_iter + 1].tolist())
+    trace.n_passes.extend([float(first + k) for k in range(n_iter + 1)])
+    problem.last = (theta.copy(), H)
+    extra = {"max_ridge": 0.0, "hessian": H}
+    return SolverResult(
+        theta, f, trace.grad_norm[-1], n_iter, status == 1, trace, "", extra, measure
+    )
 
 
 def newton_may_finish(est: Any, problem: LinearLoss, result: Any) -> bool:

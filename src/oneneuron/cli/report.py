@@ -4,8 +4,10 @@ Plots: the ROC curve (binary; one-vs-rest per class for K > 2), the calibration
 (reliability) diagram, a histogram of predicted probabilities per class split
 by the true class, and the coefficients drawn as bars whose length is their
 size on the standardised scale (``coef * scale``: log-odds per standard
-deviation of the feature), next to a table of the raw values. A model chosen
-by cross-validation (``train --cv K``, ``NeuronClassifierCV.save``) adds its
+deviation of the feature), next to a table of the raw values. With more than
+:data:`MAX_PLOTTED_CLASSES` classes the per-class plots draw that many, those with
+the most rows in the table, and their captions name them (the tables keep every class).
+A model chosen by cross-validation (``train --cv K``, ``NeuronClassifierCV.save``) adds its
 coefficient path and its CV curve (:func:`oneneuron.plot.plot_coefficient_path`,
 :func:`oneneuron.plot.plot_cv_curve`, drawn from the file's ``cv_record_``).
 """
@@ -37,37 +39,71 @@ def _png(fig: Any) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any) -> list[tuple]:
+#: Most classes drawn in the per-class plots (ROC, calibration, histograms, coefficients).
+MAX_PLOTTED_CLASSES = 10
+
+
+def plotted_classes(y_idx: Any, K: int, w: Any = None) -> list[int]:
+    """The classes the per-class plots draw: all K up to :data:`MAX_PLOTTED_CLASSES`, else
+    that many with the most rows in the table (frequency weights ``w`` counted; ties: the
+    first in ``classes_`` order), most rows first. Forty curves in one legend, or forty
+    stacked histograms, read as none."""
+    if K <= MAX_PLOTTED_CLASSES:
+        return list(range(K))
+    counts = np.bincount(np.asarray(y_idx, dtype=np.intp), weights=w, minlength=K)
+    return [int(k) for k in np.argsort(-counts, kind="stable")[:MAX_PLOTTED_CLASSES]]
+
+
+def _figures(
+    saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any, w: Any = None
+) -> list[tuple]:
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
     from sklearn.metrics import roc_curve
 
-    names = [str(c) for c in metrics["classes"]]
+    from ..plot import literal
+
+    names = [literal(c) for c in metrics["classes"]]  # drawn as written ("$" too), bounded
     K = len(names)
+    shown = plotted_classes(y_idx, K, w)
+    few = (
+        ""
+        if len(shown) == K
+        else f" ({len(shown)} of {K} classes, the most rows in the table; shown: "
+        + ", ".join(names[k] for k in shown)
+        + ")"
+    )
     figs = []
     fig, ax = plt.subplots(figsize=(5, 4.5))
-    for k in [1] if K == 2 else range(K):
+    for k in [1] if K == 2 else shown:
         hit = y_idx == k
         if hit.all() or not hit.any():
             continue
-        fpr, tpr, _ = roc_curve(hit, proba[:, k])
+        fpr, tpr, _ = roc_curve(hit, proba[:, k], sample_weight=w)
         ax.plot(fpr, tpr, label=f"{names[k]}" + ("" if K == 2 else " vs rest"))
     ax.plot([0, 1], [0, 1], ls=":", color="grey")
     ax.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC curve")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    roc = "ROC"
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    else:  # one class in the table: nothing to rank it against
+        roc = "ROC: no ROC curve, the table has rows of one class only"
+        ax.text(0.5, 0.55, "no ROC curve:\none class present", ha="center", va="center")
     fig.tight_layout()
-    figs.append(("ROC", _png(fig)))
+    figs.append((roc + few, _png(fig)))
 
     fig, ax = plt.subplots(figsize=(5, 4.5))
     for name, cal in metrics["calibration"].items():
+        if K > 2 and name not in {names[k] for k in shown}:
+            continue
         b = cal["bins"]
         ax.plot(
             [x["mean_predicted"] for x in b],
             [x["fraction_observed"] for x in b],
             "o-",
-            label=f"P({name}), ECE {cal['ece']:.3f}",
+            label=f"P({literal(name)}), ECE {cal['ece']:.3f}",
         )
     ax.plot([0, 1], [0, 1], ls=":", color="grey")
     ax.set(
@@ -77,28 +113,30 @@ def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any)
     )
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     fig.tight_layout()
-    figs.append(("calibration", _png(fig)))
+    figs.append(("calibration" + few, _png(fig)))
 
-    fig, axes = plt.subplots(K, 1, figsize=(6, 2.2 * K), squeeze=False)
+    fig, axes = plt.subplots(len(shown), 1, figsize=(6, 2.2 * len(shown)), squeeze=False)
     bins = np.linspace(0, 1, 26)
-    for k, ax in enumerate(axes[:, 0]):
-        ax.hist(proba[y_idx == k, k], bins=bins, alpha=0.6, label=f"true {names[k]}")
-        ax.hist(proba[y_idx != k, k], bins=bins, alpha=0.6, label="other classes")
+    for k, ax in zip(shown, axes[:, 0], strict=True):
+        for rows, label in ((y_idx == k, f"true {names[k]}"), (y_idx != k, "other classes")):
+            weights = None if w is None else w[rows]
+            ax.hist(proba[rows, k], bins=bins, weights=weights, alpha=0.6, label=label)
         ax.set(ylabel="rows", title=f"predicted P({names[k]})")
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     fig.tight_layout()
-    figs.append(("probabilities", _png(fig)))
+    figs.append(("probabilities" + few, _png(fig)))
 
     est = saved.estimator
-    feats = _feature_names(saved)
+    feats = [literal(f) for f in _feature_names(saved)]
     W = np.asarray(est.coef_, dtype=np.float64) * np.asarray(est.scale_)
-    order = np.argsort(-np.abs(W).max(axis=0))[:40]
+    rows = [0] if W.shape[0] == 1 else shown
+    order = np.argsort(-np.abs(W[rows]).max(axis=0))[:40]
     fig, ax = plt.subplots(figsize=(6, 0.25 * len(order) + 1.2))
-    height = 0.8 / W.shape[0]
-    for i, row in enumerate(W):
-        label = names[1] if W.shape[0] == 1 else names[i]
+    height = 0.8 / len(rows)
+    for i, k in enumerate(rows):
+        label = names[1] if W.shape[0] == 1 else names[k]
         ax.barh(
-            np.arange(len(order)) + i * height, row[order], height=height, label=f"toward {label}"
+            np.arange(len(order)) + i * height, W[k, order], height=height, label=f"toward {label}"
         )
     ax.set_yticks(np.arange(len(order)) + 0.4 - height / 2, [feats[j] for j in order])
     ax.invert_yaxis()
@@ -106,7 +144,7 @@ def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any)
     ax.set(xlabel="log-odds per standard deviation", title="coefficients (largest first)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     fig.tight_layout()
-    figs.append(("coefficients", _png(fig)))
+    figs.append(("coefficients" + few, _png(fig)))
     record = getattr(est, "cv_record_", None)
     if record is not None:
         from ..plot import plot_coefficient_path, plot_cv_curve
@@ -141,14 +179,15 @@ h1{margin-bottom:.2em} h2{margin-top:2.2em;border-bottom:1px solid #ccc}
 img{max-width:100%;display:block;margin:.6em auto}
 figure{margin:.6em 0} figcaption{color:#666;font-size:.9em;text-align:center}
 table{border-collapse:collapse;margin:.4em 0 1.2em}
-td,th{padding:.15em .8em;border-bottom:1px solid #eee;text-align:right}
+td,th{padding:.15em .8em;border-bottom:1px solid #eee;text-align:right;
+overflow-wrap:anywhere}
 td:first-child,th:first-child{text-align:left}
 pre.caption{white-space:pre-wrap;font-family:inherit;color:#444}
 p.why{color:#a00}
 """
 
 
-def _coefficient_section(saved: SavedModel) -> str:
+def _coefficient_section(saved: SavedModel, reference_class: Any = None) -> str:
     """The terminal's coefficient table (estimate, SE, z, p, CI) with its caption and notes."""
     e = html.escape
     est = saved.estimator
@@ -184,18 +223,36 @@ def _coefficient_section(saved: SavedModel) -> str:
         )
     from ..stats import summary_table
 
-    table = res.table().to_html(float_format=lambda v: f"{v:.4g}", border=0)
-    odds = summary_table(res, exp=True).to_html(float_format=lambda v: f"{v:.4g}", border=0)
+    ref = {"reference_class": reference_class}
+    table = res.table(**ref).to_html(float_format=lambda v: f"{v:.4g}", border=0)
+    odds = summary_table(res, exp=True, **ref).to_html(float_format=lambda v: f"{v:.4g}", border=0)
+    ratios = "Relative-risk ratios" if res.multinomial else "Odds ratios"  # exp(coef)
     return (
         f"<h2>Coefficients (the table of the terminal)</h2>{note_html}"
-        f'<pre class="caption">{e(res.caption())}</pre>{table}<h3>Odds ratios</h3>{odds}'
+        f'<pre class="caption">{e(res.caption(**ref))}</pre>{table}<h3>{ratios}</h3>{odds}'
+    )
+
+
+def _rows(metrics: dict[str, Any]) -> str:
+    """``"200 rows"``, or with frequency weights ``"478 rows: 24 table rows, weights n"``."""
+    if "weights" not in metrics:
+        return f"{metrics['n_samples']} rows"
+    return (
+        f"{metrics['n_samples']} rows: {metrics['n_rows']} table rows, weights {metrics['weights']}"
     )
 
 
 def render_report(
-    saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any, source: str
+    saved: SavedModel,
+    metrics: dict[str, Any],
+    y_idx: Any,
+    proba: Any,
+    source: str,
+    weights: Any = None,
+    reference_class: Any = None,
 ) -> str:
-    """The report as one HTML string."""
+    """The report as one HTML string; ``weights``: frequency weights of the rows; its
+    coefficient table against ``reference_class`` (by default the model's first class)."""
     e = html.escape
     names = [str(c) for c in metrics["classes"]]
     est = saved.estimator
@@ -211,7 +268,7 @@ def render_report(
         for n, row in zip(names, metrics["confusion_matrix"], strict=True)
     )
     feats = _feature_names(saved)
-    coefficients = _coefficient_section(saved)
+    coefficients = _coefficient_section(saved, reference_class)
     record = getattr(est, "cv_record_", None)
     cv_line = "" if record is None else f"<p>{e(record.describe())}.</p>"
     if record is not None and record.path is None:
@@ -224,13 +281,13 @@ def render_report(
     )
     plots = "".join(
         f'<figure><img alt="{e(t)}" src="{src}"><figcaption>{e(t)}</figcaption></figure>'
-        for t, src in _figures(saved, metrics, y_idx, proba)
+        for t, src in _figures(saved, metrics, y_idx, proba, weights)
     )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>oneneuron evaluation</title>
 <style>{_CSS}</style></head><body>
 <h1>oneneuron evaluation</h1>
-<p>Data: {e(source)} ({metrics["n_samples"]} rows), target {e(str(metrics["target"]))}.
+<p>Data: {e(source)} ({_rows(metrics)}), target {e(str(metrics["target"]))}.
 Model: {len(feats)} features, solver {e(est.solver_)},
 {state} (max|grad| {est.grad_norm_:.2e}).</p>
 {f'<p class="why">{e(status)}</p>' if status else ""}
@@ -258,7 +315,12 @@ def write_report(
     *,
     source: str,
     overwrite: bool = False,
+    weights: Any = None,
+    reference_class: Any = None,
 ) -> None:
-    """Render the report and write it atomically (never replacing a file unless asked)."""
-    text = render_report(saved, metrics, np.asarray(y_idx), np.asarray(proba), source)
+    """Render the report and write it atomically (never replacing a file unless asked);
+    ``weights``: frequency weights of the rows (``evaluate --weights``)."""
+    text = render_report(
+        saved, metrics, np.asarray(y_idx), np.asarray(proba), source, weights, reference_class
+    )
     atomic_write_text(Path(path), text, overwrite=overwrite)

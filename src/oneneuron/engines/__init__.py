@@ -33,8 +33,23 @@ from typing import Any
 import numpy as np
 
 from . import _numpy
-from ._numpy import KERNEL_MIN_ROWS, NumpyEngine, blas_threads, fast_path, kernels, one_blas_thread
-from ._numpy_prep import coordinate_stats, first_non_finite, plain_arrays, prepare_numpy
+from ._numpy import (
+    KERNEL_MIN_ROWS,
+    NumpyEngine,
+    blas_threads,
+    fast_path,
+    kernels,
+    note_tiny_newton,
+    one_blas_thread,
+    tiny_newton_kernel,
+)
+from ._numpy_prep import (
+    coordinate_stats,
+    first_non_finite,
+    plain_arrays,
+    prepare_numpy,
+    refuse_times,
+)
 from ._record import FitData, warn_weightless_classes
 from ._threads import capped, kernel_threads
 
@@ -60,8 +75,11 @@ __all__ = [
     "predict",
     "dask_accuracy",
     "prepare",
+    "refuse_times",
     "subsample_engine",
     "to_host",
+    "note_tiny_newton",
+    "tiny_newton_kernel",
 ]
 
 
