@@ -18,6 +18,7 @@ from ..stats import (
     COV_TYPES,
     ChiSquareTest,
     InferenceResult,
+    InferenceUnavailableError,
     format_summary,
     margeff_table,
     odds_ratio_table,
@@ -30,6 +31,7 @@ from ..tables import MISSING, array_table, batch_as_table, is_table
 from . import _fit
 from ._fit import _SOLVERS
 from ._predictor import (
+    L1_NO_INTERVALS,
     interval_frame,
     labels_from_logits,
     log_proba_from_logits,
@@ -846,6 +848,11 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         not a joint region: the bounds of a row need not sum to 1. See
         :mod:`oneneuron.stats._effects` for the gradient.
 
+        An L1 fit (``alpha > 0``, ``l1_ratio > 0``) has no intervals, with or
+        without ``relax=True``: its columns were selected on the same data, and a
+        relaxed model's table is the unpenalised refit's, not its own predictions';
+        a ridge (``l1_ratio=0``) or unpenalised fit has them.
+
         Parameters
         ----------
         X : array_like or sparse CSR matrix, shape (n, d)
@@ -882,6 +889,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
           1      0.425     0.430   0.241    0.632
           2      0.431     0.426   0.247    0.635
         """
+        if self.alpha > 0 and self.l1_ratio > 0:
+            raise InferenceUnavailableError(L1_NO_INTERVALS)
         res = self._inference()
         res.check_available()
         index = getattr(X, "index", None) if hasattr(X, "columns") else None

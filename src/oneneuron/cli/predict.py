@@ -16,6 +16,7 @@ from typing import Any
 
 from ._common import (
     check_new_file,
+    cli_terms,
     input_spec,
     note,
     predict_chunks,
@@ -112,16 +113,18 @@ def run_predict(args: argparse.Namespace) -> int:
             raise UserError(
                 f"--interval is defined for binary models; this one has {len(classes)} classes"
             )
-        res = saved.predictor.inference_
-        if res is None or res.cov is None:
-            why = res.reason if res is not None else "the model file has no inference"
-            raise UserError(f"--interval needs the model's standard errors: {why}")
-        if res.cov.shape[0] != saved.predictor.n_features_in_ + saved.predictor.fit_intercept:
+        model = saved.predictor
+        if model.l1_fit:
             raise UserError(
-                "--interval: the model was fitted with relax=True, so its standard errors are "
-                "the unpenalised refit's on the columns the L1 fit kept; its L1 predictions "
-                "have none"
+                "--interval: an L1 model's predictions (--l1-ratio > 0 with --alpha > 0) have "
+                "no standard errors: its columns were selected on the same data, and the "
+                "table of a model trained with --relax is the unpenalised refit's, not these "
+                "predictions'; train with --l1-ratio 0 (ridge) or --alpha 0 for intervals"
             )
+        res = model.inference_
+        if res is None or res.cov is None:
+            why = cli_terms(res.reason) if res is not None else "the model file has no inference"
+            raise UserError(f"--interval needs the model's standard errors: {why}")
         if res.penalized:  # as summary, wald_test and margeff label it
             note(args, res.interval_caption(args.interval))
     clash = set(args.keep) & {*names, *ci_names, LABEL_COLUMN}

@@ -1,0 +1,88 @@
+"""What the messages tell the user to do works, and says it in the user's terms.
+
+Each error or warning that suggests a remedy ("use --no-intercept", "refit with
+relax=True", ...) is triggered here, the remedy is applied exactly as written, and the
+result is checked; command-line messages name the command line's flags, never Python's
+keywords (``fit_intercept=False``, ``decimal=','``), which a command-line user cannot pass.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from _cli import fail, run  # noqa: E402
+from oneneuron import NeuronClassifier, load
+from oneneuron.cli import build_parser
+
+#: Python keyword arguments a command-line message must not ask for.
+PYTHON_KEYWORD = re.compile(r"\b[a-z_]+=(?!\d)")
+
+
+def cli_flags(command: str) -> set[str]:
+    """The options ``oneneuron COMMAND`` accepts."""
+    parser = build_parser()
+    sub = next(a for a in parser._actions if hasattr(a, "choices") and a.choices)
+    return {o for a in sub.choices[command]._actions for o in a.option_strings}
+
+
+def assert_cli_words(err: str, command: str) -> None:
+    """No Python keyword; every ``--flag`` named is one of ``oneneuron COMMAND``'s or train's
+    (a remedy may be to train again)."""
+    text = " ".join(line for line in err.splitlines() if line.startswith(("error:", "warning:")))
+    assert not PYTHON_KEYWORD.search(text), text
+    known = cli_flags(command) | cli_flags("train")
+    for flag in re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", text):
+        assert flag in known, (flag, text)
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    rng = np.random.default_rng(7)
+    n = 200
+    df = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    z = 0.2 + df["a"] - 0.5 * df["b"]
+    df["y"] = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+    path = tmp_path_factory.mktemp("remedies") / "data.csv"
+    df.to_csv(path, index=False)
+    return path, df
+
+
+@pytest.mark.parametrize("relax", [False, True])
+def test_predict_interval_of_an_l1_fit_is_refused_with_no_remedy_that_fails(data, relax):
+    """An L1 fit's predictions have no standard errors. The refusal used to say "refit
+    with relax=True", which gave a model whose intervals were either refused too (a
+    column dropped) or, when the L1 fit kept every column, silently computed around the
+    L1 (shrunken) probabilities with the unpenalised refit's covariance: a mix of two
+    models. Now both are refused, and the message suggests nothing that fails."""
+    _, df = data
+    X, y = df[["a", "b"]], df["y"]
+    clf = NeuronClassifier(alpha=0.01, l1_ratio=1.0, relax=relax).fit(X, y)
+    assert np.all(clf.coef_ != 0)  # every column kept: the shapes of the two models agree
+    if relax:  # the two models differ: the refit is unpenalised
+        assert not np.allclose(clf.predict_proba(X), clf.relaxed_.predict_proba(X), atol=1e-3)
+    with pytest.raises(ValueError, match="L1") as err:
+        clf.predict_interval(X)
+    assert "relax=True for" not in str(err.value)
+
+
+@pytest.mark.parametrize("relax", [False, True])
+def test_cli_predict_interval_of_an_l1_model_is_refused_in_cli_words(data, tmp_path, capsys, relax):
+    path, _ = data
+    model = tmp_path / "m.json"
+    argv = ["train", path, "--target", "y", "--model", model, "-q"]
+    argv += ["--l1-ratio", "1", "--alpha", "0.01"] + (["--relax"] if relax else [])
+    assert run(argv, capsys)[0] == 0
+    err = fail(["predict", model, path, "--out", tmp_path / "p.csv", "--interval", 0.9], capsys, "")
+    assert "--l1-ratio" in err and "--relax for" not in err
+    assert_cli_words(err, "predict")
+    ridge = tmp_path / "ridge.json"  # the remedy the message names: a ridge fit has intervals
+    assert run([*argv[:4], "--model", ridge, "-q", "--alpha", "0.01"], capsys)[0] == 0
+    code, _, err = run(
+        ["predict", ridge, path, "--out", tmp_path / "r.csv", "--interval", 0.9], capsys
+    )
+    assert code == 0, err
+    assert load(ridge).l1_ratio == 0
