@@ -86,3 +86,82 @@ def test_cli_predict_interval_of_an_l1_model_is_refused_in_cli_words(data, tmp_p
     )
     assert code == 0, err
     assert load(ridge).l1_ratio == 0
+
+
+def _write(tmp_path, name, frame, **kw):
+    path = tmp_path / name
+    frame.to_csv(path, index=False, **kw)
+    return path
+
+
+def test_cli_a_column_named_intercept_names_the_flag_that_helps(data, tmp_path, capsys):
+    """The estimator's "(or fit with fit_intercept=False)" reached the command line as is."""
+    _, df = data
+    path = _write(tmp_path, "t.csv", df.rename(columns={"b": "intercept"}))
+    model = tmp_path / "m.json"
+    err = fail(["train", path, "--target", "y", "--model", model], capsys, "'intercept'")
+    assert_cli_words(err, "train")
+    assert "--no-intercept" in err
+    assert run(["train", path, "--target", "y", "--model", model, "--no-intercept"], capsys)[0] == 0
+    ref = NeuronClassifier(fit_intercept=False).fit(df[["a", "b"]], df["y"])
+    np.testing.assert_allclose(load(model).coef_, ref.coef_, rtol=1e-6)
+
+
+def test_cli_numbers_with_a_decimal_comma_name_no_python_option(data, tmp_path, capsys):
+    """ "read the file with decimal=','" is pandas' option: the command line has none."""
+    _, df = data
+    text = df.assign(a=df["a"].map(lambda v: f"{v:.4f}".replace(".", ",")))
+    path = _write(tmp_path, "t.tsv", text, sep="\t")
+    err = fail(["train", path, "--target", "y", "--model", tmp_path / "m.json"], capsys, "comma")
+    assert_cli_words(err, "train")
+
+
+def test_cli_interval_without_standard_errors_names_the_flag(data, tmp_path, capsys):
+    """predict --interval of a model trained with --inference never said "refit with
+    inference=True"; now it says train's flag, and that flag gives the intervals."""
+    path, _ = data
+    model = tmp_path / "m.json"
+    argv = ["train", path, "--target", "y", "--model", model, "-q", "--force"]
+    assert run([*argv, "--inference", "never"], capsys)[0] == 0
+    out = tmp_path / "p.csv"
+    err = fail(["predict", model, path, "--out", out, "--interval", 0.9], capsys, "--inference")
+    assert_cli_words(err, "predict")
+    assert run([*argv, "--inference", "always"], capsys)[0] == 0
+    assert run(["predict", model, path, "--out", out, "--interval", 0.9], capsys)[0] == 0
+    assert {"ci_low", "ci_high"} <= set(pd.read_csv(out).columns)
+
+
+def test_a_penalised_fit_that_stops_early_is_not_told_to_set_alpha(data, recwarn):
+    """The exact solvers' hint "set alpha > 0 if the classes are separable" was given to
+    fits that already had alpha > 0 (an L1 fit stopped by max_iter)."""
+    _, df = data
+    for params in ({"alpha": 0.001, "l1_ratio": 1.0}, {"alpha": 0.001}, {}):
+        with pytest.warns(UserWarning, match="increase max_iter") as caught:
+            NeuronClassifier(
+                max_iter=1,
+                solver="newton" if not params.get("l1_ratio") else "cd",
+                tol=1e-14,
+                **params,
+            ).fit(df[["a", "b"]], df["y"])
+        said = " ".join(str(w.message) for w in caught)
+        assert ("alpha > 0" in said) == (not params), said
+
+
+def test_cli_a_model_too_large_for_a_file_names_the_flag_that_helps(
+    data, tmp_path, capsys, monkeypatch
+):
+    """ "refit with inference=False" (write_model's refusal) reached the command line as is;
+    --inference never, which it now names, leaves the covariance out and the file fits."""
+    from oneneuron.modelfile import _document
+
+    path, _ = data
+    model = tmp_path / "m.json"
+    argv = ["train", path, "--target", "y", "--model", model, "-q"]
+    assert run([*argv, "--inference", "never"], capsys)[0] == 0
+    small = model.stat().st_size
+    model.unlink()
+    monkeypatch.setattr(_document, "MAX_MODEL_BYTES", small + 100)  # the covariance is more
+    err = fail(argv, capsys, "limit of model files")
+    assert_cli_words(err, "train")
+    assert "--inference never" in err and not model.exists()
+    assert run([*argv, "--inference", "never"], capsys)[0] == 0

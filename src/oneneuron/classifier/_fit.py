@@ -964,6 +964,8 @@ def store_result(est: Any, problem: LinearLoss, result: Any, solver: str, dtype:
             hint = "lower learning_rate, or use solver='lbfgs'"
         elif solver in _FIRST_ORDER:
             hint = "increase max_iter or learning_rate, or use solver='lbfgs'"
+        elif est.alpha > 0:  # already penalised: more iterations are what can help
+            hint = "increase max_iter"
         else:
             hint = "increase max_iter, or set alpha > 0 if the classes are separable"
         why = f" ({result.message})" if result.message else ""

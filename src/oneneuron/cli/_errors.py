@@ -29,8 +29,8 @@ def user_errors(fn: Any) -> Any:
     def wrapped(args: argparse.Namespace) -> int:
         try:
             return fn(args)
-        except (ModelFileError, DataError) as exc:
-            raise UserError(str(exc)) from None
+        except (ModelFileError, DataError) as exc:  # the layers' words, in the flags'
+            raise UserError(cli_terms(str(exc))) from None
         except BrokenPipeError:  # e.g. piped into `head`: stop quietly, like other tools
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (avoid a second error at exit)
             return 1
@@ -100,6 +100,14 @@ def cli_terms(text: str) -> str:
             "with --impute, which fills missing features and drops the rows without a label",
         ),
         ("missing='drop'", "--drop-missing"),
+        # check_no_intercept_column: the table, and train's flag for fit_intercept=False
+        ("X has a column named 'intercept'", "the table has a column named 'intercept'"),
+        ("(or fit with fit_intercept=False)", "(or train with --no-intercept)"),
+        # numbers_as_text: pandas' read_csv option, which the command line does not offer
+        (
+            "write them with a decimal point, or read the file with decimal=','",
+            "write them with a decimal point (the command line reads no other)",
+        ),
         ("reference=", "--reference "),
         ("(alpha=0)", "(--alpha 0)"),
         ("drop the redundant column(s)", "leave a column out (--features or --formula)"),
@@ -111,6 +119,7 @@ def cli_terms(text: str) -> str:
         # the longer message first: the shorter one is part of it
         ("inference=False was set; refit with inference=True", "--inference never was given"),
         ("refit with inference=True", "train again with --inference always"),
+        ("refit with inference=False", "train again with --inference never"),
         ("refit with relax=True", "train again with --relax"),
         (
             "so relax=True has nothing to refit; lower alpha",
