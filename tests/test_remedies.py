@@ -165,3 +165,30 @@ def test_cli_a_model_too_large_for_a_file_names_the_flag_that_helps(
     assert_cli_words(err, "train")
     assert "--inference never" in err and not model.exists()
     assert run([*argv, "--inference", "never"], capsys)[0] == 0
+
+
+def test_on_unknown_help_says_how_an_unseen_category_is_coded(tmp_path, capsys):
+    """--on-unknown's help said "encode as zeros", but a model file of this version codes
+    an unseen category as the reference level, and with --encoding full as the first
+    level (a 1 in its column, not zeros), as the README and the warning say."""
+    rng = np.random.default_rng(3)
+    n = 120
+    df = pd.DataFrame({"x": rng.normal(size=n), "g": rng.choice(["a", "b", "c"], n)})
+    df["y"] = (rng.random(n) < 1 / (1 + np.exp(-df["x"] - (df["g"] == "b")))).astype(int)
+    path = _write(tmp_path, "t.csv", df)
+    model = tmp_path / "m.json"
+    argv = ["train", path, "--target", "y", "--model", model, "-q", "--encoding", "full"]
+    assert run([*argv, "--alpha", "0.01"], capsys)[0] == 0
+    new = _write(tmp_path, "new.csv", pd.DataFrame({"x": [0.5] * 3, "g": ["a", "b", "zzz"]}))
+    out = tmp_path / "p.csv"
+    code, _, err = run(["predict", model, new, "--out", out], capsys)
+    assert code == 0 and "warning:" in err
+    p = pd.read_csv(out)["proba_1"].to_numpy()
+    assert p[2] == p[0] != p[1]  # the first level's probability, not the all-zero coding's
+    w, b = load(model).coef_[0], load(model).intercept_[0]
+    assert p[2] != pytest.approx(1 / (1 + np.exp(-(b + 0.5 * w[0]))))  # zeros would give this
+    parser = build_parser()
+    sub = next(a for a in parser._actions if hasattr(a, "choices") and a.choices)
+    for command in ("predict", "evaluate"):
+        (action,) = (a for a in sub.choices[command]._actions if "--on-unknown" in a.option_strings)
+        assert "reference level" in action.help and "zeros" not in action.help, action.help

@@ -121,7 +121,8 @@ def reading_parent() -> argparse.ArgumentParser:
         "--on-unknown",
         choices=["ignore", "error"],
         default="ignore",
-        help="unseen categories: encode as zeros and warn (default), or fail",
+        help="categories not seen in training: code them as the reference level (with "
+        "--encoding full, the first level) and warn (default), or fail",
     )
 
     return reading

@@ -1,8 +1,9 @@
 """``oneneuron predict``: class probabilities and labels for a table, written chunk by chunk.
 
 Columns of DATA that the model does not use are ignored and named on one
-``note:`` line; categories not seen in training encode as zeros with a
-``warning:`` line, or fail with ``--on-unknown error``. The output is written to
+``note:`` line; categories not seen in training are coded as the reference level (the
+first level where the coding has none) with a ``warning:`` line, or fail with
+``--on-unknown error``. The output is written to
 a temporary file and renamed at the end (never replacing a file without
 ``--force``).
 """
