@@ -70,7 +70,7 @@ def fit(
     """Fit ``est`` (a ``NeuronClassifier``) on any kind of input; returns ``est``.
 
     The same steps for every engine: the engine prepares the data where it lives
-    (:func:`oneneuron.prepare`), the solver runs on the host with
+    (:func:`oneneuron.engines.prepare`), the solver runs on the host with
     d-sized vectors, and the statistics for inference are made at the end.
     """
     X = batch_as_table(X)  # a pyarrow RecordBatch is the Table it holds
