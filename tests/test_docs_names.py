@@ -162,3 +162,37 @@ def test_every_keyword_the_pages_pass_is_a_parameter(name):
                     wrong.append(f"{page.name}: {key} in {m.group(0)[:80]}")
     assert seen, name
     assert not wrong, "\n".join(wrong)
+
+
+def test_every_step_of_the_tutorials_loop_is_a_documented_method():
+    """The README and the changelog list the neuron's steps as "initialize → forward →
+    cost → backward → update"; ``initialize`` was only the constructor, so a learner's
+    ``neuron.initialize()`` (the courses' ``initialize_with_zeros``) was an AttributeError."""
+    import numpy as np
+
+    from oneneuron import Neuron
+
+    readme = (ROOT / "README.md").read_text()
+    row = next(line for line in readme.splitlines() if "forward →" in line)
+    steps = re.findall(r"\w+", row.split("|")[1])
+    assert steps == ["initialize", "forward", "cost", "backward", "update"], row
+    for step in steps:
+        method = getattr(Neuron, step, None)
+        assert callable(method) and method.__doc__, step
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
+    y = np.array([1.0, 0.0, 1.0, 0.0])
+    neuron = Neuron(n_features=2)
+    costs = []
+    for _ in range(2):  # initialize starts the loop over, from zeros
+        neuron.initialize()
+        assert neuron.w.tolist() == [0.0, 0.0] and neuron.b == 0.0
+        for _ in range(5):
+            a = neuron.forward(X)
+            cost = neuron.cost(a, y)
+            neuron.update(*neuron.backward(X, a, y), learning_rate=1.0)
+        costs.append(cost)
+    assert costs[0] == costs[1] and costs[0] < np.log(2)
+    neuron.initialize(w=[1.0, -1.0], b=0.5)
+    assert neuron.w.tolist() == [1.0, -1.0] and neuron.b == 0.5
+    with pytest.raises(ValueError, match="shape"):
+        neuron.initialize(w=[1.0])
