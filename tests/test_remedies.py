@@ -192,3 +192,33 @@ def test_on_unknown_help_says_how_an_unseen_category_is_coded(tmp_path, capsys):
     for command in ("predict", "evaluate"):
         (action,) = (a for a in sub.choices[command]._actions if "--on-unknown" in a.option_strings)
         assert "reference level" in action.help and "zeros" not in action.help, action.help
+
+
+def test_a_separated_relaxed_refit_is_not_told_to_set_alpha_or_firth(data, tmp_path, capsys):
+    """relax=True refits unpenalised on the kept columns; when that refit is separated, the
+    warning and summary() said "use alpha > 0 ... or firth=True", but alpha > 0 is already
+    set (the refit is unpenalised by definition) and firth=True cannot go with it (Firth
+    needs alpha=0). The remedy that works is the L1 fit without relax, which is finite."""
+    from oneneuron import SeparationWarning
+    from oneneuron.stats import InferenceUnavailableError
+
+    _, df = data
+    X, y = df[["a", "b"]], (df["a"] > 0).astype(int)  # separated by a
+    with pytest.warns(SeparationWarning) as caught:
+        NeuronClassifier(alpha=0.05, l1_ratio=1.0, relax=True).fit(X, y)
+    said = " ".join(str(w.message) for w in caught if w.category is SeparationWarning)
+    assert "alpha > 0" not in said and "firth=True" not in said, said
+    assert "relax" in said
+    with pytest.raises(InferenceUnavailableError) as err:
+        NeuronClassifier(alpha=0.05, l1_ratio=1.0, relax=True).fit(X, y).summary()
+    assert "alpha > 0" not in str(err.value) and "relax" in str(err.value)
+    with pytest.raises(ValueError):  # the old advice, firth=True, cannot go with the L1 fit
+        NeuronClassifier(alpha=0.05, l1_ratio=1.0, relax=True, firth=True).fit(X, y)
+    plain = NeuronClassifier(alpha=0.05, l1_ratio=1.0).fit(X, y)  # the remedy: finite
+    assert np.all(np.isfinite(plain.coef_)) and abs(plain.coef_[0, 0]) < 20
+    path = _write(tmp_path, "sep.csv", df.assign(y=y))
+    argv = ["train", path, "--target", "y", "--model", tmp_path / "m.json"]
+    code, out, err = run([*argv, "--l1-ratio", "1", "--alpha", "0.05", "--relax"], capsys)
+    assert code == 0
+    assert_cli_words(err, "train")
+    assert "without --relax" in err and "--alpha > 0" not in err + out, err + out

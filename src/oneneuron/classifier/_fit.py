@@ -29,7 +29,7 @@ from ..engines import (
     to_host,
     warn_weightless_classes,
 )
-from ..exceptions import ConvergenceWarning
+from ..exceptions import ConvergenceWarning, SeparationWarning
 from ..objective import SMALL_DENSE_ENTRIES, LinearLoss, SmallDenseLoss
 from ..optim import OPTIMIZERS
 from ..solvers import Trace, gradient_descent, lbfgs, minibatch_descent, newton
@@ -602,6 +602,11 @@ def fit_firth(est: Any, data: FitData, off: NDArray | None) -> Any:
     return est
 
 
+#: The remedy for a separated relaxed refit: the refit is unpenalised by design, and Firth
+#: cannot go with an L1 fit; the L1 fit itself is finite.
+RELAXED_SEPARATED = "drop relax=True: the L1 fit itself has finite estimates, without p-values"
+
+
 def relaxed_inference(est: Any, data: FitData, off: Any, cluster: Any) -> Any:
     """``relax=True``: refit unpenalised on the columns the L1 fit kept; its inference, labelled.
 
@@ -636,9 +641,19 @@ def relaxed_inference(est: Any, data: FitData, off: Any, cluster: Any) -> Any:
     kw: dict[str, Any] = {} if off is None else {"offset": off}
     if cluster is not None:
         kw["cluster"] = cluster
-    relaxed.fit(frame, data.classes[data.y_idx], sample_weight=data.sample_weight, **kw)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        relaxed.fit(frame, data.classes[data.y_idx], sample_weight=data.sample_weight, **kw)
+    for w in caught:  # the refit's warnings, a separated refit's advice made relax's
+        text = str(w.message)
+        if issubclass(w.category, SeparationWarning):
+            text = f"relax=True: the unpenalised refit on the columns the L1 fit kept: {text}"
+            text = text.split(" Use alpha > 0")[0] + f" D{RELAXED_SEPARATED[1:]}."
+        warnings.warn(text, w.category, stacklevel=4)
     est.relaxed_ = relaxed
     out = copy.copy(relaxed.inference_)
+    if out.cov is None and out.separation not in ("none", "not checked"):
+        out.reason = f"{out.reason.split('; use ')[0]} (the relaxed refit); {RELAXED_SEPARATED}"
     out.extra = dict(out.extra)
     out.extra["note"] = (
         f"RELAXED fit: unpenalised refit on the {len(keep)} of {data.n_features} columns the "

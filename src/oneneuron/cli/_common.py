@@ -325,7 +325,12 @@ def fit_status(est: Any) -> list[str]:
     if res is None:
         return []
     lines = []
-    if res.separation in ("complete", "quasi-complete"):
+    if res.separation in ("complete", "quasi-complete") and getattr(est, "relax", False):
+        lines.append(  # the unpenalised refit is separated; the L1 fit itself is finite
+            f"SEPARATED ({res.separation} separation) in the relaxed refit (--relax, "
+            "unpenalised): its coefficients do not exist; the L1 fit's are finite"
+        )
+    elif res.separation in ("complete", "quasi-complete"):
         lines.append(
             f"SEPARATED ({res.separation} separation): the fit stopped, it did not converge to "
             "an estimate; maximum-likelihood coefficients do not exist (use --alpha > 0"

@@ -121,6 +121,12 @@ def cli_terms(text: str) -> str:
         ("refit with inference=True", "train again with --inference always"),
         ("refit with inference=False", "train again with --inference never"),
         ("refit with relax=True", "train again with --relax"),
+        (  # a separated relaxed refit (RELAXED_SEPARATED)
+            "relax=True: the unpenalised refit on the columns the L1 fit kept:",
+            "--relax: the unpenalised refit on the columns the L1 fit kept:",
+        ),
+        ("drop relax=True: the L1 fit itself", "train without --relax: the L1 fit itself"),
+        ("Drop relax=True: the L1 fit itself", "Train without --relax: the L1 fit itself"),
         (
             "so relax=True has nothing to refit; lower alpha",
             "so --relax has nothing to refit; lower --alpha",
