@@ -222,3 +222,15 @@ def test_a_separated_relaxed_refit_is_not_told_to_set_alpha_or_firth(data, tmp_p
     assert code == 0
     assert_cli_words(err, "train")
     assert "without --relax" in err and "--alpha > 0" not in err + out, err + out
+
+
+def test_cli_firth_caption_says_profile_intervals_are_pythons(data, tmp_path, capsys):
+    """evaluate's table (and the HTML report's) of a --firth model pointed to
+    "summary(ci='profile', X=..., y=...)" as if the command line had it; it says where."""
+    path, _ = data
+    model, report = tmp_path / "m.json", tmp_path / "r.html"
+    assert run(["train", path, "--target", "y", "--model", model, "-q", "--firth"], capsys)[0] == 0
+    code, out, _ = run(["evaluate", model, path, "--report", report], capsys)
+    assert code == 0
+    for text in (out, report.read_text()):
+        assert "profile" in text and "in Python" in text

@@ -151,6 +151,15 @@ def cli_terms(text: str) -> str:
     return text
 
 
+def cli_caption(text: str) -> str:
+    """A summary table's caption as the command line prints it: what only Python offers
+    (Firth's profile intervals) is said to be Python's."""
+    return text.replace(
+        "(summary(ci='profile', X=..., y=...) for profile ones)",
+        "(profile ones: summary(ci='profile', X=..., y=...) in Python; the command line has none)",
+    )
+
+
 #: Messages of scikit-learn and of the estimator's parameter checks, in the flags' names.
 _CLI_PATTERNS = (
     (

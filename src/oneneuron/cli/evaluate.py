@@ -19,7 +19,7 @@ from ._common import (
     reading_parent,
     unknown_warning,
 )
-from ._errors import UserError, user_errors
+from ._errors import UserError, cli_caption, user_errors
 
 if TYPE_CHECKING:
     import numpy as np
@@ -159,7 +159,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         filled = missing_note(saved)
         if filled:
             print(filled)
-        print(format_summary(res, exp=args.odds_ratios))
+        print(cli_caption(format_summary(res, exp=args.odds_ratios)))
     if args.report:
         note(args, f"wrote {args.report}")
     return 0

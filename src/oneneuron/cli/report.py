@@ -24,6 +24,7 @@ import numpy as np
 from ..modelfile import SavedModel
 from ..tables import atomic_write_text, feature_names
 from ._common import fit_status, missing_note
+from ._errors import cli_caption
 
 __all__ = ["write_report", "render_report"]
 
@@ -188,7 +189,8 @@ def _coefficient_section(saved: SavedModel) -> str:
     odds = summary_table(res, exp=True).to_html(float_format=lambda v: f"{v:.4g}", border=0)
     return (
         f"<h2>Coefficients (the table of the terminal)</h2>{note_html}"
-        f'<pre class="caption">{e(res.caption())}</pre>{table}<h3>Odds ratios</h3>{odds}'
+        f'<pre class="caption">{e(cli_caption(res.caption()))}</pre>{table}'
+        f"<h3>Odds ratios</h3>{odds}"
     )
 
 
