@@ -234,3 +234,33 @@ def test_cli_firth_caption_says_profile_intervals_are_pythons(data, tmp_path, ca
     assert code == 0
     for text in (out, report.read_text()):
         assert "profile" in text and "in Python" in text
+
+
+@pytest.mark.parametrize("kind", ["array", "frame"])
+def test_a_non_finite_cell_is_told_a_remedy_that_handles_it(kind):
+    """A NaN cell was told "drop or fill it (a table takes missing='drop' or 'mean' ...)":
+    that works, for arrays too (not only tables). An infinite cell was told the same, but
+    missing= fills and drops NaN only: the fit then failed again (for an array with
+    scikit-learn's "Input contains infinity" naming no cell)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    y = (X[:, 0] + rng.normal(size=60) > 0).astype(int)
+
+    def table(v):
+        Xb = X.copy()
+        Xb[3, 1] = v
+        return Xb if kind == "array" else pd.DataFrame(Xb, columns=["a", "b"])
+
+    with pytest.raises(ValueError, match="missing=") as err:
+        NeuronClassifier().fit(table(np.nan), y)
+    assert "a table takes" not in str(err.value)
+    filled = NeuronClassifier(missing="mean").fit(table(np.nan), y)  # the remedy it names
+    Xf = X.copy()
+    Xf[3, 1] = np.delete(X[:, 1], 3).mean()
+    np.testing.assert_allclose(filled.coef_, NeuronClassifier().fit(Xf, y).coef_, rtol=1e-8)
+    with pytest.raises(ValueError, match="infinity") as err:
+        NeuronClassifier().fit(table(np.inf), y)
+    assert "replace it" in str(err.value) and "missing='" not in str(err.value), str(err.value)
+    with pytest.raises(ValueError, match="column") as err:  # missing= names the cell too
+        NeuronClassifier(missing="mean").fit(table(np.inf), y)
+    assert "row 3" in str(err.value), str(err.value)

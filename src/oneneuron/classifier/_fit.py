@@ -22,6 +22,7 @@ from ..engines import (
     blas_threads,
     column_subset,
     coordinate_stats,
+    first_non_finite,
     input_kind,
     make_engine,
     prepare,
@@ -342,9 +343,18 @@ def array_input(X: Any) -> Any:
             f"missing= applies to tables (pandas/polars DataFrames, Arrow tables) and "
             f"NumPy/SciPy arrays; X is a {type(X).__name__}"
         )
-    X = check_array(
-        X, accept_sparse="csr", dtype=[np.float64, np.float32], ensure_all_finite="allow-nan"
-    )
+    try:
+        X = check_array(
+            X, accept_sparse="csr", dtype=[np.float64, np.float32], ensure_all_finite="allow-nan"
+        )
+    except ValueError as exc:  # an infinity: name its cell, as a table's message does
+        where = _first_infinite(X) if "infinity" in str(exc) else None
+        if where is None:
+            raise
+        raise ValueError(
+            f"{where}; a model needs finite numbers: replace it, or drop its row (missing= "
+            "fills and drops NaN cells only)"
+        ) from None
     if hasattr(X, "tocsr"):
         if np.isnan(X.data).any():
             raise ValueError(
@@ -353,6 +363,20 @@ def array_input(X: Any) -> Any:
             )
         return X
     return array_table(X)
+
+
+def _first_infinite(X: Any) -> str | None:
+    """Where an array-like first holds an infinity (NaN cells passed over), in words."""
+    try:
+        if hasattr(X, "tocsr"):
+            A = X.tocsr().astype(np.float64)
+            A.data = np.where(np.isnan(A.data), 0.0, A.data)
+        else:
+            A = np.asarray(X, dtype=np.float64)
+            A = np.where(np.isnan(A), 0.0, A)
+    except (TypeError, ValueError):
+        return None
+    return first_non_finite(A)
 
 
 def _same_target(given: Any, target: Any, rows: Any, name: str | None) -> None:
