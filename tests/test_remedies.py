@@ -264,3 +264,28 @@ def test_a_non_finite_cell_is_told_a_remedy_that_handles_it(kind):
     with pytest.raises(ValueError, match="column") as err:  # missing= names the cell too
         NeuronClassifier(missing="mean").fit(table(np.inf), y)
     assert "row 3" in str(err.value), str(err.value)
+
+
+def test_full_encoding_beside_an_intercept_names_the_encoding_that_identifies_it(tmp_path, capsys):
+    """encoding='full' with an intercept and alpha=0 has no standard errors; the reason
+    said "drop the redundant column(s) or set alpha > 0" (CLI: "leave a column out
+    (--features or --formula)"), but the redundant column is a coded level, which no
+    column of the table drops. It now names the encoding that identifies the model."""
+    from oneneuron.stats import InferenceUnavailableError
+
+    rng = np.random.default_rng(4)
+    n = 150
+    df = pd.DataFrame({"x": rng.normal(size=n), "g": rng.choice(["a", "b", "c"], n)})
+    df["y"] = (rng.random(n) < 1 / (1 + np.exp(-df["x"]))).astype(int)
+    with pytest.raises(InferenceUnavailableError, match="encoding='reference'"):
+        NeuronClassifier(encoding="full").fit(df[["x", "g"]], df["y"]).summary()
+    formula = NeuronClassifier(encoding="full", formula="y ~ x + I(2 * x) + C(g)").fit(df)
+    assert "singular" in formula.inference_.reason  # x and 2x: collinear, not the coding
+    assert "encoding" not in formula.inference_.reason  # a formula codes C(g) itself
+    fixed = NeuronClassifier(encoding="reference").fit(df[["x", "g"]], df["y"])
+    assert np.all(np.isfinite(fixed.summary()["std_err"]))
+    path = _write(tmp_path, "t.csv", df)
+    argv = ["train", path, "--target", "y", "--model", tmp_path / "m.json", "--force"]
+    code, out, err = run([*argv, "--encoding", "full"], capsys)
+    assert code == 0 and "--encoding reference" in out, out
+    assert not PYTHON_KEYWORD.search(out), out

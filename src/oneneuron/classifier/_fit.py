@@ -195,13 +195,28 @@ def fit(
 
 def name_empty_levels(est: Any, inference: Any) -> Any:
     """``inference`` with its reason for a singular Hessian led by the categorical levels
-    that have no training rows (of positive weight), the usual cause on a table."""
+    that have no training rows (of positive weight), the usual cause on a table; and,
+    where ``encoding="full"`` codes every level beside the intercept, followed by the
+    encoding that identifies the model (no column of the table drops a coded level)."""
     from ..tables import empty_levels_note
 
     report = getattr(est, "design_report_", None) or {}
     note = empty_levels_note(report.get("empty_levels"))
-    if note and inference.cov is None and "singular" in inference.reason:
+    singular = inference.cov is None and "singular" in inference.reason
+    if note and singular:
         inference.reason = f"{note}; {inference.reason}"
+    design = getattr(est, "design_", None)
+    full = (  # plain columns coded with every level (a formula codes its own C() terms)
+        getattr(design, "encoding", None) == "full"
+        and getattr(design, "formula", None) is None
+        and est.fit_intercept
+    )
+    levels = [t for t in getattr(est, "feature_names_out_", []) if f"'{t}'" in inference.reason]
+    if full and singular and any("[" in t and "[T." not in t for t in levels):
+        inference.reason += (
+            "; encoding='full' gives every level a column beside the intercept: "
+            "encoding='reference' (the default) identifies the model"
+        )
     return inference
 
 

@@ -100,6 +100,8 @@ def cli_terms(text: str) -> str:
             "with --impute, which fills missing features and drops the rows without a label",
         ),
         ("missing='drop'", "--drop-missing"),
+        ("encoding='full'", "--encoding full"),
+        ("encoding='reference'", "--encoding reference"),
         # check_no_intercept_column: the table, and train's flag for fit_intercept=False
         ("X has a column named 'intercept'", "the table has a column named 'intercept'"),
         ("(or fit with fit_intercept=False)", "(or train with --no-intercept)"),
