@@ -289,3 +289,20 @@ def test_full_encoding_beside_an_intercept_names_the_encoding_that_identifies_it
     code, out, err = run([*argv, "--encoding", "full"], capsys)
     assert code == 0 and "--encoding reference" in out, out
     assert not PYTHON_KEYWORD.search(out), out
+
+
+def test_cli_dask_text_columns_name_the_flags_that_help(data, tmp_path, capsys):
+    """train --engine dask on a Parquet file with a text column said "encode them (e.g.
+    one-hot) before fitting"; the command line's ways are --features (leave it out) and
+    the in-memory engine, which codes text columns. Both work."""
+    pytest.importorskip("dask.dataframe")
+    _, df = data
+    path = tmp_path / "t.parquet"
+    df.assign(g=np.where(df["a"] > 0, "u", "v")).to_parquet(path)
+    model = tmp_path / "m.json"
+    argv = ["train", path, "--target", "y", "--model", model, "-q", "--force"]
+    err = fail([*argv, "--engine", "dask"], capsys, "'g'")
+    assert "--features" in err and "--engine" in err, err
+    assert_cli_words(err, "train")
+    assert run([*argv, "--engine", "dask", "--features", "a", "b"], capsys)[0] == 0
+    assert run(argv, capsys)[0] == 0 and "g[T.v]" in load(model).feature_names_out_

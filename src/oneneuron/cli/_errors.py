@@ -100,6 +100,11 @@ def cli_terms(text: str) -> str:
             "with --impute, which fills missing features and drops the rows without a label",
         ),
         ("missing='drop'", "--drop-missing"),
+        (  # fit_parquet's text columns: what --engine dask can do about them
+            "; encode them (e.g. one-hot) before fitting",
+            "; leave them out with --features, or train without --engine dask (in memory, "
+            "text columns are coded against a reference level)",
+        ),
         ("encoding='full'", "--encoding full"),
         ("encoding='reference'", "--encoding reference"),
         # check_no_intercept_column: the table, and train's flag for fit_intercept=False
