@@ -306,3 +306,30 @@ def test_cli_dask_text_columns_name_the_flags_that_help(data, tmp_path, capsys):
     assert_cli_words(err, "train")
     assert run([*argv, "--engine", "dask", "--features", "a", "b"], capsys)[0] == 0
     assert run(argv, capsys)[0] == 0 and "g[T.v]" in load(model).feature_names_out_
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"solver": "gd", "learning_rate": 0.01},
+        {"solver": "sgd", "optimizer": "adam", "batch_size": 10},
+        {"solver": "gd"},
+    ],
+)
+def test_gradient_descent_advice_to_use_lbfgs_works_as_written(data, params):
+    """A first-order fit that stops early is told "or use solver='lbfgs'"; applied to the
+    fit's parameters, it failed where they set learning_rate, optimizer or batch_size
+    (options L-BFGS refuses). The advice now says to leave them out, and that works."""
+    from oneneuron import ConvergenceWarning
+
+    _, df = data
+    X, y = df[["a", "b"]], df["y"]
+    with pytest.warns(ConvergenceWarning, match="solver='lbfgs'") as caught:
+        NeuronClassifier(max_iter=2, **params).fit(X, y)
+    said = str(caught[0].message)
+    dropped = [k for k in params if k != "solver"]
+    for key in dropped:
+        assert key in said.split("solver='lbfgs'")[1], said
+    remedy = {k: v for k, v in params.items() if k not in dropped} | {"solver": "lbfgs"}
+    fit = NeuronClassifier(max_iter=2, **remedy).fit(X, y)
+    assert fit.solver_ == "lbfgs"

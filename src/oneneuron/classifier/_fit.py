@@ -1014,10 +1014,13 @@ def store_result(est: Any, problem: LinearLoss, result: Any, solver: str, dtype:
     if "lbfgs" in result.extra:
         est.stop_reason_ = f"{result.extra['lbfgs']}; {est.stop_reason_}"
     if not result.converged:
+        # L-BFGS refuses the first-order options: the advice says to leave them out
+        own = [k for k in ("learning_rate", "optimizer", "batch_size") if getattr(est, k, None)]
+        lbfgs = "solver='lbfgs'" + (f" (without {', '.join(own)})" if own else "")
         if solver in _FIRST_ORDER and "learning_rate too large" in result.message:
-            hint = "lower learning_rate, or use solver='lbfgs'"
+            hint = f"lower learning_rate, or use {lbfgs}"
         elif solver in _FIRST_ORDER:
-            hint = "increase max_iter or learning_rate, or use solver='lbfgs'"
+            hint = f"increase max_iter or learning_rate, or use {lbfgs}"
         elif est.alpha > 0:  # already penalised: more iterations are what can help
             hint = "increase max_iter"
         else:
