@@ -333,3 +333,41 @@ def test_gradient_descent_advice_to_use_lbfgs_works_as_written(data, params):
     remedy = {k: v for k, v in params.items() if k not in dropped} | {"solver": "lbfgs"}
     fit = NeuronClassifier(max_iter=2, **remedy).fit(X, y)
     assert fit.solver_ == "lbfgs"
+
+
+@pytest.mark.parametrize(
+    "base, alpha_fix, firth_fix",
+    [
+        ({}, {"alpha": 0.1}, {"firth": True}),
+        (
+            {"cov_type": "HC1"},
+            {"alpha": 0.1, "cov_type": "nonrobust"},
+            {"firth": True, "cov_type": "nonrobust"},
+        ),
+        ({"solver": "lbfgs"}, {"alpha": 0.1}, {"firth": True, "solver": "auto"}),
+        ({"record_path": True}, {"alpha": 0.1}, {"firth": True, "record_path": False}),
+    ],
+)
+def test_separation_remedies_name_the_settings_they_cannot_go_with(base, alpha_fix, firth_fix):
+    """A separated fit is told "use alpha > 0 ... or firth=True". With cov_type='HC1' both
+    failed as written (a sandwich is for unpenalised fits; Firth reports the inverse
+    information), and firth=True failed beside solver='lbfgs' or record_path=True. The
+    warning and the table's reason now name what has to change with them, and that works."""
+    from oneneuron import SeparationWarning
+    from oneneuron.stats import InferenceUnavailableError
+
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame({"a": rng.normal(size=80), "b": rng.normal(size=80)})
+    y = (X["a"] > 0).astype(int)
+    with pytest.warns(SeparationWarning) as caught:
+        clf = NeuronClassifier(**base).fit(X, y)
+    said = " ".join(str(w.message) for w in caught if w.category is SeparationWarning)
+    with pytest.raises(InferenceUnavailableError) as err:
+        clf.summary()
+    for fix in (alpha_fix, firth_fix):
+        words = [f"{k}={v!r}" for k, v in fix.items() if k not in ("alpha", "firth")]
+        for text in (said, str(err.value)):
+            for word in words:
+                assert word in text, (word, text)
+        fixed = NeuronClassifier(**(base | fix)).fit(X, y)
+        assert np.all(np.abs(fixed.coef_) < 50)

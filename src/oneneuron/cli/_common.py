@@ -331,10 +331,13 @@ def fit_status(est: Any) -> list[str]:
             "unpenalised): its coefficients do not exist; the L1 fit's are finite"
         )
     elif res.separation in ("complete", "quasi-complete"):
+        from ..stats import separation_fixes
+
+        fixes = [f for f in separation_fixes(est, len(est.classes_)) if f]  # Firth: binary
         lines.append(
             f"SEPARATED ({res.separation} separation): the fit stopped, it did not converge to "
-            "an estimate; maximum-likelihood coefficients do not exist (use --alpha > 0"
-            + (" or --firth)" if len(est.classes_) == 2 else ")")  # Firth: binary only
+            f"an estimate; maximum-likelihood coefficients do not exist (use "
+            f"{cli_terms(' or '.join(fixes))})"
         )
     if res.cov is None and res.reason:
         why = cli_terms(res.reason)

@@ -19,6 +19,7 @@ the end of ``fit`` (:func:`compute_inference`) and kept as an
 ``anova``                    sequential analysis of deviance over terms (``_anova``)
 ``training_rows``            the training rows as the fit used them (its ``missing=``)
 ``relaxed_view``             a ``relax=True`` model's refit and X on its kept columns
+``separation_fixes``         separation's remedies, with the settings they cannot go with
 ``diagnostics``              residuals, leverage, Cook's distance (``_diagnostics``)
 ``firth_inference``          Firth's bias-reduced logistic regression (``_firth``)
 ===========================  ==========================================================
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
         HessianRecorder,
         compute_inference,
         relaxed_view,
+        separation_fixes,
         term_names,
         training_rows,
     )
@@ -68,6 +70,7 @@ _LAZY = {
     "term_names": "_fit",
     "training_rows": "_fit",
     "relaxed_view": "_fit",
+    "separation_fixes": "_fit",
     "ChiSquareTest": "_hypothesis",
     "lr_test": "_hypothesis",
     "wald_test": "_hypothesis",
@@ -98,6 +101,7 @@ __all__ = [
     "term_names",
     "training_rows",
     "relaxed_view",
+    "separation_fixes",
     "logit_interval",
     "lr_test",
     "margeff_table",
