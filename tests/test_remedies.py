@@ -371,3 +371,21 @@ def test_separation_remedies_name_the_settings_they_cannot_go_with(base, alpha_f
                 assert word in text, (word, text)
         fixed = NeuronClassifier(**(base | fix)).fit(X, y)
         assert np.all(np.abs(fixed.coef_) < 50)
+
+
+def test_collinear_columns_beside_a_robust_covariance_name_the_alpha_that_works():
+    """Collinear columns leave no standard errors, with "drop the redundant column(s) or
+    set alpha > 0"; beside cov_type='HC1' alpha > 0 alone is refused (a sandwich is for
+    unpenalised fits). The reason now says what goes with it, and that works."""
+    from oneneuron.stats import InferenceUnavailableError
+
+    rng = np.random.default_rng(6)
+    X = pd.DataFrame({"a": rng.normal(size=100)})
+    X["b"] = 2 * X["a"]
+    y = (rng.random(100) < 1 / (1 + np.exp(-X["a"]))).astype(int)
+    with pytest.raises(InferenceUnavailableError, match="cov_type='nonrobust'"):
+        NeuronClassifier(cov_type="HC1").fit(X, y).summary()
+    fixed = NeuronClassifier(cov_type="nonrobust", alpha=0.1).fit(X, y)
+    assert np.all(np.isfinite(fixed.summary()["std_err"]))
+    with pytest.raises(ValueError, match="unpenalised"):  # what "set alpha > 0" alone does
+        NeuronClassifier(cov_type="HC1", alpha=0.1).fit(X, y)

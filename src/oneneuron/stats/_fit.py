@@ -772,6 +772,8 @@ def compute_inference(
         return out
     known = cond if problem.n_outputs == 1 else None  # binary: the same scaled matrix
     out.cov, out.reason, note, aliased = _covariance(problem, Hp, S, terms, est.alpha, known)
+    if out.cov is None:  # "set alpha > 0", with what it cannot go with (a robust cov_type)
+        out.reason = out.reason.replace("set alpha > 0", f"set {separation_fixes(est, K)[0]}")
     if note:
         out.extra["note"] = note
     if aliased:  # k of AIC and BIC: the rank, as statsmodels and R count it
