@@ -8,6 +8,7 @@ keywords (``fit_intercept=False``, ``decimal=','``), which a command-line user c
 
 from __future__ import annotations
 
+import html
 import re
 
 import numpy as np
@@ -389,3 +390,17 @@ def test_collinear_columns_beside_a_robust_covariance_name_the_alpha_that_works(
     assert np.all(np.isfinite(fixed.summary()["std_err"]))
     with pytest.raises(ValueError, match="unpenalised"):  # what "set alpha > 0" alone does
         NeuronClassifier(cov_type="HC1", alpha=0.1).fit(X, y)
+
+
+def test_report_names_the_stopping_measure_of_the_solver(data, tmp_path, capsys):
+    """The HTML report printed every model's grad_norm_ as "max|grad|"; for an L1 fit (cd)
+    that number is the KKT violation (the smooth part's gradient is not small there), as
+    train's own line says. The report now gives the fit's stop reason, with its measure."""
+    path, _ = data
+    model, report = tmp_path / "m.json", tmp_path / "r.html"
+    argv = ["train", path, "--target", "y", "--model", model, "-q"]
+    assert run([*argv, "--l1-ratio", "1", "--alpha", "0.01"], capsys)[0] == 0
+    assert run(["evaluate", model, path, "--report", report], capsys)[0] == 0
+    text = report.read_text()
+    assert "KKT violation" in text and "max|grad|" not in text
+    assert html.escape(load(model).stop_reason_) in text

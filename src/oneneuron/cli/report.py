@@ -224,6 +224,11 @@ def render_report(
         if "SEPARATED" in status
         else ("converged" if est.converged_ else "not converged")
     )
+    reason = getattr(est, "stop_reason_", None)  # with the solver's own measure (cd: KKT)
+    if reason is None:  # an older model file
+        stopped = f"{state} (max|grad| {est.grad_norm_:.2e})"
+    else:
+        stopped = f"SEPARATED ({reason})" if state == "SEPARATED" else reason
     plots = "".join(
         f'<figure><img alt="{e(t)}" src="{src}"><figcaption>{e(t)}</figcaption></figure>'
         for t, src in _figures(saved, metrics, y_idx, proba)
@@ -234,7 +239,7 @@ def render_report(
 <h1>oneneuron evaluation</h1>
 <p>Data: {e(source)} ({metrics["n_samples"]} rows), target {e(str(metrics["target"]))}.
 Model: {len(feats)} features, solver {e(est.solver_)},
-{state} (max|grad| {est.grad_norm_:.2e}).</p>
+{e(stopped)}.</p>
 {f'<p class="why">{e(status)}</p>' if status else ""}
 {cv_line}
 <table><tr><th>accuracy</th><td>{metrics["accuracy"]:.4f}</td></tr>
