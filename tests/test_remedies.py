@@ -404,3 +404,15 @@ def test_report_names_the_stopping_measure_of_the_solver(data, tmp_path, capsys)
     text = report.read_text()
     assert "KKT violation" in text and "max|grad|" not in text
     assert html.escape(load(model).stop_reason_) in text
+
+
+def test_dask_train_line_names_the_stopping_measure(data, tmp_path, capsys):
+    """train --engine dask printed "max|grad|" for every solver; cd's number is the KKT
+    violation. The line now carries the stop reason, as the in-memory train's does."""
+    pytest.importorskip("dask.dataframe")
+    _, df = data
+    path = tmp_path / "t.parquet"
+    df.to_parquet(path)
+    argv = ["train", path, "--target", "y", "--model", tmp_path / "m.json", "--engine", "dask"]
+    code, out, _ = run([*argv, "--alpha", "0.01", "--l1-ratio", "1"], capsys)
+    assert code == 0 and "KKT violation" in out and "max|grad|" not in out, out
