@@ -289,7 +289,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         (set by ``fit``; stored in model files; absent after loading an older file).
     grad_norm_ : float
         Final ``max |grad|`` (estimated where ``"subsampled-newton"`` took its
-        last step without a pass: see ``tol``).
+        last step without a pass: see ``tol``); for ``"cd"`` the KKT violation, the
+        largest entry of the minimum-norm subgradient (the smooth part's gradient
+        is not small at an L1 optimum). ``stop_reason_`` names the measure.
     n_samples_fit_ : int
         Training rows.
     n_passes_ : float
