@@ -196,3 +196,30 @@ def test_every_step_of_the_tutorials_loop_is_a_documented_method():
     assert neuron.w.tolist() == [1.0, -1.0] and neuron.b == 0.5
     with pytest.raises(ValueError, match="shape"):
         neuron.initialize(w=[1.0])
+
+
+def test_every_extra_the_messages_and_pages_name_exists():
+    """``pip install "oneneuron[dask]"``: each extra a message or page names is declared."""
+    import tomllib
+
+    extras = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    )
+    named = set()
+    for path in [*PAGES, *SOURCES]:
+        named |= set(re.findall(r"oneneuron\[([a-z0-9_-]+)\]", path.read_text()))
+    assert {"dask", "torch", "zstd"} <= named
+    assert named <= extras, named - extras
+
+
+def test_fit_parquet_without_dask_says_what_to_install(monkeypatch, tmp_path):
+    """fit_parquet without Dask raised "No module named 'dask'"; the command line's
+    --engine dask said which extra to install. Now fit_parquet says it too."""
+    import sys
+
+    from oneneuron.dask_io import fit_parquet
+
+    for name in ("dask", "dask.dataframe", "dask.array"):
+        monkeypatch.setitem(sys.modules, name, None)
+    with pytest.raises(ImportError, match=r"oneneuron\[dask\]"):
+        fit_parquet(tmp_path / "data.parquet", target="y")
