@@ -223,3 +223,26 @@ def test_fit_parquet_without_dask_says_what_to_install(monkeypatch, tmp_path):
         monkeypatch.setitem(sys.modules, name, None)
     with pytest.raises(ImportError, match=r"oneneuron\[dask\]"):
         fit_parquet(tmp_path / "data.parquet", target="y")
+
+
+def test_every_default_a_help_states_is_the_default():
+    """``--max-iter N  ... (default 1000)``: a default written in a help text is the parser's
+    (and --tol, --max-iter and --alpha state theirs)."""
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    stated = {}
+    for command, p in sub.choices.items():
+        for action in p._actions:
+            said = re.findall(r"default:? ([0-9][\w.+-]*|[a-z]+\b)", action.help or "")
+            if len(said) != 1 or not action.option_strings:
+                continue  # several defaults (gd's and sgd's step): each the estimator's
+            number = re.fullmatch(r"[0-9][0-9.e+-]*", said[0]) is not None
+            if not number and not isinstance(action.default, str):
+                continue  # a description ("default: all but the target ...")
+            stated[(command, action.option_strings[-1])] = said[0]
+            want = action.default if action.default is not None else 0  # --alpha: None is 0
+            if number:
+                assert float(said[0]) == float(want), (command, action.help, want)
+            else:
+                assert said[0] == str(want), (command, action.help, want)
+    assert {("train", "--tol"), ("train", "--max-iter"), ("train", "--alpha")} <= set(stated)

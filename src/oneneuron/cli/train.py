@@ -129,7 +129,9 @@ def add_parser(sub: Any) -> None:
         "--tol",
         type=float,
         default=1e-8,
-        help="stopping tolerance: the relative size of the last Newton step (see NeuronClassifier)",
+        help="stopping tolerance (default 1e-08) in the solver's measure: the relative size "
+        "of the last Newton step (newton; lbfgs estimates it), max|grad| (gd, sgd), the KKT "
+        "violation (cd); train's solver line names it (see NeuronClassifier's tol)",
     )
     p.add_argument(
         "--max-iter",
