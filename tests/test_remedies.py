@@ -416,3 +416,16 @@ def test_dask_train_line_names_the_stopping_measure(data, tmp_path, capsys):
     argv = ["train", path, "--target", "y", "--model", tmp_path / "m.json", "--engine", "dask"]
     code, out, _ = run([*argv, "--alpha", "0.01", "--l1-ratio", "1"], capsys)
     assert code == 0 and "KKT violation" in out and "max|grad|" not in out, out
+
+
+def test_cli_reference_given_twice_for_one_column_is_an_error(tmp_path, capsys):
+    """--reference g=a --reference g=b kept the last silently (the first was ignored), where
+    --features and --numeric refuse a repeated column; now it is one error naming both."""
+    rng = np.random.default_rng(8)
+    df = pd.DataFrame({"x": rng.normal(size=90), "g": rng.choice(["a", "b", "c"], 90)})
+    df["y"] = (rng.random(90) < 0.5).astype(int)
+    path = _write(tmp_path, "t.csv", df)
+    argv = ["train", path, "--target", "y", "--model", tmp_path / "m.json", "-q"]
+    err = fail([*argv, "--reference", "g=a", "--reference", "g=b"], capsys, "'g'")
+    assert "'a'" in err and "'b'" in err
+    assert run([*argv, "--reference", "g=b", "--reference", "g=b"], capsys)[0] == 0  # the same

@@ -77,7 +77,8 @@ def add_parser(sub: Any) -> None:
         action="append",
         default=[],
         metavar="COL=LEVEL",
-        help="reference level of a categorical column (default: first in sorted order)",
+        help="reference level of a categorical column (default: first in sorted order); "
+        "repeat for more columns",
     )
     p.add_argument(
         "--encoding",
@@ -239,6 +240,11 @@ def run_train(args: argparse.Namespace) -> int:
         col, sep, level = item.partition("=")
         if not sep or not col:
             raise UserError(f"--reference takes COL=LEVEL (e.g. student=No), not {item!r}")
+        if reference.get(col, level) != level:  # never keep one and ignore the other
+            raise UserError(
+                f"--reference gives column {col!r} two levels ({reference[col]!r}, {level!r}); "
+                "give one"
+            )
         reference[col] = level
     for flag, names in (("--features", args.features or []), ("--numeric", args.numeric)):
         twice = sorted({c for c in names if names.count(c) > 1})
