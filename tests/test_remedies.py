@@ -429,3 +429,26 @@ def test_cli_reference_given_twice_for_one_column_is_an_error(tmp_path, capsys):
     err = fail([*argv, "--reference", "g=a", "--reference", "g=b"], capsys, "'g'")
     assert "'a'" in err and "'b'" in err
     assert run([*argv, "--reference", "g=b", "--reference", "g=b"], capsys)[0] == 0  # the same
+
+
+def test_cli_terms_keep_the_users_quoted_names():
+    """Data and model-file errors now pass through cli_terms: a column the user named
+    'max_iter' must stay 'max_iter' (it became '--max-iter'), and scikit-learn's parameter
+    message about max_iter becomes the flag's (the keyword was rewritten first, so its
+    pattern no longer matched)."""
+    from oneneuron.cli._errors import cli_terms
+
+    for text in (
+        "column 'max_iter' of d.csv has missing values",
+        'column "max_iter" holds text',
+        "column 'learning_rate' has 3 rows",
+    ):
+        assert cli_terms(text) == text
+    said = cli_terms(
+        "The 'max_iter' parameter of NeuronClassifier must be an int in the range [0, inf). "
+        "Got -1 instead."
+    )
+    assert said == "--max-iter must be an int in the range [0, inf), not -1", said
+    assert cli_terms("increase max_iter, or use solver='lbfgs'") == (
+        "increase --max-iter, or use --solver lbfgs"
+    )

@@ -140,6 +140,16 @@ def cli_terms(text: str) -> str:
         ),
     ):
         text = text.replace(py, flag)
+    for pattern, flag in _CLI_PATTERNS:  # scikit-learn's 'max_iter' before the keyword's turn
+        text = re.sub(pattern, flag, text)
+    # a name in quotes that is no keyword's value (a column 'max_iter') is the user's: kept
+    kept: list[str] = []
+
+    def stash(m: re.Match[str]) -> str:
+        kept.append(m[0])
+        return f"\x00{len(kept) - 1}\x00"
+
+    text = re.sub(r"(?<![=\w])(?:'[^'\n]*'|\"[^\"\n]*\")", stash, text)
     # an L1 fit's settings, e.g. "(alpha=1000, l1_ratio=1)": both flags, not --alpha=1000
     text = re.sub(r"\(alpha=([^,()]+), l1_ratio=([^,()]+)\)", r"(--alpha \1, --l1-ratio \2)", text)
     # Python's rows are 0-based positions; the command line counts data rows from 1
@@ -150,12 +160,10 @@ def cli_terms(text: str) -> str:
     text = re.sub(r"\bmax_iter\b", "--max-iter", text)
     text = re.sub(r"(?<!-)\b(alpha|firth)\b(?= ?[>=<])", r"--\1", text)  # alpha > 0, firth=True
     text = text.replace("--firth=True", "--firth")
-    for pattern, flag in _CLI_PATTERNS:
-        text = re.sub(pattern, flag, text)
     # gradient descent's advice: "lower learning_rate, or use solver='lbfgs'"
     text = re.sub(r"(?<![-'])\blearning_rate\b", "--learning-rate", text)
     text = re.sub(r"\bsolver='([\w-]+)'", r"--solver \1", text)
-    return text
+    return re.sub(r"\x00(\d+)\x00", lambda m: kept[int(m[1])], text)
 
 
 def cli_caption(text: str) -> str:
