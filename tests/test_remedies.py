@@ -452,3 +452,34 @@ def test_cli_terms_keep_the_users_quoted_names():
     assert cli_terms("increase max_iter, or use solver='lbfgs'") == (
         "increase --max-iter, or use --solver lbfgs"
     )
+
+
+def test_score_of_an_offset_model_takes_the_offset_its_message_asks_for(data):
+    """score(X, y) of a model fitted with an offset said "pass offset=", but score took
+    no offset (TypeError). It does now, and scores the predictions with that offset."""
+    from sklearn.metrics import accuracy_score
+
+    _, df = data
+    X, y = df[["a", "b"]], df["y"]
+    off = np.linspace(-1.0, 1.0, len(y))
+    clf = NeuronClassifier().fit(X, y, offset=off)
+    with pytest.raises(ValueError, match="offset="):
+        clf.score(X, y)
+    z = X.to_numpy() @ clf.coef_[0] + clf.intercept_[0] + off
+    want = accuracy_score(y, (z > 0).astype(int))
+    assert clf.score(X, y, offset=off) == pytest.approx(want)
+    w = np.arange(len(y)) % 3
+    want_w = accuracy_score(y, (z > 0).astype(int), sample_weight=w)
+    assert clf.score(X, y, sample_weight=w, offset=off) == pytest.approx(want_w)
+    plain = NeuronClassifier().fit(X, y)  # without an offset: scikit-learn's score
+    assert plain.score(X, y) == accuracy_score(y, plain.predict(X))
+
+
+def test_score_with_an_offset_on_dask_input_is_refused_not_dropped(data):
+    da = pytest.importorskip("dask.array")
+    _, df = data
+    X, y = df[["a", "b"]].to_numpy(), df["y"].to_numpy()
+    off = np.linspace(-1.0, 1.0, len(y))
+    clf = NeuronClassifier().fit(X, y, offset=off)
+    with pytest.raises(ValueError, match="offset"):
+        clf.score(da.from_array(X, chunks=50), y, offset=off)

@@ -653,13 +653,21 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             return self._predict_elsewhere(X, "predict_log_proba", offset)
         return log_proba_from_logits(self.decision_function(X, offset=offset))
 
-    def score(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
+    def score(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        *,
+        offset: ArrayLike | None = None,
+    ) -> float:
         """Mean accuracy of :meth:`predict` on ``X`` against ``y`` (weighted by
         ``sample_weight``), as scikit-learn's ``ClassifierMixin.score``.
 
         On Dask input it is reduced on the cluster, chunk by chunk (``y`` and
         ``sample_weight`` then are Dask Series/arrays, or NumPy where X's row chunks
-        are known); other input is scored by scikit-learn.
+        are known); other input is scored by scikit-learn. A model fitted with an
+        ``offset`` needs one here too (one value per row), as :meth:`predict` does.
 
         Examples
         --------
@@ -669,9 +677,19 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         0.89
         """
         if not is_table(X) and input_kind(X) == "dask":
+            if offset is not None:  # never taken and dropped
+                raise ValueError(
+                    "score with an offset takes NumPy/pandas input; on Dask, compare "
+                    "predict(X, offset=...) with y"
+                )
             from ..engines import dask_accuracy
 
             return dask_accuracy(self, X, y, sample_weight)
+        if offset is not None:  # scikit-learn's score has no offset to pass on
+            from sklearn.metrics import accuracy_score
+
+            labels = self.predict(X, offset=offset)
+            return float(accuracy_score(y, labels, sample_weight=sample_weight))
         return float(super().score(X, y, sample_weight=sample_weight))
 
     def predict(self, X: ArrayLike, *, offset: ArrayLike | None = None) -> NDArray[Any]:
