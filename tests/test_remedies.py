@@ -483,3 +483,31 @@ def test_score_with_an_offset_on_dask_input_is_refused_not_dropped(data):
     clf = NeuronClassifier().fit(X, y, offset=off)
     with pytest.raises(ValueError, match="offset"):
         clf.score(da.from_array(X, chunks=50), y, offset=off)
+
+
+def test_plots_of_an_offset_model_take_the_offset_its_message_asks_for():
+    """plot_probability_contours of a model fitted with an offset said "pass offset=",
+    which it did not take; plot_decision_boundary drew the line at offset 0 without a
+    word. Both take offset= (one value for the plane) and refuse to guess it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from oneneuron.plot import plot_decision_boundary, plot_probability_contours
+
+    rng = np.random.default_rng(9)
+    X = rng.normal(size=(120, 2))
+    off = np.linspace(-1.0, 1.0, 120)
+    y = (X[:, 0] - X[:, 1] + off + rng.normal(size=120) > 0).astype(int)
+    clf = NeuronClassifier().fit(X, y, offset=off)
+    for plot in (plot_decision_boundary, plot_probability_contours):
+        with pytest.raises(ValueError, match="offset="):
+            plot(clf, X, y)
+    ax = plot_decision_boundary(clf, X, y, offset=0.7)
+    x1, x2 = ax.lines[0].get_data()
+    w, b = clf.coef_[0], clf.intercept_[0]
+    np.testing.assert_allclose(w[0] * x1 + w[1] * x2 + b + 0.7, 0.0, atol=1e-9)
+    ax = plot_probability_contours(clf, X, y, offset=0.7, colorbar=False)
+    assert ax.collections
+    plain = NeuronClassifier().fit(X, y)
+    with pytest.raises(ValueError, match="offset"):
+        plot_decision_boundary(plain, X, y, offset=0.7)
