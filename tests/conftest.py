@@ -21,6 +21,22 @@ def _one_blas_thread_per_worker():
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _tiny_fits_on_the_numpy_newton_loop():
+    """Tiny binary fits take the NumPy Newton loop in every test, whatever the order.
+
+    The compiled loop loads once a process has spent its load cost in tiny NumPy fits
+    (``engines._numpy.tiny_newton_kernel``): left to that rule, a test's path would
+    depend on how many tiny fits its worker made before it. The tests of the compiled
+    loop (test_fast_path) set ``USE_TINY_NEWTON`` themselves.
+    """
+    from oneneuron.engines import _numpy
+
+    before, _numpy.USE_TINY_NEWTON = _numpy.USE_TINY_NEWTON, False
+    yield
+    _numpy.USE_TINY_NEWTON = before
+
+
 @pytest.fixture
 def three_classes() -> tuple[pd.DataFrame, np.ndarray]:
     """150 rows, columns ``u, v``, three classes drawn from a softmax model (class 0 the

@@ -238,3 +238,147 @@ def test_float_labels_that_are_not_classes_keep_scikit_learns_errors():
         yb[3] = bad
         with pytest.raises(ValueError, match="y"):
             NeuronClassifier().fit(X, yb)
+
+
+# ---- tiny binary fits: the compiled Newton loop against the NumPy one and statsmodels ----
+
+
+def _tiny(n, d, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d)) * np.linspace(1.0, 3.0, d) + 0.5
+    y = (rng.random(n) < 1 / (1 + np.exp(-(0.3 + X @ np.linspace(0.8, -0.4, d))))).astype(int)
+    return X, y
+
+
+def _both_paths(monkeypatch, X, y, **kw):
+    """The same fit on the NumPy Newton loop and on the compiled one (asserted to run)."""
+    import oneneuron.classifier._fit as fitmod
+
+    monkeypatch.setattr(_numpy, "USE_TINY_NEWTON", False)
+    with pytest.warns() if kw.pop("warns", False) else _no_warning():
+        slow = NeuronClassifier(**kw).fit(X, y)
+    monkeypatch.setattr(_numpy, "USE_TINY_NEWTON", True)
+    ran = []
+    real = fitmod.compiled_newton
+    monkeypatch.setattr(fitmod, "compiled_newton", lambda *a, **k: ran.append(1) or real(*a, **k))
+    fast = NeuronClassifier(**kw).fit(X, y)
+    assert ran, "the tiny fit did not reach the compiled loop"
+    return slow, fast
+
+
+def _no_warning():
+    import contextlib
+
+    return contextlib.nullcontext()
+
+
+@pytest.mark.parametrize("shape", [(200, 1), (200, 3), (1000, 5), (40, 2)])
+def test_the_compiled_tiny_newton_fits_what_numpy_and_statsmodels_fit(monkeypatch, shape):
+    sm = pytest.importorskip("statsmodels.api")
+    X, y = _tiny(*shape)
+    slow, fast = _both_paths(monkeypatch, X, y)
+    assert fast.converged_ and fast.n_iter_ == slow.n_iter_ and fast.n_passes_ == slow.n_passes_
+    for name in ("loss", "grad_norm", "n_passes"):
+        np.testing.assert_allclose(fast.history_[name], slow.history_[name], rtol=1e-10, atol=1e-13)
+    ref = sm.Logit(y, sm.add_constant(X)).fit(disp=0, tol=1e-12, maxiter=100)
+    for clf in (slow, fast):
+        params = np.r_[clf.intercept_, clf.coef_[0]]
+        np.testing.assert_allclose(params, ref.params, rtol=1e-10, atol=1e-12)
+        se = np.sqrt(np.diag(clf.inference_.cov))
+        np.testing.assert_allclose(se, ref.bse, rtol=1e-10)
+        assert clf.inference_.log_likelihood == pytest.approx(ref.llf, rel=1e-12)
+    np.testing.assert_allclose(fast.inference_.cov, slow.inference_.cov, rtol=1e-10, atol=1e-15)
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"alpha": 0.05},
+        {"fit_intercept": False},
+        {"sample_weight": True},
+        {"offset": True},
+        {"class_weight": "balanced"},
+        {"standardize": False},  # raw solver coordinates: the step measured standardised
+        {"standardize": False, "fit_intercept": False, "alpha": 0.01},
+    ],
+    ids=lambda kw: "-".join(kw),
+)
+def test_the_compiled_tiny_newton_takes_weights_offsets_and_penalties(monkeypatch, kw):
+    X, y = _tiny(300, 2, seed=3)
+    fit_kw = {}
+    if kw.pop("sample_weight", False):
+        fit_kw["sample_weight"] = np.random.default_rng(1).uniform(0.2, 3.0, len(y))
+    if kw.pop("offset", False):
+        fit_kw["offset"] = np.random.default_rng(2).normal(0, 0.5, len(y))
+
+    import oneneuron.classifier._fit as fitmod
+
+    monkeypatch.setattr(_numpy, "USE_TINY_NEWTON", False)
+    slow = NeuronClassifier(**kw).fit(X, y, **fit_kw)
+    monkeypatch.setattr(_numpy, "USE_TINY_NEWTON", True)
+    ran = []
+    real = fitmod.compiled_newton
+    monkeypatch.setattr(fitmod, "compiled_newton", lambda *a, **k: ran.append(1) or real(*a, **k))
+    fast = NeuronClassifier(**kw).fit(X, y, **fit_kw)
+    assert ran and fast.converged_ and fast.n_iter_ == slow.n_iter_
+    np.testing.assert_allclose(fast.coef_, slow.coef_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(fast.intercept_, slow.intercept_, rtol=1e-10, atol=1e-12)
+    assert fast.loss_ == pytest.approx(slow.loss_, rel=1e-13)
+    np.testing.assert_allclose(fast.inference_.cov, slow.inference_.cov, rtol=1e-9, atol=1e-15)
+
+
+def test_the_compiled_tiny_newton_stops_at_max_iter_as_numpy_does(monkeypatch):
+    from oneneuron.exceptions import ConvergenceWarning
+
+    X, y = _tiny(200, 2, seed=5)
+    with pytest.warns(ConvergenceWarning):
+        slow, fast = _both_paths(monkeypatch, X, y, max_iter=2)
+    assert not fast.converged_ and fast.n_iter_ == slow.n_iter_ == 2
+    assert fast.stop_reason_.split(";")[0] == slow.stop_reason_.split(";")[0]
+    np.testing.assert_allclose(fast.coef_, slow.coef_, rtol=1e-10)
+
+
+def test_a_separated_tiny_fit_leaves_the_compiled_loop_for_the_numpy_one(monkeypatch):
+    # complete separation: the Hessian flattens and the float64 floor stops Newton, which
+    # the compiled loop hands to the NumPy solver (run from the start: the same fit)
+    X = np.linspace(-1, 1, 60)[:, None]
+    y = (X[:, 0] > 0.05).astype(int)
+    with pytest.warns():
+        slow, fast = _both_paths(monkeypatch, X, y)
+    assert fast.n_iter_ == slow.n_iter_ and fast.stop_reason_ == slow.stop_reason_
+    np.testing.assert_array_equal(fast.coef_, slow.coef_)
+    assert fast.inference_.separation == slow.inference_.separation != "none"
+
+
+def test_tiny_fits_load_numba_only_once_their_time_would_pay_for_it(monkeypatch):
+    monkeypatch.setattr(_numpy, "USE_TINY_NEWTON", None)
+    monkeypatch.setattr(_numpy, "_tiny", {"spent": 0.0, "kernel": None})
+    X, y = _tiny(200, 1)
+    NeuronClassifier().fit(X, y)
+    spent = _numpy._tiny["spent"]
+    assert _numpy._tiny["kernel"] is None and 0 < spent < min(_numpy.TINY_LOAD_SECONDS.values())
+    _numpy._tiny["spent"] = max(_numpy.TINY_LOAD_SECONDS.values())  # the rent paid
+    NeuronClassifier().fit(X, y)
+    assert _numpy._tiny["kernel"] is _kernels.tiny_newton
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_the_compiled_step_measure_is_the_solvers_on_the_standardised_scale(fit_intercept):
+    from oneneuron.engines import NumpyEngine
+    from oneneuron.objective import LinearLoss
+    from oneneuron.solvers._base import relative_step
+
+    rng = np.random.default_rng(4)
+    d = 3
+    X = rng.standard_normal((10, d))
+    mu, sigma = np.array([5.0, -2.0, 0.1]), np.array([1e-3, 40.0, 2.0])
+    eng = NumpyEngine(X, (X[:, 0] > 0).astype(float), np.full(10, 0.1), multinomial=False)
+    problem = LinearLoss(
+        eng, 1, 0.0, np.zeros(d), np.ones(d), fit_intercept, step_stats=(mu, sigma)
+    )
+    for _ in range(5):
+        p, theta = rng.standard_normal((2, d + fit_intercept)) * [[1e-3], [3.0]]
+        expected = relative_step(p, theta, problem)
+        assert _kernels._tiny_measure(p, theta, mu, sigma) == pytest.approx(expected, rel=1e-14)
+        plain = relative_step(p, theta)
+        assert _kernels._tiny_measure(p, theta, np.empty(0), np.empty(0)) == plain

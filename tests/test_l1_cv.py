@@ -270,3 +270,27 @@ def test_fit_takes_groups_and_sample_weight_by_name_only():
     a = NeuronClassifierCV(cv=3, n_alphas=4).fit(X, y, sample_weight=sw)
     b = NeuronClassifierCV(cv=3, n_alphas=4).fit(X, y)
     assert not np.allclose(a.coef_, b.coef_)
+
+
+def test_multiclass_roc_auc_over_the_classes_a_held_out_fold_has():
+    """K > 2: a held-out fold without some class has no one-vs-rest AUC for it (scikit-learn's
+    macro average is then NaN), and the CV refused the whole fit. Convention, as `oneneuron
+    evaluate`: the macro average over the classes present in the fold (the AUC of class k
+    from its probability column alone), each AUC weighted by the fold's sample weights."""
+    rng = np.random.default_rng(5)
+    n, K = 150, 3
+    X = rng.normal(size=(n, 3))
+    y = np.argmax(X @ rng.normal(size=(3, K)) + rng.normal(size=(n, K)), axis=1)
+    y[:2] = 3  # a fourth class of 2 rows: a held-out fold lacks it
+    sw = rng.uniform(0.5, 2.0, n)
+    alphas = [0.05, 0.01]
+    cv = NeuronClassifierCV(cv=3, alphas=alphas, l1_ratios=[0.5], scoring="roc_auc", tol=1e-10)
+    cv.fit(X, y, sample_weight=sw)
+    folds = list(StratifiedKFold(3).split(X, y))
+
+    def macro_present(t, p, w):
+        return np.mean([roc_auc_score(t == k, p[:, k], sample_weight=w) for k in np.unique(t)])
+
+    manual = _manual_scores(X, y, alphas, 0.5, folds, macro_present, sw)
+    assert any(len(np.unique(y[te])) < 4 for _, te in folds)  # the case, not a lucky split
+    np.testing.assert_allclose(cv.scores_[0], manual, atol=1e-7)

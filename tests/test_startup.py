@@ -46,6 +46,17 @@ def test_predicting_with_a_fitted_model_does_not_load_numba():
     assert "numba" not in _loaded(code)
 
 
+def test_a_hundred_tiny_fits_do_not_load_numba():
+    # the compiled tiny Newton loop is loaded only once the NumPy loop's time would pay
+    # for numba's import (engines._numpy.tiny_newton_kernel): far beyond a hundred fits
+    code = (
+        "import numpy as np\nfrom oneneuron import NeuronClassifier\n"
+        "X = np.linspace(-2, 2, 200)[:, None]; y = (np.sin(7 * X[:, 0]) > -X[:, 0]).astype(int)\n"
+        "for _ in range(100):\n    NeuronClassifier().fit(X, y)"
+    )
+    assert "numba" not in _loaded(code)
+
+
 def test_names_resolve_lazily_and_unknown_names_raise():
     import oneneuron
 

@@ -405,3 +405,26 @@ def test_profile_and_diagnostics_of_a_class_weighted_fit_apply_its_class_weights
         diagnostics(ref, X, y, sample_weight=sw),
         rtol=1e-7,
     )
+
+
+def test_diagnostics_row_of_leverage_one_has_infinite_cooks_distance_without_warning():
+    """A row that alone holds a column of the data given has leverage 1 (it determines its
+    own fitted value); its Cook's distance, (r / (1 - h))**2 h / k, divided by zero with
+    NumPy's RuntimeWarning, and rounding decided between inf and a huge finite value.
+    Now leverage 1 (within 10 machine epsilons, R's rule in lm.influence) is exactly 1 and
+    the distance inf where the Pearson residual is not zero, with no RuntimeWarning."""
+    import warnings
+
+    rng = np.random.default_rng(0)
+    X = np.c_[rng.normal(size=200), rng.random(200) < 0.3]
+    y = (rng.random(200) < 0.4).astype(int)
+    clf = NeuronClassifier().fit(X, y)
+    Xn = np.c_[rng.normal(size=12), np.r_[1.0, np.zeros(11)]]
+    yn = (rng.random(12) < 0.4).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = diagnostics(clf, Xn, yn)
+    assert out["leverage"].iloc[0] == 1.0
+    assert np.isinf(out["cooks_distance"].iloc[0])
+    assert np.isfinite(out["cooks_distance"].iloc[1:]).all()
+    assert (out["leverage"].iloc[1:] < 1).all()

@@ -26,6 +26,7 @@ sums into the loss, gradient and Hessian in ``theta`` that solvers consume.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -798,15 +799,21 @@ class SmallDenseLoss(LinearLoss):
         # the engine's weights sum to 1; equal ones (1/n without sample weights) are one
         # number c, which scales the sums instead of multiplying every row
         s = np.asarray(eng.s, dtype=np.float64)
-        equal = bool((s == s[0]).all())
+        equal = s.strides[0] == 0 or bool((s == s[0]).all())  # stride 0: one broadcast value
         self._s = None if equal else s
         self._c = float(s[0]) if equal else 1.0
-        self._Ah = self._A * (np.sqrt(self._c) if equal else np.sqrt(s)[:, None])  # for H
         off = getattr(eng, "offset", None)  # a known term of each logit, as the engine adds
         self._off = None if off is None else np.asarray(off, dtype=np.float64)
         pen = self.alpha * self._pw
         self._pen = np.concatenate([pen, [0.0]]) if self.fit_intercept else pen
         self._penalised = bool(self._pen.any())  # else the penalty's terms are left out
+
+    @functools.cached_property
+    def _Ah(self) -> NDArray[np.float64]:
+        """``A`` with each row scaled by the square root of its weight: ``H = B.T @ B`` for
+        ``B = _Ah * sqrt(sigmoid')``. Made on the first Hessian (the compiled tiny Newton
+        loop of the estimator needs none)."""
+        return self._A * (np.sqrt(self._c) if self._s is None else np.sqrt(self._s)[:, None])
 
     def _terms(self, theta: NDArray[np.float64]) -> tuple[float, NDArray, NDArray]:
         """Penalised loss, the logits ``z`` and ``softplus(z) = log(1 + exp(z))``.

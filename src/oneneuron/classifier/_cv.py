@@ -103,18 +103,46 @@ def _score(scoring: str, y: NDArray[np.intp], P: NDArray, w: NDArray, K: int) ->
 
     ``scoring`` is one of :data:`SCORINGS`.
     """
-    from sklearn import metrics
-
     if scoring == "neg_log_loss":  # scikit-learn's log_loss (clipped at eps), without its checks
         eps = np.finfo(np.float64).eps
         p = np.clip(P[np.arange(len(y)), y], eps, 1.0 - eps)
         return float(np.sum(w * np.log(p)) / np.sum(w))
     if scoring == "accuracy":
         return float(np.sum(w * (np.argmax(P, axis=1) == y)) / np.sum(w))
-    if K == 2:
-        return float(metrics.roc_auc_score(y, P[:, 1], sample_weight=w))
+    return ovr_roc_auc(y, P, w)
+
+
+def ovr_roc_auc(
+    y: NDArray[np.intp], P: NDArray[np.float64], sample_weight: NDArray | None = None
+) -> float:
+    """ROC AUC of class probabilities ``P`` (n, K) for class indices ``y``.
+
+    Binary: the AUC of ``P[:, 1]``. K > 2: the macro average of the one-vs-rest
+    AUCs (class ``k`` against the others, ranked by its own column ``P[:, k]``)
+    over the classes present in ``y``: a class without rows has no AUC, and a
+    held-out fold or an evaluation table may lack one (the convention of
+    ``oneneuron evaluate`` and of cross-validation alike; with every class present
+    it is scikit-learn's ``roc_auc_score(..., multi_class="ovr")``). NaN when
+    fewer than two classes are present.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> P = np.array([[0.7, 0.2, 0.1], [0.2, 0.7, 0.1], [0.6, 0.3, 0.1], [0.1, 0.8, 0.1]])
+    >>> ovr_roc_auc(np.array([0, 1, 0, 1]), P)  # class 2 has no rows
+    1.0
+    """
+    from sklearn import metrics
+
+    present = np.unique(y)
+    if len(present) < 2:
+        return float("nan")
+    if P.shape[1] == 2:
+        return float(metrics.roc_auc_score(y, P[:, 1], sample_weight=sample_weight))
     return float(
-        metrics.roc_auc_score(y, P, sample_weight=w, multi_class="ovr", labels=np.arange(K))
+        np.mean(
+            [metrics.roc_auc_score(y == k, P[:, k], sample_weight=sample_weight) for k in present]
+        )
     )
 
 
@@ -352,9 +380,12 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         from the fold's path at that alpha (``predict``, ``predict_proba``,
         ``decision_function``, ``score``). The record names a callable
         ``"callable <its __name__>"``.
-        Every fold's score must be a number: a NaN (ROC AUC on held-out rows of
-        one class, say) is an error naming the fold. A fold whose training rows
-        lack a class (possible with ``groups``) is a UserWarning.
+        With K > 2 classes, ``"roc_auc"`` is the macro one-vs-rest average over
+        the classes present in the held-out rows (as ``oneneuron evaluate``): a
+        fold may lack a small class. Every fold's score must be a number: a NaN
+        (ROC AUC on held-out rows of one class, say) is an error naming the fold.
+        A fold whose training rows lack a class (possible with ``groups``) is a
+        UserWarning.
     rule : {"min", "1se"}, default="min"
     n_jobs : int, optional
         Above 1: the paths (each fold's and the full data's) fitted in joblib's

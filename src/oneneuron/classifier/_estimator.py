@@ -776,9 +776,12 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         """Covariance of ``[intercept, coef]`` per block (reference parameterisation)."""
         return self._inference().covariance()
 
-    def cov_params(self, parameterization: str = "reference") -> NDArray[np.float64]:
-        """Covariance of the parameters, terms ordered as in :meth:`summary`."""
-        return self._inference().covariance(parameterization)
+    def cov_params(
+        self, parameterization: str = "reference", *, reference_class: Any = None
+    ) -> NDArray[np.float64]:
+        """Covariance of the parameters, terms ordered as in :meth:`summary` (with the same
+        ``parameterization`` and ``reference_class``)."""
+        return self._inference().covariance(parameterization, reference_class)
 
     def summary(
         self,
@@ -791,6 +794,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         y: Any = None,
         sample_weight: Any = None,
         offset: Any = None,
+        reference_class: Any = None,
     ) -> Any:
         """Coefficient table: ``coef, std_err, z, p_value, ci_low, ci_high`` per term.
 
@@ -799,7 +803,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         level : float, default=0.95
             Coverage of the intervals.
         parameterization : {"reference", "sum-to-zero"}
-            Multinomial only: classes relative to the first (as statsmodels'
+            Multinomial only: classes relative to a reference class (as statsmodels'
             ``MNLogit``) or centred over classes (as ``coef_``).
         exp : bool, default=False
             Odds ratios: column ``odds_ratio = exp(coef)``, the delta method's
@@ -813,6 +817,13 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             ``missing=`` had them) and ``y`` as in the fit: the labels, the
             target column's name, or omitted when the formula names the target.
             See :mod:`oneneuron.stats._profile`.
+        reference_class : label, optional
+            The class the others are compared with (reference parameterisation):
+            by default ``classes_[0]``, the first in sorted order (scikit-learn's
+            ``classes_``, and statsmodels' ``MNLogit`` on plain labels). statsmodels
+            and R take a categorical response's first level instead, which may be
+            another class: name it here for their table. Binary: the log-odds of
+            the other class (the signs flip).
 
         Returns
         -------
@@ -830,8 +841,12 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"ci must be 'wald' or 'profile', got {ci!r}")
         if ci == "wald" and any(v is not None for v in (X, y, sample_weight, offset)):
             raise ValueError("X, y, sample_weight and offset are used by ci='profile' only")
-        table = summary_table(self._inference(), level, parameterization)
+        table = summary_table(
+            self._inference(), level, parameterization, reference_class=reference_class
+        )
         if ci == "profile":
+            if reference_class is not None:
+                raise ValueError("ci='profile' intervals are for the default reference class")
             if X is None:
                 raise ValueError(
                     "ci='profile' refits the model on its training data, which the estimator "
@@ -845,10 +860,15 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         return odds_ratio_table(table) if exp else table
 
     def summary_text(
-        self, level: float = 0.95, parameterization: str = "reference", *, exp: bool = False
+        self,
+        level: float = 0.95,
+        parameterization: str = "reference",
+        *,
+        exp: bool = False,
+        reference_class: Any = None,
     ) -> str:
         """:meth:`summary` as plain text with its caption, for terminals and ``evaluate``."""
-        return format_summary(self._inference(), level, parameterization, exp)
+        return format_summary(self._inference(), level, parameterization, exp, reference_class)
 
     def predict_interval(
         self, X: ArrayLike, level: float = 0.95, *, offset: ArrayLike | None = None

@@ -9,6 +9,7 @@ attributes); :func:`fit` is the whole sequence for any kind of input, which
 from __future__ import annotations
 
 import copy
+import time
 import warnings
 from typing import Any
 
@@ -25,15 +26,17 @@ from ..engines import (
     first_non_finite,
     input_kind,
     make_engine,
+    note_tiny_newton,
     prepare,
     subsample_engine,
+    tiny_newton_kernel,
     to_host,
     warn_weightless_classes,
 )
 from ..exceptions import ConvergenceWarning, SeparationWarning
 from ..objective import SMALL_DENSE_ENTRIES, LinearLoss, SmallDenseLoss
 from ..optim import OPTIMIZERS
-from ..solvers import Trace, gradient_descent, lbfgs, minibatch_descent, newton
+from ..solvers import SolverResult, Trace, gradient_descent, lbfgs, minibatch_descent, newton
 from ..solvers.subsampled import subsampled_newton
 from ..stats import (
     HessianRecorder,
@@ -934,7 +937,89 @@ def run_solver(est: Any, solver: str, problem: LinearLoss, theta0: NDArray, data
         result = subsampled_newton(problem, sub, theta0, gauge=gauge, **opts)
         result.extra["sub_fraction"] = len(rows) / n
         return result
-    return newton(problem, theta0, gauge=gauge, **opts)
+    if not is_tiny_newton(problem, trace):
+        return newton(problem, theta0, gauge=gauge, **opts)
+    kernel = tiny_newton_kernel()
+    if kernel is not None:
+        result = compiled_newton(kernel, problem, theta0, **opts)
+        if result is not None:
+            return result
+    t0 = time.perf_counter()
+    result = newton(problem, theta0, **opts)
+    note_tiny_newton(time.perf_counter() - t0)
+    return result
+
+
+#: Largest fits that the compiled tiny Newton loop takes: parameters, and design entries
+#: ``rows * parameters`` (see :func:`is_tiny_newton`).
+TINY_NEWTON_MAX_PARAMS, TINY_NEWTON_MAX_ENTRIES = 16, 20_000
+
+
+_NO_ROWS = np.empty(0)  # no row weights (all equal) or no offsets, for the compiled loop
+_NO_ROWS.flags.writeable = False
+
+
+def is_tiny_newton(problem: Any, trace: Trace) -> bool:
+    """Whether ``problem`` is a tiny binary fit that :func:`compiled_newton` can take.
+
+    One sigmoid neuron on in-memory data (:class:`SmallDenseLoss`), with at most
+    :data:`TINY_NEWTON_MAX_PARAMS` parameters and :data:`TINY_NEWTON_MAX_ENTRIES` design
+    entries (there the Python overhead of the NumPy loop's small array operations is
+    most of the solver's time), and no recorded path of coefficients.
+    """
+    inner = getattr(problem, "_problem", problem)
+    if type(inner) is not SmallDenseLoss or trace.record_path:
+        return False
+    n, P = inner._A.shape
+    return P <= TINY_NEWTON_MAX_PARAMS and n * P <= TINY_NEWTON_MAX_ENTRIES
+
+
+def _standard_stats(problem: Any) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """``(mu, sigma)`` of the map to standardised coordinates of ``problem``'s stopping
+    measure (:attr:`LinearLoss.to_standard`), or two empty arrays where it has none."""
+    if problem.step_stats is None:
+        return _NO_ROWS, _NO_ROWS
+    mu, sigma = (np.ascontiguousarray(a, dtype=np.float64) for a in problem.step_stats)
+    return mu, sigma
+
+
+def compiled_newton(
+    kernel: Any,
+    problem: Any,
+    theta0: NDArray[np.float64],
+    *,
+    max_iter: int,
+    tol: float,
+    trace: Trace,
+) -> Any:
+    """:func:`~oneneuron.solvers.newton` run by the compiled loop ``kernel`` (one call).
+
+    The same iteration, stopping rule, trace, pass count and result (the Hessian at the
+    final point included, which the standard errors use); None where the iteration
+    leaves the loop's plain path (a ridge, a line search, the float64 floor), and
+    the NumPy solver must run from the start instead.
+    """
+    inner = getattr(problem, "_problem", problem)  # a HessianRecorder's, or itself
+    cap = min(int(max_iter), 100) + 1
+    none = _NO_ROWS
+    status, theta, f, g, H, n_iter, measure, losses, gnorms = kernel(
+        inner._A, inner._y, none if inner._s is None else inner._s, inner._c,
+        none if inner._off is None else inner._off, inner._pen, theta0, float(tol),
+        int(max_iter), cap, *_standard_stats(inner),
+    )  # fmt: skip
+    if status < 0:
+        return None
+    engine = inner.engine
+    first = engine.n_passes + 1
+    engine.n_passes += n_iter + 1
+    trace.loss.extend(losses[: n_iter + 1].tolist())
+    trace.grad_norm.extend(gnorms[: n_iter + 1].tolist())
+    trace.n_passes.extend([float(first + k) for k in range(n_iter + 1)])
+    problem.last = (theta.copy(), H)
+    extra = {"max_ridge": 0.0, "hessian": H}
+    return SolverResult(
+        theta, f, trace.grad_norm[-1], n_iter, status == 1, trace, "", extra, measure
+    )
 
 
 def newton_may_finish(est: Any, problem: LinearLoss, result: Any) -> bool:

@@ -52,6 +52,12 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help="show the coefficient table as odds ratios exp(coef) with their intervals",
     )
+    p.add_argument(
+        "--reference-class",
+        metavar="LABEL",
+        help="coefficient table: compare every class with this one (default: the first "
+        "class in sorted order; statsmodels and R take a factor's first level)",
+    )
     p.set_defaults(func=run_evaluate)
 
 
@@ -86,6 +92,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     need_columns(args.data, present, [c["name"] for c in spec["columns"]], "feature")
     est = saved.estimator
     classes = est.classes_
+    reference = _reference_class(args.reference_class, classes)
     text_target = classes.dtype.kind in "OU"
     report = EncodeReport()
     parts: dict[str, list[np.ndarray]] = {"y": [], "p": [], "lp": [], "pred": []}
@@ -136,6 +143,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
             np.concatenate(parts["p"]),
             source=str(args.data),
             overwrite=args.force,
+            reference_class=reference,
         )
     unknown_warning(report)
     if args.json:
@@ -159,10 +167,24 @@ def run_evaluate(args: argparse.Namespace) -> int:
         filled = missing_note(saved)
         if filled:
             print(filled)
-        print(cli_caption(format_summary(res, exp=args.odds_ratios)))
+        print(cli_caption(format_summary(res, exp=args.odds_ratios, reference_class=reference)))
     if args.report:
         note(args, f"wrote {args.report}")
     return 0
+
+
+def _reference_class(label: str | None, classes: np.ndarray) -> Any:
+    """The class ``--reference-class LABEL`` names (matched as written: ``2`` for class 2,
+    ``2.0`` for 2.0), or None when not given; an error naming the classes otherwise."""
+    if label is None:
+        return None
+    for c in classes.tolist():
+        if str(c) == label:
+            return c
+    raise UserError(
+        f"--reference-class {label!r} is not a class of the model; its classes are "
+        f"{classes.tolist()}"
+    )
 
 
 def _target_indices(

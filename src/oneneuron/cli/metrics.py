@@ -60,7 +60,9 @@ def evaluate(
     n_bins: int = 10,
 ) -> dict[str, Any]:
     """All metrics for true class indices ``y_idx`` and predicted ``proba`` (n, K)."""
-    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support, roc_auc_score
+    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+    from ..classifier import ovr_roc_auc
 
     K = len(classes)
     n = len(y_idx)
@@ -78,11 +80,9 @@ def evaluate(
             f"roc_auc is undefined: only class {names[int(present[0])]!r} is present in the "
             "table (an AUC ranks rows of one class against another)"
         )
-    elif K == 2:
-        auc = float(roc_auc_score(y_idx, proba[:, 1]))
-    else:  # one-vs-rest per class present, macro-averaged (all K when all are present)
-        auc = float(np.mean([roc_auc_score(y_idx == k, proba[:, k]) for k in present]))
-        if absent:
+    else:  # K > 2: one-vs-rest per class present, macro-averaged (as the CV's roc_auc)
+        auc = ovr_roc_auc(y_idx, proba)
+        if K > 2 and absent:
             notes.append(
                 f"roc_auc is the macro one-vs-rest average over the {len(present)} classes "
                 f"present; {_listed(absent)} {'has' if len(absent) == 1 else 'have'} no rows"
@@ -157,9 +157,14 @@ def json_ready(m: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+#: Most classes whose confusion matrix the terminal text prints (each column 9+ characters).
+MAX_TERMINAL_CLASSES = 8
+
+
 def format_text(m: dict[str, Any], source: str) -> str:
     """Human-readable summary of :func:`evaluate`'s dictionary."""
     names = list(m["per_class"])
+    w = max(20, *(len(x) for x in names))  # whole names: two may share their first 20
     auc = "n/a (see the note)" if m["roc_auc"] is None else f"{m['roc_auc']:.4f}"
     lines = [
         f"evaluated on {m['n_samples']} rows of {source}",
@@ -167,22 +172,36 @@ def format_text(m: dict[str, Any], source: str) -> str:
         f"  log-loss   {m['log_loss']:.4f}",
         f"  ROC AUC    {auc}" + (" (macro one-vs-rest)" if len(names) > 2 else ""),
         "",
-        f"  {'class':<20} {'precision':>9} {'recall':>9} {'f1':>9} {'support':>8}",
+        f"  {'class':<{w}} {'precision':>9} {'recall':>9} {'f1':>9} {'support':>8}",
     ]
     for name, r in m["per_class"].items():
         lines.append(
-            f"  {name[:20]:<20} {r['precision']:>9.4f} {r['recall']:>9.4f} "
+            f"  {name:<{w}} {r['precision']:>9.4f} {r['recall']:>9.4f} "
             f"{r['f1']:>9.4f} {r['support']:>8d}"
         )
     a = m["macro_avg"]
     lines.append(
-        f"  {'macro average':<20} {a['precision']:>9.4f} {a['recall']:>9.4f} {a['f1']:>9.4f}"
+        f"  {'macro average':<{w}} {a['precision']:>9.4f} {a['recall']:>9.4f} {a['f1']:>9.4f}"
     )
-    lines += ["", "  confusion matrix (rows: true, columns: predicted)"]
-    width = max(8, *(len(x) for x in names))
-    lines.append("  " + " " * width + "".join(f" {x[:width]:>{width}}" for x in names))
-    for name, row in zip(names, m["confusion_matrix"], strict=True):
-        lines.append(f"  {name[:width]:>{width}}" + "".join(f" {v:>{width}d}" for v in row))
+    if len(names) <= MAX_TERMINAL_CLASSES:
+        lines += ["", "  confusion matrix (rows: true, columns: predicted)"]
+        width = max(8, *(len(x) for x in names))
+        lines.append("  " + " " * width + "".join(f" {x[:width]:>{width}}" for x in names))
+        for name, row in zip(names, m["confusion_matrix"], strict=True):
+            lines.append(f"  {name[:width]:>{width}}" + "".join(f" {v:>{width}d}" for v in row))
+    else:  # K columns would not fit a terminal: where the matrix is, and its largest errors
+        K = len(names)
+        lines += [
+            "",
+            f"  confusion matrix: {K} x {K}, too wide for a terminal (--json and --report",
+            "  have it); the most frequent confusions:",
+        ]
+        cm = np.asarray(m["confusion_matrix"])
+        off = [(int(cm[i, j]), i, j) for i in range(K) for j in range(K) if i != j and cm[i, j]]
+        for count, i, j in sorted(off, key=lambda t: (-t[0], t[1], t[2]))[:5]:
+            lines.append(f"    true {names[i]!r} predicted as {names[j]!r}: {count} rows")
+        if not off:
+            lines.append("    none: every row is predicted as its class")
     lines += ["", "  calibration (10 bins; ECE = expected calibration error)"]
     for name, cal in m["calibration"].items():
         lines.append(f"    P({name}): ECE {cal['ece']:.4f} over {len(cal['bins'])} non-empty bins")

@@ -63,8 +63,9 @@ def add_parser(sub: Any) -> None:
         "--interval",
         type=float,
         metavar="LEVEL",
-        help="binary models: add se_logit, ci_low, ci_high (confidence interval of the "
-        "probability of the second class at this level, e.g. 0.95)",
+        help="add se_logit, ci_low, ci_high: the confidence interval of the probability "
+        "of the second class at this level, e.g. 0.95 (K > 2 classes: one triple per class, "
+        "se_logit_<class> ...: each class's probability, one class at a time)",
     )
     p.set_defaults(func=run_predict)
 
@@ -106,14 +107,11 @@ def run_predict(args: argparse.Namespace) -> int:
         note(args, f"ignoring {len(ignored)} column(s) the model does not use: {shown}")
     classes = saved.predictor.classes_
     names = [f"proba_{c.item() if hasattr(c, 'item') else c}" for c in classes]
-    ci_names = INTERVAL_COLUMNS if args.interval is not None else []
+    K = len(classes)
+    ci_names = {} if args.interval is None else interval_columns(names, K)
     if args.interval is not None:
         if not 0 < args.interval < 1:
             raise UserError(f"--interval must be between 0 and 1 (e.g. 0.95), not {args.interval}")
-        if len(classes) > 2:
-            raise UserError(
-                f"--interval is defined for binary models; this one has {len(classes)} classes"
-            )
         model = saved.predictor
         if model.l1_fit:
             raise UserError(
@@ -126,6 +124,11 @@ def run_predict(args: argparse.Namespace) -> int:
         if res is None or res.cov is None:
             why = cli_terms(res.reason) if res is not None else "the model file has no inference"
             raise UserError(f"--interval needs the model's standard errors: {why}")
+        per_block = model.n_features_in_ + model.fit_intercept
+        if res.cov.shape[0] != per_block * (K - 1 if K > 2 else 1):  # a block per class > 0
+            raise UserError(  # a guard: load() checks the file's covariance shapes
+                "--interval: the model's covariance does not cover its coefficients"
+            )
         if res.penalized:  # as summary, wald_test and margeff label it
             note(args, res.interval_caption(args.interval))
     clash = set(args.keep) & {*names, *ci_names, LABEL_COLUMN}
@@ -144,8 +147,9 @@ def run_predict(args: argparse.Namespace) -> int:
                 frame = chunk[args.keep].reset_index(drop=True)
                 for k, name in enumerate(names):
                     frame[name] = proba[:, k]
-                for name in ci_names:
-                    frame[name] = ci[name].to_numpy()
+                for name, (col, k) in ci_names.items():  # K > 2: rows (row, class) of ci
+                    v = ci[col].to_numpy()
+                    frame[name] = v if k is None else v.reshape(len(frame), K)[:, k]
                 frame[LABEL_COLUMN] = pd.Series(labels, dtype=labels.dtype)
                 out.write(frame)
                 n += len(frame)
@@ -155,6 +159,19 @@ def run_predict(args: argparse.Namespace) -> int:
     unknown_warning(report)
     note(args, f"wrote {n} rows to {'standard output' if to_stdout else args.out}")
     return 0
+
+
+def interval_columns(names: list[str], n_classes: int) -> dict[str, tuple[str, int | None]]:
+    """Output column -> (``predict_interval``'s column, class index or None).
+
+    Binary: ``se_logit, ci_low, ci_high`` (of the second class's probability). K > 2:
+    ``se_logit_<class>, ci_low_<class>, ci_high_<class>`` per class (the suffix of its
+    ``proba_<class>`` column), each class's own interval, one class at a time.
+    """
+    if n_classes == 2:
+        return {c: (c, None) for c in INTERVAL_COLUMNS}
+    suffixes = [n.removeprefix("proba_") for n in names]
+    return {f"{c}_{s}": (c, k) for k, s in enumerate(suffixes) for c in INTERVAL_COLUMNS}
 
 
 class _StdoutTable:

@@ -4,8 +4,10 @@ Plots: the ROC curve (binary; one-vs-rest per class for K > 2), the calibration
 (reliability) diagram, a histogram of predicted probabilities per class split
 by the true class, and the coefficients drawn as bars whose length is their
 size on the standardised scale (``coef * scale``: log-odds per standard
-deviation of the feature), next to a table of the raw values. A model chosen
-by cross-validation (``train --cv K``, ``NeuronClassifierCV.save``) adds its
+deviation of the feature), next to a table of the raw values. With more than
+:data:`MAX_PLOTTED_CLASSES` classes the per-class plots draw that many, those with
+the most rows in the table, and their captions name them (the tables keep every class).
+A model chosen by cross-validation (``train --cv K``, ``NeuronClassifierCV.save``) adds its
 coefficient path and its CV curve (:func:`oneneuron.plot.plot_coefficient_path`,
 :func:`oneneuron.plot.plot_cv_curve`, drawn from the file's ``cv_record_``).
 """
@@ -38,6 +40,21 @@ def _png(fig: Any) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+#: Most classes drawn in the per-class plots (ROC, calibration, histograms, coefficients).
+MAX_PLOTTED_CLASSES = 10
+
+
+def plotted_classes(y_idx: Any, K: int) -> list[int]:
+    """The classes the per-class plots draw: all K up to :data:`MAX_PLOTTED_CLASSES`, else
+    that many with the most rows in the table (ties: the first in ``classes_`` order),
+    most rows first. Forty curves in one legend, or forty stacked histograms, read as
+    none."""
+    if K <= MAX_PLOTTED_CLASSES:
+        return list(range(K))
+    counts = np.bincount(np.asarray(y_idx, dtype=np.intp), minlength=K)
+    return [int(k) for k in np.argsort(-counts, kind="stable")[:MAX_PLOTTED_CLASSES]]
+
+
 def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any) -> list[tuple]:
     import matplotlib
 
@@ -47,9 +64,17 @@ def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any)
 
     names = [str(c) for c in metrics["classes"]]
     K = len(names)
+    shown = plotted_classes(y_idx, K)
+    few = (
+        ""
+        if len(shown) == K
+        else f" ({len(shown)} of {K} classes, the most rows in the table; shown: "
+        + ", ".join(names[k] for k in shown)
+        + ")"
+    )
     figs = []
     fig, ax = plt.subplots(figsize=(5, 4.5))
-    for k in [1] if K == 2 else range(K):
+    for k in [1] if K == 2 else shown:
         hit = y_idx == k
         if hit.all() or not hit.any():
             continue
@@ -57,12 +82,19 @@ def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any)
         ax.plot(fpr, tpr, label=f"{names[k]}" + ("" if K == 2 else " vs rest"))
     ax.plot([0, 1], [0, 1], ls=":", color="grey")
     ax.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC curve")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    roc = "ROC"
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    else:  # one class in the table: nothing to rank it against
+        roc = "ROC: no ROC curve, the table has rows of one class only"
+        ax.text(0.5, 0.55, "no ROC curve:\none class present", ha="center", va="center")
     fig.tight_layout()
-    figs.append(("ROC", _png(fig)))
+    figs.append((roc + few, _png(fig)))
 
     fig, ax = plt.subplots(figsize=(5, 4.5))
     for name, cal in metrics["calibration"].items():
+        if K > 2 and name not in {names[k] for k in shown}:
+            continue
         b = cal["bins"]
         ax.plot(
             [x["mean_predicted"] for x in b],
@@ -78,26 +110,27 @@ def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any)
     )
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     fig.tight_layout()
-    figs.append(("calibration", _png(fig)))
+    figs.append(("calibration" + few, _png(fig)))
 
-    fig, axes = plt.subplots(K, 1, figsize=(6, 2.2 * K), squeeze=False)
+    fig, axes = plt.subplots(len(shown), 1, figsize=(6, 2.2 * len(shown)), squeeze=False)
     bins = np.linspace(0, 1, 26)
-    for k, ax in enumerate(axes[:, 0]):
+    for k, ax in zip(shown, axes[:, 0], strict=True):
         ax.hist(proba[y_idx == k, k], bins=bins, alpha=0.6, label=f"true {names[k]}")
         ax.hist(proba[y_idx != k, k], bins=bins, alpha=0.6, label="other classes")
         ax.set(ylabel="rows", title=f"predicted P({names[k]})")
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     fig.tight_layout()
-    figs.append(("probabilities", _png(fig)))
+    figs.append(("probabilities" + few, _png(fig)))
 
     est = saved.estimator
     feats = _feature_names(saved)
     W = np.asarray(est.coef_, dtype=np.float64) * np.asarray(est.scale_)
-    order = np.argsort(-np.abs(W).max(axis=0))[:40]
+    rows = [0] if W.shape[0] == 1 else shown
+    order = np.argsort(-np.abs(W[rows]).max(axis=0))[:40]
     fig, ax = plt.subplots(figsize=(6, 0.25 * len(order) + 1.2))
-    height = 0.8 / W.shape[0]
-    for i, row in enumerate(W):
-        label = names[1] if W.shape[0] == 1 else names[i]
+    height = 0.8 / len(rows)
+    for i, row in enumerate(W[rows]):
+        label = names[1] if W.shape[0] == 1 else names[rows[i]]
         ax.barh(
             np.arange(len(order)) + i * height, row[order], height=height, label=f"toward {label}"
         )
@@ -107,7 +140,7 @@ def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any)
     ax.set(xlabel="log-odds per standard deviation", title="coefficients (largest first)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     fig.tight_layout()
-    figs.append(("coefficients", _png(fig)))
+    figs.append(("coefficients" + few, _png(fig)))
     record = getattr(est, "cv_record_", None)
     if record is not None:
         from ..plot import plot_coefficient_path, plot_cv_curve
@@ -149,7 +182,7 @@ p.why{color:#a00}
 """
 
 
-def _coefficient_section(saved: SavedModel) -> str:
+def _coefficient_section(saved: SavedModel, reference_class: Any = None) -> str:
     """The terminal's coefficient table (estimate, SE, z, p, CI) with its caption and notes."""
     e = html.escape
     est = saved.estimator
@@ -185,19 +218,27 @@ def _coefficient_section(saved: SavedModel) -> str:
         )
     from ..stats import summary_table
 
-    table = res.table().to_html(float_format=lambda v: f"{v:.4g}", border=0)
-    odds = summary_table(res, exp=True).to_html(float_format=lambda v: f"{v:.4g}", border=0)
+    ref = {"reference_class": reference_class}
+    table = res.table(**ref).to_html(float_format=lambda v: f"{v:.4g}", border=0)
+    odds = summary_table(res, exp=True, **ref).to_html(float_format=lambda v: f"{v:.4g}", border=0)
+    ratios = "Relative-risk ratios" if res.multinomial else "Odds ratios"  # exp(coef)
     return (
         f"<h2>Coefficients (the table of the terminal)</h2>{note_html}"
-        f'<pre class="caption">{e(cli_caption(res.caption()))}</pre>{table}'
-        f"<h3>Odds ratios</h3>{odds}"
+        f'<pre class="caption">{e(cli_caption(res.caption(**ref)))}</pre>{table}'
+        f"<h3>{ratios}</h3>{odds}"
     )
 
 
 def render_report(
-    saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any, source: str
+    saved: SavedModel,
+    metrics: dict[str, Any],
+    y_idx: Any,
+    proba: Any,
+    source: str,
+    reference_class: Any = None,
 ) -> str:
-    """The report as one HTML string."""
+    """The report as one HTML string (its coefficient table against ``reference_class``,
+    by default the model's first class)."""
     e = html.escape
     names = [str(c) for c in metrics["classes"]]
     est = saved.estimator
@@ -213,7 +254,7 @@ def render_report(
         for n, row in zip(names, metrics["confusion_matrix"], strict=True)
     )
     feats = _feature_names(saved)
-    coefficients = _coefficient_section(saved)
+    coefficients = _coefficient_section(saved, reference_class)
     record = getattr(est, "cv_record_", None)
     cv_line = "" if record is None else f"<p>{e(record.describe())}.</p>"
     if record is not None and record.path is None:
@@ -265,7 +306,10 @@ def write_report(
     *,
     source: str,
     overwrite: bool = False,
+    reference_class: Any = None,
 ) -> None:
     """Render the report and write it atomically (never replacing a file unless asked)."""
-    text = render_report(saved, metrics, np.asarray(y_idx), np.asarray(proba), source)
+    text = render_report(
+        saved, metrics, np.asarray(y_idx), np.asarray(proba), source, reference_class
+    )
     atomic_write_text(Path(path), text, overwrite=overwrite)

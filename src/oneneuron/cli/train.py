@@ -294,6 +294,13 @@ def run_train(args: argparse.Namespace) -> int:
     if not_features:
         raise UserError(f"--numeric names column(s) that are not features: {not_features}")
     unknown = sorted(set(reference) - set(features))
+    if args.target is not None and args.target in unknown:
+        raise UserError(
+            f"--reference names the target {args.target!r}: it sets a feature's reference "
+            "level; the class the coefficient table compares the others with is chosen when "
+            "it is shown: evaluate --reference-class LABEL (default: the first class in "
+            "sorted order)"
+        )
     if unknown:
         raise UserError(f"--reference names column(s) that are not features: {unknown}")
     if not features:

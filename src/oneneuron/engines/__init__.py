@@ -33,7 +33,16 @@ from typing import Any
 import numpy as np
 
 from . import _numpy
-from ._numpy import KERNEL_MIN_ROWS, NumpyEngine, blas_threads, fast_path, kernels, one_blas_thread
+from ._numpy import (
+    KERNEL_MIN_ROWS,
+    NumpyEngine,
+    blas_threads,
+    fast_path,
+    kernels,
+    note_tiny_newton,
+    one_blas_thread,
+    tiny_newton_kernel,
+)
 from ._numpy_prep import coordinate_stats, first_non_finite, plain_arrays, prepare_numpy
 from ._record import FitData, warn_weightless_classes
 from ._threads import capped, kernel_threads
@@ -62,6 +71,8 @@ __all__ = [
     "prepare",
     "subsample_engine",
     "to_host",
+    "note_tiny_newton",
+    "tiny_newton_kernel",
 ]
 
 

@@ -60,6 +60,73 @@ def fast_path() -> str:
     return f"NumPy blocks (numba cannot load: {_kernels.REASON})"
 
 
+#: Whether tiny binary Newton fits run the compiled loop
+#: :func:`~oneneuron.engines._kernels.tiny_newton` (all of Newton's iteration in one call):
+#: ``None`` (the default) decides by amortisation, see :func:`tiny_newton_kernel`;
+#: ``True`` and ``False`` force it (the tests compare the two paths).
+USE_TINY_NEWTON: bool | None = None
+#: Seconds that making the compiled loop usable is expected to cost (measured on this
+#: project's 2-core machine, under load 5-8): loading it from numba's on-disk cache where
+#: fused kernels already ran in this process (0.01-0.02 s); where numba is imported but
+#: has compiled or loaded nothing yet, its compiler's start-up too (0.3-0.4 s); and
+#: where no fit has needed numba yet, its import first (0.85 s in all).
+TINY_LOAD_SECONDS = {"kernels loaded": 0.03, "numba imported": 0.4, "cold": 1.0}
+_tiny: dict[str, Any] = {"spent": 0.0, "kernel": None}
+
+
+def tiny_newton_kernel() -> Any:
+    """The compiled tiny Newton loop when it is worth using, else None.
+
+    A tiny fit (200 x 1) spends about 150 us in the NumPy Newton loop, most of it the
+    Python overhead of small array operations, where the compiled loop takes about
+    15 us. Making the loop usable costs once per process what :data:`TINY_LOAD_SECONDS`
+    says: thousands of such savings where numba is not imported yet, a couple of
+    hundred where fused kernels already ran. So the loop is loaded only once the
+    process has spent as much time in the NumPy loop of tiny fits
+    (:func:`note_tiny_newton`) as the load is expected to cost: the rule of renting
+    until the rent paid equals the price, which never costs more than twice the
+    better choice made in hindsight. A command-line run, a first fit or a few hundred
+    fits never import numba for it; a process that fits thousands of small models
+    does, once. Without a writable numba cache (a read-only install and home) the
+    load is a compile of several seconds, paid once per process after that threshold
+    too. :data:`USE_TINY_NEWTON` overrides the rule.
+    """
+    force = USE_TINY_NEWTON
+    if force is False:
+        return None
+    if _tiny["kernel"] is None:
+        if force is None:
+            spent = _tiny["spent"]
+            if spent < TINY_LOAD_SECONDS["kernels loaded"]:  # (no need to ask which state)
+                return None
+            if spent < TINY_LOAD_SECONDS[_numba_state()]:
+                return None
+        k = kernels()
+        if k is None:
+            return None
+        _tiny["kernel"] = k.tiny_newton
+    return _tiny["kernel"] if _KERNELS else None  # None: as where numba cannot load
+
+
+def _numba_state() -> str:
+    """How far this process is from running a compiled kernel: a key of
+    :data:`TINY_LOAD_SECONDS`."""
+    if "numba" not in sys.modules:
+        return "cold"
+    k = _KERNELS
+    names = ("binary_dense", "multinomial_dense", "binary_csr", "multinomial_csr")
+    names += ("moments_dense", "moments_dense_f", "sums_csr", "gather_dense")
+    if k and any(getattr(getattr(k, n, None), "signatures", None) for n in names):
+        return "kernels loaded"
+    return "numba imported"
+
+
+def note_tiny_newton(seconds: float) -> None:
+    """Count ``seconds`` spent in the NumPy Newton loop of a tiny fit (see
+    :func:`tiny_newton_kernel`)."""
+    _tiny["spent"] += seconds
+
+
 def blas_threads(engine: Any) -> contextlib.AbstractContextManager[Any]:
     """Hold BLAS to one thread while ``engine`` is fitted: the engines thread themselves.
 

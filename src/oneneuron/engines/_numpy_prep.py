@@ -250,6 +250,10 @@ def weighted_feature_stats(
 def _feature_stats(X: Any, s: NDArray[np.float64], center: bool) -> tuple[NDArray, NDArray]:
     n, d = X.shape
     S = float(s.sum())
+    if type(X) is np.ndarray and n < KERNEL_MIN_ROWS and n <= _block_rows(X):
+        mu = np.asarray(X.T @ s, dtype=np.float64) / S  # small: one block (as below)
+        dev = np.asarray(X, dtype=np.float64) - mu
+        return _finish(mu, (dev * dev).T @ s, S, center)
     fast = kernel_layout(X) and n >= KERNEL_MIN_ROWS  # C- or F-ordered: one read either way
     if fast and kernels() is not None:  # one threaded read (this loop is the reference)
         mu, var = kernels().column_moments(X, s)

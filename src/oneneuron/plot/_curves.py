@@ -177,7 +177,12 @@ def plot_roc(
 ) -> Axes:
     """ROC curve of ``score`` (probabilities or logits) against labels ``y_true``.
 
-    The legend gives the area under the curve.
+    The legend gives the area under the curve. ``score`` of shape (n, K), as
+    ``predict_proba`` returns it, with its columns in the order of the sorted
+    labels (``classes_``): binary, the curve of the second column; K > 2 classes,
+    one curve per class, its column against the rest (one-vs-rest, as
+    ``oneneuron evaluate --report``), labelled ``"<class> vs rest (AUC = ...)"``.
+    Binary labels of any type: the positive class is the second in sorted order.
 
     Examples
     --------
@@ -189,10 +194,30 @@ def plot_roc(
     from sklearn.metrics import roc_auc_score, roc_curve
 
     ax = new_axes(ax)
-    fpr, tpr, _ = roc_curve(y_true, score)
-    auc = roc_auc_score(y_true, score)
-    text = f"AUC = {auc:.3f}" if label is None else f"{label} (AUC = {auc:.3f})"
-    ax.plot(fpr, tpr, label=text)
+    y = np.asarray(y_true).ravel()
+    S = np.asarray(score, dtype=np.float64)
+    classes = np.unique(y)
+    if S.ndim == 2 and S.shape[1] == 1:
+        S = S.ravel()
+    if len(classes) > 2 or (S.ndim == 2 and S.shape[1] > 2):
+        if S.ndim != 2 or S.shape[1] != len(classes):
+            raise ValueError(
+                f"y_true has {len(classes)} classes: pass the (n, K) probabilities "
+                f"(predict_proba, one column per class in sorted order) for one-vs-rest "
+                f"curves; got score of shape {S.shape}"
+            )
+        for k, c in enumerate(classes):
+            hit = y == c
+            fpr, tpr, _ = roc_curve(hit, S[:, k])
+            name = f"{c} vs rest" if label is None else f"{label}: {c} vs rest"
+            ax.plot(fpr, tpr, label=f"{name} (AUC = {roc_auc_score(hit, S[:, k]):.3f})")
+    else:
+        s1 = S[:, 1] if S.ndim == 2 else S
+        hit = y == classes[-1]  # the second label in sorted order, as classes_[1]
+        fpr, tpr, _ = roc_curve(hit, s1)
+        auc = roc_auc_score(hit, s1)
+        text = f"AUC = {auc:.3f}" if label is None else f"{label} (AUC = {auc:.3f})"
+        ax.plot(fpr, tpr, label=text)
     ax.plot([0, 1], [0, 1], color="0.6", ls=":", lw=1)
     ax.set_xlabel("false positive rate")
     ax.set_ylabel("true positive rate")

@@ -137,24 +137,60 @@ def _proba1(
 
         w, b = _linear_params(model)  # type: ignore[misc]
         return sigmoid(P @ w + b)
+    p = _proba(model, P, columns)
+    return p[:, 1] if p.ndim == 2 else p
+
+
+def _n_classes(model: Any) -> int:
+    """How many classes ``model`` predicts (2 for a ``(w, b)`` pair or a ``Neuron``)."""
+    classes = getattr(model, "classes_", None)
+    return 2 if classes is None else len(classes)
+
+
+def _proba(model: Any, P: NDArray[np.float64], columns: list[str] | None) -> NDArray:
+    """``model.predict_proba`` of the points ``P`` (a table with ``columns`` where given)."""
     if columns is not None:
         import pandas as pd
 
         P = pd.DataFrame(P, columns=columns)
-    p = np.asarray(model.predict_proba(P))
-    return p[:, 1] if p.ndim == 2 else p
+    return np.asarray(model.predict_proba(P), dtype=np.float64)
 
 
-def _plane(model: Any, X: Any) -> tuple[NDArray[np.float64] | None, list[str] | None]:
+def _lead(logp: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Per point and class ``k``: ``log P_k - max_{j != k} log P_j``, positive exactly where
+    ``k`` is the most probable class; its zero level is the boundary of ``k``'s region."""
+    K = logp.shape[1]
+    out = np.empty_like(logp)
+    for k in range(K):
+        out[:, k] = logp[:, k] - np.delete(logp, k, axis=1).max(axis=1)
+    return out
+
+
+def _log_proba(model: Any, P: NDArray[np.float64], columns: list[str] | None) -> NDArray:
+    """Log-probabilities of the points: the model's own where it has them (exact far from
+    the boundaries too), else the log of ``predict_proba`` (clipped at the tiniest float)."""
+    if hasattr(model, "predict_log_proba"):
+        if columns is not None:
+            import pandas as pd
+
+            P = pd.DataFrame(P, columns=columns)  # type: ignore[assignment]
+        return np.asarray(model.predict_log_proba(P), dtype=np.float64)
+    return np.log(np.clip(_proba(model, P, columns), np.finfo(np.float64).tiny, None))
+
+
+def _plane(
+    model: Any, X: Any, many: bool = False
+) -> tuple[NDArray[np.float64] | None, list[str] | None]:
     """The samples as an (n, 2) float array and, for a model fitted on a table (a design),
     the names of the two table columns the plane spans (from X's columns, else the
     design's raw columns); an error where there are not two, or where the model is not
-    binary (the plots draw P(class 1))."""
-    classes = getattr(model, "classes_", None)
-    if classes is not None and len(classes) > 2:
+    binary (the plots draw P(class 1)) unless ``many`` (the decision regions)."""
+    K = _n_classes(model)
+    if K > 2 and not many:
         raise ValueError(
-            "the plot draws P(class 1) of a binary model; this one has "
-            f"{len(classes)} classes (plot one class against the rest with a binary model)"
+            f"the plot draws P(class 1) of a binary model; this one has {K} classes "
+            "(plot_decision_boundary draws the regions of K classes; or plot one class "
+            "against the rest with a binary model)"
         )
     design = getattr(model, "design_", None)
     inputs = _n_inputs(model)
@@ -210,7 +246,8 @@ def plot_decision_boundary(
     offset: float | None = None,
     **line_kw: Any,
 ) -> Axes:
-    """Draw where ``P(class 1) = threshold``, with the samples when given.
+    """Draw where ``P(class 1) = threshold``, with the samples when given; with
+    K > 2 classes, the regions where each class is the most probable.
 
     A model fitted with an ``offset`` needs one here: its value at every point of the
     plane (the boundary moves with it); it is never taken as 0 unasked.
@@ -225,6 +262,15 @@ def plot_decision_boundary(
     for a linear neuron, at each crossing of ``P = threshold`` on a ``grid`` of
     ``x`` for anything else; the samples are drawn with their class on the y axis.
 
+    A model of K > 2 classes (``classes_``) has no single threshold: the plot shades
+    the region where each class is the most probable, in its class colour, and
+    draws the boundaries between regions, where the most probable class changes
+    (for a softmax layer on two features, the exact pieces of the lines
+    ``(w_k - w_j) . x + b_k - b_j = 0``; for another model, the zero level of
+    ``log P_k - max_{j != k} log P_j`` on the ``grid``). With one
+    feature, vertical lines at each change of the most probable class. ``threshold``
+    must stay 0.5 (binary only, as in ``NeuronClassifier``).
+
     Examples
     --------
     >>> from oneneuron.plot import plot_decision_boundary
@@ -235,6 +281,12 @@ def plot_decision_boundary(
     """
     if not 0.0 < threshold < 1.0:
         raise ValueError(f"threshold must be in (0, 1), got {threshold}")
+    K = _n_classes(model)
+    if K > 2 and threshold != 0.5:
+        raise ValueError(
+            f"threshold={threshold} applies to binary models only; this one has {K} classes "
+            "(its regions are where each class is the most probable)"
+        )
     model = _at_offset(model, offset)
     inputs = _n_inputs(model)
     cols = None if X is None else (1 if np.ndim(X) == 1 else np.shape(X)[-1])
@@ -243,17 +295,35 @@ def plot_decision_boundary(
             f"the boundary is drawn over one or two input columns; the model {inputs[1]}"
         )
     cut = float(np.log(threshold) - np.log1p(-threshold))
-    kw = {"color": "k", "lw": 1.5, "label": f"P = {threshold:g}"} | line_kw
+    label = f"P = {threshold:g}" if K == 2 else "most probable class changes"
+    kw = {"color": "k", "lw": 1.5, "label": label} | line_kw
     table = getattr(model, "design_", None) is not None  # its plane is refused below
     if (inputs is not None and inputs[0] == 1) or (inputs is None and cols == 1 and not table):
         return _boundary_on_a_line(model, X, y, cut, threshold, grid, labels, ax, kw)
-    Xa, names = _plane(model, X)
+    Xa, names = _plane(model, X, many=True)
     ax = new_axes(ax)
     if Xa is not None and y is not None:
         plot_classes(Xa, y, labels=labels, ax=ax)
     xlim, ylim = _limits(Xa, ax, keep_sign=names is not None)
     lin = _linear_params(model)
-    if lin is not None:
+    if K > 2:
+        g1, g2, P = _grid(xlim, ylim, grid)
+        lead = _lead(_log_proba(model, P, names))
+        best = np.argmax(lead, axis=1).reshape(g1.shape)
+        colors = [class_color(k) for k in range(K)]
+        ax.contourf(g1, g2, best, levels=np.arange(K + 1) - 0.5, colors=colors, alpha=0.15)
+        layer = _linear_layer(model)
+        if layer is not None:  # a softmax layer: its boundaries are exact line segments
+            line = {"color": kw["color"], "lw": kw["lw"]}
+            for (a1, a2), (b1, b2) in _region_edges(*layer, xlim, ylim):
+                ax.plot([a1, b1], [a2, b2], **line)
+        else:
+            for k in range(K):
+                level = lead[:, k].reshape(g1.shape)
+                if level.min() < 0.0 < level.max():  # class k wins somewhere, not everywhere
+                    ax.contour(g1, g2, level, levels=[0.0], colors=kw["color"], linewidths=kw["lw"])
+        ax.plot([], [], color=kw["color"], lw=kw["lw"], label=kw["label"])  # the legend's
+    elif lin is not None:
         (w1, w2), b = lin
         if abs(w2) >= abs(w1) and w2 != 0:
             x1 = np.linspace(*xlim, 200)
@@ -268,6 +338,54 @@ def plot_decision_boundary(
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     return ax
+
+
+def _linear_layer(model: Any) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
+    """``(W, b)`` of a linear softmax layer on two features (``coef_`` of shape (K, 2)),
+    or None (a model on a table, or anything else)."""
+    if getattr(model, "design_", None) is not None or not hasattr(model, "coef_"):
+        return None
+    W = np.asarray(model.coef_, dtype=np.float64)
+    if W.ndim != 2 or W.shape[0] < 3 or W.shape[1] != 2:
+        return None
+    return W, np.asarray(model.intercept_, dtype=np.float64).reshape(-1)
+
+
+def _region_edges(
+    W: NDArray[np.float64],
+    b: NDArray[np.float64],
+    xlim: tuple[float, float],
+    ylim: tuple[float, float],
+) -> list[tuple[NDArray[np.float64], NDArray[np.float64]]]:
+    """The edges of the regions of a softmax layer ``z = W x + b`` inside the box: for each
+    pair ``k < j``, the piece of the line ``z_k = z_j`` where both beat every other class
+    (each constraint is linear along the line, so the piece is one segment or none)."""
+    K = len(b)
+    lo, hi = np.array([xlim[0], ylim[0]]), np.array([xlim[1], ylim[1]])
+    edges = []
+    for k in range(K):
+        for j in range(k + 1, K):
+            n, c = W[k] - W[j], b[k] - b[j]  # the line n . x + c = 0
+            if not np.any(n):
+                continue
+            p0 = -c * n / (n @ n)  # its point nearest the origin, and its direction
+            d = np.array([-n[1], n[0]])
+            t_lo, t_hi = -np.inf, np.inf
+            cons = [(d[i], p0[i] - lo[i]) for i in range(2)]  # x_i >= lo_i, x_i <= hi_i
+            cons += [(-d[i], hi[i] - p0[i]) for i in range(2)]
+            for m in range(K):  # z_k >= z_m along the line (z_k = z_j there)
+                if m not in (k, j):
+                    cons.append(((W[k] - W[m]) @ d, (W[k] - W[m]) @ p0 + b[k] - b[m]))
+            for slope, at0 in cons:  # slope * t + at0 >= 0
+                if slope > 0:
+                    t_lo = max(t_lo, -at0 / slope)
+                elif slope < 0:
+                    t_hi = min(t_hi, -at0 / slope)
+                elif at0 < 0:
+                    t_lo, t_hi = np.inf, -np.inf
+            if t_lo < t_hi:
+                edges.append((p0 + t_lo * d, p0 + t_hi * d))
+    return edges
 
 
 def _boundary_on_a_line(
@@ -298,7 +416,15 @@ def _boundary_on_a_line(
     else:
         lo, hi = ax.get_xlim()
     lin = _linear_params(model)
-    if lin is not None:
+    if _n_classes(model) > 2:  # where the most probable class changes along x
+        g = np.linspace(lo, hi, grid)
+        lead = _lead(_log_proba(model, g[:, None], None))
+        best = np.argmax(lead, axis=1)
+        crossings = []
+        for i in np.nonzero(best[:-1] != best[1:])[0]:
+            d0, d1 = lead[i, best[i]], lead[i + 1, best[i]]  # the leader's lead: + to -
+            crossings.append(g[i] + d0 * (g[i + 1] - g[i]) / (d0 - d1))
+    elif lin is not None:
         w, b = lin
         crossings = [(cut - b) / w[0]] if w[0] != 0 else []
     else:

@@ -10,6 +10,10 @@ type=...)``, ``hatvalues`` and ``cooks.distance`` for a binomial ``glm``
     leverage           h = p (1 - p) x~.T A x~,   A = (sum_i w_i p_i (1 - p_i) x~_i x~_i.T)^-1
     Cook's distance    (Pearson / (1 - h))**2 * h / k       (k parameters: the rank)
 
+A row with leverage 1 (within 10 machine epsilons, as R's ``lm.influence``: it alone
+holds a column of the rows given, so it determines its own fitted value) has Cook's
+distance ``inf``, or 0 where its Pearson residual is exactly 0.
+
 ``A`` is recomputed from the data given (the inverse Fisher information, never
 a robust covariance), so the leverages are those of these rows. Sample weights
 are frequency weights: ``h`` is then the leverage of one copy of the row.
@@ -78,7 +82,13 @@ def influence_table(
     sign = 2.0 * y01 - 1.0
     with np.errstate(over="ignore"):  # beyond |z| ~ 1420 a misfit row's residual is inf
         pearson = sign * np.exp(-sign * z / 2.0)
-    cooks = (pearson / (1.0 - h)) ** 2 * h / k
+    # a row alone holding a column of these rows has leverage 1: R's lm.influence takes
+    # h >= 1 - 10 eps as 1; its distance is then inf (0 where it fits exactly), not a
+    # rounding-dependent huge number after NumPy's divide-by-zero warning
+    h = np.where(h >= 1.0 - 10.0 * np.finfo(np.float64).eps, 1.0, h)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cooks = (pearson / (1.0 - h)) ** 2 * h / k
+    cooks = np.where((h == 1.0) & (pearson == 0.0), 0.0, cooks)
     return pd.DataFrame(
         {
             "proba": p,

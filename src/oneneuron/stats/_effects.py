@@ -99,11 +99,12 @@ def odds_ratio_table(table: pd.DataFrame) -> pd.DataFrame:
     ``p_value`` are unchanged (they test ``coef = 0``, i.e. odds ratio 1).
     """
     out = table.copy()
-    odds = np.exp(table["coef"].to_numpy())
-    out["coef"] = odds
-    out["std_err"] = odds * table["std_err"].to_numpy()
-    for c in ("ci_low", "ci_high"):
-        out[c] = np.exp(table[c].to_numpy())
+    with np.errstate(over="ignore"):  # exp beyond 709 is inf: the exact limit, not a fault
+        odds = np.exp(table["coef"].to_numpy())
+        out["coef"] = odds
+        out["std_err"] = odds * table["std_err"].to_numpy()
+        for c in ("ci_low", "ci_high"):
+            out[c] = np.exp(table[c].to_numpy())
     out = out.rename(columns={"coef": "odds_ratio"})
     out.attrs = dict(table.attrs)
     if "caption" in out.attrs:  # a multinomial table is indexed by (class, term)

@@ -141,15 +141,16 @@ def data_fingerprint(
     s = np.asarray(s, dtype=np.float64)
     if s.shape != y_idx.shape:
         s = np.broadcast_to(s, y_idx.shape)
+    unit = s.strides[0] == 0 and s.size > 0 and s[0] == 1.0  # unit weights (one value)
     out: dict[str, Any] = {
-        "class_rows": np.bincount(y_idx[s > 0], minlength=n_classes).tolist(),
+        "class_rows": np.bincount(y_idx if unit else y_idx[s > 0], minlength=n_classes).tolist(),
         "class_sums": (
             np.bincount(y_idx, weights=s, minlength=n_classes)
             if class_sums is None
             else np.asarray(class_sums, dtype=np.float64)
         ).tolist(),
     }
-    out["sum_w2"] = float(s @ s)
+    out["sum_w2"] = float(len(s)) if unit else float(s @ s)  # n ones sum to n exactly
     if offset is not None:
         o = np.asarray(offset, dtype=np.float64)
         ws = s * (y_idx == 1)
@@ -551,16 +552,19 @@ def _vanishing_curvature(Hp: NDArray[np.float64], ratio: float = 1e-10) -> bool:
     return top > 0 and bool((diag < ratio * top).any())
 
 
-def scaled_condition(problem: Any, Hp: NDArray[np.float64], at_most: float = 0.0) -> float:
+def scaled_condition(
+    problem: Any, Hp: NDArray[np.float64], at_most: float = 0.0, ref: Any = None
+) -> float:
     """Condition number of the reference-parameterised Hessian scaled to unit diagonal.
 
     Units do not count; the softmax's flat directions are left out (class 0 is the
     reference). ``inf`` for a singular Hessian. With ``at_most > 0`` a bound no
     larger than ``at_most`` may come back instead of the number itself (from
     Gershgorin's discs, without the eigenvalues): enough for a caller that only
-    compares it with ``at_most`` or more.
+    compares it with ``at_most`` or more. ``ref``: :func:`_reference_hessian`'s answer
+    where the caller has it.
     """
-    C = _unit_scaled(_reference_hessian(problem, Hp)[1])
+    C = _unit_scaled((ref or _reference_hessian(problem, Hp))[1])
     if C is None:
         return np.inf
     if at_most > 0:  # eigenvalues of a unit-diagonal C lie within 1 -+ its largest off-row sum
@@ -688,6 +692,7 @@ def compute_inference(
         Hp = last[1]
     elif want:
         Hp = problem.gradient_hessian(theta)[2]
+    ref = None if Hp is None else _reference_hessian(problem, Hp)  # made once, read twice
     # ---- separation, only for unpenalised fits that look suspicious
     out.separation = "none" if est.alpha == 0 else "not checked"
     Wp, _ = problem.unpack(theta)
@@ -709,11 +714,11 @@ def compute_inference(
         # indicator's spread is small) but flattens the Hessian along its column: the
         # curvature is the second trigger (exactly collinear columns pass it too; the LP
         # then finds no separation and the covariance step names them)
-        cond = scaled_condition(problem, Hp, at_most=_separation.FLAT_HESSIAN_COND)
+        cond = scaled_condition(problem, Hp, at_most=_separation.FLAT_HESSIAN_COND, ref=ref)
         suspicious = _separation.hessian_is_flat(cond)  # a bound below the threshold: not flat
     if est.alpha == 0 and suspicious:
         if cond is None and Hp is not None:
-            cond = scaled_condition(problem, Hp)
+            cond = scaled_condition(problem, Hp, ref=ref)
         # the LP also runs when the fit did not converge, or when some coefficient's
         # curvature has all but vanished: unit-diagonal scaling (the condition number's)
         # hides a uniformly flat block, e.g. a softmax class of one separable row
@@ -771,7 +776,9 @@ def compute_inference(
         )
         return out
     known = cond if problem.n_outputs == 1 else None  # binary: the same scaled matrix
-    out.cov, out.reason, note, aliased = _covariance(problem, Hp, S, terms, est.alpha, known)
+    out.cov, out.reason, note, aliased = _covariance(
+        problem, Hp, S, terms, est.alpha, known, ref=ref
+    )
     if out.cov is None:  # "set alpha > 0", with what it cannot go with (a robust cov_type)
         out.reason = out.reason.replace("set alpha > 0", f"set {separation_fixes(est, K)[0]}")
     if note:
@@ -814,6 +821,7 @@ def _covariance(
     terms: list[str],
     alpha: float,
     cond: float | None = None,
+    ref: Any = None,
 ) -> tuple[NDArray[np.float64] | None, str, str, int]:
     """Reference-parameterised raw-scale covariance from the standardised Hessian ``Hp``.
 
@@ -822,8 +830,9 @@ def _covariance(
     :func:`conditioning_note`'s warning about nearly collinear terms ("" if none) and
     ``aliased`` the number of terms that are linear combinations of others (the
     design's rank deficiency, which AIC and BIC leave out of the parameter count).
+    ``ref``: :func:`_reference_hessian`'s answer where the caller has it.
     """
-    idx, H, G = _reference_hessian(problem, Hp)
+    idx, H, G = ref or _reference_hessian(problem, Hp)
     H = S * H
     # a known condition number of G scaled to unit diagonal (``cond``, binary fits) of
     # at most 1 / (100 COLLINEAR_TOL) proves full rank without the walk: that matrix's
@@ -852,10 +861,46 @@ def _covariance(
             0,
         )
     cov_std, _ = dpotrs(c, np.eye(len(idx)), lower=0)  # H^-1, symmetrised below
+    if alpha > 0 and problem.n_outputs > 1:  # penalised softmax: all K blocks, not K - 1
+        cov_std = _penalised_contrast_covariance(problem, S * Hp)
+        if cov_std is None:
+            return None, "the Hessian is not positive definite; set a larger alpha", "", 0
     T = problem._jacobian()[idx[:, None], idx]
     cov = T @ cov_std @ T.T
     note = conditioning_note(G, terms, cond=cond) if alpha == 0 else ""
     return 0.5 * (cov + cov.T), "", note, 0
+
+
+def _penalised_contrast_covariance(
+    problem: Any, H: NDArray[np.float64]
+) -> NDArray[np.float64] | None:
+    """Laplace covariance of the contrasts ``theta_k - theta_0`` (k >= 1, standardised
+    scale, the reference blocks' layout) of a penalised softmax layer, from its Hessian
+    ``H`` over all ``K`` blocks.
+
+    Holding class 0's coefficients at their estimate (the unpenalised fit's exact
+    reparameterisation) would give a conditional covariance, smaller than the
+    posterior's for ``alpha > 0``, where class 0's coefficients are uncertain too. The
+    Hessian splits into the flat directions (one vector added to every class, on which
+    the likelihood is constant) and their complement, which the contrasts span; so the
+    contrasts' covariance is ``C (H + s U)^-1 C.T`` for the projector ``U`` onto the
+    flat directions and any ``s > 0`` (``U`` makes the unpenalised intercepts' flat
+    direction, and those of features with ``penalty_factor`` 0, invertible).
+    None when not positive definite.
+    """
+    m, d = problem.n_outputs, problem.n_features
+    fit_intercept = bool(problem.fit_intercept)
+    p = d + fit_intercept
+    order = np.concatenate([_theta_index(m, d, k, fit_intercept) for k in range(m)])
+    Hb = H[order[:, None], order]  # class blocks, terms within: intercept first
+    flat = np.kron(np.full((m, m), 1.0 / m), np.eye(p))
+    Hb = Hb + max(float(np.mean(np.diag(Hb))), 1.0) * flat
+    c, info = dpotrf(Hb, lower=0, clean=0)
+    if info != 0:
+        return None
+    inv, _ = dpotrs(c, np.eye(m * p), lower=0)
+    C = np.kron(np.c_[-np.ones(m - 1), np.eye(m - 1)], np.eye(p))
+    return np.asarray(C @ inv @ C.T)
 
 
 def conditioning_note(

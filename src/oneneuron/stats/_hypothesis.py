@@ -220,6 +220,11 @@ def _name_pattern(name: str) -> str:
     return "".join(parts)
 
 
+def _label(c: Any) -> Any:
+    """A class label as written in a name (``2``, not ``np.int64(2)``)."""
+    return c.item() if isinstance(c, np.generic) else c
+
+
 def parse_constraints(hypothesis: str, terms: list[str]) -> tuple[NDArray, NDArray]:
     """``"x1 = x2, x3 = 0"`` -> ``(R, q)`` over ``terms``; a bare expression means ``= 0``.
 
@@ -279,7 +284,12 @@ def wald_test(result: Any, hypothesis: str) -> ChiSquareTest:
         Comma-separated restrictions over the term names, e.g. ``"x1 = x2"``,
         ``"x1 = 0, x2 = 0"``, ``"x1 + 2*x2 = 1"``. With K > 2 classes every
         restriction is applied to each class's block (reference
-        parameterisation), jointly: ``df`` is (K - 1) times the number of rows.
+        parameterisation), jointly: ``df`` is (K - 1) times the number of rows;
+        or, where the hypothesis names terms of one class as ``term[class]``
+        (``"x1[mid] = 0"``, ``"g[T.b][mid] = x1[lo]"``, the names of the
+        separation messages), each restriction as written, on those contrasts
+        against the reference class ``classes_[0]``. A hypothesis uses one kind
+        of name or the other.
 
     Returns
     -------
@@ -297,10 +307,23 @@ def wald_test(result: Any, hypothesis: str) -> ChiSquareTest:
     """
     res = _likelihood_part(result)
     res.check_available()
-    R1, q1 = parse_constraints(hypothesis, list(res.terms))
     B = res.coef.shape[0]
-    R = np.kron(np.eye(B), R1)
-    q = np.tile(q1, B)
+    qualified = [f"{t}[{_label(c)}]" for c in res.classes[1:] for t in res.terms]
+    if B > 1 and any(re.search(_name_pattern(n), hypothesis) for n in qualified):
+        R, q = parse_constraints(hypothesis, qualified)  # one class's terms: as written
+    else:
+        try:
+            R1, q1 = parse_constraints(hypothesis, list(res.terms))
+        except ValueError as exc:
+            if B == 1:
+                raise
+            raise ValueError(
+                f"{exc}; or name one class's terms as term[class] (e.g. "
+                f"'{qualified[-1]} = 0'), classes {[_label(c) for c in res.classes[1:]]} "
+                f"against the reference class {_label(res.classes[0])!r}"
+            ) from None
+        R = np.kron(np.eye(B), R1)
+        q = np.tile(q1, B)
     diff = R @ res.coef.ravel() - q
     V = R @ res.cov @ R.T
     df = int(np.linalg.matrix_rank(R))

@@ -17,13 +17,16 @@ the negative log-posterior under a Gaussian prior ``W' ~ N(0, I / (alpha * nobs)
 on the standardised coefficients, and the covariance is the Laplace
 approximation ``(H + alpha * nobs * P)^-1`` (``P`` selects the standardised
 weights), so the intervals are approximate Bayesian credible intervals around
-a shrunken estimate, not confidence intervals. (Multinomial: the reference blocks
-use that Hessian restricted to classes ``k >= 1``, i.e. class 0's coefficients
-held at their estimate, a further approximation.)
+a shrunken estimate, not confidence intervals. (Multinomial: the covariance of
+the contrasts ``beta_k - beta_0`` from that Hessian over all K classes' blocks,
+every class's coefficients uncertain; not the Hessian of classes ``k >= 1`` with
+class 0's held at their estimate, which understates the contrasts' errors when
+``alpha > 0``. A table against another ``reference_class`` maps it linearly.)
 
 Multinomial models are identified only up to adding one vector to every class.
 Like statsmodels' ``MNLogit`` the table reports each class ``k >= 1`` relative to
-the first class (``beta_k - beta_0``, "reference" parameterisation); the
+the first class (``beta_k - beta_0``, "reference" parameterisation), or to the
+class named by ``reference_class`` (``beta_k - beta_r``, ``k != r``); the
 "sum-to-zero" parameterisation (the estimator's own ``coef_``, centred over
 classes) is available too, with the covariance mapped linearly.
 
@@ -72,6 +75,20 @@ __all__ = [
     "format_summary",
     "COLUMNS",
 ]
+
+
+def _plain(label: Any) -> Any:
+    """A label as a plain Python value (``'a'``, not ``np.str_('a')``), for messages."""
+    return label.item() if isinstance(label, np.generic) else label
+
+
+def _same_label(a: Any, b: Any) -> bool:
+    """Whether two class labels are the same (NumPy and Python types alike)."""
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
 
 #: Columns of :meth:`InferenceResult.table`.
 COLUMNS = ("coef", "std_err", "z", "p_value", "ci_low", "ci_high")
@@ -255,54 +272,95 @@ class InferenceResult:
         if self.cov is None:
             raise InferenceUnavailableError(f"no standard errors for this fit: {self.reason}")
 
-    def covariance(self, parameterization: str = "reference") -> NDArray[np.float64]:
+    def covariance(
+        self, parameterization: str = "reference", reference_class: Any = None
+    ) -> NDArray[np.float64]:
         """Covariance of the parameters in the chosen parameterisation (see module doc)."""
         self.check_available()
         assert self.cov is not None
-        M = self._map(parameterization)
+        M = self._map(parameterization, reference_class)
         return M @ self.cov @ M.T
 
-    def params(self, parameterization: str = "reference") -> NDArray[np.float64]:
+    def params(
+        self, parameterization: str = "reference", reference_class: Any = None
+    ) -> NDArray[np.float64]:
         """Coefficients as a (blocks, terms) array in the chosen parameterisation."""
-        M = self._map(parameterization)
+        M = self._map(parameterization, reference_class)
         return (M @ self.coef.ravel()).reshape(-1, len(self.terms))
 
-    def block_labels(self, parameterization: str = "reference") -> list[Any]:
-        """The class of each block: ``classes[1:]`` (reference) or all classes (sum-to-zero)."""
-        self._map(parameterization)
+    def block_labels(
+        self, parameterization: str = "reference", reference_class: Any = None
+    ) -> list[Any]:
+        """The class of each block: every class but the reference (``classes[0]``, or
+        ``reference_class``), or all classes (sum-to-zero)."""
+        self._map(parameterization, reference_class)
         if parameterization == "sum-to-zero" and self.multinomial:
             return list(self.classes)
-        return list(self.classes[1:])
+        r = self.reference_index(reference_class)
+        return [c for i, c in enumerate(self.classes) if i != r]
 
-    def _map(self, parameterization: str) -> NDArray[np.float64]:
+    def reference_index(self, reference_class: Any = None) -> int:
+        """Position in ``classes`` of the reference class: 0 by default (``classes[0]``, as
+        statsmodels' ``MNLogit`` on sorted labels), else that of ``reference_class``."""
+        if reference_class is None:
+            return 0
+        hits = [i for i, c in enumerate(self.classes) if _same_label(c, reference_class)]
+        if not hits:
+            raise ValueError(
+                f"reference_class {reference_class!r} is not a class of the model; its "
+                f"classes are {[_plain(c) for c in self.classes]}"
+            )
+        return hits[0]
+
+    def _map(self, parameterization: str, reference_class: Any = None) -> NDArray[np.float64]:
         if parameterization not in PARAMETERIZATIONS:
             raise ValueError(
                 f"parameterization must be one of {PARAMETERIZATIONS}, got {parameterization!r}"
             )
         B, p = self.coef.shape
-        if parameterization == "reference" or not self.multinomial:
+        if parameterization == "sum-to-zero" and reference_class is not None:
+            raise ValueError(
+                "reference_class applies to the reference parameterisation; the sum-to-zero "
+                "one compares each class with the mean of all classes"
+            )
+        r = self.reference_index(reference_class)
+        if parameterization == "reference" and r == 0:
+            return np.eye(B * p)
+        if parameterization == "reference":  # theta_k - theta_r, k != r, with theta_0 = 0
+            E = np.vstack([np.zeros((1, B)), np.eye(B)])  # theta_k in the stored blocks
+            C = np.array([E[k] - E[r] for k in range(B + 1) if k != r])
+            return np.kron(C, np.eye(p))
+        if not self.multinomial:
             return np.eye(B * p)
         K = B + 1
         # centred_k = ref_k - mean_j ref_j with ref_0 = 0: C = [0; I] - (1/K) ones
         C = np.vstack([np.zeros((1, B)), np.eye(B)]) - np.ones((K, B)) / K
         return np.kron(C, np.eye(p))
 
-    def table(self, level: float = 0.95, parameterization: str = "reference") -> pd.DataFrame:
+    def table(
+        self, level: float = 0.95, parameterization: str = "reference", reference_class: Any = None
+    ) -> pd.DataFrame:
         """The coefficient table; see :func:`summary_table`."""
-        return summary_table(self, level=level, parameterization=parameterization)
+        return summary_table(
+            self, level=level, parameterization=parameterization, reference_class=reference_class
+        )
 
-    def caption(self, level: float = 0.95, parameterization: str = "reference") -> str:
+    def caption(
+        self, level: float = 0.95, parameterization: str = "reference", reference_class: Any = None
+    ) -> str:
         """One-paragraph description of the model, fit statistics and what the intervals mean."""
         K = len(self.classes)
+        r = self.reference_index(reference_class)
+        ref = _plain(self.classes[r])
         if self.multinomial:
             kind = f"multinomial logit, {K} classes"
             if parameterization == "reference":
-                param = f"log-odds of each class relative to reference class {self.classes[0]!r}"
+                param = f"log-odds of each class relative to reference class {ref!r}"
             else:
                 param = "sum-to-zero over classes (softmax logits, coef_ of the estimator)"
         else:
             kind = "binary logit"
-            param = f"log-odds of {self.classes[1]!r} (reference {self.classes[0]!r})"
+            param = f"log-odds of {_plain(self.classes[1 - r])!r} (reference {ref!r})"
         if self.penalized:
             how = (
                 f"PENALIZED fit (alpha={self.alpha:g}): coefficients are shrunk; std_err and "
@@ -377,9 +435,13 @@ class InferenceResult:
             )
         return text
 
-    def to_text(self, level: float = 0.95, parameterization: str = "reference") -> str:
+    def to_text(
+        self, level: float = 0.95, parameterization: str = "reference", reference_class: Any = None
+    ) -> str:
         """Plain-text caption and table for the terminal (what ``oneneuron evaluate`` prints)."""
-        return format_summary(self, level=level, parameterization=parameterization)
+        return format_summary(
+            self, level=level, parameterization=parameterization, reference_class=reference_class
+        )
 
     def __str__(self) -> str:
         if self.cov is None:
@@ -437,6 +499,7 @@ def summary_table(
     level: float = 0.95,
     parameterization: str = "reference",
     exp: bool = False,
+    reference_class: Any = None,
 ) -> pd.DataFrame:
     """Coefficient table with columns ``coef, std_err, z, p_value, ci_low, ci_high``.
 
@@ -445,14 +508,20 @@ def summary_table(
     odds ratios (relative-risk ratios for K > 2): ``odds_ratio = exp(coef)``,
     the delta method's ``exp(coef) * std_err``, ``exp`` of the interval bounds,
     ``z`` and ``p_value`` unchanged (as Stata's ``logit, or``).
+
+    ``reference_class`` (reference parameterisation): the class every other class
+    is compared with, ``classes[0]`` by default (the first in sorted order, as
+    ``classes_``; statsmodels and R take the first level of the response, which
+    for a pandas Categorical may be another class: pass it here). Binary: the
+    log-odds of the other class.
     """
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), got {level}")
     from scipy import stats  # here, not at import: reading a model file needs no SciPy
 
     result.check_available()
-    coef = result.params(parameterization).ravel()
-    cov = result.covariance(parameterization)
+    coef = result.params(parameterization, reference_class).ravel()
+    cov = result.covariance(parameterization, reference_class)
     se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
     with np.errstate(divide="ignore", invalid="ignore"):
         z = coef / se
@@ -463,14 +532,14 @@ def summary_table(
     data = {"coef": coef, "std_err": se, "z": z, "p_value": p}
     data["ci_low"], data["ci_high"] = coef - q * se, coef + q * se
     if result.multinomial:
-        labels = result.block_labels(parameterization)
+        labels = result.block_labels(parameterization, reference_class)
         index = pd.MultiIndex.from_product([labels, result.terms], names=["class", "term"])
     else:
         index = pd.Index(result.terms, name="term")
     df = pd.DataFrame(data, index=index, columns=list(COLUMNS))
     df.attrs["penalized"] = result.penalized
     df.attrs["parameterization"] = parameterization
-    df.attrs["caption"] = result.caption(level, parameterization)
+    df.attrs["caption"] = result.caption(level, parameterization, reference_class)
     if exp:
         df = odds_ratio_table(df)  # its caption names them (relative-risk ratios for K > 2)
     return df
@@ -481,9 +550,10 @@ def format_summary(
     level: float = 0.95,
     parameterization: str = "reference",
     exp: bool = False,
+    reference_class: Any = None,
 ) -> str:
     """Caption plus the table as aligned plain text (4 significant digits)."""
-    df = summary_table(result, level, parameterization, exp)
+    df = summary_table(result, level, parameterization, exp, reference_class)
     lo, hi = f"[{(1 - level) / 2:.6g}", f"{(1 + level) / 2:.6g}]"  # 0.9975, not 0.998
     df = df.rename(columns={"ci_low": lo, "ci_high": hi})
     body = df.to_string(float_format=lambda v: f"{v:.4g}")
