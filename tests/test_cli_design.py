@@ -270,3 +270,48 @@ def test_formulas_quote_column_names_that_are_not_identifiers(tmp_path, capsys, 
     if not formula.startswith("~"):  # Python takes the same formula
         py = oneneuron.logit(formula, df)
         np.testing.assert_allclose(py.coef_, fit.coef_, rtol=1e-9)
+
+
+@pytest.fixture
+def coded(tmp_path):
+    """Categories written as numbers, as R's data sets keep them (MASS's birthwt: race
+    1 = white, 2 = black, 3 = other; mtcars' cyl); 12 sorts after 3 as a number."""
+    rng = np.random.default_rng(9)
+    n = 400
+    df = pd.DataFrame({"age": rng.normal(25, 5, n).round(2), "race": rng.choice([1, 3, 12], n)})
+    z = -0.5 + 0.05 * (df.age - 25) + 0.8 * (df.race == 3) - 0.6 * (df.race == 12)
+    df["low"] = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+    path = tmp_path / "coded.csv"
+    df.to_csv(path, index=False)
+    return path, df
+
+
+@pytest.mark.parametrize("formula", [None, "low ~ age + C(race)", "low ~ age + race"])
+def test_train_categorical_reads_number_codes_as_levels(coded, tmp_path, capsys, formula):
+    """A column of number codes (R's factor(race)) could not be a categorical from the
+    command line: without a formula it was a number, and ``--formula 'low ~ C(race)'``
+    was refused ('cannot be saved to a model file'). ``--categorical race`` reads it as
+    levels, ordered as numbers (1, 3, 12: the first is the reference, as R's factor()).
+    Oracle: statsmodels' C(race) on the numbers; predict on the same file."""
+    import statsmodels.formula.api as smf
+
+    path, df = coded
+    model = tmp_path / "m.json"
+    how = ["--target", "low"] if formula is None else ["--formula", formula]
+    argv = ["train", path, *how, "--categorical", "race", "--model", model, "-q"]
+    assert run(argv, capsys)[0] == 0
+    clf = oneneuron.load(model)
+    assert [n.split("[")[-1] for n in clf.feature_names_out_[1:]] == ["T.3]", "T.12]"]
+    ref = smf.logit("low ~ age + C(race)", df).fit(disp=0, tol=1e-12)  # C(race) first
+    coef = clf.summary()["coef"].to_numpy()
+    np.testing.assert_allclose(coef[[0, 2, 3, 1]], ref.params, rtol=1e-6)
+    out = tmp_path / "p.csv"
+    assert run(["predict", model, path, "--out", out, "-q"], capsys)[0] == 0
+    np.testing.assert_allclose(pd.read_csv(out)["proba_1"], ref.predict(df), rtol=1e-6)
+
+
+def test_train_categorical_refusals(coded, tmp_path, capsys):
+    path, _ = coded
+    base = ["train", path, "--target", "low", "--model", tmp_path / "m.json"]
+    fail(base + ["--categorical", "nope"], capsys, "--categorical names column(s) that are not")
+    fail(base + ["--categorical", "race", "--numeric", "race"], capsys, "both --categorical")

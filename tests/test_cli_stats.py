@@ -119,3 +119,153 @@ def test_predict_interval_of_a_penalized_model_notes_laplace(table, tmp_path, ca
         out = tmp_path / f"p{alpha}.csv"
         code, _, err = run(["predict", model, path, "--out", out, "--interval", 0.9], capsys)
         assert code == 0 and ("Laplace" in err) is noted
+
+
+@pytest.fixture(scope="module")
+def frequency_table(tmp_path_factory):
+    """A contingency table as R keeps one (UCBAdmissions, Titanic): one row per cell,
+    its count in ``n``; a few cells are empty (count 0), as Titanic's are."""
+    rng = np.random.default_rng(8)
+    cells = pd.DataFrame(
+        [(g, x, y) for g in ("a", "b", "c") for x in (0, 1, 2, 3) for y in ("no", "yes")],
+        columns=["g", "x", "y"],
+    )
+    cells["n"] = rng.integers(0, 40, len(cells))
+    cells.loc[[2, 9], "n"] = 0
+    path = tmp_path_factory.mktemp("freq") / "table.csv"
+    cells.to_csv(path, index=False)
+    return path, cells
+
+
+def test_train_weights_fits_a_frequency_table_as_its_rows(frequency_table, tmp_path, capsys):
+    """A frequency table (one row per cell, its count a column) could not be fitted from
+    the command line: train had no weights, so ``--formula 'y ~ C(g) + x'`` fitted the 24
+    cells as 24 people (and without --formula the counts became a feature). ``--weights
+    n`` counts each row n times. Oracles: statsmodels' GLM with ``freq_weights`` and the
+    same command on the table expanded row by row (coefficients and standard errors)."""
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    path, cells = frequency_table
+    model = tmp_path / "m.json"
+    argv = ["train", path, "--formula", "y ~ C(g) + x", "--weights", "n", "--model", model]
+    code, out, _ = run(argv, capsys)
+    assert code == 0 and f"weights n: {cells['n'].sum()} rows" in out
+    clf = load(model)
+    data = cells.assign(y=(cells["y"] == "yes").astype(int))
+    ref = smf.glm("y ~ C(g) + x", data, family=sm.families.Binomial(), freq_weights=data["n"]).fit(
+        tol=1e-12
+    )
+    table = clf.summary()
+    np.testing.assert_allclose(table["coef"], ref.params, rtol=1e-6)
+    np.testing.assert_allclose(table["std_err"], ref.bse, rtol=1e-6)
+    assert clf.inference_.nobs == cells["n"].sum()
+    expanded = tmp_path / "rows.csv"
+    cells.loc[cells.index.repeat(cells["n"])].drop(columns="n").to_csv(expanded, index=False)
+    rows_model = tmp_path / "rows.json"
+    argv = ["train", expanded, "--formula", "y ~ C(g) + x", "--model", rows_model, "-q"]
+    assert run(argv, capsys)[0] == 0
+    by_rows = load(rows_model).summary()
+    np.testing.assert_allclose(table.to_numpy(), by_rows.to_numpy(), rtol=1e-6, atol=1e-12)
+    # without --formula the weights column is no feature
+    argv = ["train", path, "--target", "y", "--weights", "n", "--model", tmp_path / "p.json"]
+    assert run(argv + ["-q"], capsys)[0] == 0
+    assert load(tmp_path / "p.json").feature_names_out_.tolist() == ["g[T.b]", "g[T.c]", "x"]
+
+
+@pytest.mark.parametrize(
+    ("cell", "match"),
+    [(-1, "weights column 'n' has a negative"), ("", "weights column 'n' has 1 missing")],
+)
+def test_train_weights_refuses_what_is_no_count(frequency_table, tmp_path, capsys, cell, match):
+    path, cells = frequency_table
+    bad = tmp_path / "bad.csv"
+    cells.astype({"n": object}).assign(n=lambda d: d["n"].where(d.index != 4, cell)).to_csv(
+        bad, index=False
+    )
+    argv = ["train", bad, "--formula", "y ~ x", "--weights", "n", "--model", tmp_path / "m.json"]
+    fail(argv, capsys, match)
+    argv = ["train", path, "--target", "y", "--weights", "y", "--model", tmp_path / "m.json"]
+    fail(argv, capsys, "--weights y is the target column")
+
+
+def test_evaluate_weights_scores_a_frequency_table_as_its_rows(frequency_table, tmp_path, capsys):
+    """evaluate scored a table of counts cell by cell (24 cells, each once). With
+    ``--weights n`` every metric counts each row n times. Oracle: evaluate on the table
+    expanded row by row (accuracy, log-loss, AUC, per-class scores and supports, the
+    confusion matrix, calibration) and the text report's supports."""
+    path, cells = frequency_table
+    model = tmp_path / "m.json"
+    argv = ["train", path, "--formula", "y ~ C(g) + x", "--weights", "n", "--model", model]
+    assert run(argv + ["-q"], capsys)[0] == 0
+    expanded = tmp_path / "rows.csv"
+    cells.loc[cells.index.repeat(cells["n"])].drop(columns="n").to_csv(expanded, index=False)
+    code, text, _ = run(["evaluate", model, path, "--weights", "n", "--json"], capsys)
+    assert code == 0
+    got = json.loads(text)
+    code, text, _ = run(["evaluate", model, expanded, "--json"], capsys)
+    want = json.loads(text)
+    assert got.pop("weights") == "n" and got["n_samples"] == want["n_samples"]
+    for key in ("accuracy", "log_loss", "roc_auc"):
+        assert got[key] == pytest.approx(want[key], rel=1e-12), key
+    for name, scores in want["per_class"].items():
+        assert got["per_class"][name] == pytest.approx(scores, rel=1e-12), name
+    assert got["confusion_matrix"] == want["confusion_matrix"]
+    for name, cal in want["calibration"].items():
+        assert got["calibration"][name]["ece"] == pytest.approx(cal["ece"], rel=1e-12)
+        for a, b in zip(got["calibration"][name]["bins"], cal["bins"], strict=True):
+            assert a == pytest.approx(b, rel=1e-12)
+    code, text, _ = run(["evaluate", model, path, "--weights", "n"], capsys)
+    assert code == 0 and f"evaluated on {cells['n'].sum()} rows (24 table rows" in text
+    report = tmp_path / "r.html"
+    argv = ["evaluate", model, path, "--weights", "n", "--report", report, "-q"]
+    assert run(argv, capsys)[0] == 0 and "weights n" in report.read_text()
+    fail(["evaluate", model, path, "--weights", "nope"], capsys, "nope")
+
+
+def test_evaluate_reference_class_prints_the_table_against_that_class(tmp_path, capsys):
+    """The summary is relative to the first class in sorted order; R's multinom and
+    statsmodels' MNLogit take a factor's first level ('not.work' in Womenlf, which sorts
+    after 'fulltime'). evaluate had no way to print that table; --reference-class does.
+    Oracle: the Python summary_text(reference_class=...) of the same model file."""
+    rng = np.random.default_rng(2)
+    n = 300
+    df = pd.DataFrame({"income": rng.normal(size=n)})
+    z = np.column_stack([np.zeros(n), 0.5 + df.income, -0.3 - df.income])
+    p = np.exp(z) / np.exp(z).sum(1, keepdims=True)
+    k = (rng.random(n)[:, None] > np.cumsum(p, 1)).sum(1)
+    df["partic"] = np.array(["not.work", "parttime", "fulltime"])[k]
+    path, model = tmp_path / "w.csv", tmp_path / "m.json"
+    df.to_csv(path, index=False)
+    assert run(["train", path, "--target", "partic", "--model", model, "-q"], capsys)[0] == 0
+    code, out, _ = run(["evaluate", model, path, "--reference-class", "not.work"], capsys)
+    want = load(model).summary_text(reference_class="not.work")
+    assert code == 0 and want in out and "reference class 'not.work'" in out
+    report = tmp_path / "r.html"
+    argv = ["evaluate", model, path, "--reference-class", "not.work", "--report", report, "-q"]
+    assert (
+        run(argv, capsys)[0] == 0 and "reference class &#x27;not.work&#x27;" in report.read_text()
+    )
+    fail(["evaluate", model, path, "--reference-class", "retired"], capsys, "'fulltime'")
+
+
+def test_train_drop_missing_drops_rows_without_a_weight(frequency_table, tmp_path, capsys):
+    """--drop-missing drops rows with a missing cell in a column the fit uses, as R's
+    na.omit drops rows whose weight is NA; a missing --weights cell was an error even
+    then. Oracle: the fit on the table without those rows."""
+    path, cells = frequency_table
+    holes = cells.astype({"n": float})
+    holes.loc[[1, 6], "n"] = np.nan
+    bad = tmp_path / "holes.csv"
+    holes.to_csv(bad, index=False)
+    model = tmp_path / "m.json"
+    argv = ["train", bad, "--formula", "y ~ C(g) + x", "--weights", "n", "--model", model]
+    fail(argv, capsys, "weights column 'n' has 2 missing")
+    code, out, _ = run(argv + ["--drop-missing"], capsys)
+    assert code == 0 and "dropped 2 rows with a missing weight (--drop-missing)" in out
+    kept = tmp_path / "kept.csv"
+    holes.dropna().to_csv(kept, index=False)
+    ref = tmp_path / "r.json"
+    argv = ["train", kept, "--formula", "y ~ C(g) + x", "--weights", "n", "--model", ref, "-q"]
+    assert run(argv, capsys)[0] == 0
+    pd.testing.assert_frame_equal(load(model).summary(), load(ref).summary())

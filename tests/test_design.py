@@ -174,6 +174,48 @@ def test_tampered_design_is_refused(table, tmp_path):
         oneneuron.load(tmp_path / "bad.json")
 
 
+def _swap_levels(factor):
+    if factor.get("level") in ("north", "south"):
+        factor["level"] = {"north": "south", "south": "north"}[factor["level"]]
+
+
+def _log_to_sqrt(factor):
+    if factor.get("transform") == "np.log":
+        factor["transform"] = "np.sqrt"
+
+
+def _other_column(factor):
+    if factor == {"column": "balance"}:
+        factor["column"] = "income"
+
+
+def _square_to_cube(factor):
+    if factor.get("transform") == {"power": 2}:
+        factor["transform"] = {"power": 3}
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [_swap_levels, _log_to_sqrt, _other_column, _square_to_cube],
+    ids=["levels", "transform", "column", "power"],
+)
+def test_a_design_term_must_compute_what_its_name_says(table, tmp_path, edit):
+    """Each design term carries its name (the summary's, features.names) and the
+    factors that compute it; they were not compared, so a file whose 'C(region)[T.north]'
+    read the south rows, or whose 'np.log(income)' took a square root, loaded and
+    predicted other probabilities (by up to 0.66) under the same names."""
+    formula = "default ~ balance + np.log(income) + C(region) + I(balance ** 2) + balance:student"
+    clf = oneneuron.logit(formula, table)
+    clf.save(tmp_path / "m.json")
+    doc = json.loads((tmp_path / "m.json").read_text())
+    for term in doc["design"]["terms"]:
+        for factor in term["factors"]:
+            edit(factor)
+    (tmp_path / "bad.json").write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError, match="design: term .* is not what its name computes"):
+        oneneuron.load(tmp_path / "bad.json")
+
+
 def test_quoted_column_names_save_inside_transforms(table, tmp_path):
     # names that need backticks in a formula (spaces, symbols, parentheses)
     # are saved inside every allowed transform and interaction, not only as plain terms
@@ -991,3 +1033,289 @@ def test_booleans_with_missing_cells_are_a_boolean_column(lib):
         np.testing.assert_allclose(got.coef_, want.coef_, rtol=1e-10)
         if missing == "most_frequent":  # (missing="drop" refuses missing cells at predict)
             np.testing.assert_allclose(got.predict_proba(X), want.predict_proba(ref), rtol=1e-10)
+
+
+def _counts_table() -> pd.DataFrame:
+    """Integer columns, as R users' data often are (mtcars' hp, birthwt's age)."""
+    rng = np.random.default_rng(5)
+    n = 300
+    k = rng.integers(1, 30, n)
+    g = rng.choice(["a", "b", "c"], n)
+    z = -1.0 + 0.1 * k - 0.004 * k**2 + 0.5 * (g == "b")
+    y = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+    return pd.DataFrame({"y": y, "k": k, "g": g})
+
+
+@pytest.mark.parametrize(
+    "rhs", ["k + I(k^2)", "k + I(k ^ 2)", "np.log(k^2)", "C(g):I(k^3)", "I(2 ^ k)"]
+)
+def test_a_caret_inside_a_python_expression_is_refused_not_xor(rhs):
+    """R writes a square as ``I(k^2)``; inside ``I()`` (Python) ``^`` is bitwise XOR, so
+    an integer column k fitted ``k XOR 2`` (110 -> 108) without a word: a different model
+    under R's name. Refused, naming ``**``. Oracle: the ``**`` spelling is statsmodels'
+    square term (the refusal is the fix's only effect on that model)."""
+    import statsmodels.formula.api as smf
+
+    data = _counts_table()
+    with pytest.raises(ValueError, match=r"\^.*XOR.*\*\*"):
+        oneneuron.logit(f"y ~ {rhs}", data)
+    clf = oneneuron.logit("y ~ k + I(k**2)", data)
+    ref = smf.logit("y ~ k + I(k**2)", data).fit(disp=0, tol=1e-12)
+    np.testing.assert_allclose(clf.summary()["coef"], ref.params, rtol=1e-6)
+
+
+def test_the_interaction_power_caret_outside_python_stays():
+    """``(a + b)^2`` is the formula language's all-two-way-interactions, not Python: kept."""
+    data = _counts_table().assign(x=lambda d: d["k"] * 0.5 + np.sin(d["k"]))
+    clf = oneneuron.logit("y ~ (k + x)^2", data)
+    assert clf.feature_names_out_.tolist() == ["k", "x", "k:x"]
+
+
+@pytest.mark.parametrize(
+    ("rhs", "match"),
+    [
+        ("factor(g) + k", r"factor\(g\).*C\(g\)"),
+        ("as.factor(g) + k", r"as\.factor\(g\).*C\(g\)"),
+        ("relevel(factor(g), ref='b') + k", r"relevel.*reference=\{'g': 'b'\}"),
+        ("poly(k, 2, raw=TRUE)", r"TRUE.*True"),
+        ("sqrt(k)", r"sqrt\(\).*np\.sqrt"),
+        ("pmin(k, 10)", r"pmin\(\).*np\.minimum"),
+        ("ifelse(k > 3, 1, 0)", r"ifelse\(\).*np\.where"),
+    ],
+)
+def test_r_spellings_without_a_python_meaning_name_the_python_one(rhs, match):
+    """R's ``factor(g)``, ``as.factor(g)``, ``relevel(...)`` and ``TRUE`` were refused as
+    "name 'factor' is not defined" or "invalid syntax" (``as`` is a Python keyword),
+    naming no way forward; each now names the spelling that works here."""
+    with pytest.raises(ValueError, match=match):
+        oneneuron.logit(f"y ~ {rhs}", _counts_table())
+
+
+@pytest.mark.parametrize(
+    ("r_form", "np_form"),
+    [
+        ("log(income) + exp(balance)", "np.log(income) + np.exp(balance)"),
+        ("log10(income) + balance", "np.log10(income) + balance"),
+        ("log2(income) + balance", "np.log2(income) + balance"),
+    ],
+)
+def test_r_spelled_log_and_exp_save_as_their_numpy_spelling(table, tmp_path, r_form, np_form):
+    """``log(x)`` and ``exp(x)`` (R's spelling; formulaic evaluates them as NumPy's) fitted
+    but a model file refused them ('uses a transform a model file cannot store') while
+    ``np.log(x)`` saved, and the command line refused such a --formula before fitting.
+    Oracle: statsmodels fits the NumPy spelling; the saved model predicts as the fit;
+    margeff's derivative of the transform against finite differences."""
+    import statsmodels.formula.api as smf
+
+    data = table
+    clf = oneneuron.logit(f"default ~ {r_form}", data)
+    ref = smf.logit(f"default ~ {np_form}", data).fit(disp=0, tol=1e-12)
+    np.testing.assert_allclose(clf.summary()["coef"], ref.params, rtol=1e-6)
+    clf.save(tmp_path / "m.json")
+    back = oneneuron.load(tmp_path / "m.json")
+    np.testing.assert_allclose(back.predict_proba(data), clf.predict_proba(data), rtol=1e-12)
+    eff = clf.margeff(data)
+    h = 1e-6
+    up = clf.predict_proba(data.assign(income=data["income"] + h))[:, 1]
+    down = clf.predict_proba(data.assign(income=data["income"] - h))[:, 1]
+    assert eff.loc["income", "dy_dx"] == pytest.approx(np.mean((up - down) / (2 * h)), rel=1e-5)
+
+
+def test_an_ordered_categorical_is_treatment_coded_and_poly_is_rs_contr_poly():
+    """Decision (README, tables/_design.py): an ordered pandas Categorical (R's ordered
+    factor, esoph's agegp) is treatment-coded against its first category, as
+    statsmodels codes it; R's default for ordered factors, polynomial contrasts, is
+    ``C(x, Poly)``. Oracle: statsmodels' formula API for both spellings."""
+    import statsmodels.formula.api as smf
+
+    rng = np.random.default_rng(3)
+    n = 500
+    order = ["25-34", "35-44", "45-54", "55+"]  # not the sorted order of the labels
+    order[0], order[3] = "young", "older"
+    age = pd.Categorical(rng.choice(order, n), categories=order, ordered=True)
+    x = rng.normal(size=n)
+    z = -0.5 + 0.6 * age.codes + 0.4 * x
+    df = pd.DataFrame({"y": (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int), "age": age, "x": x})
+    clf = oneneuron.logit("y ~ age + x", df)
+    ref = smf.logit("y ~ age + x", df).fit(disp=0, tol=1e-12)
+    assert clf.feature_names_out_.tolist() == [f"age[T.{v}]" for v in order[1:]] + ["x"]
+    np.testing.assert_allclose(clf.summary()["coef"], ref.params, rtol=1e-6)
+    poly = oneneuron.logit("y ~ C(age, Poly) + x", df)
+    ref = smf.logit("y ~ C(age, Poly) + x", df).fit(disp=0, tol=1e-12)
+    assert poly.feature_names_out_.tolist()[:3] == [
+        f"C(age, Poly)[{s}]" for s in (".L", ".Q", ".C")
+    ]
+    np.testing.assert_allclose(poly.summary()["coef"], ref.params, rtol=1e-6)
+    np.testing.assert_allclose(poly.summary()["std_err"], ref.bse, rtol=1e-6)
+
+
+def test_the_summary_says_how_many_rows_missing_values_dropped(table, tmp_path):
+    """R's summary.glm prints "(4 observations deleted due to missingness)"; our caption
+    said nothing, so a table fitted on fewer rows than the data read as all of them
+    (design_report_ alone knew). The caption and the saved model say it now. Oracle:
+    the count of incomplete rows, and the fit on the complete rows (nobs)."""
+    df = table[["balance", "student", "default"]].copy()
+    df.loc[[3, 7], "balance"] = np.nan
+    df.loc[5, "student"] = None
+    clf = oneneuron.logit("default ~ balance + student", df, missing="drop")
+    n_bad = int(df.isna().any(axis=1).sum())
+    assert clf.inference_.nobs == len(df) - n_bad
+    line = f"({n_bad} rows with missing values were left out of the fit)"
+    assert line in clf.summary().attrs["caption"] and line in clf.summary_text()
+    clf.save(tmp_path / "m.json")
+    assert line in oneneuron.load(tmp_path / "m.json").summary_text()
+    assert (
+        "left out" not in oneneuron.logit("default ~ balance + student", df.dropna()).summary_text()
+    )
+
+
+@pytest.mark.parametrize(
+    "rhs",
+    [
+        "I(balance / 10) + I(income - 2) + C(region) + student",
+        "I(3 * balance) + student + I(income + 1):student",
+    ],
+)
+def test_rescaled_and_shifted_columns_save(table, tmp_path, rhs):
+    """R users rescale in the formula, ``I(lwt / 10)``, ``I(age - 20)``; such terms fitted
+    but a model file refused them (only ``I(x ** k)`` was allowed), and ``train
+    --formula`` refused them before fitting. ``I(x / c)``, ``I(x * c)``, ``I(c * x)``,
+    ``I(x + c)`` and ``I(x - c)`` (c a number) now save as an affine transform. Oracle:
+    statsmodels fits the same formula; the loaded model predicts as the fit; margeff's
+    derivative against finite differences."""
+    import statsmodels.formula.api as smf
+
+    clf = oneneuron.logit(f"default ~ {rhs}", table)
+    ref = smf.logit(f"default ~ {rhs}", table).fit(disp=0, tol=1e-12)
+    coef = clf.summary()["coef"].rename({"intercept": "Intercept"})
+    np.testing.assert_allclose(coef[ref.params.index], ref.params, rtol=1e-6)
+    clf.save(tmp_path / "m.json")
+    back = oneneuron.load(tmp_path / "m.json")
+    np.testing.assert_allclose(back.predict_proba(table), clf.predict_proba(table), rtol=1e-12)
+    eff = clf.margeff(table)
+    for column in ("balance", "income"):
+        h = 1e-6
+        up = clf.predict_proba(table.assign(**{column: table[column] + h}))[:, 1]
+        down = clf.predict_proba(table.assign(**{column: table[column] - h}))[:, 1]
+        want = np.mean((up - down) / (2 * h))
+        assert eff.loc[column, "dy_dx"] == pytest.approx(want, rel=1e-5), column
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        ({"weights": "n"}, r"weights=.*sample_weight="),
+        ({"freq_weights": "n"}, r"freq_weights=.*sample_weight="),
+        ({"var_weights": "n"}, r"var_weights=.*sample_weight=.*frequency"),
+        ({"na_action": "na.omit"}, r"na_action=.*missing='drop'"),
+        ({"subset": "x > 0"}, r"subset=.*data\[mask\]"),
+        ({"family": "binomial"}, r"family=.*binomial"),
+    ],
+)
+def test_logit_names_the_spelling_of_r_and_statsmodels_arguments(kw, match):
+    """R's glm(weights=, subset=, na.action=, family=) and statsmodels' freq_weights=/
+    var_weights= were "NeuronClassifier.__init__() got an unexpected keyword argument
+    'weights'", naming no way forward; each names ours now (and stays a TypeError)."""
+    with pytest.raises(TypeError, match=match):
+        oneneuron.logit("y ~ k", _counts_table().assign(n=1), **kw)
+
+
+@pytest.mark.parametrize("term", ["I(income > 2)", "I(income <= 2.5)", "I(1 < income)"])
+def test_a_column_compared_with_a_number_saves(table, tmp_path, term):
+    """V&R's birthwt uses ``ptd = ptl > 0``; ``I(ptl > 0)`` fitted, but a model file
+    refused it (and so did train --formula). A column compared with a number (``>``,
+    ``>=``, ``<``, ``<=``, ``==``, ``!=``) now saves. Oracle: statsmodels fits the same
+    formula; the loaded model predicts as the fit."""
+    import statsmodels.formula.api as smf
+
+    formula = f"default ~ balance + {term}"
+    clf = oneneuron.logit(formula, table)
+    ref = smf.logit(formula, table).fit(disp=0, tol=1e-12)  # patsy: a boolean is a factor
+    want = ref.params[["Intercept", "balance", f"{term}[T.True]"]]
+    np.testing.assert_allclose(clf.summary()["coef"], want, rtol=1e-6)
+    clf.save(tmp_path / "m.json")
+    back = oneneuron.load(tmp_path / "m.json")
+    np.testing.assert_allclose(back.predict_proba(table), clf.predict_proba(table), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("r_form", "np_form"),
+    [
+        ("log(income + 1) + balance", "np.log(income + 1) + balance"),
+        ("np.sqrt(income / 2) + balance", "np.sqrt(income / 2) + balance"),
+        ("np.log(2 * income) + exp(balance - 1)", "np.log(2 * income) + np.exp(balance - 1)"),
+    ],
+)
+def test_a_transform_of_a_shifted_column_saves(table, tmp_path, r_form, np_form):
+    """``log(income + 1)`` (R users' log of counts) fitted, but a model file refused it,
+    and train --formula refused it before fitting. A saveable transform of ``x + c``,
+    ``x - c``, ``c * x``, ``x / c`` now saves. Oracle: statsmodels on the NumPy spelling;
+    the loaded model predicts as the fit; margeff against finite differences."""
+    import statsmodels.formula.api as smf
+
+    clf = oneneuron.logit(f"default ~ {r_form}", table)
+    ref = smf.logit(f"default ~ {np_form}", table).fit(disp=0, tol=1e-12)
+    np.testing.assert_allclose(clf.summary()["coef"], ref.params, rtol=1e-6)
+    clf.save(tmp_path / "m.json")
+    back = oneneuron.load(tmp_path / "m.json")
+    np.testing.assert_allclose(back.predict_proba(table), clf.predict_proba(table), rtol=1e-12)
+    h = 1e-6
+    up = clf.predict_proba(table.assign(income=table["income"] + h))[:, 1]
+    down = clf.predict_proba(table.assign(income=table["income"] - h))[:, 1]
+    want = np.mean((up - down) / (2 * h))
+    assert clf.margeff(table).loc["income", "dy_dx"] == pytest.approx(want, rel=1e-5)
+
+
+def test_c_of_a_number_column_names_the_categorical_that_saves(tmp_path):
+    """``C(cyl)`` of number codes (R's factor(cyl)) cannot be saved; the refusal said
+    "store the column as text", whose text order puts 12 before 3 (another reference
+    level than R's and formulaic's). It names a pandas Categorical now, which keeps the
+    numbers' order and saves. Oracle: that spelling saves and predicts as the fit."""
+    rng = np.random.default_rng(6)
+    n = 300
+    df = pd.DataFrame({"cyl": rng.choice([4, 6, 12], n), "wt": rng.normal(3, 1, n)})
+    df["am"] = (rng.random(n) < 1 / (1 + np.exp(df.wt - 3 - (df.cyl == 6)))).astype(int)
+    clf = oneneuron.logit("am ~ C(cyl) + wt", df)
+    with pytest.raises(ModelFileError, match=r"pd\.Categorical\(data\['cyl'\]\).*--categorical"):
+        clf.save(tmp_path / "m.json")
+    same = oneneuron.logit("am ~ C(cyl) + wt", df.assign(cyl=pd.Categorical(df.cyl)))
+    assert same.feature_names_out_.tolist() == clf.feature_names_out_.tolist()
+    same.save(tmp_path / "m.json")
+    back = oneneuron.load(tmp_path / "m.json")
+    np.testing.assert_allclose(back.predict_proba(df), clf.predict_proba(df), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.date_range("2020-01-01", periods=4, freq="D"),
+        pd.to_timedelta([1, 2, 3, 4], unit="D"),
+        pd.period_range("2020-01", periods=4, freq="M"),
+    ],
+    ids=["datetime", "timedelta", "period"],
+)
+def test_dates_in_a_numeric_column_at_predict_are_refused(table, values):
+    """Fitting refuses a date column; a date column where training had numbers was
+    read at predict as nanoseconds since 1970 (about 1.6e18): probabilities of 0 or 1
+    with no word. It is refused, naming the column, as at fit time."""
+    clf = NeuronClassifier().fit(table[["balance", "student"]], table["default"])
+    rows = table[["balance", "student"]].head(4).assign(balance=values)
+    with pytest.raises(DataError, match="column 'balance' of the table holds dates or times"):
+        clf.predict_proba(rows)
+
+
+@pytest.mark.parametrize("reference", [None, "south"])
+def test_a_stored_reference_level_must_come_first(table, tmp_path, reference):
+    """An unseen level is coded as the reference, the first of a column's stored levels,
+    which the terms leave out. A file with the levels reordered loaded, and coded unseen
+    levels as another level (the probability of a new region moved from 0.32 to 0.22)."""
+    kw = {} if reference is None else {"reference": {"region": reference}}
+    clf = NeuronClassifier(**kw).fit(table[["balance", "region"]], table["default"])
+    clf.save(tmp_path / "m.json")
+    doc = json.loads((tmp_path / "m.json").read_text())
+    (col,) = [c for c in doc["design"]["columns"] if c["name"] == "region"]
+    assert col["levels"][0] == (reference or "east")
+    col["levels"] = col["levels"][1:] + col["levels"][:1]
+    (tmp_path / "bad.json").write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError, match="the level no term uses, .* must be the first"):
+        oneneuron.load(tmp_path / "bad.json")

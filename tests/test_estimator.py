@@ -476,7 +476,7 @@ def test_a_refit_leaves_no_attribute_of_the_previous_fit():
     for est in (NeuronClassifier(missing="drop"), NeuronClassifierCV(cv=3, n_alphas=4)):
         est.fit(df.assign(a=df.a.where(df.a > -1)) if est.missing == "drop" else df, y)
         if isinstance(est, NeuronClassifier):
-            est.predict(df.assign(g="w"))  # a predict_report_ with an unseen level
+            est.predict(df.assign(g="w"))  # an unseen level
         fresh = type(est)(**est.get_params()).set_params(missing="error").fit(X, y)
         est.set_params(missing="error").fit(X, y)
         assert set(vars(est)) == set(vars(fresh)), set(vars(est)) ^ set(vars(fresh))
@@ -585,3 +585,51 @@ def test_gradient_descent_that_oscillates_is_told_to_lower_the_learning_rate():
         warnings.simplefilter("ignore")
         slow = NeuronClassifier(solver="gd", learning_rate=1.0, max_iter=20).fit(X, y)
     assert "learning_rate too large" not in slow.stop_reason_
+
+
+@pytest.mark.parametrize("dtype", ["datetime64[D]", "datetime64[ns]", "timedelta64[s]"])
+def test_arrays_of_dates_or_times_are_refused(dtype):
+    """NumPy arrays of dates were cast to floats in the array's unit (days, or nanoseconds:
+    the same dates 8.6e13 times larger), at fit and at predict, with no word: a model
+    fitted on days predicted on nanoseconds gave probabilities of 0 or 1. (scikit-learn's
+    LogisticRegression refuses them too.) Refused, as a table's date column is."""
+    rng = np.random.default_rng(0)
+    days = rng.integers(0, 1000, size=(40, 2))
+    X = days.astype(dtype)
+    y = (days[:, 0] > 500).astype(int)
+    with pytest.raises(ValueError, match="holds dates or times"):
+        NeuronClassifier().fit(X, y)
+    with pytest.raises(ValueError, match="holds dates or times"):
+        NeuronClassifier(missing="mean").fit(X, y)
+    model = NeuronClassifier().fit(days.astype(float), y)
+    with pytest.raises(ValueError, match="holds dates or times"):
+        model.predict_proba(X)
+    model = NeuronClassifier(missing="mean").fit(days.astype(float), y)
+    with pytest.raises(ValueError, match="holds dates or times"):
+        model.predict_proba(X)
+
+
+def test_predicting_leaves_the_fitted_model_unchanged():
+    """predict stored its report (unseen levels and an example value from the rows being
+    predicted) on the estimator: state shared by threads serving one model, and the
+    served data's values carried into every later pickle of it. Predicting is read-only."""
+    import pickle
+    import warnings
+
+    import pandas as pd
+
+    from oneneuron import NeuronClassifierCV
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=120), "g": rng.choice(["u", "v", "w"], 120)})
+    y = (df.a + rng.normal(size=120) > 0).astype(int)
+    new = df.head(5).assign(g=["secret-1", "u", "v", "w", "u"])
+    for est in (NeuronClassifier(), NeuronClassifier(missing="mean"), NeuronClassifierCV(cv=3)):
+        est.fit(df, y)
+        before = pickle.dumps(est)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for method in ("predict", "predict_proba", "predict_log_proba", "decision_function"):
+                getattr(est, method)(new)
+            est.score(new, y[:5])
+        assert pickle.dumps(est) == before, type(est).__name__

@@ -463,6 +463,22 @@ def test_hostile_json_structures(work, capsys):
     _model_refused(work, capsys, big, "integer of 401 digits")
 
 
+@pytest.mark.parametrize("where", ['"extra": {', '"inference": {'])
+def test_nesting_the_parser_allows_is_still_refused(tmp_path, where):
+    """Arrays 500 deep in an entry the checks pass through (a key of the inference or
+    its extra) loaded, and the model could then not be pickled, copied or sent to a
+    joblib worker (RecursionError): nesting deeper than any model file has is refused."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 2))
+    y = (X[:, 0] + rng.normal(size=50) > 0).astype(int)
+    path = tmp_path / "m.json"
+    NeuronClassifier().fit(X, y).save(path)
+    deep = "[" * 500 + "]" * 500
+    path.write_text(path.read_text().replace(where, where + '"zz": ' + deep + ", ", 1))
+    with pytest.raises(ModelFileError, match="nested deeper than 64 levels"):
+        oneneuron.load(path)
+
+
 @pytest.mark.parametrize(
     ("pairs", "match"),
     [
@@ -762,3 +778,142 @@ def test_every_field_replaced_by_a_wrong_value_is_a_model_file_error(tmp_path):
                 oneneuron.load(bad)
             except ModelFileError as exc:
                 assert "not a valid model file (" not in str(exc), (path, value, exc)
+
+
+# ------------------------------------------------------- names drawn in figures, as written
+#: Column names and labels that matplotlib would read as TeX between dollar signs.
+DOLLAR_NAMES = {
+    "feature": "x $\\bar$ <script>alert(1)</script>",
+    "colour": "col$\\u$r & 'q'",
+    "label": '$\\foo$ "paid" <b>',
+    "other": "cost $5 to $9",
+}
+
+
+def test_a_report_draws_dollar_signs_and_markup_in_names_as_written(tmp_path, capsys):
+    """A class label or column name holding ``$...$`` crashed ``evaluate --report``
+    (matplotlib's mathtext: 'Unknown symbol: \\foo', a traceback), and a valid one was
+    drawn as a formula; every name now appears literally in the figures and escaped in
+    the page."""
+    import matplotlib.text as mtext
+
+    rng = np.random.default_rng(0)
+    n = 80
+    x = rng.normal(size=n)
+    labels = np.array([DOLLAR_NAMES["label"], DOLLAR_NAMES["other"]])
+    df = pd.DataFrame(
+        {
+            DOLLAR_NAMES["feature"]: x,
+            DOLLAR_NAMES["colour"]: rng.choice(["$\\a$", "b$", "<i>c</i>"], size=n),
+            "y": labels[(x + rng.normal(size=n) > 0).astype(int)],
+        }
+    )
+    data, model, report = tmp_path / "d.csv", tmp_path / "m.json", tmp_path / "r.html"
+    df.to_csv(data, index=False)
+    ok(["train", data, "--target", "y", "--model", model, "-q"], capsys)
+    drawn: list[str] = []
+    real_draw = mtext.Text.draw
+
+    def spy(self, renderer):  # the text as drawn: plain (not mathtext), as written
+        if self.get_visible() and self.get_text():
+            shown, math = self._preprocess_math(self.get_text())
+            assert math is False, self.get_text()
+            drawn.append(shown)
+        return real_draw(self, renderer)
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(mtext.Text, "draw", spy)
+    try:
+        ok(["evaluate", model, data, "--report", report, "-q"], capsys)
+    finally:
+        mp.undo()
+    text = " ".join(drawn)
+    for name in (DOLLAR_NAMES["feature"], DOLLAR_NAMES["label"], DOLLAR_NAMES["other"]):
+        assert name in text
+    page = report.read_text()
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<b>" not in page and "<i>" not in page
+
+
+def test_a_report_on_very_long_names_stays_readable_and_small(tmp_path, capsys):
+    """A 5,000-character column name and class label were drawn in full: figures
+    57,000 pixels wide (230,000 for 20,000 characters, 72 s and 730 MB for a 100-row
+    report). Names in figures are shortened (the page's tables keep them whole)."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    n = 60
+    x = rng.normal(size=n)
+    long_label, long_name = "L" * 5000, "x" * 5000
+    df = pd.DataFrame(
+        {long_name: x, "y": np.where(x + rng.normal(size=n) > 0, long_label, "short")}
+    )
+    data, model, report = tmp_path / "d.csv", tmp_path / "m.json", tmp_path / "r.html"
+    df.to_csv(data, index=False)
+    ok(["train", data, "--target", "y", "--model", model, "-q"], capsys)
+    ok(["evaluate", model, data, "--report", report, "-q"], capsys)
+    page = report.read_text()
+    sizes = [
+        Image.open(io.BytesIO(base64.b64decode(src))).size
+        for src in re.findall(r'src="data:image/png;base64,([^"]+)"', page)
+    ]
+    assert len(sizes) == 4 and max(w for w, _ in sizes) < 2000, sizes
+    assert long_name in page and long_label in page  # whole in the tables
+
+
+def test_a_report_on_many_classes_draws_the_most_frequent(tmp_path, capsys):
+    """Every class got a histogram panel and a ROC and calibration curve: 150 classes
+    made a figure 31,670 pixels tall and legends of 150 entries (56 s, 550 MB). The
+    figures draw the most frequent classes and say so; the tables keep every class."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    from oneneuron.cli.report import MAX_PLOTTED_CLASSES as MAX_CLASSES_DRAWN
+
+    rng = np.random.default_rng(0)
+    K = MAX_CLASSES_DRAWN + 8
+    y = np.repeat([f"c{k:02d}" for k in range(K)], np.arange(K) + 6)  # c{K-1} most frequent
+    x = rng.normal(size=len(y)) + np.repeat(np.arange(K) * 0.1, np.arange(K) + 6)
+    data, model, report = tmp_path / "d.csv", tmp_path / "m.json", tmp_path / "r.html"
+    pd.DataFrame({"x": x, "y": y}).to_csv(data, index=False)
+    ok(["train", data, "--target", "y", "--model", model, "--alpha", "0.1", "-q"], capsys)
+    ok(["evaluate", model, data, "--report", report, "-q"], capsys)
+    page = report.read_text()
+    heights = [
+        Image.open(io.BytesIO(base64.b64decode(src))).size[1]
+        for src in re.findall(r'src="data:image/png;base64,([^"]+)"', page)
+    ]
+    assert max(heights) < 2.3 * 96 * (MAX_CLASSES_DRAWN + 1), heights
+    assert page.count(f"({MAX_CLASSES_DRAWN} of {K} classes, the most rows in the table") >= 4
+    assert "<td>c00</td>" in page  # the per-class table keeps every class
+
+
+def test_control_characters_in_names_are_shown_not_sent_to_the_terminal(tmp_path, capsys):
+    """Names from a table were printed as they are: a class label or column name holding
+    an escape sequence cleared the screen or set the terminal's title, and backspaces
+    or a carriage return could print made-up text over a metric. The command line's
+    text shows them escaped (\\x1b); written files keep them."""
+    rng = np.random.default_rng(0)
+    n = 80
+    x = rng.normal(size=n)
+    df = pd.DataFrame(
+        {
+            "a\x1b[31mRED\x1b[0m": x,
+            "g": rng.choice(["u\x1b]0;title\x07", "v\u202e"], n),
+            "y": np.where(x + rng.normal(size=n) > 0, "yes\x1b[2J", "no\x07\x08\x08ok"),
+        }
+    )
+    data, model = tmp_path / "d.csv", tmp_path / "m.json"
+    df.to_csv(data, index=False)
+    outs = [ok(["train", data, "--target", "y", "--model", model], capsys)]
+    outs.append(ok(["evaluate", model, data], capsys))
+    outs.append(ok(["evaluate", model, data, "--odds-ratios"], capsys))
+    text = "".join(out + err for out, err in outs)
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", text)
+    assert "yes\\x1b[2J" in text and "a\\x1b[31mRED\\x1b[0m" in text and "\\u202e" in text
+    assert "yes\x1b[2J" in model.read_text(encoding="utf-8") or "\\u001b" in model.read_text()

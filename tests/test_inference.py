@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -446,3 +447,84 @@ def test_predict_interval_of_a_penalized_fit_says_it_is_laplace(tmp_path):
             caption = frame.attrs["caption"]
             assert "delta method" in caption and "95%" in caption
             assert ("PENALIZED" in caption and "Laplace" in caption) is (model.alpha > 0)
+
+
+def _categorical_target_table() -> tuple[pd.DataFrame, pd.Series]:
+    """Three classes whose categorical order is not their sorted order, as R users
+    relevel a factor (carData's Womenlf: not.work, parttime, fulltime)."""
+    rng = np.random.default_rng(21)
+    n = 400
+    X = pd.DataFrame({"income": rng.normal(size=n), "kids": rng.integers(0, 2, n)})
+    z = np.column_stack([np.zeros(n), 0.3 + 0.8 * X.income, -0.5 - 0.9 * X.income + 1.2 * X.kids])
+    p = np.exp(z) / np.exp(z).sum(1, keepdims=True)
+    k = (rng.random(n)[:, None] > np.cumsum(p, 1)).sum(1)
+    order = ["not.work", "parttime", "fulltime"]
+    y = pd.Series(pd.Categorical(np.array(order)[k], categories=order), name="partic")
+    return X, y
+
+
+def test_summary_reference_class_is_the_categoricals_first_as_r_and_mnlogit():
+    """classes_ are sorted (scikit-learn's convention), so the table was relative to
+    'fulltime' while R's multinom and statsmodels' MNLogit, given the categorical order,
+    report relative to 'not.work'; there was no way to ask for that. summary(
+    reference_class=...) re-expresses the blocks (a linear map of the coefficients and
+    their covariance). Oracle: statsmodels' MNLogit on the pandas Categorical."""
+    X, y = _categorical_target_table()
+    clf = NeuronClassifier(tol=1e-10).fit(X, y)
+    assert clf.classes_.tolist() == ["fulltime", "not.work", "parttime"]
+    ref = sm.MNLogit(y, sm.add_constant(X)).fit(disp=0, method="newton", tol=1e-14)
+    table = clf.summary(reference_class="not.work")
+    # the other classes keep the sorted order; MNLogit's blocks follow the categories
+    assert list(table.index.get_level_values("class").unique()) == ["fulltime", "parttime"]
+    ours = table.loc[["parttime", "fulltime"]]
+    for col, want in (("coef", ref.params), ("std_err", ref.bse), ("p_value", ref.pvalues)):
+        np.testing.assert_allclose(ours[col], np.asarray(want).T.ravel(), rtol=RTOL)
+    ci = np.asarray(ref.conf_int())  # rows: (block, term)
+    np.testing.assert_allclose(ours[["ci_low", "ci_high"]], ci, rtol=RTOL)
+    assert "relative to reference class 'not.work'" in table.attrs["caption"]
+    text = clf.summary_text(reference_class="not.work")
+    assert "reference class 'not.work'" in text
+    odds = clf.summary(reference_class="not.work", exp=True)
+    np.testing.assert_allclose(odds["odds_ratio"], np.exp(table["coef"]), rtol=1e-12)
+    same = clf.summary(reference_class="fulltime")
+    pd.testing.assert_frame_equal(same, clf.summary())
+
+
+def test_summary_reference_class_of_a_binary_model_flips_the_log_odds():
+    """Binary: the log-odds of the first class instead, as R's glm on a factor whose
+    first level is the other one. Oracle: statsmodels' Logit on the flipped labels."""
+    X, y = _spector()
+    clf = NeuronClassifier(tol=1e-12).fit(X, y)
+    table = clf.summary(reference_class=1)
+    ref = _sm_logit(X, 1 - y)
+    np.testing.assert_allclose(table["coef"], ref.params, rtol=RTOL)
+    np.testing.assert_allclose(table["std_err"], ref.bse, rtol=RTOL)
+    assert re.search(r"log-odds of 0(\.0)? \(reference 1(\.0)?\)", table.attrs["caption"])
+    with pytest.raises(ValueError, match=r"reference_class 'b' is not a class.*\[0(\.0)?, 1"):
+        clf.summary(reference_class="b")
+    with pytest.raises(ValueError, match="reference_class.*sum-to-zero"):
+        NeuronClassifier().fit(*_categorical_target_table()).summary(
+            parameterization="sum-to-zero", reference_class="not.work"
+        )
+
+
+def test_deviances_and_their_degrees_of_freedom_as_r_and_glm_name_them():
+    """R's deviance(), fit$null.deviance, df.residual(), fit$df.null and statsmodels'
+    GLM deviance, null_deviance, df_resid were printed in the caption only, with no
+    attribute to read them (an R user computes them from log_likelihood_). Oracle:
+    statsmodels' GLM Binomial, with frequency weights, with and without intercept."""
+    X, y = _spector()
+    w = np.arange(len(y)) % 3 + 1.0
+    for fit_intercept in (True, False):
+        clf = NeuronClassifier(tol=1e-12, fit_intercept=fit_intercept).fit(X, y, sample_weight=w)
+        exog = sm.add_constant(X) if fit_intercept else X
+        ref = sm.GLM(y, exog, family=sm.families.Binomial(), freq_weights=w).fit(tol=1e-12)
+        assert clf.deviance_ == pytest.approx(ref.deviance, rel=RTOL)
+        assert clf.df_resid_ == ref.df_resid
+        if fit_intercept:  # statsmodels' null deviance is the intercept-only model's
+            assert clf.null_deviance_ == pytest.approx(ref.null_deviance, rel=RTOL)
+            assert clf.df_null_ == ref.df_resid + ref.df_model
+        else:  # R's: the zero model's, on n degrees of freedom
+            assert clf.null_deviance_ == pytest.approx(2 * w.sum() * np.log(2), rel=RTOL)
+            assert clf.df_null_ == w.sum()
+        assert clf.null_deviance_ - clf.deviance_ == pytest.approx(clf.llr_, rel=1e-12)

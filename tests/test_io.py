@@ -153,10 +153,33 @@ TAMPER = [
     (("input",), {"target": "y"}, "input: must be an object"),
     # found by tampering (each was accepted): swapped classes flipped every prediction, an
     # impossible covariance or likelihood printed p = 0 or a pseudo-R2 above 1
-    (("classes", "values"), [1, 0], r"inference\.classes \[0, 1\] differ from classes"),
+    (("classes", "values"), [1, 0], r"classes.values must be in the order a fit gives"),
+    (("inference", "classes"), [1, 0], r"inference\.classes \[1, 0\] differ from classes"),
     (("inference", "cov", 1, 1), -5.0, "inference: the covariance must be symmetric"),
     (("inference", "cov", 1, 2), 0.5, "inference: the covariance must be symmetric"),
     (("inference", "log_likelihood"), 10.0, "inference: log_likelihood must be <= 0"),
+    # the summary printed these as they stood: a Firth caption and p-values of 5 and -2 on
+    # a maximum-likelihood fit, a null deviance of -inf, a caption of "[1] clusters"
+    (("inference", "extra", "firth"), True, "extra.firth is true but the model is not"),
+    (("inference", "extra", "firth"), "yes", "extra.firth must be true or false"),
+    (("params", "firth"), True, "params.firth is true but the inference is not a Firth"),
+    (("inference", "extra", "lr_p_values"), [5.0, -2.0, 0.3], "belong to a Firth fit"),
+    (("inference", "extra", "fit_intercept"), False, "differs from objective.fit_intercept"),
+    (("inference", "extra", "offset"), 1, "extra.offset must be true or false"),
+    (("inference", "extra", "zero_log_likelihood"), 1e308, "zero_log_likelihood must be <="),
+    (("inference", "extra", "zero_log_likelihood"), "x", "must be a finite number"),
+    (("inference", "extra", "n_clusters"), [1], "extra.n_clusters must be an integer >= 1"),
+    (("inference", "extra", "separated_rows"), -1, "extra.separated_rows must be an integer"),
+    (("inference", "extra", "note"), {"a": 1}, "extra.note must be a string"),
+    # the summary labelled each coefficient with the file's terms: swapped, one column's
+    # estimate and p-value were printed under the other's name
+    (("inference", "terms"), ["intercept", "x1", "x0"], "inference.terms must be the model"),
+    (("inference", "terms"), [0, 1, 2], "inference.terms must be the model"),
+    (("inference", "cov_type"), "HC9", "inference.cov_type 'HC9' is not params.cov_type"),
+    (("inference", "cov_type"), "cluster", "is not params.cov_type 'nonrobust'"),
+    (("inference", "alpha"), 3.0, "inference.alpha 3.0 is not the model's 0.0"),
+    (("inference", "separation"), "<b>quasi</b>", "inference.separation '<b>quasi</b>' is"),
+    (("inference", "reason"), 5, "inference.reason must be a string"),
 ]
 
 
@@ -277,3 +300,110 @@ def test_reading_a_small_model_file_allocates_about_its_size(tmp_path, exam):
     finally:
         tracemalloc.stop()
     assert peak < 50 * path.stat().st_size + (4 << 20), peak
+
+
+@pytest.mark.parametrize(
+    "p_values", [[5.0, -2.0, 0.3], [0.5] * 4, ["x", 0.5, 0.5], [0.5, 0.5, True], {"a": 1}]
+)
+def test_a_firth_file_with_impossible_lr_p_values_is_refused(tmp_path, exam, p_values):
+    """A Firth fit's p-values come from its file (penalised likelihood ratios): values
+    outside [0, 1] were printed, others stopped summary() with a TypeError."""
+    X, y, _ = exam
+    path = tmp_path / "firth.json"
+    NeuronClassifier(firth=True).fit(X, y).save(path)
+    doc = json.loads(path.read_text())
+    assert len(doc["inference"]["extra"]["lr_p_values"]) == 3
+    doc["inference"]["extra"]["lr_p_values"] = p_values
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError, match="extra.lr_p_values must be 3 p-values in"):
+        read_model(path)
+
+
+@pytest.mark.parametrize(
+    "classes",
+    [
+        {"dtype": "<i8", "values": [1, 0]},
+        {"dtype": "<U3", "values": ["yes", "no"]},
+        {"dtype": "|b1", "values": [True, False]},
+        {"dtype": "|O", "values": ["b", "a"]},
+        {"dtype": "|O", "values": [1, "a"]},
+    ],
+)
+def test_classes_out_of_the_order_a_fit_gives_are_refused(tmp_path, exam, classes):
+    """A fit orders the classes as np.unique does, and coef and the probabilities'
+    columns follow that order. A file without an inference record whose classes
+    were swapped loaded and flipped every prediction; only the inference's own list of
+    classes caught it before."""
+    X, y, _ = exam
+    path = tmp_path / "m.json"
+    NeuronClassifier().fit(X, y).save(path)
+    doc = json.loads(path.read_text())
+    doc["inference"], doc["classes"] = None, classes
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError, match="classes.values must be in the order a fit gives"):
+        read_model(path)
+
+
+def test_the_numpy_predictor_reads_a_table_by_its_column_names(tmp_path):
+    """SavedModel.predictor (NumPy only, what 'oneneuron predict' serves with) took a
+    DataFrame's columns by position: with its columns in another order every
+    probability was another row's (off by up to 0.9995), with no word, where the
+    estimator reads them by name. It now reads a table as the estimator does."""
+    import polars as pl
+    import pyarrow as pa
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200)})
+    y = (df.a - df.b + rng.normal(size=200) > 0).astype(int)
+    tables = {
+        "numbers": df,
+        "categories": df.assign(g=rng.choice(["u", "v", "w"], size=200)),
+    }
+    for name, table in tables.items():
+        clf = NeuronClassifier().fit(table, y)
+        clf.save(tmp_path / f"{name}.json")
+        predictor = read_model(tmp_path / f"{name}.json").predictor
+        expected = clf.predict_proba(table)
+        reordered = table[table.columns[::-1]]
+        for X in (
+            table,
+            reordered,
+            table.assign(extra=1.0),
+            pl.from_pandas(reordered),
+            pa.Table.from_pandas(reordered, preserve_index=False),
+        ):
+            assert np.array_equal(predictor.predict_proba(X), expected), (name, type(X))
+        assert np.array_equal(predictor.predict(table[table.columns[::-1]]), clf.predict(table))
+        with pytest.raises(ValueError, match="lacks column"):
+            predictor.predict_proba(table.drop(columns="a"))
+
+
+@pytest.mark.parametrize(
+    "params", [{"alpha": 0.5}, {"cov_type": "HC1"}, {"fit_intercept": False}, {"firth": True}]
+)
+def test_saving_after_set_params_without_a_refit_says_to_refit(tmp_path, exam, params):
+    """set_params on a fitted model changes what its file would claim (objective, cov_type)
+    but not its coefficients or inference: such a file is refused by load, and save
+    said so in load's words ('inference.alpha 0.0 is not the model's 0.5'). It names
+    the cause, and writes nothing."""
+    X, y, _ = exam
+    clf = NeuronClassifier().fit(X, y).set_params(**params)
+    with pytest.raises(ModelFileError, match="changed after the fit .* refit before saving"):
+        clf.save(tmp_path / "m.json")
+    assert not (tmp_path / "m.json").exists()
+
+
+def test_a_model_file_saved_by_an_editor_with_a_byte_order_mark(tmp_path, exam):
+    """An editor that saves UTF-8 with a byte-order mark (Windows Notepad) made a model
+    file 'not valid JSON ... truncated or corrupted'; it loads. One saved as UTF-16 is
+    named as such instead of as binary data."""
+    X, y, _ = exam
+    path = tmp_path / "m.json"
+    clf = NeuronClassifier().fit(X, y)
+    clf.save(path)
+    text = path.read_text(encoding="utf-8")
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    assert np.array_equal(oneneuron.load(path).predict_proba(X), clf.predict_proba(X))
+    path.write_bytes(text.encode("utf-16"))
+    with pytest.raises(ModelFileError, match="UTF-16 text; save it as UTF-8"):
+        oneneuron.load(path)

@@ -66,6 +66,11 @@ def test_relaxed_file_must_describe_the_kept_columns(tmp_path, sparse_data):
     with pytest.raises(ModelFileError, match="relaxed refit's terms"):
         oneneuron.load(path)
     doc["inference"]["terms"][1] = "x0"
+    doc["inference"]["alpha"] = 0.05  # the refit is unpenalised
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError, match="inference.alpha 0.05 is not the relaxed refit"):
+        oneneuron.load(path)
+    doc["inference"]["alpha"] = 0.0
     doc["params"]["relax"] = "yes"
     path.write_text(json.dumps(doc))
     with pytest.raises(ModelFileError, match="params.relax must be true or false"):
@@ -287,3 +292,60 @@ def test_text_labels_keep_every_character_through_a_model_file(tmp_path):
     back = oneneuron.load(tmp_path / "m.json")
     assert back.classes_.tolist() == ["a\x00", "b "]
     assert back.predict(X[:4]).tolist() == model.predict(X[:4]).tolist()
+
+
+def test_a_small_file_cannot_make_load_allocate_a_huge_coefficient_path(tmp_path):
+    """A loaded coefficient path is dense, (n_alphas, classes, features), but the file
+    stores only the columns non-zero somewhere on it: a 0.4 MB file with 10,000 alphas,
+    4,000 features and no stored column made load allocate 320 MB (and, scaled up, any
+    amount: 1.5 GiB from 1.1 MB). Such a file is refused, with little memory spent."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    y = (X[:, 0] + rng.normal(size=60) > 0).astype(int)
+    path = tmp_path / "cv.json"
+    NeuronClassifierCV(cv=2, n_alphas=3, rule="min").fit(X, y).save(path)
+    doc = json.loads(path.read_text())
+    d, n_alphas = 4000, 10_000
+    doc["features"]["names"] = [f"f{j}" for j in range(d)]
+    doc["coef"], doc["intercept"], doc["inference"] = [[0.0] * d], [0.0], None
+    doc["standardization"] = {"mean": [0.0] * d, "scale": [1.0] * d}
+    alphas = [1.0 - i / n_alphas for i in range(n_alphas)]
+    best = [-0.1] + [-0.5] * (n_alphas - 1)  # rule "min" picks the first alpha
+    doc["objective"]["alpha"] = alphas[0]
+    doc["path"].update(
+        l1_ratios=[1.0], alphas=[alphas], scores=[[best, best]], n_nonzero=[[0] * n_alphas]
+    )
+    doc["path"].update(alpha=alphas[0], l1_ratio=1.0)
+    doc["objective"]["l1_ratio"] = 1.0
+    doc["path"]["coef_path"].update(
+        terms=[],
+        coef=[[[]]] * n_alphas,
+        intercept=[[0.0]] * n_alphas,
+        deviance_explained=[0.0] * n_alphas,
+        loss=[0.5] * n_alphas,
+        kkt=[0.0] * n_alphas,
+        n_passes=[1.0] * n_alphas,
+    )
+    path.write_text(json.dumps(doc))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ModelFileError, match="coef_path"):
+            oneneuron.load(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * path.stat().st_size + (16 << 20), (peak, path.stat().st_size)
+
+
+def test_a_path_too_large_to_load_is_not_written(tmp_path, fitted_cv, monkeypatch):
+    from oneneuron.modelfile import _document, _schema
+
+    X, _, cv = fitted_cv
+    for module in (_document, _schema):  # 7 alphas x 3 classes x 6 features = 126 cells
+        monkeypatch.setattr(module, "MAX_PATH_CELLS", 125)
+    model, path = _reload(cv, tmp_path)
+    assert json.loads(path.read_text())["path"]["coef_path"] is None
+    assert model.cv_record_.path is None
+    assert np.array_equal(model.predict_proba(X), cv.predict_proba(X))

@@ -324,3 +324,29 @@ def test_one_feature_loss_surface_is_over_the_weight_and_the_bias():
         loss_surface(X, y, w, b, b=1.0)
     ax = plot_loss_surface(X, y, w1_range=(0, 8), w2_range=(-3, 3), n=20)
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("$w$", "$b$")
+
+
+def test_names_from_the_data_are_drawn_as_written():
+    """Feature names and class labels with ``$`` were read as TeX: ``$\\foo$`` stopped
+    the drawing ("Unknown symbol"), ``$5 to $9`` became a formula."""
+    import io
+
+    import pandas as pd
+
+    from oneneuron import regularization_path
+    from oneneuron.plot import plot_class_histograms, plot_classes, plot_coefficient_path
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(60, 2)), columns=["$\\foo$", "cost $5 to $9"])
+    y = np.where(X.iloc[:, 0] + rng.normal(size=60) > 0, "$\\bar$", "b")
+    axes = [
+        plot_coefficient_path(regularization_path(X, y, n_alphas=4)),
+        plot_class_histograms(X.iloc[:, 0], y),
+        plot_classes(X.to_numpy(), y),
+    ]
+    for ax in axes:
+        legend = ax.get_legend() or ax.legend()
+        ax.figure.savefig(io.BytesIO(), format="png")  # raised ValueError before
+        drawn = [t._preprocess_math(t.get_text()) for t in legend.get_texts()]
+        assert not any(math for _, math in drawn)
+        assert any("$" in text for text, _ in drawn), drawn

@@ -240,3 +240,86 @@ def test_a_target_of_proportions_names_the_grouped_binomial_form():
     ref = ref.fit()
     np.testing.assert_allclose(got.summary()["coef"], ref.params, rtol=1e-6)
     np.testing.assert_allclose(got.summary()["std_err"], ref.bse, rtol=1e-6)
+
+
+def _count_table():
+    """A table of counts: one row per cell (x, g, y), its count in ``n``; an offset."""
+    import pandas as pd
+
+    rng = np.random.default_rng(4)
+    cells = pd.DataFrame(
+        [(x, g, y) for x in (0.0, 1.0, 2.0, 3.0) for g in ("a", "b") for y in (0, 1)],
+        columns=["x", "g", "y"],
+    )
+    cells["n"] = rng.integers(1, 30, len(cells))
+    cells["o"] = rng.normal(0, 0.3, len(cells))
+    return cells
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m, d, **kw: __import__("oneneuron").anova(m, d, **kw),
+        lambda m, d, **kw: __import__("oneneuron").diagnostics(m, d, **kw),
+        lambda m, d, **kw: m.summary(ci="profile", X=d, **kw),
+        lambda m, d, **kw: m.margeff(d, **kw),
+    ],
+    ids=["anova", "diagnostics", "profile", "margeff"],
+)
+def test_a_weight_or_offset_column_is_named_as_in_the_fit(call):
+    """``oneneuron.logit(..., sample_weight="n", offset="o")`` takes column names, but the
+    statistics that take the table again (anova, diagnostics, profile intervals,
+    margeff) failed on the same names with NumPy's "could not convert string to float:
+    'n'". They now read the columns of the table given. Oracle: the same call with the
+    columns' values."""
+    import oneneuron
+
+    d = _count_table()
+    m = oneneuron.logit("y ~ x + g", d, sample_weight="n", offset="o")
+    by_name = call(m, d, sample_weight="n", offset="o")
+    by_value = call(m, d, sample_weight=d["n"].to_numpy(), offset=d["o"].to_numpy())
+    np.testing.assert_allclose(
+        np.asarray(by_name, dtype=float), np.asarray(by_value, dtype=float), rtol=1e-12
+    )
+    with pytest.raises(ValueError, match=r"sample_weight='nope' names no column of X"):
+        call(m, d, sample_weight="nope", offset="o")
+
+
+def test_the_estimator_takes_weight_offset_and_cluster_columns_by_name():
+    """``fit(table, "y")`` names the labels' column, and ``oneneuron.logit`` names the
+    weights', offset's and clusters' too, but ``NeuronClassifier().fit(table, "y",
+    sample_weight="n")`` failed with NumPy's "could not convert string to float: 'n'"
+    (and predict_proba(table, offset="o") likewise). They name columns of the table now;
+    without a formula such a column is no feature (as the command line's --weights).
+    Oracle: the same fit with the columns' values and the column left out of X."""
+    import pandas as pd
+
+    import oneneuron
+
+    d = _count_table().assign(site=lambda t: np.arange(len(t)) % 4)
+    clf = oneneuron.NeuronClassifier(cov_type="cluster").fit(
+        d, "y", sample_weight="n", offset="o", cluster="site"
+    )
+    X = d[["x", "g"]]
+    ref = oneneuron.NeuronClassifier(cov_type="cluster").fit(
+        X, d["y"], sample_weight=d["n"], offset=d["o"], cluster=d["site"]
+    )
+    assert clf.feature_names_out_.tolist() == ["x", "g[T.b]"]
+    np.testing.assert_allclose(
+        clf.predict_proba(X, offset=d["o"]), ref.predict_proba(X, offset=d["o"])
+    )
+    pd.testing.assert_frame_equal(clf.summary(), ref.summary())
+    np.testing.assert_allclose(
+        clf.predict_proba(d, offset="o"), ref.predict_proba(X, offset=d["o"]), rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        clf.predict_interval(d, offset="o"), ref.predict_interval(X, offset=d["o"]), rtol=1e-12
+    )
+    with pytest.raises(ValueError, match=r"sample_weight='m' names no column of X"):
+        oneneuron.NeuronClassifier().fit(d, "y", sample_weight="m")
+    with pytest.raises(ValueError, match=r"offset='y' names the target column"):
+        oneneuron.NeuronClassifier(formula="y ~ x").fit(d, offset="y")
+    with pytest.raises(
+        ValueError, match=r"sample_weight='n' names no column of X \(X is not a table\)"
+    ):
+        oneneuron.NeuronClassifier().fit(X[["x"]].to_numpy(), d["y"], sample_weight="n")

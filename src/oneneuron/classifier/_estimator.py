@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..engines import first_non_finite, input_kind, plain_arrays
+from ..engines import first_non_finite, input_kind, plain_arrays, refuse_times
 from ..engines import predict as engine_predict
 from ..optim import OPTIMIZERS
 from ..stats import (
@@ -331,6 +331,12 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         design's rank, found when the Hessian is formed: with ``inference=False``
         (or ``"auto"`` skipping it) a column that is a combination of others
         still counts.
+    deviance_, null_deviance_, df_resid_, df_null_ : float
+        R's residual and null deviance (``-2`` log-likelihoods; the null model is
+        :attr:`llr_`'s) and their degrees of freedom, ``nobs - k`` and ``nobs`` less
+        the intercepts (statsmodels' GLM ``deviance``, ``null_deviance``,
+        ``df_resid``). Sample weights count as rows; grouped binomial data given as
+        two rows per group have the rows' deviance, not R's grouped one.
     llr_, llr_df_, llr_pvalue_ : float, int, float
         Likelihood-ratio test of the model against its null model (statsmodels'
         ``llr``, ``df_model``, ``llr_pvalue``): ``2 (log_likelihood_ - null)`` on
@@ -499,6 +505,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             ``z = X @ coef_.T + intercept_ + offset`` (e.g. a log exposure). The
             model then needs ``offset=`` in every prediction.
 
+        For a table ``X``, ``sample_weight``, ``cluster`` and ``offset`` may be the
+        names of its columns (as ``y`` may, and the predictions' ``offset=``);
+        without ``formula`` such a column is then no feature.
+
         Returns
         -------
         self
@@ -527,6 +537,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X = batch_as_table(X)  # a pyarrow RecordBatch is the Table it holds
         _fit.check_not_lazy(X)
+        refuse_times(X)
         design = getattr(self, "design_", None)
         if design is not None:
             d = len(design.names)
@@ -546,9 +557,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
                     "DataFrame or an Arrow table with its columns (or a float NumPy array "
                     f"of its {d} coded columns), not a {what}"
                 )
-            report: dict[str, Any] = {}
+            report: dict[str, Any] = {}  # the call's own: predicting changes no state
             coded = design.transform(X, report)
-            self.predict_report_ = report
             warn_unknown(report)
             return coded.astype(np.float32) if _fit.float32_table(design, X) else coded
         if not hasattr(self, "feature_names_in_"):
@@ -616,9 +626,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         parts = [da.from_delayed(task(p), shape, dtype=dtype) for p in X.to_delayed()]
         return da.concatenate(parts)
 
-    def _offset(self, offset: Any, n_samples: int) -> NDArray[np.float64] | None:
-        """The prediction offset: required exactly when the fit had one."""
-        return prediction_offset(getattr(self, "has_offset_", False), offset, n_samples)
+    def _offset(self, offset: Any, n_samples: int, X: Any = None) -> NDArray[np.float64] | None:
+        """The prediction offset: required exactly when the fit had one; a string names
+        a column of the table ``X``."""
+        return prediction_offset(getattr(self, "has_offset_", False), offset, n_samples, X)
 
     def decision_function(self, X: ArrayLike, *, offset: ArrayLike | None = None) -> Any:
         """Logits ``z = X @ coef_.T + intercept_ (+ offset)``: shape (n,) binary, (n, K) otherwise.
@@ -628,8 +639,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         """
         if not is_table(X) and input_kind(X) != "numpy":  # torch/CuPy, lazy Dask
             return self._predict_elsewhere(X, "decision_function", offset)
-        X = self._validate_predict(X)
-        return logits(X, self.coef_, self.intercept_, self._offset(offset, X.shape[0]))
+        raw, X = X, self._validate_predict(X)
+        return logits(X, self.coef_, self.intercept_, self._offset(offset, X.shape[0], raw))
 
     def predict_proba(self, X: ArrayLike, *, offset: ArrayLike | None = None) -> Any:
         """Class probabilities, shape (n, K), columns in the order of ``classes_``.
@@ -759,6 +770,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         self.llr_ = res.llr
         self.llr_df_ = res.llr_df
         self.llr_pvalue_ = res.llr_pvalue
+        self.deviance_ = res.deviance
+        self.null_deviance_ = res.null_deviance
+        self.df_resid_ = res.df_resid
+        self.df_null_ = res.df_null
         self.separation_ = res.separation
 
     def _html_repr(self) -> str:
@@ -939,7 +954,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             Xv = self._validate_predict(X)
         else:  # the table coded once (one pass, one unseen-category warning)
             Xv = self._validate_predict(X)
-            z = logits(Xv, self.coef_, self.intercept_, self._offset(offset, Xv.shape[0]))
+            z = logits(Xv, self.coef_, self.intercept_, self._offset(offset, Xv.shape[0], X))
         return interval_frame(
             Xv, z, res.cov, level, self.fit_intercept, self.classes_, index, result=res
         )
@@ -1069,7 +1084,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         else:
             Xv = self._validate_predict(X)
             Xd = np.asarray(Xv.todense() if hasattr(Xv, "todense") else Xv, dtype=np.float64)
-        off = self._offset(offset, len(Xd))
+        off = self._offset(offset, len(Xd), X)
         return margeff_table(
             res,
             Xd,

@@ -28,6 +28,7 @@ from ..engines import (
     make_engine,
     note_tiny_newton,
     prepare,
+    refuse_times,
     subsample_engine,
     tiny_newton_kernel,
     to_host,
@@ -43,9 +44,17 @@ from ..stats import (
     check_cov_type,
     compute_inference,
     firth_inference,
+    named_columns,
     term_names,
 )
-from ..tables import DesignSpec, array_table, batch_as_table, is_table, table_column
+from ..tables import (
+    DesignSpec,
+    array_table,
+    batch_as_table,
+    formula_target,
+    is_table,
+    table_column,
+)
 from ._predictor import centred_coefficients, centred_intercepts, check_offset, l1_free_columns
 from ._sparse import metric_rows, resolve_penalty_factor, run_cd
 
@@ -198,9 +207,11 @@ def fit(
 
 def name_empty_levels(est: Any, inference: Any) -> Any:
     """``inference`` with its reason for a singular Hessian led by the categorical levels
-    that have no training rows (of positive weight), the usual cause on a table; and,
-    where ``encoding="full"`` codes every level beside the intercept, followed by the
-    encoding that identifies the model (no column of the table drops a coded level)."""
+    that have no training rows (of positive weight), the usual cause on a table; where
+    ``encoding="full"`` codes every level beside the intercept, followed by the encoding
+    that identifies the model (no column of the table drops a coded level); and the
+    number of rows ``missing="drop"`` left out (``extra["dropped"]``: the caption says
+    it, as R's summary.glm does)."""
     from ..tables import empty_levels_note
 
     report = getattr(est, "design_report_", None) or {}
@@ -220,6 +231,8 @@ def name_empty_levels(est: Any, inference: Any) -> Any:
             "; encoding='full' gives every level a column beside the intercept: "
             "encoding='reference' (the default) identifies the model"
         )
+    if report.get("dropped"):
+        inference.extra = {**inference.extra, "dropped": int(report["dropped"])}
     return inference
 
 
@@ -361,6 +374,7 @@ def array_input(X: Any) -> Any:
             f"missing= applies to tables (pandas/polars DataFrames, Arrow tables) and "
             f"NumPy/SciPy arrays; X is a {type(X).__name__}"
         )
+    refuse_times(X)
     try:
         X = check_array(
             X, accept_sparse="csr", dtype=[np.float64, np.float32], ensure_all_finite="allow-nan"
@@ -414,14 +428,52 @@ def _same_target(given: Any, target: Any, rows: Any, name: str | None) -> None:
         )
 
 
+def named_inputs(
+    est: Any, X: Any, y: Any, sample_weight: Any, cluster: Any, offset: Any
+) -> tuple[Any, Any, Any, Any]:
+    """``X`` and the fit's row arguments with each string read as the column of the table
+    ``X`` it names; without a formula those columns leave ``X`` (they are no features).
+    The target's column (``y`` as a name, or the formula's) is refused as weights or an
+    offset: the labels would enter the fit as its own input."""
+    given = {"sample_weight": sample_weight, "cluster": cluster, "offset": offset}
+    names = [v for v in given.values() if isinstance(v, str)]
+    if not names:
+        return X, sample_weight, cluster, offset
+    target = y if isinstance(y, str) else formula_target(est.formula) if est.formula else None
+    for what in ("sample_weight", "offset"):
+        if target is not None and given[what] == target:
+            raise ValueError(
+                f"{what}={target!r} names the target column: the labels would enter the fit "
+                "as its own input; name another column"
+            )
+    X = batch_as_table(X)
+    out = named_columns(X if is_table(X) else None, **given)
+    if est.formula is None:
+        X = _without_columns(X, names)
+    return X, out["sample_weight"], out["cluster"], out["offset"]
+
+
+def _without_columns(X: Any, names: list[str]) -> Any:
+    """A pandas or polars DataFrame or an Arrow table without the columns ``names``."""
+    if isinstance(X, pd.DataFrame):
+        return X.drop(columns=[c for c in X.columns if str(c) in names])
+    keep = [c for c in (getattr(X, "column_names", None) or X.columns) if c not in names]
+    return X.select(keep)
+
+
 def design_input(
     est: Any, X: Any, y: Any, sample_weight: Any, cluster: Any, offset: Any
 ) -> tuple[Any, ...]:
-    """Turn a table into the design matrix (and drop rows), or pass arrays through."""
+    """Turn a table into the design matrix (and drop rows), or pass arrays through.
+
+    ``sample_weight``, ``cluster`` and ``offset`` may name columns of a table ``X``
+    (as ``y`` may); without a formula such a column is then no feature.
+    """
     check_not_lazy(X)
+    X, sample_weight, cluster, offset = named_inputs(est, X, y, sample_weight, cluster, offset)
     if est.formula is None:  # every column is a feature (a formula picks its own)
         check_labels_not_in_table(X, y)
-    for name in ("design_", "design_report_", "predict_report_"):  # the previous fit's
+    for name in ("design_", "design_report_"):  # the previous fit's
         est.__dict__.pop(name, None)
     if not (isinstance(y, str) and is_table(X)) and not uses_design(est, X):
         return X, y, sample_weight, cluster, offset, None

@@ -9,6 +9,21 @@ from ._estimator import NeuronClassifier
 
 __all__ = ["logit"]
 
+#: R's ``glm`` and statsmodels' arguments that ``logit`` spells otherwise.
+FOREIGN_ARGUMENTS = {
+    "weights": "pass sample_weight= (frequency weights: a row of weight 3 counts as three "
+    "rows; a column name works, sample_weight='n')",
+    "freq_weights": "pass sample_weight= (oneneuron's sample weights are frequency weights)",
+    "var_weights": "pass sample_weight=, which are frequency weights; for a binary logit, "
+    "statsmodels' var_weights give the same coefficients and standard errors, while nobs, "
+    "the residual degrees of freedom and BIC count the weights' sum here",
+    "na_action": "pass missing='drop' (R's na.omit; the rows dropped are counted in "
+    "design_report_ and the summary), or missing='mean'|'median'|'most_frequent'",
+    "subset": "pass the rows to fit, data[mask]",
+    "family": "logit() is the binomial family with the logit link (softmax for more than "
+    "two classes); leave family= out",
+}
+
 
 def logit(
     formula: str,
@@ -38,7 +53,9 @@ def logit(
         Passed to ``fit`` (one value per row of ``data``); a string names a column
         of ``data`` (e.g. ``sample_weight="n"`` for frequency weights).
     **params
-        Passed to :class:`NeuronClassifier`.
+        Passed to :class:`NeuronClassifier`. R's and statsmodels' argument names
+        (``weights=``, ``freq_weights=``, ``var_weights=``, ``na_action=``,
+        ``subset=``, ``family=``) are a ``TypeError`` that names the spelling here.
 
     Returns
     -------
@@ -57,6 +74,9 @@ def logit(
     """
     if "formula" in params:
         raise TypeError("logit() takes the formula as its first argument, not formula=")
+    for name, hint in FOREIGN_ARGUMENTS.items():
+        if name in params:
+            raise TypeError(f"logit() takes no {name}= (R's or statsmodels' name): {hint}")
     fit_args = {"sample_weight": sample_weight, "cluster": cluster, "offset": offset}
     target = formula_target(formula)
     for key, value in fit_args.items():

@@ -125,8 +125,19 @@ def check_offset(offset: Any, n_samples: int, n_classes: int = 2) -> NDArray[np.
     return off
 
 
-def prediction_offset(has_offset: bool, offset: Any, n_samples: int) -> NDArray[np.float64] | None:
-    """The offset of a prediction: required exactly when the fit had one."""
+def prediction_offset(
+    has_offset: bool, offset: Any, n_samples: int, X: Any = None
+) -> NDArray[np.float64] | None:
+    """The offset of a prediction: required exactly when the fit had one; a string
+    names a column of the table ``X`` (as in ``oneneuron.logit(..., offset="log_e")``)."""
+    if isinstance(offset, str):
+        names = getattr(X, "column_names", None)  # an Arrow table's; pandas, polars: columns
+        found = names if names is not None else getattr(X, "columns", None)
+        columns = [] if found is None else [str(c) for c in found]
+        if offset not in columns:
+            where = f"its columns are {columns}" if columns else "X is not a table"
+            raise ValueError(f"offset={offset!r} names no column of X ({where})")
+        offset = np.asarray(X[offset], dtype=np.float64)
     if has_offset and offset is None:
         raise ValueError("this model was fitted with an offset; pass offset= (one value per row)")
     if offset is not None and not has_offset:
@@ -247,7 +258,12 @@ class Predictor:
 
     It takes the model's columns as a 2-D NumPy array or SciPy CSR matrix (a table
     fitted through the design layer is coded first with ``design_.transform``, which
-    gives CSR for a large, mostly-zero design); it does not check column names.
+    gives CSR for a large, mostly-zero design), or a pandas or polars DataFrame or
+    Arrow table,
+    read as the estimator reads it: coded by the design, or its columns taken by
+    name (``feature_names``), in any order, extra ones ignored. (It took a
+    DataFrame's columns by position, so one with its columns in another order was
+    predicted as other rows, silently.)
 
     Parameters
     ----------
@@ -321,9 +337,34 @@ class Predictor:
             self._inference = InferenceResult.from_dict(self.inference)
         return self._inference
 
+    def _table(self, X: Any) -> Any:
+        """A pandas or polars DataFrame as the model's columns: coded by the design, or its
+        columns picked by name (a model fitted on an array reads them by position, as
+        scikit-learn does)."""
+        if self.design_ is not None:
+            report: dict[str, Any] = {}
+            coded = self.design_.transform(X, report)
+            warn_unknown(report)
+            return coded
+        if self.feature_names is None:
+            return X
+        given = list(getattr(X, "column_names", None) or X.columns)  # Arrow, or pandas/polars
+        cols = [str(c) for c in given]
+        lacking = [n for n in self.feature_names if n not in cols]
+        if lacking:
+            raise ValueError(f"X lacks column(s) {', '.join(map(repr, lacking))} of the model")
+        at = [cols.index(n) for n in self.feature_names]
+        if hasattr(X, "iloc"):
+            return X.iloc[:, at]
+        X = X.select([given[j] for j in at])  # polars and Arrow select by name
+        return X.to_numpy() if hasattr(X, "to_numpy") else np.column_stack(X.columns)
+
     def _X(self, X: ArrayLike) -> Any:
         """X as floats: a NumPy array, or a SciPy CSR matrix as is (a large table's design,
-        :meth:`~oneneuron.tables.DesignSpec.transform`; only then is SciPy loaded)."""
+        :meth:`~oneneuron.tables.DesignSpec.transform`; only then is SciPy loaded); a
+        DataFrame read by :meth:`_table`."""
+        if hasattr(X, "columns") and not isinstance(X, np.ndarray):  # pandas, polars, Arrow
+            X = self._table(X)
         if getattr(X, "format", None) == "csr":
             if X.dtype not in (np.float64, np.float32):
                 X = X.astype(np.float64)
@@ -340,8 +381,8 @@ class Predictor:
 
     def decision_function(self, X: ArrayLike, *, offset: ArrayLike | None = None) -> Any:
         """Logits ``z = X @ coef_.T + intercept_ (+ offset)``: (n,) binary, (n, K) otherwise."""
-        X = self._X(X)
-        off = prediction_offset(self.has_offset_, offset, X.shape[0])
+        raw, X = X, self._X(X)
+        off = prediction_offset(self.has_offset_, offset, X.shape[0], raw)
         return logits(X, self.coef_, self.intercept_, off)
 
     def predict_proba(self, X: ArrayLike, *, offset: ArrayLike | None = None) -> Any:

@@ -25,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from .._version import __version__
-from ._errors import UserError, user_warnings
+from ._errors import UserError, shown, user_warnings
 
 __all__ = ["main", "UserError"]
 
@@ -73,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _sigterm_unwinds(), user_warnings():
             return int(args.func(args) or 0)
     except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {shown(str(exc))}", file=sys.stderr)
         return 1
     except Terminated:
         print("error: terminated (SIGTERM)", file=sys.stderr)

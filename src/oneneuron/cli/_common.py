@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._errors import UserError, cli_terms  # noqa: F401 (cli_terms: re-exported)
+from ._errors import UserError, cli_terms, shown  # noqa: F401 (cli_terms: re-exported)
 
 if TYPE_CHECKING:  # the parsers are built without NumPy or pandas: imports where used
     import numpy as np
@@ -31,7 +31,7 @@ def positive_int(text: str) -> int:
 
 def note(args: argparse.Namespace, text: str) -> None:
     if not args.quiet:
-        print(f"note: {text}", file=sys.stderr)
+        print(f"note: {shown(text)}", file=sys.stderr)
 
 
 def check_new_file(
@@ -168,6 +168,30 @@ def offset_values(chunk: Any, column: str, source: str, first_row: int) -> np.nd
     return values
 
 
+def weight_values(df: Any, column: str, source: str, first_row: int = 1) -> np.ndarray:
+    """The ``--weights`` column as floats: frequency weights, so each finite and >= 0;
+    a missing, non-numeric or negative cell is an error naming the first data row."""
+    import numpy as np
+    import pandas as pd
+
+    from ..tables import DataError
+
+    values = pd.to_numeric(df[column], errors="coerce").to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise DataError(
+            f"{source}: weights column {column!r} has {int(bad.sum())} missing or non-numeric "
+            f"values (first at data row {first_row + int(np.argmax(bad))}); a weight counts a row"
+        )
+    if (values < 0).any():
+        i = int(np.argmax(values < 0))
+        raise DataError(
+            f"{source}: weights column {column!r} has a negative value ({values[i]:g} in "
+            f"data row {first_row + i}); a weight counts a row, 0 leaves it out"
+        )
+    return values
+
+
 def check_offset_flag(saved: SavedModel, offset: str | None) -> None:
     """``--offset`` exactly when the model was trained with one."""
     has = saved.predictor.has_offset_
@@ -296,7 +320,7 @@ def _check_finite(X: np.ndarray, spec: dict[str, Any], source: Any, first_row: i
 def unknown_warning(report: EncodeReport) -> None:
     note = report.unknown_note()
     if note:
-        print(f"warning: {note}", file=sys.stderr)
+        print(f"warning: {shown(note)}", file=sys.stderr)
 
 
 def missing_note(saved: SavedModel) -> str | None:

@@ -18,6 +18,29 @@ from typing import Any
 from ..modelfile import ModelFileError
 from ..tables import DataError
 
+#: Characters a terminal acts on instead of showing: C0 and C1 controls but newline and
+#: tab (escape sequences, carriage return, bell) and the bidirectional overrides.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(text: str) -> str:
+    r"""``text`` for the terminal: control characters escaped (``\x1b``, ``\u202e``).
+
+    Names and labels come from the user's tables: printed as they are, an escape
+    sequence in a class label would clear the screen or retitle the terminal, and a
+    carriage return print a made-up line over a metric. Everything the commands print
+    for people goes through this; the files they write keep the text as it is.
+    Newlines and tabs stay.
+
+    Examples
+    --------
+    >>> print(shown("yes\x1b[2J and\rno\u202e"))
+    yes\x1b[2J and\x0dno\u202e
+    """
+    return _CONTROL.sub(
+        lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text
+    )
+
 
 class UserError(Exception):
     """A problem with the user's data, model or files: printed as one line, exit 1."""
@@ -66,7 +89,7 @@ def show_warnings(caught: Iterable[warnings.WarningMessage], seen: set[str] | No
         text = cli_terms(" ".join(str(w.message).split()))  # the flags, not Python's names
         if _for_user(w) and text not in seen:
             seen.add(text)
-            print(f"warning: {text}", file=sys.stderr)
+            print(f"warning: {shown(text)}", file=sys.stderr)
 
 
 @contextmanager

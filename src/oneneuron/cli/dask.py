@@ -20,7 +20,7 @@ from typing import Any
 
 from ..tables import read_columns, unnamed_columns
 from ._common import cli_terms, note
-from ._errors import UserError, show_warnings
+from ._errors import UserError, show_warnings, shown
 
 
 def train_dask(args: argparse.Namespace, write_model: Any) -> int:
@@ -77,8 +77,8 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
     # last: a failure above leaves no model file
     write_model(est, args.model, overwrite=args.force, input=table, n_samples=est.n_samples_fit_)
     if not args.quiet:
-        print("\n".join(lines))
-        print(f"wrote {args.model}")
+        print(shown("\n".join(lines)))
+        print(shown(f"wrote {args.model}"))
     return 0
 
 

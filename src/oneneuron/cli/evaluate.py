@@ -18,8 +18,9 @@ from ._common import (
     quiet_parent,
     reading_parent,
     unknown_warning,
+    weight_values,
 )
-from ._errors import UserError, cli_caption, user_errors
+from ._errors import UserError, cli_caption, shown, user_errors
 
 if TYPE_CHECKING:
     import numpy as np
@@ -46,6 +47,12 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help="leave out rows with a missing target or a missing value in a column the "
         "model does not fill (and say how many)",
+    )
+    p.add_argument(
+        "--weights",
+        metavar="COL",
+        help="frequency weights: every metric counts a row as often as its weight (a "
+        "table of counts, one row per cell)",
     )
     p.add_argument(
         "--odds-ratios",
@@ -87,15 +94,20 @@ def run_evaluate(args: argparse.Namespace) -> int:
         check_new_file(args.report, args.force, flag="--report", inputs=inputs)
     spec = input_spec(saved, target)
     feats = [c["name"] for c in spec["columns"]]
-    present = read_columns(args.data, only={*feats, target})  # others are never read
+    weights = [args.weights] if args.weights is not None else []
+    if args.weights is not None and args.weights in (target, *feats):
+        what = "the target" if args.weights == target else "a feature of the model"
+        raise UserError(f"--weights {args.weights} is {what}; name the column of counts")
+    present = read_columns(args.data, only={*feats, target, *weights})  # others never read
     need_columns(args.data, present, [target], "target")
+    need_columns(args.data, present, weights, "--weights")
     need_columns(args.data, present, [c["name"] for c in spec["columns"]], "feature")
     est = saved.estimator
     classes = est.classes_
     reference = _reference_class(args.reference_class, classes)
     text_target = classes.dtype.kind in "OU"
     report = EncodeReport()
-    parts: dict[str, list[np.ndarray]] = {"y": [], "p": [], "lp": [], "pred": []}
+    parts: dict[str, list[np.ndarray]] = {"y": [], "p": [], "lp": [], "pred": [], "w": []}
     dropped = [0] if args.drop_missing else None
     text = (target,) if text_target else ()
     with Activity(f"evaluating {Path(args.data).name}", enabled=not args.quiet) as act:
@@ -103,7 +115,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
             saved,
             spec,
             args,
-            [target],
+            [target, *weights],
             report,
             act,
             text=text,
@@ -115,6 +127,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
             parts["p"].append(proba)
             parts["lp"].append(log_proba)
             parts["pred"].append(np.searchsorted(classes, labels))
+            if args.weights is not None:
+                parts["w"].append(weight_values(chunk, args.weights, str(args.data), first))
     if dropped is not None and dropped[0]:
         note(args, f"dropped {dropped[0]} rows with missing values (--drop-missing)")
     if not parts["y"]:
@@ -122,10 +136,20 @@ def run_evaluate(args: argparse.Namespace) -> int:
             raise DataError(f"every row of {args.data} has a missing value (--drop-missing)")
         raise DataError(f"{args.data} has a header but no data rows")
     y_idx, pred_idx = np.concatenate(parts["y"]), np.concatenate(parts["pred"])
+    w = np.concatenate(parts["w"]) if args.weights is not None else None
+    if w is not None and not np.sum(w) > 0:
+        raise DataError(f"{args.data}: every row has weight 0 in --weights {args.weights}")
     metrics = evaluate(
-        classes, y_idx, np.concatenate(parts["p"]), np.concatenate(parts["lp"]), pred_idx
+        classes,
+        y_idx,
+        np.concatenate(parts["p"]),
+        np.concatenate(parts["lp"]),
+        pred_idx,
+        sample_weight=w,
     )
     metrics["target"] = target
+    if w is not None:
+        metrics["weights"] = args.weights
     metrics["unknown_categories"] = {c: n for c, (n, _) in report.unknown.items()}
     if saved.inference is not None:
         metrics["inference"] = dict(saved.inference)
@@ -143,31 +167,34 @@ def run_evaluate(args: argparse.Namespace) -> int:
             np.concatenate(parts["p"]),
             source=str(args.data),
             overwrite=args.force,
+            weights=w,
             reference_class=reference,
         )
     unknown_warning(report)
     if args.json:
         print(json.dumps(json_ready(metrics), indent=1, allow_nan=False))
     else:
-        print(format_text(metrics, str(args.data)))
+        print(shown(format_text(metrics, str(args.data))))
     res = getattr(est, "inference_", None)
     if not args.json:
         for line in fit_status(est):
-            print(f"\nmodel: {line}")
+            print(f"\nmodel: {shown(line)}")
         record = getattr(est, "cv_record_", None)
         if record is not None:
-            print(f"\nmodel: {record.describe()}")
+            print(f"\nmodel: {shown(record.describe())}")
     if not args.json and res is not None and res.cov is not None:
         from ..stats import format_summary
 
         print("\ncoefficients (from the training fit):")
         coding = design.coding_note() if design is not None else None
         if coding:
-            print(coding)
+            print(shown(coding))
         filled = missing_note(saved)
         if filled:
-            print(filled)
-        print(cli_caption(format_summary(res, exp=args.odds_ratios, reference_class=reference)))
+            print(shown(filled))
+        print(
+            shown(cli_caption(format_summary(res, exp=args.odds_ratios, reference_class=reference)))
+        )
     if args.report:
         note(args, f"wrote {args.report}")
     return 0

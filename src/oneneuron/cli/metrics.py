@@ -9,6 +9,10 @@ the classes present (an absent class's zeros are left out, with a note); the con
 equal-width probability bins per class (binary: the second class only) with
 the expected calibration error ``ECE = sum_b (n_b / n) |observed_b - predicted_b|``.
 
+With frequency weights (``evaluate --weights COL``) every metric counts a row as often as
+its weight, so a table of counts scores as its rows written out one by one would:
+``n_samples`` is the weights' sum, ``n_rows`` the table's rows.
+
 ``evaluate --json`` prints strict JSON (:func:`json_ready`): a value that is not a
 finite number, such as an infinite log-loss when a true class got probability 0
 in floating point, is written as ``null`` and explained in a ``"notes"`` list.
@@ -25,25 +29,41 @@ def _label(c: Any) -> Any:
     return c.item() if isinstance(c, np.generic) else c
 
 
-def calibration(p: np.ndarray, hit: np.ndarray, n_bins: int) -> dict[str, Any]:
-    """Binned reliability of probabilities ``p`` for the events ``hit`` (bool)."""
+def count(v: Any) -> int | float:
+    """A (weighted) count as an ``int`` where it is whole, else a ``float``.
+
+    Examples
+    --------
+    >>> count(3.0), count(2.5)
+    (3, 2.5)
+    """
+    v = float(v)
+    return int(v) if v.is_integer() else v
+
+
+def calibration(
+    p: np.ndarray, hit: np.ndarray, n_bins: int, w: np.ndarray | None = None
+) -> dict[str, Any]:
+    """Binned reliability of probabilities ``p`` for the events ``hit`` (bool); rows
+    weighted by ``w`` (frequency weights), if given."""
+    w = np.ones(len(p)) if w is None else w
     edges = np.linspace(0.0, 1.0, n_bins + 1)
     idx = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, n_bins - 1)
-    count = np.bincount(idx, minlength=n_bins)
-    sum_p = np.bincount(idx, weights=p, minlength=n_bins)
-    sum_hit = np.bincount(idx, weights=hit.astype(np.float64), minlength=n_bins)
+    n_in = np.bincount(idx, weights=w, minlength=n_bins)
+    sum_p = np.bincount(idx, weights=w * p, minlength=n_bins)
+    sum_hit = np.bincount(idx, weights=w * hit, minlength=n_bins)
     bins = []
     ece = 0.0
     for b in range(n_bins):
-        if count[b] == 0:
+        if n_in[b] == 0:
             continue
-        mp, fo = sum_p[b] / count[b], sum_hit[b] / count[b]
-        ece += count[b] / len(p) * abs(fo - mp)
+        mp, fo = sum_p[b] / n_in[b], sum_hit[b] / n_in[b]
+        ece += n_in[b] / np.sum(w) * abs(fo - mp)
         bins.append(
             {
                 "lo": float(edges[b]),
                 "hi": float(edges[b + 1]),
-                "count": int(count[b]),
+                "count": count(n_in[b]),
                 "mean_predicted": float(mp),
                 "fraction_observed": float(fo),
             }
@@ -58,20 +78,23 @@ def evaluate(
     log_proba: np.ndarray,
     pred_idx: np.ndarray,
     n_bins: int = 10,
+    sample_weight: np.ndarray | None = None,
 ) -> dict[str, Any]:
-    """All metrics for true class indices ``y_idx`` and predicted ``proba`` (n, K)."""
+    """All metrics for true class indices ``y_idx`` and predicted ``proba`` (n, K);
+    ``sample_weight``: frequency weights (each row counts that often)."""
     from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
     from ..classifier import ovr_roc_auc
 
     K = len(classes)
-    n = len(y_idx)
+    w = sample_weight
+    n = len(y_idx) if w is None else count(np.sum(w))
     labels = list(range(K))
     prec, rec, f1, sup = precision_recall_fscore_support(
-        y_idx, pred_idx, labels=labels, zero_division=0
+        y_idx, pred_idx, labels=labels, zero_division=0, sample_weight=w
     )
     names = [str(_label(c)) for c in classes]
-    present = np.unique(y_idx)
+    present = np.unique(y_idx if w is None else y_idx[w > 0])  # weight 0: an absent row
     absent = [names[k] for k in range(K) if k not in present]
     notes: list[str] = []
     if len(present) < 2:
@@ -81,7 +104,7 @@ def evaluate(
             "table (an AUC ranks rows of one class against another)"
         )
     else:  # K > 2: one-vs-rest per class present, macro-averaged (as the CV's roc_auc)
-        auc = ovr_roc_auc(y_idx, proba)
+        auc = ovr_roc_auc(y_idx, proba, sample_weight=w)
         if K > 2 and absent:
             notes.append(
                 f"roc_auc is the macro one-vs-rest average over the {len(present)} classes "
@@ -100,16 +123,18 @@ def evaluate(
             "precision": float(prec[k]),
             "recall": float(rec[k]),
             "f1": float(f1[k]),
-            "support": int(sup[k]),
+            "support": count(sup[k]),
         }
         for k in range(K)
     }
     cal_classes = [1] if K == 2 else range(K)
+    cm = confusion_matrix(y_idx, pred_idx, labels=labels, sample_weight=w)
     return {
-        "n_samples": int(n),
+        "n_samples": n,
+        **({} if w is None else {"n_rows": len(y_idx)}),
         "classes": [_label(c) for c in classes],
-        "accuracy": float(np.mean(pred_idx == y_idx)),
-        "log_loss": float(-np.mean(log_proba[np.arange(n), y_idx])),
+        "accuracy": float(np.average(pred_idx == y_idx, weights=w)),
+        "log_loss": float(-np.average(log_proba[np.arange(len(y_idx)), y_idx], weights=w)),
         "roc_auc": auc,
         "per_class": per_class,
         "macro_avg": {
@@ -117,9 +142,9 @@ def evaluate(
             "recall": float(np.mean(rec[average])),
             "f1": float(np.mean(f1[average])),
         },
-        "confusion_matrix": confusion_matrix(y_idx, pred_idx, labels=labels).tolist(),
+        "confusion_matrix": [[count(v) for v in row] for row in cm],
         "calibration": {
-            names[k]: calibration(proba[:, k], y_idx == k, n_bins) for k in cal_classes
+            names[k]: calibration(proba[:, k], y_idx == k, n_bins, w) for k in cal_classes
         },
         **({"notes": notes} if notes else {}),
     }
@@ -166,8 +191,11 @@ def format_text(m: dict[str, Any], source: str) -> str:
     names = list(m["per_class"])
     w = max(20, *(len(x) for x in names))  # whole names: two may share their first 20
     auc = "n/a (see the note)" if m["roc_auc"] is None else f"{m['roc_auc']:.4f}"
+    rows = f"{m['n_samples']} rows"
+    if "weights" in m:
+        rows += f" ({m['n_rows']} table rows weighted by {m['weights']})"
     lines = [
-        f"evaluated on {m['n_samples']} rows of {source}",
+        f"evaluated on {rows} of {source}",
         f"  accuracy   {m['accuracy']:.4f}",
         f"  log-loss   {m['log_loss']:.4f}",
         f"  ROC AUC    {auc}" + (" (macro one-vs-rest)" if len(names) > 2 else ""),
@@ -177,7 +205,7 @@ def format_text(m: dict[str, Any], source: str) -> str:
     for name, r in m["per_class"].items():
         lines.append(
             f"  {name:<{w}} {r['precision']:>9.4f} {r['recall']:>9.4f} "
-            f"{r['f1']:>9.4f} {r['support']:>8d}"
+            f"{r['f1']:>9.4f} {r['support']:>8}"
         )
     a = m["macro_avg"]
     lines.append(
@@ -188,7 +216,7 @@ def format_text(m: dict[str, Any], source: str) -> str:
         width = max(8, *(len(x) for x in names))
         lines.append("  " + " " * width + "".join(f" {x[:width]:>{width}}" for x in names))
         for name, row in zip(names, m["confusion_matrix"], strict=True):
-            lines.append(f"  {name[:width]:>{width}}" + "".join(f" {v:>{width}d}" for v in row))
+            lines.append(f"  {name[:width]:>{width}}" + "".join(f" {v:>{width}}" for v in row))
     else:  # K columns would not fit a terminal: where the matrix is, and its largest errors
         K = len(names)
         lines += [
@@ -197,9 +225,9 @@ def format_text(m: dict[str, Any], source: str) -> str:
             "  have it); the most frequent confusions:",
         ]
         cm = np.asarray(m["confusion_matrix"])
-        off = [(int(cm[i, j]), i, j) for i in range(K) for j in range(K) if i != j and cm[i, j]]
+        off = [(cm[i, j], i, j) for i in range(K) for j in range(K) if i != j and cm[i, j]]
         for count, i, j in sorted(off, key=lambda t: (-t[0], t[1], t[2]))[:5]:
-            lines.append(f"    true {names[i]!r} predicted as {names[j]!r}: {count} rows")
+            lines.append(f"    true {names[i]!r} predicted as {names[j]!r}: {count:g} rows")
         if not off:
             lines.append("    none: every row is predicted as its class")
     lines += ["", "  calibration (10 bins; ECE = expected calibration error)"]

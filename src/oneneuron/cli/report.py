@@ -44,27 +44,31 @@ def _png(fig: Any) -> str:
 MAX_PLOTTED_CLASSES = 10
 
 
-def plotted_classes(y_idx: Any, K: int) -> list[int]:
+def plotted_classes(y_idx: Any, K: int, w: Any = None) -> list[int]:
     """The classes the per-class plots draw: all K up to :data:`MAX_PLOTTED_CLASSES`, else
-    that many with the most rows in the table (ties: the first in ``classes_`` order),
-    most rows first. Forty curves in one legend, or forty stacked histograms, read as
-    none."""
+    that many with the most rows in the table (frequency weights ``w`` counted; ties: the
+    first in ``classes_`` order), most rows first. Forty curves in one legend, or forty
+    stacked histograms, read as none."""
     if K <= MAX_PLOTTED_CLASSES:
         return list(range(K))
-    counts = np.bincount(np.asarray(y_idx, dtype=np.intp), minlength=K)
+    counts = np.bincount(np.asarray(y_idx, dtype=np.intp), weights=w, minlength=K)
     return [int(k) for k in np.argsort(-counts, kind="stable")[:MAX_PLOTTED_CLASSES]]
 
 
-def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any) -> list[tuple]:
+def _figures(
+    saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any, w: Any = None
+) -> list[tuple]:
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
     from sklearn.metrics import roc_curve
 
-    names = [str(c) for c in metrics["classes"]]
+    from ..plot import literal
+
+    names = [literal(c) for c in metrics["classes"]]  # drawn as written ("$" too), bounded
     K = len(names)
-    shown = plotted_classes(y_idx, K)
+    shown = plotted_classes(y_idx, K, w)
     few = (
         ""
         if len(shown) == K
@@ -78,7 +82,7 @@ def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any)
         hit = y_idx == k
         if hit.all() or not hit.any():
             continue
-        fpr, tpr, _ = roc_curve(hit, proba[:, k])
+        fpr, tpr, _ = roc_curve(hit, proba[:, k], sample_weight=w)
         ax.plot(fpr, tpr, label=f"{names[k]}" + ("" if K == 2 else " vs rest"))
     ax.plot([0, 1], [0, 1], ls=":", color="grey")
     ax.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC curve")
@@ -100,7 +104,7 @@ def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any)
             [x["mean_predicted"] for x in b],
             [x["fraction_observed"] for x in b],
             "o-",
-            label=f"P({name}), ECE {cal['ece']:.3f}",
+            label=f"P({literal(name)}), ECE {cal['ece']:.3f}",
         )
     ax.plot([0, 1], [0, 1], ls=":", color="grey")
     ax.set(
@@ -115,24 +119,25 @@ def _figures(saved: SavedModel, metrics: dict[str, Any], y_idx: Any, proba: Any)
     fig, axes = plt.subplots(len(shown), 1, figsize=(6, 2.2 * len(shown)), squeeze=False)
     bins = np.linspace(0, 1, 26)
     for k, ax in zip(shown, axes[:, 0], strict=True):
-        ax.hist(proba[y_idx == k, k], bins=bins, alpha=0.6, label=f"true {names[k]}")
-        ax.hist(proba[y_idx != k, k], bins=bins, alpha=0.6, label="other classes")
+        for rows, label in ((y_idx == k, f"true {names[k]}"), (y_idx != k, "other classes")):
+            weights = None if w is None else w[rows]
+            ax.hist(proba[rows, k], bins=bins, weights=weights, alpha=0.6, label=label)
         ax.set(ylabel="rows", title=f"predicted P({names[k]})")
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     fig.tight_layout()
     figs.append(("probabilities" + few, _png(fig)))
 
     est = saved.estimator
-    feats = _feature_names(saved)
+    feats = [literal(f) for f in _feature_names(saved)]
     W = np.asarray(est.coef_, dtype=np.float64) * np.asarray(est.scale_)
     rows = [0] if W.shape[0] == 1 else shown
     order = np.argsort(-np.abs(W[rows]).max(axis=0))[:40]
     fig, ax = plt.subplots(figsize=(6, 0.25 * len(order) + 1.2))
     height = 0.8 / len(rows)
-    for i, row in enumerate(W[rows]):
-        label = names[1] if W.shape[0] == 1 else names[rows[i]]
+    for i, k in enumerate(rows):
+        label = names[1] if W.shape[0] == 1 else names[k]
         ax.barh(
-            np.arange(len(order)) + i * height, row[order], height=height, label=f"toward {label}"
+            np.arange(len(order)) + i * height, W[k, order], height=height, label=f"toward {label}"
         )
     ax.set_yticks(np.arange(len(order)) + 0.4 - height / 2, [feats[j] for j in order])
     ax.invert_yaxis()
@@ -175,7 +180,8 @@ h1{margin-bottom:.2em} h2{margin-top:2.2em;border-bottom:1px solid #ccc}
 img{max-width:100%;display:block;margin:.6em auto}
 figure{margin:.6em 0} figcaption{color:#666;font-size:.9em;text-align:center}
 table{border-collapse:collapse;margin:.4em 0 1.2em}
-td,th{padding:.15em .8em;border-bottom:1px solid #eee;text-align:right}
+td,th{padding:.15em .8em;border-bottom:1px solid #eee;text-align:right;
+overflow-wrap:anywhere}
 td:first-child,th:first-child{text-align:left}
 pre.caption{white-space:pre-wrap;font-family:inherit;color:#444}
 p.why{color:#a00}
@@ -229,16 +235,26 @@ def _coefficient_section(saved: SavedModel, reference_class: Any = None) -> str:
     )
 
 
+def _rows(metrics: dict[str, Any]) -> str:
+    """``"200 rows"``, or with frequency weights ``"478 rows: 24 table rows, weights n"``."""
+    if "weights" not in metrics:
+        return f"{metrics['n_samples']} rows"
+    return (
+        f"{metrics['n_samples']} rows: {metrics['n_rows']} table rows, weights {metrics['weights']}"
+    )
+
+
 def render_report(
     saved: SavedModel,
     metrics: dict[str, Any],
     y_idx: Any,
     proba: Any,
     source: str,
+    weights: Any = None,
     reference_class: Any = None,
 ) -> str:
-    """The report as one HTML string (its coefficient table against ``reference_class``,
-    by default the model's first class)."""
+    """The report as one HTML string; ``weights``: frequency weights of the rows; its
+    coefficient table against ``reference_class`` (by default the model's first class)."""
     e = html.escape
     names = [str(c) for c in metrics["classes"]]
     est = saved.estimator
@@ -272,13 +288,13 @@ def render_report(
         stopped = f"SEPARATED ({reason})" if state == "SEPARATED" else reason
     plots = "".join(
         f'<figure><img alt="{e(t)}" src="{src}"><figcaption>{e(t)}</figcaption></figure>'
-        for t, src in _figures(saved, metrics, y_idx, proba)
+        for t, src in _figures(saved, metrics, y_idx, proba, weights)
     )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>oneneuron evaluation</title>
 <style>{_CSS}</style></head><body>
 <h1>oneneuron evaluation</h1>
-<p>Data: {e(source)} ({metrics["n_samples"]} rows), target {e(str(metrics["target"]))}.
+<p>Data: {e(source)} ({_rows(metrics)}), target {e(str(metrics["target"]))}.
 Model: {len(feats)} features, solver {e(est.solver_)},
 {e(stopped)}.</p>
 {f'<p class="why">{e(status)}</p>' if status else ""}
@@ -306,10 +322,12 @@ def write_report(
     *,
     source: str,
     overwrite: bool = False,
+    weights: Any = None,
     reference_class: Any = None,
 ) -> None:
-    """Render the report and write it atomically (never replacing a file unless asked)."""
+    """Render the report and write it atomically (never replacing a file unless asked);
+    ``weights``: frequency weights of the rows (``evaluate --weights``)."""
     text = render_report(
-        saved, metrics, np.asarray(y_idx), np.asarray(proba), source, reference_class
+        saved, metrics, np.asarray(y_idx), np.asarray(proba), source, weights, reference_class
     )
     atomic_write_text(Path(path), text, overwrite=overwrite)

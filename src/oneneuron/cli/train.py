@@ -38,8 +38,9 @@ from ._common import (
     offset_values,
     positive_int,
     quiet_parent,
+    weight_values,
 )
-from ._errors import UserError, show_warnings, user_errors
+from ._errors import UserError, show_warnings, shown, user_errors
 
 
 def add_parser(sub: Any) -> None:
@@ -55,7 +56,8 @@ def add_parser(sub: Any) -> None:
         "--features",
         nargs="+",
         metavar="COL",
-        help="feature columns (default: all but the target, --offset and --cluster columns "
+        help="feature columns (default: all but the target, --offset, --cluster and "
+        "--weights columns "
         "and a column without a header name, such as a pandas row index)",
     )
     p.add_argument(
@@ -65,6 +67,15 @@ def add_parser(sub: Any) -> None:
         default=[],
         help="read these columns of whole numbers as numbers even where a cell has a leading "
         "zero (by default such a column, e.g. ZIP code 02139, is read as codes: categorical)",
+    )
+    p.add_argument(
+        "--categorical",
+        nargs="+",
+        metavar="COL",
+        default=[],
+        help="read these columns as categories also where they hold numbers (R's factor(x) "
+        "of codes, e.g. race 1, 2, 3): one indicator per level against the first, ordered "
+        "as numbers where every level is one",
     )
     p.add_argument(
         "--formula",
@@ -181,6 +192,13 @@ def add_parser(sub: Any) -> None:
         metavar="COL",
         help="numeric column added to each logit (binary); predict then needs --offset",
     )
+    p.add_argument(
+        "--weights",
+        metavar="COL",
+        help="frequency weights: a row with weight 3 counts as three identical rows (a "
+        "table of counts, one row per cell: R's glm weights, statsmodels' freq_weights); "
+        "not a feature",
+    )
     p.add_argument("--force", action="store_true", help="replace an existing model file")
     p.add_argument(
         "--engine",
@@ -246,7 +264,11 @@ def run_train(args: argparse.Namespace) -> int:
                 "give one"
             )
         reference[col] = level
-    for flag, names in (("--features", args.features or []), ("--numeric", args.numeric)):
+    for flag, names in (
+        ("--features", args.features or []),
+        ("--numeric", args.numeric),
+        ("--categorical", args.categorical),
+    ):
         twice = sorted({c for c in names if names.count(c) > 1})
         if twice:
             raise UserError(f"{flag} names {', '.join(map(repr, twice))} more than once")
@@ -271,8 +293,13 @@ def run_train(args: argparse.Namespace) -> int:
             f"--offset {args.offset} is the target column: the labels would enter the fit as "
             "its own input (and predict would need them); name another column"
         )
-    special = [c for c in (args.cluster, args.offset) if c is not None]
-    need_columns(args.data, present, special, "--cluster/--offset")
+    if args.weights is not None and args.weights == args.target:
+        raise UserError(
+            f"--weights {args.weights} is the target column: the labels would count their "
+            "own rows; name the column of counts"
+        )
+    special = [c for c in (args.cluster, args.offset, args.weights) if c is not None]
+    need_columns(args.data, present, special, "--cluster/--offset/--weights")
     if args.formula is None:
         if args.target in (args.features or []):
             raise UserError(
@@ -290,9 +317,13 @@ def run_train(args: argparse.Namespace) -> int:
                 )
             features = [c for c in features if c not in {c for _, c in unnamed}]
     need_columns(args.data, present, features, "feature")
-    not_features = [c for c in args.numeric if c not in features]
-    if not_features:
-        raise UserError(f"--numeric names column(s) that are not features: {not_features}")
+    for flag, names in (("--numeric", args.numeric), ("--categorical", args.categorical)):
+        not_features = [c for c in names if c not in features]
+        if not_features:
+            raise UserError(f"{flag} names column(s) that are not features: {not_features}")
+    both = [c for c in args.categorical if c in args.numeric]
+    if both:
+        raise UserError(f"both --categorical and --numeric name {', '.join(map(repr, both))}")
     unknown = sorted(set(reference) - set(features))
     if args.target is not None and args.target in unknown:
         raise UserError(
@@ -311,6 +342,7 @@ def run_train(args: argparse.Namespace) -> int:
     with Activity(f"reading {Path(args.data).name}", enabled=not args.quiet) as act:
         parts = []
         text = [args.cluster] if args.cluster else []
+        text += args.categorical  # read as written: "3" is a level, not the number 3
         # a text table's labels are read as written ("01" is not 1: see read_labels)
         text_labels = data_format(args.data) != "parquet"
         if text_labels:
@@ -342,6 +374,7 @@ def run_train(args: argparse.Namespace) -> int:
     df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     if len(df) == 0:
         raise UserError(f"{args.data} has a header but no data rows")
+    df = _as_levels(df, args.categorical)
     if text_labels:
         df[args.target] = read_labels(df[args.target])
     check_stray_text(df, cols, args.data)
@@ -366,12 +399,16 @@ def run_train(args: argparse.Namespace) -> int:
     labels = [v.item() if isinstance(v, np.generic) else v for v in y_all[y_all.notna()].unique()]
     _refuse_labels_differing_in_spaces_or_case(args.target, labels)
     if len(labels) < 2:
-        shown = f"{labels[0]!r} in all {int(y_all.notna().sum())} rows" if len(labels) else "none"
+        found = f"{labels[0]!r} in all {int(y_all.notna().sum())} rows" if len(labels) else "none"
         raise UserError(
-            f"target column {args.target!r} has only one class ({shown}); "
+            f"target column {args.target!r} has only one class ({found}); "
             "a classifier needs at least two"
         )
     args.no_label = 0  # rows without a label that --impute leaves out (said in the summary)
+    args.no_weight = 0  # rows without a weight that --drop-missing leaves out (as R's na.omit)
+    if args.weights is not None and args.drop_missing and df[args.weights].isna().any():
+        args.no_weight = int(df[args.weights].isna().sum())
+        df = df[df[args.weights].notna().to_numpy()].reset_index(drop=True)
     if args.impute and y_all.isna().any():  # a label cannot be filled: those rows go
         args.no_label = int(y_all.isna().sum())
         df = df[y_all.notna().to_numpy()].reset_index(drop=True)
@@ -412,6 +449,8 @@ def run_train(args: argparse.Namespace) -> int:
         fit_kw["cluster"] = groups.astype(str).to_numpy()
     if args.offset is not None:
         fit_kw["offset"] = offset_values(df, args.offset, args.data, 1)
+    if args.weights is not None:
+        fit_kw["sample_weight"] = weight_values(df, args.weights, args.data)
     table = df[list(dict.fromkeys([*features, args.target]))]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -426,10 +465,29 @@ def run_train(args: argparse.Namespace) -> int:
     lines = [] if args.quiet else _fit_summary(est, args, table, len(features), fit_kw)
     write_model(est, args.model, overwrite=args.force)  # last: a failure above leaves no file
     for line in lines:
-        print(line)
+        print(shown(line))
     if not args.quiet:
-        print(f"wrote {args.model}")
+        print(shown(f"wrote {args.model}"))
     return 0
+
+
+def _as_levels(chunk: Any, columns: list[str]) -> Any:
+    """``--categorical`` columns (read as text) as pandas Categoricals whose categories
+    are ordered as numbers where every cell is one (1, 3, 12, as R's factor() of
+    numbers; as text 12 sorts before 3), else as text; the reference is the first."""
+    import pandas as pd
+
+    if not columns:
+        return chunk
+    chunk = chunk.copy()
+    for name in columns:
+        values = chunk[name]
+        cells = sorted({str(v) for v in values.dropna()})
+        numbers = pd.to_numeric(pd.Series(cells, dtype=object), errors="coerce")
+        if cells and numbers.notna().all():
+            cells = [c for _, c in sorted(zip(numbers.tolist(), cells, strict=True))]
+        chunk[name] = pd.Categorical(values.where(values.isna(), values.astype(str)), cells)
+    return chunk
 
 
 def _refuse_labels_differing_in_spaces_or_case(target: str, labels: list[Any]) -> None:
@@ -442,9 +500,9 @@ def _refuse_labels_differing_in_spaces_or_case(target: str, labels: list[Any]) -
             groups.setdefault(" ".join(v.split()).casefold(), []).append(v)
     clashes = [sorted(g) for g in groups.values() if len(g) > 1]
     if clashes:
-        shown = "; ".join(" and ".join(repr(v) for v in g) for g in clashes[:3])
+        pairs = "; ".join(" and ".join(repr(v) for v in g) for g in clashes[:3])
         raise UserError(
-            f"target column {target!r} has labels that differ only in spaces or case ({shown}); "
+            f"target column {target!r} has labels that differ only in spaces or case ({pairs}); "
             "each would be its own class: write each class one way"
         )
 
@@ -460,9 +518,9 @@ def _written_as_missing(args: argparse.Namespace, exc: Exception) -> str:
     words = missing_words(args.data, m.group(1)) if m else []
     if not words:
         return ""
-    shown = ", ".join(repr(w) for w in words)
+    listed = ", ".join(repr(w) for w in words)
     return (
-        f" (cells written {shown} count as missing, as in pandas and R; if they are levels, "
+        f" (cells written {listed} count as missing, as in pandas and R; if they are levels, "
         "rename them in the file)"
     )
 
@@ -486,11 +544,21 @@ def _fit_summary(
     classes = ", ".join(repr(c.item() if hasattr(c, "item") else c) for c in est.classes_)
     d = est.coef_.shape[1]  # the model's columns (n_features_in_ counts the table's)
     lines = [f"trained on {n} rows, {d} model columns from {n_columns} table columns"]
+    w = fit_kw.get("sample_weight")
+    rows = est.design_report_.get("kept", slice(None))
+    if w is not None:
+        total = float(np.sum(w[rows]))
+        lines.append(
+            f"  frequency weights {args.weights}: {total:.10g} rows counted "
+            "(each row as often as its weight)"
+        )
     dropped = est.design_report_.get("dropped")
     if dropped:
         lines.append(f"  dropped {dropped} rows with missing values (--drop-missing)")
     if args.impute:
         lines.append(f"  missing cells filled with the training {args.impute} (--impute)")
+    if args.no_weight:
+        lines.append(f"  dropped {args.no_weight} rows with a missing weight (--drop-missing)")
     if args.no_label:
         lines.append(f"  dropped {args.no_label} rows with a missing target (--impute)")
     lines.append(f"  classes: {classes}")
@@ -498,11 +566,14 @@ def _fit_summary(
     tail = f": {reason}" if reason else ""  # files of older versions have no reason
     lines.append(f"  solver {est.solver_}, {est.n_iter_} iterations{tail}")
     lines.extend(f"  {line}" for line in fit_status(est))
-    rows = est.design_report_.get("kept", slice(None))
     kept = table.loc[rows]
     off = fit_kw.get("offset")
     predicted = est.predict(kept, offset=None if off is None else np.asarray(off)[rows])
-    acc = float(np.mean(predicted == kept[args.target].to_numpy()))
+    acc = float(
+        np.average(
+            predicted == kept[args.target].to_numpy(), weights=None if w is None else w[rows]
+        )
+    )
     lines.append(f"  training accuracy {acc:.4f}")
     return lines
 
@@ -514,6 +585,7 @@ def _memory_only_flags(args: argparse.Namespace) -> list[str]:
         "--cov-type": args.cov_type != "nonrobust",
         "--cluster": args.cluster is not None,
         "--offset": args.offset is not None,
+        "--weights": args.weights is not None,
         "--firth": args.firth,
         "--relax": args.relax,
         "--formula": args.formula is not None,
@@ -521,6 +593,7 @@ def _memory_only_flags(args: argparse.Namespace) -> list[str]:
         "--encoding": args.encoding != "reference",
         "--drop-missing": args.drop_missing,
         "--numeric": bool(args.numeric),
+        "--categorical": bool(args.categorical),
         "--learning-rate": args.learning_rate is not None,
     }
     return [flag for flag, on in given.items() if on]
@@ -572,6 +645,8 @@ def check_penalty_flags(args: argparse.Namespace) -> None:
         raise UserError("--cv chooses --alpha; give one or the other")
     if args.engine != "memory" or args.cov_type != "nonrobust" or args.cluster or args.offset:
         raise UserError("--cv works with --engine memory, without --cov-type/--cluster/--offset")
+    if args.weights is not None:
+        raise UserError("--cv does not take --weights yet; fit one --alpha with --weights")
     if args.solver not in ("auto", "cd"):
         raise UserError("--cv fits along a path with --solver cd; drop --solver")
     if args.firth:

@@ -43,7 +43,13 @@ from ._numpy import (
     one_blas_thread,
     tiny_newton_kernel,
 )
-from ._numpy_prep import coordinate_stats, first_non_finite, plain_arrays, prepare_numpy
+from ._numpy_prep import (
+    coordinate_stats,
+    first_non_finite,
+    plain_arrays,
+    prepare_numpy,
+    refuse_times,
+)
 from ._record import FitData, warn_weightless_classes
 from ._threads import capped, kernel_threads
 
@@ -69,6 +75,7 @@ __all__ = [
     "predict",
     "dask_accuracy",
     "prepare",
+    "refuse_times",
     "subsample_engine",
     "to_host",
     "note_tiny_newton",

@@ -467,9 +467,36 @@ def prepare_numpy(
     )
 
 
+def refuse_times(X: Any) -> None:
+    """Refuse a NumPy array of dates or times (``datetime64``, ``timedelta64``).
+
+    Cast to floats they are counts of the array's unit (days, or nanoseconds: the same
+    dates 8.64e13 times larger), so a model fitted on one unit and given another
+    predicts nonsense with no word; scikit-learn's casting does it silently. A table's
+    date column is refused the same way.
+
+    Examples
+    --------
+    >>> refuse_times(np.zeros((2, 2)))
+    >>> try:
+    ...     refuse_times(np.array([["2020-01-01"]], dtype="datetime64[D]"))
+    ... except ValueError as exc:
+    ...     print(str(exc)[:38])
+    X holds dates or times (datetime64[D])
+    """
+    dtype = getattr(X, "dtype", None)
+    if isinstance(dtype, np.dtype) and dtype.kind in "mM":
+        raise ValueError(
+            f"X holds dates or times ({dtype}); a model needs numbers: convert them, e.g. "
+            "days since a start: (X - start) / np.timedelta64(1, 'D')"
+        )
+
+
 def _check_X_y(X: Any, y: Any) -> tuple[Any, Any]:
     """scikit-learn's ``check_X_y`` with the estimator's accepted layouts and wording."""
     from sklearn.utils.validation import check_X_y
+
+    refuse_times(X)
 
     try:
         return check_X_y(  # type: ignore[no-any-return]

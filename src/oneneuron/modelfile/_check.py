@@ -97,6 +97,17 @@ def _classes(c: Any) -> np.ndarray:
         set(map(repr, arr.tolist()))
     ) != len(values):
         _fail("classes.values has a repeated label")
+    try:  # a fit orders them as np.unique does; coef's rows and proba's columns follow
+        ordered = (
+            sorted(values) == values if dtype.kind == "O" else bool(np.all(arr[:-1] < arr[1:]))
+        )
+    except TypeError:  # numbers and text together: no fit gives them
+        ordered = False
+    if not ordered:
+        _fail(
+            f"classes.values must be in the order a fit gives them (sorted, as np.unique), "
+            f"not {values!r:.80}"
+        )
     return arr
 
 
@@ -120,8 +131,29 @@ def _as_label(v: Any, dtype: np.dtype) -> Any:
     return x.item() if isinstance(x, np.generic) else x
 
 
+#: The deepest nesting of arrays and objects a model file may have (its own go about
+#: 8 deep: design terms' transforms, a coefficient path). The JSON parser allows
+#: about 1000; an entry the checks pass through (a key of the inference) nested that
+#: deep made a loaded model that pickle, deepcopy and joblib cannot handle.
+MAX_DEPTH = 64
+
+
+def _check_depth(doc: Any) -> None:
+    """Refuse a document nested deeper than :data:`MAX_DEPTH` (iteratively: no recursion)."""
+    stack = [(doc, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            _fail(f"arrays or objects nested deeper than {MAX_DEPTH} levels")
+        children = node.values() if isinstance(node, dict) else node
+        if {list, dict}.isdisjoint(map(type, children)):  # numbers or text: fast, in C
+            continue
+        stack.extend((c, depth + 1) for c in children if isinstance(c, list | dict))
+
+
 def check_document(doc: Any) -> dict[str, Any]:
     """Validate a parsed model document; returns the decoded arrays."""
+    _check_depth(doc)
     doc = _obj(doc, "the model file")
     if doc.get("format") != io.FORMAT:
         _fail(f"not a oneneuron model file (format is {doc.get('format')!r}, not {io.FORMAT!r})")
@@ -234,8 +266,19 @@ def check_document(doc: Any) -> dict[str, Any]:
             _fail(f"inference.classes {list(stored)!r} differ from classes {classes.tolist()!r}")
         if relax and np.any(np.asarray(W) != 0):  # with no column kept, nothing was refitted
             _check_relaxed_inference(doc["inference"], W, names, bool(obj["fit_intercept"]))
+            header = (0.0, "the relaxed refit's (unpenalised)")
         else:
-            _check_inference(doc["inference"], W, b, bool(obj["fit_intercept"]))
+            firth = params.get("firth", False) is True
+            _check_inference(doc["inference"], W, b, bool(obj["fit_intercept"]), firth)
+            terms = (["intercept"] if obj["fit_intercept"] else []) + list(names)
+            # a file with the command line's older table encoding (input) may name its
+            # terms as the fitted arrays' columns (x0, x1, ...): their number is checked
+            if doc["input"] is None and doc["inference"]["terms"] != terms:
+                _fail(
+                    "inference.terms must be the model's (intercept and features.names, in "
+                    f"order: {', '.join(terms)[:200]})"
+                )
+            header = (float(obj["alpha"]), "the model's")
     if doc["input"] is not None:
         from ..tables import check_input_spec
 
@@ -257,6 +300,8 @@ def check_document(doc: Any) -> dict[str, Any]:
     record = None
     if doc.get("path") is not None:
         record = _check_cv_record(doc["path"], obj, names, classes, mean, scale)
+    if doc["inference"] is not None:  # after the path, which names a changed alpha better
+        _check_header(doc["inference"], params, *header)
     return {
         "classes": classes,
         "W": W,
@@ -439,6 +484,11 @@ def _check_coef_path(
     n_alphas, m, t = len(alphas), 1 if len(classes) == 2 else len(classes), len(terms)
     if n_alphas * m * t > io.MAX_PATH_COEFS:
         _fail(f"path.coef_path.coef holds more than {io.MAX_PATH_COEFS} numbers")
+    if n_alphas * m * len(names) > io.MAX_PATH_CELLS:  # before the dense array exists
+        _fail(
+            f"path.coef_path would be {n_alphas} x {m} x {len(names)} numbers in memory, more "
+            f"than the {io.MAX_PATH_CELLS} a model file's path may hold"
+        )
     stored = _array(c["coef"], "path.coef_path.coef", (n_alphas, m, t))
     coef = np.zeros((n_alphas, m, len(names)))
     coef[:, :, cols] = stored
@@ -486,8 +536,9 @@ def _check_params(params: dict[str, Any]) -> None:
         _fail(f"params.cov_type {cov!r} is not one of {list(COV_TYPES)}")
 
 
-def _inference_record(data: dict[str, Any]) -> Any:
-    """The stored inference as an ``InferenceResult``, its scalars checked."""
+def _inference_record(data: dict[str, Any], fit_intercept: bool, firth: bool = False) -> Any:
+    """The stored inference as an ``InferenceResult``, its scalars checked (and the
+    ``extra`` entries the summary reads: see :func:`_check_extra`)."""
     from ..stats import InferenceResult
 
     try:
@@ -524,7 +575,54 @@ def _inference_record(data: dict[str, Any]) -> Any:
         why = _fingerprint_problem(res.extra["data"])
         if why or len(res.extra["data"]["class_sums"]) != len(res.classes):
             _fail(f"inference: extra.data {why or 'needs one class sum per class'}")
+    _check_extra(res, fit_intercept, firth)
     return res
+
+
+def _check_extra(res: Any, fit_intercept: bool, firth: bool) -> None:
+    """The ``extra`` entries that the summary, its caption and the tests read: each of its
+    type and range, and consistent with the model (``fit_intercept``; Firth's entries only
+    for a ``firth=True`` model). A tampered entry was printed as it stood: p-values of 5
+    and -2, a null deviance of -inf, a Firth caption on a maximum-likelihood fit."""
+    extra = res.extra
+    for key in ("firth", "offset", "fit_intercept"):
+        if key in extra and not isinstance(extra[key], bool):
+            _fail(f"inference: extra.{key} must be true or false, not {extra[key]!r:.40}")
+    if extra.get("fit_intercept", fit_intercept) != fit_intercept:
+        _fail("inference: extra.fit_intercept differs from objective.fit_intercept")
+    if extra.get("firth", False) and not firth:
+        _fail("inference: extra.firth is true but the model is not a firth=True fit")
+    if firth and not extra.get("firth", False):  # e.g. set_params(firth=True) after a fit
+        _fail("params.firth is true but the inference is not a Firth fit's (extra.firth)")
+    for key in ("zero_log_likelihood", "penalized_log_likelihood"):
+        v = extra.get(key)
+        if key in extra and (
+            isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v)
+        ):
+            _fail(f"inference: extra.{key} must be a finite number, not {v!r:.40}")
+    if extra.get("zero_log_likelihood", 0.0) > 1e-9 * max(1.0, res.nobs):
+        _fail("inference: extra.zero_log_likelihood must be <= 0 (a sum of log-probabilities)")
+    for key, lo in (("n_clusters", 1), ("separated_rows", 0)):
+        v = extra.get(key)
+        if key in extra and (isinstance(v, bool) or not isinstance(v, int) or v < lo):
+            _fail(f"inference: extra.{key} must be an integer >= {lo}, not {v!r:.40}")
+    if "note" in extra and not isinstance(extra["note"], str):
+        _fail("inference: extra.note must be a string")
+    p = extra.get("lr_p_values")
+    if p is not None:
+        if not extra.get("firth", False):
+            _fail("inference: extra.lr_p_values belong to a Firth fit (extra.firth true)")
+        if (
+            not isinstance(p, list)
+            or len(p) != res.coef.size
+            or not all(
+                isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1 for v in p
+            )
+        ):
+            _fail(
+                f"inference: extra.lr_p_values must be {res.coef.size} p-values in [0, 1] "
+                "(one per coefficient)"
+            )
 
 
 def _fingerprint_problem(data: Any) -> str:
@@ -567,9 +665,29 @@ def _check_covariance(res: Any) -> None:
         _fail("inference: the covariance has non-finite entries")
 
 
+#: What a fit's separation check found (``InferenceResult.separation``).
+_SEPARATIONS = ("none", "quasi-complete", "complete", "not checked")
+
+
+def _check_header(data: dict[str, Any], params: dict[str, Any], alpha: float, whose: str) -> None:
+    """The inference's description of its fit, which the summary prints, must be the
+    model's: its covariance type, its penalty, a known separation outcome and a reason
+    that is text (a tampered one was printed as it stood)."""
+    cov = params.get("cov_type", "nonrobust")  # (older records may lack these two keys)
+    if "cov_type" in data and data["cov_type"] != cov:
+        _fail(f"inference.cov_type {data.get('cov_type')!r:.40} is not params.cov_type {cov!r}")
+    if "alpha" in data and data["alpha"] != alpha:
+        _fail(f"inference.alpha {data.get('alpha')!r:.40} is not {whose} {alpha!r}")
+    sep = data.get("separation", "not checked")
+    if sep not in _SEPARATIONS:
+        _fail(f"inference.separation {sep!r:.40} is not one of {list(_SEPARATIONS)}")
+    if not isinstance(data.get("reason", ""), str):
+        _fail("inference.reason must be a string")
+
+
 def _check_relaxed_inference(data: dict[str, Any], W: Any, names: list[str], icpt: bool) -> None:
     """``relax=True``: the inference is the unpenalised refit on the columns ``W`` keeps."""
-    res = _inference_record(data)
+    res = _inference_record(data, icpt)
     kept = np.flatnonzero(np.any(np.asarray(W) != 0, axis=0))
     terms = (["intercept"] if icpt else []) + [names[j] for j in kept]
     if list(res.terms) != terms:
@@ -583,9 +701,11 @@ def _check_relaxed_inference(data: dict[str, Any], W: Any, names: list[str], icp
     _check_covariance(res)
 
 
-def _check_inference(data: dict[str, Any], W: Any, b: Any, fit_intercept: bool) -> None:
+def _check_inference(
+    data: dict[str, Any], W: Any, b: Any, fit_intercept: bool, firth: bool = False
+) -> None:
     """The stored inference must describe these coefficients (no hand-edited mismatch)."""
-    res = _inference_record(data)
+    res = _inference_record(data, fit_intercept, firth)
     W = np.asarray(W, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     full = np.column_stack([b, W]) if fit_intercept else W

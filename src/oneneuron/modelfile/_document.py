@@ -36,7 +36,11 @@ Schema, ``format_version`` 2 (top-level keys; version-1 files, which lack
     inference         null, or the fit's inference (``InferenceResult.to_dict()``: terms,
                       coefficients, covariance, likelihoods); written whenever the
                       estimator has ``inference_``, checked against the coefficients
-                      on load, and restored as ``inference_`` (so ``summary()`` works).
+                      on load (so are its terms, the model's columns in order; its
+                      cov_type and alpha, the model's; and the ``extra`` entries the
+                      summary reads: types, ranges, Firth's only on a ``firth`` model),
+                      and restored as
+                      ``inference_`` (so ``summary()`` works).
                       With ``params.relax`` true it is the relaxed refit's (``relax=True``):
                       its terms must be the columns the L1 fit kept; its labelled note
                       comes back with it. A loaded model has no ``relaxed_`` estimator.
@@ -59,7 +63,9 @@ Schema, ``format_version`` 2 (top-level keys; version-1 files, which lack
                       order; the others are zero all along), "coef": [n_alphas][m][terms]
                       original scale, "intercept": [n_alphas][m], "alpha_max",
                       "deviance_explained", "loss", "kkt", "n_passes": [n_alphas]};
-                      null when it would hold more than MAX_PATH_COEFS (2e6) numbers
+                      null when it would hold more than MAX_PATH_COEFS (2e6) numbers,
+                      or n_alphas x m x d (its dense size once loaded) is above
+                      MAX_PATH_CELLS (2**25); a file beyond either bound is refused
 
 Fields that other features add go in as *optional* keys of an existing object
 (``params.cov_type``, ``objective.l1_ratio``/``penalty_factor``, ``fit.offset``):
@@ -112,6 +118,7 @@ from ._check import check_document, from_document
 from ._schema import (
     FORMAT,
     FORMAT_VERSION,
+    MAX_PATH_CELLS,
     MAX_PATH_COEFS,
     MAX_STOP_REASON_CHARS,
     OPTIONAL_PARAM_KEYS,
@@ -269,7 +276,7 @@ def _coef_path(path: Any, names: list[str]) -> dict[str, Any] | None:
     if coef.shape[2] != len(names):
         raise ModelFileError(f"the coefficient path has {coef.shape[2]} columns, not {len(names)}")
     cols = np.flatnonzero(np.any(coef != 0, axis=(0, 1)))
-    if coef.shape[0] * coef.shape[1] * len(cols) > MAX_PATH_COEFS:
+    if coef.shape[0] * coef.shape[1] * len(cols) > MAX_PATH_COEFS or coef.size > MAX_PATH_CELLS:
         return None
     return {
         "alpha_max": float(path.alpha_max),
@@ -294,7 +301,13 @@ def write_model(
 ) -> None:
     """Write a model file atomically; see :func:`save` (this adds the command line's extras)."""
     doc = to_dict(estimator, input=input, inference=inference, n_samples=n_samples)
-    check_document(doc)  # never write a file that load() would refuse
+    try:
+        check_document(doc)  # never write a file that load() would refuse
+    except ModelFileError as exc:  # the estimator's own state disagrees with itself
+        raise ModelFileError(
+            f"cannot save this model: {exc}. Its parameters were changed after the fit "
+            "(set_params) and no longer describe its coefficients: refit before saving"
+        ) from None
     text = json.dumps(doc, indent=1, allow_nan=False) + "\n"
     size = len(text.encode("utf-8"))
     if size > MAX_MODEL_BYTES:
@@ -402,7 +415,9 @@ def _sniff(p: Path, head: bytes) -> None:
     start = head.lstrip(b" \t\r\n\xef\xbb\xbf")
     if start.startswith((b"{", b"[", b'"')) or not start:
         return  # JSON: the parser and the checks say what is wrong with it
-    if head.startswith(b"PAR1"):
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        what = "UTF-16 text; save it as UTF-8"
+    elif head.startswith(b"PAR1"):
         what = "a Parquet data table"
     elif head.startswith((b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"PK\x03\x04", b"\x28\xb5\x2f\xfd")):
         what = "a compressed file"
@@ -441,7 +456,7 @@ def read_model(path: str | os.PathLike[str]) -> SavedModel:
     p = Path(path)
     data = _read_bytes(p)
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")  # an editor's byte-order mark is not content
     except UnicodeDecodeError:
         raise ModelFileError(f"{p} is not a oneneuron model file (not UTF-8 text)") from None
     try:

@@ -59,6 +59,11 @@ MAX_CV_SCORES = 10_000_000
 #: The most numbers a stored coefficient path holds (n_alphas x classes x stored
 #: columns, about 40 MB of JSON); a larger path is not written (``coef_path`` null).
 MAX_PATH_COEFS = 2_000_000
+#: The most cells of a loaded coefficient path (n_alphas x classes x features): it is
+#: dense in memory (256 MiB of float64 at this bound) while the file stores only the
+#: columns non-zero somewhere on it, so a small file could otherwise ask for any amount
+#: of memory. A larger path is not written and a file holding one is refused.
+MAX_PATH_CELLS = 1 << 25
 PARAM_KEYS = (
     "solver",
     "tol",

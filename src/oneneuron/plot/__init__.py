@@ -15,7 +15,7 @@ Examples
 
 from __future__ import annotations
 
-from ._base import new_axes, strip_text
+from ._base import literal, new_axes, strip_text
 from ._curves import (
     plot_class_histograms,
     plot_cross_entropy,
@@ -33,6 +33,7 @@ from ._planes import (
 )
 
 __all__ = [
+    "literal",
     "new_axes",
     "strip_text",
     "plot_sigmoid",

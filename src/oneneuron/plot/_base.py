@@ -21,6 +21,39 @@ def class_color(i: int) -> str:
     return MORE_CLASS_COLORS[(i - len(CLASS_COLORS)) % len(MORE_CLASS_COLORS)]
 
 
+#: The most characters of a name from the data that a figure draws (see :func:`literal`).
+MAX_LABEL_CHARS = 60
+
+
+def literal(text: object, max_chars: int | None = MAX_LABEL_CHARS) -> str:
+    r"""``text`` to be drawn as written: each ``$`` escaped, so that matplotlib does not read
+    the text between two of them as TeX (mathtext), and at most ``max_chars`` characters
+    (the middle elided with "..."; None: all of it).
+
+    Column names, class labels and other text from the user's data go through this
+    before they become a title, label, legend entry or tick label: ``cost $5 to $9``
+    would otherwise be drawn as a formula, ``$\foo$`` stop the drawing with
+    matplotlib's "Unknown symbol" error, and a name of 20,000 characters make a figure
+    230,000 pixels wide. Text the caller passes as a label (``labels=``, ``label=``)
+    is drawn as matplotlib draws it, mathtext included.
+
+    Examples
+    --------
+    >>> from oneneuron.plot import literal, new_axes
+    >>> print(literal("cost $5 to $9"))
+    cost \$5 to \$9
+    >>> literal("x" * 100, max_chars=11)
+    'xxxx...xxxx'
+    >>> ax = new_axes()
+    >>> ax.set_title(literal(r"$\foo$")).figure.savefig(__import__("io").BytesIO())
+    """
+    text = str(text)
+    if max_chars is not None and len(text) > max_chars:
+        head = (max_chars - 3 + 1) // 2
+        text = text[:head] + "..." + text[len(text) - (max_chars - 3 - head) :]
+    return text.replace("$", r"\$")
+
+
 def new_axes(ax: Axes | None = None, figsize: tuple[float, float] = (5.0, 3.6)) -> Axes:
     """``ax`` itself, or the axes of a new headless :class:`~matplotlib.figure.Figure`.
 

@@ -10,7 +10,7 @@ from matplotlib.axes import Axes
 from numpy.typing import ArrayLike
 
 from ..functions import sigmoid, sigmoid_grad
-from ._base import CLASS_COLORS, class_color, new_axes
+from ._base import CLASS_COLORS, class_color, literal, new_axes
 
 
 def _one_number(v: Any, what: str) -> float:
@@ -121,7 +121,7 @@ def plot_class_histograms(
     if range is None:
         range = (float(x.min()), float(x.max()))
     for i, c in enumerate(classes):
-        name = labels[i] if labels is not None else f"class {c}"
+        name = labels[i] if labels is not None else literal(f"class {c}")
         color = class_color(i)
         ax.hist(x[y == c], bins=bins, range=range, alpha=0.5, color=color, label=name)
     ax.set_xlabel("x")

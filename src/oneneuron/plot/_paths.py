@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 
-from ._base import new_axes
+from ._base import literal, new_axes
 
 
 def _record(cv: Any) -> Any:
@@ -84,9 +84,9 @@ def plot_coefficient_path(path: Any, *, labels: bool = True, ax: Axes | None = N
     n_alphas, m, d = path.coef.shape
     for k in range(m):
         for j in range(d):
-            name = path.feature_names[j]
+            name = literal(path.feature_names[j])  # the data's names, "$" and all
             if m > 1:
-                name = f"{path.classes[k]}: {name}"
+                name = f"{literal(path.classes[k])}: {name}"
             ax.plot(path.alphas, path.coef[:, k, j], label=name)
     _alpha_axis(ax, path.alphas)
     ax.axhline(0.0, color="0.6", lw=0.8)
@@ -139,7 +139,7 @@ def plot_cv_curve(cv: Any, *, ax: Axes | None = None) -> Axes:
     ax.axvline(record.alpha, ls=":", color="C2", label=chosen)
     _alpha_axis(ax, alphas)
     ax.set_xlabel("alpha")
-    ax.set_ylabel(record.scoring)
+    ax.set_ylabel(literal(record.scoring))
     ax.set_title(f"cross-validation ({scores.shape[0]} folds, l1_ratio={record.l1_ratio:g})")
     ax.legend(fontsize="small")
     return ax

@@ -10,7 +10,7 @@ from matplotlib.axes import Axes
 from numpy.typing import ArrayLike, NDArray
 
 from ..functions import log_loss
-from ._base import class_color, new_axes
+from ._base import class_color, literal, new_axes
 
 _MARKERS = ("*", "o")
 #: Markers of classes beyond the first two.
@@ -46,7 +46,7 @@ def plot_classes(
     kw = {"s": 30, "edgecolors": "k", "linewidths": 0.4} | scatter_kw
     for i, c in enumerate(np.unique(y)):
         rows = X[y == c]
-        name = labels[i] if labels is not None else f"class {c}"
+        name = labels[i] if labels is not None else literal(f"class {c}")
         color = class_color(i)
         marker = markers[i] if i < len(markers) else _MORE_MARKERS[(i - len(markers)) % 6]
         size = kw["s"] * (2.5 if marker == "*" else 1.0)  # a star looks smaller than a disc

@@ -18,6 +18,7 @@ the end of ``fit`` (:func:`compute_inference`) and kept as an
 ``profile_intervals``        profile-likelihood confidence intervals (``_profile``)
 ``anova``                    sequential analysis of deviance over terms (``_anova``)
 ``training_rows``            the training rows as the fit used them (its ``missing=``)
+``named_columns``            weights, offsets and clusters named as columns of a table
 ``relaxed_view``             a ``relax=True`` model's refit and X on its kept columns
 ``separation_fixes``         separation's remedies, with the settings they cannot go with
 ``diagnostics``              residuals, leverage, Cook's distance (``_diagnostics``)
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from ._fit import (
         HessianRecorder,
         compute_inference,
+        named_columns,
         relaxed_view,
         separation_fixes,
         term_names,
@@ -69,6 +71,7 @@ _LAZY = {
     "compute_inference": "_fit",
     "term_names": "_fit",
     "training_rows": "_fit",
+    "named_columns": "_fit",
     "relaxed_view": "_fit",
     "separation_fixes": "_fit",
     "ChiSquareTest": "_hypothesis",
@@ -100,6 +103,7 @@ __all__ = [
     "firth_inference",
     "term_names",
     "training_rows",
+    "named_columns",
     "relaxed_view",
     "separation_fixes",
     "logit_interval",

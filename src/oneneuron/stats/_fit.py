@@ -108,6 +108,31 @@ def training_labels(model: Any, X: Any, y: Any) -> Any:
     return np.asarray(X[name])
 
 
+def named_columns(X: Any, **given: Any) -> dict[str, Any]:
+    """``given`` (``sample_weight=``, ``offset=``, ``cluster=``) with each string read as
+    the column of the table ``X`` it names, as ``oneneuron.logit`` and the fit take them
+    (numbers, cluster labels as they are).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> named_columns(pd.DataFrame({"n": [2.0, 3.0]}), sample_weight="n", offset=None)
+    {'sample_weight': array([2., 3.]), 'offset': None}
+    """
+    names = getattr(X, "column_names", None)  # an Arrow table's; pandas and polars: columns
+    columns = [str(c) for c in (names if names is not None else getattr(X, "columns", []))]
+    out = dict(given)
+    for what, value in given.items():
+        if not isinstance(value, str):
+            continue
+        if value not in columns:
+            where = f"its columns are {columns}" if columns else "X is not a table"
+            raise ValueError(f"{what}={value!r} names no column of X ({where})")
+        column = np.asarray(X[value])
+        out[what] = column if what == "cluster" else column.astype(np.float64)
+    return out
+
+
 #: Relative tolerance of :func:`data_mismatch` (the sums are made in other orders).
 FINGERPRINT_RTOL = 1e-9
 
@@ -273,7 +298,8 @@ def training_rows(
 
     For the statistics that take the training data again (``anova``,
     ``diagnostics``, ``margeff``, profile intervals). ``y`` as
-    :func:`training_labels` reads it (None when ``labels`` is False). A model
+    :func:`training_labels` reads it (None when ``labels`` is False);
+    ``sample_weight`` and ``offset`` may name columns of ``X``. A model
     fitted on a table with ``missing="drop"`` dropped the rows with a missing
     cell in a column its design reads or a missing label: the same rows are
     dropped here from ``X``, ``y``, ``sample_weight`` and ``offset`` (given, as
@@ -282,6 +308,8 @@ def training_rows(
     a missing cell (they need every row).
     """
     y = training_labels(model, X, y) if labels else None
+    named = named_columns(X, sample_weight=sample_weight, offset=offset)
+    sample_weight, offset = named["sample_weight"], named["offset"]
     design = getattr(model, "design_", None)
     if design is not None:  # a fit on an array with missing=: a table of its columns
         X = design.as_table(X)

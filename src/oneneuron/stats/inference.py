@@ -253,6 +253,27 @@ class InferenceResult:
         return float(chdtrc(df, max(self.llr, 0.0)))
 
     @property
+    def deviance(self) -> float:
+        """R's residual deviance, ``-2 log_likelihood`` (individual rows: a saturated model's
+        log-likelihood is 0)."""
+        return -2.0 * self.log_likelihood
+
+    @property
+    def null_deviance(self) -> float:
+        """R's null deviance: ``-2`` times the log-likelihood of :attr:`llr`'s null model."""
+        return -2.0 * self.llr_null_log_likelihood
+
+    @property
+    def df_resid(self) -> float:
+        """R's ``df.residual``: ``nobs - k`` (the weights' sum less the free parameters)."""
+        return self.nobs - self.n_params
+
+    @property
+    def df_null(self) -> float:
+        """R's ``df.null``: ``nobs`` less the intercepts (``nobs`` without one)."""
+        return self.nobs - (self.n_blocks if self.has_intercept else 0)
+
+    @property
     def aic(self) -> float:
         """``-2 log_likelihood + 2 k``."""
         return -2.0 * self.log_likelihood + 2.0 * self.n_params
@@ -391,6 +412,10 @@ class InferenceResult:
             f"AIC={self.aic:.6g}  BIC={self.bic:.6g}",
             self._llr_line(),
         ]
+        if self.extra.get("dropped"):  # R: "(4 observations deleted due to missingness)"
+            lines.append(
+                f"({self.extra['dropped']} rows with missing values were left out of the fit)"
+            )
         if self.separation not in ("none", "not checked"):
             lines.append(f"WARNING: {self.separation} separation; estimates do not exist")
         if self.extra.get("note"):
@@ -404,11 +429,9 @@ class InferenceResult:
             null = "intercept + offset" if offset else "intercept-only"
         else:
             null = "offset-only" if offset else f"all-zero (P=1/{len(self.classes)})"
-        df_null = self.nobs - (self.n_blocks if self.has_intercept else 0)
         devs = (  # R's null deviance is that of the llr's null model
-            f"null deviance={-2 * self.llr_null_log_likelihood:.6g} on {df_null:g} df  "
-            f"residual deviance={-2 * self.log_likelihood:.6g} on "
-            f"{self.nobs - self.n_params:g} df  "
+            f"null deviance={self.null_deviance:.6g} on {self.df_null:g} df  "
+            f"residual deviance={self.deviance:.6g} on {self.df_resid:g} df  "
         )
         p = self.llr_pvalue
         test = (

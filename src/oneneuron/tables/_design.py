@@ -16,7 +16,10 @@ Coding, as R, patsy, statsmodels and formulaic do it:
   (treatment coding): one 0/1 column ``name[T.level]`` per other level, so a
   model with an intercept is identified. The reference is the first level:
   the category order of a categorical dtype (ordered or not), the sorted values
-  of a text column; ``reference={"col": "level"}`` picks another. The levels are
+  of a text column; ``reference={"col": "level"}`` picks another. An ordered
+  categorical (R's ordered factor) is coded so too, not with R's default
+  polynomial contrasts (``contr.poly``): a formula asks for those with
+  ``C(x, Poly)``. The levels are
   the values the training rows hold: a category of a dtype that no row holds is
   left out, as R's ``model.frame`` drops unused levels. With
   ``encoding="full"`` every level gets a column ``name[level]`` (one-hot; not
@@ -36,13 +39,17 @@ Formulas (``"y ~ x + C(g) + x:g + np.log(z)"``) are parsed and evaluated by
 formulaic at fit time. A formula is Python code: formulaic evaluates the
 expressions in it, so never fit a formula from an untrusted source. What is
 kept afterwards is not the formula but the restricted spec above; the
-allow-listed transforms are :data:`TRANSFORMS`, ``I(x ** k)`` for an integer
-``k``, ``center(x)`` and ``scale(x)`` with their training statistics, ``C()`` of a
-text or categorical column, and interactions (products). A formula using
-anything else (``poly``, ``bs``, ``C()`` of a numeric column, ...) still fits and
-predicts in memory, but cannot be saved to a model file (the message says which
-term). Such a term is evaluated by formulaic at prediction time too; what it cannot
-evaluate on the new rows is one ``ValueError`` naming the term and the cause. A
+allow-listed transforms are :data:`TRANSFORMS` (also in R's spelling, ``log(x)``,
+``log10``, ``log2``, ``exp``: :data:`R_TRANSFORMS`), ``I(x ** k)`` for an integer
+``k``, ``I(x / c)``, ``I(x * c)``, ``I(x + c)``, ``I(x - c)`` for a number ``c``
+(R's rescaling, ``I(lwt / 10)``; under a transform too, ``log(x + 1)``), a column
+compared with a number (``I(ptl > 0)``, ``>=``, ``<``, ``<=``, ``==``, ``!=``),
+``center(x)`` and ``scale(x)`` with their training statistics, ``C()`` of a text or
+categorical column, and interactions (products). A formula using anything else
+(``poly``, ``bs``, ``C()`` of a numeric column, ...) still fits and predicts in
+memory, but cannot be saved to a model file (the message says which term). Such a
+term is evaluated by formulaic at prediction time too; what it cannot evaluate on
+the new rows is one ``ValueError`` naming the term and the cause. A
 B-spline ``bs(x, ...)`` is defined on its training range only (formulaic refuses to
 extrapolate it): values beyond it are refused with the column, the range and the first
 such row; fit with ``lower_bound=``/``upper_bound=`` that cover the values to predict.
@@ -79,9 +86,23 @@ ENCODINGS = ("reference", "full")
 TRANSFORMS = {
     "np.log": np.log,
     "np.log1p": np.log1p,
+    "np.log10": np.log10,
+    "np.log2": np.log2,
     "np.sqrt": np.sqrt,
     "np.exp": np.exp,
     "np.abs": np.abs,
+}
+#: R's spellings that formulaic evaluates as the NumPy functions (``log(x)`` is
+#: ``np.log(x)``): saved as those, the term keeping the name the formula gave it.
+R_TRANSFORMS = {"log": "np.log", "log10": "np.log10", "log2": "np.log2", "exp": "np.exp"}
+#: R functions a formula here spells as NumPy's (named when a formula uses R's name).
+R_FUNCTIONS = {
+    "sqrt": "np.sqrt(x)",
+    "log1p": "np.log1p(x)",
+    "expm1": "np.expm1(x)",
+    "pmin": "np.minimum(x, c)",
+    "pmax": "np.maximum(x, c)",
+    "ifelse": "np.where(condition, a, b)",
 }
 _KINDS = ("numeric", "boolean", "categorical")
 _MAX_LEVELS = MAX_CATEGORIES  # one limit for every face (it was 200 in the input specs)
@@ -224,6 +245,16 @@ def _is_temporal(s: pd.Series) -> bool:
         t.is_datetime64_any_dtype(s)
         or t.is_timedelta64_dtype(s)
         or isinstance(s.dtype, pd.PeriodDtype)
+    )
+
+
+def _temporal_message(name: str, s: pd.Series, where: str = "") -> str:
+    """Why a column of dates or times is refused (at fit, and at predict where training
+    had numbers: converted, they would be nanoseconds since 1970)."""
+    return (
+        f"column {name!r}{where} holds dates or times ({s.dtype}); a model needs numbers "
+        "or categories: convert it (e.g. days since a start, or the year as a "
+        "category) or leave it out"
     )
 
 
@@ -376,7 +407,10 @@ class DesignSpec:
         each factor ``{"column": c}`` (its value), ``{"column": c, "level": v}``
         (1 where the column equals ``v``), or ``{"column": c, "transform": t}``
         with ``t`` one of :data:`TRANSFORMS`, ``{"power": k}``,
-        ``{"center": mean}`` or ``{"scale": [mean, sd]}`` (sd with ddof=1, as formulaic).
+        ``{"center": mean}``, ``{"scale": [mean, sd]}`` (sd with ddof=1, as formulaic) or
+        ``{"affine": [a, b]}`` (``a * x + b``: ``I(x / c)``, ``I(x - c)``, ...), that
+        under one of :data:`TRANSFORMS`, ``{"affine": [a, b], "then": t}``
+        (``log(x + 1)``), or ``{"compare": [op, c]}`` (``I(x > c)``).
         A term's value is the product of its factors.
     target : str or None
         The target column of a formula's left-hand side (or of the CLI).
@@ -540,11 +574,7 @@ class DesignSpec:
             if na[name].all():
                 raise DataError(f"column {name!r} is empty (every cell is missing)")
             if _is_temporal(s):
-                raise DataError(
-                    f"column {name!r} holds dates or times ({s.dtype}); a model needs numbers "
-                    "or categories: convert it (e.g. days since a start, or the year as a "
-                    "category) or leave it out"
-                )
+                raise DataError(_temporal_message(name, s))
             kind = _kind(s)
             why = numbers_as_text(s, lambda i, rows=df.index: f"row {rows[i]}")
             if kind == "categorical" and why is not None:  # a Categorical dtype keeps it
@@ -952,6 +982,15 @@ class DesignSpec:
             return x ** t["power"]
         if "scale" in t:
             return (x - t["scale"][0]) / t["scale"][1]
+        if "affine" in t:
+            v = t["affine"][0] * x + t["affine"][1]
+            if "then" in t:
+                with np.errstate(all="ignore"):
+                    return TRANSFORMS[t["then"]](v)
+            return v
+        if "compare" in t:
+            op, c = t["compare"]
+            return COMPARISONS[op](x, c).astype(np.float64)
         return x - t["center"]
 
     def _clean(
@@ -982,6 +1021,8 @@ class DesignSpec:
                     codes = np.where(unknown, self.reference_code(name), codes)
                 out[name] = codes
                 continue
+            if kind != "categorical" and _is_temporal(s):  # to_numeric reads nanoseconds
+                raise DataError(_temporal_message(name, s, f" of {source}"))
             if kind == "numeric" and not pd.api.types.is_numeric_dtype(s):
                 num = pd.to_numeric(s, errors="coerce")
                 bad = num.isna().to_numpy() & ~na
@@ -1269,6 +1310,10 @@ class DesignSpec:
             mm = model_matrix(rhs, frame, na_action="raise", output="sparse" if big else "pandas")
         except Exception as exc:  # noqa: BLE001 - formulaic's errors are the formula's
             msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            unknown = re.search(r"name '(\w+)' is not defined", msg)
+            if unknown and unknown.group(1) in R_FUNCTIONS:
+                name = unknown.group(1)
+                msg += f"; R's {name}() is {R_FUNCTIONS[name]} here"
             raise ValueError(f"cannot evaluate the formula {self.formula!r}: {msg}") from None
         self._check_nominated_levels(mm.model_spec, frame)
         names = [str(c) for c in mm.model_spec.column_names]
@@ -1399,13 +1444,13 @@ class DesignSpec:
                 data[col["name"]] = x
         return pd.DataFrame(data)
 
-    def _parse_term(self, name: str, raw: dict[str, Any]) -> dict[str, Any]:
+    def _parse_term(self, name: str, raw: dict[str, Any] | None) -> dict[str, Any]:
         factors = []
         for part in _split_factors(name, [c["name"] for c in self.columns]):
             factors.append(self._parse_factor(part, raw))
         return {"name": name, "factors": factors}
 
-    def _parse_factor(self, part: str, raw: dict[str, Any]) -> dict[str, Any]:
+    def _parse_factor(self, part: str, raw: dict[str, Any] | None) -> dict[str, Any]:
         cols = {c["name"]: c for c in self.columns}
         # a level is the [..] after a column's name, which may hold brackets itself
         # (C(`x[1]`)[T.a]), as may the level: the first split whose left side names a column
@@ -1425,9 +1470,12 @@ class DesignSpec:
             level = inner[2:] if inner.startswith("T.") else inner
             col = cols[_strip_c(part[:split])]
             if col["kind"] != "categorical":
+                name = col["name"]
                 raise ValueError(
-                    f"the formula term {part!r} codes the numeric column {col['name']!r} "
-                    "as categories, which a model file cannot store (store the column as text)"
+                    f"the formula term {part!r} codes the numeric column {name!r} as "
+                    "categories, which a model file cannot store: make the column a pandas "
+                    f"Categorical, data[{name!r}] = pd.Categorical(data[{name!r}]) (the same "
+                    f"model, levels in the numbers' order; it saves; CLI --categorical {name})"
                 )
             if level not in col["levels"]:
                 raise ValueError(f"term {part!r} is not a level of a categorical column")
@@ -1440,19 +1488,33 @@ class DesignSpec:
             if expr.startswith("C("):
                 raise ValueError(f"C() of the numeric column {name!r} cannot be saved")
             return {"column": name}
-        m = re.fullmatch(r"(np\.\w+)\((.+)\)", expr)
-        if m and m.group(1) in TRANSFORMS and _unquote(m.group(2)) in cols:
-            return {"column": _unquote(m.group(2)), "transform": m.group(1)}
+        m = re.fullmatch(r"((?:np\.)?\w+)\((.+)\)", expr)
+        how = m and R_TRANSFORMS.get(m.group(1), m.group(1))
+        if m and how in TRANSFORMS and _unquote(m.group(2)) in cols:
+            return {"column": _unquote(m.group(2)), "transform": how}
+        inner = _affine(f"I({m.group(2)})", cols) if m and how in TRANSFORMS else None
+        if inner is not None and cols[inner[0]]["kind"] != "categorical":  # log(x + 1)
+            return {"column": inner[0], "transform": {"affine": inner[1], "then": how}}
         m = re.fullmatch(r"I\((.+?)\s*\*\*\s*(\d+)\)", expr)
         if m and _unquote(m.group(1)) in cols:
             return {"column": _unquote(m.group(1)), "transform": {"power": int(m.group(2))}}
+        affine = _affine(expr, cols)
+        if affine is not None and cols[affine[0]]["kind"] != "categorical":
+            return {"column": affine[0], "transform": {"affine": affine[1]}}
+        compared = _comparison(expr, cols)
+        if compared is not None and cols[compared[0]]["kind"] != "categorical":
+            return {"column": compared[0], "transform": {"compare": compared[1]}}
         m = re.fullmatch(r"center\((.+)\)", expr)
         if m and _unquote(m.group(1)) in cols:
             name = _unquote(m.group(1))
+            if raw is None:  # the form only (checking a stored term): no training data
+                return {"column": name, "transform": {"center": None}}
             return {"column": name, "transform": {"center": float(np.mean(raw[name]))}}
         m = re.fullmatch(r"scale\((.+)\)", expr)
         if m and _unquote(m.group(1)) in cols:
             name = _unquote(m.group(1))
+            if raw is None:
+                return {"column": name, "transform": {"scale": None}}
             sd = float(np.std(raw[name], ddof=1))
             if sd > 0:
                 mean = float(np.mean(raw[name]))
@@ -1470,7 +1532,10 @@ class DesignSpec:
         raise ValueError(
             f"the formula term {part!r} uses a transform a model file cannot store "
             f"(allowed: plain columns, C() of text or categorical columns, interactions, "
-            f"{', '.join(TRANSFORMS)}, I(x ** k), center(x), scale(x)){hint}"
+            f"{', '.join(TRANSFORMS)} (also as log, log10, log2, exp; of x or of x + c, "
+            f"x - c, c * x, x / c), I(x ** k), I(x / c), "
+            f"I(x * c), I(x + c), I(x - c), I(x > c) and the other comparisons, center(x), "
+            f"scale(x)){hint}"
         )
 
     # --------------------------------------------------------------- JSON
@@ -1496,7 +1561,12 @@ class DesignSpec:
 
     @classmethod
     def from_dict(cls, data: Any) -> DesignSpec:
-        """Validate stored data and rebuild the spec; raises ``ValueError`` naming the field."""
+        """Validate stored data and rebuild the spec; raises ``ValueError`` naming the field.
+
+        Each term's factors must be those its name spells (its column, level and
+        transform): the name is what the summary and ``feature_names_out_`` show, and
+        a file whose ``C(g)[T.y]`` read the rows of another level is refused.
+        """
         keys = {"columns", "terms", "target", "missing", "encoding", "reference", "formula"}
         if not isinstance(data, dict) or set(data) != keys:
             raise ValueError(f"must be an object with keys {', '.join(sorted(keys))}")
@@ -1562,7 +1632,7 @@ class DesignSpec:
                 _check_factor(f, by_name, t["name"])
         _check_unique([t["name"] for t in terms])
         _check_levels_used(by_name, terms)
-        return cls(
+        spec = cls(
             [dict(c) for c in cols],
             terms,
             data["target"],
@@ -1571,12 +1641,39 @@ class DesignSpec:
             dict(ref),
             data["formula"],
         )
+        for t in terms:  # a term's name (features.names, the summary's) is what it computes
+            try:
+                parsed = spec._parse_term(t["name"], None)["factors"]
+            except ValueError:
+                parsed = None
+            if parsed is None or not _same_factors(t["factors"], parsed):
+                raise ValueError(f"term {t['name']!r} is not what its name computes")
+        return spec
+
+
+def _same_factors(stored: list[dict[str, Any]], parsed: list[dict[str, Any]]) -> bool:
+    """Whether a stored term's factors are those its name spells (:meth:`DesignSpec._parse_term`
+    without data): the same columns, levels and transforms; of ``center`` and ``scale``
+    the kind only (their numbers are training statistics the name does not hold)."""
+    if len(stored) != len(parsed):
+        return False
+    for f, p in zip(stored, parsed, strict=True):
+        if set(f) != set(p) or f["column"] != p["column"] or f.get("level") != p.get("level"):
+            return False
+        t, u = f.get("transform"), p.get("transform")
+        if isinstance(u, dict) and set(u) <= {"center", "scale"}:
+            if not isinstance(t, dict) or set(t) != set(u):
+                return False
+        elif t != u:
+            return False
+    return True
 
 
 def _check_levels_used(columns: dict[str, Any], terms: list[dict[str, Any]]) -> None:
     """Every level of a categorical column but one (the reference) is some term's: a level
     that no term uses would be coded as the reference without the warning an unseen one
-    gets (a stored design with an added level)."""
+    gets (a stored design with an added level). That one is the first of the levels: the
+    level an unseen one is coded as (:meth:`DesignSpec.reference_code`)."""
     used: dict[str, set[str]] = {}
     for t in terms:
         for f in t["factors"]:
@@ -1590,6 +1687,11 @@ def _check_levels_used(columns: dict[str, Any], terms: list[dict[str, Any]]) -> 
             raise ValueError(
                 f"column {name!r} has levels that no term uses, {idle}: only the reference "
                 "level may be unused"
+            )
+        if idle and c["levels"][0] != idle[0]:  # an unseen level is coded as the first
+            raise ValueError(
+                f"column {name!r}: the level no term uses, {idle[0]!r} (the reference), "
+                "must be the first of its levels"
             )
 
 
@@ -1643,7 +1745,130 @@ def _check_factor(f: Any, cols: dict[str, dict[str, Any]], term: str) -> None:
         c = t["center"]
         if isinstance(c, int | float) and not isinstance(c, bool) and math.isfinite(c):
             return
+    if isinstance(t, dict) and (
+        set(t) == {"affine"} or set(t) == {"affine", "then"} and t["then"] in TRANSFORMS
+    ):
+        ab = t["affine"]
+        if (
+            isinstance(ab, list)
+            and len(ab) == 2
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in ab)
+            and all(math.isfinite(v) for v in ab)
+            and ab[0] != 0
+        ):
+            return
+    if isinstance(t, dict) and set(t) == {"compare"}:
+        oc = t["compare"]
+        if (
+            isinstance(oc, list)
+            and len(oc) == 2
+            and oc[0] in COMPARISONS
+            and isinstance(oc[1], int | float)
+            and not isinstance(oc[1], bool)
+            and math.isfinite(oc[1])
+        ):
+            return
     raise ValueError(f"term {term!r} has a transform outside the allow-list: {t!r:.60}")
+
+
+#: Comparisons a saved formula may use, ``I(x > c)``: the operator as formulaic prints it.
+COMPARISONS = {
+    ">": np.greater,
+    ">=": np.greater_equal,
+    "<": np.less,
+    "<=": np.less_equal,
+    "==": np.equal,
+    "!=": np.not_equal,
+}
+_AST_COMPARISONS = {"Gt": ">", "GtE": ">=", "Lt": "<", "LtE": "<=", "Eq": "==", "NotEq": "!="}
+_MIRRORED = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "==": "==", "!=": "!="}
+
+
+def _number(node: Any) -> float | None:
+    """A number literal of a parsed expression (``-3`` included), else None."""
+    import ast
+
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        v = _number(node.operand)
+        return None if v is None else -v
+    ok = isinstance(node, ast.Constant) and isinstance(node.value, int | float)
+    return float(node.value) if ok and not isinstance(node.value, bool) else None
+
+
+def _comparison(expr: str, cols: Any) -> tuple[str, list[Any]] | None:
+    """``I(x > c)`` (``>=``, ``<``, ``<=``, ``==``, ``!=``; or ``I(c < x)``), ``c`` a
+    number and ``x`` a column: ``(x, [op, c])`` with ``op`` as seen from ``x``; else None.
+
+    Examples
+    --------
+    >>> _comparison("I(ptl > 0)", {"ptl": {}}), _comparison("I(1 <= age)", {"age": {}})
+    (('ptl', ['>', 0.0]), ('age', ['>=', 1.0]))
+    """
+    import ast
+
+    m = re.fullmatch(r"I\((.+)\)", expr.strip())
+    try:
+        node = None if m is None else ast.parse(m.group(1).strip(), mode="eval").body
+    except SyntaxError:  # a backticked name: formulaic's syntax
+        return None
+    if not isinstance(node, ast.Compare) or len(node.ops) != 1:
+        return None
+    op = _AST_COMPARISONS.get(type(node.ops[0]).__name__)
+    left, right = node.left, node.comparators[0]
+    if op is None:
+        return None
+    if isinstance(left, ast.Name) and left.id in cols and _number(right) is not None:
+        return left.id, [op, _number(right)]
+    if isinstance(right, ast.Name) and right.id in cols and _number(left) is not None:
+        return right.id, [_MIRRORED[op], _number(left)]
+    return None
+
+
+def _affine(expr: str, cols: Any) -> tuple[str, list[float]] | None:
+    """``I(x / c)``, ``I(x * c)``, ``I(c * x)``, ``I(x + c)``, ``I(x - c)`` (``c`` a
+    number, ``x`` a column): ``(x, [a, b])`` with the term ``a * x + b``; else None.
+
+    Examples
+    --------
+    >>> _affine("I(lwt / 10)", {"lwt": {}}), _affine("I(age - 20)", {"age": {}})
+    (('lwt', [0.1, 0.0]), ('age', [1.0, -20.0]))
+    >>> _affine("I(lwt / age)", {"lwt": {}, "age": {}}) is None
+    True
+    """
+    import ast
+
+    m = re.fullmatch(r"I\((.+)\)", expr.strip())
+    if m is None:
+        return None
+    try:
+        node = ast.parse(m.group(1).strip(), mode="eval").body
+    except SyntaxError:  # a backticked name: formulaic's syntax
+        return None
+
+    def number(n: Any) -> float | None:
+        if isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub):
+            v = number(n.operand)
+            return None if v is None else -v
+        ok = isinstance(n, ast.Constant) and isinstance(n.value, int | float)
+        return float(n.value) if ok and not isinstance(n.value, bool) else None
+
+    if not isinstance(node, ast.BinOp):
+        return None
+    left, right, op = node.left, node.right, node.op
+    if isinstance(left, ast.Name) and left.id in cols and number(right) is not None:
+        c = number(right)
+        found = {
+            ast.Div: [1.0 / c, 0.0] if c else None,
+            ast.Mult: [c, 0.0],
+            ast.Add: [1.0, c],
+            ast.Sub: [1.0, -c],
+        }.get(type(op))
+        return None if found is None or found[0] == 0 else (left.id, found)
+    if isinstance(right, ast.Name) and right.id in cols and number(left) is not None:
+        c = number(left)
+        found = {ast.Mult: [c, 0.0], ast.Add: [1.0, c]}.get(type(op))
+        return None if found is None or found[0] == 0 else (right.id, found)
+    return None
 
 
 def _unquote(expr: str) -> str:
@@ -2063,6 +2288,7 @@ def _parse_formula(formula: str, columns: list[str]) -> tuple[str | None, str, s
     if lhs and lhs not in columns:
         raise ValueError(f"the formula's left-hand side {lhs!r} must be a column name of the table")
     rhs = _expand_dot(rhs, [c for c in columns if c != lhs])
+    _refuse_r_spellings(formula, rhs, columns)
     from formulaic import Formula
 
     try:
@@ -2074,12 +2300,77 @@ def _parse_formula(formula: str, columns: list[str]) -> tuple[str | None, str, s
     for term in parsed:
         for factor in term.factors:
             used |= _names_in(str(factor.expr), columns)
+            if str(getattr(factor, "eval_method", "")).endswith("PYTHON"):
+                _refuse_xor(formula, str(factor.expr))
     if lhs and lhs in used:
         raise ValueError(
             f"the formula's target {lhs!r} is also on its right-hand side; a column cannot be "
             "both the target and a feature"
         )
     return lhs or None, rhs, used
+
+
+def _refuse_xor(formula: str, expr: str) -> None:
+    """A ``^`` inside a term that Python evaluates (``I(x^2)``, ``np.log(x^2)``) is
+    refused: R reads it as a power, Python as bitwise XOR, which an integer column
+    accepts silently (``110 ^ 2 == 108``): a different model under R's name. Outside
+    Python (``(a + b)^2``) it is the formula language's interaction power and is kept.
+
+    Examples
+    --------
+    >>> try:
+    ...     _refuse_xor("y ~ I(x^2)", "I(x ^ 2)")
+    ... except ValueError as exc:
+    ...     print(str(exc).split("; ")[-1])
+    write ** (I(x ** 2))
+    >>> _refuse_xor("y ~ (a + b)^2", "a")  # not Python: the interaction power
+    """
+    import ast
+
+    try:
+        tree = ast.parse(expr, mode="eval")
+    except SyntaxError:  # backticked names: formulaic's own syntax, not Python's
+        return
+    if any(isinstance(node, ast.BitXor) for node in ast.walk(tree)):
+        fixed = re.sub(r"\s*\^\s*", " ** ", expr)
+        raise ValueError(
+            f"the formula {formula!r} has '^' in {expr}: inside a Python expression ^ is "
+            f"bitwise XOR (110 ^ 2 is 108), not R's power; write ** ({fixed})"
+        )
+
+
+def _refuse_r_spellings(formula: str, rhs: str, columns: list[str]) -> None:
+    """R spellings with no meaning in a formulaic formula name the one that works here:
+    ``factor(g)``/``as.factor(g)`` is ``C(g)``, ``relevel(g, ref='b')`` is ``C(g)`` with
+    ``reference={'g': 'b'}``, ``TRUE``/``FALSE`` are ``True``/``False`` (they failed as
+    "name 'factor' is not defined" or "invalid syntax": ``as`` is a Python keyword).
+    A column of that name keeps its meaning."""
+    relevel = re.search(
+        r"(?<![\w.`])relevel\s*\(\s*(?:(?:as\.)?factor\s*\(\s*([^()]+?)\s*\)|([^(),]+?))\s*,"
+        r"\s*(?:ref\s*=\s*)?(['\"]?)([^'\")]*)\3\s*\)",
+        rhs,
+    )
+    if relevel and "relevel" not in columns:
+        name, level = (relevel.group(1) or relevel.group(2)).strip(), relevel.group(4)
+        raise ValueError(
+            f"the formula {formula!r} uses R's relevel(), which formulas here do not know: "
+            f"write C({name}) and pass reference={{{name!r}: {level!r}}} (CLI --reference "
+            f"{name}={level})"
+        )
+    coded = re.search(r"(?<![\w.`])((?:as\.)?factor)\s*\(\s*([^()]+?)\s*\)", rhs)
+    if coded and coded.group(1) not in columns:
+        raise ValueError(
+            f"the formula {formula!r} uses R's {coded.group(1)}({coded.group(2)}): here a "
+            f"column is coded as categories with C({coded.group(2)}) (a text or categorical "
+            "column is coded so without it)"
+        )
+    logical = re.search(r"(?<![\w.`'\"])(TRUE|FALSE)(?![\w`'\"])", rhs)
+    if logical and logical.group(1) not in columns:
+        word = logical.group(1)
+        raise ValueError(
+            f"the formula {formula!r} uses R's {word}: formulas here are Python, write "
+            f"{word.capitalize()}"
+        )
 
 
 def split_formula(formula: str) -> tuple[str, str]:
@@ -2198,6 +2489,8 @@ def _names_in(expr: str, columns: list[str]) -> set[str]:
 _DERIVATIVES = {
     "np.log": lambda x: 1.0 / x,
     "np.log1p": lambda x: 1.0 / (1.0 + x),
+    "np.log10": lambda x: 1.0 / (x * np.log(10.0)),
+    "np.log2": lambda x: 1.0 / (x * np.log(2.0)),
     "np.sqrt": lambda x: 0.5 / np.sqrt(x),
     "np.exp": np.exp,
     "np.abs": np.sign,
@@ -2217,6 +2510,12 @@ def _factor_derivative(f: dict[str, Any], x: np.ndarray) -> np.ndarray:
             return k * x ** (k - 1) if k != 0 else np.zeros_like(x)
         if "scale" in t:
             return np.full_like(x, 1.0 / t["scale"][1])
+        if "affine" in t:
+            a, b = t["affine"]
+            inner = _DERIVATIVES[t["then"]](a * x + b) if "then" in t else 1.0
+            return a * inner * np.ones_like(x)
+        if "compare" in t:  # a step: flat on each side
+            return np.zeros_like(x)
     return np.ones_like(x)
 
 
