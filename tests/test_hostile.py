@@ -917,3 +917,26 @@ def test_control_characters_in_names_are_shown_not_sent_to_the_terminal(tmp_path
     assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", text)
     assert "yes\\x1b[2J" in text and "a\\x1b[31mRED\\x1b[0m" in text and "\\u202e" in text
     assert "yes\x1b[2J" in model.read_text(encoding="utf-8") or "\\u001b" in model.read_text()
+
+
+def test_newlines_in_names_cannot_forge_lines_of_the_terminal_text(tmp_path, capsys):
+    """A class label or column name holding a newline printed as two lines: the label
+    'no\\naccuracy 0.99' showed a made-up metric line in evaluate's text. Names are shown
+    on one line with the newline escaped (\\n); written files keep them."""
+    rng = np.random.default_rng(0)
+    n = 80
+    x = rng.normal(size=n)
+    df = pd.DataFrame(
+        {
+            "x\nlog-loss   0.0001": x,
+            "y": np.where(x + rng.normal(size=n) > 0, "yes", "no\naccuracy   0.9999"),
+        }
+    )
+    data, model = tmp_path / "d.csv", tmp_path / "m.json"
+    df.to_csv(data, index=False)
+    ok(["train", data, "--target", "y", "--model", model], capsys)
+    out, err = ok(["evaluate", model, data], capsys)
+    lines = (out + err).splitlines()
+    forged = ("accuracy   0.9999", "log-loss   0.0001")
+    assert not [s for s in lines if s.strip().startswith(forged)]
+    assert "no\\naccuracy   0.9999" in out and "x\\nlog-loss   0.0001" in out

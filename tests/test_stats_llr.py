@@ -105,3 +105,19 @@ def test_penalized_fit_has_no_llr_pvalue_and_json_round_trip_keeps_it():
     plain = NeuronClassifier(fit_intercept=False).fit(X, y).inference_
     back = InferenceResult.from_dict(json.loads(json.dumps(plain.to_dict())))
     assert back.llr == pytest.approx(plain.llr) and back.llr_df == plain.llr_df
+
+
+def test_an_underflowing_lr_p_value_is_printed_as_a_bound_not_zero():
+    """The caption printed 'p=0' when the LR test's p-value underflows float64 (a strong
+    effect on many rows: chi2 ~ 3667 on R's menarche data), which reads as an exact zero;
+    R's format.pval prints '< 2.2e-16'. Now 'p<1e-300', a true bound. Oracle: scipy's
+    chi2.logsf (log scale, no underflow) says how small the p-value is."""
+    from scipy import stats
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=20_000)
+    y = (rng.random(20_000) < 1 / (1 + np.exp(-3 * x))).astype(int)
+    clf = NeuronClassifier().fit(x[:, None], y)
+    assert stats.chi2.logsf(clf.llr_, 1) < np.log(1e-300)
+    caption = clf.summary().attrs["caption"]
+    assert "p<1e-300" in caption and "p=0" not in caption

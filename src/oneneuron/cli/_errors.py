@@ -42,6 +42,19 @@ def shown(text: str) -> str:
     )
 
 
+def one_line(name: Any) -> str:
+    r"""A name or label from the user's table for the terminal, on one line: as
+    :func:`shown`, and its line breaks and tabs escaped too (``\n``), so that a label
+    such as ``"no\naccuracy 0.99"`` cannot print a made-up line among the metrics.
+
+    Examples
+    --------
+    >>> print(one_line("no\naccuracy 0.99"))
+    no\naccuracy 0.99
+    """
+    return shown(str(name).replace("\n", "\\n").replace("\t", "\\t"))
+
+
 class UserError(Exception):
     """A problem with the user's data, model or files: printed as one line, exit 1."""
 

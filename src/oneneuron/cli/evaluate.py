@@ -20,7 +20,7 @@ from ._common import (
     unknown_warning,
     weight_values,
 )
-from ._errors import UserError, cli_caption, shown, user_errors
+from ._errors import UserError, cli_caption, one_line, shown, user_errors
 
 if TYPE_CHECKING:
     import numpy as np
@@ -192,12 +192,25 @@ def run_evaluate(args: argparse.Namespace) -> int:
         filled = missing_note(saved)
         if filled:
             print(shown(filled))
-        print(
-            shown(cli_caption(format_summary(res, exp=args.odds_ratios, reference_class=reference)))
-        )
+        table, ref = _one_line_names(res, reference)
+        print(shown(cli_caption(format_summary(table, exp=args.odds_ratios, reference_class=ref))))
     if args.report:
         note(args, f"wrote {args.report}")
     return 0
+
+
+def _one_line_names(res: Any, reference: Any) -> tuple[Any, Any]:
+    """The fit's statistics with its term and class names on one line each for the
+    terminal (:func:`one_line`), and the reference class named so too."""
+    import dataclasses
+
+    def name(c: Any) -> Any:
+        return one_line(c) if isinstance(c, str) else c
+
+    res = dataclasses.replace(
+        res, terms=[name(t) for t in res.terms], classes=[name(c) for c in res.classes]
+    )
+    return res, name(reference)
 
 
 def _reference_class(label: str | None, classes: np.ndarray) -> Any:

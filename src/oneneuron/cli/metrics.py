@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from ._errors import one_line
+
 
 def _label(c: Any) -> Any:
     return c.item() if isinstance(c, np.generic) else c
@@ -188,7 +190,7 @@ MAX_TERMINAL_CLASSES = 8
 
 def format_text(m: dict[str, Any], source: str) -> str:
     """Human-readable summary of :func:`evaluate`'s dictionary."""
-    names = list(m["per_class"])
+    names = [one_line(x) for x in m["per_class"]]
     w = max(20, *(len(x) for x in names))  # whole names: two may share their first 20
     auc = "n/a (see the note)" if m["roc_auc"] is None else f"{m['roc_auc']:.4f}"
     rows = f"{m['n_samples']} rows"
@@ -202,7 +204,7 @@ def format_text(m: dict[str, Any], source: str) -> str:
         "",
         f"  {'class':<{w}} {'precision':>9} {'recall':>9} {'f1':>9} {'support':>8}",
     ]
-    for name, r in m["per_class"].items():
+    for name, r in zip(names, m["per_class"].values(), strict=True):
         lines.append(
             f"  {name:<{w}} {r['precision']:>9.4f} {r['recall']:>9.4f} "
             f"{r['f1']:>9.4f} {r['support']:>8}"
@@ -227,11 +229,13 @@ def format_text(m: dict[str, Any], source: str) -> str:
         cm = np.asarray(m["confusion_matrix"])
         off = [(cm[i, j], i, j) for i in range(K) for j in range(K) if i != j and cm[i, j]]
         for count, i, j in sorted(off, key=lambda t: (-t[0], t[1], t[2]))[:5]:
-            lines.append(f"    true {names[i]!r} predicted as {names[j]!r}: {count:g} rows")
+            lines.append(f"    true '{names[i]}' predicted as '{names[j]}': {count:.12g} rows")
         if not off:
             lines.append("    none: every row is predicted as its class")
     lines += ["", "  calibration (10 bins; ECE = expected calibration error)"]
     for name, cal in m["calibration"].items():
-        lines.append(f"    P({name}): ECE {cal['ece']:.4f} over {len(cal['bins'])} non-empty bins")
+        lines.append(
+            f"    P({one_line(name)}): ECE {cal['ece']:.4f} over {len(cal['bins'])} non-empty bins"
+        )
     lines += [f"  note: {n}" for n in m.get("notes", [])]
     return "\n".join(lines)

@@ -434,8 +434,8 @@ class InferenceResult:
             f"residual deviance={self.deviance:.6g} on {self.df_resid:g} df  "
         )
         p = self.llr_pvalue
-        test = (
-            f"p={p:.4g}"
+        test = (  # below 1e-300 a p-value is 0 or subnormal: a bound, as R's "< 2.2e-16"
+            (f"p={p:.4g}" if p >= 1e-300 else "p<1e-300")
             if np.isfinite(p)
             else "no chi-squared p-value (not a maximum-likelihood fit)"
         )
