@@ -53,7 +53,8 @@ class Neuron:
 
     Examples
     --------
-    The tutorial's training loop:
+    The tutorial's training loop (the constructor initializes; :meth:`initialize`
+    starts over):
 
     >>> import numpy as np
     >>> from oneneuron import Neuron
@@ -84,15 +85,33 @@ class Neuron:
             raise ValueError(f"n_features must be a positive integer, got {n_features!r}")
         self.n_features = int(n_features)
         self.fit_intercept = bool(fit_intercept)
-        self.w = np.zeros(self.n_features) if w is None else np.array(w, dtype=np.float64)
-        if self.w.ndim == 2 and 1 in self.w.shape:  # a column (n_features, 1), as courses
-            self.w = self.w.ravel()
-        if self.w.shape != (self.n_features,):
-            raise ValueError(f"w must have shape ({self.n_features},), got {self.w.shape}")
+        self.initialize(w, b)
+
+    def initialize(self, w: ArrayLike | None = None, b: float = 0.0) -> None:
+        """Set the parameters to start (or restart) the loop: ``w`` zeros and ``b = 0``
+        unless given (the courses' ``initialize_with_zeros``); forgets the last forward pass.
+
+        The constructor calls it; call it again to train the same neuron from the
+        start. ``w`` may be a column or row vector, ``b`` a one-element array; a wrong
+        shape raises :class:`ValueError` and leaves the neuron unchanged.
+
+        Examples
+        --------
+        >>> from oneneuron import Neuron
+        >>> neuron = Neuron(n_features=2, w=[0.5, -1.0], b=2.0)
+        >>> neuron.initialize()
+        >>> neuron.w.tolist(), neuron.b
+        ([0.0, 0.0], 0.0)
+        """
+        w = np.zeros(self.n_features) if w is None else np.array(w, dtype=np.float64)
+        if w.ndim == 2 and 1 in w.shape:  # a column (n_features, 1), as courses
+            w = w.ravel()
+        if w.shape != (self.n_features,):
+            raise ValueError(f"w must have shape ({self.n_features},), got {w.shape}")
         b = _number(b, "b")
-        if not fit_intercept and b != 0.0:
+        if not self.fit_intercept and b != 0.0:
             raise ValueError("b must be 0 for a neuron without intercept (fit_intercept=False)")
-        self.b = b
+        self.w, self.b = w, b
         self.z: NDArray[np.floating] | None = None
         self._a: NDArray[np.floating] | None = None
 

@@ -18,6 +18,7 @@ from ..stats import (
     COV_TYPES,
     ChiSquareTest,
     InferenceResult,
+    InferenceUnavailableError,
     format_summary,
     margeff_table,
     odds_ratio_table,
@@ -30,6 +31,7 @@ from ..tables import MISSING, array_table, batch_as_table, is_table
 from . import _fit
 from ._fit import _SOLVERS
 from ._predictor import (
+    L1_NO_INTERVALS,
     interval_frame,
     labels_from_logits,
     log_proba_from_logits,
@@ -287,7 +289,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         (set by ``fit``; stored in model files; absent after loading an older file).
     grad_norm_ : float
         Final ``max |grad|`` (estimated where ``"subsampled-newton"`` took its
-        last step without a pass: see ``tol``).
+        last step without a pass: see ``tol``); for ``"cd"`` the KKT violation, the
+        largest entry of the minimum-norm subgradient (the smooth part's gradient
+        is not small at an L1 optimum). ``stop_reason_`` names the measure.
     n_samples_fit_ : int
         Training rows.
     n_passes_ : float
@@ -660,13 +664,21 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             return self._predict_elsewhere(X, "predict_log_proba", offset)
         return log_proba_from_logits(self.decision_function(X, offset=offset))
 
-    def score(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
+    def score(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        *,
+        offset: ArrayLike | None = None,
+    ) -> float:
         """Mean accuracy of :meth:`predict` on ``X`` against ``y`` (weighted by
         ``sample_weight``), as scikit-learn's ``ClassifierMixin.score``.
 
         On Dask input it is reduced on the cluster, chunk by chunk (``y`` and
         ``sample_weight`` then are Dask Series/arrays, or NumPy where X's row chunks
-        are known); other input is scored by scikit-learn.
+        are known); other input is scored by scikit-learn. A model fitted with an
+        ``offset`` needs one here too (one value per row), as :meth:`predict` does.
 
         Examples
         --------
@@ -676,9 +688,19 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         0.89
         """
         if not is_table(X) and input_kind(X) == "dask":
+            if offset is not None:  # never taken and dropped
+                raise ValueError(
+                    "score with an offset takes NumPy/pandas input; on Dask, compare "
+                    "predict(X, offset=...) with y"
+                )
             from ..engines import dask_accuracy
 
             return dask_accuracy(self, X, y, sample_weight)
+        if offset is not None:  # scikit-learn's score has no offset to pass on
+            from sklearn.metrics import accuracy_score
+
+            labels = self.predict(X, offset=offset)
+            return float(accuracy_score(y, labels, sample_weight=sample_weight))
         return float(super().score(X, y, sample_weight=sample_weight))
 
     def predict(self, X: ArrayLike, *, offset: ArrayLike | None = None) -> NDArray[Any]:
@@ -881,6 +903,11 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         not a joint region: the bounds of a row need not sum to 1. See
         :mod:`oneneuron.stats._effects` for the gradient.
 
+        An L1 fit (``alpha > 0``, ``l1_ratio > 0``) has no intervals, with or
+        without ``relax=True``: its columns were selected on the same data, and a
+        relaxed model's table is the unpenalised refit's, not its own predictions';
+        a ridge (``l1_ratio=0``) or unpenalised fit has them.
+
         Parameters
         ----------
         X : array_like or sparse CSR matrix, shape (n, d)
@@ -917,6 +944,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
           1      0.425     0.430   0.241    0.632
           2      0.431     0.426   0.247    0.635
         """
+        if self.alpha > 0 and self.l1_ratio > 0:
+            raise InferenceUnavailableError(L1_NO_INTERVALS)
         res = self._inference()
         res.check_available()
         index = getattr(X, "index", None) if hasattr(X, "columns") else None

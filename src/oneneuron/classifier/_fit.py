@@ -23,6 +23,7 @@ from ..engines import (
     blas_threads,
     column_subset,
     coordinate_stats,
+    first_non_finite,
     input_kind,
     make_engine,
     note_tiny_newton,
@@ -33,7 +34,7 @@ from ..engines import (
     to_host,
     warn_weightless_classes,
 )
-from ..exceptions import ConvergenceWarning
+from ..exceptions import ConvergenceWarning, SeparationWarning
 from ..objective import SMALL_DENSE_ENTRIES, LinearLoss, SmallDenseLoss
 from ..optim import OPTIMIZERS
 from ..solvers import SolverResult, Trace, gradient_descent, lbfgs, minibatch_descent, newton
@@ -86,7 +87,7 @@ def fit(
     """Fit ``est`` (a ``NeuronClassifier``) on any kind of input; returns ``est``.
 
     The same steps for every engine: the engine prepares the data where it lives
-    (:func:`oneneuron.prepare`), the solver runs on the host with
+    (:func:`oneneuron.engines.prepare`), the solver runs on the host with
     d-sized vectors, and the statistics for inference are made at the end.
     """
     X = batch_as_table(X)  # a pyarrow RecordBatch is the Table it holds
@@ -210,15 +211,30 @@ def fit(
 
 def name_empty_levels(est: Any, inference: Any) -> Any:
     """``inference`` with its reason for a singular Hessian led by the categorical levels
-    that have no training rows (of positive weight), the usual cause on a table; and
-    the number of rows ``missing="drop"`` left out (``extra["dropped"]``: the caption
-    says it, as R's summary.glm does)."""
+    that have no training rows (of positive weight), the usual cause on a table; where
+    ``encoding="full"`` codes every level beside the intercept, followed by the encoding
+    that identifies the model (no column of the table drops a coded level); and the
+    number of rows ``missing="drop"`` left out (``extra["dropped"]``: the caption says
+    it, as R's summary.glm does)."""
     from ..tables import empty_levels_note
 
     report = getattr(est, "design_report_", None) or {}
     note = empty_levels_note(report.get("empty_levels"))
-    if note and inference.cov is None and "singular" in inference.reason:
+    singular = inference.cov is None and "singular" in inference.reason
+    if note and singular:
         inference.reason = f"{note}; {inference.reason}"
+    design = getattr(est, "design_", None)
+    full = (  # plain columns coded with every level (a formula codes its own C() terms)
+        getattr(design, "encoding", None) == "full"
+        and getattr(design, "formula", None) is None
+        and est.fit_intercept
+    )
+    levels = [t for t in getattr(est, "feature_names_out_", []) if f"'{t}'" in inference.reason]
+    if full and singular and any("[" in t and "[T." not in t for t in levels):
+        inference.reason += (
+            "; encoding='full' gives every level a column beside the intercept: "
+            "encoding='reference' (the default) identifies the model"
+        )
     if report.get("dropped"):
         inference.extra = {**inference.extra, "dropped": int(report["dropped"])}
     return inference
@@ -363,9 +379,18 @@ def array_input(X: Any) -> Any:
             f"NumPy/SciPy arrays; X is a {type(X).__name__}"
         )
     refuse_times(X)
-    X = check_array(
-        X, accept_sparse="csr", dtype=[np.float64, np.float32], ensure_all_finite="allow-nan"
-    )
+    try:
+        X = check_array(
+            X, accept_sparse="csr", dtype=[np.float64, np.float32], ensure_all_finite="allow-nan"
+        )
+    except ValueError as exc:  # an infinity: name its cell, as a table's message does
+        where = _first_infinite(X) if "infinity" in str(exc) else None
+        if where is None:
+            raise
+        raise ValueError(
+            f"{where}; a model needs finite numbers: replace it, or drop its row (missing= "
+            "fills and drops NaN cells only)"
+        ) from None
     if hasattr(X, "tocsr"):
         if np.isnan(X.data).any():
             raise ValueError(
@@ -374,6 +399,20 @@ def array_input(X: Any) -> Any:
             )
         return X
     return array_table(X)
+
+
+def _first_infinite(X: Any) -> str | None:
+    """Where an array-like first holds an infinity (NaN cells passed over), in words."""
+    try:
+        if hasattr(X, "tocsr"):
+            A = X.tocsr().astype(np.float64)
+            A.data = np.where(np.isnan(A.data), 0.0, A.data)
+        else:
+            A = np.asarray(X, dtype=np.float64)
+            A = np.where(np.isnan(A), 0.0, A)
+    except (TypeError, ValueError):
+        return None
+    return first_non_finite(A)
 
 
 def _same_target(given: Any, target: Any, rows: Any, name: str | None) -> None:
@@ -736,6 +775,11 @@ def fit_firth(est: Any, data: FitData, off: NDArray | None) -> Any:
     return est
 
 
+#: The remedy for a separated relaxed refit: the refit is unpenalised by design, and Firth
+#: cannot go with an L1 fit; the L1 fit itself is finite.
+RELAXED_SEPARATED = "drop relax=True: the L1 fit itself has finite estimates, without p-values"
+
+
 def relaxed_inference(est: Any, data: FitData, off: Any, cluster: Any) -> Any:
     """``relax=True``: refit unpenalised on the columns the L1 fit kept; its inference, labelled.
 
@@ -770,9 +814,19 @@ def relaxed_inference(est: Any, data: FitData, off: Any, cluster: Any) -> Any:
     kw: dict[str, Any] = {} if off is None else {"offset": off}
     if cluster is not None:
         kw["cluster"] = cluster
-    relaxed.fit(frame, data.classes[data.y_idx], sample_weight=data.sample_weight, **kw)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        relaxed.fit(frame, data.classes[data.y_idx], sample_weight=data.sample_weight, **kw)
+    for w in caught:  # the refit's warnings, a separated refit's advice made relax's
+        text = str(w.message)
+        if issubclass(w.category, SeparationWarning):
+            text = f"relax=True: the unpenalised refit on the columns the L1 fit kept: {text}"
+            text = text.split(" Use alpha > 0")[0] + f" D{RELAXED_SEPARATED[1:]}."
+        warnings.warn(text, w.category, stacklevel=4)
     est.relaxed_ = relaxed
     out = copy.copy(relaxed.inference_)
+    if out.cov is None and out.separation not in ("none", "not checked"):
+        out.reason = f"{out.reason.split('; use ')[0]} (the relaxed refit); {RELAXED_SEPARATED}"
     out.extra = dict(out.extra)
     out.extra["note"] = (
         f"RELAXED fit: unpenalised refit on the {len(keep)} of {data.n_features} columns the "
@@ -1176,10 +1230,15 @@ def store_result(est: Any, problem: LinearLoss, result: Any, solver: str, dtype:
     if "lbfgs" in result.extra:
         est.stop_reason_ = f"{result.extra['lbfgs']}; {est.stop_reason_}"
     if not result.converged:
+        # L-BFGS refuses the first-order options: the advice says to leave them out
+        own = [k for k in ("learning_rate", "optimizer", "batch_size") if getattr(est, k, None)]
+        lbfgs = "solver='lbfgs'" + (f" (without {', '.join(own)})" if own else "")
         if solver in _FIRST_ORDER and "learning_rate too large" in result.message:
-            hint = "lower learning_rate, or use solver='lbfgs'"
+            hint = f"lower learning_rate, or use {lbfgs}"
         elif solver in _FIRST_ORDER:
-            hint = "increase max_iter or learning_rate, or use solver='lbfgs'"
+            hint = f"increase max_iter or learning_rate, or use {lbfgs}"
+        elif est.alpha > 0:  # already penalised: more iterations are what can help
+            hint = "increase max_iter"
         else:
             hint = "increase max_iter, or set alpha > 0 if the classes are separable"
         why = f" ({result.message})" if result.message else ""

@@ -238,6 +238,15 @@ def interval_frame(
     return out
 
 
+#: Why an L1 fit's predictions have no intervals (``predict_interval``'s refusal).
+L1_NO_INTERVALS = (
+    "predict_interval: an L1 fit's predictions (alpha > 0, l1_ratio > 0) have no standard "
+    "errors: its columns were selected on the same data, and a relax=True model's table is "
+    "the unpenalised refit's, not these predictions'; a ridge (l1_ratio=0) or unpenalised "
+    "fit has intervals"
+)
+
+
 class Predictor:
     """A fitted model's prediction face without scikit-learn: what a model file serves.
 
@@ -276,6 +285,10 @@ class Predictor:
         The column names the estimator was fitted with, if it had names.
     inference : dict or None
         The model file's inference record (read by :meth:`predict_interval`).
+    l1_fit : bool, default=False
+        Whether the fit had an L1 term (``alpha > 0``, ``l1_ratio > 0``): its
+        predictions then have no intervals, as :meth:`NeuronClassifier.predict_interval`
+        says.
 
     Examples
     --------
@@ -300,6 +313,7 @@ class Predictor:
         design: Any = None,
         feature_names: list[str] | None = None,
         inference: dict[str, Any] | None = None,
+        l1_fit: bool = False,
     ) -> None:
         self.classes_ = np.asarray(classes)
         self.coef_ = np.atleast_2d(np.asarray(coef))
@@ -311,6 +325,7 @@ class Predictor:
         self.design_ = design
         self.feature_names = None if feature_names is None else list(feature_names)
         self.inference = inference
+        self.l1_fit = bool(l1_fit)
         self._inference: Any = None
 
     @property
@@ -388,6 +403,8 @@ class Predictor:
         self, X: ArrayLike, level: float = 0.95, *, offset: ArrayLike | None = None
     ) -> Any:
         """As :meth:`NeuronClassifier.predict_interval` (needs the inference record)."""
+        if self.l1_fit:
+            raise ValueError(L1_NO_INTERVALS)
         res = self.inference_
         if res is None:
             raise ValueError("predict_interval needs the model's inference record; it has none")

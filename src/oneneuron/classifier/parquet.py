@@ -72,9 +72,14 @@ def fit_parquet(
         If ``target`` or a feature column is missing (the first file that lacks it is
         named), a feature is not numeric, ``features`` is empty, repeats a column or
         lists the target, or a file is not Parquet (named).
+    ImportError
+        Without Dask, naming the extra that installs it.
     """
-    import dask
-    import dask.dataframe as dd
+    try:
+        import dask
+        import dask.dataframe as dd
+    except ImportError:
+        raise ImportError("fit_parquet needs Dask: pip install 'oneneuron[dask]'") from None
 
     from ..tables import PANDAS_INDEX_NAME
 

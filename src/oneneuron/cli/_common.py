@@ -121,7 +121,8 @@ def reading_parent() -> argparse.ArgumentParser:
         "--on-unknown",
         choices=["ignore", "error"],
         default="ignore",
-        help="unseen categories: encode as zeros and warn (default), or fail",
+        help="categories not seen in training: code them as the reference level (with "
+        "--encoding full, the first level) and warn (default), or fail",
     )
 
     return reading
@@ -352,11 +353,19 @@ def fit_status(est: Any) -> list[str]:
     if res is None:
         return []
     lines = []
-    if res.separation in ("complete", "quasi-complete"):
+    if res.separation in ("complete", "quasi-complete") and getattr(est, "relax", False):
+        lines.append(  # the unpenalised refit is separated; the L1 fit itself is finite
+            f"SEPARATED ({res.separation} separation) in the relaxed refit (--relax, "
+            "unpenalised): its coefficients do not exist; the L1 fit's are finite"
+        )
+    elif res.separation in ("complete", "quasi-complete"):
+        from ..stats import separation_fixes
+
+        fixes = [f for f in separation_fixes(est, len(est.classes_)) if f]  # Firth: binary
         lines.append(
             f"SEPARATED ({res.separation} separation): the fit stopped, it did not converge to "
-            "an estimate; maximum-likelihood coefficients do not exist (use --alpha > 0"
-            + (" or --firth)" if len(est.classes_) == 2 else ")")  # Firth: binary only
+            f"an estimate; maximum-likelihood coefficients do not exist (use "
+            f"{cli_terms(' or '.join(fixes))})"
         )
     if res.cov is None and res.reason:
         why = cli_terms(res.reason)

@@ -65,8 +65,8 @@ def user_errors(fn: Any) -> Any:
     def wrapped(args: argparse.Namespace) -> int:
         try:
             return fn(args)
-        except (ModelFileError, DataError) as exc:
-            raise UserError(str(exc)) from None
+        except (ModelFileError, DataError) as exc:  # the layers' words, in the flags'
+            raise UserError(cli_terms(str(exc))) from None
         except BrokenPipeError:  # e.g. piped into `head`: stop quietly, like other tools
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (avoid a second error at exit)
             return 1
@@ -140,6 +140,21 @@ def cli_terms(text: str) -> str:
             "or fill it with --impute mean|median|most_frequent",
         ),
         ("missing='drop'", "--drop-missing"),
+        (  # fit_parquet's text columns: what --engine dask can do about them
+            "; encode them (e.g. one-hot) before fitting",
+            "; leave them out with --features, or train without --engine dask (in memory, "
+            "text columns are coded against a reference level)",
+        ),
+        ("encoding='full'", "--encoding full"),
+        ("encoding='reference'", "--encoding reference"),
+        # check_no_intercept_column: the table, and train's flag for fit_intercept=False
+        ("X has a column named 'intercept'", "the table has a column named 'intercept'"),
+        ("(or fit with fit_intercept=False)", "(or train with --no-intercept)"),
+        # numbers_as_text: pandas' read_csv option, which the command line does not offer
+        (
+            "write them with a decimal point, or read the file with decimal=','",
+            "write them with a decimal point (the command line reads no other)",
+        ),
         ("reference=", "--reference "),
         ("(alpha=0)", "(--alpha 0)"),
         ("drop the redundant column(s)", "leave a column out (--features or --formula)"),
@@ -151,7 +166,14 @@ def cli_terms(text: str) -> str:
         # the longer message first: the shorter one is part of it
         ("inference=False was set; refit with inference=True", "--inference never was given"),
         ("refit with inference=True", "train again with --inference always"),
+        ("refit with inference=False", "train again with --inference never"),
         ("refit with relax=True", "train again with --relax"),
+        (  # a separated relaxed refit (RELAXED_SEPARATED)
+            "relax=True: the unpenalised refit on the columns the L1 fit kept:",
+            "--relax: the unpenalised refit on the columns the L1 fit kept:",
+        ),
+        ("drop relax=True: the L1 fit itself", "train without --relax: the L1 fit itself"),
+        ("Drop relax=True: the L1 fit itself", "Train without --relax: the L1 fit itself"),
         (
             "so relax=True has nothing to refit; lower alpha",
             "so --relax has nothing to refit; lower --alpha",
@@ -160,6 +182,16 @@ def cli_terms(text: str) -> str:
         text = text.replace(py, flag)
     # a column to leave out (dates, lists, ids...): how, on the command line
     text = re.sub(r"\bleave it out(?=[,;)]|$)", "leave it out with --features (or --formula)", text)
+    for pattern, flag in _CLI_PATTERNS:  # scikit-learn's 'max_iter' before the keyword's turn
+        text = re.sub(pattern, flag, text)
+    # a name in quotes that is no keyword's value (a column 'max_iter') is the user's: kept
+    kept: list[str] = []
+
+    def stash(m: re.Match[str]) -> str:
+        kept.append(m[0])
+        return f"\x00{len(kept) - 1}\x00"
+
+    text = re.sub(r"(?<![=\w])(?:'[^'\n]*'|\"[^\"\n]*\")", stash, text)
     # an L1 fit's settings, e.g. "(alpha=1000, l1_ratio=1)": both flags, not --alpha=1000
     text = re.sub(r"\(alpha=([^,()]+), l1_ratio=([^,()]+)\)", r"(--alpha \1, --l1-ratio \2)", text)
     # Python's rows are 0-based positions; the command line counts data rows from 1
@@ -170,12 +202,19 @@ def cli_terms(text: str) -> str:
     text = re.sub(r"\bmax_iter\b", "--max-iter", text)
     text = re.sub(r"(?<!-)\b(alpha|firth)\b(?= ?[>=<])", r"--\1", text)  # alpha > 0, firth=True
     text = text.replace("--firth=True", "--firth")
-    for pattern, flag in _CLI_PATTERNS:
-        text = re.sub(pattern, flag, text)
     # gradient descent's advice: "lower learning_rate, or use solver='lbfgs'"
     text = re.sub(r"(?<![-'])\blearning_rate\b", "--learning-rate", text)
     text = re.sub(r"\bsolver='([\w-]+)'", r"--solver \1", text)
-    return text
+    return re.sub(r"\x00(\d+)\x00", lambda m: kept[int(m[1])], text)
+
+
+def cli_caption(text: str) -> str:
+    """A summary table's caption as the command line prints it: what only Python offers
+    (Firth's profile intervals) is said to be Python's."""
+    return text.replace(
+        "(summary(ci='profile', X=..., y=...) for profile ones)",
+        "(profile ones: summary(ci='profile', X=..., y=...) in Python; the command line has none)",
+    )
 
 
 #: Messages of scikit-learn and of the estimator's parameter checks, in the flags' names.

@@ -20,7 +20,7 @@ from ._common import (
     unknown_warning,
     weight_values,
 )
-from ._errors import UserError, one_line, shown, user_errors
+from ._errors import UserError, cli_caption, one_line, shown, user_errors
 
 if TYPE_CHECKING:
     import numpy as np
@@ -193,7 +193,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         if filled:
             print(shown(filled))
         table, ref = _one_line_names(res, reference)
-        print(shown(format_summary(table, exp=args.odds_ratios, reference_class=ref)))
+        print(shown(cli_caption(format_summary(table, exp=args.odds_ratios, reference_class=ref))))
     if args.report:
         note(args, f"wrote {args.report}")
     return 0

@@ -1,8 +1,9 @@
 """``oneneuron predict``: class probabilities and labels for a table, written chunk by chunk.
 
 Columns of DATA that the model does not use are ignored and named on one
-``note:`` line; categories not seen in training encode as zeros with a
-``warning:`` line, or fail with ``--on-unknown error``. The output is written to
+``note:`` line; categories not seen in training are coded as the reference level (the
+first level where the coding has none) with a ``warning:`` line, or fail with
+``--on-unknown error``. The output is written to
 a temporary file and renamed at the end (never replacing a file without
 ``--force``).
 """
@@ -16,6 +17,7 @@ from typing import Any
 
 from ._common import (
     check_new_file,
+    cli_terms,
     input_spec,
     note,
     predict_chunks,
@@ -110,16 +112,22 @@ def run_predict(args: argparse.Namespace) -> int:
     if args.interval is not None:
         if not 0 < args.interval < 1:
             raise UserError(f"--interval must be between 0 and 1 (e.g. 0.95), not {args.interval}")
-        res = saved.predictor.inference_
-        if res is None or res.cov is None:
-            why = res.reason if res is not None else "the model file has no inference"
-            raise UserError(f"--interval needs the model's standard errors: {why}")
-        per_block = saved.predictor.n_features_in_ + saved.predictor.fit_intercept
-        if res.cov.shape[0] != per_block * (K - 1 if K > 2 else 1):  # a block per class > 0
+        model = saved.predictor
+        if model.l1_fit:
             raise UserError(
-                "--interval: the model was fitted with relax=True, so its standard errors are "
-                "the unpenalised refit's on the columns the L1 fit kept; its L1 predictions "
-                "have none"
+                "--interval: an L1 model's predictions (--l1-ratio > 0 with --alpha > 0) have "
+                "no standard errors: its columns were selected on the same data, and the "
+                "table of a model trained with --relax is the unpenalised refit's, not these "
+                "predictions'; train with --l1-ratio 0 (ridge) or --alpha 0 for intervals"
+            )
+        res = model.inference_
+        if res is None or res.cov is None:
+            why = cli_terms(res.reason) if res is not None else "the model file has no inference"
+            raise UserError(f"--interval needs the model's standard errors: {why}")
+        per_block = model.n_features_in_ + model.fit_intercept
+        if res.cov.shape[0] != per_block * (K - 1 if K > 2 else 1):  # a block per class > 0
+            raise UserError(  # a guard: load() checks the file's covariance shapes
+                "--interval: the model's covariance does not cover its coefficients"
             )
         if res.penalized:  # as summary, wald_test and margeff label it
             note(args, res.interval_caption(args.interval))

@@ -26,6 +26,7 @@ import numpy as np
 from ..modelfile import SavedModel
 from ..tables import atomic_write_text, feature_names
 from ._common import fit_status, missing_note
+from ._errors import cli_caption
 
 __all__ = ["write_report", "render_report"]
 
@@ -229,7 +230,8 @@ def _coefficient_section(saved: SavedModel, reference_class: Any = None) -> str:
     ratios = "Relative-risk ratios" if res.multinomial else "Odds ratios"  # exp(coef)
     return (
         f"<h2>Coefficients (the table of the terminal)</h2>{note_html}"
-        f'<pre class="caption">{e(res.caption(**ref))}</pre>{table}<h3>{ratios}</h3>{odds}'
+        f'<pre class="caption">{e(cli_caption(res.caption(**ref)))}</pre>{table}'
+        f"<h3>{ratios}</h3>{odds}"
     )
 
 
@@ -279,6 +281,11 @@ def render_report(
         if "SEPARATED" in status
         else ("converged" if est.converged_ else "not converged")
     )
+    reason = getattr(est, "stop_reason_", None)  # with the solver's own measure (cd: KKT)
+    if reason is None:  # an older model file
+        stopped = f"{state} (max|grad| {est.grad_norm_:.2e})"
+    else:
+        stopped = f"SEPARATED ({reason})" if state == "SEPARATED" else reason
     plots = "".join(
         f'<figure><img alt="{e(t)}" src="{src}"><figcaption>{e(t)}</figcaption></figure>'
         for t, src in _figures(saved, metrics, y_idx, proba, weights)
@@ -289,7 +296,7 @@ def render_report(
 <h1>oneneuron evaluation</h1>
 <p>Data: {e(source)} ({_rows(metrics)}), target {e(str(metrics["target"]))}.
 Model: {len(feats)} features, solver {e(est.solver_)},
-{state} (max|grad| {est.grad_norm_:.2e}).</p>
+{e(stopped)}.</p>
 {f'<p class="why">{e(status)}</p>' if status else ""}
 {cv_line}
 <table><tr><th>accuracy</th><td>{metrics["accuracy"]:.4f}</td></tr>

@@ -88,7 +88,8 @@ def add_parser(sub: Any) -> None:
         action="append",
         default=[],
         metavar="COL=LEVEL",
-        help="reference level of a categorical column (default: first in sorted order)",
+        help="reference level of a categorical column (default: first in sorted order); "
+        "repeat for more columns",
     )
     p.add_argument(
         "--encoding",
@@ -140,7 +141,9 @@ def add_parser(sub: Any) -> None:
         "--tol",
         type=float,
         default=1e-8,
-        help="stopping tolerance: the relative size of the last Newton step (see NeuronClassifier)",
+        help="stopping tolerance (default 1e-08) in the solver's measure: the relative size "
+        "of the last Newton step (newton; lbfgs estimates it), max|grad| (gd, sgd), the KKT "
+        "violation (cd); train's solver line names it (see NeuronClassifier's tol)",
     )
     p.add_argument(
         "--max-iter",
@@ -255,6 +258,11 @@ def run_train(args: argparse.Namespace) -> int:
         col, sep, level = item.partition("=")
         if not sep or not col:
             raise UserError(f"--reference takes COL=LEVEL (e.g. student=No), not {item!r}")
+        if reference.get(col, level) != level:  # never keep one and ignore the other
+            raise UserError(
+                f"--reference gives column {col!r} two levels ({reference[col]!r}, {level!r}); "
+                "give one"
+            )
         reference[col] = level
     for flag, names in (
         ("--features", args.features or []),

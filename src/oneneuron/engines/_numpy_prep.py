@@ -544,10 +544,14 @@ def _check_X_y(X: Any, y: Any) -> tuple[Any, Any]:
                 f"X's column {empty} is empty (every cell is missing); leave it out"
             ) from None
         if where is not None:
-            raise ValueError(
-                f"{where}; drop or fill it (a table takes missing='drop' or 'mean', the "
-                "command line --drop-missing or --impute)"
-            ) from None
+            fix = (  # missing= fills and drops NaN only
+                "a model needs finite numbers: replace it, or drop its row (missing= "
+                "fills and drops NaN cells only)"
+                if "infinity" in where
+                else "drop or fill it (missing='drop', 'mean', 'median' or 'most_frequent'; "
+                "the command line --drop-missing or --impute)"
+            )
+            raise ValueError(f"{where}; {fix}") from None
         raise
 
 

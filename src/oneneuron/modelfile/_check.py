@@ -738,6 +738,7 @@ def from_document(doc: Any) -> io.SavedModel:
         design=arrs["design"],
         feature_names=arrs["names"] if doc["features"]["names_in_estimator"] else None,
         inference=doc["inference"],
+        l1_fit=obj["alpha"] > 0 and obj.get("l1_ratio", 0.0) > 0,
     )
     meta = {"library_version": doc["library_version"], "format_version": doc["format_version"]}
     return io.SavedModel(

@@ -62,6 +62,39 @@ def plot_classes(
     return ax
 
 
+class _AtOffset:
+    """A model fitted with an offset, seen at one offset for the whole plane: its
+    intercept moved by it (the linear boundary), its probabilities predicted with it."""
+
+    def __init__(self, model: Any, offset: float) -> None:
+        self.model, self.offset = model, offset
+        self.design_ = getattr(model, "design_", None)
+        for name in ("n_features_in_", "classes_"):
+            if hasattr(model, name):
+                setattr(self, name, getattr(model, name))
+        self.coef_ = model.coef_
+        self.intercept_ = np.asarray(model.intercept_, dtype=np.float64) + offset
+
+    def predict_proba(self, P: Any) -> Any:
+        return self.model.predict_proba(P, offset=np.full(len(P), self.offset))
+
+
+def _at_offset(model: Any, offset: float | None) -> Any:
+    """``model`` as the plots see it: a model fitted with an offset needs one (never
+    guessed as 0), and an offset is refused for a model fitted without."""
+    fitted = bool(getattr(model, "has_offset_", False))
+    if offset is None:
+        if fitted:
+            raise ValueError(
+                "this model was fitted with an offset: pass offset= (one value for the "
+                "whole plane, e.g. a typical row's)"
+            )
+        return model
+    if not fitted:
+        raise ValueError("offset= is for a model fitted with an offset; this one was not")
+    return _AtOffset(model, float(offset))
+
+
 def _linear_params(model: Any) -> tuple[NDArray[np.float64], float] | None:
     """``(w, b)`` of a linear binary neuron (any number of inputs), or None for anything
     else (a model fitted on a table through a design: its coefficients are its terms',
@@ -210,10 +243,14 @@ def plot_decision_boundary(
     grid: int = 300,
     labels: Sequence[str] | None = None,
     ax: Axes | None = None,
+    offset: float | None = None,
     **line_kw: Any,
 ) -> Axes:
     """Draw where ``P(class 1) = threshold``, with the samples when given; with
     K > 2 classes, the regions where each class is the most probable.
+
+    A model fitted with an ``offset`` needs one here: its value at every point of the
+    plane (the boundary moves with it); it is never taken as 0 unasked.
 
     A linear neuron on two features (``NeuronClassifier``, ``Neuron``, or a
     ``(w, b)`` pair) gives the straight line ``w . x + b = logit(threshold)``;
@@ -250,6 +287,7 @@ def plot_decision_boundary(
             f"threshold={threshold} applies to binary models only; this one has {K} classes "
             "(its regions are where each class is the most probable)"
         )
+    model = _at_offset(model, offset)
     inputs = _n_inputs(model)
     cols = None if X is None else (1 if np.ndim(X) == 1 else np.shape(X)[-1])
     if inputs is not None and inputs[0] not in (1, 2):
@@ -414,10 +452,12 @@ def plot_probability_contours(
     colorbar: bool = True,
     colorbar_label: str = "P(class 1)",
     ax: Axes | None = None,
+    offset: float | None = None,
 ) -> Axes:
     """Filled contours of ``P(class 1)`` from 0 to 1, with the samples on top.
 
-    ``cmap="RdYlBu"`` runs red (class 0, probability 0) to blue (class 1).
+    ``cmap="RdYlBu"`` runs red (class 0, probability 0) to blue (class 1). A model
+    fitted with an ``offset`` needs one here: its value at every point of the plane.
 
     Examples
     --------
@@ -426,6 +466,7 @@ def plot_probability_contours(
     >>> ax.collections[0].get_clim()
     (0.0, 1.0)
     """
+    model = _at_offset(model, offset)
     Xa, names = _plane(model, X)
     ax = new_axes(ax)
     xlim, ylim = _limits(Xa, ax, keep_sign=names is not None)

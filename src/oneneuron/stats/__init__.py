@@ -20,6 +20,7 @@ the end of ``fit`` (:func:`compute_inference`) and kept as an
 ``training_rows``            the training rows as the fit used them (its ``missing=``)
 ``named_columns``            weights, offsets and clusters named as columns of a table
 ``relaxed_view``             a ``relax=True`` model's refit and X on its kept columns
+``separation_fixes``         separation's remedies, with the settings they cannot go with
 ``diagnostics``              residuals, leverage, Cook's distance (``_diagnostics``)
 ``firth_inference``          Firth's bias-reduced logistic regression (``_firth``)
 ===========================  ==========================================================
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
         compute_inference,
         named_columns,
         relaxed_view,
+        separation_fixes,
         term_names,
         training_rows,
     )
@@ -71,6 +73,7 @@ _LAZY = {
     "training_rows": "_fit",
     "named_columns": "_fit",
     "relaxed_view": "_fit",
+    "separation_fixes": "_fit",
     "ChiSquareTest": "_hypothesis",
     "lr_test": "_hypothesis",
     "wald_test": "_hypothesis",
@@ -102,6 +105,7 @@ __all__ = [
     "training_rows",
     "named_columns",
     "relaxed_view",
+    "separation_fixes",
     "logit_interval",
     "lr_test",
     "margeff_table",

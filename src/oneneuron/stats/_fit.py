@@ -603,6 +603,38 @@ def scaled_condition(
     return float(vals[-1] / vals[0]) if vals[0] > 0 else np.inf
 
 
+def separation_fixes(est: Any, K: int) -> tuple[str, str | None]:
+    """The remedies for separation as they must be written for ``est``: ``alpha > 0``, and
+    (binary) ``firth=True``, each with the settings of ``est`` it cannot go with (a robust
+    ``cov_type`` is for unpenalised fits and Firth reports the inverse information; Firth
+    runs its own Newton iteration, without ``record_path`` or ``warm_start``).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> est = SimpleNamespace(cov_type="HC1", solver="auto", record_path=False, warm_start=False)
+    >>> separation_fixes(est, 2)
+    ("alpha > 0 with cov_type='nonrobust'", "firth=True with cov_type='nonrobust'")
+    """
+    robust = (
+        ["cov_type='nonrobust'"] if getattr(est, "cov_type", "nonrobust") != "nonrobust" else []
+    )
+    alpha = "alpha > 0" + (f" with {robust[0]}" if robust else "")
+    if K != 2:
+        return alpha, None
+    needs = list(robust)
+    if getattr(est, "solver", "auto") != "auto":
+        needs.append("solver='auto'")
+    needs += [f"{k}=False" for k in ("record_path", "warm_start") if getattr(est, k, False)]
+    return alpha, "firth=True" + (f" with {', '.join(needs)}" if needs else "")
+
+
+def _separation_fix_text(est: Any, K: int) -> str:
+    """``separation_fixes`` joined: "alpha > 0 or firth=True" for a plain fit."""
+    alpha, firth = separation_fixes(est, K)
+    return alpha if firth is None else f"{alpha} or {firth}"
+
+
 def compute_inference(
     est: Any,
     problem: Any,
@@ -737,7 +769,7 @@ def compute_inference(
                 else f"its linear program would be too large (rows * (classes - 1) * "
                 f"terms above {_separation.MAX_LP_SIZE:.0e})"
             )
-            fix = "alpha > 0 or firth=True" if K == 2 else "alpha > 0"
+            fix = _separation_fix_text(est, K)
             largest = float(np.max(np.abs(Wp), initial=0.0))
             msg = (
                 "the fit looks separated but the check could not run: "
@@ -752,8 +784,12 @@ def compute_inference(
             out.separation = sep.kind
             if sep.kind != "none":
                 msg = _separation.describe(sep, terms, out.classes)
+                alpha_fix, firth_fix = separation_fixes(est, K)
+                msg = msg.replace("Use alpha > 0 for", f"Use {alpha_fix} for")
+                if firth_fix is not None:
+                    msg = msg.replace("or firth=True for", f"or {firth_fix} for")
                 warnings.warn(msg, SeparationWarning, stacklevel=stacklevel)
-                fix = "alpha > 0 or firth=True" if K == 2 else "alpha > 0"
+                fix = _separation_fix_text(est, K)
                 out.reason = f"{msg.split(':')[0]}; use {fix}"
                 out.extra["separated_rows"] = sep.n_separated
                 return out
@@ -771,6 +807,8 @@ def compute_inference(
     out.cov, out.reason, note, aliased = _covariance(
         problem, Hp, S, terms, est.alpha, known, ref=ref
     )
+    if out.cov is None:  # "set alpha > 0", with what it cannot go with (a robust cov_type)
+        out.reason = out.reason.replace("set alpha > 0", f"set {separation_fixes(est, K)[0]}")
     if note:
         out.extra["note"] = note
     if aliased:  # k of AIC and BIC: the rank, as statsmodels and R count it

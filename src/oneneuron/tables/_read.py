@@ -11,7 +11,10 @@ becomes the feature matrix, so that predict applies exactly what train learned::
 A numeric column gives one feature with its own name; a categorical column (any
 column pandas does not read as numbers or booleans) gives one 0/1 feature per
 category seen in training, named ``column=category``. A category not seen in
-training encodes as all zeros and is counted (see :class:`EncodeReport`).
+training encodes as all zeros and is counted (see :class:`EncodeReport`). This is the
+spec of older model files; a model file of this version stores the design layer's
+spec (:class:`~oneneuron.tables.DesignSpec`), which codes such a category as the
+reference level.
 ``fill`` is the training statistic used for missing cells when ``impute`` is set
 (categorical columns always use their most frequent category); without it, a
 missing cell is an error naming the column and the number of rows.
