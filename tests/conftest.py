@@ -48,3 +48,19 @@ def three_classes() -> tuple[pd.DataFrame, np.ndarray]:
     P /= P.sum(1, keepdims=True)
     y = np.array([rng.choice(3, p=p) for p in P])
     return pd.DataFrame(X, columns=["u", "v"]), y
+
+
+@pytest.fixture
+def iris(tmp_path, capsys):
+    """scikit-learn's iris written as a CSV with text labels, and a model trained on it
+    from the command line (alpha 0.1): ``(folder, table, model path)``."""
+    from sklearn.datasets import load_iris
+    from tests._cli import run
+
+    d = load_iris(as_frame=True)
+    df = d.frame.drop(columns="target").assign(species=np.asarray(d.target_names)[d.target])
+    df.to_csv(tmp_path / "iris.csv", index=False)
+    model = tmp_path / "iris.json"
+    args = ["train", tmp_path / "iris.csv", "--target", "species", "--alpha", "0.1", "-q"]
+    assert run([*args, "--model", model], capsys)[0] == 0
+    return tmp_path, df, model

@@ -351,19 +351,6 @@ def test_impute_drops_rows_without_a_target_and_says_so(tmp_path, capsys, extra)
 
 
 # ------------------------------------------- 8. evaluate on a subset of the classes
-@pytest.fixture
-def iris(tmp_path, capsys):
-    from sklearn.datasets import load_iris
-
-    d = load_iris(as_frame=True)
-    df = d.frame.drop(columns="target").assign(species=np.asarray(d.target_names)[d.target])
-    df.to_csv(tmp_path / "iris.csv", index=False)
-    model = tmp_path / "iris.json"
-    args = ["train", tmp_path / "iris.csv", "--target", "species", "--alpha", "0.1", "-q"]
-    assert run([*args, "--model", model], capsys)[0] == 0
-    return tmp_path, df, model
-
-
 def test_evaluate_with_a_class_absent_says_so(iris, capsys):
     import json
 

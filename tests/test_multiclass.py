@@ -10,19 +10,6 @@ from tests._cli import run
 import oneneuron
 
 
-@pytest.fixture
-def iris(tmp_path, capsys):
-    from sklearn.datasets import load_iris
-
-    d = load_iris(as_frame=True)
-    df = d.frame.drop(columns="target").assign(species=np.asarray(d.target_names)[d.target])
-    df.to_csv(tmp_path / "iris.csv", index=False)
-    model = tmp_path / "iris.json"
-    args = ["train", tmp_path / "iris.csv", "--target", "species", "--alpha", "0.1", "-q"]
-    assert run([*args, "--model", model], capsys)[0] == 0
-    return tmp_path, df, model
-
-
 def test_report_of_a_table_with_one_class_warns_nothing(iris, capsys):
     """A table of one class has no ROC curve: the empty plot's legend leaked matplotlib's
     'No artists with labels found' as a CLI warning line; the report now says why."""
