@@ -151,26 +151,9 @@ def input_spec(saved: SavedModel, target: str | None) -> dict[str, Any]:
     return {"target": target, "impute": None, "columns": cols}
 
 
-def offset_values(chunk: Any, column: str, source: str, first_row: int) -> np.ndarray:
-    """The offset column of a chunk as floats; missing or non-numeric cells are errors."""
-    import numpy as np
-    import pandas as pd
-
-    from ..tables import DataError
-
-    values = pd.to_numeric(chunk[column], errors="coerce").to_numpy(dtype=np.float64)
-    bad = ~np.isfinite(values)
-    if bad.any():
-        raise DataError(
-            f"{source}: offset column {column!r} has {int(bad.sum())} missing or non-numeric "
-            f"values (first at data row {first_row + int(np.argmax(bad))})"
-        )
-    return values
-
-
-def weight_values(df: Any, column: str, source: str, first_row: int = 1) -> np.ndarray:
-    """The ``--weights`` column as floats: frequency weights, so each finite and >= 0;
-    a missing, non-numeric or negative cell is an error naming the first data row."""
+def _finite_column(df: Any, column: str, source: str, first_row: int, what: str) -> np.ndarray:
+    """Column ``column`` as floats; a missing or non-numeric cell is an error naming the
+    ``what`` column and its first such data row."""
     import numpy as np
     import pandas as pd
 
@@ -180,9 +163,26 @@ def weight_values(df: Any, column: str, source: str, first_row: int = 1) -> np.n
     bad = ~np.isfinite(values)
     if bad.any():
         raise DataError(
-            f"{source}: weights column {column!r} has {int(bad.sum())} missing or non-numeric "
-            f"values (first at data row {first_row + int(np.argmax(bad))}); a weight counts a row"
+            f"{source}: {what} column {column!r} has {int(bad.sum())} missing or non-numeric "
+            f"values (first at data row {first_row + int(np.argmax(bad))})"
+            + ("; a weight counts a row" if what == "weights" else "")
         )
+    return values
+
+
+def offset_values(chunk: Any, column: str, source: str, first_row: int) -> np.ndarray:
+    """The offset column of a chunk as floats; missing or non-numeric cells are errors."""
+    return _finite_column(chunk, column, source, first_row, "offset")
+
+
+def weight_values(df: Any, column: str, source: str, first_row: int = 1) -> np.ndarray:
+    """The ``--weights`` column as floats: frequency weights, so each finite and >= 0;
+    a missing, non-numeric or negative cell is an error naming the first data row."""
+    import numpy as np
+
+    from ..tables import DataError
+
+    values = _finite_column(df, column, source, first_row, "weights")
     if (values < 0).any():
         i = int(np.argmax(values < 0))
         raise DataError(
