@@ -208,7 +208,8 @@ def time_alternately(results: list[dict], repeat: int) -> None:
 
     Round ``r`` times every solver once, so that a change of the machine's load
     (it is shared) hits all of them alike and the ratios stay comparable. A fast
-    fit is repeated within its turn until 0.2 s have passed (the median of those).
+    fit is repeated within its turn until 0.2 s have passed (the median of those), the
+    garbage collector run before the turn and off during it, as ``timeit`` does.
     """
     times: list[list[float]] = [[] for _ in results]
     for _ in range(repeat):
