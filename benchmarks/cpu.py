@@ -203,13 +203,16 @@ def run_solver(
     return {"solver": name, "gap": gap, "tol": tol, "info": info, "way": way, "fit": fit}
 
 
-def time_alternately(results: list[dict], repeat: int) -> None:
+def time_alternately(results: list[dict], repeat: int, collect_each: bool = True) -> None:
     """Median seconds of each solver at its chosen tolerance, the solvers timed in turn.
 
     Round ``r`` times every solver once, so that a change of the machine's load
     (it is shared) hits all of them alike and the ratios stay comparable. A fast
-    fit is repeated within its turn until 0.2 s have passed (the median of those), the
-    garbage collector run before the turn and off during it, as ``timeit`` does.
+    fit is repeated within its turn until 0.2 s have passed (the median of those). The
+    garbage collector is off while a fit is timed, as ``timeit`` does, and runs before
+    each fit (``collect_each``: walking every object also evicts X from the caches, so
+    each fit reads X from memory) or, for tiny X, before each turn only (a collection
+    cost more than a 0.5 ms fit, and made the 200 x 1 rows take minutes).
     """
     times: list[list[float]] = [[] for _ in results]
     for _ in range(repeat):
@@ -217,10 +220,12 @@ def time_alternately(results: list[dict], repeat: int) -> None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 inner = []
-                gc.collect()  # once per turn, then off while timing (as timeit does): a
-                gc.disable()  # collection per 0.5 ms fit cost more than the fits
+                gc.collect()
+                gc.disable()  # off while timing, as timeit does
                 try:
                     while not inner or (sum(inner) < 0.2 and len(inner) < 100):
+                        if collect_each and inner:
+                            gc.collect()
                         t0 = time.perf_counter()
                         r["fit"](r["tol"])
                         inner.append(time.perf_counter() - t0)
@@ -307,7 +312,7 @@ def bench_size(
                     solvers = [("oneneuron", oneneuron_default_fit(X, y))]
                 solvers.append(("statsmodels", statsmodels_fit(X, y)))
             results = [run_solver(name, fit, f, best, way) for name, fit in solvers]
-            time_alternately(results, repeat)
+            time_alternately(results, repeat, collect_each=n * d > 20_000)
             ours = results[0]["seconds"]
             for r in results:
                 r.update(
