@@ -335,8 +335,11 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         R's residual and null deviance (``-2`` log-likelihoods; the null model is
         :attr:`llr_`'s) and their degrees of freedom, ``nobs - k`` and ``nobs`` less
         the intercepts (statsmodels' GLM ``deviance``, ``null_deviance``,
-        ``df_resid``). Sample weights count as rows; grouped binomial data given as
-        two rows per group have the rows' deviance, not R's grouped one.
+        ``df_resid``). A penalised fit's ``k`` is its effective degrees of freedom
+        (mgcv's ``edf``, ``tr(H_ll (H_ll + P)^-1)`` over the coefficients it kept; a
+        pure L1 fit's non-zero coefficients). Sample weights count as rows; grouped
+        binomial data given as two rows per group have the rows' deviance, not R's
+        grouped one.
     llr_, llr_df_, llr_pvalue_ : float, int, float
         Likelihood-ratio test of the model against its null model (statsmodels'
         ``llr``, ``df_model``, ``llr_pvalue``): ``2 (log_likelihood_ - null)`` on

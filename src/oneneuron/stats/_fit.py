@@ -793,6 +793,10 @@ def compute_inference(
                 out.reason = f"{msg.split(':')[0]}; use {fix}"
                 out.extra["separated_rows"] = sep.n_separated
                 return out
+    if est.alpha > 0:  # df_resid: nobs less the effective degrees of freedom
+        edf = effective_df(problem, Hp, theta)
+        if edf is not None:
+            out.extra["edf"] = edf
     # ---- covariance
     if mode is False:
         out.reason = "inference=False was set; refit with inference=True"
@@ -897,6 +901,56 @@ def _covariance(
     cov = T @ cov_std @ T.T
     note = conditioning_note(G, terms, cond=cond) if alpha == 0 else ""
     return 0.5 * (cov + cov.T), "", note, 0
+
+
+def effective_df(
+    problem: Any, Hp: NDArray[np.float64] | None, theta: NDArray[np.float64]
+) -> float | None:
+    """Effective degrees of freedom of a penalised fit: ``tr(H_ll (H_ll + P)^+)``,
+    mgcv's ``edf`` (Hastie and Tibshirani's trace of the smoother), over the
+    coefficients the fit kept (an L1 term's exact zeros are not free: for an elastic
+    net this is Zou, Hastie and Tibshirani's active-set count shrunk by the L2 term).
+
+    ``Hp = H_ll + P`` is the objective's Hessian in ``theta`` (``P`` the L2 term's
+    diagonal). A softmax layer's flat directions (all intercepts, or all classes'
+    coefficients of an unpenalised feature, moved together: ``H_ll v = P v = 0``)
+    are not parameters: with ``V`` their orthonormal basis,
+    ``edf = n - dim V - tr(P (Hp + c V V')^-1)``, the same trace as the
+    pseudo-inverse's without deciding numerically which directions are flat. None
+    when that matrix is not positive definite, or unknown (``Hp`` None) with an L2
+    term; a pure L1 fit needs no Hessian (``P = 0``: the kept coefficients).
+    """
+    m, d = problem.n_outputs, problem.n_features
+    n = problem.n_params
+    pen = np.zeros(n)
+    pen[: m * d] = np.tile(problem.alpha * problem._pw, m)
+    Wp, _ = problem.unpack(theta)
+    keep = np.ones(n, dtype=bool)
+    keep[: m * d] = Wp.ravel() != 0  # an L1 fit's zeros
+    flat = []
+    if m > 1:  # the softmax layer's shifts shared by every class
+        if problem.fit_intercept:
+            flat.append(np.arange(m * d, n))
+        unpenalised = np.broadcast_to(problem._pw, (d,)) == 0  # penalty_factor 0
+        flat += [np.arange(j, m * d, d) for j in np.flatnonzero(unpenalised)]
+    index = np.flatnonzero(keep)
+    where = {int(i): k for k, i in enumerate(index)}
+    flat = [b for b in flat if all(int(i) in where for i in b)]
+    if not problem.alpha:
+        return float(len(index) - len(flat))
+    if Hp is None:
+        return None
+    H = Hp[np.ix_(index, index)].copy()
+    c = float(np.mean(np.diagonal(H))) or 1.0
+    for block in flat:
+        v = np.zeros(len(index))
+        v[[where[int(i)] for i in block]] = 1.0 / np.sqrt(len(block))
+        H += c * np.outer(v, v)
+    chol, info = dpotrf(H, lower=False)
+    if info != 0:
+        return None
+    inv_diag = np.diagonal(scipy.linalg.cho_solve((chol, False), np.eye(len(index))))
+    return float(len(index) - len(flat) - np.dot(pen[index], inv_diag))
 
 
 def _penalised_contrast_covariance(

@@ -265,7 +265,18 @@ class InferenceResult:
 
     @property
     def df_resid(self) -> float:
-        """R's ``df.residual``: ``nobs - k`` (the weights' sum less the free parameters)."""
+        """R's ``df.residual``: ``nobs - k`` (the weights' sum less the free parameters).
+
+        A penalised fit (``alpha > 0``) that formed its Hessian counts its effective
+        degrees of freedom instead of ``k`` (``extra["edf"]``, mgcv's
+        ``tr(H_ll (H_ll + P)^-1)``: see :func:`oneneuron.stats._fit.effective_df`),
+        never more than the rows can carry: ``nobs - k`` was negative with more
+        columns than rows. Without the Hessian (``inference=False``) ``k`` counts
+        every term, as :attr:`n_params` says.
+        """
+        edf = self.extra.get("edf")
+        if self.penalized and edf is not None:
+            return self.nobs - float(edf)
         return self.nobs - self.n_params
 
     @property
