@@ -155,6 +155,14 @@ def cli_terms(text: str) -> str:
             "write them with a decimal point, or read the file with decimal=','",
             "write them with a decimal point (the command line reads no other)",
         ),
+        (
+            "write them without, or read the file with thousands=','",
+            "write them without (the command line reads no other form)",
+        ),
+        (
+            "a decimal point, or read the file with thousands=',' or decimal=','",
+            "a decimal point (the command line reads no other form)",
+        ),
         ("reference=", "--reference "),
         ("(alpha=0)", "(--alpha 0)"),
         ("drop the redundant column(s)", "leave a column out (--features or --formula)"),

@@ -575,6 +575,17 @@ def numbers_as_text(s: pd.Series, cell: Any = None) -> str | None:
     if (maybe[codes] | ~bad).mean() < NUMERIC_SHARE:
         return None
     candidates = texts[maybe]
+    # comma-grouped numbers (1,234 and 1,234,567): thousands separators as soon as one
+    # cell cannot be a decimal comma; when every one could (one comma, three digits
+    # after it), the message names both readings
+    grouped = np.zeros(len(texts), dtype=bool)
+    grouped[maybe] = candidates.str.fullmatch("[-+]?" + _GROUPED).to_numpy(dtype=bool)
+    if grouped.any() and (grouped[codes] | ~bad).mean() >= NUMERIC_SHARE:
+        single = grouped & texts.str.fullmatch(r"[-+]?\d{1,3},\d{3}").to_numpy(dtype=bool)
+        sure = grouped & ~single
+        form = (sure if sure.any() else single)[codes]
+        example = texts.iloc[codes[int(np.argmax(form))]]
+        return (_FORMATS[0][1] if sure.any() else _EITHER_COMMA).format(example=example)
     for pattern, why in _FORMATS:
         form_text = np.zeros(len(texts), dtype=bool)
         form_text[maybe] = candidates.str.fullmatch(pattern).to_numpy(dtype=bool)
@@ -587,6 +598,11 @@ def numbers_as_text(s: pd.Series, cell: Any = None) -> str | None:
 
 
 _FORM_START = r"[-+\s(.\d$€£¥₹]|USD|EUR|GBP"
+_EITHER_COMMA = (
+    "holds numbers written with thousands separators or a decimal comma (e.g. "
+    "{example!r}: three digits after the one comma in every cell); write them as plain "
+    "numbers with a decimal point, or read the file with thousands=',' or decimal=','"
+)
 
 
 _NUMBER = r"(\d+(\.\d*)?|\.\d+)"
