@@ -359,8 +359,11 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     cv : int, cross-validation generator or iterable, default=5
-        An int gives stratified folds (``StratifiedKFold``, not shuffled), or
-        ``GroupKFold`` when ``fit`` gets ``groups``.
+        An int gives stratified folds (``StratifiedKFold``, not shuffled, as
+        scikit-learn's ``LogisticRegressionCV``), or ``GroupKFold`` when ``fit`` gets
+        ``groups``. Folds of an int are consecutive rows: for rows in a sorted order
+        (by date, group, plan) pass ``StratifiedKFold(5, shuffle=True,
+        random_state=0)``, as ``oneneuron train --cv`` does (``--cv-seed``).
     alphas : array_like, optional
         The alpha grid shared by every l1_ratio (default: one per l1_ratio from
         its ``alpha_max``); distinct numbers >= 0, in any order.

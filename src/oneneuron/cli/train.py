@@ -125,6 +125,15 @@ def add_parser(sub: Any) -> None:
         "--l1-ratio 1)",
     )
     p.add_argument(
+        "--cv-seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --cv: the seed of the random folds (default 0). Folds are drawn at random, "
+        "stratified by class, not taken in file order: a file's rows are often sorted (by "
+        "date, group or plan), and folds of consecutive rows test on rows unlike the rest",
+    )
+    p.add_argument(
         "--cv-rule",
         choices=["min", "1se"],
         default="min",
@@ -639,6 +648,8 @@ def check_penalty_flags(args: argparse.Namespace) -> None:
     if args.cv is None:
         if args.cv_rule != "min":
             raise UserError("--cv-rule needs --cv K")
+        if args.cv_seed is not None:
+            raise UserError("--cv-seed needs --cv K")
         if args.l1_ratio > 0 and args.alpha is None:  # else an unpenalised fit, silently
             raise UserError("--l1-ratio needs --alpha A (or --cv K to choose alpha)")
         return
@@ -698,8 +709,15 @@ def train_cv(args: argparse.Namespace, table: Any, reference: Any, missing: str)
     l1 = args.l1_ratio if args.l1_ratio > 0 else 1.0
     if args.l1_ratio == 0 and not args.quiet:
         print("note: --cv fits the lasso path (--l1-ratio 1); pass --l1-ratio R for another")
+    from sklearn.model_selection import StratifiedKFold
+
+    # folds at random (cv.glmnet's foldid), stratified: a file in sorted order would give
+    # folds of consecutive rows, each tested on rows unlike the training ones
+    seed = 0 if args.cv_seed is None else args.cv_seed
+    if not 0 <= seed < 2**32:
+        raise UserError(f"--cv-seed must be in [0, 2**32), not {seed}")
     cv = NeuronClassifierCV(
-        cv=args.cv,
+        cv=StratifiedKFold(args.cv, shuffle=True, random_state=seed),
         l1_ratios=(l1,),
         rule=args.cv_rule,
         fit_intercept=not args.no_intercept,
@@ -732,7 +750,8 @@ def train_cv(args: argparse.Namespace, table: Any, reference: Any, missing: str)
         est = cv.best_estimator_
         print(
             f"cross-validated {len(alphas)} alphas from {alphas[0]:.4g} to {alphas[-1]:.4g} "
-            f"(l1_ratio {l1:g}, {args.cv} folds, log-loss) on {est.n_samples_fit_} rows, "
+            f"(l1_ratio {l1:g}, {args.cv} random folds, seed {seed}, log-loss) on "
+            f"{est.n_samples_fit_} rows, "
             f"{est.coef_.shape[1]} model columns"
         )
         dropped = cv.design_report_.get("dropped")
