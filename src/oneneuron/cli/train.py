@@ -401,6 +401,14 @@ def run_train(args: argparse.Namespace) -> int:
     if pd.api.types.is_float_dtype(y_all):
         values = y_all.to_numpy(dtype=float, na_value=np.nan)
         fraction = np.flatnonzero(np.isfinite(values) & (values != np.trunc(values)))
+        if fraction.size and np.nanmin(values) >= 0.0 and np.nanmax(values) <= 1.0:
+            raise UserError(  # the Python API's advice (sample_weight) in this command's terms
+                f"target column {args.target!r} holds fractions in [0, 1] (e.g. "
+                f"{values[fraction[0]].item()!r} in data row {fraction[0] + 1}), not class "
+                "labels: for proportions of successes out of n trials (R's glm(p ~ x, "
+                "weights = n)), give two rows per group, label 1 with the count n*p and "
+                "label 0 with n*(1-p) in a column that --weights COL reads: the same likelihood"
+            )
         if fraction.size:
             raise UserError(
                 f"target column {args.target!r} holds numbers with a fractional part (e.g. "
