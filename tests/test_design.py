@@ -1319,3 +1319,29 @@ def test_a_stored_reference_level_must_come_first(table, tmp_path, reference):
     (tmp_path / "bad.json").write_text(json.dumps(doc))
     with pytest.raises(ModelFileError, match="the level no term uses, .* must be the first"):
         oneneuron.load(tmp_path / "bad.json")
+
+
+def test_numeric_levels_match_the_same_numbers_written_as_floats():
+    """A categorical column of whole numbers (pd.Categorical of ints, CLI --categorical)
+    was refused at predict when the same numbers came as floats, as pandas makes them
+    once a cell is missing ('holds numbers (e.g. '2.0') but was text ... none of its
+    values is a training level'). A number equal to a level written as a number is that
+    level; codes with leading zeros ('01') stay text. Oracle: the same rows as ints."""
+    rng = np.random.default_rng(0)
+    n = 200
+    df = pd.DataFrame({"x": rng.normal(size=n), "dose": pd.Categorical(rng.choice([1, 2, 3], n))})
+    y = (df.x + (df.dose == 3) + rng.normal(size=n) > 0).astype(int)
+    clf = NeuronClassifier(missing="most_frequent").fit(df, y)
+    as_int = df.assign(dose=df.dose.astype(int))
+    as_float = df.assign(dose=df.dose.astype(float))
+    with_gap = as_float.assign(dose=np.where(np.arange(n) == 0, np.nan, as_float.dose))
+    expected = clf.predict_proba(as_int)
+    np.testing.assert_array_equal(clf.predict_proba(as_float), expected)
+    np.testing.assert_array_equal(clf.predict_proba(with_gap)[1:], expected[1:])
+    np.testing.assert_array_equal(
+        clf.predict_proba(as_float.assign(dose=as_float.dose.astype(str))), expected
+    )
+    codes = pd.DataFrame({"x": df.x, "dose": pd.Categorical([f"0{v}" for v in df.dose])})
+    coded = NeuronClassifier().fit(codes, y)
+    with pytest.raises(DataError, match="none of its"):
+        coded.predict_proba(as_int)

@@ -2399,7 +2399,7 @@ def _level_codes(s: pd.Series, na: np.ndarray, levels: list[str], fill: Any) -> 
         cats = np.array([_text(c) for c in s.cat.categories] + [fill], dtype=object)
         cat_codes = s.cat.codes.to_numpy()
         cat_codes = np.where(cat_codes < 0, len(cats) - 1, cat_codes)  # missing: the fill
-        codes = index.get_indexer(cats)[cat_codes]
+        codes = _as_numeric_levels(index.get_indexer(cats), cats, levels)[cat_codes]
         return codes, cats[cat_codes]
     strs = np.array(
         [None if m else _text(v) for v, m in zip(s.tolist(), na, strict=True)],
@@ -2407,7 +2407,52 @@ def _level_codes(s: pd.Series, na: np.ndarray, levels: list[str], fill: Any) -> 
     )
     if fill is not None:
         strs[na] = fill
-    return index.get_indexer(strs), strs
+    return _as_numeric_levels(index.get_indexer(strs), strs, levels), strs
+
+
+def _canonical_number(text: str) -> float | None:
+    """The number a level is written as, where it is its canonical form (``"2"``,
+    ``"2.0"``, ``"0.5"``), else None (``"02"``, ``"1e3"``, words: codes, not numbers)."""
+    try:
+        v = float(text)
+    except (TypeError, ValueError):
+        return None
+    forms = {repr(v), str(v)} | ({str(int(v))} if v.is_integer() else set())
+    return v if text in forms else None
+
+
+def _as_numeric_levels(codes: Any, texts: Any, levels: list[str]) -> Any:
+    """``codes`` with each unmatched cell that is a number equal to exactly one level
+    written as a number given that level: ``2.0`` (pandas makes whole numbers floats once
+    a cell is missing) or ``"2.0"`` is level ``"2"``. Codes written with leading zeros
+    (``"01"``) are not numbers here (see :func:`_canonical_number`): ``1`` is not ``"01"``."""
+    miss = codes < 0
+    if not miss.any():
+        return codes
+    numbers: dict[float, list[int]] = {}
+    for k, lv in enumerate(levels):
+        v = _canonical_number(lv)
+        if v is not None:
+            numbers.setdefault(v, []).append(k)
+    if not numbers:
+        return codes
+    unmatched = np.flatnonzero(miss & np.array([t is not None for t in texts], dtype=bool))
+    if not unmatched.size:
+        return codes
+    distinct, where = np.unique(
+        np.asarray(texts, dtype=object)[unmatched].astype(str), return_inverse=True
+    )
+    found = np.full(len(distinct), -1, dtype=codes.dtype)
+    for j, t in enumerate(distinct):
+        try:
+            ks = numbers.get(float(t), [])
+        except ValueError:
+            continue
+        if len(ks) == 1:
+            found[j] = ks[0]
+    out = codes.copy()
+    out[unmatched] = found[where]
+    return out
 
 
 def _fill_value(s: pd.Series, kind: str, how: str, w: np.ndarray | None = None) -> Any:
