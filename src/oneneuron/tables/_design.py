@@ -54,8 +54,13 @@ allow-listed transforms are :data:`TRANSFORMS` (also in R's spelling, ``log(x)``
 compared with a number (``I(ptl > 0)``, ``>=``, ``<``, ``<=``, ``==``, ``!=``),
 ``center(x)`` and ``scale(x)`` with their training statistics, ``C()`` of a text or
 categorical column, and interactions (products). A formula using anything else
-(``poly``, ``bs``, ``C()`` of a numeric column, ...) still fits and predicts in
-memory, but cannot be saved to a model file (the message says which term). Such a
+(``poly``, ``bs``, ``C()`` with a contrast or levels argument, a numeric column
+both as ``C(x)`` and as a number, ...) still fits and predicts in memory, but cannot
+be saved to a model file (the message says which term). ``C(x)`` of a numeric column
+the formula uses only so (R's ``factor(x)``) is that column as a categorical of its
+numbers (levels in the numbers' order, the first the reference, as formulaic and R
+order them): the same model, and it saves; at predict, a number equal to a level is
+that level (``2.0`` is level ``"2"``). Such a
 term is evaluated by formulaic at prediction time too; what it cannot evaluate on
 the new rows is one ``ValueError`` naming the term and the cause. A
 B-spline ``bs(x, ...)`` is defined on its training range only (formulaic refuses to
@@ -817,6 +822,7 @@ class DesignSpec:
             raise ValueError(f"encoding must be 'reference' or 'full', not {encoding!r}")
         reference = dict(reference or {})
         df = _bytes_as_text(_text_names(as_pandas(table)))
+        given = df  # before any row is dropped (a numeric C(col) is refitted from it)
         lhs, rhs = None, None
         if formula is not None:
             lhs, rhs, used = _parse_formula(formula, list(df.columns))
@@ -963,6 +969,20 @@ class DesignSpec:
                 spec.unsaved, spec._references = None, None
                 raw = spec._clean(df, report)
                 X = spec._fit_formula(raw, rhs, intercept, sparse)
+            coded = _coded_only_as_categories(spec) if spec.unsaved is not None else []
+            if coded:  # C(dose) of a numeric column only: the Categorical of its numbers
+                return cls.fit_transform(
+                    _as_categories(given, coded),
+                    formula=formula,
+                    target=target,
+                    columns=columns,
+                    reference=reference,
+                    encoding=encoding,
+                    missing=missing,
+                    intercept=intercept,
+                    sample_weight=sample_weight,
+                    sparse=sparse,
+                )
         y = None if target is None else df[target].to_numpy()
         report["rows"] = len(df)
         return spec, Design(X, spec.names, y, keep, report)
@@ -1147,14 +1167,17 @@ class DesignSpec:
         them in the training table, in its order, and the reference (a treatment
         contrast's base, ``C(dose, Treatment(reference=2))``; otherwise the first
         level). None where the column is not coded so, or also enters as a number
-        (``dose + C(dose)``: no one discrete change describes it).
+        (``dose + C(dose)``: no one discrete change describes it), and for plain
+        ``C(dose)`` alone, which the spec holds as a categorical column.
 
         Examples
         --------
         >>> import pandas as pd
         >>> df = pd.DataFrame({"x": [0.1, 0.4, 0.2, 0.9], "dose": [1, 2, 3, 1]})
-        >>> DesignSpec.fit(df, formula="~ x + C(dose)").numeric_categories("dose")
-        ([1, 2, 3], 1)
+        >>> DesignSpec.fit(df, formula="~ x + C(dose, Treatment(2))").numeric_categories("dose")
+        ([1, 2, 3], 2)
+        >>> DesignSpec.fit(df, formula="~ x + C(dose)").numeric_categories("dose") is None
+        True
         >>> DesignSpec.fit(df, formula="~ x + dose + C(dose)").numeric_categories("dose") is None
         True
         """
@@ -1327,7 +1350,8 @@ class DesignSpec:
                 codes, strs = _level_codes(s, na, col["levels"], fill)
                 unknown = (codes < 0) & ~na if fill is None else codes < 0
                 if unknown.any():
-                    _check_still_categories(s, na, name, col["levels"], source)
+                    matched = bool((codes[~na] >= 0).any())  # some cells are levels
+                    _check_still_categories(s, na, name, col["levels"], source, matched)
                     n, ex = int(unknown.sum()), _unknown_example(strs, unknown, col["levels"])
                     prev = report.setdefault("unknown", {}).get(name)
                     report["unknown"][name] = [
@@ -1793,11 +1817,11 @@ class DesignSpec:
             col = cols[_strip_c(part[:split])]
             if col["kind"] != "categorical":
                 name = col["name"]
-                raise ValueError(
+                raise ValueError(  # plain C(col) alone is refitted as the categorical
                     f"the formula term {part!r} codes the numeric column {name!r} as "
-                    "categories, which a model file cannot store: make the column a pandas "
-                    f"Categorical, data[{name!r}] = pd.Categorical(data[{name!r}]) (the same "
-                    f"model, levels in the numbers' order; it saves; CLI --categorical {name})"
+                    "categories while the formula also uses it as a number, which a model "
+                    f"file cannot store: copy the column under another name for one of the "
+                    "two uses"
                 )
             if level not in col["levels"]:
                 raise ValueError(f"term {part!r} is not a level of a categorical column")
@@ -2327,7 +2351,12 @@ HANDFUL = 5
 
 
 def _check_still_categories(
-    s: pd.Series, na: np.ndarray, name: str, levels: list[str], source: str
+    s: pd.Series,
+    na: np.ndarray,
+    name: str,
+    levels: list[str],
+    source: str,
+    matched: bool = False,
 ) -> None:
     """Refuse numbers at predict in a column that was text (categories) in training.
 
@@ -2354,7 +2383,9 @@ def _check_still_categories(
             return
     numeric_levels = any(reads_as_number(lv) for lv in levels)
     if numeric_levels and (
-        len(present) < HANDFUL or pd.Index(levels).isin([_text(v) for v in present.unique()]).any()
+        len(present) < HANDFUL
+        or matched  # some cells are levels (as text, or the same numbers: 2.0 is "2")
+        or pd.Index(levels).isin([_text(v) for v in present.unique()]).any()
     ):
         return
     example = _text(present.iloc[0])
@@ -2408,6 +2439,41 @@ def _level_codes(s: pd.Series, na: np.ndarray, levels: list[str], fill: Any) -> 
     if fill is not None:
         strs[na] = fill
     return _as_numeric_levels(index.get_indexer(strs), strs, levels), strs
+
+
+def _coded_only_as_categories(spec: DesignSpec) -> list[str]:
+    """The numeric columns a fitted formula uses only as plain ``C(col)`` (no contrast
+    or levels argument, never as a number): R's ``factor(col)``, whose model is that of
+    the column as a categorical of its numbers (levels in the numbers' order, the first
+    the reference, as formulaic orders them). Such a model can be saved."""
+    model_spec = getattr(spec, "_formulaic", None)
+    if model_spec is None:
+        return []
+    names = [c["name"] for c in spec.columns]
+    out = []
+    for col in spec.columns:
+        name = col["name"]
+        if col["kind"] != "numeric" or spec.numeric_categories(name) is None:
+            continue
+        exprs = [str(e) for e in model_spec.encoder_state if name in _names_in(str(e), names)]
+        if exprs and all(e in (f"C({name})", f"C(`{name}`)") for e in exprs):
+            out.append(name)
+    return out
+
+
+def _as_categories(df: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """A copy of ``df`` with each column of ``names`` (numbers) a pandas Categorical of
+    its values, whole numbers as integers (levels ``"2"``, not ``"2.0"``, as formulaic
+    names them); missing cells stay missing."""
+    out = df.copy()
+    for name in names:
+        x = pd.to_numeric(out[name], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        seen = x[~np.isnan(x)]
+        values = pd.Series(x, index=out.index)
+        if np.all(seen == np.round(seen)) and np.all(np.abs(seen) < 2**53):
+            values = values.astype("Int64")
+        out[name] = pd.Categorical(values)
+    return out
 
 
 def _canonical_number(text: str) -> float | None:
