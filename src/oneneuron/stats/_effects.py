@@ -27,13 +27,25 @@ classes' probabilities (``exp(z_k - mean_j z_j)``).
 
 from __future__ import annotations
 
+from numbers import Real
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
 from ..functions import sigmoid
+
+
+def check_level(level: Any) -> float:
+    """``level`` as a float when it is a coverage in (0, 1); else a ValueError naming it.
+
+    A string, None or a bool is refused rather than compared (``"0.95"`` is no number).
+    """
+    if isinstance(level, bool) or not isinstance(level, Real) or not 0 < level < 1:
+        raise ValueError(f"level must be a number in (0, 1), such as 0.95; got {level!r}")
+    return float(level)
 
 
 def logit_interval(
@@ -47,8 +59,7 @@ def logit_interval(
     reference blocks, one row per row and class, row by row (n * K rows), for
     each class's own log-odds (see the module docstring).
     """
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
+    level = check_level(level)
     if z.ndim == 2:
         z, se = _class_log_odds(Xt, z, cov)
     else:

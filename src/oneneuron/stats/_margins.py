@@ -63,6 +63,8 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import stats
 
+from ._effects import check_level
+
 AT = ("overall", "mean")
 
 
@@ -150,8 +152,7 @@ def marginal_effects(
     """
     if at not in AT:
         raise ValueError(f"at must be one of {AT}, got {at!r}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
+    level = check_level(level)
     X = np.asarray(X, dtype=np.float64)
     dummies = np.all((X == 0) | (X == 1), axis=0) if dummy else None
     w = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
@@ -436,8 +437,7 @@ def margeff_table(
     value per row of ``X``, added to every logit (at the mean: its mean).
     """
     result.check_available()
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
+    level = check_level(level)
     if design is not None:
         features, eff, se = variable_effects(
             result.coef,

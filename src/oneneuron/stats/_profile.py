@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 from scipy import optimize, stats
 
 from ..functions import log_sigmoid, sigmoid
+from ._effects import check_level
 from ._firth import firth_newton
 from ._fit import relaxed_view, training_rows, with_class_weights
 
@@ -126,8 +127,7 @@ def profile_intervals(
         raise ValueError(
             f"profile intervals need an unpenalised fit (alpha=0); this one has alpha={res.alpha:g}"
         )
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
+    level = check_level(level)
     res.check_available()
     Xv = model._validate_predict(X)
     Xd = np.asarray(Xv.todense() if hasattr(Xv, "todense") else Xv, dtype=np.float64)
