@@ -48,6 +48,37 @@ def check_level(level: Any) -> float:
     return float(level)
 
 
+def row_weights(sample_weight: Any, n: int) -> NDArray[np.float64]:
+    """The weights of ``n`` rows given to a statistic (ones when None), checked as ``fit``
+    checks them: numbers, one per row, finite, non-negative, not all zero.
+
+    Each failure is a ValueError that names ``sample_weight`` and the cause (the first bad
+    row, counted from 0), never NaN results or a NumPy shape error further on.
+    """
+    if sample_weight is None:
+        return np.ones(n)
+    try:
+        w = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            "sample_weight must be numbers, one non-negative weight per row of X"
+        ) from None
+    if w.ndim != 1:
+        raise ValueError(f"sample_weight must be one weight per row of X, got shape {w.shape}")
+    if len(w) != n:
+        raise ValueError(f"sample_weight has {len(w)} values but X has {n} rows; give one per row")
+    ok = np.isfinite(w) & (w >= 0)
+    if not ok.all():
+        i = int(np.argmin(ok))
+        what = "NaN" if np.isnan(w[i]) else "infinity" if w[i] == np.inf else repr(float(w[i]))
+        raise ValueError(f"sample_weight must be finite and non-negative: row {i} holds {what}")
+    if not np.any(w > 0):
+        raise ValueError(
+            "sample_weight must be non-negative with a positive sum; all weights are zero"
+        )
+    return w
+
+
 def logit_interval(
     Xt: NDArray[np.float64], z: NDArray[np.float64], cov: NDArray[np.float64], level: float
 ) -> pd.DataFrame:
