@@ -472,3 +472,35 @@ def test_bad_sample_weight_is_one_error_in_every_statistic_that_takes_the_rows(c
     for call in calls:
         with pytest.raises(ValueError, match=r"sample_weight.*" + re.escape(bad[1])):
             call(bad[0])
+
+
+@pytest.mark.parametrize("case", ["NaN", "infinite", "text"])
+def test_bad_offset_is_one_error_naming_offset_in_every_statistic(case):
+    """anova and profile intervals read a NaN or infinite offset as 'not the data the model
+    was fitted on'; text offsets failed everywhere with NumPy's 'could not convert string
+    to float', naming no argument."""
+    import statsmodels.api as sm
+
+    from oneneuron import anova, diagnostics
+
+    d = sm.datasets.statecrime.load_pandas().data
+    X = d[["poverty", "single", "urban"]].to_numpy()
+    y = (d["violent"] > d["violent"].median()).astype(int).to_numpy()
+    off = np.log(d["hs_grad"].to_numpy()) - 4.4
+    clf = oneneuron.NeuronClassifier().fit(X, y, offset=off)
+    bad, match = {
+        "NaN": (np.r_[np.nan, off[1:]], "offset must be finite"),
+        "infinite": (np.r_[off[:-1], np.inf], "offset must be finite"),
+        "text": (np.array(["a"] * len(y)), "offset must be numbers"),
+    }[case]
+    calls = [
+        lambda: clf.predict_proba(X, offset=bad),
+        lambda: clf.predict_interval(X, offset=bad),
+        lambda: clf.margeff(X, offset=bad),
+        lambda: diagnostics(clf, X, y, offset=bad),
+        lambda: anova(clf, X, y, offset=bad),
+        lambda: clf.summary(ci="profile", X=X, y=y, offset=bad),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match=match):
+            call()

@@ -48,6 +48,24 @@ def check_level(level: Any) -> float:
     return float(level)
 
 
+def row_offset(offset: Any, n: int) -> NDArray[np.float64] | None:
+    """``offset`` as a finite float64 vector of one value per row (None stays None).
+
+    Numbers, one per row, finite; each failure is a ValueError naming ``offset``.
+    """
+    if offset is None:
+        return None
+    try:
+        off = np.asarray(offset, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError("offset must be numbers, one value per row of X") from None
+    if off.ndim != 1 or off.shape[0] != n:
+        raise ValueError(f"offset must be one value per row ({n} rows), got {off.shape}")
+    if not np.all(np.isfinite(off)):
+        raise ValueError("offset must be finite (no NaN or infinity)")
+    return off
+
+
 def row_weights(sample_weight: Any, n: int) -> NDArray[np.float64]:
     """The weights of ``n`` rows given to a statistic (ones when None), checked as ``fit``
     checks them: numbers, one per row, finite, non-negative, not all zero.

@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 from scipy import optimize, stats
 
 from ..functions import log_sigmoid, sigmoid
-from ._effects import check_level, row_weights
+from ._effects import check_level, row_offset, row_weights
 from ._firth import firth_newton
 from ._fit import relaxed_view, training_rows, with_class_weights
 
@@ -134,9 +134,9 @@ def profile_intervals(
     n = Xd.shape[0]
     y01 = (np.asarray(y) == model.classes_[1]).astype(np.float64)
     w = row_weights(sample_weight, n)
-    off = np.zeros(n) if offset is None else np.asarray(offset, dtype=np.float64)
-    if y01.shape != (n,) or off.shape != (n,):
-        raise ValueError(f"y and offset must have one value per row of X ({n})")
+    off = np.zeros(n) if offset is None else row_offset(offset, n)
+    if y01.shape != (n,):
+        raise ValueError(f"y must have one label per row of X ({n})")
     w = with_class_weights(model, y01.astype(np.intp), w)  # as the fit weighed the rows
     Xt = np.column_stack([np.ones(n), Xd]) if model.fit_intercept else Xd
     beta_hat = np.asarray(res.coef[0], dtype=np.float64)
