@@ -173,3 +173,13 @@ def test_explicit_folds_index_the_rows_given_when_missing_drop_drops_some(statec
             fit = NeuronClassifier(alpha=alpha, tol=1e-10).fit(X.iloc[train], y.iloc[train])
             want = -log_loss(y.iloc[test], fit.predict_proba(X.iloc[test]))
             assert cv.cv_results_[f"split{k}_test_score"][i] == pytest.approx(want, abs=1e-7)
+
+
+def test_explicit_folds_outside_the_rows_are_one_error_naming_the_fold():
+    """An index pair past X's last row reached NumPy's IndexError inside the fold loop."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 2))
+    y = np.arange(30) % 2
+    folds = [(np.arange(20), np.arange(20, 30)), (np.arange(10, 30), np.arange(25, 35))]
+    with pytest.raises(ValueError, match="fold 1 holds row index 30, but X has 30 rows"):
+        NeuronClassifierCV(cv=folds, n_alphas=3).fit(X, y)

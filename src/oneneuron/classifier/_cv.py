@@ -305,36 +305,37 @@ def _check_scores(scores: NDArray[np.float64], l1_ratios: NDArray, scoring: Any)
 
 
 def _folds_on_rows(
-    folds: list[tuple[Any, Any]], kept: NDArray[np.bool_] | None, given: bool
+    folds: list[tuple[Any, Any]], kept: NDArray[np.bool_] | None, given: bool, n_samples: int
 ) -> list[tuple[NDArray[np.intp], NDArray[np.intp]]]:
     """The folds as indices of the fit's rows (those ``missing="drop"`` keeps).
 
-    ``kept`` marks the rows of the X given to ``fit`` that the fit keeps (None: all).
+    ``kept`` marks the rows of the X given to ``fit`` that the fit keeps (None: all
+    ``n_samples`` rows).
     ``given``: the folds are the user's own (train, test) index pairs, which index the
     X given to ``fit``, as in scikit-learn, so a dropped row leaves its fold and the
     others are renumbered; a splitter object's folds index the kept rows themselves.
     An index outside the rows, or a fold left without held-out rows, is a ValueError.
     """
-    dropped = kept is not None and not kept.all()
-    n_kept = None if kept is None else int(kept.sum())
+    n_given = n_samples if kept is None else len(kept)
+    dropped = n_given != n_samples
+    n = n_given if given else n_samples  # the rows the folds index
     out = []
     for k, pair in enumerate(folds):
         idx = [np.asarray(part, dtype=np.intp).ravel() for part in pair]
-        n = len(kept) if given and kept is not None else n_kept
         for part in idx:
-            if n is not None and part.size and (part.min() < -n or part.max() >= n):
+            if part.size and (part.min() < -n or part.max() >= n):
                 bad = part[(part < -n) | (part >= n)][0]
                 where = (
                     f"X has {n} rows"
                     if not dropped or given
-                    else f"the fit keeps {n} of X's {len(kept)} rows (missing='drop'), "
+                    else f"the fit keeps {n} of X's {n_given} rows (missing='drop'), "
                     "which a splitter object splits; give the folds as (train, test) "
                     "index pairs of X's rows instead"
                 )
                 raise ValueError(f"cross-validation fold {k} holds row index {bad}, but {where}")
-        if given and dropped:
+        if given and kept is not None and dropped:
             position = np.cumsum(kept) - 1
-            idx = [position[part[kept[part]]] for part in (p % len(kept) for p in idx)]
+            idx = [position[part[kept[part]]] for part in (p % n for p in idx)]
         if idx[1].size == 0:
             raise ValueError(
                 f"cross-validation fold {k} has no held-out rows"
@@ -642,7 +643,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         folds = list(splitter.split(np.zeros((data.n_samples, 1)), data.y_idx, groups))
         kept = getattr(self, "design_report_", {}).get("kept")
         given = not isinstance(self.cv, Integral) and not hasattr(self.cv, "split")
-        folds = _folds_on_rows(folds, kept, given)
+        folds = _folds_on_rows(folds, kept, given, data.n_samples)
         for k, (_, test) in enumerate(folds):
             if not np.sum(data.sample_weight[test]) > 0:  # its scores would be 0/0
                 raise ValueError(
