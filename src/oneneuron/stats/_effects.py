@@ -144,7 +144,10 @@ def _class_log_odds(
         top = others.max(axis=1, keepdims=True)
         log_rest = top[:, 0] + np.log(np.exp(others - top).sum(axis=1))  # log sum_{j!=k} e^Zj
         eta[:, k] = Z[:, k] - log_rest
-        a = -np.exp(Z[:, 1:] - log_rest[:, None])  # -P_l / (1 - P_k), l = 1..K-1
+        d = Z[:, 1:] - log_rest[:, None]  # log(P_l / (1 - P_k)), l = 1..K-1
+        if k > 0:
+            d[:, k - 1] = 0.0  # class k's own entry is 1, not exp of its log-odds (may overflow)
+        a = -np.exp(d)  # -P_l / (1 - P_k) for l != k: at most 1 in size
         if k > 0:
             a[:, k - 1] = 1.0
         se[:, k] = np.sqrt(np.clip(np.einsum("il,ilm,im->i", a, Q, a), 0.0, None))
