@@ -528,3 +528,24 @@ def test_deviances_and_their_degrees_of_freedom_as_r_and_glm_name_them():
             assert clf.null_deviance_ == pytest.approx(2 * w.sum() * np.log(2), rel=RTOL)
             assert clf.df_null_ == w.sum()
         assert clf.null_deviance_ - clf.deviance_ == pytest.approx(clf.llr_, rel=1e-12)
+
+
+@pytest.mark.parametrize("level", ["0.9", None, [0.9], True])
+def test_a_level_that_is_no_number_is_one_clear_error_at_every_entry_point(level):
+    """summary, summary_text, predict_interval, margeff and profile intervals took a
+    string or None as level into '0 < level', a TypeError that named no argument."""
+    d = sm.datasets.statecrime.load_pandas().data
+    X = d[["poverty", "single", "urban"]]
+    y = (d["violent"] > d["violent"].median()).astype(int)
+    clf = NeuronClassifier().fit(X, y)
+    calls = [
+        lambda: clf.summary(level=level),
+        lambda: clf.summary_text(level=level),
+        lambda: clf.predict_interval(X[:2], level=level),
+        lambda: clf.margeff(X, level=level),
+        lambda: clf.summary(level=level, ci="profile", X=X, y=y),
+        lambda: clf.inference_.table(level),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match=r"level must be a number in \(0, 1\)"):
+            call()

@@ -8,6 +8,8 @@ derivative code is used on that side.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -438,3 +440,73 @@ def test_margeff_on_a_table_with_an_unseen_level_warns_as_predict_does(table):
     assert [w.category for w in caught] == [UnknownCategoryWarning]
     same = clf.margeff(new.assign(g=new["g"].replace("zz", "a")))
     np.testing.assert_allclose(got["dy_dx"], same["dy_dx"], rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "case", ["short", "two columns", "negative", "NaN", "infinite", "all zero", "text"]
+)
+def test_bad_sample_weight_is_one_error_in_every_statistic_that_takes_the_rows(case):
+    """margeff averaged with weights of the wrong length (a NumPy matmul error), or NaN,
+    infinite, negative or all-zero weights (silently NaN effects, or an average with a
+    negative weight); diagnostics gave NaN leverages; anova and profile intervals said
+    the data were not the training data. Each now names sample_weight and the cause."""
+    import statsmodels.api as sm
+
+    from oneneuron import anova, diagnostics
+
+    d = sm.datasets.statecrime.load_pandas().data
+    X = d[["poverty", "single", "urban"]].to_numpy()
+    y = (d["violent"] > d["violent"].median()).astype(int).to_numpy()
+    w = np.arange(len(y)) % 3 + 1.0
+    clf = oneneuron.NeuronClassifier().fit(X, y, sample_weight=w)
+    bad = {
+        "short": (w[:-1], f"has {len(y) - 1} values but X has {len(y)} rows"),
+        "two columns": (np.c_[w, w], "one weight per row"),
+        "negative": (np.r_[-1.0, w[1:]], "row 0 holds -1.0"),
+        "NaN": (np.r_[w[:4], np.nan, w[5:]], "row 4 holds NaN"),
+        "infinite": (np.r_[np.inf, w[1:]], "row 0 holds infinity"),
+        "all zero": (0 * w, "all weights are zero"),
+        "text": (np.array(["a"] * len(y)), "numbers"),
+    }[case]
+    calls = [
+        lambda sw: clf.margeff(X, sample_weight=sw),
+        lambda sw: clf.margeff(X, at="mean", sample_weight=sw),
+        lambda sw: diagnostics(clf, X, y, sample_weight=sw),
+        lambda sw: anova(clf, X, y, sample_weight=sw),
+        lambda sw: clf.summary(ci="profile", X=X, y=y, sample_weight=sw),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match=r"sample_weight.*" + re.escape(bad[1])):
+            call(bad[0])
+
+
+@pytest.mark.parametrize("case", ["NaN", "infinite", "text"])
+def test_bad_offset_is_one_error_naming_offset_in_every_statistic(case):
+    """anova and profile intervals read a NaN or infinite offset as 'not the data the model
+    was fitted on'; text offsets failed everywhere with NumPy's 'could not convert string
+    to float', naming no argument."""
+    import statsmodels.api as sm
+
+    from oneneuron import anova, diagnostics
+
+    d = sm.datasets.statecrime.load_pandas().data
+    X = d[["poverty", "single", "urban"]].to_numpy()
+    y = (d["violent"] > d["violent"].median()).astype(int).to_numpy()
+    off = np.log(d["hs_grad"].to_numpy()) - 4.4
+    clf = oneneuron.NeuronClassifier().fit(X, y, offset=off)
+    bad, match = {
+        "NaN": (np.r_[np.nan, off[1:]], "offset must be finite"),
+        "infinite": (np.r_[off[:-1], np.inf], "offset must be finite"),
+        "text": (np.array(["a"] * len(y)), "offset must be numbers"),
+    }[case]
+    calls = [
+        lambda: clf.predict_proba(X, offset=bad),
+        lambda: clf.predict_interval(X, offset=bad),
+        lambda: clf.margeff(X, offset=bad),
+        lambda: diagnostics(clf, X, y, offset=bad),
+        lambda: anova(clf, X, y, offset=bad),
+        lambda: clf.summary(ci="profile", X=X, y=y, offset=bad),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match=match):
+            call()

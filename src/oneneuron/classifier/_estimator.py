@@ -733,14 +733,21 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         names its earlier steps give (checked by scikit-learn's rules against
         ``feature_names_in_``, or ``n_features_in_`` where the fit had no names).
         The model's columns are then those names (one coefficient per input
-        column), or the design's terms for a table it coded. Without
-        ``input_features``: :attr:`feature_names_out_`.
+        column, also for an array whose missing cells ``missing=`` fills), or the
+        design's terms for a table it coded. Without ``input_features``:
+        :attr:`feature_names_out_`.
         """
         from sklearn.utils.validation import _check_feature_names_in
 
         check_is_fitted(self)
         names = _check_feature_names_in(self, input_features)
-        if input_features is None or getattr(self, "design_", None) is not None:
+        design = getattr(self, "design_", None)
+        # an array's columns coded as they are (missing= fills them) keep one coefficient
+        # per input column: named as given, as without missing=
+        coded = design is not None and not (
+            design.array_columns() and not hasattr(self, "feature_names_in_")
+        )
+        if input_features is None or coded:
             return self.feature_names_out_
         return np.asarray(names, dtype=object)
 

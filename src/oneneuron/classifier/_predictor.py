@@ -117,7 +117,10 @@ def check_offset(offset: Any, n_samples: int, n_classes: int = 2) -> NDArray[np.
         return None
     if n_classes > 2:
         raise ValueError(f"offset is supported for binary models only; y has {n_classes} classes")
-    off = np.asarray(offset, dtype=np.float64)
+    try:  # (stats' row_offset says the same; this module stays free of pandas and SciPy)
+        off = np.asarray(offset, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError("offset must be numbers, one value per row of X") from None
     if off.ndim != 1 or off.shape[0] != n_samples:
         raise ValueError(f"offset must be one value per row ({n_samples} rows), got {off.shape}")
     if not np.all(np.isfinite(off)):

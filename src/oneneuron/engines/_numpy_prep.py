@@ -443,7 +443,12 @@ def prepare_numpy(
         try:
             sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
         except ValueError:  # NaN, infinity, all zeros: in the words of every engine
-            w = np.asarray(sample_weight, dtype=np.float64)
+            try:
+                w = np.asarray(sample_weight, dtype=np.float64)
+            except (TypeError, ValueError):  # text: NumPy's words would name no argument
+                raise ValueError(
+                    "sample_weight must be numbers, one non-negative weight per row of X"
+                ) from None
             if w.shape == (X.shape[0],):
                 check_weights(w)
             raise

@@ -66,7 +66,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from ._effects import odds_ratio_table
+from ._effects import check_level, odds_ratio_table
 
 __all__ = [
     "InferenceResult",
@@ -549,8 +549,7 @@ def summary_table(
     for a pandas Categorical may be another class: pass it here). Binary: the
     log-odds of the other class.
     """
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
+    level = check_level(level)
     from scipy import stats  # here, not at import: reading a model file needs no SciPy
 
     result.check_available()
