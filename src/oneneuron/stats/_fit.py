@@ -19,7 +19,8 @@ from numpy.typing import NDArray
 from scipy.linalg.lapack import dpotrf, dpotrs
 
 from ..exceptions import SeparationWarning
-from ..functions import sigmoid, softplus
+from ..functions import softplus
+from ..objective import offset_intercept
 from . import _separation
 from ._robust import encode_clusters, sandwich
 from .inference import InferenceResult
@@ -980,19 +981,12 @@ def zero_log_likelihood(
 def null_log_likelihood_with_offset(
     y01: NDArray[np.float64], s: NDArray[np.float64], offset: NDArray[np.float64]
 ) -> float:
-    """Log-likelihood of the intercept-plus-offset model (binary), by Newton in one variable.
+    """Log-likelihood of the intercept-plus-offset model (binary).
 
-    The intercept's score ``sum s (y - sigmoid(b + offset))`` is monotone in
-    ``b``; the steps are clipped, so the iteration cannot overshoot far.
+    The intercept is :func:`~oneneuron.objective.offset_intercept`, the root of its
+    monotone score, bracketed (a Newton iteration from the mean offset divided by a
+    curvature that underflows to 0 where the offsets are large).
     """
-    S = float(np.sum(s))
-    ybar = float(np.sum(s * y01)) / S
-    b = float(np.log(ybar / (1.0 - ybar))) - float(np.sum(s * offset)) / S
-    for _ in range(100):
-        p = sigmoid(b + offset)
-        step = float(np.sum(s * (y01 - p))) / float(np.sum(s * p * (1.0 - p)))
-        b += float(np.clip(step, -5.0, 5.0))
-        if abs(step) < 1e-14 * max(1.0, abs(b)):
-            break
+    b = offset_intercept(y01, s, offset)
     z = b + offset
     return -float(np.sum(s * (softplus(z) - y01 * z)))

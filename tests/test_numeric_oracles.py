@@ -1,0 +1,142 @@
+"""Fits at numerical corners, each checked against an independent oracle.
+
+Oracles: statsmodels' GLM/Logit (binomial, with offsets), scipy.optimize on the
+same objective written out here, and closed forms.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.optimize
+import statsmodels.api as sm
+
+from oneneuron import NeuronClassifier
+
+
+def _quiet_fit(clf, X, y, **kw):
+    """Fit with every warning recorded (returned), none printed."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf.fit(X, y, **kw)
+    return clf, caught
+
+
+def _offset_data(level, n=500, seed=0):
+    """Binary data whose offset sits near ``level``; the intercept absorbs ``-level``."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 2))
+    off = level + rng.normal(size=n)
+    z = off + X @ [1.0, -0.5] - level - 0.3
+    y = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+    return X, y, off
+
+
+def _glm_offset(X, y, off, w=None):
+    """statsmodels' binomial GLM with the offset (and frequency weights), tight."""
+    model = sm.GLM(y, sm.add_constant(X), family=sm.families.Binomial(), offset=off, freq_weights=w)
+    return model.fit(tol=1e-12)
+
+
+@pytest.mark.parametrize("level", [50.0, -100.0, 1000.0])
+@pytest.mark.parametrize("solver", ["auto", "newton", "lbfgs", "subsampled-newton"])
+def test_large_offsets_reach_statsmodels_optimum(level, solver):
+    """An offset of large values: the start must account for it (the log-odds of the
+    mean of y, offset ignored, put Newton where the Hessian underflows: 0 iterations)."""
+    X, y, off = _offset_data(level)
+    ref = _glm_offset(X, y, off)
+    clf, caught = _quiet_fit(NeuronClassifier(solver=solver, tol=1e-10), X, y, offset=off)
+    assert caught == []
+    assert clf.converged_
+    np.testing.assert_allclose(clf.intercept_[0], ref.params[0], rtol=1e-7)
+    np.testing.assert_allclose(clf.coef_[0], ref.params[1:], rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(clf.inference_.table()["std_err"].to_numpy(), ref.bse, rtol=1e-5)
+    np.testing.assert_allclose(clf.log_likelihood_, ref.llf, rtol=1e-9)
+
+
+def test_large_offset_with_weights_and_l1():
+    """The same start serves a weighted fit and the coordinate-descent (L1) solver."""
+    X, y, off = _offset_data(-200.0, seed=3)
+    w = np.random.default_rng(4).integers(1, 4, size=len(y)).astype(float)
+    ref = _glm_offset(X, y, off, w)
+    clf, caught = _quiet_fit(NeuronClassifier(tol=1e-10), X, y, offset=off, sample_weight=w)
+    assert caught == []
+    np.testing.assert_allclose(clf.intercept_[0], ref.params[0], rtol=1e-7)
+    np.testing.assert_allclose(clf.coef_[0], ref.params[1:], rtol=1e-6)
+    # an L1 penalty too small to zero anything: the unpenalised optimum, to its size
+    l1 = NeuronClassifier(alpha=1e-9, l1_ratio=1.0, tol=1e-10, inference=False)
+    l1, caught = _quiet_fit(l1, X, y, offset=off, sample_weight=w)
+    assert l1.converged_
+    np.testing.assert_allclose(l1.intercept_[0], ref.params[0], rtol=1e-6)
+    np.testing.assert_allclose(l1.coef_[0], ref.params[1:], rtol=1e-4)
+
+
+def _firth_oracle(Xt, y, off):
+    """Firth's estimate by scipy: maximise l(beta) + 1/2 log det I(beta) from the ML fit."""
+
+    def negative(beta):
+        z = Xt @ beta + off
+        p = 1 / (1 + np.exp(-z))
+        info = Xt.T @ ((p * (1 - p))[:, None] * Xt)
+        ll = np.sum(y * -np.logaddexp(0, -z) + (1 - y) * -np.logaddexp(0, z))
+        return -(ll + 0.5 * np.linalg.slogdet(info)[1])
+
+    start = sm.GLM(y, Xt, family=sm.families.Binomial(), offset=off).fit().params
+    opts = {"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20000}
+    res = scipy.optimize.minimize(negative, start, method="Nelder-Mead", options=opts)
+    return res.x
+
+
+@pytest.mark.parametrize("level", [50.0, 1000.0])
+def test_firth_with_large_offset_is_not_a_silent_zero(level):
+    """firth=True with an offset: it reported converged at all-zero coefficients."""
+    X, y, off = _offset_data(level, n=200, seed=5)
+    beta = _firth_oracle(sm.add_constant(X), y, off)
+    clf, caught = _quiet_fit(NeuronClassifier(firth=True), X, y, offset=off)
+    assert caught == []
+    assert clf.converged_
+    np.testing.assert_allclose(clf.intercept_[0], beta[0], rtol=1e-6)
+    np.testing.assert_allclose(clf.coef_[0], beta[1:], rtol=1e-4)
+
+
+def test_null_log_likelihood_with_wide_offsets():
+    """The intercept-plus-offset null model (pseudo-R2, LR test) where the offsets are
+    +-800 and every row's curvature underflows at the log-odds of the mean of y: the
+    null log-likelihood maximised by scipy (statsmodels clips the probabilities there)."""
+    rng = np.random.default_rng(6)
+    n = 300
+    X = rng.normal(size=(n, 2))
+    off = np.where(np.arange(n) < 200, 800.0, -800.0)
+    y = (rng.random(n) < 0.5).astype(int)
+
+    def negative(b):
+        z = b + off
+        return np.sum(np.logaddexp(0, z) - y * z)
+
+    bounds, opts = (-2000, 2000), {"xatol": 1e-10}
+    res = scipy.optimize.minimize_scalar(negative, bounds=bounds, method="bounded", options=opts)
+    clf, _ = _quiet_fit(NeuronClassifier(tol=1e-10, alpha=1.0), X, y, offset=off)
+    np.testing.assert_allclose(clf.null_log_likelihood_, -res.fun, rtol=1e-10)
+
+
+def test_large_offset_from_the_cli_and_a_formula(tmp_path, capsys):
+    """The command line's --offset and a formula's offset column take the same start."""
+    import pandas as pd
+
+    from _cli import run
+    from oneneuron import load
+
+    X, y, off = _offset_data(-80.0, n=300, seed=8)
+    ref = _glm_offset(X, y, off)
+    df = pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "log_e": off, "y": y})
+    path, model = tmp_path / "d.csv", tmp_path / "m.json"
+    df.to_csv(path, index=False)
+    argv = ["train", path, "--target", "y", "--model", model, "--offset", "log_e", "-q"]
+    assert run(argv, capsys)[0] == 0
+    got = load(model)
+    np.testing.assert_allclose(got.intercept_[0], ref.params[0], rtol=1e-7)
+    np.testing.assert_allclose(got.coef_[0], ref.params[1:], rtol=1e-6)
+    clf = NeuronClassifier(formula="y ~ a + b")
+    clf, caught = _quiet_fit(clf, df, "y", offset="log_e")
+    assert caught == []
+    np.testing.assert_allclose(clf.coef_[0], ref.params[1:], rtol=1e-6)
