@@ -140,3 +140,80 @@ def test_large_offset_from_the_cli_and_a_formula(tmp_path, capsys):
     clf, caught = _quiet_fit(clf, df, "y", offset="log_e")
     assert caught == []
     np.testing.assert_allclose(clf.coef_[0], ref.params[1:], rtol=1e-6)
+
+
+def _flat_start_data(level, n=500, seed=0):
+    """No intercept, an offset near ``level`` and a column of about ones whose coefficient
+    must cancel it: at the zero start every probability is 0 or 1 (the Hessian underflows)."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 2))
+    Xc = np.column_stack([1.0 + 0.01 * rng.normal(size=n), X])
+    off = level + rng.normal(size=n)
+    z = off + X @ [1.0, -0.5] - level
+    y = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+    return Xc, y, off
+
+
+@pytest.mark.parametrize("level", [50.0, 200.0])
+@pytest.mark.parametrize("solver", ["newton", "subsampled-newton"])
+@pytest.mark.parametrize("standardize", [True, False])
+def test_newton_leaves_a_flat_start(level, solver, standardize):
+    """A start where the Newton step is astronomically long (Hessian ~ exp(-level)): the
+    line search's 40 halvings never reached a decrease, and Newton stopped at 0 iterations."""
+    X, y, off = _flat_start_data(level)
+    ref = sm.GLM(y, X, family=sm.families.Binomial(), offset=off).fit(tol=1e-12)
+    clf = NeuronClassifier(solver=solver, fit_intercept=False, standardize=standardize, tol=1e-10)
+    clf, caught = _quiet_fit(clf, X, y, offset=off)
+    assert caught == []
+    assert clf.converged_
+    np.testing.assert_allclose(clf.coef_[0], ref.params, rtol=1e-6)
+    np.testing.assert_allclose(clf.inference_.table()["std_err"].to_numpy(), ref.bse, rtol=1e-5)
+
+
+def test_warm_start_from_a_saturated_point():
+    """warm_start from coefficients so large that every probability is 0 or 1 on the new
+    data (a previous fit on separable data): the refit must still reach the optimum."""
+    rng = np.random.default_rng(9)
+    X = rng.normal(size=(400, 3))
+    y = (X @ [1.0, -1.0, 0.5] + rng.logistic(size=400) > 0).astype(int)
+    ref = sm.Logit(y, sm.add_constant(X)).fit(disp=0, tol=1e-12)
+    clf = NeuronClassifier(warm_start=True, tol=1e-10)
+    clf.fit(X, y)
+    clf.coef_ = np.array([[3000.0, -3000.0, 3000.0]])
+    clf.intercept_ = np.array([-9000.0])
+    clf, caught = _quiet_fit(clf, X, y)
+    assert caught == []
+    np.testing.assert_allclose(clf.intercept_[0], ref.params[0], rtol=1e-7)
+    np.testing.assert_allclose(clf.coef_[0], ref.params[1:], rtol=1e-7)
+
+
+@pytest.mark.parametrize("solver", ["newton", "subsampled-newton", "lbfgs"])
+def test_far_optimum_is_reached_without_capped_steps(solver):
+    """Large true coefficients (strong, not separated signal) and a rare-event intercept:
+    the optimum is tens of standardised units from the start; statsmodels' Logit and
+    scipy's BFGS agree on it, and so must every exact solver within 40 iterations."""
+    rng = np.random.default_rng(10)
+    n = 20000
+    X = rng.normal(size=(n, 2))
+    z = X @ [100.0, -60.0] - 80.0
+    y = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+    ref = sm.Logit(y, sm.add_constant(X)).fit(disp=0, method="newton", tol=1e-12, maxiter=100)
+    Xt = sm.add_constant(X)
+
+    def nll(beta):
+        t = Xt @ beta
+        return np.mean(np.logaddexp(0, t) - y * t)
+
+    def grad(beta):
+        t = Xt @ beta
+        return Xt.T @ (1 / (1 + np.exp(-t)) - y) / n
+
+    bfgs = scipy.optimize.minimize(nll, np.zeros(3), jac=grad, method="BFGS",
+                                   options={"gtol": 1e-12, "maxiter": 2000})  # fmt: skip
+    np.testing.assert_allclose(bfgs.x, ref.params, rtol=1e-4)
+    clf = NeuronClassifier(solver=solver, tol=1e-10, max_iter=40, inference=False)
+    clf, caught = _quiet_fit(clf, X, y)
+    assert caught == []
+    assert clf.converged_
+    np.testing.assert_allclose(clf.intercept_[0], ref.params[0], rtol=1e-7)
+    np.testing.assert_allclose(clf.coef_[0], ref.params[1:], rtol=1e-7)
