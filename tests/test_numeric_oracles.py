@@ -217,3 +217,26 @@ def test_far_optimum_is_reached_without_capped_steps(solver):
     assert clf.converged_
     np.testing.assert_allclose(clf.intercept_[0], ref.params[0], rtol=1e-7)
     np.testing.assert_allclose(clf.coef_[0], ref.params[1:], rtol=1e-7)
+
+
+def test_nearly_equal_columns_are_not_called_separated():
+    """Two columns equal to 1e-8 relative and labels unrelated to their difference: the
+    data are not separated (statsmodels' MLE exists on the same column space written as
+    [x0, (x1 - x0) / sd, x2]), but the separation LP, whose feasibility tolerance is above
+    those differences, found a 'direction' and the fit warned of quasi-separation."""
+    from oneneuron import SeparationWarning
+
+    rng = np.random.default_rng(0)
+    n = 2000
+    x = rng.normal(size=n)
+    X = np.column_stack([x, x + 1e-8 * rng.normal(size=n), rng.normal(size=n)])
+    y = (x + 0.5 * X[:, 2] + rng.logistic(size=n) > 0).astype(int)
+    d = X[:, 1] - X[:, 0]
+    s = d.std()
+    ref = sm.Logit(y, sm.add_constant(np.column_stack([X[:, 0], d / s, X[:, 2]])))
+    ref = ref.fit(disp=0, tol=1e-13, method="newton")
+    assert ref.mle_retvals["converged"]
+    clf, caught = _quiet_fit(NeuronClassifier(tol=1e-10), X, y)
+    assert not [w for w in caught if issubclass(w.category, SeparationWarning)]
+    assert clf.inference_.separation == "none"
+    np.testing.assert_allclose(clf.predict_proba(X)[:, 1], ref.predict(), atol=1e-5)

@@ -11,7 +11,9 @@ forever. The rows whose margins are all strictly positive are predicted
 perfectly; if every row is, the separation is *complete*, otherwise
 *quasi-complete*. Two LPs decide it (bounded ``-1 <= B <= 1``):
 
-1. maximise ``sum_ij m_ij`` subject to ``m_ij >= 0``: optimum 0 means no separation;
+1. maximise ``sum_ij m_ij`` subject to ``m_ij >= 0``: optimum 0 means no separation,
+   and so does an optimum whose margins are all 0 to within ``MARGIN_TOL`` (a
+   direction in which the design is flat: nearly collinear columns);
 2. maximise ``t`` subject to ``m_ij >= t``, ``t <= 1``: ``t > 0`` means complete.
 
 The design is the model's own standardised one, ``[1, (x - mu) / sigma]``, so
@@ -149,6 +151,12 @@ def detect(Xt: Any, y: NDArray[np.intp], K: int, weight: NDArray[np.float64]) ->
         return Separation("none", 0, n, None)
     beta = res.x
     margins = A @ beta
+    if not np.max(margins, initial=0.0) > MARGIN_TOL:
+        # every margin within the tolerance of 0: a direction along which the design is
+        # (nearly) flat, i.e. columns that are combinations of others to within the LP's
+        # feasibility tolerance (about 1e-7), not separation; there a sum of many tiny
+        # margins can pass the objective's test
+        return Separation("none", 0, n, None)
     worst = np.full(n, np.inf)
     np.minimum.at(worst, row_of, margins)
     n_sep = int(np.sum(worst > MARGIN_TOL))
