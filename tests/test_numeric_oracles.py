@@ -240,3 +240,42 @@ def test_nearly_equal_columns_are_not_called_separated():
     assert not [w for w in caught if issubclass(w.category, SeparationWarning)]
     assert clf.inference_.separation == "none"
     np.testing.assert_allclose(clf.predict_proba(X)[:, 1], ref.predict(), atol=1e-5)
+
+
+@pytest.mark.parametrize("alpha", [1e-12, 1e-6])
+def test_a_vanishing_penalty_on_separated_data_warns(alpha):
+    """alpha > 0 but negligible on completely separated data: the estimates and their
+    standard errors are the penalty's (the separating column's Wald p-value went to 0.99
+    as alpha fell, silently). The oracle: scipy's linprog finds w, b with
+    (2 y_i - 1)(x_i w + b) >= 1 for every row, which proves complete separation."""
+    from oneneuron import SeparationWarning
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 2] - 0.3 * X[:, 1] > 0.1).astype(int)
+    signed = (2 * y - 1)[:, None] * sm.add_constant(X)
+    lp = scipy.optimize.linprog(np.zeros(4), A_ub=-signed, b_ub=-np.ones(60), bounds=(None, None))
+    assert lp.status == 0  # feasible: separated
+    clf, caught = _quiet_fit(NeuronClassifier(alpha=alpha), X, y)
+    seps = [w for w in caught if issubclass(w.category, SeparationWarning)]
+    assert len(seps) == 1 and f"alpha={alpha:g}" in str(seps[0].message)
+    assert clf.inference_.separation == "complete"
+
+
+def test_a_vanishing_penalty_on_strong_unseparated_data_does_not_warn():
+    """Large standardised coefficients without separation (statsmodels finds the MLE):
+    a tiny penalty there is no reason for a warning."""
+    X, y = _strong_data()
+    ref = sm.Logit(y, sm.add_constant(X)).fit(disp=0, tol=1e-12, method="newton")
+    assert ref.mle_retvals["converged"]
+    clf, caught = _quiet_fit(NeuronClassifier(alpha=1e-12, tol=1e-10), X, y)
+    assert caught == []
+    np.testing.assert_allclose(clf.coef_[0], ref.params[1:], rtol=1e-6)
+    np.testing.assert_allclose(clf.inference_.table()["std_err"].to_numpy(), ref.bse, rtol=1e-5)
+
+
+def _strong_data():
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(3000, 2))
+    y = (rng.random(3000) < 1 / (1 + np.exp(-(X @ [15.0, -10.0])))).astype(int)
+    return X, y

@@ -794,6 +794,26 @@ def compute_inference(
                 out.reason = f"{msg.split(':')[0]}; use {fix}"
                 out.extra["separated_rows"] = sep.n_separated
                 return out
+    if est.alpha > 0 and mode is not False and Hp is not None and _separation.big_coefficients(Wp):
+        # a penalised fit with huge standardised coefficients and standard errors to
+        # report: where the classes are separated, the penalty alone keeps the estimates
+        # finite, and as alpha falls they and their standard errors grow with it (Wald
+        # p-values of a separating column near 1): the estimates are the penalty's, not
+        # the data's. The LP decides. (A fit without standard errors, e.g. a ridge on
+        # more columns than rows with inference=False, is not checked: there a finite
+        # estimate is all that alpha is asked for.)
+        sep = _diagnose(problem, theta, y_idx, s, K, est.fit_intercept, True)
+        if sep is not None:
+            out.separation = sep.kind
+        if sep is not None and sep.kind != "none":
+            firth = ", or firth=True (with alpha=0) for Firth's estimates with p-values"
+            msg = _separation.describe(sep, terms, out.classes, alpha=float(est.alpha))
+            warnings.warn(
+                msg + f"; use a larger alpha{firth * (K == 2)}",
+                SeparationWarning,
+                stacklevel=stacklevel,
+            )
+            out.extra["separated_rows"] = sep.n_separated
     # ---- covariance
     if mode is False:
         out.reason = "inference=False was set; refit with inference=True"

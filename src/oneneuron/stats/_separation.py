@@ -73,9 +73,16 @@ def looks_suspicious(
     cross-entropy ``loss`` below ``SUSPICIOUS_LOSS``), or no more rows of positive
     weight than parameters (then some direction separates almost surely).
     """
-    big = bool(np.maximum.reduce(np.abs(theta_std), axis=None, initial=0.0) > SUSPICIOUS_COEF)
+    big = big_coefficients(theta_std)
     few_rows = n_rows is not None and n_rows <= n_params
     return big or not converged or loss < SUSPICIOUS_LOSS or few_rows
+
+
+def big_coefficients(theta_std: NDArray[np.float64]) -> bool:
+    """Whether a standardised coefficient exceeds ``SUSPICIOUS_COEF`` (also the trigger of
+    the check of a penalised fit: its estimates exist, but on separated data only the
+    penalty holds them)."""
+    return bool(np.maximum.reduce(np.abs(theta_std), axis=None, initial=0.0) > SUSPICIOUS_COEF)
 
 
 def hessian_is_flat(hessian_scaled_cond: float | None) -> bool:
@@ -181,8 +188,14 @@ def _unit(D: NDArray[np.float64]) -> NDArray[np.float64]:
     return D / np.max(np.abs(D))
 
 
-def describe(sep: Separation, terms: list[str], classes: list[Any], top: int = 3) -> str:
-    """The warning text: kind, rows, the largest components of the direction, the fix."""
+def describe(
+    sep: Separation, terms: list[str], classes: list[Any], top: int = 3, alpha: float = 0.0
+) -> str:
+    """The warning text: kind, rows, the largest components of the direction, the fix.
+
+    With ``alpha > 0`` (a penalised fit) it says what the estimates are then, without
+    the fix (the caller names it).
+    """
     assert sep.direction is not None
     D = sep.direction
     flat = np.argsort(-np.abs(D).ravel(), kind="stable")[:top]
@@ -206,6 +219,13 @@ def describe(sep: Separation, terms: list[str], classes: list[Any], top: int = 3
         else f"no row is predicted perfectly, but along {where} the likelihood rises "
         "without bound (some class's probability falls to 0 on rows of other classes)"
     )
+    if alpha > 0:
+        return (
+            f"the classes are {sep.kind}ly separated: {rows} (standardised features); "
+            f"with alpha={alpha:g} the estimates are finite only through the penalty, so "
+            "they and their standard errors are set by alpha, not by the data (Wald "
+            "p-values of the separating columns tend to 1 as alpha falls)"
+        )
     return (
         f"the classes are {sep.kind}ly separated: {rows} (standardised features); "
         "the maximum-likelihood coefficients do not exist and the reported ones are finite only "
