@@ -279,3 +279,37 @@ def _strong_data():
     X = rng.normal(size=(3000, 2))
     y = (rng.random(3000) < 1 / (1 + np.exp(-(X @ [15.0, -10.0])))).astype(int)
     return X, y
+
+
+@pytest.mark.parametrize("level", [1e16, 1e100, 1e300])
+def test_an_offset_beyond_float64_unit_precision_is_refused(level, tmp_path, capsys):
+    """Offsets so large that float64 holds no unit differences between them (2**53 and
+    beyond) leave the logits no precision: the fit reported converged at coefficients
+    18.96, -6.53 (offsets ~1e100; statsmodels on the same data without that constant
+    finds about 1, -0.5), and saving failed with a message about set_params. Now: one
+    clear error naming the offset, from fit, predict and the command line."""
+    import pandas as pd
+
+    from _cli import fail, run
+
+    X, y, off = _offset_data(0.0, n=100, seed=12)
+    with pytest.raises(ValueError, match=r"offset.*2\*\*53"):
+        NeuronClassifier().fit(X, y, offset=off + level)
+    clf = NeuronClassifier().fit(X, y, offset=off)
+    with pytest.raises(ValueError, match=r"offset.*2\*\*53"):
+        clf.predict_proba(X, offset=off - level)
+    df = pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "o": off + level, "y": y})
+    path = tmp_path / "d.csv"
+    df.to_csv(path, index=False)
+    argv = ["train", path, "--target", "y", "--model", tmp_path / "m.json", "--offset", "o"]
+    fail(argv, capsys, "2**53")
+    assert not (tmp_path / "m.json").exists()
+    df["o"] = off  # a model trained on sound offsets, then asked about a huge one
+    df.to_csv(path, index=False)
+    assert run(argv + ["-q"], capsys)[0] == 0
+    df.loc[7, "o"] = level
+    df.to_csv(path, index=False)
+    model, out = tmp_path / "m.json", tmp_path / "p.csv"
+    fail(["predict", model, path, "--offset", "o", "--out", out], capsys, "data row 8")
+    assert not out.exists()
+    fail(["evaluate", model, path, "--offset", "o"], capsys, "2**53")
