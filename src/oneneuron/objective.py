@@ -46,6 +46,7 @@ __all__ = [
     "L1Penalty",
     "SmallDenseLoss",
     "separated_rows",
+    "offset_intercept",
 ]
 
 
@@ -220,6 +221,51 @@ def separated_rows(
         other[rows, y] = -np.inf
         right = Z[rows, y] > other.max(axis=1, initial=-np.inf)
     return int(np.count_nonzero(right)), int(len(y))
+
+
+def offset_intercept(
+    y: NDArray[Any], s: NDArray[np.floating] | None, offset: NDArray[np.floating]
+) -> float:
+    """The intercept ``b`` of the binary model ``z_i = b + offset_i``, by maximum likelihood.
+
+    The root of the score ``sum_i s_i (y_i - sigmoid(b + offset_i))``, which falls
+    monotonically in ``b``. Without an offset it is the log-odds of the weighted
+    mean ``ybar`` of ``y``; with one, ``b`` lies between ``logit(ybar) - max(offset)``
+    and ``logit(ybar) - min(offset)`` (at those ends every row's probability is at
+    most, resp. at least, ``ybar``), a bracket that SciPy's ``brentq`` closes to
+    rounding. This is the fitted intercept-only model (the null model of the
+    likelihood-ratio test) and the solvers' start: the log-odds of ``ybar`` with the
+    offset ignored is ``max|offset|`` away from it, where large offsets (|offset| of
+    50 and more) make every probability 0 or 1 and the Hessian underflow.
+
+    ``y`` holds 0/1 labels, ``s`` row weights (None: all 1); ``ybar`` is clipped
+    to ``[1e-12, 1 - 1e-12]`` (a class without weight has no finite estimate).
+
+    Examples
+    --------
+    >>> y = np.array([0.0, 1.0, 1.0, 0.0])
+    >>> round(offset_intercept(y, None, np.zeros(4)), 12)
+    0.0
+    >>> round(offset_intercept(y, None, np.full(4, 100.0)), 9)
+    -100.0
+    """
+    import scipy.optimize
+
+    y = np.asarray(y, dtype=np.float64)
+    off = np.asarray(offset, dtype=np.float64)
+    sw = np.ones_like(y) if s is None else np.asarray(s, dtype=np.float64)
+    total = float(np.sum(sw))
+    ybar = min(max(float(sw @ y) / total, 1e-12), 1.0 - 1e-12)
+    a = float(np.log(ybar) - np.log1p(-ybar))
+    if off.size == 0 or float(np.ptp(off)) == 0.0:
+        return a - (float(off[0]) if off.size else 0.0)
+    target = float(sw @ y)
+
+    def score(b: float) -> float:
+        return target - float(sw @ sigmoid(b + off))
+
+    lo, hi = a - float(np.max(off)) - 1.0, a - float(np.min(off)) + 1.0
+    return float(scipy.optimize.brentq(score, lo, hi, xtol=1e-14, rtol=4 * np.finfo(float).eps))
 
 
 def row_curvatures(

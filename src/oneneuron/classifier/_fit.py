@@ -35,7 +35,7 @@ from ..engines import (
     warn_weightless_classes,
 )
 from ..exceptions import ConvergenceWarning, SeparationWarning
-from ..objective import SMALL_DENSE_ENTRIES, LinearLoss, SmallDenseLoss
+from ..objective import SMALL_DENSE_ENTRIES, LinearLoss, SmallDenseLoss, offset_intercept
 from ..optim import OPTIMIZERS
 from ..solvers import SolverResult, Trace, gradient_descent, lbfgs, minibatch_descent, newton
 from ..solvers.subsampled import subsampled_newton
@@ -172,7 +172,7 @@ def fit(
         )
     )
     y_idx, s = data.class_counts()
-    theta0 = initial_theta(est, problem, prev, solver, data.class_sums)
+    theta0 = initial_theta(est, problem, prev, solver, data, off)
     with blas_threads(engine):
         result = run_solver(est, solver, problem, theta0, data)
         if est.solver == "auto" and solver == "lbfgs" and newton_may_finish(est, problem, result):
@@ -915,11 +915,21 @@ def previous_solution(est: Any) -> tuple[Any, ...] | None:
 
 
 def initial_theta(
-    est: Any, problem: LinearLoss, prev: Any, solver: str, class_sums: NDArray[np.float64]
+    est: Any,
+    problem: LinearLoss,
+    prev: Any,
+    solver: str,
+    data: FitData,
+    offset: NDArray[np.float64] | None = None,
 ) -> NDArray[np.float64]:
-    """The warm start, or zeros with the intercept at the log-odds (Newton, L-BFGS).
+    """The warm start, or zeros with the intercept-only fit (Newton, L-BFGS, cd).
 
-    ``class_sums`` are the classes' summed row weights (:class:`~oneneuron.engines.FitData`).
+    The intercepts are the log-odds of the classes' weighted frequencies
+    (``data.class_sums``); with an ``offset`` (binary, rows in memory) the
+    intercept that fits ``y`` together with the offset
+    (:func:`~oneneuron.objective.offset_intercept`): the log-odds alone are
+    ``|offset|`` away from the optimum, where large offsets leave Newton a
+    Hessian that underflowed. gd and sgd start at zero (the tutorial's path).
     """
     m = problem.n_outputs
     if prev is not None:
@@ -932,8 +942,11 @@ def initial_theta(
         )
     theta = np.zeros(problem.n_params)
     if est.fit_intercept and solver not in _FIRST_ORDER:
+        class_sums = data.class_sums
         freq = np.maximum(class_sums / class_sums.sum(), 1e-12)  # np.clip's floor, cheaper
-        if m == 1:
+        if m == 1 and offset is not None:
+            theta[-1] = offset_intercept(host_labels(data) == 1, data.row_weights, offset)
+        elif m == 1:
             theta[-1] = np.log(freq[1] / freq[0])
         else:
             theta[-m:] = np.log(freq) - np.mean(np.log(freq))

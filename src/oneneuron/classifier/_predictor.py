@@ -111,8 +111,17 @@ def warn_unknown(report: dict[str, Any]) -> None:
         warnings.warn(note, UnknownCategoryWarning, stacklevel=4)
 
 
+#: Largest magnitude of an offset: ``2**53``, beyond which consecutive float64 values are
+#: more than 1 apart, so a logit ``offset + x w + b`` keeps none of its unit-scale part
+#: (at 1e100 the fit "converged" to coefficients an order of magnitude off).
+OFFSET_LIMIT = 2.0**53
+
+
 def check_offset(offset: Any, n_samples: int, n_classes: int = 2) -> NDArray[np.float64] | None:
-    """``offset`` as a finite float64 vector of one value per row (None stays None)."""
+    """``offset`` as a finite float64 vector of one value per row (None stays None).
+
+    Values of magnitude :data:`OFFSET_LIMIT` (``2**53``) or more are refused.
+    """
     if offset is None:
         return None
     if n_classes > 2:
@@ -125,6 +134,14 @@ def check_offset(offset: Any, n_samples: int, n_classes: int = 2) -> NDArray[np.
         raise ValueError(f"offset must be one value per row ({n_samples} rows), got {off.shape}")
     if not np.all(np.isfinite(off)):
         raise ValueError("offset must be finite (no NaN or infinity)")
+    big = np.flatnonzero(np.abs(off) >= OFFSET_LIMIT)
+    if big.size:
+        raise ValueError(
+            f"offset has values beyond 2**53 in magnitude ({off[big[0]]:.3g} in row "
+            f"{big[0]}), where float64 holds no differences of 1 between values: the "
+            "logits would have no precision left; subtract the offset's typical value (its "
+            "median) and let the intercept absorb it"
+        )
     return off
 
 

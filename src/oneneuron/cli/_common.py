@@ -171,8 +171,24 @@ def _finite_column(df: Any, column: str, source: str, first_row: int, what: str)
 
 
 def offset_values(chunk: Any, column: str, source: str, first_row: int) -> np.ndarray:
-    """The offset column of a chunk as floats; missing or non-numeric cells are errors."""
-    return _finite_column(chunk, column, source, first_row, "offset")
+    """The offset column of a chunk as floats; missing or non-numeric cells are errors,
+    and so are values beyond ``2**53`` in magnitude (the estimator's ``OFFSET_LIMIT``)."""
+    import numpy as np
+
+    from ..classifier import OFFSET_LIMIT
+    from ..tables import DataError
+
+    values = _finite_column(chunk, column, source, first_row, "offset")
+    big = np.abs(values) >= OFFSET_LIMIT
+    if big.any():
+        i = int(np.argmax(big))
+        raise DataError(
+            f"{source}: offset column {column!r} has a value beyond 2**53 in magnitude "
+            f"({values[i]:.3g} in data row {first_row + i}), where float64 holds no "
+            "differences of 1 between values; subtract the column's typical value (its "
+            "median) and let the intercept absorb it"
+        )
+    return values
 
 
 def weight_values(df: Any, column: str, source: str, first_row: int = 1) -> np.ndarray:

@@ -19,7 +19,8 @@ from numpy.typing import NDArray
 from scipy.linalg.lapack import dpotrf, dpotrs
 
 from ..exceptions import SeparationWarning
-from ..functions import sigmoid, softplus
+from ..functions import softplus
+from ..objective import offset_intercept
 from . import _separation
 from ._robust import encode_clusters, sandwich
 from .inference import InferenceResult
@@ -793,6 +794,26 @@ def compute_inference(
                 out.reason = f"{msg.split(':')[0]}; use {fix}"
                 out.extra["separated_rows"] = sep.n_separated
                 return out
+    if est.alpha > 0 and mode is not False and Hp is not None and _separation.big_coefficients(Wp):
+        # a penalised fit with huge standardised coefficients and standard errors to
+        # report: where the classes are separated, the penalty alone keeps the estimates
+        # finite, and as alpha falls they and their standard errors grow with it (Wald
+        # p-values of a separating column near 1): the estimates are the penalty's, not
+        # the data's. The LP decides. (A fit without standard errors, e.g. a ridge on
+        # more columns than rows with inference=False, is not checked: there a finite
+        # estimate is all that alpha is asked for.)
+        sep = _diagnose(problem, theta, y_idx, s, K, est.fit_intercept, True)
+        if sep is not None:
+            out.separation = sep.kind
+        if sep is not None and sep.kind != "none":
+            firth = ", or firth=True (with alpha=0) for Firth's estimates with p-values"
+            msg = _separation.describe(sep, terms, out.classes, alpha=float(est.alpha))
+            warnings.warn(
+                msg + f"; use a larger alpha{firth * (K == 2)}",
+                SeparationWarning,
+                stacklevel=stacklevel,
+            )
+            out.extra["separated_rows"] = sep.n_separated
     if est.alpha > 0:  # df_resid: nobs less the effective degrees of freedom
         edf = effective_df(problem, Hp, theta)
         if edf is not None:
@@ -1034,19 +1055,12 @@ def zero_log_likelihood(
 def null_log_likelihood_with_offset(
     y01: NDArray[np.float64], s: NDArray[np.float64], offset: NDArray[np.float64]
 ) -> float:
-    """Log-likelihood of the intercept-plus-offset model (binary), by Newton in one variable.
+    """Log-likelihood of the intercept-plus-offset model (binary).
 
-    The intercept's score ``sum s (y - sigmoid(b + offset))`` is monotone in
-    ``b``; the steps are clipped, so the iteration cannot overshoot far.
+    The intercept is :func:`~oneneuron.objective.offset_intercept`, the root of its
+    monotone score, bracketed (a Newton iteration from the mean offset divided by a
+    curvature that underflows to 0 where the offsets are large).
     """
-    S = float(np.sum(s))
-    ybar = float(np.sum(s * y01)) / S
-    b = float(np.log(ybar / (1.0 - ybar))) - float(np.sum(s * offset)) / S
-    for _ in range(100):
-        p = sigmoid(b + offset)
-        step = float(np.sum(s * (y01 - p))) / float(np.sum(s * p * (1.0 - p)))
-        b += float(np.clip(step, -5.0, 5.0))
-        if abs(step) < 1e-14 * max(1.0, abs(b)):
-            break
+    b = offset_intercept(y01, s, offset)
     z = b + offset
     return -float(np.sum(s * (softplus(z) - y01 * z)))
