@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -528,3 +529,37 @@ def test_deviances_and_their_degrees_of_freedom_as_r_and_glm_name_them():
             assert clf.null_deviance_ == pytest.approx(2 * w.sum() * np.log(2), rel=RTOL)
             assert clf.df_null_ == w.sum()
         assert clf.null_deviance_ - clf.deviance_ == pytest.approx(clf.llr_, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "case", ["binary", "no_intercept", "penalised", "multinomial", "weightless_class", "firth"]
+)
+def test_fitted_statistics_are_the_results_properties(case):
+    """The estimator's statistics (read in one pass, ``fit_statistics``) are exactly
+    the ``InferenceResult`` properties that define them, in every kind of fit."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((120, 2))
+    y = (X[:, 0] + rng.standard_normal(120) > 0).astype(int)
+    kw, w = {}, None
+    if case == "no_intercept":
+        kw = {"fit_intercept": False}
+    elif case == "penalised":
+        kw = {"alpha": 0.1}
+    elif case == "firth":
+        kw = {"firth": True}
+    elif case in ("multinomial", "weightless_class"):
+        y = np.digitize(X[:, 0] + 0.5 * rng.standard_normal(120), [-0.5, 0.5])
+        if case == "weightless_class":
+            w = np.where(y == 2, 0.0, 1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = NeuronClassifier(**kw).fit(X, y, sample_weight=w)
+    res = clf.inference_
+    for name in ("pseudo_r2", "aic", "bic", "llr", "llr_df", "llr_pvalue", "deviance"):
+        np.testing.assert_equal(getattr(clf, f"{name}_"), getattr(res, name), err_msg=name)
+    for name in ("null_deviance", "df_resid", "df_null"):
+        np.testing.assert_equal(getattr(clf, f"{name}_"), getattr(res, name), err_msg=name)
+    assert res.fit_statistics().keys() == {
+        "pseudo_r2", "aic", "bic", "llr", "llr_df", "llr_pvalue", "deviance",
+        "null_deviance", "df_resid", "df_null",
+    }  # fmt: skip

@@ -54,6 +54,7 @@ from ..tables import (
     array_table,
     as_pandas,
     batch_as_table,
+    empty_levels_note,
     formula_target,
     is_table,
     table_column,
@@ -216,25 +217,25 @@ def name_empty_levels(est: Any, inference: Any) -> Any:
     that identifies the model (no column of the table drops a coded level); and the
     number of rows ``missing="drop"`` left out (``extra["dropped"]``: the caption says
     it, as R's summary.glm does)."""
-    from ..tables import empty_levels_note
-
     report = getattr(est, "design_report_", None) or {}
-    note = empty_levels_note(report.get("empty_levels"))
-    singular = inference.cov is None and "singular" in inference.reason
-    if note and singular:
-        inference.reason = f"{note}; {inference.reason}"
-    design = getattr(est, "design_", None)
-    full = (  # plain columns coded with every level (a formula codes its own C() terms)
-        getattr(design, "encoding", None) == "full"
-        and getattr(design, "formula", None) is None
-        and est.fit_intercept
-    )
-    levels = [t for t in getattr(est, "feature_names_out_", []) if f"'{t}'" in inference.reason]
-    if full and singular and any("[" in t and "[T." not in t for t in levels):
-        inference.reason += (
-            "; encoding='full' gives every level a column beside the intercept: "
-            "encoding='reference' (the default) identifies the model"
+    if inference.cov is None and "singular" in inference.reason:  # (a fit with standard
+        # errors, the common case, reads none of this: not even the model's column names)
+        note = empty_levels_note(report.get("empty_levels"))
+        if note:
+            inference.reason = f"{note}; {inference.reason}"
+        design = getattr(est, "design_", None)
+        full = (  # plain columns coded with every level (a formula codes its own C() terms)
+            getattr(design, "encoding", None) == "full"
+            and getattr(design, "formula", None) is None
+            and est.fit_intercept
         )
+        names = getattr(est, "feature_names_out_", []) if full else []
+        levels = [t for t in names if f"'{t}'" in inference.reason]
+        if any("[" in t and "[T." not in t for t in levels):
+            inference.reason += (
+                "; encoding='full' gives every level a column beside the intercept: "
+                "encoding='reference' (the default) identifies the model"
+            )
     if report.get("dropped"):
         inference.extra = {**inference.extra, "dropped": int(report["dropped"])}
     return inference
