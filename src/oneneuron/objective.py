@@ -683,11 +683,13 @@ class LinearLoss:
     def _jacobian(self) -> NDArray[np.float64]:
         """``T = d theta_raw / d theta`` (raw layout [W, b], columns of ``theta``)."""
         m, d = self.n_outputs, self.n_features
-        T = np.zeros((m * (d + 1), self.n_params))
+        P = self.n_params
+        T = np.zeros((m * (d + 1), P))
         inv, shift = 1.0 / self.scale, -self.mean / self.scale
-        j = np.arange(d)
+        flat = T.reshape(-1)  # (a view) the diagonal of a block by one strided slice
         for k in range(m):
-            T[k * d + j, k * d + j] = inv  # the diagonal of the block (the rest is zero)
+            start = k * d * (P + 1)
+            flat[start : start + d * (P + 1) : P + 1] = inv  # the rest of the block is zero
             T[m * d + k, k * d : (k + 1) * d] = shift
             if self.fit_intercept:
                 T[m * d + k, m * d + k] = 1.0

@@ -178,7 +178,8 @@ def fit(
         result = run_solver(est, solver, problem, theta0, data)
         if est.solver == "auto" and solver == "lbfgs" and newton_may_finish(est, problem, result):
             result, solver = newton_after_lbfgs(est, problem, result), "lbfgs+newton"
-        store_result(est, problem, result, solver, data.dtype)
+        raw = problem.to_raw(result.theta)  # (W, b), read by the attributes and the statistics
+        store_result(est, problem, result, solver, data.dtype, raw=raw)
         relaxed = None
         if is_l1_fit(est) and est.relax:
             relaxed = relaxed_inference(est, data, off, cluster)
@@ -203,6 +204,7 @@ def fit(
                 offset=off,
                 cluster=cluster,
                 class_sums=data.class_sums,
+                raw=raw,
             )
     est._set_inference(name_empty_levels(est, inference))
     est.has_offset_ = off is not None
@@ -1193,9 +1195,14 @@ def newton_after_lbfgs(est: Any, problem: LinearLoss, result: Any) -> Any:
     return finish
 
 
-def store_result(est: Any, problem: LinearLoss, result: Any, solver: str, dtype: Any) -> None:
-    """Set the fitted attributes (original scale, X's dtype); warn if not converged."""
-    W, b = problem.to_raw(result.theta)
+def store_result(
+    est: Any, problem: LinearLoss, result: Any, solver: str, dtype: Any, raw: Any = None
+) -> None:
+    """Set the fitted attributes (original scale, X's dtype); warn if not converged.
+
+    ``raw``: ``problem.to_raw(result.theta)`` where the caller has it.
+    """
+    W, b = problem.to_raw(result.theta) if raw is None else raw
     free = l1_free_columns(problem.penalty_factor, est.alpha, est.l1_ratio)
     est.coef_ = centred_coefficients(W, free).astype(dtype)
     est.intercept_ = centred_intercepts(b).astype(dtype)

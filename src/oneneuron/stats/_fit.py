@@ -646,11 +646,13 @@ def compute_inference(
     offset: NDArray[np.float64] | None = None,
     cluster: Any = None,
     class_sums: NDArray[np.float64] | None = None,
+    raw: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
 ) -> InferenceResult:
     """Likelihood statistics always; separation diagnosis; covariance when ``mode`` allows.
 
     ``class_sums``, the classes' summed weights ``bincount(y_idx, weights=s)``, saves
-    that count where the caller has it (:class:`~oneneuron.engines.FitData` does).
+    that count where the caller has it (:class:`~oneneuron.engines.FitData` does);
+    ``raw``, ``problem.to_raw(result.theta)``, saves that map likewise.
 
     The separation check is made for unpenalised fits whose d-sized facts look
     suspicious (:func:`~oneneuron.stats._separation.looks_suspicious`, or a nearly
@@ -680,7 +682,7 @@ def compute_inference(
         y01 = (np.asarray(y_idx) == 1).astype(np.float64)
         llnull = null_log_likelihood_with_offset(y01, s, offset)
     terms = term_names(d, model_columns(est, d), est.fit_intercept)
-    W, b = problem.to_raw(theta)  # float64 even when coef_ is float32
+    W, b = problem.to_raw(theta) if raw is None else raw  # float64 even when coef_ is float32
     full = np.concatenate([b[:, None], W], axis=1) if est.fit_intercept else W
     coef = full if m == 1 else full[1:] - full[0]
     out = InferenceResult(
@@ -888,7 +890,7 @@ def _covariance(
             "",
             0,
         )
-    cov_std, _ = dpotrs(c, np.eye(len(idx)), lower=0)  # H^-1, symmetrised below
+    cov_std, _ = dpotrs(c, _identity(len(idx)), lower=0)  # H^-1, symmetrised below
     if alpha > 0 and problem.n_outputs > 1:  # penalised softmax: all K blocks, not K - 1
         cov_std = _penalised_contrast_covariance(problem, S * Hp)
         if cov_std is None:
@@ -897,6 +899,14 @@ def _covariance(
     cov = T @ cov_std @ T.T
     note = conditioning_note(G, terms, cond=cond) if alpha == 0 else ""
     return 0.5 * (cov + cov.T), "", note, 0
+
+
+@functools.lru_cache(maxsize=8)
+def _identity(p: int) -> NDArray[np.float64]:
+    """``np.eye(p)``, read-only and made once per size (LAPACK's solve copies it)."""
+    eye = np.eye(p)
+    eye.flags.writeable = False
+    return eye
 
 
 def _penalised_contrast_covariance(
