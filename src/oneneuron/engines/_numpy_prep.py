@@ -18,6 +18,7 @@ from ._record import (
     describe_bad_cell,
     first_bad_cell,
     first_fraction,
+    magnitudes_in_range,
     missing_labels_error,
     one_class_error,
     unit_scale_for_flat_columns,
@@ -228,11 +229,11 @@ def encode_labels(y: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp], NDAr
         if hi - lo <= max(1024, len(y)):
             shifted = yi - lo if lo else yi
             counts = np.bincount(shifted, minlength=hi - lo + 1)
-            present = counts > 0
-            if present.all():  # labels lo..hi, every one used (0/1 above all)
+            if counts.all():  # labels lo..hi, every one used (0/1 above all)
                 classes = (np.arange(hi - lo + 1) + lo).astype(y.dtype)
                 idx = shifted  # labels 0..K-1 are their own indices: no lookup
             else:
+                present = counts > 0
                 classes = (np.flatnonzero(present) + lo).astype(y.dtype)
                 counts = counts[present]
                 idx = (np.cumsum(present) - 1)[shifted]
@@ -243,7 +244,9 @@ def encode_labels(y: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp], NDAr
     if len(classes) < 2:
         raise one_class_error(classes[0], len(y))
     idx = idx.astype(np.intp, copy=False)
-    if np.may_share_memory(idx, y):  # the caller's labels themselves: a read-only view of them
+    # the caller's labels themselves (a fresh array, base None, shares nothing with them):
+    # a read-only view of them
+    if idx is y or (idx.base is not None and np.may_share_memory(idx, y)):
         idx = idx.view()
         idx.flags.writeable = False
     return classes, idx, counts
@@ -272,7 +275,12 @@ def weighted_feature_stats(
 def _feature_stats(X: Any, s: NDArray[np.float64], center: bool) -> tuple[NDArray, NDArray]:
     n, d = X.shape
     S = float(s.sum())
-    if type(X) is np.ndarray and n < KERNEL_MIN_ROWS and n <= _block_rows(X):
+    # (a dense array's block is _block_rows(X) rows, written out: no test for a sparse one)
+    if (
+        type(X) is np.ndarray
+        and n < KERNEL_MIN_ROWS
+        and n <= max(64, BLOCK_BYTES // (8 * max(1, d)))
+    ):
         mu = np.asarray(X.T @ s, dtype=np.float64) / S  # small: one block (as below)
         dev = np.asarray(X, dtype=np.float64) - mu
         return _finish(mu, (dev * dev).T @ s, S, center)
@@ -461,9 +469,10 @@ def prepare_numpy(
     # weighted by the full row weight s (class weights are sample weights); computed
     # without standardisation too, to refuse columns whose squares overflow
     mean, scale = weighted_feature_stats(X, s)
-    if fast is not None and not (np.isfinite(mean).all() and np.isfinite(scale).all()):
-        _check_X_y(X, y)  # NaN or infinity in X: scikit-learn's error (else: huge values)
-    check_magnitudes(mean, scale, X.dtype, names, lambda j: _column_max(X, j))
+    if not magnitudes_in_range(mean, scale, X.dtype):  # (the common case: finite, in range)
+        if fast is not None and not (np.isfinite(mean).all() and np.isfinite(scale).all()):
+            _check_X_y(X, y)  # NaN or infinity in X: scikit-learn's error (else: huge values)
+        check_magnitudes(mean, scale, X.dtype, names, lambda j: _column_max(X, j))
     feature_stats = (mean, scale)
     if not standardize:
         mean, scale = np.zeros(X.shape[1]), np.ones(X.shape[1])
