@@ -563,3 +563,23 @@ def test_fitted_statistics_are_the_results_properties(case):
         "pseudo_r2", "aic", "bic", "llr", "llr_df", "llr_pvalue", "deviance",
         "null_deviance", "df_resid", "df_null",
     }  # fmt: skip
+
+
+@pytest.mark.parametrize("classes", [2, 3])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_reference_jacobian_is_the_general_map_gathered(classes, fit_intercept):
+    """The covariance's map to raw coefficients, written out for one sigmoid neuron, holds
+    the same numbers as the general Jacobian gathered in the reference blocks' order."""
+    from oneneuron.engines import NumpyEngine
+    from oneneuron.objective import LinearLoss
+
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((30, 3)) * [1.0, 5.0, 0.2] + [2.0, -1.0, 0.0]
+    y = rng.integers(0, classes, 30)
+    m = classes if classes > 2 else 1
+    engine = NumpyEngine(X, y.astype(float) if m == 1 else y, np.ones(30), multinomial=m > 1)
+    problem = LinearLoss(engine, m, 0.0, X.mean(axis=0), X.std(axis=0), fit_intercept)
+    blocks = _inference_fit._reference_index(problem)
+    idx = np.concatenate(blocks)
+    general = problem._jacobian()[idx[:, None], idx]
+    np.testing.assert_array_equal(_inference_fit._reference_jacobian(problem, idx), general)

@@ -507,11 +507,16 @@ class LinearLoss:
     def __post_init__(self) -> None:
         self.multinomial = self.n_outputs > 1
         self.n_features = int(self.engine.n_features)
-        self._identity = not np.any(self.mean) and bool(np.all(self.scale == 1.0))
         # per-coefficient penalty weights: 1 on W', or 1/sigma^2 to penalise W itself
         self._pw = 1.0 / self.scale**2 if self.raw_penalty else np.ones(self.n_features)
         if self.penalty_factor is not None:
             self._pw = self._pw * np.asarray(self.penalty_factor, dtype=np.float64)
+
+    @functools.cached_property
+    def _identity(self) -> bool:
+        """Whether the coordinates are the raw ones (``mean`` 0, ``scale`` 1): asked by the
+        blocked Hessian only, so made on its first use."""
+        return not np.any(self.mean) and bool(np.all(self.scale == 1.0))
 
     @property
     def n_params(self) -> int:
