@@ -676,7 +676,8 @@ def compute_inference(
     data_loss = result.loss - problem._penalty(theta)
     llf = -S * data_loss
     counts = np.bincount(y_idx, weights=s, minlength=K) if class_sums is None else class_sums
-    pos = counts[counts > 0]
+    weighted = bool(counts.min() > 0)  # every class has weight (NaN fails): no masks
+    pos = counts if weighted else counts[counts > 0]
     llnull = float((pos * np.log(pos / S)).sum())
     if offset is not None:
         y01 = (np.asarray(y_idx) == 1).astype(np.float64)
@@ -704,7 +705,7 @@ def compute_inference(
     rows = len(s) == problem.engine.n_samples and s is not class_sums
     fingerprint = data_fingerprint(y_idx, s, K, offset, class_sums=counts) if rows else None
     out.extra["data"] = fingerprint or {"class_sums": counts.tolist()}
-    empty = [c for c, total in zip(out.classes, counts, strict=True) if not total > 0]
+    empty = [] if weighted else [c for c, n in zip(out.classes, counts, strict=True) if not n > 0]
     if empty:  # K > 2 (fewer than two classes of weight is refused before the fit)
         out.separation = "not checked"
         out.reason = (
