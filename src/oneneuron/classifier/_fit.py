@@ -1149,7 +1149,7 @@ def compiled_newton(
     trace.loss.extend(losses[: n_iter + 1].tolist())
     trace.grad_norm.extend(gnorms[: n_iter + 1].tolist())
     trace.n_passes.extend([float(first + k) for k in range(n_iter + 1)])
-    problem.last = (theta.copy(), H)
+    problem.last = (theta, H)  # the result's own theta (the loop's fresh array, read only)
     extra = {"max_ridge": 0.0, "hessian": H}
     return SolverResult(
         theta, f, trace.grad_norm[-1], n_iter, status == 1, trace, "", extra, measure

@@ -719,7 +719,9 @@ def compute_inference(
     last = problem.last if isinstance(problem, HessianRecorder) else None
     want = mode is True or (mode == "auto" and cost <= AUTO_INFERENCE_MAX_COST)
     Hp = None
-    if last is not None and last[0].shape == theta.shape and bool((last[0] == theta).all()):
+    if last is not None and (  # the solution itself, or a copy of it
+        last[0] is theta or (last[0].shape == theta.shape and bool((last[0] == theta).all()))
+    ):
         Hp = last[1]
     elif want:
         Hp = problem.gradient_hessian(theta)[2]
