@@ -57,9 +57,10 @@ def plain_arrays(
     n, d = X.shape
     if n < 1 or d < 1 or (n_features is not None and d != n_features):
         return None
-    with np.errstate(over="ignore"):  # huge finite values may overflow the sum: slow path
-        if check_finite and not np.isfinite(X.sum()):
-            return None
+    if check_finite:
+        with np.errstate(over="ignore"):  # huge finite values may overflow the sum: slow path
+            if not np.isfinite(X.sum()):
+                return None
     if y is not None:
         if type(y) is not np.ndarray or y.ndim != 1 or len(y) != n or y.dtype.kind not in "iubUf":
             return None
@@ -429,9 +430,11 @@ def prepare_numpy(
     goes through scikit-learn's ``check_X_y`` (lists, DataFrames, other dtypes,
     CSR). ``feature_names`` are the string column names of a DataFrame.
     """
-    from sklearn.utils.validation import _check_sample_weight, _get_feature_names
+    names = None  # arrays have none (scikit-learn is imported only where it is asked)
+    if type(X) is not np.ndarray:
+        from sklearn.utils.validation import _get_feature_names
 
-    names = None if type(X) is np.ndarray else _get_feature_names(X)  # arrays have none
+        names = _get_feature_names(X)
     # plain arrays: X's finiteness is read off its column statistics below (a NaN or
     # infinity makes them non-finite), which saves the separate read of X.sum()
     fast = plain_arrays(X, y, check_finite=False) if y is not None else None
@@ -448,6 +451,8 @@ def prepare_numpy(
     if sample_weight is None:  # the common case, without the general checks' overhead
         sw = unit_weights(X.shape[0])  # no n-sized array
     else:
+        from sklearn.utils.validation import _check_sample_weight
+
         try:
             sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
         except ValueError:  # NaN, infinity, all zeros: in the words of every engine
