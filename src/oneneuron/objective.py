@@ -553,11 +553,16 @@ class LinearLoss:
     def __post_init__(self) -> None:
         self.multinomial = self.n_outputs > 1
         self.n_features = int(self.engine.n_features)
-        self._identity = not np.any(self.mean) and bool(np.all(self.scale == 1.0))
         # per-coefficient penalty weights: 1 on W', or 1/sigma^2 to penalise W itself
         self._pw = 1.0 / self.scale**2 if self.raw_penalty else np.ones(self.n_features)
         if self.penalty_factor is not None:
             self._pw = self._pw * np.asarray(self.penalty_factor, dtype=np.float64)
+
+    @functools.cached_property
+    def _identity(self) -> bool:
+        """Whether the coordinates are the raw ones (``mean`` 0, ``scale`` 1): asked by the
+        blocked Hessian only, so made on its first use."""
+        return not np.any(self.mean) and bool(np.all(self.scale == 1.0))
 
     @property
     def n_params(self) -> int:
@@ -729,11 +734,13 @@ class LinearLoss:
     def _jacobian(self) -> NDArray[np.float64]:
         """``T = d theta_raw / d theta`` (raw layout [W, b], columns of ``theta``)."""
         m, d = self.n_outputs, self.n_features
-        T = np.zeros((m * (d + 1), self.n_params))
+        P = self.n_params
+        T = np.zeros((m * (d + 1), P))
         inv, shift = 1.0 / self.scale, -self.mean / self.scale
-        j = np.arange(d)
+        flat = T.reshape(-1)  # (a view) the diagonal of a block by one strided slice
         for k in range(m):
-            T[k * d + j, k * d + j] = inv  # the diagonal of the block (the rest is zero)
+            start = k * d * (P + 1)
+            flat[start : start + d * (P + 1) : P + 1] = inv  # the rest of the block is zero
             T[m * d + k, k * d : (k + 1) * d] = shift
             if self.fit_intercept:
                 T[m * d + k, m * d + k] = 1.0

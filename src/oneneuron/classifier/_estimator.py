@@ -774,16 +774,17 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         self.inference_ = res
         self.log_likelihood_ = res.log_likelihood
         self.null_log_likelihood_ = res.null_log_likelihood
-        self.pseudo_r2_ = res.pseudo_r2
-        self.aic_ = res.aic
-        self.bic_ = res.bic
-        self.llr_ = res.llr
-        self.llr_df_ = res.llr_df
-        self.llr_pvalue_ = res.llr_pvalue
-        self.deviance_ = res.deviance
-        self.null_deviance_ = res.null_deviance
-        self.df_resid_ = res.df_resid
-        self.df_null_ = res.df_null
+        st = res.fit_statistics()  # the properties of res, read in one go
+        self.pseudo_r2_ = st["pseudo_r2"]
+        self.aic_ = st["aic"]
+        self.bic_ = st["bic"]
+        self.llr_ = st["llr"]
+        self.llr_df_ = st["llr_df"]
+        self.llr_pvalue_ = st["llr_pvalue"]
+        self.deviance_ = st["deviance"]
+        self.null_deviance_ = st["null_deviance"]
+        self.df_resid_ = st["df_resid"]
+        self.df_null_ = st["df_null"]
         self.separation_ = res.separation
 
     def _html_repr(self) -> str:

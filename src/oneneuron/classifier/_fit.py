@@ -54,6 +54,7 @@ from ..tables import (
     array_table,
     as_pandas,
     batch_as_table,
+    empty_levels_note,
     formula_target,
     is_table,
     table_column,
@@ -177,7 +178,8 @@ def fit(
         result = run_solver(est, solver, problem, theta0, data)
         if est.solver == "auto" and solver == "lbfgs" and newton_may_finish(est, problem, result):
             result, solver = newton_after_lbfgs(est, problem, result), "lbfgs+newton"
-        store_result(est, problem, result, solver, data.dtype)
+        raw = problem.to_raw(result.theta)  # (W, b), read by the attributes and the statistics
+        store_result(est, problem, result, solver, data.dtype, raw=raw)
         relaxed = None
         if is_l1_fit(est) and est.relax:
             relaxed = relaxed_inference(est, data, off, cluster)
@@ -202,6 +204,7 @@ def fit(
                 offset=off,
                 cluster=cluster,
                 class_sums=data.class_sums,
+                raw=raw,
             )
     est._set_inference(name_empty_levels(est, inference))
     est.has_offset_ = off is not None
@@ -216,25 +219,25 @@ def name_empty_levels(est: Any, inference: Any) -> Any:
     that identifies the model (no column of the table drops a coded level); and the
     number of rows ``missing="drop"`` left out (``extra["dropped"]``: the caption says
     it, as R's summary.glm does)."""
-    from ..tables import empty_levels_note
-
     report = getattr(est, "design_report_", None) or {}
-    note = empty_levels_note(report.get("empty_levels"))
-    singular = inference.cov is None and "singular" in inference.reason
-    if note and singular:
-        inference.reason = f"{note}; {inference.reason}"
-    design = getattr(est, "design_", None)
-    full = (  # plain columns coded with every level (a formula codes its own C() terms)
-        getattr(design, "encoding", None) == "full"
-        and getattr(design, "formula", None) is None
-        and est.fit_intercept
-    )
-    levels = [t for t in getattr(est, "feature_names_out_", []) if f"'{t}'" in inference.reason]
-    if full and singular and any("[" in t and "[T." not in t for t in levels):
-        inference.reason += (
-            "; encoding='full' gives every level a column beside the intercept: "
-            "encoding='reference' (the default) identifies the model"
+    if inference.cov is None and "singular" in inference.reason:  # (a fit with standard
+        # errors, the common case, reads none of this: not even the model's column names)
+        note = empty_levels_note(report.get("empty_levels"))
+        if note:
+            inference.reason = f"{note}; {inference.reason}"
+        design = getattr(est, "design_", None)
+        full = (  # plain columns coded with every level (a formula codes its own C() terms)
+            getattr(design, "encoding", None) == "full"
+            and getattr(design, "formula", None) is None
+            and est.fit_intercept
         )
+        names = getattr(est, "feature_names_out_", []) if full else []
+        levels = [t for t in names if f"'{t}'" in inference.reason]
+        if any("[" in t and "[T." not in t for t in levels):
+            inference.reason += (
+                "; encoding='full' gives every level a column beside the intercept: "
+                "encoding='reference' (the default) identifies the model"
+            )
     if report.get("dropped"):
         inference.extra = {**inference.extra, "dropped": int(report["dropped"])}
     return inference
@@ -1159,7 +1162,7 @@ def compiled_newton(
     trace.loss.extend(losses[: n_iter + 1].tolist())
     trace.grad_norm.extend(gnorms[: n_iter + 1].tolist())
     trace.n_passes.extend([float(first + k) for k in range(n_iter + 1)])
-    problem.last = (theta.copy(), H)
+    problem.last = (theta, H)  # the result's own theta (the loop's fresh array, read only)
     extra = {"max_ridge": 0.0, "hessian": H}
     return SolverResult(
         theta, f, trace.grad_norm[-1], n_iter, status == 1, trace, "", extra, measure
@@ -1205,9 +1208,14 @@ def newton_after_lbfgs(est: Any, problem: LinearLoss, result: Any) -> Any:
     return finish
 
 
-def store_result(est: Any, problem: LinearLoss, result: Any, solver: str, dtype: Any) -> None:
-    """Set the fitted attributes (original scale, X's dtype); warn if not converged."""
-    W, b = problem.to_raw(result.theta)
+def store_result(
+    est: Any, problem: LinearLoss, result: Any, solver: str, dtype: Any, raw: Any = None
+) -> None:
+    """Set the fitted attributes (original scale, X's dtype); warn if not converged.
+
+    ``raw``: ``problem.to_raw(result.theta)`` where the caller has it.
+    """
+    W, b = problem.to_raw(result.theta) if raw is None else raw
     free = l1_free_columns(problem.penalty_factor, est.alpha, est.l1_ratio)
     est.coef_ = centred_coefficients(W, free).astype(dtype)
     est.intercept_ = centred_intercepts(b).astype(dtype)

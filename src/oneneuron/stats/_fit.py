@@ -566,7 +566,7 @@ def _reference_hessian(
 def _unit_scaled(G: NDArray[np.float64]) -> NDArray[np.float64] | None:
     """``G`` scaled to unit diagonal (units do not count); None unless finite with ``diag > 0``."""
     diag = G.diagonal()
-    if not (diag > 0).all() or not np.isfinite(G).all():
+    if not diag.min(initial=np.inf) > 0 or not np.isfinite(G).all():  # (NaN fails the first)
         return None
     r = 1.0 / np.sqrt(diag)
     return G * r[:, None] * r
@@ -647,11 +647,13 @@ def compute_inference(
     offset: NDArray[np.float64] | None = None,
     cluster: Any = None,
     class_sums: NDArray[np.float64] | None = None,
+    raw: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
 ) -> InferenceResult:
     """Likelihood statistics always; separation diagnosis; covariance when ``mode`` allows.
 
     ``class_sums``, the classes' summed weights ``bincount(y_idx, weights=s)``, saves
-    that count where the caller has it (:class:`~oneneuron.engines.FitData` does).
+    that count where the caller has it (:class:`~oneneuron.engines.FitData` does);
+    ``raw``, ``problem.to_raw(result.theta)``, saves that map likewise.
 
     The separation check is made for unpenalised fits whose d-sized facts look
     suspicious (:func:`~oneneuron.stats._separation.looks_suspicious`, or a nearly
@@ -675,13 +677,14 @@ def compute_inference(
     data_loss = result.loss - problem._penalty(theta)
     llf = -S * data_loss
     counts = np.bincount(y_idx, weights=s, minlength=K) if class_sums is None else class_sums
-    pos = counts[counts > 0]
+    weighted = bool(counts.min() > 0)  # every class has weight (NaN fails): no masks
+    pos = counts if weighted else counts[counts > 0]
     llnull = float((pos * np.log(pos / S)).sum())
     if offset is not None:
         y01 = (np.asarray(y_idx) == 1).astype(np.float64)
         llnull = null_log_likelihood_with_offset(y01, s, offset)
     terms = term_names(d, model_columns(est, d), est.fit_intercept)
-    W, b = problem.to_raw(theta)  # float64 even when coef_ is float32
+    W, b = problem.to_raw(theta) if raw is None else raw  # float64 even when coef_ is float32
     full = np.concatenate([b[:, None], W], axis=1) if est.fit_intercept else W
     coef = full if m == 1 else full[1:] - full[0]
     out = InferenceResult(
@@ -703,7 +706,7 @@ def compute_inference(
     rows = len(s) == problem.engine.n_samples and s is not class_sums
     fingerprint = data_fingerprint(y_idx, s, K, offset, class_sums=counts) if rows else None
     out.extra["data"] = fingerprint or {"class_sums": counts.tolist()}
-    empty = [c for c, total in zip(out.classes, counts, strict=True) if not total > 0]
+    empty = [] if weighted else [c for c, n in zip(out.classes, counts, strict=True) if not n > 0]
     if empty:  # K > 2 (fewer than two classes of weight is refused before the fit)
         out.separation = "not checked"
         out.reason = (
@@ -717,7 +720,9 @@ def compute_inference(
     last = problem.last if isinstance(problem, HessianRecorder) else None
     want = mode is True or (mode == "auto" and cost <= AUTO_INFERENCE_MAX_COST)
     Hp = None
-    if last is not None and last[0].shape == theta.shape and bool((last[0] == theta).all()):
+    if last is not None and (  # the solution itself, or a copy of it
+        last[0] is theta or (last[0].shape == theta.shape and bool((last[0] == theta).all()))
+    ):
         Hp = last[1]
     elif want:
         Hp = problem.gradient_hessian(theta)[2]
@@ -913,12 +918,12 @@ def _covariance(
             "",
             0,
         )
-    cov_std, _ = dpotrs(c, np.eye(len(idx)), lower=0)  # H^-1, symmetrised below
+    cov_std, _ = dpotrs(c, _identity(len(idx)), lower=0)  # H^-1, symmetrised below
     if alpha > 0 and problem.n_outputs > 1:  # penalised softmax: all K blocks, not K - 1
         cov_std = _penalised_contrast_covariance(problem, S * Hp)
         if cov_std is None:
             return None, "the Hessian is not positive definite; set a larger alpha", "", 0
-    T = problem._jacobian()[idx[:, None], idx]
+    T = _reference_jacobian(problem, idx)
     cov = T @ cov_std @ T.T
     note = conditioning_note(G, terms, cond=cond) if alpha == 0 else ""
     return 0.5 * (cov + cov.T), "", note, 0
@@ -972,6 +977,38 @@ def effective_df(
         return None
     inv_diag = np.diagonal(scipy.linalg.cho_solve((chol, False), np.eye(len(index))))
     return float(len(index) - len(flat) - np.dot(pen[index], inv_diag))
+
+
+def _reference_jacobian(problem: Any, idx: NDArray[np.intp]) -> NDArray[np.float64]:
+    """``problem._jacobian()[idx[:, None], idx]``: the map from the standardised to the
+    raw coefficients in the order of the reference blocks (``idx``, their positions in
+    ``theta``: :func:`_reference_index`).
+
+    For one sigmoid neuron written out, the same numbers in place (``idx`` is the
+    intercept, then the coefficients): ``[[1, -mu / sigma], [0, diag(1 / sigma)]]``, or
+    ``diag(1 / sigma)`` without intercept; the general map and its gather cost a tenth
+    of a tiny fit's statistics.
+    """
+    if problem.n_outputs > 1:
+        return problem._jacobian()[idx[:, None], idx]
+    P = len(idx)
+    T = np.zeros((P, P))
+    inv = 1.0 / problem.scale
+    if problem.fit_intercept:
+        T[0, 0] = 1.0
+        T[0, 1:] = -problem.mean / problem.scale
+        T.reshape(-1)[P + 1 :: P + 1] = inv  # the coefficients' diagonal
+    else:
+        T.reshape(-1)[:: P + 1] = inv
+    return T
+
+
+@functools.lru_cache(maxsize=8)
+def _identity(p: int) -> NDArray[np.float64]:
+    """``np.eye(p)``, read-only and made once per size (LAPACK's solve copies it)."""
+    eye = np.eye(p)
+    eye.flags.writeable = False
+    return eye
 
 
 def _penalised_contrast_covariance(
