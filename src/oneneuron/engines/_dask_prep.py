@@ -57,7 +57,30 @@ def as_dask_array(X: Any, what: str = "X") -> tuple[Any, NDArray[Any] | None]:
         return X.to_dask_array().astype(np.float64), names
     if hasattr(X, "to_dask_array"):  # Series
         return X.to_dask_array(), None
-    return da.asarray(X), None
+    Xa = da.asarray(X)
+    return (dense_chunks(Xa) if what == "X" else Xa), None
+
+
+def dense_chunks(Xa: Any) -> Any:
+    """A dask array whose chunks are scipy.sparse matrices (``da.from_array(csr,
+    asarray=False)``, ``map_blocks(csr_matrix)``), read as dense chunks; other arrays as
+    they are.
+
+    Decision: each sparse chunk is made dense when the task that reads it runs (one
+    chunk at a time per worker, never the whole X), so the fit and the predictions are
+    those of the dense array. The block math, the checks and the moments are NumPy's;
+    a chunk whose dense form does not fit in memory needs narrower row chunks.
+    """
+    import scipy.sparse as sp
+
+    if not sp.issparse(getattr(Xa, "_meta", None)):
+        return Xa
+    meta = np.empty((0,) * Xa.ndim, dtype=Xa.dtype)
+    return Xa.map_blocks(_dense_block, dtype=Xa.dtype, meta=meta)
+
+
+def _dense_block(block: Any) -> NDArray:
+    return block.toarray() if hasattr(block, "toarray") else np.asarray(block)
 
 
 def _float32_block(block: NDArray) -> NDArray:
