@@ -63,3 +63,84 @@ def test_dask_arrays_of_sparse_chunks_fit_and_predict_as_dense(reference, how):
         got = np.asarray(getattr(ref, method)(Xd).compute())
         np.testing.assert_allclose(got, getattr(ref, method)(X), rtol=1e-12, atol=1e-15)
     assert ref.score(Xd, y) == ref.score(X, y)
+
+
+# --- the dtype checks of every engine ----------------------------------------------------
+def _kinds(X):
+    """X as each engine's input: NumPy, a CPU tensor, a dask array, a Dask DataFrame."""
+    import dask.dataframe as dd
+    import pandas as pd
+
+    out = {"numpy": X, "dask array": da.from_array(X, chunks=(50, X.shape[1]))}
+    if X.dtype.kind not in "mMO":
+        out["torch"] = torch.from_numpy(np.ascontiguousarray(X))
+    if X.dtype.kind != "O":
+        frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])])
+        out["Dask DataFrame"] = dd.from_pandas(frame, npartitions=3)
+    return out
+
+
+def _labels_for(kind, Xk, y):
+    """``(X, y)`` to fit: a Dask DataFrame's labels as a Series of the same frame."""
+    if kind != "Dask DataFrame":
+        return Xk, y
+    import dask.dataframe as dd
+    import pandas as pd
+
+    both = Xk.assign(__y__=dd.from_pandas(pd.Series(y), npartitions=Xk.npartitions))
+    return both.drop(columns="__y__"), both["__y__"]
+
+
+def _computed(out):
+    return out.compute() if hasattr(out, "compute") else out
+
+
+def _refused_everywhere(model, X, y, match):
+    for kind, Xk in _kinds(X).items():
+        with pytest.raises(ValueError, match=match):
+            _fit(*_labels_for(kind, Xk, y))
+        for method in ("predict", "predict_proba", "decision_function"):
+            with pytest.raises(ValueError, match=match):
+                _computed(getattr(model, method)(Xk))
+
+
+def test_complex_x_is_refused_by_every_engine(reference):
+    """torch and Dask dropped the imaginary part (a ComplexWarning at most) and fitted the
+    real part; NumPy prediction printed the whole array in its message. Every engine now
+    refuses as the NumPy fit does, in one line."""
+    X, y, ref = reference
+    _refused_everywhere(ref, X + 1j, y, r"^Complex data not supported: X('s column| holds)")
+
+
+def test_dates_in_a_dask_array_are_refused(reference):
+    """A dask array of datetime64 was fitted (and predicted) on the counts of its unit."""
+    X, y, ref = reference
+    days = (np.round(X * 100) + 18000).astype("datetime64[D]")
+    for kind, Xk in _kinds(days).items():
+        if kind == "Dask DataFrame":
+            continue  # its non-numeric columns are refused by name (another message)
+        with pytest.raises(ValueError, match=r"^X holds dates or times \(datetime64\[D\]\)"):
+            _fit(Xk, y)
+        with pytest.raises(ValueError, match=r"^X holds dates or times"):
+            ref.predict(Xk)
+
+
+def test_text_in_a_dask_object_array_is_named_as_numpy_names_it(reference):
+    X, y, ref = reference
+    Xo = X.astype(object)
+    Xo[100, 1] = "n/a"
+    for Xk in _kinds(Xo).values():
+        with pytest.raises(ValueError, match=r"^X must be numeric: could not convert string"):
+            _fit(Xk, y)
+        with pytest.raises(ValueError, match=r"^X must be numeric: could not convert string"):
+            _computed(ref.predict(Xk))
+
+
+def test_booleans_and_numbers_held_as_objects_fit_as_their_values(reference):
+    """The oracle: the same values as a float64 array (booleans are 0/1)."""
+    X, y, _ = reference
+    B = np.column_stack([X[:, 0] > 0, X[:, 1] > 1]).astype(float)
+    ref = _fit(B, y)
+    for data in (B.astype(bool), B.astype(object)):
+        for kind, Xk in _kinds(data).items():
+            _same(_fit(*_labels_for(kind, Xk, y)), ref)

@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..engines import first_non_finite, input_kind, plain_arrays, refuse_times
+from ..engines import first_non_finite, input_kind, plain_arrays, refuse_dtype
 from ..engines import predict as engine_predict
 from ..optim import OPTIMIZERS
 from ..stats import (
@@ -537,7 +537,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X = batch_as_table(X)  # a pyarrow RecordBatch is the Table it holds
         _fit.check_not_lazy(X)
-        refuse_times(X)
+        refuse_dtype(X)
         design = getattr(self, "design_", None)
         if design is not None:
             d = len(design.names)
@@ -570,6 +570,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
                 self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
             )
         except ValueError as exc:  # NaN or infinity: name the cell, as fit does
+            if "could not convert" in str(exc):  # fit's words
+                raise ValueError(f"X must be numeric: {exc}") from None
             where = first_non_finite(X) if "NaN" in str(exc) or "infinity" in str(exc) else None
             if where is None:
                 raise

@@ -28,7 +28,7 @@ from ..engines import (
     make_engine,
     note_tiny_newton,
     prepare,
-    refuse_times,
+    refuse_dtype,
     subsample_engine,
     tiny_newton_kernel,
     to_host,
@@ -378,7 +378,7 @@ def array_input(X: Any) -> Any:
             f"missing= applies to tables (pandas/polars DataFrames, Arrow tables) and "
             f"NumPy/SciPy arrays; X is a {type(X).__name__}"
         )
-    refuse_times(X)
+    refuse_dtype(X)
     try:
         X = check_array(
             X, accept_sparse="csr", dtype=[np.float64, np.float32], ensure_all_finite="allow-nan"

@@ -48,6 +48,7 @@ from ._numpy_prep import (
     first_non_finite,
     plain_arrays,
     prepare_numpy,
+    refuse_dtype,
     refuse_times,
 )
 from ._record import FitData, warn_weightless_classes
@@ -75,6 +76,7 @@ __all__ = [
     "predict",
     "dask_accuracy",
     "prepare",
+    "refuse_dtype",
     "refuse_times",
     "subsample_engine",
     "to_host",

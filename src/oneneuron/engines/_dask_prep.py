@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from ..functions import log_sigmoid, log_softmax, sigmoid_pair, softmax
 from ._dask import row_blocks, tree_sum
-from ._numpy_prep import plain_labels
+from ._numpy_prep import numeric_block, plain_labels, refuse_dtype
 from ._record import (
     ZERO_WEIGHTS,
     FitData,
@@ -45,6 +45,12 @@ def as_dask_array(X: Any, what: str = "X") -> tuple[Any, NDArray[Any] | None]:
 
     if is_dask_dataframe(X):
         bad = [str(c) for c, t in X.dtypes.items() if not pd.api.types.is_numeric_dtype(t)]
+        cplx = [str(c) for c, t in X.dtypes.items() if pd.api.types.is_complex_dtype(t)]
+        if cplx and what == "X":  # numeric to pandas, but a cast drops the imaginary part
+            raise ValueError(
+                f"Complex data not supported: X's column(s) {cplx} hold complex numbers; "
+                "the model needs real ones (e.g. the real part, or abs)"
+            )
         if bad:
             raise ValueError(
                 f"{what} has non-numeric columns {bad}; encode them (e.g. one-hot) before "
@@ -58,7 +64,13 @@ def as_dask_array(X: Any, what: str = "X") -> tuple[Any, NDArray[Any] | None]:
     if hasattr(X, "to_dask_array"):  # Series
         return X.to_dask_array(), None
     Xa = da.asarray(X)
-    return (dense_chunks(Xa) if what == "X" else Xa), None
+    if what != "X":
+        return Xa, None
+    refuse_dtype(Xa)  # the NumPy engine's checks, on the metadata's dtype
+    Xa = dense_chunks(Xa)
+    if Xa.dtype == object:  # a cell that is no number: the NumPy engine's words
+        Xa = Xa.map_blocks(numeric_block, dtype=np.float64)
+    return Xa, None
 
 
 def dense_chunks(Xa: Any) -> Any:

@@ -514,11 +514,49 @@ def refuse_times(X: Any) -> None:
         )
 
 
+#: The one-line refusal of complex X, by every engine, at fit and predict (scikit-learn's
+#: opening words, which its estimator checks look for; its own message prints the array).
+COMPLEX_X = (
+    "Complex data not supported: X holds complex numbers; the model needs real ones "
+    "(e.g. X.real or abs(X))"
+)
+
+
+def refuse_dtype(X: Any) -> None:
+    """Refuse X whose NumPy dtype holds no usable numbers: dates or times
+    (:func:`refuse_times`) and complex numbers (a cast to floats drops the imaginary part
+    with a warning at most). Used by every engine (NumPy, torch through its NumPy dtype,
+    Dask through its metadata) at fit and at predict.
+
+    Examples
+    --------
+    >>> refuse_dtype(np.zeros((2, 2), dtype=bool))
+    >>> try:
+    ...     refuse_dtype(np.zeros((2, 2), dtype=complex))
+    ... except ValueError as exc:
+    ...     print(str(exc)[:26])
+    Complex data not supported
+    """
+    refuse_times(X)
+    dtype = getattr(X, "dtype", None)
+    if isinstance(dtype, np.dtype) and dtype.kind == "c":
+        raise ValueError(COMPLEX_X)
+
+
+def numeric_block(block: Any) -> NDArray[np.float64]:
+    """One block of an object-dtype X (a Dask chunk) as float64, or the NumPy engine's
+    error for a cell that is no number."""
+    try:
+        return np.asarray(block, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"X must be numeric: {exc}") from None
+
+
 def _check_X_y(X: Any, y: Any) -> tuple[Any, Any]:
     """scikit-learn's ``check_X_y`` with the estimator's accepted layouts and wording."""
     from sklearn.utils.validation import check_X_y
 
-    refuse_times(X)
+    refuse_dtype(X)
 
     try:
         return check_X_y(  # type: ignore[no-any-return]
@@ -533,10 +571,7 @@ def _check_X_y(X: Any, y: Any) -> tuple[Any, Any]:
         if "could not convert" in str(exc):
             raise ValueError(f"X must be numeric: {exc}") from None
         if str(exc).startswith("Complex data not supported"):  # then the whole array
-            raise ValueError(  # scikit-learn's words (its checks look for them), one line
-                "Complex data not supported: X holds complex numbers; the model needs real "
-                "ones (e.g. X.real or abs(X))"
-            ) from None
+            raise ValueError(COMPLEX_X) from None
         where = first_non_finite(X) if "NaN" in str(exc) or "infinity" in str(exc) else None
         empty = _empty_column(X) if where is not None else None
         if empty is not None:
