@@ -41,8 +41,9 @@ def reference():
     return X, y, ref
 
 
-def _fit(X, y, **kw):
-    return NeuronClassifier(alpha=1.0 / N, standardize=False, **kw).fit(X, y)
+def _fit(X, y, sample_weight=None, **kw):
+    model = NeuronClassifier(alpha=1.0 / N, standardize=False, **kw)
+    return model.fit(X, y, sample_weight=sample_weight)
 
 
 # --- Dask arrays whose chunks are scipy.sparse matrices ------------------------------------
@@ -144,3 +145,78 @@ def test_booleans_and_numbers_held_as_objects_fit_as_their_values(reference):
     for data in (B.astype(bool), B.astype(object)):
         for kind, Xk in _kinds(data).items():
             _same(_fit(*_labels_for(kind, Xk, y)), ref)
+
+
+# --- NumPy masked arrays -----------------------------------------------------------------
+def _masked(X, cells, junk=1e6):
+    """X as a masked array whose ``cells`` are masked and hold ``junk`` underneath."""
+    data = X.copy()
+    mask = np.zeros(X.shape, dtype=bool)
+    for cell in cells:
+        data[cell] = junk
+        mask[cell] = True
+    return np.ma.masked_array(data, mask=mask)
+
+
+def test_masked_cells_of_x_are_missing_not_their_values(reference):
+    """The masked cells' junk (1e6) was fitted and predicted on as if it were data."""
+    from oneneuron import NeuronClassifierCV
+    from oneneuron.classifier import regularization_path
+
+    X, y, ref = reference
+    Xm = _masked(X, [(5, 0), (17, 2)])
+    match = r"^X is a masked array with 2 masked cells \(the first in column 0, row 5\)"
+    with pytest.raises(ValueError, match=match):
+        _fit(Xm, y)
+    with pytest.raises(ValueError, match=match):
+        NeuronClassifierCV(cv=3).fit(Xm, y)
+    with pytest.raises(ValueError, match=match):
+        regularization_path(Xm, y, n_alphas=3)
+    for method in ("predict", "predict_proba", "decision_function"):
+        with pytest.raises(ValueError, match=r"^X is a masked array with 2 masked cells"):
+            getattr(ref, method)(Xm)
+    with pytest.raises(ValueError, match=r"^X is a masked array with 2 masked cells"):
+        ref.score(Xm, y)
+    # the missing-value policy treats them as NaN: the oracle is X with NaN there
+    Xnan = X.copy()
+    Xnan[5, 0] = Xnan[17, 2] = np.nan
+    for missing in ("drop", "mean"):
+        got, want = _fit(Xm, y, missing=missing), _fit(Xnan, y, missing=missing)
+        _same(got, want)
+    np.testing.assert_array_equal(got.predict_proba(Xm), want.predict_proba(Xnan))  # filled
+    keep = np.ones(N, dtype=bool)
+    keep[[5, 17]] = False
+    _same(_fit(Xm, y, missing="drop"), _fit(X[keep], y[keep]))
+    # nothing masked: the data themselves
+    _same(_fit(np.ma.masked_array(X), y), ref)
+    np.testing.assert_array_equal(ref.predict_proba(np.ma.masked_array(X)), ref.predict_proba(X))
+
+
+def test_masked_labels_and_weights_are_missing_not_their_values(reference):
+    X, y, ref = reference
+    ym = np.ma.masked_array(1 - y, mask=np.arange(N) == 7)  # the masked label flipped
+    with pytest.raises(ValueError, match=r"^y has 1 missing label .*first in row 7\b"):
+        _fit(X, ym)
+    with pytest.raises(ValueError, match=r"^y has 1 missing label .*first in row 7\b"):
+        ref.score(X, ym)
+    keep = np.arange(N) != 7
+    _same(_fit(X, np.ma.masked_array(y, mask=~keep), missing="drop"), _fit(X[keep], y[keep]))
+    w = np.ma.masked_array(np.ones(N), mask=np.arange(N) == 9)
+    with pytest.raises(ValueError, match=r"^sample_weight has 1 masked value \(row 9\)"):
+        _fit(X, y, sample_weight=w)
+    with pytest.raises(ValueError, match=r"^sample_weight has 1 masked value \(row 9\)"):
+        ref.score(X, y, sample_weight=w)
+
+
+def test_masked_dask_chunks_are_missing_not_their_values(reference):
+    """``da.ma`` chunks: the masked junk was fitted (and predict crashed on a broadcast)."""
+    X, y, ref = reference
+    Xm = _masked(X, [(65, 1)])
+    Xd = da.ma.masked_array(da.from_array(Xm.data, chunks=50), mask=Xm.mask)
+    with pytest.raises(ValueError, match=r"^X has NaN in column 1 \(row 65\)"):
+        _fit(Xd, y)
+    with pytest.raises(ValueError, match=r"^X has NaN in column 1 \(row 65\)"):
+        ref.predict_proba(Xd).compute()
+    clean = da.ma.masked_array(da.from_array(X, chunks=50), mask=np.zeros(X.shape, bool))
+    _same(_fit(clean, y), ref)
+    np.testing.assert_allclose(ref.predict_proba(clean).compute(), ref.predict_proba(X))

@@ -11,7 +11,16 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..engines import first_non_finite, input_kind, plain_arrays, refuse_dtype
+from ..engines import (
+    check_missing_labels,
+    first_non_finite,
+    input_kind,
+    plain_arrays,
+    refuse_dtype,
+    refuse_masked,
+    unmask_labels,
+    unmask_x,
+)
 from ..engines import predict as engine_predict
 from ..optim import OPTIMIZERS
 from ..stats import (
@@ -43,6 +52,12 @@ from ._predictor import (
 )
 
 __all__ = ["NeuronClassifier"]
+
+#: What to do with the masked cells of a NumPy masked array X at prediction.
+MASKED_PREDICT = (
+    "a prediction needs every value: fill them (X.filled(value)); a model fitted with "
+    "missing='mean', 'median' or 'most_frequent' fills them itself"
+)
 
 _VALID_PARAMS: list[list[Any]] = []  # recent parameter values that passed validation
 
@@ -537,8 +552,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X = batch_as_table(X)  # a pyarrow RecordBatch is the Table it holds
         _fit.check_not_lazy(X)
-        refuse_dtype(X)
         design = getattr(self, "design_", None)
+        fills = design is not None and bool(design.array_columns())  # fitted with missing=
+        X = unmask_x(X, missing=fills, fix=MASKED_PREDICT)  # masked cells are missing values
+        refuse_dtype(X)
         if design is not None:
             d = len(design.names)
             if not is_table(X):
@@ -689,6 +706,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         >>> round(NeuronClassifier().fit(X, y).score(X, y), 2)
         0.89
         """
+        y = unmask_labels(y)  # masked labels are missing: refused, as fit refuses them
+        if isinstance(y, np.ndarray) and y.dtype == object:
+            check_missing_labels(y)
+        sample_weight = refuse_masked(sample_weight, "sample_weight")
         if not is_table(X) and input_kind(X) == "dask":
             if offset is not None:  # never taken and dropped
                 raise ValueError(

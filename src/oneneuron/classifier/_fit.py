@@ -29,9 +29,12 @@ from ..engines import (
     note_tiny_newton,
     prepare,
     refuse_dtype,
+    refuse_masked,
     subsample_engine,
     tiny_newton_kernel,
     to_host,
+    unmask_labels,
+    unmask_x,
     warn_weightless_classes,
 )
 from ..exceptions import ConvergenceWarning, SeparationWarning
@@ -465,6 +468,13 @@ def _without_columns(X: Any, names: list[str]) -> Any:
     return X.select(keep)
 
 
+#: What to do with the masked cells of a NumPy masked array X at fit.
+MASKED_FIT = (
+    "a model needs every value: fill them (X.filled(value)), or fit with missing='drop', "
+    "'mean', 'median' or 'most_frequent', which take masked cells as missing"
+)
+
+
 def design_input(
     est: Any, X: Any, y: Any, sample_weight: Any, cluster: Any, offset: Any
 ) -> tuple[Any, ...]:
@@ -474,6 +484,12 @@ def design_input(
     (as ``y`` may); without a formula such a column is then no feature.
     """
     check_not_lazy(X)
+    X = unmask_x(X, missing=est.missing != "error", fix=MASKED_FIT)  # masked cells: missing
+    y = unmask_labels(y)
+    sample_weight, cluster, offset = (
+        refuse_masked(v, name)
+        for v, name in ((sample_weight, "sample_weight"), (cluster, "cluster"), (offset, "offset"))
+    )
     X, sample_weight, cluster, offset = named_inputs(est, X, y, sample_weight, cluster, offset)
     if est.formula is None:  # every column is a feature (a formula picks its own)
         check_labels_not_in_table(X, y)

@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from ..functions import log_sigmoid, log_softmax, sigmoid_pair, softmax
 from ._dask import row_blocks, tree_sum
-from ._numpy_prep import numeric_block, plain_labels, refuse_dtype
+from ._numpy_prep import numeric_block, plain_labels, refuse_dtype, unmask_x
 from ._record import (
     ZERO_WEIGHTS,
     FitData,
@@ -75,8 +75,8 @@ def as_dask_array(X: Any, what: str = "X") -> tuple[Any, NDArray[Any] | None]:
 
 def dense_chunks(Xa: Any) -> Any:
     """A dask array whose chunks are scipy.sparse matrices (``da.from_array(csr,
-    asarray=False)``, ``map_blocks(csr_matrix)``), read as dense chunks; other arrays as
-    they are.
+    asarray=False)``, ``map_blocks(csr_matrix)``), read as dense chunks; one of masked
+    chunks (``da.ma``) with NaN in the masked cells; other arrays as they are.
 
     Decision: each sparse chunk is made dense when the task that reads it runs (one
     chunk at a time per worker, never the whole X), so the fit and the predictions are
@@ -85,14 +85,25 @@ def dense_chunks(Xa: Any) -> Any:
     """
     import scipy.sparse as sp
 
-    if not sp.issparse(getattr(Xa, "_meta", None)):
+    meta = getattr(Xa, "_meta", None)
+    if isinstance(meta, np.ma.MaskedArray):  # masked cells are missing values (NaN)
+        dtype = Xa.dtype if Xa.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+        empty = np.empty((0,) * Xa.ndim, dtype=dtype)
+        return Xa.map_blocks(_unmasked_block, dtype=dtype, meta=empty)
+    if not sp.issparse(meta):
         return Xa
-    meta = np.empty((0,) * Xa.ndim, dtype=Xa.dtype)
-    return Xa.map_blocks(_dense_block, dtype=Xa.dtype, meta=meta)
+    empty = np.empty((0,) * Xa.ndim, dtype=Xa.dtype)
+    return Xa.map_blocks(_dense_block, dtype=Xa.dtype, meta=empty)
 
 
 def _dense_block(block: Any) -> NDArray:
     return block.toarray() if hasattr(block, "toarray") else np.asarray(block)
+
+
+def _unmasked_block(block: Any) -> NDArray:
+    """A chunk of a masked dask array (``da.ma``) with its masked cells as NaN, which the
+    checks then name as missing (the NumPy engine's rule for masked arrays)."""
+    return unmask_x(block, missing=True, fix="") if np.ma.isMaskedArray(block) else block
 
 
 def _float32_block(block: NDArray) -> NDArray:

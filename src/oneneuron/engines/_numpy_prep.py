@@ -514,6 +514,85 @@ def refuse_times(X: Any) -> None:
         )
 
 
+def _masked(a: Any) -> tuple[NDArray[Any], NDArray[np.bool_]] | None:
+    """``(data, mask)`` of a NumPy masked array, else None."""
+    if not isinstance(a, np.ma.MaskedArray):
+        return None
+    return np.ma.getdata(a), np.ma.getmaskarray(a)
+
+
+def _first(mask: NDArray[np.bool_]) -> tuple[int, ...]:
+    return tuple(int(i) for i in np.unravel_index(int(np.argmax(mask.ravel())), mask.shape))
+
+
+def unmask_x(X: Any, *, missing: bool, fix: str) -> Any:
+    """X with a NumPy masked array's masked cells as missing values (NaN), or refused.
+
+    Decision: a masked cell is a missing value, never the number stored under the mask.
+    With ``missing=True`` (a ``missing=`` policy that drops or fills, or a model that fills
+    at prediction) X comes back as a float array holding NaN there (float32 stays
+    float32); otherwise one error names how many cells are masked and the first
+    (column, row), and ``fix`` says what to do. A masked array with no masked cell is its
+    data. Anything else is returned unchanged.
+
+    Examples
+    --------
+    >>> X = np.ma.masked_array([[1.0, 2.0], [3.0, 4.0]], mask=[[0, 1], [0, 0]])
+    >>> unmask_x(X, missing=True, fix="").tolist()
+    [[1.0, nan], [3.0, 4.0]]
+    """
+    held = _masked(X)
+    if held is None:
+        return X
+    data, mask = held
+    if not mask.any():
+        return data
+    if not missing:
+        first = _first(mask)
+        where = f"column {first[1]}, row {first[0]}" if len(first) == 2 else f"row {first[0]}"
+        k = int(mask.sum())
+        raise ValueError(
+            f"X is a masked array with {k} masked cell{'s' if k > 1 else ''} (the first in "
+            f"{where}); {fix}"
+        )
+    dtype = data.dtype if data.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+    out = np.array(data, dtype=dtype)  # a copy: the caller's data stay as they are
+    out[mask] = np.nan
+    return out
+
+
+def unmask_labels(y: Any) -> Any:
+    """Labels of a NumPy masked array with its masked entries as missing labels (None),
+    so that they are refused (or dropped by ``missing='drop'``) as missing labels are;
+    other ``y`` unchanged."""
+    held = _masked(y)
+    if held is None:
+        return y
+    data, mask = held
+    if not mask.any():
+        return data
+    out = data.astype(object)
+    out[mask] = None
+    return out
+
+
+def refuse_masked(v: Any, what: str) -> Any:
+    """A row argument (``sample_weight``, ``cluster``, ``offset``) given as a NumPy masked
+    array: its data when nothing is masked, else one error naming the first masked row
+    (a masked weight is no number to weigh by)."""
+    held = _masked(v)
+    if held is None:
+        return v
+    data, mask = held
+    if not mask.any():
+        return data
+    k = int(mask.sum())
+    raise ValueError(
+        f"{what} has {k} masked value{'s' if k > 1 else ''} (row {_first(mask)[0]}); fill "
+        f"them ({what}.filled(value)) or leave those rows out"
+    )
+
+
 #: The one-line refusal of complex X, by every engine, at fit and predict (scikit-learn's
 #: opening words, which its estimator checks look for; its own message prints the array).
 COMPLEX_X = (
