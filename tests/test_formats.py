@@ -220,3 +220,54 @@ def test_masked_dask_chunks_are_missing_not_their_values(reference):
     clean = da.ma.masked_array(da.from_array(X, chunks=50), mask=np.zeros(X.shape, bool))
     _same(_fit(clean, y), ref)
     np.testing.assert_allclose(ref.predict_proba(clean).compute(), ref.predict_proba(X))
+
+
+# --- the tutorial's Neuron ---------------------------------------------------------------
+def _neuron_step(X, y):
+    from oneneuron import Neuron
+
+    neuron = Neuron(n_features=3, w=[0.5, -0.25, 1.0], b=0.1)
+    a = neuron.forward(X)
+    return a, neuron.cost(a, y), neuron.backward(X, a, y)
+
+
+def test_the_neuron_takes_what_holds_the_same_numbers(reference):
+    """Oracle: the closed forms on the float64 array, a = sigmoid(Xw + b),
+    dw = X^T (a - y) / n."""
+    from scipy.special import expit
+
+    X, y, _ = reference
+    a0 = expit(X @ [0.5, -0.25, 1.0] + 0.1)
+    dw0 = X.T @ (a0 - y) / N
+    t = torch.tensor(X, requires_grad=True)
+    for Xk, yk in (
+        (t, torch.tensor(y.astype(float), requires_grad=True)),  # torch's message before
+        (t[:, :].T.contiguous().T, y.astype(bool)),  # F-ordered strides
+        (np.ma.masked_array(X), np.ma.masked_array(y)),  # nothing masked
+    ):
+        a, _, (dw, db) = _neuron_step(Xk, yk)
+        np.testing.assert_allclose(a, a0, rtol=1e-13)
+        np.testing.assert_allclose(dw, dw0, rtol=1e-12)
+        np.testing.assert_allclose(db, np.mean(a0 - y), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda X: X + 1j, r"^X holds complex numbers"),
+        (lambda X: X.astype(str), r"^X holds text \(<U"),
+        (lambda X: X.astype(str).astype(object), r"^X holds text \(object"),
+        (lambda X: X.astype("datetime64[D]"), r"^X holds dates or times \(datetime64\[D\]\)"),
+        (lambda X: _masked(X, [(3, X.shape[1] - 1)]), r"^X is a masked array with 1 masked cell"),
+        (lambda X: torch.tensor(X + 1j), r"^X holds complex numbers"),
+    ],
+    ids=["complex", "text", "object text", "dates", "masked", "complex tensor"],
+)
+def test_the_neuron_refuses_what_holds_no_numbers(reference, make, match):
+    """Complex X lost its imaginary part with a warning, digit strings and dates became
+    numbers, masked cells' values were used."""
+    X, y, _ = reference
+    with pytest.raises(ValueError, match=match):
+        _neuron_step(make(X), y)
+    with pytest.raises(ValueError, match=match.replace("^X", "^y")):
+        _neuron_step(X, make(y.astype(float)[:, None])[:, 0])
