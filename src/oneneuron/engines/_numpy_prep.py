@@ -601,11 +601,45 @@ COMPLEX_X = (
 )
 
 
+def first_text(values: Any) -> Any:
+    """The first cell of an array (or nested list) that is text (``str``/``bytes``), or
+    None; NumPy text arrays (``<U``, ``S``) count as text throughout."""
+    a = values if isinstance(values, np.ndarray) else None
+    if a is None:
+        try:
+            a = np.asarray(values)
+        except (TypeError, ValueError):  # ragged lists: scikit-learn's error later
+            return None
+    if a.dtype.kind in "USV" and a.size:
+        return a.flat[0]
+    if a.dtype == object:
+        return next((v for v in a.flat if isinstance(v, (str, bytes))), None)
+    return None
+
+
+def text_error(example: Any, dtype: Any) -> ValueError:
+    """The refusal of text in an array X, with one of its cells."""
+    if isinstance(example, bytes):
+        example = example.decode(errors="replace")
+    shown = "" if example is None else f"; e.g. {str(example)!r}"
+    return ValueError(
+        f"X must be numeric: it holds text ({dtype}{shown}); convert it "
+        "explicitly (X.astype(float)), or pass a pandas or polars DataFrame, whose text "
+        "columns are coded as categories"
+    )
+
+
 def refuse_dtype(X: Any) -> None:
     """Refuse X whose NumPy dtype holds no usable numbers: dates or times
-    (:func:`refuse_times`) and complex numbers (a cast to floats drops the imaginary part
-    with a warning at most). Used by every engine (NumPy, torch through its NumPy dtype,
-    Dask through its metadata) at fit and at predict.
+    (:func:`refuse_times`), complex numbers (a cast to floats drops the imaginary part
+    with a warning at most) and text. Used by every engine (NumPy, torch through its
+    NumPy dtype, Dask through its metadata and per chunk) at fit and at predict.
+
+    Decision on text: an array (or list) of strings is refused even where each one reads
+    as a number (``np.array([['1', '2']])``; scikit-learn's ``dtype='numeric'`` refuses it
+    too): the same strings in a DataFrame are a categorical column, so parsing them
+    would give a second model for one input. Tables are not checked here (their text
+    columns go through the design layer).
 
     Examples
     --------
@@ -620,11 +654,20 @@ def refuse_dtype(X: Any) -> None:
     dtype = getattr(X, "dtype", None)
     if isinstance(dtype, np.dtype) and dtype.kind == "c":
         raise ValueError(COMPLEX_X)
+    if isinstance(dtype, np.dtype) and dtype.kind in "USV":
+        raise text_error(X.flat[0] if isinstance(X, np.ndarray) and X.size else None, dtype)
+    if (isinstance(X, np.ndarray) and dtype.kind == "O") or isinstance(X, (list, tuple)):
+        example = first_text(X)
+        if example is not None:
+            raise text_error(example, "object" if isinstance(X, np.ndarray) else "a list")
 
 
 def numeric_block(block: Any) -> NDArray[np.float64]:
     """One block of an object-dtype X (a Dask chunk) as float64, or the NumPy engine's
     error for a cell that is no number."""
+    example = first_text(block)
+    if example is not None:
+        raise text_error(example, "object")
     try:
         return np.asarray(block, dtype=np.float64)
     except (TypeError, ValueError) as exc:
