@@ -302,3 +302,38 @@ def test_text_arrays_are_refused_not_parsed(reference, make):
     for method in ("predict", "predict_proba", "decision_function"):
         with pytest.raises(ValueError, match=match):
             _computed(getattr(ref, method)(Xt))
+
+
+# --- pandas MultiIndex column names ------------------------------------------------------
+def test_multiindex_columns_are_refused_on_every_path(reference):
+    """A DataFrame with MultiIndex columns was named x0, x1 on the plain path (scikit-learn
+    drops tuple names), "('a', 'x')" through the design layer (missing=, a text column),
+    and a formula could not name them: one table, three sets of names. It is refused at
+    fit, CV, paths and predict, with the one-line flattening to use."""
+    import pandas as pd
+
+    from oneneuron import NeuronClassifierCV
+    from oneneuron.classifier import regularization_path
+
+    X, y, ref = reference
+    cols = pd.MultiIndex.from_tuples([("a", "x"), ("a", "y"), ("b", "z")])
+    df = pd.DataFrame(X, columns=cols)
+    text = df.assign(c=np.where(X[:, 0] > 0, "u", "v"))
+    match = r"^X has MultiIndex columns \(2 levels, e\.g\. \('a', 'x'\)\); flatten them"
+    for kw in ({}, {"missing": "mean"}):
+        with pytest.raises(ValueError, match=match):
+            _fit(df, y, **kw)
+    with pytest.raises(ValueError, match=match):
+        _fit(text, y)
+    with pytest.raises(ValueError, match=match):
+        NeuronClassifierCV(cv=3).fit(df, y)
+    with pytest.raises(ValueError, match=match):
+        regularization_path(df, y, n_alphas=3)
+    for method in ("predict", "predict_proba", "decision_function"):
+        with pytest.raises(ValueError, match=match):
+            getattr(ref, method)(df)
+    flat = df.copy()
+    flat.columns = ["_".join(c) for c in df.columns]  # the advice works: names kept
+    fitted = _fit(flat, y)
+    _same(fitted, ref)
+    assert list(fitted.feature_names_in_) == ["a_x", "a_y", "b_z"]

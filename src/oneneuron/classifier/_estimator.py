@@ -18,6 +18,7 @@ from ..engines import (
     plain_arrays,
     refuse_dtype,
     refuse_masked,
+    refuse_times,
     unmask_labels,
     unmask_x,
 )
@@ -36,7 +37,7 @@ from ..stats import (
     summary_table,
     wald_test,
 )
-from ..tables import MISSING, array_table, batch_as_table, is_table
+from ..tables import MISSING, array_table, batch_as_table, is_table, refuse_multiindex
 from . import _fit
 from ._fit import _SOLVERS
 from ._predictor import (
@@ -552,10 +553,13 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X = batch_as_table(X)  # a pyarrow RecordBatch is the Table it holds
         _fit.check_not_lazy(X)
+        refuse_multiindex(X)
         design = getattr(self, "design_", None)
         fills = design is not None and bool(design.array_columns())  # fitted with missing=
         X = unmask_x(X, missing=fills, fix=MASKED_PREDICT)  # masked cells are missing values
-        refuse_dtype(X)
+        if design is None or fills:  # (a table's model names what an array is, below)
+            refuse_dtype(X)
+        refuse_times(X)
         if design is not None:
             d = len(design.names)
             if not is_table(X):

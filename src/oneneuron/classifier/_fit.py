@@ -59,6 +59,7 @@ from ..tables import (
     batch_as_table,
     formula_target,
     is_table,
+    refuse_multiindex,
     table_column,
     unresolved_integers,
 )
@@ -484,6 +485,7 @@ def design_input(
     (as ``y`` may); without a formula such a column is then no feature.
     """
     check_not_lazy(X)
+    refuse_multiindex(X)
     X = unmask_x(X, missing=est.missing != "error", fix=MASKED_FIT)  # masked cells: missing
     y = unmask_labels(y)
     sample_weight, cluster, offset = (

@@ -85,7 +85,15 @@ import pandas as pd
 
 from ._vocab import MAX_CATEGORIES, DataError
 
-__all__ = ["DesignSpec", "MISSING", "TRANSFORMS", "as_pandas", "batch_as_table", "is_table"]
+__all__ = [
+    "DesignSpec",
+    "MISSING",
+    "TRANSFORMS",
+    "as_pandas",
+    "batch_as_table",
+    "is_table",
+    "refuse_multiindex",
+]
 
 MISSING = ("error", "drop", "mean", "median", "most_frequent")
 ENCODINGS = ("reference", "full")
@@ -141,6 +149,23 @@ def is_table(X: Any) -> bool:
     return (mod.startswith("polars") and type(X).__name__ == "DataFrame") or (
         mod.startswith("pyarrow") and type(X).__name__ in ("Table", "RecordBatch")
     )
+
+
+def refuse_multiindex(X: Any) -> None:
+    """Refuse a pandas DataFrame whose columns are a MultiIndex (tuples of names).
+
+    Decision: such columns have no one name to keep. scikit-learn's validation drops
+    tuple names (``x0, x1, ...``), the design layer would print the tuples, and a formula
+    cannot name them, so the same table would give a model with different names on
+    different paths (fit, predict, the model file). The user chooses the flat names.
+    """
+    cols = getattr(X, "columns", None)
+    if isinstance(X, pd.DataFrame) and isinstance(cols, pd.MultiIndex):
+        raise ValueError(
+            f"X has MultiIndex columns ({cols.nlevels} levels, e.g. {cols[0]!r}); flatten "
+            "them to one name each, e.g. X.columns = ['_'.join(map(str, c)) for c in "
+            "X.columns]"
+        )
 
 
 def batch_as_table(X: Any) -> Any:
