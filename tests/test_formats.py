@@ -337,3 +337,44 @@ def test_multiindex_columns_are_refused_on_every_path(reference):
     fitted = _fit(flat, y)
     _same(fitted, ref)
     assert list(fitted.feature_names_in_) == ["a_x", "a_y", "b_z"]
+
+
+# --- decimals float64 cannot resolve -----------------------------------------------------
+def test_decimals_float64_cannot_resolve_are_refused(tmp_path, capsys):
+    """DECIMAL(38, 2) amounts above 2**53 that differ by a few units were cast to float64
+    on the way in and became one number: a constant column, coefficient 0, no word (whole
+    DECIMAL(20, 0) ids were refused, fractional ones not). Refused from an Arrow table, a
+    pandas column of Decimals, polars and a Parquet file on the command line; decimals
+    float64 holds well fit as the float64 numbers they are."""
+    import decimal
+
+    import pandas as pd
+    import polars as pl
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from _cli import fail
+    from oneneuron.tables import DataError
+
+    X, y = _data()
+    big = [decimal.Decimal(2**60 + i) + decimal.Decimal("0.25") for i in range(N)]
+    col = pa.array(big, pa.decimal128(38, 2))
+    table = pa.table({"x": col, "z": X[:, 1]})
+    match = r"column 'x' holds decimals as large as 1152921504606847\d{3}\.25"
+    for given in (table, table.to_pandas(), pl.from_arrow(table)):
+        with pytest.raises(DataError, match=match):
+            NeuronClassifier(alpha=1.0).fit(given, y)
+    pq.write_table(table.append_column("y", pa.array(y)), tmp_path / "t.parquet")
+    argv = ["train", tmp_path / "t.parquet", "--target", "y", "--model", tmp_path / "m.json"]
+    fail(argv, capsys, "column 'x' holds decimals as large as")
+    # beyond int64 too: DECIMAL(25, 0) ids were cast to float64 when int64 could not hold them
+    ids = pa.array([decimal.Decimal(2**70 + i) for i in range(N)], pa.decimal128(25, 0))
+    pq.write_table(pa.table({"x": ids, "z": X[:, 1], "y": y}), tmp_path / "t.parquet")
+    fail(argv, capsys, "column 'x' holds integers as large as")
+    # amounts float64 holds well: the float64 fit (oracle: the same numbers as floats)
+    cents = np.round(X[:, 0] * 1000, 2)
+    amounts = pa.array([decimal.Decimal(f"{v:.2f}") for v in cents], pa.decimal128(38, 2))
+    ref = NeuronClassifier(alpha=1.0).fit(pd.DataFrame({"x": cents, "z": X[:, 1]}), y)
+    small = pa.table({"x": amounts, "z": X[:, 1]})
+    for given in (small, small.to_pandas(), pl.from_arrow(small)):
+        _same(NeuronClassifier(alpha=1.0).fit(given, y), ref, rtol=1e-10)

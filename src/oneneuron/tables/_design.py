@@ -452,9 +452,9 @@ def unresolved_integers(s: pd.Series) -> str | None:
     present = s[s.notna()]
     if len(present) == 0:
         return None
-    if held == "decimal":  # Decimal objects (a DECIMAL(20, 0) column): whole ones only
+    if held == "decimal":  # Decimal objects (a DECIMAL(p, s) column)
         if not all(v == v.to_integral_value() for v in present):
-            return None
+            return unresolved_decimals(present)
         present = pd.Series([int(v) for v in present], dtype=object)
     lo, hi = int(present.min()), int(present.max())
     top = max(abs(lo), abs(hi))
@@ -476,6 +476,35 @@ def unresolved_integers(s: pd.Series) -> str | None:
         f"numbers (exact to 2**53) round by up to {rounding:g}, against a spread (standard "
         f"deviation) of {spread:.4g}: the model would not see their differences (an "
         "identifier?); leave it out, or subtract a start (x - x.min())"
+    )
+
+
+def float_rounding(approx: np.ndarray) -> tuple[float, float]:
+    """``(rounding, spread)`` of numbers held as the float64 values ``approx``: half the
+    float64 spacing at their largest magnitude, and their standard deviation (taken from
+    the differences to the smallest, so without cancellation). Where the rounding is a
+    real loss the spread of the rounded values differs from the exact one by at most the
+    rounding, so the test ``rounding <= INTEGER_ROUNDING * spread`` decides the same."""
+    top = float(np.max(np.abs(approx)))
+    return float(np.spacing(top)) / 2, float(np.std(approx - np.min(approx)))
+
+
+def unresolved_decimals(present: pd.Series) -> str | None:
+    """:func:`unresolved_integers`' rule for decimals with a fractional part (Python
+    ``Decimal`` objects, e.g. a DECIMAL(38, 2) column): refused where float64's rounding
+    at their magnitude exceeds :data:`INTEGER_ROUNDING` of their spread, e.g. amounts
+    above ``2**53`` that differ by a few units, which float64 would make one number."""
+    lo, hi = min(present), max(present)
+    if lo == hi:
+        return None
+    rounding, spread = float_rounding(np.array([float(v) for v in present]))
+    if rounding <= INTEGER_ROUNDING * spread:
+        return None
+    return (
+        f"holds decimals as large as {hi if abs(hi) >= abs(lo) else lo}, which float64 "
+        f"numbers round by up to {rounding:g}, against a spread (standard deviation) of "
+        f"{spread:.4g}: the model would not see their differences; subtract a start "
+        "(x - x.min()), or leave it out"
     )
 
 
