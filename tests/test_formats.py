@@ -378,3 +378,51 @@ def test_decimals_float64_cannot_resolve_are_refused(tmp_path, capsys):
     small = pa.table({"x": amounts, "z": X[:, 1]})
     for given in (small, small.to_pandas(), pl.from_arrow(small)):
         _same(NeuronClassifier(alpha=1.0).fit(given, y), ref, rtol=1e-10)
+
+
+# --- polars types ------------------------------------------------------------------------
+def test_a_polars_categorical_is_coded_as_its_text_not_in_order_of_appearance():
+    """A polars Categorical declares no order (its categories come in the order the
+    strings were met), yet its first category was taken as the reference level: the
+    same column as text had reference 'hi', cast to Categorical 'lo' (the first row's).
+    Its levels are sorted as a text column's; an Enum keeps its declared order. Oracle:
+    statsmodels' treatment coding of the same text column (levels sorted)."""
+    import pandas as pd
+    import polars as pl
+    import statsmodels.formula.api as smf
+
+    X, y = _data()
+    g = np.where(X[:, 1] >= X[0, 1], "lo", "hi")  # the first row's level sorts last
+    frame = pl.DataFrame({"a": X[:, 0], "g": g})
+    sm = smf.logit("y ~ a + g", pd.DataFrame({"a": X[:, 0], "g": g, "y": y})).fit(disp=0)
+    for given in (frame, frame.with_columns(pl.col("g").cast(pl.Categorical))):
+        fit = NeuronClassifier(alpha=0.0).fit(given, y)
+        assert list(fit.feature_names_in_) == ["a", "g"]
+        assert list(fit.get_feature_names_out()) == ["a", "g[T.lo]"]
+        np.testing.assert_allclose(fit.coef_[0], sm.params[["a", "g[T.lo]"]], rtol=1e-6)
+    enum = frame.with_columns(pl.col("g").cast(pl.Enum(["lo", "hi"])))
+    assert list(NeuronClassifier().fit(enum, y).get_feature_names_out()) == ["a", "g[T.hi]"]
+
+
+def test_polars_128_bit_integers_fit_as_their_values_or_are_refused_by_name():
+    """An Int128 column crashed in Arrow ('Invalid or unsupported format string:
+    _pli128'). Values int64 holds fit as those integers; larger ones are judged by the
+    rule for integers float64 cannot resolve."""
+    import pandas as pd
+    import polars as pl
+
+    from oneneuron.tables import DataError
+
+    if not hasattr(pl, "Int128"):
+        pytest.skip("this polars has no Int128")
+    X, y = _data()
+    ints = np.round(X * 10).astype(np.int64)
+    ref = NeuronClassifier().fit(pd.DataFrame(ints, columns=["a", "b", "c"]), y)
+    frame = pl.DataFrame(ints, schema=["a", "b", "c"], orient="row")
+    wide = frame.with_columns(pl.col("a").cast(pl.Int128))
+    fit = NeuronClassifier().fit(wide, y)
+    _same(fit, ref)
+    np.testing.assert_allclose(fit.predict_proba(wide), ref.predict_proba(ints), rtol=1e-12)
+    huge = wide.with_columns(pl.col("a") + pl.lit(2**100, dtype=pl.Int128))
+    with pytest.raises(DataError, match=r"column 'a' holds integers as large as 12676506"):
+        NeuronClassifier().fit(huge, y)

@@ -220,6 +220,8 @@ def as_pandas(X: Any) -> pd.DataFrame:
     if isinstance(X, pd.DataFrame):
         return X
     X = batch_as_table(X)
+    if type(X).__module__.startswith("polars"):
+        return _polars_as_pandas(X)
     import narwhals as nw
 
     try:
@@ -228,6 +230,45 @@ def as_pandas(X: Any) -> pd.DataFrame:
         raise TypeError(
             f"expected a pandas or polars DataFrame or a pyarrow Table, not {type(X).__name__}"
         ) from None
+
+
+def _polars_as_pandas(X: Any) -> pd.DataFrame:
+    """A polars DataFrame as pandas, with two of its types read as what they hold.
+
+    - ``Int128``/``UInt128`` (which Arrow, and so pandas, cannot take): as 64-bit
+      integers where the values fit, else as Python ints, which the design layer judges
+      by the rule for integers float64 cannot resolve (:func:`unresolved_integers`).
+    - ``Categorical`` declares no order: its categories come in the order its strings
+      were met. Decision: its levels are sorted, as a text column's (so its reference
+      level is the one the same column as text has); an ``Enum`` keeps its declared
+      order, as a pandas Categorical does.
+    """
+    import narwhals as nw
+    import polars as pl
+
+    wide = tuple(getattr(pl, t) for t in ("Int128", "UInt128") if hasattr(pl, t))
+    casts, big, cats = [], {}, []
+    for name, dtype in X.schema.items():
+        if dtype == pl.Categorical:
+            cats.append(name)
+        if not any(dtype == t for t in wide):
+            continue
+        lo, hi = X[name].min(), X[name].max()
+        if lo is None or (lo >= -(2**63) and hi < 2**63):
+            casts.append(pl.col(name).cast(pl.Int64))
+        elif lo >= 0 and hi < 2**64:
+            casts.append(pl.col(name).cast(pl.UInt64))
+        else:
+            big[name] = X[name].to_list()  # Python ints, exact
+    if casts or big:
+        X = X.with_columns(casts).with_columns([pl.lit(0).alias(c) for c in big])
+    df = nw.from_native(X, eager_only=True).to_pandas()
+    for name, values in big.items():
+        df[name] = pd.Series(values, index=df.index, dtype=object)
+    for name in cats:
+        levels = df[name].cat.categories
+        df[name] = df[name].cat.reorder_categories(sorted(levels))
+    return df
 
 
 def _text_names(df: pd.DataFrame) -> pd.DataFrame:
