@@ -426,3 +426,39 @@ def test_polars_128_bit_integers_fit_as_their_values_or_are_refused_by_name():
     huge = wide.with_columns(pl.col("a") + pl.lit(2**100, dtype=pl.Int128))
     with pytest.raises(DataError, match=r"column 'a' holds integers as large as 12676506"):
         NeuronClassifier().fit(huge, y)
+
+
+# --- no columns --------------------------------------------------------------------------
+def test_x_without_columns_is_refused_by_every_kind(reference):
+    """torch and Dask fitted an intercept-only model on X of shape (n, 0) where NumPy
+    refuses; a pandas frame without columns said 'at least one array or dtype is
+    required' (NumPy's internals), with missing= and as an Arrow table '0 sample(s)
+    (shape=(0, 0))' of a table with 120 rows. Every kind now gets scikit-learn's words
+    for NumPy, with its own number of rows."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from oneneuron import NeuronClassifierCV
+    from oneneuron.classifier import regularization_path
+
+    X, y, ref = reference
+    empty = {
+        "numpy": X[:, :0],
+        "csr": sp.csr_matrix(X[:, :0]),
+        "pandas": pd.DataFrame(X)[[]],
+        "arrow": pa.table({"a": X[:, 0]}).drop(["a"]),
+        "torch": torch.zeros((N, 0), dtype=torch.float64),
+        "dask": da.zeros((N, 0), chunks=(50, 0)),
+    }
+    match = rf"^Found array with 0 feature\(s\) \(shape=\({N}, 0\)\) while a minimum of 1"
+    for kind, Xk in empty.items():
+        for kw in ({}, {"missing": "mean"}) if kind in ("numpy", "pandas", "arrow") else ({},):
+            with pytest.raises(ValueError, match=match):
+                _fit(Xk, y, **kw)
+        if kind in ("numpy", "pandas"):
+            with pytest.raises(ValueError, match=match):
+                NeuronClassifierCV(cv=3).fit(Xk, y)
+            with pytest.raises(ValueError, match=match):
+                regularization_path(Xk, y, n_alphas=3)
+        with pytest.raises(ValueError, match=r"0 feature"):
+            _computed(ref.predict(Xk))

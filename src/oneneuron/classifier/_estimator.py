@@ -554,6 +554,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         X = batch_as_table(X)  # a pyarrow RecordBatch is the Table it holds
         _fit.check_not_lazy(X)
         refuse_multiindex(X)
+        _fit.refuse_no_columns(X)
         design = getattr(self, "design_", None)
         fills = design is not None and bool(design.array_columns())  # fitted with missing=
         X = unmask_x(X, missing=fills, fix=MASKED_PREDICT)  # masked cells are missing values

@@ -469,6 +469,28 @@ def _without_columns(X: Any, names: list[str]) -> Any:
     return X.select(keep)
 
 
+def refuse_no_columns(X: Any) -> None:
+    """Refuse X without columns, of any kind, in scikit-learn's words for NumPy arrays.
+
+    A pandas frame without columns otherwise fails inside NumPy ('at least one array or
+    dtype is required'), an Arrow table's rows are lost on the way ('0 sample(s)'), and
+    torch and Dask fitted an intercept-only model where NumPy refuses.
+    """
+    if isinstance(X, str):
+        return
+    if is_table(X):
+        cols = X.num_columns if hasattr(X, "num_columns") else len(X.columns)
+        rows = X.num_rows if hasattr(X, "num_rows") else len(X)
+        shape: tuple[Any, ...] = (rows, cols)
+    else:
+        shape = tuple(getattr(X, "shape", ()))
+    if len(shape) == 2 and shape[1] == 0:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape=({shape[0]}, 0)) while a minimum of 1 is "
+            "required by NeuronClassifier."
+        )
+
+
 #: What to do with the masked cells of a NumPy masked array X at fit.
 MASKED_FIT = (
     "a model needs every value: fill them (X.filled(value)), or fit with missing='drop', "
@@ -486,6 +508,7 @@ def design_input(
     """
     check_not_lazy(X)
     refuse_multiindex(X)
+    refuse_no_columns(X)
     X = unmask_x(X, missing=est.missing != "error", fix=MASKED_FIT)  # masked cells: missing
     y = unmask_labels(y)
     sample_weight, cluster, offset = (
