@@ -462,3 +462,32 @@ def test_x_without_columns_is_refused_by_every_kind(reference):
                 regularization_path(Xk, y, n_alphas=3)
         with pytest.raises(ValueError, match=r"0 feature"):
             _computed(ref.predict(Xk))
+
+
+# --- columns picked by name at predict ---------------------------------------------------
+def test_a_numeric_frames_model_reads_any_table_by_its_column_names(reference):
+    """A model fitted on an all-numeric pandas frame (the plain path) refused the same
+    columns in another order or beside an extra one ('feature names should match'), while
+    the same model fitted through the design layer (missing='mean', or from polars)
+    picked them by name; Dask refused a reordered frame too. Every table is now read by
+    name. Oracle: the prediction on the array in the fitted order."""
+    import dask.dataframe as dd
+    import pandas as pd
+    import polars as pl
+    import pyarrow as pa
+
+    X, y, _ = reference
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    other = frame.assign(z=np.arange(N, dtype=float))[["z", "c", "a", "b"]]
+    for model in (_fit(frame, y), _fit(frame, y, missing="mean"), _fit(pl.from_pandas(frame), y)):
+        want = model.predict_proba(X)
+        for given in (
+            other,
+            pl.from_pandas(other),
+            pa.Table.from_pandas(other, preserve_index=False),
+            dd.from_pandas(other, npartitions=2),
+        ):
+            np.testing.assert_allclose(_computed(model.predict_proba(given)), want, rtol=1e-13)
+        assert model.score(other, y) == model.score(X, y)
+        with pytest.raises(ValueError, match=r"the table lacks column\(s\) 'c'"):
+            model.predict(frame[["a", "b"]])

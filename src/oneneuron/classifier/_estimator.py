@@ -587,6 +587,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             fast = plain_arrays(X, n_features=self.n_features_in_)
             if fast is not None:
                 return fast[0]
+        elif is_table(X):  # read by name, as the design layer reads a table
+            X = _fit.columns_by_name(X, self.feature_names_in_)
         try:
             return validate_data(
                 self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False

@@ -491,6 +491,28 @@ def refuse_no_columns(X: Any) -> None:
         )
 
 
+def columns_by_name(X: Any, names: Any) -> Any:
+    """The columns ``names`` of the table ``X`` (pandas, polars, Arrow), in that order.
+
+    Decision: a model fitted on a table reads a table by its column names, whatever
+    their order and whatever other columns it holds, on every path (the design layer
+    does so; scikit-learn's check refused another order or an extra column for an
+    all-numeric pandas frame). A fitted column the table lacks is named.
+    """
+    names = [str(n) for n in names]
+    given = getattr(X, "column_names", None)  # an Arrow table's (its .columns are its data)
+    given = list(X.columns) if given is None else list(given)
+    by_text = {str(c): c for c in given}
+    lacking = [n for n in names if n not in by_text]
+    if lacking:
+        raise ValueError(f"the table lacks column(s) {', '.join(map(repr, lacking))}")
+    if [str(c) for c in given] == names:
+        return X
+    if isinstance(X, pd.DataFrame):
+        return X.loc[:, [by_text[n] for n in names]]
+    return X.select(names)
+
+
 #: What to do with the masked cells of a NumPy masked array X at fit.
 MASKED_FIT = (
     "a model needs every value: fill them (X.filled(value)), or fit with missing='drop', "

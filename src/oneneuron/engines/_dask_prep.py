@@ -493,9 +493,13 @@ def _checked(fn: Any, names: Any) -> Any:
 
 def dask_predict(clf: Any, X: Any, method: str) -> Any:
     """Lazy ``decision_function``/``predict_proba``/``predict_log_proba``/``predict`` on Dask."""
-    Xa, names = as_dask_array(X)
     design = getattr(clf, "design_", None)  # a table's model: Dask holds its coded columns
     fitted = design.names if design is not None else getattr(clf, "feature_names_in_", None)
+    if is_dask_dataframe(X) and fitted is not None:  # columns read by name, as a table's
+        have = [str(c) for c in X.columns]
+        if have != list(fitted) and set(fitted) <= set(have):
+            X = X[[X.columns[have.index(str(n))] for n in fitted]]
+    Xa, names = as_dask_array(X)
     if names is not None and fitted is not None and list(names) != list(fitted):
         raise ValueError(f"X has columns {list(names)} but the model was fitted on {list(fitted)}")
     d = np.shape(clf.coef_)[1]
