@@ -491,3 +491,20 @@ def test_a_numeric_frames_model_reads_any_table_by_its_column_names(reference):
         assert model.score(other, y) == model.score(X, y)
         with pytest.raises(ValueError, match=r"the table lacks column\(s\) 'c'"):
             model.predict(frame[["a", "b"]])
+
+
+def test_pandas_na_at_predict_is_named_as_nan_is(reference):
+    """A model of a plain float frame given a Float64/Int64 frame holding pd.NA answered
+    with scikit-learn's multi-line 'Input X contains NaN ... HistGradientBoosting...'
+    where NaN in a float frame names the cell."""
+    import pandas as pd
+
+    X, y, _ = reference
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    model = _fit(frame, y)
+    for dtype in ("Float64", "Int64"):
+        given = (frame if dtype == "Float64" else frame.round()).astype(dtype)
+        given.loc[4, "b"] = pd.NA
+        for method in ("predict", "predict_proba", "decision_function"):
+            with pytest.raises(ValueError, match=r"^X has NaN in column 'b' \(row 4\); a predic"):
+                getattr(model, method)(given)

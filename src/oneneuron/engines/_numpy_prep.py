@@ -747,6 +747,8 @@ def first_non_finite(X: Any) -> str | None:
             k = int(np.flatnonzero(~np.isfinite(np.asarray(A.data, dtype=np.float64)))[0])
             i, j = int(np.searchsorted(A.indptr, k, side="right") - 1), int(A.indices[k])
             cell: tuple[int, int, float] | None = (i, j, float(A.data[k]))
+        elif type(X).__module__.startswith("pandas") and hasattr(X, "columns"):  # pd.NA: NaN
+            cell = first_bad_cell(X.to_numpy(dtype=np.float64, na_value=np.nan))
         else:
             cell = first_bad_cell(np.asarray(X, dtype=np.float64))
     except (ValueError, TypeError, IndexError):  # IndexError: every cell is finite
