@@ -17,7 +17,15 @@ from sklearn.model_selection import GroupKFold, check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..engines import FitData, engine_threads, kernel_threads, one_blas_thread, one_thread, prepare
+from ..engines import (
+    FitData,
+    engine_threads,
+    kernel_threads,
+    one_blas_thread,
+    one_thread,
+    prepare,
+    refuse_masked,
+)
 from ..exceptions import ConvergenceWarning
 from ..tables import batch_as_table
 from ._cvrecord import CVRecord, choose_alpha, cv_record
@@ -602,6 +610,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         self
         """
         X = batch_as_table(X)  # a pyarrow RecordBatch is the Table it holds
+        groups = refuse_masked(groups, "groups")
         X_in, y_in, sw_in = X, y, sample_weight
         X, y, sample_weight, groups, _, design = design_input(
             self, X, y, sample_weight, groups, None

@@ -11,7 +11,17 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..engines import first_non_finite, input_kind, plain_arrays, refuse_times
+from ..engines import (
+    check_missing_labels,
+    first_non_finite,
+    input_kind,
+    plain_arrays,
+    refuse_dtype,
+    refuse_masked,
+    refuse_times,
+    unmask_labels,
+    unmask_x,
+)
 from ..engines import predict as engine_predict
 from ..optim import OPTIMIZERS
 from ..stats import (
@@ -27,7 +37,7 @@ from ..stats import (
     summary_table,
     wald_test,
 )
-from ..tables import MISSING, array_table, batch_as_table, is_table
+from ..tables import MISSING, array_table, batch_as_table, is_table, refuse_multiindex
 from . import _fit
 from ._fit import _SOLVERS
 from ._predictor import (
@@ -43,6 +53,12 @@ from ._predictor import (
 )
 
 __all__ = ["NeuronClassifier"]
+
+#: What to do with the masked cells of a NumPy masked array X at prediction.
+MASKED_PREDICT = (
+    "a prediction needs every value: fill them (X.filled(value)); a model fitted with "
+    "missing='mean', 'median' or 'most_frequent' fills them itself"
+)
 
 _VALID_PARAMS: list[list[Any]] = []  # recent parameter values that passed validation
 
@@ -540,8 +556,14 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X = batch_as_table(X)  # a pyarrow RecordBatch is the Table it holds
         _fit.check_not_lazy(X)
-        refuse_times(X)
+        refuse_multiindex(X)
+        _fit.refuse_no_columns(X)
         design = getattr(self, "design_", None)
+        fills = design is not None and bool(design.array_columns())  # fitted with missing=
+        X = unmask_x(X, missing=fills, fix=MASKED_PREDICT)  # masked cells are missing values
+        if design is None or fills:  # (a table's model names what an array is, below)
+            refuse_dtype(X)
+        refuse_times(X)
         if design is not None:
             d = len(design.names)
             if not is_table(X):
@@ -568,11 +590,15 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             fast = plain_arrays(X, n_features=self.n_features_in_)
             if fast is not None:
                 return fast[0]
+        elif is_table(X):  # read by name, as the design layer reads a table
+            X = _fit.columns_by_name(X, self.feature_names_in_)
         try:
             return validate_data(
                 self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
             )
         except ValueError as exc:  # NaN or infinity: name the cell, as fit does
+            if "could not convert" in str(exc):  # fit's words
+                raise ValueError(f"X must be numeric: {exc}") from None
             where = first_non_finite(X) if "NaN" in str(exc) or "infinity" in str(exc) else None
             if where is None:
                 raise
@@ -690,6 +716,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         >>> round(NeuronClassifier().fit(X, y).score(X, y), 2)
         0.89
         """
+        y = unmask_labels(y)  # masked labels are missing: refused, as fit refuses them
+        if isinstance(y, np.ndarray) and y.dtype == object:
+            check_missing_labels(y)
+        sample_weight = refuse_masked(sample_weight, "sample_weight")
         if not is_table(X) and input_kind(X) == "dask":
             if offset is not None:  # never taken and dropped
                 raise ValueError(

@@ -28,10 +28,13 @@ from ..engines import (
     make_engine,
     note_tiny_newton,
     prepare,
-    refuse_times,
+    refuse_dtype,
+    refuse_masked,
     subsample_engine,
     tiny_newton_kernel,
     to_host,
+    unmask_labels,
+    unmask_x,
     warn_weightless_classes,
 )
 from ..exceptions import ConvergenceWarning, SeparationWarning
@@ -57,6 +60,7 @@ from ..tables import (
     empty_levels_note,
     formula_target,
     is_table,
+    refuse_multiindex,
     table_column,
     unresolved_integers,
 )
@@ -381,7 +385,7 @@ def array_input(X: Any) -> Any:
             f"missing= applies to tables (pandas/polars DataFrames, Arrow tables) and "
             f"NumPy/SciPy arrays; X is a {type(X).__name__}"
         )
-    refuse_times(X)
+    refuse_dtype(X)
     try:
         X = check_array(
             X, accept_sparse="csr", dtype=[np.float64, np.float32], ensure_all_finite="allow-nan"
@@ -468,6 +472,57 @@ def _without_columns(X: Any, names: list[str]) -> Any:
     return X.select(keep)
 
 
+def refuse_no_columns(X: Any) -> None:
+    """Refuse X without columns, of any kind, in scikit-learn's words for NumPy arrays.
+
+    A pandas frame without columns otherwise fails inside NumPy ('at least one array or
+    dtype is required'), an Arrow table's rows are lost on the way ('0 sample(s)'), and
+    torch and Dask fitted an intercept-only model where NumPy refuses.
+    """
+    if isinstance(X, str):
+        return
+    if is_table(X):
+        cols = X.num_columns if hasattr(X, "num_columns") else len(X.columns)
+        rows = X.num_rows if hasattr(X, "num_rows") else len(X)
+        shape: tuple[Any, ...] = (rows, cols)
+    else:
+        shape = tuple(getattr(X, "shape", ()))
+    if len(shape) == 2 and shape[1] == 0:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape=({shape[0]}, 0)) while a minimum of 1 is "
+            "required by NeuronClassifier."
+        )
+
+
+def columns_by_name(X: Any, names: Any) -> Any:
+    """The columns ``names`` of the table ``X`` (pandas, polars, Arrow), in that order.
+
+    Decision: a model fitted on a table reads a table by its column names, whatever
+    their order and whatever other columns it holds, on every path (the design layer
+    does so; scikit-learn's check refused another order or an extra column for an
+    all-numeric pandas frame). A fitted column the table lacks is named.
+    """
+    names = [str(n) for n in names]
+    given = getattr(X, "column_names", None)  # an Arrow table's (its .columns are its data)
+    given = list(X.columns) if given is None else list(given)
+    by_text = {str(c): c for c in given}
+    lacking = [n for n in names if n not in by_text]
+    if lacking:
+        raise ValueError(f"the table lacks column(s) {', '.join(map(repr, lacking))}")
+    if [str(c) for c in given] == names:
+        return X
+    if isinstance(X, pd.DataFrame):
+        return X.loc[:, [by_text[n] for n in names]]
+    return X.select(names)
+
+
+#: What to do with the masked cells of a NumPy masked array X at fit.
+MASKED_FIT = (
+    "a model needs every value: fill them (X.filled(value)), or fit with missing='drop', "
+    "'mean', 'median' or 'most_frequent', which take masked cells as missing"
+)
+
+
 def design_input(
     est: Any, X: Any, y: Any, sample_weight: Any, cluster: Any, offset: Any
 ) -> tuple[Any, ...]:
@@ -477,6 +532,14 @@ def design_input(
     (as ``y`` may); without a formula such a column is then no feature.
     """
     check_not_lazy(X)
+    refuse_multiindex(X)
+    refuse_no_columns(X)
+    X = unmask_x(X, missing=est.missing != "error", fix=MASKED_FIT)  # masked cells: missing
+    y = unmask_labels(y)
+    sample_weight, cluster, offset = (
+        refuse_masked(v, name)
+        for v, name in ((sample_weight, "sample_weight"), (cluster, "cluster"), (offset, "offset"))
+    )
     X, sample_weight, cluster, offset = named_inputs(est, X, y, sample_weight, cluster, offset)
     if est.formula is None:  # every column is a feature (a formula picks its own)
         check_labels_not_in_table(X, y)

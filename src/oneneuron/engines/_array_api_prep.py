@@ -40,6 +40,10 @@ def _float_x(xp: Any, X: Any) -> Any:
         raise ValueError(f"sparse tensors ({X.layout}) are not supported; pass a dense tensor")
     if X.ndim != 2:
         raise ValueError(f"Expected a 2-D array, got shape {tuple(X.shape)}")
+    if xp.isdtype(X.dtype, "complex floating"):  # a cast would drop the imaginary part
+        from ._numpy_prep import COMPLEX_X
+
+        raise ValueError(COMPLEX_X)
     if X.dtype not in (xp.float32, xp.float64):
         X = xp.astype(X, xp.float64)
     return X

@@ -90,7 +90,15 @@ import pandas as pd
 
 from ._vocab import MAX_CATEGORIES, DataError
 
-__all__ = ["DesignSpec", "MISSING", "TRANSFORMS", "as_pandas", "batch_as_table", "is_table"]
+__all__ = [
+    "DesignSpec",
+    "MISSING",
+    "TRANSFORMS",
+    "as_pandas",
+    "batch_as_table",
+    "is_table",
+    "refuse_multiindex",
+]
 
 MISSING = ("error", "drop", "mean", "median", "most_frequent")
 ENCODINGS = ("reference", "full")
@@ -148,6 +156,23 @@ def is_table(X: Any) -> bool:
     )
 
 
+def refuse_multiindex(X: Any) -> None:
+    """Refuse a pandas DataFrame whose columns are a MultiIndex (tuples of names).
+
+    Decision: such columns have no one name to keep. scikit-learn's validation drops
+    tuple names (``x0, x1, ...``), the design layer would print the tuples, and a formula
+    cannot name them, so the same table would give a model with different names on
+    different paths (fit, predict, the model file). The user chooses the flat names.
+    """
+    cols = getattr(X, "columns", None)
+    if isinstance(X, pd.DataFrame) and isinstance(cols, pd.MultiIndex):
+        raise ValueError(
+            f"X has MultiIndex columns ({cols.nlevels} levels, e.g. {cols[0]!r}); flatten "
+            "them to one name each, e.g. X.columns = ['_'.join(map(str, c)) for c in "
+            "X.columns]"
+        )
+
+
 def batch_as_table(X: Any) -> Any:
     """A pyarrow RecordBatch as the one-batch pyarrow Table it is (sharing its buffers);
     anything else unchanged. Tables are recognised by :func:`is_table`; the estimators
@@ -200,6 +225,8 @@ def as_pandas(X: Any) -> pd.DataFrame:
     if isinstance(X, pd.DataFrame):
         return X
     X = batch_as_table(X)
+    if type(X).__module__.startswith("polars"):
+        return _polars_as_pandas(X)
     import narwhals as nw
 
     try:
@@ -208,6 +235,45 @@ def as_pandas(X: Any) -> pd.DataFrame:
         raise TypeError(
             f"expected a pandas or polars DataFrame or a pyarrow Table, not {type(X).__name__}"
         ) from None
+
+
+def _polars_as_pandas(X: Any) -> pd.DataFrame:
+    """A polars DataFrame as pandas, with two of its types read as what they hold.
+
+    - ``Int128``/``UInt128`` (which Arrow, and so pandas, cannot take): as 64-bit
+      integers where the values fit, else as Python ints, which the design layer judges
+      by the rule for integers float64 cannot resolve (:func:`unresolved_integers`).
+    - ``Categorical`` declares no order: its categories come in the order its strings
+      were met. Decision: its levels are sorted, as a text column's (so its reference
+      level is the one the same column as text has); an ``Enum`` keeps its declared
+      order, as a pandas Categorical does.
+    """
+    import narwhals as nw
+    import polars as pl
+
+    wide = tuple(getattr(pl, t) for t in ("Int128", "UInt128") if hasattr(pl, t))
+    casts, big, cats = [], {}, []
+    for name, dtype in X.schema.items():
+        if dtype == pl.Categorical:
+            cats.append(name)
+        if not any(dtype == t for t in wide):
+            continue
+        lo, hi = X[name].min(), X[name].max()
+        if lo is None or (lo >= -(2**63) and hi < 2**63):
+            casts.append(pl.col(name).cast(pl.Int64))
+        elif lo >= 0 and hi < 2**64:
+            casts.append(pl.col(name).cast(pl.UInt64))
+        else:
+            big[name] = X[name].to_list()  # Python ints, exact
+    if casts or big:
+        X = X.with_columns(casts).with_columns([pl.lit(0).alias(c) for c in big])
+    df = nw.from_native(X, eager_only=True).to_pandas()
+    for name, values in big.items():
+        df[name] = pd.Series(values, index=df.index, dtype=object)
+    for name in cats:
+        levels = df[name].cat.categories
+        df[name] = df[name].cat.reorder_categories(sorted(levels))
+    return df
 
 
 def _text_names(df: pd.DataFrame) -> pd.DataFrame:
@@ -432,9 +498,9 @@ def unresolved_integers(s: pd.Series) -> str | None:
     present = s[s.notna()]
     if len(present) == 0:
         return None
-    if held == "decimal":  # Decimal objects (a DECIMAL(20, 0) column): whole ones only
+    if held == "decimal":  # Decimal objects (a DECIMAL(p, s) column)
         if not all(v == v.to_integral_value() for v in present):
-            return None
+            return unresolved_decimals(present)
         present = pd.Series([int(v) for v in present], dtype=object)
     lo, hi = int(present.min()), int(present.max())
     top = max(abs(lo), abs(hi))
@@ -456,6 +522,35 @@ def unresolved_integers(s: pd.Series) -> str | None:
         f"numbers (exact to 2**53) round by up to {rounding:g}, against a spread (standard "
         f"deviation) of {spread:.4g}: the model would not see their differences (an "
         "identifier?); leave it out, or subtract a start (x - x.min())"
+    )
+
+
+def float_rounding(approx: np.ndarray) -> tuple[float, float]:
+    """``(rounding, spread)`` of numbers held as the float64 values ``approx``: half the
+    float64 spacing at their largest magnitude, and their standard deviation (taken from
+    the differences to the smallest, so without cancellation). Where the rounding is a
+    real loss the spread of the rounded values differs from the exact one by at most the
+    rounding, so the test ``rounding <= INTEGER_ROUNDING * spread`` decides the same."""
+    top = float(np.max(np.abs(approx)))
+    return float(np.spacing(top)) / 2, float(np.std(approx - np.min(approx)))
+
+
+def unresolved_decimals(present: pd.Series) -> str | None:
+    """:func:`unresolved_integers`' rule for decimals with a fractional part (Python
+    ``Decimal`` objects, e.g. a DECIMAL(38, 2) column): refused where float64's rounding
+    at their magnitude exceeds :data:`INTEGER_ROUNDING` of their spread, e.g. amounts
+    above ``2**53`` that differ by a few units, which float64 would make one number."""
+    lo, hi = min(present), max(present)
+    if lo == hi:
+        return None
+    rounding, spread = float_rounding(np.array([float(v) for v in present]))
+    if rounding <= INTEGER_ROUNDING * spread:
+        return None
+    return (
+        f"holds decimals as large as {hi if abs(hi) >= abs(lo) else lo}, which float64 "
+        f"numbers round by up to {rounding:g}, against a spread (standard deviation) of "
+        f"{spread:.4g}: the model would not see their differences; subtract a start "
+        "(x - x.min()), or leave it out"
     )
 
 
