@@ -16,7 +16,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..lazy import lazy_attributes
-from ._vocab import COMPRESSION, IMPUTE, MAX_CATEGORIES, PANDAS_INDEX_NAME, DataError
+from ._vocab import (
+    COMPRESSION,
+    IMPUTE,
+    MAX_CATEGORIES,
+    PANDAS_INDEX_NAME,
+    DataError,
+    row_number,
+)
 
 if TYPE_CHECKING:
     from ._design import (
@@ -124,6 +131,7 @@ __all__ = [
     "MAX_CATEGORIES",
     "PANDAS_INDEX_NAME",
     "DataError",
+    "row_number",
     "Design",
     "DesignSpec",
     "MISSING",

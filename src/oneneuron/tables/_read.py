@@ -52,6 +52,7 @@ from ._vocab import (  # noqa: F401 (re-exported)
     MAX_CATEGORIES,
     PANDAS_INDEX_NAME,
     DataError,
+    row_number,
 )
 
 
@@ -959,7 +960,8 @@ def encode(
 ) -> np.ndarray:
     """The float64 feature matrix of ``df`` under ``spec``; counts go to ``report``.
 
-    ``first_row`` is the 1-based data-row number of ``df``'s first row (for messages).
+    ``first_row`` is the 1-based data-row number of ``df``'s first row, or each row's
+    number (for messages; see :func:`~oneneuron.tables.row_number`).
     Rows with problems are still encoded (as zeros); the caller decides to raise.
     """
     n = len(df)
@@ -979,7 +981,9 @@ def encode(
             vals = s.to_numpy(dtype=np.float64, na_value=np.nan)
             if mask.any():
                 if col["fill"] is None:
-                    report.add(report.missing, name, int(mask.sum()), first_row + _first(mask))
+                    report.add(
+                        report.missing, name, int(mask.sum()), row_number(first_row, _first(mask))
+                    )
                 else:
                     vals = np.where(mask, col["fill"], vals)
             X[:, j] = vals
@@ -989,7 +993,9 @@ def encode(
         strs = s.astype(object).where(~mask, None)
         if mask.any():
             if col["fill"] is None:
-                report.add(report.missing, name, int(mask.sum()), first_row + _first(mask))
+                report.add(
+                    report.missing, name, int(mask.sum()), row_number(first_row, _first(mask))
+                )
             else:
                 strs = strs.where(~mask, col["fill"])
         codes = pd.Index(cats, dtype=object).get_indexer(strs.map(_to_str))

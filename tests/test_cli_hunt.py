@@ -1,0 +1,93 @@
+"""Command-line defects found by using it with real files (branch hunt_cli).
+
+Every test here failed before its fix (see the commit that added it). Row numbers
+in messages are checked against pandas' own reading of the file (``index + 1`` is
+the data row a user looks up), not against our code.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from _cli import fail, run  # noqa: E402
+
+
+@pytest.fixture
+def data(tmp_path):
+    """d.csv (x1, x2, g, y 0/1, w) and m.json trained on it."""
+    rng = np.random.default_rng(1)
+    n = 60
+    x1, x2 = rng.standard_normal(n), rng.standard_normal(n)
+    y = (x1 + 0.5 * x2 + rng.standard_normal(n) > 0).astype(int)
+    g = rng.choice(["a", "b"], n)
+    df = pd.DataFrame({"x1": x1, "x2": x2, "g": g, "y": y, "w": rng.integers(1, 4, n)})
+    df.to_csv(tmp_path / "d.csv", index=False)
+    return tmp_path
+
+
+@pytest.fixture
+def model(data, capsys):
+    path = data / "m.json"
+    argv = ["train", data / "d.csv", "--target", "y", "--features", "x1", "x2", "g"]
+    assert run([*argv, "--model", path, "-q"], capsys)[0] == 0
+    return path
+
+
+# ------------------------------------------- 1. evaluate --drop-missing: row numbers
+def _holes(data):
+    """d.csv with missing cells in data rows 3, 6 (x1) and 8 (y): the rows dropped."""
+    df = pd.read_csv(data / "d.csv")
+    df.loc[[2, 5], "x1"] = np.nan
+    df["y"] = df["y"].astype("Int64")
+    df.loc[7, "y"] = pd.NA
+    return df
+
+
+def _bad_row(path, column, value):
+    """The data row (1-based, as a user counts below the header) where pandas reads
+    ``value`` in ``column``."""
+    s = pd.read_csv(path)[column]
+    same = s.astype(str).eq(str(value))
+    if not isinstance(value, str):
+        same |= pd.to_numeric(s, errors="coerce").eq(value)
+    return int(np.flatnonzero(same)[0]) + 1
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "flags", "match"),
+    [
+        ("y", 5, [], "does not know"),  # the target's unknown label
+        ("x2", np.inf, [], "infinite"),  # a feature's infinite value
+        ("x2", "abc", [], "numeric"),  # text in a numeric column
+        ("w", -2, ["--weights", "w"], "negative"),  # a weight
+    ],
+)
+def test_drop_missing_names_the_file_rows_not_the_kept_rows(
+    data, model, capsys, column, value, flags, match
+):
+    """After dropped rows, an error names the file's data row, not its place among
+    the rows kept (8 instead of 11 before the fix)."""
+    df = _holes(data)
+    df[column] = df[column].astype(object)
+    df.loc[10, column] = value
+    path = data / "e.csv"
+    df.to_csv(path, index=False)
+    want = _bad_row(path, column, value)
+    assert want == 11
+    err = fail(["evaluate", model, path, "--drop-missing", *flags], capsys, match)
+    assert f"row {want}" in err.splitlines()[-1], err
+
+
+def test_drop_missing_rows_in_a_later_chunk(data, model, capsys):
+    """Chunks of 4 rows: the row numbers still count from the top of the file."""
+    df = _holes(data)
+    df["y"] = df["y"].astype(object)
+    df.loc[10, "y"] = 7
+    path = data / "e.csv"
+    df.to_csv(path, index=False)
+    err = fail(
+        ["evaluate", model, path, "--drop-missing", "--chunk-rows", "4"], capsys, "does not know"
+    )
+    assert "data row 11" in err.splitlines()[-1], err
