@@ -91,3 +91,16 @@ def test_drop_missing_rows_in_a_later_chunk(data, model, capsys):
         ["evaluate", model, path, "--drop-missing", "--chunk-rows", "4"], capsys, "does not know"
     )
     assert "data row 11" in err.splitlines()[-1], err
+
+
+# ------------------------------------------- 3. notes go to stderr, results to stdout
+def test_train_cv_note_goes_to_stderr(data, capsys):
+    """``train --cv K`` printed its note on the lasso path among the results on stdout."""
+    argv = ["train", data / "d.csv", "--target", "y", "--features", "x1", "x2", "--cv", "3"]
+    code, out, err = run([*argv, "--model", data / "cv.json"], capsys)
+    assert code == 0, err
+    assert "note:" not in out, out
+    assert "note: --cv fits the lasso path" in err
+    assert "cross-validated" in out  # the results stay on stdout
+    code, out, err = run([*argv, "--model", data / "cv2.json", "-q"], capsys)
+    assert code == 0 and "note:" not in out + err
