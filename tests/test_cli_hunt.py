@@ -104,3 +104,61 @@ def test_train_cv_note_goes_to_stderr(data, capsys):
     assert "cross-validated" in out  # the results stay on stdout
     code, out, err = run([*argv, "--model", data / "cv2.json", "-q"], capsys)
     assert code == 0 and "note:" not in out + err
+
+
+# ------------------------------------------- 2. outputs that are no files
+def _outputs(data, model, out):
+    """The three commands' argument lists writing ``out``."""
+    return {
+        "train": ["train", data / "d.csv", "--target", "y", "--model", out],
+        "predict": ["predict", model, data / "d.csv", "--out", out],
+        "evaluate": ["evaluate", model, data / "d.csv", "--report", out],
+    }
+
+
+@pytest.mark.parametrize("command", ["train", "predict", "evaluate"])
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_an_output_that_is_a_named_pipe_is_refused(data, model, capsys, command, force):
+    """A FIFO was 'already existing' (and --force replaced the user's pipe by a file)."""
+    import os
+    import stat
+
+    pipe = data / "out.csv"
+    os.mkfifo(pipe)
+    argv = _outputs(data, model, pipe)[command]
+    err = fail([*argv, *force, "-q"], capsys, "named pipe")
+    assert "pass --force" not in err  # no advice that would replace the pipe
+    assert stat.S_ISFIFO(os.lstat(pipe).st_mode)  # the user's pipe is still there
+    assert sorted(p.name for p in data.iterdir()) == ["d.csv", "m.json", "out.csv"]
+
+
+@pytest.mark.parametrize("command", ["train", "predict", "evaluate"])
+def test_an_output_that_is_a_device_is_refused(data, model, capsys, command):
+    """A link to /dev/full with --force: written to a temporary file and renamed over
+    the link, as if a file; a device is no place for an atomic write (as root, /dev/full
+    itself was replaced by the file)."""
+    import os
+
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    link = data / "full.csv"
+    link.symlink_to("/dev/full")
+    argv = _outputs(data, model, link)[command]
+    fail([*argv, "--force", "-q"], capsys, "character device")
+    assert os.readlink(link) == "/dev/full"
+
+
+def test_python_writers_refuse_a_named_pipe(tmp_path):
+    """The Python API's writers too (save with overwrite=True replaced the pipe)."""
+    import os
+    import stat
+
+    import oneneuron
+
+    X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    est = oneneuron.NeuronClassifier(alpha=1.0).fit(X, [0, 0, 1, 1])
+    pipe = tmp_path / "m.json"
+    os.mkfifo(pipe)
+    with pytest.raises(ValueError, match="named pipe"):
+        oneneuron.save(est, pipe, overwrite=True)
+    assert stat.S_ISFIFO(os.lstat(pipe).st_mode)

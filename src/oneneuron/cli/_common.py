@@ -35,12 +35,19 @@ def note(args: argparse.Namespace, text: str) -> None:
 
 
 def check_new_file(
-    path: str, force: bool, *, flag: str = "output", inputs: dict[str, str] | None = None
+    path: str,
+    force: bool,
+    *,
+    flag: str = "output",
+    inputs: dict[str, str] | None = None,
+    dash: bool = False,
 ) -> None:
     """Fail early, before any work, if the output ``path`` (given by ``flag``) cannot be made.
 
     Refused: an empty name, a folder, a missing folder, an existing file without
-    ``--force``, and, with or without ``--force``, the same file as one of the
+    ``--force``, and, with or without ``--force``, a path that is no regular file (a
+    named pipe, a device such as ``/dev/full``, a socket: the atomic write would replace
+    it by a file; ``dash``: the flag takes ``-`` for standard output), the same file as one of the
     ``inputs`` (``{"what": path}``) or a path inside one that is a folder (a Parquet
     dataset): compared by resolved path and, when both exist, by device and inode
     (hard links, symbolic links, ``./`` spellings).
@@ -62,6 +69,16 @@ def check_new_file(
             )
     if p.is_dir():
         raise UserError(f"{flag} {path} is a folder")
+    from ..tables import special_file
+
+    what = special_file(p)
+    if what is not None:
+        raise UserError(
+            f"{flag} {path} is {what}, not a file: outputs are written to a temporary file "
+            "and renamed into place, which would replace it (--force or not); "
+            + ("write to standard output with --out -, or " if dash else "")
+            + "name a regular file"
+        )
     if p.exists() and not force:
         raise UserError(f"{path} already exists; pass --force to replace it")
     parent = p.parent if str(p.parent) else Path(".")

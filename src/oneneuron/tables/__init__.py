@@ -65,7 +65,7 @@ if TYPE_CHECKING:
         unnamed_columns,
         whole_number_columns,
     )
-    from ._write import OutputTable, atomic_write_text, output_format, publish
+    from ._write import OutputTable, atomic_write_text, output_format, publish, special_file
 
 #: Names that need pandas, imported on first use (the command line starts without them).
 _LAZY = {
@@ -91,7 +91,9 @@ _LAZY = {
         ],
         "_read",
     ),
-    **dict.fromkeys(["OutputTable", "atomic_write_text", "output_format", "publish"], "_write"),
+    **dict.fromkeys(
+        ["OutputTable", "atomic_write_text", "output_format", "publish", "special_file"], "_write"
+    ),
     **dict.fromkeys(["PARQUET_SUFFIXES", "ParquetPart", "parquet_files"], "_parquet"),
     **dict.fromkeys(
         [
@@ -153,6 +155,7 @@ __all__ = [
     "EncodeReport",
     "OutputTable",
     "atomic_write_text",
+    "special_file",
     "check_input_spec",
     "check_stray_text",
     "data_format",
