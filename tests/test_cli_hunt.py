@@ -162,3 +162,34 @@ def test_python_writers_refuse_a_named_pipe(tmp_path):
     with pytest.raises(ValueError, match="named pipe"):
         oneneuron.save(est, pipe, overwrite=True)
     assert stat.S_ISFIFO(os.lstat(pipe).st_mode)
+
+
+# ------------------------------------------- 4. the abort at exit (exit code 134)
+def test_the_short_row_check_hands_arrow_no_python_callback(tmp_path, monkeypatch):
+    """The cause of 'terminate called without an active exception' (exit 134, about one
+    run in 17 of ``evaluate`` on a table with an empty last cell): the short-row check
+    gave pyarrow's streaming CSV reader a Python ``invalid_row_handler``; the reader's
+    last reference is dropped by a read-ahead callback on one of Arrow's I/O threads,
+    which must take the GIL to free the handler, and during interpreter shutdown that
+    thread is killed inside a C++ destructor (a core dump showed it). Without a
+    Python object in the reader, Arrow's threads never need the GIL."""
+    import pyarrow.csv as pcsv
+
+    from oneneuron.tables import _read
+
+    given = []
+    real = pcsv.ParseOptions
+
+    def spy(*args, **kwargs):
+        given.append(kwargs.get("invalid_row_handler"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pcsv, "ParseOptions", spy)
+    path = tmp_path / "short.csv"
+    path.write_text('a,b,c\n1,2,3\n"q\nr",5,6\n7,8,\n4,5\n')
+    chunk = pd.read_csv(path, index_col=False)
+    with pytest.raises(_read.DataError, match="data row 4 has 2 fields but the header has 3"):
+        _read._no_short_rows(chunk, path, "csv")
+    assert given and all(h is None for h in given)
+    path.write_text("a,b,c\n1,2,3\n7,8,\n")  # an empty last cell: no damage
+    assert _read._no_short_rows(pd.read_csv(path), path, "csv") is True
