@@ -193,3 +193,28 @@ def test_the_short_row_check_hands_arrow_no_python_callback(tmp_path, monkeypatc
     assert given and all(h is None for h in given)
     path.write_text("a,b,c\n1,2,3\n7,8,\n")  # an empty last cell: no damage
     assert _read._no_short_rows(pd.read_csv(path), path, "csv") is True
+
+
+# ------------------------------------------- 5. cli_terms leaves the user's paths alone
+@pytest.mark.parametrize("folder", ["alpha=3", "learning_rate", "max_iter", "solver='x'"])
+def test_error_messages_keep_the_paths_as_given(data, model, capsys, folder):
+    """A folder named like a Python keyword was rewritten into a flag in the message
+    ('data file --alpha=3/nope.csv does not exist')."""
+    (data / folder).mkdir()
+    missing = data / folder / "nope.csv"
+    err = fail(["predict", model, missing, "--out", data / "p.csv"], capsys, "does not exist")
+    assert str(missing) in err, err
+    (data / folder / "d.csv").write_bytes((data / "d.csv").read_bytes())
+    table = data / folder / "d.csv"
+    err = fail(["train", table, "--target", "nope", "--model", data / "n.json"], capsys, "lacks")
+    assert str(table) in err, err
+
+
+def test_short_path_names_do_not_shield_words_of_the_message():
+    """Only whole paths are kept: a model file named ``m`` leaves 'missing=...' alone."""
+    from oneneuron.cli._errors import cli_terms, user_paths
+
+    text = "m: lower learning_rate, or use solver='lbfgs' (missing='drop' is m/alpha=1)"
+    with user_paths(["m", "out"]):
+        got = cli_terms(text)
+    assert got == "m: lower --learning-rate, or use --solver lbfgs (--drop-missing is m/alpha=1)"
