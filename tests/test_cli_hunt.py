@@ -218,3 +218,47 @@ def test_short_path_names_do_not_shield_words_of_the_message():
     with user_paths(["m", "out"]):
         got = cli_terms(text)
     assert got == "m: lower --learning-rate, or use --solver lbfgs (--drop-missing is m/alpha=1)"
+
+
+# ------------------------------------------- 6. --impute on a column one class never has
+def _one_class_missing(data):
+    """d.csv with x2 missing in every row of class 1 (and present in every other)."""
+    df = pd.read_csv(data / "d.csv")
+    df.loc[df["y"] == 1, "x2"] = np.nan
+    df.to_csv(data / "i.csv", index=False)
+    return df
+
+
+def test_impute_warns_when_a_column_is_missing_in_every_row_of_a_class(data, capsys):
+    """Filled with the other classes' mean, x2 then says nothing but 'the fill was here':
+    a silent fit before; now one warning names the column, the class and its rows."""
+    import warnings
+
+    import oneneuron
+
+    df = _one_class_missing(data)
+    n1 = int((df["y"] == 1).sum())
+    table = df[["x1", "x2", "y"]]
+    with pytest.warns(oneneuron.ImputationWarning, match=rf"'x2'.*class 1 \({n1} rows\)"):
+        oneneuron.NeuronClassifier(missing="mean").fit(table, "y")
+    with warnings.catch_warnings():  # missing here and there in both classes: no warning
+        warnings.simplefilter("error", oneneuron.ImputationWarning)
+        mixed = table.copy()
+        mixed.loc[[0, 1, 2, 3], "x2"] = np.nan
+        mixed.loc[mixed["y"] == 1, "x2"] = mixed.loc[mixed["y"] == 1, "x2"].fillna(0.5)
+        oneneuron.NeuronClassifier(missing="mean").fit(mixed, "y")
+    argv = ["train", data / "i.csv", "--target", "y", "--features", "x1", "x2", "--impute"]
+    code, out, err = run([*argv, "mean", "--model", data / "i.json"], capsys)
+    assert code == 0, err
+    line = [w for w in err.splitlines() if w.startswith("warning:")]
+    assert len(line) == 1 and "'x2'" in line[0] and "--features" in line[0], err
+    assert "missing=" not in line[0]  # in the flags' words
+
+
+def test_drop_missing_advice_does_not_send_to_impute_for_such_a_column(data, capsys):
+    """Dropping the rows would lose class 1; the advice was to fill the column, which
+    gives the warning above."""
+    _one_class_missing(data)
+    argv = ["train", data / "i.csv", "--target", "y", "--features", "x1", "x2"]
+    err = fail([*argv, "--drop-missing", "--model", data / "i.json"], capsys, "class 1")
+    assert "--impute mean" not in err and "out with --features" in err

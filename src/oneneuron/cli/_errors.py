@@ -172,9 +172,17 @@ def _cli_words(text: str) -> str:
             "with --impute, which fills missing features and drops the rows without a label",
         ),
         (  # check_classes_kept
-            "or fill it (missing='mean'|'median'|'most_frequent', CLI --impute)",
-            "or fill it with --impute mean|median|most_frequent",
+            "fill the cells (missing='mean'|'median'|'most_frequent', CLI --impute)",
+            "fill the cells with --impute mean|median|most_frequent",
         ),
+        (
+            "leave such a column out (filled, it would only mark the class: see ImputationWarning)",
+            "leave such a column out with --features (or --formula): filled with --impute, "
+            "it would only mark the class",
+        ),
+        ("(missing='mean')", "(--impute mean)"),
+        ("(missing='median')", "(--impute median)"),
+        ("(missing='most_frequent')", "(--impute most_frequent)"),
         ("missing='drop'", "--drop-missing"),
         (  # fit_parquet's text columns: what --engine dask can do about them
             "; encode them (e.g. one-hot) before fitting",
