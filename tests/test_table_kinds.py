@@ -251,7 +251,7 @@ def test_dropping_rows_that_removes_a_class_names_the_column(tmp_path, capsys):
         capsys,
         "column 'lab' is missing in every row of class 'yes' (20 rows)",
     )
-    assert "(--drop-missing) would leave no row" in err and "with --impute mean" in err
+    assert "(--drop-missing) would leave no row" in err and "out with --features" in err
     # three classes, one dropped: a model of the two left would never predict it
     three = df.assign(y=np.array(["a", "b", "c", "d"])[np.arange(len(df)) % 4])
     three.loc[three.y == "c", "lab"] = np.nan

@@ -37,7 +37,7 @@ from ..engines import (
     unmask_x,
     warn_weightless_classes,
 )
-from ..exceptions import ConvergenceWarning, SeparationWarning
+from ..exceptions import ConvergenceWarning, ImputationWarning, SeparationWarning
 from ..objective import SMALL_DENSE_ENTRIES, LinearLoss, SmallDenseLoss, offset_intercept
 from ..optim import OPTIMIZERS
 from ..solvers import SolverResult, Trace, gradient_descent, lbfgs, minibatch_descent, newton
@@ -594,6 +594,7 @@ def design_input(
             y = y[design.rows]
 
     check_classes_kept(spec, X, labels, design.rows)
+    warn_filled_classes(spec, X, labels, design.rows)
 
     def rows(a: Any) -> Any:
         if a is None:
@@ -653,11 +654,58 @@ def check_classes_kept(spec: Any, table: Any, labels: Any, kept: Any) -> None:
             )
         else:
             parts.append(f"every row of class {shown!r} ({int(rows.sum())} rows) misses a cell")
+    advice = (
+        "leave such a column out (filled, it would only mark the class: see ImputationWarning)"
+        if any(p.startswith("column") for p in parts)
+        else "fill the cells (missing='mean'|'median'|'most_frequent', CLI --impute)"
+    )
     raise DataError(
         f"{'; '.join(parts)}: dropping the rows with missing values (missing='drop') "
-        "would leave no row of that class; leave such a column out, or fill it "
-        "(missing='mean'|'median'|'most_frequent', CLI --impute)"
+        f"would leave no row of that class; {advice}"
     )
+
+
+def _missing_in_a_whole_class(spec: Any, table: Any, labels: Any, kept: Any) -> list[str]:
+    """``"column 'lab' is missing in every row of class 'yes' (20 rows)"`` for each
+    column of ``spec`` missing in every kept row of a class but present in another."""
+    values = pd.Series(np.asarray(labels, dtype=object))
+    present = values.notna().to_numpy() & np.asarray(kept, dtype=bool)
+    df = as_pandas(table)
+    by_name = {str(c): c for c in df.columns}
+    found = []
+    for c in spec.columns:
+        if c["name"] not in by_name:
+            continue
+        na = np.asarray(df[by_name[c["name"]]].isna().to_numpy(), dtype=bool)
+        if not (~na & present).any():
+            continue  # missing everywhere: the fit reports that column itself
+        for label in pd.unique(values[present]):
+            rows = (values == label).to_numpy() & present
+            if na[rows].all():
+                shown = label.item() if isinstance(label, np.generic) else label
+                found.append(
+                    f"column {c['name']!r} is missing in every row of class {shown!r} "
+                    f"({int(rows.sum())} rows)"
+                )
+    return found
+
+
+def warn_filled_classes(spec: Any, table: Any, labels: Any, kept: Any) -> None:
+    """:class:`~oneneuron.ImputationWarning` where ``missing`` fills a column that is
+    missing in every row of a class: the filled value marks that class. Once per fit,
+    naming each such column and class."""
+    if labels is None or spec.missing not in ("mean", "median", "most_frequent"):
+        return
+    found = _missing_in_a_whole_class(spec, table, labels, kept)
+    if found:
+        warnings.warn(
+            f"{'; '.join(found)}: filled with the other rows' {spec.missing} "
+            f"(missing='{spec.missing}'), the filled value marks the class, so the "
+            "coefficients describe where cells were filled, not the column; leave it "
+            "out, or code whether it is missing as a column of its own",
+            ImputationWarning,
+            stacklevel=4,
+        )
 
 
 def check_integer_columns(X: Any) -> None:

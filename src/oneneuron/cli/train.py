@@ -715,8 +715,8 @@ def train_cv(args: argparse.Namespace, table: Any, reference: Any, missing: str)
     from ._progress import Activity
 
     l1 = args.l1_ratio if args.l1_ratio > 0 else 1.0
-    if args.l1_ratio == 0 and not args.quiet:
-        print("note: --cv fits the lasso path (--l1-ratio 1); pass --l1-ratio R for another")
+    if args.l1_ratio == 0:  # a note: on stderr, apart from the results
+        note(args, "--cv fits the lasso path (--l1-ratio 1); pass --l1-ratio R for another")
     from sklearn.model_selection import StratifiedKFold
 
     # folds at random (cv.glmnet's foldid), stratified: a file in sorted order would give

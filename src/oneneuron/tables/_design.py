@@ -88,7 +88,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._vocab import MAX_CATEGORIES, DataError
+from ._vocab import MAX_CATEGORIES, DataError, row_number
 
 __all__ = [
     "DesignSpec",
@@ -1179,7 +1179,9 @@ class DesignSpec:
         ``report["unknown"]`` (``{column: [rows, example]}``).
         ``first_row`` numbers the table's first row in messages (default 0: rows
         are 0-based positions, as in the messages about NumPy input; the command
-        line gives chunks their 1-based data rows), ``source`` names the table.
+        line gives chunks their 1-based data rows), or lists each row's number (rows
+        left out before: see :func:`~oneneuron.tables.row_number`); ``source`` names
+        the table.
 
         Examples
         --------
@@ -1463,7 +1465,7 @@ class DesignSpec:
                 num = pd.to_numeric(s, errors="coerce")
                 bad = num.isna().to_numpy() & ~na
                 if bad.any():
-                    why = numbers_as_text(s, lambda i: f"row {first_row + i}")
+                    why = numbers_as_text(s, lambda i: f"row {row_number(first_row, i)}")
                     shown = (
                         f"it {why}"
                         if why and why.startswith("holds ")
@@ -1483,7 +1485,7 @@ class DesignSpec:
             if inf.any():
                 raise DataError(
                     f"column {name!r} of {source} has infinite values (first at row "
-                    f"{first_row + int(np.argmax(inf))}); a model needs finite numbers"
+                    f"{row_number(first_row, int(np.argmax(inf)))}); a model needs finite numbers"
                 )
             coded = self.numeric_categories(name) if kind == "numeric" else None
             if coded is not None:  # C(dose): a value not seen in training is the reference
@@ -1613,7 +1615,7 @@ class DesignSpec:
         if not np.all(np.isfinite(X)):
             j = int(np.flatnonzero(~np.isfinite(X).all(axis=0))[0])
             i = int(np.flatnonzero(~np.isfinite(X[:, j]))[0])
-            raise self._not_finite(j, first_row + i)
+            raise self._not_finite(j, row_number(first_row, i))
         return X
 
     def _not_finite(self, j: int, row: int) -> DataError:
@@ -1729,7 +1731,7 @@ class DesignSpec:
         bad = ~np.isfinite(vals)
         if bad.any():
             j = int(cols[bad].min())
-            raise self._not_finite(j, first_row + int(rows[bad & (cols == j)].min()))
+            raise self._not_finite(j, row_number(first_row, int(rows[bad & (cols == j)].min())))
         index = np.int32 if max(len(vals), n, p) < 2**31 - 1 else np.int64
         X = sp.coo_matrix((vals, (rows.astype(index), cols.astype(index))), shape=(n, p)).tocsr()
         X.sort_indices()  # (tocsr sorts them already: no work)
@@ -2655,7 +2657,7 @@ def _missing_message(
     bad: dict[str, np.ndarray], what: str, first_row: int = 0, predicting: bool = False
 ) -> str:
     parts = [
-        f"{c!r} ({int(m.sum())} rows, first at row {int(np.argmax(m)) + first_row})"
+        f"{c!r} ({int(m.sum())} rows, first at row {row_number(first_row, int(np.argmax(m)))})"
         for c, m in bad.items()
     ]
     if predicting:  # missing='drop' drops training rows only: a prediction needs every row
