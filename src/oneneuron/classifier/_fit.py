@@ -668,7 +668,12 @@ def check_classes_kept(spec: Any, table: Any, labels: Any, kept: Any) -> None:
 def _missing_in_a_whole_class(spec: Any, table: Any, labels: Any, kept: Any) -> list[str]:
     """``"column 'lab' is missing in every row of class 'yes' (20 rows)"`` for each
     column of ``spec`` missing in every kept row of a class but present in another."""
-    values = pd.Series(np.asarray(labels, dtype=object))
+    labels = np.asarray(labels, dtype=object)
+    if labels.ndim == 2 and labels.shape[1] == 1:  # a column vector, as scikit-learn takes
+        labels = labels.ravel()
+    if labels.ndim != 1:  # the fit's label checks name the shape
+        return []
+    values = pd.Series(labels)
     present = values.notna().to_numpy() & np.asarray(kept, dtype=bool)
     df = as_pandas(table)
     by_name = {str(c): c for c in df.columns}
