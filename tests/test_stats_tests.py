@@ -732,3 +732,21 @@ def test_anova_takes_the_formulas_terms_not_the_column_names(formula, saved, tmp
         df_model.append(np.linalg.matrix_rank(r.model.exog) - 1)
     np.testing.assert_allclose(table["Resid. Dev"], dev, rtol=1e-6)
     np.testing.assert_allclose(table["Df"].iloc[1:], np.diff(df_model))
+
+
+def test_wald_test_takes_a_list_of_restrictions_jointly():
+    """patsy's and statsmodels' constraints may be a list of strings; ours raised
+    re's "expected string or bytes-like object, got 'list'". A list is its restrictions
+    jointly; anything else that is no text is one message naming the argument.
+    Oracle: statsmodels' wald_test of the same restrictions."""
+    X, y = _spector()
+    clf = NeuronClassifier(tol=1e-11).fit(X, y)
+    ref = sm.Logit(y, sm.add_constant(X)).fit(disp=0, tol=1e-14)
+    theirs = ref.wald_test("GPA = 0, TUCE = 0", use_f=False, scalar=True)
+    ours = clf.wald_test(["GPA = 0", "TUCE = 0"])
+    assert ours.df == 2
+    assert ours.statistic == pytest.approx(float(theirs.statistic), rel=RTOL)
+    assert wald_test(clf, ("GPA = 0", "TUCE = 0")) == ours
+    for bad in (3, None, ["GPA = 0", 1], []):
+        with pytest.raises(ValueError, match="hypothesis must be"):
+            clf.wald_test(bad)

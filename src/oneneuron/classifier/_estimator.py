@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from numbers import Integral, Real
 from typing import Any
 
@@ -1000,7 +1001,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             Xv, z, res.cov, level, self.fit_intercept, self.classes_, index, result=res
         )
 
-    def wald_test(self, hypothesis: str) -> ChiSquareTest:
+    def wald_test(self, hypothesis: str | Sequence[str]) -> ChiSquareTest:
         """Wald chi-squared test of linear restrictions on the terms, e.g. ``"x1 = x2"``.
 
         Uses the fit's covariance (its ``cov_type``); see :func:`oneneuron.wald_test`.
