@@ -524,3 +524,17 @@ def test_dask_engine_names_date_and_empty_columns(tmp_path, capsys):
         argv = ["train", tmp_path / "t.parquet", "--target", "y", "--model", tmp_path / "m.json"]
         err = fail([*argv, "--engine", "dask"], capsys, match)
         assert "leave it out with --features" in err
+
+
+def test_a_dict_of_columns_is_refused_with_the_table_to_make():
+    """A dict of columns (what pandas.DataFrame takes) failed in NumPy with "float()
+    argument must be ... not 'dict'" at predict, or as a 0-d object array at fit."""
+    df = _frame(list(np.linspace(0, 1, N)))
+    y = _labels(N)
+    clf = NeuronClassifier().fit(df, y)
+    columns = df.to_dict("list")
+    with pytest.raises(ValueError, match=r"X is a dict.*pandas\.DataFrame\(X\)"):
+        NeuronClassifier().fit(columns, y)
+    for method in (clf.predict, clf.predict_proba, clf.decision_function):
+        with pytest.raises(ValueError, match=r"X is a dict.*pandas\.DataFrame\(X\)"):
+            method(columns)

@@ -177,7 +177,13 @@ def batch_as_table(X: Any) -> Any:
     """A pyarrow RecordBatch as the one-batch pyarrow Table it is (sharing its buffers);
     anything else unchanged. Tables are recognised by :func:`is_table`; the estimators
     pass what they are given through this first, so a RecordBatch gives the same model,
-    names and predictions as the Table (or pandas DataFrame) it holds."""
+    names and predictions as the Table (or pandas DataFrame) it holds. A dict (of
+    columns, as ``pandas.DataFrame`` takes one) is refused with that remedy: NumPy
+    would read it as one object and fail on it in its own words."""
+    if isinstance(X, dict):
+        raise ValueError(
+            "X is a dict; pass a table of its columns, pandas.DataFrame(X), or an array"
+        )
     if type(X).__module__.startswith("pyarrow") and type(X).__name__ == "RecordBatch":
         import pyarrow as pa
 
