@@ -180,7 +180,7 @@ def batch_as_table(X: Any) -> Any:
     names and predictions as the Table (or pandas DataFrame) it holds. A dict (of
     columns, as ``pandas.DataFrame`` takes one) is refused with that remedy: NumPy
     would read it as one object and fail on it in its own words."""
-    if isinstance(X, dict):
+    if isinstance(X, dict) and not type(X).__module__.startswith("scipy"):  # dok_matrix is one
         raise ValueError(
             "X is a dict; pass a table of its columns, pandas.DataFrame(X), or an array"
         )
