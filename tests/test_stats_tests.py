@@ -750,3 +750,18 @@ def test_wald_test_takes_a_list_of_restrictions_jointly():
     for bad in (3, None, ["GPA = 0", 1], []):
         with pytest.raises(ValueError, match="hypothesis must be"):
             clf.wald_test(bad)
+
+
+def test_statistics_refuse_an_offset_beyond_2_53_as_the_fit_does():
+    """anova's and the profile intervals' offset check lacked the fit's 2**53 limit
+    (one check, objective.finite_offset, now serves all three)."""
+    import oneneuron
+
+    X, y = _spector()
+    off = np.zeros(len(y))
+    clf = NeuronClassifier().fit(X, y, offset=off)
+    big = off + 2.0**60
+    with pytest.raises(ValueError, match="beyond 2\\*\\*53"):
+        oneneuron.anova(clf, X, y, offset=big)
+    with pytest.raises(ValueError, match="beyond 2\\*\\*53"):
+        clf.summary(ci="profile", X=X, y=y, offset=big)

@@ -223,6 +223,43 @@ def separated_rows(
     return int(np.count_nonzero(right)), int(len(y))
 
 
+#: An offset of this magnitude or more is refused: float64 holds no differences of 1
+#: between such values, so the logits would have no precision left.
+OFFSET_LIMIT = 2.0**53
+
+
+def finite_offset(offset: Any, n_samples: int) -> NDArray[np.float64] | None:
+    """``offset`` as a finite float64 vector of one value per row (None stays None):
+    numbers, one per row, finite and below :data:`OFFSET_LIMIT` in magnitude; each
+    failure one ``ValueError`` naming ``offset`` (the fit's, the predictions' and the
+    statistics' check).
+
+    Examples
+    --------
+    >>> finite_offset([0.5, -1.0], 2).tolist()
+    [0.5, -1.0]
+    """
+    if offset is None:
+        return None
+    try:
+        off = np.asarray(offset, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError("offset must be numbers, one value per row of X") from None
+    if off.ndim != 1 or off.shape[0] != n_samples:
+        raise ValueError(f"offset must be one value per row ({n_samples} rows), got {off.shape}")
+    if not np.all(np.isfinite(off)):
+        raise ValueError("offset must be finite (no NaN or infinity)")
+    big = np.flatnonzero(np.abs(off) >= OFFSET_LIMIT)
+    if big.size:
+        raise ValueError(
+            f"offset has values beyond 2**53 in magnitude ({off[big[0]]:.3g} in row "
+            f"{big[0]}), where float64 holds no differences of 1 between values: the "
+            "logits would have no precision left; subtract the offset's typical value (its "
+            "median) and let the intercept absorb it"
+        )
+    return off
+
+
 def offset_intercept(
     y: NDArray[Any], s: NDArray[np.floating] | None, offset: NDArray[np.floating]
 ) -> float:

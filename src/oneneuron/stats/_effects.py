@@ -36,6 +36,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from ..functions import sigmoid
+from ..objective import finite_offset
 
 
 def check_level(level: Any) -> float:
@@ -49,21 +50,9 @@ def check_level(level: Any) -> float:
 
 
 def row_offset(offset: Any, n: int) -> NDArray[np.float64] | None:
-    """``offset`` as a finite float64 vector of one value per row (None stays None).
-
-    Numbers, one per row, finite; each failure is a ValueError naming ``offset``.
-    """
-    if offset is None:
-        return None
-    try:
-        off = np.asarray(offset, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError("offset must be numbers, one value per row of X") from None
-    if off.ndim != 1 or off.shape[0] != n:
-        raise ValueError(f"offset must be one value per row ({n} rows), got {off.shape}")
-    if not np.all(np.isfinite(off)):
-        raise ValueError("offset must be finite (no NaN or infinity)")
-    return off
+    """``offset`` as a finite float64 vector of one value per row (None stays None):
+    :func:`oneneuron.objective.finite_offset`, the fit's and the predictions' check."""
+    return finite_offset(offset, n)
 
 
 def row_weights(sample_weight: Any, n: int) -> NDArray[np.float64]:
