@@ -653,3 +653,25 @@ def test_fit_validates_parameters_as_scikit_learn_configures_it():
         with pytest.raises(TypeError):  # LogisticRegression's C went unvalidated too
             LogisticRegression(C="x").fit(X, y)
     assert clf.threshold == 1.5 and clf.coef_.shape == (1, 1)
+
+
+@pytest.mark.parametrize(
+    "params", [{"max_iter": 1000.0}, {"fit_intercept": 1}, {"standardize": 1.0}]
+)
+def test_parameter_verdict_does_not_depend_on_earlier_fits(params):
+    """An invalid parameter equal to a valid one (1000.0 == 1000, 1 == True) is refused
+    after a fit with the valid one too, as scikit-learn's own validation refuses it."""
+    from sklearn.utils._param_validation import (
+        InvalidParameterError,
+        validate_parameter_constraints,
+    )
+
+    X, y = np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([0, 1, 0, 1])
+    clf = NeuronClassifier(**params)
+    with pytest.raises(InvalidParameterError):  # the oracle: scikit-learn's verdict
+        validate_parameter_constraints(
+            NeuronClassifier._parameter_constraints, clf.get_params(deep=False), "fit"
+        )
+    NeuronClassifier().fit(X, y)  # the valid values, remembered
+    with pytest.raises(InvalidParameterError):
+        clf.fit(X, y)

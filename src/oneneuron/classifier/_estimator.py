@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable
 from numbers import Integral, Real
 from typing import Any
@@ -47,7 +48,15 @@ from ._predictor import (
 
 __all__ = ["NeuronClassifier"]
 
-_VALID_PARAMS: list[list[Any]] = []  # recent parameter values that passed validation
+_VALID_PARAMS: list[tuple[Any, ...]] = []  # recent parameter values that passed validation
+
+
+@functools.cache
+def _parameter_reader(cls: type) -> Callable[[Any], tuple[Any, ...]]:
+    """The values of ``cls``'s validated parameters, read in one call (as a tuple)."""
+    names = tuple(cls._parameter_constraints)  # type: ignore[attr-defined]
+    get = operator.attrgetter(*names)
+    return get if len(names) > 1 else lambda est: (get(est),)
 
 
 def _validated_fit(fit: Callable[..., Any]) -> Callable[..., Any]:
@@ -546,9 +555,12 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
 
         Validation inspects signatures and costs about 0.3 ms, half of a whole fit
         of a tiny problem; the last few valid parameter sets are remembered per
-        class (a verdict depends only on the values).
+        class (a verdict depends only on the values and their types).
         """
-        key = [getattr(self, k) for k in self._parameter_constraints]
+        cls = type(self)
+        values = _parameter_reader(cls)(self)
+        # with their types: 1000.0 == 1000 and 1 == True, but only one of each is valid
+        key = (cls, values, tuple(map(type, values)))
         try:
             if key in _VALID_PARAMS:
                 return
