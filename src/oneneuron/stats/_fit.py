@@ -34,8 +34,11 @@ class HessianRecorder:
     """Wraps a ``LinearLoss`` and remembers the last ``gradient_hessian`` evaluation."""
 
     def __init__(self, problem: Any) -> None:
-        # the problem's fields, which do not change during a fit, read without the hook
+        # the problem's fields, which do not change during a fit, read without the hook;
+        # so are the methods every fit calls (the hook would keep them at their first use)
         self.__dict__.update(getattr(problem, "__dict__", {}))
+        for name in ("to_raw", "unpack", "_penalty"):
+            self.__dict__[name] = getattr(problem, name)
         self._problem = problem
         self.last: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None
 
