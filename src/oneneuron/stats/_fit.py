@@ -568,7 +568,10 @@ def _reference_hessian(
 def _unit_scaled(G: NDArray[np.float64]) -> NDArray[np.float64] | None:
     """``G`` scaled to unit diagonal (units do not count); None unless finite with ``diag > 0``."""
     diag = G.diagonal()
-    if not diag.min(initial=np.inf) > 0 or not np.isfinite(G).all():  # (NaN fails the first)
+    # (NaN fails the first test; the ufuncs' reductions, without the methods' wrappers)
+    if not np.minimum.reduce(diag, initial=np.inf) > 0:
+        return None
+    if not np.logical_and.reduce(np.isfinite(G), axis=None):
         return None
     r = 1.0 / np.sqrt(diag)
     return G * r[:, None] * r
