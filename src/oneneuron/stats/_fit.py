@@ -602,7 +602,7 @@ def scaled_condition(
     if C is None:
         return np.inf
     if at_most > 0:  # eigenvalues of a unit-diagonal C lie within 1 -+ its largest off-row sum
-        r = float(np.max(np.abs(C).sum(axis=1))) - 1.0
+        r = float(np.maximum.reduce(np.add.reduce(np.abs(C), axis=1))) - 1.0  # (max of row sums)
         if r < 1.0 and (1.0 + r) / (1.0 - r) <= at_most:
             return (1.0 + r) / (1.0 - r)
     vals = np.linalg.eigvalsh(C)
