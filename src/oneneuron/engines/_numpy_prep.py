@@ -226,12 +226,13 @@ def encode_labels(y: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp], NDAr
         as_int = y.astype(np.int64)  # (NaN fails the test above: no cast warning)
         yi = as_int if (as_int == y).all() else y
     if yi.dtype.kind in "iu" and len(y):  # small-range integers: counting, no sort
-        lo, hi = int(yi.min()), int(yi.max())
+        lo, hi = int(np.minimum.reduce(yi)), int(np.maximum.reduce(yi))  # (y.min(), y.max())
         if hi - lo <= max(1024, len(y)):
             shifted = yi - lo if lo else yi
             counts = np.bincount(shifted, minlength=hi - lo + 1)
             if counts.all():  # labels lo..hi, every one used (0/1 above all)
-                classes = (np.arange(hi - lo + 1) + lo).astype(y.dtype)
+                classes = np.arange(hi - lo + 1)
+                classes = (classes + lo if lo else classes).astype(y.dtype, copy=False)
                 idx = shifted  # labels 0..K-1 are their own indices: no lookup
             else:
                 present = counts > 0

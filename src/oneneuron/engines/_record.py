@@ -393,8 +393,8 @@ def magnitudes_in_range(mean: NDArray, scale: NDArray, dtype: Any) -> bool:
         return False
     am = np.abs(mean)
     floor, top = smallest_magnitude(), 0.5 * magnitude_limit(dtype)
-    low = am.min() >= floor and scale.min() >= floor
-    return bool(low and am.max() <= top and scale.max() <= top)
+    lo, hi = np.minimum.reduce, np.maximum.reduce  # the methods' reductions, called directly
+    return bool(lo(am) >= floor and lo(scale) >= floor and hi(am) <= top and hi(scale) <= top)
 
 
 def check_magnitudes(

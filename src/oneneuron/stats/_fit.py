@@ -35,8 +35,11 @@ class HessianRecorder:
     """Wraps a ``LinearLoss`` and remembers the last ``gradient_hessian`` evaluation."""
 
     def __init__(self, problem: Any) -> None:
-        # the problem's fields, which do not change during a fit, read without the hook
+        # the problem's fields, which do not change during a fit, read without the hook;
+        # so are the methods every fit calls (the hook would keep them at their first use)
         self.__dict__.update(getattr(problem, "__dict__", {}))
+        for name in ("to_raw", "unpack", "_penalty"):
+            self.__dict__[name] = getattr(problem, name)
         self._problem = problem
         self.last: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None
 
@@ -566,7 +569,10 @@ def _reference_hessian(
 def _unit_scaled(G: NDArray[np.float64]) -> NDArray[np.float64] | None:
     """``G`` scaled to unit diagonal (units do not count); None unless finite with ``diag > 0``."""
     diag = G.diagonal()
-    if not diag.min(initial=np.inf) > 0 or not np.isfinite(G).all():  # (NaN fails the first)
+    # (NaN fails the first test; the ufuncs' reductions, without the methods' wrappers)
+    if not np.minimum.reduce(diag, initial=np.inf) > 0:
+        return None
+    if not np.logical_and.reduce(np.isfinite(G), axis=None):
         return None
     r = 1.0 / np.sqrt(diag)
     return G * r[:, None] * r
@@ -597,7 +603,7 @@ def scaled_condition(
     if C is None:
         return np.inf
     if at_most > 0:  # eigenvalues of a unit-diagonal C lie within 1 -+ its largest off-row sum
-        r = float(np.max(np.abs(C).sum(axis=1))) - 1.0
+        r = float(np.maximum.reduce(np.add.reduce(np.abs(C), axis=1))) - 1.0  # (max of row sums)
         if r < 1.0 and (1.0 + r) / (1.0 - r) <= at_most:
             return (1.0 + r) / (1.0 - r)
     vals = np.linalg.eigvalsh(C)
