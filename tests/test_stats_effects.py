@@ -491,3 +491,29 @@ def test_binary_average_effects_over_a_row_far_out_raise_no_overflow(dummy):
     share = len(y) / (len(y) + 2)
     np.testing.assert_allclose(got["dy_dx"], share * want.margeff, rtol=1e-8)
     np.testing.assert_allclose(got["std_err"], share * want.margeff_se, rtol=1e-7)
+
+
+def test_cooks_distance_of_a_misfit_row_far_out_is_finite_without_overflow():
+    """diagnostics on rows that include one far out and misfit (logit -1200, label 1)
+    warned 'overflow encountered in square' and gave Cook's distance inf: its Pearson
+    residual is exp(600), its leverage exp(-1200) x~'Ax~, and their product in
+    (r / (1 - h))**2 h / k is finite, (y - p)**2 x~'Ax~ / ((1 - h)**2 k).
+    Oracle: statsmodels' GLM influence on the training rows (the far row adds about
+    exp(-1200) to the information) and that closed form with statsmodels' covariance."""
+    import warnings
+
+    d = sm.datasets.statecrime.load_pandas().data
+    X = d[["poverty", "single", "urban"]].to_numpy()
+    y = (d["violent"] > d["violent"].median()).astype(int).to_numpy()
+    clf = NeuronClassifier().fit(X, y)
+    far = np.array([[17.0, -2500.0, 50.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = diagnostics(clf, np.r_[X, far], np.r_[y, 1])
+    glm = sm.GLM(y, sm.add_constant(X), family=sm.families.Binomial()).fit(tol=1e-12)
+    want = glm.get_influence().summary_frame()
+    np.testing.assert_allclose(got["cooks_distance"][:-1], want["cooks_d"], rtol=1e-6)
+    xt = np.r_[1.0, far[0]]
+    q = xt @ glm.cov_params() @ xt
+    assert got["cooks_distance"].iloc[-1] == pytest.approx(q / 4, rel=1e-6)
+    assert got["leverage"].iloc[-1] < 1e-300
