@@ -308,6 +308,9 @@ def training_rows(
     ...) need nothing: the design fills as the fit did. Predictions still refuse
     a missing cell (they need every row).
     """
+    check = getattr(model, "_check_fitted_params", None)
+    if check is not None:  # parameters changed after the fit (set_params): refused
+        check()
     y = training_labels(model, X, y) if labels else None
     named = named_columns(X, sample_weight=sample_weight, offset=offset)
     sample_weight, offset = named["sample_weight"], named["offset"]
