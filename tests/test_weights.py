@@ -339,3 +339,34 @@ def test_text_sample_weight_is_named_in_fit_and_cv():
         NeuronClassifier().fit(X, y, sample_weight=text)
     with pytest.raises(ValueError, match="sample_weight must be numbers"):
         NeuronClassifierCV(cv=2, n_alphas=3).fit(X, y, sample_weight=text)
+
+
+def test_logits_var_weights_hint_says_what_matches_statsmodels():
+    """logit(..., var_weights=) says to pass sample_weight=, which 'give the same
+    coefficients and standard errors' as statsmodels' var_weights: true of the
+    model-based ones, not of robust ones (statsmodels' sandwich weighs each score by
+    w**2, a frequency weight by w). The hint now says which; both halves are checked
+    against statsmodels on its statecrime data."""
+    import pandas as pd
+    import statsmodels.api as sm
+
+    import oneneuron
+
+    d = sm.datasets.statecrime.load_pandas().data
+    df = pd.DataFrame(
+        {
+            "hi": (d["violent"] > d["violent"].median()).astype(int).to_numpy(),
+            "poverty": d["poverty"].to_numpy(),
+            "single": d["single"].to_numpy(),
+            "w": np.linspace(0.3, 2.7, len(d)),
+        }
+    )
+    with pytest.raises(TypeError, match="model-based standard errors.*robust"):
+        oneneuron.logit("hi ~ poverty + single", df, var_weights="w")
+    exog = sm.add_constant(df[["poverty", "single"]].to_numpy())
+    glm = sm.GLM(df["hi"], exog, family=sm.families.Binomial(), var_weights=df["w"])
+    fit = oneneuron.logit("hi ~ poverty + single", df, sample_weight="w")
+    np.testing.assert_allclose(fit.summary()["std_err"], glm.fit(tol=1e-12).bse, rtol=1e-6)
+    robust = oneneuron.logit("hi ~ poverty + single", df, sample_weight="w", cov_type="HC0")
+    sandwich = glm.fit(tol=1e-12, cov_type="HC0").bse
+    assert not np.allclose(robust.summary()["std_err"], sandwich, rtol=1e-2)
