@@ -297,10 +297,12 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         intercept unless ``alpha > 0``).
     missing : {"error", "drop", "mean", "median", "most_frequent"}, default="error"
         Missing cells of a table: an error naming the columns, counts and first
-        rows; drop those rows (also rows with a missing ``y``; the count is
-        ``design_report_["dropped"]``); or fill raw columns with the training
-        statistic before any transform (text columns, and numeric ones a formula
-        codes as categories only, ``C(dose)``: the most frequent level).
+        rows; drop those rows (also rows with a missing ``y``, ``sample_weight``,
+        ``offset`` or ``cluster``, as R's ``na.omit`` and the command line's
+        ``--drop-missing``; the count is ``design_report_["dropped"]``); or fill raw
+        columns with the training statistic before any transform (text columns, and
+        numeric ones a formula codes as categories only, ``C(dose)``: the most
+        frequent level).
         Tables with a boolean, text or categorical column, a formula, or any
         of these three options go through :class:`oneneuron.tables.DesignSpec`;
         an all-numeric pandas DataFrame with the defaults, and arrays, do not.

@@ -304,7 +304,8 @@ def training_rows(
     fitted on a table with ``missing="drop"`` dropped the rows with a missing
     cell in a column its design reads or a missing label: the same rows are
     dropped here from ``X``, ``y``, ``sample_weight`` and ``offset`` (given, as
-    to the fit, for every row of the table). The filling policies (``"mean"``,
+    to the fit, for every row of the table), and so are the rows whose weight or
+    offset is missing, as the fit dropped them. The filling policies (``"mean"``,
     ...) need nothing: the design fills as the fit did. Predictions still refuse
     a missing cell (they need every row).
     """
@@ -332,8 +333,7 @@ def training_rows(
                 f"{what} has {len(a) if a.ndim == 1 else a.shape} values but X has {n} rows; "
                 f"give one per row of the table, as to the fit"
             )
-        if what == "y":
-            keep &= ~np.asarray(_isna(a))
+        keep &= ~np.asarray(_isna(a))  # a missing label, weight or offset: dropped by the fit
         arrays[what] = a
     if keep.all():
         return X, y, sample_weight, offset
