@@ -548,3 +548,31 @@ def test_masked_weights_and_offsets_are_refused_by_the_statistics_as_by_fit():
     pd.testing.assert_frame_equal(
         clf.margeff(X, sample_weight=unmasked), clf.margeff(X, sample_weight=w)
     )
+
+
+def test_masked_labels_are_missing_labels_in_the_statistics_as_in_fit():
+    """fit reads a NumPy masked y's masked entries as missing labels (refused, or dropped
+    with missing='drop'); diagnostics, anova and profile intervals used the hidden labels
+    silently. Now they refuse them, and with missing='drop' drop those rows as the fit
+    did (oracle: the same statistics on the rows without them)."""
+    import statsmodels.api as sm
+
+    from oneneuron import anova, diagnostics
+
+    d = sm.datasets.statecrime.load_pandas().data.reset_index(drop=True)
+    X = d[["poverty", "single", "urban"]]
+    y = (d["violent"] > d["violent"].median()).astype(int).to_numpy()
+    my = np.ma.masked_array(y, mask=np.arange(len(y)) == 4)
+    clf = oneneuron.NeuronClassifier().fit(X, y)
+    for call in [
+        lambda: diagnostics(clf, X, my),
+        lambda: anova(clf, X, my),
+        lambda: clf.summary(ci="profile", X=X, y=my),
+    ]:
+        with pytest.raises(ValueError, match=r"y has 1 missing label .* row 4"):
+            call()
+    dropping = oneneuron.NeuronClassifier(missing="drop").fit(X, my)
+    kept = oneneuron.NeuronClassifier().fit(X.drop(index=4), np.delete(y, 4))
+    pd.testing.assert_frame_equal(
+        anova(dropping, X, my), anova(kept, X.drop(index=4), np.delete(y, 4))
+    )

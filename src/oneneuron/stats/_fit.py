@@ -20,7 +20,7 @@ from scipy.linalg.lapack import dpotrf, dpotrs
 
 from ..exceptions import SeparationWarning
 from ..functions import softplus
-from ..objective import offset_intercept
+from ..objective import offset_intercept, unmasked
 from . import _separation
 from ._robust import encode_clusters, sandwich
 from .inference import InferenceResult
@@ -312,14 +312,23 @@ def training_rows(
     check = getattr(model, "_check_fitted_params", None)
     if check is not None:  # parameters changed after the fit (set_params): refused
         check()
-    y = training_labels(model, X, y) if labels else None
+    y = _masked_as_missing(training_labels(model, X, y)) if labels else None
     named = named_columns(X, sample_weight=sample_weight, offset=offset)
-    sample_weight, offset = named["sample_weight"], named["offset"]
+    sample_weight = unmasked(named["sample_weight"], "sample_weight")  # refused, as by fit
+    offset = unmasked(named["offset"], "offset")
     design = getattr(model, "design_", None)
     if design is not None:  # a fit on an array with missing=: a table of its columns
         X = design.as_table(X)
     found = None if design is None or design.missing != "drop" else design.kept_rows(X)
     if found is None:
+        if y is not None and not isinstance(y, str) and np.ndim(y) == 1:
+            na = _isna(np.asarray(y, dtype=object))
+            if na.any():  # the fit refused them (it had no missing='drop')
+                k = int(na.sum())
+                raise ValueError(
+                    f"y has {k} missing label{'s' if k > 1 else ''} (None, NaN or masked), the "
+                    f"first in row {int(np.argmax(na))}; pass the labels the model was fitted on"
+                )
         return X, y, sample_weight, offset
     df, keep = found
     n = len(df)
@@ -341,6 +350,20 @@ def training_rows(
         raise ValueError("every row has a missing value (the fit's missing='drop' leaves none)")
     out = [None if a is None else a[keep] for a in arrays.values()]
     return df[keep], out[0], out[1], out[2]
+
+
+def _masked_as_missing(y: Any) -> Any:
+    """Labels of a NumPy masked array with its masked entries as missing (None), as the
+    fit reads them; other ``y`` unchanged."""
+    if not isinstance(y, np.ma.MaskedArray):
+        return y
+    mask = np.ma.getmaskarray(y)
+    data = np.ma.getdata(y)
+    if not mask.any():
+        return data
+    out = data.astype(object)
+    out[mask] = None
+    return out
 
 
 def _isna(a: NDArray) -> NDArray[np.bool_]:
