@@ -305,3 +305,59 @@ def test_train_on_proportions_says_how_to_give_them_and_the_recipe_runs(tmp_path
     got = load(model)
     np.testing.assert_allclose(got.intercept_[0], ref.params["const"], rtol=1e-7)
     np.testing.assert_allclose(got.coef_[0], ref.params[["lowinc", "perasian"]], rtol=1e-7)
+
+
+def test_train_drop_missing_drops_rows_without_an_offset_or_a_cluster(tmp_path, capsys):
+    """--drop-missing dropped rows missing a weight but refused a missing --offset or
+    --cluster cell ("offset column 'off' has 1 missing or non-numeric values"), where
+    NeuronClassifier(missing='drop') and R's na.omit drop those rows. Oracle: the fit on
+    the table without them (statsmodels' statecrime)."""
+    import statsmodels.api as sm
+
+    d = sm.datasets.statecrime.load_pandas().data.reset_index(drop=True)
+    d["hi"] = (d["violent"] > d["violent"].median()).astype(int)
+    d["off"] = np.log(d["hs_grad"]) - 4.4
+    d["g"] = np.arange(len(d)) % 5 + 1.0
+    d.loc[9, "off"] = np.nan
+    d.loc[3, "g"] = np.nan
+    table = d[["poverty", "single", "urban", "hi", "off", "g"]]
+    holes, kept = tmp_path / "holes.csv", tmp_path / "kept.csv"
+    table.to_csv(holes, index=False)
+    table.dropna().to_csv(kept, index=False)
+    flags = ["--target", "hi", "--features", "poverty", "single", "urban", "--offset", "off"]
+    flags += ["--cluster", "g", "--cov-type", "cluster"]
+    model, ref = tmp_path / "m.json", tmp_path / "r.json"
+    fail(["train", holes, *flags, "--model", model], capsys, "missing")
+    code, out, _ = run(["train", holes, *flags, "--model", model, "--drop-missing"], capsys)
+    assert code == 0 and "dropped 2 rows with a missing offset or cluster" in out
+    assert run(["train", kept, *flags, "--model", ref, "-q"], capsys)[0] == 0
+    pd.testing.assert_frame_equal(load(model).summary(), load(ref).summary())
+
+
+def test_evaluate_drop_missing_drops_rows_without_an_offset(tmp_path, capsys):
+    """evaluate --drop-missing dropped rows missing the target, a weight or a feature but
+    refused a missing --offset cell ("offset column 'off' has 1 missing or non-numeric
+    values"). Oracle: evaluate on the table without that row (statecrime)."""
+    import statsmodels.api as sm
+
+    d = sm.datasets.statecrime.load_pandas().data.reset_index(drop=True)
+    d["hi"] = (d["violent"] > d["violent"].median()).astype(int)
+    d["off"] = np.log(d["hs_grad"]) - 4.4
+    table = d[["poverty", "single", "urban", "hi", "off"]]
+    full, holes, kept = tmp_path / "full.csv", tmp_path / "holes.csv", tmp_path / "kept.csv"
+    table.to_csv(full, index=False)
+    with_hole = table.copy()
+    with_hole.loc[9, "off"] = np.nan
+    with_hole.to_csv(holes, index=False)
+    with_hole.dropna().to_csv(kept, index=False)
+    model = tmp_path / "m.json"
+    flags = ["--target", "hi", "--features", "poverty", "single", "urban", "--offset", "off"]
+    assert run(["train", full, *flags, "--model", model, "-q"], capsys)[0] == 0
+    code, out, _ = run(
+        ["evaluate", model, holes, "--offset", "off", "--drop-missing", "--json"], capsys
+    )
+    assert code == 0
+    want = run(["evaluate", model, kept, "--offset", "off", "--json"], capsys)[1]
+    got, ref = json.loads(out), json.loads(want)
+    assert got["n_samples"] == ref["n_samples"] == 50
+    assert got["log_loss"] == pytest.approx(ref["log_loss"], rel=1e-12)

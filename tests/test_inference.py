@@ -604,3 +604,43 @@ def test_reference_jacobian_is_the_general_map_gathered(classes, fit_intercept):
     idx = np.concatenate(blocks)
     general = problem._jacobian()[idx[:, None], idx]
     np.testing.assert_array_equal(_inference_fit._reference_jacobian(problem, idx), general)
+
+
+@pytest.mark.parametrize(
+    "fitted, changed",
+    [
+        ({"alpha": 0.1}, {"l1_ratio": 0.5}),
+        ({"alpha": 0.05, "l1_ratio": 1.0, "relax": True}, {"relax": False}),
+        ({}, {"fit_intercept": False}),
+        ({}, {"class_weight": "balanced"}),
+        ({}, {"cov_type": "HC0"}),
+    ],
+)
+def test_statistics_refuse_parameters_changed_after_the_fit(fitted, changed):
+    """set_params after a fit left the statistics reading the new parameters against the
+    old fit: a ridge fit with l1_ratio set afterwards refused predict_interval as an L1
+    fit; relax=False after a relaxed fit, or fit_intercept=False, crashed margeff
+    ('cannot reshape array of size 3 into shape (5)'); diagnostics silently dropped the
+    intercept from the hat matrix (or reweighed the rows by class). As save() does, they
+    now refuse in one sentence naming the parameter; threshold may still change."""
+    from oneneuron import anova, diagnostics
+
+    d = sm.datasets.statecrime.load_pandas().data
+    X = d[["poverty", "single", "urban", "white"]].to_numpy()
+    y = (d["violent"] > d["violent"].median()).astype(int).to_numpy()
+    clf = NeuronClassifier(**fitted).fit(X, y)
+    clf.set_params(threshold=0.7)  # a decision rule, not the fitted model: allowed
+    assert clf.predict(X).tolist() == (clf.predict_proba(X)[:, 1] > 0.7).astype(int).tolist()
+    clf.set_params(**changed)
+    name = next(iter(changed))
+    calls = [
+        lambda: clf.predict_interval(X[:2]),
+        lambda: clf.margeff(X),
+        lambda: clf.summary(),
+        lambda: clf.wald_test("x1 = 0"),
+        lambda: diagnostics(clf, X, y),
+        lambda: anova(clf, X, y),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match=f"{name} was changed after the fit"):
+            call()

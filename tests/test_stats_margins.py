@@ -510,3 +510,69 @@ def test_bad_offset_is_one_error_naming_offset_in_every_statistic(case):
     for call in calls:
         with pytest.raises(ValueError, match=match):
             call()
+
+
+def test_masked_weights_and_offsets_are_refused_by_the_statistics_as_by_fit():
+    """fit and score refuse a NumPy masked sample_weight with a masked entry ('has 1
+    masked value (row 4)'); margeff, diagnostics, anova and profile intervals used the
+    masked entry's hidden number as a weight, and predictions an offset's, silently."""
+    import statsmodels.api as sm
+
+    from oneneuron import anova, diagnostics
+
+    d = sm.datasets.statecrime.load_pandas().data
+    X = d[["poverty", "single", "urban"]].to_numpy()
+    y = (d["violent"] > d["violent"].median()).astype(int).to_numpy()
+    w = np.arange(len(y)) % 3 + 1.0
+    off = np.log(d["hs_grad"].to_numpy()) - 4.4
+    hole = np.arange(len(y)) == 4
+    mw, mo = np.ma.masked_array(w, mask=hole), np.ma.masked_array(off, mask=hole)
+    clf = oneneuron.NeuronClassifier().fit(X, y, sample_weight=w)
+    for call in [
+        lambda: clf.margeff(X, sample_weight=mw),
+        lambda: diagnostics(clf, X, y, sample_weight=mw),
+        lambda: anova(clf, X, y, sample_weight=mw),
+        lambda: clf.summary(ci="profile", X=X, y=y, sample_weight=mw),
+    ]:
+        with pytest.raises(ValueError, match=r"sample_weight has 1 masked value \(row 4\)"):
+            call()
+    with_offset = oneneuron.NeuronClassifier().fit(X, y, offset=off)
+    for call in [
+        lambda: with_offset.predict_proba(X, offset=mo),
+        lambda: with_offset.margeff(X, offset=mo),
+        lambda: anova(with_offset, X, y, offset=mo),
+    ]:
+        with pytest.raises(ValueError, match=r"offset has 1 masked value \(row 4\)"):
+            call()
+    unmasked = np.ma.masked_array(w, mask=np.zeros(len(y), dtype=bool))  # nothing masked
+    pd.testing.assert_frame_equal(
+        clf.margeff(X, sample_weight=unmasked), clf.margeff(X, sample_weight=w)
+    )
+
+
+def test_masked_labels_are_missing_labels_in_the_statistics_as_in_fit():
+    """fit reads a NumPy masked y's masked entries as missing labels (refused, or dropped
+    with missing='drop'); diagnostics, anova and profile intervals used the hidden labels
+    silently. Now they refuse them, and with missing='drop' drop those rows as the fit
+    did (oracle: the same statistics on the rows without them)."""
+    import statsmodels.api as sm
+
+    from oneneuron import anova, diagnostics
+
+    d = sm.datasets.statecrime.load_pandas().data.reset_index(drop=True)
+    X = d[["poverty", "single", "urban"]]
+    y = (d["violent"] > d["violent"].median()).astype(int).to_numpy()
+    my = np.ma.masked_array(y, mask=np.arange(len(y)) == 4)
+    clf = oneneuron.NeuronClassifier().fit(X, y)
+    for call in [
+        lambda: diagnostics(clf, X, my),
+        lambda: anova(clf, X, my),
+        lambda: clf.summary(ci="profile", X=X, y=my),
+    ]:
+        with pytest.raises(ValueError, match=r"y has 1 missing label .* row 4"):
+            call()
+    dropping = oneneuron.NeuronClassifier(missing="drop").fit(X, my)
+    kept = oneneuron.NeuronClassifier().fit(X.drop(index=4), np.delete(y, 4))
+    pd.testing.assert_frame_equal(
+        anova(dropping, X, my), anova(kept, X.drop(index=4), np.delete(y, 4))
+    )

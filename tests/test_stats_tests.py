@@ -765,3 +765,21 @@ def test_statistics_refuse_an_offset_beyond_2_53_as_the_fit_does():
         oneneuron.anova(clf, X, y, offset=big)
     with pytest.raises(ValueError, match="beyond 2\\*\\*53"):
         clf.summary(ci="profile", X=X, y=y, offset=big)
+
+
+def test_lr_test_of_fits_on_other_classes_names_the_classes():
+    """lr_test of a binary fit against a three-class fit on the same 51 rows said 'number
+    of observations or classes differ: 51 vs 51 rows'; it now names the classes."""
+    import statsmodels.api as sm
+
+    from oneneuron import NeuronClassifier, lr_test
+
+    d = sm.datasets.statecrime.load_pandas().data
+    X = d[["poverty", "single", "urban"]].to_numpy()
+    two = (d["violent"] > d["violent"].median()).astype(int).to_numpy()
+    three = np.digitize(d["violent"], np.quantile(d["violent"], [1 / 3, 2 / 3]))
+    small = NeuronClassifier().fit(X[:, :1], two)
+    with pytest.raises(ValueError, match=r"classes \[0, 1\] vs \[0, 1, 2\]"):
+        lr_test(small, NeuronClassifier().fit(X, three))
+    with pytest.raises(ValueError, match="51 vs 40 rows"):
+        lr_test(small, NeuronClassifier().fit(X[:40], two[:40]))

@@ -228,6 +228,28 @@ def separated_rows(
 OFFSET_LIMIT = 2.0**53
 
 
+def unmasked(values: Any, what: str) -> Any:
+    """``values`` itself, or a NumPy masked array's data where nothing is masked; a masked
+    entry (no number to weigh by or add) is one ``ValueError`` naming ``what`` and its
+    first masked row, in the words of the fit's check of row arguments.
+
+    Examples
+    --------
+    >>> unmasked(np.ma.masked_array([1.0, 2.0], mask=[False, False]), "offset").tolist()
+    [1.0, 2.0]
+    """
+    if not isinstance(values, np.ma.MaskedArray):
+        return values
+    mask = np.ma.getmaskarray(values)
+    if mask.any():
+        k = int(mask.sum())
+        raise ValueError(
+            f"{what} has {k} masked value{'s' if k > 1 else ''} (row {int(np.argmax(mask))}); "
+            f"fill them ({what}.filled(value)) or leave those rows out"
+        )
+    return np.ma.getdata(values)
+
+
 def finite_offset(offset: Any, n_samples: int) -> NDArray[np.float64] | None:
     """``offset`` as a finite float64 vector of one value per row (None stays None):
     numbers, one per row, finite and below :data:`OFFSET_LIMIT` in magnitude; each
@@ -241,6 +263,7 @@ def finite_offset(offset: Any, n_samples: int) -> NDArray[np.float64] | None:
     """
     if offset is None:
         return None
+    offset = unmasked(offset, "offset")
     try:
         off = np.asarray(offset, dtype=np.float64)
     except (TypeError, ValueError):

@@ -96,6 +96,40 @@ def _validated_fit(fit: Callable[..., Any]) -> Callable[..., Any]:
 
     return validated
 
+#: The parameters that define a fitted model (its coefficients, covariance and the rows'
+#: weights). The statistics refuse to run after set_params changed one of them without a
+#: refit (as save() does); the others (threshold, solver, tol, max_iter, ...) may change.
+MODEL_PARAMS = (
+    "alpha",
+    "l1_ratio",
+    "penalty_factor",
+    "relax",
+    "fit_intercept",
+    "standardize",
+    "class_weight",
+    "firth",
+    "cov_type",
+    "formula",
+    "reference",
+    "encoding",
+    "missing",
+)
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    """Whether two parameter values are equal (arrays and dicts of them too)."""
+    if a is b:
+        return True
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        try:
+            return bool(np.array_equal(np.asarray(a), np.asarray(b)))
+        except (TypeError, ValueError):
+            return False
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):  # e.g. dicts holding arrays
+        return False
+
 
 def _raw_dask_table(X: Any, coded: Any) -> bool:
     """A Dask DataFrame whose columns are not the design's coded ones (a table's own;
@@ -296,10 +330,12 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         intercept unless ``alpha > 0``).
     missing : {"error", "drop", "mean", "median", "most_frequent"}, default="error"
         Missing cells of a table: an error naming the columns, counts and first
-        rows; drop those rows (also rows with a missing ``y``; the count is
-        ``design_report_["dropped"]``); or fill raw columns with the training
-        statistic before any transform (text columns, and numeric ones a formula
-        codes as categories only, ``C(dose)``: the most frequent level).
+        rows; drop those rows (also rows with a missing ``y``, ``sample_weight``,
+        ``offset`` or ``cluster``, as R's ``na.omit`` and the command line's
+        ``--drop-missing``; the count is ``design_report_["dropped"]``); or fill raw
+        columns with the training statistic before any transform (text columns, and
+        numeric ones a formula codes as categories only, ``C(dose)``: the most
+        frequent level).
         Tables with a boolean, text or categorical column, a formula, or any
         of these three options go through :class:`oneneuron.tables.DesignSpec`;
         an all-numeric pandas DataFrame with the defaults, and arrays, do not.
@@ -566,7 +602,29 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        return _fit.fit(self, X, y, sample_weight, cluster, offset)
+        _fit.fit(self, X, y, sample_weight, cluster, offset)
+        self._remember_fitted_params()
+        return self
+
+    def _remember_fitted_params(self) -> None:
+        """Record the :data:`MODEL_PARAMS` the fitted state describes (fit, model files)."""
+        import copy
+
+        self._fitted_params = {k: copy.deepcopy(getattr(self, k)) for k in MODEL_PARAMS}
+
+    def _check_fitted_params(self) -> None:
+        """Refuse statistics when set_params changed a parameter of :data:`MODEL_PARAMS`
+        after the fit: they would read the new value against the old fit (a ValueError
+        naming the parameter, its two values and the remedy)."""
+        fitted = self.__dict__.get("_fitted_params")
+        for name, value in (fitted or {}).items():
+            now = getattr(self, name)
+            if not _same_value(now, value):
+                raise ValueError(
+                    f"{name} was changed after the fit ({value!r} -> {now!r}, by set_params); "
+                    "the coefficients and statistics describe the fitted model: refit "
+                    f"(fit again), or set {name} back"
+                )
 
     # -------------------------------------------------------------- predict
     def _validate_params(self) -> None:
@@ -862,6 +920,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
 
     def _inference(self) -> InferenceResult:
         check_is_fitted(self, "inference_")
+        self._check_fitted_params()
         return self.inference_
 
     @property
@@ -929,6 +988,12 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         oneneuron.stats.InferenceUnavailableError
             A ``ValueError``, when no covariance is available (separated classes, collinear columns,
             or the Hessian pass was skipped); the message names the cause and fix.
+        ValueError
+            When ``set_params`` changed a parameter that defines the fitted model
+            (:data:`MODEL_PARAMS`: ``alpha``, ``l1_ratio``, ``fit_intercept``,
+            ``class_weight``, ``cov_type``, ...) after the fit; every statistic
+            (``predict_interval``, ``margeff``, ``wald_test``, ``diagnostics``,
+            ``anova``, profile intervals) refuses alike. ``threshold`` may change.
         """
         if ci not in ("wald", "profile"):
             raise ValueError(f"ci must be 'wald' or 'profile', got {ci!r}")
@@ -1022,9 +1087,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
           1      0.425     0.430   0.241    0.632
           2      0.431     0.426   0.247    0.635
         """
+        res = self._inference()  # (refuses parameters changed after the fit first)
         if self.alpha > 0 and self.l1_ratio > 0:
             raise InferenceUnavailableError(L1_NO_INTERVALS)
-        res = self._inference()
         res.check_available()
         index = getattr(X, "index", None) if hasattr(X, "columns") else None
         if not is_table(X) and input_kind(X) != "numpy":  # torch/CuPy, lazy Dask

@@ -593,6 +593,20 @@ def design_input(
                 design.rows = keep
             y = y[design.rows]
 
+    if est.missing == "drop":  # as R's na.omit: a row missing its weight, offset or cluster
+        missing_row = np.zeros(len(design.rows), dtype=bool)
+        for a in (sample_weight, offset, cluster):
+            if a is not None and np.ndim(a) == 1 and len(a) == len(design.rows):
+                missing_row |= np.asarray(pd.isna(np.asarray(a, dtype=object)), dtype=bool)
+        keep = design.rows & ~missing_row
+        if not np.array_equal(keep, design.rows):
+            if not keep.any():
+                raise ValueError("every row has a missing value (missing='drop' leaves none)")
+            y = np.asarray(y)[keep[design.rows]]
+            design.X = design.X[keep[design.rows]]
+            design.rows = keep
+            design.report["dropped"] = int((~keep).sum())
+
     check_classes_kept(spec, X, labels, design.rows)
     warn_filled_classes(spec, X, labels, design.rows)
 

@@ -255,9 +255,9 @@ def predict_chunks(
     ``text`` names extra columns read as text (a target with text labels),
     ``verbatim`` columns copied as written (``--keep``; see :func:`iter_table`).
     ``dropped`` (``evaluate --drop-missing``): rows with a missing value in an
-    ``extra`` column (the target) or in a column the model does not fill are left
-    out, and their number is added to ``dropped[0]``; the yielded chunks hold the
-    complete rows only. Each yielded chunk's index is its rows' data-row numbers
+    ``extra`` column (the target, weights), the offset or a column the model does not
+    fill are left out, and their number is added to ``dropped[0]``; the yielded chunks
+    hold the complete rows only. Each yielded chunk's index is its rows' data-row numbers
     (1-based, below the header), so that messages name the rows of the user's file
     whether or not rows were left out before. ``missing_hint`` ends the message on
     missing values.
@@ -274,7 +274,10 @@ def predict_chunks(
     cols = list(dict.fromkeys([*feats, *extra, *([offset] if offset else [])]))
     row = 1
     fills = spec.get("impute") is not None or (design is not None and design.missing in IMPUTE)
-    checked = list(dict.fromkeys([*extra, *([] if fills else feats)]))
+    # (--drop-missing: a row without its offset goes too, as one without a weight)
+    checked = list(
+        dict.fromkeys([*extra, *([offset] if offset else []), *([] if fills else feats)])
+    )
     text_cols = [*text_columns(spec), *text]
     for chunk, frac in iter_table(args.data, cols, text_cols, args.chunk_rows, verbatim):
         n_read = len(chunk)

@@ -425,10 +425,19 @@ def run_train(args: argparse.Namespace) -> int:
             "a classifier needs at least two"
         )
     args.no_label = 0  # rows without a label that --impute leaves out (said in the summary)
-    args.no_weight = 0  # rows without a weight that --drop-missing leaves out (as R's na.omit)
-    if args.weights is not None and args.drop_missing and df[args.weights].isna().any():
-        args.no_weight = int(df[args.weights].isna().sum())
-        df = df[df[args.weights].notna().to_numpy()].reset_index(drop=True)
+    # rows without a weight, offset or cluster that --drop-missing leaves out (R's na.omit),
+    # and what they lacked (said in the summary)
+    args.no_weight, args.no_weight_what = 0, ""
+    row_flags = {"weight": args.weights, "offset": args.offset, "cluster": args.cluster}
+    row_columns = {what: c for what, c in row_flags.items() if c is not None}
+    if args.drop_missing and row_columns:
+        lacking = df[list(row_columns.values())].isna()
+        if lacking.to_numpy().any():
+            args.no_weight = int(lacking.any(axis=1).sum())
+            args.no_weight_what = " or ".join(
+                what for what, c in row_columns.items() if lacking[c].to_numpy().any()
+            )
+            df = df[~lacking.any(axis=1).to_numpy()].reset_index(drop=True)
     if args.impute and y_all.isna().any():  # a label cannot be filled: those rows go
         args.no_label = int(y_all.isna().sum())
         df = df[y_all.notna().to_numpy()].reset_index(drop=True)
@@ -578,7 +587,9 @@ def _fit_summary(
     if args.impute:
         lines.append(f"  missing cells filled with the training {args.impute} (--impute)")
     if args.no_weight:
-        lines.append(f"  dropped {args.no_weight} rows with a missing weight (--drop-missing)")
+        lines.append(
+            f"  dropped {args.no_weight} rows with a missing {args.no_weight_what} (--drop-missing)"
+        )
     if args.no_label:
         lines.append(f"  dropped {args.no_label} rows with a missing target (--impute)")
     lines.append(f"  classes: {classes}")

@@ -822,4 +822,5 @@ def _estimator(doc: dict[str, Any], arrs: dict[str, Any]) -> Any:
         from ..stats import InferenceResult
 
         est._set_inference(InferenceResult.from_dict(doc["inference"]))
+    est._remember_fitted_params()  # the file's parameters describe its model
     return est

@@ -36,7 +36,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from ..functions import sigmoid
-from ..objective import finite_offset
+from ..objective import finite_offset, unmasked
 
 
 def check_level(level: Any) -> float:
@@ -64,6 +64,7 @@ def row_weights(sample_weight: Any, n: int) -> NDArray[np.float64]:
     """
     if sample_weight is None:
         return np.ones(n)
+    sample_weight = unmasked(sample_weight, "sample_weight")
     try:
         w = np.asarray(sample_weight, dtype=np.float64)
     except (TypeError, ValueError):

@@ -20,7 +20,7 @@ from scipy.linalg.lapack import dpotrf, dpotrs
 
 from ..exceptions import SeparationWarning
 from ..functions import softplus
-from ..objective import offset_intercept
+from ..objective import offset_intercept, unmasked
 from . import _separation
 from ._robust import encode_clusters, sandwich
 from .inference import InferenceResult
@@ -307,18 +307,31 @@ def training_rows(
     fitted on a table with ``missing="drop"`` dropped the rows with a missing
     cell in a column its design reads or a missing label: the same rows are
     dropped here from ``X``, ``y``, ``sample_weight`` and ``offset`` (given, as
-    to the fit, for every row of the table). The filling policies (``"mean"``,
+    to the fit, for every row of the table), and so are the rows whose weight or
+    offset is missing, as the fit dropped them. The filling policies (``"mean"``,
     ...) need nothing: the design fills as the fit did. Predictions still refuse
     a missing cell (they need every row).
     """
-    y = training_labels(model, X, y) if labels else None
+    check = getattr(model, "_check_fitted_params", None)
+    if check is not None:  # parameters changed after the fit (set_params): refused
+        check()
+    y = _masked_as_missing(training_labels(model, X, y)) if labels else None
     named = named_columns(X, sample_weight=sample_weight, offset=offset)
-    sample_weight, offset = named["sample_weight"], named["offset"]
+    sample_weight = unmasked(named["sample_weight"], "sample_weight")  # refused, as by fit
+    offset = unmasked(named["offset"], "offset")
     design = getattr(model, "design_", None)
     if design is not None:  # a fit on an array with missing=: a table of its columns
         X = design.as_table(X)
     found = None if design is None or design.missing != "drop" else design.kept_rows(X)
     if found is None:
+        if y is not None and not isinstance(y, str) and np.ndim(y) == 1:
+            na = _isna(np.asarray(y, dtype=object))
+            if na.any():  # the fit refused them (it had no missing='drop')
+                k = int(na.sum())
+                raise ValueError(
+                    f"y has {k} missing label{'s' if k > 1 else ''} (None, NaN or masked), the "
+                    f"first in row {int(np.argmax(na))}; pass the labels the model was fitted on"
+                )
         return X, y, sample_weight, offset
     df, keep = found
     n = len(df)
@@ -332,8 +345,7 @@ def training_rows(
                 f"{what} has {len(a) if a.ndim == 1 else a.shape} values but X has {n} rows; "
                 f"give one per row of the table, as to the fit"
             )
-        if what == "y":
-            keep &= ~np.asarray(_isna(a))
+        keep &= ~np.asarray(_isna(a))  # a missing label, weight or offset: dropped by the fit
         arrays[what] = a
     if keep.all():
         return X, y, sample_weight, offset
@@ -341,6 +353,20 @@ def training_rows(
         raise ValueError("every row has a missing value (the fit's missing='drop' leaves none)")
     out = [None if a is None else a[keep] for a in arrays.values()]
     return df[keep], out[0], out[1], out[2]
+
+
+def _masked_as_missing(y: Any) -> Any:
+    """Labels of a NumPy masked array with its masked entries as missing (None), as the
+    fit reads them; other ``y`` unchanged."""
+    if not isinstance(y, np.ma.MaskedArray):
+        return y
+    mask = np.ma.getmaskarray(y)
+    data = np.ma.getdata(y)
+    if not mask.any():
+        return data
+    out = data.astype(object)
+    out[mask] = None
+    return out
 
 
 def _isna(a: NDArray) -> NDArray[np.bool_]:

@@ -121,10 +121,16 @@ def lr_test(small: Any, big: Any) -> ChiSquareTest:
                 f"{name} was fitted with alpha={r.alpha:g}; the likelihood-ratio test needs "
                 "unpenalised fits (alpha=0)"
             )
-    if not np.isclose(rs.nobs, rb.nobs, rtol=1e-12) or list(rs.classes) != list(rb.classes):
+    if not np.isclose(rs.nobs, rb.nobs, rtol=1e-12):
         raise ValueError(
-            "small and big were fitted on different data (number of observations or "
-            f"classes differ: {rs.nobs:g} vs {rb.nobs:g} rows); fit both on the same rows"
+            "small and big were fitted on different data (numbers of observations differ: "
+            f"{rs.nobs:g} vs {rb.nobs:g} rows); fit both on the same rows"
+        )
+    if list(rs.classes) != list(rb.classes):
+        shown = [[_label(c) for c in r.classes] for r in (rs, rb)]
+        raise ValueError(
+            "small and big were fitted on different labels (classes "
+            f"{shown[0]} vs {shown[1]}); fit both on the same labels"
         )
     offsets = [getattr(m, "has_offset_", None) for m in (small, big)]
     if None not in offsets and offsets[0] != offsets[1]:  # also for fits without extra["data"]

@@ -68,6 +68,15 @@ from ._effects import check_level, row_weights
 AT = ("overall", "mean")
 
 
+def _sigmoid_variance(Z: NDArray) -> tuple[NDArray, NDArray]:
+    """``s(Z)`` and ``s(Z) (1 - s(Z))`` for real or complex ``Z`` (complex step), without
+    overflow: the exponent is ``-|Re Z|``, so ``e = exp(Z)`` or ``exp(-Z)`` has modulus at
+    most 1 and ``s (1 - s) = e / (1 + e)**2`` either way (``functions.sigmoid`` is real)."""
+    negative = Z.real < 0
+    e = np.exp(np.where(negative, Z, -Z))
+    return np.where(negative, e / (1.0 + e), 1.0 / (1.0 + e)), e / (1.0 + e) ** 2
+
+
 def _probabilities(
     beta: NDArray, X: NDArray, fit_intercept: bool, offset: NDArray | None = None
 ) -> NDArray:
@@ -79,7 +88,7 @@ def _probabilities(
     if offset is not None:
         Z = Z + offset[:, None]
     if B.shape[0] == 1:
-        return 1.0 / (1.0 + np.exp(-Z))
+        return _sigmoid_variance(Z)[0]
     Zf = np.concatenate([np.zeros((Z.shape[0], 1)), Z], axis=1)
     Zf = Zf - Zf.real.max(axis=1, keepdims=True)
     P = np.exp(Zf)
@@ -118,8 +127,7 @@ def _effects(
     if offset is not None:
         Z = Z + offset[:, None]
     if B.shape[0] == 1:
-        prob = 1.0 / (1.0 + np.exp(-Z[:, 0]))
-        E = (prob * (1.0 - prob))[:, None] * slopes  # (n, d)
+        E = _sigmoid_variance(Z[:, 0])[1][:, None] * slopes  # (n, d): p (1 - p) beta
         return (w @ E)[None, :] / np.sum(w)
     Zf = np.concatenate([np.zeros((Z.shape[0], 1)), Z], axis=1)
     Zf = Zf - Zf.real.max(axis=1, keepdims=True)
