@@ -96,6 +96,7 @@ def _validated_fit(fit: Callable[..., Any]) -> Callable[..., Any]:
 
     return validated
 
+
 #: The parameters that define a fitted model (its coefficients, covariance and the rows'
 #: weights). The statistics refuse to run after set_params changed one of them without a
 #: refit (as save() does); the others (threshold, solver, tol, max_iter, ...) may change.
