@@ -313,3 +313,23 @@ def test_an_offset_beyond_float64_unit_precision_is_refused(level, tmp_path, cap
     fail(["predict", model, path, "--offset", "o", "--out", out], capsys, "data row 8")
     assert not out.exists()
     fail(["evaluate", model, path, "--offset", "o"], capsys, "2**53")
+
+
+@pytest.mark.parametrize("kind", ["numpy", "torch"])
+def test_weights_whose_squares_overflow_are_refused_by_name(kind):
+    """Weights of 1e160 (sum of squares beyond float64) raised a numpy overflow warning
+    and made a model that could not be saved (blaming set_params); weights of 1e307 were
+    refused as 'column 0 holds values up to 3.9: their squares overflow'. The weights are
+    the cause, and the error says so. Weights of 1e100 still fit: the coefficients do not
+    depend on the weights' scale (statsmodels' unweighted Logit)."""
+    X, y, _ = _offset_data(0.0, n=300, seed=13)
+    ref = sm.Logit(y, sm.add_constant(X)).fit(disp=0, tol=1e-12)
+    if kind == "torch":
+        torch = pytest.importorskip("torch")
+        X = torch.from_numpy(X)
+    for big in (1e160, 1e307):
+        with pytest.raises(ValueError, match="sample_weight.*squares overflow"):
+            NeuronClassifier().fit(X, y, sample_weight=np.full(300, big))
+    clf, caught = _quiet_fit(NeuronClassifier(tol=1e-10), X, y, sample_weight=np.full(300, 1e100))
+    assert caught == []
+    np.testing.assert_allclose(np.asarray(clf.coef_)[0], ref.params[1:], rtol=1e-8)
