@@ -333,3 +333,33 @@ def test_weights_whose_squares_overflow_are_refused_by_name(kind):
     clf, caught = _quiet_fit(NeuronClassifier(tol=1e-10), X, y, sample_weight=np.full(300, 1e100))
     assert caught == []
     np.testing.assert_allclose(np.asarray(clf.coef_)[0], ref.params[1:], rtol=1e-8)
+
+
+@pytest.mark.parametrize("solver", ["newton", "subsampled-newton"])
+def test_a_flat_start_on_the_block_engines(solver):
+    """The same flat start on data large enough for the engines' block passes, whose
+    Hessian underflows to exactly 0: the ridge made a step of 1e307, g.p overflowed (a
+    numpy RuntimeWarning) and Newton stopped at 0 iterations with coefficients 0."""
+    X, y, off = _flat_start_data(200.0, n=60000, seed=1)
+    ref = sm.GLM(y, X, family=sm.families.Binomial(), offset=off).fit(tol=1e-13)
+    clf = NeuronClassifier(solver=solver, fit_intercept=False, tol=1e-10)
+    clf, caught = _quiet_fit(clf, X, y, offset=off)
+    assert caught == []
+    assert clf.converged_
+    np.testing.assert_allclose(clf.coef_[0], ref.params, rtol=1e-6)
+
+
+def test_a_warm_start_from_a_saturated_point_on_torch():
+    """torch input (the array-API engine) warm-started where every probability is 0 or 1."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(14)
+    X = rng.normal(size=(5000, 3))
+    y = (X @ [1.0, -1.0, 0.5] + rng.logistic(size=5000) > 0).astype(int)
+    ref = sm.Logit(y, sm.add_constant(X)).fit(disp=0, tol=1e-12)
+    Xt = torch.from_numpy(X)
+    clf = NeuronClassifier(solver="newton", warm_start=True, tol=1e-10).fit(Xt, y)
+    clf.coef_ = np.array([[3000.0, -3000.0, 3000.0]])
+    clf.intercept_ = np.array([-9000.0])
+    clf, caught = _quiet_fit(clf, Xt, y)
+    assert caught == []
+    np.testing.assert_allclose(np.asarray(clf.coef_)[0], ref.params[1:], rtol=1e-7)
