@@ -363,3 +363,47 @@ def test_a_warm_start_from_a_saturated_point_on_torch():
     clf, caught = _quiet_fit(clf, Xt, y)
     assert caught == []
     np.testing.assert_allclose(np.asarray(clf.coef_)[0], ref.params[1:], rtol=1e-7)
+
+
+def _mirrored_newton_step(Xt, y, w, beta):
+    """The Newton step from ``beta`` to the weighted MLE, computed on the mirrored problem
+    (labels 1 - y, coefficients -beta): where the heavy rows are predicted near 0, whose
+    residuals p - 0 and curvatures p (1 - p) need no cancelling subtraction."""
+    z = -(Xt @ beta)
+    q = np.exp(-np.logaddexp(0.0, -z))  # sigmoid(z), exact for z << 0
+    score = Xt.T @ (w * (q - (1 - y)))
+    H = Xt.T @ ((w * q * np.exp(-np.logaddexp(0.0, z)))[:, None] * Xt)
+    return -np.linalg.solve(H, score)  # the step in -beta
+
+
+@pytest.mark.parametrize("kind", ["small", "blocks", "csr", "torch"])
+@pytest.mark.parametrize("solver", ["newton", "lbfgs"])
+def test_residuals_of_rows_predicted_near_one_keep_their_precision(kind, solver):
+    """class_weight {0: 1e-12, 1: 1}: class 1's rows are fitted with p near 1, and their
+    residual p - 1 (and log-loss) lost relative precision (1 - 1e-9 rounds by 1e-16): the
+    coefficients stood 1e-5 (relative) from the optimum. Oracles: the Newton step to the
+    optimum computed on the mirrored problem (exact there) must vanish, and statsmodels'
+    GLM (itself accurate to about 1e-6 here) must agree."""
+    import scipy.sparse
+
+    n = 5000 if kind == "small" else 60000
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(n, 3))[:, : 2 if kind == "small" else 3]
+    y = (X @ [1.0, -0.5, 0.2][: X.shape[1]] + rng.logistic(size=n) > 0).astype(int)
+    w = np.where(y == 1, 1.0, 1e-12)
+    Xt = sm.add_constant(X)
+    ref = sm.GLM(1 - y, Xt, family=sm.families.Binomial(), freq_weights=w).fit(tol=1e-14)
+    Xin = X
+    if kind == "csr":
+        Xin = scipy.sparse.csr_matrix(X)
+    elif kind == "torch":
+        Xin = pytest.importorskip("torch").from_numpy(X)
+    clf = NeuronClassifier(solver=solver, tol=1e-12, class_weight={0: 1e-12, 1: 1.0})
+    clf, caught = _quiet_fit(clf, Xin, y)
+    got = np.r_[np.asarray(clf.intercept_), np.asarray(clf.coef_)[0]]
+    step = _mirrored_newton_step(Xt, y, w, got)
+    # L-BFGS stops at its float64 floor of the objective's values (about 1e-7 here)
+    assert np.max(np.abs(step) / np.maximum(1, np.abs(got))) < (
+        1e-10 if solver == "newton" else 1e-6
+    )
+    np.testing.assert_allclose(got, -ref.params, rtol=1e-5)
