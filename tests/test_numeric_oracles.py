@@ -407,3 +407,19 @@ def test_residuals_of_rows_predicted_near_one_keep_their_precision(kind, solver)
         1e-10 if solver == "newton" else 1e-6
     )
     np.testing.assert_allclose(got, -ref.params, rtol=1e-5)
+
+
+def test_profile_intervals_that_cannot_be_traced_say_so():
+    """class 0 weighs 1e-9 per row: the likelihood is nearly flat (standard errors ~900),
+    the profile's constrained refit, warm-started from a far point, could not climb back,
+    and brentq raised SciPy's 'f(a) and f(b) must have different signs'. The exact
+    profile (scipy's Nelder-Mead refits) stays within 0.003 of its value at the estimate
+    out to x0 = -600: no finite 95% bound is near. One clear error naming the term."""
+    rng = np.random.default_rng(5)
+    n = 3000
+    X = rng.normal(size=(n, 2))
+    y = (X @ [1.0, -0.5] + rng.logistic(size=n) > 0).astype(int)
+    w = np.where(y == 1, 1.0, 1e-9)
+    clf = NeuronClassifier(tol=1e-12).fit(X, y, sample_weight=w)
+    with pytest.raises(ValueError, match="profile likelihood of 'x0' could not be traced"):
+        clf.summary(ci="profile", X=X, y=y, sample_weight=w)
