@@ -423,3 +423,19 @@ def test_profile_intervals_that_cannot_be_traced_say_so():
     clf = NeuronClassifier(tol=1e-12).fit(X, y, sample_weight=w)
     with pytest.raises(ValueError, match="profile likelihood of 'x0' could not be traced"):
         clf.summary(ci="profile", X=X, y=y, sample_weight=w)
+
+
+def test_overflowing_weights_from_the_cli_are_named_by_their_flag(tmp_path, capsys):
+    """train --weights with values of 1e200: one error: line in the command line's words."""
+    import pandas as pd
+
+    from _cli import fail
+
+    X, y, _ = _offset_data(0.0, n=60, seed=16)
+    df = pd.DataFrame({"a": X[:, 0], "w": 1e200, "y": y})
+    path, model = tmp_path / "d.csv", tmp_path / "m.json"
+    df.to_csv(path, index=False)
+    argv = ["train", path, "--target", "y", "--weights", "w", "--model", model]
+    err = fail(argv, capsys, "--weights")
+    assert "sample_weight" not in err
+    assert not model.exists()
