@@ -988,7 +988,6 @@ def _loss_rows(
     z: NDArray[np.float64], sp: NDArray[np.float64], y: NDArray[Any]
 ) -> NDArray[np.float64]:
     """``sp - y z`` (``sp = softplus(z)``) without its cancellation where ``y = 1`` and
-    ``z >> 0`` (see :func:`binary_loss`): there ``sp - z = softplus(-z)``, i.e.
-    ``log1p(exp(-sp))`` to full precision is not needed: ``sp - z`` is replaced by
-    ``softplus(-|z|)`` on the rows where ``z >= 0``."""
+    ``z >> 0`` (see :func:`binary_loss`): where ``z >= 0`` it is written
+    ``(1 - y) z + softplus(-z)``, with ``softplus(-z) = log1p(exp(-z))`` exact."""
     return np.where(z >= 0, (1.0 - y) * z + np.log1p(np.exp(-np.abs(z))), sp - y * z)
