@@ -144,9 +144,8 @@ def block_statistics(
         R[np.arange(n), y] -= 1.0
         R *= sw[:, None]
     else:
-        z = Z[:, 0]
-        loss = float(sw @ binary_loss(z, y))
-        r, v = binary_residual(z, y)
+        rows, r, v = _binary_terms(Z[:, 0], y)
+        loss = float(sw @ rows)
         R = (sw * r)[:, None]
     if order == 0:
         return BlockStats(loss, np.zeros((m, X.shape[1])), np.zeros(m))
@@ -206,6 +205,17 @@ def binary_residual(
     """
     q = sigmoid(-np.abs(z))
     return np.where(z >= 0, (1.0 - y) - q, q - y), q * (1.0 - q)
+
+
+def _binary_terms(
+    z: NDArray[np.float64], y: NDArray[Any]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """:func:`binary_loss`, and :func:`binary_residual`'s two arrays, from one
+    ``e = exp(-|z|)`` (one exponential and one log1p per row)."""
+    e = np.exp(-np.abs(z))
+    rows = np.maximum(z, 0.0) * (1.0 - y) - np.minimum(z, 0.0) * y + np.log1p(e)
+    q = e / (1.0 + e)  # sigmoid(-|z|)
+    return rows, np.where(z >= 0, (1.0 - y) - q, q - y), q * (1.0 - q)
 
 
 def _logits(
@@ -339,8 +349,8 @@ def row_curvatures(
     z = _logits(X, W[:1], b[:1], offset)[:, 0]
     n = z.shape[0]
     sw = np.broadcast_to(np.asarray(s, dtype=np.float64), (n,))
-    loss = float(sw @ binary_loss(z, y))
-    r, v = binary_residual(z, y)
+    rows, r, v = _binary_terms(z, y)
+    loss = float(sw @ rows)
     r = sw * r
     grad_W = np.asarray(X.T @ r, dtype=np.float64).reshape(1, -1)
     return BlockStats(loss, grad_W, np.array([r.sum()])), sw * v
