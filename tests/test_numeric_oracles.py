@@ -313,3 +313,144 @@ def test_an_offset_beyond_float64_unit_precision_is_refused(level, tmp_path, cap
     fail(["predict", model, path, "--offset", "o", "--out", out], capsys, "data row 8")
     assert not out.exists()
     fail(["evaluate", model, path, "--offset", "o"], capsys, "2**53")
+
+
+@pytest.mark.parametrize("kind", ["numpy", "torch"])
+def test_weights_whose_squares_overflow_are_refused_by_name(kind):
+    """Weights of 1e160 (sum of squares beyond float64) raised a numpy overflow warning
+    and made a model that could not be saved (blaming set_params); weights of 1e307 were
+    refused as 'column 0 holds values up to 3.9: their squares overflow'. The weights are
+    the cause, and the error says so. Weights of 1e100 still fit: the coefficients do not
+    depend on the weights' scale (statsmodels' unweighted Logit)."""
+    X, y, _ = _offset_data(0.0, n=300, seed=13)
+    ref = sm.Logit(y, sm.add_constant(X)).fit(disp=0, tol=1e-12)
+    if kind == "torch":
+        torch = pytest.importorskip("torch")
+        X = torch.from_numpy(X)
+    for big in (1e160, 1e307):
+        with pytest.raises(ValueError, match="sample_weight.*squares overflow"):
+            NeuronClassifier().fit(X, y, sample_weight=np.full(300, big))
+    clf, caught = _quiet_fit(NeuronClassifier(tol=1e-10), X, y, sample_weight=np.full(300, 1e100))
+    assert caught == []
+    np.testing.assert_allclose(np.asarray(clf.coef_)[0], ref.params[1:], rtol=1e-8)
+
+
+@pytest.mark.parametrize("solver", ["newton", "subsampled-newton"])
+def test_a_flat_start_on_the_block_engines(solver):
+    """The same flat start on data large enough for the engines' block passes, whose
+    Hessian underflows to exactly 0: the ridge made a step of 1e307, g.p overflowed (a
+    numpy RuntimeWarning) and Newton stopped at 0 iterations with coefficients 0."""
+    X, y, off = _flat_start_data(200.0, n=60000, seed=1)
+    ref = sm.GLM(y, X, family=sm.families.Binomial(), offset=off).fit(tol=1e-13)
+    clf = NeuronClassifier(solver=solver, fit_intercept=False, tol=1e-10)
+    clf, caught = _quiet_fit(clf, X, y, offset=off)
+    assert caught == []
+    assert clf.converged_
+    np.testing.assert_allclose(clf.coef_[0], ref.params, rtol=1e-6)
+
+
+def test_a_warm_start_from_a_saturated_point_on_torch():
+    """torch input (the array-API engine) warm-started where every probability is 0 or 1."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(14)
+    X = rng.normal(size=(5000, 3))
+    y = (X @ [1.0, -1.0, 0.5] + rng.logistic(size=5000) > 0).astype(int)
+    ref = sm.Logit(y, sm.add_constant(X)).fit(disp=0, tol=1e-12)
+    Xt = torch.from_numpy(X)
+    clf = NeuronClassifier(solver="newton", warm_start=True, tol=1e-10).fit(Xt, y)
+    clf.coef_ = np.array([[3000.0, -3000.0, 3000.0]])
+    clf.intercept_ = np.array([-9000.0])
+    clf, caught = _quiet_fit(clf, Xt, y)
+    assert caught == []
+    np.testing.assert_allclose(np.asarray(clf.coef_)[0], ref.params[1:], rtol=1e-7)
+
+
+def _mirrored_newton_step(Xt, y, w, beta):
+    """The Newton step from ``beta`` to the weighted MLE, computed on the mirrored problem
+    (labels 1 - y, coefficients -beta): where the heavy rows are predicted near 0, whose
+    residuals p - 0 and curvatures p (1 - p) need no cancelling subtraction."""
+    z = -(Xt @ beta)
+    q = np.exp(-np.logaddexp(0.0, -z))  # sigmoid(z), exact for z << 0
+    score = Xt.T @ (w * (q - (1 - y)))
+    H = Xt.T @ ((w * q * np.exp(-np.logaddexp(0.0, z)))[:, None] * Xt)
+    return -np.linalg.solve(H, score)  # the step in -beta
+
+
+@pytest.mark.parametrize("kind", ["small", "blocks", "csr", "torch"])
+@pytest.mark.parametrize("solver", ["newton", "lbfgs"])
+def test_residuals_of_rows_predicted_near_one_keep_their_precision(kind, solver):
+    """class_weight {0: 1e-12, 1: 1}: class 1's rows are fitted with p near 1, and their
+    residual p - 1 (and log-loss) lost relative precision (1 - 1e-9 rounds by 1e-16): the
+    coefficients stood 1e-5 (relative) from the optimum. Oracles: the Newton step to the
+    optimum computed on the mirrored problem (exact there) must vanish, and statsmodels'
+    GLM (itself accurate to about 1e-6 here) must agree."""
+    import scipy.sparse
+
+    n = 5000 if kind == "small" else 60000
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(n, 3))[:, : 2 if kind == "small" else 3]
+    y = (X @ [1.0, -0.5, 0.2][: X.shape[1]] + rng.logistic(size=n) > 0).astype(int)
+    w = np.where(y == 1, 1.0, 1e-12)
+    Xt = sm.add_constant(X)
+    ref = sm.GLM(1 - y, Xt, family=sm.families.Binomial(), freq_weights=w).fit(tol=1e-14)
+    Xin = X
+    if kind == "csr":
+        Xin = scipy.sparse.csr_matrix(X)
+    elif kind == "torch":
+        Xin = pytest.importorskip("torch").from_numpy(X)
+    clf = NeuronClassifier(solver=solver, tol=1e-12, class_weight={0: 1e-12, 1: 1.0})
+    clf, caught = _quiet_fit(clf, Xin, y)
+    got = np.r_[np.asarray(clf.intercept_), np.asarray(clf.coef_)[0]]
+    step = _mirrored_newton_step(Xt, y, w, got)
+    # L-BFGS stops at its float64 floor of the objective's values (about 1e-7 here)
+    assert np.max(np.abs(step) / np.maximum(1, np.abs(got))) < (
+        1e-10 if solver == "newton" else 1e-6
+    )
+    np.testing.assert_allclose(got, -ref.params, rtol=1e-5)
+
+
+def test_profile_intervals_that_cannot_be_traced_say_so():
+    """class 0 weighs 1e-9 per row: the likelihood is nearly flat (standard errors ~900),
+    the profile's constrained refit, warm-started from a far point, could not climb back,
+    and brentq raised SciPy's 'f(a) and f(b) must have different signs'. The exact
+    profile (scipy's Nelder-Mead refits) stays within 0.003 of its value at the estimate
+    out to x0 = -600: no finite 95% bound is near. One clear error naming the term."""
+    rng = np.random.default_rng(5)
+    n = 3000
+    X = rng.normal(size=(n, 2))
+    y = (X @ [1.0, -0.5] + rng.logistic(size=n) > 0).astype(int)
+    w = np.where(y == 1, 1.0, 1e-9)
+    clf = NeuronClassifier(tol=1e-12).fit(X, y, sample_weight=w)
+    with pytest.raises(ValueError, match="profile likelihood of 'x0' could not be traced"):
+        clf.summary(ci="profile", X=X, y=y, sample_weight=w)
+
+
+def test_overflowing_weights_from_the_cli_are_named_by_their_flag(tmp_path, capsys):
+    """train --weights with values of 1e200: one error: line in the command line's words."""
+    import pandas as pd
+
+    from _cli import fail
+
+    X, y, _ = _offset_data(0.0, n=60, seed=16)
+    df = pd.DataFrame({"a": X[:, 0], "w": 1e200, "y": y})
+    path, model = tmp_path / "d.csv", tmp_path / "m.json"
+    df.to_csv(path, index=False)
+    argv = ["train", path, "--target", "y", "--weights", "w", "--model", model]
+    err = fail(argv, capsys, "--weights")
+    assert "sample_weight" not in err
+    assert not model.exists()
+
+
+def test_firth_is_mirror_symmetric_when_one_class_is_nearly_weightless():
+    """Firth's estimate is equivariant under swapping the labels (beta -> -beta). With
+    class 0 weighing 1e-9 per row, class 1's rows sit at p near 1 and their y - p lost
+    its precision: the two fits differed by 1.6e-8 (relative) at tol=1e-12."""
+    rng = np.random.default_rng(5)
+    n = 3000
+    X = rng.normal(size=(n, 2))
+    y = (X @ [1.0, -0.5] + rng.logistic(size=n) > 0).astype(int)
+    w = np.where(y == 1, 1.0, 1e-9)
+    a = NeuronClassifier(firth=True, tol=1e-12).fit(X, y, sample_weight=w)
+    b = NeuronClassifier(firth=True, tol=1e-12).fit(X, 1 - y, sample_weight=w)
+    got, mirror = np.r_[a.intercept_, a.coef_[0]], -np.r_[b.intercept_, b.coef_[0]]
+    np.testing.assert_allclose(got, mirror, rtol=1e-11)

@@ -26,6 +26,7 @@ from ._record import (
     bad_weight_error,
     check_class_totals,
     check_magnitudes,
+    check_weight_size,
     class_weight_vector,
     continuous_labels_error,
     describe_bad_cell,
@@ -168,6 +169,10 @@ def prepare_array_api(
     else:
         cw = class_weight_vector(class_weight, classes, to_numpy(sw @ onehot))
         s = sw * (onehot @ xp.asarray(cw, dtype=xp.float64, device=device(X)))
+    if sample_weight is not None or class_weight is not None:
+        top = float(xp.max(s))
+        rss = top * float(xp.sqrt(xp.sum((s / top) ** 2))) if top else 0.0
+        check_weight_size(top, rss)
     wsum = to_numpy(s @ onehot)
     check_class_totals(classes, wsum)
     # weighted by the full row weight s (class weights are sample weights); computed

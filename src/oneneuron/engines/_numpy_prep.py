@@ -12,6 +12,7 @@ from ._record import (
     FitData,
     check_class_totals,
     check_magnitudes,
+    check_weight_size,
     check_weights,
     class_weight_vector,
     continuous_labels_error,
@@ -472,6 +473,9 @@ def prepare_numpy(
     else:
         sums = np.bincount(y_idx, weights=sw, minlength=K)
         s = sw * class_weight_vector(class_weight, classes, sums)[y_idx]
+    if sample_weight is not None or class_weight is not None:
+        top = float(np.max(s))
+        check_weight_size(top, top * float(np.sqrt(np.sum(np.square(s / top)))) if top else 0.0)
     if sample_weight is None and class_weight is None:  # unit weights: the class counts
         class_sums = counts.astype(np.float64)
     else:

@@ -61,6 +61,11 @@ def newton_direction(H: Array, g: Array) -> tuple[Array, float]:
 RESCUE_STEP = 10.0
 
 
+#: A Newton step longer than this (relative to the coefficients, standardised) is not
+#: tried: its Hessian underflowed, and :func:`shorter_step` takes its direction.
+ABSURD_STEP = 1e20
+
+
 def shorter_step(
     evaluate: Callable[[Array], tuple[Any, ...]],
     theta: Array,
@@ -159,14 +164,26 @@ def newton(
     while True:
         p, tau = newton_direction(H if gauge is None else H + gauge, g)
         max_ridge = max(max_ridge, tau)
-        slope = float(g @ p)
-        if slope >= 0:  # not a descent direction (numerical breakdown): use -g
-            p, slope = -g, -float(g @ g)
         measure = (
             relative_step(p, theta)
             if to_standard is None
             else relative_step(to_standard(p), to_standard(theta))
         )
+        # a step beyond ABSURD_STEP comes from a Hessian that underflowed (every
+        # probability 0 or 1; a ridge of 1e-300 then makes it 1e300 and g.p overflows):
+        # only its direction means anything, and the line search starts short
+        absurd = measure > ABSURD_STEP
+        if absurd:
+            p, measure = p * (ABSURD_STEP / measure), ABSURD_STEP
+        slope = float(g @ p)
+        if slope >= 0:  # not a descent direction (numerical breakdown): use -g
+            p, slope = -g, -float(g @ g)
+            absurd = False
+            measure = (
+                relative_step(p, theta)
+                if to_standard is None
+                else relative_step(to_standard(p), to_standard(theta))
+            )
         if n_iter > 0:  # progress: a real decrease, or a step at most half the smallest yet
             stalls = 0 if decreased or measure < 0.5 * last_measure else stalls + 1
         last_measure = min(last_measure, measure)
@@ -180,7 +197,7 @@ def newton(
         # the full step is tried with the fused gradient-and-Hessian pass that the
         # next iteration needs anyway: one pass per iteration when it is accepted
         f_old = f
-        f1, g1, H1 = problem.gradient_hessian(theta + p)
+        f1, g1, H1 = (np.inf, g, H) if absurd else problem.gradient_hessian(theta + p)
         t = 1.0
         if math.isfinite(f1) and (f1 <= f + 1e-4 * slope or abs(f1 - f) <= noise):
             theta, f, g, H = theta + p, f1, g1, H1

@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from ..functions import log_sigmoid, sigmoid
-from ..objective import offset_intercept
+from ..objective import binary_residual, offset_intercept
 from ._fit import (
     data_fingerprint,
     dependent_terms,
@@ -69,17 +69,17 @@ def _evaluate(
     """``l*``, ``l``, the modified score, the augmented information and ``I^-1`` at ``beta``."""
     z = Xt @ beta + off
     p = sigmoid(z)
-    v = p * sigmoid(-z)  # p (1 - p) without 1 - p rounding to 0 beyond z ~ 37
+    r, v = binary_residual(z, y01)  # p - y and p (1 - p) without cancelling near p = 1
     info = Xt.T @ ((w * v)[:, None] * Xt)
     with np.errstate(divide="ignore", invalid="ignore"):  # an information of zeros: -inf
         sign, logdet = np.linalg.slogdet(info)
     llf = float(np.sum(w * (y01 * log_sigmoid(z) + (1.0 - y01) * log_sigmoid(-z))))
     if sign <= 0:  # singular in float64: the plain score, to climb l until l* is finite
-        plain = Xt.T @ (w * (y01 - p))
+        plain = -(Xt.T @ (w * r))
         return -np.inf, llf, plain, info, np.full_like(info, np.nan)
     inv = np.linalg.inv(info)
     h = v * np.einsum("ij,jk,ik->i", Xt, inv, Xt)
-    score = Xt.T @ (w * (y01 - p + h * (0.5 - p)))
+    score = Xt.T @ (w * (h * (0.5 - p) - r))
     aug = Xt.T @ ((w * (1.0 + h) * v)[:, None] * Xt)
     return llf + 0.5 * logdet, llf, score, aug, inv
 

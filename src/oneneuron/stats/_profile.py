@@ -190,5 +190,18 @@ def profile_intervals(
                 out[j, k] = side * np.inf
                 continue
             lo, hi = sorted((inner, outer))
+            f_lo, f_hi = excess(lo), excess(hi)
+            if not f_lo * f_hi <= 0:
+                # the refits along the profile disagree with each other (seen with a class
+                # of weight 1e-9 per row: a refit warm-started far out could not climb back,
+                # so the profile read above its threshold at the estimate itself): no bound
+                # can be trusted. (Brent's method raised SciPy's "f(a) and f(b) must have
+                # different signs" here.)
+                raise ValueError(
+                    f"the profile likelihood of {res.terms[j]!r} could not be traced: its "
+                    f"constrained refits disagree (the likelihood is too flat along it, "
+                    f"standard error {se[j]:.3g}); use the Wald intervals (ci='wald'), or "
+                    "alpha > 0 or firth=True for a better-determined fit"
+                )
             out[j, k] = optimize.brentq(excess, lo, hi, xtol=1e-12, rtol=1e-12)
     return out
