@@ -94,7 +94,11 @@ def test_polars_table_and_penalty_factor_by_term_name(frame):
     pf = {"site[T.north]": 0.0}
     cv = NeuronClassifierCV(**KW, penalty_factor=pf).fit(pl.from_pandas(frame), "label")
     ref = NeuronClassifierCV(**KW, penalty_factor=pf).fit(frame, "label")
-    assert np.array_equal(cv.cv_results_["mean_test_score"], ref.cv_results_["mean_test_score"])
+    # the same model: a polars Categorical's levels sort as text (grade's reference is
+    # "hi" there, "lo" in pandas' declared order), which moves the indicator, not the fit
+    np.testing.assert_allclose(
+        cv.cv_results_["mean_test_score"], ref.cv_results_["mean_test_score"], rtol=1e-12
+    )
     j = list(cv.feature_names_out_).index("site[T.north]")
     assert np.all(cv.paths_[0].coef[1:, 0, j] != 0)  # unpenalised: in the model all along
 
