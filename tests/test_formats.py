@@ -508,3 +508,33 @@ def test_pandas_na_at_predict_is_named_as_nan_is(reference):
         for method in ("predict", "predict_proba", "decision_function"):
             with pytest.raises(ValueError, match=r"^X has NaN in column 'b' \(row 4\); a predic"):
                 getattr(model, method)(given)
+
+
+def test_dask_decimals_float64_cannot_resolve_are_refused(tmp_path, capsys):
+    """The Dask engine (train --engine dask, fit on a Dask DataFrame) cast DECIMAL(38, 2)
+    amounts above 2**53 a few units apart to float64 per partition: one number, fitted
+    without a word; decimals float64 holds fit as the in-memory engine fits them."""
+    import decimal
+
+    import dask.dataframe as dd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from _cli import fail
+
+    X, y = _data()
+    big = [decimal.Decimal(2**60 + i) + decimal.Decimal("0.25") for i in range(N)]
+    table = pa.table({"x": pa.array(big, pa.decimal128(38, 2)), "z": X[:, 1], "y": y})
+    pq.write_table(table, tmp_path / "t.parquet", row_group_size=50)
+    frame = dd.read_parquet(tmp_path / "t.parquet")
+    with pytest.raises(ValueError, match=r"column 'x' holds decimals as large as about 1\.15"):
+        NeuronClassifier(alpha=1.0).fit(frame[["x", "z"]], frame["y"])
+    argv = ["train", tmp_path / "t.parquet", "--target", "y", "--model", tmp_path / "m.json"]
+    fail([*argv, "--engine", "dask"], capsys, "column 'x' holds decimals as large as")
+    cents = [decimal.Decimal(f"{v:.2f}") for v in X[:, 0] * 1000]
+    small = table.set_column(0, "x", pa.array(cents, pa.decimal128(38, 2)))
+    pq.write_table(small, tmp_path / "s.parquet", row_group_size=50)
+    frame = dd.read_parquet(tmp_path / "s.parquet")
+    ref = NeuronClassifier(alpha=1.0).fit(small.drop(["y"]), y)
+    got = NeuronClassifier(alpha=1.0).fit(frame[["x", "z"]], frame["y"])
+    _same(got, ref, rtol=1e-10)
