@@ -538,3 +538,34 @@ def test_dask_decimals_float64_cannot_resolve_are_refused(tmp_path, capsys):
     ref = NeuronClassifier(alpha=1.0).fit(small.drop(["y"]), y)
     got = NeuronClassifier(alpha=1.0).fit(frame[["x", "z"]], frame["y"])
     _same(got, ref, rtol=1e-10)
+
+
+# --- integers float64 cannot resolve, in every container ----------------------------------
+def test_integers_float64_cannot_resolve_are_refused_in_every_container():
+    """Ids near 2**60 a few units apart were refused from a NumPy array, a DataFrame and a
+    dask array, but fitted as one constant number from a torch tensor, a SciPy sparse
+    matrix, a list and an object array of Python ints (coefficient ~0, no word); small
+    integers in those containers fit as the float64 array of the same numbers."""
+    rng = np.random.default_rng(0)
+    ids = 2**60 + rng.integers(0, 100, N)
+    small = rng.integers(0, 10, N)
+    y = (rng.random(N) < 1 / (1 + np.exp(-(small - 4.5) / 3))).astype(int)
+    X = np.column_stack([ids, small]).astype(np.int64)
+    bigger = np.empty((N, 2), dtype=object)  # beyond int64: Python ints
+    bigger[:, 0] = [2**70 + int(v) for v in ids - 2**60]
+    bigger[:, 1] = small.tolist()
+    forms = {
+        "torch": torch.tensor(X),
+        "csr": sp.csr_matrix(X),
+        "csc_array": sp.csc_array(X),
+        "list": X.tolist(),
+        "object": bigger,
+        "object list": bigger.tolist(),
+    }
+    for given in forms.values():
+        with pytest.raises(ValueError, match=r"column 'x0' holds integers as large as 1"):
+            _fit(given, y)
+    ref = _fit(np.column_stack([small, small[::-1]]).astype(float), y)
+    plain = np.column_stack([small, small[::-1]])
+    for given in (torch.tensor(plain), sp.csr_matrix(plain), plain.tolist(), plain.astype(object)):
+        _same(_fit(given, y), ref)

@@ -658,10 +658,41 @@ def check_classes_kept(spec: Any, table: Any, labels: Any, kept: Any) -> None:
 
 
 def check_integer_columns(X: Any) -> None:
-    """Refuse integer columns of a NumPy array or an all-numeric pandas DataFrame that
-    float64 cannot resolve (:func:`oneneuron.tables.unresolved_integers`, the rule a
-    table's design applies): ids beyond ``2**53`` that would silently become constant.
-    Only integer columns holding such magnitudes are examined (one max/min per column)."""
+    """Refuse integer columns that float64 cannot resolve
+    (:func:`oneneuron.tables.unresolved_integers`, the rule a table's design applies):
+    ids beyond ``2**53`` that would silently become constant. Any container the engines
+    cast to float64: a NumPy array, an all-numeric pandas DataFrame, a torch tensor, a
+    SciPy sparse matrix, nested lists and object arrays of Python ints (of any size);
+    a dask array is judged by its engine. Only integer columns holding such magnitudes
+    are examined (one max/min per column)."""
+    if type(X).__module__.split(".")[0] == "torch":
+        if X.is_floating_point() or X.is_complex() or str(X.dtype) == "torch.bool":
+            return
+        X = X.detach().cpu().numpy()  # integers: a view of a CPU tensor's memory
+    elif hasattr(X, "tocsc") and getattr(X, "dtype", np.dtype(float)).kind in "iu":
+        X = X.tocsc()
+        if X.ndim != 2 or not X.shape[0]:
+            return
+        hi = X.max(axis=0).toarray().ravel()
+        lo = X.min(axis=0).toarray().ravel()
+        for j in np.flatnonzero((hi > EXACT_INTEGERS) | (lo < -EXACT_INTEGERS)):
+            why = unresolved_integers(pd.Series(X[:, [j]].toarray().ravel()))
+            if why is not None:
+                raise DataError(f"column 'x{j}' {why}")
+        return
+    elif isinstance(X, (list, tuple)):
+        try:
+            X = np.asarray(X)
+        except (TypeError, ValueError):  # ragged: scikit-learn's error later
+            return
+    if isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 2:  # Python ints
+        for j in range(X.shape[1]):
+            col = pd.Series(X[:, j], dtype=object)
+            if pd.api.types.infer_dtype(col, skipna=True) == "integer":
+                why = unresolved_integers(col)
+                if why is not None:
+                    raise DataError(f"column 'x{j}' {why}")
+        return
     if isinstance(X, pd.DataFrame):
         ints = [j for j, dt in enumerate(X.dtypes) if dt.kind in "iu"]
         cols = [
