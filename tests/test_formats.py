@@ -569,3 +569,30 @@ def test_integers_float64_cannot_resolve_are_refused_in_every_container():
     plain = np.column_stack([small, small[::-1]])
     for given in (torch.tensor(plain), sp.csr_matrix(plain), plain.tolist(), plain.astype(object)):
         _same(_fit(given, y), ref)
+
+
+# --- row weights and offsets hold numbers ------------------------------------------------
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda w: w + 1j, r"^sample_weight holds complex numbers"),
+        (lambda w: w.astype("datetime64[D]"), r"^sample_weight holds dates or times"),
+        (lambda w: w.astype(str), r"^sample_weight holds text \(<U32; e\.g\. '2\.0'\)"),
+        (lambda w: w.astype(str).tolist(), r"^sample_weight holds text"),
+        (lambda w: torch.tensor(w + 1j), r"^sample_weight holds complex numbers"),
+    ],
+    ids=["complex", "dates", "text", "text list", "complex tensor"],
+)
+def test_weights_that_hold_no_numbers_are_refused_by_every_engine(reference, make, match):
+    """Complex weights lost their imaginary part on torch and Dask (NumPy printed the whole
+    array), datetime64 weights were counts of days and text weights were parsed, on every
+    engine."""
+    X, y, ref = reference
+    w = np.where(np.arange(N) % 3 == 0, 2.0, 1.0)
+    for Xk in (X, torch.from_numpy(X), da.from_array(X, chunks=50)):
+        with pytest.raises(ValueError, match=match):
+            _fit(Xk, y, sample_weight=make(w))
+    with pytest.raises(ValueError, match=match):
+        ref.score(X, y, sample_weight=make(w))
+    with pytest.raises(ValueError, match=match.replace("sample_weight", "offset")):
+        NeuronClassifier().fit(X, y, offset=make(w))

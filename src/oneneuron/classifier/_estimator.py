@@ -18,6 +18,7 @@ from ..engines import (
     plain_arrays,
     refuse_dtype,
     refuse_masked,
+    refuse_row_values,
     refuse_times,
     unmask_labels,
     unmask_x,
@@ -717,6 +718,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         if isinstance(y, np.ndarray) and y.dtype == object:
             check_missing_labels(y)
         sample_weight = refuse_masked(sample_weight, "sample_weight")
+        refuse_row_values(sample_weight, "sample_weight")
         if not is_table(X) and input_kind(X) == "dask":
             if offset is not None:  # never taken and dropped
                 raise ValueError(

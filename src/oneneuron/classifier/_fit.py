@@ -30,6 +30,7 @@ from ..engines import (
     prepare,
     refuse_dtype,
     refuse_masked,
+    refuse_row_values,
     subsample_engine,
     tiny_newton_kernel,
     to_host,
@@ -537,6 +538,8 @@ def design_input(
         refuse_masked(v, name)
         for v, name in ((sample_weight, "sample_weight"), (cluster, "cluster"), (offset, "offset"))
     )
+    refuse_row_values(sample_weight, "sample_weight")
+    refuse_row_values(offset, "offset")
     X, sample_weight, cluster, offset = named_inputs(est, X, y, sample_weight, cluster, offset)
     if est.formula is None:  # every column is a feature (a formula picks its own)
         check_labels_not_in_table(X, y)

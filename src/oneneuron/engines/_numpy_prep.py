@@ -593,6 +593,52 @@ def refuse_masked(v: Any, what: str) -> Any:
     )
 
 
+def refuse_row_values(v: Any, what: str) -> None:
+    """Refuse a row argument (``sample_weight``, ``offset``) that holds no numbers to
+    compute with: complex numbers (a cast drops the imaginary part), dates or times (a
+    cast counts their unit) and text (``'2'`` is not parsed: the decision for X, see
+    :func:`refuse_dtype`), of any engine's kind (NumPy, lists, pandas, torch, Dask).
+
+    Examples
+    --------
+    >>> refuse_row_values(np.ones(3), "sample_weight")
+    >>> try:
+    ...     refuse_row_values(["1", "2"], "sample_weight")
+    ... except ValueError as exc:
+    ...     print(str(exc)[:27])
+    sample_weight holds text (a
+    """
+    if v is None or isinstance(v, str):  # a string names a table's column
+        return
+    dtype = getattr(v, "dtype", None)
+    if type(v).__module__.split(".")[0] == "torch":
+        if v.is_complex():
+            raise ValueError(f"{what} holds complex numbers; it needs real ones (e.g. its .real)")
+        return
+    if not isinstance(dtype, np.dtype):
+        if dtype is not None:  # pandas extension types: its own checks
+            return
+        try:
+            dtype = np.asarray(v).dtype
+        except (TypeError, ValueError):
+            return
+    example = None
+    if dtype.kind == "c":
+        raise ValueError(f"{what} holds complex numbers; it needs real ones (e.g. its .real)")
+    if dtype.kind in "mM":
+        raise ValueError(f"{what} holds dates or times ({dtype}); it needs numbers: convert them")
+    if dtype.kind in "USVO" and not hasattr(v, "dask"):
+        example = first_text(v if isinstance(v, np.ndarray) else np.asarray(v))
+    elif dtype.kind in "USV":
+        example = ""
+    if example is not None:
+        kind = "a list" if isinstance(v, (list, tuple)) else str(dtype)
+        shown = f"; e.g. {str(example)!r}" if example != "" else ""
+        raise ValueError(
+            f"{what} holds text ({kind}{shown}); convert it explicitly ({what}.astype(float))"
+        )
+
+
 #: The one-line refusal of complex X, by every engine, at fit and predict (scikit-learn's
 #: opening words, which its estimator checks look for; its own message prints the array).
 COMPLEX_X = (
