@@ -66,7 +66,7 @@ def test_feature_names_survive(tmp_path):
     assert list(again.feature_names_in_) == list(X.columns)
     assert again.class_weight == clf.class_weight
     _same_predictions(clf, again, X)
-    with pytest.raises(ValueError, match="feature names"):
+    with pytest.raises(ValueError, match=r"lacks column\(s\) 'sepal length \(cm\)'"):
         again.predict(X.rename(columns={X.columns[0]: "other"}))
 
 
