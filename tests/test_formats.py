@@ -596,3 +596,30 @@ def test_weights_that_hold_no_numbers_are_refused_by_every_engine(reference, mak
         ref.score(X, y, sample_weight=make(w))
     with pytest.raises(ValueError, match=match.replace("sample_weight", "offset")):
         NeuronClassifier().fit(X, y, offset=make(w))
+
+
+# --- a regularization path's predictions -------------------------------------------------
+def test_a_paths_predictions_check_their_input_as_the_estimator_does(reference):
+    """RegularizationPath.predict_proba read X with np.asarray(X, float): complex X lost
+    its imaginary part (a warning), text and dates became numbers, masked cells gave
+    their hidden values, and a reordered frame was refused where the estimator reads it
+    by name. Oracle: the path's predictions on the plain array."""
+    import pandas as pd
+
+    from oneneuron.classifier import regularization_path
+
+    X, y, _ = reference
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    path = regularization_path(frame, y, n_alphas=4)
+    want = path.predict_proba(X)
+    np.testing.assert_allclose(path.predict_proba(frame[["c", "a", "b"]]), want, rtol=1e-13)
+    np.testing.assert_allclose(path.predict_proba(np.ma.masked_array(X)), want, rtol=1e-13)
+    for bad, match in (
+        (X + 1j, r"^Complex data not supported"),
+        (X.astype(str), r"^X must be numeric: it holds text"),
+        (X.astype("datetime64[D]"), r"^X holds dates or times"),
+        (_masked(X, [(2, 1)]), r"^X is a masked array with 1 masked cell"),
+        (frame.set_axis(pd.MultiIndex.from_product([["m"], ["a", "b", "c"]]), axis=1), "Multi"),
+    ):
+        with pytest.raises(ValueError, match=match):
+            path.predict_proba(bad)

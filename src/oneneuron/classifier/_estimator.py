@@ -55,12 +55,6 @@ from ._predictor import (
 
 __all__ = ["NeuronClassifier"]
 
-#: What to do with the masked cells of a NumPy masked array X at prediction.
-MASKED_PREDICT = (
-    "a prediction needs every value: fill them (X.filled(value)); a model fitted with "
-    "missing='mean', 'median' or 'most_frequent' fills them itself"
-)
-
 _VALID_PARAMS: list[list[Any]] = []  # recent parameter values that passed validation
 
 
@@ -558,7 +552,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         _fit.refuse_no_columns(X)
         design = getattr(self, "design_", None)
         fills = design is not None and bool(design.array_columns())  # fitted with missing=
-        X = unmask_x(X, missing=fills, fix=MASKED_PREDICT)  # masked cells are missing values
+        X = unmask_x(X, missing=fills, fix=_fit.MASKED_PREDICT)  # masked cells are missing values
         if design is None or fills:  # (a table's model names what an array is, below)
             refuse_dtype(X)
         refuse_times(X)

@@ -514,6 +514,12 @@ def columns_by_name(X: Any, names: Any) -> Any:
     return X.select(names)
 
 
+#: What to do with the masked cells of a NumPy masked array X at prediction.
+MASKED_PREDICT = (
+    "a prediction needs every value: fill them (X.filled(value)); a model fitted with "
+    "missing='mean', 'median' or 'most_frequent' fills them itself"
+)
+
 #: What to do with the masked cells of a NumPy masked array X at fit.
 MASKED_FIT = (
     "a model needs every value: fill them (X.filled(value)), or fit with missing='drop', "
