@@ -623,3 +623,27 @@ def test_a_paths_predictions_check_their_input_as_the_estimator_does(reference):
     ):
         with pytest.raises(ValueError, match=match):
             path.predict_proba(bad)
+
+
+def test_a_model_files_predictor_checks_its_input_as_the_estimator_does(reference, tmp_path):
+    """The predictor a model file serves (what `oneneuron predict` uses) read X with
+    np.asarray(X).astype(float64): complex X lost its imaginary part, text and dates
+    became numbers, masked cells gave their hidden values. Oracle: the estimator's
+    predictions on the plain array."""
+    from oneneuron.modelfile import read_model
+
+    X, y, ref = reference
+    ref.save(tmp_path / "m.json")
+    predictor = read_model(tmp_path / "m.json").predictor
+    np.testing.assert_array_equal(predictor.predict_proba(X), ref.predict_proba(X))
+    np.testing.assert_array_equal(
+        predictor.predict_proba(np.ma.masked_array(X)), ref.predict_proba(X)
+    )
+    for bad, match in (
+        (X + 1j, r"^Complex data not supported"),
+        (X.astype(str), r"^X must be numeric: it holds text"),
+        (X.astype("datetime64[D]"), r"^X holds dates or times"),
+        (_masked(X, [(2, 1)]), r"^X is a masked array with 1 masked cell"),
+    ):
+        with pytest.raises(ValueError, match=match):
+            predictor.predict_proba(bad)

@@ -43,6 +43,7 @@ from . import _fit
 from ._fit import _SOLVERS
 from ._predictor import (
     L1_NO_INTERVALS,
+    MASKED_PREDICT,
     interval_frame,
     labels_from_logits,
     log_proba_from_logits,
@@ -552,7 +553,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         _fit.refuse_no_columns(X)
         design = getattr(self, "design_", None)
         fills = design is not None and bool(design.array_columns())  # fitted with missing=
-        X = unmask_x(X, missing=fills, fix=_fit.MASKED_PREDICT)  # masked cells are missing values
+        X = unmask_x(X, missing=fills, fix=MASKED_PREDICT)  # masked cells are missing values
         if design is None or fills:  # (a table's model names what an array is, below)
             refuse_dtype(X)
         refuse_times(X)

@@ -64,7 +64,12 @@ from ..tables import (
     table_column,
     unresolved_integers,
 )
-from ._predictor import centred_coefficients, centred_intercepts, check_offset, l1_free_columns
+from ._predictor import (
+    centred_coefficients,
+    centred_intercepts,
+    check_offset,
+    l1_free_columns,
+)
 from ._sparse import metric_rows, resolve_penalty_factor, run_cd
 
 #: ``solver="auto"``: Newton-type solvers when the parameter vector is at most this long
@@ -513,12 +518,6 @@ def columns_by_name(X: Any, names: Any) -> Any:
         return X.loc[:, [by_text[n] for n in names]]
     return X.select(names)
 
-
-#: What to do with the masked cells of a NumPy masked array X at prediction.
-MASKED_PREDICT = (
-    "a prediction needs every value: fill them (X.filled(value)); a model fitted with "
-    "missing='mean', 'median' or 'most_frequent' fills them itself"
-)
 
 #: What to do with the masked cells of a NumPy masked array X at fit.
 MASKED_FIT = (

@@ -25,8 +25,14 @@ from ..functions import sigmoid_pair, softmax
 from ..objective import LinearLoss
 from ..solvers.path import alpha_max, elastic_net_path, l1_weights, null_fit
 from ..tables import is_table, refuse_multiindex
-from ._fit import MASKED_PREDICT, columns_by_name, design_input
-from ._predictor import centred_coefficients, centred_intercepts, l1_free_columns, warn_unknown
+from ._fit import columns_by_name, design_input
+from ._predictor import (
+    MASKED_PREDICT,
+    centred_coefficients,
+    centred_intercepts,
+    l1_free_columns,
+    warn_unknown,
+)
 from ._sparse import column_restrictor, metric_rows, resolve_penalty_factor
 
 __all__ = ["RegularizationPath", "regularization_path", "default_alpha_min_ratio"]
