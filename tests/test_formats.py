@@ -647,3 +647,19 @@ def test_a_model_files_predictor_checks_its_input_as_the_estimator_does(referenc
     ):
         with pytest.raises(ValueError, match=match):
             predictor.predict_proba(bad)
+
+
+def test_a_model_files_predictor_names_a_missing_value_as_the_estimator_does(reference, tmp_path):
+    """The predictor returned NaN probabilities for a row holding NaN (and inf for an
+    infinity) where the estimator refuses, naming the cell."""
+    from oneneuron.modelfile import read_model
+
+    X, y, ref = reference
+    ref.save(tmp_path / "m.json")
+    predictor = read_model(tmp_path / "m.json").predictor
+    for bad, word in ((np.nan, "NaN"), (np.inf, "infinity")):
+        Xb = X.copy()
+        Xb[7, 2] = bad
+        for model in (ref, predictor):
+            with pytest.raises(ValueError, match=rf"^X has {word} in column 2 \(row 7\)"):
+                model.predict_proba(Xb)

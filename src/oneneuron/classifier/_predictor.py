@@ -388,6 +388,13 @@ class Predictor:
                 f"X must be a 2-D array of the model's {self.n_features_in_} columns, "
                 f"got shape {X.shape}"
             )
+        values = X.data if getattr(X, "format", None) == "csr" else X
+        with np.errstate(over="ignore", invalid="ignore"):  # one read, as the estimator's
+            finite = bool(np.isfinite(values.sum())) or bool(np.isfinite(values).all())
+        if not finite:  # a NaN or infinity: named as the estimator names it
+            from ..engines import first_non_finite
+
+            raise ValueError(f"{first_non_finite(X)}; a prediction needs every value: fill it")
         return X
 
     def decision_function(self, X: ArrayLike, *, offset: ArrayLike | None = None) -> Any:
