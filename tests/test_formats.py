@@ -663,3 +663,24 @@ def test_a_model_files_predictor_names_a_missing_value_as_the_estimator_does(ref
         for model in (ref, predictor):
             with pytest.raises(ValueError, match=rf"^X has {word} in column 2 \(row 7\)"):
                 model.predict_proba(Xb)
+
+
+def test_tensors_that_require_grad_are_read_as_their_values(reference):
+    """X with requires_grad fitted, but labels or weights with it raised torch's
+    RuntimeError ('Can't call numpy() on Tensor that requires grad') at fit, in paths and
+    at score. Oracle: the same values as NumPy arrays."""
+    from oneneuron.classifier import regularization_path
+
+    X, y, _ = reference
+    w = np.where(np.arange(N) % 4 == 0, 2.0, 1.0)
+    ref = _fit(X, y, sample_weight=w)
+
+    def grad(a):
+        return torch.tensor(a, dtype=torch.float64, requires_grad=True)
+
+    for Xk in (X, grad(X)):
+        _same(_fit(Xk, grad(y), sample_weight=grad(w)), ref)
+    want = regularization_path(X, y, sample_weight=w, n_alphas=3).coef
+    got = regularization_path(X, grad(y), sample_weight=grad(w), n_alphas=3).coef
+    np.testing.assert_allclose(got, want, rtol=1e-10)
+    assert ref.score(X, grad(y), sample_weight=grad(w)) == ref.score(X, y, sample_weight=w)

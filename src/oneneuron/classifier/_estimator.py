@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..engines import (
     check_missing_labels,
+    detached,
     first_non_finite,
     input_kind,
     plain_arrays,
@@ -709,10 +710,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         >>> round(NeuronClassifier().fit(X, y).score(X, y), 2)
         0.89
         """
-        y = unmask_labels(y)  # masked labels are missing: refused, as fit refuses them
+        y = unmask_labels(detached(y))  # masked labels are missing: refused, as fit does
         if isinstance(y, np.ndarray) and y.dtype == object:
             check_missing_labels(y)
-        sample_weight = refuse_masked(sample_weight, "sample_weight")
+        sample_weight = refuse_masked(detached(sample_weight), "sample_weight")
         refuse_row_values(sample_weight, "sample_weight")
         if not is_table(X) and input_kind(X) == "dask":
             if offset is not None:  # never taken and dropped

@@ -23,6 +23,7 @@ from ..engines import (
     blas_threads,
     column_subset,
     coordinate_stats,
+    detached,
     first_non_finite,
     input_kind,
     make_engine,
@@ -538,9 +539,9 @@ def design_input(
     refuse_multiindex(X)
     refuse_no_columns(X)
     X = unmask_x(X, missing=est.missing != "error", fix=MASKED_FIT)  # masked cells: missing
-    y = unmask_labels(y)
+    y = unmask_labels(detached(y))
     sample_weight, cluster, offset = (
-        refuse_masked(v, name)
+        refuse_masked(detached(v), name)
         for v, name in ((sample_weight, "sample_weight"), (cluster, "cluster"), (offset, "offset"))
     )
     refuse_row_values(sample_weight, "sample_weight")

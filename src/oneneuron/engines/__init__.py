@@ -46,6 +46,7 @@ from ._numpy import (
 from ._numpy_prep import (
     check_missing_labels,
     coordinate_stats,
+    detached,
     first_non_finite,
     plain_arrays,
     prepare_numpy,
@@ -73,6 +74,7 @@ __all__ = [
     "engine_threads",
     "check_missing_labels",
     "coordinate_stats",
+    "detached",
     "fast_path",
     "first_non_finite",
     "host_view",

@@ -593,6 +593,15 @@ def refuse_masked(v: Any, what: str) -> Any:
     )
 
 
+def detached(v: Any) -> Any:
+    """A torch tensor without its autograd graph (its values, on its device); anything
+    else unchanged. A fit reads values only: labels and weights that require grad
+    raised torch's RuntimeError where NumPy reads them."""
+    if type(v).__module__.split(".")[0] == "torch" and getattr(v, "requires_grad", False):
+        return v.detach()
+    return v
+
+
 def refuse_row_values(v: Any, what: str) -> None:
     """Refuse a row argument (``sample_weight``, ``offset``) that holds no numbers to
     compute with: complex numbers (a cast drops the imaginary part), dates or times (a
