@@ -269,3 +269,39 @@ def test_train_drop_missing_drops_rows_without_a_weight(frequency_table, tmp_pat
     argv = ["train", kept, "--formula", "y ~ C(g) + x", "--weights", "n", "--model", ref, "-q"]
     assert run(argv, capsys)[0] == 0
     pd.testing.assert_frame_equal(load(model).summary(), load(ref).summary())
+
+
+def test_train_on_proportions_says_how_to_give_them_and_the_recipe_runs(tmp_path, capsys):
+    """A target of proportions (statsmodels' star98: NABOVE / (NABOVE + NBELOW)) got 'holds
+    numbers with a fractional part ... make it a label column'; the command line takes
+    counts as --weights, so the message gives the two-rows-per-group recipe, and following
+    it fits R's glm(p ~ x, weights = n). Oracle: statsmodels' GLM Binomial of the
+    proportions with var_weights n."""
+    sm = pytest.importorskip("statsmodels.api")
+    data = sm.datasets.star98.load_pandas().data
+    n = data["NABOVE"] + data["NBELOW"]
+    df = pd.DataFrame({"lowinc": data["LOWINC"], "perasian": data["PERASIAN"]})
+    df["share"] = data["NABOVE"] / n
+    path = tmp_path / "p.csv"
+    df.to_csv(path, index=False)
+    err = fail(
+        ["train", path, "--target", "share", "--model", tmp_path / "m.json"], capsys, "--weights"
+    )
+    assert "two rows per group" in err and "sample_weight" not in err
+    rows = pd.concat(
+        [
+            df.assign(passed=1, count=df["share"] * n),
+            df.assign(passed=0, count=(1 - df["share"]) * n),
+        ]
+    ).drop(columns="share")
+    grouped = tmp_path / "g.csv"
+    rows.to_csv(grouped, index=False)
+    model = tmp_path / "g.json"
+    argv = ["train", grouped, "--target", "passed", "--weights", "count", "--model", model]
+    code, _, _ = run(argv, capsys)
+    assert code == 0
+    exog = sm.add_constant(df[["lowinc", "perasian"]])
+    ref = sm.GLM(df["share"], exog, family=sm.families.Binomial(), var_weights=n).fit()
+    got = load(model)
+    np.testing.assert_allclose(got.intercept_[0], ref.params["const"], rtol=1e-7)
+    np.testing.assert_allclose(got.coef_[0], ref.params[["lowinc", "perasian"]], rtol=1e-7)

@@ -428,3 +428,40 @@ def test_diagnostics_row_of_leverage_one_has_infinite_cooks_distance_without_war
     assert np.isinf(out["cooks_distance"].iloc[0])
     assert np.isfinite(out["cooks_distance"].iloc[1:]).all()
     assert (out["leverage"].iloc[1:] < 1).all()
+
+
+def test_multiclass_prediction_intervals_far_out_raise_no_overflow():
+    """predict_interval with K > 2 at a row where one class's log-odds exceed 709 warned
+    'overflow encountered in exp' (exp of that class's own log-odds, overwritten a line
+    later). Oracle: statsmodels' MNLogit coefficients and covariance, each class's
+    log-odds log(P_k / (1 - P_k)) from scipy's logsumexp, its gradient by central
+    differences. Data: statsmodels' statecrime, violent crime in thirds."""
+    import warnings
+
+    from scipy.special import logsumexp
+
+    d = sm.datasets.statecrime.load_pandas().data
+    X = d[["poverty", "single", "urban"]].to_numpy()
+    y = pd.qcut(d["violent"], 3, labels=False).to_numpy()
+    ref = sm.MNLogit(y, sm.add_constant(X)).fit(disp=0, method="newton", tol=1e-12)
+    clf = NeuronClassifier().fit(X, y)
+    rows = np.array([[17.0, 2500.0, 50.0], [10.0, 33.0, 60.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = clf.predict_interval(rows)
+    theta = np.asarray(ref.params).T.ravel()  # class 1's block, then class 2's
+    V = np.asarray(ref.cov_params())
+    xt = np.c_[np.ones(len(rows)), rows]
+
+    def log_odds(t):
+        Z = np.c_[np.zeros(len(rows)), xt @ t.reshape(2, 4).T]
+        return np.array(
+            [[Z[i, k] - logsumexp(np.delete(Z[i], k)) for k in range(3)] for i in range(len(rows))]
+        ).ravel()
+
+    h = 1e-6
+    J = np.array(
+        [(log_odds(theta + h * e) - log_odds(theta - h * e)) / (2 * h) for e in np.eye(8)]
+    ).T
+    np.testing.assert_allclose(got["se_logit"], np.sqrt(np.diag(J @ V @ J.T)), rtol=1e-5)
+    assert np.all(np.isfinite(got.to_numpy()))

@@ -323,3 +323,19 @@ def test_the_estimator_takes_weight_offset_and_cluster_columns_by_name():
         ValueError, match=r"sample_weight='n' names no column of X \(X is not a table\)"
     ):
         oneneuron.NeuronClassifier().fit(X[["x"]].to_numpy(), d["y"], sample_weight="n")
+
+
+def test_text_sample_weight_is_named_in_fit_and_cv():
+    """fit(sample_weight=[text]) failed with NumPy's 'could not convert string to float',
+    naming no argument (the statistics that take weights say 'sample_weight must be
+    numbers')."""
+    from oneneuron import NeuronClassifierCV
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2))
+    y = np.arange(40) % 2
+    text = np.array(["heavy"] * 40)
+    with pytest.raises(ValueError, match="sample_weight must be numbers"):
+        NeuronClassifier().fit(X, y, sample_weight=text)
+    with pytest.raises(ValueError, match="sample_weight must be numbers"):
+        NeuronClassifierCV(cv=2, n_alphas=3).fit(X, y, sample_weight=text)

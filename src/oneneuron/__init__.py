@@ -51,7 +51,12 @@ if TYPE_CHECKING:
         logit,
         regularization_path,
     )
-    from .exceptions import ConvergenceWarning, SeparationWarning, UnknownCategoryWarning
+    from .exceptions import (
+        ConvergenceWarning,
+        ImputationWarning,
+        SeparationWarning,
+        UnknownCategoryWarning,
+    )
     from .functions import (
         cross_entropy,
         cross_entropy_grad,
@@ -83,6 +88,7 @@ _LAZY = {
     ),
     "ConvergenceWarning": ".exceptions",
     "SeparationWarning": ".exceptions",
+    "ImputationWarning": ".exceptions",
     "UnknownCategoryWarning": ".exceptions",
     "load": ".modelfile",
     "save": ".modelfile",
@@ -125,6 +131,7 @@ __all__ = [
     "save",
     "ConvergenceWarning",
     "SeparationWarning",
+    "ImputationWarning",
     "UnknownCategoryWarning",
     "sigmoid",
     "sigmoid_grad",

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from sklearn.exceptions import ConvergenceWarning as _SklearnConvergenceWarning
 
-__all__ = ["ConvergenceWarning", "SeparationWarning", "UnknownCategoryWarning"]
+__all__ = [
+    "ConvergenceWarning",
+    "ImputationWarning",
+    "SeparationWarning",
+    "UnknownCategoryWarning",
+]
 
 
 class ConvergenceWarning(_SklearnConvergenceWarning):
@@ -35,4 +40,16 @@ class UnknownCategoryWarning(UserWarning):
     instead, make the warning an error:
     ``warnings.simplefilter("error", oneneuron.UnknownCategoryWarning)`` (the
     command line: ``--on-unknown error``).
+    """
+
+
+class ImputationWarning(UserWarning):
+    """Filling missing cells (``missing="mean"``, ``"median"``, ``"most_frequent"``;
+    the command line's ``--impute``) made the filled value a marker of one class.
+
+    A column missing in every row of a class (a lab value measured only for the
+    controls) is filled there with the other rows' statistic: the fill then marks
+    the class, and the column's coefficient measures where cells were filled, not the
+    column. The message names the column, the class and its rows; leave the column
+    out, or code its missingness as a column of its own.
     """

@@ -46,6 +46,7 @@ __all__ = [
     "L1Penalty",
     "SmallDenseLoss",
     "separated_rows",
+    "offset_intercept",
 ]
 
 
@@ -220,6 +221,88 @@ def separated_rows(
         other[rows, y] = -np.inf
         right = Z[rows, y] > other.max(axis=1, initial=-np.inf)
     return int(np.count_nonzero(right)), int(len(y))
+
+
+#: An offset of this magnitude or more is refused: float64 holds no differences of 1
+#: between such values, so the logits would have no precision left.
+OFFSET_LIMIT = 2.0**53
+
+
+def finite_offset(offset: Any, n_samples: int) -> NDArray[np.float64] | None:
+    """``offset`` as a finite float64 vector of one value per row (None stays None):
+    numbers, one per row, finite and below :data:`OFFSET_LIMIT` in magnitude; each
+    failure one ``ValueError`` naming ``offset`` (the fit's, the predictions' and the
+    statistics' check).
+
+    Examples
+    --------
+    >>> finite_offset([0.5, -1.0], 2).tolist()
+    [0.5, -1.0]
+    """
+    if offset is None:
+        return None
+    try:
+        off = np.asarray(offset, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError("offset must be numbers, one value per row of X") from None
+    if off.ndim != 1 or off.shape[0] != n_samples:
+        raise ValueError(f"offset must be one value per row ({n_samples} rows), got {off.shape}")
+    if not np.all(np.isfinite(off)):
+        raise ValueError("offset must be finite (no NaN or infinity)")
+    big = np.flatnonzero(np.abs(off) >= OFFSET_LIMIT)
+    if big.size:
+        raise ValueError(
+            f"offset has values beyond 2**53 in magnitude ({off[big[0]]:.3g} in row "
+            f"{big[0]}), where float64 holds no differences of 1 between values: the "
+            "logits would have no precision left; subtract the offset's typical value (its "
+            "median) and let the intercept absorb it"
+        )
+    return off
+
+
+def offset_intercept(
+    y: NDArray[Any], s: NDArray[np.floating] | None, offset: NDArray[np.floating]
+) -> float:
+    """The intercept ``b`` of the binary model ``z_i = b + offset_i``, by maximum likelihood.
+
+    The root of the score ``sum_i s_i (y_i - sigmoid(b + offset_i))``, which falls
+    monotonically in ``b``. Without an offset it is the log-odds of the weighted
+    mean ``ybar`` of ``y``; with one, ``b`` lies between ``logit(ybar) - max(offset)``
+    and ``logit(ybar) - min(offset)`` (at those ends every row's probability is at
+    most, resp. at least, ``ybar``), a bracket that SciPy's ``brentq`` closes to
+    rounding. This is the fitted intercept-only model (the null model of the
+    likelihood-ratio test) and the solvers' start: the log-odds of ``ybar`` with the
+    offset ignored is ``max|offset|`` away from it, where large offsets (|offset| of
+    50 and more) make every probability 0 or 1 and the Hessian underflow.
+
+    ``y`` holds 0/1 labels, ``s`` row weights (None: all 1); ``ybar`` is clipped
+    to ``[1e-12, 1 - 1e-12]`` (a class without weight has no finite estimate).
+
+    Examples
+    --------
+    >>> y = np.array([0.0, 1.0, 1.0, 0.0])
+    >>> round(offset_intercept(y, None, np.zeros(4)), 12)
+    0.0
+    >>> round(offset_intercept(y, None, np.full(4, 100.0)), 9)
+    -100.0
+    """
+    import scipy.optimize
+
+    y = np.asarray(y, dtype=np.float64)
+    off = np.asarray(offset, dtype=np.float64)
+    sw = np.ones_like(y) if s is None else np.asarray(s, dtype=np.float64)
+    total = float(np.sum(sw))
+    ybar = min(max(float(sw @ y) / total, 1e-12), 1.0 - 1e-12)
+    a = float(np.log(ybar) - np.log1p(-ybar))
+    if off.size == 0 or float(np.ptp(off)) == 0.0:
+        return a - (float(off[0]) if off.size else 0.0)
+    target = float(sw @ y)
+
+    def score(b: float) -> float:
+        return target - float(sw @ sigmoid(b + off))
+
+    lo, hi = a - float(np.max(off)) - 1.0, a - float(np.min(off)) + 1.0
+    return float(scipy.optimize.brentq(score, lo, hi, xtol=1e-14, rtol=4 * np.finfo(float).eps))
 
 
 def row_curvatures(
@@ -507,11 +590,16 @@ class LinearLoss:
     def __post_init__(self) -> None:
         self.multinomial = self.n_outputs > 1
         self.n_features = int(self.engine.n_features)
-        self._identity = not np.any(self.mean) and bool(np.all(self.scale == 1.0))
         # per-coefficient penalty weights: 1 on W', or 1/sigma^2 to penalise W itself
         self._pw = 1.0 / self.scale**2 if self.raw_penalty else np.ones(self.n_features)
         if self.penalty_factor is not None:
             self._pw = self._pw * np.asarray(self.penalty_factor, dtype=np.float64)
+
+    @functools.cached_property
+    def _identity(self) -> bool:
+        """Whether the coordinates are the raw ones (``mean`` 0, ``scale`` 1): asked by the
+        blocked Hessian only, so made on its first use."""
+        return not np.any(self.mean) and bool(np.all(self.scale == 1.0))
 
     @property
     def n_params(self) -> int:
@@ -683,11 +771,13 @@ class LinearLoss:
     def _jacobian(self) -> NDArray[np.float64]:
         """``T = d theta_raw / d theta`` (raw layout [W, b], columns of ``theta``)."""
         m, d = self.n_outputs, self.n_features
-        T = np.zeros((m * (d + 1), self.n_params))
+        P = self.n_params
+        T = np.zeros((m * (d + 1), P))
         inv, shift = 1.0 / self.scale, -self.mean / self.scale
-        j = np.arange(d)
+        flat = T.reshape(-1)  # (a view) the diagonal of a block by one strided slice
         for k in range(m):
-            T[k * d + j, k * d + j] = inv  # the diagonal of the block (the rest is zero)
+            start = k * d * (P + 1)
+            flat[start : start + d * (P + 1) : P + 1] = inv  # the rest of the block is zero
             T[m * d + k, k * d : (k + 1) * d] = shift
             if self.fit_intercept:
                 T[m * d + k, m * d + k] = 1.0

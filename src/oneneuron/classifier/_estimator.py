@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from numbers import Integral, Real
 from typing import Any
 
@@ -348,8 +349,11 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         R's residual and null deviance (``-2`` log-likelihoods; the null model is
         :attr:`llr_`'s) and their degrees of freedom, ``nobs - k`` and ``nobs`` less
         the intercepts (statsmodels' GLM ``deviance``, ``null_deviance``,
-        ``df_resid``). Sample weights count as rows; grouped binomial data given as
-        two rows per group have the rows' deviance, not R's grouped one.
+        ``df_resid``). A penalised fit's ``k`` is its effective degrees of freedom
+        (mgcv's ``edf``, ``tr(H_ll (H_ll + P)^-1)`` over the coefficients it kept; a
+        pure L1 fit's non-zero coefficients). Sample weights count as rows; grouped
+        binomial data given as two rows per group have the rows' deviance, not R's
+        grouped one.
     llr_, llr_df_, llr_pvalue_ : float, int, float
         Likelihood-ratio test of the model against its null model (statsmodels'
         ``llr``, ``df_model``, ``llr_pvalue``): ``2 (log_likelihood_ - null)`` on
@@ -758,14 +762,21 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         names its earlier steps give (checked by scikit-learn's rules against
         ``feature_names_in_``, or ``n_features_in_`` where the fit had no names).
         The model's columns are then those names (one coefficient per input
-        column), or the design's terms for a table it coded. Without
-        ``input_features``: :attr:`feature_names_out_`.
+        column, also for an array whose missing cells ``missing=`` fills), or the
+        design's terms for a table it coded. Without ``input_features``:
+        :attr:`feature_names_out_`.
         """
         from sklearn.utils.validation import _check_feature_names_in
 
         check_is_fitted(self)
         names = _check_feature_names_in(self, input_features)
-        if input_features is None or getattr(self, "design_", None) is not None:
+        design = getattr(self, "design_", None)
+        # an array's columns coded as they are (missing= fills them) keep one coefficient
+        # per input column: named as given, as without missing=
+        coded = design is not None and not (
+            design.array_columns() and not hasattr(self, "feature_names_in_")
+        )
+        if input_features is None or coded:
             return self.feature_names_out_
         return np.asarray(names, dtype=object)
 
@@ -792,16 +803,17 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         self.inference_ = res
         self.log_likelihood_ = res.log_likelihood
         self.null_log_likelihood_ = res.null_log_likelihood
-        self.pseudo_r2_ = res.pseudo_r2
-        self.aic_ = res.aic
-        self.bic_ = res.bic
-        self.llr_ = res.llr
-        self.llr_df_ = res.llr_df
-        self.llr_pvalue_ = res.llr_pvalue
-        self.deviance_ = res.deviance
-        self.null_deviance_ = res.null_deviance
-        self.df_resid_ = res.df_resid
-        self.df_null_ = res.df_null
+        st = res.fit_statistics()  # the properties of res, read in one go
+        self.pseudo_r2_ = st["pseudo_r2"]
+        self.aic_ = st["aic"]
+        self.bic_ = st["bic"]
+        self.llr_ = st["llr"]
+        self.llr_df_ = st["llr_df"]
+        self.llr_pvalue_ = st["llr_pvalue"]
+        self.deviance_ = st["deviance"]
+        self.null_deviance_ = st["null_deviance"]
+        self.df_resid_ = st["df_resid"]
+        self.df_null_ = st["df_null"]
         self.separation_ = res.separation
 
     def _html_repr(self) -> str:
@@ -987,7 +999,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             Xv, z, res.cov, level, self.fit_intercept, self.classes_, index, result=res
         )
 
-    def wald_test(self, hypothesis: str) -> ChiSquareTest:
+    def wald_test(self, hypothesis: str | Sequence[str]) -> ChiSquareTest:
         """Wald chi-squared test of linear restrictions on the terms, e.g. ``"x1 = x2"``.
 
         Uses the fit's covariance (its ``cov_type``); see :func:`oneneuron.wald_test`.

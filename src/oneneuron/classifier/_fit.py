@@ -39,8 +39,8 @@ from ..engines import (
     unmask_x,
     warn_weightless_classes,
 )
-from ..exceptions import ConvergenceWarning, SeparationWarning
-from ..objective import SMALL_DENSE_ENTRIES, LinearLoss, SmallDenseLoss
+from ..exceptions import ConvergenceWarning, ImputationWarning, SeparationWarning
+from ..objective import SMALL_DENSE_ENTRIES, LinearLoss, SmallDenseLoss, offset_intercept
 from ..optim import OPTIMIZERS
 from ..solvers import SolverResult, Trace, gradient_descent, lbfgs, minibatch_descent, newton
 from ..solvers.subsampled import subsampled_newton
@@ -59,6 +59,7 @@ from ..tables import (
     array_table,
     as_pandas,
     batch_as_table,
+    empty_levels_note,
     formula_target,
     is_table,
     refuse_multiindex,
@@ -183,12 +184,13 @@ def fit(
         )
     )
     y_idx, s = data.class_counts()
-    theta0 = initial_theta(est, problem, prev, solver, data.class_sums)
+    theta0 = initial_theta(est, problem, prev, solver, data, off)
     with blas_threads(engine):
         result = run_solver(est, solver, problem, theta0, data)
         if est.solver == "auto" and solver == "lbfgs" and newton_may_finish(est, problem, result):
             result, solver = newton_after_lbfgs(est, problem, result), "lbfgs+newton"
-        store_result(est, problem, result, solver, data.dtype)
+        raw = problem.to_raw(result.theta)  # (W, b), read by the attributes and the statistics
+        store_result(est, problem, result, solver, data.dtype, raw=raw)
         relaxed = None
         if is_l1_fit(est) and est.relax:
             relaxed = relaxed_inference(est, data, off, cluster)
@@ -213,6 +215,7 @@ def fit(
                 offset=off,
                 cluster=cluster,
                 class_sums=data.class_sums,
+                raw=raw,
             )
     est._set_inference(name_empty_levels(est, inference))
     est.has_offset_ = off is not None
@@ -227,25 +230,25 @@ def name_empty_levels(est: Any, inference: Any) -> Any:
     that identifies the model (no column of the table drops a coded level); and the
     number of rows ``missing="drop"`` left out (``extra["dropped"]``: the caption says
     it, as R's summary.glm does)."""
-    from ..tables import empty_levels_note
-
     report = getattr(est, "design_report_", None) or {}
-    note = empty_levels_note(report.get("empty_levels"))
-    singular = inference.cov is None and "singular" in inference.reason
-    if note and singular:
-        inference.reason = f"{note}; {inference.reason}"
-    design = getattr(est, "design_", None)
-    full = (  # plain columns coded with every level (a formula codes its own C() terms)
-        getattr(design, "encoding", None) == "full"
-        and getattr(design, "formula", None) is None
-        and est.fit_intercept
-    )
-    levels = [t for t in getattr(est, "feature_names_out_", []) if f"'{t}'" in inference.reason]
-    if full and singular and any("[" in t and "[T." not in t for t in levels):
-        inference.reason += (
-            "; encoding='full' gives every level a column beside the intercept: "
-            "encoding='reference' (the default) identifies the model"
+    if inference.cov is None and "singular" in inference.reason:  # (a fit with standard
+        # errors, the common case, reads none of this: not even the model's column names)
+        note = empty_levels_note(report.get("empty_levels"))
+        if note:
+            inference.reason = f"{note}; {inference.reason}"
+        design = getattr(est, "design_", None)
+        full = (  # plain columns coded with every level (a formula codes its own C() terms)
+            getattr(design, "encoding", None) == "full"
+            and getattr(design, "formula", None) is None
+            and est.fit_intercept
         )
+        names = getattr(est, "feature_names_out_", []) if full else []
+        levels = [t for t in names if f"'{t}'" in inference.reason]
+        if any("[" in t and "[T." not in t for t in levels):
+            inference.reason += (
+                "; encoding='full' gives every level a column beside the intercept: "
+                "encoding='reference' (the default) identifies the model"
+            )
     if report.get("dropped"):
         inference.extra = {**inference.extra, "dropped": int(report["dropped"])}
     return inference
@@ -600,6 +603,7 @@ def design_input(
             y = y[design.rows]
 
     check_classes_kept(spec, X, labels, design.rows)
+    warn_filled_classes(spec, X, labels, design.rows)
 
     def rows(a: Any) -> Any:
         if a is None:
@@ -659,11 +663,63 @@ def check_classes_kept(spec: Any, table: Any, labels: Any, kept: Any) -> None:
             )
         else:
             parts.append(f"every row of class {shown!r} ({int(rows.sum())} rows) misses a cell")
+    advice = (
+        "leave such a column out (filled, it would only mark the class: see ImputationWarning)"
+        if any(p.startswith("column") for p in parts)
+        else "fill the cells (missing='mean'|'median'|'most_frequent', CLI --impute)"
+    )
     raise DataError(
         f"{'; '.join(parts)}: dropping the rows with missing values (missing='drop') "
-        "would leave no row of that class; leave such a column out, or fill it "
-        "(missing='mean'|'median'|'most_frequent', CLI --impute)"
+        f"would leave no row of that class; {advice}"
     )
+
+
+def _missing_in_a_whole_class(spec: Any, table: Any, labels: Any, kept: Any) -> list[str]:
+    """``"column 'lab' is missing in every row of class 'yes' (20 rows)"`` for each
+    column of ``spec`` missing in every kept row of a class but present in another."""
+    labels = np.asarray(labels, dtype=object)
+    if labels.ndim == 2 and labels.shape[1] == 1:  # a column vector, as scikit-learn takes
+        labels = labels.ravel()
+    if labels.ndim != 1:  # the fit's label checks name the shape
+        return []
+    values = pd.Series(labels)
+    present = values.notna().to_numpy() & np.asarray(kept, dtype=bool)
+    df = as_pandas(table)
+    by_name = {str(c): c for c in df.columns}
+    found = []
+    for c in spec.columns:
+        if c["name"] not in by_name:
+            continue
+        na = np.asarray(df[by_name[c["name"]]].isna().to_numpy(), dtype=bool)
+        if not (~na & present).any():
+            continue  # missing everywhere: the fit reports that column itself
+        for label in pd.unique(values[present]):
+            rows = (values == label).to_numpy() & present
+            if na[rows].all():
+                shown = label.item() if isinstance(label, np.generic) else label
+                found.append(
+                    f"column {c['name']!r} is missing in every row of class {shown!r} "
+                    f"({int(rows.sum())} rows)"
+                )
+    return found
+
+
+def warn_filled_classes(spec: Any, table: Any, labels: Any, kept: Any) -> None:
+    """:class:`~oneneuron.ImputationWarning` where ``missing`` fills a column that is
+    missing in every row of a class: the filled value marks that class. Once per fit,
+    naming each such column and class."""
+    if labels is None or spec.missing not in ("mean", "median", "most_frequent"):
+        return
+    found = _missing_in_a_whole_class(spec, table, labels, kept)
+    if found:
+        warnings.warn(
+            f"{'; '.join(found)}: filled with the other rows' {spec.missing} "
+            f"(missing='{spec.missing}'), the filled value marks the class, so the "
+            "coefficients describe where cells were filled, not the column; leave it "
+            "out, or code whether it is missing as a column of its own",
+            ImputationWarning,
+            stacklevel=4,
+        )
 
 
 def check_integer_columns(X: Any) -> None:
@@ -1018,11 +1074,21 @@ def previous_solution(est: Any) -> tuple[Any, ...] | None:
 
 
 def initial_theta(
-    est: Any, problem: LinearLoss, prev: Any, solver: str, class_sums: NDArray[np.float64]
+    est: Any,
+    problem: LinearLoss,
+    prev: Any,
+    solver: str,
+    data: FitData,
+    offset: NDArray[np.float64] | None = None,
 ) -> NDArray[np.float64]:
-    """The warm start, or zeros with the intercept at the log-odds (Newton, L-BFGS).
+    """The warm start, or zeros with the intercept-only fit (Newton, L-BFGS, cd).
 
-    ``class_sums`` are the classes' summed row weights (:class:`~oneneuron.engines.FitData`).
+    The intercepts are the log-odds of the classes' weighted frequencies
+    (``data.class_sums``); with an ``offset`` (binary, rows in memory) the
+    intercept that fits ``y`` together with the offset
+    (:func:`~oneneuron.objective.offset_intercept`): the log-odds alone are
+    ``|offset|`` away from the optimum, where large offsets leave Newton a
+    Hessian that underflowed. gd and sgd start at zero (the tutorial's path).
     """
     m = problem.n_outputs
     if prev is not None:
@@ -1035,8 +1101,11 @@ def initial_theta(
         )
     theta = np.zeros(problem.n_params)
     if est.fit_intercept and solver not in _FIRST_ORDER:
+        class_sums = data.class_sums
         freq = np.maximum(class_sums / class_sums.sum(), 1e-12)  # np.clip's floor, cheaper
-        if m == 1:
+        if m == 1 and offset is not None:
+            theta[-1] = offset_intercept(host_labels(data) == 1, data.row_weights, offset)
+        elif m == 1:
             theta[-1] = np.log(freq[1] / freq[0])
         else:
             theta[-m:] = np.log(freq) - np.mean(np.log(freq))
@@ -1249,7 +1318,7 @@ def compiled_newton(
     trace.loss.extend(losses[: n_iter + 1].tolist())
     trace.grad_norm.extend(gnorms[: n_iter + 1].tolist())
     trace.n_passes.extend([float(first + k) for k in range(n_iter + 1)])
-    problem.last = (theta.copy(), H)
+    problem.last = (theta, H)  # the result's own theta (the loop's fresh array, read only)
     extra = {"max_ridge": 0.0, "hessian": H}
     return SolverResult(
         theta, f, trace.grad_norm[-1], n_iter, status == 1, trace, "", extra, measure
@@ -1295,9 +1364,14 @@ def newton_after_lbfgs(est: Any, problem: LinearLoss, result: Any) -> Any:
     return finish
 
 
-def store_result(est: Any, problem: LinearLoss, result: Any, solver: str, dtype: Any) -> None:
-    """Set the fitted attributes (original scale, X's dtype); warn if not converged."""
-    W, b = problem.to_raw(result.theta)
+def store_result(
+    est: Any, problem: LinearLoss, result: Any, solver: str, dtype: Any, raw: Any = None
+) -> None:
+    """Set the fitted attributes (original scale, X's dtype); warn if not converged.
+
+    ``raw``: ``problem.to_raw(result.theta)`` where the caller has it.
+    """
+    W, b = problem.to_raw(result.theta) if raw is None else raw
     free = l1_free_columns(problem.penalty_factor, est.alpha, est.l1_ratio)
     est.coef_ = centred_coefficients(W, free).astype(dtype)
     est.intercept_ = centred_intercepts(b).astype(dtype)

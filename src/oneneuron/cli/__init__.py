@@ -25,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from .._version import __version__
-from ._errors import UserError, shown, user_warnings
+from ._errors import UserError, shown, user_paths, user_warnings
 
 __all__ = ["main", "UserError"]
 
@@ -70,7 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        with _sigterm_unwinds(), user_warnings():
+        given = (getattr(args, n, None) for n in ("data", "model", "out", "report"))
+        with _sigterm_unwinds(), user_paths(given), user_warnings():
             return int(args.func(args) or 0)
     except UserError as exc:
         print(f"error: {shown(str(exc))}", file=sys.stderr)

@@ -35,12 +35,19 @@ def note(args: argparse.Namespace, text: str) -> None:
 
 
 def check_new_file(
-    path: str, force: bool, *, flag: str = "output", inputs: dict[str, str] | None = None
+    path: str,
+    force: bool,
+    *,
+    flag: str = "output",
+    inputs: dict[str, str] | None = None,
+    dash: bool = False,
 ) -> None:
     """Fail early, before any work, if the output ``path`` (given by ``flag``) cannot be made.
 
     Refused: an empty name, a folder, a missing folder, an existing file without
-    ``--force``, and, with or without ``--force``, the same file as one of the
+    ``--force``, and, with or without ``--force``, a path that is no regular file (a
+    named pipe, a device such as ``/dev/full``, a socket: the atomic write would replace
+    it by a file; ``dash``: the flag takes ``-`` for standard output), the same file as one of the
     ``inputs`` (``{"what": path}``) or a path inside one that is a folder (a Parquet
     dataset): compared by resolved path and, when both exist, by device and inode
     (hard links, symbolic links, ``./`` spellings).
@@ -62,6 +69,16 @@ def check_new_file(
             )
     if p.is_dir():
         raise UserError(f"{flag} {path} is a folder")
+    from ..tables import special_file
+
+    what = special_file(p)
+    if what is not None:
+        raise UserError(
+            f"{flag} {path} is {what}, not a file: outputs are written to a temporary file "
+            "and renamed into place, which would replace it (--force or not); "
+            + ("write to standard output with --out -, or " if dash else "")
+            + "name a regular file"
+        )
     if p.exists() and not force:
         raise UserError(f"{path} already exists; pass --force to replace it")
     parent = p.parent if str(p.parent) else Path(".")
@@ -151,43 +168,59 @@ def input_spec(saved: SavedModel, target: str | None) -> dict[str, Any]:
     return {"target": target, "impute": None, "columns": cols}
 
 
-def _finite_column(df: Any, column: str, source: str, first_row: int, what: str) -> np.ndarray:
+def _finite_column(df: Any, column: str, source: str, first_row: Any, what: str) -> np.ndarray:
     """Column ``column`` as floats; a missing or non-numeric cell is an error naming the
-    ``what`` column and its first such data row."""
+    ``what`` column and its first such data row (``first_row``: see :func:`row_number`)."""
     import numpy as np
     import pandas as pd
 
-    from ..tables import DataError
+    from ..tables import DataError, row_number
 
     values = pd.to_numeric(df[column], errors="coerce").to_numpy(dtype=np.float64)
     bad = ~np.isfinite(values)
     if bad.any():
         raise DataError(
             f"{source}: {what} column {column!r} has {int(bad.sum())} missing or non-numeric "
-            f"values (first at data row {first_row + int(np.argmax(bad))})"
+            f"values (first at data row {row_number(first_row, int(np.argmax(bad)))})"
             + ("; a weight counts a row" if what == "weights" else "")
         )
     return values
 
 
-def offset_values(chunk: Any, column: str, source: str, first_row: int) -> np.ndarray:
-    """The offset column of a chunk as floats; missing or non-numeric cells are errors."""
-    return _finite_column(chunk, column, source, first_row, "offset")
+def offset_values(chunk: Any, column: str, source: str, first_row: Any) -> np.ndarray:
+    """The offset column of a chunk as floats; missing or non-numeric cells are errors,
+    and so are values beyond ``2**53`` in magnitude (the estimator's ``OFFSET_LIMIT``)."""
+    import numpy as np
+
+    from ..classifier import OFFSET_LIMIT
+    from ..tables import DataError, row_number
+
+    values = _finite_column(chunk, column, source, first_row, "offset")
+    big = np.abs(values) >= OFFSET_LIMIT
+    if big.any():
+        i = int(np.argmax(big))
+        raise DataError(
+            f"{source}: offset column {column!r} has a value beyond 2**53 in magnitude "
+            f"({values[i]:.3g} in data row {row_number(first_row, i)}), where float64 "
+            "holds no differences of 1 between values; subtract the column's typical value (its "
+            "median) and let the intercept absorb it"
+        )
+    return values
 
 
-def weight_values(df: Any, column: str, source: str, first_row: int = 1) -> np.ndarray:
+def weight_values(df: Any, column: str, source: str, first_row: Any = 1) -> np.ndarray:
     """The ``--weights`` column as floats: frequency weights, so each finite and >= 0;
     a missing, non-numeric or negative cell is an error naming the first data row."""
     import numpy as np
 
-    from ..tables import DataError
+    from ..tables import DataError, row_number
 
     values = _finite_column(df, column, source, first_row, "weights")
     if (values < 0).any():
         i = int(np.argmax(values < 0))
         raise DataError(
             f"{source}: weights column {column!r} has a negative value ({values[i]:g} in "
-            f"data row {first_row + i}); a weight counts a row, 0 leaves it out"
+            f"data row {row_number(first_row, i)}); a weight counts a row, 0 leaves it out"
         )
     return values
 
@@ -224,8 +257,13 @@ def predict_chunks(
     ``dropped`` (``evaluate --drop-missing``): rows with a missing value in an
     ``extra`` column (the target) or in a column the model does not fill are left
     out, and their number is added to ``dropped[0]``; the yielded chunks hold the
-    complete rows only. ``missing_hint`` ends the message on missing values.
+    complete rows only. Each yielded chunk's index is its rows' data-row numbers
+    (1-based, below the header), so that messages name the rows of the user's file
+    whether or not rows were left out before. ``missing_hint`` ends the message on
+    missing values.
     """
+    import pandas as pd
+
     from ..tables import IMPUTE, DataError, encode, iter_table, text_columns, unknown_example
 
     est = saved.predictor  # NumPy only: arrays in the stored column order
@@ -240,6 +278,7 @@ def predict_chunks(
     text_cols = [*text_columns(spec), *text]
     for chunk, frac in iter_table(args.data, cols, text_cols, args.chunk_rows, verbatim):
         n_read = len(chunk)
+        chunk.index = pd.RangeIndex(row, row + n_read)  # data rows: messages name them
         if dropped is not None:
             holes = chunk[checked].isna().any(axis=1).to_numpy()
             if holes.any():
@@ -250,27 +289,29 @@ def predict_chunks(
                     act.update(frac)
                     continue
         if design is None:
-            X = encode(chunk, spec, report, first_row=row)
+            X = encode(chunk, spec, report, first_row=chunk.index)
         else:
             holes = False
             for c in spec["columns"]:
                 mask = chunk[c["name"]].isna().to_numpy()
                 if mask.any() and design.missing in ("error", "drop"):
-                    report.add(report.missing, c["name"], int(mask.sum()), row + _first(mask))
+                    report.add(
+                        report.missing, c["name"], int(mask.sum()), int(chunk.index[_first(mask)])
+                    )
                     holes = True
             if holes:
                 row += n_read
                 continue  # counted to the end for the message
             found: dict[str, Any] = {}
             try:
-                X = design.transform(chunk, found, first_row=row, source=str(args.data))
+                X = design.transform(chunk, found, first_row=chunk.index, source=str(args.data))
             except DataError as exc:
                 text = str(exc).replace("first at row", "first at data row")
                 text = text.replace("(row ", "(data row ")  # a cell named by numbers_as_text
                 raise DataError(text.replace("finite at row", "finite at data row")) from None
             for col, (n, ex) in found.get("unknown", {}).items():
                 report.add(report.unknown, col, n, ex)
-        off = None if offset is None else offset_values(chunk, offset, args.data, row)
+        off = None if offset is None else offset_values(chunk, offset, args.data, chunk.index)
         row += n_read
         act.update(frac)
         if args.on_unknown == "error" and report.unknown:
@@ -286,7 +327,7 @@ def predict_chunks(
         if report.missing or report.bad_numbers or len(chunk) == 0:
             continue  # counted to the end for the message; nothing more to predict
         if design is None:
-            _check_finite(X, spec, args.data, row - n_read)
+            _check_finite(X, spec, args.data, chunk.index)
         kw = {"offset": off}
         ci = None if interval is None else est.predict_interval(X, interval, **kw)
         yield (
@@ -305,11 +346,11 @@ def _first(mask: np.ndarray) -> int:
     return int(np.argmax(mask))
 
 
-def _check_finite(X: np.ndarray, spec: dict[str, Any], source: Any, first_row: int) -> None:
+def _check_finite(X: np.ndarray, spec: dict[str, Any], source: Any, first_row: Any) -> None:
     """Infinite cells have no prediction: an error naming the column and the first row."""
     import numpy as np
 
-    from ..tables import DataError, feature_names
+    from ..tables import DataError, feature_names, row_number
 
     bad = ~np.isfinite(X)
     if bad.any():
@@ -317,7 +358,7 @@ def _check_finite(X: np.ndarray, spec: dict[str, Any], source: Any, first_row: i
         i = int(np.argmax(bad[:, j]))
         raise DataError(
             f"column {feature_names(spec)[j]!r} of {source} has infinite values "
-            f"(first at data row {first_row + i}); a prediction needs finite numbers"
+            f"(first at data row {row_number(first_row, i)}); a prediction needs finite numbers"
         )
 
 

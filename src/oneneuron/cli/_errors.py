@@ -13,6 +13,7 @@ import sys
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from ..modelfile import ModelFileError
@@ -121,8 +122,43 @@ def user_warnings() -> Iterator[None]:
         yield
 
 
+#: The file and folder names the command was given (DATA, MODEL, --out, --report):
+#: :func:`cli_terms` never rewrites them, nor a path inside such a folder.
+_USER_PATHS: ContextVar[tuple[str, ...]] = ContextVar("_USER_PATHS", default=())
+
+
+@contextmanager
+def user_paths(paths: Iterable[Any]) -> Iterator[None]:
+    """Within: ``paths`` (and paths inside them) are shown as given by every message that
+    :func:`cli_terms` rewrites (a folder ``alpha=3`` is no ``--alpha 3``)."""
+    given = tuple(sorted({str(p) for p in paths if p is not None and str(p)}, key=len))
+    token = _USER_PATHS.set(given[::-1])  # the longest first: a path inside another
+    try:
+        yield
+    finally:
+        _USER_PATHS.reset(token)
+
+
 def cli_terms(text: str) -> str:
-    """The estimator's messages with Python keywords in the command line's flags."""
+    """The estimator's messages with Python keywords in the command line's flags.
+
+    The paths the user gave (see :func:`user_paths`) are kept as written, whatever
+    words they hold.
+    """
+    paths: list[str] = []
+
+    def keep(m: re.Match[str]) -> str:
+        paths.append(m[0])
+        return f"\x01{len(paths) - 1}\x01"
+
+    for given in _USER_PATHS.get():  # a whole path, or one inside it (up to a space)
+        whole = rf"(?<![\w./\\-]){re.escape(given)}(?:[/\\][^\s'\"]*)?(?=[\s'\":;,)]|$)"
+        text = re.sub(whole, keep, text)
+    text = _cli_words(text)
+    return re.sub(r"\x01(\d+)\x01", lambda m: paths[int(m[1])], text)
+
+
+def _cli_words(text: str) -> str:
     for py, flag in (
         (
             "drop those rows (missing='drop', CLI --drop-missing) or fill them "
@@ -136,9 +172,17 @@ def cli_terms(text: str) -> str:
             "with --impute, which fills missing features and drops the rows without a label",
         ),
         (  # check_classes_kept
-            "or fill it (missing='mean'|'median'|'most_frequent', CLI --impute)",
-            "or fill it with --impute mean|median|most_frequent",
+            "fill the cells (missing='mean'|'median'|'most_frequent', CLI --impute)",
+            "fill the cells with --impute mean|median|most_frequent",
         ),
+        (
+            "leave such a column out (filled, it would only mark the class: see ImputationWarning)",
+            "leave such a column out with --features (or --formula): filled with --impute, "
+            "it would only mark the class",
+        ),
+        ("(missing='mean')", "(--impute mean)"),
+        ("(missing='median')", "(--impute median)"),
+        ("(missing='most_frequent')", "(--impute most_frequent)"),
         ("missing='drop'", "--drop-missing"),
         (  # fit_parquet's text columns: what --engine dask can do about them
             "; encode them (e.g. one-hot) before fitting",
@@ -154,6 +198,14 @@ def cli_terms(text: str) -> str:
         (
             "write them with a decimal point, or read the file with decimal=','",
             "write them with a decimal point (the command line reads no other)",
+        ),
+        (
+            "write them without, or read the file with thousands=','",
+            "write them without (the command line reads no other form)",
+        ),
+        (
+            "a decimal point, or read the file with thousands=',' or decimal=','",
+            "a decimal point (the command line reads no other form)",
         ),
         ("reference=", "--reference "),
         ("(alpha=0)", "(--alpha 0)"),

@@ -122,7 +122,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
             dropped=dropped,
             missing_hint="or evaluate with --drop-missing",
         ):
-            first = 1 + sum(len(y) for y in parts["y"])
+            first = chunk.index  # the file's data rows (--drop-missing leaves some out)
             parts["y"].append(_target_indices(chunk[target], classes, target, text_target, first))
             parts["p"].append(proba)
             parts["lp"].append(log_proba)
@@ -228,17 +228,20 @@ def _reference_class(label: str | None, classes: np.ndarray) -> Any:
 
 
 def _target_indices(
-    s: Any, classes: np.ndarray, target: str, text: bool, first_row: int
+    s: Any, classes: np.ndarray, target: str, text: bool, first_row: Any
 ) -> np.ndarray:
-    """Class index of each label; unknown or missing labels are errors naming examples."""
+    """Class index of each label; unknown or missing labels are errors naming examples
+    and their data rows (``first_row``: see :func:`~oneneuron.tables.row_number`)."""
     import numpy as np
+
+    from ..tables import row_number
 
     missing = s.isna().to_numpy()
     if missing.any():
         raise DataError(
-            f"target column {target!r} has missing values "
-            f"(first at data row {first_row + int(np.argmax(missing))}); leave those rows "
-            "out with --drop-missing"
+            f"target column {target!r} has missing values (first at data row "
+            f"{row_number(first_row, int(np.argmax(missing)))}); leave those rows out with "
+            "--drop-missing"
         )
     values = s.astype(str).to_numpy(dtype=object) if text else s.to_numpy()
     if not text and values.dtype.kind == "O" and classes.dtype.kind in "iuf":
@@ -255,7 +258,7 @@ def _target_indices(
         where = np.flatnonzero(bad)
         seen: dict[Any, int] = {}
         for i in where:
-            seen.setdefault(values[i], first_row + int(i))
+            seen.setdefault(values[i], row_number(first_row, int(i)))
             if len(seen) == 3:
                 break
         examples = ", ".join(f"{_plain(v)!r} (data row {r})" for v, r in seen.items())

@@ -93,7 +93,7 @@ def run_predict(args: argparse.Namespace) -> int:
         raise UserError(f"--keep names {', '.join(map(repr, twice))} more than once")
     to_stdout = args.out == "-"
     if not to_stdout:
-        check_new_file(args.out, args.force, flag="--out", inputs=inputs)
+        check_new_file(args.out, args.force, flag="--out", inputs=inputs, dash=True)
         output_format(args.out)  # before any reading: the name must say a format
     saved = read_model(args.model)
     spec = input_spec(saved, None)

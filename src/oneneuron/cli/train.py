@@ -125,6 +125,15 @@ def add_parser(sub: Any) -> None:
         "--l1-ratio 1)",
     )
     p.add_argument(
+        "--cv-seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --cv: the seed of the random folds (default 0). Folds are drawn at random, "
+        "stratified by class, not taken in file order: a file's rows are often sorted (by "
+        "date, group or plan), and folds of consecutive rows test on rows unlike the rest",
+    )
+    p.add_argument(
         "--cv-rule",
         choices=["min", "1se"],
         default="min",
@@ -392,6 +401,14 @@ def run_train(args: argparse.Namespace) -> int:
     if pd.api.types.is_float_dtype(y_all):
         values = y_all.to_numpy(dtype=float, na_value=np.nan)
         fraction = np.flatnonzero(np.isfinite(values) & (values != np.trunc(values)))
+        if fraction.size and np.nanmin(values) >= 0.0 and np.nanmax(values) <= 1.0:
+            raise UserError(  # the Python API's advice (sample_weight) in this command's terms
+                f"target column {args.target!r} holds fractions in [0, 1] (e.g. "
+                f"{values[fraction[0]].item()!r} in data row {fraction[0] + 1}), not class "
+                "labels: for proportions of successes out of n trials (R's glm(p ~ x, "
+                "weights = n)), give two rows per group, label 1 with the count n*p and "
+                "label 0 with n*(1-p) in a column that --weights COL reads: the same likelihood"
+            )
         if fraction.size:
             raise UserError(
                 f"target column {args.target!r} holds numbers with a fractional part (e.g. "
@@ -639,6 +656,8 @@ def check_penalty_flags(args: argparse.Namespace) -> None:
     if args.cv is None:
         if args.cv_rule != "min":
             raise UserError("--cv-rule needs --cv K")
+        if args.cv_seed is not None:
+            raise UserError("--cv-seed needs --cv K")
         if args.l1_ratio > 0 and args.alpha is None:  # else an unpenalised fit, silently
             raise UserError("--l1-ratio needs --alpha A (or --cv K to choose alpha)")
         return
@@ -696,10 +715,17 @@ def train_cv(args: argparse.Namespace, table: Any, reference: Any, missing: str)
     from ._progress import Activity
 
     l1 = args.l1_ratio if args.l1_ratio > 0 else 1.0
-    if args.l1_ratio == 0 and not args.quiet:
-        print("note: --cv fits the lasso path (--l1-ratio 1); pass --l1-ratio R for another")
+    if args.l1_ratio == 0:  # a note: on stderr, apart from the results
+        note(args, "--cv fits the lasso path (--l1-ratio 1); pass --l1-ratio R for another")
+    from sklearn.model_selection import StratifiedKFold
+
+    # folds at random (cv.glmnet's foldid), stratified: a file in sorted order would give
+    # folds of consecutive rows, each tested on rows unlike the training ones
+    seed = 0 if args.cv_seed is None else args.cv_seed
+    if not 0 <= seed < 2**32:
+        raise UserError(f"--cv-seed must be in [0, 2**32), not {seed}")
     cv = NeuronClassifierCV(
-        cv=args.cv,
+        cv=StratifiedKFold(args.cv, shuffle=True, random_state=seed),
         l1_ratios=(l1,),
         rule=args.cv_rule,
         fit_intercept=not args.no_intercept,
@@ -732,7 +758,8 @@ def train_cv(args: argparse.Namespace, table: Any, reference: Any, missing: str)
         est = cv.best_estimator_
         print(
             f"cross-validated {len(alphas)} alphas from {alphas[0]:.4g} to {alphas[-1]:.4g} "
-            f"(l1_ratio {l1:g}, {args.cv} folds, log-loss) on {est.n_samples_fit_} rows, "
+            f"(l1_ratio {l1:g}, {args.cv} random folds, seed {seed}, log-loss) on "
+            f"{est.n_samples_fit_} rows, "
             f"{est.coef_.shape[1]} model columns"
         )
         dropped = cv.design_report_.get("dropped")

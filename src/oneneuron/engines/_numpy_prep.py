@@ -18,6 +18,7 @@ from ._record import (
     describe_bad_cell,
     first_bad_cell,
     first_fraction,
+    magnitudes_in_range,
     missing_labels_error,
     one_class_error,
     unit_scale_for_flat_columns,
@@ -56,9 +57,10 @@ def plain_arrays(
     n, d = X.shape
     if n < 1 or d < 1 or (n_features is not None and d != n_features):
         return None
-    with np.errstate(over="ignore"):  # huge finite values may overflow the sum: slow path
-        if check_finite and not np.isfinite(X.sum()):
-            return None
+    if check_finite:
+        with np.errstate(over="ignore"):  # huge finite values may overflow the sum: slow path
+            if not np.isfinite(X.sum()):
+                return None
     if y is not None:
         if type(y) is not np.ndarray or y.ndim != 1 or len(y) != n or y.dtype.kind not in "iubUf":
             return None
@@ -228,11 +230,11 @@ def encode_labels(y: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp], NDAr
         if hi - lo <= max(1024, len(y)):
             shifted = yi - lo if lo else yi
             counts = np.bincount(shifted, minlength=hi - lo + 1)
-            present = counts > 0
-            if present.all():  # labels lo..hi, every one used (0/1 above all)
+            if counts.all():  # labels lo..hi, every one used (0/1 above all)
                 classes = (np.arange(hi - lo + 1) + lo).astype(y.dtype)
                 idx = shifted  # labels 0..K-1 are their own indices: no lookup
             else:
+                present = counts > 0
                 classes = (np.flatnonzero(present) + lo).astype(y.dtype)
                 counts = counts[present]
                 idx = (np.cumsum(present) - 1)[shifted]
@@ -243,7 +245,9 @@ def encode_labels(y: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp], NDAr
     if len(classes) < 2:
         raise one_class_error(classes[0], len(y))
     idx = idx.astype(np.intp, copy=False)
-    if np.may_share_memory(idx, y):  # the caller's labels themselves: a read-only view of them
+    # the caller's labels themselves (a fresh array, base None, shares nothing with them):
+    # a read-only view of them
+    if idx is y or (idx.base is not None and np.may_share_memory(idx, y)):
         idx = idx.view()
         idx.flags.writeable = False
     return classes, idx, counts
@@ -272,7 +276,12 @@ def weighted_feature_stats(
 def _feature_stats(X: Any, s: NDArray[np.float64], center: bool) -> tuple[NDArray, NDArray]:
     n, d = X.shape
     S = float(s.sum())
-    if type(X) is np.ndarray and n < KERNEL_MIN_ROWS and n <= _block_rows(X):
+    # (a dense array's block is _block_rows(X) rows, written out: no test for a sparse one)
+    if (
+        type(X) is np.ndarray
+        and n < KERNEL_MIN_ROWS
+        and n <= max(64, BLOCK_BYTES // (8 * max(1, d)))
+    ):
         mu = np.asarray(X.T @ s, dtype=np.float64) / S  # small: one block (as below)
         dev = np.asarray(X, dtype=np.float64) - mu
         return _finish(mu, (dev * dev).T @ s, S, center)
@@ -421,9 +430,11 @@ def prepare_numpy(
     goes through scikit-learn's ``check_X_y`` (lists, DataFrames, other dtypes,
     CSR). ``feature_names`` are the string column names of a DataFrame.
     """
-    from sklearn.utils.validation import _check_sample_weight, _get_feature_names
+    names = None  # arrays have none (scikit-learn is imported only where it is asked)
+    if type(X) is not np.ndarray:
+        from sklearn.utils.validation import _get_feature_names
 
-    names = None if type(X) is np.ndarray else _get_feature_names(X)  # arrays have none
+        names = _get_feature_names(X)
     # plain arrays: X's finiteness is read off its column statistics below (a NaN or
     # infinity makes them non-finite), which saves the separate read of X.sum()
     fast = plain_arrays(X, y, check_finite=False) if y is not None else None
@@ -440,10 +451,17 @@ def prepare_numpy(
     if sample_weight is None:  # the common case, without the general checks' overhead
         sw = unit_weights(X.shape[0])  # no n-sized array
     else:
+        from sklearn.utils.validation import _check_sample_weight
+
         try:
             sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
         except ValueError:  # NaN, infinity, all zeros: in the words of every engine
-            w = np.asarray(sample_weight, dtype=np.float64)
+            try:
+                w = np.asarray(sample_weight, dtype=np.float64)
+            except (TypeError, ValueError):  # text: NumPy's words would name no argument
+                raise ValueError(
+                    "sample_weight must be numbers, one non-negative weight per row of X"
+                ) from None
             if w.shape == (X.shape[0],):
                 check_weights(w)
             raise
@@ -461,9 +479,10 @@ def prepare_numpy(
     # weighted by the full row weight s (class weights are sample weights); computed
     # without standardisation too, to refuse columns whose squares overflow
     mean, scale = weighted_feature_stats(X, s)
-    if fast is not None and not (np.isfinite(mean).all() and np.isfinite(scale).all()):
-        _check_X_y(X, y)  # NaN or infinity in X: scikit-learn's error (else: huge values)
-    check_magnitudes(mean, scale, X.dtype, names, lambda j: _column_max(X, j))
+    if not magnitudes_in_range(mean, scale, X.dtype):  # (the common case: finite, in range)
+        if fast is not None and not (np.isfinite(mean).all() and np.isfinite(scale).all()):
+            _check_X_y(X, y)  # NaN or infinity in X: scikit-learn's error (else: huge values)
+        check_magnitudes(mean, scale, X.dtype, names, lambda j: _column_max(X, j))
     feature_stats = (mean, scale)
     if not standardize:
         mean, scale = np.zeros(X.shape[1]), np.ones(X.shape[1])

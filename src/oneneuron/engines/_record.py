@@ -382,6 +382,27 @@ def check_resolved_integers(
     )
 
 
+def magnitudes_in_range(mean: NDArray, scale: NDArray, dtype: Any) -> bool:
+    """Whether every column's ``|mean|`` and spread lie within ``[floor, limit / 2]``
+    (:func:`smallest_magnitude`, :func:`magnitude_limit`), so that ``floor <= rms <= limit``
+    and all are finite (a NaN anywhere fails): then :func:`check_magnitudes` has nothing
+    to say and the statistics need no test for NaN. False without columns.
+
+    Examples
+    --------
+    >>> magnitudes_in_range(np.array([0.5]), np.array([2.0]), np.float64)
+    True
+    >>> magnitudes_in_range(np.array([np.nan]), np.array([2.0]), np.float64)
+    False
+    """
+    if not mean.size:
+        return False
+    am = np.abs(mean)
+    floor, top = smallest_magnitude(), 0.5 * magnitude_limit(dtype)
+    low = am.min() >= floor and scale.min() >= floor
+    return bool(low and am.max() <= top and scale.max() <= top)
+
+
 def check_magnitudes(
     mean: NDArray, scale: NDArray, dtype: Any, names: Any = None, column_max: Any = None
 ) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import scipy.linalg
@@ -53,6 +55,62 @@ def newton_direction(H: Array, g: Array) -> tuple[Array, float]:
     return -g, np.inf
 
 
+#: When the full Newton step fails the line search, the first shorter trial moves the
+#: coefficients by at most this much (:func:`~oneneuron.solvers._base.relative_step`,
+#: standardised units): see :func:`shorter_step`.
+RESCUE_STEP = 10.0
+
+
+def shorter_step(
+    evaluate: Callable[[Array], tuple[Any, ...]],
+    theta: Array,
+    p: Array,
+    f: float,
+    slope: float,
+    measure: float,
+    noise: float = 0.0,
+) -> tuple[float, tuple[Any, ...]] | None:
+    """A step length ``t < 1`` along ``p`` after the full step failed the line search.
+
+    ``evaluate(point)`` returns a tuple whose first entry is the objective there;
+    the step length and that tuple come back, or None when 40 halvings find no
+    ``f(theta + t p) <= f + 1e-4 t slope`` (nor a change within ``noise``).
+    ``measure`` is ``relative_step`` of ``p``. The first trial is ``t = 1/2``,
+    or shorter where that would move the coefficients by more than
+    :data:`RESCUE_STEP`: where every probability is 0 or 1 (a start far from the
+    data: an offset of large values, a warm start from a separated fit) the
+    Hessian underflows to about ``exp(-|z|)``, the Newton step is ``1e20`` and
+    more, and halvings alone (40 of them, a factor ``1e12``) never came back into
+    the region where the objective falls. When that shortened first trial holds,
+    the step doubles while the objective keeps falling (loss-only passes; the
+    objective there is about linear, so the next Newton iteration would need many
+    such steps), but never past ``t = 1/2``. A full step that holds is never
+    shortened: a far optimum is reached at Newton's pace.
+    """
+
+    def holds(value: float, t: float) -> bool:
+        return bool(np.isfinite(value)) and (
+            value <= f + 1e-4 * t * slope or abs(value - f) <= noise
+        )
+
+    t = min(0.5, RESCUE_STEP / measure) if measure > 0 else 0.5
+    rescued = t < 0.5
+    for _ in range(40):
+        out = evaluate(theta + t * p)
+        if holds(out[0], t):
+            break
+        t *= 0.5
+        rescued = False
+    else:
+        return None
+    while rescued and 2.0 * t <= 0.5:  # the shortened trial held: a longer one may too
+        longer = evaluate(theta + 2.0 * t * p)
+        if not (holds(longer[0], 2.0 * t) and longer[0] <= out[0]):
+            break
+        t, out = 2.0 * t, longer
+    return t, out
+
+
 def newton(
     problem: Problem,
     theta0: Array,
@@ -78,7 +136,8 @@ def newton(
     ``t = 1`` is tried with the gradient-and-Hessian pass the next iteration needs
     (so an accepted full step costs one pass); if the Armijo condition
     ``f(theta + t p) <= f(theta) + 1e-4 t g.p`` fails, ``t`` halves with
-    loss-only passes until it holds. Near the optimum, where the change of ``f``
+    loss-only passes until it holds (from a first trial no longer than
+    :data:`RESCUE_STEP`, see :func:`shorter_step`). Near the optimum, where the change of ``f``
     is below its round-off, the full step is taken.
 
     ``gauge`` is a PSD matrix added to ``H`` (never to the objective) that fixes
@@ -126,16 +185,12 @@ def newton(
         if math.isfinite(f1) and (f1 <= f + 1e-4 * slope or abs(f1 - f) <= noise):
             theta, f, g, H = theta + p, f1, g1, H1
         else:
-            t = 0.5
-            for _ in range(40):
-                f_new = problem.loss(theta + t * p)
-                if np.isfinite(f_new) and f_new <= f + 1e-4 * t * slope:
-                    break
-                t *= 0.5
-            else:
+            found = shorter_step(lambda v: (problem.loss(v),), theta, p, f, slope, measure)
+            if found is None:
                 converged = at_float_floor(-0.5 * slope, f, n_terms(problem))
                 message = "line search found no decrease: " + FLOOR_MESSAGE.format(-0.5 * slope)
                 break
+            t = found[0]
             theta = theta + t * p
             f, g, H = problem.gradient_hessian(theta)
         n_iter += 1

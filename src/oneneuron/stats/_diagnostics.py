@@ -34,6 +34,7 @@ from numpy.typing import NDArray
 
 from ..exceptions import UnknownCategoryWarning
 from ..functions import log_sigmoid, sigmoid
+from ._effects import row_weights
 from ._fit import (
     independent_columns,
     relaxed_view,
@@ -194,9 +195,7 @@ def diagnostics(
         )
     y01 = (labels == model.classes_[1]).astype(np.float64)
     n = Xd.shape[0]
-    w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-    if w.shape != (n,) or np.any(w < 0):
-        raise ValueError("sample_weight must be one non-negative weight per row")
+    w = row_weights(sample_weight, n)
     w = with_class_weights(model, y01.astype(np.intp), w)  # as the fit weighed the rows
     if hasattr(Xd, "tocsr"):
         return influence_table(z, y01, Xd, w, model.fit_intercept, index)

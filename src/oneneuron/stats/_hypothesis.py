@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -273,16 +274,33 @@ def parse_constraints(hypothesis: str, terms: list[str]) -> tuple[NDArray, NDArr
     return np.asarray(rows), np.asarray(rhs)
 
 
-def wald_test(result: Any, hypothesis: str) -> ChiSquareTest:
+def _hypothesis_text(hypothesis: Any) -> str:
+    """A hypothesis as one comma-separated text: itself, or a list's restrictions joined."""
+    if isinstance(hypothesis, str):
+        return hypothesis
+    if (
+        isinstance(hypothesis, list | tuple)
+        and hypothesis
+        and all(isinstance(h, str) for h in hypothesis)
+    ):
+        return ", ".join(hypothesis)
+    raise ValueError(
+        "hypothesis must be a text of restrictions (e.g. 'x1 = x2, x3 = 0') or a list of "
+        f"such texts; got {hypothesis!r:.60}"
+    )
+
+
+def wald_test(result: Any, hypothesis: str | Sequence[str]) -> ChiSquareTest:
     """Wald chi-squared test of linear restrictions on the coefficient table's terms.
 
     Parameters
     ----------
     result : InferenceResult or NeuronClassifier
         A fit with a covariance (its ``cov_type`` is used).
-    hypothesis : str
+    hypothesis : str or sequence of str
         Comma-separated restrictions over the term names, e.g. ``"x1 = x2"``,
-        ``"x1 = 0, x2 = 0"``, ``"x1 + 2*x2 = 1"``. With K > 2 classes every
+        ``"x1 = 0, x2 = 0"``, ``"x1 + 2*x2 = 1"``; or a list of them, tested
+        jointly (``["x1 = 0", "x2 = 0"]``, as patsy's constraints). With K > 2 classes every
         restriction is applied to each class's block (reference
         parameterisation), jointly: ``df`` is (K - 1) times the number of rows;
         or, where the hypothesis names terms of one class as ``term[class]``
@@ -305,6 +323,7 @@ def wald_test(result: Any, hypothesis: str) -> ChiSquareTest:
     >>> print(clf.wald_test("score1 = score2"))
     wald test: chi2(1) = 0.0384137, p = 0.8446
     """
+    hypothesis = _hypothesis_text(hypothesis)
     res = _likelihood_part(result)
     res.check_available()
     B = res.coef.shape[0]

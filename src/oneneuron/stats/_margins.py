@@ -63,6 +63,8 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import stats
 
+from ._effects import check_level, row_weights
+
 AT = ("overall", "mean")
 
 
@@ -150,11 +152,10 @@ def marginal_effects(
     """
     if at not in AT:
         raise ValueError(f"at must be one of {AT}, got {at!r}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
+    level = check_level(level)
     X = np.asarray(X, dtype=np.float64)
     dummies = np.all((X == 0) | (X == 1), axis=0) if dummy else None
-    w = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
+    w = row_weights(sample_weight, X.shape[0])
     if at == "mean":
         X = (w @ X / np.sum(w))[None, :]
         offset = None if offset is None else np.atleast_1d(w @ offset / np.sum(w))
@@ -398,9 +399,7 @@ def variable_effects(
     if at not in AT:
         raise ValueError(f"at must be one of {AT}, got {at!r}")
     n = len(next(iter(design.values(table).values()))) if design.columns else 0
-    w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-    if w.shape != (n,):
-        raise ValueError(f"sample_weight must have one value per row ({n}), got {w.shape}")
+    w = row_weights(sample_weight, n)
     if offset is not None and at == "mean":
         offset = np.atleast_1d(w @ offset / np.sum(w))
     labels, contrasts, w = variable_contrasts(design, table, at, w, dummy)
@@ -436,8 +435,7 @@ def margeff_table(
     value per row of ``X``, added to every logit (at the mean: its mean).
     """
     result.check_available()
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
+    level = check_level(level)
     if design is not None:
         features, eff, se = variable_effects(
             result.coef,

@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 from scipy import optimize, stats
 
 from ..functions import log_sigmoid, sigmoid
+from ._effects import check_level, row_offset, row_weights
 from ._firth import firth_newton
 from ._fit import relaxed_view, training_rows, with_class_weights
 
@@ -126,17 +127,16 @@ def profile_intervals(
         raise ValueError(
             f"profile intervals need an unpenalised fit (alpha=0); this one has alpha={res.alpha:g}"
         )
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
+    level = check_level(level)
     res.check_available()
     Xv = model._validate_predict(X)
     Xd = np.asarray(Xv.todense() if hasattr(Xv, "todense") else Xv, dtype=np.float64)
     n = Xd.shape[0]
     y01 = (np.asarray(y) == model.classes_[1]).astype(np.float64)
-    w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-    off = np.zeros(n) if offset is None else np.asarray(offset, dtype=np.float64)
-    if y01.shape != (n,) or w.shape != (n,) or off.shape != (n,):
-        raise ValueError(f"y, sample_weight and offset must have one value per row of X ({n})")
+    w = row_weights(sample_weight, n)
+    off = np.zeros(n) if offset is None else row_offset(offset, n)
+    if y01.shape != (n,):
+        raise ValueError(f"y must have one label per row of X ({n})")
     w = with_class_weights(model, y01.astype(np.intp), w)  # as the fit weighed the rows
     Xt = np.column_stack([np.ones(n), Xd]) if model.fit_intercept else Xd
     beta_hat = np.asarray(res.coef[0], dtype=np.float64)

@@ -16,7 +16,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..lazy import lazy_attributes
-from ._vocab import COMPRESSION, IMPUTE, MAX_CATEGORIES, PANDAS_INDEX_NAME, DataError
+from ._vocab import (
+    COMPRESSION,
+    IMPUTE,
+    MAX_CATEGORIES,
+    PANDAS_INDEX_NAME,
+    DataError,
+    row_number,
+)
 
 if TYPE_CHECKING:
     from ._design import (
@@ -59,7 +66,7 @@ if TYPE_CHECKING:
         unnamed_columns,
         whole_number_columns,
     )
-    from ._write import OutputTable, atomic_write_text, output_format, publish
+    from ._write import OutputTable, atomic_write_text, output_format, publish, special_file
 
 #: Names that need pandas, imported on first use (the command line starts without them).
 _LAZY = {
@@ -85,7 +92,9 @@ _LAZY = {
         ],
         "_read",
     ),
-    **dict.fromkeys(["OutputTable", "atomic_write_text", "output_format", "publish"], "_write"),
+    **dict.fromkeys(
+        ["OutputTable", "atomic_write_text", "output_format", "publish", "special_file"], "_write"
+    ),
     **dict.fromkeys(["PARQUET_SUFFIXES", "ParquetPart", "parquet_files"], "_parquet"),
     **dict.fromkeys(
         [
@@ -126,6 +135,7 @@ __all__ = [
     "MAX_CATEGORIES",
     "PANDAS_INDEX_NAME",
     "DataError",
+    "row_number",
     "Design",
     "DesignSpec",
     "MISSING",
@@ -148,6 +158,7 @@ __all__ = [
     "EncodeReport",
     "OutputTable",
     "atomic_write_text",
+    "special_file",
     "check_input_spec",
     "check_stray_text",
     "data_format",

@@ -54,8 +54,13 @@ allow-listed transforms are :data:`TRANSFORMS` (also in R's spelling, ``log(x)``
 compared with a number (``I(ptl > 0)``, ``>=``, ``<``, ``<=``, ``==``, ``!=``),
 ``center(x)`` and ``scale(x)`` with their training statistics, ``C()`` of a text or
 categorical column, and interactions (products). A formula using anything else
-(``poly``, ``bs``, ``C()`` of a numeric column, ...) still fits and predicts in
-memory, but cannot be saved to a model file (the message says which term). Such a
+(``poly``, ``bs``, ``C()`` with a contrast or levels argument, a numeric column
+both as ``C(x)`` and as a number, ...) still fits and predicts in memory, but cannot
+be saved to a model file (the message says which term). ``C(x)`` of a numeric column
+the formula uses only so (R's ``factor(x)``) is that column as a categorical of its
+numbers (levels in the numbers' order, the first the reference, as formulaic and R
+order them): the same model, and it saves; at predict, a number equal to a level is
+that level (``2.0`` is level ``"2"``). Such a
 term is evaluated by formulaic at prediction time too; what it cannot evaluate on
 the new rows is one ``ValueError`` naming the term and the cause. A
 B-spline ``bs(x, ...)`` is defined on its training range only (formulaic refuses to
@@ -83,7 +88,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._vocab import MAX_CATEGORIES, DataError
+from ._vocab import MAX_CATEGORIES, DataError, row_number
 
 __all__ = [
     "DesignSpec",
@@ -172,7 +177,13 @@ def batch_as_table(X: Any) -> Any:
     """A pyarrow RecordBatch as the one-batch pyarrow Table it is (sharing its buffers);
     anything else unchanged. Tables are recognised by :func:`is_table`; the estimators
     pass what they are given through this first, so a RecordBatch gives the same model,
-    names and predictions as the Table (or pandas DataFrame) it holds."""
+    names and predictions as the Table (or pandas DataFrame) it holds. A dict (of
+    columns, as ``pandas.DataFrame`` takes one) is refused with that remedy: NumPy
+    would read it as one object and fail on it in its own words."""
+    if isinstance(X, dict) and not type(X).__module__.startswith("scipy"):  # dok_matrix is one
+        raise ValueError(
+            "X is a dict; pass a table of its columns, pandas.DataFrame(X), or an array"
+        )
     if type(X).__module__.startswith("pyarrow") and type(X).__name__ == "RecordBatch":
         import pyarrow as pa
 
@@ -670,6 +681,17 @@ def numbers_as_text(s: pd.Series, cell: Any = None) -> str | None:
     if (maybe[codes] | ~bad).mean() < NUMERIC_SHARE:
         return None
     candidates = texts[maybe]
+    # comma-grouped numbers (1,234 and 1,234,567): thousands separators as soon as one
+    # cell cannot be a decimal comma; when every one could (one comma, three digits
+    # after it), the message names both readings
+    grouped = np.zeros(len(texts), dtype=bool)
+    grouped[maybe] = candidates.str.fullmatch("[-+]?" + _GROUPED).to_numpy(dtype=bool)
+    if grouped.any() and (grouped[codes] | ~bad).mean() >= NUMERIC_SHARE:
+        single = grouped & texts.str.fullmatch(r"[-+]?\d{1,3},\d{3}").to_numpy(dtype=bool)
+        sure = grouped & ~single
+        form = (sure if sure.any() else single)[codes]
+        example = texts.iloc[codes[int(np.argmax(form))]]
+        return (_FORMATS[0][1] if sure.any() else _EITHER_COMMA).format(example=example)
     for pattern, why in _FORMATS:
         form_text = np.zeros(len(texts), dtype=bool)
         form_text[maybe] = candidates.str.fullmatch(pattern).to_numpy(dtype=bool)
@@ -682,6 +704,11 @@ def numbers_as_text(s: pd.Series, cell: Any = None) -> str | None:
 
 
 _FORM_START = r"[-+\s(.\d$€£¥₹]|USD|EUR|GBP"
+_EITHER_COMMA = (
+    "holds numbers written with thousands separators or a decimal comma (e.g. "
+    "{example!r}: three digits after the one comma in every cell); write them as plain "
+    "numbers with a decimal point, or read the file with thousands=',' or decimal=','"
+)
 
 
 _NUMBER = r"(\d+(\.\d*)?|\.\d+)"
@@ -896,6 +923,7 @@ class DesignSpec:
             raise ValueError(f"encoding must be 'reference' or 'full', not {encoding!r}")
         reference = dict(reference or {})
         df = _bytes_as_text(_text_names(as_pandas(table)))
+        given = df  # before any row is dropped (a numeric C(col) is refitted from it)
         lhs, rhs = None, None
         if formula is not None:
             lhs, rhs, used = _parse_formula(formula, list(df.columns))
@@ -1042,6 +1070,20 @@ class DesignSpec:
                 spec.unsaved, spec._references = None, None
                 raw = spec._clean(df, report)
                 X = spec._fit_formula(raw, rhs, intercept, sparse)
+            coded = _coded_only_as_categories(spec) if spec.unsaved is not None else []
+            if coded:  # C(dose) of a numeric column only: the Categorical of its numbers
+                return cls.fit_transform(
+                    _as_categories(given, coded),
+                    formula=formula,
+                    target=target,
+                    columns=columns,
+                    reference=reference,
+                    encoding=encoding,
+                    missing=missing,
+                    intercept=intercept,
+                    sample_weight=sample_weight,
+                    sparse=sparse,
+                )
         y = None if target is None else df[target].to_numpy()
         report["rows"] = len(df)
         return spec, Design(X, spec.names, y, keep, report)
@@ -1143,7 +1185,9 @@ class DesignSpec:
         ``report["unknown"]`` (``{column: [rows, example]}``).
         ``first_row`` numbers the table's first row in messages (default 0: rows
         are 0-based positions, as in the messages about NumPy input; the command
-        line gives chunks their 1-based data rows), ``source`` names the table.
+        line gives chunks their 1-based data rows), or lists each row's number (rows
+        left out before: see :func:`~oneneuron.tables.row_number`); ``source`` names
+        the table.
 
         Examples
         --------
@@ -1226,14 +1270,17 @@ class DesignSpec:
         them in the training table, in its order, and the reference (a treatment
         contrast's base, ``C(dose, Treatment(reference=2))``; otherwise the first
         level). None where the column is not coded so, or also enters as a number
-        (``dose + C(dose)``: no one discrete change describes it).
+        (``dose + C(dose)``: no one discrete change describes it), and for plain
+        ``C(dose)`` alone, which the spec holds as a categorical column.
 
         Examples
         --------
         >>> import pandas as pd
         >>> df = pd.DataFrame({"x": [0.1, 0.4, 0.2, 0.9], "dose": [1, 2, 3, 1]})
-        >>> DesignSpec.fit(df, formula="~ x + C(dose)").numeric_categories("dose")
-        ([1, 2, 3], 1)
+        >>> DesignSpec.fit(df, formula="~ x + C(dose, Treatment(2))").numeric_categories("dose")
+        ([1, 2, 3], 2)
+        >>> DesignSpec.fit(df, formula="~ x + C(dose)").numeric_categories("dose") is None
+        True
         >>> DesignSpec.fit(df, formula="~ x + dose + C(dose)").numeric_categories("dose") is None
         True
         """
@@ -1406,7 +1453,8 @@ class DesignSpec:
                 codes, strs = _level_codes(s, na, col["levels"], fill)
                 unknown = (codes < 0) & ~na if fill is None else codes < 0
                 if unknown.any():
-                    _check_still_categories(s, na, name, col["levels"], source)
+                    matched = bool((codes[~na] >= 0).any())  # some cells are levels
+                    _check_still_categories(s, na, name, col["levels"], source, matched)
                     n, ex = int(unknown.sum()), _unknown_example(strs, unknown, col["levels"])
                     prev = report.setdefault("unknown", {}).get(name)
                     report["unknown"][name] = [
@@ -1423,7 +1471,7 @@ class DesignSpec:
                 num = pd.to_numeric(s, errors="coerce")
                 bad = num.isna().to_numpy() & ~na
                 if bad.any():
-                    why = numbers_as_text(s, lambda i: f"row {first_row + i}")
+                    why = numbers_as_text(s, lambda i: f"row {row_number(first_row, i)}")
                     shown = (
                         f"it {why}"
                         if why and why.startswith("holds ")
@@ -1443,7 +1491,7 @@ class DesignSpec:
             if inf.any():
                 raise DataError(
                     f"column {name!r} of {source} has infinite values (first at row "
-                    f"{first_row + int(np.argmax(inf))}); a model needs finite numbers"
+                    f"{row_number(first_row, int(np.argmax(inf)))}); a model needs finite numbers"
                 )
             coded = self.numeric_categories(name) if kind == "numeric" else None
             if coded is not None:  # C(dose): a value not seen in training is the reference
@@ -1573,7 +1621,7 @@ class DesignSpec:
         if not np.all(np.isfinite(X)):
             j = int(np.flatnonzero(~np.isfinite(X).all(axis=0))[0])
             i = int(np.flatnonzero(~np.isfinite(X[:, j]))[0])
-            raise self._not_finite(j, first_row + i)
+            raise self._not_finite(j, row_number(first_row, i))
         return X
 
     def _not_finite(self, j: int, row: int) -> DataError:
@@ -1689,7 +1737,7 @@ class DesignSpec:
         bad = ~np.isfinite(vals)
         if bad.any():
             j = int(cols[bad].min())
-            raise self._not_finite(j, first_row + int(rows[bad & (cols == j)].min()))
+            raise self._not_finite(j, row_number(first_row, int(rows[bad & (cols == j)].min())))
         index = np.int32 if max(len(vals), n, p) < 2**31 - 1 else np.int64
         X = sp.coo_matrix((vals, (rows.astype(index), cols.astype(index))), shape=(n, p)).tocsr()
         X.sort_indices()  # (tocsr sorts them already: no work)
@@ -1872,11 +1920,11 @@ class DesignSpec:
             col = cols[_strip_c(part[:split])]
             if col["kind"] != "categorical":
                 name = col["name"]
-                raise ValueError(
+                raise ValueError(  # plain C(col) alone is refitted as the categorical
                     f"the formula term {part!r} codes the numeric column {name!r} as "
-                    "categories, which a model file cannot store: make the column a pandas "
-                    f"Categorical, data[{name!r}] = pd.Categorical(data[{name!r}]) (the same "
-                    f"model, levels in the numbers' order; it saves; CLI --categorical {name})"
+                    "categories while the formula also uses it as a number, which a model "
+                    f"file cannot store: copy the column under another name for one of the "
+                    "two uses"
                 )
             if level not in col["levels"]:
                 raise ValueError(f"term {part!r} is not a level of a categorical column")
@@ -2406,7 +2454,12 @@ HANDFUL = 5
 
 
 def _check_still_categories(
-    s: pd.Series, na: np.ndarray, name: str, levels: list[str], source: str
+    s: pd.Series,
+    na: np.ndarray,
+    name: str,
+    levels: list[str],
+    source: str,
+    matched: bool = False,
 ) -> None:
     """Refuse numbers at predict in a column that was text (categories) in training.
 
@@ -2433,7 +2486,9 @@ def _check_still_categories(
             return
     numeric_levels = any(reads_as_number(lv) for lv in levels)
     if numeric_levels and (
-        len(present) < HANDFUL or pd.Index(levels).isin([_text(v) for v in present.unique()]).any()
+        len(present) < HANDFUL
+        or matched  # some cells are levels (as text, or the same numbers: 2.0 is "2")
+        or pd.Index(levels).isin([_text(v) for v in present.unique()]).any()
     ):
         return
     example = _text(present.iloc[0])
@@ -2478,7 +2533,7 @@ def _level_codes(s: pd.Series, na: np.ndarray, levels: list[str], fill: Any) -> 
         cats = np.array([_text(c) for c in s.cat.categories] + [fill], dtype=object)
         cat_codes = s.cat.codes.to_numpy()
         cat_codes = np.where(cat_codes < 0, len(cats) - 1, cat_codes)  # missing: the fill
-        codes = index.get_indexer(cats)[cat_codes]
+        codes = _as_numeric_levels(index.get_indexer(cats), cats, levels)[cat_codes]
         return codes, cats[cat_codes]
     strs = np.array(
         [None if m else _text(v) for v, m in zip(s.tolist(), na, strict=True)],
@@ -2486,7 +2541,87 @@ def _level_codes(s: pd.Series, na: np.ndarray, levels: list[str], fill: Any) -> 
     )
     if fill is not None:
         strs[na] = fill
-    return index.get_indexer(strs), strs
+    return _as_numeric_levels(index.get_indexer(strs), strs, levels), strs
+
+
+def _coded_only_as_categories(spec: DesignSpec) -> list[str]:
+    """The numeric columns a fitted formula uses only as plain ``C(col)`` (no contrast
+    or levels argument, never as a number): R's ``factor(col)``, whose model is that of
+    the column as a categorical of its numbers (levels in the numbers' order, the first
+    the reference, as formulaic orders them). Such a model can be saved."""
+    model_spec = getattr(spec, "_formulaic", None)
+    if model_spec is None:
+        return []
+    names = [c["name"] for c in spec.columns]
+    out = []
+    for col in spec.columns:
+        name = col["name"]
+        if col["kind"] != "numeric" or spec.numeric_categories(name) is None:
+            continue
+        exprs = [str(e) for e in model_spec.encoder_state if name in _names_in(str(e), names)]
+        if exprs and all(e in (f"C({name})", f"C(`{name}`)") for e in exprs):
+            out.append(name)
+    return out
+
+
+def _as_categories(df: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """A copy of ``df`` with each column of ``names`` (numbers) a pandas Categorical of
+    its values, whole numbers as integers (levels ``"2"``, not ``"2.0"``, as formulaic
+    names them); missing cells stay missing."""
+    out = df.copy()
+    for name in names:
+        x = pd.to_numeric(out[name], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        seen = x[~np.isnan(x)]
+        values = pd.Series(x, index=out.index)
+        if np.all(seen == np.round(seen)) and np.all(np.abs(seen) < 2**53):
+            values = values.astype("Int64")
+        out[name] = pd.Categorical(values)
+    return out
+
+
+def _canonical_number(text: str) -> float | None:
+    """The number a level is written as, where it is its canonical form (``"2"``,
+    ``"2.0"``, ``"0.5"``), else None (``"02"``, ``"1e3"``, words: codes, not numbers)."""
+    try:
+        v = float(text)
+    except (TypeError, ValueError):
+        return None
+    forms = {repr(v), str(v)} | ({str(int(v))} if v.is_integer() else set())
+    return v if text in forms else None
+
+
+def _as_numeric_levels(codes: Any, texts: Any, levels: list[str]) -> Any:
+    """``codes`` with each unmatched cell that is a number equal to exactly one level
+    written as a number given that level: ``2.0`` (pandas makes whole numbers floats once
+    a cell is missing) or ``"2.0"`` is level ``"2"``. Codes written with leading zeros
+    (``"01"``) are not numbers here (see :func:`_canonical_number`): ``1`` is not ``"01"``."""
+    miss = codes < 0
+    if not miss.any():
+        return codes
+    numbers: dict[float, list[int]] = {}
+    for k, lv in enumerate(levels):
+        v = _canonical_number(lv)
+        if v is not None:
+            numbers.setdefault(v, []).append(k)
+    if not numbers:
+        return codes
+    unmatched = np.flatnonzero(miss & np.array([t is not None for t in texts], dtype=bool))
+    if not unmatched.size:
+        return codes
+    distinct, where = np.unique(
+        np.asarray(texts, dtype=object)[unmatched].astype(str), return_inverse=True
+    )
+    found = np.full(len(distinct), -1, dtype=codes.dtype)
+    for j, t in enumerate(distinct):
+        try:
+            ks = numbers.get(float(t), [])
+        except ValueError:
+            continue
+        if len(ks) == 1:
+            found[j] = ks[0]
+    out = codes.copy()
+    out[unmatched] = found[where]
+    return out
 
 
 def _fill_value(s: pd.Series, kind: str, how: str, w: np.ndarray | None = None) -> Any:
@@ -2528,7 +2663,7 @@ def _missing_message(
     bad: dict[str, np.ndarray], what: str, first_row: int = 0, predicting: bool = False
 ) -> str:
     parts = [
-        f"{c!r} ({int(m.sum())} rows, first at row {int(np.argmax(m)) + first_row})"
+        f"{c!r} ({int(m.sum())} rows, first at row {row_number(first_row, int(np.argmax(m)))})"
         for c, m in bad.items()
     ]
     if predicting:  # missing='drop' drops training rows only: a prediction needs every row

@@ -52,6 +52,7 @@ from ._vocab import (  # noqa: F401 (re-exported)
     MAX_CATEGORIES,
     PANDAS_INDEX_NAME,
     DataError,
+    row_number,
 )
 
 
@@ -420,37 +421,38 @@ def _no_short_rows(chunk: pd.DataFrame, path: Any, fmt: str) -> bool:
     column empty, so only a chunk with an empty last column is checked: pyarrow's
     CSV reader (quoting and compression as pandas) then reads the whole file once
     and names the first short row. Returns whether the file was checked.
+
+    The row comes from pyarrow's own message (``Row #N: Expected 4 columns, got 3``),
+    not from an ``invalid_row_handler``: a Python callable inside the reader is freed
+    by whichever Arrow thread drops the reader last, which takes the GIL, and at
+    interpreter exit that killed the process (``terminate called without an active
+    exception``, exit code 134, now and then).
     """
     if chunk.shape[1] == 0 or not chunk.iloc[:, -1].isna().any():
         return False
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    short: list[tuple[int | None, int, int]] = []
-
-    def handler(row: Any) -> str:
-        short.append((row.number, row.actual_columns, row.expected_columns))
-        return "error"  # the first one is enough
-
     first = str(chunk.columns[0])
+    damage = None
     try:
         reader = pcsv.open_csv(
             pa.input_stream(str(path), compression="detect"),
             read_options=pcsv.ReadOptions(use_threads=False),
-            parse_options=pcsv.ParseOptions(
-                delimiter=_sep(fmt), newlines_in_values=True, invalid_row_handler=handler
-            ),
+            parse_options=pcsv.ParseOptions(delimiter=_sep(fmt), newlines_in_values=True),
             convert_options=pcsv.ConvertOptions(
                 include_columns=[first], column_types={first: pa.string()}
             ),
         )
         for _ in reader:
             pass
-    except (pa.ArrowInvalid, OSError, ValueError):
-        pass  # a short row (recorded), or a damage pandas reports in its own words
-    if short:
-        number, got, want = short[0]
-        where = f"data row {number - 1}" if number is not None else "a row"
+    except pa.ArrowInvalid as exc:
+        damage = re.search(r"(?:Row #(\d+): )?Expected (\d+) columns, got (\d+)", str(exc))
+    except (OSError, ValueError):
+        pass  # a damage pandas reports in its own words
+    if damage:
+        number, want, got = damage.groups()
+        where = f"data row {int(number) - 1}" if number is not None else "a row"
         raise DataError(
             f"{path}: {where} has {got} fields but the header has {want} (a cut or "
             "damaged line?); fix the row, or write its missing cells as empty fields"
@@ -972,7 +974,8 @@ def encode(
 ) -> np.ndarray:
     """The float64 feature matrix of ``df`` under ``spec``; counts go to ``report``.
 
-    ``first_row`` is the 1-based data-row number of ``df``'s first row (for messages).
+    ``first_row`` is the 1-based data-row number of ``df``'s first row, or each row's
+    number (for messages; see :func:`~oneneuron.tables.row_number`).
     Rows with problems are still encoded (as zeros); the caller decides to raise.
     """
     n = len(df)
@@ -992,7 +995,9 @@ def encode(
             vals = s.to_numpy(dtype=np.float64, na_value=np.nan)
             if mask.any():
                 if col["fill"] is None:
-                    report.add(report.missing, name, int(mask.sum()), first_row + _first(mask))
+                    report.add(
+                        report.missing, name, int(mask.sum()), row_number(first_row, _first(mask))
+                    )
                 else:
                     vals = np.where(mask, col["fill"], vals)
             X[:, j] = vals
@@ -1002,7 +1007,9 @@ def encode(
         strs = s.astype(object).where(~mask, None)
         if mask.any():
             if col["fill"] is None:
-                report.add(report.missing, name, int(mask.sum()), first_row + _first(mask))
+                report.add(
+                    report.missing, name, int(mask.sum()), row_number(first_row, _first(mask))
+                )
             else:
                 strs = strs.where(~mask, col["fill"])
         codes = pd.Index(cats, dtype=object).get_indexer(strs.map(_to_str))

@@ -6,6 +6,12 @@ is atomic); leaving the block without :meth:`commit` (an error, Ctrl-C) deletes
 it, so no partial output ever remains. Without ``force`` an existing ``path`` is
 never replaced, even if it appears while the table is being written.
 
+An output path that exists but is no regular file (a named pipe, a device such as
+``/dev/full``, a socket; also through a symbolic link) is refused with
+:class:`~oneneuron.tables.DataError`, with or without ``force``: the rename at the end
+would replace the pipe or device itself by a file (as root, even ``/dev/full``).
+Standard output is the command line's ``--out -``.
+
 The temporary file's name is chosen before the file is created, and it is created
 inside the block that removes it, so an interrupt (Ctrl-C, or SIGTERM raised as an
 exception by the command line) arriving at any point leaves nothing behind.
@@ -16,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
@@ -43,6 +50,38 @@ def output_format(path: str | os.PathLike[str]) -> str:
         ) from None
 
 
+def special_file(path: str | os.PathLike[str]) -> str | None:
+    """What ``path`` is where it exists but is neither a regular file nor a folder
+    (``"a named pipe (FIFO)"``, ``"a character device"``, ...), else None; a symbolic
+    link is followed.
+
+    Examples
+    --------
+    >>> special_file("/dev/null"), special_file("no such file")
+    ('a character device', None)
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):  # missing, a dangling link, unreadable: the write says
+        return None
+    kinds = (
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    return next((what for test, what in kinds if test(mode)), None)
+
+
+def _refuse_special(path: str | os.PathLike[str]) -> None:
+    what = special_file(path)
+    if what is not None:
+        raise tab.DataError(
+            f"{path} is {what}, not a file: the output is written to a temporary file "
+            "beside it and renamed into place, which would replace it; name a regular file"
+        )
+
+
 class OutputTable:
     """CSV, TSV or Parquet by extension (no compression); float columns round-trip exactly."""
 
@@ -50,6 +89,7 @@ class OutputTable:
         self.path = Path(path)
         if self.path.is_dir():
             raise tab.DataError(f"output {path} is a folder")
+        _refuse_special(path)
         self.fmt = output_format(path)
         self.force = force
         if self.path.exists() and not force:
@@ -130,6 +170,7 @@ def atomic_write_text(path: Path, text: str, *, overwrite: bool) -> None:
     :class:`FileExistsError` is raised (the final step is a hard link, which
     fails rather than replaces, so there is no window for a race).
     """
+    _refuse_special(path)
     if not overwrite and path.exists():
         raise FileExistsError(f"{path} already exists")
     tmp = _temp_path(path)
@@ -192,6 +233,7 @@ def publish(tmp: Path, path: Path, *, overwrite: bool) -> None:
     The file gets the usual permissions of a new file (mkstemp makes it private).
     """
     os.chmod(tmp, _umask_mode())
+    _refuse_special(path)  # a pipe or device made while the output was written
     if overwrite:
         os.replace(tmp, path)
         return

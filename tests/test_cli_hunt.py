@@ -1,0 +1,264 @@
+"""Command-line defects found by using it with real files (branch hunt_cli).
+
+Every test here failed before its fix (see the commit that added it). Row numbers
+in messages are checked against pandas' own reading of the file (``index + 1`` is
+the data row a user looks up), not against our code.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from _cli import fail, run  # noqa: E402
+
+
+@pytest.fixture
+def data(tmp_path):
+    """d.csv (x1, x2, g, y 0/1, w) and m.json trained on it."""
+    rng = np.random.default_rng(1)
+    n = 60
+    x1, x2 = rng.standard_normal(n), rng.standard_normal(n)
+    y = (x1 + 0.5 * x2 + rng.standard_normal(n) > 0).astype(int)
+    g = rng.choice(["a", "b"], n)
+    df = pd.DataFrame({"x1": x1, "x2": x2, "g": g, "y": y, "w": rng.integers(1, 4, n)})
+    df.to_csv(tmp_path / "d.csv", index=False)
+    return tmp_path
+
+
+@pytest.fixture
+def model(data, capsys):
+    path = data / "m.json"
+    argv = ["train", data / "d.csv", "--target", "y", "--features", "x1", "x2", "g"]
+    assert run([*argv, "--model", path, "-q"], capsys)[0] == 0
+    return path
+
+
+# ------------------------------------------- 1. evaluate --drop-missing: row numbers
+def _holes(data):
+    """d.csv with missing cells in data rows 3, 6 (x1) and 8 (y): the rows dropped."""
+    df = pd.read_csv(data / "d.csv")
+    df.loc[[2, 5], "x1"] = np.nan
+    df["y"] = df["y"].astype("Int64")
+    df.loc[7, "y"] = pd.NA
+    return df
+
+
+def _bad_row(path, column, value):
+    """The data row (1-based, as a user counts below the header) where pandas reads
+    ``value`` in ``column``."""
+    s = pd.read_csv(path)[column]
+    same = s.astype(str).eq(str(value))
+    if not isinstance(value, str):
+        same |= pd.to_numeric(s, errors="coerce").eq(value)
+    return int(np.flatnonzero(same)[0]) + 1
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "flags", "match"),
+    [
+        ("y", 5, [], "does not know"),  # the target's unknown label
+        ("x2", np.inf, [], "infinite"),  # a feature's infinite value
+        ("x2", "abc", [], "numeric"),  # text in a numeric column
+        ("w", -2, ["--weights", "w"], "negative"),  # a weight
+    ],
+)
+def test_drop_missing_names_the_file_rows_not_the_kept_rows(
+    data, model, capsys, column, value, flags, match
+):
+    """After dropped rows, an error names the file's data row, not its place among
+    the rows kept (8 instead of 11 before the fix)."""
+    df = _holes(data)
+    df[column] = df[column].astype(object)
+    df.loc[10, column] = value
+    path = data / "e.csv"
+    df.to_csv(path, index=False)
+    want = _bad_row(path, column, value)
+    assert want == 11
+    err = fail(["evaluate", model, path, "--drop-missing", *flags], capsys, match)
+    assert f"row {want}" in err.splitlines()[-1], err
+
+
+def test_drop_missing_rows_in_a_later_chunk(data, model, capsys):
+    """Chunks of 4 rows: the row numbers still count from the top of the file."""
+    df = _holes(data)
+    df["y"] = df["y"].astype(object)
+    df.loc[10, "y"] = 7
+    path = data / "e.csv"
+    df.to_csv(path, index=False)
+    err = fail(
+        ["evaluate", model, path, "--drop-missing", "--chunk-rows", "4"], capsys, "does not know"
+    )
+    assert "data row 11" in err.splitlines()[-1], err
+
+
+# ------------------------------------------- 3. notes go to stderr, results to stdout
+def test_train_cv_note_goes_to_stderr(data, capsys):
+    """``train --cv K`` printed its note on the lasso path among the results on stdout."""
+    argv = ["train", data / "d.csv", "--target", "y", "--features", "x1", "x2", "--cv", "3"]
+    code, out, err = run([*argv, "--model", data / "cv.json"], capsys)
+    assert code == 0, err
+    assert "note:" not in out, out
+    assert "note: --cv fits the lasso path" in err
+    assert "cross-validated" in out  # the results stay on stdout
+    code, out, err = run([*argv, "--model", data / "cv2.json", "-q"], capsys)
+    assert code == 0 and "note:" not in out + err
+
+
+# ------------------------------------------- 2. outputs that are no files
+def _outputs(data, model, out):
+    """The three commands' argument lists writing ``out``."""
+    return {
+        "train": ["train", data / "d.csv", "--target", "y", "--model", out],
+        "predict": ["predict", model, data / "d.csv", "--out", out],
+        "evaluate": ["evaluate", model, data / "d.csv", "--report", out],
+    }
+
+
+@pytest.mark.parametrize("command", ["train", "predict", "evaluate"])
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_an_output_that_is_a_named_pipe_is_refused(data, model, capsys, command, force):
+    """A FIFO was 'already existing' (and --force replaced the user's pipe by a file)."""
+    import os
+    import stat
+
+    pipe = data / "out.csv"
+    os.mkfifo(pipe)
+    argv = _outputs(data, model, pipe)[command]
+    err = fail([*argv, *force, "-q"], capsys, "named pipe")
+    assert "pass --force" not in err  # no advice that would replace the pipe
+    assert stat.S_ISFIFO(os.lstat(pipe).st_mode)  # the user's pipe is still there
+    assert sorted(p.name for p in data.iterdir()) == ["d.csv", "m.json", "out.csv"]
+
+
+@pytest.mark.parametrize("command", ["train", "predict", "evaluate"])
+def test_an_output_that_is_a_device_is_refused(data, model, capsys, command):
+    """A link to /dev/full with --force: written to a temporary file and renamed over
+    the link, as if a file; a device is no place for an atomic write (as root, /dev/full
+    itself was replaced by the file)."""
+    import os
+
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    link = data / "full.csv"
+    link.symlink_to("/dev/full")
+    argv = _outputs(data, model, link)[command]
+    fail([*argv, "--force", "-q"], capsys, "character device")
+    assert os.readlink(link) == "/dev/full"
+
+
+def test_python_writers_refuse_a_named_pipe(tmp_path):
+    """The Python API's writers too (save with overwrite=True replaced the pipe)."""
+    import os
+    import stat
+
+    import oneneuron
+
+    X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    est = oneneuron.NeuronClassifier(alpha=1.0).fit(X, [0, 0, 1, 1])
+    pipe = tmp_path / "m.json"
+    os.mkfifo(pipe)
+    with pytest.raises(ValueError, match="named pipe"):
+        oneneuron.save(est, pipe, overwrite=True)
+    assert stat.S_ISFIFO(os.lstat(pipe).st_mode)
+
+
+# ------------------------------------------- 4. the abort at exit (exit code 134)
+def test_the_short_row_check_hands_arrow_no_python_callback(tmp_path, monkeypatch):
+    """The cause of 'terminate called without an active exception' (exit 134, about one
+    run in 17 of ``evaluate`` on a table with an empty last cell): the short-row check
+    gave pyarrow's streaming CSV reader a Python ``invalid_row_handler``; the reader's
+    last reference is dropped by a read-ahead callback on one of Arrow's I/O threads,
+    which must take the GIL to free the handler, and during interpreter shutdown that
+    thread is killed inside a C++ destructor (a core dump showed it). Without a
+    Python object in the reader, Arrow's threads never need the GIL."""
+    import pyarrow.csv as pcsv
+
+    from oneneuron.tables import _read
+
+    given = []
+    real = pcsv.ParseOptions
+
+    def spy(*args, **kwargs):
+        given.append(kwargs.get("invalid_row_handler"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pcsv, "ParseOptions", spy)
+    path = tmp_path / "short.csv"
+    path.write_text('a,b,c\n1,2,3\n"q\nr",5,6\n7,8,\n4,5\n')
+    chunk = pd.read_csv(path, index_col=False)
+    with pytest.raises(_read.DataError, match="data row 4 has 2 fields but the header has 3"):
+        _read._no_short_rows(chunk, path, "csv")
+    assert given and all(h is None for h in given)
+    path.write_text("a,b,c\n1,2,3\n7,8,\n")  # an empty last cell: no damage
+    assert _read._no_short_rows(pd.read_csv(path), path, "csv") is True
+
+
+# ------------------------------------------- 5. cli_terms leaves the user's paths alone
+@pytest.mark.parametrize("folder", ["alpha=3", "learning_rate", "max_iter", "solver='x'"])
+def test_error_messages_keep_the_paths_as_given(data, model, capsys, folder):
+    """A folder named like a Python keyword was rewritten into a flag in the message
+    ('data file --alpha=3/nope.csv does not exist')."""
+    (data / folder).mkdir()
+    missing = data / folder / "nope.csv"
+    err = fail(["predict", model, missing, "--out", data / "p.csv"], capsys, "does not exist")
+    assert str(missing) in err, err
+    (data / folder / "d.csv").write_bytes((data / "d.csv").read_bytes())
+    table = data / folder / "d.csv"
+    err = fail(["train", table, "--target", "nope", "--model", data / "n.json"], capsys, "lacks")
+    assert str(table) in err, err
+
+
+def test_short_path_names_do_not_shield_words_of_the_message():
+    """Only whole paths are kept: a model file named ``m`` leaves 'missing=...' alone."""
+    from oneneuron.cli._errors import cli_terms, user_paths
+
+    text = "m: lower learning_rate, or use solver='lbfgs' (missing='drop' is m/alpha=1)"
+    with user_paths(["m", "out"]):
+        got = cli_terms(text)
+    assert got == "m: lower --learning-rate, or use --solver lbfgs (--drop-missing is m/alpha=1)"
+
+
+# ------------------------------------------- 6. --impute on a column one class never has
+def _one_class_missing(data):
+    """d.csv with x2 missing in every row of class 1 (and present in every other)."""
+    df = pd.read_csv(data / "d.csv")
+    df.loc[df["y"] == 1, "x2"] = np.nan
+    df.to_csv(data / "i.csv", index=False)
+    return df
+
+
+def test_impute_warns_when_a_column_is_missing_in_every_row_of_a_class(data, capsys):
+    """Filled with the other classes' mean, x2 then says nothing but 'the fill was here':
+    a silent fit before; now one warning names the column, the class and its rows."""
+    import warnings
+
+    import oneneuron
+
+    df = _one_class_missing(data)
+    n1 = int((df["y"] == 1).sum())
+    table = df[["x1", "x2", "y"]]
+    with pytest.warns(oneneuron.ImputationWarning, match=rf"'x2'.*class 1 \({n1} rows\)"):
+        oneneuron.NeuronClassifier(missing="mean").fit(table, "y")
+    with warnings.catch_warnings():  # missing here and there in both classes: no warning
+        warnings.simplefilter("error", oneneuron.ImputationWarning)
+        mixed = table.copy()
+        mixed.loc[[0, 1, 2, 3], "x2"] = np.nan
+        mixed.loc[mixed["y"] == 1, "x2"] = mixed.loc[mixed["y"] == 1, "x2"].fillna(0.5)
+        oneneuron.NeuronClassifier(missing="mean").fit(mixed, "y")
+    argv = ["train", data / "i.csv", "--target", "y", "--features", "x1", "x2", "--impute"]
+    code, out, err = run([*argv, "mean", "--model", data / "i.json"], capsys)
+    assert code == 0, err
+    line = [w for w in err.splitlines() if w.startswith("warning:")]
+    assert len(line) == 1 and "'x2'" in line[0] and "--features" in line[0], err
+    assert "missing=" not in line[0]  # in the flags' words
+
+
+def test_drop_missing_advice_does_not_send_to_impute_for_such_a_column(data, capsys):
+    """Dropping the rows would lose class 1; the advice was to fill the column, which
+    gives the warning above."""
+    _one_class_missing(data)
+    argv = ["train", data / "i.csv", "--target", "y", "--features", "x1", "x2"]
+    err = fail([*argv, "--drop-missing", "--model", data / "i.json"], capsys, "class 1")
+    assert "--impute mean" not in err and "out with --features" in err
