@@ -575,11 +575,11 @@ def test_integers_float64_cannot_resolve_are_refused_in_every_container():
 @pytest.mark.parametrize(
     "make, match",
     [
-        (lambda w: w + 1j, r"^sample_weight holds complex numbers"),
-        (lambda w: w.astype("datetime64[D]"), r"^sample_weight holds dates or times"),
-        (lambda w: w.astype(str), r"^sample_weight holds text \(<U32; e\.g\. '2\.0'\)"),
-        (lambda w: w.astype(str).tolist(), r"^sample_weight holds text"),
-        (lambda w: torch.tensor(w + 1j), r"^sample_weight holds complex numbers"),
+        (lambda w: w + 1j, "complex numbers"),
+        (lambda w: w.astype("datetime64[D]"), "dates or times"),
+        (lambda w: w.astype(str), r"text \(<U32; e\.g\. '2\.0'\)"),
+        (lambda w: w.astype(str).tolist(), "text"),
+        (lambda w: torch.tensor(w + 1j), "complex numbers"),
     ],
     ids=["complex", "dates", "text", "text list", "complex tensor"],
 )
@@ -588,6 +588,7 @@ def test_weights_that_hold_no_numbers_are_refused_by_every_engine(reference, mak
     array), datetime64 weights were counts of days and text weights were parsed, on every
     engine."""
     X, y, ref = reference
+    match = "^sample_weight must be numbers: it holds " + match
     w = np.where(np.arange(N) % 3 == 0, 2.0, 1.0)
     for Xk in (X, torch.from_numpy(X), da.from_array(X, chunks=50)):
         with pytest.raises(ValueError, match=match):

@@ -633,15 +633,16 @@ def refuse_row_values(v: Any, what: str) -> None:
     >>> try:
     ...     refuse_row_values(["1", "2"], "sample_weight")
     ... except ValueError as exc:
-    ...     print(str(exc)[:27])
-    sample_weight holds text (a
+    ...     print(str(exc)[:42])
+    sample_weight must be numbers: it holds te
     """
     if v is None or isinstance(v, str):  # a string names a table's column
         return
     dtype = getattr(v, "dtype", None)
+    not_real = f"{what} must be numbers: it holds complex numbers (e.g. take its .real)"
     if type(v).__module__.split(".")[0] == "torch":
         if v.is_complex():
-            raise ValueError(f"{what} holds complex numbers; it needs real ones (e.g. its .real)")
+            raise ValueError(not_real)
         return
     if not isinstance(dtype, np.dtype):
         if dtype is not None:  # pandas extension types: its own checks
@@ -652,9 +653,9 @@ def refuse_row_values(v: Any, what: str) -> None:
             return
     example = None
     if dtype.kind == "c":
-        raise ValueError(f"{what} holds complex numbers; it needs real ones (e.g. its .real)")
+        raise ValueError(not_real)
     if dtype.kind in "mM":
-        raise ValueError(f"{what} holds dates or times ({dtype}); it needs numbers: convert them")
+        raise ValueError(f"{what} must be numbers: it holds dates or times ({dtype}); convert them")
     if dtype.kind in "USVO" and not hasattr(v, "dask"):
         example = first_text(v if isinstance(v, np.ndarray) else np.asarray(v))
     elif dtype.kind in "USV":
@@ -663,7 +664,8 @@ def refuse_row_values(v: Any, what: str) -> None:
         kind = "a list" if isinstance(v, (list, tuple)) else str(dtype)
         shown = f"; e.g. {str(example)!r}" if example != "" else ""
         raise ValueError(
-            f"{what} holds text ({kind}{shown}); convert it explicitly ({what}.astype(float))"
+            f"{what} must be numbers: it holds text ({kind}{shown}); convert it explicitly "
+            f"({what}.astype(float))"
         )
 
 
