@@ -508,3 +508,180 @@ def test_pandas_na_at_predict_is_named_as_nan_is(reference):
         for method in ("predict", "predict_proba", "decision_function"):
             with pytest.raises(ValueError, match=r"^X has NaN in column 'b' \(row 4\); a predic"):
                 getattr(model, method)(given)
+
+
+def test_dask_decimals_float64_cannot_resolve_are_refused(tmp_path, capsys):
+    """The Dask engine (train --engine dask, fit on a Dask DataFrame) cast DECIMAL(38, 2)
+    amounts above 2**53 a few units apart to float64 per partition: one number, fitted
+    without a word; decimals float64 holds fit as the in-memory engine fits them."""
+    import decimal
+
+    import dask.dataframe as dd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from _cli import fail
+
+    X, y = _data()
+    big = [decimal.Decimal(2**60 + i) + decimal.Decimal("0.25") for i in range(N)]
+    table = pa.table({"x": pa.array(big, pa.decimal128(38, 2)), "z": X[:, 1], "y": y})
+    pq.write_table(table, tmp_path / "t.parquet", row_group_size=50)
+    frame = dd.read_parquet(tmp_path / "t.parquet")
+    with pytest.raises(ValueError, match=r"column 'x' holds decimals as large as about 1\.15"):
+        NeuronClassifier(alpha=1.0).fit(frame[["x", "z"]], frame["y"])
+    argv = ["train", tmp_path / "t.parquet", "--target", "y", "--model", tmp_path / "m.json"]
+    fail([*argv, "--engine", "dask"], capsys, "column 'x' holds decimals as large as")
+    cents = [decimal.Decimal(f"{v:.2f}") for v in X[:, 0] * 1000]
+    small = table.set_column(0, "x", pa.array(cents, pa.decimal128(38, 2)))
+    pq.write_table(small, tmp_path / "s.parquet", row_group_size=50)
+    frame = dd.read_parquet(tmp_path / "s.parquet")
+    ref = NeuronClassifier(alpha=1.0).fit(small.drop(["y"]), y)
+    got = NeuronClassifier(alpha=1.0).fit(frame[["x", "z"]], frame["y"])
+    _same(got, ref, rtol=1e-10)
+
+
+# --- integers float64 cannot resolve, in every container ----------------------------------
+def test_integers_float64_cannot_resolve_are_refused_in_every_container():
+    """Ids near 2**60 a few units apart were refused from a NumPy array, a DataFrame and a
+    dask array, but fitted as one constant number from a torch tensor, a SciPy sparse
+    matrix, a list and an object array of Python ints (coefficient ~0, no word); small
+    integers in those containers fit as the float64 array of the same numbers."""
+    rng = np.random.default_rng(0)
+    ids = 2**60 + rng.integers(0, 100, N)
+    small = rng.integers(0, 10, N)
+    y = (rng.random(N) < 1 / (1 + np.exp(-(small - 4.5) / 3))).astype(int)
+    X = np.column_stack([ids, small]).astype(np.int64)
+    bigger = np.empty((N, 2), dtype=object)  # beyond int64: Python ints
+    bigger[:, 0] = [2**70 + int(v) for v in ids - 2**60]
+    bigger[:, 1] = small.tolist()
+    forms = {
+        "torch": torch.tensor(X),
+        "csr": sp.csr_matrix(X),
+        "csc_array": sp.csc_array(X),
+        "list": X.tolist(),
+        "object": bigger,
+        "object list": bigger.tolist(),
+    }
+    for given in forms.values():
+        with pytest.raises(ValueError, match=r"column 'x0' holds integers as large as 1"):
+            _fit(given, y)
+    ref = _fit(np.column_stack([small, small[::-1]]).astype(float), y)
+    plain = np.column_stack([small, small[::-1]])
+    for given in (torch.tensor(plain), sp.csr_matrix(plain), plain.tolist(), plain.astype(object)):
+        _same(_fit(given, y), ref)
+
+
+# --- row weights and offsets hold numbers ------------------------------------------------
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda w: w + 1j, "complex numbers"),
+        (lambda w: w.astype("datetime64[D]"), "dates or times"),
+        (lambda w: w.astype(str), r"text \(<U32; e\.g\. '2\.0'\)"),
+        (lambda w: w.astype(str).tolist(), "text"),
+        (lambda w: torch.tensor(w + 1j), "complex numbers"),
+    ],
+    ids=["complex", "dates", "text", "text list", "complex tensor"],
+)
+def test_weights_that_hold_no_numbers_are_refused_by_every_engine(reference, make, match):
+    """Complex weights lost their imaginary part on torch and Dask (NumPy printed the whole
+    array), datetime64 weights were counts of days and text weights were parsed, on every
+    engine."""
+    X, y, ref = reference
+    match = "^sample_weight must be numbers: it holds " + match
+    w = np.where(np.arange(N) % 3 == 0, 2.0, 1.0)
+    for Xk in (X, torch.from_numpy(X), da.from_array(X, chunks=50)):
+        with pytest.raises(ValueError, match=match):
+            _fit(Xk, y, sample_weight=make(w))
+    with pytest.raises(ValueError, match=match):
+        ref.score(X, y, sample_weight=make(w))
+    with pytest.raises(ValueError, match=match.replace("sample_weight", "offset")):
+        NeuronClassifier().fit(X, y, offset=make(w))
+
+
+# --- a regularization path's predictions -------------------------------------------------
+def test_a_paths_predictions_check_their_input_as_the_estimator_does(reference):
+    """RegularizationPath.predict_proba read X with np.asarray(X, float): complex X lost
+    its imaginary part (a warning), text and dates became numbers, masked cells gave
+    their hidden values, and a reordered frame was refused where the estimator reads it
+    by name. Oracle: the path's predictions on the plain array."""
+    import pandas as pd
+
+    from oneneuron.classifier import regularization_path
+
+    X, y, _ = reference
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    path = regularization_path(frame, y, n_alphas=4)
+    want = path.predict_proba(X)
+    np.testing.assert_allclose(path.predict_proba(frame[["c", "a", "b"]]), want, rtol=1e-13)
+    np.testing.assert_allclose(path.predict_proba(np.ma.masked_array(X)), want, rtol=1e-13)
+    for bad, match in (
+        (X + 1j, r"^Complex data not supported"),
+        (X.astype(str), r"^X must be numeric: it holds text"),
+        (X.astype("datetime64[D]"), r"^X holds dates or times"),
+        (_masked(X, [(2, 1)]), r"^X is a masked array with 1 masked cell"),
+        (frame.set_axis(pd.MultiIndex.from_product([["m"], ["a", "b", "c"]]), axis=1), "Multi"),
+    ):
+        with pytest.raises(ValueError, match=match):
+            path.predict_proba(bad)
+
+
+def test_a_model_files_predictor_checks_its_input_as_the_estimator_does(reference, tmp_path):
+    """The predictor a model file serves (what `oneneuron predict` uses) read X with
+    np.asarray(X).astype(float64): complex X lost its imaginary part, text and dates
+    became numbers, masked cells gave their hidden values. Oracle: the estimator's
+    predictions on the plain array."""
+    from oneneuron.modelfile import read_model
+
+    X, y, ref = reference
+    ref.save(tmp_path / "m.json")
+    predictor = read_model(tmp_path / "m.json").predictor
+    np.testing.assert_array_equal(predictor.predict_proba(X), ref.predict_proba(X))
+    np.testing.assert_array_equal(
+        predictor.predict_proba(np.ma.masked_array(X)), ref.predict_proba(X)
+    )
+    for bad, match in (
+        (X + 1j, r"^Complex data not supported"),
+        (X.astype(str), r"^X must be numeric: it holds text"),
+        (X.astype("datetime64[D]"), r"^X holds dates or times"),
+        (_masked(X, [(2, 1)]), r"^X is a masked array with 1 masked cell"),
+    ):
+        with pytest.raises(ValueError, match=match):
+            predictor.predict_proba(bad)
+
+
+def test_a_model_files_predictor_names_a_missing_value_as_the_estimator_does(reference, tmp_path):
+    """The predictor returned NaN probabilities for a row holding NaN (and inf for an
+    infinity) where the estimator refuses, naming the cell."""
+    from oneneuron.modelfile import read_model
+
+    X, y, ref = reference
+    ref.save(tmp_path / "m.json")
+    predictor = read_model(tmp_path / "m.json").predictor
+    for bad, word in ((np.nan, "NaN"), (np.inf, "infinity")):
+        Xb = X.copy()
+        Xb[7, 2] = bad
+        for model in (ref, predictor):
+            with pytest.raises(ValueError, match=rf"^X has {word} in column 2 \(row 7\)"):
+                model.predict_proba(Xb)
+
+
+def test_tensors_that_require_grad_are_read_as_their_values(reference):
+    """X with requires_grad fitted, but labels or weights with it raised torch's
+    RuntimeError ('Can't call numpy() on Tensor that requires grad') at fit, in paths and
+    at score. Oracle: the same values as NumPy arrays."""
+    from oneneuron.classifier import regularization_path
+
+    X, y, _ = reference
+    w = np.where(np.arange(N) % 4 == 0, 2.0, 1.0)
+    ref = _fit(X, y, sample_weight=w)
+
+    def grad(a):
+        return torch.tensor(a, dtype=torch.float64, requires_grad=True)
+
+    for Xk in (X, grad(X)):
+        _same(_fit(Xk, grad(y), sample_weight=grad(w)), ref)
+    want = regularization_path(X, y, sample_weight=w, n_alphas=3).coef
+    got = regularization_path(X, grad(y), sample_weight=grad(w), n_alphas=3).coef
+    np.testing.assert_allclose(got, want, rtol=1e-10)
+    assert ref.score(X, grad(y), sample_weight=grad(w)) == ref.score(X, y, sample_weight=w)

@@ -17,11 +17,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..engines import (
     check_missing_labels,
+    detached,
     first_non_finite,
     input_kind,
     plain_arrays,
     refuse_dtype,
     refuse_masked,
+    refuse_row_values,
     refuse_times,
     unmask_labels,
     unmask_x,
@@ -46,6 +48,7 @@ from . import _fit
 from ._fit import _SOLVERS
 from ._predictor import (
     L1_NO_INTERVALS,
+    MASKED_PREDICT,
     interval_frame,
     labels_from_logits,
     log_proba_from_logits,
@@ -57,12 +60,6 @@ from ._predictor import (
 )
 
 __all__ = ["NeuronClassifier"]
-
-#: What to do with the masked cells of a NumPy masked array X at prediction.
-MASKED_PREDICT = (
-    "a prediction needs every value: fill them (X.filled(value)); a model fitted with "
-    "missing='mean', 'median' or 'most_frequent' fills them itself"
-)
 
 _VALID_PARAMS: list[tuple[Any, ...]] = []  # recent parameter values that passed validation
 
@@ -812,10 +809,11 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         >>> round(NeuronClassifier().fit(X, y).score(X, y), 2)
         0.89
         """
-        y = unmask_labels(y)  # masked labels are missing: refused, as fit refuses them
+        y = unmask_labels(detached(y))  # masked labels are missing: refused, as fit does
         if isinstance(y, np.ndarray) and y.dtype == object:
             check_missing_labels(y)
-        sample_weight = refuse_masked(sample_weight, "sample_weight")
+        sample_weight = refuse_masked(detached(sample_weight), "sample_weight")
+        refuse_row_values(sample_weight, "sample_weight")
         if not is_table(X) and input_kind(X) == "dask":
             if offset is not None:  # never taken and dropped
                 raise ValueError(

@@ -23,6 +23,7 @@ from ..engines import (
     blas_threads,
     column_subset,
     coordinate_stats,
+    detached,
     first_non_finite,
     input_kind,
     make_engine,
@@ -30,6 +31,7 @@ from ..engines import (
     prepare,
     refuse_dtype,
     refuse_masked,
+    refuse_row_values,
     subsample_engine,
     tiny_newton_kernel,
     to_host,
@@ -64,7 +66,12 @@ from ..tables import (
     table_column,
     unresolved_integers,
 )
-from ._predictor import centred_coefficients, centred_intercepts, check_offset, l1_free_columns
+from ._predictor import (
+    centred_coefficients,
+    centred_intercepts,
+    check_offset,
+    l1_free_columns,
+)
 from ._sparse import metric_rows, resolve_penalty_factor, run_cd
 
 #: ``solver="auto"``: Newton-type solvers when the parameter vector is at most this long
@@ -535,11 +542,13 @@ def design_input(
     refuse_multiindex(X)
     refuse_no_columns(X)
     X = unmask_x(X, missing=est.missing != "error", fix=MASKED_FIT)  # masked cells: missing
-    y = unmask_labels(y)
+    y = unmask_labels(detached(y))
     sample_weight, cluster, offset = (
-        refuse_masked(v, name)
+        refuse_masked(detached(v), name)
         for v, name in ((sample_weight, "sample_weight"), (cluster, "cluster"), (offset, "offset"))
     )
+    refuse_row_values(sample_weight, "sample_weight")
+    refuse_row_values(offset, "offset")
     X, sample_weight, cluster, offset = named_inputs(est, X, y, sample_weight, cluster, offset)
     if est.formula is None:  # every column is a feature (a formula picks its own)
         check_labels_not_in_table(X, y)
@@ -728,10 +737,41 @@ def warn_filled_classes(spec: Any, table: Any, labels: Any, kept: Any) -> None:
 
 
 def check_integer_columns(X: Any) -> None:
-    """Refuse integer columns of a NumPy array or an all-numeric pandas DataFrame that
-    float64 cannot resolve (:func:`oneneuron.tables.unresolved_integers`, the rule a
-    table's design applies): ids beyond ``2**53`` that would silently become constant.
-    Only integer columns holding such magnitudes are examined (one max/min per column)."""
+    """Refuse integer columns that float64 cannot resolve
+    (:func:`oneneuron.tables.unresolved_integers`, the rule a table's design applies):
+    ids beyond ``2**53`` that would silently become constant. Any container the engines
+    cast to float64: a NumPy array, an all-numeric pandas DataFrame, a torch tensor, a
+    SciPy sparse matrix, nested lists and object arrays of Python ints (of any size);
+    a dask array is judged by its engine. Only integer columns holding such magnitudes
+    are examined (one max/min per column)."""
+    if type(X).__module__.split(".")[0] == "torch":
+        if X.is_floating_point() or X.is_complex() or str(X.dtype) == "torch.bool":
+            return
+        X = X.detach().cpu().numpy()  # integers: a view of a CPU tensor's memory
+    elif hasattr(X, "tocsc") and getattr(X, "dtype", np.dtype(float)).kind in "iu":
+        X = X.tocsc()
+        if X.ndim != 2 or not X.shape[0]:
+            return
+        hi = X.max(axis=0).toarray().ravel()
+        lo = X.min(axis=0).toarray().ravel()
+        for j in np.flatnonzero((hi > EXACT_INTEGERS) | (lo < -EXACT_INTEGERS)):
+            why = unresolved_integers(pd.Series(X[:, [j]].toarray().ravel()))
+            if why is not None:
+                raise DataError(f"column 'x{j}' {why}")
+        return
+    elif isinstance(X, (list, tuple)):
+        try:
+            X = np.asarray(X)
+        except (TypeError, ValueError):  # ragged: scikit-learn's error later
+            return
+    if isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 2:  # Python ints
+        for j in range(X.shape[1]):
+            col = pd.Series(X[:, j], dtype=object)
+            if pd.api.types.infer_dtype(col, skipna=True) == "integer":
+                why = unresolved_integers(col)
+                if why is not None:
+                    raise DataError(f"column 'x{j}' {why}")
+        return
     if isinstance(X, pd.DataFrame):
         ints = [j for j, dt in enumerate(X.dtypes) if dt.kind in "iu"]
         cols = [

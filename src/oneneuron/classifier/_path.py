@@ -11,14 +11,28 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ..engines import FitData, blas_threads, first_non_finite, make_engine, prepare
+from ..engines import (
+    FitData,
+    blas_threads,
+    first_non_finite,
+    make_engine,
+    prepare,
+    refuse_dtype,
+    unmask_x,
+)
 from ..exceptions import ConvergenceWarning
 from ..functions import sigmoid_pair, softmax
 from ..objective import LinearLoss
 from ..solvers.path import alpha_max, elastic_net_path, l1_weights, null_fit
-from ..tables import is_table
-from ._fit import design_input
-from ._predictor import centred_coefficients, centred_intercepts, l1_free_columns, warn_unknown
+from ..tables import is_table, refuse_multiindex
+from ._fit import columns_by_name, design_input
+from ._predictor import (
+    MASKED_PREDICT,
+    centred_coefficients,
+    centred_intercepts,
+    l1_free_columns,
+    warn_unknown,
+)
 from ._sparse import column_restrictor, metric_rows, resolve_penalty_factor
 
 __all__ = ["RegularizationPath", "regularization_path", "default_alpha_min_ratio"]
@@ -118,23 +132,19 @@ class RegularizationPath:
 
     def _columns(self, X: Any) -> Any:
         """X as the path's columns, checked as the estimators check a prediction's input:
-        a table coded by the path's design, or its names equal to the fit's; the width;
+        a table coded by the path's design, or read by the fit's column names; the
+        width; numbers (not complex, text, dates or masked cells: the estimator's rules);
         every value finite (the first NaN or infinity named)."""
+        refuse_multiindex(X)
         if self.design is not None and is_table(X):  # coded as the path's table was
             report: dict[str, Any] = {}
             X = self.design.transform(X, report)
             warn_unknown(report)
             return X
         if is_table(X) and self.feature_names_in is not None:
-            from sklearn.utils.validation import _get_feature_names
-
-            found = _get_feature_names(X)
-            given = [] if found is None else [str(c) for c in found]
-            if given != list(self.feature_names_in):
-                raise ValueError(
-                    f"X has columns {given} but the path was fitted on "
-                    f"{list(self.feature_names_in)}; pass those columns, in that order"
-                )
+            X = columns_by_name(X, self.feature_names_in)  # by name, as the estimator
+        X = unmask_x(X, missing=False, fix=MASKED_PREDICT)
+        refuse_dtype(X)
         if hasattr(X, "tocsr"):
             A = X.tocsr()
             values = A.data

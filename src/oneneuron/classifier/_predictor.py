@@ -26,6 +26,13 @@ INTERVAL_BLOCK_ROWS = 65_536
 INTERVAL_BLOCK_CELLS = 1 << 22
 
 
+#: What to do with the masked cells of a NumPy masked array X at prediction.
+MASKED_PREDICT = (
+    "a prediction needs every value: fill them (X.filled(value)); a model fitted with "
+    "missing='mean', 'median' or 'most_frequent' fills them itself"
+)
+
+
 def centred_intercepts(b: NDArray[np.float64]) -> NDArray[np.float64]:
     """A softmax layer's intercepts less their mean (they are defined up to a constant, which
     an unpenalised intercept beside an L1 term leaves free; glmnet centres them too); one
@@ -370,6 +377,10 @@ class Predictor:
             if X.dtype not in (np.float64, np.float32):
                 X = X.astype(np.float64)
         else:
+            from ..engines import refuse_dtype, unmask_x  # the estimator's rules for X
+
+            X = unmask_x(X, missing=False, fix=MASKED_PREDICT)
+            refuse_dtype(X)
             X = np.asarray(X)
             if X.dtype not in (np.float64, np.float32):
                 X = X.astype(np.float64)
@@ -378,6 +389,13 @@ class Predictor:
                 f"X must be a 2-D array of the model's {self.n_features_in_} columns, "
                 f"got shape {X.shape}"
             )
+        values = X.data if getattr(X, "format", None) == "csr" else X
+        with np.errstate(over="ignore", invalid="ignore"):  # one read, as the estimator's
+            finite = bool(np.isfinite(values.sum())) or bool(np.isfinite(values).all())
+        if not finite:  # a NaN or infinity: named as the estimator names it
+            from ..engines import first_non_finite
+
+            raise ValueError(f"{first_non_finite(X)}; a prediction needs every value: fill it")
         return X
 
     def decision_function(self, X: ArrayLike, *, offset: ArrayLike | None = None) -> Any:

@@ -191,13 +191,20 @@ def _check_integer_range(files: list[_File], cols: list[str]) -> None:
     around ``2**63``): ids that differ by a few units become one number, a constant
     column. The rule of the design layer (``oneneuron.tables.unresolved_integers``),
     on the exact range ``max - min`` in place of the spread: refused when the
-    rounding exceeds 1e-8 of it. Columns without statistics are left to the fit."""
+    rounding exceeds 1e-8 of it. Decimal columns (DECIMAL(p, s)) are judged so too, at
+    any magnitude (``unresolved_decimals``). Columns without statistics are left to the
+    fit."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    bounds: dict[str, list[int]] = {}
+    def exact(t: Any) -> bool:
+        return t is not None and (pa.types.is_integer(t) or pa.types.is_decimal(t))
+
+    bounds: dict[str, list[Any]] = {}
+    decimals: set[str] = set()
     for f in files:
-        ints = [c for c in cols if (t := f.type_of(c)) is not None and pa.types.is_integer(t)]
+        ints = [c for c in cols if exact(f.type_of(c))]
+        decimals.update(c for c in ints if pa.types.is_decimal(f.type_of(c)))
         if not ints:
             continue
         meta = pq.ParquetFile(f.path).metadata
@@ -209,22 +216,25 @@ def _check_integer_range(files: list[_File], cols: list[str]) -> None:
                 st = meta.row_group(g).column(where[c]).statistics
                 if st is None or not st.has_min_max:
                     continue
-                lo, hi = int(st.min), int(st.max)
+                lo, hi = st.min, st.max  # ints, or Decimals: exact either way
                 if c in bounds:
                     bounds[c] = [min(bounds[c][0], lo), max(bounds[c][1], hi)]
                 else:
                     bounds[c] = [lo, hi]
     for c, (lo, hi) in bounds.items():
         top = max(abs(lo), abs(hi))
-        if top <= 2**53 or lo == hi:
+        if (top <= 2**53 and c not in decimals) or lo == hi:
             continue
         rounding = float(np.spacing(float(top))) / 2
-        if rounding > 1e-8 * (hi - lo):
+        if rounding > 1e-8 * float(hi - lo):
+            dec = c in decimals
+            what, exact_to = ("decimals", "") if dec else ("integers", " (exact to 2**53)")
             raise ValueError(
-                f"column {c!r} holds integers as large as {hi if abs(hi) >= abs(lo) else lo}, "
-                f"which float64 numbers (exact to 2**53) round by up to {rounding:g}, against "
-                f"a range of {hi - lo}: the model would not see their differences (an "
-                "identifier?); leave it out, or subtract a start (x - x.min())"
+                f"column {c!r} holds {what} as large as {hi if abs(hi) >= abs(lo) else lo}, "
+                f"which float64 numbers{exact_to} round by up to {rounding:g}, against "
+                f"a range of {hi - lo}: the model would not see their differences"
+                f"{'' if dec else ' (an identifier?)'}; leave it out, or subtract a start "
+                "(x - x.min())"
             )
 
 

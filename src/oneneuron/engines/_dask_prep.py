@@ -339,8 +339,10 @@ def prepare_dask(
         y, sample_weight = cut.get("y", y), cut.get("sample_weight", sample_weight)
     else:
         Xa, names = as_dask_array(X)
+    decimal = None
     if is_dask_dataframe(X):  # which columns hold integers (cast to float64 per block)
         integer = np.array([getattr(t, "kind", "") in "iu" for t in X.dtypes], dtype=bool)
+        decimal = np.array([_is_decimal(t) for t in X.dtypes], dtype=bool)
     else:
         integer = np.full(Xa.shape[1] if Xa.ndim == 2 else 0, Xa.dtype.kind in "iu")
     if Xa.ndim != 2:
@@ -415,7 +417,7 @@ def prepare_dask(
     weights = da.map_blocks(_weigh, ya, swa, classes, cw, dtype=np.float64)
     mu, sigma = _pooled_stats(summ, cw)  # weighted by s: class weights are sample weights
     check_magnitudes(mu, sigma, Xa.dtype, names)
-    check_resolved_integers(mu, sigma, integer, names)
+    check_resolved_integers(mu, sigma, integer, names, decimal)
     unit_scale_for_flat_columns(sigma, mu)
     stats = (mu, sigma)
     if standardize:
@@ -437,6 +439,12 @@ def prepare_dask(
         engine_options={"total_weight": float(wsum.sum()), "n_samples": int(summ["n"])},
         feature_stats=stats,
     )
+
+
+def _is_decimal(dtype: Any) -> bool:
+    """A pandas column type holding decimals (an Arrow DECIMAL, as Parquet gives them)."""
+    arrow = getattr(dtype, "pyarrow_dtype", None)
+    return arrow is not None and "decimal" in str(arrow)
 
 
 def with_row_chunks(lens: tuple[int, ...], *arrays: Any) -> list[Any]:

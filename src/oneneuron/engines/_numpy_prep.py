@@ -617,6 +617,63 @@ def refuse_masked(v: Any, what: str) -> Any:
     )
 
 
+def detached(v: Any) -> Any:
+    """A torch tensor without its autograd graph (its values, on its device); anything
+    else unchanged. A fit reads values only: labels and weights that require grad
+    raised torch's RuntimeError where NumPy reads them."""
+    if type(v).__module__.split(".")[0] == "torch" and getattr(v, "requires_grad", False):
+        return v.detach()
+    return v
+
+
+def refuse_row_values(v: Any, what: str) -> None:
+    """Refuse a row argument (``sample_weight``, ``offset``) that holds no numbers to
+    compute with: complex numbers (a cast drops the imaginary part), dates or times (a
+    cast counts their unit) and text (``'2'`` is not parsed: the decision for X, see
+    :func:`refuse_dtype`), of any engine's kind (NumPy, lists, pandas, torch, Dask).
+
+    Examples
+    --------
+    >>> refuse_row_values(np.ones(3), "sample_weight")
+    >>> try:
+    ...     refuse_row_values(["1", "2"], "sample_weight")
+    ... except ValueError as exc:
+    ...     print(str(exc)[:42])
+    sample_weight must be numbers: it holds te
+    """
+    if v is None or isinstance(v, str):  # a string names a table's column
+        return
+    dtype = getattr(v, "dtype", None)
+    not_real = f"{what} must be numbers: it holds complex numbers (e.g. take its .real)"
+    if type(v).__module__.split(".")[0] == "torch":
+        if v.is_complex():
+            raise ValueError(not_real)
+        return
+    if not isinstance(dtype, np.dtype):
+        if dtype is not None:  # pandas extension types: its own checks
+            return
+        try:
+            dtype = np.asarray(v).dtype
+        except (TypeError, ValueError):
+            return
+    example = None
+    if dtype.kind == "c":
+        raise ValueError(not_real)
+    if dtype.kind in "mM":
+        raise ValueError(f"{what} must be numbers: it holds dates or times ({dtype}); convert them")
+    if dtype.kind in "USVO" and not hasattr(v, "dask"):
+        example = first_text(v if isinstance(v, np.ndarray) else np.asarray(v))
+    elif dtype.kind in "USV":
+        example = ""
+    if example is not None:
+        kind = "a list" if isinstance(v, (list, tuple)) else str(dtype)
+        shown = f"; e.g. {str(example)!r}" if example != "" else ""
+        raise ValueError(
+            f"{what} must be numbers: it holds text ({kind}{shown}); convert it explicitly "
+            f"({what}.astype(float))"
+        )
+
+
 #: The one-line refusal of complex X, by every engine, at fit and predict (scikit-learn's
 #: opening words, which its estimator checks look for; its own message prints the array).
 COMPLEX_X = (

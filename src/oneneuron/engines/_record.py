@@ -374,7 +374,7 @@ def unit_scale_for_flat_columns(sigma: NDArray, mu: NDArray) -> NDArray:
 
 
 def check_resolved_integers(
-    mean: NDArray, scale: NDArray, integer: NDArray, names: Any = None
+    mean: NDArray, scale: NDArray, integer: NDArray, names: Any = None, decimal: Any = None
 ) -> None:
     """Refuse an integer column beyond ``2**53`` whose spread float64 cannot resolve.
 
@@ -385,23 +385,29 @@ def check_resolved_integers(
     there is refused when its spread is below ``1e8`` times that rounding, the rule the
     design layer applies exactly (``oneneuron.tables.unresolved_integers``); a spread of
     0 counts, as the rounding may have made it (nanosecond timestamps over days pass).
+    ``decimal`` flags columns of decimals (a DECIMAL(p, s) column), which float64 rounds
+    at any magnitude: the same test, without the ``2**53`` bound (the design layer's
+    ``unresolved_decimals``).
     """
     mean = np.asarray(mean, dtype=float)
     scale = np.asarray(scale, dtype=float)
+    dec = np.zeros(len(mean), dtype=bool) if decimal is None else np.asarray(decimal, dtype=bool)
     with np.errstate(invalid="ignore"):
         rounding = np.spacing(np.abs(mean)) / 2
-        bad = (
-            np.asarray(integer, dtype=bool) & (np.abs(mean) > 2.0**53) & ~(rounding <= 1e-8 * scale)
-        )
+        big = (np.asarray(integer, dtype=bool) & (np.abs(mean) > 2.0**53)) | dec
+        bad = big & ~(rounding <= 1e-8 * scale)
     if not bad.any():
         return
     j = int(np.flatnonzero(bad)[0])
     name = repr(str(names[j])) if names is not None else str(j)
+    what = "decimals" if dec[j] else "integers"
+    exact = "" if dec[j] else " (exact to 2**53)"
     raise ValueError(
-        f"column {name} holds integers as large as about {mean[j]:.6g}, which float64 numbers "
-        f"(exact to 2**53) round by up to {rounding[j]:g}, against a spread (standard "
+        f"column {name} holds {what} as large as about {mean[j]:.6g}, which float64 numbers"
+        f"{exact} round by up to {rounding[j]:g}, against a spread (standard "
         f"deviation) of {scale[j]:.4g} once rounded: the model would not see their "
-        "differences (an identifier?); leave it out, or subtract a start (x - x.min())"
+        f"differences{'' if dec[j] else ' (an identifier?)'}; leave it out, or subtract a "
+        "start (x - x.min())"
     )
 
 
