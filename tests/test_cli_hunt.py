@@ -262,3 +262,43 @@ def test_drop_missing_advice_does_not_send_to_impute_for_such_a_column(data, cap
     argv = ["train", data / "i.csv", "--target", "y", "--features", "x1", "x2"]
     err = fail([*argv, "--drop-missing", "--model", data / "i.json"], capsys, "class 1")
     assert "--impute mean" not in err and "out with --features" in err
+
+
+# ------------------------------------------- 7. evaluate's text fits 100 columns
+WIDTH = 100
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        [],
+        ["--alpha", "1"],
+        ["--cov-type", "HC3"],
+        ["--firth"],
+        ["--cv", "3"],
+    ],
+    ids=["ml", "penalized", "hc3", "firth", "cv"],
+)
+def test_evaluate_caption_lines_fit_100_columns(data, capsys, flags):
+    """The caption's statistics (125 characters on one line), the penalised and robust
+    notes and the 'model:' lines ran past 100 columns; wrapped, no word is lost."""
+    import oneneuron
+    from oneneuron.cli._errors import cli_caption
+    from oneneuron.stats import summary_table
+
+    path = data / "w.json"
+    argv = ["train", data / "d.csv", "--target", "y", "--features", "x1", "x2", "g", "-q"]
+    assert run([*argv, *flags, "--model", path], capsys)[0] == 0
+    train_out = run([*argv[:-1], *flags, "--model", data / "v.json"], capsys)[1]
+    assert not [line for line in train_out.splitlines() if len(line) > WIDTH], train_out
+    code, out, err = run(["evaluate", path, data / "d.csv"], capsys)
+    assert code == 0, err
+    head = out.split("\ncoefficients (from the training fit):")
+    lines = out.splitlines()
+    res = oneneuron.load(path).inference_
+    rows = len(summary_table(res).index) + 1 if res.cov is not None else 0
+    long = [line for line in lines[: len(lines) - rows] if len(line) > WIDTH]
+    assert not long, long
+    if res.cov is not None:  # the caption, word for word
+        caption = cli_caption(summary_table(res).attrs["caption"])
+        assert " ".join(caption.split()) in " ".join(head[1].split())

@@ -56,6 +56,56 @@ def one_line(name: Any) -> str:
     return shown(str(name).replace("\n", "\\n").replace("\t", "\\t"))
 
 
+#: The widest line the commands print about a fit (captions, notes on the model).
+WIDTH = 100
+
+
+def wrapped(text: str, width: int = WIDTH) -> str:
+    """``text`` with each line longer than ``width`` folded, no word lost or split.
+
+    A line of statistics (``nobs=60  log-likelihood=-27.6  ...``, fields apart by two
+    spaces) breaks between fields; prose breaks between words, its further lines
+    indented by two spaces. A single word longer than ``width`` (a path) stays whole.
+
+    Examples
+    --------
+    >>> print(wrapped("a=1  b=2  c=3", width=9))
+    a=1  b=2
+    c=3
+    >>> print(wrapped("one two three four", width=9))
+    one two
+      three
+      four
+    """
+    import textwrap
+
+    out: list[str] = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            out.append(line)
+        elif "  " in line.strip():
+            row = ""
+            for field in line.split("  "):
+                if row and len(row) + 2 + len(field) > width:
+                    out.append(row)
+                    row = field
+                else:
+                    row = f"{row}  {field}" if row else field
+            out.append(row)
+        else:
+            lead = line[: len(line) - len(line.lstrip())]
+            out.extend(
+                textwrap.wrap(
+                    line,
+                    width,
+                    subsequent_indent=lead + "  ",
+                    break_long_words=False,
+                    break_on_hyphens=False,
+                )
+            )
+    return "\n".join(out)
+
+
 class UserError(Exception):
     """A problem with the user's data, model or files: printed as one line, exit 1."""
 

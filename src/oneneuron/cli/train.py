@@ -40,7 +40,7 @@ from ._common import (
     quiet_parent,
     weight_values,
 )
-from ._errors import UserError, show_warnings, shown, user_errors
+from ._errors import UserError, show_warnings, shown, user_errors, wrapped
 
 
 def add_parser(sub: Any) -> None:
@@ -468,7 +468,7 @@ def run_train(args: argparse.Namespace) -> int:
     lines = [] if args.quiet else _fit_summary(est, args, table, len(features), fit_kw)
     write_model(est, args.model, overwrite=args.force)  # last: a failure above leaves no file
     for line in lines:
-        print(shown(line))
+        print(wrapped(shown(line)))
     if not args.quiet:
         print(shown(f"wrote {args.model}"))
     return 0
@@ -731,9 +731,11 @@ def train_cv(args: argparse.Namespace, table: Any, reference: Any, missing: str)
         chosen = int(np.flatnonzero(alphas == cv.alpha_)[0])
         est = cv.best_estimator_
         print(
-            f"cross-validated {len(alphas)} alphas from {alphas[0]:.4g} to {alphas[-1]:.4g} "
-            f"(l1_ratio {l1:g}, {args.cv} folds, log-loss) on {est.n_samples_fit_} rows, "
-            f"{est.coef_.shape[1]} model columns"
+            wrapped(
+                f"cross-validated {len(alphas)} alphas from {alphas[0]:.4g} to "
+                f"{alphas[-1]:.4g} (l1_ratio {l1:g}, {args.cv} folds, log-loss) on "
+                f"{est.n_samples_fit_} rows, {est.coef_.shape[1]} model columns"
+            )
         )
         dropped = cv.design_report_.get("dropped")
         if dropped:
