@@ -95,8 +95,11 @@ def add_parser(sub: Any) -> None:
         "--encoding",
         choices=["reference", "full"],
         default="reference",
-        help="categorical columns: treatment coding against the reference level "
-        "(default), or one column per level (needs --alpha > 0 with an intercept)",
+        help="how a categorical column becomes model columns: reference (default): a 0/1 "
+        "column for every level but the reference (--reference), each coefficient that "
+        "level against it; full: a 0/1 column for every level (one-hot). With an intercept "
+        "the full columns add up to it, so only --alpha > 0 makes the coefficients unique "
+        "(without it, the fit has no standard errors)",
     )
     p.add_argument(
         "--drop-missing",
