@@ -319,3 +319,21 @@ def test_encoding_full_help_says_what_the_fit_does(data, capsys):
     assert full.inference_.cov is None and len(full.feature_names_out_) == 3
     ridge = oneneuron.NeuronClassifier(encoding="full", alpha=1.0).fit(df, "y")
     assert ridge.inference_.cov is not None
+
+
+# ------------------------------------------- 9. a huge cell is not printed whole
+def test_a_huge_cell_is_shortened_in_messages(data, model, capsys):
+    """A 2,000,000-character category (a damaged export) was printed whole in the
+    separation and unknown-category warnings: 2 MB lines on the terminal."""
+    df = pd.read_csv(data / "d.csv")
+    cell = "z" * 2_000_000
+    df["g"] = df["g"].astype(object)
+    df.loc[5, "g"] = cell
+    path = data / "huge.csv"
+    df.to_csv(path, index=False)
+    code, out, err = run(["predict", model, path, "--out", data / "p.csv"], capsys)
+    assert code == 0, err[:500]
+    assert err.count("warning:") == 1
+    assert max(len(line) for line in err.splitlines()) < 5000
+    assert f"{len(cell)} characters" in err
+    assert len(pd.read_csv(data / "p.csv")) == len(df)  # the files keep the text

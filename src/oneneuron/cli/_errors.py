@@ -24,6 +24,19 @@ from ..tables import DataError
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
+#: The longest run of characters without a space that a message shows whole: PATH_MAX
+#: on Linux, so that no path is cut; a longer one is a cell of a damaged table.
+LONGEST_WORD = 4096
+
+
+def _shorter(m: re.Match[str]) -> str:
+    """The run's ends and its length (quotes and brackets around it kept, not counted)."""
+    parts = re.fullmatch(r"([\"'(\[]*)(.*?)([\"')\],;:.]*)", m[0], re.S)
+    assert parts is not None  # every text matches
+    pre, word, post = parts.groups()
+    return f"{pre}{word[:60]}...[{len(word)} characters]...{word[-60:]}{post}"
+
+
 def shown(text: str) -> str:
     r"""``text`` for the terminal: control characters escaped (``\x1b``, ``\u202e``).
 
@@ -31,13 +44,15 @@ def shown(text: str) -> str:
     sequence in a class label would clear the screen or retitle the terminal, and a
     carriage return print a made-up line over a metric. Everything the commands print
     for people goes through this; the files they write keep the text as it is.
-    Newlines and tabs stay.
+    Newlines and tabs stay. A run of more than :data:`LONGEST_WORD` characters without
+    a space (a 2 MB cell read as a category) is shown as its ends and its length.
 
     Examples
     --------
     >>> print(shown("yes\x1b[2J and\rno\u202e"))
     yes\x1b[2J and\x0dno\u202e
     """
+    text = re.sub(rf"\S{{{LONGEST_WORD + 1},}}", _shorter, text)
     return _CONTROL.sub(
         lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text
     )
