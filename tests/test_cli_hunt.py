@@ -337,3 +337,31 @@ def test_a_huge_cell_is_shortened_in_messages(data, model, capsys):
     assert max(len(line) for line in err.splitlines()) < 5000
     assert f"{len(cell)} characters" in err
     assert len(pd.read_csv(data / "p.csv")) == len(df)  # the files keep the text
+
+
+# ------------------------------------------- 10. UTF-16 and UTF-32 tables
+@pytest.mark.parametrize(
+    ("encoding", "named"),
+    [
+        ("utf-16", "UTF-16"),
+        ("utf-16-le", "UTF-16LE"),
+        ("utf-16-be", "UTF-16BE"),
+        ("utf-32", "UTF-32"),
+    ],
+)
+@pytest.mark.parametrize("gz", [False, True])
+def test_a_utf16_table_is_named_as_such(data, model, capsys, encoding, named, gz):
+    """Excel's 'Unicode Text' export: a UTF-16 file was told to convert from cp1252 (which
+    garbles it), and one without a byte-order mark read as columns 'x\\x001\\x00'..."""
+    import gzip
+
+    raw = (data / "d.csv").read_text().encode(encoding)
+    path = data / ("u.csv.gz" if gz else "u.csv")
+    path.write_bytes(gzip.compress(raw) if gz else raw)
+    assert raw.decode(encoding) == (data / "d.csv").read_text()  # the oracle: Python's codec
+    for argv in (
+        ["train", path, "--target", "y", "--model", data / "n.json"],
+        ["predict", model, path, "--out", data / "p.csv"],
+    ):
+        err = fail(argv, capsys, f"is {named} text")
+        assert f"iconv -f {named} -t UTF-8" in err and "cp1252" not in err
