@@ -365,3 +365,44 @@ def test_a_utf16_table_is_named_as_such(data, model, capsys, encoding, named, gz
     ):
         err = fail(argv, capsys, f"is {named} text")
         assert f"iconv -f {named} -t UTF-8" in err and "cp1252" not in err
+
+
+# ------------------------------------------- 11. DATA from a pipe or standard input
+def _cli(*argv, timeout=90):
+    """``python -m oneneuron *argv`` in a subprocess (a hang fails, not blocks, the test)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "oneneuron", *map(str, argv)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"oneneuron {' '.join(map(str, argv))} hung")
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_data_from_a_named_pipe_or_stdin_is_refused(data, model):
+    """A FIFO as DATA hung (no second writer for the second read of the file), or with
+    one failed with 'Illegal seek'; '-' was 'cannot tell the format of -'."""
+    import os
+
+    pipe = data / "in.csv"
+    os.mkfifo(pipe)
+    for argv in (
+        ["predict", model, pipe, "--out", data / "p.csv"],
+        ["train", pipe, "--target", "y", "--model", data / "n.json"],
+        ["evaluate", model, pipe],
+        ["predict", model, "-", "--out", data / "p.csv"],
+    ):
+        code, out, err = _cli(*argv)
+        assert code == 1 and err.count("error:") == 1 and "Traceback" not in err, err
+        assert "save it to a file" in err, err
+    assert sorted(p.name for p in data.iterdir()) == ["d.csv", "in.csv", "m.json"]

@@ -52,6 +52,7 @@ from ._vocab import (  # noqa: F401 (re-exported)
     MAX_CATEGORIES,
     PANDAS_INDEX_NAME,
     DataError,
+    refuse_pipe,
     row_number,
 )
 
@@ -115,6 +116,7 @@ def read_columns(path: str | Path, only: Collection[str] | None = None) -> list[
     features). With ``only`` (the columns a command reads: a saved model's at
     predict), only repeats among those are refused; the others are never read.
     """
+    refuse_pipe(path)
     fmt = data_format(path)
     mismatch = _content_mismatch(path, fmt) if Path(path).is_file() else None
     if mismatch:  # a Parquet file named .csv, a workbook named .csv: say so before parsing
@@ -397,6 +399,7 @@ def iter_table(
     ``"NULL"`` stay text (for every other column they are missing values, as pandas
     reads them).
     """
+    refuse_pipe(path)
     fmt = data_format(path)
     try:
         if fmt == "parquet":

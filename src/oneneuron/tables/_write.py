@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-import stat
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
@@ -31,6 +30,7 @@ from typing import Any
 import pandas as pd
 
 from . import _read as tab
+from ._vocab import special_file
 
 
 def output_format(path: str | os.PathLike[str]) -> str:
@@ -48,29 +48,6 @@ def output_format(path: str | os.PathLike[str]) -> str:
             f"cannot tell the format of output {path} from its extension; name it .csv, .tsv "
             "or .parquet (output is not compressed)"
         ) from None
-
-
-def special_file(path: str | os.PathLike[str]) -> str | None:
-    """What ``path`` is where it exists but is neither a regular file nor a folder
-    (``"a named pipe (FIFO)"``, ``"a character device"``, ...), else None; a symbolic
-    link is followed.
-
-    Examples
-    --------
-    >>> special_file("/dev/null"), special_file("no such file")
-    ('a character device', None)
-    """
-    try:
-        mode = os.stat(path).st_mode
-    except (OSError, ValueError):  # missing, a dangling link, unreadable: the write says
-        return None
-    kinds = (
-        (stat.S_ISFIFO, "a named pipe (FIFO)"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISSOCK, "a socket"),
-    )
-    return next((what for test, what in kinds if test(mode)), None)
 
 
 def _refuse_special(path: str | os.PathLike[str]) -> None:
