@@ -406,3 +406,36 @@ def test_data_from_a_named_pipe_or_stdin_is_refused(data, model):
         assert code == 1 and err.count("error:") == 1 and "Traceback" not in err, err
         assert "save it to a file" in err, err
     assert sorted(p.name for p in data.iterdir()) == ["d.csv", "in.csv", "m.json"]
+
+
+# ------------------------------------------- 12. train: rows left out before the fit
+def _file_with(data, edits):
+    df = pd.read_csv(data / "d.csv")
+    df = df.astype({"x1": object, "y": object, "w": float})
+    for (row, col), value in edits.items():
+        df.loc[row, col] = value
+    path = data / "t.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("edits", "flags", "match"),
+    [
+        ({(2, "y"): np.nan, (9, "x1"): "inf"}, ["--impute", "mean"], "infinite"),
+        ({(2, "y"): np.nan, (9, "x1"): "inf"}, ["--impute", "mean", "--cv", "3"], "infinite"),
+        ({(2, "w"): np.nan, (9, "w"): -1}, ["--drop-missing", "--weights", "w"], "negative"),
+    ],
+    ids=["impute", "impute-cv", "weights"],
+)
+def test_train_names_the_file_rows_after_rows_left_out(data, capsys, edits, flags, match):
+    """Rows without a label (--impute) or a weight (--drop-missing) were left out before
+    the fit, and a later error named data row 9 for the file's row 10."""
+    path = _file_with(data, edits)
+    s = pd.read_csv(path)
+    is_bad = np.isinf(s["x1"]) if match == "infinite" else s["w"] < 0
+    want = int(np.flatnonzero(is_bad)[0]) + 1  # the row pandas reads the value in
+    assert want == 10
+    argv = ["train", path, "--target", "y", "--features", "x1", "x2", *flags]
+    err = fail([*argv, "--model", data / "n.json"], capsys, match)
+    assert f"data row {want}" in err.splitlines()[-1], err

@@ -412,12 +412,15 @@ def run_train(args: argparse.Namespace) -> int:
         )
     args.no_label = 0  # rows without a label that --impute leaves out (said in the summary)
     args.no_weight = 0  # rows without a weight that --drop-missing leaves out (as R's na.omit)
+    args.data_rows = np.arange(1, len(df) + 1)  # each row's data row in the file (messages)
     if args.weights is not None and args.drop_missing and df[args.weights].isna().any():
         args.no_weight = int(df[args.weights].isna().sum())
-        df = df[df[args.weights].notna().to_numpy()].reset_index(drop=True)
+        keep = df[args.weights].notna().to_numpy()
+        df, args.data_rows = df[keep].reset_index(drop=True), args.data_rows[keep]
     if args.impute and y_all.isna().any():  # a label cannot be filled: those rows go
         args.no_label = int(y_all.isna().sum())
-        df = df[y_all.notna().to_numpy()].reset_index(drop=True)
+        keep = y_all.notna().to_numpy()
+        df, args.data_rows = df[keep].reset_index(drop=True), args.data_rows[keep]
     missing = "drop" if args.drop_missing else (args.impute or "error")
     if args.formula is not None:
         refuse_unsaveable(args.formula, df, args.target, reference or None, args.encoding)
@@ -454,9 +457,9 @@ def run_train(args: argparse.Namespace) -> int:
             )
         fit_kw["cluster"] = groups.astype(str).to_numpy()
     if args.offset is not None:
-        fit_kw["offset"] = offset_values(df, args.offset, args.data, 1)
+        fit_kw["offset"] = offset_values(df, args.offset, args.data, args.data_rows)
     if args.weights is not None:
-        fit_kw["sample_weight"] = weight_values(df, args.weights, args.data)
+        fit_kw["sample_weight"] = weight_values(df, args.weights, args.data, args.data_rows)
     table = df[list(dict.fromkeys([*features, args.target]))]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -464,7 +467,8 @@ def run_train(args: argparse.Namespace) -> int:
             try:  # the table and the target's name: the design layer codes the columns
                 est.fit(table, args.target, **fit_kw)
             except DataError as exc:
-                raise DataError(cli_terms(str(exc)) + _written_as_missing(args, exc)) from None
+                text = cli_terms(_file_rows(str(exc), args.data_rows))
+                raise DataError(text + _written_as_missing(args, exc)) from None
             except ValueError as exc:
                 raise UserError(cli_terms(str(exc))) from None
     show_warnings(caught)
@@ -511,6 +515,19 @@ def _refuse_labels_differing_in_spaces_or_case(target: str, labels: list[Any]) -
             f"target column {target!r} has labels that differ only in spaces or case ({pairs}); "
             "each would be its own class: write each class one way"
         )
+
+
+def _file_rows(text: str, rows: Any) -> str:
+    """The fit's row positions (0-based: "first at row 8") as the file's data rows,
+    which differ from position + 1 where rows were left out before the fit (a missing
+    label with --impute, a missing weight with --drop-missing)."""
+    import re
+
+    def row(m: re.Match[str]) -> str:
+        i = int(m[2])
+        return f"{m[1]} at data row {rows[i]}" if i < len(rows) else m[0]
+
+    return re.sub(r"\b(first|finite) at row (\d+)", row, text)
 
 
 def _written_as_missing(args: argparse.Namespace, exc: Exception) -> str:
@@ -723,7 +740,9 @@ def train_cv(args: argparse.Namespace, table: Any, reference: Any, missing: str)
             try:
                 cv.fit(table, args.target)
             except DataError as exc:
-                raise DataError(cli_terms(str(exc))) from None
+                raise DataError(
+                    cli_terms(_file_rows(str(exc), getattr(args, "data_rows", ())))
+                ) from None
             except ValueError as exc:
                 raise UserError(cli_terms(str(exc))) from None
     show_warnings(caught)
