@@ -439,3 +439,27 @@ def test_train_names_the_file_rows_after_rows_left_out(data, capsys, edits, flag
     argv = ["train", path, "--target", "y", "--features", "x1", "x2", *flags]
     err = fail([*argv, "--model", data / "n.json"], capsys, match)
     assert f"data row {want}" in err.splitlines()[-1], err
+
+
+# ------------------------------------------- 13. --force through a symbolic link
+@pytest.mark.parametrize("command", ["train", "predict", "evaluate"])
+def test_force_writes_through_a_symbolic_link_and_keeps_it(data, model, capsys, command):
+    """--force on a link to a file replaced the user's link by a new file and left the
+    file it points to as it was."""
+    import os
+
+    target = data / "real" / "out.csv"
+    target.parent.mkdir()
+    target.write_text("old\n")
+    link = data / "out.csv"
+    link.symlink_to(target)
+    argv = _outputs(data, model, link)[command]
+    code, out, err = run([*argv, "--force", "-q"], capsys)
+    assert code == 0, err
+    assert os.path.islink(link) and os.readlink(link) == str(target)
+    assert target.read_text() != "old\n"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["out.csv"]  # no temporary left
+    if command == "predict":
+        direct = data / "direct.csv"
+        assert run([*argv[:-1], direct, "-q"], capsys)[0] == 0
+        pd.testing.assert_frame_equal(pd.read_csv(target), pd.read_csv(direct))
