@@ -463,3 +463,11 @@ def test_force_writes_through_a_symbolic_link_and_keeps_it(data, model, capsys, 
         direct = data / "direct.csv"
         assert run([*argv[:-1], direct, "-q"], capsys)[0] == 0
         pd.testing.assert_frame_equal(pd.read_csv(target), pd.read_csv(direct))
+
+
+def test_train_names_the_file_of_a_bad_cell(data, capsys):
+    """'column 'x1' of the table has infinite values': the file, as predict says."""
+    path = _file_with(data, {(9, "x1"): "inf"})
+    argv = ["train", path, "--target", "y", "--features", "x1", "x2", "--model", data / "n.json"]
+    err = fail(argv, capsys, "infinite")
+    assert f"column 'x1' of {path} has infinite values" in err, err

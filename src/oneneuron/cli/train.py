@@ -468,6 +468,7 @@ def run_train(args: argparse.Namespace) -> int:
                 est.fit(table, args.target, **fit_kw)
             except DataError as exc:
                 text = cli_terms(_file_rows(str(exc), args.data_rows))
+                text = text.replace("' of the table ", f"' of {args.data} ")  # the file's name
                 raise DataError(text + _written_as_missing(args, exc)) from None
             except ValueError as exc:
                 raise UserError(cli_terms(str(exc))) from None
@@ -740,9 +741,8 @@ def train_cv(args: argparse.Namespace, table: Any, reference: Any, missing: str)
             try:
                 cv.fit(table, args.target)
             except DataError as exc:
-                raise DataError(
-                    cli_terms(_file_rows(str(exc), getattr(args, "data_rows", ())))
-                ) from None
+                text = cli_terms(_file_rows(str(exc), getattr(args, "data_rows", ())))
+                raise DataError(text.replace("' of the table ", f"' of {args.data} ")) from None
             except ValueError as exc:
                 raise UserError(cli_terms(str(exc))) from None
     show_warnings(caught)
