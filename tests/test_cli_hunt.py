@@ -471,3 +471,23 @@ def test_train_names_the_file_of_a_bad_cell(data, capsys):
     argv = ["train", path, "--target", "y", "--features", "x1", "x2", "--model", data / "n.json"]
     err = fail(argv, capsys, "infinite")
     assert f"column 'x1' of {path} has infinite values" in err, err
+
+
+# ------------------------------------------- 14. Ctrl-C while the command line loads
+def test_ctrl_c_while_the_commands_load_is_one_line(monkeypatch, capsys):
+    """Ctrl-C in the first half second (the command modules being imported) printed a
+    traceback: main caught it only around the command itself."""
+    import signal
+
+    from oneneuron import cli
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "build_parser", interrupted)
+    try:
+        code, out, err = run(["train", "d.csv", "--target", "y", "--model", "m.json"], capsys)
+    except KeyboardInterrupt:  # pytest would take it for the user's own Ctrl-C
+        pytest.fail("Ctrl-C escaped main() as a KeyboardInterrupt (a traceback)")
+    assert code == 128 + signal.SIGINT
+    assert err == "error: interrupted (Ctrl-C)\n" and out == ""
