@@ -491,3 +491,18 @@ def test_ctrl_c_while_the_commands_load_is_one_line(monkeypatch, capsys):
         pytest.fail("Ctrl-C escaped main() as a KeyboardInterrupt (a traceback)")
     assert code == 128 + signal.SIGINT
     assert err == "error: interrupted (Ctrl-C)\n" and out == ""
+
+
+# ------------------------------------------- 15. Excel's 'sep=' first line
+@pytest.mark.parametrize("sep", [",", ";"])
+def test_excels_separator_line_is_named(data, model, capsys, sep):
+    """Excel writes (and reads) a first line 'sep=,': it was taken for the header ('lacks
+    target column y (it has 'sep=', 'Unnamed: 1')')."""
+    path = data / "x.csv"
+    path.write_text(f"sep={sep}\n" + (data / "d.csv").read_text())
+    for argv in (
+        ["train", path, "--target", "y", "--model", data / "n.json"],
+        ["predict", model, path, "--out", data / "p.csv"],
+    ):
+        err = fail(argv, capsys, f"'sep={sep}'")
+        assert "delete that line" in err

@@ -124,6 +124,13 @@ def read_columns(path: str | Path, only: Collection[str] | None = None) -> list[
     wide = _wide_text(path) if fmt != "parquet" and Path(path).is_file() else None
     if wide:
         raise DataError(wide)
+    hint = _separator_hint(path) if fmt != "parquet" and Path(path).is_file() else None
+    if hint:
+        raise DataError(
+            f"{path} starts with {hint!r}, Excel's note of the separator, not a header line; "
+            "delete that line (the header is the line below it)"
+            + ("" if hint == f"sep={_sep(fmt)}" else f", and save it {_SEPARATED[fmt]}")
+        )
     try:
         if fmt == "parquet" and Path(path).is_dir():
             raw = names = _folder_columns(path)
@@ -319,6 +326,20 @@ def _opener(path: Any) -> Any:
     import gzip
 
     return {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(Path(path).suffix, open)
+
+
+_SEPARATED = {"csv": "comma-separated as .csv (with decimal points)", "tsv": "tab-separated"}
+
+
+def _separator_hint(path: Any) -> str | None:
+    """Excel's first line ``sep=;`` (one character after ``sep=``), or None."""
+    try:
+        with _opener(path)(path, "rb") as fh:
+            first = fh.readline(64)
+    except (OSError, EOFError, lzma.LZMAError):
+        return None
+    m = re.fullmatch(rb"(?:\xef\xbb\xbf)?(sep=.)\r?\n?", first)
+    return m[1].decode("utf-8", "replace") if m else None
 
 
 def _wide_text(path: Any) -> str | None:
