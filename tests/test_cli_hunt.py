@@ -506,3 +506,14 @@ def test_excels_separator_line_is_named(data, model, capsys, sep):
     ):
         err = fail(argv, capsys, f"'sep={sep}'")
         assert "delete that line" in err
+
+
+def test_wrapping_keeps_indent_and_quoted_names():
+    """A line indented by train, with two spaces inside a quoted column name, is prose:
+    folded between words with its indent, not split at the name's two spaces."""
+    from oneneuron.cli._errors import wrapped
+
+    line = "  no standard errors: column 'a  b' is a linear combination of " + "x " * 30
+    got = wrapped(line, width=60).splitlines()
+    assert all(g.startswith("  ") for g in got) and "'a  b'" in got[0]
+    assert " ".join(" ".join(got).split()) == " ".join(line.split())

@@ -96,19 +96,20 @@ def wrapped(text: str, width: int = WIDTH) -> str:
 
     out: list[str] = []
     for line in text.split("\n"):
+        lead = line[: len(line) - len(line.lstrip())]
+        fields = line.strip().split("  ")
         if len(line) <= width:
             out.append(line)
-        elif "  " in line.strip():
+        elif len(fields) > 1 and all("=" in f for f in fields):  # name=value  name=value
             row = ""
-            for field in line.split("  "):
+            for field in fields:
                 if row and len(row) + 2 + len(field) > width:
                     out.append(row)
-                    row = field
+                    row = lead + field
                 else:
-                    row = f"{row}  {field}" if row else field
+                    row = f"{row}  {field}" if row else lead + field
             out.append(row)
         else:
-            lead = line[: len(line) - len(line.lstrip())]
             out.extend(
                 textwrap.wrap(
                     line,
