@@ -517,3 +517,18 @@ def test_wrapping_keeps_indent_and_quoted_names():
     got = wrapped(line, width=60).splitlines()
     assert all(g.startswith("  ") for g in got) and "'a  b'" in got[0]
     assert " ".join(" ".join(got).split()) == " ".join(line.split())
+
+
+# ------------------------------------------- 16. weights in the flags' words
+@pytest.mark.parametrize("zero", ["all", "class"])
+def test_weight_messages_speak_of_the_weights_flag(data, capsys, zero):
+    """'sample_weight must be non-negative with a positive sum; all weights are zero':
+    Python's keyword for train --weights."""
+    df = pd.read_csv(data / "d.csv")
+    df["w"] = 0.0 if zero == "all" else np.where(df["y"] == 1, 0.0, 1.0)
+    path = data / "z.csv"
+    df.to_csv(path, index=False)
+    argv = ["train", path, "--target", "y", "--features", "x1", "x2", "--weights", "w"]
+    code, out, err = run([*argv, "--model", data / "n.json"], capsys)
+    assert "sample_weight" not in err + out and "class_weight" not in err + out, err
+    assert "--weights" in err, err

@@ -250,6 +250,18 @@ def _cli_words(text: str) -> str:
         ("(missing='median')", "(--impute median)"),
         ("(missing='most_frequent')", "(--impute most_frequent)"),
         ("missing='drop'", "--drop-missing"),
+        (  # engines' ZERO_WEIGHTS and the classes left with weight (train --weights)
+            "sample_weight must be non-negative with a positive sum; all weights are zero",
+            "every row has weight 0 in --weights (a weight counts a row): at least one must be > 0",
+        ),
+        (
+            "has positive weight after sample_weight and class_weight; a classifier needs",
+            "has rows with weight > 0 in --weights; a classifier needs",
+        ),
+        (
+            "all its rows have sample_weight 0 (or its class_weight is 0)",
+            "all its rows have weight 0 in --weights",
+        ),
         (  # fit_parquet's text columns: what --engine dask can do about them
             "; encode them (e.g. one-hot) before fitting",
             "; leave them out with --features, or train without --engine dask (in memory, "
