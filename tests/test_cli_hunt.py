@@ -532,3 +532,14 @@ def test_weight_messages_speak_of_the_weights_flag(data, capsys, zero):
     code, out, err = run([*argv, "--model", data / "n.json"], capsys)
     assert "sample_weight" not in err + out and "class_weight" not in err + out, err
     assert "--weights" in err, err
+
+
+# ------------------------------------------- 17. a formula that fails: one line
+def test_a_formula_that_cannot_be_evaluated_is_one_error_line(data, capsys):
+    """log of negative numbers: NumPy's two RuntimeWarnings from the pre-check of the
+    formula's terms came before the error (three lines for one cause)."""
+    df = pd.read_csv(data / "d.csv")
+    assert (df["x2"] <= 0).any()  # the oracle: log is undefined there
+    argv = ["train", data / "d.csv", "--formula", "y ~ x1 + np.log(x2)", "--model", data / "n.json"]
+    err = fail(argv, capsys, "np.log(x2)")
+    assert err.count("\n") == 1, err

@@ -689,14 +689,16 @@ def refuse_unsaveable(
     from ..tables import DesignSpec
 
     try:
-        spec = DesignSpec.fit(
-            table.head(200),
-            formula=formula,
-            target=target,
-            reference=reference,
-            encoding=encoding,
-            missing="drop",
-        )
+        with warnings.catch_warnings():  # a pre-check: the fit reports (and warns) in full
+            warnings.simplefilter("ignore")
+            spec = DesignSpec.fit(
+                table.head(200),
+                formula=formula,
+                target=target,
+                reference=reference,
+                encoding=encoding,
+                missing="drop",
+            )
     except Exception:  # noqa: BLE001 - a pre-check only: the fit gives the real error
         return
     if spec.unsaved is not None:
