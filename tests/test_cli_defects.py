@@ -568,7 +568,7 @@ def test_a_target_of_amounts_names_the_column_and_a_cell(tmp_path, capsys, fmt):
     """A numeric target with fractions (statsmodels' fair data: 'affairs') was refused in
     scikit-learn's words, naming neither the column nor a cell."""
     rng = np.random.default_rng(0)
-    df = pd.DataFrame({"x": rng.normal(size=30), "amount": np.r_[0.0, 1.0, 0.25, np.ones(27)]})
+    df = pd.DataFrame({"x": rng.normal(size=30), "amount": np.r_[0.0, 1.0, 0.25, np.full(27, 3.0)]})
     path = tmp_path / f"t.{fmt}"
     df.to_csv(path, index=False) if fmt == "csv" else df.to_parquet(path, index=False)
     err = fail(

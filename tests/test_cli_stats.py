@@ -271,3 +271,95 @@ def test_train_drop_missing_drops_rows_without_a_weight(frequency_table, tmp_pat
     argv = ["train", kept, "--formula", "y ~ C(g) + x", "--weights", "n", "--model", ref, "-q"]
     assert run(argv, capsys)[0] == 0
     pd.testing.assert_frame_equal(load(model).summary(), load(ref).summary())
+
+
+def test_train_on_proportions_says_how_to_give_them_and_the_recipe_runs(tmp_path, capsys):
+    """A target of proportions (statsmodels' star98: NABOVE / (NABOVE + NBELOW)) got 'holds
+    numbers with a fractional part ... make it a label column'; the command line takes
+    counts as --weights, so the message gives the two-rows-per-group recipe, and following
+    it fits R's glm(p ~ x, weights = n). Oracle: statsmodels' GLM Binomial of the
+    proportions with var_weights n."""
+    sm = pytest.importorskip("statsmodels.api")
+    data = sm.datasets.star98.load_pandas().data
+    n = data["NABOVE"] + data["NBELOW"]
+    df = pd.DataFrame({"lowinc": data["LOWINC"], "perasian": data["PERASIAN"]})
+    df["share"] = data["NABOVE"] / n
+    path = tmp_path / "p.csv"
+    df.to_csv(path, index=False)
+    err = fail(
+        ["train", path, "--target", "share", "--model", tmp_path / "m.json"], capsys, "--weights"
+    )
+    assert "two rows per group" in err and "sample_weight" not in err
+    rows = pd.concat(
+        [
+            df.assign(passed=1, count=df["share"] * n),
+            df.assign(passed=0, count=(1 - df["share"]) * n),
+        ]
+    ).drop(columns="share")
+    grouped = tmp_path / "g.csv"
+    rows.to_csv(grouped, index=False)
+    model = tmp_path / "g.json"
+    argv = ["train", grouped, "--target", "passed", "--weights", "count", "--model", model]
+    code, _, _ = run(argv, capsys)
+    assert code == 0
+    exog = sm.add_constant(df[["lowinc", "perasian"]])
+    ref = sm.GLM(df["share"], exog, family=sm.families.Binomial(), var_weights=n).fit()
+    got = load(model)
+    np.testing.assert_allclose(got.intercept_[0], ref.params["const"], rtol=1e-7)
+    np.testing.assert_allclose(got.coef_[0], ref.params[["lowinc", "perasian"]], rtol=1e-7)
+
+
+def test_train_drop_missing_drops_rows_without_an_offset_or_a_cluster(tmp_path, capsys):
+    """--drop-missing dropped rows missing a weight but refused a missing --offset or
+    --cluster cell ("offset column 'off' has 1 missing or non-numeric values"), where
+    NeuronClassifier(missing='drop') and R's na.omit drop those rows. Oracle: the fit on
+    the table without them (statsmodels' statecrime)."""
+    import statsmodels.api as sm
+
+    d = sm.datasets.statecrime.load_pandas().data.reset_index(drop=True)
+    d["hi"] = (d["violent"] > d["violent"].median()).astype(int)
+    d["off"] = np.log(d["hs_grad"]) - 4.4
+    d["g"] = np.arange(len(d)) % 5 + 1.0
+    d.loc[9, "off"] = np.nan
+    d.loc[3, "g"] = np.nan
+    table = d[["poverty", "single", "urban", "hi", "off", "g"]]
+    holes, kept = tmp_path / "holes.csv", tmp_path / "kept.csv"
+    table.to_csv(holes, index=False)
+    table.dropna().to_csv(kept, index=False)
+    flags = ["--target", "hi", "--features", "poverty", "single", "urban", "--offset", "off"]
+    flags += ["--cluster", "g", "--cov-type", "cluster"]
+    model, ref = tmp_path / "m.json", tmp_path / "r.json"
+    fail(["train", holes, *flags, "--model", model], capsys, "missing")
+    code, out, _ = run(["train", holes, *flags, "--model", model, "--drop-missing"], capsys)
+    assert code == 0 and "dropped 2 rows with a missing offset or cluster" in out
+    assert run(["train", kept, *flags, "--model", ref, "-q"], capsys)[0] == 0
+    pd.testing.assert_frame_equal(load(model).summary(), load(ref).summary())
+
+
+def test_evaluate_drop_missing_drops_rows_without_an_offset(tmp_path, capsys):
+    """evaluate --drop-missing dropped rows missing the target, a weight or a feature but
+    refused a missing --offset cell ("offset column 'off' has 1 missing or non-numeric
+    values"). Oracle: evaluate on the table without that row (statecrime)."""
+    import statsmodels.api as sm
+
+    d = sm.datasets.statecrime.load_pandas().data.reset_index(drop=True)
+    d["hi"] = (d["violent"] > d["violent"].median()).astype(int)
+    d["off"] = np.log(d["hs_grad"]) - 4.4
+    table = d[["poverty", "single", "urban", "hi", "off"]]
+    full, holes, kept = tmp_path / "full.csv", tmp_path / "holes.csv", tmp_path / "kept.csv"
+    table.to_csv(full, index=False)
+    with_hole = table.copy()
+    with_hole.loc[9, "off"] = np.nan
+    with_hole.to_csv(holes, index=False)
+    with_hole.dropna().to_csv(kept, index=False)
+    model = tmp_path / "m.json"
+    flags = ["--target", "hi", "--features", "poverty", "single", "urban", "--offset", "off"]
+    assert run(["train", full, *flags, "--model", model, "-q"], capsys)[0] == 0
+    code, out, _ = run(
+        ["evaluate", model, holes, "--offset", "off", "--drop-missing", "--json"], capsys
+    )
+    assert code == 0
+    want = run(["evaluate", model, kept, "--offset", "off", "--json"], capsys)[1]
+    got, ref = json.loads(out), json.loads(want)
+    assert got["n_samples"] == ref["n_samples"] == 50
+    assert got["log_loss"] == pytest.approx(ref["log_loss"], rel=1e-12)

@@ -141,3 +141,45 @@ def test_cv_fit_needs_no_y_when_the_formula_names_the_target():
     a = NeuronClassifierCV(cv=3, n_alphas=4, formula="y ~ x").fit(df)
     b = NeuronClassifierCV(cv=3, n_alphas=4, formula="y ~ x").fit(df, None)
     np.testing.assert_array_equal(a.coef_, b.coef_)
+
+
+@pytest.fixture(scope="module")
+def statecrime():
+    """statsmodels' state crime table, violent crime above its median as the label, and
+    three cells of 'single' missing (rows 3, 10 and 20)."""
+    sm = pytest.importorskip("statsmodels.api")
+    d = sm.datasets.statecrime.load_pandas().data.reset_index(drop=True)
+    X = d[["poverty", "single", "urban"]].copy()
+    X.loc[[3, 10, 20], "single"] = np.nan
+    y = (d["violent"] > d["violent"].median()).astype(int)
+    return X, y
+
+
+def test_explicit_folds_index_the_rows_given_when_missing_drop_drops_some(statecrime):
+    """cv= as (train, test) index pairs of the table given to fit: the rows that
+    missing='drop' drops leave those folds; the other indices still name the same rows.
+    Oracle: a loop of single fits on each fold's complete rows (indices of X itself)."""
+    from sklearn.model_selection import KFold
+
+    X, y = statecrime
+    folds = list(KFold(3, shuffle=True, random_state=0).split(X))
+    alphas = [0.1, 0.01]
+    cv = NeuronClassifierCV(cv=folds, alphas=alphas, l1_ratios=[0.0], missing="drop", tol=1e-10)
+    cv.fit(X, y)
+    complete = X.notna().all(axis=1).to_numpy()
+    for i, alpha in enumerate(alphas):
+        for k, (train, test) in enumerate(folds):
+            train, test = train[complete[train]], test[complete[test]]
+            fit = NeuronClassifier(alpha=alpha, tol=1e-10).fit(X.iloc[train], y.iloc[train])
+            want = -log_loss(y.iloc[test], fit.predict_proba(X.iloc[test]))
+            assert cv.cv_results_[f"split{k}_test_score"][i] == pytest.approx(want, abs=1e-7)
+
+
+def test_explicit_folds_outside_the_rows_are_one_error_naming_the_fold():
+    """An index pair past X's last row reached NumPy's IndexError inside the fold loop."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 2))
+    y = np.arange(30) % 2
+    folds = [(np.arange(20), np.arange(20, 30)), (np.arange(10, 30), np.arange(25, 35))]
+    with pytest.raises(ValueError, match="fold 1 holds row index 30, but X has 30 rows"):
+        NeuronClassifierCV(cv=folds, n_alphas=3).fit(X, y)

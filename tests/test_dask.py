@@ -98,8 +98,8 @@ def test_dataframe_in_lazy_arrays_out(client):
         else:
             np.testing.assert_allclose(out.compute(), expect, rtol=1e-6, atol=1e-9)
     assert isinstance(got.predict(df[["u", "v", "w", "x"]]), da.Array)
-    with pytest.raises(ValueError, match="columns"):
-        got.predict(df[["v", "u", "w", "x"]])
+    reordered = got.predict_proba(df[["v", "u", "w", "x"]])  # tables are read by name
+    np.testing.assert_allclose(reordered.compute(), ref.predict_proba(X), rtol=1e-6, atol=1e-9)
 
 
 def test_float32_stays_float32(client):

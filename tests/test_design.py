@@ -1266,23 +1266,33 @@ def test_a_transform_of_a_shifted_column_saves(table, tmp_path, r_form, np_form)
     assert clf.margeff(table).loc["income", "dy_dx"] == pytest.approx(want, rel=1e-5)
 
 
-def test_c_of_a_number_column_names_the_categorical_that_saves(tmp_path):
-    """``C(cyl)`` of number codes (R's factor(cyl)) cannot be saved; the refusal said
-    "store the column as text", whose text order puts 12 before 3 (another reference
-    level than R's and formulaic's). It names a pandas Categorical now, which keeps the
-    numbers' order and saves. Oracle: that spelling saves and predicts as the fit."""
+@pytest.mark.parametrize("kind", ["int", "float"])
+def test_c_of_a_number_column_is_its_categorical_and_saves(tmp_path, kind):
+    """``C(cyl)`` of number codes (R's factor(cyl)) could not be saved (the refusal named
+    the pandas Categorical spelling that saves). A numeric column the formula uses only
+    as ``C(col)`` is that categorical (levels in the numbers' order, the first the
+    reference, as R's factor() and formulaic): the same model, and it saves. Oracle:
+    statsmodels' C(cyl); the Categorical spelling; predictions after loading."""
+    import statsmodels.formula.api as smf
+
     rng = np.random.default_rng(6)
     n = 300
     df = pd.DataFrame({"cyl": rng.choice([4, 6, 12], n), "wt": rng.normal(3, 1, n)})
     df["am"] = (rng.random(n) < 1 / (1 + np.exp(df.wt - 3 - (df.cyl == 6)))).astype(int)
+    df = df.astype({"cyl": kind})
     clf = oneneuron.logit("am ~ C(cyl) + wt", df)
-    with pytest.raises(ModelFileError, match=r"pd\.Categorical\(data\['cyl'\]\).*--categorical"):
-        clf.save(tmp_path / "m.json")
-    same = oneneuron.logit("am ~ C(cyl) + wt", df.assign(cyl=pd.Categorical(df.cyl)))
+    same = oneneuron.logit("am ~ C(cyl) + wt", df.assign(cyl=pd.Categorical(df.cyl.astype(int))))
     assert same.feature_names_out_.tolist() == clf.feature_names_out_.tolist()
-    same.save(tmp_path / "m.json")
+    assert clf.feature_names_out_.tolist() == ["C(cyl)[T.6]", "C(cyl)[T.12]", "wt"]
+    ref = smf.logit("am ~ C(cyl) + wt", df).fit(disp=0, tol=1e-12)
+    np.testing.assert_allclose(clf.summary()["coef"], ref.params, rtol=1e-6)
+    clf.save(tmp_path / "m.json")
     back = oneneuron.load(tmp_path / "m.json")
     np.testing.assert_allclose(back.predict_proba(df), clf.predict_proba(df), rtol=1e-12)
+    np.testing.assert_allclose(back.predict_proba(df), same.predict_proba(df), rtol=1e-9)
+    both = oneneuron.logit("am ~ cyl + C(cyl) + wt", df)  # a number and categories: not one
+    with pytest.raises(ModelFileError, match="cannot be saved"):
+        both.save(tmp_path / "both.json")
 
 
 @pytest.mark.parametrize(
@@ -1319,3 +1329,29 @@ def test_a_stored_reference_level_must_come_first(table, tmp_path, reference):
     (tmp_path / "bad.json").write_text(json.dumps(doc))
     with pytest.raises(ModelFileError, match="the level no term uses, .* must be the first"):
         oneneuron.load(tmp_path / "bad.json")
+
+
+def test_numeric_levels_match_the_same_numbers_written_as_floats():
+    """A categorical column of whole numbers (pd.Categorical of ints, CLI --categorical)
+    was refused at predict when the same numbers came as floats, as pandas makes them
+    once a cell is missing ('holds numbers (e.g. '2.0') but was text ... none of its
+    values is a training level'). A number equal to a level written as a number is that
+    level; codes with leading zeros ('01') stay text. Oracle: the same rows as ints."""
+    rng = np.random.default_rng(0)
+    n = 200
+    df = pd.DataFrame({"x": rng.normal(size=n), "dose": pd.Categorical(rng.choice([1, 2, 3], n))})
+    y = (df.x + (df.dose == 3) + rng.normal(size=n) > 0).astype(int)
+    clf = NeuronClassifier(missing="most_frequent").fit(df, y)
+    as_int = df.assign(dose=df.dose.astype(int))
+    as_float = df.assign(dose=df.dose.astype(float))
+    with_gap = as_float.assign(dose=np.where(np.arange(n) == 0, np.nan, as_float.dose))
+    expected = clf.predict_proba(as_int)
+    np.testing.assert_array_equal(clf.predict_proba(as_float), expected)
+    np.testing.assert_array_equal(clf.predict_proba(with_gap)[1:], expected[1:])
+    np.testing.assert_array_equal(
+        clf.predict_proba(as_float.assign(dose=as_float.dose.astype(str))), expected
+    )
+    codes = pd.DataFrame({"x": df.x, "dose": pd.Categorical([f"0{v}" for v in df.dose])})
+    coded = NeuronClassifier().fit(codes, y)
+    with pytest.raises(DataError, match="none of its"):
+        coded.predict_proba(as_int)

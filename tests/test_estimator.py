@@ -633,3 +633,45 @@ def test_predicting_leaves_the_fitted_model_unchanged():
                 getattr(est, method)(new)
             est.score(new, y[:5])
         assert pickle.dumps(est) == before, type(est).__name__
+
+
+def test_fit_validates_parameters_as_scikit_learn_configures_it():
+    """fit refuses an invalid parameter with scikit-learn's InvalidParameterError, and
+    skips the check where scikit-learn's configuration says so, as LogisticRegression
+    (whose fit has scikit-learn's own decorator) does."""
+    import sklearn
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, y = np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([0, 1, 0, 1])
+    with pytest.raises(InvalidParameterError, match="'threshold' parameter"):
+        NeuronClassifier(threshold=1.5).fit(X, y)
+    with pytest.raises(InvalidParameterError, match="'C' parameter"):
+        LogisticRegression(C="x").fit(X, y)  # the oracle's behaviour, for comparison
+    with sklearn.config_context(skip_parameter_validation=True):
+        clf = NeuronClassifier(threshold=1.5).fit(X, y)  # not validated: fitted as given
+        with pytest.raises(TypeError):  # LogisticRegression's C went unvalidated too
+            LogisticRegression(C="x").fit(X, y)
+    assert clf.threshold == 1.5 and clf.coef_.shape == (1, 1)
+
+
+@pytest.mark.parametrize(
+    "params", [{"max_iter": 1000.0}, {"fit_intercept": 1}, {"standardize": 1.0}]
+)
+def test_parameter_verdict_does_not_depend_on_earlier_fits(params):
+    """An invalid parameter equal to a valid one (1000.0 == 1000, 1 == True) is refused
+    after a fit with the valid one too, as scikit-learn's own validation refuses it."""
+    from sklearn.utils._param_validation import (
+        InvalidParameterError,
+        validate_parameter_constraints,
+    )
+
+    X, y = np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([0, 1, 0, 1])
+    clf = NeuronClassifier(**params)
+    with pytest.raises(InvalidParameterError):  # the oracle: scikit-learn's verdict
+        validate_parameter_constraints(
+            NeuronClassifier._parameter_constraints, clf.get_params(deep=False), "fit"
+        )
+    NeuronClassifier().fit(X, y)  # the valid values, remembered
+    with pytest.raises(InvalidParameterError):
+        clf.fit(X, y)

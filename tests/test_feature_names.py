@@ -269,3 +269,24 @@ def test_repeated_column_names_are_one_line_naming_them():
         with pytest.raises(ValueError, match=r"^X has repeated column name\(s\) 'a'; every") as e:
             call()
         assert "\n" not in str(e.value)
+
+
+def test_a_pipeline_passes_its_names_to_a_neuron_that_fills_missing_cells():
+    """After StandardScaler (arrays out), NeuronClassifier(missing='mean') codes the array as
+    a table of x0, x1, ... to fill NaN cells; get_feature_names_out(input_features) then
+    ignored the names the pipeline passed (['x0', 'x1', 'x2']), where missing='error'
+    returns them. One coefficient per input column either way, so both give the names.
+    Oracle: the scaler's own output names. Data: statsmodels' statecrime."""
+    import statsmodels.api as sm
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    d = sm.datasets.statecrime.load_pandas().data
+    X = d[["poverty", "single", "urban"]].copy()
+    X.iloc[3, 1] = np.nan
+    y = (d["violent"] > d["violent"].median()).astype(int)
+    pipe = make_pipeline(StandardScaler(), NeuronClassifier(missing="mean")).fit(X, y)
+    names = pipe[0].get_feature_names_out()
+    assert list(pipe[-1].get_feature_names_out(names)) == list(names)
+    assert list(pipe.get_feature_names_out()) == list(names)
+    assert list(pipe[-1].get_feature_names_out()) == ["x0", "x1", "x2"]  # no names given

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -528,3 +529,118 @@ def test_deviances_and_their_degrees_of_freedom_as_r_and_glm_name_them():
             assert clf.null_deviance_ == pytest.approx(2 * w.sum() * np.log(2), rel=RTOL)
             assert clf.df_null_ == w.sum()
         assert clf.null_deviance_ - clf.deviance_ == pytest.approx(clf.llr_, rel=1e-12)
+
+
+@pytest.mark.parametrize("level", ["0.9", None, [0.9], True])
+def test_a_level_that_is_no_number_is_one_clear_error_at_every_entry_point(level):
+    """summary, summary_text, predict_interval, margeff and profile intervals took a
+    string or None as level into '0 < level', a TypeError that named no argument."""
+    d = sm.datasets.statecrime.load_pandas().data
+    X = d[["poverty", "single", "urban"]]
+    y = (d["violent"] > d["violent"].median()).astype(int)
+    clf = NeuronClassifier().fit(X, y)
+    calls = [
+        lambda: clf.summary(level=level),
+        lambda: clf.summary_text(level=level),
+        lambda: clf.predict_interval(X[:2], level=level),
+        lambda: clf.margeff(X, level=level),
+        lambda: clf.summary(level=level, ci="profile", X=X, y=y),
+        lambda: clf.inference_.table(level),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match=r"level must be a number in \(0, 1\)"):
+            call()
+
+
+@pytest.mark.parametrize(
+    "case", ["binary", "no_intercept", "penalised", "multinomial", "weightless_class", "firth"]
+)
+def test_fitted_statistics_are_the_results_properties(case):
+    """The estimator's statistics (read in one pass, ``fit_statistics``) are exactly
+    the ``InferenceResult`` properties that define them, in every kind of fit."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((120, 2))
+    y = (X[:, 0] + rng.standard_normal(120) > 0).astype(int)
+    kw, w = {}, None
+    if case == "no_intercept":
+        kw = {"fit_intercept": False}
+    elif case == "penalised":
+        kw = {"alpha": 0.1}
+    elif case == "firth":
+        kw = {"firth": True}
+    elif case in ("multinomial", "weightless_class"):
+        y = np.digitize(X[:, 0] + 0.5 * rng.standard_normal(120), [-0.5, 0.5])
+        if case == "weightless_class":
+            w = np.where(y == 2, 0.0, 1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = NeuronClassifier(**kw).fit(X, y, sample_weight=w)
+    res = clf.inference_
+    for name in ("pseudo_r2", "aic", "bic", "llr", "llr_df", "llr_pvalue", "deviance"):
+        np.testing.assert_equal(getattr(clf, f"{name}_"), getattr(res, name), err_msg=name)
+    for name in ("null_deviance", "df_resid", "df_null"):
+        np.testing.assert_equal(getattr(clf, f"{name}_"), getattr(res, name), err_msg=name)
+    assert res.fit_statistics().keys() == {
+        "pseudo_r2", "aic", "bic", "llr", "llr_df", "llr_pvalue", "deviance",
+        "null_deviance", "df_resid", "df_null",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("classes", [2, 3])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_reference_jacobian_is_the_general_map_gathered(classes, fit_intercept):
+    """The covariance's map to raw coefficients, written out for one sigmoid neuron, holds
+    the same numbers as the general Jacobian gathered in the reference blocks' order."""
+    from oneneuron.engines import NumpyEngine
+    from oneneuron.objective import LinearLoss
+
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((30, 3)) * [1.0, 5.0, 0.2] + [2.0, -1.0, 0.0]
+    y = rng.integers(0, classes, 30)
+    m = classes if classes > 2 else 1
+    engine = NumpyEngine(X, y.astype(float) if m == 1 else y, np.ones(30), multinomial=m > 1)
+    problem = LinearLoss(engine, m, 0.0, X.mean(axis=0), X.std(axis=0), fit_intercept)
+    blocks = _inference_fit._reference_index(problem)
+    idx = np.concatenate(blocks)
+    general = problem._jacobian()[idx[:, None], idx]
+    np.testing.assert_array_equal(_inference_fit._reference_jacobian(problem, idx), general)
+
+
+@pytest.mark.parametrize(
+    "fitted, changed",
+    [
+        ({"alpha": 0.1}, {"l1_ratio": 0.5}),
+        ({"alpha": 0.05, "l1_ratio": 1.0, "relax": True}, {"relax": False}),
+        ({}, {"fit_intercept": False}),
+        ({}, {"class_weight": "balanced"}),
+        ({}, {"cov_type": "HC0"}),
+    ],
+)
+def test_statistics_refuse_parameters_changed_after_the_fit(fitted, changed):
+    """set_params after a fit left the statistics reading the new parameters against the
+    old fit: a ridge fit with l1_ratio set afterwards refused predict_interval as an L1
+    fit; relax=False after a relaxed fit, or fit_intercept=False, crashed margeff
+    ('cannot reshape array of size 3 into shape (5)'); diagnostics silently dropped the
+    intercept from the hat matrix (or reweighed the rows by class). As save() does, they
+    now refuse in one sentence naming the parameter; threshold may still change."""
+    from oneneuron import anova, diagnostics
+
+    d = sm.datasets.statecrime.load_pandas().data
+    X = d[["poverty", "single", "urban", "white"]].to_numpy()
+    y = (d["violent"] > d["violent"].median()).astype(int).to_numpy()
+    clf = NeuronClassifier(**fitted).fit(X, y)
+    clf.set_params(threshold=0.7)  # a decision rule, not the fitted model: allowed
+    assert clf.predict(X).tolist() == (clf.predict_proba(X)[:, 1] > 0.7).astype(int).tolist()
+    clf.set_params(**changed)
+    name = next(iter(changed))
+    calls = [
+        lambda: clf.predict_interval(X[:2]),
+        lambda: clf.margeff(X),
+        lambda: clf.summary(),
+        lambda: clf.wald_test("x1 = 0"),
+        lambda: diagnostics(clf, X, y),
+        lambda: anova(clf, X, y),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match=f"{name} was changed after the fit"):
+            call()

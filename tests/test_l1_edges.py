@@ -4,7 +4,7 @@ and ill-conditioned L1 problems solved to the optimum (scipy on the exact object
 import numpy as np
 import pytest
 
-from oneneuron import NeuronClassifierCV, regularization_path
+from oneneuron import NeuronClassifier, NeuronClassifierCV, regularization_path
 
 
 def _data(n=60, d=4, seed=0):
@@ -334,3 +334,14 @@ def test_alpha_max_with_unpenalised_columns_is_the_analytic_value(seed):
     below = NeuronClassifier(alpha=amax * (1 - 1e-6), **kw).fit(X, y)
     assert not np.any(above.coef_[:, 1:]), np.abs(above.coef_[:, 1:]).max()
     assert np.any(below.coef_[:, 1:])
+
+
+@pytest.mark.parametrize("pf", [["a", "b", "c"], {"x1": "none"}])
+def test_text_penalty_factor_is_named(pf):
+    """penalty_factor=['a', ...] or a dict of text failed with NumPy's or Python's 'could
+    not convert string to float', naming no argument."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    y = np.arange(40) % 2
+    with pytest.raises(ValueError, match="penalty_factor entries must be numbers"):
+        NeuronClassifier(alpha=0.1, penalty_factor=pf).fit(X, y)

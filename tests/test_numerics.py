@@ -332,3 +332,23 @@ def test_small_but_safe_columns_fit_as_statsmodels_does(small):
     clf = NeuronClassifier().fit(X * [1.0, small], y)
     np.testing.assert_allclose(clf.coef_[0] * [1.0, small], ref.params[1:], rtol=1e-7)
     np.testing.assert_allclose(clf.summary()["std_err"].iloc[2] * small, ref.bse[2], rtol=1e-7)
+
+
+def test_magnitudes_in_range_is_check_magnitudes_common_case():
+    """The shortcut of the fit's input checks (``magnitudes_in_range`` True: no test for
+    NaN, no ``check_magnitudes``) is taken only where both would pass: every statistic
+    finite and every column within the limits."""
+    from oneneuron.engines._record import check_magnitudes, magnitudes_in_range
+
+    values = [0.0, 1e-160, 1e-3, 1.0, 7e152, 1e300, np.inf, -np.inf, np.nan]
+    rng = np.random.default_rng(0)
+    taken = 0
+    for _ in range(2000):
+        mean = rng.choice(values, size=2) * rng.choice([-1.0, 1.0], size=2)
+        scale = np.abs(rng.choice(values, size=2))
+        for dtype in (np.float64, np.float32):
+            if magnitudes_in_range(mean, scale, dtype):
+                taken += 1
+                assert np.isfinite(mean).all() and np.isfinite(scale).all()
+                check_magnitudes(mean, scale, dtype)  # raises nothing
+    assert taken > 0

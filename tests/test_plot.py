@@ -350,3 +350,88 @@ def test_names_from_the_data_are_drawn_as_written():
         drawn = [t._preprocess_math(t.get_text()) for t in legend.get_texts()]
         assert not any(math for _, math in drawn)
         assert any("$" in text for text, _ in drawn), drawn
+
+
+def _with_bad_cells(X, bad):
+    X = np.array(X, dtype=np.float64)
+    X[[3, 7], 0] = bad
+    return X
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_plots_of_samples_with_missing_or_infinite_cells_name_them(bad):
+    """NaN or inf in the samples gave matplotlib's 'Axis limits cannot be NaN or Inf'
+    (boundary) or numpy's 'supplied range of [nan, nan] is not finite' (histograms),
+    or a surface of NaN drawn silently: one message naming the cells."""
+    X, y, _ = make_red_blue()
+    Xb = _with_bad_cells(X, bad)
+    clf = NeuronClassifier().fit(X, y)
+    calls = [
+        lambda: plot_decision_boundary(clf, Xb, y),
+        lambda: plot_decision_boundary(NeuronClassifier().fit(X[:, :1], y), Xb[:, :1], y),
+        lambda: plot_probability_contours(clf, Xb, y),
+        lambda: plot_classes(Xb, y),
+        lambda: plot_class_histograms(Xb[:, 0], y),
+        lambda: plot_loss_surface(Xb, y, n=5),
+        lambda: plot_roc(y, Xb[:, 0]),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match=r"2 (missing|infinite) values?.*row 3"):
+            call()
+
+
+def test_a_roc_curve_of_one_class_is_refused():
+    """Labels of one class drew a diagonal 'AUC = nan' after scikit-learn's two
+    warnings: one message saying a curve needs both classes."""
+    with pytest.raises(ValueError, match="only one class"):
+        plot_roc(np.ones(10, int), np.linspace(0, 1, 10))
+
+
+def test_the_loss_surface_names_labels_that_are_not_0_and_1():
+    X, y, _ = make_red_blue()
+    with pytest.raises(ValueError, match="0 and 1.*'no', 'yes'"):
+        loss_surface(X, np.where(y == 1, "yes", "no"), np.zeros(2), np.zeros(2))
+
+
+def test_planes_of_a_model_fitted_on_a_named_table_predict_with_its_names():
+    """A model fitted on a DataFrame of two numeric columns was asked for the plane's
+    probabilities with a bare array: scikit-learn's 'X does not have valid feature
+    names' warning on every contour plot."""
+    import warnings
+
+    import pandas as pd
+
+    X, y, _ = make_red_blue()
+    df = pd.DataFrame(X, columns=["height", "weight"])
+    clf = NeuronClassifier().fit(df, y)
+    one = NeuronClassifier().fit(df[["height"]], y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plot_probability_contours(clf, df, y, grid=10)
+        plot_decision_boundary(make_pipeline(PolynomialFeatures(2), clf).fit(df, y), df, y, grid=10)
+        plot_decision_boundary(
+            make_pipeline(PolynomialFeatures(2), one).fit(df[["height"]], y),
+            df[["height"]],
+            y,
+            grid=10,
+        )
+
+
+def test_a_boundary_over_named_columns_in_another_order_is_the_models():
+    """X's columns in another order than the model's: the line was drawn with the
+    first weight on the first axis, a wrong boundary without a word. Oracle: the
+    model's own probability along the drawn line is the threshold."""
+    import pandas as pd
+
+    X, y, _ = make_red_blue()
+    df = pd.DataFrame(X * [1.0, 3.0] + [0.0, 2.0], columns=["height", "weight"])
+    clf = NeuronClassifier().fit(df, y)
+    swapped = df[["weight", "height"]]
+    line = plot_decision_boundary(clf, swapped, y).lines[0]
+    a1, a2 = line.get_data()
+    on_line = pd.DataFrame({"height": a2, "weight": a1})
+    np.testing.assert_allclose(clf.predict_proba(on_line)[:, 1], 0.5, atol=1e-9)
+    curved = make_pipeline(PolynomialFeatures(2), NeuronClassifier()).fit(df, y)
+    plot_probability_contours(curved, swapped, y, grid=10)  # predicts in the model's order
+    with pytest.raises(ValueError, match="not the ones the model was fitted on"):
+        plot_decision_boundary(clf, df.rename(columns={"height": "h"}), y)

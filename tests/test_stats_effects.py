@@ -428,3 +428,92 @@ def test_diagnostics_row_of_leverage_one_has_infinite_cooks_distance_without_war
     assert np.isinf(out["cooks_distance"].iloc[0])
     assert np.isfinite(out["cooks_distance"].iloc[1:]).all()
     assert (out["leverage"].iloc[1:] < 1).all()
+
+
+def test_multiclass_prediction_intervals_far_out_raise_no_overflow():
+    """predict_interval with K > 2 at a row where one class's log-odds exceed 709 warned
+    'overflow encountered in exp' (exp of that class's own log-odds, overwritten a line
+    later). Oracle: statsmodels' MNLogit coefficients and covariance, each class's
+    log-odds log(P_k / (1 - P_k)) from scipy's logsumexp, its gradient by central
+    differences. Data: statsmodels' statecrime, violent crime in thirds."""
+    import warnings
+
+    from scipy.special import logsumexp
+
+    d = sm.datasets.statecrime.load_pandas().data
+    X = d[["poverty", "single", "urban"]].to_numpy()
+    y = pd.qcut(d["violent"], 3, labels=False).to_numpy()
+    ref = sm.MNLogit(y, sm.add_constant(X)).fit(disp=0, method="newton", tol=1e-12)
+    clf = NeuronClassifier().fit(X, y)
+    rows = np.array([[17.0, 2500.0, 50.0], [10.0, 33.0, 60.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = clf.predict_interval(rows)
+    theta = np.asarray(ref.params).T.ravel()  # class 1's block, then class 2's
+    V = np.asarray(ref.cov_params())
+    xt = np.c_[np.ones(len(rows)), rows]
+
+    def log_odds(t):
+        Z = np.c_[np.zeros(len(rows)), xt @ t.reshape(2, 4).T]
+        return np.array(
+            [[Z[i, k] - logsumexp(np.delete(Z[i], k)) for k in range(3)] for i in range(len(rows))]
+        ).ravel()
+
+    h = 1e-6
+    J = np.array(
+        [(log_odds(theta + h * e) - log_odds(theta - h * e)) / (2 * h) for e in np.eye(8)]
+    ).T
+    np.testing.assert_allclose(got["se_logit"], np.sqrt(np.diag(J @ V @ J.T)), rtol=1e-5)
+    assert np.all(np.isfinite(got.to_numpy()))
+
+
+@pytest.mark.parametrize("dummy", [False, True])
+def test_binary_average_effects_over_a_row_far_out_raise_no_overflow(dummy):
+    """margeff(X) of a binary model, averaged over rows two of which have logits beyond
+    -/+709 (statecrime at single=-/+2500), warned 'overflow encountered in exp'
+    (1 / (1 + exp(-z))). Those rows' effects are 0 to within exp(-1000), so the average
+    over n + 2 rows is n / (n + 2) times statsmodels' get_margeff of the fit on the n
+    training rows, and so are the standard errors (the Jacobian scales alike).
+    statsmodels itself gives NaN on the far rows (exp(-z) / (1 + exp(-z))**2)."""
+    import warnings
+
+    d = sm.datasets.statecrime.load_pandas().data
+    X = d[["poverty", "single", "urban"]].to_numpy()
+    X[:, 2] = X[:, 2] > 60 if dummy else X[:, 2]  # a 0/1 column for dummy=True
+    y = (d["violent"] > d["violent"].median()).astype(int).to_numpy()
+    clf = NeuronClassifier().fit(X, y)
+    far = np.array([[17.0, -2500.0, 1.0], [17.0, 2500.0, 0.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = clf.margeff(np.r_[X, far], dummy=dummy)
+    ref = sm.Logit(y, sm.add_constant(X)).fit(disp=0, method="newton", tol=1e-12)
+    want = ref.get_margeff(dummy=dummy)
+    share = len(y) / (len(y) + 2)
+    np.testing.assert_allclose(got["dy_dx"], share * want.margeff, rtol=1e-8)
+    np.testing.assert_allclose(got["std_err"], share * want.margeff_se, rtol=1e-7)
+
+
+def test_cooks_distance_of_a_misfit_row_far_out_is_finite_without_overflow():
+    """diagnostics on rows that include one far out and misfit (logit -1200, label 1)
+    warned 'overflow encountered in square' and gave Cook's distance inf: its Pearson
+    residual is exp(600), its leverage exp(-1200) x~'Ax~, and their product in
+    (r / (1 - h))**2 h / k is finite, (y - p)**2 x~'Ax~ / ((1 - h)**2 k).
+    Oracle: statsmodels' GLM influence on the training rows (the far row adds about
+    exp(-1200) to the information) and that closed form with statsmodels' covariance."""
+    import warnings
+
+    d = sm.datasets.statecrime.load_pandas().data
+    X = d[["poverty", "single", "urban"]].to_numpy()
+    y = (d["violent"] > d["violent"].median()).astype(int).to_numpy()
+    clf = NeuronClassifier().fit(X, y)
+    far = np.array([[17.0, -2500.0, 50.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = diagnostics(clf, np.r_[X, far], np.r_[y, 1])
+    glm = sm.GLM(y, sm.add_constant(X), family=sm.families.Binomial()).fit(tol=1e-12)
+    want = glm.get_influence().summary_frame()
+    np.testing.assert_allclose(got["cooks_distance"][:-1], want["cooks_d"], rtol=1e-6)
+    xt = np.r_[1.0, far[0]]
+    q = xt @ glm.cov_params() @ xt
+    assert got["cooks_distance"].iloc[-1] == pytest.approx(q / 4, rel=1e-6)
+    assert got["leverage"].iloc[-1] < 1e-300

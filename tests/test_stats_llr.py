@@ -121,3 +121,86 @@ def test_an_underflowing_lr_p_value_is_printed_as_a_bound_not_zero():
     assert stats.chi2.logsf(clf.llr_, 1) < np.log(1e-300)
     caption = clf.summary().attrs["caption"]
     assert "p<1e-300" in caption and "p=0" not in caption
+
+
+def _ridge_edf(X: np.ndarray, y: np.ndarray, alpha: float) -> tuple[float, int]:
+    """Effective degrees of freedom of a ridge logistic fit, ``tr(H_ll (H_ll + P)^+)``
+    (mgcv's edf), from scikit-learn's fit of the same objective (``C = 1 / (n alpha)``,
+    the raw coefficients penalised, every class's block for K > 2): the independent
+    oracle of ``df_resid_ = nobs - edf``. Returns (edf, nobs)."""
+    from sklearn.linear_model import LogisticRegression
+
+    n, d = X.shape
+    lr = LogisticRegression(C=1 / (n * alpha), tol=1e-12, max_iter=10_000).fit(X, y)
+    Xa = np.column_stack([np.ones(n), X])
+    if len(lr.classes_) == 2:
+        p = lr.predict_proba(X)[:, 1]
+        H = Xa.T @ (Xa * (p * (1 - p))[:, None]) / n
+        P = np.diag([0.0] + [alpha] * d)
+    else:  # softmax: blocks (k, j), Hessian sum_i (diag(p_i) - p_i p_i') kron x_i x_i'
+        Pr = lr.predict_proba(X)
+        K = Pr.shape[1]
+        H = np.zeros((K * (d + 1), K * (d + 1)))
+        for i in range(n):
+            H += np.kron(np.diag(Pr[i]) - np.outer(Pr[i], Pr[i]), np.outer(Xa[i], Xa[i]))
+        H /= n
+        P = np.kron(np.eye(K), np.diag([0.0] + [alpha] * d))
+    return float(np.trace(H @ np.linalg.pinv(H + P, hermitian=True))), n
+
+
+@pytest.mark.parametrize("shape", [(30, 50), (200, 4)])
+def test_penalized_residual_df_is_nobs_less_the_effective_df(shape):
+    """A ridge fit with more columns than rows printed 'residual deviance ... on -21 df'
+    (nobs less every coefficient). A penalised fit's residual degrees of freedom are
+    ``nobs - edf``, with ``edf = tr(H_ll (H_ll + P)^-1)`` (mgcv's effective degrees of
+    freedom; between the intercept's 1 and the coefficients' count). Oracle: that trace
+    computed from scikit-learn's fit of the same objective."""
+    n, d = shape
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n, d))
+    y = (X[:, 0] + rng.normal(size=n) > 0).astype(int)
+    alpha = 0.5
+    clf = NeuronClassifier(alpha=alpha, standardize=False).fit(X, y)
+    edf, nobs = _ridge_edf(X, y, alpha)
+    assert 1.0 < edf < min(n, d + 1)
+    assert clf.df_resid_ == pytest.approx(nobs - edf, rel=1e-6)
+    assert f"on {nobs - edf:g} df" in clf.summary().attrs["caption"]
+
+
+def test_penalized_multinomial_residual_df_counts_the_effective_df(three_classes):
+    X, y = three_classes
+    X = X.to_numpy()
+    clf = NeuronClassifier(alpha=0.2, standardize=False).fit(X, y)
+    edf, nobs = _ridge_edf(X, y, 0.2)
+    assert 2.0 < edf < 3 * 2 + 2
+    assert clf.df_resid_ == pytest.approx(nobs - edf, rel=1e-6)
+
+
+def test_lasso_residual_df_counts_the_coefficients_it_kept():
+    """An L1 fit's degrees of freedom are its non-zero coefficients (Zou, Hastie and
+    Tibshirani 2007: the lasso's df is the size of its active set), plus the intercept."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(80, 40))
+    y = (X[:, 0] - X[:, 1] + rng.normal(size=80) > 0).astype(int)
+    clf = NeuronClassifier(alpha=0.05, l1_ratio=1.0).fit(X, y)
+    kept = int(np.count_nonzero(clf.coef_))
+    assert 0 < kept < 40
+    assert clf.df_resid_ == pytest.approx(80 - (kept + 1), rel=1e-9)
+
+
+def test_effective_df_round_trips_through_a_model_file_and_is_checked(tmp_path):
+    from oneneuron.modelfile import ModelFileError, load, save
+
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(25, 40))
+    y = (X[:, 0] + rng.normal(size=25) > 0).astype(int)
+    clf = NeuronClassifier(alpha=1.0).fit(X, y)
+    path = tmp_path / "m.json"
+    save(clf, path)
+    back = load(path)
+    assert back.df_resid_ == pytest.approx(clf.df_resid_, rel=1e-12) and back.df_resid_ > 0
+    doc = json.loads(path.read_text())
+    doc["inference"]["extra"]["edf"] = 1e6
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError, match="extra.edf"):
+        load(path)

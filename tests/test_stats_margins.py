@@ -8,6 +8,8 @@ derivative code is used on that side.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -304,8 +306,9 @@ def test_a_numeric_column_coded_as_categories_gets_a_change_per_level(K):
     change from the reference, exactly as the same levels stored as text give them
     (it was refused, with astype(str) as the way out). A treatment reference moves the
     contrasts: each equals the difference of the default ones. Refused, with the reason:
-    at="mean" (no level shares stand in for the column) and a column that also enters
-    as a number; by="column" keeps the per-column effects."""
+    at="mean" for ``C(dose, Treatment(3))`` (no level shares stand in for the column;
+    plain ``C(dose)`` is the categorical of its numbers, whose shares do) and a column
+    that also enters as a number; by="column" keeps the per-column effects."""
     rng = np.random.default_rng(0)
     n = 600
     df = pd.DataFrame({"dose": rng.integers(1, 4, n), "x": rng.normal(size=n)})
@@ -325,8 +328,13 @@ def test_a_numeric_column_coded_as_categories_gets_a_change_per_level(K):
         base = got["dy_dx"]
         assert moved["dose[T.1]"] == pytest.approx(-base["dose[T.3]"], abs=1e-9)
         assert moved["dose[T.2]"] == pytest.approx(base["dose[T.2]"] - base["dose[T.3]"], abs=1e-9)
-    with pytest.raises(ValueError, match=r"at='mean'.*'dose'.*at='overall'"):
-        m.margeff(df, at="mean")
+    # plain C(dose) is the categorical of dose's numbers: at="mean" takes its level
+    # shares, as for the same levels stored as text
+    at_mean = oneneuron.logit("y ~ C(dose) + x", text, tol=1e-12).margeff(text, at="mean")
+    np.testing.assert_allclose(m.margeff(df, at="mean").to_numpy(), at_mean.to_numpy(), rtol=1e-9)
+    if K == 2:  # a numeric column coded by a contrast: no level shares stand in for it
+        with pytest.raises(ValueError, match=r"at='mean'.*'dose'.*at='overall'"):
+            ref3.margeff(df, at="mean")
     both = oneneuron.logit("y ~ C(dose) + dose:x + x", df)
     with pytest.raises(ValueError, match=r"'dose'.*both as categories.*and as a number"):
         both.margeff(df)
@@ -432,3 +440,139 @@ def test_margeff_on_a_table_with_an_unseen_level_warns_as_predict_does(table):
     assert [w.category for w in caught] == [UnknownCategoryWarning]
     same = clf.margeff(new.assign(g=new["g"].replace("zz", "a")))
     np.testing.assert_allclose(got["dy_dx"], same["dy_dx"], rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "case", ["short", "two columns", "negative", "NaN", "infinite", "all zero", "text"]
+)
+def test_bad_sample_weight_is_one_error_in_every_statistic_that_takes_the_rows(case):
+    """margeff averaged with weights of the wrong length (a NumPy matmul error), or NaN,
+    infinite, negative or all-zero weights (silently NaN effects, or an average with a
+    negative weight); diagnostics gave NaN leverages; anova and profile intervals said
+    the data were not the training data. Each now names sample_weight and the cause."""
+    import statsmodels.api as sm
+
+    from oneneuron import anova, diagnostics
+
+    d = sm.datasets.statecrime.load_pandas().data
+    X = d[["poverty", "single", "urban"]].to_numpy()
+    y = (d["violent"] > d["violent"].median()).astype(int).to_numpy()
+    w = np.arange(len(y)) % 3 + 1.0
+    clf = oneneuron.NeuronClassifier().fit(X, y, sample_weight=w)
+    bad = {
+        "short": (w[:-1], f"has {len(y) - 1} values but X has {len(y)} rows"),
+        "two columns": (np.c_[w, w], "one weight per row"),
+        "negative": (np.r_[-1.0, w[1:]], "row 0 holds -1.0"),
+        "NaN": (np.r_[w[:4], np.nan, w[5:]], "row 4 holds NaN"),
+        "infinite": (np.r_[np.inf, w[1:]], "row 0 holds infinity"),
+        "all zero": (0 * w, "all weights are zero"),
+        "text": (np.array(["a"] * len(y)), "numbers"),
+    }[case]
+    calls = [
+        lambda sw: clf.margeff(X, sample_weight=sw),
+        lambda sw: clf.margeff(X, at="mean", sample_weight=sw),
+        lambda sw: diagnostics(clf, X, y, sample_weight=sw),
+        lambda sw: anova(clf, X, y, sample_weight=sw),
+        lambda sw: clf.summary(ci="profile", X=X, y=y, sample_weight=sw),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match=r"sample_weight.*" + re.escape(bad[1])):
+            call(bad[0])
+
+
+@pytest.mark.parametrize("case", ["NaN", "infinite", "text"])
+def test_bad_offset_is_one_error_naming_offset_in_every_statistic(case):
+    """anova and profile intervals read a NaN or infinite offset as 'not the data the model
+    was fitted on'; text offsets failed everywhere with NumPy's 'could not convert string
+    to float', naming no argument."""
+    import statsmodels.api as sm
+
+    from oneneuron import anova, diagnostics
+
+    d = sm.datasets.statecrime.load_pandas().data
+    X = d[["poverty", "single", "urban"]].to_numpy()
+    y = (d["violent"] > d["violent"].median()).astype(int).to_numpy()
+    off = np.log(d["hs_grad"].to_numpy()) - 4.4
+    clf = oneneuron.NeuronClassifier().fit(X, y, offset=off)
+    bad, match = {
+        "NaN": (np.r_[np.nan, off[1:]], "offset must be finite"),
+        "infinite": (np.r_[off[:-1], np.inf], "offset must be finite"),
+        "text": (np.array(["a"] * len(y)), "offset must be numbers"),
+    }[case]
+    calls = [
+        lambda: clf.predict_proba(X, offset=bad),
+        lambda: clf.predict_interval(X, offset=bad),
+        lambda: clf.margeff(X, offset=bad),
+        lambda: diagnostics(clf, X, y, offset=bad),
+        lambda: anova(clf, X, y, offset=bad),
+        lambda: clf.summary(ci="profile", X=X, y=y, offset=bad),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match=match):
+            call()
+
+
+def test_masked_weights_and_offsets_are_refused_by_the_statistics_as_by_fit():
+    """fit and score refuse a NumPy masked sample_weight with a masked entry ('has 1
+    masked value (row 4)'); margeff, diagnostics, anova and profile intervals used the
+    masked entry's hidden number as a weight, and predictions an offset's, silently."""
+    import statsmodels.api as sm
+
+    from oneneuron import anova, diagnostics
+
+    d = sm.datasets.statecrime.load_pandas().data
+    X = d[["poverty", "single", "urban"]].to_numpy()
+    y = (d["violent"] > d["violent"].median()).astype(int).to_numpy()
+    w = np.arange(len(y)) % 3 + 1.0
+    off = np.log(d["hs_grad"].to_numpy()) - 4.4
+    hole = np.arange(len(y)) == 4
+    mw, mo = np.ma.masked_array(w, mask=hole), np.ma.masked_array(off, mask=hole)
+    clf = oneneuron.NeuronClassifier().fit(X, y, sample_weight=w)
+    for call in [
+        lambda: clf.margeff(X, sample_weight=mw),
+        lambda: diagnostics(clf, X, y, sample_weight=mw),
+        lambda: anova(clf, X, y, sample_weight=mw),
+        lambda: clf.summary(ci="profile", X=X, y=y, sample_weight=mw),
+    ]:
+        with pytest.raises(ValueError, match=r"sample_weight has 1 masked value \(row 4\)"):
+            call()
+    with_offset = oneneuron.NeuronClassifier().fit(X, y, offset=off)
+    for call in [
+        lambda: with_offset.predict_proba(X, offset=mo),
+        lambda: with_offset.margeff(X, offset=mo),
+        lambda: anova(with_offset, X, y, offset=mo),
+    ]:
+        with pytest.raises(ValueError, match=r"offset has 1 masked value \(row 4\)"):
+            call()
+    unmasked = np.ma.masked_array(w, mask=np.zeros(len(y), dtype=bool))  # nothing masked
+    pd.testing.assert_frame_equal(
+        clf.margeff(X, sample_weight=unmasked), clf.margeff(X, sample_weight=w)
+    )
+
+
+def test_masked_labels_are_missing_labels_in_the_statistics_as_in_fit():
+    """fit reads a NumPy masked y's masked entries as missing labels (refused, or dropped
+    with missing='drop'); diagnostics, anova and profile intervals used the hidden labels
+    silently. Now they refuse them, and with missing='drop' drop those rows as the fit
+    did (oracle: the same statistics on the rows without them)."""
+    import statsmodels.api as sm
+
+    from oneneuron import anova, diagnostics
+
+    d = sm.datasets.statecrime.load_pandas().data.reset_index(drop=True)
+    X = d[["poverty", "single", "urban"]]
+    y = (d["violent"] > d["violent"].median()).astype(int).to_numpy()
+    my = np.ma.masked_array(y, mask=np.arange(len(y)) == 4)
+    clf = oneneuron.NeuronClassifier().fit(X, y)
+    for call in [
+        lambda: diagnostics(clf, X, my),
+        lambda: anova(clf, X, my),
+        lambda: clf.summary(ci="profile", X=X, y=my),
+    ]:
+        with pytest.raises(ValueError, match=r"y has 1 missing label .* row 4"):
+            call()
+    dropping = oneneuron.NeuronClassifier(missing="drop").fit(X, my)
+    kept = oneneuron.NeuronClassifier().fit(X.drop(index=4), np.delete(y, 4))
+    pd.testing.assert_frame_equal(
+        anova(dropping, X, my), anova(kept, X.drop(index=4), np.delete(y, 4))
+    )

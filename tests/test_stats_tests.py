@@ -732,3 +732,54 @@ def test_anova_takes_the_formulas_terms_not_the_column_names(formula, saved, tmp
         df_model.append(np.linalg.matrix_rank(r.model.exog) - 1)
     np.testing.assert_allclose(table["Resid. Dev"], dev, rtol=1e-6)
     np.testing.assert_allclose(table["Df"].iloc[1:], np.diff(df_model))
+
+
+def test_wald_test_takes_a_list_of_restrictions_jointly():
+    """patsy's and statsmodels' constraints may be a list of strings; ours raised
+    re's "expected string or bytes-like object, got 'list'". A list is its restrictions
+    jointly; anything else that is no text is one message naming the argument.
+    Oracle: statsmodels' wald_test of the same restrictions."""
+    X, y = _spector()
+    clf = NeuronClassifier(tol=1e-11).fit(X, y)
+    ref = sm.Logit(y, sm.add_constant(X)).fit(disp=0, tol=1e-14)
+    theirs = ref.wald_test("GPA = 0, TUCE = 0", use_f=False, scalar=True)
+    ours = clf.wald_test(["GPA = 0", "TUCE = 0"])
+    assert ours.df == 2
+    assert ours.statistic == pytest.approx(float(theirs.statistic), rel=RTOL)
+    assert wald_test(clf, ("GPA = 0", "TUCE = 0")) == ours
+    for bad in (3, None, ["GPA = 0", 1], []):
+        with pytest.raises(ValueError, match="hypothesis must be"):
+            clf.wald_test(bad)
+
+
+def test_statistics_refuse_an_offset_beyond_2_53_as_the_fit_does():
+    """anova's and the profile intervals' offset check lacked the fit's 2**53 limit
+    (one check, objective.finite_offset, now serves all three)."""
+    import oneneuron
+
+    X, y = _spector()
+    off = np.zeros(len(y))
+    clf = NeuronClassifier().fit(X, y, offset=off)
+    big = off + 2.0**60
+    with pytest.raises(ValueError, match="beyond 2\\*\\*53"):
+        oneneuron.anova(clf, X, y, offset=big)
+    with pytest.raises(ValueError, match="beyond 2\\*\\*53"):
+        clf.summary(ci="profile", X=X, y=y, offset=big)
+
+
+def test_lr_test_of_fits_on_other_classes_names_the_classes():
+    """lr_test of a binary fit against a three-class fit on the same 51 rows said 'number
+    of observations or classes differ: 51 vs 51 rows'; it now names the classes."""
+    import statsmodels.api as sm
+
+    from oneneuron import NeuronClassifier, lr_test
+
+    d = sm.datasets.statecrime.load_pandas().data
+    X = d[["poverty", "single", "urban"]].to_numpy()
+    two = (d["violent"] > d["violent"].median()).astype(int).to_numpy()
+    three = np.digitize(d["violent"], np.quantile(d["violent"], [1 / 3, 2 / 3]))
+    small = NeuronClassifier().fit(X[:, :1], two)
+    with pytest.raises(ValueError, match=r"classes \[0, 1\] vs \[0, 1, 2\]"):
+        lr_test(small, NeuronClassifier().fit(X, three))
+    with pytest.raises(ValueError, match="51 vs 40 rows"):
+        lr_test(small, NeuronClassifier().fit(X[:40], two[:40]))

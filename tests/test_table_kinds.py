@@ -41,6 +41,16 @@ FORMATTED = [
         "thousands separators",
         id="1,234,567",
     ),
+    pytest.param(  # one group and two: only thousands separators write both
+        [f"{v:,}" for v in np.geomspace(1_000, 9_000_000, N).astype(int)],
+        "thousands separators",
+        id="1,234+1,234,567",
+    ),
+    pytest.param(  # three digits after one comma in every cell: either reading
+        [f"{v:,}" for v in range(1_000, 1_000 + 37_919 * N, 37_919)],
+        "thousands separators or a decimal comma",
+        id="1,234 only",
+    ),
     pytest.param(
         [f"{v:,.1f}".replace(",", "\u00a0").replace(".", ",") for v in np.linspace(1e3, 9e5, N)],
         "decimal comma",
@@ -100,6 +110,7 @@ def test_formatted_numbers_and_dates_in_text_are_named_not_made_categories(
         "column 'x' of",
     )
     assert not (tmp_path / "m.json").exists()
+    assert "=','" not in err, err  # pandas' read_csv options: the command line has none
     if "dates" in match or "times" in match:  # the way to leave it out, in the CLI's terms
         assert err.rstrip().endswith("or leave it out with --features (or --formula)"), err
 
@@ -513,3 +524,17 @@ def test_dask_engine_names_date_and_empty_columns(tmp_path, capsys):
         argv = ["train", tmp_path / "t.parquet", "--target", "y", "--model", tmp_path / "m.json"]
         err = fail([*argv, "--engine", "dask"], capsys, match)
         assert "leave it out with --features" in err
+
+
+def test_a_dict_of_columns_is_refused_with_the_table_to_make():
+    """A dict of columns (what pandas.DataFrame takes) failed in NumPy with "float()
+    argument must be ... not 'dict'" at predict, or as a 0-d object array at fit."""
+    df = _frame(list(np.linspace(0, 1, N)))
+    y = _labels(N)
+    clf = NeuronClassifier().fit(df, y)
+    columns = df.to_dict("list")
+    with pytest.raises(ValueError, match=r"X is a dict.*pandas\.DataFrame\(X\)"):
+        NeuronClassifier().fit(columns, y)
+    for method in (clf.predict, clf.predict_proba, clf.decision_function):
+        with pytest.raises(ValueError, match=r"X is a dict.*pandas\.DataFrame\(X\)"):
+            method(columns)

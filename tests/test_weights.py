@@ -323,3 +323,105 @@ def test_the_estimator_takes_weight_offset_and_cluster_columns_by_name():
         ValueError, match=r"sample_weight='n' names no column of X \(X is not a table\)"
     ):
         oneneuron.NeuronClassifier().fit(X[["x"]].to_numpy(), d["y"], sample_weight="n")
+
+
+def test_text_sample_weight_is_named_in_fit_and_cv():
+    """fit(sample_weight=[text]) failed with NumPy's 'could not convert string to float',
+    naming no argument (the statistics that take weights say 'sample_weight must be
+    numbers')."""
+    from oneneuron import NeuronClassifierCV
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2))
+    y = np.arange(40) % 2
+    text = np.array(["heavy"] * 40)
+    with pytest.raises(ValueError, match="sample_weight must be numbers"):
+        NeuronClassifier().fit(X, y, sample_weight=text)
+    with pytest.raises(ValueError, match="sample_weight must be numbers"):
+        NeuronClassifierCV(cv=2, n_alphas=3).fit(X, y, sample_weight=text)
+
+
+def test_logits_var_weights_hint_says_what_matches_statsmodels():
+    """logit(..., var_weights=) says to pass sample_weight=, which 'give the same
+    coefficients and standard errors' as statsmodels' var_weights: true of the
+    model-based ones, not of robust ones (statsmodels' sandwich weighs each score by
+    w**2, a frequency weight by w). The hint now says which; both halves are checked
+    against statsmodels on its statecrime data."""
+    import pandas as pd
+    import statsmodels.api as sm
+
+    import oneneuron
+
+    d = sm.datasets.statecrime.load_pandas().data
+    df = pd.DataFrame(
+        {
+            "hi": (d["violent"] > d["violent"].median()).astype(int).to_numpy(),
+            "poverty": d["poverty"].to_numpy(),
+            "single": d["single"].to_numpy(),
+            "w": np.linspace(0.3, 2.7, len(d)),
+        }
+    )
+    with pytest.raises(TypeError, match="model-based standard errors.*robust"):
+        oneneuron.logit("hi ~ poverty + single", df, var_weights="w")
+    exog = sm.add_constant(df[["poverty", "single"]].to_numpy())
+    glm = sm.GLM(df["hi"], exog, family=sm.families.Binomial(), var_weights=df["w"])
+    fit = oneneuron.logit("hi ~ poverty + single", df, sample_weight="w")
+    np.testing.assert_allclose(fit.summary()["std_err"], glm.fit(tol=1e-12).bse, rtol=1e-6)
+    robust = oneneuron.logit("hi ~ poverty + single", df, sample_weight="w", cov_type="HC0")
+    sandwich = glm.fit(tol=1e-12, cov_type="HC0").bse
+    assert not np.allclose(robust.summary()["std_err"], sandwich, rtol=1e-2)
+
+
+def test_missing_drop_drops_rows_missing_their_weight_or_offset_as_the_cli_does():
+    """missing='drop' dropped rows with a missing cell or label but refused a missing
+    sample weight or offset ('sample_weight must be finite and non-negative: row 4 holds
+    NaN'), where `oneneuron train --drop-missing` drops those rows (R's na.omit). Now the
+    fit, NeuronClassifierCV and the statistics that take the rows again drop them too.
+    Oracle: statsmodels' GLM with freq_weights and offset on the complete rows of
+    statsmodels' statecrime."""
+    import pandas as pd
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    from oneneuron import NeuronClassifierCV, anova, diagnostics
+
+    d = sm.datasets.statecrime.load_pandas().data.reset_index(drop=True)
+    d["hi"] = (d["violent"] > d["violent"].median()).astype(int)
+    d["w"] = np.arange(len(d)) % 3 + 1.0
+    d["off"] = np.log(d["hs_grad"]) - 4.4
+    d.loc[4, "w"] = np.nan
+    d.loc[9, "off"] = np.nan
+    d.loc[7, "single"] = np.nan
+    keep = d[["w", "off", "single"]].notna().all(axis=1)
+    ref = smf.glm(
+        "hi ~ poverty + single + urban", d[keep], family=sm.families.Binomial(),
+        freq_weights=d.loc[keep, "w"], offset=d.loc[keep, "off"],
+    ).fit(tol=1e-12)  # fmt: skip
+    formula = "hi ~ poverty + single + urban"
+    clf = NeuronClassifier(formula=formula, missing="drop").fit(d, sample_weight="w", offset="off")
+    np.testing.assert_allclose(clf.summary()["coef"], ref.params, rtol=1e-8)
+    np.testing.assert_allclose(clf.summary()["std_err"], ref.bse, rtol=1e-6)
+    assert clf.design_report_["dropped"] == 3
+    arrays = NeuronClassifier(missing="drop").fit(
+        d[["poverty", "single", "urban"]], d["hi"], sample_weight=d["w"], offset=d["off"]
+    )
+    np.testing.assert_allclose(arrays.coef_.ravel(), ref.params.iloc[1:], rtol=1e-8)
+    full = NeuronClassifier(formula=formula).fit(d[keep], sample_weight="w", offset="off")
+    pd.testing.assert_frame_equal(
+        anova(clf, d, sample_weight="w", offset="off"),
+        anova(full, d[keep], sample_weight="w", offset="off"),
+    )
+    pd.testing.assert_frame_equal(
+        diagnostics(clf, d, sample_weight="w", offset="off"),
+        diagnostics(full, d[keep], sample_weight="w", offset="off"),
+    )
+    cv = NeuronClassifierCV(cv=3, n_alphas=3, missing="drop")
+    cv.fit(d[["poverty", "single", "urban"]], d["hi"], sample_weight=d["w"].to_numpy())
+    want = NeuronClassifierCV(cv=3, n_alphas=3).fit(
+        d.loc[d[["w", "single"]].notna().all(axis=1), ["poverty", "single", "urban"]],
+        d.loc[d[["w", "single"]].notna().all(axis=1), "hi"],
+        sample_weight=d.loc[d[["w", "single"]].notna().all(axis=1), "w"].to_numpy(),
+    )
+    np.testing.assert_allclose(
+        cv.cv_results_["mean_test_score"], want.cv_results_["mean_test_score"]
+    )

@@ -27,6 +27,56 @@ def _number(v: ArrayLike, what: str) -> float:
     return float(a.reshape(()))
 
 
+def _floats(v: ArrayLike, what: str) -> NDArray[np.float64]:
+    """``v`` as a float64 array, or one error where it holds no numbers to compute with.
+
+    Decision (the estimator's rules): complex numbers (a cast drops the imaginary
+    part), dates and times (a cast counts their unit), text (``'1'`` is a label, not a
+    number: convert it explicitly) and the masked cells of a NumPy masked array (the
+    value under a mask is not data) are refused; a torch tensor is read as its values
+    (``requires_grad`` or not, any float dtype).
+    """
+    if type(v).__module__.split(".")[0] == "torch":
+        t = v.detach().cpu()  # type: ignore[union-attr]
+        if t.is_complex():
+            raise ValueError(f"{what} holds complex numbers; the neuron needs real ones")
+        v = t.double().numpy()
+    if isinstance(v, np.ma.MaskedArray):
+        mask = np.ma.getmaskarray(v)
+        if mask.any():
+            first = np.unravel_index(int(np.argmax(mask.ravel())), mask.shape)
+            where = f"row {int(first[0])}"
+            if len(first) == 2:
+                where = f"column {int(first[1])}, {where}"
+            k = int(mask.sum())
+            raise ValueError(
+                f"{what} is a masked array with {k} masked cell{'s' if k > 1 else ''} (the "
+                f"first in {where}); the neuron needs every value: fill them "
+                f"({what}.filled(value))"
+            )
+        v = np.ma.getdata(v)
+    a = np.asarray(v)
+    kind = a.dtype.kind
+    if kind == "O" and any(isinstance(e, (str, bytes)) for e in a.ravel()):
+        kind = "U"
+    if kind == "c":
+        raise ValueError(f"{what} holds complex numbers; the neuron needs real ones")
+    if kind in "mM":
+        raise ValueError(
+            f"{what} holds dates or times ({a.dtype}); the neuron needs numbers: convert "
+            "them, e.g. days since a start"
+        )
+    if kind in "USV":
+        raise ValueError(
+            f"{what} holds text ({a.dtype}); the neuron needs numbers: convert it "
+            f"explicitly, e.g. {what}.astype(float)"
+        )
+    try:
+        return np.asarray(a, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{what} must be numeric: {exc}") from None
+
+
 class Neuron:
     """One sigmoid neuron: ``z = X @ w + b``, ``a = sigmoid(z)``.
 
@@ -120,7 +170,7 @@ class Neuron:
         return f"Neuron(a = sigmoid(X @ w{bias}), n_features={self.n_features})"
 
     def _check_X(self, X: ArrayLike) -> NDArray[np.float64]:
-        X = np.asarray(X, dtype=np.float64)
+        X = _floats(X, "X")
         if X.ndim != 2 or X.shape[1] != self.n_features:
             hint = ""
             if X.ndim == 1 and self.n_features == 1:
@@ -140,7 +190,7 @@ class Neuron:
         """``v`` as a vector of one value per sample: shape ``(n,)``, or a column ``(n, 1)``
         or row ``(1, n)`` vector as courses keep labels (flattened); anything else (which
         would broadcast to an ``n x n`` matrix) is an error."""
-        a = np.asarray(v, dtype=np.float64)
+        a = _floats(v, what)
         if a.ndim == 2 and 1 in a.shape:
             a = a.ravel()
         if a.ndim != 1 or (n is not None and len(a) != n):

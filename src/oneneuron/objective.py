@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .functions import log_softmax, sigmoid, softplus
+from .functions import log_softmax, sigmoid
 
 __all__ = [
     "BlockStats",
@@ -46,6 +46,9 @@ __all__ = [
     "L1Penalty",
     "SmallDenseLoss",
     "separated_rows",
+    "offset_intercept",
+    "binary_residual",
+    "binary_loss",
 ]
 
 
@@ -141,10 +144,9 @@ def block_statistics(
         R[np.arange(n), y] -= 1.0
         R *= sw[:, None]
     else:
-        z = Z[:, 0]
-        loss = float(sw @ (softplus(z) - y * z))
-        p = sigmoid(z)
-        R = (sw * (p - y))[:, None]
+        rows, r, v = _binary_terms(Z[:, 0], y)
+        loss = float(sw @ rows)
+        R = (sw * r)[:, None]
     if order == 0:
         return BlockStats(loss, np.zeros((m, X.shape[1])), np.zeros(m))
     grad_W = np.asarray(X.T @ R.astype(dt, copy=False), dtype=np.float64).T
@@ -160,9 +162,60 @@ def block_statistics(
                     D = sw * P[:, k] * ((k == j) - P[:, j])
                     _gram(X, D, hW, hWb, hb, k, j)
         else:
-            _gram(X, sw * p * (1.0 - p), hW, hWb, hb, 0, 0, nonnegative=True)
+            _gram(X, sw * v, hW, hWb, hb, 0, 0, nonnegative=True)
         stats.hess_W, stats.hess_Wb, stats.hess_b = hW, hWb, hb
     return stats
+
+
+def binary_loss(z: NDArray[np.float64], y: NDArray[Any]) -> NDArray[np.float64]:
+    """Each row's log-loss ``softplus(z) - y z``, to full relative precision.
+
+    Written ``max(z, 0) (1 - y) - min(z, 0) y + log1p(exp(-|z|))``: the plain form
+    cancels ``z - z`` where ``y = 1`` and ``z >> 0`` (a loss of ``exp(-z)``, 1e-12 at
+    ``z = 27``, then carries an absolute error of ``z`` ulps), as the compiled kernels
+    already avoid.
+
+    Examples
+    --------
+    >>> z, y = np.array([30.0]), np.array([1.0])
+    >>> bool(binary_loss(z, y)[0] == np.log1p(np.exp(-30.0)))  # the plain form: off by 1%
+    True
+    """
+    return np.maximum(z, 0.0) * (1.0 - y) - np.minimum(z, 0.0) * y + np.log1p(np.exp(-np.abs(z)))
+
+
+def binary_residual(
+    z: NDArray[np.float64], y: NDArray[Any]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """``sigmoid(z) - y`` and ``sigmoid'(z) = p (1 - p)``, each to full relative precision.
+
+    Both from ``q = sigmoid(-|z|) <= 1/2``: where ``z >= 0``, ``p = 1 - q`` and the
+    residual is ``(1 - y) - q``, else ``q - y``; the curvature is ``q (1 - q)``. The
+    plain ``sigmoid(z) - y`` loses its relative precision where ``p`` and ``y`` are
+    both near 1 (``1 - 1e-9`` carries an absolute error of 1e-16), and ``p (1 - p)``
+    rounds to 0 beyond ``z`` of about 37: a row of class 1 predicted near 1 then
+    counted differently from its mirror image of class 0 predicted near 0 (with
+    ``class_weight={0: 1e-12, 1: 1}`` the coefficients moved by 1e-5).
+
+    Examples
+    --------
+    >>> r, v = binary_residual(np.array([40.0, -40.0]), np.array([1.0, 0.0]))
+    >>> bool(r[0] == -r[1] and v[0] == v[1] > 0)
+    True
+    """
+    q = sigmoid(-np.abs(z))
+    return np.where(z >= 0, (1.0 - y) - q, q - y), q * (1.0 - q)
+
+
+def _binary_terms(
+    z: NDArray[np.float64], y: NDArray[Any]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """:func:`binary_loss`, and :func:`binary_residual`'s two arrays, from one
+    ``e = exp(-|z|)`` (one exponential and one log1p per row)."""
+    e = np.exp(-np.abs(z))
+    rows = np.maximum(z, 0.0) * (1.0 - y) - np.minimum(z, 0.0) * y + np.log1p(e)
+    q = e / (1.0 + e)  # sigmoid(-|z|)
+    return rows, np.where(z >= 0, (1.0 - y) - q, q - y), q * (1.0 - q)
 
 
 def _logits(
@@ -222,6 +275,111 @@ def separated_rows(
     return int(np.count_nonzero(right)), int(len(y))
 
 
+#: An offset of this magnitude or more is refused: float64 holds no differences of 1
+#: between such values, so the logits would have no precision left.
+OFFSET_LIMIT = 2.0**53
+
+
+def unmasked(values: Any, what: str) -> Any:
+    """``values`` itself, or a NumPy masked array's data where nothing is masked; a masked
+    entry (no number to weigh by or add) is one ``ValueError`` naming ``what`` and its
+    first masked row, in the words of the fit's check of row arguments.
+
+    Examples
+    --------
+    >>> unmasked(np.ma.masked_array([1.0, 2.0], mask=[False, False]), "offset").tolist()
+    [1.0, 2.0]
+    """
+    if not isinstance(values, np.ma.MaskedArray):
+        return values
+    mask = np.ma.getmaskarray(values)
+    if mask.any():
+        k = int(mask.sum())
+        raise ValueError(
+            f"{what} has {k} masked value{'s' if k > 1 else ''} (row {int(np.argmax(mask))}); "
+            f"fill them ({what}.filled(value)) or leave those rows out"
+        )
+    return np.ma.getdata(values)
+
+
+def finite_offset(offset: Any, n_samples: int) -> NDArray[np.float64] | None:
+    """``offset`` as a finite float64 vector of one value per row (None stays None):
+    numbers, one per row, finite and below :data:`OFFSET_LIMIT` in magnitude; each
+    failure one ``ValueError`` naming ``offset`` (the fit's, the predictions' and the
+    statistics' check).
+
+    Examples
+    --------
+    >>> finite_offset([0.5, -1.0], 2).tolist()
+    [0.5, -1.0]
+    """
+    if offset is None:
+        return None
+    offset = unmasked(offset, "offset")
+    try:
+        off = np.asarray(offset, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError("offset must be numbers, one value per row of X") from None
+    if off.ndim != 1 or off.shape[0] != n_samples:
+        raise ValueError(f"offset must be one value per row ({n_samples} rows), got {off.shape}")
+    if not np.all(np.isfinite(off)):
+        raise ValueError("offset must be finite (no NaN or infinity)")
+    big = np.flatnonzero(np.abs(off) >= OFFSET_LIMIT)
+    if big.size:
+        raise ValueError(
+            f"offset has values beyond 2**53 in magnitude ({off[big[0]]:.3g} in row "
+            f"{big[0]}), where float64 holds no differences of 1 between values: the "
+            "logits would have no precision left; subtract the offset's typical value (its "
+            "median) and let the intercept absorb it"
+        )
+    return off
+
+
+def offset_intercept(
+    y: NDArray[Any], s: NDArray[np.floating] | None, offset: NDArray[np.floating]
+) -> float:
+    """The intercept ``b`` of the binary model ``z_i = b + offset_i``, by maximum likelihood.
+
+    The root of the score ``sum_i s_i (y_i - sigmoid(b + offset_i))``, which falls
+    monotonically in ``b``. Without an offset it is the log-odds of the weighted
+    mean ``ybar`` of ``y``; with one, ``b`` lies between ``logit(ybar) - max(offset)``
+    and ``logit(ybar) - min(offset)`` (at those ends every row's probability is at
+    most, resp. at least, ``ybar``), a bracket that SciPy's ``brentq`` closes to
+    rounding. This is the fitted intercept-only model (the null model of the
+    likelihood-ratio test) and the solvers' start: the log-odds of ``ybar`` with the
+    offset ignored is ``max|offset|`` away from it, where large offsets (|offset| of
+    50 and more) make every probability 0 or 1 and the Hessian underflow.
+
+    ``y`` holds 0/1 labels, ``s`` row weights (None: all 1); ``ybar`` is clipped
+    to ``[1e-12, 1 - 1e-12]`` (a class without weight has no finite estimate).
+
+    Examples
+    --------
+    >>> y = np.array([0.0, 1.0, 1.0, 0.0])
+    >>> round(offset_intercept(y, None, np.zeros(4)), 12)
+    0.0
+    >>> round(offset_intercept(y, None, np.full(4, 100.0)), 9)
+    -100.0
+    """
+    import scipy.optimize
+
+    y = np.asarray(y, dtype=np.float64)
+    off = np.asarray(offset, dtype=np.float64)
+    sw = np.ones_like(y) if s is None else np.asarray(s, dtype=np.float64)
+    total = float(np.sum(sw))
+    ybar = min(max(float(sw @ y) / total, 1e-12), 1.0 - 1e-12)
+    a = float(np.log(ybar) - np.log1p(-ybar))
+    if off.size == 0 or float(np.ptp(off)) == 0.0:
+        return a - (float(off[0]) if off.size else 0.0)
+    target = float(sw @ y)
+
+    def score(b: float) -> float:
+        return target - float(sw @ sigmoid(b + off))
+
+    lo, hi = a - float(np.max(off)) - 1.0, a - float(np.min(off)) + 1.0
+    return float(scipy.optimize.brentq(score, lo, hi, xtol=1e-14, rtol=4 * np.finfo(float).eps))
+
+
 def row_curvatures(
     X: Any,
     y: NDArray[Any],
@@ -251,11 +409,11 @@ def row_curvatures(
     z = _logits(X, W[:1], b[:1], offset)[:, 0]
     n = z.shape[0]
     sw = np.broadcast_to(np.asarray(s, dtype=np.float64), (n,))
-    p = sigmoid(z)
-    loss = float(sw @ (softplus(z) - y * z))
-    r = sw * (p - y)
+    rows, r, v = _binary_terms(z, y)
+    loss = float(sw @ rows)
+    r = sw * r
     grad_W = np.asarray(X.T @ r, dtype=np.float64).reshape(1, -1)
-    return BlockStats(loss, grad_W, np.array([r.sum()])), sw * p * (1.0 - p)
+    return BlockStats(loss, grad_W, np.array([r.sum()])), sw * v
 
 
 @dataclass
@@ -363,8 +521,8 @@ def _residuals(
         R = -np.exp(log_softmax(Z))[:, 1:]
         R[np.arange(n), y - 1] += (y >= 1).astype(np.float64)
         return R, np.zeros(n)
-    p = sigmoid(Z[:, 0])
-    return (y - p)[:, None], p * (1.0 - p)
+    r, v = binary_residual(Z[:, 0], y)
+    return -r[:, None], v
 
 
 def _quadratic_form(X: Any, A: NDArray[np.float64], fit_intercept: bool) -> NDArray[np.float64]:
@@ -507,11 +665,16 @@ class LinearLoss:
     def __post_init__(self) -> None:
         self.multinomial = self.n_outputs > 1
         self.n_features = int(self.engine.n_features)
-        self._identity = not np.any(self.mean) and bool(np.all(self.scale == 1.0))
         # per-coefficient penalty weights: 1 on W', or 1/sigma^2 to penalise W itself
         self._pw = 1.0 / self.scale**2 if self.raw_penalty else np.ones(self.n_features)
         if self.penalty_factor is not None:
             self._pw = self._pw * np.asarray(self.penalty_factor, dtype=np.float64)
+
+    @functools.cached_property
+    def _identity(self) -> bool:
+        """Whether the coordinates are the raw ones (``mean`` 0, ``scale`` 1): asked by the
+        blocked Hessian only, so made on its first use."""
+        return not np.any(self.mean) and bool(np.all(self.scale == 1.0))
 
     @property
     def n_params(self) -> int:
@@ -683,11 +846,13 @@ class LinearLoss:
     def _jacobian(self) -> NDArray[np.float64]:
         """``T = d theta_raw / d theta`` (raw layout [W, b], columns of ``theta``)."""
         m, d = self.n_outputs, self.n_features
-        T = np.zeros((m * (d + 1), self.n_params))
+        P = self.n_params
+        T = np.zeros((m * (d + 1), P))
         inv, shift = 1.0 / self.scale, -self.mean / self.scale
-        j = np.arange(d)
+        flat = T.reshape(-1)  # (a view) the diagonal of a block by one strided slice
         for k in range(m):
-            T[k * d + j, k * d + j] = inv  # the diagonal of the block (the rest is zero)
+            start = k * d * (P + 1)
+            flat[start : start + d * (P + 1) : P + 1] = inv  # the rest of the block is zero
             T[m * d + k, k * d : (k + 1) * d] = shift
             if self.fit_intercept:
                 T[m * d + k, m * d + k] = 1.0
@@ -829,7 +994,7 @@ class SmallDenseLoss(LinearLoss):
         if self._off is not None:
             z += self._off
         sp = np.logaddexp(0.0, z)
-        rows = sp - self._y * z
+        rows = _loss_rows(z, sp, self._y)
         f = self._c * float(rows.sum()) if self._s is None else float(self._s @ rows)
         if self._penalised:
             f += 0.5 * float(theta @ (self._pen * theta))
@@ -852,7 +1017,7 @@ class SmallDenseLoss(LinearLoss):
         """Loss, gradient, the probabilities ``sigmoid(z)`` and ``softplus(z)``."""
         f, z, sp = self._terms(theta)
         p = np.exp(z - sp)
-        r = p - self._y
+        r = _residual(z, sp, p, self._y)
         g = self._c * (self._A.T @ r) if self._s is None else self._A.T @ (self._s * r)
         if self._penalised:
             g += self._pen * theta
@@ -872,10 +1037,10 @@ class SmallDenseLoss(LinearLoss):
         if self._off is not None:
             z += self._off
         sp = np.logaddexp(0.0, z)
-        rows = sp - y * z
+        rows = _loss_rows(z, sp, y)
         f = self._c * float(rows.sum()) if self._s is None else float(self._s @ rows)
         p = np.exp(z - sp)
-        r = p - y
+        r = _residual(z, sp, p, y)
         g = self._c * (A.T @ r) if self._s is None else A.T @ (self._s * r)
         if self._penalised:
             f += 0.5 * float(theta @ (self._pen * theta))
@@ -885,3 +1050,21 @@ class SmallDenseLoss(LinearLoss):
         if self._penalised:
             H.flat[:: len(H) + 1] += self._pen
         return f, g, H
+
+
+def _residual(
+    z: NDArray[np.float64], sp: NDArray[np.float64], p: NDArray[np.float64], y: NDArray[Any]
+) -> NDArray[np.float64]:
+    """``p - y`` from ``sp = softplus(z)`` and ``p = sigmoid(z)``, without the cancellation
+    of ``p - 1`` near 1 (see :func:`binary_residual`): ``(1 - y) - exp(-sp)`` where
+    ``z >= 0`` (``exp(-sp)`` is ``1 - p`` to full precision)."""
+    return np.where(z >= 0, (1.0 - y) - np.exp(-sp), p - y)
+
+
+def _loss_rows(
+    z: NDArray[np.float64], sp: NDArray[np.float64], y: NDArray[Any]
+) -> NDArray[np.float64]:
+    """``sp - y z`` (``sp = softplus(z)``) without its cancellation where ``y = 1`` and
+    ``z >> 0`` (see :func:`binary_loss`): where ``z >= 0`` it is written
+    ``(1 - y) z + softplus(-z)``, with ``softplus(-z) = log1p(exp(-z))`` exact."""
+    return np.where(z >= 0, (1.0 - y) * z + np.log1p(np.exp(-np.abs(z))), sp - y * z)

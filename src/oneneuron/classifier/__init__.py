@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ._fit import AUTO_NEWTON_MAX_PARAMS, SUBSAMPLE_ROWS
     from ._logit import logit
     from ._path import RegularizationPath, regularization_path
-    from ._predictor import Predictor
+    from ._predictor import OFFSET_LIMIT, Predictor
     from .parquet import fit_parquet
 
 #: Public names and their modules, imported on first use (scikit-learn and pandas load only
@@ -37,6 +37,7 @@ _LAZY = {
     "RegularizationPath": "_path",
     "regularization_path": "_path",
     "Predictor": "_predictor",
+    "OFFSET_LIMIT": "_predictor",
     "fit_parquet": "parquet",
 }
 
@@ -65,6 +66,7 @@ __getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals())
 
 __all__ = [
     "AUTO_NEWTON_MAX_PARAMS",
+    "OFFSET_LIMIT",
     "SUBSAMPLE_ROWS",
     "CVRecord",
     "NeuronClassifier",

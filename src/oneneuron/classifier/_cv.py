@@ -17,7 +17,15 @@ from sklearn.model_selection import GroupKFold, check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..engines import FitData, engine_threads, kernel_threads, one_blas_thread, one_thread, prepare
+from ..engines import (
+    FitData,
+    engine_threads,
+    kernel_threads,
+    one_blas_thread,
+    one_thread,
+    prepare,
+    refuse_masked,
+)
 from ..exceptions import ConvergenceWarning
 from ..tables import batch_as_table
 from ._cvrecord import CVRecord, choose_alpha, cv_record
@@ -304,6 +312,47 @@ def _check_scores(scores: NDArray[np.float64], l1_ratios: NDArray, scoring: Any)
     )
 
 
+def _folds_on_rows(
+    folds: list[tuple[Any, Any]], kept: NDArray[np.bool_] | None, given: bool, n_samples: int
+) -> list[tuple[NDArray[np.intp], NDArray[np.intp]]]:
+    """The folds as indices of the fit's rows (those ``missing="drop"`` keeps).
+
+    ``kept`` marks the rows of the X given to ``fit`` that the fit keeps (None: all
+    ``n_samples`` rows).
+    ``given``: the folds are the user's own (train, test) index pairs, which index the
+    X given to ``fit``, as in scikit-learn, so a dropped row leaves its fold and the
+    others are renumbered; a splitter object's folds index the kept rows themselves.
+    An index outside the rows, or a fold left without held-out rows, is a ValueError.
+    """
+    n_given = n_samples if kept is None else len(kept)
+    dropped = n_given != n_samples
+    n = n_given if given else n_samples  # the rows the folds index
+    out = []
+    for k, pair in enumerate(folds):
+        idx = [np.asarray(part, dtype=np.intp).ravel() for part in pair]
+        for part in idx:
+            if part.size and (part.min() < -n or part.max() >= n):
+                bad = part[(part < -n) | (part >= n)][0]
+                where = (
+                    f"X has {n} rows"
+                    if not dropped or given
+                    else f"the fit keeps {n} of X's {n_given} rows (missing='drop'), "
+                    "which a splitter object splits; give the folds as (train, test) "
+                    "index pairs of X's rows instead"
+                )
+                raise ValueError(f"cross-validation fold {k} holds row index {bad}, but {where}")
+        if given and kept is not None and dropped:
+            position = np.cumsum(kept) - 1
+            idx = [position[part[kept[part]]] for part in (p % n for p in idx)]
+        if idx[1].size == 0:
+            raise ValueError(
+                f"cross-validation fold {k} has no held-out rows"
+                + (" left after missing='drop' dropped rows" if dropped else "")
+            )
+        out.append((idx[0], idx[1]))
+    return out
+
+
 def _warn_missing_classes(data: FitData, folds: list[tuple[NDArray, NDArray]]) -> None:
     """One UserWarning naming the folds whose training rows lack a class of the data.
 
@@ -359,8 +408,15 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     cv : int, cross-validation generator or iterable, default=5
-        An int gives stratified folds (``StratifiedKFold``, not shuffled), or
-        ``GroupKFold`` when ``fit`` gets ``groups``.
+        An int gives stratified folds (``StratifiedKFold``, not shuffled, as
+        scikit-learn's ``LogisticRegressionCV``), or ``GroupKFold`` when ``fit`` gets
+        ``groups``. Folds of an int are consecutive rows: for rows in a sorted order
+        (by date, group, plan) pass ``StratifiedKFold(5, shuffle=True,
+        random_state=0)``, as ``oneneuron train --cv`` does (``--cv-seed``). A splitter
+        object splits the rows the fit keeps; an iterable of ``(train, test)`` index
+        pairs indexes the rows of the X given to ``fit`` (as in scikit-learn), so a row
+        that ``missing="drop"`` drops leaves its fold and the other indices keep naming
+        the same rows.
     alphas : array_like, optional
         The alpha grid shared by every l1_ratio (default: one per l1_ratio from
         its ``alpha_max``); distinct numbers >= 0, in any order.
@@ -554,6 +610,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         self
         """
         X = batch_as_table(X)  # a pyarrow RecordBatch is the Table it holds
+        groups = refuse_masked(groups, "groups")
         X_in, y_in, sw_in = X, y, sample_weight
         X, y, sample_weight, groups, _, design = design_input(
             self, X, y, sample_weight, groups, None
@@ -596,6 +653,9 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         else:
             splitter = check_cv(self.cv, data.y_idx, classifier=True)
         folds = list(splitter.split(np.zeros((data.n_samples, 1)), data.y_idx, groups))
+        kept = getattr(self, "design_report_", {}).get("kept")
+        given = not isinstance(self.cv, Integral) and not hasattr(self.cv, "split")
+        folds = _folds_on_rows(folds, kept, given, data.n_samples)
         for k, (_, test) in enumerate(folds):
             if not np.sum(data.sample_weight[test]) > 0:  # its scores would be 0/0
                 raise ValueError(

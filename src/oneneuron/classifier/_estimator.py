@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import functools
+import operator
+from collections.abc import Callable, Sequence
 from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn import get_config
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..engines import first_non_finite, input_kind, plain_arrays, refuse_times
+from ..engines import (
+    check_missing_labels,
+    first_non_finite,
+    input_kind,
+    plain_arrays,
+    refuse_dtype,
+    refuse_masked,
+    refuse_times,
+    unmask_labels,
+    unmask_x,
+)
 from ..engines import predict as engine_predict
 from ..optim import OPTIMIZERS
 from ..stats import (
@@ -27,7 +41,7 @@ from ..stats import (
     summary_table,
     wald_test,
 )
-from ..tables import MISSING, array_table, batch_as_table, is_table
+from ..tables import MISSING, array_table, batch_as_table, is_table, refuse_multiindex
 from . import _fit
 from ._fit import _SOLVERS
 from ._predictor import (
@@ -44,7 +58,78 @@ from ._predictor import (
 
 __all__ = ["NeuronClassifier"]
 
-_VALID_PARAMS: list[list[Any]] = []  # recent parameter values that passed validation
+#: What to do with the masked cells of a NumPy masked array X at prediction.
+MASKED_PREDICT = (
+    "a prediction needs every value: fill them (X.filled(value)); a model fitted with "
+    "missing='mean', 'median' or 'most_frequent' fills them itself"
+)
+
+_VALID_PARAMS: list[tuple[Any, ...]] = []  # recent parameter values that passed validation
+
+
+@functools.cache
+def _parameter_reader(cls: type) -> Callable[[Any], tuple[Any, ...]]:
+    """The values of ``cls``'s validated parameters, read in one call (as a tuple)."""
+    names = tuple(cls._parameter_constraints)  # type: ignore[attr-defined]
+    get = operator.attrgetter(*names)
+    return get if len(names) > 1 else lambda est: (get(est),)
+
+
+def _validated_fit(fit: Callable[..., Any]) -> Callable[..., Any]:
+    """``fit`` preceded by scikit-learn's parameter validation, unless its configuration
+    skips it (``sklearn.set_config(skip_parameter_validation=True)``), as
+    ``sklearn.base._fit_context`` does it.
+
+    Decided: without that decorator's configuration context, which only spares the
+    scikit-learn functions a fit calls their own validation (``fit`` here calls none
+    that validates, on the plain path) and which cost 6-14% of a tiny fit (200 x 1:
+    two ``set_config`` calls and the callback bookkeeping of estimators that support
+    scikit-learn's callbacks, which this one does not). Invalid parameters are refused
+    as before, with scikit-learn's ``InvalidParameterError``.
+    """
+
+    @functools.wraps(fit)
+    def validated(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if not get_config()["skip_parameter_validation"]:
+            self._validate_params()
+        return fit(self, *args, **kwargs)
+
+    return validated
+
+
+#: The parameters that define a fitted model (its coefficients, covariance and the rows'
+#: weights). The statistics refuse to run after set_params changed one of them without a
+#: refit (as save() does); the others (threshold, solver, tol, max_iter, ...) may change.
+MODEL_PARAMS = (
+    "alpha",
+    "l1_ratio",
+    "penalty_factor",
+    "relax",
+    "fit_intercept",
+    "standardize",
+    "class_weight",
+    "firth",
+    "cov_type",
+    "formula",
+    "reference",
+    "encoding",
+    "missing",
+)
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    """Whether two parameter values are equal (arrays and dicts of them too)."""
+    if a is b:
+        return True
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        try:
+            return bool(np.array_equal(np.asarray(a), np.asarray(b)))
+        except (TypeError, ValueError):
+            return False
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):  # e.g. dicts holding arrays
+        return False
 
 
 def _raw_dask_table(X: Any, coded: Any) -> bool:
@@ -246,10 +331,12 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         intercept unless ``alpha > 0``).
     missing : {"error", "drop", "mean", "median", "most_frequent"}, default="error"
         Missing cells of a table: an error naming the columns, counts and first
-        rows; drop those rows (also rows with a missing ``y``; the count is
-        ``design_report_["dropped"]``); or fill raw columns with the training
-        statistic before any transform (text columns, and numeric ones a formula
-        codes as categories only, ``C(dose)``: the most frequent level).
+        rows; drop those rows (also rows with a missing ``y``, ``sample_weight``,
+        ``offset`` or ``cluster``, as R's ``na.omit`` and the command line's
+        ``--drop-missing``; the count is ``design_report_["dropped"]``); or fill raw
+        columns with the training statistic before any transform (text columns, and
+        numeric ones a formula codes as categories only, ``C(dose)``: the most
+        frequent level).
         Tables with a boolean, text or categorical column, a formula, or any
         of these three options go through :class:`oneneuron.tables.DesignSpec`;
         an all-numeric pandas DataFrame with the defaults, and arrays, do not.
@@ -335,8 +422,11 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         R's residual and null deviance (``-2`` log-likelihoods; the null model is
         :attr:`llr_`'s) and their degrees of freedom, ``nobs - k`` and ``nobs`` less
         the intercepts (statsmodels' GLM ``deviance``, ``null_deviance``,
-        ``df_resid``). Sample weights count as rows; grouped binomial data given as
-        two rows per group have the rows' deviance, not R's grouped one.
+        ``df_resid``). A penalised fit's ``k`` is its effective degrees of freedom
+        (mgcv's ``edf``, ``tr(H_ll (H_ll + P)^-1)`` over the coefficients it kept; a
+        pure L1 fit's non-zero coefficients). Sample weights count as rows; grouped
+        binomial data given as two rows per group have the rows' deviance, not R's
+        grouped one.
     llr_, llr_df_, llr_pvalue_ : float, int, float
         Likelihood-ratio test of the model against its null model (statsmodels'
         ``llr``, ``df_model``, ``llr_pvalue``): ``2 (log_likelihood_ - null)`` on
@@ -462,7 +552,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
     # ------------------------------------------------------------------ fit
-    @_fit_context(prefer_skip_nested_validation=True)
+    @_validated_fit
     def fit(
         self,
         X: ArrayLike,
@@ -513,7 +603,29 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        return _fit.fit(self, X, y, sample_weight, cluster, offset)
+        _fit.fit(self, X, y, sample_weight, cluster, offset)
+        self._remember_fitted_params()
+        return self
+
+    def _remember_fitted_params(self) -> None:
+        """Record the :data:`MODEL_PARAMS` the fitted state describes (fit, model files)."""
+        import copy
+
+        self._fitted_params = {k: copy.deepcopy(getattr(self, k)) for k in MODEL_PARAMS}
+
+    def _check_fitted_params(self) -> None:
+        """Refuse statistics when set_params changed a parameter of :data:`MODEL_PARAMS`
+        after the fit: they would read the new value against the old fit (a ValueError
+        naming the parameter, its two values and the remedy)."""
+        fitted = self.__dict__.get("_fitted_params")
+        for name, value in (fitted or {}).items():
+            now = getattr(self, name)
+            if not _same_value(now, value):
+                raise ValueError(
+                    f"{name} was changed after the fit ({value!r} -> {now!r}, by set_params); "
+                    "the coefficients and statistics describe the fitted model: refit "
+                    f"(fit again), or set {name} back"
+                )
 
     # -------------------------------------------------------------- predict
     def _validate_params(self) -> None:
@@ -521,9 +633,12 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
 
         Validation inspects signatures and costs about 0.3 ms, half of a whole fit
         of a tiny problem; the last few valid parameter sets are remembered per
-        class (a verdict depends only on the values).
+        class (a verdict depends only on the values and their types).
         """
-        key = [getattr(self, k) for k in self._parameter_constraints]
+        cls = type(self)
+        values = _parameter_reader(cls)(self)
+        # with their types: 1000.0 == 1000 and 1 == True, but only one of each is valid
+        key = (cls, values, tuple(map(type, values)))
         try:
             if key in _VALID_PARAMS:
                 return
@@ -537,8 +652,14 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X = batch_as_table(X)  # a pyarrow RecordBatch is the Table it holds
         _fit.check_not_lazy(X)
-        refuse_times(X)
+        refuse_multiindex(X)
+        _fit.refuse_no_columns(X)
         design = getattr(self, "design_", None)
+        fills = design is not None and bool(design.array_columns())  # fitted with missing=
+        X = unmask_x(X, missing=fills, fix=MASKED_PREDICT)  # masked cells are missing values
+        if design is None or fills:  # (a table's model names what an array is, below)
+            refuse_dtype(X)
+        refuse_times(X)
         if design is not None:
             d = len(design.names)
             if not is_table(X):
@@ -565,11 +686,15 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             fast = plain_arrays(X, n_features=self.n_features_in_)
             if fast is not None:
                 return fast[0]
+        elif is_table(X):  # read by name, as the design layer reads a table
+            X = _fit.columns_by_name(X, self.feature_names_in_)
         try:
             return validate_data(
                 self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
             )
         except ValueError as exc:  # NaN or infinity: name the cell, as fit does
+            if "could not convert" in str(exc):  # fit's words
+                raise ValueError(f"X must be numeric: {exc}") from None
             where = first_non_finite(X) if "NaN" in str(exc) or "infinity" in str(exc) else None
             if where is None:
                 raise
@@ -687,6 +812,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         >>> round(NeuronClassifier().fit(X, y).score(X, y), 2)
         0.89
         """
+        y = unmask_labels(y)  # masked labels are missing: refused, as fit refuses them
+        if isinstance(y, np.ndarray) and y.dtype == object:
+            check_missing_labels(y)
+        sample_weight = refuse_masked(sample_weight, "sample_weight")
         if not is_table(X) and input_kind(X) == "dask":
             if offset is not None:  # never taken and dropped
                 raise ValueError(
@@ -730,14 +859,21 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         names its earlier steps give (checked by scikit-learn's rules against
         ``feature_names_in_``, or ``n_features_in_`` where the fit had no names).
         The model's columns are then those names (one coefficient per input
-        column), or the design's terms for a table it coded. Without
-        ``input_features``: :attr:`feature_names_out_`.
+        column, also for an array whose missing cells ``missing=`` fills), or the
+        design's terms for a table it coded. Without ``input_features``:
+        :attr:`feature_names_out_`.
         """
         from sklearn.utils.validation import _check_feature_names_in
 
         check_is_fitted(self)
         names = _check_feature_names_in(self, input_features)
-        if input_features is None or getattr(self, "design_", None) is not None:
+        design = getattr(self, "design_", None)
+        # an array's columns coded as they are (missing= fills them) keep one coefficient
+        # per input column: named as given, as without missing=
+        coded = design is not None and not (
+            design.array_columns() and not hasattr(self, "feature_names_in_")
+        )
+        if input_features is None or coded:
             return self.feature_names_out_
         return np.asarray(names, dtype=object)
 
@@ -764,16 +900,17 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         self.inference_ = res
         self.log_likelihood_ = res.log_likelihood
         self.null_log_likelihood_ = res.null_log_likelihood
-        self.pseudo_r2_ = res.pseudo_r2
-        self.aic_ = res.aic
-        self.bic_ = res.bic
-        self.llr_ = res.llr
-        self.llr_df_ = res.llr_df
-        self.llr_pvalue_ = res.llr_pvalue
-        self.deviance_ = res.deviance
-        self.null_deviance_ = res.null_deviance
-        self.df_resid_ = res.df_resid
-        self.df_null_ = res.df_null
+        st = res.fit_statistics()  # the properties of res, read in one go
+        self.pseudo_r2_ = st["pseudo_r2"]
+        self.aic_ = st["aic"]
+        self.bic_ = st["bic"]
+        self.llr_ = st["llr"]
+        self.llr_df_ = st["llr_df"]
+        self.llr_pvalue_ = st["llr_pvalue"]
+        self.deviance_ = st["deviance"]
+        self.null_deviance_ = st["null_deviance"]
+        self.df_resid_ = st["df_resid"]
+        self.df_null_ = st["df_null"]
         self.separation_ = res.separation
 
     def _html_repr(self) -> str:
@@ -784,6 +921,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
 
     def _inference(self) -> InferenceResult:
         check_is_fitted(self, "inference_")
+        self._check_fitted_params()
         return self.inference_
 
     @property
@@ -851,6 +989,12 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         oneneuron.stats.InferenceUnavailableError
             A ``ValueError``, when no covariance is available (separated classes, collinear columns,
             or the Hessian pass was skipped); the message names the cause and fix.
+        ValueError
+            When ``set_params`` changed a parameter that defines the fitted model
+            (:data:`MODEL_PARAMS`: ``alpha``, ``l1_ratio``, ``fit_intercept``,
+            ``class_weight``, ``cov_type``, ...) after the fit; every statistic
+            (``predict_interval``, ``margeff``, ``wald_test``, ``diagnostics``,
+            ``anova``, profile intervals) refuses alike. ``threshold`` may change.
         """
         if ci not in ("wald", "profile"):
             raise ValueError(f"ci must be 'wald' or 'profile', got {ci!r}")
@@ -944,9 +1088,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
           1      0.425     0.430   0.241    0.632
           2      0.431     0.426   0.247    0.635
         """
+        res = self._inference()  # (refuses parameters changed after the fit first)
         if self.alpha > 0 and self.l1_ratio > 0:
             raise InferenceUnavailableError(L1_NO_INTERVALS)
-        res = self._inference()
         res.check_available()
         index = getattr(X, "index", None) if hasattr(X, "columns") else None
         if not is_table(X) and input_kind(X) != "numpy":  # torch/CuPy, lazy Dask
@@ -959,7 +1103,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             Xv, z, res.cov, level, self.fit_intercept, self.classes_, index, result=res
         )
 
-    def wald_test(self, hypothesis: str) -> ChiSquareTest:
+    def wald_test(self, hypothesis: str | Sequence[str]) -> ChiSquareTest:
         """Wald chi-squared test of linear restrictions on the terms, e.g. ``"x1 = x2"``.
 
         Uses the fit's covariance (its ``cov_type``); see :func:`oneneuron.wald_test`.

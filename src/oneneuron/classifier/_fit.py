@@ -28,14 +28,17 @@ from ..engines import (
     make_engine,
     note_tiny_newton,
     prepare,
-    refuse_times,
+    refuse_dtype,
+    refuse_masked,
     subsample_engine,
     tiny_newton_kernel,
     to_host,
+    unmask_labels,
+    unmask_x,
     warn_weightless_classes,
 )
 from ..exceptions import ConvergenceWarning, ImputationWarning, SeparationWarning
-from ..objective import SMALL_DENSE_ENTRIES, LinearLoss, SmallDenseLoss
+from ..objective import SMALL_DENSE_ENTRIES, LinearLoss, SmallDenseLoss, offset_intercept
 from ..optim import OPTIMIZERS
 from ..solvers import SolverResult, Trace, gradient_descent, lbfgs, minibatch_descent, newton
 from ..solvers.subsampled import subsampled_newton
@@ -54,8 +57,10 @@ from ..tables import (
     array_table,
     as_pandas,
     batch_as_table,
+    empty_levels_note,
     formula_target,
     is_table,
+    refuse_multiindex,
     table_column,
     unresolved_integers,
 )
@@ -172,12 +177,13 @@ def fit(
         )
     )
     y_idx, s = data.class_counts()
-    theta0 = initial_theta(est, problem, prev, solver, data.class_sums)
+    theta0 = initial_theta(est, problem, prev, solver, data, off)
     with blas_threads(engine):
         result = run_solver(est, solver, problem, theta0, data)
         if est.solver == "auto" and solver == "lbfgs" and newton_may_finish(est, problem, result):
             result, solver = newton_after_lbfgs(est, problem, result), "lbfgs+newton"
-        store_result(est, problem, result, solver, data.dtype)
+        raw = problem.to_raw(result.theta)  # (W, b), read by the attributes and the statistics
+        store_result(est, problem, result, solver, data.dtype, raw=raw)
         relaxed = None
         if is_l1_fit(est) and est.relax:
             relaxed = relaxed_inference(est, data, off, cluster)
@@ -202,6 +208,7 @@ def fit(
                 offset=off,
                 cluster=cluster,
                 class_sums=data.class_sums,
+                raw=raw,
             )
     est._set_inference(name_empty_levels(est, inference))
     est.has_offset_ = off is not None
@@ -216,25 +223,25 @@ def name_empty_levels(est: Any, inference: Any) -> Any:
     that identifies the model (no column of the table drops a coded level); and the
     number of rows ``missing="drop"`` left out (``extra["dropped"]``: the caption says
     it, as R's summary.glm does)."""
-    from ..tables import empty_levels_note
-
     report = getattr(est, "design_report_", None) or {}
-    note = empty_levels_note(report.get("empty_levels"))
-    singular = inference.cov is None and "singular" in inference.reason
-    if note and singular:
-        inference.reason = f"{note}; {inference.reason}"
-    design = getattr(est, "design_", None)
-    full = (  # plain columns coded with every level (a formula codes its own C() terms)
-        getattr(design, "encoding", None) == "full"
-        and getattr(design, "formula", None) is None
-        and est.fit_intercept
-    )
-    levels = [t for t in getattr(est, "feature_names_out_", []) if f"'{t}'" in inference.reason]
-    if full and singular and any("[" in t and "[T." not in t for t in levels):
-        inference.reason += (
-            "; encoding='full' gives every level a column beside the intercept: "
-            "encoding='reference' (the default) identifies the model"
+    if inference.cov is None and "singular" in inference.reason:  # (a fit with standard
+        # errors, the common case, reads none of this: not even the model's column names)
+        note = empty_levels_note(report.get("empty_levels"))
+        if note:
+            inference.reason = f"{note}; {inference.reason}"
+        design = getattr(est, "design_", None)
+        full = (  # plain columns coded with every level (a formula codes its own C() terms)
+            getattr(design, "encoding", None) == "full"
+            and getattr(design, "formula", None) is None
+            and est.fit_intercept
         )
+        names = getattr(est, "feature_names_out_", []) if full else []
+        levels = [t for t in names if f"'{t}'" in inference.reason]
+        if any("[" in t and "[T." not in t for t in levels):
+            inference.reason += (
+                "; encoding='full' gives every level a column beside the intercept: "
+                "encoding='reference' (the default) identifies the model"
+            )
     if report.get("dropped"):
         inference.extra = {**inference.extra, "dropped": int(report["dropped"])}
     return inference
@@ -378,7 +385,7 @@ def array_input(X: Any) -> Any:
             f"missing= applies to tables (pandas/polars DataFrames, Arrow tables) and "
             f"NumPy/SciPy arrays; X is a {type(X).__name__}"
         )
-    refuse_times(X)
+    refuse_dtype(X)
     try:
         X = check_array(
             X, accept_sparse="csr", dtype=[np.float64, np.float32], ensure_all_finite="allow-nan"
@@ -465,6 +472,57 @@ def _without_columns(X: Any, names: list[str]) -> Any:
     return X.select(keep)
 
 
+def refuse_no_columns(X: Any) -> None:
+    """Refuse X without columns, of any kind, in scikit-learn's words for NumPy arrays.
+
+    A pandas frame without columns otherwise fails inside NumPy ('at least one array or
+    dtype is required'), an Arrow table's rows are lost on the way ('0 sample(s)'), and
+    torch and Dask fitted an intercept-only model where NumPy refuses.
+    """
+    if isinstance(X, str):
+        return
+    if is_table(X):
+        cols = X.num_columns if hasattr(X, "num_columns") else len(X.columns)
+        rows = X.num_rows if hasattr(X, "num_rows") else len(X)
+        shape: tuple[Any, ...] = (rows, cols)
+    else:
+        shape = tuple(getattr(X, "shape", ()))
+    if len(shape) == 2 and shape[1] == 0:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape=({shape[0]}, 0)) while a minimum of 1 is "
+            "required by NeuronClassifier."
+        )
+
+
+def columns_by_name(X: Any, names: Any) -> Any:
+    """The columns ``names`` of the table ``X`` (pandas, polars, Arrow), in that order.
+
+    Decision: a model fitted on a table reads a table by its column names, whatever
+    their order and whatever other columns it holds, on every path (the design layer
+    does so; scikit-learn's check refused another order or an extra column for an
+    all-numeric pandas frame). A fitted column the table lacks is named.
+    """
+    names = [str(n) for n in names]
+    given = getattr(X, "column_names", None)  # an Arrow table's (its .columns are its data)
+    given = list(X.columns) if given is None else list(given)
+    by_text = {str(c): c for c in given}
+    lacking = [n for n in names if n not in by_text]
+    if lacking:
+        raise ValueError(f"the table lacks column(s) {', '.join(map(repr, lacking))}")
+    if [str(c) for c in given] == names:
+        return X
+    if isinstance(X, pd.DataFrame):
+        return X.loc[:, [by_text[n] for n in names]]
+    return X.select(names)
+
+
+#: What to do with the masked cells of a NumPy masked array X at fit.
+MASKED_FIT = (
+    "a model needs every value: fill them (X.filled(value)), or fit with missing='drop', "
+    "'mean', 'median' or 'most_frequent', which take masked cells as missing"
+)
+
+
 def design_input(
     est: Any, X: Any, y: Any, sample_weight: Any, cluster: Any, offset: Any
 ) -> tuple[Any, ...]:
@@ -474,6 +532,14 @@ def design_input(
     (as ``y`` may); without a formula such a column is then no feature.
     """
     check_not_lazy(X)
+    refuse_multiindex(X)
+    refuse_no_columns(X)
+    X = unmask_x(X, missing=est.missing != "error", fix=MASKED_FIT)  # masked cells: missing
+    y = unmask_labels(y)
+    sample_weight, cluster, offset = (
+        refuse_masked(v, name)
+        for v, name in ((sample_weight, "sample_weight"), (cluster, "cluster"), (offset, "offset"))
+    )
     X, sample_weight, cluster, offset = named_inputs(est, X, y, sample_weight, cluster, offset)
     if est.formula is None:  # every column is a feature (a formula picks its own)
         check_labels_not_in_table(X, y)
@@ -526,6 +592,20 @@ def design_input(
                 design.X = design.X[keep[design.rows]]
                 design.rows = keep
             y = y[design.rows]
+
+    if est.missing == "drop":  # as R's na.omit: a row missing its weight, offset or cluster
+        missing_row = np.zeros(len(design.rows), dtype=bool)
+        for a in (sample_weight, offset, cluster):
+            if a is not None and np.ndim(a) == 1 and len(a) == len(design.rows):
+                missing_row |= np.asarray(pd.isna(np.asarray(a, dtype=object)), dtype=bool)
+        keep = design.rows & ~missing_row
+        if not np.array_equal(keep, design.rows):
+            if not keep.any():
+                raise ValueError("every row has a missing value (missing='drop' leaves none)")
+            y = np.asarray(y)[keep[design.rows]]
+            design.X = design.X[keep[design.rows]]
+            design.rows = keep
+            design.report["dropped"] = int((~keep).sum())
 
     check_classes_kept(spec, X, labels, design.rows)
     warn_filled_classes(spec, X, labels, design.rows)
@@ -602,7 +682,12 @@ def check_classes_kept(spec: Any, table: Any, labels: Any, kept: Any) -> None:
 def _missing_in_a_whole_class(spec: Any, table: Any, labels: Any, kept: Any) -> list[str]:
     """``"column 'lab' is missing in every row of class 'yes' (20 rows)"`` for each
     column of ``spec`` missing in every kept row of a class but present in another."""
-    values = pd.Series(np.asarray(labels, dtype=object))
+    labels = np.asarray(labels, dtype=object)
+    if labels.ndim == 2 and labels.shape[1] == 1:  # a column vector, as scikit-learn takes
+        labels = labels.ravel()
+    if labels.ndim != 1:  # the fit's label checks name the shape
+        return []
+    values = pd.Series(labels)
     present = values.notna().to_numpy() & np.asarray(kept, dtype=bool)
     df = as_pandas(table)
     by_name = {str(c): c for c in df.columns}
@@ -963,11 +1048,21 @@ def previous_solution(est: Any) -> tuple[Any, ...] | None:
 
 
 def initial_theta(
-    est: Any, problem: LinearLoss, prev: Any, solver: str, class_sums: NDArray[np.float64]
+    est: Any,
+    problem: LinearLoss,
+    prev: Any,
+    solver: str,
+    data: FitData,
+    offset: NDArray[np.float64] | None = None,
 ) -> NDArray[np.float64]:
-    """The warm start, or zeros with the intercept at the log-odds (Newton, L-BFGS).
+    """The warm start, or zeros with the intercept-only fit (Newton, L-BFGS, cd).
 
-    ``class_sums`` are the classes' summed row weights (:class:`~oneneuron.engines.FitData`).
+    The intercepts are the log-odds of the classes' weighted frequencies
+    (``data.class_sums``); with an ``offset`` (binary, rows in memory) the
+    intercept that fits ``y`` together with the offset
+    (:func:`~oneneuron.objective.offset_intercept`): the log-odds alone are
+    ``|offset|`` away from the optimum, where large offsets leave Newton a
+    Hessian that underflowed. gd and sgd start at zero (the tutorial's path).
     """
     m = problem.n_outputs
     if prev is not None:
@@ -980,8 +1075,11 @@ def initial_theta(
         )
     theta = np.zeros(problem.n_params)
     if est.fit_intercept and solver not in _FIRST_ORDER:
+        class_sums = data.class_sums
         freq = np.maximum(class_sums / class_sums.sum(), 1e-12)  # np.clip's floor, cheaper
-        if m == 1:
+        if m == 1 and offset is not None:
+            theta[-1] = offset_intercept(host_labels(data) == 1, data.row_weights, offset)
+        elif m == 1:
             theta[-1] = np.log(freq[1] / freq[0])
         else:
             theta[-m:] = np.log(freq) - np.mean(np.log(freq))
@@ -1194,7 +1292,7 @@ def compiled_newton(
     trace.loss.extend(losses[: n_iter + 1].tolist())
     trace.grad_norm.extend(gnorms[: n_iter + 1].tolist())
     trace.n_passes.extend([float(first + k) for k in range(n_iter + 1)])
-    problem.last = (theta.copy(), H)
+    problem.last = (theta, H)  # the result's own theta (the loop's fresh array, read only)
     extra = {"max_ridge": 0.0, "hessian": H}
     return SolverResult(
         theta, f, trace.grad_norm[-1], n_iter, status == 1, trace, "", extra, measure
@@ -1240,9 +1338,14 @@ def newton_after_lbfgs(est: Any, problem: LinearLoss, result: Any) -> Any:
     return finish
 
 
-def store_result(est: Any, problem: LinearLoss, result: Any, solver: str, dtype: Any) -> None:
-    """Set the fitted attributes (original scale, X's dtype); warn if not converged."""
-    W, b = problem.to_raw(result.theta)
+def store_result(
+    est: Any, problem: LinearLoss, result: Any, solver: str, dtype: Any, raw: Any = None
+) -> None:
+    """Set the fitted attributes (original scale, X's dtype); warn if not converged.
+
+    ``raw``: ``problem.to_raw(result.theta)`` where the caller has it.
+    """
+    W, b = problem.to_raw(result.theta) if raw is None else raw
     free = l1_free_columns(problem.penalty_factor, est.alpha, est.l1_ratio)
     est.coef_ = centred_coefficients(W, free).astype(dtype)
     est.intercept_ = centred_intercepts(b).astype(dtype)

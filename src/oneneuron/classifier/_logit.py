@@ -15,8 +15,10 @@ FOREIGN_ARGUMENTS = {
     "rows; a column name works, sample_weight='n')",
     "freq_weights": "pass sample_weight= (oneneuron's sample weights are frequency weights)",
     "var_weights": "pass sample_weight=, which are frequency weights; for a binary logit, "
-    "statsmodels' var_weights give the same coefficients and standard errors, while nobs, "
-    "the residual degrees of freedom and BIC count the weights' sum here",
+    "statsmodels' var_weights give the same coefficients and model-based standard errors, "
+    "while nobs, the residual degrees of freedom and BIC count the weights' sum here, and "
+    "robust ones (cov_type='HC0'...) weigh each row's score by w, as w copies of the row "
+    "(statsmodels' var_weights sandwich by w**2)",
     "na_action": "pass missing='drop' (R's na.omit; the rows dropped are counted in "
     "design_report_ and the summary), or missing='mean'|'median'|'most_frequent'",
     "subset": "pass the rows to fit, data[mask]",

@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..functions import log_sigmoid, log_softmax, sigmoid_pair, softmax
+from ..objective import OFFSET_LIMIT, finite_offset  # noqa: F401 (OFFSET_LIMIT re-exported)
 
 #: Rows per block when ``predict_interval`` forms the design (bounded dense temporaries):
 #: at most this many, and at most ``INTERVAL_BLOCK_CELLS`` cells (a wide design, such as a
@@ -111,18 +112,18 @@ def warn_unknown(report: dict[str, Any]) -> None:
         warnings.warn(note, UnknownCategoryWarning, stacklevel=4)
 
 
+#: Largest magnitude of an offset: ``2**53``, beyond which consecutive float64 values are
+#: more than 1 apart, so a logit ``offset + x w + b`` keeps none of its unit-scale part
+#: (at 1e100 the fit "converged" to coefficients an order of magnitude off).
 def check_offset(offset: Any, n_samples: int, n_classes: int = 2) -> NDArray[np.float64] | None:
-    """``offset`` as a finite float64 vector of one value per row (None stays None)."""
+    """``offset`` as a finite float64 vector of one value per row (None stays None), for
+    a binary model (:func:`oneneuron.objective.finite_offset`: values of magnitude
+    :data:`OFFSET_LIMIT`, ``2**53``, or more are refused)."""
     if offset is None:
         return None
     if n_classes > 2:
         raise ValueError(f"offset is supported for binary models only; y has {n_classes} classes")
-    off = np.asarray(offset, dtype=np.float64)
-    if off.ndim != 1 or off.shape[0] != n_samples:
-        raise ValueError(f"offset must be one value per row ({n_samples} rows), got {off.shape}")
-    if not np.all(np.isfinite(off)):
-        raise ValueError("offset must be finite (no NaN or infinity)")
-    return off
+    return finite_offset(offset, n_samples)
 
 
 def prediction_offset(

@@ -15,6 +15,8 @@ from ..solvers import SolverResult, Trace
 from ..solvers.active import Restrict, active_set_newton
 from ..solvers.cd import column_hessian_pays
 
+_NOT_NUMBERS = "penalty_factor entries must be numbers, finite and >= 0 (0 = unpenalised)"
+
 
 def resolve_penalty_factor(
     penalty_factor: Any, n_features: int, feature_names: Any
@@ -48,9 +50,15 @@ def resolve_penalty_factor(
                     "its keys are the model's columns (feature_names_out_"
                     + (f"; {key!r} is coded as: {known})" if coded else f": {known})")
                 )
-            pf[where[str(key)]] = float(value)
+            try:
+                pf[where[str(key)]] = float(value)
+            except (TypeError, ValueError):
+                raise ValueError(_NOT_NUMBERS) from None
     else:
-        pf = np.asarray(penalty_factor, dtype=np.float64)
+        try:
+            pf = np.asarray(penalty_factor, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(_NOT_NUMBERS) from None
         if pf.shape != (n_features,):
             raise ValueError(
                 f"penalty_factor has shape {pf.shape}; it needs one entry per feature "

@@ -188,8 +188,24 @@ def _finite_column(df: Any, column: str, source: str, first_row: Any, what: str)
 
 
 def offset_values(chunk: Any, column: str, source: str, first_row: Any) -> np.ndarray:
-    """The offset column of a chunk as floats; missing or non-numeric cells are errors."""
-    return _finite_column(chunk, column, source, first_row, "offset")
+    """The offset column of a chunk as floats; missing or non-numeric cells are errors,
+    and so are values beyond ``2**53`` in magnitude (the estimator's ``OFFSET_LIMIT``)."""
+    import numpy as np
+
+    from ..classifier import OFFSET_LIMIT
+    from ..tables import DataError, row_number
+
+    values = _finite_column(chunk, column, source, first_row, "offset")
+    big = np.abs(values) >= OFFSET_LIMIT
+    if big.any():
+        i = int(np.argmax(big))
+        raise DataError(
+            f"{source}: offset column {column!r} has a value beyond 2**53 in magnitude "
+            f"({values[i]:.3g} in data row {row_number(first_row, i)}), where float64 "
+            "holds no differences of 1 between values; subtract the column's typical value (its "
+            "median) and let the intercept absorb it"
+        )
+    return values
 
 
 def weight_values(df: Any, column: str, source: str, first_row: Any = 1) -> np.ndarray:
@@ -239,9 +255,9 @@ def predict_chunks(
     ``text`` names extra columns read as text (a target with text labels),
     ``verbatim`` columns copied as written (``--keep``; see :func:`iter_table`).
     ``dropped`` (``evaluate --drop-missing``): rows with a missing value in an
-    ``extra`` column (the target) or in a column the model does not fill are left
-    out, and their number is added to ``dropped[0]``; the yielded chunks hold the
-    complete rows only. Each yielded chunk's index is its rows' data-row numbers
+    ``extra`` column (the target, weights), the offset or a column the model does not
+    fill are left out, and their number is added to ``dropped[0]``; the yielded chunks
+    hold the complete rows only. Each yielded chunk's index is its rows' data-row numbers
     (1-based, below the header), so that messages name the rows of the user's file
     whether or not rows were left out before. ``missing_hint`` ends the message on
     missing values.
@@ -258,7 +274,10 @@ def predict_chunks(
     cols = list(dict.fromkeys([*feats, *extra, *([offset] if offset else [])]))
     row = 1
     fills = spec.get("impute") is not None or (design is not None and design.missing in IMPUTE)
-    checked = list(dict.fromkeys([*extra, *([] if fills else feats)]))
+    # (--drop-missing: a row without its offset goes too, as one without a weight)
+    checked = list(
+        dict.fromkeys([*extra, *([offset] if offset else []), *([] if fills else feats)])
+    )
     text_cols = [*text_columns(spec), *text]
     for chunk, frac in iter_table(args.data, cols, text_cols, args.chunk_rows, verbatim):
         n_read = len(chunk)

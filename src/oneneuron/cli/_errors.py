@@ -277,7 +277,17 @@ def _cli_words(text: str) -> str:
             "write them with a decimal point, or read the file with decimal=','",
             "write them with a decimal point (the command line reads no other)",
         ),
+        (
+            "write them without, or read the file with thousands=','",
+            "write them without (the command line reads no other form)",
+        ),
+        (
+            "a decimal point, or read the file with thousands=',' or decimal=','",
+            "a decimal point (the command line reads no other form)",
+        ),
         ("reference=", "--reference "),
+        # check_weight_size: the command line's weights are one column, without class weights
+        ("sample_weight (times class_weight) reaches", "the --weights column reaches"),
         ("(alpha=0)", "(--alpha 0)"),
         ("drop the redundant column(s)", "leave a column out (--features or --formula)"),
         (  # check_not_identifier; --numeric is train's way to read codes as numbers

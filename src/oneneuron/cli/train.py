@@ -128,6 +128,15 @@ def add_parser(sub: Any) -> None:
         "--l1-ratio 1)",
     )
     p.add_argument(
+        "--cv-seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --cv: the seed of the random folds (default 0). Folds are drawn at random, "
+        "stratified by class, not taken in file order: a file's rows are often sorted (by "
+        "date, group or plan), and folds of consecutive rows test on rows unlike the rest",
+    )
+    p.add_argument(
         "--cv-rule",
         choices=["min", "1se"],
         default="min",
@@ -395,6 +404,14 @@ def run_train(args: argparse.Namespace) -> int:
     if pd.api.types.is_float_dtype(y_all):
         values = y_all.to_numpy(dtype=float, na_value=np.nan)
         fraction = np.flatnonzero(np.isfinite(values) & (values != np.trunc(values)))
+        if fraction.size and np.nanmin(values) >= 0.0 and np.nanmax(values) <= 1.0:
+            raise UserError(  # the Python API's advice (sample_weight) in this command's terms
+                f"target column {args.target!r} holds fractions in [0, 1] (e.g. "
+                f"{values[fraction[0]].item()!r} in data row {fraction[0] + 1}), not class "
+                "labels: for proportions of successes out of n trials (R's glm(p ~ x, "
+                "weights = n)), give two rows per group, label 1 with the count n*p and "
+                "label 0 with n*(1-p) in a column that --weights COL reads: the same likelihood"
+            )
         if fraction.size:
             raise UserError(
                 f"target column {args.target!r} holds numbers with a fractional part (e.g. "
@@ -411,12 +428,21 @@ def run_train(args: argparse.Namespace) -> int:
             "a classifier needs at least two"
         )
     args.no_label = 0  # rows without a label that --impute leaves out (said in the summary)
-    args.no_weight = 0  # rows without a weight that --drop-missing leaves out (as R's na.omit)
+    # rows without a weight, offset or cluster that --drop-missing leaves out (R's na.omit),
+    # and what they lacked (said in the summary)
+    args.no_weight, args.no_weight_what = 0, ""
     args.data_rows = np.arange(1, len(df) + 1)  # each row's data row in the file (messages)
-    if args.weights is not None and args.drop_missing and df[args.weights].isna().any():
-        args.no_weight = int(df[args.weights].isna().sum())
-        keep = df[args.weights].notna().to_numpy()
-        df, args.data_rows = df[keep].reset_index(drop=True), args.data_rows[keep]
+    row_flags = {"weight": args.weights, "offset": args.offset, "cluster": args.cluster}
+    row_columns = {what: c for what, c in row_flags.items() if c is not None}
+    if args.drop_missing and row_columns:
+        lacking = df[list(row_columns.values())].isna()
+        if lacking.to_numpy().any():
+            args.no_weight = int(lacking.any(axis=1).sum())
+            args.no_weight_what = " or ".join(
+                what for what, c in row_columns.items() if lacking[c].to_numpy().any()
+            )
+            keep = ~lacking.any(axis=1).to_numpy()
+            df, args.data_rows = df[keep].reset_index(drop=True), args.data_rows[keep]
     if args.impute and y_all.isna().any():  # a label cannot be filled: those rows go
         args.no_label = int(y_all.isna().sum())
         keep = y_all.notna().to_numpy()
@@ -582,7 +608,9 @@ def _fit_summary(
     if args.impute:
         lines.append(f"  missing cells filled with the training {args.impute} (--impute)")
     if args.no_weight:
-        lines.append(f"  dropped {args.no_weight} rows with a missing weight (--drop-missing)")
+        lines.append(
+            f"  dropped {args.no_weight} rows with a missing {args.no_weight_what} (--drop-missing)"
+        )
     if args.no_label:
         lines.append(f"  dropped {args.no_label} rows with a missing target (--impute)")
     lines.append(f"  classes: {classes}")
@@ -660,6 +688,8 @@ def check_penalty_flags(args: argparse.Namespace) -> None:
     if args.cv is None:
         if args.cv_rule != "min":
             raise UserError("--cv-rule needs --cv K")
+        if args.cv_seed is not None:
+            raise UserError("--cv-seed needs --cv K")
         if args.l1_ratio > 0 and args.alpha is None:  # else an unpenalised fit, silently
             raise UserError("--l1-ratio needs --alpha A (or --cv K to choose alpha)")
         return
@@ -721,8 +751,15 @@ def train_cv(args: argparse.Namespace, table: Any, reference: Any, missing: str)
     l1 = args.l1_ratio if args.l1_ratio > 0 else 1.0
     if args.l1_ratio == 0:  # a note: on stderr, apart from the results
         note(args, "--cv fits the lasso path (--l1-ratio 1); pass --l1-ratio R for another")
+    from sklearn.model_selection import StratifiedKFold
+
+    # folds at random (cv.glmnet's foldid), stratified: a file in sorted order would give
+    # folds of consecutive rows, each tested on rows unlike the training ones
+    seed = 0 if args.cv_seed is None else args.cv_seed
+    if not 0 <= seed < 2**32:
+        raise UserError(f"--cv-seed must be in [0, 2**32), not {seed}")
     cv = NeuronClassifierCV(
-        cv=args.cv,
+        cv=StratifiedKFold(args.cv, shuffle=True, random_state=seed),
         l1_ratios=(l1,),
         rule=args.cv_rule,
         fit_intercept=not args.no_intercept,
@@ -757,8 +794,8 @@ def train_cv(args: argparse.Namespace, table: Any, reference: Any, missing: str)
         print(
             wrapped(
                 f"cross-validated {len(alphas)} alphas from {alphas[0]:.4g} to "
-                f"{alphas[-1]:.4g} (l1_ratio {l1:g}, {args.cv} folds, log-loss) on "
-                f"{est.n_samples_fit_} rows, {est.coef_.shape[1]} model columns"
+                f"{alphas[-1]:.4g} (l1_ratio {l1:g}, {args.cv} random folds, seed {seed}, "
+                f"log-loss) on {est.n_samples_fit_} rows, {est.coef_.shape[1]} model columns"
             )
         )
         dropped = cv.design_report_.get("dropped")

@@ -44,11 +44,16 @@ from ._numpy import (
     tiny_newton_kernel,
 )
 from ._numpy_prep import (
+    check_missing_labels,
     coordinate_stats,
     first_non_finite,
     plain_arrays,
     prepare_numpy,
+    refuse_dtype,
+    refuse_masked,
     refuse_times,
+    unmask_labels,
+    unmask_x,
 )
 from ._record import FitData, warn_weightless_classes
 from ._threads import capped, kernel_threads
@@ -65,6 +70,7 @@ __all__ = [
     "one_blas_thread",
     "kernel_threads",
     "engine_threads",
+    "check_missing_labels",
     "coordinate_stats",
     "fast_path",
     "first_non_finite",
@@ -75,6 +81,10 @@ __all__ = [
     "predict",
     "dask_accuracy",
     "prepare",
+    "refuse_dtype",
+    "refuse_masked",
+    "unmask_labels",
+    "unmask_x",
     "refuse_times",
     "subsample_engine",
     "to_host",

@@ -221,9 +221,14 @@ class ArrayAPIEngine:
                 R = (P - Y) * sb[:, None]
             else:
                 z, yf = Z[:, 0], xp.astype(yb, f64)
-                loss = loss + xp.sum(sb * (xp_softplus(xp, z) - yf * z))
-                P = xp_sigmoid(xp, z)
-                R = ((P - yf) * sb)[:, None]
+                # softplus(z) - y z without the cancellation of z - z (y = 1, z >> 0)
+                a = xp.abs(z)
+                rows = (z + a) / 2 * (1 - yf) - (z - a) / 2 * yf + xp.log1p(xp.exp(-a))
+                loss = loss + xp.sum(sb * rows)
+                # p - y and p (1 - p) from q = sigmoid(-|z|): no cancellation near 1
+                q = xp_sigmoid(xp, -xp.abs(z))
+                P = q * (1 - q)  # the curvature, read by _curvature below
+                R = (xp.where(z >= 0, (1 - yf) - q, q - yf) * sb)[:, None]
             if order == 0:
                 continue
             Ds = [self._curvature(sb, P, k, j) for k, j in pairs]
@@ -269,8 +274,9 @@ class ArrayAPIEngine:
         return int(count), int(xp.sum(xp.astype(keep, xp.int64)))
 
     def _curvature(self, s: Any, P: Any, k: int, j: int) -> Any:
-        """``D_kj = s * d2l / dz_k dz_j`` per row, float64."""
+        """``D_kj = s * d2l / dz_k dz_j`` per row, float64 (``P``: the probabilities of a
+        softmax layer; for one neuron already its curvature ``p (1 - p)``)."""
         xp = self.xp
         if self.multinomial:
             return s * xp.astype(P[:, k] * ((1.0 if k == j else 0.0) - P[:, j]), xp.float64)
-        return s * xp.astype(P * (1 - P), xp.float64)
+        return s * xp.astype(P, xp.float64)  # binary: P holds p (1 - p) already

@@ -26,6 +26,7 @@ from ._record import (
     bad_weight_error,
     check_class_totals,
     check_magnitudes,
+    check_weight_size,
     class_weight_vector,
     continuous_labels_error,
     describe_bad_cell,
@@ -40,6 +41,10 @@ def _float_x(xp: Any, X: Any) -> Any:
         raise ValueError(f"sparse tensors ({X.layout}) are not supported; pass a dense tensor")
     if X.ndim != 2:
         raise ValueError(f"Expected a 2-D array, got shape {tuple(X.shape)}")
+    if xp.isdtype(X.dtype, "complex floating"):  # a cast would drop the imaginary part
+        from ._numpy_prep import COMPLEX_X
+
+        raise ValueError(COMPLEX_X)
     if X.dtype not in (xp.float32, xp.float64):
         X = xp.astype(X, xp.float64)
     return X
@@ -164,6 +169,10 @@ def prepare_array_api(
     else:
         cw = class_weight_vector(class_weight, classes, to_numpy(sw @ onehot))
         s = sw * (onehot @ xp.asarray(cw, dtype=xp.float64, device=device(X)))
+    if sample_weight is not None or class_weight is not None:
+        top = float(xp.max(s))
+        rss = top * float(xp.sqrt(xp.sum((s / top) ** 2))) if top else 0.0
+        check_weight_size(top, rss)
     wsum = to_numpy(s @ onehot)
     check_class_totals(classes, wsum)
     # weighted by the full row weight s (class weights are sample weights); computed

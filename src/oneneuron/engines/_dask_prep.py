@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from ..functions import log_sigmoid, log_softmax, sigmoid_pair, softmax
 from ._dask import row_blocks, tree_sum
-from ._numpy_prep import plain_labels
+from ._numpy_prep import numeric_block, plain_labels, refuse_dtype, unmask_x
 from ._record import (
     ZERO_WEIGHTS,
     FitData,
@@ -45,6 +45,12 @@ def as_dask_array(X: Any, what: str = "X") -> tuple[Any, NDArray[Any] | None]:
 
     if is_dask_dataframe(X):
         bad = [str(c) for c, t in X.dtypes.items() if not pd.api.types.is_numeric_dtype(t)]
+        cplx = [str(c) for c, t in X.dtypes.items() if pd.api.types.is_complex_dtype(t)]
+        if cplx and what == "X":  # numeric to pandas, but a cast drops the imaginary part
+            raise ValueError(
+                f"Complex data not supported: X's column(s) {cplx} hold complex numbers; "
+                "the model needs real ones (e.g. the real part, or abs)"
+            )
         if bad:
             raise ValueError(
                 f"{what} has non-numeric columns {bad}; encode them (e.g. one-hot) before "
@@ -57,7 +63,47 @@ def as_dask_array(X: Any, what: str = "X") -> tuple[Any, NDArray[Any] | None]:
         return X.to_dask_array().astype(np.float64), names
     if hasattr(X, "to_dask_array"):  # Series
         return X.to_dask_array(), None
-    return da.asarray(X), None
+    Xa = da.asarray(X)
+    if what != "X":
+        return Xa, None
+    refuse_dtype(Xa)  # the NumPy engine's checks, on the metadata's dtype
+    Xa = dense_chunks(Xa)
+    if Xa.dtype == object:  # a cell that is no number: the NumPy engine's words
+        Xa = Xa.map_blocks(numeric_block, dtype=np.float64)
+    return Xa, None
+
+
+def dense_chunks(Xa: Any) -> Any:
+    """A dask array whose chunks are scipy.sparse matrices (``da.from_array(csr,
+    asarray=False)``, ``map_blocks(csr_matrix)``), read as dense chunks; one of masked
+    chunks (``da.ma``) with NaN in the masked cells; other arrays as they are.
+
+    Decision: each sparse chunk is made dense when the task that reads it runs (one
+    chunk at a time per worker, never the whole X), so the fit and the predictions are
+    those of the dense array. The block math, the checks and the moments are NumPy's;
+    a chunk whose dense form does not fit in memory needs narrower row chunks.
+    """
+    import scipy.sparse as sp
+
+    meta = getattr(Xa, "_meta", None)
+    if isinstance(meta, np.ma.MaskedArray):  # masked cells are missing values (NaN)
+        dtype = Xa.dtype if Xa.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+        empty = np.empty((0,) * Xa.ndim, dtype=dtype)
+        return Xa.map_blocks(_unmasked_block, dtype=dtype, meta=empty)
+    if not sp.issparse(meta):
+        return Xa
+    empty = np.empty((0,) * Xa.ndim, dtype=Xa.dtype)
+    return Xa.map_blocks(_dense_block, dtype=Xa.dtype, meta=empty)
+
+
+def _dense_block(block: Any) -> NDArray:
+    return block.toarray() if hasattr(block, "toarray") else np.asarray(block)
+
+
+def _unmasked_block(block: Any) -> NDArray:
+    """A chunk of a masked dask array (``da.ma``) with its masked cells as NaN, which the
+    checks then name as missing (the NumPy engine's rule for masked arrays)."""
+    return unmask_x(block, missing=True, fix="") if np.ma.isMaskedArray(block) else block
 
 
 def _float32_block(block: NDArray) -> NDArray:
@@ -447,9 +493,13 @@ def _checked(fn: Any, names: Any) -> Any:
 
 def dask_predict(clf: Any, X: Any, method: str) -> Any:
     """Lazy ``decision_function``/``predict_proba``/``predict_log_proba``/``predict`` on Dask."""
-    Xa, names = as_dask_array(X)
     design = getattr(clf, "design_", None)  # a table's model: Dask holds its coded columns
     fitted = design.names if design is not None else getattr(clf, "feature_names_in_", None)
+    if is_dask_dataframe(X) and fitted is not None:  # columns read by name, as a table's
+        have = [str(c) for c in X.columns]
+        if have != list(fitted) and set(fitted) <= set(have):
+            X = X[[X.columns[have.index(str(n))] for n in fitted]]
+    Xa, names = as_dask_array(X)
     if names is not None and fitted is not None and list(names) != list(fitted):
         raise ValueError(f"X has columns {list(names)} but the model was fitted on {list(fitted)}")
     d = np.shape(clf.coef_)[1]

@@ -177,8 +177,9 @@ def _logistic_block(z, y, s, m, ebuf, bits, r):  # noqa: ANN001, ANN201
         # max(z, 0) - y z, written without the cancellation of z - z when y = 1, z >> 0
         yt = y[t]
         loss += s[t] * (max(zt, 0.0) * (1.0 - yt) - min(zt, 0.0) * yt + _log1p_unit(e))
-        p = (1.0 if zt >= 0 else e) / (1.0 + e)
-        r[t] = s[t] * (p - yt)
+        # sigmoid(z) - y without the cancellation of p - 1 when p ~ y ~ 1: q = sigmoid(-|z|)
+        q = e / (1.0 + e)
+        r[t] = s[t] * ((1.0 - yt) - q if zt >= 0 else q - yt)
     return loss
 
 
@@ -620,7 +621,8 @@ def _tiny_evaluate(A, y, s, c, off, pen, theta, g, H, work, bits):  # noqa: ANN0
         yi = y[i]
         # max(z, 0) - y z, without the cancellation of z - z when y = 1, z >> 0
         z[i] = si * (max(zi, 0.0) * (1.0 - yi) - min(zi, 0.0) * yi + _log1p_unit(ei))
-        e[i] = si * ((1.0 if zi >= 0.0 else ei) * q - yi)
+        # sigmoid - y without the cancellation of p - 1 when p ~ y ~ 1 (ei q = sigmoid(-|z|))
+        e[i] = si * ((1.0 - yi) - ei * q if zi >= 0.0 else ei * q - yi)
         w[i] = si * ei * q * q
     f = 0.0
     for j in range(P):

@@ -12,12 +12,14 @@ from ._record import (
     FitData,
     check_class_totals,
     check_magnitudes,
+    check_weight_size,
     check_weights,
     class_weight_vector,
     continuous_labels_error,
     describe_bad_cell,
     first_bad_cell,
     first_fraction,
+    magnitudes_in_range,
     missing_labels_error,
     one_class_error,
     unit_scale_for_flat_columns,
@@ -56,9 +58,10 @@ def plain_arrays(
     n, d = X.shape
     if n < 1 or d < 1 or (n_features is not None and d != n_features):
         return None
-    with np.errstate(over="ignore"):  # huge finite values may overflow the sum: slow path
-        if check_finite and not np.isfinite(X.sum()):
-            return None
+    if check_finite:
+        with np.errstate(over="ignore"):  # huge finite values may overflow the sum: slow path
+            if not np.isfinite(X.sum()):
+                return None
     if y is not None:
         if type(y) is not np.ndarray or y.ndim != 1 or len(y) != n or y.dtype.kind not in "iubUf":
             return None
@@ -224,15 +227,16 @@ def encode_labels(y: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp], NDAr
         as_int = y.astype(np.int64)  # (NaN fails the test above: no cast warning)
         yi = as_int if (as_int == y).all() else y
     if yi.dtype.kind in "iu" and len(y):  # small-range integers: counting, no sort
-        lo, hi = int(yi.min()), int(yi.max())
+        lo, hi = int(np.minimum.reduce(yi)), int(np.maximum.reduce(yi))  # (y.min(), y.max())
         if hi - lo <= max(1024, len(y)):
             shifted = yi - lo if lo else yi
             counts = np.bincount(shifted, minlength=hi - lo + 1)
-            present = counts > 0
-            if present.all():  # labels lo..hi, every one used (0/1 above all)
-                classes = (np.arange(hi - lo + 1) + lo).astype(y.dtype)
+            if counts.all():  # labels lo..hi, every one used (0/1 above all)
+                classes = np.arange(hi - lo + 1)
+                classes = (classes + lo if lo else classes).astype(y.dtype, copy=False)
                 idx = shifted  # labels 0..K-1 are their own indices: no lookup
             else:
+                present = counts > 0
                 classes = (np.flatnonzero(present) + lo).astype(y.dtype)
                 counts = counts[present]
                 idx = (np.cumsum(present) - 1)[shifted]
@@ -243,7 +247,9 @@ def encode_labels(y: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp], NDAr
     if len(classes) < 2:
         raise one_class_error(classes[0], len(y))
     idx = idx.astype(np.intp, copy=False)
-    if np.may_share_memory(idx, y):  # the caller's labels themselves: a read-only view of them
+    # the caller's labels themselves (a fresh array, base None, shares nothing with them):
+    # a read-only view of them
+    if idx is y or (idx.base is not None and np.may_share_memory(idx, y)):
         idx = idx.view()
         idx.flags.writeable = False
     return classes, idx, counts
@@ -272,7 +278,12 @@ def weighted_feature_stats(
 def _feature_stats(X: Any, s: NDArray[np.float64], center: bool) -> tuple[NDArray, NDArray]:
     n, d = X.shape
     S = float(s.sum())
-    if type(X) is np.ndarray and n < KERNEL_MIN_ROWS and n <= _block_rows(X):
+    # (a dense array's block is _block_rows(X) rows, written out: no test for a sparse one)
+    if (
+        type(X) is np.ndarray
+        and n < KERNEL_MIN_ROWS
+        and n <= max(64, BLOCK_BYTES // (8 * max(1, d)))
+    ):
         mu = np.asarray(X.T @ s, dtype=np.float64) / S  # small: one block (as below)
         dev = np.asarray(X, dtype=np.float64) - mu
         return _finish(mu, (dev * dev).T @ s, S, center)
@@ -421,9 +432,11 @@ def prepare_numpy(
     goes through scikit-learn's ``check_X_y`` (lists, DataFrames, other dtypes,
     CSR). ``feature_names`` are the string column names of a DataFrame.
     """
-    from sklearn.utils.validation import _check_sample_weight, _get_feature_names
+    names = None  # arrays have none (scikit-learn is imported only where it is asked)
+    if type(X) is not np.ndarray:
+        from sklearn.utils.validation import _get_feature_names
 
-    names = None if type(X) is np.ndarray else _get_feature_names(X)  # arrays have none
+        names = _get_feature_names(X)
     # plain arrays: X's finiteness is read off its column statistics below (a NaN or
     # infinity makes them non-finite), which saves the separate read of X.sum()
     fast = plain_arrays(X, y, check_finite=False) if y is not None else None
@@ -440,10 +453,17 @@ def prepare_numpy(
     if sample_weight is None:  # the common case, without the general checks' overhead
         sw = unit_weights(X.shape[0])  # no n-sized array
     else:
+        from sklearn.utils.validation import _check_sample_weight
+
         try:
             sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
         except ValueError:  # NaN, infinity, all zeros: in the words of every engine
-            w = np.asarray(sample_weight, dtype=np.float64)
+            try:
+                w = np.asarray(sample_weight, dtype=np.float64)
+            except (TypeError, ValueError):  # text: NumPy's words would name no argument
+                raise ValueError(
+                    "sample_weight must be numbers, one non-negative weight per row of X"
+                ) from None
             if w.shape == (X.shape[0],):
                 check_weights(w)
             raise
@@ -453,6 +473,9 @@ def prepare_numpy(
     else:
         sums = np.bincount(y_idx, weights=sw, minlength=K)
         s = sw * class_weight_vector(class_weight, classes, sums)[y_idx]
+    if sample_weight is not None or class_weight is not None:
+        top = float(np.max(s))
+        check_weight_size(top, top * float(np.sqrt(np.sum(np.square(s / top)))) if top else 0.0)
     if sample_weight is None and class_weight is None:  # unit weights: the class counts
         class_sums = counts.astype(np.float64)
     else:
@@ -461,9 +484,10 @@ def prepare_numpy(
     # weighted by the full row weight s (class weights are sample weights); computed
     # without standardisation too, to refuse columns whose squares overflow
     mean, scale = weighted_feature_stats(X, s)
-    if fast is not None and not (np.isfinite(mean).all() and np.isfinite(scale).all()):
-        _check_X_y(X, y)  # NaN or infinity in X: scikit-learn's error (else: huge values)
-    check_magnitudes(mean, scale, X.dtype, names, lambda j: _column_max(X, j))
+    if not magnitudes_in_range(mean, scale, X.dtype):  # (the common case: finite, in range)
+        if fast is not None and not (np.isfinite(mean).all() and np.isfinite(scale).all()):
+            _check_X_y(X, y)  # NaN or infinity in X: scikit-learn's error (else: huge values)
+        check_magnitudes(mean, scale, X.dtype, names, lambda j: _column_max(X, j))
     feature_stats = (mean, scale)
     if not standardize:
         mean, scale = np.zeros(X.shape[1]), np.ones(X.shape[1])
@@ -514,11 +538,171 @@ def refuse_times(X: Any) -> None:
         )
 
 
+def _masked(a: Any) -> tuple[NDArray[Any], NDArray[np.bool_]] | None:
+    """``(data, mask)`` of a NumPy masked array, else None."""
+    if not isinstance(a, np.ma.MaskedArray):
+        return None
+    return np.ma.getdata(a), np.ma.getmaskarray(a)
+
+
+def _first(mask: NDArray[np.bool_]) -> tuple[int, ...]:
+    return tuple(int(i) for i in np.unravel_index(int(np.argmax(mask.ravel())), mask.shape))
+
+
+def unmask_x(X: Any, *, missing: bool, fix: str) -> Any:
+    """X with a NumPy masked array's masked cells as missing values (NaN), or refused.
+
+    Decision: a masked cell is a missing value, never the number stored under the mask.
+    With ``missing=True`` (a ``missing=`` policy that drops or fills, or a model that fills
+    at prediction) X comes back as a float array holding NaN there (float32 stays
+    float32); otherwise one error names how many cells are masked and the first
+    (column, row), and ``fix`` says what to do. A masked array with no masked cell is its
+    data. Anything else is returned unchanged.
+
+    Examples
+    --------
+    >>> X = np.ma.masked_array([[1.0, 2.0], [3.0, 4.0]], mask=[[0, 1], [0, 0]])
+    >>> unmask_x(X, missing=True, fix="").tolist()
+    [[1.0, nan], [3.0, 4.0]]
+    """
+    held = _masked(X)
+    if held is None:
+        return X
+    data, mask = held
+    if not mask.any():
+        return data
+    if not missing:
+        first = _first(mask)
+        where = f"column {first[1]}, row {first[0]}" if len(first) == 2 else f"row {first[0]}"
+        k = int(mask.sum())
+        raise ValueError(
+            f"X is a masked array with {k} masked cell{'s' if k > 1 else ''} (the first in "
+            f"{where}); {fix}"
+        )
+    dtype = data.dtype if data.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+    out = np.array(data, dtype=dtype)  # a copy: the caller's data stay as they are
+    out[mask] = np.nan
+    return out
+
+
+def unmask_labels(y: Any) -> Any:
+    """Labels of a NumPy masked array with its masked entries as missing labels (None),
+    so that they are refused (or dropped by ``missing='drop'``) as missing labels are;
+    other ``y`` unchanged."""
+    held = _masked(y)
+    if held is None:
+        return y
+    data, mask = held
+    if not mask.any():
+        return data
+    out = data.astype(object)
+    out[mask] = None
+    return out
+
+
+def refuse_masked(v: Any, what: str) -> Any:
+    """A row argument (``sample_weight``, ``cluster``, ``offset``) given as a NumPy masked
+    array: its data when nothing is masked, else one error naming the first masked row
+    (a masked weight is no number to weigh by)."""
+    held = _masked(v)
+    if held is None:
+        return v
+    data, mask = held
+    if not mask.any():
+        return data
+    k = int(mask.sum())
+    raise ValueError(
+        f"{what} has {k} masked value{'s' if k > 1 else ''} (row {_first(mask)[0]}); fill "
+        f"them ({what}.filled(value)) or leave those rows out"
+    )
+
+
+#: The one-line refusal of complex X, by every engine, at fit and predict (scikit-learn's
+#: opening words, which its estimator checks look for; its own message prints the array).
+COMPLEX_X = (
+    "Complex data not supported: X holds complex numbers; the model needs real ones "
+    "(e.g. X.real or abs(X))"
+)
+
+
+def first_text(values: Any) -> Any:
+    """The first cell of an array (or nested list) that is text (``str``/``bytes``), or
+    None; NumPy text arrays (``<U``, ``S``) count as text throughout."""
+    a = values if isinstance(values, np.ndarray) else None
+    if a is None:
+        try:
+            a = np.asarray(values)
+        except (TypeError, ValueError):  # ragged lists: scikit-learn's error later
+            return None
+    if a.dtype.kind in "USV" and a.size:
+        return a.flat[0]
+    if a.dtype == object:
+        return next((v for v in a.flat if isinstance(v, (str, bytes))), None)
+    return None
+
+
+def text_error(example: Any, dtype: Any) -> ValueError:
+    """The refusal of text in an array X, with one of its cells."""
+    if isinstance(example, bytes):
+        example = example.decode(errors="replace")
+    shown = "" if example is None else f"; e.g. {str(example)!r}"
+    return ValueError(
+        f"X must be numeric: it holds text ({dtype}{shown}); convert it "
+        "explicitly (X.astype(float)), or pass a pandas or polars DataFrame, whose text "
+        "columns are coded as categories"
+    )
+
+
+def refuse_dtype(X: Any) -> None:
+    """Refuse X whose NumPy dtype holds no usable numbers: dates or times
+    (:func:`refuse_times`), complex numbers (a cast to floats drops the imaginary part
+    with a warning at most) and text. Used by every engine (NumPy, torch through its
+    NumPy dtype, Dask through its metadata and per chunk) at fit and at predict.
+
+    Decision on text: an array (or list) of strings is refused even where each one reads
+    as a number (``np.array([['1', '2']])``; scikit-learn's ``dtype='numeric'`` refuses it
+    too): the same strings in a DataFrame are a categorical column, so parsing them
+    would give a second model for one input. Tables are not checked here (their text
+    columns go through the design layer).
+
+    Examples
+    --------
+    >>> refuse_dtype(np.zeros((2, 2), dtype=bool))
+    >>> try:
+    ...     refuse_dtype(np.zeros((2, 2), dtype=complex))
+    ... except ValueError as exc:
+    ...     print(str(exc)[:26])
+    Complex data not supported
+    """
+    refuse_times(X)
+    dtype = getattr(X, "dtype", None)
+    if isinstance(dtype, np.dtype) and dtype.kind == "c":
+        raise ValueError(COMPLEX_X)
+    if isinstance(dtype, np.dtype) and dtype.kind in "USV":
+        raise text_error(X.flat[0] if isinstance(X, np.ndarray) and X.size else None, dtype)
+    if (isinstance(X, np.ndarray) and dtype.kind == "O") or isinstance(X, (list, tuple)):
+        example = first_text(X)
+        if example is not None:
+            raise text_error(example, "object" if isinstance(X, np.ndarray) else "a list")
+
+
+def numeric_block(block: Any) -> NDArray[np.float64]:
+    """One block of an object-dtype X (a Dask chunk) as float64, or the NumPy engine's
+    error for a cell that is no number."""
+    example = first_text(block)
+    if example is not None:
+        raise text_error(example, "object")
+    try:
+        return np.asarray(block, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"X must be numeric: {exc}") from None
+
+
 def _check_X_y(X: Any, y: Any) -> tuple[Any, Any]:
     """scikit-learn's ``check_X_y`` with the estimator's accepted layouts and wording."""
     from sklearn.utils.validation import check_X_y
 
-    refuse_times(X)
+    refuse_dtype(X)
 
     try:
         return check_X_y(  # type: ignore[no-any-return]
@@ -533,10 +717,7 @@ def _check_X_y(X: Any, y: Any) -> tuple[Any, Any]:
         if "could not convert" in str(exc):
             raise ValueError(f"X must be numeric: {exc}") from None
         if str(exc).startswith("Complex data not supported"):  # then the whole array
-            raise ValueError(  # scikit-learn's words (its checks look for them), one line
-                "Complex data not supported: X holds complex numbers; the model needs real "
-                "ones (e.g. X.real or abs(X))"
-            ) from None
+            raise ValueError(COMPLEX_X) from None
         where = first_non_finite(X) if "NaN" in str(exc) or "infinity" in str(exc) else None
         empty = _empty_column(X) if where is not None else None
         if empty is not None:
@@ -590,6 +771,8 @@ def first_non_finite(X: Any) -> str | None:
             k = int(np.flatnonzero(~np.isfinite(np.asarray(A.data, dtype=np.float64)))[0])
             i, j = int(np.searchsorted(A.indptr, k, side="right") - 1), int(A.indices[k])
             cell: tuple[int, int, float] | None = (i, j, float(A.data[k]))
+        elif type(X).__module__.startswith("pandas") and hasattr(X, "columns"):  # pd.NA: NaN
+            cell = first_bad_cell(X.to_numpy(dtype=np.float64, na_value=np.nan))
         else:
             cell = first_bad_cell(np.asarray(X, dtype=np.float64))
     except (ValueError, TypeError, IndexError):  # IndexError: every cell is finite

@@ -226,6 +226,35 @@ def check_weights(sw: NDArray) -> None:
         raise ValueError(ZERO_WEIGHTS)
 
 
+def check_weight_size(largest: float, root_sum_squares: float) -> None:
+    """Refuse row weights (sample weight times class weight) whose squares overflow.
+
+    ``largest`` is the largest row weight and ``root_sum_squares`` ``sqrt(sum s_i**2)``
+    computed without overflow (as ``largest * sqrt(sum (s_i / largest)**2)``). Above
+    :func:`magnitude_limit` (about 8e152) the statistics' sums of squared weights
+    overflow float64, and weighted column moments overflowed and were blamed on a
+    column. The fit does not depend on the weights' scale, the standard errors do
+    (frequency weights): the message says so.
+
+    Examples
+    --------
+    >>> check_weight_size(1e100, 1e101)
+    >>> try:
+    ...     check_weight_size(1e160, 1e161)
+    ... except ValueError as e:
+    ...     print(str(e)[:60])
+    sample_weight (times class_weight) reaches 1e+160: the sum o
+    """
+    limit = magnitude_limit(np.float64)
+    if not root_sum_squares <= limit:
+        raise ValueError(
+            f"sample_weight (times class_weight) reaches {largest:.3g}: the sum of the "
+            f"weights' squares overflows float64 (root above {limit:.3g}); divide the "
+            "weights by a constant (the coefficients do not change; the standard errors, "
+            "which count the weights as rows, do)"
+        )
+
+
 def one_class_error(label: Any, n: int) -> ValueError:
     """The error for labels of a single class, the label written as the user wrote it.
 
@@ -374,6 +403,27 @@ def check_resolved_integers(
         f"deviation) of {scale[j]:.4g} once rounded: the model would not see their "
         "differences (an identifier?); leave it out, or subtract a start (x - x.min())"
     )
+
+
+def magnitudes_in_range(mean: NDArray, scale: NDArray, dtype: Any) -> bool:
+    """Whether every column's ``|mean|`` and spread lie within ``[floor, limit / 2]``
+    (:func:`smallest_magnitude`, :func:`magnitude_limit`), so that ``floor <= rms <= limit``
+    and all are finite (a NaN anywhere fails): then :func:`check_magnitudes` has nothing
+    to say and the statistics need no test for NaN. False without columns.
+
+    Examples
+    --------
+    >>> magnitudes_in_range(np.array([0.5]), np.array([2.0]), np.float64)
+    True
+    >>> magnitudes_in_range(np.array([np.nan]), np.array([2.0]), np.float64)
+    False
+    """
+    if not mean.size:
+        return False
+    am = np.abs(mean)
+    floor, top = smallest_magnitude(), 0.5 * magnitude_limit(dtype)
+    lo, hi = np.minimum.reduce, np.maximum.reduce  # the methods' reductions, called directly
+    return bool(lo(am) >= floor and lo(scale) >= floor and hi(am) <= top and hi(scale) <= top)
 
 
 def check_magnitudes(

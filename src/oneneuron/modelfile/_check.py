@@ -608,6 +608,17 @@ def _check_extra(res: Any, fit_intercept: bool, firth: bool) -> None:
             _fail(f"inference: extra.{key} must be an integer >= {lo}, not {v!r:.40}")
     if "note" in extra and not isinstance(extra["note"], str):
         _fail("inference: extra.note must be a string")
+    edf = extra.get("edf")  # a penalised fit's effective degrees of freedom (df_resid)
+    if "edf" in extra and (
+        isinstance(edf, bool)
+        or not isinstance(edf, int | float)
+        or not 0 <= edf <= res.coef.size + len(res.classes)
+        or res.alpha <= 0
+    ):
+        _fail(
+            f"inference: extra.edf must be a penalised fit's effective degrees of freedom, "
+            f"between 0 and the number of coefficients, not {edf!r:.40}"
+        )
     p = extra.get("lr_p_values")
     if p is not None:
         if not extra.get("firth", False):
@@ -811,4 +822,5 @@ def _estimator(doc: dict[str, Any], arrs: dict[str, Any]) -> Any:
         from ..stats import InferenceResult
 
         est._set_inference(InferenceResult.from_dict(doc["inference"]))
+    est._remember_fitted_params()  # the file's parameters describe its model
     return est

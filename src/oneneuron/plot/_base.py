@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from numpy.typing import NDArray
 
 #: Colours of class 0 and class 1 in every figure (red / blue as in the tutorials).
 CLASS_COLORS = ("tab:red", "tab:blue")
@@ -52,6 +54,34 @@ def literal(text: object, max_chars: int | None = MAX_LABEL_CHARS) -> str:
         head = (max_chars - 3 + 1) // 2
         text = text[:head] + "..." + text[len(text) - (max_chars - 3 - head) :]
     return text.replace("$", r"\$")
+
+
+def finite_values(a: NDArray[np.float64], what: str) -> None:
+    """Refuse NaN or infinite values in ``a`` (1-D, or 2-D rows by columns): one
+    ``ValueError`` with how many there are and where the first is. Matplotlib would
+    stop at 'Axis limits cannot be NaN or Inf', numpy at 'supplied range of [nan, nan]
+    is not finite', or a surface of NaN would be drawn without a word.
+
+    Examples
+    --------
+    >>> from oneneuron.plot._base import finite_values
+    >>> finite_values(np.array([[1.0, np.nan]]), "X")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: X has 1 missing value (first in row 0, column 1); a plot needs ...
+    """
+    bad = ~np.isfinite(a)
+    if not bad.any():
+        return
+    n = int(bad.sum())
+    first = tuple(int(i) for i in np.argwhere(bad)[0])
+    nan = np.isnan(a[bad])
+    kind = "missing" if nan.all() else "infinite" if not nan.any() else "missing or infinite"
+    where = f"row {first[0]}" + (f", column {first[1]}" if a.ndim == 2 else "")
+    raise ValueError(
+        f"{what} has {n} {kind} value{'s' if n > 1 else ''} (first in {where}); a plot "
+        "needs finite numbers: leave those rows out or fill them"
+    )
 
 
 def new_axes(ax: Axes | None = None, figsize: tuple[float, float] = (5.0, 3.6)) -> Axes:

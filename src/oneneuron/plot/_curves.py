@@ -10,7 +10,7 @@ from matplotlib.axes import Axes
 from numpy.typing import ArrayLike
 
 from ..functions import sigmoid, sigmoid_grad
-from ._base import CLASS_COLORS, class_color, literal, new_axes
+from ._base import CLASS_COLORS, class_color, finite_values, literal, new_axes
 
 
 def _one_number(v: Any, what: str) -> float:
@@ -117,6 +117,7 @@ def plot_class_histograms(
     y = np.asarray(y).ravel()
     if x.shape != y.shape:
         raise ValueError(f"x and y must have the same length, got {x.size} and {y.size}")
+    finite_values(x, "x")
     classes = np.unique(y)
     if range is None:
         range = (float(x.min()), float(x.max()))
@@ -196,7 +197,13 @@ def plot_roc(
     ax = new_axes(ax)
     y = np.asarray(y_true).ravel()
     S = np.asarray(score, dtype=np.float64)
+    finite_values(S, "score")
     classes = np.unique(y)
+    if len(classes) < 2:
+        raise ValueError(
+            f"y_true holds only one class ({literal(classes[0]) if len(classes) else 'none'}); "
+            "a ROC curve needs rows of both classes"
+        )
     if S.ndim == 2 and S.shape[1] == 1:
         S = S.ravel()
     if len(classes) > 2 or (S.ndim == 2 and S.shape[1] > 2):

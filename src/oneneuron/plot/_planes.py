@@ -10,7 +10,7 @@ from matplotlib.axes import Axes
 from numpy.typing import ArrayLike, NDArray
 
 from ..functions import log_loss
-from ._base import class_color, literal, new_axes
+from ._base import class_color, finite_values, literal, new_axes
 
 _MARKERS = ("*", "o")
 #: Markers of classes beyond the first two.
@@ -43,6 +43,7 @@ def plot_classes(
     X = X[:, None] if X.ndim == 1 else X
     if X.shape[0] != y.size or X.shape[1] not in (1, 2):
         raise ValueError(f"X must have shape (n, 1) or (n, 2) with n = len(y); got {X.shape}")
+    finite_values(X, "X")
     kw = {"s": 30, "edgecolors": "k", "linewidths": 0.4} | scatter_kw
     for i, c in enumerate(np.unique(y)):
         rows = X[y == c]
@@ -147,13 +148,23 @@ def _n_classes(model: Any) -> int:
     return 2 if classes is None else len(classes)
 
 
+def _points(model: Any, P: NDArray[np.float64], columns: list[str] | None) -> Any:
+    """The points ``P`` as the model reads them: a table with ``columns`` where given, in
+    the order of the model's ``feature_names_in_`` (scikit-learn refuses another)."""
+    if columns is None:
+        return P
+    import pandas as pd
+
+    table = pd.DataFrame(P, columns=columns)
+    fitted = getattr(model, "feature_names_in_", None)
+    if fitted is not None and getattr(model, "design_", None) is None:
+        table = table[[str(c) for c in fitted]]
+    return table
+
+
 def _proba(model: Any, P: NDArray[np.float64], columns: list[str] | None) -> NDArray:
     """``model.predict_proba`` of the points ``P`` (a table with ``columns`` where given)."""
-    if columns is not None:
-        import pandas as pd
-
-        P = pd.DataFrame(P, columns=columns)
-    return np.asarray(model.predict_proba(P), dtype=np.float64)
+    return np.asarray(model.predict_proba(_points(model, P, columns)), dtype=np.float64)
 
 
 def _lead(logp: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -170,11 +181,7 @@ def _log_proba(model: Any, P: NDArray[np.float64], columns: list[str] | None) ->
     """Log-probabilities of the points: the model's own where it has them (exact far from
     the boundaries too), else the log of ``predict_proba`` (clipped at the tiniest float)."""
     if hasattr(model, "predict_log_proba"):
-        if columns is not None:
-            import pandas as pd
-
-            P = pd.DataFrame(P, columns=columns)  # type: ignore[assignment]
-        return np.asarray(model.predict_log_proba(P), dtype=np.float64)
+        return np.asarray(model.predict_log_proba(_points(model, P, columns)), dtype=np.float64)
     return np.log(np.clip(_proba(model, P, columns), np.finfo(np.float64).tiny, None))
 
 
@@ -207,11 +214,45 @@ def _plane(
                 f"the plane is drawn over two input columns; the model's table has {len(names)} "
                 f"({', '.join(map(repr, names))}): pass X with the two columns to plot"
             )
+    else:
+        names = _fitted_names(model, X, 2)
     Xa = None if X is None else np.asarray(X, dtype=np.float64)
     if Xa is not None and (Xa.ndim != 2 or Xa.shape[1] != 2):
         shape = Xa.shape
         raise ValueError(f"the plane is drawn over two input columns; X has shape {shape}")
+    if Xa is not None:
+        finite_values(Xa, "X")
     return Xa, names
+
+
+def _fitted_names(model: Any, X: Any, d: int) -> list[str] | None:
+    """The names the plane's points are predicted with, for a model fitted on ``d`` named
+    columns (``feature_names_in_``): X's columns, in X's order (the axes), else the
+    model's; None for a model fitted on an array. X naming other columns is an error
+    (its columns would be read as the model's in their order, a wrong plane)."""
+    fitted = getattr(model, "feature_names_in_", None)
+    if fitted is None or len(fitted) != d:
+        return None
+    fitted = [str(c) for c in fitted]
+    given = getattr(X, "columns", None)
+    if given is None:
+        return fitted
+    names = [str(c) for c in given]
+    if sorted(names) != sorted(fitted):
+        raise ValueError(
+            f"X's columns ({', '.join(map(repr, names))}) are not the ones the model was "
+            f"fitted on ({', '.join(map(repr, fitted))})"
+        )
+    return names
+
+
+def _in_axes_order(model: Any, w: NDArray[np.float64], names: list[str] | None) -> NDArray:
+    """A linear model's weights in the order of the plane's axes (``names``, X's columns)."""
+    fitted = getattr(model, "feature_names_in_", None)
+    if names is None or fitted is None or getattr(model, "design_", None) is not None:
+        return w
+    order = [str(c) for c in fitted]
+    return w[[order.index(n) for n in names]]
 
 
 def _limits(
@@ -324,7 +365,7 @@ def plot_decision_boundary(
                     ax.contour(g1, g2, level, levels=[0.0], colors=kw["color"], linewidths=kw["lw"])
         ax.plot([], [], color=kw["color"], lw=kw["lw"], label=kw["label"])  # the legend's
     elif lin is not None:
-        (w1, w2), b = lin
+        (w1, w2), b = _in_axes_order(model, lin[0], names), lin[1]
         if abs(w2) >= abs(w1) and w2 != 0:
             x1 = np.linspace(*xlim, 200)
             ax.plot(x1, (cut - b - w1 * x1) / w2, **kw)
@@ -406,6 +447,8 @@ def _boundary_on_a_line(
         if Xa.ndim > 2 or (Xa.ndim == 2 and Xa.shape[1] != 1):
             raise ValueError(f"the model takes one input column; X has shape {Xa.shape}")
         Xa = Xa.reshape(-1, 1)
+        finite_values(Xa, "X")
+    names = _fitted_names(model, X, 1)
     ax = new_axes(ax)
     if Xa is not None and y is not None:
         plot_classes(Xa, y, labels=labels, ax=ax)
@@ -418,7 +461,7 @@ def _boundary_on_a_line(
     lin = _linear_params(model)
     if _n_classes(model) > 2:  # where the most probable class changes along x
         g = np.linspace(lo, hi, grid)
-        lead = _lead(_log_proba(model, g[:, None], None))
+        lead = _lead(_log_proba(model, g[:, None], names))
         best = np.argmax(lead, axis=1)
         crossings = []
         for i in np.nonzero(best[:-1] != best[1:])[0]:
@@ -429,7 +472,7 @@ def _boundary_on_a_line(
         crossings = [(cut - b) / w[0]] if w[0] != 0 else []
     else:
         g = np.linspace(lo, hi, grid)
-        d = _proba1(model, g[:, None]) - threshold
+        d = _proba1(model, g[:, None], names) - threshold
         at = np.nonzero((d[:-1] < 0) != (d[1:] < 0))[0]
         crossings = [g[i] - d[i] * (g[i + 1] - g[i]) / (d[i + 1] - d[i]) for i in at]
     label = kw.pop("label")
@@ -513,6 +556,13 @@ def loss_surface(
     if X.ndim != 2 or X.shape[1] not in (1, 2):
         raise ValueError(
             f"X must have 1 column (the surface is over w, b) or 2 (over w1, w2); got {X.shape}"
+        )
+    finite_values(X, "X")
+    given = np.asarray(y)
+    if given.dtype.kind not in "biuf":  # the cross-entropy's labels are the numbers 0, 1
+        shown = ", ".join(repr(literal(v)) for v in np.unique(given.astype(str))[:4])
+        raise ValueError(
+            f"y must hold the labels 0 and 1; got {shown}: code them as 0 and 1 (e.g. y == 'yes')"
         )
     if X.shape[1] == 1 and b != 0.0:
         raise ValueError(

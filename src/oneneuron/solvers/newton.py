@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import scipy.linalg
@@ -53,6 +55,67 @@ def newton_direction(H: Array, g: Array) -> tuple[Array, float]:
     return -g, np.inf
 
 
+#: When the full Newton step fails the line search, the first shorter trial moves the
+#: coefficients by at most this much (:func:`~oneneuron.solvers._base.relative_step`,
+#: standardised units): see :func:`shorter_step`.
+RESCUE_STEP = 10.0
+
+
+#: A Newton step longer than this (relative to the coefficients, standardised) is not
+#: tried: its Hessian underflowed, and :func:`shorter_step` takes its direction.
+ABSURD_STEP = 1e20
+
+
+def shorter_step(
+    evaluate: Callable[[Array], tuple[Any, ...]],
+    theta: Array,
+    p: Array,
+    f: float,
+    slope: float,
+    measure: float,
+    noise: float = 0.0,
+) -> tuple[float, tuple[Any, ...]] | None:
+    """A step length ``t < 1`` along ``p`` after the full step failed the line search.
+
+    ``evaluate(point)`` returns a tuple whose first entry is the objective there;
+    the step length and that tuple come back, or None when 40 halvings find no
+    ``f(theta + t p) <= f + 1e-4 t slope`` (nor a change within ``noise``).
+    ``measure`` is ``relative_step`` of ``p``. The first trial is ``t = 1/2``,
+    or shorter where that would move the coefficients by more than
+    :data:`RESCUE_STEP`: where every probability is 0 or 1 (a start far from the
+    data: an offset of large values, a warm start from a separated fit) the
+    Hessian underflows to about ``exp(-|z|)``, the Newton step is ``1e20`` and
+    more, and halvings alone (40 of them, a factor ``1e12``) never came back into
+    the region where the objective falls. When that shortened first trial holds,
+    the step doubles while the objective keeps falling (loss-only passes; the
+    objective there is about linear, so the next Newton iteration would need many
+    such steps), but never past ``t = 1/2``. A full step that holds is never
+    shortened: a far optimum is reached at Newton's pace.
+    """
+
+    def holds(value: float, t: float) -> bool:
+        return bool(np.isfinite(value)) and (
+            value <= f + 1e-4 * t * slope or abs(value - f) <= noise
+        )
+
+    t = min(0.5, RESCUE_STEP / measure) if measure > 0 else 0.5
+    rescued = t < 0.5
+    for _ in range(40):
+        out = evaluate(theta + t * p)
+        if holds(out[0], t):
+            break
+        t *= 0.5
+        rescued = False
+    else:
+        return None
+    while rescued and 2.0 * t <= 0.5:  # the shortened trial held: a longer one may too
+        longer = evaluate(theta + 2.0 * t * p)
+        if not (holds(longer[0], 2.0 * t) and longer[0] <= out[0]):
+            break
+        t, out = 2.0 * t, longer
+    return t, out
+
+
 def newton(
     problem: Problem,
     theta0: Array,
@@ -78,7 +141,8 @@ def newton(
     ``t = 1`` is tried with the gradient-and-Hessian pass the next iteration needs
     (so an accepted full step costs one pass); if the Armijo condition
     ``f(theta + t p) <= f(theta) + 1e-4 t g.p`` fails, ``t`` halves with
-    loss-only passes until it holds. Near the optimum, where the change of ``f``
+    loss-only passes until it holds (from a first trial no longer than
+    :data:`RESCUE_STEP`, see :func:`shorter_step`). Near the optimum, where the change of ``f``
     is below its round-off, the full step is taken.
 
     ``gauge`` is a PSD matrix added to ``H`` (never to the objective) that fixes
@@ -100,14 +164,26 @@ def newton(
     while True:
         p, tau = newton_direction(H if gauge is None else H + gauge, g)
         max_ridge = max(max_ridge, tau)
-        slope = float(g @ p)
-        if slope >= 0:  # not a descent direction (numerical breakdown): use -g
-            p, slope = -g, -float(g @ g)
         measure = (
             relative_step(p, theta)
             if to_standard is None
             else relative_step(to_standard(p), to_standard(theta))
         )
+        # a step beyond ABSURD_STEP comes from a Hessian that underflowed (every
+        # probability 0 or 1; a ridge of 1e-300 then makes it 1e300 and g.p overflows):
+        # only its direction means anything, and the line search starts short
+        absurd = measure > ABSURD_STEP
+        if absurd:
+            p, measure = p * (ABSURD_STEP / measure), ABSURD_STEP
+        slope = float(g @ p)
+        if slope >= 0:  # not a descent direction (numerical breakdown): use -g
+            p, slope = -g, -float(g @ g)
+            absurd = False
+            measure = (
+                relative_step(p, theta)
+                if to_standard is None
+                else relative_step(to_standard(p), to_standard(theta))
+            )
         if n_iter > 0:  # progress: a real decrease, or a step at most half the smallest yet
             stalls = 0 if decreased or measure < 0.5 * last_measure else stalls + 1
         last_measure = min(last_measure, measure)
@@ -121,21 +197,17 @@ def newton(
         # the full step is tried with the fused gradient-and-Hessian pass that the
         # next iteration needs anyway: one pass per iteration when it is accepted
         f_old = f
-        f1, g1, H1 = problem.gradient_hessian(theta + p)
+        f1, g1, H1 = (np.inf, g, H) if absurd else problem.gradient_hessian(theta + p)
         t = 1.0
         if math.isfinite(f1) and (f1 <= f + 1e-4 * slope or abs(f1 - f) <= noise):
             theta, f, g, H = theta + p, f1, g1, H1
         else:
-            t = 0.5
-            for _ in range(40):
-                f_new = problem.loss(theta + t * p)
-                if np.isfinite(f_new) and f_new <= f + 1e-4 * t * slope:
-                    break
-                t *= 0.5
-            else:
+            found = shorter_step(lambda v: (problem.loss(v),), theta, p, f, slope, measure)
+            if found is None:
                 converged = at_float_floor(-0.5 * slope, f, n_terms(problem))
                 message = "line search found no decrease: " + FLOOR_MESSAGE.format(-0.5 * slope)
                 break
+            t = found[0]
             theta = theta + t * p
             f, g, H = problem.gradient_hessian(theta)
         n_iter += 1

@@ -40,7 +40,7 @@ from ._base import (
     relative_step,
     round_off,
 )
-from .newton import newton, newton_direction
+from .newton import newton, newton_direction, shorter_step
 
 #: Default tolerance of the subsample solve (Newton's step rule; its error is then about
 #: ``SUB_TOL**2 = 1e-4``, below the subsample's statistical distance to the full optimum, at
@@ -152,15 +152,14 @@ def subsampled_newton(
             break
         t = 1.0
         noise = round_off(f)
-        for _ in range(40):
-            f_new, g_new = problem.loss_gradient(theta + t * p)
-            if np.isfinite(f_new) and (f_new <= f + 1e-4 * t * slope or abs(f_new - f) <= noise):
+        f_new, g_new = problem.loss_gradient(theta + p)
+        if not (np.isfinite(f_new) and (f_new <= f + 1e-4 * slope or abs(f_new - f) <= noise)):
+            found = shorter_step(problem.loss_gradient, theta, p, f, slope, measure, noise)
+            if found is None:
+                converged = at_float_floor(-0.5 * slope, f, n_terms(problem))
+                message = "line search found no decrease: " + FLOOR_MESSAGE.format(-0.5 * slope)
                 break
-            t *= 0.5
-        else:
-            converged = at_float_floor(-0.5 * slope, f, n_terms(problem))
-            message = "line search found no decrease: " + FLOOR_MESSAGE.format(-0.5 * slope)
-            break
+            t, (f_new, g_new) = found
         slow = grad_norm(g_new) > 0.5 * grad_norm(g)
         decreased = f_new < f - noise
         step, change = t * p, g_new - g

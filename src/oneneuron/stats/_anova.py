@@ -34,6 +34,7 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from ..functions import log_sigmoid, log_softmax
+from ._effects import row_offset, row_weights
 from ._fit import (
     data_fingerprint,
     data_mismatch,
@@ -157,11 +158,8 @@ def anova(
     y_idx = np.searchsorted(classes, labels)
     if labels.shape != (n,) or np.any(classes[np.clip(y_idx, 0, K - 1)] != labels):
         raise ValueError(f"y must hold one label per row of X, among {classes.tolist()}")
-    w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-    off = None if offset is None else np.asarray(offset, dtype=np.float64)
-    for what, a in (("sample_weight", w), ("offset", off)):
-        if a is not None and a.shape != (n,):
-            raise ValueError(f"{what} has {a.size} values but X has {n} rows; give one per row")
+    w = row_weights(sample_weight, n)
+    off = row_offset(offset, n)
     if model.class_weight is not None:  # class weights are sample weights, NULL row too
         w = with_class_weights(model, y_idx, w)
     S = float(np.sum(w))

@@ -34,6 +34,7 @@ from numpy.typing import NDArray
 
 from ..exceptions import UnknownCategoryWarning
 from ..functions import log_sigmoid, sigmoid
+from ._effects import row_weights
 from ._fit import (
     independent_columns,
     relaxed_view,
@@ -69,12 +70,13 @@ def influence_table(
         cols = [j - int(fit_intercept) for j in kept if j >= int(fit_intercept)]
         if len(cols) < Xs.shape[1]:
             Xs = Xs[:, cols]
-        h, k = v * _sparse_leverage(Xs, w * v, fit_intercept), len(kept)
+        q, k = _sparse_leverage(Xs, w * v, fit_intercept), len(kept)
     else:
         G = weighted_gram(Xt[:, int(fit_intercept) :], w * v, fit_intercept)
         Xt = Xt[:, independent_columns(G)]
         A = np.linalg.inv(Xt.T @ ((w * v)[:, None] * Xt))
-        h, k = v * np.einsum("ij,jk,ik->i", Xt, A, Xt), Xt.shape[1]
+        q, k = np.einsum("ij,jk,ik->i", Xt, A, Xt), Xt.shape[1]
+    h = v * q  # the leverage; q = x~.T A x~
     unit_dev = -2.0 * (y01 * log_sigmoid(z) + (1.0 - y01) * log_sigmoid(-z))
     dev = np.sign(y01 - p) * np.sqrt(np.clip(unit_dev, 0.0, None))
     # (y - p) / sqrt(p (1 - p)) from the logit: sqrt((1 - p) / p) = exp(-z / 2) for y = 1,
@@ -86,8 +88,11 @@ def influence_table(
     # h >= 1 - 10 eps as 1; its distance is then inf (0 where it fits exactly), not a
     # rounding-dependent huge number after NumPy's divide-by-zero warning
     h = np.where(h >= 1.0 - 10.0 * np.finfo(np.float64).eps, 1.0, h)
+    # (r / (1 - h))**2 h / k with r**2 h = (y - p)**2 q: finite where r overflows (a misfit
+    # row far out: r = exp(|z| / 2), h = exp(-|z|) q); |y - p| = sigmoid(-sign z)
+    resid = sigmoid(-sign * z)
     with np.errstate(divide="ignore", invalid="ignore"):
-        cooks = (pearson / (1.0 - h)) ** 2 * h / k
+        cooks = (resid / (1.0 - h)) ** 2 * q / k
     cooks = np.where((h == 1.0) & (pearson == 0.0), 0.0, cooks)
     return pd.DataFrame(
         {
@@ -194,9 +199,7 @@ def diagnostics(
         )
     y01 = (labels == model.classes_[1]).astype(np.float64)
     n = Xd.shape[0]
-    w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-    if w.shape != (n,) or np.any(w < 0):
-        raise ValueError("sample_weight must be one non-negative weight per row")
+    w = row_weights(sample_weight, n)
     w = with_class_weights(model, y01.astype(np.intp), w)  # as the fit weighed the rows
     if hasattr(Xd, "tocsr"):
         return influence_table(z, y01, Xd, w, model.fit_intercept, index)

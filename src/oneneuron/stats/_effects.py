@@ -27,13 +27,64 @@ classes' probabilities (``exp(z_k - mean_j z_j)``).
 
 from __future__ import annotations
 
+from numbers import Real
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
 from ..functions import sigmoid
+from ..objective import finite_offset, unmasked
+
+
+def check_level(level: Any) -> float:
+    """``level`` as a float when it is a coverage in (0, 1); else a ValueError naming it.
+
+    A string, None or a bool is refused rather than compared (``"0.95"`` is no number).
+    """
+    if isinstance(level, bool) or not isinstance(level, Real) or not 0 < level < 1:
+        raise ValueError(f"level must be a number in (0, 1), such as 0.95; got {level!r}")
+    return float(level)
+
+
+def row_offset(offset: Any, n: int) -> NDArray[np.float64] | None:
+    """``offset`` as a finite float64 vector of one value per row (None stays None):
+    :func:`oneneuron.objective.finite_offset`, the fit's and the predictions' check."""
+    return finite_offset(offset, n)
+
+
+def row_weights(sample_weight: Any, n: int) -> NDArray[np.float64]:
+    """The weights of ``n`` rows given to a statistic (ones when None), checked as ``fit``
+    checks them: numbers, one per row, finite, non-negative, not all zero.
+
+    Each failure is a ValueError that names ``sample_weight`` and the cause (the first bad
+    row, counted from 0), never NaN results or a NumPy shape error further on.
+    """
+    if sample_weight is None:
+        return np.ones(n)
+    sample_weight = unmasked(sample_weight, "sample_weight")
+    try:
+        w = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            "sample_weight must be numbers, one non-negative weight per row of X"
+        ) from None
+    if w.ndim != 1:
+        raise ValueError(f"sample_weight must be one weight per row of X, got shape {w.shape}")
+    if len(w) != n:
+        raise ValueError(f"sample_weight has {len(w)} values but X has {n} rows; give one per row")
+    ok = np.isfinite(w) & (w >= 0)
+    if not ok.all():
+        i = int(np.argmin(ok))
+        what = "NaN" if np.isnan(w[i]) else "infinity" if w[i] == np.inf else repr(float(w[i]))
+        raise ValueError(f"sample_weight must be finite and non-negative: row {i} holds {what}")
+    if not np.any(w > 0):
+        raise ValueError(
+            "sample_weight must be non-negative with a positive sum; all weights are zero"
+        )
+    return w
 
 
 def logit_interval(
@@ -47,8 +98,7 @@ def logit_interval(
     reference blocks, one row per row and class, row by row (n * K rows), for
     each class's own log-odds (see the module docstring).
     """
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
+    level = check_level(level)
     if z.ndim == 2:
         z, se = _class_log_odds(Xt, z, cov)
     else:
@@ -84,7 +134,10 @@ def _class_log_odds(
         top = others.max(axis=1, keepdims=True)
         log_rest = top[:, 0] + np.log(np.exp(others - top).sum(axis=1))  # log sum_{j!=k} e^Zj
         eta[:, k] = Z[:, k] - log_rest
-        a = -np.exp(Z[:, 1:] - log_rest[:, None])  # -P_l / (1 - P_k), l = 1..K-1
+        d = Z[:, 1:] - log_rest[:, None]  # log(P_l / (1 - P_k)), l = 1..K-1
+        if k > 0:
+            d[:, k - 1] = 0.0  # class k's own entry is 1, not exp of its log-odds (may overflow)
+        a = -np.exp(d)  # -P_l / (1 - P_k) for l != k: at most 1 in size
         if k > 0:
             a[:, k - 1] = 1.0
         se[:, k] = np.sqrt(np.clip(np.einsum("il,ilm,im->i", a, Q, a), 0.0, None))

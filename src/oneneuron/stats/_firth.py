@@ -35,6 +35,7 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from ..functions import log_sigmoid, sigmoid
+from ..objective import binary_residual, offset_intercept
 from ._fit import (
     data_fingerprint,
     dependent_terms,
@@ -68,15 +69,17 @@ def _evaluate(
     """``l*``, ``l``, the modified score, the augmented information and ``I^-1`` at ``beta``."""
     z = Xt @ beta + off
     p = sigmoid(z)
-    v = p * (1.0 - p)
+    r, v = binary_residual(z, y01)  # p - y and p (1 - p) without cancelling near p = 1
     info = Xt.T @ ((w * v)[:, None] * Xt)
-    sign, logdet = np.linalg.slogdet(info)
+    with np.errstate(divide="ignore", invalid="ignore"):  # an information of zeros: -inf
+        sign, logdet = np.linalg.slogdet(info)
     llf = float(np.sum(w * (y01 * log_sigmoid(z) + (1.0 - y01) * log_sigmoid(-z))))
-    if sign <= 0:
-        return -np.inf, llf, np.zeros_like(beta), info, np.full_like(info, np.nan)
+    if sign <= 0:  # singular in float64: the plain score, to climb l until l* is finite
+        plain = -(Xt.T @ (w * r))
+        return -np.inf, llf, plain, info, np.full_like(info, np.nan)
     inv = np.linalg.inv(info)
     h = v * np.einsum("ij,jk,ik->i", Xt, inv, Xt)
-    score = Xt.T @ (w * (y01 - p + h * (0.5 - p)))
+    score = Xt.T @ (w * (h * (0.5 - p) - r))
     aug = Xt.T @ ((w * (1.0 + h) * v)[:, None] * Xt)
     return llf + 0.5 * logdet, llf, score, aug, inv
 
@@ -113,19 +116,24 @@ def firth_newton(
     n_iter, converged = 0, False
     for n_iter in range(1, max_iter + 1):
         g = score[free]
-        if not free or np.max(np.abs(g / c[free])) / S <= tol:
+        # where the information is singular in float64 (logits so large that every
+        # p (1 - p) underflowed: a start far from the data) l* is -inf: no optimum there
+        if not free or (np.isfinite(pen) and np.max(np.abs(g / c[free])) / S <= tol):
             converged, n_iter = True, n_iter - 1
             break
-        step = np.linalg.solve(info[np.ix_(free, free)], g)
+        if np.isfinite(pen):
+            step = np.linalg.solve(info[np.ix_(free, free)], g)
+        else:  # up the plain log-likelihood's score (what _evaluate gives there)
+            step = g / c[free] ** 2
         big = np.max(np.abs(step * c[free]))
-        if big > MAX_STEP:
+        if big > MAX_STEP or not np.isfinite(pen):
             step *= MAX_STEP / big
         for _ in range(60):
             trial = beta.copy()
             trial[free] += step
             new = _evaluate(Xt, y01, w, off, trial)
-            if new[0] >= pen:
-                break
+            if new[0] >= pen if np.isfinite(pen) else new[0] > pen or new[1] >= llf:
+                break  # (where l* is -inf, a step that raises l will do)
             step *= 0.5
         else:
             break  # no ascent possible: at the maximum to rounding
@@ -134,7 +142,7 @@ def firth_newton(
             converged = True  # steps at rounding level: the maximum, to rounding
             break
     grad = float(np.max(np.abs(score[free] / c[free]), initial=0.0)) / S
-    converged = converged or grad <= tol
+    converged = bool(np.isfinite(pen)) and (converged or grad <= tol)
     return FirthFit(beta, float(pen), float(llf), inv, n_iter, converged, grad)
 
 
@@ -189,7 +197,10 @@ def firth_inference(
             f"determinant of the information, singular here): {'; '.join(found)}; drop the "
             "redundant column(s)"
         )
-    fit = firth_newton(Xt, y01, w, off, tol=tol, max_iter=max_iter)
+    beta0 = np.zeros(Xt.shape[1])
+    if off is not None and fit_intercept:  # the intercept that fits y with the offset
+        beta0[0] = offset_intercept(y01, w, off)
+    fit = firth_newton(Xt, y01, w, off, beta0=beta0, tol=tol, max_iter=max_iter)
     S = float(np.sum(w))
     if off is None:
         pos = np.array([S - float(w @ y01), float(w @ y01)])

@@ -19,7 +19,8 @@ from numpy.typing import NDArray
 from scipy.linalg.lapack import dpotrf, dpotrs
 
 from ..exceptions import SeparationWarning
-from ..functions import sigmoid, softplus
+from ..functions import softplus
+from ..objective import offset_intercept, unmasked
 from . import _separation
 from ._robust import encode_clusters, sandwich
 from .inference import InferenceResult
@@ -34,8 +35,11 @@ class HessianRecorder:
     """Wraps a ``LinearLoss`` and remembers the last ``gradient_hessian`` evaluation."""
 
     def __init__(self, problem: Any) -> None:
-        # the problem's fields, which do not change during a fit, read without the hook
+        # the problem's fields, which do not change during a fit, read without the hook;
+        # so are the methods every fit calls (the hook would keep them at their first use)
         self.__dict__.update(getattr(problem, "__dict__", {}))
+        for name in ("to_raw", "unpack", "_penalty"):
+            self.__dict__[name] = getattr(problem, name)
         self._problem = problem
         self.last: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None
 
@@ -303,18 +307,31 @@ def training_rows(
     fitted on a table with ``missing="drop"`` dropped the rows with a missing
     cell in a column its design reads or a missing label: the same rows are
     dropped here from ``X``, ``y``, ``sample_weight`` and ``offset`` (given, as
-    to the fit, for every row of the table). The filling policies (``"mean"``,
+    to the fit, for every row of the table), and so are the rows whose weight or
+    offset is missing, as the fit dropped them. The filling policies (``"mean"``,
     ...) need nothing: the design fills as the fit did. Predictions still refuse
     a missing cell (they need every row).
     """
-    y = training_labels(model, X, y) if labels else None
+    check = getattr(model, "_check_fitted_params", None)
+    if check is not None:  # parameters changed after the fit (set_params): refused
+        check()
+    y = _masked_as_missing(training_labels(model, X, y)) if labels else None
     named = named_columns(X, sample_weight=sample_weight, offset=offset)
-    sample_weight, offset = named["sample_weight"], named["offset"]
+    sample_weight = unmasked(named["sample_weight"], "sample_weight")  # refused, as by fit
+    offset = unmasked(named["offset"], "offset")
     design = getattr(model, "design_", None)
     if design is not None:  # a fit on an array with missing=: a table of its columns
         X = design.as_table(X)
     found = None if design is None or design.missing != "drop" else design.kept_rows(X)
     if found is None:
+        if y is not None and not isinstance(y, str) and np.ndim(y) == 1:
+            na = _isna(np.asarray(y, dtype=object))
+            if na.any():  # the fit refused them (it had no missing='drop')
+                k = int(na.sum())
+                raise ValueError(
+                    f"y has {k} missing label{'s' if k > 1 else ''} (None, NaN or masked), the "
+                    f"first in row {int(np.argmax(na))}; pass the labels the model was fitted on"
+                )
         return X, y, sample_weight, offset
     df, keep = found
     n = len(df)
@@ -328,8 +345,7 @@ def training_rows(
                 f"{what} has {len(a) if a.ndim == 1 else a.shape} values but X has {n} rows; "
                 f"give one per row of the table, as to the fit"
             )
-        if what == "y":
-            keep &= ~np.asarray(_isna(a))
+        keep &= ~np.asarray(_isna(a))  # a missing label, weight or offset: dropped by the fit
         arrays[what] = a
     if keep.all():
         return X, y, sample_weight, offset
@@ -337,6 +353,20 @@ def training_rows(
         raise ValueError("every row has a missing value (the fit's missing='drop' leaves none)")
     out = [None if a is None else a[keep] for a in arrays.values()]
     return df[keep], out[0], out[1], out[2]
+
+
+def _masked_as_missing(y: Any) -> Any:
+    """Labels of a NumPy masked array with its masked entries as missing (None), as the
+    fit reads them; other ``y`` unchanged."""
+    if not isinstance(y, np.ma.MaskedArray):
+        return y
+    mask = np.ma.getmaskarray(y)
+    data = np.ma.getdata(y)
+    if not mask.any():
+        return data
+    out = data.astype(object)
+    out[mask] = None
+    return out
 
 
 def _isna(a: NDArray) -> NDArray[np.bool_]:
@@ -565,7 +595,10 @@ def _reference_hessian(
 def _unit_scaled(G: NDArray[np.float64]) -> NDArray[np.float64] | None:
     """``G`` scaled to unit diagonal (units do not count); None unless finite with ``diag > 0``."""
     diag = G.diagonal()
-    if not (diag > 0).all() or not np.isfinite(G).all():
+    # (NaN fails the first test; the ufuncs' reductions, without the methods' wrappers)
+    if not np.minimum.reduce(diag, initial=np.inf) > 0:
+        return None
+    if not np.logical_and.reduce(np.isfinite(G), axis=None):
         return None
     r = 1.0 / np.sqrt(diag)
     return G * r[:, None] * r
@@ -596,7 +629,7 @@ def scaled_condition(
     if C is None:
         return np.inf
     if at_most > 0:  # eigenvalues of a unit-diagonal C lie within 1 -+ its largest off-row sum
-        r = float(np.max(np.abs(C).sum(axis=1))) - 1.0
+        r = float(np.maximum.reduce(np.add.reduce(np.abs(C), axis=1))) - 1.0  # (max of row sums)
         if r < 1.0 and (1.0 + r) / (1.0 - r) <= at_most:
             return (1.0 + r) / (1.0 - r)
     vals = np.linalg.eigvalsh(C)
@@ -646,11 +679,13 @@ def compute_inference(
     offset: NDArray[np.float64] | None = None,
     cluster: Any = None,
     class_sums: NDArray[np.float64] | None = None,
+    raw: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
 ) -> InferenceResult:
     """Likelihood statistics always; separation diagnosis; covariance when ``mode`` allows.
 
     ``class_sums``, the classes' summed weights ``bincount(y_idx, weights=s)``, saves
-    that count where the caller has it (:class:`~oneneuron.engines.FitData` does).
+    that count where the caller has it (:class:`~oneneuron.engines.FitData` does);
+    ``raw``, ``problem.to_raw(result.theta)``, saves that map likewise.
 
     The separation check is made for unpenalised fits whose d-sized facts look
     suspicious (:func:`~oneneuron.stats._separation.looks_suspicious`, or a nearly
@@ -674,13 +709,14 @@ def compute_inference(
     data_loss = result.loss - problem._penalty(theta)
     llf = -S * data_loss
     counts = np.bincount(y_idx, weights=s, minlength=K) if class_sums is None else class_sums
-    pos = counts[counts > 0]
+    weighted = bool(counts.min() > 0)  # every class has weight (NaN fails): no masks
+    pos = counts if weighted else counts[counts > 0]
     llnull = float((pos * np.log(pos / S)).sum())
     if offset is not None:
         y01 = (np.asarray(y_idx) == 1).astype(np.float64)
         llnull = null_log_likelihood_with_offset(y01, s, offset)
     terms = term_names(d, model_columns(est, d), est.fit_intercept)
-    W, b = problem.to_raw(theta)  # float64 even when coef_ is float32
+    W, b = problem.to_raw(theta) if raw is None else raw  # float64 even when coef_ is float32
     full = np.concatenate([b[:, None], W], axis=1) if est.fit_intercept else W
     coef = full if m == 1 else full[1:] - full[0]
     out = InferenceResult(
@@ -702,7 +738,7 @@ def compute_inference(
     rows = len(s) == problem.engine.n_samples and s is not class_sums
     fingerprint = data_fingerprint(y_idx, s, K, offset, class_sums=counts) if rows else None
     out.extra["data"] = fingerprint or {"class_sums": counts.tolist()}
-    empty = [c for c, total in zip(out.classes, counts, strict=True) if not total > 0]
+    empty = [] if weighted else [c for c, n in zip(out.classes, counts, strict=True) if not n > 0]
     if empty:  # K > 2 (fewer than two classes of weight is refused before the fit)
         out.separation = "not checked"
         out.reason = (
@@ -716,7 +752,9 @@ def compute_inference(
     last = problem.last if isinstance(problem, HessianRecorder) else None
     want = mode is True or (mode == "auto" and cost <= AUTO_INFERENCE_MAX_COST)
     Hp = None
-    if last is not None and last[0].shape == theta.shape and bool((last[0] == theta).all()):
+    if last is not None and (  # the solution itself, or a copy of it
+        last[0] is theta or (last[0].shape == theta.shape and bool((last[0] == theta).all()))
+    ):
         Hp = last[1]
     elif want:
         Hp = problem.gradient_hessian(theta)[2]
@@ -793,6 +831,30 @@ def compute_inference(
                 out.reason = f"{msg.split(':')[0]}; use {fix}"
                 out.extra["separated_rows"] = sep.n_separated
                 return out
+    if est.alpha > 0 and mode is not False and Hp is not None and _separation.big_coefficients(Wp):
+        # a penalised fit with huge standardised coefficients and standard errors to
+        # report: where the classes are separated, the penalty alone keeps the estimates
+        # finite, and as alpha falls they and their standard errors grow with it (Wald
+        # p-values of a separating column near 1): the estimates are the penalty's, not
+        # the data's. The LP decides. (A fit without standard errors, e.g. a ridge on
+        # more columns than rows with inference=False, is not checked: there a finite
+        # estimate is all that alpha is asked for.)
+        sep = _diagnose(problem, theta, y_idx, s, K, est.fit_intercept, True)
+        if sep is not None:
+            out.separation = sep.kind
+        if sep is not None and sep.kind != "none":
+            firth = ", or firth=True (with alpha=0) for Firth's estimates with p-values"
+            msg = _separation.describe(sep, terms, out.classes, alpha=float(est.alpha))
+            warnings.warn(
+                msg + f"; use a larger alpha{firth * (K == 2)}",
+                SeparationWarning,
+                stacklevel=stacklevel,
+            )
+            out.extra["separated_rows"] = sep.n_separated
+    if est.alpha > 0:  # df_resid: nobs less the effective degrees of freedom
+        edf = effective_df(problem, Hp, theta)
+        if edf is not None:
+            out.extra["edf"] = edf
     # ---- covariance
     if mode is False:
         out.reason = "inference=False was set; refit with inference=True"
@@ -888,15 +950,97 @@ def _covariance(
             "",
             0,
         )
-    cov_std, _ = dpotrs(c, np.eye(len(idx)), lower=0)  # H^-1, symmetrised below
+    cov_std, _ = dpotrs(c, _identity(len(idx)), lower=0)  # H^-1, symmetrised below
     if alpha > 0 and problem.n_outputs > 1:  # penalised softmax: all K blocks, not K - 1
         cov_std = _penalised_contrast_covariance(problem, S * Hp)
         if cov_std is None:
             return None, "the Hessian is not positive definite; set a larger alpha", "", 0
-    T = problem._jacobian()[idx[:, None], idx]
+    T = _reference_jacobian(problem, idx)
     cov = T @ cov_std @ T.T
     note = conditioning_note(G, terms, cond=cond) if alpha == 0 else ""
     return 0.5 * (cov + cov.T), "", note, 0
+
+
+def effective_df(
+    problem: Any, Hp: NDArray[np.float64] | None, theta: NDArray[np.float64]
+) -> float | None:
+    """Effective degrees of freedom of a penalised fit: ``tr(H_ll (H_ll + P)^+)``,
+    mgcv's ``edf`` (Hastie and Tibshirani's trace of the smoother), over the
+    coefficients the fit kept (an L1 term's exact zeros are not free: for an elastic
+    net this is Zou, Hastie and Tibshirani's active-set count shrunk by the L2 term).
+
+    ``Hp = H_ll + P`` is the objective's Hessian in ``theta`` (``P`` the L2 term's
+    diagonal). A softmax layer's flat directions (all intercepts, or all classes'
+    coefficients of an unpenalised feature, moved together: ``H_ll v = P v = 0``)
+    are not parameters: with ``V`` their orthonormal basis,
+    ``edf = n - dim V - tr(P (Hp + c V V')^-1)``, the same trace as the
+    pseudo-inverse's without deciding numerically which directions are flat. None
+    when that matrix is not positive definite, or unknown (``Hp`` None) with an L2
+    term; a pure L1 fit needs no Hessian (``P = 0``: the kept coefficients).
+    """
+    m, d = problem.n_outputs, problem.n_features
+    n = problem.n_params
+    pen = np.zeros(n)
+    pen[: m * d] = np.tile(problem.alpha * problem._pw, m)
+    Wp, _ = problem.unpack(theta)
+    keep = np.ones(n, dtype=bool)
+    keep[: m * d] = Wp.ravel() != 0  # an L1 fit's zeros
+    flat = []
+    if m > 1:  # the softmax layer's shifts shared by every class
+        if problem.fit_intercept:
+            flat.append(np.arange(m * d, n))
+        unpenalised = np.broadcast_to(problem._pw, (d,)) == 0  # penalty_factor 0
+        flat += [np.arange(j, m * d, d) for j in np.flatnonzero(unpenalised)]
+    index = np.flatnonzero(keep)
+    where = {int(i): k for k, i in enumerate(index)}
+    flat = [b for b in flat if all(int(i) in where for i in b)]
+    if not problem.alpha:
+        return float(len(index) - len(flat))
+    if Hp is None:
+        return None
+    H = Hp[np.ix_(index, index)].copy()
+    c = float(np.mean(np.diagonal(H))) or 1.0
+    for block in flat:
+        v = np.zeros(len(index))
+        v[[where[int(i)] for i in block]] = 1.0 / np.sqrt(len(block))
+        H += c * np.outer(v, v)
+    chol, info = dpotrf(H, lower=False)
+    if info != 0:
+        return None
+    inv_diag = np.diagonal(scipy.linalg.cho_solve((chol, False), np.eye(len(index))))
+    return float(len(index) - len(flat) - np.dot(pen[index], inv_diag))
+
+
+def _reference_jacobian(problem: Any, idx: NDArray[np.intp]) -> NDArray[np.float64]:
+    """``problem._jacobian()[idx[:, None], idx]``: the map from the standardised to the
+    raw coefficients in the order of the reference blocks (``idx``, their positions in
+    ``theta``: :func:`_reference_index`).
+
+    For one sigmoid neuron written out, the same numbers in place (``idx`` is the
+    intercept, then the coefficients): ``[[1, -mu / sigma], [0, diag(1 / sigma)]]``, or
+    ``diag(1 / sigma)`` without intercept; the general map and its gather cost a tenth
+    of a tiny fit's statistics.
+    """
+    if problem.n_outputs > 1:
+        return problem._jacobian()[idx[:, None], idx]
+    P = len(idx)
+    T = np.zeros((P, P))
+    inv = 1.0 / problem.scale
+    if problem.fit_intercept:
+        T[0, 0] = 1.0
+        T[0, 1:] = -problem.mean / problem.scale
+        T.reshape(-1)[P + 1 :: P + 1] = inv  # the coefficients' diagonal
+    else:
+        T.reshape(-1)[:: P + 1] = inv
+    return T
+
+
+@functools.lru_cache(maxsize=8)
+def _identity(p: int) -> NDArray[np.float64]:
+    """``np.eye(p)``, read-only and made once per size (LAPACK's solve copies it)."""
+    eye = np.eye(p)
+    eye.flags.writeable = False
+    return eye
 
 
 def _penalised_contrast_covariance(
@@ -980,19 +1124,12 @@ def zero_log_likelihood(
 def null_log_likelihood_with_offset(
     y01: NDArray[np.float64], s: NDArray[np.float64], offset: NDArray[np.float64]
 ) -> float:
-    """Log-likelihood of the intercept-plus-offset model (binary), by Newton in one variable.
+    """Log-likelihood of the intercept-plus-offset model (binary).
 
-    The intercept's score ``sum s (y - sigmoid(b + offset))`` is monotone in
-    ``b``; the steps are clipped, so the iteration cannot overshoot far.
+    The intercept is :func:`~oneneuron.objective.offset_intercept`, the root of its
+    monotone score, bracketed (a Newton iteration from the mean offset divided by a
+    curvature that underflows to 0 where the offsets are large).
     """
-    S = float(np.sum(s))
-    ybar = float(np.sum(s * y01)) / S
-    b = float(np.log(ybar / (1.0 - ybar))) - float(np.sum(s * offset)) / S
-    for _ in range(100):
-        p = sigmoid(b + offset)
-        step = float(np.sum(s * (y01 - p))) / float(np.sum(s * p * (1.0 - p)))
-        b += float(np.clip(step, -5.0, 5.0))
-        if abs(step) < 1e-14 * max(1.0, abs(b)):
-            break
+    b = offset_intercept(y01, s, offset)
     z = b + offset
     return -float(np.sum(s * (softplus(z) - y01 * z)))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,10 +121,16 @@ def lr_test(small: Any, big: Any) -> ChiSquareTest:
                 f"{name} was fitted with alpha={r.alpha:g}; the likelihood-ratio test needs "
                 "unpenalised fits (alpha=0)"
             )
-    if not np.isclose(rs.nobs, rb.nobs, rtol=1e-12) or list(rs.classes) != list(rb.classes):
+    if not np.isclose(rs.nobs, rb.nobs, rtol=1e-12):
         raise ValueError(
-            "small and big were fitted on different data (number of observations or "
-            f"classes differ: {rs.nobs:g} vs {rb.nobs:g} rows); fit both on the same rows"
+            "small and big were fitted on different data (numbers of observations differ: "
+            f"{rs.nobs:g} vs {rb.nobs:g} rows); fit both on the same rows"
+        )
+    if list(rs.classes) != list(rb.classes):
+        shown = [[_label(c) for c in r.classes] for r in (rs, rb)]
+        raise ValueError(
+            "small and big were fitted on different labels (classes "
+            f"{shown[0]} vs {shown[1]}); fit both on the same labels"
         )
     offsets = [getattr(m, "has_offset_", None) for m in (small, big)]
     if None not in offsets and offsets[0] != offsets[1]:  # also for fits without extra["data"]
@@ -273,16 +280,33 @@ def parse_constraints(hypothesis: str, terms: list[str]) -> tuple[NDArray, NDArr
     return np.asarray(rows), np.asarray(rhs)
 
 
-def wald_test(result: Any, hypothesis: str) -> ChiSquareTest:
+def _hypothesis_text(hypothesis: Any) -> str:
+    """A hypothesis as one comma-separated text: itself, or a list's restrictions joined."""
+    if isinstance(hypothesis, str):
+        return hypothesis
+    if (
+        isinstance(hypothesis, list | tuple)
+        and hypothesis
+        and all(isinstance(h, str) for h in hypothesis)
+    ):
+        return ", ".join(hypothesis)
+    raise ValueError(
+        "hypothesis must be a text of restrictions (e.g. 'x1 = x2, x3 = 0') or a list of "
+        f"such texts; got {hypothesis!r:.60}"
+    )
+
+
+def wald_test(result: Any, hypothesis: str | Sequence[str]) -> ChiSquareTest:
     """Wald chi-squared test of linear restrictions on the coefficient table's terms.
 
     Parameters
     ----------
     result : InferenceResult or NeuronClassifier
         A fit with a covariance (its ``cov_type`` is used).
-    hypothesis : str
+    hypothesis : str or sequence of str
         Comma-separated restrictions over the term names, e.g. ``"x1 = x2"``,
-        ``"x1 = 0, x2 = 0"``, ``"x1 + 2*x2 = 1"``. With K > 2 classes every
+        ``"x1 = 0, x2 = 0"``, ``"x1 + 2*x2 = 1"``; or a list of them, tested
+        jointly (``["x1 = 0", "x2 = 0"]``, as patsy's constraints). With K > 2 classes every
         restriction is applied to each class's block (reference
         parameterisation), jointly: ``df`` is (K - 1) times the number of rows;
         or, where the hypothesis names terms of one class as ``term[class]``
@@ -305,6 +329,7 @@ def wald_test(result: Any, hypothesis: str) -> ChiSquareTest:
     >>> print(clf.wald_test("score1 = score2"))
     wald test: chi2(1) = 0.0384137, p = 0.8446
     """
+    hypothesis = _hypothesis_text(hypothesis)
     res = _likelihood_part(result)
     res.check_available()
     B = res.coef.shape[0]

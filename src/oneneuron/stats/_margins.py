@@ -63,7 +63,18 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import stats
 
+from ._effects import check_level, row_weights
+
 AT = ("overall", "mean")
+
+
+def _sigmoid_variance(Z: NDArray) -> tuple[NDArray, NDArray]:
+    """``s(Z)`` and ``s(Z) (1 - s(Z))`` for real or complex ``Z`` (complex step), without
+    overflow: the exponent is ``-|Re Z|``, so ``e = exp(Z)`` or ``exp(-Z)`` has modulus at
+    most 1 and ``s (1 - s) = e / (1 + e)**2`` either way (``functions.sigmoid`` is real)."""
+    negative = Z.real < 0
+    e = np.exp(np.where(negative, Z, -Z))
+    return np.where(negative, e / (1.0 + e), 1.0 / (1.0 + e)), e / (1.0 + e) ** 2
 
 
 def _probabilities(
@@ -77,7 +88,7 @@ def _probabilities(
     if offset is not None:
         Z = Z + offset[:, None]
     if B.shape[0] == 1:
-        return 1.0 / (1.0 + np.exp(-Z))
+        return _sigmoid_variance(Z)[0]
     Zf = np.concatenate([np.zeros((Z.shape[0], 1)), Z], axis=1)
     Zf = Zf - Zf.real.max(axis=1, keepdims=True)
     P = np.exp(Zf)
@@ -116,8 +127,7 @@ def _effects(
     if offset is not None:
         Z = Z + offset[:, None]
     if B.shape[0] == 1:
-        prob = 1.0 / (1.0 + np.exp(-Z[:, 0]))
-        E = (prob * (1.0 - prob))[:, None] * slopes  # (n, d)
+        E = _sigmoid_variance(Z[:, 0])[1][:, None] * slopes  # (n, d): p (1 - p) beta
         return (w @ E)[None, :] / np.sum(w)
     Zf = np.concatenate([np.zeros((Z.shape[0], 1)), Z], axis=1)
     Zf = Zf - Zf.real.max(axis=1, keepdims=True)
@@ -150,11 +160,10 @@ def marginal_effects(
     """
     if at not in AT:
         raise ValueError(f"at must be one of {AT}, got {at!r}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
+    level = check_level(level)
     X = np.asarray(X, dtype=np.float64)
     dummies = np.all((X == 0) | (X == 1), axis=0) if dummy else None
-    w = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
+    w = row_weights(sample_weight, X.shape[0])
     if at == "mean":
         X = (w @ X / np.sum(w))[None, :]
         offset = None if offset is None else np.atleast_1d(w @ offset / np.sum(w))
@@ -398,9 +407,7 @@ def variable_effects(
     if at not in AT:
         raise ValueError(f"at must be one of {AT}, got {at!r}")
     n = len(next(iter(design.values(table).values()))) if design.columns else 0
-    w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-    if w.shape != (n,):
-        raise ValueError(f"sample_weight must have one value per row ({n}), got {w.shape}")
+    w = row_weights(sample_weight, n)
     if offset is not None and at == "mean":
         offset = np.atleast_1d(w @ offset / np.sum(w))
     labels, contrasts, w = variable_contrasts(design, table, at, w, dummy)
@@ -436,8 +443,7 @@ def margeff_table(
     value per row of ``X``, added to every logit (at the mean: its mean).
     """
     result.check_available()
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
+    level = check_level(level)
     if design is not None:
         features, eff, se = variable_effects(
             result.coef,

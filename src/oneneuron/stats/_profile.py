@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 from scipy import optimize, stats
 
 from ..functions import log_sigmoid, sigmoid
+from ._effects import check_level, row_offset, row_weights
 from ._firth import firth_newton
 from ._fit import relaxed_view, training_rows, with_class_weights
 
@@ -126,17 +127,16 @@ def profile_intervals(
         raise ValueError(
             f"profile intervals need an unpenalised fit (alpha=0); this one has alpha={res.alpha:g}"
         )
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
+    level = check_level(level)
     res.check_available()
     Xv = model._validate_predict(X)
     Xd = np.asarray(Xv.todense() if hasattr(Xv, "todense") else Xv, dtype=np.float64)
     n = Xd.shape[0]
     y01 = (np.asarray(y) == model.classes_[1]).astype(np.float64)
-    w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-    off = np.zeros(n) if offset is None else np.asarray(offset, dtype=np.float64)
-    if y01.shape != (n,) or w.shape != (n,) or off.shape != (n,):
-        raise ValueError(f"y, sample_weight and offset must have one value per row of X ({n})")
+    w = row_weights(sample_weight, n)
+    off = np.zeros(n) if offset is None else row_offset(offset, n)
+    if y01.shape != (n,):
+        raise ValueError(f"y must have one label per row of X ({n})")
     w = with_class_weights(model, y01.astype(np.intp), w)  # as the fit weighed the rows
     Xt = np.column_stack([np.ones(n), Xd]) if model.fit_intercept else Xd
     beta_hat = np.asarray(res.coef[0], dtype=np.float64)
@@ -190,5 +190,18 @@ def profile_intervals(
                 out[j, k] = side * np.inf
                 continue
             lo, hi = sorted((inner, outer))
+            f_lo, f_hi = excess(lo), excess(hi)
+            if not f_lo * f_hi <= 0:
+                # the refits along the profile disagree with each other (seen with a class
+                # of weight 1e-9 per row: a refit warm-started far out could not climb back,
+                # so the profile read above its threshold at the estimate itself): no bound
+                # can be trusted. (Brent's method raised SciPy's "f(a) and f(b) must have
+                # different signs" here.)
+                raise ValueError(
+                    f"the profile likelihood of {res.terms[j]!r} could not be traced: its "
+                    f"constrained refits disagree (the likelihood is too flat along it, "
+                    f"standard error {se[j]:.3g}); use the Wald intervals (ci='wald'), or "
+                    "alpha > 0 or firth=True for a better-determined fit"
+                )
             out[j, k] = optimize.brentq(excess, lo, hi, xtol=1e-12, rtol=1e-12)
     return out

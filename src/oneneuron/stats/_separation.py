@@ -11,7 +11,9 @@ forever. The rows whose margins are all strictly positive are predicted
 perfectly; if every row is, the separation is *complete*, otherwise
 *quasi-complete*. Two LPs decide it (bounded ``-1 <= B <= 1``):
 
-1. maximise ``sum_ij m_ij`` subject to ``m_ij >= 0``: optimum 0 means no separation;
+1. maximise ``sum_ij m_ij`` subject to ``m_ij >= 0``: optimum 0 means no separation,
+   and so does an optimum whose margins are all 0 to within ``MARGIN_TOL`` (a
+   direction in which the design is flat: nearly collinear columns);
 2. maximise ``t`` subject to ``m_ij >= t``, ``t <= 1``: ``t > 0`` means complete.
 
 The design is the model's own standardised one, ``[1, (x - mu) / sigma]``, so
@@ -71,9 +73,16 @@ def looks_suspicious(
     cross-entropy ``loss`` below ``SUSPICIOUS_LOSS``), or no more rows of positive
     weight than parameters (then some direction separates almost surely).
     """
-    big = bool(np.maximum.reduce(np.abs(theta_std), axis=None, initial=0.0) > SUSPICIOUS_COEF)
+    big = big_coefficients(theta_std)
     few_rows = n_rows is not None and n_rows <= n_params
     return big or not converged or loss < SUSPICIOUS_LOSS or few_rows
+
+
+def big_coefficients(theta_std: NDArray[np.float64]) -> bool:
+    """Whether a standardised coefficient exceeds ``SUSPICIOUS_COEF`` (also the trigger of
+    the check of a penalised fit: its estimates exist, but on separated data only the
+    penalty holds them)."""
+    return bool(np.maximum.reduce(np.abs(theta_std), axis=None, initial=0.0) > SUSPICIOUS_COEF)
 
 
 def hessian_is_flat(hessian_scaled_cond: float | None) -> bool:
@@ -149,6 +158,12 @@ def detect(Xt: Any, y: NDArray[np.intp], K: int, weight: NDArray[np.float64]) ->
         return Separation("none", 0, n, None)
     beta = res.x
     margins = A @ beta
+    if not np.max(margins, initial=0.0) > MARGIN_TOL:
+        # every margin within the tolerance of 0: a direction along which the design is
+        # (nearly) flat, i.e. columns that are combinations of others to within the LP's
+        # feasibility tolerance (about 1e-7), not separation; there a sum of many tiny
+        # margins can pass the objective's test
+        return Separation("none", 0, n, None)
     worst = np.full(n, np.inf)
     np.minimum.at(worst, row_of, margins)
     n_sep = int(np.sum(worst > MARGIN_TOL))
@@ -173,8 +188,14 @@ def _unit(D: NDArray[np.float64]) -> NDArray[np.float64]:
     return D / np.max(np.abs(D))
 
 
-def describe(sep: Separation, terms: list[str], classes: list[Any], top: int = 3) -> str:
-    """The warning text: kind, rows, the largest components of the direction, the fix."""
+def describe(
+    sep: Separation, terms: list[str], classes: list[Any], top: int = 3, alpha: float = 0.0
+) -> str:
+    """The warning text: kind, rows, the largest components of the direction, the fix.
+
+    With ``alpha > 0`` (a penalised fit) it says what the estimates are then, without
+    the fix (the caller names it).
+    """
     assert sep.direction is not None
     D = sep.direction
     flat = np.argsort(-np.abs(D).ravel(), kind="stable")[:top]
@@ -198,6 +219,13 @@ def describe(sep: Separation, terms: list[str], classes: list[Any], top: int = 3
         else f"no row is predicted perfectly, but along {where} the likelihood rises "
         "without bound (some class's probability falls to 0 on rows of other classes)"
     )
+    if alpha > 0:
+        return (
+            f"the classes are {sep.kind}ly separated: {rows} (standardised features); "
+            f"with alpha={alpha:g} the estimates are finite only through the penalty, so "
+            "they and their standard errors are set by alpha, not by the data (Wald "
+            "p-values of the separating columns tend to 1 as alpha falls)"
+        )
     return (
         f"the classes are {sep.kind}ly separated: {rows} (standardised features); "
         "the maximum-likelihood coefficients do not exist and the reported ones are finite only "

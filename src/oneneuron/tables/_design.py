@@ -54,8 +54,13 @@ allow-listed transforms are :data:`TRANSFORMS` (also in R's spelling, ``log(x)``
 compared with a number (``I(ptl > 0)``, ``>=``, ``<``, ``<=``, ``==``, ``!=``),
 ``center(x)`` and ``scale(x)`` with their training statistics, ``C()`` of a text or
 categorical column, and interactions (products). A formula using anything else
-(``poly``, ``bs``, ``C()`` of a numeric column, ...) still fits and predicts in
-memory, but cannot be saved to a model file (the message says which term). Such a
+(``poly``, ``bs``, ``C()`` with a contrast or levels argument, a numeric column
+both as ``C(x)`` and as a number, ...) still fits and predicts in memory, but cannot
+be saved to a model file (the message says which term). ``C(x)`` of a numeric column
+the formula uses only so (R's ``factor(x)``) is that column as a categorical of its
+numbers (levels in the numbers' order, the first the reference, as formulaic and R
+order them): the same model, and it saves; at predict, a number equal to a level is
+that level (``2.0`` is level ``"2"``). Such a
 term is evaluated by formulaic at prediction time too; what it cannot evaluate on
 the new rows is one ``ValueError`` naming the term and the cause. A
 B-spline ``bs(x, ...)`` is defined on its training range only (formulaic refuses to
@@ -85,7 +90,15 @@ import pandas as pd
 
 from ._vocab import MAX_CATEGORIES, DataError, row_number
 
-__all__ = ["DesignSpec", "MISSING", "TRANSFORMS", "as_pandas", "batch_as_table", "is_table"]
+__all__ = [
+    "DesignSpec",
+    "MISSING",
+    "TRANSFORMS",
+    "as_pandas",
+    "batch_as_table",
+    "is_table",
+    "refuse_multiindex",
+]
 
 MISSING = ("error", "drop", "mean", "median", "most_frequent")
 ENCODINGS = ("reference", "full")
@@ -143,11 +156,34 @@ def is_table(X: Any) -> bool:
     )
 
 
+def refuse_multiindex(X: Any) -> None:
+    """Refuse a pandas DataFrame whose columns are a MultiIndex (tuples of names).
+
+    Decision: such columns have no one name to keep. scikit-learn's validation drops
+    tuple names (``x0, x1, ...``), the design layer would print the tuples, and a formula
+    cannot name them, so the same table would give a model with different names on
+    different paths (fit, predict, the model file). The user chooses the flat names.
+    """
+    cols = getattr(X, "columns", None)
+    if isinstance(X, pd.DataFrame) and isinstance(cols, pd.MultiIndex):
+        raise ValueError(
+            f"X has MultiIndex columns ({cols.nlevels} levels, e.g. {cols[0]!r}); flatten "
+            "them to one name each, e.g. X.columns = ['_'.join(map(str, c)) for c in "
+            "X.columns]"
+        )
+
+
 def batch_as_table(X: Any) -> Any:
     """A pyarrow RecordBatch as the one-batch pyarrow Table it is (sharing its buffers);
     anything else unchanged. Tables are recognised by :func:`is_table`; the estimators
     pass what they are given through this first, so a RecordBatch gives the same model,
-    names and predictions as the Table (or pandas DataFrame) it holds."""
+    names and predictions as the Table (or pandas DataFrame) it holds. A dict (of
+    columns, as ``pandas.DataFrame`` takes one) is refused with that remedy: NumPy
+    would read it as one object and fail on it in its own words."""
+    if isinstance(X, dict) and not type(X).__module__.startswith("scipy"):  # dok_matrix is one
+        raise ValueError(
+            "X is a dict; pass a table of its columns, pandas.DataFrame(X), or an array"
+        )
     if type(X).__module__.startswith("pyarrow") and type(X).__name__ == "RecordBatch":
         import pyarrow as pa
 
@@ -195,6 +231,8 @@ def as_pandas(X: Any) -> pd.DataFrame:
     if isinstance(X, pd.DataFrame):
         return X
     X = batch_as_table(X)
+    if type(X).__module__.startswith("polars"):
+        return _polars_as_pandas(X)
     import narwhals as nw
 
     try:
@@ -203,6 +241,45 @@ def as_pandas(X: Any) -> pd.DataFrame:
         raise TypeError(
             f"expected a pandas or polars DataFrame or a pyarrow Table, not {type(X).__name__}"
         ) from None
+
+
+def _polars_as_pandas(X: Any) -> pd.DataFrame:
+    """A polars DataFrame as pandas, with two of its types read as what they hold.
+
+    - ``Int128``/``UInt128`` (which Arrow, and so pandas, cannot take): as 64-bit
+      integers where the values fit, else as Python ints, which the design layer judges
+      by the rule for integers float64 cannot resolve (:func:`unresolved_integers`).
+    - ``Categorical`` declares no order: its categories come in the order its strings
+      were met. Decision: its levels are sorted, as a text column's (so its reference
+      level is the one the same column as text has); an ``Enum`` keeps its declared
+      order, as a pandas Categorical does.
+    """
+    import narwhals as nw
+    import polars as pl
+
+    wide = tuple(getattr(pl, t) for t in ("Int128", "UInt128") if hasattr(pl, t))
+    casts, big, cats = [], {}, []
+    for name, dtype in X.schema.items():
+        if dtype == pl.Categorical:
+            cats.append(name)
+        if not any(dtype == t for t in wide):
+            continue
+        lo, hi = X[name].min(), X[name].max()
+        if lo is None or (lo >= -(2**63) and hi < 2**63):
+            casts.append(pl.col(name).cast(pl.Int64))
+        elif lo >= 0 and hi < 2**64:
+            casts.append(pl.col(name).cast(pl.UInt64))
+        else:
+            big[name] = X[name].to_list()  # Python ints, exact
+    if casts or big:
+        X = X.with_columns(casts).with_columns([pl.lit(0).alias(c) for c in big])
+    df = nw.from_native(X, eager_only=True).to_pandas()
+    for name, values in big.items():
+        df[name] = pd.Series(values, index=df.index, dtype=object)
+    for name in cats:
+        levels = df[name].cat.categories
+        df[name] = df[name].cat.reorder_categories(sorted(levels))
+    return df
 
 
 def _text_names(df: pd.DataFrame) -> pd.DataFrame:
@@ -427,9 +504,9 @@ def unresolved_integers(s: pd.Series) -> str | None:
     present = s[s.notna()]
     if len(present) == 0:
         return None
-    if held == "decimal":  # Decimal objects (a DECIMAL(20, 0) column): whole ones only
+    if held == "decimal":  # Decimal objects (a DECIMAL(p, s) column)
         if not all(v == v.to_integral_value() for v in present):
-            return None
+            return unresolved_decimals(present)
         present = pd.Series([int(v) for v in present], dtype=object)
     lo, hi = int(present.min()), int(present.max())
     top = max(abs(lo), abs(hi))
@@ -451,6 +528,35 @@ def unresolved_integers(s: pd.Series) -> str | None:
         f"numbers (exact to 2**53) round by up to {rounding:g}, against a spread (standard "
         f"deviation) of {spread:.4g}: the model would not see their differences (an "
         "identifier?); leave it out, or subtract a start (x - x.min())"
+    )
+
+
+def float_rounding(approx: np.ndarray) -> tuple[float, float]:
+    """``(rounding, spread)`` of numbers held as the float64 values ``approx``: half the
+    float64 spacing at their largest magnitude, and their standard deviation (taken from
+    the differences to the smallest, so without cancellation). Where the rounding is a
+    real loss the spread of the rounded values differs from the exact one by at most the
+    rounding, so the test ``rounding <= INTEGER_ROUNDING * spread`` decides the same."""
+    top = float(np.max(np.abs(approx)))
+    return float(np.spacing(top)) / 2, float(np.std(approx - np.min(approx)))
+
+
+def unresolved_decimals(present: pd.Series) -> str | None:
+    """:func:`unresolved_integers`' rule for decimals with a fractional part (Python
+    ``Decimal`` objects, e.g. a DECIMAL(38, 2) column): refused where float64's rounding
+    at their magnitude exceeds :data:`INTEGER_ROUNDING` of their spread, e.g. amounts
+    above ``2**53`` that differ by a few units, which float64 would make one number."""
+    lo, hi = min(present), max(present)
+    if lo == hi:
+        return None
+    rounding, spread = float_rounding(np.array([float(v) for v in present]))
+    if rounding <= INTEGER_ROUNDING * spread:
+        return None
+    return (
+        f"holds decimals as large as {hi if abs(hi) >= abs(lo) else lo}, which float64 "
+        f"numbers round by up to {rounding:g}, against a spread (standard deviation) of "
+        f"{spread:.4g}: the model would not see their differences; subtract a start "
+        "(x - x.min()), or leave it out"
     )
 
 
@@ -575,6 +681,17 @@ def numbers_as_text(s: pd.Series, cell: Any = None) -> str | None:
     if (maybe[codes] | ~bad).mean() < NUMERIC_SHARE:
         return None
     candidates = texts[maybe]
+    # comma-grouped numbers (1,234 and 1,234,567): thousands separators as soon as one
+    # cell cannot be a decimal comma; when every one could (one comma, three digits
+    # after it), the message names both readings
+    grouped = np.zeros(len(texts), dtype=bool)
+    grouped[maybe] = candidates.str.fullmatch("[-+]?" + _GROUPED).to_numpy(dtype=bool)
+    if grouped.any() and (grouped[codes] | ~bad).mean() >= NUMERIC_SHARE:
+        single = grouped & texts.str.fullmatch(r"[-+]?\d{1,3},\d{3}").to_numpy(dtype=bool)
+        sure = grouped & ~single
+        form = (sure if sure.any() else single)[codes]
+        example = texts.iloc[codes[int(np.argmax(form))]]
+        return (_FORMATS[0][1] if sure.any() else _EITHER_COMMA).format(example=example)
     for pattern, why in _FORMATS:
         form_text = np.zeros(len(texts), dtype=bool)
         form_text[maybe] = candidates.str.fullmatch(pattern).to_numpy(dtype=bool)
@@ -587,6 +704,11 @@ def numbers_as_text(s: pd.Series, cell: Any = None) -> str | None:
 
 
 _FORM_START = r"[-+\s(.\d$€£¥₹]|USD|EUR|GBP"
+_EITHER_COMMA = (
+    "holds numbers written with thousands separators or a decimal comma (e.g. "
+    "{example!r}: three digits after the one comma in every cell); write them as plain "
+    "numbers with a decimal point, or read the file with thousands=',' or decimal=','"
+)
 
 
 _NUMBER = r"(\d+(\.\d*)?|\.\d+)"
@@ -801,6 +923,7 @@ class DesignSpec:
             raise ValueError(f"encoding must be 'reference' or 'full', not {encoding!r}")
         reference = dict(reference or {})
         df = _bytes_as_text(_text_names(as_pandas(table)))
+        given = df  # before any row is dropped (a numeric C(col) is refitted from it)
         lhs, rhs = None, None
         if formula is not None:
             lhs, rhs, used = _parse_formula(formula, list(df.columns))
@@ -947,6 +1070,20 @@ class DesignSpec:
                 spec.unsaved, spec._references = None, None
                 raw = spec._clean(df, report)
                 X = spec._fit_formula(raw, rhs, intercept, sparse)
+            coded = _coded_only_as_categories(spec) if spec.unsaved is not None else []
+            if coded:  # C(dose) of a numeric column only: the Categorical of its numbers
+                return cls.fit_transform(
+                    _as_categories(given, coded),
+                    formula=formula,
+                    target=target,
+                    columns=columns,
+                    reference=reference,
+                    encoding=encoding,
+                    missing=missing,
+                    intercept=intercept,
+                    sample_weight=sample_weight,
+                    sparse=sparse,
+                )
         y = None if target is None else df[target].to_numpy()
         report["rows"] = len(df)
         return spec, Design(X, spec.names, y, keep, report)
@@ -1133,14 +1270,17 @@ class DesignSpec:
         them in the training table, in its order, and the reference (a treatment
         contrast's base, ``C(dose, Treatment(reference=2))``; otherwise the first
         level). None where the column is not coded so, or also enters as a number
-        (``dose + C(dose)``: no one discrete change describes it).
+        (``dose + C(dose)``: no one discrete change describes it), and for plain
+        ``C(dose)`` alone, which the spec holds as a categorical column.
 
         Examples
         --------
         >>> import pandas as pd
         >>> df = pd.DataFrame({"x": [0.1, 0.4, 0.2, 0.9], "dose": [1, 2, 3, 1]})
-        >>> DesignSpec.fit(df, formula="~ x + C(dose)").numeric_categories("dose")
-        ([1, 2, 3], 1)
+        >>> DesignSpec.fit(df, formula="~ x + C(dose, Treatment(2))").numeric_categories("dose")
+        ([1, 2, 3], 2)
+        >>> DesignSpec.fit(df, formula="~ x + C(dose)").numeric_categories("dose") is None
+        True
         >>> DesignSpec.fit(df, formula="~ x + dose + C(dose)").numeric_categories("dose") is None
         True
         """
@@ -1313,7 +1453,8 @@ class DesignSpec:
                 codes, strs = _level_codes(s, na, col["levels"], fill)
                 unknown = (codes < 0) & ~na if fill is None else codes < 0
                 if unknown.any():
-                    _check_still_categories(s, na, name, col["levels"], source)
+                    matched = bool((codes[~na] >= 0).any())  # some cells are levels
+                    _check_still_categories(s, na, name, col["levels"], source, matched)
                     n, ex = int(unknown.sum()), _unknown_example(strs, unknown, col["levels"])
                     prev = report.setdefault("unknown", {}).get(name)
                     report["unknown"][name] = [
@@ -1779,11 +1920,11 @@ class DesignSpec:
             col = cols[_strip_c(part[:split])]
             if col["kind"] != "categorical":
                 name = col["name"]
-                raise ValueError(
+                raise ValueError(  # plain C(col) alone is refitted as the categorical
                     f"the formula term {part!r} codes the numeric column {name!r} as "
-                    "categories, which a model file cannot store: make the column a pandas "
-                    f"Categorical, data[{name!r}] = pd.Categorical(data[{name!r}]) (the same "
-                    f"model, levels in the numbers' order; it saves; CLI --categorical {name})"
+                    "categories while the formula also uses it as a number, which a model "
+                    f"file cannot store: copy the column under another name for one of the "
+                    "two uses"
                 )
             if level not in col["levels"]:
                 raise ValueError(f"term {part!r} is not a level of a categorical column")
@@ -2313,7 +2454,12 @@ HANDFUL = 5
 
 
 def _check_still_categories(
-    s: pd.Series, na: np.ndarray, name: str, levels: list[str], source: str
+    s: pd.Series,
+    na: np.ndarray,
+    name: str,
+    levels: list[str],
+    source: str,
+    matched: bool = False,
 ) -> None:
     """Refuse numbers at predict in a column that was text (categories) in training.
 
@@ -2340,7 +2486,9 @@ def _check_still_categories(
             return
     numeric_levels = any(reads_as_number(lv) for lv in levels)
     if numeric_levels and (
-        len(present) < HANDFUL or pd.Index(levels).isin([_text(v) for v in present.unique()]).any()
+        len(present) < HANDFUL
+        or matched  # some cells are levels (as text, or the same numbers: 2.0 is "2")
+        or pd.Index(levels).isin([_text(v) for v in present.unique()]).any()
     ):
         return
     example = _text(present.iloc[0])
@@ -2385,7 +2533,7 @@ def _level_codes(s: pd.Series, na: np.ndarray, levels: list[str], fill: Any) -> 
         cats = np.array([_text(c) for c in s.cat.categories] + [fill], dtype=object)
         cat_codes = s.cat.codes.to_numpy()
         cat_codes = np.where(cat_codes < 0, len(cats) - 1, cat_codes)  # missing: the fill
-        codes = index.get_indexer(cats)[cat_codes]
+        codes = _as_numeric_levels(index.get_indexer(cats), cats, levels)[cat_codes]
         return codes, cats[cat_codes]
     strs = np.array(
         [None if m else _text(v) for v, m in zip(s.tolist(), na, strict=True)],
@@ -2393,7 +2541,87 @@ def _level_codes(s: pd.Series, na: np.ndarray, levels: list[str], fill: Any) -> 
     )
     if fill is not None:
         strs[na] = fill
-    return index.get_indexer(strs), strs
+    return _as_numeric_levels(index.get_indexer(strs), strs, levels), strs
+
+
+def _coded_only_as_categories(spec: DesignSpec) -> list[str]:
+    """The numeric columns a fitted formula uses only as plain ``C(col)`` (no contrast
+    or levels argument, never as a number): R's ``factor(col)``, whose model is that of
+    the column as a categorical of its numbers (levels in the numbers' order, the first
+    the reference, as formulaic orders them). Such a model can be saved."""
+    model_spec = getattr(spec, "_formulaic", None)
+    if model_spec is None:
+        return []
+    names = [c["name"] for c in spec.columns]
+    out = []
+    for col in spec.columns:
+        name = col["name"]
+        if col["kind"] != "numeric" or spec.numeric_categories(name) is None:
+            continue
+        exprs = [str(e) for e in model_spec.encoder_state if name in _names_in(str(e), names)]
+        if exprs and all(e in (f"C({name})", f"C(`{name}`)") for e in exprs):
+            out.append(name)
+    return out
+
+
+def _as_categories(df: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """A copy of ``df`` with each column of ``names`` (numbers) a pandas Categorical of
+    its values, whole numbers as integers (levels ``"2"``, not ``"2.0"``, as formulaic
+    names them); missing cells stay missing."""
+    out = df.copy()
+    for name in names:
+        x = pd.to_numeric(out[name], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        seen = x[~np.isnan(x)]
+        values = pd.Series(x, index=out.index)
+        if np.all(seen == np.round(seen)) and np.all(np.abs(seen) < 2**53):
+            values = values.astype("Int64")
+        out[name] = pd.Categorical(values)
+    return out
+
+
+def _canonical_number(text: str) -> float | None:
+    """The number a level is written as, where it is its canonical form (``"2"``,
+    ``"2.0"``, ``"0.5"``), else None (``"02"``, ``"1e3"``, words: codes, not numbers)."""
+    try:
+        v = float(text)
+    except (TypeError, ValueError):
+        return None
+    forms = {repr(v), str(v)} | ({str(int(v))} if v.is_integer() else set())
+    return v if text in forms else None
+
+
+def _as_numeric_levels(codes: Any, texts: Any, levels: list[str]) -> Any:
+    """``codes`` with each unmatched cell that is a number equal to exactly one level
+    written as a number given that level: ``2.0`` (pandas makes whole numbers floats once
+    a cell is missing) or ``"2.0"`` is level ``"2"``. Codes written with leading zeros
+    (``"01"``) are not numbers here (see :func:`_canonical_number`): ``1`` is not ``"01"``."""
+    miss = codes < 0
+    if not miss.any():
+        return codes
+    numbers: dict[float, list[int]] = {}
+    for k, lv in enumerate(levels):
+        v = _canonical_number(lv)
+        if v is not None:
+            numbers.setdefault(v, []).append(k)
+    if not numbers:
+        return codes
+    unmatched = np.flatnonzero(miss & np.array([t is not None for t in texts], dtype=bool))
+    if not unmatched.size:
+        return codes
+    distinct, where = np.unique(
+        np.asarray(texts, dtype=object)[unmatched].astype(str), return_inverse=True
+    )
+    found = np.full(len(distinct), -1, dtype=codes.dtype)
+    for j, t in enumerate(distinct):
+        try:
+            ks = numbers.get(float(t), [])
+        except ValueError:
+            continue
+        if len(ks) == 1:
+            found[j] = ks[0]
+    out = codes.copy()
+    out[unmatched] = found[where]
+    return out
 
 
 def _fill_value(s: pd.Series, kind: str, how: str, w: np.ndarray | None = None) -> Any:

@@ -741,8 +741,13 @@ def _frame(table: Any) -> pd.DataFrame:
     """An Arrow table or batch as a frame; decimal columns become numbers (pandas would
     hold them as Python ``Decimal`` objects, read as text): whole ones (scale 0, as a
     database exports ids and counts) int64 where their values fit, so that they stay
-    exact (the design layer refuses integers float64 cannot resolve), others float64."""
+    exact (the design layer refuses integers float64 cannot resolve), others float64
+    where float64 resolves them; a column it does not (amounts above ``2**53`` a few
+    units apart) stays ``Decimal`` objects, which the design layer refuses by name."""
     import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ._design import INTEGER_ROUNDING, float_rounding
 
     def number(col: Any, kind: Any) -> Any:
         if kind.scale == 0:
@@ -750,7 +755,15 @@ def _frame(table: Any) -> pd.DataFrame:
                 return col.cast(pa.int64())  # a safe cast: refused if a value does not fit
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 pass
-        return col.cast(pa.float64())
+        floats = col.cast(pa.float64())
+        approx = floats.drop_null().to_numpy(zero_copy_only=False)
+        if len(approx) < 2:
+            return floats
+        rounding, spread = float_rounding(approx)
+        bounds = pc.min_max(col)
+        if rounding <= INTEGER_ROUNDING * spread or bounds["min"] == bounds["max"]:
+            return floats
+        return col  # Decimal objects: refused by the design layer, by name
 
     fields = table.schema
     if any(pa.types.is_decimal(f.type) for f in fields):

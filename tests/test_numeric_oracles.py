@@ -1,0 +1,456 @@
+"""Fits at numerical corners, each checked against an independent oracle.
+
+Oracles: statsmodels' GLM/Logit (binomial, with offsets), scipy.optimize on the
+same objective written out here, and closed forms.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.optimize
+import statsmodels.api as sm
+
+from oneneuron import NeuronClassifier
+
+
+def _quiet_fit(clf, X, y, **kw):
+    """Fit with every warning recorded (returned), none printed."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf.fit(X, y, **kw)
+    return clf, caught
+
+
+def _offset_data(level, n=500, seed=0):
+    """Binary data whose offset sits near ``level``; the intercept absorbs ``-level``."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 2))
+    off = level + rng.normal(size=n)
+    z = off + X @ [1.0, -0.5] - level - 0.3
+    y = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+    return X, y, off
+
+
+def _glm_offset(X, y, off, w=None):
+    """statsmodels' binomial GLM with the offset (and frequency weights), tight."""
+    model = sm.GLM(y, sm.add_constant(X), family=sm.families.Binomial(), offset=off, freq_weights=w)
+    return model.fit(tol=1e-12)
+
+
+@pytest.mark.parametrize("level", [50.0, -100.0, 1000.0])
+@pytest.mark.parametrize("solver", ["auto", "newton", "lbfgs", "subsampled-newton"])
+def test_large_offsets_reach_statsmodels_optimum(level, solver):
+    """An offset of large values: the start must account for it (the log-odds of the
+    mean of y, offset ignored, put Newton where the Hessian underflows: 0 iterations)."""
+    X, y, off = _offset_data(level)
+    ref = _glm_offset(X, y, off)
+    clf, caught = _quiet_fit(NeuronClassifier(solver=solver, tol=1e-10), X, y, offset=off)
+    assert caught == []
+    assert clf.converged_
+    np.testing.assert_allclose(clf.intercept_[0], ref.params[0], rtol=1e-7)
+    np.testing.assert_allclose(clf.coef_[0], ref.params[1:], rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(clf.inference_.table()["std_err"].to_numpy(), ref.bse, rtol=1e-5)
+    np.testing.assert_allclose(clf.log_likelihood_, ref.llf, rtol=1e-9)
+
+
+def test_large_offset_with_weights_and_l1():
+    """The same start serves a weighted fit and the coordinate-descent (L1) solver."""
+    X, y, off = _offset_data(-200.0, seed=3)
+    w = np.random.default_rng(4).integers(1, 4, size=len(y)).astype(float)
+    ref = _glm_offset(X, y, off, w)
+    clf, caught = _quiet_fit(NeuronClassifier(tol=1e-10), X, y, offset=off, sample_weight=w)
+    assert caught == []
+    np.testing.assert_allclose(clf.intercept_[0], ref.params[0], rtol=1e-7)
+    np.testing.assert_allclose(clf.coef_[0], ref.params[1:], rtol=1e-6)
+    # an L1 penalty too small to zero anything: the unpenalised optimum, to its size
+    l1 = NeuronClassifier(alpha=1e-9, l1_ratio=1.0, tol=1e-10, inference=False)
+    l1, caught = _quiet_fit(l1, X, y, offset=off, sample_weight=w)
+    assert l1.converged_
+    np.testing.assert_allclose(l1.intercept_[0], ref.params[0], rtol=1e-6)
+    np.testing.assert_allclose(l1.coef_[0], ref.params[1:], rtol=1e-4)
+
+
+def _firth_oracle(Xt, y, off):
+    """Firth's estimate by scipy: maximise l(beta) + 1/2 log det I(beta) from the ML fit."""
+
+    def negative(beta):
+        z = Xt @ beta + off
+        p = 1 / (1 + np.exp(-z))
+        info = Xt.T @ ((p * (1 - p))[:, None] * Xt)
+        ll = np.sum(y * -np.logaddexp(0, -z) + (1 - y) * -np.logaddexp(0, z))
+        return -(ll + 0.5 * np.linalg.slogdet(info)[1])
+
+    start = sm.GLM(y, Xt, family=sm.families.Binomial(), offset=off).fit().params
+    opts = {"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20000}
+    res = scipy.optimize.minimize(negative, start, method="Nelder-Mead", options=opts)
+    return res.x
+
+
+@pytest.mark.parametrize("level", [50.0, 1000.0])
+def test_firth_with_large_offset_is_not_a_silent_zero(level):
+    """firth=True with an offset: it reported converged at all-zero coefficients."""
+    X, y, off = _offset_data(level, n=200, seed=5)
+    beta = _firth_oracle(sm.add_constant(X), y, off)
+    clf, caught = _quiet_fit(NeuronClassifier(firth=True), X, y, offset=off)
+    assert caught == []
+    assert clf.converged_
+    np.testing.assert_allclose(clf.intercept_[0], beta[0], rtol=1e-6)
+    np.testing.assert_allclose(clf.coef_[0], beta[1:], rtol=1e-4)
+
+
+def test_null_log_likelihood_with_wide_offsets():
+    """The intercept-plus-offset null model (pseudo-R2, LR test) where the offsets are
+    +-800 and every row's curvature underflows at the log-odds of the mean of y: the
+    null log-likelihood maximised by scipy (statsmodels clips the probabilities there)."""
+    rng = np.random.default_rng(6)
+    n = 300
+    X = rng.normal(size=(n, 2))
+    off = np.where(np.arange(n) < 200, 800.0, -800.0)
+    y = (rng.random(n) < 0.5).astype(int)
+
+    def negative(b):
+        z = b + off
+        return np.sum(np.logaddexp(0, z) - y * z)
+
+    bounds, opts = (-2000, 2000), {"xatol": 1e-10}
+    res = scipy.optimize.minimize_scalar(negative, bounds=bounds, method="bounded", options=opts)
+    clf, _ = _quiet_fit(NeuronClassifier(tol=1e-10, alpha=1.0), X, y, offset=off)
+    np.testing.assert_allclose(clf.null_log_likelihood_, -res.fun, rtol=1e-10)
+
+
+def test_large_offset_from_the_cli_and_a_formula(tmp_path, capsys):
+    """The command line's --offset and a formula's offset column take the same start."""
+    import pandas as pd
+
+    from _cli import run
+    from oneneuron import load
+
+    X, y, off = _offset_data(-80.0, n=300, seed=8)
+    ref = _glm_offset(X, y, off)
+    df = pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "log_e": off, "y": y})
+    path, model = tmp_path / "d.csv", tmp_path / "m.json"
+    df.to_csv(path, index=False)
+    argv = ["train", path, "--target", "y", "--model", model, "--offset", "log_e", "-q"]
+    assert run(argv, capsys)[0] == 0
+    got = load(model)
+    np.testing.assert_allclose(got.intercept_[0], ref.params[0], rtol=1e-7)
+    np.testing.assert_allclose(got.coef_[0], ref.params[1:], rtol=1e-6)
+    clf = NeuronClassifier(formula="y ~ a + b")
+    clf, caught = _quiet_fit(clf, df, "y", offset="log_e")
+    assert caught == []
+    np.testing.assert_allclose(clf.coef_[0], ref.params[1:], rtol=1e-6)
+
+
+def _flat_start_data(level, n=500, seed=0):
+    """No intercept, an offset near ``level`` and a column of about ones whose coefficient
+    must cancel it: at the zero start every probability is 0 or 1 (the Hessian underflows)."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 2))
+    Xc = np.column_stack([1.0 + 0.01 * rng.normal(size=n), X])
+    off = level + rng.normal(size=n)
+    z = off + X @ [1.0, -0.5] - level
+    y = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+    return Xc, y, off
+
+
+@pytest.mark.parametrize("level", [50.0, 200.0])
+@pytest.mark.parametrize("solver", ["newton", "subsampled-newton"])
+@pytest.mark.parametrize("standardize", [True, False])
+def test_newton_leaves_a_flat_start(level, solver, standardize):
+    """A start where the Newton step is astronomically long (Hessian ~ exp(-level)): the
+    line search's 40 halvings never reached a decrease, and Newton stopped at 0 iterations."""
+    X, y, off = _flat_start_data(level)
+    ref = sm.GLM(y, X, family=sm.families.Binomial(), offset=off).fit(tol=1e-12)
+    clf = NeuronClassifier(solver=solver, fit_intercept=False, standardize=standardize, tol=1e-10)
+    clf, caught = _quiet_fit(clf, X, y, offset=off)
+    assert caught == []
+    assert clf.converged_
+    np.testing.assert_allclose(clf.coef_[0], ref.params, rtol=1e-6)
+    np.testing.assert_allclose(clf.inference_.table()["std_err"].to_numpy(), ref.bse, rtol=1e-5)
+
+
+def test_warm_start_from_a_saturated_point():
+    """warm_start from coefficients so large that every probability is 0 or 1 on the new
+    data (a previous fit on separable data): the refit must still reach the optimum."""
+    rng = np.random.default_rng(9)
+    X = rng.normal(size=(400, 3))
+    y = (X @ [1.0, -1.0, 0.5] + rng.logistic(size=400) > 0).astype(int)
+    ref = sm.Logit(y, sm.add_constant(X)).fit(disp=0, tol=1e-12)
+    clf = NeuronClassifier(warm_start=True, tol=1e-10)
+    clf.fit(X, y)
+    clf.coef_ = np.array([[3000.0, -3000.0, 3000.0]])
+    clf.intercept_ = np.array([-9000.0])
+    clf, caught = _quiet_fit(clf, X, y)
+    assert caught == []
+    np.testing.assert_allclose(clf.intercept_[0], ref.params[0], rtol=1e-7)
+    np.testing.assert_allclose(clf.coef_[0], ref.params[1:], rtol=1e-7)
+
+
+@pytest.mark.parametrize("solver", ["newton", "subsampled-newton", "lbfgs"])
+def test_far_optimum_is_reached_without_capped_steps(solver):
+    """Large true coefficients (strong, not separated signal) and a rare-event intercept:
+    the optimum is tens of standardised units from the start; statsmodels' Logit and
+    scipy's BFGS agree on it, and so must every exact solver within 40 iterations."""
+    rng = np.random.default_rng(10)
+    n = 20000
+    X = rng.normal(size=(n, 2))
+    z = X @ [100.0, -60.0] - 80.0
+    y = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+    ref = sm.Logit(y, sm.add_constant(X)).fit(disp=0, method="newton", tol=1e-12, maxiter=100)
+    Xt = sm.add_constant(X)
+
+    def nll(beta):
+        t = Xt @ beta
+        return np.mean(np.logaddexp(0, t) - y * t)
+
+    def grad(beta):
+        t = Xt @ beta
+        return Xt.T @ (1 / (1 + np.exp(-t)) - y) / n
+
+    bfgs = scipy.optimize.minimize(nll, np.zeros(3), jac=grad, method="BFGS",
+                                   options={"gtol": 1e-12, "maxiter": 2000})  # fmt: skip
+    np.testing.assert_allclose(bfgs.x, ref.params, rtol=1e-4)
+    clf = NeuronClassifier(solver=solver, tol=1e-10, max_iter=40, inference=False)
+    clf, caught = _quiet_fit(clf, X, y)
+    assert caught == []
+    assert clf.converged_
+    np.testing.assert_allclose(clf.intercept_[0], ref.params[0], rtol=1e-7)
+    np.testing.assert_allclose(clf.coef_[0], ref.params[1:], rtol=1e-7)
+
+
+def test_nearly_equal_columns_are_not_called_separated():
+    """Two columns equal to 1e-8 relative and labels unrelated to their difference: the
+    data are not separated (statsmodels' MLE exists on the same column space written as
+    [x0, (x1 - x0) / sd, x2]), but the separation LP, whose feasibility tolerance is above
+    those differences, found a 'direction' and the fit warned of quasi-separation."""
+    from oneneuron import SeparationWarning
+
+    rng = np.random.default_rng(0)
+    n = 2000
+    x = rng.normal(size=n)
+    X = np.column_stack([x, x + 1e-8 * rng.normal(size=n), rng.normal(size=n)])
+    y = (x + 0.5 * X[:, 2] + rng.logistic(size=n) > 0).astype(int)
+    d = X[:, 1] - X[:, 0]
+    s = d.std()
+    ref = sm.Logit(y, sm.add_constant(np.column_stack([X[:, 0], d / s, X[:, 2]])))
+    ref = ref.fit(disp=0, tol=1e-13, method="newton")
+    assert ref.mle_retvals["converged"]
+    clf, caught = _quiet_fit(NeuronClassifier(tol=1e-10), X, y)
+    assert not [w for w in caught if issubclass(w.category, SeparationWarning)]
+    assert clf.inference_.separation == "none"
+    np.testing.assert_allclose(clf.predict_proba(X)[:, 1], ref.predict(), atol=1e-5)
+
+
+@pytest.mark.parametrize("alpha", [1e-12, 1e-6])
+def test_a_vanishing_penalty_on_separated_data_warns(alpha):
+    """alpha > 0 but negligible on completely separated data: the estimates and their
+    standard errors are the penalty's (the separating column's Wald p-value went to 0.99
+    as alpha fell, silently). The oracle: scipy's linprog finds w, b with
+    (2 y_i - 1)(x_i w + b) >= 1 for every row, which proves complete separation."""
+    from oneneuron import SeparationWarning
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 2] - 0.3 * X[:, 1] > 0.1).astype(int)
+    signed = (2 * y - 1)[:, None] * sm.add_constant(X)
+    lp = scipy.optimize.linprog(np.zeros(4), A_ub=-signed, b_ub=-np.ones(60), bounds=(None, None))
+    assert lp.status == 0  # feasible: separated
+    clf, caught = _quiet_fit(NeuronClassifier(alpha=alpha), X, y)
+    seps = [w for w in caught if issubclass(w.category, SeparationWarning)]
+    assert len(seps) == 1 and f"alpha={alpha:g}" in str(seps[0].message)
+    assert clf.inference_.separation == "complete"
+
+
+def test_a_vanishing_penalty_on_strong_unseparated_data_does_not_warn():
+    """Large standardised coefficients without separation (statsmodels finds the MLE):
+    a tiny penalty there is no reason for a warning."""
+    X, y = _strong_data()
+    ref = sm.Logit(y, sm.add_constant(X)).fit(disp=0, tol=1e-12, method="newton")
+    assert ref.mle_retvals["converged"]
+    clf, caught = _quiet_fit(NeuronClassifier(alpha=1e-12, tol=1e-10), X, y)
+    assert caught == []
+    np.testing.assert_allclose(clf.coef_[0], ref.params[1:], rtol=1e-6)
+    np.testing.assert_allclose(clf.inference_.table()["std_err"].to_numpy(), ref.bse, rtol=1e-5)
+
+
+def _strong_data():
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(3000, 2))
+    y = (rng.random(3000) < 1 / (1 + np.exp(-(X @ [15.0, -10.0])))).astype(int)
+    return X, y
+
+
+@pytest.mark.parametrize("level", [1e16, 1e100, 1e300])
+def test_an_offset_beyond_float64_unit_precision_is_refused(level, tmp_path, capsys):
+    """Offsets so large that float64 holds no unit differences between them (2**53 and
+    beyond) leave the logits no precision: the fit reported converged at coefficients
+    18.96, -6.53 (offsets ~1e100; statsmodels on the same data without that constant
+    finds about 1, -0.5), and saving failed with a message about set_params. Now: one
+    clear error naming the offset, from fit, predict and the command line."""
+    import pandas as pd
+
+    from _cli import fail, run
+
+    X, y, off = _offset_data(0.0, n=100, seed=12)
+    with pytest.raises(ValueError, match=r"offset.*2\*\*53"):
+        NeuronClassifier().fit(X, y, offset=off + level)
+    clf = NeuronClassifier().fit(X, y, offset=off)
+    with pytest.raises(ValueError, match=r"offset.*2\*\*53"):
+        clf.predict_proba(X, offset=off - level)
+    df = pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "o": off + level, "y": y})
+    path = tmp_path / "d.csv"
+    df.to_csv(path, index=False)
+    argv = ["train", path, "--target", "y", "--model", tmp_path / "m.json", "--offset", "o"]
+    fail(argv, capsys, "2**53")
+    assert not (tmp_path / "m.json").exists()
+    df["o"] = off  # a model trained on sound offsets, then asked about a huge one
+    df.to_csv(path, index=False)
+    assert run(argv + ["-q"], capsys)[0] == 0
+    df.loc[7, "o"] = level
+    df.to_csv(path, index=False)
+    model, out = tmp_path / "m.json", tmp_path / "p.csv"
+    fail(["predict", model, path, "--offset", "o", "--out", out], capsys, "data row 8")
+    assert not out.exists()
+    fail(["evaluate", model, path, "--offset", "o"], capsys, "2**53")
+
+
+@pytest.mark.parametrize("kind", ["numpy", "torch"])
+def test_weights_whose_squares_overflow_are_refused_by_name(kind):
+    """Weights of 1e160 (sum of squares beyond float64) raised a numpy overflow warning
+    and made a model that could not be saved (blaming set_params); weights of 1e307 were
+    refused as 'column 0 holds values up to 3.9: their squares overflow'. The weights are
+    the cause, and the error says so. Weights of 1e100 still fit: the coefficients do not
+    depend on the weights' scale (statsmodels' unweighted Logit)."""
+    X, y, _ = _offset_data(0.0, n=300, seed=13)
+    ref = sm.Logit(y, sm.add_constant(X)).fit(disp=0, tol=1e-12)
+    if kind == "torch":
+        torch = pytest.importorskip("torch")
+        X = torch.from_numpy(X)
+    for big in (1e160, 1e307):
+        with pytest.raises(ValueError, match="sample_weight.*squares overflow"):
+            NeuronClassifier().fit(X, y, sample_weight=np.full(300, big))
+    clf, caught = _quiet_fit(NeuronClassifier(tol=1e-10), X, y, sample_weight=np.full(300, 1e100))
+    assert caught == []
+    np.testing.assert_allclose(np.asarray(clf.coef_)[0], ref.params[1:], rtol=1e-8)
+
+
+@pytest.mark.parametrize("solver", ["newton", "subsampled-newton"])
+def test_a_flat_start_on_the_block_engines(solver):
+    """The same flat start on data large enough for the engines' block passes, whose
+    Hessian underflows to exactly 0: the ridge made a step of 1e307, g.p overflowed (a
+    numpy RuntimeWarning) and Newton stopped at 0 iterations with coefficients 0."""
+    X, y, off = _flat_start_data(200.0, n=60000, seed=1)
+    ref = sm.GLM(y, X, family=sm.families.Binomial(), offset=off).fit(tol=1e-13)
+    clf = NeuronClassifier(solver=solver, fit_intercept=False, tol=1e-10)
+    clf, caught = _quiet_fit(clf, X, y, offset=off)
+    assert caught == []
+    assert clf.converged_
+    np.testing.assert_allclose(clf.coef_[0], ref.params, rtol=1e-6)
+
+
+def test_a_warm_start_from_a_saturated_point_on_torch():
+    """torch input (the array-API engine) warm-started where every probability is 0 or 1."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(14)
+    X = rng.normal(size=(5000, 3))
+    y = (X @ [1.0, -1.0, 0.5] + rng.logistic(size=5000) > 0).astype(int)
+    ref = sm.Logit(y, sm.add_constant(X)).fit(disp=0, tol=1e-12)
+    Xt = torch.from_numpy(X)
+    clf = NeuronClassifier(solver="newton", warm_start=True, tol=1e-10).fit(Xt, y)
+    clf.coef_ = np.array([[3000.0, -3000.0, 3000.0]])
+    clf.intercept_ = np.array([-9000.0])
+    clf, caught = _quiet_fit(clf, Xt, y)
+    assert caught == []
+    np.testing.assert_allclose(np.asarray(clf.coef_)[0], ref.params[1:], rtol=1e-7)
+
+
+def _mirrored_newton_step(Xt, y, w, beta):
+    """The Newton step from ``beta`` to the weighted MLE, computed on the mirrored problem
+    (labels 1 - y, coefficients -beta): where the heavy rows are predicted near 0, whose
+    residuals p - 0 and curvatures p (1 - p) need no cancelling subtraction."""
+    z = -(Xt @ beta)
+    q = np.exp(-np.logaddexp(0.0, -z))  # sigmoid(z), exact for z << 0
+    score = Xt.T @ (w * (q - (1 - y)))
+    H = Xt.T @ ((w * q * np.exp(-np.logaddexp(0.0, z)))[:, None] * Xt)
+    return -np.linalg.solve(H, score)  # the step in -beta
+
+
+@pytest.mark.parametrize("kind", ["small", "blocks", "csr", "torch"])
+@pytest.mark.parametrize("solver", ["newton", "lbfgs"])
+def test_residuals_of_rows_predicted_near_one_keep_their_precision(kind, solver):
+    """class_weight {0: 1e-12, 1: 1}: class 1's rows are fitted with p near 1, and their
+    residual p - 1 (and log-loss) lost relative precision (1 - 1e-9 rounds by 1e-16): the
+    coefficients stood 1e-5 (relative) from the optimum. Oracles: the Newton step to the
+    optimum computed on the mirrored problem (exact there) must vanish, and statsmodels'
+    GLM (itself accurate to about 1e-6 here) must agree."""
+    import scipy.sparse
+
+    n = 5000 if kind == "small" else 60000
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(n, 3))[:, : 2 if kind == "small" else 3]
+    y = (X @ [1.0, -0.5, 0.2][: X.shape[1]] + rng.logistic(size=n) > 0).astype(int)
+    w = np.where(y == 1, 1.0, 1e-12)
+    Xt = sm.add_constant(X)
+    ref = sm.GLM(1 - y, Xt, family=sm.families.Binomial(), freq_weights=w).fit(tol=1e-14)
+    Xin = X
+    if kind == "csr":
+        Xin = scipy.sparse.csr_matrix(X)
+    elif kind == "torch":
+        Xin = pytest.importorskip("torch").from_numpy(X)
+    clf = NeuronClassifier(solver=solver, tol=1e-12, class_weight={0: 1e-12, 1: 1.0})
+    clf, caught = _quiet_fit(clf, Xin, y)
+    got = np.r_[np.asarray(clf.intercept_), np.asarray(clf.coef_)[0]]
+    step = _mirrored_newton_step(Xt, y, w, got)
+    # L-BFGS stops at its float64 floor of the objective's values (about 1e-7 here)
+    assert np.max(np.abs(step) / np.maximum(1, np.abs(got))) < (
+        1e-10 if solver == "newton" else 1e-6
+    )
+    np.testing.assert_allclose(got, -ref.params, rtol=1e-5)
+
+
+def test_profile_intervals_that_cannot_be_traced_say_so():
+    """class 0 weighs 1e-9 per row: the likelihood is nearly flat (standard errors ~900),
+    the profile's constrained refit, warm-started from a far point, could not climb back,
+    and brentq raised SciPy's 'f(a) and f(b) must have different signs'. The exact
+    profile (scipy's Nelder-Mead refits) stays within 0.003 of its value at the estimate
+    out to x0 = -600: no finite 95% bound is near. One clear error naming the term."""
+    rng = np.random.default_rng(5)
+    n = 3000
+    X = rng.normal(size=(n, 2))
+    y = (X @ [1.0, -0.5] + rng.logistic(size=n) > 0).astype(int)
+    w = np.where(y == 1, 1.0, 1e-9)
+    clf = NeuronClassifier(tol=1e-12).fit(X, y, sample_weight=w)
+    with pytest.raises(ValueError, match="profile likelihood of 'x0' could not be traced"):
+        clf.summary(ci="profile", X=X, y=y, sample_weight=w)
+
+
+def test_overflowing_weights_from_the_cli_are_named_by_their_flag(tmp_path, capsys):
+    """train --weights with values of 1e200: one error: line in the command line's words."""
+    import pandas as pd
+
+    from _cli import fail
+
+    X, y, _ = _offset_data(0.0, n=60, seed=16)
+    df = pd.DataFrame({"a": X[:, 0], "w": 1e200, "y": y})
+    path, model = tmp_path / "d.csv", tmp_path / "m.json"
+    df.to_csv(path, index=False)
+    argv = ["train", path, "--target", "y", "--weights", "w", "--model", model]
+    err = fail(argv, capsys, "--weights")
+    assert "sample_weight" not in err
+    assert not model.exists()
+
+
+def test_firth_is_mirror_symmetric_when_one_class_is_nearly_weightless():
+    """Firth's estimate is equivariant under swapping the labels (beta -> -beta). With
+    class 0 weighing 1e-9 per row, class 1's rows sit at p near 1 and their y - p lost
+    its precision: the two fits differed by 1.6e-8 (relative) at tol=1e-12."""
+    rng = np.random.default_rng(5)
+    n = 3000
+    X = rng.normal(size=(n, 2))
+    y = (X @ [1.0, -0.5] + rng.logistic(size=n) > 0).astype(int)
+    w = np.where(y == 1, 1.0, 1e-9)
+    a = NeuronClassifier(firth=True, tol=1e-12).fit(X, y, sample_weight=w)
+    b = NeuronClassifier(firth=True, tol=1e-12).fit(X, 1 - y, sample_weight=w)
+    got, mirror = np.r_[a.intercept_, a.coef_[0]], -np.r_[b.intercept_, b.coef_[0]]
+    np.testing.assert_allclose(got, mirror, rtol=1e-11)
