@@ -543,3 +543,23 @@ def test_a_formula_that_cannot_be_evaluated_is_one_error_line(data, capsys):
     argv = ["train", data / "d.csv", "--formula", "y ~ x1 + np.log(x2)", "--model", data / "n.json"]
     err = fail(argv, capsys, "np.log(x2)")
     assert err.count("\n") == 1, err
+
+
+# ------------------------------------------- 18. standard output on a full disk
+def test_a_full_standard_output_is_named(data, model, monkeypatch, capsys):
+    """'predict --out - > /dev/full' said 'cannot write: no space left on the device',
+    naming nothing: the files the commands write are named, standard output was not."""
+    import errno
+    import io
+    import sys
+
+    class Full(io.StringIO):
+        def write(self, text):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(sys, "stdout", Full())
+    from oneneuron.cli import main
+
+    code = main(["predict", str(model), str(data / "d.csv"), "--out", "-", "-q"])
+    err = capsys.readouterr().err
+    assert code == 1 and "standard output" in err and "no space left" in err, err

@@ -145,6 +145,9 @@ def user_errors(fn: Any) -> Any:
             named = isinstance(exc.filename, str | bytes | os.PathLike)  # not a descriptor
             where = f" {exc.filename}" if named and exc.filename else ""
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                # the files the commands write are named (tables._write); a nameless
+                # write is the command's standard output (predict --out -, the results)
+                where = where or " standard output"
                 raise UserError(f"cannot write{where}: no space left on the device") from None
             raise UserError(f"cannot access{where}: {exc.strerror or exc}") from None
 
