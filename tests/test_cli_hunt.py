@@ -543,6 +543,8 @@ def test_a_formula_that_cannot_be_evaluated_is_one_error_line(data, capsys):
     argv = ["train", data / "d.csv", "--formula", "y ~ x1 + np.log(x2)", "--model", data / "n.json"]
     err = fail(argv, capsys, "np.log(x2)")
     assert err.count("\n") == 1, err
+    first = int(np.flatnonzero(df["x2"] <= 0)[0]) + 1  # the row where log is undefined
+    assert f"is not finite at data row {first}" in err, err
 
 
 # ------------------------------------------- 18. standard output on a full disk
@@ -563,3 +565,17 @@ def test_a_full_standard_output_is_named(data, model, monkeypatch, capsys):
     code = main(["predict", str(model), str(data / "d.csv"), "--out", "-", "-q"])
     err = capsys.readouterr().err
     assert code == 1 and "standard output" in err and "no space left" in err, err
+
+
+def test_a_formula_term_undefined_after_dropped_rows_names_the_file_row(data, capsys):
+    """With --drop-missing, the undefined term's row counts the dropped rows too."""
+    df = pd.read_csv(data / "d.csv")
+    df.loc[0, "x1"] = np.nan  # dropped before the formula is evaluated
+    df["x2"] = df["x2"].abs() + 0.1
+    df.loc[7, "x2"] = -1.0
+    path = data / "f.csv"
+    df.to_csv(path, index=False)
+    argv = ["train", path, "--formula", "y ~ x1 + np.log(x2)", "--drop-missing"]
+    err = fail([*argv, "--model", data / "n.json"], capsys, "np.log(x2)")
+    first = int(np.flatnonzero(pd.read_csv(path)["x2"] <= 0)[0]) + 1
+    assert f"is not finite at data row {first}" in err, err
