@@ -262,3 +262,320 @@ def test_drop_missing_advice_does_not_send_to_impute_for_such_a_column(data, cap
     argv = ["train", data / "i.csv", "--target", "y", "--features", "x1", "x2"]
     err = fail([*argv, "--drop-missing", "--model", data / "i.json"], capsys, "class 1")
     assert "--impute mean" not in err and "out with --features" in err
+
+
+# ------------------------------------------- 7. evaluate's text fits 100 columns
+WIDTH = 100
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        [],
+        ["--alpha", "1"],
+        ["--cov-type", "HC3"],
+        ["--firth"],
+        ["--cv", "3"],
+    ],
+    ids=["ml", "penalized", "hc3", "firth", "cv"],
+)
+def test_evaluate_caption_lines_fit_100_columns(data, capsys, flags):
+    """The caption's statistics (125 characters on one line), the penalised and robust
+    notes and the 'model:' lines ran past 100 columns; wrapped, no word is lost."""
+    import oneneuron
+    from oneneuron.cli._errors import cli_caption
+    from oneneuron.stats import summary_table
+
+    path = data / "w.json"
+    argv = ["train", data / "d.csv", "--target", "y", "--features", "x1", "x2", "g", "-q"]
+    assert run([*argv, *flags, "--model", path], capsys)[0] == 0
+    train_out = run([*argv[:-1], *flags, "--model", data / "v.json"], capsys)[1]
+    assert not [line for line in train_out.splitlines() if len(line) > WIDTH], train_out
+    code, out, err = run(["evaluate", path, data / "d.csv"], capsys)
+    assert code == 0, err
+    head = out.split("\ncoefficients (from the training fit):")
+    lines = out.splitlines()
+    res = oneneuron.load(path).inference_
+    rows = len(summary_table(res).index) + 1 if res.cov is not None else 0
+    long = [line for line in lines[: len(lines) - rows] if len(line) > WIDTH]
+    assert not long, long
+    if res.cov is not None:  # the caption, word for word
+        caption = cli_caption(summary_table(res).attrs["caption"])
+        assert " ".join(caption.split()) in " ".join(head[1].split())
+
+
+# ------------------------------------------- 8. --encoding full says what it does
+def test_encoding_full_help_says_what_the_fit_does(data, capsys):
+    """The help said 'needs --alpha > 0 with an intercept', but train accepts it without
+    and fits a model without standard errors; it now says so, and what 'full' makes."""
+    import oneneuron
+    from oneneuron.cli import build_parser
+
+    sub = build_parser()._subparsers._group_actions[0].choices["train"]
+    text = " ".join(next(a for a in sub._actions if "--encoding" in a.option_strings).help.split())
+    assert "every level" in text and "no standard errors" in text and "--alpha > 0" in text
+    df = pd.read_csv(data / "d.csv")[["x1", "g", "y"]]
+    full = oneneuron.NeuronClassifier(encoding="full").fit(df, "y")  # what the help says
+    assert full.inference_.cov is None and len(full.feature_names_out_) == 3
+    ridge = oneneuron.NeuronClassifier(encoding="full", alpha=1.0).fit(df, "y")
+    assert ridge.inference_.cov is not None
+
+
+# ------------------------------------------- 9. a huge cell is not printed whole
+def test_a_huge_cell_is_shortened_in_messages(data, model, capsys):
+    """A 2,000,000-character category (a damaged export) was printed whole in the
+    separation and unknown-category warnings: 2 MB lines on the terminal."""
+    df = pd.read_csv(data / "d.csv")
+    cell = "z" * 2_000_000
+    df["g"] = df["g"].astype(object)
+    df.loc[5, "g"] = cell
+    path = data / "huge.csv"
+    df.to_csv(path, index=False)
+    code, out, err = run(["predict", model, path, "--out", data / "p.csv"], capsys)
+    assert code == 0, err[:500]
+    assert err.count("warning:") == 1
+    assert max(len(line) for line in err.splitlines()) < 5000
+    assert f"{len(cell)} characters" in err
+    assert len(pd.read_csv(data / "p.csv")) == len(df)  # the files keep the text
+
+
+# ------------------------------------------- 10. UTF-16 and UTF-32 tables
+@pytest.mark.parametrize(
+    ("encoding", "named"),
+    [
+        ("utf-16", "UTF-16"),
+        ("utf-16-le", "UTF-16LE"),
+        ("utf-16-be", "UTF-16BE"),
+        ("utf-32", "UTF-32"),
+    ],
+)
+@pytest.mark.parametrize("gz", [False, True])
+def test_a_utf16_table_is_named_as_such(data, model, capsys, encoding, named, gz):
+    """Excel's 'Unicode Text' export: a UTF-16 file was told to convert from cp1252 (which
+    garbles it), and one without a byte-order mark read as columns 'x\\x001\\x00'..."""
+    import gzip
+
+    raw = (data / "d.csv").read_text().encode(encoding)
+    path = data / ("u.csv.gz" if gz else "u.csv")
+    path.write_bytes(gzip.compress(raw) if gz else raw)
+    assert raw.decode(encoding) == (data / "d.csv").read_text()  # the oracle: Python's codec
+    for argv in (
+        ["train", path, "--target", "y", "--model", data / "n.json"],
+        ["predict", model, path, "--out", data / "p.csv"],
+    ):
+        err = fail(argv, capsys, f"is {named} text")
+        assert f"iconv -f {named} -t UTF-8" in err and "cp1252" not in err
+
+
+# ------------------------------------------- 11. DATA from a pipe or standard input
+def _cli(*argv, timeout=90):
+    """``python -m oneneuron *argv`` in a subprocess (a hang fails, not blocks, the test)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "oneneuron", *map(str, argv)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"oneneuron {' '.join(map(str, argv))} hung")
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_data_from_a_named_pipe_or_stdin_is_refused(data, model):
+    """A FIFO as DATA hung (no second writer for the second read of the file), or with
+    one failed with 'Illegal seek'; '-' was 'cannot tell the format of -'."""
+    import os
+
+    pipe = data / "in.csv"
+    os.mkfifo(pipe)
+    for argv in (
+        ["predict", model, pipe, "--out", data / "p.csv"],
+        ["train", pipe, "--target", "y", "--model", data / "n.json"],
+        ["evaluate", model, pipe],
+        ["predict", model, "-", "--out", data / "p.csv"],
+    ):
+        code, out, err = _cli(*argv)
+        assert code == 1 and err.count("error:") == 1 and "Traceback" not in err, err
+        assert "save it to a file" in err, err
+    assert sorted(p.name for p in data.iterdir()) == ["d.csv", "in.csv", "m.json"]
+
+
+# ------------------------------------------- 12. train: rows left out before the fit
+def _file_with(data, edits):
+    df = pd.read_csv(data / "d.csv")
+    df = df.astype({"x1": object, "y": object, "w": float})
+    for (row, col), value in edits.items():
+        df.loc[row, col] = value
+    path = data / "t.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("edits", "flags", "match"),
+    [
+        ({(2, "y"): np.nan, (9, "x1"): "inf"}, ["--impute", "mean"], "infinite"),
+        ({(2, "y"): np.nan, (9, "x1"): "inf"}, ["--impute", "mean", "--cv", "3"], "infinite"),
+        ({(2, "w"): np.nan, (9, "w"): -1}, ["--drop-missing", "--weights", "w"], "negative"),
+    ],
+    ids=["impute", "impute-cv", "weights"],
+)
+def test_train_names_the_file_rows_after_rows_left_out(data, capsys, edits, flags, match):
+    """Rows without a label (--impute) or a weight (--drop-missing) were left out before
+    the fit, and a later error named data row 9 for the file's row 10."""
+    path = _file_with(data, edits)
+    s = pd.read_csv(path)
+    is_bad = np.isinf(s["x1"]) if match == "infinite" else s["w"] < 0
+    want = int(np.flatnonzero(is_bad)[0]) + 1  # the row pandas reads the value in
+    assert want == 10
+    argv = ["train", path, "--target", "y", "--features", "x1", "x2", *flags]
+    err = fail([*argv, "--model", data / "n.json"], capsys, match)
+    assert f"data row {want}" in err.splitlines()[-1], err
+
+
+# ------------------------------------------- 13. --force through a symbolic link
+@pytest.mark.parametrize("command", ["train", "predict", "evaluate"])
+def test_force_writes_through_a_symbolic_link_and_keeps_it(data, model, capsys, command):
+    """--force on a link to a file replaced the user's link by a new file and left the
+    file it points to as it was."""
+    import os
+
+    target = data / "real" / "out.csv"
+    target.parent.mkdir()
+    target.write_text("old\n")
+    link = data / "out.csv"
+    link.symlink_to(target)
+    argv = _outputs(data, model, link)[command]
+    code, out, err = run([*argv, "--force", "-q"], capsys)
+    assert code == 0, err
+    assert os.path.islink(link) and os.readlink(link) == str(target)
+    assert target.read_text() != "old\n"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["out.csv"]  # no temporary left
+    if command == "predict":
+        direct = data / "direct.csv"
+        assert run([*argv[:-1], direct, "-q"], capsys)[0] == 0
+        pd.testing.assert_frame_equal(pd.read_csv(target), pd.read_csv(direct))
+
+
+def test_train_names_the_file_of_a_bad_cell(data, capsys):
+    """'column 'x1' of the table has infinite values': the file, as predict says."""
+    path = _file_with(data, {(9, "x1"): "inf"})
+    argv = ["train", path, "--target", "y", "--features", "x1", "x2", "--model", data / "n.json"]
+    err = fail(argv, capsys, "infinite")
+    assert f"column 'x1' of {path} has infinite values" in err, err
+
+
+# ------------------------------------------- 14. Ctrl-C while the command line loads
+def test_ctrl_c_while_the_commands_load_is_one_line(monkeypatch, capsys):
+    """Ctrl-C in the first half second (the command modules being imported) printed a
+    traceback: main caught it only around the command itself."""
+    import signal
+
+    from oneneuron import cli
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "build_parser", interrupted)
+    try:
+        code, out, err = run(["train", "d.csv", "--target", "y", "--model", "m.json"], capsys)
+    except KeyboardInterrupt:  # pytest would take it for the user's own Ctrl-C
+        pytest.fail("Ctrl-C escaped main() as a KeyboardInterrupt (a traceback)")
+    assert code == 128 + signal.SIGINT
+    assert err == "error: interrupted (Ctrl-C)\n" and out == ""
+
+
+# ------------------------------------------- 15. Excel's 'sep=' first line
+@pytest.mark.parametrize("sep", [",", ";"])
+def test_excels_separator_line_is_named(data, model, capsys, sep):
+    """Excel writes (and reads) a first line 'sep=,': it was taken for the header ('lacks
+    target column y (it has 'sep=', 'Unnamed: 1')')."""
+    path = data / "x.csv"
+    path.write_text(f"sep={sep}\n" + (data / "d.csv").read_text())
+    for argv in (
+        ["train", path, "--target", "y", "--model", data / "n.json"],
+        ["predict", model, path, "--out", data / "p.csv"],
+    ):
+        err = fail(argv, capsys, f"'sep={sep}'")
+        assert "delete that line" in err
+
+
+def test_wrapping_keeps_indent_and_quoted_names():
+    """A line indented by train, with two spaces inside a quoted column name, is prose:
+    folded between words with its indent, not split at the name's two spaces."""
+    from oneneuron.cli._errors import wrapped
+
+    line = "  no standard errors: column 'a  b' is a linear combination of " + "x " * 30
+    got = wrapped(line, width=60).splitlines()
+    assert all(g.startswith("  ") for g in got) and "'a  b'" in got[0]
+    assert " ".join(" ".join(got).split()) == " ".join(line.split())
+
+
+# ------------------------------------------- 16. weights in the flags' words
+@pytest.mark.parametrize("zero", ["all", "class"])
+def test_weight_messages_speak_of_the_weights_flag(data, capsys, zero):
+    """'sample_weight must be non-negative with a positive sum; all weights are zero':
+    Python's keyword for train --weights."""
+    df = pd.read_csv(data / "d.csv")
+    df["w"] = 0.0 if zero == "all" else np.where(df["y"] == 1, 0.0, 1.0)
+    path = data / "z.csv"
+    df.to_csv(path, index=False)
+    argv = ["train", path, "--target", "y", "--features", "x1", "x2", "--weights", "w"]
+    code, out, err = run([*argv, "--model", data / "n.json"], capsys)
+    assert "sample_weight" not in err + out and "class_weight" not in err + out, err
+    assert "--weights" in err, err
+
+
+# ------------------------------------------- 17. a formula that fails: one line
+def test_a_formula_that_cannot_be_evaluated_is_one_error_line(data, capsys):
+    """log of negative numbers: NumPy's two RuntimeWarnings from the pre-check of the
+    formula's terms came before the error (three lines for one cause)."""
+    df = pd.read_csv(data / "d.csv")
+    assert (df["x2"] <= 0).any()  # the oracle: log is undefined there
+    argv = ["train", data / "d.csv", "--formula", "y ~ x1 + np.log(x2)", "--model", data / "n.json"]
+    err = fail(argv, capsys, "np.log(x2)")
+    assert err.count("\n") == 1, err
+    first = int(np.flatnonzero(df["x2"] <= 0)[0]) + 1  # the row where log is undefined
+    assert f"is not finite at data row {first}" in err, err
+
+
+# ------------------------------------------- 18. standard output on a full disk
+def test_a_full_standard_output_is_named(data, model, monkeypatch, capsys):
+    """'predict --out - > /dev/full' said 'cannot write: no space left on the device',
+    naming nothing: the files the commands write are named, standard output was not."""
+    import errno
+    import io
+    import sys
+
+    class Full(io.StringIO):
+        def write(self, text):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(sys, "stdout", Full())
+    from oneneuron.cli import main
+
+    code = main(["predict", str(model), str(data / "d.csv"), "--out", "-", "-q"])
+    err = capsys.readouterr().err
+    assert code == 1 and "standard output" in err and "no space left" in err, err
+
+
+def test_a_formula_term_undefined_after_dropped_rows_names_the_file_row(data, capsys):
+    """With --drop-missing, the undefined term's row counts the dropped rows too."""
+    df = pd.read_csv(data / "d.csv")
+    df.loc[0, "x1"] = np.nan  # dropped before the formula is evaluated
+    df["x2"] = df["x2"].abs() + 0.1
+    df.loc[7, "x2"] = -1.0
+    path = data / "f.csv"
+    df.to_csv(path, index=False)
+    argv = ["train", path, "--formula", "y ~ x1 + np.log(x2)", "--drop-missing"]
+    err = fail([*argv, "--model", data / "n.json"], capsys, "np.log(x2)")
+    first = int(np.flatnonzero(pd.read_csv(path)["x2"] <= 0)[0]) + 1
+    assert f"is not finite at data row {first}" in err, err

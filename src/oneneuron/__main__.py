@@ -2,7 +2,11 @@
 
 import sys
 
-from .cli import main
+try:
+    from .cli import main
+except KeyboardInterrupt:  # Ctrl-C while the command line loads: one line, no traceback
+    sys.stderr.write("error: interrupted (Ctrl-C)\n")
+    sys.exit(130)
 
 if __name__ == "__main__":  # pragma: no cover (run in a subprocess by the tests)
     sys.exit(main())

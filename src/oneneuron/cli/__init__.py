@@ -67,8 +67,11 @@ def _sigterm_unwinds() -> Iterator[None]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    try:  # Ctrl-C while the commands' modules load: one line too, no traceback
+        args = build_parser().parse_args(argv)
+    except KeyboardInterrupt:
+        print("error: interrupted (Ctrl-C)", file=sys.stderr)
+        return 128 + signal.SIGINT
     try:
         given = (getattr(args, n, None) for n in ("data", "model", "out", "report"))
         with _sigterm_unwinds(), user_paths(given), user_warnings():

@@ -24,6 +24,19 @@ from ..tables import DataError
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
+#: The longest run of characters without a space that a message shows whole: PATH_MAX
+#: on Linux, so that no path is cut; a longer one is a cell of a damaged table.
+LONGEST_WORD = 4096
+
+
+def _shorter(m: re.Match[str]) -> str:
+    """The run's ends and its length (quotes and brackets around it kept, not counted)."""
+    parts = re.fullmatch(r"([\"'(\[]*)(.*?)([\"')\],;:.]*)", m[0], re.S)
+    assert parts is not None  # every text matches
+    pre, word, post = parts.groups()
+    return f"{pre}{word[:60]}...[{len(word)} characters]...{word[-60:]}{post}"
+
+
 def shown(text: str) -> str:
     r"""``text`` for the terminal: control characters escaped (``\x1b``, ``\u202e``).
 
@@ -31,13 +44,15 @@ def shown(text: str) -> str:
     sequence in a class label would clear the screen or retitle the terminal, and a
     carriage return print a made-up line over a metric. Everything the commands print
     for people goes through this; the files they write keep the text as it is.
-    Newlines and tabs stay.
+    Newlines and tabs stay. A run of more than :data:`LONGEST_WORD` characters without
+    a space (a 2 MB cell read as a category) is shown as its ends and its length.
 
     Examples
     --------
     >>> print(shown("yes\x1b[2J and\rno\u202e"))
     yes\x1b[2J and\x0dno\u202e
     """
+    text = re.sub(rf"\S{{{LONGEST_WORD + 1},}}", _shorter, text)
     return _CONTROL.sub(
         lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text
     )
@@ -54,6 +69,57 @@ def one_line(name: Any) -> str:
     no\naccuracy 0.99
     """
     return shown(str(name).replace("\n", "\\n").replace("\t", "\\t"))
+
+
+#: The widest line the commands print about a fit (captions, notes on the model).
+WIDTH = 100
+
+
+def wrapped(text: str, width: int = WIDTH) -> str:
+    """``text`` with each line longer than ``width`` folded, no word lost or split.
+
+    A line of statistics (``nobs=60  log-likelihood=-27.6  ...``, fields apart by two
+    spaces) breaks between fields; prose breaks between words, its further lines
+    indented by two spaces. A single word longer than ``width`` (a path) stays whole.
+
+    Examples
+    --------
+    >>> print(wrapped("a=1  b=2  c=3", width=9))
+    a=1  b=2
+    c=3
+    >>> print(wrapped("one two three four", width=9))
+    one two
+      three
+      four
+    """
+    import textwrap
+
+    out: list[str] = []
+    for line in text.split("\n"):
+        lead = line[: len(line) - len(line.lstrip())]
+        fields = line.strip().split("  ")
+        if len(line) <= width:
+            out.append(line)
+        elif len(fields) > 1 and all("=" in f for f in fields):  # name=value  name=value
+            row = ""
+            for field in fields:
+                if row and len(row) + 2 + len(field) > width:
+                    out.append(row)
+                    row = lead + field
+                else:
+                    row = f"{row}  {field}" if row else lead + field
+            out.append(row)
+        else:
+            out.extend(
+                textwrap.wrap(
+                    line,
+                    width,
+                    subsequent_indent=lead + "  ",
+                    break_long_words=False,
+                    break_on_hyphens=False,
+                )
+            )
+    return "\n".join(out)
 
 
 class UserError(Exception):
@@ -79,6 +145,9 @@ def user_errors(fn: Any) -> Any:
             named = isinstance(exc.filename, str | bytes | os.PathLike)  # not a descriptor
             where = f" {exc.filename}" if named and exc.filename else ""
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                # the files the commands write are named (tables._write); a nameless
+                # write is the command's standard output (predict --out -, the results)
+                where = where or " standard output"
                 raise UserError(f"cannot write{where}: no space left on the device") from None
             raise UserError(f"cannot access{where}: {exc.strerror or exc}") from None
 
@@ -184,6 +253,18 @@ def _cli_words(text: str) -> str:
         ("(missing='median')", "(--impute median)"),
         ("(missing='most_frequent')", "(--impute most_frequent)"),
         ("missing='drop'", "--drop-missing"),
+        (  # engines' ZERO_WEIGHTS and the classes left with weight (train --weights)
+            "sample_weight must be non-negative with a positive sum; all weights are zero",
+            "every row has weight 0 in --weights (a weight counts a row): at least one must be > 0",
+        ),
+        (
+            "has positive weight after sample_weight and class_weight; a classifier needs",
+            "has rows with weight > 0 in --weights; a classifier needs",
+        ),
+        (
+            "all its rows have sample_weight 0 (or its class_weight is 0)",
+            "all its rows have weight 0 in --weights",
+        ),
         (  # fit_parquet's text columns: what --engine dask can do about them
             "; encode them (e.g. one-hot) before fitting",
             "; leave them out with --features, or train without --engine dask (in memory, "

@@ -20,7 +20,7 @@ from ._common import (
     unknown_warning,
     weight_values,
 )
-from ._errors import UserError, cli_caption, one_line, shown, user_errors
+from ._errors import UserError, cli_caption, one_line, shown, user_errors, wrapped
 
 if TYPE_CHECKING:
     import numpy as np
@@ -178,22 +178,26 @@ def run_evaluate(args: argparse.Namespace) -> int:
     res = getattr(est, "inference_", None)
     if not args.json:
         for line in fit_status(est):
-            print(f"\nmodel: {shown(line)}")
+            print(wrapped(f"\nmodel: {shown(line)}"))
         record = getattr(est, "cv_record_", None)
         if record is not None:
-            print(f"\nmodel: {shown(record.describe())}")
+            print(wrapped(f"\nmodel: {shown(record.describe())}"))
     if not args.json and res is not None and res.cov is not None:
-        from ..stats import format_summary
+        from ..stats import format_summary, summary_table
 
         print("\ncoefficients (from the training fit):")
         coding = design.coding_note() if design is not None else None
         if coding:
-            print(shown(coding))
+            print(wrapped(shown(coding)))
         filled = missing_note(saved)
         if filled:
-            print(shown(filled))
+            print(wrapped(shown(filled)))
         table, ref = _one_line_names(res, reference)
-        print(shown(cli_caption(format_summary(table, exp=args.odds_ratios, reference_class=ref))))
+        text = format_summary(table, exp=args.odds_ratios, reference_class=ref)
+        caption = summary_table(table, exp=args.odds_ratios, reference_class=ref).attrs["caption"]
+        body = text[len(caption) + 1 :]  # the table's lines: as wide as its columns
+        print(wrapped(shown(cli_caption(caption))))
+        print(shown(body))
     if args.report:
         note(args, f"wrote {args.report}")
     return 0

@@ -40,7 +40,7 @@ from ._common import (
     quiet_parent,
     weight_values,
 )
-from ._errors import UserError, show_warnings, shown, user_errors
+from ._errors import UserError, show_warnings, shown, user_errors, wrapped
 
 
 def add_parser(sub: Any) -> None:
@@ -95,8 +95,11 @@ def add_parser(sub: Any) -> None:
         "--encoding",
         choices=["reference", "full"],
         default="reference",
-        help="categorical columns: treatment coding against the reference level "
-        "(default), or one column per level (needs --alpha > 0 with an intercept)",
+        help="how a categorical column becomes model columns: reference (default): a 0/1 "
+        "column for every level but the reference (--reference), each coefficient that "
+        "level against it; full: a 0/1 column for every level (one-hot). With an intercept "
+        "the full columns add up to it, so only --alpha > 0 makes the coefficients unique "
+        "(without it, the fit has no standard errors)",
     )
     p.add_argument(
         "--drop-missing",
@@ -428,6 +431,7 @@ def run_train(args: argparse.Namespace) -> int:
     # rows without a weight, offset or cluster that --drop-missing leaves out (R's na.omit),
     # and what they lacked (said in the summary)
     args.no_weight, args.no_weight_what = 0, ""
+    args.data_rows = np.arange(1, len(df) + 1)  # each row's data row in the file (messages)
     row_flags = {"weight": args.weights, "offset": args.offset, "cluster": args.cluster}
     row_columns = {what: c for what, c in row_flags.items() if c is not None}
     if args.drop_missing and row_columns:
@@ -437,10 +441,12 @@ def run_train(args: argparse.Namespace) -> int:
             args.no_weight_what = " or ".join(
                 what for what, c in row_columns.items() if lacking[c].to_numpy().any()
             )
-            df = df[~lacking.any(axis=1).to_numpy()].reset_index(drop=True)
+            keep = ~lacking.any(axis=1).to_numpy()
+            df, args.data_rows = df[keep].reset_index(drop=True), args.data_rows[keep]
     if args.impute and y_all.isna().any():  # a label cannot be filled: those rows go
         args.no_label = int(y_all.isna().sum())
-        df = df[y_all.notna().to_numpy()].reset_index(drop=True)
+        keep = y_all.notna().to_numpy()
+        df, args.data_rows = df[keep].reset_index(drop=True), args.data_rows[keep]
     missing = "drop" if args.drop_missing else (args.impute or "error")
     if args.formula is not None:
         refuse_unsaveable(args.formula, df, args.target, reference or None, args.encoding)
@@ -477,9 +483,9 @@ def run_train(args: argparse.Namespace) -> int:
             )
         fit_kw["cluster"] = groups.astype(str).to_numpy()
     if args.offset is not None:
-        fit_kw["offset"] = offset_values(df, args.offset, args.data, 1)
+        fit_kw["offset"] = offset_values(df, args.offset, args.data, args.data_rows)
     if args.weights is not None:
-        fit_kw["sample_weight"] = weight_values(df, args.weights, args.data)
+        fit_kw["sample_weight"] = weight_values(df, args.weights, args.data, args.data_rows)
     table = df[list(dict.fromkeys([*features, args.target]))]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -487,14 +493,16 @@ def run_train(args: argparse.Namespace) -> int:
             try:  # the table and the target's name: the design layer codes the columns
                 est.fit(table, args.target, **fit_kw)
             except DataError as exc:
-                raise DataError(cli_terms(str(exc)) + _written_as_missing(args, exc)) from None
+                text = cli_terms(_file_rows(str(exc), args.data_rows))
+                text = text.replace("' of the table ", f"' of {args.data} ")  # the file's name
+                raise DataError(text + _written_as_missing(args, exc)) from None
             except ValueError as exc:
                 raise UserError(cli_terms(str(exc))) from None
     show_warnings(caught)
     lines = [] if args.quiet else _fit_summary(est, args, table, len(features), fit_kw)
     write_model(est, args.model, overwrite=args.force)  # last: a failure above leaves no file
     for line in lines:
-        print(shown(line))
+        print(wrapped(shown(line)))
     if not args.quiet:
         print(shown(f"wrote {args.model}"))
     return 0
@@ -534,6 +542,19 @@ def _refuse_labels_differing_in_spaces_or_case(target: str, labels: list[Any]) -
             f"target column {target!r} has labels that differ only in spaces or case ({pairs}); "
             "each would be its own class: write each class one way"
         )
+
+
+def _file_rows(text: str, rows: Any) -> str:
+    """The fit's row positions (0-based: "first at row 8") as the file's data rows,
+    which differ from position + 1 where rows were left out before the fit (a missing
+    label with --impute, a missing weight with --drop-missing)."""
+    import re
+
+    def row(m: re.Match[str]) -> str:
+        i = int(m[2])
+        return f"{m[1]} at data row {rows[i]}" if i < len(rows) else m[0]
+
+    return re.sub(r"\b(first|finite) at row (\d+)", row, text)
 
 
 def _written_as_missing(args: argparse.Namespace, exc: Exception) -> str:
@@ -698,14 +719,16 @@ def refuse_unsaveable(
     from ..tables import DesignSpec
 
     try:
-        spec = DesignSpec.fit(
-            table.head(200),
-            formula=formula,
-            target=target,
-            reference=reference,
-            encoding=encoding,
-            missing="drop",
-        )
+        with warnings.catch_warnings():  # a pre-check: the fit reports (and warns) in full
+            warnings.simplefilter("ignore")
+            spec = DesignSpec.fit(
+                table.head(200),
+                formula=formula,
+                target=target,
+                reference=reference,
+                encoding=encoding,
+                missing="drop",
+            )
     except Exception:  # noqa: BLE001 - a pre-check only: the fit gives the real error
         return
     if spec.unsaved is not None:
@@ -757,7 +780,8 @@ def train_cv(args: argparse.Namespace, table: Any, reference: Any, missing: str)
             try:
                 cv.fit(table, args.target)
             except DataError as exc:
-                raise DataError(cli_terms(str(exc))) from None
+                text = cli_terms(_file_rows(str(exc), getattr(args, "data_rows", ())))
+                raise DataError(text.replace("' of the table ", f"' of {args.data} ")) from None
             except ValueError as exc:
                 raise UserError(cli_terms(str(exc))) from None
     show_warnings(caught)
@@ -768,10 +792,11 @@ def train_cv(args: argparse.Namespace, table: Any, reference: Any, missing: str)
         chosen = int(np.flatnonzero(alphas == cv.alpha_)[0])
         est = cv.best_estimator_
         print(
-            f"cross-validated {len(alphas)} alphas from {alphas[0]:.4g} to {alphas[-1]:.4g} "
-            f"(l1_ratio {l1:g}, {args.cv} random folds, seed {seed}, log-loss) on "
-            f"{est.n_samples_fit_} rows, "
-            f"{est.coef_.shape[1]} model columns"
+            wrapped(
+                f"cross-validated {len(alphas)} alphas from {alphas[0]:.4g} to "
+                f"{alphas[-1]:.4g} (l1_ratio {l1:g}, {args.cv} random folds, seed {seed}, "
+                f"log-loss) on {est.n_samples_fit_} rows, {est.coef_.shape[1]} model columns"
+            )
         )
         dropped = cv.design_report_.get("dropped")
         if dropped:

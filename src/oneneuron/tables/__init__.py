@@ -22,7 +22,9 @@ from ._vocab import (
     MAX_CATEGORIES,
     PANDAS_INDEX_NAME,
     DataError,
+    refuse_pipe,
     row_number,
+    special_file,
 )
 
 if TYPE_CHECKING:
@@ -66,7 +68,7 @@ if TYPE_CHECKING:
         unnamed_columns,
         whole_number_columns,
     )
-    from ._write import OutputTable, atomic_write_text, output_format, publish, special_file
+    from ._write import OutputTable, atomic_write_text, output_format, publish
 
 #: Names that need pandas, imported on first use (the command line starts without them).
 _LAZY = {
@@ -92,9 +94,7 @@ _LAZY = {
         ],
         "_read",
     ),
-    **dict.fromkeys(
-        ["OutputTable", "atomic_write_text", "output_format", "publish", "special_file"], "_write"
-    ),
+    **dict.fromkeys(["OutputTable", "atomic_write_text", "output_format", "publish"], "_write"),
     **dict.fromkeys(["PARQUET_SUFFIXES", "ParquetPart", "parquet_files"], "_parquet"),
     **dict.fromkeys(
         [
@@ -136,6 +136,7 @@ __all__ = [
     "PANDAS_INDEX_NAME",
     "DataError",
     "row_number",
+    "refuse_pipe",
     "Design",
     "DesignSpec",
     "MISSING",

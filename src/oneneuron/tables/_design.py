@@ -1050,7 +1050,7 @@ class DesignSpec:
             spec.terms = spec._plain_terms()
             X = spec._evaluate(raw, sparse=sparse)
         else:
-            X = spec._fit_formula(raw, rhs, intercept, sparse)
+            X = spec._fit_formula(raw, rhs, intercept, sparse, df.index)
             # C(dose) of a numeric column: filled as a categorical is, by its most
             # frequent level (a mean would be a level of its own); known once fitted
             refill = [
@@ -1069,7 +1069,7 @@ class DesignSpec:
             if refill:
                 spec.unsaved, spec._references = None, None
                 raw = spec._clean(df, report)
-                X = spec._fit_formula(raw, rhs, intercept, sparse)
+                X = spec._fit_formula(raw, rhs, intercept, sparse, df.index)
             coded = _coded_only_as_categories(spec) if spec.unsaved is not None else []
             if coded:  # C(dose) of a numeric column only: the Categorical of its numbers
                 return cls.fit_transform(
@@ -1745,8 +1745,16 @@ class DesignSpec:
 
     # ------------------------------------------------------------ formulas
     def _fit_formula(
-        self, raw: dict[str, Any], rhs: str, intercept: bool, sparse: bool | None = None
+        self,
+        raw: dict[str, Any],
+        rhs: str,
+        intercept: bool,
+        sparse: bool | None = None,
+        rows: Any = None,
     ) -> Any:
+        """The model matrix of the formula's right side ``rhs``; ``rows`` labels the
+        rows in messages (the table's index, rows dropped for missing values left out),
+        default their positions."""
         from formulaic import model_matrix
 
         frame = self._frame(raw)
@@ -1763,6 +1771,15 @@ class DesignSpec:
             if unknown and unknown.group(1) in R_FUNCTIONS:
                 name = unknown.group(1)
                 msg += f"; R's {name}() is {R_FUNCTIONS[name]} here"
+            nulls = re.search(r"`([^`]+)` contains null values after evaluation", msg)
+            row = _first_not_finite(rhs, frame, nulls.group(1)) if nulls else None
+            if row is not None and rows is not None:
+                row = rows[row]
+            if row is not None:  # a term undefined on the data: as transform names it
+                raise DataError(
+                    f"term {nulls.group(1)!r} of the formula {self.formula!r} is not finite "
+                    f"at row {row} (e.g. the log of a value <= 0)"
+                ) from None
             raise ValueError(f"cannot evaluate the formula {self.formula!r}: {msg}") from None
         self._check_nominated_levels(mm.model_spec, frame)
         names = [str(c) for c in mm.model_spec.column_names]
@@ -2657,6 +2674,23 @@ def _fill_value(s: pd.Series, kind: str, how: str, w: np.ndarray | None = None) 
 TARGET_NOT_FILLED = (
     "a class label cannot be filled: drop those rows (missing='drop', or beforehand)"
 )
+
+
+def _first_not_finite(rhs: str, frame: Any, term: str) -> int | None:
+    """The first row (0-based) where the formula's ``term`` is not finite, or None: the
+    formula evaluated again with missing values kept, its term's columns read."""
+    from formulaic import model_matrix
+
+    try:
+        mm = model_matrix(rhs, frame, na_action="ignore", output="pandas")
+    except Exception:  # noqa: BLE001 - only a better message is at stake
+        return None
+    cols = [c for c in mm.columns if str(c) == term or str(c).startswith(f"{term}[")]
+    if not cols:
+        return None
+    values = mm[cols].to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = np.flatnonzero(~np.isfinite(values).all(axis=1))
+    return int(bad[0]) if bad.size else None
 
 
 def _missing_message(

@@ -52,6 +52,7 @@ from ._vocab import (  # noqa: F401 (re-exported)
     MAX_CATEGORIES,
     PANDAS_INDEX_NAME,
     DataError,
+    refuse_pipe,
     row_number,
 )
 
@@ -115,10 +116,21 @@ def read_columns(path: str | Path, only: Collection[str] | None = None) -> list[
     features). With ``only`` (the columns a command reads: a saved model's at
     predict), only repeats among those are refused; the others are never read.
     """
+    refuse_pipe(path)
     fmt = data_format(path)
     mismatch = _content_mismatch(path, fmt) if Path(path).is_file() else None
     if mismatch:  # a Parquet file named .csv, a workbook named .csv: say so before parsing
         raise DataError(mismatch)
+    wide = _wide_text(path) if fmt != "parquet" and Path(path).is_file() else None
+    if wide:
+        raise DataError(wide)
+    hint = _separator_hint(path) if fmt != "parquet" and Path(path).is_file() else None
+    if hint:
+        raise DataError(
+            f"{path} starts with {hint!r}, Excel's note of the separator, not a header line; "
+            "delete that line (the header is the line below it)"
+            + ("" if hint == f"sep={_sep(fmt)}" else f", and save it {_SEPARATED[fmt]}")
+        )
     try:
         if fmt == "parquet" and Path(path).is_dir():
             raw = names = _folder_columns(path)
@@ -232,6 +244,9 @@ def _read_error(path: Any, fmt: str, exc: BaseException) -> DataError:
     mismatch = _content_mismatch(path, fmt)
     if mismatch:
         return DataError(mismatch)
+    wide = _wide_text(path) if isinstance(exc, UnicodeDecodeError) else None
+    if wide:
+        return DataError(wide)
     if isinstance(exc, UnicodeDecodeError):
         return DataError(
             f"{path} is not UTF-8 text{_first_undecodable(path)}; save it as UTF-8 "
@@ -305,14 +320,65 @@ def _content_mismatch(path: Any, fmt: str) -> str | None:
     return f"{path} is {what}: name it .{fmt}{ext}"
 
 
+def _opener(path: Any) -> Any:
+    """``open`` for a plain file, the decompressing one for .gz, .bz2 and .xz."""
+    import bz2
+    import gzip
+
+    return {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(Path(path).suffix, open)
+
+
+_SEPARATED = {"csv": "comma-separated as .csv (with decimal points)", "tsv": "tab-separated"}
+
+
+def _separator_hint(path: Any) -> str | None:
+    """Excel's first line ``sep=;`` (one character after ``sep=``), or None."""
+    try:
+        with _opener(path)(path, "rb") as fh:
+            first = fh.readline(64)
+    except (OSError, EOFError, lzma.LZMAError):
+        return None
+    m = re.fullmatch(rb"(?:\xef\xbb\xbf)?(sep=.)\r?\n?", first)
+    return m[1].decode("utf-8", "replace") if m else None
+
+
+def _wide_text(path: Any) -> str | None:
+    """Why a text table is UTF-16 or UTF-32 rather than UTF-8 (Excel's "Unicode Text"
+    export), from its byte-order mark or, without one, from a NUL byte beside each
+    character; or None. Such a file fails as UTF-8 or, without a mark, reads as column
+    names full of NUL characters."""
+    try:
+        with _opener(path)(path, "rb") as fh:
+            head = fh.read(4096)
+    except (OSError, EOFError, lzma.LZMAError):
+        return None
+    marks = (
+        (b"\xff\xfe\x00\x00", "UTF-32"),
+        (b"\x00\x00\xfe\xff", "UTF-32"),
+        (b"\xff\xfe", "UTF-16"),
+        (b"\xfe\xff", "UTF-16"),
+    )
+    named = next((enc for mark, enc in marks if head.startswith(mark)), None)
+    pairs = head[: len(head) // 2 * 2]
+    if named is None and len(pairs) >= 4 and b"\x00" in pairs:
+        if pairs[1::2].count(0) == len(pairs) // 2:  # 'x\x001\x00': the low byte first
+            named = "UTF-16LE"
+        elif pairs[0::2].count(0) == len(pairs) // 2:
+            named = "UTF-16BE"
+    if named is None:
+        return None
+    return (
+        f"{path} is {named} text (Excel's 'Unicode Text' export?), not UTF-8; save it as "
+        f"UTF-8 (e.g. iconv -f {named} -t UTF-8)"
+    )
+
+
 def _first_undecodable(path: Any) -> str:
     """``": line N holds the byte 0xe9"`` for the first byte that is not UTF-8 in a text
     table (plain, .gz, .bz2 or .xz), or ``""`` where it cannot be read or found."""
-    import bz2
     import codecs
-    import gzip
 
-    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(Path(path).suffix, open)
+    opener = _opener(path)
     try:
         decoder = codecs.getincrementaldecoder("utf-8")()
         line = 1
@@ -354,6 +420,7 @@ def iter_table(
     ``"NULL"`` stay text (for every other column they are missing values, as pandas
     reads them).
     """
+    refuse_pipe(path)
     fmt = data_format(path)
     try:
         if fmt == "parquet":

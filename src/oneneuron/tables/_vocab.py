@@ -6,7 +6,9 @@ choices, the error it maps to one ``error:`` line) without importing pandas.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from typing import Any
 
 IMPUTE = ("mean", "median", "most_frequent")
@@ -16,6 +18,29 @@ MAX_CATEGORIES = 1000
 COMPRESSION = (".gz", ".bz2", ".xz", ".zip", ".zst")
 #: The name ``df.to_parquet()`` gives a stored unnamed index level: row labels, not data.
 PANDAS_INDEX_NAME = re.compile(r"__index_level_\d+__")
+
+
+def special_file(path: Any) -> str | None:
+    """What ``path`` is where it exists but is neither a regular file nor a folder
+    (``"a named pipe (FIFO)"``, ``"a character device"``, ...), else None; a symbolic
+    link is followed.
+
+    Examples
+    --------
+    >>> special_file("/dev/null"), special_file("no such file")
+    ('a character device', None)
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):  # missing, a dangling link, unreadable: the write says
+        return None
+    kinds = (
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    return next((what for test, what in kinds if test(mode)), None)
 
 
 def row_number(first_row: Any, i: int) -> int:
@@ -37,3 +62,20 @@ def row_number(first_row: Any, i: int) -> int:
 
 class DataError(ValueError):
     """A problem with a data table; the message names the file, column and rows."""
+
+
+def refuse_pipe(path: Any) -> None:
+    """A table to read that is standard input (``-``) or a named pipe (or a device) is
+    refused with :class:`DataError`: a table is read more than once (its header, then
+    its rows, and checks of its lines), which a pipe cannot give."""
+    if str(path) == "-":
+        what = "standard input (-),"
+    else:
+        kind = special_file(path)
+        if kind is None:
+            return
+        what = f"{path}, {kind},"
+    raise DataError(
+        f"cannot read a table from {what} which can be read only once; a table is read "
+        "more than once (its header, then its rows): save it to a file first"
+    )

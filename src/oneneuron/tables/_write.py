@@ -10,7 +10,9 @@ An output path that exists but is no regular file (a named pipe, a device such a
 ``/dev/full``, a socket; also through a symbolic link) is refused with
 :class:`~oneneuron.tables.DataError`, with or without ``force``: the rename at the end
 would replace the pipe or device itself by a file (as root, even ``/dev/full``).
-Standard output is the command line's ``--out -``.
+Standard output is the command line's ``--out -``. An output path that is a symbolic
+link is written through: the file it points to is replaced (``force``) and the link
+stays, as ``cp`` does.
 
 The temporary file's name is chosen before the file is created, and it is created
 inside the block that removes it, so an interrupt (Ctrl-C, or SIGTERM raised as an
@@ -22,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-import stat
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
@@ -31,6 +32,7 @@ from typing import Any
 import pandas as pd
 
 from . import _read as tab
+from ._vocab import special_file
 
 
 def output_format(path: str | os.PathLike[str]) -> str:
@@ -50,29 +52,6 @@ def output_format(path: str | os.PathLike[str]) -> str:
         ) from None
 
 
-def special_file(path: str | os.PathLike[str]) -> str | None:
-    """What ``path`` is where it exists but is neither a regular file nor a folder
-    (``"a named pipe (FIFO)"``, ``"a character device"``, ...), else None; a symbolic
-    link is followed.
-
-    Examples
-    --------
-    >>> special_file("/dev/null"), special_file("no such file")
-    ('a character device', None)
-    """
-    try:
-        mode = os.stat(path).st_mode
-    except (OSError, ValueError):  # missing, a dangling link, unreadable: the write says
-        return None
-    kinds = (
-        (stat.S_ISFIFO, "a named pipe (FIFO)"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISSOCK, "a socket"),
-    )
-    return next((what for test, what in kinds if test(mode)), None)
-
-
 def _refuse_special(path: str | os.PathLike[str]) -> None:
     what = special_file(path)
     if what is not None:
@@ -86,7 +65,7 @@ class OutputTable:
     """CSV, TSV or Parquet by extension (no compression); float columns round-trip exactly."""
 
     def __init__(self, path: str | os.PathLike[str], *, force: bool) -> None:
-        self.path = Path(path)
+        self.path = _through_links(Path(path))
         if self.path.is_dir():
             raise tab.DataError(f"output {path} is a folder")
         _refuse_special(path)
@@ -173,6 +152,7 @@ def atomic_write_text(path: Path, text: str, *, overwrite: bool) -> None:
     _refuse_special(path)
     if not overwrite and path.exists():
         raise FileExistsError(f"{path} already exists")
+    path = _through_links(Path(path))
     tmp = _temp_path(path)
     try:
         with _naming(path), os.fdopen(_create(tmp), "w", encoding="utf-8") as fh:
@@ -184,6 +164,12 @@ def atomic_write_text(path: Path, text: str, *, overwrite: bool) -> None:
     except BaseException as exc:
         _discard(tmp, exc)
         raise
+
+
+def _through_links(path: Path) -> Path:
+    """The file a symbolic link points to (through every link), where ``path`` is one:
+    the new file replaces that file and the user's link stays; other paths as given."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
 def _temp_path(path: Path) -> Path:
