@@ -279,19 +279,22 @@ WIDTH = 100
     ],
     ids=["ml", "penalized", "hc3", "firth", "cv"],
 )
-def test_evaluate_caption_lines_fit_100_columns(data, capsys, flags):
+def test_evaluate_caption_lines_fit_100_columns(data, capsys, flags, monkeypatch):
     """The caption's statistics (125 characters on one line), the penalised and robust
-    notes and the 'model:' lines ran past 100 columns; wrapped, no word is lost."""
+    notes and the 'model:' lines ran past 100 columns; wrapped, no word is lost. (Paths
+    are never cut: the files are named from their folder, so that the lines' length
+    does not depend on where pytest keeps them.)"""
     import oneneuron
     from oneneuron.cli._errors import cli_caption
     from oneneuron.stats import summary_table
 
-    path = data / "w.json"
-    argv = ["train", data / "d.csv", "--target", "y", "--features", "x1", "x2", "g", "-q"]
+    monkeypatch.chdir(data)
+    path = "w.json"
+    argv = ["train", "d.csv", "--target", "y", "--features", "x1", "x2", "g", "-q"]
     assert run([*argv, *flags, "--model", path], capsys)[0] == 0
-    train_out = run([*argv[:-1], *flags, "--model", data / "v.json"], capsys)[1]
+    train_out = run([*argv[:-1], *flags, "--model", "v.json"], capsys)[1]
     assert not [line for line in train_out.splitlines() if len(line) > WIDTH], train_out
-    code, out, err = run(["evaluate", path, data / "d.csv"], capsys)
+    code, out, err = run(["evaluate", path, "d.csv"], capsys)
     assert code == 0, err
     head = out.split("\ncoefficients (from the training fit):")
     lines = out.splitlines()
