@@ -347,8 +347,8 @@ def offset_intercept(
     most, resp. at least, ``ybar``), a bracket that SciPy's ``brentq`` closes to
     rounding. This is the fitted intercept-only model (the null model of the
     likelihood-ratio test) and the solvers' start: the log-odds of ``ybar`` with the
-    offset ignored is ``max|offset|`` away from it, where large offsets (|offset| of
-    50 and more) make every probability 0 or 1 and the Hessian underflow.
+    offset ignored is ``max(abs(offset))`` away from it, where large offsets (of 50
+    and more in magnitude) make every probability 0 or 1 and the Hessian underflow.
 
     ``y`` holds 0/1 labels, ``s`` row weights (None: all 1); ``ybar`` is clipped
     to ``[1e-12, 1 - 1e-12]`` (a class without weight has no finite estimate).
