@@ -454,3 +454,65 @@ def test_firth_is_mirror_symmetric_when_one_class_is_nearly_weightless():
     b = NeuronClassifier(firth=True, tol=1e-12).fit(X, 1 - y, sample_weight=w)
     got, mirror = np.r_[a.intercept_, a.coef_[0]], -np.r_[b.intercept_, b.coef_[0]]
     np.testing.assert_allclose(got, mirror, rtol=1e-11)
+
+
+def _exact_weighted_mle(Xt, y, w, beta):
+    """The weighted MLE by Newton's iteration written out here, each row's residual and
+    curvature from ``sigmoid(-|z|)`` (exact for rows predicted near 0 or 1), from ``beta``
+    until the step is below 1e-13 relative: the oracle where statsmodels' IRLS (which
+    clips the probabilities) does not converge."""
+    for _ in range(200):
+        z = Xt @ beta
+        q = np.exp(-np.logaddexp(0.0, np.abs(z)))  # sigmoid(-|z|)
+        residual = np.where(z >= 0, (1 - y) - q, q - y)
+        H = Xt.T @ ((w * q * (1 - q))[:, None] * Xt)
+        step = -np.linalg.solve(H, Xt.T @ (w * residual))
+        beta = beta + step
+        if np.max(np.abs(step) / np.maximum(1, np.abs(beta))) < 1e-13:
+            return beta
+    raise AssertionError("the oracle's Newton iteration did not converge")
+
+
+@pytest.mark.parametrize("kind", ["small", "compiled", "blocks", "csr", "torch"])
+@pytest.mark.parametrize("solver", ["auto", "newton", "subsampled-newton", "lbfgs"])
+def test_one_heavy_row_does_not_stop_the_fit_at_an_absolute_floor(kind, solver, monkeypatch):
+    """One row weighs 1e20, the others 1: the weighted mean loss is about 1e-16 at the
+    optimum, below the solvers' absolute floor 32 eps, so every step looked like round-off
+    and Newton reported convergence at (25.8, 89.0, 47.8) where the MLE is (34.7, 37.4,
+    -15.7). Oracle: Newton's iteration on exact residuals (statsmodels' GLM with these
+    freq_weights does not converge: its IRLS clips the probabilities). L-BFGS measures
+    its distance to the optimum with the curvature at its start, which the heavy row
+    makes useless here: where it stops at the float64 floor it may say it did not
+    converge, but it must not say converged away from the optimum."""
+    import scipy.sparse
+
+    from oneneuron import ConvergenceWarning
+
+    if kind == "compiled":  # the tiny fit's compiled Newton loop, loaded now
+        from oneneuron.engines import _numpy
+
+        monkeypatch.setattr(_numpy, "USE_TINY_NEWTON", True)
+    n = 300 if kind in ("small", "compiled") else 60000
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n, 2))
+    y = (X @ [1.0, -0.5] + rng.logistic(size=n) > 0).astype(int)
+    w = np.ones(n)
+    w[0] = 1e20
+    Xt = sm.add_constant(X)
+    start = sm.GLM(y, Xt, family=sm.families.Binomial(), freq_weights=w).fit(maxiter=100)
+    ref = _exact_weighted_mle(Xt, y, w, start.params)
+    Xin = X
+    if kind == "csr":
+        Xin = scipy.sparse.csr_matrix(X)
+    elif kind == "torch":
+        Xin = pytest.importorskip("torch").from_numpy(X)
+    clf = NeuronClassifier(solver=solver, tol=1e-10, inference=False)
+    clf, caught = _quiet_fit(clf, Xin, y, sample_weight=w)
+    got = np.r_[np.asarray(clf.intercept_), np.asarray(clf.coef_)[0]]
+    if solver == "lbfgs" and not clf.converged_:
+        assert [c.category for c in caught] == [ConvergenceWarning]
+        assert "no longer decreases in float64" in str(caught[0].message)
+        return
+    assert caught == []
+    assert clf.converged_
+    np.testing.assert_allclose(got, ref, rtol=1e-7)

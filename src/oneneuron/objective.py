@@ -49,6 +49,7 @@ __all__ = [
     "offset_intercept",
     "binary_residual",
     "binary_loss",
+    "weight_floor",
 ]
 
 
@@ -165,6 +166,32 @@ def block_statistics(
             _gram(X, sw * v, hW, hWb, hb, 0, 0, nonnegative=True)
         stats.hess_W, stats.hess_Wb, stats.hess_b = hW, hWb, hb
     return stats
+
+
+def weight_floor(n_positive: int, smallest: float) -> float:
+    """The scale of the objective below which the solvers stop resolving it: ``n+ min s``.
+
+    ``n+`` is the number of rows of positive weight and ``smallest`` the least of
+    their normalised weights ``s_i`` (which sum to 1): 1 when every row weighs the
+    same, smaller by the lightest row's share relative to an equal share.
+
+    Decision: the solvers treat changes of the objective below
+    ``32 eps max(weight_floor, |f|)`` as round-off (see
+    :func:`oneneuron.solvers._base.round_off`). An unweighted fit resolves every
+    row's loss to about ``32 eps`` of the mean loss, and so keeps stopping where it
+    did (a separated fit at its float64 floor); a weighted fit resolves its lightest
+    rows' losses as finely. With one row weighing 1e20 the optimum's mean loss is
+    about 1e-16, below an absolute floor of ``32 eps``: every step there looked
+    like round-off and Newton stopped at a wrong point, reported converged.
+
+    Examples
+    --------
+    >>> weight_floor(4, 0.25)
+    1.0
+    >>> weight_floor(3, 1e-20 / (1e20 + 2e-20)) < 1e-38
+    True
+    """
+    return min(1.0, float(n_positive) * float(smallest)) if n_positive else 1.0
 
 
 def binary_loss(z: NDArray[np.float64], y: NDArray[Any]) -> NDArray[np.float64]:

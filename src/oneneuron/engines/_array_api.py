@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..objective import BlockStats
+from ..objective import BlockStats, weight_floor
 from ._record import unit_scale_for_flat_columns
 
 #: Rows per block: bounds a block's float64 copy of a float32 X, and the Hessian's
@@ -168,6 +168,19 @@ class ArrayAPIEngine:
         else:
             self.y = xp.astype(y, X.dtype)
         self.n_passes: float = 0
+
+    @property
+    def floor_scale(self) -> float:
+        """:func:`~oneneuron.objective.weight_floor` of the row weights (made once)."""
+        scale = self.__dict__.get("_floor_scale")
+        if scale is None:
+            xp, s = self.xp, self.s
+            positive = s > 0
+            count = int(xp.sum(xp.astype(positive, xp.int64)))
+            smallest = float(xp.min(xp.where(positive, s, xp.ones_like(s)))) if count else 0.0
+            scale = weight_floor(count, smallest)
+            self.__dict__["_floor_scale"] = scale
+        return scale
 
     def _to_device(self, a: NDArray, dtype: Any = None) -> Any:
         dtype = self.dtype if dtype is None else dtype

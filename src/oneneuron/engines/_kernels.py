@@ -703,7 +703,7 @@ def _tiny_measure(p, theta, mu, sigma):  # noqa: ANN001, ANN201
     return measure
 
 
-def tiny_newton(A, y, s, c, off, pen, theta0, tol, max_iter, cap, mu, sigma):  # noqa: ANN001, ANN201
+def tiny_newton(A, y, s, c, off, pen, theta0, tol, max_iter, cap, mu, sigma, scale):  # noqa: ANN001, ANN201
     """Newton's method of :func:`oneneuron.solvers.newton` on a tiny binary problem, whole.
 
     The same iteration and stopping rule: the full step ``p = -H^-1 g`` tried with the
@@ -711,7 +711,9 @@ def tiny_newton(A, y, s, c, off, pen, theta0, tol, max_iter, cap, mu, sigma):  #
     the objective within its round-off), and the stop once the step just taken moved
     every coefficient by at most ``tol * max(1, |coefficient|)``; the stall count of the
     float64 floor, as there (the step measured on the standardised scale: ``mu`` and
-    ``sigma`` are the columns' statistics where ``theta`` is raw, else empty). The
+    ``sigma`` are the columns' statistics where ``theta`` is raw, else empty; the
+    round-off of the objective ``32 eps max(scale, |f|)``, ``scale`` the problem's
+    :func:`~oneneuron.solvers._base.floor_scale`). The
     trace, ``losses`` and ``gnorms``, holds the objective and ``max |g|`` at each point,
     at most ``cap`` of them (which bounds the iterations).
 
@@ -751,7 +753,7 @@ def tiny_newton(A, y, s, c, off, pen, theta0, tol, max_iter, cap, mu, sigma):  #
             return 0, theta, f, g, H, n_iter, measure, losses, gnorms
         if n_iter + 1 >= losses.size:
             return -1, theta, f, g, H, n_iter, measure, losses, gnorms
-        noise = 32.0 * eps * max(1.0, abs(f))
+        noise = 32.0 * eps * max(scale, abs(f))
         for j in range(P):
             trial[j] = theta[j] + p[j]
         f1 = _tiny_evaluate(A, y, s, c, off, pen, trial, g1, H1, work, bits)
