@@ -631,3 +631,36 @@ def test_softmax_sums_of_rows_predicted_near_one_match_exact_sums(kind):
     np.testing.assert_allclose(st.grad_W, gW, rtol=1e-9, atol=1e-9 * np.abs(gW).max())
     if order == 2:
         np.testing.assert_allclose(st.hess_b[2, 2], hb, rtol=1e-9)
+
+
+@pytest.mark.parametrize("kind", ["numpy", "torch"])
+def test_log_softmax_of_a_class_predicted_near_one_keeps_its_precision(kind):
+    """log_softmax (the tutorial API's cross-entropy, predict_log_proba) of the largest
+    class, whose probability is 1 - 2e-20: the plain log(sum(exp)) rounded it to 0.
+    Closed form: log P_0 = -log1p(2 exp(-x)) for logits (x, 0, 0); a tie (x, x, 0) too."""
+    from oneneuron import NeuronClassifier, cross_entropy, log_softmax
+
+    Z = np.array([[45.0, 0.0, 0.0], [30.0, 30.0, -10.0]])
+    exact = np.array([-np.log1p(2 * np.exp(-45.0)), -np.log1p(1 + np.exp(-40.0))])
+    if kind == "numpy":
+        got = log_softmax(Z)[:, 0]
+        np.testing.assert_allclose(-cross_entropy(np.eye(3)[[0, 0]], Z), exact, rtol=1e-15)
+    else:
+        torch = pytest.importorskip("torch")
+        from oneneuron.engines._array_api import namespace, xp_log_softmax
+
+        Zt = torch.from_numpy(Z)
+        got = xp_log_softmax(namespace(Zt), Zt)[:, 0].numpy()
+    np.testing.assert_allclose(got, exact, rtol=1e-15)
+    # and through a fitted model's predict_log_proba
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 1))
+    y = np.argmax(np.column_stack([3 * X[:, 0], np.zeros(300), -3 * X[:, 0]])
+                  + rng.gumbel(size=(300, 3)), axis=1)  # fmt: skip
+    clf = NeuronClassifier().fit(X, y)
+    Xq = np.array([[20.0]])
+    Zq = Xq @ clf.coef_.T + clf.intercept_
+    top = int(np.argmax(Zq))
+    others = np.delete(Zq[0], top) - Zq[0, top]
+    np.testing.assert_allclose(clf.predict_log_proba(Xq)[0, top],
+                               -np.log1p(np.exp(others).sum()), rtol=1e-13)  # fmt: skip

@@ -94,9 +94,14 @@ def xp_log_sigmoid(xp: Any, z: Any) -> Any:
 
 
 def xp_log_softmax(xp: Any, Z: Any) -> Any:
-    """Row-wise ``Z - max - log(sum(exp(Z - max)))``."""
+    """Row-wise ``Z - max - log1p(rest)``, as :func:`oneneuron.functions.log_softmax`
+    (``rest``: the terms but one largest, exactly; no cancellation near ``P = 1``)."""
     Zs = Z - xp.max(Z, axis=1, keepdims=True)
-    return Zs - xp.log(xp.sum(xp.exp(Zs), axis=1, keepdims=True))
+    E = xp.exp(Zs)
+    top = Zs == 0
+    rest = xp.sum(xp.where(top, xp.zeros_like(E), E), axis=1, keepdims=True)
+    ties = xp.astype(xp.sum(xp.astype(top, xp.int64), axis=1, keepdims=True) - 1, E.dtype)
+    return Zs - xp.log1p(rest + ties)
 
 
 def feature_stats(
