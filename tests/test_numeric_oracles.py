@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.optimize
+import scipy.special
 import statsmodels.api as sm
 
 from oneneuron import NeuronClassifier
@@ -454,3 +455,212 @@ def test_firth_is_mirror_symmetric_when_one_class_is_nearly_weightless():
     b = NeuronClassifier(firth=True, tol=1e-12).fit(X, 1 - y, sample_weight=w)
     got, mirror = np.r_[a.intercept_, a.coef_[0]], -np.r_[b.intercept_, b.coef_[0]]
     np.testing.assert_allclose(got, mirror, rtol=1e-11)
+
+
+def _exact_weighted_mle(Xt, y, w, beta):
+    """The weighted MLE by Newton's iteration written out here, each row's residual and
+    curvature from ``sigmoid(-|z|)`` (exact for rows predicted near 0 or 1), from ``beta``
+    until the step is below 1e-13 relative: the oracle where statsmodels' IRLS (which
+    clips the probabilities) does not converge."""
+    for _ in range(200):
+        z = Xt @ beta
+        q = np.exp(-np.logaddexp(0.0, np.abs(z)))  # sigmoid(-|z|)
+        residual = np.where(z >= 0, (1 - y) - q, q - y)
+        H = Xt.T @ ((w * q * (1 - q))[:, None] * Xt)
+        step = -np.linalg.solve(H, Xt.T @ (w * residual))
+        beta = beta + step
+        if np.max(np.abs(step) / np.maximum(1, np.abs(beta))) < 1e-13:
+            return beta
+    raise AssertionError("the oracle's Newton iteration did not converge")
+
+
+@pytest.mark.parametrize("kind", ["small", "compiled", "blocks", "csr", "torch"])
+@pytest.mark.parametrize("solver", ["auto", "newton", "subsampled-newton", "lbfgs"])
+def test_one_heavy_row_does_not_stop_the_fit_at_an_absolute_floor(kind, solver, monkeypatch):
+    """One row weighs 1e20, the others 1: the weighted mean loss is about 1e-16 at the
+    optimum, below the solvers' absolute floor 32 eps, so every step looked like round-off
+    and Newton reported convergence at (25.8, 89.0, 47.8) where the MLE is (34.7, 37.4,
+    -15.7). Oracle: Newton's iteration on exact residuals (statsmodels' GLM with these
+    freq_weights does not converge: its IRLS clips the probabilities). L-BFGS measures
+    its distance to the optimum with the curvature at its start, which the heavy row
+    makes useless here: where it stops at the float64 floor it may say it did not
+    converge, but it must not say converged away from the optimum."""
+    import scipy.sparse
+
+    from oneneuron import ConvergenceWarning
+
+    if kind == "compiled":  # the tiny fit's compiled Newton loop, loaded now
+        from oneneuron.engines import _numpy
+
+        monkeypatch.setattr(_numpy, "USE_TINY_NEWTON", True)
+    n = 300 if kind in ("small", "compiled") else 60000
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n, 2))
+    y = (X @ [1.0, -0.5] + rng.logistic(size=n) > 0).astype(int)
+    w = np.ones(n)
+    w[0] = 1e20
+    Xt = sm.add_constant(X)
+    start = sm.GLM(y, Xt, family=sm.families.Binomial(), freq_weights=w).fit(maxiter=100)
+    ref = _exact_weighted_mle(Xt, y, w, start.params)
+    Xin = X
+    if kind == "csr":
+        Xin = scipy.sparse.csr_matrix(X)
+    elif kind == "torch":
+        Xin = pytest.importorskip("torch").from_numpy(X)
+    clf = NeuronClassifier(solver=solver, tol=1e-10, inference=False)
+    clf, caught = _quiet_fit(clf, Xin, y, sample_weight=w)
+    got = np.r_[np.asarray(clf.intercept_), np.asarray(clf.coef_)[0]]
+    if solver == "lbfgs" and not clf.converged_:
+        assert [c.category for c in caught] == [ConvergenceWarning]
+        assert "no longer decreases in float64" in str(caught[0].message)
+        return
+    assert caught == []
+    assert clf.converged_
+    np.testing.assert_allclose(got, ref, rtol=1e-7)
+
+
+def _exact_multinomial_step(X, y, w, coef, intercept):
+    """The Newton step of the weighted multinomial MLE at (coef, intercept), in the
+    parameters of classes 1..K-1 relative to class 0 (statsmodels' MNLogit's), with every
+    ``1 - P_k`` summed from the other classes' probabilities (no cancellation where a row
+    is predicted near 1). Returns the step and those parameters."""
+    Xt = np.column_stack([np.ones(len(X)), X])
+    B = np.column_stack([intercept, coef])  # (K, p)
+    B = B[1:] - B[0]
+    Z = np.column_stack([np.zeros(len(X)), Xt @ B.T])
+    logP = Z - scipy.special.logsumexp(Z, axis=1, keepdims=True)
+    P = np.exp(logP)
+    K, p = P.shape[1], Xt.shape[1]
+    rest = np.array([np.delete(P, k, axis=1).sum(axis=1) for k in range(K)]).T  # 1 - P_k
+    Y = np.eye(K)[y]
+    R = np.where(Y == 1, -rest, P)  # P - Y
+    score = np.concatenate([Xt.T @ (w * R[:, k]) for k in range(1, K)])
+    H = np.zeros(((K - 1) * p, (K - 1) * p))
+    for k in range(1, K):
+        for j in range(1, K):
+            D = w * (P[:, k] * rest[:, k] if k == j else -P[:, k] * P[:, j])
+            H[(k - 1) * p : k * p, (j - 1) * p : j * p] = Xt.T @ (D[:, None] * Xt)
+    return -np.linalg.solve(H, score), B.ravel()
+
+
+@pytest.mark.parametrize("kind", ["small", "blocks", "csr", "torch"])
+@pytest.mark.parametrize("solver", ["newton", "lbfgs"])
+def test_softmax_residuals_of_rows_predicted_near_one_keep_their_precision(kind, solver):
+    """class_weight 1e-12 on two of three classes: the third class's rows are fitted with
+    P near 1, and their residual P - 1 (and loss -log P) lost relative precision, as the
+    binary ones did: Newton stopped 1.3e-6 (relative) from the optimum after 1000
+    iterations. Oracle: the Newton step at the returned point, with each 1 - P_k summed
+    from the other classes' probabilities, vanishes (relative 1e-10). L-BFGS, which
+    steers by the objective's values, cannot resolve the light classes' coefficients
+    here (it stopped 2e-3 away): it must reach 1e-6 or say it did not converge."""
+    import scipy.sparse
+
+    from oneneuron import ConvergenceWarning
+
+    n = 3000 if kind == "small" else 60000
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(n, 2))
+    Z = np.column_stack([np.zeros(n), X @ [1.0, -0.5] + 0.3, X @ [-0.5, 1.0] + 0.2])
+    y = np.argmax(Z + rng.gumbel(size=Z.shape), axis=1)
+    w = np.where(y == 2, 1.0, 1e-12)
+    Xin = X
+    if kind == "csr":
+        Xin = scipy.sparse.csr_matrix(X)
+    elif kind == "torch":
+        Xin = pytest.importorskip("torch").from_numpy(X)
+    clf = NeuronClassifier(solver=solver, tol=1e-12, class_weight={0: 1e-12, 1: 1e-12, 2: 1.0})
+    clf, caught = _quiet_fit(clf, Xin, y)
+    step, beta = _exact_multinomial_step(
+        X, y, w, np.asarray(clf.coef_, dtype=float), np.asarray(clf.intercept_, dtype=float)
+    )
+    error = np.max(np.abs(step) / np.maximum(1, np.abs(beta)))
+    if solver == "lbfgs" and not clf.converged_:
+        assert [c.category for c in caught] == [ConvergenceWarning]
+        return
+    assert caught == []
+    # L-BFGS's own stop measures its step with the curvature at its start (see the report
+    # of test_residuals_of_rows_predicted_near_one_keep_their_precision): 1e-6 there
+    assert error < (1e-10 if solver == "newton" else 1e-6)
+
+
+def _exact_softmax_sums(X, y, s, W, b):
+    """Loss, gradient and the last class's intercept curvature summed over rows, each
+    row's ``-log P_y`` and ``1 - P_k`` from the other classes' probabilities."""
+    Z = X @ W.T + b
+    logP = Z - scipy.special.logsumexp(Z, axis=1, keepdims=True)
+    P = np.exp(logP)
+    K = P.shape[1]
+    rest = np.array([np.delete(P, k, axis=1).sum(axis=1) for k in range(K)]).T  # 1 - P_k
+    at = np.arange(len(y))
+    loss_rows = np.log1p(rest[at, y] / P[at, y])  # -log P_y = log(1 + (1 - P_y) / P_y)
+    R = P.copy()
+    R[at, y] = -rest[at, y]
+    return s @ loss_rows, (R * s[:, None]).T @ X, s @ R, s @ (P[:, -1] * rest[:, -1])
+
+
+@pytest.mark.parametrize("kind", ["reference", "kernels", "csr", "torch"])
+def test_softmax_sums_of_rows_predicted_near_one_match_exact_sums(kind):
+    """Each engine's loss and gradient sums (the fused dense and CSR kernels, which
+    L-BFGS reads; the NumPy reference and torch, with the Hessian) where most of the
+    weight sits on rows predicted near 1 (P = 1 - 1e-12): the plain P - 1 and
+    lse - z_y carried errors of 1e-4 relative. Oracle: the sums written out with each
+    1 - P_k summed from the other classes' probabilities."""
+    import scipy.sparse
+
+    from oneneuron.engines import ArrayAPIEngine, NumpyEngine
+
+    rng = np.random.default_rng(8)
+    n = 60000
+    X = rng.normal(size=(n, 3))
+    y = np.where(rng.random(n) < 0.9, 2, rng.integers(0, 2, n))
+    w = np.where(y == 2, 1.0, 1e-12)
+    W = 0.3 * rng.normal(size=(3, 3))
+    b = np.array([0.0, 0.5, 28.0])
+    loss, gW, gb, hb = _exact_softmax_sums(X, y, w / w.sum(), W, b)
+    if kind == "torch":
+        torch = pytest.importorskip("torch")
+        engine = ArrayAPIEngine(torch.from_numpy(X), torch.from_numpy(y), torch.from_numpy(w),
+                                multinomial=True)  # fmt: skip
+    else:
+        Xin = scipy.sparse.csr_matrix(X) if kind == "csr" else X
+        engine = NumpyEngine(Xin, y, w, multinomial=True, use_kernels=kind != "reference")
+    order = 2 if kind in ("reference", "torch") else 1
+    st = engine.statistics(W, b, order=order)
+    np.testing.assert_allclose(st.loss, loss, rtol=1e-12)
+    np.testing.assert_allclose(st.grad_b, gb, rtol=1e-9)
+    np.testing.assert_allclose(st.grad_W, gW, rtol=1e-9, atol=1e-9 * np.abs(gW).max())
+    if order == 2:
+        np.testing.assert_allclose(st.hess_b[2, 2], hb, rtol=1e-9)
+
+
+@pytest.mark.parametrize("kind", ["numpy", "torch"])
+def test_log_softmax_of_a_class_predicted_near_one_keeps_its_precision(kind):
+    """log_softmax (the tutorial API's cross-entropy, predict_log_proba) of the largest
+    class, whose probability is 1 - 2e-20: the plain log(sum(exp)) rounded it to 0.
+    Closed form: log P_0 = -log1p(2 exp(-x)) for logits (x, 0, 0); a tie (x, x, 0) too."""
+    from oneneuron import NeuronClassifier, cross_entropy, log_softmax
+
+    Z = np.array([[45.0, 0.0, 0.0], [30.0, 30.0, -10.0]])
+    exact = np.array([-np.log1p(2 * np.exp(-45.0)), -np.log1p(1 + np.exp(-40.0))])
+    if kind == "numpy":
+        got = log_softmax(Z)[:, 0]
+        np.testing.assert_allclose(-cross_entropy(np.eye(3)[[0, 0]], Z), exact, rtol=1e-15)
+    else:
+        torch = pytest.importorskip("torch")
+        from oneneuron.engines._array_api import namespace, xp_log_softmax
+
+        Zt = torch.from_numpy(Z)
+        got = xp_log_softmax(namespace(Zt), Zt)[:, 0].numpy()
+    np.testing.assert_allclose(got, exact, rtol=1e-15)
+    # and through a fitted model's predict_log_proba
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 1))
+    y = np.argmax(np.column_stack([3 * X[:, 0], np.zeros(300), -3 * X[:, 0]])
+                  + rng.gumbel(size=(300, 3)), axis=1)  # fmt: skip
+    clf = NeuronClassifier().fit(X, y)
+    Xq = np.array([[20.0]])
+    Zq = Xq @ clf.coef_.T + clf.intercept_
+    top = int(np.argmax(Zq))
+    others = np.delete(Zq[0], top) - Zq[0, top]
+    np.testing.assert_allclose(clf.predict_log_proba(Xq)[0, top],
+                               -np.log1p(np.exp(others).sum()), rtol=1e-13)  # fmt: skip

@@ -324,16 +324,27 @@ def _shifted(z: NDArray[np.floating], axis: int) -> NDArray[np.floating]:
 
 
 def log_softmax(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
-    """``log(softmax(z))`` computed as ``z - max z - log(sum(exp(z - max z)))``.
+    """``log(softmax(z))`` computed as ``z - max z - log1p(rest)``.
+
+    ``rest`` is the sum of ``exp(z_k - max z)`` over all classes but one largest (whose
+    term is exactly 1), so the largest class's ``log softmax``, near 0 where its
+    probability is near 1, keeps its relative precision: the plain
+    ``log(sum(exp(z - max z)))`` rounds ``1 + 1e-20`` to 1 and gives 0.
 
     Examples
     --------
     >>> from oneneuron import log_softmax
     >>> log_softmax([[1e4, -1e4]]).tolist()
     [[0.0, -20000.0]]
+    >>> bool(log_softmax([[50.0, 0.0]])[0, 0] == -np.log1p(np.exp(-50.0)))
+    True
     """
     shifted = _shifted(_float(z), axis)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    e = np.exp(shifted)
+    top = shifted == 0  # the largest terms, exactly 1 each: all but one join the rest
+    rest = np.sum(np.where(top, 0, e), axis=axis, keepdims=True)
+    rest = rest + (np.sum(top, axis=axis, keepdims=True) - 1).astype(e.dtype)
+    return shifted - np.log1p(rest)
 
 
 def _one_hot(Y: ArrayLike, Z: NDArray[np.floating]) -> NDArray[np.floating]:

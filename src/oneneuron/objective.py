@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .functions import log_softmax, sigmoid
+from .functions import sigmoid
 
 __all__ = [
     "BlockStats",
@@ -49,6 +49,8 @@ __all__ = [
     "offset_intercept",
     "binary_residual",
     "binary_loss",
+    "softmax_terms",
+    "weight_floor",
 ]
 
 
@@ -137,11 +139,8 @@ def block_statistics(
     n, m = Z.shape
     sw = np.broadcast_to(np.asarray(s, dtype=np.float64), (n,))
     if multinomial:
-        logP = log_softmax(Z)
-        loss = -float(sw @ logP[np.arange(n), y])
-        P = np.exp(logP)
-        R = P.copy()
-        R[np.arange(n), y] -= 1.0
+        rows, P, Q, R = softmax_terms(Z, y)
+        loss = float(sw @ rows)
         R *= sw[:, None]
     else:
         rows, r, v = _binary_terms(Z[:, 0], y)
@@ -159,12 +158,74 @@ def block_statistics(
         if multinomial:
             for k in range(m):
                 for j in range(k, m):
-                    D = sw * P[:, k] * ((k == j) - P[:, j])
+                    D = sw * P[:, k] * (Q[:, k] if k == j else -P[:, j])
                     _gram(X, D, hW, hWb, hb, k, j)
         else:
             _gram(X, sw * v, hW, hWb, hb, 0, 0, nonnegative=True)
         stats.hess_W, stats.hess_Wb, stats.hess_b = hW, hWb, hb
     return stats
+
+
+def weight_floor(n_positive: int, smallest: float) -> float:
+    """The scale of the objective below which the solvers stop resolving it: ``n+ min s``.
+
+    ``n+`` is the number of rows of positive weight and ``smallest`` the least of
+    their normalised weights ``s_i`` (which sum to 1): 1 when every row weighs the
+    same, smaller by the lightest row's share relative to an equal share.
+
+    Decision: the solvers treat changes of the objective below
+    ``32 eps max(weight_floor, |f|)`` as round-off (see
+    :func:`oneneuron.solvers._base.round_off`). An unweighted fit resolves every
+    row's loss to about ``32 eps`` of the mean loss, and so keeps stopping where it
+    did (a separated fit at its float64 floor); a weighted fit resolves its lightest
+    rows' losses as finely. With one row weighing 1e20 the optimum's mean loss is
+    about 1e-16, below an absolute floor of ``32 eps``: every step there looked
+    like round-off and Newton stopped at a wrong point, reported converged.
+
+    Examples
+    --------
+    >>> weight_floor(4, 0.25)
+    1.0
+    >>> weight_floor(3, 1e-20 / (1e20 + 2e-20)) < 1e-38
+    True
+    """
+    return min(1.0, float(n_positive) * float(smallest)) if n_positive else 1.0
+
+
+def softmax_terms(
+    Z: NDArray[np.float64], y: NDArray[Any]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Each row's cross-entropy, the probabilities ``P``, ``1 - P`` and ``P - Y``, from logits.
+
+    ``Z`` of shape (n, K) and class indices ``y``. Each to full relative precision: the
+    row's largest class ``m`` has ``exp(z_m - z_max) = 1``, the others sum to
+    ``rest`` exactly, so ``log(sum) = log1p(rest)`` and ``1 - P_m = rest / (1 + rest)``;
+    the plain ``P_y - 1`` and ``lse - z_y`` cancel where ``P_y`` is near 1 (as the
+    binary :func:`binary_residual` explains). For the other classes ``P_k <= 1/2``,
+    so ``1 - P_k`` needs no care.
+
+    Examples
+    --------
+    >>> loss, P, Q, R = softmax_terms(np.array([[40.0, 0.0, 0.0]]), np.array([0]))
+    >>> bool(R[0, 0] == -2 * np.exp(-40.0) / (1 + 2 * np.exp(-40.0)) and loss[0] > 0)
+    True
+    """
+    n = Z.shape[0]
+    at = np.arange(n)
+    top = np.argmax(Z, axis=1)
+    shifted = Z - Z[at, top][:, None]
+    E = np.exp(shifted)
+    E[at, top] = 0.0
+    rest = E.sum(axis=1)
+    E[at, top] = 1.0
+    total = 1.0 + rest
+    rows = np.log1p(rest) - shifted[at, y]
+    P = E / total[:, None]
+    Q = 1.0 - P
+    Q[at, top] = rest / total
+    R = P.copy()
+    R[at, y] = -Q[at, y]
+    return rows, P, Q, R
 
 
 def binary_loss(z: NDArray[np.float64], y: NDArray[Any]) -> NDArray[np.float64]:
@@ -518,8 +579,7 @@ def _residuals(
     Z = _logits(float64_block(X), W, b, offset)
     n = Z.shape[0]
     if multinomial:
-        R = -np.exp(log_softmax(Z))[:, 1:]
-        R[np.arange(n), y - 1] += (y >= 1).astype(np.float64)
+        R = -softmax_terms(Z, y)[3][:, 1:]  # y - P of classes 1..K-1
         return R, np.zeros(n)
     r, v = binary_residual(Z[:, 0], y)
     return -r[:, None], v

@@ -42,7 +42,15 @@ from ..engines import (
 from ..exceptions import ConvergenceWarning, ImputationWarning, SeparationWarning
 from ..objective import SMALL_DENSE_ENTRIES, LinearLoss, SmallDenseLoss, offset_intercept
 from ..optim import OPTIMIZERS
-from ..solvers import SolverResult, Trace, gradient_descent, lbfgs, minibatch_descent, newton
+from ..solvers import (
+    SolverResult,
+    Trace,
+    floor_scale,
+    gradient_descent,
+    lbfgs,
+    minibatch_descent,
+    newton,
+)
 from ..solvers.subsampled import subsampled_newton
 from ..stats import (
     HessianRecorder,
@@ -1322,7 +1330,7 @@ def compiled_newton(
     status, theta, f, g, H, n_iter, measure, losses, gnorms = kernel(
         inner._A, inner._y, none if inner._s is None else inner._s, inner._c,
         none if inner._off is None else inner._off, inner._pen, theta0, float(tol),
-        int(max_iter), cap, *_standard_stats(inner),
+        int(max_iter), cap, *_standard_stats(inner), floor_scale(inner),
     )  # fmt: skip
     if status < 0:
         return None

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..objective import BlockStats
+from ..objective import BlockStats, weight_floor
 from ._record import unit_scale_for_flat_columns
 
 #: Rows per block: bounds a block's float64 copy of a float32 X, and the Hessian's
@@ -94,9 +94,14 @@ def xp_log_sigmoid(xp: Any, z: Any) -> Any:
 
 
 def xp_log_softmax(xp: Any, Z: Any) -> Any:
-    """Row-wise ``Z - max - log(sum(exp(Z - max)))``."""
+    """Row-wise ``Z - max - log1p(rest)``, as :func:`oneneuron.functions.log_softmax`
+    (``rest``: the terms but one largest, exactly; no cancellation near ``P = 1``)."""
     Zs = Z - xp.max(Z, axis=1, keepdims=True)
-    return Zs - xp.log(xp.sum(xp.exp(Zs), axis=1, keepdims=True))
+    E = xp.exp(Zs)
+    top = Zs == 0
+    rest = xp.sum(xp.where(top, xp.zeros_like(E), E), axis=1, keepdims=True)
+    ties = xp.astype(xp.sum(xp.astype(top, xp.int64), axis=1, keepdims=True) - 1, E.dtype)
+    return Zs - xp.log1p(rest + ties)
 
 
 def feature_stats(
@@ -169,6 +174,19 @@ class ArrayAPIEngine:
             self.y = xp.astype(y, X.dtype)
         self.n_passes: float = 0
 
+    @property
+    def floor_scale(self) -> float:
+        """:func:`~oneneuron.objective.weight_floor` of the row weights (made once)."""
+        scale = self.__dict__.get("_floor_scale")
+        if scale is None:
+            xp, s = self.xp, self.s
+            positive = s > 0
+            count = int(xp.sum(xp.astype(positive, xp.int64)))
+            smallest = float(xp.min(xp.where(positive, s, xp.ones_like(s)))) if count else 0.0
+            scale = weight_floor(count, smallest)
+            self.__dict__["_floor_scale"] = scale
+        return scale
+
     def _to_device(self, a: NDArray, dtype: Any = None) -> Any:
         dtype = self.dtype if dtype is None else dtype
         return self.xp.asarray(np.ascontiguousarray(a), dtype=dtype, device=self.device)
@@ -214,11 +232,10 @@ class ArrayAPIEngine:
             yb, sb = y[start : start + block], s[start : start + block]
             Z = Xb @ Wd.T + bd  # (rows, m), float64
             if self.multinomial:
-                logP = xp_log_softmax(xp, Z)
-                Y = xp.astype(yb[:, None] == xp.arange(m, device=self.device)[None, :], f64)
-                loss = loss - xp.sum(sb * xp.sum(Y * logP, axis=1))
-                P = xp.exp(logP)
-                R = (P - Y) * sb[:, None]
+                Y = yb[:, None] == xp.arange(m, device=self.device)[None, :]
+                rows, P, Q, R = self._softmax_terms(Z, Y)
+                loss = loss + xp.sum(sb * rows)
+                R = R * sb[:, None]
             else:
                 z, yf = Z[:, 0], xp.astype(yb, f64)
                 # softplus(z) - y z without the cancellation of z - z (y = 1, z >> 0)
@@ -231,7 +248,7 @@ class ArrayAPIEngine:
                 R = (xp.where(z >= 0, (1 - yf) - q, q - yf) * sb)[:, None]
             if order == 0:
                 continue
-            Ds = [self._curvature(sb, P, k, j) for k, j in pairs]
+            Ds = [self._curvature(sb, P, k, j, Q if self.multinomial else None) for k, j in pairs]
             # one read of the block for the gradient and every X.T @ D_kj
             M = xp.concat([R, *(D[:, None] for D in Ds)], axis=1)
             part = M.T @ Xb
@@ -273,10 +290,28 @@ class ArrayAPIEngine:
         count = xp.sum(xp.astype(right & keep, xp.int64))
         return int(count), int(xp.sum(xp.astype(keep, xp.int64)))
 
-    def _curvature(self, s: Any, P: Any, k: int, j: int) -> Any:
+    def _softmax_terms(self, Z: Any, Y: Any) -> tuple[Any, Any, Any, Any]:
+        """Rows' cross-entropy, ``P``, ``1 - P`` and ``P - Y`` of a softmax layer (``Y`` the
+        one-hot labels, boolean), as :func:`oneneuron.objective.softmax_terms`: the row's
+        largest class's ``1 - P`` and ``log(sum)`` from the other classes' exact sum."""
+        xp = self.xp
+        m = Z.shape[1]
+        top = xp.argmax(Z, axis=1)
+        shifted = Z - xp.max(Z, axis=1, keepdims=True)
+        E = xp.exp(shifted)
+        mask = xp.arange(m, device=self.device)[None, :] == top[:, None]
+        rest = xp.sum(xp.where(mask, xp.zeros_like(E), E), axis=1)
+        total = (1.0 + rest)[:, None]
+        P = E / total
+        Q = xp.where(mask, xp.broadcast_to(rest[:, None] / total, P.shape), 1.0 - P)
+        rows = xp.log1p(rest) - xp.sum(xp.where(Y, shifted, xp.zeros_like(shifted)), axis=1)
+        return rows, P, Q, xp.where(Y, -Q, P)
+
+    def _curvature(self, s: Any, P: Any, k: int, j: int, Q: Any = None) -> Any:
         """``D_kj = s * d2l / dz_k dz_j`` per row, float64 (``P``: the probabilities of a
-        softmax layer; for one neuron already its curvature ``p (1 - p)``)."""
+        softmax layer and ``Q`` their ``1 - P``; for one neuron already its curvature
+        ``p (1 - p)``)."""
         xp = self.xp
         if self.multinomial:
-            return s * xp.astype(P[:, k] * ((1.0 if k == j else 0.0) - P[:, j]), xp.float64)
+            return s * xp.astype(P[:, k] * (Q[:, k] if k == j else -P[:, j]), xp.float64)
         return s * xp.astype(P, xp.float64)  # binary: P holds p (1 - p) already

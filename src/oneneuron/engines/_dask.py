@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..objective import BlockStats, block_statistics, separated_rows
+from ..objective import BlockStats, block_statistics, separated_rows, weight_floor
 
 #: Partial results summed per task of the reduction tree.
 SPLIT_EVERY = 8
@@ -116,6 +116,7 @@ class DaskEngine:
             y = y.rechunk((X.chunks[0],))
             sample_weight = da.asarray(sample_weight).rechunk((X.chunks[0],))
         self.blocks = row_blocks(X, y, sample_weight)
+        self._weights = sample_weight  # for floor_scale
         self._X = X  # not `X`: fit-time helpers that read `engine.X` expect NumPy
         self.n_features = int(X.shape[1])
         self.n_samples = int(n_samples) if n_samples is not None else int(X.shape[0])
@@ -124,6 +125,22 @@ class DaskEngine:
         self.total_weight = float(total_weight)
         self.multinomial = multinomial
         self.n_passes: float = 0
+
+    @property
+    def floor_scale(self) -> float:
+        """:func:`~oneneuron.objective.weight_floor` of the row weights (one pass over the
+        weights, on the first call)."""
+        scale = self.__dict__.get("_floor_scale")
+        if scale is None:
+            import dask
+            import dask.array as da
+
+            w = da.asarray(self._weights)
+            positive = w > 0
+            count, smallest = dask.compute(positive.sum(), da.where(positive, w, np.inf).min())
+            scale = weight_floor(int(count), float(smallest) / self.total_weight)
+            self.__dict__["_floor_scale"] = scale
+        return scale
 
     def statistics(
         self, W: NDArray, b: NDArray, order: int = 1, rows: NDArray[np.intp] | None = None

@@ -270,6 +270,31 @@ def binary_dense(X, y, s, w, b, off, lo, hi, column_major):  # noqa: ANN001, ANN
     return loss, g, gb
 
 
+@_inline
+def _softmax_row(z, K, zmax, top):  # noqa: ANN001, ANN201
+    """One row's softmax, in place: ``z[k] <- exp(z_k - zmax)`` for every class but the
+    largest ``top`` (whose term is 1; ``z[top]`` is left as it was), and
+    ``(rest, 1 / (1 + rest))`` with ``rest`` the other classes' sum, exact: the row's
+    ``log(sum) = log1p(rest)`` and ``1 - P_top = rest / (1 + rest)`` keep their
+    precision where ``P_top`` is near 1 (see :func:`oneneuron.objective.softmax_terms`)."""
+    rest = 0.0
+    for k in range(K):
+        if k != top:
+            z[k] = np.exp(z[k] - zmax)
+            rest += z[k]
+    return rest, 1.0 / (1.0 + rest)
+
+
+@_inline
+def _softmax_residual(t, k, yi, top, rest, inv):  # noqa: ANN001, ANN201
+    """``P_k - [k = y]`` from :func:`_softmax_row`'s terms ``t``: ``-rest / (1 + rest)``
+    where ``k`` is both the label and the largest class (no ``P - 1`` cancellation);
+    elsewhere ``P_k <= 1/2`` or ``k`` is not the label, and the plain form is exact."""
+    if k == top:
+        return -rest * inv if k == yi else inv
+    return t[k] * inv - (1.0 if k == yi else 0.0)
+
+
 @_jit
 def multinomial_dense(X, y, s, W, b, lo, hi):  # noqa: ANN001, ANN201
     """Softmax cross-entropy sums over rows [lo, hi): ``(loss, grad_W (K, d), grad_b (K,))``."""
@@ -281,19 +306,21 @@ def multinomial_dense(X, y, s, W, b, lo, hi):  # noqa: ANN001, ANN201
     loss = 0.0
     for i in range(lo, hi):
         zmax = -np.inf
+        top = 0
         for k in range(K):
             acc = b[k]
             for j in range(d):
                 acc += X[i, j] * W[k, j]
             z[k] = acc
-            zmax = max(zmax, acc)
-        tot = 0.0
+            if acc > zmax:
+                zmax, top = acc, k
+        yi = y[i]
+        si = s[i]
+        zy = z[yi]
+        rest, inv = _softmax_row(z, K, zmax, top)
+        loss += si * (np.log1p(rest) + (zmax - zy))
         for k in range(K):
-            tot += np.exp(z[k] - zmax)
-        lse = zmax + np.log(tot)
-        loss += s[i] * (lse - z[y[i]])
-        for k in range(K):
-            r = s[i] * (np.exp(z[k] - lse) - (1.0 if k == y[i] else 0.0))
+            r = si * _softmax_residual(z, k, yi, top, rest, inv)
             gb[k] += r
             for j in range(d):
                 g[k, j] += r * X[i, j]
@@ -345,20 +372,22 @@ def multinomial_csr(data, indices, indptr, d, y, s, W, b, lo, hi):  # noqa: ANN0
     loss = 0.0
     for i in range(lo, hi):
         zmax = -np.inf
+        top = 0
         a, e = np.uintp(indptr[i]), np.uintp(indptr[i + 1])  # unsigned: see binary_csr
         for k in range(K):
             acc = b[k]
             for q in range(a, e):
                 acc += data[q] * W[k, np.uintp(indices[q])]
             z[k] = acc
-            zmax = max(zmax, acc)
-        tot = 0.0
+            if acc > zmax:
+                zmax, top = acc, k
+        yi = y[i]
+        si = s[i]
+        zy = z[yi]
+        rest, inv = _softmax_row(z, K, zmax, top)
+        loss += si * (np.log1p(rest) + (zmax - zy))
         for k in range(K):
-            tot += np.exp(z[k] - zmax)
-        lse = zmax + np.log(tot)
-        loss += s[i] * (lse - z[y[i]])
-        for k in range(K):
-            r = s[i] * (np.exp(z[k] - lse) - (1.0 if k == y[i] else 0.0))
+            r = si * _softmax_residual(z, k, yi, top, rest, inv)
             gb[k] += r
             for q in range(a, e):
                 g[k, np.uintp(indices[q])] += r * data[q]
@@ -703,7 +732,7 @@ def _tiny_measure(p, theta, mu, sigma):  # noqa: ANN001, ANN201
     return measure
 
 
-def tiny_newton(A, y, s, c, off, pen, theta0, tol, max_iter, cap, mu, sigma):  # noqa: ANN001, ANN201
+def tiny_newton(A, y, s, c, off, pen, theta0, tol, max_iter, cap, mu, sigma, scale):  # noqa: ANN001, ANN201
     """Newton's method of :func:`oneneuron.solvers.newton` on a tiny binary problem, whole.
 
     The same iteration and stopping rule: the full step ``p = -H^-1 g`` tried with the
@@ -711,7 +740,9 @@ def tiny_newton(A, y, s, c, off, pen, theta0, tol, max_iter, cap, mu, sigma):  #
     the objective within its round-off), and the stop once the step just taken moved
     every coefficient by at most ``tol * max(1, |coefficient|)``; the stall count of the
     float64 floor, as there (the step measured on the standardised scale: ``mu`` and
-    ``sigma`` are the columns' statistics where ``theta`` is raw, else empty). The
+    ``sigma`` are the columns' statistics where ``theta`` is raw, else empty; the
+    round-off of the objective ``32 eps max(scale, |f|)``, ``scale`` the problem's
+    :func:`~oneneuron.solvers._base.floor_scale`). The
     trace, ``losses`` and ``gnorms``, holds the objective and ``max |g|`` at each point,
     at most ``cap`` of them (which bounds the iterations).
 
@@ -751,7 +782,7 @@ def tiny_newton(A, y, s, c, off, pen, theta0, tol, max_iter, cap, mu, sigma):  #
             return 0, theta, f, g, H, n_iter, measure, losses, gnorms
         if n_iter + 1 >= losses.size:
             return -1, theta, f, g, H, n_iter, measure, losses, gnorms
-        noise = 32.0 * eps * max(1.0, abs(f))
+        noise = 32.0 * eps * max(scale, abs(f))
         for j in range(P):
             trial[j] = theta[j] + p[j]
         f1 = _tiny_evaluate(A, y, s, c, off, pen, trial, g1, H1, work, bits)

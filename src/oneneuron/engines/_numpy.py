@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..objective import BlockStats, block_meat, block_statistics, row_curvatures
+from ..objective import BlockStats, block_meat, block_statistics, row_curvatures, weight_floor
 from ._threads import capped
 
 #: Below this many rows the fused kernels' thread start-up is not worth it.
@@ -335,6 +335,16 @@ class NumpyEngine:
         self.use_kernels = bool(use_kernels)
         self._sparse = sparse
         self._csc: Any = None
+
+    @property
+    def floor_scale(self) -> float:
+        """:func:`~oneneuron.objective.weight_floor` of the row weights (made once)."""
+        scale = self.__dict__.get("_floor_scale")
+        if scale is None:
+            positive = self.s[self.s > 0]
+            scale = weight_floor(positive.size, float(positive.min()) if positive.size else 0.0)
+            self.__dict__["_floor_scale"] = scale
+        return scale
 
     def statistics(
         self, W: NDArray, b: NDArray, order: int = 1, rows: NDArray[np.intp] | None = None

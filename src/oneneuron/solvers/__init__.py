@@ -5,7 +5,7 @@ A problem (see :class:`oneneuron.objective.LinearLoss`) offers ``loss``,
 and counts its passes over the data.
 """
 
-from ._base import SolverResult, Trace, grad_norm
+from ._base import SolverResult, Trace, floor_scale, grad_norm
 from .gd import gradient_descent, minibatch_descent
 from .lbfgs import lbfgs
 from .newton import newton
@@ -13,6 +13,7 @@ from .newton import newton
 __all__ = [
     "SolverResult",
     "Trace",
+    "floor_scale",
     "grad_norm",
     "gradient_descent",
     "minibatch_descent",

@@ -40,14 +40,26 @@ def grad_norm(g: Array) -> float:
 EPS = float(np.finfo(np.float64).eps)
 
 
-def round_off(f: float, eps: float = EPS) -> float:
-    """``32 eps max(1, |f|)``: changes of the objective ``f`` below this are round-off.
+def round_off(f: float, eps: float = EPS, scale: float = 1.0) -> float:
+    """``32 eps max(scale, |f|)``: changes of the objective ``f`` below this are round-off.
 
     A line search accepts a step whose change is within it (near the optimum no
     decrease can show), and a stall counts iterations that change ``f`` by no more.
     ``eps`` is the data's precision (float32 X makes objective values that noisy).
+    ``scale`` is the objective's :func:`floor_scale`: 1 for equal weights (an
+    absolute floor, which a separated fit, whose objective falls to 0, reaches),
+    smaller where light rows carry losses that the fit must still resolve.
     """
-    return 32 * eps * max(1.0, abs(f))
+    return 32 * eps * max(scale, abs(f))
+
+
+def floor_scale(problem: Any) -> float:
+    """The scale below which the objective's changes are round-off for ``problem``.
+
+    Its engine's ``floor_scale`` (:func:`oneneuron.objective.weight_floor` of the row
+    weights), or 1 where the engine has none.
+    """
+    return float(getattr(getattr(problem, "engine", None), "floor_scale", 1.0))
 
 
 #: The objective's round-off, in ulps of its value per square root of its number of
@@ -109,17 +121,18 @@ def n_terms(problem: Any) -> int:
     return int(getattr(getattr(problem, "engine", None), "n_samples", 1) or 1)
 
 
-def at_float_floor(decrease: float, f: float, rows: int = 1) -> bool:
+def at_float_floor(decrease: float, f: float, rows: int = 1, scale: float = 1.0) -> bool:
     """Whether a predicted decrease of the objective is below what float64 resolves in ``f``.
 
     ``decrease`` is the model's predicted gain ``g' H^-1 g / 2`` of the remaining step.
     An objective summed over ``rows`` rows carries a rounding error of about
     ``sqrt(rows)`` ulps of its value; below ``FLOOR_ULPS * sqrt(rows)`` ulps no step
     can show a decrease any more, so the point is as accurate as the objective's
-    floating-point evaluation allows.
+    floating-point evaluation allows. The ulps are those of ``max(scale, |f|)``
+    (``scale``: the problem's :func:`floor_scale`, see :func:`round_off`).
     """
     ulps = FLOOR_ULPS * np.sqrt(max(1, rows))
-    return bool(decrease <= ulps * EPS * max(1.0, abs(f)))
+    return bool(decrease <= ulps * EPS * max(scale, abs(f)))
 
 
 FLOOR_MESSAGE = (

@@ -73,7 +73,17 @@ from typing import Any
 import numpy as np
 
 from ..objective import ColumnHessian, L1Penalty
-from ._base import EPS, Array, Problem, SolverResult, Trace, bfgs_update, grad_norm, round_off
+from ._base import (
+    EPS,
+    Array,
+    Problem,
+    SolverResult,
+    Trace,
+    bfgs_update,
+    floor_scale,
+    grad_norm,
+    round_off,
+)
 
 __all__ = ["column_hessian_pays", "minimize_quadratic", "proximal_newton"]
 
@@ -529,7 +539,7 @@ def _falling(drop: float, F: float, problem: Any) -> bool:
     round-off: then slow KKT progress is a damped Newton phase (large coefficients near
     separation, raw features of tiny spread), not the floor of the data's precision, and
     no stall is counted."""
-    return bool(drop > STALL_DROP * round_off(F, _data_eps(problem)))
+    return bool(drop > STALL_DROP * round_off(F, _data_eps(problem), floor_scale(problem)))
 
 
 def _inner_tol(kkt: float, tol: float) -> float:
@@ -577,7 +587,7 @@ def _newton_stage(
         if not np.any(d):
             message = "the quadratic model offers no step: at the limit of precision"
             break
-        noise = round_off(F, _data_eps(problem))
+        noise = round_off(F, _data_eps(problem), floor_scale(problem))
         f1, g1, H1 = _gradient_hessian(problem, w)
         F1 = f1 + penalty.value(w)
         if np.isfinite(F1) and (F1 <= F + ARMIJO * delta or abs(F1 - F) <= noise):
@@ -723,7 +733,7 @@ def proximal_newton(
             extra["n_refresh"] += 1
             just_refreshed = True
             continue
-        noise = round_off(F, _data_eps(problem))
+        noise = round_off(F, _data_eps(problem), floor_scale(problem))
         t = 1.0
         for _ in range(40):
             trial = theta + t * d

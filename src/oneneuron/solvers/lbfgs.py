@@ -14,6 +14,7 @@ from ._base import (
     SolverResult,
     Trace,
     at_float_floor,
+    floor_scale,
     grad_norm,
     n_terms,
     relative_step,
@@ -52,6 +53,7 @@ def lbfgs(
     """
     c = np.ones(len(theta0)) if curvature is None else np.asarray(curvature, dtype=np.float64)
     last: dict[str, object] = {}
+    scale = floor_scale(problem)
     theta0 = np.asarray(theta0, dtype=np.float64)
     accepted: dict[str, Any] = {"theta": theta0, "f": np.inf, "g": None, "flat": 0}
 
@@ -62,7 +64,7 @@ def lbfgs(
         last["theta"], last["f"], last["g"] = theta.copy(), f, g
         # a line search whose trial points all match the accepted objective to within
         # its round-off has reached the float64 floor: stop instead of burning passes
-        noise = round_off(accepted["f"])
+        noise = round_off(accepted["f"], scale=scale)
         accepted["flat"] = accepted["flat"] + 1 if abs(f - accepted["f"]) <= noise else 0
         if accepted["flat"] >= FLAT_EVALUATIONS:
             raise _AtFloor
@@ -114,7 +116,7 @@ def lbfgs(
     converged = m <= tol
     if not converged and status != 1:  # not max_iter: no further decrease in float64
         decrease = 0.5 * float(np.sum(g * g / c))
-        converged = at_float_floor(decrease, float(f), n_terms(problem))  # type: ignore[arg-type]
+        converged = at_float_floor(decrease, float(f), n_terms(problem), scale)  # type: ignore[arg-type]
         message = FLOOR_MESSAGE.format(decrease)
     n_iter = len(trace.loss) - 1
     return SolverResult(theta, float(f), grad_norm(g), n_iter, converged, trace, message, {}, m)  # type: ignore[arg-type]

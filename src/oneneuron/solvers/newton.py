@@ -17,6 +17,7 @@ from ._base import (
     SolverResult,
     Trace,
     at_float_floor,
+    floor_scale,
     grad_norm,
     n_terms,
     relative_step,
@@ -154,6 +155,7 @@ def newton(
     # the map to standardised coordinates of the stopping measure, looked up once (a
     # property that builds it; None where theta is standardised already)
     to_standard = getattr(problem, "to_standard", None)
+    scale = floor_scale(problem)
     f, g, H = problem.gradient_hessian(theta)
     trace.record(theta, f, g, problem.n_passes)
     n_iter = 0
@@ -188,12 +190,12 @@ def newton(
             stalls = 0 if decreased or measure < 0.5 * last_measure else stalls + 1
         last_measure = min(last_measure, measure)
         if stalls >= 2:
-            converged = at_float_floor(-0.5 * slope, f, n_terms(problem))
+            converged = at_float_floor(-0.5 * slope, f, n_terms(problem), scale)
             message = FLOOR_MESSAGE.format(-0.5 * slope)
             break
         if n_iter >= max_iter:
             break
-        noise = round_off(f)
+        noise = round_off(f, scale=scale)
         # the full step is tried with the fused gradient-and-Hessian pass that the
         # next iteration needs anyway: one pass per iteration when it is accepted
         f_old = f
@@ -204,7 +206,7 @@ def newton(
         else:
             found = shorter_step(lambda v: (problem.loss(v),), theta, p, f, slope, measure)
             if found is None:
-                converged = at_float_floor(-0.5 * slope, f, n_terms(problem))
+                converged = at_float_floor(-0.5 * slope, f, n_terms(problem), scale)
                 message = "line search found no decrease: " + FLOOR_MESSAGE.format(-0.5 * slope)
                 break
             t = found[0]

@@ -35,6 +35,7 @@ from ._base import (
     Trace,
     at_float_floor,
     bfgs_update,
+    floor_scale,
     grad_norm,
     n_terms,
     relative_step,
@@ -108,6 +109,7 @@ def subsampled_newton(
     solve = _factor(B)
 
     theta = sub.theta
+    scale = floor_scale(problem)
     f, g = problem.loss_gradient(theta)
     trace.record(theta, f, g, problem.n_passes)
     n_iter, refreshed, message, converged = 0, False, "", False
@@ -145,18 +147,18 @@ def subsampled_newton(
             converged = True
             break
         if stalls >= 2:
-            converged = at_float_floor(-0.5 * slope, f, n_terms(problem))
+            converged = at_float_floor(-0.5 * slope, f, n_terms(problem), scale)
             message = FLOOR_MESSAGE.format(-0.5 * slope)
             break
         if n_iter >= max_iter:
             break
         t = 1.0
-        noise = round_off(f)
+        noise = round_off(f, scale=scale)
         f_new, g_new = problem.loss_gradient(theta + p)
         if not (np.isfinite(f_new) and (f_new <= f + 1e-4 * slope or abs(f_new - f) <= noise)):
             found = shorter_step(problem.loss_gradient, theta, p, f, slope, measure, noise)
             if found is None:
-                converged = at_float_floor(-0.5 * slope, f, n_terms(problem))
+                converged = at_float_floor(-0.5 * slope, f, n_terms(problem), scale)
                 message = "line search found no decrease: " + FLOOR_MESSAGE.format(-0.5 * slope)
                 break
             t, (f_new, g_new) = found
