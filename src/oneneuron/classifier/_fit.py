@@ -62,6 +62,8 @@ from ..tables import (
     empty_levels_note,
     formula_target,
     is_table,
+    positional_names,
+    refuse_mixed_names,
     refuse_multiindex,
     table_column,
     unresolved_integers,
@@ -540,6 +542,7 @@ def design_input(
     """
     check_not_lazy(X)
     refuse_multiindex(X)
+    refuse_mixed_names(X)
     refuse_no_columns(X)
     X = unmask_x(X, missing=est.missing != "error", fix=MASKED_FIT)  # masked cells: missing
     y = unmask_labels(detached(y))
@@ -566,6 +569,8 @@ def design_input(
             "formula= needs a table (a pandas or polars DataFrame or an Arrow table), "
             f"not a {type(X).__name__}"
         )
+    if isinstance(X, pd.DataFrame):  # names not text: x0, x1, ... by position
+        X = positional_names(X)
     target = None
     if y is not None and isinstance(y, str):
         target, y = y, None

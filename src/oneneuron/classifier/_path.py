@@ -24,7 +24,7 @@ from ..exceptions import ConvergenceWarning
 from ..functions import sigmoid_pair, softmax
 from ..objective import LinearLoss
 from ..solvers.path import alpha_max, elastic_net_path, l1_weights, null_fit
-from ..tables import is_table, refuse_multiindex
+from ..tables import is_table, refuse_mixed_names, refuse_multiindex
 from ._fit import columns_by_name, design_input
 from ._predictor import (
     MASKED_PREDICT,
@@ -136,6 +136,7 @@ class RegularizationPath:
         width; numbers (not complex, text, dates or masked cells: the estimator's rules);
         every value finite (the first NaN or infinity named)."""
         refuse_multiindex(X)
+        refuse_mixed_names(X)
         if self.design is not None and is_table(X):  # coded as the path's table was
             report: dict[str, Any] = {}
             X = self.design.transform(X, report)

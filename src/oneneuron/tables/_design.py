@@ -98,6 +98,8 @@ __all__ = [
     "batch_as_table",
     "is_table",
     "refuse_multiindex",
+    "refuse_mixed_names",
+    "positional_names",
 ]
 
 MISSING = ("error", "drop", "mean", "median", "most_frequent")
@@ -282,12 +284,51 @@ def _polars_as_pandas(X: Any) -> pd.DataFrame:
     return df
 
 
-def _text_names(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with its column names as text (``0`` becomes ``"0"``): a new frame sharing
-    the data where a name is not text; the caller's frame is never renamed in place."""
+def refuse_mixed_names(X: Any) -> None:
+    """Refuse a table whose column names mix text and other types (``["a", 1]``).
+
+    Decision (scikit-learn's rule, on every path: fit, predict, the design layer, CV,
+    paths, Dask): a table's column names count only when all of them are text; a
+    table whose names are all of other types (``pandas.DataFrame(array)``'s 0, 1, ...)
+    is read as an array is, its columns ``x0, x1, ...`` by position
+    (:func:`positional_names`); a mix is this ``TypeError`` (scikit-learn's own), in
+    words that name the remedy.
+    """
+    if hasattr(X, "column_names") or not hasattr(X, "columns"):  # Arrow: always text
+        return
+    try:
+        names = list(X.columns)
+    except TypeError:  # a columns attribute that is not a list of names
+        return
+    text = [isinstance(c, str) for c in names]
+    if any(text) and not all(text):
+        kinds = ", ".join(sorted({type(c).__name__ for c in names}))
+        raise TypeError(
+            f"the column names of X mix text and other types ({kinds}): scikit-learn "
+            "reads a table's names only when all are text (the others are x0, x1, ... by "
+            "position); name them all as text, X.columns = X.columns.astype(str), or none"
+        )
+
+
+def positional_names(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with scikit-learn's names where its column names are not text.
+
+    A frame whose names are all text is returned as it is; one whose names are all
+    of other types (``0, 1, ...``) as a new frame sharing the data, its columns named
+    ``x0, x1, ...`` by position, as an array's (:func:`array_table`) and as the plain
+    path names them: the design layer then reads them by position, the caller's frame
+    is never renamed, and the model's terms are ``x0``, ``x1[T.b]``, ... (a formula
+    names them so). Mixed names are refused (:func:`refuse_mixed_names`).
+
+    Examples
+    --------
+    >>> list(positional_names(pd.DataFrame([[1.0, "a"]])).columns)
+    ['x0', 'x1']
+    """
     if all(isinstance(c, str) for c in df.columns):
         return df
-    return df.set_axis([str(c) for c in df.columns], axis=1)
+    refuse_mixed_names(df)
+    return df.set_axis([f"x{j}" for j in range(df.shape[1])], axis=1)
 
 
 def _bytes_as_text(df: pd.DataFrame) -> pd.DataFrame:
@@ -922,7 +963,7 @@ class DesignSpec:
         if encoding not in ENCODINGS:
             raise ValueError(f"encoding must be 'reference' or 'full', not {encoding!r}")
         reference = dict(reference or {})
-        df = _bytes_as_text(_text_names(as_pandas(table)))
+        df = _bytes_as_text(positional_names(as_pandas(table)))
         given = df  # before any row is dropped (a numeric C(col) is refitted from it)
         lhs, rhs = None, None
         if formula is not None:
@@ -1253,7 +1294,7 @@ class DesignSpec:
         """
         if not is_table(table):
             return None
-        df = as_pandas(table)
+        df = positional_names(as_pandas(table))
         keep = np.ones(len(df), dtype=bool)
         if self.missing == "drop":
             names = {str(c): c for c in df.columns}
@@ -1310,7 +1351,7 @@ class DesignSpec:
         source: str = "the table",
     ) -> dict[str, np.ndarray]:
         """:meth:`values` with the options of :meth:`transform`."""
-        df = _bytes_as_text(_text_names(as_pandas(table)))
+        df = _bytes_as_text(positional_names(as_pandas(table)))
         lacking = [c["name"] for c in self.columns if c["name"] not in df.columns]
         if lacking:
             raise DataError(f"the table lacks column(s) {', '.join(map(repr, lacking))}")
