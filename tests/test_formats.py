@@ -573,6 +573,46 @@ def test_integers_float64_cannot_resolve_are_refused_in_every_container():
 
 # --- row weights and offsets hold numbers ------------------------------------------------
 @pytest.mark.parametrize(
+    "make",
+    [
+        lambda t: __import__("pandas").Series(t, dtype=object),
+        lambda t: __import__("pandas").Series(t, dtype="string"),
+        lambda t: __import__("pandas").Series(t, dtype="string[pyarrow]"),
+        lambda t: __import__("pandas").Series(t),  # pandas' default for text
+        lambda t: __import__("polars").Series(t),
+    ],
+    ids=["pandas object", "pandas string", "pandas string[pyarrow]", "pandas default", "polars"],
+)
+def test_text_weights_in_a_table_column_are_refused_as_numpys(reference, make):
+    """Weights (and offsets) held as text in a pandas object or string column, or a polars
+    String column, passed the weight check (pandas' types were left to 'their own
+    checks') and were parsed: '2.0' weighed a row twice. Now the NumPy engine's one
+    message, on every engine, in score and for a column named by sample_weight='w'.
+    Oracle: the message NumPy text weights get."""
+    import pandas as pd
+
+    X, y, ref = reference
+    w = np.where(np.arange(N) % 3 == 0, 2.0, 1.0)
+    text = w.astype(str)
+    match = r"^sample_weight must be numbers: it holds text \(.*e\.g\. '2\.0'\); convert"
+    with pytest.raises(ValueError, match=match):  # the oracle: NumPy's text
+        _fit(X, y, sample_weight=text)
+    for Xk in (X, torch.from_numpy(X), da.from_array(X, chunks=50)):
+        with pytest.raises(ValueError, match=match):
+            _fit(Xk, y, sample_weight=make(text))
+    with pytest.raises(ValueError, match=match):
+        _fit(X, y, sample_weight=make(text), missing="mean")
+    with pytest.raises(ValueError, match=match):
+        ref.score(X, y, sample_weight=make(text))
+    with pytest.raises(ValueError, match=match.replace("sample_weight", "offset")):
+        NeuronClassifier().fit(X, y, offset=make(text))
+    table = pd.DataFrame(X, columns=["a", "b", "c"][: X.shape[1]]).assign(w=make(text))
+    for kw in ({}, {"missing": "mean"}):
+        with pytest.raises(ValueError, match=match):
+            _fit(table, y, sample_weight="w", **kw)
+
+
+@pytest.mark.parametrize(
     "make, match",
     [
         (lambda w: w + 1j, "complex numbers"),

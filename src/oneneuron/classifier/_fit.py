@@ -467,6 +467,13 @@ def named_inputs(
                 "as its own input; name another column"
             )
     X = batch_as_table(X)
+    for what in ("sample_weight", "offset"):  # text is refused, as in an array, not parsed
+        if isinstance(given[what], str) and is_table(X):
+            try:
+                column = table_column(X, given[what], what)
+            except ValueError:  # no such column: named_columns names it
+                continue
+            refuse_row_values(column, what)
     out = named_columns(X if is_table(X) else None, **given)
     if est.formula is None:
         X = _without_columns(X, names)
