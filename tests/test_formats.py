@@ -4,6 +4,8 @@ The oracle of each agreement test is the same data as a plain float64 NumPy arra
 fit is itself checked against scikit-learn's ``LogisticRegression`` (the first test).
 """
 
+import re
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -725,3 +727,46 @@ def test_tensors_that_require_grad_are_read_as_their_values(reference):
     got = regularization_path(X, grad(y), sample_weight=grad(w), n_alphas=3).coef
     np.testing.assert_allclose(got, want, rtol=1e-10)
     assert ref.score(X, grad(y), sample_weight=grad(w)) == ref.score(X, y, sample_weight=w)
+
+
+# --- predicting on 0 rows --------------------------------------------------------------
+def test_predicting_on_no_rows_is_refused_by_every_engine_in_memory(reference):
+    """Predicting on 0 rows: NumPy, sparse and numeric pandas refused (scikit-learn's
+    rule), torch, a Dask array of known length 0, a table coded by the design layer
+    (pandas, polars) and the regularization path returned empty arrays. Decision:
+    scikit-learn's refusal wherever the length is known; a Dask DataFrame, whose
+    partitions' lengths are unknown until computed, stays lazy. Oracle: scikit-learn's
+    own message for its LogisticRegression."""
+    import dask.dataframe as dd
+    import pandas as pd
+    import polars as pl
+
+    import oneneuron
+
+    X, y, ref = reference
+    sk = LogisticRegression().fit(X, y)
+    with pytest.raises(ValueError) as oracle:
+        sk.predict(X[:0])
+    match = re.escape(str(oracle.value).replace("LogisticRegression", "NeuronClassifier"))
+    df = pd.DataFrame(X, columns=["a", "b", "c"])
+    coded = NeuronClassifier().fit(df.assign(g=np.where(X[:, 0] > 0, "p", "q")), y)
+    empty_coded = df.assign(g="p")[:0]
+    cases = [
+        (ref, X[:0]),
+        (ref, sp.csr_matrix(X[:0])),
+        (ref, df[:0]),
+        (ref, torch.from_numpy(X[:0])),
+        (ref, da.from_array(X[:0])),
+        (NeuronClassifier(missing="mean").fit(df, y), df[:0]),
+        (coded, empty_coded),
+        (coded, pl.from_pandas(empty_coded)),
+    ]
+    for model, empty in cases:
+        for method in ("predict", "predict_proba", "predict_log_proba", "decision_function"):
+            with pytest.raises(ValueError, match=match.replace(r"\(0,\ 3\)", r"\(0,\ \d\)")):
+                getattr(model, method)(empty)
+    path = oneneuron.regularization_path(X, y, n_alphas=3)
+    with pytest.raises(ValueError, match=r"Found array with 0 sample\(s\)"):
+        path.predict_proba(X[:0])
+    lazy = ref.predict_proba(dd.from_pandas(df[:0], npartitions=1))
+    assert hasattr(lazy, "dask") and lazy.compute().shape == (0, 2)

@@ -665,6 +665,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         refuse_multiindex(X)
         refuse_mixed_names(X)
         _fit.refuse_no_columns(X)
+        _fit.refuse_no_rows(X, type(self).__name__)
         design = getattr(self, "design_", None)
         fills = design is not None and bool(design.array_columns())  # fitted with missing=
         X = unmask_x(X, missing=fills, fix=MASKED_PREDICT)  # masked cells are missing values
@@ -758,6 +759,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         """``method`` on torch/CuPy (same device) or Dask (lazy) input, by its engine."""
         check_is_fitted(self)
         refuse_mixed_names(X)  # a Dask DataFrame's, as a pandas one's
+        _fit.refuse_no_rows(X, type(self).__name__)  # torch, a Dask array of known length
         if offset is not None or getattr(self, "has_offset_", False):
             raise ValueError(
                 "offsets are supported on NumPy/SciPy/pandas input only; predict this model "
@@ -794,7 +796,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         """Logits ``z = X @ coef_.T + intercept_ (+ offset)``: shape (n,) binary, (n, K) otherwise.
 
         ``offset`` (one value per row) is required exactly when the model was
-        fitted with one; the same holds for every prediction method.
+        fitted with one; the same holds for every prediction method. So does
+        this: an X without rows is refused (scikit-learn's ``ValueError``, 'Found
+        array with 0 sample(s)') by every engine where its length is known
+        without computing; a Dask DataFrame, whose length is not, stays lazy.
         """
         if not is_table(X) and input_kind(X) != "numpy":  # torch/CuPy, lazy Dask
             return self._predict_elsewhere(X, "decision_function", offset)

@@ -510,6 +510,30 @@ def refuse_no_columns(X: Any) -> None:
         )
 
 
+def refuse_no_rows(X: Any, by: str = "NeuronClassifier") -> None:
+    """Refuse a prediction's input without rows, of any kind, in scikit-learn's words.
+
+    Decision: scikit-learn refuses to predict on 0 rows (its validation's 'Found array
+    with 0 sample(s)'), and so does every engine wherever the length is known without
+    computing (NumPy, SciPy, pandas, polars, Arrow, torch, CuPy, a Dask array of known
+    chunks); a table coded by the design layer and torch returned empty arrays. A Dask
+    collection whose length is unknown until computed (a Dask DataFrame's partitions)
+    stays lazy: its prediction is a Dask array, empty if it had no rows.
+    """
+    if is_table(X):
+        rows = X.num_rows if hasattr(X, "num_rows") else len(X)
+        cols = X.num_columns if hasattr(X, "num_columns") else len(X.columns)
+        shape: tuple[Any, ...] = (rows, cols)
+    else:
+        shape = tuple(getattr(X, "shape", ()))
+    if not shape or not isinstance(shape[0], int | np.integer) or shape[0] != 0:
+        return  # no shape (lists: scikit-learn's own check), or an unknown length
+    shown = tuple(int(s) if isinstance(s, int | np.integer) else s for s in shape)
+    raise ValueError(
+        f"Found array with 0 sample(s) (shape={shown}) while a minimum of 1 is required by {by}."
+    )
+
+
 def columns_by_name(X: Any, names: Any) -> Any:
     """The columns ``names`` of the table ``X`` (pandas, polars, Arrow), in that order.
 
