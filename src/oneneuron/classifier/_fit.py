@@ -39,7 +39,12 @@ from ..engines import (
     unmask_x,
     warn_weightless_classes,
 )
-from ..exceptions import ConvergenceWarning, ImputationWarning, SeparationWarning
+from ..exceptions import (
+    ConvergenceWarning,
+    ImputationWarning,
+    ParameterWarning,
+    SeparationWarning,
+)
 from ..objective import SMALL_DENSE_ENTRIES, LinearLoss, SmallDenseLoss, offset_intercept
 from ..optim import OPTIMIZERS
 from ..solvers import SolverResult, Trace, gradient_descent, lbfgs, minibatch_descent, newton
@@ -1051,7 +1056,7 @@ def check_solver_options(est: Any, solver: str, n_classes: int) -> None:
         warnings.warn(
             f"l1_ratio={est.l1_ratio:g} has no effect with alpha=0: the fit is unpenalised; "
             "set alpha > 0 (NeuronClassifierCV chooses it)",
-            UserWarning,
+            ParameterWarning,
             stacklevel=4,
         )
     if est.relax and not is_l1_fit(est):
