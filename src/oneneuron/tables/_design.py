@@ -82,6 +82,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -1805,7 +1806,14 @@ class DesignSpec:
         # formulaic's own sparse output where the indicators could make a large matrix
         big = sparse if sparse is not None else self._formulaic_sparse(raw, n)
         try:
-            mm = model_matrix(rhs, frame, na_action="raise", output="sparse" if big else "pandas")
+            # formulaic's warnings are held until the levels are checked: where they
+            # name training values outside C(g, levels=...), the one error below says
+            # so (a library warning before it told the user of a fit that never came)
+            with warnings.catch_warnings(record=True) as held:
+                warnings.simplefilter("always")
+                mm = model_matrix(
+                    rhs, frame, na_action="raise", output="sparse" if big else "pandas"
+                )
         except Exception as exc:  # noqa: BLE001 - formulaic's errors are the formula's
             msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             unknown = re.search(r"name '(\w+)' is not defined", msg)
@@ -1823,6 +1831,8 @@ class DesignSpec:
                 ) from None
             raise ValueError(f"cannot evaluate the formula {self.formula!r}: {msg}") from None
         self._check_nominated_levels(mm.model_spec, frame)
+        for w in held:  # no error: the library's warnings are the user's, as they came
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
         names = [str(c) for c in mm.model_spec.column_names]
         if big:
             import scipy.sparse as sp
