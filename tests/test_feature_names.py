@@ -388,3 +388,19 @@ def test_a_pipeline_passes_its_names_to_a_neuron_that_fills_missing_cells():
     assert list(pipe[-1].get_feature_names_out(names)) == list(names)
     assert list(pipe.get_feature_names_out()) == list(names)
     assert list(pipe[-1].get_feature_names_out()) == ["x0", "x1", "x2"]  # no names given
+
+
+def test_a_formula_on_integer_named_columns_is_told_their_names():
+    """A formula on a table whose names are numbers reads its columns as x0, x1, ...
+    (scikit-learn's names, as every path names them); ``Q('0')`` failed with formulaic's
+    KeyError '0' alone. Now the message says what the columns are called. The oracle of
+    the working spelling: the same fit on the table with those names as text."""
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame({0: rng.normal(size=80), 1: rng.choice(["a", "b"], 80)})
+    y = (X[0] + rng.logistic(size=80) > 0).astype(int)
+    with pytest.raises(ValueError, match=r"Q\('0'\).*its columns are x0, x1 by position"):
+        NeuronClassifier(formula="Q('0')").fit(X, y)
+    by_position = NeuronClassifier(formula="x0 + C(x1)").fit(X, y)
+    named = NeuronClassifier(formula="x0 + C(x1)").fit(X.set_axis(["x0", "x1"], axis=1), y)
+    assert list(by_position.feature_names_out_) == list(named.feature_names_out_)
+    np.testing.assert_allclose(by_position.coef_, named.coef_)

@@ -605,8 +605,6 @@ def design_input(
             "formula= needs a table (a pandas or polars DataFrame or an Arrow table), "
             f"not a {type(X).__name__}"
         )
-    if isinstance(X, pd.DataFrame):  # names not text: x0, x1, ... by position
-        X = positional_names(X)
     target = None
     if y is not None and isinstance(y, str):
         target, y = y, None
@@ -620,6 +618,8 @@ def design_input(
         intercept=est.fit_intercept,
         sample_weight=sample_weight,
     )
+    if isinstance(X, pd.DataFrame):  # names not text: x0, x1, ... by position, as the spec's
+        X = positional_names(X)
     labels = table_column(X, spec.target, "the target") if design.y is not None else y
     if design.y is not None:
         if y is not None:  # both: the same labels (scikit-learn's tools pass them), or refused

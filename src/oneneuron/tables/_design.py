@@ -965,6 +965,7 @@ class DesignSpec:
             raise ValueError(f"encoding must be 'reference' or 'full', not {encoding!r}")
         reference = dict(reference or {})
         df = _bytes_as_text(positional_names(as_pandas(table)))
+        renamed = isinstance(table, pd.DataFrame) and list(table.columns) != list(df.columns)
         given = df  # before any row is dropped (a numeric C(col) is refitted from it)
         lhs, rhs = None, None
         if formula is not None:
@@ -1092,7 +1093,18 @@ class DesignSpec:
             spec.terms = spec._plain_terms()
             X = spec._evaluate(raw, sparse=sparse)
         else:
-            X = spec._fit_formula(raw, rhs, intercept, sparse, df.index)
+            try:
+                X = spec._fit_formula(raw, rhs, intercept, sparse, df.index)
+            except DataError:
+                raise
+            except ValueError as exc:  # a name the formula read as the table's number
+                if not renamed:
+                    raise
+                raise ValueError(
+                    f"{exc}; X's column names are not text, so its columns are "
+                    f"{', '.join(df.columns)} by position (scikit-learn's names): the "
+                    "formula names them so"
+                ) from None
             # C(dose) of a numeric column: filled as a categorical is, by its most
             # frequent level (a mean would be a level of its own); known once fitted
             refill = [
