@@ -195,18 +195,116 @@ def test_get_feature_names_out_takes_a_pipelines_names(df):
 def test_a_table_with_integer_column_names_is_left_as_it_was(df, tmp_path):
     """Fit and predict renamed the caller's columns to strings in place (0 became '0'),
     so a second fit on the same DataFrame saw other names. scikit-learn records no
-    ``feature_names_in_`` for non-string names; the model's columns are named by text."""
+    ``feature_names_in_`` for non-string names and calls such columns ``x0, x1, ...``
+    by position: the design layer names them so too (oracle: the same table with those
+    names as text)."""
     X = df[["x", "g"]].set_axis([0, 1], axis=1)
     before = X.columns.copy()
     clf = NeuronClassifier().fit(X, df.y)
     clf.predict_proba(X)
     pd.testing.assert_index_equal(X.columns, before)
     assert not hasattr(clf, "feature_names_in_") and clf.n_features_in_ == 2
-    assert list(clf.feature_names_out_) == ["0", "1[T.b]", "1[T.c]"]
+    named = NeuronClassifier().fit(X.set_axis(["x0", "x1"], axis=1), df.y)
+    assert list(clf.feature_names_out_) == list(named.feature_names_out_)
+    np.testing.assert_allclose(clf.coef_, named.coef_)
     clf.save(tmp_path / "m.json")
     again = oneneuron.load(tmp_path / "m.json")
     assert not hasattr(again, "feature_names_in_") and again.n_features_in_ == 2
     np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
+
+
+def _numeric_int_named(n=120, seed=5):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.normal(size=(n, 3)))  # columns 0, 1, 2 (a RangeIndex)
+    y = (X[0] - 0.7 * X[2] + rng.logistic(size=n) > 0).astype(int)
+    return X, y
+
+
+def _fits_of_a_table(X, y):
+    """The same model by every path that takes a pandas table (plain, design layer, CV)."""
+    import dask.dataframe as dd
+
+    Xd = dd.from_pandas(X, npartitions=2)
+    yd = dd.from_pandas(pd.Series(np.asarray(y)), npartitions=2)
+    return {
+        "plain": NeuronClassifier().fit(X, y),
+        "missing=": NeuronClassifier(missing="mean").fit(X, y),
+        "categorical": NeuronClassifier(encoding="full", fit_intercept=False).fit(X, y),
+        "cv": NeuronClassifierCV(cv=3, n_alphas=3).fit(X, y),
+        "dask": NeuronClassifier().fit(Xd, yd),
+    }
+
+
+def test_integer_column_names_are_scikit_learns_x0_x1_on_every_path(tmp_path):
+    """A DataFrame with integer column names (``pd.DataFrame(array)``) was named x0, x1
+    on the plain path but '0', '1' by the design layer (``missing=``) and by Dask, which
+    also recorded them as ``feature_names_in_``. scikit-learn's rule (the oracle: its
+    ``get_feature_names_out`` of a transformer fitted on that table): no
+    ``feature_names_in_``, columns ``x0, x1, ...``; in the summary and model files too."""
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = _numeric_int_named()
+    expected = list(StandardScaler().fit(X).get_feature_names_out())
+    assert expected == ["x0", "x1", "x2"]
+    for path, clf in _fits_of_a_table(X, y).items():
+        assert not hasattr(clf, "feature_names_in_"), path
+        assert list(clf.feature_names_out_) == expected, path
+        if path in ("cv", "dask"):
+            continue
+        assert list(clf.summary().index)[-3:] == expected, path
+        clf.save(tmp_path / f"{path}.json")
+        again = oneneuron.load(tmp_path / f"{path}.json")
+        assert list(again.feature_names_out_) == expected, path
+        assert not hasattr(again, "feature_names_in_"), path
+
+
+def test_integer_named_columns_are_read_by_position_on_every_path():
+    """Without names, scikit-learn reads a table's columns by position: predicting on the
+    columns in another order (``X[[2, 1, 0]]``) is predicting on those values. The plain
+    path did so; the design layer (``missing=``) read them by their numbers instead.
+    Oracle: the prediction of the NumPy array of the same table."""
+    X, y = _numeric_int_named()
+    moved = X[[2, 1, 0]]
+    for path, clf in _fits_of_a_table(X, y).items():
+        if path == "dask":
+            continue
+        np.testing.assert_allclose(
+            clf.predict_proba(moved), clf.predict_proba(moved.to_numpy()), rtol=1e-12, err_msg=path
+        )
+        if path in ("plain", "missing="):  # text names given to a model fitted without
+            named = moved.set_axis(["c", "b", "a"], axis=1)
+            with pytest.warns(UserWarning, match="fitted without feature names"):
+                got = clf.predict_proba(named)
+            np.testing.assert_allclose(got, clf.predict_proba(moved.to_numpy()), rtol=1e-12)
+
+
+def test_mixed_text_and_integer_column_names_are_one_type_error():
+    """scikit-learn refuses a table whose column names mix text and numbers (TypeError);
+    the plain path raised it in scikit-learn's words, the design layer (``missing=``,
+    a formula) and Dask took it and named the columns by text. Now every path refuses it
+    with one TypeError naming the remedy, at fit and at predict."""
+    import dask.dataframe as dd
+
+    X, y = _numeric_int_named()
+    mixed = X.set_axis(["a", 1, 2], axis=1)
+    Xd = dd.from_pandas(mixed, npartitions=2)
+    yd = dd.from_pandas(pd.Series(np.asarray(y)), npartitions=2)
+    message = r"column names of X mix text and other types \(int, str\).*astype\(str\)"
+    fits = [
+        lambda: NeuronClassifier().fit(mixed, y),
+        lambda: NeuronClassifier(missing="mean").fit(mixed, y),
+        lambda: NeuronClassifier(formula="a + Q('1')").fit(mixed, y),
+        lambda: NeuronClassifierCV(cv=3, n_alphas=3).fit(mixed, y),
+        lambda: oneneuron.regularization_path(mixed, y, n_alphas=3),
+        lambda: NeuronClassifier().fit(Xd, yd),
+    ]
+    for fit in fits:
+        with pytest.raises(TypeError, match=message):
+            fit()
+    for clf in (NeuronClassifier().fit(X, y), NeuronClassifier(missing="mean").fit(X, y)):
+        for method in (clf.predict, clf.predict_proba, clf.decision_function):
+            with pytest.raises(TypeError, match=message):
+                method(mixed)
 
 
 def test_an_array_of_the_tables_values_is_named_as_such(df):
@@ -290,3 +388,19 @@ def test_a_pipeline_passes_its_names_to_a_neuron_that_fills_missing_cells():
     assert list(pipe[-1].get_feature_names_out(names)) == list(names)
     assert list(pipe.get_feature_names_out()) == list(names)
     assert list(pipe[-1].get_feature_names_out()) == ["x0", "x1", "x2"]  # no names given
+
+
+def test_a_formula_on_integer_named_columns_is_told_their_names():
+    """A formula on a table whose names are numbers reads its columns as x0, x1, ...
+    (scikit-learn's names, as every path names them); ``Q('0')`` failed with formulaic's
+    KeyError '0' alone. Now the message says what the columns are called. The oracle of
+    the working spelling: the same fit on the table with those names as text."""
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame({0: rng.normal(size=80), 1: rng.choice(["a", "b"], 80)})
+    y = (X[0] + rng.logistic(size=80) > 0).astype(int)
+    with pytest.raises(ValueError, match=r"Q\('0'\).*its columns are x0, x1 by position"):
+        NeuronClassifier(formula="Q('0')").fit(X, y)
+    by_position = NeuronClassifier(formula="x0 + C(x1)").fit(X, y)
+    named = NeuronClassifier(formula="x0 + C(x1)").fit(X.set_axis(["x0", "x1"], axis=1), y)
+    assert list(by_position.feature_names_out_) == list(named.feature_names_out_)
+    np.testing.assert_allclose(by_position.coef_, named.coef_)

@@ -4,6 +4,8 @@ The oracle of each agreement test is the same data as a plain float64 NumPy arra
 fit is itself checked against scikit-learn's ``LogisticRegression`` (the first test).
 """
 
+import re
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -573,6 +575,46 @@ def test_integers_float64_cannot_resolve_are_refused_in_every_container():
 
 # --- row weights and offsets hold numbers ------------------------------------------------
 @pytest.mark.parametrize(
+    "make",
+    [
+        lambda t: __import__("pandas").Series(t, dtype=object),
+        lambda t: __import__("pandas").Series(t, dtype="string"),
+        lambda t: __import__("pandas").Series(t, dtype="string[pyarrow]"),
+        lambda t: __import__("pandas").Series(t),  # pandas' default for text
+        lambda t: __import__("polars").Series(t),
+    ],
+    ids=["pandas object", "pandas string", "pandas string[pyarrow]", "pandas default", "polars"],
+)
+def test_text_weights_in_a_table_column_are_refused_as_numpys(reference, make):
+    """Weights (and offsets) held as text in a pandas object or string column, or a polars
+    String column, passed the weight check (pandas' types were left to 'their own
+    checks') and were parsed: '2.0' weighed a row twice. Now the NumPy engine's one
+    message, on every engine, in score and for a column named by sample_weight='w'.
+    Oracle: the message NumPy text weights get."""
+    import pandas as pd
+
+    X, y, ref = reference
+    w = np.where(np.arange(N) % 3 == 0, 2.0, 1.0)
+    text = w.astype(str)
+    match = r"^sample_weight must be numbers: it holds text \(.*e\.g\. '2\.0'\); convert"
+    with pytest.raises(ValueError, match=match):  # the oracle: NumPy's text
+        _fit(X, y, sample_weight=text)
+    for Xk in (X, torch.from_numpy(X), da.from_array(X, chunks=50)):
+        with pytest.raises(ValueError, match=match):
+            _fit(Xk, y, sample_weight=make(text))
+    with pytest.raises(ValueError, match=match):
+        _fit(X, y, sample_weight=make(text), missing="mean")
+    with pytest.raises(ValueError, match=match):
+        ref.score(X, y, sample_weight=make(text))
+    with pytest.raises(ValueError, match=match.replace("sample_weight", "offset")):
+        NeuronClassifier().fit(X, y, offset=make(text))
+    table = pd.DataFrame(X, columns=["a", "b", "c"][: X.shape[1]]).assign(w=make(text))
+    for kw in ({}, {"missing": "mean"}):
+        with pytest.raises(ValueError, match=match):
+            _fit(table, y, sample_weight="w", **kw)
+
+
+@pytest.mark.parametrize(
     "make, match",
     [
         (lambda w: w + 1j, "complex numbers"),
@@ -685,3 +727,46 @@ def test_tensors_that_require_grad_are_read_as_their_values(reference):
     got = regularization_path(X, grad(y), sample_weight=grad(w), n_alphas=3).coef
     np.testing.assert_allclose(got, want, rtol=1e-10)
     assert ref.score(X, grad(y), sample_weight=grad(w)) == ref.score(X, y, sample_weight=w)
+
+
+# --- predicting on 0 rows --------------------------------------------------------------
+def test_predicting_on_no_rows_is_refused_by_every_engine_in_memory(reference):
+    """Predicting on 0 rows: NumPy, sparse and numeric pandas refused (scikit-learn's
+    rule), torch, a Dask array of known length 0, a table coded by the design layer
+    (pandas, polars) and the regularization path returned empty arrays. Decision:
+    scikit-learn's refusal wherever the length is known; a Dask DataFrame, whose
+    partitions' lengths are unknown until computed, stays lazy. Oracle: scikit-learn's
+    own message for its LogisticRegression."""
+    import dask.dataframe as dd
+    import pandas as pd
+    import polars as pl
+
+    import oneneuron
+
+    X, y, ref = reference
+    sk = LogisticRegression().fit(X, y)
+    with pytest.raises(ValueError) as oracle:
+        sk.predict(X[:0])
+    match = re.escape(str(oracle.value).replace("LogisticRegression", "NeuronClassifier"))
+    df = pd.DataFrame(X, columns=["a", "b", "c"])
+    coded = NeuronClassifier().fit(df.assign(g=np.where(X[:, 0] > 0, "p", "q")), y)
+    empty_coded = df.assign(g="p")[:0]
+    cases = [
+        (ref, X[:0]),
+        (ref, sp.csr_matrix(X[:0])),
+        (ref, df[:0]),
+        (ref, torch.from_numpy(X[:0])),
+        (ref, da.from_array(X[:0])),
+        (NeuronClassifier(missing="mean").fit(df, y), df[:0]),
+        (coded, empty_coded),
+        (coded, pl.from_pandas(empty_coded)),
+    ]
+    for model, empty in cases:
+        for method in ("predict", "predict_proba", "predict_log_proba", "decision_function"):
+            with pytest.raises(ValueError, match=match.replace(r"\(0,\ 3\)", r"\(0,\ \d\)")):
+                getattr(model, method)(empty)
+    path = oneneuron.regularization_path(X, y, n_alphas=3)
+    with pytest.raises(ValueError, match=r"Found array with 0 sample\(s\)"):
+        path.predict_proba(X[:0])
+    lazy = ref.predict_proba(dd.from_pandas(df[:0], npartitions=1))
+    assert hasattr(lazy, "dask") and lazy.compute().shape == (0, 2)

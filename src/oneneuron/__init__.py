@@ -53,7 +53,9 @@ if TYPE_CHECKING:
     )
     from .exceptions import (
         ConvergenceWarning,
+        EmptyClassWarning,
         ImputationWarning,
+        ParameterWarning,
         SeparationWarning,
         UnknownCategoryWarning,
     )
@@ -90,6 +92,8 @@ _LAZY = {
     "SeparationWarning": ".exceptions",
     "ImputationWarning": ".exceptions",
     "UnknownCategoryWarning": ".exceptions",
+    "ParameterWarning": ".exceptions",
+    "EmptyClassWarning": ".exceptions",
     "load": ".modelfile",
     "save": ".modelfile",
     "Neuron": ".neuron",
@@ -133,6 +137,8 @@ __all__ = [
     "SeparationWarning",
     "ImputationWarning",
     "UnknownCategoryWarning",
+    "ParameterWarning",
+    "EmptyClassWarning",
     "sigmoid",
     "sigmoid_grad",
     "log_sigmoid",

@@ -6,7 +6,9 @@ from sklearn.exceptions import ConvergenceWarning as _SklearnConvergenceWarning
 
 __all__ = [
     "ConvergenceWarning",
+    "EmptyClassWarning",
     "ImputationWarning",
+    "ParameterWarning",
     "SeparationWarning",
     "UnknownCategoryWarning",
 ]
@@ -52,4 +54,23 @@ class ImputationWarning(UserWarning):
     the class, and the column's coefficient measures where cells were filled, not the
     column. The message names the column, the class and its rows; leave the column
     out, or code its missingness as a column of its own.
+    """
+
+
+class ParameterWarning(UserWarning):
+    """A parameter has no effect with the others given (``l1_ratio > 0`` with
+    ``alpha=0``: the fit is unpenalised, so the mix of penalties is moot).
+
+    The message names the parameter, its value and the one that makes it work.
+    """
+
+
+class EmptyClassWarning(UserWarning):
+    """A class of the labels has no weight in a fit: every one of its rows has
+    ``sample_weight`` 0 (or its ``class_weight`` is 0), or a cross-validation fold's
+    training rows lack it.
+
+    That fit gives the class probability 0 (its coefficients have no estimate, and a
+    fold's held-out rows of it score about ``-log(eps)`` each). The message names the
+    class (and the folds) and one next step.
     """

@@ -26,7 +26,7 @@ from ..engines import (
     prepare,
     refuse_masked,
 )
-from ..exceptions import ConvergenceWarning
+from ..exceptions import ConvergenceWarning, EmptyClassWarning
 from ..tables import batch_as_table
 from ._cvrecord import CVRecord, choose_alpha, cv_record
 from ._estimator import NeuronClassifier
@@ -354,7 +354,8 @@ def _folds_on_rows(
 
 
 def _warn_missing_classes(data: FitData, folds: list[tuple[NDArray, NDArray]]) -> None:
-    """One UserWarning naming the folds whose training rows lack a class of the data.
+    """One :class:`~oneneuron.exceptions.EmptyClassWarning` naming the folds whose training
+    rows lack a class of the data.
 
     Such a fold's model gives that class probability 0 on its held-out rows (a log-loss of
     ``-log(eps)``, about 36, per row of it), so its scores measure the split more than
@@ -374,7 +375,7 @@ def _warn_missing_classes(data: FitData, folds: list[tuple[NDArray, NDArray]]) -
             f"cross-validation training rows without a class ({'; '.join(lacking)}): those "
             "folds' models give it probability 0, and their scores weigh that more than "
             "alpha; use fewer folds, or groups that spread every class",
-            UserWarning,
+            EmptyClassWarning,
             stacklevel=4,  # the caller of fit (through scikit-learn's wrapper)
         )
 

@@ -43,7 +43,15 @@ from ..stats import (
     summary_table,
     wald_test,
 )
-from ..tables import MISSING, array_table, batch_as_table, is_table, refuse_multiindex
+from ..tables import (
+    MISSING,
+    array_table,
+    as_pandas,
+    batch_as_table,
+    is_table,
+    refuse_mixed_names,
+    refuse_multiindex,
+)
 from . import _fit
 from ._fit import _SOLVERS
 from ._predictor import (
@@ -393,7 +401,12 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         ``coef_.shape[1]``).
     feature_names_in_ : ndarray of str
         The names of those columns, present when X was a table (pandas or
-        polars DataFrame, Arrow table) whose column names are all strings. As
+        polars DataFrame, Arrow table) whose column names are all strings. A
+        table whose names are all of other types (``pandas.DataFrame(array)``'s
+        ``0, 1, ...``) has none, on every path (plain, ``missing=``, formula, CV,
+        Dask): its columns are ``x0, x1, ...`` by position, in ``feature_names_out_``,
+        summaries, model files and formulas, and a table given to predict is read by
+        position; names that mix text and other types are a ``TypeError``. As
         in scikit-learn, so its validation, ``Pipeline``, ``GridSearchCV``,
         ``permutation_importance`` and the like see the table's columns. For a
         table coded by the design layer (categorical columns, ``formula``),
@@ -650,7 +663,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         X = batch_as_table(X)  # a pyarrow RecordBatch is the Table it holds
         _fit.check_not_lazy(X)
         refuse_multiindex(X)
+        refuse_mixed_names(X)
         _fit.refuse_no_columns(X)
+        _fit.refuse_no_rows(X, type(self).__name__)
         design = getattr(self, "design_", None)
         fills = design is not None and bool(design.array_columns())  # fitted with missing=
         X = unmask_x(X, missing=fills, fix=MASKED_PREDICT)  # masked cells are missing values
@@ -675,6 +690,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
                     "DataFrame or an Arrow table with its columns (or a float NumPy array "
                     f"of its {d} coded columns), not a {what}"
                 )
+            if not hasattr(self, "feature_names_in_"):
+                X = self._by_position(X)
             report: dict[str, Any] = {}  # the call's own: predicting changes no state
             coded = design.transform(X, report)
             warn_unknown(report)
@@ -696,6 +713,26 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             if where is None:
                 raise
             raise ValueError(f"{where}; a prediction needs every value: fill it") from None
+
+    def _by_position(self, X: Any) -> Any:
+        """The table ``X`` for a design fitted without column names, read by position.
+
+        Decision (scikit-learn's rule, as on the plain path): a model fitted on a table
+        whose names were not text (or on an array, ``missing=``) has no
+        ``feature_names_in_``; its design calls the columns ``x0, x1, ...``, and a table
+        given to predict is read by position, whatever its names (a named one with
+        scikit-learn's warning that the fit had none).
+        """
+        from sklearn.utils.validation import _check_feature_names
+
+        _check_feature_names(self, X, reset=False)  # scikit-learn's warning for names
+        df = as_pandas(X)
+        if df.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {df.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input"
+            )
+        return df.set_axis([f"x{j}" for j in range(df.shape[1])], axis=1)
 
     def _validate_array_design(self, X: Any) -> Any:
         """An array for a model fitted on an array with ``missing=``: scikit-learn's
@@ -721,6 +758,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     def _predict_elsewhere(self, X: Any, method: str, offset: Any = None) -> Any:
         """``method`` on torch/CuPy (same device) or Dask (lazy) input, by its engine."""
         check_is_fitted(self)
+        refuse_mixed_names(X)  # a Dask DataFrame's, as a pandas one's
+        _fit.refuse_no_rows(X, type(self).__name__)  # torch, a Dask array of known length
         if offset is not None or getattr(self, "has_offset_", False):
             raise ValueError(
                 "offsets are supported on NumPy/SciPy/pandas input only; predict this model "
@@ -757,7 +796,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         """Logits ``z = X @ coef_.T + intercept_ (+ offset)``: shape (n,) binary, (n, K) otherwise.
 
         ``offset`` (one value per row) is required exactly when the model was
-        fitted with one; the same holds for every prediction method.
+        fitted with one; the same holds for every prediction method. So does
+        this: an X without rows is refused (scikit-learn's ``ValueError``, 'Found
+        array with 0 sample(s)') by every engine where its length is known
+        without computing; a Dask DataFrame, whose length is not, stays lazy.
         """
         if not is_table(X) and input_kind(X) != "numpy":  # torch/CuPy, lazy Dask
             return self._predict_elsewhere(X, "decision_function", offset)

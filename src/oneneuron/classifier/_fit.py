@@ -39,7 +39,12 @@ from ..engines import (
     unmask_x,
     warn_weightless_classes,
 )
-from ..exceptions import ConvergenceWarning, ImputationWarning, SeparationWarning
+from ..exceptions import (
+    ConvergenceWarning,
+    ImputationWarning,
+    ParameterWarning,
+    SeparationWarning,
+)
 from ..objective import SMALL_DENSE_ENTRIES, LinearLoss, SmallDenseLoss, offset_intercept
 from ..optim import OPTIMIZERS
 from ..solvers import (
@@ -70,6 +75,8 @@ from ..tables import (
     empty_levels_note,
     formula_target,
     is_table,
+    positional_names,
+    refuse_mixed_names,
     refuse_multiindex,
     table_column,
     unresolved_integers,
@@ -473,6 +480,13 @@ def named_inputs(
                 "as its own input; name another column"
             )
     X = batch_as_table(X)
+    for what in ("sample_weight", "offset"):  # text is refused, as in an array, not parsed
+        if isinstance(given[what], str) and is_table(X):
+            try:
+                column = table_column(X, given[what], what)
+            except ValueError:  # no such column: named_columns names it
+                continue
+            refuse_row_values(column, what)
     out = named_columns(X if is_table(X) else None, **given)
     if est.formula is None:
         X = _without_columns(X, names)
@@ -507,6 +521,30 @@ def refuse_no_columns(X: Any) -> None:
             f"Found array with 0 feature(s) (shape=({shape[0]}, 0)) while a minimum of 1 is "
             "required by NeuronClassifier."
         )
+
+
+def refuse_no_rows(X: Any, by: str = "NeuronClassifier") -> None:
+    """Refuse a prediction's input without rows, of any kind, in scikit-learn's words.
+
+    Decision: scikit-learn refuses to predict on 0 rows (its validation's 'Found array
+    with 0 sample(s)'), and so does every engine wherever the length is known without
+    computing (NumPy, SciPy, pandas, polars, Arrow, torch, CuPy, a Dask array of known
+    chunks); a table coded by the design layer and torch returned empty arrays. A Dask
+    collection whose length is unknown until computed (a Dask DataFrame's partitions)
+    stays lazy: its prediction is a Dask array, empty if it had no rows.
+    """
+    if is_table(X):
+        rows = X.num_rows if hasattr(X, "num_rows") else len(X)
+        cols = X.num_columns if hasattr(X, "num_columns") else len(X.columns)
+        shape: tuple[Any, ...] = (rows, cols)
+    else:
+        shape = tuple(getattr(X, "shape", ()))
+    if not shape or not isinstance(shape[0], int | np.integer) or shape[0] != 0:
+        return  # no shape (lists: scikit-learn's own check), or an unknown length
+    shown = tuple(int(s) if isinstance(s, int | np.integer) else s for s in shape)
+    raise ValueError(
+        f"Found array with 0 sample(s) (shape={shown}) while a minimum of 1 is required by {by}."
+    )
 
 
 def columns_by_name(X: Any, names: Any) -> Any:
@@ -548,6 +586,7 @@ def design_input(
     """
     check_not_lazy(X)
     refuse_multiindex(X)
+    refuse_mixed_names(X)
     refuse_no_columns(X)
     X = unmask_x(X, missing=est.missing != "error", fix=MASKED_FIT)  # masked cells: missing
     y = unmask_labels(detached(y))
@@ -587,6 +626,8 @@ def design_input(
         intercept=est.fit_intercept,
         sample_weight=sample_weight,
     )
+    if isinstance(X, pd.DataFrame):  # names not text: x0, x1, ... by position, as the spec's
+        X = positional_names(X)
     labels = table_column(X, spec.target, "the target") if design.y is not None else y
     if design.y is not None:
         if y is not None:  # both: the same labels (scikit-learn's tools pass them), or refused
@@ -1023,7 +1064,7 @@ def check_solver_options(est: Any, solver: str, n_classes: int) -> None:
         warnings.warn(
             f"l1_ratio={est.l1_ratio:g} has no effect with alpha=0: the fit is unpenalised; "
             "set alpha > 0 (NeuronClassifierCV chooses it)",
-            UserWarning,
+            ParameterWarning,
             stacklevel=4,
         )
     if est.relax and not is_l1_fit(est):

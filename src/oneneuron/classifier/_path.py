@@ -24,8 +24,8 @@ from ..exceptions import ConvergenceWarning
 from ..functions import sigmoid_pair, softmax
 from ..objective import LinearLoss
 from ..solvers.path import alpha_max, elastic_net_path, l1_weights, null_fit
-from ..tables import is_table, refuse_multiindex
-from ._fit import columns_by_name, design_input
+from ..tables import is_table, refuse_mixed_names, refuse_multiindex
+from ._fit import columns_by_name, design_input, refuse_no_rows
 from ._predictor import (
     MASKED_PREDICT,
     centred_coefficients,
@@ -136,6 +136,8 @@ class RegularizationPath:
         width; numbers (not complex, text, dates or masked cells: the estimator's rules);
         every value finite (the first NaN or infinity named)."""
         refuse_multiindex(X)
+        refuse_mixed_names(X)
+        refuse_no_rows(X, "RegularizationPath")
         if self.design is not None and is_table(X):  # coded as the path's table was
             report: dict[str, Any] = {}
             X = self.design.transform(X, report)

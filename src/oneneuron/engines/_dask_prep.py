@@ -56,7 +56,9 @@ def as_dask_array(X: Any, what: str = "X") -> tuple[Any, NDArray[Any] | None]:
                 f"{what} has non-numeric columns {bad}; encode them (e.g. one-hot) before "
                 "fitting: the Dask engine takes numeric features only"
             )
-        names = np.asarray([str(c) for c in X.columns], dtype=object)
+        # names only where all are text (scikit-learn's rule; a mix is refused above)
+        text = all(isinstance(c, str) for c in X.columns)
+        names = np.asarray(list(X.columns), dtype=object) if text else None
         dtypes = set(X.dtypes)
         if dtypes == {np.dtype(np.float32)}:  # each partition is checked to be float32 too
             return X.to_dask_array().map_blocks(_float32_block, dtype=np.float32), names

@@ -649,13 +649,23 @@ def refuse_row_values(v: Any, what: str) -> None:
         if v.is_complex():
             raise ValueError(not_real)
         return
+    shown_kind, listed = None, isinstance(v, (list, tuple))
     if not isinstance(dtype, np.dtype):
-        if dtype is not None:  # pandas extension types: its own checks
+        if dtype is not None and hasattr(v, "dask"):  # lazy: text is read off its type
+            if _text_type(dtype):
+                raise ValueError(
+                    f"{what} must be numbers: it holds text ({dtype}); convert it explicitly "
+                    f"({what}.astype(float))"
+                )
             return
+        # a pandas extension column (string, str, nullable numbers), a polars or Arrow
+        # column: the values NumPy sees, named by the column's own type
+        shown_kind = None if dtype is None else str(dtype)
         try:
-            dtype = np.asarray(v).dtype
+            v = np.asarray(v)
         except (TypeError, ValueError):
             return
+        dtype = v.dtype
     example = None
     if dtype.kind == "c":
         raise ValueError(not_real)
@@ -666,7 +676,7 @@ def refuse_row_values(v: Any, what: str) -> None:
     elif dtype.kind in "USV":
         example = ""
     if example is not None:
-        kind = "a list" if isinstance(v, (list, tuple)) else str(dtype)
+        kind = "a list" if listed else shown_kind or str(dtype)
         shown = f"; e.g. {str(example)!r}" if example != "" else ""
         raise ValueError(
             f"{what} must be numbers: it holds text ({kind}{shown}); convert it explicitly "
@@ -680,6 +690,16 @@ COMPLEX_X = (
     "Complex data not supported: X holds complex numbers; the model needs real ones "
     "(e.g. X.real or abs(X))"
 )
+
+
+def _text_type(dtype: Any) -> bool:
+    """Whether a pandas column type holds text (string, str, object of strings unknown)."""
+    import pandas as pd
+
+    try:
+        return bool(pd.api.types.is_string_dtype(dtype)) and dtype != np.dtype(object)
+    except TypeError:
+        return False
 
 
 def first_text(values: Any) -> Any:

@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ..exceptions import EmptyClassWarning
+
 _EPS = float(np.finfo(np.float64).eps)
 
 
@@ -178,7 +180,7 @@ def warn_weightless_classes(classes: NDArray, class_sums: NDArray, stacklevel: i
         f"class {names} has no weight: all its rows have sample_weight 0 (or its "
         "class_weight is 0), so its probability is fitted as 0 and its coefficients have "
         "no estimate (no standard errors); drop those rows to leave the class out",
-        UserWarning,
+        EmptyClassWarning,
         stacklevel=stacklevel + 1,
     )
 

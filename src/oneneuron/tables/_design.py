@@ -82,6 +82,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,6 +99,8 @@ __all__ = [
     "batch_as_table",
     "is_table",
     "refuse_multiindex",
+    "refuse_mixed_names",
+    "positional_names",
 ]
 
 MISSING = ("error", "drop", "mean", "median", "most_frequent")
@@ -282,12 +285,51 @@ def _polars_as_pandas(X: Any) -> pd.DataFrame:
     return df
 
 
-def _text_names(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with its column names as text (``0`` becomes ``"0"``): a new frame sharing
-    the data where a name is not text; the caller's frame is never renamed in place."""
+def refuse_mixed_names(X: Any) -> None:
+    """Refuse a table whose column names mix text and other types (``["a", 1]``).
+
+    Decision (scikit-learn's rule, on every path: fit, predict, the design layer, CV,
+    paths, Dask): a table's column names count only when all of them are text; a
+    table whose names are all of other types (``pandas.DataFrame(array)``'s 0, 1, ...)
+    is read as an array is, its columns ``x0, x1, ...`` by position
+    (:func:`positional_names`); a mix is this ``TypeError`` (scikit-learn's own), in
+    words that name the remedy.
+    """
+    if hasattr(X, "column_names") or not hasattr(X, "columns"):  # Arrow: always text
+        return
+    try:
+        names = list(X.columns)
+    except TypeError:  # a columns attribute that is not a list of names
+        return
+    text = [isinstance(c, str) for c in names]
+    if any(text) and not all(text):
+        kinds = ", ".join(sorted({type(c).__name__ for c in names}))
+        raise TypeError(
+            f"the column names of X mix text and other types ({kinds}): scikit-learn "
+            "reads a table's names only when all are text (the others are x0, x1, ... by "
+            "position); name them all as text, X.columns = X.columns.astype(str), or none"
+        )
+
+
+def positional_names(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with scikit-learn's names where its column names are not text.
+
+    A frame whose names are all text is returned as it is; one whose names are all
+    of other types (``0, 1, ...``) as a new frame sharing the data, its columns named
+    ``x0, x1, ...`` by position, as an array's (:func:`array_table`) and as the plain
+    path names them: the design layer then reads them by position, the caller's frame
+    is never renamed, and the model's terms are ``x0``, ``x1[T.b]``, ... (a formula
+    names them so). Mixed names are refused (:func:`refuse_mixed_names`).
+
+    Examples
+    --------
+    >>> list(positional_names(pd.DataFrame([[1.0, "a"]])).columns)
+    ['x0', 'x1']
+    """
     if all(isinstance(c, str) for c in df.columns):
         return df
-    return df.set_axis([str(c) for c in df.columns], axis=1)
+    refuse_mixed_names(df)
+    return df.set_axis([f"x{j}" for j in range(df.shape[1])], axis=1)
 
 
 def _bytes_as_text(df: pd.DataFrame) -> pd.DataFrame:
@@ -922,7 +964,8 @@ class DesignSpec:
         if encoding not in ENCODINGS:
             raise ValueError(f"encoding must be 'reference' or 'full', not {encoding!r}")
         reference = dict(reference or {})
-        df = _bytes_as_text(_text_names(as_pandas(table)))
+        df = _bytes_as_text(positional_names(as_pandas(table)))
+        renamed = isinstance(table, pd.DataFrame) and list(table.columns) != list(df.columns)
         given = df  # before any row is dropped (a numeric C(col) is refitted from it)
         lhs, rhs = None, None
         if formula is not None:
@@ -1050,7 +1093,18 @@ class DesignSpec:
             spec.terms = spec._plain_terms()
             X = spec._evaluate(raw, sparse=sparse)
         else:
-            X = spec._fit_formula(raw, rhs, intercept, sparse, df.index)
+            try:
+                X = spec._fit_formula(raw, rhs, intercept, sparse, df.index)
+            except DataError:
+                raise
+            except ValueError as exc:  # a name the formula read as the table's number
+                if not renamed:
+                    raise
+                raise ValueError(
+                    f"{exc}; X's column names are not text, so its columns are "
+                    f"{', '.join(df.columns)} by position (scikit-learn's names): the "
+                    "formula names them so"
+                ) from None
             # C(dose) of a numeric column: filled as a categorical is, by its most
             # frequent level (a mean would be a level of its own); known once fitted
             refill = [
@@ -1253,7 +1307,7 @@ class DesignSpec:
         """
         if not is_table(table):
             return None
-        df = as_pandas(table)
+        df = positional_names(as_pandas(table))
         keep = np.ones(len(df), dtype=bool)
         if self.missing == "drop":
             names = {str(c): c for c in df.columns}
@@ -1310,7 +1364,7 @@ class DesignSpec:
         source: str = "the table",
     ) -> dict[str, np.ndarray]:
         """:meth:`values` with the options of :meth:`transform`."""
-        df = _bytes_as_text(_text_names(as_pandas(table)))
+        df = _bytes_as_text(positional_names(as_pandas(table)))
         lacking = [c["name"] for c in self.columns if c["name"] not in df.columns]
         if lacking:
             raise DataError(f"the table lacks column(s) {', '.join(map(repr, lacking))}")
@@ -1764,7 +1818,14 @@ class DesignSpec:
         # formulaic's own sparse output where the indicators could make a large matrix
         big = sparse if sparse is not None else self._formulaic_sparse(raw, n)
         try:
-            mm = model_matrix(rhs, frame, na_action="raise", output="sparse" if big else "pandas")
+            # formulaic's warnings are held until the levels are checked: where they
+            # name training values outside C(g, levels=...), the one error below says
+            # so (a library warning before it told the user of a fit that never came)
+            with warnings.catch_warnings(record=True) as held:
+                warnings.simplefilter("always")
+                mm = model_matrix(
+                    rhs, frame, na_action="raise", output="sparse" if big else "pandas"
+                )
         except Exception as exc:  # noqa: BLE001 - formulaic's errors are the formula's
             msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             unknown = re.search(r"name '(\w+)' is not defined", msg)
@@ -1782,6 +1843,8 @@ class DesignSpec:
                 ) from None
             raise ValueError(f"cannot evaluate the formula {self.formula!r}: {msg}") from None
         self._check_nominated_levels(mm.model_spec, frame)
+        for w in held:  # no error: the library's warnings are the user's, as they came
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
         names = [str(c) for c in mm.model_spec.column_names]
         if big:
             import scipy.sparse as sp
