@@ -9,8 +9,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..exceptions import EmptyClassWarning
-
 _EPS = float(np.finfo(np.float64).eps)
 
 
@@ -175,6 +173,10 @@ def warn_weightless_classes(classes: NDArray, class_sums: NDArray, stacklevel: i
     sums = np.asarray(class_sums)
     if np.all(sums > 0):
         return
+    # here, not at import: the exceptions module imports scikit-learn's, which a CLI
+    # predict (the model-file predictor imports this module) must not load
+    from ..exceptions import EmptyClassWarning
+
     names = ", ".join(repr(_plain(c)) for c in np.asarray(classes)[sums <= 0])
     warnings.warn(
         f"class {names} has no weight: all its rows have sample_weight 0 (or its "
