@@ -134,9 +134,8 @@ def user_errors(fn: Any) -> Any:
             return fn(args)
         except (ModelFileError, DataError) as exc:  # the layers' words, in the flags'
             raise UserError(cli_terms(str(exc))) from None
-        except BrokenPipeError:  # e.g. piped into `head`: stop quietly, like other tools
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (avoid a second error at exit)
-            return 1
+        except BrokenPipeError:  # piped into `head`: main() stops quietly (exit 141)
+            raise
         except FileExistsError as exc:
             raise UserError(f"{exc}; pass --force to replace it") from None
         except PermissionError as exc:
