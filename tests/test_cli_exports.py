@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from _cli import run  # noqa: E402
+from _cli import fail, run  # noqa: E402
 
 
 @pytest.fixture
@@ -79,3 +79,21 @@ def test_a_closed_pipe_on_a_results_print_ends_quietly(data, model):
         proc.kill()
     assert proc.returncode == 141, err
     assert err == b"", err
+
+
+# ------------------------------------------- 2. evaluate --report's file name
+@pytest.mark.parametrize("name", ["r.pdf", "r.png", "report", "r.html.txt"])
+def test_report_named_other_than_html_is_refused(data, model, capsys, name):
+    """``--report r.pdf`` wrote an HTML page under a .pdf name (a viewer then fails on
+    it) without a word; now one error line names the extension, and nothing is written."""
+    report = data / name
+    err = fail(["evaluate", model, data / "d.csv", "--report", report, "-q"], capsys, "--report")
+    assert ".html" in err.splitlines()[-1]
+    assert not report.exists()
+
+
+@pytest.mark.parametrize("name", ["r.html", "R.HTM"])
+def test_report_named_html_is_written(data, model, capsys, name):
+    code, _, err = run(["evaluate", model, data / "d.csv", "--report", data / name, "-q"], capsys)
+    assert code == 0, err
+    assert (data / name).read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
