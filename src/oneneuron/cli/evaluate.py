@@ -114,9 +114,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if target is None:
         raise UserError("this model file does not name its target column; pass --target COL")
     if args.report is not None:
-        check_report_name(args.report)
         inputs = {"model": args.model, "data table": args.data}
         check_new_file(args.report, args.force, flag="--report", inputs=inputs)
+        check_report_name(args.report)  # after: naming an input itself is said first
     spec = input_spec(saved, target)
     feats = [c["name"] for c in spec["columns"]]
     weights = [args.weights] if args.weights is not None else []
