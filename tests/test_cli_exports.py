@@ -97,3 +97,39 @@ def test_report_named_html_is_written(data, model, capsys, name):
     code, _, err = run(["evaluate", model, data / "d.csv", "--report", data / name, "-q"], capsys)
     assert code == 0, err
     assert (data / name).read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
+
+
+# ------------------------------------------- 4. a separator at the end of every line
+def test_a_separator_ending_every_line_is_named_as_such(data, capsys):
+    """'x1,x2,g,y,' on every line makes an empty unnamed last column: the note guessed
+    'the row index pandas writes unless index=False?', which is a first column of row
+    labels. Now it says what the column is; the model is the plain file's (pandas
+    reads the plain file, the oracle)."""
+    lines = (data / "d.csv").read_text().splitlines()
+    path = data / "t.csv"
+    path.write_text("".join(f"{line},\n" for line in lines))
+    assert pd.read_csv(path).iloc[:, -1].isna().all()  # pandas: an empty last column
+    code, _, err = run(["train", path, "--target", "y", "--model", data / "t.json"], capsys)
+    assert code == 0, err
+    assert "row index" not in err and "index=False" not in err, err
+    assert "column 5 has no name and is empty in every row" in err, err
+    assert "separator at the end of every line" in err, err
+    ref = data / "r.json"
+    assert run(["train", data / "d.csv", "--target", "y", "--model", ref, "-q"], capsys)[0] == 0
+    import oneneuron
+
+    got, want = oneneuron.load(data / "t.json"), oneneuron.load(ref)
+    np.testing.assert_allclose(got.coef_, want.coef_, rtol=1e-10)
+
+
+def test_an_unnamed_column_with_values_elsewhere_than_first_is_not_called_an_index(data, capsys):
+    """Only a first column can be the row index pandas writes: an unnamed third
+    column holding values is named as a column without a name, no guess."""
+    df = pd.read_csv(data / "d.csv")
+    df.insert(2, "", np.arange(len(df)) % 3)
+    path = data / "u.csv"
+    df.to_csv(path, index=False)
+    code, _, err = run(["train", path, "--target", "y", "--model", data / "u.json"], capsys)
+    assert code == 0, err
+    assert "column 3 has no name" in err and "index=False" not in err, err
+    assert "empty" not in err, err

@@ -231,6 +231,7 @@ def run_train(args: argparse.Namespace) -> int:
     from ..modelfile import write_model
     from ..tables import (
         DataError,
+        blank_columns,
         check_stray_text,
         data_format,
         find_codes,
@@ -241,6 +242,7 @@ def run_train(args: argparse.Namespace) -> int:
         read_columns,
         read_labels,
         unnamed_columns,
+        unnamed_note,
         whole_number_columns,
     )
     from ._progress import Activity
@@ -321,12 +323,9 @@ def run_train(args: argparse.Namespace) -> int:
         features = args.features or [c for c in present if c not in {args.target, *special}]
         if not args.features:  # row labels (a pandas index written with the table) are no data
             unnamed = [(i, c) for i, c in unnamed_columns(args.data) if c in features]
+            blank = blank_columns(args.data, [i for i, _ in unnamed])
             for i, c in unnamed:
-                note(
-                    args,
-                    f"column {i} has no name ({c!r}: the row index pandas writes unless "
-                    "index=False?); it is not a feature (name it in --features to use it)",
-                )
+                note(args, unnamed_note(i, c, i in blank, i == len(present), ","))
             features = [c for c in features if c not in {c for _, c in unnamed}]
     need_columns(args.data, present, features, "feature")
     for flag, names in (("--numeric", args.numeric), ("--categorical", args.categorical)):

@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from ._parquet import PARQUET_SUFFIXES, ParquetPart, parquet_files
     from ._read import (
         EncodeReport,
+        blank_columns,
         check_input_spec,
         check_stray_text,
         data_format,
@@ -66,6 +67,7 @@ if TYPE_CHECKING:
         read_table,
         text_columns,
         unnamed_columns,
+        unnamed_note,
         whole_number_columns,
     )
     from ._write import OutputTable, atomic_write_text, output_format, publish
@@ -90,6 +92,8 @@ _LAZY = {
             "read_table",
             "text_columns",
             "unnamed_columns",
+            "unnamed_note",
+            "blank_columns",
             "whole_number_columns",
         ],
         "_read",
@@ -177,5 +181,7 @@ __all__ = [
     "read_table",
     "text_columns",
     "unnamed_columns",
+    "unnamed_note",
+    "blank_columns",
     "whole_number_columns",
 ]

@@ -195,6 +195,59 @@ def unnamed_columns(path: str | Path) -> list[tuple[int, str]]:
             if not isinstance(c, str)]  # fmt: skip
 
 
+def blank_columns(path: str | Path, positions: Collection[int]) -> list[int]:
+    """The ``positions`` (counted from 1) of a text table's columns with no value in any
+    row: every cell empty or blank. A separator at the end of every line makes such a
+    last column, without a name (pandas' ``Unnamed: i``). Only these columns are
+    parsed, chunk by chunk; ``[]`` for Parquet, which has no separators.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = pathlib.Path(d) / "t.csv"
+    ...     _ = path.write_text("a,b,\\n1,,\\n2,3,\\n")
+    ...     blank_columns(path, [2, 3])
+    [3]
+    """
+    fmt = data_format(path)
+    wanted = sorted(set(positions))
+    if fmt == "parquet" or not wanted:
+        return []
+    filled: set[int] = set()
+    opts = {"sep": _sep(fmt), "usecols": [p - 1 for p in wanted], "dtype": str, "header": 0}
+    for chunk in pd.read_csv(path, chunksize=1 << 16, keep_default_na=False, **opts):
+        for j, p in enumerate(wanted):
+            if p not in filled and chunk.iloc[:, j].str.strip().ne("").any():
+                filled.add(p)
+        if len(filled) == len(wanted):
+            break
+    return [p for p in wanted if p not in filled]
+
+
+def unnamed_note(position: int, name: str, blank: bool, last: bool, sep: str) -> str:
+    """The ``note:`` that ``train`` gives a column without a header name, which it
+    leaves out of its default features: what such a column is, by where it stands
+    and what it holds. An empty last one comes from a separator ending every line
+    (``x,y,``); a first one with values is likely the row index ``df.to_csv()``
+    writes unless ``index=False``, and a Parquet file's ``__index_level_i__`` is the
+    index ``df.to_parquet()`` stores; elsewhere no cause is guessed."""
+    if blank:
+        what = "is empty in every row" + (
+            f" (a separator at the end of every line: {sep!r})" if last else ""
+        )
+        return f"column {position} has no name and {what}; it is not a feature"
+    why = ""
+    if PANDAS_INDEX_NAME.fullmatch(name):  # Parquet: df.to_parquet() stores it last
+        why = ": the row index pandas stores unless index=False"
+    elif position == 1:
+        why = ": the row index pandas writes unless index=False?"
+    return (
+        f"column {position} has no name ({name!r}{why}); it is not a feature (name it in "
+        "--features to use it)"
+    )
+
+
 def _check_separator(path: Any, fmt: str, header: str) -> None:
     """Refuse a text table whose header is one field holding another separator.
 
