@@ -133,3 +133,150 @@ def test_an_unnamed_column_with_values_elsewhere_than_first_is_not_called_an_ind
     assert code == 0, err
     assert "column 3 has no name" in err and "index=False" not in err, err
     assert "empty" not in err, err
+
+
+# ------------------------------------------- 1. Excel's ';' and ',' export
+def _excel(data, name="e.csv", sep_line=False, sep=";", decimal=","):
+    """d.csv as Excel writes it in locales with a decimal comma (pandas writes it)."""
+    path = data / name
+    df = pd.read_csv(data / "d.csv")
+    text = df.to_csv(index=False, sep=sep, decimal=decimal)
+    path.write_text(("sep=;\n" if sep_line else "") + text)
+    return path
+
+
+def _same_model(got, want):
+    import oneneuron
+
+    a, b = oneneuron.load(got), oneneuron.load(want)
+    assert list(a.feature_names_out_) == list(b.feature_names_out_)
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-10)
+    np.testing.assert_allclose(a.intercept_, b.intercept_, rtol=1e-10)
+
+
+@pytest.mark.parametrize(
+    ("flags", "sep_line"),
+    [(["--sep", ";", "--decimal", ","], False), (["--decimal", ","], True)],
+)
+def test_an_excel_export_reads_as_the_comma_file(data, model, capsys, flags, sep_line):
+    """A ';'-separated export with decimal commas was refused ('the command line reads no
+    other form'); with --sep/--decimal (or Excel's 'sep=;' line) it gives the model,
+    predictions and metrics of the same table written with ',' and '.'."""
+    path = _excel(data, sep_line=sep_line)
+    assert pd.read_csv(path, sep=";", decimal=",", skiprows=int(sep_line)).equals(
+        pd.read_csv(data / "d.csv")
+    )  # the oracle: pandas reads the export as the plain table
+    got = data / "e.json"
+    code, _, err = run(["train", path, "--target", "y", "--model", got, "-q", *flags], capsys)
+    assert code == 0, err
+    _same_model(got, model)
+    for m in (got, model):
+        out = data / f"p_{m.stem}.csv"
+        code, _, err = run(["predict", m, path, "--out", out, "-q", *flags], capsys)
+        assert code == 0, err
+    plain = data / "p_plain.csv"
+    assert run(["predict", model, data / "d.csv", "--out", plain, "-q"], capsys)[0] == 0
+    want = pd.read_csv(plain)
+    for m in (got, model):  # the output is a plain CSV, whatever DATA's form
+        pd.testing.assert_frame_equal(pd.read_csv(data / f"p_{m.stem}.csv"), want, rtol=1e-10)
+    code, out, err = run(["evaluate", model, path, "--json", *flags], capsys)
+    assert code == 0, err
+    code, ref, _ = run(["evaluate", model, data / "d.csv", "--json"], capsys)
+    assert out == ref
+
+
+def test_a_semicolon_header_is_read_as_such_and_said(data, model, capsys):
+    """A .csv whose header has ';' and no ',' is ';'-separated (a note says so); its
+    decimal commas are not guessed: an error names --decimal, which then reads it."""
+    path = _excel(data)
+    argv = ["train", path, "--target", "y", "--model", data / "e.json"]
+    err = fail(argv, capsys, "--decimal ','")
+    assert "reads no other" not in err
+    code, _, err = run([*argv, "--decimal", ","], capsys)
+    assert code == 0, err
+    assert "separated by ';'" in err and "--sep" in err, err
+    _same_model(data / "e.json", model)
+
+
+def test_a_semicolon_file_with_decimal_points_needs_no_flag(data, model, capsys):
+    path = _excel(data, decimal=".")
+    code, _, err = run(["train", path, "--target", "y", "--model", data / "e.json"], capsys)
+    assert code == 0, err
+    _same_model(data / "e.json", model)
+
+
+def test_a_tab_file_with_decimal_commas(data, model, capsys):
+    path = _excel(data, name="e.tsv", sep="\t")
+    argv = ["train", path, "--target", "y", "--model", data / "e.json", "-q"]
+    assert run([*argv, "--decimal", ","], capsys)[0] == 0
+    _same_model(data / "e.json", model)
+
+
+def test_advice_on_another_separator_names_the_flag(data, capsys):
+    """A header with ';' and a ',' inside a name is not guessed; the refusal said to save
+    the file again: it now names --sep."""
+    df = pd.read_csv(data / "d.csv").rename(columns={"x1": "x1 (cm, net)"})
+    path = data / "n.csv"
+    df.to_csv(path, index=False, sep=";", decimal=",")
+    err = fail(["train", path, "--target", "y", "--model", data / "n.json"], capsys, "--sep ';'")
+    assert "--decimal ','" in err
+    code, _, err = run(
+        [
+            "train",
+            path,
+            "--target",
+            "y",
+            "--model",
+            data / "n.json",
+            "--sep",
+            ";",
+            "--decimal",
+            ",",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+
+
+@pytest.mark.parametrize(
+    ("argv", "sep_line", "match"),
+    [
+        (["--sep", ",", "--decimal", ","], False, "--decimal ','"),  # both the same mark
+        (["--sep", ","], True, "'sep=;'"),  # the file's own line says otherwise
+    ],
+)
+def test_contradictory_forms_are_refused(data, capsys, argv, sep_line, match):
+    path = _excel(data, sep_line=sep_line)
+    fail(["train", path, "--target", "y", "--model", data / "n.json", *argv], capsys, match)
+
+
+@pytest.mark.parametrize("flag", [["--sep", ";"], ["--decimal", ","]])
+def test_text_flags_with_parquet_are_refused(data, model, capsys, flag):
+    """Never accepted and ignored: Parquet stores numbers as numbers."""
+    pq = data / "d.parquet"
+    pd.read_csv(data / "d.csv").to_parquet(pq, index=False)
+    for argv in (
+        ["train", pq, "--target", "y", "--model", data / "n.json"],
+        ["predict", model, pq, "--out", data / "p.csv"],
+        ["evaluate", model, pq],
+    ):
+        fail([*argv, *flag], capsys, flag[0])
+
+
+@pytest.mark.parametrize(("flag", "value"), [("--sep", ";;"), ("--decimal", ";"), ("--sep", "7")])
+def test_bad_marks_are_usage_errors(data, capsys, flag, value):
+    argv = ["train", data / "d.csv", "--target", "y", "--model", data / "n.json", flag, value]
+    with pytest.raises(SystemExit) as exit_:
+        run(argv, capsys)
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and flag in err.splitlines()[-1], err
+
+
+def test_rows_are_counted_below_the_header_after_a_sep_line(data, capsys):
+    """Excel's 'sep=;' line is no data row: a damaged row is named as pandas counts it."""
+    path = data / "s.csv"
+    path.write_text("sep=;\nx1;x2;y\n1,5;2;1\n3;4\n5;6;0\n2;1;1\n")
+    rows = pd.read_csv(path, sep=";", skiprows=1, decimal=",")
+    short = int(np.flatnonzero(rows["y"].isna())[0]) + 1  # pandas: the row with a hole
+    argv = ["train", path, "--target", "y", "--model", data / "s.json", "--decimal", ","]
+    fail(argv, capsys, f"data row {short} has 2 fields")

@@ -274,18 +274,20 @@ def _cli_words(text: str) -> str:
         # check_no_intercept_column: the table, and train's flag for fit_intercept=False
         ("X has a column named 'intercept'", "the table has a column named 'intercept'"),
         ("(or fit with fit_intercept=False)", "(or train with --no-intercept)"),
-        # numbers_as_text: pandas' read_csv option, which the command line does not offer
+        # numbers_as_text: pandas' read_csv options; the command line has --decimal (with
+        # --sep), and no option for thousands separators
         (
             "write them with a decimal point, or read the file with decimal=','",
-            "write them with a decimal point (the command line reads no other)",
+            "read the file with --decimal ',' (a ','-separated file needs --sep too: "
+            "Excel's export is ';'), or write them with a decimal point",
         ),
         (
             "write them without, or read the file with thousands=','",
-            "write them without (the command line reads no other form)",
+            "write them without (the command line reads no thousands separators)",
         ),
         (
             "a decimal point, or read the file with thousands=',' or decimal=','",
-            "a decimal point (the command line reads no other form)",
+            "a decimal point, or, if the comma is a decimal mark, read the file with --decimal ','",
         ),
         ("reference=", "--reference "),
         # check_weight_size: the command line's weights are one column, without class weights

@@ -17,6 +17,7 @@ from ._common import (
     predict_chunks,
     quiet_parent,
     reading_parent,
+    text_form_of,
     unknown_warning,
     weight_values,
 )
@@ -123,7 +124,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if args.weights is not None and args.weights in (target, *feats):
         what = "the target" if args.weights == target else "a feature of the model"
         raise UserError(f"--weights {args.weights} is {what}; name the column of counts")
-    present = read_columns(args.data, only={*feats, target, *weights})  # others never read
+    form = text_form_of(args)
+    present = read_columns(args.data, only={*feats, target, *weights}, form=form)
     need_columns(args.data, present, [target], "target")
     need_columns(args.data, present, weights, "--weights")
     need_columns(args.data, present, [c["name"] for c in spec["columns"]], "feature")

@@ -23,6 +23,7 @@ from ._common import (
     predict_chunks,
     quiet_parent,
     reading_parent,
+    text_form_of,
     unknown_warning,
 )
 from ._errors import UserError, user_errors
@@ -98,7 +99,8 @@ def run_predict(args: argparse.Namespace) -> int:
     saved = read_model(args.model)
     spec = input_spec(saved, None)
     feats = [c["name"] for c in spec["columns"]]
-    present = read_columns(args.data, only={*feats, *args.keep})  # others are never read
+    form = text_form_of(args)
+    present = read_columns(args.data, only={*feats, *args.keep}, form=form)  # others unread
     need_columns(args.data, present, feats, "feature")
     need_columns(args.data, present, args.keep, "--keep")
     ignored = [c for c in present if c not in {*feats, *args.keep, spec["target"]}]

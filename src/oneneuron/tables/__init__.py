@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from ._parquet import PARQUET_SUFFIXES, ParquetPart, parquet_files
     from ._read import (
         EncodeReport,
+        TextForm,
         blank_columns,
         check_input_spec,
         check_stray_text,
@@ -66,6 +67,7 @@ if TYPE_CHECKING:
         read_labels,
         read_table,
         text_columns,
+        text_form,
         unnamed_columns,
         unnamed_note,
         whole_number_columns,
@@ -93,6 +95,8 @@ _LAZY = {
             "text_columns",
             "unnamed_columns",
             "unnamed_note",
+            "TextForm",
+            "text_form",
             "blank_columns",
             "whole_number_columns",
         ],
@@ -182,6 +186,8 @@ __all__ = [
     "text_columns",
     "unnamed_columns",
     "unnamed_note",
+    "TextForm",
+    "text_form",
     "blank_columns",
     "whole_number_columns",
 ]
