@@ -250,7 +250,7 @@ def test_contradictory_forms_are_refused(data, capsys, argv, sep_line, match):
     fail(["train", path, "--target", "y", "--model", data / "n.json", *argv], capsys, match)
 
 
-@pytest.mark.parametrize("flag", [["--sep", ";"], ["--decimal", ","]])
+@pytest.mark.parametrize("flag", [["--sep", ";"], ["--decimal", ","], ["--thousands", "."]])
 def test_text_flags_with_parquet_are_refused(data, model, capsys, flag):
     """Never accepted and ignored: Parquet stores numbers as numbers."""
     pq = data / "d.parquet"
@@ -280,3 +280,30 @@ def test_rows_are_counted_below_the_header_after_a_sep_line(data, capsys):
     short = int(np.flatnonzero(rows["y"].isna())[0]) + 1  # pandas: the row with a hole
     argv = ["train", path, "--target", "y", "--model", data / "s.json", "--decimal", ","]
     fail(argv, capsys, f"data row {short} has 2 fields")
+
+
+def test_grouped_numbers_read_with_thousands(data, model, capsys):
+    """'1.036,75' (a thousands point, a decimal comma: Excel's number format with
+    grouping) was refused with advice to pass --decimal ',', which was already given;
+    --thousands '.' now reads it, and the advice names it."""
+    df = pd.read_csv(data / "d.csv")
+    path = data / "g.csv"
+    big = df.assign(x1=df["x1"] * 1000)
+    cells = big["x1"].map(
+        lambda v: f"{v:,.6f}".replace(",", "_").replace(".", ",").replace("_", ".")
+    )
+    big.assign(x1=cells).to_csv(path, index=False, sep=";", decimal=",")
+    oracle = pd.read_csv(path, sep=";", decimal=",", thousands=".")  # pandas reads it so
+    np.testing.assert_allclose(oracle["x1"], big["x1"], atol=1e-6)
+    argv = ["train", path, "--target", "y", "--model", data / "g.json", "--decimal", ","]
+    err = fail(argv, capsys, "--thousands '.'")
+    code, _, err = run([*argv, "--thousands", ".", "-q"], capsys)
+    assert code == 0, err
+    plain = data / "big.csv"
+    big.to_csv(plain, index=False)
+    ref = data / "b.json"
+    assert run(["train", plain, "--target", "y", "--model", ref, "-q"], capsys)[0] == 0
+    import oneneuron
+
+    got, want = oneneuron.load(data / "g.json"), oneneuron.load(ref)
+    np.testing.assert_allclose(got.coef_, want.coef_, rtol=1e-6)

@@ -130,7 +130,8 @@ def separator(text: str) -> str:
 
 
 def add_text_form(parser: argparse.ArgumentParser) -> None:
-    """``--sep`` and ``--decimal``: how a text DATA is written (see ``tables.text_form``).
+    """``--sep``, ``--decimal`` and ``--thousands``: how a text DATA is written (see
+    ``tables.text_form``).
 
     They describe DATA only: ``predict``'s output is always written with ',' (or a tab
     for .tsv) and decimal points, the form every tool reads.
@@ -150,6 +151,13 @@ def add_text_form(parser: argparse.ArgumentParser) -> None:
         help="decimal mark of the numbers in a text DATA (default '.'; never guessed): ',' "
         "reads 1,5 as 1.5 (with --sep ';' or a tab)",
     )
+    parser.add_argument(
+        "--thousands",
+        choices=[".", ",", " ", "'"],
+        metavar="MARK",
+        help="thousands separator of the numbers in a text DATA (default: none; never "
+        "guessed): '.' with --decimal ',' reads 1.234,5 as 1234.5",
+    )
 
 
 def text_form_of(args: argparse.Namespace) -> Any:
@@ -158,7 +166,7 @@ def text_form_of(args: argparse.Namespace) -> Any:
     found otherwise than by the extension."""
     from ..tables import text_form
 
-    args.form = text_form(args.data, args.sep, args.decimal)
+    args.form = text_form(args.data, args.sep, args.decimal, args.thousands)
     if args.form.why:
         note(args, args.form.why)
     return args.form

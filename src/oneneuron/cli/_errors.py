@@ -274,20 +274,22 @@ def _cli_words(text: str) -> str:
         # check_no_intercept_column: the table, and train's flag for fit_intercept=False
         ("X has a column named 'intercept'", "the table has a column named 'intercept'"),
         ("(or fit with fit_intercept=False)", "(or train with --no-intercept)"),
-        # numbers_as_text: pandas' read_csv options; the command line has --decimal (with
-        # --sep), and no option for thousands separators
+        # numbers_as_text: pandas' read_csv options, the command line's --decimal and
+        # --thousands (with --sep where the decimal mark is ',')
         (
             "write them with a decimal point, or read the file with decimal=','",
-            "read the file with --decimal ',' (a ','-separated file needs --sep too: "
-            "Excel's export is ';'), or write them with a decimal point",
+            "read the file with --decimal ',' (and --thousands '.' where they are grouped, "
+            "as 1.234,5; a ','-separated file needs --sep too: Excel's export is ';'), or "
+            "write them with a decimal point",
         ),
         (
             "write them without, or read the file with thousands=','",
-            "write them without (the command line reads no thousands separators)",
+            "write them without, or read the file with --thousands ','",
         ),
         (
             "a decimal point, or read the file with thousands=',' or decimal=','",
-            "a decimal point, or, if the comma is a decimal mark, read the file with --decimal ','",
+            "a decimal point, or read the file with --thousands ',' or, where the comma is "
+            "a decimal mark, --decimal ','",
         ),
         ("reference=", "--reference "),
         # check_weight_size: the command line's weights are one column, without class weights

@@ -108,19 +108,26 @@ def _sep(fmt: str) -> str:
 @dataclass(frozen=True)
 class TextForm:
     """How a text table is written: its field separator ``sep``, its decimal mark
-    ``decimal`` (``"."`` or ``","``), and ``skip``, the lines above its header (1 for
+    ``decimal`` (``"."`` or ``","``), its thousands separator ``thousands`` (None: no
+    grouping is read), and ``skip``, the lines above its header (1 for
     Excel's ``sep=;`` line). ``why`` is a note for the user where the separator is not
     the one the extension says (None otherwise). See :func:`text_form`."""
 
     sep: str = ","
     decimal: str = "."
+    thousands: str | None = None
     skip: int = 0
     why: str | None = None
     told: bool = False  #: the separator was given with ``--sep``, not assumed
 
     def pandas(self) -> dict[str, Any]:
         """The options of :func:`pandas.read_csv` that read this form."""
-        return {"sep": self.sep, "decimal": self.decimal, "skiprows": self.skip}
+        return {
+            "sep": self.sep,
+            "decimal": self.decimal,
+            "thousands": self.thousands,
+            "skiprows": self.skip,
+        }
 
     def arrow(self) -> tuple[Any, Any]:
         """pyarrow's CSV ``(ReadOptions, ParseOptions)`` for this form (cells as text)."""
@@ -136,9 +143,15 @@ class TextForm:
 DECIMAL_MARKS = (".", ",")
 
 
-def text_form(path: str | Path, sep: str | None = None, decimal: str | None = None) -> TextForm:
-    """The form of the text table ``path``: ``sep`` and ``decimal`` where given
-    (``train/predict/evaluate --sep, --decimal``), else found as follows.
+def text_form(
+    path: str | Path,
+    sep: str | None = None,
+    decimal: str | None = None,
+    thousands: str | None = None,
+) -> TextForm:
+    """The form of the text table ``path``: ``sep``, ``decimal`` and ``thousands`` where
+    given (``train/predict/evaluate --sep, --decimal, --thousands``), else found as
+    follows.
 
     Decisions: a first line ``sep=X`` (Excel's note of its separator) is honoured,
     skipped, and must agree with ``sep`` where that is given. A ``.csv`` file whose
@@ -154,8 +167,9 @@ def text_form(path: str | Path, sep: str | None = None, decimal: str | None = No
     refuse_pipe(path)  # the first line is read here: a pipe would give it only once
     fmt = data_format(path)
     if fmt == "parquet":
-        if sep is not None or decimal is not None:
-            flag = "--sep" if sep is not None else "--decimal"
+        given = {"--sep": sep, "--decimal": decimal, "--thousands": thousands}
+        flag = next((f for f, v in given.items() if v is not None), None)
+        if flag is not None:
             raise DataError(
                 f"{flag} describes a text table (.csv, .tsv); {path} is Parquet, which "
                 f"stores its numbers as numbers: leave out {flag}"
@@ -189,7 +203,13 @@ def text_form(path: str | Path, sep: str | None = None, decimal: str | None = No
             f"--decimal {decimal!r} is also the separator of {path}; a file with decimal "
             "commas is separated by something else: name it with --sep (e.g. --sep ';')"
         )
-    return TextForm(sep, decimal, skip, why, told)
+    if thousands is not None and thousands in (sep, decimal):
+        what = "separator" if thousands == sep else "decimal mark"
+        raise DataError(
+            f"--thousands {thousands!r} is also the {what} of {path}; the three marks "
+            "differ (e.g. --sep ';' --decimal ',' --thousands '.')"
+        )
+    return TextForm(sep, decimal, thousands, skip, why, told)
 
 
 def _first_line(path: Any) -> str | None:
