@@ -307,3 +307,17 @@ def test_grouped_numbers_read_with_thousands(data, model, capsys):
 
     got, want = oneneuron.load(data / "g.json"), oneneuron.load(ref)
     np.testing.assert_allclose(got.coef_, want.coef_, rtol=1e-6)
+
+
+def test_predict_on_lines_ending_with_a_separator(data, model, capsys):
+    """predict noted 'ignoring 1 column(s) the model does not use: 'Unnamed: 4'', a
+    column the user never made; the note now says what it is. The predictions are the
+    plain file's (the oracle: the same model on the table pandas reads)."""
+    lines = (data / "d.csv").read_text().splitlines()
+    path = data / "t.csv"
+    path.write_text("".join(f"{line},\n" for line in lines))
+    code, _, err = run(["predict", model, path, "--out", data / "p.csv"], capsys)
+    assert code == 0, err
+    assert "Unnamed" not in err and "separator at the end of every line" in err, err
+    assert run(["predict", model, data / "d.csv", "--out", data / "q.csv", "-q"], capsys)[0] == 0
+    pd.testing.assert_frame_equal(pd.read_csv(data / "p.csv"), pd.read_csv(data / "q.csv"))

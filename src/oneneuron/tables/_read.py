@@ -347,6 +347,17 @@ def blank_columns(
     return [p for p in wanted if p not in filled]
 
 
+def trailing_blank(path: str | Path, names: list[str], form: TextForm | None = None) -> bool:
+    """Whether the last of a text table's columns ``names`` is unnamed and empty in
+    every row: a separator ends every line (``x,y,``). Read only when the last header
+    cell is empty (one more pass over that column)."""
+    if data_format(path) == "parquet" or not names:
+        return False
+    last = len(names)
+    unnamed = [i for i, _ in unnamed_columns(path, form)]
+    return last in unnamed and blank_columns(path, [last], form) == [last]
+
+
 def unnamed_note(position: int, name: str, blank: bool, last: bool, sep: str) -> str:
     """The ``note:`` that ``train`` gives a column without a header name, which it
     leaves out of its default features: what such a column is, by where it stands
