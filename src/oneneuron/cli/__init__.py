@@ -5,8 +5,9 @@ Each subcommand lives in its own module that exposes ``add_parser(subparsers)``
 (``demo.py``, ``playground.py``, ``train.py``, ``predict.py``, ``evaluate.py``); this module only
 wires them together and maps errors to exit codes: 0 success, 1 data or model
 errors (one ``error: ...`` line on stderr), 2 usage, 130 interrupted (Ctrl-C),
-143 terminated (SIGTERM). :class:`UserError` lives at the bottom of the wing
-(``_errors.py``), so no command imports this module.
+141 standard output closed by its reader (``predict --out - | head``: no message, as
+Unix tools killed by SIGPIPE), 143 terminated (SIGTERM). :class:`UserError` lives at
+the bottom of the wing (``_errors.py``), so no command imports this module.
 
 Ctrl-C and SIGTERM end a command the same way: every output being written is a
 temporary file that is removed on the way out, so nothing partial remains, and
@@ -18,6 +19,7 @@ lines; third-party deprecation notices (meant for developers) are not shown.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -28,6 +30,9 @@ from .._version import __version__
 from ._errors import UserError, shown, user_paths, user_warnings
 
 __all__ = ["main", "UserError"]
+
+#: SIGPIPE's number on Unix (13); Windows has no such signal
+SIGPIPE = getattr(signal, "SIGPIPE", 13)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,6 +70,22 @@ def _sigterm_unwinds() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _pipe_closed() -> int:
+    """Standard output's reader went away (``| head``): stop quietly with 141.
+
+    Standard output is pointed at the null device so that the interpreter's last
+    flush at exit, of what is still buffered, finds no closed pipe (Python would
+    print 'Exception ignored' and exit 120).
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no descriptor (captured in tests)
+        pass
+    return 128 + SIGPIPE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     try:  # Ctrl-C while the commands' modules load: one line too, no traceback
@@ -75,7 +96,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         given = (getattr(args, n, None) for n in ("data", "model", "out", "report"))
         with _sigterm_unwinds(), user_paths(given), user_warnings():
-            return int(args.func(args) or 0)
+            code = int(args.func(args) or 0)
+            sys.stdout.flush()  # a closed pipe is found here, not at exit (exit code 120)
+            return code
+    except BrokenPipeError:
+        return _pipe_closed()
     except UserError as exc:
         print(f"error: {shown(str(exc))}", file=sys.stderr)
         return 1

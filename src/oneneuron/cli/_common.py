@@ -118,6 +118,60 @@ def quiet_parent() -> argparse.ArgumentParser:
     return quiet
 
 
+def separator(text: str) -> str:
+    """``--sep``'s value: one character that can part fields (``tab`` or ``\\t``: a tab)."""
+    value = "\t" if text in ("tab", "\\t") else text
+    if len(value) != 1 or value.isalnum() or value in "\"'\r\n.":
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a field separator: give one character such as ';' or '|' "
+            "(tab for a tab)"
+        )
+    return value
+
+
+def add_text_form(parser: argparse.ArgumentParser) -> None:
+    """``--sep``, ``--decimal`` and ``--thousands``: how a text DATA is written (see
+    ``tables.text_form``).
+
+    They describe DATA only: ``predict``'s output is always written with ',' (or a tab
+    for .tsv) and decimal points, the form every tool reads.
+    """
+    parser.add_argument(
+        "--sep",
+        type=separator,
+        metavar="CHAR",
+        help="field separator of a text DATA, e.g. ';' for Excel's export in locales with a "
+        "decimal comma (default: ',' for .csv, a tab for .tsv ('tab'); a first line 'sep=;' "
+        "and a .csv header with ';' and no ',' are read as ';')",
+    )
+    parser.add_argument(
+        "--decimal",
+        choices=[".", ","],
+        metavar="MARK",
+        help="decimal mark of the numbers in a text DATA (default '.'; never guessed): ',' "
+        "reads 1,5 as 1.5 (with --sep ';' or a tab)",
+    )
+    parser.add_argument(
+        "--thousands",
+        choices=[".", ",", " ", "'"],
+        metavar="MARK",
+        help="thousands separator of the numbers in a text DATA (default: none; never "
+        "guessed): '.' with --decimal ',' reads 1.234,5 as 1234.5",
+    )
+
+
+def text_form_of(args: argparse.Namespace) -> Any:
+    """``args.data``'s :class:`~oneneuron.tables.TextForm` from ``--sep``/``--decimal``
+    (stored as ``args.form`` for the readers), with a ``note:`` where the separator was
+    found otherwise than by the extension."""
+    from ..tables import text_form
+
+    args.form = text_form(args.data, args.sep, args.decimal, args.thousands)
+    if args.form.why:
+        note(args, args.form.why)
+    return args.form
+
+
 def reading_parent() -> argparse.ArgumentParser:
     """Options of the commands that read DATA in chunks with a model (predict, evaluate)."""
     reading = argparse.ArgumentParser(add_help=False)  # predict and evaluate read DATA alike
@@ -141,7 +195,7 @@ def reading_parent() -> argparse.ArgumentParser:
         help="categories not seen in training: code them as the reference level (with "
         "--encoding full, the first level) and warn (default), or fail",
     )
-
+    add_text_form(reading)
     return reading
 
 
@@ -279,7 +333,8 @@ def predict_chunks(
         dict.fromkeys([*extra, *([offset] if offset else []), *([] if fills else feats)])
     )
     text_cols = [*text_columns(spec), *text]
-    for chunk, frac in iter_table(args.data, cols, text_cols, args.chunk_rows, verbatim):
+    form = getattr(args, "form", None)
+    for chunk, frac in iter_table(args.data, cols, text_cols, args.chunk_rows, verbatim, form):
         n_read = len(chunk)
         chunk.index = pd.RangeIndex(row, row + n_read)  # data rows: messages name them
         if dropped is not None:

@@ -134,9 +134,8 @@ def user_errors(fn: Any) -> Any:
             return fn(args)
         except (ModelFileError, DataError) as exc:  # the layers' words, in the flags'
             raise UserError(cli_terms(str(exc))) from None
-        except BrokenPipeError:  # e.g. piped into `head`: stop quietly, like other tools
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (avoid a second error at exit)
-            return 1
+        except BrokenPipeError:  # piped into `head`: main() stops quietly (exit 141)
+            raise
         except FileExistsError as exc:
             raise UserError(f"{exc}; pass --force to replace it") from None
         except PermissionError as exc:
@@ -275,18 +274,22 @@ def _cli_words(text: str) -> str:
         # check_no_intercept_column: the table, and train's flag for fit_intercept=False
         ("X has a column named 'intercept'", "the table has a column named 'intercept'"),
         ("(or fit with fit_intercept=False)", "(or train with --no-intercept)"),
-        # numbers_as_text: pandas' read_csv option, which the command line does not offer
+        # numbers_as_text: pandas' read_csv options, the command line's --decimal and
+        # --thousands (with --sep where the decimal mark is ',')
         (
             "write them with a decimal point, or read the file with decimal=','",
-            "write them with a decimal point (the command line reads no other)",
+            "read the file with --decimal ',' (and --thousands '.' where they are grouped, "
+            "as 1.234,5; a ','-separated file needs --sep too: Excel's export is ';'), or "
+            "write them with a decimal point",
         ),
         (
             "write them without, or read the file with thousands=','",
-            "write them without (the command line reads no other form)",
+            "write them without, or read the file with --thousands ','",
         ),
         (
             "a decimal point, or read the file with thousands=',' or decimal=','",
-            "a decimal point (the command line reads no other form)",
+            "a decimal point, or read the file with --thousands ',' or, where the comma is "
+            "a decimal mark, --decimal ','",
         ),
         ("reference=", "--reference "),
         # check_weight_size: the command line's weights are one column, without class weights

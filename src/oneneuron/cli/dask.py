@@ -18,7 +18,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from ..tables import read_columns, unnamed_columns
+from ..tables import read_columns, unnamed_columns, unnamed_note
 from ._common import cli_terms, note
 from ._errors import UserError, show_warnings, shown
 
@@ -35,11 +35,7 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
         read_columns(first)  # refuses repeated column names (Dask's error would not say)
         if not args.features:  # as the in-memory engine: row labels are not features
             for i, c in unnamed_columns(first):
-                note(
-                    args,
-                    f"column {i} has no name ({c!r}: the row index pandas writes unless "
-                    "index=False?); it is not a feature (name it in --features to use it)",
-                )
+                note(args, unnamed_note(i, c, False, False, ""))
     if args.solver == "sgd":
         raise UserError("--solver sgd is not available with --engine dask")
     try:

@@ -17,6 +17,7 @@ from ._common import (
     predict_chunks,
     quiet_parent,
     reading_parent,
+    text_form_of,
     unknown_warning,
     weight_values,
 )
@@ -40,7 +41,11 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--target", metavar="COL", help="label column (default: the training target)")
     p.add_argument("--json", action="store_true", help="print the metrics as JSON")
-    p.add_argument("--report", metavar="PATH", help="write an HTML report with plots")
+    p.add_argument(
+        "--report",
+        metavar="PATH",
+        help="write an HTML report with plots (the name ends .html or .htm)",
+    )
     p.add_argument("--force", action="store_true", help="replace an existing report file")
     p.add_argument(
         "--drop-missing",
@@ -68,6 +73,26 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(func=run_evaluate)
 
 
+#: The extensions a ``--report`` name may have: the report is an HTML page.
+REPORT_SUFFIXES = (".html", ".htm")
+
+
+def check_report_name(path: str) -> None:
+    """Refuse a ``--report`` name that does not end ``.html`` or ``.htm`` (any case).
+
+    Decision: the report is one HTML page, never PDF or an image; written under
+    another name (``r.pdf``) a viewer chosen by the extension fails on it, so the
+    name is refused before any work rather than silently kept or renamed.
+    """
+    suffix = Path(path).suffix
+    if suffix.lower() not in REPORT_SUFFIXES:
+        said = f"ends {suffix!r}" if suffix else "has no extension"
+        raise UserError(
+            f"--report {path} {said}, but the report is an HTML page: name it .html "
+            "(e.g. report.html; open it in a browser, which can print it to PDF)"
+        )
+
+
 @user_errors
 def run_evaluate(args: argparse.Namespace) -> int:
     """Score the model on a labelled table: text, JSON and an HTML report."""
@@ -92,13 +117,15 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if args.report is not None:
         inputs = {"model": args.model, "data table": args.data}
         check_new_file(args.report, args.force, flag="--report", inputs=inputs)
+        check_report_name(args.report)  # after: naming an input itself is said first
     spec = input_spec(saved, target)
     feats = [c["name"] for c in spec["columns"]]
     weights = [args.weights] if args.weights is not None else []
     if args.weights is not None and args.weights in (target, *feats):
         what = "the target" if args.weights == target else "a feature of the model"
         raise UserError(f"--weights {args.weights} is {what}; name the column of counts")
-    present = read_columns(args.data, only={*feats, target, *weights})  # others never read
+    form = text_form_of(args)
+    present = read_columns(args.data, only={*feats, target, *weights}, form=form)
     need_columns(args.data, present, [target], "target")
     need_columns(args.data, present, weights, "--weights")
     need_columns(args.data, present, [c["name"] for c in spec["columns"]], "feature")

@@ -23,6 +23,7 @@ from ._common import (
     predict_chunks,
     quiet_parent,
     reading_parent,
+    text_form_of,
     unknown_warning,
 )
 from ._errors import UserError, user_errors
@@ -84,6 +85,7 @@ def run_predict(args: argparse.Namespace) -> int:
         need_columns,
         output_format,
         read_columns,
+        trailing_blank,
     )
     from ._progress import Activity
 
@@ -98,10 +100,17 @@ def run_predict(args: argparse.Namespace) -> int:
     saved = read_model(args.model)
     spec = input_spec(saved, None)
     feats = [c["name"] for c in spec["columns"]]
-    present = read_columns(args.data, only={*feats, *args.keep})  # others are never read
+    form = text_form_of(args)
+    present = read_columns(args.data, only={*feats, *args.keep}, form=form)  # others unread
     need_columns(args.data, present, feats, "feature")
     need_columns(args.data, present, args.keep, "--keep")
     ignored = [c for c in present if c not in {*feats, *args.keep, spec["target"]}]
+    last = bool(ignored) and ignored[-1] == present[-1] and not args.quiet  # notes only
+    if last and trailing_blank(args.data, present, form):
+        ignored.pop()  # no column of the user's: said as what it is
+        sep = form.sep
+        end = f"a separator at the end of every line ({sep!r})"
+        note(args, f"{end}: the empty last column it makes is no data")
     if ignored:
         shown = ", ".join(repr(c) for c in ignored[:5]) + (" ..." if len(ignored) > 5 else "")
         note(args, f"ignoring {len(ignored)} column(s) the model does not use: {shown}")

@@ -31,6 +31,7 @@ from typing import Any
 from ..tables import IMPUTE
 from ._common import (
     CHUNK_ROWS,
+    add_text_form,
     check_new_file,
     cli_terms,
     fit_status,
@@ -38,6 +39,7 @@ from ._common import (
     offset_values,
     positive_int,
     quiet_parent,
+    text_form_of,
     weight_values,
 )
 from ._errors import UserError, show_warnings, shown, user_errors, wrapped
@@ -212,6 +214,7 @@ def add_parser(sub: Any) -> None:
         "not a feature",
     )
     p.add_argument("--force", action="store_true", help="replace an existing model file")
+    add_text_form(p)
     p.add_argument(
         "--engine",
         choices=["memory", "dask"],
@@ -231,6 +234,7 @@ def run_train(args: argparse.Namespace) -> int:
     from ..modelfile import write_model
     from ..tables import (
         DataError,
+        blank_columns,
         check_stray_text,
         data_format,
         find_codes,
@@ -241,12 +245,14 @@ def run_train(args: argparse.Namespace) -> int:
         read_columns,
         read_labels,
         unnamed_columns,
+        unnamed_note,
         whole_number_columns,
     )
     from ._progress import Activity
 
     check_new_file(args.model, args.force, flag="--model", inputs={"data table": args.data})
     check_penalty_flags(args)
+    form = text_form_of(args)  # --sep/--decimal with Parquet are refused here, dask or not
     if args.engine == "dask":
         memory_only = _memory_only_flags(args)
         if memory_only:
@@ -284,7 +290,7 @@ def run_train(args: argparse.Namespace) -> int:
         twice = sorted({c for c in names if names.count(c) > 1})
         if twice:
             raise UserError(f"{flag} names {', '.join(map(repr, twice))} more than once")
-    present = read_columns(args.data)
+    present = read_columns(args.data, form=form)
     if args.formula is not None:
         if args.features:
             raise UserError("--formula names the features itself; leave out --features")
@@ -320,13 +326,10 @@ def run_train(args: argparse.Namespace) -> int:
             )
         features = args.features or [c for c in present if c not in {args.target, *special}]
         if not args.features:  # row labels (a pandas index written with the table) are no data
-            unnamed = [(i, c) for i, c in unnamed_columns(args.data) if c in features]
+            unnamed = [(i, c) for i, c in unnamed_columns(args.data, form) if c in features]
+            blank = blank_columns(args.data, [i for i, _ in unnamed], form)
             for i, c in unnamed:
-                note(
-                    args,
-                    f"column {i} has no name ({c!r}: the row index pandas writes unless "
-                    "index=False?); it is not a feature (name it in --features to use it)",
-                )
+                note(args, unnamed_note(i, c, i in blank, i == len(present), form.sep))
             features = [c for c in features if c not in {c for _, c in unnamed}]
     need_columns(args.data, present, features, "feature")
     for flag, names in (("--numeric", args.numeric), ("--categorical", args.categorical)):
@@ -359,7 +362,7 @@ def run_train(args: argparse.Namespace) -> int:
         text_labels = data_format(args.data) != "parquet"
         if text_labels:
             text.append(args.target)
-        for chunk, frac in iter_table(args.data, cols, text, CHUNK_ROWS):
+        for chunk, frac in iter_table(args.data, cols, text, CHUNK_ROWS, form=form):
             parts.append(chunk)
             act.update(frac)
         # pandas types each block on its own: a column of numbers in one block and of text
@@ -371,10 +374,11 @@ def run_train(args: argparse.Namespace) -> int:
         codes = {}
         if text_labels and parts:
             wanted = [c for c in features if c not in {*text, *args.numeric}]
-            codes = find_codes(args.data, whole_number_columns(parts, wanted))
+            codes = find_codes(args.data, whole_number_columns(parts, wanted), form)
             text += list(codes)
         if mixed or codes:
-            parts = [chunk for chunk, _ in iter_table(args.data, cols, text, CHUNK_ROWS)]
+            chunks = iter_table(args.data, cols, text, CHUNK_ROWS, form=form)
+            parts = [chunk for chunk, _ in chunks]
     for name, (cell, row) in codes.items():
         note(
             args,
@@ -565,7 +569,8 @@ def _written_as_missing(args: argparse.Namespace, exc: Exception) -> str:
     from ..tables import missing_words
 
     m = re.match(r"missing values in (?:target )?column '([^']+)'", str(exc))
-    words = missing_words(args.data, m.group(1)) if m else []
+    form = getattr(args, "form", None)
+    words = missing_words(args.data, m.group(1), form=form) if m else []
     if not words:
         return ""
     listed = ", ".join(repr(w) for w in words)

@@ -53,6 +53,8 @@ if TYPE_CHECKING:
     from ._parquet import PARQUET_SUFFIXES, ParquetPart, parquet_files
     from ._read import (
         EncodeReport,
+        TextForm,
+        blank_columns,
         check_input_spec,
         check_stray_text,
         data_format,
@@ -67,7 +69,10 @@ if TYPE_CHECKING:
         read_labels,
         read_table,
         text_columns,
+        text_form,
+        trailing_blank,
         unnamed_columns,
+        unnamed_note,
         whole_number_columns,
     )
     from ._write import OutputTable, atomic_write_text, output_format, publish
@@ -92,6 +97,11 @@ _LAZY = {
             "read_table",
             "text_columns",
             "unnamed_columns",
+            "unnamed_note",
+            "trailing_blank",
+            "TextForm",
+            "text_form",
+            "blank_columns",
             "whole_number_columns",
         ],
         "_read",
@@ -183,5 +193,10 @@ __all__ = [
     "read_table",
     "text_columns",
     "unnamed_columns",
+    "unnamed_note",
+    "trailing_blank",
+    "TextForm",
+    "text_form",
+    "blank_columns",
     "whole_number_columns",
 ]

@@ -105,7 +105,129 @@ def _sep(fmt: str) -> str:
     return "\t" if fmt == "tsv" else ","
 
 
-def read_columns(path: str | Path, only: Collection[str] | None = None) -> list[str]:
+@dataclass(frozen=True)
+class TextForm:
+    """How a text table is written: its field separator ``sep``, its decimal mark
+    ``decimal`` (``"."`` or ``","``), its thousands separator ``thousands`` (None: no
+    grouping is read), and ``skip``, the lines above its header (1 for
+    Excel's ``sep=;`` line). ``why`` is a note for the user where the separator is not
+    the one the extension says (None otherwise). See :func:`text_form`."""
+
+    sep: str = ","
+    decimal: str = "."
+    thousands: str | None = None
+    skip: int = 0
+    why: str | None = None
+    told: bool = False  #: the separator was given with ``--sep``, not assumed
+
+    def pandas(self) -> dict[str, Any]:
+        """The options of :func:`pandas.read_csv` that read this form."""
+        return {
+            "sep": self.sep,
+            "decimal": self.decimal,
+            "thousands": self.thousands,
+            "skiprows": self.skip,
+        }
+
+    def arrow(self) -> tuple[Any, Any]:
+        """pyarrow's CSV ``(ReadOptions, ParseOptions)`` for this form (cells as text)."""
+        import pyarrow.csv as pcsv
+
+        return (
+            pcsv.ReadOptions(use_threads=False, block_size=1 << 24, skip_rows=self.skip),
+            pcsv.ParseOptions(delimiter=self.sep, newlines_in_values=True),
+        )
+
+
+#: The decimal marks ``--decimal`` takes.
+DECIMAL_MARKS = (".", ",")
+
+
+def text_form(
+    path: str | Path,
+    sep: str | None = None,
+    decimal: str | None = None,
+    thousands: str | None = None,
+) -> TextForm:
+    """The form of the text table ``path``: ``sep``, ``decimal`` and ``thousands`` where
+    given (``train/predict/evaluate --sep, --decimal, --thousands``), else found as
+    follows.
+
+    Decisions: a first line ``sep=X`` (Excel's note of its separator) is honoured,
+    skipped, and must agree with ``sep`` where that is given. A ``.csv`` file whose
+    header has ``;`` and no ``,`` is ``;``-separated (Excel's export in the locales
+    with a decimal comma); ``why`` says so. Nothing else is guessed: not a tab or
+    ``|`` (the one-column header is refused with advice), and never the decimal
+    mark: ``1,5`` read with a decimal point stays text, which the readers refuse by
+    name (:func:`~oneneuron.tables._design.numbers_as_text`), never a wrong number.
+    The first line is looked at in plain, .gz, .bz2 and .xz files (not .zip or
+    .zst). ``sep`` and ``decimal`` for a Parquet table raise :class:`DataError`:
+    Parquet stores numbers as numbers.
+    """
+    refuse_pipe(path)  # the first line is read here: a pipe would give it only once
+    fmt = data_format(path)
+    if fmt == "parquet":
+        given = {"--sep": sep, "--decimal": decimal, "--thousands": thousands}
+        flag = next((f for f, v in given.items() if v is not None), None)
+        if flag is not None:
+            raise DataError(
+                f"{flag} describes a text table (.csv, .tsv); {path} is Parquet, which "
+                f"stores its numbers as numbers: leave out {flag}"
+            )
+        return TextForm()
+    if decimal is not None and decimal not in DECIMAL_MARKS:
+        raise DataError(f"the decimal mark must be '.' or ',', not {decimal!r}")
+    own, skip, why, told = _sep(fmt), 0, None, sep is not None  # a sep= line may be wrong
+    plain = Path(path).is_file() and not _content_mismatch(path, fmt) and not _wide_text(path)
+    first = _first_line(path) if plain else None  # else read_columns says what the file is
+    said = re.fullmatch(r"\ufeff?sep=(.)\r?\n?", first or "")
+    if said:
+        if sep is not None and sep != said[1]:
+            raise DataError(
+                f"{path} starts with 'sep={said[1]}' (Excel's note of its separator), but "
+                f"--sep is {sep!r}; leave out --sep, or fix that line"
+            )
+        sep, skip = said[1], 1
+        if sep != own:
+            why = f"reading {path} as separated by {sep!r}, as its first line 'sep={sep}' says"
+    elif sep is None and fmt == "csv" and first and ";" in first and "," not in first:
+        sep = ";"
+        why = (
+            f"reading {path} as separated by ';' (its header has ';' and no ','); "
+            "--sep ',' reads it otherwise"
+        )
+    sep = own if sep is None else sep
+    decimal = "." if decimal is None else decimal
+    if decimal == sep:
+        raise DataError(
+            f"--decimal {decimal!r} is also the separator of {path}; a file with decimal "
+            "commas is separated by something else: name it with --sep (e.g. --sep ';')"
+        )
+    if thousands is not None and thousands in (sep, decimal):
+        what = "separator" if thousands == sep else "decimal mark"
+        raise DataError(
+            f"--thousands {thousands!r} is also the {what} of {path}; the three marks "
+            "differ (e.g. --sep ';' --decimal ',' --thousands '.')"
+        )
+    return TextForm(sep, decimal, thousands, skip, why, told)
+
+
+def _first_line(path: Any) -> str | None:
+    """The first line of a text table (without its byte-order mark), or None where it
+    cannot be read here (.zip, .zst, unreadable)."""
+    if str(path).lower().endswith((".zip", ".zst")):
+        return None
+    try:
+        with _opener(path)(path, "rb") as fh:
+            raw = fh.readline(1 << 16)
+    except (OSError, EOFError, lzma.LZMAError):
+        return None
+    return raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8", "replace")
+
+
+def read_columns(
+    path: str | Path, only: Collection[str] | None = None, form: TextForm | None = None
+) -> list[str]:
     """Column names of a table, read from its header or schema only.
 
     A text table whose first line is all numbers has no header (the course's
@@ -115,6 +237,7 @@ def read_columns(path: str | Path, only: Collection[str] | None = None) -> list[
     be silently renamed, and a repeated target would leak the label into the
     features). With ``only`` (the columns a command reads: a saved model's at
     predict), only repeats among those are refused; the others are never read.
+    ``form``: how a text table is written (default :func:`text_form`'s finding).
     """
     refuse_pipe(path)
     fmt = data_format(path)
@@ -124,13 +247,8 @@ def read_columns(path: str | Path, only: Collection[str] | None = None) -> list[
     wide = _wide_text(path) if fmt != "parquet" and Path(path).is_file() else None
     if wide:
         raise DataError(wide)
-    hint = _separator_hint(path) if fmt != "parquet" and Path(path).is_file() else None
-    if hint:
-        raise DataError(
-            f"{path} starts with {hint!r}, Excel's note of the separator, not a header line; "
-            "delete that line (the header is the line below it)"
-            + ("" if hint == f"sep={_sep(fmt)}" else f", and save it {_SEPARATED[fmt]}")
-        )
+    if fmt != "parquet" and form is None:
+        form = text_form(path)
     try:
         if fmt == "parquet" and Path(path).is_dir():
             raw = names = _folder_columns(path)
@@ -140,7 +258,8 @@ def read_columns(path: str | Path, only: Collection[str] | None = None) -> list[
             raw = [str(c) for c in pq.read_schema(path).names]
             names = raw
         else:
-            opts: dict[str, Any] = {"sep": _sep(fmt), "index_col": False}
+            assert form is not None
+            opts: dict[str, Any] = {**form.pandas(), "index_col": False}
             names = [str(c) for c in pd.read_csv(path, nrows=0, **opts).columns]
             first = pd.read_csv(path, header=None, nrows=1, dtype=str, **opts)
             raw = [str(c) for c in first.iloc[0].tolist() if isinstance(c, str)]
@@ -152,8 +271,8 @@ def read_columns(path: str | Path, only: Collection[str] | None = None) -> list[
         raise DataError(f"data file {path} is a folder") from None
     except Exception as exc:  # noqa: BLE001 - every reader failure is the file's problem
         raise _read_error(path, fmt, exc) from None
-    if fmt != "parquet" and len(names) == 1:
-        _check_separator(path, fmt, names[0])
+    if fmt != "parquet" and form is not None and not form.told:
+        _check_separator(path, form, names)
     if fmt != "parquet" and raw and len(raw) == len(names) and all(map(reads_as_number, raw)):
         shown = ", ".join(repr(c) for c in raw[:4]) + (", ..." if len(raw) > 4 else "")
         raise DataError(
@@ -170,7 +289,7 @@ def read_columns(path: str | Path, only: Collection[str] | None = None) -> list[
     return names
 
 
-def unnamed_columns(path: str | Path) -> list[tuple[int, str]]:
+def unnamed_columns(path: str | Path, form: TextForm | None = None) -> list[tuple[int, str]]:
     """``(position, name)`` of the columns a table has no name for: an empty header cell
     of a text table (pandas calls it ``Unnamed: i``; ``df.to_csv()`` writes the row
     index so unless ``index=False``), or a Parquet file's ``__index_level_i__`` (the
@@ -188,29 +307,107 @@ def unnamed_columns(path: str | Path) -> list[tuple[int, str]]:
         else:
             names = [str(c) for c in pq.read_schema(path).names]
         return [(i + 1, c) for i, c in enumerate(names) if PANDAS_INDEX_NAME.fullmatch(c)]
-    opts: dict[str, Any] = {"sep": _sep(fmt), "index_col": False}
+    opts: dict[str, Any] = {**(form or text_form(path)).pandas(), "index_col": False}
     names = [str(c) for c in pd.read_csv(path, nrows=0, **opts).columns]
     cells = pd.read_csv(path, header=None, nrows=1, dtype=str, **opts).iloc[0].tolist()
     return [(i + 1, n) for i, (n, c) in enumerate(zip(names, cells, strict=False))
             if not isinstance(c, str)]  # fmt: skip
 
 
-def _check_separator(path: Any, fmt: str, header: str) -> None:
-    """Refuse a text table whose header is one field holding another separator.
+def blank_columns(
+    path: str | Path, positions: Collection[int], form: TextForm | None = None
+) -> list[int]:
+    """The ``positions`` (counted from 1) of a text table's columns with no value in any
+    row: every cell empty or blank. A separator at the end of every line makes such a
+    last column, without a name (pandas' ``Unnamed: i``). Only these columns are
+    parsed, chunk by chunk; ``[]`` for Parquet, which has no separators.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = pathlib.Path(d) / "t.csv"
+    ...     _ = path.write_text("a,b,\\n1,,\\n2,3,\\n")
+    ...     blank_columns(path, [2, 3])
+    [3]
+    """
+    fmt = data_format(path)
+    wanted = sorted(set(positions))
+    if fmt == "parquet" or not wanted:
+        return []
+    filled: set[int] = set()
+    opts = {**(form or text_form(path)).pandas(), "usecols": [p - 1 for p in wanted]}
+    opts.update(dtype=str, header=0)
+    for chunk in pd.read_csv(path, chunksize=1 << 16, keep_default_na=False, **opts):
+        for j, p in enumerate(wanted):
+            if p not in filled and chunk.iloc[:, j].str.strip().ne("").any():
+                filled.add(p)
+        if len(filled) == len(wanted):
+            break
+    return [p for p in wanted if p not in filled]
+
+
+def trailing_blank(path: str | Path, names: list[str], form: TextForm | None = None) -> bool:
+    """Whether the last of a text table's columns ``names`` is unnamed and empty in
+    every row: a separator ends every line (``x,y,``). Read only when the last header
+    cell is empty (one more pass over that column)."""
+    if data_format(path) == "parquet" or not names:
+        return False
+    last = len(names)
+    unnamed = [i for i, _ in unnamed_columns(path, form)]
+    return last in unnamed and blank_columns(path, [last], form) == [last]
+
+
+def unnamed_note(position: int, name: str, blank: bool, last: bool, sep: str) -> str:
+    """The ``note:`` that ``train`` gives a column without a header name, which it
+    leaves out of its default features: what such a column is, by where it stands
+    and what it holds. An empty last one comes from a separator ending every line
+    (``x,y,``); a first one with values is likely the row index ``df.to_csv()``
+    writes unless ``index=False``, and a Parquet file's ``__index_level_i__`` is the
+    index ``df.to_parquet()`` stores; elsewhere no cause is guessed."""
+    if blank:
+        what = "is empty in every row" + (
+            f" (a separator at the end of every line: {sep!r})" if last else ""
+        )
+        return f"column {position} has no name and {what}; it is not a feature"
+    why = ""
+    if PANDAS_INDEX_NAME.fullmatch(name):  # Parquet: df.to_parquet() stores it last
+        why = ": the row index pandas stores unless index=False"
+    elif position == 1:
+        why = ": the row index pandas writes unless index=False?"
+    return (
+        f"column {position} has no name ({name!r}{why}); it is not a feature (name it in "
+        "--features to use it)"
+    )
+
+
+def _check_separator(path: Any, form: TextForm, names: list[str]) -> None:
+    """Refuse a text table whose header parts into more fields at another separator.
 
     A spreadsheet export in many locales is separated by ``;`` (with decimal commas):
-    read with commas it is one column named ``"a;b;y"``, and every later message
-    (a missing target, say) would hide the cause. The separator is not guessed:
-    with decimal commas a guess could turn numbers into text without a word.
+    read with commas it is one column named ``"a;b;y"`` (or two, where a name holds a
+    comma), and every later message (a missing target, say) would hide the cause.
+    Only the clear case is read without a flag (see :func:`text_form`); here the
+    advice names ``--sep``, or, where a first line ``sep=X`` said otherwise, that
+    line. Not checked where ``--sep`` gave the separator.
     """
-    own = _sep(fmt)
+    header = form.sep.join(names)
     for other in (";", "\t", "|", ","):
-        if other != own and other in header:
-            fix = "save it comma-separated as .csv (with decimal points), or tab-separated as .tsv"
-            what = "commas" if fmt == "csv" else "tabs"
+        fields = header.count(other) + 1
+        if other != form.sep and fields > len(names):
+            flag = "--sep tab" if other == "\t" else f"--sep {other!r}"
+            comma = "" if other == "," else " (and --decimal ',' for decimal commas)"
+            read = (
+                f"one column {header!r}"
+                if len(names) == 1
+                else f"{len(names)} columns ({', '.join(map(repr, names[:4]))}), not {fields}"
+            )
+            fix = f"read it with {flag}{comma}"
+            if form.skip:  # Excel's 'sep=' line names the wrong separator
+                fix = f"its first line 'sep={form.sep}' is wrong: delete that line"
             raise DataError(
-                f"{path} reads as one column {header!r}: it seems separated by {other!r}, "
-                f"not by {what} as a .{fmt} file is; {fix}"
+                f"{path} reads as {read}: it seems separated by {other!r}, not by "
+                f"{form.sep!r}; {fix}"
             )
 
 
@@ -328,20 +525,6 @@ def _opener(path: Any) -> Any:
     return {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(Path(path).suffix, open)
 
 
-_SEPARATED = {"csv": "comma-separated as .csv (with decimal points)", "tsv": "tab-separated"}
-
-
-def _separator_hint(path: Any) -> str | None:
-    """Excel's first line ``sep=;`` (one character after ``sep=``), or None."""
-    try:
-        with _opener(path)(path, "rb") as fh:
-            first = fh.readline(64)
-    except (OSError, EOFError, lzma.LZMAError):
-        return None
-    m = re.fullmatch(rb"(?:\xef\xbb\xbf)?(sep=.)\r?\n?", first)
-    return m[1].decode("utf-8", "replace") if m else None
-
-
 def _wide_text(path: Any) -> str | None:
     """Why a text table is UTF-16 or UTF-32 rather than UTF-8 (Excel's "Unicode Text"
     export), from its byte-order mark or, without one, from a NUL byte beside each
@@ -399,9 +582,12 @@ def _short(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def read_table(path: str | Path, columns: list[str], text: list[str]) -> pd.DataFrame:
+def read_table(
+    path: str | Path, columns: list[str], text: list[str], form: TextForm | None = None
+) -> pd.DataFrame:
     """Read ``columns`` of a whole table (``text`` columns read as strings)."""
-    return pd.concat(list(chunk for chunk, _ in iter_table(path, columns, text, None)))
+    chunks = iter_table(path, columns, text, None, form=form)
+    return pd.concat(list(chunk for chunk, _ in chunks))
 
 
 def iter_table(
@@ -410,6 +596,7 @@ def iter_table(
     text: list[str],
     chunk_rows: int | None,
     verbatim: Collection[str] = (),
+    form: TextForm | None = None,
 ) -> Iterator[tuple[pd.DataFrame, float | None]]:
     """Yield ``(chunk, fraction_done)``; one chunk of everything when ``chunk_rows`` is None.
 
@@ -418,7 +605,8 @@ def iter_table(
     ``verbatim`` columns of a text file (``predict --keep``, copied to the output)
     are read as written: only an empty cell is missing, and ``"NA"``, ``"nan"`` or
     ``"NULL"`` stay text (for every other column they are missing values, as pandas
-    reads them).
+    reads them). ``form``: how a text table is written (default :func:`text_form`'s
+    finding).
     """
     refuse_pipe(path)
     fmt = data_format(path)
@@ -426,7 +614,8 @@ def iter_table(
         if fmt == "parquet":
             yield from _iter_parquet(path, columns, text, chunk_rows)
         else:
-            yield from _iter_text(path, fmt, columns, text, chunk_rows, verbatim)
+            form = form or text_form(path)
+            yield from _iter_text(path, form, columns, text, chunk_rows, verbatim)
     except DataError:
         raise
     except pd.errors.EmptyDataError:
@@ -439,7 +628,7 @@ def iter_table(
 
 def _iter_text(
     path: Any,
-    fmt: str,
+    form: TextForm,
     columns: list[str],
     text: list[str],
     rows: int | None,
@@ -453,12 +642,12 @@ def _iter_text(
     compressed = str(path).lower().endswith(COMPRESSION)
     size = Path(path).stat().st_size
     opts: dict[str, Any] = {
-        "sep": _sep(fmt),
+        **form.pandas(),
         "index_col": False,
         "dtype": {c: str for c in [*text, *verbatim]},
     }
     if verbatim:  # pandas' missing-value words for every column but these
-        header = pd.read_csv(path, sep=opts["sep"], nrows=0, index_col=False).columns
+        header = pd.read_csv(path, **form.pandas(), nrows=0, index_col=False).columns
         opts["keep_default_na"] = False
         opts["na_values"] = {c: [""] if c in verbatim else _NA_WORDS for c in header}
     with open(path, "rb") as fh:
@@ -466,7 +655,7 @@ def _iter_text(
         if rows is None:
             with _strict_fields():
                 df = pd.read_csv(src, **opts)
-            _no_short_rows(df, path, fmt)
+            _no_short_rows(df, path, form)
             yield df[columns], 1.0
             return
         with pd.read_csv(src, chunksize=rows, **opts) as reader:
@@ -476,11 +665,11 @@ def _iter_text(
                     chunk = next(reader, None)
                 if chunk is None:
                     return
-                checked = checked or _no_short_rows(chunk, path, fmt)
+                checked = checked or _no_short_rows(chunk, path, form)
                 yield chunk[columns], None if compressed else min(fh.tell() / max(size, 1), 1.0)
 
 
-def _no_short_rows(chunk: pd.DataFrame, path: Any, fmt: str) -> bool:
+def _no_short_rows(chunk: pd.DataFrame, path: Any, form: TextForm) -> bool:
     """A row with fewer fields than the header is damage, not missing cells: refuse it.
 
     pandas fills such a row's last columns with NaN, which the missing-value
@@ -503,10 +692,11 @@ def _no_short_rows(chunk: pd.DataFrame, path: Any, fmt: str) -> bool:
     first = str(chunk.columns[0])
     damage = None
     try:
+        read, parse = form.arrow()
         reader = pcsv.open_csv(
             pa.input_stream(str(path), compression="detect"),
-            read_options=pcsv.ReadOptions(use_threads=False),
-            parse_options=pcsv.ParseOptions(delimiter=_sep(fmt), newlines_in_values=True),
+            read_options=read,
+            parse_options=parse,
             convert_options=pcsv.ConvertOptions(
                 include_columns=[first], column_types={first: pa.string()}
             ),
@@ -519,7 +709,7 @@ def _no_short_rows(chunk: pd.DataFrame, path: Any, fmt: str) -> bool:
         pass  # a damage pandas reports in its own words
     if damage:
         number, want, got = damage.groups()
-        where = f"data row {int(number) - 1}" if number is not None else "a row"
+        where = f"data row {int(number) - 1 - form.skip}" if number is not None else "a row"
         raise DataError(
             f"{path}: {where} has {got} fields but the header has {want} (a cut or "
             "damaged line?); fix the row, or write its missing cells as empty fields"
@@ -583,7 +773,9 @@ def _zero_led_field(path: str | Path, sep: str) -> bool:
     return False
 
 
-def find_codes(path: str | Path, columns: list[str]) -> dict[str, tuple[str, int]]:
+def find_codes(
+    path: str | Path, columns: list[str], form: TextForm | None = None
+) -> dict[str, tuple[str, int]]:
     """The ``columns`` of a text table with a cell written as an integer with a
     leading zero (``"02139"``, ``"007"``, ``"-01"``; not ``"0"``, ``"0.5"``, ``"0e3"``).
 
@@ -601,8 +793,8 @@ def find_codes(path: str | Path, columns: list[str]) -> dict[str, tuple[str, int
     import pyarrow.csv as pcsv
 
     found: dict[str, tuple[str, int]] = {}
-    fmt = data_format(path)
-    if not str(path).lower().endswith(COMPRESSION) and not _zero_led_field(path, _sep(fmt)):
+    form = form or text_form(path)
+    if not str(path).lower().endswith(COMPRESSION) and not _zero_led_field(path, form.sep):
         return found  # no field of the file starts with a leading zero: nothing to parse
 
     def scan(name: str, cells: Any, start: int) -> None:
@@ -618,10 +810,11 @@ def find_codes(path: str | Path, columns: list[str]) -> dict[str, tuple[str, int
             found[name] = (str(cells[i].as_py()), start + i + 1)
 
     try:
+        read, parse = form.arrow()
         reader = pcsv.open_csv(
             pa.input_stream(str(path), compression="detect"),
-            read_options=pcsv.ReadOptions(block_size=1 << 24),
-            parse_options=pcsv.ParseOptions(delimiter=_sep(fmt), newlines_in_values=True),
+            read_options=read,
+            parse_options=parse,
             convert_options=pcsv.ConvertOptions(
                 include_columns=columns, column_types=dict.fromkeys(columns, pa.string())
             ),
@@ -636,7 +829,7 @@ def find_codes(path: str | Path, columns: list[str]) -> dict[str, tuple[str, int
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, ValueError, KeyError):
         found.clear()  # an .xz or .zip file, or a line pyarrow reads otherwise: pandas
     start = 0
-    opts = {"sep": _sep(fmt), "usecols": columns, "dtype": str, "keep_default_na": False}
+    opts = {**form.pandas(), "usecols": columns, "dtype": str, "keep_default_na": False}
     for chunk in pd.read_csv(path, chunksize=1 << 16, **opts):
         for name in columns:
             if name not in found:
@@ -844,7 +1037,9 @@ def check_stray_text(df: pd.DataFrame, columns: list[str], source: Any) -> None:
             raise DataError(f"column {name!r} of {source} {why}")
 
 
-def missing_words(path: str | Path, column: str, most: int = 3) -> list[str]:
+def missing_words(
+    path: str | Path, column: str, most: int = 3, form: TextForm | None = None
+) -> list[str]:
     """The words (``NA``, ``None``, ``null``, ...) that made cells of a text table's
     ``column`` missing values, as written (at most ``most``; empty cells are not
     listed), so that an error on missing values can say why a cell that reads as a
@@ -854,7 +1049,8 @@ def missing_words(path: str | Path, column: str, most: int = 3) -> list[str]:
     if fmt == "parquet":
         return []
     found: list[str] = []
-    opts = {"sep": _sep(fmt), "usecols": [column], "dtype": str, "keep_default_na": False}
+    opts = {**(form or text_form(path)).pandas(), "usecols": [column], "dtype": str}
+    opts["keep_default_na"] = False
     try:
         for chunk in pd.read_csv(path, chunksize=100_000, **opts):
             cells = chunk[column].str.strip()
