@@ -451,7 +451,8 @@ def test_force_writes_through_a_symbolic_link_and_keeps_it(data, model, capsys, 
     file it points to as it was."""
     import os
 
-    name = "out.html" if command == "evaluate" else "out.csv"  # --report is .html
+    # --report is .html, --model not a table's name
+    name = {"evaluate": "out.html", "train": "out.json"}.get(command, "out.csv")
     target = data / "real" / name
     target.parent.mkdir()
     target.write_text("old\n")
@@ -588,3 +589,14 @@ def test_a_formula_term_undefined_after_dropped_rows_names_the_file_row(data, ca
     err = fail([*argv, "--model", data / "n.json"], capsys, "np.log(x2)")
     first = int(np.flatnonzero(pd.read_csv(path)["x2"] <= 0)[0]) + 1
     assert f"is not finite at data row {first}" in err, err
+
+
+@pytest.mark.parametrize("name", ["m.csv", "m.CSV.gz", "m.parquet", "m.tsv", "m.html", "m.png"])
+def test_train_refuses_a_model_name_of_another_format(data, capsys, name):
+    """`train --model m.csv` wrote the JSON model file under a table's name without a
+    word (the sibling of `--report r.pdf`); the next `predict m.csv ...` or a spreadsheet
+    would read it as something it is not."""
+    argv = ["train", data / "d.csv", "--target", "y", "--features", "x1", "x2"]
+    fail([*argv, "--model", data / name], capsys, "a model file is JSON")
+    assert not (data / name).exists()
+    assert run([*argv, "--model", data / "m.json", "-q"], capsys)[0] == 0

@@ -53,7 +53,13 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--target", metavar="COL", help="column with the class labels (or the formula's left side)"
     )
-    p.add_argument("--model", required=True, metavar="PATH", help="model file to write (JSON)")
+    p.add_argument(
+        "--model",
+        required=True,
+        metavar="PATH",
+        help="model file to write (JSON: name it .json; a table's, report's or figure's "
+        "extension such as .csv or .html is refused)",
+    )
     p.add_argument(
         "--features",
         nargs="+",
@@ -251,6 +257,7 @@ def run_train(args: argparse.Namespace) -> int:
     from ._progress import Activity
 
     check_new_file(args.model, args.force, flag="--model", inputs={"data table": args.data})
+    _check_model_name(args.model)
     check_penalty_flags(args)
     form = text_form_of(args)  # --sep/--decimal with Parquet are refused here, dask or not
     if args.engine == "dask":
@@ -738,6 +745,27 @@ def refuse_unsaveable(
         return
     if spec.unsaved is not None:
         raise UserError(f"--formula cannot be saved to a model file: {spec.unsaved}")
+
+
+#: Names a model file must not have: tables, reports and figures (the file is JSON).
+OTHER_FORMATS = (".csv", ".tsv", ".tab", ".parquet", ".pq", ".html", ".htm", ".png", ".pdf",
+                 ".svg", ".xlsx", ".xls")  # fmt: skip
+
+
+def _check_model_name(path: str) -> None:
+    """Refuse a ``--model`` name of a table's, report's or figure's format (``m.csv``,
+    ``m.csv.gz``, ``m.html``): the model file is JSON, and a name that says otherwise is
+    read as what it names by the next tool (the sibling of ``--report``'s check). Any
+    other name, ``.json`` or none, is taken."""
+    name = Path(path).name.lower()
+    for comp in (".gz", ".bz2", ".xz", ".zip", ".zst"):
+        name = name.removesuffix(comp)
+    suffix = Path(name).suffix
+    if suffix in OTHER_FORMATS:
+        raise UserError(
+            f"--model {path} names a {suffix[1:]} file, but a model file is JSON: name it "
+            ".json (e.g. model.json)"
+        )
 
 
 def train_cv(args: argparse.Namespace, table: Any, reference: Any, missing: str) -> Any:
