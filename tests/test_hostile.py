@@ -649,8 +649,11 @@ def test_sigterm_during_predict_leaves_no_file(tmp_path, trained):
     )
     big.to_csv(tmp_path / "big.csv", index=False)
     argv = ["predict", str(model), str(tmp_path / "big.csv"), "--out", str(tmp_path / "p.csv")]
+    # chunks of 20 rows: ~10 s of writing after the first temporary file appears, so that
+    # the signal lands mid-write even when this process is descheduled under load (with
+    # 200-row chunks the whole write took about 1.5 s)
     proc = subprocess.Popen(
-        [*_script(), *argv, "--chunk-rows", "200", "-q"], stderr=subprocess.PIPE, text=True
+        [*_script(), *argv, "--chunk-rows", "20", "-q"], stderr=subprocess.PIPE, text=True
     )
     deadline = time.monotonic() + 60
     while not list(tmp_path.glob(".p.csv.*")) and time.monotonic() < deadline:
