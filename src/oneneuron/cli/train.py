@@ -28,7 +28,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from ..tables import IMPUTE
+from ..tables import COMPRESSION, IMPUTE
 from ._common import (
     CHUNK_ROWS,
     add_text_form,
@@ -758,7 +758,7 @@ def _check_model_name(path: str) -> None:
     read as what it names by the next tool (the sibling of ``--report``'s check). Any
     other name, ``.json`` or none, is taken."""
     name = Path(path).name.lower()
-    for comp in (".gz", ".bz2", ".xz", ".zip", ".zst"):
+    for comp in COMPRESSION:
         name = name.removesuffix(comp)
     suffix = Path(name).suffix
     if suffix in OTHER_FORMATS:
