@@ -24,9 +24,9 @@ from ..engines import (
     one_blas_thread,
     one_thread,
     prepare,
-    refuse_masked,
 )
 from ..exceptions import ConvergenceWarning, EmptyClassWarning
+from ..objective import unmasked  # a masked weight or group is refused
 from ..tables import batch_as_table
 from ._cvrecord import CVRecord, choose_alpha, cv_record
 from ._estimator import NeuronClassifier
@@ -611,7 +611,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         self
         """
         X = batch_as_table(X)  # a pyarrow RecordBatch is the Table it holds
-        groups = refuse_masked(groups, "groups")
+        groups = unmasked(groups, "groups")
         X_in, y_in, sw_in = X, y, sample_weight
         X, y, sample_weight, groups, _, design = design_input(
             self, X, y, sample_weight, groups, None

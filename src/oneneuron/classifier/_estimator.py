@@ -22,13 +22,13 @@ from ..engines import (
     input_kind,
     plain_arrays,
     refuse_dtype,
-    refuse_masked,
     refuse_row_values,
     refuse_times,
     unmask_labels,
     unmask_x,
 )
 from ..engines import predict as engine_predict
+from ..objective import unmasked  # a masked weight or group is refused
 from ..optim import OPTIMIZERS
 from ..stats import (
     COV_TYPES,
@@ -854,7 +854,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         y = unmask_labels(detached(y))  # masked labels are missing: refused, as fit does
         if isinstance(y, np.ndarray) and y.dtype == object:
             check_missing_labels(y)
-        sample_weight = refuse_masked(detached(sample_weight), "sample_weight")
+        sample_weight = unmasked(detached(sample_weight), "sample_weight")
         refuse_row_values(sample_weight, "sample_weight")
         if not is_table(X) and input_kind(X) == "dask":
             if offset is not None:  # never taken and dropped

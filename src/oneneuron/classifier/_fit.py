@@ -30,7 +30,6 @@ from ..engines import (
     note_tiny_newton,
     prepare,
     refuse_dtype,
-    refuse_masked,
     refuse_row_values,
     subsample_engine,
     tiny_newton_kernel,
@@ -45,7 +44,7 @@ from ..exceptions import (
     ParameterWarning,
     SeparationWarning,
 )
-from ..objective import SMALL_DENSE_ENTRIES, LinearLoss, SmallDenseLoss, offset_intercept
+from ..objective import SMALL_DENSE_ENTRIES, LinearLoss, SmallDenseLoss, offset_intercept, unmasked
 from ..optim import OPTIMIZERS
 from ..solvers import (
     SolverResult,
@@ -591,7 +590,7 @@ def design_input(
     X = unmask_x(X, missing=est.missing != "error", fix=MASKED_FIT)  # masked cells: missing
     y = unmask_labels(detached(y))
     sample_weight, cluster, offset = (
-        refuse_masked(detached(v), name)
+        unmasked(detached(v), name)
         for v, name in ((sample_weight, "sample_weight"), (cluster, "cluster"), (offset, "offset"))
     )
     refuse_row_values(sample_weight, "sample_weight")

@@ -600,23 +600,6 @@ def unmask_labels(y: Any) -> Any:
     return out
 
 
-def refuse_masked(v: Any, what: str) -> Any:
-    """A row argument (``sample_weight``, ``cluster``, ``offset``) given as a NumPy masked
-    array: its data when nothing is masked, else one error naming the first masked row
-    (a masked weight is no number to weigh by)."""
-    held = _masked(v)
-    if held is None:
-        return v
-    data, mask = held
-    if not mask.any():
-        return data
-    k = int(mask.sum())
-    raise ValueError(
-        f"{what} has {k} masked value{'s' if k > 1 else ''} (row {_first(mask)[0]}); fill "
-        f"them ({what}.filled(value)) or leave those rows out"
-    )
-
-
 def detached(v: Any) -> Any:
     """A torch tensor without its autograd graph (its values, on its device); anything
     else unchanged. A fit reads values only: labels and weights that require grad
