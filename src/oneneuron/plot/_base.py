@@ -84,6 +84,76 @@ def finite_values(a: NDArray[np.float64], what: str) -> None:
     )
 
 
+def count(value: Any, what: str, minimum: int) -> int:
+    """``value`` as a whole number of at least ``minimum`` (a grid's points, bins,
+    levels), or one ``ValueError`` naming ``what``: a float such as 2.5 or a bool is
+    refused rather than truncated, and a too-small count would otherwise surface as a
+    matplotlib or NumPy internal error, or draw a figure of one point.
+
+    Examples
+    --------
+    >>> from oneneuron.plot._base import count
+    >>> count(np.int64(3), "grid", 2)
+    3
+    >>> count(1, "grid", 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: grid must be a whole number of at least 2; got 1
+    """
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
+        raise ValueError(f"{what} must be a whole number of at least {minimum}; got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{what} must be a whole number of at least {minimum}; got {value}")
+    return int(value)
+
+
+def finite_number(value: Any, what: str) -> float:
+    """``value`` (a number or a one-element array) as a finite float, or one
+    ``ValueError`` naming ``what`` (a weight, a bias, an optimum): NaN or infinity
+    would draw an empty or meaningless figure without a word.
+
+    Examples
+    --------
+    >>> from oneneuron.plot._base import finite_number
+    >>> finite_number(np.array([[2.0]]), "w")
+    2.0
+    >>> finite_number(float("nan"), "w")
+    Traceback (most recent call last):
+    ...
+    ValueError: w must be a finite number; got nan
+    """
+    a = np.asarray(value, dtype=np.float64)
+    if a.size != 1:
+        raise ValueError(f"{what} must be one number (one feature); got shape {a.shape}")
+    v = float(a.reshape(()))
+    if not np.isfinite(v):
+        raise ValueError(f"{what} must be a finite number; got {v}")
+    return v
+
+
+def span(value: Any, what: str) -> tuple[float, float]:
+    """``value`` as ``(low, high)``, two finite numbers with ``low < high`` (an axis'
+    range), or one ``ValueError`` naming ``what``.
+
+    Examples
+    --------
+    >>> from oneneuron.plot._base import span
+    >>> span([-1, 1], "w1_range")
+    (-1.0, 1.0)
+    >>> span((5, -5), "w1_range")
+    Traceback (most recent call last):
+    ...
+    ValueError: w1_range must be (low, high) with low < high; got (5.0, -5.0)
+    """
+    a = np.asarray(value, dtype=np.float64)
+    if a.shape != (2,):
+        raise ValueError(f"{what} must be two numbers (low, high); got shape {a.shape}")
+    lo, hi = float(a[0]), float(a[1])
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+        raise ValueError(f"{what} must be (low, high) with low < high; got ({lo}, {hi})")
+    return lo, hi
+
+
 def new_axes(ax: Axes | None = None, figsize: tuple[float, float] = (5.0, 3.6)) -> Axes:
     """``ax`` itself, or the axes of a new headless :class:`~matplotlib.figure.Figure`.
 

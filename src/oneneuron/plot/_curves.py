@@ -10,15 +10,16 @@ from matplotlib.axes import Axes
 from numpy.typing import ArrayLike
 
 from ..functions import sigmoid, sigmoid_grad
-from ._base import CLASS_COLORS, class_color, finite_values, literal, new_axes
-
-
-def _one_number(v: Any, what: str) -> float:
-    """``v`` as a float: a number or a one-element array."""
-    a = np.asarray(v, dtype=np.float64)
-    if a.size != 1:
-        raise ValueError(f"{what} must be one number (one feature); got shape {a.shape}")
-    return float(a.reshape(()))
+from ._base import (
+    CLASS_COLORS,
+    class_color,
+    count,
+    finite_number,
+    finite_values,
+    literal,
+    new_axes,
+    span,
+)
 
 
 def plot_sigmoid(
@@ -58,9 +59,15 @@ def plot_sigmoid(
     >>> float(ax.lines[0].get_ydata()[1])
     0.5
     """
-    w, b = _one_number(w, "w"), _one_number(b, "b")
+    w, b = finite_number(w, "w"), finite_number(b, "b")
+    if x is None:
+        x = np.linspace(-6, 6, 400)
+    else:
+        x = np.asarray(x, dtype=np.float64).ravel()
+        if x.size == 0:
+            raise ValueError("x is empty: give the abscissae to draw, or leave x out")
+        finite_values(x, "x")
     ax = new_axes(ax)
-    x = np.linspace(-6, 6, 400) if x is None else np.asarray(x, dtype=np.float64)
     z = w * x + b
     y = w * sigmoid_grad(z) if derivative else sigmoid(z)
     if label is None:
@@ -81,6 +88,7 @@ def plot_cross_entropy(ax: Axes | None = None, n: int = 400) -> Axes:
     >>> [line.get_label() for line in plot_cross_entropy().lines]
     ['y = 1: -log(a)', 'y = 0: -log(1 - a)']
     """
+    n = count(n, "n", 2)
     ax = new_axes(ax)
     a = np.linspace(0.0, 1.0, n + 2)[1:-1]
     ax.plot(a, -np.log(a), color=CLASS_COLORS[1], label="y = 1: -log(a)")
@@ -110,6 +118,9 @@ def plot_class_histograms(
     >>> [float(p.get_height()) for p in ax.patches]
     [2.0, 0.0, 0.0, 1.0]
     """
+    bins = count(bins, "bins", 1)
+    if range is not None:
+        range = span(range, "range")
     ax = new_axes(ax)
     if np.ndim(x) > 1 and min(np.shape(x)) > 1:
         raise ValueError(f"x must be one value per sample (a 1-D array); got shape {np.shape(x)}")
@@ -120,7 +131,7 @@ def plot_class_histograms(
     finite_values(x, "x")
     classes = np.unique(y)
     if range is None:
-        range = (float(x.min()), float(x.max()))
+        range = (float(x.min()), float(x.max()))  # equal ends: NumPy widens them by 0.5
     for i, c in enumerate(classes):
         name = labels[i] if labels is not None else literal(f"class {c}")
         color = class_color(i)
@@ -147,7 +158,13 @@ def plot_learning_curve(
     optimum : float, optional
         Draws the optimum as a dashed horizontal line.
     log : bool, default=False
-        Logarithmic y axis (of ``loss - optimum`` when ``optimum`` is given).
+        Logarithmic y axis (of ``loss - optimum`` when ``optimum`` is given: the
+        iterations whose loss equals the optimum, such as a converged run's last, are
+        left out, having no place on a log axis; a loss below the optimum by more than
+        rounding is refused, that optimum not being the minimum).
+
+    A loss that is not finite (a run that diverged) is refused, with the iteration
+    where it first happened.
 
     Examples
     --------
@@ -156,11 +173,40 @@ def plot_learning_curve(
     >>> ax.lines[0].get_ydata().tolist()
     [0.69, 0.5, 0.4]
     """
-    ax = new_axes(ax)
-    loss = np.asarray(history["loss"] if isinstance(history, Mapping) else history, dtype=float)
+    if isinstance(history, Mapping):
+        if "loss" not in history:
+            raise ValueError(
+                f"history has no 'loss' entry (it has {sorted(map(str, history))}): pass "
+                "NeuronClassifier.history_ or a sequence of losses"
+            )
+        history = history["loss"]
+    loss = np.asarray(history, dtype=np.float64)
+    if loss.ndim != 1 or loss.size == 0:
+        raise ValueError(
+            f"history must be a non-empty sequence of losses, one per iteration; got shape "
+            f"{loss.shape}"
+        )
+    bad = np.flatnonzero(~np.isfinite(loss))
+    if bad.size:
+        raise ValueError(
+            f"the loss is {loss[bad[0]]} at iteration {bad[0]} (of {loss.size}): the run "
+            "diverged; a smaller learning rate (or standardised features) keeps it finite"
+        )
     it = np.arange(loss.size)
+    ax = new_axes(ax)
+    if optimum is not None:
+        optimum = finite_number(optimum, "optimum")
     if log and optimum is not None:
-        ax.semilogy(it, loss - optimum, label=f"{label} - optimum")
+        gap = loss - optimum
+        # a loss below the optimum by more than rounding means it is not the minimum
+        below = np.flatnonzero(gap < -64 * np.finfo(np.float64).eps * max(1.0, abs(optimum)))
+        if below.size:
+            raise ValueError(
+                f"the loss at iteration {below[0]} ({loss[below[0]]!r}) is below the optimum "
+                f"({optimum!r}): give the minimum of the loss as optimum"
+            )
+        keep = gap > 0  # iterations at the optimum have no place on a log axis
+        ax.semilogy(it[keep], gap[keep], label=f"{label} - optimum")
     else:
         ax.plot(it, loss, label=label)
         if optimum is not None:

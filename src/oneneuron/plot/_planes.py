@@ -10,7 +10,7 @@ from matplotlib.axes import Axes
 from numpy.typing import ArrayLike, NDArray
 
 from ..functions import log_loss
-from ._base import class_color, finite_values, literal, new_axes
+from ._base import class_color, count, finite_number, finite_values, literal, new_axes, span
 
 _MARKERS = ("*", "o")
 #: Markers of classes beyond the first two.
@@ -322,6 +322,7 @@ def plot_decision_boundary(
     """
     if not 0.0 < threshold < 1.0:
         raise ValueError(f"threshold must be in (0, 1), got {threshold}")
+    grid = count(grid, "grid", 2)
     K = _n_classes(model)
     if K > 2 and threshold != 0.5:
         raise ValueError(
@@ -483,6 +484,23 @@ def _boundary_on_a_line(
     return ax
 
 
+def _probability_levels(levels: Any) -> NDArray[np.float64]:
+    """The filled contours' boundaries: ``levels`` evenly spaced from 0 to 1 (a count of
+    at least 2), or the given increasing probabilities in [0, 1]."""
+    if isinstance(levels, int | np.integer) and not isinstance(levels, bool | np.bool_):
+        return np.linspace(0.0, 1.0, count(levels, "levels", 2))
+    lv = np.asarray(levels, dtype=np.float64)
+    if lv.ndim != 1 or lv.size < 2:
+        raise ValueError(
+            f"levels must be a count (at least 2) or at least two probabilities; got {levels!r}"
+        )
+    if not (np.all(np.isfinite(lv)) and lv.min() >= 0.0 and lv.max() <= 1.0):
+        raise ValueError(f"levels are probabilities: each in [0, 1]; got {lv.tolist()}")
+    if np.any(np.diff(lv) <= 0):
+        raise ValueError(f"levels must increase; got {lv.tolist()}")
+    return lv
+
+
 def plot_probability_contours(
     model: Any,
     X: ArrayLike,
@@ -509,13 +527,14 @@ def plot_probability_contours(
     >>> ax.collections[0].get_clim()
     (0.0, 1.0)
     """
+    grid = count(grid, "grid", 2)
+    lv = _probability_levels(levels)
     model = _at_offset(model, offset)
     Xa, names = _plane(model, X)
     ax = new_axes(ax)
     xlim, ylim = _limits(Xa, ax, keep_sign=names is not None)
     g1, g2, P = _grid(xlim, ylim, grid)
     prob = _proba1(model, P, names).reshape(g1.shape)
-    lv = np.linspace(0.0, 1.0, levels) if isinstance(levels, int) else np.asarray(levels)
     cs = ax.contourf(g1, g2, prob, levels=lv, cmap=cmap, vmin=0.0, vmax=1.0, alpha=0.85)
     if colorbar:
         ax.figure.colorbar(cs, ax=ax, label=colorbar_label)
@@ -626,6 +645,11 @@ def plot_loss_surface(
     >>> len(ax.texts)  # one arrow per step
     1
     """
+    n = count(n, "n", 2)
+    w1_range, w2_range = span(w1_range, "w1_range"), span(w2_range, "w2_range")
+    b = finite_number(b, "b")
+    if n_path is not None:
+        n_path = count(n_path, "n_path", 0)
     ax = new_axes(ax)
     w1 = np.linspace(*w1_range, n)
     w2 = np.linspace(*w2_range, n)
@@ -636,6 +660,7 @@ def plot_loss_surface(
         P = np.asarray(path, dtype=np.float64)
         if P.ndim != 2 or P.shape[1] != 2:
             raise ValueError(f"path must have shape (T, 2), got {P.shape}")
+        finite_values(P, "path")
         if n_path is not None:
             P = P[: n_path + 1]
         ax.plot(P[:, 0], P[:, 1], "o", color="w", ms=4, mec="k")
