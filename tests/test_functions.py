@@ -383,3 +383,28 @@ def test_a_number_in_gives_a_number_out_as_numpy_ufuncs_do():
     assert [type(v) for v in outs] == [type(np.exp(2.0))] * len(outs)
     assert type(sigmoid(np.float32(2.0))) is np.float32
     assert sigmoid([2.0]).shape == (1,)
+
+
+@pytest.mark.parametrize(
+    ("what", "step"),
+    [
+        ("X", lambda n: n.forward(np.array([[1.0, np.nan], [0.0, 1.0]]))),
+        ("X", lambda n: n.forward(np.array([[1.0, 0.0], [np.inf, 1.0]]))),
+        ("X", lambda n: n.backward(np.array([[1.0, 0.0], [0.0, np.nan]]), [0.5, 0.5], [0, 1])),
+        ("dw", lambda n: n.update(np.array([np.nan, 0.0]), 0.0, learning_rate=0.1)),
+        ("dw", lambda n: n.update(np.array([[np.inf], [0.0]]), 0.0, learning_rate=0.1)),
+        ("db", lambda n: n.update(np.zeros(2), np.nan, learning_rate=0.1)),
+        ("w", lambda n: n.initialize(w=[0.0, np.inf])),
+        ("b", lambda n: n.initialize(b=np.nan)),
+    ],
+)
+def test_neuron_refuses_non_finite_numbers_and_keeps_its_state(what, step):
+    """A NaN or infinity in X, a gradient or a starting weight made every later w, b and
+    cost NaN without a word (NumPy's matmul warning at most): now one ValueError naming
+    the argument, and the neuron's w and b are unchanged."""
+    from oneneuron import Neuron
+
+    neuron = Neuron(n_features=2, w=[0.5, -1.0], b=0.25)
+    with pytest.raises(ValueError, match=rf"^{what} .*(missing|infinite|finite)"):
+        step(neuron)
+    assert neuron.w.tolist() == [0.5, -1.0] and neuron.b == 0.25

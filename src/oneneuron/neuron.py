@@ -19,12 +19,46 @@ __all__ = ["Neuron"]
 
 
 def _number(v: ArrayLike, what: str) -> float:
-    """``v`` as a float: a number or a one-element array (``(1,)``, ``(1, 1)``)."""
+    """``v`` as a finite float: a number or a one-element array (``(1,)``, ``(1, 1)``)."""
     a = np.asarray(v)
     if a.size != 1 or not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
         got = f"an array of shape {a.shape}" if a.ndim else repr(v)
         raise ValueError(f"{what} must be one number (a one-element array is fine); got {got}")
-    return float(a.reshape(()))
+    x = float(a.reshape(()))
+    if not np.isfinite(x):
+        raise ValueError(f"{what} must be a finite number; got {x}{_NON_FINITE_HINT}")
+    return x
+
+
+#: Where a NaN or infinity met by the neuron usually comes from.
+_NON_FINITE_HINT = (
+    " (a missing value in the data, or a run that diverged: a rising cost means too "
+    "large a learning rate)"
+)
+
+
+def _finite(a: NDArray[np.float64], what: str) -> NDArray[np.float64]:
+    """``a`` itself, or one ``ValueError`` counting its NaN or infinite values and naming
+    the first: one of them in X, a gradient or a weight makes every later ``w``, ``b``
+    and cost NaN without a word."""
+    bad = ~np.isfinite(a)
+    if not bad.any():
+        return a
+    k = int(bad.sum())
+    first = np.unravel_index(int(np.argmax(bad.ravel())), a.shape)
+    where = (
+        ""
+        if a.ndim == 0
+        else f" (the first in row {int(first[0])}"
+        + (f", column {int(first[1])})" if a.ndim == 2 else ")")
+    )
+    kind = "missing (NaN)" if np.isnan(a[bad]).all() else "missing or infinite"
+    if not np.isnan(a[bad]).any():
+        kind = "infinite"
+    raise ValueError(
+        f"{what} has {k} {kind} value{'s' if k > 1 else ''}{where}; the neuron needs finite "
+        f"numbers{_NON_FINITE_HINT}"
+    )
 
 
 def _floats(v: ArrayLike, what: str) -> NDArray[np.float64]:
@@ -158,6 +192,7 @@ class Neuron:
             w = w.ravel()
         if w.shape != (self.n_features,):
             raise ValueError(f"w must have shape ({self.n_features},), got {w.shape}")
+        _finite(w, "w")
         b = _number(b, "b")
         if not self.fit_intercept and b != 0.0:
             raise ValueError("b must be 0 for a neuron without intercept (fit_intercept=False)")
@@ -183,7 +218,7 @@ class Neuron:
                 f"X must have shape (n_samples, {self.n_features}), one row per sample; "
                 f"got {np.shape(X)}{hint}"
             )
-        return X
+        return _finite(X, "X")
 
     @staticmethod
     def _per_sample(v: ArrayLike, n: int | None, what: str) -> NDArray[np.float64]:
@@ -249,7 +284,8 @@ class Neuron:
         ``dw`` may be a column or row vector and ``db`` a one-element array, as courses
         keep them. ``learning_rate`` must be a positive finite number (zero would leave
         the neuron where it is, a negative rate climbs the loss): anything else raises
-        :class:`ValueError` and leaves ``w`` and ``b`` unchanged.
+        :class:`ValueError` and leaves ``w`` and ``b`` unchanged, as does a NaN or
+        infinity in ``dw`` or ``db``.
         """
         if (
             isinstance(learning_rate, bool)
@@ -266,6 +302,7 @@ class Neuron:
             step = step.ravel()
         if step.shape != self.w.shape:
             raise ValueError(f"dw must have shape ({self.n_features},), got {np.shape(dw)}")
+        _finite(step, "dw")
         self.w = self.w - learning_rate * step
         if self.fit_intercept:
             self.b = self.b - learning_rate * db
