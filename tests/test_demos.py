@@ -222,6 +222,18 @@ def test_cli_lists_and_rejects(capsys):
     assert "unknown walkthrough 'bogus'" in capsys.readouterr().err
 
 
+def test_cli_takes_the_module_spelling_of_a_name(tmp_path, capsys):
+    """``oneneuron demo exam_scores`` (the data file's and module's spelling) or
+    ``Logistic_Function`` was "unknown walkthrough": names are matched ignoring case,
+    with ``_`` or a space read as ``-``."""
+    out = tmp_path / "site"
+    assert main(["demo", "Logistic_Function", "--out", str(out)]) == 0
+    assert (out / "logistic-function" / "logistic.png").exists()
+    capsys.readouterr()
+    assert main(["demo", "logistic_funktion"]) == 1
+    assert "unknown walkthrough 'logistic_funktion'" in capsys.readouterr().err
+
+
 def test_cli_writes_one_and_never_overwrites_foreign_files(tmp_path, capsys):
     out = tmp_path / "site"
     assert main(["demo", "logistic-function", "--out", str(out)]) == 0

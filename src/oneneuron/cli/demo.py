@@ -17,7 +17,11 @@ def add_parser(sub: Any) -> None:
         description="Without NAME, list the walkthroughs. With NAME or 'all', run them and "
         "write DIR/NAME/*.png, DIR/NAME/summary.json and the page DIR/index.html.",
     )
-    p.add_argument("name", nargs="?", help="walkthrough name, or 'all'; omit to list them")
+    p.add_argument(
+        "name",
+        nargs="?",
+        help="walkthrough name (any case; _ reads as -), or 'all'; omit to list them",
+    )
     p.add_argument("--out", default="out", metavar="DIR", help="output folder (default: out)")
     p.set_defaults(func=run)
 
@@ -31,11 +35,13 @@ def run(args: argparse.Namespace) -> int:
         for name in NAMES:
             print(f"  {name:<18} {get(name).BLURB}")
         return 0
-    if args.name != "all" and args.name not in NAMES:
+    # the modules' and data files' spelling (exam_scores) and any case name the same one
+    name = args.name.strip().lower().replace("_", "-").replace(" ", "-")
+    if name != "all" and name not in NAMES:
         raise UserError(
             f"unknown walkthrough {args.name!r}; choose one of {', '.join(NAMES)} or 'all'"
         )
-    names = NAMES if args.name == "all" else (args.name,)
+    names = NAMES if name == "all" else (name,)
     try:
         check_out(args.out, names)  # before the walkthroughs run, not after
     except FileExistsError as exc:
