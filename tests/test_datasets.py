@@ -101,6 +101,11 @@ def test_loaders():
         (lambda: make_red_blue(0), "n_per_class"),
         (lambda: make_red_blue(std=0), "std"),
         (lambda: make_gaussians_1d(sigma=-1), "sigma"),
+        (lambda: make_gaussians_1d(sigma=np.inf), "sigma"),
+        (lambda: make_gaussians_1d(means=(np.nan, 1.0)), "means"),
+        (lambda: make_gaussians_1d(means=(0.0, np.inf)), "means"),
+        (lambda: make_gaussians_1d(means=(0.0, 1.0, 2.0)), "means"),
+        (lambda: make_red_blue(std=np.inf), "std"),
         (lambda: make_aack_beep(2.5), "n_samples"),
     ],
 )

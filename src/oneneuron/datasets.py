@@ -122,8 +122,11 @@ def make_gaussians_1d(
     ((200, 1), 100, ['x'])
     """
     n = _check_count("n_per_class", n_per_class)
-    if not sigma > 0:
-        raise ValueError(f"sigma must be positive, got {sigma!r}")
+    if not 0 < sigma < np.inf:
+        raise ValueError(f"sigma must be a positive finite number, got {sigma!r}")
+    mu = np.asarray(means, dtype=np.float64)
+    if mu.shape != (2,) or not np.isfinite(mu).all():
+        raise ValueError(f"means must be two finite numbers (class 0's, class 1's), got {means!r}")
     rng = _legacy_rng(random_state)
     x0 = rng.normal(means[0], sigma, n)
     x1 = rng.normal(means[1], sigma, n)
@@ -210,8 +213,8 @@ def make_red_blue(n_per_class: int = 20, std: float = 1.0, random_state: Seed = 
     ((40, 2), [0, 0], [1, 1], [0.6243, -0.6118])
     """
     n = _check_count("n_per_class", n_per_class)
-    if not std > 0:
-        raise ValueError(f"std must be positive, got {std!r}")
+    if not 0 < std < np.inf:
+        raise ValueError(f"std must be a positive finite number, got {std!r}")
     rng = _legacy_rng(random_state)
     red = rng.randn(n, 2) * std + (-1.0, 0.0)
     blue = rng.randn(n, 2) * std + (1.0, 0.0)
