@@ -978,11 +978,15 @@ def fit_firth(est: Any, data: FitData, off: NDArray | None) -> Any:
     est.mean_, est.scale_ = data.mean, data.scale  # recorded; Firth is affine-invariant
     est.history_ = {}
     measure = f"max|U*|/S = {fit.grad_norm:.3g}"
-    est.stop_reason_ = (
-        f"converged: {measure} <= tol = {est.tol:.3g}"
-        if fit.converged
-        else f"stopped at max_iter = {est.max_iter}; {measure} > tol = {est.tol:.3g}"
-    )
+    if fit.converged and fit.grad_norm <= est.tol:
+        est.stop_reason_ = f"converged: {measure} <= tol = {est.tol:.3g}"
+    elif fit.converged:  # the steps fell to rounding level above tol: the maximum to float64
+        est.stop_reason_ = (
+            f"converged to rounding: the steps fell to rounding level with {measure} "
+            f"(tol = {est.tol:.3g} is below what float64 resolves here)"
+        )
+    else:
+        est.stop_reason_ = f"stopped at max_iter = {est.max_iter}; {measure} > tol = {est.tol:.3g}"
     if not fit.converged:
         warnings.warn(
             f"Firth's Newton iteration stopped after {fit.n_iter} iterations with "

@@ -84,6 +84,25 @@ def _evaluate(
     return llf + 0.5 * logdet, llf, score, aug, inv
 
 
+def _flat_but_closer(
+    pen: float,
+    new_pen: float,
+    g: NDArray[np.float64],
+    new_g: NDArray[np.float64],
+    c: NDArray[np.float64],
+) -> bool:
+    """Whether a trial point whose ``l*`` differs from the current one only by rounding
+    (within 64 ulps) lowers the score (``new_g``, already in units of ``c``): near the
+    maximum ``l*`` is flat to float64, and a line search on its value alone halves a
+    good Newton step down to nothing, stopping with the score still 10x above ``tol``
+    (the two label codings of one data set then disagreed at 3e-8 relative)."""
+    if not (np.isfinite(pen) and np.isfinite(new_pen)):
+        return False
+    if abs(new_pen - pen) > 64 * np.finfo(np.float64).eps * max(1.0, abs(pen)):
+        return False
+    return bool(np.max(np.abs(new_g)) < np.max(np.abs(g / c)))
+
+
 def firth_newton(
     Xt: NDArray[np.float64],
     y01: NDArray[np.float64],
@@ -134,6 +153,8 @@ def firth_newton(
             new = _evaluate(Xt, y01, w, off, trial)
             if new[0] >= pen if np.isfinite(pen) else new[0] > pen or new[1] >= llf:
                 break  # (where l* is -inf, a step that raises l will do)
+            if _flat_but_closer(pen, new[0], g, new[2][free] / c[free], c[free]):
+                break
             step *= 0.5
         else:
             break  # no ascent possible: at the maximum to rounding
