@@ -373,7 +373,10 @@ def test_the_numpy_predictor_reads_a_table_by_its_column_names(tmp_path):
             pl.from_pandas(reordered),
             pa.Table.from_pandas(reordered, preserve_index=False),
         ):
-            assert np.array_equal(predictor.predict_proba(X), expected), (name, type(X))
+            # the same model read by name; the sums may run in another order (pyarrow 26
+            # hands its columns over in another memory layout): equal to rounding
+            got = predictor.predict_proba(X)
+            np.testing.assert_allclose(got, expected, rtol=0, atol=1e-14, err_msg=f"{name}")
         assert np.array_equal(predictor.predict(table[table.columns[::-1]]), clf.predict(table))
         with pytest.raises(ValueError, match="lacks column"):
             predictor.predict_proba(table.drop(columns="a"))
