@@ -118,6 +118,67 @@ def test_pass_count_accumulates_along_the_path():
     assert path.n_passes[-1] >= np.count_nonzero(path.n_nonzero)
 
 
+def test_a_copied_working_sets_last_step_goes_without_its_pass_and_the_check_confirms_it(
+    monkeypatch,
+):
+    """Tall data (a row-subsample metric) with narrow working sets, copied: the last
+    step of a restricted solve is taken without the pass that would only confirm it,
+    where the KKT violation contracts steadily; the full-data check after it confirms it.
+    The same points as with every step's pass, in fewer counted passes, and each alpha's
+    KKT violation, computed here from the returned coefficients, within tol."""
+    import oneneuron.solvers.cd as cd
+
+    rng = np.random.default_rng(5)
+    n, d = 20_000, 100  # sets up to 12 columns are copies (IN_PLACE_FRACTION of 100)
+    X = rng.standard_normal((n, d))
+    y = (rng.random(n) < 1 / (1 + np.exp(-(X[:, :5] @ rng.standard_normal(5) + 0.3)))).astype(int)
+    kw = dict(n_alphas=10, alpha_min_ratio=0.05, standardize=False, tol=1e-7)
+    skipped = regularization_path(X, y, **kw)
+    monkeypatch.setattr(cd, "MAX_FINAL_RATE", -1.0)  # every step's pass, as before
+    confirmed = regularization_path(X, y, **kw)
+    assert skipped.n_passes[-1] < confirmed.n_passes[-1]  # counted passes, not time
+    np.testing.assert_allclose(skipped.loss, confirmed.loss, rtol=1e-12)
+    np.testing.assert_array_equal(skipped.n_nonzero, confirmed.n_nonzero)
+    for i, a in enumerate(skipped.alphas):
+        w, b = skipped.coef[i, 0], skipped.intercept[i, 0]
+        p = 1 / (1 + np.exp(-(X @ w + b)))
+        g = X.T @ (p - y) / n
+        v = np.where(w != 0, g + a * np.sign(w), np.maximum(np.abs(g) - a, 0.0))
+        assert np.max(np.abs(v)) <= 1e-7 and abs(np.mean(p - y)) <= 1e-7
+
+
+def test_a_last_step_taken_without_its_pass_that_misses_is_solved_again(monkeypatch):
+    """Where a contraction misleads (here: every predicted last step is undone, as if it
+    had landed nowhere), the full-data check sees it and the working set's solve goes
+    on with every step's pass: each alpha still reaches tol, at the same optimum."""
+    from dataclasses import replace
+
+    import oneneuron.solvers.active as active
+
+    rng = np.random.default_rng(5)
+    n, d = 20_000, 100
+    X = rng.standard_normal((n, d))
+    y = (rng.random(n) < 1 / (1 + np.exp(-(X[:, :5] @ rng.standard_normal(5) + 0.3)))).astype(int)
+    kw = dict(n_alphas=6, alpha_min_ratio=0.05, standardize=False, tol=1e-7)
+    good = regularization_path(X, y, **kw)
+    solve, undone = active.proximal_newton, []
+
+    def misled(problem, penalty, theta0, **options):
+        res = solve(problem, penalty, theta0, **options)
+        if res.extra["predicted"]:
+            undone.append(True)
+            return replace(res, theta=np.array(theta0, copy=True))
+        return res
+
+    monkeypatch.setattr(active, "proximal_newton", misled)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ConvergenceWarning
+        bad = regularization_path(X, y, **kw)
+    assert undone  # the case was exercised
+    assert np.all(bad.kkt <= 1e-7), bad.kkt
+    np.testing.assert_allclose(bad.loss, good.loss, rtol=1e-10)
+
+
 def _rare_sparse(seed=0, n=20_000):
     """Tall, wide and sparse (10 stored values a row, 2 001 columns, one of them with 3)."""
     rng = np.random.default_rng(seed)
