@@ -4,8 +4,9 @@ A :class:`DesignSpec` is learned from a training table (:meth:`DesignSpec.fit`)
 and then applied to any table with the same columns (:meth:`DesignSpec.transform`).
 It is plain data (JSON-able, stored in the model file): the raw columns with their
 kind, levels and fill value, and the model's columns, each a product of *factors*
-(a raw column, optionally through an allow-listed transform, or an indicator of
-one level). Applying it runs only this module's code, never a formula string.
+(a raw column, optionally through an allow-listed transform, an indicator of
+one level, or a contrast's value per level). Applying it runs only this module's
+code, never a formula string.
 
 Coding, as R, patsy, statsmodels and formulaic do it:
 
@@ -53,9 +54,11 @@ allow-listed transforms are :data:`TRANSFORMS` (also in R's spelling, ``log(x)``
 (R's rescaling, ``I(lwt / 10)``; under a transform too, ``log(x + 1)``), a column
 compared with a number (``I(ptl > 0)``, ``>=``, ``<``, ``<=``, ``==``, ``!=``),
 ``center(x)`` and ``scale(x)`` with their training statistics, ``C()`` of a text or
-categorical column, and interactions (products). A formula using anything else
-(``poly``, ``bs``, ``C()`` with a contrast or levels argument, a numeric column
-both as ``C(x)`` and as a number, ...) still fits and predicts in memory, but cannot
+categorical column, also with ``levels=[...]`` and a contrast (``Treatment('b')``,
+``Sum``, ``Helmert``, ``Diff``, ``Poly`` and R's ``contr.*`` names: see
+``tables/_contrasts.py``), and interactions (products). A formula using anything else
+(``poly``, ``bs``, a contrast with other arguments, a contrast of a numeric column, a
+numeric column both as ``C(x)`` and as a number, ...) still fits and predicts in memory, but cannot
 be saved to a model file (the message says which term). ``C(x)`` of a numeric column
 the formula uses only so (R's ``factor(x)``) is that column as a categorical of its
 numbers (levels in the numbers' order, the first the reference, as formulaic and R
@@ -89,6 +92,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._contrasts import SCHEMES, parse_coding
 from ._vocab import MAX_CATEGORIES, DataError, row_number
 
 __all__ = [
@@ -852,11 +856,15 @@ class DesignSpec:
     columns : list of dict
         The raw columns used, in table order: ``{"name", "kind", "levels", "fill"}``;
         ``kind`` is ``"numeric"``, ``"boolean"`` or ``"categorical"``, ``levels``
-        (categorical only) lists the levels with the reference first.
+        (categorical only) lists the levels, the reference first (a formula's
+        ``C(g, Treatment('b'))`` or ``levels=`` keeps them so and names another: the
+        reference is the level no term uses, :meth:`reference_code`).
     terms : list of dict
         The model's columns in order: ``{"name": "student[T.Yes]", "factors": [...]}``,
         each factor ``{"column": c}`` (its value), ``{"column": c, "level": v}``
-        (1 where the column equals ``v``), or ``{"column": c, "transform": t}``
+        (1 where the column equals ``v``), ``{"column": c, "contrast": [...]}`` (a
+        contrast's value per level, in the order of ``levels``: ``C(g, Sum)[S.a]``),
+        or ``{"column": c, "transform": t}``
         with ``t`` one of :data:`TRANSFORMS`, ``{"power": k}``,
         ``{"center": mean}``, ``{"scale": [mean, sd]}`` (sd with ddof=1, as formulaic) or
         ``{"affine": [a, b]}`` (``a * x + b``: ``I(x / c)``, ``I(x - c)``, ...), that
@@ -1179,13 +1187,8 @@ class DesignSpec:
         if self._formulaic is not None and self.unsaved is not None:
             code = None if self._references is None else self._formula_reference(col["name"])
             return None if code is None else levels[code]
-        if self.formula is not None and any(
-            f.get("column") == col["name"] and f.get("level") == levels[0]
-            for t in self.terms
-            for f in t["factors"]
-        ):
-            return None  # the first level has a column of its own: no reference
-        return levels[0]
+        code = self._stored_reference(col["name"])
+        return None if code is None else levels[code]
 
     # ------------------------------------------------------------ transform
     def array_columns(self) -> bool:
@@ -1469,6 +1472,12 @@ class DesignSpec:
             col = next(c for c in self.columns if c["name"] == f["column"])
             index = col["levels"].index(f["level"])
             return x[:, index] if np.ndim(x) == 2 else x == index
+        if "contrast" in f:  # C(g, Sum): the level's value (level weights: their mean)
+            values = np.asarray(f["contrast"], dtype=np.float64)
+            if np.ndim(x) == 2:
+                return np.asarray(x, dtype=np.float64) @ values
+            codes = np.asarray(x)
+            return np.where(codes >= 0, values[np.maximum(codes, 0)], 0.0)
         t = f.get("transform")
         if t is None:
             return x
@@ -1580,10 +1589,28 @@ class DesignSpec:
         >>> DesignSpec.fit(df, formula="~ x + C(g, Treatment('c'))").reference_code("g")
         2
         """
-        if self._references is None:
-            return 0
-        code = self._formula_reference(name)
+        code = self._stored_reference(name) if self._references is None else None
+        if self._references is not None:
+            code = self._formula_reference(name)
         return 0 if code is None else code
+
+    def _stored_reference(self, name: str) -> int | None:
+        """The code of the level of categorical ``name`` that every term codes as 0
+        (the reference of treatment coding, whichever level it is), None where no
+        level is (sum, Helmert or polynomial contrasts, one column per level)."""
+        col = next(c for c in self.columns if c["name"] == name)
+        k = len(col["levels"])
+        coded = []
+        for t in self.terms:
+            for f in t["factors"]:
+                if f["column"] == name and "level" in f:
+                    coded.append(np.arange(k) == col["levels"].index(f["level"]))
+                elif f["column"] == name and "contrast" in f:
+                    coded.append(np.asarray(f["contrast"]) != 0)
+        if not coded:
+            return 0
+        zero = np.flatnonzero(~np.any(coded, axis=0))
+        return int(zero[0]) if len(zero) == 1 else None
 
     def _reference_row(self, raw: dict[str, Any]) -> dict[str, Any] | None:
         """The first complete training row (one value per column), from which
@@ -1655,7 +1682,7 @@ class DesignSpec:
         for term in self.terms:
             for f in term["factors"]:
                 col = kinds[f["column"]]
-                if col["kind"] == "categorical" and "level" not in f:
+                if col["kind"] == "categorical" and "level" not in f and "contrast" not in f:
                     raise ValueError(
                         f"term {term['name']!r} uses categorical {col['name']!r} as a number"
                     )
@@ -2009,6 +2036,9 @@ class DesignSpec:
             if level not in col["levels"]:
                 raise ValueError(f"term {part!r} is not a level of a categorical column")
             return {"column": col["name"], "level": level}
+        coded = _coded_factor(part, cols)
+        if coded is not None:
+            return coded
         expr = part.strip()
         if _unquote(expr) in cols or _strip_c(expr) in cols and expr.startswith("C("):
             name = _strip_c(expr)
@@ -2048,23 +2078,14 @@ class DesignSpec:
             if sd > 0:
                 mean = float(np.mean(raw[name]))
                 return {"column": name, "transform": {"scale": [mean, sd]}}
-        hint = ""
-        coded = re.match(r"\s*C\(\s*(`[^`]+`|[^,()]+?)\s*,", part)
-        if coded is not None:  # C(g, Treatment('b')): the same model as C(g), reference b
-            base = re.search(r"Treatment\(\s*(?:reference\s*=\s*)?(['\"]?)([^'\")]*)\1\s*\)", part)
-            ref = base.group(2) if base else "LEVEL"
-            name = _unquote(coded.group(1))
-            hint = (
-                f"; for a reference level write C({name}) and pass reference={{{name!r}: "
-                f"{ref!r}}} (CLI --reference {name}={ref}): the same model, and it saves"
-            )
         raise ValueError(
             f"the formula term {part!r} uses a transform a model file cannot store "
-            f"(allowed: plain columns, C() of text or categorical columns, interactions, "
+            f"(allowed: plain columns, C() of text or categorical columns, also with "
+            f"levels= and the contrasts {', '.join(SCHEMES)}, interactions, "
             f"{', '.join(TRANSFORMS)} (also as log, log10, log2, exp; of x or of x + c, "
             f"x - c, c * x, x / c), I(x ** k), I(x / c), "
             f"I(x * c), I(x + c), I(x - c), I(x > c) and the other comparisons, center(x), "
-            f"scale(x)){hint}"
+            f"scale(x))"
         )
 
     # --------------------------------------------------------------- JSON
@@ -2180,6 +2201,30 @@ class DesignSpec:
         return spec
 
 
+def _coded_factor(part: str, cols: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """The factor of a coded column ``C(g, Sum)[S.a]``, ``C(g, Treatment('b'))[T.a]``,
+    ``C(g, levels=[...])[T.a]`` (see ``tables/_contrasts.py``), or None where ``part``
+    is no such name. Raises ``ValueError`` for a coding a model file cannot store."""
+    part = part.strip()
+    if not part.endswith("]"):
+        return None
+    for i, ch in enumerate(part):
+        coding = parse_coding(part[:i]) if ch == "[" else None
+        if coding is None:
+            continue
+        col = cols.get(coding.column)
+        if col is None:
+            return None
+        if col["kind"] != "categorical":
+            raise ValueError(
+                f"the formula term {part!r} codes the numeric column {coding.column!r} "
+                "with a contrast, which a model file cannot store: make the column text "
+                f"or categorical (df[{coding.column!r}].astype(str)) to save it"
+            )
+        return coding.factor(part[i + 1 : -1], col["levels"])
+    return None
+
+
 def _same_factors(stored: list[dict[str, Any]], parsed: list[dict[str, Any]]) -> bool:
     """Whether a stored term's factors are those its name spells (:meth:`DesignSpec._parse_term`
     without data): the same columns, levels and transforms; of ``center`` and ``scale``
@@ -2188,6 +2233,8 @@ def _same_factors(stored: list[dict[str, Any]], parsed: list[dict[str, Any]]) ->
         return False
     for f, p in zip(stored, parsed, strict=True):
         if set(f) != set(p) or f["column"] != p["column"] or f.get("level") != p.get("level"):
+            return False
+        if "contrast" in p and not np.allclose(f["contrast"], p["contrast"], rtol=0, atol=1e-12):
             return False
         t, u = f.get("transform"), p.get("transform")
         if isinstance(u, dict) and set(u) <= {"center", "scale"}:
@@ -2201,13 +2248,16 @@ def _same_factors(stored: list[dict[str, Any]], parsed: list[dict[str, Any]]) ->
 def _check_levels_used(columns: dict[str, Any], terms: list[dict[str, Any]]) -> None:
     """Every level of a categorical column but one (the reference) is some term's: a level
     that no term uses would be coded as the reference without the warning an unseen one
-    gets (a stored design with an added level). That one is the first of the levels: the
-    level an unseen one is coded as (:meth:`DesignSpec.reference_code`)."""
+    gets (a stored design with an added level). A contrast (``C(g, Sum)``) uses every
+    level. The unused one, whichever it is (``C(g, Treatment('b'))``), is the level an
+    unseen one is coded as (:meth:`DesignSpec.reference_code`)."""
     used: dict[str, set[str]] = {}
     for t in terms:
         for f in t["factors"]:
             if isinstance(f, dict) and "level" in f:
                 used.setdefault(f["column"], set()).add(f["level"])
+            elif isinstance(f, dict) and "contrast" in f:
+                used.setdefault(f["column"], set()).update(columns[f["column"]]["levels"])
     for name, c in columns.items():
         if c["kind"] != "categorical" or name not in used:
             continue
@@ -2216,11 +2266,6 @@ def _check_levels_used(columns: dict[str, Any], terms: list[dict[str, Any]]) -> 
             raise ValueError(
                 f"column {name!r} has levels that no term uses, {idle}: only the reference "
                 "level may be unused"
-            )
-        if idle and c["levels"][0] != idle[0]:  # an unseen level is coded as the first
-            raise ValueError(
-                f"column {name!r}: the level no term uses, {idle[0]!r} (the reference), "
-                "must be the first of its levels"
             )
 
 
@@ -2250,6 +2295,17 @@ def _check_factor(f: Any, cols: dict[str, dict[str, Any]], term: str) -> None:
     if extra == {"level"}:
         if col["kind"] != "categorical" or f["level"] not in col["levels"]:
             raise ValueError(f"term {term!r} names a level that its column lacks")
+        return
+    if extra == {"contrast"}:
+        v = f["contrast"]
+        if (
+            col["kind"] != "categorical"
+            or not isinstance(v, list)
+            or len(v) != len(col["levels"])
+            or not all(isinstance(a, int | float) and not isinstance(a, bool) for a in v)
+            or not all(math.isfinite(a) for a in v)
+        ):
+            raise ValueError(f"term {term!r} needs one finite number per level of its column")
         return
     if extra != {"transform"} or col["kind"] == "categorical":
         raise ValueError(f"term {term!r} has a factor with unknown keys")
