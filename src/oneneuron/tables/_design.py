@@ -1921,6 +1921,27 @@ class DesignSpec:
                 if names[i] in by_name and default_term(names[i]) != str(term):
                     by_name[names[i]]["term"] = str(term)
 
+    def term_columns(self) -> list[list[str]]:
+        """The table's columns each model column involves, in ``names`` order.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> t = pd.DataFrame({"x": [1.0, 2, 3, 4], "z": [2.0, 1, 3, 1], "g": list("abab")})
+        >>> DesignSpec.fit(t, formula="~ x:z + C(g) + np.log(z)").term_columns()
+        [['g'], ['z'], ['x', 'z']]
+        """
+        columns = [c["name"] for c in self.columns]
+        out = []
+        for t in self.terms:
+            if t["factors"]:
+                out.append(list(dict.fromkeys(f["column"] for f in t["factors"])))
+            else:  # a term formulaic evaluates (poly, bs): the columns its name spells
+                parts = _split_factors(t["name"], columns)
+                found = set().union(*(_names_in(part, columns) for part in parts))
+                out.append([c for c in columns if c in found])
+        return out
+
     def term_groups(self, names: list[str]) -> dict[str, list[str]]:
         """R's terms of the coded columns ``names``: term -> its columns, in order of first
         appearance (what :func:`~oneneuron.stats.anova` adds one at a time). A column's
