@@ -151,3 +151,24 @@ def test_contrasts_of_a_saved_model_are_formulaics(data, tmp_path):
         mm = model_matrix(rhs, df)
         mm = mm.drop(columns=[c for c in mm.columns if c == "Intercept"])
         np.testing.assert_allclose(back.design_.transform(df), mm.to_numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("coding", ["Treatment(3)", "Sum", "Treatment(reference=3)"])
+def test_a_contrast_of_a_numeric_column_names_the_way_to_save_it(coding, tmp_path):
+    """``C(dose, Treatment(3))`` of a numeric column fits (as statsmodels does) but cannot
+    be saved; the refusal said 'the reference level of Treatment() must be a level written
+    as text', not that the column is numeric and how to make it text. Oracle: the column
+    as text with the level as text saves and predicts as the numeric fit."""
+    rng = np.random.default_rng(4)
+    df = pd.DataFrame({"dose": rng.integers(1, 5, 300), "x": rng.normal(size=300)})
+    df["y"] = (rng.random(300) < 1 / (1 + np.exp(-0.4 * df.dose + 1 + df.x))).astype(int)
+    clf = oneneuron.logit(f"y ~ C(dose, {coding}) + x", df)
+    with pytest.raises(ModelFileError, match=r"numeric column 'dose'.*astype\(str\)"):
+        clf.save(tmp_path / "m.json")
+    text = re.sub(r"(\d)", r"'\1'", coding)
+    same = oneneuron.logit(f"y ~ C(dose, {text}) + x", df.astype({"dose": str}))
+    same.save(tmp_path / "m.json")
+    back = oneneuron.load(tmp_path / "m.json")
+    np.testing.assert_allclose(
+        back.predict_proba(df.astype({"dose": str})), clf.predict_proba(df), rtol=1e-6
+    )

@@ -166,6 +166,15 @@ def _text(node: ast.expr, what: str) -> str:
     raise ValueError(f"{what} must be a level written as text ('b'), as a model file stores it")
 
 
+def coded_column(expr: str) -> str | None:
+    """The column of ``C(column, ...)`` with arguments, else None."""
+    m = _CALL.fullmatch(expr.strip())
+    if m is None:
+        return None
+    column = m.group(1).strip()
+    return column[1:-1] if column.startswith("`") else column
+
+
 def parse_coding(expr: str) -> Coding | None:
     """The :class:`Coding` of ``C(column, contrast, levels=[...])`` or None where
     ``expr`` is no such call (``C(g)`` alone is None: the plain categorical). Raises
@@ -180,10 +189,9 @@ def parse_coding(expr: str) -> Coding | None:
     Coding(column='my g', scheme='sum', base=None, levels=None)
     """
     m = _CALL.fullmatch(expr.strip())
-    if m is None:
+    column = coded_column(expr)
+    if m is None or column is None:
         return None
-    column = m.group(1).strip()
-    column = column[1:-1] if column.startswith("`") else column
     try:
         call = ast.parse(f"f({m.group(2)})", mode="eval").body
     except SyntaxError:

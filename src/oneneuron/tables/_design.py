@@ -92,7 +92,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._contrasts import SCHEMES, parse_coding
+from ._contrasts import SCHEMES, coded_column, parse_coding
 from ._vocab import MAX_CATEGORIES, DataError, row_number
 
 __all__ = [
@@ -2230,19 +2230,22 @@ def _coded_factor(part: str, cols: dict[str, dict[str, Any]]) -> dict[str, Any] 
     if not part.endswith("]"):
         return None
     for i, ch in enumerate(part):
-        coding = parse_coding(part[:i]) if ch == "[" else None
-        if coding is None:
+        name = coded_column(part[:i]) if ch == "[" else None
+        if name is None:
             continue
-        col = cols.get(coding.column)
+        col = cols.get(name)
         if col is None:
             return None
         if col["kind"] != "categorical":
             raise ValueError(
-                f"the formula term {part!r} codes the numeric column {coding.column!r} "
-                "with a contrast, which a model file cannot store: make the column text "
-                f"or categorical (df[{coding.column!r}].astype(str)) to save it"
+                f"the formula term {part!r} codes the numeric column {name!r} with a "
+                "contrast, which a model file cannot store: make the column text "
+                f"(df[{name!r}].astype(str); levels then in quotes, Treatment('3')) to "
+                "save it"
             )
-        return coding.factor(part[i + 1 : -1], col["levels"])
+        coding = parse_coding(part[:i])
+        if coding is not None:
+            return coding.factor(part[i + 1 : -1], col["levels"])
     return None
 
 
