@@ -1373,3 +1373,37 @@ def test_numeric_levels_match_the_same_numbers_written_as_floats():
     coded = NeuronClassifier().fit(codes, y)
     with pytest.raises(DataError, match="none of its"):
         coded.predict_proba(as_int)
+
+
+def test_levels_that_differ_only_in_case_or_spaces_are_kept_and_named():
+    """``'South'``, ``'South '`` and ``'north'``, ``'North'`` (data-entry variants of one
+    level) were fitted as four levels without a word. Decision: they stay different
+    levels, as R and statsmodels keep them (oracle: statsmodels' coefficients), with one
+    LevelWarning naming the look-alikes and how to merge them."""
+    import warnings
+
+    import statsmodels.formula.api as smf
+
+    from oneneuron import LevelWarning
+
+    rng = np.random.default_rng(6)
+    n = 400
+    df = pd.DataFrame(
+        {"x": rng.normal(size=n), "g": rng.choice(["North", "north", "South ", "South"], n)}
+    )
+    df["y"] = (rng.random(n) < 1 / (1 + np.exp(-df.x))).astype(int)
+    with pytest.warns(LevelWarning) as caught:
+        clf = oneneuron.logit("y ~ x + g", df, tol=1e-12)
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert "'North', 'north'" in message and "'South', 'South '" in message
+    assert ".str.strip()" in message
+    ref = smf.logit("y ~ x + g", df).fit(disp=0, tol=1e-12)
+    np.testing.assert_allclose(
+        np.r_[clf.intercept_, clf.coef_[0]],
+        ref.params[["Intercept", *clf.feature_names_out_]],
+        rtol=1e-6,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LevelWarning)  # distinct levels say nothing
+        NeuronClassifier().fit(df[["x", "g"]].assign(g=df.g.str.strip().str.lower()), df.y)

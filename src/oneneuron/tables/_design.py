@@ -1062,6 +1062,7 @@ class DesignSpec:
                 present = s[~na[name]]
                 check_not_identifier(name, len(present), present.astype(str).nunique())
                 levels = _levels(s, name)
+                _warn_look_alike_levels(name, levels)
                 if name in reference:
                     ref = str(reference[name])
                     if (
@@ -2558,6 +2559,27 @@ def default_term(name: str) -> str:
     ('x:C(g)', 'x')
     """
     return ":".join(re.sub(r"\[[^\[\]]*\]$", "", part) for part in name.split(":"))
+
+
+def _warn_look_alike_levels(name: str, levels: list[str]) -> None:
+    """One :class:`~oneneuron.LevelWarning` where levels of column ``name`` differ only
+    in letter case or spaces (kept apart, as R and statsmodels keep them)."""
+    groups: dict[str, list[str]] = {}
+    for v in levels:
+        groups.setdefault(" ".join(v.split()).casefold(), []).append(v)
+    alike = [sorted(g) for g in groups.values() if len(g) > 1]
+    if not alike:
+        return
+    from ..exceptions import LevelWarning
+
+    shown = "; ".join(", ".join(map(repr, g)) for g in alike[:5])
+    warnings.warn(
+        f"column {name!r} has levels that differ only in letter case or spaces ({shown}); "
+        "they are fitted as different levels: if they are one, merge them first "
+        f"(df[{name!r}].str.strip(), .str.lower())",
+        LevelWarning,
+        stacklevel=2,
+    )
 
 
 def _check_unique(names: list[str]) -> None:
