@@ -269,9 +269,9 @@ def test_logit_takes_fit_arguments_by_value_or_column_name(table):
 
 
 def test_formula_outside_allow_list_fits_but_is_not_saved(table, tmp_path):
-    clf = oneneuron.logit("default ~ poly(balance, 2) + student", table)
+    clf = oneneuron.logit("default ~ poly(balance, 2, raw=True) + student", table)
     assert clf.predict_proba(table).shape == (len(table), 2)
-    with pytest.raises(ModelFileError, match="cannot be saved.*poly\\(balance, 2\\)"):
+    with pytest.raises(ModelFileError, match=r"cannot be saved.*poly\(balance, 2, raw=True\)"):
         clf.save(tmp_path / "m.json")
     assert not (tmp_path / "m.json").exists()
 
@@ -587,13 +587,17 @@ def test_any_formula_evaluation_error_at_predict_time_is_a_value_error(monkeypat
     from formulaic.errors import FactorEvaluationError
 
     df = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "y": [0, 1, 0, 1, 1, 0]})
-    model = oneneuron.logit("y ~ poly(x, 2)", df)
+    model = oneneuron.logit("y ~ poly(x, 2, raw=True)", df)
 
     def fails(*args, **kwargs):
-        raise FactorEvaluationError("Unable to evaluate factor `poly(x, 2)`. [ValueError: no]")
+        raise FactorEvaluationError(
+            "Unable to evaluate factor `poly(x, 2, raw=True)`. [ValueError: no]"
+        )
 
     monkeypatch.setattr(type(model.design_._formulaic), "get_model_matrix", fails)
-    with pytest.raises(ValueError, match=r"cannot evaluate the formula term 'poly\(x, 2\)'"):
+    with pytest.raises(
+        ValueError, match=r"cannot evaluate the formula term 'poly\(x, 2, raw=True\)'"
+    ):
         model.predict_proba(df)
 
 

@@ -172,3 +172,27 @@ def test_a_contrast_of_a_numeric_column_names_the_way_to_save_it(coding, tmp_pat
     np.testing.assert_allclose(
         back.predict_proba(df.astype({"dose": str})), clf.predict_proba(df), rtol=1e-6
     )
+
+
+@pytest.mark.parametrize("degree", [2, 3])
+def test_poly_saves_and_predicts_as_in_memory_inside_and_beyond_the_range(data, tmp_path, degree):
+    """``poly(x, k)`` (R's orthogonal polynomials) fitted and predicted in memory but
+    ``save`` refused it. Its basis is stored as the recurrence's training numbers. Oracles:
+    the in-memory model (also beyond the training range, where a polynomial is defined),
+    statsmodels' fit of the raw powers ``x + I(x**2) ...`` (the same span: the same
+    probabilities), and the marginal effects of that raw-power fit."""
+    import statsmodels.formula.api as smf
+
+    rhs = f"poly(x, {degree}) + C(g, Sum)"
+    clf = oneneuron.logit(f"y ~ {rhs}", data, tol=1e-12)
+    clf.save(tmp_path / "m.json")
+    back = oneneuron.load(tmp_path / "m.json")
+    assert back.feature_names_out_.tolist() == clf.feature_names_out_.tolist()
+    new = data.head(6).assign(x=[-8.0, -2.5, 0.0, 0.3, 2.5, 9.0])
+    np.testing.assert_allclose(back.predict_proba(new), clf.predict_proba(new), rtol=1e-10)
+    powers = " + ".join(["x"] + [f"I(x**{k})" for k in range(2, degree + 1)])
+    ref = smf.logit(f"y ~ {powers} + C(g, Sum)", data).fit(disp=0, tol=1e-12)
+    np.testing.assert_allclose(back.predict_proba(data)[:, 1], ref.predict(data), rtol=1e-6)
+    same = oneneuron.logit(f"y ~ {powers} + C(g, Sum)", data, tol=1e-12)
+    cols = ["dy_dx", "std_err"]
+    np.testing.assert_allclose(back.margeff(data)[cols], same.margeff(data)[cols], rtol=1e-5)

@@ -53,18 +53,19 @@ allow-listed transforms are :data:`TRANSFORMS` (also in R's spelling, ``log(x)``
 ``k``, ``I(x / c)``, ``I(x * c)``, ``I(x + c)``, ``I(x - c)`` for a number ``c``
 (R's rescaling, ``I(lwt / 10)``; under a transform too, ``log(x + 1)``), a column
 compared with a number (``I(ptl > 0)``, ``>=``, ``<``, ``<=``, ``==``, ``!=``),
-``center(x)`` and ``scale(x)`` with their training statistics, ``C()`` of a text or
+``center(x)`` and ``scale(x)`` with their training statistics, R's orthogonal
+``poly(x, k)`` (:func:`poly_state`), ``C()`` of a text or
 categorical column, also with ``levels=[...]`` and a contrast (``Treatment('b')``,
 ``Sum``, ``Helmert``, ``Diff``, ``Poly`` and R's ``contr.*`` names: see
 ``tables/_contrasts.py``), and interactions (products). A formula using anything else
-(``poly``, ``bs``, a contrast with other arguments, a contrast of a numeric column, a
-numeric column both as ``C(x)`` and as a number, ...) still fits and predicts in memory, but cannot
-be saved to a model file (the message says which term). ``C(x)`` of a numeric column
-the formula uses only so (R's ``factor(x)``) is that column as a categorical of its
-numbers (levels in the numbers' order, the first the reference, as formulaic and R
-order them): the same model, and it saves; at predict, a number equal to a level is
-that level (``2.0`` is level ``"2"``). Such a
-term is evaluated by formulaic at prediction time too; what it cannot evaluate on
+(``bs``, ``poly(x, k, raw=True)``, a contrast with other arguments, a contrast of a
+numeric column, a numeric column both as ``C(x)`` and as a number, ...) still fits and
+predicts in memory, but cannot be saved to a model file (the message says which term).
+``C(x)`` of a numeric column the formula uses only so (R's ``factor(x)``) is that
+column as a categorical of its numbers (levels in the numbers' order, the first the
+reference, as formulaic and R order them): the same model, and it saves; at predict, a
+number equal to a level is that level (``2.0`` is level ``"2"``). A term outside the list
+is evaluated by formulaic at prediction time too; what it cannot evaluate on
 the new rows is one ``ValueError`` naming the term and the cause. A
 B-spline ``bs(x, ...)`` is defined on its training range only (formulaic refuses to
 extrapolate it): values beyond it are refused with the column, the range and the first
@@ -869,7 +870,8 @@ class DesignSpec:
         ``{"center": mean}``, ``{"scale": [mean, sd]}`` (sd with ddof=1, as formulaic) or
         ``{"affine": [a, b]}`` (``a * x + b``: ``I(x / c)``, ``I(x - c)``, ...), that
         under one of :data:`TRANSFORMS`, ``{"affine": [a, b], "then": t}``
-        (``log(x + 1)``), or ``{"compare": [op, c]}`` (``I(x > c)``).
+        (``log(x + 1)``), ``{"compare": [op, c]}`` (``I(x > c)``), or
+        ``{"poly": [j, alpha, norms2]}`` (column ``j`` of ``poly(x, k)``: :func:`poly_column`).
         A term's value is the product of its factors.
     target : str or None
         The target column of a formula's left-hand side (or of the CLI).
@@ -1431,7 +1433,7 @@ class DesignSpec:
 
         Exact (the product rule through each term's factors and the derivative of
         its transform) for every term a model file can store; for a formula term
-        outside that list (``poly``, ``bs``) a one-sided difference of second order
+        outside that list (``bs``) a one-sided difference of second order
         with step ``h = 1e-5 * max(1, |x|)``, ``(-3 f(x) + 4 f(x + h) - f(x + 2h)) / 2h``,
         taken towards the median of the rows (relative error ~1e-10 for smooth terms):
         a transform defined on the training range only (``bs``) is then never asked
@@ -1498,6 +1500,8 @@ class DesignSpec:
         if "compare" in t:
             op, c = t["compare"]
             return COMPARISONS[op](x, c).astype(np.float64)
+        if "poly" in t:
+            return poly_column(x, *t["poly"])
         return x - t["center"]
 
     def _clean(
@@ -2100,6 +2104,13 @@ class DesignSpec:
             if sd > 0:
                 mean = float(np.mean(raw[name]))
                 return {"column": name, "transform": {"scale": [mean, sd]}}
+        m = re.fullmatch(r"poly\((.+?),\s*(?:degree\s*=\s*)?(\d+)\s*\)\[(\d+)\]", expr)
+        if m and _unquote(m.group(1)) in cols and 1 <= int(m.group(3)) <= int(m.group(2)):
+            name, degree, j = _unquote(m.group(1)), int(m.group(2)), int(m.group(3))
+            if raw is None:  # the form only: the degree and the column of the basis
+                return {"column": name, "transform": {"poly": [j, degree]}}
+            alpha, norms2 = poly_state(raw[name], degree)
+            return {"column": name, "transform": {"poly": [j, alpha, norms2]}}
         raise ValueError(
             f"the formula term {part!r} uses a transform a model file cannot store "
             f"(allowed: plain columns, C() of text or categorical columns, also with "
@@ -2107,7 +2118,7 @@ class DesignSpec:
             f"{', '.join(TRANSFORMS)} (also as log, log10, log2, exp; of x or of x + c, "
             f"x - c, c * x, x / c), I(x ** k), I(x / c), "
             f"I(x * c), I(x + c), I(x - c), I(x > c) and the other comparisons, center(x), "
-            f"scale(x))"
+            f"scale(x), poly(x, k))"
         )
 
     # --------------------------------------------------------------- JSON
@@ -2262,7 +2273,12 @@ def _same_factors(stored: list[dict[str, Any]], parsed: list[dict[str, Any]]) ->
         if "contrast" in p and not np.allclose(f["contrast"], p["contrast"], rtol=0, atol=1e-12):
             return False
         t, u = f.get("transform"), p.get("transform")
-        if isinstance(u, dict) and set(u) <= {"center", "scale"}:
+        if isinstance(u, dict) and set(u) == {"poly"}:  # the column and degree the name says
+            if not isinstance(t, dict) or set(t) != {"poly"}:
+                return False
+            if t["poly"][0] != u["poly"][0] or len(t["poly"][1]) != u["poly"][1]:
+                return False
+        elif isinstance(u, dict) and set(u) <= {"center", "scale"}:
             if not isinstance(t, dict) or set(t) != set(u):
                 return False
         elif t != u:
@@ -2365,6 +2381,22 @@ def _check_factor(f: Any, cols: dict[str, dict[str, Any]], term: str) -> None:
             and all(isinstance(v, int | float) and not isinstance(v, bool) for v in ab)
             and all(math.isfinite(v) for v in ab)
             and ab[0] != 0
+        ):
+            return
+    if isinstance(t, dict) and set(t) == {"poly"}:
+        jan = t["poly"]
+        numbers = [v for part in jan[1:] for v in part] if isinstance(jan, list) else []
+        if (
+            isinstance(jan, list)
+            and len(jan) == 3
+            and isinstance(jan[0], int)
+            and not isinstance(jan[0], bool)
+            and all(isinstance(part, list) for part in jan[1:])
+            and 1 <= jan[0] <= len(jan[1]) <= 10
+            and len(jan[2]) == len(jan[1]) + 1
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in numbers)
+            and all(math.isfinite(v) for v in numbers)
+            and all(v > 0 for v in jan[2])
         ):
             return
     if isinstance(t, dict) and set(t) == {"compare"}:
@@ -3331,7 +3363,45 @@ def _factor_derivative(f: dict[str, Any], x: np.ndarray) -> np.ndarray:
             return a * inner * np.ones_like(x)
         if "compare" in t:  # a step: flat on each side
             return np.zeros_like(x)
+        if "poly" in t:
+            return poly_column(x, *t["poly"], derivative=True)
     return np.ones_like(x)
+
+
+def poly_state(x: np.ndarray, degree: int) -> tuple[list[float], list[float]]:
+    """The training numbers of R's ``poly(x, degree)``: the monic orthogonal polynomials
+    ``P_0 = 1``, ``P_{i+1} = (x - alpha_i) P_i - (norms2_i / norms2_{i-1}) P_{i-1}``
+    over the training rows, ``alpha_i = sum(x P_i^2) / norms2_i``,
+    ``norms2_i = sum(P_i^2)`` (``i = 0 .. degree``; ``alpha`` up to ``degree - 1``).
+    Raises ``ValueError`` where x has too few distinct values for the degree."""
+    x = np.asarray(x, dtype=np.float64)
+    P_prev, P = np.zeros_like(x), np.ones_like(x)
+    alpha: list[float] = []
+    norms2 = [float(np.sum(P**2))]
+    for i in range(degree):
+        alpha.append(float(np.sum(x * P**2) / norms2[i]))
+        beta = norms2[i] / norms2[i - 1] if i >= 1 else 0.0
+        P_prev, P = P, (x - alpha[i]) * P - beta * P_prev
+        norms2.append(float(np.sum(P**2)))
+    if not all(math.isfinite(v) and v > 1e-12 * norms2[0] for v in norms2[1:]):
+        raise ValueError(f"poly(x, {degree}) needs more distinct values of x than its degree")
+    return alpha, norms2
+
+
+def poly_column(
+    x: np.ndarray, j: int, alpha: list[float], norms2: list[float], derivative: bool = False
+) -> np.ndarray:
+    """Column ``j`` of ``poly(x, len(alpha))`` from :func:`poly_state`'s numbers,
+    ``P_j(x) / sqrt(norms2_j)``, or its derivative in x (the recurrence differentiated:
+    ``P'_{i+1} = P_i + (x - alpha_i) P'_i - beta_i P'_{i-1}``)."""
+    x = np.asarray(x, dtype=np.float64)
+    P_prev, P = np.zeros_like(x), np.ones_like(x)
+    D_prev, D = np.zeros_like(x), np.zeros_like(x)
+    for i in range(j):
+        beta = norms2[i] / norms2[i - 1] if i >= 1 else 0.0
+        D_prev, D = D, P + (x - alpha[i]) * D - beta * D_prev
+        P_prev, P = P, (x - alpha[i]) * P - beta * P_prev
+    return (D if derivative else P) / math.sqrt(norms2[j])
 
 
 def _formulaic_matrix(spec: DesignSpec, raw: dict[str, Any], sparse: bool = False) -> Any:
