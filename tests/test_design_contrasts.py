@@ -196,3 +196,27 @@ def test_poly_saves_and_predicts_as_in_memory_inside_and_beyond_the_range(data, 
     same = oneneuron.logit(f"y ~ {powers} + C(g, Sum)", data, tol=1e-12)
     cols = ["dy_dx", "std_err"]
     np.testing.assert_allclose(back.margeff(data)[cols], same.margeff(data)[cols], rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "term", ["C(b)", "C(b, Sum)", "C(b, Treatment(True))", "C(b, Helmert)", "C(b):x"]
+)
+def test_a_boolean_column_coded_as_a_factor_saves(term, tmp_path):
+    """``y ~ x + C(b)`` of a boolean column (R's ``factor(b)`` of a logical) could not be
+    saved, with a message that it 'also uses it as a number' (it did not). Each coding of
+    a boolean is a line in its 0/1 value. Oracles: statsmodels' formula API (names and
+    coefficients) and the in-memory predictions before save."""
+    import statsmodels.formula.api as smf
+
+    rng = np.random.default_rng(9)
+    n = 300
+    df = pd.DataFrame({"x": rng.normal(size=n), "b": rng.random(n) < 0.4})
+    df["y"] = (rng.random(n) < 1 / (1 + np.exp(-df.x - 0.8 * df.b))).astype(int)
+    formula = f"y ~ {term} + x"
+    clf = oneneuron.logit(formula, df, tol=1e-12)
+    ref = smf.logit(formula, df).fit(disp=0, tol=1e-12)
+    assert ["Intercept", *clf.feature_names_out_] == list(ref.params.index)
+    np.testing.assert_allclose(np.r_[clf.intercept_, clf.coef_[0]], ref.params, rtol=1e-6)
+    clf.save(tmp_path / "m.json")
+    back = oneneuron.load(tmp_path / "m.json")
+    np.testing.assert_allclose(back.predict_proba(df), clf.predict_proba(df), rtol=1e-12)

@@ -161,8 +161,8 @@ def _scheme(node: ast.expr) -> str | None:
 
 
 def _text(node: ast.expr, what: str) -> str:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
+    if isinstance(node, ast.Constant) and isinstance(node.value, str | bool):
+        return str(node.value)  # a boolean column's levels are False and True
     raise ValueError(f"{what} must be a level written as text ('b'), as a model file stores it")
 
 

@@ -2051,6 +2051,8 @@ class DesignSpec:
             inner = part[split + 1 : -1]
             level = inner[2:] if inner.startswith("T.") else inner
             col = cols[_strip_c(part[:split])]
+            if col["kind"] == "boolean" and part.strip().startswith("C("):  # R's factor(b)
+                return _boolean_factor(col["name"], {"column": col["name"], "level": level})
             if col["kind"] != "categorical":
                 name = col["name"]
                 raise ValueError(  # plain C(col) alone is refitted as the categorical
@@ -2248,6 +2250,10 @@ def _coded_factor(part: str, cols: dict[str, dict[str, Any]]) -> dict[str, Any] 
         col = cols.get(name)
         if col is None:
             return None
+        if col["kind"] == "boolean":  # levels False, True as formulaic orders them
+            coding = parse_coding(part[:i])
+            if coding is not None:
+                return _boolean_factor(name, coding.factor(part[i + 1 : -1], _BOOLEAN_LEVELS))
         if col["kind"] != "categorical":
             raise ValueError(
                 f"the formula term {part!r} codes the numeric column {name!r} with a "
@@ -2259,6 +2265,26 @@ def _coded_factor(part: str, cols: dict[str, dict[str, Any]]) -> dict[str, Any] 
         if coding is not None:
             return coding.factor(part[i + 1 : -1], col["levels"])
     return None
+
+
+_BOOLEAN_LEVELS = ["False", "True"]
+
+
+def _boolean_factor(name: str, coded: dict[str, Any]) -> dict[str, Any]:
+    """A boolean column's coded factor (``C(b)[T.True]``, ``C(b, Sum)[S.False]``) as
+    the line in its 0/1 value it is: ``v_False + (v_True - v_False) * b``."""
+    if "level" in coded:
+        if coded["level"] not in _BOOLEAN_LEVELS:
+            raise ValueError(f"{coded['level']!r} is not a level of the boolean column {name!r}")
+        values = [float(lv == coded["level"]) for lv in _BOOLEAN_LEVELS]
+    else:
+        values = [float(v) for v in coded["contrast"]]
+    slope, at_false = values[1] - values[0], values[0]
+    if slope == 0:
+        raise ValueError(f"a coding of the boolean column {name!r} is constant")
+    if (slope, at_false) == (1.0, 0.0):
+        return {"column": name}
+    return {"column": name, "transform": {"affine": [slope, at_false]}}
 
 
 def _same_factors(stored: list[dict[str, Any]], parsed: list[dict[str, Any]]) -> bool:
