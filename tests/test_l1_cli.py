@@ -155,12 +155,19 @@ def test_train_refuses_a_formula_it_cannot_save_before_fitting(
     monkeypatch.setattr(NeuronClassifierCV, "fit", no_fit)
     monkeypatch.setattr(NeuronClassifier, "fit", no_fit)
     model = tmp_path / "m.json"
-    args = ["train", str(path), "--model", str(model), "--formula", "label ~ poly(f0, 2) + f1"]
+    args = [
+        "train",
+        str(path),
+        "--model",
+        str(model),
+        "--formula",
+        "label ~ poly(f0, 2, raw=True) + f1",
+    ]
     args += ["--cv", "3"] if cv else ["--alpha", "0.01"]
     assert main(args) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1, err
-    assert "poly(f0, 2)" in err and "model file" in err
+    assert "poly(f0, 2, raw=True)" in err and "model file" in err
     assert not model.exists()
 
 

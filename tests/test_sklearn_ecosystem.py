@@ -129,3 +129,54 @@ def test_meta_estimators_on_a_table(data):
         assert P.shape == (len(X), len(np.unique(target)))
         np.testing.assert_allclose(P.sum(axis=1), 1.0, rtol=1e-12)
         np.testing.assert_array_equal(meta.classes_, np.unique(target))
+
+
+def test_select_from_model_on_a_coded_table_selects_its_columns(data):
+    """``SelectFromModel(NeuronClassifier())`` on a table with a categorical column: its
+    support had one entry per coded column (x, g[T.b], g[T.c], z) for the table's three
+    columns, and ``transform`` raised IndexError ('boolean index did not match').
+    ``column_importances_`` gives one entry per input column, shaped as ``coef_``, for
+    ``importance_getter``. Oracle: the closed form from ``coef_`` and its names (a
+    column's coded coefficients' Euclidean norm; an interaction counts for both of its
+    columns), and scikit-learn's default on a table without coding."""
+    from sklearn.feature_selection import SelectFromModel
+
+    X, y, y3, *_ = data
+    for target in (y, y3):
+        clf = NeuronClassifier().fit(X, target)
+        coef = dict(zip(clf.feature_names_out_, clf.coef_.T, strict=True))
+        want = np.column_stack(
+            [
+                np.abs(coef["x"]),
+                np.hypot(coef["g[T.b]"], coef["g[T.c]"]),
+                np.abs(coef["z"]),
+            ]
+        )
+        np.testing.assert_allclose(clf.column_importances_, want, rtol=1e-12)
+    sel = SelectFromModel(NeuronClassifier(), importance_getter="column_importances_")
+    out = sel.fit(X, y).transform(X)
+    norms = sel.estimator_.column_importances_[0]
+    np.testing.assert_array_equal(sel.get_support(), norms >= norms.mean())
+    assert list(sel.get_feature_names_out()) == list(X.columns[sel.get_support()])
+    assert out.shape == (len(X), sel.get_support().sum())
+    # a formula: x enters twice (x and x:z), the target column is no feature
+    table = X.assign(y=y)
+    clf = NeuronClassifier(formula="y ~ x + C(g) + x:z").fit(table)
+    coef = dict(zip(clf.feature_names_out_, clf.coef_[0], strict=True))
+    np.testing.assert_allclose(
+        clf.column_importances_[0],
+        [
+            np.hypot(coef["x"], coef["x:z"]),
+            np.hypot(coef["C(g)[T.b]"], coef["C(g)[T.c]"]),
+            abs(coef["x:z"]),
+            0.0,
+        ],
+        rtol=1e-12,
+    )
+    # no coding: scikit-learn's default reads coef_, and the two agree
+    numeric = X[["x", "z"]]
+    a = SelectFromModel(NeuronClassifier()).fit(numeric, y3).get_support()
+    b = SelectFromModel(NeuronClassifier(), importance_getter="column_importances_")
+    np.testing.assert_array_equal(b.fit(numeric, y3).get_support(), a)
+    cv = NeuronClassifierCV(cv=3).fit(X, y)
+    np.testing.assert_array_equal(cv.column_importances_, cv.best_estimator_.column_importances_)

@@ -65,7 +65,7 @@ FORMULAS = [
     None,
     "y ~ x + year + C(g) + flag",
     "y ~ x + C(g) + x:C(g) + C(h):C(g)",
-    "y ~ year + C(g) + poly(x, 2)",  # formulaic's own matrix (not storable)
+    "y ~ year + C(g) + poly(x, 2, raw=True)",  # formulaic's own matrix (not storable)
 ]
 
 
@@ -251,7 +251,7 @@ def test_cli_train_and_predict_on_the_sparse_design(table, force_sparse, tmp_pat
         (None, "reference"),
         (None, "full"),
         ("~ x + C(g) + x:C(g) + np.log(year) + g:h + flag", "reference"),
-        ("~ x + C(g) + poly(x, 2) + x:C(g)", "reference"),  # formulaic's own columns
+        ("~ x + C(g) + poly(x, 2, raw=True) + x:C(g)", "reference"),  # formulaic's own
         ("~ g:h + x:g:h + I(x ** 2) - 1", "reference"),
     ],
 )

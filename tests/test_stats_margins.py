@@ -208,10 +208,11 @@ def test_by_column_and_arrays_keep_the_per_column_effects(table):
 @pytest.mark.parametrize(
     "unsaved, same",
     [
-        # poly(x, 2) spans what x + I(x**2) spans: the same model, so the same effects
-        # (here the design is differentiated numerically and the categorical and
-        # boolean shares at the mean are mixed over every combination of levels)
-        ("y ~ poly(x, 2) + C(g) + m", "y ~ x + I(x**2) + C(g) + m"),
+        # poly(x, 2, raw=True) spans what x + I(x**2) spans: the same model, so the
+        # same effects (here the design is differentiated numerically and the
+        # categorical and boolean shares at the mean are mixed over every combination
+        # of levels; poly(x, 2) itself is saved and differentiated exactly)
+        ("y ~ poly(x, 2, raw=True) + C(g) + m", "y ~ x + I(x**2) + C(g) + m"),
         # bs(x) refuses values beyond the training range, and the central difference at
         # the row holding max(x) stepped past it: margeff on the training table raised
         # formulaic's FactorEvaluationError. A cubic B-spline without interior knots

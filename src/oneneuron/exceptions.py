@@ -8,6 +8,7 @@ __all__ = [
     "ConvergenceWarning",
     "EmptyClassWarning",
     "ImputationWarning",
+    "LevelWarning",
     "ParameterWarning",
     "SeparationWarning",
     "UnknownCategoryWarning",
@@ -73,4 +74,14 @@ class EmptyClassWarning(UserWarning):
     That fit gives the class probability 0 (its coefficients have no estimate, and a
     fold's held-out rows of it score about ``-log(eps)`` each). The message names the
     class (and the folds) and one next step.
+    """
+
+
+class LevelWarning(UserWarning):
+    """A categorical column has levels that differ only in letter case or in spaces
+    (``'South'`` and ``'South '``, ``'north'`` and ``'North'``), most often variants
+    of one level as typed.
+
+    They are fitted as different levels, as R and statsmodels fit them; the message
+    names them and how to merge them (``df[col].str.strip()``, ``.str.lower()``).
     """

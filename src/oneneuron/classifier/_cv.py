@@ -790,6 +790,13 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "best_estimator_")
         return self.best_estimator_.feature_names_out_
 
+    @property
+    def column_importances_(self) -> NDArray[np.float64]:
+        """Those of ``best_estimator_``: one per input column, shaped as ``coef_`` (see
+        :attr:`NeuronClassifier.column_importances_`, for ``SelectFromModel``)."""
+        check_is_fitted(self, "best_estimator_")
+        return self.best_estimator_.column_importances_
+
     def get_feature_names_out(self, input_features: Any = None) -> NDArray[np.object_]:
         """Those of ``best_estimator_`` (see :meth:`NeuronClassifier.get_feature_names_out`)."""
         check_is_fitted(self, "best_estimator_")

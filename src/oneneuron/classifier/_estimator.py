@@ -57,6 +57,7 @@ from ._fit import _SOLVERS
 from ._predictor import (
     L1_NO_INTERVALS,
     MASKED_PREDICT,
+    column_importances,
     interval_frame,
     labels_from_logits,
     log_proba_from_logits,
@@ -412,9 +413,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         table coded by the design layer (categorical columns, ``formula``),
         every column of the table counts, the formula's target included. Tools
         that read ``coef_`` as one entry per input column (``SelectFromModel``,
-        ``RFE``) cannot map a coded table's terms to its columns: code the
-        table in a ``ColumnTransformer`` in front of the neuron instead, or give
-        them an ``importance_getter``.
+        ``RFE``) cannot map a coded table's terms to its columns: give
+        ``SelectFromModel`` ``importance_getter="column_importances_"`` (one entry
+        per input column), or code the table in a ``ColumnTransformer`` in front
+        of the neuron (``RFE`` refuses text columns itself).
     feature_names_out_ : ndarray of str
         The model's column names in ``coef_`` order (glum's ``feature_names_``):
         the design's terms (``student[T.Yes]``, ``x:C(g)[T.b]``) for a table it
@@ -891,6 +893,36 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         ``penalty_factor`` use them.
         """
         return model_column_names(self)
+
+    @property
+    def column_importances_(self) -> NDArray[np.float64]:
+        """One importance per input column, shaped as ``coef_``: (m, n_features_in_).
+
+        ``coef_`` has one column per *model* column, which for a table the design
+        layer codes (a categorical's levels, a formula's terms) is not one per input
+        column, so ``SelectFromModel`` reading ``coef_`` gives a support of the wrong
+        length (and ``transform`` fails). Entry ``[k, c]`` is the Euclidean norm of
+        ``coef_[k]`` over the model columns that involve input column ``c`` (an
+        interaction ``x:z`` counts for both), 0 for a column the model does not use
+        (a formula's target); for uncoded input it is ``abs(coef_)``. Pass it as
+        ``SelectFromModel(NeuronClassifier(), importance_getter="column_importances_")``;
+        the selection then keeps input columns, by name. Like ``coef_``, it depends on
+        the columns' scales.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from sklearn.feature_selection import SelectFromModel
+        >>> X = pd.DataFrame({"x": [0.1, 0.9, 0.4, 1.2, 0.3, 1.5, 0.8, 0.2],
+        ...                   "g": ["a", "b", "c", "b", "a", "c", "c", "a"]})
+        >>> y = [0, 1, 0, 1, 0, 1, 1, 0]
+        >>> sel = SelectFromModel(NeuronClassifier(alpha=1.0),
+        ...                       importance_getter="column_importances_").fit(X, y)
+        >>> sel.estimator_.column_importances_.shape, sel.get_support().tolist()
+        ((1, 2), [True, False])
+        """
+        check_is_fitted(self, "coef_")
+        return column_importances(self)
 
     def get_feature_names_out(self, input_features: Any = None) -> NDArray[np.object_]:
         """The model's column names in ``coef_`` order, as scikit-learn's method returns them.

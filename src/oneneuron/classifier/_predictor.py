@@ -105,6 +105,31 @@ def model_column_names(est: Any) -> NDArray[np.object_]:
     return np.asarray(names, dtype=object)
 
 
+def column_importances(est: Any) -> NDArray[np.float64]:
+    """A fitted estimator's ``column_importances_``: (m, n_features_in_), ``coef_``'s
+    shape with one column per input column (``feature_names_in_``).
+
+    Entry ``[k, c]`` is the Euclidean norm of row ``k`` of ``coef_`` over the model's
+    columns that involve input column ``c`` (a categorical's level columns; a term
+    ``x:z`` for both ``x`` and ``z``), 0 for a column the model does not use (a
+    formula's target); ``|coef_|`` where every input column is one model column.
+    """
+    coef = np.asarray(est.coef_, dtype=np.float64)
+    design = getattr(est, "design_", None)
+    if design is None:
+        return np.abs(coef)
+    n_in = int(est.n_features_in_)
+    names = getattr(est, "feature_names_in_", None)
+    index = {str(c): i for i, c in enumerate(names if names is not None else [])}
+    if names is None:  # a table's columns by position, as the design names them
+        index = {f"x{j}": j for j in range(n_in)}
+    squares = np.zeros((coef.shape[0], n_in))
+    for j, columns in enumerate(design.term_columns()):
+        for c in set(columns):
+            squares[:, index[c]] += coef[:, j] ** 2
+    return np.sqrt(squares)
+
+
 def warn_unknown(report: dict[str, Any]) -> None:
     """Warn (:class:`~oneneuron.UnknownCategoryWarning`) when a design's transform of a
     prediction's table met categories not seen in training, as the command line does."""

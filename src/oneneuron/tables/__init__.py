@@ -3,7 +3,8 @@
 The design-matrix layer shared by the Python API and the command line:
 ``_design.py`` turns a table (pandas, polars, Arrow) into the model's columns
 with a JSON-able :class:`DesignSpec` (reference coding, formulas, missing
-values);
+values); ``_contrasts.py`` the contrasts of a formula's ``C(g, Sum)`` as a
+model file stores them;
 ``_read.py`` reads CSV/TSV/Parquet (whole or in chunks), checks columns, and
 encodes features with an *input spec* (stored in the model file under
 ``"input"``); ``_write.py`` writes output tables and files atomically (a

@@ -4,8 +4,9 @@ A :class:`DesignSpec` is learned from a training table (:meth:`DesignSpec.fit`)
 and then applied to any table with the same columns (:meth:`DesignSpec.transform`).
 It is plain data (JSON-able, stored in the model file): the raw columns with their
 kind, levels and fill value, and the model's columns, each a product of *factors*
-(a raw column, optionally through an allow-listed transform, or an indicator of
-one level). Applying it runs only this module's code, never a formula string.
+(a raw column, optionally through an allow-listed transform, an indicator of
+one level, or a contrast's value per level). Applying it runs only this module's
+code, never a formula string.
 
 Coding, as R, patsy, statsmodels and formulaic do it:
 
@@ -52,16 +53,19 @@ allow-listed transforms are :data:`TRANSFORMS` (also in R's spelling, ``log(x)``
 ``k``, ``I(x / c)``, ``I(x * c)``, ``I(x + c)``, ``I(x - c)`` for a number ``c``
 (R's rescaling, ``I(lwt / 10)``; under a transform too, ``log(x + 1)``), a column
 compared with a number (``I(ptl > 0)``, ``>=``, ``<``, ``<=``, ``==``, ``!=``),
-``center(x)`` and ``scale(x)`` with their training statistics, ``C()`` of a text or
-categorical column, and interactions (products). A formula using anything else
-(``poly``, ``bs``, ``C()`` with a contrast or levels argument, a numeric column
-both as ``C(x)`` and as a number, ...) still fits and predicts in memory, but cannot
-be saved to a model file (the message says which term). ``C(x)`` of a numeric column
-the formula uses only so (R's ``factor(x)``) is that column as a categorical of its
-numbers (levels in the numbers' order, the first the reference, as formulaic and R
-order them): the same model, and it saves; at predict, a number equal to a level is
-that level (``2.0`` is level ``"2"``). Such a
-term is evaluated by formulaic at prediction time too; what it cannot evaluate on
+``center(x)`` and ``scale(x)`` with their training statistics, R's orthogonal
+``poly(x, k)`` (:func:`poly_state`), ``C()`` of a text or
+categorical column, also with ``levels=[...]`` and a contrast (``Treatment('b')``,
+``Sum``, ``Helmert``, ``Diff``, ``Poly`` and R's ``contr.*`` names: see
+``tables/_contrasts.py``), and interactions (products). A formula using anything else
+(``bs``, ``poly(x, k, raw=True)``, a contrast with other arguments, a contrast of a
+numeric column, a numeric column both as ``C(x)`` and as a number, ...) still fits and
+predicts in memory, but cannot be saved to a model file (the message says which term).
+``C(x)`` of a numeric column the formula uses only so (R's ``factor(x)``) is that
+column as a categorical of its numbers (levels in the numbers' order, the first the
+reference, as formulaic and R order them): the same model, and it saves; at predict, a
+number equal to a level is that level (``2.0`` is level ``"2"``). A term outside the list
+is evaluated by formulaic at prediction time too; what it cannot evaluate on
 the new rows is one ``ValueError`` naming the term and the cause. A
 B-spline ``bs(x, ...)`` is defined on its training range only (formulaic refuses to
 extrapolate it): values beyond it are refused with the column, the range and the first
@@ -89,6 +93,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._contrasts import SCHEMES, coded_column, parse_coding
 from ._vocab import MAX_CATEGORIES, DataError, row_number
 
 __all__ = [
@@ -852,16 +857,21 @@ class DesignSpec:
     columns : list of dict
         The raw columns used, in table order: ``{"name", "kind", "levels", "fill"}``;
         ``kind`` is ``"numeric"``, ``"boolean"`` or ``"categorical"``, ``levels``
-        (categorical only) lists the levels with the reference first.
+        (categorical only) lists the levels, the reference first (a formula's
+        ``C(g, Treatment('b'))`` or ``levels=`` keeps them so and names another: the
+        reference is the level no term uses, :meth:`reference_code`).
     terms : list of dict
         The model's columns in order: ``{"name": "student[T.Yes]", "factors": [...]}``,
         each factor ``{"column": c}`` (its value), ``{"column": c, "level": v}``
-        (1 where the column equals ``v``), or ``{"column": c, "transform": t}``
+        (1 where the column equals ``v``), ``{"column": c, "contrast": [...]}`` (a
+        contrast's value per level, in the order of ``levels``: ``C(g, Sum)[S.a]``),
+        or ``{"column": c, "transform": t}``
         with ``t`` one of :data:`TRANSFORMS`, ``{"power": k}``,
         ``{"center": mean}``, ``{"scale": [mean, sd]}`` (sd with ddof=1, as formulaic) or
         ``{"affine": [a, b]}`` (``a * x + b``: ``I(x / c)``, ``I(x - c)``, ...), that
         under one of :data:`TRANSFORMS`, ``{"affine": [a, b], "then": t}``
-        (``log(x + 1)``), or ``{"compare": [op, c]}`` (``I(x > c)``).
+        (``log(x + 1)``), ``{"compare": [op, c]}`` (``I(x > c)``), or
+        ``{"poly": [j, alpha, norms2]}`` (column ``j`` of ``poly(x, k)``: :func:`poly_column`).
         A term's value is the product of its factors.
     target : str or None
         The target column of a formula's left-hand side (or of the CLI).
@@ -1054,6 +1064,7 @@ class DesignSpec:
                 present = s[~na[name]]
                 check_not_identifier(name, len(present), present.astype(str).nunique())
                 levels = _levels(s, name)
+                _warn_look_alike_levels(name, levels)
                 if name in reference:
                     ref = str(reference[name])
                     if (
@@ -1179,13 +1190,8 @@ class DesignSpec:
         if self._formulaic is not None and self.unsaved is not None:
             code = None if self._references is None else self._formula_reference(col["name"])
             return None if code is None else levels[code]
-        if self.formula is not None and any(
-            f.get("column") == col["name"] and f.get("level") == levels[0]
-            for t in self.terms
-            for f in t["factors"]
-        ):
-            return None  # the first level has a column of its own: no reference
-        return levels[0]
+        code = self._stored_reference(col["name"])
+        return None if code is None else levels[code]
 
     # ------------------------------------------------------------ transform
     def array_columns(self) -> bool:
@@ -1427,7 +1433,7 @@ class DesignSpec:
 
         Exact (the product rule through each term's factors and the derivative of
         its transform) for every term a model file can store; for a formula term
-        outside that list (``poly``, ``bs``) a one-sided difference of second order
+        outside that list (``bs``) a one-sided difference of second order
         with step ``h = 1e-5 * max(1, |x|)``, ``(-3 f(x) + 4 f(x + h) - f(x + 2h)) / 2h``,
         taken towards the median of the rows (relative error ~1e-10 for smooth terms):
         a transform defined on the training range only (``bs``) is then never asked
@@ -1469,6 +1475,12 @@ class DesignSpec:
             col = next(c for c in self.columns if c["name"] == f["column"])
             index = col["levels"].index(f["level"])
             return x[:, index] if np.ndim(x) == 2 else x == index
+        if "contrast" in f:  # C(g, Sum): the level's value (level weights: their mean)
+            values = np.asarray(f["contrast"], dtype=np.float64)
+            if np.ndim(x) == 2:
+                return np.asarray(x, dtype=np.float64) @ values
+            codes = np.asarray(x)
+            return np.where(codes >= 0, values[np.maximum(codes, 0)], 0.0)
         t = f.get("transform")
         if t is None:
             return x
@@ -1488,6 +1500,8 @@ class DesignSpec:
         if "compare" in t:
             op, c = t["compare"]
             return COMPARISONS[op](x, c).astype(np.float64)
+        if "poly" in t:
+            return poly_column(x, *t["poly"])
         return x - t["center"]
 
     def _clean(
@@ -1580,10 +1594,28 @@ class DesignSpec:
         >>> DesignSpec.fit(df, formula="~ x + C(g, Treatment('c'))").reference_code("g")
         2
         """
-        if self._references is None:
-            return 0
-        code = self._formula_reference(name)
+        code = self._stored_reference(name) if self._references is None else None
+        if self._references is not None:
+            code = self._formula_reference(name)
         return 0 if code is None else code
+
+    def _stored_reference(self, name: str) -> int | None:
+        """The code of the level of categorical ``name`` that every term codes as 0
+        (the reference of treatment coding, whichever level it is), None where no
+        level is (sum, Helmert or polynomial contrasts, one column per level)."""
+        col = next(c for c in self.columns if c["name"] == name)
+        k = len(col["levels"])
+        coded = []
+        for t in self.terms:
+            for f in t["factors"]:
+                if f["column"] == name and "level" in f:
+                    coded.append(np.arange(k) == col["levels"].index(f["level"]))
+                elif f["column"] == name and "contrast" in f:
+                    coded.append(np.asarray(f["contrast"]) != 0)
+        if not coded:
+            return 0
+        zero = np.flatnonzero(~np.any(coded, axis=0))
+        return int(zero[0]) if len(zero) == 1 else None
 
     def _reference_row(self, raw: dict[str, Any]) -> dict[str, Any] | None:
         """The first complete training row (one value per column), from which
@@ -1655,7 +1687,7 @@ class DesignSpec:
         for term in self.terms:
             for f in term["factors"]:
                 col = kinds[f["column"]]
-                if col["kind"] == "categorical" and "level" not in f:
+                if col["kind"] == "categorical" and "level" not in f and "contrast" not in f:
                     raise ValueError(
                         f"term {term['name']!r} uses categorical {col['name']!r} as a number"
                     )
@@ -1894,6 +1926,27 @@ class DesignSpec:
                 if names[i] in by_name and default_term(names[i]) != str(term):
                     by_name[names[i]]["term"] = str(term)
 
+    def term_columns(self) -> list[list[str]]:
+        """The table's columns each model column involves, in ``names`` order.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> t = pd.DataFrame({"x": [1.0, 2, 3, 4], "z": [2.0, 1, 3, 1], "g": list("abab")})
+        >>> DesignSpec.fit(t, formula="~ x:z + C(g) + np.log(z)").term_columns()
+        [['g'], ['z'], ['x', 'z']]
+        """
+        columns = [c["name"] for c in self.columns]
+        out = []
+        for t in self.terms:
+            if t["factors"]:
+                out.append(list(dict.fromkeys(f["column"] for f in t["factors"])))
+            else:  # a term formulaic evaluates (poly, bs): the columns its name spells
+                parts = _split_factors(t["name"], columns)
+                found = set().union(*(_names_in(part, columns) for part in parts))
+                out.append([c for c in columns if c in found])
+        return out
+
     def term_groups(self, names: list[str]) -> dict[str, list[str]]:
         """R's terms of the coded columns ``names``: term -> its columns, in order of first
         appearance (what :func:`~oneneuron.stats.anova` adds one at a time). A column's
@@ -1998,6 +2051,8 @@ class DesignSpec:
             inner = part[split + 1 : -1]
             level = inner[2:] if inner.startswith("T.") else inner
             col = cols[_strip_c(part[:split])]
+            if col["kind"] == "boolean" and part.strip().startswith("C("):  # R's factor(b)
+                return _boolean_factor(col["name"], {"column": col["name"], "level": level})
             if col["kind"] != "categorical":
                 name = col["name"]
                 raise ValueError(  # plain C(col) alone is refitted as the categorical
@@ -2009,6 +2064,9 @@ class DesignSpec:
             if level not in col["levels"]:
                 raise ValueError(f"term {part!r} is not a level of a categorical column")
             return {"column": col["name"], "level": level}
+        coded = _coded_factor(part, cols)
+        if coded is not None:
+            return coded
         expr = part.strip()
         if _unquote(expr) in cols or _strip_c(expr) in cols and expr.startswith("C("):
             name = _strip_c(expr)
@@ -2048,23 +2106,21 @@ class DesignSpec:
             if sd > 0:
                 mean = float(np.mean(raw[name]))
                 return {"column": name, "transform": {"scale": [mean, sd]}}
-        hint = ""
-        coded = re.match(r"\s*C\(\s*(`[^`]+`|[^,()]+?)\s*,", part)
-        if coded is not None:  # C(g, Treatment('b')): the same model as C(g), reference b
-            base = re.search(r"Treatment\(\s*(?:reference\s*=\s*)?(['\"]?)([^'\")]*)\1\s*\)", part)
-            ref = base.group(2) if base else "LEVEL"
-            name = _unquote(coded.group(1))
-            hint = (
-                f"; for a reference level write C({name}) and pass reference={{{name!r}: "
-                f"{ref!r}}} (CLI --reference {name}={ref}): the same model, and it saves"
-            )
+        m = re.fullmatch(r"poly\((.+?),\s*(?:degree\s*=\s*)?(\d+)\s*\)\[(\d+)\]", expr)
+        if m and _unquote(m.group(1)) in cols and 1 <= int(m.group(3)) <= int(m.group(2)):
+            name, degree, j = _unquote(m.group(1)), int(m.group(2)), int(m.group(3))
+            if raw is None:  # the form only: the degree and the column of the basis
+                return {"column": name, "transform": {"poly": [j, degree]}}
+            alpha, norms2 = poly_state(raw[name], degree)
+            return {"column": name, "transform": {"poly": [j, alpha, norms2]}}
         raise ValueError(
             f"the formula term {part!r} uses a transform a model file cannot store "
-            f"(allowed: plain columns, C() of text or categorical columns, interactions, "
+            f"(allowed: plain columns, C() of text or categorical columns, also with "
+            f"levels= and the contrasts {', '.join(SCHEMES)}, interactions, "
             f"{', '.join(TRANSFORMS)} (also as log, log10, log2, exp; of x or of x + c, "
             f"x - c, c * x, x / c), I(x ** k), I(x / c), "
             f"I(x * c), I(x + c), I(x - c), I(x > c) and the other comparisons, center(x), "
-            f"scale(x)){hint}"
+            f"scale(x), poly(x, k))"
         )
 
     # --------------------------------------------------------------- JSON
@@ -2180,6 +2236,57 @@ class DesignSpec:
         return spec
 
 
+def _coded_factor(part: str, cols: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """The factor of a coded column ``C(g, Sum)[S.a]``, ``C(g, Treatment('b'))[T.a]``,
+    ``C(g, levels=[...])[T.a]`` (see ``tables/_contrasts.py``), or None where ``part``
+    is no such name. Raises ``ValueError`` for a coding a model file cannot store."""
+    part = part.strip()
+    if not part.endswith("]"):
+        return None
+    for i, ch in enumerate(part):
+        name = coded_column(part[:i]) if ch == "[" else None
+        if name is None:
+            continue
+        col = cols.get(name)
+        if col is None:
+            return None
+        if col["kind"] == "boolean":  # levels False, True as formulaic orders them
+            coding = parse_coding(part[:i])
+            if coding is not None:
+                return _boolean_factor(name, coding.factor(part[i + 1 : -1], _BOOLEAN_LEVELS))
+        if col["kind"] != "categorical":
+            raise ValueError(
+                f"the formula term {part!r} codes the numeric column {name!r} with a "
+                "contrast, which a model file cannot store: make the column text "
+                f"(df[{name!r}].astype(str); levels then in quotes, Treatment('3')) to "
+                "save it"
+            )
+        coding = parse_coding(part[:i])
+        if coding is not None:
+            return coding.factor(part[i + 1 : -1], col["levels"])
+    return None
+
+
+_BOOLEAN_LEVELS = ["False", "True"]
+
+
+def _boolean_factor(name: str, coded: dict[str, Any]) -> dict[str, Any]:
+    """A boolean column's coded factor (``C(b)[T.True]``, ``C(b, Sum)[S.False]``) as
+    the line in its 0/1 value it is: ``v_False + (v_True - v_False) * b``."""
+    if "level" in coded:
+        if coded["level"] not in _BOOLEAN_LEVELS:
+            raise ValueError(f"{coded['level']!r} is not a level of the boolean column {name!r}")
+        values = [float(lv == coded["level"]) for lv in _BOOLEAN_LEVELS]
+    else:
+        values = [float(v) for v in coded["contrast"]]
+    slope, at_false = values[1] - values[0], values[0]
+    if slope == 0:
+        raise ValueError(f"a coding of the boolean column {name!r} is constant")
+    if (slope, at_false) == (1.0, 0.0):
+        return {"column": name}
+    return {"column": name, "transform": {"affine": [slope, at_false]}}
+
+
 def _same_factors(stored: list[dict[str, Any]], parsed: list[dict[str, Any]]) -> bool:
     """Whether a stored term's factors are those its name spells (:meth:`DesignSpec._parse_term`
     without data): the same columns, levels and transforms; of ``center`` and ``scale``
@@ -2189,8 +2296,15 @@ def _same_factors(stored: list[dict[str, Any]], parsed: list[dict[str, Any]]) ->
     for f, p in zip(stored, parsed, strict=True):
         if set(f) != set(p) or f["column"] != p["column"] or f.get("level") != p.get("level"):
             return False
+        if "contrast" in p and not np.allclose(f["contrast"], p["contrast"], rtol=0, atol=1e-12):
+            return False
         t, u = f.get("transform"), p.get("transform")
-        if isinstance(u, dict) and set(u) <= {"center", "scale"}:
+        if isinstance(u, dict) and set(u) == {"poly"}:  # the column and degree the name says
+            if not isinstance(t, dict) or set(t) != {"poly"}:
+                return False
+            if t["poly"][0] != u["poly"][0] or len(t["poly"][1]) != u["poly"][1]:
+                return False
+        elif isinstance(u, dict) and set(u) <= {"center", "scale"}:
             if not isinstance(t, dict) or set(t) != set(u):
                 return False
         elif t != u:
@@ -2201,13 +2315,16 @@ def _same_factors(stored: list[dict[str, Any]], parsed: list[dict[str, Any]]) ->
 def _check_levels_used(columns: dict[str, Any], terms: list[dict[str, Any]]) -> None:
     """Every level of a categorical column but one (the reference) is some term's: a level
     that no term uses would be coded as the reference without the warning an unseen one
-    gets (a stored design with an added level). That one is the first of the levels: the
-    level an unseen one is coded as (:meth:`DesignSpec.reference_code`)."""
+    gets (a stored design with an added level). A contrast (``C(g, Sum)``) uses every
+    level. The unused one, whichever it is (``C(g, Treatment('b'))``), is the level an
+    unseen one is coded as (:meth:`DesignSpec.reference_code`)."""
     used: dict[str, set[str]] = {}
     for t in terms:
         for f in t["factors"]:
             if isinstance(f, dict) and "level" in f:
                 used.setdefault(f["column"], set()).add(f["level"])
+            elif isinstance(f, dict) and "contrast" in f:
+                used.setdefault(f["column"], set()).update(columns[f["column"]]["levels"])
     for name, c in columns.items():
         if c["kind"] != "categorical" or name not in used:
             continue
@@ -2216,11 +2333,6 @@ def _check_levels_used(columns: dict[str, Any], terms: list[dict[str, Any]]) -> 
             raise ValueError(
                 f"column {name!r} has levels that no term uses, {idle}: only the reference "
                 "level may be unused"
-            )
-        if idle and c["levels"][0] != idle[0]:  # an unseen level is coded as the first
-            raise ValueError(
-                f"column {name!r}: the level no term uses, {idle[0]!r} (the reference), "
-                "must be the first of its levels"
             )
 
 
@@ -2250,6 +2362,17 @@ def _check_factor(f: Any, cols: dict[str, dict[str, Any]], term: str) -> None:
     if extra == {"level"}:
         if col["kind"] != "categorical" or f["level"] not in col["levels"]:
             raise ValueError(f"term {term!r} names a level that its column lacks")
+        return
+    if extra == {"contrast"}:
+        v = f["contrast"]
+        if (
+            col["kind"] != "categorical"
+            or not isinstance(v, list)
+            or len(v) != len(col["levels"])
+            or not all(isinstance(a, int | float) and not isinstance(a, bool) for a in v)
+            or not all(math.isfinite(a) for a in v)
+        ):
+            raise ValueError(f"term {term!r} needs one finite number per level of its column")
         return
     if extra != {"transform"} or col["kind"] == "categorical":
         raise ValueError(f"term {term!r} has a factor with unknown keys")
@@ -2284,6 +2407,22 @@ def _check_factor(f: Any, cols: dict[str, dict[str, Any]], term: str) -> None:
             and all(isinstance(v, int | float) and not isinstance(v, bool) for v in ab)
             and all(math.isfinite(v) for v in ab)
             and ab[0] != 0
+        ):
+            return
+    if isinstance(t, dict) and set(t) == {"poly"}:
+        jan = t["poly"]
+        numbers = [v for part in jan[1:] for v in part] if isinstance(jan, list) else []
+        if (
+            isinstance(jan, list)
+            and len(jan) == 3
+            and isinstance(jan[0], int)
+            and not isinstance(jan[0], bool)
+            and all(isinstance(part, list) for part in jan[1:])
+            and 1 <= jan[0] <= len(jan[1]) <= 10
+            and len(jan[2]) == len(jan[1]) + 1
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in numbers)
+            and all(math.isfinite(v) for v in numbers)
+            and all(v > 0 for v in jan[2])
         ):
             return
     if isinstance(t, dict) and set(t) == {"compare"}:
@@ -2478,6 +2617,27 @@ def default_term(name: str) -> str:
     ('x:C(g)', 'x')
     """
     return ":".join(re.sub(r"\[[^\[\]]*\]$", "", part) for part in name.split(":"))
+
+
+def _warn_look_alike_levels(name: str, levels: list[str]) -> None:
+    """One :class:`~oneneuron.LevelWarning` where levels of column ``name`` differ only
+    in letter case or spaces (kept apart, as R and statsmodels keep them)."""
+    groups: dict[str, list[str]] = {}
+    for v in levels:
+        groups.setdefault(" ".join(v.split()).casefold(), []).append(v)
+    alike = [sorted(g) for g in groups.values() if len(g) > 1]
+    if not alike:
+        return
+    from ..exceptions import LevelWarning
+
+    shown = "; ".join(", ".join(map(repr, g)) for g in alike[:5])
+    warnings.warn(
+        f"column {name!r} has levels that differ only in letter case or spaces ({shown}); "
+        "they are fitted as different levels: if they are one, merge them first "
+        f"(df[{name!r}].str.strip(), .str.lower())",
+        LevelWarning,
+        stacklevel=2,
+    )
 
 
 def _check_unique(names: list[str]) -> None:
@@ -3229,7 +3389,45 @@ def _factor_derivative(f: dict[str, Any], x: np.ndarray) -> np.ndarray:
             return a * inner * np.ones_like(x)
         if "compare" in t:  # a step: flat on each side
             return np.zeros_like(x)
+        if "poly" in t:
+            return poly_column(x, *t["poly"], derivative=True)
     return np.ones_like(x)
+
+
+def poly_state(x: np.ndarray, degree: int) -> tuple[list[float], list[float]]:
+    """The training numbers of R's ``poly(x, degree)``: the monic orthogonal polynomials
+    ``P_0 = 1``, ``P_{i+1} = (x - alpha_i) P_i - (norms2_i / norms2_{i-1}) P_{i-1}``
+    over the training rows, ``alpha_i = sum(x P_i^2) / norms2_i``,
+    ``norms2_i = sum(P_i^2)`` (``i = 0 .. degree``; ``alpha`` up to ``degree - 1``).
+    Raises ``ValueError`` where x has too few distinct values for the degree."""
+    x = np.asarray(x, dtype=np.float64)
+    P_prev, P = np.zeros_like(x), np.ones_like(x)
+    alpha: list[float] = []
+    norms2 = [float(np.sum(P**2))]
+    for i in range(degree):
+        alpha.append(float(np.sum(x * P**2) / norms2[i]))
+        beta = norms2[i] / norms2[i - 1] if i >= 1 else 0.0
+        P_prev, P = P, (x - alpha[i]) * P - beta * P_prev
+        norms2.append(float(np.sum(P**2)))
+    if not all(math.isfinite(v) and v > 1e-12 * norms2[0] for v in norms2[1:]):
+        raise ValueError(f"poly(x, {degree}) needs more distinct values of x than its degree")
+    return alpha, norms2
+
+
+def poly_column(
+    x: np.ndarray, j: int, alpha: list[float], norms2: list[float], derivative: bool = False
+) -> np.ndarray:
+    """Column ``j`` of ``poly(x, len(alpha))`` from :func:`poly_state`'s numbers,
+    ``P_j(x) / sqrt(norms2_j)``, or its derivative in x (the recurrence differentiated:
+    ``P'_{i+1} = P_i + (x - alpha_i) P'_i - beta_i P'_{i-1}``)."""
+    x = np.asarray(x, dtype=np.float64)
+    P_prev, P = np.zeros_like(x), np.ones_like(x)
+    D_prev, D = np.zeros_like(x), np.zeros_like(x)
+    for i in range(j):
+        beta = norms2[i] / norms2[i - 1] if i >= 1 else 0.0
+        D_prev, D = D, P + (x - alpha[i]) * D - beta * D_prev
+        P_prev, P = P, (x - alpha[i]) * P - beta * P_prev
+    return (D if derivative else P) / math.sqrt(norms2[j])
 
 
 def _formulaic_matrix(spec: DesignSpec, raw: dict[str, Any], sparse: bool = False) -> Any:
