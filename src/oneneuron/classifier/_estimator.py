@@ -427,7 +427,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         Fit statistics (``pseudo_r2_`` is McFadden's). AIC and BIC count the
         design's rank, found when the Hessian is formed: with ``inference=False``
         (or ``"auto"`` skipping it) a column that is a combination of others
-        still counts.
+        still counts. A penalised fit's count is its effective degrees of freedom,
+        as ``df_resid_``'s below (mgcv's AIC; an L1 fit's non-zero coefficients,
+        as statsmodels' ``fit_regularized``).
     deviance_, null_deviance_, df_resid_, df_null_ : float
         R's residual and null deviance (``-2`` log-likelihoods; the null model is
         :attr:`llr_`'s) and their degrees of freedom, ``nobs - k`` and ``nobs`` less
