@@ -52,6 +52,7 @@ if TYPE_CHECKING:
         regularization_path,
     )
     from .exceptions import (
+        CollinearityWarning,
         ConvergenceWarning,
         EmptyClassWarning,
         ImputationWarning,
@@ -88,6 +89,7 @@ _LAZY = {
         ],
         ".classifier",
     ),
+    "CollinearityWarning": ".exceptions",
     "ConvergenceWarning": ".exceptions",
     "SeparationWarning": ".exceptions",
     "ImputationWarning": ".exceptions",
@@ -133,6 +135,7 @@ __all__ = [
     "logit",
     "load",
     "save",
+    "CollinearityWarning",
     "ConvergenceWarning",
     "SeparationWarning",
     "ImputationWarning",
