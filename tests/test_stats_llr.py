@@ -261,3 +261,26 @@ def test_lasso_aic_matches_statsmodels_fit_regularized():
     _assert_information_criteria(clf, ref.df_model + 1)
     assert clf.aic_ == pytest.approx(ref.aic, rel=1e-5)
     assert clf.bic_ == pytest.approx(ref.bic, rel=1e-5)
+
+
+def test_elastic_net_counts_the_effective_df_of_the_kept_columns():
+    """An elastic net (0 < l1_ratio < 1) counted every coefficient, the zeros too, in
+    df_resid_, AIC and BIC (21 for 10 kept of 20): its degrees of freedom are Zou, Hastie
+    and Tibshirani's ``tr(H_AA (H_AA + P_AA)^-1)`` over the kept columns ``A`` and the
+    intercept, ``P`` the L2 part. Oracle: that trace written out at the fit's estimate."""
+    rng = np.random.default_rng(1)
+    n, d = 120, 20
+    X = rng.normal(size=(n, d))
+    y = (X[:, 0] - X[:, 1] + rng.normal(size=n) > 0).astype(int)
+    alpha, l1 = 0.05, 0.5
+    clf = NeuronClassifier(alpha=alpha, l1_ratio=l1, standardize=False, tol=1e-12).fit(X, y)
+    kept = np.flatnonzero(clf.coef_.ravel())
+    assert 1 < len(kept) < d
+    Xa = np.column_stack([np.ones(n), X[:, kept]])
+    p = clf.predict_proba(X)[:, 1]
+    H = Xa.T @ (Xa * (p * (1 - p))[:, None]) / n
+    P = np.diag([0.0] + [alpha * (1 - l1)] * len(kept))
+    edf = float(np.trace(H @ np.linalg.inv(H + P)))
+    assert edf < len(kept) + 1
+    assert clf.df_resid_ == pytest.approx(n - edf, rel=1e-6)
+    _assert_information_criteria(clf, edf)

@@ -436,7 +436,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         the intercepts (statsmodels' GLM ``deviance``, ``null_deviance``,
         ``df_resid``). A penalised fit's ``k`` is its effective degrees of freedom
         (mgcv's ``edf``, ``tr(H_ll (H_ll + P)^-1)`` over the coefficients it kept; a
-        pure L1 fit's non-zero coefficients). Sample weights count as rows; grouped
+        pure L1 fit's non-zero coefficients; an elastic net's trace over its kept
+        columns, from one Hessian pass where ``inference`` allows it, else their
+        count, an upper bound). Sample weights count as rows; grouped
         binomial data given as two rows per group have the rows' deviance, not R's
         grouped one.
     llr_, llr_df_, llr_pvalue_ : float, int, float

@@ -859,6 +859,17 @@ def compute_inference(
     )
     if est.alpha > 0 and share is None:
         edf = effective_df(problem, Hp, theta)
+        if edf is None and Hp is None and problem.alpha > 0:  # an elastic net (L1 fits
+            # form no covariance): its trace over the kept columns needs the Hessian,
+            # one pass where inference allows it; else the kept coefficients, which the
+            # L2 term's shrinkage only lowers (an upper bound, R's glmnet's df)
+            allowed = est.inference is True or (
+                est.inference == "auto" and cost <= AUTO_INFERENCE_MAX_COST
+            )
+            if allowed:
+                edf = effective_df(problem, problem.gradient_hessian(theta)[2], theta)
+            if edf is None:
+                edf = effective_df(problem, None, theta, active_set=True)
         if edf is not None:
             out.extra["edf"] = edf
     # ---- covariance
@@ -984,6 +995,7 @@ def effective_df(
     Hp: NDArray[np.float64] | None,
     theta: NDArray[np.float64],
     inv_diag: NDArray[np.float64] | None = None,
+    active_set: bool = False,
 ) -> float | None:
     """Effective degrees of freedom of a penalised fit: ``tr(H_ll (H_ll + P)^+)``,
     mgcv's ``edf`` (Hastie and Tibshirani's trace of the smoother), over the
@@ -1000,6 +1012,7 @@ def effective_df(
     term; a pure L1 fit needs no Hessian (``P = 0``: the kept coefficients).
     ``inv_diag``: the diagonal of ``Hp^-1`` where the caller has it (a binary fit's
     covariance), used when every coefficient is kept and no direction is flat.
+    ``active_set``: the kept parameters' count whatever the L2 term (no trace).
     """
     m, d = problem.n_outputs, problem.n_features
     n = problem.n_params
@@ -1017,7 +1030,7 @@ def effective_df(
     index = np.flatnonzero(keep)
     where = {int(i): k for k, i in enumerate(index)}
     flat = [b for b in flat if all(int(i) in where for i in b)]
-    if not problem.alpha:
+    if not problem.alpha or active_set:
         return float(len(index) - len(flat))
     if inv_diag is not None and not flat and len(index) == n:
         return float(n - np.dot(pen, inv_diag))

@@ -40,8 +40,9 @@ its effective degrees of freedom instead (``edf``: mgcv's AIC of a penalised GLM
 ``tr(H_ll (H_ll + P)^-1)`` over the coefficients it kept; for a pure L1 fit its
 non-zero coefficients and intercepts, as statsmodels' ``fit_regularized``), with
 ``log_likelihood`` the unpenalised one at the penalised estimate; ``df_resid`` is
-``nobs - edf``. Where a penalised fit formed no Hessian (``inference=False``, or
-``"auto"`` skipping it) an L2 term's ``edf`` is unknown and ``k`` counts every term.
+``nobs - edf``. Where a ridge fit formed no Hessian (``inference=False``, or
+``"auto"`` skipping it) its ``edf`` is unknown and ``k`` counts every term; an
+elastic net's is then its kept coefficients and intercepts (an upper bound).
 
 The likelihood-ratio test of the model against its null model (statsmodels'
 ``llr``, ``df_model``, ``llr_pvalue``; R's null and residual deviance) is
