@@ -955,10 +955,12 @@ def test_diagnostics_warn_once_about_an_unseen_level(table):
     from oneneuron import UnknownCategoryWarning
 
     clf = oneneuron.logit("default ~ balance + C(region)", table)
-    new = table.head(20).assign(region=["mars"] * 3 + list(table["region"].head(17)))
+    # diagnostics take the training rows: the unseen level in extra rows of weight 0
+    new = pd.concat([table, table.head(3).assign(region="mars")], ignore_index=True)
+    weight = np.r_[np.ones(len(table)), np.zeros(3)]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        oneneuron.diagnostics(clf, new)
+        oneneuron.diagnostics(clf, new, sample_weight=weight)
     assert [w.category for w in caught] == [UnknownCategoryWarning]
 
 

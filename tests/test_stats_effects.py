@@ -415,15 +415,18 @@ def test_diagnostics_row_of_leverage_one_has_infinite_cooks_distance_without_war
     the distance inf where the Pearson residual is not zero, with no RuntimeWarning."""
     import warnings
 
+    from oneneuron import SeparationWarning
+
     rng = np.random.default_rng(0)
-    X = np.c_[rng.normal(size=200), rng.random(200) < 0.3]
+    X = np.c_[rng.normal(size=200), np.r_[1.0, np.zeros(199)]]  # row 0 alone holds x1
     y = (rng.random(200) < 0.4).astype(int)
-    clf = NeuronClassifier().fit(X, y)
-    Xn = np.c_[rng.normal(size=12), np.r_[1.0, np.zeros(11)]]
-    yn = (rng.random(12) < 0.4).astype(int)
+    y[0] = 1
+    with pytest.warns(SeparationWarning):  # its coefficient only stopped growing
+        clf = NeuronClassifier().fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        out = diagnostics(clf, Xn, yn)
+        out = diagnostics(clf, X, y)
+    assert 0 < out["resid_pearson"].iloc[0] < 1e-3
     assert out["leverage"].iloc[0] == 1.0
     assert np.isinf(out["cooks_distance"].iloc[0])
     assert np.isfinite(out["cooks_distance"].iloc[1:]).all()
@@ -509,7 +512,8 @@ def test_cooks_distance_of_a_misfit_row_far_out_is_finite_without_overflow():
     far = np.array([[17.0, -2500.0, 50.0]])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        got = diagnostics(clf, np.r_[X, far], np.r_[y, 1])
+        # the far row as an extra row of weight 0: diagnostics take the training rows
+        got = diagnostics(clf, np.r_[X, far], np.r_[y, 1], sample_weight=np.r_[np.ones(len(y)), 0])
     glm = sm.GLM(y, sm.add_constant(X), family=sm.families.Binomial()).fit(tol=1e-12)
     want = glm.get_influence().summary_frame()
     np.testing.assert_allclose(got["cooks_distance"][:-1], want["cooks_d"], rtol=1e-6)
@@ -517,3 +521,29 @@ def test_cooks_distance_of_a_misfit_row_far_out_is_finite_without_overflow():
     q = xt @ glm.cov_params() @ xt
     assert got["cooks_distance"].iloc[-1] == pytest.approx(q / 4, rel=1e-6)
     assert got["leverage"].iloc[-1] < 1e-300
+
+
+def test_diagnostics_refuse_rows_that_are_not_the_training_rows():
+    """Leverage and Cook's distance are properties of a row in the fit (statsmodels'
+    ``get_influence`` has the training rows only); asked for other rows, diagnostics
+    computed them as if the model had been fitted there, without a word: leverages of a
+    fit that never happened. Other rows (other labels, another number of rows, or the
+    same labels with other X) are refused; the training rows, or extra rows given weight
+    0, still work (the latter: residuals of new rows, A from the training rows)."""
+    X, y = _spector()
+    clf = NeuronClassifier().fit(X, y)
+    msg = "not the rows the model was fitted on"
+    with pytest.raises(ValueError, match=msg):  # another number of rows
+        diagnostics(clf, X.iloc[:20], y[:20])
+    with pytest.raises(ValueError, match=msg):  # the same labels, the X rows permuted
+        diagnostics(clf, X.iloc[::-1], y)
+    with pytest.raises(ValueError, match=msg):  # the same labels, X shifted
+        diagnostics(clf, X + 0.5, y)
+    penalised = NeuronClassifier(alpha=0.05).fit(X, y)
+    diagnostics(penalised, X, y)
+    with pytest.raises(ValueError, match=msg):
+        diagnostics(penalised, X.assign(GPA=X["GPA"] + 1.0), y)
+    weights = np.r_[np.ones(len(y)), 0.0]
+    Xe = pd.concat([X, X.iloc[:1] + 1.0], ignore_index=True)
+    out = diagnostics(clf, Xe, np.r_[y, 1], sample_weight=weights)
+    pd.testing.assert_frame_equal(out.iloc[:-1], diagnostics(clf, X, y), rtol=1e-12)

@@ -204,3 +204,83 @@ def test_effective_df_round_trips_through_a_model_file_and_is_checked(tmp_path):
     path.write_text(json.dumps(doc))
     with pytest.raises(ModelFileError, match="extra.edf"):
         load(path)
+
+
+def _assert_information_criteria(clf: NeuronClassifier, df_model: float) -> None:
+    """AIC and BIC with ``df_model`` parameters, everywhere they are reported."""
+    llf, nobs = clf.log_likelihood_, clf.inference_.nobs
+    aic, bic = -2 * llf + 2 * df_model, -2 * llf + df_model * np.log(nobs)
+    assert clf.aic_ == pytest.approx(aic, rel=1e-9)
+    assert clf.bic_ == pytest.approx(bic, rel=1e-9)
+    res = clf.inference_
+    assert res.aic == pytest.approx(aic, rel=1e-9) and res.bic == pytest.approx(bic, rel=1e-9)
+    if res.cov is not None:  # an L1 fit has no table (see relax=True)
+        assert f"AIC={aic:.6g}  BIC={bic:.6g}" in clf.summary().attrs["caption"]
+    back = InferenceResult.from_dict(json.loads(json.dumps(res.to_dict())))
+    assert back.fit_statistics()["aic"] == pytest.approx(clf.aic_, rel=1e-12)
+    assert back.fit_statistics()["bic"] == pytest.approx(clf.bic_, rel=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(30, 50), (200, 4)])
+def test_penalized_aic_and_bic_count_the_effective_df(shape):
+    """A ridge fit's AIC and BIC counted every coefficient (51 parameters for 30 rows),
+    while its residual degrees of freedom counted the effective ones: AIC and BIC of a
+    penalised fit are ``-2 llf + 2 edf`` and ``-2 llf + edf log(n)`` (mgcv's AIC of a
+    penalised GLM, Hastie and Tibshirani's), the unpenalised log-likelihood at the
+    penalised estimate. Oracle: the trace from scikit-learn's fit of the same objective."""
+    n, d = shape
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n, d))
+    y = (X[:, 0] + rng.normal(size=n) > 0).astype(int)
+    clf = NeuronClassifier(alpha=0.5, standardize=False).fit(X, y)
+    edf, _ = _ridge_edf(X, y, 0.5)
+    _assert_information_criteria(clf, edf)
+
+
+def test_penalized_multinomial_aic_counts_the_effective_df(three_classes):
+    X, y = three_classes
+    X = X.to_numpy()
+    clf = NeuronClassifier(alpha=0.2, standardize=False).fit(X, y)
+    edf, _ = _ridge_edf(X, y, 0.2)
+    _assert_information_criteria(clf, edf)
+
+
+def test_lasso_aic_matches_statsmodels_fit_regularized():
+    """An L1 fit's AIC counts the coefficients it kept and the intercept, as statsmodels'
+    ``Logit.fit_regularized`` (its ``df_model`` is the non-zero slopes)."""
+    X, y = _spector()
+    n = len(y)
+    alpha = 0.1
+    clf = NeuronClassifier(alpha=alpha, l1_ratio=1.0, standardize=False, tol=1e-12).fit(X, y)
+    ref = sm.Logit(y, sm.add_constant(X)).fit_regularized(
+        alpha=n * alpha * np.array([0.0, 1, 1, 1]), disp=0, acc=1e-12, trim_mode="size"
+    )
+    assert 1 <= ref.df_model < 3
+    assert np.count_nonzero(clf.coef_) == ref.df_model
+    assert clf.log_likelihood_ == pytest.approx(ref.llf, rel=1e-5)
+    _assert_information_criteria(clf, ref.df_model + 1)
+    assert clf.aic_ == pytest.approx(ref.aic, rel=1e-5)
+    assert clf.bic_ == pytest.approx(ref.bic, rel=1e-5)
+
+
+def test_elastic_net_counts_the_effective_df_of_the_kept_columns():
+    """An elastic net (0 < l1_ratio < 1) counted every coefficient, the zeros too, in
+    df_resid_, AIC and BIC (21 for 10 kept of 20): its degrees of freedom are Zou, Hastie
+    and Tibshirani's ``tr(H_AA (H_AA + P_AA)^-1)`` over the kept columns ``A`` and the
+    intercept, ``P`` the L2 part. Oracle: that trace written out at the fit's estimate."""
+    rng = np.random.default_rng(1)
+    n, d = 120, 20
+    X = rng.normal(size=(n, d))
+    y = (X[:, 0] - X[:, 1] + rng.normal(size=n) > 0).astype(int)
+    alpha, l1 = 0.05, 0.5
+    clf = NeuronClassifier(alpha=alpha, l1_ratio=l1, standardize=False, tol=1e-12).fit(X, y)
+    kept = np.flatnonzero(clf.coef_.ravel())
+    assert 1 < len(kept) < d
+    Xa = np.column_stack([np.ones(n), X[:, kept]])
+    p = clf.predict_proba(X)[:, 1]
+    H = Xa.T @ (Xa * (p * (1 - p))[:, None]) / n
+    P = np.diag([0.0] + [alpha * (1 - l1)] * len(kept))
+    edf = float(np.trace(H @ np.linalg.inv(H + P)))
+    assert edf < len(kept) + 1
+    assert clf.df_resid_ == pytest.approx(n - edf, rel=1e-6)
+    _assert_information_criteria(clf, edf)

@@ -81,6 +81,9 @@ def test_the_users_warnings_are_caught_by_their_classes():
     )
     w = np.where(y == "c", 0.0, 1.0)
     _only(oneneuron.EmptyClassWarning, lambda: NeuronClassifier().fit(X, y, sample_weight=w))
+    assert issubclass(oneneuron.CollinearityWarning, UserWarning)
+    twice = np.column_stack([X, 2.0 * X[:, 0]])
+    _only(oneneuron.CollinearityWarning, lambda: NeuronClassifier().fit(twice, y == "a"))
     rows = np.r_[np.where(y != "c")[0], np.where(y == "c")[0][:4]]  # 'c' in one fold only
     _only(
         oneneuron.EmptyClassWarning,

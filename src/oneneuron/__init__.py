@@ -52,6 +52,7 @@ if TYPE_CHECKING:
         regularization_path,
     )
     from .exceptions import (
+        CollinearityWarning,
         ConvergenceWarning,
         EmptyClassWarning,
         ImputationWarning,
@@ -89,6 +90,7 @@ _LAZY = {
         ],
         ".classifier",
     ),
+    "CollinearityWarning": ".exceptions",
     "ConvergenceWarning": ".exceptions",
     "SeparationWarning": ".exceptions",
     "ImputationWarning": ".exceptions",
@@ -135,6 +137,7 @@ __all__ = [
     "logit",
     "load",
     "save",
+    "CollinearityWarning",
     "ConvergenceWarning",
     "SeparationWarning",
     "ImputationWarning",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sklearn.exceptions import ConvergenceWarning as _SklearnConvergenceWarning
 
 __all__ = [
+    "CollinearityWarning",
     "ConvergenceWarning",
     "EmptyClassWarning",
     "ImputationWarning",
@@ -29,6 +30,20 @@ class SeparationWarning(UserWarning):
 
     The maximum-likelihood coefficients do not exist (they grow without bound);
     the reported ones are finite only because the solver stopped.
+    """
+
+
+class CollinearityWarning(UserWarning):
+    """An unpenalised fit's columns are linear combinations of others to working
+    precision (exact duplicates, a full set of indicators beside the intercept, or
+    ``x`` and ``x + 1e-9 noise``).
+
+    The Hessian (``X'WX``) cannot resolve those directions: the coefficients along them
+    are wherever the solver stopped on a nearly flat ridge (Newton ran to -1e8 and +1e8
+    for the near-duplicate pair), and standard errors are refused (R prints ``NA``,
+    statsmodels warns of a singular matrix). The message names the columns, as
+    ``summary()`` does; drop one, reparameterise (``x`` and ``x2 - x``), or set
+    ``alpha > 0``.
     """
 
 

@@ -429,14 +429,18 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         Fit statistics (``pseudo_r2_`` is McFadden's). AIC and BIC count the
         design's rank, found when the Hessian is formed: with ``inference=False``
         (or ``"auto"`` skipping it) a column that is a combination of others
-        still counts.
+        still counts. A penalised fit's count is its effective degrees of freedom,
+        as ``df_resid_``'s below (mgcv's AIC; an L1 fit's non-zero coefficients,
+        as statsmodels' ``fit_regularized``).
     deviance_, null_deviance_, df_resid_, df_null_ : float
         R's residual and null deviance (``-2`` log-likelihoods; the null model is
         :attr:`llr_`'s) and their degrees of freedom, ``nobs - k`` and ``nobs`` less
         the intercepts (statsmodels' GLM ``deviance``, ``null_deviance``,
         ``df_resid``). A penalised fit's ``k`` is its effective degrees of freedom
         (mgcv's ``edf``, ``tr(H_ll (H_ll + P)^-1)`` over the coefficients it kept; a
-        pure L1 fit's non-zero coefficients). Sample weights count as rows; grouped
+        pure L1 fit's non-zero coefficients; an elastic net's trace over its kept
+        columns, from one Hessian pass where ``inference`` allows it, else their
+        count, an upper bound). Sample weights count as rows; grouped
         binomial data given as two rows per group have the rows' deviance, not R's
         grouped one.
     llr_, llr_df_, llr_pvalue_ : float, int, float

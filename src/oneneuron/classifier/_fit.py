@@ -39,6 +39,7 @@ from ..engines import (
     warn_weightless_classes,
 )
 from ..exceptions import (
+    CollinearityWarning,
     ConvergenceWarning,
     ImputationWarning,
     ParameterWarning,
@@ -232,6 +233,14 @@ def fit(
                 raw=raw,
             )
     est._set_inference(name_empty_levels(est, inference))
+    if inference.cov is None and inference.extra.get("aliased"):  # said at fit time too
+        why = inference.reason.replace("the Hessian is singular: ", "")
+        warnings.warn(
+            f"the Hessian is singular to working precision: {why}; the coefficients along "
+            "those columns are wherever the solver stopped, and standard errors are refused",
+            CollinearityWarning,
+            stacklevel=4,
+        )
     est.has_offset_ = off is not None
     est.n_samples_fit_ = int(engine.n_samples)
     return est

@@ -15,8 +15,19 @@ holds a column of the rows given, so it determines its own fitted value) has Coo
 distance ``inf``, or 0 where its Pearson residual is exactly 0.
 
 ``A`` is recomputed from the data given (the inverse Fisher information, never
-a robust covariance), so the leverages are those of these rows. Sample weights
-are frequency weights: ``h`` is then the leverage of one copy of the row.
+a robust covariance). Sample weights are frequency weights: ``h`` is then the
+leverage of one copy of the row.
+
+Leverage and Cook's distance describe a row's part in the fit, so the data given
+must be the training rows (statsmodels' ``get_influence`` has only those): other
+rows are refused with a ``ValueError``, told apart by the fit's record of its
+labels, weights and offset, and by the score. At the fit's estimate the training
+rows' score ``g = sum_i w_i (y_i - p_i) x~_i`` is zero (its intercept's entry, the
+only unpenalised one, with ``alpha > 0``), so Rao's score statistic ``g.T A g``
+above ``SCORE_TOL`` (chi-squared units) means other rows, or a fit that stopped
+well before its optimum (the message says both). Rows of weight 0 count for
+nothing: extra rows given weight 0 get residuals, and leverages against the
+training rows' ``A``. Firth fits are checked by their record only.
 Columns that are linear combinations of others (judged as the fit judges them)
 are left out of ``A``, as R leaves aliased coefficients out: the leverages do
 not depend on that, and ``k`` is the design's rank (statsmodels' Cook's distance
@@ -36,6 +47,8 @@ from ..exceptions import UnknownCategoryWarning
 from ..functions import log_sigmoid, sigmoid
 from ._effects import row_weights
 from ._fit import (
+    data_fingerprint,
+    data_mismatch,
     independent_columns,
     relaxed_view,
     training_rows,
@@ -106,6 +119,84 @@ def influence_table(
     )
 
 
+#: Rao's score statistic of the rows given (chi-squared units) above which they are not
+#: the rows the fit maximised its likelihood on (0 at the optimum; a default fit leaves
+#: about 1e-18, gradient descent stopped at max_iter about 1e-5).
+SCORE_TOL = 1e-2
+
+
+def score_statistic(
+    Xt: Any, r: NDArray[np.float64], c: NDArray[np.float64], fit_intercept: bool
+) -> float:
+    """Rao's ``g.T A g`` with ``g = Xt.T r``, ``A = (Xt.T diag(c) Xt)^-1`` over the
+    independent columns of ``Xt`` (dense ``[1, X]`` / ``X``, or a CSR ``X`` with the
+    intercept implicit where ``fit_intercept``)."""
+    if hasattr(Xt, "tocsr"):
+        Xs = Xt.tocsr()
+        G = weighted_gram(Xs, c, fit_intercept)
+        g = np.asarray(Xs.T @ r, dtype=np.float64).ravel()
+        if fit_intercept:
+            g = np.r_[r.sum(), g]
+        X1 = None
+    else:
+        X1 = Xt
+        G = X1.T @ (c[:, None] * X1)
+        g = X1.T @ r
+    kept = independent_columns(G if X1 is None else _centred_gram(X1, c, fit_intercept))
+    G, g = G[np.ix_(kept, kept)], g[kept]
+    try:
+        return float(g @ np.linalg.solve(G, g))
+    except np.linalg.LinAlgError:
+        return float("inf")
+
+
+def _centred_gram(Xt: NDArray[np.float64], c: NDArray[np.float64], fit_intercept: bool) -> Any:
+    """:func:`weighted_gram` of a dense design with its intercept column first (if any)."""
+    return weighted_gram(Xt[:, int(fit_intercept) :], c, fit_intercept)
+
+
+def refuse_other_rows(
+    model: Any,
+    z: NDArray[np.float64],
+    y01: NDArray[np.float64],
+    Xt: Any,
+    w: NDArray[np.float64],
+    offset: Any,
+) -> None:
+    """Raise a ``ValueError`` unless ``(Xt, y01, w, offset)`` are the rows the binary
+    ``model`` was fitted on (module doc): its record of labels, weights and offset,
+    then the score at its estimate."""
+    res = getattr(model, "inference_", None)
+    fitted = None if res is None else res.extra.get("data")
+    why = ""
+    off = None if offset is None else np.broadcast_to(np.asarray(offset, float), w.shape)
+    if fitted is not None:
+        given = data_fingerprint(y01.astype(np.intp), w, 2, off)
+        why = data_mismatch(fitted, given, ("the fit", "the rows given"))
+    if not why and not (res is not None and res.extra.get("firth")):
+        p = sigmoid(z)
+        c = w * sigmoid(z) * sigmoid(-z)
+        r = w * (y01 - p)
+        if float(getattr(model, "alpha", 0.0)) == 0.0:
+            stat = score_statistic(Xt, r, c, model.fit_intercept)
+        elif model.fit_intercept:  # the intercept alone is unpenalised
+            stat = float(r.sum()) ** 2 / max(float(c.sum()), np.finfo(np.float64).tiny)
+        else:
+            stat = 0.0
+        if stat > SCORE_TOL:
+            why = (
+                f"at the fitted coefficients the score of the rows given is not zero "
+                f"(Rao's statistic {stat:.3g}; the training rows give 0), so they are other "
+                "rows, or the fit stopped far from its optimum (see n_iter_ and its warning)"
+            )
+    if why:
+        raise ValueError(
+            f"the data given are not the rows the model was fitted on: {why}. Leverage and "
+            "Cook's distance exist for the training rows only: pass them with their "
+            "sample_weight and offset (extra rows may be added with weight 0)"
+        )
+
+
 #: Rows of a sparse design made dense at a time for the leverages (bounded temporaries).
 LEVERAGE_BLOCK_CELLS = 1 << 22
 
@@ -145,7 +236,8 @@ def diagnostics(
     model : NeuronClassifier
         Fitted, binary.
     X : array_like or sparse matrix, shape (n, d)
-        NumPy/SciPy/pandas input (usually the training data). A table's missing
+        NumPy/SciPy/pandas input: the training rows (others are refused, see the
+        module doc; extra rows may come with sample_weight 0). A table's missing
         cells follow the fit's ``missing=``: with ``"drop"`` those rows are left
         out (the result has the other rows, by X's index).
     y : array_like, shape (n,), str or None
@@ -202,6 +294,8 @@ def diagnostics(
     w = row_weights(sample_weight, n)
     w = with_class_weights(model, y01.astype(np.intp), w)  # as the fit weighed the rows
     if hasattr(Xd, "tocsr"):
+        refuse_other_rows(model, z, y01, Xd, w, offset)
         return influence_table(z, y01, Xd, w, model.fit_intercept, index)
     Xt = np.column_stack([np.ones(n), Xd]) if model.fit_intercept else Xd
+    refuse_other_rows(model, z, y01, Xt, w, offset)
     return influence_table(z, y01, Xt, w, model.fit_intercept, index)

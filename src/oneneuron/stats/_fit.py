@@ -851,8 +851,25 @@ def compute_inference(
                 stacklevel=stacklevel,
             )
             out.extra["separated_rows"] = sep.n_separated
-    if est.alpha > 0:  # df_resid: nobs less the effective degrees of freedom
+    # df_resid: nobs less the effective degrees of freedom, whose trace needs the
+    # diagonal of Hp's inverse: a binary fit's covariance below is that inverse, so the
+    # trace waits for it (at p = 2000 the inversion was a fifth of the fit's time)
+    share: dict[str, Any] | None = (
+        {} if mode is not False and Hp is not None and problem.n_outputs == 1 else None
+    )
+    if est.alpha > 0 and share is None:
         edf = effective_df(problem, Hp, theta)
+        if edf is None and Hp is None and problem.alpha > 0:  # an elastic net (L1 fits
+            # form no covariance): its trace over the kept columns needs the Hessian,
+            # one pass where inference allows it; else the kept coefficients, which the
+            # L2 term's shrinkage only lowers (an upper bound, R's glmnet's df)
+            allowed = est.inference is True or (
+                est.inference == "auto" and cost <= AUTO_INFERENCE_MAX_COST
+            )
+            if allowed:
+                edf = effective_df(problem, problem.gradient_hessian(theta)[2], theta)
+            if edf is None:
+                edf = effective_df(problem, None, theta, active_set=True)
         if edf is not None:
             out.extra["edf"] = edf
     # ---- covariance
@@ -867,8 +884,12 @@ def compute_inference(
         return out
     known = cond if problem.n_outputs == 1 else None  # binary: the same scaled matrix
     out.cov, out.reason, note, aliased = _covariance(
-        problem, Hp, S, terms, est.alpha, known, ref=ref
+        problem, Hp, S, terms, est.alpha, known, ref=ref, share=share
     )
+    if est.alpha > 0 and share is not None:
+        edf = effective_df(problem, Hp, theta, inv_diag=share.get("inv_diag"))
+        if edf is not None:
+            out.extra["edf"] = edf
     if out.cov is None:  # "set alpha > 0", with what it cannot go with (a robust cov_type)
         out.reason = out.reason.replace("set alpha > 0", f"set {separation_fixes(est, K)[0]}")
     if note:
@@ -912,6 +933,7 @@ def _covariance(
     alpha: float,
     cond: float | None = None,
     ref: Any = None,
+    share: dict[str, Any] | None = None,
 ) -> tuple[NDArray[np.float64] | None, str, str, int]:
     """Reference-parameterised raw-scale covariance from the standardised Hessian ``Hp``.
 
@@ -920,7 +942,10 @@ def _covariance(
     :func:`conditioning_note`'s warning about nearly collinear terms ("" if none) and
     ``aliased`` the number of terms that are linear combinations of others (the
     design's rank deficiency, which AIC and BIC leave out of the parameter count).
-    ``ref``: :func:`_reference_hessian`'s answer where the caller has it.
+    ``ref``: :func:`_reference_hessian`'s answer where the caller has it. ``share``: a
+    dict that receives ``inv_diag``, the diagonal of ``Hp^-1`` in ``theta``'s order,
+    where the inverse formed here is that of ``Hp`` (binary fits), for
+    :func:`effective_df`.
     """
     idx, H, G = ref or _reference_hessian(problem, Hp)
     H = S * H
@@ -951,6 +976,10 @@ def _covariance(
             0,
         )
     cov_std, _ = dpotrs(c, _identity(len(idx)), lower=0)  # H^-1, symmetrised below
+    if share is not None and problem.n_outputs == 1 and len(idx) == Hp.shape[0]:
+        inv_diag = np.empty(len(idx))
+        inv_diag[idx] = S * np.diagonal(cov_std)  # H = S Hp[idx, idx]
+        share["inv_diag"] = inv_diag
     if alpha > 0 and problem.n_outputs > 1:  # penalised softmax: all K blocks, not K - 1
         cov_std = _penalised_contrast_covariance(problem, S * Hp)
         if cov_std is None:
@@ -962,7 +991,11 @@ def _covariance(
 
 
 def effective_df(
-    problem: Any, Hp: NDArray[np.float64] | None, theta: NDArray[np.float64]
+    problem: Any,
+    Hp: NDArray[np.float64] | None,
+    theta: NDArray[np.float64],
+    inv_diag: NDArray[np.float64] | None = None,
+    active_set: bool = False,
 ) -> float | None:
     """Effective degrees of freedom of a penalised fit: ``tr(H_ll (H_ll + P)^+)``,
     mgcv's ``edf`` (Hastie and Tibshirani's trace of the smoother), over the
@@ -977,6 +1010,9 @@ def effective_df(
     pseudo-inverse's without deciding numerically which directions are flat. None
     when that matrix is not positive definite, or unknown (``Hp`` None) with an L2
     term; a pure L1 fit needs no Hessian (``P = 0``: the kept coefficients).
+    ``inv_diag``: the diagonal of ``Hp^-1`` where the caller has it (a binary fit's
+    covariance), used when every coefficient is kept and no direction is flat.
+    ``active_set``: the kept parameters' count whatever the L2 term (no trace).
     """
     m, d = problem.n_outputs, problem.n_features
     n = problem.n_params
@@ -994,8 +1030,10 @@ def effective_df(
     index = np.flatnonzero(keep)
     where = {int(i): k for k, i in enumerate(index)}
     flat = [b for b in flat if all(int(i) in where for i in b)]
-    if not problem.alpha:
+    if not problem.alpha or active_set:
         return float(len(index) - len(flat))
+    if inv_diag is not None and not flat and len(index) == n:
+        return float(n - np.dot(pen, inv_diag))
     if Hp is None:
         return None
     H = Hp[np.ix_(index, index)].copy()

@@ -35,7 +35,14 @@ classes) is available too, with the covariance mapped linearly.
 also for models without intercept, as statsmodels),
 McFadden's ``pseudo_r2 = 1 - log_likelihood / null_log_likelihood``,
 ``aic = -2 log_likelihood + 2 k`` and ``bic = -2 log_likelihood + k log(nobs)``
-with ``k`` the number of free parameters.
+with ``k`` the number of free parameters. A penalised fit (``alpha > 0``) counts
+its effective degrees of freedom instead (``edf``: mgcv's AIC of a penalised GLM,
+``tr(H_ll (H_ll + P)^-1)`` over the coefficients it kept; for a pure L1 fit its
+non-zero coefficients and intercepts, as statsmodels' ``fit_regularized``), with
+``log_likelihood`` the unpenalised one at the penalised estimate; ``df_resid`` is
+``nobs - edf``. Where a ridge fit formed no Hessian (``inference=False``, or
+``"auto"`` skipping it) its ``edf`` is unknown and ``k`` counts every term; an
+elastic net's is then its kept coefficients and intercepts (an upper bound).
 
 The likelihood-ratio test of the model against its null model (statsmodels'
 ``llr``, ``df_model``, ``llr_pvalue``; R's null and residual deviance) is
@@ -288,10 +295,22 @@ class InferenceResult:
 
     def _df_resid(self, k: int) -> float:
         """:attr:`df_resid` with ``k`` the free parameters (:attr:`n_params`)."""
+        return self.nobs - self._model_df(k)
+
+    @property
+    def model_df(self) -> float:
+        """The parameters AIC, BIC and :attr:`df_resid` count: :attr:`n_params`, or a
+        penalised fit's effective degrees of freedom (``extra["edf"]``, mgcv's; a pure
+        L1 fit's non-zero coefficients and intercepts, statsmodels' ``fit_regularized``
+        count) where the fit formed them."""
+        return self._model_df(self.n_params)
+
+    def _model_df(self, k: int) -> float:
+        """:attr:`model_df` with ``k`` the free parameters (:attr:`n_params`)."""
         edf = self.extra.get("edf")
         if self.penalized and edf is not None:
-            return self.nobs - float(edf)
-        return self.nobs - k
+            return float(edf)
+        return float(k)
 
     @property
     def df_null(self) -> float:
@@ -300,13 +319,14 @@ class InferenceResult:
 
     @property
     def aic(self) -> float:
-        """``-2 log_likelihood + 2 k``."""
-        return -2.0 * self.log_likelihood + 2.0 * self.n_params
+        """``-2 log_likelihood + 2 k``, ``k`` the :attr:`model_df` (a penalised fit's
+        effective degrees of freedom, see module doc)."""
+        return -2.0 * self.log_likelihood + 2.0 * self.model_df
 
     @property
     def bic(self) -> float:
-        """``-2 log_likelihood + k log(nobs)``."""
-        return -2.0 * self.log_likelihood + self.n_params * float(np.log(self.nobs))
+        """``-2 log_likelihood + k log(nobs)``, ``k`` the :attr:`model_df`."""
+        return -2.0 * self.log_likelihood + self.model_df * float(np.log(self.nobs))
 
     @property
     def multinomial(self) -> bool:
@@ -334,16 +354,17 @@ class InferenceResult:
         null = self.llr_null_log_likelihood
         df = k - (nb if self.has_intercept else 0)
         llr = 2.0 * (llf - null)
+        k_ic = self._model_df(k)  # a penalised fit's effective degrees of freedom
         return {
             "pseudo_r2": self.pseudo_r2,
-            "aic": -2.0 * llf + 2.0 * k,
-            "bic": -2.0 * llf + k * float(np.log(self.nobs)),
+            "aic": -2.0 * llf + 2.0 * k_ic,
+            "bic": -2.0 * llf + k_ic * float(np.log(self.nobs)),
             "llr": llr,
             "llr_df": df,
             "llr_pvalue": self._llr_pvalue(df, llr),
             "deviance": -2.0 * llf,
             "null_deviance": -2.0 * null,
-            "df_resid": self._df_resid(k),
+            "df_resid": self.nobs - k_ic,
             "df_null": self.nobs - (nb if self.has_intercept else 0),
         }
 
