@@ -5,15 +5,17 @@ import pandas as pd
 import pytest
 from sklearn.datasets import make_classification
 
-from oneneuron import NeuronClassifier
+from oneneuron import NeuronClassifier, NeuronClassifierCV
 from oneneuron.engines import NumpyEngine
 
 da = pytest.importorskip("dask.array")
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 from _engine_cases import (  # noqa: E402
+    CV_CASES,
     IN_MEMORY_ONLY,
     assert_same_collinearity,
+    assert_same_cv,
     assert_same_fit,
     assert_same_separation,
     assert_unchecked_separation_is_said,
@@ -509,3 +511,35 @@ def test_a_dataset_whose_first_file_is_float32_is_not_fitted_in_float32(client, 
         NeuronClassifier().fit(df[["a", "b"]], df["y"])
     got = NeuronClassifier().fit(df[["a", "b"]].astype(np.float64), df["y"])  # the way out
     assert got.coef_.dtype == np.float64
+
+
+@pytest.mark.parametrize("case, frame", [(1, False), (2, True)], ids=["array", "frame"])
+def test_cross_validation_chooses_as_on_numpy_input(case, frame):
+    """Folds cut lazily from the dask array (X never collected): the same alpha, scores
+    and refit as on the NumPy array; a Dask DataFrame of unknown partition lengths with
+    its label and weight columns too. (Dask's synchronous scheduler: a CV makes hundreds
+    of passes, each a round trip to a cluster's scheduler; the cluster's tasks are those
+    of single fits, tested above.)"""
+    import dask
+
+    with dask.config.set(scheduler="synchronous"):
+        _cross_validation_chooses_as_on_numpy_input(case, frame)
+
+
+def _cross_validation_chooses_as_on_numpy_input(case, frame):
+    K, params, weighted = CV_CASES[case]
+    X, y, sw = _data(K, n=150)
+    w = sw if weighted else None
+    ref = NeuronClassifierCV(**params).fit(X, y, sample_weight=w)
+    if frame:
+        cols = [f"x{j}" for j in range(X.shape[1])]
+        df = pd.DataFrame(X, columns=cols).assign(y=y, w=sw)
+        ddf = dd.from_pandas(df, npartitions=4)
+        Xd, yd, wd = ddf[cols], ddf["y"], ddf["w"] if weighted else None
+    else:
+        Xd, yd = da.from_array(X, chunks=40), da.from_array(y, chunks=40)
+        wd = None if w is None else da.from_array(w, chunks=40)
+    got = NeuronClassifierCV(**params).fit(Xd, yd, sample_weight=wd)
+    assert_same_cv(got, ref)
+    P = got.predict_proba(Xd).compute()
+    np.testing.assert_allclose(P, ref.predict_proba(X), rtol=0, atol=1e-6)
