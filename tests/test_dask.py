@@ -543,3 +543,78 @@ def _cross_validation_chooses_as_on_numpy_input(case, frame):
     assert_same_cv(got, ref)
     P = got.predict_proba(Xd).compute()
     np.testing.assert_allclose(P, ref.predict_proba(X), rtol=0, atol=1e-6)
+
+
+def _misaligned_cases(X, y, sw):
+    """``(case, call, match)``: fit or score calls whose label or weight rows do not match
+    X's; each must be one clear ValueError, as NumPy input of the wrong length is."""
+    n = len(y)
+    cols = list("abcd")
+    pdf = pd.DataFrame(X, columns=cols).assign(y=y, w=sw)
+    frame = dd.from_pandas(pdf, npartitions=3)
+    Xf, Xd = frame[cols], da.from_array(X, chunks=80)
+    part = dd.from_pandas  # a Series from another frame (its own index)
+    short_y, short_w = part(pdf["y"][:-10], npartitions=3), part(pdf["w"][:-10], npartitions=3)
+    long_w = part(pd.concat([pdf["w"], pdf["w"][:10].set_axis(range(n, n + 10))]), npartitions=3)
+    other_w = part(pdf["w"].set_axis(range(n, 2 * n)), npartitions=3)  # other rows' labels
+    clf = NeuronClassifier().fit(X, y)
+    rows = rf"X has {n} rows but"
+
+    def lacks(what="sample_weight", at=n - 10):
+        return rf"^{what} \(a Dask Series\) has no value for X's row {at} \(by index\)"
+
+    return [  # (case, call, match)
+        ("fit: y Series short", lambda: NeuronClassifier().fit(Xf, short_y), lacks("y", n - 10)),
+        ("fit: w Series short", lambda: NeuronClassifier().fit(Xf, frame["y"], short_w), lacks()),
+        ("fit: w Series long", lambda: NeuronClassifier().fit(Xf, frame["y"], long_w), rows),
+        (
+            "fit: w other rows",
+            lambda: NeuronClassifier().fit(Xf, frame["y"], other_w),
+            lacks(at=r"\d+") + "|^sample_weight .* has a row that X lacks",
+        ),
+        (
+            "fit: frame with a dask array w",
+            lambda: NeuronClassifier().fit(Xf, frame["y"], da.from_array(sw, chunks=50)),
+            r"X, y and sample_weight chunks differ in length \(40, 40, (50|20)\)",
+        ),
+        (
+            "fit: frame with a dask array y",
+            lambda: NeuronClassifier().fit(Xf, da.from_array(y, chunks=80)),
+            r"X, y and sample_weight must have the same row chunks; got \[3, 2, 2\] blocks",
+        ),
+        (
+            "fit: 2-D dask w",
+            lambda: NeuronClassifier().fit(Xd, y, da.from_array(np.c_[sw, sw], chunks=80)),
+            rf"{rows} sample_weight has shape \({n}, 2\)",
+        ),
+        ("score: w Series short", lambda: clf.score(Xf, frame["y"], short_w), lacks()),
+        ("score: NumPy w short", lambda: clf.score(Xd, y, sw[:-10]), rf"{rows} sample_weight"),
+        ("score: w Series long", lambda: clf.score(Xf, frame["y"], long_w), rows),
+    ]
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # a NaN cast to int labels
+@pytest.mark.parametrize("at", range(10))
+def test_labels_and_weights_whose_rows_differ_from_xs_are_one_clear_error(client, at):
+    """Dask Series of another length or index than X's frame were aligned by index with
+    NaN where X's rows had no value: short labels became garbage integers (a silent
+    3-class fit), short weights 'row 90 holds NaN', extra rows were dropped without a
+    word, and a score came out NaN; dask arrays of known chunks beside a frame, a 2-D
+    weight and a short NumPy weight to score were Dask's own errors."""
+    X, y, sw = _data(2, n=120)
+    case, call, match = _misaligned_cases(X, y, sw)[at]
+    with pytest.raises(ValueError, match=match) as info:
+        call()
+    for words in ("do not match", "Length of values", "Chunks"):  # Dask's/pandas' own
+        assert words not in str(info.value), case
+
+
+def test_a_weight_series_of_the_same_rows_in_other_partitions_is_aligned(client):
+    """The same rows (same index, shuffled, other partitions) are matched by index, as
+    pandas does: the fit of the NumPy arrays."""
+    X, y, sw = _data(2, n=120)
+    pdf = pd.DataFrame(X, columns=list("abcd")).assign(y=y)
+    frame = dd.from_pandas(pdf, npartitions=3)
+    w = dd.from_pandas(pd.Series(sw).sample(frac=1.0, random_state=0).sort_index(), npartitions=5)
+    got = NeuronClassifier().fit(frame[list("abcd")], frame["y"], sample_weight=w)
+    _close(got, NeuronClassifier().fit(X, y, sample_weight=sw))
