@@ -580,7 +580,7 @@ def dask_predict(clf: Any, X: Any, method: str) -> Any:
             f"X has {Xa.shape[1] if Xa.ndim == 2 else Xa.shape} features, "
             f"but NeuronClassifier is expecting {d} features as input"
         )
-    if not np.issubdtype(Xa.dtype, np.floating):
+    if not np.issubdtype(Xa.dtype, np.floating) or Xa.dtype == np.float16:  # as the fit
         Xa = Xa.astype(np.float64)
     Xa = Xa.rechunk({1: -1})
     W, b = np.asarray(clf.coef_), np.asarray(clf.intercept_)
