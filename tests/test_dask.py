@@ -631,3 +631,27 @@ def test_float16_input_is_predicted_in_float64_as_numpy_input_is(client):
         want = getattr(clf, method)(X16)
         assert got.dtype == want.dtype == np.float64, method
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, err_msg=method)
+
+
+def test_fit_parquet_takes_a_weight_column(client, tmp_path):
+    """fit_parquet(..., sample_weight="w") was a TypeError from NeuronClassifier's
+    constructor; the weight column (zeros included, a class absent from some files) is
+    read from the same partitions as the features: the NumPy fit with those weights,
+    and the column is no feature by default."""
+    X, y, sw = _data(3)
+    order = np.argsort(y, kind="stable")  # files of one or two classes
+    X, y, sw = X[order], y[order], sw[order]
+    sw[::4] = 0.0
+    pdf = pd.DataFrame(X, columns=list("abcd")).assign(target=y, w=sw)
+    dd.from_pandas(pdf, npartitions=4).to_parquet(tmp_path / "data")
+    ref = NeuronClassifier(tol=1e-10).fit(X, y, sample_weight=sw)
+    got = fit_parquet(str(tmp_path / "data"), "target", sample_weight="w", tol=1e-10)
+    assert list(got.feature_names_in_) == list("abcd")
+    _close(got, ref)
+    with pytest.raises(ValueError, match=r"sample_weight column 'v' not in"):
+        fit_parquet(str(tmp_path / "data"), "target", sample_weight="v")
+    with pytest.raises(ValueError, match=r"sample_weight 'a' is one of the features"):
+        fit_parquet(str(tmp_path / "data"), "target", list("abcd"), sample_weight="a")
+    pdf.assign(w="heavy").to_parquet(tmp_path / "text.parquet")
+    with pytest.raises(ValueError, match=r"sample_weight column 'w' holds .*, not numbers"):
+        fit_parquet(str(tmp_path / "text.parquet"), "target", sample_weight="w")
