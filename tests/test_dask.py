@@ -655,3 +655,25 @@ def test_fit_parquet_takes_a_weight_column(client, tmp_path):
     pdf.assign(w="heavy").to_parquet(tmp_path / "text.parquet")
     with pytest.raises(ValueError, match=r"sample_weight column 'w' holds .*, not numbers"):
         fit_parquet(str(tmp_path / "text.parquet"), "target", sample_weight="w")
+
+
+@pytest.mark.parametrize("dtype", ["Int64", "Float32", "boolean", "double[pyarrow]"])
+def test_missing_cells_of_nullable_columns_are_named_as_in_pandas(client, dtype):
+    """A Dask DataFrame of nullable (pandas or Arrow) columns holding pd.NA was a
+    TypeError ("float() argument must be ... not 'NAType'") in a fit whose labels are
+    a dask array and in every prediction; pandas input names the cell."""
+    X, y, _ = _data(2, n=120)
+    pdf = pd.DataFrame(np.round(X[:, :3]) > 3 if dtype == "boolean" else np.round(X[:, :3]),
+                       columns=list("abc")).astype(dtype)  # fmt: skip
+    clf = NeuronClassifier().fit(pdf, y)
+    frame = dd.from_pandas(pdf, npartitions=3)
+    P = clf.predict_proba(frame).compute()  # pandas' Float32 in float32: 1e-7 apart
+    np.testing.assert_allclose(P, clf.predict_proba(pdf), rtol=1e-6)
+    pdf.iloc[70, 1] = pd.NA
+    frame = dd.from_pandas(pdf, npartitions=3)
+    with pytest.raises(ValueError, match=r"missing values in column 'b' \(1 rows, first at row 70"):
+        clf.predict_proba(pdf)
+    with pytest.raises(ValueError, match=r"X has NaN in column 'b' \(row 30 of row chunk 1\)"):
+        clf.predict_proba(frame).compute()  # rows of unknown partition lengths
+    with pytest.raises(ValueError, match=r"X has NaN in column 'b' \(row 70\)"):
+        NeuronClassifier().fit(frame, dd.from_pandas(pd.Series(y), npartitions=3).to_dask_array())

@@ -62,7 +62,9 @@ def as_dask_array(X: Any, what: str = "X") -> tuple[Any, NDArray[Any] | None]:
         dtypes = set(X.dtypes)
         if dtypes == {np.dtype(np.float32)}:  # each partition is checked to be float32 too
             return X.to_dask_array().map_blocks(_float32_block, dtype=np.float32), names
-        return X.to_dask_array().astype(np.float64), names
+        # a frame-level cast: pd.NA of nullable and Arrow columns becomes NaN, which the
+        # checks name (an object array's astype was a TypeError on pd.NA)
+        return X.astype(np.float64).to_dask_array(), names
     if hasattr(X, "to_dask_array"):  # Series
         return X.to_dask_array(), None
     Xa = da.asarray(X)
