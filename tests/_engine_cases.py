@@ -138,3 +138,23 @@ def assert_same_separation(fit, X, y):
     for model in (ref, got):
         with pytest.raises(InferenceUnavailableError, match="completely separated"):
             model.summary()
+
+
+#: NeuronClassifierCV settings for the engine-agreement tests: small grids, both scorings
+#: that read the held-out probabilities, class and sample weights, l1 and elastic net.
+CV_CASES = [
+    (2, {"cv": 3, "n_alphas": 8}, False),
+    (3, {"cv": 3, "n_alphas": 6, "l1_ratios": (0.5, 1.0), "class_weight": "balanced"}, True),
+    (2, {"cv": 4, "n_alphas": 6, "scoring": "roc_auc", "rule": "1se"}, True),
+]
+
+
+def assert_same_cv(got, ref, tol=1e-6):
+    """Two NeuronClassifierCV fits chose the same (alpha, l1_ratio) from the same scores."""
+    # the grids from alpha_max, a gradient summed in another order: equal to the ulps
+    np.testing.assert_allclose(got.alphas_, ref.alphas_, rtol=1e-10)
+    assert got.l1_ratio_ == ref.l1_ratio_
+    i = list(np.ravel(got.l1_ratios)).index(got.l1_ratio_)
+    assert list(got.alphas_[i]).index(got.alpha_) == list(ref.alphas_[i]).index(ref.alpha_)
+    np.testing.assert_allclose(got.scores_, ref.scores_, rtol=0, atol=tol)
+    assert_same_fit(got, ref, tol)

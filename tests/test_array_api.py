@@ -4,14 +4,16 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_classification
 
-from oneneuron import NeuronClassifier
+from oneneuron import NeuronClassifier, NeuronClassifierCV
 from oneneuron.engines import NumpyEngine
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("array_api_compat")
 from _engine_cases import (  # noqa: E402
+    CV_CASES,
     IN_MEMORY_ONLY,
     assert_same_collinearity,
+    assert_same_cv,
     assert_same_fit,
     assert_same_separation,
     assert_unchecked_separation_is_said,
@@ -325,3 +327,18 @@ def test_float32_tensor_fit_is_as_accurate_and_fast_as_numpy_float32(K, route):
     np.testing.assert_allclose(got.coef_, ref.coef_, rtol=1e-6, atol=1e-6)
     se_ref, se = (np.sqrt(np.diag(c.covariance_)) for c in (ref, got))
     np.testing.assert_allclose(se, se_ref, rtol=1e-6)
+
+
+@pytest.mark.parametrize("K, params, weighted", CV_CASES, ids=str)
+def test_cross_validation_chooses_as_on_numpy_input(K, params, weighted, route):
+    """Folds cut on the tensor's device, the same alpha, scores and refit as on NumPy."""
+    X, y, sw = _data(K, n=150)
+    w = sw if weighted else None
+    ref = NeuronClassifierCV(**params).fit(X, y, sample_weight=w)
+    wt = None if w is None else torch.from_numpy(w)
+    Xt = torch.from_numpy(X)
+    got = NeuronClassifierCV(**params).fit(Xt, torch.from_numpy(y), sample_weight=wt)
+    assert_same_cv(got, ref)
+    P = got.predict_proba(Xt)
+    assert isinstance(P, torch.Tensor)
+    np.testing.assert_allclose(P.numpy(), ref.predict_proba(X), rtol=0, atol=1e-6)

@@ -5,15 +5,17 @@ import pandas as pd
 import pytest
 from sklearn.datasets import make_classification
 
-from oneneuron import NeuronClassifier
+from oneneuron import NeuronClassifier, NeuronClassifierCV
 from oneneuron.engines import NumpyEngine
 
 da = pytest.importorskip("dask.array")
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 from _engine_cases import (  # noqa: E402
+    CV_CASES,
     IN_MEMORY_ONLY,
     assert_same_collinearity,
+    assert_same_cv,
     assert_same_fit,
     assert_same_separation,
     assert_unchecked_separation_is_said,
@@ -509,3 +511,169 @@ def test_a_dataset_whose_first_file_is_float32_is_not_fitted_in_float32(client, 
         NeuronClassifier().fit(df[["a", "b"]], df["y"])
     got = NeuronClassifier().fit(df[["a", "b"]].astype(np.float64), df["y"])  # the way out
     assert got.coef_.dtype == np.float64
+
+
+@pytest.mark.parametrize("case, frame", [(1, False), (2, True)], ids=["array", "frame"])
+def test_cross_validation_chooses_as_on_numpy_input(case, frame):
+    """Folds cut lazily from the dask array (X never collected): the same alpha, scores
+    and refit as on the NumPy array; a Dask DataFrame of unknown partition lengths with
+    its label and weight columns too. (Dask's synchronous scheduler: a CV makes hundreds
+    of passes, each a round trip to a cluster's scheduler; the cluster's tasks are those
+    of single fits, tested above.)"""
+    import dask
+
+    with dask.config.set(scheduler="synchronous"):
+        _cross_validation_chooses_as_on_numpy_input(case, frame)
+
+
+def _cross_validation_chooses_as_on_numpy_input(case, frame):
+    K, params, weighted = CV_CASES[case]
+    X, y, sw = _data(K, n=150)
+    w = sw if weighted else None
+    ref = NeuronClassifierCV(**params).fit(X, y, sample_weight=w)
+    if frame:
+        cols = [f"x{j}" for j in range(X.shape[1])]
+        df = pd.DataFrame(X, columns=cols).assign(y=y, w=sw)
+        ddf = dd.from_pandas(df, npartitions=4)
+        Xd, yd, wd = ddf[cols], ddf["y"], ddf["w"] if weighted else None
+    else:
+        Xd, yd = da.from_array(X, chunks=40), da.from_array(y, chunks=40)
+        wd = None if w is None else da.from_array(w, chunks=40)
+    got = NeuronClassifierCV(**params).fit(Xd, yd, sample_weight=wd)
+    assert_same_cv(got, ref)
+    P = got.predict_proba(Xd).compute()
+    np.testing.assert_allclose(P, ref.predict_proba(X), rtol=0, atol=1e-6)
+
+
+def _misaligned_cases(X, y, sw):
+    """``(case, call, match)``: fit or score calls whose label or weight rows do not match
+    X's; each must be one clear ValueError, as NumPy input of the wrong length is."""
+    n = len(y)
+    cols = list("abcd")
+    pdf = pd.DataFrame(X, columns=cols).assign(y=y, w=sw)
+    frame = dd.from_pandas(pdf, npartitions=3)
+    Xf, Xd = frame[cols], da.from_array(X, chunks=80)
+    part = dd.from_pandas  # a Series from another frame (its own index)
+    short_y, short_w = part(pdf["y"][:-10], npartitions=3), part(pdf["w"][:-10], npartitions=3)
+    long_w = part(pd.concat([pdf["w"], pdf["w"][:10].set_axis(range(n, n + 10))]), npartitions=3)
+    other_w = part(pdf["w"].set_axis(range(n, 2 * n)), npartitions=3)  # other rows' labels
+    clf = NeuronClassifier().fit(X, y)
+    rows = rf"X has {n} rows but"
+
+    def lacks(what="sample_weight", at=n - 10):
+        return rf"^{what} \(a Dask Series\) has no value for X's row {at} \(by index\)"
+
+    return [  # (case, call, match)
+        ("fit: y Series short", lambda: NeuronClassifier().fit(Xf, short_y), lacks("y", n - 10)),
+        ("fit: w Series short", lambda: NeuronClassifier().fit(Xf, frame["y"], short_w), lacks()),
+        ("fit: w Series long", lambda: NeuronClassifier().fit(Xf, frame["y"], long_w), rows),
+        (
+            "fit: w other rows",
+            lambda: NeuronClassifier().fit(Xf, frame["y"], other_w),
+            lacks(at=r"\d+") + "|^sample_weight .* has a row that X lacks",
+        ),
+        (
+            "fit: frame with a dask array w",
+            lambda: NeuronClassifier().fit(Xf, frame["y"], da.from_array(sw, chunks=50)),
+            r"X, y and sample_weight chunks differ in length \(40, 40, (50|20)\)",
+        ),
+        (
+            "fit: frame with a dask array y",
+            lambda: NeuronClassifier().fit(Xf, da.from_array(y, chunks=80)),
+            r"X, y and sample_weight must have the same row chunks; got \[3, 2, 2\] blocks",
+        ),
+        (
+            "fit: 2-D dask w",
+            lambda: NeuronClassifier().fit(Xd, y, da.from_array(np.c_[sw, sw], chunks=80)),
+            rf"{rows} sample_weight has shape \({n}, 2\)",
+        ),
+        ("score: w Series short", lambda: clf.score(Xf, frame["y"], short_w), lacks()),
+        ("score: NumPy w short", lambda: clf.score(Xd, y, sw[:-10]), rf"{rows} sample_weight"),
+        ("score: w Series long", lambda: clf.score(Xf, frame["y"], long_w), rows),
+    ]
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # a NaN cast to int labels
+@pytest.mark.parametrize("at", range(10))
+def test_labels_and_weights_whose_rows_differ_from_xs_are_one_clear_error(client, at):
+    """Dask Series of another length or index than X's frame were aligned by index with
+    NaN where X's rows had no value: short labels became garbage integers (a silent
+    3-class fit), short weights 'row 90 holds NaN', extra rows were dropped without a
+    word, and a score came out NaN; dask arrays of known chunks beside a frame, a 2-D
+    weight and a short NumPy weight to score were Dask's own errors."""
+    X, y, sw = _data(2, n=120)
+    case, call, match = _misaligned_cases(X, y, sw)[at]
+    with pytest.raises(ValueError, match=match) as info:
+        call()
+    for words in ("do not match", "Length of values", "Chunks"):  # Dask's/pandas' own
+        assert words not in str(info.value), case
+
+
+def test_a_weight_series_of_the_same_rows_in_other_partitions_is_aligned(client):
+    """The same rows (same index, shuffled, other partitions) are matched by index, as
+    pandas does: the fit of the NumPy arrays."""
+    X, y, sw = _data(2, n=120)
+    pdf = pd.DataFrame(X, columns=list("abcd")).assign(y=y)
+    frame = dd.from_pandas(pdf, npartitions=3)
+    w = dd.from_pandas(pd.Series(sw).sample(frac=1.0, random_state=0).sort_index(), npartitions=5)
+    got = NeuronClassifier().fit(frame[list("abcd")], frame["y"], sample_weight=w)
+    _close(got, NeuronClassifier().fit(X, y, sample_weight=sw))
+
+
+def test_float16_input_is_predicted_in_float64_as_numpy_input_is(client):
+    """float16 chunks were predicted in float16 (probabilities 1e-3 off), while the fit
+    and NumPy/torch predictions read float16 as float64."""
+    X, y, _ = _data(3)
+    clf = NeuronClassifier().fit(X, y)
+    X16 = X.astype(np.float16)
+    for method in ("predict_proba", "predict_log_proba", "decision_function"):
+        got = getattr(clf, method)(da.from_array(X16, chunks=80)).compute()
+        want = getattr(clf, method)(X16)
+        assert got.dtype == want.dtype == np.float64, method
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, err_msg=method)
+
+
+def test_fit_parquet_takes_a_weight_column(client, tmp_path):
+    """fit_parquet(..., sample_weight="w") was a TypeError from NeuronClassifier's
+    constructor; the weight column (zeros included, a class absent from some files) is
+    read from the same partitions as the features: the NumPy fit with those weights,
+    and the column is no feature by default."""
+    X, y, sw = _data(3)
+    order = np.argsort(y, kind="stable")  # files of one or two classes
+    X, y, sw = X[order], y[order], sw[order]
+    sw[::4] = 0.0
+    pdf = pd.DataFrame(X, columns=list("abcd")).assign(target=y, w=sw)
+    dd.from_pandas(pdf, npartitions=4).to_parquet(tmp_path / "data")
+    ref = NeuronClassifier(tol=1e-10).fit(X, y, sample_weight=sw)
+    got = fit_parquet(str(tmp_path / "data"), "target", sample_weight="w", tol=1e-10)
+    assert list(got.feature_names_in_) == list("abcd")
+    _close(got, ref)
+    with pytest.raises(ValueError, match=r"sample_weight column 'v' not in"):
+        fit_parquet(str(tmp_path / "data"), "target", sample_weight="v")
+    with pytest.raises(ValueError, match=r"sample_weight 'a' is one of the features"):
+        fit_parquet(str(tmp_path / "data"), "target", list("abcd"), sample_weight="a")
+    pdf.assign(w="heavy").to_parquet(tmp_path / "text.parquet")
+    with pytest.raises(ValueError, match=r"sample_weight column 'w' holds .*, not numbers"):
+        fit_parquet(str(tmp_path / "text.parquet"), "target", sample_weight="w")
+
+
+@pytest.mark.parametrize("dtype", ["Int64", "Float32", "boolean", "double[pyarrow]"])
+def test_missing_cells_of_nullable_columns_are_named_as_in_pandas(client, dtype):
+    """A Dask DataFrame of nullable (pandas or Arrow) columns holding pd.NA was a
+    TypeError ("float() argument must be ... not 'NAType'") in a fit whose labels are
+    a dask array and in every prediction; pandas input names the cell."""
+    X, y, _ = _data(2, n=120)
+    pdf = pd.DataFrame(np.round(X[:, :3]) > 3 if dtype == "boolean" else np.round(X[:, :3]),
+                       columns=list("abc")).astype(dtype)  # fmt: skip
+    clf = NeuronClassifier().fit(pdf, y)
+    frame = dd.from_pandas(pdf, npartitions=3)
+    P = clf.predict_proba(frame).compute()  # pandas' Float32 in float32: 1e-7 apart
+    np.testing.assert_allclose(P, clf.predict_proba(pdf), rtol=1e-6)
+    pdf.iloc[70, 1] = pd.NA
+    frame = dd.from_pandas(pdf, npartitions=3)
+    with pytest.raises(ValueError, match=r"missing values in column 'b' \(1 rows, first at row 70"):
+        clf.predict_proba(pdf)
+    with pytest.raises(ValueError, match=r"X has NaN in column 'b' \(row 30 of row chunk 1\)"):
+        clf.predict_proba(frame).compute()  # rows of unknown partition lengths
+    with pytest.raises(ValueError, match=r"X has NaN in column 'b' \(row 70\)"):
+        NeuronClassifier().fit(frame, dd.from_pandas(pd.Series(y), npartitions=3).to_dask_array())

@@ -24,13 +24,15 @@ from ..engines import (
     one_blas_thread,
     one_thread,
     prepare,
+    take_rows,
+    to_host,
 )
 from ..exceptions import ConvergenceWarning, EmptyClassWarning
 from ..objective import unmasked  # a masked weight or group is refused
 from ..tables import batch_as_table
 from ._cvrecord import CVRecord, choose_alpha, cv_record
 from ._estimator import NeuronClassifier
-from ._fit import check_term_names, design_input
+from ._fit import check_term_names, design_input, host_labels
 from ._path import RegularizationPath, check_distinct, compute_path, names_in, path_alphas
 
 __all__ = ["NeuronClassifierCV"]
@@ -176,7 +178,7 @@ def _fold_scores(
     K = len(data.classes)
     try:
         fold_data = prepare(
-            data.X[train],
+            take_rows(data.X, train),
             data.y_idx[train],
             data.sample_weight[train],
             class_weight=options["class_weight_idx"],
@@ -190,14 +192,15 @@ def _fold_scores(
         ) from None
     short: list[str] = []
     path = _path(fold_data, grid, l1_ratio, options, short)
-    P_fold = path.predict_proba(data.X[test])  # (n_alphas, n_test, K_fold)
+    X_test = take_rows(data.X, test)  # of X's kind, where X lives
+    P_fold = path.held_out_proba(X_test)  # (n_alphas, n_test, K_fold)
     P = np.zeros((len(grid), len(test), K))
     P[:, :, np.asarray(fold_data.classes, dtype=np.intp)] = P_fold
     y, w = data.y_idx[test], data.sample_weight[test]
     if isinstance(scoring, str):
         scores = np.array([_score(scoring, y, P[i], w, K) for i in range(len(grid))])
     else:  # a scorer: the user's labels, the held-out rows, the weights where it takes them
-        labels, X_test = data.classes[y], data.X[test]
+        labels = data.classes[y]
         scores = np.array(
             [scoring(_HeldOut(data.classes, P[i]), X_test, labels, w) for i in range(len(grid))]
         )
@@ -353,6 +356,13 @@ def _folds_on_rows(
     return out
 
 
+def _host_weights(data: FitData, sample_weight: Any) -> NDArray[np.float64]:
+    """The sample weights of torch or Dask input as a host vector (ones when none)."""
+    if sample_weight is None:
+        return np.ones(data.n_samples)
+    return np.asarray(to_host(sample_weight), dtype=np.float64).reshape(-1)
+
+
 def _warn_missing_classes(data: FitData, folds: list[tuple[NDArray, NDArray]]) -> None:
     """One :class:`~oneneuron.exceptions.EmptyClassWarning` naming the folds whose training
     rows lack a class of the data.
@@ -405,6 +415,14 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
     ``sample_weight`` with them). Standardisation stays per fold. The refit is
     a ``NeuronClassifier`` with the same table options, so ``best_estimator_``
     (and this object) predicts on tables.
+
+    Torch tensors and Dask arrays or DataFrames are taken as ``NeuronClassifier``
+    takes them, and choose as the same NumPy array does (the grid to the ulps of a
+    sum in another order): each fold's rows are cut where X lives (gathered on the
+    tensor's device; indexed lazily from the Dask chunks, X is never collected) and
+    fitted by that engine. The labels and sample weights (one number per row, which
+    the folds are drawn from) and the held-out probabilities (rows x alphas x
+    classes, as for NumPy input) come to the host.
 
     Parameters
     ----------
@@ -594,8 +612,9 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array_like, sparse CSR matrix or table of shape (n_samples, n_features)
-            A table goes through the design layer (see the class docstring).
+        X : array_like, sparse CSR matrix, table, tensor or dask collection of shape (n, d)
+            A table goes through the design layer (see the class docstring); torch
+            and Dask input stays where it lives (see the class docstring).
         y : array_like of shape (n_samples,), str or None
             Labels; with a table, also the target column's name, or None when
             ``formula`` names the target.
@@ -632,8 +651,10 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
             standardize=self.standardize,
             center=self.fit_intercept,
         )
-        if data.kind != "numpy":
-            raise ValueError("NeuronClassifierCV takes NumPy, pandas or SciPy sparse input")
+        if data.kind != "numpy":  # the folds are drawn on the host: labels and weights there
+            data = replace(
+                data, y_idx=host_labels(data), sample_weight=_host_weights(data, sample_weight)
+            )
         if design is not None:
             data.feature_names = np.asarray(design.names, dtype=object)
         check_term_names(data.feature_names, self.fit_intercept)  # before the paths, not after

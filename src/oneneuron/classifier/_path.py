@@ -15,6 +15,7 @@ from ..engines import (
     FitData,
     blas_threads,
     first_non_finite,
+    host_product,
     make_engine,
     prepare,
     refuse_dtype,
@@ -123,12 +124,28 @@ class RegularizationPath:
         """
         X = self._columns(X)
         idx = np.arange(len(self.alphas)) if alpha is None else np.array([self._index(alpha)])
+        Z = self._logits(X, idx)
+        return Z if alpha is None else Z[0]
+
+    def _logits(self, X: Any, idx: NDArray[np.intp]) -> NDArray:
+        """Logits of the alphas ``idx`` on checked rows ``X`` of any engine's kind (torch,
+        Dask: computed where X lives, only the logits come to the host)."""
         C = self.coef[idx]  # (a, m, d): every alpha's logits from one product (one read of X)
         a, m, d = C.shape
-        Z = np.asarray(X @ C.reshape(a * m, d).T).reshape(-1, a, m).transpose(1, 0, 2)
+        Z = host_product(X, C.reshape(a * m, d).T).reshape(-1, a, m).transpose(1, 0, 2)
         Z = Z + self.intercept[idx][:, None, :]
-        Z = Z[:, :, 0] if m == 1 else Z
-        return Z if alpha is None else Z[0]
+        return Z[:, :, 0] if m == 1 else Z
+
+    def held_out_proba(self, X: Any) -> NDArray:
+        """Class probabilities at every alpha, shape (n_alphas, n, K), of rows ``X`` that
+        the fit's engine validated (a cross-validation fold's held-out rows, of X's kind:
+        NumPy, torch or Dask), without the checks of a prediction's input."""
+        return self._proba(self._logits(X, np.arange(len(self.alphas))))
+
+    def _proba(self, Z: NDArray) -> NDArray:
+        if len(self.classes) == 2:
+            return sigmoid_pair(Z)
+        return softmax(Z.reshape(-1, Z.shape[-1])).reshape(Z.shape)
 
     def _columns(self, X: Any) -> Any:
         """X as the path's columns, checked as the estimators check a prediction's input:
@@ -166,11 +183,7 @@ class RegularizationPath:
 
     def predict_proba(self, X: ArrayLike, alpha: float | None = None) -> NDArray:
         """Class probabilities at ``alpha``, shape (n, K) (or (n_alphas, n, K) for all)."""
-        Z = self.decision_function(X, alpha)
-        binary = len(self.classes) == 2
-        if binary:
-            return sigmoid_pair(Z)
-        return softmax(Z.reshape(-1, Z.shape[-1])).reshape(Z.shape)
+        return self._proba(self.decision_function(X, alpha))
 
     def to_frame(self) -> Any:
         """A DataFrame, one row per alpha: alpha, n_nonzero, deviance_explained, loss, kkt."""

@@ -32,6 +32,7 @@ def fit_parquet(
     target: str,
     features: list[str] | None = None,
     scheduler: str | None = None,
+    sample_weight: str | None = None,
     **params: Any,
 ) -> NeuronClassifier:
     """Read a Parquet file or directory with ``dask.dataframe`` and fit on it.
@@ -54,6 +55,9 @@ def fit_parquet(
         connect to, or a local scheduler name (``"threads"``, ``"processes"``,
         ``"synchronous"``). By default the current Dask scheduler (an active
         ``distributed.Client`` if there is one).
+    sample_weight : str, optional
+        Column holding each row's weight (non-negative, zeros allowed), read from the
+        same partitions as the features; never a feature (nor the target).
     **params
         Parameters of :class:`~oneneuron.NeuronClassifier` (``solver="sgd"`` is
         refused on Dask input). A ``penalty_factor`` dict names feature columns,
@@ -89,8 +93,18 @@ def fit_parquet(
         path = os.fspath(path)
     if features is not None:
         _check_features(target, features)
+    if sample_weight is not None and sample_weight == target:
+        raise ValueError(f"sample_weight {sample_weight!r} is the target column")
+    if sample_weight is not None and features is not None and sample_weight in features:
+        raise ValueError(
+            f"sample_weight {sample_weight!r} is one of the features; a column is one or the other"
+        )
     files = _parquet_files(path)
     _check_files(path, files, target, features)
+    if sample_weight is not None:
+        absent = [f.path for f in files if sample_weight not in f.names]
+        if absent:
+            raise ValueError(f"sample_weight column {sample_weight!r} not in {absent[0]}")
     # index=False: every stored column is a column (pandas' metadata would make a stored
     # index, e.g. a feature after set_index, the frame's index and drop it from the fit)
     df = dd.read_parquet(path, index=False)
@@ -100,7 +114,11 @@ def fit_parquet(
     cols = (
         list(features)
         if features is not None
-        else [c for c in df.columns if c != target and not PANDAS_INDEX_NAME.fullmatch(str(c))]
+        else [
+            c
+            for c in df.columns
+            if c not in (target, sample_weight) and not PANDAS_INDEX_NAME.fullmatch(str(c))
+        ]
     )
     _check_kinds(files, cols)
     _check_numeric(files, cols)
@@ -108,7 +126,18 @@ def fit_parquet(
     # Dask takes the dtypes from the first file: float32 only where every file holds it
     single = all(str(f.type_of(c)) == "float" for f in files for c in cols)
     dtype = np.float32 if single else np.float64
-    X, y = frame_to_arrays(df[[*cols, target]], cols, target, dtype)
+    if sample_weight is not None:  # numbers in every file (Dask types it from the first)
+        import pandas as pd
+
+        if not pd.api.types.is_numeric_dtype(df.dtypes[sample_weight]):
+            raise ValueError(
+                f"sample_weight column {sample_weight!r} holds {df.dtypes[sample_weight]}, "
+                "not numbers"
+            )
+        _check_numeric(files, [sample_weight])
+    read = df[[*cols, target, *([sample_weight] if sample_weight is not None else [])]]
+    X, y = frame_to_arrays(read, cols, target, dtype)
+    w = None if sample_weight is None else _column(read, sample_weight)
     clf = NeuronClassifier(**params)
     factors = params.get("penalty_factor")
     if isinstance(factors, Mapping):  # by column name, as for a DataFrame (the arrays have none)
@@ -121,7 +150,7 @@ def fit_parquet(
         elif scheduler is not None:
             stack.enter_context(dask.config.set(scheduler=scheduler))
         try:
-            clf.fit(X, y)
+            clf.fit(X, y, sample_weight=w)
         except ValueError as exc:
             raise _by_name(exc, cols) from None
     if isinstance(factors, Mapping):
@@ -275,6 +304,22 @@ def _features(part: Any, cols: list[str], dtype: Any) -> Any:
 
 def _labels(part: Any, target: str) -> Any:
     return part[target].to_numpy()
+
+
+def _weights(part: Any, column: str) -> Any:
+    return part[column].to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _column(df: Any, column: str) -> Any:
+    """A float64 column of ``df`` as a dask array cut from the partitions that
+    :func:`frame_to_arrays` reads (the same tasks: each partition is read once)."""
+    import dask
+    import dask.array as da
+
+    task = dask.delayed(_weights, pure=True)
+    return da.concatenate(
+        [da.from_delayed(task(p, column), (np.nan,), dtype=np.float64) for p in df.to_delayed()]
+    )
 
 
 def frame_to_arrays(df: Any, cols: list[str], target: str, dtype: Any = None) -> tuple[Any, Any]:

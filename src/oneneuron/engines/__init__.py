@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from . import _numpy
 from ._numpy import (
@@ -76,6 +77,7 @@ __all__ = [
     "detached",
     "fast_path",
     "first_non_finite",
+    "host_product",
     "host_view",
     "input_kind",
     "make_engine",
@@ -89,6 +91,7 @@ __all__ = [
     "unmask_x",
     "refuse_times",
     "subsample_engine",
+    "take_rows",
     "to_host",
     "note_tiny_newton",
     "tiny_newton_kernel",
@@ -179,6 +182,53 @@ def to_host(a: Any) -> np.ndarray:
 
         return np.asarray(to_numpy(a))
     return np.asarray(a)
+
+
+def take_rows(a: Any, rows: Any) -> Any:
+    """The rows ``rows`` (NumPy indices) of ``a``, of a's kind and where it lives.
+
+    NumPy arrays and CSR matrices are indexed in memory, torch/CuPy arrays gathered on
+    their device, dask arrays indexed lazily (nothing is computed).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> take_rows(np.arange(6.0).reshape(3, 2), np.array([2, 0])).tolist()
+    [[4.0, 5.0], [0.0, 1.0]]
+    """
+    rows = np.asarray(rows, dtype=np.intp)
+    if input_kind(a) == "array_api":
+        from ._array_api import device, namespace
+
+        xp = namespace(a)
+        return xp.take(a, xp.asarray(rows.astype(np.int64), device=device(a)), axis=0)
+    return a[rows]
+
+
+def host_product(X: Any, M: NDArray[Any]) -> NDArray[np.float64]:
+    """``X @ M`` in float64, computed where X lives, as a NumPy array on the host.
+
+    ``M`` (d, k) is a small host matrix: the product reads X once on its engine (a
+    torch/CuPy device, the Dask chunks) and only the (n, k) result comes to the host,
+    never X itself.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> host_product(np.eye(2, dtype=np.float32), np.array([[1.0], [2.0]])).tolist()
+    [[1.0], [2.0]]
+    """
+    M = np.asarray(M, dtype=np.float64)
+    kind = input_kind(X)
+    if kind == "dask":
+        return np.asarray((X.astype(np.float64) @ M).compute())
+    if kind == "array_api":
+        from ._array_api import device, namespace, to_numpy
+
+        xp = namespace(X)
+        Md = xp.asarray(M, device=device(X))
+        return np.asarray(to_numpy(xp.astype(X, xp.float64) @ Md))
+    return np.asarray(X @ M, dtype=np.float64)
 
 
 def subsample_engine(

@@ -62,7 +62,9 @@ def as_dask_array(X: Any, what: str = "X") -> tuple[Any, NDArray[Any] | None]:
         dtypes = set(X.dtypes)
         if dtypes == {np.dtype(np.float32)}:  # each partition is checked to be float32 too
             return X.to_dask_array().map_blocks(_float32_block, dtype=np.float32), names
-        return X.to_dask_array().astype(np.float64), names
+        # a frame-level cast: pd.NA of nullable and Arrow columns becomes NaN, which the
+        # checks name (an object array's astype was a TypeError on pd.NA)
+        return X.astype(np.float64).to_dask_array(), names
     if hasattr(X, "to_dask_array"):  # Series
         return X.to_dask_array(), None
     Xa = da.asarray(X)
@@ -122,24 +124,65 @@ def _float32_block(block: NDArray) -> NDArray:
     return block
 
 
-def _part_values(part: Any, cols: list[str], dtype: Any) -> NDArray:
+def _part_values(part: Any, cols: list[str], dtype: Any, whats: dict[str, str]) -> NDArray:
+    _check_aligned(part, whats)
     if dtype == np.float32:
         return _float32_block(part[cols].to_numpy())
     return part[cols].to_numpy(dtype=dtype)
 
 
-def _part_column(part: Any, key: str, dtype: Any) -> NDArray:
+def _part_column(part: Any, key: str, dtype: Any, whats: dict[str, str]) -> NDArray:
+    _check_aligned(part, whats)
     return part[key].to_numpy(dtype=dtype)
 
 
-def aligned_frame(X: Any, **series: Any) -> tuple[Any, NDArray[Any], dict[str, Any]]:
+_X_HAS = "__oneneuron_X_has__"
+
+
+def _check_aligned(part: Any, whats: dict[str, str]) -> None:
+    """Refuse a partition of the aligned frame where X and the Series do not hold the
+    same rows: marker columns (ones on each one's index) are NaN where the alignment by
+    index found no value. ``whats`` maps each Series' marker column to its name. Every
+    task of the partition checks the same, so the first that runs names the same row."""
+    for key, what in {_X_HAS: "X", **whats}.items():
+        gone = part[key].isna().to_numpy()
+        if not gone.any():
+            continue
+        i = int(np.argmax(gone))
+        label = part.index[i]
+        label = label.item() if hasattr(label, "item") else label
+        if what == "X":  # a row of a Series that X lacks
+            what = next(w for k, w in whats.items() if part[k].notna().to_numpy()[i])
+            where = f"{what} (a Dask Series) has a row that X lacks (index {label!r})"
+        else:
+            where = f"{what} (a Dask Series) has no value for X's row {label!r} (by index)"
+        raise ValueError(
+            f"{where}: X and {what} hold different rows (Dask matches them by index, as "
+            "pandas does); take both from one frame, e.g. fit(df[features], df['y'], "
+            "sample_weight=df['w'])"
+        )
+
+
+def _present(part: Any) -> Any:
+    """A marker column of ones on a Series' index (NaN where X's rows have no value)."""
+    import pandas as pd
+
+    return pd.Series(1.0, index=part.index)
+
+
+def aligned_frame(
+    X: Any, **series: Any
+) -> tuple[Any, NDArray[Any], dict[str, Any], dict[str, Any]]:
     """A Dask DataFrame's columns and Dask Series (its label and weight columns) as dask
     arrays cut from the SAME partitions of one frame (``X.assign``, which aligns them by
-    index as pandas does).
+    index as pandas does), and each Series' lazy length.
 
     Arrays taken from ``X`` and ``X['y']`` separately need not line up: Dask fuses the
     partitions of a narrow column read (30 files became 15 blocks of X and 8 of y).
-    Series that are None are left out of the result.
+    Series that are None are left out of the result. A row of X that a Series has no
+    value for is a ValueError when the arrays are computed; a Series with rows that X
+    lacks has more rows than X: compare its length (the fourth result, computed with
+    the arrays) with X's rows (:func:`check_series_lengths`).
     """
     import dask
     import dask.array as da
@@ -148,26 +191,43 @@ def aligned_frame(X: Any, **series: Any) -> tuple[Any, NDArray[Any], dict[str, A
     dtype = Xa0.dtype
     given = {k: v for k, v in series.items() if v is not None}
     keys = {k: f"__oneneuron_{k}__" for k in given}
-    frame = X.assign(**{keys[k]: v for k, v in given.items()})
+    whats = {f"{keys[k]}has__": k for k in given}  # marker columns, Series' names
+    marks = {m: given[k].map_partitions(_present, meta=(None, "f8")) for m, k in whats.items()}
+    marks[_X_HAS] = X.map_partitions(_present, meta=(None, "f8"))
+    frame = X.assign(**{keys[k]: v for k, v in given.items()}, **marks)
     parts = frame.to_delayed()
     cols = list(X.columns)
     values = dask.delayed(_part_values, pure=True)
     column = dask.delayed(_part_column, pure=True)
     Xa = da.concatenate(
-        [da.from_delayed(values(p, cols, dtype), (np.nan, len(cols)), dtype=dtype) for p in parts]
+        [
+            da.from_delayed(values(p, cols, dtype, whats), (np.nan, len(cols)), dtype=dtype)
+            for p in parts
+        ]
     )
     out = {}
     for k, v in given.items():
         t = v.dtype if isinstance(v.dtype, np.dtype) else np.dtype(object)
         t = np.dtype(np.float64) if k == "sample_weight" else t
         out[k] = da.concatenate(
-            [da.from_delayed(column(p, keys[k], t), (np.nan,), dtype=t) for p in parts]
+            [da.from_delayed(column(p, keys[k], t, whats), (np.nan,), dtype=t) for p in parts]
         )
-    return Xa, names, out
+    return Xa, names, out, {k: v.shape[0] for k, v in given.items()}
+
+
+def check_series_lengths(n_rows: int, lengths: dict[str, int]) -> None:
+    """Refuse a Dask Series (label or weight column) with more rows than X's ``n_rows``:
+    the alignment by index dropped those that X lacks."""
+    off = [f"{what} has {int(m)}" for what, m in lengths.items() if int(m) != n_rows]
+    if off:
+        raise ValueError(
+            f"X has {n_rows} rows but {' and '.join(off)} (Dask Series matched to X's rows "
+            "by index); take them from one frame, e.g. fit(df[features], df['y'])"
+        )
 
 
 def _series(v: Any) -> bool:
-    return hasattr(v, "npartitions") and getattr(v, "ndim", 0) == 1  # a Dask Series
+    return type(v).__name__ == "Series" and hasattr(v, "npartitions")  # a Dask Series
 
 
 def _chunk_summary(Xb: Any, yb: Any, swb: Any) -> dict[str, Any]:
@@ -332,8 +392,9 @@ def prepare_dask(
     import dask
     import dask.array as da
 
+    lengths: dict[str, Any] = {}  # of Dask Series aligned to X's frame by index
     if is_dask_dataframe(X) and (_series(y) or _series(sample_weight)):
-        Xa, names, cut = aligned_frame(
+        Xa, names, cut, lengths = aligned_frame(
             X,
             y=y if _series(y) else None,
             sample_weight=sample_weight if _series(sample_weight) else None,
@@ -370,6 +431,8 @@ def prepare_dask(
         )
     elif hasattr(sample_weight, "dask"):
         swa = as_dask_array(sample_weight, "sample_weight")[0].astype(np.float64)
+        if swa.ndim != 1:
+            raise ValueError(f"X has {Xa.shape[0]} rows but sample_weight has shape {swa.shape}")
     else:
         if not known:
             raise ValueError(UNKNOWN_LENGTHS.format(what="sample_weight"))
@@ -390,7 +453,8 @@ def prepare_dask(
     xs, ys, ss = row_blocks(Xa, ya, swa)
     task = dask.delayed(_chunk_summary, pure=True)
     parts = [task(xb, yb, sb) for xb, yb, sb in zip(xs, ys, ss, strict=True)]
-    (summ,) = dask.compute(tree_sum(parts, _merge_summaries))
+    summ, lengths = dask.compute(tree_sum(parts, _merge_summaries), lengths)
+    check_series_lengths(summ["n"], lengths)
     if summ["n"] == 0:  # the checks and words of the NumPy engine, in its order
         raise ValueError(
             f"Found array with 0 sample(s) (shape=(0, {Xa.shape[1]})) while a minimum of 1 "
@@ -518,7 +582,7 @@ def dask_predict(clf: Any, X: Any, method: str) -> Any:
             f"X has {Xa.shape[1] if Xa.ndim == 2 else Xa.shape} features, "
             f"but NeuronClassifier is expecting {d} features as input"
         )
-    if not np.issubdtype(Xa.dtype, np.floating):
+    if not np.issubdtype(Xa.dtype, np.floating) or Xa.dtype == np.float16:  # as the fit
         Xa = Xa.astype(np.float64)
     Xa = Xa.rechunk({1: -1})
     W, b = np.asarray(clf.coef_), np.asarray(clf.intercept_)
@@ -546,7 +610,7 @@ def _block_accuracy(pred: Any, yb: Any, wb: Any) -> NDArray[np.float64]:
             f"X, y and sample_weight chunks differ in length ({len(pred)}, {len(yb)}, "
             f"{len(wb)}); take them from one Dask DataFrame"
         )
-    return np.array([wb @ (pred == yb), wb.sum()])
+    return np.array([wb @ (pred == yb), wb.sum(), len(wb)])
 
 
 def dask_accuracy(model: Any, X: Any, y: Any, sample_weight: Any = None) -> float:
@@ -556,8 +620,9 @@ def dask_accuracy(model: Any, X: Any, y: Any, sample_weight: Any = None) -> floa
     import dask.array as da
 
     pred = dask_predict(model, X, "predict")  # checks X's columns
+    lengths: dict[str, Any] = {}
     if is_dask_dataframe(X) and (_series(y) or _series(sample_weight)):
-        Xa, _, cut = aligned_frame(
+        Xa, _, cut, lengths = aligned_frame(
             X,
             y=y if _series(y) else None,
             sample_weight=sample_weight if _series(sample_weight) else None,
@@ -574,9 +639,11 @@ def dask_accuracy(model: Any, X: Any, y: Any, sample_weight: Any = None) -> floa
         elif not known:
             raise ValueError(UNKNOWN_LENGTHS.format(what=what))
         else:
-            a = da.from_array(np.asarray(v), chunks=(pred.chunks[0],))
-        if known and a.shape[0] != pred.shape[0]:
-            raise ValueError(f"X has {pred.shape[0]} rows but {what} has {a.shape[0]}")
+            a = np.asarray(v)
+        if a.ndim != 1 or (known and a.shape[0] != pred.shape[0]):
+            raise ValueError(f"X has {pred.shape[0]} rows but {what} has shape {a.shape}")
+        if isinstance(a, np.ndarray):
+            a = da.from_array(a, chunks=(pred.chunks[0],))
         return a.rechunk((pred.chunks[0],)) if known else a
 
     ya = rows(y, "y")
@@ -587,5 +654,6 @@ def dask_accuracy(model: Any, X: Any, y: Any, sample_weight: Any = None) -> floa
     ps, ys, ws = row_blocks(pred, ya, wa)
     task = dask.delayed(_block_accuracy, pure=True)
     parts = [task(p, yb, wb) for p, yb, wb in zip(ps, ys, ws, strict=True)]
-    (hits, total) = dask.compute(tree_sum(parts, sum))[0]
+    (hits, total, n), lengths = dask.compute(tree_sum(parts, sum), lengths)
+    check_series_lengths(int(n), lengths)
     return float(hits / total)
