@@ -10,10 +10,12 @@ run a real process (signals, an unwritable numba cache, start-up).
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import hashlib
 import importlib.util
 import json
+import lzma
 import os
 import re
 import signal
@@ -21,6 +23,7 @@ import subprocess
 import sys
 import time
 import warnings
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -301,11 +304,14 @@ def test_damaged_compressed_data_in_a_later_chunk(work, capsys):
     refused([*argv, "--chunk-rows", "100"], capsys, "cannot read", work)
 
 
-def test_zstandard_missing(work, capsys, monkeypatch):
+def test_a_zstd_table_is_read_without_the_zstandard_package(work, capsys, monkeypatch):
+    """A .zst table needed ``pip install oneneuron[zstd]``; pyarrow's codec reads it."""
     monkeypatch.setitem(sys.modules, "zstandard", None)  # as if not installed
-    (work / "t.csv.zst").write_bytes(b"(\xb5/\xfd")
-    argv = ["predict", work / "m.json", work / "t.csv.zst", "--out", work / "p.csv"]
-    refused(argv, capsys, "needs the zstandard package: pip install", work)
+    with pa.CompressedOutputStream(str(work / "t.csv.zst"), "zstd") as fh:
+        fh.write((work / "d.csv").read_bytes())
+    ok(["predict", work / "m.json", work / "d.csv", "--out", work / "ref.csv", "-q"], capsys)
+    ok(["predict", work / "m.json", work / "t.csv.zst", "--out", work / "p.csv", "-q"], capsys)
+    assert (work / "p.csv").read_bytes() == (work / "ref.csv").read_bytes()
 
 
 def test_dask_missing(work, capsys, monkeypatch):
@@ -363,30 +369,93 @@ def test_a_latin1_table_names_the_encoding_and_the_line(work, capsys, suffix):
         assert "save it as UTF-8" in msg and "codec" not in msg
 
 
+def _zip(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, blob in members.items():
+            zf.writestr(name, blob)
+    return path
+
+
+def _containers(work: Path) -> dict[str, Path]:
+    """The training table in every container whose name lies or says nothing."""
+    text = (work / "d.csv").read_bytes()
+    pq.write_table(pa.Table.from_pandas(pd.read_csv(work / "d.csv")), work / "d.parquet")
+    parquet = (work / "d.parquet").read_bytes()
+    made = {
+        "g.csv": gzip.compress(text),  # gzip named .csv
+        "plain.csv.gz": text,  # plain text named .gz
+        "b.csv.xz": bz2.compress(text),  # bzip2 named .xz
+        "x.csv": lzma.compress(text),
+        "p.csv": parquet,  # Parquet named .csv
+        "p.parquet.gz": gzip.compress(parquet),
+    }
+    out = {}
+    for name, blob in made.items():
+        (work / name).write_bytes(blob)
+        out[name] = work / name
+    out["one.zip"] = _zip(work / "one.zip", {"table.csv": text})  # named by its member
+    out["mac.csv.zip"] = _zip(work / "mac.csv.zip", {"t.csv": text, "__MACOSX/._t.csv": b"\0"})
+    out["pq.zip"] = _zip(work / "pq.zip", {"d.parquet": parquet})
+    return out
+
+
+def test_a_table_is_read_by_what_it_holds_not_by_its_name(work, capsys):
+    """A gzip file named .csv, a plain one named .gz, a Parquet file named .csv, a zip of
+    one table named .zip were refused ('name it .csv.gz', 'cannot tell the format') or
+    misread; the container decides now, and each reads as the plain table does."""
+    ok(["predict", work / "m.json", work / "d.csv", "--out", work / "ref.csv", "-q"], capsys)
+    expected = (work / "ref.csv").read_bytes()
+    oracle = json.loads((work / "m.json").read_text())
+    for name, path in _containers(work).items():
+        out = work / f"p_{name.replace('.', '_')}.csv"
+        ok(["predict", work / "m.json", path, "--out", out, "-q"], capsys)
+        assert out.read_bytes() == expected, name
+        model = work / f"m_{name.replace('.', '_')}.json"
+        ok(["train", path, "--target", "y", "--model", model, "-q"], capsys)
+        doc = json.loads(model.read_text())
+        np.testing.assert_allclose(doc["coef"], oracle["coef"], rtol=1e-9, err_msg=name)
+        out_eval, _ = ok(["evaluate", work / "m.json", path], capsys)
+        assert "log-loss" in out_eval.lower(), name
+
+
 @pytest.mark.parametrize(
     ("name", "content", "match"),
     [
-        ("p.csv", "parquet", "p.csv is a Parquet file: name it .parquet"),
-        ("g.csv", "gzip", "g.csv is gzip-compressed: name it .csv.gz"),
-        ("t.csv.gz", "text", "t.csv.gz is not gzip-compressed as its name says"),
         ("t.parquet", "text", "t.parquet is not a Parquet file (it starts b'x1,x2,co')"),
-        ("w.csv", "xlsx", "w.csv is a zip archive (an Excel .xlsx workbook?), not a CSV table"),
+        ("t.parquet", "gzip", "t.parquet is not a Parquet file (it is gzip-compressed)"),
+        ("w.csv", "xlsx", "w.csv is an Excel .xlsx workbook, not a table: export it as CSV"),
+        ("two.csv.zip", "two", "two.csv.zip is a zip archive of 2 files ('a.csv', 'b.csv')"),
+        ("e.csv.zip", "empty", "e.csv.zip is an empty zip archive (it holds no file)"),
+        ("cut.zip", "cut", "cut.zip is a damaged zip archive"),
+        ("s.xls.csv", "xls", "s.xls.csv is an Excel .xls workbook, not a CSV table"),
     ],
 )
-def test_a_file_named_for_another_format_says_what_it_holds(work, capsys, name, content, match):
-    """A Parquet file named .csv was called 'not UTF-8 text', a plain CSV named .gz 'Not a
-    gzipped file (b'x1')', a workbook named .csv got the codec's words."""
+def test_a_file_that_holds_no_one_table_says_what_it_holds(work, capsys, name, content, match):
+    """A Parquet name on text, a workbook, a zip of two files or of none, a damaged zip:
+    one error naming what the file holds (a zip of two was 'Multiple files found in ZIP
+    file. Only one file per ZIP', an empty one 'is not a zip archive (an Excel .xlsx
+    workbook?) as its name says')."""
     text = (HEADER + "".join(_rows())).encode()
-    if content == "parquet":
-        pq.write_table(pa.Table.from_pandas(pd.read_csv(work / "d.csv")), work / name)
-    else:
-        raw = {"gzip": gzip.compress(text), "text": text}.get(content)
-        if content == "xlsx":  # a workbook's first bytes, then binary parts
-            raw = b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 4
-        (work / name).write_bytes(raw)
+    path = work / name
+    if content == "text":
+        path.write_bytes(text)
+    elif content == "gzip":
+        path.write_bytes(gzip.compress(text))
+    elif content == "xlsx":
+        _zip(path, {"[Content_Types].xml": b"<x/>", "xl/workbook.xml": b"<x/>"})
+    elif content == "two":
+        _zip(path, {"a.csv": text, "b.csv": text})
+    elif content == "empty":
+        _zip(path, {})
+    elif content == "cut":
+        blob = _zip(work / "whole.zip", {"t.csv": text}).read_bytes()
+        path.write_bytes(blob[: len(blob) // 2])
+    else:  # an OLE2 workbook's first bytes, then binary parts
+        path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 4)
     for argv in (
-        ["train", work / name, "--target", "y", "--model", work / "n.json"],
-        ["predict", work / "m.json", work / name, "--out", work / "p_out.csv"],
+        ["train", path, "--target", "y", "--model", work / "n.json"],
+        ["predict", work / "m.json", path, "--out", work / "p_out.csv"],
+        ["evaluate", work / "m.json", path],
     ):
         refused(argv, capsys, match, work)
 
