@@ -919,6 +919,42 @@ def test_a_report_draws_dollar_signs_and_markup_in_names_as_written(tmp_path, ca
     assert "<b>" not in page and "<i>" not in page
 
 
+def test_a_report_shows_control_characters_and_bidi_overrides_as_the_terminal_does(
+    tmp_path, capsys
+):
+    """Labels and names holding an escape sequence (``\\x1b[2J``), a bell or a
+    right-to-left override went into the HTML report raw: the override reversed the
+    rest of a table cell on the page (``blue`` drawn ``eulb``), and ``cat report.html``
+    cleared the terminal. The terminal shows them escaped; the page now does too."""
+    import unicodedata
+
+    rng = np.random.default_rng(3)
+    n = 80
+    x = rng.normal(size=n).round(3)
+    df = pd.DataFrame(
+        {
+            "x\x1b[2J1": x,
+            "colour": rng.choice(["re\x1b[2Jd", "b\u202elue", "gr\u2067een"], size=n),
+            "t\x07arget": np.where(x + rng.normal(size=n) > 0, "ye\x1b]0;t\x07s", "n\x9bo"),
+        }
+    )
+    data, model, report = tmp_path / "d.csv", tmp_path / "m.json", tmp_path / "r.html"
+    df.to_csv(data, index=False)
+    ok(["train", data, "--target", "t\x07arget", "--model", model, "-q"], capsys)
+    ok(["evaluate", model, data, "--report", report, "-q"], capsys)
+    page = report.read_text(encoding="utf-8")
+    acting = {
+        c
+        for c in page
+        if (unicodedata.category(c) == "Cc" and c not in "\n\t")
+        or unicodedata.bidirectional(c)
+        in {"LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"}
+    }
+    assert not acting, sorted(map(repr, acting))
+    for written in ("x\\x1b[2J1", "b\\u202elue", "gr\\u2067een", "ye\\x1b]0;t\\x07s", "n\\x9bo"):
+        assert written in page, written  # each name shown, escaped as on the terminal
+
+
 def test_a_report_on_very_long_names_stays_readable_and_small(tmp_path, capsys):
     """A 5,000-character column name and class label were drawn in full: figures
     57,000 pixels wide (230,000 for 20,000 characters, 72 s and 730 MB for a 100-row

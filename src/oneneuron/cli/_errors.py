@@ -52,7 +52,19 @@ def shown(text: str) -> str:
     >>> print(shown("yes\x1b[2J and\rno\u202e"))
     yes\x1b[2J and\x0dno\u202e
     """
-    text = re.sub(rf"\S{{{LONGEST_WORD + 1},}}", _shorter, text)
+    return escaped(re.sub(rf"\S{{{LONGEST_WORD + 1},}}", _shorter, text))
+
+
+def escaped(text: str) -> str:
+    r"""``text`` with the characters a terminal or a page acts on instead of showing
+    (C0 and C1 controls but newline and tab, the bidirectional overrides and isolates)
+    written as escapes, as :func:`shown` writes them; nothing else changes.
+
+    Examples
+    --------
+    >>> print(escaped("b\u202elue\x07"))
+    b\u202elue\x07
+    """
     return _CONTROL.sub(
         lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text
     )
