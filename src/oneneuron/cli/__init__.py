@@ -28,6 +28,7 @@ from contextlib import contextmanager
 
 from .._version import __version__
 from ._errors import UserError, shown, user_paths, user_warnings
+from ._parser import Parser
 
 __all__ = ["main", "UserError"]
 
@@ -37,9 +38,7 @@ SIGPIPE = getattr(signal, "SIGPIPE", 13)
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``oneneuron`` argument parser with every subcommand."""
-    parser = argparse.ArgumentParser(
-        prog="oneneuron", description="The single-neuron classifier of the tutorials."
-    )
+    parser = Parser(prog="oneneuron", description="The single-neuron classifier of the tutorials.")
     parser.add_argument("--version", action="version", version=f"oneneuron {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     from . import demo, evaluate, playground, predict, train
