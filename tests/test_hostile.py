@@ -1060,3 +1060,29 @@ def test_newlines_in_names_cannot_forge_lines_of_the_terminal_text(tmp_path, cap
     forged = ("accuracy   0.9999", "log-loss   0.0001")
     assert not [s for s in lines if s.strip().startswith(forged)]
     assert "no\\naccuracy   0.9999" in out and "x\\nlog-loss   0.0001" in out
+
+
+def test_column_names_that_differ_only_in_unicode_form(work, capsys):
+    """'café' written with one character (NFC) and as 'e' plus a combining accent (NFD,
+    as macOS and some exports write it) look the same: a table with both trained two
+    features printed alike, and a model trained on one refused the other as 'lacks
+    feature column(s) 'café' (it has 'café', ...)', a message that names no difference."""
+    nfc, nfd = "caf\u00e9", "cafe\u0301"
+    rows = _rows()
+    both = _csv(work / "both.csv", rows, header=f"{nfc},{nfd},colour,y\n")
+    refused(
+        ["train", both, "--target", "y", "--model", work / "b.json"],
+        capsys,
+        f"column names that differ only in their Unicode form: {ascii(nfc)} and {ascii(nfd)}",
+        work,
+    )
+    trained = _csv(work / "nfc.csv", rows, header=f"{nfc},x2,colour,y\n")
+    ok(["train", trained, "--target", "y", "--model", work / "nfc.json", "-q"], capsys)
+    other = _csv(work / "nfd.csv", rows, header=f"{nfd},x2,colour,y\n")
+    line = refused(
+        ["predict", work / "nfc.json", other, "--out", work / "p.csv"], capsys, "lacks", work
+    )
+    assert f"it has {ascii(nfd)} for {ascii(nfc)}, which differ in their Unicode form" in line
+    frame = pd.read_csv(both)  # the Python API: the same refusal
+    with pytest.raises(ValueError, match="differ only in their Unicode form"):
+        NeuronClassifier().fit(frame.drop(columns="y"), frame["y"])

@@ -27,6 +27,7 @@ import json
 import lzma
 import math
 import re
+import unicodedata
 import warnings
 import zipfile
 import zlib
@@ -53,6 +54,8 @@ from ._vocab import (  # noqa: F401 (re-exported)
     MAX_CATEGORIES,
     PANDAS_INDEX_NAME,
     DataError,
+    lookalike_message,
+    lookalike_names,
     refuse_pipe,
     row_number,
 )
@@ -309,6 +312,9 @@ def read_columns(
         raise DataError(
             f"{path} has repeated column name(s) {shown}; every column needs its own name"
         )
+    pair = lookalike_names(c for c in raw if only is None or c in only)
+    if pair:
+        raise DataError(lookalike_message(str(path), pair))
     return names
 
 
@@ -1056,8 +1062,22 @@ def need_columns(path: str | Path, present: list[str], wanted: list[str], what: 
         def same(name: str) -> str:  # spaces around a header name, or its case, differ
             return " ".join(name.split()).casefold()
 
+        def form(name: str) -> str:  # 'café' as one character or as 'e' + an accent
+            return unicodedata.normalize("NFC", name)
+
         near = [f"{p!r} for {c!r}" for c in missing for p in present if same(p) == same(c)]
         hint = f"; it has {', '.join(near[:5])}, which differ in spaces or case" if near else ""
+        forms = [
+            f"{ascii(p)} for {ascii(c)}"
+            for c in missing
+            for p in present
+            if p != c and form(p) == form(c)
+        ]
+        if forms:
+            hint = (
+                f"; it has {', '.join(forms[:5])}, which differ in their Unicode form (an "
+                "accent written as one character or as a letter plus a combining mark)"
+            )
         raise DataError(f"{path} lacks {what} column(s) {shown} (it has {have}){hint}")
 
 
