@@ -1086,3 +1086,22 @@ def test_column_names_that_differ_only_in_unicode_form(work, capsys):
     frame = pd.read_csv(both)  # the Python API: the same refusal
     with pytest.raises(ValueError, match="differ only in their Unicode form"):
         NeuronClassifier().fit(frame.drop(columns="y"), frame["y"])
+
+
+def test_a_model_with_an_integer_too_long_for_a_model_file_is_not_saved(work, capsys):
+    """`train --max-iter 10**30` (or fit(max_iter=10**30) then save) wrote a model file
+    that predict and load() refused: 'it holds an integer of 31 digits'. Nothing is
+    written now, and the error names the parameter."""
+    from oneneuron.modelfile import MAX_INT_DIGITS, ModelFileError
+
+    big = 10**30
+    argv = ["train", work / "d.csv", "--target", "y", "--model", work / "big.json"]
+    line = refused([*argv, "--max-iter", big], capsys, "its --max-iter is an integer", work)
+    assert f"at most {MAX_INT_DIGITS} digits" in line
+    df = pd.read_csv(work / "d.csv")
+    model = NeuronClassifier(max_iter=big).fit(df[["x1", "x2"]], df["y"])
+    with pytest.raises(ModelFileError, match="max_iter"):
+        model.save(work / "big.json")
+    assert not (work / "big.json").exists()
+    model.set_params(max_iter=10**18).save(work / "ok.json")  # 19 digits: read back
+    assert oneneuron.load(work / "ok.json").max_iter == 10**18
