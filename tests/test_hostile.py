@@ -1105,3 +1105,39 @@ def test_a_model_with_an_integer_too_long_for_a_model_file_is_not_saved(work, ca
     assert not (work / "big.json").exists()
     model.set_params(max_iter=10**18).save(work / "ok.json")  # 19 digits: read back
     assert oneneuron.load(work / "ok.json").max_iter == 10**18
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "refused_"),
+    [
+        ("OMP_NUM_THREADS", "abc", True),
+        ("OMP_NUM_THREADS", "0", True),
+        ("NUMEXPR_NUM_THREADS", "-2", True),
+        ("OMP_NUM_THREADS", "2,1", False),  # OpenMP's list, one count per nesting level
+    ],
+)
+def test_a_thread_count_in_the_environment_that_is_no_count(
+    tmp_path, trained, name, value, refused_
+):
+    """OMP_NUM_THREADS=abc (or OpenMP's own list '2,1') ended train in a traceback from
+    numexpr at pandas' import ('invalid literal for int()'); OMP_NUM_THREADS=0 printed
+    libgomp's and numexpr's complaints and went on. One error line naming the variable
+    now, and a list runs quietly."""
+    data, _ = trained
+    env = {**os.environ, name: value}
+    argv = ["train", str(data), "--target", "y", "--model", "m.json", "-q"]
+    run = subprocess.run(
+        [sys.executable, "-m", "oneneuron", *argv],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        check=False,
+    )
+    if refused_:
+        assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+        assert run.stderr.count("\n") == 1 and run.stderr.startswith("error: "), run.stderr
+        assert f"{name}={value!r}" in run.stderr, run.stderr
+        assert not (tmp_path / "m.json").exists()
+    else:
+        assert run.returncode == 0 and run.stderr == "", run.stderr

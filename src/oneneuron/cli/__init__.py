@@ -27,7 +27,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from .._version import __version__
-from ._errors import UserError, shown, user_paths, user_warnings
+from ._errors import UserError, check_environment, shown, user_paths, user_warnings
 from ._parser import Parser
 
 __all__ = ["main", "UserError"]
@@ -95,6 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         given = (getattr(args, n, None) for n in ("data", "model", "out", "report"))
         with _sigterm_unwinds(), user_paths(given), user_warnings():
+            check_environment()  # before the numerical libraries load and read it
             code = int(args.func(args) or 0)
             sys.stdout.flush()  # a closed pipe is found here, not at exit (exit code 120)
             return code
