@@ -1141,3 +1141,14 @@ def test_a_thread_count_in_the_environment_that_is_no_count(
         assert not (tmp_path / "m.json").exists()
     else:
         assert run.returncode == 0 and run.stderr == "", run.stderr
+
+
+def test_a_model_file_given_as_the_data_says_so(work, capsys):
+    """`predict m.json m.json` said 'cannot tell the format of m.json from its
+    extension', as for any unknown name; the file is a model, and the message says so."""
+    for argv in (
+        ["predict", work / "m.json", work / "m.json", "--out", work / "p.csv"],
+        ["evaluate", work / "m.json", work / "m.json"],
+        ["train", work / "m.json", "--target", "y", "--model", work / "n.json"],
+    ):
+        refused(argv, capsys, "m.json is a JSON file (a oneneuron model file?), not a table", work)

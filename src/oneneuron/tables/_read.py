@@ -84,9 +84,24 @@ def data_format(path: str | Path) -> str:
     try:
         return name_format(path)
     except DataError:
-        if content is None or content.member is None:
-            raise
-        return name_format(content.member)
+        if content is not None and content.member is not None:
+            return name_format(content.member)
+        if content is not None and _is_json(path):
+            raise DataError(
+                f"{path} is a JSON file (a oneneuron model file?), not a table: a table is "
+                "a .csv, .tsv or .parquet file (predict and evaluate take MODEL, then DATA)"
+            ) from None
+        raise
+
+
+def _is_json(path: Any) -> bool:
+    """Whether a file starts as a JSON object does (``{`` after blanks or a BOM)."""
+    try:
+        with open_table(path) as fh:
+            head = fh.read(64)
+    except (*CODEC_ERRORS, DataError):
+        return False
+    return head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"{")
 
 
 def name_format(path: str | Path) -> str:
