@@ -644,6 +644,13 @@ def test_an_option_given_twice_with_two_values_is_refused(data, model, capsys, a
     assert not any((data / f).exists() for f in ("a.json", "b.json", "p.csv", "q.csv"))
 
 
+def test_an_option_of_several_values_given_twice_is_told_to_name_them_at_once(data, model, capsys):
+    """`predict --keep y --keep x1` kept only x1 (argparse's last), dropping y unsaid."""
+    argv = ["predict", model, data / "d.csv", "--out", data / "p.csv", "--keep", "y"]
+    line = _usage_error([*argv, "--keep", "x1"], capsys)
+    assert "--keep is given twice" in line and "--keep y x1" in line, line
+
+
 def test_an_option_repeated_with_its_value_is_taken(data, capsys):
     argv = ["train", data / "d.csv", "--target", "y", "--target", "y", "--model", data / "m.json"]
     assert run([*argv, "-q"], capsys)[0] == 0

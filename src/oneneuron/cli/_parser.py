@@ -2,7 +2,8 @@
 
 - An option that takes one value, given twice with two values (``--target y --target
   x1``, ``--model a.json --model b.json``), is a usage error: argparse keeps the last
-  and drops the first without a word. The same value twice is taken.
+  and drops the first without a word. The same value twice is taken. An option of
+  several values (``--keep y --keep x1``) is told to name them all at once.
 - An unknown option names the option it is closest to (``--modle``: did you mean
   ``--model``?), among those of the command it was given to.
 """
@@ -29,11 +30,12 @@ class _Once(argparse._StoreAction):
         option_string: str | None = None,
     ) -> None:
         given = namespace.__dict__.setdefault(_GIVEN, {})
-        if option_string is not None and self.dest in given and given[self.dest] != values:
-            parser.error(
-                f"{option_string} is given twice ({given[self.dest]!r} and {values!r}); "
-                "give it once"
-            )
+        first = given.get(self.dest)
+        if option_string is not None and self.dest in given and first != values:
+            once = "give it once"
+            if isinstance(values, list) and isinstance(first, list):  # nargs="+": all at once
+                once += f", with all its values: {option_string} {' '.join(first + values)}"
+            parser.error(f"{option_string} is given twice ({first!r} and {values!r}); {once}")
         given[self.dest] = values
         setattr(namespace, self.dest, values)
 
