@@ -654,3 +654,12 @@ def test_an_option_of_several_values_given_twice_is_told_to_name_them_at_once(da
 def test_an_option_repeated_with_its_value_is_taken(data, capsys):
     argv = ["train", data / "d.csv", "--target", "y", "--target", "y", "--model", data / "m.json"]
     assert run([*argv, "-q"], capsys)[0] == 0
+
+
+def test_demo_without_a_name_refuses_an_out_folder_it_would_ignore(tmp_path, capsys):
+    """`demo --out DIR` without a NAME listed the walkthroughs and wrote nothing, the
+    --out taken and ignored."""
+    fail(["demo", "--out", tmp_path / "pages"], capsys, "add a NAME or 'all'")
+    assert not (tmp_path / "pages").exists()
+    code, out, _ = run(["demo"], capsys)
+    assert code == 0 and "walkthroughs" in out
