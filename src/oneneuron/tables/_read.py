@@ -518,7 +518,8 @@ def _content_mismatch(path: Any, fmt: str) -> str | None:
         return None
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return f"{path} is an Excel .xls workbook, not a {fmt.upper()} table: export it as CSV"
-    if fmt == "parquet" and not content.parquet:
+    # a file named .parquet that starts with its mark is one, if damaged: the reader says so
+    if fmt == "parquet" and not content.parquet and not head.startswith(b"PAR1"):
         what = f"it is {CODEC_WORDS[content.codec]}" if content.codec else f"it starts {head!r}"
         return f"{path} is not a Parquet file ({what}); a text table is named .csv or .tsv"
     return None
