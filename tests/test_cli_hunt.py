@@ -600,3 +600,66 @@ def test_train_refuses_a_model_name_of_another_format(data, capsys, name):
     fail([*argv, "--model", data / name], capsys, "a model file is JSON")
     assert not (data / name).exists()
     assert run([*argv, "--model", data / "m.json", "-q"], capsys)[0] == 0
+
+
+def _usage_error(argv, capsys) -> str:
+    """Exit 2 (usage), one ``error:`` line; that line."""
+    with pytest.raises(SystemExit) as exit_:
+        run(argv, capsys)
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and err.count("error:") == 1, err
+    return err.splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [("--modle", "--model"), ("--tagret", "--target"), ("--max-iters", "--max-iter")],
+)
+def test_an_unknown_option_names_the_option_meant(data, capsys, typo, meant):
+    """`--modle m.json` was 'unrecognized arguments: --modle m.json', nothing more."""
+    argv = ["train", data / "d.csv", "--target", "y", "--model", data / "m.json", typo, "x"]
+    line = _usage_error(argv, capsys)
+    assert f"did you mean {meant}?" in line and line.startswith("oneneuron train: "), line
+    assert not (data / "m.json").exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["train", "D", "--model", "M", "--target", "y", "--target", "x1"],
+        ["train", "D", "--target", "y", "--model", "M", "--model", "N"],
+        ["train", "D", "--target", "y", "--model", "M", "--alpha", "1", "--alpha", "0"],
+        ["predict", "M0", "D", "--out", "P", "--out", "Q"],
+        ["evaluate", "M0", "D", "--chunk-rows", "10", "--chunk-rows", "20"],
+    ],
+)
+def test_an_option_given_twice_with_two_values_is_refused(data, model, capsys, argv):
+    """`--target y --target x1` trained on x1 and `--model a --model b` wrote b, without
+    a word: the first value was dropped. Two different values are one usage error."""
+    names = {"D": data / "d.csv", "M": data / "a.json", "N": data / "b.json", "M0": model}
+    names |= {"P": data / "p.csv", "Q": data / "q.csv"}
+    line = _usage_error([names.get(a, a) for a in argv], capsys)
+    flag = argv[-2]
+    assert f"{flag} is given twice" in line, line
+    assert not any((data / f).exists() for f in ("a.json", "b.json", "p.csv", "q.csv"))
+
+
+def test_an_option_of_several_values_given_twice_is_told_to_name_them_at_once(data, model, capsys):
+    """`predict --keep y --keep x1` kept only x1 (argparse's last), dropping y unsaid."""
+    argv = ["predict", model, data / "d.csv", "--out", data / "p.csv", "--keep", "y"]
+    line = _usage_error([*argv, "--keep", "x1"], capsys)
+    assert "--keep is given twice" in line and "--keep y x1" in line, line
+
+
+def test_an_option_repeated_with_its_value_is_taken(data, capsys):
+    argv = ["train", data / "d.csv", "--target", "y", "--target", "y", "--model", data / "m.json"]
+    assert run([*argv, "-q"], capsys)[0] == 0
+
+
+def test_demo_without_a_name_refuses_an_out_folder_it_would_ignore(tmp_path, capsys):
+    """`demo --out DIR` without a NAME listed the walkthroughs and wrote nothing, the
+    --out taken and ignored."""
+    fail(["demo", "--out", tmp_path / "pages"], capsys, "add a NAME or 'all'")
+    assert not (tmp_path / "pages").exists()
+    code, out, _ = run(["demo"], capsys)
+    assert code == 0 and "walkthroughs" in out

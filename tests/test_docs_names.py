@@ -208,7 +208,7 @@ def test_every_extra_the_messages_and_pages_name_exists():
     named = set()
     for path in [*PAGES, *SOURCES]:
         named |= set(re.findall(r"oneneuron\[([a-z0-9_-]+)\]", path.read_text()))
-    assert {"dask", "torch", "zstd"} <= named
+    assert {"dask", "torch"} <= named
     assert named <= extras, named - extras
 
 

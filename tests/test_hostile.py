@@ -10,10 +10,12 @@ run a real process (signals, an unwritable numba cache, start-up).
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import hashlib
 import importlib.util
 import json
+import lzma
 import os
 import re
 import signal
@@ -21,6 +23,7 @@ import subprocess
 import sys
 import time
 import warnings
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -301,11 +304,14 @@ def test_damaged_compressed_data_in_a_later_chunk(work, capsys):
     refused([*argv, "--chunk-rows", "100"], capsys, "cannot read", work)
 
 
-def test_zstandard_missing(work, capsys, monkeypatch):
+def test_a_zstd_table_is_read_without_the_zstandard_package(work, capsys, monkeypatch):
+    """A .zst table needed ``pip install oneneuron[zstd]``; pyarrow's codec reads it."""
     monkeypatch.setitem(sys.modules, "zstandard", None)  # as if not installed
-    (work / "t.csv.zst").write_bytes(b"(\xb5/\xfd")
-    argv = ["predict", work / "m.json", work / "t.csv.zst", "--out", work / "p.csv"]
-    refused(argv, capsys, "needs the zstandard package: pip install", work)
+    with pa.CompressedOutputStream(str(work / "t.csv.zst"), "zstd") as fh:
+        fh.write((work / "d.csv").read_bytes())
+    ok(["predict", work / "m.json", work / "d.csv", "--out", work / "ref.csv", "-q"], capsys)
+    ok(["predict", work / "m.json", work / "t.csv.zst", "--out", work / "p.csv", "-q"], capsys)
+    assert (work / "p.csv").read_bytes() == (work / "ref.csv").read_bytes()
 
 
 def test_dask_missing(work, capsys, monkeypatch):
@@ -363,30 +369,93 @@ def test_a_latin1_table_names_the_encoding_and_the_line(work, capsys, suffix):
         assert "save it as UTF-8" in msg and "codec" not in msg
 
 
+def _zip(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, blob in members.items():
+            zf.writestr(name, blob)
+    return path
+
+
+def _containers(work: Path) -> dict[str, Path]:
+    """The training table in every container whose name lies or says nothing."""
+    text = (work / "d.csv").read_bytes()
+    pq.write_table(pa.Table.from_pandas(pd.read_csv(work / "d.csv")), work / "d.parquet")
+    parquet = (work / "d.parquet").read_bytes()
+    made = {
+        "g.csv": gzip.compress(text),  # gzip named .csv
+        "plain.csv.gz": text,  # plain text named .gz
+        "b.csv.xz": bz2.compress(text),  # bzip2 named .xz
+        "x.csv": lzma.compress(text),
+        "p.csv": parquet,  # Parquet named .csv
+        "p.parquet.gz": gzip.compress(parquet),
+    }
+    out = {}
+    for name, blob in made.items():
+        (work / name).write_bytes(blob)
+        out[name] = work / name
+    out["one.zip"] = _zip(work / "one.zip", {"table.csv": text})  # named by its member
+    out["mac.csv.zip"] = _zip(work / "mac.csv.zip", {"t.csv": text, "__MACOSX/._t.csv": b"\0"})
+    out["pq.zip"] = _zip(work / "pq.zip", {"d.parquet": parquet})
+    return out
+
+
+def test_a_table_is_read_by_what_it_holds_not_by_its_name(work, capsys):
+    """A gzip file named .csv, a plain one named .gz, a Parquet file named .csv, a zip of
+    one table named .zip were refused ('name it .csv.gz', 'cannot tell the format') or
+    misread; the container decides now, and each reads as the plain table does."""
+    ok(["predict", work / "m.json", work / "d.csv", "--out", work / "ref.csv", "-q"], capsys)
+    expected = (work / "ref.csv").read_bytes()
+    oracle = json.loads((work / "m.json").read_text())
+    for name, path in _containers(work).items():
+        out = work / f"p_{name.replace('.', '_')}.csv"
+        ok(["predict", work / "m.json", path, "--out", out, "-q"], capsys)
+        assert out.read_bytes() == expected, name
+        model = work / f"m_{name.replace('.', '_')}.json"
+        ok(["train", path, "--target", "y", "--model", model, "-q"], capsys)
+        doc = json.loads(model.read_text())
+        np.testing.assert_allclose(doc["coef"], oracle["coef"], rtol=1e-9, err_msg=name)
+        out_eval, _ = ok(["evaluate", work / "m.json", path], capsys)
+        assert "log-loss" in out_eval.lower(), name
+
+
 @pytest.mark.parametrize(
     ("name", "content", "match"),
     [
-        ("p.csv", "parquet", "p.csv is a Parquet file: name it .parquet"),
-        ("g.csv", "gzip", "g.csv is gzip-compressed: name it .csv.gz"),
-        ("t.csv.gz", "text", "t.csv.gz is not gzip-compressed as its name says"),
         ("t.parquet", "text", "t.parquet is not a Parquet file (it starts b'x1,x2,co')"),
-        ("w.csv", "xlsx", "w.csv is a zip archive (an Excel .xlsx workbook?), not a CSV table"),
+        ("t.parquet", "gzip", "t.parquet is not a Parquet file (it is gzip-compressed)"),
+        ("w.csv", "xlsx", "w.csv is an Excel .xlsx workbook, not a table: export it as CSV"),
+        ("two.csv.zip", "two", "two.csv.zip is a zip archive of 2 files ('a.csv', 'b.csv')"),
+        ("e.csv.zip", "empty", "e.csv.zip is an empty zip archive (it holds no file)"),
+        ("cut.zip", "cut", "cut.zip is a damaged zip archive"),
+        ("s.xls.csv", "xls", "s.xls.csv is an Excel .xls workbook, not a CSV table"),
     ],
 )
-def test_a_file_named_for_another_format_says_what_it_holds(work, capsys, name, content, match):
-    """A Parquet file named .csv was called 'not UTF-8 text', a plain CSV named .gz 'Not a
-    gzipped file (b'x1')', a workbook named .csv got the codec's words."""
+def test_a_file_that_holds_no_one_table_says_what_it_holds(work, capsys, name, content, match):
+    """A Parquet name on text, a workbook, a zip of two files or of none, a damaged zip:
+    one error naming what the file holds (a zip of two was 'Multiple files found in ZIP
+    file. Only one file per ZIP', an empty one 'is not a zip archive (an Excel .xlsx
+    workbook?) as its name says')."""
     text = (HEADER + "".join(_rows())).encode()
-    if content == "parquet":
-        pq.write_table(pa.Table.from_pandas(pd.read_csv(work / "d.csv")), work / name)
-    else:
-        raw = {"gzip": gzip.compress(text), "text": text}.get(content)
-        if content == "xlsx":  # a workbook's first bytes, then binary parts
-            raw = b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 4
-        (work / name).write_bytes(raw)
+    path = work / name
+    if content == "text":
+        path.write_bytes(text)
+    elif content == "gzip":
+        path.write_bytes(gzip.compress(text))
+    elif content == "xlsx":
+        _zip(path, {"[Content_Types].xml": b"<x/>", "xl/workbook.xml": b"<x/>"})
+    elif content == "two":
+        _zip(path, {"a.csv": text, "b.csv": text})
+    elif content == "empty":
+        _zip(path, {})
+    elif content == "cut":
+        blob = _zip(work / "whole.zip", {"t.csv": text}).read_bytes()
+        path.write_bytes(blob[: len(blob) // 2])
+    else:  # an OLE2 workbook's first bytes, then binary parts
+        path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 4)
     for argv in (
-        ["train", work / name, "--target", "y", "--model", work / "n.json"],
-        ["predict", work / "m.json", work / name, "--out", work / "p_out.csv"],
+        ["train", path, "--target", "y", "--model", work / "n.json"],
+        ["predict", work / "m.json", path, "--out", work / "p_out.csv"],
+        ["evaluate", work / "m.json", path],
     ):
         refused(argv, capsys, match, work)
 
@@ -850,6 +919,42 @@ def test_a_report_draws_dollar_signs_and_markup_in_names_as_written(tmp_path, ca
     assert "<b>" not in page and "<i>" not in page
 
 
+def test_a_report_shows_control_characters_and_bidi_overrides_as_the_terminal_does(
+    tmp_path, capsys
+):
+    """Labels and names holding an escape sequence (``\\x1b[2J``), a bell or a
+    right-to-left override went into the HTML report raw: the override reversed the
+    rest of a table cell on the page (``blue`` drawn ``eulb``), and ``cat report.html``
+    cleared the terminal. The terminal shows them escaped; the page now does too."""
+    import unicodedata
+
+    rng = np.random.default_rng(3)
+    n = 80
+    x = rng.normal(size=n).round(3)
+    df = pd.DataFrame(
+        {
+            "x\x1b[2J1": x,
+            "colour": rng.choice(["re\x1b[2Jd", "b\u202elue", "gr\u2067een"], size=n),
+            "t\x07arget": np.where(x + rng.normal(size=n) > 0, "ye\x1b]0;t\x07s", "n\x9bo"),
+        }
+    )
+    data, model, report = tmp_path / "d.csv", tmp_path / "m.json", tmp_path / "r.html"
+    df.to_csv(data, index=False)
+    ok(["train", data, "--target", "t\x07arget", "--model", model, "-q"], capsys)
+    ok(["evaluate", model, data, "--report", report, "-q"], capsys)
+    page = report.read_text(encoding="utf-8")
+    acting = {
+        c
+        for c in page
+        if (unicodedata.category(c) == "Cc" and c not in "\n\t")
+        or unicodedata.bidirectional(c)
+        in {"LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"}
+    }
+    assert not acting, sorted(map(repr, acting))
+    for written in ("x\\x1b[2J1", "b\\u202elue", "gr\\u2067een", "ye\\x1b]0;t\\x07s", "n\\x9bo"):
+        assert written in page, written  # each name shown, escaped as on the terminal
+
+
 def test_a_report_on_very_long_names_stays_readable_and_small(tmp_path, capsys):
     """A 5,000-character column name and class label were drawn in full: figures
     57,000 pixels wide (230,000 for 20,000 characters, 72 s and 730 MB for a 100-row
@@ -955,3 +1060,95 @@ def test_newlines_in_names_cannot_forge_lines_of_the_terminal_text(tmp_path, cap
     forged = ("accuracy   0.9999", "log-loss   0.0001")
     assert not [s for s in lines if s.strip().startswith(forged)]
     assert "no\\naccuracy   0.9999" in out and "x\\nlog-loss   0.0001" in out
+
+
+def test_column_names_that_differ_only_in_unicode_form(work, capsys):
+    """'café' written with one character (NFC) and as 'e' plus a combining accent (NFD,
+    as macOS and some exports write it) look the same: a table with both trained two
+    features printed alike, and a model trained on one refused the other as 'lacks
+    feature column(s) 'café' (it has 'café', ...)', a message that names no difference."""
+    nfc, nfd = "caf\u00e9", "cafe\u0301"
+    rows = _rows()
+    both = _csv(work / "both.csv", rows, header=f"{nfc},{nfd},colour,y\n")
+    refused(
+        ["train", both, "--target", "y", "--model", work / "b.json"],
+        capsys,
+        f"column names that differ only in their Unicode form: {ascii(nfc)} and {ascii(nfd)}",
+        work,
+    )
+    trained = _csv(work / "nfc.csv", rows, header=f"{nfc},x2,colour,y\n")
+    ok(["train", trained, "--target", "y", "--model", work / "nfc.json", "-q"], capsys)
+    other = _csv(work / "nfd.csv", rows, header=f"{nfd},x2,colour,y\n")
+    line = refused(
+        ["predict", work / "nfc.json", other, "--out", work / "p.csv"], capsys, "lacks", work
+    )
+    assert f"it has {ascii(nfd)} for {ascii(nfc)}, which differ in their Unicode form" in line
+    frame = pd.read_csv(both)  # the Python API: the same refusal
+    with pytest.raises(ValueError, match="differ only in their Unicode form"):
+        NeuronClassifier().fit(frame.drop(columns="y"), frame["y"])
+
+
+def test_a_model_with_an_integer_too_long_for_a_model_file_is_not_saved(work, capsys):
+    """`train --max-iter 10**30` (or fit(max_iter=10**30) then save) wrote a model file
+    that predict and load() refused: 'it holds an integer of 31 digits'. Nothing is
+    written now, and the error names the parameter."""
+    from oneneuron.modelfile import MAX_INT_DIGITS, ModelFileError
+
+    big = 10**30
+    argv = ["train", work / "d.csv", "--target", "y", "--model", work / "big.json"]
+    line = refused([*argv, "--max-iter", big], capsys, "its --max-iter is an integer", work)
+    assert f"at most {MAX_INT_DIGITS} digits" in line
+    df = pd.read_csv(work / "d.csv")
+    model = NeuronClassifier(max_iter=big).fit(df[["x1", "x2"]], df["y"])
+    with pytest.raises(ModelFileError, match="max_iter"):
+        model.save(work / "big.json")
+    assert not (work / "big.json").exists()
+    model.set_params(max_iter=10**18).save(work / "ok.json")  # 19 digits: read back
+    assert oneneuron.load(work / "ok.json").max_iter == 10**18
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "refused_"),
+    [
+        ("OMP_NUM_THREADS", "abc", True),
+        ("OMP_NUM_THREADS", "0", True),
+        ("NUMEXPR_NUM_THREADS", "-2", True),
+        ("OMP_NUM_THREADS", "2,1", False),  # OpenMP's list, one count per nesting level
+    ],
+)
+def test_a_thread_count_in_the_environment_that_is_no_count(
+    tmp_path, trained, name, value, refused_
+):
+    """OMP_NUM_THREADS=abc (or OpenMP's own list '2,1') ended train in a traceback from
+    numexpr at pandas' import ('invalid literal for int()'); OMP_NUM_THREADS=0 printed
+    libgomp's and numexpr's complaints and went on. One error line naming the variable
+    now, and a list runs quietly."""
+    data, _ = trained
+    env = {**os.environ, name: value}
+    argv = ["train", str(data), "--target", "y", "--model", "m.json", "-q"]
+    run = subprocess.run(
+        [sys.executable, "-m", "oneneuron", *argv],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        check=False,
+    )
+    if refused_:
+        assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+        assert run.stderr.count("\n") == 1 and run.stderr.startswith("error: "), run.stderr
+        assert f"{name}={value!r}" in run.stderr, run.stderr
+        assert not (tmp_path / "m.json").exists()
+    else:
+        assert run.returncode == 0 and run.stderr == "", run.stderr
+
+
+def test_a_model_file_given_as_the_data_says_so(work, capsys):
+    """`predict m.json m.json` said 'cannot tell the format of m.json from its
+    extension', as for any unknown name; the file is a model, and the message says so."""
+    for argv in (
+        ["predict", work / "m.json", work / "m.json", "--out", work / "p.csv"],
+        ["evaluate", work / "m.json", work / "m.json"],
+        ["train", work / "m.json", "--target", "y", "--model", work / "n.json"],
+    ):
+        refused(argv, capsys, "m.json is a JSON file (a oneneuron model file?), not a table", work)

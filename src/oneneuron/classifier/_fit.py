@@ -75,6 +75,8 @@ from ..tables import (
     empty_levels_note,
     formula_target,
     is_table,
+    lookalike_message,
+    lookalike_names,
     positional_names,
     refuse_mixed_names,
     refuse_multiindex,
@@ -351,6 +353,9 @@ def check_not_lazy(X: Any) -> None:
                 "needs its own name (a repeated one would be fitted twice, or read as the "
                 "other)"
             )
+        pair = lookalike_names(names)
+        if pair:
+            raise ValueError(lookalike_message("X", pair))
 
 
 def check_term_names(names: Any, fit_intercept: bool) -> None:

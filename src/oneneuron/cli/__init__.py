@@ -27,7 +27,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from .._version import __version__
-from ._errors import UserError, shown, user_paths, user_warnings
+from ._errors import UserError, check_environment, shown, user_paths, user_warnings
+from ._parser import Parser
 
 __all__ = ["main", "UserError"]
 
@@ -37,9 +38,7 @@ SIGPIPE = getattr(signal, "SIGPIPE", 13)
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``oneneuron`` argument parser with every subcommand."""
-    parser = argparse.ArgumentParser(
-        prog="oneneuron", description="The single-neuron classifier of the tutorials."
-    )
+    parser = Parser(prog="oneneuron", description="The single-neuron classifier of the tutorials.")
     parser.add_argument("--version", action="version", version=f"oneneuron {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     from . import demo, evaluate, playground, predict, train
@@ -96,6 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         given = (getattr(args, n, None) for n in ("data", "model", "out", "report"))
         with _sigterm_unwinds(), user_paths(given), user_warnings():
+            check_environment()  # before the numerical libraries load and read it
             code = int(args.func(args) or 0)
             sys.stdout.flush()  # a closed pipe is found here, not at exit (exit code 120)
             return code

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._errors import UserError, cli_terms, shown  # noqa: F401 (cli_terms: re-exported)
+from ._parser import Parser
 
 if TYPE_CHECKING:  # the parsers are built without NumPy or pandas: imports where used
     import numpy as np
@@ -113,7 +114,7 @@ CHUNK_ROWS = 100_000
 
 def quiet_parent() -> argparse.ArgumentParser:
     """The ``-q/--quiet`` option every model subcommand takes."""
-    quiet = argparse.ArgumentParser(add_help=False)
+    quiet = Parser(add_help=False)
     quiet.add_argument("-q", "--quiet", action="store_true", help="no progress bars or notes")
     return quiet
 
@@ -174,7 +175,7 @@ def text_form_of(args: argparse.Namespace) -> Any:
 
 def reading_parent() -> argparse.ArgumentParser:
     """Options of the commands that read DATA in chunks with a model (predict, evaluate)."""
-    reading = argparse.ArgumentParser(add_help=False)  # predict and evaluate read DATA alike
+    reading = Parser(add_help=False)  # predict and evaluate read DATA alike
     reading.add_argument(
         "--chunk-rows",
         type=positive_int,

@@ -37,6 +37,34 @@ def _shorter(m: re.Match[str]) -> str:
     return f"{pre}{word[:60]}...[{len(word)} characters]...{word[-60:]}{post}"
 
 
+#: The environment's thread counts that the numerical libraries parse as they load:
+#: OpenMP's (a count, or a comma-separated count per nesting level) and numexpr's (which
+#: pandas loads; it falls back to OMP_NUM_THREADS and reads it with int()).
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "NUMEXPR_NUM_THREADS", "NUMEXPR_MAX_THREADS")
+
+
+def check_environment(environ: Any = None) -> None:
+    """Raise :class:`UserError` for a thread count in the environment that is no
+    positive count (``OMP_NUM_THREADS=abc`` ended in numexpr's traceback at pandas'
+    import, ``=0`` in libgomp's complaint). For OpenMP's valid list (``4,2``), which
+    numexpr cannot read, numexpr is given the first count as ``NUMEXPR_NUM_THREADS``
+    (where that is unset). An empty value is taken as unset."""
+    env = os.environ if environ is None else environ
+    for name in THREAD_VARIABLES:
+        value = env.get(name, "").strip()
+        if not value:
+            continue
+        counts = value.split(",") if name == "OMP_NUM_THREADS" else [value]
+        if not all(c.strip().isdigit() and int(c) >= 1 for c in counts):
+            raise UserError(
+                f"the environment variable {name}={value!r} is not a number of threads: "
+                f"set it to a positive integer (e.g. {name}=4) or unset it"
+            )
+    omp = env.get("OMP_NUM_THREADS", "")
+    if "," in omp and not env.get("NUMEXPR_NUM_THREADS", "").strip():
+        env["NUMEXPR_NUM_THREADS"] = omp.split(",")[0].strip()
+
+
 def shown(text: str) -> str:
     r"""``text`` for the terminal: control characters escaped (``\x1b``, ``\u202e``).
 
@@ -52,7 +80,19 @@ def shown(text: str) -> str:
     >>> print(shown("yes\x1b[2J and\rno\u202e"))
     yes\x1b[2J and\x0dno\u202e
     """
-    text = re.sub(rf"\S{{{LONGEST_WORD + 1},}}", _shorter, text)
+    return escaped(re.sub(rf"\S{{{LONGEST_WORD + 1},}}", _shorter, text))
+
+
+def escaped(text: str) -> str:
+    r"""``text`` with the characters a terminal or a page acts on instead of showing
+    (C0 and C1 controls but newline and tab, the bidirectional overrides and isolates)
+    written as escapes, as :func:`shown` writes them; nothing else changes.
+
+    Examples
+    --------
+    >>> print(escaped("b\u202elue\x07"))
+    b\u202elue\x07
+    """
     return _CONTROL.sub(
         lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text
     )

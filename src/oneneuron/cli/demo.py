@@ -22,7 +22,7 @@ def add_parser(sub: Any) -> None:
         nargs="?",
         help="walkthrough name (any case; _ reads as -), or 'all'; omit to list them",
     )
-    p.add_argument("--out", default="out", metavar="DIR", help="output folder (default: out)")
+    p.add_argument("--out", metavar="DIR", help="output folder (default: out)")
     p.set_defaults(func=run)
 
 
@@ -30,6 +30,11 @@ def run(args: argparse.Namespace) -> int:
     """List the walkthroughs, or run the chosen ones and write their files and the page."""
     from ..demos import NAMES, build, check_out, get, write
 
+    if args.name is None and args.out is not None:  # listing writes nothing: say so
+        raise UserError(
+            f"--out {args.out} names where walkthroughs are written, and none was chosen: "
+            "add a NAME or 'all' (oneneuron demo NAME --out DIR); without one, demo lists them"
+        )
     if args.name is None:
         print("walkthroughs (run one with `oneneuron demo NAME --out DIR`, or `all`):")
         for name in NAMES:
@@ -42,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
             f"unknown walkthrough {args.name!r}; choose one of {', '.join(NAMES)} or 'all'"
         )
     names = NAMES if name == "all" else (name,)
+    args.out = "out" if args.out is None else args.out
     try:
         check_out(args.out, names)  # before the walkthroughs run, not after
     except FileExistsError as exc:

@@ -26,7 +26,7 @@ import numpy as np
 from ..modelfile import SavedModel
 from ..tables import atomic_write_text, feature_names
 from ._common import fit_status, missing_note
-from ._errors import cli_caption
+from ._errors import cli_caption, escaped
 
 __all__ = ["write_report", "render_report"]
 
@@ -254,7 +254,12 @@ def render_report(
     reference_class: Any = None,
 ) -> str:
     """The report as one HTML string; ``weights``: frequency weights of the rows; its
-    coefficient table against ``reference_class`` (by default the model's first class)."""
+    coefficient table against ``reference_class`` (by default the model's first class).
+
+    Names and labels are shown as the terminal shows them: a control character or a
+    bidirectional override (``\\x1b``, ``\\u202e``) is written as its escape, so that
+    it can neither reorder a table cell on the page nor act on a terminal that prints
+    the file (:func:`~oneneuron.cli._errors.escaped`, over the whole page)."""
     e = html.escape
     names = [str(c) for c in metrics["classes"]]
     est = saved.estimator
@@ -290,7 +295,7 @@ def render_report(
         f'<figure><img alt="{e(t)}" src="{src}"><figcaption>{e(t)}</figcaption></figure>'
         for t, src in _figures(saved, metrics, y_idx, proba, weights)
     )
-    return f"""<!DOCTYPE html>
+    page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>oneneuron evaluation</title>
 <style>{_CSS}</style></head><body>
 <h1>oneneuron evaluation</h1>
@@ -311,6 +316,7 @@ Model: {len(feats)} features, solver {e(est.solver_)},
 {coefficients}
 </body></html>
 """
+    return escaped(page)
 
 
 def write_report(

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 from ._schema import FORMAT, FORMAT_VERSION, ModelFileError, SavedModel
 
 if TYPE_CHECKING:
-    from ._document import MAX_MODEL_BYTES, load, read_model, save, write_model
+    from ._document import MAX_INT_DIGITS, MAX_MODEL_BYTES, load, read_model, save, write_model
 
 _LAZY = (
+    "MAX_INT_DIGITS",
     "MAX_MODEL_BYTES",
     "load",
     "read_model",
@@ -40,6 +41,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "FORMAT",
     "FORMAT_VERSION",
+    "MAX_INT_DIGITS",
     "MAX_MODEL_BYTES",
     "ModelFileError",
     "SavedModel",

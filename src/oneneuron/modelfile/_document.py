@@ -308,6 +308,14 @@ def write_model(
             f"cannot save this model: {exc}. Its parameters were changed after the fit "
             "(set_params) and no longer describe its coefficients: refit before saving"
         ) from None
+    long = _long_integer(doc)
+    if long is not None:
+        name, digits = long[0].rsplit(".", 1)[-1], len(str(abs(long[1])))
+        raise ModelFileError(
+            f"cannot save this model: its {name} is an integer of {digits} digits, and model "
+            f"files hold integers of at most {MAX_INT_DIGITS} digits (MAX_INT_DIGITS); set "
+            f"{name} to a smaller number"
+        )
     text = json.dumps(doc, indent=1, allow_nan=False) + "\n"
     size = len(text.encode("utf-8"))
     if size > MAX_MODEL_BYTES:
@@ -316,6 +324,24 @@ def write_model(
             "limit of model files (see MAX_MODEL_BYTES); refit with inference=False"
         )
     atomic_write_text(Path(path), text, overwrite=overwrite)
+
+
+def _long_integer(doc: Any, key: str = "") -> tuple[str, int] | None:
+    """The first integer of ``doc`` (its dotted key, its value) with more digits than
+    a model file holds (:data:`MAX_INT_DIGITS`, which :func:`read_model` refuses), or
+    None: a parameter such as ``max_iter=10**30`` would make a file no one can load."""
+    if isinstance(doc, dict):
+        items: Any = doc.items()
+    elif isinstance(doc, list):
+        items = enumerate(doc)
+    else:
+        ok = not isinstance(doc, int) or len(str(abs(doc))) <= MAX_INT_DIGITS
+        return None if ok else (key, doc)
+    for k, v in items:
+        found = _long_integer(v, f"{key}.{k}" if key else str(k))
+        if found is not None:
+            return found
+    return None
 
 
 def save(estimator: Any, path: str | os.PathLike[str], *, overwrite: bool = False) -> None:

@@ -27,6 +27,7 @@ import json
 import lzma
 import math
 import re
+import unicodedata
 import warnings
 import zipfile
 import zlib
@@ -46,12 +47,15 @@ from ._design import (  # noqa: F401
     unknown_note,
     unusable_values,
 )
+from ._source import CODEC_ERRORS, CODEC_WORDS, open_table, parquet_input, sniff
 from ._vocab import (  # noqa: F401 (re-exported)
     COMPRESSION,
     IMPUTE,
     MAX_CATEGORIES,
     PANDAS_INDEX_NAME,
     DataError,
+    lookalike_message,
+    lookalike_names,
     refuse_pipe,
     row_number,
 )
@@ -59,17 +63,55 @@ from ._vocab import (  # noqa: F401 (re-exported)
 
 # ------------------------------------------------------------------ files
 def data_format(path: str | Path) -> str:
-    """``"csv"``, ``"tsv"`` or ``"parquet"`` from the file name's extension; a folder is
-    a Parquet dataset (see :func:`_parquet.parquet_files`)."""
+    """``"csv"``, ``"tsv"`` or ``"parquet"``: what the table file ``path`` holds.
+
+    Decisions: an existing file's content decides first (see :mod:`._source`): a
+    Parquet file is Parquet whatever its name and compression, and a zip archive
+    is named by its one member where its own name does not say (``data.zip``
+    holding ``data.tsv`` is TSV). Otherwise the name's extension, after any
+    compression's (:func:`name_format`). A folder is a Parquet dataset (see
+    :func:`_parquet.parquet_files`). Raises :class:`DataError` for a zip archive
+    that is not one table.
+    """
     if Path(path).is_dir():
         return "parquet"
+    try:
+        content = sniff(path) if Path(path).is_file() else None
+    except OSError:  # unreadable: the reader says so
+        content = None
+    if content is not None and content.parquet:
+        return "parquet"
+    try:
+        return name_format(path)
+    except DataError:
+        if content is not None and content.member is not None:
+            return name_format(content.member)
+        if content is not None and _is_json(path):
+            raise DataError(
+                f"{path} is a JSON file (a oneneuron model file?), not a table: a table is "
+                "a .csv, .tsv or .parquet file (predict and evaluate take MODEL, then DATA)"
+            ) from None
+        raise
+
+
+def _is_json(path: Any) -> bool:
+    """Whether a file starts as a JSON object does (``{`` after blanks or a BOM)."""
+    try:
+        with open_table(path) as fh:
+            head = fh.read(64)
+    except (*CODEC_ERRORS, DataError):
+        return False
+    return head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"{")
+
+
+def name_format(path: str | Path) -> str:
+    """``"csv"``, ``"tsv"`` or ``"parquet"`` from the name's extension alone, after any
+    compression's (``t.csv.gz`` is CSV); how an output file is written."""
     name = Path(path).name.lower()
     for comp in COMPRESSION:
         if name.endswith(comp):
             name = name[: -len(comp)]
-            if name.endswith((".parquet", ".pq")):
-                break
-            return _text_format(path, name)
+            break
     if name.endswith((".parquet", ".pq")):
         return "parquet"
     return _text_format(path, name)
@@ -160,8 +202,7 @@ def text_form(
     ``|`` (the one-column header is refused with advice), and never the decimal
     mark: ``1,5`` read with a decimal point stays text, which the readers refuse by
     name (:func:`~oneneuron.tables._design.numbers_as_text`), never a wrong number.
-    The first line is looked at in plain, .gz, .bz2 and .xz files (not .zip or
-    .zst). ``sep`` and ``decimal`` for a Parquet table raise :class:`DataError`:
+    ``sep`` and ``decimal`` for a Parquet table raise :class:`DataError`:
     Parquet stores numbers as numbers.
     """
     refuse_pipe(path)  # the first line is read here: a pipe would give it only once
@@ -214,13 +255,11 @@ def text_form(
 
 def _first_line(path: Any) -> str | None:
     """The first line of a text table (without its byte-order mark), or None where it
-    cannot be read here (.zip, .zst, unreadable)."""
-    if str(path).lower().endswith((".zip", ".zst")):
-        return None
+    cannot be read here (damaged, unreadable)."""
     try:
-        with _opener(path)(path, "rb") as fh:
+        with open_table(path) as fh:
             raw = fh.readline(1 << 16)
-    except (OSError, EOFError, lzma.LZMAError):
+    except (*CODEC_ERRORS, DataError):
         return None
     return raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8", "replace")
 
@@ -255,13 +294,15 @@ def read_columns(
         elif fmt == "parquet":
             import pyarrow.parquet as pq
 
-            raw = [str(c) for c in pq.read_schema(path).names]
+            raw = [str(c) for c in pq.read_schema(parquet_input(path)).names]
             names = raw
         else:
             assert form is not None
             opts: dict[str, Any] = {**form.pandas(), "index_col": False}
-            names = [str(c) for c in pd.read_csv(path, nrows=0, **opts).columns]
-            first = pd.read_csv(path, header=None, nrows=1, dtype=str, **opts)
+            with open_table(path) as fh:
+                names = [str(c) for c in pd.read_csv(fh, nrows=0, **opts).columns]
+            with open_table(path) as fh:
+                first = pd.read_csv(fh, header=None, nrows=1, dtype=str, **opts)
             raw = [str(c) for c in first.iloc[0].tolist() if isinstance(c, str)]
     except pd.errors.EmptyDataError:
         raise DataError(f"{path} is empty (no header line)") from None
@@ -286,6 +327,9 @@ def read_columns(
         raise DataError(
             f"{path} has repeated column name(s) {shown}; every column needs its own name"
         )
+    pair = lookalike_names(c for c in raw if only is None or c in only)
+    if pair:
+        raise DataError(lookalike_message(str(path), pair))
     return names
 
 
@@ -305,11 +349,13 @@ def unnamed_columns(path: str | Path, form: TextForm | None = None) -> list[tupl
         if Path(path).is_dir():
             names = _folder_columns(path)
         else:
-            names = [str(c) for c in pq.read_schema(path).names]
+            names = [str(c) for c in pq.read_schema(parquet_input(path)).names]
         return [(i + 1, c) for i, c in enumerate(names) if PANDAS_INDEX_NAME.fullmatch(c)]
     opts: dict[str, Any] = {**(form or text_form(path)).pandas(), "index_col": False}
-    names = [str(c) for c in pd.read_csv(path, nrows=0, **opts).columns]
-    cells = pd.read_csv(path, header=None, nrows=1, dtype=str, **opts).iloc[0].tolist()
+    with open_table(path) as fh:
+        names = [str(c) for c in pd.read_csv(fh, nrows=0, **opts).columns]
+    with open_table(path) as fh:
+        cells = pd.read_csv(fh, header=None, nrows=1, dtype=str, **opts).iloc[0].tolist()
     return [(i + 1, n) for i, (n, c) in enumerate(zip(names, cells, strict=False))
             if not isinstance(c, str)]  # fmt: skip
 
@@ -338,12 +384,13 @@ def blank_columns(
     filled: set[int] = set()
     opts = {**(form or text_form(path)).pandas(), "usecols": [p - 1 for p in wanted]}
     opts.update(dtype=str, header=0)
-    for chunk in pd.read_csv(path, chunksize=1 << 16, keep_default_na=False, **opts):
-        for j, p in enumerate(wanted):
-            if p not in filled and chunk.iloc[:, j].str.strip().ne("").any():
-                filled.add(p)
-        if len(filled) == len(wanted):
-            break
+    with open_table(path) as fh:
+        for chunk in pd.read_csv(fh, chunksize=1 << 16, keep_default_na=False, **opts):
+            for j, p in enumerate(wanted):
+                if p not in filled and chunk.iloc[:, j].str.strip().ne("").any():
+                    filled.add(p)
+            if len(filled) == len(wanted):
+                break
     return [p for p in wanted if p not in filled]
 
 
@@ -426,10 +473,6 @@ _READ_ERRORS = (
 def _read_error(path: Any, fmt: str, exc: BaseException) -> DataError:
     """One line for a reader failure: parse errors name the line, missing codecs the fix."""
     if isinstance(exc, ImportError):
-        if "zstandard" in str(exc):
-            return DataError(
-                f"reading {path} needs the zstandard package: pip install 'oneneuron[zstd]'"
-            )
         return DataError(f"cannot read {path}: {_short(exc)}")
     if isinstance(exc, EOFError):
         return DataError(f"{path} ends early: the compressed file is truncated")
@@ -462,67 +505,24 @@ def _read_error(path: Any, fmt: str, exc: BaseException) -> DataError:
     return DataError(f"cannot read {path} as {fmt.upper()}: damaged data ({text})")
 
 
-#: The first bytes of the files a table may be mistaken for: (magic, what it is, extension).
-_MAGIC = (
-    (b"PAR1", "a Parquet file", ".parquet"),
-    (b"\x1f\x8b", "gzip-compressed", ".gz"),
-    (b"BZh", "bzip2-compressed", ".bz2"),  # then a level digit and "1AY&" (checked)
-    (b"\xfd7zXZ\x00", "xz-compressed", ".xz"),
-    (b"\x28\xb5\x2f\xfd", "zstd-compressed", ".zst"),
-    (b"PK\x03\x04", "a zip archive (an Excel .xlsx workbook?)", ".zip"),
-    (b"\xd0\xcf\x11\xe0", "an Excel .xls workbook", None),
-)
-
-
 def _content_mismatch(path: Any, fmt: str) -> str | None:
-    """Why a file that failed to read is not what its name says (a Parquet file named
-    .csv, a plain CSV named .gz, a workbook named .csv), or None: from its first bytes."""
+    """Why a file that failed to read is not what it seems (a file named .parquet that
+    holds text, a workbook, an archive of several files), or None: from its content."""
     try:
         with open(path, "rb") as fh:
             head = fh.read(8)
-            fh.seek(0, 2)
-            fh.seek(max(fh.tell() - 4, 0))
-            tail = fh.read(4)
+        content = sniff(path)
+    except DataError as exc:
+        return str(exc)
     except OSError:
         return None
-    name = Path(path).name.lower()
-    if fmt == "parquet":
-        expected: str | None = ".parquet"
-    else:
-        expected = next((c for c in COMPRESSION if name.endswith(c)), None)  # None: plain
-    found = next(((what, ext) for magic, what, ext in _MAGIC if head.startswith(magic)), None)
-    # text can start like a mark ("PAR1,PAR2,y", "BZh_score,y"): check the rest of it (a
-    # file named .parquet that starts with its mark is one, if damaged: the reader says so)
-    if found and found[1] == ".parquet" and expected != ".parquet" and tail != b"PAR1":
-        found = None
-    if found and found[1] == ".bz2" and not (head[3:4].isdigit() and head[4:8] == b"1AY&"):
-        found = None
-    if found is None:
-        if expected is None:  # text, as the name says
-            return None
-        if expected == ".parquet":
-            return (
-                f"{path} is not a Parquet file (it starts {head!r}); a text table is "
-                "named .csv or .tsv"
-            )
-        said = dict((ext, what) for _, what, ext in _MAGIC)[expected]
-        return f"{path} is not {said} as its name says (it starts {head!r}); name it .{fmt}"
-    what, ext = found
-    if ext == expected:
-        return None
-    if ext is None or (ext == ".zip" and expected is None):
-        return f"{path} is {what}, not a {fmt.upper()} table: export it as CSV"
-    if ext == ".parquet":
-        return f"{path} is a Parquet file: name it .parquet"
-    return f"{path} is {what}: name it .{fmt}{ext}"
-
-
-def _opener(path: Any) -> Any:
-    """``open`` for a plain file, the decompressing one for .gz, .bz2 and .xz."""
-    import bz2
-    import gzip
-
-    return {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(Path(path).suffix, open)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return f"{path} is an Excel .xls workbook, not a {fmt.upper()} table: export it as CSV"
+    # a file named .parquet that starts with its mark is one, if damaged: the reader says so
+    if fmt == "parquet" and not content.parquet and not head.startswith(b"PAR1"):
+        what = f"it is {CODEC_WORDS[content.codec]}" if content.codec else f"it starts {head!r}"
+        return f"{path} is not a Parquet file ({what}); a text table is named .csv or .tsv"
+    return None
 
 
 def _wide_text(path: Any) -> str | None:
@@ -531,9 +531,9 @@ def _wide_text(path: Any) -> str | None:
     character; or None. Such a file fails as UTF-8 or, without a mark, reads as column
     names full of NUL characters."""
     try:
-        with _opener(path)(path, "rb") as fh:
+        with open_table(path) as fh:
             head = fh.read(4096)
-    except (OSError, EOFError, lzma.LZMAError):
+    except (*CODEC_ERRORS, DataError):
         return None
     marks = (
         (b"\xff\xfe\x00\x00", "UTF-32"),
@@ -561,11 +561,10 @@ def _first_undecodable(path: Any) -> str:
     table (plain, .gz, .bz2 or .xz), or ``""`` where it cannot be read or found."""
     import codecs
 
-    opener = _opener(path)
     try:
         decoder = codecs.getincrementaldecoder("utf-8")()
         line = 1
-        with opener(path, "rb") as fh:
+        with open_table(path) as fh:
             while block := fh.read(1 << 20):
                 try:
                     decoder.decode(block)
@@ -573,7 +572,7 @@ def _first_undecodable(path: Any) -> str:
                     line += block.count(b"\n", 0, max(exc.start, 0))
                     return f": line {line} holds the byte 0x{block[exc.start]:02x}"
                 line += block.count(b"\n")
-    except (OSError, EOFError, lzma.LZMAError, IndexError):
+    except (*CODEC_ERRORS, DataError, IndexError):
         return ""
     return ""
 
@@ -639,7 +638,7 @@ def _iter_text(
     line with an extra field would be silently cut). ``index_col=False`` keeps an
     extra field on the first data row from becoming a row index; pandas only warns
     about that row, so the warning is made an error."""
-    compressed = str(path).lower().endswith(COMPRESSION)
+    compressed = sniff(path).codec is not None
     size = Path(path).stat().st_size
     opts: dict[str, Any] = {
         **form.pandas(),
@@ -647,18 +646,18 @@ def _iter_text(
         "dtype": {c: str for c in [*text, *verbatim]},
     }
     if verbatim:  # pandas' missing-value words for every column but these
-        header = pd.read_csv(path, **form.pandas(), nrows=0, index_col=False).columns
+        with open_table(path) as fh:
+            header = pd.read_csv(fh, **form.pandas(), nrows=0, index_col=False).columns
         opts["keep_default_na"] = False
         opts["na_values"] = {c: [""] if c in verbatim else _NA_WORDS for c in header}
-    with open(path, "rb") as fh:
-        src = path if compressed else fh
+    with open_table(path) as fh:
         if rows is None:
             with _strict_fields():
-                df = pd.read_csv(src, **opts)
+                df = pd.read_csv(fh, **opts)
             _no_short_rows(df, path, form)
             yield df[columns], 1.0
             return
-        with pd.read_csv(src, chunksize=rows, **opts) as reader:
+        with pd.read_csv(fh, chunksize=rows, **opts) as reader:
             checked = False  # the whole file is checked at most once
             while True:
                 with _strict_fields():
@@ -693,19 +692,20 @@ def _no_short_rows(chunk: pd.DataFrame, path: Any, form: TextForm) -> bool:
     damage = None
     try:
         read, parse = form.arrow()
-        reader = pcsv.open_csv(
-            pa.input_stream(str(path), compression="detect"),
-            read_options=read,
-            parse_options=parse,
-            convert_options=pcsv.ConvertOptions(
-                include_columns=[first], column_types={first: pa.string()}
-            ),
-        )
-        for _ in reader:
-            pass
+        with open_table(path) as fh:
+            reader = pcsv.open_csv(
+                fh,
+                read_options=read,
+                parse_options=parse,
+                convert_options=pcsv.ConvertOptions(
+                    include_columns=[first], column_types={first: pa.string()}
+                ),
+            )
+            for _ in reader:
+                pass
     except pa.ArrowInvalid as exc:
         damage = re.search(r"(?:Row #(\d+): )?Expected (\d+) columns, got (\d+)", str(exc))
-    except (OSError, ValueError):
+    except (*CODEC_ERRORS, ValueError):
         pass  # a damage pandas reports in its own words
     if damage:
         number, want, got = damage.groups()
@@ -794,7 +794,7 @@ def find_codes(
 
     found: dict[str, tuple[str, int]] = {}
     form = form or text_form(path)
-    if not str(path).lower().endswith(COMPRESSION) and not _zero_led_field(path, form.sep):
+    if sniff(path).codec is None and not _zero_led_field(path, form.sep):
         return found  # no field of the file starts with a leading zero: nothing to parse
 
     def scan(name: str, cells: Any, start: int) -> None:
@@ -811,30 +811,33 @@ def find_codes(
 
     try:
         read, parse = form.arrow()
-        reader = pcsv.open_csv(
-            pa.input_stream(str(path), compression="detect"),
-            read_options=read,
-            parse_options=parse,
-            convert_options=pcsv.ConvertOptions(
-                include_columns=columns, column_types=dict.fromkeys(columns, pa.string())
-            ),
-        )
-        start = 0
-        for batch in reader:
-            for name in columns:
-                if name not in found:
-                    scan(name, batch.column(name), start)
-            start += batch.num_rows
+        with open_table(path) as fh:
+            reader = pcsv.open_csv(
+                fh,
+                read_options=read,
+                parse_options=parse,
+                convert_options=pcsv.ConvertOptions(
+                    include_columns=columns, column_types=dict.fromkeys(columns, pa.string())
+                ),
+            )
+            start = 0
+            for batch in reader:
+                for name in columns:
+                    if name not in found:
+                        scan(name, batch.column(name), start)
+                start += batch.num_rows
         return found
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, ValueError, KeyError):
-        found.clear()  # an .xz or .zip file, or a line pyarrow reads otherwise: pandas
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, *CODEC_ERRORS, ValueError, KeyError):
+        found.clear()  # a line pyarrow reads otherwise than pandas: pandas
     start = 0
     opts = {**form.pandas(), "usecols": columns, "dtype": str, "keep_default_na": False}
-    for chunk in pd.read_csv(path, chunksize=1 << 16, **opts):
-        for name in columns:
-            if name not in found:
-                scan(name, pa.array(chunk[name].to_numpy(dtype=object), pa.string()), start)
-        start += len(chunk)
+    with open_table(path) as fh:
+        for chunk in pd.read_csv(fh, chunksize=1 << 16, **opts):
+            for name in columns:
+                if name not in found:
+                    cells = pa.array(chunk[name].to_numpy(dtype=object), pa.string())
+                    scan(name, cells, start)
+            start += len(chunk)
     return found
 
 
@@ -907,7 +910,7 @@ def _iter_folder_chunks(
 def _num_rows(path: Any) -> int:
     import pyarrow.parquet as pq
 
-    return int(pq.ParquetFile(path).metadata.num_rows)
+    return int(pq.ParquetFile(parquet_input(path)).metadata.num_rows)
 
 
 def _iter_parquet(path: Any, columns: list[str], text: list[str], rows: int | None) -> Any:
@@ -919,7 +922,7 @@ def _iter_parquet(path: Any, columns: list[str], text: list[str], rows: int | No
 
     # pre_buffer=True (pyarrow's default) keeps every batch's buffers alive until the
     # file is closed: memory would grow with the file instead of staying one chunk.
-    pf = pq.ParquetFile(path, pre_buffer=rows is None)
+    pf = pq.ParquetFile(parquet_input(path), pre_buffer=rows is None)
     total = max(pf.metadata.num_rows, 1)
     if rows is None:
         yield _text_cols(_frame(pf.read(columns=columns)), text), 1.0
@@ -1052,13 +1055,14 @@ def missing_words(
     opts = {**(form or text_form(path)).pandas(), "usecols": [column], "dtype": str}
     opts["keep_default_na"] = False
     try:
-        for chunk in pd.read_csv(path, chunksize=100_000, **opts):
-            cells = chunk[column].str.strip()
-            for word in cells[cells.isin(_NA_WORDS) & (cells != "")].unique():
-                if word not in found:
-                    found.append(word)
-            if len(found) >= most:
-                break
+        with open_table(path) as fh:
+            for chunk in pd.read_csv(fh, chunksize=100_000, **opts):
+                cells = chunk[column].str.strip()
+                for word in cells[cells.isin(_NA_WORDS) & (cells != "")].unique():
+                    if word not in found:
+                        found.append(word)
+                if len(found) >= most:
+                    break
     except Exception:  # noqa: BLE001 - only a hint for a message: never a second error
         return found
     return found[:most]
@@ -1074,8 +1078,22 @@ def need_columns(path: str | Path, present: list[str], wanted: list[str], what: 
         def same(name: str) -> str:  # spaces around a header name, or its case, differ
             return " ".join(name.split()).casefold()
 
+        def form(name: str) -> str:  # 'café' as one character or as 'e' + an accent
+            return unicodedata.normalize("NFC", name)
+
         near = [f"{p!r} for {c!r}" for c in missing for p in present if same(p) == same(c)]
         hint = f"; it has {', '.join(near[:5])}, which differ in spaces or case" if near else ""
+        forms = [
+            f"{ascii(p)} for {ascii(c)}"
+            for c in missing
+            for p in present
+            if p != c and form(p) == form(c)
+        ]
+        if forms:
+            hint = (
+                f"; it has {', '.join(forms[:5])}, which differ in their Unicode form (an "
+                "accent written as one character or as a letter plus a combining mark)"
+            )
         raise DataError(f"{path} lacks {what} column(s) {shown} (it has {have}){hint}")
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import re
 import stat
+import unicodedata
+from collections.abc import Iterable
 from typing import Any
 
 IMPUTE = ("mean", "median", "most_frequent")
@@ -78,4 +80,35 @@ def refuse_pipe(path: Any) -> None:
     raise DataError(
         f"cannot read a table from {what} which can be read only once; a table is read "
         "more than once (its header, then its rows): save it to a file first"
+    )
+
+
+def lookalike_names(names: Iterable[str]) -> tuple[str, str] | None:
+    r"""The first two ``names`` that differ only in their Unicode form (``'café'`` as one
+    character, NFC, and as ``e`` plus a combining accent, NFD), or None: they print
+    alike, so their columns, coefficients and messages could not be told apart.
+
+    Examples
+    --------
+    >>> print(*map(ascii, lookalike_names(["caf\u00e9", "x", "cafe\u0301"])))
+    'caf\xe9' 'cafe\u0301'
+    >>> lookalike_names(["a", "b"]) is None
+    True
+    """
+    seen: dict[str, str] = {}
+    for name in names:
+        first = seen.setdefault(unicodedata.normalize("NFC", name), name)
+        if first != name:
+            return first, name
+    return None
+
+
+def lookalike_message(where: str, pair: tuple[str, str]) -> str:
+    """The error for two names of :func:`lookalike_names`, shown with :func:`ascii` so
+    that the difference can be seen."""
+    first, second = pair
+    return (
+        f"{where} has column names that differ only in their Unicode form: {ascii(first)} "
+        f"and {ascii(second)} (an accent written as one character and as a letter plus a "
+        "combining mark); rename one"
     )

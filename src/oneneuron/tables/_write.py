@@ -44,7 +44,7 @@ def output_format(path: str | os.PathLike[str]) -> str:
             f"cannot write compressed output {path}; name it .csv, .tsv or .parquet"
         )
     try:
-        return tab.data_format(path)
+        return tab.name_format(path)
     except tab.DataError:
         raise tab.DataError(
             f"cannot tell the format of output {path} from its extension; name it .csv, .tsv "
