@@ -80,6 +80,7 @@ from ..tables import (
     positional_names,
     refuse_mixed_names,
     refuse_multiindex,
+    repeated,
     table_column,
     unresolved_integers,
 )
@@ -346,7 +347,7 @@ def check_not_lazy(X: Any) -> None:
     if is_table(X):
         names = getattr(X, "column_names", None)  # an Arrow table's; pandas: columns
         names = [str(c) for c in (names if names is not None else X.columns)]
-        twice = sorted({c for c in names if names.count(c) > 1})
+        twice = sorted(repeated(names))
         if twice:
             raise ValueError(
                 f"X has repeated column name(s) {', '.join(map(repr, twice))}; every column "

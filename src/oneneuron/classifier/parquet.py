@@ -18,7 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from ..tables import PARQUET_SUFFIXES  # noqa: F401 (the Dask CLI imports it from here)
+from ..tables import (
+    PARQUET_SUFFIXES,  # noqa: F401 (the Dask CLI imports it from here)
+    repeated,
+)
 from ..tables import ParquetPart as _File
 from ..tables import parquet_files as _parquet_files
 from ._estimator import NeuronClassifier
@@ -272,7 +275,7 @@ def _check_features(target: str, features: list[str]) -> None:
         raise ValueError("features is empty; name at least one column (or pass None for all)")
     if target in features:
         raise ValueError(f"features list the target {target!r}; it cannot be a feature too")
-    twice = [c for c in dict.fromkeys(features) if features.count(c) > 1]
+    twice = repeated(features)
     if twice:
         raise ValueError(f"features list {twice[0]!r} twice")
 

@@ -85,12 +85,13 @@ def run_predict(args: argparse.Namespace) -> int:
         need_columns,
         output_format,
         read_columns,
+        repeated,
         trailing_blank,
     )
     from ._progress import Activity
 
     inputs = {"model": args.model, "data table": args.data}
-    twice = sorted({c for c in args.keep if args.keep.count(c) > 1})
+    twice = sorted(repeated(args.keep))
     if twice:
         raise UserError(f"--keep names {', '.join(map(repr, twice))} more than once")
     to_stdout = args.out == "-"

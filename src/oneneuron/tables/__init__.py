@@ -26,6 +26,7 @@ from ._vocab import (
     lookalike_message,
     lookalike_names,
     refuse_pipe,
+    repeated,
     row_number,
     special_file,
 )
@@ -156,6 +157,7 @@ __all__ = [
     "DataError",
     "row_number",
     "refuse_pipe",
+    "repeated",
     "Design",
     "DesignSpec",
     "MISSING",

@@ -57,6 +57,7 @@ from ._vocab import (  # noqa: F401 (re-exported)
     lookalike_message,
     lookalike_names,
     refuse_pipe,
+    repeated,
     row_number,
 )
 
@@ -321,7 +322,7 @@ def read_columns(
             "which would be read as the column names and left out of the data; add a first "
             "line naming the columns (e.g. x1,x2,y)"
         )
-    dup = sorted({c for c in raw if raw.count(c) > 1 and (only is None or c in only)})
+    dup = sorted(c for c in repeated(raw) if only is None or c in only)
     if dup:
         shown = ", ".join(repr(c) for c in dup[:5])
         raise DataError(
@@ -1193,7 +1194,7 @@ def fit_spec(
     spec = {"target": target, "impute": impute, "columns": columns}
     names = feature_names(spec)
     if len(set(names)) != len(names):
-        dup = sorted({n for n in names if names.count(n) > 1})
+        dup = sorted(repeated(names))
         raise DataError(f"encoded feature names collide: {', '.join(map(repr, dup))}")
     return spec
 

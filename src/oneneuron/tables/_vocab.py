@@ -83,6 +83,23 @@ def refuse_pipe(path: Any) -> None:
     )
 
 
+def repeated(names: Iterable[Any]) -> list[Any]:
+    """The names that occur more than once in ``names``, each once, in order of first
+    occurrence: one count of all of them (``names.count(n)`` for every name made a
+    100 000-column header quadratic).
+
+    Examples
+    --------
+    >>> from oneneuron.tables import repeated
+    >>> repeated(["a", "b", "a", "c", "b", "a"])
+    ['a', 'b']
+    """
+    from collections import Counter
+
+    counts = Counter(names)
+    return [n for n, k in counts.items() if k > 1]
+
+
 def lookalike_names(names: Iterable[str]) -> tuple[str, str] | None:
     r"""The first two ``names`` that differ only in their Unicode form (``'café'`` as one
     character, NFC, and as ``e`` plus a combining accent, NFD), or None: they print
