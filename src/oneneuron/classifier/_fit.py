@@ -195,6 +195,7 @@ def fit(
             raw_penalty,
             pf,
             step_stats=step_stats,
+            flat=data.flat,
         )
     )
     y_idx, s = data.class_counts()
@@ -1298,6 +1299,7 @@ def run_solver(est: Any, solver: str, problem: LinearLoss, theta0: NDArray, data
             problem.fit_intercept,
             penalty_factor=problem.penalty_factor,
             step_stats=problem.step_stats,
+            flat=problem.flat,
         )
         result = subsampled_newton(problem, sub, theta0, gauge=gauge, **opts)
         result.extra["sub_fraction"] = len(rows) / n
@@ -1333,8 +1335,8 @@ def is_tiny_newton(problem: Any, trace: Trace) -> bool:
     most of the solver's time), and no recorded path of coefficients.
     """
     inner = getattr(problem, "_problem", problem)
-    if type(inner) is not SmallDenseLoss or trace.record_path:
-        return False
+    if type(inner) is not SmallDenseLoss or trace.record_path or inner._held is not None:
+        return False  # (the compiled loop knows no held columns)
     n, P = inner._A.shape
     return P <= TINY_NEWTON_MAX_PARAMS and n * P <= TINY_NEWTON_MAX_ENTRIES
 
