@@ -174,3 +174,15 @@ def test_dask_compares_the_values_of_a_column_its_moments_cannot_tell_flat(monke
     assert data.flat.tolist() == [False, True, False]
     data = prepare(*args, standardize=True, center=True)  # class 0 counts: not constant
     assert data.flat.tolist() == [False, False, False]
+
+
+@pytest.mark.parametrize("K", [2, 3])
+def test_summary_names_a_flat_column_as_constant(K):
+    from oneneuron.stats.inference import InferenceUnavailableError
+
+    X0, y, w = _data(K=K)
+    m = NeuronClassifier(alpha=0).fit(_with_flat(X0, 3.0), y, sample_weight=w)
+    # as statsmodels (its Logit raises on the singular matrix) and a collinear column here
+    with pytest.raises(InferenceUnavailableError, match="'x1' is constant"):
+        m.summary()
+    assert m.inference_.extra.get("aliased") == 1
