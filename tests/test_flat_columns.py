@@ -186,3 +186,14 @@ def test_summary_names_a_flat_column_as_constant(K):
     with pytest.raises(InferenceUnavailableError, match="'x1' is constant"):
         m.summary()
     assert m.inference_.extra.get("aliased") == 1
+
+
+def test_firth_refuses_a_flat_column_by_name():
+    # Firth's penalty is log det of the Fisher information, which a constant column makes
+    # singular: one clear error (it raised NumPy's 'Singular matrix' or gave -11.5)
+    X0, y, _ = _data()
+    X = _with_flat(X0, 0.1)
+    with pytest.raises(ValueError, match="column 'x1' is constant"):
+        NeuronClassifier(firth=True).fit(X, y)
+    m = NeuronClassifier(firth=True, fit_intercept=False).fit(X, y)  # an ordinary feature
+    assert np.all(np.isfinite(m.coef_))

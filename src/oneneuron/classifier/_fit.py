@@ -951,7 +951,19 @@ def _named_column(exc: ValueError, names: list[str]) -> ValueError:
 
 
 def fit_firth(est: Any, data: FitData, off: NDArray | None) -> Any:
-    """Fit by Firth's penalised likelihood (dense design in memory); see ``oneneuron.stats``."""
+    """Fit by Firth's penalised likelihood (dense design in memory); see ``oneneuron.stats``.
+
+    A constant column with an intercept is refused by name: it makes the Fisher
+    information singular, so Firth's penalty (the log of its determinant) is undefined.
+    """
+    if est.fit_intercept and data.flat is not None and data.flat.any():
+        j = int(np.flatnonzero(data.flat)[0])
+        name = term_names(data.n_features, data.feature_names, False)[j]
+        raise ValueError(
+            f"firth=True: column {name!r} is constant (a multiple of the intercept), so "
+            "the Fisher information is singular and Firth's penalty is undefined; drop "
+            "the column"
+        )
     X = data.X
     Xd = np.asarray(X.todense() if hasattr(X, "todense") else X, dtype=np.float64)
     n = Xd.shape[0]
