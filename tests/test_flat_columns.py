@@ -197,3 +197,22 @@ def test_firth_refuses_a_flat_column_by_name():
         NeuronClassifier(firth=True).fit(X, y)
     m = NeuronClassifier(firth=True, fit_intercept=False).fit(X, y)  # an ordinary feature
     assert np.all(np.isfinite(m.coef_))
+
+
+@pytest.mark.parametrize("n, c", [(150, 3.0), (30_000, 123.456)])
+def test_the_array_api_engine_holds_a_flat_column_at_zero(monkeypatch, n, c):
+    # the engine a GPU tensor gets, forced on a CPU tensor (as tests/test_array_api.py does)
+    torch = pytest.importorskip("torch")
+    import oneneuron.engines as engines
+
+    monkeypatch.setattr(engines, "host_view", lambda X: None)
+    rng = np.random.default_rng(1)
+    X0 = rng.normal(size=(n, 2))
+    y = (X0 @ [1.0, -0.5] + rng.normal(size=n) > 0).astype(int)
+    w = rng.uniform(0.5, 2.0, size=n)
+    ref = NeuronClassifier(alpha=0, tol=1e-10).fit(X0, y, sample_weight=w)
+    X = torch.tensor(_with_flat(X0, c))
+    m = NeuronClassifier(alpha=0, tol=1e-10).fit(X, torch.tensor(y), sample_weight=torch.tensor(w))
+    coef = np.asarray(m.coef_)
+    assert coef[0, 1] == 0.0
+    np.testing.assert_allclose(coef[0, [0, 2]], ref.coef_[0], rtol=1e-6)
