@@ -708,6 +708,14 @@ class LinearLoss:
         (``standardize=False``): the exact solvers measure their steps on the
         standardised scale through :attr:`to_standard`, so that the stopping
         rule does not depend on the columns' units.
+    flat : ndarray of bool of shape (d,), optional
+        Columns without spread (constant over the rows of positive weight,
+        ``FitData.flat`` of the engines). With an intercept such a column is
+        a multiple of the intercept's column of ones, so its coefficient is not
+        identified; it is held at exactly 0: its raw coefficient is 0 whatever
+        ``theta`` holds, its gradient is 0 and its Hessian row and column are those of
+        the identity, so every solver fits the other terms as without it. Without an
+        intercept a constant column is an ordinary feature and this is ignored.
     """
 
     engine: Any
@@ -720,6 +728,7 @@ class LinearLoss:
     penalty_factor: NDArray[np.float64] | None = None
     column_hessian: bool = False
     step_stats: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None
+    flat: NDArray[np.bool_] | None = None
     multinomial: bool = field(init=False)
 
     def __post_init__(self) -> None:
@@ -729,12 +738,20 @@ class LinearLoss:
         self._pw = 1.0 / self.scale**2 if self.raw_penalty else np.ones(self.n_features)
         if self.penalty_factor is not None:
             self._pw = self._pw * np.asarray(self.penalty_factor, dtype=np.float64)
+        # the flat columns held at 0 (with an intercept only), and their places in theta
+        held = None if self.flat is None or not self.fit_intercept else np.flatnonzero(self.flat)
+        self._held = held if held is not None and held.size else None
+        self._held_theta = (
+            None
+            if self._held is None
+            else (np.arange(self.n_outputs)[:, None] * self.n_features + self._held).ravel()
+        )
 
     @functools.cached_property
     def _identity(self) -> bool:
         """Whether the coordinates are the raw ones (``mean`` 0, ``scale`` 1): asked by the
         blocked Hessian only, so made on its first use."""
-        return not np.any(self.mean) and bool(np.all(self.scale == 1.0))
+        return not np.any(self.mean) and bool(np.all(self.scale == 1.0)) and self._held is None
 
     @property
     def n_params(self) -> int:
@@ -783,6 +800,8 @@ class LinearLoss:
         """Raw-scale ``(W, b)`` with ``W = W' / sigma`` and ``b = b' - W @ mu``."""
         Wp, bp = self.unpack(theta)
         W = Wp / self.scale
+        if self._held is not None:
+            W[:, self._held] = 0.0
         return W, bp - W @ self.mean
 
     def from_raw(self, W: NDArray, b: NDArray) -> NDArray[np.float64]:
@@ -809,6 +828,8 @@ class LinearLoss:
     def _grad(self, theta: NDArray, st: BlockStats) -> NDArray[np.float64]:
         Wp, _ = self.unpack(theta)
         gW = (st.grad_W - np.outer(st.grad_b, self.mean)) / self.scale + self.alpha * Wp * self._pw
+        if self._held is not None:
+            gW[:, self._held] = 0.0
         parts = [gW.ravel()]
         if self.fit_intercept:
             parts.append(st.grad_b)
@@ -850,7 +871,31 @@ class LinearLoss:
         if self.alpha:  # the L2 term's diagonal, added in place (no p x p diagonal matrix)
             k = np.arange(m * d)
             Hp[k, k] += self.alpha * np.tile(self._pw, m)
-        return st.loss + self._penalty(theta), self._grad(theta, st), Hp
+        return st.loss + self._penalty(theta), self._grad(theta, st), self._hold(Hp)
+
+    def _hold(self, H: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``H`` with the rows and columns of the held (flat) coefficients decoupled, in
+        place: their diagonal is the L2 term's, or 1 where that is 0, so that ``H`` stays
+        invertible and a Newton step leaves them where they are (their gradient is 0)."""
+        k = self._held_theta
+        if k is not None:
+            H[k, :] = 0.0
+            H[:, k] = 0.0
+            pen = np.tile(self.alpha * self._pw, self.n_outputs)[k]
+            H[k, k] = np.where(pen > 0, pen, 1.0)
+        return H
+
+    def unheld(self, H: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The objective's true Hessian from one of :meth:`gradient_hessian`'s: the held
+        (flat) coefficients' diagonal is the L2 term's alone (0 where unpenalised: the data
+        do not move them), for the statistics to name such columns as constant. ``H``
+        itself where nothing is held, else a copy."""
+        k = self._held_theta
+        if k is None:
+            return H
+        H = H.copy()
+        H[k, k] = np.tile(self.alpha * self._pw, self.n_outputs)[k]
+        return H
 
     def gradient_column_hessian(
         self, theta: NDArray[np.float64]
@@ -865,16 +910,12 @@ class LinearLoss:
         W, b = self.to_raw(theta)
         st, D = self.engine.row_curvatures(W, b)
         indptr, indices, data = self.engine.csc()
-        H = ColumnHessian(
-            indptr,
-            indices,
-            data,
-            D,
-            1.0 / self.scale,
-            -self.mean / self.scale,
-            self.alpha * self._pw,
-            self.fit_intercept,
-        )
+        inv, shift, pen = 1.0 / self.scale, -self.mean / self.scale, self.alpha * self._pw
+        if self._held is not None:  # held columns: no data term, invertible curvature
+            inv[self._held], shift[self._held] = 0.0, 0.0
+            pen = pen.copy()
+            pen[self._held] = np.where(pen[self._held] > 0, pen[self._held], 1.0)
+        H = ColumnHessian(indptr, indices, data, D, inv, shift, pen, self.fit_intercept)
         return st.loss + self._penalty(theta), self._grad(theta, st), H
 
     def _sandwich(self, H: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -909,6 +950,8 @@ class LinearLoss:
         P = self.n_params
         T = np.zeros((m * (d + 1), P))
         inv, shift = 1.0 / self.scale, -self.mean / self.scale
+        if self._held is not None:  # held columns: no raw coefficient
+            inv[self._held], shift[self._held] = 0.0, 0.0
         flat = T.reshape(-1)  # (a view) the diagonal of a block by one strided slice
         for k in range(m):
             start = k * d * (P + 1)
@@ -1017,6 +1060,8 @@ class SmallDenseLoss(LinearLoss):
         n, d = X.shape
         A = np.empty((n, d + 1) if self.fit_intercept else (n, d))  # C-ordered
         np.divide(X - self.mean, self.scale, out=A[:, :d])
+        if self._held is not None:  # held (flat) columns: no data term
+            A[:, self._held] = 0.0
         if self.fit_intercept:
             A[:, d] = 1.0
         self._A = A
@@ -1081,6 +1126,8 @@ class SmallDenseLoss(LinearLoss):
         g = self._c * (self._A.T @ r) if self._s is None else self._A.T @ (self._s * r)
         if self._penalised:
             g += self._pen * theta
+        if self._held is not None:
+            g[self._held] = 0.0
         return f, g, p, sp
 
     def gradient_hessian(
@@ -1109,7 +1156,9 @@ class SmallDenseLoss(LinearLoss):
         H = B.T @ B  # a symmetric rank-k update: exactly symmetric
         if self._penalised:
             H.flat[:: len(H) + 1] += self._pen
-        return f, g, H
+        if self._held is not None:
+            g[self._held] = 0.0
+        return f, g, self._hold(H)
 
 
 def _residual(

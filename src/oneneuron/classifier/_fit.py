@@ -199,6 +199,7 @@ def fit(
             raw_penalty,
             pf,
             step_stats=step_stats,
+            flat=data.flat,
         )
     )
     y_idx, s = data.class_counts()
@@ -236,7 +237,11 @@ def fit(
                 raw=raw,
             )
     est._set_inference(name_empty_levels(est, inference))
-    if inference.cov is None and inference.extra.get("aliased"):  # said at fit time too
+    # said at fit time too, unless the aliased columns are all constant ones beside the
+    # intercept: those are held at exactly 0, not wherever the solver stopped
+    n_flat = int(data.flat.sum()) if est.fit_intercept and data.flat is not None else 0
+    aliased = int(inference.extra.get("aliased", 0))
+    if inference.cov is None and aliased > n_flat:
         why = inference.reason.replace("the Hessian is singular: ", "")
         warnings.warn(
             f"the Hessian is singular to working precision: {why}; the coefficients along "
@@ -965,7 +970,19 @@ def _named_column(exc: ValueError, names: list[str]) -> ValueError:
 
 
 def fit_firth(est: Any, data: FitData, off: NDArray | None) -> Any:
-    """Fit by Firth's penalised likelihood (dense design in memory); see ``oneneuron.stats``."""
+    """Fit by Firth's penalised likelihood (dense design in memory); see ``oneneuron.stats``.
+
+    A constant column with an intercept is refused by name: it makes the Fisher
+    information singular, so Firth's penalty (the log of its determinant) is undefined.
+    """
+    if est.fit_intercept and data.flat is not None and data.flat.any():
+        j = int(np.flatnonzero(data.flat)[0])
+        name = term_names(data.n_features, data.feature_names, False)[j]
+        raise ValueError(
+            f"firth=True: column {name!r} is constant (a multiple of the intercept), so "
+            "the Fisher information is singular and Firth's penalty is undefined; drop "
+            "the column"
+        )
     X = data.X
     Xd = np.asarray(X.todense() if hasattr(X, "todense") else X, dtype=np.float64)
     n = Xd.shape[0]
@@ -1317,6 +1334,7 @@ def run_solver(est: Any, solver: str, problem: LinearLoss, theta0: NDArray, data
             problem.fit_intercept,
             penalty_factor=problem.penalty_factor,
             step_stats=problem.step_stats,
+            flat=problem.flat,
         )
         result = subsampled_newton(problem, sub, theta0, gauge=gauge, **opts)
         result.extra["sub_fraction"] = len(rows) / n
@@ -1352,8 +1370,8 @@ def is_tiny_newton(problem: Any, trace: Trace) -> bool:
     most of the solver's time), and no recorded path of coefficients.
     """
     inner = getattr(problem, "_problem", problem)
-    if type(inner) is not SmallDenseLoss or trace.record_path:
-        return False
+    if type(inner) is not SmallDenseLoss or trace.record_path or inner._held is not None:
+        return False  # (the compiled loop knows no held columns)
     n, P = inner._A.shape
     return P <= TINY_NEWTON_MAX_PARAMS and n * P <= TINY_NEWTON_MAX_ENTRIES
 

@@ -207,7 +207,9 @@ def setup_problem(
     pf = resolve_penalty_factor(penalty_factor, data.n_features, data.feature_names)
     engine = make_engine(data.X, data.target, data.weights, data.multinomial, **data.engine_options)
     m = len(data.classes) if data.multinomial else 1
-    problem = LinearLoss(engine, m, 0.0, data.mean, data.scale, fit_intercept, False, pf)
+    problem = LinearLoss(
+        engine, m, 0.0, data.mean, data.scale, fit_intercept, False, pf, flat=data.flat
+    )
     theta0 = np.zeros(problem.n_params)
     if fit_intercept:
         freq = np.clip(data.class_sums / np.sum(data.class_sums), 1e-12, None)

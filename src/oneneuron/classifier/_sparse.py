@@ -200,7 +200,8 @@ def column_restrictor(
             full = LinearLoss(
                 engine, m, problem.alpha, problem.mean[cols], problem.scale[cols], **opts
             )
-            full = replace(full, penalty_factor=pf)
+            flat = None if problem.flat is None else problem.flat[cols]
+            full = replace(full, penalty_factor=pf, flat=flat)
             sub = None
             if Xc is not None and columns_pay(engine, Xc, m):
                 # wide binary sets: coordinate descent over the columns, no p x p metric

@@ -30,7 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..objective import BlockStats, weight_floor
-from ._record import unit_scale_for_flat_columns
+from ._record import all_equal, flat_columns, maybe_flat
 
 #: Rows per block: bounds a block's float64 copy of a float32 X, and the Hessian's
 #: temporary ``X * D``, to about this many bytes (a float64 X without Hessian: one block).
@@ -104,13 +104,12 @@ def xp_log_softmax(xp: Any, Z: Any) -> Any:
     return Zs - xp.log1p(rest + ties)
 
 
-def feature_stats(
-    X: Any, s: Any, *, center: bool = True
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def feature_stats(X: Any, s: Any, *, center: bool = True, flat: bool = False) -> Any:
     """Weighted column mean and standard deviation (ddof 0) computed on X's device.
 
     Two passes (mean, then squared deviations), float64 accumulation, the same
-    rule as ``engines._numpy_prep.weighted_feature_stats`` for constant columns.
+    rule as ``engines._numpy_prep.weighted_feature_stats`` for constant columns (with
+    ``flat=True`` a third value flags them).
     """
     xp = namespace(X)
     s64 = xp.astype(s, xp.float64)
@@ -122,8 +121,16 @@ def feature_stats(
         dev = xp.astype(X[start : start + rows, :], xp.float64, copy=False) - mu
         var = var + s64[start : start + rows] @ (dev * dev)
     mu_np, var_np = to_numpy(mu), to_numpy(var) / float(S)
-    sigma = unit_scale_for_flat_columns(np.sqrt(var_np), mu_np)
-    return (mu_np if center else np.zeros_like(mu_np)), sigma
+    sigma = np.sqrt(var_np)
+    no_spread = flat_columns(sigma, mu_np)
+    if flat:
+        candidates = maybe_flat(sigma, mu_np, no_spread)
+        positive = to_numpy(s) > 0 if candidates.size else None
+        for j in candidates:
+            no_spread[j] = all_equal(to_numpy(X[:, int(j)]), positive)
+    sigma[no_spread] = 1.0  # (unit_scale_for_flat_columns)
+    mu_np = mu_np if center else np.zeros_like(mu_np)
+    return (mu_np, sigma, no_spread) if flat else (mu_np, sigma)
 
 
 def _wsum(xp: Any, X: Any, s64: Any) -> Any:

@@ -183,9 +183,9 @@ def prepare_array_api(
     if on_host:  # CPU torch: the NumPy engine's one threaded read of the same memory
         from ._numpy_prep import weighted_feature_stats
 
-        mean, scale = weighted_feature_stats(host_view(X), host_view(s))
+        mean, scale, flat = weighted_feature_stats(host_view(X), host_view(s), flat=True)
     else:
-        mean, scale = feature_stats(X, s)
+        mean, scale, flat = feature_stats(X, s, flat=True)
     check_magnitudes(mean, scale, numpy_dtype(X), column_max=lambda j: _column_max(xp, X, j))
     stats = (mean, scale)
     if not standardize:
@@ -208,6 +208,7 @@ def prepare_array_api(
         n_samples=n,
         dtype=numpy_dtype(X),
         feature_stats=stats,
+        flat=flat,
         y_idx=host_view(idx) if on_host else None,
         row_weights=host_view(s) if on_host else None,
     )

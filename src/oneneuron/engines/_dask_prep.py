@@ -28,9 +28,10 @@ from ._record import (
     continuous_labels_error,
     describe_bad_cell,
     first_bad_cell,
+    flat_columns,
+    maybe_flat,
     missing_labels_error,
     one_class_error,
-    unit_scale_for_flat_columns,
 )
 
 
@@ -260,11 +261,16 @@ def _chunk_summary(Xb: Any, yb: Any, swb: Any) -> dict[str, Any]:
     X64 = Xb.astype(np.float64, copy=False)
     swsum = np.bincount(inv, weights=sw, minlength=L)
     mu, M2 = np.zeros((L, d)), np.zeros((L, d))
+    # each column's least and largest value over the rows of positive weight, per label:
+    # a constant column is told from its moments' round-off by lo == hi (maybe_flat)
+    lo, hi = np.full((L, d), np.inf), np.full((L, d), -np.inf)
     if finite:
         for k in range(L):
             rows = inv == k
             if swsum[k] > 0:
                 mu[k], M2[k] = _moments(X64[rows], sw[rows], swsum[k])
+                held = X64[rows & (sw > 0)]
+                lo[k], hi[k] = held.min(axis=0), held.max(axis=0)
     return {
         "n": n,
         "lens": [n],
@@ -279,6 +285,8 @@ def _chunk_summary(Xb: Any, yb: Any, swb: Any) -> dict[str, Any]:
         "S": float(sw.sum()),
         "mu": mu,
         "M2": M2,
+        "lo": lo,
+        "hi": hi,
     }
 
 
@@ -334,15 +342,18 @@ def _merge_summaries(parts: list[dict[str, Any]]) -> dict[str, Any]:
             merged[key] = np.zeros(len(labels))
         mu = np.zeros((len(labels), out["mu"].shape[1]))
         M2 = np.zeros_like(mu)
+        lo, hi = np.full_like(mu, np.inf), np.full_like(mu, -np.inf)
         for part in (out, p):
             at = np.searchsorted(labels, part["labels"])
+            lo[at] = np.minimum(lo[at], part["lo"])
+            hi[at] = np.maximum(hi[at], part["hi"])
             merged["counts"][at] += part["counts"]
             S_old = merged["swsum"][at]
             S_new, mu[at], M2[at] = _merge_moments(
                 S_old, mu[at], M2[at], part["swsum"], part["mu"], part["M2"]
             )
             merged["swsum"][at] = S_new
-        out.update(merged, labels=labels, mu=mu, M2=M2)
+        out.update(merged, labels=labels, mu=mu, M2=M2, lo=lo, hi=hi)
         out["S"] += p["S"]
         for key in ("bad", "bad_w"):  # the first one, rows from X's start
             if out[key] is None and p[key] is not None:
@@ -484,7 +495,13 @@ def prepare_dask(
     mu, sigma = _pooled_stats(summ, cw)  # weighted by s: class weights are sample weights
     check_magnitudes(mu, sigma, Xa.dtype, names)
     check_resolved_integers(mu, sigma, integer, names, decimal)
-    unit_scale_for_flat_columns(sigma, mu)
+    flat = flat_columns(sigma, mu)
+    candidates = maybe_flat(sigma, mu, flat)
+    if candidates.size:  # over the classes of positive weight (class weights may be 0)
+        counted = wsum > 0
+        lo, hi = summ["lo"][counted].min(axis=0), summ["hi"][counted].max(axis=0)
+        flat[candidates] = lo[candidates] == hi[candidates]
+    sigma[flat] = 1.0  # (unit_scale_for_flat_columns)
     stats = (mu, sigma)
     if standardize:
         mean = mu if center else np.zeros_like(mu)
@@ -504,6 +521,7 @@ def prepare_dask(
         feature_names=names,
         engine_options={"total_weight": float(wsum.sum()), "n_samples": int(summ["n"])},
         feature_stats=stats,
+        flat=flat,
     )
 
 

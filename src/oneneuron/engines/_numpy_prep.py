@@ -10,6 +10,7 @@ from numpy.typing import NDArray
 from ._numpy import KERNEL_MIN_ROWS, kernel_layout, kernels, one_blas_thread
 from ._record import (
     FitData,
+    all_equal,
     check_class_totals,
     check_magnitudes,
     check_weight_size,
@@ -19,10 +20,11 @@ from ._record import (
     describe_bad_cell,
     first_bad_cell,
     first_fraction,
+    flat_columns,
     magnitudes_in_range,
+    maybe_flat,
     missing_labels_error,
     one_class_error,
-    unit_scale_for_flat_columns,
 )
 
 #: Bytes of X per block in the statistics passes (bounds their temporaries).
@@ -256,8 +258,8 @@ def encode_labels(y: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp], NDAr
 
 
 def weighted_feature_stats(
-    X: Any, s: NDArray[np.float64], *, center: bool = True
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    X: Any, s: NDArray[np.float64], *, center: bool = True, flat: bool = False
+) -> Any:
     """Weighted column mean ``mu`` and standard deviation ``sigma`` (ddof = 0).
 
     A dense C- or F-ordered X is read once by a compiled kernel that keeps running
@@ -269,10 +271,22 @@ def weighted_feature_stats(
     StandardScaler). With ``center=False`` the returned ``mu`` is zeros (scale
     only), which is what a model without intercept needs. A column too large for
     float64 sums or squares gets ``inf`` or ``nan`` (no warning): see
-    :func:`~oneneuron.engines._record.check_magnitudes`.
+    :func:`~oneneuron.engines._record.check_magnitudes`. With ``flat=True`` a third
+    value flags the columns without spread
+    (:func:`~oneneuron.engines._record.flat_columns`).
     """
     with np.errstate(over="ignore", invalid="ignore"):  # inf where a column is too large
-        return _feature_stats(X, s, center)
+        mu, sigma = _feature_stats(X, s, center)
+    no_spread = flat_columns(sigma, mu)
+    if flat:
+        candidates = maybe_flat(sigma, mu, no_spread)
+        positive = np.asarray(s) > 0 if candidates.size else None
+        for j in candidates:
+            col = X[:, [j]].toarray() if hasattr(X, "toarray") else X[:, j]
+            no_spread[j] = all_equal(np.ravel(col), positive)
+    sigma[no_spread] = 1.0  # (unit_scale_for_flat_columns)
+    mu = mu if center else np.zeros(len(mu))
+    return (mu, sigma, no_spread) if flat else (mu, sigma)
 
 
 def _feature_stats(X: Any, s: NDArray[np.float64], center: bool) -> tuple[NDArray, NDArray]:
@@ -379,10 +393,9 @@ def _is_csr(X: Any) -> bool:
 
 
 def _finish(mu: NDArray, var: NDArray, S: float, center: bool) -> tuple[NDArray, NDArray]:
-    """``(mu, sigma)`` from the means and the weighted sums of squared deviations."""
-    d = len(mu)
-    sigma = unit_scale_for_flat_columns(np.sqrt(var / S), mu)
-    return (mu if center else np.zeros(d)), sigma
+    """``(mu, sigma)`` from the means and the weighted sums of squared deviations (a
+    column without spread keeps its ``sigma``: the caller's test)."""
+    return mu, np.sqrt(var / S)
 
 
 def _column_max(X: Any, j: int) -> float:
@@ -483,7 +496,7 @@ def prepare_numpy(
     check_class_totals(classes, class_sums)
     # weighted by the full row weight s (class weights are sample weights); computed
     # without standardisation too, to refuse columns whose squares overflow
-    mean, scale = weighted_feature_stats(X, s)
+    mean, scale, flat = weighted_feature_stats(X, s, flat=True)
     if not magnitudes_in_range(mean, scale, X.dtype):  # (the common case: finite, in range)
         if fast is not None and not (np.isfinite(mean).all() and np.isfinite(scale).all()):
             _check_X_y(X, y)  # NaN or infinity in X: scikit-learn's error (else: huge values)
@@ -510,6 +523,7 @@ def prepare_numpy(
         row_weights=s,
         sample_weight=sw,
         feature_stats=feature_stats,
+        flat=flat,
     )
 
 

@@ -758,6 +758,8 @@ def compute_inference(
         Hp = last[1]
     elif want:
         Hp = problem.gradient_hessian(theta)[2]
+    if Hp is not None and hasattr(problem, "unheld"):  # flat columns held at 0: their
+        Hp = problem.unheld(Hp)  # true (zero) curvature, which names them constant below
     ref = None if Hp is None else _reference_hessian(problem, Hp)  # made once, read twice
     # ---- separation, only for unpenalised fits that look suspicious
     out.separation = "none" if est.alpha == 0 else "not checked"
