@@ -900,7 +900,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
 
     @property
     def column_importances_(self) -> NDArray[np.float64]:
-        """One importance per input column, shaped as ``coef_``: (m, n_features_in_).
+        """One importance per input column, shaped as ``coef_``: ``(m, n_features_in_)``.
 
         ``coef_`` has one column per *model* column, which for a table the design
         layer codes (a categorical's levels, a formula's terms) is not one per input
