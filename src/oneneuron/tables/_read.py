@@ -687,21 +687,11 @@ def _no_short_rows(chunk: pd.DataFrame, path: Any, form: TextForm) -> bool:
     if chunk.shape[1] == 0 or not chunk.iloc[:, -1].isna().any():
         return False
     import pyarrow as pa
-    import pyarrow.csv as pcsv
 
     first = str(chunk.columns[0])
     damage = None
     try:
-        read, parse = form.arrow()
-        with open_table(path) as fh:
-            reader = pcsv.open_csv(
-                fh,
-                read_options=read,
-                parse_options=parse,
-                convert_options=pcsv.ConvertOptions(
-                    include_columns=[first], column_types={first: pa.string()}
-                ),
-            )
+        with _text_batches(path, form, [first]) as reader:
             for _ in reader:
                 pass
     except pa.ArrowInvalid as exc:
@@ -791,7 +781,6 @@ def find_codes(
         return {}
     import pyarrow as pa
     import pyarrow.compute as pc
-    import pyarrow.csv as pcsv
 
     found: dict[str, tuple[str, int]] = {}
     form = form or text_form(path)
@@ -811,16 +800,7 @@ def find_codes(
             found[name] = (str(cells[i].as_py()), start + i + 1)
 
     try:
-        read, parse = form.arrow()
-        with open_table(path) as fh:
-            reader = pcsv.open_csv(
-                fh,
-                read_options=read,
-                parse_options=parse,
-                convert_options=pcsv.ConvertOptions(
-                    include_columns=columns, column_types=dict.fromkeys(columns, pa.string())
-                ),
-            )
+        with _text_batches(path, form, columns) as reader:
             start = 0
             for batch in reader:
                 for name in columns:
@@ -840,6 +820,26 @@ def find_codes(
                     scan(name, cells, start)
             start += len(chunk)
     return found
+
+
+@contextlib.contextmanager
+def _text_batches(path: Any, form: Any, columns: list[str]) -> Iterator[Any]:
+    """A pyarrow CSV reader of ``columns`` of ``path`` in the text form ``form``, every
+    cell read as text (the table opened by :func:`open_table`: compression by content).
+    Errors of the reader and of the file reach the caller."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    read, parse = form.arrow()
+    with open_table(path) as fh:
+        yield pcsv.open_csv(
+            fh,
+            read_options=read,
+            parse_options=parse,
+            convert_options=pcsv.ConvertOptions(
+                include_columns=list(columns), column_types=dict.fromkeys(columns, pa.string())
+            ),
+        )
 
 
 @contextlib.contextmanager
