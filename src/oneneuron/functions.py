@@ -71,6 +71,23 @@ def _pair_shape(first: NDArray, second: NDArray, names: tuple[str, str]) -> None
         )
 
 
+def _refuse_non_finite(a: NDArray, what: str, needs: str) -> None:
+    """Refuse NaN or infinite values in ``a`` (1-D, or 2-D rows by columns): one
+    ``ValueError`` with how many there are and where the first is, then ``needs``
+    (what the caller needs and what to do), for the teaching neuron and the plots."""
+    bad = ~np.isfinite(a)
+    if not bad.any():
+        return
+    n = int(bad.sum())
+    first = tuple(int(i) for i in np.argwhere(bad)[0]) if a.ndim else ()
+    nan = np.isnan(a[bad])
+    kind = "missing" if nan.all() else "infinite" if not nan.any() else "missing or infinite"
+    where = ""
+    if first:
+        where = f" (first in row {first[0]}" + (f", column {first[1]})" if a.ndim == 2 else ")")
+    raise ValueError(f"{what} has {n} {kind} value{'s' if n > 1 else ''}{where}; {needs}")
+
+
 def _unit_interval(v: NDArray, what: str, hint: str) -> None:
     """Refuse values outside [0, 1] (NaN passes and gives NaN)."""
     if v.size and (np.any(v < 0) or np.any(v > 1)):

@@ -13,7 +13,13 @@ from numbers import Real
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .functions import _unit_interval, log_loss, probability_log_loss, sigmoid
+from .functions import (
+    _refuse_non_finite,
+    _unit_interval,
+    log_loss,
+    probability_log_loss,
+    sigmoid,
+)
 
 __all__ = ["Neuron"]
 
@@ -41,24 +47,8 @@ def _finite(a: NDArray[np.float64], what: str) -> NDArray[np.float64]:
     """``a`` itself, or one ``ValueError`` counting its NaN or infinite values and naming
     the first: one of them in X, a gradient or a weight makes every later ``w``, ``b``
     and cost NaN without a word."""
-    bad = ~np.isfinite(a)
-    if not bad.any():
-        return a
-    k = int(bad.sum())
-    first = np.unravel_index(int(np.argmax(bad.ravel())), a.shape)
-    where = (
-        ""
-        if a.ndim == 0
-        else f" (the first in row {int(first[0])}"
-        + (f", column {int(first[1])})" if a.ndim == 2 else ")")
-    )
-    kind = "missing (NaN)" if np.isnan(a[bad]).all() else "missing or infinite"
-    if not np.isnan(a[bad]).any():
-        kind = "infinite"
-    raise ValueError(
-        f"{what} has {k} {kind} value{'s' if k > 1 else ''}{where}; the neuron needs finite "
-        f"numbers{_NON_FINITE_HINT}"
-    )
+    _refuse_non_finite(a, what, f"the neuron needs finite numbers{_NON_FINITE_HINT}")
+    return a
 
 
 def _floats(v: ArrayLike, what: str) -> NDArray[np.float64]:

@@ -9,6 +9,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
+from ..functions import _refuse_non_finite
+
 #: Colours of class 0 and class 1 in every figure (red / blue as in the tutorials).
 CLASS_COLORS = ("tab:red", "tab:blue")
 #: Colours of classes beyond the first two (red and blue, as the tutorials draw them).
@@ -70,18 +72,7 @@ def finite_values(a: NDArray[np.float64], what: str) -> None:
     ...
     ValueError: X has 1 missing value (first in row 0, column 1); a plot needs ...
     """
-    bad = ~np.isfinite(a)
-    if not bad.any():
-        return
-    n = int(bad.sum())
-    first = tuple(int(i) for i in np.argwhere(bad)[0])
-    nan = np.isnan(a[bad])
-    kind = "missing" if nan.all() else "infinite" if not nan.any() else "missing or infinite"
-    where = f"row {first[0]}" + (f", column {first[1]}" if a.ndim == 2 else "")
-    raise ValueError(
-        f"{what} has {n} {kind} value{'s' if n > 1 else ''} (first in {where}); a plot "
-        "needs finite numbers: leave those rows out or fill them"
-    )
+    _refuse_non_finite(a, what, "a plot needs finite numbers: leave those rows out or fill them")
 
 
 def count(value: Any, what: str, minimum: int) -> int:
