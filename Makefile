@@ -18,9 +18,11 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(PIP) install -q -e .
 	touch $@
 
+# --no-compile: pip byte-compiles every module it installs (torch alone: 57 s against 19 s
+# without, one run); Python compiles the ones the tests import when they are imported.
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(PIP) install -q -e ".[dev,dask]" "array-api-compat>=1.8"
-	$(PIP) install -q "$(TORCH_SPEC)" || echo "note: $(TORCH_SPEC) not installable here; torch tests will skip"
+	$(PIP) install -q --no-compile -e ".[dev,dask]" "array-api-compat>=1.8"
+	$(PIP) install -q --no-compile "$(TORCH_SPEC)" || echo "note: $(TORCH_SPEC) not installable here; torch tests will skip"
 	touch $(VENV)/.installed $@
 
 demo: $(VENV)/.installed
