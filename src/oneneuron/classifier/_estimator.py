@@ -205,7 +205,11 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     fit_intercept : bool, default=True
         Whether the neuron has a bias ``b``.
     standardize : bool, default=True
-        Fit on standardised features (folded into the coefficients).
+        Fit on standardised features (folded into the coefficients). Without an
+        intercept the columns are divided by their (weighted) standard deviation and
+        not centred (centring would change a model with no intercept to absorb it), so a
+        penalty weighs each coefficient on that scale; glmnet divides by the root mean
+        square there instead, and glum refuses to scale without an intercept.
     solver : {"auto", "newton", "subsampled-newton", "lbfgs", "gd", "sgd", "cd"}, default="auto"
         ``"cd"``: proximal Newton for L1 and elastic net, coordinate descent on
         the quadratic model of a working set of columns, KKT checked on all
