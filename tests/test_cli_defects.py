@@ -852,3 +852,65 @@ def test_text_column_arriving_as_numbers_is_one_error_line(tmp_path, capsys):
         capsys,
         "new.csv must be numeric",
     )
+
+
+# ------------------------------------- weights with --engine dask and with --cv
+def _weighted(data):
+    """d.csv's rows with a frequency weight column ``w`` (0 to 3), as CSV, Parquet and a
+    two-file Parquet folder."""
+    df = pd.read_csv(data / "d.csv")
+    df["w"] = np.arange(len(df)) % 4 * 1.0
+    df.to_csv(data / "w.csv", index=False)
+    (data / "wq").mkdir()
+    df.iloc[:100].to_parquet(data / "wq" / "a.parquet", index=False)
+    df.iloc[100:].to_parquet(data / "wq" / "b.parquet", index=False)
+    return df
+
+
+def test_train_dask_takes_frequency_weights_as_the_memory_engine(data, capsys):
+    """--engine dask refused --weights ("need --engine memory") though the Dask fit reads
+    a weight column (fit_parquet's sample_weight): the same fit as the in-memory engine's,
+    which statsmodels' frequency-weighted GLM checks elsewhere; the weight column is no
+    feature."""
+    pytest.importorskip("dask.dataframe")
+    df = _weighted(data)
+    opts = ["--target", "y", "--weights", "w", "--alpha", "0.01", "-q"]
+    code, _, err = run(
+        ["train", data / "wq", *opts, "--engine", "dask", "--model", data / "k.json"], capsys
+    )
+    assert code == 0, err
+    got = oneneuron.load(data / "k.json")
+    want = oneneuron.NeuronClassifier(alpha=0.01).fit(
+        df[["x1", "x2"]], df["y"], sample_weight=df["w"]
+    )
+    assert list(got.feature_names_in_) == ["x1", "x2"]
+    np.testing.assert_allclose(got.coef_, want.coef_, rtol=1e-7)
+    np.testing.assert_allclose(got.intercept_, want.intercept_, rtol=1e-7, atol=1e-10)
+    fail(
+        ["train", data / "wq", "--target", "y", "--weights", "y", "--engine", "dask",
+         "--model", data / "n.json"],
+        capsys,
+        "--weights y is the target column",
+    )  # fmt: skip
+
+
+def test_train_cv_takes_frequency_weights(data, capsys):
+    """--cv refused --weights ("does not take --weights yet") though NeuronClassifierCV
+    takes sample_weight: the folds, the scores (held-out rows weighted) and the refit
+    are NeuronClassifierCV's with those weights."""
+    from sklearn.model_selection import StratifiedKFold
+
+    df = _weighted(data)
+    model = data / "m.json"
+    argv = ["train", data / "w.csv", "--target", "y", "--weights", "w", "--cv", "3"]
+    code, out, err = run([*argv, "--model", model, "-q"], capsys)
+    assert code == 0, err
+    got = oneneuron.load(model)
+    folds = StratifiedKFold(3, shuffle=True, random_state=0)
+    want = oneneuron.NeuronClassifierCV(cv=folds).fit(
+        df[["x1", "x2"]], df["y"], sample_weight=df["w"]
+    )
+    np.testing.assert_allclose(got.cv_record_.scores, want.scores_, rtol=1e-9)
+    np.testing.assert_allclose(got.coef_, want.coef_, rtol=1e-9, atol=1e-12)
+    unweighted = oneneuron.NeuronClassifierCV(cv=folds).fit(df[["x1", "x2"]], df["y"])
+    assert not np.allclose(got.cv_record_.scores, unweighted.scores_, rtol=1e-3)

@@ -7,8 +7,9 @@ features must be numeric (encode categories first), missing cells are an error
 (``--impute`` needs the in-memory engine), and the model file is the same as
 from the in-memory engine, so ``predict`` and ``evaluate`` work unchanged.
 The penalty options (``--alpha``, default 0, ``--l1-ratio``), the solver's
-(``--solver``, ``--tol``, ``--max-iter``, ``--no-intercept``) and ``--inference`` are
-passed on; an option only the in-memory engine honours is refused, never ignored.
+(``--solver``, ``--tol``, ``--max-iter``, ``--no-intercept``), ``--inference`` and
+``--weights`` (a column of frequency weights, read from the same partitions, never a
+feature) are passed on; an option only the in-memory engine honours is refused, never ignored.
 """
 
 from __future__ import annotations
@@ -38,6 +39,15 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
                 note(args, unnamed_note(i, c, False, False, ""))
     if args.solver == "sgd":
         raise UserError("--solver sgd is not available with --engine dask")
+    if args.weights is not None and args.weights == args.target:
+        raise UserError(
+            f"--weights {args.weights} is the target column: the labels would count their "
+            "own rows; name the column of counts"
+        )
+    if args.weights is not None and args.weights in (args.features or []):
+        raise UserError(
+            f"--weights {args.weights} is one of --features; a column is one or the other"
+        )
     try:
         import dask.dataframe  # noqa: F401 - fit_parquet imports it lazily; fail here, once
     except ImportError:
@@ -56,7 +66,14 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            est = fit_parquet(args.data, args.target, args.features, args.scheduler, **params)
+            est = fit_parquet(
+                args.data,
+                args.target,
+                args.features,
+                args.scheduler,
+                sample_weight=args.weights,
+                **params,
+            )
         except (ValueError, OSError) as exc:
             raise UserError(cli_terms(str(exc).splitlines()[0])) from None
     show_warnings(caught)

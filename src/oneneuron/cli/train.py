@@ -267,7 +267,7 @@ def run_train(args: argparse.Namespace) -> int:
                 f"{' and '.join(memory_only)} need{'s' if len(memory_only) == 1 else ''} "
                 "--engine memory (--engine dask fits plain numeric columns: a ridge, lasso "
                 "or elastic-net fit with --alpha, --l1-ratio, --solver, --tol, --max-iter, "
-                "--no-intercept)"
+                "--no-intercept, --weights)"
             )
         from .dask import train_dask
 
@@ -463,7 +463,10 @@ def run_train(args: argparse.Namespace) -> int:
         refuse_unsaveable(args.formula, df, args.target, reference or None, args.encoding)
     if args.cv is not None:
         table = df[list(dict.fromkeys([*features, args.target]))]
-        cv = train_cv(args, table, reference or None, missing)
+        weights = None
+        if args.weights is not None:
+            weights = weight_values(df, args.weights, args.data, args.data_rows)
+        cv = train_cv(args, table, reference or None, missing, weights)
         write_model(cv, args.model, overwrite=args.force)
         if not args.quiet:
             print(f"wrote {args.model}")
@@ -658,7 +661,6 @@ def _memory_only_flags(args: argparse.Namespace) -> list[str]:
         "--cov-type": args.cov_type != "nonrobust",
         "--cluster": args.cluster is not None,
         "--offset": args.offset is not None,
-        "--weights": args.weights is not None,
         "--firth": args.firth,
         "--relax": args.relax,
         "--formula": args.formula is not None,
@@ -720,8 +722,6 @@ def check_penalty_flags(args: argparse.Namespace) -> None:
         raise UserError("--cv chooses --alpha; give one or the other")
     if args.engine != "memory" or args.cov_type != "nonrobust" or args.cluster or args.offset:
         raise UserError("--cv works with --engine memory, without --cov-type/--cluster/--offset")
-    if args.weights is not None:
-        raise UserError("--cv does not take --weights yet; fit one --alpha with --weights")
     if args.solver not in ("auto", "cd"):
         raise UserError("--cv fits along a path with --solver cd; drop --solver")
     if args.firth:
@@ -777,12 +777,20 @@ def _check_model_name(path: str) -> None:
         )
 
 
-def train_cv(args: argparse.Namespace, table: Any, reference: Any, missing: str) -> Any:
+def train_cv(
+    args: argparse.Namespace,
+    table: Any,
+    reference: Any,
+    missing: str,
+    weights: Any = None,
+) -> Any:
     """``--cv K``: cross-validate the path on the table, print the choice and the curve.
 
     The table goes through the design layer as in a plain fit (``--formula``,
-    ``--reference``, ``--encoding``, ``--drop-missing``/``--impute``); returns
-    the fitted ``NeuronClassifierCV``.
+    ``--reference``, ``--encoding``, ``--drop-missing``/``--impute``); ``weights``
+    (``--weights``) are frequency weights of the rows: the fits on the folds, the
+    held-out scores and the refit use them, as ``NeuronClassifierCV.fit``'s
+    ``sample_weight``. Returns the fitted ``NeuronClassifierCV``.
     """
     import numpy as np
 
@@ -820,7 +828,7 @@ def train_cv(args: argparse.Namespace, table: Any, reference: Any, missing: str)
             determinate=False,
         ):
             try:
-                cv.fit(table, args.target)
+                cv.fit(table, args.target, sample_weight=weights)
             except DataError as exc:
                 text = cli_terms(_file_rows(str(exc), getattr(args, "data_rows", ())))
                 raise DataError(text.replace("' of the table ", f"' of {args.data} ")) from None
