@@ -164,6 +164,9 @@ def test_multiclass_with_categories_unknowns_and_impute(tmp_path, capsys):
         roc_auc_score(y, clf.predict_proba(Xd), multi_class="ovr"), rel=1e-9
     )
     assert m["classes"] == [0, 1, 2] and len(m["calibration"]) == 3
+    # the bins' edges are the tenths as written (np.linspace's 0.30000000000000004 was)
+    edges = {e for c in m["calibration"].values() for b in c["bins"] for e in (b["lo"], b["hi"])}
+    assert edges <= {k / 10 for k in range(11)}, sorted(edges)
 
 
 def test_python_api_model_on_the_command_line(tmp_path, cancer, capsys):

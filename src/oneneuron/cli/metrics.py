@@ -63,8 +63,8 @@ def calibration(
         ece += n_in[b] / np.sum(w) * abs(fo - mp)
         bins.append(
             {
-                "lo": float(edges[b]),
-                "hi": float(edges[b + 1]),
+                "lo": b / n_bins,  # as written (linspace's 3rd tenth is 0.30000000000000004)
+                "hi": (b + 1) / n_bins,
                 "count": count(n_in[b]),
                 "mean_predicted": float(mp),
                 "fraction_observed": float(fo),
