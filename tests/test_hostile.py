@@ -955,6 +955,22 @@ def test_a_report_shows_control_characters_and_bidi_overrides_as_the_terminal_do
         assert written in page, written  # each name shown, escaped as on the terminal
 
 
+def test_the_terminal_caption_escapes_a_control_character_once(tmp_path, capsys):
+    r"""evaluate's caption named a class label holding a control character with its
+    backslash doubled ('ye\\x1bs'): the label was escaped for one line, then quoted
+    with repr, which escapes the backslash again. The caption now shows the label as
+    the table and the training summary do ('ye\x1bs')."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=100)
+    y = np.where(x + rng.logistic(size=100) > 0, "ye\x1bs", "n\no")
+    data, model = tmp_path / "d.csv", tmp_path / "m.json"
+    pd.DataFrame({"x": x, "y": y}).to_csv(data, index=False)
+    ok(["train", data, "--target", "y", "--model", model, "-q"], capsys)
+    out, _ = ok(["evaluate", model, data], capsys)
+    caption = next(line for line in out.splitlines() if "log-odds of" in line)
+    assert caption == "binary logit: log-odds of 'ye\\x1bs' (reference 'n\\no')", caption
+
+
 def test_a_report_on_very_long_names_stays_readable_and_small(tmp_path, capsys):
     """A 5,000-character column name and class label were drawn in full: figures
     57,000 pixels wide (230,000 for 20,000 characters, 72 s and 730 MB for a 100-row

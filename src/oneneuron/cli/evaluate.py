@@ -223,7 +223,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
         text = format_summary(table, exp=args.odds_ratios, reference_class=ref)
         caption = summary_table(table, exp=args.odds_ratios, reference_class=ref).attrs["caption"]
         body = text[len(caption) + 1 :]  # the table's lines: as wide as its columns
-        print(wrapped(shown(cli_caption(caption))))
+        # the caption quotes the labels with repr, which puts them on one line itself:
+        # from the one-line names it would escape their escapes again ('ye\\x1bs')
+        caption = summary_table(res, exp=args.odds_ratios, reference_class=reference)
+        print(wrapped(shown(cli_caption(caption.attrs["caption"]))))
         print(shown(body))
     if args.report:
         note(args, f"wrote {args.report}")
