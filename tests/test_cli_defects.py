@@ -24,10 +24,15 @@ def data(tmp_path):
     df = pd.DataFrame({"x1": x1, "x2": x2, "y": y})
     df.to_csv(tmp_path / "d.csv", index=False)
     df.to_parquet(tmp_path / "d.parquet", index=False)
-    (tmp_path / "pq").mkdir()
-    df.iloc[:100].to_parquet(tmp_path / "pq" / "part0.parquet", index=False)
-    df.iloc[100:].to_parquet(tmp_path / "pq" / "part1.parquet", index=False)
+    _two_parts(df, tmp_path / "pq")
     return tmp_path
+
+
+def _two_parts(df, folder):
+    """``df`` as a folder of two Parquet files (part0, part1) of 100 rows each."""
+    folder.mkdir()
+    df.iloc[:100].to_parquet(folder / "part0.parquet", index=False)
+    df.iloc[100:].to_parquet(folder / "part1.parquet", index=False)
 
 
 # ------------------------------------------------------------ 1. Firth, and write last
@@ -861,9 +866,7 @@ def _weighted(data):
     df = pd.read_csv(data / "d.csv")
     df["w"] = np.arange(len(df)) % 4 * 1.0
     df.to_csv(data / "w.csv", index=False)
-    (data / "wq").mkdir()
-    df.iloc[:100].to_parquet(data / "wq" / "a.parquet", index=False)
-    df.iloc[100:].to_parquet(data / "wq" / "b.parquet", index=False)
+    _two_parts(df, data / "wq")
     return df
 
 
