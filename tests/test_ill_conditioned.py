@@ -114,6 +114,22 @@ def test_nearly_equal_columns_multinomial(standardize):
     np.testing.assert_allclose(proba, P, rtol=0, atol=3e-7)
 
 
+def test_nearly_equal_columns_multinomial_are_not_called_separated():
+    """The separation LP found a 'direction' along ``x1 - x0`` for three classes: its
+    margins from -8.7e-8 to 1.001e-7, one just above the 1e-7 tolerance, so the fit
+    warned of quasi-complete separation (no row separated) and withheld standard errors.
+    Margins no larger than the LP's own violations of ``m >= 0`` are a flat direction
+    (the binary case, margins below 1e-7, was fixed before)."""
+    from oneneuron import SeparationWarning
+
+    X, y, _, _ = _nearly_equal(K=3)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf = NeuronClassifier(solver="newton").fit(X, y)
+    assert not [w for w in caught if issubclass(w.category, SeparationWarning)]
+    assert clf.inference_.separation == "none"
+
+
 def test_float32_columns_a_few_ulps_apart():
     """float32 columns a few float32 ulps apart (1 - corr ~ 3e-14): the fit (in float64,
     stored as float32) is the float64 fit of the same values rounded, and that one is
