@@ -145,9 +145,9 @@ def test_float32_columns_a_few_ulps_apart():
     d = X64[:, 1] - X64[:, 0]
     Z = sm.add_constant(np.column_stack([X64[:, 0], d / d.std(), X64[:, 2]]))
     ref = sm.Logit(y, Z).fit(disp=0, method="newton", tol=1e-13)
-    clf32, _ = _fit(NeuronClassifier(tol=1e-10, solver="newton"), X32, y)
+    clf32, warned = _fit(NeuronClassifier(tol=1e-10, solver="newton"), X32, y)
     clf64, _ = _fit(NeuronClassifier(tol=1e-10, solver="newton"), X64, y)
-    assert clf32.coef_.dtype == np.float32
+    assert clf32.coef_.dtype == np.float32 and not warned
     np.testing.assert_allclose(clf32.coef_, clf64.coef_.astype(np.float32), rtol=1e-7)
     w1 = ref.params[2] / d.std()  # x1's coefficient: (x1 - x0) / sd carries all of it
     assert abs(clf32.coef_[0, 1] - w1) <= 2e-7 * abs(w1)
@@ -198,6 +198,23 @@ def test_large_weights_on_nearly_equal_columns():
     clf, _ = _fit(NeuronClassifier(tol=1e-10, solver="newton"), X, y, sample_weight=1e9 * w)
     assert clf.converged_
     np.testing.assert_allclose(clf.predict_proba(X)[:, 1], ref.predict(), rtol=0, atol=1e-8)
+
+
+@pytest.mark.parametrize("K", [2, 3])
+def test_ill_conditioned_columns_do_not_warn_but_standard_errors_say_why(K):
+    """Solved exactly, the fit does not warn that its coefficients are unreliable (it
+    warned that they were wherever the solver stopped), and AIC counts every term, as
+    statsmodels counts the design's rank (it counted x1 as aliased: 2 below); the
+    standard errors are still refused (they need ``X' D X``), and the reason says so."""
+    from oneneuron.stats import InferenceUnavailableError
+
+    X, y, llf, _ = _nearly_equal(K=K)
+    clf, warned = _fit(NeuronClassifier(solver="newton"), X, y)
+    assert warned == []
+    k = (K - 1) * 4  # intercept, x0, x1, x2 per non-reference class
+    assert clf.aic_ == pytest.approx(2 * k - 2 * llf, rel=1e-9)
+    with pytest.raises(InferenceUnavailableError, match="solved these columns exactly"):
+        clf.summary()
 
 
 @pytest.mark.parametrize("K", [2, 3])
