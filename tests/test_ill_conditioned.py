@@ -78,6 +78,22 @@ def test_nearly_equal_columns_reach_statsmodels_maximum(params):
     np.testing.assert_allclose(proba, P, rtol=0, atol=1e-8)
 
 
+@pytest.mark.parametrize("K", [2, 3])
+def test_tall_nearly_equal_columns_with_subsampled_newton(K):
+    """12 000 rows: ``"auto"`` takes subsampled Newton, whose full-data steps use the
+    subsample's Hessian (Cholesky) as the metric; along ``x1 - x0`` that metric is
+    rounding, and the fit ran out of max_iter (1000 steps) with the probabilities 2e-3
+    from statsmodels'. Where that Hessian is ill-conditioned, exact Newton (with the QR
+    step) finishes from the subsample's optimum."""
+    X, y, llf, P = _nearly_equal(K=K, n=12_000)
+    clf, _ = _fit(NeuronClassifier(tol=1e-10), X, y)
+    assert clf.solver_ == "subsampled-newton"
+    assert clf.converged_ and clf.n_iter_ <= 20
+    proba = clf.predict_proba(X)
+    assert abs(_llf(y, proba) - llf) <= 1e-9 * abs(llf)
+    np.testing.assert_allclose(proba, P, rtol=0, atol=1e-8 if K == 2 else 3e-7)
+
+
 def test_the_compiled_newton_loop_hands_an_ill_conditioned_fit_to_numpy(monkeypatch):
     """The compiled tiny Newton loop (Cholesky only) returns such a fit to the NumPy
     solver, which takes the QR step; it used to finish it 1e-4 off, as Cholesky does."""

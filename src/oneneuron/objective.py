@@ -983,6 +983,11 @@ class LinearLoss:
             Hp[k, k] += self.alpha * np.tile(self._pw, m)
         return st.loss + self._penalty(theta), self._grad(theta, st), self._hold(Hp)
 
+    @property
+    def has_least_squares(self) -> bool:
+        """Whether :meth:`least_squares_direction` can answer (the engine has the QR factor)."""
+        return hasattr(self.engine, "weighted_design_r")
+
     def least_squares_direction(
         self,
         theta: NDArray[np.float64],

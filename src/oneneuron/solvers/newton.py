@@ -68,7 +68,7 @@ def cholesky_direction(H: Array, g: Array) -> tuple[Array, float, bool]:
             if finite:
                 if tau:
                     return p, tau, True
-                return p, tau, _small_pivot(c.diagonal(), H.diagonal())
+                return p, tau, small_pivot(c.diagonal(), H.diagonal())
         except np.linalg.LinAlgError:
             pass
         if tau == 0.0:  # the ridge starts at 1e-12 of the largest diagonal entry
@@ -78,7 +78,7 @@ def cholesky_direction(H: Array, g: Array) -> tuple[Array, float, bool]:
     return -g, np.inf, True
 
 
-def _small_pivot(pivots: Array, diagonal: Array) -> bool:
+def small_pivot(pivots: Array, diagonal: Array) -> bool:
     """Whether some ``pivots[j]**2 < ILL_CONDITIONED * diagonal[j]`` (a NaN counts as one);
     in plain Python at small sizes, where NumPy's calls cost more than the loop."""
     if pivots.size <= 64:
