@@ -94,6 +94,29 @@ def test_tall_nearly_equal_columns_with_subsampled_newton(K):
     np.testing.assert_allclose(proba, P, rtol=0, atol=1e-8 if K == 2 else 3e-7)
 
 
+@pytest.mark.parametrize("K", [2, 3])
+@pytest.mark.parametrize("case", ["no intercept", "flat column", "flat column, CSR"])
+def test_nearly_equal_columns_without_intercept_or_beside_a_flat_column(K, case):
+    """The QR step in theta's coordinates: without an intercept (no intercept column in
+    the factor), and beside a constant column (held at 0, an identity row instead)."""
+    X, y, _, _ = _nearly_equal(K=K)
+    d = X[:, 1] - X[:, 0]
+    Z = np.column_stack([X[:, 0], d / d.std(), X[:, 2]])
+    Z = Z if case == "no intercept" else sm.add_constant(Z)
+    ref = (sm.Logit if K == 2 else sm.MNLogit)(y, Z).fit(disp=0, method="newton", tol=1e-13)
+    P = ref.predict()
+    P = np.column_stack([1 - P, P]) if K == 2 else P
+    params = {"fit_intercept": False} if case == "no intercept" else {}
+    if case != "no intercept":
+        X = np.column_stack([X, np.full(len(y), 3.0)])
+    X = scipy.sparse.csr_matrix(X) if "CSR" in case else X
+    clf, _ = _fit(NeuronClassifier(tol=1e-10, solver="newton", **params), X, y)
+    assert clf.converged_
+    proba = clf.predict_proba(X)
+    assert abs(_llf(y, proba) - ref.llf) <= 1e-9 * abs(ref.llf)
+    np.testing.assert_allclose(proba, P, rtol=0, atol=1e-8 if K == 2 else 3e-7)
+
+
 def test_the_compiled_newton_loop_hands_an_ill_conditioned_fit_to_numpy(monkeypatch):
     """The compiled tiny Newton loop (Cholesky only) returns such a fit to the NumPy
     solver, which takes the QR step; it used to finish it 1e-4 off, as Cholesky does."""
