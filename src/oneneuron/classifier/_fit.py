@@ -236,12 +236,27 @@ def fit(
                 class_sums=data.class_sums,
                 raw=raw,
             )
+    # Newton's last step came from a QR factor of the weighted design at full rank
+    # (solvers.newton.ILL_CONDITIONED, objective.ALIAS_TOL): the columns are only
+    # ill-conditioned, not aliased, and the coefficients are the maximum likelihood
+    # ones; every term counts in AIC, BIC and the degrees of freedom (statsmodels counts
+    # the design's numerical rank, which is full here)
+    exact = bool(result.extra.get("qr_last"))
+    aliased = int(inference.extra.get("aliased", 0))
+    if exact and inference.cov is None and aliased:
+        inference.extra = {k: v for k, v in inference.extra.items() if k != "aliased"}
+        inference.reason = inference.reason.replace(
+            "the Hessian is singular: ",
+            "the Hessian X'DX is singular to working precision (the fit solved these "
+            "columns exactly, from a QR factor of the weighted design, but the standard "
+            "errors need X'DX, which squares its condition number): ",
+        )
     est._set_inference(name_empty_levels(est, inference))
     # said at fit time too, unless the aliased columns are all constant ones beside the
-    # intercept: those are held at exactly 0, not wherever the solver stopped
+    # intercept: those are held at exactly 0, not wherever the solver stopped; nor
+    # where they were only ill-conditioned and Newton solved them exactly (``exact``)
     n_flat = int(data.flat.sum()) if est.fit_intercept and data.flat is not None else 0
-    aliased = int(inference.extra.get("aliased", 0))
-    if inference.cov is None and aliased > n_flat:
+    if inference.cov is None and aliased > n_flat and not exact:
         why = inference.reason.replace("the Hessian is singular: ", "")
         warnings.warn(
             f"the Hessian is singular to working precision: {why}; the coefficients along "

@@ -680,13 +680,15 @@ def _tiny_evaluate(A, y, s, c, off, pen, theta, g, H, work, bits):  # noqa: ANN0
 
 def _tiny_direction(H, g, L, p):  # noqa: ANN001, ANN201
     """``p = -H^-1 g`` by Cholesky (``L`` the factor's workspace); False where ``H`` is not
-    positive definite in float64 or ``p`` is not finite."""
+    positive definite in float64, is ill-conditioned (a pivot below 1e-8 of its diagonal
+    entry, :data:`oneneuron.solvers.newton.ILL_CONDITIONED`: the NumPy solver then takes
+    the step from a QR factor) or ``p`` is not finite."""
     P = g.size
     for j in range(P):
         d = H[j, j]
         for k in range(j):
             d -= L[j, k] * L[j, k]
-        if not d > 0.0:
+        if not d >= 1e-8 * H[j, j] or not d > 0.0:
             return False
         L[j, j] = np.sqrt(d)
         for i in range(j + 1, P):

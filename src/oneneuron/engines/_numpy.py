@@ -13,7 +13,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..objective import BlockStats, block_meat, block_statistics, row_curvatures, weight_floor
+from ..objective import (
+    BlockStats,
+    block_meat,
+    block_statistics,
+    row_curvatures,
+    weight_floor,
+    weighted_design_r,
+)
 from ._threads import capped
 
 #: Below this many rows the fused kernels' thread start-up is not worth it.
@@ -461,6 +468,34 @@ class NumpyEngine:
             total = part if total is None else total + part
         assert total is not None
         return total
+
+    def weighted_design_r(self, W: NDArray, b: NDArray) -> NDArray[np.float64]:
+        """The triangular ``R`` with ``R.T @ R`` the raw-scale Hessian, by QR (one pass over X).
+
+        See :func:`~oneneuron.objective.weighted_design_r`: a tall-skinny QR over the
+        row blocks (each block's rows stacked under the factor so far), so the extra
+        memory is one block of the weighted design. The Newton solver asks for it only
+        where the Hessian ``X' D X`` is too ill-conditioned to solve with (a small
+        Cholesky pivot); a well-conditioned fit never makes this pass.
+        """
+        self.n_passes += 1
+        m = len(b)
+        step = max(64, self.block_rows // (m * m))  # a softmax row is m rows of m (d + 1)
+        R = None
+        for start in range(0, self.n_samples, step):
+            sl = slice(start, min(start + step, self.n_samples))
+            R = weighted_design_r(
+                self._rows(sl),
+                self.y[sl],
+                self.s[sl],
+                W,
+                b,
+                R,
+                multinomial=self.multinomial,
+                offset=None if self.offset is None else self.offset[sl],
+            )
+        assert R is not None
+        return R
 
     def row_curvatures(self, W: NDArray, b: NDArray) -> tuple[BlockStats, NDArray[np.float64]]:
         """Loss, gradient and each row's curvature of a binary model (one pass over X).

@@ -1,4 +1,8 @@
-"""Newton's method with the exact Hessian, a Cholesky solve, and a backtracking line search."""
+"""Newton's method with the exact Hessian, a Cholesky solve, and a backtracking line search.
+
+Where the Hessian is too ill-conditioned for Cholesky (:data:`ILL_CONDITIONED`), the step
+comes from the problem's QR factor of the weighted design, when it has one.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +28,15 @@ from ._base import (
     round_off,
 )
 
+#: A Cholesky pivot ``L_jj**2`` below this fraction of its diagonal entry ``H_jj`` marks
+#: the Hessian as too ill-conditioned to solve with: ``L_jj**2 / H_jj`` is ``1 - R**2`` of
+#: coefficient ``j`` on the earlier ones (in the Hessian's metric), and ``H = X' D X``
+#: carries it to about ``eps / (1 - R**2)`` relative, so below 1e-8 more than half of
+#: float64's digits of the step along that direction are lost. Newton then takes the
+#: step from the problem's QR factor instead (``least_squares_direction``), where it
+#: has one. Collinearity that strong is rare: a well-conditioned fit never pays for it.
+ILL_CONDITIONED = 1e-8
+
 
 def newton_direction(H: Array, g: Array) -> tuple[Array, float]:
     """Solve ``H p = -g`` by Cholesky; on failure add ``tau I`` (growing x10) until PD.
@@ -32,28 +45,48 @@ def newton_direction(H: Array, g: Array) -> tuple[Array, float]:
     A singular ``H`` arises on (quasi-)separable data or collinear columns with
     ``alpha = 0``; the ridge turns the step into a damped Newton step there.
     """
+    p, tau, _ = cholesky_direction(H, g)
+    return p, tau
+
+
+def cholesky_direction(H: Array, g: Array) -> tuple[Array, float, bool]:
+    """:func:`newton_direction`, and whether ``H`` is ill-conditioned: a ridge was needed
+    or a pivot is below :data:`ILL_CONDITIONED` of its diagonal entry (O(p) to tell)."""
     tau = 0.0
     for _ in range(30):
         try:
             if len(g) <= 64:  # small: LAPACK's dposv directly (Cholesky and solve, ~1 us)
                 Ht = H + tau * np.eye(len(g)) if tau else H
-                _, p, info = dposv(Ht, -g)
+                c, p, info = dposv(Ht, -g)
                 if info != 0:  # info > 0: not positive definite
                     raise np.linalg.LinAlgError("not positive definite")
                 finite = all(map(math.isfinite, p.tolist()))  # cheaper than NumPy's here
             else:
-                c = scipy.linalg.cho_factor(H + tau * np.eye(len(g)), check_finite=False)
-                p = scipy.linalg.cho_solve(c, -g, check_finite=False)
+                c, lower = scipy.linalg.cho_factor(H + tau * np.eye(len(g)), check_finite=False)
+                p = scipy.linalg.cho_solve((c, lower), -g, check_finite=False)
                 finite = bool(np.isfinite(p).all())
             if finite:
-                return p, tau
+                if tau:
+                    return p, tau, True
+                return p, tau, small_pivot(c.diagonal(), H.diagonal())
         except np.linalg.LinAlgError:
             pass
         if tau == 0.0:  # the ridge starts at 1e-12 of the largest diagonal entry
             tau = max(float(np.max(np.abs(np.diag(H)))) if H.size else 1.0, 1e-300) * 1e-12
         else:
             tau *= 10.0
-    return -g, np.inf
+    return -g, np.inf, True
+
+
+def small_pivot(pivots: Array, diagonal: Array) -> bool:
+    """Whether some ``pivots[j]**2 < ILL_CONDITIONED * diagonal[j]`` (a NaN counts as one);
+    in plain Python at small sizes, where NumPy's calls cost more than the loop."""
+    if pivots.size <= 64:
+        for a, b in zip(pivots.tolist(), diagonal.tolist(), strict=True):
+            if not a * a >= ILL_CONDITIONED * b:
+                return True
+        return False
+    return not bool((pivots * pivots >= ILL_CONDITIONED * diagonal).all())
 
 
 #: When the full Newton step fails the line search, the first shorter trial moves the
@@ -150,6 +183,15 @@ def newton(
     directions along which the objective is flat by construction, e.g. adding
     the same vector to every class of a softmax layer; the gradient has no
     component along them, so the step is unchanged elsewhere.
+
+    Where the Cholesky factor of ``H`` finds a pivot below :data:`ILL_CONDITIONED`
+    of its diagonal (or needs a ridge), and the problem has a
+    ``least_squares_direction(theta, g, gauge)`` (the NumPy engine's), the step
+    comes from a QR factor of the weighted design instead, which resolves nearly
+    equal columns that ``H = X' D X`` has lost to rounding (one more pass per such
+    iteration; ``extra["qr_steps"]`` counts them, ``extra["qr_last"]`` says whether
+    the last step was one). Where it finds aliased columns (an exact dependence,
+    see :data:`~oneneuron.objective.ALIAS_TOL`) the ridge's damped step is kept.
     """
     theta = np.array(theta0, dtype=np.float64, copy=True)
     # the map to standardised coordinates of the stopping measure, looked up once (a
@@ -163,8 +205,16 @@ def newton(
     max_ridge = 0.0
     converged = False
     stalls, last_measure, decreased = 0, np.inf, True
+    exact = getattr(problem, "least_squares_direction", None)
+    n_exact, exact_last = 0, False
     while True:
-        p, tau = newton_direction(H if gauge is None else H + gauge, g)
+        p, tau, ill = cholesky_direction(H if gauge is None else H + gauge, g)
+        exact_last = False
+        if ill and exact is not None:  # the step from a QR factor: the design's condition
+            found = exact(theta, g, gauge)  # number, not its square (one more pass)
+            if found is not None and found[1] == 0:  # (aliased columns: the ridge's step)
+                p, tau, exact_last = found[0], 0.0, True
+                n_exact += 1
         max_ridge = max(max_ridge, tau)
         measure = (
             relative_step(p, theta)
@@ -221,4 +271,6 @@ def newton(
             break
     gn = grad_norm(g)
     extra = {"max_ridge": max_ridge, "hessian": H}  # H at theta (gauge not added)
+    if n_exact:  # how many steps came from the QR factor, and whether the last one did
+        extra["qr_steps"], extra["qr_last"] = n_exact, exact_last
     return SolverResult(theta, f, gn, n_iter, converged, trace, message, extra, measure)

@@ -41,7 +41,7 @@ from ._base import (
     relative_step,
     round_off,
 )
-from .newton import newton, newton_direction, shorter_step
+from .newton import newton, newton_direction, shorter_step, small_pivot
 
 #: Default tolerance of the subsample solve (Newton's step rule; its error is then about
 #: ``SUB_TOL**2 = 1e-4``, below the subsample's statistical distance to the full optimum, at
@@ -94,6 +94,12 @@ def subsampled_newton(
     sub_tol : float, optional
         Subsample tolerance; by default ``max(tol, SUB_TOL)``: the subsample's optimum
         differs from the full one by far more than that, so a tighter solve buys nothing.
+
+    Where the subsample Hessian is ill-conditioned (not positive definite, or a
+    Cholesky pivot below :data:`~oneneuron.solvers.newton.ILL_CONDITIONED` of its
+    diagonal: nearly equal columns) and ``problem.has_least_squares``, it is no
+    metric for the full-data steps; :func:`~oneneuron.solvers.newton` (with its QR
+    step) finishes from the subsample's optimum instead (``extra["full_newton"]``).
     """
     sub_trace = Trace()
     sub = newton(
@@ -106,7 +112,15 @@ def subsampled_newton(
     )
     H = sub.extra["hessian"]  # the subsample Hessian at its optimum, from Newton's last pass
     B = H if gauge is None else H + gauge
-    solve = _factor(B)
+    solve, ill = _factor(B)
+    if ill and getattr(problem, "has_least_squares", False):
+        # an ill-conditioned Hessian (nearly equal columns) is no metric: along the
+        # direction it lost to rounding the steps below would not converge (1000 of them
+        # stopped 2e-3 off); exact Newton, with its QR step, finishes from here instead
+        result = newton(problem, sub.theta, max_iter=max_iter, tol=tol, trace=trace, gauge=gauge)
+        result.extra.update(n_sub_iter=sub.n_iter, sub_passes=subproblem.n_passes)
+        result.extra.update(refreshed=False, full_newton=True)
+        return result
 
     theta = sub.theta
     scale = floor_scale(problem)
@@ -175,7 +189,7 @@ def subsampled_newton(
         if slow and not refreshed:
             _, g, H = problem.gradient_hessian(theta)  # one full Hessian pass
             B = H if gauge is None else H + gauge
-            solve = _factor(B)
+            solve = _factor(B)[0]
             refreshed, previous = True, None  # measures before it used the old model
         else:
             B, solve = _secant_update(B, step, change, solve)
@@ -189,16 +203,18 @@ def _secant_update(
 ) -> tuple[Array, Callable[[Array], Array]]:
     """:func:`~oneneuron.solvers._base.bfgs_update` of ``B``, refactored (kept when skipped)."""
     updated = bfgs_update(B, s, y)
-    return (B, solve) if updated is None else (updated, _factor(updated))
+    return (B, solve) if updated is None else (updated, _factor(updated)[0])
 
 
-def _factor(H: Array) -> Callable[[Array], Array]:
-    """Return ``g -> -H^-1 g`` using one Cholesky factorisation (ridge fallback).
+def _factor(H: Array) -> tuple[Callable[[Array], Array], bool]:
+    """Return ``g -> -H^-1 g`` using one Cholesky factorisation (ridge fallback), and
+    whether ``H`` is ill-conditioned (not positive definite, or a pivot below
+    :data:`~oneneuron.solvers.newton.ILL_CONDITIONED` of its diagonal entry).
 
     LAPACK's ``potrf``/``potrs`` directly: ``scipy.linalg.cho_factor`` and ``cho_solve``
     wrap the same calls in checks that cost more than the factorisation at small p.
     """
     c, info = dpotrf(H, lower=0, clean=0)
     if info != 0:  # not positive definite (or not finite)
-        return lambda g: newton_direction(H, g)[0]
-    return lambda g: -dpotrs(c, g, lower=0)[0]
+        return (lambda g: newton_direction(H, g)[0]), True
+    return (lambda g: -dpotrs(c, g, lower=0)[0]), small_pivot(c.diagonal(), H.diagonal())

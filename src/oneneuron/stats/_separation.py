@@ -12,8 +12,9 @@ perfectly; if every row is, the separation is *complete*, otherwise
 *quasi-complete*. Two LPs decide it (bounded ``-1 <= B <= 1``):
 
 1. maximise ``sum_ij m_ij`` subject to ``m_ij >= 0``: optimum 0 means no separation,
-   and so does an optimum whose margins are all 0 to within ``MARGIN_TOL`` (a
-   direction in which the design is flat: nearly collinear columns);
+   and so does an optimum whose margins are all 0 to within ``MARGIN_TOL`` plus
+   ``FLAT_FACTOR`` times the LP's largest violation of ``m_ij >= 0`` (a direction in
+   which the design is flat: nearly collinear columns);
 2. maximise ``t`` subject to ``m_ij >= t``, ``t <= 1``: ``t > 0`` means complete.
 
 The design is the model's own standardised one, ``[1, (x - mu) / sigma]``, so
@@ -34,6 +35,12 @@ from ..objective import separated_rows
 
 #: Margin (on the standardised design, ``|B| <= 1``) above which a row counts as separated.
 MARGIN_TOL = 1e-7
+#: A direction whose largest margin is at most ``MARGIN_TOL`` plus this many times its
+#: largest violation of ``m >= 0`` (the LP's feasibility tolerance at work) is a flat
+#: direction of the design, not a separating one: three classes on columns equal to
+#: 1e-8 relative gave margins from -8.7e-8 to 1.001e-7, and a true separating direction
+#: has margins many orders above its violations.
+FLAT_FACTOR = 10.0
 #: The fit looks suspicious when a standardised coefficient exceeds this.
 SUSPICIOUS_COEF = 8.0
 #: ... or when its mean cross-entropy is below this (a near-perfect fit; only the
@@ -158,9 +165,11 @@ def detect(Xt: Any, y: NDArray[np.intp], K: int, weight: NDArray[np.float64]) ->
         return Separation("none", 0, n, None)
     beta = res.x
     margins = A @ beta
-    if not np.max(margins, initial=0.0) > MARGIN_TOL:
-        # every margin within the tolerance of 0: a direction along which the design is
-        # (nearly) flat, i.e. columns that are combinations of others to within the LP's
+    violation = max(0.0, -float(np.min(margins, initial=0.0)))
+    if not np.max(margins, initial=0.0) > MARGIN_TOL + FLAT_FACTOR * violation:
+        # every margin within the tolerance of 0, or no larger than the LP's own violations
+        # of m >= 0 several times over: a direction along which the design is (nearly)
+        # flat, i.e. columns that are combinations of others to within the LP's
         # feasibility tolerance (about 1e-7), not separation; there a sum of many tiny
         # margins can pass the objective's test
         return Separation("none", 0, n, None)

@@ -1,0 +1,298 @@
+"""Exact fits on ill-conditioned designs: Newton's step from a QR factor of the weighted design.
+
+Newton formed ``H = X' D X`` and solved it by Cholesky, which squares the design's
+condition number: columns equal to 1e-8 relative (condition 1e8) give a Hessian of
+condition 1e16, and the direction ``x1 - x0`` was lost to rounding. Where the Cholesky
+factor finds a small pivot, the step now comes from a QR factor of ``sqrt(D) X``.
+
+Oracle: statsmodels on the same column space written in well-conditioned columns
+(``x0, (x1 - x0) / sd``; Legendre polynomials for powers of ``x``), whose maximum
+likelihood and probabilities are those of the original columns.
+"""
+
+import functools
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse
+import statsmodels.api as sm
+
+from oneneuron import CollinearityWarning, NeuronClassifier
+
+
+def _fit(clf, X, y, **kw):
+    """Fit with every warning recorded (returned), none printed."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf.fit(X, y, **kw)
+    return clf, [w for w in caught if issubclass(w.category, CollinearityWarning)]
+
+
+def _llf(y, P):
+    """Log-likelihood of labels ``y`` under probabilities ``P`` (n, K)."""
+    return float(np.sum(np.log(P[np.arange(len(y)), y])))
+
+
+@functools.lru_cache
+def _nearly_equal(delta=1e-8, K=2, n=2000):
+    """``x``, ``x + delta * noise`` and an independent column; labels from ``x`` and it;
+    and statsmodels' fit on ``[1, x0, (x1 - x0) / sd, x2]`` (the same column space)."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=n)
+    X = np.column_stack([x, x + delta * rng.normal(size=n), rng.normal(size=n)])
+    latent = x + 0.5 * X[:, 2] + rng.logistic(size=n)
+    y = (latent > 0).astype(int) if K == 2 else np.digitize(latent, [-0.7, 0.7])
+    d = X[:, 1] - X[:, 0]
+    Z = sm.add_constant(np.column_stack([X[:, 0], d / d.std(), X[:, 2]]))
+    model = sm.Logit(y, Z) if K == 2 else sm.MNLogit(y, Z)
+    ref = model.fit(disp=0, method="newton", tol=1e-13, maxiter=100)
+    assert ref.mle_retvals["converged"]
+    P = ref.predict()
+    P = np.column_stack([1 - P, P]) if K == 2 else P
+    return X, y, ref.llf, P
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"solver": "newton"},
+        {"solver": "newton", "standardize": False},
+        {},
+        {"solver": "newton", "csr": True},
+    ],
+)
+def test_nearly_equal_columns_reach_statsmodels_maximum(params):
+    """Columns equal to 1e-8 relative (1 - corr ~ 1e-16): Newton stopped 3.8e-6 below
+    the maximum log-likelihood (3.3e-9 relative; the CSR input's blocked engine 1e-10),
+    probabilities 1e-4 apart (1.8e-5), and warned of collinearity; now 3e-14 and 3e-9
+    (5e-13 and 1e-9)."""
+    X, y, llf, P = _nearly_equal()
+    params = dict(params)
+    if params.pop("csr", False):  # the blocked engine's QR (a CSR matrix is walked in blocks)
+        X = scipy.sparse.csr_matrix(X)
+    clf, _ = _fit(NeuronClassifier(tol=1e-10, **params), X, y)
+    assert clf.converged_
+    proba = clf.predict_proba(X)
+    assert abs(_llf(y, proba) - llf) <= 1e-9 * abs(llf)
+    np.testing.assert_allclose(proba, P, rtol=0, atol=1e-8)
+
+
+@pytest.mark.parametrize("K", [2, 3])
+def test_tall_nearly_equal_columns_with_subsampled_newton(K):
+    """Subsampled Newton (``"auto"``'s choice above 10 000 rows here; 6000 rows, a
+    2500-row subsample) takes full-data steps with the subsample's Hessian (Cholesky) as
+    the metric; along ``x1 - x0`` that metric is rounding, and the fit ran out of
+    max_iter (1000 steps; 60 000 rows: probabilities 2e-3 from statsmodels'). Where
+    that Hessian is ill-conditioned, exact Newton (with the QR step) finishes from the
+    subsample's optimum. (It stops 4e-8 from statsmodels' probabilities here, exact
+    Newton from the start 1e-9: its last steps along ``x1 - x0`` are mostly rounding,
+    fail the line search, and a tiny accepted step reads as convergence.)"""
+    X, y, llf, P = _nearly_equal(K=K, n=6000)
+    clf, _ = _fit(NeuronClassifier(tol=1e-10, solver="subsampled-newton"), X, y)
+    assert clf.solver_ == "subsampled-newton"
+    assert clf.converged_ and clf.n_iter_ <= 20
+    proba = clf.predict_proba(X)
+    assert abs(_llf(y, proba) - llf) <= 1e-9 * abs(llf)
+    np.testing.assert_allclose(proba, P, rtol=0, atol=1e-7 if K == 2 else 3e-7)
+
+
+@pytest.mark.parametrize("K", [2, 3])
+@pytest.mark.parametrize("case", ["no intercept", "flat column", "flat column, CSR"])
+def test_nearly_equal_columns_without_intercept_or_beside_a_flat_column(K, case):
+    """The QR step in theta's coordinates: without an intercept (no intercept column in
+    the factor), and beside a constant column (held at 0, an identity row instead)."""
+    X, y, _, _ = _nearly_equal(K=K)
+    d = X[:, 1] - X[:, 0]
+    Z = np.column_stack([X[:, 0], d / d.std(), X[:, 2]])
+    Z = Z if case == "no intercept" else sm.add_constant(Z)
+    ref = (sm.Logit if K == 2 else sm.MNLogit)(y, Z).fit(disp=0, method="newton", tol=1e-13)
+    P = ref.predict()
+    P = np.column_stack([1 - P, P]) if K == 2 else P
+    params = {"fit_intercept": False} if case == "no intercept" else {}
+    if case != "no intercept":
+        X = np.column_stack([X, np.full(len(y), 3.0)])
+    X = scipy.sparse.csr_matrix(X) if "CSR" in case else X
+    clf, _ = _fit(NeuronClassifier(tol=1e-10, solver="newton", **params), X, y)
+    assert clf.converged_
+    proba = clf.predict_proba(X)
+    assert abs(_llf(y, proba) - ref.llf) <= 1e-9 * abs(ref.llf)
+    np.testing.assert_allclose(proba, P, rtol=0, atol=1e-8 if K == 2 else 3e-7)
+
+
+def test_the_compiled_newton_loop_hands_an_ill_conditioned_fit_to_numpy(monkeypatch):
+    """The compiled tiny Newton loop (Cholesky only) returns such a fit to the NumPy
+    solver, which takes the QR step; it used to finish it 1e-4 off, as Cholesky does."""
+    import oneneuron.classifier._fit as fitmod
+    from oneneuron.engines import _numpy
+
+    if _numpy.kernels() is None:
+        pytest.skip("numba is not available")
+    X, y, llf, P = _nearly_equal()
+    monkeypatch.setattr(_numpy, "USE_TINY_NEWTON", True)
+    returned = []
+    real = fitmod.compiled_newton
+    monkeypatch.setattr(
+        fitmod, "compiled_newton", lambda *a, **k: returned.append(real(*a, **k)) or returned[-1]
+    )
+    clf, _ = _fit(NeuronClassifier(tol=1e-10, solver="newton"), X, y)
+    assert returned == [None]  # the compiled loop ran and handed the fit back
+    assert clf.converged_
+    np.testing.assert_allclose(clf.predict_proba(X), P, rtol=0, atol=1e-8)
+
+
+@pytest.mark.parametrize("standardize", [True, False])
+def test_nearly_equal_columns_multinomial(standardize):
+    """Three classes on the same columns: Newton stopped 4.6e-8 relative below MNLogit's
+    maximum (8.7e-5 absolute), probabilities 4.3e-4 apart, after 30 iterations (41 with
+    standardize=False); now 3e-13 and 6e-8, in 5 (9). The rest is the data's own
+    resolution: along ``x1 - x0`` (relative singular value 7e-9) the gradient is known
+    to about ``eps / 7e-9 = 3e-8``, and each step moves the logits by about that."""
+    X, y, llf, P = _nearly_equal(K=3)
+    clf, _ = _fit(NeuronClassifier(tol=1e-10, solver="newton", standardize=standardize), X, y)
+    assert clf.converged_ and clf.n_iter_ <= 10
+    proba = clf.predict_proba(X)
+    assert abs(_llf(y, proba) - llf) <= 1e-11 * abs(llf)
+    np.testing.assert_allclose(proba, P, rtol=0, atol=3e-7)
+
+
+def test_nearly_equal_columns_multinomial_are_not_called_separated():
+    """The separation LP found a 'direction' along ``x1 - x0`` for three classes: its
+    margins from -8.7e-8 to 1.001e-7, one just above the 1e-7 tolerance, so the fit
+    warned of quasi-complete separation (no row separated) and withheld standard errors.
+    Margins no larger than the LP's own violations of ``m >= 0`` are a flat direction
+    (the binary case, margins below 1e-7, was fixed before)."""
+    from oneneuron import SeparationWarning
+
+    X, y, _, _ = _nearly_equal(K=3)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf = NeuronClassifier(solver="newton").fit(X, y)
+    assert not [w for w in caught if issubclass(w.category, SeparationWarning)]
+    assert clf.inference_.separation == "none"
+
+
+def test_float32_columns_a_few_ulps_apart():
+    """float32 columns a few float32 ulps apart (1 - corr ~ 3e-14): the fit (in float64,
+    stored as float32) is the float64 fit of the same values rounded, and that one is
+    statsmodels'. The coefficient of x1 was 382664.66 for statsmodels' 382662.60
+    (5e-6 relative; float32 holds 6e-8); now the rounded 382662.59."""
+    rng = np.random.default_rng(0)
+    n = 2000
+    x = rng.normal(size=n).astype(np.float32)
+    x1 = x + np.spacing(x) * rng.integers(-3, 4, size=n).astype(np.float32)
+    X32 = np.column_stack([x, x1, rng.normal(size=n).astype(np.float32)])
+    y = (x + 0.5 * X32[:, 2] + rng.logistic(size=n) > 0).astype(int)
+    X64 = X32.astype(np.float64)
+    d = X64[:, 1] - X64[:, 0]
+    Z = sm.add_constant(np.column_stack([X64[:, 0], d / d.std(), X64[:, 2]]))
+    ref = sm.Logit(y, Z).fit(disp=0, method="newton", tol=1e-13)
+    clf32, warned = _fit(NeuronClassifier(tol=1e-10, solver="newton"), X32, y)
+    clf64, _ = _fit(NeuronClassifier(tol=1e-10, solver="newton"), X64, y)
+    assert clf32.coef_.dtype == np.float32 and not warned
+    np.testing.assert_allclose(clf32.coef_, clf64.coef_.astype(np.float32), rtol=1e-7)
+    w1 = ref.params[2] / d.std()  # x1's coefficient: (x1 - x0) / sd carries all of it
+    assert abs(clf32.coef_[0, 1] - w1) <= 2e-7 * abs(w1)
+    np.testing.assert_allclose(clf64.predict_proba(X64)[:, 1], ref.predict(), rtol=0, atol=1e-8)
+
+
+@pytest.mark.parametrize("params", [{"solver": "newton"}, {}, {"solver": "lbfgs"}])
+def test_columns_on_scales_1e_minus_8_and_1e8_without_standardizing(params):
+    """Columns of spread 1e-8 and 1e8 (standardize=False): the raw Hessian's condition
+    is 1e32, but only its scaling, which Cholesky and the QR step do not mind."""
+    rng = np.random.default_rng(1)
+    U = rng.normal(size=(1000, 3))
+    y = (U @ [1.0, -0.5, 0.3] + rng.logistic(size=1000) > 0).astype(int)
+    ref = sm.Logit(y, sm.add_constant(U)).fit(disp=0, method="newton", tol=1e-13)
+    X = U * [1e-8, 1e8, 1.0]
+    clf, warned = _fit(NeuronClassifier(tol=1e-10, standardize=False, **params), X, y)
+    assert clf.converged_ and not warned
+    np.testing.assert_allclose(clf.coef_[0] * [1e-8, 1e8, 1.0], ref.params[1:], rtol=1e-7)
+    np.testing.assert_allclose(clf.predict_proba(X)[:, 1], ref.predict(), rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("standardize", [True, False])
+def test_polynomial_columns_to_the_sixth_power(standardize):
+    """``x, x**2, ..., x**6`` on [0, 100] (raw condition about 1e17): the same fit as
+    statsmodels on Legendre polynomials of ``x / 50 - 1`` (the same column space)."""
+    rng = np.random.default_rng(2)
+    t = rng.uniform(0, 100, size=500)
+    X = np.column_stack([t**k for k in range(1, 7)])
+    y = (np.sin(t / 15) + 0.7 * rng.logistic(size=500) > 0).astype(int)
+    L = np.polynomial.legendre.legvander(t / 50 - 1, 6)
+    ref = sm.Logit(y, L).fit(disp=0, method="newton", tol=1e-13, maxiter=100)
+    clf, _ = _fit(NeuronClassifier(tol=1e-10, solver="newton", standardize=standardize), X, y)
+    assert clf.converged_
+    proba = clf.predict_proba(X)
+    assert abs(_llf(y, proba) - ref.llf) <= 1e-9 * abs(ref.llf)
+    np.testing.assert_allclose(proba[:, 1], ref.predict(), rtol=0, atol=1e-8)
+
+
+def test_large_weights_on_nearly_equal_columns():
+    """Frequency weights of 1e9 to 2e9 per row: the objective divides by their sum, so
+    the fit is statsmodels' weighted GLM's; the Cholesky step stopped with probabilities
+    6.8e-6 from it (now 2e-10)."""
+    X, y, _, _ = _nearly_equal()
+    w = np.random.default_rng(3).uniform(1.0, 2.0, size=len(y))
+    d = X[:, 1] - X[:, 0]
+    Z = sm.add_constant(np.column_stack([X[:, 0], d / d.std(), X[:, 2]]))
+    ref = sm.GLM(y, Z, family=sm.families.Binomial(), freq_weights=w).fit(tol=1e-13)
+    clf, _ = _fit(NeuronClassifier(tol=1e-10, solver="newton"), X, y, sample_weight=1e9 * w)
+    assert clf.converged_
+    np.testing.assert_allclose(clf.predict_proba(X)[:, 1], ref.predict(), rtol=0, atol=1e-8)
+
+
+@pytest.mark.parametrize("K", [2, 3])
+def test_ill_conditioned_columns_do_not_warn_but_standard_errors_say_why(K):
+    """Solved exactly, the fit does not warn that its coefficients are unreliable (it
+    warned that they were wherever the solver stopped), and AIC counts every term, as
+    statsmodels counts the design's rank (it counted x1 as aliased: 2 below); the
+    standard errors are still refused (they need ``X' D X``), and the reason says so."""
+    from oneneuron.stats import InferenceUnavailableError
+
+    X, y, llf, _ = _nearly_equal(K=K)
+    clf, warned = _fit(NeuronClassifier(solver="newton"), X, y)
+    assert warned == []
+    k = (K - 1) * 4  # intercept, x0, x1, x2 per non-reference class
+    assert clf.aic_ == pytest.approx(2 * k - 2 * llf, rel=1e-9)
+    with pytest.raises(InferenceUnavailableError, match="solved these columns exactly"):
+        clf.summary()
+
+
+@pytest.mark.parametrize("K", [2, 3])
+@pytest.mark.parametrize("delta", [0.0, 1e-12])
+def test_aliased_columns_still_warn(K, delta):
+    """An exact copy (times 2), or one equal to 1e-12 relative (below ``ALIAS_TOL``, where
+    float64 cannot resolve the difference either way), is aliased: the fit warns."""
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=400)
+    X = np.column_stack([x, 2 * x + delta * rng.normal(size=400), rng.normal(size=400)])
+    latent = x + X[:, 2] + rng.logistic(size=400)
+    y = (latent > 0).astype(int) if K == 2 else np.digitize(latent, [-0.7, 0.7])
+    _, warned = _fit(NeuronClassifier(solver="newton"), X, y)
+    assert len(warned) == 1 and "'x1' is a linear combination of 'x0'" in str(warned[0].message)
+
+
+@pytest.mark.parametrize("K", [2, 3])
+@pytest.mark.parametrize("kind", ["float64", "float32", "csr", "offset"])
+def test_the_qr_factor_squares_to_the_hessian(K, kind):
+    """``R' R`` of :func:`~oneneuron.objective.weighted_design_r`, walked over blocks by the
+    engine, is the Hessian that :func:`~oneneuron.objective.block_statistics` forms."""
+    from oneneuron.engines import NumpyEngine
+    from oneneuron.objective import LinearLoss
+
+    if kind == "offset" and K > 2:
+        pytest.skip("offsets are for binary models")
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(300, 3))
+    y = rng.integers(0, K, size=300) if K > 2 else rng.integers(0, 2, size=300).astype(float)
+    X = X.astype(np.float32) if kind == "float32" else X
+    X = scipy.sparse.csr_matrix(X) if kind == "csr" else X
+    off = rng.normal(size=300) if kind == "offset" else None
+    eng = NumpyEngine(X, y, rng.uniform(size=300), multinomial=K > 2, block_rows=64, offset=off)
+    m = K if K > 2 else 1
+    loss = LinearLoss(eng, m, 0.0, np.zeros(3), np.ones(3))
+    theta = rng.normal(size=loss.n_params)
+    _, _, H = loss.gradient_hessian(theta)
+    R = eng.weighted_design_r(*loss.to_raw(theta))
+    np.testing.assert_allclose(R.T @ R, H, rtol=0, atol=1e-14)
