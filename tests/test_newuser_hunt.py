@@ -99,3 +99,69 @@ def test_multinomial_elastic_net_without_hessian_counts_the_rank_of_its_kept_ter
         with_hessian = NeuronClassifier(alpha=0.01, l1_ratio=l1_ratio).fit(X, y)
         assert with_hessian.inference_.model_df <= rank  # the trace, below its bound
         clf.save(tmp_path / f"enet{l1_ratio}.json")
+
+
+def _fair(n: int = 400) -> pd.DataFrame:
+    """statsmodels' Fair (1978) affairs survey, ``n`` rows spread over its 6 366 (sorted
+    by the outcome): occupation is a code 1-6, religiousness 1-4; ``aff`` whether any
+    affair was reported."""
+    d = sm.datasets.fair.load_pandas().data
+    d = d.iloc[np.linspace(0, len(d) - 1, n).astype(int)].reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "occupation": d["occupation"].astype("Int64"),  # nullable, as a database exports
+            "religious": (d["religious"] > 2).astype("boolean"),
+            "age": d["age"],
+            "aff": np.where(d["affairs"] > 0, "yes", "no"),
+        }
+    )
+
+
+def test_cli_reads_nullable_integer_and_boolean_parquet_columns_as_categories(tmp_path, capsys):
+    """``train data.parquet --categorical occupation`` (or ``--cluster occupation``), and
+    ``predict`` with a model whose column is categorical, stopped with a traceback
+    ('TypeError: Invalid value ... for dtype Int64') when the Parquet column was a
+    nullable Int64 or boolean, as pandas writes them: the text those columns are read as
+    was written into the column's own nullable dtype. Oracle: the Python API on the same
+    table with the codes as a pandas Categorical, which R's factor() and statsmodels'
+    C() code the same way (checked against statsmodels' Logit)."""
+    df = _fair()
+    data = tmp_path / "fair.parquet"
+    df.to_parquet(data)
+    model = tmp_path / "m.json"
+    argv = ["train", data, "--target", "aff", "--model", model, "-q"]
+    code, _, err = run([*argv, "--categorical", "occupation", "religious"], capsys)
+    assert code == 0, err
+    coded = df.assign(
+        occupation=pd.Categorical(df["occupation"].astype(int)),
+        religious=df["religious"].astype(bool),  # one 0/1 column, as factor(religious)'s
+    )
+    ref = NeuronClassifier().fit(coded[["occupation", "religious", "age"]], df["aff"])
+    back = load(model)
+    names = [n.replace("[T.True]", "") for n in back.feature_names_out_]
+    assert names == ref.feature_names_out_.tolist()
+    np.testing.assert_allclose(back.coef_, ref.coef_, rtol=1e-9, atol=1e-12)
+    smf = pytest.importorskip("statsmodels.formula.api")
+    logit = smf.logit(
+        "y ~ C(occupation) + C(religious) + age", coded.assign(y=(df["aff"] == "yes") * 1)
+    ).fit(disp=0, tol=1e-12)
+    np.testing.assert_allclose(
+        ref.intercept_, logit.params["Intercept"], rtol=1e-6
+    )  # the same model as R's and statsmodels'
+    # predict on the same Parquet file (nullable columns, a missing cell in one)
+    df.loc[3, "occupation"] = pd.NA
+    df.to_parquet(data)
+    out = tmp_path / "p.csv"
+    code, _, err = run(["predict", model, data, "--out", out, "-q"], capsys)
+    assert code == 1 and "Traceback" not in err and "'occupation'" in err, err
+    df.drop(index=3).to_parquet(data)
+    code, _, err = run(["predict", model, data, "--out", out, "-q"], capsys)
+    assert code == 0, err
+    expect = ref.predict_proba(coded.drop(index=3)[["occupation", "religious", "age"]])
+    np.testing.assert_allclose(pd.read_csv(out)["proba_yes"], expect[:, 1], rtol=1e-12)
+    # a cluster column read as text
+    code, _, err = run(
+        [*argv, "--force", "--features", "age", "--cov-type", "cluster", "--cluster", "occupation"],
+        capsys,
+    )
+    assert code == 0, err
