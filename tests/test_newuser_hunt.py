@@ -165,3 +165,29 @@ def test_cli_reads_nullable_integer_and_boolean_parquet_columns_as_categories(tm
         capsys,
     )
     assert code == 0, err
+
+
+@pytest.mark.parametrize("scoring", ["f1", "average_precision"])
+def test_cv_scorer_of_a_positive_class_on_text_labels_says_which_class_to_name(scoring):
+    """``NeuronClassifierCV(scoring="f1").fit(X, y)`` with labels 'no'/'yes' stopped with
+    scikit-learn's 'pos_label=1 is not a valid label', a keyword the user never passed.
+    The error now says that the scorer scores one class as positive and shows the
+    scorer that names it; that scorer then gives what the named scorer gives on the
+    labels coded 0/1 (the same folds: they are drawn from the class order)."""
+    from oneneuron import NeuronClassifierCV
+
+    df = _fair(300)
+    X, y = df[["age"]].assign(religious=df["religious"].astype(bool)), df["aff"]
+    cv = NeuronClassifierCV(cv=3, n_alphas=4, scoring=scoring)
+    with pytest.raises(ValueError, match="positive") as info:
+        cv.fit(X, y)
+    message = str(info.value)
+    assert "pos_label='yes'" in message and "\n" not in message
+    # the scorer the message shows, built as written there
+    import sklearn.metrics
+
+    shown = message.split("scoring=", 1)[1].split(" (", 1)[0].rstrip(",;")
+    scorer = eval(shown, {"sklearn": sklearn})  # noqa: S307 - our own message
+    named = NeuronClassifierCV(cv=3, n_alphas=4, scoring=scorer).fit(X, y)
+    coded = NeuronClassifierCV(cv=3, n_alphas=4, scoring=scoring).fit(X, (y == "yes") * 1)
+    np.testing.assert_allclose(named.scores_, coded.scores_, rtol=1e-12)
