@@ -191,3 +191,22 @@ def test_cv_scorer_of_a_positive_class_on_text_labels_says_which_class_to_name(s
     named = NeuronClassifierCV(cv=3, n_alphas=4, scoring=scorer).fit(X, y)
     coded = NeuronClassifierCV(cv=3, n_alphas=4, scoring=scoring).fit(X, (y == "yes") * 1)
     np.testing.assert_allclose(named.scores_, coded.scores_, rtol=1e-12)
+
+
+@pytest.mark.parametrize("command", ["predict", "evaluate"])
+def test_model_given_as_an_option_says_it_goes_by_position(tmp_path, capsys, command):
+    """``oneneuron evaluate --model m.json data.csv`` (train takes ``--model``; predict and
+    evaluate take the model first, by position) answered 'unrecognized arguments: --model
+    (did you mean --decimal?)': an option nobody meant. The usage error now says that
+    MODEL is given by position and shows the command's order."""
+    argv = [command, "--model", tmp_path / "m.json", tmp_path / "d.csv"]
+    if command == "predict":
+        argv += ["--out", tmp_path / "p.csv"]
+    with pytest.raises(SystemExit) as exit_:
+        run(argv, capsys)
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and err.count("error:") == 1, err
+    line = err.splitlines()[-1]
+    assert "--decimal" not in line, line
+    assert f"MODEL is given by position, not as --model: oneneuron {command} MODEL DATA" in line
+    assert not (tmp_path / "p.csv").exists()
