@@ -440,9 +440,11 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         (mgcv's ``edf``, ``tr(H_ll (H_ll + P)^-1)`` over the coefficients it kept; a
         pure L1 fit's non-zero coefficients; an elastic net's trace over its kept
         columns, from one Hessian pass where ``inference`` allows it, else their
-        count, an upper bound). Sample weights count as rows; grouped
-        binomial data given as two rows per group have the rows' deviance, not R's
-        grouped one.
+        count, an upper bound: with K > 2 classes less the shifts of all K logits
+        the likelihood does not see, the intercepts' and each feature's kept in every
+        class; a ridge fit without its Hessian counts every term). Sample weights
+        count as rows; grouped binomial data given as two rows per group have the
+        rows' deviance, not R's grouped one.
     llr_, llr_df_, llr_pvalue_ : float, int, float
         Likelihood-ratio test of the model against its null model (statsmodels'
         ``llr``, ``df_model``, ``llr_pvalue``): ``2 (log_likelihood_ - null)`` on
