@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from _cli import run  # noqa: E402
-from oneneuron import NeuronClassifier, load
+from oneneuron import NeuronClassifier, load, regularization_path
 
 sm = pytest.importorskip("statsmodels.api")
 datasets = pytest.importorskip("sklearn.datasets")
@@ -210,3 +210,37 @@ def test_model_given_as_an_option_says_it_goes_by_position(tmp_path, capsys, com
     assert "--decimal" not in line, line
     assert f"MODEL is given by position, not as --model: oneneuron {command} MODEL DATA" in line
     assert not (tmp_path / "p.csv").exists()
+
+
+def test_margeff_of_a_table_model_checks_the_table_as_predict_does():
+    """``margeff(X)`` of a model fitted on a table skipped the checks every prediction
+    makes of X: a table with a repeated column name (two 'age' columns after a rename)
+    stopped with "AttributeError: 'DataFrame' object has no attribute 'dtype'", a table
+    without rows with NumPy's 'cannot reshape array of size 0', and a polars LazyFrame
+    was told to be a table (a path's ``predict_proba`` likewise, the LazyFrame 'X must be
+    numeric'). Each now gets predict's own one-line error; the table as given still
+    gives statsmodels' average marginal effects."""
+    smf = pytest.importorskip("statsmodels.formula.api")
+    df = _fair(300).astype({"religious": float})
+    X = df[["age", "religious"]].assign(job=np.where(df["occupation"] >= 4, "white", "blue"))
+    clf = NeuronClassifier().fit(X, df["aff"])  # a table with text: coded by design_
+    twice = pd.concat([X, df[["religious"]].rename(columns={"religious": "age"})], axis=1)
+    for bad, match in [(twice, "repeated column name"), (X.iloc[:0], "0 sample")]:
+        with pytest.raises(ValueError, match=match) as info:
+            clf.predict_proba(bad)
+        with pytest.raises(ValueError) as got:
+            clf.margeff(bad)
+        assert str(got.value) == str(info.value)
+    pl = pytest.importorskip("polars")
+    with pytest.raises(ValueError, match=r"LazyFrame.*collect\(\)"):
+        clf.margeff(pl.from_pandas(X).lazy())
+    # the same checks in a regularization path's predictions
+    path = regularization_path(X, df["aff"], n_alphas=3)
+    with pytest.raises(ValueError, match="repeated column name"):
+        path.predict_proba(twice, alpha=path.alphas[1])
+    with pytest.raises(ValueError, match=r"LazyFrame.*collect\(\)"):
+        path.predict_proba(pl.from_pandas(X).lazy(), alpha=path.alphas[1])
+    ref = smf.logit("y ~ C(job) + age + religious", X.assign(y=(df["aff"] == "yes") * 1))
+    ame = ref.fit(disp=0, tol=1e-12).get_margeff().summary_frame()["dy/dx"]
+    ours = clf.margeff(X)["dy_dx"]  # the numeric variables' derivatives, as statsmodels'
+    np.testing.assert_allclose(ours[["age", "religious"]], ame[["age", "religious"]], rtol=1e-6)
