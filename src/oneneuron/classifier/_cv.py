@@ -56,13 +56,14 @@ def resolve_scoring(scoring: Any) -> Any:
     from sklearn.metrics import get_scorer
 
     try:
-        return functools.partial(_weighted, get_scorer(scoring))
+        scorer = get_scorer(scoring)
     except ValueError:
         raise ValueError(
             f"scoring {scoring!r} is not one of {list(SCORINGS)} nor a scikit-learn scorer "
             "name (sklearn.metrics.get_scorer_names() lists them), nor a callable "
             "scorer(estimator, X, y)"
         ) from None
+    return functools.partial(_weighted, scorer, scoring)
 
 
 class _HeldOut(ClassifierMixin, BaseEstimator):
@@ -285,8 +286,43 @@ def run_paths(calls: list[tuple[Callable[..., Any], tuple[Any, ...]]], n_jobs: A
             raise
 
 
-def _weighted(scorer: Any, est: Any, X: Any, y: NDArray, w: NDArray) -> float:
-    return float(scorer(est, X, y, sample_weight=w))
+def _weighted(scorer: Any, name: str, est: Any, X: Any, y: NDArray, w: NDArray) -> float:
+    try:
+        return float(scorer(est, X, y, sample_weight=w))
+    except ValueError as exc:
+        if "pos_label" not in str(exc):
+            raise
+        classes = [c.item() if isinstance(c, np.generic) else c for c in est.classes_]
+        raise ValueError(_positive_class_advice(scorer, name, classes)) from None
+
+
+def _positive_class_advice(scorer: Any, name: str, classes: list[Any]) -> str:
+    """Why a scorer of one class (``"f1"``, ``"average_precision"``, ...) stopped on
+    labels other than 0/1 (scikit-learn's ``pos_label=1`` is not among them), and the
+    scorer that names the class: ``make_scorer`` of the same metric, ``pos_label`` the
+    last class in sorted order (the one ``predict_proba``'s second column scores)."""
+    func = getattr(scorer, "_score_func", None)
+    fn = getattr(func, "__name__", None) or "f1_score"
+    args = [f"sklearn.metrics.{fn}"]
+    method = getattr(scorer, "_response_method", "predict")
+    if method != "predict":
+        args.append(f"response_method={method!r}")
+    if getattr(scorer, "_sign", 1) < 0:
+        args.append("greater_is_better=False")
+    kwargs = getattr(scorer, "_kwargs", {})
+    args += [
+        f"{k}={v!r}"
+        for k, v in kwargs.items()
+        if k != "pos_label" and not (k == "average" and v == "binary")  # the default
+    ]
+    args.append(f"pos_label={classes[-1]!r}")
+    labels = ", ".join(map(repr, classes))
+    return (
+        f"scoring {name!r} scores one class as the positive one, which scikit-learn takes "
+        f"to be 1, and the labels are {labels}: pass "
+        f"scoring=sklearn.metrics.make_scorer({', '.join(args)}) (pos_label: the class to "
+        "score), or labels coded 0/1"
+    )
 
 
 def _unweighted(scorer: Any, est: Any, X: Any, y: NDArray, w: NDArray) -> float:
@@ -454,7 +490,10 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         scorer, their sample weights; the ``estimator`` it gets predicts those rows
         from the fold's path at that alpha (``predict``, ``predict_proba``,
         ``decision_function``, ``score``). The record names a callable
-        ``"callable <its __name__>"``.
+        ``"callable <its __name__>"``. A scorer of one class (``"f1"``,
+        ``"precision"``, ``"average_precision"``, ``"neg_brier_score"``, ...) takes
+        scikit-learn's positive class, 1: for other labels the error shows the
+        ``make_scorer(..., pos_label=...)`` to pass instead.
         With K > 2 classes, ``"roc_auc"`` is the macro one-vs-rest average over
         the classes present in the held-out rows (as ``oneneuron evaluate``): a
         fold may lack a small class. Every fold's score must be a number: a NaN

@@ -444,9 +444,11 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         (mgcv's ``edf``, ``tr(H_ll (H_ll + P)^-1)`` over the coefficients it kept; a
         pure L1 fit's non-zero coefficients; an elastic net's trace over its kept
         columns, from one Hessian pass where ``inference`` allows it, else their
-        count, an upper bound). Sample weights count as rows; grouped
-        binomial data given as two rows per group have the rows' deviance, not R's
-        grouped one.
+        count, an upper bound: with K > 2 classes less the shifts of all K logits
+        the likelihood does not see, the intercepts' and each feature's kept in every
+        class; a ridge fit without its Hessian counts every term). Sample weights
+        count as rows; grouped binomial data given as two rows per group have the
+        rows' deviance, not R's grouped one.
     llr_, llr_df_, llr_pvalue_ : float, int, float
         Likelihood-ratio test of the model against its null model (statsmodels'
         ``llr``, ``df_model``, ``llr_pvalue``): ``2 (log_likelihood_ - null)`` on
@@ -668,7 +670,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         _VALID_PARAMS.append(key)
         del _VALID_PARAMS[:-8]
 
-    def _validate_predict(self, X: ArrayLike) -> Any:
+    def _checked_input(self, X: ArrayLike) -> Any:
+        """``X`` as every prediction takes it (a RecordBatch as its table), after the
+        checks every prediction makes: not a lazy query, names that scikit-learn reads,
+        none repeated, some columns and some rows."""
         check_is_fitted(self)
         X = batch_as_table(X)  # a pyarrow RecordBatch is the Table it holds
         _fit.check_not_lazy(X)
@@ -676,6 +681,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         refuse_mixed_names(X)
         _fit.refuse_no_columns(X)
         _fit.refuse_no_rows(X, type(self).__name__)
+        return X
+
+    def _validate_predict(self, X: ArrayLike) -> Any:
+        X = self._checked_input(X)
         design = getattr(self, "design_", None)
         fills = design is not None and bool(design.array_columns())  # fitted with missing=
         X = unmask_x(X, missing=fills, fix=MASKED_PREDICT)  # masked cells are missing values
@@ -1296,6 +1305,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             )  # fmt: skip
         design = getattr(self, "design_", None) if by == "variable" else None
         if design is not None:
+            # predict's checks (a repeated name, no rows, a lazy query): the design
+            # below reads the table's columns by name
+            X = self._checked_input(X)
             if not is_table(X):
                 raise ValueError(
                     "marginal effects per variable need the table (a DataFrame with the "

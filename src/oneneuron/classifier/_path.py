@@ -26,7 +26,7 @@ from ..functions import sigmoid_pair, softmax
 from ..objective import LinearLoss
 from ..solvers.path import alpha_max, elastic_net_path, l1_weights, null_fit
 from ..tables import is_table, refuse_mixed_names, refuse_multiindex
-from ._fit import columns_by_name, design_input, refuse_no_rows
+from ._fit import check_not_lazy, columns_by_name, design_input, refuse_no_rows
 from ._predictor import (
     MASKED_PREDICT,
     centred_coefficients,
@@ -152,6 +152,7 @@ class RegularizationPath:
         a table coded by the path's design, or read by the fit's column names; the
         width; numbers (not complex, text, dates or masked cells: the estimator's rules);
         every value finite (the first NaN or infinity named)."""
+        check_not_lazy(X)  # a query not yet run; a repeated name (read as the other)
         refuse_multiindex(X)
         refuse_mixed_names(X)
         refuse_no_rows(X, "RegularizationPath")

@@ -5,7 +5,8 @@
   and drops the first without a word. The same value twice is taken. An option of
   several values (``--keep y --keep x1``) is told to name them all at once.
 - An unknown option names the option it is closest to (``--modle``: did you mean
-  ``--model``?), among those of the command it was given to.
+  ``--model``?), among those of the command it was given to; one named as a positional
+  argument (``evaluate --model m.json``) says that it is given by position.
 """
 
 from __future__ import annotations
@@ -76,9 +77,20 @@ class Parser(argparse.ArgumentParser):
 
 
 def _guess(parser: argparse.ArgumentParser, extras: list[str]) -> str:
-    """`` (did you mean --model?)`` for the first unknown option like a known one."""
+    """`` (did you mean --model?)`` for the first unknown option like a known one; for an
+    option named as one of the command's positional arguments (``evaluate --model m.json``,
+    as train takes it), that the argument goes by position, in the command's order."""
     known = [s for a in parser._actions for s in a.option_strings if s.startswith("--")]
+    places = [a.metavar or a.dest for a in parser._actions if not a.option_strings]
+    places = [str(p) for p in places if isinstance(p, str) and p != argparse.SUPPRESS]
     for word in extras:
+        name = word.split("=", 1)[0][2:] if word.startswith("--") else ""
+        place = next((p for p in places if p.lower() == name.lower()), None)
+        if place is not None:
+            return (
+                f" ({place} is given by position, not as --{name}: {parser.prog} "
+                f"{' '.join(places)} ...)"
+            )
         if word.startswith("--"):
             close = difflib.get_close_matches(word.split("=", 1)[0], known, n=1, cutoff=0.6)
             if close:

@@ -861,10 +861,13 @@ def compute_inference(
     )
     if est.alpha > 0 and share is None:
         edf = effective_df(problem, Hp, theta)
-        if edf is None and Hp is None and problem.alpha > 0:  # an elastic net (L1 fits
-            # form no covariance): its trace over the kept columns needs the Hessian,
-            # one pass where inference allows it; else the kept coefficients, which the
-            # L2 term's shrinkage only lowers (an upper bound, R's glmnet's df)
+        elastic = float(getattr(est, "l1_ratio", 0.0) or 0.0) > 0
+        if edf is None and Hp is None and problem.alpha > 0 and elastic:  # an elastic
+            # net (L1 fits form no covariance): its trace over the kept columns needs
+            # the Hessian, one pass where inference allows it; else the rank of the kept
+            # terms, which the L2 term's shrinkage only lowers (an upper bound, R's
+            # glmnet's df). A ridge fit without its Hessian keeps no edf: k counts every
+            # term (its K-block softmax count, 619 for digits' 585 terms, was above it)
             allowed = est.inference is True or (
                 est.inference == "auto" and cost <= AUTO_INFERENCE_MAX_COST
             )
@@ -1014,7 +1017,10 @@ def effective_df(
     term; a pure L1 fit needs no Hessian (``P = 0``: the kept coefficients).
     ``inv_diag``: the diagonal of ``Hp^-1`` where the caller has it (a binary fit's
     covariance), used when every coefficient is kept and no direction is flat.
-    ``active_set``: the kept parameters' count whatever the L2 term (no trace).
+    ``active_set``: the kept parameters' count whatever the L2 term (no trace), less
+    the softmax's flat directions among them: the intercepts', and one for each
+    feature kept in every class (the rank of ``H_AA``, which bounds the trace; a pure
+    L1 fit's count too).
     """
     m, d = problem.n_outputs, problem.n_features
     n = problem.n_params
@@ -1033,6 +1039,14 @@ def effective_df(
     where = {int(i): k for k, i in enumerate(index)}
     flat = [b for b in flat if all(int(i) in where for i in b)]
     if not problem.alpha or active_set:
+        # the rank of the kept terms' H_AA (the lasso's df, Tibshirani and Taylor): a
+        # penalised feature kept in every class also moves the K logits together, a
+        # direction the likelihood does not see (41 counted for wine's 28 terms)
+        if m > 1:
+            pw = np.broadcast_to(problem._pw, (d,))
+            flat += [
+                np.arange(j, m * d, d) for j in range(d) if pw[j] != 0 and keep[j : m * d : d].all()
+            ]
         return float(len(index) - len(flat))
     if inv_diag is not None and not flat and len(index) == n:
         return float(n - np.dot(pen, inv_diag))

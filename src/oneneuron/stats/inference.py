@@ -42,7 +42,9 @@ non-zero coefficients and intercepts, as statsmodels' ``fit_regularized``), with
 ``log_likelihood`` the unpenalised one at the penalised estimate; ``df_resid`` is
 ``nobs - edf``. Where a ridge fit formed no Hessian (``inference=False``, or
 ``"auto"`` skipping it) its ``edf`` is unknown and ``k`` counts every term; an
-elastic net's is then its kept coefficients and intercepts (an upper bound).
+elastic net's is then its kept coefficients and intercepts (an upper bound), with K > 2
+classes less one for the intercepts and one for each feature kept in every class (a
+shift of all K logits that the likelihood does not see: the rank of the kept terms).
 
 The likelihood-ratio test of the model against its null model (statsmodels'
 ``llr``, ``df_model``, ``llr_pvalue``; R's null and residual deviance) is

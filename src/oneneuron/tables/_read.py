@@ -992,9 +992,13 @@ def _without_pandas_index(table: Any) -> Any:
 
 
 def _text_cols(df: pd.DataFrame, text: list[str]) -> pd.DataFrame:
+    """``text`` columns of a Parquet chunk as the strings a text file would hold; a
+    missing cell stays missing. The cells go to objects first: a nullable column
+    (pandas' ``Int64``, ``boolean``, ``Float64``, as ``to_parquet`` writes them) refuses
+    text in its own dtype."""
     for c in text:
-        s = df[c]
-        df[c] = s.where(s.isna(), s.astype(str)).astype(object)
+        s = df[c].astype(object)
+        df[c] = s.where(s.isna(), df[c].astype(str).astype(object))
     return df
 
 
