@@ -29,6 +29,9 @@ from .inference import InferenceResult
 AUTO_INFERENCE_MAX_COST = 1e8
 #: A term whose weighted R^2 on the earlier terms exceeds ``1 - COLLINEAR_TOL`` is collinear.
 COLLINEAR_TOL = 1e-10
+#: A collinear term is aliased (NA, the others the fit without it) unless that fit's
+#: log-likelihood is lower than the solver's by more than this times ``max(1, |llf|)``.
+NEARLY_ALIASED_LLF = 1e-9
 
 
 class HessianRecorder:
@@ -885,9 +888,36 @@ def compute_inference(
         )
         return out
     known = cond if problem.n_outputs == 1 else None  # binary: the same scaled matrix
+    kept, near = None, ""
+    if est.alpha == 0:  # aliased terms (R's NA): the fit of the model without them
+        found = _aliased(problem, Hp, S, terms, known, ref)
+        if found is not None:
+            kept, dependent, named = found
+            reduced = drop_aliased(problem, theta, Hp, kept, dependent)
+            drop = S * (reduced[2] - data_loss)  # log-likelihood lost by the reduced fit
+        if found is not None and drop > NEARLY_ALIASED_LLF * max(1.0, abs(llf)):
+            # the combination is exact only to the Gram's precision: the column carries
+            # what the Hessian cannot resolve, so none is called aliased (the refusal below)
+            near = (
+                f" (nearly: the fit without {'them' if len(dependent) > 1 else 'it'} is "
+                f"{drop:.3g} lower in log-likelihood, so it is not dropped as aliased)"
+            )
+            kept = None
+        elif found is not None:
+            theta, Hp, loss = reduced
+            result.theta, result.loss = theta, loss  # the caller stores them (coef_)
+            out.log_likelihood = -S * loss
+            W, b = problem.to_raw(theta)
+            full = np.concatenate([b[:, None], W], axis=1) if est.fit_intercept else W
+            out.coef = full if m == 1 else full[1:] - full[0]
+            ref = _reference_hessian(problem, Hp)
+            out.extra["aliased_terms"] = [j for j, _, _ in dependent]
+            out.extra["aliased_note"] = "; ".join(named)
     out.cov, out.reason, note, aliased = _covariance(
-        problem, Hp, S, terms, est.alpha, known, ref=ref, share=share
+        problem, Hp, S, terms, est.alpha, known, ref=ref, share=share, kept=kept
     )
+    if near and out.cov is None and "singular" in out.reason:
+        out.reason = out.reason.replace("; drop the redundant", f"{near}; drop the redundant", 1)
     if est.alpha > 0 and share is not None:
         edf = effective_df(problem, Hp, theta, inv_diag=share.get("inv_diag"))
         if edf is not None:
@@ -898,7 +928,7 @@ def compute_inference(
         out.extra["note"] = note
     if aliased:  # k of AIC and BIC: the rank, as statsmodels and R count it
         out.extra["aliased"] = aliased
-    k = 0 if out.cov is None else out.cov.shape[0]
+    k = 0 if out.cov is None else out.cov.shape[0] - out.n_blocks * aliased  # the rank
     if k and cov_type in ("HC1", "cluster") and S <= k:  # N / (N - k): no value
         factor = "N / (N - k)" if cov_type == "HC1" else "(N - 1) / (N - k)"
         out.cov = None
@@ -927,6 +957,92 @@ def compute_inference(
     return out
 
 
+def _aliased(
+    problem: Any,
+    Hp: NDArray[np.float64],
+    S: float,
+    terms: list[str],
+    cond: float | None,
+    ref: Any,
+) -> tuple[list[int], list[tuple[int, Any, list[int]]], list[str]] | None:
+    """``(kept, dependent, named)`` of an unpenalised fit's terms, None at full rank.
+
+    Which terms are aliased is decided as R's ``glm`` decides it (its pivoted QR):
+    the terms are walked in order (intercept first), and a term that is a linear
+    combination of the earlier kept ones (weighted ``R^2 > 1 - COLLINEAR_TOL``) is
+    aliased, so of a dependent set the LATER column is the one reported as NA
+    (:func:`_dependence`). ``named``: :func:`dependent_terms`' sentences.
+    """
+    if cond is not None and cond <= 0.01 / COLLINEAR_TOL:  # proven full rank (_covariance)
+        return None
+    G = S * (ref or _reference_hessian(problem, Hp))[2]
+    kept, dependent = _dependence(G)
+    if not dependent:
+        return None
+    return kept, dependent, dependent_terms(G, terms, problem.fit_intercept)
+
+
+def drop_aliased(
+    problem: Any,
+    theta: NDArray[np.float64],
+    Hp: NDArray[np.float64],
+    kept: list[int],
+    dependent: list[tuple[int, Any, list[int]]],
+    max_iter: int = 20,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], float]:
+    """The maximum-likelihood fit of the model without the aliased terms, from ``theta``:
+    ``(theta, Hp, loss)`` there (``Hp`` the true Hessian, ``loss`` the mean data loss).
+
+    Each aliased term ``j`` is a combination ``x_j = sum_i c_i x_i`` of kept terms (on
+    the standardised scale, intercept as a column of ones; :func:`_dependence`), so
+    moving its coefficient onto theirs (``theta_i += c_i theta_j``, then
+    ``theta_j = 0``, in every class's block) leaves the linear predictor where it was:
+    the solver's point, written in the reduced model. Newton steps on the kept terms
+    (the reference blocks; class 0's block is held, as the contrasts need) then finish
+    the reduced fit where the combination was exact only to ``COLLINEAR_TOL``. An aliased
+    term's raw coefficient is then exactly 0, as R's ``predict`` takes its NA.
+    """
+    m, d, fi = problem.n_outputs, problem.n_features, bool(problem.fit_intercept)
+    G = _reference_hessian(problem, Hp)[2]
+    diag = G.diagonal()
+    r = np.where(diag > 0, 1.0 / np.sqrt(np.where(diag > 0, diag, 1.0)), 0.0)
+    theta = np.array(theta, dtype=np.float64, copy=True)
+    for k in range(m):
+        pos = np.asarray(_theta_index(m, d, k, fi), dtype=np.intp)
+        for j, c, then in dependent:
+            if c is not None and then:  # (a zero or held column has nothing to move)
+                theta[pos[then]] += theta[pos[j]] * (c * r[then] / r[j])
+            theta[pos[j]] = 0.0
+    blocks = _reference_index(problem)
+    free = np.concatenate([b[kept] for b in blocks])
+    unheld = getattr(problem, "unheld", None)
+    f, g, H = problem.gradient_hessian(theta)
+    for _ in range(max_iter):
+        try:
+            step = scipy.linalg.solve(H[np.ix_(free, free)], g[free], assume_a="pos")
+        except (np.linalg.LinAlgError, ValueError):
+            break
+        if not np.all(np.isfinite(step)):
+            break
+        if np.max(np.abs(step)) <= 1e-12 * max(1.0, float(np.max(np.abs(theta[free])))):
+            break
+        t = 1.0
+        for _ in range(30):  # halving until the loss does not rise (rounding allowed)
+            trial = theta.copy()
+            trial[free] -= t * step
+            ft, gt, Ht = problem.gradient_hessian(trial)
+            if ft <= f + 1e-14 * abs(f):
+                break
+            t *= 0.5
+        else:
+            break
+        theta, f, g, H = trial, ft, gt, Ht
+        if t == 1.0 and np.max(np.abs(step)) <= 1e-9 * max(1.0, float(np.max(np.abs(theta)))):
+            break  # quadratic convergence: the next step is below rounding
+    H = unheld(H) if unheld is not None else H
+    return theta, H, float(f)
+
+
 def _covariance(
     problem: Any,
     Hp: NDArray[np.float64],
@@ -936,6 +1052,7 @@ def _covariance(
     cond: float | None = None,
     ref: Any = None,
     share: dict[str, Any] | None = None,
+    kept: list[int] | None = None,
 ) -> tuple[NDArray[np.float64] | None, str, str, int]:
     """Reference-parameterised raw-scale covariance from the standardised Hessian ``Hp``.
 
@@ -951,6 +1068,9 @@ def _covariance(
     """
     idx, H, G = ref or _reference_hessian(problem, Hp)
     H = S * H
+    if kept is not None:  # aliased terms (:func:`drop_aliased`): the kept terms' inverse,
+        # zero rows and columns for the others (the table shows them as NA)
+        return _reduced_covariance(problem, idx, H, G, terms, kept)
     # a known condition number of G scaled to unit diagonal (``cond``, binary fits) of
     # at most 1 / (100 COLLINEAR_TOL) proves full rank without the walk: that matrix's
     # largest eigenvalue is at least 1 (its mean), so its smallest is at least 1 / cond,
@@ -990,6 +1110,41 @@ def _covariance(
     cov = T @ cov_std @ T.T
     note = conditioning_note(G, terms, cond=cond) if alpha == 0 else ""
     return 0.5 * (cov + cov.T), "", note, 0
+
+
+def _reduced_covariance(
+    problem: Any,
+    idx: NDArray[np.intp],
+    H: NDArray[np.float64],
+    G: NDArray[np.float64],
+    terms: list[str],
+    kept: list[int],
+) -> tuple[NDArray[np.float64] | None, str, str, int]:
+    """:func:`_covariance` of a fit with aliased terms: the inverse of the kept terms'
+    block of ``H`` (every class block's kept terms), mapped to the raw scale, in a
+    matrix of the full layout whose aliased rows and columns are 0 (an aliased
+    coefficient is held at 0: it adds nothing to a prediction's variance; the tables
+    show NA for it, from ``extra["aliased_terms"]``)."""
+    p = len(G)
+    B = len(idx) // p
+    sub = np.concatenate([k * p + np.asarray(kept, dtype=np.intp) for k in range(B)])
+    if not np.isfinite(H).all():
+        return None, "the Hessian is not finite; set alpha > 0", "", p - len(kept)
+    c, info = dpotrf(H[np.ix_(sub, sub)], lower=0, clean=0)
+    if info != 0:
+        return (
+            None,
+            "the Hessian of the terms that are not aliased is not positive definite; set alpha > 0",
+            "",
+            p - len(kept),
+        )
+    cov_std, _ = dpotrs(c, np.eye(len(sub)), lower=0)
+    T = _reference_jacobian(problem, idx)[np.ix_(sub, sub)]
+    part = T @ cov_std @ T.T
+    cov = np.zeros((len(idx), len(idx)))
+    cov[np.ix_(sub, sub)] = 0.5 * (part + part.T)
+    note = conditioning_note(G[np.ix_(kept, kept)], [terms[j] for j in kept])
+    return cov, "", note, p - len(kept)
 
 
 def effective_df(
