@@ -180,3 +180,36 @@ def test_a_model_file_with_bad_aliased_terms_is_refused(tmp_path):
     (tmp_path / "bad.json").write_text(text.replace('"aliased_terms": [3]', '"aliased_terms": [9]'))
     with pytest.raises(ModelFileError, match="aliased_terms"):
         load(tmp_path / "bad.json")
+
+
+@pytest.mark.parametrize(
+    "params, kind",
+    [
+        ({"solver": "newton"}, "dense"),
+        ({"solver": "lbfgs"}, "dense"),
+        ({"standardize": False}, "dense"),
+        ({}, "csr"),
+        ({"fit_intercept": False}, "dense"),
+    ],
+)
+def test_aliased_column_on_every_solver_and_input(params, kind):
+    """The aliased column's NA and the reduced fit do not depend on the solver, the
+    standardisation, sparse input or the intercept (without one, a combination of
+    others alone). Oracle: statsmodels' Logit on the design without it."""
+    import scipy.sparse
+
+    X, y = _spector()
+    X = X.to_numpy()
+    intercept = params.get("fit_intercept", True)
+    Xa = np.c_[X[:, :2], 2 * X[:, 0] - X[:, 1] + (1.0 if intercept else 0.0), X[:, 2]]
+    clf = _fit_quiet(
+        NeuronClassifier(tol=1e-10, **params),
+        scipy.sparse.csr_matrix(Xa) if kind == "csr" else Xa,
+        y,
+    )
+    table = clf.summary()
+    ref = sm.Logit(y, sm.add_constant(X) if intercept else X).fit(disp=0, tol=1e-12)
+    assert table.loc["x2"].isna().all() and clf.coef_[0, 2] == 0
+    kept = table.drop(index="x2")
+    np.testing.assert_allclose(kept["coef"], ref.params, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(kept["std_err"], ref.bse, rtol=1e-6)
