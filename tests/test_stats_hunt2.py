@@ -213,3 +213,44 @@ def test_aliased_column_on_every_solver_and_input(params, kind):
     kept = table.drop(index="x2")
     np.testing.assert_allclose(kept["coef"], ref.params, rtol=1e-6, atol=1e-9)
     np.testing.assert_allclose(kept["std_err"], ref.bse, rtol=1e-6)
+
+
+# ------------------------------------------------- a constant column beside a ridge
+@pytest.mark.parametrize("alpha", [0.1, 0.001])
+def test_a_ridge_with_a_constant_column_has_the_covariance_of_the_ridge_without_it(alpha):
+    """A constant column beside the intercept is held at exactly 0 by every fit, so a
+    ridge with it is the ridge without it. Its covariance was not: the binary map to the
+    raw scale kept the held column, so its coefficient (exactly 0) got the prior's
+    standard error (0.559 at alpha=0.1, 5.59 at 0.001) and the intercept's grew with
+    its mean (2.93 -> 4.05, 4.86 -> 28.4). Oracle: statsmodels' log-likelihood Hessian
+    of the fit without it plus the prior precision; the held column is NA."""
+    X, y = _spector()
+    clf = NeuronClassifier(alpha=alpha, tol=1e-12).fit(X.assign(K=5.0), y)
+    table = clf.summary()
+    plain = NeuronClassifier(alpha=alpha, tol=1e-12).fit(X, y)
+    params = plain.summary()["coef"].to_numpy()
+    H = -sm.Logit(y, sm.add_constant(X.to_numpy())).hessian(params)
+    H += np.diag(np.r_[0.0, len(y) * alpha * plain.scale_**2])
+    np.testing.assert_allclose(table.drop(index="K")["coef"], params, rtol=1e-7)
+    np.testing.assert_allclose(
+        table.drop(index="K")["std_err"], np.sqrt(np.diag(np.linalg.inv(H))), rtol=1e-6
+    )
+    assert table.loc["K"].isna().all() and clf.coef_[0, -1] == 0
+    assert "'K' is constant" in table.attrs["caption"]
+    # predictions' intervals do not depend on the value of a column the model ignores
+    a = clf.predict_interval(X.assign(K=5.0))["se_logit"]
+    b = clf.predict_interval(X.assign(K=7.0))["se_logit"]
+    np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_a_penalised_softmax_with_a_constant_column_gives_it_na_not_zero():
+    """K = 3 with alpha > 0: the held column's standard error was 0.0 (its z NaN, its
+    interval [0, 0]), a certainty nothing estimated; it is NA, the rest the fit without it."""
+    X, y = _anes()
+    clf = NeuronClassifier(alpha=0.01, tol=1e-12).fit(X.assign(K=1.0), y)
+    table = clf.summary()
+    plain = NeuronClassifier(alpha=0.01, tol=1e-12).fit(X, y).summary()
+    assert table.xs("K", level="term").isna().all(axis=None)
+    np.testing.assert_allclose(
+        table.drop(index="K", level="term").to_numpy(), plain.to_numpy(), rtol=1e-6, atol=1e-10
+    )

@@ -926,6 +926,16 @@ def compute_inference(
         out.reason = out.reason.replace("set alpha > 0", f"set {separation_fixes(est, K)[0]}")
     if note:
         out.extra["note"] = note
+    held = getattr(problem, "_held", None)
+    if est.alpha > 0 and held is not None and out.cov is not None:
+        # constant columns beside the intercept, held at exactly 0 by every fit: aliased
+        # at any alpha (NA; the map to the raw scale gives them no variance)
+        at = [int(j) + 1 for j in held]
+        aliased = len(at)
+        out.extra["aliased_terms"] = at
+        out.extra["aliased_note"] = "; ".join(
+            f"column {terms[j]!r} is constant (a multiple of the intercept)" for j in at
+        )
     if aliased:  # k of AIC and BIC: the rank, as statsmodels and R count it
         out.extra["aliased"] = aliased
     k = 0 if out.cov is None else out.cov.shape[0] - out.n_blocks * aliased  # the rank
@@ -1220,10 +1230,14 @@ def _reference_jacobian(problem: Any, idx: NDArray[np.intp]) -> NDArray[np.float
         return problem._jacobian()[idx[:, None], idx]
     P = len(idx)
     T = np.zeros((P, P))
-    inv = 1.0 / problem.scale
+    inv, shift = 1.0 / problem.scale, -problem.mean / problem.scale
+    held = getattr(problem, "_held", None)
+    if held is not None:  # held (flat) columns: no raw coefficient, as problem._jacobian
+        inv, shift = inv.copy(), shift.copy()
+        inv[held], shift[held] = 0.0, 0.0
     if problem.fit_intercept:
         T[0, 0] = 1.0
-        T[0, 1:] = -problem.mean / problem.scale
+        T[0, 1:] = shift
         T.reshape(-1)[P + 1 :: P + 1] = inv  # the coefficients' diagonal
     else:
         T.reshape(-1)[:: P + 1] = inv
