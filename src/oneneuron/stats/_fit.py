@@ -1037,7 +1037,7 @@ def drop_aliased(
         if np.max(np.abs(step)) <= 1e-12 * max(1.0, float(np.max(np.abs(theta[free])))):
             break
         t = 1.0
-        for _ in range(30):  # halving until the loss does not rise (rounding allowed)
+        for _ in range(10):  # halving until the loss does not rise (rounding allowed)
             trial = theta.copy()
             trial[free] -= t * step
             ft, gt, Ht = problem.gradient_hessian(trial)
