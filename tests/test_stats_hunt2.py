@@ -254,3 +254,17 @@ def test_a_penalised_softmax_with_a_constant_column_gives_it_na_not_zero():
     np.testing.assert_allclose(
         table.drop(index="K", level="term").to_numpy(), plain.to_numpy(), rtol=1e-6, atol=1e-10
     )
+
+
+def test_two_aliased_columns_are_named_together():
+    """A constant column and a combination of others: both NA, one warning naming both
+    (in the plural), the rest the fit without them (statsmodels)."""
+    X, y = _spector()
+    Xa = X.assign(K=2.0, ALIAS=X["GPA"] + X["PSI"])
+    with pytest.warns(CollinearityWarning, match="'K' is constant.*'ALIAS'.*their coeff") as rec:
+        clf = NeuronClassifier().fit(Xa, y)
+    assert len([w for w in rec if w.category is CollinearityWarning]) == 1
+    table = clf.summary()
+    assert table.loc[["K", "ALIAS"]].isna().all(axis=None)
+    ref = sm.Logit(y, sm.add_constant(X)).fit(disp=0, tol=1e-12)
+    np.testing.assert_allclose(table.drop(index=["K", "ALIAS"])["std_err"], ref.bse, rtol=1e-6)

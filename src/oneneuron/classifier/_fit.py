@@ -256,10 +256,13 @@ def fit(
             stacklevel=4,
         )
     elif "aliased_terms" in inference.extra and aliased > n_flat:
+        its, it = "its coefficient is 0 and its standard error", "it"
+        if aliased > 1:
+            its, it = "their coefficients are 0 and their standard errors", "them"
         warnings.warn(
             f"{inference.extra['aliased_note']}: aliased (R's 'not defined because of "
-            "singularities'), so its coefficient is 0 and its standard error NA, the other "
-            "terms' those of the fit without it; drop the redundant column(s) or set "
+            f"singularities'), so {its} NA, the other terms' those of the fit "
+            f"without {it}; drop the redundant column(s) or set "
             f"{separation_fixes(est, len(est.classes_))[0]}",
             CollinearityWarning,
             stacklevel=4,
