@@ -888,7 +888,7 @@ def compute_inference(
         )
         return out
     known = cond if problem.n_outputs == 1 else None  # binary: the same scaled matrix
-    kept, near = None, ""
+    kept, near, found = None, "", None
     if est.alpha == 0:  # aliased terms (R's NA): the fit of the model without them
         found = _aliased(problem, Hp, S, terms, known, ref)
         if found is not None:
@@ -914,7 +914,16 @@ def compute_inference(
             out.extra["aliased_terms"] = [j for j, _, _ in dependent]
             out.extra["aliased_note"] = "; ".join(named)
     out.cov, out.reason, note, aliased = _covariance(
-        problem, Hp, S, terms, est.alpha, known, ref=ref, share=share, kept=kept
+        problem,
+        Hp,
+        S,
+        terms,
+        est.alpha,
+        known,
+        ref=ref,
+        share=share,
+        kept=kept,
+        full_rank=est.alpha == 0 and found is None,  # the walk above found none
     )
     if near and out.cov is None and "singular" in out.reason:
         out.reason = out.reason.replace("; drop the redundant", f"{near}; drop the redundant", 1)
@@ -1063,6 +1072,7 @@ def _covariance(
     ref: Any = None,
     share: dict[str, Any] | None = None,
     kept: list[int] | None = None,
+    full_rank: bool = False,
 ) -> tuple[NDArray[np.float64] | None, str, str, int]:
     """Reference-parameterised raw-scale covariance from the standardised Hessian ``Hp``.
 
@@ -1074,7 +1084,9 @@ def _covariance(
     ``ref``: :func:`_reference_hessian`'s answer where the caller has it. ``share``: a
     dict that receives ``inv_diag``, the diagonal of ``Hp^-1`` in ``theta``'s order,
     where the inverse formed here is that of ``Hp`` (binary fits), for
-    :func:`effective_df`.
+    :func:`effective_df`. ``kept``: the terms that are not aliased (:func:`_aliased`),
+    whose covariance alone is formed; ``full_rank``: the caller's walk found no
+    dependent term, so it is not walked again.
     """
     idx, H, G = ref or _reference_hessian(problem, Hp)
     H = S * H
@@ -1085,7 +1097,7 @@ def _covariance(
     # at most 1 / (100 COLLINEAR_TOL) proves full rank without the walk: that matrix's
     # largest eigenvalue is at least 1 (its mean), so its smallest is at least 1 / cond,
     # and every Cholesky pivot of the walk, L_jj^2, is at least the smallest eigenvalue
-    full_rank = cond is not None and cond <= 0.01 / COLLINEAR_TOL
+    full_rank = full_rank or (cond is not None and cond <= 0.01 / COLLINEAR_TOL)
     if alpha == 0 and not full_rank:
         found = dependent_terms(S * G, terms, problem.fit_intercept)
         if found:
