@@ -61,6 +61,15 @@ coefficient but the intercept(s) tested: ``k - B`` with ``B`` blocks
 The chi-squared reference holds for maximum-likelihood fits: a penalised
 (``alpha > 0``) or Firth fit reports ``llr`` but a NaN ``llr_pvalue``
 (compare nested unpenalised fits with :func:`~oneneuron.stats.lr_test`).
+
+Aliased terms, as R's ``glm`` reports them (``extra["aliased_terms"]``): walking the
+terms in order, intercept first, a term that is a linear combination of earlier ones
+(a constant column beside the intercept, a full set of dummies with it) is aliased, so
+of a dependent set the later column is; it is held at 0 and the other coefficients
+are the fit without it. ``cov`` stores zeros in its rows and columns (it adds nothing
+to a prediction's variance), :meth:`InferenceResult.covariance` and the tables give
+NaN (``NA`` in text), and ``k`` counts the rank. A constant column beside the
+intercept is held at 0 by every fit, so it is aliased at any ``alpha``.
 """
 
 from __future__ import annotations
