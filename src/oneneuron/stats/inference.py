@@ -67,7 +67,7 @@ terms in order, intercept first, a term that is a linear combination of earlier 
 (a constant column beside the intercept, a full set of dummies with it) is aliased, so
 of a dependent set the later column is; it is held at 0 and the other coefficients
 are the fit without it. ``cov`` stores zeros in its rows and columns (it adds nothing
-to a prediction's variance), :meth:`InferenceResult.covariance` and the tables give
+to a prediction's variance), ``InferenceResult.covariance()`` and the tables give
 NaN (``NA`` in text), and ``k`` counts the rank. A constant column beside the
 intercept is held at 0 by every fit, so it is aliased at any ``alpha``.
 """
