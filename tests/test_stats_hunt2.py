@@ -268,3 +268,23 @@ def test_two_aliased_columns_are_named_together():
     assert table.loc[["K", "ALIAS"]].isna().all(axis=None)
     ref = sm.Logit(y, sm.add_constant(X)).fit(disp=0, tol=1e-12)
     np.testing.assert_allclose(table.drop(index=["K", "ALIAS"])["std_err"], ref.bse, rtol=1e-6)
+
+
+@pytest.mark.parametrize("K", [2, 3])
+def test_a_ridge_with_an_unpenalised_constant_column_has_standard_errors(K):
+    """penalty_factor 0 for a constant column beside the intercept (alpha > 0): the fit
+    holds it at 0, the ridge without it; summary() refused with "the Hessian is not
+    positive definite (its 5-th leading minor is not); set alpha > 0", alpha being
+    0.1 already. Oracle: the same ridge fitted without the column; edf equal too."""
+    X, y = _spector() if K == 2 else _anes()
+    d = X.shape[1]
+    clf = NeuronClassifier(alpha=0.1, penalty_factor=[1.0] * d + [0.0], tol=1e-12)
+    table = clf.fit(X.assign(K=5.0), y).summary()
+    plain = NeuronClassifier(alpha=0.1, tol=1e-12).fit(X, y)
+    level = "term" if K > 2 else None
+    rows = table.xs("K", level=level) if K > 2 else table.loc[["K"]]
+    assert rows.isna().all(axis=None)
+    np.testing.assert_allclose(
+        table.drop(index="K", level=level).to_numpy(), plain.summary().to_numpy(), rtol=1e-6
+    )
+    assert clf.inference_.extra["edf"] == pytest.approx(plain.inference_.extra["edf"], rel=1e-9)

@@ -913,9 +913,19 @@ def compute_inference(
             ref = _reference_hessian(problem, Hp)
             out.extra["aliased_terms"] = [j for j, _, _ in dependent]
             out.extra["aliased_note"] = "; ".join(named)
+    Hc = Hp
+    held_theta = getattr(problem, "_held_theta", None)
+    if est.alpha > 0 and held_theta is not None:  # held (constant) columns: decoupled in
+        # Hp, and of curvature 0 where unpenalised (penalty_factor 0); no raw coefficient
+        # reads them, so any positive curvature gives the others' covariance
+        Hc = Hp.copy()
+        Hc[held_theta, held_theta] = np.where(
+            Hc[held_theta, held_theta] > 0, Hc[held_theta, held_theta], 1.0
+        )
+        ref = _reference_hessian(problem, Hc)
     out.cov, out.reason, note, aliased = _covariance(
         problem,
-        Hp,
+        Hc,
         S,
         terms,
         est.alpha,
