@@ -288,3 +288,22 @@ def test_a_ridge_with_an_unpenalised_constant_column_has_standard_errors(K):
         table.drop(index="K", level=level).to_numpy(), plain.summary().to_numpy(), rtol=1e-6
     )
     assert clf.inference_.extra["edf"] == pytest.approx(plain.inference_.extra["edf"], rel=1e-9)
+
+
+@pytest.mark.parametrize("K", [2, 3])
+def test_collinear_unpenalised_columns_of_a_ridge_are_named(K):
+    """alpha > 0 with penalty_factor 0 on two collinear columns: no standard errors, with
+    "the Hessian is not positive definite (its 5-th leading minor is not); set alpha >
+    0", alpha being 0.1 already. The reason names the columns and what identifies them."""
+    from oneneuron.stats import InferenceUnavailableError
+
+    X, y = _spector() if K == 2 else _anes()
+    Xa = X.assign(D=2.0 * X.iloc[:, 1])
+    pf = [1.0] * X.shape[1] + [0.0]
+    pf[1] = 0.0
+    clf = _fit_quiet(NeuronClassifier(alpha=0.1, penalty_factor=pf), Xa, y)
+    with pytest.raises(InferenceUnavailableError) as err:
+        clf.summary()
+    text = str(err.value)
+    assert f"'D' is a linear combination of {X.columns[1]!r}" in text
+    assert "penalty_factor > 0" in text and "set alpha > 0" not in text

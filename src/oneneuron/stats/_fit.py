@@ -1124,7 +1124,8 @@ def _covariance(
     if info != 0:  # at tiny p than the factorisation and the solves themselves
         return (
             None,
-            f"the Hessian is not positive definite (its {info}-th leading minor is not); "
+            _unpenalised_dependence(problem, G, terms, alpha)
+            or f"the Hessian is not positive definite (its {info}-th leading minor is not); "
             "set alpha > 0",
             "",
             0,
@@ -1137,11 +1138,33 @@ def _covariance(
     if alpha > 0 and problem.n_outputs > 1:  # penalised softmax: all K blocks, not K - 1
         cov_std = _penalised_contrast_covariance(problem, S * Hp)
         if cov_std is None:
-            return None, "the Hessian is not positive definite; set a larger alpha", "", 0
+            why = _unpenalised_dependence(problem, G, terms, alpha)
+            return None, why or "the Hessian is not positive definite; set a larger alpha", "", 0
     T = _reference_jacobian(problem, idx)
     cov = T @ cov_std @ T.T
     note = conditioning_note(G, terms, cond=cond) if alpha == 0 else ""
     return 0.5 * (cov + cov.T), "", note, 0
+
+
+def _unpenalised_dependence(
+    problem: Any, G: NDArray[np.float64], terms: list[str], alpha: float
+) -> str:
+    """Why a penalised fit's Hessian is singular where it is so among the terms that
+    ``alpha`` does not reach (the intercept and the columns of ``penalty_factor`` 0): a
+    flat prior leaves a linear combination of them unidentified. "" otherwise."""
+    pw = getattr(problem, "_pw", None)
+    if not alpha > 0 or pw is None or not np.any(pw == 0):
+        return ""
+    fi = bool(problem.fit_intercept)
+    free = ([0] if fi else []) + [j + fi for j in np.flatnonzero(pw == 0)]
+    found = dependent_terms(G[np.ix_(free, free)], [terms[j] for j in free], fi)
+    if not found:
+        return ""
+    return (
+        f"the Hessian is singular: {'; '.join(found)}, among the terms alpha does not "
+        "penalise (penalty_factor 0), which a flat prior leaves unidentified; give one "
+        "of them a penalty_factor > 0, or drop the redundant column(s)"
+    )
 
 
 def _reduced_covariance(
