@@ -310,16 +310,18 @@ def test_evaluate_caption_lines_fit_100_columns(data, capsys, flags, monkeypatch
 # ------------------------------------------- 8. --encoding full says what it does
 def test_encoding_full_help_says_what_the_fit_does(data, capsys):
     """The help said 'needs --alpha > 0 with an intercept', but train accepts it without
-    and fits a model without standard errors; it now says so, and what 'full' makes."""
+    and fits a model whose last level is aliased (NA, as R's glm); it now says so, and
+    what 'full' makes."""
     import oneneuron
     from oneneuron.cli import build_parser
 
     sub = build_parser()._subparsers._group_actions[0].choices["train"]
     text = " ".join(next(a for a in sub._actions if "--encoding" in a.option_strings).help.split())
-    assert "every level" in text and "no standard errors" in text and "--alpha > 0" in text
+    assert "every level" in text and "aliased" in text and "--alpha > 0" in text
     df = pd.read_csv(data / "d.csv")[["x1", "g", "y"]]
     full = oneneuron.NeuronClassifier(encoding="full").fit(df, "y")  # what the help says
-    assert full.inference_.cov is None and len(full.feature_names_out_) == 3
+    assert full.inference_.extra["aliased_terms"] == [3] and len(full.feature_names_out_) == 3
+    assert full.summary().iloc[3].isna().all()
     ridge = oneneuron.NeuronClassifier(encoding="full", alpha=1.0).fit(df, "y")
     assert ridge.inference_.cov is not None
 

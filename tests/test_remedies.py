@@ -272,17 +272,18 @@ def test_full_encoding_beside_an_intercept_names_the_encoding_that_identifies_it
     said "drop the redundant column(s) or set alpha > 0" (CLI: "leave a column out
     (--features or --formula)"), but the redundant column is a coded level, which no
     column of the table drops. It now names the encoding that identifies the model."""
-    from oneneuron.stats import InferenceUnavailableError
 
     rng = np.random.default_rng(4)
     n = 150
     df = pd.DataFrame({"x": rng.normal(size=n), "g": rng.choice(["a", "b", "c"], n)})
     df["y"] = (rng.random(n) < 1 / (1 + np.exp(-df["x"]))).astype(int)
-    with pytest.raises(InferenceUnavailableError, match="encoding='reference'"):
-        NeuronClassifier(encoding="full").fit(df[["x", "g"]], df["y"]).summary()
+    # the last level's column is aliased (NA, as R's glm); the note names the encoding
+    full = NeuronClassifier(encoding="full").fit(df[["x", "g"]], df["y"])
+    assert "encoding='reference'" in full.summary().attrs["caption"]
     formula = NeuronClassifier(encoding="full", formula="y ~ x + I(2 * x) + C(g)").fit(df)
-    assert "singular" in formula.inference_.reason  # x and 2x: collinear, not the coding
-    assert "encoding" not in formula.inference_.reason  # a formula codes C(g) itself
+    note = formula.inference_.extra["aliased_note"]
+    assert "linear combination" in note  # x and 2x: collinear, not the coding
+    assert "encoding" not in note  # a formula codes C(g) itself
     fixed = NeuronClassifier(encoding="reference").fit(df[["x", "g"]], df["y"])
     assert np.all(np.isfinite(fixed.summary()["std_err"]))
     path = _write(tmp_path, "t.csv", df)
@@ -375,17 +376,18 @@ def test_separation_remedies_name_the_settings_they_cannot_go_with(base, alpha_f
 
 
 def test_collinear_columns_beside_a_robust_covariance_name_the_alpha_that_works():
-    """Collinear columns leave no standard errors, with "drop the redundant column(s) or
-    set alpha > 0"; beside cov_type='HC1' alpha > 0 alone is refused (a sandwich is for
-    unpenalised fits). The reason now says what goes with it, and that works."""
-    from oneneuron.stats import InferenceUnavailableError
+    """Collinear columns are aliased (NA, as R's glm), with "drop the redundant column(s)
+    or set alpha > 0"; beside cov_type='HC1' alpha > 0 alone is refused (a sandwich is for
+    unpenalised fits). The warning says what goes with it, and that works."""
+    from oneneuron import CollinearityWarning
 
     rng = np.random.default_rng(6)
     X = pd.DataFrame({"a": rng.normal(size=100)})
     X["b"] = 2 * X["a"]
     y = (rng.random(100) < 1 / (1 + np.exp(-X["a"]))).astype(int)
-    with pytest.raises(InferenceUnavailableError, match="cov_type='nonrobust'"):
-        NeuronClassifier(cov_type="HC1").fit(X, y).summary()
+    with pytest.warns(CollinearityWarning, match="alpha > 0 with cov_type='nonrobust'"):
+        robust = NeuronClassifier(cov_type="HC1").fit(X, y)
+    assert robust.summary().loc["b"].isna().all()
     fixed = NeuronClassifier(cov_type="nonrobust", alpha=0.1).fit(X, y)
     assert np.all(np.isfinite(fixed.summary()["std_err"]))
     with pytest.raises(ValueError, match="unpenalised"):  # what "set alpha > 0" alone does

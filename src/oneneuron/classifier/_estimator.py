@@ -338,7 +338,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     encoding : {"reference", "full"}, default="reference"
         Treatment coding against the reference level (``student[T.Yes]``), or
         one column per level (``student[Yes]``; not identified with an
-        intercept unless ``alpha > 0``).
+        intercept unless ``alpha > 0``: unpenalised, the last level's column is
+        aliased, as R's ``glm`` reports it, NA in the summary).
     missing : {"error", "drop", "mean", "median", "most_frequent"}, default="error"
         Missing cells of a table: an error naming the columns, counts and first
         rows; drop those rows (also rows with a missing ``y``, ``sample_weight``,
@@ -1076,8 +1077,11 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         Raises
         ------
         oneneuron.stats.InferenceUnavailableError
-            A ``ValueError``, when no covariance is available (separated classes, collinear columns,
-            or the Hessian pass was skipped); the message names the cause and fix.
+            A ``ValueError``, when no covariance is available (separated classes, columns
+            collinear to working precision that the fit needs, or the Hessian pass was
+            skipped); the message names the cause and fix. An exactly aliased column
+            (a linear combination of earlier ones, as R's ``glm`` decides) is no refusal:
+            its row is NaN (``NA`` in the text) and the rest are the fit without it.
         ValueError
             When ``set_params`` changed a parameter that defines the fitted model
             (:data:`MODEL_PARAMS`: ``alpha``, ``l1_ratio``, ``fit_intercept``,

@@ -63,6 +63,7 @@ from ..stats import (
     compute_inference,
     firth_inference,
     named_columns,
+    separation_fixes,
     term_names,
 )
 from ..tables import (
@@ -236,6 +237,11 @@ def fit(
                 class_sums=data.class_sums,
                 raw=raw,
             )
+    if "aliased_terms" in inference.extra:  # the reduced model's fit: compute_inference
+        W, b = problem.to_raw(result.theta)  # moved the solver's point onto it
+        est.coef_ = centred_coefficients(W).astype(data.dtype)
+        est.intercept_ = centred_intercepts(b).astype(data.dtype)
+        est.loss_ = float(result.loss)
     # Newton's last step came from a QR factor of the weighted design at full rank
     # (solvers.newton.ILL_CONDITIONED, objective.ALIAS_TOL): the columns are only
     # ill-conditioned, not aliased, and the coefficients are the maximum likelihood
@@ -264,6 +270,18 @@ def fit(
             CollinearityWarning,
             stacklevel=4,
         )
+    elif "aliased_terms" in inference.extra and aliased > n_flat:
+        its, it = "its coefficient is 0 and its standard error", "it"
+        if aliased > 1:
+            its, it = "their coefficients are 0 and their standard errors", "them"
+        warnings.warn(
+            f"{inference.extra['aliased_note']}: aliased (R's 'not defined because of "
+            f"singularities'), so {its} NA, the other terms' those of the fit "
+            f"without {it}; drop the redundant column(s) or set "
+            f"{separation_fixes(est, len(est.classes_))[0]}",
+            CollinearityWarning,
+            stacklevel=4,
+        )
     est.has_offset_ = off is not None
     est.n_samples_fit_ = int(engine.n_samples)
     return est
@@ -277,11 +295,15 @@ def name_empty_levels(est: Any, inference: Any) -> Any:
     number of rows ``missing="drop"`` left out (``extra["dropped"]``: the caption says
     it, as R's summary.glm does)."""
     report = getattr(est, "design_report_", None) or {}
-    if inference.cov is None and "singular" in inference.reason:  # (a fit with standard
-        # errors, the common case, reads none of this: not even the model's column names)
+    singular = inference.cov is None and "singular" in inference.reason
+    # where the aliased terms' note says it (R's NA), or the refusal's reason: a fit with
+    # standard errors, the common case, reads none of this, not even its column names
+    key = "aliased_note" if "aliased_terms" in inference.extra else ("" if singular else None)
+    if key is not None:
+        text = inference.extra[key] if key else inference.reason
         note = empty_levels_note(report.get("empty_levels"))
         if note:
-            inference.reason = f"{note}; {inference.reason}"
+            text = f"{note}; {text}"
         design = getattr(est, "design_", None)
         full = (  # plain columns coded with every level (a formula codes its own C() terms)
             getattr(design, "encoding", None) == "full"
@@ -289,12 +311,16 @@ def name_empty_levels(est: Any, inference: Any) -> Any:
             and est.fit_intercept
         )
         names = getattr(est, "feature_names_out_", []) if full else []
-        levels = [t for t in names if f"'{t}'" in inference.reason]
+        levels = [t for t in names if f"'{t}'" in text]
         if any("[" in t and "[T." not in t for t in levels):
-            inference.reason += (
+            text += (
                 "; encoding='full' gives every level a column beside the intercept: "
                 "encoding='reference' (the default) identifies the model"
             )
+        if key:
+            inference.extra = {**inference.extra, key: text}
+        else:
+            inference.reason = text
     if report.get("dropped"):
         inference.extra = {**inference.extra, "dropped": int(report["dropped"])}
     return inference

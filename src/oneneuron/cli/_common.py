@@ -449,6 +449,8 @@ def fit_status(est: Any) -> list[str]:
     as on the command line (``--alpha``), and a collinearity names the linear
     combination, intercept included.
     """
+    from ..stats import separation_fixes
+
     res = getattr(est, "inference_", None)
     if res is None:
         return []
@@ -459,8 +461,6 @@ def fit_status(est: Any) -> list[str]:
             "unpenalised): its coefficients do not exist; the L1 fit's are finite"
         )
     elif res.separation in ("complete", "quasi-complete"):
-        from ..stats import separation_fixes
-
         fixes = [f for f in separation_fixes(est, len(est.classes_)) if f]  # Firth: binary
         lines.append(
             f"SEPARATED ({res.separation} separation): the fit stopped, it did not converge to "
@@ -473,4 +473,10 @@ def fit_status(est: Any) -> list[str]:
             chosen = f"--l1-ratio {est.l1_ratio:g} --alpha {est.alpha:.6g} --relax"
             why = why.replace("--relax", f"{chosen} (the values --cv chose)")
         lines.append(f"no standard errors: {why}")
+    if res.cov is not None and res.extra.get("aliased_terms"):  # R's NA rows
+        lines.append(
+            f"aliased (NA in the table, 0 in predictions): "
+            f"{cli_terms(str(res.extra.get('aliased_note', '')))}; drop the redundant "
+            f"column(s) or set {cli_terms(separation_fixes(est, len(est.classes_))[0])}"
+        )
     return lines

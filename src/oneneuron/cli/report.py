@@ -225,8 +225,9 @@ def _coefficient_section(saved: SavedModel, reference_class: Any = None) -> str:
     from ..stats import summary_table
 
     ref = {"reference_class": reference_class}
-    table = res.table(**ref).to_html(float_format=lambda v: f"{v:.4g}", border=0)
-    odds = summary_table(res, exp=True, **ref).to_html(float_format=lambda v: f"{v:.4g}", border=0)
+    fmt = {"float_format": lambda v: f"{v:.4g}", "border": 0, "na_rep": "NA"}  # R's NA
+    table = res.table(**ref).to_html(**fmt)
+    odds = summary_table(res, exp=True, **ref).to_html(**fmt)
     ratios = "Relative-risk ratios" if res.multinomial else "Odds ratios"  # exp(coef)
     return (
         f"<h2>Coefficients (the table of the terminal)</h2>{note_html}"

@@ -107,7 +107,8 @@ def add_parser(sub: Any) -> None:
         "column for every level but the reference (--reference), each coefficient that "
         "level against it; full: a 0/1 column for every level (one-hot). With an intercept "
         "the full columns add up to it, so only --alpha > 0 makes the coefficients unique "
-        "(without it, the fit has no standard errors)",
+        "(without it, the last level's column is aliased, as R says: coefficient 0, no "
+        "standard errors (NA), the others the reference coding's fit)",
     )
     p.add_argument(
         "--drop-missing",

@@ -571,6 +571,18 @@ def _inference_record(data: dict[str, Any], fit_intercept: bool, firth: bool = F
         or not 0 <= aliased < max(res.coef.shape[-1], 1)
     ):
         _fail(f"inference: extra.aliased must be a whole number of terms, not {aliased!r}")
+    named = res.extra.get("aliased_terms")
+    if named is not None and (
+        not isinstance(named, list)
+        or len(named) != aliased
+        or any(isinstance(j, bool) or not isinstance(j, int) for j in named)
+        or len(set(named)) != len(named)
+        or not all(0 <= j < res.coef.shape[-1] for j in named)
+    ):
+        _fail(
+            "inference: extra.aliased_terms must list extra.aliased distinct term positions, "
+            f"not {named!r}"
+        )
     if "data" in res.extra:
         why = _fingerprint_problem(res.extra["data"])
         if why or len(res.extra["data"]["class_sums"]) != len(res.classes):

@@ -219,7 +219,8 @@ def anova(
             warnings.simplefilter("ignore")
             llf = float(refit.fit(Xk, labels, w, **fit_kw).log_likelihood_)
         df = per_column * (k - n_prev)
-        drop = max(2.0 * (llf - llf_prev), 0.0)
+        drop = max(2.0 * (llf - llf_prev), 0.0) if df > 0 else 0.0  # aliased: R's 0, not
+        # the two refits' rounding
         p_value = stats.chi2.sf(drop, df) if df > 0 else np.nan  # R: NA for an aliased term
         rows.append((term, df, drop, S - per_column * k, -2 * llf, p_value))
         n_prev = k

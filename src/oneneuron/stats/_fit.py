@@ -29,6 +29,9 @@ from .inference import InferenceResult
 AUTO_INFERENCE_MAX_COST = 1e8
 #: A term whose weighted R^2 on the earlier terms exceeds ``1 - COLLINEAR_TOL`` is collinear.
 COLLINEAR_TOL = 1e-10
+#: A collinear term is aliased (NA, the others the fit without it) unless that fit's
+#: log-likelihood is lower than the solver's by more than this times ``max(1, |llf|)``.
+NEARLY_ALIASED_LLF = 1e-9
 
 
 class HessianRecorder:
@@ -888,9 +891,55 @@ def compute_inference(
         )
         return out
     known = cond if problem.n_outputs == 1 else None  # binary: the same scaled matrix
+    kept, near, found = None, "", None
+    if est.alpha == 0:  # aliased terms (R's NA): the fit of the model without them
+        found = _aliased(problem, Hp, S, terms, known, ref)
+        if found is not None:
+            kept, dependent, named = found
+            reduced = drop_aliased(problem, theta, Hp, kept, dependent)
+            drop = S * (reduced[2] - data_loss)  # log-likelihood lost by the reduced fit
+        if found is not None and drop > NEARLY_ALIASED_LLF * max(1.0, abs(llf)):
+            # the combination is exact only to the Gram's precision: the column carries
+            # what the Hessian cannot resolve, so none is called aliased (the refusal below)
+            near = (
+                f" (nearly: the fit without {'them' if len(dependent) > 1 else 'it'} is "
+                f"{drop:.3g} lower in log-likelihood, so it is not dropped as aliased)"
+            )
+            kept = None
+        elif found is not None:
+            theta, Hp, loss = reduced
+            result.theta, result.loss = theta, loss  # the caller stores them (coef_)
+            out.log_likelihood = -S * loss
+            W, b = problem.to_raw(theta)
+            full = np.concatenate([b[:, None], W], axis=1) if est.fit_intercept else W
+            out.coef = full if m == 1 else full[1:] - full[0]
+            ref = _reference_hessian(problem, Hp)
+            out.extra["aliased_terms"] = [j for j, _, _ in dependent]
+            out.extra["aliased_note"] = "; ".join(named)
+    Hc = Hp
+    held_theta = getattr(problem, "_held_theta", None)
+    if est.alpha > 0 and held_theta is not None:  # held (constant) columns: decoupled in
+        # Hp, and of curvature 0 where unpenalised (penalty_factor 0); no raw coefficient
+        # reads them, so any positive curvature gives the others' covariance
+        Hc = Hp.copy()
+        Hc[held_theta, held_theta] = np.where(
+            Hc[held_theta, held_theta] > 0, Hc[held_theta, held_theta], 1.0
+        )
+        ref = _reference_hessian(problem, Hc)
     out.cov, out.reason, note, aliased = _covariance(
-        problem, Hp, S, terms, est.alpha, known, ref=ref, share=share
+        problem,
+        Hc,
+        S,
+        terms,
+        est.alpha,
+        known,
+        ref=ref,
+        share=share,
+        kept=kept,
+        full_rank=est.alpha == 0 and found is None,  # the walk above found none
     )
+    if near and out.cov is None and "singular" in out.reason:
+        out.reason = out.reason.replace("; drop the redundant", f"{near}; drop the redundant", 1)
     if est.alpha > 0 and share is not None:
         edf = effective_df(problem, Hp, theta, inv_diag=share.get("inv_diag"))
         if edf is not None:
@@ -899,9 +948,19 @@ def compute_inference(
         out.reason = out.reason.replace("set alpha > 0", f"set {separation_fixes(est, K)[0]}")
     if note:
         out.extra["note"] = note
+    held = getattr(problem, "_held", None)
+    if est.alpha > 0 and held is not None and out.cov is not None:
+        # constant columns beside the intercept, held at exactly 0 by every fit: aliased
+        # at any alpha (NA; the map to the raw scale gives them no variance)
+        at = [int(j) + 1 for j in held]
+        aliased = len(at)
+        out.extra["aliased_terms"] = at
+        out.extra["aliased_note"] = "; ".join(
+            f"column {terms[j]!r} is constant (a multiple of the intercept)" for j in at
+        )
     if aliased:  # k of AIC and BIC: the rank, as statsmodels and R count it
         out.extra["aliased"] = aliased
-    k = 0 if out.cov is None else out.cov.shape[0]
+    k = 0 if out.cov is None else out.cov.shape[0] - out.n_blocks * aliased  # the rank
     if k and cov_type in ("HC1", "cluster") and S <= k:  # N / (N - k): no value
         factor = "N / (N - k)" if cov_type == "HC1" else "(N - 1) / (N - k)"
         out.cov = None
@@ -930,6 +989,92 @@ def compute_inference(
     return out
 
 
+def _aliased(
+    problem: Any,
+    Hp: NDArray[np.float64],
+    S: float,
+    terms: list[str],
+    cond: float | None,
+    ref: Any,
+) -> tuple[list[int], list[tuple[int, Any, list[int]]], list[str]] | None:
+    """``(kept, dependent, named)`` of an unpenalised fit's terms, None at full rank.
+
+    Which terms are aliased is decided as R's ``glm`` decides it (its pivoted QR):
+    the terms are walked in order (intercept first), and a term that is a linear
+    combination of the earlier kept ones (weighted ``R^2 > 1 - COLLINEAR_TOL``) is
+    aliased, so of a dependent set the LATER column is the one reported as NA
+    (:func:`_dependence`). ``named``: :func:`dependent_terms`' sentences.
+    """
+    if cond is not None and cond <= 0.01 / COLLINEAR_TOL:  # proven full rank (_covariance)
+        return None
+    G = S * (ref or _reference_hessian(problem, Hp))[2]
+    kept, dependent = _dependence(G)
+    if not dependent:
+        return None
+    return kept, dependent, dependent_terms(G, terms, problem.fit_intercept)
+
+
+def drop_aliased(
+    problem: Any,
+    theta: NDArray[np.float64],
+    Hp: NDArray[np.float64],
+    kept: list[int],
+    dependent: list[tuple[int, Any, list[int]]],
+    max_iter: int = 20,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], float]:
+    """The maximum-likelihood fit of the model without the aliased terms, from ``theta``:
+    ``(theta, Hp, loss)`` there (``Hp`` the true Hessian, ``loss`` the mean data loss).
+
+    Each aliased term ``j`` is a combination ``x_j = sum_i c_i x_i`` of kept terms (on
+    the standardised scale, intercept as a column of ones; :func:`_dependence`), so
+    moving its coefficient onto theirs (``theta_i += c_i theta_j``, then
+    ``theta_j = 0``, in every class's block) leaves the linear predictor where it was:
+    the solver's point, written in the reduced model. Newton steps on the kept terms
+    (the reference blocks; class 0's block is held, as the contrasts need) then finish
+    the reduced fit where the combination was exact only to ``COLLINEAR_TOL``. An aliased
+    term's raw coefficient is then exactly 0, as R's ``predict`` takes its NA.
+    """
+    m, d, fi = problem.n_outputs, problem.n_features, bool(problem.fit_intercept)
+    G = _reference_hessian(problem, Hp)[2]
+    diag = G.diagonal()
+    r = np.where(diag > 0, 1.0 / np.sqrt(np.where(diag > 0, diag, 1.0)), 0.0)
+    theta = np.array(theta, dtype=np.float64, copy=True)
+    for k in range(m):
+        pos = np.asarray(_theta_index(m, d, k, fi), dtype=np.intp)
+        for j, c, then in dependent:
+            if c is not None and then:  # (a zero or held column has nothing to move)
+                theta[pos[then]] += theta[pos[j]] * (c * r[then] / r[j])
+            theta[pos[j]] = 0.0
+    blocks = _reference_index(problem)
+    free = np.concatenate([b[kept] for b in blocks])
+    unheld = getattr(problem, "unheld", None)
+    f, g, H = problem.gradient_hessian(theta)
+    for _ in range(max_iter):
+        try:
+            step = scipy.linalg.solve(H[np.ix_(free, free)], g[free], assume_a="pos")
+        except (np.linalg.LinAlgError, ValueError):
+            break
+        if not np.all(np.isfinite(step)):
+            break
+        if np.max(np.abs(step)) <= 1e-12 * max(1.0, float(np.max(np.abs(theta[free])))):
+            break
+        t = 1.0
+        for _ in range(10):  # halving until the loss does not rise (rounding allowed)
+            trial = theta.copy()
+            trial[free] -= t * step
+            ft, gt, Ht = problem.gradient_hessian(trial)
+            if ft <= f + 1e-14 * abs(f):
+                break
+            t *= 0.5
+        else:
+            break
+        theta, f, g, H = trial, ft, gt, Ht
+        if t == 1.0 and np.max(np.abs(step)) <= 1e-9 * max(1.0, float(np.max(np.abs(theta)))):
+            break  # quadratic convergence: the next step is below rounding
+    H = unheld(H) if unheld is not None else H
+    return theta, H, float(f)
+
+
 def _covariance(
     problem: Any,
     Hp: NDArray[np.float64],
@@ -939,6 +1084,8 @@ def _covariance(
     cond: float | None = None,
     ref: Any = None,
     share: dict[str, Any] | None = None,
+    kept: list[int] | None = None,
+    full_rank: bool = False,
 ) -> tuple[NDArray[np.float64] | None, str, str, int]:
     """Reference-parameterised raw-scale covariance from the standardised Hessian ``Hp``.
 
@@ -950,15 +1097,20 @@ def _covariance(
     ``ref``: :func:`_reference_hessian`'s answer where the caller has it. ``share``: a
     dict that receives ``inv_diag``, the diagonal of ``Hp^-1`` in ``theta``'s order,
     where the inverse formed here is that of ``Hp`` (binary fits), for
-    :func:`effective_df`.
+    :func:`effective_df`. ``kept``: the terms that are not aliased (:func:`_aliased`),
+    whose covariance alone is formed; ``full_rank``: the caller's walk found no
+    dependent term, so it is not walked again.
     """
     idx, H, G = ref or _reference_hessian(problem, Hp)
     H = S * H
+    if kept is not None:  # aliased terms (:func:`drop_aliased`): the kept terms' inverse,
+        # zero rows and columns for the others (the table shows them as NA)
+        return _reduced_covariance(problem, idx, H, G, terms, kept)
     # a known condition number of G scaled to unit diagonal (``cond``, binary fits) of
     # at most 1 / (100 COLLINEAR_TOL) proves full rank without the walk: that matrix's
     # largest eigenvalue is at least 1 (its mean), so its smallest is at least 1 / cond,
     # and every Cholesky pivot of the walk, L_jj^2, is at least the smallest eigenvalue
-    full_rank = cond is not None and cond <= 0.01 / COLLINEAR_TOL
+    full_rank = full_rank or (cond is not None and cond <= 0.01 / COLLINEAR_TOL)
     if alpha == 0 and not full_rank:
         found = dependent_terms(S * G, terms, problem.fit_intercept)
         if found:
@@ -975,7 +1127,8 @@ def _covariance(
     if info != 0:  # at tiny p than the factorisation and the solves themselves
         return (
             None,
-            f"the Hessian is not positive definite (its {info}-th leading minor is not); "
+            _unpenalised_dependence(problem, G, terms, alpha)
+            or f"the Hessian is not positive definite (its {info}-th leading minor is not); "
             "set alpha > 0",
             "",
             0,
@@ -988,11 +1141,68 @@ def _covariance(
     if alpha > 0 and problem.n_outputs > 1:  # penalised softmax: all K blocks, not K - 1
         cov_std = _penalised_contrast_covariance(problem, S * Hp)
         if cov_std is None:
-            return None, "the Hessian is not positive definite; set a larger alpha", "", 0
+            why = _unpenalised_dependence(problem, G, terms, alpha)
+            return None, why or "the Hessian is not positive definite; set a larger alpha", "", 0
     T = _reference_jacobian(problem, idx)
     cov = T @ cov_std @ T.T
     note = conditioning_note(G, terms, cond=cond) if alpha == 0 else ""
     return 0.5 * (cov + cov.T), "", note, 0
+
+
+def _unpenalised_dependence(
+    problem: Any, G: NDArray[np.float64], terms: list[str], alpha: float
+) -> str:
+    """Why a penalised fit's Hessian is singular where it is so among the terms that
+    ``alpha`` does not reach (the intercept and the columns of ``penalty_factor`` 0): a
+    flat prior leaves a linear combination of them unidentified. "" otherwise."""
+    pw = getattr(problem, "_pw", None)
+    if not alpha > 0 or pw is None or not np.any(pw == 0):
+        return ""
+    fi = bool(problem.fit_intercept)
+    free = ([0] if fi else []) + [j + fi for j in np.flatnonzero(pw == 0)]
+    found = dependent_terms(G[np.ix_(free, free)], [terms[j] for j in free], fi)
+    if not found:
+        return ""
+    return (
+        f"the Hessian is singular: {'; '.join(found)}, among the terms alpha does not "
+        "penalise (penalty_factor 0), which a flat prior leaves unidentified; give one "
+        "of them a penalty_factor > 0, or drop the redundant column(s)"
+    )
+
+
+def _reduced_covariance(
+    problem: Any,
+    idx: NDArray[np.intp],
+    H: NDArray[np.float64],
+    G: NDArray[np.float64],
+    terms: list[str],
+    kept: list[int],
+) -> tuple[NDArray[np.float64] | None, str, str, int]:
+    """:func:`_covariance` of a fit with aliased terms: the inverse of the kept terms'
+    block of ``H`` (every class block's kept terms), mapped to the raw scale, in a
+    matrix of the full layout whose aliased rows and columns are 0 (an aliased
+    coefficient is held at 0: it adds nothing to a prediction's variance; the tables
+    show NA for it, from ``extra["aliased_terms"]``)."""
+    p = len(G)
+    B = len(idx) // p
+    sub = np.concatenate([k * p + np.asarray(kept, dtype=np.intp) for k in range(B)])
+    if not np.isfinite(H).all():
+        return None, "the Hessian is not finite; set alpha > 0", "", p - len(kept)
+    c, info = dpotrf(H[np.ix_(sub, sub)], lower=0, clean=0)
+    if info != 0:
+        return (
+            None,
+            "the Hessian of the terms that are not aliased is not positive definite; set alpha > 0",
+            "",
+            p - len(kept),
+        )
+    cov_std, _ = dpotrs(c, np.eye(len(sub)), lower=0)
+    T = _reference_jacobian(problem, idx)[np.ix_(sub, sub)]
+    part = T @ cov_std @ T.T
+    cov = np.zeros((len(idx), len(idx)))
+    cov[np.ix_(sub, sub)] = 0.5 * (part + part.T)
+    note = conditioning_note(G[np.ix_(kept, kept)], [terms[j] for j in kept])
+    return cov, "", note, p - len(kept)
 
 
 def effective_df(
@@ -1079,10 +1289,14 @@ def _reference_jacobian(problem: Any, idx: NDArray[np.intp]) -> NDArray[np.float
         return problem._jacobian()[idx[:, None], idx]
     P = len(idx)
     T = np.zeros((P, P))
-    inv = 1.0 / problem.scale
+    inv, shift = 1.0 / problem.scale, -problem.mean / problem.scale
+    held = getattr(problem, "_held", None)
+    if held is not None:  # held (flat) columns: no raw coefficient, as problem._jacobian
+        inv, shift = inv.copy(), shift.copy()
+        inv[held], shift[held] = 0.0, 0.0
     if problem.fit_intercept:
         T[0, 0] = 1.0
-        T[0, 1:] = -problem.mean / problem.scale
+        T[0, 1:] = shift
         T.reshape(-1)[P + 1 :: P + 1] = inv  # the coefficients' diagonal
     else:
         T.reshape(-1)[:: P + 1] = inv

@@ -349,6 +349,14 @@ def wald_test(result: Any, hypothesis: str | Sequence[str]) -> ChiSquareTest:
             ) from None
         R = np.kron(np.eye(B), R1)
         q = np.tile(q1, B)
+    na = res.aliased_positions()
+    if na.size and np.any(R[:, na] != 0):  # R's linearHypothesis: not estimable
+        bad = sorted({res.terms[int(i) % len(res.terms)] for i in na[np.any(R[:, na] != 0, 0)]})
+        raise ValueError(
+            f"the hypothesis involves {', '.join(map(repr, bad))}, aliased (a linear "
+            "combination of other terms: no estimate, NA in the summary), so it cannot be "
+            "tested; drop the aliased column(s) from the hypothesis"
+        )
     diff = R @ res.coef.ravel() - q
     V = R @ res.cov @ R.T
     df = int(np.linalg.matrix_rank(R))

@@ -469,6 +469,11 @@ def margeff_table(
             offset=offset,
         )
         features = list(result.terms[1:] if fit_intercept else result.terms)
+    aliased = [result.terms[j] for j in (result.extra or {}).get("aliased_terms", [])]
+    if aliased:  # R's NA: an aliased column has no effect of its own to estimate
+        na = np.isin(np.asarray(features, dtype=object), aliased)
+        eff, se = np.array(eff, dtype=np.float64), np.array(se, dtype=np.float64)
+        eff[:, na], se[:, na] = np.nan, np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         z = eff / se
     q = float(stats.norm.ppf(0.5 + level / 2.0))

@@ -153,8 +153,12 @@ def profile_intervals(
     crit = float(stats.chi2.ppf(level, 1))
     se = np.sqrt(np.diag(res.cov))
     out = np.empty((len(beta_hat), 2))
+    aliased = {int(k) for k in res.extra.get("aliased_terms", [])}  # held at 0: NA (R)
     for j in range(len(beta_hat)):
-        free = [k for k in range(len(beta_hat)) if k != j]
+        if j in aliased:
+            out[j] = np.nan
+            continue
+        free = [k for k in range(len(beta_hat)) if k != j and k not in aliased]
         for k, side in enumerate((-1.0, 1.0)):
             warm = [beta_hat]
 

@@ -156,7 +156,7 @@ def sandwich(
             f"cov_type={cov_type!r} is computed on NumPy/SciPy input only; this engine "
             f"({type(engine).__name__}) supports cov_type='nonrobust'"
         )
-    k = bread.shape[0]
+    k = int(np.count_nonzero(np.diagonal(bread)))  # the rank: aliased terms' rows are 0
     if cov_type == "cluster":
         U = engine.meat(W, b, fit_intercept=fit_intercept, groups=groups, n_groups=n_groups)
         M = U.T @ U

@@ -63,6 +63,15 @@ coefficient but the intercept(s) tested: ``k - B`` with ``B`` blocks
 The chi-squared reference holds for maximum-likelihood fits: a penalised
 (``alpha > 0``) or Firth fit reports ``llr`` but a NaN ``llr_pvalue``
 (compare nested unpenalised fits with :func:`~oneneuron.stats.lr_test`).
+
+Aliased terms, as R's ``glm`` reports them (``extra["aliased_terms"]``): walking the
+terms in order, intercept first, a term that is a linear combination of earlier ones
+(a constant column beside the intercept, a full set of dummies with it) is aliased, so
+of a dependent set the later column is; it is held at 0 and the other coefficients
+are the fit without it. ``cov`` stores zeros in its rows and columns (it adds nothing
+to a prediction's variance), ``InferenceResult.covariance()`` and the tables give
+NaN (``NA`` in text), and ``k`` counts the rank. A constant column beside the
+intercept is held at 0 by every fit, so it is aliased at any ``alpha``.
 """
 
 from __future__ import annotations
@@ -382,7 +391,22 @@ class InferenceResult:
         self.check_available()
         assert self.cov is not None
         M = self._map(parameterization, reference_class)
-        return M @ self.cov @ M.T
+        cov = M @ self.cov @ M.T
+        na = self.aliased_positions(parameterization, reference_class)
+        cov[na, :] = np.nan  # R's NA: an aliased coefficient has no variance
+        cov[:, na] = np.nan
+        return cov
+
+    def aliased_positions(
+        self, parameterization: str = "reference", reference_class: Any = None
+    ) -> NDArray[np.intp]:
+        """Positions, in :meth:`params`' raveled layout, of the aliased terms' coefficients
+        (``extra["aliased_terms"]``: terms that are linear combinations of earlier ones,
+        held at 0, NA in the tables as R's ``glm`` prints them), in every block."""
+        terms = np.asarray(self.extra.get("aliased_terms", []), dtype=np.intp)
+        blocks = len(self.params(parameterization, reference_class))
+        p = len(self.terms)
+        return (np.arange(blocks)[:, None] * p + terms).ravel()
 
     def params(
         self, parameterization: str = "reference", reference_class: Any = None
@@ -500,6 +524,13 @@ class InferenceResult:
             )
         if self.separation not in ("none", "not checked"):
             lines.append(f"WARNING: {self.separation} separation; estimates do not exist")
+        if self.extra.get("aliased_terms"):  # R: "(1 not defined because of singularities)"
+            names = [repr(self.terms[j]) for j in self.extra["aliased_terms"]]
+            lines.append(
+                f"NOTE: {len(names)} term(s) not defined because of singularities, aliased "
+                f"(NA; 0 in predictions): {', '.join(names)}"
+                + (f" ({self.extra['aliased_note']})" if self.extra.get("aliased_note") else "")
+            )
         if self.extra.get("note"):
             lines.append(f"NOTE: {self.extra['note']}")
         return "\n".join(lines)
@@ -557,7 +588,7 @@ class InferenceResult:
         cap = "<br>".join(html.escape(line) for line in self.caption().splitlines())
         if self.cov is None:
             return f"<p>{cap}<br><i>no standard errors: {html.escape(self.reason)}</i></p>"
-        body = self.table().to_html(float_format=lambda v: f"{v:.4g}")
+        body = self.table().to_html(float_format=lambda v: f"{v:.4g}", na_rep="NA")
         return f"<div><p>{cap}</p>{body}</div>"
 
     # ---------------------------------------------------------- persistence
@@ -626,13 +657,16 @@ def summary_table(
     result.check_available()
     coef = result.params(parameterization, reference_class).ravel()
     cov = result.covariance(parameterization, reference_class)
-    se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    with np.errstate(invalid="ignore"):  # (NaN: an aliased term's)
+        se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
     with np.errstate(divide="ignore", invalid="ignore"):
         z = coef / se
     p = 2.0 * stats.norm.sf(np.abs(z))
     if result.extra.get("lr_p_values") is not None:  # Firth: penalised likelihood ratio
         p = np.asarray(result.extra["lr_p_values"], dtype=np.float64)
     q = float(stats.norm.ppf(0.5 + level / 2.0))
+    coef = coef.copy()
+    coef[result.aliased_positions(parameterization, reference_class)] = np.nan  # R: NA
     data = {"coef": coef, "std_err": se, "z": z, "p_value": p}
     data["ci_low"], data["ci_high"] = coef - q * se, coef + q * se
     if result.multinomial:
@@ -660,5 +694,5 @@ def format_summary(
     df = summary_table(result, level, parameterization, exp, reference_class)
     lo, hi = f"[{(1 - level) / 2:.6g}", f"{(1 + level) / 2:.6g}]"  # 0.9975, not 0.998
     df = df.rename(columns={"ci_low": lo, "ci_high": hi})
-    body = df.to_string(float_format=lambda v: f"{v:.4g}")
+    body = df.to_string(float_format=lambda v: f"{v:.4g}", na_rep="NA")  # R's NA
     return df.attrs["caption"] + "\n" + body
