@@ -1,0 +1,62 @@
+"""Hostile input, sixth round: what the earlier rounds (tests/test_hostile.py) missed.
+
+Each refusal is one ``error:`` line naming the cause in the user's terms (CLI: exit 1,
+no traceback; :func:`_cli.fail`), and a correct result is checked against an
+independent reading of the same data (pandas, scikit-learn).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from _cli import fail
+
+HEADER = "x1,x2,y\n"
+
+
+def _rows(n: int = 30, seed: int = 0) -> list[list[str]]:
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.normal(size=n).round(3), rng.normal(size=n).round(3)
+    y = ((x1 + 0.5 * x2 + rng.normal(scale=0.8, size=n)) > 0).astype(int)
+    return [[str(a), str(b), str(t)] for a, b, t in zip(x1, x2, y, strict=True)]
+
+
+def _csv(path: Path, rows: list[list[str]], header: str = HEADER) -> Path:
+    path.write_text(header + "".join(",".join(r) + "\n" for r in rows))
+    return path
+
+
+# ------------------------------------------------------------------ target labels
+@pytest.mark.parametrize(
+    ("one", "other"), [("1", "1.0"), ("1", "01"), ("0", "0.0"), ("1", "1e0"), ("1", "+1")]
+)
+def test_train_refuses_one_number_written_two_ways_as_labels(tmp_path, capsys, one, other):
+    """A 0/1 target with some cells written '1.0' (a spreadsheet's export) was read as
+    text and fitted as three classes '0', '1', '1.0' (a multinomial model, silently);
+    ``evaluate`` reads the same cells as the number 1."""
+    rows = _rows()
+    for r in rows[::3]:
+        r[2] = other if r[2] == one else r[2]
+    data = _csv(tmp_path / "d.csv", rows)
+    err = fail(["train", data, "--target", "y", "--model", tmp_path / "m.json", "-q"], capsys, "y")
+    assert f"the same number written two ways ('{one}' and '{other}')" in err
+    assert not (tmp_path / "m.json").exists()
+
+
+def test_train_keeps_codes_that_are_different_numbers(tmp_path, capsys):
+    """Integers beyond 2**53 that float64 would merge stay two classes (compared exactly)."""
+    from _cli import run
+
+    rows = _rows()
+    for r in rows:
+        r[2] = {"0": "9007199254740992", "1": "9007199254740993"}[r[2]]
+    for r in rows[::2]:  # a third class written as text: the column stays text
+        r[2] = "x"
+    data = _csv(tmp_path / "d.csv", rows)
+    code, _, err = run(
+        ["train", data, "--target", "y", "--model", tmp_path / "m.json", "-q"], capsys
+    )
+    assert code == 0, err
