@@ -60,3 +60,12 @@ def test_train_keeps_codes_that_are_different_numbers(tmp_path, capsys):
         ["train", data, "--target", "y", "--model", tmp_path / "m.json", "-q"], capsys
     )
     assert code == 0, err
+
+
+def test_train_target_without_any_label(tmp_path, capsys):
+    """Every cell of the target empty was 'has only one class (none)'."""
+    rows = [[a, b, ""] for a, b, _ in _rows()]
+    data = _csv(tmp_path / "d.csv", rows)
+    err = fail(["train", data, "--target", "y", "--model", tmp_path / "m.json", "-q"], capsys, "y")
+    assert "only one class" not in err
+    assert "every one of its 30 rows is missing" in err

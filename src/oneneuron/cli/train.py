@@ -433,6 +433,11 @@ def run_train(args: argparse.Namespace) -> int:
     labels = [v.item() if isinstance(v, np.generic) else v for v in y_all[y_all.notna()].unique()]
     _refuse_labels_differing_in_spaces_or_case(args.target, labels)
     _refuse_one_number_written_two_ways(args.target, labels)
+    if not labels:
+        raise UserError(
+            f"target column {args.target!r} has no labels: every one of its {len(y_all)} rows "
+            "is missing; name the column of class labels with --target"
+        )
     if len(labels) < 2:
         found = f"{labels[0]!r} in all {int(y_all.notna().sum())} rows" if len(labels) else "none"
         raise UserError(
