@@ -69,3 +69,37 @@ def test_train_target_without_any_label(tmp_path, capsys):
     err = fail(["train", data, "--target", "y", "--model", tmp_path / "m.json", "-q"], capsys, "y")
     assert "only one class" not in err
     assert "every one of its 30 rows is missing" in err
+
+
+# ------------------------------------------------------------------ text tables
+def test_thousands_comma_in_a_comma_separated_file_follows_the_advice(tmp_path, capsys):
+    """Quoted "3,462.5" cells in a ','-separated file: train's error advised
+    --thousands ',', which then was refused ('also the separator'). pandas reads the
+    quoted cells with thousands=','; the fit equals the Python API's on that reading."""
+    import pandas as pd
+
+    from _cli import run
+    from oneneuron import NeuronClassifier, load
+
+    rows = _rows()
+    for r in rows:
+        r[0] = '"' + f"{abs(float(r[0])) * 10000 + 1000:,.1f}" + '"'
+    data = _csv(tmp_path / "d.csv", rows)
+    model = tmp_path / "m.json"
+    argv = ["train", data, "--target", "y", "--model", model, "-q"]
+    fail(argv, capsys, "--thousands ','")
+    code, _, err = run([*argv, "--thousands", ","], capsys)
+    assert code == 0, err
+    oracle = pd.read_csv(data, thousands=",")
+    assert oracle["x1"].dtype == float
+    expected = NeuronClassifier().fit(oracle[["x1", "x2"]], oracle["y"])
+    np.testing.assert_allclose(load(model).coef_, expected.coef_, rtol=1e-10)
+    for cmd in (["predict", model, data, "--out", tmp_path / "p.csv"], ["evaluate", model, data]):
+        code, _, err = run([*cmd, "--thousands", ",", "-q"], capsys)
+        assert code == 0, err
+
+
+def test_thousands_mark_equal_to_the_decimal_mark_is_refused(tmp_path, capsys):
+    data = _csv(tmp_path / "d.csv", _rows())
+    argv = ["train", data, "--target", "y", "--model", tmp_path / "m.json", "--sep", ";"]
+    fail([*argv, "--decimal", ",", "--thousands", ","], capsys, "also the decimal mark")

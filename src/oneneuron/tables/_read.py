@@ -204,7 +204,10 @@ def text_form(
     mark: ``1,5`` read with a decimal point stays text, which the readers refuse by
     name (:func:`~oneneuron.tables._design.numbers_as_text`), never a wrong number.
     ``sep`` and ``decimal`` for a Parquet table raise :class:`DataError`:
-    Parquet stores numbers as numbers.
+    Parquet stores numbers as numbers. ``thousands`` must differ from ``decimal`` but
+    may be the separator (``,`` in a ``,``-separated file, as spreadsheets write
+    ``"1,234.5"``): pandas reads such cells where they are quoted, and an unquoted one
+    gives its row more fields than the header, which the readers refuse by row.
     """
     refuse_pipe(path)  # the first line is read here: a pipe would give it only once
     fmt = data_format(path)
@@ -245,11 +248,10 @@ def text_form(
             f"--decimal {decimal!r} is also the separator of {path}; a file with decimal "
             "commas is separated by something else: name it with --sep (e.g. --sep ';')"
         )
-    if thousands is not None and thousands in (sep, decimal):
-        what = "separator" if thousands == sep else "decimal mark"
+    if thousands is not None and thousands == decimal:
         raise DataError(
-            f"--thousands {thousands!r} is also the {what} of {path}; the three marks "
-            "differ (e.g. --sep ';' --decimal ',' --thousands '.')"
+            f"--thousands {thousands!r} is also the decimal mark of {path}; the two marks "
+            "differ (e.g. --decimal ',' --thousands '.')"
         )
     return TextForm(sep, decimal, thousands, skip, why, told)
 
