@@ -103,3 +103,65 @@ def test_thousands_mark_equal_to_the_decimal_mark_is_refused(tmp_path, capsys):
     data = _csv(tmp_path / "d.csv", _rows())
     argv = ["train", data, "--target", "y", "--model", tmp_path / "m.json", "--sep", ";"]
     fail([*argv, "--decimal", ",", "--thousands", ","], capsys, "also the decimal mark")
+
+
+# ------------------------------------------------------------------ output paths
+@pytest.fixture(scope="module")
+def fitted():
+    from oneneuron import NeuronClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 2))
+    return NeuronClassifier().fit(X, (X[:, 0] + rng.normal(size=30) > 0).astype(int))
+
+
+def _no_temp_files(folder: Path) -> None:
+    assert [p.name for p in folder.iterdir() if p.name.endswith(".tmp")] == []
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_save_to_a_folder_names_the_folder(fitted, tmp_path, overwrite):
+    """save(folder, overwrite=True) raised IsADirectoryError naming the hidden
+    temporary file ('.dir.<hex>.tmp' -> 'dir'); without overwrite, 'dir already exists'."""
+    from oneneuron.tables import DataError
+
+    (tmp_path / "out").mkdir()
+    with pytest.raises(DataError, match=r"out is a folder"):
+        fitted.save(tmp_path / "out", overwrite=overwrite)
+    assert list((tmp_path / "out").iterdir()) == []
+    _no_temp_files(tmp_path)
+
+
+@pytest.mark.parametrize("link", [False, True])
+def test_save_into_a_missing_folder_names_it(fitted, tmp_path, link):
+    """A path in a folder that does not exist (or a symbolic link to one) raised
+    FileNotFoundError naming the temporary file 'nope/.m.json.<hex>.tmp'."""
+    from oneneuron.tables import DataError
+
+    path = tmp_path / "nope" / "m.json"
+    if link:
+        (tmp_path / "m.json").symlink_to(path)
+        path = tmp_path / "m.json"
+    with pytest.raises(DataError, match=r"folder .*nope does not exist") as info:
+        fitted.save(path)
+    assert ".tmp" not in str(info.value)
+
+
+@pytest.mark.parametrize("flag", ["--model", "--report"])
+def test_cli_output_through_a_dangling_link(fitted, tmp_path, capsys, flag):
+    """--model or --report naming a symbolic link into a missing folder: 'error: cannot
+    access /…/.x.json.<hex>.tmp: No such file or directory' (the hidden temporary name)."""
+    data = _csv(tmp_path / "d.csv", _rows())
+    out = tmp_path / ("out.json" if flag == "--model" else "out.html")
+    out.symlink_to(tmp_path / "gone" / out.name)
+    if flag == "--model":
+        argv = ["train", data, "--target", "y", "--model", out, "-q"]
+    else:
+        fitted_model = tmp_path / "m.json"
+        from _cli import run
+
+        assert run(["train", data, "--target", "y", "--model", fitted_model, "-q"], capsys)[0] == 0
+        argv = ["evaluate", fitted_model, data, "--report", out, "-q"]
+    err = fail(argv, capsys, "gone does not exist")
+    assert ".tmp" not in err
+    assert out.is_symlink() and not (tmp_path / "gone").exists()
