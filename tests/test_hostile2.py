@@ -165,3 +165,52 @@ def test_cli_output_through_a_dangling_link(fitted, tmp_path, capsys, flag):
     err = fail(argv, capsys, "gone does not exist")
     assert ".tmp" not in err
     assert out.is_symlink() and not (tmp_path / "gone").exists()
+
+
+# ------------------------------------------------------------------ playground, demo folders
+def _in_the_way(folder: Path, name: str, kind: str) -> None:
+    folder.mkdir(exist_ok=True)
+    if kind == "folder":
+        (folder / name).mkdir()
+    elif kind == "device":  # empty and harmless here; /dev/zero was read whole (all memory)
+        (folder / name).symlink_to("/dev/null")
+    else:
+        (folder / name).symlink_to(folder / "gone" / name)
+
+
+@pytest.mark.parametrize("kind", ["folder", "device", "dangling"])
+def test_playground_refuses_a_page_that_is_no_file(tmp_path, capsys, kind):
+    """DIR/playground.html a folder: a traceback (IsADirectoryError from read_text); a
+    symbolic link to /dev/zero: read_text read it until memory ran out (the process was
+    killed). Only a regular file's first bytes are read now."""
+    _in_the_way(tmp_path / "out", "playground.html", kind)
+    err = fail(["playground", "--out", tmp_path / "out"], capsys, "playground.html")
+    assert "not overwriting it" in err
+    assert "was not written by" not in err  # what it is, not a guess at who wrote it
+
+
+@pytest.mark.parametrize("kind", ["folder", "device", "dangling"])
+def test_demo_refuses_a_page_that_is_no_file(tmp_path, capsys, kind):
+    """The same for demo's DIR/index.html (refused before any walkthrough runs)."""
+    _in_the_way(tmp_path / "out", "index.html", kind)
+    err = fail(["demo", "perceptron", "--out", tmp_path / "out"], capsys, "index.html")
+    assert "not overwriting it" in err
+    assert "was not written by" not in err
+
+
+def test_demo_refuses_a_file_where_a_walkthrough_folder_goes(tmp_path, capsys):
+    """DIR/perceptron a file: NotADirectoryError from iterdir(), a traceback."""
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "perceptron").write_text("mine")
+    fail(["demo", "perceptron", "--out", tmp_path / "out"], capsys, "is not a folder")
+    assert (tmp_path / "out" / "perceptron").read_text() == "mine"
+
+
+@pytest.mark.parametrize("command", [["playground"], ["demo", "perceptron"]])
+def test_output_folder_flags_refuse_empty_and_dangling(tmp_path, capsys, monkeypatch, command):
+    """--out '' wrote into the current folder; --out naming a dangling symbolic link said
+    '[Errno 17] File exists' (playground) or gave a traceback (demo)."""
+    monkeypatch.chdir(tmp_path)
+    fail([*command, "--out", ""], capsys, "--out is empty")
+    (tmp_path / "link").symlink_to(tmp_path / "gone")
+    fail([*command, "--out", tmp_path / "link"], capsys, "gone, which does not exist")

@@ -110,7 +110,17 @@ _LAZY = {
         ],
         "_read",
     ),
-    **dict.fromkeys(["OutputTable", "atomic_write_text", "output_format", "publish"], "_write"),
+    **dict.fromkeys(
+        [
+            "OutputTable",
+            "atomic_write_text",
+            "check_out_folder",
+            "check_own_file",
+            "output_format",
+            "publish",
+        ],
+        "_write",
+    ),
     **dict.fromkeys(["PARQUET_SUFFIXES", "ParquetPart", "parquet_files"], "_parquet"),
     **dict.fromkeys(
         [
@@ -182,6 +192,8 @@ __all__ = [
     "EncodeReport",
     "OutputTable",
     "atomic_write_text",
+    "check_out_folder",
+    "check_own_file",
     "special_file",
     "check_input_spec",
     "check_stray_text",

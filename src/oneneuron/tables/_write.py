@@ -178,6 +178,56 @@ def _refuse_unwritable(path: Path) -> None:
         raise tab.DataError(f"cannot write {path}{link}: folder {folder} does not exist")
 
 
+def check_out_folder(out: Path) -> None:
+    """Refuse, with :class:`FileExistsError`, an output folder ``out`` that is a file or
+    a symbolic link to nothing (``mkdir`` said only '[Errno 17] File exists');
+    a missing folder is fine (it is made).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     check_out_folder(Path(tmp, "new"))  # made later: fine
+    ...     Path(tmp, "link").symlink_to(Path(tmp, "gone"))
+    ...     try:
+    ...         check_out_folder(Path(tmp, "link"))
+    ...     except FileExistsError as exc:
+    ...         print(str(exc).endswith("gone, which does not exist"))
+    True
+    """
+    if out.is_symlink() and not out.exists():
+        raise FileExistsError(
+            f"{out} is a symbolic link to {os.readlink(out)}, which does not exist"
+        )
+    if out.exists() and not out.is_dir():
+        raise FileExistsError(f"{out} exists and is not a folder")
+
+
+def check_own_file(path: Path, marker: str, writer: str) -> None:
+    """Refuse, with :class:`FileExistsError`, to replace ``path`` unless it is absent or
+    a regular file that starts with ``marker`` (one that ``writer`` wrote).
+
+    Only the marker's length is read: a folder, a device or pipe (also through a
+    symbolic link: one to ``/dev/zero`` was read whole, until memory ran out) and a
+    link to nothing are refused by what they are, without reading them.
+    """
+    if not path.is_symlink() and not path.exists():
+        return
+    if not path.is_file():
+        what = (
+            "a folder"
+            if path.is_dir()
+            else special_file(path) or f"a symbolic link to {os.readlink(path)}, which is missing"
+        )
+        raise FileExistsError(f"{path} is {what}, not a page {writer} wrote; not overwriting it")
+    expected = marker.encode("utf-8")
+    with open(path, "rb") as fh:
+        head = fh.read(len(expected))
+    if head != expected:
+        raise FileExistsError(f"{path} exists and was not written by {writer}; not overwriting it")
+
+
 def _through_links(path: Path) -> Path:
     """The file a symbolic link points to (through every link), where ``path`` is one:
     the new file replaces that file and the user's link stays; other paths as given."""
