@@ -214,3 +214,42 @@ def test_output_folder_flags_refuse_empty_and_dangling(tmp_path, capsys, monkeyp
     fail([*command, "--out", ""], capsys, "--out is empty")
     (tmp_path / "link").symlink_to(tmp_path / "gone")
     fail([*command, "--out", tmp_path / "link"], capsys, "gone, which does not exist")
+
+
+# ------------------------------------------------------------------ Python API inputs
+def _xy(n: int = 30):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n, 2))
+    return X, (X[:, 0] + rng.normal(size=n) > 0).astype(int)
+
+
+@pytest.mark.parametrize("method", ["fit", "predict"])
+def test_records_as_X_name_the_table_that_reads_them(fitted, method):
+    """X as a list of dicts (JSON records) said only "float() argument must be a string
+    or a real number, not 'dict'"; pandas reads the records as a table."""
+    import pandas as pd
+
+    from oneneuron import NeuronClassifier
+
+    X, y = _xy()
+    records = [{"a": a, "b": b} for a, b in X]
+    with pytest.raises(ValueError, match=r"X is a list of dicts .*pandas\.DataFrame\(X\)"):
+        if method == "fit":
+            NeuronClassifier().fit(records, y)
+        else:
+            fitted.predict(records)
+    ok = NeuronClassifier().fit(pd.DataFrame(records), y)  # the advice works
+    np.testing.assert_allclose(ok.coef_, NeuronClassifier().fit(X, y).coef_)
+
+
+@pytest.mark.parametrize("method", ["fit", "predict"])
+def test_a_generator_as_X_is_named(fitted, method):
+    """X as a generator said "float() argument must be ..., not 'generator'"."""
+    from oneneuron import NeuronClassifier
+
+    X, y = _xy()
+    with pytest.raises(ValueError, match=r"X is a generator.*np\.array\(list\(X\)\)"):
+        if method == "fit":
+            NeuronClassifier().fit((row for row in X), y)
+        else:
+            fitted.predict(row for row in X)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -727,6 +728,33 @@ def text_error(example: Any, dtype: Any) -> ValueError:
     )
 
 
+def refuse_shapeless(X: Any) -> None:
+    """Refuse X given as records (a list of dicts, JSON's rows) or as a one-pass iterator
+    (a generator): NumPy made an object array of them and scikit-learn said only
+    "float() argument must be a string or a real number, not 'dict'". Decided here:
+    records are not read as a table (their keys' order could differ from row to row);
+    pandas reads them, and the message says how.
+
+    Examples
+    --------
+    >>> try:
+    ...     refuse_shapeless([{"a": 1.0}, {"a": 2.0}])
+    ... except ValueError as exc:
+    ...     print(str(exc)[:22])
+    X is a list of dicts (
+    """
+    if isinstance(X, list | tuple) and X and isinstance(X[0], dict):
+        raise ValueError(
+            f"X is a list of dicts (records, e.g. {str(X[0])[:60]}); pass a table: "
+            "pandas.DataFrame(X) names its columns by the keys"
+        )
+    if isinstance(X, Iterator):
+        raise ValueError(
+            f"X is a {type(X).__name__}, read once: the model reads X more than once "
+            "(and needs its number of rows); pass an array, e.g. np.array(list(X))"
+        )
+
+
 def refuse_dtype(X: Any) -> None:
     """Refuse X whose NumPy dtype holds no usable numbers: dates or times
     (:func:`refuse_times`), complex numbers (a cast to floats drops the imaginary part
@@ -748,6 +776,7 @@ def refuse_dtype(X: Any) -> None:
     ...     print(str(exc)[:26])
     Complex data not supported
     """
+    refuse_shapeless(X)
     refuse_times(X)
     dtype = getattr(X, "dtype", None)
     if isinstance(dtype, np.dtype) and dtype.kind == "c":
