@@ -253,3 +253,15 @@ def test_a_generator_as_X_is_named(fitted, method):
             NeuronClassifier().fit((row for row in X), y)
         else:
             fitted.predict(row for row in X)
+
+
+@pytest.mark.parametrize("what", ["y", "sample_weight"])
+def test_a_generator_as_y_or_weights_is_named(what):
+    """y as a generator: 'y should be a 1d array, got an array of shape ()'; sample_weight:
+    "float() argument must be a string or a real number, not 'generator'"."""
+    from oneneuron import NeuronClassifier
+
+    X, y = _xy()
+    kw = {"y": (v for v in y)} if what == "y" else {"y": y, "sample_weight": (1.0 for _ in y)}
+    with pytest.raises(ValueError, match=rf"{what} is a generator.*np\.array\(list\({what}\)\)"):
+        NeuronClassifier().fit(X, **kw)

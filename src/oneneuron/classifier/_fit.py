@@ -31,6 +31,7 @@ from ..engines import (
     prepare,
     refuse_dtype,
     refuse_row_values,
+    refuse_shapeless,
     subsample_engine,
     tiny_newton_kernel,
     to_host,
@@ -603,6 +604,9 @@ def design_input(
     ``sample_weight``, ``cluster`` and ``offset`` may name columns of a table ``X``
     (as ``y`` may); without a formula such a column is then no feature.
     """
+    rows = {"y": y, "sample_weight": sample_weight, "cluster": cluster, "offset": offset}
+    for what, value in rows.items():  # X's check: refuse_dtype, at fit and predict
+        refuse_shapeless(value, what)
     check_not_lazy(X)
     refuse_multiindex(X)
     refuse_mixed_names(X)

@@ -728,12 +728,13 @@ def text_error(example: Any, dtype: Any) -> ValueError:
     )
 
 
-def refuse_shapeless(X: Any) -> None:
+def refuse_shapeless(X: Any, what: str = "X") -> None:
     """Refuse X given as records (a list of dicts, JSON's rows) or as a one-pass iterator
     (a generator): NumPy made an object array of them and scikit-learn said only
     "float() argument must be a string or a real number, not 'dict'". Decided here:
     records are not read as a table (their keys' order could differ from row to row);
-    pandas reads them, and the message says how.
+    pandas reads them, and the message says how. ``what`` names another row argument
+    (``y``, ``sample_weight``, ...), for which only an iterator is refused here.
 
     Examples
     --------
@@ -743,15 +744,15 @@ def refuse_shapeless(X: Any) -> None:
     ...     print(str(exc)[:22])
     X is a list of dicts (
     """
-    if isinstance(X, list | tuple) and X and isinstance(X[0], dict):
+    if what == "X" and isinstance(X, list | tuple) and X and isinstance(X[0], dict):
         raise ValueError(
             f"X is a list of dicts (records, e.g. {str(X[0])[:60]}); pass a table: "
             "pandas.DataFrame(X) names its columns by the keys"
         )
     if isinstance(X, Iterator):
         raise ValueError(
-            f"X is a {type(X).__name__}, read once: the model reads X more than once "
-            "(and needs its number of rows); pass an array, e.g. np.array(list(X))"
+            f"{what} is a {type(X).__name__}, read once: the model reads {what} more than "
+            f"once (and needs its number of rows); pass an array, e.g. np.array(list({what}))"
         )
 
 
