@@ -265,3 +265,25 @@ def test_a_generator_as_y_or_weights_is_named(what):
     kw = {"y": (v for v in y)} if what == "y" else {"y": y, "sample_weight": (1.0 for _ in y)}
     with pytest.raises(ValueError, match=rf"{what} is a generator.*np\.array\(list\({what}\)\)"):
         NeuronClassifier().fit(X, **kw)
+
+
+@pytest.mark.parametrize("name", [" b", "b ", "\u00a0b"])
+def test_column_names_with_surrounding_spaces_save_and_load(tmp_path, name):
+    """A table's column ' b' (a header written 'a, b, y') fitted, but its model could not
+    be saved: "design: term ' b' is not what its name computes. Its parameters were
+    changed after the fit (set_params) ..." (the check stripped the name); the same
+    for a categorical ' g' and a boolean 'h '."""
+    import pandas as pd
+
+    from oneneuron import NeuronClassifier, load
+
+    X, y = _xy(60)
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame(X, columns=["a", name]).assign(y=y)
+    df[" g"] = np.where(rng.random(60) > 0.5, "u", " v")
+    df["h "] = rng.random(60) > 0.5
+    est = NeuronClassifier().fit(df, "y")
+    est.save(tmp_path / "m.json")
+    again = load(tmp_path / "m.json")
+    assert again.feature_names_out_.tolist() == ["a", name, " g[T.u]", "h "]
+    np.testing.assert_array_equal(again.predict_proba(df), est.predict_proba(df))

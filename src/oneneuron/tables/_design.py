@@ -2052,7 +2052,8 @@ class DesignSpec:
                 for i, ch in enumerate(part)
                 if ch == "["
                 and part.endswith("]")
-                and _strip_c(part[:i]) in cols
+                and _named(part[:i], cols) in cols
+                and part not in cols
                 and _unquote(part.strip()) not in cols  # the whole is a column's name
             ),
             None,
@@ -2060,7 +2061,7 @@ class DesignSpec:
         if split is not None:
             inner = part[split + 1 : -1]
             level = inner[2:] if inner.startswith("T.") else inner
-            col = cols[_strip_c(part[:split])]
+            col = cols[_named(part[:split], cols)]
             if col["kind"] == "boolean" and part.strip().startswith("C("):  # R's factor(b)
                 return _boolean_factor(col["name"], {"column": col["name"], "level": level})
             if col["kind"] != "categorical":
@@ -2074,6 +2075,8 @@ class DesignSpec:
             if level not in col["levels"]:
                 raise ValueError(f"term {part!r} is not a level of a categorical column")
             return {"column": col["name"], "level": level}
+        if part in cols and cols[part]["kind"] != "categorical":  # ' b': spaces and all
+            return {"column": part}
         coded = _coded_factor(part, cols)
         if coded is not None:
             return coded
@@ -2557,6 +2560,13 @@ def _unquote(expr: str) -> str:
     """
     expr = expr.strip()
     return expr[1:-1] if len(expr) >= 2 and expr[0] == expr[-1] == "`" else expr
+
+
+def _named(expr: str, columns: Any) -> str:
+    """The column a term's part names: ``expr`` itself where it is one of ``columns``
+    (a table's name may begin or end with spaces, ``' b'``, which a term's name keeps),
+    else as a formula writes it (:func:`_strip_c`)."""
+    return expr if expr in columns else _strip_c(expr)
 
 
 def _strip_c(expr: str) -> str:
