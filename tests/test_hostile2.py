@@ -287,3 +287,29 @@ def test_column_names_with_surrounding_spaces_save_and_load(tmp_path, name):
     again = load(tmp_path / "m.json")
     assert again.feature_names_out_.tolist() == ["a", name, " g[T.u]", "h "]
     np.testing.assert_array_equal(again.predict_proba(df), est.predict_proba(df))
+
+
+def test_labels_padded_with_spaces_are_the_numbers_pandas_reads(tmp_path, capsys):
+    """A file written with ', ' between fields (np.savetxt(delimiter=', '), hand-typed
+    tables): pandas reads every number through the space, but train kept the labels
+    as text, classes ' 0' and ' 1', so evaluate on the same rows written without the
+    spaces said "20 label(s) the model does not know: '0' ... its classes are [' 0', ' 1']"."""
+    from _cli import run
+    from oneneuron import load
+
+    rows = _rows()
+    plain = _csv(tmp_path / "plain.csv", rows)
+    padded = tmp_path / "padded.csv"
+    padded.write_text("x1, x2, y\n" + "".join(", ".join(r) + "\n" for r in rows))
+    models = {}
+    for name, data in (("plain", plain), ("padded", padded)):
+        models[name] = tmp_path / f"{name}.json"
+        argv = ["train", data, "--target", "y", "--model", models[name], "-q"]
+        if name == "padded":
+            argv[3] = " y"  # the header keeps its space: a name is as written
+        code, _, err = run(argv, capsys)
+        assert code == 0, err
+    assert load(models["padded"]).classes_.tolist() == [0, 1]
+    np.testing.assert_array_equal(load(models["padded"]).coef_, load(models["plain"]).coef_)
+    code, _, err = run(["evaluate", models["padded"], padded, "-q"], capsys)
+    assert code == 0, err

@@ -1125,7 +1125,9 @@ def read_labels(values: pd.Series) -> pd.Series:
     floats; ``"True"``/``"False"`` only, booleans. Otherwise the labels keep their
     text (``"01"``, ``"+2"``, ``"1e0"``, or integers mixed with floats), so that a
     label is never silently rewritten (``"01"`` and ``"1"`` are different codes).
-    Missing cells stay missing.
+    Missing cells stay missing. Spaces around a number are no part of it (``" 1"``
+    is 1, as pandas reads a number column of a file written with ``", "`` between its
+    fields); text labels keep theirs.
 
     Examples
     --------
@@ -1134,10 +1136,12 @@ def read_labels(values: pd.Series) -> pd.Series:
     [0, 1, 1]
     >>> read_labels(pd.Series(["01", "02"])).tolist()
     ['01', '02']
+    >>> read_labels(pd.Series([" 0", " 1"])).tolist()
+    [0, 1]
     """
-    texts = [str(t) for t in pd.unique(values.dropna())]
+    texts = [str(t).strip() for t in pd.unique(values.dropna())]
     if texts and set(texts) <= {"True", "False"}:
-        return values.map({"True": True, "False": False}, na_action="ignore")
+        return values.map(lambda t: str(t).strip() == "True", na_action="ignore")
 
     def written_as(kind: type) -> bool:
         try:
@@ -1146,7 +1150,7 @@ def read_labels(values: pd.Series) -> pd.Series:
             return False
 
     if texts and (written_as(int) or written_as(float)):
-        return pd.to_numeric(values)
+        return pd.to_numeric(values.map(lambda t: str(t).strip(), na_action="ignore"))
     return values
 
 
