@@ -313,3 +313,34 @@ def test_labels_padded_with_spaces_are_the_numbers_pandas_reads(tmp_path, capsys
     np.testing.assert_array_equal(load(models["padded"]).coef_, load(models["plain"]).coef_)
     code, _, err = run(["evaluate", models["padded"], padded, "-q"], capsys)
     assert code == 0, err
+
+
+# ------------------------------------------------------------------ target of no label type
+def _table_with_target(kind: str):
+    import datetime as dt
+
+    import pandas as pd
+
+    X, y = _xy(40)
+    labels = {
+        "dates": [dt.date(2020, 1, 1 + int(v)) for v in y],
+        "lists": [[int(v)] for v in y],
+    }[kind]
+    return pd.DataFrame({"x1": X[:, 0], "x2": X[:, 1], "y": labels})
+
+
+@pytest.mark.parametrize("kind", ["dates", "lists"])
+def test_target_of_dates_or_lists_gets_a_targets_advice(tmp_path, capsys, kind):
+    """A Parquet target of dates or lists was refused with a feature's advice, 'or leave
+    it out with --features (or --formula)', which a target cannot follow; the Python
+    API said scikit-learn's 'Unknown label type: unknown' or 'legacy multi-label data
+    representation'."""
+    from oneneuron import NeuronClassifier
+
+    df = _table_with_target(kind)
+    with pytest.raises(ValueError, match=rf"target column 'y' holds {kind} .*not class labels"):
+        NeuronClassifier().fit(df, "y")
+    df.to_parquet(tmp_path / "d.parquet")
+    argv = ["train", tmp_path / "d.parquet", "--target", "y", "--model", tmp_path / "m.json"]
+    err = fail(argv, capsys, f"target column 'y' of {tmp_path / 'd.parquet'} holds {kind}")
+    assert "--features" not in err

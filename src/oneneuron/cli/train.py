@@ -250,6 +250,7 @@ def run_train(args: argparse.Namespace) -> int:
         need_columns,
         read_columns,
         read_labels,
+        refuse_label_values,
         unnamed_columns,
         unnamed_note,
         whole_number_columns,
@@ -401,6 +402,7 @@ def run_train(args: argparse.Namespace) -> int:
     if text_labels:
         df[args.target] = read_labels(df[args.target])
     try:
+        refuse_label_values(df[args.target], f"target column {args.target!r} of {args.data}")
         check_stray_text(df, cols, args.data)
     except DataError as exc:  # its advice in the command line's terms
         raise DataError(cli_terms(str(exc))) from None

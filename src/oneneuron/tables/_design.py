@@ -516,6 +516,31 @@ def unusable_values(s: pd.Series) -> str | None:
     return None
 
 
+def refuse_label_values(s: pd.Series, what: str) -> None:
+    """Refuse a target column whose values :func:`unusable_values` refuses for a feature
+    (dates, times, lists, records, complex numbers) with a target's advice: a feature's
+    ('convert it or leave it out') is none for the labels. Decided here: dates are
+    not taken as labels as they are (a Parquet date column is more often a feature named
+    as the target by mistake); their text is.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> try:
+    ...     refuse_label_values(pd.Series([[0], [1]]), "target column 'y'")
+    ... except DataError as exc:
+    ...     print(str(exc)[:42])
+    target column 'y' holds lists (e.g. [0]),
+    """
+    why = unusable_values(s)
+    if why is not None:
+        raise DataError(
+            f"{what} {why.split(';')[0]}, not class labels: a classifier's labels are text, "
+            "whole numbers or booleans; convert the column (e.g. to text), or name the "
+            "column of labels"
+        )
+
+
 #: Integers up to this magnitude are float64 numbers exactly.
 EXACT_INTEGERS = 2**53
 #: A column of larger integers is refused when float64's rounding there exceeds this
@@ -1016,6 +1041,8 @@ class DesignSpec:
                     f"sample_weight has {len(w)} values but the table has {len(df)} rows"
                 )
         used_cols = names + ([target] if target else [])
+        if target is not None:
+            refuse_label_values(df[target], f"target column {target!r}")
         na = {c: df[c].isna().to_numpy() for c in used_cols}
         for name in names:  # before any row is dropped: dropping could only empty the table
             if na[name].all():
