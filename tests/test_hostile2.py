@@ -344,3 +344,15 @@ def test_target_of_dates_or_lists_gets_a_targets_advice(tmp_path, capsys, kind):
     argv = ["train", tmp_path / "d.parquet", "--target", "y", "--model", tmp_path / "m.json"]
     err = fail(argv, capsys, f"target column 'y' of {tmp_path / 'd.parquet'} holds {kind}")
     assert "--features" not in err
+
+
+@pytest.mark.parametrize("what", ["X", "y"])
+def test_a_set_has_no_rows(what):
+    """A set as X said "float() argument must be ... not 'set'"; as y, scikit-learn's
+    shape message. A set has no order: no row of it matches a row of the other."""
+    from oneneuron import NeuronClassifier
+
+    X, y = _xy(2)
+    args = ({(1.0, 2.0), (3.0, 4.0)}, y) if what == "X" else (X, {0, 1})
+    with pytest.raises(ValueError, match=rf"{what} is a set: its elements have no order"):
+        NeuronClassifier().fit(*args)

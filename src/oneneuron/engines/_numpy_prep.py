@@ -733,8 +733,9 @@ def refuse_shapeless(X: Any, what: str = "X") -> None:
     (a generator): NumPy made an object array of them and scikit-learn said only
     "float() argument must be a string or a real number, not 'dict'". Decided here:
     records are not read as a table (their keys' order could differ from row to row);
-    pandas reads them, and the message says how. ``what`` names another row argument
-    (``y``, ``sample_weight``, ...), for which only an iterator is refused here.
+    pandas reads them, and the message says how. A set (no order) is refused too.
+    ``what`` names another row argument (``y``, ``sample_weight``, ...), for which
+    records are not looked for.
 
     Examples
     --------
@@ -748,6 +749,11 @@ def refuse_shapeless(X: Any, what: str = "X") -> None:
         raise ValueError(
             f"X is a list of dicts (records, e.g. {str(X[0])[:60]}); pass a table: "
             "pandas.DataFrame(X) names its columns by the keys"
+        )
+    if isinstance(X, set | frozenset):
+        raise ValueError(
+            f"{what} is a {type(X).__name__}: its elements have no order, so no row of "
+            f"{what} would match a row of the others; pass a list or an array"
         )
     if isinstance(X, Iterator):
         raise ValueError(
