@@ -356,3 +356,30 @@ def test_a_set_has_no_rows(what):
     args = ({(1.0, 2.0), (3.0, 4.0)}, y) if what == "X" else (X, {0, 1})
     with pytest.raises(ValueError, match=rf"{what} is a set: its elements have no order"):
         NeuronClassifier().fit(*args)
+
+
+def test_csr_with_duplicate_entries_fits_as_its_sum():
+    """A CSR matrix may store one cell twice (scipy sums them: csr.toarray()); the
+    column statistics squared each stored entry (1**2 + 1**2, not 2**2), so a column of
+    2s stored as 1 + 1 had scale 1.41 instead of constant, and its coefficient came out
+    0.00685 where the dense fit's is 0 (with alpha > 0 every duplicated column's penalty
+    was off too)."""
+    import scipy.sparse as sp
+
+    from oneneuron import NeuronClassifier
+
+    X, y = _xy(60)
+    rng = np.random.default_rng(3)
+    z = rng.normal(size=60)
+    data, indices, indptr = [], [], [0]
+    for i in range(60):  # column 0: 1 + 1; column 1: z split in two; column 2: X[:, 0]
+        data += [1.0, 1.0, z[i] / 3, 2 * z[i] / 3, X[i, 0]]
+        indices += [0, 0, 1, 1, 2]
+        indptr.append(len(data))
+    M = sp.csr_matrix((np.array(data), np.array(indices), np.array(indptr)), shape=(60, 3))
+    dense = M.toarray()
+    for kw in ({}, {"alpha": 0.5}, {"alpha": 0.05, "l1_ratio": 1.0}):
+        s, d = NeuronClassifier(**kw).fit(M, y), NeuronClassifier(**kw).fit(dense, y)
+        np.testing.assert_allclose(s.scale_, d.scale_, rtol=1e-12)
+        np.testing.assert_allclose(s.coef_, d.coef_, rtol=1e-6, atol=1e-10)
+    assert not M.has_canonical_format  # the user's matrix is left as given

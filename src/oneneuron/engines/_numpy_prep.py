@@ -462,6 +462,7 @@ def prepare_numpy(
             y = plain_labels(y)
         X, y = _check_X_y(X, y)
         check_class_targets(y)
+    X = canonical_sparse(X)
     classes, y_idx, counts = encode_labels(y)
     K = len(classes)
     if sample_weight is None:  # the common case, without the general checks' overhead
@@ -806,6 +807,26 @@ def numeric_block(block: Any) -> NDArray[np.float64]:
         return np.asarray(block, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"X must be numeric: {exc}") from None
+
+
+def canonical_sparse(X: Any) -> Any:
+    """A sparse X with each cell stored once, in column order within its row: a copy
+    where the user's stores a cell twice (scipy allows it and sums them, as ``toarray``
+    does), else X itself. The column statistics and the coordinate solver's curvatures
+    square each stored entry; a cell stored as 1 + 1 counted as 2, not 4.
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> X = sp.csr_matrix((np.ones(2), np.zeros(2, dtype=int), [0, 2]), shape=(1, 1))
+    >>> canonical_sparse(X).data.tolist(), X.data.tolist()
+    ([2.0], [1.0, 1.0])
+    """
+    if not hasattr(X, "has_canonical_format") or X.has_canonical_format:
+        return X
+    X = X.copy()
+    X.sum_duplicates()  # sums the duplicates and sorts the indices
+    return X
 
 
 def _check_X_y(X: Any, y: Any) -> tuple[Any, Any]:
