@@ -383,3 +383,18 @@ def test_csr_with_duplicate_entries_fits_as_its_sum():
         np.testing.assert_allclose(s.scale_, d.scale_, rtol=1e-12)
         np.testing.assert_allclose(s.coef_, d.coef_, rtol=1e-6, atol=1e-10)
     assert not M.has_canonical_format  # the user's matrix is left as given
+
+
+def test_reference_of_a_numeric_column_speaks_in_flags(tmp_path, capsys):
+    """'error: reference names column 'x1', which is numeric, not categorical': the
+    Python keyword, and no word of --categorical, which makes it a categorical column."""
+    from _cli import run
+
+    data = _csv(tmp_path / "d.csv", _rows())
+    argv = ["train", data, "--target", "y", "--model", tmp_path / "m.json", "-q"]
+    err = fail([*argv, "--reference", f"x1={_rows()[0][0]}"], capsys, "--reference names column")
+    assert "--categorical COL" in err
+    rows = [[a, str(round(float(b))), t] for a, b, t in _rows()]  # x2: a few whole numbers
+    data = _csv(tmp_path / "d.csv", rows)
+    code, _, err = run([*argv, "--reference", f"x2={rows[0][1]}", "--categorical", "x2"], capsys)
+    assert code == 0, err  # the advice works
