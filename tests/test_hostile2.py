@@ -398,3 +398,25 @@ def test_reference_of_a_numeric_column_speaks_in_flags(tmp_path, capsys):
     data = _csv(tmp_path / "d.csv", rows)
     code, _, err = run([*argv, "--reference", f"x2={rows[0][1]}", "--categorical", "x2"], capsys)
     assert code == 0, err  # the advice works
+
+
+def test_a_dask_dataframe_takes_its_target_by_name():
+    """fit(ddf, 'y') (a pandas or polars table's way: the target by its column name) said
+    'y must be a Dask array or Series when X's partitions have unknown lengths', as if
+    the name were a wrong type of y; it is now read as the frame's column."""
+    dd = pytest.importorskip("dask.dataframe")
+    import dask
+    import pandas as pd
+
+    from oneneuron import NeuronClassifier
+
+    X, y = _xy(80)
+    df = pd.DataFrame(X, columns=["a", "b"]).assign(y=y)
+    ddf = dd.from_pandas(df, npartitions=3)
+    with dask.config.set(scheduler="synchronous"):
+        est = NeuronClassifier().fit(ddf, "y")
+        with pytest.raises(ValueError, match="lacks column.*'nope'"):
+            NeuronClassifier().fit(ddf, "nope")
+    expected = NeuronClassifier().fit(df, "y")
+    np.testing.assert_allclose(est.coef_, expected.coef_, rtol=1e-8)
+    assert list(est.feature_names_in_) == ["a", "b"]
