@@ -420,3 +420,24 @@ def test_a_dask_dataframe_takes_its_target_by_name():
     expected = NeuronClassifier().fit(df, "y")
     np.testing.assert_allclose(est.coef_, expected.coef_, rtol=1e-8)
     assert list(est.feature_names_in_) == ["a", "b"]
+
+
+@pytest.mark.parametrize(("one", "other"), [("1", "1.0"), ("Yes", "yes")])
+def test_dask_engine_checks_labels_as_memory_does(tmp_path, capsys, one, other):
+    """train --engine dask fitted a Parquet target with 'yes' and 'Yes' (or '1' and
+    '1.0') as separate classes, a silent three-class model where the in-memory
+    engine refuses the file."""
+    pytest.importorskip("dask.dataframe")
+    import pandas as pd
+
+    rows = _rows(60)
+    df = pd.DataFrame(rows, columns=["x1", "x2", "y"]).astype({"x1": float, "x2": float})
+    df["y"] = [
+        other if t == "1" and i % 3 == 0 else (one if t == "1" else "0")
+        for i, t in enumerate(df["y"])
+    ]
+    df.to_parquet(tmp_path / "d.parquet")
+    for engine in ("memory", "dask"):
+        argv = ["train", tmp_path / "d.parquet", "--target", "y", "--model", tmp_path / "m.json"]
+        fail([*argv, "--engine", engine, "-q"], capsys, f"'{one}' and '{other}'")
+        assert not (tmp_path / "m.json").exists()

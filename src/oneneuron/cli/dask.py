@@ -59,6 +59,11 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
             est = fit_parquet(args.data, args.target, args.features, args.scheduler, **params)
         except (ValueError, OSError) as exc:
             raise UserError(cli_terms(str(exc).splitlines()[0])) from None
+    # the in-memory engine's checks of the labels ('yes' and 'Yes', '1' and '1.0' would be
+    # separate classes); the Dask engine learns them in its fit's first pass
+    from .train import refuse_ambiguous_labels
+
+    refuse_ambiguous_labels(args.target, est.classes_.tolist())
     show_warnings(caught)
     status = "converged" if est.converged_ else "did NOT converge"
     lines = [

@@ -433,8 +433,7 @@ def run_train(args: argparse.Namespace) -> int:
                 "yes/no)"
             )
     labels = [v.item() if isinstance(v, np.generic) else v for v in y_all[y_all.notna()].unique()]
-    _refuse_labels_differing_in_spaces_or_case(args.target, labels)
-    _refuse_one_number_written_two_ways(args.target, labels)
+    refuse_ambiguous_labels(args.target, labels)
     if not labels:
         raise UserError(
             f"target column {args.target!r} has no labels: every one of its {len(y_all)} rows "
@@ -544,6 +543,13 @@ def _as_levels(chunk: Any, columns: list[str]) -> Any:
             cells = [c for _, c in sorted(zip(numbers.tolist(), cells, strict=True))]
         chunk[name] = pd.Categorical(values.where(values.isna(), values.astype(str)), cells)
     return chunk
+
+
+def refuse_ambiguous_labels(target: str, labels: list[Any]) -> None:
+    """Refuse labels that would split one class in two: text differing only in spaces or
+    case, or one number written two ways (train, both engines)."""
+    _refuse_labels_differing_in_spaces_or_case(target, labels)
+    _refuse_one_number_written_two_ways(target, labels)
 
 
 def _refuse_labels_differing_in_spaces_or_case(target: str, labels: list[Any]) -> None:
