@@ -441,3 +441,14 @@ def test_dask_engine_checks_labels_as_memory_does(tmp_path, capsys, one, other):
         argv = ["train", tmp_path / "d.parquet", "--target", "y", "--model", tmp_path / "m.json"]
         fail([*argv, "--engine", engine, "-q"], capsys, f"'{one}' and '{other}'")
         assert not (tmp_path / "m.json").exists()
+
+
+@pytest.mark.parametrize("kind", ["dates", "lists"])
+def test_dask_engine_target_of_dates_or_lists(tmp_path, capsys, kind):
+    """train --engine dask with a Parquet target of dates (or lists) fitted, then said
+    'cannot store a value of type date in a model file' (ndarray for lists)."""
+    pytest.importorskip("dask.dataframe")
+    _table_with_target(kind).to_parquet(tmp_path / "d.parquet")
+    argv = ["train", tmp_path / "d.parquet", "--target", "y", "--model", tmp_path / "m.json"]
+    err = fail([*argv, "--engine", "dask", "-q"], capsys, f"target column 'y' holds {kind}")
+    assert "model file" not in err

@@ -61,8 +61,14 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
             raise UserError(cli_terms(str(exc).splitlines()[0])) from None
     # the in-memory engine's checks of the labels ('yes' and 'Yes', '1' and '1.0' would be
     # separate classes); the Dask engine learns them in its fit's first pass
+    import pandas as pd
+
+    from ..tables import refuse_label_values
     from .train import refuse_ambiguous_labels
 
+    # dates or lists as labels: said as the in-memory engine says it, not as a model file
+    # that cannot store them ('cannot store a value of type date')
+    refuse_label_values(pd.Series(list(est.classes_)), f"target column {args.target!r}")
     refuse_ambiguous_labels(args.target, est.classes_.tolist())
     show_warnings(caught)
     status = "converged" if est.converged_ else "did NOT converge"
