@@ -452,3 +452,17 @@ def test_dask_engine_target_of_dates_or_lists(tmp_path, capsys, kind):
     argv = ["train", tmp_path / "d.parquet", "--target", "y", "--model", tmp_path / "m.json"]
     err = fail([*argv, "--engine", "dask", "-q"], capsys, f"target column 'y' holds {kind}")
     assert "model file" not in err
+
+
+def test_dask_engine_missing_labels_advice_it_can_follow(tmp_path, capsys):
+    """--engine dask with missing labels said 'y has 2 missing labels (None or NaN), the
+    first in row 2; ... and --drop-missing', which --engine dask then refuses."""
+    pytest.importorskip("dask.dataframe")
+    import pandas as pd
+
+    df = pd.DataFrame(_rows(), columns=["x1", "x2", "y"]).astype(float)
+    df.loc[[2, 5], "y"] = np.nan
+    df.to_parquet(tmp_path / "d.parquet")
+    argv = ["train", tmp_path / "d.parquet", "--target", "y", "--model", tmp_path / "m.json"]
+    err = fail([*argv, "--engine", "dask", "-q"], capsys, "target column 'y' has 2 missing")
+    assert "first in data row 3" in err and "--engine memory --drop-missing" in err
