@@ -31,6 +31,7 @@ from ..engines import (
     prepare,
     refuse_dtype,
     refuse_row_values,
+    refuse_shapeless,
     subsample_engine,
     tiny_newton_kernel,
     to_host,
@@ -553,6 +554,20 @@ def named_inputs(
     return X, out["sample_weight"], out["cluster"], out["offset"]
 
 
+def _is_dask_frame(X: Any) -> bool:
+    return type(X).__name__ == "DataFrame" and hasattr(X, "npartitions")
+
+
+def _dask_target(X: Any, name: str) -> tuple[Any, Any]:
+    """A Dask DataFrame's target named by its column, as a pandas table's is: the other
+    columns, and the column as a Dask Series of the same frame (which the Dask engine
+    aligns with X partition by partition). Before, the name reached the engine and was
+    refused as a y of the wrong type."""
+    if name not in [str(c) for c in X.columns]:
+        raise DataError(f"the table lacks column(s) {name!r}")
+    return X.drop(columns=[name]), X[name]
+
+
 def _without_columns(X: Any, names: list[str]) -> Any:
     """A pandas or polars DataFrame or an Arrow table without the columns ``names``."""
     if isinstance(X, pd.DataFrame):
@@ -644,6 +659,11 @@ def design_input(
     ``sample_weight``, ``cluster`` and ``offset`` may name columns of a table ``X``
     (as ``y`` may); without a formula such a column is then no feature.
     """
+    rows = {"y": y, "sample_weight": sample_weight, "cluster": cluster, "offset": offset}
+    for what, value in rows.items():  # X's check: refuse_dtype, at fit and predict
+        refuse_shapeless(value, what)
+    if isinstance(y, str) and est.formula is None and _is_dask_frame(X):
+        X, y = _dask_target(X, y)
     check_not_lazy(X)
     refuse_multiindex(X)
     refuse_mixed_names(X)

@@ -82,9 +82,11 @@ def check_new_file(
         )
     if p.exists() and not force:
         raise UserError(f"{path} already exists; pass --force to replace it")
-    parent = p.parent if str(p.parent) else Path(".")
+    target = Path(os.path.realpath(p)) if p.is_symlink() else p  # written through links
+    parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
-        raise UserError(f"cannot write {path}: folder {parent} does not exist")
+        link = f" (a symbolic link to {target})" if target != p else ""
+        raise UserError(f"cannot write {path}{link}: folder {parent} does not exist")
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -268,6 +268,15 @@ def cli_terms(text: str) -> str:
 
 def _cli_words(text: str) -> str:
     for py, flag in (
+        (  # DesignSpec.fit: the keyword reference=, train's --reference COL=LEVEL
+            "reference names column",
+            "--reference names column",
+        ),
+        (
+            ", which is numeric, not categorical",
+            ", which is numeric, not categorical: --categorical COL reads a column of "
+            "numbers as categories",
+        ),
         (
             "drop those rows (missing='drop', CLI --drop-missing) or fill them "
             "(missing='mean'|'median'|'most_frequent', CLI --impute)",

@@ -24,6 +24,21 @@ from ._common import cli_terms, note
 from ._errors import UserError, show_warnings, shown
 
 
+def _dask_terms(text: str, args: argparse.Namespace) -> str:
+    """The engines' missing-label error in this engine's terms: the target by its name, the
+    file's data row, and no --drop-missing, which --engine dask refuses."""
+    import re
+
+    m = re.match(r"y has (\d+) missing labels? \(None or NaN\), the first in row (\d+);", text)
+    if m is None:
+        return text
+    return (
+        f"target column {args.target!r} has {m[1]} missing label(s), the first in data row "
+        f"{int(m[2]) + 1}; --engine dask drops no rows: remove them from the data, or train "
+        "with --engine memory --drop-missing"
+    )
+
+
 def train_dask(args: argparse.Namespace, write_model: Any) -> int:
     """Fit ``args.data`` (Parquet) with the Dask engine and write ``args.model``."""
     if not str(args.data).endswith(".parquet") and not _is_parquet_folder(args.data):
@@ -75,7 +90,18 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
                 **params,
             )
         except (ValueError, OSError) as exc:
-            raise UserError(cli_terms(str(exc).splitlines()[0])) from None
+            raise UserError(_dask_terms(cli_terms(str(exc).splitlines()[0]), args)) from None
+    # the in-memory engine's checks of the labels ('yes' and 'Yes', '1' and '1.0' would be
+    # separate classes); the Dask engine learns them in its fit's first pass
+    import pandas as pd
+
+    from ..tables import refuse_label_values
+    from .train import refuse_ambiguous_labels
+
+    # dates or lists as labels: said as the in-memory engine says it, not as a model file
+    # that cannot store them ('cannot store a value of type date')
+    refuse_label_values(pd.Series(list(est.classes_)), f"target column {args.target!r}")
+    refuse_ambiguous_labels(args.target, est.classes_.tolist())
     show_warnings(caught)
     status = "converged" if est.converged_ else "did NOT converge"
     lines = [

@@ -48,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
         )
     names = NAMES if name == "all" else (name,)
     args.out = "out" if args.out is None else args.out
+    if not str(args.out).strip():  # an unset shell variable: not the current folder
+        raise UserError("--out is empty; name the folder to write (default: out)")
     try:
         check_out(args.out, names)  # before the walkthroughs run, not after
     except FileExistsError as exc:

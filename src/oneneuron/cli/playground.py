@@ -25,6 +25,8 @@ def run(args: argparse.Namespace) -> int:
     """Build the page into ``--out`` and print its path."""
     from ..playground import build
 
+    if not str(args.out).strip():  # an unset shell variable: not the current folder
+        raise UserError("--out is empty; name the folder to write (default: out)")
     try:
         path = build(args.out)
     except (FileExistsError, NotADirectoryError, PermissionError) as exc:

@@ -30,19 +30,21 @@ nav a{margin-right:1em}
 
 def _check_writable(out: Path, names: Sequence[str]) -> None:
     """Refuse to overwrite anything this command did not write itself."""
-    if out.exists() and not out.is_dir():
-        raise FileExistsError(f"{out} exists and is not a folder")
-    index = out / "index.html"
-    if index.exists() and not index.read_text(errors="replace").startswith(MARKER):
-        raise FileExistsError(
-            f"{index} exists and was not written by oneneuron demo; not overwriting it"
-        )
+    from ..tables import check_out_folder, check_own_file
+
+    check_out_folder(out)
+    check_own_file(out / "index.html", MARKER, "oneneuron demo")
     for name in names:
         folder = out / name
+        check_out_folder(folder)
         if folder.exists() and any(folder.iterdir()):
             summary = folder / "summary.json"
-            try:
-                ours = json.loads(summary.read_text()).get("written_by") == "oneneuron demo"
+            try:  # a regular file, its first MiB: never a device or a huge file read whole
+                if not summary.is_file():
+                    raise ValueError("not a file")
+                with open(summary, "rb") as fh:
+                    written = json.loads(fh.read(1 << 20))
+                ours = written.get("written_by") == "oneneuron demo"
             except (OSError, ValueError, AttributeError):
                 ours = False
             if not ours:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -461,6 +462,7 @@ def prepare_numpy(
             y = plain_labels(y)
         X, y = _check_X_y(X, y)
         check_class_targets(y)
+    X = canonical_sparse(X)
     classes, y_idx, counts = encode_labels(y)
     K = len(classes)
     if sample_weight is None:  # the common case, without the general checks' overhead
@@ -727,6 +729,40 @@ def text_error(example: Any, dtype: Any) -> ValueError:
     )
 
 
+def refuse_shapeless(X: Any, what: str = "X") -> None:
+    """Refuse X given as records (a list of dicts, JSON's rows) or as a one-pass iterator
+    (a generator): NumPy made an object array of them and scikit-learn said only
+    "float() argument must be a string or a real number, not 'dict'". Decided here:
+    records are not read as a table (their keys' order could differ from row to row);
+    pandas reads them, and the message says how. A set (no order) is refused too.
+    ``what`` names another row argument (``y``, ``sample_weight``, ...), for which
+    records are not looked for.
+
+    Examples
+    --------
+    >>> try:
+    ...     refuse_shapeless([{"a": 1.0}, {"a": 2.0}])
+    ... except ValueError as exc:
+    ...     print(str(exc)[:22])
+    X is a list of dicts (
+    """
+    if what == "X" and isinstance(X, list | tuple) and X and isinstance(X[0], dict):
+        raise ValueError(
+            f"X is a list of dicts (records, e.g. {str(X[0])[:60]}); pass a table: "
+            "pandas.DataFrame(X) names its columns by the keys"
+        )
+    if isinstance(X, set | frozenset):
+        raise ValueError(
+            f"{what} is a {type(X).__name__}: its elements have no order, so no row of "
+            f"{what} would match a row of the others; pass a list or an array"
+        )
+    if isinstance(X, Iterator):
+        raise ValueError(
+            f"{what} is a {type(X).__name__}, read once: the model reads {what} more than "
+            f"once (and needs its number of rows); pass an array, e.g. np.array(list({what}))"
+        )
+
+
 def refuse_dtype(X: Any) -> None:
     """Refuse X whose NumPy dtype holds no usable numbers: dates or times
     (:func:`refuse_times`), complex numbers (a cast to floats drops the imaginary part
@@ -748,6 +784,7 @@ def refuse_dtype(X: Any) -> None:
     ...     print(str(exc)[:26])
     Complex data not supported
     """
+    refuse_shapeless(X)
     refuse_times(X)
     dtype = getattr(X, "dtype", None)
     if isinstance(dtype, np.dtype) and dtype.kind == "c":
@@ -770,6 +807,26 @@ def numeric_block(block: Any) -> NDArray[np.float64]:
         return np.asarray(block, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"X must be numeric: {exc}") from None
+
+
+def canonical_sparse(X: Any) -> Any:
+    """A sparse X with each cell stored once, in column order within its row: a copy
+    where the user's stores a cell twice (scipy allows it and sums them, as ``toarray``
+    does), else X itself. The column statistics and the coordinate solver's curvatures
+    square each stored entry; a cell stored as 1 + 1 counted as 2, not 4.
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> X = sp.csr_matrix((np.ones(2), np.zeros(2, dtype=int), [0, 2]), shape=(1, 1))
+    >>> canonical_sparse(X).data.tolist(), X.data.tolist()
+    ([2.0], [1.0, 1.0])
+    """
+    if not hasattr(X, "has_canonical_format") or X.has_canonical_format:
+        return X
+    X = X.copy()
+    X.sum_duplicates()  # sums the duplicates and sorts the indices
+    return X
 
 
 def _check_X_y(X: Any, y: Any) -> tuple[Any, Any]:

@@ -296,15 +296,13 @@ def build(out_dir: str | Path) -> Path:
     ...     print(path.name, path.read_text().count("<script"))
     playground.html 2
     """
+    from ..tables import atomic_write_text, check_out_folder, check_own_file
+
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise FileExistsError(f"{out} exists and is not a folder")
+    check_out_folder(out)
     path = out / _FILE
-    if path.exists() and not path.read_text(errors="replace").startswith(MARKER):
-        raise FileExistsError(
-            f"{path} exists and was not written by oneneuron playground; not overwriting it"
-        )
+    check_own_file(path, MARKER, "oneneuron playground")
     html = render(page_data())
     out.mkdir(parents=True, exist_ok=True)
-    path.write_text(html, encoding="utf-8")
+    atomic_write_text(path, html, overwrite=True)  # an interrupt leaves no half page
     return path

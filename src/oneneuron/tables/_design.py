@@ -516,6 +516,31 @@ def unusable_values(s: pd.Series) -> str | None:
     return None
 
 
+def refuse_label_values(s: pd.Series, what: str) -> None:
+    """Refuse a target column whose values :func:`unusable_values` refuses for a feature
+    (dates, times, lists, records, complex numbers) with a target's advice: a feature's
+    ('convert it or leave it out') is none for the labels. Decided here: dates are
+    not taken as labels as they are (a Parquet date column is more often a feature named
+    as the target by mistake); their text is.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> try:
+    ...     refuse_label_values(pd.Series([[0], [1]]), "target column 'y'")
+    ... except DataError as exc:
+    ...     print(str(exc)[:42])
+    target column 'y' holds lists (e.g. [0]),
+    """
+    why = unusable_values(s)
+    if why is not None:
+        raise DataError(
+            f"{what} {why.split(';')[0]}, not class labels: a classifier's labels are text, "
+            "whole numbers or booleans; convert the column (e.g. to text), or name the "
+            "column of labels"
+        )
+
+
 #: Integers up to this magnitude are float64 numbers exactly.
 EXACT_INTEGERS = 2**53
 #: A column of larger integers is refused when float64's rounding there exceeds this
@@ -1016,6 +1041,8 @@ class DesignSpec:
                     f"sample_weight has {len(w)} values but the table has {len(df)} rows"
                 )
         used_cols = names + ([target] if target else [])
+        if target is not None:
+            refuse_label_values(df[target], f"target column {target!r}")
         na = {c: df[c].isna().to_numpy() for c in used_cols}
         for name in names:  # before any row is dropped: dropping could only empty the table
             if na[name].all():
@@ -2052,7 +2079,8 @@ class DesignSpec:
                 for i, ch in enumerate(part)
                 if ch == "["
                 and part.endswith("]")
-                and _strip_c(part[:i]) in cols
+                and _named(part[:i], cols) in cols
+                and part not in cols
                 and _unquote(part.strip()) not in cols  # the whole is a column's name
             ),
             None,
@@ -2060,7 +2088,7 @@ class DesignSpec:
         if split is not None:
             inner = part[split + 1 : -1]
             level = inner[2:] if inner.startswith("T.") else inner
-            col = cols[_strip_c(part[:split])]
+            col = cols[_named(part[:split], cols)]
             if col["kind"] == "boolean" and part.strip().startswith("C("):  # R's factor(b)
                 return _boolean_factor(col["name"], {"column": col["name"], "level": level})
             if col["kind"] != "categorical":
@@ -2074,6 +2102,8 @@ class DesignSpec:
             if level not in col["levels"]:
                 raise ValueError(f"term {part!r} is not a level of a categorical column")
             return {"column": col["name"], "level": level}
+        if part in cols and cols[part]["kind"] != "categorical":  # ' b': spaces and all
+            return {"column": part}
         coded = _coded_factor(part, cols)
         if coded is not None:
             return coded
@@ -2557,6 +2587,13 @@ def _unquote(expr: str) -> str:
     """
     expr = expr.strip()
     return expr[1:-1] if len(expr) >= 2 and expr[0] == expr[-1] == "`" else expr
+
+
+def _named(expr: str, columns: Any) -> str:
+    """The column a term's part names: ``expr`` itself where it is one of ``columns``
+    (a table's name may begin or end with spaces, ``' b'``, which a term's name keeps),
+    else as a formula writes it (:func:`_strip_c`)."""
+    return expr if expr in columns else _strip_c(expr)
 
 
 def _strip_c(expr: str) -> str:

@@ -204,7 +204,10 @@ def text_form(
     mark: ``1,5`` read with a decimal point stays text, which the readers refuse by
     name (:func:`~oneneuron.tables._design.numbers_as_text`), never a wrong number.
     ``sep`` and ``decimal`` for a Parquet table raise :class:`DataError`:
-    Parquet stores numbers as numbers.
+    Parquet stores numbers as numbers. ``thousands`` must differ from ``decimal`` but
+    may be the separator (``,`` in a ``,``-separated file, as spreadsheets write
+    ``"1,234.5"``): pandas reads such cells where they are quoted, and an unquoted one
+    gives its row more fields than the header, which the readers refuse by row.
     """
     refuse_pipe(path)  # the first line is read here: a pipe would give it only once
     fmt = data_format(path)
@@ -245,11 +248,10 @@ def text_form(
             f"--decimal {decimal!r} is also the separator of {path}; a file with decimal "
             "commas is separated by something else: name it with --sep (e.g. --sep ';')"
         )
-    if thousands is not None and thousands in (sep, decimal):
-        what = "separator" if thousands == sep else "decimal mark"
+    if thousands is not None and thousands == decimal:
         raise DataError(
-            f"--thousands {thousands!r} is also the {what} of {path}; the three marks "
-            "differ (e.g. --sep ';' --decimal ',' --thousands '.')"
+            f"--thousands {thousands!r} is also the decimal mark of {path}; the two marks "
+            "differ (e.g. --decimal ',' --thousands '.')"
         )
     return TextForm(sep, decimal, thousands, skip, why, told)
 
@@ -1127,7 +1129,9 @@ def read_labels(values: pd.Series) -> pd.Series:
     floats; ``"True"``/``"False"`` only, booleans. Otherwise the labels keep their
     text (``"01"``, ``"+2"``, ``"1e0"``, or integers mixed with floats), so that a
     label is never silently rewritten (``"01"`` and ``"1"`` are different codes).
-    Missing cells stay missing.
+    Missing cells stay missing. Spaces around a number are no part of it (``" 1"``
+    is 1, as pandas reads a number column of a file written with ``", "`` between its
+    fields); text labels keep theirs.
 
     Examples
     --------
@@ -1136,10 +1140,12 @@ def read_labels(values: pd.Series) -> pd.Series:
     [0, 1, 1]
     >>> read_labels(pd.Series(["01", "02"])).tolist()
     ['01', '02']
+    >>> read_labels(pd.Series([" 0", " 1"])).tolist()
+    [0, 1]
     """
-    texts = [str(t) for t in pd.unique(values.dropna())]
+    texts = [str(t).strip() for t in pd.unique(values.dropna())]
     if texts and set(texts) <= {"True", "False"}:
-        return values.map({"True": True, "False": False}, na_action="ignore")
+        return values.map(lambda t: str(t).strip() == "True", na_action="ignore")
 
     def written_as(kind: type) -> bool:
         try:
@@ -1148,7 +1154,7 @@ def read_labels(values: pd.Series) -> pd.Series:
             return False
 
     if texts and (written_as(int) or written_as(float)):
-        return pd.to_numeric(values)
+        return pd.to_numeric(values.map(lambda t: str(t).strip(), na_action="ignore"))
     return values
 
 

@@ -66,16 +66,12 @@ class OutputTable:
 
     def __init__(self, path: str | os.PathLike[str], *, force: bool) -> None:
         self.path = _through_links(Path(path))
-        if self.path.is_dir():
-            raise tab.DataError(f"output {path} is a folder")
+        _refuse_unwritable(Path(path))
         _refuse_special(path)
         self.fmt = output_format(path)
         self.force = force
         if self.path.exists() and not force:
             raise FileExistsError(f"{path} already exists")
-        folder = self.path.parent if str(self.path.parent) else Path(".")
-        if not folder.is_dir():
-            raise tab.DataError(f"cannot write {path}: folder {folder} does not exist")
         self.tmp = _temp_path(self.path)
         self._fh: Any = None
         self._writer: Any = None
@@ -147,9 +143,14 @@ def atomic_write_text(path: Path, text: str, *, overwrite: bool) -> None:
 
     Without ``overwrite`` an existing ``path`` is left untouched and
     :class:`FileExistsError` is raised (the final step is a hard link, which
-    fails rather than replaces, so there is no window for a race).
+    fails rather than replaces, so there is no window for a race). A folder, and a
+    path (or a symbolic link to one) in a folder that does not exist, raise
+    :class:`~oneneuron.tables.DataError` naming ``path``, as :class:`OutputTable` does,
+    before anything is written (they raised an OS error that named the hidden
+    temporary file).
     """
     _refuse_special(path)
+    _refuse_unwritable(Path(path))
     if not overwrite and path.exists():
         raise FileExistsError(f"{path} already exists")
     path = _through_links(Path(path))
@@ -164,6 +165,67 @@ def atomic_write_text(path: Path, text: str, *, overwrite: bool) -> None:
     except BaseException as exc:
         _discard(tmp, exc)
         raise
+
+
+def _refuse_unwritable(path: Path) -> None:
+    """A folder, or a path whose folder (through symbolic links) does not exist."""
+    target = _through_links(path)
+    if target.is_dir():
+        raise tab.DataError(f"output {path} is a folder")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        link = f" (a symbolic link to {target})" if target != path else ""
+        raise tab.DataError(f"cannot write {path}{link}: folder {folder} does not exist")
+
+
+def check_out_folder(out: Path) -> None:
+    """Refuse, with :class:`FileExistsError`, an output folder ``out`` that is a file or
+    a symbolic link to nothing (``mkdir`` said only '[Errno 17] File exists');
+    a missing folder is fine (it is made).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     check_out_folder(Path(tmp, "new"))  # made later: fine
+    ...     Path(tmp, "link").symlink_to(Path(tmp, "gone"))
+    ...     try:
+    ...         check_out_folder(Path(tmp, "link"))
+    ...     except FileExistsError as exc:
+    ...         print(str(exc).endswith("gone, which does not exist"))
+    True
+    """
+    if out.is_symlink() and not out.exists():
+        raise FileExistsError(
+            f"{out} is a symbolic link to {os.readlink(out)}, which does not exist"
+        )
+    if out.exists() and not out.is_dir():
+        raise FileExistsError(f"{out} exists and is not a folder")
+
+
+def check_own_file(path: Path, marker: str, writer: str) -> None:
+    """Refuse, with :class:`FileExistsError`, to replace ``path`` unless it is absent or
+    a regular file that starts with ``marker`` (one that ``writer`` wrote).
+
+    Only the marker's length is read: a folder, a device or pipe (also through a
+    symbolic link: one to ``/dev/zero`` was read whole, until memory ran out) and a
+    link to nothing are refused by what they are, without reading them.
+    """
+    if not path.is_symlink() and not path.exists():
+        return
+    if not path.is_file():
+        what = (
+            "a folder"
+            if path.is_dir()
+            else special_file(path) or f"a symbolic link to {os.readlink(path)}, which is missing"
+        )
+        raise FileExistsError(f"{path} is {what}, not a page {writer} wrote; not overwriting it")
+    expected = marker.encode("utf-8")
+    with open(path, "rb") as fh:
+        head = fh.read(len(expected))
+    if head != expected:
+        raise FileExistsError(f"{path} exists and was not written by {writer}; not overwriting it")
 
 
 def _through_links(path: Path) -> Path:
