@@ -703,3 +703,18 @@ def test_missing_cells_of_nullable_columns_are_named_as_in_pandas(dtype):
         clf.predict_proba(frame).compute()  # rows of unknown partition lengths
     with pytest.raises(ValueError, match=r"X has NaN in column 'b' \(row 70\)"):
         NeuronClassifier().fit(frame, dd.from_pandas(pd.Series(y), npartitions=3).to_dask_array())
+
+
+def test_a_frame_with_its_label_series_fits_and_scores_without_dask_advice():
+    """fit(df[features], df['y']) and score: the engine's one pass over X's blocks and
+    the Series' partition lengths (a Dask DataFrame's expressions) is one dask.compute of
+    both kinds of collection, and Dask warned 'Computing mixed collections ...' to the
+    user, who mixed nothing; the engine's own compute no longer warns."""
+    import warnings
+
+    X, y, _ = _data(2)
+    df = dd.from_pandas(pd.DataFrame(X, columns=list("abcd")).assign(y=y), npartitions=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf = NeuronClassifier().fit(df[list("abcd")], df["y"])
+        clf.score(df[list("abcd")], df["y"])

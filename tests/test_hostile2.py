@@ -400,7 +400,6 @@ def test_reference_of_a_numeric_column_speaks_in_flags(tmp_path, capsys):
     assert code == 0, err  # the advice works
 
 
-@pytest.mark.filterwarnings("ignore:Computing mixed collections")  # dask's, as for df[...]
 def test_a_dask_dataframe_takes_its_target_by_name():
     """fit(ddf, 'y') (a pandas or polars table's way: the target by its column name) said
     'y must be a Dask array or Series when X's partitions have unknown lengths', as if

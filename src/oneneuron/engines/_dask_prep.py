@@ -9,6 +9,7 @@ then only reads X through :class:`~oneneuron.engines.DaskEngine`.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -214,6 +215,19 @@ def aligned_frame(
             [da.from_delayed(column(p, keys[k], t, whats), (np.nan,), dtype=t) for p in parts]
         )
     return Xa, names, out, {k: v.shape[0] for k, v in given.items()}
+
+
+def compute_with_lengths(total: Any, lengths: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """``dask.compute(total, lengths)``: one pass over X's blocks (``total``, delayed)
+    that also counts the aligned Series' partitions (``lengths``, a Dask DataFrame's
+    expressions). Dask warns that computing the two kinds together materialises the
+    expressions; they are one small graph each, and the warning would reach a user who
+    mixed nothing (``fit(df[features], df['y'])``), so it is silenced here alone."""
+    import dask
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Computing mixed collections", UserWarning)
+        return dask.compute(total, lengths)
 
 
 def check_series_lengths(n_rows: int, lengths: dict[str, int]) -> None:
@@ -464,7 +478,7 @@ def prepare_dask(
     xs, ys, ss = row_blocks(Xa, ya, swa)
     task = dask.delayed(_chunk_summary, pure=True)
     parts = [task(xb, yb, sb) for xb, yb, sb in zip(xs, ys, ss, strict=True)]
-    summ, lengths = dask.compute(tree_sum(parts, _merge_summaries), lengths)
+    summ, lengths = compute_with_lengths(tree_sum(parts, _merge_summaries), lengths)
     check_series_lengths(summ["n"], lengths)
     if summ["n"] == 0:  # the checks and words of the NumPy engine, in its order
         raise ValueError(
@@ -672,6 +686,6 @@ def dask_accuracy(model: Any, X: Any, y: Any, sample_weight: Any = None) -> floa
     ps, ys, ws = row_blocks(pred, ya, wa)
     task = dask.delayed(_block_accuracy, pure=True)
     parts = [task(p, yb, wb) for p, yb, wb in zip(ps, ys, ws, strict=True)]
-    (hits, total, n), lengths = dask.compute(tree_sum(parts, sum), lengths)
+    (hits, total, n), lengths = compute_with_lengths(tree_sum(parts, sum), lengths)
     check_series_lengths(int(n), lengths)
     return float(hits / total)
