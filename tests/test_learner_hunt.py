@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from oneneuron import NeuronClassifier
-from oneneuron.functions import log_loss
+from oneneuron import Neuron, NeuronClassifier
+from oneneuron.functions import log_loss, log_loss_grad, probability_log_loss
 from oneneuron.plot import plot_learning_curve
 
 
@@ -33,3 +34,50 @@ def test_learning_curve_y_axis_says_what_is_drawn():
     assert ax.get_yscale() == "log"
     ax = plot_learning_curve([0.7, 0.5], ylabel="mean cross-entropy")
     assert ax.get_ylabel() == "mean cross-entropy"
+
+
+_X3 = np.array([[0.0], [1.0], [2.0]])
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda y: Neuron(1).backward(_X3, np.full(3, 0.5), y),
+        lambda y: Neuron(1).cost(np.full(3, 0.5), y),
+        lambda y: log_loss(y, np.zeros(3)),
+        lambda y: log_loss_grad(y, np.zeros(3)),
+        lambda y: probability_log_loss(np.full(3, 0.5), y),
+    ],
+)
+def test_three_classes_are_told_the_neuron_is_binary(call):
+    """Labels 0, 1, 2 (three classes) were told "labels in {-1, 1}: pass (y + 1) / 2",
+    which gives 0.5, 1, 1.5 and fails again; now the error counts the classes and names
+    the softmax estimator."""
+    with pytest.raises(ValueError) as err:
+        call(np.array([0, 1, 2]))
+    msg = str(err.value)
+    assert "(y + 1) / 2" not in msg
+    assert "3 classes" in msg and "NeuronClassifier" in msg
+    with pytest.raises(ValueError, match=r"\(y \+ 1\) / 2"):  # {-1, 1} keeps its hint
+        call(np.array([-1, 1, 1]))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda y: Neuron(1).backward(_X3, np.full(3, 0.5), y),
+        lambda y: log_loss(y, np.zeros(3)),
+        lambda y: probability_log_loss(np.full(3, 0.5), y),
+    ],
+)
+def test_text_labels_get_a_hint_that_works(call):
+    """Labels "no"/"yes": the neuron suggested y.astype(float), which fails on them
+    ("could not convert string to float"); log_loss let NumPy's own message through.
+    The hint now codes them as 0 and 1, and following it works."""
+    y = np.array(["no", "yes", "yes"])
+    with pytest.raises(ValueError) as err:
+        call(y)
+    msg = str(err.value)
+    assert "y.astype(float)" not in msg and "could not convert" not in msg
+    assert "(y == 'yes')" in msg
+    call((y == "yes").astype(float))  # the hint, followed, runs

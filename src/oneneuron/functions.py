@@ -95,14 +95,40 @@ def _unit_interval(v: NDArray, what: str, hint: str) -> None:
         raise ValueError(f"{what} in [0, 1]; got {bad:g}{hint}")
 
 
+def _label_hint(y: NDArray) -> str:
+    """What to do with labels outside [0, 1], from what they look like: ``{-1, 1}`` are
+    recoded by ``(y + 1) / 2``; K > 2 whole numbers are K classes, which one sigmoid cannot
+    tell apart (the softmax estimator can); anything else gets no guess."""
+    v = np.unique(y[np.isfinite(y)]) if y.dtype.kind == "f" else np.unique(y)
+    if v.size and np.all(v == np.round(v)):
+        if set(v.tolist()) <= {-1.0, 1.0}:
+            return " (labels in {-1, 1}: pass (y + 1) / 2)"
+        if v.size > 2:
+            return (
+                f" ({v.size} classes? one neuron's sigmoid tells two apart; "
+                f"NeuronClassifier fits K classes with a softmax layer)"
+            )
+    return ""
+
+
+def _text_labels(what: str, y: NDArray) -> str:
+    """The error for labels given as text: code them as 0 and 1, naming one of them."""
+    shown = sorted({str(v) for v in y.ravel()})
+    pick = shown[-1] if shown else "yes"
+    return (
+        f"{what} holds text labels ({', '.join(repr(v) for v in shown[:4])}"
+        f"{', ...' if len(shown) > 4 else ''}); the cross-entropy needs the numbers 0 and "
+        f"1: code them, e.g. ({what} == {pick!r}).astype(float)"
+    )
+
+
 def _labels(y: ArrayLike, dtype: Any) -> NDArray[np.floating]:
     """``y`` as 0/1 labels or probabilities of class 1, of ``dtype``; an error otherwise."""
-    y = np.asarray(y, dtype=dtype)
-    _unit_interval(
-        y,
-        "y must be 0/1 labels or probabilities",
-        " (labels in {-1, 1}: pass (y + 1) / 2)",
-    )
+    given = np.asarray(y)
+    if given.dtype.kind in "USO" and any(isinstance(e, (str, bytes)) for e in given.ravel()):
+        raise ValueError(_text_labels("y", given))
+    y = np.asarray(given, dtype=dtype)
+    _unit_interval(y, "y must be 0/1 labels or probabilities", _label_hint(y))
     return y
 
 

@@ -14,7 +14,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .functions import (
+    _label_hint,
     _refuse_non_finite,
+    _text_labels,
     _unit_interval,
     log_loss,
     probability_log_loss,
@@ -90,6 +92,8 @@ def _floats(v: ArrayLike, what: str) -> NDArray[np.float64]:
             f"{what} holds dates or times ({a.dtype}); the neuron needs numbers: convert "
             "them, e.g. days since a start"
         )
+    if kind in "USV" and what == "y":
+        raise ValueError(_text_labels(what, a))
     if kind in "USV":
         raise ValueError(
             f"{what} holds text ({a.dtype}); the neuron needs numbers: convert it "
@@ -225,9 +229,7 @@ class Neuron:
                 f"(1, {m}); got {np.shape(v)}"
             )
         if what == "y":
-            _unit_interval(
-                a, "y must be 0/1 labels or probabilities", " (labels in {-1, 1}: pass (y + 1) / 2)"
-            )
+            _unit_interval(a, "y must be 0/1 labels or probabilities", _label_hint(a))
         elif what == "a":
             _unit_interval(
                 a,
