@@ -81,3 +81,29 @@ def test_text_labels_get_a_hint_that_works(call):
     assert "y.astype(float)" not in msg and "could not convert" not in msg
     assert "(y == 'yes')" in msg
     call((y == "yes").astype(float))  # the hint, followed, runs
+
+
+def test_a_diverged_fit_is_not_told_its_columns_are_constant():
+    """Learning rate 1e6 on the exam scores: gradient descent diverges (every |z| above
+    300, every probability 0 or 1 to working precision). Beside the ConvergenceWarning
+    that says so, a CollinearityWarning claimed "column 'x0' is constant (a multiple of
+    the intercept)": the exam scores are not constant; the Hessian's weights p(1 - p)
+    had vanished. The reason for the missing standard errors now says that."""
+    import warnings
+
+    from oneneuron.datasets import load_exam_scores
+    from oneneuron.exceptions import CollinearityWarning, ConvergenceWarning
+
+    X, y, _ = load_exam_scores()
+    assert X.std(axis=0).min() > 10  # no column is constant
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf = NeuronClassifier(solver="gd", learning_rate=1e6, max_iter=30, tol=0).fit(X, y)
+    kinds = [w.category for w in caught]
+    assert ConvergenceWarning in kinds
+    assert CollinearityWarning not in kinds, [str(w.message) for w in caught]
+    z = X @ clf.coef_[0] + clf.intercept_[0]
+    assert np.abs(z).min() > 300  # the premise: every probability rounds to 0 or 1
+    reason = clf.inference_.reason
+    assert "constant" not in reason
+    assert "0 or 1" in reason and "learning_rate" in reason
