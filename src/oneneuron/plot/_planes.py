@@ -629,8 +629,10 @@ def plot_loss_surface(
     X, y : two-feature (or one-feature) samples and 0/1 labels.
     path : array_like of shape (T, 2), optional
         Successive weights, e.g. ``history_["coef"][:, 0, :]`` of a
-        ``NeuronClassifier(record_path=True)`` (one feature: ``np.c_[coef[:, 0, 0],
-        intercept[:, 0]]``); drawn as arrows.
+        ``NeuronClassifier(fit_intercept=False, record_path=True)`` (one feature:
+        ``np.c_[coef[:, 0, 0], intercept[:, 0]]``, with the intercept); drawn as
+        arrows. With two features the surface holds the bias at ``b``: the path of a
+        fit whose intercept moved is not on it (its losses are not the surface's).
     n_path : int, optional
         Draw only the first ``n_path`` steps of ``path``.
     b : float
