@@ -107,3 +107,22 @@ def test_a_diverged_fit_is_not_told_its_columns_are_constant():
     reason = clf.inference_.reason
     assert "constant" not in reason
     assert "0 or 1" in reason and "learning_rate" in reason
+
+
+def test_neuron_matches_the_course_published_cost_and_gradient():
+    """ex2 (exam scores, raw features) prints: cost at theta = 0 is 0.693 with gradient
+    (-0.1000, -12.0092, -11.2628); at theta = (-24, 0.2, 0.2) cost 0.218 with gradient
+    (0.043, 2.566, 2.647). The teaching Neuron's forward, cost and backward give them."""
+    from oneneuron.datasets import load_exam_scores
+
+    X, y, _ = load_exam_scores()
+    for w, b, cost, grad in [
+        ([0.0, 0.0], 0.0, 0.693, (-0.1000, -12.0092, -11.2628)),
+        ([0.2, 0.2], -24.0, 0.218, (0.043, 2.566, 2.647)),
+    ]:
+        neuron = Neuron(2, w=w, b=b)
+        a = neuron.forward(X)
+        assert round(neuron.cost(a, y), 3) == cost
+        dw, db = neuron.backward(X, a, y)
+        digits = 4 if b == 0 else 3
+        assert np.round([db, *dw], digits).tolist() == list(grad)
