@@ -126,3 +126,29 @@ def test_neuron_matches_the_course_published_cost_and_gradient():
         dw, db = neuron.backward(X, a, y)
         digits = 4 if b == 0 else 3
         assert np.round([db, *dw], digits).tolist() == list(grad)
+
+
+def test_a_standardised_constant_column_is_named_as_such():
+    """A student standardises X by hand, (X - mean) / std, with a constant column: 0 / 0
+    makes that whole column NaN, and the Neuron said "a missing value in the data, or a
+    run that diverged" (the plots: "leave those rows out or fill them", which would leave
+    no rows). The message now names the column that is NaN in every row and its cause."""
+    import warnings
+
+    from oneneuron.plot import plot_loss_surface
+
+    X = np.c_[np.ones(6), np.arange(6.0)]
+    y = np.array([0, 0, 0, 1, 1, 1.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's 0 / 0
+        Xs = (X - X.mean(0)) / X.std(0)
+    for call in (lambda: Neuron(2).forward(Xs), lambda: plot_loss_surface(Xs, y)):
+        with pytest.raises(ValueError) as err:
+            call()
+        msg = str(err.value)
+        assert "column 0 is NaN in every row" in msg and "constant column" in msg
+    one = X.copy()
+    one[2, 1] = np.nan  # one missing cell is no such column
+    with pytest.raises(ValueError) as err:
+        Neuron(2).forward(one)
+    assert "every row" not in str(err.value) and "row 2, column 1" in str(err.value)

@@ -85,6 +85,16 @@ def _refuse_non_finite(a: NDArray, what: str, needs: str) -> None:
     where = ""
     if first:
         where = f" (first in row {first[0]}" + (f", column {first[1]})" if a.ndim == 2 else ")")
+    if what == "X" and a.ndim == 2 and a.shape[0] > 1:  # (x - mean) / std of a constant: 0 / 0
+        gone = np.flatnonzero(np.isnan(a).all(axis=0))
+        if gone.size:
+            cols = ", ".join(str(int(j)) for j in gone[:5]) + (", ..." if gone.size > 5 else "")
+            needs = (
+                f"column{'s' if gone.size > 1 else ''} {cols} "
+                f"{'are' if gone.size > 1 else 'is'} NaN in every row: standardising a "
+                "constant column, (x - mean) / std, divides 0 by 0; drop it (a constant "
+                "carries nothing the bias does not), or divide by std only where std > 0"
+            )
     raise ValueError(f"{what} has {n} {kind} value{'s' if n > 1 else ''}{where}; {needs}")
 
 
