@@ -152,3 +152,20 @@ def test_a_standardised_constant_column_is_named_as_such():
     with pytest.raises(ValueError) as err:
         Neuron(2).forward(one)
     assert "every row" not in str(err.value) and "row 2, column 1" in str(err.value)
+
+
+def test_sigmoid_derivative_plot_says_it_is_a_derivative():
+    """plot_sigmoid(derivative=True) draws d/dx sigmoid(w x + b) (checked here against
+    central differences of the plotted sigmoid) but labelled its y axis "a", the
+    sigmoid's own value; both on one axes, the label names both."""
+    from oneneuron.plot import plot_sigmoid
+
+    x = np.linspace(-3, 3, 601)
+    ax = plot_sigmoid(2.0, 0.5, x=x, derivative=True)
+    assert ax.get_ylabel() == "da / dx"
+    plot_sigmoid(2.0, 0.5, x=x, ax=ax)
+    assert ax.get_ylabel() == "a, da / dx"
+    d, a = (line.get_ydata() for line in ax.lines)
+    fd = np.gradient(a, x)
+    assert np.max(np.abs(fd[1:-1] - d[1:-1])) < 1e-4
+    assert plot_sigmoid(x=x).get_ylabel() == "a"

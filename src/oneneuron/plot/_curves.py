@@ -43,7 +43,8 @@ def plot_sigmoid(
     x : array_like, optional
         Abscissae; default 400 points on [-6, 6].
     derivative : bool, default=False
-        Plot ``d/dx sigmoid(w x + b) = w a (1 - a)`` instead.
+        Plot ``d/dx sigmoid(w x + b) = w a (1 - a)`` instead (y axis ``"da / dx"``;
+        ``"a, da / dx"`` where the axes shows both).
     label : str, optional
         Legend label; default names ``w`` and ``b``.
     ax : Axes, optional
@@ -75,7 +76,14 @@ def plot_sigmoid(
         label = f"{name}, w={w:g}, b={b:g}"
     ax.plot(x, y, label=label, **line_kw)
     ax.set_xlabel("x")
-    ax.set_ylabel("a")
+    # the y axis names what is drawn on it: both, where the sigmoid and its derivative share it
+    drawn = "da / dx" if derivative else "a"
+    before = ax.get_ylabel()
+    if {before, drawn} == {"a", "da / dx"}:
+        drawn = "a, da / dx"
+    elif before == "a, da / dx":
+        drawn = before
+    ax.set_ylabel(drawn)
     return ax
 
 
