@@ -169,3 +169,22 @@ def test_sigmoid_derivative_plot_says_it_is_a_derivative():
     fd = np.gradient(a, x)
     assert np.max(np.abs(fd[1:-1] - d[1:-1])) < 1e-4
     assert plot_sigmoid(x=x).get_ylabel() == "a"
+
+
+def test_probability_colorbar_names_the_model_class():
+    """Labels 'no'/'yes' (or 2/5): the colour bar said "P(class 1)", a class the model
+    does not have; the shading is P(classes_[1]), and the bar now says so (a 0/1 model
+    and a (w, b) pair keep "P(class 1)")."""
+    from oneneuron.plot import plot_probability_contours
+
+    X, y = _small()
+    for labels, name in [(np.array(["no", "yes"]), "P(yes)"), (np.array([2, 5]), "P(5)")]:
+        clf = NeuronClassifier().fit(X, labels[y])
+        ax = plot_probability_contours(clf, X, labels[y], grid=20)
+        assert ax.figure.axes[-1].get_ylabel() == name
+        p = clf.predict_proba(X[:1])[0, 1]  # the shading is that class's probability
+        assert clf.classes_[1] == labels[1] and 0 < p < 1
+    ax = plot_probability_contours(NeuronClassifier().fit(X, y), X, y, grid=20)
+    assert ax.figure.axes[-1].get_ylabel() == "P(class 1)"
+    ax = plot_probability_contours(([1.0, 1.0], 0.0), X, y, grid=20, colorbar_label="P(a)")
+    assert ax.figure.axes[-1].get_ylabel() == "P(a)"

@@ -511,7 +511,7 @@ def plot_probability_contours(
     grid: int = 200,
     labels: Sequence[str] | None = None,
     colorbar: bool = True,
-    colorbar_label: str = "P(class 1)",
+    colorbar_label: str | None = None,
     ax: Axes | None = None,
     offset: float | None = None,
 ) -> Axes:
@@ -519,6 +519,9 @@ def plot_probability_contours(
 
     ``cmap="RdYlBu"`` runs red (class 0, probability 0) to blue (class 1). A model
     fitted with an ``offset`` needs one here: its value at every point of the plane.
+    "Class 1" is the model's second class, ``classes_[1]``: the colour bar's default
+    label names it (``"P(yes)"`` for labels ``'no'``, ``'yes'``), and says
+    ``"P(class 1)"`` for 0/1 labels or a ``(w, b)`` pair.
 
     Examples
     --------
@@ -536,6 +539,11 @@ def plot_probability_contours(
     g1, g2, P = _grid(xlim, ylim, grid)
     prob = _proba1(model, P, names).reshape(g1.shape)
     cs = ax.contourf(g1, g2, prob, levels=lv, cmap=cmap, vmin=0.0, vmax=1.0, alpha=0.85)
+    if colorbar_label is None:
+        classes = getattr(model, "classes_", None)
+        second = None if classes is None or len(classes) != 2 else classes[1]
+        plain = second is None or (isinstance(second, (int, float, np.number)) and second == 1)
+        colorbar_label = "P(class 1)" if plain else f"P({literal(second)})"
     if colorbar:
         ax.figure.colorbar(cs, ax=ax, label=colorbar_label)
     if y is not None:
