@@ -101,6 +101,10 @@ def test_100_gd_steps_on_exam_scores_match_the_neuron_loop(page):
     message = page.inner_text("#message")
     assert f"the cost rose at {rises} of these 30 steps" in message
     assert "too large" in message and f"{final:.6f}" in message
+    page.click("#step")  # one step at that rate: said of that step, where it rose
+    s = state(page)
+    assert s["history"][-1] < s["cost"]  # step 31 rises (0.3025 to 0.3309 in the Neuron loop)
+    assert "this step raised the cost" in page.inner_text("#message")
 
 
 def test_a_slider_moved_by_keyboard_sets_the_weight_and_the_cost(page):

@@ -319,9 +319,10 @@
     if (!S.w.every(Number.isFinite) || !Number.isFinite(S.b)) {
       setMessage("the weights overflowed: the learning rate is too large; Reset", true);
     } else if (rises > 0) {
-      setMessage(`the cost rose at ${rises} of these ${k} step${k === 1 ? "" : "s"} `
-        + `(by up to ${fmt(worst, 4)}), to ${fmt(costs[costs.length - 1], 6)}: learning rate `
-        + `${lr} is too large, each step overshoots the minimum; lower it`, true);
+      const what = k === 1 ? `this step raised the cost by ${fmt(worst, 4)}`
+        : `the cost rose at ${rises} of these ${k} steps (by up to ${fmt(worst, 4)})`;
+      setMessage(`${what}, to ${fmt(costs[costs.length - 1], 6)}: learning rate ${lr} is `
+        + "too large, each step overshoots the minimum; lower it", true);
     } else {
       setMessage(`${S.steps} step${S.steps === 1 ? "" : "s"} of gradient descent at learning rate ${lr}`);
     }
