@@ -19,6 +19,7 @@ Notation (the tutorials' names):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -98,11 +99,14 @@ def _refuse_non_finite(a: NDArray, what: str, needs: str) -> None:
     raise ValueError(f"{what} has {n} {kind} value{'s' if n > 1 else ''}{where}; {needs}")
 
 
-def _unit_interval(v: NDArray, what: str, hint: str) -> None:
-    """Refuse values outside [0, 1] (NaN passes and gives NaN)."""
+def _unit_interval(v: NDArray, what: str, hint: str | Callable[[NDArray], str]) -> None:
+    """Refuse values outside [0, 1] (NaN passes and gives NaN); ``hint`` may be a function
+    of ``v``, called only then (a label check runs at every step of a training loop)."""
     if v.size and (np.any(v < 0) or np.any(v > 1)):
         bad = v[(v < 0) | (v > 1)].flat[0]
-        raise ValueError(f"{what} in [0, 1]; got {bad:g}{hint}")
+        raise ValueError(
+            f"{what} in [0, 1]; got {bad:g}{hint if isinstance(hint, str) else hint(v)}"
+        )
 
 
 def _label_hint(y: NDArray) -> str:
@@ -138,7 +142,7 @@ def _labels(y: ArrayLike, dtype: Any) -> NDArray[np.floating]:
     if given.dtype.kind in "USO" and any(isinstance(e, (str, bytes)) for e in given.ravel()):
         raise ValueError(_text_labels("y", given))
     y = np.asarray(given, dtype=dtype)
-    _unit_interval(y, "y must be 0/1 labels or probabilities", _label_hint(y))
+    _unit_interval(y, "y must be 0/1 labels or probabilities", _label_hint)
     return y
 
 

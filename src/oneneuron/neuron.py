@@ -229,7 +229,7 @@ class Neuron:
                 f"(1, {m}); got {np.shape(v)}"
             )
         if what == "y":
-            _unit_interval(a, "y must be 0/1 labels or probabilities", _label_hint(a))
+            _unit_interval(a, "y must be 0/1 labels or probabilities", _label_hint)
         elif what == "a":
             _unit_interval(
                 a,
