@@ -188,3 +188,31 @@ def test_probability_colorbar_names_the_model_class():
     assert ax.figure.axes[-1].get_ylabel() == "P(class 1)"
     ax = plot_probability_contours(([1.0, 1.0], 0.0), X, y, grid=20, colorbar_label="P(a)")
     assert ax.figure.axes[-1].get_ylabel() == "P(a)"
+
+
+def test_plane_axes_name_the_table_columns():
+    """A model fitted on a table with columns 'a', 'b', plotted over X with columns
+    ('b', 'a'): the x axis is column 'b' (the boundary is drawn in X's order, checked
+    here by predicting on it), but the axes said x_1 and x_2, read as the model's
+    first and second columns. They now name the columns."""
+    import pandas as pd
+
+    from oneneuron.plot import plot_decision_boundary, plot_probability_contours
+
+    X, y = _small()
+    clf = NeuronClassifier().fit(pd.DataFrame({"a": X[:, 0], "b": X[:, 1]}), y)
+    swapped = pd.DataFrame({"b": X[:, 1], "a": X[:, 0]})
+    ax = plot_decision_boundary(clf, swapped, y)
+    x1, x2 = ax.lines[-1].get_data()
+    p = clf.predict_proba(pd.DataFrame({"b": x1[:3], "a": x2[:3]}))[:, 1]
+    np.testing.assert_allclose(p, 0.5, atol=1e-12)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("b", "a")
+    ax = plot_probability_contours(clf, swapped, y, grid=20)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("b", "a")
+    ax = plot_decision_boundary(clf, X=None)  # no samples drawn: the labels are left alone
+    assert ax.get_xlabel() == ""
+    arr = plot_decision_boundary(NeuronClassifier().fit(X, y), X, y)  # no names: x_1, x_2
+    assert (arr.get_xlabel(), arr.get_ylabel()) == ("$x_1$", "$x_2$")
+    one = NeuronClassifier().fit(pd.DataFrame({"score": X[:, 0]}), y)
+    ax = plot_decision_boundary(one, pd.DataFrame({"score": X[:, 0]}), y)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("score", "class")

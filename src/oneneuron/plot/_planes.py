@@ -38,6 +38,7 @@ def plot_classes(
     ['red', 'blue']
     """
     ax = new_axes(ax)
+    columns = getattr(X, "columns", None)
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y).ravel()
     X = X[:, None] if X.ndim == 1 else X
@@ -60,7 +61,22 @@ def plot_classes(
             )
     ax.set_xlabel("x" if X.shape[1] == 1 else "$x_1$")
     ax.set_ylabel("class" if X.shape[1] == 1 else "$x_2$")
+    if columns is not None and len(columns) == X.shape[1]:
+        _name_axes(ax, [str(c) for c in columns])
     return ax
+
+
+def _name_axes(ax: Axes, names: list[str] | None) -> None:
+    """Label the axes with the table's column names (X's order: the plane's axes), where
+    they still carry the generic ``x_1``, ``x_2`` (or ``x``) of :func:`plot_classes`:
+    labels the caller set are kept, and nothing is named where no samples were drawn."""
+    if not names:
+        return
+    generic = {"$x_1$": 0, "$x_2$": 1, "x": 0}
+    for get, put in ((ax.get_xlabel, ax.set_xlabel), (ax.get_ylabel, ax.set_ylabel)):
+        i = generic.get(get())
+        if i is not None and i < len(names) and (len(names) == 2 or get() == "x"):
+            put(literal(names[i]))
 
 
 class _AtOffset:
@@ -379,6 +395,8 @@ def plot_decision_boundary(
         ax.contour(g1, g2, prob, levels=[threshold], colors=kw["color"], linewidths=kw["lw"])
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
+    if Xa is not None and y is not None:
+        _name_axes(ax, names)
     return ax
 
 
@@ -481,6 +499,8 @@ def _boundary_on_a_line(
         ax.axvline(float(x0), label=label if i == 0 else None, **kw)
     if Xa is not None:
         ax.set_xlim(lo, hi)
+    if Xa is not None and y is not None:
+        _name_axes(ax, names)
     return ax
 
 
@@ -548,6 +568,7 @@ def plot_probability_contours(
         ax.figure.colorbar(cs, ax=ax, label=colorbar_label)
     if y is not None:
         plot_classes(Xa, y, labels=labels, ax=ax)
+        _name_axes(ax, names)
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     return ax
