@@ -216,3 +216,19 @@ def test_plane_axes_name_the_table_columns():
     one = NeuronClassifier().fit(pd.DataFrame({"score": X[:, 0]}), y)
     ax = plot_decision_boundary(one, pd.DataFrame({"score": X[:, 0]}), y)
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("score", "class")
+
+
+def test_neuron_float32_input_computes_in_float64_as_documented():
+    """float32 X: the Neuron's documented decision is float64 arithmetic, equal to the
+    float64 loop of the same (float32-rounded) numbers."""
+    X, y = _small()
+    X32 = X.astype(np.float32)
+    n32, n64 = Neuron(2), Neuron(2)
+    for _ in range(5):
+        for n, Xi in ((n32, X32), (n64, X32.astype(np.float64))):
+            a = n.forward(Xi)
+            dw, db = n.backward(Xi, a, y)
+            n.update(dw, db, learning_rate=1.0)
+    assert a.dtype == np.float64 and n32.w.dtype == np.float64
+    np.testing.assert_array_equal(n32.w, n64.w)
+    assert "float64" in Neuron.__doc__

@@ -129,6 +129,13 @@ class Neuron:
     z : ndarray or None
         Logits of the last :meth:`forward` call.
 
+    Notes
+    -----
+    Decision: the neuron computes in float64 whatever the dtype of ``X`` (float32 ``X``
+    gives float64 ``a``, ``w`` and gradients), so that its loop reproduces the tutorials'
+    printed numbers and ``NeuronClassifier(solver="gd", standardize=False)`` to the last
+    bits; the functions of ``oneneuron.functions`` and the estimator keep float32.
+
     Examples
     --------
     The tutorial's training loop (the constructor initializes; :meth:`initialize`
