@@ -88,6 +88,23 @@ def test_100_gd_steps_on_exam_scores_match_the_neuron_loop(page):
     assert abs(s["cost"] - final) < 1e-12
     # and the numbers table shows that cost
     assert f"{final:.6f}" in page.inner_text("#numbers")
+    assert "rose" not in page.inner_text("#message")  # a descending run is not warned of
+    # learning rate 50 overshoots: the Neuron loop's cost rises at some steps, and the
+    # page said only "30 steps of gradient descent"; it now counts the rises and says why
+    page.click("#reset")
+    page.fill("#learning-rate", "50")
+    page.fill("#n-steps", "30")
+    page.click("#run")
+    costs, w, b, final = neuron_loop(X, y, np.zeros(2), 0.0, 50.0, 30)
+    rises = int(np.sum(np.diff(np.r_[costs, final]) > 1e-12))
+    assert rises > 0
+    message = page.inner_text("#message")
+    assert f"the cost rose at {rises} of these 30 steps" in message
+    assert "too large" in message and f"{final:.6f}" in message
+    page.click("#step")  # one step at that rate: said of that step, where it rose
+    s = state(page)
+    assert s["history"][-1] < s["cost"]  # step 31 rises (0.3025 to 0.3309 in the Neuron loop)
+    assert "this step raised the cost" in page.inner_text("#message")
 
 
 def test_a_slider_moved_by_keyboard_sets_the_weight_and_the_cost(page):

@@ -19,6 +19,7 @@ Notation (the tutorials' names):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -85,24 +86,63 @@ def _refuse_non_finite(a: NDArray, what: str, needs: str) -> None:
     where = ""
     if first:
         where = f" (first in row {first[0]}" + (f", column {first[1]})" if a.ndim == 2 else ")")
+    if what == "X" and a.ndim == 2 and a.shape[0] > 1:  # (x - mean) / std of a constant: 0 / 0
+        gone = np.flatnonzero(np.isnan(a).all(axis=0))
+        if gone.size:
+            cols = ", ".join(str(int(j)) for j in gone[:5]) + (", ..." if gone.size > 5 else "")
+            needs = (
+                f"column{'s' if gone.size > 1 else ''} {cols} "
+                f"{'are' if gone.size > 1 else 'is'} NaN in every row: standardising a "
+                "constant column, (x - mean) / std, divides 0 by 0; drop it (a constant "
+                "carries nothing the bias does not), or divide by std only where std > 0"
+            )
     raise ValueError(f"{what} has {n} {kind} value{'s' if n > 1 else ''}{where}; {needs}")
 
 
-def _unit_interval(v: NDArray, what: str, hint: str) -> None:
-    """Refuse values outside [0, 1] (NaN passes and gives NaN)."""
+def _unit_interval(v: NDArray, what: str, hint: str | Callable[[NDArray], str]) -> None:
+    """Refuse values outside [0, 1] (NaN passes and gives NaN); ``hint`` may be a function
+    of ``v``, called only then (a label check runs at every step of a training loop)."""
     if v.size and (np.any(v < 0) or np.any(v > 1)):
         bad = v[(v < 0) | (v > 1)].flat[0]
-        raise ValueError(f"{what} in [0, 1]; got {bad:g}{hint}")
+        raise ValueError(
+            f"{what} in [0, 1]; got {bad:g}{hint if isinstance(hint, str) else hint(v)}"
+        )
+
+
+def _label_hint(y: NDArray) -> str:
+    """What to do with labels outside [0, 1], from what they look like: ``{-1, 1}`` are
+    recoded by ``(y + 1) / 2``; K > 2 whole numbers are K classes, which one sigmoid cannot
+    tell apart (the softmax estimator can); anything else gets no guess."""
+    v = np.unique(y[np.isfinite(y)]) if y.dtype.kind == "f" else np.unique(y)
+    if v.size and np.all(v == np.round(v)):
+        if set(v.tolist()) <= {-1.0, 1.0}:
+            return " (labels in {-1, 1}: pass (y + 1) / 2)"
+        if v.size > 2:
+            return (
+                f" ({v.size} classes? one neuron's sigmoid tells two apart; "
+                f"NeuronClassifier fits K classes with a softmax layer)"
+            )
+    return ""
+
+
+def _text_labels(what: str, y: NDArray) -> str:
+    """The error for labels given as text: code them as 0 and 1, naming one of them."""
+    shown = sorted({str(v) for v in y.ravel()})
+    pick = shown[-1] if shown else "yes"
+    return (
+        f"{what} holds text labels ({', '.join(repr(v) for v in shown[:4])}"
+        f"{', ...' if len(shown) > 4 else ''}); the cross-entropy needs the numbers 0 and "
+        f"1: code them, e.g. ({what} == {pick!r}).astype(float)"
+    )
 
 
 def _labels(y: ArrayLike, dtype: Any) -> NDArray[np.floating]:
     """``y`` as 0/1 labels or probabilities of class 1, of ``dtype``; an error otherwise."""
-    y = np.asarray(y, dtype=dtype)
-    _unit_interval(
-        y,
-        "y must be 0/1 labels or probabilities",
-        " (labels in {-1, 1}: pass (y + 1) / 2)",
-    )
+    given = np.asarray(y)
+    if given.dtype.kind in "USO" and any(isinstance(e, (str, bytes)) for e in given.ravel()):
+        raise ValueError(_text_labels("y", given))
+    y = np.asarray(given, dtype=dtype)
+    _unit_interval(y, "y must be 0/1 labels or probabilities", _label_hint)
     return y
 
 

@@ -14,7 +14,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .functions import (
+    _label_hint,
     _refuse_non_finite,
+    _text_labels,
     _unit_interval,
     log_loss,
     probability_log_loss,
@@ -90,6 +92,8 @@ def _floats(v: ArrayLike, what: str) -> NDArray[np.float64]:
             f"{what} holds dates or times ({a.dtype}); the neuron needs numbers: convert "
             "them, e.g. days since a start"
         )
+    if kind in "USV" and what == "y":
+        raise ValueError(_text_labels(what, a))
     if kind in "USV":
         raise ValueError(
             f"{what} holds text ({a.dtype}); the neuron needs numbers: convert it "
@@ -124,6 +128,13 @@ class Neuron:
     b : float
     z : ndarray or None
         Logits of the last :meth:`forward` call.
+
+    Notes
+    -----
+    Decision: the neuron computes in float64 whatever the dtype of ``X`` (float32 ``X``
+    gives float64 ``a``, ``w`` and gradients), so that its loop reproduces the tutorials'
+    printed numbers and ``NeuronClassifier(solver="gd", standardize=False)`` to the last
+    bits; the functions of ``oneneuron.functions`` and the estimator keep float32.
 
     Examples
     --------
@@ -225,9 +236,7 @@ class Neuron:
                 f"(1, {m}); got {np.shape(v)}"
             )
         if what == "y":
-            _unit_interval(
-                a, "y must be 0/1 labels or probabilities", " (labels in {-1, 1}: pass (y + 1) / 2)"
-            )
+            _unit_interval(a, "y must be 0/1 labels or probabilities", _label_hint)
         elif what == "a":
             _unit_interval(
                 a,

@@ -87,6 +87,7 @@ def build() -> Walkthrough:
         gd.history_,
         optimum=exact.loss_,
         label="gradient descent, lr 1",
+        ylabel="mean cross-entropy",
         ax=new_axes(figsize=(4.8, 3.2)),
     )
     ax.set_title("cost per epoch (standardised features)")

@@ -92,8 +92,12 @@ def build() -> Walkthrough:
     ax.set_title("summed cross-entropy over (w1, w2); first 3 updates")
     figs["loss_surface"] = ax.figure
 
-    ax = plot_learning_curve(loss, label="summed cross-entropy", ax=new_axes(figsize=(4.6, 3.2)))
-    ax.set_ylabel("summed cross-entropy")
+    ax = plot_learning_curve(
+        loss,
+        label="summed cross-entropy",
+        ylabel="summed cross-entropy",
+        ax=new_axes(figsize=(4.6, 3.2)),
+    )
     ax.set_title("loss after each update")
     figs["loss"] = ax.figure
 

@@ -98,9 +98,11 @@ def build() -> Walkthrough:
 
     fig = Figure(figsize=(8.0, 3.0), layout="constrained")
     ax1, ax2 = fig.subplots(1, 2)
-    plot_learning_curve(r["costs"], label="30 points", ax=ax1)
+    plot_learning_curve(r["costs"], label="30 points", ylabel="mean cross-entropy", ax=ax1)
     ax1.set_title("30 points: cost before each update")
-    plot_learning_curve(r["costs_blobs"], label="1000 blob points", log=True, ax=ax2)
+    plot_learning_curve(
+        r["costs_blobs"], label="1000 blob points", log=True, ylabel="mean cross-entropy", ax=ax2
+    )
     ax2.set_title("1000 blob points (log scale)")
     figs["cost"] = fig
 

@@ -300,6 +300,7 @@
     if (S.y.length === 0) { setMessage("add points first", true); return; }
     const lr = learningRate();
     if (lr === null) return;
+    const first = S.history.length;
     for (let s = 0; s < k; s++) {
       const r = gdStep(S.X, S.y, S.w, S.b, lr, S.ds.fit_intercept);
       S.history.push(r.cost);
@@ -307,8 +308,21 @@
       S.steps += 1;
       S.path.push(params());
     }
+    // Gradient descent with a small enough rate never raises the cost of this convex
+    // loss; a step that does (beyond rounding) means the rate overshoots the minimum.
+    const costs = S.history.slice(first).concat([cost(S.X, S.y, S.w, S.b)]);
+    let rises = 0, worst = 0;
+    for (let i = 1; i < costs.length; i++) {
+      const up = costs[i] - costs[i - 1];
+      if (up > roundOff(costs[i - 1])) { rises += 1; if (up > worst) worst = up; }
+    }
     if (!S.w.every(Number.isFinite) || !Number.isFinite(S.b)) {
       setMessage("the weights overflowed: the learning rate is too large; Reset", true);
+    } else if (rises > 0) {
+      const what = k === 1 ? `this step raised the cost by ${fmt(worst, 4)}`
+        : `the cost rose at ${rises} of these ${k} steps (by up to ${fmt(worst, 4)})`;
+      setMessage(`${what}, to ${fmt(costs[costs.length - 1], 6)}: learning rate ${lr} is `
+        + "too large, each step overshoots the minimum; lower it", true);
     } else {
       setMessage(`${S.steps} step${S.steps === 1 ? "" : "s"} of gradient descent at learning rate ${lr}`);
     }

@@ -43,7 +43,8 @@ def plot_sigmoid(
     x : array_like, optional
         Abscissae; default 400 points on [-6, 6].
     derivative : bool, default=False
-        Plot ``d/dx sigmoid(w x + b) = w a (1 - a)`` instead.
+        Plot ``d/dx sigmoid(w x + b) = w a (1 - a)`` instead (y axis ``"da / dx"``;
+        ``"a, da / dx"`` where the axes shows both).
     label : str, optional
         Legend label; default names ``w`` and ``b``.
     ax : Axes, optional
@@ -75,7 +76,14 @@ def plot_sigmoid(
         label = f"{name}, w={w:g}, b={b:g}"
     ax.plot(x, y, label=label, **line_kw)
     ax.set_xlabel("x")
-    ax.set_ylabel("a")
+    # the y axis names what is drawn on it: both, where the sigmoid and its derivative share it
+    drawn = "da / dx" if derivative else "a"
+    before = ax.get_ylabel()
+    if {before, drawn} == {"a", "da / dx"}:
+        drawn = "a, da / dx"
+    elif before == "a, da / dx":
+        drawn = before
+    ax.set_ylabel(drawn)
     return ax
 
 
@@ -148,6 +156,7 @@ def plot_learning_curve(
     optimum: float | None = None,
     label: str = "loss",
     log: bool = False,
+    ylabel: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Loss per iteration, from ``NeuronClassifier.history_`` or a sequence of losses.
@@ -155,6 +164,8 @@ def plot_learning_curve(
     Parameters
     ----------
     history : dict with ``"loss"`` or array_like
+        ``NeuronClassifier.history_["loss"]`` is the objective the fit minimised: the
+        mean cross-entropy, plus the penalty where ``alpha > 0``.
     optimum : float, optional
         Draws the optimum as a dashed horizontal line.
     log : bool, default=False
@@ -162,6 +173,10 @@ def plot_learning_curve(
         iterations whose loss equals the optimum, such as a converged run's last, are
         left out, having no place on a log axis; a loss below the optimum by more than
         rounding is refused, that optimum not being the minimum).
+    ylabel : str, optional
+        The y axis's label. Default ``"loss"`` (``"loss - optimum"`` on a log axis with
+        an ``optimum``): the plot cannot tell a mean cross-entropy from a summed one or
+        from a penalised objective, so it names none of them unless told.
 
     A loss that is not finite (a run that diverged) is refused, with the iteration
     where it first happened.
@@ -213,8 +228,10 @@ def plot_learning_curve(
             ax.axhline(optimum, color="k", ls="--", lw=1, label="optimum")
         if log:
             ax.set_yscale("log")
+    if ylabel is None:
+        ylabel = "loss - optimum" if log and optimum is not None else "loss"
     ax.set_xlabel("iteration")
-    ax.set_ylabel("mean cross-entropy")
+    ax.set_ylabel(ylabel)
     ax.legend()
     return ax
 

@@ -38,6 +38,7 @@ def plot_classes(
     ['red', 'blue']
     """
     ax = new_axes(ax)
+    columns = getattr(X, "columns", None)
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y).ravel()
     X = X[:, None] if X.ndim == 1 else X
@@ -60,7 +61,22 @@ def plot_classes(
             )
     ax.set_xlabel("x" if X.shape[1] == 1 else "$x_1$")
     ax.set_ylabel("class" if X.shape[1] == 1 else "$x_2$")
+    if columns is not None and len(columns) == X.shape[1]:
+        _name_axes(ax, [str(c) for c in columns])
     return ax
+
+
+def _name_axes(ax: Axes, names: list[str] | None) -> None:
+    """Label the axes with the table's column names (X's order: the plane's axes), where
+    they still carry the generic ``x_1``, ``x_2`` (or ``x``) of :func:`plot_classes`:
+    labels the caller set are kept, and nothing is named where no samples were drawn."""
+    if not names:
+        return
+    generic = {"$x_1$": 0, "$x_2$": 1, "x": 0}
+    for get, put in ((ax.get_xlabel, ax.set_xlabel), (ax.get_ylabel, ax.set_ylabel)):
+        i = generic.get(get())
+        if i is not None and i < len(names) and (len(names) == 2 or get() == "x"):
+            put(literal(names[i]))
 
 
 class _AtOffset:
@@ -379,6 +395,8 @@ def plot_decision_boundary(
         ax.contour(g1, g2, prob, levels=[threshold], colors=kw["color"], linewidths=kw["lw"])
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
+    if Xa is not None and y is not None:
+        _name_axes(ax, names)
     return ax
 
 
@@ -481,6 +499,8 @@ def _boundary_on_a_line(
         ax.axvline(float(x0), label=label if i == 0 else None, **kw)
     if Xa is not None:
         ax.set_xlim(lo, hi)
+    if Xa is not None and y is not None:
+        _name_axes(ax, names)
     return ax
 
 
@@ -511,7 +531,7 @@ def plot_probability_contours(
     grid: int = 200,
     labels: Sequence[str] | None = None,
     colorbar: bool = True,
-    colorbar_label: str = "P(class 1)",
+    colorbar_label: str | None = None,
     ax: Axes | None = None,
     offset: float | None = None,
 ) -> Axes:
@@ -519,6 +539,9 @@ def plot_probability_contours(
 
     ``cmap="RdYlBu"`` runs red (class 0, probability 0) to blue (class 1). A model
     fitted with an ``offset`` needs one here: its value at every point of the plane.
+    "Class 1" is the model's second class, ``classes_[1]``: the colour bar's default
+    label names it (``"P(yes)"`` for labels ``'no'``, ``'yes'``), and says
+    ``"P(class 1)"`` for 0/1 labels or a ``(w, b)`` pair.
 
     Examples
     --------
@@ -536,10 +559,16 @@ def plot_probability_contours(
     g1, g2, P = _grid(xlim, ylim, grid)
     prob = _proba1(model, P, names).reshape(g1.shape)
     cs = ax.contourf(g1, g2, prob, levels=lv, cmap=cmap, vmin=0.0, vmax=1.0, alpha=0.85)
+    if colorbar_label is None:
+        classes = getattr(model, "classes_", None)
+        second = None if classes is None or len(classes) != 2 else classes[1]
+        plain = second is None or (isinstance(second, (int, float, np.number)) and second == 1)
+        colorbar_label = "P(class 1)" if plain else f"P({literal(second)})"
     if colorbar:
         ax.figure.colorbar(cs, ax=ax, label=colorbar_label)
     if y is not None:
         plot_classes(Xa, y, labels=labels, ax=ax)
+        _name_axes(ax, names)
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     return ax
@@ -629,8 +658,10 @@ def plot_loss_surface(
     X, y : two-feature (or one-feature) samples and 0/1 labels.
     path : array_like of shape (T, 2), optional
         Successive weights, e.g. ``history_["coef"][:, 0, :]`` of a
-        ``NeuronClassifier(record_path=True)`` (one feature: ``np.c_[coef[:, 0, 0],
-        intercept[:, 0]]``); drawn as arrows.
+        ``NeuronClassifier(fit_intercept=False, record_path=True)`` (one feature:
+        ``np.c_[coef[:, 0, 0], intercept[:, 0]]``, with the intercept); drawn as
+        arrows. With two features the surface holds the bias at ``b``: the path of a
+        fit whose intercept moved is not on it (its losses are not the surface's).
     n_path : int, optional
         Draw only the first ``n_path`` steps of ``path``.
     b : float

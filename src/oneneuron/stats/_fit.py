@@ -607,6 +607,37 @@ def _unit_scaled(G: NDArray[np.float64]) -> NDArray[np.float64] | None:
     return G * r[:, None] * r
 
 
+#: Below this mean ``p (1 - p)`` (the intercept's curvature) every fitted probability
+#: is 0 or 1 to within about 1e-12: the Hessian's weights have vanished.
+SATURATED_CURVATURE = 1e-12
+
+
+def _saturated(problem: Any, Hp: NDArray[np.float64]) -> str | None:
+    """The reason for no standard errors where the fitted probabilities are all 0 or 1.
+
+    With an intercept, its diagonal entry of the (per unit weight) Hessian ``Hp`` is the
+    weighted mean of ``p (1 - p)`` over the rows (per class, softmax). Below
+    :data:`SATURATED_CURVATURE` the weights of ``X'DX`` are a few rows' rounding
+    residue, and the collinearity walk would call every column "a multiple of the
+    intercept": true of those weights, false of the data. Decision: say what happened
+    instead (a diverged run, or one stopped far out on a flat likelihood), and count no
+    term as aliased (no column is). None without an intercept or where ``p (1 - p)``
+    has not vanished.
+    """
+    if not problem.fit_intercept:
+        return None
+    m = int(problem.n_outputs)
+    curvature = float(np.max(np.abs(np.diagonal(Hp)[-m:]), initial=0.0))
+    if not curvature < SATURATED_CURVATURE:
+        return None
+    return (
+        f"every fitted probability is 0 or 1 to working precision (mean p (1 - p) = "
+        f"{curvature:.1e}), so the Hessian vanishes and the columns cannot be told apart: "
+        "the fit diverged (a loss that rose: lower learning_rate, or use "
+        "solver='lbfgs') or stopped far out on a flat likelihood"
+    )
+
+
 def _vanishing_curvature(Hp: NDArray[np.float64], ratio: float = 1e-10) -> bool:
     """Whether some diagonal entry of the Hessian (the solver's coordinates) is below
     ``ratio`` times the largest: along that coefficient the fitted probabilities are 0 or 1
@@ -1113,6 +1144,9 @@ def _covariance(
     full_rank = full_rank or (cond is not None and cond <= 0.01 / COLLINEAR_TOL)
     if alpha == 0 and not full_rank:
         found = dependent_terms(S * G, terms, problem.fit_intercept)
+        saturated = _saturated(problem, Hp) if found else None
+        if saturated is not None:
+            return None, saturated, "", 0
         if found:
             return (
                 None,
