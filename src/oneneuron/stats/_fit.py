@@ -923,7 +923,10 @@ def compute_inference(
         return out
     known = cond if problem.n_outputs == 1 else None  # binary: the same scaled matrix
     kept, near, found = None, "", None
-    if est.alpha == 0:  # aliased terms (R's NA): the fit of the model without them
+    # every probability 0 or 1 (a diverged fit): no column is aliased, whatever the
+    # vanished weights say; _covariance gives the reason
+    saturated = _saturated(problem, Hp) is not None
+    if est.alpha == 0 and not saturated:  # aliased terms (R's NA): the fit without them
         found = _aliased(problem, Hp, S, terms, known, ref)
         if found is not None:
             kept, dependent, named = found
@@ -967,7 +970,7 @@ def compute_inference(
         ref=ref,
         share=share,
         kept=kept,
-        full_rank=est.alpha == 0 and found is None,  # the walk above found none
+        full_rank=est.alpha == 0 and found is None and not saturated,  # the walk found none
     )
     if near and out.cov is None and "singular" in out.reason:
         out.reason = out.reason.replace("; drop the redundant", f"{near}; drop the redundant", 1)
