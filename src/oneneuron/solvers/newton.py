@@ -186,11 +186,11 @@ def newton(
 
     Where the Cholesky factor of ``H`` finds a pivot below :data:`ILL_CONDITIONED`
     of its diagonal (or needs a ridge), and the problem has a
-    ``least_squares_direction(theta, g, gauge)`` (the NumPy engine's), the step
-    comes from a QR factor of the weighted design instead, which resolves nearly
-    equal columns that ``H = X' D X`` has lost to rounding (one more pass per such
-    iteration; ``extra["qr_steps"]`` counts them, ``extra["qr_last"]`` says whether
-    the last step was one). Where it finds aliased columns (an exact dependence,
+    ``least_squares_direction(theta, g, gauge)`` (on the NumPy, array-API and Dask
+    engines), the step comes from a QR factor of the weighted design instead, which
+    resolves nearly equal columns that ``H = X' D X`` has lost to rounding (one more
+    pass per such iteration; ``extra["qr_steps"]`` counts them, ``extra["qr_last"]``
+    says whether the last step was one). Where it finds aliased columns (an exact dependence,
     see :data:`~oneneuron.objective.ALIAS_TOL`) the ridge's damped step is kept.
     """
     theta = np.array(theta0, dtype=np.float64, copy=True)
