@@ -985,8 +985,10 @@ class LinearLoss:
 
     @property
     def has_least_squares(self) -> bool:
-        """Whether :meth:`least_squares_direction` can answer (the engine has the QR factor)."""
-        return hasattr(self.engine, "weighted_design_r")
+        """Whether :meth:`least_squares_direction` can answer (the engine has the QR factor:
+        the NumPy and Dask engines, and the array-API engine where its namespace has
+        ``linalg.qr``)."""
+        return getattr(self.engine, "weighted_design_r", None) is not None
 
     def least_squares_direction(
         self,
@@ -1003,7 +1005,8 @@ class LinearLoss:
         rows: :func:`least_squares_step` solves it with the design's condition
         number, not its square. Newton asks for it where the Cholesky factor of
         the Hessian finds a small pivot. Returns ``(step, aliased)``, or None
-        where the engine has no such factor (the array-API and Dask engines).
+        where the engine has no such factor (``weighted_design_r`` absent or None: an
+        array-API namespace without ``linalg.qr``).
         """
         r_of = getattr(self.engine, "weighted_design_r", None)
         if r_of is None:

@@ -8,7 +8,10 @@ Each engine sums :func:`~oneneuron.objective.block_statistics` over row blocks.
 An engine exposes ``n_samples``, ``n_features``, ``n_passes`` (full passes over X
 made so far) and ``statistics(W, b, order) -> BlockStats``. Solvers never see X.
 Engines that keep no X in memory (torch, Dask) also count, in one pass, the rows the
-fitted logits separate (``separated_rows(W, b)``), for the separation check.
+fitted logits separate (``separated_rows(W, b)``), for the separation check. Each also
+factors the weighted design in one pass (``weighted_design_r(W, b)``, the triangular
+``R`` with ``R' R`` the Hessian), which Newton asks for where ``X' D X`` is too
+ill-conditioned to solve with (nearly equal columns).
 
 ======================  ==============================================================
 ``NumpyEngine``         NumPy arrays / SciPy CSR in memory, cache-sized row blocks

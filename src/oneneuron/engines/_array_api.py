@@ -180,6 +180,9 @@ class ArrayAPIEngine:
         else:
             self.y = xp.astype(y, X.dtype)
         self.n_passes: float = 0
+        self._qr = getattr(getattr(xp, "linalg", None), "qr", None)
+        if self._qr is None:  # the array API's linalg extension is optional: no QR step
+            self.weighted_design_r = None  # type: ignore[assignment]
 
     @property
     def floor_scale(self) -> float:
@@ -279,6 +282,55 @@ class ArrayAPIEngine:
                     hW[j, k], hWb[j, k], hbn[j, k] = Gn.T, v, hbn[k, j]
             stats.hess_W, stats.hess_Wb, stats.hess_b = hW, hWb, hbn
         return stats
+
+    def weighted_design_r(self, W: NDArray, b: NDArray) -> NDArray[np.float64]:
+        """The triangular ``R`` with ``R.T @ R`` the raw-scale Hessian, by QR on X's device.
+
+        :func:`~oneneuron.objective.weighted_design_r` in the namespace's operations: each
+        block of the weighted design ``sqrt(D) [X, 1]`` (float64; a softmax row is ``m``
+        rows through the factor of its curvature) is stacked under the factor so far and
+        factored by the namespace's ``linalg.qr`` (``torch.linalg.qr`` on the tensor's
+        device), a tall-skinny QR in one pass; only the ``m (d + 1)`` square ``R`` comes
+        to the host. Newton asks for it where the Cholesky factor of ``X' D X`` finds a
+        small pivot; a well-conditioned fit never makes this pass. An engine whose
+        namespace has no ``linalg.qr`` (the array API's linalg extension is optional)
+        has this attribute set to None, and Newton keeps the Cholesky step there.
+        """
+        xp, qr = self.xp, self._qr
+        self.n_passes += 1
+        f64 = xp.float64
+        Wd, bd = self._to_device(W, f64), self._to_device(b, f64)
+        m, d = Wd.shape[0], self.n_features
+        q = m * (d + 1)
+        # a block's weighted design (rows * m, q) within HESSIAN_BLOCK_BYTES
+        block = max(q, HESSIAN_BLOCK_BYTES // (8 * m * q))
+        R = None
+        for start in range(0, self.n_samples, block):
+            Xb = xp.astype(self._X[start : start + block, :], f64, copy=False)
+            yb, sb = self.y[start : start + block], self.s[start : start + block]
+            n = Xb.shape[0]
+            Z = Xb @ Wd.T + bd
+            if self.multinomial:
+                Y = yb[:, None] == xp.arange(m, device=self.device)[None, :]
+                _, P, Q, _ = self._softmax_terms(Z, Y)
+                root = xp.sqrt(sb[:, None] * P)  # (n, m): sqrt(s_i p_ij)
+                eye = xp.eye(m, dtype=f64, device=self.device)
+                # C[i, j, k] = sqrt(s_i p_ij) (delta_kj - p_ik), Q on the diagonal (exact)
+                C = root[:, :, None] * xp.where(eye[None, :, :] > 0, Q[:, None, :], -P[:, None, :])
+                XW = xp.reshape(C[:, :, :, None] * Xb[:, None, None, :], (n, m, m * d))
+                B = xp.reshape(xp.concat([XW, C], axis=2), (n * m, q))
+            else:
+                z = Z[:, 0]
+                v = xp_sigmoid(xp, -xp.abs(z))
+                ones = xp.ones((n, 1), dtype=f64, device=self.device)
+                B = xp.concat([Xb, ones], axis=1) * xp.sqrt(sb * v * (1 - v))[:, None]
+            if R is not None:
+                B = xp.concat([R, B], axis=0)
+            R = qr(B)[1]  # the reduced factor: (min(rows, q), q)
+        R = np.asarray(to_numpy(R), dtype=np.float64)
+        if R.shape[0] < q:  # fewer rows than columns: pad with zero rows
+            R = np.vstack([R, np.zeros((q - R.shape[0], q))])
+        return R
 
     def separated_rows(self, W: NDArray, b: NDArray) -> tuple[int, int]:
         """Rows of positive weight the logits at ``(W, b)`` classify strictly right, and

@@ -15,7 +15,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..objective import BlockStats, block_statistics, separated_rows, weight_floor
+from ..objective import (
+    BlockStats,
+    block_statistics,
+    separated_rows,
+    weight_floor,
+    weighted_design_r,
+)
 
 #: Partial results summed per task of the reduction tree.
 SPLIT_EVERY = 8
@@ -32,6 +38,32 @@ def _chunk_stats(
 def _chunk_separated(Xb: Any, yb: Any, sb: Any, W: Any, b: Any) -> tuple[int, int]:
     Z = np.asarray(Xb) @ W.T + b
     return separated_rows(Z, np.asarray(yb), np.asarray(sb, dtype=np.float64))
+
+
+#: Rows of the weighted design (a softmax row counts ``m`` of them) factored at a time
+#: within a chunk: bounds the task's temporary to about 64 MB at 1000 columns.
+R_BLOCK_ROWS = 8192
+
+
+def _chunk_r(
+    Xb: Any, yb: Any, sb: Any, inv_total: float, W: Any, b: Any, multinomial: bool
+) -> NDArray[np.float64]:
+    """The chunk's factor ``R`` of ``sqrt(D) [X, 1]`` (a tall-skinny QR over its rows)."""
+    Xb, yb = np.asarray(Xb), np.asarray(yb)
+    s = np.asarray(sb, dtype=np.float64) * inv_total
+    m = len(b)
+    step = max(64, R_BLOCK_ROWS // m)
+    R = None
+    for start in range(0, max(1, Xb.shape[0]), step):
+        sl = slice(start, start + step)
+        R = weighted_design_r(Xb[sl], yb[sl], s[sl], W, b, R, multinomial=multinomial)
+    assert R is not None
+    return R
+
+
+def _stack_r(parts: list[NDArray[np.float64]]) -> NDArray[np.float64]:
+    """One factor of the stacked factors: ``R' R`` is the sum of the parts' ``R_i' R_i``."""
+    return np.linalg.qr(np.vstack(parts), mode="r")
 
 
 def _sum_pairs(parts: list[tuple[int, int]]) -> tuple[int, int]:
@@ -164,6 +196,30 @@ class DaskEngine:
         ]
         (total,) = dask.compute(tree_sum(parts, _sum_stats))
         return total
+
+    def weighted_design_r(self, W: NDArray, b: NDArray) -> NDArray[np.float64]:
+        """The triangular ``R`` with ``R.T @ R`` the raw-scale Hessian, by QR (one pass).
+
+        Each chunk's task factors its rows of the weighted design ``sqrt(D) [X, 1]``
+        (:func:`~oneneuron.objective.weighted_design_r`, a tall-skinny QR over the
+        chunk); the reduction tree stacks ``split_every`` square factors at a time and
+        factors them again, so only ``m (d + 1)`` square matrices travel and the
+        client receives one. Newton asks for it where the Cholesky factor of
+        ``X' D X`` finds a small pivot; a well-conditioned fit never makes this pass.
+        """
+        import dask
+
+        self.n_passes += 1
+        task = dask.delayed(_chunk_r, pure=True)
+        W = np.asarray(W, dtype=np.float64)
+        b = np.asarray(b, dtype=np.float64)
+        inv = 1.0 / self.total_weight
+        parts = [
+            task(xb, yb, sb, inv, W, b, self.multinomial)
+            for xb, yb, sb in zip(*self.blocks, strict=True)
+        ]
+        (R,) = dask.compute(tree_sum(parts, _stack_r))
+        return np.asarray(R, dtype=np.float64)
 
     def separated_rows(self, W: NDArray, b: NDArray) -> tuple[int, int]:
         """Rows of positive weight the logits at ``(W, b)`` classify strictly right, and

@@ -186,12 +186,14 @@ def newton(
 
     Where the Cholesky factor of ``H`` finds a pivot below :data:`ILL_CONDITIONED`
     of its diagonal (or needs a ridge), and the problem has a
-    ``least_squares_direction(theta, g, gauge)`` (the NumPy engine's), the step
-    comes from a QR factor of the weighted design instead, which resolves nearly
-    equal columns that ``H = X' D X`` has lost to rounding (one more pass per such
-    iteration; ``extra["qr_steps"]`` counts them, ``extra["qr_last"]`` says whether
-    the last step was one). Where it finds aliased columns (an exact dependence,
-    see :data:`~oneneuron.objective.ALIAS_TOL`) the ridge's damped step is kept.
+    ``least_squares_direction(theta, g, gauge)`` (on the NumPy, array-API and Dask
+    engines), the step comes from a QR factor of the weighted design instead, which
+    resolves nearly equal columns that ``H = X' D X`` has lost to rounding (one more
+    pass per such iteration; ``extra["qr_steps"]`` counts them, ``extra["qr_last"]``
+    says whether the last step was one). Where it finds aliased columns (an exact dependence,
+    see :data:`~oneneuron.objective.ALIAS_TOL`) the ridge's damped step is kept, and
+    the rest of the fit does not ask again: aliasing is a property of the columns
+    (the row weights ``D > 0`` do not raise their rank), and each question is a pass.
     """
     theta = np.array(theta0, dtype=np.float64, copy=True)
     # the map to standardised coordinates of the stopping measure, looked up once (a
@@ -215,6 +217,8 @@ def newton(
             if found is not None and found[1] == 0:  # (aliased columns: the ridge's step)
                 p, tau, exact_last = found[0], 0.0, True
                 n_exact += 1
+            elif found is not None:  # aliased: the columns' rank, which the row weights
+                exact = None  # do not raise; asking again costs a pass for the same answer
         max_ridge = max(max_ridge, tau)
         measure = (
             relative_step(p, theta)
