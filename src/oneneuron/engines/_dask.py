@@ -178,24 +178,12 @@ class DaskEngine:
         self, W: NDArray, b: NDArray, order: int = 1, rows: NDArray[np.intp] | None = None
     ) -> BlockStats:
         """Tree-reduced sums of the per-chunk statistics (one pass over X)."""
-        import dask
-
         if rows is not None:
             raise ValueError(
                 "minibatches (solver='sgd') are not supported on Dask input: a random "
                 "row sample costs a full pass there; use solver 'newton', 'lbfgs' or 'gd'"
             )
-        self.n_passes += 1
-        task = dask.delayed(_chunk_stats, pure=True)
-        W = np.asarray(W, dtype=np.float64)
-        b = np.asarray(b, dtype=np.float64)
-        inv = 1.0 / self.total_weight
-        parts = [
-            task(xb, yb, sb, inv, W, b, self.multinomial, order)
-            for xb, yb, sb in zip(*self.blocks, strict=True)
-        ]
-        (total,) = dask.compute(tree_sum(parts, _sum_stats))
-        return total
+        return self._one_pass(_chunk_stats, _sum_stats, W, b, order)
 
     def weighted_design_r(self, W: NDArray, b: NDArray) -> NDArray[np.float64]:
         """The triangular ``R`` with ``R.T @ R`` the raw-scale Hessian, by QR (one pass).
@@ -207,19 +195,24 @@ class DaskEngine:
         client receives one. Newton asks for it where the Cholesky factor of
         ``X' D X`` finds a small pivot; a well-conditioned fit never makes this pass.
         """
+        return np.asarray(self._one_pass(_chunk_r, _stack_r, W, b), dtype=np.float64)
+
+    def _one_pass(self, chunk: Any, combine: Any, W: NDArray, b: NDArray, *extra: Any) -> Any:
+        """``chunk(x, y, s, 1 / S, W, b, multinomial, *extra)`` on every row block, the
+        results tree-reduced by ``combine`` (one pass over X, counted)."""
         import dask
 
         self.n_passes += 1
-        task = dask.delayed(_chunk_r, pure=True)
+        task = dask.delayed(chunk, pure=True)
         W = np.asarray(W, dtype=np.float64)
         b = np.asarray(b, dtype=np.float64)
         inv = 1.0 / self.total_weight
         parts = [
-            task(xb, yb, sb, inv, W, b, self.multinomial)
+            task(xb, yb, sb, inv, W, b, self.multinomial, *extra)
             for xb, yb, sb in zip(*self.blocks, strict=True)
         ]
-        (R,) = dask.compute(tree_sum(parts, _stack_r))
-        return np.asarray(R, dtype=np.float64)
+        (total,) = dask.compute(tree_sum(parts, combine))
+        return total
 
     def separated_rows(self, W: NDArray, b: NDArray) -> tuple[int, int]:
         """Rows of positive weight the logits at ``(W, b)`` classify strictly right, and
