@@ -1168,3 +1168,26 @@ def test_a_model_file_given_as_the_data_says_so(work, capsys):
         ["train", work / "m.json", "--target", "y", "--model", work / "n.json"],
     ):
         refused(argv, capsys, "m.json is a JSON file (a oneneuron model file?), not a table", work)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["train", "D", "--target", "y", "--model", "M", "--alpha", "1e400"],
+        ["train", "D", "--target", "y", "--model", "M", "--tol", "1e999"],
+        ["train", "D", "--target", "y", "--model", "M", "--alpha", "1", "--l1-ratio", "9e999"],
+        ["predict", "M", "D", "--out", "O", "--interval", "1e309"],
+    ],
+    ids=["alpha", "tol", "l1-ratio", "interval"],
+)
+def test_a_number_beyond_float_range_is_named_as_typed(tmp_path, capsys, argv):
+    """--alpha 1e400 said '--alpha must be a finite number >= 0, not inf': the user typed
+    no inf; Python's float() had rounded it there. A number beyond the largest float
+    (about 1.8e308) is named as typed, before anything is read."""
+    argv = [str(tmp_path / a) if a in ("D", "M", "O") else a for a in argv]
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    err = capsys.readouterr().err
+    typed = argv[-1]
+    assert exit_.value.code == 2 and err.count("error:") == 1 and "Traceback" not in err, err
+    assert f"{typed!r} is beyond the largest float" in err, err

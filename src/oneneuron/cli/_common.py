@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Iterator
@@ -27,6 +28,15 @@ def positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def number(text: str) -> float:
+    """A float option's value; a number beyond the largest float (``1e400``, which
+    ``float()`` rounds to infinity) is refused as typed, not echoed back as ``inf``."""
+    value = float(text)  # ValueError: argparse's "invalid number value: 'abc'"
+    if math.isinf(value) and text.strip().lstrip("+-").lower() not in ("inf", "infinity"):
+        raise argparse.ArgumentTypeError(f"{text!r} is beyond the largest float (about 1.8e308)")
     return value
 
 

@@ -20,6 +20,7 @@ from ._common import (
     cli_terms,
     input_spec,
     note,
+    number,
     predict_chunks,
     quiet_parent,
     reading_parent,
@@ -62,7 +63,7 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--interval",
-        type=float,
+        type=number,
         metavar="LEVEL",
         help="add se_logit, ci_low, ci_high: the confidence interval of the probability "
         "of the second class at this level, e.g. 0.95 (K > 2 classes: one triple per class, "

@@ -36,6 +36,7 @@ from ._common import (
     cli_terms,
     fit_status,
     note,
+    number,
     offset_values,
     positive_int,
     quiet_parent,
@@ -115,10 +116,10 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help="drop rows with a missing value in a used column or the target (and say how many)",
     )
-    p.add_argument("--alpha", type=float, help="penalty strength (default 0)")
+    p.add_argument("--alpha", type=number, help="penalty strength (default 0)")
     p.add_argument(
         "--l1-ratio",
-        type=float,
+        type=number,
         default=0.0,
         metavar="R",
         help="share of L1 in the penalty: 0 ridge (default), 1 lasso, between: elastic net",
@@ -160,7 +161,7 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--tol",
-        type=float,
+        type=number,
         default=1e-8,
         help="stopping tolerance (default 1e-08) in the solver's measure: the relative size "
         "of the last Newton step (newton; lbfgs estimates it), max|grad| (gd, sgd), the KKT "
@@ -176,7 +177,7 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--learning-rate",
-        type=float,
+        type=number,
         help="step size of --solver gd (default 0.1) or sgd (default 0.01)",
     )
     p.add_argument("--no-intercept", action="store_true", help="fit without a bias b")
