@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..tables import read_columns, unnamed_columns, unnamed_note
-from ._common import cli_terms, note
+from ._common import cli_terms, note, refuse_ambiguous_labels
 from ._errors import UserError, show_warnings, shown
 
 
@@ -96,7 +96,6 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
     import pandas as pd
 
     from ..tables import refuse_label_values
-    from .train import refuse_ambiguous_labels
 
     # dates or lists as labels: said as the in-memory engine says it, not as a model file
     # that cannot store them ('cannot store a value of type date')

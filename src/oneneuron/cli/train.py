@@ -40,6 +40,7 @@ from ._common import (
     offset_values,
     positive_int,
     quiet_parent,
+    refuse_ambiguous_labels,
     text_form_of,
     weight_values,
 )
@@ -548,58 +549,6 @@ def _as_levels(chunk: Any, columns: list[str]) -> Any:
             cells = [c for _, c in sorted(zip(numbers.tolist(), cells, strict=True))]
         chunk[name] = pd.Categorical(values.where(values.isna(), values.astype(str)), cells)
     return chunk
-
-
-def refuse_ambiguous_labels(target: str, labels: list[Any]) -> None:
-    """Refuse labels that would split one class in two: text differing only in spaces or
-    case, or one number written two ways (train, both engines)."""
-    _refuse_labels_differing_in_spaces_or_case(target, labels)
-    _refuse_one_number_written_two_ways(target, labels)
-
-
-def _refuse_labels_differing_in_spaces_or_case(target: str, labels: list[Any]) -> None:
-    """Text labels that differ only in surrounding or repeated spaces, or in case ('yes'
-    and 'yes ', 'No' and 'no': a spreadsheet's stray edits) would be separate classes: a
-    binary target became a four-class model. One error names the pairs."""
-    groups: dict[str, list[str]] = {}
-    for v in labels:
-        if isinstance(v, str):
-            groups.setdefault(" ".join(v.split()).casefold(), []).append(v)
-    clashes = [sorted(g) for g in groups.values() if len(g) > 1]
-    if clashes:
-        pairs = "; ".join(" and ".join(repr(v) for v in g) for g in clashes[:3])
-        raise UserError(
-            f"target column {target!r} has labels that differ only in spaces or case ({pairs}); "
-            "each would be its own class: write each class one way"
-        )
-
-
-#: A label written as a decimal number: ``1``, ``-2``, ``1.0``, ``01``, ``+1``, ``1e0``.
-_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
-
-
-def _refuse_one_number_written_two_ways(target: str, labels: list[Any]) -> None:
-    """Text labels that are one number written two ways ('1' and '1.0', '1' and '01':
-    a spreadsheet's export wrote some cells of a 0/1 column as floats) would be separate
-    classes: a binary target became a three-class model, where ``evaluate`` reads the
-    same cells as the number 1. One error names the pairs. The numbers are compared
-    exactly (as decimals: 9007199254740993 is not 9007199254740992, which float64
-    merges). Decided here: '01' and '1' count as one number too; codes that differ only
-    in leading zeros are refused rather than fitted as two classes."""
-    import re
-    from decimal import Decimal
-
-    groups: dict[Decimal, list[str]] = {}
-    for v in labels:
-        if isinstance(v, str) and re.fullmatch(_NUMBER, v.strip()):
-            groups.setdefault(Decimal(v.strip()), []).append(v)
-    clashes = [sorted(g, key=lambda t: (len(t), t)) for g in groups.values() if len(g) > 1]
-    if clashes:
-        pairs = "; ".join(" and ".join(repr(v) for v in g) for g in clashes[:3])
-        raise UserError(
-            f"target column {target!r} has labels that are the same number written two ways "
-            f"({pairs}); each would be its own class: write each class one way"
-        )
 
 
 def _file_rows(text: str, rows: Any) -> str:
