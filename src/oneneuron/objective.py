@@ -1023,10 +1023,15 @@ class LinearLoss:
         m, d = self.n_outputs, self.n_features
         pen = np.zeros(self.n_params)
         pen[: m * d] = self.alpha * np.tile(self._pw, m)
-        k = self._held_theta
-        if k is not None:
-            pen[k] = np.where(pen[k] > 0, pen[k], 1.0)
+        if self._held_theta is not None:
+            pen[self._held_theta] = self._held_diagonal()
         return pen
+
+    def _held_diagonal(self) -> NDArray[np.float64]:
+        """The curvature a held (flat) coefficient gets, in :attr:`_held_theta`'s order:
+        its L2 term's, or 1 where that is 0 (any positive value leaves it where it is)."""
+        pen = np.tile(self.alpha * self._pw, self.n_outputs)[self._held_theta]
+        return np.where(pen > 0, pen, 1.0)
 
     def _hold(self, H: NDArray[np.float64]) -> NDArray[np.float64]:
         """``H`` with the rows and columns of the held (flat) coefficients decoupled, in
@@ -1036,8 +1041,7 @@ class LinearLoss:
         if k is not None:
             H[k, :] = 0.0
             H[:, k] = 0.0
-            pen = np.tile(self.alpha * self._pw, self.n_outputs)[k]
-            H[k, k] = np.where(pen > 0, pen, 1.0)
+            H[k, k] = self._held_diagonal()
         return H
 
     def unheld(self, H: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -1069,7 +1073,7 @@ class LinearLoss:
         if self._held is not None:  # held columns: no data term, invertible curvature
             inv[self._held], shift[self._held] = 0.0, 0.0
             pen = pen.copy()
-            pen[self._held] = np.where(pen[self._held] > 0, pen[self._held], 1.0)
+            pen[self._held] = self._held_diagonal()  # binary: theta's places are the columns
         H = ColumnHessian(indptr, indices, data, D, inv, shift, pen, self.fit_intercept)
         return st.loss + self._penalty(theta), self._grad(theta, st), H
 
