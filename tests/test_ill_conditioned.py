@@ -242,21 +242,88 @@ def test_large_weights_on_nearly_equal_columns():
     np.testing.assert_allclose(clf.predict_proba(X)[:, 1], ref.predict(), rtol=0, atol=1e-8)
 
 
-@pytest.mark.parametrize("K", [2, 3])
-def test_ill_conditioned_columns_do_not_warn_but_standard_errors_say_why(K):
-    """Solved exactly, the fit does not warn that its coefficients are unreliable (it
-    warned that they were wherever the solver stopped), and AIC counts every term, as
-    statsmodels counts the design's rank (it counted x1 as aliased: 2 below); the
-    standard errors are still refused (they need ``X' D X``), and the reason says so."""
-    from oneneuron.stats import InferenceUnavailableError
+def _reparameterised(delta, K, cov_type="nonrobust", n=2000):
+    """statsmodels' covariance of the original terms ``(1, x0, x1, x2)`` per non-reference
+    class, from its fit on ``[1, x0, (x1 - x0) / sd, x2]`` (well conditioned): the
+    coefficients are ``A`` times those, so the covariance is ``A cov A'`` (R's glm gets
+    the same from its QR factor)."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=n)
+    X = np.column_stack([x, x + delta * rng.normal(size=n), rng.normal(size=n)])
+    latent = x + 0.5 * X[:, 2] + rng.logistic(size=n)
+    y = (latent > 0).astype(int) if K == 2 else np.digitize(latent, [-0.7, 0.7])
+    d = X[:, 1] - X[:, 0]
+    sd = d.std()
+    Z = sm.add_constant(np.column_stack([X[:, 0], d / sd, X[:, 2]]))
+    model = sm.Logit(y, Z) if K == 2 else sm.MNLogit(y, Z)
+    ref = model.fit(disp=0, method="newton", tol=1e-13, maxiter=100, cov_type=cov_type)
+    A = np.eye(4)
+    A[1, 2], A[2, 2] = -1.0 / sd, 1.0 / sd
+    cov = np.asarray(ref.cov_params())
+    if K == 2:
+        return X, y, A @ cov @ A.T
+    # MNLogit orders its covariance class by class (each class's 4 terms together)
+    blocks = np.kron(np.eye(K - 1), A)
+    return X, y, blocks @ cov @ blocks.T
 
-    X, y, llf, _ = _nearly_equal(K=K)
+
+@pytest.mark.parametrize("K", [2, 3])
+@pytest.mark.parametrize("delta", [1e-8, 1e-6, 1e-5])
+def test_ill_conditioned_columns_get_standard_errors_from_the_qr_factor(K, delta):
+    """Solved exactly, the fit does not warn that its coefficients are unreliable, AIC
+    counts every term (statsmodels counts the design's rank, which is full), and the
+    standard errors are those of the same model written in well-conditioned columns,
+    mapped back: they come from the QR factor of the weighted design (R's glm), not from
+    inverting ``X' D X``, whose condition number is the design's squared. They were
+    refused at 1e-8 and 1e-6 ("the standard errors need X'DX"), and 1.4e-6 relative off
+    at 1e-5 (from the inverse of ``X' D X``)."""
+    X, y, cov_ref = _reparameterised(delta, K)
     clf, warned = _fit(NeuronClassifier(solver="newton"), X, y)
     assert warned == []
-    k = (K - 1) * 4  # intercept, x0, x1, x2 per non-reference class
-    assert clf.aic_ == pytest.approx(2 * k - 2 * llf, rel=1e-9)
-    with pytest.raises(InferenceUnavailableError, match="solved these columns exactly"):
+    cov = clf.inference_.cov
+    assert cov is not None, clf.inference_.reason
+    se, se_ref = np.sqrt(np.diag(cov)), np.sqrt(np.diag(cov_ref))
+    np.testing.assert_allclose(se, se_ref, rtol=1e-6)
+    # the whole matrix, each entry against its own scale (the correlations)
+    corr = cov / np.outer(se, se)
+    np.testing.assert_allclose(corr, cov_ref / np.outer(se_ref, se_ref), rtol=0, atol=1e-6)
+    if delta == 1e-8:
+        k = (K - 1) * 4  # intercept, x0, x1, x2 per non-reference class
+        assert clf.aic_ == pytest.approx(2 * k - 2 * clf.log_likelihood_, rel=1e-12)
+        assert "nearly collinear" in clf.inference_.extra["note"]  # said beside the table
+        assert np.isfinite(clf.summary()["std_err"]).all()
+
+
+@pytest.mark.parametrize("solver", ["auto", "subsampled-newton"])
+def test_ill_conditioned_columns_standard_errors_on_tall_data(solver):
+    """The subsampled solver hands such a fit to exact Newton, whose last QR step is what
+    the covariance reads: the same standard errors."""
+    X, y, cov_ref = _reparameterised(1e-8, 2, n=40_000)
+    clf, _ = _fit(NeuronClassifier(solver=solver), X, y)
+    assert clf.inference_.cov is not None, clf.inference_.reason
+    np.testing.assert_allclose(
+        np.sqrt(np.diag(clf.inference_.cov)), np.sqrt(np.diag(cov_ref)), rtol=1e-6
+    )
+
+
+@pytest.mark.parametrize("cov_type", ["HC0", "HC1", "cluster"])
+def test_ill_conditioned_columns_robust_standard_errors_are_refused(cov_type):
+    """The sandwich's meat, a sum of the scores' outer products, squares the condition
+    number as ``X' D X`` does: ours went NaN (statsmodels' Newton on the original
+    columns does not converge, and its HC0 standard errors are NaN for ``x0`` and 0.075
+    times the true one for ``x1``). The robust covariance is refused with the reason; the
+    classical one is there."""
+    from oneneuron.stats import InferenceUnavailableError
+
+    X, y, cov_ref = _reparameterised(1e-8, 2, cov_type="HC0")
+    clf = NeuronClassifier(solver="newton", cov_type=cov_type)
+    groups = {"cluster": np.arange(len(y)) % 50} if cov_type == "cluster" else {}
+    clf, _ = _fit(clf, X, y, **groups)
+    assert clf.inference_.cov is None
+    with pytest.raises(InferenceUnavailableError, match="not available on nearly collinear"):
         clf.summary()
+    classic, _ = _fit(NeuronClassifier(solver="newton"), X, y)
+    assert classic.inference_.cov is not None
 
 
 @pytest.mark.parametrize("K", [2, 3])
@@ -296,3 +363,32 @@ def test_the_qr_factor_squares_to_the_hessian(K, kind):
     _, _, H = loss.gradient_hessian(theta)
     R = eng.weighted_design_r(*loss.to_raw(theta))
     np.testing.assert_allclose(R.T @ R, H, rtol=0, atol=1e-14)
+
+
+@pytest.mark.parametrize("kind", ["csr", "weights", "no-intercept"])
+def test_ill_conditioned_columns_standard_errors_siblings(kind):
+    """Sparse rows, frequency weights (statsmodels' GLM with freq_weights on the
+    well-conditioned columns), and a fit without intercept: the QR factor's covariance."""
+    rng = np.random.default_rng(7)
+    n = 1500
+    x = rng.normal(size=n)
+    X = np.column_stack([x, x + 1e-8 * rng.normal(size=n), rng.normal(size=n)])
+    y = (x + 0.5 * X[:, 2] + rng.logistic(size=n) > 0).astype(int)
+    d = X[:, 1] - X[:, 0]
+    sd = d.std()
+    Z = np.column_stack([X[:, 0], d / sd, X[:, 2]])
+    A = np.eye(3)
+    A[0, 1], A[1, 1] = -1.0 / sd, 1.0 / sd
+    w = rng.integers(1, 4, size=n).astype(float) if kind == "weights" else None
+    if kind != "no-intercept":
+        Z = sm.add_constant(Z)
+        A = np.block([[np.ones((1, 1)), np.zeros((1, 3))], [np.zeros((3, 1)), A]])
+    ref = sm.GLM(y, Z, family=sm.families.Binomial(), freq_weights=w).fit(tol=1e-13)
+    cov_ref = A @ np.asarray(ref.cov_params()) @ A.T
+    Xf = scipy.sparse.csr_matrix(X) if kind == "csr" else X
+    clf = NeuronClassifier(solver="newton", fit_intercept=kind != "no-intercept")
+    clf, _ = _fit(clf, Xf, y, sample_weight=w)
+    assert clf.inference_.cov is not None, clf.inference_.reason
+    np.testing.assert_allclose(
+        np.sqrt(np.diag(clf.inference_.cov)), np.sqrt(np.diag(cov_ref)), rtol=1e-6
+    )

@@ -1008,14 +1008,34 @@ class LinearLoss:
         where the engine has no such factor (``weighted_design_r`` absent or None: an
         array-API namespace without ``linalg.qr``).
         """
+        F = self.hessian_root(theta)
+        if F is None:
+            return None
+        return least_squares_step(F, g, self._ridge(), gauge)
+
+    def hessian_root(
+        self, theta: NDArray[np.float64], raw: bool = False
+    ) -> NDArray[np.float64] | None:
+        """A square root ``F`` of the data's Hessian at ``theta`` (one pass): ``F.T @ F`` is
+        :meth:`gradient_hessian`'s Hessian without the L2 term and the held columns' diagonal.
+
+        The engine's ``weighted_design_r`` (the triangular ``R`` of ``sqrt(D) [X, 1]``,
+        by QR: :func:`weighted_design_r`) mapped to ``theta``'s coordinates, so that
+        whatever solves or inverts with it works with the design's condition number, not
+        its square; with ``raw=True`` that ``R`` itself, in the raw layout
+        ``[W.ravel(), b]`` (``m (d + 1)`` columns, the intercepts' too without one).
+        None where the engine has no such factor.
+        """
         r_of = getattr(self.engine, "weighted_design_r", None)
         if r_of is None:
             return None
         W, b = self.to_raw(theta)
         F = r_of(W, b)
+        if F is None or raw:
+            return F
         if not (self._identity and self.fit_intercept):
             F = F @ self._jacobian()
-        return least_squares_step(F, g, self._ridge(), gauge)
+        return F
 
     def _ridge(self) -> NDArray[np.float64]:
         """The diagonal that :meth:`gradient_hessian` adds to the data's Hessian: the L2

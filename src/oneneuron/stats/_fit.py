@@ -20,7 +20,7 @@ from scipy.linalg.lapack import dpotrf, dpotrs
 
 from ..exceptions import SeparationWarning
 from ..functions import softplus
-from ..objective import offset_intercept, unmasked
+from ..objective import ALIAS_TOL, offset_intercept, unmasked
 from . import _separation
 from ._robust import encode_clusters, sandwich
 from .inference import InferenceResult
@@ -960,6 +960,12 @@ def compute_inference(
             Hc[held_theta, held_theta] > 0, Hc[held_theta, held_theta], 1.0
         )
         ref = _reference_hessian(problem, Hc)
+    # nearly collinear columns that Newton solved from the weighted design's QR factor
+    # (its last step): the covariance from that factor too, not from inverting X'DX,
+    # which squares its condition number (one more pass)
+    root = None
+    if est.alpha == 0 and kept is None and not saturated and result.extra.get("qr_last"):
+        root = problem.hessian_root(theta, raw=True) if hasattr(problem, "hessian_root") else None
     out.cov, out.reason, note, aliased = _covariance(
         problem,
         Hc,
@@ -971,6 +977,7 @@ def compute_inference(
         share=share,
         kept=kept,
         full_rank=est.alpha == 0 and found is None and not saturated,  # the walk found none
+        root=root,
     )
     if near and out.cov is None and "singular" in out.reason:
         out.reason = out.reason.replace("; drop the redundant", f"{near}; drop the redundant", 1)
@@ -1003,6 +1010,18 @@ def compute_inference(
             f"more observations than parameters, but the sample weights (frequency weights) "
             f"sum to N = {S:.6g} and the model has k = {k} parameters; use cov_type='HC0' "
             "(no such factor), or weights that count rows"
+        )
+    if out.cov is not None and cov_type != "nonrobust" and root is not None:
+        # the sandwich's meat is formed as a sum of outer products, which squares the
+        # design's condition number as X'DX does: along the nearly collinear columns'
+        # difference its digits are rounding (statsmodels' and R's sandwich alike)
+        out.cov = None
+        out.reason = (
+            f"cov_type={cov_type!r} is not available on nearly collinear columns: the "
+            "classical covariance comes from the weighted design's QR factor, but the "
+            "robust one's middle term (the scores' outer products) squares the design's "
+            "condition number, which leaves no correct digit along their difference; use "
+            "cov_type='nonrobust', or drop or re-express the nearly collinear column(s)"
         )
     if out.cov is not None and cov_type != "nonrobust":
         groups, n_groups = (None, 0)
@@ -1120,6 +1139,7 @@ def _covariance(
     share: dict[str, Any] | None = None,
     kept: list[int] | None = None,
     full_rank: bool = False,
+    root: NDArray[np.float64] | None = None,
 ) -> tuple[NDArray[np.float64] | None, str, str, int]:
     """Reference-parameterised raw-scale covariance from the standardised Hessian ``Hp``.
 
@@ -1133,13 +1153,24 @@ def _covariance(
     where the inverse formed here is that of ``Hp`` (binary fits), for
     :func:`effective_df`. ``kept``: the terms that are not aliased (:func:`_aliased`),
     whose covariance alone is formed; ``full_rank``: the caller's walk found no
-    dependent term, so it is not walked again.
+    dependent term, so it is not walked again. ``root``: a square root ``F`` of the raw
+    Hessian (``F' F``, the QR factor of the weighted design in the raw layout:
+    :meth:`~oneneuron.objective.LinearLoss.hessian_root`) for an unpenalised fit whose
+    columns are nearly collinear: the covariance then comes from ``F``
+    (:func:`_root_inverse`) on the raw scale, as R's glm forms it (the map from the
+    standardised scale adds terms of the size of the collinear columns' variances to
+    the intercept's, and the intercept's variance lost 1e-4 of itself to their
+    cancellation), unless ``F`` is itself singular.
     """
     idx, H, G = ref or _reference_hessian(problem, Hp)
     H = S * H
     if kept is not None:  # aliased terms (:func:`drop_aliased`): the kept terms' inverse,
         # zero rows and columns for the others (the table shows them as NA)
         return _reduced_covariance(problem, idx, H, G, terms, kept)
+    inverse = None if root is None or alpha > 0 else _root_inverse(root[:, idx])
+    if inverse is not None:  # nearly collinear columns, resolved by the design's factor
+        # (raw layout: the positions idx of theta's terms are those of the raw terms)
+        return inverse / S, "", conditioning_note(G, terms), 0
     # a known condition number of G scaled to unit diagonal (``cond``, binary fits) of
     # at most 1 / (100 COLLINEAR_TOL) proves full rank without the walk: that matrix's
     # largest eigenvalue is at least 1 (its mean), so its smallest is at least 1 / cond,
@@ -1184,6 +1215,32 @@ def _covariance(
     cov = T @ cov_std @ T.T
     note = conditioning_note(G, terms, cond=cond) if alpha == 0 else ""
     return 0.5 * (cov + cov.T), "", note, 0
+
+
+def _root_inverse(F: NDArray[np.float64]) -> NDArray[np.float64] | None:
+    """``(F' F)^-1`` from a QR factor of ``F``, without forming ``F' F``; None where ``F``
+    is singular to working precision.
+
+    ``F' F = R' R`` for the triangular ``R`` of ``F``, so the inverse is
+    ``R^-1 R^-T``: its error goes with ``F``'s condition number (the design's: 1e8 for
+    columns equal to 1e-8 relative), where inverting ``F' F`` goes with its square
+    (1e16: every digit of float64). Singular means, as for the fit's step
+    (:data:`~oneneuron.objective.ALIAS_TOL`), a relative singular value of ``F`` with
+    unit-norm columns at most that tolerance: such columns are aliased, not merely
+    ill-conditioned.
+    """
+    if not np.isfinite(F).all():
+        return None
+    R = np.linalg.qr(F, mode="r")
+    c = np.sqrt(np.einsum("ij,ij->j", R, R))  # F's column norms (R keeps them)
+    if not (c > 0).all():
+        return None
+    sv = np.linalg.svd(R / c, compute_uv=False)
+    if not sv[-1] > ALIAS_TOL * sv[0]:
+        return None
+    Rinv = scipy.linalg.solve_triangular(R, np.eye(R.shape[0]))
+    inverse = Rinv @ Rinv.T
+    return 0.5 * (inverse + inverse.T)
 
 
 def _unpenalised_dependence(
