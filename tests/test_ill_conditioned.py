@@ -392,3 +392,85 @@ def test_ill_conditioned_columns_standard_errors_siblings(kind):
     np.testing.assert_allclose(
         np.sqrt(np.diag(clf.inference_.cov)), np.sqrt(np.diag(cov_ref)), rtol=1e-6
     )
+
+
+def _reparameterised_fit(delta=1e-8, n=2000):
+    """The data of :func:`_reparameterised` (binary) with statsmodels' fit on the
+    well-conditioned columns ``Z = [1, x0, (x1 - x0) / sd, x2]``."""
+    X, y, _ = _reparameterised(delta, 2, n=n)
+    d = X[:, 1] - X[:, 0]
+    sd = d.std()
+    Z = sm.add_constant(np.column_stack([X[:, 0], d / sd, X[:, 2]]))
+    ref = sm.Logit(y, Z).fit(disp=0, method="newton", tol=1e-13, maxiter=100)
+    return X, y, Z, sd, ref
+
+
+def test_ill_conditioned_columns_prediction_intervals_and_tests():
+    """What reads the covariance through a combination of the terms: ``x' V x`` of a
+    prediction, a Wald test of ``x0 + x1 = 0``, marginal effects. ``V``'s entries for the
+    collinear pair are about 2.5e13, a prediction's ``x' V x`` about 5e-3: formed from
+    ``V`` it is rounding (the se_logit were up to 7% off). From the covariance's factor
+    (R's ``predict.glm`` way), each equals statsmodels' on the well-conditioned columns:
+    ``z' V_Z z``; ``x0 + x1`` is ``Z``'s coefficient of ``x0``, so the Wald statistic is its
+    z squared; the effects of ``x0, x1`` are those of ``Z``'s ``x0`` and ``(x1 - x0)/sd``
+    mapped back. The same after a save and load of the model file."""
+    from oneneuron import load
+
+    X, y, Z, sd, ref = _reparameterised_fit()
+    clf, _ = _fit(NeuronClassifier(solver="newton"), X, y)
+    Vz = np.asarray(ref.cov_params())
+    se_ref = np.sqrt(np.einsum("ij,jk,ik->i", Z, Vz, Z))
+    np.testing.assert_allclose(clf.predict_interval(X)["se_logit"], se_ref, rtol=1e-6)
+    test = clf.wald_test("x0 + x1 = 0")
+    assert test.statistic == pytest.approx(ref.tvalues[1] ** 2, rel=1e-6)
+    # effects at the mean: x0's = Z's x0 - Z's d / sd, x1's = Z's d / sd, x2's = Z's x2
+    me = ref.get_margeff(at="mean")
+    M = np.array([[1.0, -1.0 / sd, 0.0], [0.0, 1.0 / sd, 0.0], [0.0, 0.0, 1.0]])
+    eff_ref = M @ me.margeff
+    se_me = np.sqrt(np.diag(M @ me.margeff_cov @ M.T))
+    ours = clf.margeff(X, at="mean")
+    np.testing.assert_allclose(ours["dy_dx"], eff_ref, rtol=1e-6)
+    np.testing.assert_allclose(ours["std_err"], se_me, rtol=1e-6)
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        clf.save(Path(tmp) / "m.json")
+        back = load(Path(tmp) / "m.json")
+    np.testing.assert_allclose(back.predict_interval(X)["se_logit"], se_ref, rtol=1e-6)
+
+
+def test_ill_conditioned_columns_multinomial_prediction_intervals():
+    """Each class's log-odds interval (three classes) from the covariance's factor: its
+    standard error against the same computation from statsmodels' MNLogit on the
+    well-conditioned columns, mapped back through the factor-free formula there."""
+    X, y, cov_ref = _reparameterised(1e-8, 3)
+    clf, _ = _fit(NeuronClassifier(solver="newton"), X, y)
+    d = X[:, 1] - X[:, 0]
+    Z = sm.add_constant(np.column_stack([X[:, 0], d / d.std(), X[:, 2]]))
+    ref = sm.MNLogit(y, Z).fit(disp=0, method="newton", tol=1e-13, maxiter=100)
+    Vz = np.asarray(ref.cov_params())  # class by class, Z's 4 terms within
+    from oneneuron.stats._effects import logit_interval
+
+    P = ref.predict()
+    expected = logit_interval(Z, np.log(P), Vz, 0.95)["se_logit"].to_numpy()
+    got = clf.predict_interval(X)["se_logit"].to_numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+
+
+def test_a_model_file_whose_cov_root_is_not_the_covariance_factor_is_refused(tmp_path):
+    """The factor is checked on load against the covariance it stands for."""
+    import json
+
+    from oneneuron import load
+    from oneneuron.modelfile import ModelFileError
+
+    X, y, _, _, _ = _reparameterised_fit()
+    clf, _ = _fit(NeuronClassifier(solver="newton"), X, y)
+    clf.save(tmp_path / "m.json")
+    doc = json.loads((tmp_path / "m.json").read_text())
+    assert "cov_root" in doc["inference"]
+    doc["inference"]["cov_root"] = (2 * np.asarray(doc["inference"]["cov_root"])).tolist()
+    (tmp_path / "bad.json").write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError, match="cov_root must be a factor"):
+        load(tmp_path / "bad.json")

@@ -673,8 +673,8 @@ def test_near_duplicate_columns_warn_at_fit_time_naming_them(K, params):
     that 'x1' is a linear combination of 'x0'. The fit then warned with that message.
     Newton now takes its step from a QR factor of the weighted design where the Cholesky
     factor of X'WX finds a small pivot, and reaches statsmodels' maximum: its fit is
-    exact and does not warn (summary() still refuses the standard errors, which need
-    X'WX); L-BFGS's fit still stops short and warns."""
+    exact and does not warn, and its standard errors come from that factor too (they
+    were refused: they needed X'WX); L-BFGS's fit still stops short and warns."""
     import statsmodels.api as sm
 
     from oneneuron import CollinearityWarning
@@ -697,14 +697,24 @@ def test_near_duplicate_columns_warn_at_fit_time_naming_them(K, params):
         llf = np.sum(np.log(P[np.arange(len(y)), y]))
         assert abs(llf - ref.llf) <= 1e-9 * abs(ref.llf)
     # Newton's exact fit: x1 adds what x1 - x0 carries (the fit without it is 0.4 to
-    # 0.6 lower in log-likelihood), which X'WX cannot resolve: no standard errors, with
-    # that said. L-BFGS may stop where the fit without x1 is: then x1 is aliased (NA) and
-    # the rest is that fit's table
-    if clf.inference_.cov is None:
+    # 0.6 lower in log-likelihood), which X'WX cannot resolve: the standard errors come
+    # from the weighted design's QR factor, as R's glm (they were refused): statsmodels'
+    # on the well-conditioned columns, mapped back. L-BFGS may stop where the fit
+    # without x1 is: then x1 is aliased (NA) and the rest is that fit's table
+    if params.get("solver") != "lbfgs":
+        assert clf.inference_.cov is not None, clf.inference_.reason
+        A = np.eye(4)
+        A[1, 2] = -1.0 / d.std()
+        A[2, 2] = 1.0 / d.std()
+        A = A if K == 2 else np.kron(np.eye(K - 1), A)
+        cov_ref = A @ np.asarray(ref.cov_params()) @ A.T
+        np.testing.assert_allclose(
+            np.sqrt(np.diag(clf.inference_.cov)), np.sqrt(np.diag(cov_ref)), rtol=1e-5
+        )
+    elif clf.inference_.cov is None:
         with pytest.raises(InferenceUnavailableError, match="'x1' is a linear combination"):
             clf.summary()
     else:
-        assert params.get("solver") == "lbfgs"
         table = clf.summary()
         ref = NeuronClassifier(tol=1e-10).fit(X[:, [0, 2]], y).summary()
         assert table.xs("x1", level="term" if K > 2 else None).isna().all(axis=None)

@@ -246,6 +246,7 @@ def interval_frame(
             f"not its {n_terms}: a relax=True model's table is the unpenalised refit on the "
             "columns the L1 fit kept, and the L1 predictions have no standard errors"
         )
+    root = None if result is None else result.cov_root  # cov = L L' (see InferenceResult)
     parts = []
     step = max(1, min(INTERVAL_BLOCK_ROWS, INTERVAL_BLOCK_CELLS // max(1, n_terms)))
     for start in range(0, len(z), step):  # bounded dense temporaries
@@ -253,7 +254,7 @@ def interval_frame(
         Xb = X[rows]
         Xd = np.asarray(Xb.todense() if hasattr(Xb, "todense") else Xb, dtype=np.float64)
         Xt = np.column_stack([np.ones(len(Xd)), Xd]) if fit_intercept else Xd
-        parts.append(logit_interval(Xt, z[rows], cov, level))
+        parts.append(logit_interval(Xt, z[rows], cov, level, root))
     if parts:
         out = pd.concat(parts, ignore_index=True)
     else:

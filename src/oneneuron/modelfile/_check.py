@@ -686,6 +686,16 @@ def _check_covariance(res: Any) -> None:
         _fail(f"inference: covariance must be {p} x {p}, not {res.cov.shape}")
     if res.cov is not None and not np.all(np.isfinite(res.cov)):
         _fail("inference: the covariance has non-finite entries")
+    L = res.cov_root
+    if L is None:
+        return
+    if res.cov is None or L.shape != (p, p) or not np.all(np.isfinite(L)):
+        _fail(
+            f"inference: cov_root must be a {p} x {p} matrix of finite numbers beside a covariance"
+        )
+    scale = float(np.max(np.abs(res.cov), initial=0.0))
+    if not np.allclose(L @ L.T, res.cov, rtol=1e-6, atol=1e-9 * scale):
+        _fail("inference: cov_root must be a factor of the covariance (cov = L L')")
 
 
 #: What a fit's separation check found (``InferenceResult.separation``).

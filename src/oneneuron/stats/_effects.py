@@ -88,7 +88,11 @@ def row_weights(sample_weight: Any, n: int) -> NDArray[np.float64]:
 
 
 def logit_interval(
-    Xt: NDArray[np.float64], z: NDArray[np.float64], cov: NDArray[np.float64], level: float
+    Xt: NDArray[np.float64],
+    z: NDArray[np.float64],
+    cov: NDArray[np.float64],
+    level: float,
+    cov_root: NDArray[np.float64] | None = None,
 ) -> pd.DataFrame:
     """``proba, se_logit, ci_low, ci_high`` per row from the design ``Xt`` and logits ``z``.
 
@@ -96,11 +100,16 @@ def logit_interval(
     intercept), ``cov`` (p, p) the covariance of the binary coefficients. With
     ``z`` of shape (n, K) (softmax logits) and ``cov`` that of the K - 1
     reference blocks, one row per row and class, row by row (n * K rows), for
-    each class's own log-odds (see the module docstring).
+    each class's own log-odds (see the module docstring). ``cov_root``: a factor
+    ``L`` of ``cov`` (``cov = L L'``) where the fit kept one
+    (:attr:`~oneneuron.stats.InferenceResult.cov_root`): ``x' cov x`` is then
+    ``|L' x|^2``.
     """
     level = check_level(level)
     if z.ndim == 2:
-        z, se = _class_log_odds(Xt, z, cov)
+        z, se = _class_log_odds(Xt, z, cov, cov_root)
+    elif cov_root is not None:
+        se = np.sqrt(np.einsum("ij,ij->i", *(2 * (Xt @ cov_root,))))
     else:
         se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", Xt, cov, Xt), 0.0, None))
     # the standard library's normal quantile (Wichura's AS241, ~1e-16): no SciPy import
@@ -116,7 +125,10 @@ def logit_interval(
 
 
 def _class_log_odds(
-    Xt: NDArray[np.float64], Z: NDArray[np.float64], cov: NDArray[np.float64]
+    Xt: NDArray[np.float64],
+    Z: NDArray[np.float64],
+    cov: NDArray[np.float64],
+    cov_root: NDArray[np.float64] | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Each class's log-odds ``eta`` and its standard error, flattened row by row (n*K,).
 
@@ -125,8 +137,12 @@ def _class_log_odds(
     """
     n, K = Z.shape
     p = Xt.shape[1]
-    V = cov.reshape(K - 1, p, K - 1, p)
-    Q = np.einsum("ij,ljmk,ik->ilm", Xt, V, Xt)  # (n, K-1, K-1): x~.T V_lm x~
+    if cov_root is None:
+        V = cov.reshape(K - 1, p, K - 1, p)
+        Q = np.einsum("ij,ljmk,ik->ilm", Xt, V, Xt)  # (n, K-1, K-1): x~.T V_lm x~
+    else:  # cov = L L': x~.T V_lm x~ = (L_l' x~) . (L_m' x~), L_l the rows of block l
+        A = np.einsum("ij,ljr->ilr", Xt, cov_root.reshape(K - 1, p, -1))
+        Q = np.einsum("ilr,imr->ilm", A, A)
     eta = np.empty((n, K))
     se = np.empty((n, K))
     for k in range(K):

@@ -963,7 +963,7 @@ def compute_inference(
     # nearly collinear columns that Newton solved from the weighted design's QR factor
     # (its last step): the covariance from that factor too, not from inverting X'DX,
     # which squares its condition number (one more pass)
-    root = None
+    root, kept_factor = None, {}
     if est.alpha == 0 and kept is None and not saturated and result.extra.get("qr_last"):
         root = problem.hessian_root(theta, raw=True) if hasattr(problem, "hessian_root") else None
     out.cov, out.reason, note, aliased = _covariance(
@@ -978,7 +978,9 @@ def compute_inference(
         kept=kept,
         full_rank=est.alpha == 0 and found is None and not saturated,  # the walk found none
         root=root,
+        factor=kept_factor,
     )
+    out.cov_root = kept_factor.get("cov_root")
     if near and out.cov is None and "singular" in out.reason:
         out.reason = out.reason.replace("; drop the redundant", f"{near}; drop the redundant", 1)
     if est.alpha > 0 and share is not None:
@@ -1004,7 +1006,7 @@ def compute_inference(
     k = 0 if out.cov is None else out.cov.shape[0] - out.n_blocks * aliased  # the rank
     if k and cov_type in ("HC1", "cluster") and S <= k:  # N / (N - k): no value
         factor = "N / (N - k)" if cov_type == "HC1" else "(N - 1) / (N - k)"
-        out.cov = None
+        out.cov, out.cov_root = None, None
         out.reason = (
             f"cov_type={cov_type!r} scales by {factor}, which needs "
             f"more observations than parameters, but the sample weights (frequency weights) "
@@ -1015,7 +1017,7 @@ def compute_inference(
         # the sandwich's meat is formed as a sum of outer products, which squares the
         # design's condition number as X'DX does: along the nearly collinear columns'
         # difference its digits are rounding (statsmodels' and R's sandwich alike)
-        out.cov = None
+        out.cov, out.cov_root = None, None
         out.reason = (
             f"cov_type={cov_type!r} is not available on nearly collinear columns: the "
             "classical covariance comes from the weighted design's QR factor, but the "
@@ -1140,6 +1142,7 @@ def _covariance(
     kept: list[int] | None = None,
     full_rank: bool = False,
     root: NDArray[np.float64] | None = None,
+    factor: dict[str, Any] | None = None,
 ) -> tuple[NDArray[np.float64] | None, str, str, int]:
     """Reference-parameterised raw-scale covariance from the standardised Hessian ``Hp``.
 
@@ -1160,17 +1163,22 @@ def _covariance(
     (:func:`_root_inverse`) on the raw scale, as R's glm forms it (the map from the
     standardised scale adds terms of the size of the collinear columns' variances to
     the intercept's, and the intercept's variance lost 1e-4 of itself to their
-    cancellation), unless ``F`` is itself singular.
+    cancellation), unless ``F`` is itself singular; ``factor`` (a dict) then receives
+    ``cov_root``, the covariance's factor ``L`` (``cov = L L'``, see
+    :attr:`~oneneuron.stats.InferenceResult.cov_root`).
     """
     idx, H, G = ref or _reference_hessian(problem, Hp)
     H = S * H
     if kept is not None:  # aliased terms (:func:`drop_aliased`): the kept terms' inverse,
         # zero rows and columns for the others (the table shows them as NA)
         return _reduced_covariance(problem, idx, H, G, terms, kept)
-    inverse = None if root is None or alpha > 0 else _root_inverse(root[:, idx])
-    if inverse is not None:  # nearly collinear columns, resolved by the design's factor
+    Rinv = None if root is None or alpha > 0 else _root_inverse(root[:, idx])
+    if Rinv is not None:  # nearly collinear columns, resolved by the design's factor
         # (raw layout: the positions idx of theta's terms are those of the raw terms)
-        return inverse / S, "", conditioning_note(G, terms), 0
+        L = Rinv / np.sqrt(S)
+        if factor is not None:
+            factor["cov_root"] = L
+        return L @ L.T, "", conditioning_note(G, terms), 0
     # a known condition number of G scaled to unit diagonal (``cond``, binary fits) of
     # at most 1 / (100 COLLINEAR_TOL) proves full rank without the walk: that matrix's
     # largest eigenvalue is at least 1 (its mean), so its smallest is at least 1 / cond,
@@ -1218,12 +1226,12 @@ def _covariance(
 
 
 def _root_inverse(F: NDArray[np.float64]) -> NDArray[np.float64] | None:
-    """``(F' F)^-1`` from a QR factor of ``F``, without forming ``F' F``; None where ``F``
-    is singular to working precision.
+    """``R^-1`` for the triangular ``R`` of a QR factor of ``F``, so that ``(F' F)^-1 =
+    R^-1 R^-T`` without forming ``F' F``; None where ``F`` is singular to working precision.
 
-    ``F' F = R' R`` for the triangular ``R`` of ``F``, so the inverse is
-    ``R^-1 R^-T``: its error goes with ``F``'s condition number (the design's: 1e8 for
-    columns equal to 1e-8 relative), where inverting ``F' F`` goes with its square
+    ``F' F = R' R``, so the inverse is ``R^-1 R^-T``: its error goes with ``F``'s
+    condition number (the design's: 1e8 for columns equal to 1e-8 relative), where
+    inverting ``F' F`` goes with its square
     (1e16: every digit of float64). Singular means, as for the fit's step
     (:data:`~oneneuron.objective.ALIAS_TOL`), a relative singular value of ``F`` with
     unit-norm columns at most that tolerance: such columns are aliased, not merely
@@ -1238,9 +1246,7 @@ def _root_inverse(F: NDArray[np.float64]) -> NDArray[np.float64] | None:
     sv = np.linalg.svd(R / c, compute_uv=False)
     if not sv[-1] > ALIAS_TOL * sv[0]:
         return None
-    Rinv = scipy.linalg.solve_triangular(R, np.eye(R.shape[0]))
-    inverse = Rinv @ Rinv.T
-    return 0.5 * (inverse + inverse.T)
+    return scipy.linalg.solve_triangular(R, np.eye(R.shape[0]))
 
 
 def _unpenalised_dependence(

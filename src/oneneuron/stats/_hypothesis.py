@@ -358,7 +358,7 @@ def wald_test(result: Any, hypothesis: str | Sequence[str]) -> ChiSquareTest:
             "tested; drop the aliased column(s) from the hypothesis"
         )
     diff = R @ res.coef.ravel() - q
-    V = R @ res.cov @ R.T
+    V = res.quadratic(R)
     df = int(np.linalg.matrix_rank(R))
     stat = float(diff @ np.linalg.pinv(V, hermitian=True) @ diff)
     note = ""

@@ -139,6 +139,16 @@ def _effects(
     return np.einsum("i,ikd->kd", w, E) / np.sum(w)
 
 
+def _delta_covariance(
+    J: NDArray[np.float64], cov: NDArray[np.float64], cov_root: NDArray[np.float64] | None
+) -> NDArray[np.float64]:
+    """``J cov J'``, from ``J L`` where ``cov = L L'`` is given factored (``cov_root``)."""
+    if cov_root is None:
+        return J @ cov @ J.T
+    B = J @ cov_root
+    return B @ B.T
+
+
 def marginal_effects(
     coef: NDArray[np.float64],
     cov: NDArray[np.float64],
@@ -150,6 +160,7 @@ def marginal_effects(
     level: float = 0.95,
     dummy: bool = False,
     offset: NDArray[np.float64] | None = None,
+    cov_root: NDArray[np.float64] | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Effects (K_out, d), their standard errors (K_out, d) and covariance.
 
@@ -157,6 +168,9 @@ def marginal_effects(
     ``K_out`` is 1 (binary) or K (multinomial: every class, the reference included).
     ``dummy=True``: columns holding only 0 and 1 get discrete changes.
     ``offset`` (one value per row) enters every logit; at the mean, its mean.
+    ``cov_root``: a factor ``L`` of ``cov`` (``cov = L L'``) where the fit kept one
+    (:attr:`~oneneuron.stats.InferenceResult.cov_root`): the delta method's
+    ``J cov J'`` is then formed from ``J L``.
     """
     if at not in AT:
         raise ValueError(f"at must be one of {AT}, got {at!r}")
@@ -176,7 +190,7 @@ def marginal_effects(
         step = beta.astype(complex)
         step[j] += 1j * h
         J[:, j] = _effects(step, X, w, fit_intercept, at, dummies, offset).imag.ravel() / h
-    V = J @ cov @ J.T
+    V = _delta_covariance(J, cov, cov_root)
     se = np.sqrt(np.clip(np.diag(V), 0.0, None)).reshape(eff.shape)
     return eff, se, V
 
@@ -395,6 +409,7 @@ def variable_effects(
     sample_weight: NDArray[np.float64] | None = None,
     dummy: bool = False,
     offset: NDArray[np.float64] | None = None,
+    cov_root: NDArray[np.float64] | None = None,
 ) -> tuple[list[str], NDArray[np.float64], NDArray[np.float64]]:
     """Per-variable effects (K_out, v), their standard errors and the row labels.
 
@@ -402,7 +417,7 @@ def variable_effects(
     the rows to average over (see the module docstring); the standard errors
     are the delta method's, the Jacobian by complex step as
     :func:`marginal_effects`. ``offset`` (one value per row) enters every
-    logit; at the mean, its (weighted) mean.
+    logit; at the mean, its (weighted) mean. ``cov_root`` as :func:`marginal_effects`.
     """
     if at not in AT:
         raise ValueError(f"at must be one of {AT}, got {at!r}")
@@ -417,7 +432,7 @@ def variable_effects(
         J = _binary_variable_jacobian(beta, contrasts, w, fit_intercept, offset)
     else:
         J = _complex_step_jacobian(beta, contrasts, w, fit_intercept, offset, eff.size)
-    V = J @ cov @ J.T
+    V = _delta_covariance(J, cov, cov_root)
     se = np.sqrt(np.clip(np.diag(V), 0.0, None)).reshape(eff.shape)
     return labels, eff, se
 
@@ -455,6 +470,7 @@ def margeff_table(
             sample_weight=sample_weight,
             dummy=dummy,
             offset=offset,
+            cov_root=result.cov_root,
         )
     else:
         eff, se, _ = marginal_effects(
@@ -467,6 +483,7 @@ def margeff_table(
             level=level,
             dummy=dummy,
             offset=offset,
+            cov_root=result.cov_root,
         )
         features = list(result.terms[1:] if fit_intercept else result.terms)
     aliased = [result.terms[j] for j in (result.extra or {}).get("aliased_terms", [])]

@@ -171,6 +171,14 @@ class InferenceResult:
     cov_type : str
         How ``cov`` was computed: ``"nonrobust"`` (inverse Hessian) or a sandwich,
         ``"HC0"``..``"HC3"``, ``"cluster"`` (see :mod:`oneneuron.stats._robust`).
+    cov_root : ndarray of shape (B * p, B * p) or None
+        A factor ``L`` with ``cov = L @ L.T``, kept where the covariance came from the
+        weighted design's QR factor (nearly collinear columns: ``L = R^-1 / sqrt(N)``).
+        Every variance of a combination ``a' cov a`` (a prediction's, a Wald test's, a
+        marginal effect's) is then formed as ``|L' a|^2`` (:meth:`quadratic`), as R's
+        ``predict.glm`` forms it: ``cov``'s entries there are of the size of the
+        collinear columns' variances (1e13 for columns equal to 1e-8 relative), and
+        ``a' cov a`` of a prediction, about 1e-3, would be their rounding.
 
     Examples
     --------
@@ -197,6 +205,15 @@ class InferenceResult:
     reason: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     cov_type: str = "nonrobust"
+    cov_root: NDArray[np.float64] | None = None
+
+    def quadratic(self, A: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``A @ cov @ A.T``: from :attr:`cov_root` where the fit kept one (see there)."""
+        assert self.cov is not None
+        if self.cov_root is None:
+            return A @ self.cov @ A.T
+        B = A @ self.cov_root
+        return B @ B.T
 
     # ------------------------------------------------------------ statistics
     @property
@@ -391,7 +408,7 @@ class InferenceResult:
         self.check_available()
         assert self.cov is not None
         M = self._map(parameterization, reference_class)
-        cov = M @ self.cov @ M.T
+        cov = self.quadratic(M)
         na = self.aliased_positions(parameterization, reference_class)
         cov[na, :] = np.nan  # R's NA: an aliased coefficient has no variance
         cov[:, na] = np.nan
@@ -608,12 +625,14 @@ class InferenceResult:
             "reason": self.reason,
             "extra": dict(self.extra),
             "cov_type": self.cov_type,
+            # only where kept (nearly collinear columns): other files stay as they were
+            **({} if self.cov_root is None else {"cov_root": self.cov_root.tolist()}),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> InferenceResult:
         """Rebuild from :meth:`to_dict` output (e.g. after a JSON round trip)."""
-        cov = data.get("cov")
+        cov, root = data.get("cov"), data.get("cov_root")
         return cls(
             terms=list(data["terms"]),
             classes=list(data["classes"]),
@@ -627,6 +646,7 @@ class InferenceResult:
             reason=str(data.get("reason", "")),
             extra=dict(data.get("extra", {})),
             cov_type=str(data.get("cov_type", "nonrobust")),
+            cov_root=None if root is None else np.asarray(root, dtype=np.float64),
         )
 
 
