@@ -45,6 +45,7 @@ from numpy.typing import NDArray
 
 from ..exceptions import UnknownCategoryWarning
 from ..functions import log_sigmoid, sigmoid
+from ..objective import ALIAS_TOL
 from ._effects import row_weights
 from ._fit import (
     data_fingerprint,
@@ -85,10 +86,14 @@ def influence_table(
             Xs = Xs[:, cols]
         q, k = _sparse_leverage(Xs, w * v, fit_intercept), len(kept)
     else:
-        G = weighted_gram(Xt[:, int(fit_intercept) :], w * v, fit_intercept)
-        Xt = Xt[:, independent_columns(G)]
-        A = np.linalg.inv(Xt.T @ ((w * v)[:, None] * Xt))
-        q, k = np.einsum("ij,jk,ik->i", Xt, A, Xt), Xt.shape[1]
+        found = _qr_leverage(Xt, w * v)
+        if found is not None:  # full rank: from the weighted design's QR factor
+            q, k = found
+        else:  # aliased columns (an exact combination): the hat matrix without them
+            G = weighted_gram(Xt[:, int(fit_intercept) :], w * v, fit_intercept)
+            Xt = Xt[:, independent_columns(G)]
+            A = np.linalg.inv(Xt.T @ ((w * v)[:, None] * Xt))
+            q, k = np.einsum("ij,jk,ik->i", Xt, A, Xt), Xt.shape[1]
     h = v * q  # the leverage; q = x~.T A x~
     unit_dev = -2.0 * (y01 * log_sigmoid(z) + (1.0 - y01) * log_sigmoid(-z))
     dev = np.sign(y01 - p) * np.sqrt(np.clip(unit_dev, 0.0, None))
@@ -117,6 +122,37 @@ def influence_table(
         },
         index=index,
     )
+
+
+def _qr_leverage(
+    Xt: NDArray[np.float64], c: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], int] | None:
+    """``q_i = x~_i' (X~' C X~)^-1 x~_i`` per row and the rank, from the triangular ``R`` of
+    ``sqrt(C) X~`` (``q_i = |R^-T x~_i|^2``); None where that factor is rank-deficient.
+
+    Never forms ``X~' C X~``, whose condition number is the design's squared: nearly
+    collinear columns (``x`` and ``x + 1e-8 * noise``, which the fit resolves from the
+    same factor) keep their leverage, where the Gram's walk called the later one a
+    combination of the others and gave the leverage of the design without it.
+    Rank-deficient means, as for the fit (:data:`~oneneuron.objective.ALIAS_TOL`), a
+    relative singular value of the factor with unit-norm columns at most that tolerance:
+    the caller then leaves the aliased columns out.
+    """
+    live = c > 0
+    B = np.sqrt(c[live])[:, None] * Xt[live]
+    if B.shape[0] < B.shape[1] or not np.isfinite(B).all():
+        return None
+    R = np.linalg.qr(B, mode="r")
+    norms = np.sqrt(np.einsum("ij,ij->j", R, R))
+    if not (norms > 0).all():
+        return None
+    sv = np.linalg.svd(R / norms, compute_uv=False)
+    if not sv[-1] > ALIAS_TOL * sv[0]:
+        return None
+    import scipy.linalg
+
+    Y = scipy.linalg.solve_triangular(R, Xt.T, trans="T")  # column i: R^-T x~_i
+    return np.einsum("ij,ij->j", Y, Y), Xt.shape[1]
 
 
 #: Rao's score statistic of the rows given (chi-squared units) above which they are not
