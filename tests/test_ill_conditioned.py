@@ -476,14 +476,17 @@ def test_a_model_file_whose_cov_root_is_not_the_covariance_factor_is_refused(tmp
         load(tmp_path / "bad.json")
 
 
-def test_ill_conditioned_columns_leverage_and_cooks_distance():
+@pytest.mark.parametrize("kind", ["dense", "csr"])
+def test_ill_conditioned_columns_leverage_and_cooks_distance(kind):
     """``diagnostics`` inverted ``X' W X`` after a walk of its Gram that called ``x1``
     (1e-8 from ``x0``) a combination of ``x0``: the leverage of the design without it,
     0.87 relative off statsmodels' GLM influence on the well-conditioned columns (same
-    column space, same hat matrix). From a QR factor of the weighted design: 1e-6."""
+    column space, same hat matrix), dense or CSR. From a QR factor of the weighted
+    design: 1e-6."""
     import oneneuron
 
     X, y, Z, _, _ = _reparameterised_fit()
+    X = scipy.sparse.csr_matrix(X) if kind == "csr" else X
     clf, _ = _fit(NeuronClassifier(solver="newton"), X, y)
     ref = sm.GLM(y, Z, family=sm.families.Binomial()).fit(tol=1e-13).get_influence()
     got = oneneuron.diagnostics(clf, X, y)

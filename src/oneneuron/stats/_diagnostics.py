@@ -82,9 +82,15 @@ def influence_table(
         # aliased columns (combinations of others): the same hat matrix without them
         kept = independent_columns(weighted_gram(Xs, w * v, fit_intercept))
         cols = [j - int(fit_intercept) for j in kept if j >= int(fit_intercept)]
-        if len(cols) < Xs.shape[1]:
-            Xs = Xs[:, cols]
-        q, k = _sparse_leverage(Xs, w * v, fit_intercept), len(kept)
+        # the Gram's walk calls nearly collinear columns combinations too: where it
+        # finds any, the weighted design's QR factor (blocks made dense) decides
+        found = None if len(cols) == Xs.shape[1] else _qr_leverage(Xs, w * v, fit_intercept)
+        if found is not None:
+            q, k = found
+        else:
+            if len(cols) < Xs.shape[1]:
+                Xs = Xs[:, cols]
+            q, k = _sparse_leverage(Xs, w * v, fit_intercept), len(kept)
     else:
         found = _qr_leverage(Xt, w * v)
         if found is not None:  # full rank: from the weighted design's QR factor
@@ -125,10 +131,15 @@ def influence_table(
 
 
 def _qr_leverage(
-    Xt: NDArray[np.float64], c: NDArray[np.float64]
+    Xt: Any, c: NDArray[np.float64], fit_intercept: bool = False
 ) -> tuple[NDArray[np.float64], int] | None:
     """``q_i = x~_i' (X~' C X~)^-1 x~_i`` per row and the rank, from the triangular ``R`` of
     ``sqrt(C) X~`` (``q_i = |R^-T x~_i|^2``); None where that factor is rank-deficient.
+
+    ``Xt`` is the dense ``X~`` (``fit_intercept`` False: its columns as they are), or a
+    CSR matrix of the model's columns with ``X~ = [1, X]`` where ``fit_intercept``: then
+    the factor is built by row blocks made dense (a tall-skinny QR, each block stacked
+    under the factor so far), so the extra memory is one block.
 
     Never forms ``X~' C X~``, whose condition number is the design's squared: nearly
     collinear columns (``x`` and ``x + 1e-8 * noise``, which the fit resolves from the
@@ -138,21 +149,38 @@ def _qr_leverage(
     relative singular value of the factor with unit-norm columns at most that tolerance:
     the caller then leaves the aliased columns out.
     """
-    live = c > 0
-    B = np.sqrt(c[live])[:, None] * Xt[live]
-    if B.shape[0] < B.shape[1] or not np.isfinite(B).all():
+    import scipy.linalg
+
+    n = Xt.shape[0]
+    p = Xt.shape[1] + int(fit_intercept)
+    rows = n if not hasattr(Xt, "tocsr") else max(p, LEVERAGE_BLOCK_CELLS // max(1, p))
+
+    def block(start: int) -> NDArray[np.float64]:
+        part = Xt[start : start + rows]
+        dense = np.asarray(part.todense() if hasattr(part, "todense") else part, np.float64)
+        return np.column_stack([np.ones(len(dense)), dense]) if fit_intercept else dense
+
+    R = None
+    for start in range(0, n, rows):
+        sl = c[start : start + rows]
+        B = np.sqrt(sl[sl > 0])[:, None] * block(start)[sl > 0]
+        B = B if R is None else np.vstack([R, B])
+        if not np.isfinite(B).all():
+            return None
+        R = np.linalg.qr(B, mode="r") if B.shape[0] >= p else B
+    if R is None or R.shape[0] < p:
         return None
-    R = np.linalg.qr(B, mode="r")
     norms = np.sqrt(np.einsum("ij,ij->j", R, R))
     if not (norms > 0).all():
         return None
     sv = np.linalg.svd(R / norms, compute_uv=False)
     if not sv[-1] > ALIAS_TOL * sv[0]:
         return None
-    import scipy.linalg
-
-    Y = scipy.linalg.solve_triangular(R, Xt.T, trans="T")  # column i: R^-T x~_i
-    return np.einsum("ij,ij->j", Y, Y), Xt.shape[1]
+    q = np.empty(n)
+    for start in range(0, n, rows):
+        Y = scipy.linalg.solve_triangular(R, block(start).T, trans="T")  # R^-T x~_i
+        q[start : start + rows] = np.einsum("ij,ij->j", Y, Y)
+    return q, p
 
 
 #: Rao's score statistic of the rows given (chi-squared units) above which they are not
