@@ -784,3 +784,35 @@ def test_lr_test_of_fits_on_other_classes_names_the_classes():
         lr_test(small, NeuronClassifier().fit(X, three))
     with pytest.raises(ValueError, match="51 vs 40 rows"):
         lr_test(small, NeuronClassifier().fit(X[:40], two[:40]))
+
+
+@pytest.mark.parametrize(
+    "hypothesis",
+    ["GPA = 0, GPA = 1", "GPA = TUCE, GPA - TUCE = 2", "GPA + PSI = 1, 2*GPA + 2*PSI = 0"],
+)
+def test_wald_test_refuses_restrictions_that_contradict_each_other(hypothesis):
+    """'GPA = 0, GPA = 1' can hold for no coefficients; it was tested as chi2(1) (the
+    pseudo-inverse of the singular R V R' quietly tested their average, GPA = 0.5).
+    Redundant restrictions that agree are one restriction (df = rank, as statsmodels);
+    contradictory ones are a ValueError naming them. Oracle for the redundant case:
+    statsmodels' wald_test of the restrictions without the repeat."""
+    X, y = _spector()
+    clf = NeuronClassifier(tol=1e-11).fit(X, y)
+    with pytest.raises(ValueError, match="contradict"):
+        clf.wald_test(hypothesis)
+    ref = sm.Logit(y, sm.add_constant(X)).fit(disp=0, tol=1e-14)
+    theirs = ref.wald_test("GPA = 1", use_f=False, scalar=True)
+    ours = clf.wald_test("GPA = 1, 2*GPA = 2")
+    assert ours.df == 1
+    assert ours.statistic == pytest.approx(float(theirs.statistic), rel=RTOL)
+
+
+def test_wald_test_multinomial_refuses_contradictory_restrictions():
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame(rng.normal(size=(300, 2)), columns=["a", "b"])
+    y = np.argmax(X.to_numpy() @ rng.normal(size=(2, 3)) + rng.gumbel(size=(300, 3)), axis=1)
+    clf = NeuronClassifier(tol=1e-11).fit(X, y)
+    for hypothesis in ("a = 0, a = 1", "a[1] = 0, a[1] = b[2], a[1] - b[2] = 1"):
+        with pytest.raises(ValueError, match="contradict"):
+            clf.wald_test(hypothesis)
+    assert clf.wald_test("a[1] = 0, a[1] = b[2]").df == 2

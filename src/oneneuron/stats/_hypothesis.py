@@ -296,6 +296,25 @@ def _hypothesis_text(hypothesis: Any) -> str:
     )
 
 
+def _check_consistent(R: NDArray[np.float64], q: NDArray[np.float64], hypothesis: str) -> None:
+    """Raise a ValueError when no coefficients satisfy ``R beta = q`` (``"x = 0, x = 1"``).
+
+    Restrictions that repeat others (``"x = 1, 2*x = 2"``) are one restriction: the
+    test's ``df`` is ``rank(R)``, as statsmodels counts it. Restrictions that contradict
+    each other have no test: the pseudo-inverse of the singular ``R V R'`` would test
+    some compromise between them (``x = 0.5``) under the user's hypothesis.
+    """
+    beta, *_ = np.linalg.lstsq(R, q, rcond=None)
+    miss = float(np.max(np.abs(R @ beta - q), initial=0.0))
+    scale = max(1.0, float(np.max(np.abs(q), initial=0.0)))
+    if miss > 1e-9 * scale:
+        raise ValueError(
+            f"the restrictions {hypothesis!r} contradict each other: no coefficients satisfy "
+            "them all (e.g. 'x = 0, x = 1'); test each restriction on its own, or write "
+            "them without the contradiction"
+        )
+
+
 def wald_test(result: Any, hypothesis: str | Sequence[str]) -> ChiSquareTest:
     """Wald chi-squared test of linear restrictions on the coefficient table's terms.
 
@@ -313,11 +332,19 @@ def wald_test(result: Any, hypothesis: str | Sequence[str]) -> ChiSquareTest:
         (``"x1[mid] = 0"``, ``"g[T.b][mid] = x1[lo]"``, the names of the
         separation messages), each restriction as written, on those contrasts
         against the reference class ``classes_[0]``. A hypothesis uses one kind
-        of name or the other.
+        of name or the other. Restrictions that repeat others (``"x1 = 1, 2*x1 = 2"``)
+        count once (``df`` is the rank of the restrictions, as statsmodels counts it).
 
     Returns
     -------
     ChiSquareTest
+
+    Raises
+    ------
+    ValueError
+        A hypothesis that cannot be read, names no term, involves an aliased term, or
+        whose restrictions contradict each other (``"x1 = 0, x1 = 1"``: no coefficients
+        satisfy them all).
 
     Examples
     --------
@@ -349,6 +376,7 @@ def wald_test(result: Any, hypothesis: str | Sequence[str]) -> ChiSquareTest:
             ) from None
         R = np.kron(np.eye(B), R1)
         q = np.tile(q1, B)
+    _check_consistent(R, q, hypothesis)
     na = res.aliased_positions()
     if na.size and np.any(R[:, na] != 0):  # R's linearHypothesis: not estimable
         bad = sorted({res.terms[int(i) % len(res.terms)] for i in na[np.any(R[:, na] != 0, 0)]})
