@@ -74,7 +74,14 @@ if TYPE_CHECKING:
     )
     from .modelfile import load, save
     from .neuron import Neuron
-    from .stats import ChiSquareTest, anova, diagnostics, lr_test, wald_test
+    from .stats import (
+        ChiSquareTest,
+        anova,
+        diagnostics,
+        goodness_of_fit,
+        lr_test,
+        wald_test,
+    )
 
 #: Where each public name lives. They are imported on first use, so that
 #: ``import oneneuron`` (and the command line's start-up) costs no NumPy,
@@ -101,7 +108,10 @@ _LAZY = {
     "load": ".modelfile",
     "save": ".modelfile",
     "Neuron": ".neuron",
-    **dict.fromkeys(["ChiSquareTest", "anova", "diagnostics", "lr_test", "wald_test"], ".stats"),
+    **dict.fromkeys(
+        ["ChiSquareTest", "anova", "diagnostics", "goodness_of_fit", "lr_test", "wald_test"],
+        ".stats",
+    ),
     **dict.fromkeys(
         [
             "cross_entropy",
@@ -128,6 +138,7 @@ __all__ = [
     "ChiSquareTest",
     "anova",
     "diagnostics",
+    "goodness_of_fit",
     "lr_test",
     "wald_test",
     "NeuronClassifier",

@@ -22,6 +22,7 @@ the end of ``fit`` (:func:`compute_inference`) and kept as an
 ``relaxed_view``             a ``relax=True`` model's refit and X on its kept columns
 ``separation_fixes``         separation's remedies, with the settings they cannot go with
 ``diagnostics``              residuals, leverage, Cook's distance (``_diagnostics``)
+``goodness_of_fit``          grouped deviance and Pearson tests over covariate patterns
 ``firth_inference``          Firth's bias-reduced logistic regression (``_firth``)
 ===========================  ==========================================================
 """
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
         term_names,
         training_rows,
     )
+    from ._gof import goodness_of_fit
     from ._hypothesis import ChiSquareTest, lr_test, wald_test
     from ._margins import margeff_table
     from ._profile import profile_intervals
@@ -67,6 +69,7 @@ _LAZY = {
     "logit_interval": "_effects",
     "odds_ratio_table": "_effects",
     "firth_inference": "_firth",
+    "goodness_of_fit": "_gof",
     "HessianRecorder": "_fit",
     "compute_inference": "_fit",
     "term_names": "_fit",
@@ -101,6 +104,7 @@ __all__ = [
     "check_cov_type",
     "diagnostics",
     "firth_inference",
+    "goodness_of_fit",
     "term_names",
     "training_rows",
     "named_columns",
