@@ -437,6 +437,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         still counts. A penalised fit's count is its effective degrees of freedom,
         as ``df_resid_``'s below (mgcv's AIC; an L1 fit's non-zero coefficients,
         as statsmodels' ``fit_regularized``).
+    pseudo_r2_cox_snell_, pseudo_r2_nagelkerke_ : float
+        Cox and Snell's ``1 - exp(2 (null_log_likelihood_ - log_likelihood_) / nobs)``
+        (statsmodels' ``pseudo_rsquared(kind="cs")``) and Nagelkerke's rescaling of it
+        to a largest value of 1 (the R-squared pair SPSS and R's ``DescTools`` print).
     deviance_, null_deviance_, df_resid_, df_null_ : float
         R's residual and null deviance (``-2`` log-likelihoods; the null model is
         :attr:`llr_`'s) and their degrees of freedom, ``nobs - k`` and ``nobs`` less
@@ -992,6 +996,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         self.null_log_likelihood_ = res.null_log_likelihood
         st = res.fit_statistics()  # the properties of res, read in one go
         self.pseudo_r2_ = st["pseudo_r2"]
+        self.pseudo_r2_cox_snell_ = st["pseudo_r2_cox_snell"]
+        self.pseudo_r2_nagelkerke_ = st["pseudo_r2_nagelkerke"]
         self.aic_ = st["aic"]
         self.bic_ = st["bic"]
         self.llr_ = st["llr"]

@@ -33,7 +33,8 @@ classes) is available too, with the covariance mapped linearly.
 ``log_likelihood`` is ``sum_i s_i log P(y_i | x_i)`` at the fitted coefficients,
 ``null_log_likelihood`` that of the intercept-only model (class frequencies;
 also for models without intercept, as statsmodels),
-McFadden's ``pseudo_r2 = 1 - log_likelihood / null_log_likelihood``,
+McFadden's ``pseudo_r2 = 1 - log_likelihood / null_log_likelihood`` (and Cox and Snell's
+and Nagelkerke's from the same two, ``pseudo_r2_cox_snell``, ``pseudo_r2_nagelkerke``),
 ``aic = -2 log_likelihood + 2 k`` and ``bic = -2 log_likelihood + k log(nobs)``
 with ``k`` the number of free parameters. A penalised fit (``alpha > 0``) counts
 its effective degrees of freedom instead (``edf``: mgcv's AIC of a penalised GLM,
@@ -244,6 +245,26 @@ class InferenceResult:
         return 1.0 - self.log_likelihood / self.null_log_likelihood
 
     @property
+    def pseudo_r2_cox_snell(self) -> float:
+        """Cox and Snell's ``1 - exp(2 (null_log_likelihood - log_likelihood) / nobs)``
+        (statsmodels' ``pseudo_rsquared(kind="cs")``; the same intercept-only null
+        as :attr:`pseudo_r2`). Below 1 even for a perfect fit: see
+        :attr:`pseudo_r2_nagelkerke`."""
+        if self.nobs <= 0:
+            return float("nan")
+        return float(-np.expm1(2.0 * (self.null_log_likelihood - self.log_likelihood) / self.nobs))
+
+    @property
+    def pseudo_r2_nagelkerke(self) -> float:
+        """Nagelkerke's (Cragg and Uhler's) :attr:`pseudo_r2_cox_snell` divided by its
+        largest value, ``1 - exp(2 null_log_likelihood / nobs)``, so that a perfect fit
+        has 1 (R's ``DescTools::PseudoR2(which="Nagelkerke")``)."""
+        top = -np.expm1(2.0 * self.null_log_likelihood / self.nobs) if self.nobs > 0 else 0.0
+        if top <= 0:
+            return float("nan")
+        return float(self.pseudo_r2_cox_snell / top)
+
+    @property
     def has_intercept(self) -> bool:
         """Whether the model has an intercept (read from the terms for older records)."""
         if "fit_intercept" in self.extra:
@@ -347,11 +368,12 @@ class InferenceResult:
     def fit_statistics(self) -> dict[str, Any]:
         """The likelihood statistics an estimator stores, by the names of its attributes.
 
-        ``pseudo_r2``, ``aic``, ``bic``, ``llr``, ``llr_df``, ``llr_pvalue``,
-        ``deviance``, ``null_deviance``, ``df_resid`` and ``df_null``: the properties of
-        the same names, each by its formula, with ``k`` (:attr:`n_params`), the blocks
-        and the null model's log-likelihood read once (every fit reads all ten, and
-        each property alone reads those again: a tenth of a tiny fit's time).
+        ``pseudo_r2`` (and its Cox-Snell and Nagelkerke variants), ``aic``, ``bic``,
+        ``llr``, ``llr_df``, ``llr_pvalue``, ``deviance``, ``null_deviance``, ``df_resid``
+        and ``df_null``: the properties of the same names, each by its formula, with
+        ``k`` (:attr:`n_params`), the blocks and the null model's log-likelihood read
+        once (every fit reads them all, and each property alone reads those again: a
+        tenth of a tiny fit's time).
 
         Examples
         --------
@@ -368,6 +390,8 @@ class InferenceResult:
         k_ic = self._model_df(k)  # a penalised fit's effective degrees of freedom
         return {
             "pseudo_r2": self.pseudo_r2,
+            "pseudo_r2_cox_snell": self.pseudo_r2_cox_snell,
+            "pseudo_r2_nagelkerke": self.pseudo_r2_nagelkerke,
             "aic": -2.0 * llf + 2.0 * k_ic,
             "bic": -2.0 * llf + k_ic * float(np.log(self.nobs)),
             "llr": llr,
