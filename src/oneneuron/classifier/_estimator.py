@@ -457,7 +457,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     llr_, llr_df_, llr_pvalue_ : float, int, float
         Likelihood-ratio test of the model against its null model (statsmodels'
         ``llr``, ``df_model``, ``llr_pvalue``): ``2 (log_likelihood_ - null)`` on
-        ``llr_df_`` degrees of freedom (every coefficient but the intercepts). The null model is the
+        ``llr_df_ = df_null_ - df_resid_`` degrees of freedom (every coefficient but the
+        intercepts; a penalised fit's effective degrees of freedom less the intercepts,
+        a float, as ``df_resid_`` counts them). The null model is the
         intercept-only one (intercept plus ``offset`` with an offset); without
         ``fit_intercept`` it is the model whose linear predictor is 0 (plus the
         offset), as R's ``glm``, not statsmodels' intercept-only model, which a

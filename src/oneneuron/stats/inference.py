@@ -51,7 +51,10 @@ The likelihood-ratio test of the model against its null model (statsmodels'
 ``llr``, ``df_model``, ``llr_pvalue``; R's null and residual deviance) is
 ``llr = 2 (log_likelihood - null)`` on ``llr_df`` degrees of freedom, every
 coefficient but the intercept(s) tested: ``k - B`` with ``B`` blocks
-(``k - (K - 1)`` multinomial). The null model is the one the fit's model nests:
+(``k - (K - 1)`` multinomial), ``df_null - df_resid``; a penalised fit's ``edf - B``
+where it has ``edf`` (its residual degrees of freedom count the same; an L1 fit's
+non-zero slopes, statsmodels' ``fit_regularized`` ``df_model``). The null model is the
+one the fit's model nests:
 
 - with an intercept, the intercept-only model (with an ``offset``: intercept plus
   offset, as statsmodels' ``Logit(..., offset=...)`` and ``GLM`` define ``llnull``);
@@ -286,16 +289,27 @@ class InferenceResult:
         return 2.0 * (self.log_likelihood - self.llr_null_log_likelihood)
 
     @property
-    def llr_df(self) -> int:
-        """Degrees of freedom of :attr:`llr`: the free parameters less the intercepts."""
-        return self.n_params - (self.n_blocks if self.has_intercept else 0)
+    def llr_df(self) -> float:
+        """Degrees of freedom of :attr:`llr`: the free parameters less the intercepts
+        (an ``int``), :attr:`df_null` less :attr:`df_resid` (R's and statsmodels'
+        ``df_model``). A penalised fit that formed its effective degrees of freedom
+        counts those (:attr:`model_df`; a float, an L1 fit's non-zero coefficients as
+        statsmodels' ``fit_regularized``), as its residual degrees of freedom do."""
+        return self._llr_df(self.n_params)
+
+    def _llr_df(self, k: int) -> float:
+        """:attr:`llr_df` with ``k`` the free parameters (:attr:`n_params`)."""
+        intercepts = self.n_blocks if self.has_intercept else 0
+        if self.penalized and self.extra.get("edf") is not None:
+            return self._model_df(k) - intercepts
+        return k - intercepts
 
     @property
     def llr_pvalue(self) -> float:
         """``P(chi2(llr_df) > llr)``; NaN for penalised and Firth fits (see module doc)."""
         return self._llr_pvalue(self.llr_df, self.llr)
 
-    def _llr_pvalue(self, df: int, llr: float) -> float:
+    def _llr_pvalue(self, df: float, llr: float) -> float:
         """:attr:`llr_pvalue` from :attr:`llr_df` and :attr:`llr`."""
         if self.penalized or self.extra.get("firth") or df <= 0:
             return float("nan")
@@ -385,7 +399,7 @@ class InferenceResult:
         """
         llf, k, nb = self.log_likelihood, self.n_params, self.n_blocks
         null = self.llr_null_log_likelihood
-        df = k - (nb if self.has_intercept else 0)
+        df = self._llr_df(k)
         llr = 2.0 * (llf - null)
         k_ic = self._model_df(k)  # a penalised fit's effective degrees of freedom
         return {
