@@ -615,7 +615,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             X that still holds them (a column named as the Series ``y`` and equal
             to it, without ``formula``) is an error: the labels would be a feature.
         sample_weight : array_like of shape (n_samples,), optional
-            Non-negative row weights (frequency weights for the statistics).
+            Non-negative row weights (frequency weights for the statistics; for
+            sampling weights take ``cov_type="cluster"`` with one cluster per row, as
+            the user guide's "Weights of other meanings" says).
         cluster : array_like of shape (n_samples,), optional
             Cluster label of each row, for ``cov_type="cluster"`` (required then,
             an error otherwise).
