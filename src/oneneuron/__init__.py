@@ -80,6 +80,7 @@ if TYPE_CHECKING:
         diagnostics,
         goodness_of_fit,
         lr_test,
+        wald_terms,
         wald_test,
     )
 
@@ -109,7 +110,15 @@ _LAZY = {
     "save": ".modelfile",
     "Neuron": ".neuron",
     **dict.fromkeys(
-        ["ChiSquareTest", "anova", "diagnostics", "goodness_of_fit", "lr_test", "wald_test"],
+        [
+            "ChiSquareTest",
+            "anova",
+            "diagnostics",
+            "goodness_of_fit",
+            "lr_test",
+            "wald_terms",
+            "wald_test",
+        ],
         ".stats",
     ),
     **dict.fromkeys(
@@ -140,6 +149,7 @@ __all__ = [
     "diagnostics",
     "goodness_of_fit",
     "lr_test",
+    "wald_terms",
     "wald_test",
     "NeuronClassifier",
     "NeuronClassifierCV",
