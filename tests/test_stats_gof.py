@@ -56,6 +56,7 @@ def test_grouped_deviance_and_pearson_match_statsmodels_on_star98():
     table = goodness_of_fit(clf, X, y, sample_weight=w)
     _check(table, ref, rtol=1e-6)
     assert table.attrs["n_patterns"] == 303
+    assert "does not hold" not in table.attrs["caption"]  # hundreds of pupils a district
     assert ref.df_resid == 282
 
 
@@ -92,6 +93,11 @@ def test_a_table_with_categories_and_a_sparse_design_pool_alike():
     table = goodness_of_fit(fit, rows, sample_weight="n")
     _check(table, ref)
     assert table.attrs["n_patterns"] == 6 and table["df"].iloc[0] == 2
+    assert "does not hold" not in table.attrs["caption"]
+    few = rows.assign(n=np.where(rows.n > 0, 2, 0))  # 2 + 2 trials per cell: too few
+    fit_few = oneneuron.logit("y ~ C(sex) + C(dept)", few, sample_weight="n")
+    caption = goodness_of_fit(fit_few, few, sample_weight="n").attrs["caption"]
+    assert "expected counts below 5 in 100% of the patterns" in caption
     Xd = exog.to_numpy()
     X, y, w = _two_rows_per_group(Xd, cells.yes, cells.no)
     clf = NeuronClassifier(tol=1e-12).fit(sp.csr_matrix(X), y, sample_weight=w)

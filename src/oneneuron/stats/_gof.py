@@ -20,8 +20,10 @@ differences between models agree, while only the grouped one is a test of fit. T
 chi-squared reference needs many trials per pattern (tables of counts, categorical
 covariates); with a continuous covariate nearly every row is its own pattern
 (``J`` close to the rows' number) and neither statistic has a chi-squared distribution,
-as R's and Stata's manuals warn. A penalised (``alpha > 0``) or Firth fit gets the
-statistics without p-values (NaN), as its ``llr_pvalue_``.
+as R's and Stata's manuals warn. The caption says so where more than a fifth of the
+patterns expect fewer than 5 successes or failures (Cochran's rule). A penalised
+(``alpha > 0``) or Firth fit gets the statistics without p-values (NaN), as its
+``llr_pvalue_``.
 """
 
 from __future__ import annotations
@@ -162,10 +164,13 @@ def goodness_of_fit(
     )
     if not ml:
         caption += "; no chi-squared p-values (not a maximum-likelihood fit)"
-    elif J > 0.5 * float(np.sum(w)):
-        caption += (
-            f"; few trials per pattern ({float(np.sum(w)) / J:.3g} on average): the "
-            "chi-squared reference does not hold"
-        )
+    else:  # Cochran's rule: expected counts of 5 or more in 80% of the cells
+        small = float(np.mean(np.minimum(m * sigmoid(zj), m * sigmoid(-zj)) < 5.0))
+        if small > 0.2:
+            caption += (
+                f"; expected counts below 5 in {100 * small:.0f}% of the patterns "
+                f"({float(np.sum(w)) / J:.3g} trials per pattern on average): the "
+                "chi-squared reference does not hold"
+            )
     table.attrs["caption"] = caption
     return table
