@@ -20,7 +20,9 @@ differences between models agree, while only the grouped one is a test of fit. T
 chi-squared reference needs many trials per pattern (tables of counts, categorical
 covariates); with a continuous covariate nearly every row is its own pattern
 (``J`` close to the rows' number) and neither statistic has a chi-squared distribution,
-as R's and Stata's manuals warn. The caption says so where more than a fifth of the
+as R's and Stata's manuals warn; Hosmer and Lemeshow's test, which pools rows into
+``groups`` bins of fitted probability instead (:func:`hosmer_lemeshow`), is the one for
+that case. The caption says so where more than a fifth of the
 patterns expect fewer than 5 successes or failures (Cochran's rule). A penalised
 (``alpha > 0``) or Firth fit gets the statistics without p-values (NaN), as its
 ``llr_pvalue_``.
@@ -28,6 +30,7 @@ patterns expect fewer than 5 successes or failures (Cochran's rule). A penalised
 
 from __future__ import annotations
 
+from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -77,13 +80,72 @@ def covariate_patterns(Xt: Any, offset: NDArray[np.float64] | None) -> NDArray[n
     return np.asarray(codes, dtype=np.intp).ravel()
 
 
+def weighted_quantiles(
+    values: NDArray[np.float64], weights: NDArray[np.float64], probs: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """R's default (type 7) quantiles of ``values`` written out ``weights`` times each:
+    position ``h = (N - 1) q`` among the ``N = sum(weights)`` sorted copies, interpolated
+    between the copies at ``floor(h)`` and ``floor(h) + 1`` (non-integer weights: the same
+    positions on the cumulative weights).
+
+    Examples
+    --------
+    >>> weighted_quantiles(np.array([1.0, 2.0]), np.array([1.0, 3.0]), np.array([0, 0.5, 1]))
+    array([1., 2., 2.])
+    """
+    order = np.argsort(values, kind="stable")
+    v, cum = values[order], np.cumsum(weights[order])
+    h = (cum[-1] - 1.0) * np.asarray(probs, dtype=np.float64)
+    lo = np.floor(h)
+
+    def copy(i: NDArray[np.float64]) -> NDArray[np.float64]:
+        return v[np.minimum(np.searchsorted(cum, i, side="right"), len(v) - 1)]
+
+    return copy(lo) + (h - lo) * (copy(lo + 1.0) - copy(lo))
+
+
+def hosmer_lemeshow(
+    proba: NDArray[np.float64], y01: NDArray[np.float64], w: NDArray[np.float64], groups: int
+) -> tuple[float, int]:
+    """Hosmer and Lemeshow's statistic over deciles (``groups``) of risk and its ``df``.
+
+    As R's ``ResourceSelection::hoslem.test``: bins between the fitted probabilities'
+    quantiles (:func:`weighted_quantiles`, equal ones merged), right-closed with the
+    lowest included; ``sum_g (O_g - E_g)**2 / E_g + (F_g - (M_g - E_g))**2 / (M_g - E_g)``
+    with ``O_g`` and ``F_g`` the bin's weighted successes and failures, ``E_g`` its summed
+    probabilities, ``M_g`` its weight; ``df`` the bins less 2. A bin that holds no row
+    (between two interpolated breaks; R's statistic is then NaN) is no group.
+    """
+    breaks = np.unique(weighted_quantiles(proba, w, np.linspace(0.0, 1.0, groups + 1)))
+    G = len(breaks) - 1
+    if G < 1:
+        return float("nan"), 0
+    code = np.maximum(np.searchsorted(breaks, proba, side="left"), 1) - 1
+    M = np.bincount(code, weights=w, minlength=G)
+    O = np.bincount(code, weights=w * y01, minlength=G)
+    E = np.bincount(code, weights=w * proba, minlength=G)
+    full = M > 0  # a bin between two interpolated breaks may hold no row: not a group
+    M, O, E = M[full], O[full], E[full]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = np.sum((O - E) ** 2 / E + ((M - O) - (M - E)) ** 2 / (M - E))
+    return float(stat), int(full.sum()) - 2
+
+
 def goodness_of_fit(
-    model: Any, X: Any, y: Any = None, *, sample_weight: Any = None, offset: Any = None
+    model: Any,
+    X: Any,
+    y: Any = None,
+    *,
+    sample_weight: Any = None,
+    offset: Any = None,
+    groups: int = 10,
 ) -> pd.DataFrame:
-    """Deviance and Pearson goodness-of-fit tests of a binary model over covariate patterns.
+    """Deviance, Pearson and Hosmer-Lemeshow goodness-of-fit tests of a binary model.
 
     See the module documentation for the formulas: R's residual deviance of the grouped
-    binomial ``glm`` and the Pearson chi-squared, on ``J - k`` degrees of freedom.
+    binomial ``glm`` and the Pearson chi-squared over covariate patterns, on ``J - k``
+    degrees of freedom, and Hosmer and Lemeshow's test over ``groups`` bins of the
+    fitted probabilities (R's ``ResourceSelection::hoslem.test``), on the bins less 2.
 
     Parameters
     ----------
@@ -100,11 +162,15 @@ def goodness_of_fit(
         given as two rows per group (successes with ``y = 1``, failures with ``y = 0``).
     offset : array_like of shape (n,) or str, optional
         Required exactly when the model was fitted with one; part of a pattern.
+    groups : int, default=10
+        Hosmer and Lemeshow's bins ("deciles of risk"), at least 3; equal quantiles
+        merge bins (the ``df`` then counts fewer).
 
     Returns
     -------
     pandas.DataFrame
-        Rows ``deviance`` and ``pearson``, columns ``statistic, df, p_value``;
+        Rows ``deviance``, ``pearson`` and ``hosmer-lemeshow``, columns
+        ``statistic, df, p_value``;
         ``attrs["n_patterns"]`` is ``J`` and ``attrs["caption"]`` says what was tested.
 
     Examples
@@ -116,9 +182,11 @@ def goodness_of_fit(
     >>> rows = pd.concat([groups.assign(y=1, n=groups.dead), groups.assign(y=0, n=groups.alive)])
     >>> fit = oneneuron.logit("y ~ dose", rows, sample_weight="n")
     >>> gof = oneneuron.goodness_of_fit(fit, rows, sample_weight="n")
-    >>> gof["statistic"].round(4).tolist(), gof["df"].tolist()  # R: 0.1372 on 2 df
-    ([0.1372, 0.1383], [2.0, 2.0])
+    >>> gof.loc[["deviance", "pearson"], "statistic"].round(4).tolist()  # R: 0.1372 on 2 df
+    [0.1372, 0.1383]
     """
+    if isinstance(groups, bool) or not isinstance(groups, Integral) or groups < 3:
+        raise ValueError(f"groups must be a whole number of at least 3, got {groups!r}")
     rows = binary_training_rows(
         model,
         X,
@@ -150,11 +218,16 @@ def goodness_of_fit(
     res = rows.model.inference_
     df = float(J - res.n_params)
     ml = not (res.penalized or res.extra.get("firth"))
-    stat = np.array([max(float(np.sum(dev)), 0.0), float(np.sum(pearson))])
-    p = stats.chi2.sf(stat, df) if ml and df > 0 else np.full(2, np.nan)
+    hl, hl_df = hosmer_lemeshow(sigmoid(z), y01, w, int(groups))
+    stat = np.array([max(float(np.sum(dev)), 0.0), float(np.sum(pearson)), hl])
+    dfs = np.array([df, df, float(hl_df)])
+    with np.errstate(invalid="ignore"):
+        p = np.where(dfs > 0, stats.chi2.sf(stat, np.maximum(dfs, 1.0)), np.nan)
+    if not ml:
+        p[:] = np.nan
     table = pd.DataFrame(
-        {"statistic": stat, "df": [df, df], "p_value": p},
-        index=pd.Index(["deviance", "pearson"], name="test"),
+        {"statistic": stat, "df": dfs, "p_value": p},
+        index=pd.Index(["deviance", "pearson", "hosmer-lemeshow"], name="test"),
         columns=COLUMNS,
     )
     table.attrs["n_patterns"] = J
