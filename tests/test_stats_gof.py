@@ -116,7 +116,7 @@ def test_goodness_of_fit_refusals_and_penalised_fits():
         goodness_of_fit(NeuronClassifier().fit(X, y3), X, y3)
     table = goodness_of_fit(clf, X, y)  # continuous: every row its own pattern
     assert table.attrs["n_patterns"] == 60
-    assert "chi-squared reference does not hold" in table.attrs["caption"]
+    assert "Pearson statistics does not hold (Hosmer-Lemeshow's does)" in table.attrs["caption"]
     assert table.loc["deviance", "statistic"] == pytest.approx(clf.deviance_, rel=1e-9)
     ridge = NeuronClassifier(alpha=0.1).fit(X, y)
     table = goodness_of_fit(ridge, X, y)

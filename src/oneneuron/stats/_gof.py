@@ -233,7 +233,8 @@ def goodness_of_fit(
     table.attrs["n_patterns"] = J
     caption = (
         f"goodness of fit over {J} covariate patterns (grouped binomial deviance and Pearson "
-        f"chi-squared on J - k = {df:g} df)"
+        f"chi-squared on J - k = {df:g} df) and {hl_df + 2} bins of fitted probability "
+        "(Hosmer-Lemeshow)"
     )
     if not ml:
         caption += "; no chi-squared p-values (not a maximum-likelihood fit)"
@@ -243,7 +244,8 @@ def goodness_of_fit(
             caption += (
                 f"; expected counts below 5 in {100 * small:.0f}% of the patterns "
                 f"({float(np.sum(w)) / J:.3g} trials per pattern on average): the "
-                "chi-squared reference does not hold"
+                "chi-squared reference of the deviance and Pearson statistics does not "
+                "hold (Hosmer-Lemeshow's does)"
             )
     table.attrs["caption"] = caption
     return table
