@@ -582,9 +582,11 @@ def test_fitted_statistics_are_the_results_properties(case):
         np.testing.assert_equal(getattr(clf, f"{name}_"), getattr(res, name), err_msg=name)
     for name in ("null_deviance", "df_resid", "df_null"):
         np.testing.assert_equal(getattr(clf, f"{name}_"), getattr(res, name), err_msg=name)
+    for name in ("pseudo_r2_cox_snell", "pseudo_r2_nagelkerke"):
+        np.testing.assert_equal(getattr(clf, f"{name}_"), getattr(res, name), err_msg=name)
     assert res.fit_statistics().keys() == {
-        "pseudo_r2", "aic", "bic", "llr", "llr_df", "llr_pvalue", "deviance",
-        "null_deviance", "df_resid", "df_null",
+        "pseudo_r2", "pseudo_r2_cox_snell", "pseudo_r2_nagelkerke", "aic", "bic", "llr",
+        "llr_df", "llr_pvalue", "deviance", "null_deviance", "df_resid", "df_null",
     }  # fmt: skip
 
 
@@ -724,3 +726,33 @@ def test_near_duplicate_columns_warn_at_fit_time_naming_them(K, params):
         warnings.simplefilter("error", CollinearityWarning)
         NeuronClassifier(**params).fit(X[:, [0, 2]], y)
         NeuronClassifier(alpha=0.1, **params).fit(X, y)  # a ridge identifies them
+
+
+def test_cox_snell_and_nagelkerke_pseudo_r2_match_statsmodels():
+    """R's DescTools::PseudoR2 and SPSS print Cox and Snell's and Nagelkerke's R-squared
+    beside McFadden's. Oracles: statsmodels' GLM pseudo_rsquared(kind="cs") (frequency
+    weights: of the rows written out) and Nagelkerke's rescaling of it,
+    CS / (1 - exp(2 llnull / n)), from statsmodels' likelihoods (binary and MNLogit)."""
+    X, y = _spector()
+    w = np.arange(len(y)) % 3 + 1.0
+    clf = NeuronClassifier(tol=1e-11).fit(X, y, sample_weight=w)
+    Xe, ye = np.repeat(X.to_numpy(), w.astype(int), 0), np.repeat(y.to_numpy(), w.astype(int))
+    ref = sm.GLM(ye, sm.add_constant(Xe), family=sm.families.Binomial()).fit(tol=1e-14)
+    cs = ref.pseudo_rsquared(kind="cs")
+    assert clf.pseudo_r2_cox_snell_ == pytest.approx(cs, rel=RTOL)
+    top = 1.0 - np.exp(2.0 * ref.llnull / ref.nobs)
+    assert clf.pseudo_r2_nagelkerke_ == pytest.approx(cs / top, rel=RTOL)
+    res = clf.inference_
+    assert res.pseudo_r2_cox_snell == clf.pseudo_r2_cox_snell_
+    assert InferenceResult.from_dict(res.to_dict()).pseudo_r2_nagelkerke == pytest.approx(
+        clf.pseudo_r2_nagelkerke_, rel=1e-15
+    )
+    rng = np.random.default_rng(2)
+    X3 = rng.normal(size=(300, 2))
+    y3 = np.argmax(X3 @ rng.normal(size=(2, 3)) + rng.gumbel(size=(300, 3)), axis=1)
+    mn = sm.MNLogit(y3, sm.add_constant(X3)).fit(disp=0, method="newton", tol=1e-14)
+    clf3 = NeuronClassifier(tol=1e-11).fit(X3, y3)
+    cs3 = 1.0 - np.exp(2.0 * (mn.llnull - mn.llf) / mn.nobs)
+    assert clf3.pseudo_r2_cox_snell_ == pytest.approx(cs3, rel=RTOL)
+    nk3 = cs3 / (1.0 - np.exp(2.0 * mn.llnull / mn.nobs))
+    assert clf3.pseudo_r2_nagelkerke_ == pytest.approx(nk3, rel=RTOL)

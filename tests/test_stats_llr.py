@@ -284,3 +284,32 @@ def test_elastic_net_counts_the_effective_df_of_the_kept_columns():
     assert edf < len(kept) + 1
     assert clf.df_resid_ == pytest.approx(n - edf, rel=1e-6)
     _assert_information_criteria(clf, edf)
+
+
+@pytest.mark.parametrize("K", [2, 3])
+def test_penalized_llr_df_is_the_drop_in_residual_df(K):
+    """A penalised fit's caption read 'null deviance on 199 df, residual deviance on 197
+    df, LR chi2(5)': the residual df counted the effective degrees of freedom (an L1
+    fit's non-zero coefficients, a ridge fit's edf) and llr_df every term. llr_df is now
+    df_null - df_resid, R's and statsmodels' df_model: oracle statsmodels'
+    Logit.fit_regularized of the same L1 objective (its df_model counts the non-zero
+    slopes), and for ridge the identity with df_resid_ (checked against mgcv's edf above)."""
+    rng = np.random.default_rng(12)
+    n = 200
+    X = rng.normal(size=(n, 5)) * [1, 2, 1, 3, 1]
+    z = X[:, 0] - 0.5 * X[:, 1] + rng.logistic(size=n)
+    y = (z > 0).astype(int) if K == 2 else np.digitize(z, [-1.0, 1.0])
+    for kw in ({"alpha": 0.05, "l1_ratio": 1.0}, {"alpha": 0.1}):
+        clf = NeuronClassifier(tol=1e-12, **kw).fit(X, y)
+        assert clf.llr_df_ == pytest.approx(clf.df_null_ - clf.df_resid_, rel=1e-12)
+        caption = str(clf.inference_)
+        assert f"LR chi2({clf.llr_df_:g})" in caption
+        assert np.isnan(clf.llr_pvalue_)
+    if K == 2:
+        clf = NeuronClassifier(alpha=0.05, l1_ratio=1.0, tol=1e-12).fit(X, y)
+        sd = X.std(axis=0)
+        ref = sm.Logit(y, sm.add_constant(X)).fit_regularized(
+            alpha=np.r_[0.0, n * 0.05 * sd], disp=0, acc=1e-12
+        )
+        np.testing.assert_allclose(np.r_[clf.intercept_, clf.coef_.ravel()], ref.params, atol=1e-6)
+        assert clf.llr_df_ == ref.df_model == 2

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from oneneuron import NeuronClassifier, lr_test, wald_test
+from oneneuron import NeuronClassifier, lr_test, wald_terms, wald_test
 
 sm = pytest.importorskip("statsmodels.api")
 
@@ -784,3 +784,95 @@ def test_lr_test_of_fits_on_other_classes_names_the_classes():
         lr_test(small, NeuronClassifier().fit(X, three))
     with pytest.raises(ValueError, match="51 vs 40 rows"):
         lr_test(small, NeuronClassifier().fit(X[:40], two[:40]))
+
+
+@pytest.mark.parametrize(
+    "hypothesis",
+    ["GPA = 0, GPA = 1", "GPA = TUCE, GPA - TUCE = 2", "GPA + PSI = 1, 2*GPA + 2*PSI = 0"],
+)
+def test_wald_test_refuses_restrictions_that_contradict_each_other(hypothesis):
+    """'GPA = 0, GPA = 1' can hold for no coefficients; it was tested as chi2(1) (the
+    pseudo-inverse of the singular R V R' quietly tested their average, GPA = 0.5).
+    Redundant restrictions that agree are one restriction (df = rank, as statsmodels);
+    contradictory ones are a ValueError naming them. Oracle for the redundant case:
+    statsmodels' wald_test of the restrictions without the repeat."""
+    X, y = _spector()
+    clf = NeuronClassifier(tol=1e-11).fit(X, y)
+    with pytest.raises(ValueError, match="contradict"):
+        clf.wald_test(hypothesis)
+    ref = sm.Logit(y, sm.add_constant(X)).fit(disp=0, tol=1e-14)
+    theirs = ref.wald_test("GPA = 1", use_f=False, scalar=True)
+    ours = clf.wald_test("GPA = 1, 2*GPA = 2")
+    assert ours.df == 1
+    assert ours.statistic == pytest.approx(float(theirs.statistic), rel=RTOL)
+
+
+def test_wald_test_multinomial_refuses_contradictory_restrictions():
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame(rng.normal(size=(300, 2)), columns=["a", "b"])
+    y = np.argmax(X.to_numpy() @ rng.normal(size=(2, 3)) + rng.gumbel(size=(300, 3)), axis=1)
+    clf = NeuronClassifier(tol=1e-11).fit(X, y)
+    for hypothesis in ("a = 0, a = 1", "a[1] = 0, a[1] = b[2], a[1] - b[2] = 1"):
+        with pytest.raises(ValueError, match="contradict"):
+            clf.wald_test(hypothesis)
+    assert clf.wald_test("a[1] = 0, a[1] = b[2]").df == 2
+
+
+def _grouped_table(n=300, seed=0):
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"x": rng.normal(size=n), "g": rng.choice(list("abc"), n)})
+    z = df.x + 0.5 * (df.g == "b") + rng.logistic(size=n)
+    df["y"] = (z > 0).astype(int)
+    df["y3"] = np.digitize(z, [-0.7, 0.9])
+    return df
+
+
+@pytest.mark.parametrize("cov_type", ["nonrobust", "HC0"])
+def test_wald_terms_match_statsmodels_wald_test_terms(cov_type):
+    """Joint Wald tests of each term (a categorical's indicators together), R's
+    car::Anova(type=3, test.statistic="Wald"): oracle statsmodels' wald_test_terms of the
+    same formula fit, binary and MNLogit (a term's columns in every class's block)."""
+    import statsmodels.formula.api as smf
+
+    import oneneuron
+
+    df = _grouped_table()
+    clf = oneneuron.logit("y ~ x + C(g)", df, cov_type=cov_type, tol=1e-11)
+    ref = smf.logit("y ~ x + C(g)", df).fit(disp=0, tol=1e-14, method="newton", cov_type=cov_type)
+    theirs = ref.wald_test_terms(skip_single=False, scalar=True).table
+    ours = oneneuron.wald_terms(clf)
+    assert list(ours.index) == ["intercept", "x", "C(g)"]
+    assert list(ours.columns) == ["chi2", "df", "p_value"]
+    for term, their in (("intercept", "Intercept"), ("x", "x"), ("C(g)", "C(g)")):
+        assert ours.loc[term, "chi2"] == pytest.approx(theirs.loc[their, "statistic"], rel=RTOL)
+        assert ours.loc[term, "df"] == theirs.loc[their, "df_constraint"]
+        assert ours.loc[term, "p_value"] == pytest.approx(theirs.loc[their, "pvalue"], rel=1e-5)
+    assert ours.loc["C(g)", "chi2"] == pytest.approx(
+        clf.wald_test("C(g)[T.b] = 0, C(g)[T.c] = 0").statistic, rel=1e-12
+    )
+    if cov_type == "nonrobust":
+        clf3 = oneneuron.logit("y3 ~ x + C(g)", df, tol=1e-11)
+        ref3 = smf.mnlogit("y3 ~ x + C(g)", df).fit(disp=0, tol=1e-14, method="newton")
+        ours3 = oneneuron.wald_terms(clf3)
+        names = ref3.model.exog_names  # (MNLogit's wald_test_terms fails: test by R)
+        for term, cols in (("C(g)", ["C(g)[T.b]", "C(g)[T.c]"]), ("x", ["x"])):
+            R1 = np.array([[float(n == c) for n in names] for c in cols])
+            R = np.kron(np.eye(2), R1)  # every class's block, classes 1 and 2
+            theirs3 = ref3.wald_test(R, scalar=True, use_f=False)
+            assert ours3.loc[term, "df"] == 2 * len(cols)
+            assert ours3.loc[term, "chi2"] == pytest.approx(float(theirs3.statistic), rel=RTOL)
+
+
+def test_wald_terms_of_arrays_take_columns_or_named_groups():
+    X, y = _spector()
+    clf = NeuronClassifier(tol=1e-11).fit(X, y)
+    table = wald_terms(clf)
+    assert list(table.index) == ["intercept", "GPA", "TUCE", "PSI"]
+    assert table.loc["PSI", "chi2"] == pytest.approx(clf.wald_test("PSI = 0").statistic)
+    grouped = wald_terms(clf, terms={"scores": ["GPA", "TUCE"], "PSI": "PSI"})
+    assert list(grouped.index) == ["intercept", "scores", "PSI"]
+    assert grouped.loc["scores", "chi2"] == pytest.approx(
+        clf.wald_test("GPA = 0, TUCE = 0").statistic, rel=1e-12
+    )
+    with pytest.raises(ValueError, match="nope"):
+        wald_terms(clf, terms={"x": ["nope"]})

@@ -425,3 +425,27 @@ def test_missing_drop_drops_rows_missing_their_weight_or_offset_as_the_cli_does(
     np.testing.assert_allclose(
         cv.cv_results_["mean_test_score"], want.cv_results_["mean_test_score"]
     )
+
+
+def test_sampling_weights_recipe_of_the_guide_is_the_var_weights_sandwich():
+    """The user guide's recipe for sampling (survey) weights: cov_type='cluster' with one
+    cluster per row weighs each row's score by w (w**2 in the meat, scale-free in w), the
+    linearisation covariance of a weighted estimating equation. Oracle: statsmodels'
+    GLM(var_weights=w) HC0 sandwich, times the cluster factor the guide states,
+    n / (n - 1) * (N - 1) / (N - k) with N the weights' sum."""
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(15)
+    n = 150
+    X = rng.normal(size=(n, 2))
+    y = (X[:, 0] + rng.logistic(size=n) > 0).astype(int)
+    w = rng.uniform(0.2, 5.0, size=n)
+    ref = sm.GLM(y, sm.add_constant(X), family=sm.families.Binomial(), var_weights=w)
+    hc0 = ref.fit(tol=1e-14, cov_type="HC0")
+    for scale in (1.0, 1000.0):  # weights summing to a population: the same errors
+        clf = NeuronClassifier(cov_type="cluster", tol=1e-12).fit(
+            X, y, sample_weight=scale * w, cluster=np.arange(n)
+        )
+        N, k = scale * w.sum(), 3
+        factor = n / (n - 1) * (N - 1) / (N - k)
+        np.testing.assert_allclose(clf.summary()["std_err"], hc0.bse * np.sqrt(factor), rtol=1e-6)

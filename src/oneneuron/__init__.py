@@ -74,7 +74,15 @@ if TYPE_CHECKING:
     )
     from .modelfile import load, save
     from .neuron import Neuron
-    from .stats import ChiSquareTest, anova, diagnostics, lr_test, wald_test
+    from .stats import (
+        ChiSquareTest,
+        anova,
+        diagnostics,
+        goodness_of_fit,
+        lr_test,
+        wald_terms,
+        wald_test,
+    )
 
 #: Where each public name lives. They are imported on first use, so that
 #: ``import oneneuron`` (and the command line's start-up) costs no NumPy,
@@ -101,7 +109,18 @@ _LAZY = {
     "load": ".modelfile",
     "save": ".modelfile",
     "Neuron": ".neuron",
-    **dict.fromkeys(["ChiSquareTest", "anova", "diagnostics", "lr_test", "wald_test"], ".stats"),
+    **dict.fromkeys(
+        [
+            "ChiSquareTest",
+            "anova",
+            "diagnostics",
+            "goodness_of_fit",
+            "lr_test",
+            "wald_terms",
+            "wald_test",
+        ],
+        ".stats",
+    ),
     **dict.fromkeys(
         [
             "cross_entropy",
@@ -128,7 +147,9 @@ __all__ = [
     "ChiSquareTest",
     "anova",
     "diagnostics",
+    "goodness_of_fit",
     "lr_test",
+    "wald_terms",
     "wald_test",
     "NeuronClassifier",
     "NeuronClassifierCV",

@@ -437,6 +437,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         still counts. A penalised fit's count is its effective degrees of freedom,
         as ``df_resid_``'s below (mgcv's AIC; an L1 fit's non-zero coefficients,
         as statsmodels' ``fit_regularized``).
+    pseudo_r2_cox_snell_, pseudo_r2_nagelkerke_ : float
+        Cox and Snell's ``1 - exp(2 (null_log_likelihood_ - log_likelihood_) / nobs)``
+        (statsmodels' ``pseudo_rsquared(kind="cs")``) and Nagelkerke's rescaling of it
+        to a largest value of 1 (the R-squared pair SPSS and R's ``DescTools`` print).
     deviance_, null_deviance_, df_resid_, df_null_ : float
         R's residual and null deviance (``-2`` log-likelihoods; the null model is
         :attr:`llr_`'s) and their degrees of freedom, ``nobs - k`` and ``nobs`` less
@@ -453,7 +457,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     llr_, llr_df_, llr_pvalue_ : float, int, float
         Likelihood-ratio test of the model against its null model (statsmodels'
         ``llr``, ``df_model``, ``llr_pvalue``): ``2 (log_likelihood_ - null)`` on
-        ``llr_df_`` degrees of freedom (every coefficient but the intercepts). The null model is the
+        ``llr_df_ = df_null_ - df_resid_`` degrees of freedom (every coefficient but the
+        intercepts; a penalised fit's effective degrees of freedom less the intercepts,
+        a float, as ``df_resid_`` counts them). The null model is the
         intercept-only one (intercept plus ``offset`` with an offset); without
         ``fit_intercept`` it is the model whose linear predictor is 0 (plus the
         offset), as R's ``glm``, not statsmodels' intercept-only model, which a
@@ -609,7 +615,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             X that still holds them (a column named as the Series ``y`` and equal
             to it, without ``formula``) is an error: the labels would be a feature.
         sample_weight : array_like of shape (n_samples,), optional
-            Non-negative row weights (frequency weights for the statistics).
+            Non-negative row weights (frequency weights for the statistics; for
+            sampling weights take ``cov_type="cluster"`` with one cluster per row, as
+            the user guide's "Weights of other meanings" says).
         cluster : array_like of shape (n_samples,), optional
             Cluster label of each row, for ``cov_type="cluster"`` (required then,
             an error otherwise).
@@ -992,6 +1000,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         self.null_log_likelihood_ = res.null_log_likelihood
         st = res.fit_statistics()  # the properties of res, read in one go
         self.pseudo_r2_ = st["pseudo_r2"]
+        self.pseudo_r2_cox_snell_ = st["pseudo_r2_cox_snell"]
+        self.pseudo_r2_nagelkerke_ = st["pseudo_r2_nagelkerke"]
         self.aic_ = st["aic"]
         self.bic_ = st["bic"]
         self.llr_ = st["llr"]

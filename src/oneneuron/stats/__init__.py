@@ -13,6 +13,7 @@ the end of ``fit`` (:func:`compute_inference`) and kept as an
 ``summary_table``            the coefficient table as a DataFrame
 ``COV_TYPES``                covariance choices: nonrobust, HC0-HC3, cluster (``_robust``)
 ``lr_test``, ``wald_test``   likelihood-ratio and Wald chi-squared tests (``_hypothesis``)
+``wald_terms``               joint Wald test of each term, R's ``car::Anova`` type III
 ``logit_interval``           delta-method intervals of predicted probabilities (``_effects``)
 ``margeff_table``            marginal effects with delta-method errors (``_margins``)
 ``profile_intervals``        profile-likelihood confidence intervals (``_profile``)
@@ -22,6 +23,7 @@ the end of ``fit`` (:func:`compute_inference`) and kept as an
 ``relaxed_view``             a ``relax=True`` model's refit and X on its kept columns
 ``separation_fixes``         separation's remedies, with the settings they cannot go with
 ``diagnostics``              residuals, leverage, Cook's distance (``_diagnostics``)
+``goodness_of_fit``          grouped deviance and Pearson tests over covariate patterns
 ``firth_inference``          Firth's bias-reduced logistic regression (``_firth``)
 ===========================  ==========================================================
 """
@@ -46,7 +48,8 @@ if TYPE_CHECKING:
         term_names,
         training_rows,
     )
-    from ._hypothesis import ChiSquareTest, lr_test, wald_test
+    from ._gof import goodness_of_fit
+    from ._hypothesis import ChiSquareTest, lr_test, wald_terms, wald_test
     from ._margins import margeff_table
     from ._profile import profile_intervals
     from ._robust import COV_TYPES, check_cov_type
@@ -67,6 +70,7 @@ _LAZY = {
     "logit_interval": "_effects",
     "odds_ratio_table": "_effects",
     "firth_inference": "_firth",
+    "goodness_of_fit": "_gof",
     "HessianRecorder": "_fit",
     "compute_inference": "_fit",
     "term_names": "_fit",
@@ -77,6 +81,7 @@ _LAZY = {
     "ChiSquareTest": "_hypothesis",
     "lr_test": "_hypothesis",
     "wald_test": "_hypothesis",
+    "wald_terms": "_hypothesis",
     "margeff_table": "_margins",
     "profile_intervals": "_profile",
     "COV_TYPES": "_robust",
@@ -101,6 +106,7 @@ __all__ = [
     "check_cov_type",
     "diagnostics",
     "firth_inference",
+    "goodness_of_fit",
     "term_names",
     "training_rows",
     "named_columns",
@@ -112,6 +118,7 @@ __all__ = [
     "odds_ratio_table",
     "profile_intervals",
     "wald_test",
+    "wald_terms",
     "HessianRecorder",
     "InferenceResult",
     "InferenceUnavailableError",

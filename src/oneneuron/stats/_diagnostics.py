@@ -37,6 +37,7 @@ divides by the number of columns instead).
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -226,6 +227,7 @@ def refuse_other_rows(
     Xt: Any,
     w: NDArray[np.float64],
     offset: Any,
+    needs: str = "Leverage and Cook's distance",
 ) -> None:
     """Raise a ``ValueError`` unless ``(Xt, y01, w, offset)`` are the rows the binary
     ``model`` was fitted on (module doc): its record of labels, weights and offset,
@@ -255,8 +257,8 @@ def refuse_other_rows(
             )
     if why:
         raise ValueError(
-            f"the data given are not the rows the model was fitted on: {why}. Leverage and "
-            "Cook's distance exist for the training rows only: pass them with their "
+            f"the data given are not the rows the model was fitted on: {why}. {needs} "
+            "exist for the training rows only: pass them with their "
             "sample_weight and offset (extra rows may be added with weight 0)"
         )
 
@@ -327,12 +329,53 @@ def diagnostics(
     >>> round(float(d["leverage"].sum()), 6)  # the trace of the hat matrix: 3 parameters
     3.0
     """
+    rows = binary_training_rows(
+        model, X, y, sample_weight=sample_weight, offset=offset, what="diagnostics"
+    )
+    return influence_table(rows.z, rows.y01, rows.Xt, rows.w, rows.model.fit_intercept, rows.index)
+
+
+@dataclass
+class BinaryRows:
+    """A binary model's training rows as its fit used them (:func:`binary_training_rows`).
+
+    ``model`` is the model whose table is reported (a ``relax=True`` model's refit),
+    ``z`` its logits (offset included), ``y01`` the labels as 0/1 (1: ``classes_[1]``),
+    ``Xt`` the design in the coefficient table's term order (dense ``[1, X]`` with an
+    intercept, or a CSR ``X`` whose intercept is implicit), ``w`` the rows' frequency
+    weights times their class weights, ``offset`` as given (None without one) and
+    ``index`` X's index for a DataFrame.
+    """
+
+    model: Any
+    z: NDArray[np.float64]
+    y01: NDArray[np.float64]
+    Xt: Any
+    w: NDArray[np.float64]
+    offset: NDArray[np.float64] | None
+    index: Any
+
+
+def binary_training_rows(
+    model: Any,
+    X: Any,
+    y: Any = None,
+    *,
+    sample_weight: Any = None,
+    offset: Any = None,
+    what: str = "diagnostics",
+    needs: str = "Leverage and Cook's distance",
+) -> BinaryRows:
+    """The training rows of a fitted binary ``model`` for a statistic that takes them
+    again (``what`` and ``needs`` name it in messages): the fit's ``missing=`` applied, labels
+    checked, class weights applied, and other rows refused (:func:`refuse_other_rows`).
+    """
     from sklearn.utils.validation import check_is_fitted
 
     check_is_fitted(model)
     if len(model.classes_) != 2:
         raise ValueError(
-            f"diagnostics are defined for binary models; this one has {len(model.classes_)} classes"
+            f"{what} are defined for binary models; this one has {len(model.classes_)} classes"
         )
     X, labels, sample_weight, offset = training_rows(
         model, X, y, sample_weight=sample_weight, offset=offset
@@ -358,8 +401,9 @@ def diagnostics(
     w = row_weights(sample_weight, n)
     w = with_class_weights(model, y01.astype(np.intp), w)  # as the fit weighed the rows
     if hasattr(Xd, "tocsr"):
-        refuse_other_rows(model, z, y01, Xd, w, offset)
-        return influence_table(z, y01, Xd, w, model.fit_intercept, index)
-    Xt = np.column_stack([np.ones(n), Xd]) if model.fit_intercept else Xd
-    refuse_other_rows(model, z, y01, Xt, w, offset)
-    return influence_table(z, y01, Xt, w, model.fit_intercept, index)
+        Xt = Xd
+    else:
+        Xt = np.column_stack([np.ones(n), Xd]) if model.fit_intercept else Xd
+    refuse_other_rows(model, z, y01, Xt, w, offset, needs)
+    off = None if offset is None else np.broadcast_to(np.asarray(offset, np.float64), (n,))
+    return BinaryRows(model, z, y01, Xt, w, off, index)

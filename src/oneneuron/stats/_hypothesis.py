@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 from scipy import stats
 
@@ -296,6 +297,25 @@ def _hypothesis_text(hypothesis: Any) -> str:
     )
 
 
+def _check_consistent(R: NDArray[np.float64], q: NDArray[np.float64], hypothesis: str) -> None:
+    """Raise a ValueError when no coefficients satisfy ``R beta = q`` (``"x = 0, x = 1"``).
+
+    Restrictions that repeat others (``"x = 1, 2*x = 2"``) are one restriction: the
+    test's ``df`` is ``rank(R)``, as statsmodels counts it. Restrictions that contradict
+    each other have no test: the pseudo-inverse of the singular ``R V R'`` would test
+    some compromise between them (``x = 0.5``) under the user's hypothesis.
+    """
+    beta, *_ = np.linalg.lstsq(R, q, rcond=None)
+    miss = float(np.max(np.abs(R @ beta - q), initial=0.0))
+    scale = max(1.0, float(np.max(np.abs(q), initial=0.0)))
+    if miss > 1e-9 * scale:
+        raise ValueError(
+            f"the restrictions {hypothesis!r} contradict each other: no coefficients satisfy "
+            "them all (e.g. 'x = 0, x = 1'); test each restriction on its own, or write "
+            "them without the contradiction"
+        )
+
+
 def wald_test(result: Any, hypothesis: str | Sequence[str]) -> ChiSquareTest:
     """Wald chi-squared test of linear restrictions on the coefficient table's terms.
 
@@ -313,11 +333,19 @@ def wald_test(result: Any, hypothesis: str | Sequence[str]) -> ChiSquareTest:
         (``"x1[mid] = 0"``, ``"g[T.b][mid] = x1[lo]"``, the names of the
         separation messages), each restriction as written, on those contrasts
         against the reference class ``classes_[0]``. A hypothesis uses one kind
-        of name or the other.
+        of name or the other. Restrictions that repeat others (``"x1 = 1, 2*x1 = 2"``)
+        count once (``df`` is the rank of the restrictions, as statsmodels counts it).
 
     Returns
     -------
     ChiSquareTest
+
+    Raises
+    ------
+    ValueError
+        A hypothesis that cannot be read, names no term, involves an aliased term, or
+        whose restrictions contradict each other (``"x1 = 0, x1 = 1"``: no coefficients
+        satisfy them all).
 
     Examples
     --------
@@ -349,6 +377,12 @@ def wald_test(result: Any, hypothesis: str | Sequence[str]) -> ChiSquareTest:
             ) from None
         R = np.kron(np.eye(B), R1)
         q = np.tile(q1, B)
+    _check_consistent(R, q, hypothesis)
+    return _wald(res, R, q)
+
+
+def _wald(res: Any, R: NDArray[np.float64], q: NDArray[np.float64]) -> ChiSquareTest:
+    """The Wald test of ``R beta = q`` on the fit's table (reference parameterisation)."""
     na = res.aliased_positions()
     if na.size and np.any(R[:, na] != 0):  # R's linearHypothesis: not estimable
         bad = sorted({res.terms[int(i) % len(res.terms)] for i in na[np.any(R[:, na] != 0, 0)]})
@@ -368,3 +402,90 @@ def wald_test(result: Any, hypothesis: str | Sequence[str]) -> ChiSquareTest:
             "shrunken estimate, not a frequentist test"
         )
     return ChiSquareTest(stat, df, float(stats.chi2.sf(stat, df)), "wald", note)
+
+
+def wald_terms(model: Any, terms: Any = None) -> pd.DataFrame:
+    """Joint Wald chi-squared test of each term, all of its coefficients 0 at once.
+
+    R's ``car::Anova(fit, type=3, test.statistic="Wald")`` and statsmodels'
+    ``wald_test_terms(skip_single=False)``: a categorical's indicator columns are one
+    term (``C(g)`` on ``K_g - 1`` degrees of freedom), with K > 2 classes in every
+    class's block (``(K - 1)`` times as many). Each row is :func:`wald_test` of that
+    term's columns, with the fit's covariance (its ``cov_type``); unlike
+    :func:`~oneneuron.anova` it needs no data and no refit, and each term is tested
+    given all the others (type III), not in sequence.
+
+    Parameters
+    ----------
+    model : NeuronClassifier or InferenceResult
+        A fit with a covariance.
+    terms : dict of {str: list of str}, optional
+        Term name -> its columns. Default: for a model fitted on a table or a formula,
+        the design's terms (``DesignSpec.term_groups``, as :func:`~oneneuron.anova`);
+        otherwise each column is a term. The intercept, where fitted, is always the
+        first row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by term, columns ``chi2, df, p_value``; ``attrs["note"]`` qualifies a
+        penalised fit's tests, as :func:`wald_test`'s note does.
+
+    Raises
+    ------
+    ValueError
+        ``terms`` names a column the model lacks; a term's columns are all aliased (no
+        estimate: such a term has no test).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from oneneuron import NeuronClassifier, wald_terms
+    >>> from oneneuron.datasets import load_exam_scores
+    >>> X, y, names = load_exam_scores()
+    >>> clf = NeuronClassifier().fit(pd.DataFrame(X, columns=names), y)
+    >>> wald_terms(clf)["df"].tolist()
+    [1, 1, 1]
+    """
+    res = _likelihood_part(model)
+    res.check_available()
+    names = list(res.terms[1:] if res.has_intercept else res.terms)
+    design = getattr(model, "design_", None)
+    if terms is None:
+        groups = design.term_groups(names) if design is not None else {n: [n] for n in names}
+    else:
+        groups = {}
+        for term, cols in dict(terms).items():
+            cols = [cols] if isinstance(cols, str) else list(cols)
+            unknown = [c for c in cols if c not in names]
+            if unknown:
+                raise ValueError(
+                    f"terms[{term!r}] names column(s) {unknown} that the model lacks; its "
+                    f"columns are {names}"
+                )
+            groups[str(term)] = [str(c) for c in cols]
+    if res.has_intercept:
+        groups = {"intercept": ["intercept"], **groups}
+    B, p = res.coef.shape
+    aliased = set(np.asarray(res.extra.get("aliased_terms", []), dtype=np.intp).tolist())
+    rows, note = {}, ""
+    for term, cols in groups.items():
+        idx = [res.terms.index(c) for c in cols]
+        kept = [j for j in idx if j not in aliased]
+        if not kept:
+            raise ValueError(
+                f"term {term!r} has only aliased columns (linear combinations of other "
+                "terms: no estimate, NA in the summary), so it has no Wald test; leave it "
+                "out of terms="
+            )
+        R1 = np.zeros((len(kept), p))
+        R1[np.arange(len(kept)), kept] = 1.0
+        R = np.kron(np.eye(B), R1)
+        test = _wald(res, R, np.zeros(len(R)))
+        rows[term] = (test.statistic, test.df, test.p_value)
+        note = test.note
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=["chi2", "df", "p_value"])
+    table.index.name = "term"
+    table["df"] = table["df"].astype(int)
+    table.attrs["note"] = note
+    return table

@@ -33,7 +33,8 @@ classes) is available too, with the covariance mapped linearly.
 ``log_likelihood`` is ``sum_i s_i log P(y_i | x_i)`` at the fitted coefficients,
 ``null_log_likelihood`` that of the intercept-only model (class frequencies;
 also for models without intercept, as statsmodels),
-McFadden's ``pseudo_r2 = 1 - log_likelihood / null_log_likelihood``,
+McFadden's ``pseudo_r2 = 1 - log_likelihood / null_log_likelihood`` (and Cox and Snell's
+and Nagelkerke's from the same two, ``pseudo_r2_cox_snell``, ``pseudo_r2_nagelkerke``),
 ``aic = -2 log_likelihood + 2 k`` and ``bic = -2 log_likelihood + k log(nobs)``
 with ``k`` the number of free parameters. A penalised fit (``alpha > 0``) counts
 its effective degrees of freedom instead (``edf``: mgcv's AIC of a penalised GLM,
@@ -50,7 +51,10 @@ The likelihood-ratio test of the model against its null model (statsmodels'
 ``llr``, ``df_model``, ``llr_pvalue``; R's null and residual deviance) is
 ``llr = 2 (log_likelihood - null)`` on ``llr_df`` degrees of freedom, every
 coefficient but the intercept(s) tested: ``k - B`` with ``B`` blocks
-(``k - (K - 1)`` multinomial). The null model is the one the fit's model nests:
+(``k - (K - 1)`` multinomial), ``df_null - df_resid``; a penalised fit's ``edf - B``
+where it has ``edf`` (its residual degrees of freedom count the same; an L1 fit's
+non-zero slopes, statsmodels' ``fit_regularized`` ``df_model``). The null model is the
+one the fit's model nests:
 
 - with an intercept, the intercept-only model (with an ``offset``: intercept plus
   offset, as statsmodels' ``Logit(..., offset=...)`` and ``GLM`` define ``llnull``);
@@ -261,6 +265,26 @@ class InferenceResult:
         return 1.0 - self.log_likelihood / self.null_log_likelihood
 
     @property
+    def pseudo_r2_cox_snell(self) -> float:
+        """Cox and Snell's ``1 - exp(2 (null_log_likelihood - log_likelihood) / nobs)``
+        (statsmodels' ``pseudo_rsquared(kind="cs")``; the same intercept-only null
+        as :attr:`pseudo_r2`). Below 1 even for a perfect fit: see
+        :attr:`pseudo_r2_nagelkerke`."""
+        if self.nobs <= 0:
+            return float("nan")
+        return float(-np.expm1(2.0 * (self.null_log_likelihood - self.log_likelihood) / self.nobs))
+
+    @property
+    def pseudo_r2_nagelkerke(self) -> float:
+        """Nagelkerke's (Cragg and Uhler's) :attr:`pseudo_r2_cox_snell` divided by its
+        largest value, ``1 - exp(2 null_log_likelihood / nobs)``, so that a perfect fit
+        has 1 (R's ``DescTools::PseudoR2(which="Nagelkerke")``)."""
+        top = -np.expm1(2.0 * self.null_log_likelihood / self.nobs) if self.nobs > 0 else 0.0
+        if top <= 0:
+            return float("nan")
+        return float(self.pseudo_r2_cox_snell / top)
+
+    @property
     def has_intercept(self) -> bool:
         """Whether the model has an intercept (read from the terms for older records)."""
         if "fit_intercept" in self.extra:
@@ -282,16 +306,27 @@ class InferenceResult:
         return 2.0 * (self.log_likelihood - self.llr_null_log_likelihood)
 
     @property
-    def llr_df(self) -> int:
-        """Degrees of freedom of :attr:`llr`: the free parameters less the intercepts."""
-        return self.n_params - (self.n_blocks if self.has_intercept else 0)
+    def llr_df(self) -> float:
+        """Degrees of freedom of :attr:`llr`: the free parameters less the intercepts
+        (an ``int``), :attr:`df_null` less :attr:`df_resid` (R's and statsmodels'
+        ``df_model``). A penalised fit that formed its effective degrees of freedom
+        counts those (:attr:`model_df`; a float, an L1 fit's non-zero coefficients as
+        statsmodels' ``fit_regularized``), as its residual degrees of freedom do."""
+        return self._llr_df(self.n_params)
+
+    def _llr_df(self, k: int) -> float:
+        """:attr:`llr_df` with ``k`` the free parameters (:attr:`n_params`)."""
+        intercepts = self.n_blocks if self.has_intercept else 0
+        if self.penalized and self.extra.get("edf") is not None:
+            return self._model_df(k) - intercepts
+        return k - intercepts
 
     @property
     def llr_pvalue(self) -> float:
         """``P(chi2(llr_df) > llr)``; NaN for penalised and Firth fits (see module doc)."""
         return self._llr_pvalue(self.llr_df, self.llr)
 
-    def _llr_pvalue(self, df: int, llr: float) -> float:
+    def _llr_pvalue(self, df: float, llr: float) -> float:
         """:attr:`llr_pvalue` from :attr:`llr_df` and :attr:`llr`."""
         if self.penalized or self.extra.get("firth") or df <= 0:
             return float("nan")
@@ -364,11 +399,12 @@ class InferenceResult:
     def fit_statistics(self) -> dict[str, Any]:
         """The likelihood statistics an estimator stores, by the names of its attributes.
 
-        ``pseudo_r2``, ``aic``, ``bic``, ``llr``, ``llr_df``, ``llr_pvalue``,
-        ``deviance``, ``null_deviance``, ``df_resid`` and ``df_null``: the properties of
-        the same names, each by its formula, with ``k`` (:attr:`n_params`), the blocks
-        and the null model's log-likelihood read once (every fit reads all ten, and
-        each property alone reads those again: a tenth of a tiny fit's time).
+        ``pseudo_r2`` (and its Cox-Snell and Nagelkerke variants), ``aic``, ``bic``,
+        ``llr``, ``llr_df``, ``llr_pvalue``, ``deviance``, ``null_deviance``, ``df_resid``
+        and ``df_null``: the properties of the same names, each by its formula, with
+        ``k`` (:attr:`n_params`), the blocks and the null model's log-likelihood read
+        once (every fit reads them all, and each property alone reads those again: a
+        tenth of a tiny fit's time).
 
         Examples
         --------
@@ -380,11 +416,13 @@ class InferenceResult:
         """
         llf, k, nb = self.log_likelihood, self.n_params, self.n_blocks
         null = self.llr_null_log_likelihood
-        df = k - (nb if self.has_intercept else 0)
+        df = self._llr_df(k)
         llr = 2.0 * (llf - null)
         k_ic = self._model_df(k)  # a penalised fit's effective degrees of freedom
         return {
             "pseudo_r2": self.pseudo_r2,
+            "pseudo_r2_cox_snell": self.pseudo_r2_cox_snell,
+            "pseudo_r2_nagelkerke": self.pseudo_r2_nagelkerke,
             "aic": -2.0 * llf + 2.0 * k_ic,
             "bic": -2.0 * llf + k_ic * float(np.log(self.nobs)),
             "llr": llr,
