@@ -734,8 +734,10 @@ def design_input(
     if est.missing == "drop":  # as R's na.omit: a row missing its weight, offset or cluster
         missing_row = np.zeros(len(design.rows), dtype=bool)
         for a in (sample_weight, offset, cluster):
-            if a is not None and np.ndim(a) == 1 and len(a) == len(design.rows):
-                missing_row |= np.asarray(pd.isna(np.asarray(a, dtype=object)), dtype=bool)
+            # read as np.asarray reads it: an array-like need not answer np.ndim
+            a = None if a is None else np.asarray(a, dtype=object)
+            if a is not None and a.ndim == 1 and len(a) == len(design.rows):
+                missing_row |= np.asarray(pd.isna(a), dtype=bool)
         keep = design.rows & ~missing_row
         if not np.array_equal(keep, design.rows):
             if not keep.any():
