@@ -36,3 +36,27 @@ def test_array_likes_that_are_not_arrays_fit_with_missing_drop(est):
     ref = type(est)(**est.get_params()).fit(X, y, sample_weight=w)
     np.testing.assert_array_equal(got.coef_, ref.coef_)
     np.testing.assert_array_equal(got.intercept_, ref.intercept_)
+
+
+@pytest.mark.parametrize("missing", ["error", "drop", "mean", "median", "most_frequent"])
+def test_the_cv_estimator_declares_the_nan_it_fills_as_the_plain_one(missing):
+    """``NeuronClassifierCV(missing="mean")`` fills NaN cells in fit and predict, but its
+    tags did not say so (``allow_nan`` False): scikit-learn's
+    ``check_estimators_nan_inf`` failed, and ``SequentialFeatureSelector``, which reads
+    the tag, refused its NaN ("Input X contains NaN") where it takes
+    ``NeuronClassifier(missing="mean")``'s. Oracle: the plain estimator's tags, and the
+    selector's choice made by hand (the held-out score of each one-column model)."""
+    from sklearn.feature_selection import SequentialFeatureSelector
+    from sklearn.model_selection import cross_val_score
+    from sklearn.utils import get_tags
+
+    cv = NeuronClassifierCV(cv=2, n_alphas=3, missing=missing)
+    plain = NeuronClassifier(missing=missing)
+    assert get_tags(cv).input_tags.allow_nan == get_tags(plain).input_tags.allow_nan
+    if missing not in ("mean", "median", "most_frequent"):
+        return
+    X, y, _ = _data()
+    X[::7, 1] = np.nan
+    sfs = SequentialFeatureSelector(cv, n_features_to_select=1, cv=2).fit(X, y)
+    scores = [cross_val_score(cv, X[:, [j]], y, cv=2).mean() for j in range(3)]
+    np.testing.assert_array_equal(sfs.get_support(), np.arange(3) == np.argmax(scores))

@@ -31,7 +31,7 @@ from ..exceptions import ConvergenceWarning, EmptyClassWarning
 from ..objective import unmasked  # a masked weight or group is refused
 from ..tables import batch_as_table
 from ._cvrecord import CVRecord, choose_alpha, cv_record
-from ._estimator import NeuronClassifier
+from ._estimator import FILLS_NAN, NeuronClassifier
 from ._fit import check_term_names, design_input, host_labels
 from ._path import RegularizationPath, check_distinct, compute_path, names_in, path_alphas
 
@@ -632,6 +632,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.input_tags.allow_nan = self.missing in FILLS_NAN  # as NeuronClassifier's
         return tags
 
     @_fit_context(prefer_skip_nested_validation=True)

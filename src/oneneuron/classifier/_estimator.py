@@ -123,6 +123,12 @@ MODEL_PARAMS = (
 )
 
 
+#: The ``missing`` options that fill NaN cells in fit and predict alike (arrays too): the
+#: estimators' tags allow NaN with them ("drop" drops rows in fit only, and a prediction
+#: needs every row, so it does not).
+FILLS_NAN = ("mean", "median", "most_frequent")
+
+
 def _same_value(a: Any, b: Any) -> bool:
     """Whether two parameter values are equal (arrays and dicts of them too)."""
     if a is b:
@@ -569,9 +575,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
-        # NaN cells are filled in fit and predict (arrays too); "drop" drops them in fit
-        # only (a prediction needs every row), so it does not claim to allow NaN
-        tags.input_tags.allow_nan = self.missing in ("mean", "median", "most_frequent")
+        tags.input_tags.allow_nan = self.missing in FILLS_NAN
         return tags
 
     # ------------------------------------------------------------------ fit
