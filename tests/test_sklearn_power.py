@@ -60,3 +60,26 @@ def test_the_cv_estimator_declares_the_nan_it_fills_as_the_plain_one(missing):
     sfs = SequentialFeatureSelector(cv, n_features_to_select=1, cv=2).fit(X, y)
     scores = [cross_val_score(cv, X[:, [j]], y, cv=2).mean() for j in range(3)]
     np.testing.assert_array_equal(sfs.get_support(), np.arange(3) == np.argmax(scores))
+
+
+def test_tied_cv_scores_share_their_rank_as_in_a_grid_search():
+    """``cv_results_["rank_test_score"]`` ranked tied mean scores one after another
+    (accuracy on 200 rows ties often: 5, 6, 7, 8, 4, 3, 1, 2 where scikit-learn's
+    searches give 5, 5, 5, 5, 4, 3, 1, 1), so two grid points with the same score
+    had different ranks and a table sorted by rank hid the tie. Oracle: the rule of
+    ``GridSearchCV``'s ``cv_results_``, ``rankdata(-mean, method="min")``; ``rank 1``
+    still holds the choice of ``rule="min"``."""
+    from scipy.stats import rankdata
+
+    X, y, _ = _data(200)
+    cv = NeuronClassifierCV(cv=3, n_alphas=8, scoring="accuracy", l1_ratios=[0.0, 1.0])
+    res = cv.fit(X, y).cv_results_
+    mean = res["mean_test_score"]
+    assert len(np.unique(mean)) < len(mean)  # the data has ties to rank
+    want = rankdata(-mean, method="min").astype(np.int32)
+    np.testing.assert_array_equal(res["rank_test_score"], want)
+    assert res["rank_test_score"].dtype == np.int32
+    chosen = np.flatnonzero(
+        (res["param_alpha"] == cv.alpha_) & (res["param_l1_ratio"] == cv.l1_ratio_)
+    )
+    assert res["rank_test_score"][chosen] == [1]

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy.stats import rankdata
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.model_selection import GroupKFold, check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -525,7 +526,8 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
     cv_results_ : dict of ndarray
         One entry per (l1_ratio, alpha): ``param_l1_ratio``, ``param_alpha``,
         ``split{k}_test_score``, ``mean_test_score``, ``std_test_score``,
-        ``rank_test_score``, ``n_nonzero`` (full-data fit).
+        ``rank_test_score`` (tied means share the lowest rank, as in scikit-learn's
+        searches), ``n_nonzero`` (full-data fit).
     paths_ : list of RegularizationPath
         The full data's path for each l1_ratio (the CV curve's x axis).
     cv_record_ : CVRecord
@@ -832,10 +834,8 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         flat = mean.ravel()
         results["mean_test_score"] = flat
         results["std_test_score"] = std.ravel()
-        order = np.argsort(-flat, kind="stable")
-        rank = np.empty(len(flat), dtype=np.int32)
-        rank[order] = np.arange(1, len(flat) + 1)
-        results["rank_test_score"] = rank
+        # scikit-learn's searches' ranks: tied means share the lowest rank (1, 1, 3, ...)
+        results["rank_test_score"] = rankdata(-flat, method="min").astype(np.int32)
         results["n_nonzero"] = np.concatenate([p.n_nonzero for p in paths])
         self.cv_results_ = results
         return int(i), int(j)
