@@ -83,3 +83,54 @@ def test_tied_cv_scores_share_their_rank_as_in_a_grid_search():
         (res["param_alpha"] == cv.alpha_) & (res["param_l1_ratio"] == cv.l1_ratio_)
     )
     assert res["rank_test_score"][chosen] == [1]
+
+
+def _table(n=240, seed=8):
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(
+        {"x": rng.normal(size=n), "g": rng.choice(["a", "b", "c"], n), "z": rng.normal(size=n)}
+    )
+    eta = X.x + 0.8 * (X.g == "b") - 0.6 * (X.g == "c")
+    return X.assign(y=np.where(rng.random(n) < 1 / (1 + np.exp(-eta)), "yes", "no"))
+
+
+@pytest.mark.parametrize(
+    "est",
+    [
+        NeuronClassifier(formula="y ~ x + C(g)"),
+        NeuronClassifierCV(cv=2, n_alphas=3, formula="y ~ x + C(g)"),
+    ],
+    ids=["NeuronClassifier", "NeuronClassifierCV"],
+)
+def test_a_formula_that_names_the_target_is_scored_without_y(est):
+    """``fit(table)`` takes the labels from the formula's target, but ``score(table)``
+    required ``y`` (TypeError): ``cross_val_score(est, table)`` returned [nan nan nan],
+    and ``GridSearchCV`` over formulas "chose" the first one on NaN scores (only a
+    warning said why). ``score`` now reads the target as ``fit`` does (also named,
+    ``score(table, "y")``). Oracle: the accuracy of ``predict`` against the table's
+    target column, and the same search given ``y`` explicitly."""
+    from sklearn.metrics import accuracy_score
+    from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+
+    T = _table()
+    w = np.linspace(0.5, 2.0, len(T))
+    fitted = type(est)(**est.get_params()).fit(T)
+    want = accuracy_score(T["y"], fitted.predict(T), sample_weight=w)
+    assert fitted.score(T, sample_weight=w) == pytest.approx(want, rel=1e-15)
+    assert fitted.score(T, "y", w) == pytest.approx(want, rel=1e-15)
+    folds = KFold(3)
+    got = cross_val_score(est, T, cv=folds, error_score="raise")
+    np.testing.assert_allclose(got, cross_val_score(est, T, T["y"].to_numpy(), cv=folds))
+    if isinstance(est, NeuronClassifier):
+        grid = {"formula": ["y ~ z", "y ~ x + C(g)"]}
+        search = GridSearchCV(est, grid, cv=folds, error_score="raise").fit(T)
+        given = GridSearchCV(est, grid, cv=folds).fit(T, T["y"].to_numpy())
+        assert search.best_params_ == given.best_params_ == {"formula": "y ~ x + C(g)"}
+        np.testing.assert_allclose(
+            search.cv_results_["mean_test_score"], given.cv_results_["mean_test_score"]
+        )
+    plain = NeuronClassifier().fit(T[["x", "z"]], T["y"])
+    with pytest.raises(ValueError, match="pass y"):
+        plain.score(T[["x", "z"]])

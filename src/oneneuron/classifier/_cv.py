@@ -32,7 +32,7 @@ from ..exceptions import ConvergenceWarning, EmptyClassWarning
 from ..objective import unmasked  # a masked weight or group is refused
 from ..tables import batch_as_table
 from ._cvrecord import CVRecord, choose_alpha, cv_record
-from ._estimator import FILLS_NAN, NeuronClassifier
+from ._estimator import FILLS_NAN, NeuronClassifier, score_labels
 from ._fit import check_term_names, design_input, host_labels
 from ._path import RegularizationPath, check_distinct, compute_path, names_in, path_alphas
 
@@ -927,3 +927,17 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         """Labels of the refitted model."""
         check_is_fitted(self, "best_estimator_")
         return self.best_estimator_.predict(X)
+
+    def score(
+        self,
+        X: ArrayLike,
+        y: ArrayLike | str | None = None,
+        sample_weight: ArrayLike | None = None,
+    ) -> float:
+        """Mean accuracy of :meth:`predict` against ``y`` (weighted by ``sample_weight``).
+
+        ``y`` as :meth:`NeuronClassifier.score` takes it: the labels, the table's target
+        column by name, or omitted when the formula names the target.
+        """
+        check_is_fitted(self, "best_estimator_")
+        return float(super().score(X, score_labels(self, X, y), sample_weight=sample_weight))
