@@ -134,3 +134,47 @@ def test_a_formula_that_names_the_target_is_scored_without_y(est):
     plain = NeuronClassifier().fit(T[["x", "z"]], T["y"])
     with pytest.raises(ValueError, match="pass y"):
         plain.score(T[["x", "z"]])
+
+
+def test_one_standard_error_rule_uses_glmnets_standard_error(tmp_path):
+    """``rule="1se"`` is documented as glmnet's ``lambda.1se``, whose standard error
+    (``cv.glmnet``'s ``cvsd``) is ``sqrt(mean((s_k - m)^2) / (N - 1))`` over the N
+    folds' scores ``s_k``: the sample standard deviation over ``sqrt(N)``. The rule
+    divided the population one (``ddof=0``) by ``sqrt(N)``, an interval too narrow by
+    ``sqrt((N-1)/N)`` (0.82 with 3 folds), and chose a smaller alpha than glmnet's
+    (0.0288 instead of 0.0338 here). Oracle: glmnet's formula written out."""
+    from oneneuron.classifier import choose_alpha
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(240, 6)) * rng.uniform(0.5, 2.0, 6)
+    y = (X[:, 0] - X[:, 1] + 0.5 * X[:, 2] + rng.normal(size=240) > 0).astype(int)
+    cv = NeuronClassifierCV(cv=3, n_alphas=30, alpha_min_ratio=0.01, rule="1se").fit(X, y)
+    s = cv.scores_[0]  # (folds, alphas)
+    n_folds = s.shape[0]
+    m = s.mean(axis=0)
+    best = int(np.argmax(m))
+    cvsd = np.sqrt(np.mean((s[:, best] - m[best]) ** 2) / (n_folds - 1))
+    want = int(np.flatnonzero(m >= m[best] - cvsd)[0])
+    narrow = int(np.flatnonzero(m >= m[best] - s[:, best].std() / np.sqrt(n_folds))[0])
+    assert want != narrow  # the data tells the two rules apart
+    assert cv.alpha_ == cv.alphas_[0, want]
+    assert choose_alpha(cv.scores_, "1se") == (0, want)
+    assert cv.cv_record_.chosen == (0, want)
+    # a model file written by an earlier version (its alpha the narrower rule's) loads,
+    # with that choice; an alpha neither rule chooses is refused
+    import json
+
+    import oneneuron
+
+    path = tmp_path / "m.json"
+    cv.save(path)
+    doc = json.loads(path.read_text())
+    for alpha, ok in ((cv.alphas_[0, narrow], True), (cv.alphas_[0, want + 3], False)):
+        doc["path"]["alpha"] = doc["objective"]["alpha"] = float(alpha)
+        doc["inference"]["alpha"] = float(alpha)
+        path.write_text(json.dumps(doc))
+        if ok:
+            assert oneneuron.load(path).cv_record_.chosen == (0, narrow)
+        else:
+            with pytest.raises(ValueError, match="is not the choice of rule '1se'"):
+                oneneuron.load(path)

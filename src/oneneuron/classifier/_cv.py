@@ -438,7 +438,8 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
     alpha on its held-out rows. ``rule="min"`` picks the best mean score over
     all (l1_ratio, alpha); ``rule="1se"`` (glmnet's ``lambda.1se``) takes the
     best l1_ratio and then the largest alpha whose mean score is within one
-    standard error (std over folds / sqrt(n_folds)) of the best. The model is
+    standard error of the best (glmnet's: the folds' sample standard deviation over
+    sqrt(n_folds)). The model is
     then refitted on all rows at the chosen pair (``best_estimator_``).
 
     Tables (pandas/polars DataFrames, Arrow tables with text, categorical or
@@ -553,9 +554,9 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
     >>> y = (X[:, 0] - X[:, 1] + rng.normal(size=300) > 0).astype(int)
     >>> cv = NeuronClassifierCV(cv=3, n_alphas=20, rule="1se").fit(X, y)
     >>> cv.coef_.round(2).tolist()
-    [[1.34, -1.41, 0.0, 0.0, 0.04, 0.0, 0.0, 0.0]]
+    [[1.16, -1.23, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]
     >>> round(float(cv.alpha_ / cv.alphas_[0, 0]), 4)
-    0.0886
+    0.1438
 
     A table with a text column and a formula, as ``NeuronClassifier`` takes them:
 
