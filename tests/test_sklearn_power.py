@@ -178,3 +178,39 @@ def test_one_standard_error_rule_uses_glmnets_standard_error(tmp_path):
         else:
             with pytest.raises(ValueError, match="is not the choice of rule '1se'"):
                 oneneuron.load(path)
+
+
+def _three(n=150, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3))
+    y = np.array(["a", "b", "c"])[np.argmax(X + rng.normal(size=(n, 3)), 1)]
+    return X, y
+
+
+def test_a_class_weight_dict_may_name_a_class_a_subset_lacks():
+    """A dict naming every class was refused on rows that lack one ('class_weight names
+    ['c'] not among the classes ['a', 'b']'), so a bootstrap sample, a training fold or
+    a halving search's small subset without the rarest class stopped the whole
+    ``BaggingClassifier``/``cross_val_score`` run, where ``LogisticRegression`` fits
+    them. As scikit-learn decides it: extra labels are fine when every class present is
+    named; a dict that leaves a present class out and names an absent one is still an
+    error (a misspelt label). Oracle: ``LogisticRegression(penalty=None)`` with the same
+    dict, and the fit with the dict cut to the present classes."""
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = _three()
+    ab = y != "c"
+    full = {"a": 1.0, "b": 3.0, "c": 5.0}
+    got = NeuronClassifier(class_weight=full, tol=1e-12).fit(X[ab], y[ab])
+    cut = NeuronClassifier(class_weight={"a": 1.0, "b": 3.0}, tol=1e-12).fit(X[ab], y[ab])
+    np.testing.assert_array_equal(got.coef_, cut.coef_)
+    lr = LogisticRegression(penalty=None, class_weight=full, tol=1e-12, max_iter=1000)
+    lr.fit(X[ab], y[ab])
+    np.testing.assert_allclose(got.coef_, lr.coef_, rtol=1e-6, atol=1e-9)
+    cv = NeuronClassifierCV(cv=3, n_alphas=3, class_weight=full).fit(X[ab], y[ab])
+    same = NeuronClassifierCV(cv=3, n_alphas=3, class_weight={"a": 1.0, "b": 3.0})
+    np.testing.assert_array_equal(cv.scores_, same.fit(X[ab], y[ab]).scores_)
+    np.testing.assert_array_equal(cv.coef_, same.coef_)
+    for est in (NeuronClassifier, NeuronClassifierCV):
+        with pytest.raises(ValueError, match=r"class_weight names \['c'\] not among"):
+            est(class_weight={"a": 1.0, "c": 5.0}).fit(X[ab], y[ab])

@@ -703,8 +703,11 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         check_term_names(data.feature_names, self.fit_intercept)  # before the paths, not after
         assert data.y_idx is not None
         cw = self.class_weight
-        if isinstance(cw, dict):  # the folds see class indices: re-key the dict
-            cw = {int(np.searchsorted(data.classes, k)): v for k, v in cw.items()}
+        if isinstance(cw, dict):  # the folds see class indices: re-key the dict (a label
+            # no row holds, which prepare allowed, has no index and no weight to give)
+            labels = [c.item() if hasattr(c, "item") else c for c in data.classes]
+            plain = {(k.item() if hasattr(k, "item") else k): v for k, v in cw.items()}
+            cw = {labels.index(k): v for k, v in plain.items() if k in labels}
         options = {
             "class_weight_idx": cw,
             "standardize": self.standardize,
