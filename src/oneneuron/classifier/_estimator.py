@@ -597,6 +597,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.input_tags.allow_nan = self.missing in FILLS_NAN
+        # settings whose fit refuses K > 2 classes (with scikit-learn's words for it)
+        binary_only = self.firth in (True,) or self.cov_type in ("HC2", "HC3")
+        tags.classifier_tags.multi_class = not (binary_only or self.threshold != 0.5)
         return tags
 
     # ------------------------------------------------------------------ fit
