@@ -109,15 +109,16 @@ def test_a_formula_that_names_the_target_is_scored_without_y(est):
     required ``y`` (TypeError): ``cross_val_score(est, table)`` returned [nan nan nan],
     and ``GridSearchCV`` over formulas "chose" the first one on NaN scores (only a
     warning said why). ``score`` now reads the target as ``fit`` does (also named,
-    ``score(table, "y")``). Oracle: the accuracy of ``predict`` against the table's
-    target column, and the same search given ``y`` explicitly."""
-    from sklearn.metrics import accuracy_score
+    ``score(table, "y")``). Oracle: scikit-learn's scorer (accuracy; the CV's
+    ``scoring``) against the table's target column, and the same search given ``y``."""
+    from sklearn.metrics import get_scorer
     from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 
     T = _table()
     w = np.linspace(0.5, 2.0, len(T))
     fitted = type(est)(**est.get_params()).fit(T)
-    want = accuracy_score(T["y"], fitted.predict(T), sample_weight=w)
+    scorer = get_scorer(getattr(est, "scoring", "accuracy"))  # the CV's: its scoring
+    want = scorer(fitted, T, T["y"].to_numpy(), sample_weight=w)
     assert fitted.score(T, sample_weight=w) == pytest.approx(want, rel=1e-15)
     assert fitted.score(T, "y", w) == pytest.approx(want, rel=1e-15)
     folds = KFold(3)
@@ -247,3 +248,34 @@ def test_binary_only_settings_say_so_in_their_tags(params):
         check_supervised_y_2d,
     ):
         check(name, est)
+
+
+@pytest.mark.parametrize("scoring", ["neg_log_loss", "roc_auc", "balanced_accuracy"])
+def test_the_cv_estimator_scores_with_its_scoring_as_logistic_regression_cv(scoring):
+    """``LogisticRegressionCV.score`` uses its ``scoring`` (scikit-learn: "Score using
+    the `scoring` option"), so ``cross_val_score`` and ``GridSearchCV`` without a
+    ``scoring`` of their own compare models by the metric that chose alpha.
+    ``NeuronClassifierCV.score`` returned accuracy whatever its ``scoring``. Oracle:
+    scikit-learn's scorer of that name on the refitted model (``LogisticRegressionCV``
+    follows the same rule, shown on the same rows); with K > 2 classes ``"roc_auc"`` is
+    the macro one-vs-rest average the folds were scored by (scikit-learn's
+    ``roc_auc_ovr`` with every class present)."""
+    from sklearn.linear_model import LogisticRegressionCV
+    from sklearn.metrics import get_scorer
+    from sklearn.model_selection import cross_val_score
+
+    X, y, w = _data(200)
+    for target in (y, _three(200)[1]):
+        K = len(np.unique(target))
+        name = "roc_auc_ovr" if scoring == "roc_auc" and K > 2 else scoring
+        cv = NeuronClassifierCV(cv=3, n_alphas=4, scoring=scoring).fit(X[:150], target[:150])
+        want = get_scorer(name)(cv, X[150:], target[150:], sample_weight=w[150:])
+        assert cv.score(X[150:], target[150:], w[150:]) == pytest.approx(want, rel=1e-12)
+        if K == 2:
+            lr = LogisticRegressionCV(Cs=3, cv=3, scoring=scoring).fit(X[:150], target[:150])
+            same = get_scorer(scoring)(lr, X[150:], target[150:])
+            assert lr.score(X[150:], target[150:]) == pytest.approx(same, rel=1e-12)
+    est = NeuronClassifierCV(cv=2, n_alphas=3, scoring=scoring)
+    np.testing.assert_allclose(
+        cross_val_score(est, X, y, cv=3), cross_val_score(est, X, y, cv=3, scoring=scoring)
+    )

@@ -938,10 +938,33 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         y: ArrayLike | str | None = None,
         sample_weight: ArrayLike | None = None,
     ) -> float:
-        """Mean accuracy of :meth:`predict` against ``y`` (weighted by ``sample_weight``).
+        """The refitted model's ``scoring`` on ``X`` against ``y``, as scikit-learn's
+        ``LogisticRegressionCV.score`` (higher is better).
 
+        So ``cross_val_score`` and ``GridSearchCV`` without a ``scoring`` of their own
+        compare models by the metric that chose alpha: a scikit-learn scorer name is that
+        scorer (weighted by ``sample_weight``); ``"roc_auc"`` with K > 2 classes is the
+        macro one-vs-rest average over the classes present in ``y`` that scored the
+        folds (:func:`ovr_roc_auc`); a callable is called as ``scoring(self, X, y)``.
         ``y`` as :meth:`NeuronClassifier.score` takes it: the labels, the table's target
         column by name, or omitted when the formula names the target.
         """
         check_is_fitted(self, "best_estimator_")
-        return float(super().score(X, score_labels(self, X, y), sample_weight=sample_weight))
+        y = score_labels(self, X, y)
+        if callable(self.scoring):  # as the folds call it: without weights
+            return float(self.scoring(self, X, y))
+        if self.scoring == "roc_auc" and len(self.classes_) > 2:
+            labels = np.asarray(y)
+            unknown = ~np.isin(labels, self.classes_)
+            if unknown.any():
+                raise ValueError(
+                    f"y holds labels the model has no class for ({labels[unknown][0]!r}, "
+                    f"...); its classes are {self.classes_.tolist()}"
+                )
+            y_idx = np.searchsorted(self.classes_, labels)
+            w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+            return ovr_roc_auc(y_idx, np.asarray(self.predict_proba(X)), w)
+        from sklearn.metrics import get_scorer
+
+        kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
+        return float(get_scorer(self.scoring)(self, X, y, **kwargs))
