@@ -275,6 +275,13 @@ def test_the_cv_estimator_scores_with_its_scoring_as_logistic_regression_cv(scor
             lr = LogisticRegressionCV(Cs=3, cv=3, scoring=scoring).fit(X[:150], target[:150])
             same = get_scorer(scoring)(lr, X[150:], target[150:])
             assert lr.score(X[150:], target[150:]) == pytest.approx(same, rel=1e-12)
+        if scoring == "neg_log_loss" and K > 2:  # rows without class "c": still scored
+            from sklearn.metrics import log_loss
+
+            ab = target[150:] != "c"
+            P = cv.predict_proba(X[150:][ab])
+            want = -log_loss(target[150:][ab], P, labels=cv.classes_)
+            assert cv.score(X[150:][ab], target[150:][ab]) == pytest.approx(want, rel=1e-12)
     est = NeuronClassifierCV(cv=2, n_alphas=3, scoring=scoring)
     np.testing.assert_allclose(
         cross_val_score(est, X, y, cv=3), cross_val_score(est, X, y, cv=3, scoring=scoring)

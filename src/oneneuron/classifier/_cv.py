@@ -953,16 +953,23 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         y = score_labels(self, X, y)
         if callable(self.scoring):  # as the folds call it: without weights
             return float(self.scoring(self, X, y))
+        w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        if self.scoring == "neg_log_loss":  # the scorer's, told every class (rows may lack one)
+            from sklearn.metrics import log_loss
+
+            P = np.asarray(self.predict_proba(X))
+            return -float(log_loss(y, P, sample_weight=w, labels=self.classes_))
         if self.scoring == "roc_auc" and len(self.classes_) > 2:
             labels = np.asarray(y)
             unknown = ~np.isin(labels, self.classes_)
             if unknown.any():
+                first = labels[unknown][0]
+                first = first.item() if hasattr(first, "item") else first
                 raise ValueError(
-                    f"y holds labels the model has no class for ({labels[unknown][0]!r}, "
-                    f"...); its classes are {self.classes_.tolist()}"
+                    f"y holds labels the model has no class for ({first!r}, ...); its "
+                    f"classes are {self.classes_.tolist()}"
                 )
             y_idx = np.searchsorted(self.classes_, labels)
-            w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
             return ovr_roc_auc(y_idx, np.asarray(self.predict_proba(X)), w)
         from sklearn.metrics import get_scorer
 
