@@ -282,6 +282,12 @@ def test_the_cv_estimator_scores_with_its_scoring_as_logistic_regression_cv(scor
             P = cv.predict_proba(X[150:][ab])
             want = -log_loss(target[150:][ab], P, labels=cv.classes_)
             assert cv.score(X[150:][ab], target[150:][ab]) == pytest.approx(want, rel=1e-12)
+    from sklearn.metrics import fbeta_score, make_scorer
+
+    f2 = make_scorer(fbeta_score, beta=2)  # a callable: given the weights, not dropping them
+    cv = NeuronClassifierCV(cv=2, n_alphas=3, scoring=f2).fit(X, y)
+    want = fbeta_score(y, cv.predict(X), beta=2, sample_weight=w)
+    assert cv.score(X, y, w) == pytest.approx(want, rel=1e-12)
     est = NeuronClassifierCV(cv=2, n_alphas=3, scoring=scoring)
     np.testing.assert_allclose(
         cross_val_score(est, X, y, cv=3), cross_val_score(est, X, y, cv=3, scoring=scoring)

@@ -945,14 +945,17 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         compare models by the metric that chose alpha: a scikit-learn scorer name is that
         scorer (weighted by ``sample_weight``); ``"roc_auc"`` with K > 2 classes is the
         macro one-vs-rest average over the classes present in ``y`` that scored the
-        folds (:func:`ovr_roc_auc`); a callable is called as ``scoring(self, X, y)``.
+        folds (:func:`ovr_roc_auc`); a callable is called as ``scoring(self, X, y)``
+        (with ``sample_weight=`` when given: a ``make_scorer`` scorer takes it).
         ``y`` as :meth:`NeuronClassifier.score` takes it: the labels, the table's target
         column by name, or omitted when the formula names the target.
         """
         check_is_fitted(self, "best_estimator_")
         y = score_labels(self, X, y)
-        if callable(self.scoring):  # as the folds call it: without weights
-            return float(self.scoring(self, X, y))
+        if callable(self.scoring):  # as the folds call it; weights only when given
+            if sample_weight is None:
+                return float(self.scoring(self, X, y))
+            return float(self.scoring(self, X, y, sample_weight=sample_weight))
         w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         if self.scoring == "neg_log_loss":  # the scorer's, told every class (rows may lack one)
             from sklearn.metrics import log_loss
