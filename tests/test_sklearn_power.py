@@ -292,3 +292,17 @@ def test_the_cv_estimator_scores_with_its_scoring_as_logistic_regression_cv(scor
     np.testing.assert_allclose(
         cross_val_score(est, X, y, cv=3), cross_val_score(est, X, y, cv=3, scoring=scoring)
     )
+
+
+def test_the_cv_estimators_accuracy_is_reduced_on_dask_as_the_plain_ones():
+    """``NeuronClassifierCV(scoring="accuracy").score`` on a Dask DataFrame raised "Cannot
+    call len() on object with unknown chunk size" (scikit-learn's accuracy on lazy
+    labels); ``NeuronClassifier.score`` reduces it on the cluster. Oracle: the score of
+    the same model on the NumPy rows."""
+    pd = pytest.importorskip("pandas")
+    dd = pytest.importorskip("dask.dataframe")
+    X, y, w = _data(300)
+    frame = dd.from_pandas(pd.DataFrame(X, columns=list("abc")).assign(y=y, w=w), npartitions=3)
+    cv = NeuronClassifierCV(cv=3, n_alphas=3, scoring="accuracy").fit(X, y)
+    got = cv.score(frame[list("abc")].to_dask_array(), frame["y"], frame["w"])
+    assert got == pytest.approx(cv.score(X, y, w), abs=1e-12)

@@ -956,6 +956,8 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
             if sample_weight is None:
                 return float(self.scoring(self, X, y))
             return float(self.scoring(self, X, y, sample_weight=sample_weight))
+        if self.scoring == "accuracy":  # the refit's own (reduced on the cluster for Dask)
+            return float(self.best_estimator_.score(X, y, sample_weight))
         w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         if self.scoring == "neg_log_loss":  # the scorer's, told every class (rows may lack one)
             from sklearn.metrics import log_loss
