@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy.stats import rankdata
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.model_selection import GroupKFold, check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -31,7 +32,7 @@ from ..exceptions import ConvergenceWarning, EmptyClassWarning
 from ..objective import unmasked  # a masked weight or group is refused
 from ..tables import batch_as_table
 from ._cvrecord import CVRecord, choose_alpha, cv_record
-from ._estimator import NeuronClassifier
+from ._estimator import FILLS_NAN, NeuronClassifier, score_labels
 from ._fit import check_term_names, design_input, host_labels
 from ._path import RegularizationPath, check_distinct, compute_path, names_in, path_alphas
 
@@ -437,7 +438,8 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
     alpha on its held-out rows. ``rule="min"`` picks the best mean score over
     all (l1_ratio, alpha); ``rule="1se"`` (glmnet's ``lambda.1se``) takes the
     best l1_ratio and then the largest alpha whose mean score is within one
-    standard error (std over folds / sqrt(n_folds)) of the best. The model is
+    standard error of the best (glmnet's: the folds' sample standard deviation over
+    sqrt(n_folds)). The model is
     then refitted on all rows at the chosen pair (``best_estimator_``).
 
     Tables (pandas/polars DataFrames, Arrow tables with text, categorical or
@@ -525,7 +527,8 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
     cv_results_ : dict of ndarray
         One entry per (l1_ratio, alpha): ``param_l1_ratio``, ``param_alpha``,
         ``split{k}_test_score``, ``mean_test_score``, ``std_test_score``,
-        ``rank_test_score``, ``n_nonzero`` (full-data fit).
+        ``rank_test_score`` (tied means share the lowest rank, as in scikit-learn's
+        searches), ``n_nonzero`` (full-data fit).
     paths_ : list of RegularizationPath
         The full data's path for each l1_ratio (the CV curve's x axis).
     cv_record_ : CVRecord
@@ -551,9 +554,9 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
     >>> y = (X[:, 0] - X[:, 1] + rng.normal(size=300) > 0).astype(int)
     >>> cv = NeuronClassifierCV(cv=3, n_alphas=20, rule="1se").fit(X, y)
     >>> cv.coef_.round(2).tolist()
-    [[1.34, -1.41, 0.0, 0.0, 0.04, 0.0, 0.0, 0.0]]
+    [[1.16, -1.23, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]
     >>> round(float(cv.alpha_ / cv.alphas_[0, 0]), 4)
-    0.0886
+    0.1438
 
     A table with a text column and a formula, as ``NeuronClassifier`` takes them:
 
@@ -632,6 +635,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.input_tags.allow_nan = self.missing in FILLS_NAN  # as NeuronClassifier's
         return tags
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -699,8 +703,11 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         check_term_names(data.feature_names, self.fit_intercept)  # before the paths, not after
         assert data.y_idx is not None
         cw = self.class_weight
-        if isinstance(cw, dict):  # the folds see class indices: re-key the dict
-            cw = {int(np.searchsorted(data.classes, k)): v for k, v in cw.items()}
+        if isinstance(cw, dict):  # the folds see class indices: re-key the dict (a label
+            # no row holds, which prepare allowed, has no index and no weight to give)
+            labels = [c.item() if hasattr(c, "item") else c for c in data.classes]
+            plain = {(k.item() if hasattr(k, "item") else k): v for k, v in cw.items()}
+            cw = {labels.index(k): v for k, v in plain.items() if k in labels}
         options = {
             "class_weight_idx": cw,
             "standardize": self.standardize,
@@ -831,10 +838,8 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         flat = mean.ravel()
         results["mean_test_score"] = flat
         results["std_test_score"] = std.ravel()
-        order = np.argsort(-flat, kind="stable")
-        rank = np.empty(len(flat), dtype=np.int32)
-        rank[order] = np.arange(1, len(flat) + 1)
-        results["rank_test_score"] = rank
+        # scikit-learn's searches' ranks: tied means share the lowest rank (1, 1, 3, ...)
+        results["rank_test_score"] = rankdata(-flat, method="min").astype(np.int32)
         results["n_nonzero"] = np.concatenate([p.n_nonzero for p in paths])
         self.cv_results_ = results
         return int(i), int(j)
@@ -926,3 +931,52 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         """Labels of the refitted model."""
         check_is_fitted(self, "best_estimator_")
         return self.best_estimator_.predict(X)
+
+    def score(
+        self,
+        X: ArrayLike,
+        y: ArrayLike | str | None = None,
+        sample_weight: ArrayLike | None = None,
+    ) -> float:
+        """The refitted model's ``scoring`` on ``X`` against ``y``, as scikit-learn's
+        ``LogisticRegressionCV.score`` (higher is better).
+
+        So ``cross_val_score`` and ``GridSearchCV`` without a ``scoring`` of their own
+        compare models by the metric that chose alpha: a scikit-learn scorer name is that
+        scorer (weighted by ``sample_weight``); ``"roc_auc"`` with K > 2 classes is the
+        macro one-vs-rest average over the classes present in ``y`` that scored the
+        folds (:func:`ovr_roc_auc`); a callable is called as ``scoring(self, X, y)``
+        (with ``sample_weight=`` when given: a ``make_scorer`` scorer takes it).
+        ``y`` as :meth:`NeuronClassifier.score` takes it: the labels, the table's target
+        column by name, or omitted when the formula names the target.
+        """
+        check_is_fitted(self, "best_estimator_")
+        y = score_labels(self, X, y)
+        if callable(self.scoring):  # as the folds call it; weights only when given
+            if sample_weight is None:
+                return float(self.scoring(self, X, y))
+            return float(self.scoring(self, X, y, sample_weight=sample_weight))
+        if self.scoring == "accuracy":  # the refit's own (reduced on the cluster for Dask)
+            return float(self.best_estimator_.score(X, y, sample_weight))
+        w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        if self.scoring == "neg_log_loss":  # the scorer's, told every class (rows may lack one)
+            from sklearn.metrics import log_loss
+
+            P = np.asarray(self.predict_proba(X))
+            return -float(log_loss(y, P, sample_weight=w, labels=self.classes_))
+        if self.scoring == "roc_auc" and len(self.classes_) > 2:
+            labels = np.asarray(y)
+            unknown = ~np.isin(labels, self.classes_)
+            if unknown.any():
+                first = labels[unknown][0]
+                first = first.item() if hasattr(first, "item") else first
+                raise ValueError(
+                    f"y holds labels the model has no class for ({first!r}, ...); its "
+                    f"classes are {self.classes_.tolist()}"
+                )
+            y_idx = np.searchsorted(self.classes_, labels)
+            return ovr_roc_auc(y_idx, np.asarray(self.predict_proba(X)), w)
+        from sklearn.metrics import get_scorer
+
+        kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
+        return float(get_scorer(self.scoring)(self, X, y, **kwargs))

@@ -14,13 +14,17 @@ if TYPE_CHECKING:  # numpy only at import: the model-file check uses choose_alph
 __all__ = ["CVRecord", "choose_alpha"]
 
 
-def choose_alpha(scores: NDArray[np.float64], rule: str) -> tuple[int, int]:
+def choose_alpha(scores: NDArray[np.float64], rule: str, *, ddof: int = 1) -> tuple[int, int]:
     """The chosen ``(l1_ratio index, alpha index)`` from fold scores (n_l1, n_folds, n_alphas).
 
     ``rule="min"``: the best mean score over all pairs (the first on ties);
     ``rule="1se"`` (glmnet's ``lambda.1se``): at the best pair's l1_ratio, the
     largest alpha (alphas decrease, so the first index) whose mean score is
-    within one standard error (std over folds / sqrt(n_folds)) of the best.
+    within one standard error of the best: glmnet's ``cvsd``, the sample standard
+    deviation of the folds' scores over ``sqrt(n_folds)``
+    (``sqrt(sum((s_k - mean)^2) / (n_folds (n_folds - 1)))``). ``ddof=0`` gives the
+    narrower interval of earlier versions (the population standard deviation),
+    by which a model file they wrote was chosen (its check accepts either).
 
     Examples
     --------
@@ -33,7 +37,7 @@ def choose_alpha(scores: NDArray[np.float64], rule: str) -> tuple[int, int]:
     mean = scores.mean(axis=1)  # (n_l1, n_alphas)
     i, j = np.unravel_index(np.argmax(mean), mean.shape)
     if rule == "1se":
-        se = scores.std(axis=1)[i, j] / np.sqrt(n_folds)
+        se = scores.std(axis=1, ddof=ddof)[i, j] / np.sqrt(n_folds)
         j = np.flatnonzero(mean[i] >= mean[i, j] - se)[0]
     return int(i), int(j)
 
@@ -111,7 +115,13 @@ class CVRecord:
 
     @property
     def chosen(self) -> tuple[int, int]:
-        """``(l1_ratio index, alpha index)`` that ``rule`` picks from ``scores``."""
+        """``(l1_ratio index, alpha index)`` of the chosen pair (``alpha``, ``l1_ratio``) in
+        the grid: the one ``rule`` picks from ``scores`` (a file an earlier version wrote
+        chose ``"1se"`` with a narrower standard error; see :func:`choose_alpha`)."""
+        at = (self.alphas == self.alpha) & (np.asarray(self.l1_ratios)[:, None] == self.l1_ratio)
+        hit = np.argwhere(at)
+        if len(hit):
+            return int(hit[0][0]), int(hit[0][1])
         return choose_alpha(self.scores, self.rule)
 
     def describe(self) -> str:
@@ -126,10 +136,10 @@ class CVRecord:
         >>> for part in r.describe().split(": "):
         ...     print(part)
         alpha 0.1 (l1_ratio 1) chosen by 2-fold cross-validation, rule min
-        mean neg_log_loss -0.55 +/- 0.035 (std error), 2 non-zero features
+        mean neg_log_loss -0.55 +/- 0.05 (std error), 2 non-zero features
         """
         i, j = self.chosen
-        se = self.std_score[i, j] / np.sqrt(self.n_folds)
+        se = self.scores.std(axis=1, ddof=1)[i, j] / np.sqrt(self.n_folds)  # the 1se rule's
         return (
             f"alpha {self.alpha:.4g} (l1_ratio {self.l1_ratio:g}) chosen by {self.n_folds}-fold "
             f"cross-validation, rule {self.rule}: mean {self.scoring} "

@@ -51,6 +51,7 @@ from ..tables import (
     is_table,
     refuse_mixed_names,
     refuse_multiindex,
+    table_column,
 )
 from . import _fit
 from ._fit import _SOLVERS
@@ -121,6 +122,32 @@ MODEL_PARAMS = (
     "encoding",
     "missing",
 )
+
+
+#: The ``missing`` options that fill NaN cells in fit and predict alike (arrays too): the
+#: estimators' tags allow NaN with them ("drop" drops rows in fit only, and a prediction
+#: needs every row, so it does not).
+FILLS_NAN = ("mean", "median", "most_frequent")
+
+
+def score_labels(est: Any, X: Any, y: Any) -> Any:
+    """The labels ``score`` compares with: ``y``, or the column of the table ``X`` that
+    ``y`` names, or (``y`` omitted) the target of the model's formula, as ``fit`` reads them.
+
+    scikit-learn's tools call ``score(X, None)`` when ``fit`` was given no ``y``
+    (``cross_val_score(est, table)``, ``GridSearchCV(...).fit(table)``).
+    """
+    if y is not None and not isinstance(y, str):
+        return y
+    name = y if y is not None else getattr(getattr(est, "design_", None), "target", None)
+    if name is None:
+        raise ValueError(
+            f"pass y, the labels to score against: {type(est).__name__}.score(X, y) (it may "
+            "be omitted only when the model's formula names the target, 'y ~ ...')"
+        )
+    if not is_table(X):
+        raise ValueError(f"y={name!r} names a column of a table, but X is a {type(X).__name__}")
+    return table_column(X, name, "the labels")
 
 
 def _same_value(a: Any, b: Any) -> bool:
@@ -575,9 +602,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
-        # NaN cells are filled in fit and predict (arrays too); "drop" drops them in fit
-        # only (a prediction needs every row), so it does not claim to allow NaN
-        tags.input_tags.allow_nan = self.missing in ("mean", "median", "most_frequent")
+        tags.input_tags.allow_nan = self.missing in FILLS_NAN
+        # settings whose fit refuses K > 2 classes (with scikit-learn's words for it)
+        binary_only = self.firth in (True,) or self.cov_type in ("HC2", "HC3")
+        tags.classifier_tags.multi_class = not (binary_only or self.threshold != 0.5)
         return tags
 
     # ------------------------------------------------------------------ fit
@@ -859,13 +887,18 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     def score(
         self,
         X: ArrayLike,
-        y: ArrayLike,
+        y: ArrayLike | str | None = None,
         sample_weight: ArrayLike | None = None,
         *,
         offset: ArrayLike | None = None,
     ) -> float:
         """Mean accuracy of :meth:`predict` on ``X`` against ``y`` (weighted by
         ``sample_weight``), as scikit-learn's ``ClassifierMixin.score``.
+
+        ``y`` is taken as ``fit`` takes it: the labels, the name of the table's target
+        column, or omitted when the formula names the target (so that
+        ``cross_val_score(clf, table)`` and ``GridSearchCV(clf, ...).fit(table)``
+        score a model fitted without ``y``).
 
         On Dask input it is reduced on the cluster, chunk by chunk (``y`` and
         ``sample_weight`` then are Dask Series/arrays, or NumPy where X's row chunks
@@ -879,7 +912,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         >>> round(NeuronClassifier().fit(X, y).score(X, y), 2)
         0.89
         """
-        y = unmask_labels(detached(y))  # masked labels are missing: refused, as fit does
+        y = unmask_labels(detached(score_labels(self, X, y)))  # masked labels: refused
         if isinstance(y, np.ndarray) and y.dtype == object:
             check_missing_labels(y)
         sample_weight = unmasked(detached(sample_weight), "sample_weight")

@@ -734,8 +734,10 @@ def design_input(
     if est.missing == "drop":  # as R's na.omit: a row missing its weight, offset or cluster
         missing_row = np.zeros(len(design.rows), dtype=bool)
         for a in (sample_weight, offset, cluster):
-            if a is not None and np.ndim(a) == 1 and len(a) == len(design.rows):
-                missing_row |= np.asarray(pd.isna(np.asarray(a, dtype=object)), dtype=bool)
+            # read as np.asarray reads it: an array-like need not answer np.ndim
+            a = None if a is None else np.asarray(a, dtype=object)
+            if a is not None and a.ndim == 1 and len(a) == len(design.rows):
+                missing_row |= np.asarray(pd.isna(a), dtype=bool)
         keep = design.rows & ~missing_row
         if not np.array_equal(keep, design.rows):
             if not keep.any():
@@ -999,7 +1001,7 @@ def check_firth_options(est: Any, data: FitData) -> None:
     if K > 2:
         raise ValueError(
             f"firth=True is implemented for binary models; y has {K} classes (use alpha > 0 "
-            "for finite estimates with more classes)"
+            "for finite estimates with more classes). Only binary classification is supported."
         )
     if est.alpha > 0:
         raise ValueError("firth=True is a penalty of its own; it cannot be combined with alpha > 0")
@@ -1178,7 +1180,8 @@ def check_solver_options(est: Any, solver: str, n_classes: int) -> None:
                 raise ValueError(f"{name} is used by solver='sgd' only, not {solver!r}")
     if n_classes > 2 and est.threshold != 0.5:
         raise ValueError(
-            f"threshold={est.threshold} applies to binary problems only; y has {n_classes} classes"
+            f"threshold={est.threshold} applies to binary problems only; y has {n_classes} "
+            "classes. Only binary classification is supported."
         )
 
 

@@ -104,12 +104,15 @@ def class_weight_vector(class_weight: Any, classes: NDArray, sums: NDArray) -> N
     ``"balanced"`` gives class ``k`` the weight ``S / (K S_k)`` with ``S_k`` its summed
     sample weight: the count a row repeated ``k`` times would add (so a sample weight of
     3 is three identical rows, with class weights too; scikit-learn does the same). A
-    dict maps labels to weights (missing labels weigh 1).
+    dict maps labels to weights (missing labels weigh 1); it may name labels that are not
+    among ``classes`` (a cross-validation fold or a bootstrap sample without a class)
+    only when it names every class, as scikit-learn decides it.
 
     Raises
     ------
     ValueError
-        A class weight that is negative or not finite.
+        A class weight that is negative or not finite; a dict that names a label not
+        among ``classes`` and leaves a class out (a misspelt label).
     """
     sums = np.asarray(sums, dtype=np.float64)
     if class_weight is None:
@@ -122,7 +125,8 @@ def class_weight_vector(class_weight: Any, classes: NDArray, sums: NDArray) -> N
     # reads the text label "0" as the number 0).
     labels = [_plain(c) for c in classes]
     unknown = [k for k in class_weight if _plain(k) not in labels]
-    if unknown:
+    named = {_plain(k) for k in class_weight}
+    if unknown and any(c not in named for c in labels):
         raise ValueError(
             f"class_weight names {[_plain(k) for k in unknown]} not among the classes {labels}"
         )

@@ -431,7 +431,10 @@ def _check_cv_record(
     if alpha != obj["alpha"] or l1_ratio != obj.get("l1_ratio", 0.0):
         _fail("path.alpha and path.l1_ratio must be the model's (objective.alpha, l1_ratio)")
     i, j = choose_alpha(scores, p["rule"])
-    if ratios[i] != l1_ratio or alphas[i, j] != alpha:
+    i0, j0 = choose_alpha(scores, p["rule"], ddof=0)  # the narrower 1se of older files
+    if (ratios[i] != l1_ratio or alphas[i, j] != alpha) and (
+        ratios[i0] != l1_ratio or alphas[i0, j0] != alpha
+    ):
         _fail(
             f"path.alpha {alpha!r} (l1_ratio {l1_ratio!r}) is not the choice of rule "
             f"{p['rule']!r} from path.scores (alpha {alphas[i, j]!r}, l1_ratio {ratios[i]!r})"

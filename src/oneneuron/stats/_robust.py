@@ -71,7 +71,8 @@ def check_cov_type(cov_type: str, *, n_classes: int, alpha: float, cluster: Any)
     if cov_type in ("HC2", "HC3") and n_classes > 2:
         raise ValueError(
             f"cov_type={cov_type!r} needs per-row leverages, defined here for binary models "
-            "only; use 'HC0', 'HC1' or 'cluster' with more than two classes"
+            "only; use 'HC0', 'HC1' or 'cluster' with more than two classes. Only binary "
+            "classification is supported."
         )
 
 
