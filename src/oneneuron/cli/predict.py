@@ -87,6 +87,7 @@ def run_predict(args: argparse.Namespace) -> int:
         output_format,
         read_columns,
         repeated,
+        stored_types,
         trailing_blank,
     )
     from ._progress import Activity
@@ -147,7 +148,11 @@ def run_predict(args: argparse.Namespace) -> int:
         raise UserError(f"--keep column(s) {sorted(clash)} clash with the output columns")
     report = EncodeReport()
     n = 0
-    with _StdoutTable() if to_stdout else OutputTable(args.out, force=args.force) as out:
+    # a kept column is written as the input stores it, whatever type pandas gives a chunk
+    types = {} if to_stdout else stored_types(args.data, args.keep)
+    with (
+        _StdoutTable() if to_stdout else OutputTable(args.out, force=args.force, types=types) as out
+    ):
         with Activity(f"predicting {Path(args.data).name}", enabled=not args.quiet) as act:
             copied = tuple(  # a text file's kept columns as written (Parquet keeps its types)
                 c for c in args.keep if c not in feats and data_format(args.data) != "parquet"

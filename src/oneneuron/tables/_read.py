@@ -874,6 +874,18 @@ def _iter_folder(path: Any, columns: list[str], text: list[str], rows: int | Non
     folder's ``key=value`` is a column of its file's rows (a number where every value
     of the key is one, as pyarrow infers it). Chunks do not span files."""
     files = _folder_files(path)
+    typed = _hive_keys(files, path)
+    if rows is None:  # one chunk of everything, as for a file
+        whole = [c for c, _ in _iter_folder_chunks(files, path, columns, text, typed, None)]
+        yield pd.concat(whole, ignore_index=True), 1.0
+        return
+    yield from _iter_folder_chunks(files, path, columns, text, typed, rows)
+
+
+def _hive_keys(files: list[Any], path: Any) -> dict[str, dict[Any, Any]]:
+    """Each hive key's value per file (``{key: {file: value}}``): numbers where every
+    value of the key is one, typed together (``1`` and ``1.5`` are both floats, so that
+    every chunk's column has one dtype), else text."""
     keys: dict[str, dict[Any, str]] = {}
     for f in files:
         for part in Path(f.path).relative_to(path).parts[:-1]:
@@ -883,15 +895,45 @@ def _iter_folder(path: Any, columns: list[str], text: list[str], rows: int | Non
     typed: dict[str, dict[Any, Any]] = {}
     for k, values in keys.items():
         try:
-            as_num = {p: pd.to_numeric(v) for p, v in values.items()}
+            numbers = pd.to_numeric(pd.Series(list(values.values()), dtype=object))
         except (ValueError, TypeError):
-            as_num = dict(values)
-        typed[k] = as_num
-    if rows is None:  # one chunk of everything, as for a file
-        whole = [c for c, _ in _iter_folder_chunks(files, path, columns, text, typed, None)]
-        yield pd.concat(whole, ignore_index=True), 1.0
-        return
-    yield from _iter_folder_chunks(files, path, columns, text, typed, rows)
+            typed[k] = dict(values)
+            continue
+        typed[k] = dict(zip(values, numbers.to_numpy(), strict=True))
+    return typed
+
+
+def stored_types(path: str | Path, columns: Collection[str]) -> dict[str, Any]:
+    """The Arrow type each of ``columns`` is stored as in a Parquet file or folder (the
+    widest of its files' types: ``int64`` and ``double`` are ``double``), from the
+    footers; a column without one (a hive key, a decimal that the reader turns into
+    numbers, types the files do not share) is left out.
+
+    Reading a file in chunks, pandas types a column chunk by chunk: an integer column
+    with a missing value is ``float64`` in that chunk only. An output written chunk by
+    chunk casts every chunk to these types (:class:`~oneneuron.tables.OutputTable`)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if data_format(path) != "parquet":
+        return {}
+    if Path(path).is_dir():
+        schemas = [f.schema for f in _folder_files(path)]
+    else:
+        schemas = [pq.read_schema(parquet_input(path))]
+    out: dict[str, Any] = {}
+    for c in columns:
+        kinds = [s.field(c).type for s in schemas if c in s.names]
+        if not kinds or any(pa.types.is_decimal(k) or pa.types.is_dictionary(k) for k in kinds):
+            continue  # a category: pandas' own round trip keeps it
+        try:
+            schema = pa.unify_schemas(
+                [pa.schema([(c, k)]) for k in kinds], promote_options="permissive"
+            )
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            continue
+        out[c] = schema.field(c).type
+    return out
 
 
 def _iter_folder_chunks(

@@ -1,0 +1,78 @@
+"""Data at scale: Parquet files and folders read chunk by chunk, and the Dask engine."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import expit
+
+import oneneuron
+from _cli import run  # noqa: E402
+
+pa = pytest.importorskip("pyarrow")
+pq = pytest.importorskip("pyarrow.parquet")
+
+
+def _train(tmp_path, capsys, n=60):
+    """A model of y on a and b (CSV), and the rows it was fitted on."""
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    df["y"] = (df.a - df.b + rng.normal(size=n) > 0).astype(int)
+    df.to_csv(tmp_path / "train.csv", index=False)
+    model = tmp_path / "m.json"
+    code, _, err = run(
+        ["train", tmp_path / "train.csv", "--target", "y", "--model", model, "-q"], capsys
+    )
+    assert code == 0, err
+    return model, df
+
+
+def _proba1(model, frame):
+    """The second class's probability, from the model file's numbers (closed form)."""
+    est = oneneuron.load(model)
+    return expit(frame[["a", "b"]].to_numpy() @ est.coef_[0] + est.intercept_[0])
+
+
+def test_predict_to_parquet_keeps_a_column_whose_chunks_pandas_types_differently(tmp_path, capsys):
+    """``predict --keep id --out p.parquet`` failed with a traceback ('Table schema does
+    not match schema used to create file: id: double vs. id: int64') where the kept
+    column's chunks reached pandas as different dtypes: an integer column (as pyarrow,
+    Spark or polars write it) with a missing id in a later chunk (float64 there, int64
+    before), a folder whose files hold the id as int64 and as double, and a hive folder
+    whose key is 1 in one folder and 1.5 in another. The output keeps the stored type
+    (the widest of the files'), the values and the rows' order."""
+    model, _ = _train(tmp_path, capsys)
+    rng = np.random.default_rng(0)
+    n = 30
+    ids = pa.array([None if i == 25 else i for i in range(n)], pa.int64())
+    a, b = rng.normal(size=n), rng.normal(size=n)
+    frame = pd.DataFrame({"a": a, "b": b})
+    pq.write_table(pa.table({"id": ids, "a": a, "b": b}), tmp_path / "one.parquet")
+    folder = tmp_path / "files"
+    folder.mkdir()
+    pq.write_table(
+        pa.table({"id": pa.array(range(10)), "a": a[:10], "b": b[:10]}), folder / "p0.parquet"
+    )
+    pq.write_table(
+        pa.table({"id": pa.array(np.arange(10, n) + 0.5), "a": a[10:], "b": b[10:]}),
+        folder / "p1.parquet",
+    )
+    hive = tmp_path / "hive"
+    for key, rows in (("1", slice(0, 10)), ("1.5", slice(10, n))):
+        (hive / f"id={key}").mkdir(parents=True)
+        pq.write_table(pa.table({"a": a[rows], "b": b[rows]}), hive / f"id={key}" / "part.parquet")
+    expected = {
+        "one.parquet": (pa.int64(), [None if i == 25 else i for i in range(n)]),
+        "files": (pa.float64(), [*range(10), *(np.arange(10, n) + 0.5)]),
+        "hive": (pa.float64(), [1.0] * 10 + [1.5] * 20),
+    }
+    for name, (kind, values) in expected.items():
+        out = tmp_path / f"{name}.out.parquet"
+        argv = ["predict", model, tmp_path / name, "--out", out, "--keep", "id"]
+        code, _, err = run([*argv, "--chunk-rows", "8", "-q"], capsys)
+        assert code == 0, err
+        got = pq.read_table(out)
+        assert got.schema.field("id").type == kind, name
+        assert got["id"].to_pylist() == values, name
+        np.testing.assert_allclose(got["proba_1"].to_numpy(), _proba1(model, frame), rtol=1e-12)
