@@ -76,3 +76,42 @@ def test_predict_to_parquet_keeps_a_column_whose_chunks_pandas_types_differently
         assert got.schema.field("id").type == kind, name
         assert got["id"].to_pylist() == values, name
         np.testing.assert_allclose(got["proba_1"].to_numpy(), _proba1(model, frame), rtol=1e-12)
+
+
+@pytest.mark.parametrize("first", ["plain", "indexed"])
+def test_dask_fits_a_folder_where_some_files_store_pandas_row_labels(tmp_path, capsys, first):
+    """``df[mask].to_parquet()`` stores the frame's row labels as ``__index_level_0__``;
+    a file of an unfiltered frame (a range index) stores none. A folder of both was
+    refused by ``fit_parquet`` and ``train --engine dask`` ('p0.parquet lacks column(s)
+    ['__index_level_0__'] that the other files have'), while the in-memory engine
+    trains on it. Row labels are no feature: the fit equals the in-memory one."""
+    pytest.importorskip("dask.dataframe")
+    import dask
+
+    from oneneuron.dask_io import fit_parquet
+
+    rng = np.random.default_rng(5)
+    n = 200
+    df = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    df["y"] = (df.a - df.b + rng.normal(size=n) > 0).astype(int)
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    head, tail = df.iloc[:90], df.iloc[90:]
+    labelled = tail[tail.index % 7 != 3]  # a filtered frame: its index is stored
+    parts = (head.reset_index(drop=True), labelled)
+    if first == "indexed":
+        parts = parts[::-1]
+    for k, part in enumerate(parts):
+        part.to_parquet(folder / f"p{k}.parquet")
+    rows = pd.concat(parts)
+    ref = oneneuron.NeuronClassifier().fit(rows[["a", "b"]].to_numpy(), rows["y"].to_numpy())
+    with dask.config.set(scheduler="synchronous"):
+        got = fit_parquet(folder, "y")
+    assert list(got.feature_names_in_) == ["a", "b"]
+    np.testing.assert_allclose(got.coef_, ref.coef_, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(got.intercept_, ref.intercept_, rtol=1e-7, atol=1e-9)
+    model = tmp_path / "d.json"
+    argv = ["train", folder, "--target", "y", "--engine", "dask", "--scheduler", "synchronous"]
+    code, _, err = run([*argv, "--model", model, "-q"], capsys)
+    assert code == 0, err
+    np.testing.assert_allclose(oneneuron.load(model).coef_, ref.coef_, rtol=1e-7, atol=1e-9)

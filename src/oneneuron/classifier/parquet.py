@@ -284,10 +284,19 @@ def _check_files(path: str, files: list[_File], target: str, features: list[str]
     """Every Parquet file of a folder or glob has the columns (Dask reads the first file's
     schema and would fail deep in the fit on a file that lacks one): the first file that
     lacks any is named. Without ``features`` every file needs every column some file has
-    (a column only in later files would otherwise be dropped or fail the fit)."""
+    (a column only in later files would otherwise be dropped or fail the fit), pandas'
+    stored row labels (``__index_level_0__``, never a feature) apart."""
     if len(files) < 2:
         return
-    every = list(dict.fromkeys(n for f in files for n in f.names))
+    from ..tables import PANDAS_INDEX_NAME
+
+    # pandas' stored row labels (``__index_level_0__``: a filtered frame's index; a range
+    # index is stored as metadata) are no data: some files of a dataset hold them, others not
+    every = [
+        n
+        for n in dict.fromkeys(n for f in files for n in f.names)
+        if features is not None or not PANDAS_INDEX_NAME.fullmatch(str(n))
+    ]
     wanted = every if features is None else [target, *features]
     absent = [c for c in wanted if c not in every]
     if absent:
