@@ -8,7 +8,7 @@ import pytest
 from scipy.special import expit
 
 import oneneuron
-from _cli import run  # noqa: E402
+from _cli import fail, run  # noqa: E402
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
@@ -115,3 +115,43 @@ def test_dask_fits_a_folder_where_some_files_store_pandas_row_labels(tmp_path, c
     code, _, err = run([*argv, "--model", model, "-q"], capsys)
     assert code == 0, err
     np.testing.assert_allclose(oneneuron.load(model).coef_, ref.coef_, rtol=1e-7, atol=1e-9)
+
+
+def test_dask_engine_reads_parquet_files_whatever_their_extension(tmp_path, capsys):
+    """``train --engine dask`` refused a Parquet file named ``data.pq`` (an extension the
+    in-memory engine and predict read), ``data.PARQUET`` or ``data`` ('--engine dask
+    reads Parquet (a .parquet file or folder), not data.pq'), and checked a folder's
+    repeated column names only where its files end in .parquet (``fit_parquet`` named
+    no file: pyarrow's "Can't unify schema with duplicate field names"). Each now fits
+    as the in-memory engine does; a compressed Parquet file (which Dask cannot read: it
+    needs random access) is one error line saying so."""
+    pytest.importorskip("dask.dataframe")
+    rng = np.random.default_rng(2)
+    n = 120
+    df = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    df["y"] = (df.a + rng.normal(size=n) > 0).astype(int)
+    ref = oneneuron.NeuronClassifier().fit(df[["a", "b"]], df.y)
+    opts = ["--target", "y", "--engine", "dask", "--scheduler", "synchronous", "-q", "--force"]
+    model = tmp_path / "m.json"
+    for name in ("data.pq", "data.PARQUET", "data"):
+        df.to_parquet(tmp_path / name)
+        code, _, err = run(["train", tmp_path / name, *opts, "--model", model], capsys)
+        assert code == 0, (name, err)
+        np.testing.assert_allclose(oneneuron.load(model).coef_, ref.coef_, rtol=1e-7)
+    folder = tmp_path / "parq"
+    folder.mkdir()
+    twice = pa.table([df.a, df.b, df.y], names=["a", "a", "y"])
+    pq.write_table(twice, folder / "p0.parq")
+    fail(
+        ["train", folder, *opts, "--model", model],
+        capsys,
+        "p0.parq has repeated column name(s) 'a'",
+    )
+    from oneneuron.dask_io import fit_parquet
+
+    with pytest.raises(ValueError, match=r"p0.parq has repeated column name\(s\) 'a'"):
+        fit_parquet(folder, "y")  # was pyarrow's "Can't unify schema with duplicate field names"
+    import gzip
+
+    (tmp_path / "data.parquet.gz").write_bytes(gzip.compress((tmp_path / "data.pq").read_bytes()))
+    fail(["train", tmp_path / "data.parquet.gz", *opts, "--model", model], capsys, "compressed")

@@ -281,11 +281,19 @@ def _check_features(target: str, features: list[str]) -> None:
 
 
 def _check_files(path: str, files: list[_File], target: str, features: list[str] | None) -> None:
-    """Every Parquet file of a folder or glob has the columns (Dask reads the first file's
-    schema and would fail deep in the fit on a file that lacks one): the first file that
-    lacks any is named. Without ``features`` every file needs every column some file has
-    (a column only in later files would otherwise be dropped or fail the fit), pandas'
-    stored row labels (``__index_level_0__``, never a feature) apart."""
+    """No file repeats a column name. Every Parquet file of a folder or glob has the
+    columns (Dask reads the first file's schema and would fail deep in the fit on a file
+    that lacks one): the first file that lacks any is named. Without ``features`` every
+    file needs every column some file has (a column only in later files would otherwise
+    be dropped or fail the fit), pandas' stored row labels (``__index_level_0__``, never
+    a feature) apart."""
+    for f in files:  # Dask's error said only "Can't unify schema with duplicate field names"
+        twice = repeated(f.schema.names)
+        if twice:
+            raise ValueError(
+                f"{f.path} has repeated column name(s) {', '.join(map(repr, twice))}; every "
+                "column needs its own name"
+            )
     if len(files) < 2:
         return
     from ..tables import PANDAS_INDEX_NAME

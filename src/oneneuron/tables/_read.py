@@ -95,6 +95,12 @@ def data_format(path: str | Path) -> str:
         raise
 
 
+def is_compressed(path: str | Path) -> bool:
+    """Whether the existing file ``path`` is compressed (gzip, bzip2, xz, zstd, zip),
+    from its first bytes, whatever its name."""
+    return sniff(path).codec is not None
+
+
 def _is_json(path: Any) -> bool:
     """Whether a file starts as a JSON object does (``{`` after blanks or a BOM)."""
     try:
