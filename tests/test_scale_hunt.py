@@ -155,3 +155,41 @@ def test_dask_engine_reads_parquet_files_whatever_their_extension(tmp_path, caps
 
     (tmp_path / "data.parquet.gz").write_bytes(gzip.compress((tmp_path / "data.pq").read_bytes()))
     fail(["train", tmp_path / "data.parquet.gz", *opts, "--model", model], capsys, "compressed")
+
+
+def test_a_hive_keys_missing_value_is_missing_not_a_level(tmp_path, capsys):
+    """pyarrow, Spark and Hive write a row whose partition key is missing under
+    ``g=__HIVE_DEFAULT_PARTITION__``. The command line's folder reader took that for a
+    value: the numeric key g (0, 1, 2) became text, coded as categories with a level
+    ``g[T.__HIVE_DEFAULT_PARTITION__]``, and ``predict --keep g`` wrote the marker. It is
+    a missing value, as pyarrow's hive partitioning reads it (the oracle: the folder read
+    by ``pyarrow.dataset`` and written as one file trains the same model), and kept as an
+    empty cell."""
+    import pyarrow.dataset as ds
+
+    rng = np.random.default_rng(6)
+    n = 240
+    g = pd.array(np.where(np.arange(n) % 5 == 0, None, np.arange(n) % 3), dtype="Int64")
+    df = pd.DataFrame({"a": rng.normal(size=n), "g": g})
+    df["y"] = (df.a + rng.normal(size=n) > 0).astype(int)
+    hive = tmp_path / "hive"
+    pq.write_to_dataset(pa.Table.from_pandas(df, preserve_index=False), hive, partition_cols=["g"])
+    assert (hive / "g=__HIVE_DEFAULT_PARTITION__").is_dir()
+    whole = ds.dataset(hive, format="parquet", partitioning="hive").to_table()
+    pq.write_table(whole, tmp_path / "whole.parquet")
+    coefs = []
+    for data in (hive, tmp_path / "whole.parquet"):
+        model = tmp_path / f"{data.stem}.json"
+        argv = ["train", data, "--target", "y", "--impute", "mean", "--model", model, "-q"]
+        code, _, err = run(argv, capsys)
+        assert code == 0, err
+        est = oneneuron.load(model)
+        assert list(est.feature_names_out_) == ["a", "g"], est.feature_names_out_
+        coefs.append(est.coef_)
+    np.testing.assert_allclose(coefs[0], coefs[1], rtol=1e-9)
+    out = tmp_path / "p.csv"
+    code, _, err = run(["predict", model, hive, "--out", out, "--keep", "g", "-q"], capsys)
+    assert code == 0, err
+    kept = pd.read_csv(out, keep_default_na=False)["g"]
+    assert (kept == "").sum() == pd.isna(g).sum()
+    assert set(kept) == {"", "0", "1", "2"}

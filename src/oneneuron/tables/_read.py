@@ -889,23 +889,28 @@ def _iter_folder(path: Any, columns: list[str], text: list[str], rows: int | Non
 
 
 def _hive_keys(files: list[Any], path: Any) -> dict[str, dict[Any, Any]]:
-    """Each hive key's value per file (``{key: {file: value}}``): numbers where every
-    value of the key is one, typed together (``1`` and ``1.5`` are both floats, so that
-    every chunk's column has one dtype), else text."""
+    """Each hive key's dtype and value per file (``{key: (dtype, {file: value})}``):
+    numbers where every value of the key is one, typed together (``1`` and ``1.5`` are
+    both floats, so that every chunk's column has one dtype), else text. The folder
+    ``key=__HIVE_DEFAULT_PARTITION__`` holds the rows whose key is missing (as pyarrow,
+    Spark and Hive write them, and pyarrow reads them): a missing value, not a level
+    (integers with one are pandas' ``Int64``)."""
     keys: dict[str, dict[Any, str]] = {}
     for f in files:
         for part in Path(f.path).relative_to(path).parts[:-1]:
             if "=" in part:
                 k, v = part.split("=", 1)
                 keys.setdefault(k, {})[f.path] = v
-    typed: dict[str, dict[Any, Any]] = {}
+    typed: dict[str, Any] = {}
     for k, values in keys.items():
+        given = pd.Series([None if v == HIVE_MISSING else v for v in values.values()], dtype=object)
         try:
-            numbers = pd.to_numeric(pd.Series(list(values.values()), dtype=object))
+            column = pd.to_numeric(given, dtype_backend="numpy_nullable")
         except (ValueError, TypeError):
-            typed[k] = dict(values)
-            continue
-        typed[k] = dict(zip(values, numbers.to_numpy(), strict=True))
+            column = given.astype("str")
+        if not column.isna().any() and column.dtype != "str":
+            column = column.astype(column.dtype.numpy_dtype)  # int64 or float64
+        typed[k] = (column.dtype, dict(zip(values, column, strict=True)))
     return typed
 
 
@@ -942,6 +947,10 @@ def stored_types(path: str | Path, columns: Collection[str]) -> dict[str, Any]:
     return out
 
 
+#: The folder name of a hive partition whose key is missing (pyarrow's, Spark's, Hive's).
+HIVE_MISSING = "__HIVE_DEFAULT_PARTITION__"
+
+
 def _iter_folder_chunks(
     files: list[Any], path: Any, columns: list[str], text: list[str], typed: Any, rows: Any
 ) -> Any:
@@ -952,7 +961,8 @@ def _iter_folder_chunks(
         for chunk, _ in _iter_parquet(f.path, stored, [c for c in text if c in stored], rows):
             for c in columns:
                 if c not in stored:
-                    chunk[c] = typed[c][f.path]
+                    dtype, values = typed[c]
+                    chunk[c] = pd.Series(values[f.path], index=chunk.index, dtype=dtype)
             chunk = _text_cols(chunk, [c for c in text if c not in stored])
             done += len(chunk)
             yield chunk[columns], done / total
