@@ -193,3 +193,38 @@ def test_a_hive_keys_missing_value_is_missing_not_a_level(tmp_path, capsys):
     kept = pd.read_csv(out, keep_default_na=False)["g"]
     assert (kept == "").sum() == pd.isna(g).sum()
     assert set(kept) == {"", "0", "1", "2"}
+
+
+def test_a_hive_keys_values_are_read_as_written_not_as_their_folder_names(tmp_path, capsys):
+    """pyarrow writes a partition value as a URI-encoded folder name (``New York`` in
+    ``city=New%20York``, ``a/b`` in ``city=a%2Fb``) and decodes it when reading, as Dask
+    does. The command line's folder reader took the folder names for the values: the
+    model's levels were ``city[T.S%C3%A3o%20Paulo]``, not those of the same rows in one
+    file (the oracle: the folder read by ``pyarrow.dataset``), and predict kept the
+    encoded names."""
+    import pyarrow.dataset as ds
+
+    rng = np.random.default_rng(8)
+    n = 180
+    cities = np.array(["New York", "São Paulo", "a/b"])[np.arange(n) % 3]
+    df = pd.DataFrame({"a": rng.normal(size=n), "city": cities})
+    df["y"] = (df.a + (df.city == "a/b") + rng.normal(size=n) > 0).astype(int)
+    hive = tmp_path / "hive"
+    pq.write_to_dataset(
+        pa.Table.from_pandas(df, preserve_index=False), hive, partition_cols=["city"]
+    )
+    assert (hive / "city=New%20York").is_dir()
+    whole = ds.dataset(hive, format="parquet", partitioning="hive").to_table()
+    pq.write_table(whole, tmp_path / "whole.parquet")
+    fitted = []
+    for data in (hive, tmp_path / "whole.parquet"):
+        model = tmp_path / f"{data.stem}.json"
+        code, _, err = run(["train", data, "--target", "y", "--model", model, "-q"], capsys)
+        assert code == 0, err
+        fitted.append(oneneuron.load(model))
+    assert list(fitted[0].feature_names_out_) == list(fitted[1].feature_names_out_)
+    np.testing.assert_allclose(fitted[0].coef_, fitted[1].coef_, rtol=1e-9)
+    out = tmp_path / "p.csv"
+    code, _, err = run(["predict", model, hive, "--out", out, "--keep", "city", "-q"], capsys)
+    assert code == 0, err
+    assert set(pd.read_csv(out)["city"]) == set(cities)

@@ -894,7 +894,10 @@ def _hive_keys(files: list[Any], path: Any) -> dict[str, dict[Any, Any]]:
     both floats, so that every chunk's column has one dtype), else text. The folder
     ``key=__HIVE_DEFAULT_PARTITION__`` holds the rows whose key is missing (as pyarrow,
     Spark and Hive write them, and pyarrow reads them): a missing value, not a level
-    (integers with one are pandas' ``Int64``)."""
+    (integers with one are pandas' ``Int64``). A value is its folder name URI-decoded
+    (pyarrow writes ``New York`` as ``city=New%20York``, and reads it back decoded)."""
+    from urllib.parse import unquote
+
     keys: dict[str, dict[Any, str]] = {}
     for f in files:
         for part in Path(f.path).relative_to(path).parts[:-1]:
@@ -903,7 +906,9 @@ def _hive_keys(files: list[Any], path: Any) -> dict[str, dict[Any, Any]]:
                 keys.setdefault(k, {})[f.path] = v
     typed: dict[str, Any] = {}
     for k, values in keys.items():
-        given = pd.Series([None if v == HIVE_MISSING else v for v in values.values()], dtype=object)
+        given = pd.Series(
+            [None if v == HIVE_MISSING else unquote(v) for v in values.values()], dtype=object
+        )
         try:
             column = pd.to_numeric(given, dtype_backend="numpy_nullable")
         except (ValueError, TypeError):
