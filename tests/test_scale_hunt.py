@@ -228,3 +228,37 @@ def test_a_hive_keys_values_are_read_as_written_not_as_their_folder_names(tmp_pa
     code, _, err = run(["predict", model, hive, "--out", out, "--keep", "city", "-q"], capsys)
     assert code == 0, err
     assert set(pd.read_csv(out)["city"]) == set(cities)
+
+
+def test_a_scheduler_address_without_its_protocol_is_an_address(tmp_path, capsys):
+    """``fit_parquet(scheduler=...)`` and ``train --engine dask --scheduler`` took only an
+    address with ``://`` for a cluster: ``127.0.0.1:8786`` (as ``distributed.Client``
+    takes it, and as the scheduler prints it without ``tcp://``) was set as a local
+    scheduler's name and failed at the fit with Dask's 'Expected one of [distributed,
+    ...]', which named no option; a misspelt name ('thread') failed so too. An address
+    now connects (the fit equals the in-memory one); a name that is neither is one error
+    naming the option and both forms."""
+    pytest.importorskip("dask.dataframe")
+    distributed = pytest.importorskip("distributed")
+    from oneneuron.dask_io import fit_parquet
+
+    rng = np.random.default_rng(9)
+    n = 120
+    df = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    df["y"] = (df.a + rng.normal(size=n) > 0).astype(int)
+    df.to_parquet(tmp_path / "d.parquet")
+    ref = oneneuron.NeuronClassifier().fit(df[["a", "b"]], df.y)
+    opts = {"protocol": "tcp://", "host": "127.0.0.1", "dashboard_address": None}
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, **opts) as cl:
+        bare = cl.scheduler_address.removeprefix("tcp://")
+        got = fit_parquet(tmp_path / "d.parquet", "y", scheduler=bare)
+    np.testing.assert_allclose(got.coef_, ref.coef_, rtol=1e-7)
+    with pytest.raises(ValueError, match=r"scheduler 'thread' is neither .*threads.*host:port"):
+        fit_parquet(tmp_path / "d.parquet", "y", scheduler="thread")
+    argv = ["train", tmp_path / "d.parquet", "--target", "y", "--engine", "dask"]
+    fail(
+        [*argv, "--scheduler", "thread", "--model", tmp_path / "m.json"],
+        capsys,
+        "--scheduler 'thread' is neither",
+    )
+    assert not (tmp_path / "m.json").exists()

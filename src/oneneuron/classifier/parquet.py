@@ -54,10 +54,11 @@ def fit_parquet(
         labels). A named stored index (``df.set_index("x").to_parquet()``) is a
         column like any other.
     scheduler : str, optional
-        A ``dask.distributed`` scheduler address (``"tcp://host:8786"``) to
-        connect to, or a local scheduler name (``"threads"``, ``"processes"``,
-        ``"synchronous"``). By default the current Dask scheduler (an active
-        ``distributed.Client`` if there is one).
+        A ``dask.distributed`` scheduler address (``"tcp://host:8786"`` or
+        ``"host:8786"``) to connect to, or a local scheduler name (``"threads"``,
+        ``"processes"``, ``"synchronous"``; a name that is neither is a ValueError).
+        By default the current Dask scheduler (an active ``distributed.Client`` if
+        there is one).
     sample_weight : str, optional
         Column holding each row's weight (non-negative, zeros allowed), read from the
         same partitions as the features; never a feature (nor the target).
@@ -102,6 +103,7 @@ def fit_parquet(
         raise ValueError(
             f"sample_weight {sample_weight!r} is one of the features; a column is one or the other"
         )
+    address = _scheduler_address(scheduler)
     files = _parquet_files(path)
     _check_files(path, files, target, features)
     if sample_weight is not None:
@@ -146,7 +148,7 @@ def fit_parquet(
     if isinstance(factors, Mapping):  # by column name, as for a DataFrame (the arrays have none)
         clf.penalty_factor = resolve_penalty_factor(factors, len(cols), cols)
     with ExitStack() as stack:
-        if scheduler is not None and "://" in scheduler:
+        if address:
             from distributed import Client
 
             stack.enter_context(Client(scheduler, set_as_default=True))
@@ -163,6 +165,34 @@ def fit_parquet(
     if res is not None:  # the arrays had no names: the statistics' terms get the columns'
         res.terms = (["intercept"] if clf.fit_intercept else []) + [str(c) for c in cols]
     return clf
+
+
+#: The local schedulers Dask knows by name (``dask.config.set(scheduler=...)``).
+LOCAL_SCHEDULERS = (
+    "threads",
+    "threading",
+    "processes",
+    "multiprocessing",
+    "synchronous",
+    "sync",
+    "single-threaded",
+    "distributed",
+)
+
+
+def _scheduler_address(scheduler: str | None) -> bool:
+    """Whether ``scheduler`` is a ``dask.distributed`` scheduler's address
+    (``tcp://host:8786``, or ``host:8786`` as ``distributed.Client`` takes it), not a
+    local scheduler's name; anything else is refused before any reading."""
+    if scheduler is None or scheduler in LOCAL_SCHEDULERS:
+        return False
+    if ":" in scheduler:
+        return True
+    raise ValueError(
+        f"scheduler {scheduler!r} is neither a local scheduler "
+        f"({', '.join(LOCAL_SCHEDULERS)}) nor a scheduler's address (host:port or "
+        "tcp://host:port)"
+    )
 
 
 def _by_name(exc: ValueError, cols: list[str]) -> ValueError:
