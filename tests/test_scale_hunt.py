@@ -262,3 +262,39 @@ def test_a_scheduler_address_without_its_protocol_is_an_address(tmp_path, capsys
         "--scheduler 'thread' is neither",
     )
     assert not (tmp_path / "m.json").exists()
+
+
+def test_dask_fits_a_hive_folder_with_a_missing_key_it_does_not_use(tmp_path, capsys):
+    """A folder partitioned by g, some of whose rows have no g (pyarrow writes them under
+    ``g=__HIVE_DEFAULT_PARTITION__``), failed in ``fit_parquet`` and ``train --engine
+    dask --features a`` even though g is no feature: Dask reads each file as a hive
+    dataset of its own, and pyarrow cannot type the key of the file of missing keys
+    ('No non-null segments were available for field g'; where the frame's g was pandas'
+    Int64, a NotImplementedError traceback on the command line). The fit reads the
+    files' own columns when no key is wanted, and equals the in-memory fit; a key it
+    wants, with rows that have none, is one error naming the folder."""
+    pytest.importorskip("dask.dataframe")
+    import dask
+
+    from oneneuron.dask_io import fit_parquet
+
+    rng = np.random.default_rng(10)
+    n = 200
+    g = pd.array(np.where(np.arange(n) % 4 == 0, None, np.arange(n) % 2), dtype="Int64")
+    df = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "g": g})
+    df["y"] = (df.a - df.b + rng.normal(size=n) > 0).astype(int)
+    hive = tmp_path / "hive"
+    pq.write_to_dataset(pa.Table.from_pandas(df, preserve_index=False), hive, partition_cols=["g"])
+    ref = oneneuron.NeuronClassifier().fit(df[["a", "b"]], df.y)
+    with dask.config.set(scheduler="synchronous"):
+        got = fit_parquet(hive, "y", ["a", "b"])
+    np.testing.assert_allclose(got.coef_, ref.coef_, rtol=1e-7)
+    model = tmp_path / "m.json"
+    argv = ["train", hive, "--target", "y", "--features", "a", "b", "--engine", "dask"]
+    code, _, err = run([*argv, "--scheduler", "synchronous", "--model", model, "-q"], capsys)
+    assert code == 0, err
+    np.testing.assert_allclose(oneneuron.load(model).coef_, ref.coef_, rtol=1e-7)
+    with pytest.raises(ValueError, match=r"g=__HIVE_DEFAULT_PARTITION__.* have no 'g'"):
+        fit_parquet(hive, "y", ["a", "b", "g"])  # a key it cannot read: one clear error
+    argv = ["train", hive, "--target", "y", "--features", "a", "g", "--engine", "dask"]
+    fail([*argv, "--model", model, "--force"], capsys, "have no 'g' (a missing partition key)")

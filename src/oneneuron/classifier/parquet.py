@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -125,6 +126,21 @@ def fit_parquet(
             if c not in (target, sample_weight) and not PANDAS_INDEX_NAME.fullmatch(str(c))
         ]
     )
+    keys = {n for f in files for n in f.names if n not in f.schema.names}  # hive keys
+    used = keys & {target, *cols, *([sample_weight] if sample_weight is not None else [])}
+    for f in files:
+        for k in sorted(used):
+            if f"{k}=__HIVE_DEFAULT_PARTITION__" in Path(f.path).parts:
+                raise ValueError(
+                    f"the rows of {f.path} have no {k!r} (a missing partition key), which "
+                    f"Dask cannot read; leave those rows out, or {k!r} (a feature)"
+                )
+    if not used:
+        # the files' own columns (no partitioning): Dask reads each file of a hive folder
+        # as a dataset of its own, and pyarrow cannot type the key of a file whose rows
+        # have none (g=__HIVE_DEFAULT_PARTITION__), even where the key is not read
+        paths = [str(f.path) for f in files]
+        df = dd.read_parquet(paths, index=False, dataset={"partitioning": None})
     _check_kinds(files, cols)
     _check_numeric(files, cols)
     _check_integer_range(files, cols)
