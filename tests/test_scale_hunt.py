@@ -298,3 +298,27 @@ def test_dask_fits_a_hive_folder_with_a_missing_key_it_does_not_use(tmp_path, ca
         fit_parquet(hive, "y", ["a", "b", "g"])  # a key it cannot read: one clear error
     argv = ["train", hive, "--target", "y", "--features", "a", "g", "--engine", "dask"]
     fail([*argv, "--model", model, "--force"], capsys, "have no 'g' (a missing partition key)")
+
+
+def test_dask_names_the_files_whose_labels_differ_in_type(tmp_path, capsys):
+    """A folder whose target is text in one file ('0', '1') and integers in another: the
+    Dask engine said 'y mixes label types across row chunks (e.g. '0' and
+    np.int64(0))', naming neither the column (on the command line, ``--target label``
+    was called y) nor the files. Now one error names the column and both files."""
+    pytest.importorskip("dask.dataframe")
+    from oneneuron.dask_io import fit_parquet
+
+    rng = np.random.default_rng(11)
+    n = 100
+    df = pd.DataFrame({"a": rng.normal(size=n)})
+    df["label"] = (df.a + rng.normal(size=n) > 0).astype(int)
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    df.iloc[:50].assign(label=df.label.iloc[:50].astype(str)).to_parquet(folder / "p0.parquet")
+    df.iloc[50:].to_parquet(folder / "p1.parquet")
+    want = r"target 'label' holds text in \S*p0.parquet .*numbers in \S*p1.parquet"
+    with pytest.raises(ValueError, match=want):
+        fit_parquet(folder, "label")
+    argv = ["train", folder, "--target", "label", "--engine", "dask", "--model", tmp_path / "m"]
+    err = fail(argv, capsys, "target 'label' holds text in")
+    assert "p1.parquet" in err

@@ -141,6 +141,7 @@ def fit_parquet(
         # have none (g=__HIVE_DEFAULT_PARTITION__), even where the key is not read
         paths = [str(f.path) for f in files]
         df = dd.read_parquet(paths, index=False, dataset={"partitioning": None})
+    _check_label_types(files, target)
     _check_kinds(files, cols)
     _check_numeric(files, cols)
     _check_integer_range(files, cols)
@@ -241,6 +242,31 @@ def _check_numeric(files: list[_File], cols: list[str]) -> None:
                     f"{f.path} holds column {c!r} as {t}, not numbers; every file of a "
                     "dataset needs numeric features"
                 )
+
+
+def _check_label_types(files: list[_File], target: str) -> None:
+    """The target holds text in every file or numbers (booleans) in every file: Dask
+    reads each file's labels as stored, and ``'1'`` and ``1`` would be two classes."""
+    import pyarrow as pa
+
+    def kind(t: Any) -> str | None:
+        if t is None:
+            return None  # a hive key: one type for every file
+        if pa.types.is_string(t) or pa.types.is_large_string(t):
+            return "text"
+        numeric = (pa.types.is_integer, pa.types.is_floating, pa.types.is_boolean)
+        return "numbers" if any(test(t) for test in numeric) else None  # others: the fit's
+
+    first: dict[str, Any] = {}
+    for f in files:
+        k = kind(f.type_of(target))
+        if k is not None:
+            first.setdefault(k, f.path)
+    if len(first) > 1:
+        raise ValueError(
+            f"target {target!r} holds text in {first['text']} but numbers in "
+            f"{first['numbers']}; make the labels one type in every file (e.g. all text)"
+        )
 
 
 def _check_kinds(files: list[_File], cols: list[str]) -> None:
