@@ -322,3 +322,20 @@ def test_dask_names_the_files_whose_labels_differ_in_type(tmp_path, capsys):
     argv = ["train", folder, "--target", "label", "--engine", "dask", "--model", tmp_path / "m"]
     err = fail(argv, capsys, "target 'label' holds text in")
     assert "p1.parquet" in err
+
+
+def test_predict_names_the_file_of_a_folder_that_lacks_a_column(tmp_path, capsys):
+    """predict and evaluate on a folder one of whose files lacks a feature said
+    'FOLDER lacks feature column(s) 'b' (it has 'a', 'y')', although the first file has
+    b: the file that lacks it is now named (as ``train --engine dask`` names it)."""
+    model, df = _train(tmp_path, capsys)
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    df.iloc[:30].to_parquet(folder / "p0.parquet")
+    df.iloc[30:].drop(columns="b").to_parquet(folder / "p1.parquet")
+    for argv in (
+        ["predict", model, folder, "--out", tmp_path / "p.csv"],
+        ["evaluate", model, folder],
+    ):
+        err = fail(argv, capsys, "lacks feature column(s) 'b' that")
+        assert f"the Parquet file {folder / 'p1.parquet'} of {folder} lacks" in err

@@ -1164,7 +1164,28 @@ def need_columns(path: str | Path, present: list[str], wanted: list[str], what: 
                 f"; it has {', '.join(forms[:5])}, which differ in their Unicode form (an "
                 "accent written as one character or as a letter plus a combining mark)"
             )
+        where = _lacking_file(path, missing)
+        if where is not None:  # a folder whose other files hold the column
+            lack, has = where
+            raise DataError(
+                f"the Parquet file {lack} of {path} lacks {what} column(s) {shown} that "
+                f"{has} has; every file of a dataset needs the same columns"
+            )
         raise DataError(f"{path} lacks {what} column(s) {shown} (it has {have}){hint}")
+
+
+def _lacking_file(path: Any, missing: list[str]) -> tuple[Any, Any] | None:
+    """For a folder of Parquet files some of which hold a ``missing`` column: the first
+    file that lacks one and a file that has it (None otherwise)."""
+    if not Path(path).is_dir():
+        return None
+    files = _folder_files(path)
+    for c in missing:
+        has = next((f.path for f in files if c in f.names), None)
+        lack = next((f.path for f in files if c not in f.names), None)
+        if has is not None and lack is not None:
+            return lack, has
+    return None
 
 
 # --------------------------------------------------------------- encoding
