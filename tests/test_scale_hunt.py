@@ -339,3 +339,25 @@ def test_predict_names_the_file_of_a_folder_that_lacks_a_column(tmp_path, capsys
     ):
         err = fail(argv, capsys, "lacks feature column(s) 'b' that")
         assert f"the Parquet file {folder / 'p1.parquet'} of {folder} lacks" in err
+
+
+@pytest.mark.parametrize("chunk", ["8", "1000"])
+def test_predict_to_csv_writes_a_kept_integer_column_with_a_gap_as_integers(
+    tmp_path, capsys, chunk
+):
+    """An int64 id column with a missing value (as pyarrow, Spark or polars write it)
+    reaches pandas as float64, and ``predict --keep id --out p.csv`` wrote the ids as
+    '26.0' (every id where the file was one chunk, only the gap's chunk's where it was
+    read in chunks). They are written as stored: '26', and an empty cell for the gap."""
+    model, _ = _train(tmp_path, capsys)
+    n = 30
+    rng = np.random.default_rng(12)
+    ids = pa.array([None if i == 25 else i for i in range(n)], pa.int64())
+    table = pa.table({"id": ids, "a": rng.normal(size=n), "b": rng.normal(size=n)})
+    pq.write_table(table, tmp_path / "new.parquet")
+    out = tmp_path / "p.csv"
+    argv = ["predict", model, tmp_path / "new.parquet", "--out", out, "--keep", "id"]
+    code, _, err = run([*argv, "--chunk-rows", chunk, "-q"], capsys)
+    assert code == 0, err
+    written = pd.read_csv(out, dtype=str, keep_default_na=False)["id"].tolist()
+    assert written == ["" if i == 25 else str(i) for i in range(n)]
