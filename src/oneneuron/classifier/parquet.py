@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -54,10 +55,11 @@ def fit_parquet(
         labels). A named stored index (``df.set_index("x").to_parquet()``) is a
         column like any other.
     scheduler : str, optional
-        A ``dask.distributed`` scheduler address (``"tcp://host:8786"``) to
-        connect to, or a local scheduler name (``"threads"``, ``"processes"``,
-        ``"synchronous"``). By default the current Dask scheduler (an active
-        ``distributed.Client`` if there is one).
+        A ``dask.distributed`` scheduler address (``"tcp://host:8786"`` or
+        ``"host:8786"``) to connect to, or a local scheduler name (``"threads"``,
+        ``"processes"``, ``"synchronous"``; a name that is neither is a ValueError).
+        By default the current Dask scheduler (an active ``distributed.Client`` if
+        there is one).
     sample_weight : str, optional
         Column holding each row's weight (non-negative, zeros allowed), read from the
         same partitions as the features; never a feature (nor the target).
@@ -102,6 +104,7 @@ def fit_parquet(
         raise ValueError(
             f"sample_weight {sample_weight!r} is one of the features; a column is one or the other"
         )
+    address = _scheduler_address(scheduler)
     files = _parquet_files(path)
     _check_files(path, files, target, features)
     if sample_weight is not None:
@@ -123,6 +126,22 @@ def fit_parquet(
             if c not in (target, sample_weight) and not PANDAS_INDEX_NAME.fullmatch(str(c))
         ]
     )
+    keys = {n for f in files for n in f.names if n not in f.schema.names}  # hive keys
+    used = keys & {target, *cols, *([sample_weight] if sample_weight is not None else [])}
+    for f in files:
+        for k in sorted(used):
+            if f"{k}=__HIVE_DEFAULT_PARTITION__" in Path(f.path).parts:
+                raise ValueError(
+                    f"the rows of {f.path} have no {k!r} (a missing partition key), which "
+                    f"Dask cannot read; leave those rows out, or {k!r} (a feature)"
+                )
+    if not used:
+        # the files' own columns (no partitioning): Dask reads each file of a hive folder
+        # as a dataset of its own, and pyarrow cannot type the key of a file whose rows
+        # have none (g=__HIVE_DEFAULT_PARTITION__), even where the key is not read
+        paths = [str(f.path) for f in files]
+        df = dd.read_parquet(paths, index=False, dataset={"partitioning": None})
+    _check_label_types(files, target)
     _check_kinds(files, cols)
     _check_numeric(files, cols)
     _check_integer_range(files, cols)
@@ -146,7 +165,7 @@ def fit_parquet(
     if isinstance(factors, Mapping):  # by column name, as for a DataFrame (the arrays have none)
         clf.penalty_factor = resolve_penalty_factor(factors, len(cols), cols)
     with ExitStack() as stack:
-        if scheduler is not None and "://" in scheduler:
+        if address:
             from distributed import Client
 
             stack.enter_context(Client(scheduler, set_as_default=True))
@@ -163,6 +182,34 @@ def fit_parquet(
     if res is not None:  # the arrays had no names: the statistics' terms get the columns'
         res.terms = (["intercept"] if clf.fit_intercept else []) + [str(c) for c in cols]
     return clf
+
+
+#: The local schedulers Dask knows by name (``dask.config.set(scheduler=...)``).
+LOCAL_SCHEDULERS = (
+    "threads",
+    "threading",
+    "processes",
+    "multiprocessing",
+    "synchronous",
+    "sync",
+    "single-threaded",
+    "distributed",
+)
+
+
+def _scheduler_address(scheduler: str | None) -> bool:
+    """Whether ``scheduler`` is a ``dask.distributed`` scheduler's address
+    (``tcp://host:8786``, or ``host:8786`` as ``distributed.Client`` takes it), not a
+    local scheduler's name; anything else is refused before any reading."""
+    if scheduler is None or scheduler in LOCAL_SCHEDULERS:
+        return False
+    if ":" in scheduler:
+        return True
+    raise ValueError(
+        f"scheduler {scheduler!r} is neither a local scheduler "
+        f"({', '.join(LOCAL_SCHEDULERS)}) nor a scheduler's address (host:port or "
+        "tcp://host:port)"
+    )
 
 
 def _by_name(exc: ValueError, cols: list[str]) -> ValueError:
@@ -195,6 +242,31 @@ def _check_numeric(files: list[_File], cols: list[str]) -> None:
                     f"{f.path} holds column {c!r} as {t}, not numbers; every file of a "
                     "dataset needs numeric features"
                 )
+
+
+def _check_label_types(files: list[_File], target: str) -> None:
+    """The target holds text in every file or numbers (booleans) in every file: Dask
+    reads each file's labels as stored, and ``'1'`` and ``1`` would be two classes."""
+    import pyarrow as pa
+
+    def kind(t: Any) -> str | None:
+        if t is None:
+            return None  # a hive key: one type for every file
+        if pa.types.is_string(t) or pa.types.is_large_string(t):
+            return "text"
+        numeric = (pa.types.is_integer, pa.types.is_floating, pa.types.is_boolean)
+        return "numbers" if any(test(t) for test in numeric) else None  # others: the fit's
+
+    first: dict[str, Any] = {}
+    for f in files:
+        k = kind(f.type_of(target))
+        if k is not None:
+            first.setdefault(k, f.path)
+    if len(first) > 1:
+        raise ValueError(
+            f"target {target!r} holds text in {first['text']} but numbers in "
+            f"{first['numbers']}; make the labels one type in every file (e.g. all text)"
+        )
 
 
 def _check_kinds(files: list[_File], cols: list[str]) -> None:
@@ -281,13 +353,30 @@ def _check_features(target: str, features: list[str]) -> None:
 
 
 def _check_files(path: str, files: list[_File], target: str, features: list[str] | None) -> None:
-    """Every Parquet file of a folder or glob has the columns (Dask reads the first file's
-    schema and would fail deep in the fit on a file that lacks one): the first file that
-    lacks any is named. Without ``features`` every file needs every column some file has
-    (a column only in later files would otherwise be dropped or fail the fit)."""
+    """No file repeats a column name. Every Parquet file of a folder or glob has the
+    columns (Dask reads the first file's schema and would fail deep in the fit on a file
+    that lacks one): the first file that lacks any is named. Without ``features`` every
+    file needs every column some file has (a column only in later files would otherwise
+    be dropped or fail the fit), pandas' stored row labels (``__index_level_0__``, never
+    a feature) apart."""
+    for f in files:  # Dask's error said only "Can't unify schema with duplicate field names"
+        twice = repeated(f.schema.names)
+        if twice:
+            raise ValueError(
+                f"{f.path} has repeated column name(s) {', '.join(map(repr, twice))}; every "
+                "column needs its own name"
+            )
     if len(files) < 2:
         return
-    every = list(dict.fromkeys(n for f in files for n in f.names))
+    from ..tables import PANDAS_INDEX_NAME
+
+    # pandas' stored row labels (``__index_level_0__``: a filtered frame's index; a range
+    # index is stored as metadata) are no data: some files of a dataset hold them, others not
+    every = [
+        n
+        for n in dict.fromkeys(n for f in files for n in f.names)
+        if features is not None or not PANDAS_INDEX_NAME.fullmatch(str(n))
+    ]
     wanted = every if features is None else [target, *features]
     absent = [c for c in wanted if c not in every]
     if absent:

@@ -318,6 +318,7 @@ def _cli_words(text: str) -> str:
             "; leave them out with --features, or train without --engine dask (in memory, "
             "text columns are coded against a reference level)",
         ),
+        ("scheduler '", "--scheduler '"),  # fit_parquet's refused scheduler
         ("encoding='full'", "--encoding full"),
         ("encoding='reference'", "--encoding reference"),
         # check_no_intercept_column: the table, and train's flag for fit_intercept=False

@@ -41,12 +41,9 @@ def _dask_terms(text: str, args: argparse.Namespace) -> str:
 
 def train_dask(args: argparse.Namespace, write_model: Any) -> int:
     """Fit ``args.data`` (Parquet) with the Dask engine and write ``args.model``."""
-    if not str(args.data).endswith(".parquet") and not _is_parquet_folder(args.data):
-        raise UserError(f"--engine dask reads Parquet (a .parquet file or folder), not {args.data}")
+    first = _first_parquet_file(args.data)
     if args.impute is not None:
         raise UserError("--impute needs the in-memory engine; drop --engine dask or fill the data")
-    path = Path(args.data)
-    first = min(path.rglob("*.parquet"), default=None) if path.is_dir() else path
     if first is not None:
         read_columns(first)  # refuses repeated column names (Dask's error would not say)
         if not args.features:  # as the in-memory engine: row labels are not features
@@ -120,10 +117,34 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
     return 0
 
 
-def _is_parquet_folder(path: str) -> bool:
-    from pathlib import Path
+def _first_parquet_file(path: str) -> Path | None:
+    """The first file Dask reads of ``path``: a Parquet file, whatever its name (its
+    content says: ``data.pq``, ``data``), or a folder's first Parquet file (searched
+    recursively: a hive-partitioned folder holds g=0/part.parquet, in the order
+    ``tables.parquet_files`` gives). None where ``path`` does not exist (the fit says
+    so); anything else, and a compressed Parquet file, is one error."""
+    from ..tables import DataError, data_format, is_compressed, parquet_files
 
-    from ..classifier.parquet import PARQUET_SUFFIXES
-
-    p = Path(path)  # searched recursively: a hive-partitioned folder holds g=0/part.parquet
-    return p.is_dir() and any(f.suffix in PARQUET_SUFFIXES for f in p.rglob("*"))
+    p = Path(path)
+    if p.is_dir():
+        try:
+            return Path(parquet_files(p)[0].path)
+        except ValueError:
+            raise UserError(
+                f"--engine dask reads Parquet (a file, or a folder of them), not {path}: it "
+                "holds no Parquet files"
+            ) from None
+    if not p.exists():
+        return None
+    try:
+        parquet = data_format(p) == "parquet"
+    except DataError:
+        parquet = False
+    if not parquet:
+        raise UserError(f"--engine dask reads Parquet (a file, or a folder of them), not {path}")
+    if is_compressed(p):
+        raise UserError(
+            f"{path} is compressed Parquet, which --engine dask cannot read (Parquet needs "
+            "random access): decompress it, or train with --engine memory"
+        )
+    return p

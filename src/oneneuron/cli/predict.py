@@ -87,6 +87,7 @@ def run_predict(args: argparse.Namespace) -> int:
         output_format,
         read_columns,
         repeated,
+        stored_types,
         trailing_blank,
     )
     from ._progress import Activity
@@ -147,7 +148,11 @@ def run_predict(args: argparse.Namespace) -> int:
         raise UserError(f"--keep column(s) {sorted(clash)} clash with the output columns")
     report = EncodeReport()
     n = 0
-    with _StdoutTable() if to_stdout else OutputTable(args.out, force=args.force) as out:
+    # a kept column is written as the input stores it, whatever type pandas gives a chunk
+    types = stored_types(args.data, args.keep)
+    with (
+        _StdoutTable() if to_stdout else OutputTable(args.out, force=args.force, types=types) as out
+    ):
         with Activity(f"predicting {Path(args.data).name}", enabled=not args.quiet) as act:
             copied = tuple(  # a text file's kept columns as written (Parquet keeps its types)
                 c for c in args.keep if c not in feats and data_format(args.data) != "parquet"
@@ -155,7 +160,7 @@ def run_predict(args: argparse.Namespace) -> int:
             for chunk, proba, _, labels, ci in predict_chunks(
                 saved, spec, args, args.keep, report, act, interval=args.interval, verbatim=copied
             ):
-                frame = chunk[args.keep].reset_index(drop=True)
+                frame = _as_stored(chunk[args.keep].reset_index(drop=True), types)
                 for k, name in enumerate(names):
                     frame[name] = proba[:, k]
                 for name, (col, k) in ci_names.items():  # K > 2: rows (row, class) of ci
@@ -170,6 +175,17 @@ def run_predict(args: argparse.Namespace) -> int:
     unknown_warning(report)
     note(args, f"wrote {n} rows to {'standard output' if to_stdout else args.out}")
     return 0
+
+
+def _as_stored(frame: Any, types: dict[str, Any]) -> Any:
+    """Kept columns stored as integers (Arrow's) that reach pandas as floats (a chunk with
+    a missing value) as pandas' nullable ``Int64``: written ``26``, not ``26.0``."""
+    import pyarrow as pa
+
+    for c, t in types.items():
+        if c in frame.columns and pa.types.is_integer(t) and frame[c].dtype.kind == "f":
+            frame[c] = frame[c].astype("Int64")
+    return frame
 
 
 def interval_columns(names: list[str], n_classes: int) -> dict[str, tuple[str, int | None]]:

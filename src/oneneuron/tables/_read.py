@@ -95,6 +95,12 @@ def data_format(path: str | Path) -> str:
         raise
 
 
+def is_compressed(path: str | Path) -> bool:
+    """Whether the existing file ``path`` is compressed (gzip, bzip2, xz, zstd, zip),
+    from its first bytes, whatever its name."""
+    return sniff(path).codec is not None
+
+
 def _is_json(path: Any) -> bool:
     """Whether a file starts as a JSON object does (``{`` after blanks or a BOM)."""
     try:
@@ -874,24 +880,80 @@ def _iter_folder(path: Any, columns: list[str], text: list[str], rows: int | Non
     folder's ``key=value`` is a column of its file's rows (a number where every value
     of the key is one, as pyarrow infers it). Chunks do not span files."""
     files = _folder_files(path)
+    typed = _hive_keys(files, path)
+    if rows is None:  # one chunk of everything, as for a file
+        whole = [c for c, _ in _iter_folder_chunks(files, path, columns, text, typed, None)]
+        yield pd.concat(whole, ignore_index=True), 1.0
+        return
+    yield from _iter_folder_chunks(files, path, columns, text, typed, rows)
+
+
+def _hive_keys(files: list[Any], path: Any) -> dict[str, dict[Any, Any]]:
+    """Each hive key's dtype and value per file (``{key: (dtype, {file: value})}``):
+    numbers where every value of the key is one, typed together (``1`` and ``1.5`` are
+    both floats, so that every chunk's column has one dtype), else text. The folder
+    ``key=__HIVE_DEFAULT_PARTITION__`` holds the rows whose key is missing (as pyarrow,
+    Spark and Hive write them, and pyarrow reads them): a missing value, not a level
+    (integers with one are pandas' ``Int64``). A value is its folder name URI-decoded
+    (pyarrow writes ``New York`` as ``city=New%20York``, and reads it back decoded)."""
+    from urllib.parse import unquote
+
     keys: dict[str, dict[Any, str]] = {}
     for f in files:
         for part in Path(f.path).relative_to(path).parts[:-1]:
             if "=" in part:
                 k, v = part.split("=", 1)
                 keys.setdefault(k, {})[f.path] = v
-    typed: dict[str, dict[Any, Any]] = {}
+    typed: dict[str, Any] = {}
     for k, values in keys.items():
+        given = pd.Series(
+            [None if v == HIVE_MISSING else unquote(v) for v in values.values()], dtype=object
+        )
         try:
-            as_num = {p: pd.to_numeric(v) for p, v in values.items()}
+            column = pd.to_numeric(given, dtype_backend="numpy_nullable")
         except (ValueError, TypeError):
-            as_num = dict(values)
-        typed[k] = as_num
-    if rows is None:  # one chunk of everything, as for a file
-        whole = [c for c, _ in _iter_folder_chunks(files, path, columns, text, typed, None)]
-        yield pd.concat(whole, ignore_index=True), 1.0
-        return
-    yield from _iter_folder_chunks(files, path, columns, text, typed, rows)
+            column = given.astype("str")
+        if not column.isna().any() and column.dtype != "str":
+            column = column.astype(column.dtype.numpy_dtype)  # int64 or float64
+        typed[k] = (column.dtype, dict(zip(values, column, strict=True)))
+    return typed
+
+
+def stored_types(path: str | Path, columns: Collection[str]) -> dict[str, Any]:
+    """The Arrow type each of ``columns`` is stored as in a Parquet file or folder (the
+    widest of its files' types: ``int64`` and ``double`` are ``double``), from the
+    footers; a column without one (a hive key, a decimal that the reader turns into
+    numbers, types the files do not share) is left out.
+
+    Reading a file in chunks, pandas types a column chunk by chunk: an integer column
+    with a missing value is ``float64`` in that chunk only. An output written chunk by
+    chunk casts every chunk to these types (:class:`~oneneuron.tables.OutputTable`)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if data_format(path) != "parquet":
+        return {}
+    if Path(path).is_dir():
+        schemas = [f.schema for f in _folder_files(path)]
+    else:
+        schemas = [pq.read_schema(parquet_input(path))]
+    out: dict[str, Any] = {}
+    for c in columns:
+        kinds = [s.field(c).type for s in schemas if c in s.names]
+        if not kinds or any(pa.types.is_decimal(k) or pa.types.is_dictionary(k) for k in kinds):
+            continue  # a category: pandas' own round trip keeps it
+        try:
+            schema = pa.unify_schemas(
+                [pa.schema([(c, k)]) for k in kinds], promote_options="permissive"
+            )
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            continue
+        out[c] = schema.field(c).type
+    return out
+
+
+#: The folder name of a hive partition whose key is missing (pyarrow's, Spark's, Hive's).
+HIVE_MISSING = "__HIVE_DEFAULT_PARTITION__"
 
 
 def _iter_folder_chunks(
@@ -904,7 +966,8 @@ def _iter_folder_chunks(
         for chunk, _ in _iter_parquet(f.path, stored, [c for c in text if c in stored], rows):
             for c in columns:
                 if c not in stored:
-                    chunk[c] = typed[c][f.path]
+                    dtype, values = typed[c]
+                    chunk[c] = pd.Series(values[f.path], index=chunk.index, dtype=dtype)
             chunk = _text_cols(chunk, [c for c in text if c not in stored])
             done += len(chunk)
             yield chunk[columns], done / total
@@ -1101,7 +1164,28 @@ def need_columns(path: str | Path, present: list[str], wanted: list[str], what: 
                 f"; it has {', '.join(forms[:5])}, which differ in their Unicode form (an "
                 "accent written as one character or as a letter plus a combining mark)"
             )
+        where = _lacking_file(path, missing)
+        if where is not None:  # a folder whose other files hold the column
+            lack, has = where
+            raise DataError(
+                f"the Parquet file {lack} of {path} lacks {what} column(s) {shown} that "
+                f"{has} has; every file of a dataset needs the same columns"
+            )
         raise DataError(f"{path} lacks {what} column(s) {shown} (it has {have}){hint}")
+
+
+def _lacking_file(path: Any, missing: list[str]) -> tuple[Any, Any] | None:
+    """For a folder of Parquet files some of which hold a ``missing`` column: the first
+    file that lacks one and a file that has it (None otherwise)."""
+    if not Path(path).is_dir():
+        return None
+    files = _folder_files(path)
+    for c in missing:
+        has = next((f.path for f in files if c in f.names), None)
+        lack = next((f.path for f in files if c not in f.names), None)
+        if has is not None and lack is not None:
+            return lack, has
+    return None
 
 
 # --------------------------------------------------------------- encoding

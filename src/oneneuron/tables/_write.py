@@ -62,9 +62,17 @@ def _refuse_special(path: str | os.PathLike[str]) -> None:
 
 
 class OutputTable:
-    """CSV, TSV or Parquet by extension (no compression); float columns round-trip exactly."""
+    """CSV, TSV or Parquet by extension (no compression); float columns round-trip exactly.
 
-    def __init__(self, path: str | os.PathLike[str], *, force: bool) -> None:
+    ``types`` maps columns to the Arrow types a Parquet output stores them as (the
+    input's, :func:`~oneneuron.tables.stored_types`): pandas types a column chunk by
+    chunk (an integer column is ``float64`` in a chunk with a missing value), and a
+    Parquet file has one schema. A later chunk of another type is cast to the first
+    chunk's where no value changes, else refused naming the column."""
+
+    def __init__(
+        self, path: str | os.PathLike[str], *, force: bool, types: dict[str, Any] | None = None
+    ) -> None:
         self.path = _through_links(Path(path))
         _refuse_unwritable(Path(path))
         _refuse_special(path)
@@ -76,6 +84,7 @@ class OutputTable:
         self._fh: Any = None
         self._writer: Any = None
         self._rows = 0
+        self._types = dict(types or {})
 
     def __enter__(self) -> OutputTable:
         try:  # created here, not in __init__: only a block that was entered removes it
@@ -96,9 +105,11 @@ class OutputTable:
             import pyarrow.parquet as pq
 
             table = pa.Table.from_pandas(frame, preserve_index=False)
+            table = _cast(table, self._types)
             if self._writer is None:
                 self._fh.close()
                 self._writer = pq.ParquetWriter(self.tmp, table.schema)
+                self._types = {f.name: f.type for f in table.schema}
             self._writer.write_table(table)
         else:
             sep = "\t" if self.fmt == "tsv" else ","
@@ -136,6 +147,28 @@ class OutputTable:
                 raise  # otherwise the error being raised is the one to report
         finally:
             _discard(self.tmp)
+
+
+def _cast(table: Any, types: dict[str, Any]) -> Any:
+    """``table`` with its columns cast to ``types`` where they differ (no value may change:
+    a float that is no integer is never cut to one); a :class:`DataError` names a column
+    that cannot be cast."""
+    import pyarrow as pa
+
+    for i, name in enumerate(table.column_names):
+        want = types.get(name)
+        have = table.schema.field(i).type
+        if want is None or have == want:
+            continue
+        try:
+            column = table.column(i).cast(want)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
+            raise tab.DataError(
+                f"column {name!r} holds {have} values where the output's earlier rows hold "
+                f"{want} ({str(exc).splitlines()[0]}); give it one type in every file"
+            ) from None
+        table = table.set_column(i, pa.field(name, want), column)
+    return table
 
 
 def atomic_write_text(path: Path, text: str, *, overwrite: bool) -> None:
