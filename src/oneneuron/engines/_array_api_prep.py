@@ -114,7 +114,7 @@ def encode_labels_xp(xp: Any, y: Any) -> tuple[NDArray[Any], Any]:
             present = np.array([bool(xp.any(y == v)) for v in range(lo, hi + 1)])
             lut = xp.asarray(np.cumsum(present) - 1, dtype=xp.int64, device=device(y))
             classes = np.arange(lo, hi + 1)[present].astype(dtype)
-            return classes, xp.take(lut, xp.astype(y - lo, xp.int64), axis=0)
+            return classes, xp.take(lut, xp.astype(y, xp.int64) - lo, axis=0)  # (int8 wraps)
     classes_d, idx = xp.unique_inverse(y)
     return to_numpy(classes_d), idx
 

@@ -232,7 +232,10 @@ def encode_labels(y: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp], NDAr
     if yi.dtype.kind in "iu" and len(y):  # small-range integers: counting, no sort
         lo, hi = int(np.minimum.reduce(yi)), int(np.maximum.reduce(yi))  # (y.min(), y.max())
         if hi - lo <= max(1024, len(y)):
-            shifted = yi - lo if lo else yi
+            # in 64 bits: int8 labels -128 and 127 are 255 apart, which int8 wraps to -1
+            # (an int64 or uint64 difference, at most 1024 or n here, cannot wrap)
+            wide = yi if yi.dtype.itemsize >= 8 else yi.astype(np.int64)
+            shifted = wide - lo if lo else wide
             counts = np.bincount(shifted, minlength=hi - lo + 1)
             if counts.all():  # labels lo..hi, every one used (0/1 above all)
                 classes = np.arange(hi - lo + 1)

@@ -1,0 +1,52 @@
+"""Hostile input, third round: dtypes and file forms the earlier rounds did not try.
+
+Each result is checked against an independent oracle (scikit-learn's
+LogisticRegression, pandas) or is one clear error naming the cause.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from oneneuron import NeuronClassifier
+
+
+def _data(n: int = 200, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3))
+    y = (X @ [1.0, -2.0, 0.5] + rng.normal(size=n) > 0).astype(int)
+    return X, y
+
+
+def _oracle(X: np.ndarray, y: np.ndarray) -> LogisticRegression:
+    return LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000).fit(X, y)
+
+
+# ------------------------------------------------------------------ labels
+@pytest.mark.parametrize(
+    ("dtype", "labels"),
+    [(np.int8, (-128, 127)), (np.int8, (-100, 100)), (np.int16, (-32768, 32767))],
+)
+def test_narrow_integer_labels_spanning_their_range(dtype, labels):
+    """int8 labels -128 and 127 were counted as ``y - min(y)`` in int8, which wraps
+    (127 - (-128) = 255 reads -1): fit stopped in ``np.bincount`` with "'list' argument
+    must have no negative elements". The classes and fit are int64's."""
+    X, y = _data()
+    yy = np.where(y == 1, labels[1], labels[0]).astype(dtype)
+    model = NeuronClassifier().fit(X, yy)
+    assert model.classes_.tolist() == list(labels)
+    assert model.classes_.dtype == dtype
+    np.testing.assert_allclose(model.coef_, _oracle(X, y).coef_, atol=1e-6)
+    assert (model.predict(X) == np.where(_oracle(X, y).predict(X) == 1, *labels[::-1])).all()
+
+
+def test_narrow_integer_labels_on_the_array_api_engine():
+    """The torch engine's label lookup subtracts the smallest label too: in int64."""
+    torch = pytest.importorskip("torch")
+    X, y = _data()
+    yy = torch.tensor(np.where(y == 1, 100, -100).astype(np.int8))
+    model = NeuronClassifier().fit(torch.tensor(X), yy)
+    assert model.classes_.tolist() == [-100, 100]
+    np.testing.assert_allclose(model.coef_, _oracle(X, y).coef_, atol=1e-6)
