@@ -50,3 +50,31 @@ def test_narrow_integer_labels_on_the_array_api_engine():
     model = NeuronClassifier().fit(torch.tensor(X), yy)
     assert model.classes_.tolist() == [-100, 100]
     np.testing.assert_allclose(model.coef_, _oracle(X, y).coef_, atol=1e-6)
+
+
+def _torch_y(y):
+    torch = pytest.importorskip("torch")
+    return torch.tensor(y)
+
+
+@pytest.mark.parametrize("kind", ["numpy", "pandas", "torch", "score"])
+def test_complex_labels_are_named_as_labels(kind):
+    """Complex labels were refused as "X holds complex numbers" (NumPy, pandas: X was
+    real), or with the whole array of labels printed (torch, ``score``)."""
+    import pandas as pd
+
+    X, y = _data()
+    yc = y.astype(complex)
+    model = NeuronClassifier()
+    with pytest.raises(
+        ValueError, match=r"^y holds complex numbers \(e\.g\. 0j\), not class"
+    ) as err:
+        if kind == "numpy":
+            model.fit(X, yc)
+        elif kind == "pandas":
+            model.fit(pd.DataFrame(X, columns=["a", "b", "c"]), pd.Series(yc))
+        elif kind == "torch":
+            model.fit(_torch_y(X), _torch_y(yc))
+        else:
+            model.fit(X, y).score(X, yc)
+    assert "\n" not in str(err.value)

@@ -21,6 +21,7 @@ from ..engines import (
     first_non_finite,
     input_kind,
     plain_arrays,
+    refuse_complex_labels,
     refuse_dtype,
     refuse_row_values,
     refuse_times,
@@ -872,6 +873,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         0.89
         """
         y = unmask_labels(detached(y))  # masked labels are missing: refused, as fit does
+        refuse_complex_labels(y)
         if isinstance(y, np.ndarray) and y.dtype == object:
             check_missing_labels(y)
         sample_weight = unmasked(detached(sample_weight), "sample_weight")

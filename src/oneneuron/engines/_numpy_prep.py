@@ -26,6 +26,7 @@ from ._record import (
     maybe_flat,
     missing_labels_error,
     one_class_error,
+    refuse_complex_labels,
 )
 
 #: Bytes of X per block in the statistics passes (bounds their temporaries).
@@ -164,6 +165,7 @@ def plain_labels(y: Any) -> Any:
     ValueError: y mixes numbers and text (e.g. 1 and 'a'); make the labels one type (...)
     """
     y = _nullable_as_numpy(y)
+    refuse_complex_labels(y)
     if getattr(getattr(y, "dtype", None), "kind", None) != "O":
         return y
     values = np.asarray(y, dtype=object)
