@@ -6,6 +6,8 @@ LogisticRegression, pandas) or is one clear error naming the cause.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
@@ -78,3 +80,18 @@ def test_complex_labels_are_named_as_labels(kind):
         else:
             model.fit(X, y).score(X, yc)
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("kind", ["numpy", "pandas"])
+def test_float16_labels_fit_without_a_cast_warning(kind):
+    """float16 labels 0.0/1.0 fitted right but warned "overflow encountered in cast"
+    (the labels' range test compared them with 2**53, beyond float16)."""
+    import pandas as pd
+
+    X, y = _data()
+    y16 = y.astype(np.float16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = NeuronClassifier().fit(X, y16 if kind == "numpy" else pd.Series(y16))
+    assert model.classes_.tolist() == [0.0, 1.0]
+    np.testing.assert_allclose(model.coef_, _oracle(X, y).coef_, atol=1e-6)

@@ -228,7 +228,8 @@ def encode_labels(y: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp], NDAr
         If fewer than two classes are present.
     """
     yi = y.view(np.uint8) if y.dtype.kind == "b" else y
-    if y.dtype.kind == "f" and len(y) and np.abs(y).max() < 2.0**53:  # 0.0/1.0: as ints
+    # (compared as a Python float: 2**53 is beyond float16, whose cast warns of overflow)
+    if y.dtype.kind == "f" and len(y) and float(np.abs(y).max()) < 2.0**53:  # 0/1: ints
         as_int = y.astype(np.int64)  # (NaN fails the test above: no cast warning)
         yi = as_int if (as_int == y).all() else y
     if yi.dtype.kind in "iu" and len(y):  # small-range integers: counting, no sort
