@@ -95,3 +95,56 @@ def test_float16_labels_fit_without_a_cast_warning(kind):
         model = NeuronClassifier().fit(X, y16 if kind == "numpy" else pd.Series(y16))
     assert model.classes_.tolist() == [0.0, 1.0]
     np.testing.assert_allclose(model.coef_, _oracle(X, y).coef_, atol=1e-6)
+
+
+# ------------------------------------------------------------------ text tables
+def _grouped_csv(path, mark: str) -> tuple:
+    """A table whose column 'big' holds whole numbers grouped in thousands by ``mark``."""
+    rng = np.random.default_rng(3)
+    n = 60
+    x = rng.normal(size=n).round(3)
+    big = rng.integers(1_000, 900_000, size=n)
+    y = (x + big / 300_000 + rng.normal(size=n) > 1.5).astype(int)
+    cells = [f'"{b:,}"'.replace(",", mark) for b in big]
+    path.write_text(
+        "x,big,y\n" + "".join(f"{a},{c},{t}\n" for a, c, t in zip(x, cells, y, strict=True)),
+        encoding="utf-8",
+    )
+    return x, big, y
+
+
+@pytest.mark.parametrize("mark", [" ", "'"])
+def test_the_thousands_advice_names_the_mark_the_file_uses(tmp_path, capsys, mark):
+    """Numbers grouped by spaces or apostrophes ('352 377', "352'377") were refused with
+    the advice --thousands ',', which then failed the same way; the advice names the
+    file's own mark, and following it fits as pandas' reading with that mark does."""
+    import pandas as pd
+
+    from _cli import fail, run
+    from oneneuron import load
+
+    data = tmp_path / "d.csv"
+    _grouped_csv(data, mark)
+    model = tmp_path / "m.json"
+    argv = ["train", data, "--target", "y", "--model", model, "-q"]
+    fail(argv, capsys, f"--thousands {mark!r}")
+    code, _, err = run([*argv, "--thousands", mark], capsys)
+    assert code == 0, err
+    oracle = pd.read_csv(data, thousands=mark)
+    assert oracle["big"].dtype.kind == "i"
+    expected = _oracle(oracle[["x", "big"]].to_numpy(float), oracle["y"].to_numpy())
+    np.testing.assert_allclose(load(model).coef_, expected.coef_, rtol=1e-6)
+
+
+@pytest.mark.parametrize("mark", ["\u00a0", "\u202f"])
+def test_numbers_grouped_by_non_breaking_spaces_are_not_sent_to_a_comma(tmp_path, capsys, mark):
+    """A French export groups thousands with a (narrow) no-break space: the advice was
+    --thousands ',' (no option reads that mark); it names the mark and asks to write
+    the numbers without it."""
+    from _cli import fail
+
+    data = tmp_path / "d.csv"
+    _grouped_csv(data, mark)
+    argv = ["train", data, "--target", "y", "--model", tmp_path / "m.json", "-q"]
+    err = fail(argv, capsys, "no-break space")
+    assert "--thousands ','" not in err

@@ -763,7 +763,8 @@ def numbers_as_text(s: pd.Series, cell: Any = None) -> str | None:
         sure = grouped & ~single
         form = (sure if sure.any() else single)[codes]
         example = texts.iloc[codes[int(np.argmax(form))]]
-        return (_FORMATS[0][1] if sure.any() else _EITHER_COMMA).format(example=example)
+        why = _FORMATS[0][1] if sure.any() else _EITHER_COMMA
+        return why.format(example=example, read_grouped=_read_grouped(example))
     for pattern, why in _FORMATS:
         form_text = np.zeros(len(texts), dtype=bool)
         form_text[maybe] = candidates.str.fullmatch(pattern).to_numpy(dtype=bool)
@@ -771,8 +772,29 @@ def numbers_as_text(s: pd.Series, cell: Any = None) -> str | None:
             continue
         form = form_text[codes]
         if (form | ~bad).mean() >= NUMERIC_SHARE:
-            return why.format(example=texts.iloc[codes[int(np.argmax(form))]])
+            example = texts.iloc[codes[int(np.argmax(form))]]
+            return why.format(example=example, read_grouped=_read_grouped(example))
     return None
+
+
+def _read_grouped(example: str) -> str:
+    """The advice for numbers grouped in thousands as ``example`` is: the reader's
+    ``thousands=`` option with the file's own mark (',', ' ' or "'"), or, for a (narrow)
+    no-break space, which that option does not take, to write them without it.
+
+    Examples
+    --------
+    >>> _read_grouped("1 234")
+    "write them without, or read the file with thousands=' '"
+    """
+    mark = next((c for c in example if c in ", '\u00a0\u202f"), ",")
+    if mark in "\u00a0\u202f":
+        name = "no-break space" if mark == "\u00a0" else "narrow no-break space"
+        return (
+            f"their mark is a {name} (U+{ord(mark):04X}), which no thousands= option "
+            "reads: write them without it (e.g. replace it by nothing)"
+        )
+    return f"write them without, or read the file with thousands={mark!r}"
 
 
 _FORM_START = r"[-+\s(.\d$€£¥₹]|USD|EUR|GBP"
@@ -801,8 +823,7 @@ _FORMATS = (
     (
         r"[-+]?(\d{1,3}(,\d{3}){2,}(\.\d+)?|\d{1,3}(,\d{3})+\.\d+"
         "|\\d{1,3}([ \u00a0\u202f']\\d{3})+(\\.\\d+)?)",
-        "holds numbers written with thousands separators (e.g. {example!r}); write them "
-        "without, or read the file with thousands=','",
+        "holds numbers written with thousands separators (e.g. {example!r}); {read_grouped}",
     ),
     (
         "[-+]?(\\d+|\\d{1,3}([. \u00a0\u202f]\\d{3})+),\\d+",
