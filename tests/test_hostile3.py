@@ -148,3 +148,31 @@ def test_numbers_grouped_by_non_breaking_spaces_are_not_sent_to_a_comma(tmp_path
     argv = ["train", data, "--target", "y", "--model", tmp_path / "m.json", "-q"]
     err = fail(argv, capsys, "no-break space")
     assert "--thousands ','" not in err
+
+
+# ------------------------------------------------------------------ arrays
+@pytest.mark.parametrize("layout", ["dense", "masked", "fortran", "pandas"])
+def test_big_endian_float32_stays_float32(layout):
+    """float32 stays float32 end to end: a big-endian float32 X ('>f4', as read from a
+    FITS or network-order file) was fitted and predicted in float64 (scikit-learn's
+    check takes '>f4' for another dtype than float32). The fit is the native float32
+    one's, and scikit-learn's."""
+    X, y = _data()
+    big = X.astype(">f4")
+    if layout == "masked":
+        big = np.ma.masked_array(big, mask=np.zeros(big.shape, bool))
+    elif layout == "fortran":
+        big = np.asfortranarray(big)
+    elif layout == "pandas":  # (its coefficients were '>f4' themselves)
+        import pandas as pd
+
+        big = pd.DataFrame({f"x{j}": big[:, j] for j in range(3)})
+    model = NeuronClassifier().fit(big, y)
+    native = NeuronClassifier().fit(X.astype(np.float32), y)
+    assert model.coef_.dtype == np.float32 and model.coef_.dtype.isnative
+    np.testing.assert_array_equal(model.coef_, native.coef_)
+    np.testing.assert_allclose(model.coef_, _oracle(X, y).coef_, rtol=1e-4, atol=1e-4)
+    proba = model.predict_proba(big)
+    assert proba.dtype == np.float32 and proba.dtype.isnative
+    np.testing.assert_array_equal(proba, native.predict_proba(X.astype(np.float32)))
+    assert model.decision_function(big).dtype == np.float32

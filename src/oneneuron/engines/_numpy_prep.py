@@ -467,6 +467,7 @@ def prepare_numpy(
             check_missing_labels(y)
             y = plain_labels(y)
         X, y = _check_X_y(X, y)
+        X = native_order(X)  # (a pandas frame of '>f4' columns passes the check as it is)
         check_class_targets(y)
     X = canonical_sparse(X)
     classes, y_idx, counts = encode_labels(y)
@@ -571,6 +572,24 @@ def _first(mask: NDArray[np.bool_]) -> tuple[int, ...]:
     return tuple(int(i) for i in np.unravel_index(int(np.argmax(mask.ravel())), mask.shape))
 
 
+def native_order(X: Any) -> Any:
+    """A NumPy array (masked too) of numbers stored in the other byte order (``'>f4'``,
+    as FITS files and network-order buffers hold them) as a copy in this machine's
+    order, of the same type (float32 stays float32: scikit-learn's checks take
+    ``'>f4'`` for another dtype than float32 and make it float64); anything else
+    unchanged.
+
+    Examples
+    --------
+    >>> native_order(np.ones(2, dtype=">f4")).dtype == np.float32
+    True
+    """
+    dtype = getattr(X, "dtype", None)
+    if not isinstance(X, np.ndarray) or dtype.isnative or dtype.kind not in "iufc":
+        return X
+    return X.astype(dtype.newbyteorder("="))
+
+
 def unmask_x(X: Any, *, missing: bool, fix: str) -> Any:
     """X with a NumPy masked array's masked cells as missing values (NaN), or refused.
 
@@ -579,7 +598,8 @@ def unmask_x(X: Any, *, missing: bool, fix: str) -> Any:
     at prediction) X comes back as a float array holding NaN there (float32 stays
     float32); otherwise one error names how many cells are masked and the first
     (column, row), and ``fix`` says what to do. A masked array with no masked cell is its
-    data. Anything else is returned unchanged.
+    data. Numbers in the other byte order come back in this machine's
+    (:func:`native_order`). Anything else is returned unchanged.
 
     Examples
     --------
@@ -587,6 +607,7 @@ def unmask_x(X: Any, *, missing: bool, fix: str) -> Any:
     >>> unmask_x(X, missing=True, fix="").tolist()
     [[1.0, nan], [3.0, 4.0]]
     """
+    X = native_order(X)
     held = _masked(X)
     if held is None:
         return X
