@@ -176,3 +176,64 @@ def test_big_endian_float32_stays_float32(layout):
     assert proba.dtype == np.float32 and proba.dtype.isnative
     np.testing.assert_array_equal(proba, native.predict_proba(X.astype(np.float32)))
     assert model.decision_function(big).dtype == np.float32
+
+
+# ------------------------------------------------------------------ Parquet folders
+def _folder(tmp_path, second: dict) -> tuple:
+    """A folder of two Parquet files: a.parquet numeric, b.parquet with ``second``'s
+    columns (the same names, some stored as another type)."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    rng = np.random.default_rng(5)
+    n = 80
+    x1, x2 = rng.normal(size=n).round(3), rng.normal(size=n).round(3)
+    y = (x1 - x2 + rng.normal(size=n) > 0).astype(int)
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    h = n // 2
+    pq.write_table(pa.table({"x1": x1[:h], "x2": x2[:h], "y": y[:h]}), folder / "a.parquet")
+    cols = {"x1": x1[h:], "x2": x2[h:], "y": y[h:]}
+    cols.update({k: f(cols[k]) for k, f in second.items()})
+    pq.write_table(pa.table(cols), folder / "b.parquet")
+    return folder, x1, x2, y
+
+
+@pytest.mark.parametrize("command", ["train", "predict", "evaluate"])
+def test_a_folder_whose_files_store_a_column_as_numbers_and_as_text(tmp_path, capsys, command):
+    """x2 stored as double in one file and as text in another: the in-memory reader
+    stacked them into one text column, and train fitted x2 as 79 categories (a
+    separation warning the only sign); --engine dask refuses such a folder. Every
+    command names the file and the column."""
+    from _cli import fail, run
+
+    folder, *_ = _folder(tmp_path, {"x2": lambda v: v.astype(str)})
+    model = tmp_path / "m.json"
+    if command == "train":
+        argv = ["train", folder, "--target", "y", "--model", model, "-q"]
+    else:
+        good = tmp_path / "good.csv"
+        good.write_text("x1,x2,y\n0.1,0.2,0\n0.3,-0.1,1\n0.5,0.4,0\n-0.2,0.1,1\n")
+        code, _, err = run(["train", good, "--target", "y", "--model", model, "-q"], capsys)
+        assert code == 0, err
+        argv = [command, model, folder, "-q"]
+        if command == "predict":
+            argv += ["--out", tmp_path / "p.csv"]
+    err = fail(argv, capsys, "column 'x2'")
+    assert "b.parquet" in err.splitlines()[-1] and "a.parquet" in err.splitlines()[-1]
+    assert not (tmp_path / "p.csv").exists()
+
+
+def test_a_folder_whose_files_store_a_column_as_int_and_float_is_read(tmp_path, capsys):
+    """Numbers stored as int64 in one file and double in another are numbers alike:
+    the fit equals scikit-learn's on the stacked rows."""
+    from _cli import run
+    from oneneuron import load
+
+    folder, x1, x2, y = _folder(tmp_path, {"x1": lambda v: (v * 1000).astype(np.int64)})
+    model = tmp_path / "m.json"
+    code, _, err = run(["train", folder, "--target", "y", "--model", model, "-q"], capsys)
+    assert code == 0, err
+    h = len(y) // 2
+    x1 = np.concatenate([x1[:h], (x1[h:] * 1000).astype(np.int64)])
+    ref = _oracle(np.column_stack([x1, x2]), y)
+    np.testing.assert_allclose(load(model).coef_, ref.coef_, rtol=1e-5, atol=1e-8)
