@@ -237,3 +237,64 @@ def test_a_folder_whose_files_store_a_column_as_int_and_float_is_read(tmp_path, 
     x1 = np.concatenate([x1[:h], (x1[h:] * 1000).astype(np.int64)])
     ref = _oracle(np.column_stack([x1, x2]), y)
     np.testing.assert_allclose(load(model).coef_, ref.coef_, rtol=1e-5, atol=1e-8)
+
+
+# ------------------------------------------------------------------ Unicode forms
+NFC, NFD = "caf\u00e9", "cafe\u0301"  # 'café' as one character, and e + combining accent
+
+
+def _levels_frame(n: int = 120, seed: int = 6):
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    g = rng.choice([NFC, "tea"], n).astype(object)
+    y = (x + (g == NFC) + rng.normal(size=n) > 0.5).astype(int)
+    return pd.DataFrame({"x": x, "g": g, "y": y})
+
+
+def test_levels_that_differ_only_in_unicode_form_are_named_at_fit():
+    """'café' as NFC in some rows and NFD in others was fitted as two levels printed
+    alike (the reference 'café' and the term g[T.café]), without a word: the
+    look-alike levels warning (case and spaces) names them too, as ascii() shows them."""
+    from oneneuron import LevelWarning
+
+    frame = _levels_frame()
+    frame.loc[::3, "g"] = frame.loc[::3, "g"].replace(NFC, NFD)
+    with pytest.warns(LevelWarning, match="Unicode form") as record:
+        NeuronClassifier().fit(frame[["x", "g"]], frame["y"])
+    text = str(record[0].message)
+    assert ascii(NFC) in text and ascii(NFD) in text
+
+
+def test_a_level_in_another_unicode_form_at_predict_is_named(tmp_path, capsys):
+    """A model trained on 'café' (NFC) predicting a table that writes it NFD (a macOS
+    export) coded those rows as the reference level, with a note 'categories not seen
+    in training ... (e.g. 'café')' that named the very level it had seen."""
+    from _cli import run
+
+    frame = _levels_frame()
+    train, other = tmp_path / "t.csv", tmp_path / "o.csv"
+    frame.to_csv(train, index=False)
+    frame.assign(g=frame["g"].replace(NFC, NFD)).to_csv(other, index=False)
+    model = tmp_path / "m.json"
+    code, _, err = run(["train", train, "--target", "y", "--model", model, "-q"], capsys)
+    assert code == 0, err
+    code, _, err = run(["predict", model, other, "--out", tmp_path / "p.csv"], capsys)
+    assert code == 0, err
+    assert f"{ascii(NFD)}, which differs from the training level {ascii(NFC)}" in err
+    assert "Unicode form" in err
+
+
+def test_target_labels_that_differ_only_in_unicode_form_are_refused(tmp_path, capsys):
+    """Labels 'café' in NFC and in NFD were two classes printed alike (a binary target
+    became a three-class model); labels differing in spaces or case are refused."""
+    from _cli import fail
+
+    frame = _levels_frame()
+    y = np.where(frame["y"] == 1, NFC, "tea").astype(object)
+    y[::4] = np.where(y[::4] == NFC, NFD, y[::4])
+    path = tmp_path / "t.csv"
+    frame.assign(y=y).to_csv(path, index=False)
+    err = fail(["train", path, "--target", "y", "--model", tmp_path / "m.json"], capsys, "Unicode")
+    assert ascii(NFC) in err and ascii(NFD) in err

@@ -86,6 +86,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -2689,23 +2690,39 @@ def default_term(name: str) -> str:
 
 def _warn_look_alike_levels(name: str, levels: list[str]) -> None:
     """One :class:`~oneneuron.LevelWarning` where levels of column ``name`` differ only
-    in letter case or spaces (kept apart, as R and statsmodels keep them)."""
+    in letter case, spaces or Unicode form (kept apart, as R and statsmodels keep them).
+    Levels that differ in Unicode form print alike: they are shown as :func:`ascii`
+    writes them."""
     groups: dict[str, list[str]] = {}
     for v in levels:
-        groups.setdefault(" ".join(v.split()).casefold(), []).append(v)
+        groups.setdefault(_near(v), []).append(v)
     alike = [sorted(g) for g in groups.values() if len(g) > 1]
     if not alike:
         return
     from ..exceptions import LevelWarning
 
-    shown = "; ".join(", ".join(map(repr, g)) for g in alike[:5])
+    shown = "; ".join(", ".join(_shown_alike(g)) for g in alike[:5])
+    forms = any(_differ_in_form(g) for g in alike)
+    how = "letter case, spaces or Unicode form" if forms else "letter case or spaces"
+    merge = f"df[{name!r}].str.strip(), .str.lower()" + (", .str.normalize('NFC')" if forms else "")
     warnings.warn(
-        f"column {name!r} has levels that differ only in letter case or spaces ({shown}); "
-        "they are fitted as different levels: if they are one, merge them first "
-        f"(df[{name!r}].str.strip(), .str.lower())",
+        f"column {name!r} has levels that differ only in {how} ({shown}); they are "
+        f"fitted as different levels: if they are one, merge them first ({merge})",
         LevelWarning,
         stacklevel=2,
     )
+
+
+def _differ_in_form(texts: Any) -> bool:
+    """Whether two of ``texts`` are one text in two Unicode forms (NFC and NFD)."""
+    texts = set(texts)
+    return len({unicodedata.normalize("NFC", t) for t in texts}) < len(texts)
+
+
+def _shown_alike(texts: list[str]) -> list[str]:
+    """``texts`` as a message shows look-alikes: :func:`ascii` where two of them differ
+    in Unicode form (``repr`` would print them alike), else ``repr``."""
+    return [(ascii if _differ_in_form(texts) else repr)(t) for t in texts]
 
 
 def _check_unique(names: list[str]) -> None:
@@ -3055,14 +3072,16 @@ def empty_levels_note(empty: dict[str, list[str]] | None) -> str | None:
 
 
 def _near(text: str) -> str:
-    return " ".join(text.split()).casefold()
+    """``text`` without case, repeated or surrounding spaces, or Unicode form."""
+    return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
 
 
 def _unknown_example(strs: Any, unknown: np.ndarray, levels: list[str]) -> Any:
     """The example of an unseen level a report keeps: its text, or ``(text, level)`` for
     one that differs from a training level only in case or spaces (``'NORTH'``,
     ``'north   '`` from a padded CHAR column): such a one is preferred, as the likely
-    cause (another tool's export), and the note names the level it meant."""
+    cause (another tool's export), and the note names the level it meant; so is one in
+    another Unicode form (``'cafe\\u0301'`` for ``'caf\\xe9'``)."""
     near = {_near(v): v for v in levels}
     seen: set[Any] = set()
     for i in np.flatnonzero(unknown)[:10_000]:
@@ -3086,6 +3105,12 @@ def unknown_example(ex: Any) -> str:
     ("'zzz'", "'NORTH', which differs f")
     """
     if isinstance(ex, (tuple, list)) and len(ex) == 2:
+        if _differ_in_form(ex):  # they print alike: shown as ascii() writes them
+            return (
+                f"{ascii(ex[0])}, which differs from the training level {ascii(ex[1])} "
+                "only in case, spaces or Unicode form (an accent as one character or as a "
+                "letter plus a combining mark)"
+            )
         return f"{ex[0]!r}, which differs from the training level {ex[1]!r} only in case or spaces"
     return repr(ex)
 
