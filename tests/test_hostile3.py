@@ -298,3 +298,24 @@ def test_target_labels_that_differ_only_in_unicode_form_are_refused(tmp_path, ca
     frame.assign(y=y).to_csv(path, index=False)
     err = fail(["train", path, "--target", "y", "--model", tmp_path / "m.json"], capsys, "Unicode")
     assert ascii(NFC) in err and ascii(NFD) in err
+
+
+# ------------------------------------------------------------------ minus signs
+@pytest.mark.parametrize("minus", ["\u2212", "\u2013"])
+def test_numbers_with_a_typographic_minus_sign_are_named(tmp_path, capsys, minus):
+    """Negative numbers written with the minus sign U+2212 (or an en dash), as word
+    processors and typeset reports write them, were refused as 'a different value in
+    each of its 200 rows (an identifier ...?)' and the advice to read them with
+    --numeric, which fails the same way. The error names the sign."""
+    from _cli import fail
+
+    X, y = _data(n=120)
+    text = "x1,x2,y\n" + "".join(
+        f"{a:.4f},{b:.4f},{t}\n".replace("-", minus) for (a, b, _), t in zip(X, y, strict=True)
+    )
+    path = tmp_path / "m.csv"
+    path.write_text(text, encoding="utf-8")
+    err = fail(["train", path, "--target", "y", "--model", tmp_path / "m.json"], capsys, "x1")
+    line = err.splitlines()[-1]
+    assert f"U+{ord(minus):04X}" in line and "'-'" in line
+    assert "--numeric" not in line

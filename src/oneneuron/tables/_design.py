@@ -774,7 +774,9 @@ def numbers_as_text(s: pd.Series, cell: Any = None) -> str | None:
         form = form_text[codes]
         if (form | ~bad).mean() >= NUMERIC_SHARE:
             example = texts.iloc[codes[int(np.argmax(form))]]
-            return why.format(example=example, read_grouped=_read_grouped(example))
+            sign = next((c for c in example if c in "\u2212\u2013"), "\u2212")
+            minus = f"{sign!r} (U+{ord(sign):04X})"
+            return why.format(example=example, read_grouped=_read_grouped(example), minus=minus)
     return None
 
 
@@ -798,7 +800,7 @@ def _read_grouped(example: str) -> str:
     return f"write them without, or read the file with thousands={mark!r}"
 
 
-_FORM_START = r"[-+\s(.\d$€£¥₹]|USD|EUR|GBP"
+_FORM_START = r"[-+\u2212\u2013\s(.\d$€£¥₹]|USD|EUR|GBP"
 _EITHER_COMMA = (
     "holds numbers written with thousands separators or a decimal comma (e.g. "
     "{example!r}: three digits after the one comma in every cell); write them as plain "
@@ -825,6 +827,11 @@ _FORMATS = (
         r"[-+]?(\d{1,3}(,\d{3}){2,}(\.\d+)?|\d{1,3}(,\d{3})+\.\d+"
         "|\\d{1,3}([ \u00a0\u202f']\\d{3})+(\\.\\d+)?)",
         "holds numbers written with thousands separators (e.g. {example!r}); {read_grouped}",
+    ),
+    (
+        r"[\u2212\u2013]\s?(\d+([.,]\d*)?|[.,]\d+)([eE][-+\u2212]?\d+)?",
+        "holds numbers written with the minus sign {minus}, as word processors and "
+        "typeset reports write it (e.g. {example!r}); write them with '-'",
     ),
     (
         "[-+]?(\\d+|\\d{1,3}([. \u00a0\u202f]\\d{3})+),\\d+",
