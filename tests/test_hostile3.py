@@ -319,3 +319,40 @@ def test_numbers_with_a_typographic_minus_sign_are_named(tmp_path, capsys, minus
     line = err.splitlines()[-1]
     assert f"U+{ord(minus):04X}" in line and "'-'" in line
     assert "--numeric" not in line
+
+
+# ------------------------------------------------------------------ numbers stored as text
+def test_a_parquet_column_of_decimal_numbers_stored_as_text_is_named(tmp_path, capsys):
+    """A Parquet file whose writer stored every column as text: x2 ('0.503', '-1.2',
+    ...) was fitted as one category per distinct number (193 model columns from 200
+    rows; a separation warning the only sign), and --numeric x2 refused it as 'text,
+    not numbers'. The error names the numbers stored as text and a way out."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from _cli import fail
+
+    X, y = _data(n=150)
+    path = tmp_path / "t.parquet"
+    x2 = [f"{v:.3f}" for v in X[:, 1]]
+    pq.write_table(pa.table({"x1": X[:, 0], "x2": x2, "y": y}), path)
+    argv = ["train", path, "--target", "y", "--model", tmp_path / "m.json"]
+    line = fail(argv, capsys, "column 'x2'").splitlines()[-1]
+    assert "numbers stored as text" in line and repr(x2[0]) in line
+
+
+def test_a_frame_column_of_decimal_numbers_stored_as_text_is_named():
+    """The Python API: the same refusal; a Categorical column of such numbers is the
+    user's choice and is fitted as categories."""
+    import pandas as pd
+
+    from oneneuron.tables import DataError
+
+    X, y = _data(n=150)
+    frame = pd.DataFrame({"x1": X[:, 0], "x2": [f"{v:.3f}" for v in X[:, 1]]})
+    with pytest.raises(DataError, match=r"column 'x2' holds numbers stored as text"):
+        NeuronClassifier().fit(frame, y)
+    levels = pd.DataFrame({"x1": X[:, 0], "g": np.where(X[:, 1] > 0, "0.5", "1.5")})
+    model = NeuronClassifier().fit(levels.astype({"g": "category"}), y)
+    dummy = (levels["g"] == "1.5").to_numpy(float)
+    ref = _oracle(np.column_stack([X[:, 0], dummy]), y)
+    np.testing.assert_allclose(model.coef_, ref.coef_, rtol=1e-6, atol=1e-8)

@@ -746,8 +746,8 @@ def numbers_as_text(s: pd.Series, cell: Any = None) -> str | None:
             "leave those cells blank (a missing value), or read the file with them as "
             "missing (pandas: na_values=[...])"
         )
-    if n_bad == 0:
-        return None
+    if n_bad == 0:  # all numbers: fractions stored as text are no codes ('01' may be)
+        return _fractions_as_text(texts, codes, n)
     # every form starts with a digit, a sign, a bracket, a point or a currency: a column
     # of words is done after one cheap test of its distinct values' first characters
     maybe = bad_text & texts.str.match(_FORM_START).to_numpy(dtype=bool)
@@ -778,6 +778,30 @@ def numbers_as_text(s: pd.Series, cell: Any = None) -> str | None:
             minus = f"{sign!r} (U+{ord(sign):04X})"
             return why.format(example=example, read_grouped=_read_grouped(example), minus=minus)
     return None
+
+
+#: Distinct values a text column of numbers may hold and still be read as categories.
+FEW_LEVELS = 20
+
+
+def _fractions_as_text(texts: pd.Series, codes: Any, n: int) -> str | None:
+    """Why a text column of numbers only (``texts``, its distinct values, stripped), more
+    than :data:`FEW_LEVELS` of them, some with a fractional part ('0.503'), is numbers a
+    writer stored as text, or None: so many categories, one per distinct number, are
+    never meant. Whole numbers ('1', '02') may be codes, and a few levels such as doses
+    ('0.5', '1.5') categories: they are not questioned."""
+    if len(texts) <= FEW_LEVELS:
+        return None
+    values = pd.to_numeric(texts, errors="coerce").to_numpy(dtype=np.float64)
+    fraction = np.isfinite(values) & (values != np.round(values))
+    if not fraction.any():
+        return None
+    example = texts.iloc[int(np.argmax(fraction))]
+    return (
+        f"holds numbers stored as text (e.g. {example!r}; {len(texts)} distinct in {n} "
+        "cells), which would be one category per distinct number; store them as numbers "
+        "(pandas: pd.to_numeric)"
+    )
 
 
 def _read_grouped(example: str) -> str:
