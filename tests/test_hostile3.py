@@ -356,3 +356,23 @@ def test_a_frame_column_of_decimal_numbers_stored_as_text_is_named():
     dummy = (levels["g"] == "1.5").to_numpy(float)
     ref = _oracle(np.column_stack([X[:, 0], dummy]), y)
     np.testing.assert_allclose(model.coef_, ref.coef_, rtol=1e-6, atol=1e-8)
+
+
+# ------------------------------------------------------------------ saving
+@pytest.mark.parametrize("name", ["data.csv", "data.csv.gz", "data.parquet", "report.html"])
+def test_python_save_refuses_a_table_or_report_name(tmp_path, name):
+    """``model.save('data.csv', overwrite=True)`` (the arguments of a table writer, or a
+    slip of the file name) replaced the user's table with JSON, and save('m.parquet')
+    wrote JSON that every Parquet reader then refuses; train --model refuses such names.
+    The file is left as it was."""
+    X, y = _data()
+    model = NeuronClassifier().fit(X, y)
+    path = tmp_path / name
+    path.write_bytes(b"x,y\n1,0\n")
+    with pytest.raises(ValueError, match=r"a model file is JSON: name it \.json"):
+        model.save(path, overwrite=True)
+    assert path.read_bytes() == b"x,y\n1,0\n"
+    from oneneuron import load, save
+
+    save(model, tmp_path / "m.json")
+    np.testing.assert_array_equal(load(tmp_path / "m.json").coef_, model.coef_)
