@@ -69,7 +69,8 @@ def test_complex_labels_are_named_as_labels(kind):
     yc = y.astype(complex)
     model = NeuronClassifier()
     with pytest.raises(
-        ValueError, match=r"^y holds complex numbers \(e\.g\. 0j\), not class"
+        ValueError,
+        match=r"^Complex data not supported: y holds complex numbers \(e\.g\. 0j\), not class",
     ) as err:
         if kind == "numpy":
             model.fit(X, yc)
