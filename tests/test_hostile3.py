@@ -377,3 +377,43 @@ def test_python_save_refuses_a_table_or_report_name(tmp_path, name):
 
     save(model, tmp_path / "m.json")
     np.testing.assert_array_equal(load(tmp_path / "m.json").coef_, model.coef_)
+
+
+# ------------------------------------------------------------------ estimator state
+@pytest.mark.parametrize("threshold", [1.5, -0.1, 0.0, 1.0, float("nan"), "0.5", None])
+def test_a_threshold_set_after_the_fit_is_checked_at_predict(threshold):
+    """fit checks threshold in (0, 1), but set_params(threshold=...) after the fit went
+    unchecked into predict: 1.5 and NaN labelled every row 0 (with a RuntimeWarning
+    from log1p, or none), '0.5' raised NumPy's "ufunc 'log' not supported"."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, y = _data()
+    model = NeuronClassifier().fit(X, y)
+    model.set_params(threshold=threshold)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(InvalidParameterError, match="'threshold' parameter"):
+            model.predict(X)
+
+
+def test_a_threshold_set_after_a_multiclass_fit_is_not_ignored():
+    """A threshold other than 0.5 is refused by a multiclass fit; set after it, predict
+    ignored it (argmax, silently). It is refused as the fit refuses it; 0.5 is taken."""
+    X, y = _data()
+    y3 = np.digitize(X[:, 0] + np.random.default_rng(7).normal(size=len(y)), [-0.5, 0.5])
+    model = NeuronClassifier().fit(X, y3)
+    expected = _oracle(X, y3).predict(X)
+    model.set_params(threshold=0.7)
+    with pytest.raises(ValueError, match="threshold=0.7 applies to binary problems only"):
+        model.predict(X)
+    model.set_params(threshold=0.5)
+    assert (model.predict(X) == expected).mean() > 0.99
+
+
+def test_a_threshold_set_after_the_fit_is_used_at_predict():
+    """A valid threshold changed after the fit is a prediction setting: it applies."""
+    X, y = _data()
+    model = NeuronClassifier().fit(X, y)
+    p1 = _oracle(X, y).predict_proba(X)[:, 1]
+    model.set_params(threshold=0.8)
+    np.testing.assert_array_equal(model.predict(X), (p1 > 0.8).astype(int))
