@@ -21,6 +21,7 @@ from ..engines import (
     first_non_finite,
     input_kind,
     plain_arrays,
+    refuse_complex_labels,
     refuse_dtype,
     refuse_row_values,
     refuse_times,
@@ -913,6 +914,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         0.89
         """
         y = unmask_labels(detached(score_labels(self, X, y)))  # masked labels: refused
+        refuse_complex_labels(y)
         if isinstance(y, np.ndarray) and y.dtype == object:
             check_missing_labels(y)
         sample_weight = unmasked(detached(sample_weight), "sample_weight")
@@ -935,10 +937,32 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: ArrayLike, *, offset: ArrayLike | None = None) -> NDArray[Any]:
         """Labels: binary ``classes_[1]`` where ``P(classes_[1]) > threshold``; else argmax."""
+        self._check_threshold()
         if not is_table(X) and input_kind(X) != "numpy":  # torch/CuPy, lazy Dask
             return self._predict_elsewhere(X, "predict", offset)
         Z = self.decision_function(X, offset=offset)
         return labels_from_logits(Z, self.classes_, self.threshold)
+
+    def _check_threshold(self) -> None:
+        """Refuse a ``threshold`` set after the fit (``set_params``) as the fit refuses it:
+        outside (0, 1) or not a number, or other than 0.5 for more than two classes (where
+        predict takes the most probable class: it would be ignored)."""
+        t = self.threshold
+        if type(t) is float and t == 0.5:  # the default: nothing to check
+            return
+        from sklearn.utils._param_validation import validate_parameter_constraints
+
+        check_is_fitted(self)
+        validate_parameter_constraints(
+            {"threshold": self._parameter_constraints["threshold"]},
+            {"threshold": t},
+            caller_name=type(self).__name__,
+        )
+        if len(self.classes_) > 2 and t != 0.5:
+            raise ValueError(
+                f"threshold={t} applies to binary problems only; this model has "
+                f"{len(self.classes_)} classes (set threshold=0.5)"
+            )
 
     @property
     def feature_names_out_(self) -> NDArray[np.object_]:

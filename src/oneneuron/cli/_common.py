@@ -502,18 +502,27 @@ def refuse_ambiguous_labels(target: str, labels: list[Any]) -> None:
 
 
 def _refuse_labels_differing_in_spaces_or_case(target: str, labels: list[Any]) -> None:
-    """Text labels that differ only in surrounding or repeated spaces, or in case ('yes'
-    and 'yes ', 'No' and 'no': a spreadsheet's stray edits) would be separate classes: a
+    """Text labels that differ only in surrounding or repeated spaces, in case ('yes'
+    and 'yes ', 'No' and 'no': a spreadsheet's stray edits) or in Unicode form ('café'
+    as one character and as 'e' plus a combining accent) would be separate classes: a
     binary target became a four-class model. One error names the pairs."""
+    import unicodedata
+
     groups: dict[str, list[str]] = {}
     for v in labels:
         if isinstance(v, str):
-            groups.setdefault(" ".join(v.split()).casefold(), []).append(v)
+            key = " ".join(unicodedata.normalize("NFC", v).split()).casefold()
+            groups.setdefault(key, []).append(v)
     clashes = [sorted(g) for g in groups.values() if len(g) > 1]
     if clashes:
-        pairs = "; ".join(" and ".join(repr(v) for v in g) for g in clashes[:3])
+        forms = [len({unicodedata.normalize("NFC", v) for v in g}) < len(g) for g in clashes]
+        pairs = "; ".join(  # one text in two Unicode forms prints alike: as ascii() shows it
+            " and ".join((ascii if f else repr)(v) for v in g)
+            for g, f in zip(clashes[:3], forms, strict=False)
+        )
+        how = "spaces, case or Unicode form" if any(forms) else "spaces or case"
         raise UserError(
-            f"target column {target!r} has labels that differ only in spaces or case ({pairs}); "
+            f"target column {target!r} has labels that differ only in {how} ({pairs}); "
             "each would be its own class: write each class one way"
         )
 

@@ -337,6 +337,15 @@ def _cli_words(text: str) -> str:
             "write them without, or read the file with --thousands ','",
         ),
         (
+            "write them without, or read the file with thousands=' '",
+            "write them without, or read the file with --thousands ' '",
+        ),
+        (
+            'write them without, or read the file with thousands="\'"',
+            'write them without, or read the file with --thousands "\'"',
+        ),
+        ("which no thousands= option reads", "which --thousands does not read"),
+        (
             "a decimal point, or read the file with thousands=',' or decimal=','",
             "a decimal point, or read the file with --thousands ',' or, where the comma is "
             "a decimal mark, --decimal ','",

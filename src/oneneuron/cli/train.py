@@ -28,7 +28,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from ..tables import COMPRESSION, IMPUTE, repeated
+from ..tables import IMPUTE, repeated
 from ._common import (
     CHUNK_ROWS,
     add_text_form,
@@ -749,21 +749,16 @@ def refuse_unsaveable(
         raise UserError(f"--formula cannot be saved to a model file: {spec.unsaved}")
 
 
-#: Names a model file must not have: tables, reports and figures (the file is JSON).
-OTHER_FORMATS = (".csv", ".tsv", ".tab", ".parquet", ".pq", ".html", ".htm", ".png", ".pdf",
-                 ".svg", ".xlsx", ".xls")  # fmt: skip
-
-
 def _check_model_name(path: str) -> None:
     """Refuse a ``--model`` name of a table's, report's or figure's format (``m.csv``,
     ``m.csv.gz``, ``m.html``): the model file is JSON, and a name that says otherwise is
-    read as what it names by the next tool (the sibling of ``--report``'s check). Any
-    other name, ``.json`` or none, is taken."""
-    name = Path(path).name.lower()
-    for comp in COMPRESSION:
-        name = name.removesuffix(comp)
-    suffix = Path(name).suffix
-    if suffix in OTHER_FORMATS:
+    read as what it names by the next tool (the sibling of ``--report``'s check;
+    :func:`~oneneuron.save` refuses them too). Any other name, ``.json`` or none, is
+    taken. Checked before the fit."""
+    from ..modelfile import other_format
+
+    suffix = other_format(path)
+    if suffix is not None:
         raise UserError(
             f"--model {path} names a {suffix[1:]} file, but a model file is JSON: name it "
             ".json (e.g. model.json)"

@@ -61,7 +61,7 @@ from ._numpy_prep import (
     unmask_labels,
     unmask_x,
 )
-from ._record import FitData, warn_weightless_classes
+from ._record import FitData, refuse_complex_labels, warn_weightless_classes
 from ._threads import capped, kernel_threads
 
 __all__ = [
@@ -89,6 +89,7 @@ __all__ = [
     "predict",
     "dask_accuracy",
     "prepare",
+    "refuse_complex_labels",
     "refuse_dtype",
     "refuse_shapeless",
     "refuse_row_values",

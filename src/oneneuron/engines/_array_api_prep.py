@@ -33,6 +33,7 @@ from ._record import (
     first_bad_cell,
     missing_labels_error,
     one_class_error,
+    refuse_complex_labels,
 )
 
 
@@ -98,6 +99,7 @@ def encode_labels_xp(xp: Any, y: Any) -> tuple[NDArray[Any], Any]:
     Integer or boolean labels within a small range (e.g. 0/1) are encoded with a few
     comparisons and a lookup table (O(n), no sort); others use ``unique_inverse``.
     """
+    refuse_complex_labels(y)
     dtype = to_numpy(y[:1]).dtype
     if xp.isdtype(y.dtype, "real floating") and bool(xp.any(xp.isnan(y))):
         na = xp.isnan(y)
@@ -114,7 +116,7 @@ def encode_labels_xp(xp: Any, y: Any) -> tuple[NDArray[Any], Any]:
             present = np.array([bool(xp.any(y == v)) for v in range(lo, hi + 1)])
             lut = xp.asarray(np.cumsum(present) - 1, dtype=xp.int64, device=device(y))
             classes = np.arange(lo, hi + 1)[present].astype(dtype)
-            return classes, xp.take(lut, xp.astype(y - lo, xp.int64), axis=0)
+            return classes, xp.take(lut, xp.astype(y, xp.int64) - lo, axis=0)  # (int8 wraps)
     classes_d, idx = xp.unique_inverse(y)
     return to_numpy(classes_d), idx
 

@@ -26,6 +26,7 @@ from ._record import (
     maybe_flat,
     missing_labels_error,
     one_class_error,
+    refuse_complex_labels,
 )
 
 #: Bytes of X per block in the statistics passes (bounds their temporaries).
@@ -164,6 +165,7 @@ def plain_labels(y: Any) -> Any:
     ValueError: y mixes numbers and text (e.g. 1 and 'a'); make the labels one type (...)
     """
     y = _nullable_as_numpy(y)
+    refuse_complex_labels(y)
     if getattr(getattr(y, "dtype", None), "kind", None) != "O":
         return y
     values = np.asarray(y, dtype=object)
@@ -226,13 +228,17 @@ def encode_labels(y: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp], NDAr
         If fewer than two classes are present.
     """
     yi = y.view(np.uint8) if y.dtype.kind == "b" else y
-    if y.dtype.kind == "f" and len(y) and np.abs(y).max() < 2.0**53:  # 0.0/1.0: as ints
+    # (compared as a Python float: 2**53 is beyond float16, whose cast warns of overflow)
+    if y.dtype.kind == "f" and len(y) and float(np.abs(y).max()) < 2.0**53:  # 0/1: ints
         as_int = y.astype(np.int64)  # (NaN fails the test above: no cast warning)
         yi = as_int if (as_int == y).all() else y
     if yi.dtype.kind in "iu" and len(y):  # small-range integers: counting, no sort
         lo, hi = int(np.minimum.reduce(yi)), int(np.maximum.reduce(yi))  # (y.min(), y.max())
         if hi - lo <= max(1024, len(y)):
-            shifted = yi - lo if lo else yi
+            # in 64 bits: int8 labels -128 and 127 are 255 apart, which int8 wraps to -1
+            # (an int64 or uint64 difference, at most 1024 or n here, cannot wrap)
+            wide = yi if yi.dtype.itemsize >= 8 else yi.astype(np.int64)
+            shifted = wide - lo if lo else wide
             counts = np.bincount(shifted, minlength=hi - lo + 1)
             if counts.all():  # labels lo..hi, every one used (0/1 above all)
                 classes = np.arange(hi - lo + 1)
@@ -461,6 +467,7 @@ def prepare_numpy(
             check_missing_labels(y)
             y = plain_labels(y)
         X, y = _check_X_y(X, y)
+        X = native_order(X)  # (a pandas frame of '>f4' columns passes the check as it is)
         check_class_targets(y)
     X = canonical_sparse(X)
     classes, y_idx, counts = encode_labels(y)
@@ -565,6 +572,24 @@ def _first(mask: NDArray[np.bool_]) -> tuple[int, ...]:
     return tuple(int(i) for i in np.unravel_index(int(np.argmax(mask.ravel())), mask.shape))
 
 
+def native_order(X: Any) -> Any:
+    """A NumPy array (masked too) of numbers stored in the other byte order (``'>f4'``,
+    as FITS files and network-order buffers hold them) as a copy in this machine's
+    order, of the same type (float32 stays float32: scikit-learn's checks take
+    ``'>f4'`` for another dtype than float32 and make it float64); anything else
+    unchanged.
+
+    Examples
+    --------
+    >>> native_order(np.ones(2, dtype=">f4")).dtype == np.float32
+    True
+    """
+    dtype = getattr(X, "dtype", None)
+    if not isinstance(X, np.ndarray) or dtype.isnative or dtype.kind not in "iufc":
+        return X
+    return X.astype(dtype.newbyteorder("="))
+
+
 def unmask_x(X: Any, *, missing: bool, fix: str) -> Any:
     """X with a NumPy masked array's masked cells as missing values (NaN), or refused.
 
@@ -573,7 +598,8 @@ def unmask_x(X: Any, *, missing: bool, fix: str) -> Any:
     at prediction) X comes back as a float array holding NaN there (float32 stays
     float32); otherwise one error names how many cells are masked and the first
     (column, row), and ``fix`` says what to do. A masked array with no masked cell is its
-    data. Anything else is returned unchanged.
+    data. Numbers in the other byte order come back in this machine's
+    (:func:`native_order`). Anything else is returned unchanged.
 
     Examples
     --------
@@ -581,6 +607,7 @@ def unmask_x(X: Any, *, missing: bool, fix: str) -> Any:
     >>> unmask_x(X, missing=True, fix="").tolist()
     [[1.0, nan], [3.0, 4.0]]
     """
+    X = native_order(X)
     held = _masked(X)
     if held is None:
         return X

@@ -300,6 +300,35 @@ def continuous_labels_error(value: Any = None, row: int | None = None) -> ValueE
     )
 
 
+def complex_labels_error(value: Any = 0j) -> ValueError:
+    """The error for labels of a complex dtype (a cast to floats would drop their
+    imaginary part), in the words the table reader uses for such a target column.
+
+    Examples
+    --------
+    >>> str(complex_labels_error(1j))[28:72]
+    'y holds complex numbers (e.g. 1j), not class'
+    """
+    return ValueError(  # (opened as scikit-learn's checks expect: check_complex_data)
+        f"Complex data not supported: y holds complex numbers (e.g. {value!r}), not class "
+        "labels: a classifier's labels are text, whole numbers or booleans; convert them "
+        "(e.g. y.real.astype(int))"
+    )
+
+
+def refuse_complex_labels(y: Any) -> None:
+    """Raise :func:`complex_labels_error` where ``y`` (NumPy, pandas or an array API
+    array) has a complex dtype; other ``y`` passes unread."""
+    dtype = getattr(y, "dtype", None)
+    kind = getattr(dtype, "kind", None)
+    if kind is None and dtype is not None:  # torch and other array API dtypes
+        kind = "c" if getattr(dtype, "is_complex", False) else None
+    if kind != "c":
+        return
+    first = y[:1].tolist()  # (NumPy, pandas and torch alike; a Python complex)
+    raise complex_labels_error(complex(first[0]) if first else 0j)
+
+
 def first_fraction(y: Any) -> tuple[Any, int] | None:
     """``(value, row)`` of the first finite label with a fractional part, or None."""
     a = np.asarray(y)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._schema import FORMAT, FORMAT_VERSION, ModelFileError, SavedModel
+from ._schema import FORMAT, FORMAT_VERSION, ModelFileError, SavedModel, other_format
 
 if TYPE_CHECKING:
     from ._document import MAX_INT_DIGITS, MAX_MODEL_BYTES, load, read_model, save, write_model
@@ -46,6 +46,7 @@ __all__ = [
     "ModelFileError",
     "SavedModel",
     "load",
+    "other_format",
     "read_model",
     "save",
     "write_model",

@@ -125,6 +125,7 @@ from ._schema import (
     PARAM_KEYS,
     ModelFileError,
     SavedModel,
+    other_format,
 )
 
 
@@ -300,6 +301,12 @@ def write_model(
     n_samples: int | None = None,
 ) -> None:
     """Write a model file atomically; see :func:`save` (this adds the command line's extras)."""
+    suffix = other_format(path)
+    if suffix is not None:  # before anything is written or replaced
+        raise ValueError(
+            f"{os.fspath(path)} names a {suffix[1:]} file, but a model file is JSON: name it "
+            ".json (e.g. model.json)"
+        )
     doc = to_dict(estimator, input=input, inference=inference, n_samples=n_samples)
     try:
         check_document(doc)  # never write a file that load() would refuse
@@ -356,6 +363,13 @@ def save(estimator: Any, path: str | os.PathLike[str], *, overwrite: bool = Fals
     overwrite : bool, default=False
         Replace an existing file. Otherwise an existing file raises
         :class:`FileExistsError` and is left untouched.
+
+    Raises
+    ------
+    ValueError
+        If ``path`` names a table's, report's or figure's format (``.csv``,
+        ``.parquet``, ``.html``, also compressed: ``.csv.gz``): a model file is JSON,
+        and such a name may be the user's table. Nothing is written.
     """
     write_model(estimator, path, overwrite=overwrite)
 

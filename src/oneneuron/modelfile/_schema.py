@@ -141,3 +141,30 @@ class SavedModel:
         if self._estimator is None:
             self._estimator = self._build()
         return self._estimator
+
+
+#: Names a model file must not have: tables, reports and figures (the file is JSON).
+OTHER_FORMATS = (".csv", ".tsv", ".tab", ".parquet", ".pq", ".html", ".htm", ".png", ".pdf",
+                 ".svg", ".xlsx", ".xls")  # fmt: skip
+#: Compression suffixes a table's name may end with (``data.csv.gz``).
+_COMPRESSED = (".gz", ".bz2", ".xz", ".zip", ".zst")
+
+
+def other_format(path: Any) -> str | None:
+    """The suffix (``.csv``) where ``path`` names a table's, report's or figure's format
+    (``m.csv``, ``m.csv.gz``, ``m.html``), which a JSON model file must not be named
+    (the next tool reads it as what it names; a slip may name the user's table); None
+    for any other name, ``.json`` or none.
+
+    Examples
+    --------
+    >>> other_format("data.csv.gz"), other_format("model.json"), other_format("model")
+    ('.csv', None, None)
+    """
+    import os
+
+    name = os.path.basename(os.fspath(path)).lower()
+    for comp in _COMPRESSED:
+        name = name.removesuffix(comp)
+    suffix = os.path.splitext(name)[1]
+    return suffix if suffix in OTHER_FORMATS else None

@@ -86,6 +86,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -745,8 +746,8 @@ def numbers_as_text(s: pd.Series, cell: Any = None) -> str | None:
             "leave those cells blank (a missing value), or read the file with them as "
             "missing (pandas: na_values=[...])"
         )
-    if n_bad == 0:
-        return None
+    if n_bad == 0:  # all numbers: fractions stored as text are no codes ('01' may be)
+        return _fractions_as_text(texts, codes, n)
     # every form starts with a digit, a sign, a bracket, a point or a currency: a column
     # of words is done after one cheap test of its distinct values' first characters
     maybe = bad_text & texts.str.match(_FORM_START).to_numpy(dtype=bool)
@@ -763,7 +764,8 @@ def numbers_as_text(s: pd.Series, cell: Any = None) -> str | None:
         sure = grouped & ~single
         form = (sure if sure.any() else single)[codes]
         example = texts.iloc[codes[int(np.argmax(form))]]
-        return (_FORMATS[0][1] if sure.any() else _EITHER_COMMA).format(example=example)
+        why = _FORMATS[0][1] if sure.any() else _EITHER_COMMA
+        return why.format(example=example, read_grouped=_read_grouped(example))
     for pattern, why in _FORMATS:
         form_text = np.zeros(len(texts), dtype=bool)
         form_text[maybe] = candidates.str.fullmatch(pattern).to_numpy(dtype=bool)
@@ -771,11 +773,58 @@ def numbers_as_text(s: pd.Series, cell: Any = None) -> str | None:
             continue
         form = form_text[codes]
         if (form | ~bad).mean() >= NUMERIC_SHARE:
-            return why.format(example=texts.iloc[codes[int(np.argmax(form))]])
+            example = texts.iloc[codes[int(np.argmax(form))]]
+            sign = next((c for c in example if c in "\u2212\u2013"), "\u2212")
+            minus = f"{sign!r} (U+{ord(sign):04X})"
+            return why.format(example=example, read_grouped=_read_grouped(example), minus=minus)
     return None
 
 
-_FORM_START = r"[-+\s(.\d$€£¥₹]|USD|EUR|GBP"
+#: Distinct values a text column of numbers may hold and still be read as categories.
+FEW_LEVELS = 20
+
+
+def _fractions_as_text(texts: pd.Series, codes: Any, n: int) -> str | None:
+    """Why a text column of numbers only (``texts``, its distinct values, stripped), more
+    than :data:`FEW_LEVELS` of them, some with a fractional part ('0.503'), is numbers a
+    writer stored as text, or None: so many categories, one per distinct number, are
+    never meant. Whole numbers ('1', '02') may be codes, and a few levels such as doses
+    ('0.5', '1.5') categories: they are not questioned."""
+    if len(texts) <= FEW_LEVELS:
+        return None
+    values = pd.to_numeric(texts, errors="coerce").to_numpy(dtype=np.float64)
+    fraction = np.isfinite(values) & (values != np.round(values))
+    if not fraction.any():
+        return None
+    example = texts.iloc[int(np.argmax(fraction))]
+    return (
+        f"holds numbers stored as text (e.g. {example!r}; {len(texts)} distinct in {n} "
+        "cells), which would be one category per distinct number; store them as numbers "
+        "(pandas: pd.to_numeric)"
+    )
+
+
+def _read_grouped(example: str) -> str:
+    """The advice for numbers grouped in thousands as ``example`` is: the reader's
+    ``thousands=`` option with the file's own mark (',', ' ' or "'"), or, for a (narrow)
+    no-break space, which that option does not take, to write them without it.
+
+    Examples
+    --------
+    >>> _read_grouped("1 234")
+    "write them without, or read the file with thousands=' '"
+    """
+    mark = next((c for c in example if c in ", '\u00a0\u202f"), ",")
+    if mark in "\u00a0\u202f":
+        name = "no-break space" if mark == "\u00a0" else "narrow no-break space"
+        return (
+            f"their mark is a {name} (U+{ord(mark):04X}), which no thousands= option "
+            "reads: write them without it (e.g. replace it by nothing)"
+        )
+    return f"write them without, or read the file with thousands={mark!r}"
+
+
+_FORM_START = r"[-+\u2212\u2013\s(.\d$€£¥₹]|USD|EUR|GBP"
 _EITHER_COMMA = (
     "holds numbers written with thousands separators or a decimal comma (e.g. "
     "{example!r}: three digits after the one comma in every cell); write them as plain "
@@ -801,8 +850,12 @@ _FORMATS = (
     (
         r"[-+]?(\d{1,3}(,\d{3}){2,}(\.\d+)?|\d{1,3}(,\d{3})+\.\d+"
         "|\\d{1,3}([ \u00a0\u202f']\\d{3})+(\\.\\d+)?)",
-        "holds numbers written with thousands separators (e.g. {example!r}); write them "
-        "without, or read the file with thousands=','",
+        "holds numbers written with thousands separators (e.g. {example!r}); {read_grouped}",
+    ),
+    (
+        r"[\u2212\u2013]\s?(\d+([.,]\d*)?|[.,]\d+)([eE][-+\u2212]?\d+)?",
+        "holds numbers written with the minus sign {minus}, as word processors and "
+        "typeset reports write it (e.g. {example!r}); write them with '-'",
     ),
     (
         "[-+]?(\\d+|\\d{1,3}([. \u00a0\u202f]\\d{3})+),\\d+",
@@ -2668,23 +2721,39 @@ def default_term(name: str) -> str:
 
 def _warn_look_alike_levels(name: str, levels: list[str]) -> None:
     """One :class:`~oneneuron.LevelWarning` where levels of column ``name`` differ only
-    in letter case or spaces (kept apart, as R and statsmodels keep them)."""
+    in letter case, spaces or Unicode form (kept apart, as R and statsmodels keep them).
+    Levels that differ in Unicode form print alike: they are shown as :func:`ascii`
+    writes them."""
     groups: dict[str, list[str]] = {}
     for v in levels:
-        groups.setdefault(" ".join(v.split()).casefold(), []).append(v)
+        groups.setdefault(_near(v), []).append(v)
     alike = [sorted(g) for g in groups.values() if len(g) > 1]
     if not alike:
         return
     from ..exceptions import LevelWarning
 
-    shown = "; ".join(", ".join(map(repr, g)) for g in alike[:5])
+    shown = "; ".join(", ".join(_shown_alike(g)) for g in alike[:5])
+    forms = any(_differ_in_form(g) for g in alike)
+    how = "letter case, spaces or Unicode form" if forms else "letter case or spaces"
+    merge = f"df[{name!r}].str.strip(), .str.lower()" + (", .str.normalize('NFC')" if forms else "")
     warnings.warn(
-        f"column {name!r} has levels that differ only in letter case or spaces ({shown}); "
-        "they are fitted as different levels: if they are one, merge them first "
-        f"(df[{name!r}].str.strip(), .str.lower())",
+        f"column {name!r} has levels that differ only in {how} ({shown}); they are "
+        f"fitted as different levels: if they are one, merge them first ({merge})",
         LevelWarning,
         stacklevel=2,
     )
+
+
+def _differ_in_form(texts: Any) -> bool:
+    """Whether two of ``texts`` are one text in two Unicode forms (NFC and NFD)."""
+    texts = set(texts)
+    return len({unicodedata.normalize("NFC", t) for t in texts}) < len(texts)
+
+
+def _shown_alike(texts: list[str]) -> list[str]:
+    """``texts`` as a message shows look-alikes: :func:`ascii` where two of them differ
+    in Unicode form (``repr`` would print them alike), else ``repr``."""
+    return [(ascii if _differ_in_form(texts) else repr)(t) for t in texts]
 
 
 def _check_unique(names: list[str]) -> None:
@@ -3034,14 +3103,16 @@ def empty_levels_note(empty: dict[str, list[str]] | None) -> str | None:
 
 
 def _near(text: str) -> str:
-    return " ".join(text.split()).casefold()
+    """``text`` without case, repeated or surrounding spaces, or Unicode form."""
+    return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
 
 
 def _unknown_example(strs: Any, unknown: np.ndarray, levels: list[str]) -> Any:
     """The example of an unseen level a report keeps: its text, or ``(text, level)`` for
     one that differs from a training level only in case or spaces (``'NORTH'``,
     ``'north   '`` from a padded CHAR column): such a one is preferred, as the likely
-    cause (another tool's export), and the note names the level it meant."""
+    cause (another tool's export), and the note names the level it meant; so is one in
+    another Unicode form (``'cafe\\u0301'`` for ``'caf\\xe9'``)."""
     near = {_near(v): v for v in levels}
     seen: set[Any] = set()
     for i in np.flatnonzero(unknown)[:10_000]:
@@ -3065,6 +3136,12 @@ def unknown_example(ex: Any) -> str:
     ("'zzz'", "'NORTH', which differs f")
     """
     if isinstance(ex, (tuple, list)) and len(ex) == 2:
+        if _differ_in_form(ex):  # they print alike: shown as ascii() writes them
+            return (
+                f"{ascii(ex[0])}, which differs from the training level {ascii(ex[1])} "
+                "only in case, spaces or Unicode form (an accent as one character or as a "
+                "letter plus a combining mark)"
+            )
         return f"{ex[0]!r}, which differs from the training level {ex[1]!r} only in case or spaces"
     return repr(ex)
 

@@ -880,6 +880,7 @@ def _iter_folder(path: Any, columns: list[str], text: list[str], rows: int | Non
     folder's ``key=value`` is a column of its file's rows (a number where every value
     of the key is one, as pyarrow infers it). Chunks do not span files."""
     files = _folder_files(path)
+    _check_folder_types(files, columns)
     typed = _hive_keys(files, path)
     if rows is None:  # one chunk of everything, as for a file
         whole = [c for c, _ in _iter_folder_chunks(files, path, columns, text, typed, None)]
@@ -954,6 +955,44 @@ def stored_types(path: str | Path, columns: Collection[str]) -> dict[str, Any]:
 
 #: The folder name of a hive partition whose key is missing (pyarrow's, Spark's, Hive's).
 HIVE_MISSING = "__HIVE_DEFAULT_PARTITION__"
+
+
+def _type_family(t: Any) -> str | None:
+    """The kind of values an Arrow type holds, as the design layer reads them: numbers
+    (integers, floats and decimals alike), text, booleans, dates and times, or the
+    type itself; None for a column of nulls only (any kind) or a hive key."""
+    import pyarrow as pa
+
+    if t is None or pa.types.is_null(t):
+        return None
+    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
+        return "numbers"
+    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
+        return "text"
+    if pa.types.is_boolean(t):
+        return "booleans"
+    if pa.types.is_temporal(t):
+        return "dates or times"
+    return str(t)
+
+
+def _check_folder_types(files: list[Any], columns: list[str]) -> None:
+    """Refuse a folder whose files store one of ``columns`` as different kinds of values
+    (numbers in one file, text in another): stacked, such a column became text and was
+    fitted as categories, or read as numbers chunk by chunk; the Dask engine refuses
+    such a folder too. int64 in one file and double in another are numbers alike."""
+    for c in columns:
+        seen: dict[str, Any] = {}
+        for f in files:
+            family = _type_family(f.type_of(c))
+            if family is not None:
+                seen.setdefault(family, f.path)
+        if len(seen) > 1:
+            (one, first), (other, second) = list(seen.items())[:2]
+            raise DataError(
+                f"column {c!r} holds {one} in {first} but {other} in {second}; every file "
+                "of a folder needs the same kind of values in a column: write them alike"
+            )
 
 
 def _iter_folder_chunks(
