@@ -4,6 +4,8 @@ against an independent oracle: the table's own row counts, or statsmodels."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,9 +18,9 @@ sm = pytest.importorskip("statsmodels.api")
 @pytest.fixture
 def fair(tmp_path):
     """statsmodels' ``fair`` (Fair's 1978 affairs survey; its rows are sorted by the
-    outcome), every 16th row: had an affair, with ``educ`` missing in 7 rows, as a user
-    writes it with ``to_csv``."""
-    d = sm.datasets.fair.load_pandas().data.iloc[::16].iloc[:390]
+    outcome), every 16th row from the tenth: had an affair, with ``educ`` missing in 7
+    rows, as a user writes it with ``to_csv``."""
+    d = sm.datasets.fair.load_pandas().data.iloc[9::16].iloc[:390]
     df = pd.DataFrame(
         {
             "had_affair": d.affairs > 0,
@@ -53,3 +55,31 @@ def test_evaluate_says_the_rows_a_fit_dropped_once_and_never_zero(fair, tmp_path
     assert code == 0 and "coefficients (from the training fit)" in out
     assert "left out of the fit" not in out
     assert "left out of the fit" not in report0.read_text()
+
+
+OCCUPATIONS = {1: "student", 2: "farming", 3: "white-collar", 4: "teacher", 5: "managerial"}
+
+
+def test_cli_warnings_name_a_term_with_treatment_reference_as_written(fair, tmp_path, capsys):
+    """The separation warning names the separating term; the command line's rewording of
+    Python keywords into flags turned ``Treatment(reference='teacher')`` in its name into
+    ``Treatment(--reference 'teacher')``, a term no formula has."""
+    path, df = fair
+    occupation = sm.datasets.fair.load_pandas().data.occupation.iloc[9::16].iloc[:390]
+    df = df.assign(occupation=occupation.map(OCCUPATIONS).fillna("professional").values)
+    students = df[df.occupation == "student"]
+    assert len(students) == 5 and not students.had_affair.any()  # quasi-separated
+    df.to_csv(path, index=False)
+    formula = "had_affair ~ C(occupation, Treatment(reference='teacher')) + age"
+    term = "C(occupation, Treatment(reference='teacher'))[T.student]"
+    # the oracle: the term as the design names it, in Python
+    import oneneuron
+
+    with pytest.warns(oneneuron.SeparationWarning, match=re.escape(term)):
+        fit = oneneuron.logit(formula, df)
+    assert term in fit.feature_names_out_.tolist()
+    code, _, err = run(
+        ["train", path, "--model", tmp_path / "m.json", "--formula", formula], capsys
+    )
+    assert code == 0 and "warning: the classes are quasi-completely separated" in err
+    assert term in err and "--reference 'teacher'" not in err

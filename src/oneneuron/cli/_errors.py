@@ -340,7 +340,6 @@ def _cli_words(text: str) -> str:
             "a decimal point, or read the file with --thousands ',' or, where the comma is "
             "a decimal mark, --decimal ','",
         ),
-        ("reference=", "--reference "),
         # check_weight_size: the command line's weights are one column, without class weights
         ("sample_weight (times class_weight) reaches", "the --weights column reaches"),
         ("(alpha=0)", "(--alpha 0)"),
@@ -367,6 +366,9 @@ def _cli_words(text: str) -> str:
         ),
     ):
         text = text.replace(py, flag)
+    # the keyword reference= (an array's refusal), but not a contrast's in a term's name,
+    # C(g, Treatment(reference='b'))[T.c], which a warning names as the design does
+    text = re.sub(r"(?<![\w(])reference=", "--reference ", text)
     # a column to leave out (dates, lists, ids...): how, on the command line
     text = re.sub(r"\bleave it out(?=[,;)]|$)", "leave it out with --features (or --formula)", text)
     for pattern, flag in _CLI_PATTERNS:  # scikit-learn's 'max_iter' before the keyword's turn
