@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from _cli import run  # noqa: E402
+import oneneuron
+from _cli import fail, run  # noqa: E402
 
 sm = pytest.importorskip("statsmodels.api")
 
@@ -73,8 +74,6 @@ def test_cli_warnings_name_a_term_with_treatment_reference_as_written(fair, tmp_
     formula = "had_affair ~ C(occupation, Treatment(reference='teacher')) + age"
     term = "C(occupation, Treatment(reference='teacher'))[T.student]"
     # the oracle: the term as the design names it, in Python
-    import oneneuron
-
     with pytest.warns(oneneuron.SeparationWarning, match=re.escape(term)):
         fit = oneneuron.logit(formula, df)
     assert term in fit.feature_names_out_.tolist()
@@ -83,3 +82,23 @@ def test_cli_warnings_name_a_term_with_treatment_reference_as_written(fair, tmp_
     )
     assert code == 0 and "warning: the classes are quasi-completely separated" in err
     assert term in err and "--reference 'teacher'" not in err
+
+
+def test_cli_contrast_of_a_number_code_column_names_categorical(fair, tmp_path, capsys):
+    """``C(rate_marriage, Sum)`` of a column of number codes cannot be saved; the command
+    line advised pandas (``df['rate_marriage'].astype(str)``), where its own
+    ``--categorical rate_marriage`` does it: the fit then saves, and matches statsmodels'
+    sum-coded logit."""
+    path, df = fair
+    formula = "had_affair ~ C(rate_marriage, Sum) + age"
+    model = tmp_path / "m.json"
+    train = ["train", path, "--model", model, "--formula", formula, "--drop-missing"]
+    err = fail(train, capsys, "cannot be saved to a model file")
+    assert "--categorical rate_marriage" in err and "astype(str)" not in err
+    code, _, err = run([*train, "--categorical", "rate_marriage", "-q"], capsys)
+    assert code == 0, err
+    smf = pytest.importorskip("statsmodels.formula.api")
+    ref = smf.logit(formula, df.assign(had_affair=df.had_affair.astype(int))).fit(disp=0, tol=1e-12)
+    ours = oneneuron.load(model).summary()
+    np.testing.assert_allclose(ours["coef"], ref.params, rtol=1e-6)
+    np.testing.assert_allclose(ours["std_err"], ref.bse, rtol=1e-6)

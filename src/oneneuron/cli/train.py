@@ -746,7 +746,22 @@ def refuse_unsaveable(
     except Exception:  # noqa: BLE001 - a pre-check only: the fit gives the real error
         return
     if spec.unsaved is not None:
-        raise UserError(f"--formula cannot be saved to a model file: {spec.unsaved}")
+        import ast
+        import re
+        import shlex
+
+        # a contrast of a column of number codes: the command line reads it as categories
+        why = re.sub(
+            r"make the column text \(df\[('[^']*'|\"[^\"]*\")\]\.astype\(str\); (levels then in "
+            r"quotes), (Treatment\('3'\))\) to save it",
+            lambda m: (
+                "read it as categories with --categorical "
+                f"{shlex.quote(ast.literal_eval(m[1]))} "
+                f"({m[2]}: {m[3]}) to save it"
+            ),
+            spec.unsaved,
+        )
+        raise UserError(f"--formula cannot be saved to a model file: {why}")
 
 
 #: Names a model file must not have: tables, reports and figures (the file is JSON).
