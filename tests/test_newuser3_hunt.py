@@ -102,3 +102,28 @@ def test_cli_contrast_of_a_number_code_column_names_categorical(fair, tmp_path, 
     ours = oneneuron.load(model).summary()
     np.testing.assert_allclose(ours["coef"], ref.params, rtol=1e-6)
     np.testing.assert_allclose(ours["std_err"], ref.bse, rtol=1e-6)
+
+
+def test_treatment_reference_unquoted_for_text_levels_says_quote_it(fair, tmp_path, capsys):
+    """Number codes read as categories (``--categorical religious``, or a text column of
+    digits in Python) have text levels; ``Treatment(4)`` then stopped with formulaic's
+    "Value `4` for `TreatmentContrasts.base` is not among the provided levels", though
+    the table shows religious 4. The message names the levels and the quoted spelling,
+    with which the fit matches statsmodels' logit against level '4'."""
+    path, df = fair
+    religious = sm.datasets.fair.load_pandas().data.religious.iloc[9::16].iloc[:390]
+    df = df.assign(religious=religious.astype(int).values)
+    df.to_csv(path, index=False)
+    formula = "had_affair ~ C(religious, Treatment(4)) + age"
+    model = tmp_path / "m.json"
+    train = ["train", path, "--model", model, "--categorical", "religious", "--drop-missing"]
+    err = fail([*train, "--formula", formula], capsys, "Treatment('4')")
+    assert "'1', '2', '3', '4'" in err
+    with pytest.raises(ValueError, match=re.escape("Treatment('4')")):
+        oneneuron.logit(formula, df.assign(religious=df.religious.astype(str)))
+    quoted = formula.replace("Treatment(4)", "Treatment('4')")
+    assert run([*train, "--formula", quoted, "-q"], capsys)[0] == 0
+    smf = pytest.importorskip("statsmodels.formula.api")
+    data = df.assign(had_affair=df.had_affair.astype(int))  # educ, with holes, is unused
+    ref = smf.logit(formula, data).fit(disp=0, tol=1e-12)  # numbers: patsy takes 4
+    np.testing.assert_allclose(oneneuron.load(model).summary()["coef"], ref.params, rtol=1e-6)

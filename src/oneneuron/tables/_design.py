@@ -1891,6 +1891,9 @@ class DesignSpec:
             if unknown and unknown.group(1) in R_FUNCTIONS:
                 name = unknown.group(1)
                 msg += f"; R's {name}() is {R_FUNCTIONS[name]} here"
+            base = re.search(r"Value `([^`]*)` for `TreatmentContrasts.base` is not among", msg)
+            if base:
+                msg = msg.rstrip(".") + _treatment_base_hint(rhs, frame, base.group(1))
             nulls = re.search(r"`([^`]+)` contains null values after evaluation", msg)
             row = _first_not_finite(rhs, frame, nulls.group(1)) if nulls else None
             if row is not None and rows is not None:
@@ -2308,6 +2311,27 @@ def _coded_factor(part: str, cols: dict[str, dict[str, Any]]) -> dict[str, Any] 
 
 
 _BOOLEAN_LEVELS = ["False", "True"]
+
+
+def _treatment_base_hint(rhs: str, frame: pd.DataFrame, base: str) -> str:
+    """Where ``C(g, Treatment(b))`` names no level of ``g``: the levels of the columns a
+    treatment contrast codes, and, where ``b`` is a number that a text level spells (number
+    codes read as categories: ``--categorical g``), the quoted spelling ``Treatment('4')``.
+    """
+    hints = []
+    for m in re.finditer(r"C\(\s*(`[^`]+`|[\w.]+)\s*,\s*(?:contr\.)?Treatment", rhs):
+        name = m.group(1).strip("`")
+        if name not in frame.columns:
+            continue
+        x = frame[name]
+        levels = [str(v) for v in (x.cat.categories if hasattr(x, "cat") else x.unique())]
+        text = hasattr(x, "cat") or x.dtype == object or pd.api.types.is_string_dtype(x)
+        shown = ", ".join(repr(v) for v in levels[:10]) + (", ..." if len(levels) > 10 else "")
+        hint = f"; the levels of {name!r} are {shown}"
+        if text and base in levels:
+            hint += f" (text: quote the reference, Treatment({base!r}))"
+        hints.append(hint)
+    return "".join(hints)
 
 
 def _boolean_factor(name: str, coded: dict[str, Any]) -> dict[str, Any]:
