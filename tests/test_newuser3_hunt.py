@@ -119,6 +119,12 @@ def test_treatment_reference_unquoted_for_text_levels_says_quote_it(fair, tmp_pa
     train = ["train", path, "--model", model, "--categorical", "religious", "--drop-missing"]
     err = fail([*train, "--formula", formula], capsys, "Treatment('4')")
     assert "'1', '2', '3', '4'" in err
+    fail(
+        [*train, "--formula", formula.replace("Treatment(4)", "contr.treatment(4)")], capsys, "'4'"
+    )
+    # levels= written as numbers: every row is outside them; the message says to quote them
+    levels = formula.replace("Treatment(4)", "levels=[4, 3, 2, 1]")
+    fail([*train, "--formula", levels], capsys, "quote them, levels=['4', '3', '2', '1']")
     with pytest.raises(ValueError, match=re.escape("Treatment('4')")):
         oneneuron.logit(formula, df.assign(religious=df.religious.astype(str)))
     quoted = formula.replace("Treatment(4)", "Treatment('4')")

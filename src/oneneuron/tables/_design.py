@@ -2021,10 +2021,16 @@ class DesignSpec:
             if outside.any():
                 shown = ", ".join(repr(v) for v in pd.unique(values[outside])[:5])
                 n = int(outside.sum())
+                # number codes read as categories (--categorical g) are text: the levels
+                # written as numbers, levels=[4, 3], miss every row ('4', '3')
+                given = [str(c) for c in state["categories"]]
+                spelled = set(values[outside].astype(str)) <= set(given)
+                text = f"; quote them, levels={given!r}: the levels of {name!r} are text"
                 raise DataError(
                     f"column {name!r} has {n} row{'s' if n != 1 else ''} with values "
                     f"({shown}) outside the levels= of {str(expr)!r}: add them to levels= "
                     "or drop those rows (they would be coded as the reference level)"
+                    + (text if spelled else "")
                 )
 
     def _formulaic_sparse(self, raw: dict[str, Any], n: int) -> bool:
@@ -2319,7 +2325,7 @@ def _treatment_base_hint(rhs: str, frame: pd.DataFrame, base: str) -> str:
     codes read as categories: ``--categorical g``), the quoted spelling ``Treatment('4')``.
     """
     hints = []
-    for m in re.finditer(r"C\(\s*(`[^`]+`|[\w.]+)\s*,\s*(?:contr\.)?Treatment", rhs):
+    for m in re.finditer(r"C\(\s*(`[^`]+`|[\w.]+)\s*,\s*(?:contr\.t|T)reatment", rhs):
         name = m.group(1).strip("`")
         if name not in frame.columns:
             continue
