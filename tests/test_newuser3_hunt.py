@@ -133,3 +133,24 @@ def test_treatment_reference_unquoted_for_text_levels_says_quote_it(fair, tmp_pa
     data = df.assign(had_affair=df.had_affair.astype(int))  # educ, with holes, is unused
     ref = smf.logit(formula, data).fit(disp=0, tol=1e-12)  # numbers: patsy takes 4
     np.testing.assert_allclose(oneneuron.load(model).summary()["coef"], ref.params, rtol=1e-6)
+
+
+def test_impute_notes_name_the_statistic_in_words(fair, tmp_path, capsys):
+    """train --impute most_frequent said 'missing cells filled with the training
+    most_frequent', the flag's value where the statistic's name belongs; the filled value is
+    the training rows' most frequent one (oracle: the model's own fill of educ, pandas' mode)."""
+    path, df = fair
+    model = tmp_path / "m.json"
+    code, out, _ = run(
+        ["train", path, "--target", "had_affair", "--model", model, "--impute", "most_frequent"],
+        capsys,
+    )
+    assert code == 0 and "filled with the training rows' most frequent value (--impute)" in out
+    assert "most_frequent (" not in out
+    fill = {c["name"]: c["fill"] for c in oneneuron.load(model).design_.columns}["educ"]
+    assert fill == pytest.approx(df.educ.mode()[0])
+    code, out, _ = run(["evaluate", model, path], capsys)
+    assert code == 0 and "filled with the training rows' most frequent value (--impute)" in out
+    cv = ["train", path, "--target", "had_affair", "--model", tmp_path / "c.json", "--cv", "3"]
+    code, out, _ = run([*cv, "--impute", "most_frequent"], capsys)
+    assert code == 0 and "filled with the most frequent value of all rows (--impute)" in out

@@ -439,6 +439,11 @@ def unknown_warning(report: EncodeReport) -> None:
         print(f"warning: {shown(note)}", file=sys.stderr)
 
 
+def statistic(impute: str) -> str:
+    """``--impute``'s value in words: ``"mean"``, ``"median"``, ``"most frequent value"``."""
+    return "most frequent value" if impute == "most_frequent" else impute
+
+
 def missing_note(saved: SavedModel, captioned: bool = False) -> str | None:
     """One line on the training fit's missing values (rows dropped, cells filled), or None.
 
@@ -453,10 +458,12 @@ def missing_note(saved: SavedModel, captioned: bool = False) -> str | None:
                 return None
             return f"{n} rows with missing values were left out of the fit (--drop-missing)"
         if design.missing in ("mean", "median", "most_frequent"):
-            return f"missing cells were filled with the training {design.missing} (--impute)"
+            how = statistic(design.missing)
+            return f"missing cells were filled with the training rows' {how} (--impute)"
         return None
     if saved.input is not None and saved.input.get("impute"):
-        return f"missing cells were filled with the training {saved.input['impute']} (--impute)"
+        how = statistic(saved.input["impute"])
+        return f"missing cells were filled with the training rows' {how} (--impute)"
     return None
 
 

@@ -41,6 +41,7 @@ from ._common import (
     positive_int,
     quiet_parent,
     refuse_ambiguous_labels,
+    statistic,
     text_form_of,
     weight_values,
 )
@@ -623,7 +624,8 @@ def _fit_summary(
     if dropped:
         lines.append(f"  dropped {dropped} rows with missing values (--drop-missing)")
     if args.impute:
-        lines.append(f"  missing cells filled with the training {args.impute} (--impute)")
+        how = statistic(args.impute)
+        lines.append(f"  missing cells filled with the training rows' {how} (--impute)")
     if args.no_weight:
         lines.append(
             f"  dropped {args.no_weight} rows with a missing {args.no_weight_what} (--drop-missing)"
@@ -860,7 +862,9 @@ def train_cv(
         if dropped:
             print(f"  dropped {dropped} rows with missing values (--drop-missing)")
         if args.impute:
-            print(f"  missing cells filled with the {args.impute} of all rows (--impute)")
+            print(
+                f"  missing cells filled with the {statistic(args.impute)} of all rows (--impute)"
+            )
         if args.no_label:
             print(f"  dropped {args.no_label} rows with a missing target (--impute)")
         print(
