@@ -154,3 +154,21 @@ def test_impute_notes_name_the_statistic_in_words(fair, tmp_path, capsys):
     cv = ["train", path, "--target", "had_affair", "--model", tmp_path / "c.json", "--cv", "3"]
     code, out, _ = run([*cv, "--impute", "most_frequent"], capsys)
     assert code == 0 and "filled with the most frequent value of all rows (--impute)" in out
+
+
+def test_wald_test_reads_names_written_in_backticks_as_in_the_formula(fair):
+    """A column with a space needs backticks in a formula (```rate marriage```); the table
+    names its term without them, and wald_test refused the formula's spelling ('cannot
+    read hypothesis'). Oracle: a one-coefficient Wald chi-squared is z squared."""
+    _, df = fair
+    df = df.rename(columns={"rate_marriage": "rate marriage"}).dropna()
+    df["older"] = np.where(df.age > 30, "over 30", "30 or less")
+    fit = oneneuron.logit("had_affair ~ `rate marriage` * C(older) + age", df)
+    table = fit.summary()
+    for term, written in [
+        ("rate marriage", "`rate marriage`"),
+        ("rate marriage:C(older)[T.over 30]", "`rate marriage`:C(older)[T.over 30]"),
+    ]:
+        z = table.loc[term, "z"]
+        assert fit.wald_test(f"{written} = 0").statistic == pytest.approx(z**2, rel=1e-9)
+        assert fit.wald_test(f"{term} = 0").statistic == pytest.approx(z**2, rel=1e-9)
