@@ -172,3 +172,20 @@ def test_wald_test_reads_names_written_in_backticks_as_in_the_formula(fair):
         z = table.loc[term, "z"]
         assert fit.wald_test(f"{written} = 0").statistic == pytest.approx(z**2, rel=1e-9)
         assert fit.wald_test(f"{term} = 0").statistic == pytest.approx(z**2, rel=1e-9)
+
+
+def test_regularization_path_takes_the_target_from_the_formula(fair):
+    """regularization_path's docstring says y may be None where ``formula`` names the
+    target, as ``NeuronClassifier(formula=...).fit(df)``; without y it stopped with
+    "missing 1 required positional argument: 'y'". Oracle: each alpha's coefficients are
+    the single fit's at that alpha."""
+    from oneneuron import NeuronClassifier, regularization_path
+
+    _, df = fair
+    formula = "had_affair ~ rate_marriage + age + educ"
+    path = regularization_path(df.dropna(), formula=formula, n_alphas=6, tol=1e-10)
+    assert path.feature_names == ["rate_marriage", "age", "educ"]
+    k = 3
+    single = NeuronClassifier(alpha=path.alphas[k], l1_ratio=1.0, formula=formula, tol=1e-10)
+    single.fit(df.dropna())
+    np.testing.assert_allclose(path.coef[k].ravel(), single.coef_.ravel(), atol=1e-6)
