@@ -189,3 +189,24 @@ def test_regularization_path_takes_the_target_from_the_formula(fair):
     single = NeuronClassifier(alpha=path.alphas[k], l1_ratio=1.0, formula=formula, tol=1e-10)
     single.fit(df.dropna())
     np.testing.assert_allclose(path.coef[k].ravel(), single.coef_.ravel(), atol=1e-6)
+
+
+def test_score_takes_the_target_as_fit_does(fair):
+    """fit takes a table's target by name (``fit(df, "had_affair")``) or from the formula
+    (``fit(df)``); score did neither: scikit-learn's "The 'y_true' parameter of
+    accuracy_score must be an array-like ... Got 'had_affair'", and "missing 1 required
+    positional argument: 'y'". Oracle: the accuracy of predict against the column."""
+    from oneneuron import NeuronClassifier
+
+    _, df = fair
+    df = df.dropna()
+    accuracy = lambda clf: float(np.mean(clf.predict(df) == df.had_affair))  # noqa: E731
+    by_name = NeuronClassifier().fit(df, "had_affair")
+    assert by_name.score(df, "had_affair") == pytest.approx(accuracy(by_name), abs=1e-15)
+    by_formula = oneneuron.logit("had_affair ~ rate_marriage + age", df)
+    assert by_formula.score(df) == pytest.approx(accuracy(by_formula), abs=1e-15)
+    assert by_name.score(df) == by_name.score(df, "had_affair")  # the fit's target column
+    X = df.drop(columns="had_affair")
+    by_labels = NeuronClassifier().fit(X, df.had_affair)
+    with pytest.raises(ValueError, match="y is required"):
+        by_labels.score(X)  # no column was named the target

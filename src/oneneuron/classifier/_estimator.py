@@ -51,6 +51,7 @@ from ..tables import (
     is_table,
     refuse_mixed_names,
     refuse_multiindex,
+    table_column,
 )
 from . import _fit
 from ._fit import _SOLVERS
@@ -851,7 +852,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     def score(
         self,
         X: ArrayLike,
-        y: ArrayLike,
+        y: ArrayLike | str | None = None,
         sample_weight: ArrayLike | None = None,
         *,
         offset: ArrayLike | None = None,
@@ -870,7 +871,20 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         >>> X, y, _ = load_exam_scores()
         >>> round(NeuronClassifier().fit(X, y).score(X, y), 2)
         0.89
+
+        As :meth:`fit`, a table's target is also taken by its column's name
+        (``score(df, "y")``), or, where the fit named it (``fit(df, "y")``, or a
+        formula ``y ~ ...``), from that column (``score(df)``).
         """
+        if is_table(X) and (y is None or isinstance(y, str)):
+            design = getattr(self, "design_", None)
+            name = y if y is not None else getattr(design, "target", None)
+            if name is None:
+                raise ValueError(
+                    "y is required unless the formula names the target ('y ~ ...'): pass "
+                    "the labels, or the target column's name"
+                )
+            y = table_column(X, name, "the target")
         y = unmask_labels(detached(y))  # masked labels are missing: refused, as fit does
         if isinstance(y, np.ndarray) and y.dtype == object:
             check_missing_labels(y)
