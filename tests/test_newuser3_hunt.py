@@ -210,3 +210,18 @@ def test_score_takes_the_target_as_fit_does(fair):
     by_labels = NeuronClassifier().fit(X, df.had_affair)
     with pytest.raises(ValueError, match="y is required"):
         by_labels.score(X)  # no column was named the target
+
+
+def test_cv_score_takes_the_target_as_its_fit_does(fair):
+    """NeuronClassifierCV(formula='had_affair ~ ...').fit(df) takes the formula's target;
+    its score (scikit-learn's ClassifierMixin.score) needed y. Oracle: the accuracy of
+    predict against the column."""
+    from oneneuron import NeuronClassifierCV
+
+    _, df = fair
+    df = df.dropna()
+    cv = NeuronClassifierCV(formula="had_affair ~ rate_marriage + age", cv=3, n_alphas=5)
+    cv.fit(df)
+    accuracy = float(np.mean(cv.predict(df) == df.had_affair))
+    assert cv.score(df) == pytest.approx(accuracy, abs=1e-15)
+    assert cv.score(df, "had_affair") == pytest.approx(accuracy, abs=1e-15)

@@ -926,3 +926,15 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         """Labels of the refitted model."""
         check_is_fitted(self, "best_estimator_")
         return self.best_estimator_.predict(X)
+
+    def score(
+        self,
+        X: ArrayLike,
+        y: ArrayLike | str | None = None,
+        sample_weight: ArrayLike | None = None,
+    ) -> float:
+        """Mean accuracy of the refitted model (see :meth:`NeuronClassifier.score`): a
+        table's target also by its column's name, or, where the fit named it (a formula
+        ``y ~ ...``), from that column."""
+        check_is_fitted(self, "best_estimator_")
+        return self.best_estimator_.score(X, y, sample_weight)
