@@ -225,3 +225,19 @@ def test_cv_score_takes_the_target_as_its_fit_does(fair):
     accuracy = float(np.mean(cv.predict(df) == df.had_affair))
     assert cv.score(df) == pytest.approx(accuracy, abs=1e-15)
     assert cv.score(df, "had_affair") == pytest.approx(accuracy, abs=1e-15)
+
+
+def test_train_names_the_skipped_hessian_pass_by_its_flag(fair, tmp_path, capsys, monkeypatch):
+    """statsmodels' randhie with its visit counts as classes (59 of them, n * p^2 = 7e9):
+    train said 'no standard errors: inference='auto' skipped the Hessian pass', the Python
+    keyword, beside '--inference always'. The limit is lowered here so that the fair
+    table is 'large'; the oracle is the flag train takes, --inference auto."""
+    import oneneuron.stats._fit as fit_stats
+
+    monkeypatch.setattr(fit_stats, "AUTO_INFERENCE_MAX_COST", 10.0)
+    path, _ = fair
+    train = ["train", path, "--target", "had_affair", "--model", tmp_path / "m.json"]
+    code, out, err = run([*train, "--solver", "lbfgs", "--drop-missing"], capsys)
+    assert code == 0, err
+    assert "--inference auto (the default) skipped the Hessian pass" in out, out
+    assert "inference='auto'" not in out and "--inference always" in out

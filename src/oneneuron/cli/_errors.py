@@ -351,6 +351,10 @@ def _cli_words(text: str) -> str:
         ),
         # the longer message first: the shorter one is part of it
         ("inference=False was set; refit with inference=True", "--inference never was given"),
+        (
+            "inference='auto' skipped the Hessian pass",
+            "--inference auto (the default) skipped the Hessian pass",
+        ),
         ("refit with inference=True", "train again with --inference always"),
         ("refit with inference=False", "train again with --inference never"),
         ("refit with relax=True", "train again with --relax"),
