@@ -240,3 +240,19 @@ def test_train_names_the_skipped_hessian_pass_by_its_flag(fair, tmp_path, capsys
     assert code == 0, err
     assert "--inference auto (the default) skipped the Hessian pass" in out, out
     assert "inference='auto'" not in out and "--inference always" in out
+
+
+def test_cluster_caption_reads_as_a_sentence():
+    """statsmodels' modechoice (four rows per traveller) clustered by traveller: the caption
+    said 'covariance cluster (cluster-robust over 210 clusters sandwich)'. Oracle: the
+    number of travellers, and statsmodels' cluster-robust standard errors."""
+    smf = pytest.importorskip("statsmodels.formula.api")
+    mc = sm.datasets.modechoice.load_pandas().data
+    formula = "choice ~ ttme + gc"
+    fit = oneneuron.logit(formula, mc, cov_type="cluster", cluster="individual")
+    caption = fit.summary().attrs["caption"]
+    n = mc.individual.nunique()
+    assert n == 210 and f"(cluster-robust sandwich over {n} clusters)" in caption, caption
+    groups = {"groups": mc.individual.astype(int)}
+    ref = smf.logit(formula, mc).fit(disp=0, cov_type="cluster", cov_kwds=groups, tol=1e-12)
+    np.testing.assert_allclose(fit.summary()["std_err"], ref.bse, rtol=1e-6)
