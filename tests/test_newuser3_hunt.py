@@ -256,3 +256,24 @@ def test_cluster_caption_reads_as_a_sentence():
     groups = {"groups": mc.individual.astype(int)}
     ref = smf.logit(formula, mc).fit(disp=0, cov_type="cluster", cov_kwds=groups, tol=1e-12)
     np.testing.assert_allclose(fit.summary()["std_err"], ref.bse, rtol=1e-6)
+
+
+def test_dask_train_says_its_weights_and_classes_as_in_memory(tmp_path, capsys):
+    """statsmodels' star98 as counts (one row per district and outcome, weighted by its
+    pupils): train --engine dask --weights n said only 'trained on 100 rows', nothing of
+    the weights (the in-memory engine: 'frequency weights n: ... rows counted') nor of the
+    classes. Oracle: the pupils counted in the data, NABOVE + NBELOW."""
+    pytest.importorskip("dask.dataframe")
+    d = sm.datasets.star98.load_pandas().data.iloc[:50]
+    x = d[["LOWINC", "PERASIAN"]]
+    df = pd.concat(
+        [x.assign(passed=True, n=d.NABOVE.astype(int)), x.assign(passed=False, n=d.NBELOW)]
+    )
+    path = tmp_path / "star98.parquet"
+    df.to_parquet(path, index=False)
+    pupils = int(d.NABOVE.sum() + d.NBELOW.sum())
+    train = ["train", path, "--target", "passed", "--weights", "n", "--model", tmp_path / "m.json"]
+    code, out, err = run([*train, "--engine", "dask"], capsys)
+    assert code == 0, err
+    assert f"frequency weights n: {pupils} rows counted" in out, out
+    assert "classes: False, True" in out
