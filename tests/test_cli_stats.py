@@ -53,7 +53,7 @@ def test_train_cluster_offset_and_predict_interval(table, tmp_path, capsys):
         ["evaluate", model, path, "--odds-ratios", "--offset", "log_exposure"], capsys
     )
     words = " ".join(text.split())  # the caption is folded at 100 columns
-    assert code == 0 and "odds_ratio" in text and "cluster-robust over 9 clusters" in words
+    assert code == 0 and "odds_ratio" in text and "cluster-robust sandwich over 9 clusters" in words
     report = tmp_path / "r.html"
     argv = ["evaluate", model, path, "--offset", "log_exposure", "--report", report, "-q"]
     assert run(argv, capsys)[0] == 0

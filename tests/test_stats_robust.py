@@ -62,7 +62,7 @@ def test_hc0_and_cluster_match_statsmodels_logit(solver):
     clf = _fit(X, y, "cluster", cluster=groups.astype(str), solver=solver)
     np.testing.assert_allclose(clf.cov_params(), ref.cov_params(), rtol=RTOL)
     assert clf.inference_.extra["n_clusters"] == 7
-    assert "cluster-robust over 7 clusters" in clf.summary().attrs["caption"]
+    assert "cluster-robust sandwich over 7 clusters" in clf.summary().attrs["caption"]
 
 
 @pytest.mark.parametrize("kind", ["HC0", "HC1", "HC2", "HC3"])
@@ -186,7 +186,7 @@ def test_clusters_whose_rows_all_have_weight_zero_are_not_counted():
     clf = _fit(X, y, "cluster", sample_weight=w, cluster=groups)
     np.testing.assert_allclose(clf.cov_params(), ref.cov_params(), rtol=RTOL)
     assert clf.inference_.extra["n_clusters"] == 4
-    assert "cluster-robust over 4 clusters" in clf.summary().attrs["caption"]
+    assert "cluster-robust sandwich over 4 clusters" in clf.summary().attrs["caption"]
     # the absent rows' labels do not matter, missing ones included
     labels = np.r_[np.full(5, np.nan), groups[5:]]
     same = _fit(X, y, "cluster", sample_weight=w, cluster=labels)

@@ -912,6 +912,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         >>> X, y, _ = load_exam_scores()
         >>> round(NeuronClassifier().fit(X, y).score(X, y), 2)
         0.89
+
+        As :meth:`fit`, a table's target is also taken by its column's name
+        (``score(df, "y")``), or, where the fit named it (``fit(df, "y")``, or a
+        formula ``y ~ ...``), from that column (``score(df)``).
         """
         y = unmask_labels(detached(score_labels(self, X, y)))  # masked labels: refused
         refuse_complex_labels(y)

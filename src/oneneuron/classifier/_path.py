@@ -416,7 +416,7 @@ def compute_path(
 
 def regularization_path(
     X: Any,
-    y: Any,
+    y: Any = None,
     *,
     alphas: ArrayLike | None = None,
     l1_ratio: float = 1.0,

@@ -439,18 +439,31 @@ def unknown_warning(report: EncodeReport) -> None:
         print(f"warning: {shown(note)}", file=sys.stderr)
 
 
-def missing_note(saved: SavedModel) -> str | None:
-    """One line on the training fit's missing values (rows dropped, cells filled), or None."""
+def statistic(impute: str) -> str:
+    """``--impute``'s value in words: ``"mean"``, ``"median"``, ``"most frequent value"``."""
+    return "most frequent value" if impute == "most_frequent" else impute
+
+
+def missing_note(saved: SavedModel, captioned: bool = False) -> str | None:
+    """One line on the training fit's missing values (rows dropped, cells filled), or None.
+
+    None where the fit dropped no row, and where ``captioned``: the coefficient table's
+    caption that follows says the rows dropped itself (as R's ``summary.glm``)."""
     design = getattr(saved.estimator, "design_", None)
     if design is not None:
         if design.missing == "drop":
             n = getattr(saved.estimator, "design_report_", {}).get("dropped")
+            res = getattr(saved.estimator, "inference_", None)
+            if not n or (captioned and res is not None and res.extra.get("dropped") == n):
+                return None
             return f"{n} rows with missing values were left out of the fit (--drop-missing)"
         if design.missing in ("mean", "median", "most_frequent"):
-            return f"missing cells were filled with the training {design.missing} (--impute)"
+            how = statistic(design.missing)
+            return f"missing cells were filled with the training rows' {how} (--impute)"
         return None
     if saved.input is not None and saved.input.get("impute"):
-        return f"missing cells were filled with the training {saved.input['impute']} (--impute)"
+        how = statistic(saved.input["impute"])
+        return f"missing cells were filled with the training rows' {how} (--impute)"
     return None
 
 

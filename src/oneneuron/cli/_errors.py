@@ -350,7 +350,6 @@ def _cli_words(text: str) -> str:
             "a decimal point, or read the file with --thousands ',' or, where the comma is "
             "a decimal mark, --decimal ','",
         ),
-        ("reference=", "--reference "),
         # check_weight_size: the command line's weights are one column, without class weights
         ("sample_weight (times class_weight) reaches", "the --weights column reaches"),
         ("(alpha=0)", "(--alpha 0)"),
@@ -362,6 +361,10 @@ def _cli_words(text: str) -> str:
         ),
         # the longer message first: the shorter one is part of it
         ("inference=False was set; refit with inference=True", "--inference never was given"),
+        (
+            "inference='auto' skipped the Hessian pass",
+            "--inference auto (the default) skipped the Hessian pass",
+        ),
         ("refit with inference=True", "train again with --inference always"),
         ("refit with inference=False", "train again with --inference never"),
         ("refit with relax=True", "train again with --relax"),
@@ -377,6 +380,9 @@ def _cli_words(text: str) -> str:
         ),
     ):
         text = text.replace(py, flag)
+    # the keyword reference= (an array's refusal), but not a contrast's in a term's name,
+    # C(g, Treatment(reference='b'))[T.c], which a warning names as the design does
+    text = re.sub(r"(?<![\w(])reference=", "--reference ", text)
     # a column to leave out (dates, lists, ids...): how, on the command line
     text = re.sub(r"\bleave it out(?=[,;)]|$)", "leave it out with --features (or --formula)", text)
     for pattern, flag in _CLI_PATTERNS:  # scikit-learn's 'max_iter' before the keyword's turn

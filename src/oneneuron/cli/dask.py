@@ -105,6 +105,14 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
         f"  solver {est.solver_}: {status} in {est.n_iter_} iterations, "
         f"{est.n_passes_:.1f} passes over the data ({est.stop_reason_})",  # its own measure
     ]
+    if args.weights is not None:  # as the in-memory engine says them
+        counted = getattr(getattr(est, "inference_", None), "nobs", None)  # the weights' sum
+        total = f": {counted:.10g} rows counted" if counted is not None else ""
+        lines.insert(
+            1, f"  frequency weights {args.weights}{total} (each row as often as its weight)"
+        )
+    classes = ", ".join(repr(c.item() if hasattr(c, "item") else c) for c in est.classes_)
+    lines.insert(-1, f"  classes: {classes}")
     # the table's columns and target, as the in-memory engine's file names them (evaluate
     # and predict read them); the Dask engine fits numeric columns only, never filled
     columns = [{"name": str(c), "kind": "numeric", "fill": None} for c in est.feature_names_in_]

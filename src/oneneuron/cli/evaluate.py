@@ -216,7 +216,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         coding = design.coding_note() if design is not None else None
         if coding:
             print(wrapped(shown(coding)))
-        filled = missing_note(saved)
+        filled = missing_note(saved, captioned=True)  # the caption below says a drop
         if filled:
             print(wrapped(shown(filled)))
         table, ref = _one_line_names(res, reference)

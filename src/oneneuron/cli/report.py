@@ -199,7 +199,7 @@ def _coefficient_section(saved: SavedModel, reference_class: Any = None) -> str:
         coding = design.coding_note()
         if coding:
             notes.append(coding)
-    filled = missing_note(saved)
+    filled = missing_note(saved, captioned=res is not None and res.cov is not None)
     if filled:
         notes.append(filled)
     note_html = "".join(f"<p>{e(n)}</p>" for n in notes)

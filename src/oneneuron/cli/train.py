@@ -41,6 +41,7 @@ from ._common import (
     positive_int,
     quiet_parent,
     refuse_ambiguous_labels,
+    statistic,
     text_form_of,
     weight_values,
 )
@@ -623,7 +624,8 @@ def _fit_summary(
     if dropped:
         lines.append(f"  dropped {dropped} rows with missing values (--drop-missing)")
     if args.impute:
-        lines.append(f"  missing cells filled with the training {args.impute} (--impute)")
+        how = statistic(args.impute)
+        lines.append(f"  missing cells filled with the training rows' {how} (--impute)")
     if args.no_weight:
         lines.append(
             f"  dropped {args.no_weight} rows with a missing {args.no_weight_what} (--drop-missing)"
@@ -746,7 +748,22 @@ def refuse_unsaveable(
     except Exception:  # noqa: BLE001 - a pre-check only: the fit gives the real error
         return
     if spec.unsaved is not None:
-        raise UserError(f"--formula cannot be saved to a model file: {spec.unsaved}")
+        import ast
+        import re
+        import shlex
+
+        # a contrast of a column of number codes: the command line reads it as categories
+        why = re.sub(
+            r"make the column text \(df\[('[^']*'|\"[^\"]*\")\]\.astype\(str\); (levels then in "
+            r"quotes), (Treatment\('3'\))\) to save it",
+            lambda m: (
+                "read it as categories with --categorical "
+                f"{shlex.quote(ast.literal_eval(m[1]))} "
+                f"({m[2]}: {m[3]}) to save it"
+            ),
+            spec.unsaved,
+        )
+        raise UserError(f"--formula cannot be saved to a model file: {why}")
 
 
 def _check_model_name(path: str) -> None:
@@ -840,7 +857,9 @@ def train_cv(
         if dropped:
             print(f"  dropped {dropped} rows with missing values (--drop-missing)")
         if args.impute:
-            print(f"  missing cells filled with the {args.impute} of all rows (--impute)")
+            print(
+                f"  missing cells filled with the {statistic(args.impute)} of all rows (--impute)"
+            )
         if args.no_label:
             print(f"  dropped {args.no_label} rows with a missing target (--impute)")
         print(

@@ -228,6 +228,18 @@ def _name_pattern(name: str) -> str:
     return "".join(parts)
 
 
+def _backticked(term: str) -> str:
+    """``term`` with each plain column of it in backticks where a formula needs them
+    (a name with a space or symbol: ``rate marriage`` -> ```rate marriage```), which the
+    formula library leaves out of the term's name; a coded or transformed part
+    (``C(g)[T.b]``, ``np.log(x)``) as it is."""
+    parts = term.split(":")
+    return ":".join(
+        f"`{p}`" if p and not re.fullmatch(r"[\w.]+", p) and not re.search(r"[()\[\]`]", p) else p
+        for p in parts
+    )
+
+
 def _label(c: Any) -> Any:
     """A class label as written in a name (``2``, not ``np.int64(2)``)."""
     return c.item() if isinstance(c, np.generic) else c
@@ -253,6 +265,9 @@ def parse_constraints(hypothesis: str, terms: list[str]) -> tuple[NDArray, NDArr
     rows, rhs = [], []
     marked = hypothesis  # names first (one may hold a comma: C(g, Treatment('b'))[T.a])
     for j in order:
+        quoted = _backticked(terms[j])  # `my var`:C(g)[T.b], as the formula wrote it
+        if quoted != terms[j]:
+            marked = re.sub(r"(?<![\w.`])" + _name_pattern(quoted), f"_v{j} ", marked)
         marked = re.sub(
             r"(?<![\w.])" + _name_pattern(terms[j]) + r"(?![\w.\[(])", f"_v{j} ", marked
         )

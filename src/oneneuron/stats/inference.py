@@ -560,11 +560,11 @@ class InferenceResult:
             how = f"maximum likelihood; Wald z tests and {percent(level)} confidence intervals"
         if self.cov_type != "nonrobust":
             what = (
-                f"cluster-robust over {self.extra.get('n_clusters', '?')} clusters"
+                f"cluster-robust sandwich over {self.extra.get('n_clusters', '?')} clusters"
                 if self.cov_type == "cluster"
-                else "heteroskedasticity-robust"
+                else "heteroskedasticity-robust sandwich"
             )
-            how += f"; covariance {self.cov_type} ({what} sandwich)"
+            how += f"; covariance {self.cov_type} ({what})"
         lines = [
             f"{kind}: {param}",
             how,

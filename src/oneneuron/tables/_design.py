@@ -1944,6 +1944,9 @@ class DesignSpec:
             if unknown and unknown.group(1) in R_FUNCTIONS:
                 name = unknown.group(1)
                 msg += f"; R's {name}() is {R_FUNCTIONS[name]} here"
+            base = re.search(r"Value `([^`]*)` for `TreatmentContrasts.base` is not among", msg)
+            if base:
+                msg = msg.rstrip(".") + _treatment_base_hint(rhs, frame, base.group(1))
             nulls = re.search(r"`([^`]+)` contains null values after evaluation", msg)
             row = _first_not_finite(rhs, frame, nulls.group(1)) if nulls else None
             if row is not None and rows is not None:
@@ -2071,10 +2074,16 @@ class DesignSpec:
             if outside.any():
                 shown = ", ".join(repr(v) for v in pd.unique(values[outside])[:5])
                 n = int(outside.sum())
+                # number codes read as categories (--categorical g) are text: the levels
+                # written as numbers, levels=[4, 3], miss every row ('4', '3')
+                given = [str(c) for c in state["categories"]]
+                spelled = set(values[outside].astype(str)) <= set(given)
+                text = f"; quote them, levels={given!r}: the levels of {name!r} are text"
                 raise DataError(
                     f"column {name!r} has {n} row{'s' if n != 1 else ''} with values "
                     f"({shown}) outside the levels= of {str(expr)!r}: add them to levels= "
                     "or drop those rows (they would be coded as the reference level)"
+                    + (text if spelled else "")
                 )
 
     def _formulaic_sparse(self, raw: dict[str, Any], n: int) -> bool:
@@ -2361,6 +2370,27 @@ def _coded_factor(part: str, cols: dict[str, dict[str, Any]]) -> dict[str, Any] 
 
 
 _BOOLEAN_LEVELS = ["False", "True"]
+
+
+def _treatment_base_hint(rhs: str, frame: pd.DataFrame, base: str) -> str:
+    """Where ``C(g, Treatment(b))`` names no level of ``g``: the levels of the columns a
+    treatment contrast codes, and, where ``b`` is a number that a text level spells (number
+    codes read as categories: ``--categorical g``), the quoted spelling ``Treatment('4')``.
+    """
+    hints = []
+    for m in re.finditer(r"C\(\s*(`[^`]+`|[\w.]+)\s*,\s*(?:contr\.t|T)reatment", rhs):
+        name = m.group(1).strip("`")
+        if name not in frame.columns:
+            continue
+        x = frame[name]
+        levels = [str(v) for v in (x.cat.categories if hasattr(x, "cat") else x.unique())]
+        text = hasattr(x, "cat") or x.dtype == object or pd.api.types.is_string_dtype(x)
+        shown = ", ".join(repr(v) for v in levels[:10]) + (", ..." if len(levels) > 10 else "")
+        hint = f"; the levels of {name!r} are {shown}"
+        if text and base in levels:
+            hint += f" (text: quote the reference, Treatment({base!r}))"
+        hints.append(hint)
+    return "".join(hints)
 
 
 def _boolean_factor(name: str, coded: dict[str, Any]) -> dict[str, Any]:
