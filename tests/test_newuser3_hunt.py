@@ -207,23 +207,26 @@ def test_score_takes_the_target_as_fit_does(fair):
     assert by_name.score(df) == by_name.score(df, "had_affair")  # the fit's target column
     X = df.drop(columns="had_affair")
     by_labels = NeuronClassifier().fit(X, df.had_affair)
-    with pytest.raises(ValueError, match="y is required"):
+    with pytest.raises(ValueError, match="pass y, the labels to score against"):
         by_labels.score(X)  # no column was named the target
 
 
 def test_cv_score_takes_the_target_as_its_fit_does(fair):
     """NeuronClassifierCV(formula='had_affair ~ ...').fit(df) takes the formula's target;
-    its score (scikit-learn's ClassifierMixin.score) needed y. Oracle: the accuracy of
-    predict against the column."""
+    its score needed y. The score is its scoring's (the default neg_log_loss, as
+    LogisticRegressionCV.score uses its scoring). Oracle: scikit-learn's log_loss of
+    predict_proba against the column."""
+    from sklearn.metrics import log_loss
+
     from oneneuron import NeuronClassifierCV
 
     _, df = fair
     df = df.dropna()
     cv = NeuronClassifierCV(formula="had_affair ~ rate_marriage + age", cv=3, n_alphas=5)
     cv.fit(df)
-    accuracy = float(np.mean(cv.predict(df) == df.had_affair))
-    assert cv.score(df) == pytest.approx(accuracy, abs=1e-15)
-    assert cv.score(df, "had_affair") == pytest.approx(accuracy, abs=1e-15)
+    expected = -log_loss(df.had_affair, cv.predict_proba(df), labels=cv.classes_)
+    assert cv.score(df) == pytest.approx(expected, rel=1e-12)
+    assert cv.score(df, "had_affair") == pytest.approx(expected, rel=1e-12)
 
 
 def test_train_names_the_skipped_hessian_pass_by_its_flag(fair, tmp_path, capsys, monkeypatch):
