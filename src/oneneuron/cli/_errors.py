@@ -131,9 +131,11 @@ def wrapped(text: str, width: int = WIDTH) -> str:
     one two
       three
       four
+    >>> print(wrapped("a=1  LR=2 on one df", width=9))  # a field wider than a line
+    a=1
+    LR=2 on
+      one df
     """
-    import textwrap
-
     out: list[str] = []
     for line in text.split("\n"):
         lead = line[: len(line) - len(line.lstrip())]
@@ -143,23 +145,28 @@ def wrapped(text: str, width: int = WIDTH) -> str:
         elif len(fields) > 1 and all("=" in f for f in fields):  # name=value  name=value
             row = ""
             for field in fields:
-                if row and len(row) + 2 + len(field) > width:
+                if len(lead) + len(field) > width:  # a field wider than a line: its words
+                    out.extend([row] if row else [])
+                    out.extend(_words(lead + field, width, lead + "  "))
+                    row = ""
+                elif row and len(row) + 2 + len(field) > width:
                     out.append(row)
                     row = lead + field
                 else:
                     row = f"{row}  {field}" if row else lead + field
-            out.append(row)
+            out.extend([row] if row else [])
         else:
-            out.extend(
-                textwrap.wrap(
-                    line,
-                    width,
-                    subsequent_indent=lead + "  ",
-                    break_long_words=False,
-                    break_on_hyphens=False,
-                )
-            )
+            out.extend(_words(line, width, lead + "  "))
     return "\n".join(out)
+
+
+def _words(line: str, width: int, indent: str) -> list[str]:
+    """``line`` folded between words (none split), further lines indented by ``indent``."""
+    import textwrap
+
+    return textwrap.wrap(
+        line, width, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False
+    )
 
 
 class UserError(Exception):
