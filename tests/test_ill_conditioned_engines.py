@@ -245,3 +245,41 @@ def test_separation_beside_a_nearly_collinear_pair_is_still_said_unchecked(engin
             assert NeuronClassifier().fit(Xe, ye).separation_ == "quasi-complete"
         return
     assert_unchecked_separation_is_said(lambda: NeuronClassifier().fit(Xe, ye))
+
+
+def _rare_levels(K):
+    """Dummy-coded levels beside a numeric column, one level on a few rows that leave a
+    class out: binary, a level on 3 rows all "yes"; three classes, a level on 2 rows of
+    classes 0 and 1 (class 2's logit there runs to -inf). Quasi-complete separation whose
+    coefficients stay small (the indicator's spread is small)."""
+    rng = np.random.default_rng(0 if K == 2 else 3)
+    n = 300
+    x = rng.normal(size=n)
+    g = rng.choice(list("abc"), n)
+    if K == 2:
+        y = (x + rng.normal(size=n) > 0).astype(int)
+        g[:3], y[:3] = "d", 1
+    else:
+        y = rng.integers(0, 3, n)
+        g[:2], y[:2] = "d", [0, 1]
+    X = np.column_stack([x] + [(g == level).astype(float) for level in "bcd"])
+    return X, y
+
+
+@pytest.mark.parametrize("K", [2, 3])
+def test_a_rare_level_that_leaves_a_class_out_is_not_given_standard_errors(engine, K):
+    """The NumPy engine's LP finds quasi-complete separation; the streamed engines (no
+    LP: the rows are not in memory) gave standard errors silently, separation_ "not
+    checked" (no coefficient is big, and a flat Hessian alone could be collinear
+    columns). The flat direction is separation's (its rows' curvature 1e-12 of
+    the rows' typical one): refused, saying the check could not run."""
+    from _engine_cases import assert_unchecked_separation_is_said
+    from oneneuron import SeparationWarning
+
+    X, y = _rare_levels(K)
+    Xe, ye = _as(engine, X, y)
+    if engine == "torch-on-numpy":
+        with pytest.warns(SeparationWarning, match="quasi-completely separated"):
+            assert NeuronClassifier().fit(Xe, ye).separation_ == "quasi-complete"
+        return
+    assert_unchecked_separation_is_said(lambda: NeuronClassifier().fit(Xe, ye))

@@ -711,19 +711,20 @@ def _the_designs(
     cond: float | None,
     Hp: NDArray[np.float64] | None,
     n_rows: int,
-) -> bool:
+) -> bool | None:
     """Whether a flat Hessian whose separation check could not run (rows not in memory,
-    or an LP too large) is the design's flatness, so that it is no sign of separation
-    (:func:`_flat_is_the_designs`). False where the scaled Hessian is not itself flat
-    (some coefficient's curvature has vanished: rows fitted with probabilities 0 or 1)
-    and where there are no more rows than parameters (some direction then separates
-    almost surely)."""
+    or an LP too large) is the design's flatness (True: no sign of separation) or
+    separation's (False: rows fitted with probabilities 0 or 1 along a flat direction),
+    by :func:`_flat_is_the_designs`. None where that cannot be told: the scaled Hessian
+    is not itself flat (some coefficient's curvature has vanished, which a constant
+    column's also does), there are no more rows than parameters (some direction then
+    separates almost surely), or the pass cannot be made."""
     if Hp is None or ref is None or not _separation.hessian_is_flat(cond):
-        return False
+        return None
     if _vanishing_curvature(Hp) or n_rows <= problem.n_params:
-        return False
+        return None
     told = _flat_is_the_designs(problem, theta, ref)
-    return told is not None and told[0]
+    return None if told is None else told[0]
 
 
 def scaled_condition(
@@ -914,9 +915,11 @@ def compute_inference(
         flat = Hp is not None and (_separation.hessian_is_flat(cond) or _vanishing_curvature(Hp))
         if sep is None:
             out.separation = "not checked"
-        if sep is None and looks and flat and _the_designs(problem, theta, ref, cond, Hp, positive):
-            flat = False  # nearly collinear columns, not separation: the covariance step
-            # forms their standard errors (from the design's QR factor)
+        told = _the_designs(problem, theta, ref, cond, Hp, positive) if sep is None else None
+        if looks and told:  # nearly collinear columns, not separation: the covariance
+            flat = False  # step forms their standard errors (from the design's QR factor)
+        elif told is False:  # separation's flat direction, though no coefficient is big
+            looks = True  # (a rare level all of one class keeps a small one)
         if sep is None and looks and flat:  # the LP that would decide cannot run
             streamed = getattr(problem.engine, "X", None) is None
             why = (
