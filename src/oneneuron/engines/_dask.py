@@ -44,8 +44,16 @@ def _chunk_separated(Xb: Any, yb: Any, sb: Any, W: Any, b: Any) -> tuple[int, in
 def _chunk_curvature(
     Xb: Any, yb: Any, sb: Any, inv_total: float, W: Any, b: Any, multinomial: bool, V: Any, c: Any
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    s = np.asarray(sb, dtype=np.float64) * inv_total
-    return direction_curvature(np.asarray(Xb), s, W, b, V, c)
+    """The chunk's sums of :func:`~oneneuron.objective.direction_curvature`, over row
+    slices whose ``q m`` direction logits take about 32 MB at a time."""
+    Xb, s = np.asarray(Xb), np.asarray(sb, dtype=np.float64) * inv_total
+    step = max(64, (1 << 22) // (1 + V.shape[0] * V.shape[1]))
+    total: tuple[Any, ...] = ()
+    for start in range(0, max(1, Xb.shape[0]), step):
+        sl = slice(start, start + step)
+        part = direction_curvature(Xb[sl], s[sl], W, b, V, c)
+        total = part if not total else tuple(a + p for a, p in zip(total, part, strict=True))
+    return total  # type: ignore[return-value]
 
 
 def _sum_tuples(parts: list[tuple[Any, ...]]) -> tuple[Any, ...]:
