@@ -492,3 +492,66 @@ def test_ill_conditioned_columns_leverage_and_cooks_distance(kind):
     got = oneneuron.diagnostics(clf, X, y)
     np.testing.assert_allclose(got["leverage"], ref.hat_matrix_diag, rtol=1e-6)
     np.testing.assert_allclose(got["cooks_distance"], ref.cooks_distance[0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("K", [2, 3])
+@pytest.mark.parametrize("kind", ["float64", "float32", "csr", "offset"])
+def test_direction_curvature_is_the_hessian_along_the_direction(K, kind):
+    """:func:`~oneneuron.objective.direction_curvature`, walked over blocks by the engine:
+    ``v' H v`` of the Hessian that :func:`~oneneuron.objective.block_statistics` forms
+    (raw layout), the unweighted ``sum_i s_i ||u_i||^2`` and ``sum_i s_i (diag(p_i) -
+    p_i p_i')`` with ``p_i`` from scipy's softmax (expit, binary)."""
+    from scipy.special import expit, softmax
+
+    from oneneuron.engines import NumpyEngine
+    from oneneuron.objective import LinearLoss
+
+    if kind == "offset" and K > 2:
+        pytest.skip("offsets are for binary models")
+    rng = np.random.default_rng(6)
+    n, d, m = 300, 3, K if K > 2 else 1
+    X = rng.normal(size=(n, d))
+    y = rng.integers(0, K, size=n) if K > 2 else rng.integers(0, 2, size=n).astype(float)
+    X = X.astype(np.float32) if kind == "float32" else X
+    Xe = scipy.sparse.csr_matrix(X) if kind == "csr" else X
+    off = rng.normal(size=n) if kind == "offset" else np.zeros(n)
+    s = rng.uniform(size=n)
+    eng = NumpyEngine(
+        Xe, y, s, multinomial=K > 2, block_rows=64, offset=off if kind == "offset" else None
+    )
+    loss = LinearLoss(eng, m, 0.0, np.zeros(d), np.ones(d))
+    theta = rng.normal(size=loss.n_params)
+    _, _, H = loss.gradient_hessian(theta)
+    V, c = rng.normal(size=(4, m, d)), rng.normal(size=(4, m))
+    W, b = loss.to_raw(theta)
+    curvature, spread, A = eng.direction_curvature(W, b, V, c)
+    directions = np.column_stack([V.reshape(4, m * d), c])  # theta's raw layout
+    np.testing.assert_allclose(curvature, np.einsum("ja,ab,jb->j", directions, H, directions),
+                               rtol=1e-10)  # fmt: skip
+    X64, w = np.asarray(X, dtype=np.float64), s / s.sum()
+    U = np.einsum("id,jkd->ijk", X64, V) + c
+    np.testing.assert_allclose(spread, np.einsum("i,ijk->j", w, U**2), rtol=1e-12)
+    Z = X64 @ W.T + b + off[:, None]
+    P = softmax(Z, axis=1) if m > 1 else expit(Z)
+    ref = np.einsum("i,ik,kl->kl", w, P, np.eye(m)) - np.einsum("i,ik,il->kl", w, P, P)
+    np.testing.assert_allclose(A, ref, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("K", [2, 3])
+def test_nearly_collinear_standard_errors_where_the_separation_lp_is_too_large(K, monkeypatch):
+    """Where the separation LP would be too large (rows * (classes - 1) * terms above
+    its limit), the collinear pair's huge coefficients (1.7e5) on a flat likelihood
+    were taken for separation: "the fit looks separated (not checked: its linear
+    program would be too large)", no standard errors. The flat direction is the
+    design's (one pass over the rows tells it from separation's): the QR factor's
+    standard errors, as statsmodels' on the reparameterised columns."""
+    from oneneuron.stats import _separation
+
+    monkeypatch.setattr(_separation, "MAX_LP_SIZE", 0)
+    X, y, cov_ref = _reparameterised(1e-8, K)
+    clf, _ = _fit(NeuronClassifier(solver="newton"), X, y)
+    assert clf.inference_.cov is not None, clf.inference_.reason
+    assert clf.separation_ == "not checked"
+    np.testing.assert_allclose(
+        np.sqrt(np.diag(clf.inference_.cov)), np.sqrt(np.diag(cov_ref)), rtol=1e-6
+    )

@@ -182,19 +182,104 @@ def test_tall_nearly_equal_columns_with_subsampled_newton(K):
 @pytest.mark.parametrize("K", [2, 3])
 def test_nearly_equal_columns_standard_errors_on_every_engine(engine, K):
     """The covariance from the weighted design's QR factor (R's glm): the standard errors
-    of the same model written in well-conditioned columns (statsmodels), mapped back, for
-    a tensor the NumPy engine reads. On the streamed engines (Dask, the array-API
-    engine) the huge coefficients of the collinear pair on a flat likelihood look like
-    separation, which their data (not in memory) cannot rule out: the standard errors
-    are refused there, with that reason, never given wrong."""
+    of the same model written in well-conditioned columns (statsmodels), mapped back, on
+    every engine. On the streamed engines (Dask, the array-API engine), whose rows are
+    not in memory for the separation LPs, the collinear pair's huge coefficients (1.7e5)
+    on a flat likelihood were taken for separation and the standard errors refused
+    ("the fit looks separated (not checked ...)"); the flat direction is the design's
+    (the rows' linear predictor along it is itself tiny), which one pass tells apart
+    from separation's (rows fitted with probabilities 0 or 1)."""
     from test_ill_conditioned import _reparameterised
 
     X, y, cov_ref = _reparameterised(1e-8, K)
     clf, _ = _fit(engine, X, y, solver="newton")
-    if engine != "torch-on-numpy":
-        assert clf.inference_.cov is None and "looks separated" in clf.inference_.reason
-        return
     assert clf.inference_.cov is not None, clf.inference_.reason
+    assert clf.separation_ == ("none" if engine == "torch-on-numpy" else "not checked")
     np.testing.assert_allclose(
         np.sqrt(np.diag(clf.inference_.cov)), np.sqrt(np.diag(cov_ref)), rtol=1e-6
     )
+
+
+@pytest.mark.parametrize("K", [2, 3])
+@pytest.mark.parametrize("streamed", ["dask", "array-api"])
+def test_direction_curvature_equals_the_numpy_engine(streamed, K):
+    """The one pass that tells a flat direction of the design from separation's, on the
+    cluster and on X's device: the NumPy engine's sums (which test_ill_conditioned.py
+    checks against the Hessian and scipy's probabilities)."""
+    from oneneuron.engines import ArrayAPIEngine, DaskEngine, NumpyEngine
+
+    rng = np.random.default_rng(7)
+    n, d, m = 400, 3, K if K > 2 else 1
+    X = rng.normal(size=(n, d))
+    y = rng.integers(0, K, size=n) if K > 2 else rng.integers(0, 2, size=n).astype(float)
+    sw = rng.uniform(size=n)
+    W, b = rng.normal(size=(m, d)), rng.normal(size=m)
+    V, c = rng.normal(size=(3, m, d)), rng.normal(size=(3, m))
+    ref = NumpyEngine(X, y, sw, multinomial=K > 2).direction_curvature(W, b, V, c)
+    if streamed == "dask":
+        eng = DaskEngine(*_as("dask", X, y, sw), multinomial=K > 2)
+    else:
+        eng = ArrayAPIEngine(*_as("array-api", X, y, sw), multinomial=K > 2)
+    got = eng.direction_curvature(W, b, V, c)
+    assert eng.n_passes == 1
+    for a, r in zip(got, ref, strict=True):
+        np.testing.assert_allclose(a, r, rtol=1e-12, atol=1e-16)
+
+
+@pytest.mark.filterwarnings("ignore::oneneuron.ConvergenceWarning")
+def test_separation_beside_a_nearly_collinear_pair_is_still_said_unchecked(engine):
+    """Quasi-complete separation (x0 > 0.5: all class 1) beside a nearly equal pair of
+    columns: the flat direction that is the pair's does not clear the one that is
+    separation's, so the streamed engines still refuse the standard errors, saying the
+    check could not run (the NumPy engine's LP finds the separation)."""
+    from _engine_cases import assert_unchecked_separation_is_said, quasi_separated_data
+    from oneneuron import SeparationWarning
+
+    X, y = quasi_separated_data(n=400)
+    rng = np.random.default_rng(5)
+    z = rng.normal(size=len(y))
+    X = np.column_stack([X, z, z + 1e-8 * rng.normal(size=len(y))])
+    Xe, ye = _as(engine, X, y)
+    if engine == "torch-on-numpy":  # rows in memory (the NumPy engine): the LP finds it
+        with pytest.warns(SeparationWarning, match="quasi-completely separated"):
+            assert NeuronClassifier().fit(Xe, ye).separation_ == "quasi-complete"
+        return
+    assert_unchecked_separation_is_said(lambda: NeuronClassifier().fit(Xe, ye))
+
+
+def _rare_levels(K):
+    """Dummy-coded levels beside a numeric column, one level on a few rows that leave a
+    class out: binary, a level on 3 rows all "yes"; three classes, a level on 2 rows of
+    classes 0 and 1 (class 2's logit there runs to -inf). Quasi-complete separation whose
+    coefficients stay small (the indicator's spread is small)."""
+    rng = np.random.default_rng(0 if K == 2 else 3)
+    n = 300
+    x = rng.normal(size=n)
+    g = rng.choice(list("abc"), n)
+    if K == 2:
+        y = (x + rng.normal(size=n) > 0).astype(int)
+        g[:3], y[:3] = "d", 1
+    else:
+        y = rng.integers(0, 3, n)
+        g[:2], y[:2] = "d", [0, 1]
+    X = np.column_stack([x] + [(g == level).astype(float) for level in "bcd"])
+    return X, y
+
+
+@pytest.mark.parametrize("K", [2, 3])
+def test_a_rare_level_that_leaves_a_class_out_is_not_given_standard_errors(engine, K):
+    """The NumPy engine's LP finds quasi-complete separation; the streamed engines (no
+    LP: the rows are not in memory) gave standard errors silently, separation_ "not
+    checked" (no coefficient is big, and a flat Hessian alone could be collinear
+    columns). The flat direction is separation's (its rows' curvature 1e-12 of
+    the rows' typical one): refused, saying the check could not run."""
+    from _engine_cases import assert_unchecked_separation_is_said
+    from oneneuron import SeparationWarning
+
+    X, y = _rare_levels(K)
+    Xe, ye = _as(engine, X, y)
+    if engine == "torch-on-numpy":
+        with pytest.warns(SeparationWarning, match="quasi-completely separated"):
+            assert NeuronClassifier().fit(Xe, ye).separation_ == "quasi-complete"
+        return
+    assert_unchecked_separation_is_said(lambda: NeuronClassifier().fit(Xe, ye))

@@ -311,3 +311,24 @@ def test_multinomial_quasi_separation_without_a_perfect_row_says_so():
     text = str(caught[0].message)
     assert "no row is predicted perfectly" in text and "1 of 300" not in text
     assert clf.inference_.extra["separated_rows"] == 0
+
+
+def test_a_rare_level_where_the_lp_is_too_large_is_not_given_standard_errors(monkeypatch):
+    """The rare level all of one class (the LP's quasi-complete separation, above) where
+    the LP would be too large: no coefficient is big, so the fit had standard errors,
+    separation_ "not checked", silently. The flat Hessian's flat direction is
+    separation's (one pass over the rows), so it warns and refuses, as for a big one."""
+    from oneneuron.stats import InferenceUnavailableError
+
+    rng = np.random.default_rng(0)
+    n = 300
+    x = rng.normal(size=n)
+    g = rng.choice(["A", "B", "C"], n)
+    y = np.where(x + rng.normal(size=n) > 0, "yes", "no")
+    g[:3], y[:3] = "D", "yes"
+    monkeypatch.setattr(_separation, "MAX_LP_SIZE", 0)
+    clf, seps = _fit_recording(NeuronClassifier(), pd.DataFrame({"x": x, "g": g}), y)
+    assert clf.separation_ == "not checked"
+    assert [str(w.message)[:43] for w in seps] == ["the fit looks separated but the check could"]
+    with pytest.raises(InferenceUnavailableError, match="looks separated"):
+        clf.summary()

@@ -46,6 +46,7 @@ __all__ = [
     "L1Penalty",
     "SmallDenseLoss",
     "separated_rows",
+    "direction_curvature",
     "offset_intercept",
     "binary_residual",
     "binary_loss",
@@ -418,6 +419,69 @@ def float64_block(X: Any) -> Any:
     if X.dtype != np.float32:
         return X
     return X.astype(np.float64)
+
+
+def direction_curvature(
+    X: Any,
+    s: NDArray[np.floating] | float,
+    W: NDArray[np.floating],
+    b: NDArray[np.floating],
+    V: NDArray[np.floating],
+    c: NDArray[np.floating],
+    *,
+    offset: NDArray[np.floating] | None = None,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """The Hessian's curvature along directions, formed row by row, and the same unweighted.
+
+    For the model ``(W, b)`` (raw scale, ``m`` outputs) each row has a curvature matrix
+    ``A_i``: ``p_i (1 - p_i)`` for one sigmoid neuron (``m = 1``), ``diag(p_i) - p_i p_i'``
+    for a softmax layer. A direction ``j`` is raw-scale coefficients ``V[j]`` of shape
+    (m, d) and intercepts ``c[j]`` of shape (m,), whose linear predictor on a row is
+    ``u_ij = x_i @ V[j].T + c[j]``. Returned, as sums over the block:
+
+    - ``curvature[j] = sum_i s_i u_ij' A_i u_ij``, the Hessian's quadratic form along the
+      direction, each row's term non-negative (a softmax row's is the variance of
+      ``u_ij`` under ``p_i``). Formed from the rows, not from ``X' D X``: along nearly
+      collinear columns that product holds only its rounding;
+    - ``spread[j] = sum_i s_i ||u_ij||^2``, the same without the weights ``A_i``;
+    - ``A = sum_i s_i A_i`` (m, m), the rows' curvature summed.
+
+    Their ratio tells what made a direction flat: the design (every ``u_ij`` small, as
+    along the difference of nearly equal columns) keeps ``curvature / spread`` near the
+    rows' typical curvature; separation (the rows that move along it fitted with
+    probabilities 0 or 1) drives it to 0.
+
+    Examples
+    --------
+    >>> X = np.array([[0.0], [1.0], [2.0]])
+    >>> W, b = np.zeros((1, 1)), np.zeros(1)  # p = 1/2: every curvature is 1/4
+    >>> curv, spread, A = direction_curvature(X, 1.0, W, b, np.ones((1, 1, 1)), np.zeros((1, 1)))
+    >>> curv.tolist(), spread.tolist(), A.tolist()
+    ([1.25], [5.0], [[0.75]])
+    """
+    X = float64_block(X)
+    Z = _logits(X, W, b, offset)
+    n, m = Z.shape
+    q = V.shape[0]
+    V = np.asarray(V, dtype=np.float64).reshape(q * m, -1)
+    U = _logits(X, V, np.asarray(c, dtype=np.float64).reshape(q * m), None).reshape(n, q, m)
+    sw = np.broadcast_to(np.asarray(s, dtype=np.float64), (n,))
+    spread = sw @ (U * U).sum(axis=2)
+    if m == 1:
+        e = sigmoid(-np.abs(Z[:, 0]))
+        v = sw * (e * (1.0 - e))
+        return v @ (U[:, :, 0] ** 2), spread, np.array([[v.sum()]])
+    _, P, Q, _ = softmax_terms(Z, np.zeros(n, dtype=np.intp))
+    # the variance of u under p, about the likeliest class's u (no cancellation where
+    # that class's p is near 1)
+    top = np.argmax(Z, axis=1)
+    D = U - U[np.arange(n), :, top][:, :, None]
+    mean = np.einsum("ik,ijk->ij", P, D)
+    curvature = sw @ np.einsum("ik,ijk->ij", P, (D - mean[:, :, None]) ** 2)
+    Ps = P * sw[:, None]
+    A = -(Ps.T @ P)
+    A[np.diag_indices(m)] = (Ps * Q).sum(axis=0)
+    return curvature, spread, A
 
 
 def separated_rows(

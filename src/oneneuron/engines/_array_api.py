@@ -349,6 +349,52 @@ class ArrayAPIEngine:
         count = xp.sum(xp.astype(right & keep, xp.int64))
         return int(count), int(xp.sum(xp.astype(keep, xp.int64)))
 
+    def direction_curvature(
+        self, W: NDArray, b: NDArray, V: NDArray, c: NDArray
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+        """The Hessian's curvature along the directions ``(V, c)`` at ``(W, b)``, row by
+        row, and the same unweighted, as :func:`~oneneuron.objective.direction_curvature`
+        (one pass, on X's device, in float64; only the sums come to the host)."""
+        xp = self.xp
+        self.n_passes += 1
+        f64 = xp.float64
+        Wd, bd = self._to_device(W, f64), self._to_device(b, f64)
+        m, d, q = Wd.shape[0], self.n_features, V.shape[0]
+        Vd = self._to_device(np.reshape(V, (q * m, d)), f64)
+        cd = self._to_device(np.reshape(c, (q * m,)), f64)
+        block = max(1, HESSIAN_BLOCK_BYTES // (8 * (d + 4 * q * m)))
+        curvature = xp.zeros(q, dtype=f64, device=self.device)
+        spread = xp.zeros(q, dtype=f64, device=self.device)
+        A = xp.zeros((m, m), dtype=f64, device=self.device)
+        classes = xp.arange(m, device=self.device)
+        for start in range(0, self.n_samples, block):
+            Xb = xp.astype(self._X[start : start + block, :], f64, copy=False)
+            sb = self.s[start : start + block]
+            n = Xb.shape[0]
+            Z = Xb @ Wd.T + bd
+            U = xp.reshape(Xb @ Vd.T + cd, (n, q, m))
+            spread = spread + xp.sum(sb[:, None] * xp.sum(U * U, axis=2), axis=0)
+            if m == 1:
+                e = xp_sigmoid(xp, -xp.abs(Z[:, 0]))
+                v = sb * e * (1 - e)
+                curvature = curvature + xp.sum(v[:, None] * U[:, :, 0] ** 2, axis=0)
+                A = A + xp.sum(v)
+                continue
+            Y = xp.zeros((n, m), dtype=xp.bool, device=self.device)
+            _, P, Q, _ = self._softmax_terms(Z, Y)
+            # the variance of u under p, about the likeliest class's u (no cancellation)
+            top = classes[None, :] == xp.argmax(Z, axis=1)[:, None]
+            Ut = xp.sum(xp.where(top[:, None, :], U, xp.zeros_like(U)), axis=2)
+            D = U - Ut[:, :, None]
+            mean = xp.sum(P[:, None, :] * D, axis=2)
+            rows = xp.sum(P[:, None, :] * (D - mean[:, :, None]) ** 2, axis=2)
+            curvature = curvature + xp.sum(sb[:, None] * rows, axis=0)
+            Ps = P * sb[:, None]
+            eye = xp.eye(m, dtype=f64, device=self.device)
+            A = A + xp.where(eye > 0, xp.sum(Ps * Q, axis=0)[None, :], -(Ps.T @ P))
+        out = (to_numpy(curvature), to_numpy(spread), to_numpy(A))
+        return tuple(np.asarray(a, dtype=np.float64) for a in out)  # type: ignore[return-value]
+
     def _softmax_terms(self, Z: Any, Y: Any) -> tuple[Any, Any, Any, Any]:
         """Rows' cross-entropy, ``P``, ``1 - P`` and ``P - Y`` of a softmax layer (``Y`` the
         one-hot labels, boolean), as :func:`oneneuron.objective.softmax_terms`: the row's

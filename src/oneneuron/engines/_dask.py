@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 from ..objective import (
     BlockStats,
     block_statistics,
+    direction_curvature,
     separated_rows,
     weight_floor,
     weighted_design_r,
@@ -38,6 +39,25 @@ def _chunk_stats(
 def _chunk_separated(Xb: Any, yb: Any, sb: Any, W: Any, b: Any) -> tuple[int, int]:
     Z = np.asarray(Xb) @ W.T + b
     return separated_rows(Z, np.asarray(yb), np.asarray(sb, dtype=np.float64))
+
+
+def _chunk_curvature(
+    Xb: Any, yb: Any, sb: Any, inv_total: float, W: Any, b: Any, multinomial: bool, V: Any, c: Any
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """The chunk's sums of :func:`~oneneuron.objective.direction_curvature`, over row
+    slices whose ``q m`` direction logits take about 32 MB at a time."""
+    Xb, s = np.asarray(Xb), np.asarray(sb, dtype=np.float64) * inv_total
+    step = max(64, (1 << 22) // (1 + V.shape[0] * V.shape[1]))
+    total: tuple[Any, ...] = ()
+    for start in range(0, max(1, Xb.shape[0]), step):
+        sl = slice(start, start + step)
+        part = direction_curvature(Xb[sl], s[sl], W, b, V, c)
+        total = part if not total else tuple(a + p for a, p in zip(total, part, strict=True))
+    return total  # type: ignore[return-value]
+
+
+def _sum_tuples(parts: list[tuple[Any, ...]]) -> tuple[Any, ...]:
+    return tuple(sum(p[i] for p in parts) for i in range(len(parts[0])))
 
 
 #: Rows of the weighted design (a softmax row counts ``m`` of them) factored at a time
@@ -196,6 +216,16 @@ class DaskEngine:
         ``X' D X`` finds a small pivot; a well-conditioned fit never makes this pass.
         """
         return np.asarray(self._one_pass(_chunk_r, _stack_r, W, b), dtype=np.float64)
+
+    def direction_curvature(
+        self, W: NDArray, b: NDArray, V: NDArray, c: NDArray
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+        """The Hessian's curvature along the directions ``(V, c)`` at ``(W, b)``, row by
+        row, and the same unweighted (:func:`~oneneuron.objective.direction_curvature`
+        per chunk, tree-summed; one pass over X)."""
+        V = np.asarray(V, dtype=np.float64)
+        c = np.asarray(c, dtype=np.float64)
+        return self._one_pass(_chunk_curvature, _sum_tuples, W, b, V, c)  # type: ignore[no-any-return]
 
     def _one_pass(self, chunk: Any, combine: Any, W: NDArray, b: NDArray, *extra: Any) -> Any:
         """``chunk(x, y, s, 1 / S, W, b, multinomial, *extra)`` on every row block, the

@@ -17,6 +17,7 @@ from ..objective import (
     BlockStats,
     block_meat,
     block_statistics,
+    direction_curvature,
     row_curvatures,
     weight_floor,
     weighted_design_r,
@@ -496,6 +497,33 @@ class NumpyEngine:
             )
         assert R is not None
         return R
+
+    def direction_curvature(
+        self, W: NDArray, b: NDArray, V: NDArray, c: NDArray
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+        """The Hessian's curvature along the directions ``(V, c)`` at ``(W, b)``, row by
+        row, and the same unweighted (:func:`~oneneuron.objective.direction_curvature`,
+        summed over the row blocks; one pass over X)."""
+        self.n_passes += 1
+        m, q = len(b), len(V)
+        step = max(64, self.block_rows // (1 + q * m))  # the block's q m logits per row
+        total = None
+        for start in range(0, self.n_samples, step):
+            sl = slice(start, min(start + step, self.n_samples))
+            part = direction_curvature(
+                self._rows(sl),
+                self.s[sl],
+                W,
+                b,
+                V,
+                c,
+                offset=None if self.offset is None else self.offset[sl],
+            )
+            if total is not None:
+                part = tuple(a + p for a, p in zip(total, part, strict=True))
+            total = part
+        assert total is not None
+        return total  # type: ignore[return-value]
 
     def row_curvatures(self, W: NDArray, b: NDArray) -> tuple[BlockStats, NDArray[np.float64]]:
         """Loss, gradient and each row's curvature of a binary model (one pass over X).

@@ -647,6 +647,86 @@ def _vanishing_curvature(Hp: NDArray[np.float64], ratio: float = 1e-10) -> bool:
     return top > 0 and bool((diag < ratio * top).any())
 
 
+#: A flat direction of the Hessian is the design's (nearly collinear columns), not
+#: separation's, where the curvature of the rows that move along it, per unit of their
+#: spread, is at least this fraction of the rows' typical curvature
+#: (:func:`_flat_is_the_designs`).
+DESIGN_FLAT_CURVATURE = 1e-3
+
+
+def _flat_is_the_designs(
+    problem: Any, theta: NDArray[np.float64], ref: Any
+) -> tuple[bool, float] | None:
+    """Whether every flat direction of the scaled Hessian is the design's, not separation's.
+
+    The Hessian is ``sum_i s_i A_i x~_i x~_i'`` with ``A_i`` the row's curvature
+    (``p_i (1 - p_i)``). Along a direction ``v`` it is flat either because the rows'
+    linear predictor ``u_i = x~_i . v`` is itself tiny (nearly collinear columns: the
+    design's flatness, whatever the weights) or because the rows that move along ``v``
+    have curvatures near 0 (separation: fitted probabilities of 0 or 1 on them). The
+    ratio ``sum_i s_i A_i u_i^2 / sum_i s_i u_i^2`` tells them apart: it is a weighted
+    mean of the rows' curvatures, near their typical value ``a`` (the smallest
+    eigenvalue of ``sum_i s_i A_i`` over the non-reference classes: the intercepts'
+    curvature) for the design, near 0 for separation. Every direction of the scaled
+    reference Hessian with an eigenvalue below ``1 / FLAT_HESSIAN_COND`` of the largest
+    is measured, in one pass over the rows (the engine's ``direction_curvature``: the
+    rows need not be in memory, which the separation LPs need); the design's where its
+    ratio is at least :data:`DESIGN_FLAT_CURVATURE` times ``a``.
+
+    Returns ``(answer, smallest ratio / a)``; None where it cannot be told (no such
+    pass on the engine, a coefficient without curvature, or every probability 0 or 1).
+    """
+    measure = getattr(problem.engine, "direction_curvature", None)
+    idx, H, _ = ref
+    diag = H.diagonal()
+    if measure is None or not (diag > 0).all() or not np.isfinite(H).all():
+        return None
+    r = 1.0 / np.sqrt(diag)
+    vals, vecs = np.linalg.eigh(H * r[:, None] * r)
+    flat = vals <= vals[-1] / _separation.FLAT_HESSIAN_COND
+    if not flat.any():
+        return None
+    m, d = problem.n_outputs, problem.n_features
+    q = int(flat.sum())
+    V, c = np.empty((q, m, d)), np.empty((q, m))
+    for j, u in enumerate((vecs[:, flat] * r[:, None]).T):
+        t = np.zeros(problem.n_params)
+        t[idx] = u  # the reference class's block (softmax) stays 0
+        V[j], c[j] = problem.to_raw(t)  # linear in t: the direction on the raw scale
+    W, b = problem.to_raw(theta)
+    curvature, spread, A = measure(W, b, V, c)
+    typical = float(A[0, 0] if m == 1 else np.linalg.eigvalsh(A[1:, 1:])[0])
+    if not typical > SATURATED_CURVATURE:
+        return None
+    # a direction along which no row moves (spread 0) is the design's too
+    ratio = np.divide(curvature, spread, out=np.full(q, np.inf), where=spread > 0) / typical
+    worst = float(ratio.min())
+    return worst >= DESIGN_FLAT_CURVATURE, worst
+
+
+def _the_designs(
+    problem: Any,
+    theta: NDArray[np.float64],
+    ref: Any,
+    cond: float | None,
+    Hp: NDArray[np.float64] | None,
+    n_rows: int,
+) -> bool | None:
+    """Whether a flat Hessian whose separation check could not run (rows not in memory,
+    or an LP too large) is the design's flatness (True: no sign of separation) or
+    separation's (False: rows fitted with probabilities 0 or 1 along a flat direction),
+    by :func:`_flat_is_the_designs`. None where that cannot be told: the scaled Hessian
+    is not itself flat (some coefficient's curvature has vanished, which a constant
+    column's also does), there are no more rows than parameters (some direction then
+    separates almost surely), or the pass cannot be made."""
+    if Hp is None or ref is None or not _separation.hessian_is_flat(cond):
+        return None
+    if _vanishing_curvature(Hp) or n_rows <= problem.n_params:
+        return None
+    told = _flat_is_the_designs(problem, theta, ref)
+    return None if told is None else told[0]
+
+
 def scaled_condition(
     problem: Any, Hp: NDArray[np.float64], at_most: float = 0.0, ref: Any = None
 ) -> float:
@@ -835,6 +915,11 @@ def compute_inference(
         flat = Hp is not None and (_separation.hessian_is_flat(cond) or _vanishing_curvature(Hp))
         if sep is None:
             out.separation = "not checked"
+        told = _the_designs(problem, theta, ref, cond, Hp, positive) if sep is None else None
+        if looks and told:  # nearly collinear columns, not separation: the covariance
+            flat = False  # step forms their standard errors (from the design's QR factor)
+        elif told is False:  # separation's flat direction, though no coefficient is big
+            looks = True  # (a rare level all of one class keeps a small one)
         if sep is None and looks and flat:  # the LP that would decide cannot run
             streamed = getattr(problem.engine, "X", None) is None
             why = (
