@@ -119,8 +119,9 @@ def wrapped(text: str, width: int = WIDTH) -> str:
     """``text`` with each line longer than ``width`` folded, no word lost or split.
 
     A line of statistics (``nobs=60  log-likelihood=-27.6  ...``, fields apart by two
-    spaces) breaks between fields; prose breaks between words, its further lines
-    indented by two spaces. A single word longer than ``width`` (a path) stays whole.
+    spaces) breaks between fields (a field longer than ``width`` then as prose); prose
+    breaks between words, its further lines indented by two spaces. A single word longer
+    than ``width`` (a path) stays whole.
 
     Examples
     --------
@@ -134,6 +135,15 @@ def wrapped(text: str, width: int = WIDTH) -> str:
     """
     import textwrap
 
+    def prose(line: str, lead: str) -> list[str]:
+        return textwrap.wrap(
+            line,
+            width,
+            subsequent_indent=lead + "  ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+
     out: list[str] = []
     for line in text.split("\n"):
         lead = line[: len(line) - len(line.lstrip())]
@@ -141,24 +151,18 @@ def wrapped(text: str, width: int = WIDTH) -> str:
         if len(line) <= width:
             out.append(line)
         elif len(fields) > 1 and all("=" in f for f in fields):  # name=value  name=value
-            row = ""
+            rows, row = [], ""
             for field in fields:
                 if row and len(row) + 2 + len(field) > width:
-                    out.append(row)
+                    rows.append(row)
                     row = lead + field
                 else:
                     row = f"{row}  {field}" if row else lead + field
-            out.append(row)
+            rows.append(row)
+            for row in rows:  # a field that is a sentence itself (LR chi2(...) ... fit)
+                out.extend(prose(row, lead) if len(row) > width else [row])
         else:
-            out.extend(
-                textwrap.wrap(
-                    line,
-                    width,
-                    subsequent_indent=lead + "  ",
-                    break_long_words=False,
-                    break_on_hyphens=False,
-                )
-            )
+            out.extend(prose(line, lead))
     return "\n".join(out)
 
 
