@@ -194,7 +194,8 @@ def reading_parent() -> argparse.ArgumentParser:
         default=CHUNK_ROWS,
         metavar="N",
         help=f"rows read at a time (default {CHUNK_ROWS}); predict's memory grows with N, "
-        "not the table; evaluate keeps each row's probabilities (for the ROC AUC) and labels",
+        "not the table; evaluate keeps each row's probabilities (for the ROC AUC) and labels, "
+        "and for a binary model its columns (goodness of fit)",
     )
     reading.add_argument(
         "--offset",

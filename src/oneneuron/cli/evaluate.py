@@ -14,6 +14,7 @@ from ._common import (
     input_spec,
     missing_note,
     note,
+    offset_values,
     predict_chunks,
     quiet_parent,
     reading_parent,
@@ -134,7 +135,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     reference = _reference_class(args.reference_class, classes)
     text_target = classes.dtype.kind in "OU"
     report = EncodeReport()
-    parts: dict[str, list[np.ndarray]] = {"y": [], "p": [], "lp": [], "pred": [], "w": []}
+    parts: dict[str, list[Any]] = {"y": [], "p": [], "lp": [], "pred": [], "w": [], "rows": []}
+    binary = len(classes) == 2  # goodness of fit takes the rows again (binary models)
     dropped = [0] if args.drop_missing else None
     text = (target,) if text_target else ()
     with Activity(f"evaluating {Path(args.data).name}", enabled=not args.quiet) as act:
@@ -156,6 +158,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
             parts["pred"].append(np.searchsorted(classes, labels))
             if args.weights is not None:
                 parts["w"].append(weight_values(chunk, args.weights, str(args.data), first))
+            if binary:
+                offset = [args.offset] if args.offset is not None else []
+                parts["rows"].append(chunk[list(dict.fromkeys([*feats, *offset]))])
     if dropped is not None and dropped[0]:
         note(args, f"dropped {dropped[0]} rows with missing values (--drop-missing)")
     if not parts["y"]:
@@ -183,6 +188,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
         if isinstance(saved.inference.get("reason"), str):  # a message: in the CLI's words
             metrics["inference"]["reason"] = cli_terms(saved.inference["reason"])
         metrics["cov_type"] = saved.inference.get("cov_type", "nonrobust")
+    proba = np.concatenate(parts["p"])
+    tests = _statistics(saved, args, parts["rows"], classes[y_idx], w, proba, y_idx)
+    metrics.update({k: v for k, v in tests.items() if not k.startswith("_")})
     if args.report:
         from .report import write_report
 
@@ -228,9 +236,65 @@ def run_evaluate(args: argparse.Namespace) -> int:
         caption = summary_table(res, exp=args.odds_ratios, reference_class=reference)
         print(wrapped(shown(cli_caption(caption.attrs["caption"]))))
         print(shown(body))
+        print(  # McFadden's is in the caption
+            f"pseudo-R2 Cox-Snell={res.pseudo_r2_cox_snell:.4g}  "
+            f"Nagelkerke={res.pseudo_r2_nagelkerke:.4g}"
+        )
+    for key in ("wald_terms", "goodness_of_fit"):
+        if not args.json and key in tests:
+            print(f"\n{wrapped(shown(tests[key]['caption']))}")
+            if tests[f"_{key}"] is not None:
+                print(shown(tests[f"_{key}"]))
     if args.report:
         note(args, f"wrote {args.report}")
     return 0
+
+
+def _statistics(
+    saved: Any,
+    args: argparse.Namespace,
+    frames: list[Any],
+    labels: np.ndarray,
+    w: np.ndarray | None,
+    proba: np.ndarray,
+    y_idx: np.ndarray,
+) -> dict[str, Any]:
+    """The per-term Wald tests and the goodness of fit (``_statistics`` decides where),
+    as JSON-ready entries ``wald_terms`` and ``goodness_of_fit`` of the metrics, each
+    ``{"caption", "tests"}`` (``"rows"``: ``"training"`` or ``"new"``), and their
+    terminal tables under ``_wald_terms`` and ``_goodness_of_fit`` (None: no table)."""
+    import numpy as np
+    import pandas as pd
+
+    from . import _statistics as st
+
+    est = saved.estimator
+    out: dict[str, Any] = {}
+    if st.wants_term_tests(est):
+        table, caption = st.term_tests(est)
+        out["wald_terms"] = {"caption": caption, "tests": {}}
+        out["_wald_terms"] = None
+        if table is not None:
+            out["wald_terms"]["tests"] = st.table_json(table)
+            out["_wald_terms"] = st.format_table(table)
+    if frames:
+        X = pd.concat(frames)
+        feats = [c["name"] for c in input_spec(saved, None)["columns"]]
+        off = None
+        if args.offset is not None:
+            off = offset_values(X, args.offset, str(args.data), X.index)
+        X = X[feats]
+        if getattr(est, "design_", None) is None:  # a model fitted on arrays: its columns
+            X = X.to_numpy(dtype=np.float64)
+        found = st.goodness_of_fit_on(est, X, labels, w, off, proba[:, 1], (y_idx == 1) * 1.0)
+        if found is not None:
+            table, caption, rows = found
+            out["goodness_of_fit"] = {"caption": caption, "rows": rows, "tests": {}}
+            out["_goodness_of_fit"] = None
+            if table is not None:
+                out["goodness_of_fit"]["tests"] = st.table_json(table)
+                out["_goodness_of_fit"] = st.format_table(table)
+    return out
 
 
 def _one_line_names(res: Any, reference: Any) -> tuple[Any, Any]:

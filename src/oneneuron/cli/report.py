@@ -232,8 +232,37 @@ def _coefficient_section(saved: SavedModel, reference_class: Any = None) -> str:
     return (
         f"<h2>Coefficients (the table of the terminal)</h2>{note_html}"
         f'<pre class="caption">{e(cli_caption(res.caption(**ref)))}</pre>{table}'
+        f"<p>pseudo-R2 Cox-Snell={res.pseudo_r2_cox_snell:.4g}  "
+        f"Nagelkerke={res.pseudo_r2_nagelkerke:.4g}</p>"
         f"<h3>{ratios}</h3>{odds}"
     )
+
+
+def _tests_section(metrics: dict[str, Any]) -> str:
+    """The per-term Wald tests and the goodness of fit of the terminal (when ``evaluate``
+    computed them: see :mod:`oneneuron.cli._statistics`), as tables."""
+    e = html.escape
+    out = []
+    for key, title in (("wald_terms", "Term tests"), ("goodness_of_fit", "Goodness of fit")):
+        found = metrics.get(key)
+        if found is None:
+            continue
+        if found.get("rows") == "new":
+            title = "Calibration test"
+        heads = ["chi2", "df", "p_value"] if key == "wald_terms" else ["statistic", "df", "p_value"]
+        first = "term" if key == "wald_terms" else "test"
+        body = "".join(
+            f"<tr><td>{e(name)}</td>"
+            + "".join(f"<td>{'NA' if v != v else f'{v:.4g}'}</td>" for v in row.values())
+            + "</tr>"
+            for name, row in found["tests"].items()
+        )
+        table = ""
+        if body:
+            head = "".join(f"<th>{h}</th>" for h in [first, *heads])
+            table = f"<table><tr>{head}</tr>{body}</table>"
+        out.append(f'<h2>{title}</h2><pre class="caption">{e(found["caption"])}</pre>{table}')
+    return "".join(out)
 
 
 def _rows(metrics: dict[str, Any]) -> str:
@@ -315,6 +344,7 @@ Model: {len(feats)} features, solver {e(est.solver_)},
 <table><tr><th></th>{cm_head}</tr>{cm}</table>
 <h2>Plots</h2>{plots}
 {coefficients}
+{_tests_section(metrics)}
 </body></html>
 """
     return escaped(page)

@@ -525,9 +525,15 @@ def run_train(args: argparse.Namespace) -> int:
                 raise UserError(cli_terms(str(exc))) from None
     show_warnings(caught)
     lines = [] if args.quiet else _fit_summary(est, args, table, len(features), fit_kw)
+    terms = None if args.quiet else _term_tests(est)
     write_model(est, args.model, overwrite=args.force)  # last: a failure above leaves no file
     for line in lines:
         print(wrapped(shown(line)))
+    if terms is not None:
+        caption, body = terms
+        print(wrapped(shown(caption)))
+        if body:
+            print(shown(body))
     if not args.quiet:
         print(shown(f"wrote {args.model}"))
     return 0
@@ -647,6 +653,18 @@ def _fit_summary(
     )
     lines.append(f"  training accuracy {acc:.4f}")
     return lines
+
+
+def _term_tests(est: Any) -> tuple[str, str] | None:
+    """``(caption, table)`` of the joint Wald test of each term, for a model with a
+    categorical term or K > 2 classes (:mod:`oneneuron.cli._statistics`), else None;
+    the table is empty where the model has none (said in the caption)."""
+    from . import _statistics as st
+
+    if not st.wants_term_tests(est):
+        return None
+    table, caption = st.term_tests(est)
+    return caption, "" if table is None else st.format_table(table)
 
 
 def _memory_only_flags(args: argparse.Namespace) -> list[str]:

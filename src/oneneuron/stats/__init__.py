@@ -24,6 +24,7 @@ the end of ``fit`` (:func:`compute_inference`) and kept as an
 ``separation_fixes``         separation's remedies, with the settings they cannot go with
 ``diagnostics``              residuals, leverage, Cook's distance (``_diagnostics``)
 ``goodness_of_fit``          grouped deviance and Pearson tests over covariate patterns
+``hosmer_lemeshow``          Hosmer and Lemeshow's statistic over bins of fitted probability
 ``firth_inference``          Firth's bias-reduced logistic regression (``_firth``)
 ===========================  ==========================================================
 """
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
         term_names,
         training_rows,
     )
-    from ._gof import goodness_of_fit
+    from ._gof import goodness_of_fit, hosmer_lemeshow
     from ._hypothesis import ChiSquareTest, lr_test, wald_terms, wald_test
     from ._margins import margeff_table
     from ._profile import profile_intervals
@@ -71,6 +72,7 @@ _LAZY = {
     "odds_ratio_table": "_effects",
     "firth_inference": "_firth",
     "goodness_of_fit": "_gof",
+    "hosmer_lemeshow": "_gof",
     "HessianRecorder": "_fit",
     "compute_inference": "_fit",
     "term_names": "_fit",
@@ -107,6 +109,7 @@ __all__ = [
     "diagnostics",
     "firth_inference",
     "goodness_of_fit",
+    "hosmer_lemeshow",
     "term_names",
     "training_rows",
     "named_columns",
