@@ -60,7 +60,7 @@ def term_tests(est: Any) -> tuple[Any, str]:
         return None, f"no term tests: {cli_terms(str(exc))}"
     caption = (
         "terms: joint Wald chi-squared of each term's coefficients, each given all the "
-        "others (type III, R's car::Anova(type=3, test.statistic='Wald'))"
+        "others (type III Wald tests, as R's car::Anova gives them)"
     )
     if table.attrs.get("note"):
         caption += f"; {cli_terms(table.attrs['note'])}"
