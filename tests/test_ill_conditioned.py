@@ -34,15 +34,21 @@ def _llf(y, P):
     return float(np.sum(np.log(P[np.arange(len(y)), y])))
 
 
-@functools.lru_cache
-def _nearly_equal(delta=1e-8, K=2, n=2000):
-    """``x``, ``x + delta * noise`` and an independent column; labels from ``x`` and it;
-    and statsmodels' fit on ``[1, x0, (x1 - x0) / sd, x2]`` (the same column space)."""
+def _columns(delta, K, n):
+    """``x``, ``x + delta * noise`` and an independent column; labels from ``x`` and it."""
     rng = np.random.default_rng(0)
     x = rng.normal(size=n)
     X = np.column_stack([x, x + delta * rng.normal(size=n), rng.normal(size=n)])
     latent = x + 0.5 * X[:, 2] + rng.logistic(size=n)
     y = (latent > 0).astype(int) if K == 2 else np.digitize(latent, [-0.7, 0.7])
+    return X, y
+
+
+@functools.lru_cache
+def _nearly_equal(delta=1e-8, K=2, n=2000):
+    """``x``, ``x + delta * noise`` and an independent column; labels from ``x`` and it;
+    and statsmodels' fit on ``[1, x0, (x1 - x0) / sd, x2]`` (the same column space)."""
+    X, y = _columns(delta, K, n)
     d = X[:, 1] - X[:, 0]
     Z = sm.add_constant(np.column_stack([X[:, 0], d / d.std(), X[:, 2]]))
     model = sm.Logit(y, Z) if K == 2 else sm.MNLogit(y, Z)
@@ -247,11 +253,7 @@ def _reparameterised(delta, K, cov_type="nonrobust", n=2000):
     class, from its fit on ``[1, x0, (x1 - x0) / sd, x2]`` (well conditioned): the
     coefficients are ``A`` times those, so the covariance is ``A cov A'`` (R's glm gets
     the same from its QR factor)."""
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=n)
-    X = np.column_stack([x, x + delta * rng.normal(size=n), rng.normal(size=n)])
-    latent = x + 0.5 * X[:, 2] + rng.logistic(size=n)
-    y = (latent > 0).astype(int) if K == 2 else np.digitize(latent, [-0.7, 0.7])
+    X, y = _columns(delta, K, n)
     d = X[:, 1] - X[:, 0]
     sd = d.std()
     Z = sm.add_constant(np.column_stack([X[:, 0], d / sd, X[:, 2]]))
