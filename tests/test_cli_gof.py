@@ -173,3 +173,37 @@ def test_a_relaxed_model_says_why_it_has_no_goodness_of_fit(table, tmp_path, cap
     code, out, err = run(["evaluate", model, tmp_path / "d.csv"], capsys)
     assert code == 0 and "Traceback" not in err
     assert "no goodness-of-fit tests: a model trained with --relax" in " ".join(out.split())
+
+
+def test_evaluate_keeps_no_columns_of_more_rows_than_the_model_was_fitted_on(
+    table, tmp_path, capsys, monkeypatch
+):
+    """Goodness of fit takes a binary model's columns only on its own training rows;
+    evaluate kept every chunk's columns of any file (memory growing with the file under
+    --chunk-rows, which is there to bound it). Past the training rows' count they are
+    dropped (the rows cannot be those), and Hosmer-Lemeshow, which needs only the
+    probabilities, is the same: the independent computation on the 4x larger file."""
+    import oneneuron.cli.evaluate as ev
+
+    train = table.iloc[:100]
+    big = pd.concat([table] * 4, ignore_index=True)  # 1200 rows, 12x the training rows
+    train.to_csv(tmp_path / "t.csv", index=False)
+    big.to_csv(tmp_path / "b.csv", index=False)
+    model = tmp_path / "m.json"
+    assert run(["train", tmp_path / "t.csv", "--target", "y", "--model", model], capsys)[0] == 0
+    kept = []
+    real = ev._statistics
+
+    def spy(saved, args, frames, *rest):
+        kept.append(sum(len(f) for f in frames))
+        return real(saved, args, frames, *rest)
+
+    monkeypatch.setattr(ev, "_statistics", spy)
+    m = _json(["evaluate", model, tmp_path / "b.csv", "--chunk-rows", "100"], capsys)
+    assert kept == [0]
+    found = m["goodness_of_fit"]
+    assert found["rows"] == "new"
+    clf = NeuronClassifier().fit(train, "y")
+    stat, df, p = _hoslem_new_rows(clf.predict_proba(big)[:, 1], big.y.to_numpy())
+    hl = found["tests"]["hosmer-lemeshow"]
+    np.testing.assert_allclose([hl["statistic"], hl["df"], hl["p_value"]], [stat, df, p], rtol=1e-6)

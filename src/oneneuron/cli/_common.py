@@ -195,7 +195,7 @@ def reading_parent() -> argparse.ArgumentParser:
         metavar="N",
         help=f"rows read at a time (default {CHUNK_ROWS}); predict's memory grows with N, "
         "not the table; evaluate keeps each row's probabilities (for the ROC AUC) and labels, "
-        "and for a binary model its columns (goodness of fit)",
+        "and for a binary model its columns up to the training rows' count (goodness of fit)",
     )
     reading.add_argument(
         "--offset",

@@ -95,13 +95,14 @@ def goodness_of_fit_on(
     """Goodness of fit of a binary model on the rows given: ``(table, caption, rows)``
     with ``rows`` ``"training"`` (:func:`oneneuron.goodness_of_fit`) or ``"new"``
     (Hosmer and Lemeshow's calibration test of ``proba1``, the probabilities of the
-    second class, against ``y01``); None for a model of K > 2 classes."""
+    second class, against ``y01``); None for a model of K > 2 classes. ``X`` None: the
+    rows are known not to be the training rows (more of them), so only the latter."""
     import pandas as pd
 
     if len(est.classes_) != 2:
         return None
     w = np.ones(len(y01)) if weights is None else np.asarray(weights, dtype=np.float64)
-    if getattr(est, "inference_", None) is not None:
+    if X is not None and getattr(est, "inference_", None) is not None:
         from ..stats import goodness_of_fit
 
         try:

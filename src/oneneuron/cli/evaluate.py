@@ -136,7 +136,13 @@ def run_evaluate(args: argparse.Namespace) -> int:
     text_target = classes.dtype.kind in "OU"
     report = EncodeReport()
     parts: dict[str, list[Any]] = {"y": [], "p": [], "lp": [], "pred": [], "w": [], "rows": []}
-    binary = len(classes) == 2  # goodness of fit takes the rows again (binary models)
+    # goodness of fit takes a binary model's columns again, on its own training rows
+    # only: past their count the rows cannot be those, and the columns kept so far are
+    # dropped (Hosmer-Lemeshow on other rows needs only the probabilities), so that the
+    # memory stays that of the training table at most, whatever the file's size
+    binary = len(classes) == 2
+    fitted_rows = getattr(est, "n_samples_fit_", None)
+    kept_rows = 0
     dropped = [0] if args.drop_missing else None
     text = (target,) if text_target else ()
     with Activity(f"evaluating {Path(args.data).name}", enabled=not args.quiet) as act:
@@ -158,6 +164,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
             parts["pred"].append(np.searchsorted(classes, labels))
             if args.weights is not None:
                 parts["w"].append(weight_values(chunk, args.weights, str(args.data), first))
+            kept_rows += len(chunk)
+            if binary and fitted_rows is not None and kept_rows > fitted_rows:
+                binary, parts["rows"] = False, []  # not the training rows: no columns
             if binary:
                 offset = [args.offset] if args.offset is not None else []
                 parts["rows"].append(chunk[list(dict.fromkeys([*feats, *offset]))])
@@ -277,23 +286,23 @@ def _statistics(
         if table is not None:
             out["wald_terms"]["tests"] = st.table_json(table)
             out["_wald_terms"] = st.format_table(table)
+    X, off = None, None  # None: more rows than the training rows (Hosmer-Lemeshow only)
     if frames:
         X = pd.concat(frames)
         feats = [c["name"] for c in input_spec(saved, None)["columns"]]
-        off = None
         if args.offset is not None:
             off = offset_values(X, args.offset, str(args.data), X.index)
         X = X[feats]
         if getattr(est, "design_", None) is None:  # a model fitted on arrays: its columns
             X = X.to_numpy(dtype=np.float64)
-        found = st.goodness_of_fit_on(est, X, labels, w, off, proba[:, 1], (y_idx == 1) * 1.0)
-        if found is not None:
-            table, caption, rows = found
-            out["goodness_of_fit"] = {"caption": caption, "rows": rows, "tests": {}}
-            out["_goodness_of_fit"] = None
-            if table is not None:
-                out["goodness_of_fit"]["tests"] = st.table_json(table)
-                out["_goodness_of_fit"] = st.format_table(table)
+    found = st.goodness_of_fit_on(est, X, labels, w, off, proba[:, 1], (y_idx == 1) * 1.0)
+    if found is not None:
+        table, caption, rows = found
+        out["goodness_of_fit"] = {"caption": caption, "rows": rows, "tests": {}}
+        out["_goodness_of_fit"] = None
+        if table is not None:
+            out["goodness_of_fit"]["tests"] = st.table_json(table)
+            out["_goodness_of_fit"] = st.format_table(table)
     return out
 
 
