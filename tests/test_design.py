@@ -1105,6 +1105,32 @@ def test_r_spellings_without_a_python_meaning_name_the_python_one(rhs, match):
 
 
 @pytest.mark.parametrize(
+    ("rhs", "match"),
+    [
+        ("log(k, 10)", r"second argument.*log10\(k\).*log2\(k\)"),
+        ("log(k, base = 2)", r"second argument.*log10\(k\).*log2\(k\)"),
+        ("np.log(k, 10)", r"second argument.*log10\(k\).*log2\(k\)"),
+        ("g + log(k, exp(1))", r"second argument.*log10\(k\).*log2\(k\)"),
+        ("exp(k, 2)", r"exp\(k, 2\).*one argument.*output array"),
+    ],
+)
+def test_a_second_argument_to_a_log_is_refused_naming_the_base_spelling(rhs, match):
+    """R's ``log(x, base)``: formulaic evaluates ``log`` as NumPy's, whose second argument
+    is the output array, so ``log(k, 10)`` failed as "'int' object does not support item
+    assignment" (and ``base=`` as an unexpected keyword), naming no way forward. Now one
+    error names ``log10``/``log2``/``log``. Oracle: statsmodels' fit of ``np.log10(k)``
+    for the spelling offered."""
+    import statsmodels.formula.api as smf
+
+    data = _counts_table()
+    with pytest.raises(ValueError, match=match):
+        oneneuron.logit(f"y ~ {rhs}", data)
+    clf = oneneuron.logit("y ~ log10(k)", data)
+    ref = smf.logit("y ~ np.log10(k)", data).fit(disp=0, tol=1e-12)
+    np.testing.assert_allclose(clf.summary()["coef"], ref.params, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
     ("r_form", "np_form"),
     [
         ("log(income) + exp(balance)", "np.log(income) + np.exp(balance)"),

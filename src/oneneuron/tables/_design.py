@@ -3288,6 +3288,7 @@ def _parse_formula(formula: str, columns: list[str]) -> tuple[str | None, str, s
             used |= _names_in(str(factor.expr), columns)
             if str(getattr(factor, "eval_method", "")).endswith("PYTHON"):
                 _refuse_xor(formula, str(factor.expr))
+                _refuse_second_argument(formula, str(factor.expr))
     # formulaic's own list, less the part before a dot of a name it split (`y.1`: 'y')
     used |= {
         str(v)
@@ -3328,6 +3329,46 @@ def _refuse_xor(formula: str, expr: str) -> None:
         raise ValueError(
             f"the formula {formula!r} has '^' in {expr}: inside a Python expression ^ is "
             f"bitwise XOR (110 ^ 2 is 108), not R's power; write ** ({fixed})"
+        )
+
+
+def _refuse_second_argument(formula: str, expr: str) -> None:
+    """A transform of :data:`TRANSFORMS` or :data:`R_TRANSFORMS` called with more than
+    the column is refused: formulaic evaluates ``log(x, 10)`` as NumPy's ``np.log``,
+    whose second argument is the output array, so R's ``log(x, base)`` failed as "'int'
+    object does not support item assignment". The error names R's bases as spelled here.
+
+    Examples
+    --------
+    >>> try:
+    ...     _refuse_second_argument("y ~ log(x, 10)", "log(x, 10)")
+    ... except ValueError as exc:
+    ...     print(str(exc).split(": ", 1)[1][:60])
+    R's log(x, base) is written log10(x), log2(x) or log(x) (the
+    """
+    import ast
+
+    try:
+        tree = ast.parse(expr, mode="eval")
+    except SyntaxError:  # backticked names: formulaic's own syntax, not Python's
+        return
+    names = set(R_TRANSFORMS) | set(TRANSFORMS)
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or len(node.args) + len(node.keywords) < 2:
+            continue
+        name = ast.unparse(node.func)
+        if name not in names:
+            continue
+        call, x = ast.unparse(node), ast.unparse(node.args[0]) if node.args else "x"
+        if name in ("log", "np.log"):
+            raise ValueError(
+                f"the formula {formula!r} gives {call} a second argument: R's log(x, base) "
+                f"is written log10({x}), log2({x}) or log({x}) (the natural log) here; "
+                "another base only rescales the coefficient (by log(base))"
+            )
+        raise ValueError(
+            f"the formula {formula!r} has {call}: {name}() takes one argument here (it is "
+            f"NumPy's, whose second argument is an output array); write {name}({x})"
         )
 
 
