@@ -1104,6 +1104,24 @@ def test_r_spellings_without_a_python_meaning_name_the_python_one(rhs, match):
         oneneuron.logit(f"y ~ {rhs}", _counts_table())
 
 
+@pytest.mark.parametrize("rhs", ["k %in% g", "g + k %in% g", "k + k %in% g"])
+def test_r_nesting_in_is_refused_naming_both_readings(rhs):
+    """``k %in% g`` is R's ``k:g`` (k nested in g: one slope per level, 3 columns), but
+    formulaic reads it as ``g/k`` (``g + g:k``), so ``y ~ k %in% g`` fitted 5 columns,
+    g's main effects added without a word: a different model under R's notation (and
+    statsmodels refuses ``%in%``). Refused, naming the two spellings that mean one thing
+    each. Oracle: statsmodels fits what the message offers, ``k:g``, as R's ``k %in% g``."""
+    import statsmodels.formula.api as smf
+
+    data = _counts_table()
+    with pytest.raises(ValueError, match=r"%in%.*R.*k:g.*g/k"):
+        oneneuron.logit(f"y ~ {rhs}", data)
+    clf = oneneuron.logit("y ~ k:g", data)
+    ref = smf.logit("y ~ k:g", data).fit(disp=0, tol=1e-12)
+    assert clf.feature_names_out_.tolist() == ref.params.index[1:].tolist()
+    np.testing.assert_allclose(clf.summary()["coef"], ref.params, rtol=1e-6)
+
+
 @pytest.mark.parametrize(
     ("rhs", "match"),
     [

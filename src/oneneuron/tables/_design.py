@@ -3397,6 +3397,16 @@ def _refuse_r_spellings(formula: str, rhs: str, columns: list[str]) -> None:
             f"column is coded as categories with C({coded.group(2)}) (a text or categorical "
             "column is coded so without it)"
         )
+    operand = r"([\w.]+|`[^`]*`|\([^()]*\))"
+    nested = re.search(operand + r"\s*%in%\s*" + operand, rhs)
+    if nested:  # formulaic's b %in% a is a/b; R's is a:b (statsmodels has none)
+        inner, outer = nested.group(1), nested.group(2)
+        raise ValueError(
+            f"the formula {formula!r} has %in%, which R and formulaic read differently: "
+            f"R's {inner} %in% {outer} is {inner}:{outer} (one term), formulaic's is "
+            f"{outer}/{inner} ({outer} + {outer}:{inner}); write the one you mean, "
+            f"{inner}:{outer} or {outer}/{inner}"
+        )
     logical = re.search(r"(?<![\w.`'\"])(TRUE|FALSE)(?![\w`'\"])", rhs)
     if logical and logical.group(1) not in columns:
         word = logical.group(1)
