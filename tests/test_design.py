@@ -1104,6 +1104,23 @@ def test_r_spellings_without_a_python_meaning_name_the_python_one(rhs, match):
         oneneuron.logit(f"y ~ {rhs}", _counts_table())
 
 
+@pytest.mark.parametrize("lhs", ["I(yy == 'yes')", "(yy == 'yes')", "factor(yy)", "as.factor(yy)"])
+def test_an_expression_as_the_target_names_the_column_to_use(lhs):
+    """R's ``I(y == 'yes') ~ x`` or ``factor(y) ~ x``: refused as "must be a column name"
+    with no way forward. Now the error names the column and the two that work: the text
+    column itself (its second level the event, as R's factor) or a 0/1 column made first.
+    Oracle: statsmodels on that 0/1 column, for the spelling the message offers."""
+    import statsmodels.formula.api as smf
+
+    data = _counts_table().assign(yy=lambda d: np.where(d["y"] == 1, "yes", "no"))
+    with pytest.raises(ValueError, match=r"target.*'yy'.*'yy ~ \.\.\.'.*event"):
+        oneneuron.logit(f"{lhs} ~ k", data.drop(columns="y"))
+    clf = oneneuron.logit("yy ~ k", data.drop(columns="y"))
+    assert clf.classes_.tolist() == ["no", "yes"]
+    ref = smf.logit("y ~ k", data).fit(disp=0, tol=1e-12)
+    np.testing.assert_allclose(clf.summary()["coef"], ref.params, rtol=1e-6)
+
+
 @pytest.mark.parametrize("rhs", ["k %in% g", "g + k %in% g", "k + k %in% g"])
 def test_r_nesting_in_is_refused_naming_both_readings(rhs):
     """``k %in% g`` is R's ``k:g`` (k nested in g: one slope per level, 3 columns), but

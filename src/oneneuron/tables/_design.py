@@ -3269,6 +3269,16 @@ def _parse_formula(formula: str, columns: list[str]) -> tuple[str | None, str, s
         quoted = re.fullmatch(r"Q\(\s*(['\"])(.*)\1\s*\)", lhs)
         lhs = quoted.group(2) if quoted else _unquoted(lhs)
     if lhs and lhs not in columns:
+        named = [c for c in columns if re.search(rf"(?<![\w.]){re.escape(c)}(?![\w.])", lhs)]
+        if named:  # R's I(y == 'yes') ~ x, factor(y) ~ x: an expression of a column
+            col = named[0]
+            raise ValueError(
+                f"the formula's left-hand side {lhs!r} is an expression; the target here is "
+                f"a column as it is: write {col!r} itself ('{col} ~ ...': a text or "
+                "categorical column's classes are its values, the second in sorted order "
+                "the event, as R's factor levels), or add the 0/1 column you mean to the "
+                f"table first (data['event'] = ...) and write 'event ~ ...'"
+            )
         raise ValueError(f"the formula's left-hand side {lhs!r} must be a column name of the table")
     rhs = _expand_dot(rhs, [c for c in columns if c != lhs])
     for name in re.findall(r"`([^`]*)`", rhs):  # `.` written out, and the user's own
