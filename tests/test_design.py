@@ -1104,6 +1104,24 @@ def test_r_spellings_without_a_python_meaning_name_the_python_one(rhs, match):
         oneneuron.logit(f"y ~ {rhs}", _counts_table())
 
 
+def test_a_reference_level_given_as_a_number_saves(tmp_path):
+    """``reference={'c': 3}`` for a categorical of integers fitted (the levels are the
+    text '1', '2', '3'), but ``save`` refused it: 'reference must map column names to
+    levels. Its parameters were changed after the fit (set_params)', which they were not.
+    The level is now stored as its text. Oracle: statsmodels' ``C(c, Treatment(3))``;
+    the loaded model predicts as the fit."""
+    import statsmodels.formula.api as smf
+
+    data = _counts_table().assign(c=lambda d: d["k"] % 4)
+    X = data[["c"]].assign(c=lambda d: pd.Categorical(d["c"]))
+    clf = NeuronClassifier(reference={"c": 3}).fit(X, data["y"])
+    ref = smf.logit("y ~ C(c, Treatment(3))", data).fit(disp=0, tol=1e-12)
+    np.testing.assert_allclose(clf.coef_[0], ref.params.to_numpy()[1:], rtol=1e-5)
+    clf.save(tmp_path / "m.json")
+    back = oneneuron.load(tmp_path / "m.json")
+    np.testing.assert_allclose(back.predict_proba(X), clf.predict_proba(X), atol=1e-12)
+
+
 @pytest.mark.parametrize("lhs", ["I(yy == 'yes')", "(yy == 'yes')", "factor(yy)", "as.factor(yy)"])
 def test_an_expression_as_the_target_names_the_column_to_use(lhs):
     """R's ``I(y == 'yes') ~ x`` or ``factor(y) ~ x``: refused as "must be a column name"

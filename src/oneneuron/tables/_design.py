@@ -2242,7 +2242,7 @@ class DesignSpec:
             "target": self.target,
             "missing": self.missing,
             "encoding": self.encoding,
-            "reference": dict(self.reference),
+            "reference": {k: _text(v) for k, v in self.reference.items()},
             "formula": self.formula,
         }
 
