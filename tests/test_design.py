@@ -1122,6 +1122,32 @@ def test_a_reference_level_given_as_a_number_saves(tmp_path):
     np.testing.assert_allclose(back.predict_proba(X), clf.predict_proba(X), atol=1e-12)
 
 
+@pytest.mark.parametrize("ref", [3, "3"])
+def test_reference_picks_the_base_of_a_numeric_column_coded_by_c(tmp_path, ref):
+    """R's ``relevel(factor(k), ref='3')``: the refusal of ``relevel`` says "write C(k) and
+    pass reference={'k': '3'}", but for a numeric column that was refused in turn ("which
+    is numeric, not categorical"), though ``C(k)`` alone codes it as categories (and
+    saves). Now ``reference=`` picks the base level of a numeric column the formula uses
+    only as ``C(k)``. Oracle: statsmodels' ``C(k, Treatment(3))``; the saved model
+    predicts as the fit."""
+    import statsmodels.formula.api as smf
+
+    data = _counts_table().assign(k=lambda d: d["k"] % 4)
+    with pytest.raises(ValueError, match=r"relevel.*reference=\{'k': '3'\}"):
+        oneneuron.logit("y ~ relevel(factor(k), ref='3') + g", data)
+    clf = oneneuron.logit("y ~ C(k) + g", data, reference={"k": ref})
+    ref_fit = smf.logit("y ~ C(k, Treatment(3)) + g", data).fit(disp=0, tol=1e-12)
+    names = [n.replace("C(k, Treatment(3))", "C(k)") for n in ref_fit.params.index[1:]]
+    assert sorted(clf.feature_names_out_) == sorted(names)
+    coef = clf.summary()["coef"].rename({"intercept": "Intercept"})
+    np.testing.assert_allclose(coef[["Intercept", *names]], ref_fit.params, rtol=1e-6)
+    clf.save(tmp_path / "m.json")
+    back = oneneuron.load(tmp_path / "m.json")
+    np.testing.assert_allclose(back.predict_proba(data), clf.predict_proba(data), atol=1e-12)
+    with pytest.raises(ValueError, match=r"'k'.*C\(k\) alone.*C\(k, Treatment\(3\)\)"):
+        oneneuron.logit("y ~ C(k) + k:g", data, reference={"k": ref})
+
+
 @pytest.mark.parametrize("lhs", ["I(yy == 'yes')", "(yy == 'yes')", "factor(yy)", "as.factor(yy)"])
 def test_an_expression_as_the_target_names_the_column_to_use(lhs):
     """R's ``I(y == 'yes') ~ x`` or ``factor(y) ~ x``: refused as "must be a column name"

@@ -63,7 +63,8 @@ numeric column, a numeric column both as ``C(x)`` and as a number, ...) still fi
 predicts in memory, but cannot be saved to a model file (the message says which term).
 ``C(x)`` of a numeric column the formula uses only so (R's ``factor(x)``) is that
 column as a categorical of its numbers (levels in the numbers' order, the first the
-reference, as formulaic and R order them): the same model, and it saves; at predict, a
+reference, as formulaic and R order them; ``reference={"x": 3}`` picks another, R's
+``relevel``): the same model, and it saves; at predict, a
 number equal to a level is that level (``2.0`` is level ``"2"``). A term outside the list
 is evaluated by formulaic at prediction time too; what it cannot evaluate on
 the new rows is one ``ValueError`` naming the term and the cause. A
@@ -1164,7 +1165,7 @@ class DesignSpec:
                         )
                     levels = [ref] + [v for v in levels if v != ref]
                 col["levels"] = levels
-            elif name in reference:
+            elif name in reference and not (formula is not None and kind == "numeric"):
                 raise ValueError(
                     f"reference names column {name!r}, which is {kind}, not categorical"
                 )
@@ -1216,6 +1217,19 @@ class DesignSpec:
                 raw = spec._clean(df, report)
                 X = spec._fit_formula(raw, rhs, intercept, sparse, df.index)
             coded = _coded_only_as_categories(spec) if spec.unsaved is not None else []
+            for c in cols:  # R's relevel(factor(k)): only where the formula has C(k) alone
+                name = c["name"]
+                if c["kind"] == "numeric" and name in reference and name not in coded:
+                    level = reference[name]
+                    number = _canonical_number(_text(level))
+                    if number is not None:  # Treatment(3) for the number 3, not '3'
+                        level = int(number) if number.is_integer() else number
+                    raise ValueError(
+                        f"reference names column {name!r}, a numeric column the formula "
+                        f"does not use as C({name}) alone (as a number too, or with a "
+                        "contrast), where a reference level is picked: give the level in "
+                        f"the formula instead, C({name}, Treatment({level!r}))"
+                    )
             if coded:  # C(dose) of a numeric column only: the Categorical of its numbers
                 return cls.fit_transform(
                     _as_categories(given, coded),
