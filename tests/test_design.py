@@ -878,6 +878,22 @@ def test_a_dot_stands_for_every_other_column(table, dot, explicit):
     np.testing.assert_allclose(coef[ref.params.index], ref.params, rtol=1e-6, atol=1e-8)
 
 
+@pytest.mark.parametrize("rhs", ["log(.)", "np.log(.) + g", "scale(.)", "C(.)"])
+def test_a_dot_inside_a_call_is_one_clear_error(table, rhs):
+    """R's ``.`` stands for terms, not for a value: ``log(.)`` is no model in R either.
+    It failed as formulaic's "Unable to evaluate factor `lo`g`(`a` + ...)`. [SyntaxError:
+    invalid syntax]" (the function's name mangled) or as "contains null values", or fitted
+    log(balance + income), one column, under R's notation. Now one error names
+    the call and the spelling that works, each column written out."""
+    data = table[["balance", "income", "default"]].rename(columns={"default": "y"})
+    with pytest.raises(ValueError, match=r"'\.'.*inside.*\(\).*each column"):
+        oneneuron.logit(f"y ~ {rhs}", data)
+    assert oneneuron.logit("y ~ (.)^2 - balance:income", data).feature_names_out_.tolist() == [
+        "balance",
+        "income",
+    ]
+
+
 @pytest.mark.parametrize("missing", ["mean", "median"])
 def test_a_numeric_column_coded_by_c_is_filled_with_its_most_frequent_level(table, missing):
     """``C(dose)`` with missing='mean': the mean (2.04) filled the missing cells and

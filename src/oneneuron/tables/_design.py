@@ -3519,14 +3519,27 @@ def _expand_dot(rhs: str, columns: list[str]) -> str:
     """
     out: list[str] = []
     quote = None
+    calls: list[str | None] = []  # per open bracket: the function it calls, if any
     for i, ch in enumerate(rhs):
         if quote is not None:
             quote = None if ch == quote else quote
         elif ch in "'\"`":
             quote = ch
+        elif ch in "([{":
+            name = re.search(r"([\w.]+)\s*$", rhs[:i]) if ch == "(" else None
+            calls.append(name.group(1) if name else None)
+        elif ch in ")]}" and calls:
+            calls.pop()
         elif ch == "." and not any(
             0 <= k < len(rhs) and (rhs[k].isalnum() or rhs[k] in "_.") for k in (i - 1, i + 1)
         ):
+            call = next((c for c in reversed(calls) if c is not None), None)
+            if call is not None:  # R's . stands for terms, never for a value
+                raise ValueError(
+                    f"the formula has '.' inside {call}(), where it would be the sum of "
+                    f"the columns, not each one: R's . stands for terms only; write "
+                    f"each column, {call}({columns[0] if columns else 'x'}) + ..."
+                )
             for c in columns:
                 _check_nameable(c, dot=True)
             out.append("(" + " + ".join(f"`{c}`" for c in columns) + ")")
