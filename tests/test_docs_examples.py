@@ -112,3 +112,28 @@ def test_the_readme_command_line_session_prints_what_it_shows(tmp_path, monkeypa
 )
 def test_the_comparison_can_fail(shown, printed, same):
     assert _same_line(shown, printed) is same
+
+
+def test_the_course_file_without_a_header_is_refused_as_the_cli_page_says(tmp_path, capsys):
+    """docs/guide/cli.rst: ``ex2data1.txt`` (no header line) is refused, ``.txt`` as an
+    unknown format and, named ``.csv``, for its first line of numbers; with a header
+    line added it trains on all 100 rows."""
+    from oneneuron.datasets import load_exam_scores
+
+    X, y, _ = load_exam_scores()
+    rows = "".join(f"{a!r},{b!r},{c}\n" for (a, b), c in zip(X.tolist(), y.tolist(), strict=True))
+    page = (ROOT / "docs" / "guide" / "cli.rst").read_text()
+    assert "``ex2data1.txt``" in page and "``.txt`` is refused as unknown" in page
+    steps = [
+        ("ex2data1.txt", rows, 1, "extension"),
+        ("ex2data1.csv", rows, 1, "add a first line naming the columns"),
+        ("exams.csv", "score1,score2,admitted\n" + rows, 0, "trained on 100 rows"),
+    ]
+    for name, text, code, said in steps:
+        (tmp_path / name).write_text(text)
+        argv = ["train", str(tmp_path / name), "--target", "admitted"]
+        assert main([*argv, "--model", str(tmp_path / "m.json")]) == code, name
+        out, err = capsys.readouterr()
+        assert said in (err if code else out), (name, out, err)
+        if code:
+            assert err.count("error:") == 1 and err.startswith("error: "), err
