@@ -917,3 +917,16 @@ def test_train_cv_takes_frequency_weights(data, capsys):
     np.testing.assert_allclose(got.coef_, want.coef_, rtol=1e-9, atol=1e-12)
     unweighted = oneneuron.NeuronClassifierCV(cv=folds).fit(df[["x1", "x2"]], df["y"])
     assert not np.allclose(got.cv_record_.scores, unweighted.scores_, rtol=1e-3)
+
+
+# ------------------------------------------------ a stalled path's advice, in flags
+def test_a_stalled_cv_path_advises_flags_not_keywords(data, capsys):
+    """``--cv`` with ``--max-iter 1``: the path's warning said "increase --max-iter or
+    loosen tol", a keyword where the command line has ``--tol``."""
+    argv = ["train", data / "d.csv", "--target", "y", "--model", data / "m.json"]
+    code, _, err = run([*argv, "--cv", "3", "--max-iter", "1"], capsys)
+    assert code == 0
+    stalled = [line for line in err.splitlines() if "stopped short of tol" in line]
+    assert stalled, err
+    for line in stalled:
+        assert "loosen --tol" in line and "loosen tol" not in line, line

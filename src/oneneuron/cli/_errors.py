@@ -410,6 +410,7 @@ def _cli_words(text: str) -> str:
     )
     text = re.sub(r"cov_type='(\w+)'", r"--cov-type \1", text)  # a Python keyword, spelt out
     text = re.sub(r"\bmax_iter\b", "--max-iter", text)
+    text = re.sub(r"\bloosen tol\b", "loosen --tol", text)  # a path's stalled solve
     text = re.sub(r"(?<!-)\b(alpha|firth)\b(?= ?[>=<])", r"--\1", text)  # alpha > 0, firth=True
     text = text.replace("--firth=True", "--firth")
     # gradient descent's advice: "lower learning_rate, or use solver='lbfgs'"
