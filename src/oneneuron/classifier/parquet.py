@@ -21,6 +21,7 @@ import numpy as np
 
 from ..tables import (
     PARQUET_SUFFIXES,  # noqa: F401 (the Dask CLI imports it from here)
+    files_by_kind,
     repeated,
 )
 from ..tables import ParquetPart as _File
@@ -257,11 +258,7 @@ def _check_label_types(files: list[_File], target: str) -> None:
         numeric = (pa.types.is_integer, pa.types.is_floating, pa.types.is_boolean)
         return "numbers" if any(test(t) for test in numeric) else None  # others: the fit's
 
-    first: dict[str, Any] = {}
-    for f in files:
-        k = kind(f.type_of(target))
-        if k is not None:
-            first.setdefault(k, f.path)
+    first = files_by_kind(files, target, kind)
     if len(first) > 1:
         raise ValueError(
             f"target {target!r} holds text in {first['text']} but numbers in "

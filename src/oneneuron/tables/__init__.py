@@ -55,7 +55,7 @@ if TYPE_CHECKING:
         unresolved_integers,
         unusable_values,
     )
-    from ._parquet import PARQUET_SUFFIXES, ParquetPart, parquet_files
+    from ._parquet import PARQUET_SUFFIXES, ParquetPart, files_by_kind, parquet_files
     from ._read import (
         EncodeReport,
         TextForm,
@@ -126,7 +126,9 @@ _LAZY = {
         ],
         "_write",
     ),
-    **dict.fromkeys(["PARQUET_SUFFIXES", "ParquetPart", "parquet_files"], "_parquet"),
+    **dict.fromkeys(
+        ["PARQUET_SUFFIXES", "ParquetPart", "files_by_kind", "parquet_files"], "_parquet"
+    ),
     **dict.fromkeys(
         [
             "MISSING",
@@ -163,6 +165,7 @@ __getattr__ = lazy_attributes(__name__, _LAZY, globals())[0]
 __all__ = [
     "PARQUET_SUFFIXES",
     "ParquetPart",
+    "files_by_kind",
     "parquet_files",
     "COMPRESSION",
     "lookalike_message",

@@ -30,6 +30,18 @@ class ParquetPart:
         return t.value_type if pa.types.is_dictionary(t) else t
 
 
+def files_by_kind(parts: list[ParquetPart], column: str, kind: Any) -> dict[str, Any]:
+    """The first file (its path) that stores ``column`` as each kind of values, in the
+    files' order: ``kind(arrow_type)`` names the kind (None for the column's type in a
+    file, or a hive key, that does not count). More than one key: the files disagree."""
+    first: dict[str, Any] = {}
+    for part in parts:
+        k = kind(part.type_of(column))
+        if k is not None:
+            first.setdefault(k, part.path)
+    return first
+
+
 PARQUET_SUFFIXES = (".parquet", ".parq", ".pq")  # the files Dask reads in a folder
 
 

@@ -981,12 +981,10 @@ def _check_folder_types(files: list[Any], columns: list[str]) -> None:
     (numbers in one file, text in another): stacked, such a column became text and was
     fitted as categories, or read as numbers chunk by chunk; the Dask engine refuses
     such a folder too. int64 in one file and double in another are numbers alike."""
+    from ._parquet import files_by_kind
+
     for c in columns:
-        seen: dict[str, Any] = {}
-        for f in files:
-            family = _type_family(f.type_of(c))
-            if family is not None:
-                seen.setdefault(family, f.path)
+        seen = files_by_kind(files, c, _type_family)
         if len(seen) > 1:
             (one, first), (other, second) = list(seen.items())[:2]
             raise DataError(
