@@ -201,17 +201,23 @@ def test_quasi_separated_fit_runs_the_lp(monkeypatch):
     assert calls and clf.separation_ == "quasi-complete"
 
 
-def test_a_rare_level_all_of_one_class_is_quasi_separation_not_collinearity():
-    """A level on 3 rows, all of one class: its standardised coefficient stays small (the
-    indicator's spread is small), so no trigger fired, and summary() called the column
-    'constant (a multiple of the intercept)'. The flat Hessian now triggers the LP."""
+def _rare_level():
+    """300 rows of ``x`` and a level ``g == "D"`` on 3 rows, all of class "yes"."""
     rng = np.random.default_rng(0)
     n = 300
     x = rng.normal(size=n)
     g = rng.choice(["A", "B", "C"], n)
     y = np.where(x + rng.normal(size=n) > 0, "yes", "no")
     g[:3], y[:3] = "D", "yes"
-    df = pd.DataFrame({"x": x, "g": g})
+    return pd.DataFrame({"x": x, "g": g}), y
+
+
+def test_a_rare_level_all_of_one_class_is_quasi_separation_not_collinearity():
+    """A level on 3 rows, all of one class: its standardised coefficient stays small (the
+    indicator's spread is small), so no trigger fired, and summary() called the column
+    'constant (a multiple of the intercept)'. The flat Hessian now triggers the LP."""
+    df, y = _rare_level()
+    n = len(y)
     Xt = _separation.design(
         pd.get_dummies(df, columns=["g"], drop_first=True, dtype=float).to_numpy(),
         np.zeros(4), np.ones(4), True,
@@ -320,14 +326,9 @@ def test_a_rare_level_where_the_lp_is_too_large_is_not_given_standard_errors(mon
     separation's (one pass over the rows), so it warns and refuses, as for a big one."""
     from oneneuron.stats import InferenceUnavailableError
 
-    rng = np.random.default_rng(0)
-    n = 300
-    x = rng.normal(size=n)
-    g = rng.choice(["A", "B", "C"], n)
-    y = np.where(x + rng.normal(size=n) > 0, "yes", "no")
-    g[:3], y[:3] = "D", "yes"
+    df, y = _rare_level()
     monkeypatch.setattr(_separation, "MAX_LP_SIZE", 0)
-    clf, seps = _fit_recording(NeuronClassifier(), pd.DataFrame({"x": x, "g": g}), y)
+    clf, seps = _fit_recording(NeuronClassifier(), df, y)
     assert clf.separation_ == "not checked"
     assert [str(w.message)[:43] for w in seps] == ["the fit looks separated but the check could"]
     with pytest.raises(InferenceUnavailableError, match="looks separated"):
