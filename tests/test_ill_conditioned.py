@@ -371,17 +371,14 @@ def test_the_qr_factor_squares_to_the_hessian(K, kind):
 def test_ill_conditioned_columns_standard_errors_siblings(kind):
     """Sparse rows, frequency weights (statsmodels' GLM with freq_weights on the
     well-conditioned columns), and a fit without intercept: the QR factor's covariance."""
-    rng = np.random.default_rng(7)
-    n = 1500
-    x = rng.normal(size=n)
-    X = np.column_stack([x, x + 1e-8 * rng.normal(size=n), rng.normal(size=n)])
-    y = (x + 0.5 * X[:, 2] + rng.logistic(size=n) > 0).astype(int)
+    X, y = _columns(1e-8, 2, 1500)
     d = X[:, 1] - X[:, 0]
     sd = d.std()
     Z = np.column_stack([X[:, 0], d / sd, X[:, 2]])
     A = np.eye(3)
     A[0, 1], A[1, 1] = -1.0 / sd, 1.0 / sd
-    w = rng.integers(1, 4, size=n).astype(float) if kind == "weights" else None
+    rng = np.random.default_rng(7)
+    w = rng.integers(1, 4, size=len(y)).astype(float) if kind == "weights" else None
     if kind != "no-intercept":
         Z = sm.add_constant(Z)
         A = np.block([[np.ones((1, 1)), np.zeros((1, 3))], [np.zeros((3, 1)), A]])
