@@ -65,6 +65,29 @@ def test_train_cv_prints_the_choice_and_saves_the_refit(table, tmp_path, capsys)
     np.testing.assert_allclose(oneneuron.load(model).coef_, cv.coef_, atol=1e-10)
 
 
+def test_train_cv_standard_error_is_the_1se_rules(table, tmp_path, capsys):
+    """The "+/-" of ``train --cv`` is the standard error the 1se rule uses (glmnet's cvsd:
+    the folds' sample standard deviation over sqrt(K)), the one ``evaluate`` prints; it
+    was the population one (sqrt((K - 1) / K) of it: 0.0073 against 0.0082 at K = 5)."""
+    import statistics
+
+    path, df = table
+    model = tmp_path / "m.json"
+    args = ["train", str(path), "--target", "label", "--model", str(model), "--cv", "4"]
+    assert main([*args, "--cv-rule", "1se"]) == 0
+    out = capsys.readouterr().out
+    record = oneneuron.load(model).cv_record_
+    mean = record.scores.mean(axis=1)[0]
+    best = int(np.argmax(mean))
+    se = statistics.stdev(record.scores[0, :, best]) / 4**0.5
+    assert f"log-loss {-mean[best]:.4f} +/- {se:.4f} (std error)" in out
+    chosen = record.chosen[1]  # evaluate describes the 1se rule's choice
+    se = statistics.stdev(record.scores[0, :, chosen]) / 4**0.5
+    assert main(["evaluate", str(model), str(path)]) == 0
+    out = capsys.readouterr()
+    assert f"+/- {se:.2g} (std error)" in out.out + out.err
+
+
 @pytest.mark.parametrize(
     "flags, message",
     [

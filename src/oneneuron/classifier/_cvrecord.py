@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 if TYPE_CHECKING:  # numpy only at import: the model-file check uses choose_alpha
     from ._path import RegularizationPath
 
-__all__ = ["CVRecord", "choose_alpha"]
+__all__ = ["CVRecord", "choose_alpha", "fold_standard_error"]
 
 
 def choose_alpha(scores: NDArray[np.float64], rule: str, *, ddof: int = 1) -> tuple[int, int]:
@@ -33,13 +33,30 @@ def choose_alpha(scores: NDArray[np.float64], rule: str, *, ddof: int = 1) -> tu
     >>> choose_alpha(scores, "min"), choose_alpha(scores, "1se")
     ((0, 2), (0, 1))
     """
-    n_folds = scores.shape[1]
     mean = scores.mean(axis=1)  # (n_l1, n_alphas)
     i, j = np.unravel_index(np.argmax(mean), mean.shape)
     if rule == "1se":
-        se = scores.std(axis=1, ddof=ddof)[i, j] / np.sqrt(n_folds)
+        se = fold_standard_error(scores, ddof=ddof)[i, j]
         j = np.flatnonzero(mean[i] >= mean[i, j] - se)[0]
     return int(i), int(j)
+
+
+def fold_standard_error(scores: NDArray[np.float64], *, ddof: int = 1) -> NDArray[np.float64]:
+    """Standard error of the mean held-out score, from fold scores (n_l1, n_folds, n_alphas).
+
+    glmnet's ``cvsd``: the folds' sample standard deviation over ``sqrt(n_folds)``, the
+    interval of the 1se rule (:func:`choose_alpha`), of ``train --cv``'s "+/-", of
+    :meth:`CVRecord.describe` and of the bars of :func:`oneneuron.plot.plot_cv_curve`.
+    (``cv_results_["std_test_score"]`` is scikit-learn's, the population standard
+    deviation, as ``GridSearchCV`` reports it.)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fold_standard_error(np.array([[[0.1], [0.3]]])).round(6).tolist()
+    [[0.1]]
+    """
+    return np.asarray(scores.std(axis=1, ddof=ddof) / np.sqrt(scores.shape[1]))
 
 
 @dataclass(frozen=True)
@@ -114,6 +131,11 @@ class CVRecord:
         return np.asarray(self.scores.std(axis=1))
 
     @property
+    def std_error(self) -> NDArray[np.float64]:
+        """Standard error of ``mean_score`` (see :func:`fold_standard_error`), same shape."""
+        return fold_standard_error(self.scores)
+
+    @property
     def chosen(self) -> tuple[int, int]:
         """``(l1_ratio index, alpha index)`` of the chosen pair (``alpha``, ``l1_ratio``) in
         the grid: the one ``rule`` picks from ``scores`` (a file an earlier version wrote
@@ -139,7 +161,7 @@ class CVRecord:
         mean neg_log_loss -0.55 +/- 0.05 (std error), 2 non-zero features
         """
         i, j = self.chosen
-        se = self.scores.std(axis=1, ddof=1)[i, j] / np.sqrt(self.n_folds)  # the 1se rule's
+        se = self.std_error[i, j]  # the 1se rule's
         return (
             f"alpha {self.alpha:.4g} (l1_ratio {self.l1_ratio:g}) chosen by {self.n_folds}-fold "
             f"cross-validation, rule {self.rule}: mean {self.scoring} "

@@ -131,7 +131,7 @@ def plot_cv_curve(cv: Any, *, ax: Axes | None = None) -> Axes:
     scores = record.scores[i]  # (n_folds, n_alphas)
     alphas = record.alphas[i]
     mean = scores.mean(axis=0)
-    se = scores.std(axis=0, ddof=1) / np.sqrt(scores.shape[0])  # the 1se rule's (glmnet's)
+    se = record.std_error[i]  # the 1se rule's (glmnet's)
     ax.errorbar(alphas, mean, yerr=se, fmt="o-", ms=3, capsize=2, label="mean over folds")
     best = alphas[int(np.argmax(mean))]
     ax.axvline(best, ls="--", color="C1", label=f"best alpha {best:.3g}")
