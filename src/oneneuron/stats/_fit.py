@@ -1098,24 +1098,16 @@ def compute_inference(
             f"sum to N = {S:.6g} and the model has k = {k} parameters; use cov_type='HC0' "
             "(no such factor), or weights that count rows"
         )
-    if out.cov is not None and cov_type != "nonrobust" and root is not None:
-        # the sandwich's meat is formed as a sum of outer products, which squares the
-        # design's condition number as X'DX does: along the nearly collinear columns'
-        # difference its digits are rounding (statsmodels' and R's sandwich alike)
-        out.cov, out.cov_root = None, None
-        out.reason = (
-            f"cov_type={cov_type!r} is not available on nearly collinear columns: the "
-            "classical covariance comes from the weighted design's QR factor, but the "
-            "robust one's middle term (the scores' outer products) squares the design's "
-            "condition number, which leaves no correct digit along their difference; use "
-            "cov_type='nonrobust', or drop or re-express the nearly collinear column(s)"
-        )
     if out.cov is not None and cov_type != "nonrobust":
         groups, n_groups = (None, 0)
         if cluster is not None:
             groups, n_groups = encode_clusters(cluster, problem.engine.n_samples, s)
             out.extra["n_clusters"] = n_groups
-        out.cov = sandwich(
+        # nearly collinear columns (the bread from the weighted design's QR factor): the
+        # sandwich as factors too, from the bread's (its meat, formed as the scores'
+        # outer products, would square the design's condition number: no digit left
+        # along the columns' difference)
+        out.cov, out.cov_root = sandwich(
             problem.engine,
             W,
             b,
@@ -1125,6 +1117,7 @@ def compute_inference(
             nobs=S,
             groups=groups,
             n_groups=n_groups,
+            root=out.cov_root,
         )
     return out
 
