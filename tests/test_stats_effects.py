@@ -431,6 +431,9 @@ def test_diagnostics_row_of_leverage_one_has_infinite_cooks_distance_without_war
     assert np.isinf(out["cooks_distance"].iloc[0])
     assert np.isfinite(out["cooks_distance"].iloc[1:]).all()
     assert (out["leverage"].iloc[1:] < 1).all()
+    # nor a standardised residual: NaN, as R's rstandard (quietly)
+    std = out[["resid_std_pearson", "resid_std_deviance"]]
+    assert std.iloc[0].isna().all() and np.isfinite(std.iloc[1:]).all().all()
 
 
 def test_multiclass_prediction_intervals_far_out_raise_no_overflow():
@@ -547,3 +550,29 @@ def test_diagnostics_refuse_rows_that_are_not_the_training_rows():
     Xe = pd.concat([X, X.iloc[:1] + 1.0], ignore_index=True)
     out = diagnostics(clf, Xe, np.r_[y, 1], sample_weight=weights)
     pd.testing.assert_frame_equal(out.iloc[:-1], diagnostics(clf, X, y), rtol=1e-12)
+
+
+def test_diagnostics_standardised_residuals_match_statsmodels_and_r():
+    """Residuals divided by ``sqrt(1 - h)``: the Pearson ones are statsmodels' GLM
+    ``get_influence().resid_studentized`` (R's ``rstandard(fit, type="pearson")``), the
+    deviance ones R's ``rstandard(fit)`` (dispersion 1), written out from statsmodels'
+    deviance residuals and leverages. Frequency weights: those of the rows repeated (a
+    row's copies share the values). A row of leverage 1 has none (NaN, as R's)."""
+    X, y = _spector()
+    clf = NeuronClassifier(tol=1e-11).fit(X, y)
+    ref = sm.GLM(y, sm.add_constant(X), family=sm.families.Binomial()).fit(tol=1e-14)
+    infl = ref.get_influence()
+    ours = diagnostics(clf, X, y)
+    np.testing.assert_allclose(ours["resid_std_pearson"], infl.resid_studentized, rtol=RTOL)
+    h = infl.hat_matrix_diag
+    np.testing.assert_allclose(
+        ours["resid_std_deviance"], ref.resid_deviance / np.sqrt(1 - h), rtol=RTOL
+    )
+    w = np.arange(len(y)) % 3 + 1
+    weighted = NeuronClassifier(tol=1e-11).fit(X, y, sample_weight=w)
+    Xr = sm.add_constant(np.repeat(X.to_numpy(), w, axis=0))
+    rep = sm.GLM(np.repeat(y, w), Xr, family=sm.families.Binomial()).fit(tol=1e-14)
+    first = np.r_[0, np.cumsum(w)[:-1]]  # each row's first copy
+    got = diagnostics(weighted, X, y, sample_weight=w)
+    want = rep.get_influence().resid_studentized[first]
+    np.testing.assert_allclose(got["resid_std_pearson"], want, rtol=RTOL)

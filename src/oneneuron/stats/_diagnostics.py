@@ -8,11 +8,16 @@ type=...)``, ``hatvalues`` and ``cooks.distance`` for a binomial ``glm``
     deviance residual  sign(y - p) sqrt(-2 (y log p + (1 - y) log(1 - p)))
     Pearson residual   (y - p) / sqrt(p (1 - p))
     leverage           h = p (1 - p) x~.T A x~,   A = (sum_i w_i p_i (1 - p_i) x~_i x~_i.T)^-1
+    standardised       deviance or Pearson residual / sqrt(1 - h)
     Cook's distance    (Pearson / (1 - h))**2 * h / k       (k parameters: the rank)
+
+The standardised residuals are R's ``rstandard(fit)`` (deviance) and
+``rstandard(fit, type="pearson")``, the latter statsmodels' ``resid_studentized``.
 
 A row with leverage 1 (within 10 machine epsilons, as R's ``lm.influence``: it alone
 holds a column of the rows given, so it determines its own fitted value) has Cook's
-distance ``inf``, or 0 where its Pearson residual is exactly 0.
+distance ``inf``, or 0 where its Pearson residual is exactly 0, and no standardised
+residuals (NaN, as R's ``rstandard``).
 
 ``A`` is recomputed from the data given (the inverse Fisher information, never
 a robust covariance). Sample weights are frequency weights: ``h`` is then the
@@ -67,7 +72,8 @@ def influence_table(
     fit_intercept: bool,
     index: Any = None,
 ) -> pd.DataFrame:
-    """``proba, resid_deviance, resid_pearson, leverage, cooks_distance`` per row.
+    """``proba, resid_deviance, resid_pearson, resid_std_deviance, resid_std_pearson,
+    leverage, cooks_distance`` per row.
 
     ``z`` are the fitted logits (offset included), ``Xt`` the dense design in
     the coefficient table's term order (the intercept first when ``fit_intercept``),
@@ -119,11 +125,15 @@ def influence_table(
     with np.errstate(divide="ignore", invalid="ignore"):
         cooks = (resid / (1.0 - h)) ** 2 * q / k
     cooks = np.where((h == 1.0) & (pearson == 0.0), 0.0, cooks)
+    # standardised: r / sqrt(1 - h); none (NaN, R's rstandard) where h is 1
+    scale = np.sqrt(np.where(h < 1.0, 1.0 - h, np.nan))
     return pd.DataFrame(
         {
             "proba": p,
             "resid_deviance": dev,
             "resid_pearson": pearson,
+            "resid_std_deviance": dev / scale,
+            "resid_std_pearson": pearson / scale,
             "leverage": h,
             "cooks_distance": cooks,
         },
@@ -317,8 +327,8 @@ def diagnostics(
     Returns
     -------
     pandas.DataFrame
-        Columns ``proba, resid_deviance, resid_pearson, leverage,
-        cooks_distance``; X's index when X is a DataFrame.
+        Columns ``proba, resid_deviance, resid_pearson, resid_std_deviance,
+        resid_std_pearson, leverage, cooks_distance``; X's index when X is a DataFrame.
 
     Examples
     --------
