@@ -574,16 +574,26 @@ def test_ill_conditioned_columns_leverage_and_cooks_distance(kind):
     (1e-8 from ``x0``) a combination of ``x0``: the leverage of the design without it,
     0.87 relative off statsmodels' GLM influence on the well-conditioned columns (same
     column space, same hat matrix), dense or CSR. From a QR factor of the weighted
-    design: 1e-6."""
+    design: 1e-6; the dfbetas too (1e-5, from the same factor)."""
     import oneneuron
 
     X, y, Z, _, _ = _reparameterised_fit()
     X = scipy.sparse.csr_matrix(X) if kind == "csr" else X
     clf, _ = _fit(NeuronClassifier(solver="newton"), X, y)
     ref = sm.GLM(y, Z, family=sm.families.Binomial()).fit(tol=1e-13).get_influence()
-    got = oneneuron.diagnostics(clf, X, y)
+    got = oneneuron.diagnostics(clf, X, y, dfbetas=True)
     np.testing.assert_allclose(got["leverage"], ref.hat_matrix_diag, rtol=1e-6)
     np.testing.assert_allclose(got["cooks_distance"], ref.cooks_distance[0], rtol=1e-6)
+    # dfbetas from the same factor: statsmodels' one-step changes on Z mapped back
+    # (the coefficients of x0, x1 are M times Z's), over the mapped standard errors
+    dense = X.toarray() if kind == "csr" else X
+    sd = (dense[:, 1] - dense[:, 0]).std()
+    M = np.eye(4)
+    M[1, 2], M[2, 2] = -1.0 / sd, 1.0 / sd
+    V = M @ np.asarray(ref.results.cov_params()) @ M.T
+    want = (ref.d_params @ M.T) / np.sqrt(np.diag(V))
+    cols = [c for c in got.columns if c.startswith("dfbetas")]
+    np.testing.assert_allclose(got[cols].to_numpy(), want, rtol=1e-5, atol=1e-7)  # of ~1e-2
 
 
 @pytest.mark.parametrize("K", [2, 3])

@@ -576,3 +576,36 @@ def test_diagnostics_standardised_residuals_match_statsmodels_and_r():
     got = diagnostics(weighted, X, y, sample_weight=w)
     want = rep.get_influence().resid_studentized[first]
     np.testing.assert_allclose(got["resid_std_pearson"], want, rtol=RTOL)
+
+
+@pytest.mark.parametrize("kind", ["dense", "csr", "weights", "aliased"])
+def test_diagnostics_dfbetas_match_statsmodels(kind):
+    """``dfbetas=True``: each coefficient's one-step change when the row is left out,
+    ``A x~_i (y_i - p_i) / (1 - h_i)``, over its standard error (statsmodels' GLM
+    ``get_influence().dfbetas``; R's ``dfbetas`` of a glm divides by a leave-one-out
+    sigma instead, which a binomial model with dispersion 1 does not have). Frequency
+    weights: one copy left out (statsmodels on the rows repeated); CSR rows alike; an
+    aliased column's is NaN, the others those of the fit without it."""
+    import warnings
+
+    import scipy.sparse
+
+    X, y = _spector()
+    w = np.arange(len(y)) % 3 + 1 if kind == "weights" else np.ones(len(y), dtype=int)
+    Xa = X.assign(ALIAS=X["GPA"] + X["TUCE"]) if kind == "aliased" else X
+    Xf = scipy.sparse.csr_matrix(Xa.to_numpy()) if kind == "csr" else Xa
+    with warnings.catch_warnings():  # (the aliased column's CollinearityWarning)
+        warnings.simplefilter("ignore")
+        clf = NeuronClassifier(tol=1e-11).fit(Xf, y, sample_weight=w)
+    Xr = sm.add_constant(np.repeat(X.to_numpy(), w, axis=0))
+    ref = sm.GLM(np.repeat(y, w), Xr, family=sm.families.Binomial()).fit(tol=1e-14)
+    first = np.r_[0, np.cumsum(w)[:-1]]  # each row's first copy
+    want = ref.get_influence().dfbetas[first]
+    got = diagnostics(clf, Xf, y, sample_weight=w if kind == "weights" else None, dfbetas=True)
+    names = ["intercept", *Xa.columns] if kind != "csr" else ["intercept", "x0", "x1", "x2"]
+    cols = [f"dfbetas[{t}]" for t in names]
+    assert [c for c in got.columns if c.startswith("dfbetas")] == cols
+    np.testing.assert_allclose(got[cols[:4]].to_numpy(), want, rtol=1e-6, atol=1e-9)
+    if kind == "aliased":
+        assert got["dfbetas[ALIAS]"].isna().all()
+    assert "dfbetas[GPA]" not in diagnostics(clf, Xf, y, sample_weight=w).columns
