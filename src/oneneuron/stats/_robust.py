@@ -36,6 +36,13 @@ absent: a cluster whose rows all weigh 0 is not counted in ``G``. In particular
 weights, differs from this when weights are not all 1. Class weights multiply
 the sample weights and enter the same way.
 
+Nearly collinear columns (the classical covariance from the weighted design's QR
+factor, kept as its factor ``L``): the meat is never formed, since the scores'
+outer products square the design's condition number. Each score row is mapped
+first, ``t_i = g_i' L`` (the leverage ``h_i = p_i (1 - p_i) |x~_i' L|^2``), the
+meat's square root ``R_M`` comes from a QR of those rows (of the clusters' sums
+for ``cluster``), and ``Cov = c (L R_M') (L R_M')'``, kept as that factor.
+
 HC2 and HC3 need the bread first (the leverages use it), so they cost a second
 pass over the data; HC0, HC1 and cluster one pass as well (the meat). K > 2
 classes: HC0, HC1 and cluster are defined as above with the multinomial
