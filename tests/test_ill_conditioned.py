@@ -371,32 +371,38 @@ def test_ill_conditioned_columns_robust_standard_errors(cov_type, K):
     np.testing.assert_allclose(clf.summary()["std_err"].to_numpy(), se, rtol=1e-12)
 
 
-@pytest.mark.parametrize("kind", ["csr", "weights", "no-intercept"])
+@pytest.mark.parametrize("kind", ["csr", "weights", "no-intercept", "offset"])
 def test_ill_conditioned_columns_robust_standard_errors_siblings(kind):
     """Sparse rows, frequency weights (the oracle on the rows repeated), a fit without
-    intercept (HC0 and cluster): the factored sandwich."""
+    intercept, an offset (statsmodels' Logit with it) (HC0 and cluster): the factored
+    sandwich."""
     X, y = _columns(1e-8, 2, 600)
     rng = np.random.default_rng(3)
     w = rng.integers(1, 4, size=len(y)).astype(float) if kind == "weights" else None
+    off = 0.5 * rng.normal(size=len(y)) if kind == "offset" else None
     groups = np.arange(len(y)) % 30
     fi = kind != "no-intercept"
     Xf = scipy.sparse.csr_matrix(X) if kind == "csr" else X
     for cov_type in ("HC0", "cluster"):
-        if fi:
-            cov_ref = _robust_reference(X, y, cov_type, 2, w=w, groups=groups)
-        else:
+        if kind in ("no-intercept", "offset"):
             d = X[:, 1] - X[:, 0]
             sd = d.std()
             Z = np.column_stack([X[:, 0], d / sd, X[:, 2]])
             A = np.eye(3)
             A[0, 1], A[1, 1] = -1.0 / sd, 1.0 / sd
+            if fi:
+                Z = sm.add_constant(Z)
+                A = np.block([[np.ones((1, 1)), np.zeros((1, 3))], [np.zeros((3, 1)), A]])
             kw = {"cov_kwds": {"groups": groups}} if cov_type == "cluster" else {}
-            ref = sm.Logit(y, Z).fit(
+            ref = sm.Logit(y, Z, offset=off).fit(
                 disp=0, method="newton", tol=1e-13, maxiter=100, cov_type=cov_type, **kw
             )
             cov_ref = A @ np.asarray(ref.cov_params()) @ A.T
+        else:
+            cov_ref = _robust_reference(X, y, cov_type, 2, w=w, groups=groups)
         clf = NeuronClassifier(solver="newton", cov_type=cov_type, fit_intercept=fi)
         fit_kw = {"sample_weight": w} | ({"cluster": groups} if cov_type == "cluster" else {})
+        fit_kw |= {} if off is None else {"offset": off}
         clf, _ = _fit(clf, Xf, y, **fit_kw)
         assert clf.inference_.cov is not None, clf.inference_.reason
         np.testing.assert_allclose(
