@@ -363,3 +363,61 @@ def test_evaluate_drop_missing_drops_rows_without_an_offset(tmp_path, capsys):
     got, ref = json.loads(out), json.loads(want)
     assert got["n_samples"] == ref["n_samples"] == 50
     assert got["log_loss"] == pytest.approx(ref["log_loss"], rel=1e-12)
+
+
+def test_evaluate_json_carries_the_coefficient_table_as_asked(tmp_path, capsys):
+    """evaluate --json printed the fit's raw record (each class against the first in
+    sorted order) and dropped --reference-class and --odds-ratios without a word: the
+    JSON of ``--reference-class not.work`` had the coefficients against 'fulltime'. Now
+    ``coefficients`` is the table the text prints: one row per (class, term), equal to
+    the Python ``summary(reference_class=..., exp=...)`` of the model file, whose
+    coefficients and standard errors are statsmodels' MNLogit with 'not.work' first."""
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(2)
+    n = 300
+    df = pd.DataFrame({"income": rng.normal(size=n)})
+    z = np.column_stack([np.zeros(n), 0.5 + df.income, -0.3 - df.income])
+    p = np.exp(z) / np.exp(z).sum(1, keepdims=True)
+    k = (rng.random(n)[:, None] > np.cumsum(p, 1)).sum(1)
+    df["partic"] = np.array(["not.work", "parttime", "fulltime"])[k]
+    path, model = tmp_path / "w.csv", tmp_path / "m.json"
+    df.to_csv(path, index=False)
+    assert run(["train", path, "--target", "partic", "--model", model, "-q"], capsys)[0] == 0
+    order = ["not.work", "fulltime", "parttime"]  # the reference first, as MNLogit takes it
+    codes = df["partic"].map({c: i for i, c in enumerate(order)}).to_numpy()
+    ref = sm.MNLogit(codes, sm.add_constant(df[["income"]].to_numpy())).fit(
+        disp=0, method="newton", tol=1e-12
+    )
+    for argv, exp in ((["--reference-class", "not.work"], False), (["--odds-ratios"], True)):
+        argv = ["evaluate", model, path, "--json", *argv]
+        code, out, _ = run(argv, capsys)
+        assert code == 0
+        got = json.loads(out)["coefficients"]
+        reference = "not.work" if not exp else None
+        assert got["reference_class"] == reference and got["odds_ratios"] is exp
+        want = load(model).summary(reference_class=reference, exp=exp)
+        assert got["caption"] == want.attrs["caption"]  # (nothing there is Python's only)
+        assert [(r["class"], r["term"]) for r in got["rows"]] == list(want.index)
+        for column in want.columns:
+            ours = np.array([r[column] for r in got["rows"]], dtype=float)
+            np.testing.assert_allclose(ours, want[column].to_numpy(), rtol=1e-15, atol=0)
+        if not exp:
+            coef = np.array([r["coef"] for r in got["rows"]])
+            se = np.array([r["std_err"] for r in got["rows"]])
+            np.testing.assert_allclose(coef, np.asarray(ref.params).T.ravel(), atol=1e-7)
+            np.testing.assert_allclose(se, np.asarray(ref.bse).T.ravel(), rtol=1e-6)
+
+
+def test_evaluate_json_coefficients_of_a_binary_model(table, tmp_path, capsys):
+    """A binary model's rows are its terms (no class): the Python summary's."""
+    path, _ = table
+    model = tmp_path / "m.json"
+    argv = ["train", path, "--target", "y", "--features", "a", "b", "--model", model, "-q"]
+    assert run(argv, capsys)[0] == 0
+    code, out, _ = run(["evaluate", model, path, "--json"], capsys)
+    got = json.loads(out)["coefficients"]
+    want = load(model).summary()
+    assert code == 0 and [r["term"] for r in got["rows"]] == list(want.index)
+    assert all("class" not in r for r in got["rows"])
+    np.testing.assert_allclose([r["p_value"] for r in got["rows"]], want["p_value"], rtol=1e-15)

@@ -308,24 +308,123 @@ def test_ill_conditioned_columns_standard_errors_on_tall_data(solver):
     )
 
 
-@pytest.mark.parametrize("cov_type", ["HC0", "HC1", "cluster"])
-def test_ill_conditioned_columns_robust_standard_errors_are_refused(cov_type):
-    """The sandwich's meat, a sum of the scores' outer products, squares the condition
-    number as ``X' D X`` does: ours went NaN (statsmodels' Newton on the original
-    columns does not converge, and its HC0 standard errors are NaN for ``x0`` and 0.075
-    times the true one for ``x1``). The robust covariance is refused with the reason; the
-    classical one is there."""
-    from oneneuron.stats import InferenceUnavailableError
+def _robust_reference(X, y, cov_type, K, w=None, groups=None):
+    """The ``cov_type`` covariance of the terms ``(1, x0, x1, x2)`` per non-reference class
+    from the well-conditioned columns ``Z = [1, x0, (x1 - x0) / sd, x2]`` mapped back
+    (``A V A'``): statsmodels' HC0 and cluster (its ``G / (G - 1) (N - 1) / (N - k)``, as
+    ours), HC1 as HC0 times ``N / (N - k)`` (R's sandwich), and HC2/HC3 of a binary model
+    written out from the definitions on ``Z`` (R's ``vcovHC`` for a glm, with frequency
+    weights)."""
+    d = X[:, 1] - X[:, 0]
+    sd = d.std()
+    Z = sm.add_constant(np.column_stack([X[:, 0], d / sd, X[:, 2]]))
+    A = np.eye(4)
+    A[1, 2], A[2, 2] = -1.0 / sd, 1.0 / sd
+    A = np.kron(np.eye(K - 1), A)
+    opts = {"disp": 0, "method": "newton", "tol": 1e-13, "maxiter": 100}
+    if w is not None:  # frequency weights: the rows repeated
+        Z, y = np.repeat(Z, w.astype(int), axis=0), np.repeat(y, w.astype(int))
+        groups = None if groups is None else np.repeat(groups, w.astype(int))
+    model = sm.Logit(y, Z) if K == 2 else sm.MNLogit(y, Z)
+    n, k = len(y), Z.shape[1] * (K - 1)
+    if cov_type == "cluster":
+        V = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, **opts).cov_params()
+    elif cov_type in ("HC0", "HC1"):
+        V = np.asarray(model.fit(cov_type="HC0", **opts).cov_params())
+        V = V * (n / (n - k) if cov_type == "HC1" else 1.0)
+    else:
+        p = model.fit(**opts).predict()
+        v = p * (1 - p)
+        B = np.linalg.inv(Z.T @ (v[:, None] * Z))
+        h = v * np.einsum("ij,jk,ik->i", Z, B, Z)
+        e2 = (y - p) ** 2 / (1 - h) ** (1 if cov_type == "HC2" else 2)
+        V = B @ (Z.T @ (e2[:, None] * Z)) @ B
+    return A @ np.asarray(V) @ A.T
 
-    X, y, cov_ref = _reparameterised(1e-8, 2, cov_type="HC0")
+
+@pytest.mark.parametrize(
+    ("cov_type", "K"),
+    [("HC0", 2), ("HC1", 2), ("HC2", 2), ("HC3", 2), ("cluster", 2), ("HC0", 3), ("cluster", 3)],
+)
+def test_ill_conditioned_columns_robust_standard_errors(cov_type, K):
+    """The sandwich's meat, a sum of the scores' outer products, squares the condition
+    number as ``X' D X`` does: ours went NaN, and then was refused (statsmodels' Newton
+    on the original columns does not converge, and its HC0 standard errors are NaN for
+    ``x0`` and 0.075 times the true one for ``x1``). Formed as factors (the scores' rows
+    in the bread factor's coordinates, then their QR), each robust covariance equals the
+    one of the same model on well-conditioned columns mapped back, entry by entry against
+    its scale, and its factor ``cov_root`` squares to it."""
+    X, y = _columns(1e-8, K, 1000)
+    groups = np.arange(len(y)) % 40
+    cov_ref = _robust_reference(X, y, cov_type, K, groups=groups)
     clf = NeuronClassifier(solver="newton", cov_type=cov_type)
-    groups = {"cluster": np.arange(len(y)) % 50} if cov_type == "cluster" else {}
-    clf, _ = _fit(clf, X, y, **groups)
-    assert clf.inference_.cov is None
-    with pytest.raises(InferenceUnavailableError, match="not available on nearly collinear"):
-        clf.summary()
-    classic, _ = _fit(NeuronClassifier(solver="newton"), X, y)
-    assert classic.inference_.cov is not None
+    clf, _ = _fit(clf, X, y, **({"cluster": groups} if cov_type == "cluster" else {}))
+    cov = clf.inference_.cov
+    assert cov is not None, clf.inference_.reason
+    se, se_ref = np.sqrt(np.diag(cov)), np.sqrt(np.diag(cov_ref))
+    np.testing.assert_allclose(se, se_ref, rtol=1e-6)
+    corr = cov / np.outer(se, se)
+    np.testing.assert_allclose(corr, cov_ref / np.outer(se_ref, se_ref), rtol=0, atol=1e-6)
+    L = clf.inference_.cov_root
+    assert L is not None
+    np.testing.assert_allclose(L @ L.T / np.outer(se, se), corr, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(clf.summary()["std_err"].to_numpy(), se, rtol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["csr", "weights", "no-intercept", "offset"])
+def test_ill_conditioned_columns_robust_standard_errors_siblings(kind):
+    """Sparse rows, frequency weights (the oracle on the rows repeated), a fit without
+    intercept, an offset (statsmodels' Logit with it) (HC0 and cluster): the factored
+    sandwich."""
+    X, y = _columns(1e-8, 2, 600)
+    rng = np.random.default_rng(3)
+    w = rng.integers(1, 4, size=len(y)).astype(float) if kind == "weights" else None
+    off = 0.5 * rng.normal(size=len(y)) if kind == "offset" else None
+    groups = np.arange(len(y)) % 30
+    fi = kind != "no-intercept"
+    Xf = scipy.sparse.csr_matrix(X) if kind == "csr" else X
+    for cov_type in ("HC0", "cluster"):
+        if kind in ("no-intercept", "offset"):
+            d = X[:, 1] - X[:, 0]
+            sd = d.std()
+            Z = np.column_stack([X[:, 0], d / sd, X[:, 2]])
+            A = np.eye(3)
+            A[0, 1], A[1, 1] = -1.0 / sd, 1.0 / sd
+            if fi:
+                Z = sm.add_constant(Z)
+                A = np.block([[np.ones((1, 1)), np.zeros((1, 3))], [np.zeros((3, 1)), A]])
+            kw = {"cov_kwds": {"groups": groups}} if cov_type == "cluster" else {}
+            ref = sm.Logit(y, Z, offset=off).fit(
+                disp=0, method="newton", tol=1e-13, maxiter=100, cov_type=cov_type, **kw
+            )
+            cov_ref = A @ np.asarray(ref.cov_params()) @ A.T
+        else:
+            cov_ref = _robust_reference(X, y, cov_type, 2, w=w, groups=groups)
+        clf = NeuronClassifier(solver="newton", cov_type=cov_type, fit_intercept=fi)
+        fit_kw = {"sample_weight": w} | ({"cluster": groups} if cov_type == "cluster" else {})
+        fit_kw |= {} if off is None else {"offset": off}
+        clf, _ = _fit(clf, Xf, y, **fit_kw)
+        assert clf.inference_.cov is not None, clf.inference_.reason
+        np.testing.assert_allclose(
+            np.sqrt(np.diag(clf.inference_.cov)), np.sqrt(np.diag(cov_ref)), rtol=1e-6
+        )
+
+
+def test_ill_conditioned_columns_robust_prediction_intervals(tmp_path):
+    """A prediction's ``x' V x`` under HC0 from the robust factor: statsmodels' HC0 on the
+    well-conditioned columns, ``z' V_Z z`` (formed from ``V``, whose entries for the pair
+    are about 1e13, it is rounding); the same after a save and load of the model file."""
+    from oneneuron import load
+
+    X, y, Z, _, _ = _reparameterised_fit()
+    ref = sm.Logit(y, Z).fit(disp=0, method="newton", tol=1e-13, maxiter=100, cov_type="HC0")
+    Vz = np.asarray(ref.cov_params())
+    se_ref = np.sqrt(np.einsum("ij,jk,ik->i", Z, Vz, Z))
+    clf, _ = _fit(NeuronClassifier(solver="newton", cov_type="HC0"), X, y)
+    np.testing.assert_allclose(clf.predict_interval(X)["se_logit"], se_ref, rtol=1e-6)
+    clf.save(tmp_path / "m.json")  # the factor is stored and checked against the covariance
+    back = load(tmp_path / "m.json")
+    np.testing.assert_allclose(back.predict_interval(X)["se_logit"], se_ref, rtol=1e-6)
 
 
 @pytest.mark.parametrize("K", [2, 3])
@@ -481,16 +580,26 @@ def test_ill_conditioned_columns_leverage_and_cooks_distance(kind):
     (1e-8 from ``x0``) a combination of ``x0``: the leverage of the design without it,
     0.87 relative off statsmodels' GLM influence on the well-conditioned columns (same
     column space, same hat matrix), dense or CSR. From a QR factor of the weighted
-    design: 1e-6."""
+    design: 1e-6; the dfbetas too (1e-5, from the same factor)."""
     import oneneuron
 
     X, y, Z, _, _ = _reparameterised_fit()
     X = scipy.sparse.csr_matrix(X) if kind == "csr" else X
     clf, _ = _fit(NeuronClassifier(solver="newton"), X, y)
     ref = sm.GLM(y, Z, family=sm.families.Binomial()).fit(tol=1e-13).get_influence()
-    got = oneneuron.diagnostics(clf, X, y)
+    got = oneneuron.diagnostics(clf, X, y, dfbetas=True)
     np.testing.assert_allclose(got["leverage"], ref.hat_matrix_diag, rtol=1e-6)
     np.testing.assert_allclose(got["cooks_distance"], ref.cooks_distance[0], rtol=1e-6)
+    # dfbetas from the same factor: statsmodels' one-step changes on Z mapped back
+    # (the coefficients of x0, x1 are M times Z's), over the mapped standard errors
+    dense = X.toarray() if kind == "csr" else X
+    sd = (dense[:, 1] - dense[:, 0]).std()
+    M = np.eye(4)
+    M[1, 2], M[2, 2] = -1.0 / sd, 1.0 / sd
+    V = M @ np.asarray(ref.results.cov_params()) @ M.T
+    want = (ref.d_params @ M.T) / np.sqrt(np.diag(V))
+    cols = [c for c in got.columns if c.startswith("dfbetas")]
+    np.testing.assert_allclose(got[cols].to_numpy(), want, rtol=1e-5, atol=1e-7)  # of ~1e-2
 
 
 @pytest.mark.parametrize("K", [2, 3])
@@ -554,3 +663,35 @@ def test_nearly_collinear_standard_errors_where_the_separation_lp_is_too_large(K
     np.testing.assert_allclose(
         np.sqrt(np.diag(clf.inference_.cov)), np.sqrt(np.diag(cov_ref)), rtol=1e-6
     )
+
+
+@pytest.mark.parametrize(("cov_type", "K"), [("nonrobust", 2), ("HC0", 2), ("nonrobust", 3)])
+def test_an_exact_copy_beside_nearly_collinear_columns_is_aliased_alone(cov_type, K):
+    """``x``, ``x + 1e-8 * noise``, ``x2`` and ``2 * x2``: R's glm (its QR, tolerance 1e-11)
+    calls the exact copy aliased (NA) and resolves the nearly collinear pair. The Gram's
+    walk called both dependent, the fit without both lost 6e-4 of log-likelihood, so
+    neither was dropped and the whole covariance was refused ("the Hessian is
+    singular"). Judged by the weighted design's QR factor (as the fit's own steps), the
+    copy alone is aliased, and the others' standard errors are those of the
+    well-conditioned columns mapped back (statsmodels), binary (classical and HC0) and
+    with three classes."""
+    X, y, cov_ref = _reparameterised(1e-8, K, cov_type=cov_type)
+    Xa = np.column_stack([X, 2.0 * X[:, 2]])
+    clf = NeuronClassifier(solver="newton", cov_type=cov_type)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf.fit(Xa, y)
+    res = clf.inference_
+    assert res.cov is not None, res.reason
+    assert res.extra["aliased_terms"] == [4]
+    assert [str(w.message).split(":")[0] for w in caught if "aliased" in str(w.message)] == [
+        "column 'x3' is a linear combination of 'x2' and the intercept"
+    ]
+    table = clf.summary()
+    aliased = np.arange(5 * (K - 1)) % 5 == 4  # x3 in every block
+    assert table[aliased].isna().all().all() and (clf.coef_[:, 3] == 0.0).all()  # NA, held at 0
+    np.testing.assert_allclose(
+        table["std_err"].to_numpy()[~aliased], np.sqrt(np.diag(cov_ref)), rtol=1e-6
+    )
+    plain, _ = _fit(NeuronClassifier(solver="newton", cov_type=cov_type), X, y)
+    assert clf.log_likelihood_ == pytest.approx(plain.log_likelihood_, rel=1e-12)

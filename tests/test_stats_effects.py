@@ -431,6 +431,9 @@ def test_diagnostics_row_of_leverage_one_has_infinite_cooks_distance_without_war
     assert np.isinf(out["cooks_distance"].iloc[0])
     assert np.isfinite(out["cooks_distance"].iloc[1:]).all()
     assert (out["leverage"].iloc[1:] < 1).all()
+    # nor a standardised residual: NaN, as R's rstandard (quietly)
+    std = out[["resid_std_pearson", "resid_std_deviance"]]
+    assert std.iloc[0].isna().all() and np.isfinite(std.iloc[1:]).all().all()
 
 
 def test_multiclass_prediction_intervals_far_out_raise_no_overflow():
@@ -547,3 +550,62 @@ def test_diagnostics_refuse_rows_that_are_not_the_training_rows():
     Xe = pd.concat([X, X.iloc[:1] + 1.0], ignore_index=True)
     out = diagnostics(clf, Xe, np.r_[y, 1], sample_weight=weights)
     pd.testing.assert_frame_equal(out.iloc[:-1], diagnostics(clf, X, y), rtol=1e-12)
+
+
+def test_diagnostics_standardised_residuals_match_statsmodels_and_r():
+    """Residuals divided by ``sqrt(1 - h)``: the Pearson ones are statsmodels' GLM
+    ``get_influence().resid_studentized`` (R's ``rstandard(fit, type="pearson")``), the
+    deviance ones R's ``rstandard(fit)`` (dispersion 1), written out from statsmodels'
+    deviance residuals and leverages. Frequency weights: those of the rows repeated (a
+    row's copies share the values). A row of leverage 1 has none (NaN, as R's)."""
+    X, y = _spector()
+    clf = NeuronClassifier(tol=1e-11).fit(X, y)
+    ref = sm.GLM(y, sm.add_constant(X), family=sm.families.Binomial()).fit(tol=1e-14)
+    infl = ref.get_influence()
+    ours = diagnostics(clf, X, y)
+    np.testing.assert_allclose(ours["resid_std_pearson"], infl.resid_studentized, rtol=RTOL)
+    h = infl.hat_matrix_diag
+    np.testing.assert_allclose(
+        ours["resid_std_deviance"], ref.resid_deviance / np.sqrt(1 - h), rtol=RTOL
+    )
+    w = np.arange(len(y)) % 3 + 1
+    weighted = NeuronClassifier(tol=1e-11).fit(X, y, sample_weight=w)
+    Xr = sm.add_constant(np.repeat(X.to_numpy(), w, axis=0))
+    rep = sm.GLM(np.repeat(y, w), Xr, family=sm.families.Binomial()).fit(tol=1e-14)
+    first = np.r_[0, np.cumsum(w)[:-1]]  # each row's first copy
+    got = diagnostics(weighted, X, y, sample_weight=w)
+    want = rep.get_influence().resid_studentized[first]
+    np.testing.assert_allclose(got["resid_std_pearson"], want, rtol=RTOL)
+
+
+@pytest.mark.parametrize("kind", ["dense", "csr", "weights", "aliased"])
+def test_diagnostics_dfbetas_match_statsmodels(kind):
+    """``dfbetas=True``: each coefficient's one-step change when the row is left out,
+    ``A x~_i (y_i - p_i) / (1 - h_i)``, over its standard error (statsmodels' GLM
+    ``get_influence().dfbetas``; R's ``dfbetas`` of a glm divides by a leave-one-out
+    sigma instead, which a binomial model with dispersion 1 does not have). Frequency
+    weights: one copy left out (statsmodels on the rows repeated); CSR rows alike; an
+    aliased column's is NaN, the others those of the fit without it."""
+    import warnings
+
+    import scipy.sparse
+
+    X, y = _spector()
+    w = np.arange(len(y)) % 3 + 1 if kind == "weights" else np.ones(len(y), dtype=int)
+    Xa = X.assign(ALIAS=X["GPA"] + X["TUCE"]) if kind == "aliased" else X
+    Xf = scipy.sparse.csr_matrix(Xa.to_numpy()) if kind == "csr" else Xa
+    with warnings.catch_warnings():  # (the aliased column's CollinearityWarning)
+        warnings.simplefilter("ignore")
+        clf = NeuronClassifier(tol=1e-11).fit(Xf, y, sample_weight=w)
+    Xr = sm.add_constant(np.repeat(X.to_numpy(), w, axis=0))
+    ref = sm.GLM(np.repeat(y, w), Xr, family=sm.families.Binomial()).fit(tol=1e-14)
+    first = np.r_[0, np.cumsum(w)[:-1]]  # each row's first copy
+    want = ref.get_influence().dfbetas[first]
+    got = diagnostics(clf, Xf, y, sample_weight=w if kind == "weights" else None, dfbetas=True)
+    names = ["intercept", *Xa.columns] if kind != "csr" else ["intercept", "x0", "x1", "x2"]
+    cols = [f"dfbetas[{t}]" for t in names]
+    assert [c for c in got.columns if c.startswith("dfbetas")] == cols
+    np.testing.assert_allclose(got[cols[:4]].to_numpy(), want, rtol=1e-6, atol=1e-9)
+    if kind == "aliased":
+        assert got["dfbetas[ALIAS]"].isna().all()
+    assert "dfbetas[GPA]" not in diagnostics(clf, Xf, y, sample_weight=w).columns

@@ -42,6 +42,7 @@ __all__ = [
     "block_statistics",
     "row_curvatures",
     "block_meat",
+    "block_meat_root",
     "LinearLoss",
     "L1Penalty",
     "SmallDenseLoss",
@@ -845,6 +846,74 @@ def block_meat(
                 M[rk + 1 : rk + p, rj] = hWb[k, j]
                 M[rk, rj + 1 : rj + p] = hWb[j, k]
     return M
+
+
+def block_meat_root(
+    X: Any,
+    y: NDArray[Any],
+    w: NDArray[np.float64],
+    W: NDArray[np.floating],
+    b: NDArray[np.floating],
+    root: NDArray[np.float64],
+    R: NDArray[np.float64] | None = None,
+    *,
+    multinomial: bool,
+    fit_intercept: bool,
+    power: float = 0.0,
+    groups: NDArray[np.intp] | None = None,
+    n_groups: int = 0,
+    offset: NDArray[np.floating] | None = None,
+) -> NDArray[np.float64]:
+    """One block's share of the sandwich's meat as a square root, in the bread factor's frame.
+
+    :func:`block_meat`'s meat ``M = sum_i c_i g_i g_i.T`` is never formed: with the
+    bread given as its factor ``root = L`` (``A = L L.T``, shape (q, q), the layout of
+    the coefficient table), each score row is mapped first, ``t_i = g_i.T L``, so that
+    ``A M A = L (T.T T) L.T`` with ``T`` the rows ``sqrt(c_i) t_i``. Forming ``M``
+    squares the design's condition number (the scores of columns equal to 1e-8
+    relative differ by 1e-8 of themselves, their outer products by 1e-16: no digit
+    left); ``t_i`` keeps it, as the bread's factor from the weighted design's QR does.
+    ``c_i = w_i / (1 - h_i)**power`` with the leverage
+    ``h_i = p_i (1 - p_i) ||x~_i.T L||^2`` (binary only for ``power > 0``).
+
+    - ``groups is None``: the triangular factor of ``T`` (``R2.T R2 = T.T T``), with the
+      factor ``R`` of earlier blocks stacked on top (a tall-skinny QR over the blocks),
+      shape (q, q).
+    - ``groups`` (cluster codes ``0..n_groups-1``): the clusters' sums
+      ``sum_{i in g} w_i t_i``, shape (n_groups, q).
+    """
+    import scipy.sparse
+
+    X = float64_block(X)
+    Res, V = _residuals(X, y, W, b, multinomial, offset)
+    n, B = Res.shape
+    fi = int(fit_intercept)
+    p = X.shape[1] + fi
+    q = B * p
+    T = np.zeros((n, q))
+    lev = np.zeros(n)
+    for k in range(B):
+        Lk = root[k * p : (k + 1) * p]
+        Y = np.asarray(X @ Lk[fi:], dtype=np.float64)  # x~_i.T L over class k's terms
+        if fit_intercept:
+            Y = Y + Lk[0]
+        T += Res[:, k : k + 1] * Y
+        if B == 1:
+            lev = V * np.einsum("ij,ij->i", Y, Y)
+    c = np.asarray(w, dtype=np.float64)
+    if power:
+        if multinomial:
+            raise ValueError("leverage-adjusted meat (power > 0) needs a binary model")
+        c = c / (1.0 - lev) ** power
+    if groups is not None:
+        S = scipy.sparse.csr_matrix((c, (groups, np.arange(n))), shape=(n_groups, n))
+        return np.asarray(S @ T)
+    T *= np.sqrt(c)[:, None]
+    if R is not None:
+        T = np.vstack([R, T])
+    if T.shape[0] < q:  # fewer rows than columns so far: pad with zero rows
+        T = np.vstack([T, np.zeros((q - T.shape[0], q))])
+    return np.linalg.qr(T, mode="r")
 
 
 @dataclass

@@ -197,6 +197,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
         if isinstance(saved.inference.get("reason"), str):  # a message: in the CLI's words
             metrics["inference"]["reason"] = cli_terms(saved.inference["reason"])
         metrics["cov_type"] = saved.inference.get("cov_type", "nonrobust")
+    res = getattr(est, "inference_", None)
+    if args.json and res is not None and res.cov is not None:
+        metrics["coefficients"] = _coefficients_json(res, reference, args.odds_ratios)
     proba = np.concatenate(parts["p"])
     tests = _statistics(saved, args, parts["rows"], classes[y_idx], w, proba, y_idx)
     metrics.update({k: v for k, v in tests.items() if not k.startswith("_")})
@@ -219,7 +222,6 @@ def run_evaluate(args: argparse.Namespace) -> int:
         print(json.dumps(json_ready(metrics), indent=1, allow_nan=False))
     else:
         print(shown(format_text(metrics, str(args.data))))
-    res = getattr(est, "inference_", None)
     if not args.json:
         for line in fit_status(est):
             print(wrapped(f"\nmodel: {shown(line)}"))
@@ -304,6 +306,29 @@ def _statistics(
             out["goodness_of_fit"]["tests"] = st.table_json(table)
             out["_goodness_of_fit"] = st.format_table(table)
     return out
+
+
+def _coefficients_json(res: Any, reference: Any, odds_ratios: bool) -> dict[str, Any]:
+    """The coefficient table the text prints, for ``--json``: ``{"caption",
+    "reference_class", "odds_ratios", "rows"}``, one row per term (binary) or per
+    ``(class, term)`` (K > 2), each with its columns (the Python ``summary()`` of the same
+    ``reference_class`` and ``exp``)."""
+    from ..stats import summary_table
+
+    def plain(v: Any) -> Any:
+        return v.item() if hasattr(v, "item") else v
+
+    table = summary_table(res, exp=odds_ratios, reference_class=reference)
+    rows = []
+    for key, row in table.to_dict("index").items():
+        named = {"class": plain(key[0]), "term": key[1]} if isinstance(key, tuple) else {}
+        rows.append((named or {"term": key}) | {c: float(v) for c, v in row.items()})
+    return {
+        "caption": cli_caption(table.attrs["caption"]),
+        "reference_class": plain(reference),
+        "odds_ratios": bool(odds_ratios),
+        "rows": rows,
+    }
 
 
 def _one_line_names(res: Any, reference: Any) -> tuple[Any, Any]:

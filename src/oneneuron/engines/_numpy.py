@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from ..objective import (
     BlockStats,
     block_meat,
+    block_meat_root,
     block_statistics,
     direction_curvature,
     row_curvatures,
@@ -441,17 +442,40 @@ class NumpyEngine:
         power: float = 0.0,
         groups: NDArray[np.intp] | None = None,
         n_groups: int = 0,
+        root: NDArray[np.float64] | None = None,
     ) -> NDArray[np.float64]:
         """Sum of :func:`~oneneuron.objective.block_meat` over the row blocks (one pass).
 
         The rows' weights enter as frequency weights (the original, un-normalised ones).
         Returns the (q, q) meat, or with ``groups`` the (n_groups, q) cluster score sums.
+        With ``root``, a factor ``L`` of the bread (``bread = L L.T``), the same in that
+        factor's coordinates and factored (:func:`~oneneuron.objective.block_meat_root`):
+        the (q, q) triangular ``R`` with ``L R.T R L.T`` the sandwich, or the clusters'
+        sums of the mapped scores.
         """
         self.n_passes += 1
         w_all = self.s * self.total_weight
         total: NDArray[np.float64] | None = None
         for start in range(0, self.n_samples, self.block_rows):
             sl = slice(start, min(start + self.block_rows, self.n_samples))
+            if root is not None:
+                part = block_meat_root(
+                    self._rows(sl),
+                    self.y[sl],
+                    w_all[sl],
+                    W,
+                    b,
+                    root,
+                    total if groups is None else None,
+                    multinomial=self.multinomial,
+                    fit_intercept=fit_intercept,
+                    power=power,
+                    groups=None if groups is None else groups[sl],
+                    n_groups=n_groups,
+                    offset=None if self.offset is None else self.offset[sl],
+                )
+                total = part if total is None or groups is None else total + part
+                continue
             part = block_meat(
                 self._rows(sl),
                 self.y[sl],

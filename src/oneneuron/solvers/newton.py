@@ -191,9 +191,10 @@ def newton(
     resolves nearly equal columns that ``H = X' D X`` has lost to rounding (one more
     pass per such iteration; ``extra["qr_steps"]`` counts them, ``extra["qr_last"]``
     says whether the last step was one). Where it finds aliased columns (an exact dependence,
-    see :data:`~oneneuron.objective.ALIAS_TOL`) the ridge's damped step is kept, and
-    the rest of the fit does not ask again: aliasing is a property of the columns
-    (the row weights ``D > 0`` do not raise their rank), and each question is a pass.
+    see :data:`~oneneuron.objective.ALIAS_TOL`; ``extra["qr_aliased"]``) the ridge's
+    damped step is kept, and the rest of the fit does not ask again: aliasing is a
+    property of the columns (the row weights ``D > 0`` do not raise their rank), and
+    each question is a pass.
     """
     theta = np.array(theta0, dtype=np.float64, copy=True)
     # the map to standardised coordinates of the stopping measure, looked up once (a
@@ -208,7 +209,7 @@ def newton(
     converged = False
     stalls, last_measure, decreased = 0, np.inf, True
     exact = getattr(problem, "least_squares_direction", None)
-    n_exact, exact_last = 0, False
+    n_exact, exact_last, qr_aliased = 0, False, False
     while True:
         p, tau, ill = cholesky_direction(H if gauge is None else H + gauge, g)
         exact_last = False
@@ -219,6 +220,7 @@ def newton(
                 n_exact += 1
             elif found is not None:  # aliased: the columns' rank, which the row weights
                 exact = None  # do not raise; asking again costs a pass for the same answer
+                qr_aliased = True
         max_ridge = max(max_ridge, tau)
         measure = (
             relative_step(p, theta)
@@ -277,4 +279,6 @@ def newton(
     extra = {"max_ridge": max_ridge, "hessian": H}  # H at theta (gauge not added)
     if n_exact:  # how many steps came from the QR factor, and whether the last one did
         extra["qr_steps"], extra["qr_last"] = n_exact, exact_last
+    if qr_aliased:  # the QR factor found aliased columns (inference resolves the rest by it)
+        extra["qr_aliased"] = True
     return SolverResult(theta, f, gn, n_iter, converged, trace, message, extra, measure)

@@ -8,11 +8,16 @@ type=...)``, ``hatvalues`` and ``cooks.distance`` for a binomial ``glm``
     deviance residual  sign(y - p) sqrt(-2 (y log p + (1 - y) log(1 - p)))
     Pearson residual   (y - p) / sqrt(p (1 - p))
     leverage           h = p (1 - p) x~.T A x~,   A = (sum_i w_i p_i (1 - p_i) x~_i x~_i.T)^-1
+    standardised       deviance or Pearson residual / sqrt(1 - h)
     Cook's distance    (Pearson / (1 - h))**2 * h / k       (k parameters: the rank)
+
+The standardised residuals are R's ``rstandard(fit)`` (deviance) and
+``rstandard(fit, type="pearson")``, the latter statsmodels' ``resid_studentized``.
 
 A row with leverage 1 (within 10 machine epsilons, as R's ``lm.influence``: it alone
 holds a column of the rows given, so it determines its own fitted value) has Cook's
-distance ``inf``, or 0 where its Pearson residual is exactly 0.
+distance ``inf``, or 0 where its Pearson residual is exactly 0, and no standardised
+residuals (NaN, as R's ``rstandard``).
 
 ``A`` is recomputed from the data given (the inverse Fisher information, never
 a robust covariance). Sample weights are frequency weights: ``h`` is then the
@@ -52,6 +57,7 @@ from ._fit import (
     data_fingerprint,
     data_mismatch,
     independent_columns,
+    model_columns,
     relaxed_view,
     training_rows,
     weighted_gram,
@@ -66,8 +72,11 @@ def influence_table(
     w: NDArray[np.float64],
     fit_intercept: bool,
     index: Any = None,
+    dfbetas: list[str] | None = None,
 ) -> pd.DataFrame:
-    """``proba, resid_deviance, resid_pearson, leverage, cooks_distance`` per row.
+    """``proba, resid_deviance, resid_pearson, resid_std_deviance, resid_std_pearson,
+    leverage, cooks_distance`` per row, and with ``dfbetas`` (the terms' names, in
+    ``Xt``'s order) a column ``dfbetas[term]`` per term (NaN for an aliased one).
 
     ``z`` are the fitted logits (offset included), ``Xt`` the dense design in
     the coefficient table's term order (the intercept first when ``fit_intercept``),
@@ -78,7 +87,14 @@ def influence_table(
     """
     p = sigmoid(z)
     v = sigmoid(z) * sigmoid(-z)  # p (1 - p) without 1 - p rounding to 0 beyond |z| ~ 37
-    if hasattr(Xt, "tocsr"):
+    # the bread A = (X~' C X~)^-1 over the kept terms, for dfbetas: as the triangular R
+    # of sqrt(C) X~ (A = R^-1 R^-T) or as A itself
+    R: NDArray[np.float64] | None = None
+    A: NDArray[np.float64] | None = None
+    sparse = hasattr(Xt, "tocsr")
+    n_terms = Xt.shape[1] + int(fit_intercept and sparse)
+    kept = list(range(n_terms))
+    if sparse:
         Xs = Xt.tocsr()
         # aliased columns (combinations of others): the same hat matrix without them
         kept = independent_columns(weighted_gram(Xs, w * v, fit_intercept))
@@ -87,20 +103,25 @@ def influence_table(
         # finds any, the weighted design's QR factor (blocks made dense) decides
         found = None if len(cols) == Xs.shape[1] else _qr_leverage(Xs, w * v, fit_intercept)
         if found is not None:
-            q, k = found
+            q, k, R = found
+            kept = list(range(n_terms))
         else:
             if len(cols) < Xs.shape[1]:
                 Xs = Xs[:, cols]
-            q, k = _sparse_leverage(Xs, w * v, fit_intercept), len(kept)
+            q, A = _sparse_leverage(Xs, w * v, fit_intercept)
+            k = len(kept)
+        design = Xs
     else:
         found = _qr_leverage(Xt, w * v)
         if found is not None:  # full rank: from the weighted design's QR factor
-            q, k = found
+            q, k, R = found
         else:  # aliased columns (an exact combination): the hat matrix without them
             G = weighted_gram(Xt[:, int(fit_intercept) :], w * v, fit_intercept)
-            Xt = Xt[:, independent_columns(G)]
+            kept = independent_columns(G)
+            Xt = Xt[:, kept]
             A = np.linalg.inv(Xt.T @ ((w * v)[:, None] * Xt))
             q, k = np.einsum("ij,jk,ik->i", Xt, A, Xt), Xt.shape[1]
+        design = Xt
     h = v * q  # the leverage; q = x~.T A x~
     unit_dev = -2.0 * (y01 * log_sigmoid(z) + (1.0 - y01) * log_sigmoid(-z))
     dev = np.sign(y01 - p) * np.sqrt(np.clip(unit_dev, 0.0, None))
@@ -119,22 +140,71 @@ def influence_table(
     with np.errstate(divide="ignore", invalid="ignore"):
         cooks = (resid / (1.0 - h)) ** 2 * q / k
     cooks = np.where((h == 1.0) & (pearson == 0.0), 0.0, cooks)
-    return pd.DataFrame(
+    # standardised: r / sqrt(1 - h); none (NaN, R's rstandard) where h is 1
+    scale = np.sqrt(np.where(h < 1.0, 1.0 - h, np.nan))
+    table = pd.DataFrame(
         {
             "proba": p,
             "resid_deviance": dev,
             "resid_pearson": pearson,
+            "resid_std_deviance": dev / scale,
+            "resid_std_pearson": pearson / scale,
             "leverage": h,
             "cooks_distance": cooks,
         },
         index=index,
     )
+    if dfbetas is None:
+        return table
+    # y - p = sign |y - p|; (1 - h) NaN at h = 1 (the row alone decides a coefficient)
+    factor = sign * resid / np.where(h < 1.0, 1.0 - h, np.nan)
+    change = _coefficient_changes(design, fit_intercept and sparse, R, A) * factor[:, None]
+    out = np.full((len(z), n_terms), np.nan)
+    out[:, kept] = change
+    names = [f"dfbetas[{t}]" for t in dfbetas]
+    return pd.concat([table, pd.DataFrame(out, index=table.index, columns=names)], axis=1)
+
+
+def _coefficient_changes(
+    Xt: Any,
+    add_intercept: bool,
+    R: NDArray[np.float64] | None,
+    A: NDArray[np.float64] | None,
+) -> NDArray[np.float64]:
+    """``A x~_i / se`` per row (``se = sqrt(diag(A))``), A given as the triangular ``R``
+    of the weighted design (``A = R^-1 R^-T``: never formed, as for the leverages) or
+    itself; ``Xt`` dense ``X~``, or CSR with ``[1, x]`` formed by row blocks
+    (``add_intercept``). Times ``(y_i - p_i) / (1 - h_i)``: statsmodels' one-step
+    ``d_params`` over ``bse``, its ``dfbetas``."""
+    import scipy.linalg
+
+    n = Xt.shape[0]
+    p = Xt.shape[1] + int(add_intercept)
+    if R is not None:
+        Rinv = scipy.linalg.solve_triangular(R, np.eye(p))
+        se = np.sqrt(np.einsum("ij,ij->i", Rinv, Rinv))
+    else:
+        assert A is not None
+        se = np.sqrt(np.diagonal(A))
+    rows = n if not hasattr(Xt, "tocsr") else max(1, LEVERAGE_BLOCK_CELLS // max(1, p))
+    out = np.empty((n, p))
+    for start in range(0, n, rows):
+        part = Xt[start : start + rows]
+        B = np.asarray(part.todense() if hasattr(part, "todense") else part, np.float64)
+        B = np.column_stack([np.ones(len(B)), B]) if add_intercept else B
+        if R is not None:  # A x~ = R^-1 (R^-T x~)
+            Y = scipy.linalg.solve_triangular(R, B.T, trans="T")
+            AX = scipy.linalg.solve_triangular(R, Y).T
+        else:
+            AX = B @ A
+        out[start : start + rows] = AX / se
+    return out
 
 
 def _qr_leverage(
     Xt: Any, c: NDArray[np.float64], fit_intercept: bool = False
-) -> tuple[NDArray[np.float64], int] | None:
-    """``q_i = x~_i' (X~' C X~)^-1 x~_i`` per row and the rank, from the triangular ``R`` of
+) -> tuple[NDArray[np.float64], int, NDArray[np.float64]] | None:
+    """``q_i = x~_i' (X~' C X~)^-1 x~_i`` per row, the rank and the triangular ``R`` of
     ``sqrt(C) X~`` (``q_i = |R^-T x~_i|^2``); None where that factor is rank-deficient.
 
     ``Xt`` is the dense ``X~`` (``fit_intercept`` False: its columns as they are), or a
@@ -181,7 +251,7 @@ def _qr_leverage(
     for start in range(0, n, rows):
         Y = scipy.linalg.solve_triangular(R, block(start).T, trans="T")  # R^-T x~_i
         q[start : start + rows] = np.einsum("ij,ij->j", Y, Y)
-    return q, p
+    return q, p, R
 
 
 #: Rao's score statistic of the rows given (chi-squared units) above which they are not
@@ -267,8 +337,10 @@ def refuse_other_rows(
 LEVERAGE_BLOCK_CELLS = 1 << 22
 
 
-def _sparse_leverage(X: Any, c: NDArray[np.float64], fit_intercept: bool) -> NDArray[np.float64]:
-    """``x~_i.T A x~_i`` per row, ``A = (sum_i c_i x~_i x~_i.T)^-1``, for a CSR ``X``
+def _sparse_leverage(
+    X: Any, c: NDArray[np.float64], fit_intercept: bool
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """``x~_i.T A x~_i`` per row and ``A = (sum_i c_i x~_i x~_i.T)^-1``, for a CSR ``X``
     (``x~ = [1, x]`` with an intercept): the Gram matrix from sparse products, the
     quadratic forms by row blocks of at most ``LEVERAGE_BLOCK_CELLS`` dense cells."""
     n, d = X.shape
@@ -287,11 +359,17 @@ def _sparse_leverage(X: Any, c: NDArray[np.float64], fit_intercept: bool) -> NDA
         if fit_intercept:
             quad = quad + A[0, 0] + 2.0 * np.asarray(Xb @ a0, dtype=np.float64).ravel()
         out[start : start + rows] = quad
-    return out
+    return out, A
 
 
 def diagnostics(
-    model: Any, X: Any, y: Any = None, *, sample_weight: Any = None, offset: Any = None
+    model: Any,
+    X: Any,
+    y: Any = None,
+    *,
+    sample_weight: Any = None,
+    offset: Any = None,
+    dfbetas: bool = False,
 ) -> pd.DataFrame:
     """Residuals, leverage and Cook's distance of a fitted binary model on ``(X, y)``.
 
@@ -313,12 +391,20 @@ def diagnostics(
         Frequency weights, as in the fit.
     offset : array_like, shape (n,), optional
         Required exactly when the model was fitted with one.
+    dfbetas : bool, default=False
+        Add a column ``dfbetas[term]`` per term of the coefficient table: the one-step
+        change of the coefficient when the row (one copy of it, with frequency weights)
+        is left out, ``A x~_i (y_i - p_i) / (1 - h_i)``, over its standard error
+        ``sqrt(diag(A))`` (statsmodels' GLM ``get_influence().dfbetas``; R's ``dfbetas``
+        of a glm divides by a leave-one-out residual scale instead). NaN for an aliased
+        term and for a row of leverage 1. The columns are dense: rows times terms.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``proba, resid_deviance, resid_pearson, leverage,
-        cooks_distance``; X's index when X is a DataFrame.
+        Columns ``proba, resid_deviance, resid_pearson, resid_std_deviance,
+        resid_std_pearson, leverage, cooks_distance`` (and the ``dfbetas`` ones); X's
+        index when X is a DataFrame.
 
     Examples
     --------
@@ -332,7 +418,14 @@ def diagnostics(
     rows = binary_training_rows(
         model, X, y, sample_weight=sample_weight, offset=offset, what="diagnostics"
     )
-    return influence_table(rows.z, rows.y01, rows.Xt, rows.w, rows.model.fit_intercept, rows.index)
+    terms = None
+    if dfbetas:
+        fi = bool(rows.model.fit_intercept)
+        d = rows.Xt.shape[1] - int(fi and not hasattr(rows.Xt, "tocsr"))
+        terms = (["intercept"] if fi else []) + [str(c) for c in model_columns(rows.model, d)]
+    return influence_table(
+        rows.z, rows.y01, rows.Xt, rows.w, rows.model.fit_intercept, rows.index, dfbetas=terms
+    )
 
 
 @dataclass

@@ -20,7 +20,7 @@ from scipy.linalg.lapack import dpotrf, dpotrs
 
 from ..exceptions import SeparationWarning
 from ..functions import softplus
-from ..objective import ALIAS_TOL, offset_intercept, unmasked
+from ..objective import ALIAS_TOL, least_squares_step, offset_intercept, unmasked
 from . import _separation
 from ._robust import encode_clusters, sandwich
 from .inference import InferenceResult
@@ -390,7 +390,10 @@ def collinear_terms(G: NDArray[np.float64], terms: list[str], fit_intercept: boo
 
 
 def dependent_terms(
-    G: NDArray[np.float64], terms: list[str], fit_intercept: bool = True
+    G: NDArray[np.float64],
+    terms: list[str],
+    fit_intercept: bool = True,
+    dependent: list[tuple[int, Any, list[int]]] | None = None,
 ) -> list[str]:
     """Name the terms that are linear combinations of earlier ones in the weighted Gram ``G``.
 
@@ -412,8 +415,8 @@ def dependent_terms(
     zero diagonal means a column of zeros.
     """
     constant = "constant (a multiple of the intercept)" if fit_intercept else "all zeros"
-    found = []
-    for j, c, kept in _dependence(G)[1]:
+    found = []  # (``dependent``: the walk's answer where the caller has it)
+    for j, c, kept in _dependence(G)[1] if dependent is None else dependent:
         if c is None:
             found.append(f"column {terms[j]!r} is {constant}")
             continue
@@ -476,6 +479,42 @@ def _dependence(
         else:
             c, resid = np.zeros(0), 1.0
         if resid < COLLINEAR_TOL:
+            dependent.append((j, c, list(keep)))
+        else:
+            keep.append(j)
+    return keep, dependent
+
+
+def _root_dependence(
+    problem: Any, F: NDArray[np.float64] | None
+) -> tuple[list[int], list[tuple[int, NDArray[np.float64] | None, list[int]]]] | None:
+    """:func:`_dependence`'s walk on a square root ``F`` of the Hessian in ``theta``'s
+    coordinates (:meth:`~oneneuron.objective.LinearLoss.hessian_root`) instead of the Gram.
+
+    Each reference block's columns are stacked (their ``F_k' F_k`` add up to the Gram
+    of :func:`_reference_hessian`) and scaled to unit norm. Term ``j`` is dependent
+    when its residual on the kept terms (least squares on those columns) is at most
+    :data:`~oneneuron.objective.ALIAS_TOL`, the fit's own rule (R's glm's QR tolerance
+    is 1e-11 too): ``x`` and ``x + 1e-8 * noise`` are both kept, where the Gram's walk
+    (``1 - R^2``, the residual squared, against ``COLLINEAR_TOL``) drops the later one.
+    ``c`` as there: the combination on the unit-diagonal scale. None without ``F``.
+    """
+    if F is None or not np.isfinite(F).all():
+        return None
+    blocks = _reference_index(problem)
+    Fs = np.vstack([F[:, b] for b in blocks])
+    norms = np.sqrt(np.einsum("ij,ij->j", Fs, Fs))
+    live = norms > 0
+    U = Fs / np.where(live, norms, 1.0)
+    keep: list[int] = []
+    dependent: list[tuple[int, NDArray[np.float64] | None, list[int]]] = []
+    for j in range(U.shape[1]):
+        if not live[j]:
+            dependent.append((j, None, []))
+            continue
+        c = np.linalg.lstsq(U[:, keep], U[:, j], rcond=None)[0] if keep else np.zeros(0)
+        resid = float(np.linalg.norm(U[:, j] - U[:, keep] @ c)) if keep else 1.0
+        if resid <= ALIAS_TOL:
             dependent.append((j, c, list(keep)))
         else:
             keep.append(j)
@@ -1011,11 +1050,17 @@ def compute_inference(
     # every probability 0 or 1 (a diverged fit): no column is aliased, whatever the
     # vanished weights say; _covariance gives the reason
     saturated = _saturated(problem, Hp) is not None
+    # columns nearly collinear beside aliased ones: which are aliased, the reduced fit and
+    # its covariance from the weighted design's QR factor, not from X'DX, which squares
+    # the design's condition number (the Gram's walk calls x + 1e-8 * noise a
+    # combination of x, and Newton on X'DX cannot resolve their difference)
+    qr = bool(result.extra.get("qr_steps") or result.extra.get("qr_aliased"))
+    qr = qr and hasattr(problem, "hessian_root")
     if est.alpha == 0 and not saturated:  # aliased terms (R's NA): the fit without them
-        found = _aliased(problem, Hp, S, terms, known, ref)
+        found = _aliased(problem, Hp, S, terms, known, ref, qr=qr, theta=theta)
         if found is not None:
             kept, dependent, named = found
-            reduced = drop_aliased(problem, theta, Hp, kept, dependent)
+            reduced = drop_aliased(problem, theta, Hp, kept, dependent, qr=qr)
             drop = S * (reduced[2] - data_loss)  # log-likelihood lost by the reduced fit
         if found is not None and drop > NEARLY_ALIASED_LLF * max(1.0, abs(llf)):
             # the combination is exact only to the Gram's precision: the column carries
@@ -1051,6 +1096,8 @@ def compute_inference(
     root, kept_factor = None, {}
     if est.alpha == 0 and kept is None and not saturated and result.extra.get("qr_last"):
         root = problem.hessian_root(theta, raw=True) if hasattr(problem, "hessian_root") else None
+    if kept is not None and qr:  # the reduced fit's factor (its kept columns' covariance)
+        root = problem.hessian_root(theta, raw=True)
     out.cov, out.reason, note, aliased = _covariance(
         problem,
         Hc,
@@ -1098,24 +1145,16 @@ def compute_inference(
             f"sum to N = {S:.6g} and the model has k = {k} parameters; use cov_type='HC0' "
             "(no such factor), or weights that count rows"
         )
-    if out.cov is not None and cov_type != "nonrobust" and root is not None:
-        # the sandwich's meat is formed as a sum of outer products, which squares the
-        # design's condition number as X'DX does: along the nearly collinear columns'
-        # difference its digits are rounding (statsmodels' and R's sandwich alike)
-        out.cov, out.cov_root = None, None
-        out.reason = (
-            f"cov_type={cov_type!r} is not available on nearly collinear columns: the "
-            "classical covariance comes from the weighted design's QR factor, but the "
-            "robust one's middle term (the scores' outer products) squares the design's "
-            "condition number, which leaves no correct digit along their difference; use "
-            "cov_type='nonrobust', or drop or re-express the nearly collinear column(s)"
-        )
     if out.cov is not None and cov_type != "nonrobust":
         groups, n_groups = (None, 0)
         if cluster is not None:
             groups, n_groups = encode_clusters(cluster, problem.engine.n_samples, s)
             out.extra["n_clusters"] = n_groups
-        out.cov = sandwich(
+        # nearly collinear columns (the bread from the weighted design's QR factor): the
+        # sandwich as factors too, from the bread's (its meat, formed as the scores'
+        # outer products, would square the design's condition number: no digit left
+        # along the columns' difference)
+        out.cov, out.cov_root = sandwich(
             problem.engine,
             W,
             b,
@@ -1125,6 +1164,7 @@ def compute_inference(
             nobs=S,
             groups=groups,
             n_groups=n_groups,
+            root=out.cov_root,
         )
     return out
 
@@ -1136,6 +1176,8 @@ def _aliased(
     terms: list[str],
     cond: float | None,
     ref: Any,
+    qr: bool = False,
+    theta: NDArray[np.float64] | None = None,
 ) -> tuple[list[int], list[tuple[int, Any, list[int]]], list[str]] | None:
     """``(kept, dependent, named)`` of an unpenalised fit's terms, None at full rank.
 
@@ -1151,7 +1193,14 @@ def _aliased(
     kept, dependent = _dependence(G)
     if not dependent:
         return None
-    return kept, dependent, dependent_terms(G, terms, problem.fit_intercept)
+    if qr and theta is not None:  # the solver met an ill-conditioned Hessian: the factor
+        # decides (the Gram's walk also calls nearly collinear columns combinations)
+        found = _root_dependence(problem, problem.hessian_root(theta))
+        if found is not None:
+            kept, dependent = found
+            if not dependent:
+                return None
+    return kept, dependent, dependent_terms(G, terms, problem.fit_intercept, dependent)
 
 
 def drop_aliased(
@@ -1161,6 +1210,7 @@ def drop_aliased(
     kept: list[int],
     dependent: list[tuple[int, Any, list[int]]],
     max_iter: int = 20,
+    qr: bool = False,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], float]:
     """The maximum-likelihood fit of the model without the aliased terms, from ``theta``:
     ``(theta, Hp, loss)`` there (``Hp`` the true Hessian, ``loss`` the mean data loss).
@@ -1172,7 +1222,10 @@ def drop_aliased(
     the solver's point, written in the reduced model. Newton steps on the kept terms
     (the reference blocks; class 0's block is held, as the contrasts need) then finish
     the reduced fit where the combination was exact only to ``COLLINEAR_TOL``. An aliased
-    term's raw coefficient is then exactly 0, as R's ``predict`` takes its NA.
+    term's raw coefficient is then exactly 0, as R's ``predict`` takes its NA. ``qr``:
+    the steps from the weighted design's QR factor (:func:`least_squares_step` on the
+    kept terms' columns of :meth:`~oneneuron.objective.LinearLoss.hessian_root`, one more
+    pass each), for kept columns too nearly collinear for ``X' D X``.
     """
     m, d, fi = problem.n_outputs, problem.n_features, bool(problem.fit_intercept)
     G = _reference_hessian(problem, Hp)[2]
@@ -1191,7 +1244,10 @@ def drop_aliased(
     f, g, H = problem.gradient_hessian(theta)
     for _ in range(max_iter):
         try:
-            step = scipy.linalg.solve(H[np.ix_(free, free)], g[free], assume_a="pos")
+            if qr:  # (the step of least_squares_step is -H^-1 g; this loop subtracts it)
+                step = -least_squares_step(problem.hessian_root(theta)[:, free], g[free])[0]
+            else:
+                step = scipy.linalg.solve(H[np.ix_(free, free)], g[free], assume_a="pos")
         except (np.linalg.LinAlgError, ValueError):
             break
         if not np.all(np.isfinite(step)):
@@ -1256,7 +1312,7 @@ def _covariance(
     H = S * H
     if kept is not None:  # aliased terms (:func:`drop_aliased`): the kept terms' inverse,
         # zero rows and columns for the others (the table shows them as NA)
-        return _reduced_covariance(problem, idx, H, G, terms, kept)
+        return _reduced_covariance(problem, idx, H, G, terms, kept, root, factor, S)
     Rinv = None if root is None or alpha > 0 else _root_inverse(root[:, idx])
     if Rinv is not None:  # nearly collinear columns, resolved by the design's factor
         # (raw layout: the positions idx of theta's terms are those of the raw terms)
@@ -1362,17 +1418,30 @@ def _reduced_covariance(
     G: NDArray[np.float64],
     terms: list[str],
     kept: list[int],
+    root: NDArray[np.float64] | None = None,
+    factor: dict[str, Any] | None = None,
+    S: float = 1.0,
 ) -> tuple[NDArray[np.float64] | None, str, str, int]:
     """:func:`_covariance` of a fit with aliased terms: the inverse of the kept terms'
     block of ``H`` (every class block's kept terms), mapped to the raw scale, in a
     matrix of the full layout whose aliased rows and columns are 0 (an aliased
     coefficient is held at 0: it adds nothing to a prediction's variance; the tables
-    show NA for it, from ``extra["aliased_terms"]``)."""
+    show NA for it, from ``extra["aliased_terms"]``). ``root``, ``factor`` and ``S`` as
+    for :func:`_covariance`: the kept terms' covariance from the weighted design's QR
+    factor, its factor (zero rows for the aliased terms) into ``factor["cov_root"]``."""
     p = len(G)
     B = len(idx) // p
     sub = np.concatenate([k * p + np.asarray(kept, dtype=np.intp) for k in range(B)])
     if not np.isfinite(H).all():
         return None, "the Hessian is not finite; set alpha > 0", "", p - len(kept)
+    Rinv = None if root is None else _root_inverse(root[:, idx[sub]])
+    if Rinv is not None:  # (raw layout: idx are the raw terms' positions too)
+        L = np.zeros((len(idx), len(idx)))
+        L[sub, : len(sub)] = Rinv / np.sqrt(S)
+        if factor is not None:
+            factor["cov_root"] = L
+        note = conditioning_note(G[np.ix_(kept, kept)], [terms[j] for j in kept])
+        return L @ L.T, "", note, p - len(kept)
     c, info = dpotrf(H[np.ix_(sub, sub)], lower=0, clean=0)
     if info != 0:
         return (

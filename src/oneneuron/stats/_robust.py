@@ -36,6 +36,13 @@ absent: a cluster whose rows all weigh 0 is not counted in ``G``. In particular
 weights, differs from this when weights are not all 1. Class weights multiply
 the sample weights and enter the same way.
 
+Nearly collinear columns (the classical covariance from the weighted design's QR
+factor, kept as its factor ``L``): the meat is never formed, since the scores'
+outer products square the design's condition number. Each score row is mapped
+first, ``t_i = g_i' L`` (the leverage ``h_i = p_i (1 - p_i) |x~_i' L|^2``), the
+meat's square root ``R_M`` comes from a QR of those rows (of the clusters' sums
+for ``cluster``), and ``Cov = c (L R_M') (L R_M')'``, kept as that factor.
+
 HC2 and HC3 need the bread first (the leverages use it), so they cost a second
 pass over the data; HC0, HC1 and cluster one pass as well (the meat). K > 2
 classes: HC0, HC1 and cluster are defined as above with the multinomial
@@ -128,7 +135,8 @@ def sandwich(
     nobs: float,
     groups: NDArray[np.intp] | None = None,
     n_groups: int = 0,
-) -> NDArray[np.float64]:
+    root: NDArray[np.float64] | None = None,
+) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]:
     """The ``cov_type`` covariance from the classical one (``bread``) and one pass over the data.
 
     Parameters
@@ -146,11 +154,21 @@ def sandwich(
         ``N = sum_i w_i``.
     groups, n_groups
         Cluster codes per row and their number (``cov_type="cluster"``).
+    root : ndarray, shape (k, k), optional
+        A factor ``L`` of the bread (``bread = L L'``), where the fit kept one (nearly
+        collinear columns: the weighted design's QR factor). The meat is then never
+        formed: its square root ``R`` comes from a QR of the score rows mapped by ``L``
+        (:func:`oneneuron.objective.block_meat_root`), and the covariance is
+        ``c (L R') (L R')'``, so that it keeps the design's condition number where
+        ``A M A`` squares it.
 
     Returns
     -------
-    ndarray, shape (k, k)
+    cov : ndarray, shape (k, k)
         Symmetric.
+    cov_root : ndarray, shape (k, k) or None
+        With ``root``: the covariance's factor ``sqrt(c) L R'`` (``cov = cov_root cov_root'``,
+        :attr:`~oneneuron.stats.InferenceResult.cov_root`); None without.
     """
     if not hasattr(engine, "meat"):
         raise ValueError(
@@ -159,14 +177,31 @@ def sandwich(
         )
     k = int(np.count_nonzero(np.diagonal(bread)))  # the rank: aliased terms' rows are 0
     if cov_type == "cluster":
-        U = engine.meat(W, b, fit_intercept=fit_intercept, groups=groups, n_groups=n_groups)
-        M = U.T @ U
         factor = n_groups / (n_groups - 1.0) * (nobs - 1.0) / (nobs - k)
     else:
-        power = _POWER[cov_type]
+        factor = nobs / (nobs - k) if cov_type == "HC1" else 1.0
+    power = _POWER.get(cov_type, 0.0)
+    if root is not None:  # the meat's square root in the bread factor's coordinates
+        F = engine.meat(
+            W,
+            b,
+            fit_intercept=fit_intercept,
+            power=power,
+            groups=groups,
+            n_groups=n_groups,
+            root=root,
+        )
+        if groups is not None:  # the clusters' mapped score sums: their triangular factor
+            q = F.shape[1]
+            F = np.linalg.qr(np.vstack([F, np.zeros((max(0, q - F.shape[0]), q))]), mode="r")
+        L = np.sqrt(factor) * (root @ F.T)
+        return L @ L.T, L
+    if cov_type == "cluster":
+        U = engine.meat(W, b, fit_intercept=fit_intercept, groups=groups, n_groups=n_groups)
+        M = U.T @ U
+    else:
         M = engine.meat(
             W, b, fit_intercept=fit_intercept, bread=bread if power else None, power=power
         )
-        factor = nobs / (nobs - k) if cov_type == "HC1" else 1.0
     cov = factor * (bread @ M @ bread)
-    return 0.5 * (cov + cov.T)
+    return 0.5 * (cov + cov.T), None

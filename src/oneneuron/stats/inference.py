@@ -177,7 +177,9 @@ class InferenceResult:
         ``"HC0"``..``"HC3"``, ``"cluster"`` (see :mod:`oneneuron.stats._robust`).
     cov_root : ndarray of shape (B * p, B * p) or None
         A factor ``L`` with ``cov = L @ L.T``, kept where the covariance came from the
-        weighted design's QR factor (nearly collinear columns: ``L = R^-1 / sqrt(N)``).
+        weighted design's QR factor (nearly collinear columns: ``L = R^-1 / sqrt(N)``;
+        a robust ``cov_type``'s sandwich ``sqrt(c) L R_M'``, with ``R_M`` the QR factor
+        of the score rows mapped by that ``L``, see :mod:`oneneuron.stats._robust`).
         Every variance of a combination ``a' cov a`` (a prediction's, a Wald test's, a
         marginal effect's) is then formed as ``|L' a|^2`` (:meth:`quadratic`), as R's
         ``predict.glm`` forms it: ``cov``'s entries there are of the size of the
