@@ -255,6 +255,7 @@ def run_train(args: argparse.Namespace) -> int:
         read_columns,
         read_labels,
         refuse_label_values,
+        stored_types,
         unnamed_columns,
         unnamed_note,
         whole_number_columns,
@@ -405,6 +406,12 @@ def run_train(args: argparse.Namespace) -> int:
     df = _as_levels(df, args.categorical)
     if text_labels:
         df[args.target] = read_labels(df[args.target])
+    elif pd.api.types.is_float_dtype(df[args.target]):
+        # an integer Parquet column with a missing cell comes back as floats (NumPy has no
+        # missing integer): its labels are the integers the file stores, as in read_labels
+        stored = stored_types(args.data, [args.target]).get(args.target)
+        if stored is not None and str(stored).startswith(("int", "uint")):
+            df[args.target] = df[args.target].astype("Int64")
     try:
         refuse_label_values(df[args.target], f"target column {args.target!r} of {args.data}")
         check_stray_text(df, cols, args.data)

@@ -1250,7 +1250,9 @@ def read_labels(values: pd.Series) -> pd.Series:
     floats; ``"True"``/``"False"`` only, booleans. Otherwise the labels keep their
     text (``"01"``, ``"+2"``, ``"1e0"``, or integers mixed with floats), so that a
     label is never silently rewritten (``"01"`` and ``"1"`` are different codes).
-    Missing cells stay missing. Spaces around a number are no part of it (``" 1"``
+    Missing cells stay missing: integer labels with a missing cell are pandas'
+    nullable ``Int64`` (not floats, as pandas reads them), so that the classes are
+    the integers the file writes. Spaces around a number are no part of it (``" 1"``
     is 1, as pandas reads a number column of a file written with ``", "`` between its
     fields); text labels keep theirs.
 
@@ -1263,6 +1265,8 @@ def read_labels(values: pd.Series) -> pd.Series:
     ['01', '02']
     >>> read_labels(pd.Series([" 0", " 1"])).tolist()
     [0, 1]
+    >>> read_labels(pd.Series(["0", None, "1"])).tolist()
+    [0, <NA>, 1]
     """
     texts = [str(t).strip() for t in pd.unique(values.dropna())]
     if texts and set(texts) <= {"True", "False"}:
@@ -1275,7 +1279,10 @@ def read_labels(values: pd.Series) -> pd.Series:
             return False
 
     if texts and (written_as(int) or written_as(float)):
-        return pd.to_numeric(values.map(lambda t: str(t).strip(), na_action="ignore"))
+        numbers = pd.to_numeric(values.map(lambda t: str(t).strip(), na_action="ignore"))
+        if written_as(int) and numbers.isna().any():  # integers but for missing cells
+            return numbers.astype("Int64")
+        return numbers
     return values
 
 

@@ -1,0 +1,86 @@
+"""Loose ends of the command line and its readers: each test failed before its fix."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from _cli import run  # noqa: E402
+from oneneuron import NeuronClassifier
+
+
+@pytest.fixture
+def labelled(tmp_path):
+    """A frame (x, g, y 0/1) whose label is missing in one row."""
+    rng = np.random.default_rng(3)
+    n = 60
+    x = rng.standard_normal(n)
+    g = np.where(rng.random(n) < 0.5, "a", "b")
+    y = (x + rng.standard_normal(n) > 0).astype(float)
+    y[7] = np.nan
+    return pd.DataFrame({"x": x, "g": g, "y": y})
+
+
+def _classes(model):
+    return json.loads(model.read_text())["classes"]
+
+
+# ------------------------------------------- 1. integer labels with a missing cell
+@pytest.mark.parametrize("flag", [["--drop-missing"], ["--impute", "mean"]])
+def test_integer_labels_with_a_missing_cell_stay_integers(labelled, tmp_path, capsys, flag):
+    """The file writes 0 and 1: the classes are 0 and 1 (as the same file without the
+    row missing its label gives), not 0.0 and 1.0 from pandas' float column."""
+    data, whole = tmp_path / "d.csv", tmp_path / "whole.csv"
+    text = labelled.assign(y=labelled["y"].astype("Int64"))
+    text.to_csv(data, index=False)
+    text.dropna().to_csv(whole, index=False)
+    assert "1.0" not in data.read_text().split("\n", 2)[1]  # the file writes integers
+    model, oracle = tmp_path / "m.json", tmp_path / "o.json"
+    code, out, err = run(["train", data, "--target", "y", "--model", model, *flag], capsys)
+    assert code == 0, err
+    assert "classes: 0, 1" in out, out
+    assert run(["train", whole, "--target", "y", "--model", oracle, "-q"], capsys)[0] == 0
+    assert _classes(model) == _classes(oracle) == {"dtype": "<i8", "values": [0, 1]}
+    code, _, err = run(["predict", model, data, "--out", tmp_path / "p.csv"], capsys)
+    assert code == 0, err
+    pred = pd.read_csv(tmp_path / "p.csv")
+    assert list(pred.columns) == ["proba_0", "proba_1", "prediction"]
+    assert pred["prediction"].dtype.kind == "i"
+    code, out, err = run(["evaluate", model, data, "--drop-missing"], capsys)
+    assert code == 0, err
+    assert "evaluated on 59 rows" in out
+
+
+def test_parquet_integer_labels_with_a_missing_cell_stay_integers(labelled, tmp_path, capsys):
+    """A Parquet column stored as int64 with a null (written by Arrow, no pandas
+    metadata) trains with the integers it stores; one stored as double keeps floats."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    labels = [None if np.isnan(v) else int(v) for v in labelled["y"]]
+    for kind, name, want in [(pa.int64(), "i", [0, 1]), (pa.float64(), "f", [0.0, 1.0])]:
+        table = pa.table({"x": labelled["x"], "g": labelled["g"], "y": pa.array(labels, type=kind)})
+        pq.write_table(table, tmp_path / f"{name}.parquet")
+        model = tmp_path / f"{name}.json"
+        argv = ["train", tmp_path / f"{name}.parquet", "--target", "y", "--model", model]
+        assert run([*argv, "--drop-missing", "-q"], capsys)[0] == 0
+        assert _classes(model)["values"] == want
+        assert type(_classes(model)["values"][0]) is type(want[0])
+
+
+def test_python_api_keeps_the_label_type_given(labelled):
+    """Python keeps what the user gave, as scikit-learn does: float labels are float
+    classes, nullable ``Int64`` labels integer classes (rows with missing labels dropped)."""
+    from sklearn.linear_model import LogisticRegression
+
+    kept = labelled.dropna()
+    oracle = LogisticRegression().fit(kept[["x"]], kept["y"]).classes_
+    est = NeuronClassifier(missing="drop").fit(labelled, "y")
+    assert est.classes_.dtype == oracle.dtype == np.float64
+    est = NeuronClassifier(missing="drop").fit(
+        labelled.assign(y=labelled["y"].astype("Int64")), "y"
+    )
+    assert est.classes_.dtype.kind == "i" and est.classes_.tolist() == [0, 1]
