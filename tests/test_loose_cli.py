@@ -84,3 +84,37 @@ def test_python_api_keeps_the_label_type_given(labelled):
         labelled.assign(y=labelled["y"].astype("Int64")), "y"
     )
     assert est.classes_.dtype.kind == "i" and est.classes_.tolist() == [0, 1]
+
+
+# ------------------------------------------------------- 2. one row, one iteration
+def test_counted_is_singular_for_one_only():
+    from oneneuron.wording import counted
+
+    assert [counted(n, "row") for n in (0, 1, 2)] == ["0 rows", "1 row", "2 rows"]
+    assert counted(1, "class", "classes") == "1 class"
+    assert counted(1.5, "row", spec=".10g") == "1.5 rows"
+
+
+def test_one_dropped_row_and_one_iteration_are_singular(labelled, tmp_path, capsys):
+    """'dropped 1 rows', 'solver ..., 1 iterations', '(1 rows, first at ...)' and
+    'stopped after 1 iterations' read '1 row' and '1 iteration' (train, evaluate,
+    the fit's warning, the summary's caption)."""
+    data = tmp_path / "d.csv"
+    table = labelled.assign(y=labelled["y"].fillna(1).astype(int))
+    table.loc[4, "x"] = np.nan
+    table.to_csv(data, index=False)
+    model = tmp_path / "m.json"
+    argv = ["train", data, "--target", "y", "--model", model, "--drop-missing"]
+    code, out, err = run([*argv, "--max-iter", "1", "--solver", "gd"], capsys)
+    assert code == 0, err
+    assert "dropped 1 row with missing values" in out and "1 rows" not in out, out
+    assert ", 1 iteration:" in out and "stopped after 1 iteration with" in err, (out, err)
+    code, out, err = run(["evaluate", model, data, "--drop-missing"], capsys)
+    assert code == 0, err
+    said = out + err
+    assert "dropped 1 row with missing values" in said and "1 rows" not in said, said
+    assert "(1 row with missing values was left out of the fit" in said, said
+    code, _, err = run(["train", data, "--target", "y", "--model", tmp_path / "e.json"], capsys)
+    assert code == 1 and "(1 row, first at data row 5)" in err, err
+    est = NeuronClassifier(missing="drop").fit(table, "y")
+    assert "(1 row with missing values was left out of the fit)" in est.summary_text()

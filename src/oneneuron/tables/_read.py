@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..wording import counted
 from ._design import (  # noqa: F401
     NUMERIC_SHARE,
     check_not_identifier,
@@ -1376,7 +1377,8 @@ class EncodeReport:
             )
         if self.missing:
             parts = [
-                f"{c!r} ({n} rows, first at data row {r})" for c, (n, r) in self.missing.items()
+                f"{c!r} ({counted(n, 'row')}, first at data row {r})"
+                for c, (n, r) in self.missing.items()
             ]
             raise DataError(
                 f"{source} has missing values in column {', '.join(parts)}; fill or drop "
