@@ -178,7 +178,8 @@ def test_python_api_model_on_the_command_line(tmp_path, cancer, capsys):
     code, _, err = run(
         ["predict", tmp_path / "api.json", folder / "test.csv", "--out", out], capsys
     )
-    assert code == 0 and "ignoring 26 columns the model" in err  # the label column counts as extra here
+    # the label column counts as extra here
+    assert code == 0 and "ignoring 26 columns the model" in err
     te = pd.read_csv(folder / "test.csv")
     proba = pd.read_parquet(out).iloc[:, :2].to_numpy()
     np.testing.assert_allclose(proba, clf.predict_proba(te[features[:5]]), **ULP_TOL)
