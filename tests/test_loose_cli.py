@@ -118,3 +118,31 @@ def test_one_dropped_row_and_one_iteration_are_singular(labelled, tmp_path, caps
     assert code == 1 and "(1 row, first at data row 5)" in err, err
     est = NeuronClassifier(missing="drop").fit(table, "y")
     assert "(1 row with missing values was left out of the fit)" in est.summary_text()
+
+
+# ------------------------------------------------ 3. the Dask engine's training accuracy
+@pytest.mark.parametrize("weighted", [False, True])
+def test_dask_train_prints_the_training_accuracy(tmp_path, capsys, weighted):
+    """train --engine dask printed no training accuracy (the in-memory engine does); it
+    now prints the same line, weighted by --weights as the in-memory engine weighs it.
+    Oracle: scikit-learn's unpenalised fit, scored by sklearn.metrics.accuracy_score."""
+    pytest.importorskip("dask.dataframe")
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import accuracy_score
+
+    rng = np.random.default_rng(5)
+    n = 300
+    X = rng.standard_normal((n, 3))
+    y = (X @ [1.0, -1.0, 0.5] + rng.standard_normal(n) > 0).astype(int)
+    w = rng.integers(1, 4, n).astype(float)
+    pd.DataFrame(X, columns=["a", "b", "c"]).assign(y=y, w=w).to_parquet(tmp_path / "t.parquet")
+    weights = w if weighted else None
+    oracle = LogisticRegression(C=np.inf, tol=1e-10).fit(X, y, sample_weight=weights)
+    want = accuracy_score(y, oracle.predict(X), sample_weight=weights)
+    argv = ["train", tmp_path / "t.parquet", "--target", "y", "--features", "a", "b", "c"]
+    argv += ["--weights", "w"] if weighted else []
+    for engine in ["memory", "dask"]:
+        model = tmp_path / f"{engine}.json"
+        code, out, err = run([*argv, "--model", model, "--engine", engine], capsys)
+        assert code == 0, err
+        assert f"  training accuracy {want:.4f}\n" in out, (engine, out)

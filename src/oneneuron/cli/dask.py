@@ -21,7 +21,7 @@ from typing import Any
 
 from ..tables import read_columns, unnamed_columns, unnamed_note
 from ..wording import counted
-from ._common import cli_terms, note, refuse_ambiguous_labels
+from ._common import cli_terms, fit_status, note, refuse_ambiguous_labels
 from ._errors import UserError, show_warnings, shown
 
 
@@ -85,6 +85,7 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
                 args.features,
                 args.scheduler,
                 sample_weight=args.weights,
+                training_accuracy=True,  # one more pass over the data, as train's summary
                 **params,
             )
         except (ValueError, OSError) as exc:
@@ -115,6 +116,8 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
         )
     classes = ", ".join(repr(c.item() if hasattr(c, "item") else c) for c in est.classes_)
     lines.insert(-1, f"  classes: {classes}")
+    lines.extend(f"  {line}" for line in fit_status(est))  # as the in-memory engine's
+    lines.append(f"  training accuracy {est.training_accuracy_:.4f}")
     # the table's columns and target, as the in-memory engine's file names them (evaluate
     # and predict read them); the Dask engine fits numeric columns only, never filled
     columns = [{"name": str(c), "kind": "numeric", "fill": None} for c in est.feature_names_in_]
