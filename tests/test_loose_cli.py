@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import oneneuron
 from _cli import run  # noqa: E402
 from oneneuron import NeuronClassifier
 
@@ -146,3 +147,39 @@ def test_dask_train_prints_the_training_accuracy(tmp_path, capsys, weighted):
         code, out, err = run([*argv, "--model", model, "--engine", engine], capsys)
         assert code == 0, err
         assert f"  training accuracy {want:.4f}\n" in out, (engine, out)
+
+
+# --------------------------------------------------- 4. several --reference levels
+@pytest.mark.parametrize(
+    "flags",
+    [["--reference", "z=b", "w=q"], ["--reference", "z=b", "--reference", "w=q"]],
+    ids=["one-flag", "repeated"],
+)
+def test_reference_takes_every_column_given(tmp_path, capsys, flags):
+    """'--reference z=b w=q' was refused ('unrecognized arguments: w=q'); both it and
+    the repeated flag now set both references. Oracle: scikit-learn's unpenalised fit on
+    the indicator columns coded by hand against z=b and w=q."""
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(8)
+    n = 400
+    z = rng.choice(["a", "b", "c"], n)
+    w = rng.choice(["p", "q"], n)
+    x = rng.standard_normal(n)
+    eta = x + 0.8 * (z == "a") - 0.5 * (z == "c") + 0.6 * (w == "p")
+    y = (eta + rng.logistic(size=n) > 0).astype(int)
+    pd.DataFrame({"x": x, "z": z, "w": w, "y": y}).to_csv(tmp_path / "r.csv", index=False)
+    model = tmp_path / "m.json"
+    code, out, err = run(
+        ["train", tmp_path / "r.csv", "--target", "y", "--model", model, *flags], capsys
+    )
+    assert code == 0, err
+    coded = np.column_stack([x, z == "a", z == "c", w == "p"]).astype(float)
+    oracle = LogisticRegression(C=np.inf, tol=1e-10, max_iter=1000).fit(coded, y)
+    doc = json.loads(model.read_text())
+    names = doc["features"]["names"]
+    assert sorted(names) == sorted(["x", "z[T.a]", "z[T.c]", "w[T.p]"]), names
+    est = oneneuron.load(model)
+    coef = dict(zip(names, np.ravel(est.coef_), strict=True))
+    got = [coef["x"], coef["z[T.a]"], coef["z[T.c]"], coef["w[T.p]"]]
+    np.testing.assert_allclose(got, oracle.coef_.ravel(), rtol=1e-5, atol=1e-6)

@@ -97,11 +97,12 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--reference",
-        action="append",
+        action="extend",  # --reference a=x b=y and --reference a=x --reference b=y alike
+        nargs="+",
         default=[],
         metavar="COL=LEVEL",
         help="reference level of a categorical column (default: first in sorted order); "
-        "repeat for more columns",
+        "for more columns, give several (--reference a=x b=y) or repeat the flag",
     )
     p.add_argument(
         "--encoding",
