@@ -183,3 +183,51 @@ def test_reference_takes_every_column_given(tmp_path, capsys, flags):
     coef = dict(zip(names, np.ravel(est.coef_), strict=True))
     got = [coef["x"], coef["z[T.a]"], coef["z[T.c]"], coef["w[T.p]"]]
     np.testing.assert_allclose(got, oracle.coef_.ravel(), rtol=1e-5, atol=1e-6)
+
+
+# ------------------------------------ 5. columns named like Python keywords stay as named
+def test_cli_words_leave_terms_that_name_columns_alone():
+    """The rewording of Python advice into flags turned a column alpha inside a term
+    into a flag: 'along the direction +1*I(--alpha > 3)'. A formula's call and a term
+    after a coefficient's '*' are the user's names; the advice around them is still
+    reworded."""
+    from oneneuron.cli._errors import cli_terms
+
+    terms = [
+        "I(alpha > 3)",
+        "I(threshold <= 0)",
+        "I(x + reference == 2)",
+        "I(l1_ratio >= 0.5)",
+        "np.log(max_iter)",
+        "I(learning_rate < 1)",
+        "C(g, Treatment(reference='b'))[T.c]",
+    ]
+    for term in terms:
+        text = f"along +1*{term} -0.2*max_iter; use alpha > 0 or firth=True, raise max_iter"
+        want = f"along +1*{term} -0.2*max_iter; use --alpha > 0 or --firth, raise --max-iter"
+        assert cli_terms(text) == want
+    assert cli_terms("drop the redundant column(s) or set alpha > 0") == (
+        "leave a column out (--features or --formula) or set --alpha > 0"
+    )
+
+
+def test_separation_names_a_column_called_alpha_as_the_formula_does(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    n = 200
+    alpha = rng.integers(0, 7, n).astype(float)
+    frame = pd.DataFrame(
+        {
+            "alpha": alpha,
+            "threshold": rng.standard_normal(n),
+            "reference": rng.integers(0, 3, n).astype(float),
+            "l1_ratio": rng.standard_normal(n),
+            "y": (alpha > 3).astype(int),  # separated by the term I(alpha > 3)
+        }
+    )
+    frame.to_csv(tmp_path / "s.csv", index=False)
+    formula = "y ~ I(alpha > 3) + threshold + I(reference == 2) + I(l1_ratio >= 0)"
+    argv = ["train", tmp_path / "s.csv", "--model", tmp_path / "m.json", "--formula", formula]
+    code, _, err = run(argv, capsys)
+    assert code == 0, err
+    assert "+1*I(alpha > 3)" in err and "--alpha > 3" not in err, err
+    assert "Use --alpha > 0" in err, err  # the advice is still in flags
