@@ -231,3 +231,44 @@ def test_separation_names_a_column_called_alpha_as_the_formula_does(tmp_path, ca
     assert code == 0, err
     assert "+1*I(alpha > 3)" in err and "--alpha > 3" not in err, err
     assert "Use --alpha > 0" in err, err  # the advice is still in flags
+
+
+# --------------------------------------- 6. true/false where training had numbers
+def test_true_false_in_a_column_that_held_numbers_is_refused(tmp_path, capsys):
+    """predict read True/False in a column that held numbers at training as 1/0 without
+    a word. Training keeps a true/false column as a boolean column of its own; a column
+    that held numbers is told the numbers it needs (CLI and Python alike). A boolean
+    column still takes true/false and 0/1 (as training codes it: true = 1; oracle: the
+    same model on the 0/1 spelling)."""
+    from oneneuron.tables import DataError
+
+    rng = np.random.default_rng(2)
+    n = 80
+    x = rng.standard_normal(n)
+    b = rng.random(n) < 0.5
+    y = (x + b + rng.logistic(size=n) > 0.5).astype(int)
+    numbers = pd.DataFrame({"x": x, "b": b.astype(int), "y": y})
+    truths = numbers.assign(b=b)
+    numbers.to_csv(tmp_path / "n.csv", index=False)
+    truths.to_csv(tmp_path / "t.csv", index=False)
+    assert "True" in (tmp_path / "t.csv").read_text()
+    model = tmp_path / "n.json"
+    assert (
+        run(["train", tmp_path / "n.csv", "--target", "y", "--model", model, "-q"], capsys)[0] == 0
+    )
+    for command in (
+        ["predict", model, tmp_path / "t.csv", "--out", tmp_path / "p.csv"],
+        ["evaluate", model, tmp_path / "t.csv"],
+    ):
+        code, _, err = run(command, capsys)
+        assert code == 1 and err.count("error:") == 1 and "Traceback" not in err, err
+        assert "t.csv held numbers in training but holds true/false" in err, err
+        assert "column 'b' of " in err, err
+    est = NeuronClassifier().fit(numbers, "y")
+    with pytest.raises(DataError, match="column 'b' of the table held numbers in training"):
+        est.predict_proba(truths.drop(columns="y"))
+    booleans = NeuronClassifier().fit(truths, "y")
+    np.testing.assert_allclose(
+        booleans.predict_proba(numbers.drop(columns="y")),
+        booleans.predict_proba(truths.drop(columns="y")),
+    )

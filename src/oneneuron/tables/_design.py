@@ -1631,6 +1631,15 @@ class DesignSpec:
                 continue
             if kind != "categorical" and _is_temporal(s):  # to_numeric reads nanoseconds
                 raise DataError(_temporal_message(name, s, f" of {source}"))
+            if kind == "numeric" and _kind(s) == "boolean":
+                # training keeps a column of true/false as kind "boolean": this one held
+                # numbers, and reading True/False as 1/0 would guess what they stand for
+                ex = bool(s[~na].iloc[0]) if (~na).any() else None
+                raise DataError(
+                    f"column {name!r} of {source} held numbers in training but holds "
+                    f"true/false values here (e.g. {ex!r}): write the numbers the training "
+                    "table held (e.g. 0/1), or train on a table that holds true/false"
+                )
             if kind == "numeric" and not pd.api.types.is_numeric_dtype(s):
                 num = pd.to_numeric(s, errors="coerce")
                 bad = num.isna().to_numpy() & ~na
