@@ -272,3 +272,31 @@ def test_true_false_in_a_column_that_held_numbers_is_refused(tmp_path, capsys):
         booleans.predict_proba(numbers.drop(columns="y")),
         booleans.predict_proba(truths.drop(columns="y")),
     )
+
+
+# ----------------------------------------------------- 7. a text column of one level
+def test_a_text_column_of_one_level_is_said_to_add_nothing(tmp_path, capsys):
+    """A text column holding one level in every row added no model column and said
+    nothing (a constant numeric column is named as aliased with the intercept). It is
+    now a LevelWarning in Python and a warning: line in the CLI; the fit is the fit
+    without the column (oracle: scikit-learn's unpenalised fit on x alone)."""
+    from sklearn.linear_model import LogisticRegression
+
+    from oneneuron import LevelWarning
+
+    rng = np.random.default_rng(4)
+    n = 120
+    x = rng.standard_normal(n)
+    y = (x + rng.logistic(size=n) > 0).astype(int)
+    table = pd.DataFrame({"x": x, "z": "a", "y": y})
+    with pytest.warns(LevelWarning, match=r"column 'z' holds one level \('a'\) in every row"):
+        est = NeuronClassifier().fit(table, "y")
+    oracle = LogisticRegression(C=np.inf, tol=1e-10).fit(x[:, None], y)
+    np.testing.assert_allclose(est.coef_.ravel(), oracle.coef_.ravel(), rtol=1e-5)
+    table.to_csv(tmp_path / "c.csv", index=False)
+    argv = ["train", tmp_path / "c.csv", "--target", "y", "--model", tmp_path / "m.json"]
+    code, out, err = run(argv, capsys)
+    assert code == 0, err
+    assert "warning: column 'z' holds one level ('a') in every row" in err, err
+    assert "leave it out with --features" in err, err
+    assert "1 model column from 2 table columns" in out, out

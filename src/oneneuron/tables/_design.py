@@ -1167,6 +1167,8 @@ class DesignSpec:
                         )
                     levels = [ref] + [v for v in levels if v != ref]
                 col["levels"] = levels
+                if len(levels) == 1 and encoding == "reference":
+                    _warn_single_level(name, levels[0])
             elif name in reference and not (formula is not None and kind == "numeric"):
                 raise ValueError(
                     f"reference names column {name!r}, which is {kind}, not categorical"
@@ -2796,6 +2798,22 @@ def _warn_look_alike_levels(name: str, levels: list[str]) -> None:
         f"fitted as different levels: if they are one, merge them first ({merge})",
         LevelWarning,
         stacklevel=2,
+    )
+
+
+def _warn_single_level(name: str, level: str) -> None:
+    """One :class:`~oneneuron.LevelWarning` for a categorical column with one level:
+    reference coding gives it no model column (it has no level besides the reference),
+    so it leaves the fit without a word otherwise. A constant numeric column stays a
+    model column, aliased with the intercept and named so in the summary."""
+    from ..exceptions import LevelWarning
+
+    warnings.warn(
+        f"column {name!r} holds one level ({level!r}) in every row: it is constant, so "
+        "it adds no model column (reference coding gives a column to each level but the "
+        "reference); leave it out, or fit on rows that hold its other levels",
+        LevelWarning,
+        stacklevel=3,
     )
 
 
