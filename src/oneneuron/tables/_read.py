@@ -1126,7 +1126,7 @@ def check_stray_text(df: pd.DataFrame, columns: list[str], source: Any) -> None:
     ...     check_stray_text(df, ["x", "c"], "d.csv")
     ... except DataError as exc:
     ...     print(exc)
-    column 'x' of d.csv holds numbers except 1 cell(s): 'oops' (data row 13);
+    column 'x' of d.csv holds numbers except 1 cell: 'oops' (data row 13);
     fix them or leave them blank (a missing value)
     """
     for name in columns:
