@@ -300,3 +300,20 @@ def test_a_text_column_of_one_level_is_said_to_add_nothing(tmp_path, capsys):
     assert "warning: column 'z' holds one level ('a') in every row" in err, err
     assert "leave it out with --features" in err, err
     assert "1 model column from 2 table columns" in out, out
+
+
+def test_train_summary_names_the_flags_to_leave_an_aliased_column_out(tmp_path, capsys):
+    """The summary's aliased line said Python's 'drop the redundant column(s)' where the
+    warning above it names the flags; both now say 'leave a column out (--features or
+    --formula)'."""
+    rng = np.random.default_rng(6)
+    n = 100
+    x = rng.standard_normal(n)
+    y = (x + rng.logistic(size=n) > 0).astype(int)
+    pd.DataFrame({"x": x, "c": 5.0, "y": y}).to_csv(tmp_path / "c.csv", index=False)
+    argv = ["train", tmp_path / "c.csv", "--target", "y", "--model", tmp_path / "m.json"]
+    code, out, err = run(argv, capsys)
+    assert code == 0, err
+    said = " ".join(out.split())
+    assert "column 'c' is constant" in said, out
+    assert "column(s)" not in said and "leave a column out (--features or --formula)" in said

@@ -506,8 +506,9 @@ def fit_status(est: Any) -> list[str]:
     if res.cov is not None and res.extra.get("aliased_terms"):  # R's NA rows
         lines.append(
             f"aliased (NA in the table, 0 in predictions): "
-            f"{cli_terms(str(res.extra.get('aliased_note', '')))}; drop the redundant "
-            f"column(s) or set {cli_terms(separation_fixes(est, len(est.classes_))[0])}"
+            f"{cli_terms(str(res.extra.get('aliased_note', '')))}; leave a column out "
+            "(--features or --formula) or set "
+            f"{cli_terms(separation_fixes(est, len(est.classes_))[0])}"
         )
     return lines
 
