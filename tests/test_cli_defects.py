@@ -345,7 +345,7 @@ def test_impute_drops_rows_without_a_target_and_says_so(tmp_path, capsys, extra)
     options = ["--target", "y", "--model", model, "--impute", "mean", *extra]
     code, out, err = run(["train", data, *options], capsys)
     assert code == 0, err
-    assert "dropped 1 rows with a missing target (--impute)" in out
+    assert "dropped 1 row with a missing target (--impute)" in out
     est = oneneuron.load(model)
     assert est.n_samples_fit_ == 7
     table = pd.read_csv(data).dropna(subset=["y"])

@@ -118,7 +118,7 @@ def test_cli_missing_values(credit, tmp_path, capsys):
     fail(
         ["train", holes, "--target", "default", "--model", model],
         capsys,
-        "missing values in target column 'default' (1 rows, first at data row 11)",
+        "missing values in target column 'default' (1 row, first at data row 11)",
     )
     code, out, _ = run(
         ["train", holes, "--target", "default", "--model", model, "--drop-missing"], capsys
@@ -145,7 +145,7 @@ def test_cli_missing_values(credit, tmp_path, capsys):
     train = ["train", path, "--target", "default", "--model", filled, "--impute", "median"]
     assert run([*train, "-q"], capsys)[0] == 0
     code, out, err = run(["evaluate", filled, holes, "--drop-missing", "--json"], capsys)
-    assert code == 0 and "dropped 1 rows" in err and json.loads(out)["n_samples"] == 299
+    assert code == 0 and "dropped 1 row" in err and json.loads(out)["n_samples"] == 299
     fail(
         [
             "train",

@@ -697,7 +697,7 @@ def test_missing_cells_of_nullable_columns_are_named_as_in_pandas(dtype):
     np.testing.assert_allclose(P, clf.predict_proba(pdf), rtol=1e-6)
     pdf.iloc[70, 1] = pd.NA
     frame = dd.from_pandas(pdf, npartitions=3)
-    with pytest.raises(ValueError, match=r"missing values in column 'b' \(1 rows, first at row 70"):
+    with pytest.raises(ValueError, match=r"missing values in column 'b' \(1 row, first at row 70"):
         clf.predict_proba(pdf)
     with pytest.raises(ValueError, match=r"X has NaN in column 'b' \(row 30 of row chunk 1\)"):
         clf.predict_proba(frame).compute()  # rows of unknown partition lengths

@@ -283,13 +283,13 @@ def test_missing_values_policy(table):
     df.loc[9, "default"] = np.nan
     with pytest.raises(
         DataError,
-        match=r"missing values in target column 'default' \(1 rows, first at row 9\)",
+        match=r"missing values in target column 'default' \(1 row, first at row 9\)",
     ):
         oneneuron.logit("default ~ balance + student", df)
     X = df[["balance", "student"]]
     with pytest.raises(
         DataError,
-        match=r"column 'balance' \(2 rows, first at row 3\), 'student' \(1 rows, first at row 5\)"
+        match=r"column 'balance' \(2 rows, first at row 3\), 'student' \(1 row, first at row 5\)"
         r".*missing='drop'",
     ):
         NeuronClassifier().fit(X, table["default"])
@@ -466,7 +466,7 @@ def test_fills_weigh_rows_as_frequency_weights(how):
 @pytest.mark.parametrize(
     "values, match",
     [
-        (["1.2", "0.5", "oops", "2.2", "3.1", "0.7", "1.9", "2.8"], r"except 1 cell\(s\): 'oops'"),
+        (["1.2", "0.5", "oops", "2.2", "3.1", "0.7", "1.9", "2.8"], "except 1 cell: 'oops'"),
         (["1.5", "?", "2.5", "3.5", "?", "4.5", "5.5", "6.5"] * 2, r"marker\(s\) '\?' in 4"),
         (["1,5", "2,25", "3,0", "0,75"] * 3, "decimal comma"),
         (["2024-01-05", "2024-02-01", "2024-01-05", "2023-12-31"] * 3, "dates as text"),
@@ -505,10 +505,10 @@ def test_table_messages_number_rows_as_numpy_messages_do():
         NeuronClassifier().fit(bad, y)
     with pytest.raises(ValueError, match=r"in column 0 \(row 3\)"):
         NeuronClassifier().fit(bad.to_numpy(), y)
-    with pytest.raises(DataError, match=r"'a' \(1 rows, first at row 3\)"):
+    with pytest.raises(DataError, match=r"'a' \(1 row, first at row 3\)"):
         oneneuron.logit("y ~ a + b", bad.assign(y=y))
     clf = oneneuron.logit("y ~ a + b", X.assign(y=y))
-    with pytest.raises(DataError, match=r"'a' \(1 rows, first at row 3\)"):
+    with pytest.raises(DataError, match=r"'a' \(1 row, first at row 3\)"):
         clf.predict(bad)
     inf = X.copy()
     inf.loc[5, "a"] = np.inf
@@ -644,7 +644,7 @@ def test_categories_without_training_rows_are_not_levels(table):
                 "tier": pd.Categorical(["none", "low"], categories=["low", "mid", "none", "high"]),
             }
         )
-        with pytest.warns(UnknownCategoryWarning, match=r"'tier': 1 rows \(e.g. 'none'\)"):
+        with pytest.warns(UnknownCategoryWarning, match=r"'tier': 1 row \(e.g. 'none'\)"):
             clf.predict_proba(new)
     plain = NeuronClassifier().fit(_unused_level_tables(df)[0][["balance", "tier"]], df["default"])
     assert list(plain.feature_names_out_) == ["balance", "tier[T.mid]", "tier[T.high]"]
@@ -846,7 +846,7 @@ def test_a_missing_cell_at_predict_names_a_remedy_that_works_there(table, missin
     does not drop rows at predict. Now: drop them from the table, or fit with a fill."""
     clf = oneneuron.logit("default ~ balance + C(region)", table, missing=missing)
     new = table.head(3).assign(balance=[1.0, np.nan, 2.0])
-    with pytest.raises(DataError, match="'balance' \\(1 rows, first at row 1\\)") as err:
+    with pytest.raises(DataError, match="'balance' \\(1 row, first at row 1\\)") as err:
         clf.predict_proba(new)
     assert "missing='drop'" not in str(err.value)
     assert "drop those rows from the table" in str(err.value)
@@ -1008,7 +1008,7 @@ def test_text_column_arriving_as_numbers_is_one_error(lib):
     from oneneuron import UnknownCategoryWarning
 
     few = train.head(3).assign(city=["paris", "lyon", "rome"])
-    with pytest.warns(UnknownCategoryWarning, match="'city': 1 rows"):
+    with pytest.warns(UnknownCategoryWarning, match="'city': 1 row"):
         m.predict_proba(wrap(few))
 
 

@@ -261,7 +261,7 @@ def test_a_number_column_with_stray_text_is_a_data_error(work, capsys):
     data = _csv(work / "stray.csv", rows)
     argv = ["train", data, "--target", "y", "--model", work / "n.json"]
     line = refused(argv, capsys, "column 'x1' of", work)
-    assert "except 1 cell(s): 'n/a?' (data row 7)" in line
+    assert "except 1 cell: 'n/a?' (data row 7)" in line
 
 
 def test_a_label_column_with_one_stray_value(work, capsys):
@@ -270,7 +270,7 @@ def test_a_label_column_with_one_stray_value(work, capsys):
     data = _csv(work / "label.csv", rows)
     argv = ["train", data, "--target", "y", "--model", work / "n.json"]
     refused(argv, capsys, "column 'y' of", work)
-    line = refused(["evaluate", work / "m.json", data], capsys, "1 label(s)", work)
+    line = refused(["evaluate", work / "m.json", data], capsys, "1 label the model", work)
     assert "'x' (data row 12)" in line and "'0'" not in line and "'1'" not in line
 
 

@@ -1,7 +1,7 @@
 """The package's plan: one folder per layer, imports pointing down only, no circles.
 
 Ranks follow ``DESIGN.md``: faces (cli, playground, demos, plot) -> modelfile -> classifier ->
-stats, solvers, engines, tables -> objective, optim, neuron, datasets -> functions.
+stats, solvers, engines, tables -> objective, optim, neuron, datasets -> functions -> wording.
 A module may import its own folder and any lower rank; sibling folders of one rank
 stay independent; private modules (``_name``) are imported only from their own
 folder. Every import counts, also the lazy ones inside functions.
@@ -24,6 +24,7 @@ ROOT = pathlib.Path(oneneuron.__file__).parent
 
 #: rank of each top-level module or folder of the package (higher may import lower)
 RANKS = {
+    "wording": -1,  # counts in messages: every layer words them alike
     "_version": 0,
     "exceptions": 0,
     "functions": 0,

@@ -353,7 +353,7 @@ def test_predict_names_a_stray_text_cell_by_its_row(tmp_path, capsys):
     clf = NeuronClassifier().fit(train, _labels(N))
     new = train.assign(x=train.x.astype(object))
     new.loc[4, "x"] = "oops"
-    with pytest.raises(DataError, match=r"numbers except 1 cell\(s\): 'oops' \(row 4\)"):
+    with pytest.raises(DataError, match=r"numbers except 1 cell: 'oops' \(row 4\)"):
         clf.predict_proba(new)  # Python: 0-based positions
     clf.save(tmp_path / "m.json")
     new.to_csv(tmp_path / "new.csv", index=False)

@@ -99,4 +99,8 @@ class LevelWarning(UserWarning):
 
     They are fitted as different levels, as R and statsmodels fit them; the message
     names them and how to merge them (``df[col].str.strip()``, ``.str.lower()``).
+
+    Also: a categorical column holds one level in every row. Reference coding gives
+    it no model column (it has no level besides the reference), so the fit leaves
+    it out; the message names the column and its level.
     """

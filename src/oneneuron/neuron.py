@@ -22,6 +22,7 @@ from .functions import (
     probability_log_loss,
     sigmoid,
 )
+from .wording import counted
 
 __all__ = ["Neuron"]
 
@@ -76,7 +77,7 @@ def _floats(v: ArrayLike, what: str) -> NDArray[np.float64]:
                 where = f"column {int(first[1])}, {where}"
             k = int(mask.sum())
             raise ValueError(
-                f"{what} is a masked array with {k} masked cell{'s' if k > 1 else ''} (the "
+                f"{what} is a masked array with {counted(k, 'masked cell')} (the "
                 f"first in {where}); the neuron needs every value: fill them "
                 f"({what}.filled(value))"
             )

@@ -35,6 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .functions import sigmoid
+from .wording import counted
 
 __all__ = [
     "BlockStats",
@@ -532,7 +533,7 @@ def unmasked(values: Any, what: str) -> Any:
     if mask.any():
         k = int(mask.sum())
         raise ValueError(
-            f"{what} has {k} masked value{'s' if k > 1 else ''} (row {int(np.argmax(mask))}); "
+            f"{what} has {counted(k, 'masked value')} (row {int(np.argmax(mask))}); "
             f"fill them ({what}.filled(value)) or leave those rows out"
         )
     return np.ma.getdata(values)

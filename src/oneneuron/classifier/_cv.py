@@ -31,6 +31,7 @@ from ..engines import (
 from ..exceptions import ConvergenceWarning, EmptyClassWarning
 from ..objective import unmasked  # a masked weight or group is refused
 from ..tables import batch_as_table
+from ..wording import counted
 from ._cvrecord import CVRecord, choose_alpha, cv_record
 from ._estimator import FILLS_NAN, NeuronClassifier, score_labels
 from ._fit import check_term_names, design_input, host_labels
@@ -374,7 +375,7 @@ def _folds_on_rows(
             if part.size and (part.min() < -n or part.max() >= n):
                 bad = part[(part < -n) | (part >= n)][0]
                 where = (
-                    f"X has {n} rows"
+                    f"X has {counted(n, 'row')}"
                     if not dropped or given
                     else f"the fit keeps {n} of X's {n_given} rows (missing='drop'), "
                     "which a splitter object splits; give the folds as (train, test) "

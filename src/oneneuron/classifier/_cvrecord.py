@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ..wording import counted
+
 if TYPE_CHECKING:  # numpy only at import: the model-file check uses choose_alpha
     from ._path import RegularizationPath
 
@@ -166,7 +168,7 @@ class CVRecord:
             f"alpha {self.alpha:.4g} (l1_ratio {self.l1_ratio:g}) chosen by {self.n_folds}-fold "
             f"cross-validation, rule {self.rule}: mean {self.scoring} "
             f"{self.mean_score[i, j]:.4g} +/- {se:.2g} (std error), "
-            f"{int(self.n_nonzero[i, j])} non-zero features"
+            f"{counted(int(self.n_nonzero[i, j]), 'non-zero feature')}"
         )
 
 

@@ -54,6 +54,7 @@ from ..tables import (
     refuse_multiindex,
     table_column,
 )
+from ..wording import counted
 from . import _fit
 from ._fit import _SOLVERS
 from ._predictor import (
@@ -741,7 +742,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
                 shape = getattr(X, "shape", None)
                 what = type(X).__name__
                 if shape is not None and len(shape) == 2:
-                    what += f" of {shape[1]} columns of dtype {getattr(X, 'dtype', '?')}"
+                    what += f" of {counted(shape[1], 'column')} of dtype {getattr(X, 'dtype', '?')}"
                 raise ValueError(
                     "this model was fitted on a table: predict on a pandas or polars "
                     "DataFrame or an Arrow table with its columns (or a float NumPy array "

@@ -86,6 +86,7 @@ from ..tables import (
     table_column,
     unresolved_integers,
 )
+from ..wording import counted
 from ._predictor import (
     centred_coefficients,
     centred_intercepts,
@@ -721,7 +722,7 @@ def design_input(
     else:
         y = np.asarray(y)
         if len(y) != len(design.rows):
-            raise ValueError(f"y has {len(y)} rows but X has {len(design.rows)}")
+            raise ValueError(f"y has {counted(len(y), 'row')} but X has {len(design.rows)}")
         if est.missing == "drop":
             na = np.asarray(pd.isna(y))
             if na.any():
@@ -757,7 +758,7 @@ def design_input(
         if a.ndim != 1 or len(a) != len(design.rows):
             raise ValueError(
                 f"sample_weight, cluster and offset need one value per row of X "
-                f"({len(design.rows)} rows), got shape {a.shape}"
+                f"({counted(len(design.rows), 'row')}), got shape {a.shape}"
             )
         return a[design.rows]
 
@@ -804,10 +805,12 @@ def check_classes_kept(spec: Any, table: Any, labels: Any, kept: Any) -> None:
             verb = "is" if len(cols) == 1 else "are"
             parts.append(
                 f"{word} {names} {verb} missing in every row of class {shown!r} "
-                f"({int(rows.sum())} rows)"
+                f"({counted(int(rows.sum()), 'row')})"
             )
         else:
-            parts.append(f"every row of class {shown!r} ({int(rows.sum())} rows) misses a cell")
+            parts.append(
+                f"every row of class {shown!r} ({counted(int(rows.sum()), 'row')}) misses a cell"
+            )
     advice = (
         "leave such a column out (filled, it would only mark the class: see ImputationWarning)"
         if any(p.startswith("column") for p in parts)
@@ -844,7 +847,7 @@ def _missing_in_a_whole_class(spec: Any, table: Any, labels: Any, kept: Any) -> 
                 shown = label.item() if isinstance(label, np.generic) else label
                 found.append(
                     f"column {c['name']!r} is missing in every row of class {shown!r} "
-                    f"({int(rows.sum())} rows)"
+                    f"({counted(int(rows.sum()), 'row')})"
                 )
     return found
 
@@ -1084,7 +1087,7 @@ def fit_firth(est: Any, data: FitData, off: NDArray | None) -> Any:
         est.stop_reason_ = f"stopped at max_iter = {est.max_iter}; {measure} > tol = {est.tol:.3g}"
     if not fit.converged:
         warnings.warn(
-            f"Firth's Newton iteration stopped after {fit.n_iter} iterations with "
+            f"Firth's Newton iteration stopped after {counted(fit.n_iter, 'iteration')} with "
             f"max|U*|/S = {fit.grad_norm:.3g} > tol = {est.tol:.3g}; increase max_iter",
             ConvergenceWarning,
             stacklevel=4,
@@ -1583,7 +1586,7 @@ def store_result(
             hint = "increase max_iter, or set alpha > 0 if the classes are separable"
         why = f" ({result.message})" if result.message else ""
         warnings.warn(
-            f"solver {solver!r} stopped after {result.n_iter} iterations with "
+            f"solver {solver!r} stopped after {counted(result.n_iter, 'iteration')} with "
             f"{measure} > tol = {est.tol:.3g}{why}; {hint}",
             ConvergenceWarning,
             stacklevel=5,

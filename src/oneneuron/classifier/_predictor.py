@@ -18,6 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..functions import log_sigmoid, log_softmax, sigmoid_pair, softmax
 from ..objective import OFFSET_LIMIT, finite_offset  # noqa: F401 (OFFSET_LIMIT re-exported)
+from ..wording import counted
 
 #: Rows per block when ``predict_interval`` forms the design (bounded dense temporaries):
 #: at most this many, and at most ``INTERVAL_BLOCK_CELLS`` cells (a wide design, such as a
@@ -412,7 +413,7 @@ class Predictor:
                 X = X.astype(np.float64)
         if X.ndim != 2 or X.shape[1] != self.n_features_in_:
             raise ValueError(
-                f"X must be a 2-D array of the model's {self.n_features_in_} columns, "
+                f"X must be a 2-D array of the model's {counted(self.n_features_in_, 'column')}, "
                 f"got shape {X.shape}"
             )
         values = X.data if getattr(X, "format", None) == "csr" else X

@@ -38,6 +38,8 @@ def fit_parquet(
     features: list[str] | None = None,
     scheduler: str | None = None,
     sample_weight: str | None = None,
+    *,
+    training_accuracy: bool = False,
     **params: Any,
 ) -> NeuronClassifier:
     """Read a Parquet file or directory with ``dask.dataframe`` and fit on it.
@@ -64,6 +66,11 @@ def fit_parquet(
     sample_weight : str, optional
         Column holding each row's weight (non-negative, zeros allowed), read from the
         same partitions as the features; never a feature (nor the target).
+    training_accuracy : bool, default False
+        Also score the fitted model on the training rows, in one more pass over the
+        data (each chunk's correct and total weight come back, not its labels): the
+        accuracy of :meth:`~oneneuron.NeuronClassifier.predict`, weighted by
+        ``sample_weight``, is stored as ``training_accuracy_``.
     **params
         Parameters of :class:`~oneneuron.NeuronClassifier` (``solver="sgd"`` is
         refused on Dask input). A ``penalty_factor`` dict names feature columns,
@@ -176,6 +183,8 @@ def fit_parquet(
             clf.fit(X, y, sample_weight=w)
         except ValueError as exc:
             raise _by_name(exc, cols) from None
+        if training_accuracy:  # one more pass: the fit's passes compute no predictions
+            clf.training_accuracy_ = clf.score(X, y, sample_weight=w)
     if isinstance(factors, Mapping):
         clf.penalty_factor = factors  # the parameter as given; penalty_factor_ is resolved
     clf.feature_names_in_ = np.asarray(cols, dtype=object)

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..wording import counted
 from ._errors import UserError, cli_terms, shown  # noqa: F401 (cli_terms: re-exported)
 from ._parser import Parser
 
@@ -388,7 +389,7 @@ def predict_chunks(
         act.update(frac)
         if args.on_unknown == "error" and report.unknown:
             parts = [
-                f"{c!r}: {n} rows (e.g. {unknown_example(ex)})"
+                f"{c!r}: {counted(n, 'row')} (e.g. {unknown_example(ex)})"
                 for c, (n, ex) in report.unknown.items()
             ]
             raise DataError(
@@ -457,7 +458,10 @@ def missing_note(saved: SavedModel, captioned: bool = False) -> str | None:
             res = getattr(saved.estimator, "inference_", None)
             if not n or (captioned and res is not None and res.extra.get("dropped") == n):
                 return None
-            return f"{n} rows with missing values were left out of the fit (--drop-missing)"
+            return (
+                f"{counted(n, 'row')} with missing values {'was' if n == 1 else 'were'} left "
+                "out of the fit (--drop-missing)"
+            )
         if design.missing in ("mean", "median", "most_frequent"):
             how = statistic(design.missing)
             return f"missing cells were filled with the training rows' {how} (--impute)"
@@ -502,8 +506,9 @@ def fit_status(est: Any) -> list[str]:
     if res.cov is not None and res.extra.get("aliased_terms"):  # R's NA rows
         lines.append(
             f"aliased (NA in the table, 0 in predictions): "
-            f"{cli_terms(str(res.extra.get('aliased_note', '')))}; drop the redundant "
-            f"column(s) or set {cli_terms(separation_fixes(est, len(est.classes_))[0])}"
+            f"{cli_terms(str(res.extra.get('aliased_note', '')))}; leave a column out "
+            "(--features or --formula) or set "
+            f"{cli_terms(separation_fixes(est, len(est.classes_))[0])}"
         )
     return lines
 

@@ -273,7 +273,49 @@ def cli_terms(text: str) -> str:
     return re.sub(r"\x01(\d+)\x01", lambda m: paths[int(m[1])], text)
 
 
+def _terms(text: str) -> tuple[str, list[str]]:
+    """``text`` with the model's terms set aside (``\x02i\x02``), and the terms.
+
+    A term names the user's columns, whatever they are called: a formula's call with
+    what it holds in parentheses (``I(alpha > 3)``, ``np.log(max_iter)``, ``C(g,
+    Treatment(reference='b'))``), and a term after a coefficient's ``*`` in a linear
+    combination (``+1*max_iter``). Python's keywords in them are no advice to reword
+    as flags. ``column(s)`` is a word, not a call.
+    """
+    terms: list[str] = []
+    out, i = [], 0
+    for m in re.finditer(r"(?<![\w.])[A-Za-z_][\w.]*\(", text):
+        if m.start() < i:
+            continue  # inside a call already set aside
+        depth, j = 0, m.end() - 1
+        while j < len(text):
+            depth += {"(": 1, ")": -1}.get(text[j], 0)
+            if depth == 0:
+                break
+            j += 1
+        if j == len(text) or text[m.end() : j] == "s":  # unbalanced, or a plural's (s)
+            continue
+        out.append(text[i : m.start()])
+        terms.append(text[m.start() : j + 1])
+        out.append(f"\x02{len(terms) - 1}\x02")
+        i = j + 1
+    out.append(text[i:])
+    text = "".join(out)
+
+    def aside(m: re.Match[str]) -> str:
+        terms.append(m[0])
+        return f"\x02{len(terms) - 1}\x02"
+
+    return re.sub(r"(?<=\d\*)[^\s*\x02]+", aside, text), terms
+
+
 def _cli_words(text: str) -> str:
+    text, terms = _terms(text)
+    text = _keywords_as_flags(text)
+    return re.sub(r"\x02(\d+)\x02", lambda m: terms[int(m[1])], text)
+
+
+def _keywords_as_flags(text: str) -> str:
     for py, flag in (
         (  # DesignSpec.fit: the keyword reference=, train's --reference COL=LEVEL
             "reference names column",

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from ..tables import read_columns, unnamed_columns, unnamed_note
-from ._common import cli_terms, note, refuse_ambiguous_labels
+from ..wording import counted
+from ._common import cli_terms, fit_status, note, refuse_ambiguous_labels
 from ._errors import UserError, show_warnings, shown
 
 
@@ -33,9 +34,9 @@ def _dask_terms(text: str, args: argparse.Namespace) -> str:
     if m is None:
         return text
     return (
-        f"target column {args.target!r} has {m[1]} missing label(s), the first in data row "
-        f"{int(m[2]) + 1}; --engine dask drops no rows: remove them from the data, or train "
-        "with --engine memory --drop-missing"
+        f"target column {args.target!r} has {counted(int(m[1]), 'missing label')}, "
+        f"the first in data row {int(m[2]) + 1}; --engine dask drops no rows: remove them "
+        "from the data, or train with --engine memory --drop-missing"
     )
 
 
@@ -84,6 +85,7 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
                 args.features,
                 args.scheduler,
                 sample_weight=args.weights,
+                training_accuracy=True,  # one more pass over the data, as train's summary
                 **params,
             )
         except (ValueError, OSError) as exc:
@@ -101,18 +103,21 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
     show_warnings(caught)
     status = "converged" if est.converged_ else "did NOT converge"
     lines = [
-        f"trained on {est.n_samples_fit_} rows, {est.n_features_in_} features (Dask)",
-        f"  solver {est.solver_}: {status} in {est.n_iter_} iterations, "
+        f"trained on {counted(est.n_samples_fit_, 'row')}, "
+        f"{counted(est.n_features_in_, 'feature')} (Dask)",
+        f"  solver {est.solver_}: {status} in {counted(est.n_iter_, 'iteration')}, "
         f"{est.n_passes_:.1f} passes over the data ({est.stop_reason_})",  # its own measure
     ]
     if args.weights is not None:  # as the in-memory engine says them
-        counted = getattr(getattr(est, "inference_", None), "nobs", None)  # the weights' sum
-        total = f": {counted:.10g} rows counted" if counted is not None else ""
+        nobs = getattr(getattr(est, "inference_", None), "nobs", None)  # the weights' sum
+        total = f": {counted(nobs, 'row', spec='.10g')} counted" if nobs is not None else ""
         lines.insert(
             1, f"  frequency weights {args.weights}{total} (each row as often as its weight)"
         )
     classes = ", ".join(repr(c.item() if hasattr(c, "item") else c) for c in est.classes_)
     lines.insert(-1, f"  classes: {classes}")
+    lines.extend(f"  {line}" for line in fit_status(est))  # as the in-memory engine's
+    lines.append(f"  training accuracy {est.training_accuracy_:.4f}")
     # the table's columns and target, as the in-memory engine's file names them (evaluate
     # and predict read them); the Dask engine fits numeric columns only, never filled
     columns = [{"name": str(c), "kind": "numeric", "fill": None} for c in est.feature_names_in_]

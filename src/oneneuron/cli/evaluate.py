@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..tables import DataError
+from ..wording import counted
 from ._common import (
     check_new_file,
     cli_terms,
@@ -171,7 +172,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
                 offset = [args.offset] if args.offset is not None else []
                 parts["rows"].append(chunk[list(dict.fromkeys([*feats, *offset]))])
     if dropped is not None and dropped[0]:
-        note(args, f"dropped {dropped[0]} rows with missing values (--drop-missing)")
+        note(args, f"dropped {counted(dropped[0], 'row')} with missing values (--drop-missing)")
     if not parts["y"]:
         if dropped is not None and dropped[0]:
             raise DataError(f"every row of {args.data} has a missing value (--drop-missing)")
@@ -395,7 +396,7 @@ def _target_indices(
                 break
         examples = ", ".join(f"{_plain(v)!r} (data row {r})" for v, r in seen.items())
         raise DataError(
-            f"target column {target!r} has {int(bad.sum())} label(s) the model does not "
+            f"target column {target!r} has {counted(int(bad.sum()), 'label')} the model does not "
             f"know: {examples[:120]}; its classes are {classes.tolist()}"
         )
     return idx

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from ..wording import counted
 from ._errors import one_line
 
 
@@ -193,9 +194,9 @@ def format_text(m: dict[str, Any], source: str) -> str:
     names = [one_line(x) for x in m["per_class"]]
     w = max(20, *(len(x) for x in names))  # whole names: two may share their first 20
     auc = "n/a (see the note)" if m["roc_auc"] is None else f"{m['roc_auc']:.4f}"
-    rows = f"{m['n_samples']} rows"
+    rows = counted(m["n_samples"], "row")
     if "weights" in m:
-        rows += f" ({m['n_rows']} table rows weighted by {m['weights']})"
+        rows += f" ({counted(m['n_rows'], 'table row')} weighted by {m['weights']})"
     lines = [
         f"evaluated on {rows} of {source}",
         f"  accuracy   {m['accuracy']:.4f}",
@@ -229,7 +230,10 @@ def format_text(m: dict[str, Any], source: str) -> str:
         cm = np.asarray(m["confusion_matrix"])
         off = [(cm[i, j], i, j) for i in range(K) for j in range(K) if i != j and cm[i, j]]
         for count, i, j in sorted(off, key=lambda t: (-t[0], t[1], t[2]))[:5]:
-            lines.append(f"    true '{names[i]}' predicted as '{names[j]}': {count:.12g} rows")
+            lines.append(
+                f"    true '{names[i]}' predicted as '{names[j]}': "
+                f"{counted(count, 'row', spec='.12g')}"
+            )
         if not off:
             lines.append("    none: every row is predicted as its class")
     lines += ["", "  calibration (10 bins; ECE = expected calibration error)"]

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..wording import counted
 from ._common import (
     check_new_file,
     cli_terms,
@@ -116,7 +117,7 @@ def run_predict(args: argparse.Namespace) -> int:
         note(args, f"{end}: the empty last column it makes is no data")
     if ignored:
         shown = ", ".join(repr(c) for c in ignored[:5]) + (" ..." if len(ignored) > 5 else "")
-        note(args, f"ignoring {len(ignored)} column(s) the model does not use: {shown}")
+        note(args, f"ignoring {counted(len(ignored), 'column')} the model does not use: {shown}")
     classes = saved.predictor.classes_
     names = [f"proba_{c.item() if hasattr(c, 'item') else c}" for c in classes]
     K = len(classes)
@@ -173,7 +174,7 @@ def run_predict(args: argparse.Namespace) -> int:
             raise DataError(f"{args.data} has a header but no data rows")
         out.commit()
     unknown_warning(report)
-    note(args, f"wrote {n} rows to {'standard output' if to_stdout else args.out}")
+    note(args, f"wrote {counted(n, 'row')} to {'standard output' if to_stdout else args.out}")
     return 0
 
 

@@ -25,6 +25,7 @@ import numpy as np
 
 from ..modelfile import SavedModel
 from ..tables import atomic_write_text, feature_names
+from ..wording import counted
 from ._common import fit_status, missing_note
 from ._errors import cli_caption, escaped
 
@@ -268,9 +269,10 @@ def _tests_section(metrics: dict[str, Any]) -> str:
 def _rows(metrics: dict[str, Any]) -> str:
     """``"200 rows"``, or with frequency weights ``"478 rows: 24 table rows, weights n"``."""
     if "weights" not in metrics:
-        return f"{metrics['n_samples']} rows"
+        return counted(metrics["n_samples"], "row")
     return (
-        f"{metrics['n_samples']} rows: {metrics['n_rows']} table rows, weights {metrics['weights']}"
+        f"{counted(metrics['n_samples'], 'row')}: {counted(metrics['n_rows'], 'table row')}, "
+        f"weights {metrics['weights']}"
     )
 
 

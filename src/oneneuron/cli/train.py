@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ..tables import IMPUTE, repeated
+from ..wording import counted
 from ._common import (
     CHUNK_ROWS,
     add_text_form,
@@ -96,11 +97,12 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--reference",
-        action="append",
+        action="extend",  # --reference a=x b=y and --reference a=x --reference b=y alike
+        nargs="+",
         default=[],
         metavar="COL=LEVEL",
         help="reference level of a categorical column (default: first in sorted order); "
-        "repeat for more columns",
+        "for more columns, give several (--reference a=x b=y) or repeat the flag",
     )
     p.add_argument(
         "--encoding",
@@ -255,6 +257,7 @@ def run_train(args: argparse.Namespace) -> int:
         read_columns,
         read_labels,
         refuse_label_values,
+        stored_types,
         unnamed_columns,
         unnamed_note,
         whole_number_columns,
@@ -405,6 +408,12 @@ def run_train(args: argparse.Namespace) -> int:
     df = _as_levels(df, args.categorical)
     if text_labels:
         df[args.target] = read_labels(df[args.target])
+    elif pd.api.types.is_float_dtype(df[args.target]):
+        # an integer Parquet column with a missing cell comes back as floats (NumPy has no
+        # missing integer): its labels are the integers the file stores, as in read_labels
+        stored = stored_types(args.data, [args.target]).get(args.target)
+        if stored is not None and str(stored).startswith(("int", "uint")):
+            df[args.target] = df[args.target].astype("Int64")
     try:
         refuse_label_values(df[args.target], f"target column {args.target!r} of {args.data}")
         check_stray_text(df, cols, args.data)
@@ -440,11 +449,16 @@ def run_train(args: argparse.Namespace) -> int:
     refuse_ambiguous_labels(args.target, labels)
     if not labels:
         raise UserError(
-            f"target column {args.target!r} has no labels: every one of its {len(y_all)} rows "
-            "is missing; name the column of class labels with --target"
+            f"target column {args.target!r} has no labels: every one of its "
+            f"{counted(len(y_all), 'row')} is missing; name the column of class labels with "
+            "--target"
         )
     if len(labels) < 2:
-        found = f"{labels[0]!r} in all {int(y_all.notna().sum())} rows" if len(labels) else "none"
+        found = (
+            f"{labels[0]!r} in all {counted(int(y_all.notna().sum()), 'row')}"
+            if len(labels)
+            else "none"
+        )
         raise UserError(
             f"target column {args.target!r} has only one class ({found}); "
             "a classifier needs at least two"
@@ -504,7 +518,8 @@ def run_train(args: argparse.Namespace) -> int:
         groups = df[args.cluster]
         if groups.isna().any():
             raise UserError(
-                f"cluster column {args.cluster!r} has {int(groups.isna().sum())} missing values"
+                f"cluster column {args.cluster!r} has "
+                f"{counted(int(groups.isna().sum()), 'missing value')}"
             )
         fit_kw["cluster"] = groups.astype(str).to_numpy()
     if args.offset is not None:
@@ -514,7 +529,9 @@ def run_train(args: argparse.Namespace) -> int:
     table = df[list(dict.fromkeys([*features, args.target]))]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        with Activity(f"fitting {len(df)} rows", enabled=not args.quiet, determinate=False):
+        with Activity(
+            f"fitting {counted(len(df), 'row')}", enabled=not args.quiet, determinate=False
+        ):
             try:  # the table and the target's name: the design layer codes the columns
                 est.fit(table, args.target, **fit_kw)
             except DataError as exc:
@@ -617,31 +634,35 @@ def _fit_summary(
     n = est.n_samples_fit_
     classes = ", ".join(repr(c.item() if hasattr(c, "item") else c) for c in est.classes_)
     d = est.coef_.shape[1]  # the model's columns (n_features_in_ counts the table's)
-    lines = [f"trained on {n} rows, {d} model columns from {n_columns} table columns"]
+    lines = [
+        f"trained on {counted(n, 'row')}, {counted(d, 'model column')} from "
+        f"{counted(n_columns, 'table column')}"
+    ]
     w = fit_kw.get("sample_weight")
     rows = est.design_report_.get("kept", slice(None))
     if w is not None:
         total = float(np.sum(w[rows]))
         lines.append(
-            f"  frequency weights {args.weights}: {total:.10g} rows counted "
+            f"  frequency weights {args.weights}: {counted(total, 'row', spec='.10g')} counted "
             "(each row as often as its weight)"
         )
     dropped = est.design_report_.get("dropped")
     if dropped:
-        lines.append(f"  dropped {dropped} rows with missing values (--drop-missing)")
+        lines.append(f"  dropped {counted(dropped, 'row')} with missing values (--drop-missing)")
     if args.impute:
         how = statistic(args.impute)
         lines.append(f"  missing cells filled with the training rows' {how} (--impute)")
     if args.no_weight:
         lines.append(
-            f"  dropped {args.no_weight} rows with a missing {args.no_weight_what} (--drop-missing)"
+            f"  dropped {counted(args.no_weight, 'row')} with a missing {args.no_weight_what} "
+            "(--drop-missing)"
         )
     if args.no_label:
-        lines.append(f"  dropped {args.no_label} rows with a missing target (--impute)")
+        lines.append(f"  dropped {counted(args.no_label, 'row')} with a missing target (--impute)")
     lines.append(f"  classes: {classes}")
     reason = getattr(est, "stop_reason_", None)
     tail = f": {reason}" if reason else ""  # files of older versions have no reason
-    lines.append(f"  solver {est.solver_}, {est.n_iter_} iterations{tail}")
+    lines.append(f"  solver {est.solver_}, {counted(est.n_iter_, 'iteration')}{tail}")
     lines.extend(f"  {line}" for line in fit_status(est))
     kept = table.loc[rows]
     off = fit_kw.get("offset")
@@ -846,7 +867,7 @@ def train_cv(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with Activity(
-            f"cross-validating {len(table)} rows, {args.cv} folds",
+            f"cross-validating {counted(len(table), 'row')}, {args.cv} folds",
             enabled=not args.quiet,
             determinate=False,
         ):
@@ -869,25 +890,27 @@ def train_cv(
             wrapped(
                 f"cross-validated {len(alphas)} alphas from {alphas[0]:.4g} to "
                 f"{alphas[-1]:.4g} (l1_ratio {l1:g}, {args.cv} random folds, seed {seed}, "
-                f"log-loss) on {est.n_samples_fit_} rows, {est.coef_.shape[1]} model columns"
+                f"log-loss) on {counted(est.n_samples_fit_, 'row')}, "
+                f"{counted(est.coef_.shape[1], 'model column')}"
             )
         )
         dropped = cv.design_report_.get("dropped")
         if dropped:
-            print(f"  dropped {dropped} rows with missing values (--drop-missing)")
+            print(f"  dropped {counted(dropped, 'row')} with missing values (--drop-missing)")
         if args.impute:
             print(
                 f"  missing cells filled with the {statistic(args.impute)} of all rows (--impute)"
             )
         if args.no_label:
-            print(f"  dropped {args.no_label} rows with a missing target (--impute)")
+            print(f"  dropped {counted(args.no_label, 'row')} with a missing target (--impute)")
         print(
             f"  best:   alpha {alphas[best]:.4g}  log-loss {-mean[best]:.4f} +/- "
-            f"{se[best]:.4f} (std error)  {res['n_nonzero'][best]} non-zero features"
+            f"{se[best]:.4f} (std error)  "
+            f"{counted(res['n_nonzero'][best], 'non-zero feature')}"
         )
         print(
             f"  chosen ({args.cv_rule}): alpha {cv.alpha_:.4g}  log-loss {-mean[chosen]:.4f}  "
-            f"{res['n_nonzero'][chosen]} non-zero features"
+            f"{counted(res['n_nonzero'][chosen], 'non-zero feature')}"
         )
         kept = table.loc[cv.design_report_.get("kept", slice(None))]
         acc = float(np.mean(est.predict(kept) == kept[args.target].to_numpy()))

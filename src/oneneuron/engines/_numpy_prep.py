@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ..wording import counted
 from ._numpy import KERNEL_MIN_ROWS, kernel_layout, kernels, one_blas_thread
 from ._record import (
     FitData,
@@ -619,8 +620,7 @@ def unmask_x(X: Any, *, missing: bool, fix: str) -> Any:
         where = f"column {first[1]}, row {first[0]}" if len(first) == 2 else f"row {first[0]}"
         k = int(mask.sum())
         raise ValueError(
-            f"X is a masked array with {k} masked cell{'s' if k > 1 else ''} (the first in "
-            f"{where}); {fix}"
+            f"X is a masked array with {counted(k, 'masked cell')} (the first in {where}); {fix}"
         )
     dtype = data.dtype if data.dtype in (np.float32, np.float64) else np.dtype(np.float64)
     out = np.array(data, dtype=dtype)  # a copy: the caller's data stay as they are

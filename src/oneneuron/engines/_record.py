@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ..wording import counted
+
 _EPS = float(np.finfo(np.float64).eps)
 
 
@@ -206,7 +208,7 @@ def missing_labels_error(count: int, first_row: int) -> ValueError:
     'y has 2 missing labels (None or NaN), the first in row 3; '
     """
     return ValueError(
-        f"y has {count} missing label{'s' if count > 1 else ''} (None or NaN), the first in "
+        f"y has {counted(count, 'missing label')} (None or NaN), the first in "
         f"row {first_row}; drop those rows first (or pass a table, the target by its column "
         "name, and missing='drop')"
     )
@@ -277,7 +279,7 @@ def one_class_error(label: Any, n: int) -> ValueError:
     'y contains only one class (0.0 for all 5 sampl'
     """
     return ValueError(
-        f"y contains only one class ({_plain(label)!r} for all {n} samples); "
+        f"y contains only one class ({_plain(label)!r} for all {counted(n, 'sample')}); "
         "a classifier needs at least two classes"
     )
 

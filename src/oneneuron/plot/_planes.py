@@ -10,6 +10,7 @@ from matplotlib.axes import Axes
 from numpy.typing import ArrayLike, NDArray
 
 from ..functions import log_loss
+from ..wording import counted
 from ._base import class_color, count, finite_number, finite_values, literal, new_axes, span
 
 _MARKERS = ("*", "o")
@@ -137,7 +138,7 @@ def _n_inputs(model: Any) -> tuple[int, str] | None:
         return None
     if isinstance(model, tuple) and len(model) == 2:
         d = int(np.size(model[0]))
-        return d, f"has {d} weight{'s' if d != 1 else ''}"
+        return d, f"has {counted(d, 'weight')}"
     d = getattr(model, "n_features_in_", None)
     if d is None and hasattr(model, "w") and hasattr(model, "b"):
         d = np.size(model.w)

@@ -37,6 +37,7 @@ from numpy.typing import NDArray
 
 from ..functions import sigmoid
 from ..objective import finite_offset, unmasked
+from ..wording import counted
 
 
 def check_level(level: Any) -> float:
@@ -74,7 +75,10 @@ def row_weights(sample_weight: Any, n: int) -> NDArray[np.float64]:
     if w.ndim != 1:
         raise ValueError(f"sample_weight must be one weight per row of X, got shape {w.shape}")
     if len(w) != n:
-        raise ValueError(f"sample_weight has {len(w)} values but X has {n} rows; give one per row")
+        raise ValueError(
+            f"sample_weight has {counted(len(w), 'value')} but X has {counted(n, 'row')}; "
+            "give one per row"
+        )
     ok = np.isfinite(w) & (w >= 0)
     if not ok.all():
         i = int(np.argmin(ok))

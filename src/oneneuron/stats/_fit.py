@@ -21,6 +21,7 @@ from scipy.linalg.lapack import dpotrf, dpotrs
 from ..exceptions import SeparationWarning
 from ..functions import softplus
 from ..objective import ALIAS_TOL, least_squares_step, offset_intercept, unmasked
+from ..wording import counted
 from . import _separation
 from ._robust import encode_clusters, sandwich
 from .inference import InferenceResult
@@ -332,7 +333,7 @@ def training_rows(
             if na.any():  # the fit refused them (it had no missing='drop')
                 k = int(na.sum())
                 raise ValueError(
-                    f"y has {k} missing label{'s' if k > 1 else ''} (None, NaN or masked), the "
+                    f"y has {counted(k, 'missing label')} (None, NaN or masked), the "
                     f"first in row {int(np.argmax(na))}; pass the labels the model was fitted on"
                 )
         return X, y, sample_weight, offset

@@ -89,6 +89,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from ..wording import counted
 from ._effects import check_level, odds_ratio_table
 
 __all__ = [
@@ -577,15 +578,16 @@ class InferenceResult:
         ]
         if self.extra.get("dropped"):  # R: "(4 observations deleted due to missingness)"
             lines.append(
-                f"({self.extra['dropped']} rows with missing values were left out of the fit)"
+                f"({counted(self.extra['dropped'], 'row')} with missing values "
+                f"{'was' if self.extra['dropped'] == 1 else 'were'} left out of the fit)"
             )
         if self.separation not in ("none", "not checked"):
             lines.append(f"WARNING: {self.separation} separation; estimates do not exist")
         if self.extra.get("aliased_terms"):  # R: "(1 not defined because of singularities)"
             names = [repr(self.terms[j]) for j in self.extra["aliased_terms"]]
             lines.append(
-                f"NOTE: {len(names)} term(s) not defined because of singularities, aliased "
-                f"(NA; 0 in predictions): {', '.join(names)}"
+                f"NOTE: {counted(len(names), 'term')} not defined because of singularities, "
+                f"aliased (NA; 0 in predictions): {', '.join(names)}"
                 + (f" ({self.extra['aliased_note']})" if self.extra.get("aliased_note") else "")
             )
         if self.extra.get("note"):

@@ -95,6 +95,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..wording import counted
 from ._contrasts import SCHEMES, coded_column, parse_coding
 from ._vocab import MAX_CATEGORIES, DataError, repeated, row_number
 
@@ -684,7 +685,7 @@ def numbers_as_text(s: pd.Series, cell: Any = None) -> str | None:
     --------
     >>> import pandas as pd
     >>> numbers_as_text(pd.Series(["1.5", "2", "oops", "3.25", "4", "7"]))
-    "holds numbers except 1 cell(s): 'oops' (row 2); fix them or leave them blank (a missing value)"
+    "holds numbers except 1 cell: 'oops' (row 2); fix them or leave them blank (a missing value)"
     >>> numbers_as_text(pd.Series(["a", "b", "1"])) is None
     True
     """
@@ -725,7 +726,7 @@ def numbers_as_text(s: pd.Series, cell: Any = None) -> str | None:
         cells = ", ".join(f"{texts.iloc[codes[i]]!r} ({where(int(pos[i]))})" for i in at)
         more = " ..." if n_bad > 3 else ""
         return (
-            f"holds numbers except {n_bad} cell(s): {cells}{more}; fix them or leave them "
+            f"holds numbers except {counted(n_bad, 'cell')}: {cells}{more}; fix them or leave them "
             "blank (a missing value)"
         )
     errors = np.zeros(len(texts), dtype=bool)
@@ -737,13 +738,13 @@ def numbers_as_text(s: pd.Series, cell: Any = None) -> str | None:
             shown = ", ".join(repr(e) for e in sorted(set(texts[errors])))
             return (
                 f"holds numbers and the spreadsheet error values {shown} in "
-                f"{int(errors[codes].sum())} cell(s) (formulas that failed); fix "
+                f"{counted(int(errors[codes].sum()), 'cell')} (formulas that failed); fix "
                 "the formulas, or leave those cells blank (a missing value)"
             )
     if 0 < n_bad < n and n_bad <= n / 2 and set(texts[bad_text].str.lower()) <= MISSING_MARKERS:
         shown = ", ".join(repr(m) for m in sorted(set(texts[bad_text])))
         return (
-            f"holds numbers and the missing-value marker(s) {shown} in {n_bad} cell(s); "
+            f"holds numbers and the missing-value marker(s) {shown} in {counted(n_bad, 'cell')}; "
             "leave those cells blank (a missing value), or read the file with them as "
             "missing (pandas: na_values=[...])"
         )
@@ -1092,7 +1093,8 @@ class DesignSpec:
             w = np.asarray(sample_weight, dtype=np.float64).ravel()
             if len(w) != len(df):
                 raise ValueError(
-                    f"sample_weight has {len(w)} values but the table has {len(df)} rows"
+                    f"sample_weight has {counted(len(w), 'value')} but the table has "
+                    f"{counted(len(df), 'row')}"
                 )
         used_cols = names + ([target] if target else [])
         if target is not None:
@@ -1119,8 +1121,8 @@ class DesignSpec:
                 else ""
             )
             raise DataError(
-                f"missing values in target column {target!r} ({int(m.sum())} rows, first at "
-                f"row {int(np.argmax(m))}){also}; {TARGET_NOT_FILLED}"
+                f"missing values in target column {target!r} ({counted(int(m.sum()), 'row')}, "
+                f"first at row {int(np.argmax(m))}){also}; {TARGET_NOT_FILLED}"
             )
         cols: list[dict[str, Any]] = []
         for name in names:
@@ -1165,6 +1167,8 @@ class DesignSpec:
                         )
                     levels = [ref] + [v for v in levels if v != ref]
                 col["levels"] = levels
+                if len(levels) == 1 and encoding == "reference":
+                    _warn_single_level(name, levels[0])
             elif name in reference and not (formula is not None and kind == "numeric"):
                 raise ValueError(
                     f"reference names column {name!r}, which is {kind}, not categorical"
@@ -1629,6 +1633,15 @@ class DesignSpec:
                 continue
             if kind != "categorical" and _is_temporal(s):  # to_numeric reads nanoseconds
                 raise DataError(_temporal_message(name, s, f" of {source}"))
+            if kind == "numeric" and _kind(s) == "boolean":
+                # training keeps a column of true/false as kind "boolean": this one held
+                # numbers, and reading True/False as 1/0 would guess what they stand for
+                ex = bool(s[~na].iloc[0]) if (~na).any() else None
+                raise DataError(
+                    f"column {name!r} of {source} held numbers in training but holds "
+                    f"true/false values here (e.g. {ex!r}): write the numbers the training "
+                    "table held (e.g. 0/1), or train on a table that holds true/false"
+                )
             if kind == "numeric" and not pd.api.types.is_numeric_dtype(s):
                 num = pd.to_numeric(s, errors="coerce")
                 bad = num.isna().to_numpy() & ~na
@@ -2094,7 +2107,7 @@ class DesignSpec:
                 spelled = set(values[outside].astype(str)) <= set(given)
                 text = f"; quote them, levels={given!r}: the levels of {name!r} are text"
                 raise DataError(
-                    f"column {name!r} has {n} row{'s' if n != 1 else ''} with values "
+                    f"column {name!r} has {counted(n, 'row')} with values "
                     f"({shown}) outside the levels= of {str(expr)!r}: add them to levels= "
                     "or drop those rows (they would be coded as the reference level)"
                     + (text if spelled else "")
@@ -2788,6 +2801,22 @@ def _warn_look_alike_levels(name: str, levels: list[str]) -> None:
     )
 
 
+def _warn_single_level(name: str, level: str) -> None:
+    """One :class:`~oneneuron.LevelWarning` for a categorical column with one level:
+    reference coding gives it no model column (it has no level besides the reference),
+    so it leaves the fit without a word otherwise. A constant numeric column stays a
+    model column, aliased with the intercept and named so in the summary."""
+    from ..exceptions import LevelWarning
+
+    warnings.warn(
+        f"column {name!r} holds one level ({level!r}) in every row: it is constant, so "
+        "it adds no model column (reference coding gives a column to each level but the "
+        "reference); leave it out, or fit on rows that hold its other levels",
+        LevelWarning,
+        stacklevel=3,
+    )
+
+
 def _differ_in_form(texts: Any) -> bool:
     """Whether two of ``texts`` are one text in two Unicode forms (NFC and NFD)."""
     texts = set(texts)
@@ -2843,7 +2872,7 @@ def _boolean_values(s: pd.Series, na: np.ndarray, name: str, source: str) -> np.
         shown = f"{ex:g}" if isinstance(ex, int | float | np.number) else repr(ex)
         raise DataError(
             f"column {name!r} of {source} is boolean (as in training): it holds true/false "
-            f"or 0/1 only, but has {int(bad.sum())} other value(s), e.g. {shown}"
+            f"or 0/1 only, but has {counted(int(bad.sum()), 'other value')}, e.g. {shown}"
         )
     return vals
 
@@ -3080,7 +3109,8 @@ def _missing_message(
     bad: dict[str, np.ndarray], what: str, first_row: int = 0, predicting: bool = False
 ) -> str:
     parts = [
-        f"{c!r} ({int(m.sum())} rows, first at row {row_number(first_row, int(np.argmax(m)))})"
+        f"{c!r} ({counted(int(m.sum()), 'row')}, "
+        f"first at row {row_number(first_row, int(np.argmax(m)))})"
         for c, m in bad.items()
     ]
     if predicting:  # missing='drop' drops training rows only: a prediction needs every row
@@ -3201,7 +3231,9 @@ def unknown_note(unknown: dict[str, list[Any]] | None) -> str | None:
     """
     if not unknown:
         return None
-    parts = [f"{c!r}: {n} rows (e.g. {unknown_example(ex)})" for c, (n, ex) in unknown.items()]
+    parts = [
+        f"{c!r}: {counted(n, 'row')} (e.g. {unknown_example(ex)})" for c, (n, ex) in unknown.items()
+    ]
     return (
         "categories not seen in training were coded as the reference level (the first "
         "level where the coding has none) in " + "; ".join(parts)
@@ -3710,7 +3742,7 @@ def _evaluation_message(spec: DesignSpec, raw: dict[str, Any], exc: Exception) -
                 row = int(out[0])
                 return (
                     f"cannot evaluate the formula term {factor!r}: column {name!r} has "
-                    f"{len(out)} value(s) outside its training range [{lo:.6g}, {hi:.6g}] "
+                    f"{counted(len(out), 'value')} outside its training range [{lo:.6g}, {hi:.6g}] "
                     f"(row {row}: {x[row]:.6g}); this spline is defined on the training range "
                     "only: predict inside it, or refit with bounds that cover the new values "
                     f"(e.g. bs({name}, df=..., lower_bound=..., upper_bound=...))"

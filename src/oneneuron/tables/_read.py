@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..wording import counted
 from ._design import (  # noqa: F401
     NUMERIC_SHARE,
     check_not_identifier,
@@ -1125,7 +1126,7 @@ def check_stray_text(df: pd.DataFrame, columns: list[str], source: Any) -> None:
     ...     check_stray_text(df, ["x", "c"], "d.csv")
     ... except DataError as exc:
     ...     print(exc)
-    column 'x' of d.csv holds numbers except 1 cell(s): 'oops' (data row 13);
+    column 'x' of d.csv holds numbers except 1 cell: 'oops' (data row 13);
     fix them or leave them blank (a missing value)
     """
     for name in columns:
@@ -1250,7 +1251,9 @@ def read_labels(values: pd.Series) -> pd.Series:
     floats; ``"True"``/``"False"`` only, booleans. Otherwise the labels keep their
     text (``"01"``, ``"+2"``, ``"1e0"``, or integers mixed with floats), so that a
     label is never silently rewritten (``"01"`` and ``"1"`` are different codes).
-    Missing cells stay missing. Spaces around a number are no part of it (``" 1"``
+    Missing cells stay missing: integer labels with a missing cell are pandas'
+    nullable ``Int64`` (not floats, as pandas reads them), so that the classes are
+    the integers the file writes. Spaces around a number are no part of it (``" 1"``
     is 1, as pandas reads a number column of a file written with ``", "`` between its
     fields); text labels keep theirs.
 
@@ -1263,6 +1266,8 @@ def read_labels(values: pd.Series) -> pd.Series:
     ['01', '02']
     >>> read_labels(pd.Series([" 0", " 1"])).tolist()
     [0, 1]
+    >>> read_labels(pd.Series(["0", None, "1"])).tolist()
+    [0, <NA>, 1]
     """
     texts = [str(t).strip() for t in pd.unique(values.dropna())]
     if texts and set(texts) <= {"True", "False"}:
@@ -1275,7 +1280,10 @@ def read_labels(values: pd.Series) -> pd.Series:
             return False
 
     if texts and (written_as(int) or written_as(float)):
-        return pd.to_numeric(values.map(lambda t: str(t).strip(), na_action="ignore"))
+        numbers = pd.to_numeric(values.map(lambda t: str(t).strip(), na_action="ignore"))
+        if written_as(int) and numbers.isna().any():  # integers but for missing cells
+            return numbers.astype("Int64")
+        return numbers
     return values
 
 
@@ -1369,7 +1377,8 @@ class EncodeReport:
             )
         if self.missing:
             parts = [
-                f"{c!r} ({n} rows, first at data row {r})" for c, (n, r) in self.missing.items()
+                f"{c!r} ({counted(n, 'row')}, first at data row {r})"
+                for c, (n, r) in self.missing.items()
             ]
             raise DataError(
                 f"{source} has missing values in column {', '.join(parts)}; fill or drop "

@@ -1,0 +1,39 @@
+"""Counts in messages and captions: ``"1 row"``, ``"2 rows"``, never ``"1 rows"``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["counted"]
+
+
+def counted(n: Any, noun: str, plural: str | None = None, spec: str = "") -> str:
+    """The count ``n`` and ``noun``, in the plural unless ``n`` is exactly one.
+
+    Parameters
+    ----------
+    n : int or float
+        The count (a weighted count may be a float: ``1.5 rows``).
+    noun : str
+        The singular, possibly with words before it (``"missing value"``).
+    plural : str, optional
+        The plural where it is not ``noun + "s"`` (``"classes"``, ``"passes"``).
+    spec : str, optional
+        A format spec for the count (``".10g"``).
+
+    Returns
+    -------
+    str
+        ``f"{n:{spec}} {word}"``.
+
+    Examples
+    --------
+    >>> counted(1, "row"), counted(2, "row"), counted(0, "row")
+    ('1 row', '2 rows', '0 rows')
+    >>> counted(1, "class", "classes"), counted(3, "class", "classes")
+    ('1 class', '3 classes')
+    >>> counted(1.0, "row", spec=".10g"), counted(2.5, "row", spec=".10g")
+    ('1 row', '2.5 rows')
+    """
+    word = noun if n == 1 else (plural if plural is not None else noun + "s")
+    return f"{n:{spec}} {word}"
