@@ -329,6 +329,40 @@ def test_ill_conditioned_columns_robust_standard_errors_are_refused(cov_type):
 
 
 @pytest.mark.parametrize("K", [2, 3])
+def test_columns_collinear_only_on_their_own_scale_say_so(K):
+    """``x`` and ``x + 1e-8 noise`` shifted by 1000: Newton solves them at full rank in
+    its centred, standardised coordinates, but the QR factor on the columns' own scale
+    (where the covariance is formed, as R's glm) has a relative singular value below
+    ``ALIAS_TOL``. The refusal said "the standard errors need X'DX", which they do not
+    (they come from that factor); it now says the design is singular on the columns' own
+    scale, with the measure, and that centring the columns helps, which it does: the
+    centred columns' slopes have statsmodels' standard errors (well-conditioned columns,
+    mapped back; a shift leaves the slopes' covariance alone)."""
+    from oneneuron.stats import InferenceUnavailableError
+
+    X, y, cov_ref = _reparameterised(1e-8, K)
+    shifted = X + [1e3, 1e3, 0.0]
+    clf, warned = _fit(NeuronClassifier(solver="newton"), shifted, y)
+    assert warned == [] and clf.converged_
+    reason = clf.inference_.reason
+    assert "X'DX" not in reason
+    assert "singular to working precision on the columns' own scale" in reason
+    assert "smallest relative singular value is " in reason and "at most 1e-11" in reason
+    assert "'x1' is a linear combination of 'x0' and the intercept" in reason
+    assert "centre the columns" in reason
+    assert clf.aic_ == pytest.approx(2 * (K - 1) * 4 - 2 * clf.log_likelihood_, rel=1e-12)
+    with pytest.raises(InferenceUnavailableError, match="on the columns' own scale"):
+        clf.summary()
+    centred, _ = _fit(NeuronClassifier(solver="newton"), shifted - shifted.mean(axis=0), y)
+    cov = centred.inference_.cov
+    assert cov is not None, centred.inference_.reason
+    slopes = [j for j in range((K - 1) * 4) if j % 4]  # not the intercepts
+    np.testing.assert_allclose(
+        np.sqrt(np.diag(cov))[slopes], np.sqrt(np.diag(cov_ref))[slopes], rtol=1e-6
+    )
+
+
+@pytest.mark.parametrize("K", [2, 3])
 @pytest.mark.parametrize("delta", [0.0, 1e-12])
 def test_aliased_columns_still_warn(K, delta):
     """An exact copy (times 2), or one equal to 1e-12 relative (below ``ALIAS_TOL``, where

@@ -248,16 +248,10 @@ def fit(
     # ill-conditioned, not aliased, and the coefficients are the maximum likelihood
     # ones; every term counts in AIC, BIC and the degrees of freedom (statsmodels counts
     # the design's numerical rank, which is full here)
+    # (where that factor is singular on the columns' own scale, the covariance's, the
+    # refusal says so and counts no term as aliased: stats._fit._raw_factor_singular)
     exact = bool(result.extra.get("qr_last"))
     aliased = int(inference.extra.get("aliased", 0))
-    if exact and inference.cov is None and aliased:
-        inference.extra = {k: v for k, v in inference.extra.items() if k != "aliased"}
-        inference.reason = inference.reason.replace(
-            "the Hessian is singular: ",
-            "the Hessian X'DX is singular to working precision (the fit solved these "
-            "columns exactly, from a QR factor of the weighted design, but the standard "
-            "errors need X'DX, which squares its condition number): ",
-        )
     est._set_inference(name_empty_levels(est, inference))
     # said at fit time too, unless the aliased columns are all constant ones beside the
     # intercept: those are held at exactly 0, not wherever the solver stopped; nor

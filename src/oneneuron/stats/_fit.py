@@ -1257,7 +1257,9 @@ def _covariance(
     if kept is not None:  # aliased terms (:func:`drop_aliased`): the kept terms' inverse,
         # zero rows and columns for the others (the table shows them as NA)
         return _reduced_covariance(problem, idx, H, G, terms, kept)
-    Rinv = None if root is None or alpha > 0 else _root_inverse(root[:, idx])
+    Rinv, ratio = None, float("nan")
+    if root is not None and alpha == 0:
+        Rinv, ratio = _root_inverse(root[:, idx])
     if Rinv is not None:  # nearly collinear columns, resolved by the design's factor
         # (raw layout: the positions idx of theta's terms are those of the raw terms)
         L = Rinv / np.sqrt(S)
@@ -1274,6 +1276,8 @@ def _covariance(
         saturated = _saturated(problem, Hp) if found else None
         if saturated is not None:
             return None, saturated, "", 0
+        if found and root is not None:  # the solver's factor was of full rank
+            return None, _raw_factor_singular(ratio, found, problem.fit_intercept), "", 0
         if found:
             return (
                 None,
@@ -1310,9 +1314,12 @@ def _covariance(
     return 0.5 * (cov + cov.T), "", note, 0
 
 
-def _root_inverse(F: NDArray[np.float64]) -> NDArray[np.float64] | None:
-    """``R^-1`` for the triangular ``R`` of a QR factor of ``F``, so that ``(F' F)^-1 =
-    R^-1 R^-T`` without forming ``F' F``; None where ``F`` is singular to working precision.
+def _root_inverse(F: NDArray[np.float64]) -> tuple[NDArray[np.float64] | None, float]:
+    """``(R^-1, ratio)`` for the triangular ``R`` of a QR factor of ``F``, so that
+    ``(F' F)^-1 = R^-1 R^-T`` without forming ``F' F``; ``R^-1`` None where ``F`` is
+    singular to working precision. ``ratio``: the smallest singular value of ``F`` with
+    unit-norm columns over its largest (NaN where ``F`` is not finite or has a zero
+    column), what the refusal reports.
 
     ``F' F = R' R``, so the inverse is ``R^-1 R^-T``: its error goes with ``F``'s
     condition number (the design's: 1e8 for columns equal to 1e-8 relative), where
@@ -1323,15 +1330,34 @@ def _root_inverse(F: NDArray[np.float64]) -> NDArray[np.float64] | None:
     ill-conditioned.
     """
     if not np.isfinite(F).all():
-        return None
+        return None, float("nan")
     R = np.linalg.qr(F, mode="r")
     c = np.sqrt(np.einsum("ij,ij->j", R, R))  # F's column norms (R keeps them)
     if not (c > 0).all():
-        return None
+        return None, float("nan")
     sv = np.linalg.svd(R / c, compute_uv=False)
-    if not sv[-1] > ALIAS_TOL * sv[0]:
-        return None
-    return scipy.linalg.solve_triangular(R, np.eye(R.shape[0]))
+    ratio = float(sv[-1] / sv[0])
+    if not ratio > ALIAS_TOL:
+        return None, ratio
+    return scipy.linalg.solve_triangular(R, np.eye(R.shape[0])), ratio
+
+
+def _raw_factor_singular(ratio: float, found: list[str], fit_intercept: bool) -> str:
+    """The refusal where Newton solved the fit from a QR factor of the weighted design at
+    full rank (its coordinates: standardised, centred where there is an intercept) but
+    that factor on the columns' own scale, the covariance's (:func:`_root_inverse`), is
+    singular to working precision: ``found`` (:func:`dependent_terms`) names the
+    columns, ``ratio`` the factor's smallest relative singular value."""
+    measured = f"{ratio:.2g}, at most {ALIAS_TOL:g}" if np.isfinite(ratio) else "not finite"
+    centre = ", centre the columns (subtract their means) before the fit" * fit_intercept
+    return (
+        "the weighted design is singular to working precision on the columns' own "
+        "scale, where the standard errors are formed (as R's glm forms them: its QR "
+        f"factor's smallest relative singular value is {measured}), though the fit "
+        "solved it at full rank in its standardised coordinates; there the columns are "
+        f"collinear to working precision: {'; '.join(found)}; drop the redundant "
+        f"column(s) or re-express them{centre}, or set alpha > 0"
+    )
 
 
 def _unpenalised_dependence(
