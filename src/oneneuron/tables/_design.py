@@ -58,13 +58,15 @@ compared with a number (``I(ptl > 0)``, ``>=``, ``<``, ``<=``, ``==``, ``!=``),
 categorical column, also with ``levels=[...]`` and a contrast (``Treatment('b')``,
 ``Sum``, ``Helmert``, ``Diff``, ``Poly`` and R's ``contr.*`` names: see
 ``tables/_contrasts.py``), and interactions (products). A formula using anything else
-(``bs``, ``poly(x, k, raw=True)``, a contrast with other arguments, a contrast of a
-numeric column, a numeric column both as ``C(x)`` and as a number, ...) still fits and
-predicts in memory, but cannot be saved to a model file (the message says which term).
-``C(x)`` of a numeric column the formula uses only so (R's ``factor(x)``) is that
-column as a categorical of its numbers (levels in the numbers' order, the first the
-reference, as formulaic and R order them; ``reference={"x": 3}`` picks another, R's
-``relevel``): the same model, and it saves; at predict, a
+(``bs``, ``poly(x, k, raw=True)``, a contrast with other arguments, a numeric column
+both as ``C(x)`` and as a number, ...) still fits and predicts in memory, but cannot be
+saved to a model file (the message says which term). ``C(x)`` of a numeric column the
+formula uses only so (R's ``factor(x)``), also with a stored contrast or levels
+(``C(x, Sum)``, ``C(x, Treatment(3))``, ``C(x, levels=[3, 1, 2])``: a number names
+the level it spells), is that column as a categorical of its numbers (levels in the
+numbers' order, the first the reference, as formulaic and R order them;
+``reference={"x": 3}`` picks another for plain ``C(x)``, R's ``relevel``): the same
+model, and it saves; at predict, a
 number equal to a level is that level (``2.0`` is level ``"2"``). A term outside the list
 is evaluated by formulaic at prediction time too; what it cannot evaluate on
 the new rows is one ``ValueError`` naming the term and the cause. A
@@ -1040,11 +1042,15 @@ class DesignSpec:
         intercept: bool = True,
         sample_weight: Any = None,
         sparse: bool | None = None,
+        _number_columns: tuple[str, ...] = (),
     ) -> tuple[DesignSpec, Design]:
         """:meth:`fit` and the :class:`Design` of the training table in one go.
 
         ``sparse`` picks the form of ``Design.X`` as in :meth:`transform` (None: dense,
-        or CSR for a large design that is mostly zeros).
+        or CSR for a large design that is mostly zeros). ``_number_columns`` (private):
+        the numeric columns the formula codes only as categories, passed as
+        Categoricals of their numbers, whose levels formulaic is shown as numbers
+        (``C(dose, levels=[3, 1, 2])``).
         """
         if missing not in MISSING:
             raise ValueError(
@@ -1179,6 +1185,7 @@ class DesignSpec:
             if bad:
                 raise DataError(_missing_message(bad, ""))
         spec = cls(cols, [], target, missing, encoding, reference, formula)
+        spec._number_columns = frozenset(_number_columns)
         raw = spec._clean(df, report)
         _count_empty_levels(spec, raw, report, sample_weight, keep)
         if formula is None:
@@ -1217,9 +1224,10 @@ class DesignSpec:
                 raw = spec._clean(df, report)
                 X = spec._fit_formula(raw, rhs, intercept, sparse, df.index)
             coded = _coded_only_as_categories(spec) if spec.unsaved is not None else []
+            alone = _coded_only_as_categories(spec, plain=True) if coded else []
             for c in cols:  # R's relevel(factor(k)): only where the formula has C(k) alone
                 name = c["name"]
-                if c["kind"] == "numeric" and name in reference and name not in coded:
+                if c["kind"] == "numeric" and name in reference and name not in alone:
                     level = reference[name]
                     number = _canonical_number(_text(level))
                     if number is not None:  # Treatment(3) for the number 3, not '3'
@@ -1231,8 +1239,10 @@ class DesignSpec:
                         f"the formula instead, C({name}, Treatment({level!r}))"
                     )
             if coded:  # C(dose) of a numeric column only: the Categorical of its numbers
+                # (C(dose, Sum), levels=[3, 1, 2]: formulaic sees them as numbers still)
                 return cls.fit_transform(
                     _as_categories(given, coded),
+                    _number_columns=tuple(coded),
                     formula=formula,
                     target=target,
                     columns=columns,
@@ -1420,19 +1430,23 @@ class DesignSpec:
     def numeric_categories(self, name: str) -> tuple[list[Any], Any] | None:
         """Levels and reference of a numeric column the formula codes as categories only.
 
-        ``C(dose)`` of a numeric column: its levels as the formula library found
-        them in the training table, in its order, and the reference (a treatment
-        contrast's base, ``C(dose, Treatment(reference=2))``; otherwise the first
-        level). None where the column is not coded so, or also enters as a number
-        (``dose + C(dose)``: no one discrete change describes it), and for plain
-        ``C(dose)`` alone, which the spec holds as a categorical column.
+        ``C(dose, Helmert(scale=True))`` of a numeric column (a coding a model file
+        cannot store): its levels as the formula library found them in the training
+        table, in its order, and the reference (a treatment contrast's base; otherwise
+        the first level). None where the column is not coded so, or also enters as a
+        number (``dose + C(dose)``: no one discrete change describes it), and for
+        ``C(dose)`` alone or with a coding a model file stores (``C(dose, Sum)``,
+        ``C(dose, Treatment(2))``), which the spec holds as a categorical column.
 
         Examples
         --------
         >>> import pandas as pd
         >>> df = pd.DataFrame({"x": [0.1, 0.4, 0.2, 0.9], "dose": [1, 2, 3, 1]})
+        >>> DesignSpec.fit(df, formula="~ x + C(dose, Helmert(scale=True))").numeric_categories(
+        ...     "dose"
+        ... )
+        ([1, 2, 3], 1)
         >>> DesignSpec.fit(df, formula="~ x + C(dose, Treatment(2))").numeric_categories("dose")
-        ([1, 2, 3], 2)
         >>> DesignSpec.fit(df, formula="~ x + C(dose)").numeric_categories("dose") is None
         True
         >>> DesignSpec.fit(df, formula="~ x + dose + C(dose)").numeric_categories("dose") is None
@@ -2118,8 +2132,11 @@ class DesignSpec:
         for col in self.columns:
             x = raw[col["name"]]
             if col["kind"] == "categorical":
+                levels = col["levels"]
+                if col["name"] in getattr(self, "_number_columns", ()):  # numbers coded as
+                    levels = [_number_of(v) for v in levels]  # categories: as numbers
                 data[col["name"]] = pd.Categorical.from_codes(
-                    np.where(x < 0, 0, x), categories=col["levels"]
+                    np.where(x < 0, 0, x), categories=levels
                 )
             elif col["kind"] == "boolean":
                 data[col["name"]] = x.astype(bool)
@@ -2370,12 +2387,20 @@ def _coded_factor(part: str, cols: dict[str, dict[str, Any]]) -> dict[str, Any] 
             coding = parse_coding(part[:i])
             if coding is not None:
                 return _boolean_factor(name, coding.factor(part[i + 1 : -1], _BOOLEAN_LEVELS))
-        if col["kind"] != "categorical":
+        if col["kind"] != "categorical":  # coded only so, it was refitted as categories
+            try:
+                parse_coding(part[:i])
+            except ValueError as exc:  # this coding, whatever else codes the column
+                raise ValueError(
+                    f"the formula term {part!r} codes the numeric column {name!r} in a way "
+                    f"a model file cannot store: {exc}"
+                ) from None
             raise ValueError(
-                f"the formula term {part!r} codes the numeric column {name!r} with a "
-                "contrast, which a model file cannot store: make the column text "
-                f"(df[{name!r}].astype(str); levels then in quotes, Treatment('3')) to "
-                "save it"
+                f"the formula term {part!r} codes the numeric column {name!r} as "
+                f"categories, {part[:i]}, while the formula also uses it in another way "
+                "(as a number, transformed, or in a coding a model file cannot store), "
+                "which a model file cannot store: copy the column under another name for "
+                "one of the two uses"
             )
         coding = parse_coding(part[:i])
         if coding is not None:
@@ -2944,11 +2969,14 @@ def _level_codes(s: pd.Series, na: np.ndarray, levels: list[str], fill: Any) -> 
     return _as_numeric_levels(index.get_indexer(strs), strs, levels), strs
 
 
-def _coded_only_as_categories(spec: DesignSpec) -> list[str]:
-    """The numeric columns a fitted formula uses only as plain ``C(col)`` (no contrast
-    or levels argument, never as a number): R's ``factor(col)``, whose model is that of
-    the column as a categorical of its numbers (levels in the numbers' order, the first
-    the reference, as formulaic orders them). Such a model can be saved."""
+def _coded_only_as_categories(spec: DesignSpec, plain: bool = False) -> list[str]:
+    """The numeric columns a fitted formula uses only as categories, never as a number:
+    plain ``C(col)``, R's ``factor(col)``, or with a contrast or levels a model file
+    stores (``C(col, Sum)``, ``C(col, levels=[3, 1, 2])``, ``C(col, Treatment(2))``:
+    :func:`~oneneuron.tables._contrasts.parse_coding`), whose model is that of the
+    column as a categorical of its numbers (levels in the numbers' order, the first the
+    reference, as formulaic orders them; a number in the call names the level it
+    spells). Such a model can be saved. ``plain``: the plain ``C(col)`` ones only."""
     model_spec = getattr(spec, "_formulaic", None)
     if model_spec is None:
         return []
@@ -2959,9 +2987,23 @@ def _coded_only_as_categories(spec: DesignSpec) -> list[str]:
         if col["kind"] != "numeric" or spec.numeric_categories(name) is None:
             continue
         exprs = [str(e) for e in model_spec.encoder_state if name in _names_in(str(e), names)]
-        if exprs and all(e in (f"C({name})", f"C(`{name}`)") for e in exprs):
+        if exprs and all(_stored_coding_of(e, name, plain) for e in exprs):
             out.append(name)
     return out
+
+
+def _stored_coding_of(expr: str, name: str, plain: bool = False) -> bool:
+    """Whether ``expr`` codes column ``name`` as categories in a way a model file
+    stores: ``C(name)`` or (unless ``plain``) ``C(name, <contrast>, levels=[...])``
+    that :func:`~oneneuron.tables._contrasts.parse_coding` reads."""
+    if expr in (f"C({name})", f"C(`{name}`)"):
+        return True
+    if plain or coded_column(expr) != name:
+        return False
+    try:
+        return parse_coding(expr) is not None
+    except ValueError:  # a coding a model file cannot store: the save says which
+        return False
 
 
 def _as_categories(df: pd.DataFrame, names: list[str]) -> pd.DataFrame:
@@ -2977,6 +3019,13 @@ def _as_categories(df: pd.DataFrame, names: list[str]) -> pd.DataFrame:
             values = values.astype("Int64")
         out[name] = pd.Categorical(values)
     return out
+
+
+def _number_of(level: str) -> int | float:
+    """The number a level of a numeric column coded as categories spells (``"2"`` is 2,
+    ``"2.5"`` 2.5: :func:`_as_categories` wrote them)."""
+    v = float(level)
+    return int(v) if v.is_integer() else v
 
 
 def _canonical_number(text: str) -> float | None:
