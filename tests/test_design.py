@@ -1200,6 +1200,44 @@ def test_r_nesting_in_is_refused_naming_both_readings(rhs):
 
 
 @pytest.mark.parametrize(
+    "rhs",
+    [
+        "C(g, levels=['b', 'a %in% c']) + k",
+        "`k %in% g` + k",
+        "C(g, levels=['b', 'a %in% c']):k",
+        "C(h, levels=['TRUE', 'factor(k)']) + k",
+        "C(r, levels=[\"relevel(g, 'b')\", 'q']) + k",
+        "I(h == 'TRUE') + k",
+    ],
+)
+def test_r_spellings_inside_quoted_levels_and_backticked_names_are_not_refused(rhs):
+    """The checks for R's ``%in%``, ``factor()``, ``relevel()`` and ``TRUE`` searched the
+    formula's text with regular expressions, so a level written in quotes
+    (``levels=['b', 'a %in% c']``) or a backticked column name (`` `k %in% g` ``) that
+    spells one was refused as R's notation. They now read the formula's tokens: quoted
+    text and backticked names are not operators or calls. Oracle: statsmodels (patsy)
+    on the same model, the columns renamed where patsy's names differ (the quoted levels
+    and the backticked column) and compared by value."""
+    import statsmodels.formula.api as smf
+
+    rng = np.random.default_rng(7)
+    n = 300
+    g = rng.choice(["b", "a %in% c"], n)
+    h, r = rng.choice(["TRUE", "factor(k)"], n), rng.choice(["relevel(g, 'b')", "q"], n)
+    k = rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(k + (g == "b") - 0.5 * (h == "TRUE"))))).astype(int)
+    data = pd.DataFrame({"g": g, "h": h, "r": r, "k": k, "k %in% g": rng.normal(size=n), "y": y})
+    clf = oneneuron.logit(f"y ~ {rhs}", data, tol=1e-12)
+    # patsy's Q() names the backticked column; its own level coding gives the same columns
+    plain = data.rename(columns={"k %in% g": "kg"})
+    patsy = rhs.replace("`k %in% g`", "kg")
+    ref = smf.logit(f"y ~ {patsy}", plain).fit(disp=0, tol=1e-12)
+    np.testing.assert_allclose(clf.summary()["coef"], ref.params, rtol=1e-6, atol=1e-9)
+    with pytest.raises(ValueError, match=r"%in%.*R.*k:g.*g/k"):  # outside quotes: R's
+        oneneuron.logit("y ~ C(g, levels=['b', 'a %in% c']) + k %in% g", data)
+
+
+@pytest.mark.parametrize(
     ("rhs", "match"),
     [
         ("log(k, 10)", r"second argument.*log10\(k\).*log2\(k\)"),

@@ -3445,42 +3445,107 @@ def _refuse_second_argument(formula: str, expr: str) -> None:
         )
 
 
+def _quoted_masked(rhs: str) -> str:
+    """``rhs`` with the text inside quotes and backticks (``'a %in% b'``, `` `x y` ``)
+    replaced by ``_``, the quotes kept: the same length, so that a match in it reads
+    its groups from ``rhs`` at the same places, and nothing a user quoted looks like an
+    operator or a call. Quotes open and close as Python's (and formulaic's) do: a
+    quote inside the other kind, or after a backslash, is text."""
+    out = list(rhs)
+    quote, i = None, 0
+    while i < len(rhs):
+        ch = rhs[i]
+        if quote is None:
+            if ch in "'\"`":
+                quote = ch
+        elif ch == "\\" and quote != "`" and i + 1 < len(rhs):
+            out[i] = out[i + 1] = "_"
+            i += 1
+        elif ch == quote:
+            quote = None
+        else:
+            out[i] = "_"
+        i += 1
+    return "".join(out)
+
+
+def _nesting_operands(rhs: str) -> tuple[str, str] | None:
+    """The operands of the first ``%in%`` formulaic reads as its nesting operator (its
+    tokenizer: a ``%in%`` inside a quoted level or a backticked name is none), as
+    written, or None."""
+    from formulaic.parser.algos import tokenize
+
+    try:
+        tokens = list(tokenize(rhs))
+    except Exception:  # noqa: BLE001 - formulaic reports a formula it cannot read
+        return None
+
+    def operand(i: int, step: int) -> str:
+        depth, j = 0, i
+        while 0 <= j < len(tokens):  # a parenthesised group is one operand
+            t = tokens[j]
+            if t.kind.value == "context":
+                depth += 1 if (t.token == "(") == (step > 0) else -1
+            if depth <= 0:
+                break
+            j += step
+        j = min(max(j, 0), len(tokens) - 1)
+        a, b = sorted((tokens[i], tokens[j]), key=lambda t: t.source_start)
+        if a is b and a.kind.value == "name" and not re.fullmatch(r"[\w.]+", a.token):
+            return f"`{a.token}`"
+        if a is b:
+            return a.token
+        return rhs[a.source_start : b.source_end + 1]
+
+    for i, t in enumerate(tokens):
+        if t.kind.value == "operator" and t.token == "in" and 0 < i < len(tokens) - 1:
+            return operand(i - 1, -1), operand(i + 1, 1)
+    return None
+
+
 def _refuse_r_spellings(formula: str, rhs: str, columns: list[str]) -> None:
     """R spellings with no meaning in a formulaic formula name the one that works here:
     ``factor(g)``/``as.factor(g)`` is ``C(g)``, ``relevel(g, ref='b')`` is ``C(g)`` with
     ``reference={'g': 'b'}``, ``TRUE``/``FALSE`` are ``True``/``False`` (they failed as
     "name 'factor' is not defined" or "invalid syntax": ``as`` is a Python keyword).
-    A column of that name keeps its meaning."""
+    A column of that name keeps its meaning, and so does text in quotes or backticks
+    (a level ``'a %in% b'``, a column `` `x %in% y` ``): the searches run on the formula
+    with it masked (:func:`_quoted_masked`), ``%in%`` on formulaic's tokens."""
+    masked = _quoted_masked(rhs)
     relevel = re.search(
         r"(?<![\w.`])relevel\s*\(\s*(?:(?:as\.)?factor\s*\(\s*([^()]+?)\s*\)|([^(),]+?))\s*,"
         r"\s*(?:ref\s*=\s*)?(['\"]?)([^'\")]*)\3\s*\)",
-        rhs,
+        masked,
     )
     if relevel and "relevel" not in columns:
-        name, level = (relevel.group(1) or relevel.group(2)).strip(), relevel.group(4)
+
+        def group(k: int) -> str:  # as written: the match ran on the masked text
+            return rhs[relevel.start(k) : relevel.end(k)] if relevel.start(k) >= 0 else ""
+
+        name, level = (group(1) or group(2)).strip(), group(4)
         raise ValueError(
             f"the formula {formula!r} uses R's relevel(), which formulas here do not know: "
             f"write C({name}) and pass reference={{{name!r}: {level!r}}} (CLI --reference "
             f"{name}={level})"
         )
-    coded = re.search(r"(?<![\w.`])((?:as\.)?factor)\s*\(\s*([^()]+?)\s*\)", rhs)
+    coded = re.search(r"(?<![\w.`])((?:as\.)?factor)\s*\(\s*([^()]+?)\s*\)", masked)
     if coded and coded.group(1) not in columns:
+        arg = rhs[coded.start(2) : coded.end(2)]
         raise ValueError(
-            f"the formula {formula!r} uses R's {coded.group(1)}({coded.group(2)}): here a "
-            f"column is coded as categories with C({coded.group(2)}) (a text or categorical "
+            f"the formula {formula!r} uses R's {coded.group(1)}({arg}): here a "
+            f"column is coded as categories with C({arg}) (a text or categorical "
             "column is coded so without it)"
         )
-    operand = r"([\w.]+|`[^`]*`|\([^()]*\))"
-    nested = re.search(operand + r"\s*%in%\s*" + operand, rhs)
+    nested = _nesting_operands(rhs) if "%in%" in masked else None
     if nested:  # formulaic's b %in% a is a/b; R's is a:b (statsmodels has none)
-        inner, outer = nested.group(1), nested.group(2)
+        inner, outer = nested
         raise ValueError(
             f"the formula {formula!r} has %in%, which R and formulaic read differently: "
             f"R's {inner} %in% {outer} is {inner}:{outer} (one term), formulaic's is "
             f"{outer}/{inner} ({outer} + {outer}:{inner}); write the one you mean, "
             f"{inner}:{outer} or {outer}/{inner}"
         )
-    logical = re.search(r"(?<![\w.`'\"])(TRUE|FALSE)(?![\w`'\"])", rhs)
+    logical = re.search(r"(?<![\w.`'\"])(TRUE|FALSE)(?![\w`'\"])", masked)
     if logical and logical.group(1) not in columns:
         word = logical.group(1)
         raise ValueError(
