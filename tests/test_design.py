@@ -1208,11 +1208,12 @@ def test_r_nesting_in_is_refused_naming_both_readings(rhs):
         "C(h, levels=['TRUE', 'factor(k)']) + k",
         "C(r, levels=[\"relevel(g, 'b')\", 'q']) + k",
         "I(h == 'TRUE') + k",
+        "C(o, levels=['p', 'offset(k)']) + k",
     ],
 )
 def test_r_spellings_inside_quoted_levels_and_backticked_names_are_not_refused(rhs):
-    """The checks for R's ``%in%``, ``factor()``, ``relevel()`` and ``TRUE`` searched the
-    formula's text with regular expressions, so a level written in quotes
+    """The checks for R's ``%in%``, ``factor()``, ``relevel()``, ``TRUE`` and ``offset()``
+    searched the formula's text with regular expressions, so a level written in quotes
     (``levels=['b', 'a %in% c']``) or a backticked column name (`` `k %in% g` ``) that
     spells one was refused as R's notation. They now read the formula's tokens: quoted
     text and backticked names are not operators or calls. Oracle: statsmodels (patsy)
@@ -1226,7 +1227,9 @@ def test_r_spellings_inside_quoted_levels_and_backticked_names_are_not_refused(r
     h, r = rng.choice(["TRUE", "factor(k)"], n), rng.choice(["relevel(g, 'b')", "q"], n)
     k = rng.normal(size=n)
     y = (rng.random(n) < 1 / (1 + np.exp(-(k + (g == "b") - 0.5 * (h == "TRUE"))))).astype(int)
-    data = pd.DataFrame({"g": g, "h": h, "r": r, "k": k, "k %in% g": rng.normal(size=n), "y": y})
+    o = rng.choice(["p", "offset(k)"], n)
+    data = pd.DataFrame({"g": g, "h": h, "r": r, "o": o, "k": k, "y": y})
+    data["k %in% g"] = rng.normal(size=n)
     clf = oneneuron.logit(f"y ~ {rhs}", data, tol=1e-12)
     # patsy's Q() names the backticked column; its own level coding gives the same columns
     plain = data.rename(columns={"k %in% g": "kg"})

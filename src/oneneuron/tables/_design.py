@@ -3322,7 +3322,7 @@ def _parse_formula(formula: str, columns: list[str]) -> tuple[str | None, str, s
             "rows per group instead, y=1 with sample_weight the successes and y=0 with "
             "sample_weight the failures (the same likelihood)"
         )
-    if re.search(r"(?<![\w.`])offset\s*\(", rhs) and "offset" not in columns:
+    if re.search(r"(?<![\w.`])offset\s*\(", _quoted_masked(rhs)) and "offset" not in columns:
         raise ValueError(
             f"the formula {formula!r} has an offset() term, which formulas here do not "
             "take: pass the offset as offset= (its values, or the name of a column of the "
