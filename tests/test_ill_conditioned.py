@@ -577,14 +577,18 @@ def test_nearly_collinear_standard_errors_where_the_separation_lp_is_too_large(K
     were taken for separation: "the fit looks separated (not checked: its linear
     program would be too large)", no standard errors. The flat direction is the
     design's (one pass over the rows tells it from separation's): the QR factor's
-    standard errors, as statsmodels' on the reparameterised columns."""
+    standard errors, as statsmodels' on the reparameterised columns. That pass clears
+    the only flat direction, so ``separation_`` is "none" (it stayed "not checked"), as
+    the LP finds it where it may run (the oracle)."""
     from oneneuron.stats import _separation
 
-    monkeypatch.setattr(_separation, "MAX_LP_SIZE", 0)
     X, y, cov_ref = _reparameterised(1e-8, K)
+    lp, _ = _fit(NeuronClassifier(solver="newton"), X, y)
+    assert lp.separation_ == "none"
+    monkeypatch.setattr(_separation, "MAX_LP_SIZE", 0)
     clf, _ = _fit(NeuronClassifier(solver="newton"), X, y)
     assert clf.inference_.cov is not None, clf.inference_.reason
-    assert clf.separation_ == "not checked"
+    assert clf.separation_ == "none"
     np.testing.assert_allclose(
         np.sqrt(np.diag(clf.inference_.cov)), np.sqrt(np.diag(cov_ref)), rtol=1e-6
     )

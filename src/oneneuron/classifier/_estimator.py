@@ -494,7 +494,12 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         model without intercept does not nest. ``llr_pvalue_`` is NaN for a
         penalised (``alpha > 0``) or Firth fit; see :mod:`oneneuron.stats.inference`.
     separation_ : str
-        ``"none"``, ``"quasi-complete"``, ``"complete"`` or ``"not checked"``.
+        ``"none"``, ``"quasi-complete"``, ``"complete"`` or ``"not checked"``. Where
+        the separation linear program cannot run (Dask and array-API input, whose rows
+        are not in memory, or a program too large), a converged fit whose Hessian's
+        every flat direction one pass over the rows shows to be the design's (nearly
+        collinear columns, not rows fitted with probabilities 0 or 1) gives
+        ``"none"``: separation would flatten the Hessian along its own direction.
     has_offset_ : bool
         Whether the fit had an ``offset`` (then every prediction needs one).
     design_ : DesignSpec

@@ -929,6 +929,11 @@ def compute_inference(
         if sep is None:
             out.separation = "not checked"
         told = _the_designs(problem, theta, ref, cond, Hp, positive) if sep is None else None
+        if told and result.converged:  # every flat direction is the design's (collinear
+            # columns): separation, which flattens the Hessian along its own direction
+            # as the fit runs off along it, is not there; "none", as the LP finds where
+            # it can run (a fit stopped short may not have flattened it yet)
+            out.separation = "none"
         if looks and told:  # nearly collinear columns, not separation: the covariance
             flat = False  # step forms their standard errors (from the design's QR factor)
         elif told is False:  # separation's flat direction, though no coefficient is big
