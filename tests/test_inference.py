@@ -384,7 +384,7 @@ def test_exponentiated_sum_to_zero_coefficients_are_not_called_relative_risk_rat
     P, P1 = clf.predict_proba(x)[0], clf.predict_proba(x1)[0]
     ratio = (P1 / np.exp(np.log(P1).mean())) / (P / np.exp(np.log(P).mean()))
     table = clf.summary(parameterization="sum-to-zero", exp=True)
-    np.testing.assert_allclose(table.xs("x0", level="term")["odds_ratio"], ratio, rtol=1e-9)
+    np.testing.assert_allclose(table.xs("x0", level="term")["exp_coef"], ratio, rtol=1e-9)
 
 
 def _as_odds(table):
@@ -515,7 +515,7 @@ def test_summary_reference_class_is_the_categoricals_first_as_r_and_mnlogit():
     text = clf.summary_text(reference_class="not.work")
     assert "reference class 'not.work'" in text
     odds = clf.summary(reference_class="not.work", exp=True)
-    np.testing.assert_allclose(odds["odds_ratio"], np.exp(table["coef"]), rtol=1e-12)
+    np.testing.assert_allclose(odds["relative_risk_ratio"], np.exp(table["coef"]), rtol=1e-12)
     same = clf.summary(reference_class="fulltime")
     pd.testing.assert_frame_equal(same, clf.summary())
 

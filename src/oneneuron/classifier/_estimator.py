@@ -1125,8 +1125,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             Multinomial only: classes relative to a reference class (as statsmodels'
             ``MNLogit``) or centred over classes (as ``coef_``).
         exp : bool, default=False
-            Odds ratios: column ``odds_ratio = exp(coef)``, the delta method's
-            ``std_err``, ``exp`` of the interval bounds (``z``, ``p_value`` unchanged).
+            Odds ratios: column ``odds_ratio = exp(coef)`` (K > 2 classes:
+            ``relative_risk_ratio``, Stata's RRR; ``exp_coef`` for the sum-to-zero
+            parameterisation), the delta method's ``std_err``, ``exp`` of the
+            interval bounds (``z``, ``p_value`` unchanged).
         ci : {"wald", "profile"}, default="wald"
             ``"profile"``: profile-likelihood intervals (as R's ``confint``), for
             binary unpenalised fits; they refit the model, so the training data
