@@ -321,8 +321,11 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     warm_start : bool, default=False
         Start from the previous fit's coefficients (same classes and features).
     random_state : int, RandomState or None
-        Seeds the minibatch order of ``"sgd"`` and the rows of
-        ``"subsampled-newton"`` (None: a fixed seed, so fits are repeatable).
+        Seeds the minibatch order of ``"sgd"``, the rows of ``"subsampled-newton"``
+        and, from 10 000 rows up, the rows whose Hessian is the metric of ``"cd"``'s
+        steps (L1 and elastic net; it sets the path, not the optimum). None: a fixed
+        seed, so fits are repeatable. A ``RandomState`` is drawn from once per fit
+        where rows are sampled, never otherwise.
     record_path : bool, default=False
         Keep the parameter path in ``history_`` (for loss-surface plots).
     inference : {"auto", True, False}, default="auto"

@@ -92,7 +92,7 @@ from ._predictor import (
     check_offset,
     l1_free_columns,
 )
-from ._sparse import metric_rows, resolve_penalty_factor, run_cd
+from ._sparse import METRIC_FROM_ROWS, metric_rows, resolve_penalty_factor, run_cd
 
 #: ``solver="auto"``: Newton-type solvers when the parameter vector is at most this long
 #: (their Hessian costs ``p**2`` per row), L-BFGS beyond.
@@ -1366,7 +1366,9 @@ def run_solver(est: Any, solver: str, problem: LinearLoss, theta0: NDArray, data
     if solver == "lbfgs":
         return lbfgs(problem, theta0, curvature=start_curvature(problem, data), **opts)
     if solver == "cd":
-        rows = metric_rows(n, make_rng(est.random_state))
+        # exact below METRIC_FROM_ROWS rows: no rows drawn, so a passed RandomState
+        # is not drawn from either
+        rows = metric_rows(n, make_rng(est.random_state)) if n >= METRIC_FROM_ROWS else None
         strength = float(est.alpha) * float(est.l1_ratio)
         return run_cd(problem, strength, theta0, data, rows=rows, **opts)
     gauge = _softmax_gauge(problem) if problem.multinomial else None
