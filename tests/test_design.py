@@ -7,6 +7,7 @@ standard errors and p-values must agree to 1e-6 relative, term by term.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -1574,3 +1575,24 @@ def test_levels_that_differ_only_in_case_or_spaces_are_kept_and_named():
     with warnings.catch_warnings():
         warnings.simplefilter("error", LevelWarning)  # distinct levels say nothing
         NeuronClassifier().fit(df[["x", "g"]].assign(g=df.g.str.strip().str.lower()), df.y)
+
+
+def test_raw_poly_columns_keep_formulaics_names_as_the_readme_says():
+    """R names ``poly(x, 2, raw=TRUE)``'s columns ``...1``, ``...2``; formulaic names them
+    ``[0]``, ``[1]`` (the orthogonal ``poly(x, 2)``'s ``[1]``, ``[2]``, as R). oneneuron
+    renames no formula column, and the README says so: the names are formulaic's own
+    (oracle: formulaic's model_matrix), and ``[0]``, ``[1]`` are the powers 1 and 2 of x
+    (closed form)."""
+    from formulaic import model_matrix
+
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"x": rng.uniform(0.5, 2.0, 200)})
+    df["y"] = (rng.random(200) < 1 / (1 + np.exp(2 - 1.5 * df.x))).astype(int)
+    for rhs in ("poly(x, 2, raw=True)", "poly(x, 2)"):
+        clf = oneneuron.logit(f"y ~ {rhs}", df)
+        names = [c for c in model_matrix(rhs, df).columns if c != "Intercept"]
+        assert clf.feature_names_out_.tolist() == names
+    raw = oneneuron.logit("y ~ poly(x, 2, raw=True)", df).design_.transform(df)
+    np.testing.assert_allclose(raw, np.column_stack([df.x, df.x**2]), rtol=1e-12)
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    assert "`poly(x, 2, raw=True)[0]`" in readme.read_text(encoding="utf-8")
