@@ -281,3 +281,28 @@ def test_a_boolean_column_coded_as_a_factor_saves(term, tmp_path):
     clf.save(tmp_path / "m.json")
     back = oneneuron.load(tmp_path / "m.json")
     np.testing.assert_allclose(back.predict_proba(df), clf.predict_proba(df), rtol=1e-12)
+
+
+@pytest.mark.parametrize("coding", ["levels=[3, 1, 4, 2]", "Sum, levels=[3, 1, 4, 2]"])
+def test_levels_of_a_numeric_column_with_missing_mean(coding):
+    """``missing='mean'`` fills ``C(dose)`` of a numeric column by its most frequent level
+    (a mean is no level), but with ``levels=[...]`` the first pass's mean (2.57) was
+    refused as a value outside the levels before that refill ran, and formulaic's
+    warning of it leaked. It fits, silently, as the table with the missing doses set to
+    the most frequent one. Oracle: statsmodels (patsy) on that table."""
+    import statsmodels.formula.api as smf
+
+    rng = np.random.default_rng(4)
+    df = pd.DataFrame({"dose": rng.integers(1, 5, 300).astype(float), "x": rng.normal(size=300)})
+    df["y"] = (rng.random(300) < 1 / (1 + np.exp(-0.4 * df.dose + 1 + df.x))).astype(int)
+    df.loc[[3, 10, 40], "dose"] = np.nan
+    formula = f"y ~ C(dose, {coding}) + x"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf = oneneuron.logit(formula, df, missing="mean", tol=1e-12)
+    mode = df.dose.mode()[0]
+    ref = smf.logit(formula, df.fillna({"dose": mode})).fit(disp=0, tol=1e-12)
+    np.testing.assert_allclose(clf.summary()["coef"], ref.params.to_numpy(), rtol=1e-6, atol=1e-8)
+    both = "y ~ C(dose, levels=[3, 1, 4, 2]) + dose:x"  # a number too: no refill
+    with pytest.raises(oneneuron.tables.DataError, match="outside the levels="):
+        oneneuron.logit(both, df, missing="mean")

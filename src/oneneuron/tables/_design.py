@@ -1186,6 +1186,7 @@ class DesignSpec:
                 raise DataError(_missing_message(bad, ""))
         spec = cls(cols, [], target, missing, encoding, reference, formula)
         spec._number_columns = frozenset(_number_columns)
+        spec._filled = frozenset(c for c in names if na[c].any())  # cells a fill replaced
         raw = spec._clean(df, report)
         _count_empty_levels(spec, raw, report, sample_weight, keep)
         if formula is None:
@@ -1457,15 +1458,13 @@ class DesignSpec:
         if spec is None or col is None or col["kind"] != "numeric":
             return None
         names = [c["name"] for c in self.columns]
-        states = []
-        for expr, (kind, state) in spec.encoder_state.items():
-            if name not in _names_in(str(expr), names):
-                continue
-            if getattr(kind, "value", kind) != "categorical" or not str(expr).startswith("C("):
-                return None  # it also enters as a number (or through another transform)
-            states.append(state)
-        if not states:
-            return None
+        if not _only_categories(spec, name, names):
+            return None  # it also enters as a number (or through another transform)
+        states = [
+            state
+            for expr, (_, state) in spec.encoder_state.items()
+            if name in _names_in(str(expr), names)
+        ]
         levels = list(states[0]["categories"])
         base = getattr(getattr(states[0].get("contrasts"), "contrasts", None), "base", None)
         return levels, base if any(base == v for v in levels) else levels[0]
@@ -1985,8 +1984,9 @@ class DesignSpec:
                     f"at row {row} (e.g. the log of a value <= 0)"
                 ) from None
             raise ValueError(f"cannot evaluate the formula {self.formula!r}: {msg}") from None
-        self._check_nominated_levels(mm.model_spec, frame)
-        for w in held:  # no error: the library's warnings are the user's, as they came
+        refilled = self._check_nominated_levels(mm.model_spec, frame)
+        for w in held if not refilled else []:  # the refit gives its own (fit_transform
+            # replaces the mean fill by a level): these would tell of the mean's rows
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
         names = [str(c) for c in mm.model_spec.column_names]
         if big:
@@ -2081,14 +2081,19 @@ class DesignSpec:
             out.setdefault(known.get(name) or default_term(name), []).append(name)
         return out
 
-    def _check_nominated_levels(self, model_spec: Any, frame: pd.DataFrame) -> None:
+    def _check_nominated_levels(self, model_spec: Any, frame: pd.DataFrame) -> bool:
         """Refuse training values outside the levels a formula names, ``C(g, levels=[...])``.
 
         Formulaic casts such a value to missing and codes its rows as the reference
         level (with a warning of its own), a model of other data than the table's;
-        patsy refuses, and so does this, naming the column, values and rows.
+        patsy refuses, and so does this, naming the column, values and rows. Returns
+        whether the only such values are a numeric column's mean or median fill,
+        which :meth:`fit_transform` replaces by the most frequent level and refits
+        (the warning formulaic gave of them is then not the user's).
         """
+        refilled = False
         names = {c["name"] for c in self.columns}
+        by_name = self._by_name()
         for expr, (kind, state) in model_spec.encoder_state.items():
             if getattr(kind, "value", kind) != "categorical" or "categories" not in state:
                 continue
@@ -2098,6 +2103,16 @@ class DesignSpec:
                 continue
             values = frame[name].dropna()
             values = values.astype(object) if hasattr(values, "cat") else values
+            col = by_name[name]
+            if (  # a numeric column coded only as categories, its missing cells filled
+                col["kind"] == "numeric"  # by a mean or median: fit_transform fills them
+                and self.missing in ("mean", "median")  # again by the most frequent
+                and name in getattr(self, "_filled", ())  # level (a mean is no level)
+                and _only_categories(model_spec, name, list(names))
+            ):
+                filled = (values == col["fill"]) & ~values.isin(list(state["categories"]))
+                refilled = refilled or bool(filled.any())
+                values = values[~filled]
             outside = ~values.isin(list(state["categories"]))
             if outside.any():
                 shown = ", ".join(repr(v) for v in pd.unique(values[outside])[:5])
@@ -2113,6 +2128,7 @@ class DesignSpec:
                     "or drop those rows (they would be coded as the reference level)"
                     + (text if spelled else "")
                 )
+        return refilled
 
     def _formulaic_sparse(self, raw: dict[str, Any], n: int) -> bool:
         """Whether formulaic should make a sparse matrix of these rows: its indicators
@@ -2967,6 +2983,20 @@ def _level_codes(s: pd.Series, na: np.ndarray, levels: list[str], fill: Any) -> 
     if fill is not None:
         strs[na] = fill
     return _as_numeric_levels(index.get_indexer(strs), strs, levels), strs
+
+
+def _only_categories(model_spec: Any, name: str, names: list[str]) -> bool:
+    """Whether formulaic's ``model_spec`` uses column ``name`` (of the table's ``names``)
+    somewhere, and only as categories, ``C(name, ...)``: never as a number or through
+    another transform."""
+    used = False
+    for expr, (kind, _) in model_spec.encoder_state.items():
+        if name not in _names_in(str(expr), names):
+            continue
+        if getattr(kind, "value", kind) != "categorical" or not str(expr).startswith("C("):
+            return False
+        used = True
+    return used
 
 
 def _coded_only_as_categories(spec: DesignSpec, plain: bool = False) -> list[str]:
