@@ -592,3 +592,25 @@ def test_nearly_collinear_standard_errors_where_the_separation_lp_is_too_large(K
     np.testing.assert_allclose(
         np.sqrt(np.diag(clf.inference_.cov)), np.sqrt(np.diag(cov_ref)), rtol=1e-6
     )
+
+
+def test_aliased_columns_on_a_large_mean_without_standardizing_warn_only_ours():
+    """x and x + 1e-7 noise shifted by 10 000, standardize=False: x1 is aliased (its
+    share not explained by x0 and the intercept is below the tolerance) and the fit
+    without it is finished by Newton steps on the raw-scale Hessian, whose diagonal
+    spans 1e8 (x0's squares beside the intercept's): scipy's solve warned
+    'An ill-conditioned matrix detected: rcond = 6.9e-17' six times, a library's
+    warning the user cannot act on, beside our CollinearityWarning. The steps are now
+    solved on the unit-diagonal scale (the same step): only our warning. Oracle:
+    statsmodels on the columns without x1 (centred, then mapped back)."""
+    X, y = _columns(1e-7, 2, 2000)
+    X = X + [1e4, 1e4, 0.0]
+    clf, warned = _fit(NeuronClassifier(solver="newton", standardize=False), X, y)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        NeuronClassifier(solver="newton", standardize=False).fit(X, y)
+    assert [w.category.__name__ for w in caught] == ["CollinearityWarning"]
+    assert len(warned) == 1 and "'x1' is a linear combination of 'x0'" in str(warned[0].message)
+    Z = np.column_stack([X[:, 0] - 1e4, X[:, 2]])
+    ref = sm.Logit(y, sm.add_constant(Z)).fit(disp=0, method="newton", tol=1e-13)
+    np.testing.assert_allclose(clf.coef_[0], [ref.params[1], 0.0, ref.params[2]], rtol=1e-6)

@@ -1208,8 +1208,13 @@ def drop_aliased(
     unheld = getattr(problem, "unheld", None)
     f, g, H = problem.gradient_hessian(theta)
     for _ in range(max_iter):
+        # the step on the unit-diagonal scale (the same step): raw coordinates
+        # (standardize=False) put diagonals 1e8 apart, and scipy warned of the rcond
+        Hf = H[np.ix_(free, free)]
+        hd = Hf.diagonal()
+        u = np.where(hd > 0, 1.0 / np.sqrt(np.where(hd > 0, hd, 1.0)), 1.0)
         try:
-            step = scipy.linalg.solve(H[np.ix_(free, free)], g[free], assume_a="pos")
+            step = u * scipy.linalg.solve(Hf * u[:, None] * u, u * g[free], assume_a="pos")
         except (np.linalg.LinAlgError, ValueError):
             break
         if not np.all(np.isfinite(step)):
