@@ -614,3 +614,27 @@ def test_aliased_columns_on_a_large_mean_without_standardizing_warn_only_ours():
     Z = np.column_stack([X[:, 0] - 1e4, X[:, 2]])
     ref = sm.Logit(y, sm.add_constant(Z)).fit(disp=0, method="newton", tol=1e-13)
     np.testing.assert_allclose(clf.coef_[0], [ref.params[1], 0.0, ref.params[2]], rtol=1e-6)
+
+
+def test_a_nearly_constant_column_is_said_so_with_its_measure_on_the_intercept():
+    """x on a mean of 100 000 (spread 1), standardize=False: on the raw scale its share
+    not explained by the intercept, 1 - R^2 = sum w (x - xbar)^2 / sum w x^2 with the
+    fit's curvature weights w = p (1 - p), is 7e-11, below the collinearity tolerance:
+    the refusal said it "is constant" (it is not) and then, measured, "(weighted R^2 on
+    them ...)" with no 'them' named. It says nearly constant, with 1 - R^2 on the
+    intercept, as the closed form gives it."""
+    import re
+
+    X, y = _columns(1e-8, 2, 2000)
+    X = X + [1e5, 1e5, 0.0]
+    clf, _ = _fit(NeuronClassifier(solver="newton", standardize=False), X, y)
+    reason = clf.inference_.reason
+    assert "column 'x0' is nearly constant (a multiple of the intercept)" in reason
+    p = clf.predict_proba(X)[:, 1]
+    w = p * (1 - p)
+    x = X[:, 0]
+    xbar = w @ x / w.sum()
+    closed = (w @ (x - xbar) ** 2) / (w @ x**2)
+    said = re.search(r"'x0' is nearly constant [^;]*?on the intercept 1 - ([0-9.e+-]+)\)", reason)
+    assert said is not None, reason
+    assert float(said.group(1)) == pytest.approx(closed, rel=0.05)  # 2 digits printed

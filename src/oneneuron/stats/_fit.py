@@ -433,7 +433,8 @@ def dependent_terms(
         ]
         measure = f" (weighted R^2 on them 1 - {resid[j]:.2g})" if near else ""
         if fit_intercept and not others:
-            found.append(f"column {terms[j]!r} is {'nearly ' * near}{constant}{measure}")
+            on = f" (weighted R^2 on the intercept 1 - {resid[j]:.2g})" if near else ""
+            found.append(f"column {terms[j]!r} is {'nearly ' * near}{constant}{on}")
             continue
         parts = [repr(o) for o in others] + (["the intercept"] if fit_intercept else [])
         found.append(
