@@ -7,6 +7,7 @@ standard errors and p-values must agree to 1e-6 relative, term by term.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -1200,6 +1201,47 @@ def test_r_nesting_in_is_refused_naming_both_readings(rhs):
 
 
 @pytest.mark.parametrize(
+    "rhs",
+    [
+        "C(g, levels=['b', 'a %in% c']) + k",
+        "`k %in% g` + k",
+        "C(g, levels=['b', 'a %in% c']):k",
+        "C(h, levels=['TRUE', 'factor(k)']) + k",
+        "C(r, levels=[\"relevel(g, 'b')\", 'q']) + k",
+        "I(h == 'TRUE') + k",
+        "C(o, levels=['p', 'offset(k)']) + k",
+    ],
+)
+def test_r_spellings_inside_quoted_levels_and_backticked_names_are_not_refused(rhs):
+    """The checks for R's ``%in%``, ``factor()``, ``relevel()``, ``TRUE`` and ``offset()``
+    searched the formula's text with regular expressions, so a level written in quotes
+    (``levels=['b', 'a %in% c']``) or a backticked column name (`` `k %in% g` ``) that
+    spells one was refused as R's notation. They now read the formula's tokens: quoted
+    text and backticked names are not operators or calls. Oracle: statsmodels (patsy)
+    on the same model, the columns renamed where patsy's names differ (the quoted levels
+    and the backticked column) and compared by value."""
+    import statsmodels.formula.api as smf
+
+    rng = np.random.default_rng(7)
+    n = 300
+    g = rng.choice(["b", "a %in% c"], n)
+    h, r = rng.choice(["TRUE", "factor(k)"], n), rng.choice(["relevel(g, 'b')", "q"], n)
+    k = rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(k + (g == "b") - 0.5 * (h == "TRUE"))))).astype(int)
+    o = rng.choice(["p", "offset(k)"], n)
+    data = pd.DataFrame({"g": g, "h": h, "r": r, "o": o, "k": k, "y": y})
+    data["k %in% g"] = rng.normal(size=n)
+    clf = oneneuron.logit(f"y ~ {rhs}", data, tol=1e-12)
+    # patsy's Q() names the backticked column; its own level coding gives the same columns
+    plain = data.rename(columns={"k %in% g": "kg"})
+    patsy = rhs.replace("`k %in% g`", "kg")
+    ref = smf.logit(f"y ~ {patsy}", plain).fit(disp=0, tol=1e-12)
+    np.testing.assert_allclose(clf.summary()["coef"], ref.params, rtol=1e-6, atol=1e-9)
+    with pytest.raises(ValueError, match=r"%in%.*R.*k:g.*g/k"):  # outside quotes: R's
+        oneneuron.logit("y ~ C(g, levels=['b', 'a %in% c']) + k %in% g", data)
+
+
+@pytest.mark.parametrize(
     ("rhs", "match"),
     [
         ("log(k, 10)", r"second argument.*log10\(k\).*log2\(k\)"),
@@ -1533,3 +1575,24 @@ def test_levels_that_differ_only_in_case_or_spaces_are_kept_and_named():
     with warnings.catch_warnings():
         warnings.simplefilter("error", LevelWarning)  # distinct levels say nothing
         NeuronClassifier().fit(df[["x", "g"]].assign(g=df.g.str.strip().str.lower()), df.y)
+
+
+def test_raw_poly_columns_keep_formulaics_names_as_the_readme_says():
+    """R names ``poly(x, 2, raw=TRUE)``'s columns ``...1``, ``...2``; formulaic names them
+    ``[0]``, ``[1]`` (the orthogonal ``poly(x, 2)``'s ``[1]``, ``[2]``, as R). oneneuron
+    renames no formula column, and the README says so: the names are formulaic's own
+    (oracle: formulaic's model_matrix), and ``[0]``, ``[1]`` are the powers 1 and 2 of x
+    (closed form)."""
+    from formulaic import model_matrix
+
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"x": rng.uniform(0.5, 2.0, 200)})
+    df["y"] = (rng.random(200) < 1 / (1 + np.exp(2 - 1.5 * df.x))).astype(int)
+    for rhs in ("poly(x, 2, raw=True)", "poly(x, 2)"):
+        clf = oneneuron.logit(f"y ~ {rhs}", df)
+        names = [c for c in model_matrix(rhs, df).columns if c != "Intercept"]
+        assert clf.feature_names_out_.tolist() == names
+    raw = oneneuron.logit("y ~ poly(x, 2, raw=True)", df).design_.transform(df)
+    np.testing.assert_allclose(raw, np.column_stack([df.x, df.x**2]), rtol=1e-12)
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    assert "`poly(x, 2, raw=True)[0]`" in readme.read_text(encoding="utf-8")

@@ -153,25 +153,86 @@ def test_contrasts_of_a_saved_model_are_formulaics(data, tmp_path):
         np.testing.assert_allclose(back.design_.transform(df), mm.to_numpy(), atol=1e-12)
 
 
-@pytest.mark.parametrize("coding", ["Treatment(3)", "Sum", "Treatment(reference=3)"])
-def test_a_contrast_of_a_numeric_column_names_the_way_to_save_it(coding, tmp_path):
-    """``C(dose, Treatment(3))`` of a numeric column fits (as statsmodels does) but cannot
-    be saved; the refusal said 'the reference level of Treatment() must be a level written
-    as text', not that the column is numeric and how to make it text. Oracle: the column
-    as text with the level as text saves and predicts as the numeric fit."""
+NUMERIC_CODINGS = [
+    "Treatment(3)",
+    "Sum",
+    "Treatment(reference=3)",
+    "levels=[3, 1, 4, 2]",
+    "Sum, levels=[3, 1, 4, 2]",
+    "Helmert",
+]
+
+
+@pytest.mark.parametrize("coding", NUMERIC_CODINGS)
+def test_a_contrast_of_a_numeric_column_saves(coding, tmp_path):
+    """``C(dose, Treatment(3))``, ``C(dose, Sum)``, ``C(dose, levels=[3, 1, 4, 2])`` of a
+    numeric column fitted (as statsmodels does) but could not be saved ('codes the
+    numeric column with a contrast', said of levels= too); plain ``C(dose)`` could. They
+    are refitted as the categorical of the column's numbers, as ``C(dose)`` is, and save:
+    the names and coefficients are statsmodels' (patsy, same formula), and the loaded
+    model predicts as the in-memory one, on the numbers as on the same numbers written
+    as floats, and codes an unseen dose as it does, with the warning."""
+    import statsmodels.formula.api as smf
+
     rng = np.random.default_rng(4)
     df = pd.DataFrame({"dose": rng.integers(1, 5, 300), "x": rng.normal(size=300)})
     df["y"] = (rng.random(300) < 1 / (1 + np.exp(-0.4 * df.dose + 1 + df.x))).astype(int)
-    clf = oneneuron.logit(f"y ~ C(dose, {coding}) + x", df)
-    with pytest.raises(ModelFileError, match=r"numeric column 'dose'.*astype\(str\)"):
+    formula = f"y ~ C(dose, {coding}) + x"
+    clf = oneneuron.logit(formula, df, tol=1e-12)
+    ref = smf.logit(formula, df).fit(disp=0, tol=1e-12)
+    theirs = [re.sub(r"\s", "", str(p)) for p in ref.params.index[1:]]
+    assert [n.replace(" ", "") for n in clf.feature_names_out_] == theirs
+    np.testing.assert_allclose(clf.summary()["coef"], ref.params.to_numpy(), rtol=1e-6, atol=1e-8)
+    clf.save(tmp_path / "m.json")
+    back = oneneuron.load(tmp_path / "m.json")
+    assert back.feature_names_out_.tolist() == clf.feature_names_out_.tolist()
+    np.testing.assert_allclose(back.predict_proba(df), clf.predict_proba(df), rtol=1e-12)
+    np.testing.assert_allclose(
+        back.predict_proba(df.astype({"dose": float})), clf.predict_proba(df), rtol=1e-12
+    )
+    new = df.head(3).assign(dose=[2, 7, 4])
+    with pytest.warns(UnknownCategoryWarning, match="7"):
+        before = clf.predict_proba(new)
+    with pytest.warns(UnknownCategoryWarning, match="7"):
+        after = back.predict_proba(new)
+    np.testing.assert_allclose(after, before, rtol=1e-12)
+
+
+def test_train_formula_with_a_contrast_of_a_numeric_column(tmp_path, capsys):
+    """``oneneuron train --formula 'y ~ C(dose, levels=[3, 1, 4, 2]) + x'`` on a CSV of
+    numbers was refused before the fit (it said to read the column with --categorical);
+    it writes the model, whose predictions are the Python fit's on the same CSV."""
+    rng = np.random.default_rng(4)
+    df = pd.DataFrame({"dose": rng.integers(1, 5, 300), "x": rng.normal(size=300).round(6)})
+    df["y"] = (rng.random(300) < 1 / (1 + np.exp(-0.4 * df.dose + 1 + df.x))).astype(int)
+    path, model = tmp_path / "d.csv", tmp_path / "m.json"
+    df.to_csv(path, index=False)
+    formula = "y ~ C(dose, levels=[3, 1, 4, 2]) + x"
+    code, _, err = run(["train", path, "--formula", formula, "--model", model, "-q"], capsys)
+    assert code == 0, err
+    py = oneneuron.logit(formula, pd.read_csv(path))
+    est = oneneuron.load(model)
+    assert est.feature_names_out_.tolist() == py.feature_names_out_.tolist()
+    np.testing.assert_allclose(est.predict_proba(df), py.predict_proba(df), rtol=1e-5)
+
+
+def test_a_numeric_column_coded_and_also_a_number_names_the_way_to_save_it(tmp_path):
+    """``dose + C(dose, Sum):x`` uses the column both ways, which a model file cannot
+    store: the refusal names that (it said 'with a contrast', and to make the column
+    text, which would break the numeric use). Oracle: the column copied under another
+    name saves, and predicts as the in-memory fit."""
+    rng = np.random.default_rng(4)
+    df = pd.DataFrame({"dose": rng.integers(1, 5, 300), "x": rng.normal(size=300)})
+    df["y"] = (rng.random(300) < 1 / (1 + np.exp(-0.4 * df.dose + 1 + df.x))).astype(int)
+    clf = oneneuron.logit("y ~ dose + C(dose, Sum):x", df)
+    with pytest.raises(ModelFileError, match=r"also uses it in another way.*another name"):
         clf.save(tmp_path / "m.json")
-    text = re.sub(r"(\d)", r"'\1'", coding)
-    same = oneneuron.logit(f"y ~ C(dose, {text}) + x", df.astype({"dose": str}))
+    assert not (tmp_path / "m.json").exists()
+    copied = df.assign(level=df.dose)
+    same = oneneuron.logit("y ~ dose + C(level, Sum):x", copied)
     same.save(tmp_path / "m.json")
     back = oneneuron.load(tmp_path / "m.json")
-    np.testing.assert_allclose(
-        back.predict_proba(df.astype({"dose": str})), clf.predict_proba(df), rtol=1e-6
-    )
+    np.testing.assert_allclose(back.predict_proba(copied), clf.predict_proba(df), rtol=1e-9)
 
 
 @pytest.mark.parametrize("degree", [2, 3])
@@ -220,3 +281,28 @@ def test_a_boolean_column_coded_as_a_factor_saves(term, tmp_path):
     clf.save(tmp_path / "m.json")
     back = oneneuron.load(tmp_path / "m.json")
     np.testing.assert_allclose(back.predict_proba(df), clf.predict_proba(df), rtol=1e-12)
+
+
+@pytest.mark.parametrize("coding", ["levels=[3, 1, 4, 2]", "Sum, levels=[3, 1, 4, 2]"])
+def test_levels_of_a_numeric_column_with_missing_mean(coding):
+    """``missing='mean'`` fills ``C(dose)`` of a numeric column by its most frequent level
+    (a mean is no level), but with ``levels=[...]`` the first pass's mean (2.57) was
+    refused as a value outside the levels before that refill ran, and formulaic's
+    warning of it leaked. It fits, silently, as the table with the missing doses set to
+    the most frequent one. Oracle: statsmodels (patsy) on that table."""
+    import statsmodels.formula.api as smf
+
+    rng = np.random.default_rng(4)
+    df = pd.DataFrame({"dose": rng.integers(1, 5, 300).astype(float), "x": rng.normal(size=300)})
+    df["y"] = (rng.random(300) < 1 / (1 + np.exp(-0.4 * df.dose + 1 + df.x))).astype(int)
+    df.loc[[3, 10, 40], "dose"] = np.nan
+    formula = f"y ~ C(dose, {coding}) + x"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf = oneneuron.logit(formula, df, missing="mean", tol=1e-12)
+    mode = df.dose.mode()[0]
+    ref = smf.logit(formula, df.fillna({"dose": mode})).fit(disp=0, tol=1e-12)
+    np.testing.assert_allclose(clf.summary()["coef"], ref.params.to_numpy(), rtol=1e-6, atol=1e-8)
+    both = "y ~ C(dose, levels=[3, 1, 4, 2]) + dose:x"  # a number too: no refill
+    with pytest.raises(oneneuron.tables.DataError, match="outside the levels="):
+        oneneuron.logit(both, df, missing="mean")

@@ -428,6 +428,40 @@ def test_ill_conditioned_columns_robust_prediction_intervals(tmp_path):
 
 
 @pytest.mark.parametrize("K", [2, 3])
+def test_columns_collinear_only_on_their_own_scale_say_so(K):
+    """``x`` and ``x + 1e-8 noise`` shifted by 1000: Newton solves them at full rank in
+    its centred, standardised coordinates, but the QR factor on the columns' own scale
+    (where the covariance is formed, as R's glm) has a relative singular value below
+    ``ALIAS_TOL``. The refusal said "the standard errors need X'DX", which they do not
+    (they come from that factor); it now says the design is singular on the columns' own
+    scale, with the measure, and that centring the columns helps, which it does: the
+    centred columns' slopes have statsmodels' standard errors (well-conditioned columns,
+    mapped back; a shift leaves the slopes' covariance alone)."""
+    from oneneuron.stats import InferenceUnavailableError
+
+    X, y, cov_ref = _reparameterised(1e-8, K)
+    shifted = X + [1e3, 1e3, 0.0]
+    clf, warned = _fit(NeuronClassifier(solver="newton"), shifted, y)
+    assert warned == [] and clf.converged_
+    reason = clf.inference_.reason
+    assert "X'DX" not in reason
+    assert "singular to working precision on the columns' own scale" in reason
+    assert "smallest relative singular value is " in reason and "at most 1e-11" in reason
+    assert "'x1' is a linear combination of 'x0' and the intercept" in reason
+    assert "centre the columns" in reason
+    assert clf.aic_ == pytest.approx(2 * (K - 1) * 4 - 2 * clf.log_likelihood_, rel=1e-12)
+    with pytest.raises(InferenceUnavailableError, match="on the columns' own scale"):
+        clf.summary()
+    centred, _ = _fit(NeuronClassifier(solver="newton"), shifted - shifted.mean(axis=0), y)
+    cov = centred.inference_.cov
+    assert cov is not None, centred.inference_.reason
+    slopes = [j for j in range((K - 1) * 4) if j % 4]  # not the intercepts
+    np.testing.assert_allclose(
+        np.sqrt(np.diag(cov))[slopes], np.sqrt(np.diag(cov_ref))[slopes], rtol=1e-6
+    )
+
+
+@pytest.mark.parametrize("K", [2, 3])
 @pytest.mark.parametrize("delta", [0.0, 1e-12])
 def test_aliased_columns_still_warn(K, delta):
     """An exact copy (times 2), or one equal to 1e-12 relative (below ``ALIAS_TOL``, where
@@ -652,14 +686,18 @@ def test_nearly_collinear_standard_errors_where_the_separation_lp_is_too_large(K
     were taken for separation: "the fit looks separated (not checked: its linear
     program would be too large)", no standard errors. The flat direction is the
     design's (one pass over the rows tells it from separation's): the QR factor's
-    standard errors, as statsmodels' on the reparameterised columns."""
+    standard errors, as statsmodels' on the reparameterised columns. That pass clears
+    the only flat direction, so ``separation_`` is "none" (it stayed "not checked"), as
+    the LP finds it where it may run (the oracle)."""
     from oneneuron.stats import _separation
 
-    monkeypatch.setattr(_separation, "MAX_LP_SIZE", 0)
     X, y, cov_ref = _reparameterised(1e-8, K)
+    lp, _ = _fit(NeuronClassifier(solver="newton"), X, y)
+    assert lp.separation_ == "none"
+    monkeypatch.setattr(_separation, "MAX_LP_SIZE", 0)
     clf, _ = _fit(NeuronClassifier(solver="newton"), X, y)
     assert clf.inference_.cov is not None, clf.inference_.reason
-    assert clf.separation_ == "not checked"
+    assert clf.separation_ == "none"
     np.testing.assert_allclose(
         np.sqrt(np.diag(clf.inference_.cov)), np.sqrt(np.diag(cov_ref)), rtol=1e-6
     )
@@ -695,3 +733,49 @@ def test_an_exact_copy_beside_nearly_collinear_columns_is_aliased_alone(cov_type
     )
     plain, _ = _fit(NeuronClassifier(solver="newton", cov_type=cov_type), X, y)
     assert clf.log_likelihood_ == pytest.approx(plain.log_likelihood_, rel=1e-12)
+
+
+def test_aliased_columns_on_a_large_mean_without_standardizing_warn_only_ours():
+    """x and x + 1e-7 noise shifted by 10 000, standardize=False: x1 is aliased (its
+    share not explained by x0 and the intercept is below the tolerance) and the fit
+    without it is finished by Newton steps on the raw-scale Hessian, whose diagonal
+    spans 1e8 (x0's squares beside the intercept's): scipy's solve warned
+    'An ill-conditioned matrix detected: rcond = 6.9e-17' six times, a library's
+    warning the user cannot act on, beside our CollinearityWarning. The steps are now
+    solved on the unit-diagonal scale (the same step): only our warning. Oracle:
+    statsmodels on the columns without x1 (centred, then mapped back)."""
+    X, y = _columns(1e-7, 2, 2000)
+    X = X + [1e4, 1e4, 0.0]
+    clf, warned = _fit(NeuronClassifier(solver="newton", standardize=False), X, y)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        NeuronClassifier(solver="newton", standardize=False).fit(X, y)
+    assert [w.category.__name__ for w in caught] == ["CollinearityWarning"]
+    assert len(warned) == 1 and "'x1' is a linear combination of 'x0'" in str(warned[0].message)
+    Z = np.column_stack([X[:, 0] - 1e4, X[:, 2]])
+    ref = sm.Logit(y, sm.add_constant(Z)).fit(disp=0, method="newton", tol=1e-13)
+    np.testing.assert_allclose(clf.coef_[0], [ref.params[1], 0.0, ref.params[2]], rtol=1e-6)
+
+
+def test_a_nearly_constant_column_is_said_so_with_its_measure_on_the_intercept():
+    """x on a mean of 100 000 (spread 1), standardize=False: on the raw scale its share
+    not explained by the intercept, 1 - R^2 = sum w (x - xbar)^2 / sum w x^2 with the
+    fit's curvature weights w = p (1 - p), is 7e-11, below the collinearity tolerance:
+    the refusal said it "is constant" (it is not) and then, measured, "(weighted R^2 on
+    them ...)" with no 'them' named. It says nearly constant, with 1 - R^2 on the
+    intercept, as the closed form gives it."""
+    import re
+
+    X, y = _columns(1e-8, 2, 2000)
+    X = X + [1e5, 1e5, 0.0]
+    clf, _ = _fit(NeuronClassifier(solver="newton", standardize=False), X, y)
+    reason = clf.inference_.reason
+    assert "column 'x0' is nearly constant (a multiple of the intercept)" in reason
+    p = clf.predict_proba(X)[:, 1]
+    w = p * (1 - p)
+    x = X[:, 0]
+    xbar = w @ x / w.sum()
+    closed = (w @ (x - xbar) ** 2) / (w @ x**2)
+    said = re.search(r"'x0' is nearly constant [^;]*?on the intercept 1 - ([0-9.e+-]+)\)", reason)
+    assert said is not None, reason
+    assert float(said.group(1)) == pytest.approx(closed, rel=0.05)  # 2 digits printed

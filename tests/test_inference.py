@@ -384,7 +384,7 @@ def test_exponentiated_sum_to_zero_coefficients_are_not_called_relative_risk_rat
     P, P1 = clf.predict_proba(x)[0], clf.predict_proba(x1)[0]
     ratio = (P1 / np.exp(np.log(P1).mean())) / (P / np.exp(np.log(P).mean()))
     table = clf.summary(parameterization="sum-to-zero", exp=True)
-    np.testing.assert_allclose(table.xs("x0", level="term")["odds_ratio"], ratio, rtol=1e-9)
+    np.testing.assert_allclose(table.xs("x0", level="term")["exp_coef"], ratio, rtol=1e-9)
 
 
 def _as_odds(table):
@@ -435,6 +435,33 @@ def test_firth_names_the_column_that_is_a_combination_of_others(fit_intercept):
     what = "constant" if fit_intercept else "all zeros"
     with pytest.raises(ValueError, match=rf"column 'ALIAS' is {what}"):
         NeuronClassifier(firth=True, fit_intercept=fit_intercept).fit(X, y)
+
+
+def test_firth_says_nearly_where_the_columns_are_only_nearly_collinear():
+    """x and 2x + 1e-5 noise (1 - R^2 = 2.6e-11 on x and the intercept: below the
+    collinearity tolerance 1e-10, but resolved in float64): Firth refused them as "a
+    linear combination" whose information is "singular", as for an exact copy. It now
+    says nearly, with 1 - R^2 as least squares measures it (numpy's lstsq on the
+    columns), and the exact copy keeps its wording."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=500)
+    X = np.column_stack([x, 2 * x + 1e-5 * rng.normal(size=500), rng.normal(size=500)])
+    y = (x + X[:, 2] + rng.logistic(size=500) > 0).astype(int)
+    A = np.column_stack([np.ones(500), x])
+    resid = X[:, 1] - A @ np.linalg.lstsq(A, X[:, 1], rcond=None)[0]
+    one_minus_r2 = resid @ resid / np.sum((X[:, 1] - X[:, 1].mean()) ** 2)
+    with pytest.raises(ValueError) as raised:
+        NeuronClassifier(firth=True).fit(X, y)
+    text = str(raised.value)
+    assert "column 'x1' is nearly a linear combination of 'x0' and the intercept" in text
+    assert "too close to singular to resolve" in text and "singular here" not in text
+    measured = float(re.search(r"weighted R\^2 on them 1 - ([0-9.e+-]+)\)", text).group(1))
+    assert measured == pytest.approx(one_minus_r2, rel=0.05)  # printed to 2 digits
+    X[:, 1] = 2 * x
+    with pytest.raises(ValueError, match="singular here") as raised:
+        NeuronClassifier(firth=True).fit(X, y)
+    assert "column 'x1' is a linear combination of 'x0'" in str(raised.value)
+    assert "is nearly" not in str(raised.value)
 
 
 def test_predict_interval_of_a_penalized_fit_says_it_is_laplace(tmp_path):
@@ -488,7 +515,7 @@ def test_summary_reference_class_is_the_categoricals_first_as_r_and_mnlogit():
     text = clf.summary_text(reference_class="not.work")
     assert "reference class 'not.work'" in text
     odds = clf.summary(reference_class="not.work", exp=True)
-    np.testing.assert_allclose(odds["odds_ratio"], np.exp(table["coef"]), rtol=1e-12)
+    np.testing.assert_allclose(odds["relative_risk_ratio"], np.exp(table["coef"]), rtol=1e-12)
     same = clf.summary(reference_class="fulltime")
     pd.testing.assert_frame_equal(same, clf.summary())
 

@@ -32,6 +32,39 @@ def test_report_names_a_multinomial_models_ratios(iris, capsys):
     assert "Relative-risk ratios" in text and "Odds ratios" not in text
 
 
+def test_multinomial_ratios_are_named_relative_risk_ratios_everywhere(iris, capsys):
+    """``summary(exp=True)`` of a softmax layer was captioned "relative-risk ratios" but
+    its column was still named ``odds_ratio`` (in Python, the terminal and the report
+    page). It is ``relative_risk_ratio`` (Stata's ``mlogit, rrr``: RRR), ``exp_coef``
+    in the sum-to-zero parameterisation (factors against the geometric mean, neither
+    ratio), ``odds_ratio`` for a binary fit. Oracle: exp of statsmodels' MNLogit
+    coefficients (class by class against the first)."""
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 2))
+    y3 = np.digitize(X[:, 0] + rng.normal(size=300), [-0.5, 0.5])
+    clf = oneneuron.NeuronClassifier(tol=1e-10).fit(X, y3)
+    table = clf.summary(exp=True)
+    assert "odds_ratio" not in table.columns
+    ref = sm.MNLogit(y3, sm.add_constant(X)).fit(disp=0, method="newton", tol=1e-12)
+    expected = np.exp(np.asarray(ref.params).T.ravel())  # class by class, terms within
+    np.testing.assert_allclose(table["relative_risk_ratio"], expected, rtol=1e-6)
+    assert "relative_risk_ratio" in clf.summary_text(exp=True)
+    centred = clf.summary(parameterization="sum-to-zero", exp=True)
+    assert "exp_coef" in centred.columns and "relative_risk_ratio" not in centred.columns
+    binary = oneneuron.NeuronClassifier().fit(X, (y3 > 0).astype(int)).summary(exp=True)
+    assert "odds_ratio" in binary.columns
+    folder, _, model = iris
+    code, out, err = run(["evaluate", model, folder / "iris.csv", "--odds-ratios"], capsys)
+    assert code == 0, err
+    assert "relative_risk_ratio" in out and "odds_ratio" not in out
+    report = folder / "rrr.html"
+    assert run(["evaluate", model, folder / "iris.csv", "--report", report], capsys)[0] == 0
+    page = report.read_text()
+    assert "relative_risk_ratio" in page and "odds_ratio" not in page
+
+
 def test_ratio_table_of_a_huge_coefficient_is_inf_without_a_warning():
     """exp of an interval bound beyond 709 is inf, the exact limit: no overflow warning
     (the CLI printed 'warning: overflow encountered in exp' for a report)."""

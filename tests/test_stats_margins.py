@@ -306,10 +306,10 @@ def test_a_numeric_column_coded_as_categories_gets_a_change_per_level(K):
     """``C(dose)`` of a numeric column is a categorical variable: per level, the discrete
     change from the reference, exactly as the same levels stored as text give them
     (it was refused, with astype(str) as the way out). A treatment reference moves the
-    contrasts: each equals the difference of the default ones. Refused, with the reason:
-    at="mean" for ``C(dose, Treatment(3))`` (no level shares stand in for the column;
-    plain ``C(dose)`` is the categorical of its numbers, whose shares do) and a column
-    that also enters as a number; by="column" keeps the per-column effects."""
+    contrasts: each equals the difference of the default ones. at="mean" takes the level
+    shares, also for ``C(dose, Treatment(3))`` (the categorical of its numbers, as plain
+    ``C(dose)`` is; it was refused). Refused, with the reason: a column that also enters
+    as a number; by="column" keeps the per-column effects."""
     rng = np.random.default_rng(0)
     n = 600
     df = pd.DataFrame({"dose": rng.integers(1, 4, n), "x": rng.normal(size=n)})
@@ -333,9 +333,14 @@ def test_a_numeric_column_coded_as_categories_gets_a_change_per_level(K):
     # shares, as for the same levels stored as text
     at_mean = oneneuron.logit("y ~ C(dose) + x", text, tol=1e-12).margeff(text, at="mean")
     np.testing.assert_allclose(m.margeff(df, at="mean").to_numpy(), at_mean.to_numpy(), rtol=1e-9)
-    if K == 2:  # a numeric column coded by a contrast: no level shares stand in for it
-        with pytest.raises(ValueError, match=r"at='mean'.*'dose'.*at='overall'"):
-            ref3.margeff(df, at="mean")
+    if K == 2:  # a numeric column coded by a contrast is the categorical of its numbers
+        # too (it was refused: no level shares stood in for it), as the text column is
+        text3 = oneneuron.logit("y ~ C(dose, Treatment(reference='3')) + x", text, tol=1e-12)
+        np.testing.assert_allclose(
+            ref3.margeff(df, at="mean").to_numpy(),
+            text3.margeff(text, at="mean").to_numpy(),
+            rtol=1e-9,
+        )
     both = oneneuron.logit("y ~ C(dose) + dose:x + x", df)
     with pytest.raises(ValueError, match=r"'dose'.*both as categories.*and as a number"):
         both.margeff(df)

@@ -322,8 +322,11 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
     warm_start : bool, default=False
         Start from the previous fit's coefficients (same classes and features).
     random_state : int, RandomState or None
-        Seeds the minibatch order of ``"sgd"`` and the rows of
-        ``"subsampled-newton"`` (None: a fixed seed, so fits are repeatable).
+        Seeds the minibatch order of ``"sgd"``, the rows of ``"subsampled-newton"``
+        and, from 10 000 rows up, the rows whose Hessian is the metric of ``"cd"``'s
+        steps (L1 and elastic net; it sets the path, not the optimum). None: a fixed
+        seed, so fits are repeatable. A ``RandomState`` is drawn from once per fit
+        where rows are sampled, never otherwise.
     record_path : bool, default=False
         Keep the parameter path in ``history_`` (for loss-surface plots).
     inference : {"auto", True, False}, default="auto"
@@ -495,7 +498,12 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         model without intercept does not nest. ``llr_pvalue_`` is NaN for a
         penalised (``alpha > 0``) or Firth fit; see :mod:`oneneuron.stats.inference`.
     separation_ : str
-        ``"none"``, ``"quasi-complete"``, ``"complete"`` or ``"not checked"``.
+        ``"none"``, ``"quasi-complete"``, ``"complete"`` or ``"not checked"``. Where
+        the separation linear program cannot run (Dask and array-API input, whose rows
+        are not in memory, or a program too large), a converged fit whose Hessian's
+        every flat direction one pass over the rows shows to be the design's (nearly
+        collinear columns, not rows fitted with probabilities 0 or 1) gives
+        ``"none"``: separation would flatten the Hessian along its own direction.
     has_offset_ : bool
         Whether the fit had an ``offset`` (then every prediction needs one).
     design_ : DesignSpec
@@ -1121,8 +1129,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             Multinomial only: classes relative to a reference class (as statsmodels'
             ``MNLogit``) or centred over classes (as ``coef_``).
         exp : bool, default=False
-            Odds ratios: column ``odds_ratio = exp(coef)``, the delta method's
-            ``std_err``, ``exp`` of the interval bounds (``z``, ``p_value`` unchanged).
+            Odds ratios: column ``odds_ratio = exp(coef)`` (K > 2 classes:
+            ``relative_risk_ratio``, Stata's RRR; ``exp_coef`` for the sum-to-zero
+            parameterisation), the delta method's ``std_err``, ``exp`` of the
+            interval bounds (``z``, ``p_value`` unchanged).
         ci : {"wald", "profile"}, default="wald"
             ``"profile"``: profile-likelihood intervals (as R's ``confint``), for
             binary unpenalised fits; they refit the model, so the training data

@@ -93,7 +93,7 @@ from ._predictor import (
     check_offset,
     l1_free_columns,
 )
-from ._sparse import metric_rows, resolve_penalty_factor, run_cd
+from ._sparse import METRIC_FROM_ROWS, metric_rows, resolve_penalty_factor, run_cd
 
 #: ``solver="auto"``: Newton-type solvers when the parameter vector is at most this long
 #: (their Hessian costs ``p**2`` per row), L-BFGS beyond.
@@ -249,16 +249,10 @@ def fit(
     # ill-conditioned, not aliased, and the coefficients are the maximum likelihood
     # ones; every term counts in AIC, BIC and the degrees of freedom (statsmodels counts
     # the design's numerical rank, which is full here)
+    # (where that factor is singular on the columns' own scale, the covariance's, the
+    # refusal says so and counts no term as aliased: stats._fit._raw_factor_singular)
     exact = bool(result.extra.get("qr_last"))
     aliased = int(inference.extra.get("aliased", 0))
-    if exact and inference.cov is None and aliased:
-        inference.extra = {k: v for k, v in inference.extra.items() if k != "aliased"}
-        inference.reason = inference.reason.replace(
-            "the Hessian is singular: ",
-            "the Hessian X'DX is singular to working precision (the fit solved these "
-            "columns exactly, from a QR factor of the weighted design, but the standard "
-            "errors need X'DX, which squares its condition number): ",
-        )
     est._set_inference(name_empty_levels(est, inference))
     # said at fit time too, unless the aliased columns are all constant ones beside the
     # intercept: those are held at exactly 0, not wherever the solver stopped; nor
@@ -1375,7 +1369,9 @@ def run_solver(est: Any, solver: str, problem: LinearLoss, theta0: NDArray, data
     if solver == "lbfgs":
         return lbfgs(problem, theta0, curvature=start_curvature(problem, data), **opts)
     if solver == "cd":
-        rows = metric_rows(n, make_rng(est.random_state))
+        # exact below METRIC_FROM_ROWS rows: no rows drawn, so a passed RandomState
+        # is not drawn from either
+        rows = metric_rows(n, make_rng(est.random_state)) if n >= METRIC_FROM_ROWS else None
         strength = float(est.alpha) * float(est.l1_ratio)
         return run_cd(problem, strength, theta0, data, rows=rows, **opts)
     gauge = _softmax_gauge(problem) if problem.multinomial else None

@@ -64,7 +64,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--odds-ratios",
         action="store_true",
-        help="show the coefficient table as odds ratios exp(coef) with their intervals",
+        help="show the coefficient table as odds ratios exp(coef) with their intervals "
+        "(relative-risk ratios, column relative_risk_ratio, for K > 2 classes)",
     )
     p.add_argument(
         "--reference-class",

@@ -787,22 +787,7 @@ def refuse_unsaveable(
     except Exception:  # noqa: BLE001 - a pre-check only: the fit gives the real error
         return
     if spec.unsaved is not None:
-        import ast
-        import re
-        import shlex
-
-        # a contrast of a column of number codes: the command line reads it as categories
-        why = re.sub(
-            r"make the column text \(df\[('[^']*'|\"[^\"]*\")\]\.astype\(str\); (levels then in "
-            r"quotes), (Treatment\('3'\))\) to save it",
-            lambda m: (
-                "read it as categories with --categorical "
-                f"{shlex.quote(ast.literal_eval(m[1]))} "
-                f"({m[2]}: {m[3]}) to save it"
-            ),
-            spec.unsaved,
-        )
-        raise UserError(f"--formula cannot be saved to a model file: {why}")
+        raise UserError(f"--formula cannot be saved to a model file: {spec.unsaved}")
 
 
 def _check_model_name(path: str) -> None:

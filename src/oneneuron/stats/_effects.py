@@ -167,9 +167,13 @@ def _class_log_odds(
 def odds_ratio_table(table: pd.DataFrame) -> pd.DataFrame:
     """A coefficient table (``coef, std_err, z, p_value, ci_low, ci_high``) on the odds scale.
 
-    ``coef`` becomes ``odds_ratio = exp(coef)``, ``std_err`` the delta method's
+    ``coef`` becomes ``exp(coef)``, named for what it is: ``odds_ratio`` (binary),
+    ``relative_risk_ratio`` (K > 2 classes against the reference class,
+    ``P_k / P_0``: Stata's ``mlogit, rrr``) or ``exp_coef`` (the sum-to-zero
+    parameterisation: a factor against the geometric mean of the classes'
+    probabilities, neither ratio); ``std_err`` the delta method's
     ``exp(coef) * std_err``, the interval ``exp`` of its bounds; ``z`` and
-    ``p_value`` are unchanged (they test ``coef = 0``, i.e. odds ratio 1).
+    ``p_value`` are unchanged (they test ``coef = 0``, i.e. a ratio of 1).
     """
     out = table.copy()
     with np.errstate(over="ignore"):  # exp beyond 709 is inf: the exact limit, not a fault
@@ -178,11 +182,14 @@ def odds_ratio_table(table: pd.DataFrame) -> pd.DataFrame:
         out["std_err"] = odds * table["std_err"].to_numpy()
         for c in ("ci_low", "ci_high"):
             out[c] = np.exp(table[c].to_numpy())
-    out = out.rename(columns={"coef": "odds_ratio"})
+    multinomial = table.index.nlevels > 1  # a multinomial table is indexed by (class, term)
+    centred = multinomial and table.attrs.get("parameterization") == "sum-to-zero"
+    name = "exp_coef" if centred else "relative_risk_ratio" if multinomial else "odds_ratio"
+    out = out.rename(columns={"coef": name})
     out.attrs = dict(table.attrs)
-    if "caption" in out.attrs:  # a multinomial table is indexed by (class, term)
-        what = "relative-risk ratios" if table.index.nlevels > 1 else "odds ratios"
-        if table.attrs.get("parameterization") == "sum-to-zero" and table.index.nlevels > 1:
+    if "caption" in out.attrs:
+        what = "relative-risk ratios" if multinomial else "odds ratios"
+        if centred:
             what = (  # exp(z_k - mean_j z_j) = P_k / geometric mean of the P_j
                 "factors on each class's probability relative to the geometric mean of "
                 "all classes' probabilities (sum-to-zero; not against a reference class)"

@@ -208,15 +208,20 @@ def firth_inference(
     ------
     ValueError
         A column that is a linear combination of others (or constant), named: the
-        penalty ``log det I`` is then -inf everywhere, so there is no Firth fit.
+        penalty ``log det I`` is then -inf everywhere, so there is no Firth fit; or
+        nearly one (its weighted ``R^2`` on the others above ``1 - 1e-10``), named
+        with that measure.
     """
     fi = int(fit_intercept)
     found = dependent_terms(weighted_gram(Xt[:, fi:], w, fit_intercept), terms, fit_intercept)
     if found:
+        near = all(" nearly " in f for f in found)
         raise ValueError(
-            f"firth=True needs linearly independent columns (its penalty is the log "
-            f"determinant of the information, singular here): {'; '.join(found)}; drop the "
-            "redundant column(s)"
+            "firth=True needs linearly independent columns (its penalty is the log "
+            "determinant of the information, "
+            + ("too close to singular to resolve here" if near else "singular here")
+            + f"): {'; '.join(found)}; drop the redundant column(s)"
+            + " or re-express them" * near
         )
     beta0 = np.zeros(Xt.shape[1])
     if off is not None and fit_intercept:  # the intercept that fits y with the offset

@@ -703,9 +703,11 @@ def summary_table(
 
     Indexed by term (binary) or by ``(class, term)`` (multinomial). A ``penalized``
     flag and the caption are kept in ``DataFrame.attrs``. ``exp=True`` reports
-    odds ratios (relative-risk ratios for K > 2): ``odds_ratio = exp(coef)``,
-    the delta method's ``exp(coef) * std_err``, ``exp`` of the interval bounds,
-    ``z`` and ``p_value`` unchanged (as Stata's ``logit, or``).
+    odds ratios, ``odds_ratio = exp(coef)`` (K > 2: relative-risk ratios,
+    ``relative_risk_ratio``, as Stata's ``mlogit, rrr``; ``exp_coef`` in the
+    sum-to-zero parameterisation), the delta method's ``exp(coef) * std_err``,
+    ``exp`` of the interval bounds, ``z`` and ``p_value`` unchanged (as Stata's
+    ``logit, or``).
 
     ``reference_class`` (reference parameterisation): the class every other class
     is compared with, ``classes[0]`` by default (the first in sorted order, as

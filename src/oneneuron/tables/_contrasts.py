@@ -163,7 +163,19 @@ def _scheme(node: ast.expr) -> str | None:
 def _text(node: ast.expr, what: str) -> str:
     if isinstance(node, ast.Constant) and isinstance(node.value, str | bool):
         return str(node.value)  # a boolean column's levels are False and True
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+        return _number_level(node.value)  # a numeric column coded as categories
     raise ValueError(f"{what} must be a level written as text ('b'), as a model file stores it")
+
+
+def _number_level(v: float) -> str:
+    """The level a number names in a numeric column coded as categories
+    (``C(dose, Treatment(2))``, ``levels=[3, 1, 2]``): its text as the formula names
+    the level, whole numbers without a decimal point (``"2"``, as the design layer
+    reads such a column: integers where every value is whole)."""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
 
 
 def coded_column(expr: str) -> str | None:
@@ -209,9 +221,12 @@ def parse_coding(expr: str) -> Coding | None:
                 levels = ast.literal_eval(kw.value)
             except ValueError:
                 levels = None
-            if not isinstance(levels, list | tuple) or not all(isinstance(v, str) for v in levels):
+            if not isinstance(levels, list | tuple) or not all(
+                isinstance(v, str | int | float) and not isinstance(v, bool) for v in levels
+            ):
                 raise ValueError(f"levels= of {expr!r} must list the levels as text")
-            levels = tuple(levels)
+            # numbers: the levels of a numeric column coded as categories ("2" for 2)
+            levels = tuple(v if isinstance(v, str) else _number_level(v) for v in levels)
         else:
             raise ValueError(f"the argument {kw.arg}= of {expr!r} cannot be stored")
     if contrast is None:

@@ -58,13 +58,15 @@ compared with a number (``I(ptl > 0)``, ``>=``, ``<``, ``<=``, ``==``, ``!=``),
 categorical column, also with ``levels=[...]`` and a contrast (``Treatment('b')``,
 ``Sum``, ``Helmert``, ``Diff``, ``Poly`` and R's ``contr.*`` names: see
 ``tables/_contrasts.py``), and interactions (products). A formula using anything else
-(``bs``, ``poly(x, k, raw=True)``, a contrast with other arguments, a contrast of a
-numeric column, a numeric column both as ``C(x)`` and as a number, ...) still fits and
-predicts in memory, but cannot be saved to a model file (the message says which term).
-``C(x)`` of a numeric column the formula uses only so (R's ``factor(x)``) is that
-column as a categorical of its numbers (levels in the numbers' order, the first the
-reference, as formulaic and R order them; ``reference={"x": 3}`` picks another, R's
-``relevel``): the same model, and it saves; at predict, a
+(``bs``, ``poly(x, k, raw=True)``, a contrast with other arguments, a numeric column
+both as ``C(x)`` and as a number, ...) still fits and predicts in memory, but cannot be
+saved to a model file (the message says which term). ``C(x)`` of a numeric column the
+formula uses only so (R's ``factor(x)``), also with a stored contrast or levels
+(``C(x, Sum)``, ``C(x, Treatment(3))``, ``C(x, levels=[3, 1, 2])``: a number names
+the level it spells), is that column as a categorical of its numbers (levels in the
+numbers' order, the first the reference, as formulaic and R order them;
+``reference={"x": 3}`` picks another for plain ``C(x)``, R's ``relevel``): the same
+model, and it saves; at predict, a
 number equal to a level is that level (``2.0`` is level ``"2"``). A term outside the list
 is evaluated by formulaic at prediction time too; what it cannot evaluate on
 the new rows is one ``ValueError`` naming the term and the cause. A
@@ -1041,11 +1043,15 @@ class DesignSpec:
         intercept: bool = True,
         sample_weight: Any = None,
         sparse: bool | None = None,
+        _number_columns: tuple[str, ...] = (),
     ) -> tuple[DesignSpec, Design]:
         """:meth:`fit` and the :class:`Design` of the training table in one go.
 
         ``sparse`` picks the form of ``Design.X`` as in :meth:`transform` (None: dense,
-        or CSR for a large design that is mostly zeros).
+        or CSR for a large design that is mostly zeros). ``_number_columns`` (private):
+        the numeric columns the formula codes only as categories, passed as
+        Categoricals of their numbers, whose levels formulaic is shown as numbers
+        (``C(dose, levels=[3, 1, 2])``).
         """
         if missing not in MISSING:
             raise ValueError(
@@ -1183,6 +1189,8 @@ class DesignSpec:
             if bad:
                 raise DataError(_missing_message(bad, ""))
         spec = cls(cols, [], target, missing, encoding, reference, formula)
+        spec._number_columns = frozenset(_number_columns)
+        spec._filled = frozenset(c for c in names if na[c].any())  # cells a fill replaced
         raw = spec._clean(df, report)
         _count_empty_levels(spec, raw, report, sample_weight, keep)
         if formula is None:
@@ -1221,9 +1229,10 @@ class DesignSpec:
                 raw = spec._clean(df, report)
                 X = spec._fit_formula(raw, rhs, intercept, sparse, df.index)
             coded = _coded_only_as_categories(spec) if spec.unsaved is not None else []
+            alone = _coded_only_as_categories(spec, plain=True) if coded else []
             for c in cols:  # R's relevel(factor(k)): only where the formula has C(k) alone
                 name = c["name"]
-                if c["kind"] == "numeric" and name in reference and name not in coded:
+                if c["kind"] == "numeric" and name in reference and name not in alone:
                     level = reference[name]
                     number = _canonical_number(_text(level))
                     if number is not None:  # Treatment(3) for the number 3, not '3'
@@ -1235,8 +1244,10 @@ class DesignSpec:
                         f"the formula instead, C({name}, Treatment({level!r}))"
                     )
             if coded:  # C(dose) of a numeric column only: the Categorical of its numbers
+                # (C(dose, Sum), levels=[3, 1, 2]: formulaic sees them as numbers still)
                 return cls.fit_transform(
                     _as_categories(given, coded),
+                    _number_columns=tuple(coded),
                     formula=formula,
                     target=target,
                     columns=columns,
@@ -1424,19 +1435,23 @@ class DesignSpec:
     def numeric_categories(self, name: str) -> tuple[list[Any], Any] | None:
         """Levels and reference of a numeric column the formula codes as categories only.
 
-        ``C(dose)`` of a numeric column: its levels as the formula library found
-        them in the training table, in its order, and the reference (a treatment
-        contrast's base, ``C(dose, Treatment(reference=2))``; otherwise the first
-        level). None where the column is not coded so, or also enters as a number
-        (``dose + C(dose)``: no one discrete change describes it), and for plain
-        ``C(dose)`` alone, which the spec holds as a categorical column.
+        ``C(dose, Helmert(scale=True))`` of a numeric column (a coding a model file
+        cannot store): its levels as the formula library found them in the training
+        table, in its order, and the reference (a treatment contrast's base; otherwise
+        the first level). None where the column is not coded so, or also enters as a
+        number (``dose + C(dose)``: no one discrete change describes it), and for
+        ``C(dose)`` alone or with a coding a model file stores (``C(dose, Sum)``,
+        ``C(dose, Treatment(2))``), which the spec holds as a categorical column.
 
         Examples
         --------
         >>> import pandas as pd
         >>> df = pd.DataFrame({"x": [0.1, 0.4, 0.2, 0.9], "dose": [1, 2, 3, 1]})
+        >>> DesignSpec.fit(df, formula="~ x + C(dose, Helmert(scale=True))").numeric_categories(
+        ...     "dose"
+        ... )
+        ([1, 2, 3], 1)
         >>> DesignSpec.fit(df, formula="~ x + C(dose, Treatment(2))").numeric_categories("dose")
-        ([1, 2, 3], 2)
         >>> DesignSpec.fit(df, formula="~ x + C(dose)").numeric_categories("dose") is None
         True
         >>> DesignSpec.fit(df, formula="~ x + dose + C(dose)").numeric_categories("dose") is None
@@ -1447,15 +1462,13 @@ class DesignSpec:
         if spec is None or col is None or col["kind"] != "numeric":
             return None
         names = [c["name"] for c in self.columns]
-        states = []
-        for expr, (kind, state) in spec.encoder_state.items():
-            if name not in _names_in(str(expr), names):
-                continue
-            if getattr(kind, "value", kind) != "categorical" or not str(expr).startswith("C("):
-                return None  # it also enters as a number (or through another transform)
-            states.append(state)
-        if not states:
-            return None
+        if not _only_categories(spec, name, names):
+            return None  # it also enters as a number (or through another transform)
+        states = [
+            state
+            for expr, (_, state) in spec.encoder_state.items()
+            if name in _names_in(str(expr), names)
+        ]
         levels = list(states[0]["categories"])
         base = getattr(getattr(states[0].get("contrasts"), "contrasts", None), "base", None)
         return levels, base if any(base == v for v in levels) else levels[0]
@@ -1984,8 +1997,9 @@ class DesignSpec:
                     f"at row {row} (e.g. the log of a value <= 0)"
                 ) from None
             raise ValueError(f"cannot evaluate the formula {self.formula!r}: {msg}") from None
-        self._check_nominated_levels(mm.model_spec, frame)
-        for w in held:  # no error: the library's warnings are the user's, as they came
+        refilled = self._check_nominated_levels(mm.model_spec, frame)
+        for w in held if not refilled else []:  # the refit gives its own (fit_transform
+            # replaces the mean fill by a level): these would tell of the mean's rows
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
         names = [str(c) for c in mm.model_spec.column_names]
         if big:
@@ -2080,14 +2094,19 @@ class DesignSpec:
             out.setdefault(known.get(name) or default_term(name), []).append(name)
         return out
 
-    def _check_nominated_levels(self, model_spec: Any, frame: pd.DataFrame) -> None:
+    def _check_nominated_levels(self, model_spec: Any, frame: pd.DataFrame) -> bool:
         """Refuse training values outside the levels a formula names, ``C(g, levels=[...])``.
 
         Formulaic casts such a value to missing and codes its rows as the reference
         level (with a warning of its own), a model of other data than the table's;
-        patsy refuses, and so does this, naming the column, values and rows.
+        patsy refuses, and so does this, naming the column, values and rows. Returns
+        whether the only such values are a numeric column's mean or median fill,
+        which :meth:`fit_transform` replaces by the most frequent level and refits
+        (the warning formulaic gave of them is then not the user's).
         """
+        refilled = False
         names = {c["name"] for c in self.columns}
+        by_name = self._by_name()
         for expr, (kind, state) in model_spec.encoder_state.items():
             if getattr(kind, "value", kind) != "categorical" or "categories" not in state:
                 continue
@@ -2097,6 +2116,16 @@ class DesignSpec:
                 continue
             values = frame[name].dropna()
             values = values.astype(object) if hasattr(values, "cat") else values
+            col = by_name[name]
+            if (  # a numeric column coded only as categories, its missing cells filled
+                col["kind"] == "numeric"  # by a mean or median: fit_transform fills them
+                and self.missing in ("mean", "median")  # again by the most frequent
+                and name in getattr(self, "_filled", ())  # level (a mean is no level)
+                and _only_categories(model_spec, name, list(names))
+            ):
+                filled = (values == col["fill"]) & ~values.isin(list(state["categories"]))
+                refilled = refilled or bool(filled.any())
+                values = values[~filled]
             outside = ~values.isin(list(state["categories"]))
             if outside.any():
                 shown = ", ".join(repr(v) for v in pd.unique(values[outside])[:5])
@@ -2112,6 +2141,7 @@ class DesignSpec:
                     "or drop those rows (they would be coded as the reference level)"
                     + (text if spelled else "")
                 )
+        return refilled
 
     def _formulaic_sparse(self, raw: dict[str, Any], n: int) -> bool:
         """Whether formulaic should make a sparse matrix of these rows: its indicators
@@ -2131,8 +2161,11 @@ class DesignSpec:
         for col in self.columns:
             x = raw[col["name"]]
             if col["kind"] == "categorical":
+                levels = col["levels"]
+                if col["name"] in getattr(self, "_number_columns", ()):  # numbers coded as
+                    levels = [_number_of(v) for v in levels]  # categories: as numbers
                 data[col["name"]] = pd.Categorical.from_codes(
-                    np.where(x < 0, 0, x), categories=col["levels"]
+                    np.where(x < 0, 0, x), categories=levels
                 )
             elif col["kind"] == "boolean":
                 data[col["name"]] = x.astype(bool)
@@ -2383,12 +2416,20 @@ def _coded_factor(part: str, cols: dict[str, dict[str, Any]]) -> dict[str, Any] 
             coding = parse_coding(part[:i])
             if coding is not None:
                 return _boolean_factor(name, coding.factor(part[i + 1 : -1], _BOOLEAN_LEVELS))
-        if col["kind"] != "categorical":
+        if col["kind"] != "categorical":  # coded only so, it was refitted as categories
+            try:
+                parse_coding(part[:i])
+            except ValueError as exc:  # this coding, whatever else codes the column
+                raise ValueError(
+                    f"the formula term {part!r} codes the numeric column {name!r} in a way "
+                    f"a model file cannot store: {exc}"
+                ) from None
             raise ValueError(
-                f"the formula term {part!r} codes the numeric column {name!r} with a "
-                "contrast, which a model file cannot store: make the column text "
-                f"(df[{name!r}].astype(str); levels then in quotes, Treatment('3')) to "
-                "save it"
+                f"the formula term {part!r} codes the numeric column {name!r} as "
+                f"categories, {part[:i]}, while the formula also uses it in another way "
+                "(as a number, transformed, or in a coding a model file cannot store), "
+                "which a model file cannot store: copy the column under another name for "
+                "one of the two uses"
             )
         coding = parse_coding(part[:i])
         if coding is not None:
@@ -2973,11 +3014,28 @@ def _level_codes(s: pd.Series, na: np.ndarray, levels: list[str], fill: Any) -> 
     return _as_numeric_levels(index.get_indexer(strs), strs, levels), strs
 
 
-def _coded_only_as_categories(spec: DesignSpec) -> list[str]:
-    """The numeric columns a fitted formula uses only as plain ``C(col)`` (no contrast
-    or levels argument, never as a number): R's ``factor(col)``, whose model is that of
-    the column as a categorical of its numbers (levels in the numbers' order, the first
-    the reference, as formulaic orders them). Such a model can be saved."""
+def _only_categories(model_spec: Any, name: str, names: list[str]) -> bool:
+    """Whether formulaic's ``model_spec`` uses column ``name`` (of the table's ``names``)
+    somewhere, and only as categories, ``C(name, ...)``: never as a number or through
+    another transform."""
+    used = False
+    for expr, (kind, _) in model_spec.encoder_state.items():
+        if name not in _names_in(str(expr), names):
+            continue
+        if getattr(kind, "value", kind) != "categorical" or not str(expr).startswith("C("):
+            return False
+        used = True
+    return used
+
+
+def _coded_only_as_categories(spec: DesignSpec, plain: bool = False) -> list[str]:
+    """The numeric columns a fitted formula uses only as categories, never as a number:
+    plain ``C(col)``, R's ``factor(col)``, or with a contrast or levels a model file
+    stores (``C(col, Sum)``, ``C(col, levels=[3, 1, 2])``, ``C(col, Treatment(2))``:
+    :func:`~oneneuron.tables._contrasts.parse_coding`), whose model is that of the
+    column as a categorical of its numbers (levels in the numbers' order, the first the
+    reference, as formulaic orders them; a number in the call names the level it
+    spells). Such a model can be saved. ``plain``: the plain ``C(col)`` ones only."""
     model_spec = getattr(spec, "_formulaic", None)
     if model_spec is None:
         return []
@@ -2988,9 +3046,23 @@ def _coded_only_as_categories(spec: DesignSpec) -> list[str]:
         if col["kind"] != "numeric" or spec.numeric_categories(name) is None:
             continue
         exprs = [str(e) for e in model_spec.encoder_state if name in _names_in(str(e), names)]
-        if exprs and all(e in (f"C({name})", f"C(`{name}`)") for e in exprs):
+        if exprs and all(_stored_coding_of(e, name, plain) for e in exprs):
             out.append(name)
     return out
+
+
+def _stored_coding_of(expr: str, name: str, plain: bool = False) -> bool:
+    """Whether ``expr`` codes column ``name`` as categories in a way a model file
+    stores: ``C(name)`` or (unless ``plain``) ``C(name, <contrast>, levels=[...])``
+    that :func:`~oneneuron.tables._contrasts.parse_coding` reads."""
+    if expr in (f"C({name})", f"C(`{name}`)"):
+        return True
+    if plain or coded_column(expr) != name:
+        return False
+    try:
+        return parse_coding(expr) is not None
+    except ValueError:  # a coding a model file cannot store: the save says which
+        return False
 
 
 def _as_categories(df: pd.DataFrame, names: list[str]) -> pd.DataFrame:
@@ -3006,6 +3078,13 @@ def _as_categories(df: pd.DataFrame, names: list[str]) -> pd.DataFrame:
             values = values.astype("Int64")
         out[name] = pd.Categorical(values)
     return out
+
+
+def _number_of(level: str) -> int | float:
+    """The number a level of a numeric column coded as categories spells (``"2"`` is 2,
+    ``"2.5"`` 2.5: :func:`_as_categories` wrote them)."""
+    v = float(level)
+    return int(v) if v.is_integer() else v
 
 
 def _canonical_number(text: str) -> float | None:
@@ -3305,7 +3384,7 @@ def _parse_formula(formula: str, columns: list[str]) -> tuple[str | None, str, s
             "rows per group instead, y=1 with sample_weight the successes and y=0 with "
             "sample_weight the failures (the same likelihood)"
         )
-    if re.search(r"(?<![\w.`])offset\s*\(", rhs) and "offset" not in columns:
+    if re.search(r"(?<![\w.`])offset\s*\(", _quoted_masked(rhs)) and "offset" not in columns:
         raise ValueError(
             f"the formula {formula!r} has an offset() term, which formulas here do not "
             "take: pass the offset as offset= (its values, or the name of a column of the "
@@ -3428,42 +3507,107 @@ def _refuse_second_argument(formula: str, expr: str) -> None:
         )
 
 
+def _quoted_masked(rhs: str) -> str:
+    """``rhs`` with the text inside quotes and backticks (``'a %in% b'``, `` `x y` ``)
+    replaced by ``_``, the quotes kept: the same length, so that a match in it reads
+    its groups from ``rhs`` at the same places, and nothing a user quoted looks like an
+    operator or a call. Quotes open and close as Python's (and formulaic's) do: a
+    quote inside the other kind, or after a backslash, is text."""
+    out = list(rhs)
+    quote, i = None, 0
+    while i < len(rhs):
+        ch = rhs[i]
+        if quote is None:
+            if ch in "'\"`":
+                quote = ch
+        elif ch == "\\" and quote != "`" and i + 1 < len(rhs):
+            out[i] = out[i + 1] = "_"
+            i += 1
+        elif ch == quote:
+            quote = None
+        else:
+            out[i] = "_"
+        i += 1
+    return "".join(out)
+
+
+def _nesting_operands(rhs: str) -> tuple[str, str] | None:
+    """The operands of the first ``%in%`` formulaic reads as its nesting operator (its
+    tokenizer: a ``%in%`` inside a quoted level or a backticked name is none), as
+    written, or None."""
+    from formulaic.parser.algos import tokenize
+
+    try:
+        tokens = list(tokenize(rhs))
+    except Exception:  # noqa: BLE001 - formulaic reports a formula it cannot read
+        return None
+
+    def operand(i: int, step: int) -> str:
+        depth, j = 0, i
+        while 0 <= j < len(tokens):  # a parenthesised group is one operand
+            t = tokens[j]
+            if t.kind.value == "context":
+                depth += 1 if (t.token == "(") == (step > 0) else -1
+            if depth <= 0:
+                break
+            j += step
+        j = min(max(j, 0), len(tokens) - 1)
+        a, b = sorted((tokens[i], tokens[j]), key=lambda t: t.source_start)
+        if a is b and a.kind.value == "name" and not re.fullmatch(r"[\w.]+", a.token):
+            return f"`{a.token}`"
+        if a is b:
+            return a.token
+        return rhs[a.source_start : b.source_end + 1]
+
+    for i, t in enumerate(tokens):
+        if t.kind.value == "operator" and t.token == "in" and 0 < i < len(tokens) - 1:
+            return operand(i - 1, -1), operand(i + 1, 1)
+    return None
+
+
 def _refuse_r_spellings(formula: str, rhs: str, columns: list[str]) -> None:
     """R spellings with no meaning in a formulaic formula name the one that works here:
     ``factor(g)``/``as.factor(g)`` is ``C(g)``, ``relevel(g, ref='b')`` is ``C(g)`` with
     ``reference={'g': 'b'}``, ``TRUE``/``FALSE`` are ``True``/``False`` (they failed as
     "name 'factor' is not defined" or "invalid syntax": ``as`` is a Python keyword).
-    A column of that name keeps its meaning."""
+    A column of that name keeps its meaning, and so does text in quotes or backticks
+    (a level ``'a %in% b'``, a column `` `x %in% y` ``): the searches run on the formula
+    with it masked (:func:`_quoted_masked`), ``%in%`` on formulaic's tokens."""
+    masked = _quoted_masked(rhs)
     relevel = re.search(
         r"(?<![\w.`])relevel\s*\(\s*(?:(?:as\.)?factor\s*\(\s*([^()]+?)\s*\)|([^(),]+?))\s*,"
         r"\s*(?:ref\s*=\s*)?(['\"]?)([^'\")]*)\3\s*\)",
-        rhs,
+        masked,
     )
     if relevel and "relevel" not in columns:
-        name, level = (relevel.group(1) or relevel.group(2)).strip(), relevel.group(4)
+
+        def group(k: int) -> str:  # as written: the match ran on the masked text
+            return rhs[relevel.start(k) : relevel.end(k)] if relevel.start(k) >= 0 else ""
+
+        name, level = (group(1) or group(2)).strip(), group(4)
         raise ValueError(
             f"the formula {formula!r} uses R's relevel(), which formulas here do not know: "
             f"write C({name}) and pass reference={{{name!r}: {level!r}}} (CLI --reference "
             f"{name}={level})"
         )
-    coded = re.search(r"(?<![\w.`])((?:as\.)?factor)\s*\(\s*([^()]+?)\s*\)", rhs)
+    coded = re.search(r"(?<![\w.`])((?:as\.)?factor)\s*\(\s*([^()]+?)\s*\)", masked)
     if coded and coded.group(1) not in columns:
+        arg = rhs[coded.start(2) : coded.end(2)]
         raise ValueError(
-            f"the formula {formula!r} uses R's {coded.group(1)}({coded.group(2)}): here a "
-            f"column is coded as categories with C({coded.group(2)}) (a text or categorical "
+            f"the formula {formula!r} uses R's {coded.group(1)}({arg}): here a "
+            f"column is coded as categories with C({arg}) (a text or categorical "
             "column is coded so without it)"
         )
-    operand = r"([\w.]+|`[^`]*`|\([^()]*\))"
-    nested = re.search(operand + r"\s*%in%\s*" + operand, rhs)
+    nested = _nesting_operands(rhs) if "%in%" in masked else None
     if nested:  # formulaic's b %in% a is a/b; R's is a:b (statsmodels has none)
-        inner, outer = nested.group(1), nested.group(2)
+        inner, outer = nested
         raise ValueError(
             f"the formula {formula!r} has %in%, which R and formulaic read differently: "
             f"R's {inner} %in% {outer} is {inner}:{outer} (one term), formulaic's is "
             f"{outer}/{inner} ({outer} + {outer}:{inner}); write the one you mean, "
             f"{inner}:{outer} or {outer}/{inner}"
         )
-    logical = re.search(r"(?<![\w.`'\"])(TRUE|FALSE)(?![\w`'\"])", rhs)
+    logical = re.search(r"(?<![\w.`'\"])(TRUE|FALSE)(?![\w`'\"])", masked)
     if logical and logical.group(1) not in columns:
         word = logical.group(1)
         raise ValueError(
