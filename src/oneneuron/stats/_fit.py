@@ -1351,7 +1351,9 @@ def _covariance(
     # at most 1 / (100 COLLINEAR_TOL) proves full rank without the walk: that matrix's
     # largest eigenvalue is at least 1 (its mean), so its smallest is at least 1 / cond,
     # and every Cholesky pivot of the walk, L_jj^2, is at least the smallest eigenvalue
-    full_rank = full_rank or (cond is not None and cond <= 0.01 / COLLINEAR_TOL)
+    # (a factor here is singular on the raw scale: the caller's walk, on the solver's
+    # factor, proves nothing about these columns)
+    full_rank = (full_rank and root is None) or (cond is not None and cond <= 0.01 / COLLINEAR_TOL)
     if alpha == 0 and not full_rank:
         found = dependent_terms(S * G, terms, problem.fit_intercept)
         saturated = _saturated(problem, Hp) if found else None
