@@ -860,7 +860,9 @@ def train_cv(
     show_warnings(caught)
     if not args.quiet:
         res = cv.cv_results_
-        alphas, mean, std = res["param_alpha"], res["mean_test_score"], res["std_test_score"]
+        alphas, mean = res["param_alpha"], res["mean_test_score"]
+        folds = np.array([res[f"split{k}_test_score"] for k in range(args.cv)])
+        se = folds.std(axis=0, ddof=1) / np.sqrt(args.cv)  # the 1se rule's, as evaluate's
         best = int(np.argmax(mean))
         chosen = int(np.flatnonzero(alphas == cv.alpha_)[0])
         est = cv.best_estimator_
@@ -882,7 +884,7 @@ def train_cv(
             print(f"  dropped {args.no_label} rows with a missing target (--impute)")
         print(
             f"  best:   alpha {alphas[best]:.4g}  log-loss {-mean[best]:.4f} +/- "
-            f"{std[best] / np.sqrt(args.cv):.4f}  {res['n_nonzero'][best]} non-zero features"
+            f"{se[best]:.4f}  {res['n_nonzero'][best]} non-zero features"
         )
         print(
             f"  chosen ({args.cv_rule}): alpha {cv.alpha_:.4g}  log-loss {-mean[chosen]:.4f}  "
