@@ -77,3 +77,48 @@ def test_train_cv_prints_the_standard_error_the_1se_rule_and_evaluate_use(tmp_pa
     se = np.std(folds, ddof=1) / np.sqrt(len(folds))
     assert float(shown.group(2)) == pytest.approx(-folds.mean(), abs=1e-4)
     assert float(shown.group(3)) == pytest.approx(se, abs=1e-4)
+
+
+def _oj_like(n=300, seed=2):
+    """ISLR's OJ in small: prices, their difference (a linear combination, aliased as R
+    says), a store code of three levels, and the purchase CH/MM."""
+    rng = np.random.default_rng(seed)
+    ch, mm = rng.uniform(1.7, 2.1, n), rng.uniform(1.7, 2.3, n)
+    store = rng.choice(["s1", "s2", "s3"], n)
+    z = 1.0 - 4.0 * (mm - ch) + 0.6 * (store == "s2") + rng.normal(0, 0.5, n)
+    y = np.where(rng.random(n) < 1 / (1 + np.exp(-z)), "MM", "CH")
+    return pd.DataFrame(
+        {"PriceCH": ch, "PriceMM": mm, "PriceDiff": mm - ch, "Store": store, "Purchase": y}
+    )
+
+
+def test_term_tests_of_a_model_with_an_aliased_column_test_the_other_terms(tmp_path, capsys):
+    """ISLR's OJ has PriceDiff = PriceMM - PriceCH. train and evaluate aliased it as R's glm
+    does, but then printed 'no term tests: term 'PriceDiff' has only aliased columns ...;
+    leave it out of terms=', a Python keyword the command line has no flag for, and no
+    test of any term. Now the aliased term has df 0 and no statistic (NA), as
+    ``oneneuron.anova`` and R's anova give it, and every other term its test. The oracle:
+    statsmodels' ``wald_test_terms`` of the Logit fit without the aliased column."""
+    smf = pytest.importorskip("statsmodels.formula.api")
+    df = _oj_like()
+    with pytest.warns(oneneuron.CollinearityWarning):
+        fit = oneneuron.logit("Purchase ~ PriceCH + PriceMM + PriceDiff + Store", df)
+    table = oneneuron.wald_terms(fit)
+    ref = smf.logit(
+        "y ~ PriceCH + PriceMM + Store", df.assign(y=(df.Purchase == "MM").astype(int))
+    ).fit(disp=0)
+    ours = {"PriceCH": "PriceCH", "PriceMM": "PriceMM", "Store": "Store"}
+    theirs = ref.wald_test_terms(skip_single=False, scalar=True).table
+    for term, name in ours.items():
+        assert table.loc[term, "chi2"] == pytest.approx(theirs.loc[name, "statistic"], rel=1e-6)
+        assert table.loc[term, "df"] == theirs.loc[name, "df_constraint"]
+    assert table.loc["PriceDiff", "df"] == 0
+    assert np.isnan(table.loc["PriceDiff", "chi2"]) and np.isnan(table.loc["PriceDiff", "p_value"])
+    data, model = tmp_path / "oj.csv", tmp_path / "m.json"
+    df.to_csv(data, index=False)
+    code, out, err = run(["train", data, "--target", "Purchase", "--model", model], capsys)
+    assert code == 0, err
+    assert "terms=" not in out + err and "no term tests" not in out
+    row = re.search(r"^Store\s+(\S+)\s+2\s", out, re.M)
+    assert row and float(row.group(1)) == pytest.approx(theirs.loc["Store", "statistic"], rel=1e-3)
+    assert re.search(r"^PriceDiff\s+NA\s+0\s+NA", out, re.M), out
