@@ -122,3 +122,39 @@ def test_term_tests_of_a_model_with_an_aliased_column_test_the_other_terms(tmp_p
     row = re.search(r"^Store\s+(\S+)\s+2\s", out, re.M)
     assert row and float(row.group(1)) == pytest.approx(theirs.loc["Store", "statistic"], rel=1e-3)
     assert re.search(r"^PriceDiff\s+NA\s+0\s+NA", out, re.M), out
+
+
+def test_goodness_of_fit_never_gives_hosmer_lemeshow_negative_degrees_of_freedom(tmp_path, capsys):
+    """ISLR's Default as a table of counts, ``glm(default ~ student, weights = n)``: the
+    fitted probabilities take two values, 70% of the weight on the lower, so the deciles
+    of risk merge into one bin, and evaluate printed 'hosmer-lemeshow 9.7e-30 df -1' under
+    '1 bins of fitted probability'. A chi-squared test needs df >= 1 (the oracle: scipy's
+    chi2 is undefined below); Hosmer-Lemeshow over fewer than 3 bins is no test: NA, df
+    0, and the caption says why."""
+    from scipy import stats
+
+    assert np.isnan(stats.chi2.sf(1.0, -1))
+    counts = pd.DataFrame(
+        {
+            "student": ["No", "No", "Yes", "Yes"],
+            "default": ["No", "Yes", "No", "Yes"],
+            "n": [6850, 206, 2817, 127],
+        }
+    )
+    fit = oneneuron.NeuronClassifier().fit(
+        counts[["student"]], counts["default"], sample_weight=counts["n"]
+    )
+    table = oneneuron.goodness_of_fit(
+        fit, counts[["student"]], counts["default"], sample_weight=counts["n"]
+    )
+    hl = table.loc["hosmer-lemeshow"]
+    assert hl["df"] >= 0 and np.isnan(hl["statistic"]) and np.isnan(hl["p_value"])
+    assert "bins" not in table.attrs["caption"] or "1 bins" not in table.attrs["caption"]
+    path, model = tmp_path / "counts.csv", tmp_path / "m.json"
+    counts.to_csv(path, index=False)
+    argv = ["train", path, "--target", "default", "--weights", "n", "--model", model, "-q"]
+    assert run(argv, capsys)[0] == 0
+    code, out, err = run(["evaluate", model, path, "--weights", "n"], capsys)
+    assert code == 0, err
+    assert not re.search(r"^hosmer-lemeshow.*\s-\d", out, re.M), out
+    assert re.search(r"^hosmer-lemeshow\s+NA\s+0\s+NA", out, re.M), out
