@@ -158,3 +158,40 @@ def test_goodness_of_fit_never_gives_hosmer_lemeshow_negative_degrees_of_freedom
     assert code == 0, err
     assert not re.search(r"^hosmer-lemeshow.*\s-\d", out, re.M), out
     assert re.search(r"^hosmer-lemeshow\s+NA\s+0\s+NA", out, re.M), out
+
+
+def test_evaluate_and_predict_say_the_threshold_their_labels_use(tmp_path, capsys):
+    """ISLR 4.7.6 (Caravan) predicts 'Yes' where the probability exceeds 0.25. A model
+    fitted with ``threshold=0.25`` and evaluated by the command line printed an accuracy,
+    per-class recall and a confusion matrix at 0.25, and predict labels at 0.25, with no
+    word of it: a reader takes them for the usual 0.5. The oracle: the confusion matrix
+    of ``P(Yes) > 0.25`` counted with pandas, and the one at 0.5, which differs."""
+    X, y = _caravan_like(n=400, seed=3)
+    est = oneneuron.NeuronClassifier(threshold=0.25).fit(X, y)
+    model, data, report = tmp_path / "m.json", tmp_path / "d.csv", tmp_path / "r.html"
+    est.save(model)
+    X.assign(Purchase=y).to_csv(data, index=False)
+    p = est.predict_proba(X)[:, 1]
+    at_25 = pd.crosstab(y, p > 0.25).to_numpy()
+    assert not np.array_equal(at_25, pd.crosstab(y, p > 0.5).to_numpy())
+    argv = ["evaluate", model, data, "--target", "Purchase"]
+    code, out, err = run([*argv, "--json", "-q"], capsys)
+    assert code == 0, err
+    import json
+
+    metrics = json.loads(out)
+    assert np.array_equal(metrics["confusion_matrix"], at_25)
+    assert metrics["threshold"] == 0.25
+    code, out, err = run([*argv, "--report", report], capsys)
+    assert code == 0, err
+    said = "'Yes' where P('Yes') > 0.25"
+    assert said in out, out
+    import html
+
+    assert said in html.unescape(report.read_text())
+    code, out, err = run(["predict", model, data, "--out", tmp_path / "p.csv"], capsys)
+    assert code == 0 and said in err, err
+    # the default threshold says nothing
+    oneneuron.NeuronClassifier().fit(X, y).save(model, overwrite=True)
+    code, out, err = run(argv, capsys)
+    assert code == 0 and "P('Yes') >" not in out and "threshold" not in out

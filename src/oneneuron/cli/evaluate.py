@@ -189,6 +189,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
         sample_weight=w,
     )
     metrics["target"] = target
+    threshold = float(getattr(est, "threshold", 0.5))
+    if len(classes) == 2 and threshold != 0.5:  # the labels counted above are at it
+        metrics["threshold"] = threshold
     if w is not None:
         metrics["weights"] = args.weights
     metrics["unknown_categories"] = {c: n for c, (n, _) in report.unknown.items()}

@@ -27,6 +27,7 @@ from ..modelfile import SavedModel
 from ..tables import atomic_write_text, feature_names
 from ._common import fit_status, missing_note
 from ._errors import cli_caption, escaped
+from .metrics import threshold_line
 
 __all__ = ["write_report", "render_report"]
 
@@ -337,6 +338,7 @@ Model: {len(feats)} features, solver {e(est.solver_)},
 <table><tr><th>accuracy</th><td>{metrics["accuracy"]:.4f}</td></tr>
 <tr><th>log-loss</th><td>{metrics["log_loss"]:.4f}</td></tr>
 <tr><th>ROC AUC</th><td>{auc}</td></tr></table>
+{f"<p>{e(threshold_line(metrics))}</p>" if "threshold" in metrics else ""}
 {"".join(f"<p>note: {e(n)}</p>" for n in metrics.get("notes", []))}
 <table><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>
 {rows}</table>
