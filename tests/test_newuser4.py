@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import oneneuron
-from _cli import run
+from _cli import fail, run
 
 
 def _caravan_like(n=300, seed=0):
@@ -195,3 +195,31 @@ def test_evaluate_and_predict_say_the_threshold_their_labels_use(tmp_path, capsy
     oneneuron.NeuronClassifier().fit(X, y).save(model, overwrite=True)
     code, out, err = run(argv, capsys)
     assert code == 0 and "P('Yes') >" not in out and "threshold" not in out
+
+
+def test_dask_train_names_a_missing_feature_cell_by_its_data_row_and_flags(tmp_path, capsys):
+    """palmerpenguins' ``bill_length_mm`` is missing in its 4th data row (pandas row 3).
+    ``train --engine dask`` said 'error: X has NaN in column 'bill_length_mm' (row 3); drop
+    or fill it': Python's name X, a 0-based row the user reads as another row of the file
+    (the same command counts a missing label's row from 1: 'first in data row 4'), and no
+    flag that drops or fills. The oracle: the file's own rows, read back with pandas."""
+    pytest.importorskip("dask")
+    rng = np.random.default_rng(4)
+    df = pd.DataFrame(
+        {
+            "bill_length_mm": rng.normal(44, 5, 60),
+            "body_mass_g": rng.normal(4200, 800, 60),
+            "sex": rng.choice(["female", "male"], 60),
+        }
+    )
+    df.loc[3, "bill_length_mm"] = np.nan
+    path = tmp_path / "penguins.parquet"
+    df.to_parquet(path)
+    back = pd.read_parquet(path)
+    data_row = int(np.flatnonzero(back.bill_length_mm.isna())[0]) + 1  # counted from 1
+    assert data_row == 4
+    argv = ["train", path, "--target", "sex", "--model", tmp_path / "m.json", "--engine", "dask"]
+    err = fail(argv, capsys, "'bill_length_mm'")
+    line = err.splitlines()[-1]
+    assert f"data row {data_row}" in line and "X has" not in line, line
+    assert "--engine memory" in line and "--drop-missing" in line and "--impute" in line, line
