@@ -223,3 +223,24 @@ def test_dask_train_names_a_missing_feature_cell_by_its_data_row_and_flags(tmp_p
     line = err.splitlines()[-1]
     assert f"data row {data_row}" in line and "X has" not in line, line
     assert "--engine memory" in line and "--drop-missing" in line and "--impute" in line, line
+
+
+def test_train_cv_with_l1_ratio_0_cross_validates_the_ridge_path(tmp_path, capsys):
+    """``train --cv 5 --l1-ratio 0`` on palmerpenguins printed 'note: --cv fits the lasso
+    path (--l1-ratio 1); pass --l1-ratio R for another' and fitted the lasso: 0, the
+    flag's default, could not be told from no flag, so the ridge the user asked for was
+    ignored. The oracle: the model file's own l1_ratio and its non-zero coefficients
+    (a ridge fit zeroes none), and without the flag the lasso, as documented."""
+    X, y = _caravan_like(n=300, seed=5)
+    data = tmp_path / "d.csv"
+    X.assign(Purchase=y).to_csv(data, index=False)
+    base = ["train", data, "--target", "Purchase", "--cv", "3"]
+    code, out, err = run([*base, "--l1-ratio", "0", "--model", tmp_path / "ridge.json"], capsys)
+    assert code == 0, err
+    assert "lasso" not in err and "l1_ratio 0," in out, (out, err)
+    ridge = oneneuron.load(tmp_path / "ridge.json")
+    assert ridge.l1_ratio == 0 and ridge.cv_record_.l1_ratio == 0
+    assert np.all(ridge.coef_ != 0)
+    code, out, err = run([*base, "--model", tmp_path / "lasso.json"], capsys)
+    assert code == 0 and "--cv fits the lasso path" in err, err
+    assert oneneuron.load(tmp_path / "lasso.json").cv_record_.l1_ratio == 1
