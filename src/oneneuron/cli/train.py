@@ -892,6 +892,14 @@ def train_cv(
             f"  best:   alpha {alphas[best]:.4g}  log-loss {-mean[best]:.4f} +/- "
             f"{se[best]:.4f}  {res['n_nonzero'][best]} non-zero features"
         )
+        if best == int(np.argmin(alphas)):  # the score may still fall below the grid
+            print(
+                wrapped(
+                    f"  the best is the smallest alpha tried ({alphas[best]:.4g}, the grid's "
+                    "end): the held-out log-loss may still fall below it; compare a fit with "
+                    "--alpha 0 (no penalty) or a smaller --alpha"
+                )
+            )
         print(
             f"  chosen ({args.cv_rule}): alpha {cv.alpha_:.4g}  log-loss {-mean[chosen]:.4f}  "
             f"{res['n_nonzero'][chosen]} non-zero features"
