@@ -271,3 +271,62 @@ def test_train_cv_says_when_the_best_alpha_is_the_smallest_tried(tmp_path, capsy
     plain = cross_val_score(LogisticRegression(C=np.inf), X, y, cv=folds, scoring="neg_log_loss")
     assert plain.mean() > record.mean_score.max()  # an unpenalised fit does better
     assert "smallest alpha tried" in out and "--alpha 0" in out, out
+
+
+def test_odds_ratios_near_one_keep_the_digits_that_differ_from_one(tmp_path, capsys):
+    """ISLR's Default: income in dollars has coefficient 3.033e-06, odds ratio 1.000003
+    per dollar. ``evaluate --odds-ratios`` (and ``summary_text(exp=True)``) printed it to
+    4 significant digits: 'income 1 ... 1 1', an odds ratio and interval that read as
+    exactly 1, where R and statsmodels show 1.000003. The oracle: statsmodels'
+    ``exp(params)`` and ``exp(conf_int())``, which the printed numbers must match to
+    within a tenth of their distance from 1."""
+    smf = pytest.importorskip("statsmodels.formula.api")
+    rng = np.random.default_rng(7)
+    n = 3000
+    df = pd.DataFrame({"balance": rng.normal(800, 400, n), "income": rng.normal(33000, 13000, n)})
+    z = -9 + 0.006 * df.balance + 1e-5 * df.income
+    df["default"] = np.where(rng.random(n) < 1 / (1 + np.exp(-z)), "Yes", "No")
+    fit = oneneuron.logit("default ~ balance + income", df)
+    ref = smf.logit("y ~ balance + income", df.assign(y=(df.default == "Yes") * 1)).fit(disp=0)
+    odds, ci = np.exp(ref.params["income"]), np.exp(ref.conf_int().loc["income"]).to_numpy()
+    assert 0 < abs(odds - 1) < 1e-4  # 4 significant digits say 1
+    for text in (
+        fit.summary_text(exp=True),
+        run_evaluate_odds(fit, df, tmp_path, capsys),
+    ):
+        row = re.search(r"^income\s+(\S+)\s+\S+\s+\S+\s+\S+\s+(\S+)\s+(\S+)\s*$", text, re.M)
+        assert row, text
+        shown = np.array([float(row.group(k)) for k in (1, 2, 3)])
+        truth = np.array([odds, *ci])
+        assert np.all(np.abs(shown - truth) < 0.1 * np.abs(truth - 1)), (row.group(0), truth)
+
+
+def run_evaluate_odds(fit, df, tmp_path, capsys):
+    """``evaluate --odds-ratios`` of ``fit`` saved, on ``df``: its standard output."""
+    model, data = tmp_path / "m.json", tmp_path / "d.csv"
+    fit.save(model, overwrite=True)
+    df.to_csv(data, index=False)
+    code, out, err = run(["evaluate", model, data, "--odds-ratios", "-q"], capsys)
+    assert code == 0, err
+    return out
+
+
+def test_the_reports_odds_ratios_near_one_keep_their_digits(tmp_path, capsys):
+    """The HTML report's odds-ratio table, the sibling of the terminal's: 'income 1 ... 1
+    1' for ISLR's Default. The oracle: the fit's own ``exp(coef)``."""
+    rng = np.random.default_rng(8)
+    n = 2000
+    df = pd.DataFrame({"balance": rng.normal(800, 400, n), "income": rng.normal(33000, 13000, n)})
+    z = -9 + 0.006 * df.balance + 1e-5 * df.income
+    df["default"] = np.where(rng.random(n) < 1 / (1 + np.exp(-z)), "Yes", "No")
+    fit = oneneuron.logit("default ~ balance + income", df)
+    odds = float(fit.summary(exp=True).loc["income", "odds_ratio"])
+    assert 0 < abs(odds - 1) < 1e-4
+    model, data, report = tmp_path / "m.json", tmp_path / "d.csv", tmp_path / "r.html"
+    fit.save(model)
+    df.to_csv(data, index=False)
+    assert run(["evaluate", model, data, "--report", report, "-q"], capsys)[0] == 0
+    page = report.read_text()
+    cells = re.findall(r"<th>income</th>\s*<td>([^<]+)</td>", page)
+    assert len(cells) == 2, cells  # the coefficient table's, then the odds ratios'
+    assert abs(float(cells[1]) - odds) < 0.1 * abs(odds - 1), cells

@@ -224,11 +224,14 @@ def _coefficient_section(saved: SavedModel, reference_class: Any = None) -> str:
             f"<table><tr><th>term</th>{head}</tr>{rows}</table>"
         )
     from ..stats import summary_table
+    from ..stats.inference import ratio_text
 
     ref = {"reference_class": reference_class}
     fmt = {"float_format": lambda v: f"{v:.4g}", "border": 0, "na_rep": "NA"}  # R's NA
     table = res.table(**ref).to_html(**fmt)
-    odds = summary_table(res, exp=True, **ref).to_html(**fmt)
+    odds = summary_table(res, exp=True, **ref)
+    near_one = {c: ratio_text for c in (odds.columns[0], "ci_low", "ci_high")}  # 1.000003
+    odds = odds.to_html(formatters=near_one, **fmt)
     ratios = "Relative-risk ratios" if res.multinomial else "Odds ratios"  # exp(coef)
     return (
         f"<h2>Coefficients (the table of the terminal)</h2>{note_html}"
