@@ -26,10 +26,26 @@ from ._errors import UserError, show_warnings, shown
 
 
 def _dask_terms(text: str, args: argparse.Namespace) -> str:
-    """The engines' missing-label error in this engine's terms: the target by its name, the
-    file's data row, and no --drop-missing, which --engine dask refuses."""
+    """The engines' missing-label and non-finite-feature errors in this engine's terms: the
+    column by its name, the file's data row (counted from 1), and no --drop-missing or
+    --impute, which --engine dask refuses."""
     import re
 
+    cell = re.match(
+        r"X has (NaN|infinity|-infinity) in column (.+) \(row (\d+)\); drop or fill", text
+    )
+    if cell is not None:  # a feature's cell, its row counted from X's start
+        what, column, row = cell[1], cell[2], int(cell[3]) + 1
+        if what != "NaN":
+            return (
+                f"column {column} holds {what} in data row {row}; a feature must be a finite "
+                "number: fix or remove the row in the data"
+            )
+        return (
+            f"column {column} has a missing value (NaN) in data row {row}; --engine dask "
+            "drops or fills no rows: remove or fill them in the data, or train with --engine "
+            "memory --drop-missing or --impute mean|median|most_frequent"
+        )
     m = re.match(r"y has (\d+) missing labels? \(None or NaN\), the first in row (\d+);", text)
     if m is None:
         return text

@@ -191,6 +191,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
         sample_weight=w,
     )
     metrics["target"] = target
+    threshold = float(getattr(est, "threshold", 0.5))
+    if len(classes) == 2 and threshold != 0.5:  # the labels counted above are at it
+        metrics["threshold"] = threshold
     if w is not None:
         metrics["weights"] = args.weights
     metrics["unknown_categories"] = {c: n for c, (n, _) in report.unknown.items()}
@@ -297,8 +300,8 @@ def _statistics(
         if args.offset is not None:
             off = offset_values(X, args.offset, str(args.data), X.index)
         X = X[feats]
-        if getattr(est, "design_", None) is None:  # a model fitted on arrays: its columns
-            X = X.to_numpy(dtype=np.float64)
+        if getattr(est, "design_", None) is None and not hasattr(est, "feature_names_in_"):
+            X = X.to_numpy(dtype=np.float64)  # a model fitted on arrays: its columns
     found = st.goodness_of_fit_on(est, X, labels, w, off, proba[:, 1], (y_idx == 1) * 1.0)
     if found is not None:
         table, caption, rows = found

@@ -189,6 +189,17 @@ def json_ready(m: dict[str, Any]) -> dict[str, Any]:
 MAX_TERMINAL_CLASSES = 8
 
 
+def threshold_line(m: dict[str, Any]) -> str | None:
+    """The labels' rule where a binary model's ``threshold`` is not 0.5 (the metrics'
+    ``"threshold"``): accuracy, recall and the confusion matrix count those labels."""
+    if "threshold" not in m:
+        return None
+    second = repr(one_line(list(m["per_class"])[1]))
+    return (
+        f"labels: {second} where P({second}) > {m['threshold']:g} (the model's threshold, not 0.5)"
+    )
+
+
 def format_text(m: dict[str, Any], source: str) -> str:
     """Human-readable summary of :func:`evaluate`'s dictionary."""
     names = [one_line(x) for x in m["per_class"]]
@@ -202,6 +213,7 @@ def format_text(m: dict[str, Any], source: str) -> str:
         f"  accuracy   {m['accuracy']:.4f}",
         f"  log-loss   {m['log_loss']:.4f}",
         f"  ROC AUC    {auc}" + (" (macro one-vs-rest)" if len(names) > 2 else ""),
+        *([f"  {threshold_line(m)}"] if "threshold" in m else []),
         "",
         f"  {'class':<{w}} {'precision':>9} {'recall':>9} {'f1':>9} {'support':>8}",
     ]

@@ -28,7 +28,7 @@ from ._common import (
     text_form_of,
     unknown_warning,
 )
-from ._errors import UserError, user_errors
+from ._errors import UserError, one_line, user_errors
 
 LABEL_COLUMN = "prediction"
 #: Columns ``predict --interval`` adds (see ``NeuronClassifier.predict_interval``).
@@ -121,6 +121,13 @@ def run_predict(args: argparse.Namespace) -> int:
     classes = saved.predictor.classes_
     names = [f"proba_{c.item() if hasattr(c, 'item') else c}" for c in classes]
     K = len(classes)
+    threshold = float(saved.predictor.threshold)
+    if K == 2 and threshold != 0.5:  # the prediction column's rule, which 0.5 would not give
+        second = repr(one_line(str(classes[1])))
+        note(
+            args,
+            f"{LABEL_COLUMN}: {second} where P({second}) > {threshold:g} (the model's threshold)",
+        )
     ci_names = {} if args.interval is None else interval_columns(names, K)
     if args.interval is not None:
         if not 0 < args.interval < 1:

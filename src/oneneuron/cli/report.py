@@ -28,6 +28,7 @@ from ..tables import atomic_write_text, feature_names
 from ..wording import counted
 from ._common import fit_status, missing_note
 from ._errors import cli_caption, escaped
+from .metrics import threshold_line
 
 __all__ = ["write_report", "render_report"]
 
@@ -224,11 +225,14 @@ def _coefficient_section(saved: SavedModel, reference_class: Any = None) -> str:
             f"<table><tr><th>term</th>{head}</tr>{rows}</table>"
         )
     from ..stats import summary_table
+    from ..stats.inference import ratio_text
 
     ref = {"reference_class": reference_class}
     fmt = {"float_format": lambda v: f"{v:.4g}", "border": 0, "na_rep": "NA"}  # R's NA
     table = res.table(**ref).to_html(**fmt)
-    odds = summary_table(res, exp=True, **ref).to_html(**fmt)
+    odds = summary_table(res, exp=True, **ref)
+    near_one = {c: ratio_text for c in (odds.columns[0], "ci_low", "ci_high")}  # 1.000003
+    odds = odds.to_html(formatters=near_one, **fmt)
     ratios = "Relative-risk ratios" if res.multinomial else "Odds ratios"  # exp(coef)
     return (
         f"<h2>Coefficients (the table of the terminal)</h2>{note_html}"
@@ -339,6 +343,7 @@ Model: {len(feats)} features, solver {e(est.solver_)},
 <table><tr><th>accuracy</th><td>{metrics["accuracy"]:.4f}</td></tr>
 <tr><th>log-loss</th><td>{metrics["log_loss"]:.4f}</td></tr>
 <tr><th>ROC AUC</th><td>{auc}</td></tr></table>
+{f"<p>{e(threshold_line(metrics))}</p>" if "threshold" in metrics else ""}
 {"".join(f"<p>note: {e(n)}</p>" for n in metrics.get("notes", []))}
 <table><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>
 {rows}</table>

@@ -124,9 +124,10 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--l1-ratio",
         type=number,
-        default=0.0,
+        default=None,  # not given: 0 (ridge), and with --cv the lasso path
         metavar="R",
-        help="share of L1 in the penalty: 0 ridge (default), 1 lasso, between: elastic net",
+        help="share of L1 in the penalty: 0 ridge (default; with --cv: 1), 1 lasso, between: "
+        "elastic net",
     )
     p.add_argument(
         "--relax",
@@ -710,7 +711,11 @@ def _memory_only_flags(args: argparse.Namespace) -> list[str]:
 
 def check_penalty_flags(args: argparse.Namespace) -> None:
     """``--alpha``, ``--l1-ratio``, ``--cv`` and ``--learning-rate`` in range and not
-    contradicting each other."""
+    contradicting each other; ``--l1-ratio`` not given becomes 0 (ridge), and
+    ``args.l1_ratio_given`` says whether it was (``--cv`` then fits the lasso path)."""
+    args.l1_ratio_given = args.l1_ratio is not None
+    if args.l1_ratio is None:
+        args.l1_ratio = 0.0
     rate = args.learning_rate
     if rate is not None:
         if not (math.isfinite(rate) and rate > 0):
@@ -827,8 +832,9 @@ def train_cv(
     from ..tables import DataError
     from ._progress import Activity
 
-    l1 = args.l1_ratio if args.l1_ratio > 0 else 1.0
-    if args.l1_ratio == 0:  # a note: on stderr, apart from the results
+    given = getattr(args, "l1_ratio_given", True)
+    l1 = args.l1_ratio if given else 1.0
+    if not given:  # a note: on stderr, apart from the results
         note(args, "--cv fits the lasso path (--l1-ratio 1); pass --l1-ratio R for another")
     from sklearn.model_selection import StratifiedKFold
 
@@ -893,6 +899,14 @@ def train_cv(
             f"{se[best]:.4f} (std error)  "
             f"{counted(res['n_nonzero'][best], 'non-zero feature')}"
         )
+        if best == int(np.argmin(alphas)):  # the score may still fall below the grid
+            print(
+                wrapped(
+                    f"  the best is the smallest alpha tried ({alphas[best]:.4g}, the grid's "
+                    "end): the held-out log-loss may still fall below it; compare a fit with "
+                    "--alpha 0 (no penalty) or a smaller --alpha"
+                )
+            )
         print(
             f"  chosen ({args.cv_rule}): alpha {cv.alpha_:.4g}  log-loss {-mean[chosen]:.4f}  "
             f"{counted(res['n_nonzero'][chosen], 'non-zero feature')}"

@@ -113,13 +113,15 @@ def hosmer_lemeshow(
     quantiles (:func:`weighted_quantiles`, equal ones merged), right-closed with the
     lowest included; ``sum_g (O_g - E_g)**2 / E_g + (F_g - (M_g - E_g))**2 / (M_g - E_g)``
     with ``O_g`` and ``F_g`` the bin's weighted successes and failures, ``E_g`` its summed
-    probabilities, ``M_g`` its weight; ``df`` the bins less 2. A bin that holds no row
-    (between two interpolated breaks; R's statistic is then NaN) is no group.
+    probabilities, ``M_g`` its weight; ``df`` the bins less 2 (below 1 where the
+    probabilities take too few values for 3 bins: no test, as :func:`goodness_of_fit`
+    reports it). A bin that holds no row (between two interpolated breaks; R's statistic
+    is then NaN) is no group.
     """
     breaks = np.unique(weighted_quantiles(proba, w, np.linspace(0.0, 1.0, groups + 1)))
+    if len(breaks) == 1:  # one fitted probability: one bin of every row
+        breaks = np.repeat(breaks, 2)
     G = len(breaks) - 1
-    if G < 1:
-        return float("nan"), 0
     code = np.maximum(np.searchsorted(breaks, proba, side="left"), 1) - 1
     M = np.bincount(code, weights=w, minlength=G)
     O = np.bincount(code, weights=w * y01, minlength=G)
@@ -219,6 +221,9 @@ def goodness_of_fit(
     df = float(J - res.n_params)
     ml = not (res.penalized or res.extra.get("firth"))
     hl, hl_df = hosmer_lemeshow(sigmoid(z), y01, w, int(groups))
+    bins = hl_df + 2
+    if hl_df < 1:  # fewer than 3 bins: no chi-squared reference (R's df would be 0 or less)
+        hl, hl_df = float("nan"), 0
     stat = np.array([max(float(np.sum(dev)), 0.0), float(np.sum(pearson)), hl])
     dfs = np.array([df, df, float(hl_df)])
     with np.errstate(invalid="ignore"):
@@ -233,9 +238,16 @@ def goodness_of_fit(
     table.attrs["n_patterns"] = J
     caption = (
         f"goodness of fit over {J} covariate patterns (grouped binomial deviance and Pearson "
-        f"chi-squared on J - k = {df:g} df) and {hl_df + 2} bins of fitted probability "
+        f"chi-squared on J - k = {df:g} df) and {bins} bins of fitted probability "
         "(Hosmer-Lemeshow)"
     )
+    if bins < 3:
+        caption = (
+            f"goodness of fit over {J} covariate patterns (grouped binomial deviance and "
+            f"Pearson chi-squared on J - k = {df:g} df); no Hosmer-Lemeshow test: its "
+            f"{int(groups)} bins of fitted probability merge into {bins}, too few values "
+            "to test on (it needs 3 bins)"
+        )
     if not ml:
         caption += "; no chi-squared p-values (not a maximum-likelihood fit)"
     else:  # Cochran's rule: expected counts of 5 or more in 80% of the cells

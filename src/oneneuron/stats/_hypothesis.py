@@ -444,13 +444,15 @@ def wald_terms(model: Any, terms: Any = None) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Indexed by term, columns ``chi2, df, p_value``; ``attrs["note"]`` qualifies a
-        penalised fit's tests, as :func:`wald_test`'s note does.
+        penalised fit's tests, as :func:`wald_test`'s note does. A term whose columns are
+        all aliased (linear combinations of the others: no estimate, NA in the summary)
+        has ``df`` 0 and NaN ``chi2`` and ``p_value``, as :func:`~oneneuron.anova` and R's
+        ``anova`` give it; the other terms are tested given the model without it.
 
     Raises
     ------
     ValueError
-        ``terms`` names a column the model lacks; a term's columns are all aliased (no
-        estimate: such a term has no test).
+        ``terms`` names a column the model lacks.
 
     Examples
     --------
@@ -487,12 +489,9 @@ def wald_terms(model: Any, terms: Any = None) -> pd.DataFrame:
     for term, cols in groups.items():
         idx = [res.terms.index(c) for c in cols]
         kept = [j for j in idx if j not in aliased]
-        if not kept:
-            raise ValueError(
-                f"term {term!r} has only aliased columns (linear combinations of other "
-                "terms: no estimate, NA in the summary), so it has no Wald test; leave it "
-                "out of terms="
-            )
+        if not kept:  # no estimate: R's anova's Df 0 and NA, as oneneuron.anova gives it
+            rows[term] = (np.nan, 0, np.nan)
+            continue
         R1 = np.zeros((len(kept), p))
         R1[np.arange(len(kept)), kept] = 1.0
         R = np.kron(np.eye(B), R1)

@@ -754,9 +754,31 @@ def format_summary(
     exp: bool = False,
     reference_class: Any = None,
 ) -> str:
-    """Caption plus the table as aligned plain text (4 significant digits)."""
+    """Caption plus the table as aligned plain text (4 significant digits; an odds ratio
+    and its interval near 1 with 4 of their difference from 1: ``1.000003033``)."""
     df = summary_table(result, level, parameterization, exp, reference_class)
     lo, hi = f"[{(1 - level) / 2:.6g}", f"{(1 + level) / 2:.6g}]"  # 0.9975, not 0.998
+    ratios = [df.columns[0], "ci_low", "ci_high"] if exp else []
     df = df.rename(columns={"ci_low": lo, "ci_high": hi})
-    body = df.to_string(float_format=lambda v: f"{v:.4g}", na_rep="NA")  # R's NA
+    shown = {c: ratio_text for c in ({lo, hi, ratios[0]} if exp else ())}
+    body = df.to_string(
+        formatters=shown or None, float_format=lambda v: f"{v:.4g}", na_rep="NA"
+    )  # R's NA
     return df.attrs["caption"] + "\n" + body
+
+
+def ratio_text(v: float) -> str:
+    """A ratio (odds ratio, its interval) with 4 significant digits of its distance from 1
+    where 4 of its own would print 1: ``1.000003033``, not ``1``; NaN as R's ``NA``.
+
+    Examples
+    --------
+    >>> ratio_text(1.0000030331), ratio_text(2.5), ratio_text(0.99998)
+    ('1.000003033', '2.5', '0.99998000')
+    """
+    if v != v:
+        return "NA"
+    gap = abs(v - 1.0)
+    if gap == 0.0 or gap >= 5e-4 or not np.isfinite(v):
+        return f"{v:.4g}"
+    return f"{v:.{int(-np.floor(np.log10(gap))) + 3}f}"
