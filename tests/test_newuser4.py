@@ -55,30 +55,6 @@ def test_evaluate_a_python_model_of_numeric_table_columns_warns_nothing(tmp_path
     assert deviance == pytest.approx(float(table.loc["deviance", "statistic"]), rel=1e-9)
 
 
-def test_train_cv_prints_the_standard_error_the_1se_rule_and_evaluate_use(tmp_path, capsys):
-    """``train --cv 5`` on ISLR's Caravan printed 'log-loss 0.2039 +/- 0.0020' for the best
-    alpha, evaluate then 'mean neg_log_loss -0.2039 +/- 0.0022 (std error)' for the same
-    alpha of the same model: train divided the folds' population standard deviation
-    (ddof 0) by sqrt(K), while the 1se rule, evaluate, the report and the CV plot use the
-    sample one (ddof 1). The oracle: numpy's ``std(ddof=1) / sqrt(K)`` of the fold scores
-    the model file keeps."""
-    X, y = _caravan_like(n=400, seed=1)
-    data, model = tmp_path / "caravan.csv", tmp_path / "m.json"
-    X.assign(Purchase=y).to_csv(data, index=False)
-    code, out, err = run(
-        ["train", data, "--target", "Purchase", "--cv", "4", "--model", model], capsys
-    )
-    assert code == 0, err
-    shown = re.search(r"best:\s+alpha (\S+)\s+log-loss (\S+) \+/- (\S+)", out)
-    assert shown, out
-    record = oneneuron.load(model).cv_record_
-    i, j = np.unravel_index(np.argmax(record.mean_score), record.mean_score.shape)
-    folds = record.scores[i, :, j]
-    se = np.std(folds, ddof=1) / np.sqrt(len(folds))
-    assert float(shown.group(2)) == pytest.approx(-folds.mean(), abs=1e-4)
-    assert float(shown.group(3)) == pytest.approx(se, abs=1e-4)
-
-
 def _oj_like(n=300, seed=2):
     """ISLR's OJ in small: prices, their difference (a linear combination, aliased as R
     says), a store code of three levels, and the purchase CH/MM."""
