@@ -83,24 +83,23 @@ def test_cli_warnings_name_a_term_with_treatment_reference_as_written(fair, tmp_
     assert term in err and "--reference 'teacher'" not in err
 
 
-def test_cli_contrast_of_a_number_code_column_names_categorical(fair, tmp_path, capsys):
-    """``C(rate_marriage, Sum)`` of a column of number codes cannot be saved; the command
-    line advised pandas (``df['rate_marriage'].astype(str)``), where its own
-    ``--categorical rate_marriage`` does it: the fit then saves, and matches statsmodels'
-    sum-coded logit."""
+def test_cli_contrast_of_a_number_code_column_saves_as_with_categorical(fair, tmp_path, capsys):
+    """``C(rate_marriage, Sum)`` of a column of number codes could not be saved and the
+    command line advised pandas (``df['rate_marriage'].astype(str)``); it now saves (the
+    model file records the codes as levels), as with ``--categorical rate_marriage``: both
+    fits match statsmodels' sum-coded logit."""
     path, df = fair
     formula = "had_affair ~ C(rate_marriage, Sum) + age"
     model = tmp_path / "m.json"
-    train = ["train", path, "--model", model, "--formula", formula, "--drop-missing"]
-    err = fail(train, capsys, "cannot be saved to a model file")
-    assert "--categorical rate_marriage" in err and "astype(str)" not in err
-    code, _, err = run([*train, "--categorical", "rate_marriage", "-q"], capsys)
-    assert code == 0, err
+    train = ["train", path, "--model", model, "--formula", formula, "--drop-missing", "-q"]
     smf = pytest.importorskip("statsmodels.formula.api")
     ref = smf.logit(formula, df.assign(had_affair=df.had_affair.astype(int))).fit(disp=0, tol=1e-12)
-    ours = oneneuron.load(model).summary()
-    np.testing.assert_allclose(ours["coef"], ref.params, rtol=1e-6)
-    np.testing.assert_allclose(ours["std_err"], ref.bse, rtol=1e-6)
+    for extra in ([], ["--categorical", "rate_marriage", "--force"]):
+        code, _, err = run([*train, *extra], capsys)
+        assert code == 0, err
+        ours = oneneuron.load(model).summary()
+        np.testing.assert_allclose(ours["coef"], ref.params, rtol=1e-6)
+        np.testing.assert_allclose(ours["std_err"], ref.bse, rtol=1e-6)
 
 
 def test_treatment_reference_unquoted_for_text_levels_says_quote_it(fair, tmp_path, capsys):
