@@ -73,6 +73,8 @@ from ._predictor import (
 __all__ = ["NeuronClassifier"]
 
 _VALID_PARAMS: list[tuple[Any, ...]] = []  # recent parameter values that passed validation
+#: The types of parameter values that are remembered: their ``==`` neither raises nor warns.
+_PLAIN_TYPES = frozenset({bool, int, float, str, type(None)})
 
 
 @functools.cache
@@ -693,20 +695,22 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
 
         Validation inspects signatures and costs about 0.3 ms, half of a whole fit
         of a tiny problem; the last few valid parameter sets are remembered per
-        class (a verdict depends only on the values and their types).
+        class (a verdict depends only on the values and their types). Only sets of
+        plain Python values are remembered: comparing other values (a polars Series
+        with a pyarrow array, a NumPy float32 with 1e300) may raise or warn.
         """
         cls = type(self)
         values = _parameter_reader(cls)(self)
         # with their types: 1000.0 == 1000 and 1 == True, but only one of each is valid
-        key = (cls, values, tuple(map(type, values)))
-        try:
-            if key in _VALID_PARAMS:
-                return
-        except ValueError:  # values whose == is ambiguous (arrays): just validate
-            pass
+        types = tuple(map(type, values))
+        plain = all(kind in _PLAIN_TYPES for kind in types)
+        key = (cls, values, types)
+        if plain and key in _VALID_PARAMS:
+            return
         super()._validate_params()
-        _VALID_PARAMS.append(key)
-        del _VALID_PARAMS[:-8]
+        if plain:
+            _VALID_PARAMS.append(key)
+            del _VALID_PARAMS[:-8]
 
     def _checked_input(self, X: ArrayLike) -> Any:
         """``X`` as every prediction takes it (a RecordBatch as its table), after the

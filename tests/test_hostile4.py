@@ -1,0 +1,63 @@
+"""Hostile input, fourth round: combinations of settings, numbers at the edges, and
+the command line's corners that the earlier rounds did not try.
+
+Each result is checked against an independent oracle (scikit-learn, statsmodels,
+closed forms) or is one clear error naming the cause.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from oneneuron import NeuronClassifier
+
+
+def _data(n: int = 120, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 2))
+    y = (X @ [1.0, -0.5] + rng.normal(size=n) > 0).astype(int)
+    return X, y
+
+
+def _ridge_oracle(X: np.ndarray, y: np.ndarray, alpha: float, pf: np.ndarray) -> np.ndarray:
+    """scikit-learn's ridge fit on standardised columns, each divided by the square
+    root of its penalty factor (so its penalty is ``pf_j W_j**2``): original-scale
+    coefficients."""
+    sd = X.std(axis=0)
+    Z = (X - X.mean(axis=0)) / sd / np.sqrt(pf)
+    lr = LogisticRegression(C=1 / (len(y) * alpha), tol=1e-12, max_iter=10_000).fit(Z, y)
+    return lr.coef_[0] / sd / np.sqrt(pf)
+
+
+# ------------------------------------------------------------ parameters
+def test_penalty_factors_of_other_libraries_fit_after_one_another():
+    """Fits remember parameter values seen valid and compared a new one with them by
+    ``==``: after a fit with a polars Series as ``penalty_factor``, a fit with a pyarrow
+    array stopped in polars' comparison ("TypeError: cannot convert Python type
+    'pyarrow.lib.DoubleArray' to Float64"), though the same fit alone ran. Every kind
+    fits, in any order, and gives scikit-learn's coefficients."""
+    pl = pytest.importorskip("polars")
+    pa = pytest.importorskip("pyarrow")
+    X, y = _data()
+    pf = [2.0, 0.5]
+    expected = _ridge_oracle(X, y, 0.1, np.array(pf))
+    for kind in (pl.Series, pa.array, np.array, list, pl.Series):
+        model = NeuronClassifier(alpha=0.1, penalty_factor=kind(pf)).fit(X, y)
+        np.testing.assert_allclose(model.coef_[0], expected, rtol=1e-6)
+
+
+def test_a_numpy_scalar_alpha_after_a_huge_one_warns_nothing():
+    """``alpha=np.float32(0.1)`` after a fit with ``alpha=1e300`` raised numpy's bare
+    "RuntimeWarning: overflow encountered in cast" from that comparison with the
+    remembered values. It fits silently, as a float 0.1 does."""
+    X, y = _data()
+    NeuronClassifier(alpha=1e300).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = NeuronClassifier(alpha=np.float32(0.1)).fit(X, y)
+    expected = _ridge_oracle(X, y, float(np.float32(0.1)), np.ones(2))
+    np.testing.assert_allclose(model.coef_[0], expected, rtol=1e-6)
