@@ -61,3 +61,33 @@ def test_a_numpy_scalar_alpha_after_a_huge_one_warns_nothing():
         model = NeuronClassifier(alpha=np.float32(0.1)).fit(X, y)
     expected = _ridge_oracle(X, y, float(np.float32(0.1)), np.ones(2))
     np.testing.assert_allclose(model.coef_[0], expected, rtol=1e-6)
+
+
+def _penalty_kinds() -> list:
+    """Array-likes of other libraries a user may hand as ``penalty_factor``."""
+    import pandas as pd
+
+    kinds = [list, tuple, np.array, pd.Series]
+    for module, name in (("polars", "Series"), ("pyarrow", "array"), ("torch", "tensor")):
+        try:
+            kinds.append(getattr(__import__(module), name))
+        except ImportError:
+            pass
+    return kinds
+
+
+@pytest.mark.parametrize("kind", _penalty_kinds(), ids=lambda k: f"{k.__module__}.{k.__name__}")
+def test_statistics_after_a_fit_with_a_penalty_factor_of_another_library(kind):
+    """The statistics check that no parameter changed since the fit by comparing it
+    with a copy kept at fit time: a polars Series ``penalty_factor`` read as changed
+    ("penalty_factor was changed after the fit (shape: (2,) ... -> shape: (2,) ...")
+    though it was the same, and a torch tensor stopped in torch's "Boolean value of
+    Tensor with more than one value is ambiguous". Both give the summary; a changed
+    value is still refused."""
+    X, y = _data()
+    model = NeuronClassifier(alpha=0.1, penalty_factor=kind([2.0, 0.5])).fit(X, y)
+    table = model.summary()
+    np.testing.assert_allclose(table["coef"].to_numpy()[1:], model.coef_[0])
+    model.set_params(penalty_factor=kind([2.0, 1.5]))
+    with pytest.raises(ValueError, match="penalty_factor was changed after the fit"):
+        model.summary()

@@ -154,17 +154,22 @@ def score_labels(est: Any, X: Any, y: Any) -> Any:
 
 
 def _same_value(a: Any, b: Any) -> bool:
-    """Whether two parameter values are equal (arrays and dicts of them too)."""
+    """Whether two parameter values are equal: dicts by their keys and values, array-likes
+    of any library (NumPy, pandas, polars, pyarrow, torch, lists) by their values, as
+    NumPy arrays (their own ``==`` gives arrays, which have no one truth value)."""
     if a is b:
         return True
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same_value(a[k], b[k]) for k in a)
+    if any(hasattr(v, "__array__") or isinstance(v, (list, tuple)) for v in (a, b)):
         try:
             return bool(np.array_equal(np.asarray(a), np.asarray(b)))
-        except (TypeError, ValueError):
+        except Exception:  # noqa: BLE001  (values NumPy cannot read: unequal)
             return False
     try:
-        return bool(a == b)
-    except (TypeError, ValueError):  # e.g. dicts holding arrays
+        with np.errstate(all="ignore"):
+            return bool(a == b)
+    except Exception:  # noqa: BLE001  (values without one truth value: unequal)
         return False
 
 
