@@ -7,6 +7,7 @@ closed forms) or is one clear error naming the cause.
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -91,3 +92,30 @@ def test_statistics_after_a_fit_with_a_penalty_factor_of_another_library(kind):
     model.set_params(penalty_factor=kind([2.0, 1.5]))
     with pytest.raises(ValueError, match="penalty_factor was changed after the fit"):
         model.summary()
+
+
+# ------------------------------------------------------------------ tables
+@pytest.mark.parametrize(
+    ("params", "advice"),
+    [
+        ({"formula": "y ~ x"}, r"compute\(\)"),
+        ({"missing": "drop"}, r"dropna\(\)"),
+        ({"missing": "mean"}, r"fillna\("),
+        ({"reference": {"x": "a"}}, "numeric columns"),
+    ],
+)
+def test_settings_for_tables_on_a_dask_frame_name_dask_and_a_next_step(params, advice):
+    """A Dask DataFrame with ``formula=``, ``missing=`` or ``reference=`` was refused as
+    "needs a table (a pandas or polars DataFrame ...), not a DataFrame" or "X is a
+    DataFrame of numeric columns (x0, x1, ...)": a DataFrame refused for not being a
+    DataFrame, and names it does not have. The message names the dask DataFrame and
+    what to do instead."""
+    dd = pytest.importorskip("dask.dataframe")
+    import pandas as pd
+
+    X, y = _data()
+    frame = dd.from_pandas(pd.DataFrame({"x": X[:, 0], "z": X[:, 1], "y": y}), npartitions=2)
+    with pytest.raises(ValueError, match="dask DataFrame") as info:
+        NeuronClassifier(**params).fit(frame[["x", "z"]], frame["y"])
+    assert "x0, x1" not in str(info.value)
+    assert re.search(advice, str(info.value)), str(info.value)
