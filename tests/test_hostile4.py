@@ -119,3 +119,35 @@ def test_settings_for_tables_on_a_dask_frame_name_dask_and_a_next_step(params, a
         NeuronClassifier(**params).fit(frame[["x", "z"]], frame["y"])
     assert "x0, x1" not in str(info.value)
     assert re.search(advice, str(info.value)), str(info.value)
+
+
+# ------------------------------------------------------------- command line
+def _table(folder, n: int = 80):
+    import pandas as pd
+
+    X, y = _data(n)
+    path = folder / "d.csv"
+    pd.DataFrame({"x": X[:, 0], "z": X[:, 1], "y": y}).to_csv(path, index=False)
+    return path
+
+
+def test_dash_is_standard_output_only_where_a_flag_takes_it(tmp_path, capsys, monkeypatch):
+    """``predict --out -`` writes to standard output, but ``train --model -`` wrote a model
+    file named '-' in the working folder (and said "wrote -"), and ``evaluate --report -``
+    then refused "- already exists" (with --force it would have replaced that model by a
+    report); a model read from '-' was "model file - does not exist". Each is one error
+    line saying '-' is no file these flags read or write, and nothing is written."""
+    from tests._cli import fail, run
+
+    monkeypatch.chdir(tmp_path)
+    data = _table(tmp_path)
+    err = fail(["train", data, "--target", "y", "--model", "-"], capsys, "--model -")
+    assert "standard output" in err and "./-" in err
+    assert not (tmp_path / "-").exists()
+    model = tmp_path / "m.json"
+    assert run(["train", "-q", data, "--target", "y", "--model", model], capsys)[0] == 0
+    err = fail(["evaluate", model, data, "--report", "-"], capsys, "--report -")
+    assert "standard output" in err
+    for argv in (["predict", "-", data, "--out", tmp_path / "p.csv"], ["evaluate", "-", data]):
+        assert "standard input" in fail(argv, capsys, "model")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv", "m.json"]

@@ -65,6 +65,11 @@ def check_new_file(
     """
     if not str(path).strip():
         raise UserError(f"{flag} is empty; name the file to write")
+    if str(path) == "-" and not dash:
+        raise UserError(
+            f"{flag} - : {flag} writes a file, not standard output (only predict's --out "
+            "takes - for that); name the file to write (a file named - is ./-)"
+        )
     p = Path(path)
     for what, source in (inputs or {}).items():
         if _same_file(p, Path(source)):
