@@ -151,3 +151,19 @@ def test_dash_is_standard_output_only_where_a_flag_takes_it(tmp_path, capsys, mo
     for argv in (["predict", "-", data, "--out", tmp_path / "p.csv"], ["evaluate", "-", data]):
         assert "standard input" in fail(argv, capsys, "model")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv", "m.json"]
+
+
+def test_empty_option_values_are_not_ignored(tmp_path, capsys):
+    """``train --scheduler ''`` (an unset shell variable: ``--scheduler "$ADDR"``) trained
+    in memory without a word, where any other address is refused without ``--engine
+    dask``; ``evaluate --target ''`` scored the training target's column. Options taken
+    and ignored: each is refused as any other value would be, and nothing is written."""
+    from tests._cli import fail, run
+
+    data = _table(tmp_path)
+    model = tmp_path / "m.json"
+    argv = ["train", data, "--target", "y", "--model", model, "--scheduler", ""]
+    fail(argv, capsys, "--scheduler needs --engine dask")
+    assert not model.exists()
+    assert run(["train", "-q", data, "--target", "y", "--model", model], capsys)[0] == 0
+    fail(["evaluate", model, data, "--target", ""], capsys, "lacks target column(s) ''")

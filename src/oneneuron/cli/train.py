@@ -277,7 +277,7 @@ def run_train(args: argparse.Namespace) -> int:
         from .dask import train_dask
 
         return train_dask(args, write_model)
-    if args.scheduler:
+    if args.scheduler is not None:  # an empty one too: never taken and ignored
         raise UserError("--scheduler needs --engine dask")
     if (args.cov_type == "cluster") != (args.cluster is not None):
         raise UserError("--cov-type cluster and --cluster COL go together")
