@@ -167,3 +167,28 @@ def test_empty_option_values_are_not_ignored(tmp_path, capsys):
     assert not model.exists()
     assert run(["train", "-q", data, "--target", "y", "--model", model], capsys)[0] == 0
     fail(["evaluate", model, data, "--target", ""], capsys, "lacks target column(s) ''")
+
+
+def test_a_line_break_in_a_path_cannot_forge_lines(tmp_path, capsys):
+    r"""Names and labels from tables are shown on one line, but the paths the user gives
+    were printed as they are: a model path ``"no\nerror: forged.json"`` printed two
+    ``error:`` lines ("error: model file no" and "error: forged.json does not exist"),
+    and a data file or model named with a line break split the message or train's
+    "wrote" line in two. A line break in a given path is shown as ``\n``."""
+    from tests._cli import run
+
+    data = _table(tmp_path)
+    odd = tmp_path / "d\nerror: forged.csv"
+    odd.write_bytes(data.read_bytes())
+    model = tmp_path / "m\nwrote x.json"
+    for argv in (
+        ["predict", tmp_path / "no\nerror: forged.json", data, "--out", tmp_path / "p.csv"],
+        ["train", odd, "--target", "nope", "--model", tmp_path / "n.json"],
+    ):
+        code, out, err = run(argv, capsys)
+        assert code == 1 and len(err.splitlines()) == 1, err
+        assert err.startswith("error: ") and err.count("error:") == 2 and "\\nerror: forged" in err
+    code, out, err = run(["train", odd, "--target", "y", "--model", model], capsys)
+    assert code == 0 and model.exists(), err
+    assert out.splitlines()[-1] == f"wrote {str(model)!s}".replace("\n", "\\n"), out
+    assert all(line.startswith(("note: ", "warning: ")) for line in err.splitlines()), err
