@@ -192,3 +192,21 @@ def test_a_line_break_in_a_path_cannot_forge_lines(tmp_path, capsys):
     assert code == 0 and model.exists(), err
     assert out.splitlines()[-1] == f"wrote {str(model)!s}".replace("\n", "\\n"), out
     assert all(line.startswith(("note: ", "warning: ")) for line in err.splitlines()), err
+
+
+def test_too_many_folds_names_the_rule_scikit_learn_applies(tmp_path, capsys):
+    """``--cv`` beyond the rows of every class was refused as "more folds than the rows of
+    the smallest class", but more folds than the smallest class has rows train (with
+    scikit-learn's warning): the message named a rule that is not the one applied. It
+    names the largest class's rows, the most folds the stratified split takes."""
+    from tests._cli import fail, run
+
+    data = _table(tmp_path, n=12)
+    counts = np.bincount(_data(12)[1])  # 9 and 3
+    small, large = counts.min(), counts.max()
+    model = tmp_path / "m.json"
+    argv = ["train", "-q", data, "--target", "y", "--model", model, "--features", "x"]
+    assert run([*argv, "--cv", small + 1], capsys)[0] == 0
+    model.unlink()
+    err = fail([*argv, "--cv", large + 1], capsys, f"--cv {large + 1} asks for more folds than")
+    assert "any class" in err and "smallest" not in err

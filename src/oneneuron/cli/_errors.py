@@ -448,8 +448,9 @@ _CLI_PATTERNS = (
     ),
     (
         r"n_splits=(\d+) cannot be greater than the number of members in each class\.?",
-        r"--cv \1 asks for more folds than the rows of the smallest class (the folds are "
-        r"stratified: each class in every fold); choose fewer",
+        r"--cv \1 asks for more folds than any class has rows (the folds are stratified: "
+        r"the rows of each class are spread over them, and at least one class must reach "
+        r"every fold); choose fewer",
     ),
     (
         r"The '(\w+)' parameter of \w+ must be (.*?)\. Got (.*?) instead\.",
