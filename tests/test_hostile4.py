@@ -210,3 +210,44 @@ def test_too_many_folds_names_the_rule_scikit_learn_applies(tmp_path, capsys):
     model.unlink()
     err = fail([*argv, "--cv", large + 1], capsys, f"--cv {large + 1} asks for more folds than")
     assert "any class" in err and "smallest" not in err
+
+
+# ------------------------------------------------------------------ numbers
+@pytest.mark.parametrize("params", [{}, {"alpha": 0.1}, {"class_weight": "balanced"}])
+def test_weights_too_small_for_float64_are_refused_like_weights_too_large(params):
+    """Row weights below float64's smallest normal number (``w * 2**-1070``, about 1e-322)
+    gave other coefficients than the same weights at their own scale, though the fit does
+    not depend on the weights' scale (4e-4 with ``alpha=0.1``, 1.8e-3 with balanced class
+    weights), and numpy's bare "invalid value encountered in matmul". They are refused,
+    as weights whose squares overflow are, with the remedy; weights of 2**-1000 still fit
+    as scikit-learn does with the weights unscaled."""
+    X, y = _data()
+    w = np.random.default_rng(1).uniform(0.5, 2.0, len(y))
+    with pytest.raises(ValueError, match="multiply the weights by a constant"):
+        NeuronClassifier(**params).fit(X, y, np.ldexp(w, -1070))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        small = NeuronClassifier(**params).fit(X, y, np.ldexp(w, -1000))
+    plain = NeuronClassifier(**params).fit(X, y, w)
+    np.testing.assert_allclose(small.coef_, plain.coef_, rtol=1e-9)
+    if not params:
+        lr = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000).fit(X, y, sample_weight=w)
+        np.testing.assert_allclose(small.coef_, lr.coef_, rtol=1e-6)
+
+
+def test_the_dask_engine_refuses_weights_too_small_for_float64():
+    """On the Dask engine, weights of ``w * 2**-1070`` stopped in numpy's "LinAlgError:
+    SVD did not converge"; they are refused as in memory, and weights of ``2**-1000``
+    fit as the unscaled ones do."""
+    da = pytest.importorskip("dask.array")
+    X, y = _data()
+    w = np.random.default_rng(1).uniform(0.5, 2.0, len(y))
+
+    def fit(weights):
+        parts = (da.from_array(a, chunks=40) for a in (X, y, weights))
+        return NeuronClassifier().fit(*parts)
+
+    with pytest.raises(ValueError, match="multiply the weights by a constant"):
+        fit(np.ldexp(w, -1070))
+    lr = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000).fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(fit(np.ldexp(w, -1000)).coef_, lr.coef_, rtol=1e-6)

@@ -370,6 +370,7 @@ def _cli_words(text: str) -> str:
         ),
         # check_weight_size: the command line's weights are one column, without class weights
         ("sample_weight (times class_weight) reaches", "the --weights column reaches"),
+        ("sample_weight (times class_weight) is at most", "the --weights column is at most"),
         ("(alpha=0)", "(--alpha 0)"),
         ("drop the redundant column(s)", "leave a column out (--features or --formula)"),
         (  # check_not_identifier; --numeric is train's way to read codes as numbers

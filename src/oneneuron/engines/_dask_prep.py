@@ -25,6 +25,7 @@ from ._record import (
     check_class_totals,
     check_magnitudes,
     check_resolved_integers,
+    check_weight_floor,
     class_weight_vector,
     continuous_labels_error,
     describe_bad_cell,
@@ -274,6 +275,8 @@ def _chunk_summary(Xb: Any, yb: Any, swb: Any) -> dict[str, Any]:
     L, d = len(labels), Xb.shape[1]
     X64 = Xb.astype(np.float64, copy=False)
     swsum = np.bincount(inv, weights=sw, minlength=L)
+    wmax = np.zeros(L)  # each label's largest weight (the subnormal weights' check)
+    np.maximum.at(wmax, inv, sw)
     mu, M2 = np.zeros((L, d)), np.zeros((L, d))
     # each column's least and largest value over the rows of positive weight, per label:
     # a constant column is told from its moments' round-off by lo == hi (maybe_flat)
@@ -291,6 +294,7 @@ def _chunk_summary(Xb: Any, yb: Any, swb: Any) -> dict[str, Any]:
         "labels": labels,
         "counts": np.bincount(inv, minlength=L).astype(np.float64),
         "swsum": swsum,
+        "wmax": wmax,
         "x_finite": finite,
         # the first of each, rows counted from the chunk's start (then from X's)
         "bad": bad,
@@ -352,7 +356,7 @@ def _merge_summaries(parts: list[dict[str, Any]]) -> dict[str, Any]:
                 "labels one type (all text: y.astype(str))"
             ) from None
         merged: dict[str, Any] = {}
-        for key in ("counts", "swsum"):
+        for key in ("counts", "swsum", "wmax"):
             merged[key] = np.zeros(len(labels))
         mu = np.zeros((len(labels), out["mu"].shape[1]))
         M2 = np.zeros_like(mu)
@@ -362,6 +366,7 @@ def _merge_summaries(parts: list[dict[str, Any]]) -> dict[str, Any]:
             lo[at] = np.minimum(lo[at], part["lo"])
             hi[at] = np.maximum(hi[at], part["hi"])
             merged["counts"][at] += part["counts"]
+            merged["wmax"][at] = np.maximum(merged["wmax"][at], part["wmax"])
             S_old = merged["swsum"][at]
             S_new, mu[at], M2[at] = _merge_moments(
                 S_old, mu[at], M2[at], part["swsum"], part["mu"], part["M2"]
@@ -501,6 +506,7 @@ def prepare_dask(
     if not known:  # the summary counted every chunk: give X, y, w known chunks (no pass)
         Xa, ya, swa = with_row_chunks(tuple(summ["lens"]), Xa.rechunk({1: -1}), ya, swa)
     cw = class_weight_vector(class_weight, classes, summ["swsum"])
+    check_weight_floor(float(np.max(cw * summ["wmax"])))
     wsum = cw * summ["swsum"]
     check_class_totals(classes, wsum)
     binary = len(classes) == 2
