@@ -251,3 +251,22 @@ def test_the_dask_engine_refuses_weights_too_small_for_float64():
         fit(np.ldexp(w, -1070))
     lr = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000).fit(X, y, sample_weight=w)
     np.testing.assert_allclose(fit(np.ldexp(w, -1000)).coef_, lr.coef_, rtol=1e-6)
+
+
+def test_the_dask_engine_refuses_weights_too_large_as_memory_does():
+    """Weights of 1e307 reached the Dask engine's column moments, which overflowed: numpy's
+    bare "overflow encountered in reduce" and "invalid value encountered in divide", then
+    "column 0 holds huge values ... rescale the column", blaming a column for the
+    weights; and weights of 1e200, refused in memory, fitted. Both engines refuse both
+    alike, naming the weights, without a warning."""
+    da = pytest.importorskip("dask.array")
+    X, y = _data()
+    w = np.random.default_rng(1).uniform(0.5, 2.0, len(y))
+    for scale in (1e200, 1e307):
+        parts = [da.from_array(a, chunks=40) for a in (X, y, w * scale)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(ValueError, match="divide the weights by a constant"):
+                NeuronClassifier().fit(*parts)
+            with pytest.raises(ValueError, match="divide the weights by a constant"):
+                NeuronClassifier().fit(X, y, w * scale)

@@ -25,7 +25,7 @@ from ._record import (
     check_class_totals,
     check_magnitudes,
     check_resolved_integers,
-    check_weight_floor,
+    check_weight_size,
     class_weight_vector,
     continuous_labels_error,
     describe_bad_cell,
@@ -246,6 +246,7 @@ def _series(v: Any) -> bool:
     return type(v).__name__ == "Series" and hasattr(v, "npartitions")  # a Dask Series
 
 
+@np.errstate(over="ignore", invalid="ignore")  # huge weights: refused after
 def _chunk_summary(Xb: Any, yb: Any, swb: Any) -> dict[str, Any]:
     """Labels, counts, summed sample weights and weighted column moments PER LABEL.
 
@@ -275,8 +276,12 @@ def _chunk_summary(Xb: Any, yb: Any, swb: Any) -> dict[str, Any]:
     L, d = len(labels), Xb.shape[1]
     X64 = Xb.astype(np.float64, copy=False)
     swsum = np.bincount(inv, weights=sw, minlength=L)
-    wmax = np.zeros(L)  # each label's largest weight (the subnormal weights' check)
+    # each label's largest weight and sum of squared weights relative to it (without
+    # overflow): the checks of the weights' size, as the in-memory engine's
+    wmax = np.zeros(L)
     np.maximum.at(wmax, inv, sw)
+    scale = np.where(wmax > 0, wmax, 1.0)[inv]
+    wssq = np.bincount(inv, weights=np.square(sw / scale), minlength=L)
     mu, M2 = np.zeros((L, d)), np.zeros((L, d))
     # each column's least and largest value over the rows of positive weight, per label:
     # a constant column is told from its moments' round-off by lo == hi (maybe_flat)
@@ -295,6 +300,7 @@ def _chunk_summary(Xb: Any, yb: Any, swb: Any) -> dict[str, Any]:
         "counts": np.bincount(inv, minlength=L).astype(np.float64),
         "swsum": swsum,
         "wmax": wmax,
+        "wssq": wssq,
         "x_finite": finite,
         # the first of each, rows counted from the chunk's start (then from X's)
         "bad": bad,
@@ -344,6 +350,7 @@ def _merge_moments(
     return S, mu1 + delta * share, np.where(np.isnan(M), np.inf, M)
 
 
+@np.errstate(over="ignore", invalid="ignore")  # huge weights: refused after
 def _merge_summaries(parts: list[dict[str, Any]]) -> dict[str, Any]:
     out = dict(parts[0])
     for p in parts[1:]:
@@ -356,7 +363,7 @@ def _merge_summaries(parts: list[dict[str, Any]]) -> dict[str, Any]:
                 "labels one type (all text: y.astype(str))"
             ) from None
         merged: dict[str, Any] = {}
-        for key in ("counts", "swsum", "wmax"):
+        for key in ("counts", "swsum", "wmax", "wssq"):
             merged[key] = np.zeros(len(labels))
         mu = np.zeros((len(labels), out["mu"].shape[1]))
         M2 = np.zeros_like(mu)
@@ -366,7 +373,12 @@ def _merge_summaries(parts: list[dict[str, Any]]) -> dict[str, Any]:
             lo[at] = np.minimum(lo[at], part["lo"])
             hi[at] = np.maximum(hi[at], part["hi"])
             merged["counts"][at] += part["counts"]
-            merged["wmax"][at] = np.maximum(merged["wmax"][at], part["wmax"])
+            top = np.maximum(merged["wmax"][at], part["wmax"])
+            held = np.where(top > 0, top, 1.0)
+            merged["wssq"][at] = merged["wssq"][at] * np.square(merged["wmax"][at] / held) + part[
+                "wssq"
+            ] * np.square(part["wmax"] / held)
+            merged["wmax"][at] = top
             S_old = merged["swsum"][at]
             S_new, mu[at], M2[at] = _merge_moments(
                 S_old, mu[at], M2[at], part["swsum"], part["mu"], part["M2"]
@@ -506,7 +518,10 @@ def prepare_dask(
     if not known:  # the summary counted every chunk: give X, y, w known chunks (no pass)
         Xa, ya, swa = with_row_chunks(tuple(summ["lens"]), Xa.rechunk({1: -1}), ya, swa)
     cw = class_weight_vector(class_weight, classes, summ["swsum"])
-    check_weight_floor(float(np.max(cw * summ["wmax"])))
+    row_max = cw * summ["wmax"]  # each class's largest row weight s
+    top = float(np.max(row_max))
+    rss = top * float(np.sqrt(np.sum(summ["wssq"] * np.square(row_max / top)))) if top else 0.0
+    check_weight_size(top, rss)
     wsum = cw * summ["swsum"]
     check_class_totals(classes, wsum)
     binary = len(classes) == 2
