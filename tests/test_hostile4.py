@@ -270,3 +270,41 @@ def test_the_dask_engine_refuses_weights_too_large_as_memory_does():
                 NeuronClassifier().fit(*parts)
             with pytest.raises(ValueError, match="divide the weights by a constant"):
                 NeuronClassifier().fit(X, y, w * scale)
+
+
+@pytest.mark.parametrize("kind", ["int", "float"])
+def test_a_cluster_column_that_is_also_a_feature_keeps_its_numbers(tmp_path, capsys, kind):
+    """``--cluster`` read its column as text (labels as written), and that column as a
+    feature too: an integer ``school`` given with ``--features school x`` (or in
+    ``--formula``) became 7 indicator columns instead of one number, silently, and a
+    column of decimals was refused as "numbers stored as text". The feature is read as
+    without ``--cluster``: the coefficients are statsmodels', and so are the cluster-robust
+    standard errors."""
+    import pandas as pd
+    import statsmodels.api as sm
+    from tests._cli import run
+
+    from oneneuron import load
+
+    rng = np.random.default_rng(3)
+    n = 200
+    school = rng.integers(1, 9, n)
+    frame = pd.DataFrame({"x": rng.normal(size=n), "school": school})
+    if kind == "float":
+        frame["school"] = school + 0.5
+    frame["y"] = (frame.x + 0.3 * frame.school + rng.normal(size=n) > 1.5).astype(int)
+    data = tmp_path / "d.csv"
+    frame.to_csv(data, index=False)
+    for how in (["--features", "school", "x"], ["--formula", "y ~ school + x"]):
+        model = tmp_path / f"m{len(how)}.json"
+        argv = ["train", "-q", data, "--target", "y", "--model", model, *how]
+        code, out, err = run([*argv, "--cluster", "school", "--cov-type", "cluster"], capsys)
+        assert code == 0, err
+        est = load(model)
+        assert list(est.feature_names_out_) == ["school", "x"]
+        exog = sm.add_constant(frame[["school", "x"]])
+        groups = {"groups": pd.factorize(frame.school)[0]}
+        ref = sm.Logit(frame.y, exog).fit(disp=0, cov_type="cluster", cov_kwds=groups)
+        np.testing.assert_allclose(est.coef_[0], ref.params.to_numpy()[1:], rtol=1e-6)
+        se = est.summary()["std_err"].to_numpy()
+        np.testing.assert_allclose(se, ref.bse.to_numpy(), rtol=1e-6)

@@ -368,7 +368,9 @@ def run_train(args: argparse.Namespace) -> int:
     cols = list(dict.fromkeys([*features, args.target, *special]))
     with Activity(f"reading {Path(args.data).name}", enabled=not args.quiet) as act:
         parts = []
-        text = [args.cluster] if args.cluster else []
+        # cluster labels are read as written, unless the column is a feature too: then it
+        # is read as a feature is (a number stays one; the groups are its distinct values)
+        text = [args.cluster] if args.cluster and args.cluster not in features else []
         text += args.categorical  # read as written: "3" is a level, not the number 3
         # a text table's labels are read as written ("01" is not 1: see read_labels)
         text_labels = data_format(args.data) != "parquet"
