@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from oneneuron import NeuronClassifier
+from oneneuron import NeuronClassifier, NeuronClassifierCV
 
 
 def _data(n: int = 120, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -308,3 +308,28 @@ def test_a_cluster_column_that_is_also_a_feature_keeps_its_numbers(tmp_path, cap
         np.testing.assert_allclose(est.coef_[0], ref.params.to_numpy()[1:], rtol=1e-6)
         se = est.summary()["std_err"].to_numpy()
         np.testing.assert_allclose(se, ref.bse.to_numpy(), rtol=1e-6)
+
+
+def test_score_refuses_the_weights_fit_refuses():
+    """``score`` passed any weights on to scikit-learn's ``accuracy_score``: with weights
+    of both signs it returned an accuracy of 5000.0 (a weighted mean over weights that
+    nearly cancel), where ``fit`` refuses a negative weight. ``score`` refuses the weights
+    ``fit`` refuses, naming the row; valid weights give scikit-learn's accuracy."""
+    from sklearn.metrics import accuracy_score
+
+    X, y = _data(60)
+    model = NeuronClassifier().fit(X, y)
+    w = np.ones(60)
+    w[:30] = -1.0
+    w[0] = -0.999
+    with pytest.raises(ValueError, match="row 0"):
+        model.score(X, y, sample_weight=w)
+    with pytest.raises(ValueError, match="all weights are zero"):
+        model.score(X, y, sample_weight=np.zeros(60))
+    good = np.abs(w)
+    expected = accuracy_score(y, model.predict(X), sample_weight=good)
+    assert model.score(X, y, sample_weight=good) == pytest.approx(expected, rel=1e-12)
+    assert model.score(X, y, sample_weight=list(good)) == pytest.approx(expected, rel=1e-12)
+    cv = NeuronClassifierCV(cv=3, n_alphas=3).fit(X, y)
+    with pytest.raises(ValueError, match="row 0"):
+        cv.score(X, y, sample_weight=w)

@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..engines import (
     check_missing_labels,
+    check_weights,
     detached,
     first_non_finite,
     input_kind,
@@ -171,6 +172,21 @@ def _same_value(a: Any, b: Any) -> bool:
             return bool(a == b)
     except Exception:  # noqa: BLE001  (values without one truth value: unequal)
         return False
+
+
+def check_score_weights(sample_weight: Any) -> None:
+    """Refuse the row weights ``fit`` refuses (negative, NaN, infinite, all zero), naming
+    the first bad row: scikit-learn's accuracy takes weights of both signs, whose weighted
+    mean may be any number (5000.0 for weights that nearly cancel). Weights that are no
+    plain numbers (or Dask's, lazy) are left to the scorer's own checks."""
+    if sample_weight is None or input_kind(sample_weight) != "numpy":
+        return
+    try:
+        sw = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError):  # not numbers: scikit-learn's validation says so
+        return
+    if sw.ndim == 1:
+        check_weights(sw)
 
 
 def _raw_dask_table(X: Any, coded: Any) -> bool:
@@ -932,6 +948,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             check_missing_labels(y)
         sample_weight = unmasked(detached(sample_weight), "sample_weight")
         refuse_row_values(sample_weight, "sample_weight")
+        check_score_weights(sample_weight)
         if not is_table(X) and input_kind(X) == "dask":
             if offset is not None:  # never taken and dropped
                 raise ValueError(
