@@ -330,6 +330,12 @@ def test_score_refuses_the_weights_fit_refuses():
     expected = accuracy_score(y, model.predict(X), sample_weight=good)
     assert model.score(X, y, sample_weight=good) == pytest.approx(expected, rel=1e-12)
     assert model.score(X, y, sample_weight=list(good)) == pytest.approx(expected, rel=1e-12)
+    da = pytest.importorskip("dask.array")
+    lazy = [da.from_array(a, chunks=20) for a in (X, y, w)]
+    with pytest.raises(ValueError, match="30 of its 60 rows"):
+        model.score(*lazy)
+    lazy[2] = da.from_array(good, chunks=20)
+    assert model.score(*lazy) == pytest.approx(expected, rel=1e-12)
     cv = NeuronClassifierCV(cv=3, n_alphas=3).fit(X, y)
     with pytest.raises(ValueError, match="row 0"):
         cv.score(X, y, sample_weight=w)

@@ -663,7 +663,9 @@ def _block_accuracy(pred: Any, yb: Any, wb: Any) -> NDArray[np.float64]:
             f"X, y and sample_weight chunks differ in length ({len(pred)}, {len(yb)}, "
             f"{len(wb)}); take them from one Dask DataFrame"
         )
-    return np.array([wb @ (pred == yb), wb.sum(), len(wb)])
+    ok = np.isfinite(wb) & (wb >= 0)  # the weights fit refuses are counted, not summed
+    wb = np.where(ok, wb, 0.0)
+    return np.array([wb @ (pred == yb), wb.sum(), len(wb), np.count_nonzero(~ok)])
 
 
 def dask_accuracy(model: Any, X: Any, y: Any, sample_weight: Any = None) -> float:
@@ -707,6 +709,13 @@ def dask_accuracy(model: Any, X: Any, y: Any, sample_weight: Any = None) -> floa
     ps, ys, ws = row_blocks(pred, ya, wa)
     task = dask.delayed(_block_accuracy, pure=True)
     parts = [task(p, yb, wb) for p, yb, wb in zip(ps, ys, ws, strict=True)]
-    (hits, total, n), lengths = compute_with_lengths(tree_sum(parts, sum), lengths)
+    (hits, total, n, bad), lengths = compute_with_lengths(tree_sum(parts, sum), lengths)
     check_series_lengths(int(n), lengths)
+    if bad:  # as fit and the in-memory score refuse them
+        raise ValueError(
+            f"sample_weight must be finite and non-negative: {int(bad)} of its {int(n)} rows "
+            "hold a negative, NaN or infinite weight"
+        )
+    if not total > 0:
+        raise ValueError(ZERO_WEIGHTS)
     return float(hits / total)
