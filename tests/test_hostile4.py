@@ -339,3 +339,18 @@ def test_score_refuses_the_weights_fit_refuses():
     cv = NeuronClassifierCV(cv=3, n_alphas=3).fit(X, y)
     with pytest.raises(ValueError, match="row 0"):
         cv.score(X, y, sample_weight=w)
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [("--l1-ratio", "1.0000001"), ("--alpha", "-0.0000001234567"), ("--tol", "-1.0000001")],
+)
+def test_a_value_just_out_of_range_is_shown_as_typed(tmp_path, capsys, flag, value):
+    """``--l1-ratio 1.0000001`` was refused as "must be in [0, 1], not 1": the value
+    shown to six digits is the bound itself, which is allowed. It is shown as typed."""
+    from tests._cli import fail
+
+    data = _table(tmp_path)
+    argv = ["train", data, "--target", "y", "--model", tmp_path / "m.json", flag, value]
+    err = fail(argv, capsys, flag)
+    assert f"not {float(value)!r}" in err or f"not {value}" in err, err

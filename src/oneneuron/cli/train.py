@@ -43,6 +43,7 @@ from ._common import (
     refuse_ambiguous_labels,
     statistic,
     text_form_of,
+    typed,
     weight_values,
 )
 from ._errors import UserError, show_warnings, shown, user_errors, wrapped
@@ -695,7 +696,7 @@ def check_penalty_flags(args: argparse.Namespace) -> None:
     rate = args.learning_rate
     if rate is not None:
         if not (math.isfinite(rate) and rate > 0):
-            raise UserError(f"--learning-rate must be a finite number > 0, not {rate:g}")
+            raise UserError(f"--learning-rate must be a finite number > 0, not {typed(rate)}")
         if args.solver not in ("gd", "sgd"):
             raise UserError(
                 f"--learning-rate needs --solver gd or sgd (--solver {args.solver} takes no "
@@ -708,9 +709,9 @@ def check_penalty_flags(args: argparse.Namespace) -> None:
             )
     for flag, value in (("--alpha", args.alpha), ("--tol", args.tol)):
         if value is not None and not (math.isfinite(value) and value >= 0):
-            raise UserError(f"{flag} must be a finite number >= 0, not {value:g}")
+            raise UserError(f"{flag} must be a finite number >= 0, not {typed(value)}")
     if not 0.0 <= args.l1_ratio <= 1.0:
-        raise UserError(f"--l1-ratio must be in [0, 1], not {args.l1_ratio:g}")
+        raise UserError(f"--l1-ratio must be in [0, 1], not {typed(args.l1_ratio)}")
     if args.l1_ratio > 0 and args.solver not in ("auto", "cd"):
         raise UserError(
             f"--l1-ratio {args.l1_ratio:g} needs --solver cd or auto (--solver {args.solver} "
