@@ -354,3 +354,34 @@ def test_a_value_just_out_of_range_is_shown_as_typed(tmp_path, capsys, flag, val
     argv = ["train", data, "--target", "y", "--model", tmp_path / "m.json", flag, value]
     err = fail(argv, capsys, flag)
     assert f"not {float(value)!r}" in err or f"not {value}" in err, err
+
+
+@pytest.mark.parametrize("named", ["offset", "sample_weight"])
+def test_one_row_argument_by_name_and_another_as_an_array(named):
+    """``fit(df, sample_weight=array, offset="off")`` with a formula stopped in numpy's
+    "The truth value of an array with more than one element is ambiguous": the check that
+    no argument names the target compared the array with the target's name. A name and
+    an array mix; the fit is statsmodels' GLM with that offset and frequency weights."""
+    import pandas as pd
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(3)
+    n = 300
+    df = pd.DataFrame({"x": rng.normal(size=n), "off": rng.normal(size=n)})
+    df["y"] = (rng.random(n) < 1 / (1 + np.exp(-(df.x + df.off - 1)))).astype(int)
+    df["w"] = rng.uniform(0.5, 2, n)
+    kw = {"sample_weight": df.w.to_numpy(), "offset": "off"}
+    if named == "sample_weight":
+        kw = {"sample_weight": "w", "offset": df.off.to_numpy()}
+    model = NeuronClassifier(formula="y ~ x").fit(df, **kw)
+    ref = sm.GLM(
+        df.y,
+        sm.add_constant(df[["x"]]),
+        family=sm.families.Binomial(),
+        offset=df.off,
+        freq_weights=df.w,
+    ).fit(tol=1e-12)
+    np.testing.assert_allclose(
+        np.r_[model.intercept_, model.coef_[0]], ref.params.to_numpy(), rtol=1e-7
+    )
+    np.testing.assert_allclose(model.summary()["std_err"], ref.bse, rtol=1e-6)

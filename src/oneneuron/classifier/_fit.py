@@ -535,7 +535,7 @@ def named_inputs(
         return X, sample_weight, cluster, offset
     target = y if isinstance(y, str) else formula_target(est.formula) if est.formula else None
     for what in ("sample_weight", "offset"):
-        if target is not None and given[what] == target:
+        if target is not None and isinstance(given[what], str) and given[what] == target:
             raise ValueError(
                 f"{what}={target!r} names the target column: the labels would enter the fit "
                 "as its own input; name another column"
