@@ -385,3 +385,22 @@ def test_one_row_argument_by_name_and_another_as_an_array(named):
         np.r_[model.intercept_, model.coef_[0]], ref.params.to_numpy(), rtol=1e-7
     )
     np.testing.assert_allclose(model.summary()["std_err"], ref.bse, rtol=1e-6)
+
+
+@pytest.mark.parametrize("how", [["--features", "w", "x"], ["--formula", "y ~ w + x"]])
+def test_train_refuses_weights_that_are_a_feature_as_evaluate_does(tmp_path, capsys, how):
+    """``train --weights w --features w x`` trained (the help says the weights column is
+    "not a feature"), and ``evaluate --weights w`` then refused that model's own weights:
+    "--weights w is a feature of the model". train refuses it first, in those words, and
+    writes no model."""
+    import pandas as pd
+    from tests._cli import fail
+
+    X, y = _data(60)
+    w = np.random.default_rng(0).uniform(0.5, 2.0, 60)
+    data = tmp_path / "d.csv"
+    pd.DataFrame({"x": X[:, 0], "w": w, "y": y}).to_csv(data, index=False)
+    model = tmp_path / "m.json"
+    argv = ["train", data, "--target", "y", "--model", model, "--weights", "w", *how]
+    fail(argv, capsys, "--weights w is a feature of the model")
+    assert not model.exists()

@@ -345,6 +345,13 @@ def run_train(args: argparse.Namespace) -> int:
                 note(args, unnamed_note(i, c, i in blank, i == len(present), form.sep))
             features = [c for c in features if c not in {c for _, c in unnamed}]
     need_columns(args.data, present, features, "feature")
+    if args.weights is not None and args.weights in features:  # as evaluate refuses it
+        given = "--formula" if args.formula is not None else "--features"
+        raise UserError(
+            f"--weights {args.weights} is a feature of the model (in {given}); a column of "
+            "counts is not a feature: name the column of counts, or leave it out of "
+            f"{given}"
+        )
     for flag, names in (("--numeric", args.numeric), ("--categorical", args.categorical)):
         not_features = [c for c in names if c not in features]
         if not_features:
