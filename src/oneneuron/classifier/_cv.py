@@ -33,7 +33,7 @@ from ..objective import unmasked  # a masked weight or group is refused
 from ..tables import batch_as_table
 from ..wording import counted
 from ._cvrecord import CVRecord, choose_alpha, cv_record
-from ._estimator import FILLS_NAN, NeuronClassifier, score_labels
+from ._estimator import FILLS_NAN, NeuronClassifier, check_score_weights, score_labels
 from ._fit import check_term_names, design_input, host_labels
 from ._path import RegularizationPath, check_distinct, compute_path, names_in, path_alphas
 
@@ -953,6 +953,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self, "best_estimator_")
         y = score_labels(self, X, y)
+        check_score_weights(sample_weight)  # those fit refuses, as the refit's score
         if callable(self.scoring):  # as the folds call it; weights only when given
             if sample_weight is None:
                 return float(self.scoring(self, X, y))

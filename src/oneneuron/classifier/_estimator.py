@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..engines import (
     check_missing_labels,
+    check_weights,
     detached,
     first_non_finite,
     input_kind,
@@ -74,6 +75,8 @@ from ._predictor import (
 __all__ = ["NeuronClassifier"]
 
 _VALID_PARAMS: list[tuple[Any, ...]] = []  # recent parameter values that passed validation
+#: The types of parameter values that are remembered: their ``==`` neither raises nor warns.
+_PLAIN_TYPES = frozenset({bool, int, float, str, type(None)})
 
 
 @functools.cache
@@ -153,18 +156,38 @@ def score_labels(est: Any, X: Any, y: Any) -> Any:
 
 
 def _same_value(a: Any, b: Any) -> bool:
-    """Whether two parameter values are equal (arrays and dicts of them too)."""
+    """Whether two parameter values are equal: dicts by their keys and values, array-likes
+    of any library (NumPy, pandas, polars, pyarrow, torch, lists) by their values, as
+    NumPy arrays (their own ``==`` gives arrays, which have no one truth value)."""
     if a is b:
         return True
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same_value(a[k], b[k]) for k in a)
+    if any(hasattr(v, "__array__") or isinstance(v, (list, tuple)) for v in (a, b)):
         try:
             return bool(np.array_equal(np.asarray(a), np.asarray(b)))
-        except (TypeError, ValueError):
+        except Exception:  # noqa: BLE001  (values NumPy cannot read: unequal)
             return False
     try:
-        return bool(a == b)
-    except (TypeError, ValueError):  # e.g. dicts holding arrays
+        with np.errstate(all="ignore"):
+            return bool(a == b)
+    except Exception:  # noqa: BLE001  (values without one truth value: unequal)
         return False
+
+
+def check_score_weights(sample_weight: Any) -> None:
+    """Refuse the row weights ``fit`` refuses (negative, NaN, infinite, all zero), naming
+    the first bad row: scikit-learn's accuracy takes weights of both signs, whose weighted
+    mean may be any number (5000.0 for weights that nearly cancel). Weights that are no
+    plain numbers (or Dask's, lazy) are left to the scorer's own checks."""
+    if sample_weight is None or input_kind(sample_weight) != "numpy":
+        return
+    try:
+        sw = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError):  # not numbers: scikit-learn's validation says so
+        return
+    if sw.ndim == 1:
+        check_weights(sw)
 
 
 def _raw_dask_table(X: Any, coded: Any) -> bool:
@@ -702,20 +725,22 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
 
         Validation inspects signatures and costs about 0.3 ms, half of a whole fit
         of a tiny problem; the last few valid parameter sets are remembered per
-        class (a verdict depends only on the values and their types).
+        class (a verdict depends only on the values and their types). Only sets of
+        plain Python values are remembered: comparing other values (a polars Series
+        with a pyarrow array, a NumPy float32 with 1e300) may raise or warn.
         """
         cls = type(self)
         values = _parameter_reader(cls)(self)
         # with their types: 1000.0 == 1000 and 1 == True, but only one of each is valid
-        key = (cls, values, tuple(map(type, values)))
-        try:
-            if key in _VALID_PARAMS:
-                return
-        except ValueError:  # values whose == is ambiguous (arrays): just validate
-            pass
+        types = tuple(map(type, values))
+        plain = all(kind in _PLAIN_TYPES for kind in types)
+        key = (cls, values, types)
+        if plain and key in _VALID_PARAMS:
+            return
         super()._validate_params()
-        _VALID_PARAMS.append(key)
-        del _VALID_PARAMS[:-8]
+        if plain:
+            _VALID_PARAMS.append(key)
+            del _VALID_PARAMS[:-8]
 
     def _checked_input(self, X: ArrayLike) -> Any:
         """``X`` as every prediction takes it (a RecordBatch as its table), after the
@@ -932,6 +957,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             check_missing_labels(y)
         sample_weight = unmasked(detached(sample_weight), "sample_weight")
         refuse_row_values(sample_weight, "sample_weight")
+        check_score_weights(sample_weight)
         if not is_table(X) and input_kind(X) == "dask":
             if offset is not None:  # never taken and dropped
                 raise ValueError(

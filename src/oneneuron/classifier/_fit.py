@@ -461,7 +461,7 @@ def array_input(X: Any) -> Any:
     if input_kind(X) != "numpy":
         raise ValueError(
             f"missing= applies to tables (pandas/polars DataFrames, Arrow tables) and "
-            f"NumPy/SciPy arrays; X is a {type(X).__name__}"
+            f"NumPy/SciPy arrays; X is a {type(X).__module__.split('.')[0]} {type(X).__name__}"
         )
     refuse_dtype(X)
     try:
@@ -530,7 +530,7 @@ def named_inputs(
         return X, sample_weight, cluster, offset
     target = y if isinstance(y, str) else formula_target(est.formula) if est.formula else None
     for what in ("sample_weight", "offset"):
-        if target is not None and given[what] == target:
+        if target is not None and isinstance(given[what], str) and given[what] == target:
             raise ValueError(
                 f"{what}={target!r} names the target column: the labels would enter the fit "
                 "as its own input; name another column"
@@ -646,6 +646,33 @@ MASKED_FIT = (
 )
 
 
+def refuse_table_settings_on_dask(est: Any, X: Any) -> None:
+    """Refuse ``formula=``, ``missing=`` and ``reference=`` for Dask input, naming it
+    and the step that works: the Dask engine fits numeric columns as they are (the
+    design layer codes and fills tables in memory)."""
+    if input_kind(X) != "dask":
+        return
+    what = f"a dask {type(X).__name__}"
+    if est.formula is not None:
+        raise ValueError(
+            f"formula= codes a table in memory, and X is {what} (the Dask engine fits "
+            "numeric columns as they are): compute the terms as columns of the frame "
+            "(df.assign(...)) and fit those, or fit a pandas DataFrame (df.compute())"
+        )
+    if est.missing != "error":
+        raise ValueError(
+            f"missing={est.missing!r} drops or fills rows of a table in memory, and X is "
+            f"{what}: drop or fill them with Dask first (df.dropna(), df.fillna(value)) "
+            "and fit with missing='error'"
+        )
+    if est.reference:
+        raise ValueError(
+            f"reference= names reference levels of categorical columns, and X is {what} "
+            "(the Dask engine fits numeric columns only, without levels): code the "
+            "categorical columns as numeric columns first, or leave reference unset"
+        )
+
+
 def design_input(
     est: Any, X: Any, y: Any, sample_weight: Any, cluster: Any, offset: Any
 ) -> tuple[Any, ...]:
@@ -660,6 +687,7 @@ def design_input(
     if isinstance(y, str) and est.formula is None and _is_dask_frame(X):
         X, y = _dask_target(X, y)
     check_not_lazy(X)
+    refuse_table_settings_on_dask(est, X)
     refuse_multiindex(X)
     refuse_mixed_names(X)
     refuse_no_columns(X)

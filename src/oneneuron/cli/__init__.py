@@ -93,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("error: interrupted (Ctrl-C)", file=sys.stderr)
         return 128 + signal.SIGINT
     try:
-        given = (getattr(args, n, None) for n in ("data", "model", "out", "report"))
+        given = [getattr(args, n, None) for n in ("data", "model", "out", "report")]
         with _sigterm_unwinds(), user_paths(given), user_warnings():
             check_environment()  # before the numerical libraries load and read it
             code = int(args.func(args) or 0)
@@ -102,7 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return _pipe_closed()
     except UserError as exc:
-        print(f"error: {shown(str(exc))}", file=sys.stderr)
+        with user_paths(given):  # shown as given, on one line
+            print(f"error: {shown(str(exc))}", file=sys.stderr)
         return 1
     except Terminated:
         print("error: terminated (SIGTERM)", file=sys.stderr)

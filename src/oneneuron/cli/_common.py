@@ -32,6 +32,20 @@ def positive_int(text: str) -> int:
     return value
 
 
+def typed(value: float) -> str:
+    """A float option's value for a message, with every digit it was given (the shortest
+    text that reads back as it: ``1.0000001``, not ``:g``'s ``1``, which may be the very
+    bound it broke), and whole numbers without ``.0``.
+
+    Examples
+    --------
+    >>> typed(1.0000001), typed(-1.0), typed(float("nan")), typed(1e-07)
+    ('1.0000001', '-1', 'nan', '1e-07')
+    """
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
 def number(text: str) -> float:
     """A float option's value; a number beyond the largest float (``1e400``, which
     ``float()`` rounds to infinity) is refused as typed, not echoed back as ``inf``."""
@@ -66,6 +80,11 @@ def check_new_file(
     """
     if not str(path).strip():
         raise UserError(f"{flag} is empty; name the file to write")
+    if str(path) == "-" and not dash:
+        raise UserError(
+            f"{flag} - : {flag} writes a file, not standard output (only predict's --out "
+            "takes - for that); name the file to write (a file named - is ./-)"
+        )
     p = Path(path)
     for what, source in (inputs or {}).items():
         if _same_file(p, Path(source)):

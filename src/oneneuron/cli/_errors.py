@@ -72,7 +72,8 @@ def shown(text: str) -> str:
     sequence in a class label would clear the screen or retitle the terminal, and a
     carriage return print a made-up line over a metric. Everything the commands print
     for people goes through this; the files they write keep the text as it is.
-    Newlines and tabs stay. A run of more than :data:`LONGEST_WORD` characters without
+    Newlines and tabs stay, except in the paths the user gave (:func:`user_paths`).
+    A run of more than :data:`LONGEST_WORD` characters without
     a space (a 2 MB cell read as a category) is shown as its ends and its length.
 
     Examples
@@ -80,7 +81,17 @@ def shown(text: str) -> str:
     >>> print(shown("yes\x1b[2J and\rno\u202e"))
     yes\x1b[2J and\x0dno\u202e
     """
-    return escaped(re.sub(rf"\S{{{LONGEST_WORD + 1},}}", _shorter, text))
+    return escaped(re.sub(rf"\S{{{LONGEST_WORD + 1},}}", _shorter, _paths_on_one_line(text)))
+
+
+def _paths_on_one_line(text: str) -> str:
+    r"""``text`` with the paths the user gave (:func:`user_paths`) that hold a line break
+    or tab written with ``\n`` and ``\t``, as :func:`one_line` writes names: a model
+    named ``"no\nerror: x"`` cannot print a second ``error:`` line."""
+    for given in _USER_PATHS.get():
+        if "\n" in given or "\t" in given:
+            text = text.replace(given, given.replace("\n", "\\n").replace("\t", "\\t"))
+    return text
 
 
 def escaped(text: str) -> str:
@@ -401,6 +412,7 @@ def _keywords_as_flags(text: str) -> str:
         ),
         # check_weight_size: the command line's weights are one column, without class weights
         ("sample_weight (times class_weight) reaches", "the --weights column reaches"),
+        ("sample_weight (times class_weight) is at most", "the --weights column is at most"),
         ("(alpha=0)", "(--alpha 0)"),
         ("drop the redundant column(s)", "leave a column out (--features or --formula)"),
         (  # check_not_identifier; --numeric is train's way to read codes as numbers
@@ -479,8 +491,9 @@ _CLI_PATTERNS = (
     ),
     (
         r"n_splits=(\d+) cannot be greater than the number of members in each class\.?",
-        r"--cv \1 asks for more folds than the rows of the smallest class (the folds are "
-        r"stratified: each class in every fold); choose fewer",
+        r"--cv \1 asks for more folds than any class has rows (the folds are stratified: "
+        r"the rows of each class are spread over them, and at least one class must reach "
+        r"every fold); choose fewer",
     ),
     (
         r"The '(\w+)' parameter of \w+ must be (.*?)\. Got (.*?) instead\.",

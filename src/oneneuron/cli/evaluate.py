@@ -111,9 +111,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
     saved = read_model(args.model)
     design = getattr(saved.estimator, "design_", None)
     target = (
-        args.target
-        or (saved.input or {}).get("target")
-        or (design.target if design is not None else None)
+        args.target  # an empty --target is a column name too, refused as missing
+        if args.target is not None
+        else (saved.input or {}).get("target") or (design.target if design is not None else None)
     )
     if target is None:
         raise UserError("this model file does not name its target column; pass --target COL")

@@ -26,6 +26,7 @@ from ._common import (
     quiet_parent,
     reading_parent,
     text_form_of,
+    typed,
     unknown_warning,
 )
 from ._errors import UserError, one_line, user_errors
@@ -131,7 +132,9 @@ def run_predict(args: argparse.Namespace) -> int:
     ci_names = {} if args.interval is None else interval_columns(names, K)
     if args.interval is not None:
         if not 0 < args.interval < 1:
-            raise UserError(f"--interval must be between 0 and 1 (e.g. 0.95), not {args.interval}")
+            raise UserError(
+                f"--interval must be between 0 and 1 (e.g. 0.95), not {typed(args.interval)}"
+            )
         model = saved.predictor
         if model.l1_fit:
             raise UserError(

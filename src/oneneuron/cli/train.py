@@ -44,6 +44,7 @@ from ._common import (
     refuse_ambiguous_labels,
     statistic,
     text_form_of,
+    typed,
     weight_values,
 )
 from ._errors import UserError, show_warnings, shown, user_errors, wrapped
@@ -281,7 +282,7 @@ def run_train(args: argparse.Namespace) -> int:
         from .dask import train_dask
 
         return train_dask(args, write_model)
-    if args.scheduler:
+    if args.scheduler is not None:  # an empty one too: never taken and ignored
         raise UserError("--scheduler needs --engine dask")
     if (args.cov_type == "cluster") != (args.cluster is not None):
         raise UserError("--cov-type cluster and --cluster COL go together")
@@ -348,6 +349,13 @@ def run_train(args: argparse.Namespace) -> int:
                 note(args, unnamed_note(i, c, i in blank, i == len(present), form.sep))
             features = [c for c in features if c not in {c for _, c in unnamed}]
     need_columns(args.data, present, features, "feature")
+    if args.weights is not None and args.weights in features:  # as evaluate refuses it
+        given = "--formula" if args.formula is not None else "--features"
+        raise UserError(
+            f"--weights {args.weights} is a feature of the model (in {given}); a column of "
+            "counts is not a feature: name the column of counts, or leave it out of "
+            f"{given}"
+        )
     for flag, names in (("--numeric", args.numeric), ("--categorical", args.categorical)):
         not_features = [c for c in names if c not in features]
         if not_features:
@@ -372,7 +380,9 @@ def run_train(args: argparse.Namespace) -> int:
     cols = list(dict.fromkeys([*features, args.target, *special]))
     with Activity(f"reading {Path(args.data).name}", enabled=not args.quiet) as act:
         parts = []
-        text = [args.cluster] if args.cluster else []
+        # cluster labels are read as written, unless the column is a feature too: then it
+        # is read as a feature is (a number stays one; the groups are its distinct values)
+        text = [args.cluster] if args.cluster and args.cluster not in features else []
         text += args.categorical  # read as written: "3" is a level, not the number 3
         # a text table's labels are read as written ("01" is not 1: see read_labels)
         text_labels = data_format(args.data) != "parquet"
@@ -719,7 +729,7 @@ def check_penalty_flags(args: argparse.Namespace) -> None:
     rate = args.learning_rate
     if rate is not None:
         if not (math.isfinite(rate) and rate > 0):
-            raise UserError(f"--learning-rate must be a finite number > 0, not {rate:g}")
+            raise UserError(f"--learning-rate must be a finite number > 0, not {typed(rate)}")
         if args.solver not in ("gd", "sgd"):
             raise UserError(
                 f"--learning-rate needs --solver gd or sgd (--solver {args.solver} takes no "
@@ -732,9 +742,9 @@ def check_penalty_flags(args: argparse.Namespace) -> None:
             )
     for flag, value in (("--alpha", args.alpha), ("--tol", args.tol)):
         if value is not None and not (math.isfinite(value) and value >= 0):
-            raise UserError(f"{flag} must be a finite number >= 0, not {value:g}")
+            raise UserError(f"{flag} must be a finite number >= 0, not {typed(value)}")
     if not 0.0 <= args.l1_ratio <= 1.0:
-        raise UserError(f"--l1-ratio must be in [0, 1], not {args.l1_ratio:g}")
+        raise UserError(f"--l1-ratio must be in [0, 1], not {typed(args.l1_ratio)}")
     if args.l1_ratio > 0 and args.solver not in ("auto", "cd"):
         raise UserError(
             f"--l1-ratio {args.l1_ratio:g} needs --solver cd or auto (--solver {args.solver} "

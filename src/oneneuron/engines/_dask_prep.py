@@ -25,6 +25,7 @@ from ._record import (
     check_class_totals,
     check_magnitudes,
     check_resolved_integers,
+    check_weight_size,
     class_weight_vector,
     continuous_labels_error,
     describe_bad_cell,
@@ -245,6 +246,7 @@ def _series(v: Any) -> bool:
     return type(v).__name__ == "Series" and hasattr(v, "npartitions")  # a Dask Series
 
 
+@np.errstate(over="ignore", invalid="ignore")  # huge weights: refused after
 def _chunk_summary(Xb: Any, yb: Any, swb: Any) -> dict[str, Any]:
     """Labels, counts, summed sample weights and weighted column moments PER LABEL.
 
@@ -274,6 +276,12 @@ def _chunk_summary(Xb: Any, yb: Any, swb: Any) -> dict[str, Any]:
     L, d = len(labels), Xb.shape[1]
     X64 = Xb.astype(np.float64, copy=False)
     swsum = np.bincount(inv, weights=sw, minlength=L)
+    # each label's largest weight and sum of squared weights relative to it (without
+    # overflow): the checks of the weights' size, as the in-memory engine's
+    wmax = np.zeros(L)
+    np.maximum.at(wmax, inv, sw)
+    scale = np.where(wmax > 0, wmax, 1.0)[inv]
+    wssq = np.bincount(inv, weights=np.square(sw / scale), minlength=L)
     mu, M2 = np.zeros((L, d)), np.zeros((L, d))
     # each column's least and largest value over the rows of positive weight, per label:
     # a constant column is told from its moments' round-off by lo == hi (maybe_flat)
@@ -291,6 +299,8 @@ def _chunk_summary(Xb: Any, yb: Any, swb: Any) -> dict[str, Any]:
         "labels": labels,
         "counts": np.bincount(inv, minlength=L).astype(np.float64),
         "swsum": swsum,
+        "wmax": wmax,
+        "wssq": wssq,
         "x_finite": finite,
         # the first of each, rows counted from the chunk's start (then from X's)
         "bad": bad,
@@ -340,6 +350,7 @@ def _merge_moments(
     return S, mu1 + delta * share, np.where(np.isnan(M), np.inf, M)
 
 
+@np.errstate(over="ignore", invalid="ignore")  # huge weights: refused after
 def _merge_summaries(parts: list[dict[str, Any]]) -> dict[str, Any]:
     out = dict(parts[0])
     for p in parts[1:]:
@@ -352,7 +363,7 @@ def _merge_summaries(parts: list[dict[str, Any]]) -> dict[str, Any]:
                 "labels one type (all text: y.astype(str))"
             ) from None
         merged: dict[str, Any] = {}
-        for key in ("counts", "swsum"):
+        for key in ("counts", "swsum", "wmax", "wssq"):
             merged[key] = np.zeros(len(labels))
         mu = np.zeros((len(labels), out["mu"].shape[1]))
         M2 = np.zeros_like(mu)
@@ -362,6 +373,12 @@ def _merge_summaries(parts: list[dict[str, Any]]) -> dict[str, Any]:
             lo[at] = np.minimum(lo[at], part["lo"])
             hi[at] = np.maximum(hi[at], part["hi"])
             merged["counts"][at] += part["counts"]
+            top = np.maximum(merged["wmax"][at], part["wmax"])
+            held = np.where(top > 0, top, 1.0)
+            merged["wssq"][at] = merged["wssq"][at] * np.square(merged["wmax"][at] / held) + part[
+                "wssq"
+            ] * np.square(part["wmax"] / held)
+            merged["wmax"][at] = top
             S_old = merged["swsum"][at]
             S_new, mu[at], M2[at] = _merge_moments(
                 S_old, mu[at], M2[at], part["swsum"], part["mu"], part["M2"]
@@ -501,6 +518,10 @@ def prepare_dask(
     if not known:  # the summary counted every chunk: give X, y, w known chunks (no pass)
         Xa, ya, swa = with_row_chunks(tuple(summ["lens"]), Xa.rechunk({1: -1}), ya, swa)
     cw = class_weight_vector(class_weight, classes, summ["swsum"])
+    row_max = cw * summ["wmax"]  # each class's largest row weight s
+    top = float(np.max(row_max))
+    rss = top * float(np.sqrt(np.sum(summ["wssq"] * np.square(row_max / top)))) if top else 0.0
+    check_weight_size(top, rss)
     wsum = cw * summ["swsum"]
     check_class_totals(classes, wsum)
     binary = len(classes) == 2
@@ -642,7 +663,9 @@ def _block_accuracy(pred: Any, yb: Any, wb: Any) -> NDArray[np.float64]:
             f"X, y and sample_weight chunks differ in length ({len(pred)}, {len(yb)}, "
             f"{len(wb)}); take them from one Dask DataFrame"
         )
-    return np.array([wb @ (pred == yb), wb.sum(), len(wb)])
+    ok = np.isfinite(wb) & (wb >= 0)  # the weights fit refuses are counted, not summed
+    wb = np.where(ok, wb, 0.0)
+    return np.array([wb @ (pred == yb), wb.sum(), len(wb), np.count_nonzero(~ok)])
 
 
 def dask_accuracy(model: Any, X: Any, y: Any, sample_weight: Any = None) -> float:
@@ -686,6 +709,13 @@ def dask_accuracy(model: Any, X: Any, y: Any, sample_weight: Any = None) -> floa
     ps, ys, ws = row_blocks(pred, ya, wa)
     task = dask.delayed(_block_accuracy, pure=True)
     parts = [task(p, yb, wb) for p, yb, wb in zip(ps, ys, ws, strict=True)]
-    (hits, total, n), lengths = compute_with_lengths(tree_sum(parts, sum), lengths)
+    (hits, total, n, bad), lengths = compute_with_lengths(tree_sum(parts, sum), lengths)
     check_series_lengths(int(n), lengths)
+    if bad:  # as fit and the in-memory score refuse them
+        raise ValueError(
+            f"sample_weight must be finite and non-negative: {int(bad)} of its {int(n)} rows "
+            "hold a negative, NaN or infinite weight"
+        )
+    if not total > 0:
+        raise ValueError(ZERO_WEIGHTS)
     return float(hits / total)

@@ -241,8 +241,37 @@ def check_weights(sw: NDArray) -> None:
         raise ValueError(ZERO_WEIGHTS)
 
 
+def check_weight_floor(largest: float) -> None:
+    """Refuse row weights (sample weight times class weight) whose largest, ``largest``, is
+    below float64's smallest normal number (about 2.2e-308): such subnormal weights keep
+    few digits, and the fit's sums of them underflow (the coefficients came out other than
+    at the weights' own scale, with numpy's "invalid value" warnings, or the Dask engine's
+    "SVD did not converge"). The fit does not depend on the weights' scale: the message
+    says to multiply them.
+
+    Examples
+    --------
+    >>> check_weight_floor(1e-300)
+    >>> try:
+    ...     check_weight_floor(1e-320)
+    ... except ValueError as e:
+    ...     print(str(e)[:58])
+    sample_weight (times class_weight) is at most 1e-320, belo
+    """
+    tiny = float(np.finfo(np.float64).tiny)
+    if 0 < largest < tiny:
+        raise ValueError(
+            f"sample_weight (times class_weight) is at most {largest:.3g}, below float64's "
+            f"smallest normal number ({tiny:.3g}): such weights lose their digits, and the "
+            "fit's sums of them underflow; multiply the weights by a constant (the "
+            "coefficients do not change; the standard errors, which count the weights as "
+            "rows, do)"
+        )
+
+
 def check_weight_size(largest: float, root_sum_squares: float) -> None:
-    """Refuse row weights (sample weight times class weight) whose squares overflow.
+    """Refuse row weights (sample weight times class weight) whose squares overflow, or
+    all below float64's smallest normal number (subnormal: digits lost, sums underflow).
 
     ``largest`` is the largest row weight and ``root_sum_squares`` ``sqrt(sum s_i**2)``
     computed without overflow (as ``largest * sqrt(sum (s_i / largest)**2)``). Above
@@ -260,6 +289,7 @@ def check_weight_size(largest: float, root_sum_squares: float) -> None:
     ...     print(str(e)[:60])
     sample_weight (times class_weight) reaches 1e+160: the sum o
     """
+    check_weight_floor(largest)
     limit = magnitude_limit(np.float64)
     if not root_sum_squares <= limit:
         raise ValueError(

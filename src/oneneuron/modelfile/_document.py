@@ -414,6 +414,11 @@ def _read_bytes(p: Path) -> bytes:
     try:
         fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not block
     except FileNotFoundError:
+        if str(p) == "-":
+            raise ModelFileError(
+                "cannot read a model from standard input (-): name the model file (a file "
+                "named - is ./-)"
+            ) from None
         raise ModelFileError(f"model file {p} does not exist") from None
     except IsADirectoryError:
         raise ModelFileError(f"model file {p} is a folder") from None
