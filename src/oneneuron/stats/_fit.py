@@ -1371,6 +1371,12 @@ def _covariance(
             )
     if not np.isfinite(H).all():
         return None, "the Hessian is not finite; set alpha > 0", "", 0
+    # terms the penalty does not reach that are dependent among themselves are not
+    # identified, though rounding may leave the Hessian's Cholesky factor a tiny pivot
+    # (standard errors of 1e6 and more, not a refusal)
+    why = _unpenalised_dependence(problem, G, terms, alpha)
+    if why:
+        return None, why, "", 0
     c, info = dpotrf(H, lower=0, clean=0)  # LAPACK directly: scipy's wrappers cost more
     if info != 0:  # at tiny p than the factorisation and the solves themselves
         return (
