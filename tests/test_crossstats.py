@@ -42,3 +42,71 @@ def test_ridge_with_unpenalised_copies_is_refused_not_reported(K):
     assert "x1" in clf.inference_.reason
     with pytest.raises(Exception, match="penalty_factor"):
         clf.summary()
+
+
+def _constant_column(n=240, seed=0):
+    """``[x, 2.0, z]``: the second column constant (aliased with the intercept)."""
+    rng = np.random.default_rng(seed)
+    x, z = rng.normal(size=n), rng.normal(size=n)
+    X = np.column_stack([x, np.full(n, 2.0), z])
+    y = (x + 0.5 * z + rng.logistic(size=n) > 0).astype(int)
+    return X, y, rng.integers(1, 4, size=n).astype(float)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_diagnostics_with_a_constant_column(sparse):
+    """A constant column beside the intercept (aliased, NA in the summary): leverage,
+    Cook's distance and dfbetas are those of the design without it (statsmodels' GLM on
+    the reduced design, frequency weights as repeated rows), and goodness_of_fit runs.
+    Dense X was refused as 'not the rows the model was fitted on (Rao's statistic inf)':
+    under the fit's unequal curvature weights the constant's weighted mean rounded to
+    other than 2.0, and the centred round-off passed for a column of its own."""
+    sm = pytest.importorskip("statsmodels.api")
+    import scipy.sparse
+
+    from oneneuron import diagnostics, goodness_of_fit
+
+    X, y, w = _constant_column()
+    Xin = scipy.sparse.csr_matrix(X) if sparse else X
+    clf = NeuronClassifier(solver="newton").fit(Xin, y, sample_weight=w)
+    assert np.isnan(clf.summary()["coef"]["x1"])
+    D = diagnostics(clf, Xin, y, sample_weight=w, dfbetas=True)
+    k = w.astype(int)
+    Z = sm.add_constant(X[:, [0, 2]])
+    ref = sm.GLM(np.repeat(y, k), np.repeat(Z, k, 0), family=sm.families.Binomial())
+    inf = ref.fit(tol=1e-12).get_influence()
+    first = np.r_[0, np.cumsum(k)[:-1]]  # one copy of each row
+    np.testing.assert_allclose(D["leverage"], inf.hat_matrix_diag[first], rtol=1e-7)
+    np.testing.assert_allclose(D["cooks_distance"], inf.cooks_distance[0][first], rtol=1e-7)
+    dfb = D[["dfbetas[intercept]", "dfbetas[x0]", "dfbetas[x2]"]].to_numpy()
+    np.testing.assert_allclose(dfb, inf.dfbetas[first], rtol=1e-6, atol=1e-9)
+    assert D["dfbetas[x1]"].isna().all()
+    gof = goodness_of_fit(clf, Xin, y, sample_weight=w)
+    assert gof.loc["deviance", "df"] == len(y) - 3  # covariate patterns less the rank
+
+
+def test_anova_with_a_constant_column_and_unequal_weights():
+    """With weights that are not whole numbers the constant column's term got Df 1 and
+    took a residual degree of freedom (170.53 where statsmodels' GLM has 171.53): it
+    enters with Df 0, and every deviance and residual Df is statsmodels' on the nested
+    designs without it."""
+    sm = pytest.importorskip("statsmodels.api")
+    from oneneuron import anova
+
+    X, y, w = _constant_column()
+    w = 0.37 * w
+    clf = NeuronClassifier(solver="newton").fit(X, y, sample_weight=w)
+    table = anova(clf, X, y, sample_weight=w)
+    binomial = sm.families.Binomial()
+    fits = [
+        sm.GLM(
+            y,
+            sm.add_constant(X[:, cols]) if cols else np.ones((len(y), 1)),
+            family=binomial,
+            freq_weights=w,
+        ).fit(tol=1e-12)
+        for cols in ([], [0], [0], [0, 2])
+    ]
+    np.testing.assert_allclose(table["Resid. Df"], [f.df_resid for f in fits], rtol=1e-12)
+    np.testing.assert_allclose(table["Resid. Dev"], [f.deviance for f in fits], rtol=1e-8)
+    assert table["Df"].tolist()[1:] == [1.0, 0.0, 1.0]

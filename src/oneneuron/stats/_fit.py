@@ -558,7 +558,12 @@ def weighted_gram(X: Any, w: NDArray[np.float64], fit_intercept: bool) -> NDArra
         return np.block([[np.array([[S]]), col[None, :]], [col[:, None], G]])
     D = np.asarray(X, dtype=np.float64)[live]
     if fit_intercept:
+        # a constant column (told by min == max, as the fit tells it) centres to exact
+        # zeros: its weighted mean rounds to other than the value under unequal weights,
+        # and that round-off would pass for a column of its own
+        flat = (D.min(axis=0) == D.max(axis=0)) if len(D) else np.zeros(D.shape[1], bool)
         D = D - ws @ D / S
+        D[:, flat] = 0.0
     G = D.T @ (ws[:, None] * D)
     if not fit_intercept:
         return G
