@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 import pytest
 
+from _cli import run  # noqa: E402
 from oneneuron import NeuronClassifier
 
 
@@ -110,3 +111,64 @@ def test_anova_with_a_constant_column_and_unequal_weights():
     np.testing.assert_allclose(table["Resid. Df"], [f.df_resid for f in fits], rtol=1e-12)
     np.testing.assert_allclose(table["Resid. Dev"], [f.deviance for f in fits], rtol=1e-8)
     assert table["Df"].tolist()[1:] == [1.0, 0.0, 1.0]
+
+
+def _table(n=300, seed=5):
+    """A table with ``xc`` a copy of ``x``, a categorical ``g``, weights and an offset."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(seed)
+    x, z = rng.normal(size=n), rng.normal(size=n)
+    df = pd.DataFrame(
+        {
+            "x": x,
+            "xc": x,
+            "z": z,
+            "g": rng.choice(["a", "b", "c"], size=n),
+            "w": rng.integers(1, 4, size=n),
+            "off": 0.3 * rng.normal(size=n),
+        }
+    )
+    latent = x + 0.5 * z + (df["g"] == "b") + df["off"] + rng.logistic(size=n)
+    df["y"] = (latent > 0).astype(int)
+    return df
+
+
+def test_term_tests_with_an_aliased_term(tmp_path, capsys):
+    """wald_terms() of a model with an aliased column (HC1, frequency weights, offset)
+    refused the whole table ('term 'xc' has only aliased columns ... leave it out of
+    terms='), so evaluate showed no term tests at all and named a Python keyword: the
+    aliased term's row has df 0 and no statistic (as anova's Df 0), and the others are
+    statsmodels' Wald tests on the design without it (HC1: HC0 times N / (N - k))."""
+    sm = pytest.importorskip("statsmodels.api")
+    from oneneuron import wald_terms
+
+    df = _table()
+    cols = ["x", "xc", "z", "g"]
+    clf = NeuronClassifier(solver="newton", cov_type="HC1")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(df[cols], df["y"], sample_weight=df["w"], offset=df["off"])
+    table = wald_terms(clf)
+    k = df["w"].to_numpy()
+    Z = np.column_stack(
+        [np.ones(len(df)), df["x"], df["z"], df["g"] == "b", df["g"] == "c"]
+    ).astype(float)
+    ref = sm.Logit(np.repeat(df["y"], k), np.repeat(Z, k, 0), offset=np.repeat(df["off"], k))
+    ref = ref.fit(disp=0, method="newton", tol=1e-12, cov_type="HC0")
+    b, V = np.asarray(ref.params), np.asarray(ref.cov_params()) * k.sum() / (k.sum() - 5)
+    for term, at in {"intercept": [0], "x": [1], "z": [2], "g": [3, 4]}.items():
+        chi2 = b[at] @ np.linalg.solve(V[np.ix_(at, at)], b[at])
+        assert table.loc[term, "chi2"] == pytest.approx(chi2, rel=1e-7)
+        assert table.loc[term, "df"] == len(at)
+    assert table.loc["xc", "df"] == 0 and np.isnan(table.loc["xc", ["chi2", "p_value"]]).all()
+    with pytest.raises(ValueError, match="aliased"):  # asked for by name: refused
+        wald_terms(clf, terms={"xc": ["xc"]})
+
+    data, model = tmp_path / "d.csv", tmp_path / "m.json"
+    df.to_csv(data, index=False)
+    argv = ["train", data, "--target", "y", "--features", *cols, "--weights", "w"]
+    code, _, _ = run([*argv, "--offset", "off", "--cov-type", "HC1", "--model", model], capsys)
+    assert code == 0
+    code, out, _ = run(["evaluate", model, data, "--weights", "w", "--offset", "off"], capsys)
+    assert code == 0 and "no term tests" not in out and "terms=" not in out
+    assert "type III Wald" in out

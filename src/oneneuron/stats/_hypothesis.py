@@ -444,13 +444,16 @@ def wald_terms(model: Any, terms: Any = None) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Indexed by term, columns ``chi2, df, p_value``; ``attrs["note"]`` qualifies a
-        penalised fit's tests, as :func:`wald_test`'s note does.
+        penalised fit's tests, as :func:`wald_test`'s note does. A term whose columns
+        are all aliased (no estimate) has no test: with the default ``terms`` its row
+        has ``df`` 0 and NaN ``chi2`` and ``p_value`` (as :func:`~oneneuron.anova`
+        gives it ``Df`` 0), and the other terms are tested in the fit without it.
 
     Raises
     ------
     ValueError
-        ``terms`` names a column the model lacks; a term's columns are all aliased (no
-        estimate: such a term has no test).
+        ``terms`` names a column the model lacks, or a term whose columns are all
+        aliased.
 
     Examples
     --------
@@ -487,6 +490,9 @@ def wald_terms(model: Any, terms: Any = None) -> pd.DataFrame:
     for term, cols in groups.items():
         idx = [res.terms.index(c) for c in cols]
         kept = [j for j in idx if j not in aliased]
+        if not kept and terms is None:  # the design's own terms: no test, as anova's Df 0
+            rows[term] = (np.nan, 0, np.nan)
+            continue
         if not kept:
             raise ValueError(
                 f"term {term!r} has only aliased columns (linear combinations of other "
