@@ -172,3 +172,23 @@ def test_term_tests_with_an_aliased_term(tmp_path, capsys):
     code, out, _ = run(["evaluate", model, data, "--weights", "w", "--offset", "off"], capsys)
     assert code == 0 and "no term tests" not in out and "terms=" not in out
     assert "type III Wald" in out
+
+
+def test_terms_given_as_a_list_of_columns():
+    """``terms=["x0", "x2"]`` went through ``dict()``, which read each name as a pair of
+    characters: wald_terms said "terms['x'] names column(s) ['2'] that the model lacks".
+    A list of column names is each its own term (each row then the coefficient's z**2);
+    anything else is one TypeError naming the two forms."""
+    from oneneuron import anova, wald_terms
+
+    X, y, w = _copies()
+    X = X[:, [0, 2]]
+    clf = NeuronClassifier(solver="newton").fit(X, y, sample_weight=w)
+    table = wald_terms(clf, terms=["x0", "x1"])
+    z = clf.summary()["z"]
+    np.testing.assert_allclose(table["chi2"], z**2, rtol=1e-10)
+    by_list = anova(clf, X, y, sample_weight=w, terms=["x0", "x1"])
+    by_dict = anova(clf, X, y, sample_weight=w, terms={"x0": ["x0"], "x1": ["x1"]})
+    np.testing.assert_array_equal(by_list.to_numpy(), by_dict.to_numpy())
+    with pytest.raises(TypeError, match="dict of term name"):
+        wald_terms(clf, terms="x0")

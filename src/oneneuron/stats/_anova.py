@@ -42,6 +42,7 @@ from ._fit import (
     model_columns,
     null_log_likelihood_with_offset,
     relaxed_view,
+    term_map,
     training_rows,
     weighted_gram,
     with_class_weights,
@@ -57,7 +58,7 @@ def _term_columns(names: list[str], terms: Any) -> list[tuple[str, list[int]]]:
     if terms is None:
         return [(n, [j]) for j, n in enumerate(names)]
     out, seen = [], []
-    for term, cols in dict(terms).items():
+    for term, cols in term_map(terms).items():
         cols = [cols] if isinstance(cols, str | int) else list(cols)
         idx = []
         for c in cols:
@@ -113,11 +114,11 @@ def anova(
         when the formula names the target (``"y ~ ..."``).
     sample_weight, offset : array_like, optional
         As in the fit (one value per row of the table).
-    terms : dict of {str: list of str}, optional
-        Term name -> its columns, in the order the terms enter. Default: for a
-        model fitted on a table or a formula, the design's terms (a
-        categorical's level columns together, as R; see ``DesignSpec.term_groups``);
-        otherwise each column is a term.
+    terms : dict of {str: list of str} or list of str, optional
+        Term name -> its columns, in the order the terms enter (a list of column
+        names: each its own term). Default: for a model fitted on a table or a
+        formula, the design's terms (a categorical's level columns together, as R;
+        see ``DesignSpec.term_groups``); otherwise each column is a term.
 
     Returns
     -------

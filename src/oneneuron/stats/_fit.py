@@ -449,6 +449,24 @@ def dependent_terms(
     return found
 
 
+def term_map(terms: Any, what: str = "terms") -> dict[Any, Any]:
+    """``terms=`` of :func:`~oneneuron.wald_terms` and :func:`~oneneuron.anova` as a dict
+    term -> its columns: a mapping as given, or a list of column names, each its own
+    term; anything else one clear ``TypeError`` (``dict(["x0", "x2"])`` read each name
+    as a pair of characters, and the error named a column ``'2'``)."""
+    from collections.abc import Mapping
+
+    if isinstance(terms, Mapping):
+        return dict(terms)
+    if isinstance(terms, list | tuple) and all(isinstance(c, str) for c in terms):
+        return {c: [c] for c in terms}
+    raise TypeError(
+        f"{what} must be a dict of term name -> its columns (e.g. "
+        "{'g': ['g[T.b]', 'g[T.c]']}) or a list of column names, each its own term; "
+        f"got {type(terms).__name__}"
+    )
+
+
 def independent_columns(G: NDArray[np.float64]) -> list[int]:
     """The columns :func:`dependent_terms` keeps: each not a combination of earlier ones.
 
