@@ -192,3 +192,168 @@ def test_terms_given_as_a_list_of_columns():
     np.testing.assert_array_equal(by_list.to_numpy(), by_dict.to_numpy())
     with pytest.raises(TypeError, match="dict of term name"):
         wald_terms(clf, terms="x0")
+
+
+def _repeated(sm, Z, y, w, offset=None):
+    """statsmodels' Logit on the rows repeated by their frequency weights."""
+    k = w.astype(int)
+    off = None if offset is None else np.repeat(offset, k)
+    return sm.Logit(np.repeat(y, k), np.repeat(Z, k, 0), offset=off)
+
+
+@pytest.mark.parametrize("cov_type", ["HC0", "HC1", "HC2", "HC3"])
+def test_robust_covariance_and_margins_with_an_aliased_copy_weights_and_offset(cov_type):
+    """An exact copy (aliased), frequency weights and an offset together: the robust
+    standard errors are statsmodels' on the design without the copy, rows repeated (HC1
+    its HC0 times N / (N - k), k the rank; HC2 and HC3 written out from R's vcovHC for
+    a glm), NA for the copy; the average and at-mean marginal effects and their delta
+    method errors are the reduced model's (offset in the logits), the copy's row NA."""
+    sm = pytest.importorskip("statsmodels.api")
+    X, y, w = _copies()
+    off = 0.3 * np.random.default_rng(9).normal(size=len(y))
+    clf = NeuronClassifier(solver="newton", cov_type=cov_type)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(X, y, sample_weight=w, offset=off)
+    Z = np.column_stack([np.ones(len(y)), X[:, 0], X[:, 2]])
+    model = _repeated(sm, Z, y, w, off)
+    opts = {"disp": 0, "method": "newton", "tol": 1e-12}
+    if cov_type in ("HC0", "HC1"):
+        V = np.asarray(model.fit(cov_type="HC0", **opts).cov_params())
+        V *= w.sum() / (w.sum() - 3) if cov_type == "HC1" else 1.0
+    else:
+        p = model.fit(**opts).predict(Z, offset=off)
+        v = w * p * (1 - p)
+        B = np.linalg.inv(Z.T @ (v[:, None] * Z))
+        h = p * (1 - p) * np.einsum("ij,jk,ik->i", Z, B, Z)  # one copy's leverage
+        e2 = w * (y - p) ** 2 / (1 - h) ** (1 if cov_type == "HC2" else 2)
+        V = B @ (Z.T @ (e2[:, None] * Z)) @ B
+    b = np.asarray(model.fit(**opts).params)
+    table = clf.summary()
+    np.testing.assert_allclose(table["coef"].to_numpy()[[0, 1, 3]], b, rtol=1e-8)
+    np.testing.assert_allclose(
+        table["std_err"].to_numpy()[[0, 1, 3]], np.sqrt(np.diag(V)), rtol=1e-8
+    )
+    assert np.isnan(table["std_err"]["x1"])
+
+    def effects(beta, at):
+        if at == "overall":
+            p = 1 / (1 + np.exp(-(Z @ beta + off)))
+            return np.average(p * (1 - p), weights=w) * beta[1:]
+        z = np.average(Z, axis=0, weights=w) @ beta + np.average(off, weights=w)
+        p = 1 / (1 + np.exp(-z))
+        return p * (1 - p) * beta[1:]
+
+    for at in ("overall", "mean"):
+        me = clf.margeff(X, at=at, sample_weight=w, offset=off)
+        J = np.array([(effects(b + h, at) - effects(b - h, at)) / 2e-6 for h in 1e-6 * np.eye(3)]).T
+        np.testing.assert_allclose(me["dy_dx"].to_numpy()[[0, 2]], effects(b, at), rtol=1e-8)
+        se = np.sqrt(np.diag(J @ V @ J.T))
+        np.testing.assert_allclose(me["std_err"].to_numpy()[[0, 2]], se, rtol=1e-6)
+        assert np.isnan(me["dy_dx"]["x1"])
+
+
+def test_dfbetas_of_nearly_collinear_sparse_columns_with_weights_and_offset():
+    """``x`` and ``x + 1e-8 * noise`` as CSR, frequency weights and an offset: leverage,
+    Cook's distance and dfbetas are statsmodels' GLM influence on the well-conditioned
+    columns ``[1, x0, (x1 - x0) / sd, x2]`` (rows repeated), the one-step coefficient
+    changes mapped back by ``A`` and divided by the original terms' standard errors."""
+    sm = pytest.importorskip("statsmodels.api")
+    import scipy.sparse
+
+    from oneneuron import diagnostics
+
+    rng = np.random.default_rng(0)
+    n = 300
+    x = rng.normal(size=n)
+    X = np.column_stack([x, x + 1e-8 * rng.normal(size=n), rng.normal(size=n)])
+    y = (x + 0.5 * X[:, 2] + rng.logistic(size=n) > 0).astype(int)
+    w = rng.integers(1, 4, size=n).astype(float)
+    off = 0.3 * rng.normal(size=n)
+    d = X[:, 1] - X[:, 0]
+    Z = np.column_stack([np.ones(n), X[:, 0], d / d.std(), X[:, 2]])
+    A = np.eye(4)
+    A[1, 2], A[2, 2] = -1 / d.std(), 1 / d.std()
+    k = w.astype(int)
+    glm = sm.GLM(
+        np.repeat(y, k), np.repeat(Z, k, 0), family=sm.families.Binomial(), offset=np.repeat(off, k)
+    ).fit(tol=1e-13)
+    inf = glm.get_influence()
+    first = np.r_[0, np.cumsum(k)[:-1]]
+    se = np.sqrt(np.diag(A @ glm.cov_params() @ A.T))
+    dfbetas = (inf.dfbetas * np.sqrt(np.diag(glm.cov_params())))[first] @ A.T / se
+    Xs = scipy.sparse.csr_matrix(X)
+    clf = NeuronClassifier(solver="newton").fit(Xs, y, sample_weight=w, offset=off)
+    D = diagnostics(clf, Xs, y, sample_weight=w, offset=off, dfbetas=True)
+    np.testing.assert_allclose(D["leverage"], inf.hat_matrix_diag[first], rtol=1e-6)
+    np.testing.assert_allclose(D["cooks_distance"], inf.cooks_distance[0][first], rtol=1e-6)
+    ours = D[[c for c in D.columns if c.startswith("dfbetas")]].to_numpy()
+    np.testing.assert_allclose(ours, dfbetas, rtol=0, atol=1e-6 * np.abs(dfbetas).max())
+
+
+def _firth_reference(Z, y, w, off):
+    """Firth's estimate and inverse information by his modified score, written out:
+    ``U = Z' (w (y - p) + h (1/2 - p))`` with ``h`` the weighted hat values (a row of
+    weight ``k`` is ``k`` rows, as logistf's weights)."""
+    b = np.zeros(Z.shape[1])
+    for _ in range(100):
+        p = 1 / (1 + np.exp(-(Z @ b + off)))
+        v = w * p * (1 - p)
+        inv = np.linalg.inv(Z.T @ (v[:, None] * Z))
+        h = v * np.einsum("ij,jk,ik->i", Z, inv, Z)
+        step = inv @ (Z.T @ (w * (y - p) + h * (0.5 - p)))
+        b = b + step
+        if np.abs(step).max() < 1e-13:
+            break
+    return b, inv
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_firth_with_weights_and_offset(sparse):
+    """firth=True with frequency weights and an offset (dense and CSR): the estimate and
+    standard errors of Firth's modified score on ``w``-weighted rows with the offset in
+    the logits."""
+    import scipy.sparse
+
+    rng = np.random.default_rng(2)
+    n = 120
+    X = rng.normal(size=(n, 2))
+    y = (X[:, 0] + rng.logistic(size=n) > 1.0).astype(int)
+    w = rng.integers(1, 4, size=n).astype(float)
+    off = 0.4 * rng.normal(size=n)
+    b, inv = _firth_reference(np.column_stack([np.ones(n), X]), y, w, off)
+    Xin = scipy.sparse.csr_matrix(X) if sparse else X
+    clf = NeuronClassifier(firth=True).fit(Xin, y, sample_weight=w, offset=off)
+    table = clf.summary()
+    np.testing.assert_allclose(table["coef"], b, rtol=1e-6)
+    np.testing.assert_allclose(table["std_err"], np.sqrt(np.diag(inv)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("standardize", [True, False])
+def test_ridge_covariance_with_copies_weights_offset_and_penalty_factor(sparse, standardize):
+    """Ridge on ``[x, x, z]`` (the copy identified by the penalty), frequency weights, an
+    offset and ``penalty_factor``: the covariance is the inverse of the penalised
+    objective's Hessian, written out: ``Z' diag(w p (1 - p)) Z + S alpha diag(0, pf
+    sigma^2)`` (``S`` the weights' sum, ``sigma`` the weighted spreads, 1 unstandardised),
+    at the fit's coefficients, where the penalised score is zero."""
+    import scipy.sparse
+
+    X, y, w = _copies()
+    X[:, 2] = 3 * X[:, 2] + 1
+    off = 0.3 * np.random.default_rng(4).normal(size=len(y))
+    alpha, pf = 0.05, np.array([1.0, 1.0, 0.5])
+    Xin = scipy.sparse.csr_matrix(X) if sparse else X
+    clf = NeuronClassifier(solver="newton", alpha=alpha, penalty_factor=pf, standardize=standardize)
+    clf.fit(Xin, y, sample_weight=w, offset=off)
+    b = np.r_[clf.intercept_, clf.coef_.ravel()]
+    Z = np.column_stack([np.ones(len(y)), X])
+    p = 1 / (1 + np.exp(-(Z @ b + off)))
+    mu = np.average(X, axis=0, weights=w)
+    sigma = np.sqrt(np.average((X - mu) ** 2, axis=0, weights=w)) if standardize else 1.0
+    P = np.r_[0.0, w.sum() * alpha * pf * sigma**2]
+    score = Z.T @ (w * (y - p)) - P * b
+    assert np.abs(score).max() < 1e-6
+    V = np.linalg.inv(Z.T @ ((w * p * (1 - p))[:, None] * Z) + np.diag(P))
+    np.testing.assert_allclose(clf.summary()["std_err"], np.sqrt(np.diag(V)), rtol=1e-8)
+    assert clf.summary()["coef"]["x0"] == pytest.approx(clf.summary()["coef"]["x1"], rel=1e-8)
