@@ -357,3 +357,37 @@ def test_ridge_covariance_with_copies_weights_offset_and_penalty_factor(sparse, 
     V = np.linalg.inv(Z.T @ ((w * p * (1 - p))[:, None] * Z) + np.diag(P))
     np.testing.assert_allclose(clf.summary()["std_err"], np.sqrt(np.diag(V)), rtol=1e-8)
     assert clf.summary()["coef"]["x0"] == pytest.approx(clf.summary()["coef"]["x1"], rel=1e-8)
+
+
+@pytest.mark.parametrize("K", [2, 3])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_anova_counts_nearly_collinear_columns_as_the_fit_does(K, sparse):
+    """``x`` and ``x + 1e-8 * noise``: the fit resolves both (from the weighted design's
+    QR factor, as R's glm), counts both in AIC and in wald_terms, but anova gave the
+    second Df 0 and Deviance 0 while its refit's residual deviance dropped by 0.93
+    (binary): its rank came from the Gram matrix, whose condition number is the design's
+    squared. The ranks are now those of the QR factor: Df 1 (K - 1 per column), the
+    drops and residual deviances statsmodels' on ``[1, x0, (x1 - x0) / sd, x2]``."""
+    sm = pytest.importorskip("statsmodels.api")
+    import scipy.sparse
+
+    from oneneuron import anova
+
+    rng = np.random.default_rng(0)
+    n = 400
+    x = rng.normal(size=n)
+    X = np.column_stack([x, x + 1e-8 * rng.normal(size=n), rng.normal(size=n)])
+    latent = x + 0.5 * X[:, 2] + rng.logistic(size=n)
+    y = (latent > 0).astype(int) if K == 2 else np.digitize(latent, [-0.7, 0.7])
+    d = X[:, 1] - X[:, 0]
+    Z = np.column_stack([np.ones(n), X[:, 0], d / d.std(), X[:, 2]])
+    model = sm.Logit if K == 2 else sm.MNLogit
+    opts = {"disp": 0, "method": "newton", "tol": 1e-13, "maxiter": 100}
+    dev = [-2 * model(y, Z[:, :j]).fit(**opts).llf for j in (1, 2, 3, 4)]
+    Xin = scipy.sparse.csr_matrix(X) if sparse else X
+    clf = NeuronClassifier(solver="newton").fit(Xin, y)
+    table = anova(clf, Xin, y)
+    assert table["Df"].tolist()[1:] == [K - 1] * 3
+    np.testing.assert_allclose(table["Resid. Dev"], dev, rtol=1e-7)
+    np.testing.assert_allclose(table["Deviance"].to_numpy()[1:], -np.diff(dev), rtol=1e-5)
+    assert table["Resid. Df"].iloc[-1] == n - 4 * (K - 1)
