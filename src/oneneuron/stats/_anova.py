@@ -11,8 +11,11 @@ first row is the null model (intercept, and offset, only).
 A term whose columns are linear combinations of earlier ones (and the
 intercept) adds no parameter: its row has ``Df`` 0, a deviance of 0 and no
 p-value (NaN), as R's ``anova.glm``; the rank is that of the weighted design
-(rows of positive weight), judged as the fit judges collinearity
-(:func:`~oneneuron.stats._fit.dependent_terms`). Beyond ``MAX_RANK_COLUMNS``
+(rows of positive weight), judged as the fit judges collinearity: where the Gram
+matrix's walk (:func:`~oneneuron.stats._fit.dependent_terms`) finds a dependent
+column, by the relative singular values of the weighted design's QR factor
+(:data:`~oneneuron.objective.ALIAS_TOL`), so that nearly collinear columns the fit
+resolves each add a parameter. Beyond ``MAX_RANK_COLUMNS``
 columns (a wide sparse design, whose Gram matrix would not fit in memory) the
 columns are counted instead, as the model itself counts them when it formed no
 Hessian.
@@ -34,6 +37,8 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from ..functions import log_sigmoid, log_softmax
+from ..objective import ALIAS_TOL
+from ._diagnostics import LEVERAGE_BLOCK_CELLS
 from ._effects import row_offset, row_weights
 from ._fit import (
     data_fingerprint,
@@ -42,6 +47,7 @@ from ._fit import (
     model_columns,
     null_log_likelihood_with_offset,
     relaxed_view,
+    term_map,
     training_rows,
     weighted_gram,
     with_class_weights,
@@ -57,7 +63,7 @@ def _term_columns(names: list[str], terms: Any) -> list[tuple[str, list[int]]]:
     if terms is None:
         return [(n, [j]) for j, n in enumerate(names)]
     out, seen = [], []
-    for term, cols in dict(terms).items():
+    for term, cols in term_map(terms).items():
         cols = [cols] if isinstance(cols, str | int) else list(cols)
         idx = []
         for c in cols:
@@ -77,17 +83,74 @@ def _nested_ranks(
     Xv: Any, w: NDArray[np.float64], groups: list[tuple[str, list[int]]], fit_intercept: bool
 ) -> list[int]:
     """The rank of the design (intercept included) after each term enters, in order
-    (beyond ``MAX_RANK_COLUMNS`` columns, their number)."""
+    (beyond ``MAX_RANK_COLUMNS`` columns, their number).
+
+    The Gram matrix's walk proves full rank; where it finds a dependent column, the
+    weighted design's QR factor decides, as the fit decides (its condition number is
+    the design's, the Gram's its square: ``x`` and ``x + 1e-8 * noise`` are two
+    columns to the fit and to R's glm, one to the Gram)."""
     fi = int(fit_intercept)
     if Xv.shape[1] > MAX_RANK_COLUMNS:
         return list(fi + np.cumsum([len(idx) for _, idx in groups]))
     G = weighted_gram(Xv, w, fit_intercept)
     out, cols = [], []
+    R = None
     for _, idx in groups:
         cols = sorted(cols + idx)
         at = ([0] if fit_intercept else []) + [j + fi for j in cols]
-        out.append(len(independent_columns(G[np.ix_(at, at)])))
+        rank = len(independent_columns(G[np.ix_(at, at)]))
+        if rank < len(at):
+            if R is None:  # columns in the order they enter: each prefix's factor
+                R = _weighted_factor(Xv, w, [j for _, i in groups for j in i], fit_intercept)
+            rank = _factor_rank(R[: len(at), : len(at)])
+        out.append(rank)
     return out
+
+
+def _weighted_factor(
+    Xv: Any, w: NDArray[np.float64], order: list[int], fit_intercept: bool
+) -> NDArray[np.float64]:
+    """The triangular ``R`` of ``sqrt(w) [1, X[:, order]]`` (rows of positive weight;
+    dense columns centred on their weighted means, constant ones to zeros, as
+    :func:`weighted_gram`), by row blocks so that a sparse ``X`` is made dense one
+    block at a time."""
+    live = np.flatnonzero(w > 0)
+    ws = np.asarray(w, dtype=np.float64)[live]
+    sparse = hasattr(Xv, "tocsr")
+    A = Xv.tocsr()[live][:, order] if sparse else np.asarray(Xv, np.float64)[live][:, order]
+    p = len(order) + int(fit_intercept)
+    shift = np.zeros(len(order))
+    flat = np.zeros(len(order), bool)
+    if fit_intercept and not sparse:
+        shift = ws @ A / ws.sum()
+        flat = (A.min(axis=0) == A.max(axis=0)) if len(A) else flat
+    rows = max(p, LEVERAGE_BLOCK_CELLS // max(1, p))
+    R = None
+    for start in range(0, len(live), rows):
+        part = A[start : start + rows]
+        B = np.asarray(part.todense() if sparse else part, np.float64) - shift
+        B[:, flat] = 0.0
+        if fit_intercept:
+            B = np.column_stack([np.ones(len(B)), B])
+        B = np.sqrt(ws[start : start + rows])[:, None] * B
+        B = B if R is None else np.vstack([R, B])
+        R = np.linalg.qr(B, mode="r") if B.shape[0] >= p else B
+    assert R is not None
+    if R.shape[0] < p:
+        R = np.vstack([R, np.zeros((p - R.shape[0], p))])
+    return R
+
+
+def _factor_rank(R: NDArray[np.float64]) -> int:
+    """The rank of ``F = Q R`` as the fit judges it (:data:`ALIAS_TOL`): singular values
+    of ``R`` with unit-norm columns above that tolerance times the largest; a zero
+    column adds nothing."""
+    norms = np.sqrt(np.einsum("ij,ij->j", R, R))
+    live = norms > 0
+    if not live.any():
+        return 0
+    sv = np.linalg.svd(R[:, live] / norms[live], compute_uv=False)
+    return int(np.count_nonzero(sv > ALIAS_TOL * sv[0]))
 
 
 def anova(
@@ -113,11 +176,11 @@ def anova(
         when the formula names the target (``"y ~ ..."``).
     sample_weight, offset : array_like, optional
         As in the fit (one value per row of the table).
-    terms : dict of {str: list of str}, optional
-        Term name -> its columns, in the order the terms enter. Default: for a
-        model fitted on a table or a formula, the design's terms (a
-        categorical's level columns together, as R; see ``DesignSpec.term_groups``);
-        otherwise each column is a term.
+    terms : dict of {str: list of str} or list of str, optional
+        Term name -> its columns, in the order the terms enter (a list of column
+        names: each its own term). Default: for a model fitted on a table or a
+        formula, the design's terms (a categorical's level columns together, as R;
+        see ``DesignSpec.term_groups``); otherwise each column is a term.
 
     Returns
     -------

@@ -449,6 +449,24 @@ def dependent_terms(
     return found
 
 
+def term_map(terms: Any, what: str = "terms") -> dict[Any, Any]:
+    """``terms=`` of :func:`~oneneuron.wald_terms` and :func:`~oneneuron.anova` as a dict
+    term -> its columns: a mapping as given, or a list of column names, each its own
+    term; anything else one clear ``TypeError`` (``dict(["x0", "x2"])`` read each name
+    as a pair of characters, and the error named a column ``'2'``)."""
+    from collections.abc import Mapping
+
+    if isinstance(terms, Mapping):
+        return dict(terms)
+    if isinstance(terms, list | tuple) and all(isinstance(c, str) for c in terms):
+        return {c: [c] for c in terms}
+    raise TypeError(
+        f"{what} must be a dict of term name -> its columns (e.g. "
+        "{'g': ['g[T.b]', 'g[T.c]']}) or a list of column names, each its own term; "
+        f"got {type(terms).__name__}"
+    )
+
+
 def independent_columns(G: NDArray[np.float64]) -> list[int]:
     """The columns :func:`dependent_terms` keeps: each not a combination of earlier ones.
 
@@ -558,7 +576,12 @@ def weighted_gram(X: Any, w: NDArray[np.float64], fit_intercept: bool) -> NDArra
         return np.block([[np.array([[S]]), col[None, :]], [col[:, None], G]])
     D = np.asarray(X, dtype=np.float64)[live]
     if fit_intercept:
+        # a constant column (told by min == max, as the fit tells it) centres to exact
+        # zeros: its weighted mean rounds to other than the value under unequal weights,
+        # and that round-off would pass for a column of its own
+        flat = (D.min(axis=0) == D.max(axis=0)) if len(D) else np.zeros(D.shape[1], bool)
         D = D - ws @ D / S
+        D[:, flat] = 0.0
     G = D.T @ (ws[:, None] * D)
     if not fit_intercept:
         return G
@@ -1371,6 +1394,12 @@ def _covariance(
             )
     if not np.isfinite(H).all():
         return None, "the Hessian is not finite; set alpha > 0", "", 0
+    # terms the penalty does not reach that are dependent among themselves are not
+    # identified, though rounding may leave the Hessian's Cholesky factor a tiny pivot
+    # (standard errors of 1e6 and more, not a refusal)
+    why = _unpenalised_dependence(problem, G, terms, alpha)
+    if why:
+        return None, why, "", 0
     c, info = dpotrf(H, lower=0, clean=0)  # LAPACK directly: scipy's wrappers cost more
     if info != 0:  # at tiny p than the factorisation and the solves themselves
         return (

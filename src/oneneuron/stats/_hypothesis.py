@@ -25,7 +25,7 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import stats
 
-from ._fit import data_mismatch
+from ._fit import data_mismatch, term_map
 
 #: ``lr_test``: ``small``'s log-likelihood may exceed ``big``'s by this much, relative
 #: (two fits' convergence); more means that ``small`` is not nested in ``big``.
@@ -434,11 +434,11 @@ def wald_terms(model: Any, terms: Any = None) -> pd.DataFrame:
     ----------
     model : NeuronClassifier or InferenceResult
         A fit with a covariance.
-    terms : dict of {str: list of str}, optional
-        Term name -> its columns. Default: for a model fitted on a table or a formula,
-        the design's terms (``DesignSpec.term_groups``, as :func:`~oneneuron.anova`);
-        otherwise each column is a term. The intercept, where fitted, is always the
-        first row.
+    terms : dict of {str: list of str} or list of str, optional
+        Term name -> its columns (a list of column names: each its own term).
+        Default: for a model fitted on a table or a formula, the design's terms
+        (``DesignSpec.term_groups``, as :func:`~oneneuron.anova`); otherwise each
+        column is a term. The intercept, where fitted, is always the first row.
 
     Returns
     -------
@@ -472,7 +472,7 @@ def wald_terms(model: Any, terms: Any = None) -> pd.DataFrame:
         groups = design.term_groups(names) if design is not None else {n: [n] for n in names}
     else:
         groups = {}
-        for term, cols in dict(terms).items():
+        for term, cols in term_map(terms).items():
             cols = [cols] if isinstance(cols, str) else list(cols)
             unknown = [c for c in cols if c not in names]
             if unknown:
