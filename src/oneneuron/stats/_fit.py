@@ -1065,6 +1065,17 @@ def compute_inference(
             f"{AUTO_INFERENCE_MAX_COST:.0e}); refit with inference=True"
         )
         return out
+    message = str(getattr(result, "message", "") or "")
+    if message.startswith("diverged"):  # a descent that ran away: its point is no optimum,
+        # and the curvature weights there vanish on most rows, so the collinearity walk
+        # would call columns aliased and move coef_ onto a refit without them
+        what = message.split(";")[0].removeprefix("diverged: ").removeprefix("diverged")
+        out.reason = _saturated(problem, Hp) or (
+            f"the fit diverged ({what}): its coefficients are where the descent stopped, "
+            "not the maximum likelihood ones, so standard errors are refused; lower "
+            "learning_rate, or use solver='lbfgs'"
+        )
+        return out
     known = cond if problem.n_outputs == 1 else None  # binary: the same scaled matrix
     kept, near, found = None, "", None
     # every probability 0 or 1 (a diverged fit): no column is aliased, whatever the

@@ -1,0 +1,47 @@
+"""A learner's second round: the exercises beyond the walkthroughs, with the teaching API."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from oneneuron import Neuron, NeuronClassifier
+from oneneuron.datasets import load_exam_scores
+
+
+def _neuron_loop(X: np.ndarray, y: np.ndarray, lr: float, steps: int) -> Neuron:
+    """The tutorial's loop by hand: the oracle of ``solver='gd'``."""
+    neuron = Neuron(n_features=X.shape[1])
+    for _ in range(steps):
+        a = neuron.forward(X)
+        dw, db = neuron.backward(X, a, y)
+        neuron.update(dw, db, learning_rate=lr)
+    return neuron
+
+
+def test_diverged_descent_keeps_its_own_point():
+    """Raw exam scores at learning rate 1 diverge (the loss rises from 0.693 to hundreds).
+    After 29 steps the fit called column 'x1' 'a linear combination of x0 and the
+    intercept' (the curvature weights of a diverged point vanish on most rows) and
+    replaced the descent's point by a refit without x1: coef_ 10.6 away from the 29th
+    step, x1's 0, a CollinearityWarning. Now coef_ is where the descent stopped, the
+    step-by-step Neuron's point, with only the ConvergenceWarning and the divergence as
+    the reason for no standard errors."""
+    X, y, _ = load_exam_scores()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf = NeuronClassifier(solver="gd", learning_rate=1.0, max_iter=29, standardize=False)
+        clf.fit(X, y)
+    kinds = {type(w.message).__name__ for w in caught}
+    assert "CollinearityWarning" not in kinds, [str(w.message) for w in caught]
+    assert "ConvergenceWarning" in kinds
+    neuron = _neuron_loop(X, y, 1.0, 29)
+    np.testing.assert_allclose(clf.coef_[0], neuron.w, rtol=1e-9)
+    np.testing.assert_allclose(clf.intercept_[0], neuron.b, rtol=1e-9)
+    a = neuron.forward(X)
+    assert clf.loss_ == pytest.approx(neuron.cost(a, y), rel=1e-9)
+    assert clf.inference_.cov is None
+    with pytest.raises(ValueError, match="the fit diverged .*lower learning_rate"):
+        clf.summary()
