@@ -45,3 +45,21 @@ def test_diverged_descent_keeps_its_own_point():
     assert clf.inference_.cov is None
     with pytest.raises(ValueError, match="the fit diverged .*lower learning_rate"):
         clf.summary()
+
+
+def test_a_fit_far_worse_than_the_null_model_warns_no_overflow():
+    """Five diverged steps leave a log-likelihood of -9 000 against the null model's -67:
+    Cox and Snell's 1 - exp(2 (LL0 - LL) / n) overflowed exp with two RuntimeWarnings
+    ('overflow encountered in expm1') beside the ConvergenceWarning. The statistic is now
+    minus infinity, its limit, without a warning."""
+    X, y, _ = load_exam_scores()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf = NeuronClassifier(solver="gd", learning_rate=1.0, max_iter=5, standardize=False)
+        clf.fit(X, y)
+    kinds = {type(w.message).__name__ for w in caught}
+    assert kinds == {"ConvergenceWarning"}, [str(w.message) for w in caught]
+    gap = 2.0 * (clf.null_log_likelihood_ - clf.log_likelihood_) / len(y)
+    assert gap > np.log(np.finfo(float).max)  # the premise: exp(gap) overflows float64
+    assert clf.pseudo_r2_cox_snell_ == -np.inf
+    assert clf.pseudo_r2_nagelkerke_ == -np.inf
