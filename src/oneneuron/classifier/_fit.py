@@ -212,7 +212,8 @@ def fit(
         if est.solver == "auto" and solver == "lbfgs" and newton_may_finish(est, problem, result):
             result, solver = newton_after_lbfgs(est, problem, result), "lbfgs+newton"
         raw = problem.to_raw(result.theta)  # (W, b), read by the attributes and the statistics
-        store_result(est, problem, result, solver, data.dtype, raw=raw)
+        spread = raw_scales(est, data) if solver in _FIRST_ORDER else None
+        store_result(est, problem, result, solver, data.dtype, raw=raw, spread=spread)
         relaxed = None
         if is_l1_fit(est) and est.relax:
             relaxed = relaxed_inference(est, data, off, cluster)
@@ -1526,12 +1527,38 @@ def newton_after_lbfgs(est: Any, problem: LinearLoss, result: Any) -> Any:
     return finish
 
 
+def raw_scales(est: Any, data: Any) -> tuple[float, float] | None:
+    """The smallest and largest root-mean-square of the raw columns a first-order solver
+    steps in (the intercept's column of ones counts 1), where ``standardize=False`` and
+    they differ tenfold or more: one learning rate then cannot suit every weight (the
+    tutorials' reason to standardise). None otherwise, or where the engine kept no
+    column statistics."""
+    if est.standardize or data.feature_stats is None:
+        return None
+    mean, std = (np.asarray(v, dtype=np.float64) for v in data.feature_stats)
+    rms = np.sqrt(mean * mean + std * std)
+    if est.fit_intercept:
+        rms = np.append(rms, 1.0)
+    rms = rms[rms > 0]
+    if rms.size < 2 or not rms.max() >= 10 * rms.min():
+        return None
+    return float(rms.min()), float(rms.max())
+
+
 def store_result(
-    est: Any, problem: LinearLoss, result: Any, solver: str, dtype: Any, raw: Any = None
+    est: Any,
+    problem: LinearLoss,
+    result: Any,
+    solver: str,
+    dtype: Any,
+    raw: Any = None,
+    spread: tuple[float, float] | None = None,
 ) -> None:
     """Set the fitted attributes (original scale, X's dtype); warn if not converged.
 
-    ``raw``: ``problem.to_raw(result.theta)`` where the caller has it.
+    ``raw``: ``problem.to_raw(result.theta)`` where the caller has it. ``spread``:
+    :func:`raw_scales`' answer, which leads a first-order solver's advice with
+    ``standardize=True``.
     """
     W, b = problem.to_raw(result.theta) if raw is None else raw
     free = l1_free_columns(problem.penalty_factor, est.alpha, est.l1_ratio)
@@ -1580,6 +1607,12 @@ def store_result(
             hint = "increase max_iter"
         else:
             hint = "increase max_iter, or set alpha > 0 if the classes are separable"
+        if solver in _FIRST_ORDER and spread is not None:
+            hint = (
+                f"set standardize=True (the default: the columns' root-mean-squares run "
+                f"from {spread[0]:.3g} to {spread[1]:.3g} with standardize=False, so no "
+                f"one learning_rate suits every weight), {hint.replace(', or use', ' or use')}"
+            )
         why = f" ({result.message})" if result.message else ""
         warnings.warn(
             f"solver {solver!r} stopped after {counted(result.n_iter, 'iteration')} with "
