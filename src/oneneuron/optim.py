@@ -57,6 +57,7 @@ def sgd(learning_rate: float) -> GradientTransformation:
 
     Examples
     --------
+    >>> from oneneuron.optim import sgd
     >>> import numpy as np
     >>> opt = sgd(0.5)
     >>> opt.update(np.array([2.0]), opt.init(np.zeros(1)))[0].tolist()
@@ -82,6 +83,7 @@ def momentum(
 
     Examples
     --------
+    >>> from oneneuron.optim import momentum
     >>> import numpy as np
     >>> opt = momentum(1.0, beta=0.5)
     >>> s = opt.init(np.zeros(1))
@@ -112,6 +114,7 @@ def adam(
 
     Examples
     --------
+    >>> from oneneuron.optim import adam
     >>> import numpy as np
     >>> opt = adam(0.01)
     >>> opt.update(np.array([3.0]), opt.init(np.zeros(1)))[0].round(6).tolist()
@@ -140,6 +143,7 @@ def rmsprop(learning_rate: float, decay: float = 0.9, eps: float = 1e-8) -> Grad
 
     Examples
     --------
+    >>> from oneneuron.optim import rmsprop
     >>> import numpy as np
     >>> opt = rmsprop(0.1, decay=0.0)
     >>> opt.update(np.array([4.0]), opt.init(np.zeros(1)))[0].round(6).tolist()

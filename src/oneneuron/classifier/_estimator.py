@@ -917,6 +917,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
 
         Examples
         --------
+        >>> from oneneuron import NeuronClassifier
         >>> from oneneuron.datasets import load_exam_scores
         >>> X, y, _ = load_exam_scores()
         >>> round(NeuronClassifier().fit(X, y).score(X, y), 2)
@@ -1007,6 +1008,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
 
         Examples
         --------
+        >>> from oneneuron import NeuronClassifier
         >>> import pandas as pd
         >>> from sklearn.feature_selection import SelectFromModel
         >>> X = pd.DataFrame({"x": [0.1, 0.9, 0.4, 1.2, 0.3, 1.5, 0.8, 0.2],

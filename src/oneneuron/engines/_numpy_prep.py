@@ -547,6 +547,8 @@ def refuse_times(X: Any) -> None:
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from oneneuron.engines import refuse_times
     >>> refuse_times(np.zeros((2, 2)))
     >>> try:
     ...     refuse_times(np.array([["2020-01-01"]], dtype="datetime64[D]"))
@@ -604,6 +606,8 @@ def unmask_x(X: Any, *, missing: bool, fix: str) -> Any:
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from oneneuron.engines import unmask_x
     >>> X = np.ma.masked_array([[1.0, 2.0], [3.0, 4.0]], mask=[[0, 1], [0, 0]])
     >>> unmask_x(X, missing=True, fix="").tolist()
     [[1.0, nan], [3.0, 4.0]]
@@ -660,6 +664,8 @@ def refuse_row_values(v: Any, what: str) -> None:
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from oneneuron.engines import refuse_row_values
     >>> refuse_row_values(np.ones(3), "sample_weight")
     >>> try:
     ...     refuse_row_values(["1", "2"], "sample_weight")
@@ -767,6 +773,7 @@ def refuse_shapeless(X: Any, what: str = "X") -> None:
 
     Examples
     --------
+    >>> from oneneuron.engines import refuse_shapeless
     >>> try:
     ...     refuse_shapeless([{"a": 1.0}, {"a": 2.0}])
     ... except ValueError as exc:
@@ -804,6 +811,8 @@ def refuse_dtype(X: Any) -> None:
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from oneneuron.engines import refuse_dtype
     >>> refuse_dtype(np.zeros((2, 2), dtype=bool))
     >>> try:
     ...     refuse_dtype(np.zeros((2, 2), dtype=complex))
@@ -920,6 +929,8 @@ def first_non_finite(X: Any) -> str | None:
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from oneneuron.engines import first_non_finite
     >>> first_non_finite(np.array([[1.0, 2.0], [np.inf, 0.0]]))[:34]
     'X has infinity in column 0 (row 1)'
     """

@@ -127,6 +127,7 @@ def named_columns(X: Any, **given: Any) -> dict[str, Any]:
 
     Examples
     --------
+    >>> from oneneuron.stats import named_columns
     >>> import pandas as pd
     >>> named_columns(pd.DataFrame({"n": [2.0, 3.0]}), sample_weight="n", offset=None)
     {'sample_weight': array([2., 3.]), 'offset': None}
@@ -812,6 +813,7 @@ def separation_fixes(est: Any, K: int) -> tuple[str, str | None]:
 
     Examples
     --------
+    >>> from oneneuron.stats import separation_fixes
     >>> from types import SimpleNamespace
     >>> est = SimpleNamespace(cov_type="HC1", solver="auto", record_path=False, warm_start=False)
     >>> separation_fixes(est, 2)

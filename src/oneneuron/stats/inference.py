@@ -124,6 +124,7 @@ def percent(level: float) -> str:
 
     Examples
     --------
+    >>> from oneneuron.stats import percent
     >>> percent(0.95), percent(0.995)
     ('95%', '99.5%')
     """
@@ -415,6 +416,8 @@ class InferenceResult:
 
         Examples
         --------
+        >>> import numpy as np
+        >>> from oneneuron.stats import InferenceResult
         >>> res = InferenceResult(["intercept", "x0"], [0, 1], np.zeros((1, 2)), None,
         ...                       -10.0, -12.0, 20.0)
         >>> stats = res.fit_statistics()
