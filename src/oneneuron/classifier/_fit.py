@@ -212,8 +212,10 @@ def fit(
         if est.solver == "auto" and solver == "lbfgs" and newton_may_finish(est, problem, result):
             result, solver = newton_after_lbfgs(est, problem, result), "lbfgs+newton"
         raw = problem.to_raw(result.theta)  # (W, b), read by the attributes and the statistics
-        spread = raw_scales(est, data) if solver in _FIRST_ORDER else None
-        store_result(est, problem, result, solver, data.dtype, raw=raw, spread=spread)
+        stretch = None
+        if solver in _FIRST_ORDER and not result.converged:
+            stretch = raw_conditioning(est, data)
+        store_result(est, problem, result, solver, data.dtype, raw=raw, stretch=stretch)
         relaxed = None
         if is_l1_fit(est) and est.relax:
             relaxed = relaxed_inference(est, data, off, cluster)
@@ -1527,22 +1529,30 @@ def newton_after_lbfgs(est: Any, problem: LinearLoss, result: Any) -> Any:
     return finish
 
 
-def raw_scales(est: Any, data: Any) -> tuple[float, float] | None:
-    """The smallest and largest root-mean-square of the raw columns a first-order solver
-    steps in (the intercept's column of ones counts 1), where ``standardize=False`` and
-    they differ tenfold or more: one learning rate then cannot suit every weight (the
-    tutorials' reason to standardise). None otherwise, or where the engine kept no
-    column statistics."""
+def raw_conditioning(est: Any, data: Any) -> float | None:
+    """About how much more the loss curves along one direction of the raw weights than
+    along another, where ``standardize=False`` makes that 100-fold or more: one learning
+    rate then cannot suit every weight (the tutorials' reason to standardise). None
+    otherwise, or where the engine kept no column statistics.
+
+    The condition number of ``E[x x']`` over the columns (and the intercept's ones)
+    built from their means and spreads alone, as if uncorrelated: the curvature of the
+    log-loss is that matrix weighted by ``p (1 - p)``, and once standardised it is the
+    identity. Correlations only add to it. Skipped above 500 columns.
+    """
     if est.standardize or data.feature_stats is None:
         return None
-    mean, std = (np.asarray(v, dtype=np.float64) for v in data.feature_stats)
-    rms = np.sqrt(mean * mean + std * std)
-    if est.fit_intercept:
-        rms = np.append(rms, 1.0)
-    rms = rms[rms > 0]
-    if rms.size < 2 or not rms.max() >= 10 * rms.min():
+    mean, std = (np.asarray(v, dtype=np.float64).ravel() for v in data.feature_stats)
+    if mean.size > 500 or not (np.isfinite(mean).all() and np.isfinite(std).all()):
         return None
-    return float(rms.min()), float(rms.max())
+    M = np.outer(mean, mean) + np.diag(std * std)
+    if est.fit_intercept:
+        M = np.block([[np.ones((1, 1)), mean[None, :]], [mean[:, None], M]])
+    eig = np.linalg.eigvalsh(M)
+    if not eig[0] > 0:
+        return None
+    kappa = float(eig[-1] / eig[0])
+    return kappa if kappa >= 100 else None
 
 
 def store_result(
@@ -1552,12 +1562,12 @@ def store_result(
     solver: str,
     dtype: Any,
     raw: Any = None,
-    spread: tuple[float, float] | None = None,
+    stretch: float | None = None,
 ) -> None:
     """Set the fitted attributes (original scale, X's dtype); warn if not converged.
 
-    ``raw``: ``problem.to_raw(result.theta)`` where the caller has it. ``spread``:
-    :func:`raw_scales`' answer, which leads a first-order solver's advice with
+    ``raw``: ``problem.to_raw(result.theta)`` where the caller has it. ``stretch``:
+    :func:`raw_conditioning`'s answer, which leads a first-order solver's advice with
     ``standardize=True``.
     """
     W, b = problem.to_raw(result.theta) if raw is None else raw
@@ -1607,11 +1617,12 @@ def store_result(
             hint = "increase max_iter"
         else:
             hint = "increase max_iter, or set alpha > 0 if the classes are separable"
-        if solver in _FIRST_ORDER and spread is not None:
+        if solver in _FIRST_ORDER and stretch is not None:
             hint = (
-                f"set standardize=True (the default: the columns' root-mean-squares run "
-                f"from {spread[0]:.3g} to {spread[1]:.3g} with standardize=False, so no "
-                f"one learning_rate suits every weight), {hint.replace(', or use', ' or use')}"
+                f"set standardize=True (the default: the raw columns' means and spreads "
+                f"make the loss curve about {stretch:.2g} times more along one direction "
+                "of the weights than along another, so no one learning_rate suits every "
+                f"weight), {hint.replace(', or use', ' or use')}"
             )
         why = f" ({result.message})" if result.message else ""
         warnings.warn(
