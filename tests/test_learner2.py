@@ -200,3 +200,32 @@ def test_the_unbound_name_check_can_fail():
         ">>> from oneneuron.optim import sgd\n>>> opt = sgd(0.5)\n", {}, "x", None, 0
     )
     assert _unbound_names(bad) == ["sgd"] and _unbound_names(good) == []
+
+
+def test_the_courses_theta_and_ones_column_are_named_in_the_errors():
+    """ex2 keeps theta = (b, w1, w2) and X with a first column of ones. Handed to the
+    neuron, which has its own bias, they met 'w must have shape (2,), got (3,)' and 'X
+    must have shape (n_samples, 2) ... got (100, 3)', naming neither cause. The errors
+    now say which entry is the bias and that the ones column is the neuron's b; followed,
+    they give the course's cost 0.218 and gradient (0.043, 2.566, 2.647) at
+    theta = (-24, 0.2, 0.2)."""
+    X, y, _ = load_exam_scores()
+    X1 = np.column_stack([np.ones(len(y)), X])
+    theta = np.array([-24.0, 0.2, 0.2])
+    with pytest.raises(ValueError, match=r"w=theta\[1:\], b=theta\[0\]"):
+        Neuron(n_features=2, w=theta)
+    neuron = Neuron(n_features=2, w=theta[1:], b=theta[0])
+    with pytest.raises(ValueError, match=r"first column is all ones.*own bias b.*X\[:, 1:\]"):
+        neuron.forward(X1)
+    with pytest.raises(ValueError, match=r"X\[:, 1:\]"):
+        neuron.backward(X1, np.full(len(y), 0.5), y)
+    with pytest.raises(ValueError, match=r"dw=grad\[1:\], db=grad\[0\]"):
+        neuron.update(np.zeros(3), 0.0, learning_rate=0.1)
+    a = neuron.forward(X1[:, 1:])
+    dw, db = neuron.backward(X1[:, 1:], a, y)
+    assert round(neuron.cost(a, y), 3) == 0.218
+    assert np.round([db, *dw], 3).tolist() == [0.043, 2.566, 2.647]
+    with pytest.raises(ValueError, match=r"got \(100, 3\)$"):  # three real features: no hint
+        neuron.forward(np.column_stack([X, X[:, 0]]))
+    with pytest.raises(ValueError, match=r"got \(100, 3\)$"):  # no bias of its own: no hint
+        Neuron(n_features=2, fit_intercept=False).forward(X1)
