@@ -229,3 +229,25 @@ def test_the_courses_theta_and_ones_column_are_named_in_the_errors():
         neuron.forward(np.column_stack([X, X[:, 0]]))
     with pytest.raises(ValueError, match=r"got \(100, 3\)$"):  # no bias of its own: no hint
         Neuron(n_features=2, fit_intercept=False).forward(X1)
+
+
+def test_train_prints_the_stop_reason_in_flags(tmp_path, capsys):
+    """`oneneuron train --solver gd --learning-rate 1000` printed the warning in flags
+    ('lower --learning-rate') but the summary's solver line in Python's keyword:
+    'stopped: diverged: the loss rose from 0.6931 to 5.238; learning_rate too large',
+    an option the command line does not have. The line now says --learning-rate."""
+    import pandas as pd
+
+    from _cli import run
+
+    X, y, _ = load_exam_scores()
+    data = tmp_path / "exam.csv"
+    pd.DataFrame({"e1": X[:, 0], "e2": X[:, 1], "admitted": y}).to_csv(data, index=False)
+    argv = ["train", data, "--target", "admitted", "--model", tmp_path / "m.json"]
+    argv += ["--solver", "gd", "--learning-rate", "1000", "--max-iter", "30"]
+    code, out, err = run(argv, capsys)
+    assert code == 0, err
+    text = " ".join(out.split())  # the summary wraps its lines
+    line = text.split("solver gd, ")[1].split("no standard errors")[0]
+    assert "diverged" in line and "--learning-rate too large" in line, out
+    assert "learning_rate" not in out, out
