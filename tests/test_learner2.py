@@ -251,3 +251,23 @@ def test_train_prints_the_stop_reason_in_flags(tmp_path, capsys):
     line = text.split("solver gd, ")[1].split("no standard errors")[0]
     assert "diverged" in line and "--learning-rate too large" in line, out
     assert "learning_rate" not in out, out
+
+
+def test_a_learning_rate_without_a_solver_says_which_solver_takes_it():
+    """A learner's first NeuronClassifier(learning_rate=0.1) was refused with
+    "learning_rate is used by solver='gd' or 'sgd' only, not 'newton'": they never asked
+    for Newton (solver='auto' chose it). The error now says that 'auto' chose it and to
+    pass solver='gd' (the command line already said '--learning-rate needs --solver gd or
+    sgd'); followed, the fit is the tutorial's loop (the step-by-step Neuron's point)."""
+    X, y, _ = load_exam_scores()
+    with pytest.raises(ValueError, match=r"solver='auto' chose 'newton'.*solver='gd'"):
+        NeuronClassifier(learning_rate=0.1).fit(X, y)
+    with pytest.raises(ValueError, match=r"solver='auto' chose 'newton'.*solver='sgd'"):
+        NeuronClassifier(batch_size=10).fit(X, y)
+    with pytest.raises(ValueError, match=r"not 'lbfgs'$"):  # a solver named: said as before
+        NeuronClassifier(solver="lbfgs", learning_rate=0.1).fit(X, y)
+    with pytest.warns(ConvergenceWarning):
+        clf = NeuronClassifier(solver="gd", learning_rate=0.1, max_iter=20).fit(X, y)
+    Xs = (X - X.mean(0)) / X.std(0)
+    neuron = _neuron_loop(Xs, y, 0.1, 20)
+    np.testing.assert_allclose(clf.coef_[0], neuron.w / X.std(0), rtol=1e-10)

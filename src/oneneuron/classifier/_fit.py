@@ -1172,10 +1172,24 @@ def check_solver_options(est: Any, solver: str, n_classes: int) -> None:
             f"l1_ratio={est.l1_ratio} needs solver='cd' or 'auto' (solver={solver!r} "
             "cannot handle the L1 term)"
         )
+    # with solver='auto' the learner named no solver: say which one it chose, and the
+    # solver that takes the option (as the command line's '--learning-rate needs --solver')
+    auto = est.solver == "auto"
     if solver not in _FIRST_ORDER and est.learning_rate is not None:
+        if auto:
+            raise ValueError(
+                f"learning_rate is used by gradient descent only; solver='auto' chose "
+                f"{solver!r}, which takes no step size: pass solver='gd' (or 'sgd') with "
+                "it, or leave learning_rate out"
+            )
         raise ValueError(f"learning_rate is used by solver='gd' or 'sgd' only, not {solver!r}")
     if solver != "sgd":
         for name in ("optimizer", "batch_size"):
+            if getattr(est, name) is not None and auto:
+                raise ValueError(
+                    f"{name} is used by minibatch descent only; solver='auto' chose "
+                    f"{solver!r}: pass solver='sgd' with it, or leave {name} out"
+                )
             if getattr(est, name) is not None:
                 raise ValueError(f"{name} is used by solver='sgd' only, not {solver!r}")
     if n_classes > 2 and est.threshold != 0.5:
