@@ -15,6 +15,30 @@ Examples
 >>> u, state = opt.update(np.array([1.0, -2.0]), state)
 >>> u.round(6).tolist()
 [-0.1, 0.1]
+
+With :class:`~oneneuron.Neuron`, whose :meth:`~oneneuron.Neuron.update` *subtracts*
+``learning_rate * dw``, hand it ``-u`` at rate 1 (``u`` itself would climb the loss);
+the weights and the bias form one parameter vector, the bias last. Full-batch Adam
+this way is ``NeuronClassifier(solver="sgd", optimizer="adam", batch_size=n)``:
+
+>>> import warnings
+>>> from oneneuron import ConvergenceWarning, Neuron, NeuronClassifier
+>>> from oneneuron.datasets import load_exam_scores
+>>> X, y, _ = load_exam_scores()
+>>> X = (X - X.mean(0)) / X.std(0)
+>>> neuron, opt = Neuron(n_features=2), adam(learning_rate=0.1)
+>>> state = opt.init(np.zeros(3))
+>>> for _ in range(30):
+...     a = neuron.forward(X)
+...     dw, db = neuron.backward(X, a, y)
+...     u, state = opt.update(np.append(dw, db), state)
+...     neuron.update(-u[:2], -u[2], learning_rate=1.0)
+>>> clf = NeuronClassifier(solver="sgd", optimizer="adam", learning_rate=0.1,
+...                        batch_size=len(y), max_iter=30, tol=0, standardize=False)
+>>> with warnings.catch_warnings():
+...     warnings.simplefilter("ignore", ConvergenceWarning)  # 30 steps: short on purpose
+...     bool(np.allclose(clf.fit(X, y).coef_[0], neuron.w))
+True
 """
 
 from __future__ import annotations
