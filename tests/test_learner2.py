@@ -271,3 +271,26 @@ def test_a_learning_rate_without_a_solver_says_which_solver_takes_it():
     Xs = (X - X.mean(0)) / X.std(0)
     neuron = _neuron_loop(Xs, y, 0.1, 20)
     np.testing.assert_allclose(clf.coef_[0], neuron.w / X.std(0), rtol=1e-10)
+
+
+@pytest.mark.parametrize("standardize", [True, False])
+def test_history_grad_norm_is_the_solvers_gradient(standardize):
+    """history_['grad_norm'] is max |grad| in the solver's coordinates: with
+    standardize=True the gradient along the standardised weights (0.139 after three
+    steps on the exam scores), not the raw one a learner's loop on X computes (5.95);
+    the attribute's docstring now says so. Oracle: the Neuron's backward pass at the
+    recorded point, on the standardised or the raw columns."""
+    X, y, _ = load_exam_scores()
+    lr = 1.0 if standardize else 1e-4
+    clf = NeuronClassifier(
+        solver="gd", learning_rate=lr, max_iter=5, tol=0, standardize=standardize, record_path=True
+    )
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y)
+    w, b = clf.history_["coef"][3][0], clf.history_["intercept"][3][0]
+    mu, sd = X.mean(0), X.std(0)
+    if standardize:  # the same point in standardised coordinates
+        X, w, b = (X - mu) / sd, w * sd, b + w @ mu
+    neuron = Neuron(n_features=2, w=w, b=b)
+    dw, db = neuron.backward(X, neuron.forward(X), y)
+    assert clf.history_["grad_norm"][3] == pytest.approx(np.abs([*dw, db]).max(), rel=1e-9)

@@ -418,10 +418,13 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         One line saying why the solver stopped, with its stopping measure
         (set by ``fit``; stored in model files; absent after loading an older file).
     grad_norm_ : float
-        Final ``max |grad|`` (estimated where ``"subsampled-newton"`` took its
-        last step without a pass: see ``tol``); for ``"cd"`` the KKT violation, the
-        largest entry of the minimum-norm subgradient (the smooth part's gradient
-        is not small at an L1 optimum). ``stop_reason_`` names the measure.
+        Final ``max |grad|``, in the solver's coordinates (see ``tol``): with
+        ``standardize=True`` the gradient along the standardised weights, not the
+        raw ones a hand-written loop on ``X`` computes (estimated where
+        ``"subsampled-newton"`` took its last step without a pass: see ``tol``);
+        for ``"cd"`` the KKT violation, the largest entry of the minimum-norm
+        subgradient (the smooth part's gradient is not small at an L1 optimum).
+        ``stop_reason_`` names the measure.
     n_samples_fit_ : int
         Training rows.
     n_passes_ : float
@@ -430,9 +433,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         The solver actually used (``"auto"`` resolved; ``"firth-newton"`` with ``firth=True``;
         ``"lbfgs+newton"`` where ``"auto"``'s L-BFGS ran out of iterations and Newton finished).
     history_ : dict of ndarray
-        ``"loss"``, ``"grad_norm"``, ``"n_passes"`` per iteration (entry 0 is
-        the start), plus ``"coef"`` (T, m, d) and ``"intercept"`` (T, m) on the
-        original scale when ``record_path=True``.
+        ``"loss"``, ``"grad_norm"`` (as ``grad_norm_``: the solver's
+        coordinates), ``"n_passes"`` per iteration (entry 0 is the start), plus
+        ``"coef"`` (T, m, d) and ``"intercept"`` (T, m) on the original scale when
+        ``record_path=True``.
     n_features_in_ : int
         Columns of the X given to ``fit`` (a table's columns, all of them, as
         scikit-learn counts them; not the model's coded columns, which are
