@@ -294,3 +294,32 @@ def test_history_grad_norm_is_the_solvers_gradient(standardize):
     neuron = Neuron(n_features=2, w=w, b=b)
     dw, db = neuron.backward(X, neuron.forward(X), y)
     assert clf.history_["grad_norm"][3] == pytest.approx(np.abs([*dw, db]).max(), rel=1e-9)
+
+
+def test_microchips_map_feature_reproduces_the_course_cost_and_gradient():
+    """ex2_reg prints, for mapFeature's 28 terms: at theta = 0 cost 0.693 and gradient
+    (0.0085, 0.0188, 0.0001, 0.0503, 0.0115); at theta = 1 with lambda = 10 cost 3.16
+    and gradient (0.3460, 0.1614, 0.1948, 0.2269, 0.0922). PolynomialFeatures(6) without
+    its ones column, as the walkthrough uses it, is mapFeature's order: the Neuron's
+    cost and backward pass (plus the penalty's (lambda / 2m) ||w||^2, bias unpenalised)
+    give those numbers."""
+    from sklearn.preprocessing import PolynomialFeatures
+
+    from oneneuron.datasets import load_microchips
+
+    X, y, _ = load_microchips()
+    P = PolynomialFeatures(6, include_bias=False).fit_transform(X)
+    assert P.shape == (118, 27)
+    neuron = Neuron(n_features=27)
+    a = neuron.forward(P)
+    dw, db = neuron.backward(P, a, y)
+    assert round(neuron.cost(a, y), 3) == 0.693
+    assert np.round([db, *dw[:4]], 4).tolist() == [0.0085, 0.0188, 0.0001, 0.0503, 0.0115]
+    lam, m = 10.0, len(y)
+    neuron = Neuron(n_features=27, w=np.ones(27), b=1.0)
+    a = neuron.forward(P)
+    dw, db = neuron.backward(P, a, y)
+    cost = neuron.cost(a, y) + lam / (2 * m) * float(neuron.w @ neuron.w)
+    assert round(cost, 2) == 3.16
+    grad = [db, *(dw[:4] + lam / m * neuron.w[:4])]
+    assert np.round(grad, 4).tolist() == [0.346, 0.1614, 0.1948, 0.2269, 0.0922]
