@@ -217,6 +217,10 @@ def test_the_courses_theta_and_ones_column_are_named_in_the_errors():
     neuron = Neuron(n_features=2, w=theta[1:], b=theta[0])
     with pytest.raises(ValueError, match=r"first column is all ones.*own bias b.*X\[:, 1:\]"):
         neuron.forward(X1)
+    with pytest.raises(ValueError, match=r"Neuron\(n_features=3, fit_intercept=False\)"):
+        neuron.forward(X1)
+    course = Neuron(n_features=3, fit_intercept=False, w=theta)  # the other way: theta whole
+    assert round(course.cost(course.forward(X1), y), 3) == 0.218
     with pytest.raises(ValueError, match=r"X\[:, 1:\]"):
         neuron.backward(X1, np.full(len(y), 0.5), y)
     with pytest.raises(ValueError, match=r"dw=grad\[1:\], db=grad\[0\]"):

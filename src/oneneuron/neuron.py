@@ -230,7 +230,9 @@ class Neuron:
             ):
                 hint = (
                     "; its first column is all ones, the course's bias column: the neuron "
-                    "has its own bias b, so leave the ones out (X[:, 1:])"
+                    "has its own bias b, so leave the ones out (X[:, 1:]), or keep them as "
+                    f"a weight with Neuron(n_features={self.n_features + 1}, "
+                    "fit_intercept=False)"
                 )
             raise ValueError(
                 f"X must have shape (n_samples, {self.n_features}), one row per sample; "
