@@ -327,3 +327,25 @@ def test_microchips_map_feature_reproduces_the_course_cost_and_gradient():
     assert round(cost, 2) == 3.16
     grad = [db, *(dw[:4] + lam / m * neuron.w[:4])]
     assert np.round(grad, 4).tolist() == [0.346, 0.1614, 0.1948, 0.2269, 0.0922]
+
+
+def test_loss_surface_checks_its_bias_as_the_plot_does():
+    """loss_surface(..., b=...) took any b: a fitted model's two intercepts gave 'cannot
+    reshape array of size 2 into shape (1,1)', NaN a surface of NaN without a word, text
+    a ufunc type error, where plot_loss_surface refuses each with one sentence. It now
+    checks b the same way; the fitted intercept (an array of one) still works, and the
+    surface's minimum over (w1, w2) at it is the fit (scikit-learn's log-loss there)."""
+    from sklearn.metrics import log_loss as sk_log_loss
+
+    from oneneuron.plot import loss_surface
+
+    X, y, _ = load_exam_scores()
+    for bad, match in [([1.0, 2.0], "b must be one number; got shape"), (np.nan, "finite")]:
+        with pytest.raises(ValueError, match=match):
+            loss_surface(X, y, [0.2], [0.2], b=bad)
+    clf = NeuronClassifier().fit(X, y)
+    w1 = clf.coef_[0, 0] + np.linspace(-0.01, 0.01, 21)
+    w2 = clf.coef_[0, 1] + np.linspace(-0.01, 0.01, 21)
+    L = loss_surface(X, y, w1, w2, b=clf.intercept_, reduction="mean")
+    assert np.unravel_index(L.argmin(), L.shape) == (10, 10)
+    assert L[10, 10] == pytest.approx(sk_log_loss(y, clf.predict_proba(X)), rel=1e-12)

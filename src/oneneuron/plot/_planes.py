@@ -600,6 +600,7 @@ def loss_surface(
     """
     if reduction not in ("sum", "mean"):
         raise ValueError(f"reduction must be 'sum' or 'mean', got {reduction!r}")
+    b = finite_number(b, "b")  # as plot_loss_surface: a fitted intercept_ is one number
     X = np.asarray(X, dtype=np.float64)
     X = X[:, None] if X.ndim == 1 else X
     if X.ndim != 2 or X.shape[1] not in (1, 2):
