@@ -349,3 +349,24 @@ def test_loss_surface_checks_its_bias_as_the_plot_does():
     L = loss_surface(X, y, w1, w2, b=clf.intercept_, reduction="mean")
     assert np.unravel_index(L.argmin(), L.shape) == (10, 10)
     assert L[10, 10] == pytest.approx(sk_log_loss(y, clf.predict_proba(X)), rel=1e-12)
+
+
+def test_loss_surface_refuses_a_meshgrid_for_its_axes():
+    """A learner who made the grid first (W1, W2 = np.meshgrid(w1, w2)) and passed it got
+    the meshgrid of the flattened grids: a 3 x 3 grid came back 9 x 9 without a word, and
+    a 100 x 100 one would form 1e8 logits per row (80 GB for the exam scores). The axes
+    must now be 1-D, and the error says to pass w1 and w2 themselves; passed so, the
+    surface is the closed form mean log-loss at each grid point."""
+    from sklearn.metrics import log_loss as sk_log_loss
+
+    from oneneuron.plot import loss_surface
+
+    X, y, _ = load_exam_scores()
+    w1, w2 = np.linspace(0.1, 0.3, 3), np.linspace(0.1, 0.3, 3)
+    W1, W2 = np.meshgrid(w1, w2)
+    with pytest.raises(ValueError, match=r"1-D.*np\.meshgrid"):
+        loss_surface(X, y, W1, W2, b=-25.0)
+    L = loss_surface(X, y, w1, w2, b=-25.0, reduction="mean")
+    assert L.shape == (3, 3)
+    z = X @ np.array([w1[2], w2[0]]) - 25.0
+    assert L[0, 2] == pytest.approx(sk_log_loss(y, 1 / (1 + np.exp(-z))), rel=1e-9)
