@@ -370,3 +370,17 @@ def test_loss_surface_refuses_a_meshgrid_for_its_axes():
     assert L.shape == (3, 3)
     z = X @ np.array([w1[2], w2[0]]) - 25.0
     assert L[0, 2] == pytest.approx(sk_log_loss(y, 1 / (1 + np.exp(-z))), rel=1e-9)
+
+
+def test_the_fit_standardises_as_numpy_and_standard_scaler_do():
+    """A learner standardises by hand before the tutorial's loop; mean_ and scale_ are
+    the population statistics (ddof=0), as X.std(0) and StandardScaler, not pandas'
+    df.std() (n - 1), now said in their docstring."""
+    from sklearn.preprocessing import StandardScaler
+
+    X, y, _ = load_exam_scores()
+    clf = NeuronClassifier().fit(X, y)
+    sc = StandardScaler().fit(X)
+    np.testing.assert_allclose(clf.mean_, sc.mean_, rtol=1e-14)
+    np.testing.assert_allclose(clf.scale_, sc.scale_, rtol=1e-14)
+    assert not np.allclose(clf.scale_, X.std(0, ddof=1), rtol=1e-4)

@@ -397,7 +397,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         Original-scale weights, dtype of X (float32 stays float32).
     intercept_ : ndarray of shape (1,) or (K,)
     mean_, scale_ : ndarray of shape (d,)
-        Standardisation statistics (zeros and ones when ``standardize=False``).
+        Standardisation statistics (zeros and ones when ``standardize=False``): the
+        columns' (weighted) means and population standard deviations, ``ddof=0`` as
+        ``X.std(0)`` and scikit-learn's ``StandardScaler`` (pandas' ``df.std()``
+        divides by ``n - 1``).
     relaxed_ : NeuronClassifier
         With ``relax=True``: the unpenalised refit on the kept columns (a model
         file keeps its inference, which :meth:`summary` shows, but not this estimator).
