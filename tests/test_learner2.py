@@ -384,3 +384,21 @@ def test_the_fit_standardises_as_numpy_and_standard_scaler_do():
     np.testing.assert_allclose(clf.mean_, sc.mean_, rtol=1e-14)
     np.testing.assert_allclose(clf.scale_, sc.scale_, rtol=1e-14)
     assert not np.allclose(clf.scale_, X.std(0, ddof=1), rtol=1e-4)
+
+
+def test_the_deep_learning_course_layout_is_named_in_the_estimators_errors():
+    """The deep-learning course keeps X as (n_features, m), one column per example, and Y
+    as a row (1, m). NeuronClassifier said "Found input variables with inconsistent
+    numbers of samples: [2, 100]" and "y should be a 1d array, got an array of shape
+    (1, 100)", naming neither layout, where the teaching Neuron already says "pass X.T".
+    The errors now say it; followed, the fit is the course's (-25.16, 0.206, 0.201)."""
+    X, y, _ = load_exam_scores()
+    for Xg in (X.T, np.ascontiguousarray(X.T), X.T.tolist()):
+        with pytest.raises(ValueError, match=r"one column per sample.*pass X\.T"):
+            NeuronClassifier().fit(Xg, y)
+    with pytest.raises(ValueError, match=r"y\.ravel\(\)"):
+        NeuronClassifier().fit(X, y.reshape(1, -1))
+    clf = NeuronClassifier().fit(X.T.T, y.reshape(1, -1).ravel())
+    assert np.round([clf.intercept_[0], *clf.coef_[0]], 3).tolist() == [-25.161, 0.206, 0.201]
+    with pytest.raises(ValueError, match=r"inconsistent numbers of samples: \[3, 100\]$"):
+        NeuronClassifier().fit(X[:3], y)  # no transposed layout: no hint

@@ -883,6 +883,9 @@ def _check_X_y(X: Any, y: Any) -> tuple[Any, Any]:
     except ValueError as exc:
         if "could not convert" in str(exc):
             raise ValueError(f"X must be numeric: {exc}") from None
+        layout = _course_layout(X, y, str(exc))
+        if layout:
+            raise ValueError(f"{exc}{layout}") from None
         if str(exc).startswith("Complex data not supported"):  # then the whole array
             raise ValueError(COMPLEX_X) from None
         where = first_non_finite(X) if "NaN" in str(exc) or "infinity" in str(exc) else None
@@ -901,6 +904,19 @@ def _check_X_y(X: Any, y: Any) -> tuple[Any, Any]:
             )
             raise ValueError(f"{where}; {fix}") from None
         raise
+
+
+def _course_layout(X: Any, y: Any, message: str) -> str:
+    """The hint for the deep-learning course's layouts, or "": X as (n_features, m), one
+    column per example (its columns as many as the labels), and Y as a row (1, m)."""
+    shape_x, shape_y = np.shape(X), np.shape(y)
+    if message.startswith("Found input variables with inconsistent numbers of samples"):
+        rows = shape_y[-1] if len(shape_y) == 2 and shape_y[0] == 1 else np.size(y)
+        if len(shape_x) == 2 and shape_x[1] == rows and shape_x[0] != rows:
+            return "; one column per sample, as some courses keep X? pass X.T"
+    if message.startswith("y should be a 1d array") and len(shape_y) == 2 and shape_y[0] == 1:
+        return "; a row of labels (1, m), as some courses keep Y? pass y.ravel()"
+    return ""
 
 
 def _empty_column(X: Any) -> str | None:
