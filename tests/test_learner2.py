@@ -402,3 +402,18 @@ def test_the_deep_learning_course_layout_is_named_in_the_estimators_errors():
     assert np.round([clf.intercept_[0], *clf.coef_[0]], 3).tolist() == [-25.161, 0.206, 0.201]
     with pytest.raises(ValueError, match=r"inconsistent numbers of samples: \[3, 100\]$"):
         NeuronClassifier().fit(X[:3], y)  # no transposed layout: no hint
+
+
+def test_predicting_on_the_course_layout_says_pass_x_t():
+    """The sibling at predict time: new applicants as columns (2, m), or one applicant as
+    a column (2, 1), met "X has 100 features, but NeuronClassifier is expecting 2
+    features as input" (or 1). The error now adds '... pass X.T'; followed, the course's
+    P(admit | 45, 85) = 0.776."""
+    X, y, _ = load_exam_scores()
+    clf = NeuronClassifier().fit(X, y)
+    for bad in (X.T, np.array([[45.0], [85.0]])):
+        with pytest.raises(ValueError, match=r"expecting 2 features.*one column per sample"):
+            clf.predict_proba(bad)
+    assert round(float(clf.predict_proba(np.array([[45.0], [85.0]]).T)[0, 1]), 3) == 0.776
+    with pytest.raises(ValueError, match=r"expecting 2 features as input\.?$"):
+        clf.predict_proba(np.ones((4, 3)))  # three columns, not the transposed layout

@@ -783,6 +783,13 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             if "could not convert" in str(exc):  # fit's words
                 raise ValueError(f"X must be numeric: {exc}") from None
             where = first_non_finite(X) if "NaN" in str(exc) or "infinity" in str(exc) else None
+            shape, d = np.shape(X), self.n_features_in_
+            if where is None and "features, but" in str(exc) and len(shape) == 2:
+                if shape[0] == d and shape[1] != d:  # (n_features, m): some courses' layout
+                    raise ValueError(
+                        f"{str(exc).rstrip('.')}; one column per sample, as some courses "
+                        "keep X? pass X.T"
+                    ) from None
             if where is None:
                 raise
             raise ValueError(f"{where}; a prediction needs every value: fill it") from None
