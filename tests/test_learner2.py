@@ -417,3 +417,16 @@ def test_predicting_on_the_course_layout_says_pass_x_t():
     assert round(float(clf.predict_proba(np.array([[45.0], [85.0]]).T)[0, 1]), 3) == 0.776
     with pytest.raises(ValueError, match=r"expecting 2 features as input\.?$"):
         clf.predict_proba(np.ones((4, 3)))  # three columns, not the transposed layout
+
+
+def test_a_constant_column_does_not_trigger_the_standardise_advice():
+    """Standardised exam scores beside a constant column of 5 (held at 0 by the fit):
+    the advice's stretch counted the constant's direction, which no step moves, and said
+    the curvature was stretched 730-fold on columns that are already standardised. A
+    constant column no longer counts, and no standardize=True advice is given."""
+    X, y, _ = load_exam_scores()
+    Xs = (X - X.mean(0)) / X.std(0)
+    X1 = np.column_stack([np.full(len(y), 5.0), Xs])
+    with pytest.warns(ConvergenceWarning) as rec:
+        NeuronClassifier(solver="gd", learning_rate=0.1, max_iter=5, standardize=False).fit(X1, y)
+    assert all("standardize=True" not in str(w.message) for w in rec)

@@ -1559,6 +1559,13 @@ def raw_conditioning(est: Any, data: Any) -> float | None:
     mean, std = (np.asarray(v, dtype=np.float64).ravel() for v in data.feature_stats)
     if mean.size > 500 or not (np.isfinite(mean).all() and np.isfinite(std).all()):
         return None
+    # a constant column is held at 0 (or aliased): no direction to step along
+    varies = std > 1e-7 * np.maximum(np.abs(mean), 1.0)
+    if data.flat is not None:
+        varies &= ~np.asarray(data.flat, dtype=bool)
+    mean, std = mean[varies], std[varies]
+    if not mean.size:
+        return None
     M = np.outer(mean, mean) + np.diag(std * std)
     if est.fit_intercept:
         M = np.block([[np.ones((1, 1)), mean[None, :]], [mean[:, None], M]])
