@@ -397,6 +397,7 @@ def log_softmax(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
 
     Examples
     --------
+    >>> import numpy as np
     >>> from oneneuron import log_softmax
     >>> log_softmax([[1e4, -1e4]]).tolist()
     [[0.0, -20000.0]]

@@ -193,7 +193,13 @@ class Neuron:
         if w.ndim == 2 and 1 in w.shape:  # a column (n_features, 1), as courses
             w = w.ravel()
         if w.shape != (self.n_features,):
-            raise ValueError(f"w must have shape ({self.n_features},), got {w.shape}")
+            hint = ""
+            if w.shape == (self.n_features + 1,) and self.fit_intercept:
+                hint = (
+                    "; a course's theta = (b, w1, ..., wd), the bias first? the neuron keeps "
+                    "b apart: pass w=theta[1:], b=theta[0]"
+                )
+            raise ValueError(f"w must have shape ({self.n_features},), got {w.shape}{hint}")
         _finite(w, "w")
         b = _number(b, "b")
         if not self.fit_intercept and b != 0.0:
@@ -216,6 +222,18 @@ class Neuron:
                 hint = "; one sample: pass a row, X.reshape(1, -1)"
             elif X.ndim == 2 and X.shape[0] == self.n_features:
                 hint = "; one column per sample, as some courses keep X? pass X.T"
+            elif (
+                self.fit_intercept
+                and X.ndim == 2
+                and X.shape[1] == self.n_features + 1
+                and np.all(X[:, 0] == 1)
+            ):
+                hint = (
+                    "; its first column is all ones, the course's bias column: the neuron "
+                    "has its own bias b, so leave the ones out (X[:, 1:]), or keep them as "
+                    f"a weight with Neuron(n_features={self.n_features + 1}, "
+                    "fit_intercept=False)"
+                )
             raise ValueError(
                 f"X must have shape (n_samples, {self.n_features}), one row per sample; "
                 f"got {np.shape(X)}{hint}"
@@ -301,7 +319,13 @@ class Neuron:
         if step.ndim == 2 and 1 in step.shape:  # a column (n_features, 1), as some courses
             step = step.ravel()
         if step.shape != self.w.shape:
-            raise ValueError(f"dw must have shape ({self.n_features},), got {np.shape(dw)}")
+            hint = ""
+            if step.shape == (self.n_features + 1,) and self.fit_intercept:
+                hint = (
+                    "; a course's gradient of theta = (b, w1, ..., wd), the bias first? "
+                    "pass dw=grad[1:], db=grad[0]"
+                )
+            raise ValueError(f"dw must have shape ({self.n_features},), got {np.shape(dw)}{hint}")
         _finite(step, "dw")
         self.w = self.w - learning_rate * step
         if self.fit_intercept:

@@ -254,6 +254,8 @@ def least_squares_step(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from oneneuron.objective import least_squares_step
     >>> F = np.array([[1.0, 1.0], [0.0, 1e-9]])  # columns equal to 1e-9 relative
     >>> p, aliased = least_squares_step(F, np.array([1.0, 1.0]))
     >>> aliased, np.allclose(F.T @ (F @ p), [-1.0, -1.0], rtol=1e-6)
@@ -297,6 +299,7 @@ def weight_floor(n_positive: int, smallest: float) -> float:
 
     Examples
     --------
+    >>> from oneneuron.objective import weight_floor
     >>> weight_floor(4, 0.25)
     1.0
     >>> weight_floor(3, 1e-20 / (1e20 + 2e-20)) < 1e-38
@@ -319,6 +322,8 @@ def softmax_terms(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from oneneuron.objective import softmax_terms
     >>> loss, P, Q, R = softmax_terms(np.array([[40.0, 0.0, 0.0]]), np.array([0]))
     >>> bool(R[0, 0] == -2 * np.exp(-40.0) / (1 + 2 * np.exp(-40.0)) and loss[0] > 0)
     True
@@ -351,6 +356,8 @@ def binary_loss(z: NDArray[np.float64], y: NDArray[Any]) -> NDArray[np.float64]:
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from oneneuron.objective import binary_loss
     >>> z, y = np.array([30.0]), np.array([1.0])
     >>> bool(binary_loss(z, y)[0] == np.log1p(np.exp(-30.0)))  # the plain form: off by 1%
     True
@@ -373,6 +380,8 @@ def binary_residual(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from oneneuron.objective import binary_residual
     >>> r, v = binary_residual(np.array([40.0, -40.0]), np.array([1.0, 0.0]))
     >>> bool(r[0] == -r[1] and v[0] == v[1] > 0)
     True
@@ -455,6 +464,8 @@ def direction_curvature(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from oneneuron.objective import direction_curvature
     >>> X = np.array([[0.0], [1.0], [2.0]])
     >>> W, b = np.zeros((1, 1)), np.zeros(1)  # p = 1/2: every curvature is 1/4
     >>> curv, spread, A = direction_curvature(X, 1.0, W, b, np.ones((1, 1, 1)), np.zeros((1, 1)))
@@ -497,6 +508,8 @@ def separated_rows(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from oneneuron.objective import separated_rows
     >>> separated_rows(np.array([[-1.0], [2.0], [0.5]]), np.array([0, 1, 0]), np.ones(3))
     (2, 3)
     """
@@ -592,6 +605,8 @@ def offset_intercept(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from oneneuron.objective import offset_intercept
     >>> y = np.array([0.0, 1.0, 1.0, 0.0])
     >>> round(offset_intercept(y, None, np.zeros(4)), 12)
     0.0
@@ -634,6 +649,7 @@ def row_curvatures(
 
     Examples
     --------
+    >>> from oneneuron.objective import row_curvatures
     >>> import numpy as np
     >>> X = np.array([[1.0, 0.0], [0.0, 2.0]])
     >>> st, D = row_curvatures(X, np.array([1.0, 0.0]), 0.5, np.zeros((1, 2)), np.zeros(1))
@@ -1290,6 +1306,7 @@ class L1Penalty:
 
     Examples
     --------
+    >>> from oneneuron.objective import L1Penalty
     >>> import numpy as np
     >>> pen = L1Penalty(np.array([0.5, 0.5, 0.0]))
     >>> float(pen.value(np.array([1.0, -2.0, 3.0])))
@@ -1352,6 +1369,7 @@ class SmallDenseLoss(LinearLoss):
 
     Examples
     --------
+    >>> from oneneuron.objective import LinearLoss, SmallDenseLoss
     >>> import numpy as np
     >>> from oneneuron.engines import NumpyEngine
     >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = np.array([0.0, 1.0, 0.0, 1.0])

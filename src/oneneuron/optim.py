@@ -15,6 +15,30 @@ Examples
 >>> u, state = opt.update(np.array([1.0, -2.0]), state)
 >>> u.round(6).tolist()
 [-0.1, 0.1]
+
+With :class:`~oneneuron.Neuron`, whose :meth:`~oneneuron.Neuron.update` *subtracts*
+``learning_rate * dw``, hand it ``-u`` at rate 1 (``u`` itself would climb the loss);
+the weights and the bias form one parameter vector, the bias last. Full-batch Adam
+this way is ``NeuronClassifier(solver="sgd", optimizer="adam", batch_size=n)``:
+
+>>> import warnings
+>>> from oneneuron import ConvergenceWarning, Neuron, NeuronClassifier
+>>> from oneneuron.datasets import load_exam_scores
+>>> X, y, _ = load_exam_scores()
+>>> X = (X - X.mean(0)) / X.std(0)
+>>> neuron, opt = Neuron(n_features=2), adam(learning_rate=0.1)
+>>> state = opt.init(np.zeros(3))
+>>> for _ in range(30):
+...     a = neuron.forward(X)
+...     dw, db = neuron.backward(X, a, y)
+...     u, state = opt.update(np.append(dw, db), state)
+...     neuron.update(-u[:2], -u[2], learning_rate=1.0)
+>>> clf = NeuronClassifier(solver="sgd", optimizer="adam", learning_rate=0.1,
+...                        batch_size=len(y), max_iter=30, tol=0, standardize=False)
+>>> with warnings.catch_warnings():
+...     warnings.simplefilter("ignore", ConvergenceWarning)  # 30 steps: short on purpose
+...     bool(np.allclose(clf.fit(X, y).coef_[0], neuron.w))
+True
 """
 
 from __future__ import annotations
@@ -57,6 +81,7 @@ def sgd(learning_rate: float) -> GradientTransformation:
 
     Examples
     --------
+    >>> from oneneuron.optim import sgd
     >>> import numpy as np
     >>> opt = sgd(0.5)
     >>> opt.update(np.array([2.0]), opt.init(np.zeros(1)))[0].tolist()
@@ -82,6 +107,7 @@ def momentum(
 
     Examples
     --------
+    >>> from oneneuron.optim import momentum
     >>> import numpy as np
     >>> opt = momentum(1.0, beta=0.5)
     >>> s = opt.init(np.zeros(1))
@@ -112,6 +138,7 @@ def adam(
 
     Examples
     --------
+    >>> from oneneuron.optim import adam
     >>> import numpy as np
     >>> opt = adam(0.01)
     >>> opt.update(np.array([3.0]), opt.init(np.zeros(1)))[0].round(6).tolist()
@@ -140,6 +167,7 @@ def rmsprop(learning_rate: float, decay: float = 0.9, eps: float = 1e-8) -> Grad
 
     Examples
     --------
+    >>> from oneneuron.optim import rmsprop
     >>> import numpy as np
     >>> opt = rmsprop(0.1, decay=0.0)
     >>> opt.update(np.array([4.0]), opt.init(np.zeros(1)))[0].round(6).tolist()

@@ -28,6 +28,7 @@ def counted(n: Any, noun: str, plural: str | None = None, spec: str = "") -> str
 
     Examples
     --------
+    >>> from oneneuron.wording import counted
     >>> counted(1, "row"), counted(2, "row"), counted(0, "row")
     ('1 row', '2 rows', '0 rows')
     >>> counted(1, "class", "classes"), counted(3, "class", "classes")

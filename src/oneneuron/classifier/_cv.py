@@ -140,6 +140,7 @@ def ovr_roc_auc(
 
     Examples
     --------
+    >>> from oneneuron.classifier import ovr_roc_auc
     >>> import numpy as np
     >>> P = np.array([[0.7, 0.2, 0.1], [0.2, 0.7, 0.1], [0.6, 0.3, 0.1], [0.1, 0.8, 0.1]])
     >>> ovr_roc_auc(np.array([0, 1, 0, 1]), P)  # class 2 has no rows

@@ -30,6 +30,7 @@ def choose_alpha(scores: NDArray[np.float64], rule: str, *, ddof: int = 1) -> tu
 
     Examples
     --------
+    >>> from oneneuron.classifier import choose_alpha
     >>> import numpy as np
     >>> scores = np.array([[[-0.9, -0.5, -0.3, -0.6], [-0.9, -0.6, -0.6, -0.5]]])
     >>> choose_alpha(scores, "min"), choose_alpha(scores, "1se")

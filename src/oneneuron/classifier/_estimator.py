@@ -420,7 +420,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         Original-scale weights, dtype of X (float32 stays float32).
     intercept_ : ndarray of shape (1,) or (K,)
     mean_, scale_ : ndarray of shape (d,)
-        Standardisation statistics (zeros and ones when ``standardize=False``).
+        Standardisation statistics (zeros and ones when ``standardize=False``): the
+        columns' (weighted) means and population standard deviations, ``ddof=0`` as
+        ``X.std(0)`` and scikit-learn's ``StandardScaler`` (pandas' ``df.std()``
+        divides by ``n - 1``).
     relaxed_ : NeuronClassifier
         With ``relax=True``: the unpenalised refit on the kept columns (a model
         file keeps its inference, which :meth:`summary` shows, but not this estimator).
@@ -441,10 +444,13 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         One line saying why the solver stopped, with its stopping measure
         (set by ``fit``; stored in model files; absent after loading an older file).
     grad_norm_ : float
-        Final ``max |grad|`` (estimated where ``"subsampled-newton"`` took its
-        last step without a pass: see ``tol``); for ``"cd"`` the KKT violation, the
-        largest entry of the minimum-norm subgradient (the smooth part's gradient
-        is not small at an L1 optimum). ``stop_reason_`` names the measure.
+        Final ``max |grad|``, in the solver's coordinates (see ``tol``): with
+        ``standardize=True`` the gradient along the standardised weights, not the
+        raw ones a hand-written loop on ``X`` computes (estimated where
+        ``"subsampled-newton"`` took its last step without a pass: see ``tol``);
+        for ``"cd"`` the KKT violation, the largest entry of the minimum-norm
+        subgradient (the smooth part's gradient is not small at an L1 optimum).
+        ``stop_reason_`` names the measure.
     n_samples_fit_ : int
         Training rows.
     n_passes_ : float
@@ -453,9 +459,10 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         The solver actually used (``"auto"`` resolved; ``"firth-newton"`` with ``firth=True``;
         ``"lbfgs+newton"`` where ``"auto"``'s L-BFGS ran out of iterations and Newton finished).
     history_ : dict of ndarray
-        ``"loss"``, ``"grad_norm"``, ``"n_passes"`` per iteration (entry 0 is
-        the start), plus ``"coef"`` (T, m, d) and ``"intercept"`` (T, m) on the
-        original scale when ``record_path=True``.
+        ``"loss"``, ``"grad_norm"`` (as ``grad_norm_``: the solver's
+        coordinates), ``"n_passes"`` per iteration (entry 0 is the start), plus
+        ``"coef"`` (T, m, d) and ``"intercept"`` (T, m) on the original scale when
+        ``record_path=True``.
     n_features_in_ : int
         Columns of the X given to ``fit`` (a table's columns, all of them, as
         scikit-learn counts them; not the model's coded columns, which are
@@ -801,6 +808,13 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             if "could not convert" in str(exc):  # fit's words
                 raise ValueError(f"X must be numeric: {exc}") from None
             where = first_non_finite(X) if "NaN" in str(exc) or "infinity" in str(exc) else None
+            shape, d = np.shape(X), self.n_features_in_
+            if where is None and "features, but" in str(exc) and len(shape) == 2:
+                if shape[0] == d and shape[1] != d:  # (n_features, m): some courses' layout
+                    raise ValueError(
+                        f"{str(exc).rstrip('.')}; one column per sample, as some courses "
+                        "keep X? pass X.T"
+                    ) from None
             if where is None:
                 raise
             raise ValueError(f"{where}; a prediction needs every value: fill it") from None
@@ -942,6 +956,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
 
         Examples
         --------
+        >>> from oneneuron import NeuronClassifier
         >>> from oneneuron.datasets import load_exam_scores
         >>> X, y, _ = load_exam_scores()
         >>> round(NeuronClassifier().fit(X, y).score(X, y), 2)
@@ -1033,6 +1048,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
 
         Examples
         --------
+        >>> from oneneuron import NeuronClassifier
         >>> import pandas as pd
         >>> from sklearn.feature_selection import SelectFromModel
         >>> X = pd.DataFrame({"x": [0.1, 0.9, 0.4, 1.2, 0.3, 1.5, 0.8, 0.2],

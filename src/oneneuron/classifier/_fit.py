@@ -212,7 +212,10 @@ def fit(
         if est.solver == "auto" and solver == "lbfgs" and newton_may_finish(est, problem, result):
             result, solver = newton_after_lbfgs(est, problem, result), "lbfgs+newton"
         raw = problem.to_raw(result.theta)  # (W, b), read by the attributes and the statistics
-        store_result(est, problem, result, solver, data.dtype, raw=raw)
+        stretch = None
+        if solver in _FIRST_ORDER and not result.converged:
+            stretch = raw_conditioning(est, data)
+        store_result(est, problem, result, solver, data.dtype, raw=raw, stretch=stretch)
         relaxed = None
         if is_l1_fit(est) and est.relax:
             relaxed = relaxed_inference(est, data, off, cluster)
@@ -1197,10 +1200,24 @@ def check_solver_options(est: Any, solver: str, n_classes: int) -> None:
             f"l1_ratio={est.l1_ratio} needs solver='cd' or 'auto' (solver={solver!r} "
             "cannot handle the L1 term)"
         )
+    # with solver='auto' the learner named no solver: say which one it chose, and the
+    # solver that takes the option (as the command line's '--learning-rate needs --solver')
+    auto = est.solver == "auto"
     if solver not in _FIRST_ORDER and est.learning_rate is not None:
+        if auto:
+            raise ValueError(
+                f"learning_rate is used by gradient descent only; solver='auto' chose "
+                f"{solver!r}, which takes no step size: pass solver='gd' (or 'sgd') with "
+                "it, or leave learning_rate out"
+            )
         raise ValueError(f"learning_rate is used by solver='gd' or 'sgd' only, not {solver!r}")
     if solver != "sgd":
         for name in ("optimizer", "batch_size"):
+            if getattr(est, name) is not None and auto:
+                raise ValueError(
+                    f"{name} is used by minibatch descent only; solver='auto' chose "
+                    f"{solver!r}: pass solver='sgd' with it, or leave {name} out"
+                )
             if getattr(est, name) is not None:
                 raise ValueError(f"{name} is used by solver='sgd' only, not {solver!r}")
     if n_classes > 2 and est.threshold != 0.5:
@@ -1554,12 +1571,53 @@ def newton_after_lbfgs(est: Any, problem: LinearLoss, result: Any) -> Any:
     return finish
 
 
+def raw_conditioning(est: Any, data: Any) -> float | None:
+    """About how much more the loss curves along one direction of the raw weights than
+    along another, where ``standardize=False`` makes that 100-fold or more: one learning
+    rate then cannot suit every weight (the tutorials' reason to standardise). None
+    otherwise, or where the engine kept no column statistics.
+
+    The condition number of ``E[x x']`` over the columns (and the intercept's ones)
+    built from their means and spreads alone, as if uncorrelated: the curvature of the
+    log-loss is that matrix weighted by ``p (1 - p)``, and once standardised it is the
+    identity. Correlations only add to it. Skipped above 500 columns.
+    """
+    if est.standardize or data.feature_stats is None:
+        return None
+    mean, std = (np.asarray(v, dtype=np.float64).ravel() for v in data.feature_stats)
+    if mean.size > 500 or not (np.isfinite(mean).all() and np.isfinite(std).all()):
+        return None
+    # a constant column is held at 0 (or aliased): no direction to step along
+    varies = std > 1e-7 * np.maximum(np.abs(mean), 1.0)
+    if data.flat is not None:
+        varies &= ~np.asarray(data.flat, dtype=bool)
+    mean, std = mean[varies], std[varies]
+    if not mean.size:
+        return None
+    M = np.outer(mean, mean) + np.diag(std * std)
+    if est.fit_intercept:
+        M = np.block([[np.ones((1, 1)), mean[None, :]], [mean[:, None], M]])
+    eig = np.linalg.eigvalsh(M)
+    if not eig[0] > 0:
+        return None
+    kappa = float(eig[-1] / eig[0])
+    return kappa if kappa >= 100 else None
+
+
 def store_result(
-    est: Any, problem: LinearLoss, result: Any, solver: str, dtype: Any, raw: Any = None
+    est: Any,
+    problem: LinearLoss,
+    result: Any,
+    solver: str,
+    dtype: Any,
+    raw: Any = None,
+    stretch: float | None = None,
 ) -> None:
     """Set the fitted attributes (original scale, X's dtype); warn if not converged.
 
-    ``raw``: ``problem.to_raw(result.theta)`` where the caller has it.
+    ``raw``: ``problem.to_raw(result.theta)`` where the caller has it. ``stretch``:
+    :func:`raw_conditioning`'s answer, which leads a first-order solver's advice with
+    ``standardize=True``.
     """
     W, b = problem.to_raw(result.theta) if raw is None else raw
     free = l1_free_columns(problem.penalty_factor, est.alpha, est.l1_ratio)
@@ -1608,6 +1666,13 @@ def store_result(
             hint = "increase max_iter"
         else:
             hint = "increase max_iter, or set alpha > 0 if the classes are separable"
+        if solver in _FIRST_ORDER and stretch is not None:
+            hint = (
+                f"set standardize=True (the default: the raw columns' means and spreads "
+                f"make the loss curve about {stretch:.2g} times more along one direction "
+                "of the weights than along another, so no one learning_rate suits every "
+                f"weight), {hint.replace(', or use', ' or use')}"
+            )
         why = f" ({result.message})" if result.message else ""
         warnings.warn(
             f"solver {solver!r} stopped after {counted(result.n_iter, 'iteration')} with "

@@ -122,7 +122,7 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
         f"trained on {counted(est.n_samples_fit_, 'row')}, "
         f"{counted(est.n_features_in_, 'feature')} (Dask)",
         f"  solver {est.solver_}: {status} in {counted(est.n_iter_, 'iteration')}, "
-        f"{est.n_passes_:.1f} passes over the data ({est.stop_reason_})",  # its own measure
+        f"{est.n_passes_:.1f} passes over the data ({cli_terms(est.stop_reason_)})",  # own measure
     ]
     if args.weights is not None:  # as the in-memory engine says them
         nobs = getattr(getattr(est, "inference_", None), "nobs", None)  # the weights' sum

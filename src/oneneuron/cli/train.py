@@ -672,7 +672,7 @@ def _fit_summary(
         lines.append(f"  dropped {counted(args.no_label, 'row')} with a missing target (--impute)")
     lines.append(f"  classes: {classes}")
     reason = getattr(est, "stop_reason_", None)
-    tail = f": {reason}" if reason else ""  # files of older versions have no reason
+    tail = f": {cli_terms(reason)}" if reason else ""  # older versions' files have none
     lines.append(f"  solver {est.solver_}, {counted(est.n_iter_, 'iteration')}{tail}")
     lines.extend(f"  {line}" for line in fit_status(est))
     kept = table.loc[rows]

@@ -124,6 +124,7 @@ def input_kind(X: Any) -> str:
 
     Examples
     --------
+    >>> from oneneuron.engines import input_kind
     >>> import numpy as np
     >>> input_kind(np.zeros((2, 2))), input_kind([[1.0]])
     ('numpy', 'numpy')
@@ -146,6 +147,7 @@ def host_view(X: Any) -> np.ndarray | None:
 
     Examples
     --------
+    >>> from oneneuron.engines import host_view
     >>> import numpy as np
     >>> host_view(np.zeros(2)) is None
     True
@@ -199,6 +201,7 @@ def take_rows(a: Any, rows: Any) -> Any:
 
     Examples
     --------
+    >>> from oneneuron.engines import take_rows
     >>> import numpy as np
     >>> take_rows(np.arange(6.0).reshape(3, 2), np.array([2, 0])).tolist()
     [[4.0, 5.0], [0.0, 1.0]]
@@ -221,6 +224,7 @@ def host_product(X: Any, M: NDArray[Any]) -> NDArray[np.float64]:
 
     Examples
     --------
+    >>> from oneneuron.engines import host_product
     >>> import numpy as np
     >>> host_product(np.eye(2, dtype=np.float32), np.array([[1.0], [2.0]])).tolist()
     [[1.0], [2.0]]
@@ -289,6 +293,7 @@ def engine_threads() -> int:
 
     Examples
     --------
+    >>> from oneneuron.engines import engine_threads, kernel_threads
     >>> with kernel_threads(1):
     ...     engine_threads()
     1
@@ -306,6 +311,7 @@ def one_thread() -> Iterator[None]:
 
     Examples
     --------
+    >>> from oneneuron.engines import one_thread
     >>> with one_thread():
     ...     pass
     """
@@ -326,6 +332,7 @@ def column_subset(X: Any, columns: Any) -> Any:
 
     Examples
     --------
+    >>> from oneneuron.engines import column_subset
     >>> import numpy as np
     >>> column_subset(np.arange(6.0).reshape(2, 3), np.array([0, 2])).tolist()
     [[0.0, 2.0], [3.0, 5.0]]
@@ -390,6 +397,7 @@ def prepare(
 
     Examples
     --------
+    >>> from oneneuron.engines import prepare
     >>> import numpy as np
     >>> data = prepare(np.array([[0.0], [1.0], [2.0], [3.0]]), np.array(["a", "b", "a", "b"]))
     >>> data.kind, data.classes.tolist(), data.mean.tolist(), data.class_sums.tolist()

@@ -58,6 +58,7 @@ def fast_path() -> str:
 
     Examples
     --------
+    >>> from oneneuron.engines import fast_path
     >>> fast_path().split(" (")[0] in ("fused numba kernels", "NumPy blocks")
     True
     """
@@ -171,6 +172,7 @@ def one_blas_thread(entries: int | None = None) -> contextlib.AbstractContextMan
 
     Examples
     --------
+    >>> from oneneuron.engines import one_blas_thread
     >>> with one_blas_thread():
     ...     pass
     """

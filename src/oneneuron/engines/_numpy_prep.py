@@ -547,6 +547,8 @@ def refuse_times(X: Any) -> None:
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from oneneuron.engines import refuse_times
     >>> refuse_times(np.zeros((2, 2)))
     >>> try:
     ...     refuse_times(np.array([["2020-01-01"]], dtype="datetime64[D]"))
@@ -604,6 +606,8 @@ def unmask_x(X: Any, *, missing: bool, fix: str) -> Any:
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from oneneuron.engines import unmask_x
     >>> X = np.ma.masked_array([[1.0, 2.0], [3.0, 4.0]], mask=[[0, 1], [0, 0]])
     >>> unmask_x(X, missing=True, fix="").tolist()
     [[1.0, nan], [3.0, 4.0]]
@@ -660,6 +664,8 @@ def refuse_row_values(v: Any, what: str) -> None:
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from oneneuron.engines import refuse_row_values
     >>> refuse_row_values(np.ones(3), "sample_weight")
     >>> try:
     ...     refuse_row_values(["1", "2"], "sample_weight")
@@ -767,6 +773,7 @@ def refuse_shapeless(X: Any, what: str = "X") -> None:
 
     Examples
     --------
+    >>> from oneneuron.engines import refuse_shapeless
     >>> try:
     ...     refuse_shapeless([{"a": 1.0}, {"a": 2.0}])
     ... except ValueError as exc:
@@ -804,6 +811,8 @@ def refuse_dtype(X: Any) -> None:
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from oneneuron.engines import refuse_dtype
     >>> refuse_dtype(np.zeros((2, 2), dtype=bool))
     >>> try:
     ...     refuse_dtype(np.zeros((2, 2), dtype=complex))
@@ -874,6 +883,9 @@ def _check_X_y(X: Any, y: Any) -> tuple[Any, Any]:
     except ValueError as exc:
         if "could not convert" in str(exc):
             raise ValueError(f"X must be numeric: {exc}") from None
+        layout = _course_layout(X, y, str(exc))
+        if layout:
+            raise ValueError(f"{exc}{layout}") from None
         if str(exc).startswith("Complex data not supported"):  # then the whole array
             raise ValueError(COMPLEX_X) from None
         where = first_non_finite(X) if "NaN" in str(exc) or "infinity" in str(exc) else None
@@ -892,6 +904,19 @@ def _check_X_y(X: Any, y: Any) -> tuple[Any, Any]:
             )
             raise ValueError(f"{where}; {fix}") from None
         raise
+
+
+def _course_layout(X: Any, y: Any, message: str) -> str:
+    """The hint for the deep-learning course's layouts, or "": X as (n_features, m), one
+    column per example (its columns as many as the labels), and Y as a row (1, m)."""
+    shape_x, shape_y = np.shape(X), np.shape(y)
+    if message.startswith("Found input variables with inconsistent numbers of samples"):
+        rows = shape_y[-1] if len(shape_y) == 2 and shape_y[0] == 1 else np.size(y)
+        if len(shape_x) == 2 and shape_x[1] == rows and shape_x[0] != rows:
+            return "; one column per sample, as some courses keep X? pass X.T"
+    if message.startswith("y should be a 1d array") and len(shape_y) == 2 and shape_y[0] == 1:
+        return "; a row of labels (1, m), as some courses keep Y? pass y.ravel()"
+    return ""
 
 
 def _empty_column(X: Any) -> str | None:
@@ -920,6 +945,8 @@ def first_non_finite(X: Any) -> str | None:
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from oneneuron.engines import first_non_finite
     >>> first_non_finite(np.array([[1.0, 2.0], [np.inf, 0.0]]))[:34]
     'X has infinity in column 0 (row 1)'
     """

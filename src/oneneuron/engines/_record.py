@@ -174,6 +174,8 @@ def warn_weightless_classes(classes: NDArray, class_sums: NDArray, stacklevel: i
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from oneneuron.engines import warn_weightless_classes
     >>> import warnings
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")

@@ -39,6 +39,7 @@ def kernel_threads(n: int) -> Iterator[None]:
 
     Examples
     --------
+    >>> from oneneuron.engines import capped, kernel_threads
     >>> with kernel_threads(1):
     ...     with kernel_threads(2):
     ...         inner = capped(8)

@@ -158,6 +158,7 @@ def other_format(path: Any) -> str | None:
 
     Examples
     --------
+    >>> from oneneuron.modelfile import other_format
     >>> other_format("data.csv.gz"), other_format("model.json"), other_format("model")
     ('.csv', None, None)
     """

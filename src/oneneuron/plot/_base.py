@@ -115,7 +115,8 @@ def finite_number(value: Any, what: str) -> float:
     """
     a = np.asarray(value, dtype=np.float64)
     if a.size != 1:
-        raise ValueError(f"{what} must be one number (one feature); got shape {a.shape}")
+        one = " (one feature)" if what == "w" else ""
+        raise ValueError(f"{what} must be one number{one}; got shape {a.shape}")
     v = float(a.reshape(()))
     if not np.isfinite(v):
         raise ValueError(f"{what} must be a finite number; got {v}")

@@ -589,8 +589,9 @@ def loss_surface(
     With two features the grid is over the weights ``(w1, w2)``, the bias fixed at
     ``b``. With one feature (``X`` of one column, or 1-D) the neuron's two parameters
     are its weight and its bias: the grid is over ``(w, b) = (w1[j], w2[i])`` and
-    ``b`` must stay 0. ``reduction="sum"`` adds the per-example losses, ``"mean"``
-    averages them.
+    ``b`` must stay 0. ``w1`` and ``w2`` are the grid's 1-D axes, which the surface
+    meshes (a grid already made with ``np.meshgrid`` is refused). ``reduction="sum"``
+    adds the per-example losses, ``"mean"`` averages them.
 
     Examples
     --------
@@ -600,6 +601,18 @@ def loss_surface(
     """
     if reduction not in ("sum", "mean"):
         raise ValueError(f"reduction must be 'sum' or 'mean', got {reduction!r}")
+    b = finite_number(b, "b")  # as plot_loss_surface: a fitted intercept_ is one number
+    axes = []
+    for name, grid in (("w1", w1), ("w2", w2)):
+        g = np.asarray(grid, dtype=np.float64)
+        if g.ndim > 1:  # the meshgrid itself: its flattened copies would be meshed again
+            raise ValueError(
+                f"{name} must be the 1-D axis of the grid (or one number); got shape "
+                f"{g.shape}, a grid already made with np.meshgrid? pass the axes w1 and "
+                "w2 themselves: the surface meshes them"
+            )
+        axes.append(g)
+    w1, w2 = axes
     X = np.asarray(X, dtype=np.float64)
     X = X[:, None] if X.ndim == 1 else X
     if X.ndim != 2 or X.shape[1] not in (1, 2):

@@ -47,6 +47,8 @@ def coefficient_index(columns: Array, n_outputs: int, n_features: int, n_interce
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from oneneuron.solvers.active import coefficient_index
     >>> coefficient_index(np.array([1, 3]), 2, 4, 2).tolist()
     [1, 3, 5, 7, 8, 9]
     """

@@ -369,6 +369,7 @@ def minimize_quadratic(
 
     Examples
     --------
+    >>> from oneneuron.solvers.cd import minimize_quadratic
     >>> import numpy as np
     >>> H = np.array([[2.0, 0.5], [0.5, 1.0]])
     >>> g, lam = np.array([-1.0, -0.3]), np.full(2, 0.2)
@@ -826,6 +827,7 @@ def column_hessian_pays(stored: int, p: int, n_outputs: int = 1, *, dense: bool 
 
     Examples
     --------
+    >>> from oneneuron.solvers.cd import column_hessian_pays
     >>> column_hessian_pays(600_000, 2_000), column_hessian_pays(10_000_000, 100, dense=True)
     (True, False)
     """

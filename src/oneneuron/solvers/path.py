@@ -129,6 +129,7 @@ def alpha_max(grad: Array, pf: Array, l1_ratio: float) -> float:
 
     Examples
     --------
+    >>> from oneneuron.solvers.path import alpha_max
     >>> import numpy as np
     >>> alpha_max(np.array([0.3, -0.6, 0.2]), np.array([1.0, 2.0, 0.0]), 1.0)
     0.3

@@ -127,6 +127,7 @@ def named_columns(X: Any, **given: Any) -> dict[str, Any]:
 
     Examples
     --------
+    >>> from oneneuron.stats import named_columns
     >>> import pandas as pd
     >>> named_columns(pd.DataFrame({"n": [2.0, 3.0]}), sample_weight="n", offset=None)
     {'sample_weight': array([2., 3.]), 'offset': None}
@@ -835,6 +836,7 @@ def separation_fixes(est: Any, K: int) -> tuple[str, str | None]:
 
     Examples
     --------
+    >>> from oneneuron.stats import separation_fixes
     >>> from types import SimpleNamespace
     >>> est = SimpleNamespace(cov_type="HC1", solver="auto", record_path=False, warm_start=False)
     >>> separation_fixes(est, 2)
@@ -1086,6 +1088,17 @@ def compute_inference(
         out.reason = (
             f"inference='auto' skipped the Hessian pass (n * p^2 = {cost:.3g} > "
             f"{AUTO_INFERENCE_MAX_COST:.0e}); refit with inference=True"
+        )
+        return out
+    message = str(getattr(result, "message", "") or "")
+    if message.startswith("diverged"):  # a descent that ran away: its point is no optimum,
+        # and the curvature weights there vanish on most rows, so the collinearity walk
+        # would call columns aliased and move coef_ onto a refit without them
+        what = message.split(";")[0].removeprefix("diverged: ").removeprefix("diverged")
+        out.reason = _saturated(problem, Hp) or (
+            f"the fit diverged ({what}): its coefficients are where the descent stopped, "
+            "not the maximum likelihood ones, so standard errors are refused; lower "
+            "learning_rate, or use solver='lbfgs'"
         )
         return out
     known = cond if problem.n_outputs == 1 else None  # binary: the same scaled matrix

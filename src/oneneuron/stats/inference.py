@@ -124,6 +124,7 @@ def percent(level: float) -> str:
 
     Examples
     --------
+    >>> from oneneuron.stats import percent
     >>> percent(0.95), percent(0.995)
     ('95%', '99.5%')
     """
@@ -272,10 +273,14 @@ class InferenceResult:
         """Cox and Snell's ``1 - exp(2 (null_log_likelihood - log_likelihood) / nobs)``
         (statsmodels' ``pseudo_rsquared(kind="cs")``; the same intercept-only null
         as :attr:`pseudo_r2`). Below 1 even for a perfect fit: see
-        :attr:`pseudo_r2_nagelkerke`."""
+        :attr:`pseudo_r2_nagelkerke`. Minus infinity, without an overflow warning, for a
+        fit so far below the null model (a diverged descent) that the exponential
+        overflows."""
         if self.nobs <= 0:
             return float("nan")
-        return float(-np.expm1(2.0 * (self.null_log_likelihood - self.log_likelihood) / self.nobs))
+        with np.errstate(over="ignore"):
+            gap = 2.0 * (self.null_log_likelihood - self.log_likelihood) / self.nobs
+            return float(-np.expm1(gap))
 
     @property
     def pseudo_r2_nagelkerke(self) -> float:
@@ -411,6 +416,8 @@ class InferenceResult:
 
         Examples
         --------
+        >>> import numpy as np
+        >>> from oneneuron.stats import InferenceResult
         >>> res = InferenceResult(["intercept", "x0"], [0, 1], np.zeros((1, 2)), None,
         ...                       -10.0, -12.0, 20.0)
         >>> stats = res.fit_statistics()

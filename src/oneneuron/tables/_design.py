@@ -333,6 +333,8 @@ def positional_names(df: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
+    >>> import pandas as pd
+    >>> from oneneuron.tables import positional_names
     >>> list(positional_names(pd.DataFrame([[1.0, "a"]])).columns)
     ['x0', 'x1']
     """
@@ -467,6 +469,7 @@ def unusable_values(s: pd.Series) -> str | None:
 
     Examples
     --------
+    >>> from oneneuron.tables import unusable_values
     >>> import datetime as dt, pandas as pd
     >>> unusable_values(pd.Series([dt.date(2024, 3, 1), None]))[:30]
     'holds dates (e.g. 2024-03-01);'
@@ -530,6 +533,7 @@ def refuse_label_values(s: pd.Series, what: str) -> None:
 
     Examples
     --------
+    >>> from oneneuron.tables import DataError, refuse_label_values
     >>> import pandas as pd
     >>> try:
     ...     refuse_label_values(pd.Series([[0], [1]]), "target column 'y'")
@@ -568,6 +572,7 @@ def unresolved_integers(s: pd.Series) -> str | None:
 
     Examples
     --------
+    >>> from oneneuron.tables import unresolved_integers
     >>> import pandas as pd
     >>> unresolved_integers(pd.Series([2**60, 2**60 + 1, 2**60 + 2]))[:36]
     'holds integers as large as 115292150'
@@ -969,6 +974,7 @@ class DesignSpec:
 
     Examples
     --------
+    >>> from oneneuron.tables import DesignSpec
     >>> import pandas as pd
     >>> df = pd.DataFrame({"balance": [1.0, 2.0, 3.0], "student": ["No", "Yes", "No"]})
     >>> spec = DesignSpec.fit(df)
@@ -1267,6 +1273,7 @@ class DesignSpec:
 
         Examples
         --------
+        >>> from oneneuron.tables import DesignSpec
         >>> import pandas as pd
         >>> DesignSpec.fit(pd.DataFrame({"g": ["b", "a"], "x": [1.0, 2.0]})).coding_note()
         'categorical columns: treatment coding against reference levels g=a'
@@ -1360,6 +1367,8 @@ class DesignSpec:
 
         Examples
         --------
+        >>> import pandas as pd
+        >>> from oneneuron.tables import DesignSpec
         >>> df = pd.DataFrame({"x": [1.0, 2.0, 3.0], "g": ["a", "b", "c"]})
         >>> spec = DesignSpec.fit(df)
         >>> type(spec.transform(df)).__name__  # small: dense
@@ -1393,6 +1402,7 @@ class DesignSpec:
 
         Examples
         --------
+        >>> from oneneuron.tables import DesignSpec
         >>> import pandas as pd
         >>> df = pd.DataFrame({"x": [1.0, 2.0], "g": ["a", "b"]})
         >>> spec = DesignSpec.fit(df, formula="~ x + I(x ** 2) + C(g)")
@@ -1416,6 +1426,8 @@ class DesignSpec:
 
         Examples
         --------
+        >>> import pandas as pd
+        >>> from oneneuron.tables import DesignSpec
         >>> df = pd.DataFrame({"x": [1.0, None, 3.0], "y": [0, 1, None]})
         >>> DesignSpec.fit(df, target="y", missing="drop").kept_rows(df)[1].tolist()
         [True, False, False]
@@ -1445,6 +1457,7 @@ class DesignSpec:
 
         Examples
         --------
+        >>> from oneneuron.tables import DesignSpec
         >>> import pandas as pd
         >>> df = pd.DataFrame({"x": [0.1, 0.4, 0.2, 0.9], "dose": [1, 2, 3, 1]})
         >>> DesignSpec.fit(df, formula="~ x + C(dose, Helmert(scale=True))").numeric_categories(
@@ -1505,6 +1518,8 @@ class DesignSpec:
 
         Examples
         --------
+        >>> import numpy as np
+        >>> from oneneuron.tables import DesignSpec
         >>> import pandas as pd
         >>> df = pd.DataFrame({"x": [1.0, 2.0, 3.0], "g": ["a", "b", "b"]})
         >>> spec = DesignSpec.fit(df, formula="~ x + C(g) + x:C(g)")
@@ -1708,6 +1723,8 @@ class DesignSpec:
 
         Examples
         --------
+        >>> import pandas as pd
+        >>> from oneneuron.tables import DesignSpec
         >>> df = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "g": ["a", "b", "c", "b"]})
         >>> DesignSpec.fit(df, formula="~ x + C(g)").reference_code("g")
         0
@@ -2055,6 +2072,7 @@ class DesignSpec:
 
         Examples
         --------
+        >>> from oneneuron.tables import DesignSpec
         >>> import pandas as pd
         >>> t = pd.DataFrame({"x": [1.0, 2, 3, 4], "z": [2.0, 1, 3, 1], "g": list("abab")})
         >>> DesignSpec.fit(t, formula="~ x:z + C(g) + np.log(z)").term_columns()
@@ -2080,6 +2098,7 @@ class DesignSpec:
 
         Examples
         --------
+        >>> from oneneuron.tables import DesignSpec
         >>> import pandas as pd
         >>> t = pd.DataFrame({"g": list("abab"), "h": list("uuvv"), "y": [0, 1, 1, 0]})
         >>> spec, _ = DesignSpec.fit_transform(t, formula="y ~ g:h")
@@ -3238,6 +3257,7 @@ def empty_levels_note(empty: dict[str, list[str]] | None) -> str | None:
 
     Examples
     --------
+    >>> from oneneuron.tables import empty_levels_note
     >>> empty_levels_note({"g": ["d"]}).split(":")[0]
     "level 'd' of column 'g' has no training rows (of positive weight)"
     """
@@ -3285,6 +3305,7 @@ def unknown_example(ex: Any) -> str:
 
     Examples
     --------
+    >>> from oneneuron.tables import unknown_example
     >>> unknown_example("zzz"), unknown_example(("NORTH", "north"))[:24]
     ("'zzz'", "'NORTH', which differs f")
     """
@@ -3305,6 +3326,7 @@ def unknown_note(unknown: dict[str, list[Any]] | None) -> str | None:
 
     Examples
     --------
+    >>> from oneneuron.tables import unknown_note
     >>> unknown_note({"g": [2, "zzz"]}).split(" in ")[-1]
     "'g': 2 rows (e.g. 'zzz')"
     """
@@ -3345,6 +3367,7 @@ def formula_columns(
 
     Examples
     --------
+    >>> from oneneuron.tables import formula_columns
     >>> formula_columns("y ~ np.log(x) + C(g):x", ["g", "x", "y", "z"])
     ('y', ['g', 'x'])
     >>> formula_columns("y ~ x + nope", ["x", "y"])
@@ -3648,6 +3671,7 @@ def formula_target(formula: str) -> str | None:
 
     Examples
     --------
+    >>> from oneneuron.tables import formula_target
     >>> formula_target("`y~` ~ x"), formula_target("Q('a b') ~ x"), formula_target("~ x")
     ('y~', 'a b', None)
     """
@@ -3668,6 +3692,7 @@ def formula_has_intercept(formula: str) -> bool:
 
     Examples
     --------
+    >>> from oneneuron.tables import formula_has_intercept
     >>> formula_has_intercept("y ~ x + C(g)"), formula_has_intercept("y ~ x + C(g) - 1")
     (True, False)
     >>> formula_has_intercept("0 + x")

@@ -380,6 +380,7 @@ def blank_columns(
 
     Examples
     --------
+    >>> from oneneuron.tables import blank_columns
     >>> import tempfile, pathlib
     >>> with tempfile.TemporaryDirectory() as d:
     ...     path = pathlib.Path(d) / "t.csv"
@@ -729,6 +730,7 @@ def whole_number_columns(parts: list[pd.DataFrame], columns: Collection[str]) ->
 
     Examples
     --------
+    >>> from oneneuron.tables import whole_number_columns
     >>> import pandas as pd
     >>> df = pd.DataFrame({"a": [1, 7], "b": [0.5, 2.0], "c": ["x", "y"], "d": [3.0, None]})
     >>> whole_number_columns([df], ["a", "b", "c", "d"])
@@ -1119,6 +1121,7 @@ def check_stray_text(df: pd.DataFrame, columns: list[str], source: Any) -> None:
 
     Examples
     --------
+    >>> from oneneuron.tables import DataError, check_stray_text
     >>> import pandas as pd
     >>> df = pd.DataFrame({"x": ["1", "2", "3"] * 4 + ["oops"], "c": ["a", "b"] * 6 + ["c"]})
     >>> check_stray_text(df, ["c"], "d.csv")
@@ -1259,6 +1262,7 @@ def read_labels(values: pd.Series) -> pd.Series:
 
     Examples
     --------
+    >>> from oneneuron.tables import read_labels
     >>> import pandas as pd
     >>> read_labels(pd.Series(["0", "1", "1"])).tolist()
     [0, 1, 1]

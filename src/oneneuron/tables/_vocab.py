@@ -29,6 +29,7 @@ def special_file(path: Any) -> str | None:
 
     Examples
     --------
+    >>> from oneneuron.tables import special_file
     >>> special_file("/dev/null"), special_file("no such file")
     ('a character device', None)
     """
@@ -54,6 +55,7 @@ def row_number(first_row: Any, i: int) -> int:
 
     Examples
     --------
+    >>> from oneneuron.tables import row_number
     >>> row_number(1, 4), row_number([1, 2, 5, 9], 3)
     (5, 9)
     """
@@ -107,6 +109,7 @@ def lookalike_names(names: Iterable[str]) -> tuple[str, str] | None:
 
     Examples
     --------
+    >>> from oneneuron.tables import lookalike_names
     >>> print(*map(ascii, lookalike_names(["caf\u00e9", "x", "cafe\u0301"])))
     'caf\xe9' 'cafe\u0301'
     >>> lookalike_names(["a", "b"]) is None

@@ -218,6 +218,7 @@ def check_out_folder(out: Path) -> None:
 
     Examples
     --------
+    >>> from oneneuron.tables import check_out_folder
     >>> import tempfile
     >>> from pathlib import Path
     >>> with tempfile.TemporaryDirectory() as tmp:
