@@ -97,8 +97,9 @@ def _figures(
     figs.append((roc + few, _png(fig)))
 
     fig, ax = plt.subplots(figsize=(5, 4.5))
+    drawn = {str(metrics["classes"][k]) for k in shown}  # as --json names them, not as drawn
     for name, cal in metrics["calibration"].items():
-        if K > 2 and name not in {names[k] for k in shown}:
+        if K > 2 and name not in drawn:
             continue
         b = cal["bins"]
         ax.plot(

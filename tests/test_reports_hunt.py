@@ -1,0 +1,79 @@
+"""The evaluation report read as a user reads it: every class drawn, nothing overlapping,
+every number on one line (headless Chromium for the page's layout, matplotlib's artists
+for the figures'), the words saying what is drawn."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from _cli import run
+
+LONG = "a very long class label name that goes on and on and on and on forever"  # > 60 chars
+LABELS = np.array(["<b>&amp;", "cost $5", LONG])
+
+
+@pytest.fixture(scope="module")
+def three(tmp_path_factory):
+    """A 3-class model whose labels carry HTML, a '$' and more than 60 characters."""
+    folder = tmp_path_factory.mktemp("three")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(150, 2))
+    Z = np.c_[np.zeros(150), 2 * X[:, 0], 2 * X[:, 1]]
+    P = np.exp(Z) / np.exp(Z).sum(1, keepdims=True)
+    df = pd.DataFrame(X, columns=["x1", "x2"])
+    df["label"] = LABELS[[rng.choice(3, p=p) for p in P]]
+    df.to_csv(folder / "three.csv", index=False)
+    model = folder / "three.json"
+    from oneneuron.cli import main
+
+    assert (
+        main(["train", str(folder / "three.csv"), "--target", "label", "--model", str(model), "-q"])
+        == 0
+    )
+    return folder, model
+
+
+@pytest.fixture
+def figures(monkeypatch):
+    """The report's figures as drawn (the axes of each, before it becomes a PNG)."""
+    from oneneuron.cli import report
+
+    drawn = []
+    png = report._png
+
+    def keep(fig, *args, **kwargs):
+        fig.canvas.draw()
+        drawn.append(fig)
+        return png(fig, *args, **kwargs)
+
+    monkeypatch.setattr(report, "_png", keep)
+    return drawn
+
+
+def _evaluate(three, capsys, name="r.html"):
+    folder, model = three
+    page = folder / name
+    code, out, err = run(
+        ["evaluate", model, folder / "three.csv", "--report", page, "--force"], capsys
+    )
+    assert code == 0, err
+    return page, err
+
+
+def test_calibration_plot_draws_every_class_of_the_table(three, figures, capsys):
+    """The calibration plot of a 3-class model drew 2 curves: it kept a class only where
+    its drawn name (a label over 60 characters elided, a '$' escaped) equalled the JSON's
+    name, so 'cost $5' and the long label were left out with nothing said; evaluate
+    --json holds a calibration entry (and ECE) for each of the three."""
+    page, err = _evaluate(three, capsys)
+    calibration = [f for f in figures if f.axes[0].get_title().startswith("calibration")][0]
+    legend = [t.get_text() for t in calibration.axes[0].get_legend().get_texts()]
+    code, out, _ = run(["evaluate", three[1], three[0] / "three.csv", "--json"], capsys)
+    ece = {k: v["ece"] for k, v in json.loads(out)["calibration"].items()}
+    assert len(ece) == 3 and len(legend) == 3, legend
+    for entry, value in zip(legend, [ece[str(c)] for c in sorted(LABELS)], strict=True):
+        assert entry.endswith(f"ECE {value:.3f}"), (entry, value)
