@@ -32,9 +32,19 @@ from ._errors import cli_caption, escaped
 __all__ = ["write_report", "render_report"]
 
 
+def _beside(ax: Any) -> None:
+    """The axes' legend to its right, outside the layout: the figure's layout sizes the
+    axes and their labels only (a legend of 70-character class names squeezed the axes to
+    an inch, or failed 'Tight layout not applied'), and :func:`_png` widens the picture
+    to take the legend in."""
+    legend = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    legend.set_in_layout(False)
+
+
 def _png(fig: Any) -> str:
     buf = _bytes.BytesIO()
-    fig.savefig(buf, format="png", dpi=96, bbox_inches="tight")
+    legends = [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None]
+    fig.savefig(buf, format="png", dpi=96, bbox_inches="tight", bbox_extra_artists=legends)
     import matplotlib.pyplot as plt
 
     plt.close(fig)
@@ -78,7 +88,7 @@ def _figures(
         + ")"
     )
     figs = []
-    fig, ax = plt.subplots(figsize=(5, 4.5))
+    fig, ax = plt.subplots(figsize=(5, 4.5), layout="constrained")
     for k in [1] if K == 2 else shown:
         hit = y_idx == k
         if hit.all() or not hit.any():
@@ -89,14 +99,13 @@ def _figures(
     ax.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC curve")
     roc = "ROC"
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+        _beside(ax)
     else:  # one class in the table: nothing to rank it against
         roc = "ROC: no ROC curve, the table has rows of one class only"
         ax.text(0.5, 0.55, "no ROC curve:\none class present", ha="center", va="center")
-    fig.tight_layout()
     figs.append((roc + few, _png(fig)))
 
-    fig, ax = plt.subplots(figsize=(5, 4.5))
+    fig, ax = plt.subplots(figsize=(5, 4.5), layout="constrained")
     drawn = {str(metrics["classes"][k]) for k in shown}  # as --json names them, not as drawn
     for name, cal in metrics["calibration"].items():
         if K > 2 and name not in drawn:
@@ -114,19 +123,19 @@ def _figures(
         ylabel="observed frequency",
         title="calibration (10 bins)",
     )
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
-    fig.tight_layout()
+    _beside(ax)
     figs.append(("calibration" + few, _png(fig)))
 
-    fig, axes = plt.subplots(len(shown), 1, figsize=(6, 2.2 * len(shown)), squeeze=False)
+    fig, axes = plt.subplots(
+        len(shown), 1, figsize=(6, 2.2 * len(shown)), squeeze=False, layout="constrained"
+    )
     bins = np.linspace(0, 1, 26)
     for k, ax in zip(shown, axes[:, 0], strict=True):
         for rows, label in ((y_idx == k, f"true {names[k]}"), (y_idx != k, "other classes")):
             weights = None if w is None else w[rows]
             ax.hist(proba[rows, k], bins=bins, weights=weights, alpha=0.6, label=label)
         ax.set(ylabel="rows", title=f"predicted P({names[k]})")
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
-    fig.tight_layout()
+        _beside(ax)
     figs.append(("probabilities" + few, _png(fig)))
 
     est = saved.estimator
@@ -134,7 +143,7 @@ def _figures(
     W = np.asarray(est.coef_, dtype=np.float64) * np.asarray(est.scale_)
     rows = [0] if W.shape[0] == 1 else shown
     order = np.argsort(-np.abs(W[rows]).max(axis=0))[:40]
-    fig, ax = plt.subplots(figsize=(6, 0.25 * len(order) + 1.2))
+    fig, ax = plt.subplots(figsize=(6, 0.25 * len(order) + 1.2), layout="constrained")
     height = 0.8 / len(rows)
     for i, k in enumerate(rows):
         label = names[1] if W.shape[0] == 1 else names[k]
@@ -145,24 +154,21 @@ def _figures(
     ax.invert_yaxis()
     ax.axvline(0, color="grey", lw=0.8)
     ax.set(xlabel="log-odds per standard deviation", title="coefficients (largest first)")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
-    fig.tight_layout()
+    _beside(ax)
     figs.append(("coefficients" + few, _png(fig)))
     record = getattr(est, "cv_record_", None)
     if record is not None:
         from ..plot import plot_coefficient_path, plot_cv_curve
 
         if record.path is not None:
-            fig, ax = plt.subplots(figsize=(6.5, 4.5))
+            fig, ax = plt.subplots(figsize=(6.5, 4.5), layout="constrained")
             plot_coefficient_path(record, ax=ax)
             if ax.get_legend() is not None:
-                ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
-            fig.tight_layout()
+                _beside(ax)
             figs.append(("coefficient path", _png(fig)))
-        fig, ax = plt.subplots(figsize=(6.5, 4.5))
+        fig, ax = plt.subplots(figsize=(6.5, 4.5), layout="constrained")
         plot_cv_curve(record, ax=ax)
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
-        fig.tight_layout()
+        _beside(ax)
         figs.append(("cross-validation curve", _png(fig)))
     return figs
 
