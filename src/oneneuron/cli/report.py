@@ -187,9 +187,10 @@ line-height:1.45;color:#222}
 h1{margin-bottom:.2em} h2{margin-top:2.2em;border-bottom:1px solid #ccc}
 img{max-width:100%;display:block;margin:.6em auto}
 figure{margin:.6em 0} figcaption{color:#666;font-size:.9em;text-align:center}
-table{border-collapse:collapse;margin:.4em 0 1.2em}
-td,th{padding:.15em .8em;border-bottom:1px solid #eee;text-align:right;
-overflow-wrap:anywhere}
+div.table{overflow-x:auto;margin:.4em 0 1.2em}
+table{border-collapse:collapse}
+td,th{padding:.15em .8em;border-bottom:1px solid #eee;text-align:right;white-space:nowrap}
+th,td:first-child{white-space:normal}
 td:first-child,th:first-child{text-align:left}
 pre.caption{white-space:pre-wrap;font-family:inherit;color:#444}
 p.why{color:#a00}
@@ -356,6 +357,9 @@ Model: {len(feats)} features, solver {e(est.solver_)},
 {_tests_section(metrics)}
 </body></html>
 """
+    # a number never breaks over lines, a name only between words: a table wider than
+    # the page scrolls in its own box (pandas' tables too)
+    page = page.replace("<table", '<div class="table"><table').replace("</table>", "</table></div>")
     return escaped(page)
 
 
