@@ -142,3 +142,24 @@ def test_report_tables_keep_each_number_and_word_whole(three, capsys, width):
     assert [c for c in found["lines"] if c[1] != 1] == []
     assert [h for h in found["heads"] if h[1] > h[2]] == []  # no more lines than words
     assert found["page"] <= found["window"]
+
+
+def test_report_says_which_roc_auc_it_shows(three, capsys):
+    """The terminal prints 'ROC AUC 0.9671 (macro one-vs-rest)' for 3 classes; the report's
+    table said 'ROC AUC 0.9671' alone, as if of one class. Oracle: scikit-learn's
+    roc_auc_score(multi_class='ovr', average='macro') on the model's probabilities."""
+    import re
+
+    from sklearn.metrics import roc_auc_score
+
+    from oneneuron import load
+
+    page, _ = _evaluate(three, capsys)
+    text = page.read_text()
+    df = pd.read_csv(three[0] / "three.csv")
+    model = load(three[1])
+    proba = model.predict_proba(df[["x1", "x2"]])
+    auc = roc_auc_score(df["label"], proba, multi_class="ovr", average="macro")
+    found = re.search(r"<th>ROC AUC( \(macro one-vs-rest\))?</th><td>([^<]*)</td>", text)
+    assert found is not None and found.group(1) is not None, found
+    assert float(found.group(2)) == pytest.approx(auc, abs=5e-5)

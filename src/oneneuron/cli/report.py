@@ -346,7 +346,7 @@ Model: {len(feats)} features, solver {e(est.solver_)},
 {cv_line}
 <table><tr><th>accuracy</th><td>{metrics["accuracy"]:.4f}</td></tr>
 <tr><th>log-loss</th><td>{metrics["log_loss"]:.4f}</td></tr>
-<tr><th>ROC AUC</th><td>{auc}</td></tr></table>
+<tr><th>ROC AUC{" (macro one-vs-rest)" if len(names) > 2 else ""}</th><td>{auc}</td></tr></table>
 {"".join(f"<p>note: {e(n)}</p>" for n in metrics.get("notes", []))}
 <table><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>
 {rows}</table>
