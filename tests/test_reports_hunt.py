@@ -163,3 +163,48 @@ def test_report_says_which_roc_auc_it_shows(three, capsys):
     found = re.search(r"<th>ROC AUC( \(macro one-vs-rest\))?</th><td>([^<]*)</td>", text)
     assert found is not None and found.group(1) is not None, found
     assert float(found.group(2)) == pytest.approx(auc, abs=5e-5)
+
+
+def test_coefficient_path_of_many_features_names_its_chosen_alpha_line():
+    """A cross-validated path of 20 coefficients had no legend (more than 12 lines), so the
+    dotted line at the chosen alpha stood unexplained, in the plot and in the report; its
+    alpha axis, reversed, was labelled 'alpha' alone. Now the legend names the chosen
+    alpha (the fit's ``alpha_``) and the axis says the penalty weakens to the right."""
+    from oneneuron import NeuronClassifierCV
+    from oneneuron.plot import plot_coefficient_path, plot_cv_curve
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(80, 20))
+    y = (X[:, 0] + rng.normal(size=80) > 0).astype(int)
+    cv = NeuronClassifierCV(cv=3, n_alphas=5).fit(X, y)
+    ax = plot_coefficient_path(cv)
+    assert ax.get_legend() is not None
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts == [f"chosen alpha {cv.alpha_:.3g}"]
+    for drawn in (ax, plot_cv_curve(cv)):
+        assert drawn.xaxis_inverted()
+        left, right = (float(t) for t in drawn.get_xlim())
+        label = drawn.get_xlabel()
+        assert left > right and "weaker" in label and "right" in label
+
+
+def test_report_of_a_cv_model_names_its_chosen_alpha_line(tmp_path, figures, capsys):
+    """The report's coefficient path of 20 features: the dotted chosen-alpha line, alone,
+    in a legend beside the axes (not one entry per coefficient)."""
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame(rng.normal(size=(80, 20)), columns=[f"f{j}" for j in range(20)])
+    df["y"] = (df.f0 + rng.normal(size=80) > 0).astype(int)
+    df.to_csv(tmp_path / "d.csv", index=False)
+    model = tmp_path / "m.json"
+    args = ["train", tmp_path / "d.csv", "--target", "y", "--cv", "3", "-q", "--model", model]
+    assert run(args, capsys)[0] == 0
+    code, out, err = run(
+        ["evaluate", model, tmp_path / "d.csv", "--report", tmp_path / "r.html"], capsys
+    )
+    assert code == 0, err
+    path = [f for f in figures if f.axes[0].get_title().startswith("coefficient path")][0]
+    texts = [t.get_text() for t in path.axes[0].get_legend().get_texts()]
+    assert len(texts) == 1 and texts[0].startswith("chosen alpha"), texts
+    from oneneuron import load
+
+    assert texts[0] == f"chosen alpha {load(model).cv_record_.alpha:.3g}"

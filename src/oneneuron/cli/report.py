@@ -37,7 +37,11 @@ def _beside(ax: Any) -> None:
     axes and their labels only (a legend of 70-character class names squeezed the axes to
     an inch, or failed 'Tight layout not applied'), and :func:`_png` widens the picture
     to take the legend in."""
-    legend = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    old = ax.get_legend()  # a plot's own legend keeps its entries (and only those)
+    handles = None if old is None else old.legend_handles
+    legend = ax.legend(
+        handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0
+    )
     legend.set_in_layout(False)
 
 
