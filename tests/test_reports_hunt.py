@@ -208,3 +208,24 @@ def test_report_of_a_cv_model_names_its_chosen_alpha_line(tmp_path, figures, cap
     from oneneuron import load
 
     assert texts[0] == f"chosen alpha {load(model).cv_record_.alpha:.3g}"
+
+
+def test_plot_roc_draws_class_labels_as_written():
+    """plot_roc's one-vs-rest legend put class labels into matplotlib unescaped: a label
+    'cost $5 to $9' was drawn as mathtext ('cost 5 to 9' in italics) and r'$\\alpha$' as
+    the Greek letter; the other plots take labels through ``literal``. The legend now
+    reads each label as written; the AUCs are scikit-learn's one-vs-rest ones."""
+    from sklearn.metrics import roc_auc_score
+
+    from oneneuron.plot import literal, plot_roc
+
+    rng = np.random.default_rng(0)
+    names = np.array([r"$\alpha$", "b", "cost $5 to $9"])
+    y = names[np.arange(60) % 3]
+    P = rng.dirichlet(np.ones(3), size=60)
+    ax = plot_roc(y, P)
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    for k, c in enumerate(names):
+        auc = roc_auc_score(y == c, P[:, k])
+        assert texts[k] == f"{literal(c)} vs rest (AUC = {auc:.3f})"
+    ax.figure.savefig(__import__("io").BytesIO())  # '$\\alpha$' drawn, not parsed

@@ -279,7 +279,8 @@ def plot_roc(
         for k, c in enumerate(classes):
             hit = y == c
             fpr, tpr, _ = roc_curve(hit, S[:, k])
-            name = f"{c} vs rest" if label is None else f"{label}: {c} vs rest"
+            drawn = literal(c)  # the data's label as written, "$" and all
+            name = f"{drawn} vs rest" if label is None else f"{label}: {drawn} vs rest"
             ax.plot(fpr, tpr, label=f"{name} (AUC = {roc_auc_score(hit, S[:, k]):.3f})")
     else:
         s1 = S[:, 1] if S.ndim == 2 else S
