@@ -229,3 +229,33 @@ def test_plot_roc_draws_class_labels_as_written():
         auc = roc_auc_score(y == c, P[:, k])
         assert texts[k] == f"{literal(c)} vs rest (AUC = {auc:.3f})"
     ax.figure.savefig(__import__("io").BytesIO())  # '$\\alpha$' drawn, not parsed
+
+
+def test_report_of_a_relaxed_model_says_whose_coefficients_it_draws(tmp_path, figures, capsys):
+    """A --relax model predicts with its L1 fit, while its coefficient table is the
+    unpenalised refit's (feat_3: bar -1.27 per SD, table -2.93 raw); the report drew the
+    L1 fit's bars under 'coefficients (largest first)' beside that table, as if the same.
+    The title now names the L1 fit (the predictions') and the table's refit."""
+    from oneneuron import load
+
+    rng = np.random.default_rng(2)
+    df = pd.DataFrame(rng.normal(size=(120, 6)), columns=[f"f{j}" for j in range(6)])
+    df["y"] = (2 * df.f0 - 1.5 * df.f1 + rng.normal(size=120) > 0).astype(int)
+    df.to_csv(tmp_path / "d.csv", index=False)
+    model = tmp_path / "m.json"
+    args = ["train", tmp_path / "d.csv", "--target", "y", "--l1-ratio", "1", "--alpha", "0.05"]
+    assert run([*args, "--relax", "-q", "--model", model], capsys)[0] == 0
+    code, out, err = run(
+        ["evaluate", model, tmp_path / "d.csv", "--report", tmp_path / "r.html"], capsys
+    )
+    assert code == 0, err
+    est = load(model)
+    bars = [f for f in figures if f.axes[0].get_title().startswith("coefficients")][0].axes[0]
+    drawn = {
+        t.get_text(): p.get_width()
+        for t, p in zip(bars.get_yticklabels(), bars.patches, strict=True)
+    }
+    expected = np.asarray(est.coef_[0]) * np.asarray(est.scale_)
+    assert drawn["f0"] == pytest.approx(expected[0]) and drawn["f1"] == pytest.approx(expected[1])
+    title = bars.get_title()
+    assert "L1 fit" in title and "refit" in title, title

@@ -157,7 +157,10 @@ def _figures(
     ax.set_yticks(np.arange(len(order)) + 0.4 - height / 2, [feats[j] for j in order])
     ax.invert_yaxis()
     ax.axvline(0, color="grey", lw=0.8)
-    ax.set(xlabel="log-odds per standard deviation", title="coefficients (largest first)")
+    title = "coefficients (largest first)"
+    if getattr(est, "relax", False) and getattr(est, "l1_ratio", 0) > 0:  # glmnet's relax
+        title += "\nof the L1 fit, which predicts; the table's are its unpenalised refit's"
+    ax.set(xlabel="log-odds per standard deviation", title=title)
     _beside(ax)
     figs.append(("coefficients" + few, _png(fig)))
     record = getattr(est, "cv_record_", None)
