@@ -259,3 +259,38 @@ def test_report_of_a_relaxed_model_says_whose_coefficients_it_draws(tmp_path, fi
     assert drawn["f0"] == pytest.approx(expected[0]) and drawn["f1"] == pytest.approx(expected[1])
     title = bars.get_title()
     assert "L1 fit" in title and "refit" in title, title
+
+
+def test_report_of_a_binary_model_with_an_aliased_column(tmp_path, figures, capsys):
+    """A binary model (labels no/yes) with a column twice another: the probability
+    histograms set 'true yes' against 'other classes' (there is one other: 'no'), and the
+    aliased column, NA in the table below (R's glm), was drawn as a bar of length 0 as if
+    estimated at 0. The legend now names the other class and the tick the aliasing.
+    Oracle for the drawn bars: statsmodels' Logit on the columns without the alias."""
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"a": rng.normal(size=150), "b": rng.normal(size=150)})
+    df["a2"] = 2 * df.a
+    df["y"] = np.where(df.a - df.b + rng.normal(size=150) > 0, "yes", "no")
+    df.to_csv(tmp_path / "d.csv", index=False)
+    model = tmp_path / "m.json"
+    args = ["train", tmp_path / "d.csv", "--target", "y", "--features", "a", "a2", "b", "-q"]
+    assert run([*args, "--model", model], capsys)[0] == 0
+    code, out, err = run(
+        ["evaluate", model, tmp_path / "d.csv", "--report", tmp_path / "r.html"], capsys
+    )
+    assert code == 0, err
+    hist = [f for f in figures if f.axes[0].get_title().startswith("predicted P(")][0]
+    for ax in hist.axes:
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert sorted(legend) == ["true no", "true yes"], legend
+    bars = [f for f in figures if f.axes[0].get_title().startswith("coefficients")][0].axes[0]
+    drawn = {
+        t.get_text(): p.get_width()
+        for t, p in zip(bars.get_yticklabels(), bars.patches, strict=True)
+    }
+    assert set(drawn) == {"a", "b", "a2 (aliased: NA)"}, drawn
+    fit = sm.Logit((df.y == "yes").astype(float), sm.add_constant(df[["a", "b"]])).fit(disp=0)
+    for name in ("a", "b"):
+        assert drawn[name] == pytest.approx(fit.params[name] * df[name].std(ddof=0), rel=1e-5)

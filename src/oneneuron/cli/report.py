@@ -135,7 +135,8 @@ def _figures(
     )
     bins = np.linspace(0, 1, 26)
     for k, ax in zip(shown, axes[:, 0], strict=True):
-        for rows, label in ((y_idx == k, f"true {names[k]}"), (y_idx != k, "other classes")):
+        rest = f"true {names[1 - k]}" if K == 2 else "other classes"
+        for rows, label in ((y_idx == k, f"true {names[k]}"), (y_idx != k, rest)):
             weights = None if w is None else w[rows]
             ax.hist(proba[rows, k], bins=bins, weights=weights, alpha=0.6, label=label)
         ax.set(ylabel="rows", title=f"predicted P({names[k]})")
@@ -154,7 +155,9 @@ def _figures(
         ax.barh(
             np.arange(len(order)) + i * height, W[k, order], height=height, label=f"toward {label}"
         )
-    ax.set_yticks(np.arange(len(order)) + 0.4 - height / 2, [feats[j] for j in order])
+    aliased = _aliased(est)  # held at 0, NA in the table: not an estimate of 0
+    ticks = [feats[j] + (" (aliased: NA)" if j in aliased else "") for j in order]
+    ax.set_yticks(np.arange(len(order)) + 0.4 - height / 2, ticks)
     ax.invert_yaxis()
     ax.axvline(0, color="grey", lw=0.8)
     title = "coefficients (largest first)"
@@ -178,6 +181,18 @@ def _figures(
         _beside(ax)
         figs.append(("cross-validation curve", _png(fig)))
     return figs
+
+
+def _aliased(est: Any) -> set[int]:
+    """Columns of ``coef_`` that are aliased (linear combinations of earlier terms: held at 0,
+    NA in the coefficient table, as R's ``glm`` prints them)."""
+    res = getattr(est, "inference_", None)
+    if res is None:
+        return set()
+    names = [str(t) for t in res.terms]
+    aliased = {names[i] for i in res.extra.get("aliased_terms", [])}
+    columns = [str(n) for n in est.feature_names_out_]
+    return {j for j, name in enumerate(columns) if name in aliased}
 
 
 def _feature_names(saved: SavedModel) -> list[str]:
