@@ -147,8 +147,11 @@ def _figures(
     feats = [literal(f) for f in _feature_names(saved)]
     W = np.asarray(est.coef_, dtype=np.float64) * np.asarray(est.scale_)
     rows = [0] if W.shape[0] == 1 else shown
-    order = np.argsort(-np.abs(W[rows]).max(axis=0))[:40]
-    fig, ax = plt.subplots(figsize=(6, 0.25 * len(order) + 1.2), layout="constrained")
+    # at most 120 bars (40 features of one class, 12 of ten), each at least 0.056 inch high
+    most = min(40, max(10, 120 // len(rows)))
+    order = np.argsort(-np.abs(W[rows]).max(axis=0))[:most]
+    per_feature = max(0.25, 0.07 * len(rows))  # inches
+    fig, ax = plt.subplots(figsize=(6, per_feature * len(order) + 1.2), layout="constrained")
     height = 0.8 / len(rows)
     for i, k in enumerate(rows):
         label = names[1] if W.shape[0] == 1 else names[k]
@@ -161,6 +164,8 @@ def _figures(
     ax.invert_yaxis()
     ax.axvline(0, color="grey", lw=0.8)
     title = "coefficients (largest first)"
+    if len(order) < W.shape[1]:
+        title = f"coefficients (the {len(order)} largest of {W.shape[1]}, largest first)"
     if getattr(est, "relax", False) and getattr(est, "l1_ratio", 0) > 0:  # glmnet's relax
         title += "\nof the L1 fit, which predicts; the table's are its unpenalised refit's"
     ax.set(xlabel="log-odds per standard deviation", title=title)
