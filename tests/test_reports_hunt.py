@@ -320,3 +320,21 @@ def test_report_coefficient_bars_of_ten_classes_are_readable_and_counted(tmp_pat
     heights = [p.get_window_extent(fig.renderer).height for p in ax.patches]
     assert min(heights) >= 4.0, min(heights)
     assert drawn < d and f"{drawn} largest of {d}" in ax.get_title(), ax.get_title()
+
+
+@pytest.mark.parametrize("names", [["exam-scores"], ["logistic-function", "perceptron"]])
+def test_demo_page_heading_counts_its_walkthroughs(tmp_path, names):
+    """The demo page was headed 'One neuron, five tutorials' whatever it held: six
+    walkthroughs (from four tutorials: Roelants' two parts, the course's ex2 two) for
+    'demo all', one for 'demo exam-scores'. The heading now counts the walkthroughs
+    the page shows (its sections)."""
+    import re
+
+    from oneneuron.demos import build, write
+
+    index = write([build(name) for name in names], tmp_path / "out")
+    text = index.read_text()
+    sections = re.findall(r"<h2 id=", text)
+    heading = re.search(r"<h1>(.*?)</h1>", text).group(1)
+    word = "walkthrough" if len(sections) == 1 else "walkthroughs"
+    assert len(sections) == len(names) and heading == f"One neuron, {len(names)} {word}"

@@ -10,6 +10,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..wording import counted
 from ._common import Walkthrough
 
 #: First line of every page this module writes; a page without it is never overwritten.
@@ -98,7 +99,7 @@ def render(walkthroughs: Sequence[Walkthrough], images: dict[tuple[str, str], by
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         "<title>oneneuron walkthroughs</title>",
         f"<style>{_CSS}</style></head><body>",
-        "<h1>One neuron, five tutorials</h1>",
+        f"<h1>One neuron, {counted(len(walkthroughs), 'walkthrough')}</h1>",
         "<p>Each walkthrough below is rerun with oneneuron's own classes "
         "(<code>NeuronClassifier</code> and the step-by-step <code>Neuron</code>): "
         "the same data, the same figures and the numbers the tutorial reports.</p>",
