@@ -338,3 +338,22 @@ def test_demo_page_heading_counts_its_walkthroughs(tmp_path, names):
     heading = re.search(r"<h1>(.*?)</h1>", text).group(1)
     word = "walkthrough" if len(sections) == 1 else "walkthroughs"
     assert len(sections) == len(names) and heading == f"One neuron, {len(names)} {word}"
+
+
+def test_demo_page_keeps_each_number_on_one_line(tmp_path):
+    """On a phone-wide window (400 pixels) the demo page broke its numbers at the
+    exponent's minus sign: '6.8e-' above '11' for the logistic walkthrough's error of
+    d loss / dz. A number of the page's tables now takes one line."""
+    from _browser import PageErrors, chromium
+    from oneneuron.demos import build, write
+
+    index = write([build("logistic-function")], tmp_path / "out")
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 400, "height": 800})
+        errors = PageErrors(page)
+        page.goto(index.as_uri())
+        found = page.evaluate(LAYOUT)
+        errors.check()
+    assert any("e-" in c[0] for c in found["lines"]), found["lines"]
+    assert [c for c in found["lines"] if c[1] != 1] == []
+    assert found["page"] <= found["window"]

@@ -24,7 +24,7 @@ h1{margin-bottom:.2em} h2{margin-top:2.2em;border-bottom:1px solid #ccc}
 .src{color:#666;font-size:.9em;margin-top:-.6em}
 img{max-width:100%;display:block;margin:.6em auto}
 table{border-collapse:collapse;margin:.4em 0 1.2em}
-td{padding:.15em .8em;border-bottom:1px solid #eee} td.v{font-family:monospace}
+td{padding:.15em .8em;border-bottom:1px solid #eee} td.v{font-family:monospace;white-space:nowrap}
 nav a{margin-right:1em}
 """
 
