@@ -357,3 +357,23 @@ def test_demo_page_keeps_each_number_on_one_line(tmp_path):
     assert any("e-" in c[0] for c in found["lines"]), found["lines"]
     assert [c for c in found["lines"] if c[1] != 1] == []
     assert found["page"] <= found["window"]
+
+
+def test_plot_learning_curve_takes_a_fitted_model_as_its_siblings_do():
+    """plot_cv_curve and plot_coefficient_path take the fitted model; plot_learning_curve
+    (model) failed inside NumPy with "float() argument must be a string or a real number,
+    not 'NeuronClassifier'". It now draws the model's ``history_['loss']``; other objects
+    are one TypeError naming what it takes."""
+    from oneneuron import NeuronClassifier
+    from oneneuron.plot import plot_learning_curve
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 2))
+    y = (X[:, 0] + rng.normal(size=50) > 0).astype(int)
+    model = NeuronClassifier(alpha=0.1).fit(X, y)
+    ax = plot_learning_curve(model)
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), model.history_["loss"])
+    with pytest.raises(TypeError, match="history_"):
+        plot_learning_curve(object())
+    with pytest.raises(TypeError, match="history_"):
+        plot_learning_curve(NeuronClassifier())  # not fitted

@@ -159,11 +159,12 @@ def plot_learning_curve(
     ylabel: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
-    """Loss per iteration, from ``NeuronClassifier.history_`` or a sequence of losses.
+    """Loss per iteration, of a fitted ``NeuronClassifier``, its ``history_`` or a sequence.
 
     Parameters
     ----------
-    history : dict with ``"loss"`` or array_like
+    history : NeuronClassifier, dict with ``"loss"`` or array_like
+        A fitted ``NeuronClassifier`` (its ``history_``), its ``history_``, or the losses.
         ``NeuronClassifier.history_["loss"]`` is the objective the fit minimised: the
         mean cross-entropy, plus the penalty where ``alpha > 0``.
     optimum : float, optional
@@ -188,6 +189,14 @@ def plot_learning_curve(
     >>> ax.lines[0].get_ydata().tolist()
     [0.69, 0.5, 0.4]
     """
+    if hasattr(history, "fit") and hasattr(history, "get_params"):  # an estimator
+        fitted = getattr(history, "history_", None)
+        if fitted is None:
+            raise TypeError(
+                f"this {type(history).__name__} has no history_ (fit it first, or pass "
+                "NeuronClassifier.history_ or a sequence of losses)"
+            )
+        history = fitted
     if isinstance(history, Mapping):
         if "loss" not in history:
             raise ValueError(
@@ -195,7 +204,13 @@ def plot_learning_curve(
                 "NeuronClassifier.history_ or a sequence of losses"
             )
         history = history["loss"]
-    loss = np.asarray(history, dtype=np.float64)
+    try:
+        loss = np.asarray(history, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            "history must be a fitted NeuronClassifier, its history_, or a sequence of "
+            f"losses; got {type(history).__name__} ({exc})"
+        ) from None
     if loss.ndim != 1 or loss.size == 0:
         raise ValueError(
             f"history must be a non-empty sequence of losses, one per iteration; got shape "
