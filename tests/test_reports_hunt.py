@@ -377,3 +377,32 @@ def test_plot_learning_curve_takes_a_fitted_model_as_its_siblings_do():
         plot_learning_curve(object())
     with pytest.raises(TypeError, match="history_"):
         plot_learning_curve(NeuronClassifier())  # not fitted
+
+
+def test_report_of_an_unstandardised_model_labels_its_bars_per_unit(tmp_path, figures, capsys):
+    """The report draws coef * scale_ and calls it 'log-odds per standard deviation'; a
+    model fitted with standardize=False has scale_ = 1, so its bars were the raw
+    coefficients (per unit: 0.017 for a column of SD 100, 1.6 per SD) under that label.
+    The axis now says what is drawn for such a model. Oracle: statsmodels' Logit."""
+    import statsmodels.api as sm
+
+    from oneneuron import NeuronClassifier
+
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame({"small": rng.normal(size=200), "big": 100 * rng.normal(size=200)})
+    df["y"] = (df.small + df.big / 60 + rng.normal(size=200) > 0).astype(int)
+    df.to_csv(tmp_path / "d.csv", index=False)
+    model = tmp_path / "m.json"
+    NeuronClassifier(standardize=False).fit(df[["small", "big"]], df.y).save(model)
+    code, out, err = run(
+        ["evaluate", model, tmp_path / "d.csv", "--target", "y", "--report", tmp_path / "r.html"],
+        capsys,
+    )
+    assert code == 0, err
+    ax = [f for f in figures if f.axes[0].get_title().startswith("coefficients")][0].axes[0]
+    drawn = {
+        t.get_text(): p.get_width() for t, p in zip(ax.get_yticklabels(), ax.patches, strict=True)
+    }
+    fit = sm.Logit(df.y, sm.add_constant(df[["small", "big"]])).fit(disp=0)
+    assert drawn["big"] == pytest.approx(fit.params["big"], rel=1e-4)  # per unit
+    assert "standard deviation" not in ax.get_xlabel() and "unit" in ax.get_xlabel()

@@ -4,7 +4,9 @@ Plots: the ROC curve (binary; one-vs-rest per class for K > 2), the calibration
 (reliability) diagram, a histogram of predicted probabilities per class split
 by the true class, and the coefficients drawn as bars whose length is their
 size on the standardised scale (``coef * scale``: log-odds per standard
-deviation of the feature), next to a table of the raw values. With more than
+deviation of the feature; a model fitted with ``standardize=False`` has ``scale_`` 1, and
+its bars are per unit of the feature, as their axis says), next to a table of the raw
+values. With more than
 :data:`MAX_PLOTTED_CLASSES` classes the per-class plots draw that many, those with
 the most rows in the table, and their captions name them (the tables keep every class).
 A model chosen by cross-validation (``train --cv K``, ``NeuronClassifierCV.save``) adds its
@@ -168,7 +170,10 @@ def _figures(
         title = f"coefficients (the {len(order)} largest of {W.shape[1]}, largest first)"
     if getattr(est, "relax", False) and getattr(est, "l1_ratio", 0) > 0:  # glmnet's relax
         title += "\nof the L1 fit, which predicts; the table's are its unpenalised refit's"
-    ax.set(xlabel="log-odds per standard deviation", title=title)
+    per = "log-odds per standard deviation"
+    if not getattr(est, "standardize", True):  # scale_ is 1: the raw coefficients
+        per = "log-odds per unit of the feature (the model is not standardised)"
+    ax.set(xlabel=per, title=title)
     _beside(ax)
     figs.append(("coefficients" + few, _png(fig)))
     record = getattr(est, "cv_record_", None)
