@@ -406,3 +406,21 @@ def test_report_of_an_unstandardised_model_labels_its_bars_per_unit(tmp_path, fi
     fit = sm.Logit(df.y, sm.add_constant(df[["small", "big"]])).fit(disp=0)
     assert drawn["big"] == pytest.approx(fit.params["big"], rel=1e-4)  # per unit
     assert "standard deviation" not in ax.get_xlabel() and "unit" in ax.get_xlabel()
+
+
+def test_plot_roc_of_two_named_classes_says_which_class_it_ranks():
+    """plot_roc(['no', 'yes', ...], p) labelled its one curve 'AUC = 0.750', not saying it
+    ranks 'yes' (the second label in sorted order; for labels 'spam'/'ham' it is 'spam').
+    The legend now names that class where the labels are not 0/1, as
+    plot_probability_contours names its colour bar; the AUC is scikit-learn's."""
+    from sklearn.metrics import roc_auc_score
+
+    from oneneuron.plot import plot_roc
+
+    y = np.array(["spam", "ham", "spam", "ham", "spam", "ham"])
+    p = np.array([0.9, 0.4, 0.35, 0.2, 0.8, 0.6])  # P(spam)
+    ax = plot_roc(y, p)
+    auc = roc_auc_score(y == "spam", p)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [f"spam (AUC = {auc:.3f})"]
+    ax = plot_roc([0, 1, 1, 0], [0.2, 0.7, 0.6, 0.3])
+    assert ax.get_legend().get_texts()[0].get_text() == "AUC = 1.000"  # 0/1: as before

@@ -261,7 +261,8 @@ def plot_roc(
     labels (``classes_``): binary, the curve of the second column; K > 2 classes,
     one curve per class, its column against the rest (one-vs-rest, as
     ``oneneuron evaluate --report``), labelled ``"<class> vs rest (AUC = ...)"``.
-    Binary labels of any type: the positive class is the second in sorted order.
+    Binary labels of any type: the positive class is the second in sorted order, and
+    the legend names it where the labels are not 0/1 (``"spam (AUC = ...)"``).
 
     Examples
     --------
@@ -302,6 +303,10 @@ def plot_roc(
         hit = y == classes[-1]  # the second label in sorted order, as classes_[1]
         fpr, tpr, _ = roc_curve(hit, s1)
         auc = roc_auc_score(hit, s1)
+        positive = classes[-1]
+        plain = isinstance(positive, (int, float, np.number, np.bool_)) and positive == 1  # 0/1
+        if label is None and not plain:  # say which class the curve ranks
+            label = literal(positive)
         text = f"AUC = {auc:.3f}" if label is None else f"{label} (AUC = {auc:.3f})"
         ax.plot(fpr, tpr, label=text)
     ax.plot([0, 1], [0, 1], color="0.6", ls=":", lw=1)
