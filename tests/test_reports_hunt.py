@@ -424,3 +424,14 @@ def test_plot_roc_of_two_named_classes_says_which_class_it_ranks():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [f"spam (AUC = {auc:.3f})"]
     ax = plot_roc([0, 1, 1, 0], [0.2, 0.7, 0.6, 0.3])
     assert ax.get_legend().get_texts()[0].get_text() == "AUC = 1.000"  # 0/1: as before
+
+
+def test_microchips_lambda_panels_name_their_axes_as_the_boundary_figure():
+    """The microchips walkthrough's three lambda panels labelled their axes x_1 and x_2,
+    where the figure above them (the same plane) says 'microchip test 1' and '2'."""
+    from oneneuron.demos import build
+
+    w = build("microchips")
+    boundary = w.figures["boundary"].axes[0]
+    for ax in w.figures["lambdas"].axes:
+        assert (ax.get_xlabel(), ax.get_ylabel()) == (boundary.get_xlabel(), boundary.get_ylabel())
