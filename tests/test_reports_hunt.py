@@ -435,3 +435,26 @@ def test_microchips_lambda_panels_name_their_axes_as_the_boundary_figure():
     boundary = w.figures["boundary"].axes[0]
     for ax in w.figures["lambdas"].axes:
         assert (ax.get_xlabel(), ax.get_ylabel()) == (boundary.get_xlabel(), boundary.get_ylabel())
+
+
+def test_report_coefficient_chart_of_long_feature_names_keeps_its_bars(tmp_path, figures, capsys):
+    """Feature names of 80 characters (drawn elided to 60) took 4.5 of the coefficient
+    chart's 6 inches, leaving the bars 1.4 inches. The chart now widens with its longest
+    name; the bars keep at least 3 inches."""
+    rng = np.random.default_rng(6)
+    names = [
+        f"the measured quantity with a really quite long descriptive name, number {i}"
+        for i in range(3)
+    ]
+    df = pd.DataFrame(rng.normal(size=(100, 3)), columns=names)
+    df["y"] = (df[names[0]] + rng.normal(size=100) > 0).astype(int)
+    df.to_csv(tmp_path / "d.csv", index=False)
+    model = tmp_path / "m.json"
+    args = ["train", tmp_path / "d.csv", "--target", "y", "-q", "--inference", "never"]
+    assert run([*args, "--model", model], capsys)[0] == 0
+    code, out, err = run(
+        ["evaluate", model, tmp_path / "d.csv", "--report", tmp_path / "r.html"], capsys
+    )
+    assert code == 0, err
+    fig = [f for f in figures if f.axes[0].get_title().startswith("coefficients")][0]
+    assert fig.axes[0].get_window_extent().width / fig.dpi >= 3.0

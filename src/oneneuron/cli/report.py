@@ -153,15 +153,16 @@ def _figures(
     most = min(40, max(10, 120 // len(rows)))
     order = np.argsort(-np.abs(W[rows]).max(axis=0))[:most]
     per_feature = max(0.25, 0.07 * len(rows))  # inches
-    fig, ax = plt.subplots(figsize=(6, per_feature * len(order) + 1.2), layout="constrained")
+    aliased = _aliased(est)  # held at 0, NA in the table: not an estimate of 0
+    ticks = [feats[j] + (" (aliased: NA)" if j in aliased else "") for j in order]
+    wide = max(6.0, 3.8 + 0.08 * max(map(len, ticks)))  # the names beside 3.5 inches of bars
+    fig, ax = plt.subplots(figsize=(wide, per_feature * len(order) + 1.2), layout="constrained")
     height = 0.8 / len(rows)
     for i, k in enumerate(rows):
         label = names[1] if W.shape[0] == 1 else names[k]
         ax.barh(
             np.arange(len(order)) + i * height, W[k, order], height=height, label=f"toward {label}"
         )
-    aliased = _aliased(est)  # held at 0, NA in the table: not an estimate of 0
-    ticks = [feats[j] + (" (aliased: NA)" if j in aliased else "") for j in order]
     ax.set_yticks(np.arange(len(order)) + 0.4 - height / 2, ticks)
     ax.invert_yaxis()
     ax.axvline(0, color="grey", lw=0.8)
