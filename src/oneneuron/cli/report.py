@@ -4,7 +4,9 @@ Plots: the ROC curve (binary; one-vs-rest per class for K > 2), the calibration
 (reliability) diagram, a histogram of predicted probabilities per class split
 by the true class, and the coefficients drawn as bars whose length is their
 size on the standardised scale (``coef * scale``: log-odds per standard
-deviation of the feature), next to a table of the raw values. With more than
+deviation of the feature; a model fitted with ``standardize=False`` has ``scale_`` 1, and
+its bars are per unit of the feature, as their axis says), next to a table of the raw
+values. With more than
 :data:`MAX_PLOTTED_CLASSES` classes the per-class plots draw that many, those with
 the most rows in the table, and their captions name them (the tables keep every class).
 A model chosen by cross-validation (``train --cv K``, ``NeuronClassifierCV.save``) adds its
@@ -33,9 +35,23 @@ from .metrics import threshold_line
 __all__ = ["write_report", "render_report"]
 
 
+def _beside(ax: Any) -> None:
+    """The axes' legend to its right, outside the layout: the figure's layout sizes the
+    axes and their labels only (a legend of 70-character class names squeezed the axes to
+    an inch, or failed 'Tight layout not applied'), and :func:`_png` widens the picture
+    to take the legend in."""
+    old = ax.get_legend()  # a plot's own legend keeps its entries (and only those)
+    handles = None if old is None else old.legend_handles
+    legend = ax.legend(
+        handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0
+    )
+    legend.set_in_layout(False)
+
+
 def _png(fig: Any) -> str:
     buf = _bytes.BytesIO()
-    fig.savefig(buf, format="png", dpi=96, bbox_inches="tight")
+    legends = [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None]
+    fig.savefig(buf, format="png", dpi=96, bbox_inches="tight", bbox_extra_artists=legends)
     import matplotlib.pyplot as plt
 
     plt.close(fig)
@@ -79,7 +95,7 @@ def _figures(
         + ")"
     )
     figs = []
-    fig, ax = plt.subplots(figsize=(5, 4.5))
+    fig, ax = plt.subplots(figsize=(5, 4.5), layout="constrained")
     for k in [1] if K == 2 else shown:
         hit = y_idx == k
         if hit.all() or not hit.any():
@@ -90,16 +106,16 @@ def _figures(
     ax.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC curve")
     roc = "ROC"
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+        _beside(ax)
     else:  # one class in the table: nothing to rank it against
         roc = "ROC: no ROC curve, the table has rows of one class only"
         ax.text(0.5, 0.55, "no ROC curve:\none class present", ha="center", va="center")
-    fig.tight_layout()
     figs.append((roc + few, _png(fig)))
 
-    fig, ax = plt.subplots(figsize=(5, 4.5))
+    fig, ax = plt.subplots(figsize=(5, 4.5), layout="constrained")
+    drawn = {str(metrics["classes"][k]) for k in shown}  # as --json names them, not as drawn
     for name, cal in metrics["calibration"].items():
-        if K > 2 and name not in {names[k] for k in shown}:
+        if K > 2 and name not in drawn:
             continue
         b = cal["bins"]
         ax.plot(
@@ -114,57 +130,81 @@ def _figures(
         ylabel="observed frequency",
         title="calibration (10 bins)",
     )
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
-    fig.tight_layout()
+    _beside(ax)
     figs.append(("calibration" + few, _png(fig)))
 
-    fig, axes = plt.subplots(len(shown), 1, figsize=(6, 2.2 * len(shown)), squeeze=False)
+    fig, axes = plt.subplots(
+        len(shown), 1, figsize=(6, 2.2 * len(shown)), squeeze=False, layout="constrained"
+    )
     bins = np.linspace(0, 1, 26)
     for k, ax in zip(shown, axes[:, 0], strict=True):
-        for rows, label in ((y_idx == k, f"true {names[k]}"), (y_idx != k, "other classes")):
+        rest = f"true {names[1 - k]}" if K == 2 else "other classes"
+        for rows, label in ((y_idx == k, f"true {names[k]}"), (y_idx != k, rest)):
             weights = None if w is None else w[rows]
             ax.hist(proba[rows, k], bins=bins, weights=weights, alpha=0.6, label=label)
         ax.set(ylabel="rows", title=f"predicted P({names[k]})")
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
-    fig.tight_layout()
+        _beside(ax)
     figs.append(("probabilities" + few, _png(fig)))
 
     est = saved.estimator
     feats = [literal(f) for f in _feature_names(saved)]
     W = np.asarray(est.coef_, dtype=np.float64) * np.asarray(est.scale_)
     rows = [0] if W.shape[0] == 1 else shown
-    order = np.argsort(-np.abs(W[rows]).max(axis=0))[:40]
-    fig, ax = plt.subplots(figsize=(6, 0.25 * len(order) + 1.2))
+    # at most 120 bars (40 features of one class, 12 of ten), each at least 0.056 inch high
+    most = min(40, max(10, 120 // len(rows)))
+    order = np.argsort(-np.abs(W[rows]).max(axis=0))[:most]
+    per_feature = max(0.25, 0.07 * len(rows))  # inches
+    aliased = _aliased(est)  # held at 0, NA in the table: not an estimate of 0
+    ticks = [feats[j] + (" (aliased: NA)" if j in aliased else "") for j in order]
+    wide = max(6.0, 3.8 + 0.08 * max(map(len, ticks)))  # the names beside 3.5 inches of bars
+    fig, ax = plt.subplots(figsize=(wide, per_feature * len(order) + 1.2), layout="constrained")
     height = 0.8 / len(rows)
     for i, k in enumerate(rows):
         label = names[1] if W.shape[0] == 1 else names[k]
         ax.barh(
             np.arange(len(order)) + i * height, W[k, order], height=height, label=f"toward {label}"
         )
-    ax.set_yticks(np.arange(len(order)) + 0.4 - height / 2, [feats[j] for j in order])
+    ax.set_yticks(np.arange(len(order)) + 0.4 - height / 2, ticks)
     ax.invert_yaxis()
     ax.axvline(0, color="grey", lw=0.8)
-    ax.set(xlabel="log-odds per standard deviation", title="coefficients (largest first)")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
-    fig.tight_layout()
+    title = "coefficients (largest first)"
+    if len(order) < W.shape[1]:
+        title = f"coefficients (the {len(order)} largest of {W.shape[1]}, largest first)"
+    if getattr(est, "relax", False) and getattr(est, "l1_ratio", 0) > 0:  # glmnet's relax
+        title += "\nof the L1 fit, which predicts; the table's are its unpenalised refit's"
+    per = "log-odds per standard deviation"
+    if not getattr(est, "standardize", True):  # scale_ is 1: the raw coefficients
+        per = "log-odds per unit of the feature (the model is not standardised)"
+    ax.set(xlabel=per, title=title)
+    _beside(ax)
     figs.append(("coefficients" + few, _png(fig)))
     record = getattr(est, "cv_record_", None)
     if record is not None:
         from ..plot import plot_coefficient_path, plot_cv_curve
 
         if record.path is not None:
-            fig, ax = plt.subplots(figsize=(6.5, 4.5))
+            fig, ax = plt.subplots(figsize=(6.5, 4.5), layout="constrained")
             plot_coefficient_path(record, ax=ax)
             if ax.get_legend() is not None:
-                ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
-            fig.tight_layout()
+                _beside(ax)
             figs.append(("coefficient path", _png(fig)))
-        fig, ax = plt.subplots(figsize=(6.5, 4.5))
+        fig, ax = plt.subplots(figsize=(6.5, 4.5), layout="constrained")
         plot_cv_curve(record, ax=ax)
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
-        fig.tight_layout()
+        _beside(ax)
         figs.append(("cross-validation curve", _png(fig)))
     return figs
+
+
+def _aliased(est: Any) -> set[int]:
+    """Columns of ``coef_`` that are aliased (linear combinations of earlier terms: held at 0,
+    NA in the coefficient table, as R's ``glm`` prints them)."""
+    res = getattr(est, "inference_", None)
+    if res is None:
+        return set()
+    names = [str(t) for t in res.terms]
+    aliased = {names[i] for i in res.extra.get("aliased_terms", [])}
+    columns = [str(n) for n in est.feature_names_out_]
+    return {j for j, name in enumerate(columns) if name in aliased}
 
 
 def _feature_names(saved: SavedModel) -> list[str]:
@@ -181,9 +221,10 @@ line-height:1.45;color:#222}
 h1{margin-bottom:.2em} h2{margin-top:2.2em;border-bottom:1px solid #ccc}
 img{max-width:100%;display:block;margin:.6em auto}
 figure{margin:.6em 0} figcaption{color:#666;font-size:.9em;text-align:center}
-table{border-collapse:collapse;margin:.4em 0 1.2em}
-td,th{padding:.15em .8em;border-bottom:1px solid #eee;text-align:right;
-overflow-wrap:anywhere}
+div.table{overflow-x:auto;margin:.4em 0 1.2em}
+table{border-collapse:collapse}
+td,th{padding:.15em .8em;border-bottom:1px solid #eee;text-align:right;white-space:nowrap}
+th,td:first-child{white-space:normal}
 td:first-child,th:first-child{text-align:left}
 pre.caption{white-space:pre-wrap;font-family:inherit;color:#444}
 p.why{color:#a00}
@@ -342,7 +383,7 @@ Model: {len(feats)} features, solver {e(est.solver_)},
 {cv_line}
 <table><tr><th>accuracy</th><td>{metrics["accuracy"]:.4f}</td></tr>
 <tr><th>log-loss</th><td>{metrics["log_loss"]:.4f}</td></tr>
-<tr><th>ROC AUC</th><td>{auc}</td></tr></table>
+<tr><th>ROC AUC{" (macro one-vs-rest)" if len(names) > 2 else ""}</th><td>{auc}</td></tr></table>
 {f"<p>{e(threshold_line(metrics))}</p>" if "threshold" in metrics else ""}
 {"".join(f"<p>note: {e(n)}</p>" for n in metrics.get("notes", []))}
 <table><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>
@@ -354,6 +395,9 @@ Model: {len(feats)} features, solver {e(est.solver_)},
 {_tests_section(metrics)}
 </body></html>
 """
+    # a number never breaks over lines, a name only between words: a table wider than
+    # the page scrolls in its own box (pandas' tables too)
+    page = page.replace("<table", '<div class="table"><table').replace("</table>", "</table></div>")
     return escaped(page)
 
 

@@ -10,6 +10,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..wording import counted
 from ._common import Walkthrough
 
 #: First line of every page this module writes; a page without it is never overwritten.
@@ -23,7 +24,7 @@ h1{margin-bottom:.2em} h2{margin-top:2.2em;border-bottom:1px solid #ccc}
 .src{color:#666;font-size:.9em;margin-top:-.6em}
 img{max-width:100%;display:block;margin:.6em auto}
 table{border-collapse:collapse;margin:.4em 0 1.2em}
-td{padding:.15em .8em;border-bottom:1px solid #eee} td.v{font-family:monospace}
+td{padding:.15em .8em;border-bottom:1px solid #eee} td.v{font-family:monospace;white-space:nowrap}
 nav a{margin-right:1em}
 """
 
@@ -98,7 +99,7 @@ def render(walkthroughs: Sequence[Walkthrough], images: dict[tuple[str, str], by
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         "<title>oneneuron walkthroughs</title>",
         f"<style>{_CSS}</style></head><body>",
-        "<h1>One neuron, five tutorials</h1>",
+        f"<h1>One neuron, {counted(len(walkthroughs), 'walkthrough')}</h1>",
         "<p>Each walkthrough below is rerun with oneneuron's own classes "
         "(<code>NeuronClassifier</code> and the step-by-step <code>Neuron</code>): "
         "the same data, the same figures and the numbers the tutorial reports.</p>",

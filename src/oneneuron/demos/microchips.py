@@ -78,6 +78,8 @@ def build() -> Walkthrough:
     for axi, lam in zip(fig.subplots(1, len(LAMBDAS)), LAMBDAS, strict=True):
         plot_decision_boundary(fits[lam], X, y, labels=LABELS, ax=axi)
         axi.set_title(f"lambda = {lam:g}: accuracy {100 * acc[lam]:.1f} %", fontsize=9)
+        axi.set_xlabel("microchip test 1", fontsize=8)  # the plane of the figure above
+        axi.set_ylabel("microchip test 2", fontsize=8)
     figs["lambdas"] = fig
 
     sections = [

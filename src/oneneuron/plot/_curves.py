@@ -159,11 +159,12 @@ def plot_learning_curve(
     ylabel: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
-    """Loss per iteration, from ``NeuronClassifier.history_`` or a sequence of losses.
+    """Loss per iteration, of a fitted ``NeuronClassifier``, its ``history_`` or a sequence.
 
     Parameters
     ----------
-    history : dict with ``"loss"`` or array_like
+    history : NeuronClassifier, dict with ``"loss"`` or array_like
+        A fitted ``NeuronClassifier`` (its ``history_``), its ``history_``, or the losses.
         ``NeuronClassifier.history_["loss"]`` is the objective the fit minimised: the
         mean cross-entropy, plus the penalty where ``alpha > 0``.
     optimum : float, optional
@@ -188,6 +189,14 @@ def plot_learning_curve(
     >>> ax.lines[0].get_ydata().tolist()
     [0.69, 0.5, 0.4]
     """
+    if hasattr(history, "fit") and hasattr(history, "get_params"):  # an estimator
+        fitted = getattr(history, "history_", None)
+        if fitted is None:
+            raise TypeError(
+                f"this {type(history).__name__} has no history_ (fit it first, or pass "
+                "NeuronClassifier.history_ or a sequence of losses)"
+            )
+        history = fitted
     if isinstance(history, Mapping):
         if "loss" not in history:
             raise ValueError(
@@ -195,7 +204,13 @@ def plot_learning_curve(
                 "NeuronClassifier.history_ or a sequence of losses"
             )
         history = history["loss"]
-    loss = np.asarray(history, dtype=np.float64)
+    try:
+        loss = np.asarray(history, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            "history must be a fitted NeuronClassifier, its history_, or a sequence of "
+            f"losses; got {type(history).__name__} ({exc})"
+        ) from None
     if loss.ndim != 1 or loss.size == 0:
         raise ValueError(
             f"history must be a non-empty sequence of losses, one per iteration; got shape "
@@ -246,7 +261,8 @@ def plot_roc(
     labels (``classes_``): binary, the curve of the second column; K > 2 classes,
     one curve per class, its column against the rest (one-vs-rest, as
     ``oneneuron evaluate --report``), labelled ``"<class> vs rest (AUC = ...)"``.
-    Binary labels of any type: the positive class is the second in sorted order.
+    Binary labels of any type: the positive class is the second in sorted order, and
+    the legend names it where the labels are not 0/1 (``"spam (AUC = ...)"``).
 
     Examples
     --------
@@ -279,13 +295,18 @@ def plot_roc(
         for k, c in enumerate(classes):
             hit = y == c
             fpr, tpr, _ = roc_curve(hit, S[:, k])
-            name = f"{c} vs rest" if label is None else f"{label}: {c} vs rest"
+            drawn = literal(c)  # the data's label as written, "$" and all
+            name = f"{drawn} vs rest" if label is None else f"{label}: {drawn} vs rest"
             ax.plot(fpr, tpr, label=f"{name} (AUC = {roc_auc_score(hit, S[:, k]):.3f})")
     else:
         s1 = S[:, 1] if S.ndim == 2 else S
         hit = y == classes[-1]  # the second label in sorted order, as classes_[1]
         fpr, tpr, _ = roc_curve(hit, s1)
         auc = roc_auc_score(hit, s1)
+        positive = classes[-1]
+        plain = isinstance(positive, (int, float, np.number, np.bool_)) and positive == 1  # 0/1
+        if label is None and not plain:  # say which class the curve ranks
+            label = literal(positive)
         text = f"AUC = {auc:.3f}" if label is None else f"{label} (AUC = {auc:.3f})"
         ax.plot(fpr, tpr, label=text)
     ax.plot([0, 1], [0, 1], color="0.6", ls=":", lw=1)

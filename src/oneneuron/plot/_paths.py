@@ -25,6 +25,10 @@ def _record(cv: Any) -> Any:
     return record
 
 
+#: The x label of an alpha axis: it runs from the strongest penalty to the weakest.
+ALPHA_LABEL = "alpha (penalty, weaker to the right)"
+
+
 def _alpha_axis(ax: Axes, alphas: Any) -> None:
     """Alpha on a log scale decreasing to the right; linear near 0 where the grid holds 0.
 
@@ -90,13 +94,16 @@ def plot_coefficient_path(path: Any, *, labels: bool = True, ax: Axes | None = N
             ax.plot(path.alphas, path.coef[:, k, j], label=name)
     _alpha_axis(ax, path.alphas)
     ax.axhline(0.0, color="0.6", lw=0.8)
+    marker = None
     if chosen is not None:
-        ax.axvline(chosen, ls=":", color="0.3", label=f"chosen alpha {chosen:.3g}")
-    ax.set_xlabel("alpha")
+        marker = ax.axvline(chosen, ls=":", color="0.3", label=f"chosen alpha {chosen:.3g}")
+    ax.set_xlabel(ALPHA_LABEL)
     ax.set_ylabel("coefficient (original scale)")
     ax.set_title(f"coefficient path (l1_ratio={path.l1_ratio:g})")
     if labels and m * d <= 12:
         ax.legend(fontsize="small")
+    elif marker is not None:  # too many lines to name: the dotted line still says what it is
+        ax.legend(handles=[marker], fontsize="small")
     return ax
 
 
@@ -138,7 +145,7 @@ def plot_cv_curve(cv: Any, *, ax: Axes | None = None) -> Axes:
     chosen = f"chosen ({record.rule}) {record.alpha:.3g}"
     ax.axvline(record.alpha, ls=":", color="C2", label=chosen)
     _alpha_axis(ax, alphas)
-    ax.set_xlabel("alpha")
+    ax.set_xlabel(ALPHA_LABEL)
     ax.set_ylabel(literal(record.scoring))
     ax.set_title(f"cross-validation ({scores.shape[0]} folds, l1_ratio={record.l1_ratio:g})")
     ax.legend(fontsize="small")
