@@ -317,7 +317,8 @@ def _coefficients_json(res: Any, reference: Any, odds_ratios: bool) -> dict[str,
     """The coefficient table the text prints, for ``--json``: ``{"caption",
     "reference_class", "odds_ratios", "rows"}``, one row per term (binary) or per
     ``(class, term)`` (K > 2), each with its columns (the Python ``summary()`` of the same
-    ``reference_class`` and ``exp``)."""
+    ``reference_class`` and ``exp``). ``reference_class`` is the class the rows are
+    against: the one given, else the first class (as the caption says)."""
     from ..stats import summary_table
 
     def plain(v: Any) -> Any:
@@ -330,7 +331,7 @@ def _coefficients_json(res: Any, reference: Any, odds_ratios: bool) -> dict[str,
         rows.append((named or {"term": key}) | {c: float(v) for c, v in row.items()})
     return {
         "caption": cli_caption(table.attrs["caption"]),
-        "reference_class": plain(reference),
+        "reference_class": plain(res.classes[res.reference_index(reference)]),
         "odds_ratios": bool(odds_ratios),
         "rows": rows,
     }
