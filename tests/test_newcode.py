@@ -9,6 +9,7 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from _cli import run  # noqa: E402
 
@@ -49,3 +50,39 @@ def test_evaluate_json_names_the_reference_class_its_rows_are_against(tmp_path, 
     assert got["reference_class"] == "no"
     b = sm.Logit((k == 1).astype(float), sm.add_constant(df[["x"]].to_numpy())).fit(disp=0)
     np.testing.assert_allclose([r["coef"] for r in got["rows"]], b.params, atol=1e-5)
+
+
+def test_counts_of_one_in_the_remaining_messages_are_singular(tmp_path, capsys):
+    """The wording helper missed three counts: predict and evaluate refused a text cell in
+    a numeric column as '1 non-numeric value(s)' (the CLI's reader and the design
+    layer), one stray text cell among numbers said 'fix them or leave them blank', and a
+    model file with the wrong number of coefficient rows 'coef must have 1 row(s)'. One
+    is singular; two are plural."""
+    from oneneuron import NeuronClassifier, load
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"x": rng.normal(size=40), "g": ["a", "b"] * 20})
+    df["y"] = (df.x + rng.normal(size=40) > 0).astype(int)
+    path, model = tmp_path / "d.csv", tmp_path / "m.json"
+    df.to_csv(path, index=False)
+    assert run(["train", path, "--target", "y", "--model", model, "-q"], capsys)[0] == 0
+    cases = ((["abc"], "1 non-numeric value,"), (["abc", "de"], "2 non-numeric values,"))
+    for cells, want in cases:
+        bad = tmp_path / "bad.csv"
+        pd.DataFrame({"x": cells, "g": "a"}).to_csv(bad, index=False)
+        code, out, err = run(["predict", model, bad, "--out", "-"], capsys)
+        assert code != 0 and want in err and "(s)" not in err, err
+    est = NeuronClassifier().fit(df[["x", "g"]], df.y)
+    for cells, want in cases:
+        with pytest.raises(Exception, match=want):
+            est.predict(pd.DataFrame({"x": cells, "g": "a"}))
+    stray = df.astype({"x": object})
+    stray.loc[3, "x"] = "oops"
+    stray.to_csv(path, index=False)
+    code, _, err = run(["predict", model, path, "--out", "-"], capsys)
+    assert code != 0 and "1 cell: 'oops' (data row 4); fix it or leave it blank" in err, err
+    doc = json.loads(model.read_text())
+    doc["coef"] = doc["coef"] * 2
+    model.write_text(json.dumps(doc))
+    with pytest.raises(Exception, match=r"coef must have 1 row for 2 classes \(got 2\)"):
+        load(model)

@@ -687,7 +687,7 @@ def numbers_as_text(s: pd.Series, cell: Any = None) -> str | None:
     --------
     >>> import pandas as pd
     >>> numbers_as_text(pd.Series(["1.5", "2", "oops", "3.25", "4", "7"]))
-    "holds numbers except 1 cell: 'oops' (row 2); fix them or leave them blank (a missing value)"
+    "holds numbers except 1 cell: 'oops' (row 2); fix it or leave it blank (a missing value)"
     >>> numbers_as_text(pd.Series(["a", "b", "1"])) is None
     True
     """
@@ -728,7 +728,8 @@ def numbers_as_text(s: pd.Series, cell: Any = None) -> str | None:
         cells = ", ".join(f"{texts.iloc[codes[i]]!r} ({where(int(pos[i]))})" for i in at)
         more = " ..." if n_bad > 3 else ""
         return (
-            f"holds numbers except {counted(n_bad, 'cell')}: {cells}{more}; fix them or leave them "
+            f"holds numbers except {counted(n_bad, 'cell')}: {cells}{more}; "
+            f"fix {'it' if n_bad == 1 else 'them'} or leave {'it' if n_bad == 1 else 'them'} "
             "blank (a missing value)"
         )
     errors = np.zeros(len(texts), dtype=bool)
@@ -1663,7 +1664,10 @@ class DesignSpec:
                     shown = (
                         f"it {why}"
                         if why and why.startswith("holds ")
-                        else (f"has {int(bad.sum())} non-numeric value(s), e.g. {s[bad].iloc[0]!r}")
+                        else (
+                            f"has {counted(int(bad.sum()), 'non-numeric value')}, "
+                            f"e.g. {s[bad].iloc[0]!r}"
+                        )
                     )
                     raise DataError(
                         f"column {name!r} of {source} must be numeric (as in training) but {shown}"
