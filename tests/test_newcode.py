@@ -86,3 +86,32 @@ def test_counts_of_one_in_the_remaining_messages_are_singular(tmp_path, capsys):
     model.write_text(json.dumps(doc))
     with pytest.raises(Exception, match=r"coef must have 1 row for 2 classes \(got 2\)"):
         load(model)
+
+
+@pytest.mark.parametrize("term", ["C(k)", "C(k, Sum)", "C(k, levels=[1])"])
+def test_a_numeric_column_of_one_level_coded_as_categories_is_said_to_add_nothing(
+    term, tmp_path, capsys
+):
+    """A text column of one level now says that it adds no model column, but the
+    formula's ``C(k)`` of a numeric column holding one number in every row (likewise
+    with ``Sum`` or ``levels=``) still added none without a word, in Python and in train
+    (where ``--categorical k`` says it). The same LevelWarning now; the fit is the fit
+    without the column (scikit-learn's unpenalised fit on x alone)."""
+    from sklearn.linear_model import LogisticRegression
+
+    from oneneuron import LevelWarning, NeuronClassifier
+
+    rng = np.random.default_rng(4)
+    n = 120
+    x = rng.standard_normal(n)
+    y = (x + rng.logistic(size=n) > 0).astype(int)
+    table = pd.DataFrame({"x": x, "k": 1, "y": y})
+    with pytest.warns(LevelWarning, match=r"column 'k' holds one level \('1'\) in every row"):
+        est = NeuronClassifier(formula=f"y ~ x + {term}").fit(table)
+    oracle = LogisticRegression(C=np.inf, tol=1e-10).fit(x[:, None], y)
+    np.testing.assert_allclose(est.coef_.ravel(), oracle.coef_.ravel(), rtol=1e-5)
+    table.to_csv(tmp_path / "c.csv", index=False)
+    argv = ["train", tmp_path / "c.csv", "--formula", f"y ~ x + {term}"]
+    code, out, err = run([*argv, "--model", tmp_path / "m.json"], capsys)
+    assert code == 0, err
+    assert err.count("warning: column 'k' holds one level ('1') in every row") == 1, err

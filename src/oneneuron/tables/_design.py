@@ -1231,6 +1231,10 @@ class DesignSpec:
                 X = spec._fit_formula(raw, rhs, intercept, sparse, df.index)
             coded = _coded_only_as_categories(spec) if spec.unsaved is not None else []
             alone = _coded_only_as_categories(spec, plain=True) if coded else []
+            for c in cols:  # C(k) of a numeric column of one number: no model column
+                found = None if c["name"] in coded else spec.numeric_categories(c["name"])
+                if found is not None and len(found[0]) == 1:
+                    _warn_single_level(c["name"], _text(found[0][0]))
             for c in cols:  # R's relevel(factor(k)): only where the formula has C(k) alone
                 name = c["name"]
                 if c["kind"] == "numeric" and name in reference and name not in alone:
