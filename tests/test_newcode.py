@@ -115,3 +115,56 @@ def test_a_numeric_column_of_one_level_coded_as_categories_is_said_to_add_nothin
     code, out, err = run([*argv, "--model", tmp_path / "m.json"], capsys)
     assert code == 0, err
     assert err.count("warning: column 'k' holds one level ('1') in every row") == 1, err
+
+
+def _weight_cases():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(90, 2))
+    y = (X[:, 0] + rng.normal(size=90) > 0).astype(int)
+    w = rng.uniform(0.5, 2.0, len(y))
+    return X, y, w
+
+
+@pytest.mark.parametrize("engine", ["numpy", "dask", "torch"])
+@pytest.mark.parametrize(
+    ("scale", "match"),
+    [(-600, "multiply the weights by a constant"), (600, "divide the weights by a constant")],
+)
+def test_weights_and_class_weights_each_valid_whose_product_leaves_float64(engine, scale, match):
+    """Sample weights and class weights each in range, whose products are not: weights
+    of ``w * 2**-600`` with class weights ``2**-600`` multiplied to 0 in every row and
+    were refused as 'only one class (none) has positive weight' (there are two, each with
+    positive weights); ``2**600`` times ``2**600`` overflowed with numpy's bare 'overflow
+    encountered in multiply' and 'invalid value encountered in divide' before the
+    refusal. Both are refused as the weights whose product they are would be, without a
+    warning; ``2**-500`` times ``2**-500`` still fits as scikit-learn does with the
+    weights unscaled (the fit does not depend on the weights' scale)."""
+    import warnings
+
+    from sklearn.linear_model import LogisticRegression
+
+    from oneneuron import NeuronClassifier
+
+    X, y, w = _weight_cases()
+
+    def fit(weights, factor):
+        if engine == "dask":
+            da = pytest.importorskip("dask.array")
+            parts = [da.from_array(a, chunks=30) for a in (X, y, weights)]
+        elif engine == "torch":
+            torch = pytest.importorskip("torch")
+            parts = [torch.asarray(a) for a in (X, y, weights)]
+        else:
+            parts = [X, y, weights]
+        cw = {0: factor, 1: 2 * factor}
+        return NeuronClassifier(class_weight=cw).fit(*parts)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=match):
+            fit(np.ldexp(w, scale), np.ldexp(1.0, scale))
+        small = fit(np.ldexp(w, -500), np.ldexp(1.0, -500))
+    cw = np.where(y == 1, 2.0, 1.0)
+    lr = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000).fit(X, y, sample_weight=w * cw)
+    coef = small.coef_.cpu().numpy() if hasattr(small.coef_, "cpu") else small.coef_
+    np.testing.assert_allclose(np.asarray(coef), lr.coef_, rtol=1e-6)

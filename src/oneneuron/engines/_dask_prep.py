@@ -26,6 +26,7 @@ from ._record import (
     check_magnitudes,
     check_resolved_integers,
     check_weight_size,
+    class_row_weights,
     class_weight_vector,
     continuous_labels_error,
     describe_bad_cell,
@@ -518,7 +519,7 @@ def prepare_dask(
     if not known:  # the summary counted every chunk: give X, y, w known chunks (no pass)
         Xa, ya, swa = with_row_chunks(tuple(summ["lens"]), Xa.rechunk({1: -1}), ya, swa)
     cw = class_weight_vector(class_weight, classes, summ["swsum"])
-    row_max = cw * summ["wmax"]  # each class's largest row weight s
+    row_max = class_row_weights(summ["wmax"], cw)  # each class's largest row weight s
     top = float(np.max(row_max))
     rss = top * float(np.sqrt(np.sum(summ["wssq"] * np.square(row_max / top)))) if top else 0.0
     check_weight_size(top, rss)
