@@ -168,3 +168,36 @@ def test_weights_and_class_weights_each_valid_whose_product_leaves_float64(engin
     lr = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000).fit(X, y, sample_weight=w * cw)
     coef = small.coef_.cpu().numpy() if hasattr(small.coef_, "cpu") else small.coef_
     np.testing.assert_allclose(np.asarray(coef), lr.coef_, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("scale", "match"),
+    [(1e307, "divide the weights by a constant"), (1e-320, "multiply the weights by a constant")],
+)
+def test_score_refuses_the_weights_too_large_or_small_that_fit_refuses(scale, match):
+    """score refuses the weights fit refuses, but not those whose size fit refuses:
+    weights of 1e307 gave an accuracy of nan with numpy's 'overflow encountered in
+    reduce' and 'invalid value encountered in scalar divide', and weights of 1e-320
+    (subnormal, digits lost) 0.6986935 where scikit-learn's accuracy with the same
+    weights unscaled is 0.6986967. Both are refused in fit's words; weights of 1e150 and
+    1e-300 score as scikit-learn's accuracy (NeuronClassifierCV: its log-loss) with the
+    weights unscaled."""
+    import warnings
+
+    from sklearn.metrics import accuracy_score, log_loss
+
+    from oneneuron import NeuronClassifier, NeuronClassifierCV
+
+    X, y, w = _weight_cases()
+    for est in (NeuronClassifier().fit(X, y), NeuronClassifierCV(cv=3, n_alphas=3).fit(X, y)):
+        want = (  # NeuronClassifierCV scores by its scoring, the log-loss
+            accuracy_score(y, est.predict(X), sample_weight=w)
+            if type(est) is NeuronClassifier
+            else -log_loss(y, est.predict_proba(X), sample_weight=w)
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(ValueError, match=match):
+                est.score(X, y, sample_weight=w * scale)
+            for ok in (1e150, 1e-300):
+                assert est.score(X, y, sample_weight=w * ok) == pytest.approx(want, rel=1e-12)
