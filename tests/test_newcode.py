@@ -201,3 +201,30 @@ def test_score_refuses_the_weights_too_large_or_small_that_fit_refuses(scale, ma
                 est.score(X, y, sample_weight=w * scale)
             for ok in (1e150, 1e-300):
                 assert est.score(X, y, sample_weight=w * ok) == pytest.approx(want, rel=1e-12)
+
+
+def test_the_threshold_shown_by_evaluate_and_predict_is_the_models_to_its_last_digit(
+    tmp_path, capsys
+):
+    """evaluate and predict say the threshold a binary model's labels use, but to six
+    digits: a model with ``threshold=0.4999999`` printed "labels: '1' where P('1') > 0.5
+    (the model's threshold, not 0.5)", and predict '> 0.5'. The oracle: the labels are
+    those of ``P(1) > 0.4999999`` (a row with P(1) between the two shows it); the value
+    is shown with every digit it has (repr), as the CLI's other messages now show them."""
+    from oneneuron import NeuronClassifier
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"x": rng.normal(size=60)})
+    df["y"] = (df.x + rng.normal(size=60) > 0).astype(int)
+    est = NeuronClassifier(threshold=0.4999999).fit(df[["x"]], df.y)
+    model, path = tmp_path / "m.json", tmp_path / "d.csv"
+    est.save(model)
+    df.to_csv(path, index=False)
+    code, out, err = run(["evaluate", model, path, "--target", "y"], capsys)
+    assert code == 0, err
+    assert "P('1') > 0.4999999 (the model's threshold, not 0.5)" in out, out
+    code, out, err = run(["predict", model, path, "--out", "-"], capsys)
+    assert code == 0 and "P('1') > 0.4999999 (the model's threshold)" in err, err
+    got = pd.read_csv(__import__("io").StringIO(out))
+    p = est.predict_proba(df[["x"]])[:, 1]
+    np.testing.assert_array_equal(got["prediction"], (p > 0.4999999).astype(int))
