@@ -228,3 +228,24 @@ def test_the_threshold_shown_by_evaluate_and_predict_is_the_models_to_its_last_d
     got = pd.read_csv(__import__("io").StringIO(out))
     p = est.predict_proba(df[["x"]])[:, 1]
     np.testing.assert_array_equal(got["prediction"], (p > 0.4999999).astype(int))
+
+
+def test_a_count_printed_as_one_is_singular():
+    """counted() chose the noun by the number, not by what it prints: a weighted count of
+    1.0004 printed to 3 digits read '1 rows', and goodness_of_fit's caption said '(1
+    trials per pattern on average)' for a table of single trials. The noun follows the
+    printed count; the caption counts with counted() (the average, a closed form: the
+    weights' sum over the patterns, here n rows over n patterns = 1)."""
+    import oneneuron
+    from oneneuron.wording import counted
+
+    assert counted(1.0004, "row", spec=".3g") == "1 row"
+    assert counted(0.9996, "row", spec=".3g") == "1 row"
+    assert counted(1.04, "row", spec=".3g") == "1.04 rows"
+    assert counted(2, "row", spec="d") == "2 rows"
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 2))
+    y = (X[:, 0] + rng.normal(size=100) > 0).astype(int)
+    table = oneneuron.goodness_of_fit(oneneuron.NeuronClassifier().fit(X, y), X, y)
+    assert table.attrs["n_patterns"] == 100
+    assert "(1 trial per pattern on average)" in table.attrs["caption"], table.attrs["caption"]

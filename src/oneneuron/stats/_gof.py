@@ -256,9 +256,9 @@ def goodness_of_fit(
         if small > 0.2:
             caption += (
                 f"; expected counts below 5 in {100 * small:.0f}% of the patterns "
-                f"({float(np.sum(w)) / J:.3g} trials per pattern on average): the "
-                "chi-squared reference of the deviance and Pearson statistics does not "
-                "hold (Hosmer-Lemeshow's does)"
+                f"({counted(float(np.sum(w)) / J, 'trial', spec='.3g')} per pattern on "
+                "average): the chi-squared reference of the deviance and Pearson "
+                "statistics does not hold (Hosmer-Lemeshow's does)"
             )
     table.attrs["caption"] = caption
     return table
