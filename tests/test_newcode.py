@@ -249,3 +249,36 @@ def test_a_count_printed_as_one_is_singular():
     table = oneneuron.goodness_of_fit(oneneuron.NeuronClassifier().fit(X, y), X, y)
     assert table.attrs["n_patterns"] == 100
     assert "(1 trial per pattern on average)" in table.attrs["caption"], table.attrs["caption"]
+
+
+def test_the_dask_score_refuses_the_weights_too_large_or_small_that_fit_refuses():
+    """On Dask, score summed the weights chunk by chunk: weights of 1e307 gave an
+    accuracy of nan (their sum overflows), and weights of 1e-320 were taken. Both are
+    refused as fit and the in-memory score refuse them; 1e150 and 1e-300 score as
+    scikit-learn's accuracy with the weights unscaled, over chunks of unequal size."""
+    import warnings
+
+    da = pytest.importorskip("dask.array")
+    from sklearn.metrics import accuracy_score
+
+    from oneneuron import NeuronClassifier
+
+    X, y, w = _weight_cases()
+    est = NeuronClassifier().fit(X, y)
+    want = accuracy_score(y, est.predict(X), sample_weight=w)
+
+    def score(weights):
+        w2 = weights.copy()
+        w2[:30] *= 1e-3  # the chunks' largest weights differ
+        parts = (da.from_array(a, chunks=30) for a in (X, y, w2))
+        return est.score(*parts), accuracy_score(y, est.predict(X), sample_weight=w2 / scale)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for scale, match in ((1e307, "divide the weights"), (1e-320, "multiply the weights")):
+            with pytest.raises(ValueError, match=match):
+                score(w * scale)
+        for scale in (1e150, 1e-300, 1.0):
+            got, expected = score(w * scale)
+            assert got == pytest.approx(expected, rel=1e-12)
+    assert est.score(*(da.from_array(a, chunks=30) for a in (X, y, w))) == pytest.approx(want)
