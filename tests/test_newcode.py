@@ -282,3 +282,34 @@ def test_the_dask_score_refuses_the_weights_too_large_or_small_that_fit_refuses(
             got, expected = score(w * scale)
             assert got == pytest.approx(expected, rel=1e-12)
     assert est.score(*(da.from_array(a, chunks=30) for a in (X, y, w))) == pytest.approx(want)
+
+
+@pytest.mark.parametrize(("scale", "match"), [(1e307, "divide"), (1e-321, "multiply")])
+def test_evaluate_weights_too_large_or_small_are_refused_as_train_refuses_them(
+    scale, match, tmp_path, capsys
+):
+    """evaluate --weights took any size: weights of 1e307 printed eight numpy warnings
+    ('overflow encountered in reduce', 'One of rtol or atol is not valid', ...) and
+    weights of 1e-321 'evaluated on 1.0978e-319 rows' (subnormal: digits lost). Both are
+    one error line in train's words for its --weights; 1e150 evaluates as the unscaled
+    weights do (scikit-learn's weighted accuracy)."""
+    from sklearn.metrics import accuracy_score
+
+    from oneneuron import load
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"x": rng.normal(size=60), "w": rng.uniform(0.5, 2.0, 60)})
+    df["y"] = (df.x + rng.normal(size=60) > 0).astype(int)
+    path, model = tmp_path / "d.csv", tmp_path / "m.json"
+    df.to_csv(path, index=False)
+    argv = ["train", path, "--target", "y", "--features", "x", "--model", model]
+    assert run(argv, capsys)[0] == 0
+    df.assign(w=df.w * scale).to_csv(path, index=False)
+    code, out, err = run(["evaluate", model, path, "--weights", "w"], capsys)
+    assert code != 0 and err.count("error:") == 1 and "warning" not in err, err
+    assert "the --weights column" in err and f"{match} the weights by a constant" in err, err
+    df.assign(w=df.w * 1e150).to_csv(path, index=False)
+    code, out, err = run(["evaluate", model, path, "--weights", "w", "--json"], capsys)
+    assert code == 0 and "warning" not in err, err
+    want = accuracy_score(df.y, load(model).predict(df[["x"]]), sample_weight=df.w)
+    assert json.loads(out)["accuracy"] == pytest.approx(want, rel=1e-12)

@@ -180,8 +180,16 @@ def run_evaluate(args: argparse.Namespace) -> int:
         raise DataError(f"{args.data} has a header but no data rows")
     y_idx, pred_idx = np.concatenate(parts["y"]), np.concatenate(parts["pred"])
     w = np.concatenate(parts["w"]) if args.weights is not None else None
-    if w is not None and not np.sum(w) > 0:
+    if w is not None and not np.max(w) > 0:
         raise DataError(f"{args.data}: every row has weight 0 in --weights {args.weights}")
+    if w is not None:  # sizes train refuses: sums overflow, or subnormal digits are lost
+        from ..engines import check_weight_size
+
+        top = float(np.max(w))
+        try:
+            check_weight_size(top, top * float(np.sqrt(np.sum(np.square(w / top)))))
+        except ValueError as exc:  # in train's words for its --weights
+            raise UserError(cli_terms(str(exc))) from None
     metrics = evaluate(
         classes,
         y_idx,
