@@ -313,3 +313,26 @@ def test_evaluate_weights_too_large_or_small_are_refused_as_train_refuses_them(
     assert code == 0 and "warning" not in err, err
     want = accuracy_score(df.y, load(model).predict(df[["x"]]), sample_weight=df.w)
     assert json.loads(out)["accuracy"] == pytest.approx(want, rel=1e-12)
+
+
+def test_a_quoted_treatment_base_of_a_numeric_column_is_told_to_drop_the_quotes():
+    """``C(k, Treatment("3"))`` of a numeric column k of 1, 2, 3 was refused as "Value
+    '3' ... is not among the provided levels; the levels of 'k' are '1', '2', '3'": the
+    levels shown as text, among which '3' is. They are shown as the numbers they are,
+    with the way out (Treatment(3)), which fits as statsmodels' glm with that base."""
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    from oneneuron import NeuronClassifier
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"x": rng.normal(size=90), "k": np.tile([1, 2, 3], 30)})
+    df["y"] = (df.x + 0.3 * df.k + rng.normal(size=90) > 0.5).astype(int)
+    with pytest.raises(ValueError) as info:
+        NeuronClassifier(formula='y ~ x + C(k, Treatment("3"))').fit(df)
+    msg = str(info.value)
+    assert "the levels of 'k' are 1, 2, 3" in msg and "Treatment(3)" in msg, msg
+    formula = "y ~ x + C(k, Treatment(3))"
+    est = NeuronClassifier(formula=formula).fit(df)
+    ref = smf.glm(formula, df, family=sm.families.Binomial()).fit()
+    np.testing.assert_allclose(est.predict_proba(df)[:, 1], ref.fittedvalues, atol=1e-8)

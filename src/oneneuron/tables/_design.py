@@ -2461,10 +2461,14 @@ def _treatment_base_hint(rhs: str, frame: pd.DataFrame, base: str) -> str:
         x = frame[name]
         levels = [str(v) for v in (x.cat.categories if hasattr(x, "cat") else x.unique())]
         text = hasattr(x, "cat") or x.dtype == object or pd.api.types.is_string_dtype(x)
-        shown = ", ".join(repr(v) for v in levels[:10]) + (", ..." if len(levels) > 10 else "")
+        spelled = repr if text else str  # a numeric column's levels are numbers
+        shown = ", ".join(spelled(v) for v in levels[:10]) + (", ..." if len(levels) > 10 else "")
         hint = f"; the levels of {name!r} are {shown}"
         if text and base in levels:
             hint += f" (text: quote the reference, Treatment({base!r}))"
+        unquoted = base[1:-1] if len(base) > 1 and base[0] == base[-1] in "'\"" else None
+        if not text and unquoted is not None and unquoted in levels:
+            hint += f" (numbers: write the reference unquoted, Treatment({unquoted}))"
         hints.append(hint)
     return "".join(hints)
 
