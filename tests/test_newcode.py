@@ -336,3 +336,40 @@ def test_a_quoted_treatment_base_of_a_numeric_column_is_told_to_drop_the_quotes(
     est = NeuronClassifier(formula=formula).fit(df)
     ref = smf.glm(formula, df, family=sm.families.Binomial()).fit()
     np.testing.assert_allclose(est.predict_proba(df)[:, 1], ref.fittedvalues, atol=1e-8)
+
+
+@pytest.mark.parametrize("K", [2, 3])
+def test_an_exact_copy_beside_nearly_collinear_columns_converges(K):
+    """x, x + 1e-8 noise, x2 and 2 x2: once the QR factor found the copy aliased, Newton
+    kept the ridge's damped steps, which crawl along the nearly collinear pair: 80
+    iterations for two classes, and three classes stopped at max_iter (1000) with a
+    ConvergenceWarning ('relative Newton step = 8.4e-06 > tol'). After a few such steps
+    it takes the QR factor's step on the kept columns: it converges, to statsmodels'
+    fitted probabilities on the well-conditioned columns without the copy (1e-8)."""
+    import warnings
+
+    import statsmodels.api as sm
+
+    from oneneuron import NeuronClassifier
+    from oneneuron.exceptions import ConvergenceWarning
+
+    rng = np.random.default_rng(3)
+    n = 500
+    a, b = rng.normal(size=n), rng.normal(size=n)
+    d = 1e-8 * rng.normal(size=n)
+    Z = np.column_stack([np.zeros(n), a - b, 0.5 * a + b])
+    P = np.exp(Z) / np.exp(Z).sum(1, keepdims=True)
+    y = (rng.random(n)[:, None] > np.cumsum(P, 1)).sum(1)
+    if K == 2:
+        y = (y == 1).astype(int)
+    X = np.column_stack([a, a + d, b, 2 * b])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est = NeuronClassifier(solver="newton").fit(X, y)
+    assert not [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert est.n_iter_ <= 20
+    W = sm.add_constant(np.column_stack([a, d * 1e8, b]))
+    ref = (sm.Logit if K == 2 else sm.MNLogit)(y, W).fit(disp=0, method="newton", tol=1e-12)
+    want = ref.predict(W)
+    got = est.predict_proba(X)
+    np.testing.assert_allclose(got[:, 1] if K == 2 else got, want, atol=1e-8)
