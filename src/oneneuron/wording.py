@@ -8,7 +8,7 @@ __all__ = ["counted"]
 
 
 def counted(n: Any, noun: str, plural: str | None = None, spec: str = "") -> str:
-    """The count ``n`` and ``noun``, in the plural unless ``n`` is exactly one.
+    """The count ``n`` and ``noun``, in the plural unless ``n`` prints as one.
 
     Parameters
     ----------
@@ -35,6 +35,13 @@ def counted(n: Any, noun: str, plural: str | None = None, spec: str = "") -> str
     ('1 class', '3 classes')
     >>> counted(1.0, "row", spec=".10g"), counted(2.5, "row", spec=".10g")
     ('1 row', '2.5 rows')
+    >>> counted(1.0004, "row", spec=".3g")
+    '1 row'
     """
-    word = noun if n == 1 else (plural if plural is not None else noun + "s")
-    return f"{n:{spec}} {word}"
+    shown = f"{n:{spec}}"
+    try:  # the noun follows the count as printed: 1.0004 to 3 digits is '1 row'
+        one = float(shown) == 1.0
+    except ValueError:
+        one = n == 1
+    word = noun if one else (plural if plural is not None else noun + "s")
+    return f"{shown} {word}"

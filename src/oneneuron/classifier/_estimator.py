@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..engines import (
     check_missing_labels,
+    check_weight_size,
     check_weights,
     detached,
     first_non_finite,
@@ -178,8 +179,10 @@ def _same_value(a: Any, b: Any) -> bool:
 def check_score_weights(sample_weight: Any) -> None:
     """Refuse the row weights ``fit`` refuses (negative, NaN, infinite, all zero), naming
     the first bad row: scikit-learn's accuracy takes weights of both signs, whose weighted
-    mean may be any number (5000.0 for weights that nearly cancel). Weights that are no
-    plain numbers (or Dask's, lazy) are left to the scorer's own checks."""
+    mean may be any number (5000.0 for weights that nearly cancel). So too weights whose
+    size fit refuses (their sum overflowed to an accuracy of nan; subnormal ones lose
+    their digits). Weights that are no plain numbers (or Dask's, lazy) are left to the
+    scorer's own checks."""
     if sample_weight is None or input_kind(sample_weight) != "numpy":
         return
     try:
@@ -188,6 +191,8 @@ def check_score_weights(sample_weight: Any) -> None:
         return
     if sw.ndim == 1:
         check_weights(sw)
+        top = float(np.max(sw))
+        check_weight_size(top, top * float(np.sqrt(np.sum(np.square(sw / top)))))
 
 
 def _raw_dask_table(X: Any, coded: Any) -> bool:

@@ -180,8 +180,16 @@ def run_evaluate(args: argparse.Namespace) -> int:
         raise DataError(f"{args.data} has a header but no data rows")
     y_idx, pred_idx = np.concatenate(parts["y"]), np.concatenate(parts["pred"])
     w = np.concatenate(parts["w"]) if args.weights is not None else None
-    if w is not None and not np.sum(w) > 0:
+    if w is not None and not np.max(w) > 0:
         raise DataError(f"{args.data}: every row has weight 0 in --weights {args.weights}")
+    if w is not None:  # sizes train refuses: sums overflow, or subnormal digits are lost
+        from ..engines import check_weight_size
+
+        top = float(np.max(w))
+        try:
+            check_weight_size(top, top * float(np.sqrt(np.sum(np.square(w / top)))))
+        except ValueError as exc:  # in train's words for its --weights
+            raise UserError(cli_terms(str(exc))) from None
     metrics = evaluate(
         classes,
         y_idx,
@@ -317,7 +325,8 @@ def _coefficients_json(res: Any, reference: Any, odds_ratios: bool) -> dict[str,
     """The coefficient table the text prints, for ``--json``: ``{"caption",
     "reference_class", "odds_ratios", "rows"}``, one row per term (binary) or per
     ``(class, term)`` (K > 2), each with its columns (the Python ``summary()`` of the same
-    ``reference_class`` and ``exp``)."""
+    ``reference_class`` and ``exp``). ``reference_class`` is the class the rows are
+    against: the one given, else the first class (as the caption says)."""
     from ..stats import summary_table
 
     def plain(v: Any) -> Any:
@@ -330,7 +339,7 @@ def _coefficients_json(res: Any, reference: Any, odds_ratios: bool) -> dict[str,
         rows.append((named or {"term": key}) | {c: float(v) for c, v in row.items()})
     return {
         "caption": cli_caption(table.attrs["caption"]),
-        "reference_class": plain(reference),
+        "reference_class": plain(res.classes[res.reference_index(reference)]),
         "odds_ratios": bool(odds_ratios),
         "rows": rows,
     }

@@ -196,7 +196,8 @@ def threshold_line(m: dict[str, Any]) -> str | None:
         return None
     second = repr(one_line(list(m["per_class"])[1]))
     return (
-        f"labels: {second} where P({second}) > {m['threshold']:g} (the model's threshold, not 0.5)"
+        f"labels: {second} where P({second}) > {float(m['threshold'])!r} (the model's "
+        "threshold, not 0.5)"
     )
 
 

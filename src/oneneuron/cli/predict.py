@@ -127,7 +127,7 @@ def run_predict(args: argparse.Namespace) -> int:
         second = repr(one_line(str(classes[1])))
         note(
             args,
-            f"{LABEL_COLUMN}: {second} where P({second}) > {threshold:g} (the model's threshold)",
+            f"{LABEL_COLUMN}: {second} where P({second}) > {threshold!r} (the model's threshold)",
         )
     ci_names = {} if args.interval is None else interval_columns(names, K)
     if args.interval is not None:

@@ -61,7 +61,13 @@ from ._numpy_prep import (
     unmask_labels,
     unmask_x,
 )
-from ._record import FitData, check_weights, refuse_complex_labels, warn_weightless_classes
+from ._record import (
+    FitData,
+    check_weight_size,
+    check_weights,
+    refuse_complex_labels,
+    warn_weightless_classes,
+)
 from ._threads import capped, kernel_threads
 
 __all__ = [
@@ -77,6 +83,7 @@ __all__ = [
     "kernel_threads",
     "engine_threads",
     "check_missing_labels",
+    "check_weight_size",
     "check_weights",
     "coordinate_stats",
     "detached",

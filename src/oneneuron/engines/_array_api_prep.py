@@ -27,6 +27,7 @@ from ._record import (
     check_class_totals,
     check_magnitudes,
     check_weight_size,
+    class_row_weights,
     class_weight_vector,
     continuous_labels_error,
     describe_bad_cell,
@@ -170,6 +171,7 @@ def prepare_array_api(
         s = sw
     else:
         cw = class_weight_vector(class_weight, classes, to_numpy(sw @ onehot))
+        class_row_weights(to_numpy(xp.max(sw[:, None] * onehot, axis=0)), cw)
         s = sw * (onehot @ xp.asarray(cw, dtype=xp.float64, device=device(X)))
     if sample_weight is not None or class_weight is not None:
         top = float(xp.max(s))

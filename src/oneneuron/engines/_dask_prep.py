@@ -26,6 +26,7 @@ from ._record import (
     check_magnitudes,
     check_resolved_integers,
     check_weight_size,
+    class_row_weights,
     class_weight_vector,
     continuous_labels_error,
     describe_bad_cell,
@@ -518,7 +519,7 @@ def prepare_dask(
     if not known:  # the summary counted every chunk: give X, y, w known chunks (no pass)
         Xa, ya, swa = with_row_chunks(tuple(summ["lens"]), Xa.rechunk({1: -1}), ya, swa)
     cw = class_weight_vector(class_weight, classes, summ["swsum"])
-    row_max = cw * summ["wmax"]  # each class's largest row weight s
+    row_max = class_row_weights(summ["wmax"], cw)  # each class's largest row weight s
     top = float(np.max(row_max))
     rss = top * float(np.sqrt(np.sum(summ["wssq"] * np.square(row_max / top)))) if top else 0.0
     check_weight_size(top, rss)
@@ -665,7 +666,21 @@ def _block_accuracy(pred: Any, yb: Any, wb: Any) -> NDArray[np.float64]:
         )
     ok = np.isfinite(wb) & (wb >= 0)  # the weights fit refuses are counted, not summed
     wb = np.where(ok, wb, 0.0)
-    return np.array([wb @ (pred == yb), wb.sum(), len(wb), np.count_nonzero(~ok)])
+    # sums relative to the chunk's largest weight (no overflow), combined by _combine_accuracy
+    top = float(np.max(wb)) if len(wb) else 0.0
+    rel = wb / top if top > 0 else wb
+    return np.array([rel @ (pred == yb), rel.sum(), len(wb), np.count_nonzero(~ok), top, rel @ rel])
+
+
+def _combine_accuracy(parts: list[Any]) -> NDArray[np.float64]:
+    """Sum :func:`_block_accuracy`'s summaries: each rescaled to the largest weight of all
+    (weights of 1e307 sum without overflow; their squares' size is checked as fit's)."""
+    a = np.array(parts, dtype=np.float64)
+    top = float(np.max(a[:, 4]))
+    f = a[:, 4] / top if top > 0 else np.ones(len(a))
+    return np.array(
+        [f @ a[:, 0], f @ a[:, 1], a[:, 2].sum(), a[:, 3].sum(), top, (f * f) @ a[:, 5]]
+    )
 
 
 def dask_accuracy(model: Any, X: Any, y: Any, sample_weight: Any = None) -> float:
@@ -709,7 +724,8 @@ def dask_accuracy(model: Any, X: Any, y: Any, sample_weight: Any = None) -> floa
     ps, ys, ws = row_blocks(pred, ya, wa)
     task = dask.delayed(_block_accuracy, pure=True)
     parts = [task(p, yb, wb) for p, yb, wb in zip(ps, ys, ws, strict=True)]
-    (hits, total, n, bad), lengths = compute_with_lengths(tree_sum(parts, sum), lengths)
+    summary = tree_sum(parts, _combine_accuracy)
+    (hits, total, n, bad, top, ssq), lengths = compute_with_lengths(summary, lengths)
     check_series_lengths(int(n), lengths)
     if bad:  # as fit and the in-memory score refuse them
         raise ValueError(
@@ -718,4 +734,5 @@ def dask_accuracy(model: Any, X: Any, y: Any, sample_weight: Any = None) -> floa
         )
     if not total > 0:
         raise ValueError(ZERO_WEIGHTS)
+    check_weight_size(top, top * float(np.sqrt(ssq)))  # as fit and the in-memory score
     return float(hits / total)

@@ -17,6 +17,7 @@ from ._record import (
     check_magnitudes,
     check_weight_size,
     check_weights,
+    class_row_weights,
     class_weight_vector,
     continuous_labels_error,
     describe_bad_cell,
@@ -495,7 +496,15 @@ def prepare_numpy(
         s = sw
     else:
         sums = np.bincount(y_idx, weights=sw, minlength=K)
-        s = sw * class_weight_vector(class_weight, classes, sums)[y_idx]
+        cw = class_weight_vector(class_weight, classes, sums)
+        if sample_weight is None:
+            sample_max = (counts > 0).astype(np.float64)
+        else:
+            sample_max = np.zeros(K)
+            np.maximum.at(sample_max, y_idx, sw)
+        class_row_weights(sample_max, cw)  # a product leaving float64 is refused
+        with np.errstate(under="ignore"):  # (a row far below the others: weight 0)
+            s = sw * cw[y_idx]
     if sample_weight is not None or class_weight is not None:
         top = float(np.max(s))
         check_weight_size(top, top * float(np.sqrt(np.sum(np.square(s / top)))) if top else 0.0)

@@ -243,7 +243,7 @@ def check_weights(sw: NDArray) -> None:
         raise ValueError(ZERO_WEIGHTS)
 
 
-def check_weight_floor(largest: float) -> None:
+def check_weight_floor(largest: float, shown: str = "") -> None:
     """Refuse row weights (sample weight times class weight) whose largest, ``largest``, is
     below float64's smallest normal number (about 2.2e-308): such subnormal weights keep
     few digits, and the fit's sums of them underflow (the coefficients came out other than
@@ -263,15 +263,49 @@ def check_weight_floor(largest: float) -> None:
     tiny = float(np.finfo(np.float64).tiny)
     if 0 < largest < tiny:
         raise ValueError(
-            f"sample_weight (times class_weight) is at most {largest:.3g}, below float64's "
-            f"smallest normal number ({tiny:.3g}): such weights lose their digits, and the "
-            "fit's sums of them underflow; multiply the weights by a constant (the "
+            f"sample_weight (times class_weight) is at most {shown or format(largest, '.3g')}, "
+            f"below float64's smallest normal number ({tiny:.3g}): such weights lose their "
+            "digits, and the fit's sums of them underflow; multiply the weights by a constant (the "
             "coefficients do not change; the standard errors, which count the weights as "
             "rows, do)"
         )
 
 
-def check_weight_size(largest: float, root_sum_squares: float) -> None:
+def class_row_weights(sample_max: Any, class_weight: Any) -> NDArray[np.float64]:
+    """Each class's largest row weight ``s = sample weight x class weight`` from its
+    largest sample weight ``sample_max`` and its class weight (arrays of K), refusing a
+    product that leaves float64 though its factors do not: one that overflows (as
+    :func:`check_weight_size` refuses squares that do) or that underflows to 0 or below
+    the smallest normal number in every class (as :func:`check_weight_floor`). Computed
+    without NumPy's overflow warnings.
+
+    Examples
+    --------
+    >>> class_row_weights(np.array([2.0, 3.0]), np.array([0.5, 1.0])).tolist()
+    [1.0, 3.0]
+    >>> try:
+    ...     class_row_weights(np.array([1e-200, 1e-200]), np.array([1e-200, 1e-200]))
+    ... except ValueError as e:
+    ...     print(str(e)[:58])
+    sample_weight (times class_weight) is at most about 1e-400
+    """
+    sample_max = np.asarray(sample_max, dtype=np.float64)
+    cw = np.asarray(class_weight, dtype=np.float64)
+    with np.errstate(over="ignore", under="ignore"):
+        row_max = cw * sample_max
+    both = (sample_max > 0) & (cw > 0)
+    if not both.any():
+        return row_max
+    with np.errstate(divide="ignore"):
+        exponent = np.max((np.log10(sample_max) + np.log10(cw))[both])
+    if np.isinf(row_max).any():
+        check_weight_size(float(np.max(row_max)), np.inf, f"about 1e+{exponent:.0f}")
+    if float(np.max(row_max)) < float(np.finfo(np.float64).tiny):
+        check_weight_floor(float(np.finfo(np.float64).tiny) / 2, f"about 1e{exponent:.0f}")
+    return row_max
+
+
+def check_weight_size(largest: float, root_sum_squares: float, shown: str = "") -> None:
     """Refuse row weights (sample weight times class weight) whose squares overflow, or
     all below float64's smallest normal number (subnormal: digits lost, sums underflow).
 
@@ -295,8 +329,8 @@ def check_weight_size(largest: float, root_sum_squares: float) -> None:
     limit = magnitude_limit(np.float64)
     if not root_sum_squares <= limit:
         raise ValueError(
-            f"sample_weight (times class_weight) reaches {largest:.3g}: the sum of the "
-            f"weights' squares overflows float64 (root above {limit:.3g}); divide the "
+            f"sample_weight (times class_weight) reaches {shown or format(largest, '.3g')}: the "
+            f"sum of the weights' squares overflows float64 (root above {limit:.3g}); divide the "
             "weights by a constant (the coefficients do not change; the standard errors, "
             "which count the weights as rows, do)"
         )

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .._version import __version__
+from ..wording import counted
 from . import _schema as io
 
 _SOLVERS_USED = (io.SOLVERS - {"auto"}) | io.FIT_SOLVERS
@@ -184,7 +185,7 @@ def check_document(doc: Any) -> dict[str, Any]:
         _fail(f"dtype must be 'float64' or 'float32', not {doc['dtype']!r}")
     coef = doc["coef"]
     if not isinstance(coef, list) or len(coef) != m:
-        _fail(f"coef must have {m} row(s) for {K} classes (got {_len(coef)})")
+        _fail(f"coef must have {counted(m, 'row')} for {K} classes (got {_len(coef)})")
     W = np.stack([_vector(row, f"coef[{i}]", d) for i, row in enumerate(coef)])
     b = _vector(doc["intercept"], "intercept", m)
     st = _obj(doc["standardization"], "standardization", {"mean", "scale"})

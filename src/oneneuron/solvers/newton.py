@@ -37,6 +37,13 @@ from ._base import (
 #: has one. Collinearity that strong is rare: a well-conditioned fit never pays for it.
 ILL_CONDITIONED = 1e-8
 
+#: Ridge steps Newton takes after the QR factor found aliased columns before it asks the
+#: factor again at every step (one pass each), for the step on the kept columns
+#: (``H^+ g``): an exact copy alone converges within a few, but beside nearly collinear
+#: columns the ridge's damped steps crawl along them (80 iterations binary, three
+#: classes 1000 without converging).
+ALIASED_PATIENCE = 8
+
 
 def newton_direction(H: Array, g: Array) -> tuple[Array, float]:
     """Solve ``H p = -g`` by Cholesky; on failure add ``tau I`` (growing x10) until PD.
@@ -192,9 +199,11 @@ def newton(
     pass per such iteration; ``extra["qr_steps"]`` counts them, ``extra["qr_last"]``
     says whether the last step was one). Where it finds aliased columns (an exact dependence,
     see :data:`~oneneuron.objective.ALIAS_TOL`; ``extra["qr_aliased"]``) the ridge's
-    damped step is kept, and the rest of the fit does not ask again: aliasing is a
-    property of the columns (the row weights ``D > 0`` do not raise their rank), and
-    each question is a pass.
+    damped step is kept, and the fit does not ask again for :data:`ALIASED_PATIENCE`
+    iterations: aliasing is a property of the columns (the row weights ``D > 0`` do not
+    raise their rank), and each question is a pass. A fit still running then (the kept
+    columns nearly collinear too, where the ridge's steps crawl) takes the factor's step
+    on the kept columns (``H^+ g``) at every ill-conditioned iteration.
     """
     theta = np.array(theta0, dtype=np.float64, copy=True)
     # the map to standardised coordinates of the stopping measure, looked up once (a
@@ -210,7 +219,12 @@ def newton(
     stalls, last_measure, decreased = 0, np.inf, True
     exact = getattr(problem, "least_squares_direction", None)
     n_exact, exact_last, qr_aliased = 0, False, False
+    aliased_at, resumed = -1, False
     while True:
+        if qr_aliased and not resumed and n_iter - aliased_at >= ALIASED_PATIENCE:
+            # the ridge's steps crawl: the kept columns are nearly collinear too (x,
+            # x + 1e-8 noise beside an exact copy): their steps from the QR factor again
+            exact, resumed = getattr(problem, "least_squares_direction", None), True
         p, tau, ill = cholesky_direction(H if gauge is None else H + gauge, g)
         exact_last = False
         if ill and exact is not None:  # the step from a QR factor: the design's condition
@@ -218,9 +232,12 @@ def newton(
             if found is not None and found[1] == 0:  # (aliased columns: the ridge's step)
                 p, tau, exact_last = found[0], 0.0, True
                 n_exact += 1
+            elif found is not None and resumed:  # the step on the kept columns, H^+ g
+                p, tau, exact_last = found[0], 0.0, True
+                n_exact += 1
             elif found is not None:  # aliased: the columns' rank, which the row weights
                 exact = None  # do not raise; asking again costs a pass for the same answer
-                qr_aliased = True
+                qr_aliased, aliased_at = True, n_iter
         max_ridge = max(max_ridge, tau)
         measure = (
             relative_step(p, theta)

@@ -39,6 +39,7 @@ from numpy.typing import NDArray
 from scipy import special, stats
 
 from ..functions import log_sigmoid, sigmoid
+from ..wording import counted
 from ._diagnostics import binary_training_rows
 
 COLUMNS = ["statistic", "df", "p_value"]
@@ -237,16 +238,16 @@ def goodness_of_fit(
     )
     table.attrs["n_patterns"] = J
     caption = (
-        f"goodness of fit over {J} covariate patterns (grouped binomial deviance and Pearson "
-        f"chi-squared on J - k = {df:g} df) and {bins} bins of fitted probability "
-        "(Hosmer-Lemeshow)"
+        f"goodness of fit over {counted(J, 'covariate pattern')} (grouped binomial deviance "
+        f"and Pearson chi-squared on J - k = {df:g} df) and {counted(bins, 'bin')} of fitted "
+        "probability (Hosmer-Lemeshow)"
     )
     if bins < 3:
         caption = (
-            f"goodness of fit over {J} covariate patterns (grouped binomial deviance and "
-            f"Pearson chi-squared on J - k = {df:g} df); no Hosmer-Lemeshow test: its "
-            f"{int(groups)} bins of fitted probability merge into {bins}, too few values "
-            "to test on (it needs 3 bins)"
+            f"goodness of fit over {counted(J, 'covariate pattern')} (grouped binomial "
+            f"deviance and Pearson chi-squared on J - k = {df:g} df); no Hosmer-Lemeshow test: "
+            f"its {counted(int(groups), 'bin')} of fitted probability merge into {bins}, too few "
+            "values to test on (it needs 3 bins)"
         )
     if not ml:
         caption += "; no chi-squared p-values (not a maximum-likelihood fit)"
@@ -255,9 +256,9 @@ def goodness_of_fit(
         if small > 0.2:
             caption += (
                 f"; expected counts below 5 in {100 * small:.0f}% of the patterns "
-                f"({float(np.sum(w)) / J:.3g} trials per pattern on average): the "
-                "chi-squared reference of the deviance and Pearson statistics does not "
-                "hold (Hosmer-Lemeshow's does)"
+                f"({counted(float(np.sum(w)) / J, 'trial', spec='.3g')} per pattern on "
+                "average): the chi-squared reference of the deviance and Pearson "
+                "statistics does not hold (Hosmer-Lemeshow's does)"
             )
     table.attrs["caption"] = caption
     return table

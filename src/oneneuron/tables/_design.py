@@ -692,7 +692,7 @@ def numbers_as_text(s: pd.Series, cell: Any = None) -> str | None:
     --------
     >>> import pandas as pd
     >>> numbers_as_text(pd.Series(["1.5", "2", "oops", "3.25", "4", "7"]))
-    "holds numbers except 1 cell: 'oops' (row 2); fix them or leave them blank (a missing value)"
+    "holds numbers except 1 cell: 'oops' (row 2); fix it or leave it blank (a missing value)"
     >>> numbers_as_text(pd.Series(["a", "b", "1"])) is None
     True
     """
@@ -733,7 +733,8 @@ def numbers_as_text(s: pd.Series, cell: Any = None) -> str | None:
         cells = ", ".join(f"{texts.iloc[codes[i]]!r} ({where(int(pos[i]))})" for i in at)
         more = " ..." if n_bad > 3 else ""
         return (
-            f"holds numbers except {counted(n_bad, 'cell')}: {cells}{more}; fix them or leave them "
+            f"holds numbers except {counted(n_bad, 'cell')}: {cells}{more}; "
+            f"fix {'it' if n_bad == 1 else 'them'} or leave {'it' if n_bad == 1 else 'them'} "
             "blank (a missing value)"
         )
     errors = np.zeros(len(texts), dtype=bool)
@@ -1236,6 +1237,10 @@ class DesignSpec:
                 X = spec._fit_formula(raw, rhs, intercept, sparse, df.index)
             coded = _coded_only_as_categories(spec) if spec.unsaved is not None else []
             alone = _coded_only_as_categories(spec, plain=True) if coded else []
+            for c in cols:  # C(k) of a numeric column of one number: no model column
+                found = None if c["name"] in coded else spec.numeric_categories(c["name"])
+                if found is not None and len(found[0]) == 1:
+                    _warn_single_level(c["name"], _text(found[0][0]))
             for c in cols:  # R's relevel(factor(k)): only where the formula has C(k) alone
                 name = c["name"]
                 if c["kind"] == "numeric" and name in reference and name not in alone:
@@ -1678,7 +1683,10 @@ class DesignSpec:
                     shown = (
                         f"it {why}"
                         if why and why.startswith("holds ")
-                        else (f"has {int(bad.sum())} non-numeric value(s), e.g. {s[bad].iloc[0]!r}")
+                        else (
+                            f"has {counted(int(bad.sum()), 'non-numeric value')}, "
+                            f"e.g. {s[bad].iloc[0]!r}"
+                        )
                     )
                     raise DataError(
                         f"column {name!r} of {source} must be numeric (as in training) but {shown}"
@@ -2472,10 +2480,14 @@ def _treatment_base_hint(rhs: str, frame: pd.DataFrame, base: str) -> str:
         x = frame[name]
         levels = [str(v) for v in (x.cat.categories if hasattr(x, "cat") else x.unique())]
         text = hasattr(x, "cat") or x.dtype == object or pd.api.types.is_string_dtype(x)
-        shown = ", ".join(repr(v) for v in levels[:10]) + (", ..." if len(levels) > 10 else "")
+        spelled = repr if text else str  # a numeric column's levels are numbers
+        shown = ", ".join(spelled(v) for v in levels[:10]) + (", ..." if len(levels) > 10 else "")
         hint = f"; the levels of {name!r} are {shown}"
         if text and base in levels:
             hint += f" (text: quote the reference, Treatment({base!r}))"
+        unquoted = base[1:-1] if len(base) > 1 and base[0] == base[-1] in "'\"" else None
+        if not text and unquoted is not None and unquoted in levels:
+            hint += f" (numbers: write the reference unquoted, Treatment({unquoted}))"
         hints.append(hint)
     return "".join(hints)
 

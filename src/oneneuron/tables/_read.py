@@ -1130,7 +1130,7 @@ def check_stray_text(df: pd.DataFrame, columns: list[str], source: Any) -> None:
     ... except DataError as exc:
     ...     print(exc)
     column 'x' of d.csv holds numbers except 1 cell: 'oops' (data row 13);
-    fix them or leave them blank (a missing value)
+    fix it or leave it blank (a missing value)
     """
     for name in columns:
         s = df[name]
@@ -1377,7 +1377,7 @@ class EncodeReport:
             (col, (n, ex)), *_ = self.bad_numbers.items()
             raise DataError(
                 f"column {col!r} of {source} must be numeric (as in training) but has "
-                f"{n} non-numeric value(s), e.g. {ex!r}"
+                f"{counted(n, 'non-numeric value')}, e.g. {ex!r}"
             )
         if self.missing:
             parts = [
