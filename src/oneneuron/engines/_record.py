@@ -318,6 +318,7 @@ def check_weight_size(largest: float, root_sum_squares: float, shown: str = "") 
 
     Examples
     --------
+    >>> from oneneuron.engines import check_weight_size
     >>> check_weight_size(1e100, 1e101)
     >>> try:
     ...     check_weight_size(1e160, 1e161)
