@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from _cli import fail, run  # noqa: E402
+from _tables import three_classes  # noqa: E402
 from oneneuron import NeuronClassifier, load
 
 
@@ -229,13 +230,7 @@ def test_evaluate_reference_class_prints_the_table_against_that_class(tmp_path, 
     statsmodels' MNLogit take a factor's first level ('not.work' in Womenlf, which sorts
     after 'fulltime'). evaluate had no way to print that table; --reference-class does.
     Oracle: the Python summary_text(reference_class=...) of the same model file."""
-    rng = np.random.default_rng(2)
-    n = 300
-    df = pd.DataFrame({"income": rng.normal(size=n)})
-    z = np.column_stack([np.zeros(n), 0.5 + df.income, -0.3 - df.income])
-    p = np.exp(z) / np.exp(z).sum(1, keepdims=True)
-    k = (rng.random(n)[:, None] > np.cumsum(p, 1)).sum(1)
-    df["partic"] = np.array(["not.work", "parttime", "fulltime"])[k]
+    df, _ = three_classes(2, 300, "income", "partic", ["not.work", "parttime", "fulltime"])
     path, model = tmp_path / "w.csv", tmp_path / "m.json"
     df.to_csv(path, index=False)
     assert run(["train", path, "--target", "partic", "--model", model, "-q"], capsys)[0] == 0
@@ -374,13 +369,7 @@ def test_evaluate_json_carries_the_coefficient_table_as_asked(tmp_path, capsys):
     coefficients and standard errors are statsmodels' MNLogit with 'not.work' first."""
     import statsmodels.api as sm
 
-    rng = np.random.default_rng(2)
-    n = 300
-    df = pd.DataFrame({"income": rng.normal(size=n)})
-    z = np.column_stack([np.zeros(n), 0.5 + df.income, -0.3 - df.income])
-    p = np.exp(z) / np.exp(z).sum(1, keepdims=True)
-    k = (rng.random(n)[:, None] > np.cumsum(p, 1)).sum(1)
-    df["partic"] = np.array(["not.work", "parttime", "fulltime"])[k]
+    df, _ = three_classes(2, 300, "income", "partic", ["not.work", "parttime", "fulltime"])
     path, model = tmp_path / "w.csv", tmp_path / "m.json"
     df.to_csv(path, index=False)
     assert run(["train", path, "--target", "partic", "--model", model, "-q"], capsys)[0] == 0

@@ -269,6 +269,16 @@ def _reparameterised(delta, K, cov_type="nonrobust", n=2000):
     return X, y, blocks @ cov @ blocks.T
 
 
+def _same_covariance(cov, cov_ref):
+    """Assert ``cov`` is ``cov_ref``: standard errors to 1e-6 relative, the whole matrix
+    entry by entry against its own scale (the correlations) to 1e-6; returns both."""
+    se, se_ref = np.sqrt(np.diag(cov)), np.sqrt(np.diag(cov_ref))
+    np.testing.assert_allclose(se, se_ref, rtol=1e-6)
+    corr = cov / np.outer(se, se)
+    np.testing.assert_allclose(corr, cov_ref / np.outer(se_ref, se_ref), rtol=0, atol=1e-6)
+    return se, corr
+
+
 @pytest.mark.parametrize("K", [2, 3])
 @pytest.mark.parametrize("delta", [1e-8, 1e-6, 1e-5])
 def test_ill_conditioned_columns_get_standard_errors_from_the_qr_factor(K, delta):
@@ -284,11 +294,7 @@ def test_ill_conditioned_columns_get_standard_errors_from_the_qr_factor(K, delta
     assert warned == []
     cov = clf.inference_.cov
     assert cov is not None, clf.inference_.reason
-    se, se_ref = np.sqrt(np.diag(cov)), np.sqrt(np.diag(cov_ref))
-    np.testing.assert_allclose(se, se_ref, rtol=1e-6)
-    # the whole matrix, each entry against its own scale (the correlations)
-    corr = cov / np.outer(se, se)
-    np.testing.assert_allclose(corr, cov_ref / np.outer(se_ref, se_ref), rtol=0, atol=1e-6)
+    se, corr = _same_covariance(cov, cov_ref)
     if delta == 1e-8:
         k = (K - 1) * 4  # intercept, x0, x1, x2 per non-reference class
         assert clf.aic_ == pytest.approx(2 * k - 2 * clf.log_likelihood_, rel=1e-12)
@@ -361,10 +367,7 @@ def test_ill_conditioned_columns_robust_standard_errors(cov_type, K):
     clf, _ = _fit(clf, X, y, **({"cluster": groups} if cov_type == "cluster" else {}))
     cov = clf.inference_.cov
     assert cov is not None, clf.inference_.reason
-    se, se_ref = np.sqrt(np.diag(cov)), np.sqrt(np.diag(cov_ref))
-    np.testing.assert_allclose(se, se_ref, rtol=1e-6)
-    corr = cov / np.outer(se, se)
-    np.testing.assert_allclose(corr, cov_ref / np.outer(se_ref, se_ref), rtol=0, atol=1e-6)
+    se, corr = _same_covariance(cov, cov_ref)
     L = clf.inference_.cov_root
     assert L is not None
     np.testing.assert_allclose(L @ L.T / np.outer(se, se), corr, rtol=0, atol=1e-12)

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from _cli import run  # noqa: E402
+from _tables import three_classes  # noqa: E402
 
 
 def test_evaluate_json_names_the_reference_class_its_rows_are_against(tmp_path, capsys):
@@ -22,13 +23,7 @@ def test_evaluate_json_names_the_reference_class_its_rows_are_against(tmp_path, 
     binary table's reference is the first class, as the caption says)."""
     import statsmodels.api as sm
 
-    rng = np.random.default_rng(4)
-    n = 240
-    df = pd.DataFrame({"x": rng.normal(size=n)})
-    z = np.column_stack([np.zeros(n), 0.4 + df.x, -0.2 - df.x])
-    p = np.exp(z) / np.exp(z).sum(1, keepdims=True)
-    k = (rng.random(n)[:, None] > np.cumsum(p, 1)).sum(1)
-    df["y"] = np.array(["hi", "lo", "mid"])[k]
+    df, k = three_classes(4, 240, "x", "y", ["hi", "lo", "mid"], shifts=(0.4, -0.2))
     path, model = tmp_path / "d.csv", tmp_path / "m.json"
     df.to_csv(path, index=False)
     assert run(["train", path, "--target", "y", "--model", model, "-q"], capsys)[0] == 0
