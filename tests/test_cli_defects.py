@@ -930,3 +930,24 @@ def test_a_stalled_cv_path_advises_flags_not_keywords(data, capsys):
     assert stalled, err
     for line in stalled:
         assert "loosen --tol" in line and "loosen tol" not in line, line
+
+
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        (["--cov-type", "HC3"], "use --cov-type HC0, HC1 or cluster with more than two classes"),
+        (["--firth"], "the target has 3 classes"),
+    ],
+)
+def test_binary_only_refusals_speak_the_command_lines_words(tmp_path, capsys, flags, said):
+    """Binary-only settings on a 3-class target: the command line said "use 'HC0', 'HC1'
+    or 'cluster'" (Python's values, not the flag), "y has 3 classes" (the target is the
+    file's column) and ended with "Only binary classification is supported.", a sentence
+    kept in the Python message for scikit-learn's estimator checks."""
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"x": rng.normal(size=60), "k": np.repeat(["a", "b", "c"], 20)})
+    path = tmp_path / "d.csv"
+    df.to_csv(path, index=False)
+    argv = ["train", path, "--target", "k", "--model", tmp_path / "m.json", *flags]
+    err = fail(argv, capsys, said)
+    assert "Only binary classification" not in err and " y has" not in err, err

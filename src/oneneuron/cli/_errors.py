@@ -414,6 +414,10 @@ def _keywords_as_flags(text: str) -> str:
         ("sample_weight (times class_weight) reaches", "the --weights column reaches"),
         ("sample_weight (times class_weight) is at most", "the --weights column is at most"),
         ("(alpha=0)", "(--alpha 0)"),
+        # binary-only settings: scikit-learn's estimator checks look for this sentence in
+        # the Python message; the command line has said it already, in its own words
+        (" Only binary classification is supported.", ""),
+        ("use 'HC0', 'HC1' or 'cluster'", "use --cov-type HC0, HC1 or cluster"),
         ("drop the redundant column(s)", "leave a column out (--features or --formula)"),
         (  # check_not_identifier; --numeric is train's way to read codes as numbers
             "leave it out, or convert it to a number",
@@ -463,6 +467,7 @@ def _keywords_as_flags(text: str) -> str:
         r"(first|finite) at row (\d+)", lambda m: f"{m[1]} at data row {int(m[2]) + 1}", text
     )
     text = re.sub(r"cov_type='(\w+)'", r"--cov-type \1", text)  # a Python keyword, spelt out
+    text = re.sub(r"(?<![\w'])y has (\d+) classes", r"the target has \1 classes", text)
     text = re.sub(r"\bmax_iter\b", "--max-iter", text)
     text = re.sub(r"\bloosen tol\b", "loosen --tol", text)  # a path's stalled solve
     text = re.sub(r"(?<!-)\b(alpha|firth)\b(?= ?[>=<])", r"--\1", text)  # alpha > 0, firth=True
