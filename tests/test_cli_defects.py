@@ -951,3 +951,30 @@ def test_binary_only_refusals_speak_the_command_lines_words(tmp_path, capsys, fl
     argv = ["train", path, "--target", "k", "--model", tmp_path / "m.json", *flags]
     err = fail(argv, capsys, said)
     assert "Only binary classification" not in err and " y has" not in err, err
+
+
+@pytest.mark.parametrize("cv", [[], ["--cv", "3"]])
+def test_impute_says_how_many_cells_it_filled(tmp_path, capsys, cv):
+    """``train --impute`` said "missing cells filled with the training rows' median" also
+    where none was filled (palmerpenguins: every row with a missing feature also lacks its
+    target, and those rows are dropped first). It counts the cells it filled (pandas'
+    count of the kept rows' missing feature cells), and says when there were none."""
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"x": rng.normal(size=90), "z": rng.normal(size=90)})
+    df["y"] = np.where(df.x + rng.normal(size=90) > 0, "yes", "no")
+    df.loc[[3, 7], "x"] = np.nan
+    df.loc[[3, 7], "y"] = np.nan  # the rows with a missing feature lack the target too
+    path = tmp_path / "d.csv"
+    df.to_csv(path, index=False)
+    argv = ["train", path, "--target", "y", "--model", tmp_path / "m.json", "--impute", "median"]
+    code, out, err = run([*argv, *cv], capsys)
+    assert code == 0, err
+    assert "missing cells filled" not in out and "no missing feature cell to fill" in out, out
+    df.loc[[10, 11], "z"] = np.nan  # two cells in rows with a target
+    df.loc[12, "x"] = np.nan
+    df.to_csv(path, index=False)
+    code, out, err = run([*argv, *cv, "--force"], capsys)
+    assert code == 0, err
+    kept = df[df.y.notna()]
+    filled = int(kept[["x", "z"]].isna().sum().sum())
+    assert filled == 3 and f"{filled} missing cells filled with the" in out, out

@@ -548,7 +548,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         by name, in any order) or on a NumPy array of its coded columns.
     design_report_ : dict
         ``{"rows": rows used, "dropped": rows dropped, "kept": row mask}`` of a
-        fit on a table, and ``"empty_levels"`` (``{column: [levels]}``) where a
+        fit on a table, ``"filled"`` (the missing feature cells a fill replaced, in
+        the rows kept) with ``missing='mean'``, ``'median'`` or ``'most_frequent'``,
+        and ``"empty_levels"`` (``{column: [levels]}``) where a
         categorical level has no training row of positive weight (its column
         makes the Hessian singular; the reason ``summary()`` gives names it).
 

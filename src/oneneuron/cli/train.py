@@ -635,6 +635,16 @@ def _typed_both_ways(parts: list[Any], columns: list[str]) -> list[str]:
     return [c for c in columns if len(numeric.get(c, ())) > 1]
 
 
+def filled_cells(report: dict[str, Any], value: str) -> str:
+    """The summary's line on ``--impute``: how many cells it filled with ``value`` (the
+    design's count of missing feature cells in the rows kept), or that none was missing."""
+    n = report.get("filled")
+    if n == 0:
+        return "no missing feature cell to fill (--impute): the fit's rows are complete"
+    count = "missing cells" if n is None else counted(n, "missing cell")
+    return f"{count} filled with {value} (--impute)"
+
+
 def _fit_summary(
     est: Any, args: argparse.Namespace, table: Any, n_columns: int, fit_kw: dict[str, Any]
 ) -> list[str]:
@@ -661,8 +671,8 @@ def _fit_summary(
     if dropped:
         lines.append(f"  dropped {counted(dropped, 'row')} with missing values (--drop-missing)")
     if args.impute:
-        how = statistic(args.impute)
-        lines.append(f"  missing cells filled with the training rows' {how} (--impute)")
+        value = "the training rows' " + statistic(args.impute)
+        lines.append(f"  {filled_cells(est.design_report_, value)}")
     if args.no_weight:
         lines.append(
             f"  dropped {counted(args.no_weight, 'row')} with a missing {args.no_weight_what} "
@@ -899,9 +909,8 @@ def train_cv(
         if dropped:
             print(f"  dropped {counted(dropped, 'row')} with missing values (--drop-missing)")
         if args.impute:
-            print(
-                f"  missing cells filled with the {statistic(args.impute)} of all rows (--impute)"
-            )
+            how = statistic(args.impute)
+            print(f"  {filled_cells(cv.design_report_, f'the {how} of all rows')}")
         if args.no_label:
             print(f"  dropped {counted(args.no_label, 'row')} with a missing target (--impute)")
         print(

@@ -1137,6 +1137,8 @@ class DesignSpec:
                 f"missing values in target column {target!r} ({counted(int(m.sum()), 'row')}, "
                 f"first at row {int(np.argmax(m))}){also}; {TARGET_NOT_FILLED}"
             )
+        if missing in ("mean", "median", "most_frequent"):  # the cells the fill will fill
+            report["filled"] = int(sum(int(na[c].sum()) for c in names))
         cols: list[dict[str, Any]] = []
         for name in names:
             s = df[name]
