@@ -707,7 +707,15 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        _fit.fit(self, X, y, sample_weight, cluster, offset)
+        state = dict(self.__dict__)
+        try:
+            _fit.fit(self, X, y, sample_weight, cluster, offset)
+        except BaseException:
+            # a refused fit (warm_start on other classes, a bad penalty_factor, ...)
+            # leaves the fitted model as it was, not half overwritten by the new data
+            self.__dict__.clear()
+            self.__dict__.update(state)
+            raise
         self._remember_fitted_params()
         return self
 
