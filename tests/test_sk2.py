@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from oneneuron import NeuronClassifier
+from oneneuron import NeuronClassifier, NeuronClassifierCV
 
 
 def _data(n=150, seed=0):
@@ -51,3 +51,41 @@ def test_a_refused_refit_leaves_the_fitted_model_as_it_was(refit, says):
     assert model.n_features_in_ == 3
     np.testing.assert_allclose(model.predict_proba(X), lr.predict_proba(X), atol=1e-7)
     np.testing.assert_array_equal(model.predict(X), lr.predict(X))
+
+
+def test_select_from_model_keeps_an_l1_fits_nonzero_coefficients():
+    """``SelectFromModel`` gives an L1 fit the threshold 1e-5 (keep every column whose
+    coefficient is not zero), and ``LogisticRegression(l1_ratio=1)`` gets it; the lasso
+    ``NeuronClassifier(l1_ratio=1)`` (and ``NeuronClassifierCV``, whose l1_ratios are
+    the lasso's by default) got the mean of the importances instead: of the 4 columns
+    its fit kept (coefficients 2.64, 1.14, 0.37, 0.22) 2 were selected, where
+    ``LogisticRegression``'s selector keeps all 4. Both now say ``penalty == "l1"``,
+    scikit-learn's mark of an L1 fit. Oracle: the same selector on
+    ``LogisticRegression``; the elastic net keeps "mean", as there."""
+    from sklearn.feature_selection import SelectFromModel
+
+    rng = np.random.default_rng(1)
+    n, alpha = 150, 0.02
+    X = rng.normal(size=(n, 6))
+    y = (X @ [2, 1, 0.4, 0.2, 0, 0] + rng.normal(size=n) > 0).astype(int)
+    for l1_ratio in (1.0, 0.5):
+        ours = SelectFromModel(
+            NeuronClassifier(alpha=alpha, l1_ratio=l1_ratio, standardize=False, tol=1e-12)
+        ).fit(X, y)
+        lr = LogisticRegression(
+            l1_ratio=l1_ratio, C=1 / (n * alpha), solver="saga", tol=1e-12, max_iter=100_000
+        )
+        theirs = SelectFromModel(lr).fit(X, y)
+        np.testing.assert_allclose(ours.estimator_.coef_, theirs.estimator_.coef_, atol=1e-6)
+        assert ours.threshold_ == pytest.approx(theirs.threshold_, rel=1e-6)
+        np.testing.assert_array_equal(ours.get_support(), theirs.get_support())
+        if l1_ratio == 1.0:  # every nonzero coefficient's column, 4 of them
+            np.testing.assert_array_equal(ours.get_support(), ours.estimator_.coef_[0] != 0)
+            assert ours.get_support().sum() == 4
+    cv = SelectFromModel(NeuronClassifierCV(cv=3, n_alphas=8)).fit(X, y)
+    np.testing.assert_array_equal(cv.get_support(), cv.estimator_.coef_[0] != 0)
+    assert cv.threshold_ == 1e-5
+    for est in (NeuronClassifierCV(l1_ratios=[0.5, 1.0]), NeuronClassifier(alpha=1, l1_ratio=0.5)):
+        assert est.penalty == "elasticnet"
+    assert NeuronClassifier(alpha=1.0).penalty == "l2"
+    assert NeuronClassifier(l1_ratio=1.0).penalty is None  # alpha=0: no penalty

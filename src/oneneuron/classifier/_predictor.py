@@ -106,6 +106,17 @@ def model_column_names(est: Any) -> NDArray[np.object_]:
     return np.asarray(names, dtype=object)
 
 
+def penalty_kind(l1_ratios: Any) -> str:
+    """scikit-learn's name for a penalty of these ``l1_ratio`` values (one or several):
+    ``"l1"`` when all are 1, ``"l2"`` when all are 0, else ``"elasticnet"``."""
+    ratios = np.asarray(l1_ratios, dtype=np.float64).ravel()
+    if ratios.size and np.all(ratios == 1.0):
+        return "l1"
+    if ratios.size and np.all(ratios == 0.0):
+        return "l2"
+    return "elasticnet"
+
+
 def column_importances(est: Any) -> NDArray[np.float64]:
     """A fitted estimator's ``column_importances_``: (m, n_features_in_), ``coef_``'s
     shape with one column per input column (``feature_names_in_``).
