@@ -89,3 +89,31 @@ def test_select_from_model_keeps_an_l1_fits_nonzero_coefficients():
         assert est.penalty == "elasticnet"
     assert NeuronClassifier(alpha=1.0).penalty == "l2"
     assert NeuronClassifier(l1_ratio=1.0).penalty is None  # alpha=0: no penalty
+
+
+def test_an_interrupted_cv_refit_leaves_the_fitted_model_as_it_was(monkeypatch):
+    """``NeuronClassifierCV.fit`` set ``alpha_``, ``l1_ratio_``, ``scores_``,
+    ``cv_results_`` from the new data before its refit at the chosen alpha; a refit
+    that stopped (Ctrl-C in a long fit, a warning filtered into an error) left the
+    previous fit's ``coef_`` beside the new fit's ``alpha_`` and ``cv_results_``. It
+    now leaves the fitted model as it was: the attributes of the first fit, whose
+    chosen alpha's predictions are ``LogisticRegression``'s at that alpha."""
+    from oneneuron.classifier import _cv
+
+    X, y = _data()
+    model = NeuronClassifierCV(cv=3, n_alphas=5, l1_ratios=[0.0], standardize=False, tol=1e-12)
+    model.fit(X, y)
+    before = {k: v for k, v in vars(model).items() if k.endswith("_")}
+
+    def interrupted(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_cv.NeuronClassifier, "fit", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(X[:100], y[:100])
+    monkeypatch.undo()
+    assert {k: v for k, v in vars(model).items() if k.endswith("_")}.keys() == before.keys()
+    for name, value in before.items():
+        assert getattr(model, name) is value, name
+    lr = LogisticRegression(C=1 / (model.alpha_ * len(y)), tol=1e-12, max_iter=10_000)
+    np.testing.assert_allclose(model.predict_proba(X), lr.fit(X, y).predict_proba(X), atol=1e-7)

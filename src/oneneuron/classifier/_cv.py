@@ -36,7 +36,7 @@ from ._cvrecord import CVRecord, choose_alpha, cv_record
 from ._estimator import FILLS_NAN, NeuronClassifier, check_score_weights, score_labels
 from ._fit import check_term_names, design_input, host_labels
 from ._path import RegularizationPath, check_distinct, compute_path, names_in, path_alphas
-from ._predictor import penalty_kind
+from ._predictor import penalty_kind, restored_on_failure
 
 __all__ = ["NeuronClassifierCV"]
 
@@ -642,6 +642,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         return tags
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @restored_on_failure
     def fit(
         self,
         X: ArrayLike,

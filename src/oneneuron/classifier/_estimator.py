@@ -71,6 +71,7 @@ from ._predictor import (
     penalty_kind,
     prediction_offset,
     proba_from_logits,
+    restored_on_failure,
     warn_unknown,
 )
 
@@ -656,6 +657,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
     @_validated_fit
+    @restored_on_failure
     def fit(
         self,
         X: ArrayLike,
@@ -708,15 +710,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        state = dict(self.__dict__)
-        try:
-            _fit.fit(self, X, y, sample_weight, cluster, offset)
-        except BaseException:
-            # a refused fit (warm_start on other classes, a bad penalty_factor, ...)
-            # leaves the fitted model as it was, not half overwritten by the new data
-            self.__dict__.clear()
-            self.__dict__.update(state)
-            raise
+        _fit.fit(self, X, y, sample_weight, cluster, offset)
         self._remember_fitted_params()
         return self
 
