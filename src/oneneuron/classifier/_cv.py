@@ -36,6 +36,7 @@ from ._cvrecord import CVRecord, choose_alpha, cv_record
 from ._estimator import FILLS_NAN, NeuronClassifier, check_score_weights, score_labels
 from ._fit import check_term_names, design_input, host_labels
 from ._path import RegularizationPath, check_distinct, compute_path, names_in, path_alphas
+from ._predictor import penalty_kind, restored_on_failure
 
 __all__ = ["NeuronClassifierCV"]
 
@@ -641,6 +642,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         return tags
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @restored_on_failure
     def fit(
         self,
         X: ArrayLike,
@@ -856,6 +858,17 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self, "best_estimator_")
         return self.best_estimator_.feature_names_out_
+
+    @property
+    def penalty(self) -> str:
+        """The penalty's kind (not a parameter): ``"l1"``, ``"l2"`` or ``"elasticnet"``.
+
+        Read from the chosen ``l1_ratio_`` once fitted, else from ``l1_ratios``
+        (the lasso's by default). scikit-learn reads it: ``SelectFromModel`` gives an
+        ``"l1"`` fit the threshold 1e-5 (every column whose coefficient is not zero),
+        as it gives ``LogisticRegressionCV`` whose ``l1_ratio_`` is 1.
+        """
+        return penalty_kind(getattr(self, "l1_ratio_", self.l1_ratios))
 
     @property
     def column_importances_(self) -> NDArray[np.float64]:

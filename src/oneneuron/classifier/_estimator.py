@@ -68,8 +68,10 @@ from ._predictor import (
     log_proba_from_logits,
     logits,
     model_column_names,
+    penalty_kind,
     prediction_offset,
     proba_from_logits,
+    restored_on_failure,
     warn_unknown,
 )
 
@@ -657,6 +659,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
     @_validated_fit
+    @restored_on_failure
     def fit(
         self,
         X: ArrayLike,
@@ -1037,6 +1040,17 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         ``penalty_factor`` use them.
         """
         return model_column_names(self)
+
+    @property
+    def penalty(self) -> str | None:
+        """The penalty's kind, read from ``alpha`` and ``l1_ratio`` (not a parameter).
+
+        ``None`` when ``alpha == 0``, else ``"l1"`` (``l1_ratio == 1``), ``"l2"``
+        (``l1_ratio == 0``) or ``"elasticnet"``. scikit-learn reads it:
+        ``SelectFromModel`` gives an ``"l1"`` fit the threshold 1e-5 (every column
+        whose coefficient is not zero), as it gives ``LogisticRegression(l1_ratio=1)``.
+        """
+        return penalty_kind(self.l1_ratio) if self.alpha != 0 else None
 
     @property
     def column_importances_(self) -> NDArray[np.float64]:

@@ -1277,6 +1277,13 @@ def previous_solution(est: Any) -> tuple[Any, ...] | None:
     return None
 
 
+def _shown(classes: Any) -> str:
+    """Classes as a short list for a message (the first five, then how many more)."""
+    values = [c.item() if hasattr(c, "item") else c for c in np.asarray(classes)[:5]]
+    more = len(classes) - len(values)
+    return repr(values)[:-1] + (f", ... ({more} more)]" if more else "]")
+
+
 def initial_theta(
     est: Any,
     problem: LinearLoss,
@@ -1301,7 +1308,10 @@ def initial_theta(
             theta = problem.from_raw(W, b)
             return _center_classes(theta, problem)
         raise ValueError(
-            "warm_start needs the same classes and number of features as the previous fit"
+            "warm_start=True starts from the previous fit, which had classes "
+            f"{_shown(classes)} and {W.shape[1]} features; this fit has classes "
+            f"{_shown(est.classes_)} and {problem.n_features} features: fit on the same "
+            "classes and features, or set warm_start=False to start afresh"
         )
     theta = np.zeros(problem.n_params)
     if est.fit_intercept and solver not in _FIRST_ORDER:

@@ -11,6 +11,8 @@ prediction run of the command line well under a second.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -104,6 +106,35 @@ def model_column_names(est: Any) -> NDArray[np.object_]:
             check_is_fitted(est, "coef_")
         names = [f"x{j}" for j in range(np.shape(est.coef_)[1])]
     return np.asarray(names, dtype=object)
+
+
+def restored_on_failure(fit: Callable[..., Any]) -> Callable[..., Any]:
+    """``fit`` that, when it raises (a refused refit, Ctrl-C, a warning filtered into an
+    error), leaves the estimator as it was before the call: the previous fit whole, not
+    half overwritten by the new data's classes, statistics or chosen alpha."""
+
+    @functools.wraps(fit)
+    def fit_or_restore(self: Any, *args: Any, **kwargs: Any) -> Any:
+        state = dict(self.__dict__)
+        try:
+            return fit(self, *args, **kwargs)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(state)
+            raise
+
+    return fit_or_restore
+
+
+def penalty_kind(l1_ratios: Any) -> str:
+    """scikit-learn's name for a penalty of these ``l1_ratio`` values (one or several):
+    ``"l1"`` when all are 1, ``"l2"`` when all are 0, else ``"elasticnet"``."""
+    ratios = np.asarray(l1_ratios, dtype=np.float64).ravel()
+    if ratios.size and np.all(ratios == 1.0):
+        return "l1"
+    if ratios.size and np.all(ratios == 0.0):
+        return "l2"
+    return "elasticnet"
 
 
 def column_importances(est: Any) -> NDArray[np.float64]:
