@@ -365,9 +365,11 @@ def unnamed_columns(path: str | Path, form: TextForm | None = None) -> list[tupl
     with open_table(path) as fh:
         names = [str(c) for c in pd.read_csv(fh, nrows=0, **opts).columns]
     with open_table(path) as fh:
-        cells = pd.read_csv(fh, header=None, nrows=1, dtype=str, **opts).iloc[0].tolist()
-    return [(i + 1, n) for i, (n, c) in enumerate(zip(names, cells, strict=False))
-            if not isinstance(c, str)]  # fmt: skip
+        # na_filter=False: a header cell 'None', 'nan', 'NA' or 'null' is a name; only
+        # an empty one is none
+        cells = pd.read_csv(fh, header=None, nrows=1, dtype=str, na_filter=False, **opts)
+    return [(i + 1, n) for i, (n, c) in enumerate(zip(names, cells.iloc[0], strict=False))
+            if c == ""]  # fmt: skip
 
 
 def blank_columns(
