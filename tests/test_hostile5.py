@@ -45,3 +45,38 @@ def test_header_names_pandas_reads_as_missing_are_features(tmp_path, capsys):
     lr = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000)
     lr.fit(frame[names].to_numpy(), frame["y"])
     np.testing.assert_allclose(doc["coef"][0], lr.coef_[0], rtol=1e-5, atol=1e-7)
+
+
+def test_patsy_quoted_names_on_the_right_of_a_formula_save(tmp_path, capsys):
+    """``Q('my x')`` names the column ``my x`` in patsy's (statsmodels') formulas, as
+    ```my x``` does in formulaic's; the left side took both, the right side only the
+    backticks: ``y ~ Q("my x") + x2`` fitted, then was refused at the save ("the
+    formula term \\"Q('my x')\\" uses a transform a model file cannot store"). Now it is
+    saved, also inside C(), a transform and an interaction, and the model predicts as
+    statsmodels' glm of the same formula."""
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    rng = np.random.default_rng(3)
+    n = 300
+    frame = pd.DataFrame(
+        {
+            "my x": rng.normal(size=n),
+            "x2": rng.normal(size=n),
+            "my g": rng.choice(["a", "b", "c"], size=n),
+            "my z": rng.uniform(0.5, 3.0, size=n),
+        }
+    )
+    z = frame["my x"] - frame["x2"] + 0.5 * (frame["my g"] == "b") + np.log(frame["my z"])
+    frame["y"] = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+    data = tmp_path / "d.csv"
+    frame.to_csv(data, index=False)
+    rhs = "Q('my x') + C(Q('my g')) + np.log(Q('my z')) + Q('my x'):x2"
+    model, out = tmp_path / "m.json", tmp_path / "p.csv"
+    argv = ["train", data, "--target", "y", "--formula", f"y ~ {rhs}", "--model", model]
+    code, _, err = run([*argv, "-q"], capsys)
+    assert code == 0, err
+    code, _, err = run(["predict", model, data, "--out", out, "-q"], capsys)
+    assert code == 0, err
+    glm = smf.glm(f"y ~ {rhs}", frame, family=sm.families.Binomial()).fit(tol=1e-12)
+    np.testing.assert_allclose(pd.read_csv(out)["proba_1"], glm.predict(frame), atol=1e-7)

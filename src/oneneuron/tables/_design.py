@@ -2762,12 +2762,17 @@ def _affine(expr: str, cols: Any) -> tuple[str, list[float]] | None:
 
 
 def _unquote(expr: str) -> str:
-    """A column name as written in a formula: ``income $`` from ```income $```.
+    """A column name as written in a formula: ``income $`` from ```income $``` or
+    from patsy's ``Q('income $')``.
 
     Formulaic keeps the backticks of a quoted name inside a call (``np.log(`income $`)``)
     and drops them for a plain term; either way the column is the name between them.
+    ``Q()`` it keeps as a call, in the term's name too.
     """
     expr = expr.strip()
+    m = re.fullmatch(r"Q\(\s*(['\"])(.*)\1\s*\)", expr)
+    if m is not None:
+        return m.group(2)
     return expr[1:-1] if len(expr) >= 2 and expr[0] == expr[-1] == "`" else expr
 
 
