@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 
-from _cli import run
+from _cli import fail, run
 
 
 def _frame(names: list[str], n: int = 150, seed: int = 0) -> pd.DataFrame:
@@ -80,3 +80,35 @@ def test_patsy_quoted_names_on_the_right_of_a_formula_save(tmp_path, capsys):
     assert code == 0, err
     glm = smf.glm(f"y ~ {rhs}", frame, family=sm.families.Binomial()).fit(tol=1e-12)
     np.testing.assert_allclose(pd.read_csv(out)["proba_1"], glm.predict(frame), atol=1e-7)
+
+
+def test_a_weight_or_offset_cell_that_is_no_finite_number_is_named(tmp_path, capsys):
+    """evaluate's and predict's ``--weights``/``--offset`` columns said "has 1 missing or
+    non-numeric values (first at data row 4)" for a cell ``inf`` (a number, infinite),
+    for ``zz`` and for an empty one (or ``NA``) alike: a count of one in the plural, and not the
+    cell. Each is named as written, in the singular; several are counted."""
+    frame = _frame(["x1", "x2"])
+    frame["o"] = 0.1
+    frame["w"] = 1.0
+    data, model = tmp_path / "d.csv", tmp_path / "m.json"
+    frame.to_csv(data, index=False)
+    argv = ["train", data, "--target", "y", "--offset", "o", "--features", "x1", "x2"]
+    assert run([*argv, "--model", model, "-q"], capsys)[0] == 0
+    for cell in ["inf", "zz", "", "NA"]:
+        for column in ["o", "w"]:
+            bad = frame.astype({column: object})
+            bad.loc[3, column] = cell
+            path = tmp_path / f"bad_{column}.csv"
+            bad.to_csv(path, index=False)
+            err = fail(
+                ["evaluate", model, path, "--offset", "o", "--weights", "w"],
+                capsys,
+                "has 1 cell that is missing, infinite or not a number (data row 4",
+            )
+            assert (": missing)" if cell in ("", "NA") else f": {cell!r})") in err
+    bad = frame.astype({"o": object})
+    bad.loc[[3, 7], "o"] = "zz"
+    bad.to_csv(tmp_path / "two.csv", index=False)
+    argv = ["predict", model, tmp_path / "two.csv", "--offset", "o", "--out", tmp_path / "p.csv"]
+    fail(argv, capsys, "has 2 cells that are missing, infinite or not numbers (first at data row 4")
+    assert not (tmp_path / "p.csv").exists()
