@@ -112,3 +112,30 @@ def test_a_weight_or_offset_cell_that_is_no_finite_number_is_named(tmp_path, cap
     argv = ["predict", model, tmp_path / "two.csv", "--offset", "o", "--out", tmp_path / "p.csv"]
     fail(argv, capsys, "has 2 cells that are missing, infinite or not numbers (first at data row 4")
     assert not (tmp_path / "p.csv").exists()
+
+
+def test_a_cluster_column_of_fractional_ids_is_read_as_written(tmp_path, capsys):
+    """``--cluster`` labels are read as written (a text column), and the check for
+    numbers a writer stored as text then refused a column of ids such as 1.01, 1.02,
+    ... (25 sections of 8 rows): "column 'sec' holds numbers stored as text ...; store
+    them as numbers", though the file stores them as numbers and a cluster is a label.
+    Now they are 25 clusters, with statsmodels' cluster-robust standard errors."""
+    import statsmodels.api as sm
+
+    frame = _frame(["x1", "x2"], n=200)
+    frame["sec"] = [f"{1 + (i % 25) / 100:.2f}" for i in range(200)]
+    data, model = tmp_path / "d.csv", tmp_path / "m.json"
+    frame.to_csv(data, index=False)
+    argv = ["train", data, "--target", "y", "--features", "x1", "x2", "--model", model, "-q"]
+    code, _, err = run([*argv, "--cov-type", "cluster", "--cluster", "sec"], capsys)
+    assert code == 0, err
+    doc = json.loads(model.read_text())
+    exog = sm.add_constant(frame[["x1", "x2"]])
+    groups = {"groups": pd.factorize(frame["sec"])[0]}
+    ref = sm.Logit((frame.y == "yes").astype(int), exog).fit(
+        disp=0, cov_type="cluster", cov_kwds=groups
+    )
+    assert doc["inference"]["terms"] == ["intercept", "x1", "x2"]
+    assert doc["inference"]["extra"]["n_clusters"] == 25
+    std_err = np.sqrt(np.diag(np.asarray(doc["inference"]["cov"], dtype=float)))
+    np.testing.assert_allclose(std_err, ref.bse, rtol=1e-5)
