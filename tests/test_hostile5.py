@@ -11,9 +11,11 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 from sklearn.linear_model import LogisticRegression
 
 from _cli import fail, run
+from oneneuron import NeuronClassifier
 
 
 def _frame(names: list[str], n: int = 150, seed: int = 0) -> pd.DataFrame:
@@ -139,3 +141,27 @@ def test_a_cluster_column_of_fractional_ids_is_read_as_written(tmp_path, capsys)
     assert doc["inference"]["extra"]["n_clusters"] == 25
     std_err = np.sqrt(np.diag(np.asarray(doc["inference"]["cov"], dtype=float)))
     np.testing.assert_allclose(std_err, ref.bse, rtol=1e-5)
+
+
+def test_a_header_line_repeated_inside_the_data_is_named(tmp_path, capsys):
+    """Two exports joined into one file (``cat a.csv b.csv``) repeat the header line
+    among the data: train, predict and evaluate said "column 'x1' holds numbers except
+    1 cell: 'x1' (data row 151); fix it or leave it blank", without the cause. Each now
+    says that the data row repeats the header line, and to remove it; no file is
+    written. So does the Python fit of such a table read by pandas."""
+    frame = _frame(["x1", "x2"])
+    data, model, joined = tmp_path / "d.csv", tmp_path / "m.json", tmp_path / "j.csv"
+    frame.to_csv(data, index=False)
+    text = data.read_text()
+    joined.write_text(text + text)
+    argv = ["train", data, "--target", "y", "--model", model, "-q"]
+    assert run(argv, capsys)[0] == 0
+    said = "data row 151 repeats the header line"
+    err = fail(["train", joined, "--target", "y", "--model", tmp_path / "j.json"], capsys, said)
+    assert "remove it" in err and not (tmp_path / "j.json").exists()
+    fail(["predict", model, joined, "--out", tmp_path / "p.csv"], capsys, said)
+    assert not (tmp_path / "p.csv").exists()
+    fail(["evaluate", model, joined], capsys, said)
+    clf = NeuronClassifier()
+    with pytest.raises(ValueError, match="row 150 repeats the header line"):
+        clf.fit(pd.read_csv(joined)[["x1", "x2"]], pd.read_csv(joined)["y"])

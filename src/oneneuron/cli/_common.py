@@ -409,6 +409,7 @@ def predict_chunks(
             except DataError as exc:
                 text = str(exc).replace("first at row", "first at data row")
                 text = text.replace("(row ", "(data row ")  # a cell named by numbers_as_text
+                text = text.replace("; row ", "; data row ")  # and by header_again
                 raise DataError(text.replace("finite at row", "finite at data row")) from None
             for col, (n, ex) in found.get("unknown", {}).items():
                 report.add(report.unknown, col, n, ex)

@@ -43,6 +43,7 @@ from ..wording import counted
 from ._design import (  # noqa: F401
     NUMERIC_SHARE,
     check_not_identifier,
+    header_again,
     numbers_as_text,
     reads_as_number,
     unknown_note,
@@ -1148,9 +1149,10 @@ def check_stray_text(df: pd.DataFrame, columns: list[str], source: Any) -> None:
                 f"column {name!r} of {source} holds NUL characters (data row {row}): binary "
                 "data in a text table?; remove them"
             )
-        why = numbers_as_text(s, lambda i, rows=df.index: f"data row {int(rows[i]) + 1}")
+        where = lambda i, rows=df.index: f"data row {int(rows[i]) + 1}"  # noqa: E731
+        why = numbers_as_text(s, where)
         if why is not None:
-            raise DataError(f"column {name!r} of {source} {why}")
+            raise DataError(f"column {name!r} of {source} {why}{header_again(s, name, where)}")
 
 
 def missing_words(
