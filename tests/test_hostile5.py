@@ -165,3 +165,20 @@ def test_a_header_line_repeated_inside_the_data_is_named(tmp_path, capsys):
     clf = NeuronClassifier()
     with pytest.raises(ValueError, match="row 150 repeats the header line"):
         clf.fit(pd.read_csv(joined)[["x1", "x2"]], pd.read_csv(joined)["y"])
+
+
+def test_an_empty_column_is_told_to_be_left_out(tmp_path, capsys):
+    """A feature column missing in every row was refused by train and by the Python
+    fit of a table with "column 'e' is empty (every cell is missing)" and no next
+    step, where the engines' arrays say "; leave it out". Each says how now: train
+    with --features, the Python fit leave it out of the table."""
+    frame = _frame(["x1", "x2"])
+    frame["e"] = np.nan
+    data = tmp_path / "d.csv"
+    frame.to_csv(data, index=False)
+    argv = ["train", data, "--target", "y", "--model", tmp_path / "m.json"]
+    fail(argv, capsys, "leave it out with --features (or --formula)")
+    err = fail(argv + ["--impute", "mean"], capsys, "is empty (every cell is missing)")
+    assert "leave it out with --features" in err
+    with pytest.raises(ValueError, match=r"is empty \(every cell is missing\); leave it out"):
+        NeuronClassifier().fit(frame[["x1", "x2", "e"]], frame["y"])

@@ -677,6 +677,10 @@ SPREADSHEET_ERRORS = (
 )
 
 
+#: The way out of a feature column missing in every row (the CLI says it in flags).
+EMPTY_ADVICE = "; leave it out of the table (or of the formula)"
+
+
 def header_again(s: pd.Series, name: str, cell: Any) -> str:
     """``"; data row 151 repeats the header line ..."`` where a cell of the column
     ``name`` (``s``, read as text) is the name itself: two exports joined into one file
@@ -1135,7 +1139,7 @@ class DesignSpec:
         na = {c: df[c].isna().to_numpy() for c in used_cols}
         for name in names:  # before any row is dropped: dropping could only empty the table
             if na[name].all():
-                raise DataError(f"column {name!r} is empty (every cell is missing)")
+                raise DataError(f"column {name!r} is empty (every cell is missing){EMPTY_ADVICE}")
         if missing == "drop":
             for c in used_cols:
                 keep &= ~na[c]
@@ -1161,7 +1165,7 @@ class DesignSpec:
         for name in names:
             s = df[name]
             if na[name].all():
-                raise DataError(f"column {name!r} is empty (every cell is missing)")
+                raise DataError(f"column {name!r} is empty (every cell is missing){EMPTY_ADVICE}")
             unusable = unusable_values(s)
             if unusable is not None:
                 raise DataError(f"column {name!r} {unusable}")

@@ -41,6 +41,7 @@ import pandas as pd
 
 from ..wording import counted
 from ._design import (  # noqa: F401
+    EMPTY_ADVICE,
     NUMERIC_SHARE,
     check_not_identifier,
     header_again,
@@ -1314,7 +1315,9 @@ def fit_spec(
         s = df[name]
         mask = s.isna().to_numpy()
         if mask.all():
-            raise DataError(f"column {name!r} of {source} is empty (every cell is missing)")
+            raise DataError(
+                f"column {name!r} of {source} is empty (every cell is missing){EMPTY_ADVICE}"
+            )
         col: dict[str, Any] = {"name": name, "fill": None}
         if _is_numeric(s):
             col["kind"] = "numeric"
