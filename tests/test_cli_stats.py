@@ -177,7 +177,10 @@ def test_train_weights_fits_a_frequency_table_as_its_rows(frequency_table, tmp_p
 
 @pytest.mark.parametrize(
     ("cell", "match"),
-    [(-1, "weights column 'n' has a negative"), ("", "weights column 'n' has 1 missing")],
+    [
+        (-1, "weights column 'n' has a negative"),
+        ("", "weights column 'n' has 1 cell that is missing"),
+    ],
 )
 def test_train_weights_refuses_what_is_no_count(frequency_table, tmp_path, capsys, cell, match):
     path, cells = frequency_table
@@ -257,7 +260,7 @@ def test_train_drop_missing_drops_rows_without_a_weight(frequency_table, tmp_pat
     holes.to_csv(bad, index=False)
     model = tmp_path / "m.json"
     argv = ["train", bad, "--formula", "y ~ C(g) + x", "--weights", "n", "--model", model]
-    fail(argv, capsys, "weights column 'n' has 2 missing")
+    fail(argv, capsys, "weights column 'n' has 2 cells that are missing")
     code, out, _ = run(argv + ["--drop-missing"], capsys)
     assert code == 0 and "dropped 2 rows with a missing weight (--drop-missing)" in out
     kept = tmp_path / "kept.csv"

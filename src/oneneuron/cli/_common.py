@@ -267,9 +267,18 @@ def _finite_column(df: Any, column: str, source: str, first_row: Any, what: str)
     values = pd.to_numeric(df[column], errors="coerce").to_numpy(dtype=np.float64)
     bad = ~np.isfinite(values)
     if bad.any():
+        i, n = int(np.argmax(bad)), int(bad.sum())
+        cell = df[column].iloc[i]
+        written = "missing" if pd.isna(cell) else repr(str(cell))  # '', 'NA', ...
+        where = f"data row {row_number(first_row, i)}"
+        which = (
+            f"1 cell that is missing, infinite or not a number ({where}: {written})"
+            if n == 1
+            else f"{counted(n, 'cell')} that are missing, infinite or not numbers "
+            f"(first at {where}: {written})"
+        )
         raise DataError(
-            f"{source}: {what} column {column!r} has {int(bad.sum())} missing or non-numeric "
-            f"values (first at data row {row_number(first_row, int(np.argmax(bad)))})"
+            f"{source}: {what} column {column!r} has {which}"
             + ("; a weight counts a row" if what == "weights" else "")
         )
     return values
@@ -400,6 +409,7 @@ def predict_chunks(
             except DataError as exc:
                 text = str(exc).replace("first at row", "first at data row")
                 text = text.replace("(row ", "(data row ")  # a cell named by numbers_as_text
+                text = text.replace("; row ", "; data row ")  # and by header_again
                 raise DataError(text.replace("finite at row", "finite at data row")) from None
             for col, (n, ex) in found.get("unknown", {}).items():
                 report.add(report.unknown, col, n, ex)

@@ -328,6 +328,10 @@ def _cli_words(text: str) -> str:
 
 def _keywords_as_flags(text: str) -> str:
     for py, flag in (
+        (  # tables' EMPTY_ADVICE
+            "; leave it out of the table (or of the formula)",
+            "; leave it out with --features (or --formula)",
+        ),
         (  # DesignSpec.fit: the keyword reference=, train's --reference COL=LEVEL
             "reference names column",
             "--reference names column",

@@ -427,7 +427,10 @@ def run_train(args: argparse.Namespace) -> int:
             df[args.target] = df[args.target].astype("Int64")
     try:
         refuse_label_values(df[args.target], f"target column {args.target!r} of {args.data}")
-        check_stray_text(df, cols, args.data)
+        # cluster labels read as written are labels: 1.01, 1.02 are ids, not numbers
+        # stored as text
+        labels = {args.cluster} if args.cluster and args.cluster not in features else set()
+        check_stray_text(df, [c for c in cols if c not in labels], args.data)
     except DataError as exc:  # its advice in the command line's terms
         raise DataError(cli_terms(str(exc))) from None
     for name in args.numeric:  # never ignored: it keeps numbers, it cannot make text numeric

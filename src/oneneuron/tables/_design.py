@@ -677,6 +677,30 @@ SPREADSHEET_ERRORS = (
 )
 
 
+#: The way out of a feature column missing in every row (the CLI says it in flags).
+EMPTY_ADVICE = "; leave it out of the table (or of the formula)"
+
+
+def header_again(s: pd.Series, name: str, cell: Any) -> str:
+    """``"; data row 151 repeats the header line ..."`` where a cell of the column
+    ``name`` (``s``, read as text) is the name itself: two exports joined into one file
+    (``cat a.csv b.csv``) carry the second header line among the data. ``cell`` maps a
+    position in ``s`` to the words for its row; ``""`` where no cell is the name.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> header_again(pd.Series(["1", "x", "2"]), "x", lambda i: f"data row {i + 1}")
+    '; data row 2 repeats the header line (two tables joined into one file?): remove it'
+    """
+    hit = s.astype(object).map(lambda v: isinstance(v, str) and v.strip() == name.strip())
+    hit = hit.to_numpy(dtype=bool)
+    if not hit.any():
+        return ""
+    where = cell(int(np.argmax(hit)))
+    return f"; {where} repeats the header line (two tables joined into one file?): remove it"
+
+
 def numbers_as_text(s: pd.Series, cell: Any = None) -> str | None:
     """Why a text column looks like numbers (or dates) stored as text, or None.
 
@@ -1115,7 +1139,7 @@ class DesignSpec:
         na = {c: df[c].isna().to_numpy() for c in used_cols}
         for name in names:  # before any row is dropped: dropping could only empty the table
             if na[name].all():
-                raise DataError(f"column {name!r} is empty (every cell is missing)")
+                raise DataError(f"column {name!r} is empty (every cell is missing){EMPTY_ADVICE}")
         if missing == "drop":
             for c in used_cols:
                 keep &= ~na[c]
@@ -1143,7 +1167,7 @@ class DesignSpec:
         for name in names:
             s = df[name]
             if na[name].all():
-                raise DataError(f"column {name!r} is empty (every cell is missing)")
+                raise DataError(f"column {name!r} is empty (every cell is missing){EMPTY_ADVICE}")
             unusable = unusable_values(s)
             if unusable is not None:
                 raise DataError(f"column {name!r} {unusable}")
@@ -1151,11 +1175,18 @@ class DesignSpec:
             lost = unresolved_integers(s) if kind == "numeric" else None
             if lost is not None:
                 raise DataError(f"column {name!r} {lost}")
-            why = numbers_as_text(s, lambda i, rows=df.index: f"row {rows[i]}")
+            where = lambda i, rows=df.index: f"row {rows[i]}"  # noqa: E731
+            why = numbers_as_text(s, where)
             if kind == "categorical" and why is not None:  # a Categorical dtype keeps it
+                again = header_again(s, name, where)
                 raise DataError(
-                    f"column {name!r} {why} (if its values are categories, say so: "
-                    f"df[{name!r}].astype('category'))"
+                    f"column {name!r} {why}{again}"
+                    + (
+                        ""
+                        if again
+                        else f" (if its values are categories, say so: "
+                        f"df[{name!r}].astype('category'))"
+                    )
                 )
             col: dict[str, Any] = {"name": name, "kind": kind, "levels": None, "fill": None}
             if kind == "categorical":
@@ -1690,8 +1721,10 @@ class DesignSpec:
                             f"e.g. {s[bad].iloc[0]!r}"
                         )
                     )
+                    where = lambda i: f"row {row_number(first_row, i)}"  # noqa: E731
                     raise DataError(
                         f"column {name!r} of {source} must be numeric (as in training) but {shown}"
+                        + header_again(s, name, where)
                     )
                 s = num
             if kind == "boolean":
@@ -2764,12 +2797,17 @@ def _affine(expr: str, cols: Any) -> tuple[str, list[float]] | None:
 
 
 def _unquote(expr: str) -> str:
-    """A column name as written in a formula: ``income $`` from ```income $```.
+    """A column name as written in a formula: ``income $`` from ```income $``` or
+    from patsy's ``Q('income $')``.
 
     Formulaic keeps the backticks of a quoted name inside a call (``np.log(`income $`)``)
     and drops them for a plain term; either way the column is the name between them.
+    ``Q()`` it keeps as a call, in the term's name too.
     """
     expr = expr.strip()
+    m = re.fullmatch(r"Q\(\s*(['\"])(.*)\1\s*\)", expr)
+    if m is not None:
+        return m.group(2)
     return expr[1:-1] if len(expr) >= 2 and expr[0] == expr[-1] == "`" else expr
 
 

@@ -41,8 +41,10 @@ import pandas as pd
 
 from ..wording import counted
 from ._design import (  # noqa: F401
+    EMPTY_ADVICE,
     NUMERIC_SHARE,
     check_not_identifier,
+    header_again,
     numbers_as_text,
     reads_as_number,
     unknown_note,
@@ -365,9 +367,11 @@ def unnamed_columns(path: str | Path, form: TextForm | None = None) -> list[tupl
     with open_table(path) as fh:
         names = [str(c) for c in pd.read_csv(fh, nrows=0, **opts).columns]
     with open_table(path) as fh:
-        cells = pd.read_csv(fh, header=None, nrows=1, dtype=str, **opts).iloc[0].tolist()
-    return [(i + 1, n) for i, (n, c) in enumerate(zip(names, cells, strict=False))
-            if not isinstance(c, str)]  # fmt: skip
+        # na_filter=False: a header cell 'None', 'nan', 'NA' or 'null' is a name; only
+        # an empty one is none
+        cells = pd.read_csv(fh, header=None, nrows=1, dtype=str, na_filter=False, **opts)
+    return [(i + 1, n) for i, (n, c) in enumerate(zip(names, cells.iloc[0], strict=False))
+            if c == ""]  # fmt: skip
 
 
 def blank_columns(
@@ -1146,9 +1150,10 @@ def check_stray_text(df: pd.DataFrame, columns: list[str], source: Any) -> None:
                 f"column {name!r} of {source} holds NUL characters (data row {row}): binary "
                 "data in a text table?; remove them"
             )
-        why = numbers_as_text(s, lambda i, rows=df.index: f"data row {int(rows[i]) + 1}")
+        where = lambda i, rows=df.index: f"data row {int(rows[i]) + 1}"  # noqa: E731
+        why = numbers_as_text(s, where)
         if why is not None:
-            raise DataError(f"column {name!r} of {source} {why}")
+            raise DataError(f"column {name!r} of {source} {why}{header_again(s, name, where)}")
 
 
 def missing_words(
@@ -1310,7 +1315,9 @@ def fit_spec(
         s = df[name]
         mask = s.isna().to_numpy()
         if mask.all():
-            raise DataError(f"column {name!r} of {source} is empty (every cell is missing)")
+            raise DataError(
+                f"column {name!r} of {source} is empty (every cell is missing){EMPTY_ADVICE}"
+            )
         col: dict[str, Any] = {"name": name, "fill": None}
         if _is_numeric(s):
             col["kind"] = "numeric"
