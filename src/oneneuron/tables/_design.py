@@ -87,6 +87,7 @@ as categories only, ``C(dose)``: a mean would be a level of its own).
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import re
 import unicodedata
@@ -249,11 +250,55 @@ def as_pandas(X: Any) -> pd.DataFrame:
     import narwhals as nw
 
     try:
-        return nw.from_native(X, eager_only=True).to_pandas()
+        df = nw.from_native(X, eager_only=True).to_pandas()
     except TypeError:
         raise TypeError(
             f"expected a pandas or polars DataFrame or a pyarrow Table, not {type(X).__name__}"
         ) from None
+    schema = getattr(X, "schema", None)
+    return sorted_dictionaries(schema, df) if hasattr(schema, "metadata") else df
+
+
+def sorted_dictionaries(schema: Any, df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` (an Arrow table's ``to_pandas()``) with its unordered dictionaries sorted.
+
+    An Arrow dictionary column (``dictionary_encode()``, a Parquet file written from a
+    polars Categorical or by Spark) declares no order: its dictionary holds the values
+    in the order the rows met them, and ``to_pandas`` makes that the Categorical's
+    category order. Decision: such a column's levels are sorted, as a text column's
+    and a polars Categorical's, so that its reference level does not depend on the
+    file format or on which row came first; an ordered dictionary, and one that the
+    pandas metadata marks as a pandas Categorical (whose order is the user's), keeps
+    its order, as a pandas Categorical does.
+    """
+    import pyarrow as pa
+
+    declared = set()
+    raw = (schema.metadata or {}).get(b"pandas")
+    if raw is not None:
+        try:
+            cols = json.loads(raw).get("columns", [])
+        except (ValueError, AttributeError):
+            cols = []
+        declared = {c.get("name") for c in cols if c.get("pandas_type") == "categorical"}
+    for item in schema:
+        name = item.name
+        if (
+            not pa.types.is_dictionary(item.type)
+            or item.type.ordered
+            or name in declared
+            or name not in df.columns
+            or not isinstance(df[name].dtype, pd.CategoricalDtype)
+        ):
+            continue
+        levels = list(df[name].cat.categories)
+        try:
+            order = sorted(levels)
+        except TypeError:
+            order = sorted(levels, key=_text)
+        if order != levels:
+            df[name] = df[name].cat.reorder_categories(order)
+    return df
 
 
 def _polars_as_pandas(X: Any) -> pd.DataFrame:
