@@ -94,3 +94,61 @@ def test_an_unordered_arrow_dictionary_is_coded_as_its_text(tmp_path, capsys):
         "s[T.c]",
         "s[T.a]",
     ]
+
+
+def test_a_boolean_filled_with_its_mean_is_that_mean_in_a_formula(tmp_path):
+    """missing='mean' fills a nullable boolean column's pd.NA with the share of True
+    (the model file says so: ``fill``) and the plain path codes it so; a formula coded
+    the same cell as True (1.0), so 'y ~ x + flag' fitted another model than the same
+    columns without a formula, and could not be saved ("the formula's columns could
+    not be rebuilt exactly"). Oracle: statsmodels' Logit on the columns with the
+    cells filled by the mean by hand."""
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(0)
+    n = 300
+    x = rng.normal(size=n)
+    b = rng.random(n) < 0.3
+    y = (rng.random(n) < 1 / (1 + np.exp(-(x + b)))).astype(int)
+    flag = pd.array(b, dtype="boolean")
+    flag[[5, 9, 40]] = pd.NA
+    df = pd.DataFrame({"x": x, "flag": flag, "y": y})
+    share = float(np.mean(b[np.isin(np.arange(n), [5, 9, 40], invert=True)]))
+    filled = np.where(pd.isna(flag), share, b.astype(float))
+    ref = sm.Logit(y, sm.add_constant(np.column_stack([x, filled]))).fit(disp=0, tol=1e-12)
+    clf = oneneuron.NeuronClassifier(formula="y ~ x + flag", missing="mean").fit(df)
+    np.testing.assert_allclose(clf.summary()["coef"].to_numpy(), ref.params, rtol=1e-6)
+    path = tmp_path / "m.json"
+    clf.save(path)
+    loaded = oneneuron.load(path)
+    np.testing.assert_allclose(loaded.predict_proba(df), clf.predict_proba(df), rtol=1e-12)
+    np.testing.assert_allclose(
+        loaded.predict_proba(df.iloc[[5]])[:, 1], ref.predict([[1.0, x[5], share]]), rtol=1e-6
+    )
+
+
+def test_a_boolean_coded_as_categories_is_filled_with_its_most_frequent_level(tmp_path):
+    """C(flag) of a nullable boolean with missing='mean': the mean is no level, so the
+    cell takes the most frequent one (False here), as C(dose) of a numeric column and a
+    categorical column do; it was coded True and the model could not be saved.
+    Oracle: statsmodels' formula API on the column filled by hand."""
+    import statsmodels.formula.api as smf
+
+    rng = np.random.default_rng(2)
+    n = 300
+    x = rng.normal(size=n)
+    b = rng.random(n) < 0.3
+    y = (rng.random(n) < 1 / (1 + np.exp(-(x + b)))).astype(int)
+    flag = pd.array(b, dtype="boolean")
+    flag[[5, 9, 40]] = pd.NA
+    df = pd.DataFrame({"x": x, "flag": flag, "y": y})
+    by_hand = df.assign(flag=flag.fillna(False).astype(bool))
+    ref = smf.logit("y ~ x + C(flag)", by_hand).fit(disp=0, tol=1e-12)
+    clf = oneneuron.NeuronClassifier(formula="y ~ x + C(flag)", missing="mean").fit(df)
+    coef = clf.summary()["coef"].rename({"intercept": "Intercept"})
+    np.testing.assert_allclose(coef[ref.params.index], ref.params, rtol=1e-6)
+    path = tmp_path / "m.json"
+    clf.save(path)
+    np.testing.assert_allclose(
+        oneneuron.load(path).predict_proba(df)[:, 1], ref.predict(by_hand), rtol=1e-6
+    )

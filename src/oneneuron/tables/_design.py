@@ -1261,20 +1261,23 @@ class DesignSpec:
                     f"{', '.join(df.columns)} by position (scikit-learn's names): the "
                     "formula names them so"
                 ) from None
-            # C(dose) of a numeric column: filled as a categorical is, by its most
-            # frequent level (a mean would be a level of its own); known once fitted
+            # C(dose) of a numeric column, C(flag) of a boolean one: filled as a
+            # categorical is, by its most frequent level (a mean would be a level of
+            # its own); known once fitted
             refill = [
                 c
                 for c in cols
                 if missing in ("mean", "median")
-                and c["kind"] == "numeric"
                 and na[c["name"]].any()
-                and spec.numeric_categories(c["name"]) is not None
+                and (
+                    (c["kind"] == "numeric" and spec.numeric_categories(c["name"]) is not None)
+                    or (c["kind"] == "boolean" and _coded_as_categories(spec, c["name"]))
+                )
             ]
             for c in refill:
                 seen = ~na[c["name"]]
                 c["fill"] = _fill_value(
-                    df[c["name"]][seen], "numeric", "most_frequent", None if w is None else w[seen]
+                    df[c["name"]][seen], c["kind"], "most_frequent", None if w is None else w[seen]
                 )
             if refill:
                 spec.unsaved, spec._references = None, None
@@ -2239,8 +2242,10 @@ class DesignSpec:
                 data[col["name"]] = pd.Categorical.from_codes(
                     np.where(x < 0, 0, x), categories=levels
                 )
-            elif col["kind"] == "boolean":
+            elif col["kind"] == "boolean" and np.all((x == 0) | (x == 1)):
                 data[col["name"]] = x.astype(bool)
+            elif col["kind"] == "boolean":  # missing='mean' filled the share of True:
+                data[col["name"]] = x  # that number, as the plain path and the file have
             elif np.all(x == np.round(x)) and np.all(np.abs(x) < 2**53):
                 data[col["name"]] = x.astype(np.int64)  # C(k) levels read 1, not 1.0
             else:
@@ -3102,6 +3107,19 @@ def _only_categories(model_spec: Any, name: str, names: list[str]) -> bool:
             return False
         used = True
     return used
+
+
+def _coded_as_categories(spec: DesignSpec, name: str) -> bool:
+    """Whether the fitted formula codes column ``name`` as categories anywhere
+    (``C(flag)``, ``C(flag):g``), whatever else it does with it."""
+    model_spec = getattr(spec, "_formulaic", None)
+    if model_spec is None:
+        return False
+    names = [c["name"] for c in spec.columns]
+    return any(
+        getattr(kind, "value", kind) == "categorical" and name in _names_in(str(expr), names)
+        for expr, (kind, _) in model_spec.encoder_state.items()
+    )
 
 
 def _coded_only_as_categories(spec: DesignSpec, plain: bool = False) -> list[str]:
