@@ -152,3 +152,39 @@ def test_a_boolean_coded_as_categories_is_filled_with_its_most_frequent_level(tm
     np.testing.assert_allclose(
         oneneuron.load(path).predict_proba(df)[:, 1], ref.predict(by_hand), rtol=1e-6
     )
+
+
+def _durations():
+    rng = np.random.default_rng(3)
+    n = 40
+    wait = pd.to_timedelta(rng.integers(1, 100, n), unit="h")
+    return pd.DataFrame({"x": rng.normal(size=n), "wait": wait, "y": np.arange(n) % 2})
+
+
+def test_a_duration_column_is_named_as_durations_with_a_remedy_that_fits(tmp_path, capsys):
+    """A duration column (pandas timedelta64, a polars Duration, an Arrow duration in a
+    Parquet file) was refused as 'dates or times' with the remedy for dates, "days
+    since a start, or the year as a category", which a waiting time has neither of.
+    It is now named as durations, with the conversion that fits: one unit as numbers
+    (``total_seconds()``), in Python and on the command line (both engines)."""
+    pl = pytest.importorskip("polars")
+    from oneneuron.tables import DataError
+
+    df = _durations()
+    for table in (df, pl.from_pandas(df)):
+        for formula in (None, "y ~ x + wait"):
+            with pytest.raises(DataError, match=r"column 'wait' holds durations .*total_sec"):
+                if formula is None:
+                    oneneuron.NeuronClassifier().fit(table[["x", "wait"]], df["y"])
+                else:
+                    oneneuron.NeuronClassifier(formula=formula).fit(table)
+    df.to_parquet(tmp_path / "d.parquet")
+    for engine in ("memory", "dask"):
+        code, _, err = run(
+            ["train", "-q", "--target", "y", "--engine", engine, "--model",
+             tmp_path / f"{engine}.json", tmp_path / "d.parquet"],
+            capsys,
+        )  # fmt: skip
+        assert code == 1, err
+        last = err.strip().splitlines()[-1]
+        assert "'wait'" in last and "holds durations" in last and "total_seconds" in last, err

@@ -100,7 +100,7 @@ import pandas as pd
 
 from ..wording import counted
 from ._contrasts import SCHEMES, coded_column, parse_coding
-from ._vocab import MAX_CATEGORIES, DataError, repeated, row_number
+from ._vocab import CONVERT_DURATION, MAX_CATEGORIES, DataError, repeated, row_number
 
 __all__ = [
     "DesignSpec",
@@ -476,6 +476,15 @@ def _is_temporal(s: pd.Series) -> bool:
     )
 
 
+def _is_duration(s: pd.Series) -> bool:
+    """Durations (pandas timedelta64, an Arrow or polars duration)."""
+    if isinstance(s.dtype, pd.ArrowDtype):
+        import pyarrow as pa
+
+        return bool(pa.types.is_duration(s.dtype.pyarrow_dtype))
+    return bool(pd.api.types.is_timedelta64_dtype(s))
+
+
 _CONVERT_TIME = (
     "a model needs numbers or categories: convert it (e.g. days since a start, or the "
     "year as a category) or leave it out"
@@ -525,6 +534,8 @@ def unusable_values(s: pd.Series) -> str | None:
     """
     if isinstance(s.dtype, pd.CategoricalDtype):
         return None
+    if _is_duration(s):
+        return f"holds durations ({s.dtype}); {CONVERT_DURATION}"
     if _is_temporal(s):
         return f"holds dates or times ({s.dtype}); {_CONVERT_TIME}"
     if pd.api.types.is_complex_dtype(s):
@@ -556,7 +567,7 @@ def unusable_values(s: pd.Series) -> str | None:
                 f"holds complex numbers (e.g. {example}); a model needs real numbers: split "
                 "it into its real and imaginary parts, or leave it out"
             )
-        hint = _CONVERT_CLOCK if what == "times" else _CONVERT_TIME
+        hint = {"times": _CONVERT_CLOCK, "durations": CONVERT_DURATION}.get(what, _CONVERT_TIME)
         return f"holds {what} (e.g. {example}); {hint}"
     if inferred in ("mixed", "unknown-array"):
         nested = present.map(lambda v: isinstance(v, _NESTED)).to_numpy(dtype=bool)
@@ -696,6 +707,8 @@ _UNNEST = (
 def _temporal_message(name: str, s: pd.Series, where: str = "") -> str:
     """Why a column of dates or times is refused (at fit, and at predict where training
     had numbers: converted, they would be nanoseconds since 1970)."""
+    if _is_duration(s):
+        return f"column {name!r}{where} holds durations ({s.dtype}); {CONVERT_DURATION}"
     return (
         f"column {name!r}{where} holds dates or times ({s.dtype}); a model needs numbers "
         "or categories: convert it (e.g. days since a start, or the year as a "
