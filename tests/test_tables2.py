@@ -188,3 +188,28 @@ def test_a_duration_column_is_named_as_durations_with_a_remedy_that_fits(tmp_pat
         assert code == 1, err
         last = err.strip().splitlines()[-1]
         assert "'wait'" in last and "holds durations" in last and "total_seconds" in last, err
+
+
+@pytest.mark.parametrize("lib", ["pandas", "polars", "arrow"])
+def test_integer_labels_with_a_missing_cell_stay_integers_after_drop(lib):
+    """Integer labels with one missing cell (pandas Int64 with pd.NA, a polars or Arrow
+    int64 column with a null) and missing='drop': the rows left hold 0 and 1, and
+    ``classes_`` and ``predict`` were floats (0.0, 1.0) on the plain path and from a
+    polars or Arrow table, but ints from the same pandas table with a formula. Oracle:
+    the labels of the rows kept, as the column's own integer type."""
+    pa = pytest.importorskip("pyarrow")
+    pl = pytest.importorskip("polars")
+    rng = np.random.default_rng(10)
+    n = 60
+    x = rng.normal(size=n)
+    y = np.arange(n) % 2
+    labels = pd.array(y, dtype="Int64")
+    labels[3] = pd.NA
+    df = pd.DataFrame({"x": x, "y": labels})
+    table = {"pandas": df, "polars": pl.from_pandas(df), "arrow": pa.Table.from_pandas(df)}[lib]
+    fits = [oneneuron.NeuronClassifier(formula="y ~ x", missing="drop").fit(table)]
+    if lib == "pandas":
+        fits.append(oneneuron.NeuronClassifier(missing="drop").fit(df[["x"]], df["y"]))
+    for clf in fits:
+        assert clf.classes_.dtype.kind == "i" and clf.classes_.tolist() == [0, 1]
+        assert clf.predict(df[["x"]]).dtype.kind == "i"

@@ -307,6 +307,8 @@ def _polars_as_pandas(X: Any) -> pd.DataFrame:
     - ``Int128``/``UInt128`` (which Arrow, and so pandas, cannot take): as 64-bit
       integers where the values fit, else as Python ints, which the design layer judges
       by the rule for integers float64 cannot resolve (:func:`unresolved_integers`).
+    - integers with nulls (which pandas would hold as floats): as pandas' nullable
+      integers of the same name (``Int64``), as a pandas table of them has them.
     - ``Categorical`` declares no order: its categories come in the order its strings
       were met. Decision: its levels are sorted, as a text column's (so its reference
       level is the one the same column as text has); an ``Enum`` keeps its declared
@@ -316,10 +318,13 @@ def _polars_as_pandas(X: Any) -> pd.DataFrame:
     import polars as pl
 
     wide = tuple(getattr(pl, t) for t in ("Int128", "UInt128") if hasattr(pl, t))
-    casts, big, cats = [], {}, []
+    ints = ("Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64")
+    casts, big, cats, nullable = [], {}, [], {}
     for name, dtype in X.schema.items():
         if dtype == pl.Categorical:
             cats.append(name)
+        if str(dtype) in ints and X[name].null_count():
+            nullable[name] = str(dtype)
         if not any(dtype == t for t in wide):
             continue
         lo, hi = X[name].min(), X[name].max()
@@ -334,6 +339,10 @@ def _polars_as_pandas(X: Any) -> pd.DataFrame:
     df = nw.from_native(X, eager_only=True).to_pandas()
     for name, values in big.items():
         df[name] = pd.Series(values, index=df.index, dtype=object)
+    for name, dtype in nullable.items():  # pandas' nullable type of the same name, not
+        # floats: integer labels with a null stay integers (classes_ 0 and 1, not 0.0)
+        s = X[name].to_pandas(use_pyarrow_extension_array=True).astype(dtype)
+        df[name] = s.set_axis(df.index)
     for name in cats:
         levels = df[name].cat.categories
         df[name] = df[name].cat.reorder_categories(sorted(levels))
