@@ -190,7 +190,7 @@ def test_a_duration_column_is_named_as_durations_with_a_remedy_that_fits(tmp_pat
         assert "'wait'" in last and "holds durations" in last and "total_seconds" in last, err
 
 
-@pytest.mark.parametrize("lib", ["pandas", "polars", "arrow"])
+@pytest.mark.parametrize("lib", ["pandas", "polars", "arrow", "arrow without pandas"])
 def test_integer_labels_with_a_missing_cell_stay_integers_after_drop(lib):
     """Integer labels with one missing cell (pandas Int64 with pd.NA, a polars or Arrow
     int64 column with a null) and missing='drop': the rows left hold 0 and 1, and
@@ -206,7 +206,12 @@ def test_integer_labels_with_a_missing_cell_stay_integers_after_drop(lib):
     labels = pd.array(y, dtype="Int64")
     labels[3] = pd.NA
     df = pd.DataFrame({"x": x, "y": labels})
-    table = {"pandas": df, "polars": pl.from_pandas(df), "arrow": pa.Table.from_pandas(df)}[lib]
+    table = {
+        "pandas": df,
+        "polars": pl.from_pandas(df),
+        "arrow": pa.Table.from_pandas(df),
+        "arrow without pandas": pa.table({"x": x, "y": pa.array(labels, pa.int64())}),
+    }[lib]
     fits = [oneneuron.NeuronClassifier(formula="y ~ x", missing="drop").fit(table)]
     if lib == "pandas":
         fits.append(oneneuron.NeuronClassifier(missing="drop").fit(df[["x"]], df["y"]))

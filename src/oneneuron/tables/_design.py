@@ -256,7 +256,29 @@ def as_pandas(X: Any) -> pd.DataFrame:
             f"expected a pandas or polars DataFrame or a pyarrow Table, not {type(X).__name__}"
         ) from None
     schema = getattr(X, "schema", None)
-    return sorted_dictionaries(schema, df) if hasattr(schema, "metadata") else df
+    if not hasattr(schema, "metadata"):
+        return df
+    return sorted_dictionaries(schema, arrow_nullable_integers(X, df))
+
+
+def arrow_nullable_integers(table: Any, df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` (``table.to_pandas()``) with the Arrow integer columns that hold nulls as
+    pandas' nullable integers (``Int64``), which ``to_pandas`` gives as floats: integer
+    labels with a missing cell stay integers once it is dropped, as from pandas."""
+    import pyarrow as pa
+
+    for item in table.schema:
+        name = item.name
+        if not pa.types.is_integer(item.type) or name not in df.columns:
+            continue
+        if df[name].dtype.kind != "f" or not table.column(name).null_count:
+            continue
+        nullable = pd.api.types.pandas_dtype(
+            str(item.type).replace("uint", "UInt").replace("int", "Int")
+        )
+        values = table.column(name).to_pandas(types_mapper={item.type: nullable}.get)
+        df[name] = pd.Series(values, index=df.index)
+    return df
 
 
 def sorted_dictionaries(schema: Any, df: pd.DataFrame) -> pd.DataFrame:
