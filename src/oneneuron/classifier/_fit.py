@@ -745,6 +745,8 @@ def design_input(
             f"{type(est).__name__} requires y to be passed, but the target y is None"
         )
     else:
+        # a nullable column's own type (Int64, boolean): its labels once missing ones go
+        own = getattr(getattr(y, "dtype", None), "numpy_dtype", None)
         y = np.asarray(y)
         if len(y) != len(design.rows):
             raise ValueError(f"y has {counted(len(y), 'row')} but X has {len(design.rows)}")
@@ -756,6 +758,8 @@ def design_input(
                 design.X = design.X[keep[design.rows]]
                 design.rows = keep
             y = y[design.rows]
+            if own is not None and own.kind in "iub" and not np.asarray(pd.isna(y)).any():
+                y = y.astype(own)  # integer labels stay integers (not 0.0, 1.0)
 
     if est.missing == "drop":  # as R's na.omit: a row missing its weight, offset or cluster
         missing_row = np.zeros(len(design.rows), dtype=bool)

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..tables import (
+    CONVERT_DURATION,
     PARQUET_SUFFIXES,  # noqa: F401 (the Dask CLI imports it from here)
     files_by_kind,
     repeated,
@@ -284,6 +285,8 @@ def _check_kinds(files: list[_File], cols: list[str]) -> None:
     for c in cols:
         types = [t for f in files if (t := f.type_of(c)) is not None]
         temporal = next((t for t in types if pa.types.is_temporal(t)), None)
+        if temporal is not None and pa.types.is_duration(temporal):
+            raise ValueError(f"column {c!r} holds durations ({temporal}); {CONVERT_DURATION}")
         if temporal is not None:
             raise ValueError(
                 f"column {c!r} holds dates or times ({temporal}); a model needs numbers: "
@@ -434,7 +437,9 @@ def frame_to_arrays(df: Any, cols: list[str], target: str, dtype: Any = None) ->
     bad = [c for c in cols if not pd.api.types.is_numeric_dtype(df.dtypes[c])]
     for c in bad:  # what the column holds, where its type says it: dates, or nothing
         t = df.dtypes[c]
-        if pd.api.types.is_datetime64_any_dtype(t) or pd.api.types.is_timedelta64_dtype(t):
+        if pd.api.types.is_timedelta64_dtype(t):
+            raise ValueError(f"column {c!r} holds durations ({t}); {CONVERT_DURATION}")
+        if pd.api.types.is_datetime64_any_dtype(t):
             raise ValueError(
                 f"column {c!r} holds dates or times ({t}); a model needs numbers: convert it "
                 "(e.g. days since a start) or leave it out"

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from ..lazy import lazy_attributes
 from ._vocab import (
     COMPRESSION,
+    CONVERT_DURATION,
     IMPUTE,
     MAX_CATEGORIES,
     PANDAS_INDEX_NAME,
@@ -168,6 +169,7 @@ __all__ = [
     "files_by_kind",
     "parquet_files",
     "COMPRESSION",
+    "CONVERT_DURATION",
     "lookalike_message",
     "lookalike_names",
     "IMPUTE",

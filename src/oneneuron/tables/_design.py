@@ -87,6 +87,7 @@ as categories only, ``C(dose)``: a mean would be a level of its own).
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import re
 import unicodedata
@@ -99,7 +100,7 @@ import pandas as pd
 
 from ..wording import counted
 from ._contrasts import SCHEMES, coded_column, parse_coding
-from ._vocab import MAX_CATEGORIES, DataError, repeated, row_number
+from ._vocab import CONVERT_DURATION, MAX_CATEGORIES, DataError, repeated, row_number
 
 __all__ = [
     "DesignSpec",
@@ -249,11 +250,77 @@ def as_pandas(X: Any) -> pd.DataFrame:
     import narwhals as nw
 
     try:
-        return nw.from_native(X, eager_only=True).to_pandas()
+        df = nw.from_native(X, eager_only=True).to_pandas()
     except TypeError:
         raise TypeError(
             f"expected a pandas or polars DataFrame or a pyarrow Table, not {type(X).__name__}"
         ) from None
+    schema = getattr(X, "schema", None)
+    if not hasattr(schema, "metadata"):
+        return df
+    return sorted_dictionaries(schema, arrow_nullable_integers(X, df))
+
+
+def arrow_nullable_integers(table: Any, df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` (``table.to_pandas()``) with the Arrow integer columns that hold nulls as
+    pandas' nullable integers (``Int64``), which ``to_pandas`` gives as floats: integer
+    labels with a missing cell stay integers once it is dropped, as from pandas."""
+    import pyarrow as pa
+
+    for item in table.schema:
+        name = item.name
+        if not pa.types.is_integer(item.type) or name not in df.columns:
+            continue
+        if df[name].dtype.kind != "f" or not table.column(name).null_count:
+            continue
+        nullable = pd.api.types.pandas_dtype(
+            str(item.type).replace("uint", "UInt").replace("int", "Int")
+        )
+        values = table.column(name).to_pandas(types_mapper={item.type: nullable}.get)
+        df[name] = pd.Series(values, index=df.index)
+    return df
+
+
+def sorted_dictionaries(schema: Any, df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` (an Arrow table's ``to_pandas()``) with its unordered dictionaries sorted.
+
+    An Arrow dictionary column (``dictionary_encode()``, a Parquet file written from a
+    polars Categorical or by Spark) declares no order: its dictionary holds the values
+    in the order the rows met them, and ``to_pandas`` makes that the Categorical's
+    category order. Decision: such a column's levels are sorted, as a text column's
+    and a polars Categorical's, so that its reference level does not depend on the
+    file format or on which row came first; an ordered dictionary, and one that the
+    pandas metadata marks as a pandas Categorical (whose order is the user's), keeps
+    its order, as a pandas Categorical does.
+    """
+    import pyarrow as pa
+
+    declared = set()
+    raw = (schema.metadata or {}).get(b"pandas")
+    if raw is not None:
+        try:
+            cols = json.loads(raw).get("columns", [])
+        except (ValueError, AttributeError):
+            cols = []
+        declared = {c.get("name") for c in cols if c.get("pandas_type") == "categorical"}
+    for item in schema:
+        name = item.name
+        if (
+            not pa.types.is_dictionary(item.type)
+            or item.type.ordered
+            or name in declared
+            or name not in df.columns
+            or not isinstance(df[name].dtype, pd.CategoricalDtype)
+        ):
+            continue
+        levels = list(df[name].cat.categories)
+        try:
+            order = sorted(levels)
+        except TypeError:
+            order = sorted(levels, key=_text)
+        if order != levels:
+            df[name] = df[name].cat.reorder_categories(order)
+    return df
 
 
 def _polars_as_pandas(X: Any) -> pd.DataFrame:
@@ -262,6 +329,8 @@ def _polars_as_pandas(X: Any) -> pd.DataFrame:
     - ``Int128``/``UInt128`` (which Arrow, and so pandas, cannot take): as 64-bit
       integers where the values fit, else as Python ints, which the design layer judges
       by the rule for integers float64 cannot resolve (:func:`unresolved_integers`).
+    - integers with nulls (which pandas would hold as floats): as pandas' nullable
+      integers of the same name (``Int64``), as a pandas table of them has them.
     - ``Categorical`` declares no order: its categories come in the order its strings
       were met. Decision: its levels are sorted, as a text column's (so its reference
       level is the one the same column as text has); an ``Enum`` keeps its declared
@@ -271,10 +340,13 @@ def _polars_as_pandas(X: Any) -> pd.DataFrame:
     import polars as pl
 
     wide = tuple(getattr(pl, t) for t in ("Int128", "UInt128") if hasattr(pl, t))
-    casts, big, cats = [], {}, []
+    ints = ("Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64")
+    casts, big, cats, nullable = [], {}, [], {}
     for name, dtype in X.schema.items():
         if dtype == pl.Categorical:
             cats.append(name)
+        if str(dtype) in ints and X[name].null_count():
+            nullable[name] = str(dtype)
         if not any(dtype == t for t in wide):
             continue
         lo, hi = X[name].min(), X[name].max()
@@ -289,6 +361,10 @@ def _polars_as_pandas(X: Any) -> pd.DataFrame:
     df = nw.from_native(X, eager_only=True).to_pandas()
     for name, values in big.items():
         df[name] = pd.Series(values, index=df.index, dtype=object)
+    for name, dtype in nullable.items():  # pandas' nullable type of the same name, not
+        # floats: integer labels with a null stay integers (classes_ 0 and 1, not 0.0)
+        s = X[name].to_pandas(use_pyarrow_extension_array=True).astype(dtype)
+        df[name] = s.set_axis(df.index)
     for name in cats:
         levels = df[name].cat.categories
         df[name] = df[name].cat.reorder_categories(sorted(levels))
@@ -431,6 +507,15 @@ def _is_temporal(s: pd.Series) -> bool:
     )
 
 
+def _is_duration(s: pd.Series) -> bool:
+    """Durations (pandas timedelta64, an Arrow or polars duration)."""
+    if isinstance(s.dtype, pd.ArrowDtype):
+        import pyarrow as pa
+
+        return bool(pa.types.is_duration(s.dtype.pyarrow_dtype))
+    return bool(pd.api.types.is_timedelta64_dtype(s))
+
+
 _CONVERT_TIME = (
     "a model needs numbers or categories: convert it (e.g. days since a start, or the "
     "year as a category) or leave it out"
@@ -480,6 +565,8 @@ def unusable_values(s: pd.Series) -> str | None:
     """
     if isinstance(s.dtype, pd.CategoricalDtype):
         return None
+    if _is_duration(s):
+        return f"holds durations ({s.dtype}); {CONVERT_DURATION}"
     if _is_temporal(s):
         return f"holds dates or times ({s.dtype}); {_CONVERT_TIME}"
     if pd.api.types.is_complex_dtype(s):
@@ -511,7 +598,7 @@ def unusable_values(s: pd.Series) -> str | None:
                 f"holds complex numbers (e.g. {example}); a model needs real numbers: split "
                 "it into its real and imaginary parts, or leave it out"
             )
-        hint = _CONVERT_CLOCK if what == "times" else _CONVERT_TIME
+        hint = {"times": _CONVERT_CLOCK, "durations": CONVERT_DURATION}.get(what, _CONVERT_TIME)
         return f"holds {what} (e.g. {example}); {hint}"
     if inferred in ("mixed", "unknown-array"):
         nested = present.map(lambda v: isinstance(v, _NESTED)).to_numpy(dtype=bool)
@@ -651,6 +738,8 @@ _UNNEST = (
 def _temporal_message(name: str, s: pd.Series, where: str = "") -> str:
     """Why a column of dates or times is refused (at fit, and at predict where training
     had numbers: converted, they would be nanoseconds since 1970)."""
+    if _is_duration(s):
+        return f"column {name!r}{where} holds durations ({s.dtype}); {CONVERT_DURATION}"
     return (
         f"column {name!r}{where} holds dates or times ({s.dtype}); a model needs numbers "
         "or categories: convert it (e.g. days since a start, or the year as a "
@@ -1249,20 +1338,23 @@ class DesignSpec:
                     f"{', '.join(df.columns)} by position (scikit-learn's names): the "
                     "formula names them so"
                 ) from None
-            # C(dose) of a numeric column: filled as a categorical is, by its most
-            # frequent level (a mean would be a level of its own); known once fitted
+            # C(dose) of a numeric column, C(flag) of a boolean one: filled as a
+            # categorical is, by its most frequent level (a mean would be a level of
+            # its own); known once fitted
             refill = [
                 c
                 for c in cols
                 if missing in ("mean", "median")
-                and c["kind"] == "numeric"
                 and na[c["name"]].any()
-                and spec.numeric_categories(c["name"]) is not None
+                and (
+                    (c["kind"] == "numeric" and spec.numeric_categories(c["name"]) is not None)
+                    or (c["kind"] == "boolean" and _coded_as_categories(spec, c["name"]))
+                )
             ]
             for c in refill:
                 seen = ~na[c["name"]]
                 c["fill"] = _fill_value(
-                    df[c["name"]][seen], "numeric", "most_frequent", None if w is None else w[seen]
+                    df[c["name"]][seen], c["kind"], "most_frequent", None if w is None else w[seen]
                 )
             if refill:
                 spec.unsaved, spec._references = None, None
@@ -2229,8 +2321,10 @@ class DesignSpec:
                 data[col["name"]] = pd.Categorical.from_codes(
                     np.where(x < 0, 0, x), categories=levels
                 )
-            elif col["kind"] == "boolean":
+            elif col["kind"] == "boolean" and np.all((x == 0) | (x == 1)):
                 data[col["name"]] = x.astype(bool)
+            elif col["kind"] == "boolean":  # missing='mean' filled the share of True:
+                data[col["name"]] = x  # that number, as the plain path and the file have
             elif np.all(x == np.round(x)) and np.all(np.abs(x) < 2**53):
                 data[col["name"]] = x.astype(np.int64)  # C(k) levels read 1, not 1.0
             else:
@@ -3097,6 +3191,19 @@ def _only_categories(model_spec: Any, name: str, names: list[str]) -> bool:
             return False
         used = True
     return used
+
+
+def _coded_as_categories(spec: DesignSpec, name: str) -> bool:
+    """Whether the fitted formula codes column ``name`` as categories anywhere
+    (``C(flag)``, ``C(flag):g``), whatever else it does with it."""
+    model_spec = getattr(spec, "_formulaic", None)
+    if model_spec is None:
+        return False
+    names = [c["name"] for c in spec.columns]
+    return any(
+        getattr(kind, "value", kind) == "categorical" and name in _names_in(str(expr), names)
+        for expr, (kind, _) in model_spec.encoder_state.items()
+    )
 
 
 def _coded_only_as_categories(spec: DesignSpec, plain: bool = False) -> list[str]:

@@ -1053,7 +1053,7 @@ def _frame(table: Any) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from ._design import INTEGER_ROUNDING, float_rounding
+    from ._design import INTEGER_ROUNDING, float_rounding, sorted_dictionaries
 
     def number(col: Any, kind: Any) -> Any:
         if kind.scale == 0:
@@ -1078,7 +1078,7 @@ def _frame(table: Any) -> pd.DataFrame:
             for f, col in zip(fields, table.columns, strict=True)
         ]
         table = type(table).from_arrays(arrays, names=fields.names, metadata=fields.metadata)
-    return _without_pandas_index(table).to_pandas()
+    return sorted_dictionaries(table.schema, _without_pandas_index(table).to_pandas())
 
 
 def _without_pandas_index(table: Any) -> Any:

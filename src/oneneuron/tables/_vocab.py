@@ -132,3 +132,10 @@ def lookalike_message(where: str, pair: tuple[str, str]) -> str:
         f"and {ascii(second)} (an accent written as one character and as a letter plus a "
         "combining mark); rename one"
     )
+
+
+#: A duration (a waiting time, a length of stay) has no start and no year: one unit.
+CONVERT_DURATION = (
+    "a model needs numbers: convert it to one unit (e.g. hours, "
+    "column.dt.total_seconds() / 3600) or leave it out"
+)
