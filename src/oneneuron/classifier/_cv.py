@@ -36,7 +36,7 @@ from ._cvrecord import CVRecord, choose_alpha, cv_record
 from ._estimator import FILLS_NAN, NeuronClassifier, check_score_weights, score_labels
 from ._fit import check_term_names, design_input, host_labels
 from ._path import RegularizationPath, check_distinct, compute_path, names_in, path_alphas
-from ._predictor import penalty_kind, restored_on_failure
+from ._predictor import penalty_kind, restoring
 
 __all__ = ["NeuronClassifierCV"]
 
@@ -426,7 +426,7 @@ def _warn_missing_classes(data: FitData, folds: list[tuple[NDArray, NDArray]]) -
             "folds' models give it probability 0, and their scores weigh that more than "
             "alpha; use fewer folds, or groups that spread every class",
             EmptyClassWarning,
-            stacklevel=4,  # the caller of fit (through scikit-learn's wrapper)
+            stacklevel=5,  # the caller of fit (through scikit-learn's wrapper and restoring)
         )
 
 
@@ -642,7 +642,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         return tags
 
     @_fit_context(prefer_skip_nested_validation=True)
-    @restored_on_failure
+    @restoring
     def fit(
         self,
         X: ArrayLike,

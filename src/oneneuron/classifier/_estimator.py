@@ -107,7 +107,8 @@ def _validated_fit(fit: Callable[..., Any]) -> Callable[..., Any]:
     def validated(self: Any, *args: Any, **kwargs: Any) -> Any:
         if not get_config()["skip_parameter_validation"]:
             self._validate_params()
-        return fit(self, *args, **kwargs)
+        with restored_on_failure(self):  # here, not a decorator: the warnings' stacklevel
+            return fit(self, *args, **kwargs)  # counts the frames to the user's call
 
     return validated
 
@@ -659,7 +660,6 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
     @_validated_fit
-    @restored_on_failure
     def fit(
         self,
         X: ArrayLike,

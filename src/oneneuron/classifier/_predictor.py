@@ -11,8 +11,9 @@ prediction run of the command line well under a second.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -108,20 +109,30 @@ def model_column_names(est: Any) -> NDArray[np.object_]:
     return np.asarray(names, dtype=object)
 
 
-def restored_on_failure(fit: Callable[..., Any]) -> Callable[..., Any]:
-    """``fit`` that, when it raises (a refused refit, Ctrl-C, a warning filtered into an
-    error), leaves the estimator as it was before the call: the previous fit whole, not
-    half overwritten by the new data's classes, statistics or chosen alpha."""
+@contextlib.contextmanager
+def restored_on_failure(est: Any) -> Iterator[None]:
+    """A block (``fit``'s body) that, when it raises (a refused refit, Ctrl-C, a warning
+    filtered into an error), leaves ``est`` as it was before: the previous fit whole, not
+    half overwritten by the new data's classes, statistics or chosen alpha. A context
+    manager adds no frame to the block's own: the warnings' ``stacklevel`` still counts
+    the frames from a fit's body to the user's call."""
+    state = dict(est.__dict__)
+    try:
+        yield
+    except BaseException:
+        est.__dict__.clear()
+        est.__dict__.update(state)
+        raise
+
+
+def restoring(fit: Callable[..., Any]) -> Callable[..., Any]:
+    """``fit`` run in :func:`restored_on_failure` (one frame more between its body and the
+    user's call, which its warnings' ``stacklevel`` must count)."""
 
     @functools.wraps(fit)
     def fit_or_restore(self: Any, *args: Any, **kwargs: Any) -> Any:
-        state = dict(self.__dict__)
-        try:
+        with restored_on_failure(self):
             return fit(self, *args, **kwargs)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(state)
-            raise
 
     return fit_or_restore
 
