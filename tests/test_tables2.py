@@ -96,6 +96,19 @@ def test_an_unordered_arrow_dictionary_is_coded_as_its_text(tmp_path, capsys):
     ]
 
 
+def _flag_table(seed):
+    """300 rows: x normal, a nullable boolean ``flag`` (3 of its cells pd.NA), y drawn from
+    x + flag; returns the frame and its parts."""
+    rng = np.random.default_rng(seed)
+    n = 300
+    x = rng.normal(size=n)
+    b = rng.random(n) < 0.3
+    y = (rng.random(n) < 1 / (1 + np.exp(-(x + b)))).astype(int)
+    flag = pd.array(b, dtype="boolean")
+    flag[[5, 9, 40]] = pd.NA
+    return pd.DataFrame({"x": x, "flag": flag, "y": y}), x, b, y, flag
+
+
 def test_a_boolean_filled_with_its_mean_is_that_mean_in_a_formula(tmp_path):
     """missing='mean' fills a nullable boolean column's pd.NA with the share of True
     (the model file says so: ``fill``) and the plain path codes it so; a formula coded
@@ -105,14 +118,8 @@ def test_a_boolean_filled_with_its_mean_is_that_mean_in_a_formula(tmp_path):
     cells filled by the mean by hand."""
     import statsmodels.api as sm
 
-    rng = np.random.default_rng(0)
-    n = 300
-    x = rng.normal(size=n)
-    b = rng.random(n) < 0.3
-    y = (rng.random(n) < 1 / (1 + np.exp(-(x + b)))).astype(int)
-    flag = pd.array(b, dtype="boolean")
-    flag[[5, 9, 40]] = pd.NA
-    df = pd.DataFrame({"x": x, "flag": flag, "y": y})
+    df, x, b, y, flag = _flag_table(0)
+    n = len(df)
     share = float(np.mean(b[np.isin(np.arange(n), [5, 9, 40], invert=True)]))
     filled = np.where(pd.isna(flag), share, b.astype(float))
     ref = sm.Logit(y, sm.add_constant(np.column_stack([x, filled]))).fit(disp=0, tol=1e-12)
@@ -134,14 +141,7 @@ def test_a_boolean_coded_as_categories_is_filled_with_its_most_frequent_level(tm
     Oracle: statsmodels' formula API on the column filled by hand."""
     import statsmodels.formula.api as smf
 
-    rng = np.random.default_rng(2)
-    n = 300
-    x = rng.normal(size=n)
-    b = rng.random(n) < 0.3
-    y = (rng.random(n) < 1 / (1 + np.exp(-(x + b)))).astype(int)
-    flag = pd.array(b, dtype="boolean")
-    flag[[5, 9, 40]] = pd.NA
-    df = pd.DataFrame({"x": x, "flag": flag, "y": y})
+    df, x, b, y, flag = _flag_table(2)
     by_hand = df.assign(flag=flag.fillna(False).astype(bool))
     ref = smf.logit("y ~ x + C(flag)", by_hand).fit(disp=0, tol=1e-12)
     clf = oneneuron.NeuronClassifier(formula="y ~ x + C(flag)", missing="mean").fit(df)
