@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..engines import (
     check_missing_labels,
-    check_weight_size,
+    check_row_weight_size,
     check_weights,
     detached,
     first_non_finite,
@@ -194,8 +194,7 @@ def check_score_weights(sample_weight: Any) -> None:
         return
     if sw.ndim == 1:
         check_weights(sw)
-        top = float(np.max(sw))
-        check_weight_size(top, top * float(np.sqrt(np.sum(np.square(sw / top)))))
+        check_row_weight_size(sw)
 
 
 def _raw_dask_table(X: Any, coded: Any) -> bool:

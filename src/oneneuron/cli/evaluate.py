@@ -183,11 +183,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if w is not None and not np.max(w) > 0:
         raise DataError(f"{args.data}: every row has weight 0 in --weights {args.weights}")
     if w is not None:  # sizes train refuses: sums overflow, or subnormal digits are lost
-        from ..engines import check_weight_size
+        from ..engines import check_row_weight_size
 
-        top = float(np.max(w))
         try:
-            check_weight_size(top, top * float(np.sqrt(np.sum(np.square(w / top)))))
+            check_row_weight_size(w)
         except ValueError as exc:  # in train's words for its --weights
             raise UserError(cli_terms(str(exc))) from None
     metrics = evaluate(

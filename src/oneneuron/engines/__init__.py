@@ -63,6 +63,7 @@ from ._numpy_prep import (
 )
 from ._record import (
     FitData,
+    check_row_weight_size,
     check_weight_size,
     check_weights,
     refuse_complex_labels,
@@ -83,6 +84,7 @@ __all__ = [
     "kernel_threads",
     "engine_threads",
     "check_missing_labels",
+    "check_row_weight_size",
     "check_weight_size",
     "check_weights",
     "coordinate_stats",

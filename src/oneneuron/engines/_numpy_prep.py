@@ -15,7 +15,7 @@ from ._record import (
     all_equal,
     check_class_totals,
     check_magnitudes,
-    check_weight_size,
+    check_row_weight_size,
     check_weights,
     class_row_weights,
     class_weight_vector,
@@ -506,8 +506,7 @@ def prepare_numpy(
         with np.errstate(under="ignore"):  # (a row far below the others: weight 0)
             s = sw * cw[y_idx]
     if sample_weight is not None or class_weight is not None:
-        top = float(np.max(s))
-        check_weight_size(top, top * float(np.sqrt(np.sum(np.square(s / top)))) if top else 0.0)
+        check_row_weight_size(s)
     if sample_weight is None and class_weight is None:  # unit weights: the class counts
         class_sums = counts.astype(np.float64)
     else:

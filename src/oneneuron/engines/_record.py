@@ -305,6 +305,20 @@ def class_row_weights(sample_max: Any, class_weight: Any) -> NDArray[np.float64]
     return row_max
 
 
+def check_row_weight_size(s: NDArray[np.floating]) -> None:
+    """:func:`check_weight_size` of the row weights ``s`` in memory: the largest, and the
+    root of their sum of squares formed without overflow (``top * sqrt(sum (s/top)**2)``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from oneneuron.engines import check_row_weight_size
+    >>> check_row_weight_size(np.array([1e100, 2e100]))
+    """
+    top = float(np.max(s))
+    check_weight_size(top, top * float(np.sqrt(np.sum(np.square(s / top)))) if top else 0.0)
+
+
 def check_weight_size(largest: float, root_sum_squares: float, shown: str = "") -> None:
     """Refuse row weights (sample weight times class weight) whose squares overflow, or
     all below float64's smallest normal number (subnormal: digits lost, sums underflow).
