@@ -719,7 +719,11 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         """Record the :data:`MODEL_PARAMS` the fitted state describes (fit, model files)."""
         import copy
 
-        self._fitted_params = {k: copy.deepcopy(getattr(self, k)) for k in MODEL_PARAMS}
+        self._fitted_params = {
+            k: v if type(v) in _PLAIN_TYPES else copy.deepcopy(v)  # immutable: no copy
+            for k in MODEL_PARAMS
+            for v in (getattr(self, k),)
+        }
 
     def _check_fitted_params(self) -> None:
         """Refuse statistics when set_params changed a parameter of :data:`MODEL_PARAMS`

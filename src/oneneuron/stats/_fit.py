@@ -10,6 +10,7 @@ point is the one Newton evaluated it at (free), otherwise from one extra
 from __future__ import annotations
 
 import functools
+import math
 import warnings
 from typing import Any
 
@@ -705,7 +706,9 @@ def _saturated(problem: Any, Hp: NDArray[np.float64]) -> str | None:
     if not problem.fit_intercept:
         return None
     m = int(problem.n_outputs)
-    curvature = float(np.max(np.abs(np.diagonal(Hp)[-m:]), initial=0.0))
+    # (plain floats: the reduction's wrappers cost more than m entries)
+    values = [abs(v) for v in np.diagonal(Hp)[-m:].tolist()]
+    curvature = math.nan if any(v != v for v in values) else max(values, default=0.0)
     if not curvature < SATURATED_CURVATURE:
         return None
     return (
@@ -904,7 +907,7 @@ def compute_inference(
     counts = np.bincount(y_idx, weights=s, minlength=K) if class_sums is None else class_sums
     weighted = bool(counts.min() > 0)  # every class has weight (NaN fails): no masks
     pos = counts if weighted else counts[counts > 0]
-    llnull = float((pos * np.log(pos / S)).sum())
+    llnull = math.fsum(c * math.log(c / S) for c in pos.tolist())  # K numbers: no arrays
     if offset is not None:
         y01 = (np.asarray(y_idx) == 1).astype(np.float64)
         llnull = null_log_likelihood_with_offset(y01, s, offset)

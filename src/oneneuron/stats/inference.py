@@ -82,6 +82,7 @@ from __future__ import annotations
 
 import functools
 import html
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -278,9 +279,11 @@ class InferenceResult:
         overflows."""
         if self.nobs <= 0:
             return float("nan")
-        with np.errstate(over="ignore"):
-            gap = 2.0 * (self.null_log_likelihood - self.log_likelihood) / self.nobs
-            return float(-np.expm1(gap))
+        gap = 2.0 * (float(self.null_log_likelihood) - float(self.log_likelihood)) / self.nobs
+        try:
+            return -math.expm1(gap)
+        except OverflowError:
+            return float("-inf")
 
     @property
     def pseudo_r2_nagelkerke(self) -> float:
