@@ -159,10 +159,11 @@ def test_hc3_refused_for_multinomial():
 
 @pytest.mark.parametrize(
     ("params", "fit_kw"),
-    [({"cov_type": "HC0"}, {}), ({}, {"offset": np.zeros(32)}), ({"firth": True}, {})],
+    [({}, {"offset": np.zeros(32)}), ({"firth": True}, {})],
 )
 def test_out_of_memory_engines_refuse_clearly(params, fit_kw):
-    """Dask (and torch) input: robust covariances, offsets and Firth are refused in one line."""
+    """Dask (and torch) input: offsets and Firth are refused in one line (robust
+    covariances are summed over the chunks: tests/test_dask_robust.py)."""
     da = pytest.importorskip("dask.array")
     X, y = _spector()
     Xd = da.from_array(X, chunks=(16, 3))

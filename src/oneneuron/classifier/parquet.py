@@ -40,6 +40,7 @@ def fit_parquet(
     scheduler: str | None = None,
     sample_weight: str | None = None,
     *,
+    cluster: str | None = None,
     training_accuracy: bool = False,
     **params: Any,
 ) -> NeuronClassifier:
@@ -67,6 +68,10 @@ def fit_parquet(
     sample_weight : str, optional
         Column holding each row's weight (non-negative, zeros allowed), read from the
         same partitions as the features; never a feature (nor the target).
+    cluster : str, optional
+        Column holding each row's cluster label, for ``cov_type="cluster"`` (numbers or
+        text; read from the same partitions as the features; never a feature, nor the
+        target or the weights).
     training_accuracy : bool, default False
         Also score the fitted model on the training rows, in one more pass over the
         data (each chunk's correct and total weight come back, not its labels): the
@@ -113,13 +118,20 @@ def fit_parquet(
         raise ValueError(
             f"sample_weight {sample_weight!r} is one of the features; a column is one or the other"
         )
+    if cluster is not None and cluster in (target, sample_weight, *(features or [])):
+        what = (
+            "the target"
+            if cluster == target
+            else ("the weights column" if cluster == sample_weight else "one of the features")
+        )
+        raise ValueError(f"cluster {cluster!r} is {what}; a column is one or the other")
     address = _scheduler_address(scheduler)
     files = _parquet_files(path)
     _check_files(path, files, target, features)
-    if sample_weight is not None:
-        absent = [f.path for f in files if sample_weight not in f.names]
+    for name, column in (("sample_weight", sample_weight), ("cluster", cluster)):
+        absent = [f.path for f in files if column is not None and column not in f.names]
         if absent:
-            raise ValueError(f"sample_weight column {sample_weight!r} not in {absent[0]}")
+            raise ValueError(f"{name} column {column!r} not in {absent[0]}")
     # index=False: every stored column is a column (pandas' metadata would make a stored
     # index, e.g. a feature after set_index, the frame's index and drop it from the fit)
     df = dd.read_parquet(path, index=False)
@@ -132,11 +144,12 @@ def fit_parquet(
         else [
             c
             for c in df.columns
-            if c not in (target, sample_weight) and not PANDAS_INDEX_NAME.fullmatch(str(c))
+            if c not in (target, sample_weight, cluster) and not PANDAS_INDEX_NAME.fullmatch(str(c))
         ]
     )
     keys = {n for f in files for n in f.names if n not in f.schema.names}  # hive keys
-    used = keys & {target, *cols, *([sample_weight] if sample_weight is not None else [])}
+    extra = [c for c in (sample_weight, cluster) if c is not None]
+    used = keys & {target, *cols, *extra}
     for f in files:
         for k in sorted(used):
             if f"{k}=__HIVE_DEFAULT_PARTITION__" in Path(f.path).parts:
@@ -166,9 +179,10 @@ def fit_parquet(
                 "not numbers"
             )
         _check_numeric(files, [sample_weight])
-    read = df[[*cols, target, *([sample_weight] if sample_weight is not None else [])]]
+    read = df[[*cols, target, *extra]]
     X, y = frame_to_arrays(read, cols, target, dtype)
     w = None if sample_weight is None else _column(read, sample_weight)
+    groups = None if cluster is None else _column(read, cluster, _cluster_labels, object)
     clf = NeuronClassifier(**params)
     factors = params.get("penalty_factor")
     if isinstance(factors, Mapping):  # by column name, as for a DataFrame (the arrays have none)
@@ -181,7 +195,7 @@ def fit_parquet(
         elif scheduler is not None:
             stack.enter_context(dask.config.set(scheduler=scheduler))
         try:
-            clf.fit(X, y, sample_weight=w)
+            clf.fit(X, y, sample_weight=w, **({} if groups is None else {"cluster": groups}))
         except ValueError as exc:
             raise _by_name(exc, cols) from None
         if training_accuracy:  # one more pass: the fit's passes compute no predictions
@@ -411,15 +425,23 @@ def _weights(part: Any, column: str) -> Any:
     return part[column].to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-def _column(df: Any, column: str) -> Any:
-    """A float64 column of ``df`` as a dask array cut from the partitions that
-    :func:`frame_to_arrays` reads (the same tasks: each partition is read once)."""
+def _cluster_labels(part: Any, column: str) -> Any:
+    """A partition's cluster labels as objects, a missing cell as None (which the
+    clusters' coding refuses by name; pandas' NA cannot even be sorted)."""
+    col = part[column]
+    return col.astype(object).where(col.notna(), None).to_numpy()
+
+
+def _column(df: Any, column: str, read: Any = _weights, dtype: Any = np.float64) -> Any:
+    """A column of ``df`` as a dask array cut from the partitions that
+    :func:`frame_to_arrays` reads (the same tasks: each partition is read once); float64
+    numbers by default, else what ``read(partition, column)`` gives, of ``dtype``."""
     import dask
     import dask.array as da
 
-    task = dask.delayed(_weights, pure=True)
+    task = dask.delayed(read, pure=True)
     return da.concatenate(
-        [da.from_delayed(task(p, column), (np.nan,), dtype=np.float64) for p in df.to_delayed()]
+        [da.from_delayed(task(p, column), (np.nan,), dtype=dtype) for p in df.to_delayed()]
     )
 
 

@@ -91,6 +91,7 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
         "max_iter": args.max_iter,
         "fit_intercept": not args.no_intercept,
         "inference": {"auto": "auto", "always": True, "never": False}[args.inference],
+        "cov_type": args.cov_type,
     }
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -101,6 +102,7 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
                 args.features,
                 args.scheduler,
                 sample_weight=args.weights,
+                cluster=args.cluster,
                 training_accuracy=True,  # one more pass over the data, as train's summary
                 **params,
             )

@@ -270,6 +270,8 @@ def run_train(args: argparse.Namespace) -> int:
     _check_model_name(args.model)
     check_penalty_flags(args)
     form = text_form_of(args)  # --sep/--decimal with Parquet are refused here, dask or not
+    if (args.cov_type == "cluster") != (args.cluster is not None):
+        raise UserError("--cov-type cluster and --cluster COL go together")
     if args.engine == "dask":
         memory_only = _memory_only_flags(args)
         if memory_only:
@@ -277,15 +279,13 @@ def run_train(args: argparse.Namespace) -> int:
                 f"{' and '.join(memory_only)} need{'s' if len(memory_only) == 1 else ''} "
                 "--engine memory (--engine dask fits plain numeric columns: a ridge, lasso "
                 "or elastic-net fit with --alpha, --l1-ratio, --solver, --tol, --max-iter, "
-                "--no-intercept, --weights)"
+                "--no-intercept, --weights, --cov-type, --cluster)"
             )
         from .dask import train_dask
 
         return train_dask(args, write_model)
     if args.scheduler is not None:  # an empty one too: never taken and ignored
         raise UserError("--scheduler needs --engine dask")
-    if (args.cov_type == "cluster") != (args.cluster is not None):
-        raise UserError("--cov-type cluster and --cluster COL go together")
     if args.drop_missing and args.impute:
         raise UserError("--drop-missing and --impute exclude each other; choose one")
     reference = {}
@@ -716,8 +716,6 @@ def _memory_only_flags(args: argparse.Namespace) -> list[str]:
     """The options given that only the in-memory engine honours (the dask engine refuses
     them rather than ignore them)."""
     given = {
-        "--cov-type": args.cov_type != "nonrobust",
-        "--cluster": args.cluster is not None,
         "--offset": args.offset is not None,
         "--firth": args.firth,
         "--relax": args.relax,

@@ -17,6 +17,8 @@ from numpy.typing import NDArray
 
 from ..objective import (
     BlockStats,
+    block_meat,
+    block_meat_root,
     block_statistics,
     direction_curvature,
     separated_rows,
@@ -84,6 +86,46 @@ def _chunk_r(
 def _stack_r(parts: list[NDArray[np.float64]]) -> NDArray[np.float64]:
     """One factor of the stacked factors: ``R' R`` is the sum of the parts' ``R_i' R_i``."""
     return np.linalg.qr(np.vstack(parts), mode="r")
+
+
+#: Rows of a chunk whose scores are formed at a time by :func:`_chunk_meat` (its
+#: temporaries are a few times rows x parameters).
+MEAT_BLOCK_ROWS = 65536
+
+
+def _chunk_meat(
+    Xb: Any,
+    yb: Any,
+    sb: Any,
+    gb: Any,
+    W: Any,
+    b: Any,
+    options: dict[str, Any],
+) -> NDArray[np.float64]:
+    """The chunk's share of the sandwich's meat (:func:`~oneneuron.objective.block_meat`,
+    or with ``options["root"]`` :func:`~oneneuron.objective.block_meat_root`'s factor),
+    over row slices of :data:`MEAT_BLOCK_ROWS`; ``gb`` the rows' cluster codes or None."""
+    Xb, yb = np.asarray(Xb), np.asarray(yb)
+    w = np.asarray(sb, dtype=np.float64)  # frequency weights, as given
+    groups = None if gb is None else np.asarray(gb, dtype=np.intp)
+    root, opts = options["root"], {k: v for k, v in options.items() if k != "root"}
+    total = None
+    for start in range(0, max(1, Xb.shape[0]), MEAT_BLOCK_ROWS):
+        sl = slice(start, start + MEAT_BLOCK_ROWS)
+        g = None if groups is None else groups[sl]
+        if root is not None:
+            running = total if groups is None else None  # a factor runs on; sums add
+            part = block_meat_root(Xb[sl], yb[sl], w[sl], W, b, root, running, groups=g, **opts)
+            total = part if total is None or groups is None else total + part
+        else:
+            part = block_meat(Xb[sl], yb[sl], w[sl], W, b, groups=g, **opts)
+            total = part if total is None else total + part
+    assert total is not None
+    return total
+
+
+def _sum_arrays(parts: list[NDArray[np.float64]]) -> NDArray[np.float64]:
+    return sum(parts[1:], parts[0].copy())
 
 
 def _sum_pairs(parts: list[tuple[int, int]]) -> tuple[int, int]:
@@ -216,6 +258,59 @@ class DaskEngine:
         ``X' D X`` finds a small pivot; a well-conditioned fit never makes this pass.
         """
         return np.asarray(self._one_pass(_chunk_r, _stack_r, W, b), dtype=np.float64)
+
+    @property
+    def row_weights(self) -> Any:
+        """The rows' weights as given (a dask array chunked as X's rows)."""
+        return self._weights
+
+    def meat(
+        self,
+        W: NDArray,
+        b: NDArray,
+        *,
+        fit_intercept: bool,
+        bread: NDArray[np.float64] | None = None,
+        power: float = 0.0,
+        groups: Any = None,
+        n_groups: int = 0,
+        root: NDArray[np.float64] | None = None,
+    ) -> NDArray[np.float64]:
+        """The sandwich's meat, as :meth:`oneneuron.engines.NumpyEngine.meat` (one pass).
+
+        Each chunk's task forms its rows' share (:func:`~oneneuron.objective.block_meat`,
+        or with ``root`` :func:`~oneneuron.objective.block_meat_root`); the reduction
+        tree adds them, or stacks and factors them again (``root`` without clusters),
+        so only ``q x q`` matrices, or the clusters' ``n_groups x q`` sums, travel.
+        ``groups``: the rows' cluster codes, a dask array (rechunked to X's rows).
+        """
+        import dask
+
+        self.n_passes += 1
+        options = {
+            "multinomial": self.multinomial,
+            "fit_intercept": fit_intercept,
+            "power": power,
+            "n_groups": n_groups,
+            "root": root,
+        }
+        if root is None:
+            options["bread"] = bread
+        codes: list[Any] = [None] * len(self.blocks[0])
+        if groups is not None:  # (unknown chunk lengths: cut from the same partitions)
+            rows = self._X.chunks[0]
+            same = np.isnan(sum(rows)) or groups.chunks[0] == rows
+            codes = list((groups if same else groups.rechunk((rows,))).to_delayed().ravel())
+        task = dask.delayed(_chunk_meat, pure=True)
+        W = np.asarray(W, dtype=np.float64)
+        b = np.asarray(b, dtype=np.float64)
+        parts = [
+            task(xb, yb, sb, gb, W, b, options)
+            for (xb, yb, sb), gb in zip(zip(*self.blocks, strict=True), codes, strict=True)
+        ]
+        combine = _stack_r if root is not None and groups is None else _sum_arrays
+        (total,) = dask.compute(tree_sum(parts, combine))
+        return np.asarray(total, dtype=np.float64)
 
     def direction_curvature(
         self, W: NDArray, b: NDArray, V: NDArray, c: NDArray

@@ -83,6 +83,80 @@ def check_cov_type(cov_type: str, *, n_classes: int, alpha: float, cluster: Any)
         )
 
 
+def _is_dask(a: Any) -> bool:
+    return type(a).__module__.startswith("dask.")
+
+
+def _encode_dask_clusters(cluster: Any, n_samples: int, weights: Any) -> tuple[Any, int]:
+    """:func:`encode_clusters` of labels or weights held as dask arrays: the labels of the
+    rows of positive weight are gathered unique (one pass over the labels and weights),
+    then each chunk's rows are coded by a search among them, lazily (a dask array of
+    codes; rows of weight 0 get code 0). The same checks and messages."""
+    import dask
+    import dask.array as da
+
+    labels = cluster if _is_dask(cluster) else np.asarray(cluster)
+    shape = labels.shape
+    if labels.ndim != 1 or (not np.isnan(shape[0]) and shape[0] != n_samples):
+        raise ValueError(f"cluster must be one label per row ({n_samples} rows), got shape {shape}")
+    if weights is None:
+        weights = da.ones(n_samples, chunks=labels.chunks if _is_dask(labels) else "auto")
+    weights = da.asarray(weights)
+    rows = weights.chunks[0]
+    known = not np.isnan(sum(rows))  # a DataFrame's partitions have unknown lengths
+    if not _is_dask(labels) and known:  # (object labels cannot be chunked by size)
+        labels = da.from_array(labels, chunks=(rows,))
+    elif not _is_dask(labels):
+        raise ValueError(
+            "cluster must be cut into the same row chunks as X: with chunks of unknown "
+            "length (a DataFrame's partitions), a dask array made from the same partitions"
+        )
+    elif known and not np.isnan(sum(labels.chunks[0])):
+        labels = labels.rechunk((rows,))
+    elif labels.numblocks != weights.numblocks:
+        raise ValueError(
+            f"cluster must be cut into the same row chunks as X; got {labels.numblocks[0]} "
+            f"chunks for X's {weights.numblocks[0]}"
+        )
+    elif known:  # cut from the same partitions as X, whose lengths the fit has learnt
+        labels = labels.map_blocks(_same, chunks=(rows,), dtype=labels.dtype)
+    present = weights > 0
+    kept = labels[present]
+    if kept.dtype.kind == "f":
+        missing = da.isnan(kept).any()
+    elif kept.dtype == object:
+        missing = kept.map_blocks(_none_mask, dtype=bool).any()
+    else:
+        missing = da.zeros((), dtype=bool)
+    unique, missing, all_present = dask.compute(da.unique(kept), missing, present.all())
+    if bool(missing):
+        what = "NaN" if kept.dtype.kind == "f" else "None"
+        raise ValueError(f"cluster has missing labels ({what}); every row needs a cluster")
+    n_groups = len(unique)
+    if n_groups < 2:
+        rows = "" if bool(all_present) else " (rows of positive weight)"
+        raise ValueError(
+            f"cov_type='cluster' needs at least two clusters{rows}; cluster has {n_groups}"
+        )
+    codes = da.map_blocks(_codes, labels, present, unique, dtype=np.intp)
+    return codes, n_groups
+
+
+def _same(block: NDArray[Any]) -> NDArray[Any]:
+    return block
+
+
+def _none_mask(block: NDArray[Any]) -> NDArray[np.bool_]:
+    return np.fromiter((v is None for v in block), dtype=bool, count=len(block))
+
+
+def _codes(labels: NDArray[Any], present: NDArray[np.bool_], unique: NDArray[Any]) -> Any:
+    """Each row's position among the sorted ``unique`` labels; 0 for absent rows."""
+    out = np.zeros(len(labels), dtype=np.intp)
+    out[present] = np.searchsorted(unique, labels[present])
+    return out
+
+
 def encode_clusters(
     cluster: Any, n_samples: int, weights: NDArray[np.float64] | None = None
 ) -> tuple[NDArray[np.intp], int]:
@@ -97,6 +171,8 @@ def encode_clusters(
     >>> encode_clusters(["a", "b", "a", "c"], 4, np.array([1.0, 2.0, 1.0, 0.0]))
     (array([0, 1, 0, 0]), 2)
     """
+    if _is_dask(cluster) or _is_dask(weights):  # rows out of core: coded chunk by chunk
+        return _encode_dask_clusters(cluster, n_samples, weights)
     labels = np.asarray(cluster)
     if labels.ndim != 1 or labels.shape[0] != n_samples:
         raise ValueError(
