@@ -48,23 +48,13 @@ def bad_inputs(X, y, at=170):
 
 #: Options only the in-memory (NumPy/SciPy) engine has: refused on torch and Dask input
 #: with one message naming the option and the kind of X, before any fit is made (robust
-#: covariances, ``cov_type``, are refused on torch input only: :data:`DASK_TOO`).
+#: covariances, ``cov_type``, are formed on every engine: tests/test_engines_robust.py).
 #: ``(params, fit keywords, match)``; "offset"/"cluster" stand for one value per row.
 IN_MEMORY_ONLY = [
     ({}, ("offset",), r"^offset= needs NumPy/SciPy/pandas input .*; this X is a (torch|Dask)"),
-    ({"cov_type": "HC0"}, (), r"^cov_type='HC0' needs NumPy/SciPy/pandas or Dask input .*; this X"),
-    (
-        {"cov_type": "cluster"},
-        ("cluster",),
-        r"^cov_type='cluster' needs NumPy/SciPy/pandas or Dask",
-    ),
     ({"firth": True}, (), r"^firth=True needs NumPy/SciPy/pandas input"),
     ({"alpha": 0.05, "l1_ratio": 1.0, "relax": True}, (), r"^relax=True needs NumPy"),
 ]
-
-
-#: The options of :data:`IN_MEMORY_ONLY` the Dask engine has too.
-DASK_TOO = ("cov_type",)
 
 
 def in_memory_only_kwargs(names, n):

@@ -21,7 +21,6 @@ dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 from _engine_cases import (  # noqa: E402
     CV_CASES,
-    DASK_TOO,
     IN_MEMORY_ONLY,
     assert_same_collinearity,
     assert_same_cv,
@@ -158,9 +157,7 @@ def test_bad_input_gets_the_numpy_engines_message(case):
             NeuronClassifier().fit(frame, yf, wf)
 
 
-@pytest.mark.parametrize(
-    "params, kw, match", [c for c in IN_MEMORY_ONLY if not set(c[0]) & set(DASK_TOO)], ids=str
-)
+@pytest.mark.parametrize("params, kw, match", IN_MEMORY_ONLY, ids=str)
 def test_in_memory_options_are_refused_by_name(params, kw, match, monkeypatch):
     """Each option the NumPy engine alone has is named in its own message, before any fit."""
     from oneneuron.classifier import _fit

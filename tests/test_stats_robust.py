@@ -163,7 +163,7 @@ def test_hc3_refused_for_multinomial():
 )
 def test_out_of_memory_engines_refuse_clearly(params, fit_kw):
     """Dask (and torch) input: offsets and Firth are refused in one line (robust
-    covariances are summed over the chunks: tests/test_dask_robust.py)."""
+    covariances are summed over the chunks: tests/test_engines_robust.py)."""
     da = pytest.importorskip("dask.array")
     X, y = _spector()
     Xd = da.from_array(X, chunks=(16, 3))

@@ -999,9 +999,9 @@ def l1_inference(
 def check_statistics_options(est: Any, data: FitData, cluster: Any, offset: Any) -> Any:
     """Check ``cov_type``, ``cluster`` and ``offset`` against the data; the offset as float64.
 
-    Offsets and ``relax=True`` need the rows in memory (NumPy/SciPy input), robust
-    covariances NumPy/SciPy or Dask input (the Dask engine sums the meat over its
-    chunks); offsets are for binary models.
+    Offsets and ``relax=True`` need the rows in memory (NumPy/SciPy input); robust
+    covariances are formed on every engine (Dask sums the meat over its chunks, the
+    array-API engine over host copies of its blocks); offsets are for binary models.
     """
     K = len(data.classes)
     check_cov_type(est.cov_type, n_classes=K, alpha=float(est.alpha), cluster=cluster)
@@ -1012,22 +1012,15 @@ def check_statistics_options(est: Any, data: FitData, cluster: Any, offset: Any)
         )
     if data.kind != "numpy":  # each option by name, before any pass over the data
         what = "Dask array" if data.kind == "dask" else "torch/CuPy array"
-        given = [  # (the Dask engine sums a robust covariance's meat over its chunks)
-            (
-                est.cov_type != "nonrobust" and data.kind != "dask",
-                f"cov_type={est.cov_type!r}",
-                "cov_type='nonrobust'",
-                "NumPy/SciPy/pandas or Dask input (it reads the rows in memory or in chunks)",
-            ),
-            (offset is not None, "offset=", "no offset", ""),
-            (bool(est.relax), "relax=True", "relax=False and refit the kept columns yourself", ""),
+        given = [  # (robust covariances: the Dask and torch engines form the meat too)
+            (offset is not None, "offset=", "no offset"),
+            (bool(est.relax), "relax=True", "relax=False and refit the kept columns yourself"),
         ]
-        for on, option, fix, needs in given:
+        for on, option, fix in given:
             if on:
-                needs = needs or "NumPy/SciPy/pandas input (it reads the rows in memory)"
                 raise ValueError(
-                    f"{option} needs {needs}; this X is a {what}: use {fix}, or fit on the "
-                    "data in memory"
+                    f"{option} needs NumPy/SciPy/pandas input (it reads the rows in memory); "
+                    f"this X is a {what}: use {fix}, or fit on the data in memory"
                 )
     if est.firth:
         check_firth_options(est, data)

@@ -29,12 +29,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..objective import BlockStats, weight_floor
+from ..objective import BlockStats, block_meat, block_meat_root, weight_floor
 from ._record import all_equal, flat_columns, maybe_flat
 
 #: Rows per block: bounds a block's float64 copy of a float32 X, and the Hessian's
 #: temporary ``X * D``, to about this many bytes (a float64 X without Hessian: one block).
 HESSIAN_BLOCK_BYTES = 1 << 30
+#: Rows brought to the host at a time for the sandwich's meat (:meth:`ArrayAPIEngine.meat`).
+MEAT_BLOCK_ROWS = 65536
 
 
 def _compat() -> Any:
@@ -173,7 +175,8 @@ class ArrayAPIEngine:
         self.dtype = X.dtype
         self.n_samples, self.n_features = int(X.shape[0]), int(X.shape[1])
         s64 = xp.astype(sample_weight, xp.float64)
-        self.s = s64 / xp.sum(s64)
+        self.total_weight = float(xp.sum(s64))
+        self.s = s64 / self.total_weight
         self.multinomial = multinomial
         if multinomial:
             self.y = xp.astype(y, xp.int64)
@@ -331,6 +334,56 @@ class ArrayAPIEngine:
         if R.shape[0] < q:  # fewer rows than columns: pad with zero rows
             R = np.vstack([R, np.zeros((q - R.shape[0], q))])
         return R
+
+    @property
+    def row_weights(self) -> NDArray[np.float64]:
+        """The rows' weights as given, on the host (frequency weights)."""
+        return np.asarray(to_numpy(self.s), dtype=np.float64) * self.total_weight
+
+    def meat(
+        self,
+        W: NDArray,
+        b: NDArray,
+        *,
+        fit_intercept: bool,
+        bread: NDArray[np.float64] | None = None,
+        power: float = 0.0,
+        groups: NDArray[np.intp] | None = None,
+        n_groups: int = 0,
+        root: NDArray[np.float64] | None = None,
+    ) -> NDArray[np.float64]:
+        """The sandwich's meat, as :meth:`oneneuron.engines.NumpyEngine.meat` (one pass).
+
+        Made once per fit, for a robust ``cov_type``: each row block (of
+        :data:`MEAT_BLOCK_ROWS`) comes to the host and NumPy forms its share
+        (:func:`~oneneuron.objective.block_meat`, or with ``root``
+        :func:`~oneneuron.objective.block_meat_root`), the same arithmetic as the
+        in-memory engine's; the pass costs one copy of X off the device, block by block.
+        """
+        self.n_passes += 1
+        w_all = self.row_weights
+        y_all = to_numpy(self.y)
+        opts = {"multinomial": self.multinomial, "fit_intercept": fit_intercept, "power": power}
+        total: NDArray[np.float64] | None = None
+        for start in range(0, self.n_samples, MEAT_BLOCK_ROWS):
+            sl = slice(start, min(start + MEAT_BLOCK_ROWS, self.n_samples))
+            Xb = to_numpy(self._X[sl])
+            g = None if groups is None else groups[sl]
+            if root is not None:
+                running = total if groups is None else None  # a factor runs on; sums add
+                part = block_meat_root(
+                    Xb, y_all[sl], w_all[sl], W, b, root, running, groups=g, n_groups=n_groups,
+                    **opts,
+                )  # fmt: skip
+                total = part if total is None or groups is None else total + part
+            else:
+                part = block_meat(
+                    Xb, y_all[sl], w_all[sl], W, b, bread=bread, groups=g, n_groups=n_groups,
+                    **opts,
+                )  # fmt: skip
+                total = part if total is None else total + part
+        assert total is not None
+        return total
 
     def separated_rows(self, W: NDArray, b: NDArray) -> tuple[int, int]:
         """Rows of positive weight the logits at ``(W, b)`` classify strictly right, and

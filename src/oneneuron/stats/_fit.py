@@ -1207,8 +1207,8 @@ def compute_inference(
     if out.cov is not None and cov_type != "nonrobust":
         groups, n_groups = (None, 0)
         if cluster is not None:
-            # rows out of core (Dask): their weights as the engine holds them
-            weights = s if rows else getattr(problem.engine, "row_weights", s)
+            # the rows' weights as the engine holds them (out of core, or on a device)
+            weights = getattr(problem.engine, "row_weights", s)
             groups, n_groups = encode_clusters(cluster, problem.engine.n_samples, weights)
             out.extra["n_clusters"] = n_groups
         # nearly collinear columns (the bread from the weighted design's QR factor): the
