@@ -44,6 +44,7 @@ __all__ = [
     "row_curvatures",
     "block_meat",
     "block_meat_root",
+    "blocks_meat",
     "LinearLoss",
     "L1Penalty",
     "SmallDenseLoss",
@@ -931,6 +932,41 @@ def block_meat_root(
     if T.shape[0] < q:  # fewer rows than columns so far: pad with zero rows
         T = np.vstack([T, np.zeros((q - T.shape[0], q))])
     return np.linalg.qr(T, mode="r")
+
+
+def blocks_meat(
+    blocks: Any,
+    W: NDArray[np.floating],
+    b: NDArray[np.floating],
+    *,
+    multinomial: bool,
+    fit_intercept: bool,
+    bread: NDArray[np.float64] | None = None,
+    power: float = 0.0,
+    n_groups: int = 0,
+    root: NDArray[np.float64] | None = None,
+    total: NDArray[np.float64] | None = None,
+) -> NDArray[np.float64] | None:
+    """The meat over row ``blocks``, each ``(X, y, w, groups, offset)`` (``groups``,
+    ``offset`` None or the block's), added to ``total`` (None to start).
+
+    :func:`block_meat`'s shares summed; with ``root`` :func:`block_meat_root`'s, the
+    triangular factor running on from block to block (a tall-skinny QR), or with
+    clusters their mapped score sums added. What every engine's ``meat`` does over
+    its rows (the NumPy engine's blocks, a Dask chunk's slices, a device's blocks
+    copied to the host). None for no blocks.
+    """
+    opts = {"multinomial": multinomial, "fit_intercept": fit_intercept, "power": power}
+    for X, y, w, groups, offset in blocks:
+        kw = dict(opts, groups=groups, n_groups=n_groups, offset=offset)
+        if root is not None:
+            running = total if groups is None else None  # a factor runs on; sums add
+            part = block_meat_root(X, y, w, W, b, root, running, **kw)
+            total = part if total is None or groups is None else total + part
+        else:
+            part = block_meat(X, y, w, W, b, bread=bread, **kw)
+            total = part if total is None else total + part
+    return total
 
 
 @dataclass

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..objective import BlockStats, block_meat, block_meat_root, weight_floor
+from ..objective import BlockStats, blocks_meat, weight_floor
 from ._record import all_equal, flat_columns, maybe_flat
 
 #: Rows per block: bounds a block's float64 copy of a float32 X, and the Hessian's
@@ -363,25 +363,23 @@ class ArrayAPIEngine:
         self.n_passes += 1
         w_all = self.row_weights
         y_all = to_numpy(self.y)
-        opts = {"multinomial": self.multinomial, "fit_intercept": fit_intercept, "power": power}
-        total: NDArray[np.float64] | None = None
-        for start in range(0, self.n_samples, MEAT_BLOCK_ROWS):
-            sl = slice(start, min(start + MEAT_BLOCK_ROWS, self.n_samples))
-            Xb = to_numpy(self._X[sl])
-            g = None if groups is None else groups[sl]
-            if root is not None:
-                running = total if groups is None else None  # a factor runs on; sums add
-                part = block_meat_root(
-                    Xb, y_all[sl], w_all[sl], W, b, root, running, groups=g, n_groups=n_groups,
-                    **opts,
-                )  # fmt: skip
-                total = part if total is None or groups is None else total + part
-            else:
-                part = block_meat(
-                    Xb, y_all[sl], w_all[sl], W, b, bread=bread, groups=g, n_groups=n_groups,
-                    **opts,
-                )  # fmt: skip
-                total = part if total is None else total + part
+        step = MEAT_BLOCK_ROWS
+        blocks = (
+            (to_numpy(self._X[i : i + step]), y_all[i : i + step], w_all[i : i + step],
+             None if groups is None else groups[i : i + step], None)
+            for i in range(0, self.n_samples, step)
+        )  # fmt: skip
+        total = blocks_meat(
+            blocks,
+            W,
+            b,
+            multinomial=self.multinomial,
+            fit_intercept=fit_intercept,
+            bread=bread,
+            power=power,
+            n_groups=n_groups,
+            root=root,
+        )
         assert total is not None
         return total
 

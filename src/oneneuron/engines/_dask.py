@@ -17,9 +17,8 @@ from numpy.typing import NDArray
 
 from ..objective import (
     BlockStats,
-    block_meat,
-    block_meat_root,
     block_statistics,
+    blocks_meat,
     direction_curvature,
     separated_rows,
     weight_floor,
@@ -108,18 +107,13 @@ def _chunk_meat(
     Xb, yb = np.asarray(Xb), np.asarray(yb)
     w = np.asarray(sb, dtype=np.float64)  # frequency weights, as given
     groups = None if gb is None else np.asarray(gb, dtype=np.intp)
-    root, opts = options["root"], {k: v for k, v in options.items() if k != "root"}
-    total = None
-    for start in range(0, max(1, Xb.shape[0]), MEAT_BLOCK_ROWS):
-        sl = slice(start, start + MEAT_BLOCK_ROWS)
-        g = None if groups is None else groups[sl]
-        if root is not None:
-            running = total if groups is None else None  # a factor runs on; sums add
-            part = block_meat_root(Xb[sl], yb[sl], w[sl], W, b, root, running, groups=g, **opts)
-            total = part if total is None or groups is None else total + part
-        else:
-            part = block_meat(Xb[sl], yb[sl], w[sl], W, b, groups=g, **opts)
-            total = part if total is None else total + part
+    step = MEAT_BLOCK_ROWS
+    blocks = (
+        (Xb[i : i + step], yb[i : i + step], w[i : i + step],
+         None if groups is None else groups[i : i + step], None)
+        for i in range(0, max(1, Xb.shape[0]), step)
+    )  # fmt: skip
+    total = blocks_meat(blocks, W, b, **options)
     assert total is not None
     return total
 
@@ -293,9 +287,8 @@ class DaskEngine:
             "power": power,
             "n_groups": n_groups,
             "root": root,
+            "bread": bread,
         }
-        if root is None:
-            options["bread"] = bread
         codes: list[Any] = [None] * len(self.blocks[0])
         if groups is not None:  # (unknown chunk lengths: cut from the same partitions)
             rows = self._X.chunks[0]

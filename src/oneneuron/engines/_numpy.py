@@ -15,9 +15,8 @@ from numpy.typing import NDArray
 
 from ..objective import (
     BlockStats,
-    block_meat,
-    block_meat_root,
     block_statistics,
+    blocks_meat,
     direction_curvature,
     row_curvatures,
     weight_floor,
@@ -457,42 +456,25 @@ class NumpyEngine:
         """
         self.n_passes += 1
         w_all = self.s * self.total_weight
-        total: NDArray[np.float64] | None = None
-        for start in range(0, self.n_samples, self.block_rows):
-            sl = slice(start, min(start + self.block_rows, self.n_samples))
-            if root is not None:
-                part = block_meat_root(
-                    self._rows(sl),
-                    self.y[sl],
-                    w_all[sl],
-                    W,
-                    b,
-                    root,
-                    total if groups is None else None,
-                    multinomial=self.multinomial,
-                    fit_intercept=fit_intercept,
-                    power=power,
-                    groups=None if groups is None else groups[sl],
-                    n_groups=n_groups,
-                    offset=None if self.offset is None else self.offset[sl],
-                )
-                total = part if total is None or groups is None else total + part
-                continue
-            part = block_meat(
-                self._rows(sl),
-                self.y[sl],
-                w_all[sl],
-                W,
-                b,
-                multinomial=self.multinomial,
-                fit_intercept=fit_intercept,
-                bread=bread,
-                power=power,
-                groups=None if groups is None else groups[sl],
-                n_groups=n_groups,
-                offset=None if self.offset is None else self.offset[sl],
-            )
-            total = part if total is None else total + part
+
+        def blocks() -> Any:
+            for start in range(0, self.n_samples, self.block_rows):
+                sl = slice(start, min(start + self.block_rows, self.n_samples))
+                g = None if groups is None else groups[sl]
+                off = None if self.offset is None else self.offset[sl]
+                yield self._rows(sl), self.y[sl], w_all[sl], g, off
+
+        total = blocks_meat(
+            blocks(),
+            W,
+            b,
+            multinomial=self.multinomial,
+            fit_intercept=fit_intercept,
+            bread=bread,
+            power=power,
+            n_groups=n_groups,
+            root=root,
+        )
         assert total is not None
         return total
 
