@@ -179,8 +179,9 @@ def test_robust_covariances_on_torch_tensors(cov_type, dtype):
     X = X.astype(dtype)
     groups = np.arange(300) % 9
     fit_kw = {"cluster": groups} if cov_type == "cluster" else {}
+    tensors = {"cluster": torch.from_numpy(groups)} if cov_type == "cluster" else {}
     clf = NeuronClassifier(cov_type=cov_type, tol=1e-11).fit(
-        torch.from_numpy(X), torch.from_numpy(y), **fit_kw
+        torch.from_numpy(X), torch.from_numpy(y), **tensors
     )
     mem = NeuronClassifier(cov_type=cov_type, tol=1e-11).fit(X, y, **fit_kw)
     np.testing.assert_allclose(clf.cov_params(), mem.cov_params(), rtol=RTOL)

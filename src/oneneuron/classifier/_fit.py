@@ -132,6 +132,8 @@ def fit(
     X, y, sample_weight, cluster, offset, design = design_input(
         est, X, y, sample_weight, cluster, offset
     )
+    if cluster is not None and input_kind(cluster) == "array_api":  # a tensor, on a device
+        cluster = to_host(cluster)  # too: its labels on the host (the clusters' coding)
     try:
         data = prepare(
             X,
