@@ -71,3 +71,36 @@ def test_firth_profile_intervals_of_nearly_collinear_columns():
     clf = NeuronClassifier(firth=True, tol=1e-11).fit(X, y)
     prof = clf.summary(ci="profile", X=X, y=y)
     np.testing.assert_allclose(prof[["ci_low", "ci_high"]].iloc[2], ci[1] / eps, rtol=1e-5)
+
+
+def _three_columns():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3)) * [1.0, 2.0, 0.5] + [0.0, 1.0, -1.0]
+    y = (X @ [1.0, 0.5, 0.2] + rng.logistic(size=300) > 0).astype(int)
+    return X, y
+
+
+def test_lr_test_refuses_a_small_model_whose_same_named_column_holds_other_data():
+    """``lr_test(fit(X[:, [2]]), fit(X[:, :2]))``: the small model's only column is named
+    x0 (arrays number their columns), so the nesting check by name passed and the test
+    reported chi2(1) = 61 although the small model's column is not in the big model's
+    column space (least squares: its residual on the big design is most of its
+    variance), so the models are not nested and the statistic is meaningless. Each fit
+    now records its columns' weighted mean and standard deviation (which every engine
+    computes anyway), and same-named terms that differ are refused, named; the same
+    column at another position still matches."""
+    from oneneuron import lr_test
+
+    X, y = _three_columns()
+    big = NeuronClassifier().fit(X[:, :2], y)
+    A = np.column_stack([np.ones(len(y)), X[:, :2]])
+    resid = X[:, 2] - A @ np.linalg.lstsq(A, X[:, 2], rcond=None)[0]
+    assert resid @ resid > 0.9 * np.sum((X[:, 2] - X[:, 2].mean()) ** 2)  # not nested
+    with pytest.raises(ValueError, match=r"'x0'.*not.*big's.*same name"):
+        lr_test(NeuronClassifier().fit(X[:, [2]], y), big)
+    with pytest.raises(ValueError, match=r"'x1'"):
+        lr_test(NeuronClassifier().fit(X[:, [0, 2]], y), NeuronClassifier().fit(X, y))
+    sm = pytest.importorskip("statsmodels.api")
+    small = NeuronClassifier(standardize=False).fit(X[:, [0]], y)  # nested: x0 is x0
+    ref = 2 * (sm.Logit(y, A).fit(disp=0).llf - sm.Logit(y, A[:, :2]).fit(disp=0).llf)
+    assert lr_test(small, big).statistic == pytest.approx(ref, rel=1e-6)
