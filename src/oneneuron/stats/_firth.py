@@ -81,7 +81,7 @@ def firth_basis(Xt: NDArray[np.float64], w: NDArray[np.float64]) -> FirthBasis:
     R = np.linalg.qr(Xs * np.sqrt(w)[:, None], mode="r")
     d = np.abs(np.diag(R))
     singular = not (d.size and d.min() > 64 * d.size * np.finfo(np.float64).eps * d.max())
-    if singular:
+    if singular or R.shape[0] < R.shape[1]:  # (fewer rows than columns: singular too)
         return FirthBasis(c, Xs, np.eye(len(c)), -np.inf, True)
     B = linalg.solve_triangular(R, Xs.T, trans="T").T
     logdet_T = 2.0 * float(np.sum(np.log(d)) + np.sum(np.log(c)))
