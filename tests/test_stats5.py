@@ -140,3 +140,33 @@ def test_relaxed_refit_takes_a_robust_covariance(cov_type):
     np.testing.assert_allclose(clf.cov_params(), ref, rtol=1e-6)
     assert clf.inference_.cov_type == cov_type
     assert "RELAXED" in clf.inference_.extra["note"]
+
+
+def test_a_robust_covariance_of_an_l1_fit_without_relax_names_relax(tmp_path, capsys):
+    """Without relax=True an L1 fit's sandwich is still refused (selection and shrinkage:
+    not an estimator's covariance), and the error now names the option that gives one:
+    relax=True in Python, --relax on the command line, which then trains."""
+    from _cli import fail, run
+
+    X, y = _three_columns()
+    with pytest.raises(ValueError, match=r"is for unpenalised fits.*relax=True refits"):
+        NeuronClassifier(alpha=0.05, l1_ratio=1.0, cov_type="HC1").fit(X, y)
+    with pytest.raises(ValueError, match=r"is for unpenalised fits") as ridge:
+        NeuronClassifier(alpha=0.05, cov_type="HC1").fit(X, y)  # ridge: no refit to offer
+    assert "relax" not in str(ridge.value)
+    path = tmp_path / "t.csv"
+    import pandas as pd
+
+    pd.DataFrame(X, columns=["a", "b", "c"]).assign(y=y).to_csv(path, index=False)
+    base = ["train", path, "--target", "y", "--model", tmp_path / "m.json"]
+    base += ["--alpha", "0.05", "--l1-ratio", "1", "--cov-type", "HC1"]
+    err = fail(base, capsys, "--relax refits")
+    assert "relax=True" not in err
+    assert run(base + ["--relax", "-q"], capsys)[0] == 0
+    assert load_cov_type(tmp_path / "m.json") == "HC1"
+
+
+def load_cov_type(path):
+    from oneneuron import load
+
+    return load(path).inference_.cov_type

@@ -1027,7 +1027,7 @@ def check_statistics_options(est: Any, data: FitData, cluster: Any, offset: Any)
     # relax=True reports the unpenalised refit on the kept columns: its sandwich is the
     # covariance asked for (relaxed_inference passes cov_type and the clusters on)
     alpha = 0.0 if (est.relax and is_l1_fit(est)) else float(est.alpha)
-    check_cov_type(est.cov_type, n_classes=K, alpha=alpha, cluster=cluster)
+    check_cov_type(est.cov_type, n_classes=K, alpha=alpha, cluster=cluster, l1=is_l1_fit(est))
     if est.cov_type != "nonrobust" and est.inference is False:
         raise ValueError(
             f"cov_type={est.cov_type!r} needs the covariance; it cannot be combined with "
