@@ -405,15 +405,21 @@ def check_not_lazy(X: Any) -> None:
             raise ValueError(lookalike_message("X", pair))
 
 
+#: The most columns whose weighted mean and standard deviation a fit records.
+COLUMN_STATS_MAX = 10_000
+
+
 def record_column_stats(est: Any, res: Any, data: FitData) -> None:
     """``res.extra["column_stats"]``: each term's column's weighted ``[mean, std]``.
 
     Every engine computes them (``data.feature_stats``), so they cost nothing here;
     :func:`~oneneuron.stats.lr_test` reads them to tell two same-named terms that hold
     other data apart (arrays name their columns by position: ``x0`` of ``X[:, [2]]`` is
-    not ``x0`` of ``X``). Only the terms of ``res`` are kept (a relaxed refit's).
+    not ``x0`` of ``X``). Only the terms of ``res`` are kept (a relaxed refit's), and
+    none beyond ``COLUMN_STATS_MAX`` columns (the model file would grow by half again;
+    ``lr_test`` then matches by name alone).
     """
-    if data.feature_stats is None:
+    if data.feature_stats is None or data.n_features > COLUMN_STATS_MAX:
         return
     mean, std = (np.asarray(v, dtype=np.float64).ravel() for v in data.feature_stats)
     names = term_names(len(mean), data.feature_names, False)  # the model's columns
