@@ -437,26 +437,20 @@ def test_firth_names_the_column_that_is_a_combination_of_others(fit_intercept):
         NeuronClassifier(firth=True, fit_intercept=fit_intercept).fit(X, y)
 
 
-def test_firth_says_nearly_where_the_columns_are_only_nearly_collinear():
+def test_firth_fits_nearly_collinear_columns_and_refuses_an_exact_copy():
     """x and 2x + 1e-5 noise (1 - R^2 = 2.6e-11 on x and the intercept: below the
     collinearity tolerance 1e-10, but resolved in float64): Firth refused them as "a
-    linear combination" whose information is "singular", as for an exact copy. It now
-    says nearly, with 1 - R^2 as least squares measures it (numpy's lstsq on the
-    columns), and the exact copy keeps its wording."""
+    linear combination" whose information is "singular", as for an exact copy; then as
+    "too close to singular to resolve". R's logistf fits them, and so does Firth's
+    iteration now (from the weighted design's QR factor: tests/test_stats5.py checks the
+    numbers against a well-conditioned reparameterisation). The exact copy is still
+    refused, named, with its wording."""
     rng = np.random.default_rng(0)
     x = rng.normal(size=500)
     X = np.column_stack([x, 2 * x + 1e-5 * rng.normal(size=500), rng.normal(size=500)])
     y = (x + X[:, 2] + rng.logistic(size=500) > 0).astype(int)
-    A = np.column_stack([np.ones(500), x])
-    resid = X[:, 1] - A @ np.linalg.lstsq(A, X[:, 1], rcond=None)[0]
-    one_minus_r2 = resid @ resid / np.sum((X[:, 1] - X[:, 1].mean()) ** 2)
-    with pytest.raises(ValueError) as raised:
-        NeuronClassifier(firth=True).fit(X, y)
-    text = str(raised.value)
-    assert "column 'x1' is nearly a linear combination of 'x0' and the intercept" in text
-    assert "too close to singular to resolve" in text and "singular here" not in text
-    measured = float(re.search(r"weighted R\^2 on them 1 - ([0-9.e+-]+)\)", text).group(1))
-    assert measured == pytest.approx(one_minus_r2, rel=0.05)  # printed to 2 digits
+    clf = NeuronClassifier(firth=True).fit(X, y)
+    assert clf.converged_ and np.all(np.isfinite(clf.summary()["std_err"]))
     X[:, 1] = 2 * x
     with pytest.raises(ValueError, match="singular here") as raised:
         NeuronClassifier(firth=True).fit(X, y)

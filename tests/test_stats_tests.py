@@ -441,14 +441,21 @@ def test_lr_test_refuses_models_not_fitted_on_the_same_data():
 
 def test_lr_test_refuses_a_smaller_model_that_fits_better():
     """Same labels, weights and offset, but other rows of X (or a model that is not nested
-    though its term names are): the restricted fit cannot beat the full one."""
+    though its term names are): the restricted fit cannot beat the full one. (A column
+    of other values is named by its mean and spread first, see test_stats5.py; GPA's
+    values in another order have the same.)"""
     X, y = _spector()
     big = NeuronClassifier(tol=1e-11).fit(X[["GPA", "TUCE"]], y)
-    other = X[["GPA"]].assign(GPA=X["GPA"] + 0.8 * y)  # not the training column
+    key = y + np.random.default_rng(1).normal(scale=0.5, size=len(y))  # y, blurred
+    order = np.argsort(np.argsort(key))
+    other = X[["GPA"]].assign(GPA=np.sort(X["GPA"].to_numpy())[order])  # GPA, reordered
     small = NeuronClassifier(tol=1e-11).fit(other, y)
     assert small.log_likelihood_ > big.log_likelihood_
     with pytest.raises(ValueError, match="small fits better than big.*not nested"):
         lr_test(small, big)
+    other = X[["GPA"]].assign(GPA=X["GPA"] + 0.8 * y)  # other values
+    with pytest.raises(ValueError, match="small's column 'GPA' .* not big's"):
+        lr_test(NeuronClassifier(tol=1e-11).fit(other, y), big)
 
 
 def test_lr_test_data_check_survives_the_model_file(tmp_path):
@@ -468,6 +475,7 @@ def test_lr_test_data_check_survives_the_model_file(tmp_path):
     # a file written before the data check existed loads, and is compared by nobs only
     doc = json.loads(path.read_text())
     del doc["inference"]["extra"]["data"]
+    del doc["inference"]["extra"]["column_stats"]  # (recorded since, see test_stats5.py)
     path.write_text(json.dumps(doc))
     assert lr_test(oneneuron.load(path), big).df == 1
     doc["inference"]["extra"]["data"] = {"class_sums": "many"}

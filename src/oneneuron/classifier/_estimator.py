@@ -259,8 +259,9 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         :meth:`summary` shows its table, labelled: p-values computed after
         selecting the columns on the same data are optimistic. Without it,
         :meth:`summary` of an L1 fit refuses p-values. The likelihood statistics
-        (``log_likelihood_``, ``aic_``, ...) are then the refit's. With a fit that has no
-        L1 term, ``relax=True`` is an error.
+        (``log_likelihood_``, ``aic_``, ...) are then the refit's, and ``cov_type``
+        (and ``fit``'s ``cluster``) gives the refit's covariance. With a fit that has
+        no L1 term, ``relax=True`` is an error.
     fit_intercept : bool, default=True
         Whether the neuron has a bias ``b``.
     standardize : bool, default=True

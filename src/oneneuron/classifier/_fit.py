@@ -258,6 +258,7 @@ def fit(
     # refusal says so and counts no term as aliased: stats._fit._raw_factor_singular)
     exact = bool(result.extra.get("qr_last"))
     aliased = int(inference.extra.get("aliased", 0))
+    record_column_stats(est, inference, data)
     est._set_inference(name_empty_levels(est, inference))
     # said at fit time too, unless the aliased columns are all constant ones beside the
     # intercept: those are held at exactly 0, not wherever the solver stopped; nor
@@ -404,6 +405,32 @@ def check_not_lazy(X: Any) -> None:
         pair = lookalike_names(names)
         if pair:
             raise ValueError(lookalike_message("X", pair))
+
+
+#: The most columns whose weighted mean and standard deviation a fit records.
+COLUMN_STATS_MAX = 10_000
+
+
+def record_column_stats(est: Any, res: Any, data: FitData) -> None:
+    """``res.extra["column_stats"]``: each term's column's weighted ``[mean, std]``.
+
+    Every engine computes them (``data.feature_stats``), so they cost nothing here;
+    :func:`~oneneuron.stats.lr_test` reads them to tell two same-named terms that hold
+    other data apart (arrays name their columns by position: ``x0`` of ``X[:, [2]]`` is
+    not ``x0`` of ``X``). Only the terms of ``res`` are kept (a relaxed refit's), and
+    none beyond ``COLUMN_STATS_MAX`` columns (the model file would grow by half again;
+    ``lr_test`` then matches by name alone).
+    """
+    if data.feature_stats is None or data.n_features > COLUMN_STATS_MAX:
+        return
+    mean, std = (np.asarray(v, dtype=np.float64).ravel() for v in data.feature_stats)
+    names = term_names(len(mean), data.feature_names, False)  # the model's columns
+    keep = set(res.terms)
+    res.extra["column_stats"] = {
+        name: [float(m), float(s)]
+        for name, m, s in zip(names, mean, std, strict=True)
+        if name in keep and np.isfinite(m) and np.isfinite(s)
+    }
 
 
 def check_term_names(names: Any, fit_intercept: bool) -> None:
@@ -1006,7 +1033,10 @@ def check_statistics_options(est: Any, data: FitData, cluster: Any, offset: Any)
     array-API engine over host copies of its blocks); offsets are for binary models.
     """
     K = len(data.classes)
-    check_cov_type(est.cov_type, n_classes=K, alpha=float(est.alpha), cluster=cluster)
+    # relax=True reports the unpenalised refit on the kept columns: its sandwich is the
+    # covariance asked for (relaxed_inference passes cov_type and the clusters on)
+    alpha = 0.0 if (est.relax and is_l1_fit(est)) else float(est.alpha)
+    check_cov_type(est.cov_type, n_classes=K, alpha=alpha, cluster=cluster, l1=is_l1_fit(est))
     if est.cov_type != "nonrobust" and est.inference is False:
         raise ValueError(
             f"cov_type={est.cov_type!r} needs the covariance; it cannot be combined with "

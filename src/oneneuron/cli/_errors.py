@@ -437,6 +437,7 @@ def _keywords_as_flags(text: str) -> str:
         ("refit with inference=True", "train again with --inference always"),
         ("refit with inference=False", "train again with --inference never"),
         ("refit with relax=True", "train again with --relax"),
+        ("with an L1 penalty, relax=True refits", "with an L1 penalty, --relax refits"),
         (  # a separated relaxed refit (RELAXED_SEPARATED)
             "relax=True: the unpenalised refit on the columns the L1 fit kept:",
             "--relax: the unpenalised refit on the columns the L1 fit kept:",

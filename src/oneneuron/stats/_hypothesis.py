@@ -69,6 +69,41 @@ def _likelihood_part(model: Any) -> Any:
     return res
 
 
+#: Two fits' columns of one name are the same column where their weighted means and
+#: standard deviations agree to this fraction of ``|mean| + std`` (engines sum in
+#: other orders, float32 ones in float32).
+SAME_COLUMN_RTOL = 1e-4
+
+
+def _other_columns(small: Any, big: Any) -> list[str]:
+    """The terms whose columns' weighted ``[mean, std]`` differ between the two fits'
+    ``extra["column_stats"]`` (none where either fit did not record them)."""
+    if not isinstance(small, dict) or not isinstance(big, dict):
+        return []
+
+    def pair(v: Any) -> tuple[float, float] | None:  # (a model file's may be anything)
+        try:
+            m, s = (float(x) for x in v)
+        except (TypeError, ValueError):
+            return None
+        return (m, s) if np.isfinite(m) and np.isfinite(s) else None
+
+    out = []
+    for name, v in small.items():
+        a, b = pair(v), pair(big.get(name))
+        if a is None or b is None:
+            continue
+        (m1, s1), (m2, s2) = a, b
+        size = SAME_COLUMN_RTOL * max(abs(m1) + s1, abs(m2) + s2)
+        if abs(m1 - m2) > size or abs(s1 - s2) > size:
+            out.append(
+                f"small's column {name!r} (weighted mean {m1:.4g}, standard deviation "
+                f"{s1:.4g}) is not big's column of the same name (mean {m2:.4g}, "
+                f"standard deviation {s2:.4g})"
+            )
+    return out
+
+
 def lr_test(small: Any, big: Any) -> ChiSquareTest:
     """Likelihood-ratio test of a fit against a larger fit that nests it.
 
@@ -91,9 +126,11 @@ def lr_test(small: Any, big: Any) -> ChiSquareTest:
         which the fits' cheap sums of the training data tell apart
         (``inference_.extra["data"]``, see
         :func:`~oneneuron.stats._fit.data_fingerprint`); models that are not
-        nested, by their terms or because ``small``'s log-likelihood exceeds
-        ``big``'s beyond round-off (relative ``LLF_ROUNDOFF``), which a
-        restricted fit on the same data cannot do.
+        nested, by their terms, because a term of both holds other data in each
+        (its column's weighted mean and standard deviation, recorded at fit), or
+        because ``small``'s log-likelihood exceeds ``big``'s beyond round-off
+        (relative ``LLF_ROUNDOFF``), which a restricted fit on the same data cannot
+        do.
 
     Notes
     -----
@@ -147,6 +184,13 @@ def lr_test(small: Any, big: Any) -> ChiSquareTest:
         raise ValueError(
             f"small is not nested in big: its terms {missing} are not in big; "
             "give the smaller model first"
+        )
+    other = _other_columns(rs.extra.get("column_stats"), rb.extra.get("column_stats"))
+    if other:
+        raise ValueError(
+            f"small is not nested in big: {'; '.join(other)}, so the terms match by name "
+            "only (an array's columns are named by position: x0 of X[:, [2]] is X's x2); "
+            "fit both on the same columns, or on tables whose columns carry their names"
         )
     df = rb.n_params - rs.n_params
     extra = [t for t in rb.terms if t not in rs.terms]

@@ -8,7 +8,7 @@ For coefficient ``beta_j`` the interval is the set of values ``b`` with::
 ``b``, by Newton's method with step halving on a dense copy of the design
 (profile intervals are for data of a size where they matter: small samples),
 warm-started from the previous point of the profile with the other coefficients
-moved to keep its logits (:func:`_moved_start`). Each bound is a root of
+moved to keep its logits (:func:`~oneneuron.stats._firth.moved_start`). Each bound is a root of
 the deviance difference found by Brent's method after a bracket is grown
 outwards from the Wald interval; a side that never crosses is infinite.
 Unlike Wald intervals they are not symmetric and do not depend on the
@@ -30,7 +30,7 @@ from scipy import optimize, stats
 
 from ..functions import log_sigmoid, sigmoid
 from ._effects import check_level, row_offset, row_weights
-from ._firth import firth_newton
+from ._firth import firth_basis, firth_newton, moved_start
 from ._fit import relaxed_view, training_rows, with_class_weights
 
 #: Doublings of the bracket before a bound is declared infinite.
@@ -73,30 +73,6 @@ def _constrained_fit(
         if np.max(np.abs(t * step)) <= 1e-12 * (1.0 + np.max(np.abs(beta[free]))):
             break
     return llf, beta
-
-
-def _moved_start(
-    Xt: NDArray, w: NDArray, off: NDArray, free: list[int], j: int, origin: NDArray, b: float
-) -> NDArray:
-    """``origin`` with ``beta_j = b``, its other coefficients moved to keep its logits.
-
-    Setting ``beta_j`` alone shifts every logit by ``x_j (b - origin_j)``: for a column
-    far from zero (a year) and the intercept, a standard error's move puts every row's
-    probability at 0 or 1, where Newton's refit cannot recover (the curvature vanishes).
-    The free coefficients take the weighted least-squares change that undoes the shift
-    (weights: the rows' curvature at ``origin``), which is where the refit ends up anyway
-    when the two columns are nearly collinear, and costs one small solve.
-    """
-    start = origin.copy()
-    start[j] = b
-    if not free or b == origin[j]:
-        return start
-    p = sigmoid(Xt @ origin + off)
-    r = np.sqrt(w * p * (1.0 - p) + 1e-300)
-    shift = Xt[:, j] * (b - origin[j])
-    delta = np.linalg.lstsq(Xt[:, free] * r[:, None], -shift * r, rcond=None)[0]
-    start[free] += delta
-    return start
 
 
 def profile_intervals(
@@ -148,6 +124,7 @@ def profile_intervals(
             f"{llf_hat:.6g} vs {res.log_likelihood:.6g}); pass the training rows "
             "(and their sample_weight and offset)"
         )
+    basis = firth_basis(Xt, w) if firth else None  # one QR of the design for all refits
     if firth:  # the penalised likelihood is profiled (as logistf)
         llf_hat = float(res.extra["penalized_log_likelihood"])
     crit = float(stats.chi2.ppf(level, 1))
@@ -170,13 +147,15 @@ def profile_intervals(
                 if firth:
                     best = None
                     for origin in (beta_hat, warm[0]):
-                        start = _moved_start(Xt, w, off, free, j, origin, b)
-                        sub = firth_newton(Xt, y01, w, off, beta0=start, free=free, tol=1e-11)
+                        start = moved_start(Xt, w, off, free, j, origin, b, basis)
+                        sub = firth_newton(
+                            Xt, y01, w, off, beta0=start, free=free, tol=1e-11, basis=basis
+                        )
                         if best is None or sub.penalized_llf > best.penalized_llf:
                             best = sub
                     llf, beta = best.penalized_llf, best.beta
                 else:
-                    start = _moved_start(Xt, w, off, free, j, warm[0], b)
+                    start = moved_start(Xt, w, off, free, j, warm[0], b)
                     llf, beta = _constrained_fit(Xt, y01, w, off, free, start)
                 warm[0] = beta
                 return 2.0 * (llf_hat - llf) - crit

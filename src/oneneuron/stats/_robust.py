@@ -62,8 +62,14 @@ COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster")
 _POWER = {"HC0": 0.0, "HC1": 0.0, "HC2": 1.0, "HC3": 2.0}
 
 
-def check_cov_type(cov_type: str, *, n_classes: int, alpha: float, cluster: Any) -> None:
-    """Raise a ``ValueError`` naming the fix when ``cov_type`` cannot be honoured."""
+def check_cov_type(
+    cov_type: str, *, n_classes: int, alpha: float, cluster: Any, l1: bool = False
+) -> None:
+    """Raise a ``ValueError`` naming the fix when ``cov_type`` cannot be honoured.
+
+    ``l1``: the penalty has an L1 term (and ``relax=True`` was not set), whose
+    unpenalised refit on the kept columns would take the sandwich: the error says so.
+    """
     if cov_type not in COV_TYPES:
         raise ValueError(f"cov_type must be one of {COV_TYPES}, got {cov_type!r}")
     if cov_type == "cluster" and cluster is None:
@@ -74,6 +80,12 @@ def check_cov_type(cov_type: str, *, n_classes: int, alpha: float, cluster: Any)
         raise ValueError(
             f"cov_type={cov_type!r} is for unpenalised fits (alpha=0); a sandwich around a "
             "penalised fit is not a robust covariance of an estimator of the model"
+            + (
+                "; with an L1 penalty, relax=True refits unpenalised on the columns it "
+                "keeps and gives that refit's"
+                if l1
+                else ""
+            )
         )
     if cov_type in ("HC2", "HC3") and n_classes > 2:
         raise ValueError(
