@@ -5,9 +5,12 @@ small synthetic stand-ins of those tables (nothing is read from outside the repo
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
+import oneneuron
 from _cli import run
 
 
@@ -52,3 +55,43 @@ def test_evaluate_names_unseen_categories_once(tmp_path, capsys):
         code, _, err = run(["evaluate", model, tmp_path / "new.csv", *extra], capsys)
         assert code == 0, err
         assert err.count("categories not seen in training") == once, err
+
+
+def _warned_here(call):
+    """The warnings ``call()`` gave, as (category name, file) pairs."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        call()
+    assert caught, "no warning"
+    return [(w.category.__name__, w.filename) for w in caught]
+
+
+def test_warnings_point_at_the_users_line_through_every_entry_point():
+    """Cars93 in small (Type ~ Origin, no large car built outside the USA): the separation
+    warning of ``oneneuron.logit(...)`` pointed into ``classifier/_logit.py`` (a fixed
+    ``stacklevel`` counted fit's frames, not logit's one more), and the unseen-level warning
+    of ``predict``, ``predict_proba``, ``predict_log_proba`` and ``score`` into
+    ``_estimator.py`` (they call ``decision_function``'s path one frame deeper), so a user
+    could not tell which line of theirs warned. The oracle: Python's own rule for
+    ``stacklevel``, the file of the caller (this test) as ``fit``'s warning already gave."""
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame(
+        {"Price": rng.normal(20, 5, 60), "Origin": rng.choice(["USA", "non-USA"], 60)}
+    )
+    df["Large"] = np.where(
+        (df.Origin == "USA") & (rng.random(60) < 0.5), "Yes", "No"
+    )  # no large car built outside the USA: quasi-complete separation
+    here = __file__
+    for category, where in _warned_here(lambda: oneneuron.logit("Large ~ Price + Origin", df)):
+        assert (category, where) == ("SeparationWarning", here)
+    for category, where in _warned_here(
+        lambda: oneneuron.NeuronClassifier(formula="Large ~ Price + Origin").fit(df)
+    ):
+        assert (category, where) == ("SeparationWarning", here)
+    model = oneneuron.logit("Large ~ Price + g", df.assign(g=rng.choice(["a", "b"], 60)))
+    new = df.head(3).assign(g="zz")
+    for name in ("predict", "predict_proba", "predict_log_proba", "decision_function"):
+        found = _warned_here(lambda name=name: getattr(model, name)(new))
+        assert found == [("UnknownCategoryWarning", here)], (name, found)
+    found = _warned_here(lambda: model.score(new, new.Large))
+    assert found == [("UnknownCategoryWarning", here)], found

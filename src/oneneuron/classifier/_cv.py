@@ -28,7 +28,7 @@ from ..engines import (
     take_rows,
     to_host,
 )
-from ..exceptions import ConvergenceWarning, EmptyClassWarning
+from ..exceptions import ConvergenceWarning, EmptyClassWarning, user_stacklevel
 from ..objective import unmasked  # a masked weight or group is refused
 from ..tables import batch_as_table
 from ..wording import counted
@@ -426,7 +426,7 @@ def _warn_missing_classes(data: FitData, folds: list[tuple[NDArray, NDArray]]) -
             "folds' models give it probability 0, and their scores weigh that more than "
             "alpha; use fewer folds, or groups that spread every class",
             EmptyClassWarning,
-            stacklevel=5,  # the caller of fit (through scikit-learn's wrapper and restoring)
+            stacklevel=user_stacklevel(),
         )
 
 
@@ -778,14 +778,14 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
             path, msgs = out[i * (n_folds + 1)]
             paths.append(replace(path, design=design, feature_names_in=names_in(data, design)))
             for m in msgs:  # as a regularization_path call would warn it
-                warnings.warn(m, ConvergenceWarning, stacklevel=2)
+                warnings.warn(m, ConvergenceWarning, stacklevel=user_stacklevel())
             for k in range(n_folds):
                 s, _, msgs = out[i * (n_folds + 1) + 1 + k]
                 scores[i, k] = s
                 short += [f"cross-validation fold {k} (l1_ratio {r:g}): {m}" for m in msgs]
         if short:  # one warning for all folds (each fold's first message, and how many)
             more = f" (and {len(short) - 1} more folds)" if len(short) > 1 else ""
-            warnings.warn(short[0] + more, ConvergenceWarning, stacklevel=2)
+            warnings.warn(short[0] + more, ConvergenceWarning, stacklevel=user_stacklevel())
         _check_scores(scores, l1_ratios, self.scoring)
         i, j = self._choose(l1_ratios, paths, scores)
         # a proximal Newton refit has the paths' l1_ratio and max_iter; an unpenalised one

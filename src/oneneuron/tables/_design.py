@@ -2993,7 +2993,7 @@ def _warn_look_alike_levels(name: str, levels: list[str]) -> None:
     alike = [sorted(g) for g in groups.values() if len(g) > 1]
     if not alike:
         return
-    from ..exceptions import LevelWarning
+    from ..exceptions import LevelWarning, user_stacklevel
 
     shown = "; ".join(", ".join(_shown_alike(g)) for g in alike[:5])
     forms = any(_differ_in_form(g) for g in alike)
@@ -3003,7 +3003,7 @@ def _warn_look_alike_levels(name: str, levels: list[str]) -> None:
         f"column {name!r} has levels that differ only in {how} ({shown}); they are "
         f"fitted as different levels: if they are one, merge them first ({merge})",
         LevelWarning,
-        stacklevel=2,
+        stacklevel=user_stacklevel(),
     )
 
 
@@ -3012,14 +3012,14 @@ def _warn_single_level(name: str, level: str) -> None:
     reference coding gives it no model column (it has no level besides the reference),
     so it leaves the fit without a word otherwise. A constant numeric column stays a
     model column, aliased with the intercept and named so in the summary."""
-    from ..exceptions import LevelWarning
+    from ..exceptions import LevelWarning, user_stacklevel
 
     warnings.warn(
         f"column {name!r} holds one level ({level!r}) in every row: it is constant, so "
         "it adds no model column (reference coding gives a column to each level but the "
         "reference); leave it out, or fit on rows that hold its other levels",
         LevelWarning,
-        stacklevel=3,
+        stacklevel=user_stacklevel(),
     )
 
 
