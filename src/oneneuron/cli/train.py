@@ -847,7 +847,9 @@ def train_cv(
     ``--reference``, ``--encoding``, ``--drop-missing``/``--impute``); ``weights``
     (``--weights``) are frequency weights of the rows: the fits on the folds, the
     held-out scores and the refit use them, as ``NeuronClassifierCV.fit``'s
-    ``sample_weight``. Returns the fitted ``NeuronClassifierCV``.
+    ``sample_weight``; whole-number weights are counts, so the folds are drawn over
+    the rows they count (``split_counts=True``: a table of counts chooses as the table
+    written out would). Returns the fitted ``NeuronClassifierCV``.
     """
     import numpy as np
 
@@ -878,6 +880,13 @@ def train_cv(
         encoding=args.encoding,
         missing=missing,
     )
+    counts = weights is not None and bool(np.all(weights == np.round(weights)))
+    if weights is not None and not counts:
+        note(
+            args,
+            f"--weights {args.weights} holds fractions: the folds hold out table rows, each "
+            "with its whole weight (whole-number weights are split among the folds as counts)",
+        )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with Activity(
@@ -886,7 +895,7 @@ def train_cv(
             determinate=False,
         ):
             try:
-                cv.fit(table, args.target, sample_weight=weights)
+                cv.fit(table, args.target, sample_weight=weights, split_counts=counts)
             except DataError as exc:
                 text = cli_terms(_file_rows(str(exc), getattr(args, "data_rows", ())))
                 raise DataError(text.replace("' of the table ", f"' of {args.data} ")) from None
@@ -933,7 +942,13 @@ def train_cv(
             f"  chosen ({args.cv_rule}): alpha {cv.alpha_:.4g}  log-loss {-mean[chosen]:.4f}  "
             f"{counted(res['n_nonzero'][chosen], 'non-zero feature')}"
         )
-        kept = table.loc[cv.design_report_.get("kept", slice(None))]
-        acc = float(np.mean(est.predict(kept) == kept[args.target].to_numpy()))
+        rows = cv.design_report_.get("kept", slice(None))
+        kept = table.loc[rows]
+        acc = float(  # frequency weights count, as in a plain train's accuracy
+            np.average(
+                est.predict(kept) == kept[args.target].to_numpy(),
+                weights=None if weights is None else weights[rows],
+            )
+        )
         print(f"  training accuracy {acc:.4f}")
     return cv
