@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import oneneuron
-from _cli import run
+from _cli import fail, run
 
 
 def _birthwt_like(n=120, seed=0):
@@ -172,3 +172,23 @@ def test_train_cv_with_count_weights_is_the_cv_of_the_rows_written_out(tmp_path,
     assert cells["objective"]["alpha"] == pytest.approx(rows_fit["objective"]["alpha"], rel=1e-12)
     np.testing.assert_allclose(cells["coef"], rows_fit["coef"], atol=1e-7)
     assert np.count_nonzero(cells["coef"]) > 0  # not the intercept-only model
+
+
+def test_missing_words_message_does_not_claim_r_reads_none_as_missing(tmp_path, capsys):
+    """MASS's Cars93 as R writes it: ``AirBags`` has a level ``None``. train read it as
+    missing (pandas' convention) and said the cells 'count as missing, as in pandas and
+    R', but R's ``read.csv`` (``na.strings = "NA"``) reads ``None`` as a level. The oracle:
+    R's documented default, which leaves ``NA`` alone as missing; for ``NA`` the message
+    still says R agrees."""
+    rng = np.random.default_rng(3)
+    bags = rng.choice(["None", "Driver only", "Driver & Passenger"], 40)
+    price = rng.normal(20, 5, 40).round(1).astype(object)
+    price[5] = "NA"
+    t = pd.DataFrame({"AirBags": bags, "Price": price, "USA": rng.choice(["Yes", "No"], 40)})
+    t.to_csv(tmp_path / "cars.csv", index=False)
+    model = tmp_path / "m.json"
+    argv = ["train", tmp_path / "cars.csv", "--target", "USA", "--model", model]
+    err = fail([*argv, "--features", "AirBags"], capsys, "'None'")
+    assert "as in pandas and R" not in err and "'NA' only" in err, err
+    err = fail([*argv, "--features", "Price"], capsys, "'NA'")
+    assert "as in pandas and R" in err, err

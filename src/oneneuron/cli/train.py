@@ -604,7 +604,8 @@ def _file_rows(text: str, rows: Any) -> str:
 
 def _written_as_missing(args: argparse.Namespace, exc: Exception) -> str:
     """For an error on missing values in a column of a text table: which words in it were
-    read as missing (``NA``, ``None``, ...: pandas' and R's convention), or ``""``."""
+    read as missing (``NA``, ``None``, ...: pandas' convention; R's ``read.csv`` takes
+    ``NA`` only), or ``""``."""
     import re
 
     from ..tables import missing_words
@@ -615,8 +616,15 @@ def _written_as_missing(args: argparse.Namespace, exc: Exception) -> str:
     if not words:
         return ""
     listed = ", ".join(repr(w) for w in words)
+    # R's read.csv takes only 'NA' (na.strings = "NA"): a level 'None' (MASS's Cars93
+    # AirBags) is a level there
+    how = (
+        "as in pandas and R"
+        if words == ["NA"]
+        else "as pandas reads them (R's read.csv: 'NA' only)"
+    )
     return (
-        f" (cells written {listed} count as missing, as in pandas and R; if they are levels, "
+        f" (cells written {listed} count as missing, {how}; if they are levels, "
         "rename them in the file)"
     )
 
