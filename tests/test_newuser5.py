@@ -192,3 +192,33 @@ def test_missing_words_message_does_not_claim_r_reads_none_as_missing(tmp_path, 
     assert "as in pandas and R" not in err and "'NA' only" in err, err
     err = fail([*argv, "--features", "Price"], capsys, "'NA'")
     assert "as in pandas and R" in err, err
+
+
+def test_train_offers_categorical_for_numbers_with_a_text_level(tmp_path, capsys):
+    """MASS's Cars93 ``Cylinders`` holds 3, 4, 5, 6, 8 and one ``rotary`` (a factor in R).
+    ``train --formula 'Origin ~ Price + C(Cylinders)'`` said only 'fix it or leave it
+    blank', where the Python API on the same table offers ``astype('category')`` and
+    ``--categorical Cylinders`` fits it. The oracle: the Python error's advice, and the fit
+    that the advised flag then gives (the same coefficients as Python on the column as a
+    category)."""
+    rng = np.random.default_rng(4)
+    cyl = rng.choice(["4", "6", "8"], 60).astype(object)
+    cyl[[7, 8]] = "rotary"
+    price = rng.normal(20, 5, 60).round(1)
+    origin = np.where(rng.random(60) < 1 / (1 + np.exp(-(price - 20) / 5)), "USA", "non-USA")
+    origin[[7, 8]] = ["USA", "non-USA"]  # no level predicts the class perfectly
+    t = pd.DataFrame({"Price": price, "Cylinders": cyl, "Origin": origin})
+    t.to_csv(tmp_path / "cars.csv", index=False)
+    model = tmp_path / "m.json"
+    argv = ["train", tmp_path / "cars.csv", "--target", "Origin", "--model", model]
+    formula = ["--formula", "Origin ~ Price + C(Cylinders)"]
+    err = fail([*argv, *formula], capsys, "'rotary'")
+    assert "--categorical Cylinders" in err, err
+    with pytest.raises(oneneuron.tables.DataError, match="astype\\('category'\\)"):
+        oneneuron.logit("Origin ~ Price + C(Cylinders)", t)
+    code, _, err = run([*argv, *formula, "--categorical", "Cylinders"], capsys)
+    assert code == 0, err
+    python = oneneuron.logit(
+        "Origin ~ Price + C(Cylinders)", t.assign(Cylinders=t.Cylinders.astype("category"))
+    )
+    np.testing.assert_allclose(oneneuron.load(model).coef_, python.coef_, rtol=1e-8)

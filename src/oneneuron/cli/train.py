@@ -430,7 +430,9 @@ def run_train(args: argparse.Namespace) -> int:
         # cluster labels read as written are labels: 1.01, 1.02 are ids, not numbers
         # stored as text
         labels = {args.cluster} if args.cluster and args.cluster not in features else set()
-        check_stray_text(df, [c for c in cols if c not in labels], args.data)
+        for c in (c for c in cols if c not in labels):  # a feature may hold categories
+            hint = None if c == args.target else "--categorical {name}"
+            check_stray_text(df, [c], args.data, categories=hint)
     except DataError as exc:  # its advice in the command line's terms
         raise DataError(cli_terms(str(exc))) from None
     for name in args.numeric:  # never ignored: it keeps numbers, it cannot make text numeric

@@ -1111,7 +1111,9 @@ def _text_cols(df: pd.DataFrame, text: list[str]) -> pd.DataFrame:
     return df
 
 
-def check_stray_text(df: pd.DataFrame, columns: list[str], source: Any) -> None:
+def check_stray_text(
+    df: pd.DataFrame, columns: list[str], source: Any, categories: str | None = None
+) -> None:
     """Raise naming the cells if a column holds numbers except for a few text cells.
 
     One stray ``"n/a?"`` in a column of numbers makes pandas read the whole column
@@ -1121,7 +1123,11 @@ def check_stray_text(df: pd.DataFrame, columns: list[str], source: Any) -> None:
     one is not), and so do numbers with missing-value markers, numbers with decimal
     commas and ISO dates (:func:`~oneneuron.tables._design.numbers_as_text`, which
     the Python design layer applies too); ``df``'s index gives the data-row numbers
-    (0-based).
+    (0-based). ``categories``, a format of ``{name}`` (the command line's
+    ``"--categorical {name}"``), is offered as the other way out of numbers with a few
+    text cells: the column may hold categories, some of them written as numbers
+    (MASS's Cars93: ``Cylinders`` 3, 4, 5, 6, 8 and ``rotary``), as the Python design
+    layer offers ``astype('category')``.
 
     Examples
     --------
@@ -1153,7 +1159,10 @@ def check_stray_text(df: pd.DataFrame, columns: list[str], source: Any) -> None:
         where = lambda i, rows=df.index: f"data row {int(rows[i]) + 1}"  # noqa: E731
         why = numbers_as_text(s, where)
         if why is not None:
-            raise DataError(f"column {name!r} of {source} {why}{header_again(s, name, where)}")
+            again = header_again(s, name, where)
+            if not again and categories is not None and why.startswith("holds numbers except"):
+                again = f" (if its values are categories, say so: {categories.format(name=name)})"
+            raise DataError(f"column {name!r} of {source} {why}{again}")
 
 
 def missing_words(
