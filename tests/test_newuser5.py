@@ -222,3 +222,39 @@ def test_train_offers_categorical_for_numbers_with_a_text_level(tmp_path, capsys
         "Origin ~ Price + C(Cylinders)", t.assign(Cylinders=t.Cylinders.astype("category"))
     )
     np.testing.assert_allclose(oneneuron.load(model).coef_, python.coef_, rtol=1e-8)
+
+
+def _cars_like(n=80, seed=5):
+    """MASS's Cars93 in small, with R's dotted column names."""
+    rng = np.random.default_rng(seed)
+    t = pd.DataFrame({"Min.Price": rng.uniform(7, 45, n), "MPG.city": rng.integers(15, 46, n)})
+    z = 2.0 - 0.8 * np.log(t["Min.Price"]) + 0.9 * (t["MPG.city"] > 22)
+    t["usa"] = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+    return t
+
+
+def test_r_dotted_names_in_transforms_fit_save_and_name_the_backticks(tmp_path):
+    """Cars93's columns are R names with dots (``Min.Price``, ``MPG.city``). In a call,
+    ``log(Min.Price)`` failed with formulaic's 'NameError: name 'Min' is not defined' and
+    nothing more (Python reads the dot as an attribute); quoted, ``I(`MPG.city` > 20)``
+    and ``I(`Min.Price` / 10)`` fitted but ``save`` refused them as transforms a model
+    file cannot store, while ``log(`Min.Price`)`` and ``I(`Min.Price` ** 2)`` saved.
+    Now the error names the backticks, and the comparisons and rescalings save and
+    predict from the file as in memory. The oracle: statsmodels (patsy's ``Q()``) on the
+    same formula."""
+    import statsmodels.formula.api as smf
+
+    t = _cars_like()
+    with pytest.raises(ValueError, match=r"quote it with backticks, `(Min\.Price|MPG\.city)`"):
+        oneneuron.logit("usa ~ np.log(Min.Price) + I(MPG.city > 22)", t)
+    fit = oneneuron.logit("usa ~ np.log(`Min.Price`) + I(`MPG.city` > 22) + I(`Min.Price` / 10)", t)
+    ref = smf.logit(
+        "usa ~ np.log(Q('Min.Price')) + I(Q('MPG.city') > 22) + I(Q('Min.Price') / 10)", t
+    ).fit(disp=0, tol=1e-12)
+    np.testing.assert_allclose(fit.predict_proba(t)[:, 1], ref.predict(t), rtol=1e-6)
+    assert fit.log_likelihood_ == pytest.approx(ref.llf, rel=1e-9)
+    fit.save(tmp_path / "m.json")
+    loaded = oneneuron.load(tmp_path / "m.json")
+    np.testing.assert_allclose(loaded.predict_proba(t), fit.predict_proba(t), rtol=1e-12)
+    for formula in ("usa ~ I(22 <= `MPG.city`)", "usa ~ np.log(`Min.Price` + 1)"):
+        oneneuron.logit(formula, t).save(tmp_path / "more.json", overwrite=True)
