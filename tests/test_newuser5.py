@@ -247,6 +247,8 @@ def test_r_dotted_names_in_transforms_fit_save_and_name_the_backticks(tmp_path):
     t = _cars_like()
     with pytest.raises(ValueError, match=r"quote it with backticks, `(Min\.Price|MPG\.city)`"):
         oneneuron.logit("usa ~ np.log(Min.Price) + I(MPG.city > 22)", t)
+    with pytest.raises(ValueError, match=r"backticks, `MPG\.city` \(C\(`MPG\.city`\)\)"):
+        oneneuron.logit("usa ~ C(MPG.city)", t)  # the term as it would work
     fit = oneneuron.logit("usa ~ np.log(`Min.Price`) + I(`MPG.city` > 22) + I(`Min.Price` / 10)", t)
     ref = smf.logit(
         "usa ~ np.log(Q('Min.Price')) + I(Q('MPG.city') > 22) + I(Q('Min.Price') / 10)", t

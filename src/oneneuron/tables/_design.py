@@ -2140,11 +2140,20 @@ class DesignSpec:
                 dotted = [
                     c for c in map(str, frame.columns) if c.startswith(unknown.group(1) + ".")
                 ]
+                factor = re.search(r"evaluate factor `([^`]*)`", msg)
+                term = factor.group(1) if factor else ""
+
+                def bare(c: str) -> str:  # the name unquoted in the term
+                    return rf"(?<![\w.`]){re.escape(c)}(?![\w.`])"
+
+                used = [c for c in dotted if re.search(bare(c), term)]
                 if dotted:
+                    name = max(used or dotted, key=len)
+                    example = re.sub(bare(name), f"`{name}`", term)
                     msg += (
-                        f"; the column {dotted[0]!r} has a dot in its name, which Python reads "
-                        f"inside a call as an attribute: quote it with backticks, `{dotted[0]}` "
-                        f"(e.g. log(`{dotted[0]}`))"
+                        f"; the column {name!r} has a dot in its name, which Python reads "
+                        f"inside a call as an attribute: quote it with backticks, `{name}`"
+                        + (f" ({example})" if "`" in example else "")
                     )
             base = re.search(r"Value `([^`]*)` for `TreatmentContrasts.base` is not among", msg)
             if base:
