@@ -260,3 +260,28 @@ def test_r_dotted_names_in_transforms_fit_save_and_name_the_backticks(tmp_path):
     np.testing.assert_allclose(loaded.predict_proba(t), fit.predict_proba(t), rtol=1e-12)
     for formula in ("usa ~ I(22 <= `MPG.city`)", "usa ~ np.log(`Min.Price` + 1)"):
         oneneuron.logit(formula, t).save(tmp_path / "more.json", overwrite=True)
+
+
+def test_r_row_names_column_is_named_as_r_writes_it(tmp_path, capsys):
+    """A CSV as R's ``write.csv`` exports MASS's Pima.tr (a first header cell ``""`` over
+    quoted row names ``"1"``, ``"2"``, ...): the note guessed only 'the row index pandas
+    writes unless index=False?', which a user of R's data cannot act on. It now names
+    R's row names (``row.names=FALSE``) too; the column stays out of the features, so the
+    model is the one without it (the oracle: the same table written without row names)."""
+    rng = np.random.default_rng(6)
+    glu = rng.normal(120, 30, 60).round()
+    typ = np.where(rng.random(60) < 1 / (1 + np.exp(-(glu - 120) / 30)), "Yes", "No")
+    lines = ['"","glu","type"'] + [
+        f'"{i + 1}",{g:g},"{t}"' for i, (g, t) in enumerate(zip(glu, typ, strict=True))
+    ]
+    (tmp_path / "r.csv").write_text("\n".join(lines) + "\n")
+    pd.DataFrame({"glu": glu, "type": typ}).to_csv(tmp_path / "plain.csv", index=False)
+    code, _, err = run(
+        ["train", tmp_path / "r.csv", "--target", "type", "--model", tmp_path / "r.json"], capsys
+    )
+    assert code == 0, err
+    assert "write.csv" in err and "row.names=FALSE" in err, err
+    argv = ["train", tmp_path / "plain.csv", "--target", "type", "--model", tmp_path / "p.json"]
+    assert run(argv, capsys)[0] == 0
+    got, want = oneneuron.load(tmp_path / "r.json"), oneneuron.load(tmp_path / "p.json")
+    np.testing.assert_allclose(got.coef_, want.coef_, rtol=1e-10)

@@ -425,8 +425,9 @@ def unnamed_note(position: int, name: str, blank: bool, last: bool, sep: str) ->
     leaves out of its default features: what such a column is, by where it stands
     and what it holds. An empty last one comes from a separator ending every line
     (``x,y,``); a first one with values is likely the row index ``df.to_csv()``
-    writes unless ``index=False``, and a Parquet file's ``__index_level_i__`` is the
-    index ``df.to_parquet()`` stores; elsewhere no cause is guessed."""
+    writes unless ``index=False`` (or the row names of R's ``write.csv``), and a
+    Parquet file's ``__index_level_i__`` is the index ``df.to_parquet()`` stores;
+    elsewhere no cause is guessed."""
     if blank:
         what = "is empty in every row" + (
             f" (a separator at the end of every line: {sep!r})" if last else ""
@@ -436,7 +437,10 @@ def unnamed_note(position: int, name: str, blank: bool, last: bool, sep: str) ->
     if PANDAS_INDEX_NAME.fullmatch(name):  # Parquet: df.to_parquet() stores it last
         why = ": the row index pandas stores unless index=False"
     elif position == 1:
-        why = ": the row index pandas writes unless index=False?"
+        why = (  # R's write.csv writes its row names so too (MASS's data sets as exported)
+            ": the row names R's write.csv writes unless row.names=FALSE, or the index "
+            "pandas writes unless index=False?"
+        )
     return (
         f"column {position} has no name ({name!r}{why}); it is not a feature (name it in "
         "--features to use it)"
