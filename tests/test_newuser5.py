@@ -285,3 +285,18 @@ def test_r_row_names_column_is_named_as_r_writes_it(tmp_path, capsys):
     assert run(argv, capsys)[0] == 0
     got, want = oneneuron.load(tmp_path / "r.json"), oneneuron.load(tmp_path / "p.json")
     np.testing.assert_allclose(got.coef_, want.coef_, rtol=1e-10)
+
+
+def test_train_cv_with_counts_too_many_to_write_out_falls_back_with_a_note(tmp_path, capsys):
+    """Counts beyond ``MAX_COUNTED_ROWS`` in all (a census table) are not written out to
+    draw the folds: ``train --cv`` says so on a note and holds out table rows, rather than
+    failing with the Python keyword ``split_counts=True`` in its error."""
+    from oneneuron.classifier import MAX_COUNTED_ROWS
+
+    t = _admissions_like()
+    t["Freq"] = t["Freq"] * (MAX_COUNTED_ROWS // int(t["Freq"].sum()) + 1)
+    t.to_csv(tmp_path / "cells.csv", index=False)
+    argv = ["train", tmp_path / "cells.csv", "--target", "Admit", "--model", tmp_path / "m.json"]
+    code, _, err = run([*argv, "--cv", "3", "--weights", "Freq"], capsys)
+    assert code == 0, err
+    assert "counts more than" in err and "split_counts" not in err, err

@@ -890,12 +890,17 @@ def train_cv(
         encoding=args.encoding,
         missing=missing,
     )
-    counts = weights is not None and bool(np.all(weights == np.round(weights)))
+    from ..classifier import MAX_COUNTED_ROWS
+
+    whole = weights is not None and bool(np.all(weights == np.round(weights)))
+    counts = whole and float(np.sum(weights)) <= MAX_COUNTED_ROWS
     if weights is not None and not counts:
+        why = "holds fractions" if not whole else f"counts more than {MAX_COUNTED_ROWS} rows"
         note(
             args,
-            f"--weights {args.weights} holds fractions: the folds hold out table rows, each "
-            "with its whole weight (whole-number weights are split among the folds as counts)",
+            f"--weights {args.weights} {why}: the folds hold out table rows, each with its "
+            f"whole weight (whole-number weights up to {MAX_COUNTED_ROWS} rows in all are "
+            "split among the folds as counts)",
         )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
