@@ -900,7 +900,8 @@ def test_train_dask_takes_frequency_weights_as_the_memory_engine(data, capsys):
 def test_train_cv_takes_frequency_weights(data, capsys):
     """--cv refused --weights ("does not take --weights yet") though NeuronClassifierCV
     takes sample_weight: the folds, the scores (held-out rows weighted) and the refit
-    are NeuronClassifierCV's with those weights."""
+    are NeuronClassifierCV's with those weights. Whole-number weights are counts, so the
+    folds are drawn over the rows they count (``split_counts=True``; test_newuser5)."""
     from sklearn.model_selection import StratifiedKFold
 
     df = _weighted(data)
@@ -911,7 +912,7 @@ def test_train_cv_takes_frequency_weights(data, capsys):
     got = oneneuron.load(model)
     folds = StratifiedKFold(3, shuffle=True, random_state=0)
     want = oneneuron.NeuronClassifierCV(cv=folds).fit(
-        df[["x1", "x2"]], df["y"], sample_weight=df["w"]
+        df[["x1", "x2"]], df["y"], sample_weight=df["w"], split_counts=True
     )
     np.testing.assert_allclose(got.cv_record_.scores, want.scores_, rtol=1e-9)
     np.testing.assert_allclose(got.coef_, want.coef_, rtol=1e-9, atol=1e-12)

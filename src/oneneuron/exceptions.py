@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from typing import Any
+
 from sklearn.exceptions import ConvergenceWarning as _SklearnConvergenceWarning
 
 __all__ = [
@@ -104,3 +108,39 @@ class LevelWarning(UserWarning):
     it no model column (it has no level besides the reference), so the fit leaves
     it out; the message names the column and its level.
     """
+
+
+#: The package's folder: frames of files under it are oneneuron's own.
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` that makes a warning issued by the calling function point at
+    the line that called into oneneuron: the caller of oneneuron's outermost frame on
+    the stack (the user's line, or the library's that called oneneuron, e.g.
+    scikit-learn's ``cross_val_score``), whatever the number of oneneuron's frames in
+    between, also where scikit-learn's ``score`` calls back into ``predict``.
+
+    A fixed ``stacklevel`` counts the frames of one entry point: ``fit``'s warnings
+    pointed into ``_logit.py`` when ``oneneuron.logit`` called ``fit``, and
+    ``predict_proba``'s unseen-level warning into ``_estimator.py`` when ``predict``
+    called it.
+
+    Returns
+    -------
+    int
+        1 for the caller itself, 2 for its caller, ... (``warnings.warn``'s count).
+
+    Examples
+    --------
+    >>> from oneneuron.exceptions import user_stacklevel
+    >>> user_stacklevel() >= 2
+    True
+    """
+    frame: Any = sys._getframe(1)  # the function that calls warnings.warn: stacklevel 1
+    level, outermost = 1, 1
+    while frame is not None:
+        if frame.f_code.co_filename.startswith(_PACKAGE):
+            outermost = level
+        frame, level = frame.f_back, level + 1
+    return outermost + 1

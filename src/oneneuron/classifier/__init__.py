@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ..lazy import lazy_attributes
 
 if TYPE_CHECKING:
-    from ._cv import NeuronClassifierCV, ovr_roc_auc
+    from ._cv import MAX_COUNTED_ROWS, NeuronClassifierCV, ovr_roc_auc
     from ._cvrecord import CVRecord, choose_alpha
     from ._estimator import NeuronClassifier
     from ._fit import AUTO_NEWTON_MAX_PARAMS, SUBSAMPLE_ROWS
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 #: when a name that needs them is used; the command line's predict needs none).
 _LAZY = {
     "NeuronClassifierCV": "_cv",
+    "MAX_COUNTED_ROWS": "_cv",
     "ovr_roc_auc": "_cv",
     "CVRecord": "_cvrecord",
     "choose_alpha": "_cvrecord",
@@ -66,6 +67,7 @@ __getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals())
 
 __all__ = [
     "AUTO_NEWTON_MAX_PARAMS",
+    "MAX_COUNTED_ROWS",
     "OFFSET_LIMIT",
     "SUBSAMPLE_ROWS",
     "CVRecord",

@@ -28,7 +28,7 @@ from ..engines import (
     take_rows,
     to_host,
 )
-from ..exceptions import ConvergenceWarning, EmptyClassWarning
+from ..exceptions import ConvergenceWarning, EmptyClassWarning, user_stacklevel
 from ..objective import unmasked  # a masked weight or group is refused
 from ..tables import batch_as_table
 from ..wording import counted
@@ -37,6 +37,9 @@ from ._estimator import FILLS_NAN, NeuronClassifier, check_score_weights, score_
 from ._fit import check_term_names, design_input, host_labels
 from ._path import RegularizationPath, check_distinct, compute_path, names_in, path_alphas
 from ._predictor import penalty_kind, restoring
+
+#: A fold: training rows, held-out rows, and their weights in it.
+Fold = tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64], NDArray[np.float64]]
 
 __all__ = ["NeuronClassifierCV"]
 
@@ -163,15 +166,15 @@ def ovr_roc_auc(
 
 def _fold_scores(
     data: FitData,
-    train: NDArray[np.intp],
-    test: NDArray[np.intp],
+    fold: Fold,
     grid: NDArray[np.float64],
     l1_ratio: float,
     options: dict[str, Any],
     scoring: Any,
-    fold: int,
+    k: int,
 ) -> tuple[NDArray[np.float64], int, list[str]]:
-    """Fit the path on ``train`` (its own standardisation) and score every alpha on ``test``.
+    """Fit the path on the fold's training rows (its own standardisation) and score every
+    alpha on its held-out rows, each with the fold's weights.
 
     ``scoring`` is what :func:`resolve_scoring` gave: a name of :data:`SCORINGS`, or
     ``score(estimator, X, y, w)``.
@@ -179,13 +182,14 @@ def _fold_scores(
     Returns the scores, the path's passes and its ConvergenceWarning's message, if any
     (the caller warns once for all folds; a worker process's warnings never reach it).
     """
-    assert data.y_idx is not None and data.sample_weight is not None
+    assert data.y_idx is not None
     K = len(data.classes)
+    train, test, w_train, w_test = fold
     try:
         fold_data = prepare(
             take_rows(data.X, train),
             data.y_idx[train],
-            data.sample_weight[train],
+            w_train,
             class_weight=options["class_weight_idx"],
             standardize=options["standardize"],
             center=options["fit_intercept"],
@@ -193,7 +197,7 @@ def _fold_scores(
         fold_data.feature_names = data.feature_names  # penalty_factor by name
     except ValueError as exc:
         raise ValueError(
-            f"cross-validation fold {fold}: {exc}; use fewer folds (cv) or other groups"
+            f"cross-validation fold {k}: {exc}; use fewer folds (cv) or other groups"
         ) from None
     short: list[str] = []
     path = _path(fold_data, grid, l1_ratio, options, short)
@@ -201,7 +205,7 @@ def _fold_scores(
     P_fold = path.held_out_proba(X_test)  # (n_alphas, n_test, K_fold)
     P = np.zeros((len(grid), len(test), K))
     P[:, :, np.asarray(fold_data.classes, dtype=np.intp)] = P_fold
-    y, w = data.y_idx[test], data.sample_weight[test]
+    y, w = data.y_idx[test], w_test
     if isinstance(scoring, str):
         scores = np.array([_score(scoring, y, P[i], w, K) for i in range(len(grid))])
     else:  # a scorer: the user's labels, the held-out rows, the weights where it takes them
@@ -403,7 +407,54 @@ def _host_weights(data: FitData, sample_weight: Any) -> NDArray[np.float64]:
     return np.asarray(to_host(sample_weight), dtype=np.float64).reshape(-1)
 
 
-def _warn_missing_classes(data: FitData, folds: list[tuple[NDArray, NDArray]]) -> None:
+#: Most rows that :func:`_count_folds` writes out (about 160 MB of row numbers).
+MAX_COUNTED_ROWS = 20_000_000
+
+
+def _count_folds(
+    splitter: Any,
+    given: bool,
+    y_idx: NDArray[np.intp],
+    counts: NDArray[np.float64],
+    groups: Any,
+) -> list[Fold]:
+    """Folds of a table of counts drawn over the rows the counts stand for: ``splitter``
+    splits the table written out row by row (row ``i`` repeated ``counts[i]`` times, in
+    order), and each fold's training and held-out weights are how many of row ``i``'s
+    copies fell on either side. A ValueError for counts that are not whole numbers, too
+    many counted rows, or folds given as index pairs (they index the table's rows)."""
+    if given:
+        raise ValueError(
+            "split_counts=True draws the folds over the counted rows: pass cv as an int or "
+            "a splitter (e.g. StratifiedKFold(5, shuffle=True)), not (train, test) pairs"
+        )
+    if not np.all((counts >= 0) & (counts == np.round(counts))):
+        bad = int(np.flatnonzero(~((counts >= 0) & (counts == np.round(counts))))[0])
+        raise ValueError(
+            "split_counts=True needs sample_weight of whole-number counts; row "
+            f"{bad} has {counts[bad]!r}"
+        )
+    total = float(counts.sum())
+    if total > MAX_COUNTED_ROWS:
+        raise ValueError(
+            f"split_counts=True writes out the {total:.0f} counted rows to draw the folds, "
+            f"more than {MAX_COUNTED_ROWS}; draw folds of the table's rows instead"
+        )
+    n = len(counts)
+    rows = np.repeat(np.arange(n), counts.astype(np.int64))
+    units_groups = None if groups is None else np.asarray(groups)[rows]
+    out = []
+    for _, test_units in splitter.split(np.zeros((len(rows), 1)), y_idx[rows], units_groups):
+        w_test = np.bincount(rows[test_units], minlength=n).astype(np.float64)
+        w_train = counts - w_test
+        train, test = np.flatnonzero(w_train > 0), np.flatnonzero(w_test > 0)
+        if test.size == 0:
+            raise ValueError(f"cross-validation fold {len(out)} has no held-out rows")
+        out.append((train, test, w_train[train], w_test[test]))
+    return out
+
+
+def _warn_missing_classes(data: FitData, folds: list[Fold]) -> None:
     """One :class:`~oneneuron.exceptions.EmptyClassWarning` naming the folds whose training
     rows lack a class of the data.
 
@@ -412,11 +463,11 @@ def _warn_missing_classes(data: FitData, folds: list[tuple[NDArray, NDArray]]) -
     alpha. Classes are counted by rows of positive sample weight; a fold left with one
     class is not named here (its fit raises an error).
     """
-    assert data.y_idx is not None and data.sample_weight is not None
+    assert data.y_idx is not None
     K = len(data.classes)
     lacking = []
-    for k, (train, _) in enumerate(folds):
-        present = np.bincount(data.y_idx[train], weights=data.sample_weight[train], minlength=K)
+    for k, (train, _, w_train, _) in enumerate(folds):
+        present = np.bincount(data.y_idx[train], weights=w_train, minlength=K)
         absent = [str(c) for c in data.classes[present <= 0]]
         if absent and np.count_nonzero(present > 0) >= 2:  # (one class left: an error later)
             lacking.append(f"fold {k} lacks {', '.join(repr(c) for c in absent)}")
@@ -426,7 +477,7 @@ def _warn_missing_classes(data: FitData, folds: list[tuple[NDArray, NDArray]]) -
             "folds' models give it probability 0, and their scores weigh that more than "
             "alpha; use fewer folds, or groups that spread every class",
             EmptyClassWarning,
-            stacklevel=5,  # the caller of fit (through scikit-learn's wrapper and restoring)
+            stacklevel=user_stacklevel(),
         )
 
 
@@ -650,6 +701,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         *,
         sample_weight: ArrayLike | None = None,
         groups: ArrayLike | None = None,
+        split_counts: bool = False,
     ) -> NeuronClassifierCV:
         """Cross-validate the path(s), then refit at the chosen (alpha, l1_ratio).
 
@@ -671,6 +723,15 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
             :class:`NeuronClassifier`.)
         groups : array_like of shape (n_samples,), optional
             Rows of one group stay in one fold (``GroupKFold`` when ``cv`` is an int).
+        split_counts : bool, default=False
+            ``sample_weight`` holds whole-number counts (a table of counts, one row per
+            cell, R's ``UCBAdmissions``): the folds are drawn over the rows the counts
+            stand for, each row's count split among the folds, so the choice is that
+            of the table written out row by row (the same splitter on the same rows).
+            Without it a fold holds out whole table rows, and a cell's count leaves
+            the training rows at once: on UCBAdmissions that chose the intercept-only
+            model (held-out log-loss 0.724) where the rows written out choose five
+            non-zero coefficients (0.574). ``cv`` must then be an int or a splitter.
 
         Returns
         -------
@@ -724,12 +785,19 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
             splitter: Any = GroupKFold(n_splits=int(self.cv))
         else:
             splitter = check_cv(self.cv, data.y_idx, classifier=True)
-        folds = list(splitter.split(np.zeros((data.n_samples, 1)), data.y_idx, groups))
-        kept = getattr(self, "design_report_", {}).get("kept")
         given = not isinstance(self.cv, Integral) and not hasattr(self.cv, "split")
-        folds = _folds_on_rows(folds, kept, given, data.n_samples)
-        for k, (_, test) in enumerate(folds):
-            if not np.sum(data.sample_weight[test]) > 0:  # its scores would be 0/0
+        if split_counts:
+            folds = _count_folds(splitter, given, data.y_idx, data.sample_weight, groups)
+        else:
+            pairs = list(splitter.split(np.zeros((data.n_samples, 1)), data.y_idx, groups))
+            kept = getattr(self, "design_report_", {}).get("kept")
+            w = data.sample_weight
+            folds = [
+                (tr, te, w[tr], w[te])
+                for tr, te in _folds_on_rows(pairs, kept, given, data.n_samples)
+            ]
+        for k, (_, _, _, w_test) in enumerate(folds):
+            if not np.sum(w_test) > 0:  # its scores would be 0/0
                 raise ValueError(
                     f"cross-validation fold {k}: its held-out rows all have sample weight 0, "
                     "so it cannot be scored; shuffle the folds (e.g. cv=StratifiedKFold(5, "
@@ -766,8 +834,8 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         for i, r in enumerate(l1_ratios):
             calls.append((_full_path, (full, grids[i], float(r), options)))
             calls += [
-                (_fold_scores, (data, tr, te, grids[i], float(r), options, scoring, k))
-                for k, (tr, te) in enumerate(folds)
+                (_fold_scores, (data, fold, grids[i], float(r), options, scoring, k))
+                for k, fold in enumerate(folds)
             ]
         out = run_paths(calls, self.n_jobs)
         n_folds = len(folds)
@@ -778,14 +846,14 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
             path, msgs = out[i * (n_folds + 1)]
             paths.append(replace(path, design=design, feature_names_in=names_in(data, design)))
             for m in msgs:  # as a regularization_path call would warn it
-                warnings.warn(m, ConvergenceWarning, stacklevel=2)
+                warnings.warn(m, ConvergenceWarning, stacklevel=user_stacklevel())
             for k in range(n_folds):
                 s, _, msgs = out[i * (n_folds + 1) + 1 + k]
                 scores[i, k] = s
                 short += [f"cross-validation fold {k} (l1_ratio {r:g}): {m}" for m in msgs]
         if short:  # one warning for all folds (each fold's first message, and how many)
             more = f" (and {len(short) - 1} more folds)" if len(short) > 1 else ""
-            warnings.warn(short[0] + more, ConvergenceWarning, stacklevel=2)
+            warnings.warn(short[0] + more, ConvergenceWarning, stacklevel=user_stacklevel())
         _check_scores(scores, l1_ratios, self.scoring)
         i, j = self._choose(l1_ratios, paths, scores)
         # a proximal Newton refit has the paths' l1_ratio and max_iter; an unpenalised one

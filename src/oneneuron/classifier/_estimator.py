@@ -107,8 +107,8 @@ def _validated_fit(fit: Callable[..., Any]) -> Callable[..., Any]:
     def validated(self: Any, *args: Any, **kwargs: Any) -> Any:
         if not get_config()["skip_parameter_validation"]:
             self._validate_params()
-        with restored_on_failure(self):  # here, not a decorator: the warnings' stacklevel
-            return fit(self, *args, **kwargs)  # counts the frames to the user's call
+        with restored_on_failure(self):
+            return fit(self, *args, **kwargs)
 
     return validated
 

@@ -45,6 +45,7 @@ from ..exceptions import (
     ImputationWarning,
     ParameterWarning,
     SeparationWarning,
+    user_stacklevel,
 )
 from ..objective import SMALL_DENSE_ENTRIES, LinearLoss, SmallDenseLoss, offset_intercept, unmasked
 from ..optim import OPTIMIZERS
@@ -157,7 +158,7 @@ def fit(
     K = len(data.classes)
     off = check_statistics_options(est, data, cluster, offset)
     if data.multinomial:  # the engines let a class of weight 0 pass (a CV fold may lack one)
-        warn_weightless_classes(data.classes, data.class_sums, stacklevel=4)
+        warn_weightless_classes(data.classes, data.class_sums)
     if est.firth:
         return fit_firth(est, data, off)
     solver = resolve_solver(est, K, data.X)
@@ -238,7 +239,6 @@ def fit(
                 s,
                 y_idx,
                 est.inference,
-                5,
                 offset=off,
                 cluster=cluster,
                 class_sums=data.class_sums,
@@ -270,7 +270,7 @@ def fit(
             f"the Hessian is singular to working precision: {why}; the coefficients along "
             "those columns are wherever the solver stopped, and standard errors are refused",
             CollinearityWarning,
-            stacklevel=4,
+            stacklevel=user_stacklevel(),
         )
     elif "aliased_terms" in inference.extra and aliased > n_flat:
         its, it = "its coefficient is 0 and its standard error", "it"
@@ -282,7 +282,7 @@ def fit(
             f"without {it}; drop the redundant column(s) or set "
             f"{separation_fixes(est, len(est.classes_))[0]}",
             CollinearityWarning,
-            stacklevel=4,
+            stacklevel=user_stacklevel(),
         )
     est.has_offset_ = off is not None
     est.n_samples_fit_ = int(engine.n_samples)
@@ -924,7 +924,7 @@ def warn_filled_classes(spec: Any, table: Any, labels: Any, kept: Any) -> None:
             "coefficients describe where cells were filled, not the column; leave it "
             "out, or code whether it is missing as a column of its own",
             ImputationWarning,
-            stacklevel=4,
+            stacklevel=user_stacklevel(),
         )
 
 
@@ -1017,7 +1017,7 @@ def l1_inference(
     """Likelihood statistics of an L1 fit; no covariance (selection makes it invalid)."""
     smooth = copy.copy(result)
     smooth.loss = result.loss - result.extra.get("l1", 0.0)
-    out = compute_inference(est, problem, smooth, s, y_idx, False, 6, offset=off, cluster=cluster)
+    out = compute_inference(est, problem, smooth, s, y_idx, False, offset=off, cluster=cluster)
     out.reason = (
         "an L1 fit selects its columns, so Wald p-values would ignore the selection; "
         "refit with relax=True for an unpenalised fit on the selected columns"
@@ -1151,7 +1151,7 @@ def fit_firth(est: Any, data: FitData, off: NDArray | None) -> Any:
             f"Firth's Newton iteration stopped after {counted(fit.n_iter, 'iteration')} with "
             f"max|U*|/S = {fit.grad_norm:.3g} > tol = {est.tol:.3g}; increase max_iter",
             ConvergenceWarning,
-            stacklevel=4,
+            stacklevel=user_stacklevel(),
         )
     est._set_inference(name_empty_levels(est, res))
     est.has_offset_ = off is not None
@@ -1206,7 +1206,7 @@ def relaxed_inference(est: Any, data: FitData, off: Any, cluster: Any) -> Any:
         if issubclass(w.category, SeparationWarning):
             text = f"relax=True: the unpenalised refit on the columns the L1 fit kept: {text}"
             text = text.split(" Use alpha > 0")[0] + f" D{RELAXED_SEPARATED[1:]}."
-        warnings.warn(text, w.category, stacklevel=4)
+        warnings.warn(text, w.category, stacklevel=user_stacklevel())
     est.relaxed_ = relaxed
     out = copy.copy(relaxed.inference_)
     if out.cov is None and out.separation not in ("none", "not checked"):
@@ -1227,7 +1227,7 @@ def check_solver_options(est: Any, solver: str, n_classes: int) -> None:
             f"l1_ratio={est.l1_ratio:g} has no effect with alpha=0: the fit is unpenalised; "
             "set alpha > 0 (NeuronClassifierCV chooses it)",
             ParameterWarning,
-            stacklevel=4,
+            stacklevel=user_stacklevel(),
         )
     if est.relax and not is_l1_fit(est):
         raise ValueError("relax=True refits after an L1 fit; it needs l1_ratio > 0 and alpha > 0")
@@ -1724,7 +1724,7 @@ def store_result(
             f"solver {solver!r} stopped after {counted(result.n_iter, 'iteration')} with "
             f"{measure} > tol = {est.tol:.3g}{why}; {hint}",
             ConvergenceWarning,
-            stacklevel=5,
+            stacklevel=user_stacklevel(),
         )
 
 

@@ -21,7 +21,7 @@ from ..engines import (
     refuse_dtype,
     unmask_x,
 )
-from ..exceptions import ConvergenceWarning
+from ..exceptions import ConvergenceWarning, user_stacklevel
 from ..functions import sigmoid_pair, softmax
 from ..objective import LinearLoss
 from ..solvers.path import alpha_max, elastic_net_path, l1_weights, null_fit
@@ -383,7 +383,7 @@ def compute_path(
     if short is not None and messages is not None:
         messages.append(short)
     elif short is not None:
-        warnings.warn(short, ConvergenceWarning, stacklevel=3)
+        warnings.warn(short, ConvergenceWarning, stacklevel=user_stacklevel())
     coefs, intercepts = [], []
     for theta, a in zip(res.thetas, grid, strict=True):
         W, b = problem.to_raw(theta)

@@ -113,9 +113,9 @@ def model_column_names(est: Any) -> NDArray[np.object_]:
 def restored_on_failure(est: Any) -> Iterator[None]:
     """A block (``fit``'s body) that, when it raises (a refused refit, Ctrl-C, a warning
     filtered into an error), leaves ``est`` as it was before: the previous fit whole, not
-    half overwritten by the new data's classes, statistics or chosen alpha. A context
-    manager adds no frame to the block's own: the warnings' ``stacklevel`` still counts
-    the frames from a fit's body to the user's call."""
+    half overwritten by the new data's classes, statistics or chosen alpha. The fit's
+    warnings point at the user's call whatever the frames between
+    (:func:`oneneuron.exceptions.user_stacklevel`)."""
     state = dict(est.__dict__)
     try:
         yield
@@ -126,8 +126,7 @@ def restored_on_failure(est: Any) -> Iterator[None]:
 
 
 def restoring(fit: Callable[..., Any]) -> Callable[..., Any]:
-    """``fit`` run in :func:`restored_on_failure` (one frame more between its body and the
-    user's call, which its warnings' ``stacklevel`` must count)."""
+    """``fit`` run in :func:`restored_on_failure`."""
 
     @functools.wraps(fit)
     def fit_or_restore(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -182,9 +181,9 @@ def warn_unknown(report: dict[str, Any]) -> None:
     if note is not None:
         import warnings
 
-        from ..exceptions import UnknownCategoryWarning
+        from ..exceptions import UnknownCategoryWarning, user_stacklevel
 
-        warnings.warn(note, UnknownCategoryWarning, stacklevel=4)
+        warnings.warn(note, UnknownCategoryWarning, stacklevel=user_stacklevel())
 
 
 #: Largest magnitude of an offset: ``2**53``, beyond which consecutive float64 values are

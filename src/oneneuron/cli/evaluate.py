@@ -286,9 +286,12 @@ def _statistics(
     as JSON-ready entries ``wald_terms`` and ``goodness_of_fit`` of the metrics, each
     ``{"caption", "tests"}`` (``"rows"``: ``"training"`` or ``"new"``), and their
     terminal tables under ``_wald_terms`` and ``_goodness_of_fit`` (None: no table)."""
+    import warnings
+
     import numpy as np
     import pandas as pd
 
+    from ..exceptions import UnknownCategoryWarning
     from . import _statistics as st
 
     est = saved.estimator
@@ -309,7 +312,9 @@ def _statistics(
         X = X[feats]
         if getattr(est, "design_", None) is None and not hasattr(est, "feature_names_in_"):
             X = X.to_numpy(dtype=np.float64)  # a model fitted on arrays: its columns
-    found = st.goodness_of_fit_on(est, X, labels, w, off, proba[:, 1], (y_idx == 1) * 1.0)
+    with warnings.catch_warnings():  # predict_chunks named the rows' unseen levels once
+        warnings.simplefilter("ignore", UnknownCategoryWarning)
+        found = st.goodness_of_fit_on(est, X, labels, w, off, proba[:, 1], (y_idx == 1) * 1.0)
     if found is not None:
         table, caption, rows = found
         out["goodness_of_fit"] = {"caption": caption, "rows": rows, "tests": {}}

@@ -430,7 +430,9 @@ def run_train(args: argparse.Namespace) -> int:
         # cluster labels read as written are labels: 1.01, 1.02 are ids, not numbers
         # stored as text
         labels = {args.cluster} if args.cluster and args.cluster not in features else set()
-        check_stray_text(df, [c for c in cols if c not in labels], args.data)
+        for c in (c for c in cols if c not in labels):  # a feature may hold categories
+            hint = None if c == args.target else "--categorical {name}"
+            check_stray_text(df, [c], args.data, categories=hint)
     except DataError as exc:  # its advice in the command line's terms
         raise DataError(cli_terms(str(exc))) from None
     for name in args.numeric:  # never ignored: it keeps numbers, it cannot make text numeric
@@ -604,7 +606,8 @@ def _file_rows(text: str, rows: Any) -> str:
 
 def _written_as_missing(args: argparse.Namespace, exc: Exception) -> str:
     """For an error on missing values in a column of a text table: which words in it were
-    read as missing (``NA``, ``None``, ...: pandas' and R's convention), or ``""``."""
+    read as missing (``NA``, ``None``, ...: pandas' convention; R's ``read.csv`` takes
+    ``NA`` only), or ``""``."""
     import re
 
     from ..tables import missing_words
@@ -615,8 +618,15 @@ def _written_as_missing(args: argparse.Namespace, exc: Exception) -> str:
     if not words:
         return ""
     listed = ", ".join(repr(w) for w in words)
+    # R's read.csv takes only 'NA' (na.strings = "NA"): a level 'None' (MASS's Cars93
+    # AirBags) is a level there
+    how = (
+        "as in pandas and R"
+        if words == ["NA"]
+        else "as pandas reads them (R's read.csv: 'NA' only)"
+    )
     return (
-        f" (cells written {listed} count as missing, as in pandas and R; if they are levels, "
+        f" (cells written {listed} count as missing, {how}; if they are levels, "
         "rename them in the file)"
     )
 
@@ -845,7 +855,9 @@ def train_cv(
     ``--reference``, ``--encoding``, ``--drop-missing``/``--impute``); ``weights``
     (``--weights``) are frequency weights of the rows: the fits on the folds, the
     held-out scores and the refit use them, as ``NeuronClassifierCV.fit``'s
-    ``sample_weight``. Returns the fitted ``NeuronClassifierCV``.
+    ``sample_weight``; whole-number weights are counts, so the folds are drawn over
+    the rows they count (``split_counts=True``: a table of counts chooses as the table
+    written out would). Returns the fitted ``NeuronClassifierCV``.
     """
     import numpy as np
 
@@ -876,6 +888,18 @@ def train_cv(
         encoding=args.encoding,
         missing=missing,
     )
+    from ..classifier import MAX_COUNTED_ROWS
+
+    whole = weights is not None and bool(np.all(weights == np.round(weights)))
+    counts = whole and float(np.sum(weights)) <= MAX_COUNTED_ROWS
+    if weights is not None and not counts:
+        why = "holds fractions" if not whole else f"counts more than {MAX_COUNTED_ROWS} rows"
+        note(
+            args,
+            f"--weights {args.weights} {why}: the folds hold out table rows, each with its "
+            f"whole weight (whole-number weights up to {MAX_COUNTED_ROWS} rows in all are "
+            "split among the folds as counts)",
+        )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with Activity(
@@ -884,7 +908,7 @@ def train_cv(
             determinate=False,
         ):
             try:
-                cv.fit(table, args.target, sample_weight=weights)
+                cv.fit(table, args.target, sample_weight=weights, split_counts=counts)
             except DataError as exc:
                 text = cli_terms(_file_rows(str(exc), getattr(args, "data_rows", ())))
                 raise DataError(text.replace("' of the table ", f"' of {args.data} ")) from None
@@ -931,7 +955,13 @@ def train_cv(
             f"  chosen ({args.cv_rule}): alpha {cv.alpha_:.4g}  log-loss {-mean[chosen]:.4f}  "
             f"{counted(res['n_nonzero'][chosen], 'non-zero feature')}"
         )
-        kept = table.loc[cv.design_report_.get("kept", slice(None))]
-        acc = float(np.mean(est.predict(kept) == kept[args.target].to_numpy()))
+        rows = cv.design_report_.get("kept", slice(None))
+        kept = table.loc[rows]
+        acc = float(  # frequency weights count, as in a plain train's accuracy
+            np.average(
+                est.predict(kept) == kept[args.target].to_numpy(),
+                weights=None if weights is None else weights[rows],
+            )
+        )
         print(f"  training accuracy {acc:.4f}")
     return cv

@@ -162,7 +162,7 @@ def check_class_totals(classes: NDArray, class_sums: NDArray) -> None:
         )
 
 
-def warn_weightless_classes(classes: NDArray, class_sums: NDArray, stacklevel: int = 2) -> None:
+def warn_weightless_classes(classes: NDArray, class_sums: NDArray) -> None:
     """Warn when a class carries no weight: all its rows have sample_weight 0, or its
     class_weight is 0.
 
@@ -188,7 +188,7 @@ def warn_weightless_classes(classes: NDArray, class_sums: NDArray, stacklevel: i
         return
     # here, not at import: the exceptions module imports scikit-learn's, which a CLI
     # predict (the model-file predictor imports this module) must not load
-    from ..exceptions import EmptyClassWarning
+    from ..exceptions import EmptyClassWarning, user_stacklevel
 
     names = ", ".join(repr(_plain(c)) for c in np.asarray(classes)[sums <= 0])
     warnings.warn(
@@ -196,7 +196,7 @@ def warn_weightless_classes(classes: NDArray, class_sums: NDArray, stacklevel: i
         "class_weight is 0), so its probability is fitted as 0 and its coefficients have "
         "no estimate (no standard errors); drop those rows to leave the class out",
         EmptyClassWarning,
-        stacklevel=stacklevel + 1,
+        stacklevel=user_stacklevel(),
     )
 
 

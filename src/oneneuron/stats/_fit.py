@@ -19,7 +19,7 @@ import scipy.linalg
 from numpy.typing import NDArray
 from scipy.linalg.lapack import dpotrf, dpotrs
 
-from ..exceptions import SeparationWarning
+from ..exceptions import SeparationWarning, user_stacklevel
 from ..functions import softplus
 from ..objective import ALIAS_TOL, least_squares_step, offset_intercept, unmasked
 from ..wording import counted
@@ -871,7 +871,6 @@ def compute_inference(
     s: NDArray[np.float64],
     y_idx: NDArray[np.intp],
     mode: Any,
-    stacklevel: int,
     offset: NDArray[np.float64] | None = None,
     cluster: Any = None,
     class_sums: NDArray[np.float64] | None = None,
@@ -1023,7 +1022,7 @@ def compute_inference(
                 "likelihood is nearly flat along some direction: standard errors would be "
                 f"meaningless; use {fix} for finite, unique estimates"
             )
-            warnings.warn(msg, SeparationWarning, stacklevel=stacklevel)
+            warnings.warn(msg, SeparationWarning, stacklevel=user_stacklevel())
             out.reason = f"the fit looks separated (not checked: {why}); use {fix}"
             return out
         if sep is not None:
@@ -1034,7 +1033,7 @@ def compute_inference(
                 msg = msg.replace("Use alpha > 0 for", f"Use {alpha_fix} for")
                 if firth_fix is not None:
                     msg = msg.replace("or firth=True for", f"or {firth_fix} for")
-                warnings.warn(msg, SeparationWarning, stacklevel=stacklevel)
+                warnings.warn(msg, SeparationWarning, stacklevel=user_stacklevel())
                 fix = _separation_fix_text(est, K)
                 out.reason = f"{msg.split(':')[0]}; use {fix}"
                 out.extra["separated_rows"] = sep.n_separated
@@ -1056,7 +1055,7 @@ def compute_inference(
             warnings.warn(
                 msg + f"; use a larger alpha{firth * (K == 2)}",
                 SeparationWarning,
-                stacklevel=stacklevel,
+                stacklevel=user_stacklevel(),
             )
             out.extra["separated_rows"] = sep.n_separated
     # df_resid: nobs less the effective degrees of freedom, whose trace needs the

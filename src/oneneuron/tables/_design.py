@@ -2136,6 +2136,25 @@ class DesignSpec:
             if unknown and unknown.group(1) in R_FUNCTIONS:
                 name = unknown.group(1)
                 msg += f"; R's {name}() is {R_FUNCTIONS[name]} here"
+            elif unknown:  # R's names with a dot (MPG.city): Python's attribute access
+                dotted = [
+                    c for c in map(str, frame.columns) if c.startswith(unknown.group(1) + ".")
+                ]
+                factor = re.search(r"evaluate factor `([^`]*)`", msg)
+                term = factor.group(1) if factor else ""
+
+                def bare(c: str) -> str:  # the name unquoted in the term
+                    return rf"(?<![\w.`]){re.escape(c)}(?![\w.`])"
+
+                used = [c for c in dotted if re.search(bare(c), term)]
+                if dotted:
+                    name = max(used or dotted, key=len)
+                    example = re.sub(bare(name), f"`{name}`", term)
+                    msg += (
+                        f"; the column {name!r} has a dot in its name, which Python reads "
+                        f"inside a call as an attribute: quote it with backticks, `{name}`"
+                        + (f" ({example})" if "`" in example else "")
+                    )
             base = re.search(r"Value `([^`]*)` for `TreatmentContrasts.base` is not among", msg)
             if base:
                 msg = msg.rstrip(".") + _treatment_base_hint(rhs, frame, base.group(1))
@@ -2822,13 +2841,16 @@ def _comparison(expr: str, cols: Any) -> tuple[str, list[Any]] | None:
     --------
     >>> _comparison("I(ptl > 0)", {"ptl": {}}), _comparison("I(1 <= age)", {"age": {}})
     (('ptl', ['>', 0.0]), ('age', ['>=', 1.0]))
+    >>> _comparison("I(`MPG.city` > 20)", {"MPG.city": {}})  # R's names, backticked
+    ('MPG.city', ['>', 20.0])
     """
     import ast
 
     m = re.fullmatch(r"I\((.+)\)", expr.strip())
+    text, quoted = _backticked_as_names(m.group(1).strip()) if m else ("", {})
     try:
-        node = None if m is None else ast.parse(m.group(1).strip(), mode="eval").body
-    except SyntaxError:  # a backticked name: formulaic's syntax
+        node = None if m is None else ast.parse(text, mode="eval").body
+    except SyntaxError:
         return None
     if not isinstance(node, ast.Compare) or len(node.ops) != 1:
         return None
@@ -2836,11 +2858,32 @@ def _comparison(expr: str, cols: Any) -> tuple[str, list[Any]] | None:
     left, right = node.left, node.comparators[0]
     if op is None:
         return None
-    if isinstance(left, ast.Name) and left.id in cols and _number(right) is not None:
-        return left.id, [op, _number(right)]
-    if isinstance(right, ast.Name) and right.id in cols and _number(left) is not None:
-        return right.id, [_MIRRORED[op], _number(left)]
+    name = lambda n: quoted.get(n.id, n.id) if isinstance(n, ast.Name) else None  # noqa: E731
+    if name(left) in cols and _number(right) is not None:
+        return name(left), [op, _number(right)]
+    if name(right) in cols and _number(left) is not None:
+        return name(right), [_MIRRORED[op], _number(left)]
     return None
+
+
+def _backticked_as_names(text: str) -> tuple[str, dict[str, str]]:
+    """``text`` with each backticked name (formulaic's quoting of a column such as R's
+    ``MPG.city``) replaced by a Python name, and those names' columns, so that
+    :mod:`ast` parses it.
+
+    Examples
+    --------
+    >>> _backticked_as_names("`MPG.city` > 20")
+    ('_backticked_0_ > 20', {'_backticked_0_': 'MPG.city'})
+    """
+    quoted: dict[str, str] = {}
+
+    def name(m: re.Match[str]) -> str:
+        key = f"_backticked_{len(quoted)}_"
+        quoted[key] = m.group(1)
+        return key
+
+    return re.sub(r"`([^`]+)`", name, text), quoted
 
 
 def _affine(expr: str, cols: Any) -> tuple[str, list[float]] | None:
@@ -2853,15 +2896,18 @@ def _affine(expr: str, cols: Any) -> tuple[str, list[float]] | None:
     (('lwt', [0.1, 0.0]), ('age', [1.0, -20.0]))
     >>> _affine("I(lwt / age)", {"lwt": {}, "age": {}}) is None
     True
+    >>> _affine("I(`Min.Price` / 10)", {"Min.Price": {}})  # R's names, backticked
+    ('Min.Price', [0.1, 0.0])
     """
     import ast
 
     m = re.fullmatch(r"I\((.+)\)", expr.strip())
     if m is None:
         return None
+    text, quoted = _backticked_as_names(m.group(1).strip())
     try:
-        node = ast.parse(m.group(1).strip(), mode="eval").body
-    except SyntaxError:  # a backticked name: formulaic's syntax
+        node = ast.parse(text, mode="eval").body
+    except SyntaxError:
         return None
 
     def number(n: Any) -> float | None:
@@ -2874,6 +2920,9 @@ def _affine(expr: str, cols: Any) -> tuple[str, list[float]] | None:
     if not isinstance(node, ast.BinOp):
         return None
     left, right, op = node.left, node.right, node.op
+    for side in (left, right):
+        if isinstance(side, ast.Name):
+            side.id = quoted.get(side.id, side.id)
     if isinstance(left, ast.Name) and left.id in cols and number(right) is not None:
         c = number(right)
         found = {
@@ -2993,7 +3042,7 @@ def _warn_look_alike_levels(name: str, levels: list[str]) -> None:
     alike = [sorted(g) for g in groups.values() if len(g) > 1]
     if not alike:
         return
-    from ..exceptions import LevelWarning
+    from ..exceptions import LevelWarning, user_stacklevel
 
     shown = "; ".join(", ".join(_shown_alike(g)) for g in alike[:5])
     forms = any(_differ_in_form(g) for g in alike)
@@ -3003,7 +3052,7 @@ def _warn_look_alike_levels(name: str, levels: list[str]) -> None:
         f"column {name!r} has levels that differ only in {how} ({shown}); they are "
         f"fitted as different levels: if they are one, merge them first ({merge})",
         LevelWarning,
-        stacklevel=2,
+        stacklevel=user_stacklevel(),
     )
 
 
@@ -3012,14 +3061,14 @@ def _warn_single_level(name: str, level: str) -> None:
     reference coding gives it no model column (it has no level besides the reference),
     so it leaves the fit without a word otherwise. A constant numeric column stays a
     model column, aliased with the intercept and named so in the summary."""
-    from ..exceptions import LevelWarning
+    from ..exceptions import LevelWarning, user_stacklevel
 
     warnings.warn(
         f"column {name!r} holds one level ({level!r}) in every row: it is constant, so "
         "it adds no model column (reference coding gives a column to each level but the "
         "reference); leave it out, or fit on rows that hold its other levels",
         LevelWarning,
-        stacklevel=3,
+        stacklevel=user_stacklevel(),
     )
 
 

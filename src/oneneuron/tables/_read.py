@@ -425,8 +425,9 @@ def unnamed_note(position: int, name: str, blank: bool, last: bool, sep: str) ->
     leaves out of its default features: what such a column is, by where it stands
     and what it holds. An empty last one comes from a separator ending every line
     (``x,y,``); a first one with values is likely the row index ``df.to_csv()``
-    writes unless ``index=False``, and a Parquet file's ``__index_level_i__`` is the
-    index ``df.to_parquet()`` stores; elsewhere no cause is guessed."""
+    writes unless ``index=False`` (or the row names of R's ``write.csv``), and a
+    Parquet file's ``__index_level_i__`` is the index ``df.to_parquet()`` stores;
+    elsewhere no cause is guessed."""
     if blank:
         what = "is empty in every row" + (
             f" (a separator at the end of every line: {sep!r})" if last else ""
@@ -436,7 +437,10 @@ def unnamed_note(position: int, name: str, blank: bool, last: bool, sep: str) ->
     if PANDAS_INDEX_NAME.fullmatch(name):  # Parquet: df.to_parquet() stores it last
         why = ": the row index pandas stores unless index=False"
     elif position == 1:
-        why = ": the row index pandas writes unless index=False?"
+        why = (  # R's write.csv writes its row names so too (MASS's data sets as exported)
+            ": the row names R's write.csv writes unless row.names=FALSE, or the index "
+            "pandas writes unless index=False?"
+        )
     return (
         f"column {position} has no name ({name!r}{why}); it is not a feature (name it in "
         "--features to use it)"
@@ -1111,7 +1115,9 @@ def _text_cols(df: pd.DataFrame, text: list[str]) -> pd.DataFrame:
     return df
 
 
-def check_stray_text(df: pd.DataFrame, columns: list[str], source: Any) -> None:
+def check_stray_text(
+    df: pd.DataFrame, columns: list[str], source: Any, categories: str | None = None
+) -> None:
     """Raise naming the cells if a column holds numbers except for a few text cells.
 
     One stray ``"n/a?"`` in a column of numbers makes pandas read the whole column
@@ -1121,7 +1127,11 @@ def check_stray_text(df: pd.DataFrame, columns: list[str], source: Any) -> None:
     one is not), and so do numbers with missing-value markers, numbers with decimal
     commas and ISO dates (:func:`~oneneuron.tables._design.numbers_as_text`, which
     the Python design layer applies too); ``df``'s index gives the data-row numbers
-    (0-based).
+    (0-based). ``categories``, a format of ``{name}`` (the command line's
+    ``"--categorical {name}"``), is offered as the other way out of numbers with a few
+    text cells: the column may hold categories, some of them written as numbers
+    (MASS's Cars93: ``Cylinders`` 3, 4, 5, 6, 8 and ``rotary``), as the Python design
+    layer offers ``astype('category')``.
 
     Examples
     --------
@@ -1153,7 +1163,10 @@ def check_stray_text(df: pd.DataFrame, columns: list[str], source: Any) -> None:
         where = lambda i, rows=df.index: f"data row {int(rows[i]) + 1}"  # noqa: E731
         why = numbers_as_text(s, where)
         if why is not None:
-            raise DataError(f"column {name!r} of {source} {why}{header_again(s, name, where)}")
+            again = header_again(s, name, where)
+            if not again and categories is not None and why.startswith("holds numbers except"):
+                again = f" (if its values are categories, say so: {categories.format(name=name)})"
+            raise DataError(f"column {name!r} of {source} {why}{again}")
 
 
 def missing_words(
