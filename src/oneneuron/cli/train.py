@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -892,7 +893,24 @@ def train_cv(
                 raise DataError(text.replace("' of the table ", f"' of {args.data} ")) from None
             except ValueError as exc:
                 raise UserError(cli_terms(str(exc))) from None
-    show_warnings(caught)
+    from ..exceptions import GridEdgeWarning
+
+    # the grid's end is the summary's note (below), or with --quiet a warning, in the
+    # command line's words (it has no flag for the grid: a plain fit's --alpha instead)
+    edges = [str(w.message) for w in caught if issubclass(w.category, GridEdgeWarning)]
+    show_warnings(w for w in caught if not issubclass(w.category, GridEdgeWarning))
+    edge = None
+    if edges:
+        small = "smallest alpha" in edges[0]
+        at = cv.alphas_.min() if small else cv.alphas_.max()
+        edge = (
+            f"the best is the {'smallest' if small else 'largest'} alpha tried ({at:.4g}, the "
+            f"grid's end): the held-out log-loss may still fall {'below' if small else 'above'} "
+            "it; compare a fit with "
+            + ("--alpha 0 (no penalty) or a smaller --alpha" if small else "a larger --alpha")
+        )
+        if args.quiet:
+            print(wrapped(f"warning: {edge}"), file=sys.stderr)
     if not args.quiet:
         res = cv.cv_results_
         alphas, mean = res["param_alpha"], res["mean_test_score"]
@@ -921,14 +939,8 @@ def train_cv(
             f"{se[best]:.4f} (std error)  "
             f"{counted(res['n_nonzero'][best], 'non-zero feature')}"
         )
-        if best == int(np.argmin(alphas)):  # the score may still fall below the grid
-            print(
-                wrapped(
-                    f"  the best is the smallest alpha tried ({alphas[best]:.4g}, the grid's "
-                    "end): the held-out log-loss may still fall below it; compare a fit with "
-                    "--alpha 0 (no penalty) or a smaller --alpha"
-                )
-            )
+        if edge:  # the score may still improve beyond the grid (GridEdgeWarning)
+            print(wrapped(f"  {edge}"))
         print(
             f"  chosen ({args.cv_rule}): alpha {cv.alpha_:.4g}  log-loss {-mean[chosen]:.4f}  "
             f"{counted(res['n_nonzero'][chosen], 'non-zero feature')}"
