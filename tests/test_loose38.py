@@ -3,10 +3,12 @@ statsmodels, closed forms)."""
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import oneneuron
 from _cli import run
@@ -122,3 +124,73 @@ def test_train_cv_says_the_grid_end_once(tmp_path, capsys):
     assert code == 0 and err.count("warning: the best is the smallest alpha tried") == 1, err
     assert "--alpha 0" in err and "alphas=" not in err
 
+
+def _aliased_csv(tmp_path, n=300):
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    df["c"] = df.a + df.b
+    df["y"] = (df.a + rng.normal(size=n) > 0).astype(int)
+    data = tmp_path / "d.csv"
+    df.to_csv(data, index=False)
+    return df, data
+
+
+def test_evaluate_json_notes_an_aliased_term_once_by_name(tmp_path, capsys):
+    """``evaluate --json`` of a model with an aliased column wrote one note per number of
+    its row (coef, std_err, z, p_value, ci_low, ci_high: six notes for one term), none
+    naming the term. The oracle: numpy's rank of [1, a, b, c] is 3, so one term is
+    aliased (R's NA), and the notes name it once."""
+    import json
+
+    df, data = _aliased_csv(tmp_path)
+    design = np.column_stack([np.ones(len(df)), df[["a", "b", "c"]].to_numpy()])
+    assert np.linalg.matrix_rank(design) == 3
+    model = tmp_path / "m.json"
+    assert run(["train", data, "--target", "y", "--model", model], capsys)[0] == 0
+    for extra in ([], ["--odds-ratios"]):
+        code, out, err = run(["evaluate", model, data, "--json", *extra], capsys)
+        assert code == 0, err
+        m = json.loads(out)
+        (row,) = [r for r in m["coefficients"]["rows"] if r["term"] == "c"]
+        assert all(v is None for k, v in row.items() if k != "term"), row
+        notes = [n for n in m["notes"] if "coefficients" in n]
+        assert len(notes) == 1 and "'c'" in notes[0], notes
+
+
+def test_evaluate_odds_ratios_of_an_l1_model(tmp_path, capsys):
+    """``evaluate --odds-ratios`` of an L1 model printed no ratios, and its ``--json`` had
+    no ``coefficients``: the fit has no standard errors, but exp(coef) of the penalised
+    coefficients is well defined. The oracle: scikit-learn's L1 LogisticRegression (saga,
+    C = 1 / (n alpha)) on columns standardised beforehand (so the penalty on the
+    standardised weights is the same), whose exp(coef_) the table must show."""
+    import json
+
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(3)
+    n, alpha = 400, 0.02
+    X = rng.normal(size=(n, 3))
+    X = (X - X.mean(axis=0)) / X.std(axis=0)  # standardize=True changes nothing
+    y = (X[:, 0] - 0.5 * X[:, 1] + rng.normal(size=n) > 0).astype(int)
+    df = pd.DataFrame(X, columns=["a", "b", "c"]).assign(y=y)
+    data, model = tmp_path / "d.csv", tmp_path / "m.json"
+    df.to_csv(data, index=False)
+    argv = ["train", data, "--target", "y", "--alpha", alpha, "--l1-ratio", "1", "--model", model]
+    assert run(argv, capsys)[0] == 0
+    sk = LogisticRegression(
+        l1_ratio=1.0, C=1 / (n * alpha), solver="saga", tol=1e-10, max_iter=100_000
+    ).fit(df[["a", "b", "c"]].to_numpy(float), y)
+    expected = np.exp(np.r_[sk.intercept_, sk.coef_.ravel()])
+    code, out, err = run(["evaluate", model, data, "--odds-ratios"], capsys)
+    assert code == 0, err
+    assert "PENALIZED" in out and "no std_err" in out, out
+    for term, odds in zip(["intercept", "a", "b", "c"], expected, strict=True):
+        shown = re.search(rf"^{term}\s+\S+\s+(\S+)\s*$", out, re.M)
+        assert shown and float(shown.group(1)) == pytest.approx(odds, rel=2e-3), (term, out)
+    code, out, err = run(["evaluate", model, data, "--odds-ratios", "--json"], capsys)
+    assert code == 0, err
+    coefs = json.loads(out)["coefficients"]
+    assert coefs["odds_ratios"] and "PENALIZED" in coefs["caption"]
+    got = [r["odds_ratio"] for r in coefs["rows"]]
+    np.testing.assert_allclose(got, expected, rtol=2e-3)
+    assert all(set(r) == {"term", "coef", "odds_ratio"} for r in coefs["rows"])
