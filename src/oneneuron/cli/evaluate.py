@@ -147,6 +147,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     kept_rows = 0
     dropped = [0] if args.drop_missing else None
     text = (target,) if text_target else ()
+    rows_out = "evaluate with --drop-missing to leave such rows out"  # a missing weight, offset
     with Activity(f"evaluating {Path(args.data).name}", enabled=not args.quiet) as act:
         for chunk, proba, log_proba, labels, _ in predict_chunks(
             saved,
@@ -158,6 +159,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
             text=text,
             dropped=dropped,
             missing_hint="or evaluate with --drop-missing",
+            row_hint=rows_out,
         ):
             first = chunk.index  # the file's data rows (--drop-missing leaves some out)
             parts["y"].append(_target_indices(chunk[target], classes, target, text_target, first))
@@ -165,7 +167,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
             parts["lp"].append(log_proba)
             parts["pred"].append(np.searchsorted(classes, labels))
             if args.weights is not None:
-                parts["w"].append(weight_values(chunk, args.weights, str(args.data), first))
+                parts["w"].append(
+                    weight_values(chunk, args.weights, str(args.data), first, rows_out)
+                )
             kept_rows += len(chunk)
             if binary and fitted_rows is not None and kept_rows > fitted_rows:
                 binary, parts["rows"] = False, []  # not the training rows: no columns

@@ -499,13 +499,17 @@ def run_train(args: argparse.Namespace) -> int:
         keep = y_all.notna().to_numpy()
         df, args.data_rows = df[keep].reset_index(drop=True), args.data_rows[keep]
     missing = "drop" if args.drop_missing else (args.impute or "error")
+    # a row without its weight, offset or cluster: --drop-missing leaves it out
+    hint = "train with --drop-missing to leave such rows out" + (
+        " (--impute fills feature cells only)" if args.impute else ""
+    )
     if args.formula is not None:
         refuse_unsaveable(args.formula, df, args.target, reference or None, args.encoding)
     if args.cv is not None:
         table = df[list(dict.fromkeys([*features, args.target]))]
         weights = None
         if args.weights is not None:
-            weights = weight_values(df, args.weights, args.data, args.data_rows)
+            weights = weight_values(df, args.weights, args.data, args.data_rows, hint)
         cv = train_cv(args, table, reference or None, missing, weights)
         write_model(cv, args.model, overwrite=args.force)
         if not args.quiet:
@@ -532,15 +536,17 @@ def run_train(args: argparse.Namespace) -> int:
     if args.cluster is not None:
         groups = df[args.cluster]
         if groups.isna().any():
+            first = args.data_rows[int(np.argmax(groups.isna().to_numpy()))]
             raise UserError(
                 f"cluster column {args.cluster!r} has "
-                f"{counted(int(groups.isna().sum()), 'missing value')}"
+                f"{counted(int(groups.isna().sum()), 'missing value')} (first at data row "
+                f"{first}); {hint}"
             )
         fit_kw["cluster"] = groups.astype(str).to_numpy()
     if args.offset is not None:
-        fit_kw["offset"] = offset_values(df, args.offset, args.data, args.data_rows)
+        fit_kw["offset"] = offset_values(df, args.offset, args.data, args.data_rows, hint)
     if args.weights is not None:
-        fit_kw["sample_weight"] = weight_values(df, args.weights, args.data, args.data_rows)
+        fit_kw["sample_weight"] = weight_values(df, args.weights, args.data, args.data_rows, hint)
     table = df[list(dict.fromkeys([*features, args.target]))]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
