@@ -270,3 +270,62 @@ def test_evaluate_names_drop_missing_and_predict_does_not(tmp_path, capsys):
         "offset column 'o'",
     )
     assert "--drop-missing" not in err, err
+
+
+def _far_column(n=2000, seed=0):
+    rng = np.random.default_rng(seed)
+    x, z = 1e5 + rng.normal(size=n), rng.normal(size=n)
+    y = ((x - 1e5) + z + rng.logistic(size=n) > 0).astype(int)
+    return np.column_stack([x, z]), y
+
+
+@pytest.mark.parametrize("solver", ["newton", "lbfgs", "cd", "auto"])
+def test_every_solver_fits_a_column_far_from_zero_without_standardizing(solver):
+    """A column of 1e5 + N(0, 1) with standardize=False: Newton resolves it, but
+    solver='cd' swept raw coordinates, where that column is nearly a multiple of the
+    intercept: it stopped at max_iter (KKT violation 0.17) with coefficient 0.0008 for
+    0.91, and the statistics called the column 'nearly constant'. The oracle:
+    statsmodels' Logit (coefficients and standard errors)."""
+    sm = pytest.importorskip("statsmodels.api")
+    X, y = _far_column()
+    # on the raw column statsmodels' Newton does not converge either: on x - 1e5 (the same
+    # model, the intercept absorbing the shift) its slopes and their errors are the same
+    ref = sm.Logit(y, sm.add_constant(X - [1e5, 0.0])).fit(disp=0, tol=1e-12, maxiter=100)
+    assert ref.mle_retvals["converged"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ConvergenceWarning, no CollinearityWarning
+        m = oneneuron.NeuronClassifier(solver=solver, standardize=False).fit(X, y)
+    np.testing.assert_allclose(m.coef_.ravel(), ref.params[1:], rtol=1e-6)
+    se = np.sqrt(np.diag(m.inference_.covariance()))[1:]
+    np.testing.assert_allclose(se, ref.bse[1:], rtol=1e-4)
+    b = ref.params[0] - 1e5 * ref.params[1]
+    np.testing.assert_allclose(m.intercept_, b, rtol=1e-6)
+
+
+def test_an_l1_fit_of_a_column_far_from_zero_is_the_centred_columns_fit():
+    """The lasso (solver 'cd', standardize=False) on 1e5 + N(0, 1) stalled in raw
+    coordinates. Its objective is unchanged by centring a column (the intercept absorbs
+    the shift; the penalty is on the same raw coefficient), so the fit must equal the
+    one on x - 1e5, which is well conditioned."""
+    X, y = _far_column()
+    centred = X - [1e5, 0.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        far = oneneuron.NeuronClassifier(alpha=0.01, l1_ratio=1.0, standardize=False).fit(X, y)
+    near = oneneuron.NeuronClassifier(alpha=0.01, l1_ratio=1.0, standardize=False).fit(centred, y)
+    np.testing.assert_allclose(far.coef_, near.coef_, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(far.predict_proba(X), near.predict_proba(centred), atol=1e-8)
+
+
+def test_a_path_of_a_column_far_from_zero_is_the_centred_columns_path():
+    """regularization_path (standardize=False) on 1e5 + N(0, 1) stopped short of tol at
+    4 of 5 alphas with the slope at 3e-4 for 0.91 (ConvergenceWarning); centring the
+    column changes nothing of the objective, so the path must be the centred column's."""
+    X, y = _far_column()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        far = oneneuron.regularization_path(X, y, n_alphas=5, standardize=False)
+    near = oneneuron.regularization_path(X - [1e5, 0.0], y, n_alphas=5, standardize=False)
+    np.testing.assert_allclose(far.alphas, near.alphas, rtol=1e-9)
+    np.testing.assert_allclose(far.coef, near.coef, rtol=1e-6, atol=1e-8)
+    np.testing.assert_array_equal(far.mean, 0.0)  # the fit's standardisation: none

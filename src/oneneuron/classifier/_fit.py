@@ -182,6 +182,13 @@ def fit(
         if not est.fit_intercept:  # scale only: a shift needs an intercept to absorb it
             center = np.zeros_like(center)
         raw_penalty = True
+    elif not est.standardize and est.fit_intercept and solver == "cd":
+        # Centre for the solver only (scale 1: the same W, so the L1 and L2 terms are
+        # unchanged; the intercept absorbs the shift). In raw coordinates a column far
+        # from zero (1e5 + N(0, 1)) is nearly the intercept's multiple: the sweeps and
+        # their polish crawled to max_iter, and the statistics called it nearly constant.
+        stats = data.feature_stats
+        center = stats[0] if stats is not None else coordinate_stats(data.X, data.row_weights)[0]
     m = K if data.multinomial else 1
     alpha_l2 = float(est.alpha) * (1.0 - float(est.l1_ratio))
     loss_class = LinearLoss
