@@ -329,3 +329,68 @@ def test_a_path_of_a_column_far_from_zero_is_the_centred_columns_path():
     np.testing.assert_allclose(far.alphas, near.alphas, rtol=1e-9)
     np.testing.assert_allclose(far.coef, near.coef, rtol=1e-6, atol=1e-8)
     np.testing.assert_array_equal(far.mean, 0.0)  # the fit's standardisation: none
+
+
+def _legend_texts(ax):
+    legend = ax.get_legend()
+    return None if legend is None else [t.get_text() for t in legend.get_texts()]
+
+
+def test_boundary_and_contour_plots_carry_their_legend():
+    """plot_decision_boundary and plot_probability_contours labelled the classes and the
+    boundary (P = 0.5) but drew no legend unless the caller added one. The oracle for the
+    entries: the classes the samples hold (numpy's unique) and the threshold asked."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import PolynomialFeatures
+
+    from oneneuron.plot import plot_decision_boundary, plot_probability_contours
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    y = (X[:, 0] + X[:, 1] + rng.logistic(size=60) > 0).astype(int)
+    lin = oneneuron.NeuronClassifier().fit(X, y)
+    poly = make_pipeline(PolynomialFeatures(2), oneneuron.NeuronClassifier(alpha=0.1)).fit(X, y)
+    classes = [f"class {c}" for c in np.unique(y)]
+    for model in (lin, poly):
+        ax = plot_decision_boundary(model, X, y, threshold=0.3)
+        assert _legend_texts(ax) == [*classes, "P = 0.3"], _legend_texts(ax)
+        assert plot_decision_boundary(model, X, y, legend=False).get_legend() is None
+    one = oneneuron.NeuronClassifier().fit(X[:, :1], y)
+    ax = plot_decision_boundary(one, X[:, :1], y)  # one feature: a vertical line
+    assert _legend_texts(ax) == [*classes, "P = 0.5"], _legend_texts(ax)
+    ax = plot_probability_contours(lin, X, y, labels=["no", "yes"])
+    assert _legend_texts(ax) == ["no", "yes"]
+    assert plot_probability_contours(lin, X).get_legend() is None  # no samples: no entries
+    assert plot_probability_contours(lin, X, y, legend=False).get_legend() is None
+
+
+def test_report_calibration_legend_shows_the_terminals_four_decimals(tmp_path, capsys, monkeypatch):
+    """evaluate's terminal shows the expected calibration error to 4 decimals, its HTML
+    report's calibration legend to 3 (0.0461 and 0.046): the same number, said twice.
+    The oracle: the ECE computed here from the predicted probabilities in 10 bins."""
+    import matplotlib.axes
+
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame({"a": rng.normal(size=400)})
+    y = (X.a + rng.logistic(size=400) > 0).astype(int)
+    data, model = tmp_path / "d.csv", tmp_path / "m.json"
+    X.assign(y=y).to_csv(data, index=False)
+    assert run(["train", data, "--target", "y", "--model", model, "-q"], capsys)[0] == 0
+    p = oneneuron.load(model).predict_proba(X)[:, 1]
+    bins = np.minimum((p * 10).astype(int), 9)
+    ece = sum(
+        np.sum(bins == b) / len(p) * abs(np.mean(y[bins == b]) - np.mean(p[bins == b]))
+        for b in range(10)
+        if np.any(bins == b)
+    )
+    labels, plot = [], matplotlib.axes.Axes.plot
+
+    def spy(self, *args, **kwargs):  # the report's figures are images: read their labels
+        labels.append(kwargs.get("label"))
+        return plot(self, *args, **kwargs)
+
+    monkeypatch.setattr(matplotlib.axes.Axes, "plot", spy)
+    code, out, err = run(["evaluate", model, data, "--report", tmp_path / "r.html"], capsys)
+    assert code == 0, err
+    assert f"ECE {ece:.4f}" in out, out
+    assert any(str(label).endswith(f"ECE {ece:.4f}") for label in labels), labels
