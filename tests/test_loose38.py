@@ -394,3 +394,81 @@ def test_report_calibration_legend_shows_the_terminals_four_decimals(tmp_path, c
     assert code == 0, err
     assert f"ECE {ece:.4f}" in out, out
     assert any(str(label).endswith(f"ECE {ece:.4f}") for label in labels), labels
+
+
+def test_a_list_of_names_takes_the_singular_or_the_plural():
+    """Messages wrote "column(s) 'x'" before a list of names. The oracle: the number of
+    names in the message (one: the singular; two: the plural)."""
+    from oneneuron.tables import DataError
+
+    df = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0], "b": [1.0, 0.0, 0.0, 2.0], "y": [0, 1, 0, 1]})
+    est = oneneuron.NeuronClassifier().fit(df, "y")
+    for drop, word in ((["a"], "column 'a'"), (["a", "b"], "columns 'a', 'b'")):
+        with pytest.raises((ValueError, DataError)) as e:
+            est.predict(df.drop(columns=drop))
+        assert f"lacks {word}" in str(e.value) and "(s)" not in str(e.value), e.value
+    two = pd.DataFrame([[0.0, 1.0, 0.0, 1.0]] * 2, columns=["a", "a", "b", "b"])
+    with pytest.raises(ValueError, match=r"repeated column names 'a', 'b';"):
+        oneneuron.NeuronClassifier().fit(two, [0, 1])
+
+
+def test_unnamed_columns_are_said_to_be_unnamed():
+    """A DataFrame with columns [None, nan] was refused as "repeated column name 'nan'":
+    pandas holds both as NaN (the oracle: its own Index), a name the user never wrote."""
+    df = pd.DataFrame(np.random.default_rng(0).normal(size=(20, 2)), columns=[None, np.nan])
+    assert df.columns.isna().all()
+    with pytest.raises(ValueError, match=r"X has 2 columns without a name \(None or NaN"):
+        oneneuron.NeuronClassifier().fit(df, np.arange(20) % 2)
+
+
+def test_train_names_the_one_row_flag_whose_column_is_missing(tmp_path, capsys):
+    """``train --weights ''`` said the file 'lacks --cluster/--offset/--weights column'',
+    naming three flags for the one given."""
+    df, data = _rows_with_holes(tmp_path)
+    base = ["train", data, "--target", "y", "--features", "a", "--model", tmp_path / "m.json"]
+    for flag in ("--weights", "--offset", "--cluster"):
+        more = ["--cov-type", "cluster"] if flag == "--cluster" else []
+        err = fail([*base, flag, "nope", *more], capsys, f"lacks {flag} column 'nope'")
+        assert "/--" not in err, err
+
+
+def test_a_polars_date_column_is_named_by_its_own_type():
+    """A polars Date column was refused as holding 'dates or times (datetime64[ms])',
+    pandas' type after the conversion, not the one the user's table has (the oracle:
+    polars' own schema)."""
+    import datetime
+
+    pl = pytest.importorskip("polars")
+    days = [datetime.date(2020, 1, 1 + i) for i in range(20)]
+    table = pl.DataFrame({"x": np.arange(20.0), "d": days, "y": np.arange(20) % 2})
+    from oneneuron.tables import DataError
+
+    with pytest.raises(DataError, match=rf"'d' holds dates or times \({table.schema['d']}\)"):
+        oneneuron.NeuronClassifier().fit(table, "y")
+
+
+def test_an_empty_cell_of_an_interaction_is_called_zero_not_constant():
+    """``y ~ x + C(g)*C(h)`` where no row has g = 'b' with h = 'v': the interaction's
+    column is zero in every row, and the aliasing note called it "constant (a multiple
+    of the intercept)". The oracle: the design column itself (all zeros, by numpy), and
+    R's NA for it (statsmodels drops it too)."""
+    rng = np.random.default_rng(0)
+    n = 200
+    g = np.where(rng.random(n) < 0.5, "a", "b")
+    h = np.where((rng.random(n) < 0.5) & (g == "a"), "v", "u")
+    df = pd.DataFrame({"g": g, "h": h, "x": rng.normal(size=n)})
+    df["y"] = (df.x + rng.logistic(size=n) > 0).astype(int)
+    assert not np.any((g == "b") & (h == "v"))
+    for alpha, standardize in ((0.0, True), (0.0, False), (0.1, True)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            m = oneneuron.NeuronClassifier(
+                formula="y ~ x + C(g)*C(h)", alpha=alpha, standardize=standardize
+            ).fit(df, None)
+        note = m.inference_.extra["aliased_note"]
+        assert "'C(g)[T.b]:C(h)[T.v]' is zero in every row" in note, note
+        assert "multiple of the intercept" not in note, note
+    df["c"] = 3.0  # a constant column is still called constant
+    m = oneneuron.NeuronClassifier(formula="y ~ x + c", standardize=False).fit(df, None)
+    assert "'c' is constant (a multiple of the intercept)" in m.inference_.extra["aliased_note"]
+

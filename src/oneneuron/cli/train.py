@@ -335,7 +335,13 @@ def run_train(args: argparse.Namespace) -> int:
             "own rows; name the column of counts"
         )
     special = [c for c in (args.cluster, args.offset, args.weights) if c is not None]
-    need_columns(args.data, present, special, "--cluster/--offset/--weights")
+    for flag, column in (
+        ("--cluster", args.cluster),
+        ("--offset", args.offset),
+        ("--weights", args.weights),
+    ):
+        if column is not None:  # each named by its own flag
+            need_columns(args.data, present, [column], flag)
     if args.formula is None:
         if args.target in (args.features or []):
             raise UserError(
@@ -360,7 +366,8 @@ def run_train(args: argparse.Namespace) -> int:
     for flag, names in (("--numeric", args.numeric), ("--categorical", args.categorical)):
         not_features = [c for c in names if c not in features]
         if not_features:
-            raise UserError(f"{flag} names column(s) that are not features: {not_features}")
+            what = _not_features(len(not_features))
+            raise UserError(f"{flag} names {what}: {', '.join(map(repr, not_features))}")
     both = [c for c in args.categorical if c in args.numeric]
     if both:
         raise UserError(f"both --categorical and --numeric name {', '.join(map(repr, both))}")
@@ -373,7 +380,8 @@ def run_train(args: argparse.Namespace) -> int:
             "sorted order)"
         )
     if unknown:
-        raise UserError(f"--reference names column(s) that are not features: {unknown}")
+        what = _not_features(len(unknown))
+        raise UserError(f"--reference names {what}: {', '.join(map(repr, unknown))}")
     if not features:
         raise UserError(f"{args.data} has no feature columns besides the target {args.target!r}")
     import pandas as pd
@@ -795,6 +803,11 @@ def check_penalty_flags(args: argparse.Namespace) -> None:
         raise UserError("--cv fits along a path with --solver cd; drop --solver")
     if args.firth:
         raise UserError("--cv chooses an L1 or elastic-net penalty; --firth is one of its own")
+
+
+def _not_features(n: int) -> str:
+    """The words before ``n`` named columns that are not features of the model."""
+    return "a column that is not a feature" if n == 1 else "columns that are not features"
 
 
 def refuse_unsaveable(
