@@ -472,3 +472,38 @@ def test_an_empty_cell_of_an_interaction_is_called_zero_not_constant():
     m = oneneuron.NeuronClassifier(formula="y ~ x + c", standardize=False).fit(df, None)
     assert "'c' is constant (a multiple of the intercept)" in m.inference_.extra["aliased_note"]
 
+
+def test_the_dask_engine_records_a_boolean_parquet_column_as_the_memory_engine(tmp_path, capsys):
+    """On a Parquet file with a boolean column, ``train`` (in memory) recorded it as a
+    boolean column of the design (true/false, or 0/1, at predict), ``train --engine dask``
+    as a numeric one (so 2 passed at predict where the other model refused it). Both now
+    write the same design (the oracle: the in-memory engine's file, whose coefficients
+    match statsmodels' on the column as 0/1), and both refuse 2 in it."""
+    pytest.importorskip("dask.dataframe")
+    sm = pytest.importorskip("statsmodels.api")
+    import json
+
+    rng = np.random.default_rng(0)
+    n = 400
+    df = pd.DataFrame({"a": rng.normal(size=n), "flag": rng.random(n) < 0.5})
+    df["y"] = (df.a + df.flag + rng.logistic(size=n) > 0.5).astype(int)
+    data = tmp_path / "d.parquet"
+    df.to_parquet(data)
+    docs = {}
+    for engine in ("memory", "dask"):
+        model = tmp_path / f"{engine}.json"
+        argv = ["train", data, "--target", "y", "--engine", engine, "--model", model, "-q"]
+        code, out, err = run(argv, capsys)
+        assert code == 0, err
+        docs[engine] = json.loads(model.read_text())
+    assert docs["dask"]["design"] == docs["memory"]["design"]
+    kinds = {c["name"]: c["kind"] for c in docs["dask"]["design"]["columns"]}
+    assert kinds == {"a": "numeric", "flag": "boolean"}
+    ref = sm.Logit(df.y, sm.add_constant(df[["a", "flag"]].astype(float))).fit(disp=0)
+    for engine in ("memory", "dask"):
+        coef = oneneuron.load(tmp_path / f"{engine}.json").coef_.ravel()
+        np.testing.assert_allclose(coef, ref.params[["a", "flag"]], rtol=1e-5)
+    df.assign(flag=df.flag.astype(int) * 2).to_csv(tmp_path / "two.csv", index=False)
+    for engine in ("memory", "dask"):
+        argv = ["predict", tmp_path / f"{engine}.json", tmp_path / "two.csv"]
+        fail([*argv, "--out", tmp_path / "p.csv"], capsys, "is boolean (as in training)")
