@@ -401,14 +401,12 @@ def zero_columns(problem: Any, terms: list[str]) -> set[str]:
     flat, mean = getattr(problem, "flat", None), getattr(problem, "mean", None)
     if flat is None or mean is None or not problem.fit_intercept:
         return set()
-    stats = getattr(problem, "step_stats", None)  # raw solver coordinates: the columns'
-    if not np.any(mean):  # own means are there (or unknown: nothing is said)
-        if stats is None and np.any(np.asarray(getattr(problem, "scale", 1.0)) != 1.0):
-            pass  # standardised coordinates: the means are the problem's (all zero)
-        elif stats is None:
+    stats = getattr(problem, "step_stats", None)
+    standardised = np.any(np.asarray(getattr(problem, "scale", 1.0)) != 1.0)
+    if not np.any(mean) and not standardised:  # raw coordinates: the columns' own means
+        if stats is None:  # are the step statistics', or unknown (nothing is said)
             return set()
-        else:
-            mean = stats[0]
+        mean = stats[0]
     return {
         terms[j + 1]
         for j in np.flatnonzero(np.asarray(flat) & (np.asarray(mean) == 0.0))
