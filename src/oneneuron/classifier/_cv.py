@@ -479,7 +479,9 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
     best l1_ratio and then the largest alpha whose mean score is within one
     standard error of the best (glmnet's: the folds' sample standard deviation over
     sqrt(n_folds)). The model is
-    then refitted on all rows at the chosen pair (``best_estimator_``).
+    then refitted on all rows at the chosen pair (``best_estimator_``). A best mean
+    score at an end of the grid, still improving there, is a
+    :class:`~oneneuron.GridEdgeWarning`: the optimum may lie beyond the grid.
 
     Tables (pandas/polars DataFrames, Arrow tables with text, categorical or
     boolean columns, ``formula=``, ``reference=``, ``encoding=``, ``missing=``)
