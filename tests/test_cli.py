@@ -279,7 +279,7 @@ def test_existing_files_are_never_clobbered(tmp_path, trained, capsys):
         ("a,b,y\n1,2,x\n3,4,x\n5,6,x\n", "only one class ('x' in all 3 rows)"),
         ("a,b,y\n1,2,x\n3,,z\n5,6,x\n", "'b' (1 row, first at data row 2)"),
         ("a,b,y\n1,2,x\n3,4,\n5,6,z\n", "target column 'y' (1 row, first at data row 2)"),
-        ("a,b\n1,2\n", "lacks target column(s) 'y'"),
+        ("a,b\n1,2\n", "lacks target column 'y'"),
         ("a,b,y\n1,inf,x\n3,4,z\n", "infinite values"),
         (
             "id,b,y\n" + "".join(f"p{i},{i % 7},{'xz'[i % 2]}\n" for i in range(30)),

@@ -700,7 +700,7 @@ def test_a_column_name_that_differs_in_spaces_or_case_is_pointed_at(tmp_path, ca
     err = fail(
         ["train", path, "--target", "grade", "--model", tmp_path / "m.json"],
         capsys,
-        "lacks target column(s) 'grade'",
+        "lacks target column 'grade'",
     )
     assert "' Grade' for 'grade', which differ in spaces or case" in err
 

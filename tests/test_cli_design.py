@@ -319,5 +319,5 @@ def test_train_categorical_reads_number_codes_as_levels(coded, tmp_path, capsys,
 def test_train_categorical_refusals(coded, tmp_path, capsys):
     path, _ = coded
     base = ["train", path, "--target", "low", "--model", tmp_path / "m.json"]
-    fail(base + ["--categorical", "nope"], capsys, "--categorical names column(s) that are not")
+    fail(base + ["--categorical", "nope"], capsys, "--categorical names a column that is not")
     fail(base + ["--categorical", "race", "--numeric", "race"], capsys, "both --categorical")

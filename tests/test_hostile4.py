@@ -166,7 +166,7 @@ def test_empty_option_values_are_not_ignored(tmp_path, capsys):
     fail(argv, capsys, "--scheduler needs --engine dask")
     assert not model.exists()
     assert run(["train", "-q", data, "--target", "y", "--model", model], capsys)[0] == 0
-    fail(["evaluate", model, data, "--target", ""], capsys, "lacks target column(s) ''")
+    fail(["evaluate", model, data, "--target", ""], capsys, "lacks target column ''")
 
 
 def test_a_line_break_in_a_path_cannot_forge_lines(tmp_path, capsys):

@@ -67,7 +67,7 @@ def test_feature_names_survive(tmp_path):
     assert list(again.feature_names_in_) == list(X.columns)
     assert again.class_weight == clf.class_weight
     _same_predictions(clf, again, X)
-    with pytest.raises(ValueError, match=re.escape(f"lacks column(s) {X.columns[0]!r}")):
+    with pytest.raises(ValueError, match=re.escape(f"lacks column {X.columns[0]!r}")):
         again.predict(X.rename(columns={X.columns[0]: "other"}))
 
 

@@ -77,6 +77,9 @@ def test_groups_roc_auc_and_several_l1_ratios():
     assert (cv.l1_ratio_, cv.alpha_) == ([1.0, 0.5][i], [0.1, 0.03, 0.01][j])
 
 
+@pytest.mark.filterwarnings(
+    "ignore::oneneuron.GridEdgeWarning"
+)  # a small grid: its end is not the point
 def test_parallel_folds_give_the_same_scores():
     X, y = _data(seed=4)
     a = NeuronClassifierCV(cv=3, n_alphas=5, alpha_min_ratio=0.05).fit(X, y)
@@ -130,11 +133,17 @@ def test_any_scikit_learn_scorer_or_callable(tmp_path):
     assert oneneuron.load(tmp_path / "c.json").cv_record_.scoring == "callable my_f1"
 
 
+@pytest.mark.filterwarnings(
+    "ignore::oneneuron.GridEdgeWarning"
+)  # a small grid: its end is not the point
 @parametrize_with_checks([NeuronClassifierCV(cv=2, n_alphas=3)])
 def test_sklearn_check_estimator_cv(estimator, check):
     check(estimator)
 
 
+@pytest.mark.filterwarnings(
+    "ignore::oneneuron.GridEdgeWarning"
+)  # a small grid: its end is not the point
 def test_one_job_runs_the_paths_side_by_side_one_core_each(monkeypatch):
     """n_jobs=None/1: the full data's path and the folds' run on one thread per core,
     each path's passes capped to its own thread (never one_thread, which holds the
@@ -272,6 +281,9 @@ def test_fit_takes_groups_and_sample_weight_by_name_only():
     assert not np.allclose(a.coef_, b.coef_)
 
 
+@pytest.mark.filterwarnings(
+    "ignore::oneneuron.GridEdgeWarning"
+)  # a small grid: its end is not the point
 def test_multiclass_roc_auc_over_the_classes_a_held_out_fold_has():
     """K > 2: a held-out fold without some class has no one-vs-rest AUC for it (scikit-learn's
     macro average is then NaN), and the CV refused the whole fit. Convention, as `oneneuron

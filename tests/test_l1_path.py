@@ -289,7 +289,7 @@ def test_path_predictions_check_the_columns_as_the_estimators_do():
         # read by name, as the estimators read a table (a reordered frame, an extra column)
         other = df.assign(s=1.0)[["r", "s", "q", "p"]]
         np.testing.assert_array_equal(p.predict_proba(other, alpha=p.alphas[-1]), ref)
-        with pytest.raises(ValueError, match=r"lacks column\(s\) 'p'"):
+        with pytest.raises(ValueError, match=r"lacks column 'p'"):
             p.predict_proba(df.rename(columns={"p": "zzz"}))
         with pytest.raises(ValueError, match="2 columns.*3"):
             p.predict_proba(df[["p", "q"]].to_numpy(), alpha=p.alphas[-1])

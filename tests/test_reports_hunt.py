@@ -77,7 +77,7 @@ def test_calibration_plot_draws_every_class_of_the_table(three, figures, capsys)
     ece = {k: v["ece"] for k, v in json.loads(out)["calibration"].items()}
     assert len(ece) == 3 and len(legend) == 3, legend
     for entry, value in zip(legend, [ece[str(c)] for c in sorted(LABELS)], strict=True):
-        assert entry.endswith(f"ECE {value:.3f}"), (entry, value)
+        assert entry.endswith(f"ECE {value:.4f}"), (entry, value)
 
 
 def _overlap(a, b) -> bool:

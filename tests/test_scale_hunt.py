@@ -145,11 +145,11 @@ def test_dask_engine_reads_parquet_files_whatever_their_extension(tmp_path, caps
     fail(
         ["train", folder, *opts, "--model", model],
         capsys,
-        "p0.parq has repeated column name(s) 'a'",
+        "p0.parq has repeated column name 'a'",
     )
     from oneneuron.dask_io import fit_parquet
 
-    with pytest.raises(ValueError, match=r"p0.parq has repeated column name\(s\) 'a'"):
+    with pytest.raises(ValueError, match=r"p0.parq has repeated column name 'a'"):
         fit_parquet(folder, "y")  # was pyarrow's "Can't unify schema with duplicate field names"
     import gzip
 
@@ -337,7 +337,7 @@ def test_predict_names_the_file_of_a_folder_that_lacks_a_column(tmp_path, capsys
         ["predict", model, folder, "--out", tmp_path / "p.csv"],
         ["evaluate", model, folder],
     ):
-        err = fail(argv, capsys, "lacks feature column(s) 'b' that")
+        err = fail(argv, capsys, "lacks feature column 'b' that")
         assert f"the Parquet file {folder / 'p1.parquet'} of {folder} lacks" in err
 
 

@@ -91,6 +91,9 @@ def test_select_from_model_keeps_an_l1_fits_nonzero_coefficients():
     assert NeuronClassifier(l1_ratio=1.0).penalty is None  # alpha=0: no penalty
 
 
+@pytest.mark.filterwarnings(
+    "ignore::oneneuron.GridEdgeWarning"
+)  # a small grid: its end is not the point
 def test_an_interrupted_cv_refit_leaves_the_fitted_model_as_it_was(monkeypatch):
     """``NeuronClassifierCV.fit`` set ``alpha_``, ``l1_ratio_``, ``scores_``,
     ``cv_results_`` from the new data before its refit at the chosen alpha; a refit

@@ -38,6 +38,9 @@ def test_array_likes_that_are_not_arrays_fit_with_missing_drop(est):
     np.testing.assert_array_equal(got.intercept_, ref.intercept_)
 
 
+@pytest.mark.filterwarnings(
+    "ignore::oneneuron.GridEdgeWarning"
+)  # a small grid: its end is not the point
 @pytest.mark.parametrize("missing", ["error", "drop", "mean", "median", "most_frequent"])
 def test_the_cv_estimator_declares_the_nan_it_fills_as_the_plain_one(missing):
     """``NeuronClassifierCV(missing="mean")`` fills NaN cells in fit and predict, but its
@@ -250,6 +253,9 @@ def test_binary_only_settings_say_so_in_their_tags(params):
         check(name, est)
 
 
+@pytest.mark.filterwarnings(
+    "ignore::oneneuron.GridEdgeWarning"
+)  # a small grid: its end is not the point
 @pytest.mark.parametrize("scoring", ["neg_log_loss", "roc_auc", "balanced_accuracy"])
 def test_the_cv_estimator_scores_with_its_scoring_as_logistic_regression_cv(scoring):
     """``LogisticRegressionCV.score`` uses its ``scoring`` (scikit-learn: "Score using

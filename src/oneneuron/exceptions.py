@@ -12,6 +12,7 @@ __all__ = [
     "CollinearityWarning",
     "ConvergenceWarning",
     "EmptyClassWarning",
+    "GridEdgeWarning",
     "ImputationWarning",
     "LevelWarning",
     "ParameterWarning",
@@ -107,6 +108,20 @@ class LevelWarning(UserWarning):
     Also: a categorical column holds one level in every row. Reference coding gives
     it no model column (it has no level besides the reference), so the fit leaves
     it out; the message names the column and its level.
+    """
+
+
+class GridEdgeWarning(UserWarning):
+    """Cross-validation's best mean held-out score is at an end of the alpha grid, and
+    still improving there (better than at the next alpha in).
+
+    The optimum may lie beyond the grid: below its smallest alpha (data that need little
+    or no penalty; compare ``alpha=0``, or pass ``alphas`` or a smaller
+    ``alpha_min_ratio``), or above its largest where that alpha still leaves
+    coefficients non-zero (pass larger ``alphas``). No warning where the grid cannot go
+    further: its smallest alpha is 0, or its largest already sets every coefficient to
+    zero (the default grid's ``alpha_max``). The message names the end, its alpha and
+    the two scores.
     """
 
 

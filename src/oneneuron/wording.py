@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["counted"]
+__all__ = ["counted", "noun"]
 
 
 def counted(n: Any, noun: str, plural: str | None = None, spec: str = "") -> str:
@@ -45,3 +45,16 @@ def counted(n: Any, noun: str, plural: str | None = None, spec: str = "") -> str
         one = n == 1
     word = noun if one else (plural if plural is not None else noun + "s")
     return f"{shown} {word}"
+
+
+def noun(n: int, singular: str, plural: str | None = None) -> str:
+    """``singular`` where ``n`` is 1, else the plural (``singular + "s"`` unless given):
+    the word before a list of ``n`` names, never ``"column(s)"``.
+
+    Examples
+    --------
+    >>> from oneneuron.wording import noun
+    >>> f"{noun(1, 'column')} 'x'", f"{noun(2, 'column')} 'x', 'y'"
+    ("column 'x'", "columns 'x', 'y'")
+    """
+    return singular if n == 1 else (plural if plural is not None else singular + "s")

@@ -28,7 +28,12 @@ from ..engines import (
     take_rows,
     to_host,
 )
-from ..exceptions import ConvergenceWarning, EmptyClassWarning, user_stacklevel
+from ..exceptions import (
+    ConvergenceWarning,
+    EmptyClassWarning,
+    GridEdgeWarning,
+    user_stacklevel,
+)
 from ..objective import unmasked  # a masked weight or group is refused
 from ..tables import batch_as_table
 from ..wording import counted
@@ -481,6 +486,42 @@ def _warn_missing_classes(data: FitData, folds: list[Fold]) -> None:
         )
 
 
+def grid_edge(paths: list[RegularizationPath], scores: NDArray, scoring: Any) -> str | None:
+    """Why the best mean score may lie beyond the alpha grid, or None (see GridEdgeWarning).
+
+    ``scores`` (n_l1, n_folds, n_alphas) on the grids of ``paths`` (one per l1_ratio). The
+    best pair's curve is still improving at an end when its mean there is strictly better
+    than at the next alpha in; the end counts where the grid could go further: a smallest
+    alpha above 0, a largest one that leaves a coefficient non-zero in the full data's fit.
+    """
+    mean = scores.mean(axis=1)
+    i, j = np.unravel_index(np.argmax(mean), mean.shape)
+    alphas = np.asarray(paths[i].alphas, dtype=np.float64)
+    if alphas.size < 2:
+        return None
+    order = np.argsort(alphas)
+    small, large = int(order[0]), int(order[-1])
+    name = scoring if isinstance(scoring, str) else "score"
+    if j == small and alphas[j] > 0:
+        k, end, beyond = int(order[1]), "smallest", "below"
+        advice = (
+            "compare a fit with alpha=0 (no penalty), or pass smaller alphas (alphas=, "
+            "or a smaller alpha_min_ratio)"
+        )
+    elif j == large and paths[i].n_nonzero[j] > 0:
+        k, end, beyond = int(order[-2]), "largest", "above"
+        advice = "pass larger alphas (alphas=; the default grid starts where all are zero)"
+    else:
+        return None
+    if not mean[i, j] > mean[i, k]:  # flat at the end: nothing to gain beyond it
+        return None
+    return (
+        f"cross-validation's best mean held-out {name} ({mean[i, j]:.6g}) is at the {end} "
+        f"alpha tried ({alphas[j]:.4g}, the grid's end), better than at the next alpha "
+        f"({alphas[k]:.4g}: {mean[i, k]:.6g}): the optimum may lie {beyond} the grid; {advice}"
+    )
+
+
 class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
     """The elastic-net neuron with alpha (and l1_ratio) chosen by cross-validation.
 
@@ -494,7 +535,9 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
     best l1_ratio and then the largest alpha whose mean score is within one
     standard error of the best (glmnet's: the folds' sample standard deviation over
     sqrt(n_folds)). The model is
-    then refitted on all rows at the chosen pair (``best_estimator_``).
+    then refitted on all rows at the chosen pair (``best_estimator_``). A best mean
+    score at an end of the grid, still improving there, is a
+    :class:`~oneneuron.GridEdgeWarning`: the optimum may lie beyond the grid.
 
     Tables (pandas/polars DataFrames, Arrow tables with text, categorical or
     boolean columns, ``formula=``, ``reference=``, ``encoding=``, ``missing=``)
@@ -856,6 +899,9 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
             warnings.warn(short[0] + more, ConvergenceWarning, stacklevel=user_stacklevel())
         _check_scores(scores, l1_ratios, self.scoring)
         i, j = self._choose(l1_ratios, paths, scores)
+        edge = grid_edge(paths, scores, self.scoring)
+        if edge:
+            warnings.warn(edge, GridEdgeWarning, stacklevel=user_stacklevel())
         # a proximal Newton refit has the paths' l1_ratio and max_iter; an unpenalised one
         # (alpha 0 in a given grid) is a plain fit with its own solver's default max_iter
         penalised = {"l1_ratio": self.l1_ratio_, "max_iter": self.max_iter, "solver": "cd"}
@@ -875,7 +921,11 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         # the refit starts from the full-data path's solution at the chosen alpha: the
         # same optimum (to tol), a few passes instead of a cold fit
         best._start_from = (data.classes, paths[i].coef[j], paths[i].intercept[j])
-        self.best_estimator_ = best.fit(X_in, y_in, sample_weight=sw_in)
+        with warnings.catch_warnings(record=True) as caught:  # the refit's, at the user's line
+            warnings.simplefilter("always")
+            self.best_estimator_ = best.fit(X_in, y_in, sample_weight=sw_in)
+        for w in caught:
+            warnings.warn(w.message, w.category, stacklevel=user_stacklevel())
         for name in ("classes_", "coef_", "intercept_", "n_features_in_", "mean_", "scale_"):
             setattr(self, name, getattr(best, name))
         if hasattr(best, "feature_names_in_"):

@@ -87,7 +87,7 @@ from ..tables import (
     table_column,
     unresolved_integers,
 )
-from ..wording import counted
+from ..wording import counted, noun
 from ._predictor import (
     centred_coefficients,
     centred_intercepts,
@@ -185,6 +185,13 @@ def fit(
         if not est.fit_intercept:  # scale only: a shift needs an intercept to absorb it
             center = np.zeros_like(center)
         raw_penalty = True
+    elif not est.standardize and est.fit_intercept and solver == "cd":
+        # Centre for the solver only (scale 1: the same W, so the L1 and L2 terms are
+        # unchanged; the intercept absorbs the shift). In raw coordinates a column far
+        # from zero (1e5 + N(0, 1)) is nearly the intercept's multiple: the sweeps and
+        # their polish crawled to max_iter, and the statistics called it nearly constant.
+        stats = data.feature_stats
+        center = stats[0] if stats is not None else coordinate_stats(data.X, data.row_weights)[0]
     m = K if data.multinomial else 1
     alpha_l2 = float(est.alpha) * (1.0 - float(est.l1_ratio))
     loss_class = LinearLoss
@@ -394,13 +401,20 @@ def check_not_lazy(X: Any) -> None:
         )
     if is_table(X):
         names = getattr(X, "column_names", None)  # an Arrow table's; pandas: columns
-        names = [str(c) for c in (names if names is not None else X.columns)]
+        raw = list(names if names is not None else X.columns)
+        unnamed = [c for c in raw if c is None or (isinstance(c, float) and c != c)]
+        if len(unnamed) > 1:  # pandas holds None beside NaN as NaN: no 'nan' of the user's
+            raise ValueError(
+                f"X has {len(unnamed)} columns without a name (None or NaN, which read as one "
+                "name); name every column (e.g. X.columns = [...])"
+            )
+        names = [str(c) for c in raw]
         twice = sorted(repeated(names))
         if twice:
             raise ValueError(
-                f"X has repeated column name(s) {', '.join(map(repr, twice))}; every column "
-                "needs its own name (a repeated one would be fitted twice, or read as the "
-                "other)"
+                f"X has repeated column {noun(len(twice), 'name')} {', '.join(map(repr, twice))}; "
+                "every column needs its own name (a repeated one would be fitted twice, or "
+                "read as the other)"
             )
         pair = lookalike_names(names)
         if pair:
@@ -591,7 +605,7 @@ def _dask_target(X: Any, name: str) -> tuple[Any, Any]:
     aligns with X partition by partition). Before, the name reached the engine and was
     refused as a y of the wrong type."""
     if name not in [str(c) for c in X.columns]:
-        raise DataError(f"the table lacks column(s) {name!r}")
+        raise DataError(f"the table lacks column {name!r}")
     return X.drop(columns=[name]), X[name]
 
 
@@ -663,7 +677,9 @@ def columns_by_name(X: Any, names: Any) -> Any:
     by_text = {str(c): c for c in given}
     lacking = [n for n in names if n not in by_text]
     if lacking:
-        raise ValueError(f"the table lacks column(s) {', '.join(map(repr, lacking))}")
+        raise ValueError(
+            f"the table lacks {noun(len(lacking), 'column')} {', '.join(map(repr, lacking))}"
+        )
     if [str(c) for c in given] == names:
         return X
     if isinstance(X, pd.DataFrame):

@@ -14,6 +14,7 @@ from numpy.typing import ArrayLike, NDArray
 from ..engines import (
     FitData,
     blas_threads,
+    coordinate_stats,
     first_non_finite,
     host_product,
     make_engine,
@@ -208,8 +209,15 @@ def setup_problem(
     pf = resolve_penalty_factor(penalty_factor, data.n_features, data.feature_names)
     engine = make_engine(data.X, data.target, data.weights, data.multinomial, **data.engine_options)
     m = len(data.classes) if data.multinomial else 1
+    center = data.mean
+    if fit_intercept and not np.any(center):  # standardize=False: centred for the solver
+        # only (scale 1: the same W and penalty, the intercept absorbs the shift); in raw
+        # coordinates a column far from zero (1e5 + N(0, 1)) is nearly the intercept's
+        # multiple and the path's sweeps stalled short of tol
+        stats = data.feature_stats
+        center = stats[0] if stats is not None else coordinate_stats(data.X, data.row_weights)[0]
     problem = LinearLoss(
-        engine, m, 0.0, data.mean, data.scale, fit_intercept, False, pf, flat=data.flat
+        engine, m, 0.0, center, data.scale, fit_intercept, False, pf, flat=data.flat
     )
     theta0 = np.zeros(problem.n_params)
     if fit_intercept:
@@ -409,8 +417,8 @@ def compute_path(
         loss=res.loss,
         kkt=res.kkt,
         n_passes=res.n_passes,
-        mean=problem.mean,
-        scale=problem.scale,
+        mean=data.mean,  # the fit's standardisation (the solver may have centred too)
+        scale=data.scale,
     )
 
 

@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..functions import log_sigmoid, log_softmax, sigmoid_pair, softmax
 from ..objective import OFFSET_LIMIT, finite_offset  # noqa: F401 (OFFSET_LIMIT re-exported)
-from ..wording import counted
+from ..wording import counted, noun
 
 #: Rows per block when ``predict_interval`` forms the design (bounded dense temporaries):
 #: at most this many, and at most ``INTERVAL_BLOCK_CELLS`` cells (a wide design, such as a
@@ -428,7 +428,10 @@ class Predictor:
         cols = [str(c) for c in given]
         lacking = [n for n in self.feature_names if n not in cols]
         if lacking:
-            raise ValueError(f"X lacks column(s) {', '.join(map(repr, lacking))} of the model")
+            raise ValueError(
+                f"X lacks {noun(len(lacking), 'column')} {', '.join(map(repr, lacking))} of "
+                "the model"
+            )
         at = [cols.index(n) for n in self.feature_names]
         if hasattr(X, "iloc"):
             return X.iloc[:, at]

@@ -27,6 +27,7 @@ from ..tables import (
 )
 from ..tables import ParquetPart as _File
 from ..tables import parquet_files as _parquet_files
+from ..wording import noun
 from ._estimator import NeuronClassifier
 from ._sparse import resolve_penalty_factor
 
@@ -386,8 +387,8 @@ def _check_files(path: str, files: list[_File], target: str, features: list[str]
         twice = repeated(f.schema.names)
         if twice:
             raise ValueError(
-                f"{f.path} has repeated column name(s) {', '.join(map(repr, twice))}; every "
-                "column needs its own name"
+                f"{f.path} has repeated column {noun(len(twice), 'name')} "
+                f"{', '.join(map(repr, twice))}; every column needs its own name"
             )
     if len(files) < 2:
         return
@@ -408,8 +409,8 @@ def _check_files(path: str, files: list[_File], target: str, features: list[str]
         lacking = [c for c in wanted if c not in f.names]
         if lacking:
             raise ValueError(
-                f"the Parquet file {f.path} lacks column(s) {lacking} that the other files of "
-                f"{path} have; every file of a dataset needs the same columns"
+                f"the Parquet file {f.path} lacks {noun(len(lacking), 'column')} {lacking} that "
+                f"the other files of {path} have; every file of a dataset needs the same columns"
             )
 
 

@@ -256,9 +256,13 @@ def input_spec(saved: SavedModel, target: str | None) -> dict[str, Any]:
     return {"target": target, "impute": None, "columns": cols}
 
 
-def _finite_column(df: Any, column: str, source: str, first_row: Any, what: str) -> np.ndarray:
+def _finite_column(
+    df: Any, column: str, source: str, first_row: Any, what: str, hint: str = ""
+) -> np.ndarray:
     """Column ``column`` as floats; a missing or non-numeric cell is an error naming the
-    ``what`` column and its first such data row (``first_row``: see :func:`row_number`)."""
+    ``what`` column and its first such data row (``first_row``: see :func:`row_number`).
+    ``hint`` (the command's way to leave rows out: ``train --drop-missing``; predict has
+    none) ends the message where a bad cell is a missing one."""
     import numpy as np
     import pandas as pd
 
@@ -280,19 +284,23 @@ def _finite_column(df: Any, column: str, source: str, first_row: Any, what: str)
         raise DataError(
             f"{source}: {what} column {column!r} has {which}"
             + ("; a weight counts a row" if what == "weights" else "")
+            + (f"; {hint}" if hint and df[column].isna().to_numpy().any() else "")
         )
     return values
 
 
-def offset_values(chunk: Any, column: str, source: str, first_row: Any) -> np.ndarray:
-    """The offset column of a chunk as floats; missing or non-numeric cells are errors,
-    and so are values beyond ``2**53`` in magnitude (the estimator's ``OFFSET_LIMIT``)."""
+def offset_values(
+    chunk: Any, column: str, source: str, first_row: Any, hint: str = ""
+) -> np.ndarray:
+    """The offset column of a chunk as floats; missing or non-numeric cells are errors
+    (``hint``: see :func:`_finite_column`), and so are values beyond ``2**53`` in
+    magnitude (the estimator's ``OFFSET_LIMIT``)."""
     import numpy as np
 
     from ..classifier import OFFSET_LIMIT
     from ..tables import DataError, row_number
 
-    values = _finite_column(chunk, column, source, first_row, "offset")
+    values = _finite_column(chunk, column, source, first_row, "offset", hint)
     big = np.abs(values) >= OFFSET_LIMIT
     if big.any():
         i = int(np.argmax(big))
@@ -305,14 +313,17 @@ def offset_values(chunk: Any, column: str, source: str, first_row: Any) -> np.nd
     return values
 
 
-def weight_values(df: Any, column: str, source: str, first_row: Any = 1) -> np.ndarray:
+def weight_values(
+    df: Any, column: str, source: str, first_row: Any = 1, hint: str = ""
+) -> np.ndarray:
     """The ``--weights`` column as floats: frequency weights, so each finite and >= 0;
-    a missing, non-numeric or negative cell is an error naming the first data row."""
+    a missing, non-numeric or negative cell is an error naming the first data row
+    (``hint``: see :func:`_finite_column`)."""
     import numpy as np
 
     from ..tables import DataError, row_number
 
-    values = _finite_column(df, column, source, first_row, "weights")
+    values = _finite_column(df, column, source, first_row, "weights", hint)
     if (values < 0).any():
         i = int(np.argmax(values < 0))
         raise DataError(
@@ -343,6 +354,7 @@ def predict_chunks(
     verbatim: tuple[str, ...] = (),
     dropped: list[int] | None = None,
     missing_hint: str | None = None,
+    row_hint: str = "",
 ) -> Iterator[tuple[Any, np.ndarray, np.ndarray, np.ndarray, Any]]:
     """Yield ``(chunk, proba, log_proba, labels, intervals)`` chunk by chunk.
 
@@ -357,7 +369,8 @@ def predict_chunks(
     hold the complete rows only. Each yielded chunk's index is its rows' data-row numbers
     (1-based, below the header), so that messages name the rows of the user's file
     whether or not rows were left out before. ``missing_hint`` ends the message on
-    missing values.
+    missing values, ``row_hint`` that on a missing offset (the command's way to leave
+    such rows out; predict has none).
     """
     import pandas as pd
 
@@ -413,7 +426,11 @@ def predict_chunks(
                 raise DataError(text.replace("finite at row", "finite at data row")) from None
             for col, (n, ex) in found.get("unknown", {}).items():
                 report.add(report.unknown, col, n, ex)
-        off = None if offset is None else offset_values(chunk, offset, args.data, chunk.index)
+        off = (
+            None
+            if offset is None
+            else offset_values(chunk, offset, args.data, chunk.index, row_hint)
+        )
         row += n_read
         act.update(frac)
         if args.on_unknown == "error" and report.unknown:

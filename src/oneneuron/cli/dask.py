@@ -136,16 +136,45 @@ def train_dask(args: argparse.Namespace, write_model: Any) -> int:
     lines.insert(-1, f"  classes: {classes}")
     lines.extend(f"  {line}" for line in fit_status(est))  # as the in-memory engine's
     lines.append(f"  training accuracy {est.training_accuracy_:.4f}")
-    # the table's columns and target, as the in-memory engine's file names them (evaluate
-    # and predict read them); the Dask engine fits numeric columns only, never filled
-    columns = [{"name": str(c), "kind": "numeric", "fill": None} for c in est.feature_names_in_]
-    table = {"target": args.target, "impute": None, "columns": columns}
+    # the table's columns and target as the in-memory engine's file holds them: a design
+    # of one term per column (the Dask engine fits numeric and boolean columns only, never
+    # filled), a Parquet boolean column of kind boolean (true/false, or 0/1, at predict)
+    est.design_ = _parquet_design(first, [str(c) for c in est.feature_names_in_], args.target)
     # last: a failure above leaves no model file
-    write_model(est, args.model, overwrite=args.force, input=table, n_samples=est.n_samples_fit_)
+    write_model(est, args.model, overwrite=args.force, n_samples=est.n_samples_fit_)
     if not args.quiet:
         print(shown("\n".join(lines)))
         print(shown(f"wrote {args.model}"))
     return 0
+
+
+def _parquet_design(first: Path | None, features: list[str], target: str) -> Any:
+    """The design the in-memory engine fits on these columns of a Parquet file: one term
+    per column, ``boolean`` where the file's type is, else ``numeric``."""
+    import pyarrow.parquet as pq
+
+    from ..tables import DesignSpec
+
+    schema = pq.read_schema(first) if first is not None else None
+    types = {} if schema is None else {f.name: f.type for f in schema}
+
+    def kind(c: str) -> str:
+        t = types.get(c)
+        return "boolean" if t is not None and str(t) == "bool" else "numeric"
+
+    return DesignSpec.from_dict(
+        {
+            "columns": [
+                {"name": c, "kind": kind(c), "levels": None, "fill": None} for c in features
+            ],
+            "terms": [{"name": c, "factors": [{"column": c}]} for c in features],
+            "target": target,
+            "missing": "error",
+            "encoding": "reference",
+            "reference": {},
+            "formula": None,
+        }
+    )
 
 
 def _first_parquet_file(path: str) -> Path | None:

@@ -147,6 +147,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     kept_rows = 0
     dropped = [0] if args.drop_missing else None
     text = (target,) if text_target else ()
+    rows_out = "evaluate with --drop-missing to leave such rows out"  # a missing weight, offset
     with Activity(f"evaluating {Path(args.data).name}", enabled=not args.quiet) as act:
         for chunk, proba, log_proba, labels, _ in predict_chunks(
             saved,
@@ -158,6 +159,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
             text=text,
             dropped=dropped,
             missing_hint="or evaluate with --drop-missing",
+            row_hint=rows_out,
         ):
             first = chunk.index  # the file's data rows (--drop-missing leaves some out)
             parts["y"].append(_target_indices(chunk[target], classes, target, text_target, first))
@@ -165,7 +167,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
             parts["lp"].append(log_proba)
             parts["pred"].append(np.searchsorted(classes, labels))
             if args.weights is not None:
-                parts["w"].append(weight_values(chunk, args.weights, str(args.data), first))
+                parts["w"].append(
+                    weight_values(chunk, args.weights, str(args.data), first, rows_out)
+                )
             kept_rows += len(chunk)
             if binary and fitted_rows is not None and kept_rows > fitted_rows:
                 binary, parts["rows"] = False, []  # not the training rows: no columns
@@ -212,6 +216,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     res = getattr(est, "inference_", None)
     if args.json and res is not None and res.cov is not None:
         metrics["coefficients"] = _coefficients_json(res, reference, args.odds_ratios)
+    elif args.json and res is not None and args.odds_ratios:  # exp(coef), no intervals
+        metrics["coefficients"] = _ratios_json(res, reference)
     proba = np.concatenate(parts["p"])
     tests = _statistics(saved, args, parts["rows"], classes[y_idx], w, proba, y_idx)
     metrics.update({k: v for k, v in tests.items() if not k.startswith("_")})
@@ -263,6 +269,18 @@ def run_evaluate(args: argparse.Namespace) -> int:
             f"pseudo-R2 Cox-Snell={res.pseudo_r2_cox_snell:.4g}  "
             f"Nagelkerke={res.pseudo_r2_nagelkerke:.4g}"
         )
+    elif not args.json and res is not None and args.odds_ratios:  # exp(coef), no intervals
+        from ..stats.inference import ratio_text
+
+        table, caption = _ratios_only(*_one_line_names(res, reference))
+        print("\ncoefficients (from the training fit):")
+        print(wrapped(shown(_ratios_only(res, reference)[1])))
+        body = table.to_string(
+            formatters={table.columns[1]: ratio_text},
+            float_format=lambda v: f"{v:.4g}",
+            na_rep="NA",
+        )
+        print(shown(body))
     for key in ("wald_terms", "goodness_of_fit"):
         if not args.json and key in tests:
             print(f"\n{wrapped(shown(tests[key]['caption']))}")
@@ -345,6 +363,55 @@ def _coefficients_json(res: Any, reference: Any, odds_ratios: bool) -> dict[str,
         "caption": cli_caption(table.attrs["caption"]),
         "reference_class": plain(res.classes[res.reference_index(reference)]),
         "odds_ratios": bool(odds_ratios),
+        "rows": rows,
+    }
+
+
+def _ratios_only(res: Any, reference: Any) -> tuple[Any, str]:
+    """A fit without standard errors (an L1 fit, ``--inference never``) as ``--odds-ratios``
+    shows it: ``coef`` and ``exp(coef)`` per term (binary: ``odds_ratio``; K > 2, against
+    the reference class: ``relative_risk_ratio``), an aliased term's NaN; and the caption,
+    whose second line says they are penalised and why there are no intervals."""
+    import numpy as np
+    import pandas as pd
+
+    coef = res.params("reference", reference).ravel().copy()
+    coef[res.aliased_positions("reference", reference)] = np.nan  # R's NA
+    if res.multinomial:
+        labels = res.block_labels("reference", reference)
+        index = pd.MultiIndex.from_product([labels, res.terms], names=["class", "term"])
+    else:
+        index = pd.Index(res.terms, name="term")
+    name = "relative_risk_ratio" if res.multinomial else "odds_ratio"
+    with np.errstate(over="ignore"):  # exp beyond 709 is inf: the exact limit
+        table = pd.DataFrame({"coef": coef, name: np.exp(coef)}, index=index)
+    lines = res.caption(reference_class=reference).split("\n")
+    fit = (
+        f"PENALIZED fit (alpha={res.alpha:g}): exp(coef) of the shrunk coefficients"
+        if res.penalized
+        else "maximum likelihood: exp(coef)"
+    )
+    what = "relative-risk ratios" if res.multinomial else "odds ratios"
+    lines[1] = f"{what}, {fit}; no std_err or intervals: {cli_terms(res.reason)}"
+    return table, cli_caption("\n".join(lines))
+
+
+def _ratios_json(res: Any, reference: Any) -> dict[str, Any]:
+    """:func:`_ratios_only` for ``--json``, in :func:`_coefficients_json`'s shape (rows
+    of ``term`` (and ``class``), ``coef`` and the ratio; no interval columns)."""
+
+    def plain(v: Any) -> Any:
+        return v.item() if hasattr(v, "item") else v
+
+    table, caption = _ratios_only(res, reference)
+    rows = []
+    for key, row in table.to_dict("index").items():
+        named = {"class": plain(key[0]), "term": key[1]} if isinstance(key, tuple) else {}
+        rows.append((named or {"term": key}) | {c: float(v) for c, v in row.items()})
+    return {
+        "caption": caption,
+        "reference_class": plain(res.classes[res.reference_index(reference)]),
+        "odds_ratios": True,
         "rows": rows,
     }
 

@@ -161,20 +161,46 @@ def _listed(names: list[str]) -> str:
 def json_ready(m: dict[str, Any]) -> dict[str, Any]:
     """``m`` with every non-finite float replaced by ``None``, each named in ``m["notes"]``.
 
+    The non-finite numbers of one record (a dict) share one note, which names its
+    ``term`` where it has one (a coefficient row of an aliased term: R's ``NA``).
+
     Examples
     --------
     >>> m = json_ready({"accuracy": 0.5, "log_loss": float("inf")})
     >>> m["log_loss"], m["notes"]
     (None, ['log_loss is inf (not a JSON number): written as null'])
+    >>> nan = float("nan")
+    >>> json_ready({"rows": [{"term": "c", "coef": nan, "z": nan}]})["notes"]
+    ["rows[0] (term 'c'): coef and z are nan (not JSON numbers): written as null"]
     """
     notes: list[str] = []
 
+    def bad(v: Any) -> bool:
+        return isinstance(v, float) and not np.isfinite(v)
+
     def clean(v: Any, where: str) -> Any:
         if isinstance(v, dict):
-            return {k: clean(x, f"{where}.{k}" if where else str(k)) for k, x in v.items()}
+            odd = [k for k, x in v.items() if bad(x)]
+            if len(odd) > 1:  # one note for the record
+                term = f" (term {v['term']!r})" if isinstance(v.get("term"), str) else ""
+                if term and "class" in v:  # a multinomial table's row: (class, term)
+                    term = f" (class {v['class']!r}, term {v['term']!r})"
+                values = sorted({str(v[k]) for k in odd})
+                keys = [str(k) for k in odd]
+                names = ", ".join(keys[:-1]) + f" and {keys[-1]}"
+                notes.append(
+                    f"{where or 'the record'}{term}: {names} are "
+                    f"{' or '.join(values)} (not JSON numbers): written as null"
+                )
+            return {
+                k: None
+                if len(odd) > 1 and k in odd
+                else clean(x, f"{where}.{k}" if where else str(k))
+                for k, x in v.items()
+            }
         if isinstance(v, list | tuple):
             return [clean(x, f"{where}[{i}]") for i, x in enumerate(v)]
-        if isinstance(v, float) and not np.isfinite(v):
+        if bad(v):
             notes.append(f"{where} is {v} (not a JSON number): written as null")
             return None
         return v

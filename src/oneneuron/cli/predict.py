@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..wording import counted
+from ..wording import counted, noun
 from ._common import (
     check_new_file,
     cli_terms,
@@ -156,7 +156,10 @@ def run_predict(args: argparse.Namespace) -> int:
             note(args, res.interval_caption(args.interval))
     clash = set(args.keep) & {*names, *ci_names, LABEL_COLUMN}
     if clash:
-        raise UserError(f"--keep column(s) {sorted(clash)} clash with the output columns")
+        raise UserError(
+            f"--keep {noun(len(clash), 'column')} {sorted(clash)} "
+            f"{'clashes' if len(clash) == 1 else 'clash'} with the output columns"
+        )
     report = EncodeReport()
     n = 0
     # a kept column is written as the input stores it, whatever type pandas gives a chunk

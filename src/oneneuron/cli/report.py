@@ -122,7 +122,7 @@ def _figures(
             [x["mean_predicted"] for x in b],
             [x["fraction_observed"] for x in b],
             "o-",
-            label=f"P({literal(name)}), ECE {cal['ece']:.3f}",
+            label=f"P({literal(name)}), ECE {cal['ece']:.4f}",  # as the terminal
         )
     ax.plot([0, 1], [0, 1], ls=":", color="grey")
     ax.set(

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -334,7 +335,13 @@ def run_train(args: argparse.Namespace) -> int:
             "own rows; name the column of counts"
         )
     special = [c for c in (args.cluster, args.offset, args.weights) if c is not None]
-    need_columns(args.data, present, special, "--cluster/--offset/--weights")
+    for flag, column in (
+        ("--cluster", args.cluster),
+        ("--offset", args.offset),
+        ("--weights", args.weights),
+    ):
+        if column is not None:  # each named by its own flag
+            need_columns(args.data, present, [column], flag)
     if args.formula is None:
         if args.target in (args.features or []):
             raise UserError(
@@ -359,7 +366,8 @@ def run_train(args: argparse.Namespace) -> int:
     for flag, names in (("--numeric", args.numeric), ("--categorical", args.categorical)):
         not_features = [c for c in names if c not in features]
         if not_features:
-            raise UserError(f"{flag} names column(s) that are not features: {not_features}")
+            what = _not_features(len(not_features))
+            raise UserError(f"{flag} names {what}: {', '.join(map(repr, not_features))}")
     both = [c for c in args.categorical if c in args.numeric]
     if both:
         raise UserError(f"both --categorical and --numeric name {', '.join(map(repr, both))}")
@@ -372,7 +380,8 @@ def run_train(args: argparse.Namespace) -> int:
             "sorted order)"
         )
     if unknown:
-        raise UserError(f"--reference names column(s) that are not features: {unknown}")
+        what = _not_features(len(unknown))
+        raise UserError(f"--reference names {what}: {', '.join(map(repr, unknown))}")
     if not features:
         raise UserError(f"{args.data} has no feature columns besides the target {args.target!r}")
     import pandas as pd
@@ -500,13 +509,17 @@ def run_train(args: argparse.Namespace) -> int:
         keep = y_all.notna().to_numpy()
         df, args.data_rows = df[keep].reset_index(drop=True), args.data_rows[keep]
     missing = "drop" if args.drop_missing else (args.impute or "error")
+    # a row without its weight, offset or cluster: --drop-missing leaves it out
+    hint = "train with --drop-missing to leave such rows out" + (
+        " (--impute fills feature cells only)" if args.impute else ""
+    )
     if args.formula is not None:
         refuse_unsaveable(args.formula, df, args.target, reference or None, args.encoding)
     if args.cv is not None:
         table = df[list(dict.fromkeys([*features, args.target]))]
         weights = None
         if args.weights is not None:
-            weights = weight_values(df, args.weights, args.data, args.data_rows)
+            weights = weight_values(df, args.weights, args.data, args.data_rows, hint)
         cv = train_cv(args, table, reference or None, missing, weights)
         write_model(cv, args.model, overwrite=args.force)
         if not args.quiet:
@@ -533,15 +546,17 @@ def run_train(args: argparse.Namespace) -> int:
     if args.cluster is not None:
         groups = df[args.cluster]
         if groups.isna().any():
+            first = args.data_rows[int(np.argmax(groups.isna().to_numpy()))]
             raise UserError(
                 f"cluster column {args.cluster!r} has "
-                f"{counted(int(groups.isna().sum()), 'missing value')}"
+                f"{counted(int(groups.isna().sum()), 'missing value')} (first at data row "
+                f"{first}); {hint}"
             )
         fit_kw["cluster"] = groups.astype(str).to_numpy()
     if args.offset is not None:
-        fit_kw["offset"] = offset_values(df, args.offset, args.data, args.data_rows)
+        fit_kw["offset"] = offset_values(df, args.offset, args.data, args.data_rows, hint)
     if args.weights is not None:
-        fit_kw["sample_weight"] = weight_values(df, args.weights, args.data, args.data_rows)
+        fit_kw["sample_weight"] = weight_values(df, args.weights, args.data, args.data_rows, hint)
     table = df[list(dict.fromkeys([*features, args.target]))]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -798,6 +813,11 @@ def check_penalty_flags(args: argparse.Namespace) -> None:
         raise UserError("--cv chooses an L1 or elastic-net penalty; --firth is one of its own")
 
 
+def _not_features(n: int) -> str:
+    """The words before ``n`` named columns that are not features of the model."""
+    return "a column that is not a feature" if n == 1 else "columns that are not features"
+
+
 def refuse_unsaveable(
     formula: str, table: Any, target: str | None, reference: Any, encoding: str
 ) -> None:
@@ -914,7 +934,24 @@ def train_cv(
                 raise DataError(text.replace("' of the table ", f"' of {args.data} ")) from None
             except ValueError as exc:
                 raise UserError(cli_terms(str(exc))) from None
-    show_warnings(caught)
+    from ..exceptions import GridEdgeWarning
+
+    # the grid's end is the summary's note (below), or with --quiet a warning, in the
+    # command line's words (it has no flag for the grid: a plain fit's --alpha instead)
+    edges = [str(w.message) for w in caught if issubclass(w.category, GridEdgeWarning)]
+    show_warnings(w for w in caught if not issubclass(w.category, GridEdgeWarning))
+    edge = None
+    if edges:
+        small = "smallest alpha" in edges[0]
+        at = cv.alphas_.min() if small else cv.alphas_.max()
+        edge = (
+            f"the best is the {'smallest' if small else 'largest'} alpha tried ({at:.4g}, the "
+            f"grid's end): the held-out log-loss may still fall {'below' if small else 'above'} "
+            "it; compare a fit with "
+            + ("--alpha 0 (no penalty) or a smaller --alpha" if small else "a larger --alpha")
+        )
+        if args.quiet:
+            print(wrapped(f"warning: {edge}"), file=sys.stderr)
     if not args.quiet:
         res = cv.cv_results_
         alphas, mean = res["param_alpha"], res["mean_test_score"]
@@ -943,14 +980,8 @@ def train_cv(
             f"{se[best]:.4f} (std error)  "
             f"{counted(res['n_nonzero'][best], 'non-zero feature')}"
         )
-        if best == int(np.argmin(alphas)):  # the score may still fall below the grid
-            print(
-                wrapped(
-                    f"  the best is the smallest alpha tried ({alphas[best]:.4g}, the grid's "
-                    "end): the held-out log-loss may still fall below it; compare a fit with "
-                    "--alpha 0 (no penalty) or a smaller --alpha"
-                )
-            )
+        if edge:  # the score may still improve beyond the grid (GridEdgeWarning)
+            print(wrapped(f"  {edge}"))
         print(
             f"  chosen ({args.cv_rule}): alpha {cv.alpha_:.4g}  log-loss {-mean[chosen]:.4f}  "
             f"{counted(res['n_nonzero'][chosen], 'non-zero feature')}"

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..functions import log_sigmoid, log_softmax, sigmoid_pair, softmax
+from ..wording import noun
 from ._dask import row_blocks, tree_sum
 from ._numpy_prep import numeric_block, plain_labels, refuse_dtype, unmask_x
 from ._record import (
@@ -52,7 +53,8 @@ def as_dask_array(X: Any, what: str = "X") -> tuple[Any, NDArray[Any] | None]:
         cplx = [str(c) for c, t in X.dtypes.items() if pd.api.types.is_complex_dtype(t)]
         if cplx and what == "X":  # numeric to pandas, but a cast drops the imaginary part
             raise ValueError(
-                f"Complex data not supported: X's column(s) {cplx} hold complex numbers; "
+                f"Complex data not supported: X's {noun(len(cplx), 'column')} {cplx} "
+                f"{'holds' if len(cplx) == 1 else 'hold'} complex numbers; "
                 "the model needs real ones (e.g. the real part, or abs)"
             )
         if bad:

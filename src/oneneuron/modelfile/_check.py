@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .._version import __version__
-from ..wording import counted
+from ..wording import counted, noun
 from . import _schema as io
 
 _SOLVERS_USED = (io.SOLVERS - {"auto"}) | io.FIT_SOLVERS
@@ -33,9 +33,9 @@ def _obj(
         missing = sorted(keys - d.keys())
         extra = sorted(d.keys() - keys - set(optional))
         if missing:
-            _fail(f"{name} lacks the key(s) {', '.join(missing)}")
+            _fail(f"{name} lacks the {noun(len(missing), 'key')} {', '.join(missing)}")
         if extra:
-            _fail(f"{name} has unknown key(s) {', '.join(extra)}")
+            _fail(f"{name} has unknown {noun(len(extra), 'key')} {', '.join(extra)}")
     return d
 
 
@@ -344,7 +344,10 @@ def _input_columns(feats: dict[str, Any], design: Any) -> tuple[int | None, list
         _fail(f"features.names_in must be {n_in} distinct names (features.n_in)")
     unknown = [c["name"] for c in design.columns if c["name"] not in names_in]
     if unknown:
-        _fail(f"features.names_in lacks the design's column(s) {', '.join(map(repr, unknown))}")
+        _fail(
+            f"features.names_in lacks the design's {noun(len(unknown), 'column')} "
+            f"{', '.join(map(repr, unknown))}"
+        )
     return n_in, names_in
 
 

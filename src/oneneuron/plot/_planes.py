@@ -302,10 +302,14 @@ def plot_decision_boundary(
     labels: Sequence[str] | None = None,
     ax: Axes | None = None,
     offset: float | None = None,
+    legend: bool = True,
     **line_kw: Any,
 ) -> Axes:
     """Draw where ``P(class 1) = threshold``, with the samples when given; with
     K > 2 classes, the regions where each class is the most probable.
+
+    ``legend`` (default True): a legend of the axes' labelled artists, the classes
+    and the boundary (``P = 0.5``); ``legend=False`` leaves it to the caller.
 
     A model fitted with an ``offset`` needs one here: its value at every point of the
     plane (the boundary moves with it); it is never taken as 0 unasked.
@@ -358,7 +362,8 @@ def plot_decision_boundary(
     kw = {"color": "k", "lw": 1.5, "label": label} | line_kw
     table = getattr(model, "design_", None) is not None  # its plane is refused below
     if (inputs is not None and inputs[0] == 1) or (inputs is None and cols == 1 and not table):
-        return _boundary_on_a_line(model, X, y, cut, threshold, grid, labels, ax, kw)
+        ax = _boundary_on_a_line(model, X, y, cut, threshold, grid, labels, ax, kw)
+        return _with_legend(ax, legend)
     Xa, names = _plane(model, X, many=True)
     ax = new_axes(ax)
     if Xa is not None and y is not None:
@@ -394,10 +399,24 @@ def plot_decision_boundary(
         g1, g2, P = _grid(xlim, ylim, grid)
         prob = _proba1(model, P, names).reshape(g1.shape)
         ax.contour(g1, g2, prob, levels=[threshold], colors=kw["color"], linewidths=kw["lw"])
+        ax.plot([], [], color=kw["color"], lw=kw["lw"], label=kw["label"])  # the legend's
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     if Xa is not None and y is not None:
         _name_axes(ax, names)
+    return _with_legend(ax, legend)
+
+
+#: A legend of more entries than this (classes of a many-class table) is left out.
+MAX_LEGEND_ENTRIES = 12
+
+
+def _with_legend(ax: Axes, legend: bool) -> Axes:
+    """``ax`` with a legend of its labelled artists, where asked and there are some
+    (at most :data:`MAX_LEGEND_ENTRIES`)."""
+    handles, _ = ax.get_legend_handles_labels()
+    if legend and 0 < len(handles) <= MAX_LEGEND_ENTRIES:
+        ax.legend(fontsize="small")
     return ax
 
 
@@ -535,8 +554,12 @@ def plot_probability_contours(
     colorbar_label: str | None = None,
     ax: Axes | None = None,
     offset: float | None = None,
+    legend: bool = True,
 ) -> Axes:
     """Filled contours of ``P(class 1)`` from 0 to 1, with the samples on top.
+
+    ``legend`` (default True): a legend of the classes where ``y`` is given
+    (``legend=False`` leaves it to the caller).
 
     ``cmap="RdYlBu"`` runs red (class 0, probability 0) to blue (class 1). A model
     fitted with an ``offset`` needs one here: its value at every point of the plane.
@@ -572,7 +595,7 @@ def plot_probability_contours(
         _name_axes(ax, names)
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
-    return ax
+    return _with_legend(ax, legend)
 
 
 def loss_surface(

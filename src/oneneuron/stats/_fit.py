@@ -396,13 +396,36 @@ def collinear_terms(G: NDArray[np.float64], terms: list[str], fit_intercept: boo
     return "; ".join(dependent_terms(G, terms, fit_intercept))
 
 
+def zero_columns(problem: Any, terms: list[str]) -> set[str]:
+    """The names among ``terms`` (the intercept first, where fitted) of the feature
+    columns that are zero in every row: flat (no spread) with mean 0."""
+    flat, mean = getattr(problem, "flat", None), getattr(problem, "mean", None)
+    if flat is None or mean is None or not problem.fit_intercept:
+        return set()
+    stats = getattr(problem, "step_stats", None)
+    standardised = np.any(np.asarray(getattr(problem, "scale", 1.0)) != 1.0)
+    if not np.any(mean) and not standardised:  # raw coordinates: the columns' own means
+        if stats is None:  # are the step statistics', or unknown (nothing is said)
+            return set()
+        mean = stats[0]
+    return {
+        terms[j + 1]
+        for j in np.flatnonzero(np.asarray(flat) & (np.asarray(mean) == 0.0))
+        if j + 1 < len(terms)
+    }
+
+
 def dependent_terms(
     G: NDArray[np.float64],
     terms: list[str],
     fit_intercept: bool = True,
     dependent: list[tuple[int, Any, list[int]]] | None = None,
+    zeros: Any = (),
 ) -> list[str]:
     """Name the terms that are linear combinations of earlier ones in the weighted Gram ``G``.
+
+    ``zeros``: the names of terms whose column is zero in every row (an empty cell of
+    an interaction, a level no row has): said so, not "constant".
 
     The intercept, when fitted, is term 0. Walks the terms in order, keeping the
     independent ones; term ``j`` is dependent
@@ -429,7 +452,9 @@ def dependent_terms(
     for j, c, kept in _dependence(G, resid)[1] if dependent is None else dependent:
         near = resid.get(j, 0.0) > EXACT_TOL
         if c is None:
-            found.append(f"column {terms[j]!r} is {constant}")
+            zero = terms[j] in zeros and fit_intercept
+            what = "zero in every row (a level, or a combination of levels, no row has)"
+            found.append(f"column {terms[j]!r} is {what if zero else constant}")
             continue
         weight = np.abs(c)  # unit-free: each kept term's share in the combination
         others = [  # the intercept (term 0) is named once, at the end
@@ -1188,8 +1213,15 @@ def compute_inference(
         at = [int(j) + 1 for j in held]
         aliased = len(at)
         out.extra["aliased_terms"] = at
+        zeros = zero_columns(problem, terms)
         out.extra["aliased_note"] = "; ".join(
-            f"column {terms[j]!r} is constant (a multiple of the intercept)" for j in at
+            f"column {terms[j]!r} is "
+            + (
+                "zero in every row (a level, or a combination of levels, no row has)"
+                if terms[j] in zeros
+                else "constant (a multiple of the intercept)"
+            )
+            for j in at
         )
     if aliased:  # k of AIC and BIC: the rank, as statsmodels and R count it
         out.extra["aliased"] = aliased
@@ -1260,7 +1292,8 @@ def _aliased(
             kept, dependent = found
             if not dependent:
                 return None
-    return kept, dependent, dependent_terms(G, terms, problem.fit_intercept, dependent)
+    zeros = zero_columns(problem, terms)
+    return kept, dependent, dependent_terms(G, terms, problem.fit_intercept, dependent, zeros)
 
 
 def drop_aliased(
@@ -1395,7 +1428,9 @@ def _covariance(
     # factor, proves nothing about these columns)
     full_rank = (full_rank and root is None) or (cond is not None and cond <= 0.01 / COLLINEAR_TOL)
     if alpha == 0 and not full_rank:
-        found = dependent_terms(S * G, terms, problem.fit_intercept)
+        found = dependent_terms(
+            S * G, terms, problem.fit_intercept, zeros=zero_columns(problem, terms)
+        )
         saturated = _saturated(problem, Hp) if found else None
         if saturated is not None:
             return None, saturated, "", 0

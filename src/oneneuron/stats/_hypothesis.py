@@ -25,6 +25,7 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import stats
 
+from ..wording import noun
 from ._fit import data_mismatch, term_map
 
 #: ``lr_test``: ``small``'s log-likelihood may exceed ``big``'s by this much, relative
@@ -521,7 +522,8 @@ def wald_terms(model: Any, terms: Any = None) -> pd.DataFrame:
             unknown = [c for c in cols if c not in names]
             if unknown:
                 raise ValueError(
-                    f"terms[{term!r}] names column(s) {unknown} that the model lacks; its "
+                    f"terms[{term!r}] names {noun(len(unknown), 'column')} {unknown} that the "
+                    "model lacks; its "
                     f"columns are {names}"
                 )
             groups[str(term)] = [str(c) for c in cols]

@@ -98,7 +98,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..wording import counted
+from ..wording import counted, noun
 from ._contrasts import SCHEMES, coded_column, parse_coding
 from ._vocab import CONVERT_DURATION, MAX_CATEGORIES, DataError, repeated, row_number
 
@@ -258,7 +258,8 @@ def as_pandas(X: Any) -> pd.DataFrame:
     schema = getattr(X, "schema", None)
     if not hasattr(schema, "metadata"):
         return df
-    return sorted_dictionaries(schema, arrow_nullable_integers(X, df))
+    df = sorted_dictionaries(schema, arrow_nullable_integers(X, df))
+    return _native_times(df, ((f.name, f.type) for f in schema))
 
 
 def arrow_nullable_integers(table: Any, df: pd.DataFrame) -> pd.DataFrame:
@@ -368,7 +369,23 @@ def _polars_as_pandas(X: Any) -> pd.DataFrame:
     for name in cats:
         levels = df[name].cat.categories
         df[name] = df[name].cat.reorder_categories(sorted(levels))
+    return _native_times(df, X.schema.items())
+
+
+def _native_times(df: pd.DataFrame, schema: Any) -> pd.DataFrame:
+    """``df`` noting, in ``attrs["native_dtypes"]``, the type its source table gave each
+    column of dates, times or durations (polars' ``Date``, Arrow's ``date32[day]``),
+    which messages name instead of pandas' ``datetime64[ms]`` (:func:`_dtype_name`)."""
+    words = ("date", "time", "duration")
+    native = {str(n): str(t) for n, t in schema if any(w in str(t).lower() for w in words)}
+    if native:
+        df.attrs["native_dtypes"] = native
     return df
+
+
+def _dtype_name(s: pd.Series) -> str:
+    """The column's type as its source table named it (see :func:`_native_times`)."""
+    return str(s.attrs.get("native_dtypes", {}).get(str(s.name), s.dtype))
 
 
 def refuse_mixed_names(X: Any) -> None:
@@ -566,9 +583,9 @@ def unusable_values(s: pd.Series) -> str | None:
     if isinstance(s.dtype, pd.CategoricalDtype):
         return None
     if _is_duration(s):
-        return f"holds durations ({s.dtype}); {CONVERT_DURATION}"
+        return f"holds durations ({_dtype_name(s)}); {CONVERT_DURATION}"
     if _is_temporal(s):
-        return f"holds dates or times ({s.dtype}); {_CONVERT_TIME}"
+        return f"holds dates or times ({_dtype_name(s)}); {_CONVERT_TIME}"
     if pd.api.types.is_complex_dtype(s):
         return (
             f"holds complex numbers (e.g. {s.iloc[0]}); a model needs real numbers: split "
@@ -739,9 +756,9 @@ def _temporal_message(name: str, s: pd.Series, where: str = "") -> str:
     """Why a column of dates or times is refused (at fit, and at predict where training
     had numbers: converted, they would be nanoseconds since 1970)."""
     if _is_duration(s):
-        return f"column {name!r}{where} holds durations ({s.dtype}); {CONVERT_DURATION}"
+        return f"column {name!r}{where} holds durations ({_dtype_name(s)}); {CONVERT_DURATION}"
     return (
-        f"column {name!r}{where} holds dates or times ({s.dtype}); a model needs numbers "
+        f"column {name!r}{where} holds dates or times ({_dtype_name(s)}); a model needs numbers "
         "or categories: convert it (e.g. days since a start, or the year as a "
         "category) or leave it out"
     )
@@ -863,9 +880,11 @@ def numbers_as_text(s: pd.Series, cell: Any = None) -> str | None:
                 "the formulas, or leave those cells blank (a missing value)"
             )
     if 0 < n_bad < n and n_bad <= n / 2 and set(texts[bad_text].str.lower()) <= MISSING_MARKERS:
-        shown = ", ".join(repr(m) for m in sorted(set(texts[bad_text])))
+        markers = sorted(set(texts[bad_text]))
+        shown = ", ".join(repr(m) for m in markers)
         return (
-            f"holds numbers and the missing-value marker(s) {shown} in {counted(n_bad, 'cell')}; "
+            f"holds numbers and the missing-value {noun(len(markers), 'marker')} {shown} in "
+            f"{counted(n_bad, 'cell')}; "
             "leave those cells blank (a missing value), or read the file with them as "
             "missing (pandas: na_values=[...])"
         )
@@ -1201,13 +1220,15 @@ class DesignSpec:
             names = list(columns) if columns is not None else [c for c in df.columns if c != target]
         missing_cols = [c for c in names + ([target] if target else []) if c not in df.columns]
         if missing_cols:
-            raise DataError(f"the table lacks column(s) {', '.join(map(repr, missing_cols))}")
+            columns = noun(len(missing_cols), "column")
+            raise DataError(f"the table lacks {columns} {', '.join(map(repr, missing_cols))}")
         if target is not None and target in names:
             raise DataError(f"the target column {target!r} cannot also be a feature")
         unknown = sorted(set(reference) - set(names))
         if unknown:
             raise ValueError(
-                f"reference names column(s) not in the model: {', '.join(map(repr, unknown))}"
+                f"reference names {noun(len(unknown), 'column')} not in the model: "
+                f"{', '.join(map(repr, unknown))}"
             )
         if len(df) == 0:
             raise DataError("the table has no rows")
@@ -1627,7 +1648,8 @@ class DesignSpec:
         df = _bytes_as_text(positional_names(as_pandas(table)))
         lacking = [c["name"] for c in self.columns if c["name"] not in df.columns]
         if lacking:
-            raise DataError(f"the table lacks column(s) {', '.join(map(repr, lacking))}")
+            columns = noun(len(lacking), "column")
+            raise DataError(f"the table lacks {columns} {', '.join(map(repr, lacking))}")
         if self.missing in ("error", "drop"):
             bad = {c["name"]: df[c["name"]].isna().to_numpy() for c in self.columns}
             bad = {c: v for c, v in bad.items() if v.any()}

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..wording import counted
+from ..wording import counted, noun
 from ._design import (  # noqa: F401
     EMPTY_ADVICE,
     NUMERIC_SHARE,
@@ -337,7 +337,8 @@ def read_columns(
     if dup:
         shown = ", ".join(repr(c) for c in dup[:5])
         raise DataError(
-            f"{path} has repeated column name(s) {shown}; every column needs its own name"
+            f"{path} has repeated column {noun(len(dup), 'name')} {shown}; every column "
+            "needs its own name"
         )
     pair = lookalike_names(c for c in raw if only is None or c in only)
     if pair:
@@ -1227,10 +1228,12 @@ def need_columns(path: str | Path, present: list[str], wanted: list[str], what: 
         if where is not None:  # a folder whose other files hold the column
             lack, has = where
             raise DataError(
-                f"the Parquet file {lack} of {path} lacks {what} column(s) {shown} that "
+                f"the Parquet file {lack} of {path} lacks {what} "
+                f"{noun(len(missing), 'column')} {shown} that "
                 f"{has} has; every file of a dataset needs the same columns"
             )
-        raise DataError(f"{path} lacks {what} column(s) {shown} (it has {have}){hint}")
+        columns = noun(len(missing), "column")
+        raise DataError(f"{path} lacks {what} {columns} {shown} (it has {have}){hint}")
 
 
 def _lacking_file(path: Any, missing: list[str]) -> tuple[Any, Any] | None:
