@@ -155,7 +155,26 @@ def user_stacklevel() -> int:
     frame: Any = sys._getframe(1)  # the function that calls warnings.warn: stacklevel 1
     level, outermost = 1, 1
     while frame is not None:
-        if frame.f_code.co_filename.startswith(_PACKAGE):
+        code = frame.f_code
+        if code.co_filename.startswith(_PACKAGE) or (
+            level == outermost + 1 and (code.co_filename, code.co_name) in _WRAPPERS
+        ):
             outermost = level
         frame, level = frame.f_back, level + 1
     return outermost + 1
+
+
+def _sklearn_wrappers() -> set[tuple[str, str]]:
+    """scikit-learn's decorators around oneneuron's own methods (``_fit_context`` on
+    ``fit``, ``set_output``'s on ``transform``): their frames, directly above
+    oneneuron's, count as oneneuron's (the user called the method, not scikit-learn)."""
+    import sklearn
+
+    root = os.path.dirname(os.path.abspath(sklearn.__file__))
+    return {
+        (os.path.join(root, "base.py"), "wrapper"),
+        (os.path.join(root, "utils", "_set_output.py"), "wrapped"),
+    }
+
+
+_WRAPPERS = _sklearn_wrappers()
