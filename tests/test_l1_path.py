@@ -316,28 +316,30 @@ def test_multinomial_intercepts_are_centred_in_the_path_and_the_estimator():
 
 
 def _kkt_from_coefficients(X, y, path, i):
-    """The KKT violation of the raw-scale L1 problem at alpha ``i``, from the returned
-    coefficients (NumPy's closed-form gradient of the mean log-loss)."""
-    a, w, b = path.alphas[i], path.coef[i, 0], path.intercept[i, 0]
+    """The KKT violation of the raw-scale elastic-net problem at alpha ``i``, from the
+    returned coefficients (NumPy's closed-form gradient of the mean log-loss)."""
+    a, r = path.alphas[i], path.l1_ratio
+    w, b = path.coef[i, 0], path.intercept[i, 0]
     p = 1 / (1 + np.exp(-(X @ w + b)))
-    g = X.T @ (p - y) / len(y)
-    v = np.where(w != 0, g + a * np.sign(w), np.maximum(np.abs(g) - a, 0.0))
+    g = X.T @ (p - y) / len(y) + a * (1 - r) * w
+    v = np.where(w != 0, g + a * r * np.sign(w), np.maximum(np.abs(g) - a * r, 0.0))
     return max(np.max(np.abs(v)), abs(np.mean(p - y)))
 
 
-def test_an_alphas_last_step_and_the_next_alphas_first_share_a_read(monkeypatch):
-    """Pure L1 on tall dense data: where a working set reads X in place, an alpha's
-    last step is read together with the next alpha's first step, which the next alpha
-    keeps: fewer counted passes than evaluating each step alone, the same optimum,
-    and each alpha's KKT violation, computed here from the returned coefficients,
-    within tol."""
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_an_alphas_last_step_and_the_next_alphas_first_share_a_read(monkeypatch, l1_ratio):
+    """Tall dense data, L1 and elastic net: where a working set reads X in place, an
+    alpha's last step is read together with the next alpha's first step, which the
+    next alpha keeps: fewer counted passes than evaluating each step alone, the same
+    optimum, and each alpha's KKT violation, computed here from the returned
+    coefficients, within tol."""
     import oneneuron.solvers.cd as cd
 
     rng = np.random.default_rng(7)
     n, d = 20_000, 40  # sets of more than 5 columns read X in place
     X = rng.standard_normal((n, d))
     y = (rng.random(n) < 1 / (1 + np.exp(-(X[:, :8] @ rng.standard_normal(8) + 0.3)))).astype(int)
-    kw = dict(n_alphas=12, alpha_min_ratio=0.01, standardize=False, tol=1e-7)
+    kw = dict(n_alphas=12, alpha_min_ratio=0.01, standardize=False, tol=1e-7, l1_ratio=l1_ratio)
     paired = regularization_path(X, y, **kw)
     monkeypatch.setattr(cd, "SPECULATE_REACH", -1.0)  # each step read alone, as before
     alone = regularization_path(X, y, **kw)
@@ -362,8 +364,8 @@ def test_a_first_step_that_fails_the_line_search_is_left_for_the_models_own(monk
     good = regularization_path(X, y, **kw)
     step, thrown = active._next_step, []
 
-    def far_off(lam, tol):
-        inner = step(lam, tol)
+    def far_off(*args):
+        inner = step(*args)
 
         def guess(w, g, H):
             w2 = inner(w, g, H)

@@ -110,13 +110,20 @@ def exact_matrices(problem: Any, subsample: Any) -> bool:
     return subsample is None and not getattr(problem, "column_hessian", False)
 
 
-def _next_step(lam: Array, tol: float) -> Callable[[Array, Array, Array], Array | None]:
+def _next_step(
+    lam: Array, tol: float, l2_shift: Array | None = None
+) -> Callable[[Array, Array, Array], Array | None]:
     """``(w, g, H) -> w2``: the proximal step from ``w`` of the quadratic model with
     gradient ``g`` and metric ``H`` under the L1 weights ``lam`` (the next alpha's), solved
-    as a cheap metric's steps are; None where it does not move."""
+    as a cheap metric's steps are; None where it does not move. ``l2_shift``: the next
+    alpha's L2 weights less this one's (the smooth part's gradient then gains
+    ``l2_shift * w`` and its Hessian ``diag(l2_shift)``)."""
     pen = L1Penalty(lam)
 
     def step(w: Array, g: Array, H: Array) -> Array | None:
+        if l2_shift is not None and np.any(l2_shift):
+            g = g + l2_shift * w
+            H = H + np.diag(l2_shift)
         inner = max(0.1 * tol, CHEAP_INNER_TOL * grad_norm(pen.min_norm_subgradient(w, g)))
         w2, _ = minimize_quadratic(H, g, w, lam, tol=inner)
         return w2 if np.any(w2 != w) else None
@@ -140,6 +147,7 @@ def active_set_newton(
     metric: tuple[Array, Array] | None = None,
     first: Array | None = None,
     next_penalty: L1Penalty | None = None,
+    next_l2_shift: Array | None = None,
 ) -> SolverResult:
     """Minimise ``problem + penalty`` by proximal Newton on a growing working set of columns.
 
@@ -188,11 +196,13 @@ def active_set_newton(
         step (``extra["next"]`` of its result): tried first where the first working set
         reads X in place and holds its non-zeros (its statistics are then remembered).
     next_penalty : L1Penalty, optional
-        The next alpha's L1 part (same smooth part): where a working set reads X in
-        place, the last step of its solve is evaluated together with the next alpha's
-        first step from it (one read of X for both, see
-        :func:`~oneneuron.solvers.cd.proximal_newton`'s ``speculate``); that step is
-        ``extra["next"]``, for ``first`` of the next call.
+        The next alpha's L1 part: where a working set reads X in place, the last step
+        of its solve is evaluated together with the next alpha's first step from it
+        (one read of X for both, see :func:`~oneneuron.solvers.cd.proximal_newton`'s
+        ``speculate``); that step is ``extra["next"]``, for ``first`` of the next call.
+    next_l2_shift : ndarray, optional
+        The next alpha's L2 weights less this one's, in ``theta``'s layout (its smooth
+        part's gradient is this one's plus ``next_l2_shift * theta``); default 0.
 
     Returns
     -------
@@ -296,7 +306,13 @@ def active_set_newton(
                 # last point, so the pass that would only confirm it is left out
                 checked=predict and not reads_in_place(sub),
                 first=given,
-                speculate=_next_step(next_penalty.lam[ix], tol) if pipe else None,  # type: ignore[union-attr]
+                speculate=_next_step(
+                    next_penalty.lam[ix],  # type: ignore[union-attr]
+                    tol,
+                    None if next_l2_shift is None else next_l2_shift[ix],
+                )
+                if pipe
+                else None,
             )
         metric = (cols, res.extra["hessian"])
         step = res.extra.get("speculative")

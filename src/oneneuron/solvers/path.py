@@ -18,10 +18,9 @@ The answer is therefore the unscreened optimum; screening decides where the
 Newton work is done, so a step along the path usually costs one or two full
 passes over X plus passes over the few working columns.
 
-Pipelining (pure L1, where the smooth part is the same at every alpha): where a
-working set reads X in place, the step likely to be an alpha's last is read
-together with the next alpha's first step from it (the proximal step of the
-quadratic model there under the next alpha's weights;
+Pipelining: where a working set reads X in place, the step likely to be an
+alpha's last is read together with the next alpha's first step from it (the
+proximal step of the quadratic model there under the next alpha's penalty;
 :meth:`~oneneuron.objective.LinearLoss.loss_gradient_pair`: one read of X, the
 arithmetic of two). The next alpha starts with that step already evaluated and
 keeps it if it passes the line search's test, so that along the dense end of a
@@ -202,13 +201,15 @@ def elastic_net_path(
     restricted = 0.0  # the restricted solves' passes so far (in passes over X)
     keys = ("theta", "F", "D", "kkt", "it", "np", "miss", "msg")
     rows: dict[str, list[Any]] = {k: [] for k in keys}
-    ahead = None  # the next alpha's first step, evaluated with the last one's (pure L1)
+    ahead = None  # the next alpha's first step, evaluated with the last one's
     for i, a in enumerate(alphas):
         a_l2 = float(a) * (1.0 - l1_ratio)
-        # pure L1 (the smooth part is the same at every alpha): the last step at this
-        # alpha and the next alpha's first are evaluated in one read of X where they can
-        pipe = l1_ratio == 1.0 and i + 1 < len(alphas)
-        next_pen = L1Penalty(float(alphas[i + 1]) * pf) if pipe else None
+        # the last step at this alpha and the next alpha's first are evaluated in one
+        # read of X where they can (the engine remembers the data term of both; each
+        # alpha's problem adds its own L2 part)
+        nxt = float(alphas[i + 1]) if i + 1 < len(alphas) else None
+        next_pen = None if nxt is None else L1Penalty(nxt * l1_ratio * pf)
+        next_shift = None if nxt is None else (nxt - float(a)) * (1.0 - l1_ratio) * l2w
         prob = replace(problem, alpha=a_l2)
         pen = L1Penalty(float(a) * l1_ratio * pf)
         # the smooth gradient at the warm start for the new alpha: only the L2 part changes
@@ -242,6 +243,7 @@ def elastic_net_path(
             metric=prev_metric,
             first=ahead,
             next_penalty=next_pen,
+            next_l2_shift=next_shift,
         )
         ahead = res.extra["next"]
         theta, g, prev_work = res.theta, res.extra["grad"], res.extra["working"]
