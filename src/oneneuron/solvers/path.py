@@ -207,7 +207,9 @@ def elastic_net_path(
         # the last step at this alpha and the next alpha's first are evaluated in one
         # read of X where they can (the engine remembers the data term of both; each
         # alpha's problem adds its own L2 part)
-        nxt = float(alphas[i + 1]) if i + 1 < len(alphas) else None
+        # (not along a ridge path, l1_ratio 0: every coefficient moves at once there and
+        # the guess misled more than it saved: 20k x 40, 12 alphas, 92 passes against 81)
+        nxt = float(alphas[i + 1]) if i + 1 < len(alphas) and l1_ratio > 0 else None
         next_pen = None if nxt is None else L1Penalty(nxt * l1_ratio * pf)
         next_shift = None if nxt is None else (nxt - float(a)) * (1.0 - l1_ratio) * l2w
         prob = replace(problem, alpha=a_l2)
