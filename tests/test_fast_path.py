@@ -383,3 +383,60 @@ def test_the_compiled_step_measure_is_the_solvers_on_the_standardised_scale(fit_
         assert _kernels._tiny_measure(p, theta, mu, sigma) == pytest.approx(expected, rel=1e-14)
         plain = relative_step(p, theta)
         assert _kernels._tiny_measure(p, theta, np.empty(0), np.empty(0)) == plain
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("with_offset", [False, True])
+def test_the_paired_kernel_sums_both_models_as_the_closed_forms_do(dtype, with_offset):
+    """Two models from one read of X (a path's last step and the next alpha's first):
+    each model's weighted log-loss and gradient as the closed forms give them, over
+    several row chunks and a last block whose rows are not a multiple of four."""
+    rng = np.random.default_rng(11)
+    n, d = 3 * _kernels.BLOCK + 5, 9
+    X = (rng.standard_normal((n, d)) * rng.uniform(0.1, 3, d)).astype(dtype)
+    y = (rng.random(n) < 0.4).astype(float)
+    s = rng.uniform(0, 2, n) / n
+    off = rng.standard_normal(n) if with_offset else None
+    models = [(rng.standard_normal(d) * 0.5, 0.3), (rng.standard_normal(d) * 0.5, -1.1)]
+    pair = _kernels.fused_statistics_pair(X, y, s, *models[0], *models[1], off)
+    Xd = X.astype(np.float64)
+    for (w, b), (loss, gw, gb) in zip(models, pair, strict=True):
+        z = Xd @ w + b + (0.0 if off is None else off)
+        r = s * (1 / (1 + np.exp(-z)) - y)
+        assert loss == pytest.approx(float(s @ (np.logaddexp(0.0, z) - y * z)), rel=1e-12)
+        np.testing.assert_allclose(gw, Xd.T @ r, rtol=1e-10, atol=1e-15)
+        assert gb == pytest.approx(r.sum(), rel=1e-10, abs=1e-15)
+
+
+def test_a_paired_read_is_each_points_read_and_both_are_remembered():
+    """``LinearLoss.loss_gradient_pair`` gives what ``loss_gradient`` gives at each point
+    (standardised, a working set read in place), counts one pass, and a later
+    evaluation at either point costs none."""
+    from oneneuron.engines import make_engine
+    from oneneuron.objective import LinearLoss
+
+    rng = np.random.default_rng(12)
+    n, d = 6_000, 12
+    X = rng.standard_normal((n, d)) + 2.0
+    y = (rng.random(n) < 0.5).astype(np.int64)
+    mean, scale = X.mean(0), X.std(0)
+    cols = np.array([1, 4, 5, 9])
+    full = LinearLoss(make_engine(X, y, np.ones(n), False), 1, 0.0, mean, scale, True, False)
+    sub_engine = make_engine(X, y, np.ones(n), False, columns=cols)
+    assert sub_engine.columns is not None  # reads X in place
+    sub_engine.share_reads(full.engine)
+    sub = LinearLoss(sub_engine, 1, 0.3, mean[cols], scale[cols], True, False)
+    t1, t2 = rng.standard_normal(len(cols) + 1), rng.standard_normal(len(cols) + 1)
+    (f1, g1), (f2, g2) = sub.loss_gradient_pair(t1, t2)
+    assert sub.n_passes == 1
+    for theta, f, g in ((t1, f1, g1), (t2, f2, g2)):
+        ref_f, ref_g = sub.loss_gradient(theta)
+        assert f == ref_f
+        np.testing.assert_array_equal(g, ref_g)
+    assert sub.n_passes == 1  # both remembered: no further read
+    ref = LinearLoss(
+        make_engine(X[:, cols], y, np.ones(n), False), 1, 0.3, mean[cols], scale[cols], True, False
+    )
+    f, g = ref.loss_gradient(t2)  # an engine of its own: the same numbers, read again
+    assert f2 == pytest.approx(f, rel=1e-12)
+    np.testing.assert_allclose(g2, g, rtol=1e-9, atol=1e-14)

@@ -313,3 +313,75 @@ def test_multinomial_intercepts_are_centred_in_the_path_and_the_estimator():
     np.testing.assert_allclose(path.intercept.sum(axis=1), 0.0, atol=1e-12)
     np.testing.assert_allclose(clf.intercept_.sum(), 0.0, atol=1e-12)
     np.testing.assert_allclose(path.intercept[-1], clf.intercept_, atol=1e-6)
+
+
+def _kkt_from_coefficients(X, y, path, i):
+    """The KKT violation of the raw-scale elastic-net problem at alpha ``i``, from the
+    returned coefficients (NumPy's closed-form gradient of the mean log-loss)."""
+    a, r = path.alphas[i], path.l1_ratio
+    w, b = path.coef[i, 0], path.intercept[i, 0]
+    p = 1 / (1 + np.exp(-(X @ w + b)))
+    g = X.T @ (p - y) / len(y) + a * (1 - r) * w
+    v = np.where(w != 0, g + a * r * np.sign(w), np.maximum(np.abs(g) - a * r, 0.0))
+    return max(np.max(np.abs(v)), abs(np.mean(p - y)))
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_an_alphas_last_step_and_the_next_alphas_first_share_a_read(monkeypatch, l1_ratio):
+    """Tall dense data, L1 and elastic net: where a working set reads X in place, an
+    alpha's last step is read together with the next alpha's first step, which the
+    next alpha keeps: fewer counted passes than evaluating each step alone, the same
+    optimum, and each alpha's KKT violation, computed here from the returned
+    coefficients, within tol."""
+    import oneneuron.solvers.cd as cd
+
+    rng = np.random.default_rng(7)
+    n, d = 20_000, 40  # sets of more than 5 columns read X in place
+    X = rng.standard_normal((n, d))
+    y = (rng.random(n) < 1 / (1 + np.exp(-(X[:, :8] @ rng.standard_normal(8) + 0.3)))).astype(int)
+    kw = dict(n_alphas=12, alpha_min_ratio=0.01, standardize=False, tol=1e-7, l1_ratio=l1_ratio)
+    paired = regularization_path(X, y, **kw)
+    monkeypatch.setattr(cd, "SPECULATE_REACH", -1.0)  # each step read alone, as before
+    alone = regularization_path(X, y, **kw)
+    assert paired.n_passes[-1] < alone.n_passes[-1] - 2  # counted passes, not time
+    np.testing.assert_allclose(paired.loss, alone.loss, rtol=1e-10)
+    np.testing.assert_array_equal(paired.n_nonzero, alone.n_nonzero)
+    for i in range(len(paired.alphas)):
+        assert _kkt_from_coefficients(X, y, paired, i) <= 1e-7
+
+
+def test_a_first_step_that_fails_the_line_search_is_left_for_the_models_own(monkeypatch):
+    """A next alpha's first step read ahead that is no good (here: thrown far off) is
+    not taken: the line search's test refuses it and the solve steps on its own model,
+    so every alpha still reaches tol at the same optimum."""
+    import oneneuron.solvers.active as active
+
+    rng = np.random.default_rng(7)
+    n, d = 20_000, 40
+    X = rng.standard_normal((n, d))
+    y = (rng.random(n) < 1 / (1 + np.exp(-(X[:, :8] @ rng.standard_normal(8) + 0.3)))).astype(int)
+    kw = dict(n_alphas=8, alpha_min_ratio=0.01, standardize=False, tol=1e-7)
+    good = regularization_path(X, y, **kw)
+    step, thrown = active._next_step, []
+
+    def far_off(*args):
+        inner = step(*args)
+
+        def guess(w, g, H):
+            w2 = inner(w, g, H)
+            if w2 is None:
+                return None
+            thrown.append(True)
+            return w2 + 3.0 * (w2 != 0)  # every non-zero 3 further: a worse objective
+
+        return guess
+
+    monkeypatch.setattr(active, "_next_step", far_off)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ConvergenceWarning
+        bad = regularization_path(X, y, **kw)
+    assert thrown  # the case was exercised
+    assert np.all(bad.kkt <= 1e-7), bad.kkt
+    np.testing.assert_allclose(bad.loss, good.loss, rtol=1e-10)
+    for i in range(len(bad.alphas)):
+        assert _kkt_from_coefficients(X, y, bad, i) <= 1e-7

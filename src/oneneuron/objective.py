@@ -1142,6 +1142,25 @@ class LinearLoss:
         st = self.engine.statistics(W, b, order=1, rows=rows)
         return st.loss + self._penalty(theta), self._grad(theta, st)
 
+    def loss_gradient_pair(
+        self, theta: NDArray[np.float64], theta2: NDArray[np.float64]
+    ) -> tuple[tuple[float, NDArray[np.float64]], tuple[float, NDArray[np.float64]]] | None:
+        """:meth:`loss_gradient` at ``theta`` and ``theta2`` from one read of X, or None
+        where the engine cannot (then evaluate each with :meth:`loss_gradient`)."""
+        pair = getattr(self.engine, "fused_pair", None)
+        if pair is None:
+            return None
+        W, b = self.to_raw(theta)
+        W2, b2 = self.to_raw(theta2)
+        stats = pair(W, b, W2, b2)
+        if stats is None:
+            return None
+        st, st2 = stats
+        return (
+            (st.loss + self._penalty(theta), self._grad(theta, st)),
+            (st2.loss + self._penalty(theta2), self._grad(theta2, st2)),
+        )
+
     def gradient_hessian(
         self, theta: NDArray[np.float64]
     ) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:

@@ -580,6 +580,8 @@ class NumpyEngine:
         memo = self.last_read
         if memo and np.array_equal(memo["W"], W) and np.array_equal(memo["b"], b):
             loss, gW, gb = memo["stats"]
+        elif "W2" in memo and np.array_equal(memo["W2"], W) and np.array_equal(memo["b2"], b):
+            loss, gW, gb = memo["stats2"]  # the second model of the last paired read
         else:
             self.n_passes += 1
             loss, gW, gb = kernels().fused_statistics(
@@ -588,6 +590,53 @@ class NumpyEngine:
             memo.update(W=W.copy(), b=b.copy(), stats=(loss, gW, gb))
         gW = np.ascontiguousarray(gW[:, cols]) if cols is not None else gW.copy()
         return BlockStats(loss, gW, np.array(gb, copy=True))
+
+    def fused_pair(
+        self, W: NDArray, b: NDArray, W2: NDArray, b2: NDArray
+    ) -> tuple[BlockStats, BlockStats] | None:
+        """Loss and gradient at two models in one read of X, or None where no kernel does
+        it (only a binary model on C-ordered dense X with the kernels).
+
+        Counts one pass; both models' reads are remembered (``last_read``), so that a
+        check at the first, or an evaluation of the second (on any working set of
+        columns that holds its non-zeros), costs no further pass.
+        """
+        X = self.X
+        if not (
+            self.use_kernels
+            and not self.multinomial
+            and isinstance(X, np.ndarray)
+            and X.flags.c_contiguous
+        ):
+            return None
+        cols = self.columns
+        models = []
+        for V, c in ((W, b), (W2, b2)):
+            V = np.ascontiguousarray(V, dtype=np.float64)
+            if cols is not None:
+                full = np.zeros((V.shape[0], X.shape[1]))
+                full[:, cols] = V
+                V = full
+            models.append((V, np.ascontiguousarray(c, dtype=np.float64)))
+        (V1, c1), (V2, c2) = models
+        self.n_passes += 1
+        first, second = kernels().fused_statistics_pair(
+            X, self.y, self.s, V1[0], c1[0], V2[0], c2[0], self.offset
+        )
+        self.last_read.update(
+            W=V1.copy(),
+            b=c1.copy(),
+            stats=(first[0], first[1][None, :], np.array([first[2]])),
+            W2=V2.copy(),
+            b2=c2.copy(),
+            stats2=(second[0], second[1][None, :], np.array([second[2]])),
+        )
+        out = []
+        for loss, gw, gb in (first, second):
+            gW = gw[None, :]
+            gW = np.ascontiguousarray(gW[:, cols]) if cols is not None else gW.copy()
+            out.append(BlockStats(loss, gW, np.array([gb])))
+        return out[0], out[1]
 
     def share_reads(self, parent: Any) -> None:
         """Share ``parent``'s last fused read (see ``last_read``) when both read the same data.

@@ -32,7 +32,7 @@ import numpy as np
 
 from ..objective import L1Penalty
 from ._base import Array, Problem, SolverResult, Trace, grad_norm
-from .cd import proximal_newton
+from .cd import CHEAP_INNER_TOL, minimize_quadratic, proximal_newton
 
 __all__ = ["active_set_newton", "coefficient_index"]
 
@@ -110,6 +110,27 @@ def exact_matrices(problem: Any, subsample: Any) -> bool:
     return subsample is None and not getattr(problem, "column_hessian", False)
 
 
+def _next_step(
+    lam: Array, tol: float, l2_shift: Array | None = None
+) -> Callable[[Array, Array, Array], Array | None]:
+    """``(w, g, H) -> w2``: the proximal step from ``w`` of the quadratic model with
+    gradient ``g`` and metric ``H`` under the L1 weights ``lam`` (the next alpha's), solved
+    as a cheap metric's steps are; None where it does not move. ``l2_shift``: the next
+    alpha's L2 weights less this one's (the smooth part's gradient then gains
+    ``l2_shift * w`` and its Hessian ``diag(l2_shift)``)."""
+    pen = L1Penalty(lam)
+
+    def step(w: Array, g: Array, H: Array) -> Array | None:
+        if l2_shift is not None and np.any(l2_shift):
+            g = g + l2_shift * w
+            H = H + np.diag(l2_shift)
+        inner = max(0.1 * tol, CHEAP_INNER_TOL * grad_norm(pen.min_norm_subgradient(w, g)))
+        w2, _ = minimize_quadratic(H, g, w, lam, tol=inner)
+        return w2 if np.any(w2 != w) else None
+
+    return step
+
+
 def active_set_newton(
     problem: Problem,
     penalty: L1Penalty,
@@ -124,6 +145,9 @@ def active_set_newton(
     max_rounds: int = 100,
     warm: bool = False,
     metric: tuple[Array, Array] | None = None,
+    first: Array | None = None,
+    next_penalty: L1Penalty | None = None,
+    next_l2_shift: Array | None = None,
 ) -> SolverResult:
     """Minimise ``problem + penalty`` by proximal Newton on a growing working set of columns.
 
@@ -167,6 +191,18 @@ def active_set_newton(
     metric : (ndarray, ndarray), optional
         ``(columns, H)``: the last metric of the previous alpha (``extra["metric"]``
         of its result), reused where the working set's columns are the same.
+    first : ndarray, optional
+        A first step (``theta``'s layout) already read with the previous alpha's last
+        step (``extra["next"]`` of its result): tried first where the first working set
+        reads X in place and holds its non-zeros (its statistics are then remembered).
+    next_penalty : L1Penalty, optional
+        The next alpha's L1 part: where a working set reads X in place, the last step
+        of its solve is evaluated together with the next alpha's first step from it
+        (one read of X for both, see :func:`~oneneuron.solvers.cd.proximal_newton`'s
+        ``speculate``); that step is ``extra["next"]``, for ``first`` of the next call.
+    next_l2_shift : ndarray, optional
+        The next alpha's L2 weights less this one's, in ``theta``'s layout (its smooth
+        part's gradient is this one's plus ``next_l2_shift * theta``); default 0.
 
     Returns
     -------
@@ -180,7 +216,8 @@ def active_set_newton(
         X: one reads ``|A| / d`` of it, or all of it for an engine reading X in
         place), ``"subsample_passes"`` (passes of the restricted row
         subsamples, in their own units) and ``"metric"`` (the last working
-        set's columns and metric, for the next alpha).
+        set's columns and metric, for the next alpha) and ``"next"`` (see
+        ``next_penalty``; None where there is none).
     """
     m, d = problem.n_outputs, problem.n_features  # type: ignore[attr-defined]
     n_b = problem.n_params - m * d
@@ -203,6 +240,7 @@ def active_set_newton(
     cols_prev: Array | None = None
     sub: Any = None
     subsub: Any = None
+    ahead: Array | None = None  # the next alpha's first step, read with the last one
     while grad_norm(v) > tol and rounds < max_rounds:
         cols = np.flatnonzero(work)
         if cols_prev is None or not np.array_equal(cols, cols_prev):
@@ -240,6 +278,19 @@ def active_set_newton(
                 return subsub.gradient_hessian(t)[2]
 
             near = warm or rounds > 0  # else the subsample is solved first
+            pipe = near and next_penalty is not None and reads_in_place(sub)
+            given = None
+            if (
+                warm
+                and rounds == 0
+                and first is not None
+                and reads_in_place(sub)
+                and not np.any(np.delete(first, ix))
+            ):
+                # the previous alpha's guess, read with its last step: on columns that
+                # hold its non-zeros its statistics are remembered (no pass)
+                w1 = first[ix]
+                given = (w1, *sub.loss_gradient(w1))
             res = proximal_newton(
                 sub,
                 pen_ix,
@@ -254,8 +305,21 @@ def active_set_newton(
                 # a copy's passes are its own: the full-data check below also reads the
                 # last point, so the pass that would only confirm it is left out
                 checked=predict and not reads_in_place(sub),
+                first=given,
+                speculate=_next_step(
+                    next_penalty.lam[ix],  # type: ignore[union-attr]
+                    tol,
+                    None if next_l2_shift is None else next_l2_shift[ix],
+                )
+                if pipe
+                else None,
             )
         metric = (cols, res.extra["hessian"])
+        step = res.extra.get("speculative")
+        ahead = None
+        if step is not None:
+            ahead = np.zeros_like(theta)
+            ahead[ix] = step[0]
         n_iter += res.n_iter
         # a restricted pass reads |A|/d of X, or all of it where it reads X in place
         width = 1.0 if reads_in_place(sub) else len(cols) / max(d, 1)
@@ -293,5 +357,6 @@ def active_set_newton(
         "restricted_passes": sub_passes,
         "subsample_passes": subsample_passes,
         "metric": metric,
+        "next": ahead,
     }
     return SolverResult(theta, F, kkt, n_iter, kkt <= tol, trace, message, extra)

@@ -118,6 +118,11 @@ CHEAP_INNER_TOL = 0.01
 #: contractions of the last ``FINAL_RATES`` unit steps, at most ``MAX_FINAL_RATE``,
 #: says it leaves at most ``tol`` (as :mod:`oneneuron.solvers.subsampled`'s last step).
 FINAL_RATES, MAX_FINAL_RATE = 2, 0.25
+#: A unit step is evaluated with ``speculate``'s point (see :func:`proximal_newton`) where
+#: the last unit step's KKT contraction, applied to it, leaves at most this many times
+#: ``tol``: a step that proves not to be the last wastes only the second point's
+#: arithmetic in a read of X, where a last step without it costs the next solve a read.
+SPECULATE_REACH = 10.0
 #: Armijo constant of the line search.
 ARMIJO = 1e-4
 #: Stop when this many iterations in a row shrink the KKT violation by less than 10%
@@ -632,6 +637,8 @@ def proximal_newton(
     refresh: Callable[[Array], Array] | None = None,
     start: tuple[float, Array] | None = None,
     checked: bool = False,
+    first: tuple[Array, float, Array] | None = None,
+    speculate: Callable[[Array, Array, Array], Array | None] | None = None,
 ) -> SolverResult:
     """Minimise ``problem(theta) + penalty(theta)``; stop when the KKT violation is <= ``tol``.
 
@@ -684,6 +691,19 @@ def proximal_newton(
         one metric, at most ``MAX_FINAL_RATE``) says it leaves at most ``tol``. The
         result's ``grad_norm`` is then that prediction, ``loss`` the model's, and
         ``extra["grad"]`` the model's gradient; ``extra["predicted"]`` is True.
+    first : (ndarray, float, ndarray), optional
+        ``(w, f, g)``: a first trial point already evaluated (``f``, ``g`` of the smooth
+        part there), e.g. the step ``speculate`` proposed while the previous alpha
+        of a path was solved. Taken as the first iteration's step if it passes the line
+        search's test against the model decrease from ``theta0``; else ignored.
+    speculate : callable, optional
+        ``(w, model gradient at w, metric) -> w2 or None``: where a unit step's
+        contraction says it may be the last one (the last unit step's KKT ratio times
+        the violation is at most ``SPECULATE_REACH`` times ``tol``), a second point
+        evaluated in the same read of
+        X (:meth:`~oneneuron.objective.LinearLoss.loss_gradient_pair`); the last such
+        evaluation at the returned point is ``extra["speculative"]`` = ``(w2, f2, g2)``
+        (else None).
 
     Returns
     -------
@@ -723,6 +743,7 @@ def proximal_newton(
     kkt = grad_norm(_kkt(penalty, theta, g))
     rates: list[float] = []  # KKT contractions of the unit steps since the metric was made
     extra["predicted"] = False
+    spec: tuple[Array, Array, float, Array] | None = None  # (at theta, w2, f2, g2)
     while kkt > tol and n_iter < max_iter:
         stalls = stalls + 1 if kkt > 0.9 * best else 0
         if exact and _falling(drop, F, problem):
@@ -736,10 +757,17 @@ def proximal_newton(
         if stalls >= STALL_ITERATIONS:
             message = STALL_MESSAGE
             break
-        inner = _inner_tol(kkt, tol) if exact else max(0.1 * tol, CHEAP_INNER_TOL * kkt)
-        w, _ = minimize_quadratic(H, g, theta, penalty.lam, tol=inner)
+        known: tuple[float, Array] | None = None  # the trial's (f, g) if already evaluated
+        if first is not None:
+            w, known = first[0], (first[1], first[2])
+            first = None
+        else:
+            inner = _inner_tol(kkt, tol) if exact else max(0.1 * tol, CHEAP_INNER_TOL * kkt)
+            w, _ = minimize_quadratic(H, g, theta, penalty.lam, tol=inner)
         d = w - theta
         delta = _model_decrease(penalty, theta, w, g)
+        if known is not None and not (np.any(d) and delta < 0):
+            continue  # a given first step that is no descent step: the model's own instead
         if not np.any(d):
             if just_refreshed and exact:
                 message = "the quadratic model offers no step: at the limit of precision"
@@ -751,7 +779,7 @@ def proximal_newton(
             just_refreshed, rates = True, []
             continue
         rate = max(rates[-FINAL_RATES:]) if len(rates) >= FINAL_RATES else np.inf
-        if checked and not exact and rate <= MAX_FINAL_RATE and rate * kkt <= tol:
+        if known is None and checked and not exact and rate <= MAX_FINAL_RATE and rate * kkt <= tol:
             # the step leaves about rate * kkt <= tol: the caller's check confirms it
             g = g + H @ d  # the model's gradient there
             theta, F = w, F + 0.5 * delta * (1.0 - rate)  # the smaller predicted fall
@@ -760,16 +788,27 @@ def proximal_newton(
             break
         noise = round_off(F, _data_eps(problem), floor_scale(problem))
         t = 1.0
+        last = bool(rates) and speculate is not None and rates[-1] * kkt <= SPECULATE_REACH * tol
         for _ in range(40):
             trial = theta + t * d
-            f1, g1 = problem.loss_gradient(trial)
+            if known is not None:
+                f1, g1 = known
+            else:
+                f1, g1, spec = _evaluate(problem, trial, g, H, d, speculate if last else None)
             F1 = f1 + penalty.value(trial)
             if np.isfinite(F1) and (F1 <= F + ARMIJO * t * delta or abs(F1 - F) <= noise):
                 break
+            if known is not None:
+                break  # a given first step that fails the test: the model's own instead
             t *= 0.5
+            last = False
         else:
             message = "line search found no decrease: at the limit of floating-point precision"
             break
+        if known is not None and not (
+            np.isfinite(F1) and (F1 <= F + ARMIJO * delta or abs(F1 - F) <= noise)
+        ):
+            continue
         if not exact:  # the full-data gradients correct the cheap metric along the step
             updated = bfgs_update(H, trial - theta, g1 - g, overwrite=owned)
             H, owned = (H, owned) if updated is None else (updated, True)
@@ -793,7 +832,31 @@ def proximal_newton(
         else:
             just_refreshed = False
     extra["hessian"], extra["grad"] = H, g
+    extra["speculative"] = spec[1:] if spec is not None and spec[0] is theta else None
     return SolverResult(theta, F, kkt, n_iter, kkt <= tol, trace, message, extra)
+
+
+def _evaluate(
+    problem: Problem,
+    trial: Array,
+    g: Array,
+    H: Array,
+    d: Array,
+    speculate: Callable[[Array, Array, Array], Array | None] | None,
+) -> tuple[float, Array, tuple[Array, Array, float, Array] | None]:
+    """``problem.loss_gradient(trial)``, and with ``speculate`` the point it proposes
+    from ``trial`` (``theta + d``; ``g + H d`` the model's gradient there) evaluated in
+    the same read of X where the problem can
+    (:meth:`~oneneuron.objective.LinearLoss.loss_gradient_pair`): ``(f, g, (trial, w2,
+    f2, g2) or None)``."""
+    w2 = None if speculate is None else speculate(trial, g + H @ d, H)
+    pair = None if w2 is None else getattr(problem, "loss_gradient_pair", None)
+    both = None if pair is None else pair(trial, w2)
+    if both is None:
+        f1, g1 = problem.loss_gradient(trial)
+        return f1, g1, None
+    (f1, g1), (f2, g2) = both
+    return f1, g1, (trial, w2, f2, g2)
 
 
 def _refresh(problem: Problem, refresh: Callable[[Array], Array] | None, theta: Array) -> Array:

@@ -17,6 +17,16 @@ checked on every coefficient (one pass); violators join and the fit continues.
 The answer is therefore the unscreened optimum; screening decides where the
 Newton work is done, so a step along the path usually costs one or two full
 passes over X plus passes over the few working columns.
+
+Pipelining: where a working set reads X in place, the step likely to be an
+alpha's last is read together with the next alpha's first step from it (the
+proximal step of the quadratic model there under the next alpha's penalty;
+:meth:`~oneneuron.objective.LinearLoss.loss_gradient_pair`: one read of X, the
+arithmetic of two). The next alpha starts with that step already evaluated and
+keeps it if it passes the line search's test, so that along the dense end of a
+path an alpha costs one read instead of two. Measured on 100k x 100 (20 alphas
+down to 1e-3 of ``alpha_max``, tol 1e-5, 2 busy cores): 25.5 counted passes
+instead of 33.5, 0.88x the time (median of 10 alternated pairs).
 """
 
 from __future__ import annotations
@@ -191,8 +201,17 @@ def elastic_net_path(
     restricted = 0.0  # the restricted solves' passes so far (in passes over X)
     keys = ("theta", "F", "D", "kkt", "it", "np", "miss", "msg")
     rows: dict[str, list[Any]] = {k: [] for k in keys}
-    for a in alphas:
+    ahead = None  # the next alpha's first step, evaluated with the last one's
+    for i, a in enumerate(alphas):
         a_l2 = float(a) * (1.0 - l1_ratio)
+        # the last step at this alpha and the next alpha's first are evaluated in one
+        # read of X where they can (the engine remembers the data term of both; each
+        # alpha's problem adds its own L2 part)
+        # (not along a ridge path, l1_ratio 0: every coefficient moves at once there and
+        # the guess misled more than it saved: 20k x 40, 12 alphas, 92 passes against 81)
+        nxt = float(alphas[i + 1]) if i + 1 < len(alphas) and l1_ratio > 0 else None
+        next_pen = None if nxt is None else L1Penalty(nxt * l1_ratio * pf)
+        next_shift = None if nxt is None else (nxt - float(a)) * (1.0 - l1_ratio) * l2w
         prob = replace(problem, alpha=a_l2)
         pen = L1Penalty(float(a) * l1_ratio * pf)
         # the smooth gradient at the warm start for the new alpha: only the L2 part changes
@@ -224,7 +243,11 @@ def elastic_net_path(
             start=(f, g),
             warm=True,
             metric=prev_metric,
+            first=ahead,
+            next_penalty=next_pen,
+            next_l2_shift=next_shift,
         )
+        ahead = res.extra["next"]
         theta, g, prev_work = res.theta, res.extra["grad"], res.extra["working"]
         prev_metric = res.extra["metric"]
         f = res.loss - pen.value(theta)
