@@ -7,8 +7,14 @@ closed forms) or is one clear error naming the cause.
 
 from __future__ import annotations
 
+import warnings
+
+import numpy as np
+import pandas as pd
 import pytest
 
+from _cli import run
+from oneneuron import NeuronClassifier
 from oneneuron.cli._errors import UserError, check_environment
 
 
@@ -30,7 +36,6 @@ def test_a_warning_that_carries_a_traceback_is_one_line_without_it(capsys):
     warning line ('... Traceback (most recent call last): File "/.../config.py", line
     185 ...'). The line keeps the message and the exception, not the traceback."""
     import traceback
-    import warnings
 
     from oneneuron.cli._errors import user_warnings
 
@@ -49,3 +54,77 @@ def test_a_warning_that_carries_a_traceback_is_one_line_without_it(capsys):
     assert err.count("\n") == 1 and err.startswith("warning: "), err
     assert "Traceback" not in err and "File " not in err, err
     assert "'NUMBA_DISABLE_JIT'" in err and "invalid literal for int()" in err, err
+
+
+def _exam(classes: int = 2):
+    from oneneuron.datasets import load_exam_scores
+
+    X, y, _ = load_exam_scores()
+    y = np.asarray(y).astype(int)
+    if classes == 3:
+        y = y.copy()
+        y[:20] = 2
+    return X, y
+
+
+def _intercept_only(y):
+    """The intercept-only fit in closed form: log-likelihood, the contrasts' intercepts
+    against class 0 and their standard errors (the inverse of the multinomial Fisher
+    information ``n (diag(p) - p p')`` over the other classes)."""
+    c = np.bincount(y).astype(float)
+    n, p = c.sum(), c / c.sum()
+    llf = float(np.sum(c * np.log(p)))
+    info = n * (np.diag(p[1:]) - np.outer(p[1:], p[1:]))
+    return llf, np.log(p[1:] / p[0]), np.sqrt(np.diag(np.linalg.inv(info)))
+
+
+@pytest.mark.parametrize("classes", [2, 3])
+@pytest.mark.parametrize("solver", ["newton", "lbfgs"])
+def test_a_penalty_too_strong_for_float64_says_so_without_numpys_warnings(classes, solver):
+    """alpha=1e308 (or --alpha 1e308) printed NumPy's 'overflow encountered in multiply'
+    and '... in reduce' and refused standard errors with 'the Hessian is not finite;
+    set alpha > 0' for a fit whose alpha was 1e308; a softmax fit by Newton also
+    counted 6 degrees of freedom, not 2 (AIC 219.76 for the intercept-only fit's
+    211.76). The fit is the intercept-only one (closed form); the reason names alpha
+    as too large, and nothing else is printed."""
+    X, y = _exam(classes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        model = NeuronClassifier(alpha=1e308, solver=solver).fit(X, y)
+    llf, b, _ = _intercept_only(y)
+    assert np.abs(model.coef_).max() < 1e-300
+    got = model.intercept_ if classes == 2 else model.intercept_[1:] - model.intercept_[0]
+    np.testing.assert_allclose(got, b, rtol=1e-9)
+    np.testing.assert_allclose(model.log_likelihood_, llf, rtol=1e-12)
+    np.testing.assert_allclose(model.aic_, -2 * llf + 2 * (classes - 1), rtol=1e-12)
+    reason = model.inference_.reason
+    assert "choose a smaller alpha" in reason and "(1e+308)" in reason, reason
+    assert "set alpha > 0" not in reason
+
+
+@pytest.mark.parametrize("alpha", [1e14, 1e200])
+def test_softmax_standard_errors_under_a_strong_penalty_are_the_intercept_only_fits(alpha):
+    """The softmax layer's penalised covariance added one multiple of the mean of the
+    Hessian's whole diagonal along the flat directions; at alpha=1e14 that mean, the
+    penalty's, swamped the intercepts' curvature: their standard errors were 0.22885
+    and 0.28497 for the intercept-only fit's 0.22822 and 0.28504 (0.3% off), and at
+    1e200 'the Hessian is not positive definite'. The multiple is each term's own."""
+    X, y = _exam(3)
+    llf, _, se = _intercept_only(y)
+    for solver in ("newton", "lbfgs"):
+        model = NeuronClassifier(alpha=alpha, solver=solver).fit(X, y)
+        cov = model.inference_.cov
+        assert cov is not None, model.inference_.reason
+        got = np.sqrt(np.diag(cov))[[0, 3]]  # each contrast block: intercept first
+        np.testing.assert_allclose(got, se, rtol=1e-7)
+        np.testing.assert_allclose(model.df_resid_, len(y) - 2, rtol=1e-9)
+
+
+def test_cli_alpha_too_strong_for_float64_prints_no_numpy_warning(tmp_path, capsys):
+    X, y = _exam()
+    frame = pd.DataFrame(X, columns=["x1", "x2"]).assign(y=y)
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    argv = ["train", tmp_path / "d.csv", "--target", "y", "--model", tmp_path / "m.json"]
+    code, out, err = run([*argv, "--alpha", "1e308"], capsys)
+    assert code == 0 and "warning" not in err and "overflow" not in err, err
+    assert "choose a smaller --alpha" in out and "set --alpha > 0" not in out, out

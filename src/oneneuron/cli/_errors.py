@@ -492,6 +492,7 @@ def _keywords_as_flags(text: str) -> str:
     text = re.sub(r"\bmax_iter\b", "--max-iter", text)
     text = re.sub(r"\bloosen tol\b", "loosen --tol", text)  # a path's stalled solve
     text = re.sub(r"(?<!-)\b(alpha|firth)\b(?= ?[>=<])", r"--\1", text)  # alpha > 0, firth=True
+    text = re.sub(r"\b(a (?:larger|smaller)) alpha\b", r"\1 --alpha", text)
     text = text.replace("--firth=True", "--firth")
     # gradient descent's advice: "lower learning_rate, or use solver='lbfgs'"
     text = re.sub(r"(?<![-'])\blearning_rate\b", "--learning-rate", text)
