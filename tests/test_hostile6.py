@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from _cli import run
+from _cli import fail, run
 from oneneuron import NeuronClassifier
 from oneneuron.cli._errors import UserError, check_environment
 
@@ -128,3 +128,67 @@ def test_cli_alpha_too_strong_for_float64_prints_no_numpy_warning(tmp_path, caps
     code, out, err = run([*argv, "--alpha", "1e308"], capsys)
     assert code == 0 and "warning" not in err and "overflow" not in err, err
     assert "choose a smaller --alpha" in out and "set --alpha > 0" not in out, out
+
+
+def _nested_cells(kind: str, n: int):
+    import pyarrow as pa
+
+    return {
+        "records": pa.array([{"v": 1.0}] * n),
+        "lists": pa.array([[1.0]] * n),
+        "maps": pa.array([[("k", 1)]] * n, pa.map_(pa.string(), pa.int64())),
+    }[kind]
+
+
+@pytest.mark.parametrize("column", ["x", "g"])
+@pytest.mark.parametrize("kind", ["records", "lists", "maps"])
+def test_nested_cells_at_predict_are_one_error_naming_the_column(tmp_path, capsys, column, kind):
+    """A Parquet file whose numeric column holds records, lists or maps ended predict
+    and evaluate in pandas' traceback ('TypeError: unhashable type: dict'); in a
+    categorical column each record was taken for an unseen level, written as its text
+    ("{'v': 1.0}"), coded as the reference level with a warning, and predicted. Training
+    refuses such a column; predict and evaluate refuse it too, naming the column."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(0)
+    n = 120
+    x = rng.normal(size=n)
+    g = np.array(["a", "b", "c"])[rng.integers(0, 3, n)]
+    y = (x + rng.logistic(size=n) > 0).astype(int)
+    pq.write_table(pa.table({"x": x, "g": g, "y": y}), tmp_path / "train.parquet")
+    cells = {"x": x, "g": g, "y": y, column: _nested_cells(kind, n)}
+    pq.write_table(pa.table(cells), tmp_path / "new.parquet")
+    model = tmp_path / "m.json"
+    assert (
+        run(["train", tmp_path / "train.parquet", "--target", "y", "--model", model, "-q"], capsys)[
+            0
+        ]
+        == 0
+    )
+    shown = "records" if kind == "records" else "lists"
+    for argv in (
+        ["predict", model, tmp_path / "new.parquet", "--out", tmp_path / "p.csv"],
+        ["evaluate", model, tmp_path / "new.parquet"],
+    ):
+        err = fail(argv, capsys, f"column {column!r} of ")
+        assert f"holds {shown}" in err and "warning" not in err, err
+    assert not (tmp_path / "p.csv").exists()
+    frame = pq.read_table(tmp_path / "new.parquet").to_pandas()
+    fitted = NeuronClassifier().fit(pq.read_table(tmp_path / "train.parquet").to_pandas(), "y")
+    with pytest.raises(ValueError, match=f"column {column!r}.*holds {shown}"):
+        fitted.predict(frame.drop(columns="y"))
+
+
+def test_complex_numbers_at_predict_are_refused_not_cut_to_their_real_part():
+    """A complex column where the model was fitted on numbers was cut to its real part
+    at predict with NumPy's ComplexWarning (fit refuses it); now one error naming it."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=60), "g": rng.choice(["a", "b"], 60)})
+    model = NeuronClassifier(alpha=1.0).fit(frame, (frame["x"] > 0).astype(int))
+    for column in ("x", "g"):
+        bad = frame.assign(**{column: frame["x"].astype(complex)})
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(ValueError, match=f"column {column!r}.*holds complex numbers"):
+                model.predict(bad)

@@ -611,6 +611,24 @@ def unusable_values(s: pd.Series) -> str | None:
     return None
 
 
+def refuse_nested(s: pd.Series, name: str, source: Any, wanted: str) -> None:
+    """Refuse a column whose cells are lists, records or complex numbers where
+    ``wanted`` ("numbers", "categories") are read: at predict, a numeric column's ended
+    in pandas' 'unhashable type', and a categorical column's records were coded as
+    unseen levels (their text) with a warning. Training refuses them too
+    (:func:`unusable_values`)."""
+    if s.dtype != object and not isinstance(s.dtype, pd.ArrowDtype):
+        if not pd.api.types.is_complex_dtype(s):  # (cast to real with a ComplexWarning)
+            return
+    why = unusable_values(s)
+    if why is None or not why.startswith(("holds lists", "holds records", "holds complex")):
+        return
+    raise DataError(
+        f"column {name!r} of {source} {why.split(';')[0]}, not {wanted}: a model needs "
+        "one number or category per cell: unnest it (e.g. one column per field or element)"
+    )
+
+
 def refuse_label_values(s: pd.Series, what: str) -> None:
     """Refuse a target column whose values :func:`unusable_values` refuses for a feature
     (dates, times, lists, records, complex numbers) with a target's advice: a feature's
@@ -1772,6 +1790,7 @@ class DesignSpec:
         for col in self.columns:
             name, kind, fill = col["name"], col["kind"], col["fill"]
             s = df[name]
+            refuse_nested(s, name, source, "categories" if kind == "categorical" else "numbers")
             na = s.isna().to_numpy()
             if kind == "categorical":
                 codes, strs = _level_codes(s, na, col["levels"], fill)
