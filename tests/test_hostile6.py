@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from _cli import fail, run
-from oneneuron import NeuronClassifier
+from oneneuron import NeuronClassifier, NeuronClassifierCV
 from oneneuron.cli._errors import UserError, check_environment
 
 
@@ -192,3 +192,28 @@ def test_complex_numbers_at_predict_are_refused_not_cut_to_their_real_part():
             warnings.simplefilter("error")
             with pytest.raises(ValueError, match=f"column {column!r}.*holds complex numbers"):
                 model.predict(bad)
+
+
+@pytest.mark.parametrize(
+    ("make", "name"),
+    [
+        (lambda v: NeuronClassifier(alpha=v), "alpha"),
+        (lambda v: NeuronClassifier(tol=v), "tol"),
+        (lambda v: NeuronClassifier(threshold=v), "threshold"),
+        (lambda v: NeuronClassifier(l1_ratio=v, alpha=1.0), "l1_ratio"),
+        (lambda v: NeuronClassifierCV(tol=v), "tol"),
+    ],
+)
+def test_a_fraction_as_a_parameter_names_the_parameter(make, name):
+    """alpha=Fraction(1, 2) passed scikit-learn's type check (a Fraction is a Real)
+    and then failed inside it with NumPy's "TypeError: ufunc 'isnan' not supported for
+    the input types", naming no parameter (scikit-learn's own LogisticRegression(C=
+    Fraction(1, 2)) fails alike). One InvalidParameterError naming it and the float."""
+    from fractions import Fraction
+
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, y = _exam()
+    with pytest.raises(InvalidParameterError, match=rf"'{name}' parameter.*Fraction"):
+        make(Fraction(1, 3)).fit(X, y)
+    assert make(np.float64(1 / 3)).fit(X, y).coef_.shape == (1, 2)  # NumPy's numbers pass
