@@ -217,3 +217,19 @@ def test_a_fraction_as_a_parameter_names_the_parameter(make, name):
     with pytest.raises(InvalidParameterError, match=rf"'{name}' parameter.*Fraction"):
         make(Fraction(1, 3)).fit(X, y)
     assert make(np.float64(1 / 3)).fit(X, y).coef_.shape == (1, 2)  # NumPy's numbers pass
+
+
+def test_plot_sigmoid_at_the_edge_of_float64_draws_its_limits_quietly():
+    """plot_sigmoid(w=1e308, b=1e308) warned NumPy's 'overflow encountered in multiply'
+    and '... in add' (z = w x + b beyond float64); the drawn values were the limits
+    already. Now no warning, and the curve is the step at x = -b / w = -1 (closed
+    form), its derivative 0 off the step."""
+    from oneneuron.plot import plot_sigmoid
+
+    x = np.array([-3.0, -1.5, -0.5, 2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        a = plot_sigmoid(w=1e308, b=1e308, x=x).lines[0].get_ydata()
+        da = plot_sigmoid(w=1e308, b=1e308, x=x, derivative=True).lines[0].get_ydata()
+    np.testing.assert_array_equal(a, [0.0, 0.0, 1.0, 1.0])
+    np.testing.assert_array_equal(da, [0.0, 0.0, 0.0, 0.0])
