@@ -233,3 +233,30 @@ def test_plot_sigmoid_at_the_edge_of_float64_draws_its_limits_quietly():
         da = plot_sigmoid(w=1e308, b=1e308, x=x, derivative=True).lines[0].get_ydata()
     np.testing.assert_array_equal(a, [0.0, 0.0, 1.0, 1.0])
     np.testing.assert_array_equal(da, [0.0, 0.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("term", ["I(x1 > 1e400)", "I(1e400 < x1)", "I(x1 - 1e400)"])
+def test_a_formula_number_beyond_float64_is_named_before_training(tmp_path, capsys, term):
+    """--formula 'y ~ I(x1 > 1e400)' trained (Python reads 1e400 as inf), then refused
+    to save with 'term I(x1 > 1e309) has a transform outside the allow-list ... Its
+    parameters were changed after the fit (set_params) ... refit before saving': no
+    set_params was called and refitting cannot help. The number is named before
+    training, in the command line and in Python's save."""
+    from oneneuron.modelfile import ModelFileError
+
+    X, y = _exam()
+    frame = pd.DataFrame(X, columns=["x1", "x2"]).assign(y=y)
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    model = tmp_path / "m.json"
+    argv = ["train", tmp_path / "d.csv", "--formula", f"y ~ {term}", "--model", model]
+    err = fail(argv, capsys, "beyond float64's range")
+    assert "set_params" not in err and "trained on" not in err
+    assert not model.exists()
+    if "-" in term:  # a column of -inf: fit refuses it
+        with pytest.raises(ValueError, match="infinity"):
+            NeuronClassifier(formula=f"y ~ {term}").fit(frame)
+        return
+    fitted = NeuronClassifier(formula=f"y ~ {term}").fit(frame)  # a constant column
+    with pytest.raises(ModelFileError, match="beyond float64's range"):
+        fitted.save(model)
+    assert not model.exists()

@@ -2450,6 +2450,11 @@ class DesignSpec:
                 return {"column": name, "transform": {"poly": [j, degree]}}
             alpha, norms2 = poly_state(raw[name], degree)
             return {"column": name, "transform": {"poly": [j, alpha, norms2]}}
+        if _has_infinite_literal(expr):  # I(x > 1e400): Python reads the number as inf
+            raise ValueError(
+                f"the formula term {part!r} holds a number beyond float64's range (read as "
+                "infinity; formulaic writes it 1e309); write a finite number"
+            )
         raise ValueError(
             f"the formula term {part!r} uses a transform a model file cannot store "
             f"(allowed: plain columns, C() of text or categorical columns, also with "
@@ -2830,7 +2835,22 @@ def _number(node: Any) -> float | None:
         v = _number(node.operand)
         return None if v is None else -v
     ok = isinstance(node, ast.Constant) and isinstance(node.value, int | float)
-    return float(node.value) if ok and not isinstance(node.value, bool) else None
+    ok = ok and not isinstance(node.value, bool) and math.isfinite(node.value)  # 1e400: inf
+    return float(node.value) if ok else None
+
+
+def _has_infinite_literal(expr: str) -> bool:
+    """Whether ``expr`` holds a number literal that Python reads as infinity (``1e400``)."""
+    import ast
+
+    try:
+        tree = ast.parse(expr.strip(), mode="eval")
+    except SyntaxError:  # a backticked name: formulaic's syntax
+        return False
+    return any(
+        isinstance(n, ast.Constant) and isinstance(n.value, float) and math.isinf(n.value)
+        for n in ast.walk(tree)
+    )
 
 
 def _comparison(expr: str, cols: Any) -> tuple[str, list[Any]] | None:
@@ -2888,7 +2908,8 @@ def _affine(expr: str, cols: Any) -> tuple[str, list[float]] | None:
             v = number(n.operand)
             return None if v is None else -v
         ok = isinstance(n, ast.Constant) and isinstance(n.value, int | float)
-        return float(n.value) if ok and not isinstance(n.value, bool) else None
+        ok = ok and not isinstance(n.value, bool) and math.isfinite(n.value)  # 1e400: inf
+        return float(n.value) if ok else None
 
     if not isinstance(node, ast.BinOp):
         return None
