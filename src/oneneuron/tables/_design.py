@@ -836,7 +836,9 @@ def numbers_as_text(s: pd.Series, cell: Any = None) -> str | None:
     # maps back to the cells through their codes
     codes, distinct = pd.factorize(s[present])
     try:
-        texts = pd.Series(distinct, dtype=object).astype(str).str.strip()
+        # ASCII spaces only, as pandas' reader skips them: a number beside a no-break
+        # space is a cell to name, not a number stored as text
+        texts = pd.Series(distinct, dtype=object).astype(str).str.strip(" \t\r\n\f\v")
     except (UnicodeDecodeError, TypeError, ValueError):  # e.g. bytes that are not UTF-8
 
         def undecodable(v: Any) -> bool:
