@@ -277,3 +277,18 @@ def test_one_number_with_a_unicode_space_is_named_as_the_cell(tmp_path, capsys, 
     argv = ["train", tmp_path / "d.csv", "--target", "y", "--model", tmp_path / "m.json"]
     err = fail(argv, capsys, "holds numbers except 1 cell")
     assert "data row 4" in err and "pd.to_numeric" not in err, err
+
+
+def test_a_penalty_factor_too_strong_for_float64_is_named_not_alpha():
+    """penalty_factor=[1e308, 1e308] with alpha=1 overflows the Hessian as alpha=1e308
+    does; the reason said 'the penalty (1) ... choose a smaller alpha', blaming an alpha
+    of 1. It names the penalty factor. The fit is the intercept-only one (closed form)."""
+    X, y = _exam()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        model = NeuronClassifier(alpha=1.0, penalty_factor=[1e308, 1e308]).fit(X, y)
+    llf, b, _ = _intercept_only(y)
+    np.testing.assert_allclose(model.intercept_, b, rtol=1e-9)
+    np.testing.assert_allclose(model.log_likelihood_, llf, rtol=1e-12)
+    reason = model.inference_.reason
+    assert "penalty_factor of 1e+308" in reason and "smaller penalty_factor" in reason, reason

@@ -1408,7 +1408,7 @@ def _covariance(
                 len(found),
             )
     if not np.isfinite(H).all():
-        return None, _not_finite(alpha, S), "", 0
+        return None, _not_finite(alpha, S, getattr(problem, "penalty_factor", None)), "", 0
     # terms the penalty does not reach that are dependent among themselves are not
     # identified, though rounding may leave the Hessian's Cholesky factor a tiny pivot
     # (standard errors of 1e6 and more, not a refusal)
@@ -1508,10 +1508,18 @@ def _unpenalised_dependence(
     )
 
 
-def _not_finite(alpha: float, S: float) -> str:
+def _not_finite(alpha: float, S: float, penalty_factor: Any = None) -> str:
     """Why a Hessian that is not finite gives no standard errors, and the next step: a
-    penalty so strong that ``alpha`` times the weight total ``S`` overflows float64
-    (``alpha=1e308``), or, unpenalised, curvature beyond float64's range."""
+    penalty so strong that ``alpha`` (times the largest ``penalty_factor``) times the
+    weight total ``S`` overflows float64 (``alpha=1e308``), or, unpenalised, curvature
+    beyond float64's range."""
+    top = 1.0 if penalty_factor is None else float(np.max(penalty_factor, initial=0.0))
+    if alpha > 0 and top > 1.0:
+        return (
+            f"the Hessian overflows float64: the penalty (alpha {alpha:.3g} times a "
+            f"penalty_factor of {top:.3g}) times the rows' total weight ({S:.3g}) is "
+            "beyond its range; choose a smaller penalty_factor"
+        )
     if alpha > 0:
         return (
             f"the Hessian overflows float64: the penalty ({alpha:.3g}) times the rows' "
