@@ -38,7 +38,13 @@ from ..objective import unmasked  # a masked weight or group is refused
 from ..tables import batch_as_table
 from ..wording import counted
 from ._cvrecord import CVRecord, choose_alpha, cv_record
-from ._estimator import FILLS_NAN, NeuronClassifier, check_score_weights, score_labels
+from ._estimator import (
+    FILLS_NAN,
+    NeuronClassifier,
+    check_score_weights,
+    refuse_other_reals,
+    score_labels,
+)
 from ._fit import check_term_names, design_input, host_labels
 from ._path import RegularizationPath, check_distinct, compute_path, names_in, path_alphas
 from ._predictor import penalty_kind, restoring
@@ -734,6 +740,10 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         tags.input_tags.sparse = True
         tags.input_tags.allow_nan = self.missing in FILLS_NAN  # as NeuronClassifier's
         return tags
+
+    def _validate_params(self) -> None:
+        refuse_other_reals(self)  # (Fraction: NumPy's TypeError inside scikit-learn's check)
+        super()._validate_params()
 
     @_fit_context(prefer_skip_nested_validation=True)
     @restoring

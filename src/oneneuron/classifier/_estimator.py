@@ -82,6 +82,23 @@ _VALID_PARAMS: list[tuple[Any, ...]] = []  # recent parameter values that passed
 _PLAIN_TYPES = frozenset({bool, int, float, str, type(None)})
 
 
+def refuse_other_reals(est: Any) -> None:
+    """Raise scikit-learn's ``InvalidParameterError`` for a parameter that is a real
+    number of another type than Python's and NumPy's (``fractions.Fraction(1, 2)``):
+    scikit-learn's range check takes it for a number and then fails inside NumPy
+    ("ufunc 'isnan' not supported for the input types"), naming no parameter."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    for name in est._parameter_constraints:
+        value = getattr(est, name, None)
+        if isinstance(value, Real) and not isinstance(value, (int, float, np.number)):
+            raise InvalidParameterError(
+                f"The {name!r} parameter of {type(est).__name__} must be a Python or NumPy "
+                f"number, not a {type(value).__name__} ({value!r}); pass "
+                f"{name}={float(value)!r}"
+            )
+
+
 @functools.cache
 def _parameter_reader(cls: type) -> Callable[[Any], tuple[Any, ...]]:
     """The values of ``cls``'s validated parameters, read in one call (as a tuple)."""
@@ -758,6 +775,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
         key = (cls, values, types)
         if plain and key in _VALID_PARAMS:
             return
+        refuse_other_reals(self)
         super()._validate_params()
         if plain:
             _VALID_PARAMS.append(key)

@@ -39,8 +39,15 @@ def _shorter(m: re.Match[str]) -> str:
 
 #: The environment's thread counts that the numerical libraries parse as they load:
 #: OpenMP's (a count, or a comma-separated count per nesting level) and numexpr's (which
-#: pandas loads; it falls back to OMP_NUM_THREADS and reads it with int()).
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "NUMEXPR_NUM_THREADS", "NUMEXPR_MAX_THREADS")
+#: pandas loads; it falls back to OMP_NUM_THREADS and reads it with int()), and numba's,
+#: read as the fused kernels load (``abc`` printed its parse failure's traceback as a
+#: warning, ``0`` stopped the command with a complaint that named no variable).
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "NUMEXPR_MAX_THREADS",
+    "NUMBA_NUM_THREADS",
+)
 
 
 def check_environment(environ: Any = None) -> None:
@@ -226,10 +233,20 @@ def show_warnings(caught: Iterable[warnings.WarningMessage], seen: set[str] | No
     """Print recorded warnings as ``warning: message`` lines, each distinct message once."""
     seen = set() if seen is None else seen
     for w in caught:
-        text = cli_terms(" ".join(str(w.message).split()))  # the flags, not Python's names
+        text = cli_terms(" ".join(_without_traceback(str(w.message)).split()))  # flags
         if _for_user(w) and text not in seen:
             seen.add(text)
             print(f"warning: {shown(text)}", file=sys.stderr)
+
+
+def _without_traceback(message: str) -> str:
+    """``message`` with a traceback it carries (numba's warning of a NUMBA_* variable it
+    cannot parse holds the parse's) replaced by the traceback's last line, the exception."""
+    head, mark, tail = message.partition("Traceback (most recent call last):")
+    if not mark:
+        return message
+    lines = [line for line in tail.splitlines() if line.strip()]
+    return f"{head.rstrip()} {lines[-1].strip() if lines else ''}".rstrip()
 
 
 @contextmanager
@@ -476,6 +493,7 @@ def _keywords_as_flags(text: str) -> str:
     text = re.sub(r"\bmax_iter\b", "--max-iter", text)
     text = re.sub(r"\bloosen tol\b", "loosen --tol", text)  # a path's stalled solve
     text = re.sub(r"(?<!-)\b(alpha|firth)\b(?= ?[>=<])", r"--\1", text)  # alpha > 0, firth=True
+    text = re.sub(r"\b(a (?:larger|smaller)) alpha\b", r"\1 --alpha", text)
     text = text.replace("--firth=True", "--firth")
     # gradient descent's advice: "lower learning_rate, or use solver='lbfgs'"
     text = re.sub(r"(?<![-'])\blearning_rate\b", "--learning-rate", text)

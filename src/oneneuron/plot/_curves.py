@@ -69,8 +69,9 @@ def plot_sigmoid(
             raise ValueError("x is empty: give the abscissae to draw, or leave x out")
         finite_values(x, "x")
     ax = new_axes(ax)
-    z = w * x + b
-    y = w * sigmoid_grad(z) if derivative else sigmoid(z)
+    with np.errstate(over="ignore"):  # w, b near 1e308: z = +-inf, the sigmoid's limits
+        z = w * x + b
+        y = w * sigmoid_grad(z) if derivative else sigmoid(z)
     if label is None:
         name = "d sigmoid / dx" if derivative else "sigmoid"
         label = f"{name}, w={w:g}, b={b:g}"

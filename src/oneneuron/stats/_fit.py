@@ -695,7 +695,8 @@ def _reference_hessian(
     if len(blocks) == 1:
         return idx, H, H
     p = len(blocks[0])
-    G = sum(H[k * p : (k + 1) * p, k * p : (k + 1) * p] for k in range(len(blocks)))
+    with np.errstate(over="ignore"):  # a huge alpha: the covariance says so (_not_finite)
+        G = sum(H[k * p : (k + 1) * p, k * p : (k + 1) * p] for k in range(len(blocks)))
     return idx, H, np.asarray(G)
 
 
@@ -1407,7 +1408,8 @@ def _covariance(
     :attr:`~oneneuron.stats.InferenceResult.cov_root`).
     """
     idx, H, G = ref or _reference_hessian(problem, Hp)
-    H = S * H
+    with np.errstate(over="ignore"):  # a huge alpha: told below (_not_finite)
+        H = S * H
     if kept is not None:  # aliased terms (:func:`drop_aliased`): the kept terms' inverse,
         # zero rows and columns for the others (the table shows them as NA)
         return _reduced_covariance(problem, idx, H, G, terms, kept, root, factor, S)
@@ -1445,7 +1447,7 @@ def _covariance(
                 len(found),
             )
     if not np.isfinite(H).all():
-        return None, "the Hessian is not finite; set alpha > 0", "", 0
+        return None, _not_finite(alpha, S, getattr(problem, "penalty_factor", None)), "", 0
     # terms the penalty does not reach that are dependent among themselves are not
     # identified, though rounding may leave the Hessian's Cholesky factor a tiny pivot
     # (standard errors of 1e6 and more, not a refusal)
@@ -1545,6 +1547,26 @@ def _unpenalised_dependence(
     )
 
 
+def _not_finite(alpha: float, S: float, penalty_factor: Any = None) -> str:
+    """Why a Hessian that is not finite gives no standard errors, and the next step: a
+    penalty so strong that ``alpha`` (times the largest ``penalty_factor``) times the
+    weight total ``S`` overflows float64 (``alpha=1e308``), or, unpenalised, curvature
+    beyond float64's range."""
+    top = 1.0 if penalty_factor is None else float(np.max(penalty_factor, initial=0.0))
+    if alpha > 0 and top > 1.0:
+        return (
+            f"the Hessian overflows float64: the penalty (alpha {alpha:.3g} times a "
+            f"penalty_factor of {top:.3g}) times the rows' total weight ({S:.3g}) is "
+            "beyond its range; choose a smaller penalty_factor"
+        )
+    if alpha > 0:
+        return (
+            f"the Hessian overflows float64: the penalty ({alpha:.3g}) times the rows' "
+            f"total weight ({S:.3g}) is beyond its range; choose a smaller alpha"
+        )
+    return "the Hessian is not finite; set alpha > 0"
+
+
 def _reduced_covariance(
     problem: Any,
     idx: NDArray[np.intp],
@@ -1567,7 +1589,7 @@ def _reduced_covariance(
     B = len(idx) // p
     sub = np.concatenate([k * p + np.asarray(kept, dtype=np.intp) for k in range(B)])
     if not np.isfinite(H).all():
-        return None, "the Hessian is not finite; set alpha > 0", "", p - len(kept)
+        return None, _not_finite(0.0, S), "", p - len(kept)
     Rinv = None if root is None else _root_inverse(root[:, idx[sub]])[0]
     if Rinv is not None:  # (raw layout: idx are the raw terms' positions too)
         L = np.zeros((len(idx), len(idx)))
@@ -1651,10 +1673,14 @@ def effective_df(
     if Hp is None:
         return None
     H = Hp[np.ix_(index, index)].copy()
-    c = float(np.mean(np.diagonal(H))) or 1.0
+    diag = np.diagonal(H).copy()
     for block in flat:
+        at = [where[int(i)] for i in block]
+        # c on the block's own scale: one mean over all of H's diagonal (alpha = 1e14
+        # on the features) swamped the intercepts' curvature (a failed factor)
+        c = float(np.sum(diag[at] / len(at))) or 1.0  # (their mean, without overflow)
         v = np.zeros(len(index))
-        v[[where[int(i)] for i in block]] = 1.0 / np.sqrt(len(block))
+        v[at] = 1.0 / np.sqrt(len(block))
         H += c * np.outer(v, v)
     chol, info = dpotrf(H, lower=False)
     if info != 0:
@@ -1712,7 +1738,7 @@ def _penalised_contrast_covariance(
     Hessian splits into the flat directions (one vector added to every class, on which
     the likelihood is constant) and their complement, which the contrasts span; so the
     contrasts' covariance is ``C (H + s U)^-1 C.T`` for the projector ``U`` onto the
-    flat directions and any ``s > 0`` (``U`` makes the unpenalised intercepts' flat
+    flat directions and any ``s > 0``, one per term (``U`` makes the unpenalised intercepts' flat
     direction, and those of features with ``penalty_factor`` 0, invertible).
     None when not positive definite.
     """
@@ -1721,8 +1747,13 @@ def _penalised_contrast_covariance(
     p = d + fit_intercept
     order = np.concatenate([_theta_index(m, d, k, fit_intercept) for k in range(m)])
     Hb = H[order[:, None], order]  # class blocks, terms within: intercept first
-    flat = np.kron(np.full((m, m), 1.0 / m), np.eye(p))
-    Hb = Hb + max(float(np.mean(np.diag(Hb))), 1.0) * flat
+    # s per term, on the scale of its own curvature: one mean over every term (alpha =
+    # 1e14 on the features) swamped the intercepts' (their standard errors 0.3% off,
+    # and at 1e200 a factor that failed); each flat direction is an eigenvector of H
+    # (the penalty is the same in every class), so C's rows still do not see s
+    s = (np.diag(Hb) / m).reshape(m, p).sum(axis=0)  # (the mean, without overflow)
+    s = np.where(s > 0, s, 1.0)
+    Hb = Hb + np.kron(np.full((m, m), 1.0 / m), np.diag(s))
     c, info = dpotrf(Hb, lower=0, clean=0)
     if info != 0:
         return None

@@ -628,6 +628,24 @@ def unusable_values(s: pd.Series) -> str | None:
     return None
 
 
+def refuse_nested(s: pd.Series, name: str, source: Any, wanted: str) -> None:
+    """Refuse a column whose cells are lists, records or complex numbers where
+    ``wanted`` ("numbers", "categories") are read: at predict, a numeric column's ended
+    in pandas' 'unhashable type', and a categorical column's records were coded as
+    unseen levels (their text) with a warning. Training refuses them too
+    (:func:`unusable_values`)."""
+    if s.dtype != object and not isinstance(s.dtype, pd.ArrowDtype):
+        if not pd.api.types.is_complex_dtype(s):  # (cast to real with a ComplexWarning)
+            return
+    why = unusable_values(s)
+    if why is None or not why.startswith(("holds lists", "holds records", "holds complex")):
+        return
+    raise DataError(
+        f"column {name!r} of {source} {why.split(';')[0]}, not {wanted}: a model needs "
+        "one number or category per cell: unnest it (e.g. one column per field or element)"
+    )
+
+
 def refuse_label_values(s: pd.Series, what: str) -> None:
     """Refuse a target column whose values :func:`unusable_values` refuses for a feature
     (dates, times, lists, records, complex numbers) with a target's advice: a feature's
@@ -835,7 +853,9 @@ def numbers_as_text(s: pd.Series, cell: Any = None) -> str | None:
     # maps back to the cells through their codes
     codes, distinct = pd.factorize(s[present])
     try:
-        texts = pd.Series(distinct, dtype=object).astype(str).str.strip()
+        # ASCII spaces only, as pandas' reader skips them: a number beside a no-break
+        # space is a cell to name, not a number stored as text
+        texts = pd.Series(distinct, dtype=object).astype(str).str.strip(" \t\r\n\f\v")
     except (UnicodeDecodeError, TypeError, ValueError):  # e.g. bytes that are not UTF-8
 
         def undecodable(v: Any) -> bool:
@@ -1794,6 +1814,7 @@ class DesignSpec:
         for col in self.columns:
             name, kind, fill = col["name"], col["kind"], col["fill"]
             s = df[name]
+            refuse_nested(s, name, source, "categories" if kind == "categorical" else "numbers")
             na = s.isna().to_numpy()
             if kind == "categorical":
                 codes, strs = _level_codes(s, na, col["levels"], fill)
@@ -2472,6 +2493,11 @@ class DesignSpec:
                 return {"column": name, "transform": {"poly": [j, degree]}}
             alpha, norms2 = poly_state(raw[name], degree)
             return {"column": name, "transform": {"poly": [j, alpha, norms2]}}
+        if _has_infinite_literal(expr):  # I(x > 1e400): Python reads the number as inf
+            raise ValueError(
+                f"the formula term {part!r} holds a number beyond float64's range (read as "
+                "infinity; formulaic writes it 1e309); write a finite number"
+            )
         raise ValueError(
             f"the formula term {part!r} uses a transform a model file cannot store "
             f"(allowed: plain columns, C() of text or categorical columns, also with "
@@ -2852,7 +2878,22 @@ def _number(node: Any) -> float | None:
         v = _number(node.operand)
         return None if v is None else -v
     ok = isinstance(node, ast.Constant) and isinstance(node.value, int | float)
-    return float(node.value) if ok and not isinstance(node.value, bool) else None
+    ok = ok and not isinstance(node.value, bool) and math.isfinite(node.value)  # 1e400: inf
+    return float(node.value) if ok else None
+
+
+def _has_infinite_literal(expr: str) -> bool:
+    """Whether ``expr`` holds a number literal that Python reads as infinity (``1e400``)."""
+    import ast
+
+    try:
+        tree = ast.parse(expr.strip(), mode="eval")
+    except SyntaxError:  # a backticked name: formulaic's syntax
+        return False
+    return any(
+        isinstance(n, ast.Constant) and isinstance(n.value, float) and math.isinf(n.value)
+        for n in ast.walk(tree)
+    )
 
 
 def _comparison(expr: str, cols: Any) -> tuple[str, list[Any]] | None:
@@ -2937,7 +2978,8 @@ def _affine(expr: str, cols: Any) -> tuple[str, list[float]] | None:
             v = number(n.operand)
             return None if v is None else -v
         ok = isinstance(n, ast.Constant) and isinstance(n.value, int | float)
-        return float(n.value) if ok and not isinstance(n.value, bool) else None
+        ok = ok and not isinstance(n.value, bool) and math.isfinite(n.value)  # 1e400: inf
+        return float(n.value) if ok else None
 
     if not isinstance(node, ast.BinOp):
         return None

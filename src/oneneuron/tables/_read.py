@@ -47,6 +47,7 @@ from ._design import (  # noqa: F401
     header_again,
     numbers_as_text,
     reads_as_number,
+    refuse_nested,
     unknown_note,
     unusable_values,
 )
@@ -1017,7 +1018,7 @@ def _iter_folder_chunks(
                 if c not in stored:
                     dtype, values = typed[c]
                     chunk[c] = pd.Series(values[f.path], index=chunk.index, dtype=dtype)
-            chunk = _text_cols(chunk, [c for c in text if c not in stored])
+            chunk = _text_cols(chunk, [c for c in text if c not in stored], f.path)
             done += len(chunk)
             yield chunk[columns], done / total
 
@@ -1040,12 +1041,12 @@ def _iter_parquet(path: Any, columns: list[str], text: list[str], rows: int | No
     pf = pq.ParquetFile(parquet_input(path), pre_buffer=rows is None)
     total = max(pf.metadata.num_rows, 1)
     if rows is None:
-        yield _text_cols(_frame(pf.read(columns=columns)), text), 1.0
+        yield _text_cols(_frame(pf.read(columns=columns)), text, path), 1.0
         return
     done = 0
     for batch in pf.iter_batches(batch_size=rows, columns=columns):
         done += batch.num_rows
-        yield _text_cols(_frame(batch), text), done / total
+        yield _text_cols(_frame(batch), text, path), done / total
 
 
 def _frame(table: Any) -> pd.DataFrame:
@@ -1105,12 +1106,14 @@ def _without_pandas_index(table: Any) -> Any:
     return table.replace_schema_metadata({**meta, b"pandas": json.dumps(doc).encode()})
 
 
-def _text_cols(df: pd.DataFrame, text: list[str]) -> pd.DataFrame:
+def _text_cols(df: pd.DataFrame, text: list[str], source: Any = "the table") -> pd.DataFrame:
     """``text`` columns of a Parquet chunk as the strings a text file would hold; a
     missing cell stays missing. The cells go to objects first: a nullable column
     (pandas' ``Int64``, ``boolean``, ``Float64``, as ``to_parquet`` writes them) refuses
-    text in its own dtype."""
+    text in its own dtype. Lists and records are refused (:func:`refuse_nested`), not
+    written as their text."""
     for c in text:
+        refuse_nested(df[c], c, source, "categories")
         s = df[c].astype(object)
         df[c] = s.where(s.isna(), df[c].astype(str).astype(object))
     return df
