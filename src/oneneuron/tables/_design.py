@@ -2121,6 +2121,7 @@ class DesignSpec:
             rhs = rhs + " - 1"
         # formulaic's own sparse output where the indicators could make a large matrix
         big = sparse if sparse is not None else self._formulaic_sparse(raw, n)
+        _refuse_r_treatment_base(rhs, frame)
         try:
             # formulaic's warnings are held until the levels are checked: where they
             # name training values outside C(g, levels=...), the one error below says
@@ -2596,6 +2597,81 @@ def _coded_factor(part: str, cols: dict[str, dict[str, Any]]) -> dict[str, Any] 
 _BOOLEAN_LEVELS = ["False", "True"]
 
 
+_R_TREATMENT = re.compile(
+    r"C\(\s*(`[^`]+`|[\w.]+)\s*,\s*contr\.treatment\(\s*(?:base\s*=\s*)?(\d+)\s*\)"
+    r"\s*(?:,\s*levels\s*=\s*(\[[^\]]*\]|\([^)]*\)))?\s*\)"
+)
+
+
+def _ordinal(k: int) -> str:
+    """1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, 21st."""
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
+
+
+def _formula_levels(x: pd.Series) -> list[Any]:
+    """The levels of column ``x`` in the order a formula's ``C(x)`` codes them: a
+    categorical's categories, else the sorted distinct values."""
+    if hasattr(x, "cat"):
+        return list(x.cat.categories)
+    return sorted(pd.unique(x.dropna()).tolist())
+
+
+def _refuse_r_treatment_base(rhs: str, frame: pd.DataFrame) -> None:
+    """Refuse ``C(g, contr.treatment(base=k))`` (or ``contr.treatment(k)``) where R's
+    reading and formulaic's differ. R's ``base`` counts levels (``base=2``: the 2nd
+    level is the reference); formulaic's names a level (the level 2). Codes 0, 1, 2
+    would silently take another reference than R; codes 4, 6, 8 stop with formulaic's
+    "not among the provided levels". The error names both readings and their spellings.
+    """
+    import ast
+
+    for m in _R_TREATMENT.finditer(rhs):
+        name, k = m.group(1).strip("`"), int(m.group(2))
+        if name not in frame.columns:
+            continue
+        x = frame[name]
+        if m.group(3) is not None:
+            try:
+                levels = list(ast.literal_eval(m.group(3)))
+            except (ValueError, SyntaxError):
+                continue
+        else:
+            levels = _formula_levels(x)
+        numbers = [v for v in levels if isinstance(v, int | float | np.number)]
+        text = len(numbers) < len(levels)
+
+        def spelled(v: Any, text: bool = text) -> str:
+            if text:
+                return repr(str(v))
+            return str(int(v)) if float(v) == int(v) else str(v)
+
+        as_level = None if text else next((v for v in levels if v == k), None)
+        as_r = levels[k - 1] if 1 <= k <= len(levels) else None
+        if as_r is not None and as_level is not None and as_r == as_level:
+            continue  # codes 1..k: the k-th level is the level k, both ways
+        said = f"contr.treatment(base={k})"
+        if as_r is None:
+            r_side = f"R's {said} would be the {_ordinal(k)} level, and {name!r} has {len(levels)}"
+        else:
+            r_side = (
+                f"R's {said} is the {_ordinal(k)} level, {spelled(as_r)}: for it write "
+                f"Treatment({spelled(as_r)})"
+            )
+        ours = (
+            f"; for the level {k} write Treatment({k})"
+            if as_level is not None
+            else f"; {k} is no level of {name!r} (its levels: "
+            + ", ".join(spelled(v) for v in levels[:10])
+            + (", ...)" if len(levels) > 10 else ")")
+        )
+        call = m.group(0)
+        raise ValueError(
+            f"the formula's {call} reads differently here and in R: here a number in "
+            f"contr.treatment() names a level (formulaic's reading), while {r_side}{ours}"
+        )
+
+
 def _treatment_base_hint(rhs: str, frame: pd.DataFrame, base: str) -> str:
     """Where ``C(g, Treatment(b))`` names no level of ``g``: the levels of the columns a
     treatment contrast codes, and, where ``b`` is a number that a text level spells (number
@@ -2607,7 +2683,7 @@ def _treatment_base_hint(rhs: str, frame: pd.DataFrame, base: str) -> str:
         if name not in frame.columns:
             continue
         x = frame[name]
-        levels = [str(v) for v in (x.cat.categories if hasattr(x, "cat") else x.unique())]
+        levels = [str(v) for v in _formula_levels(x)]  # in the coding's order
         text = hasattr(x, "cat") or x.dtype == object or pd.api.types.is_string_dtype(x)
         spelled = repr if text else str  # a numeric column's levels are numbers
         shown = ", ".join(spelled(v) for v in levels[:10]) + (", ..." if len(levels) > 10 else "")
