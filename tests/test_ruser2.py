@@ -62,3 +62,80 @@ def test_treatment_reference_outside_the_levels_lists_them_in_order(codes):
     df.loc[0, "g"] = 8
     with pytest.raises(ValueError, match=r"the levels of 'g' are 4, 6, 8"):
         NeuronClassifier(formula="y ~ x + C(g, Treatment(2))").fit(df)
+
+
+@pytest.fixture(scope="module")
+def exposure():
+    """Rows with a count (frequency weight), a log-exposure offset and a cluster label."""
+    rng = np.random.default_rng(8)
+    n = 240
+    df = pd.DataFrame(
+        {
+            "x": rng.normal(size=n).round(6),
+            "g": rng.choice(["a", "b", "c"], n),
+            "log_t": rng.normal(scale=0.5, size=n).round(6),
+            "n": rng.integers(1, 5, n).astype(float),
+            "site": rng.integers(0, 12, n),
+        }
+    )
+    z = -0.2 + 0.9 * df.x + df.log_t
+    df["y"] = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+    return df
+
+
+def _statsmodels_dot(df, **kw):
+    """statsmodels' GLM on the columns '.' stands for besides the named ones: x and g."""
+    sm = pytest.importorskip("statsmodels.api")
+    smf = pytest.importorskip("statsmodels.formula.api")
+    return smf.glm("y ~ x + g", df, family=sm.families.Binomial(), **kw).fit(tol=1e-12)
+
+
+@pytest.mark.parametrize("what", ["sample_weight", "offset", "cluster"])
+def test_dot_leaves_out_the_columns_named_as_weights_offset_or_clusters(exposure, what):
+    """``y ~ .`` with ``sample_weight='n'`` (offset, cluster) made the column of counts a
+    feature as well as the weights: ['x', 'g[T.b]', 'g[T.c]', 'log_t', 'n', 'site'], and
+    an offset column both the offset and a feature (its coefficient then took the slack).
+    Without a formula such columns leave X; the command line's default features leave
+    them out too. Now '.' stands for the other columns, as there."""
+    df = exposure[["y", "x", "g", {"sample_weight": "n", "offset": "log_t"}.get(what, "site")]]
+    name = df.columns[-1]
+    cov = {"cov_type": "cluster"} if what == "cluster" else {}
+    ours = NeuronClassifier(formula="y ~ .", **cov).fit(df, **{what: name})
+    assert list(ours.feature_names_out_) == ["x", "g[T.b]", "g[T.c]"]
+    kw = {
+        "sample_weight": {"freq_weights": df[name].to_numpy()},
+        "offset": {"offset": df[name].to_numpy()},
+    }
+    ref = _statsmodels_dot(df, **kw.get(what, {}))
+    coef = np.r_[ours.intercept_, ours.coef_.ravel()]
+    np.testing.assert_allclose(coef, ref.params[["Intercept", "x", "g[T.b]", "g[T.c]"]], rtol=1e-6)
+    model = oneneuron.logit("y ~ .", df, **{what: name}, **cov)
+    assert list(model.feature_names_out_) == ["x", "g[T.b]", "g[T.c]"]
+
+
+def test_dot_with_an_offset_named_explicitly_keeps_it_as_a_feature(exposure):
+    """A column the formula writes out stays a feature, offset or not (R's
+    ``y ~ x + log_t + offset(log_t)``)."""
+    df = exposure[["y", "x", "log_t"]]
+    ours = NeuronClassifier(formula="y ~ . + log_t").fit(df, offset="log_t")
+    assert list(ours.feature_names_out_) == ["x", "log_t"]
+
+
+def test_cli_dot_with_weights_and_offset_trains_on_the_other_columns(exposure, tmp_path, capsys):
+    """``train --formula 'y ~ .' --weights n --offset log_t`` stopped with '--weights n is
+    a feature of the model (in --formula)', a column the user never wrote."""
+    from _cli import run
+
+    path = tmp_path / "d.csv"
+    exposure.drop(columns="site").to_csv(path, index=False)
+    model = tmp_path / "m.json"
+    args = ["train", path, "--model", model, "--formula", "y ~ .", "--weights", "n"]
+    code, _, err = run([*args, "--offset", "log_t", "-q"], capsys)
+    assert code == 0, err
+    ours = oneneuron.load(model)
+    assert list(ours.feature_names_out_) == ["x", "g[T.b]", "g[T.c]"]
+    ref = _statsmodels_dot(
+        exposure, freq_weights=exposure.n.to_numpy(), offset=exposure.log_t.to_numpy()
+    )
+    coef = np.r_[ours.intercept_, ours.coef_.ravel()]
+    np.testing.assert_allclose(coef, ref.params[["Intercept", "x", "g[T.b]", "g[T.c]"]], rtol=1e-6)

@@ -3577,7 +3577,7 @@ def unknown_note(unknown: dict[str, list[Any]] | None) -> str | None:
 
 
 def formula_columns(
-    formula: str, columns: list[str], source: str = "the table"
+    formula: str, columns: list[str], source: str = "the table", not_dot: Any = ()
 ) -> tuple[str | None, list[str]]:
     """The target a formula names (or None) and the table columns its right-hand side uses.
 
@@ -3589,6 +3589,9 @@ def formula_columns(
         The table's columns.
     source : str, default="the table"
         The table's name in messages (a file name on the command line).
+    not_dot : collection of str, optional
+        Columns R's ``.`` does not stand for (the weights, offset and cluster columns):
+        they are used only where the formula writes them out.
 
     Returns
     -------
@@ -3610,7 +3613,7 @@ def formula_columns(
     ...
     ValueError: the formula names 'nope', which is not a column of the table (its columns: 'x', 'y')
     """
-    lhs, rhs, used = _parse_formula(formula, columns)
+    lhs, rhs, used = _parse_formula(formula, columns, not_dot)
     from formulaic import Formula
 
     # formulaic reads a backticked `x.1` as the attribute 1 of x and lists 'x': a name is
@@ -3630,8 +3633,11 @@ def formula_columns(
     return lhs, [c for c in columns if c in used and c != lhs]
 
 
-def _parse_formula(formula: str, columns: list[str]) -> tuple[str | None, str, set[str]]:
-    """Left-hand side (a column name or None), right-hand side, and the columns used."""
+def _parse_formula(
+    formula: str, columns: list[str], not_dot: Any = ()
+) -> tuple[str | None, str, set[str]]:
+    """Left-hand side (a column name or None), right-hand side, and the columns used;
+    ``.`` stands for the columns but the target and ``not_dot``."""
     if not isinstance(formula, str) or not formula.strip():
         raise ValueError("formula must be a non-empty string such as 'y ~ x + C(g)'")
     lhs, rhs = split_formula(formula)  # at the first '~' outside quotes: `y~` ~ x
@@ -3663,7 +3669,7 @@ def _parse_formula(formula: str, columns: list[str]) -> tuple[str | None, str, s
                 f"table first (data['event'] = ...) and write 'event ~ ...'"
             )
         raise ValueError(f"the formula's left-hand side {lhs!r} must be a column name of the table")
-    rhs = _expand_dot(rhs, [c for c in columns if c != lhs])
+    rhs = _expand_dot(rhs, [c for c in columns if c != lhs and c not in not_dot])
     for name in re.findall(r"`([^`]*)`", rhs):  # `.` written out, and the user's own
         if name in columns:
             _check_nameable(name)
