@@ -139,3 +139,47 @@ def test_cli_dot_with_weights_and_offset_trains_on_the_other_columns(exposure, t
     )
     coef = np.r_[ours.intercept_, ours.coef_.ravel()]
     np.testing.assert_allclose(coef, ref.params[["Intercept", "x", "g[T.b]", "g[T.c]"]], rtol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def ordinal():
+    """An ordered factor (pandas Categorical, ordered=True) and a text factor."""
+    rng = np.random.default_rng(13)
+    n = 300
+    o = pd.Categorical(rng.choice(["lo", "mid", "hi"], n), ["lo", "mid", "hi"], ordered=True)
+    f = rng.choice(["a", "b", "c"], n)
+    z = -0.2 + 0.8 * o.codes - 0.4 * (f == "b")
+    y = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+    return pd.DataFrame({"y": y, "o": o, "f": f})
+
+
+@pytest.mark.parametrize(
+    ("formula", "reference"),
+    [
+        ("y ~ C(o, Poly)", {"o": "mid"}),  # scrambled the trend: scores over mid < lo < hi
+        ("y ~ C(o, Diff)", {"o": "hi"}),
+        ("y ~ C(f, Treatment('c'))", {"f": "b"}),  # two references: 'c' won, silently
+        ("y ~ C(f, levels=['c', 'a', 'b'])", {"f": "b"}),  # levels' first won, silently
+    ],
+)
+def test_reference_with_a_contrast_in_the_formula_is_refused(ordinal, formula, reference):
+    """``reference=`` beside a formula that codes the column with a contrast or levels was
+    taken silently: with ``C(o, Poly)`` it moved 'mid' first and the polynomial contrasts
+    scored mid < lo < hi (R's relevel refuses an ordered factor; contr.poly has no
+    reference), and with ``Treatment('c')`` or ``levels=`` one of the two references was
+    dropped. A numeric column was refused so already; now a categorical one is too, with
+    the spelling that says it in the formula."""
+    with pytest.raises(ValueError, match=r"reference names column .*in the formula"):
+        NeuronClassifier(formula=formula, reference=reference).fit(ordinal)
+
+
+def test_poly_of_an_ordered_factor_is_rs_contr_poly(ordinal):
+    """``C(o, Poly)`` of an ordered Categorical codes its categories in their order with
+    R's contr.poly(3) (closed form: .L = (-1, 0, 1)/sqrt(2), .Q = (1, -2, 1)/sqrt(6)),
+    and the coefficients are statsmodels' on the same coding."""
+    sm = pytest.importorskip("statsmodels.api")
+    ours = NeuronClassifier(formula="y ~ C(o, Poly)").fit(ordinal)
+    basis = np.array([[-1.0, 1.0], [0.0, -2.0], [1.0, 1.0]]) / np.sqrt([2.0, 6.0])
+    X = sm.add_constant(basis[ordinal.o.cat.codes])
+    ref = sm.Logit(ordinal.y.to_numpy(), X).fit(disp=0, tol=1e-12)
+    np.testing.assert_allclose(np.r_[ours.intercept_, ours.coef_.ravel()], ref.params, rtol=1e-6)

@@ -20,7 +20,9 @@ Coding, as R, patsy, statsmodels and formulaic do it:
   of a text column; ``reference={"col": "level"}`` picks another. An ordered
   categorical (R's ordered factor) is coded so too, not with R's default
   polynomial contrasts (``contr.poly``): a formula asks for those with
-  ``C(x, Poly)``. The levels are
+  ``C(x, Poly)`` (with ``reference=`` for that column refused: the order is the
+  contrast's meaning; so with ``Diff``, ``Treatment('b')``, ``contr.SAS`` and
+  ``levels=[...]``, which give the reference or the order in the formula). The levels are
   the values the training rows hold: a category of a dtype that no row holds is
   left out, as R's ``model.frame`` drops unused levels. With
   ``encoding="full"`` every level gets a column ``name[level]`` (one-hot; not
@@ -1379,6 +1381,7 @@ class DesignSpec:
                         "contrast), where a reference level is picked: give the level in "
                         f"the formula instead, C({name}, Treatment({level!r}))"
                     )
+            _refuse_reference_beside_coding(spec, reference)
             if coded:  # C(dose) of a numeric column only: the Categorical of its numbers
                 # (C(dose, Sum), levels=[3, 1, 2]: formulaic sees them as numbers still)
                 return cls.fit_transform(
@@ -3303,6 +3306,43 @@ def _coded_only_as_categories(spec: DesignSpec, plain: bool = False) -> list[str
         if exprs and all(_stored_coding_of(e, name, plain) for e in exprs):
             out.append(name)
     return out
+
+
+def _refuse_reference_beside_coding(spec: DesignSpec, reference: dict[str, Any]) -> None:
+    """Refuse ``reference={col: level}`` for a text or categorical column the formula codes
+    with its own reference or order: ``C(g, Treatment('c'))``, ``contr.SAS`` (the last
+    level), ``levels=[...]`` (its first), or an ordinal coding, ``Poly`` or ``Diff``, whose
+    meaning is the levels' order (moving the reference first scrambled it: R's ``relevel``
+    refuses an ordered factor, and ``contr.poly`` has no reference). Taken silently, one of
+    the two references was dropped or the trend scored another order. ``Sum`` and
+    ``Helmert`` keep taking it as R's ``relevel`` then ``contr.sum``/``contr.helmert``."""
+    model_spec = getattr(spec, "_formulaic", None)
+    if model_spec is None or not reference:
+        return
+    names = [c["name"] for c in spec.columns]
+    for col in spec.columns:
+        name = col["name"]
+        if name not in reference or col["kind"] == "numeric":  # numbers: refused above
+            continue
+        for expr in (str(e) for e in model_spec.encoder_state):
+            if coded_column(expr) != name or name not in _names_in(expr, names):
+                continue
+            try:
+                coding = parse_coding(expr)
+            except ValueError:
+                continue
+            if coding is None:
+                continue
+            pinned = coding.base is not None or coding.levels is not None
+            if pinned or coding.scheme in ("poly", "diff", "sas"):
+                level = reference[name]
+                raise ValueError(
+                    f"reference names column {name!r}, which the formula codes as {expr}: "
+                    f"{'its reference and order are' if pinned else 'the order of its levels is'}"
+                    " given in the formula; say the one you mean in the formula, "
+                    f"C({name}, Treatment({level!r})), or the levels' order with "
+                    f"C({name}, ..., levels=[...]), and leave out reference="
+                )
 
 
 def _stored_coding_of(expr: str, name: str, plain: bool = False) -> bool:
