@@ -183,3 +183,15 @@ def test_poly_of_an_ordered_factor_is_rs_contr_poly(ordinal):
     X = sm.add_constant(basis[ordinal.o.cat.codes])
     ref = sm.Logit(ordinal.y.to_numpy(), X).fit(disp=0, tol=1e-12)
     np.testing.assert_allclose(np.r_[ours.intercept_, ours.coef_.ravel()], ref.params, rtol=1e-6)
+
+
+def test_bare_treatment_coding_says_what_to_write(ordinal):
+    """patsy's ``C(f, Treatment)`` (statsmodels' formulas take it) stopped with formulaic's
+    'tuple index out of range'; ``C(f, Sum)`` and the other bare codings work. The message
+    now names the spellings that work, and the first of them is statsmodels' model."""
+    smf = pytest.importorskip("statsmodels.formula.api")
+    with pytest.raises(ValueError, match=r"C\(f\).*Treatment\(\)"):
+        NeuronClassifier(formula="y ~ C(f, Treatment)").fit(ordinal)
+    ours = NeuronClassifier(formula="y ~ C(f)").fit(ordinal)
+    ref = smf.logit("y ~ C(f, Treatment)", ordinal).fit(disp=0, tol=1e-12)
+    np.testing.assert_allclose(np.r_[ours.intercept_, ours.coef_.ravel()], ref.params, rtol=1e-6)

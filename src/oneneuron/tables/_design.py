@@ -3873,11 +3873,21 @@ def _refuse_r_spellings(formula: str, rhs: str, columns: list[str]) -> None:
     """R spellings with no meaning in a formulaic formula name the one that works here:
     ``factor(g)``/``as.factor(g)`` is ``C(g)``, ``relevel(g, ref='b')`` is ``C(g)`` with
     ``reference={'g': 'b'}``, ``TRUE``/``FALSE`` are ``True``/``False`` (they failed as
-    "name 'factor' is not defined" or "invalid syntax": ``as`` is a Python keyword).
+    "name 'factor' is not defined" or "invalid syntax": ``as`` is a Python keyword);
+    patsy's bare ``C(g, Treatment)`` is ``C(g)`` (formulaic: "tuple index out of range").
     A column of that name keeps its meaning, and so does text in quotes or backticks
     (a level ``'a %in% b'``, a column `` `x %in% y` ``): the searches run on the formula
     with it masked (:func:`_quoted_masked`), ``%in%`` on formulaic's tokens."""
     masked = _quoted_masked(rhs)
+    bare = re.search(r"C\(\s*(`[^`]+`|[^,()`]+?)\s*,\s*Treatment\s*[,)]", masked)
+    if bare and "Treatment" not in columns:  # patsy takes it; formulaic's IndexError
+        name = rhs[bare.start(1) : bare.end(1)]
+        raise ValueError(
+            f"the formula {formula!r} names the coding Treatment without calling it, which "
+            f"formulas here cannot evaluate (patsy can): write C({name}) (the same treatment "
+            f"coding, against the first level), C({name}, Treatment()), or "
+            f"C({name}, Treatment('level')) for another reference level"
+        )
     relevel = re.search(
         r"(?<![\w.`])relevel\s*\(\s*(?:(?:as\.)?factor\s*\(\s*([^()]+?)\s*\)|([^(),]+?))\s*,"
         r"\s*(?:ref\s*=\s*)?(['\"]?)([^'\")]*)\3\s*\)",
