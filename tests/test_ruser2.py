@@ -195,3 +195,23 @@ def test_bare_treatment_coding_says_what_to_write(ordinal):
     ours = NeuronClassifier(formula="y ~ C(f)").fit(ordinal)
     ref = smf.logit("y ~ C(f, Treatment)", ordinal).fit(disp=0, tol=1e-12)
     np.testing.assert_allclose(np.r_[ours.intercept_, ours.coef_.ravel()], ref.params, rtol=1e-6)
+
+
+def test_anova_and_wald_terms_say_which_tests_they_are(ordinal):
+    """R prints 'Terms added sequentially (first to last)' above anova(fit, test="Chisq"),
+    and car::Anova names its type; the two tables here printed bare, so a reader could
+    not tell the sequential (type I) deviances from the type III Wald tests. Each now
+    carries ``attrs["caption"]`` saying so; the numbers are the nested fits' (statsmodels)."""
+    sm = pytest.importorskip("statsmodels.api")
+    smf = pytest.importorskip("statsmodels.formula.api")
+    model = NeuronClassifier(formula="y ~ f + o").fit(ordinal)
+    table = oneneuron.anova(model, ordinal)
+    assert "sequentially (first to last)" in table.attrs["caption"]
+    assert "type I" in table.attrs["caption"]
+    dev = [
+        smf.glm(f, ordinal, family=sm.families.Binomial()).fit().deviance
+        for f in ("y ~ 1", "y ~ f", "y ~ f + o")
+    ]
+    np.testing.assert_allclose(table["Resid. Dev"], dev, rtol=1e-7)
+    wald = oneneuron.wald_terms(model)
+    assert "type III" in wald.attrs["caption"]
