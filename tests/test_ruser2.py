@@ -215,3 +215,18 @@ def test_anova_and_wald_terms_say_which_tests_they_are(ordinal):
     np.testing.assert_allclose(table["Resid. Dev"], dev, rtol=1e-7)
     wald = oneneuron.wald_terms(model)
     assert "type III" in wald.attrs["caption"]
+
+
+def test_diagnostics_give_rs_response_and_working_residuals(exposure):
+    """R's residuals(fit, type="response") is y - p and type="working" (y - p) / (p (1 - p))
+    (the IRLS working residual of the logit link); diagnostics gave only the deviance and
+    Pearson kinds. Oracle: statsmodels' GLM resid_response and resid_working, with an
+    offset and a factor."""
+    sm = pytest.importorskip("statsmodels.api")
+    smf = pytest.importorskip("statsmodels.formula.api")
+    off = exposure.log_t.to_numpy()
+    model = NeuronClassifier(formula="y ~ x + g").fit(exposure, offset=off)
+    ours = oneneuron.diagnostics(model, exposure, offset=off)
+    ref = smf.glm("y ~ x + g", exposure, family=sm.families.Binomial(), offset=off).fit(tol=1e-12)
+    np.testing.assert_allclose(ours["resid_response"], ref.resid_response, rtol=1e-6, atol=1e-10)
+    np.testing.assert_allclose(ours["resid_working"], ref.resid_working, rtol=1e-6)
