@@ -230,3 +230,11 @@ def test_diagnostics_give_rs_response_and_working_residuals(exposure):
     ref = smf.glm("y ~ x + g", exposure, family=sm.families.Binomial(), offset=off).fit(tol=1e-12)
     np.testing.assert_allclose(ours["resid_response"], ref.resid_response, rtol=1e-6, atol=1e-10)
     np.testing.assert_allclose(ours["resid_working"], ref.resid_working, rtol=1e-6)
+
+
+def test_contr_treatment_base_on_codes_read_as_text_names_the_quoted_level(codes):
+    """Codes 0, 1, 2 read as text (CLI --categorical): R's base=2 is '1', and the text
+    level '2' is Treatment('2'), not 'no level'."""
+    df = codes.assign(g=codes.g.astype(str))
+    with pytest.raises(ValueError, match=r"Treatment\('1'\).*Treatment\('2'\)"):
+        NeuronClassifier(formula="y ~ x + C(g, contr.treatment(base=2))").fit(df)

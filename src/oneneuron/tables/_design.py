@@ -2661,9 +2661,14 @@ def _refuse_r_treatment_base(rhs: str, frame: pd.DataFrame) -> None:
                 f"R's {said} is the {_ordinal(k)} level, {spelled(as_r)}: for it write "
                 f"Treatment({spelled(as_r)})"
             )
+        quoted = text and str(k) in [str(v) for v in levels]  # codes read as text
         ours = (
             f"; for the level {k} write Treatment({k})"
             if as_level is not None
+            else f" (the text level '{k}' too)"
+            if quoted and as_r is not None and str(as_r) == str(k)
+            else f"; for the level '{k}' (text) write Treatment('{k}')"
+            if quoted
             else f"; {k} is no level of {name!r} (its levels: "
             + ", ".join(spelled(v) for v in levels[:10])
             + (", ...)" if len(levels) > 10 else ")")
