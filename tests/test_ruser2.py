@@ -238,3 +238,15 @@ def test_contr_treatment_base_on_codes_read_as_text_names_the_quoted_level(codes
     df = codes.assign(g=codes.g.astype(str))
     with pytest.raises(ValueError, match=r"Treatment\('1'\).*Treatment\('2'\)"):
         NeuronClassifier(formula="y ~ x + C(g, contr.treatment(base=2))").fit(df)
+
+
+def test_logit_contrasts_argument_names_the_formula_spelling(ordinal):
+    """R's ``glm(..., contrasts = list(f = "contr.sum"))`` spelled in ``logit`` stopped with
+    "NeuronClassifier.__init__() got an unexpected keyword argument 'contrasts'". The
+    error now names the formula's spelling, with which the fit is statsmodels' C(f, Sum)."""
+    smf = pytest.importorskip("statsmodels.formula.api")
+    with pytest.raises(TypeError, match=r"C\(f, contr\.sum\)"):
+        oneneuron.logit("y ~ f", ordinal, contrasts={"f": "contr.sum"})
+    ours = oneneuron.logit("y ~ C(f, contr.sum)", ordinal)
+    ref = smf.logit("y ~ C(f, Sum)", ordinal).fit(disp=0, tol=1e-12)
+    np.testing.assert_allclose(np.r_[ours.intercept_, ours.coef_.ravel()], ref.params, rtol=1e-6)

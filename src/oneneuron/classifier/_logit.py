@@ -82,6 +82,17 @@ def logit(
     for name, hint in FOREIGN_ARGUMENTS.items():
         if name in params:
             raise TypeError(f"logit() takes no {name}= (R's or statsmodels' name): {hint}")
+    if "contrasts" in params:  # R's glm(..., contrasts = list(f = "contr.sum"))
+        given = params["contrasts"]
+        pairs = given.items() if isinstance(given, dict) else []
+        spelled = ", ".join(
+            f"C({k}, {v})" for k, v in pairs if isinstance(k, str) and isinstance(v, str)
+        )
+        raise TypeError(
+            "logit() takes no contrasts= (R's glm argument): a formula here gives a column's "
+            f"coding itself, {spelled or 'C(f, contr.sum)'} (Sum, Helmert, Diff, Poly and "
+            "R's contr.* names; Treatment('b') for another reference level)"
+        )
     fit_args = {"sample_weight": sample_weight, "cluster": cluster, "offset": offset}
     target = formula_target(formula)
     for key, value in fit_args.items():
