@@ -76,6 +76,7 @@ from ..tables import (
     as_pandas,
     batch_as_table,
     empty_levels_note,
+    formula_columns,
     formula_target,
     is_table,
     lookalike_message,
@@ -591,8 +592,23 @@ def named_inputs(
             refuse_row_values(column, what)
     out = named_columns(X if is_table(X) else None, **given)
     if est.formula is None:
-        X = _without_columns(X, names)
+        X = without_columns(X, names)
+    elif is_table(X):  # R's '.' stands for the other columns, as --features' default
+        X = without_columns(X, not_written(est.formula, X, names))
     return X, out["sample_weight"], out["cluster"], out["offset"]
+
+
+def not_written(formula: str, X: Any, names: list[str]) -> list[str]:
+    """The columns ``names`` (weights, offset, clusters) that ``formula`` does not write
+    out: ``y ~ .`` would make them features too (the offset's column took a coefficient
+    beside the offset). A formula that does not parse is left for the fit to report."""
+    cols = getattr(X, "column_names", None)
+    columns = [str(c) for c in (cols if cols is not None else X.columns)]
+    try:
+        _, used = formula_columns(formula, columns, not_dot=names)
+    except ValueError:
+        return []
+    return [c for c in dict.fromkeys(names) if c not in used and c in columns]
 
 
 def _is_dask_frame(X: Any) -> bool:
@@ -609,7 +625,7 @@ def _dask_target(X: Any, name: str) -> tuple[Any, Any]:
     return X.drop(columns=[name]), X[name]
 
 
-def _without_columns(X: Any, names: list[str]) -> Any:
+def without_columns(X: Any, names: list[str]) -> Any:
     """A pandas or polars DataFrame or an Arrow table without the columns ``names``."""
     if isinstance(X, pd.DataFrame):
         return X.drop(columns=[c for c in X.columns if str(c) in names])

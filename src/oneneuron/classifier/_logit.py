@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..tables import formula_has_intercept, formula_target, table_column
+from ..tables import formula_has_intercept, formula_target, is_table, table_column
 from ._estimator import NeuronClassifier
+from ._fit import not_written, without_columns
 
 __all__ = ["logit"]
 
@@ -53,7 +54,9 @@ def logit(
     data : pandas or polars DataFrame, or pyarrow Table
     sample_weight, cluster, offset : array_like or str, optional
         Passed to ``fit`` (one value per row of ``data``); a string names a column
-        of ``data`` (e.g. ``sample_weight="n"`` for frequency weights).
+        of ``data`` (e.g. ``sample_weight="n"`` for frequency weights). A column so
+        named is a feature only where the formula writes it out: ``y ~ .`` stands for
+        the other columns (as the command line's default features).
     **params
         Passed to :class:`NeuronClassifier`. R's and statsmodels' argument names
         (``weights=``, ``freq_weights=``, ``var_weights=``, ``na_action=``,
@@ -79,6 +82,17 @@ def logit(
     for name, hint in FOREIGN_ARGUMENTS.items():
         if name in params:
             raise TypeError(f"logit() takes no {name}= (R's or statsmodels' name): {hint}")
+    if "contrasts" in params:  # R's glm(..., contrasts = list(f = "contr.sum"))
+        given = params["contrasts"]
+        pairs = given.items() if isinstance(given, dict) else []
+        spelled = ", ".join(
+            f"C({k}, {v})" for k, v in pairs if isinstance(k, str) and isinstance(v, str)
+        )
+        raise TypeError(
+            "logit() takes no contrasts= (R's glm argument): a formula here gives a column's "
+            f"coding itself, {spelled or 'C(f, contr.sum)'} (Sum, Helmert, Diff, Poly and "
+            "R's contr.* names; Treatment('b') for another reference level)"
+        )
     fit_args = {"sample_weight": sample_weight, "cluster": cluster, "offset": offset}
     target = formula_target(formula)
     for key, value in fit_args.items():
@@ -87,8 +101,12 @@ def logit(
                 f"{key}={value!r} names the formula's target column: the labels would enter "
                 "the fit as its own input; name another column"
             )
+    names = [v for v in fit_args.values() if isinstance(v, str)]
+    for key, value in fit_args.items():
         if isinstance(value, str):
             fit_args[key] = table_column(data, value, key)
+    if names and is_table(data):  # the formula's '.' stands for the other columns
+        data = without_columns(data, not_written(formula, data, names))
     if "fit_intercept" not in params:  # the formula's own choice: '- 1' or '0 +' drops it
         params["fit_intercept"] = formula_has_intercept(formula)
     return NeuronClassifier(formula=formula, **params).fit(data, None, **fit_args)

@@ -313,7 +313,12 @@ def run_train(args: argparse.Namespace) -> int:
         if args.features:
             raise UserError("--formula names the features itself; leave out --features")
         try:
-            lhs, features = formula_columns(args.formula, present, source=str(args.data))
+            lhs, features = formula_columns(
+                args.formula,
+                present,
+                source=str(args.data),
+                not_dot=[c for c in (args.cluster, args.offset, args.weights) if c is not None],
+            )
         except ValueError as exc:
             raise UserError(f"--formula: {exc}") from None
         if lhs is not None and args.target is not None and lhs != args.target:

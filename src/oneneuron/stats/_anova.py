@@ -153,6 +153,14 @@ def _factor_rank(R: NDArray[np.float64]) -> int:
     return int(np.count_nonzero(sv > ALIAS_TOL * sv[0]))
 
 
+#: What the table's rows test, as R heads it ("Terms added sequentially (first to last)").
+CAPTION = (
+    "Analysis of deviance: terms added sequentially (first to last); each row is the "
+    "likelihood-ratio test of its term given the terms above it (type I tests: they "
+    "depend on the terms' order). Each term given all the others: wald_terms (type III)."
+)
+
+
 def anova(
     model: Any,
     X: Any,
@@ -186,7 +194,9 @@ def anova(
     -------
     pandas.DataFrame
         Indexed ``["NULL", term, ...]`` with columns ``Df, Deviance, Resid. Df,
-        Resid. Dev, Pr(>Chi)`` (R's names).
+        Resid. Dev, Pr(>Chi)`` (R's names); ``attrs["caption"]`` says the tests are
+        sequential (type I: each term given those above it, R's heading), unlike
+        :func:`~oneneuron.wald_terms`' (type III: each term given all the others).
 
     Examples
     --------
@@ -296,4 +306,5 @@ def anova(
         )
     table = pd.DataFrame([r[1:] for r in rows], index=[r[0] for r in rows], columns=COLUMNS)
     table.index.name = "term"
+    table.attrs["caption"] = CAPTION
     return table

@@ -7,6 +7,8 @@ type=...)``, ``hatvalues`` and ``cooks.distance`` for a binomial ``glm``
 
     deviance residual  sign(y - p) sqrt(-2 (y log p + (1 - y) log(1 - p)))
     Pearson residual   (y - p) / sqrt(p (1 - p))
+    response residual  y - p                        (R's type="response")
+    working residual   (y - p) / (p (1 - p))        (R's type="working": IRLS's)
     leverage           h = p (1 - p) x~.T A x~,   A = (sum_i w_i p_i (1 - p_i) x~_i x~_i.T)^-1
     standardised       deviance or Pearson residual / sqrt(1 - h)
     Cook's distance    (Pearson / (1 - h))**2 * h / k       (k parameters: the rank)
@@ -75,8 +77,9 @@ def influence_table(
     dfbetas: list[str] | None = None,
 ) -> pd.DataFrame:
     """``proba, resid_deviance, resid_pearson, resid_std_deviance, resid_std_pearson,
-    leverage, cooks_distance`` per row, and with ``dfbetas`` (the terms' names, in
-    ``Xt``'s order) a column ``dfbetas[term]`` per term (NaN for an aliased one).
+    leverage, cooks_distance, resid_response, resid_working`` per row, and with
+    ``dfbetas`` (the terms' names, in ``Xt``'s order) a column ``dfbetas[term]`` per
+    term (NaN for an aliased one).
 
     ``z`` are the fitted logits (offset included), ``Xt`` the dense design in
     the coefficient table's term order (the intercept first when ``fit_intercept``),
@@ -151,6 +154,10 @@ def influence_table(
             "resid_std_pearson": pearson / scale,
             "leverage": h,
             "cooks_distance": cooks,
+            "resid_response": sign * resid,  # y - p
+            # (y - p) / (p (1 - p)) from the logit: 1 + exp(-z) for y = 1, -(1 + exp(z))
+            # for y = 0 (finite where p rounds to 0 or 1, up to |z| ~ 709)
+            "resid_working": sign * (1.0 + _exp(-sign * z)),
         },
         index=index,
     )
@@ -163,6 +170,12 @@ def influence_table(
     out[:, kept] = change
     names = [f"dfbetas[{t}]" for t in dfbetas]
     return pd.concat([table, pd.DataFrame(out, index=table.index, columns=names)], axis=1)
+
+
+def _exp(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``exp(x)``, ``inf`` without NumPy's overflow warning beyond ``x`` ~ 709."""
+    with np.errstate(over="ignore"):
+        return np.exp(x)
 
 
 def _coefficient_changes(
@@ -403,8 +416,8 @@ def diagnostics(
     -------
     pandas.DataFrame
         Columns ``proba, resid_deviance, resid_pearson, resid_std_deviance,
-        resid_std_pearson, leverage, cooks_distance`` (and the ``dfbetas`` ones); X's
-        index when X is a DataFrame.
+        resid_std_pearson, leverage, cooks_distance, resid_response, resid_working``
+        (and the ``dfbetas`` ones); X's index when X is a DataFrame.
 
     Examples
     --------

@@ -489,7 +489,8 @@ def wald_terms(model: Any, terms: Any = None) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Indexed by term, columns ``chi2, df, p_value``; ``attrs["note"]`` qualifies a
-        penalised fit's tests, as :func:`wald_test`'s note does. A term whose columns are
+        penalised fit's tests, as :func:`wald_test`'s note does, and ``attrs["caption"]``
+        says what they are (type III). A term whose columns are
         all aliased (linear combinations of the others: no estimate, NA in the summary)
         has ``df`` 0 and NaN ``chi2`` and ``p_value``, as :func:`~oneneuron.anova` and R's
         ``anova`` give it; the other terms are tested given the model without it.
@@ -548,4 +549,9 @@ def wald_terms(model: Any, terms: Any = None) -> pd.DataFrame:
     table.index.name = "term"
     table["df"] = table["df"].astype(int)
     table.attrs["note"] = note
+    table.attrs["caption"] = (
+        "Wald chi-squared test of each term's coefficients jointly, given all the other "
+        "terms (type III tests, as R's car::Anova(type=3, test='Wald')); sequential "
+        "(type I) likelihood-ratio tests: anova"
+    )
     return table

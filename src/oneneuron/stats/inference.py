@@ -9,7 +9,11 @@ observed information, the Hessian of the *summed* negative log-likelihood::
 
 ``sample_weight`` (times ``class_weight``) acts as **frequency weights**: a row
 with weight 3 counts as three identical rows (statsmodels' ``freq_weights``),
-so ``nobs = sum_i s_i``. Wald statistics follow: ``z = coef / std_err``,
+so ``nobs = sum_i s_i``. Coefficients, errors, deviances and AIC are R's ``glm`` with
+``weights=`` too; R's ``df.residual``, ``df.null`` and ``BIC`` count the rows of
+non-zero weight instead (R reads ``weights=`` as prior weights: ``nobs.glm``), so on
+a table of counts they are those of R's fit on the table expanded to one row per
+count (statsmodels' ``freq_weights`` values). Wald statistics follow: ``z = coef / std_err``,
 two-sided ``p_value = 2 * (1 - Phi(|z|))`` and ``coef -/+ Phi^-1((1 + level)/2) * std_err``.
 
 Penalised fits (``alpha > 0``) are labelled ``penalized``: the objective is then
@@ -356,7 +360,9 @@ class InferenceResult:
 
     @property
     def df_resid(self) -> float:
-        """R's ``df.residual``: ``nobs - k`` (the weights' sum less the free parameters).
+        """R's ``df.residual``: ``nobs - k`` (the weights' sum less the free parameters;
+        with ``sample_weight``, R's on the rows expanded one per count, statsmodels'
+        ``freq_weights`` value: R's own ``glm(weights=)`` counts rows, see above).
 
         A penalised fit (``alpha > 0``) that formed its Hessian counts its effective
         degrees of freedom instead of ``k`` (``extra["edf"]``, mgcv's

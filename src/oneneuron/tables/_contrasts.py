@@ -29,6 +29,10 @@ spelled                         columns                    values of column j at
                                                            leading coefficient positive (R)
 ==============================  =========================  ===============================
 
+R's ``contr.treatment(base=k)`` counts levels (the k-th is the reference), formulaic's
+names one (the level k): a number there is refused where the two readings differ (codes
+0, 1, 2 with ``base=2``), the message giving ``Treatment(...)`` for each.
+
 Without an intercept the first categorical term is coded with one indicator per
 level (``C(g, Sum)[a]``), whatever its contrast, as R and formulaic code it.
 """

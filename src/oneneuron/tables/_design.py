@@ -20,7 +20,9 @@ Coding, as R, patsy, statsmodels and formulaic do it:
   of a text column; ``reference={"col": "level"}`` picks another. An ordered
   categorical (R's ordered factor) is coded so too, not with R's default
   polynomial contrasts (``contr.poly``): a formula asks for those with
-  ``C(x, Poly)``. The levels are
+  ``C(x, Poly)`` (with ``reference=`` for that column refused: the order is the
+  contrast's meaning; so with ``Diff``, ``Treatment('b')``, ``contr.SAS`` and
+  ``levels=[...]``, which give the reference or the order in the formula). The levels are
   the values the training rows hold: a category of a dtype that no row holds is
   left out, as R's ``model.frame`` drops unused levels. With
   ``encoding="full"`` every level gets a column ``name[level]`` (one-hot; not
@@ -1420,6 +1422,7 @@ class DesignSpec:
                         "contrast), where a reference level is picked: give the level in "
                         f"the formula instead, C({name}, Treatment({level!r}))"
                     )
+            _refuse_reference_beside_coding(spec, reference)
             if coded:  # C(dose) of a numeric column only: the Categorical of its numbers
                 # (C(dose, Sum), levels=[3, 1, 2]: formulaic sees them as numbers still)
                 return cls.fit_transform(
@@ -2164,6 +2167,7 @@ class DesignSpec:
             rhs = rhs + " - 1"
         # formulaic's own sparse output where the indicators could make a large matrix
         big = sparse if sparse is not None else self._formulaic_sparse(raw, n)
+        _refuse_r_treatment_base(rhs, frame)
         try:
             # formulaic's warnings are held until the levels are checked: where they
             # name training values outside C(g, levels=...), the one error below says
@@ -2663,6 +2667,86 @@ def _coded_factor(part: str, cols: dict[str, dict[str, Any]]) -> dict[str, Any] 
 _BOOLEAN_LEVELS = ["False", "True"]
 
 
+_R_TREATMENT = re.compile(
+    r"C\(\s*(`[^`]+`|[\w.]+)\s*,\s*contr\.treatment\(\s*(?:base\s*=\s*)?(\d+)\s*\)"
+    r"\s*(?:,\s*levels\s*=\s*(\[[^\]]*\]|\([^)]*\)))?\s*\)"
+)
+
+
+def _ordinal(k: int) -> str:
+    """1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, 21st."""
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
+
+
+def _formula_levels(x: pd.Series) -> list[Any]:
+    """The levels of column ``x`` in the order a formula's ``C(x)`` codes them: a
+    categorical's categories, else the sorted distinct values."""
+    if hasattr(x, "cat"):
+        return list(x.cat.categories)
+    return sorted(pd.unique(x.dropna()).tolist())
+
+
+def _refuse_r_treatment_base(rhs: str, frame: pd.DataFrame) -> None:
+    """Refuse ``C(g, contr.treatment(base=k))`` (or ``contr.treatment(k)``) where R's
+    reading and formulaic's differ. R's ``base`` counts levels (``base=2``: the 2nd
+    level is the reference); formulaic's names a level (the level 2). Codes 0, 1, 2
+    would silently take another reference than R; codes 4, 6, 8 stop with formulaic's
+    "not among the provided levels". The error names both readings and their spellings.
+    """
+    import ast
+
+    for m in _R_TREATMENT.finditer(rhs):
+        name, k = m.group(1).strip("`"), int(m.group(2))
+        if name not in frame.columns:
+            continue
+        x = frame[name]
+        if m.group(3) is not None:
+            try:
+                levels = list(ast.literal_eval(m.group(3)))
+            except (ValueError, SyntaxError):
+                continue
+        else:
+            levels = _formula_levels(x)
+        numbers = [v for v in levels if isinstance(v, int | float | np.number)]
+        text = len(numbers) < len(levels)
+
+        def spelled(v: Any, text: bool = text) -> str:
+            if text:
+                return repr(str(v))
+            return str(int(v)) if float(v) == int(v) else str(v)
+
+        as_level = None if text else next((v for v in levels if v == k), None)
+        as_r = levels[k - 1] if 1 <= k <= len(levels) else None
+        if as_r is not None and as_level is not None and as_r == as_level:
+            continue  # codes 1..k: the k-th level is the level k, both ways
+        said = f"contr.treatment(base={k})"
+        if as_r is None:
+            r_side = f"R's {said} would be the {_ordinal(k)} level, and {name!r} has {len(levels)}"
+        else:
+            r_side = (
+                f"R's {said} is the {_ordinal(k)} level, {spelled(as_r)}: for it write "
+                f"Treatment({spelled(as_r)})"
+            )
+        quoted = text and str(k) in [str(v) for v in levels]  # codes read as text
+        ours = (
+            f"; for the level {k} write Treatment({k})"
+            if as_level is not None
+            else f" (the text level '{k}' too)"
+            if quoted and as_r is not None and str(as_r) == str(k)
+            else f"; for the level '{k}' (text) write Treatment('{k}')"
+            if quoted
+            else f"; {k} is no level of {name!r} (its levels: "
+            + ", ".join(spelled(v) for v in levels[:10])
+            + (", ...)" if len(levels) > 10 else ")")
+        )
+        call = m.group(0)
+        raise ValueError(
+            f"the formula's {call} reads differently here and in R: here a number in "
+            f"contr.treatment() names a level (formulaic's reading), while {r_side}{ours}"
+        )
+
+
 def _treatment_base_hint(rhs: str, frame: pd.DataFrame, base: str) -> str:
     """Where ``C(g, Treatment(b))`` names no level of ``g``: the levels of the columns a
     treatment contrast codes, and, where ``b`` is a number that a text level spells (number
@@ -2674,7 +2758,7 @@ def _treatment_base_hint(rhs: str, frame: pd.DataFrame, base: str) -> str:
         if name not in frame.columns:
             continue
         x = frame[name]
-        levels = [str(v) for v in (x.cat.categories if hasattr(x, "cat") else x.unique())]
+        levels = [str(v) for v in _formula_levels(x)]  # in the coding's order
         text = hasattr(x, "cat") or x.dtype == object or pd.api.types.is_string_dtype(x)
         spelled = repr if text else str  # a numeric column's levels are numbers
         shown = ", ".join(spelled(v) for v in levels[:10]) + (", ..." if len(levels) > 10 else "")
@@ -3342,6 +3426,43 @@ def _coded_only_as_categories(spec: DesignSpec, plain: bool = False) -> list[str
     return out
 
 
+def _refuse_reference_beside_coding(spec: DesignSpec, reference: dict[str, Any]) -> None:
+    """Refuse ``reference={col: level}`` for a text or categorical column the formula codes
+    with its own reference or order: ``C(g, Treatment('c'))``, ``contr.SAS`` (the last
+    level), ``levels=[...]`` (its first), or an ordinal coding, ``Poly`` or ``Diff``, whose
+    meaning is the levels' order (moving the reference first scrambled it: R's ``relevel``
+    refuses an ordered factor, and ``contr.poly`` has no reference). Taken silently, one of
+    the two references was dropped or the trend scored another order. ``Sum`` and
+    ``Helmert`` keep taking it as R's ``relevel`` then ``contr.sum``/``contr.helmert``."""
+    model_spec = getattr(spec, "_formulaic", None)
+    if model_spec is None or not reference:
+        return
+    names = [c["name"] for c in spec.columns]
+    for col in spec.columns:
+        name = col["name"]
+        if name not in reference or col["kind"] == "numeric":  # numbers: refused above
+            continue
+        for expr in (str(e) for e in model_spec.encoder_state):
+            if coded_column(expr) != name or name not in _names_in(expr, names):
+                continue
+            try:
+                coding = parse_coding(expr)
+            except ValueError:
+                continue
+            if coding is None:
+                continue
+            pinned = coding.base is not None or coding.levels is not None
+            if pinned or coding.scheme in ("poly", "diff", "sas"):
+                level = reference[name]
+                raise ValueError(
+                    f"reference names column {name!r}, which the formula codes as {expr}: "
+                    f"{'its reference and order are' if pinned else 'the order of its levels is'}"
+                    " given in the formula; say the one you mean in the formula, "
+                    f"C({name}, Treatment({level!r})), or the levels' order with "
+                    f"C({name}, ..., levels=[...]), and leave out reference="
+                )
+
+
 def _stored_coding_of(expr: str, name: str, plain: bool = False) -> bool:
     """Whether ``expr`` codes column ``name`` as categories in a way a model file
     stores: ``C(name)`` or (unless ``plain``) ``C(name, <contrast>, levels=[...])``
@@ -3614,7 +3735,7 @@ def unknown_note(unknown: dict[str, list[Any]] | None) -> str | None:
 
 
 def formula_columns(
-    formula: str, columns: list[str], source: str = "the table"
+    formula: str, columns: list[str], source: str = "the table", not_dot: Any = ()
 ) -> tuple[str | None, list[str]]:
     """The target a formula names (or None) and the table columns its right-hand side uses.
 
@@ -3626,6 +3747,9 @@ def formula_columns(
         The table's columns.
     source : str, default="the table"
         The table's name in messages (a file name on the command line).
+    not_dot : collection of str, optional
+        Columns R's ``.`` does not stand for (the weights, offset and cluster columns):
+        they are used only where the formula writes them out.
 
     Returns
     -------
@@ -3647,7 +3771,7 @@ def formula_columns(
     ...
     ValueError: the formula names 'nope', which is not a column of the table (its columns: 'x', 'y')
     """
-    lhs, rhs, used = _parse_formula(formula, columns)
+    lhs, rhs, used = _parse_formula(formula, columns, not_dot)
     from formulaic import Formula
 
     # formulaic reads a backticked `x.1` as the attribute 1 of x and lists 'x': a name is
@@ -3667,8 +3791,11 @@ def formula_columns(
     return lhs, [c for c in columns if c in used and c != lhs]
 
 
-def _parse_formula(formula: str, columns: list[str]) -> tuple[str | None, str, set[str]]:
-    """Left-hand side (a column name or None), right-hand side, and the columns used."""
+def _parse_formula(
+    formula: str, columns: list[str], not_dot: Any = ()
+) -> tuple[str | None, str, set[str]]:
+    """Left-hand side (a column name or None), right-hand side, and the columns used;
+    ``.`` stands for the columns but the target and ``not_dot``."""
     if not isinstance(formula, str) or not formula.strip():
         raise ValueError("formula must be a non-empty string such as 'y ~ x + C(g)'")
     lhs, rhs = split_formula(formula)  # at the first '~' outside quotes: `y~` ~ x
@@ -3700,7 +3827,7 @@ def _parse_formula(formula: str, columns: list[str]) -> tuple[str | None, str, s
                 f"table first (data['event'] = ...) and write 'event ~ ...'"
             )
         raise ValueError(f"the formula's left-hand side {lhs!r} must be a column name of the table")
-    rhs = _expand_dot(rhs, [c for c in columns if c != lhs])
+    rhs = _expand_dot(rhs, [c for c in columns if c != lhs and c not in not_dot])
     for name in re.findall(r"`([^`]*)`", rhs):  # `.` written out, and the user's own
         if name in columns:
             _check_nameable(name)
@@ -3864,11 +3991,21 @@ def _refuse_r_spellings(formula: str, rhs: str, columns: list[str]) -> None:
     """R spellings with no meaning in a formulaic formula name the one that works here:
     ``factor(g)``/``as.factor(g)`` is ``C(g)``, ``relevel(g, ref='b')`` is ``C(g)`` with
     ``reference={'g': 'b'}``, ``TRUE``/``FALSE`` are ``True``/``False`` (they failed as
-    "name 'factor' is not defined" or "invalid syntax": ``as`` is a Python keyword).
+    "name 'factor' is not defined" or "invalid syntax": ``as`` is a Python keyword);
+    patsy's bare ``C(g, Treatment)`` is ``C(g)`` (formulaic: "tuple index out of range").
     A column of that name keeps its meaning, and so does text in quotes or backticks
     (a level ``'a %in% b'``, a column `` `x %in% y` ``): the searches run on the formula
     with it masked (:func:`_quoted_masked`), ``%in%`` on formulaic's tokens."""
     masked = _quoted_masked(rhs)
+    bare = re.search(r"C\(\s*(`[^`]+`|[^,()`]+?)\s*,\s*Treatment\s*[,)]", masked)
+    if bare and "Treatment" not in columns:  # patsy takes it; formulaic's IndexError
+        name = rhs[bare.start(1) : bare.end(1)]
+        raise ValueError(
+            f"the formula {formula!r} names the coding Treatment without calling it, which "
+            f"formulas here cannot evaluate (patsy can): write C({name}) (the same treatment "
+            f"coding, against the first level), C({name}, Treatment()), or "
+            f"C({name}, Treatment('level')) for another reference level"
+        )
     relevel = re.search(
         r"(?<![\w.`])relevel\s*\(\s*(?:(?:as\.)?factor\s*\(\s*([^()]+?)\s*\)|([^(),]+?))\s*,"
         r"\s*(?:ref\s*=\s*)?(['\"]?)([^'\")]*)\3\s*\)",
