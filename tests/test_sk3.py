@@ -1,0 +1,74 @@
+"""The estimators as a scikit-learn power user drives them, third round.
+
+Oracles: ``LogisticRegression`` (the same model, behind scikit-learn's own coding of a
+table where a table has text columns) and scikit-learn's own answers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.compose import make_column_transformer
+from sklearn.inspection import permutation_importance
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder
+
+from oneneuron import NeuronClassifier, NeuronClassifierCV
+
+
+def _table(n=240, seed=0):
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "c": rng.choice(["a", "b", "c"], n),
+            "k": rng.normal(size=n),
+        }
+    )
+    y = (df.x + (df.c == "a") - 0.5 * df.k + rng.logistic(size=n) > 0).astype(int).to_numpy()
+    return df, y
+
+
+def _coded_lr():
+    """``LogisticRegression`` behind scikit-learn's coding: ``c`` against its first level."""
+    coder = make_column_transformer((OneHotEncoder(drop="first"), ["c"]), remainder="passthrough")
+    return make_pipeline(coder, LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000))
+
+
+@pytest.mark.parametrize("kind", ["polars", "pyarrow"])
+@pytest.mark.parametrize("cls", [NeuronClassifier, NeuronClassifierCV])
+def test_permutation_importance_on_a_polars_or_arrow_table_with_text(kind, cls):
+    """``permutation_importance`` turns a table it cannot index (polars, Arrow) into an
+    object array of its columns (``check_array(X, dtype=None)``), as scikit-learn's
+    other tools read such a table by position. A model fitted on a table with a text
+    column refused that array ("this model was fitted on a table: ... not a ndarray
+    of 3 columns of dtype object"), so the importances of a polars or Arrow table's
+    columns could not be had at all (a pandas frame's could). An object array of the
+    table's own columns is now read by position, with scikit-learn's warning that it
+    has no names; the importances are those of ``LogisticRegression`` behind
+    scikit-learn's one-hot coding of the pandas frame."""
+    pytest.importorskip(kind)
+    df, y = _table()
+    if kind == "polars":
+        import polars as pl
+
+        table = pl.from_pandas(df)
+    else:
+        import pyarrow as pa
+
+        table = pa.Table.from_pandas(df, preserve_index=False)
+    params = {"alphas": [1e-9], "l1_ratios": [0.0], "cv": 3} if cls is NeuronClassifierCV else {}
+    model = cls(**params, standardize=False, tol=1e-12).fit(table, y)
+    oracle = _coded_lr().fit(df, y)
+    kw = {"n_repeats": 3, "random_state": 0, "scoring": "neg_log_loss"}
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        got = permutation_importance(model, table, y, **kw)
+    want = permutation_importance(oracle, df, y, **kw)
+    np.testing.assert_allclose(got.importances, want.importances, atol=1e-6)
+    # the array of the table's columns predicts as the table does
+    X_obj = df.to_numpy(dtype=object)
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        P = model.predict_proba(X_obj)
+    np.testing.assert_allclose(P, oracle.predict_proba(df), atol=1e-7)
