@@ -12,6 +12,7 @@ import pytest
 from sklearn.compose import make_column_transformer
 from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import get_scorer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder
 
@@ -72,3 +73,50 @@ def test_permutation_importance_on_a_polars_or_arrow_table_with_text(kind, cls):
     with pytest.warns(UserWarning, match="does not have valid feature names"):
         P = model.predict_proba(X_obj)
     np.testing.assert_allclose(P, oracle.predict_proba(df), atol=1e-7)
+
+
+@pytest.mark.parametrize("scoring", ["roc_auc_ovo", "roc_auc_ovo_weighted"])
+def test_one_vs_one_auc_scores_the_folds_as_logistic_regression_cv(scoring):
+    """scikit-learn's one-vs-one ROC AUC takes no ``sample_weight`` for K > 2 classes;
+    ``NeuronClassifierCV`` handed every fold's scorer the held-out weights, ones when the
+    user gave none, so ``scoring="roc_auc_ovo"`` failed on three classes ("sample_weight
+    is not supported for multiclass one-vs-one ROC AUC") where ``LogisticRegressionCV``
+    fits. Unit weights are now no weights: the fold scores and the chosen alpha equal
+    ``LogisticRegressionCV``'s at ``C = 1 / (alpha n_train)``, the score scikit-learn's
+    scorer's of ``LogisticRegression`` refitted at that alpha."""
+    from sklearn.datasets import make_classification
+    from sklearn.linear_model import LogisticRegressionCV
+    from sklearn.model_selection import StratifiedKFold
+
+    X, y = make_classification(
+        300,
+        5,
+        n_informative=3,
+        n_redundant=0,
+        n_classes=3,
+        n_clusters_per_class=1,
+        flip_y=0.2,
+        random_state=0,
+    )
+    y = np.array(["ant", "bee", "cat"])[y]
+    cv = StratifiedKFold(3)
+    alphas = np.array([0.3, 0.03, 0.003])
+    model = NeuronClassifierCV(
+        cv=cv, alphas=alphas, l1_ratios=[0.0], standardize=False, scoring=scoring, tol=1e-12
+    ).fit(X, y)
+    n_train = len(y) * 2 // 3
+    lr = LogisticRegressionCV(
+        Cs=1 / (alphas * n_train),
+        cv=cv,
+        l1_ratios=(0.0,),
+        scoring=scoring,
+        tol=1e-12,
+        max_iter=10_000,
+        use_legacy_attributes=False,
+    ).fit(X, y)
+    np.testing.assert_allclose(model.scores_[0], lr.scores_.reshape(3, 3), atol=1e-9)
+    assert model.alpha_ == pytest.approx(1 / (lr.C_ * n_train))
+    # the score: the refit's (at the chosen alpha on all rows, C = 1 / (alpha n)) AUC
+    refit = LogisticRegression(C=1 / (model.alpha_ * len(y)), tol=1e-12, max_iter=10_000)
+    want = get_scorer(scoring)(refit.fit(X, y), X, y)
+    assert model.score(X, y) == pytest.approx(want, abs=1e-9)

@@ -291,8 +291,15 @@ def run_paths(calls: list[tuple[Callable[..., Any], tuple[Any, ...]]], n_jobs: A
 
 
 def _weighted(scorer: Any, name: str, est: Any, X: Any, y: NDArray, w: NDArray) -> float:
+    """The scorer on the held-out rows, weighted by ``w`` unless every weight is 1.
+
+    Unit weights (no ``sample_weight`` given) are no weights: so a scorer that takes
+    none, as scikit-learn's one-vs-one ROC AUC for K > 2 classes, scores as it does
+    for ``LogisticRegressionCV``; others give the same number either way.
+    """
+    kwargs = {} if np.all(w == 1) else {"sample_weight": w}
     try:
-        return float(scorer(est, X, y, sample_weight=w))
+        return float(scorer(est, X, y, **kwargs))
     except ValueError as exc:
         if "pos_label" not in str(exc):
             raise
