@@ -120,3 +120,35 @@ def test_one_vs_one_auc_scores_the_folds_as_logistic_regression_cv(scoring):
     refit = LogisticRegression(C=1 / (model.alpha_ * len(y)), tol=1e-12, max_iter=10_000)
     want = get_scorer(scoring)(refit.fit(X, y), X, y)
     assert model.score(X, y) == pytest.approx(want, abs=1e-9)
+
+
+def test_a_decision_function_scorer_ranks_the_folds_by_the_logits():
+    """A scorer that reads ``decision_function`` (``"average_precision"``: one class
+    against the rest, ranked by its column) was handed log-probabilities on the
+    held-out rows, the logits shifted by a different amount in every row, which rank
+    otherwise: with three classes the fold scores differed from
+    ``LogisticRegressionCV``'s by 0.042 (its ``decision_function`` and the refit's are
+    the logits), so alpha was chosen on another number than ``score`` and
+    ``cross_val_score`` report. The folds' stand-in now answers with the logits."""
+    from sklearn.datasets import make_classification
+    from sklearn.linear_model import LogisticRegressionCV
+    from sklearn.model_selection import StratifiedKFold
+
+    X, y = make_classification(
+        150,
+        4,
+        n_informative=3,
+        n_redundant=0,
+        n_classes=3,
+        n_clusters_per_class=1,
+        flip_y=0.2,
+        random_state=0,
+    )
+    cv, alphas = StratifiedKFold(3), np.array([0.1, 0.01])
+    kw = {"cv": cv, "scoring": "average_precision", "tol": 1e-12}
+    model = NeuronClassifierCV(alphas=alphas, l1_ratios=[0.0], standardize=False, **kw)
+    model.fit(X, y)
+    lr = LogisticRegressionCV(
+        Cs=1 / (alphas * 100), l1_ratios=(0.0,), max_iter=10_000, use_legacy_attributes=False, **kw
+    ).fit(X, y)
+    np.testing.assert_allclose(model.scores_[0], lr.scores_.reshape(3, 2), atol=1e-8)

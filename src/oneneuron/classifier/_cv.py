@@ -77,11 +77,15 @@ class _HeldOut(ClassifierMixin, BaseEstimator):
     held-out rows ``X`` it was given; this stand-in answers from the path's
     probabilities there (``P``, one column per class of the whole data, zero for a
     class the training fold lacked), so no estimator is refitted per alpha.
+    ``logits`` (K > 2, a fold with every class) are the path's, as the refitted
+    model's ``decision_function`` gives them: log-probabilities differ from them by a
+    shift per row, which ranks a class's column otherwise.
     """
 
-    def __init__(self, classes: NDArray, P: NDArray) -> None:
+    def __init__(self, classes: NDArray, P: NDArray, logits: NDArray | None = None) -> None:
         self.classes = classes
         self.P = P
+        self.logits = logits
 
     def __sklearn_is_fitted__(self) -> bool:
         return True
@@ -105,6 +109,9 @@ class _HeldOut(ClassifierMixin, BaseEstimator):
             return np.log(self.predict_proba(X))
 
     def decision_function(self, X: Any) -> NDArray:
+        if self.logits is not None:
+            self._rows(X)
+            return self.logits
         L = np.log(np.clip(self.predict_proba(X), np.finfo(np.float64).tiny, None))
         return L[:, 1] - L[:, 0] if L.shape[1] == 2 else L
 
@@ -198,7 +205,9 @@ def _fold_scores(
     short: list[str] = []
     path = _path(fold_data, grid, l1_ratio, options, short)
     X_test = take_rows(data.X, test)  # of X's kind, where X lives
-    P_fold = path.held_out_proba(X_test)  # (n_alphas, n_test, K_fold)
+    Z_fold, P_fold = path.held_out(X_test)  # (n_alphas, n_test[, K_fold]), (..., K_fold)
+    # the logits where they are the refit's kind (K > 2, every class in the fold)
+    Z = Z_fold if K > 2 and len(fold_data.classes) == K else None
     P = np.zeros((len(grid), len(test), K))
     P[:, :, np.asarray(fold_data.classes, dtype=np.intp)] = P_fold
     y, w = data.y_idx[test], data.sample_weight[test]
@@ -207,7 +216,12 @@ def _fold_scores(
     else:  # a scorer: the user's labels, the held-out rows, the weights where it takes them
         labels = data.classes[y]
         scores = np.array(
-            [scoring(_HeldOut(data.classes, P[i]), X_test, labels, w) for i in range(len(grid))]
+            [
+                scoring(
+                    _HeldOut(data.classes, P[i], None if Z is None else Z[i]), X_test, labels, w
+                )
+                for i in range(len(grid))
+            ]
         )
     return scores, int(path.n_passes[-1]), short
 
