@@ -999,10 +999,11 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         if self.scoring == "neg_log_loss":  # the scorer's, told every class (rows may lack one)
             from sklearn.metrics import log_loss
 
-            P = np.asarray(self.predict_proba(X))
-            return -float(log_loss(y, P, sample_weight=w, labels=self.classes_))
+            # all on the host, as classes_ (array_api_dispatch reads the labels' namespace)
+            P = to_host(self.predict_proba(X))
+            return -float(log_loss(to_host(y), P, sample_weight=w, labels=self.classes_))
         if self.scoring == "roc_auc" and len(self.classes_) > 2:
-            labels = np.asarray(y)
+            labels = to_host(y)
             unknown = ~np.isin(labels, self.classes_)
             if unknown.any():
                 first = labels[unknown][0]
@@ -1012,7 +1013,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
                     f"classes are {self.classes_.tolist()}"
                 )
             y_idx = np.searchsorted(self.classes_, labels)
-            return ovr_roc_auc(y_idx, np.asarray(self.predict_proba(X)), w)
+            return ovr_roc_auc(y_idx, to_host(self.predict_proba(X)), w)
         from sklearn.metrics import get_scorer
 
         kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
