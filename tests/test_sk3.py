@@ -187,3 +187,41 @@ def test_the_cv_estimators_score_under_array_api_dispatch_with_tensors(monkeypat
         with sklearn.config_context(array_api_dispatch=True):
             got = model.score(Xt, yt)
         assert got == pytest.approx(want, abs=1e-12)
+
+
+@pytest.mark.parametrize("scoring", ["f1", "precision", "recall", "jaccard"])
+def test_a_binary_scoring_says_so_in_the_cv_estimators_tags(scoring):
+    """``NeuronClassifierCV(scoring="f1")`` (likewise precision, recall, jaccard: their
+    ``average="binary"``) cannot score three classes, but its tags claimed multiclass
+    support, and the fit failed only inside a fold with the metric's words ("Target is
+    multiclass but average='binary'"). As ``NeuronClassifier``'s binary-only settings,
+    the tag is now ``multi_class=False`` and the fit refuses K > 2 at once, naming the
+    scoring, its multiclass variant and scikit-learn's words; a binary fit still
+    chooses alpha as ``LogisticRegressionCV`` does. Oracle: scikit-learn's own checks of
+    the tag and of a binary fit."""
+    from sklearn.datasets import make_classification
+    from sklearn.linear_model import LogisticRegressionCV
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.utils import get_tags
+    from sklearn.utils.estimator_checks import (
+        check_classifier_not_supporting_multiclass,
+        check_classifiers_train,
+    )
+
+    est = NeuronClassifierCV(cv=3, n_alphas=4, scoring=scoring)
+    assert get_tags(est).classifier_tags.multi_class is False
+    assert get_tags(NeuronClassifierCV(scoring=f"{scoring}_macro")).classifier_tags.multi_class
+    check_classifier_not_supporting_multiclass(type(est).__name__, est)
+    check_classifiers_train(type(est).__name__, est)
+    X, y = make_classification(300, 4, n_informative=3, n_redundant=0, random_state=0)
+    with pytest.raises(ValueError, match=f"{scoring}_macro"):
+        est.fit(X, np.arange(len(y)) % 3)
+    cv, alphas = StratifiedKFold(3), np.array([0.3, 0.03, 0.003])
+    kw = {"cv": cv, "scoring": scoring, "tol": 1e-12}
+    model = NeuronClassifierCV(alphas=alphas, l1_ratios=[0.0], standardize=False, **kw)
+    lr = LogisticRegressionCV(
+        Cs=1 / (alphas * 200), l1_ratios=(0.0,), max_iter=10_000, use_legacy_attributes=False, **kw
+    )
+    np.testing.assert_allclose(
+        model.fit(X, y).scores_[0], lr.fit(X, y).scores_.reshape(3, 3), atol=1e-12
+    )

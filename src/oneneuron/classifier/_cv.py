@@ -44,6 +44,30 @@ __all__ = ["NeuronClassifierCV"]
 #: any other scikit-learn scorer name, or a callable, goes through :class:`_HeldOut`.
 SCORINGS = ("neg_log_loss", "accuracy", "roc_auc")
 
+#: scikit-learn scorer names that score two classes only (``average="binary"``, or a
+#: likelihood ratio): with them the CV estimator is a binary classifier, and its tags
+#: and fit say so.
+BINARY_SCORINGS = (
+    "f1",
+    "precision",
+    "recall",
+    "jaccard",
+    "positive_likelihood_ratio",
+    "neg_negative_likelihood_ratio",
+)
+
+
+def check_binary_scoring(scoring: Any, n_classes: int) -> None:
+    """Refuse K > 2 classes for a scoring of :data:`BINARY_SCORINGS`, before any fold."""
+    if not (isinstance(scoring, str) and scoring in BINARY_SCORINGS) or n_classes <= 2:
+        return
+    instead = f"'{scoring}_macro'" if "likelihood" not in scoring else "'neg_log_loss'"
+    raise ValueError(
+        f"scoring={scoring!r} scores two classes only and y has {n_classes} classes: "
+        f"use scoring={instead} (or another multiclass scoring) for them. Only binary "
+        "classification is supported."
+    )
+
 
 def resolve_scoring(scoring: Any) -> Any:
     """``scoring`` itself when computed here, else ``score(estimator, X, y, w)``.
@@ -660,6 +684,9 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.input_tags.allow_nan = self.missing in FILLS_NAN  # as NeuronClassifier's
+        # a binary scoring refuses K > 2 classes (as NeuronClassifier's binary settings)
+        binary_only = isinstance(self.scoring, str) and self.scoring in BINARY_SCORINGS
+        tags.classifier_tags.multi_class = not binary_only
         return tags
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -726,6 +753,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         if design is not None:
             data.feature_names = np.asarray(design.names, dtype=object)
         check_term_names(data.feature_names, self.fit_intercept)  # before the paths, not after
+        check_binary_scoring(self.scoring, len(data.classes))  # before the folds, not in one
         assert data.y_idx is not None
         cw = self.class_weight
         if isinstance(cw, dict):  # the folds see class indices: re-key the dict (a label
