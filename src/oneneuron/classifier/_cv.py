@@ -539,11 +539,15 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         fold and alpha with the held-out rows, their labels and, for a scikit-learn
         scorer, their sample weights; the ``estimator`` it gets predicts those rows
         from the fold's path at that alpha (``predict``, ``predict_proba``,
-        ``decision_function``, ``score``). The record names a callable
+        ``decision_function``: the logits, ``score``); with unit weights (none given)
+        the scorer gets none. The record names a callable
         ``"callable <its __name__>"``. A scorer of one class (``"f1"``,
         ``"precision"``, ``"average_precision"``, ``"neg_brier_score"``, ...) takes
         scikit-learn's positive class, 1: for other labels the error shows the
-        ``make_scorer(..., pos_label=...)`` to pass instead.
+        ``make_scorer(..., pos_label=...)`` to pass instead. ``"f1"``,
+        ``"precision"``, ``"recall"``, ``"jaccard"`` and the likelihood ratios score
+        two classes only: with them the estimator is binary (its tags say so) and
+        K > 2 classes are refused (``"f1_macro"`` and the like score them).
         With K > 2 classes, ``"roc_auc"`` is the macro one-vs-rest average over
         the classes present in the held-out rows (as ``oneneuron evaluate``): a
         fold may lack a small class. Every fold's score must be a number: a NaN
