@@ -309,11 +309,13 @@ def test_mixed_text_and_integer_column_names_are_one_type_error():
 
 def test_an_array_of_the_tables_values_is_named_as_such(df):
     """The refusal of a NumPy array by a model of a coded table says what the array was:
-    a table's raw values (3 text-holding columns) read like 'its 3 coded columns'."""
+    a table's raw values (3 text-holding columns) read like 'its 3 coded columns'. (An
+    array of all the table's columns, in order, is read by position: test_sk3.py.)"""
     X = df[["x", "g"]]
     clf = NeuronClassifier().fit(X, df.y)
-    with pytest.raises(ValueError, match=r"its 3 coded columns\), not a ndarray of 2 "):
-        clf.predict(X.to_numpy())
+    said = r"3 coded columns, or an object array of its 2 columns in order\), not a ndarray of 1 "
+    with pytest.raises(ValueError, match=said):
+        clf.predict(X.to_numpy()[:, 1:])
 
 
 def test_a_table_that_still_holds_the_labels_is_refused():

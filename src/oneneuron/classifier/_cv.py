@@ -58,6 +58,30 @@ __all__ = ["NeuronClassifierCV"]
 #: any other scikit-learn scorer name, or a callable, goes through :class:`_HeldOut`.
 SCORINGS = ("neg_log_loss", "accuracy", "roc_auc")
 
+#: scikit-learn scorer names that score two classes only (``average="binary"``, or a
+#: likelihood ratio): with them the CV estimator is a binary classifier, and its tags
+#: and fit say so.
+BINARY_SCORINGS = (
+    "f1",
+    "precision",
+    "recall",
+    "jaccard",
+    "positive_likelihood_ratio",
+    "neg_negative_likelihood_ratio",
+)
+
+
+def check_binary_scoring(scoring: Any, n_classes: int) -> None:
+    """Refuse K > 2 classes for a scoring of :data:`BINARY_SCORINGS`, before any fold."""
+    if not (isinstance(scoring, str) and scoring in BINARY_SCORINGS) or n_classes <= 2:
+        return
+    instead = f"'{scoring}_macro'" if "likelihood" not in scoring else "'neg_log_loss'"
+    raise ValueError(
+        f"scoring={scoring!r} scores two classes only and y has {n_classes} classes: "
+        f"use scoring={instead} (or another multiclass scoring) for them. Only binary "
+        "classification is supported."
+    )
+
 
 def resolve_scoring(scoring: Any) -> Any:
     """``scoring`` itself when computed here, else ``score(estimator, X, y, w)``.
@@ -91,11 +115,15 @@ class _HeldOut(ClassifierMixin, BaseEstimator):
     held-out rows ``X`` it was given; this stand-in answers from the path's
     probabilities there (``P``, one column per class of the whole data, zero for a
     class the training fold lacked), so no estimator is refitted per alpha.
+    ``logits`` (K > 2, a fold with every class) are the path's, as the refitted
+    model's ``decision_function`` gives them: log-probabilities differ from them by a
+    shift per row, which ranks a class's column otherwise.
     """
 
-    def __init__(self, classes: NDArray, P: NDArray) -> None:
+    def __init__(self, classes: NDArray, P: NDArray, logits: NDArray | None = None) -> None:
         self.classes = classes
         self.P = P
+        self.logits = logits
 
     def __sklearn_is_fitted__(self) -> bool:
         return True
@@ -119,6 +147,9 @@ class _HeldOut(ClassifierMixin, BaseEstimator):
             return np.log(self.predict_proba(X))
 
     def decision_function(self, X: Any) -> NDArray:
+        if self.logits is not None:
+            self._rows(X)
+            return self.logits
         L = np.log(np.clip(self.predict_proba(X), np.finfo(np.float64).tiny, None))
         return L[:, 1] - L[:, 0] if L.shape[1] == 2 else L
 
@@ -213,7 +244,9 @@ def _fold_scores(
     short: list[str] = []
     path = _path(fold_data, grid, l1_ratio, options, short)
     X_test = take_rows(data.X, test)  # of X's kind, where X lives
-    P_fold = path.held_out_proba(X_test)  # (n_alphas, n_test, K_fold)
+    Z_fold, P_fold = path.held_out(X_test)  # (n_alphas, n_test[, K_fold]), (..., K_fold)
+    # the logits where they are the refit's kind (K > 2, every class in the fold)
+    Z = Z_fold if K > 2 and len(fold_data.classes) == K else None
     P = np.zeros((len(grid), len(test), K))
     P[:, :, np.asarray(fold_data.classes, dtype=np.intp)] = P_fold
     y, w = data.y_idx[test], w_test
@@ -222,7 +255,12 @@ def _fold_scores(
     else:  # a scorer: the user's labels, the held-out rows, the weights where it takes them
         labels = data.classes[y]
         scores = np.array(
-            [scoring(_HeldOut(data.classes, P[i]), X_test, labels, w) for i in range(len(grid))]
+            [
+                scoring(
+                    _HeldOut(data.classes, P[i], None if Z is None else Z[i]), X_test, labels, w
+                )
+                for i in range(len(grid))
+            ]
         )
     return scores, int(path.n_passes[-1]), short
 
@@ -306,8 +344,15 @@ def run_paths(calls: list[tuple[Callable[..., Any], tuple[Any, ...]]], n_jobs: A
 
 
 def _weighted(scorer: Any, name: str, est: Any, X: Any, y: NDArray, w: NDArray) -> float:
+    """The scorer on the held-out rows, weighted by ``w`` unless every weight is 1.
+
+    Unit weights (no ``sample_weight`` given) are no weights: so a scorer that takes
+    none, as scikit-learn's one-vs-one ROC AUC for K > 2 classes, scores as it does
+    for ``LogisticRegressionCV``; others give the same number either way.
+    """
+    kwargs = {} if np.all(w == 1) else {"sample_weight": w}
     try:
-        return float(scorer(est, X, y, sample_weight=w))
+        return float(scorer(est, X, y, **kwargs))
     except ValueError as exc:
         if "pos_label" not in str(exc):
             raise
@@ -594,11 +639,15 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         fold and alpha with the held-out rows, their labels and, for a scikit-learn
         scorer, their sample weights; the ``estimator`` it gets predicts those rows
         from the fold's path at that alpha (``predict``, ``predict_proba``,
-        ``decision_function``, ``score``). The record names a callable
+        ``decision_function``: the logits, ``score``); with unit weights (none given)
+        the scorer gets none. The record names a callable
         ``"callable <its __name__>"``. A scorer of one class (``"f1"``,
         ``"precision"``, ``"average_precision"``, ``"neg_brier_score"``, ...) takes
         scikit-learn's positive class, 1: for other labels the error shows the
-        ``make_scorer(..., pos_label=...)`` to pass instead.
+        ``make_scorer(..., pos_label=...)`` to pass instead. ``"f1"``,
+        ``"precision"``, ``"recall"``, ``"jaccard"`` and the likelihood ratios score
+        two classes only: with them the estimator is binary (its tags say so) and
+        K > 2 classes are refused (``"f1_macro"`` and the like score them).
         With K > 2 classes, ``"roc_auc"`` is the macro one-vs-rest average over
         the classes present in the held-out rows (as ``oneneuron evaluate``): a
         fold may lack a small class. Every fold's score must be a number: a NaN
@@ -739,6 +788,9 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.input_tags.allow_nan = self.missing in FILLS_NAN  # as NeuronClassifier's
+        # a binary scoring refuses K > 2 classes (as NeuronClassifier's binary settings)
+        binary_only = isinstance(self.scoring, str) and self.scoring in BINARY_SCORINGS
+        tags.classifier_tags.multi_class = not binary_only
         return tags
 
     def _validate_params(self) -> None:
@@ -819,6 +871,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         if design is not None:
             data.feature_names = np.asarray(design.names, dtype=object)
         check_term_names(data.feature_names, self.fit_intercept)  # before the paths, not after
+        check_binary_scoring(self.scoring, len(data.classes))  # before the folds, not in one
         assert data.y_idx is not None
         cw = self.class_weight
         if isinstance(cw, dict):  # the folds see class indices: re-key the dict (a label
@@ -1106,10 +1159,11 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         if self.scoring == "neg_log_loss":  # the scorer's, told every class (rows may lack one)
             from sklearn.metrics import log_loss
 
-            P = np.asarray(self.predict_proba(X))
-            return -float(log_loss(y, P, sample_weight=w, labels=self.classes_))
+            # all on the host, as classes_ (array_api_dispatch reads the labels' namespace)
+            P = to_host(self.predict_proba(X))
+            return -float(log_loss(to_host(y), P, sample_weight=w, labels=self.classes_))
         if self.scoring == "roc_auc" and len(self.classes_) > 2:
-            labels = np.asarray(y)
+            labels = to_host(y)
             unknown = ~np.isin(labels, self.classes_)
             if unknown.any():
                 first = labels[unknown][0]
@@ -1119,7 +1173,7 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
                     f"classes are {self.classes_.tolist()}"
                 )
             y_idx = np.searchsorted(self.classes_, labels)
-            return ovr_roc_auc(y_idx, np.asarray(self.predict_proba(X)), w)
+            return ovr_roc_auc(y_idx, to_host(self.predict_proba(X)), w)
         from sklearn.metrics import get_scorer
 
         kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}

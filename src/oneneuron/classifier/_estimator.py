@@ -810,6 +810,7 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
                     return fast[0]
                 if design.array_columns():  # fitted on an array with missing=
                     return self._validate_array_design(X)
+                X = self._raw_columns_array(X)
             if not is_table(X):
                 shape = getattr(X, "shape", None)
                 what = type(X).__name__
@@ -818,7 +819,8 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError(
                     "this model was fitted on a table: predict on a pandas or polars "
                     "DataFrame or an Arrow table with its columns (or a float NumPy array "
-                    f"of its {d} coded columns), not a {what}"
+                    f"of its {d} coded columns, or an object array of its "
+                    f"{counted(self.n_features_in_, 'column')} in order), not a {what}"
                 )
             if not hasattr(self, "feature_names_in_"):
                 X = self._by_position(X)
@@ -850,6 +852,30 @@ class NeuronClassifier(ClassifierMixin, BaseEstimator):
             if where is None:
                 raise
             raise ValueError(f"{where}; a prediction needs every value: fill it") from None
+
+    def _raw_columns_array(self, X: Any) -> Any:
+        """An object array of the fitted table's own columns, as a pandas frame.
+
+        Decision (scikit-learn's rule for an array given to a model fitted with names):
+        scikit-learn's tools that cannot index a polars or Arrow table
+        (``permutation_importance``, ``check_array(X, dtype=None)``) hand the model an
+        object array of its columns; one with as many columns as the fitted table is
+        read by position, with scikit-learn's warning that it has no names. Anything
+        else is returned as it came (the caller refuses it, naming what it is).
+        """
+        if not (
+            type(X) is np.ndarray
+            and X.dtype == object
+            and X.ndim == 2
+            and X.shape[1] == self.n_features_in_
+        ):
+            return X
+        import pandas as pd
+        from sklearn.utils.validation import _check_feature_names
+
+        _check_feature_names(self, X, reset=False)  # scikit-learn's warning for no names
+        names = getattr(self, "feature_names_in_", None)  # none: read by position below
+        return pd.DataFrame(X, columns=None if names is None else list(names)).infer_objects()
 
     def _by_position(self, X: Any) -> Any:
         """The table ``X`` for a design fitted without column names, read by position.

@@ -137,11 +137,13 @@ class RegularizationPath:
         Z = Z + self.intercept[idx][:, None, :]
         return Z[:, :, 0] if m == 1 else Z
 
-    def held_out_proba(self, X: Any) -> NDArray:
-        """Class probabilities at every alpha, shape (n_alphas, n, K), of rows ``X`` that
-        the fit's engine validated (a cross-validation fold's held-out rows, of X's kind:
-        NumPy, torch or Dask), without the checks of a prediction's input."""
-        return self._proba(self._logits(X, np.arange(len(self.alphas))))
+    def held_out(self, X: Any) -> tuple[NDArray, NDArray]:
+        """Logits and class probabilities at every alpha of rows ``X`` that the fit's
+        engine validated (a cross-validation fold's held-out rows, of X's kind: NumPy,
+        torch or Dask), without the checks of a prediction's input: shapes
+        (n_alphas, n) binary or (n_alphas, n, K), and (n_alphas, n, K)."""
+        Z = self._logits(X, np.arange(len(self.alphas)))
+        return Z, self._proba(Z)
 
     def _proba(self, Z: NDArray) -> NDArray:
         if len(self.classes) == 2:
