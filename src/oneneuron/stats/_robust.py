@@ -133,17 +133,12 @@ def _encode_dask_clusters(cluster: Any, n_samples: int, weights: Any) -> tuple[A
     elif known:  # cut from the same partitions as X, whose lengths the fit has learnt
         labels = labels.map_blocks(_same, chunks=(rows,), dtype=labels.dtype)
     present = weights > 0
-    kept = labels[present]
-    if kept.dtype.kind == "f":
-        missing = da.isnan(kept).any()
-    elif kept.dtype == object:
-        missing = kept.map_blocks(_none_mask, dtype=bool).any()
-    else:
-        missing = da.zeros((), dtype=bool)
-    unique, missing, all_present = dask.compute(da.unique(kept), missing, present.all())
-    if bool(missing):
-        what = "NaN" if kept.dtype.kind == "f" else "None"
-        raise ValueError(f"cluster has missing labels ({what}); every row needs a cluster")
+    parts = [
+        dask.delayed(_block_labels, pure=True)(lb, pb)
+        for lb, pb in zip(labels.to_delayed().ravel(), present.to_delayed().ravel(), strict=True)
+    ]
+    (summary, all_present) = dask.compute(_tree(parts), present.all())
+    unique = _checked_unique(summary)
     n_groups = len(unique)
     if n_groups < 2:
         rows = "" if bool(all_present) else " (rows of positive weight)"
@@ -158,8 +153,76 @@ def _same(block: NDArray[Any]) -> NDArray[Any]:
     return block
 
 
-def _none_mask(block: NDArray[Any]) -> NDArray[np.bool_]:
-    return np.fromiter((v is None for v in block), dtype=bool, count=len(block))
+def _missing_label(labels: NDArray[Any]) -> str | None:
+    """How the first missing label reads (NaN, None, <NA>, NaT), or None when none is."""
+    if labels.dtype.kind in "fc":
+        return "NaN" if np.isnan(labels).any() else None
+    if labels.dtype.kind in "mM":
+        return "NaT" if np.isnat(labels).any() else None
+    if labels.dtype != object:
+        return None
+    for v in labels:
+        if v is None:
+            return "None"
+        try:
+            if not bool(v != v):  # NaN and NaT differ from themselves; pd.NA has no truth
+                continue
+        except (TypeError, ValueError):
+            pass
+        return "NaN" if isinstance(v, float) else str(v)
+    return None
+
+
+#: A summary of some rows' labels: the first missing one's reading, their sorted
+#: distinct labels, and their types' names where the labels do not compare.
+_Summary = tuple[str | None, NDArray[Any] | None, tuple[str, ...]]
+
+
+def _summarise(labels: NDArray[Any]) -> _Summary:
+    missing = _missing_label(labels)
+    if missing is not None:
+        return missing, None, ()
+    try:
+        return None, np.unique(labels), ()
+    except TypeError:  # labels of types that do not compare (1 and 'a')
+        return None, None, tuple(sorted({type(v).__name__ for v in labels}))
+
+
+def _block_labels(labels: Any, present: Any) -> _Summary:
+    return _summarise(np.asarray(labels)[np.asarray(present, dtype=bool)])
+
+
+def _combine_labels(parts: list[_Summary]) -> _Summary:
+    for part in parts:
+        if part[0] is not None:
+            return part
+    types = tuple(sorted({t for part in parts for t in part[2]}))
+    if types:
+        return None, None, types
+    return _summarise(np.concatenate([part[1] for part in parts]))
+
+
+def _tree(parts: list[Any]) -> Any:
+    import dask
+
+    while len(parts) > 1:
+        step = dask.delayed(_combine_labels, pure=True)
+        parts = [step(parts[i : i + 8]) for i in range(0, len(parts), 8)]
+    return parts[0]
+
+
+def _checked_unique(summary: _Summary) -> NDArray[Any]:
+    """The sorted distinct labels, or the error naming missing or mixed labels."""
+    missing, unique, types = summary
+    if missing is not None:
+        raise ValueError(f"cluster has missing labels ({missing}); every row needs a cluster")
+    if unique is None:
+        names = " and ".join(types) if len(types) < 3 else ", ".join(types)
+        raise ValueError(
+            f"cluster labels mix types ({names}), which do not compare; give labels of "
+            "one type (e.g. every label as text)"
+        )
+    return unique
 
 
 def _codes(labels: NDArray[Any], present: NDArray[np.bool_], unique: NDArray[Any]) -> Any:
@@ -193,11 +256,8 @@ def encode_clusters(
     present = None if weights is None else np.broadcast_to(weights, (n_samples,)) > 0
     if present is not None and not present.all():
         labels = labels[present]
-    if labels.dtype.kind == "f" and np.isnan(labels).any():
-        raise ValueError("cluster has missing labels (NaN); every row needs a cluster")
-    if labels.dtype == object and any(v is None for v in labels):
-        raise ValueError("cluster has missing labels (None); every row needs a cluster")
-    _, codes = np.unique(labels, return_inverse=True)
+    unique = _checked_unique(_summarise(labels))
+    codes = np.searchsorted(unique, labels)
     codes = codes.astype(np.intp).ravel()
     n_groups = int(codes.max()) + 1 if codes.size else 0
     if n_groups < 2:

@@ -1,0 +1,71 @@
+"""A hostile user of stop 39's new code: robust/cluster covariances on Dask, split_counts,
+warnings' lines, Firth on nearly collinear columns, lr_test, L1 paths."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from oneneuron import NeuronClassifier
+
+sm = pytest.importorskip("statsmodels.api")
+da = pytest.importorskip("dask.array")
+pd = pytest.importorskip("pandas")
+
+
+def _data(n: int = 200, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 2))
+    y = (rng.random(n) < 1.0 / (1.0 + np.exp(-(X @ [1.0, -1.0])))).astype(np.int64)
+    return X, y
+
+
+def _inputs(X, y, labels, where):
+    if where == "memory":
+        return X, y, labels
+    Xd, yd = da.from_array(X, chunks=(64, X.shape[1])), da.from_array(y, chunks=64)
+    if where == "dask labels":
+        labels = da.from_array(labels, chunks=50)
+    return Xd, yd, labels
+
+
+@pytest.mark.parametrize("where", ["memory", "dask", "dask labels"])
+@pytest.mark.parametrize("missing", [np.nan, pd.NA, pd.NaT, None])
+def test_missing_text_cluster_labels_are_named_not_a_comparison_error(where, missing):
+    """Text labels with a missing cell (a pandas string or categorical column's NaN or
+    pd.NA, as np.asarray gives them) failed inside np.unique with "TypeError: '<' not
+    supported between instances of 'float' and 'str'" or 'boolean value of NA is
+    ambiguous'; only None was named as missing."""
+    X, y = _data()
+    labels = np.array([f"school {i % 4}" for i in range(len(y))], dtype=object)
+    labels[3] = missing
+    Xf, yf, cf = _inputs(X, y, labels, where)
+    with pytest.raises(ValueError, match="cluster has missing labels"):
+        NeuronClassifier(cov_type="cluster").fit(Xf, yf, cluster=cf)
+
+
+@pytest.mark.parametrize("where", ["memory", "dask", "dask labels"])
+def test_cluster_labels_of_mixed_types_are_one_clear_error(where):
+    X, y = _data()
+    labels = np.array([i % 3 if i % 2 else f"s{i % 3}" for i in range(len(y))], dtype=object)
+    Xf, yf, cf = _inputs(X, y, labels, where)
+    with pytest.raises(ValueError, match=r"cluster labels mix types \(int and str"):
+        NeuronClassifier(cov_type="cluster").fit(Xf, yf, cluster=cf)
+
+
+@pytest.mark.parametrize("where", ["memory", "dask", "dask labels"])
+def test_missing_labels_on_rows_of_weight_zero_are_absent_rows(where):
+    """Rows of weight 0 are absent: their labels (pd.NA too) make no cluster; the
+    covariance is statsmodels' on the other rows."""
+    X, y = _data()
+    labels = np.array([f"school {i % 4}" for i in range(len(y))], dtype=object)
+    labels[:5] = pd.NA
+    w = np.r_[np.zeros(5), np.ones(len(y) - 5)]
+    Xf, yf, cf = _inputs(X, y, labels, where)
+    wf = w if where == "memory" else da.from_array(w, chunks=64)
+    clf = NeuronClassifier(cov_type="cluster", tol=1e-11).fit(Xf, yf, sample_weight=wf, cluster=cf)
+    ref = sm.Logit(y[5:], sm.add_constant(X[5:])).fit(
+        disp=0, method="newton", tol=1e-14, cov_type="cluster",
+        cov_kwds={"groups": np.unique(labels[5:].astype(str), return_inverse=True)[1]},
+    )  # fmt: skip
+    np.testing.assert_allclose(clf.cov_params(), ref.cov_params(), rtol=1e-6)
