@@ -69,3 +69,29 @@ def test_missing_labels_on_rows_of_weight_zero_are_absent_rows(where):
         cov_kwds={"groups": np.unique(labels[5:].astype(str), return_inverse=True)[1]},
     )  # fmt: skip
     np.testing.assert_allclose(clf.cov_params(), ref.cov_params(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["int", "text", "other partitions"])
+def test_cluster_as_a_dask_series_matches_statsmodels(kind):
+    """cluster=ddf['school'] (a Dask Series, as sample_weight= takes one) failed with
+    Dask's "TypeError: Trying to convert <dask_expr.expr.Scalar: expr=df['g'].size() !=
+    300 ...> to a boolean value"; a pandas Series of the same labels worked."""
+    dd = pytest.importorskip("dask.dataframe")
+    X, y = _data(300, seed=4)
+    groups = np.arange(len(y)) % 7
+    df = pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "y": y, "g": groups})
+    if kind != "int":
+        df["g"] = [f"school {g}" for g in groups]
+    ddf = dd.from_pandas(df, npartitions=3)
+    labels = dd.from_pandas(df["g"], npartitions=2) if kind == "other partitions" else ddf["g"]
+    Xd, yd = ddf[["a", "b"]].to_dask_array(), ddf["y"].to_dask_array()
+    clf = NeuronClassifier(cov_type="cluster", tol=1e-11).fit(Xd, yd, cluster=labels)
+    ref = sm.Logit(y, sm.add_constant(X)).fit(
+        disp=0, method="newton", tol=1e-14, cov_type="cluster", cov_kwds={"groups": groups}
+    )
+    np.testing.assert_allclose(clf.cov_params(), ref.cov_params(), rtol=1e-6)
+    assert clf.inference_.extra["n_clusters"] == 7
+    with pytest.raises(ValueError, match=r"one label per row \(300 rows\)"):
+        NeuronClassifier(cov_type="cluster").fit(
+            Xd, yd, cluster=dd.from_pandas(df["g"][:299], npartitions=3)
+        )

@@ -107,6 +107,8 @@ def _encode_dask_clusters(cluster: Any, n_samples: int, weights: Any) -> tuple[A
     import dask
     import dask.array as da
 
+    if type(cluster).__name__ == "Series" and hasattr(cluster, "npartitions"):  # Dask's
+        cluster = _series_labels(cluster)
     labels = cluster if _is_dask(cluster) else np.asarray(cluster)
     shape = labels.shape
     if labels.ndim != 1 or (not np.isnan(shape[0]) and shape[0] != n_samples):
@@ -147,6 +149,29 @@ def _encode_dask_clusters(cluster: Any, n_samples: int, weights: Any) -> tuple[A
         )
     codes = da.map_blocks(_codes, labels, present, unique, dtype=np.intp)
     return codes, n_groups
+
+
+def _series_labels(series: Any) -> Any:
+    """A Dask Series' labels by position, as a dask array of known chunk lengths (one
+    pass counts its partitions' rows); extension dtypes (text, nullable integers) as
+    objects, a missing cell as pandas' NA (which the coding names)."""
+    import dask
+    import dask.array as da
+
+    dtype = series.dtype if isinstance(series.dtype, np.dtype) else np.dtype(object)
+    parts = series.to_delayed()
+    lengths = dask.compute(*[dask.delayed(len)(p) for p in parts])
+    task = dask.delayed(_part_labels, pure=True)
+    return da.concatenate(
+        [
+            da.from_delayed(task(p, dtype), (n,), dtype=dtype)
+            for p, n in zip(parts, lengths, strict=True)
+        ]
+    )
+
+
+def _part_labels(part: Any, dtype: np.dtype) -> NDArray[Any]:
+    return part.to_numpy(dtype=dtype)
 
 
 def _same(block: NDArray[Any]) -> NDArray[Any]:
