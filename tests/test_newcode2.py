@@ -95,3 +95,31 @@ def test_cluster_as_a_dask_series_matches_statsmodels(kind):
         NeuronClassifier(cov_type="cluster").fit(
             Xd, yd, cluster=dd.from_pandas(df["g"][:299], npartitions=3)
         )
+
+
+@pytest.mark.parametrize(
+    "cells", [[0.5, -1.0, 3 + 5j], [1 + 0j, 2, 3], [np.complex128(2j), 0.5, 1.0]]
+)
+def test_predict_refuses_complex_numbers_among_real_ones_in_an_object_column(cells):
+    """An object column of numbers with a complex one (pandas infers 'mixed') passed
+    predict's check, which looked for lists and records only there: NumPy's ComplexWarning
+    'Casting complex values to real discards the imaginary part' and the probability of
+    x = 3 for x = 3 + 5i. A complex128 column, or an object column of complex numbers only,
+    was refused; now this one is too."""
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"x": rng.normal(size=60), "c": rng.choice(["a", "b"], size=60)})
+    y = (df["x"] + rng.normal(size=60) > 0).astype(int)
+    clf = NeuronClassifier().fit(df, y)
+    new = pd.DataFrame({"x": pd.Series(cells, dtype=object), "c": ["a", "b", "a"]})
+    with pytest.raises(ValueError, match=r"column 'x' of the table holds complex numbers \(e\.g\."):
+        clf.predict_proba(new)
+    with pytest.raises(ValueError, match=r"column 'c' of the table holds complex numbers"):
+        clf.predict_proba(new.assign(x=0.0, c=pd.Series(["a", 1j, "b"], dtype=object)))
+    with pytest.raises(
+        ValueError, match=r"column 'x' of the table holds lists \(e\.g\. \[1\.0\]\)"
+    ):
+        clf.predict_proba(new.assign(x=pd.Series([[1.0], 2, 3], dtype=object)))  # mixed-integer
+    ok = new.assign(x=pd.Series([np.real(v) for v in cells], dtype=object))
+    np.testing.assert_allclose(  # real numbers as objects: the float column's probabilities
+        clf.predict_proba(ok), clf.predict_proba(ok.astype({"x": float})), rtol=1e-12
+    )
