@@ -123,3 +123,37 @@ def test_predict_refuses_complex_numbers_among_real_ones_in_an_object_column(cel
     np.testing.assert_allclose(  # real numbers as objects: the float column's probabilities
         clf.predict_proba(ok), clf.predict_proba(ok.astype({"x": float})), rtol=1e-12
     )
+
+
+def test_cli_dask_missing_cluster_label_or_weight_names_column_and_data_row(tmp_path, capsys):
+    """train --engine dask --cluster g with a missing label in g said only 'cluster has
+    missing labels (None); every row needs a cluster' (no column, no row, no way out),
+    and a missing --weights cell 'sample_weight must be finite and non-negative: row 9
+    holds NaN' (a Python keyword and a row counted from 0), where the in-memory engine
+    names the column and its data row. Python's message names the row (from 0) too."""
+    pytest.importorskip("dask.dataframe")
+    from _cli import fail
+
+    X, y = _data(240, seed=5)
+    df = pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "y": y, "w": 1.0})
+    df["g"] = pd.array([f"s{i % 6}" for i in range(240)], dtype="string")
+    df.loc[130, "g"] = pd.NA
+    path = tmp_path / "d"
+    path.mkdir()
+    for i in range(3):  # the missing label in the second file's rows
+        df.iloc[80 * i : 80 * (i + 1)].to_parquet(path / f"part{i}.parquet")
+    base = ["train", path, "--target", "y", "--features", "a", "b", "--engine", "dask", "-q"]
+    model = ["--model", tmp_path / "m.json"]
+    line = fail([*base, "--cov-type", "cluster", "--cluster", "g", *model], capsys, "'g'")
+    assert "cluster column 'g' has a missing label in data row 131" in line
+    assert "--engine memory --drop-missing" in line
+    for i in range(3):
+        df.iloc[80 * i : 80 * (i + 1)].assign(
+            g="s1", w=[np.nan if j == 9 else 1.0 for j in range(80)] if i == 0 else 1.0
+        ).to_parquet(path / f"part{i}.parquet")
+    line = fail([*base, "--weights", "w", *model], capsys, "'w'")
+    assert "weights column 'w' has a missing value (NaN) in data row 10" in line
+    with pytest.raises(ValueError, match=r"missing labels \(<NA>\), the first in row 130;"):
+        NeuronClassifier(cov_type="cluster").fit(
+            da.from_array(X, chunks=(64, 2)), da.from_array(y, chunks=64), cluster=df["g"]
+        )

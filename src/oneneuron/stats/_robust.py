@@ -135,9 +135,13 @@ def _encode_dask_clusters(cluster: Any, n_samples: int, weights: Any) -> tuple[A
     elif known:  # cut from the same partitions as X, whose lengths the fit has learnt
         labels = labels.map_blocks(_same, chunks=(rows,), dtype=labels.dtype)
     present = weights > 0
+    lengths = labels.chunks[0]  # (NaN where unknown: no row is named then)
+    known = not np.isnan(sum(lengths))
+    starts = np.r_[0, np.cumsum(lengths)].astype(int) if known else None
+    blocks = zip(labels.to_delayed().ravel(), present.to_delayed().ravel(), strict=True)
     parts = [
-        dask.delayed(_block_labels, pure=True)(lb, pb)
-        for lb, pb in zip(labels.to_delayed().ravel(), present.to_delayed().ravel(), strict=True)
+        dask.delayed(_block_labels, pure=True)(lb, pb, None if starts is None else int(starts[i]))
+        for i, (lb, pb) in enumerate(blocks)
     ]
     (summary, all_present) = dask.compute(_tree(parts), present.all())
     unique = _checked_unique(summary)
@@ -178,43 +182,52 @@ def _same(block: NDArray[Any]) -> NDArray[Any]:
     return block
 
 
-def _missing_label(labels: NDArray[Any]) -> str | None:
-    """How the first missing label reads (NaN, None, <NA>, NaT), or None when none is."""
-    if labels.dtype.kind in "fc":
-        return "NaN" if np.isnan(labels).any() else None
-    if labels.dtype.kind in "mM":
-        return "NaT" if np.isnat(labels).any() else None
+def _missing_label(labels: NDArray[Any]) -> tuple[str, int] | None:
+    """How the first missing label reads (NaN, None, <NA>, NaT) and its position, or
+    None when none is."""
+    if labels.dtype.kind in "fcmM":
+        bad = np.isnat(labels) if labels.dtype.kind in "mM" else np.isnan(labels)
+        if not bad.any():
+            return None
+        return ("NaT" if labels.dtype.kind in "mM" else "NaN"), int(np.argmax(bad))
     if labels.dtype != object:
         return None
-    for v in labels:
+    for i, v in enumerate(labels):
         if v is None:
-            return "None"
+            return "None", i
         try:
             if not bool(v != v):  # NaN and NaT differ from themselves; pd.NA has no truth
                 continue
         except (TypeError, ValueError):
             pass
-        return "NaN" if isinstance(v, float) else str(v)
+        return ("NaN" if isinstance(v, float) else str(v)), i
     return None
 
 
-#: A summary of some rows' labels: the first missing one's reading, their sorted
-#: distinct labels, and their types' names where the labels do not compare.
-_Summary = tuple[str | None, NDArray[Any] | None, tuple[str, ...]]
+#: A summary of some rows' labels: the first missing one's reading and row, their
+#: sorted distinct labels, and their types' names where the labels do not compare.
+_Summary = tuple[tuple[str, int | None] | None, NDArray[Any] | None, tuple[str, ...]]
 
 
-def _summarise(labels: NDArray[Any]) -> _Summary:
+def _summarise(
+    labels: NDArray[Any], present: NDArray[np.bool_] | None = None, start: int | None = 0
+) -> _Summary:
+    """The summary of ``labels[present]``; rows counted from ``start`` (None: unknown)."""
+    rows = None if present is None or present.all() else np.flatnonzero(present)
+    if rows is not None:
+        labels = labels[rows]
     missing = _missing_label(labels)
     if missing is not None:
-        return missing, None, ()
+        i = missing[1] if rows is None else int(rows[missing[1]])
+        return (missing[0], None if start is None else start + i), None, ()
     try:
         return None, np.unique(labels), ()
     except TypeError:  # labels of types that do not compare (1 and 'a')
         return None, None, tuple(sorted({type(v).__name__ for v in labels}))
 
 
-def _block_labels(labels: Any, present: Any) -> _Summary:
-    return _summarise(np.asarray(labels)[np.asarray(present, dtype=bool)])
+def _block_labels(labels: Any, present: Any, start: int | None) -> _Summary:
+    return _summarise(np.asarray(labels), np.asarray(present, dtype=bool), start)
 
 
 def _combine_labels(parts: list[_Summary]) -> _Summary:
@@ -240,7 +253,10 @@ def _checked_unique(summary: _Summary) -> NDArray[Any]:
     """The sorted distinct labels, or the error naming missing or mixed labels."""
     missing, unique, types = summary
     if missing is not None:
-        raise ValueError(f"cluster has missing labels ({missing}); every row needs a cluster")
+        where = "" if missing[1] is None else f", the first in row {missing[1]}"
+        raise ValueError(
+            f"cluster has missing labels ({missing[0]}){where}; every row needs a cluster"
+        )
     if unique is None:
         names = " and ".join(types) if len(types) < 3 else ", ".join(types)
         raise ValueError(
@@ -279,9 +295,9 @@ def encode_clusters(
             f"cluster must be one label per row ({n_samples} rows), got shape {labels.shape}"
         )
     present = None if weights is None else np.broadcast_to(weights, (n_samples,)) > 0
+    unique = _checked_unique(_summarise(labels, present))
     if present is not None and not present.all():
         labels = labels[present]
-    unique = _checked_unique(_summarise(labels))
     codes = np.searchsorted(unique, labels)
     codes = codes.astype(np.intp).ravel()
     n_groups = int(codes.max()) + 1 if codes.size else 0
