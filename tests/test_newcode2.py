@@ -157,3 +157,21 @@ def test_cli_dask_missing_cluster_label_or_weight_names_column_and_data_row(tmp_
         NeuronClassifier(cov_type="cluster").fit(
             da.from_array(X, chunks=(64, 2)), da.from_array(y, chunks=64), cluster=df["g"]
         )
+
+
+def test_split_counts_names_a_fractional_count_as_the_number_it_is():
+    """The refusal printed NumPy's repr: 'row 5 has np.float64(2.5)'."""
+    from oneneuron import NeuronClassifierCV
+
+    X, y = _data(30, seed=1)
+    counts = np.arange(30) % 4 + 1.0
+    counts[5] = 2.5
+    with pytest.raises(ValueError, match=r"whole-number counts; row 5 has 2\.5$"):
+        NeuronClassifierCV(cv=3).fit(X, y, sample_weight=counts, split_counts=True)
+
+
+def test_class_weight_refusal_names_the_weight_as_a_number():
+    """A sibling of the split_counts message: 'class 1 has weight np.float64(-1.0)'."""
+    X, y = _data(40, seed=2)
+    with pytest.raises(ValueError, match=r"class 1 has weight -1\.0$"):
+        NeuronClassifier(class_weight={0: 1.0, 1: -1.0}).fit(X, y)
