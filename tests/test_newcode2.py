@@ -175,3 +175,35 @@ def test_class_weight_refusal_names_the_weight_as_a_number():
     X, y = _data(40, seed=2)
     with pytest.raises(ValueError, match=r"class 1 has weight -1\.0$"):
         NeuronClassifier(class_weight={0: 1.0, 1: -1.0}).fit(X, y)
+
+
+def test_cli_categorical_advice_quotes_a_column_name_for_the_shell(tmp_path, capsys):
+    """The advice for a column of numbers with a text level said '--categorical Num Cyl',
+    which the shell passes as two columns ('Num', 'Cyl'); the name is now quoted as a
+    shell word, and the advice, followed, trains (statsmodels' fit of the same coding)."""
+    import shlex
+
+    from _cli import fail, run
+
+    rng = np.random.default_rng(0)
+    cyl = rng.choice(["4", "6", "8"], 80).astype(object)
+    cyl[5:11] = "rotary"
+    x = rng.normal(size=80)
+    y = (rng.random(80) < 1 / (1 + np.exp(-x))).astype(int)
+    y[5:8], y[8:11] = 0, 1  # (no separation of the rare level)
+    path = tmp_path / "cyl.csv"
+    pd.DataFrame({"Num Cyl": cyl, "x": x, "y": y}).to_csv(path, index=False)
+    base = ["train", path, "--target", "y", "-q", "--model", tmp_path / "m.json"]
+    line = fail(base, capsys, "rotary")
+    assert "say so: --categorical 'Num Cyl')" in line
+    advice = line.rsplit("say so: ", 1)[1].rstrip(")\n")
+    code, _, err = run([*base, *shlex.split(advice), "--tol", "1e-10"], capsys)
+    assert code == 0, err
+    import oneneuron
+
+    dummies = pd.get_dummies(pd.Series(cyl), drop_first=True, dtype=float)
+    ref = sm.Logit(y, sm.add_constant(np.c_[dummies.to_numpy(), x])).fit(disp=0, tol=1e-12)
+    got = oneneuron.load(tmp_path / "m.json")
+    np.testing.assert_allclose(
+        np.r_[got.intercept_, got.coef_.ravel()], ref.params, rtol=1e-5, atol=1e-6
+    )
