@@ -488,7 +488,7 @@ def _count_folds(
         bad = int(np.flatnonzero(~((counts >= 0) & (counts == np.round(counts))))[0])
         raise ValueError(
             "split_counts=True needs sample_weight of whole-number counts; row "
-            f"{bad} has {counts[bad]!r}"
+            f"{bad} has {float(counts[bad])!r}"
         )
     total = float(counts.sum())
     if total > MAX_COUNTED_ROWS:

@@ -46,6 +46,26 @@ def _dask_terms(text: str, args: argparse.Namespace) -> str:
             "drops or fills no rows: remove or fill them in the data, or train with --engine "
             "memory --drop-missing or --impute mean|median|most_frequent"
         )
+    m = re.match(r"cluster has missing labels \(.+\), the first in row (\d+);", text)
+    if m is not None:  # (a row of X: the Parquet engine's cluster column is cut as X)
+        return (
+            f"cluster column {args.cluster!r} has a missing label in data row {int(m[1]) + 1}; "
+            "--engine dask drops no rows: remove or fill them in the data, or train with "
+            "--engine memory --drop-missing"
+        )
+    m = re.match(r"sample_weight must be finite and non-negative: row (\d+) holds (.+)$", text)
+    if m is not None:
+        row, what = int(m[1]) + 1, m[2]
+        if what == "NaN":
+            return (
+                f"weights column {args.weights!r} has a missing value (NaN) in data row {row}; "
+                "--engine dask drops no rows: remove or fill them in the data, or train "
+                "with --engine memory --drop-missing"
+            )
+        return (
+            f"weights column {args.weights!r} holds {what} in data row {row}; a weight must "
+            "be a finite number >= 0: fix the row in the data"
+        )
     m = re.match(r"y has (\d+) missing labels? \(None or NaN\), the first in row (\d+);", text)
     if m is None:
         return text

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import shlex
 import sys
 import warnings
 from pathlib import Path
@@ -445,7 +446,9 @@ def run_train(args: argparse.Namespace) -> int:
         # stored as text
         labels = {args.cluster} if args.cluster and args.cluster not in features else set()
         for c in (c for c in cols if c not in labels):  # a feature may hold categories
-            hint = None if c == args.target else "--categorical {name}"
+            # the name as one shell word ('Num Cyl' is two words bare), braces kept
+            word = shlex.quote(str(c)).replace("{", "{{").replace("}", "}}")
+            hint = None if c == args.target else f"--categorical {word}"
             check_stray_text(df, [c], args.data, categories=hint)
     except DataError as exc:  # its advice in the command line's terms
         raise DataError(cli_terms(str(exc))) from None

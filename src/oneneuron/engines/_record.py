@@ -139,7 +139,7 @@ def class_weight_vector(class_weight: Any, classes: NDArray, sums: NDArray) -> N
         k = int(np.flatnonzero(bad)[0])
         raise ValueError(
             f"class_weight must be non-negative and finite; class {_plain(classes[k])!r} has "
-            f"weight {cw[k]!r}"
+            f"weight {float(cw[k])!r}"
         )
     return cw
 

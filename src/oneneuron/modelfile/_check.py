@@ -441,7 +441,8 @@ def _check_cv_record(
     ):
         _fail(
             f"path.alpha {alpha!r} (l1_ratio {l1_ratio!r}) is not the choice of rule "
-            f"{p['rule']!r} from path.scores (alpha {alphas[i, j]!r}, l1_ratio {ratios[i]!r})"
+            f"{p['rule']!r} from path.scores (alpha {float(alphas[i, j])!r}, "
+            f"l1_ratio {float(ratios[i])!r})"
         )
     path = None
     if p.get("coef_path") is not None:

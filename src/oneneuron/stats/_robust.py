@@ -107,6 +107,8 @@ def _encode_dask_clusters(cluster: Any, n_samples: int, weights: Any) -> tuple[A
     import dask
     import dask.array as da
 
+    if type(cluster).__name__ == "Series" and hasattr(cluster, "npartitions"):  # Dask's
+        cluster = _series_labels(cluster)
     labels = cluster if _is_dask(cluster) else np.asarray(cluster)
     shape = labels.shape
     if labels.ndim != 1 or (not np.isnan(shape[0]) and shape[0] != n_samples):
@@ -133,17 +135,16 @@ def _encode_dask_clusters(cluster: Any, n_samples: int, weights: Any) -> tuple[A
     elif known:  # cut from the same partitions as X, whose lengths the fit has learnt
         labels = labels.map_blocks(_same, chunks=(rows,), dtype=labels.dtype)
     present = weights > 0
-    kept = labels[present]
-    if kept.dtype.kind == "f":
-        missing = da.isnan(kept).any()
-    elif kept.dtype == object:
-        missing = kept.map_blocks(_none_mask, dtype=bool).any()
-    else:
-        missing = da.zeros((), dtype=bool)
-    unique, missing, all_present = dask.compute(da.unique(kept), missing, present.all())
-    if bool(missing):
-        what = "NaN" if kept.dtype.kind == "f" else "None"
-        raise ValueError(f"cluster has missing labels ({what}); every row needs a cluster")
+    lengths = labels.chunks[0]  # (NaN where unknown: no row is named then)
+    known = not np.isnan(sum(lengths))
+    starts = np.r_[0, np.cumsum(lengths)].astype(int) if known else None
+    blocks = zip(labels.to_delayed().ravel(), present.to_delayed().ravel(), strict=True)
+    parts = [
+        dask.delayed(_block_labels, pure=True)(lb, pb, None if starts is None else int(starts[i]))
+        for i, (lb, pb) in enumerate(blocks)
+    ]
+    (summary, all_present) = dask.compute(_tree(parts), present.all())
+    unique = _checked_unique(summary)
     n_groups = len(unique)
     if n_groups < 2:
         rows = "" if bool(all_present) else " (rows of positive weight)"
@@ -154,12 +155,115 @@ def _encode_dask_clusters(cluster: Any, n_samples: int, weights: Any) -> tuple[A
     return codes, n_groups
 
 
+def _series_labels(series: Any) -> Any:
+    """A Dask Series' labels by position, as a dask array of known chunk lengths (one
+    pass counts its partitions' rows); extension dtypes (text, nullable integers) as
+    objects, a missing cell as pandas' NA (which the coding names)."""
+    import dask
+    import dask.array as da
+
+    dtype = series.dtype if isinstance(series.dtype, np.dtype) else np.dtype(object)
+    parts = series.to_delayed()
+    lengths = dask.compute(*[dask.delayed(len)(p) for p in parts])
+    task = dask.delayed(_part_labels, pure=True)
+    return da.concatenate(
+        [
+            da.from_delayed(task(p, dtype), (n,), dtype=dtype)
+            for p, n in zip(parts, lengths, strict=True)
+        ]
+    )
+
+
+def _part_labels(part: Any, dtype: np.dtype) -> NDArray[Any]:
+    return part.to_numpy(dtype=dtype)
+
+
 def _same(block: NDArray[Any]) -> NDArray[Any]:
     return block
 
 
-def _none_mask(block: NDArray[Any]) -> NDArray[np.bool_]:
-    return np.fromiter((v is None for v in block), dtype=bool, count=len(block))
+def _missing_label(labels: NDArray[Any]) -> tuple[str, int] | None:
+    """How the first missing label reads (NaN, None, <NA>, NaT) and its position, or
+    None when none is."""
+    if labels.dtype.kind in "fcmM":
+        bad = np.isnat(labels) if labels.dtype.kind in "mM" else np.isnan(labels)
+        if not bad.any():
+            return None
+        return ("NaT" if labels.dtype.kind in "mM" else "NaN"), int(np.argmax(bad))
+    if labels.dtype != object:
+        return None
+    for i, v in enumerate(labels):
+        if v is None:
+            return "None", i
+        try:
+            if not bool(v != v):  # NaN and NaT differ from themselves; pd.NA has no truth
+                continue
+        except (TypeError, ValueError):
+            pass
+        return ("NaN" if isinstance(v, float) else str(v)), i
+    return None
+
+
+#: A summary of some rows' labels: the first missing one's reading and row, their
+#: sorted distinct labels, and their types' names where the labels do not compare.
+_Summary = tuple[tuple[str, int | None] | None, NDArray[Any] | None, tuple[str, ...]]
+
+
+def _summarise(
+    labels: NDArray[Any], present: NDArray[np.bool_] | None = None, start: int | None = 0
+) -> _Summary:
+    """The summary of ``labels[present]``; rows counted from ``start`` (None: unknown)."""
+    rows = None if present is None or present.all() else np.flatnonzero(present)
+    if rows is not None:
+        labels = labels[rows]
+    missing = _missing_label(labels)
+    if missing is not None:
+        i = missing[1] if rows is None else int(rows[missing[1]])
+        return (missing[0], None if start is None else start + i), None, ()
+    try:
+        return None, np.unique(labels), ()
+    except TypeError:  # labels of types that do not compare (1 and 'a')
+        return None, None, tuple(sorted({type(v).__name__ for v in labels}))
+
+
+def _block_labels(labels: Any, present: Any, start: int | None) -> _Summary:
+    return _summarise(np.asarray(labels), np.asarray(present, dtype=bool), start)
+
+
+def _combine_labels(parts: list[_Summary]) -> _Summary:
+    for part in parts:
+        if part[0] is not None:
+            return part
+    types = tuple(sorted({t for part in parts for t in part[2]}))
+    if types:
+        return None, None, types
+    return _summarise(np.concatenate([part[1] for part in parts]))
+
+
+def _tree(parts: list[Any]) -> Any:
+    import dask
+
+    while len(parts) > 1:
+        step = dask.delayed(_combine_labels, pure=True)
+        parts = [step(parts[i : i + 8]) for i in range(0, len(parts), 8)]
+    return parts[0]
+
+
+def _checked_unique(summary: _Summary) -> NDArray[Any]:
+    """The sorted distinct labels, or the error naming missing or mixed labels."""
+    missing, unique, types = summary
+    if missing is not None:
+        where = "" if missing[1] is None else f", the first in row {missing[1]}"
+        raise ValueError(
+            f"cluster has missing labels ({missing[0]}){where}; every row needs a cluster"
+        )
+    if unique is None:
+        names = " and ".join(types) if len(types) < 3 else ", ".join(types)
+        raise ValueError(
+            f"cluster labels mix types ({names}), which do not compare; give labels of "
+            "one type (e.g. every label as text)"
+        )
+    return unique
 
 
 def _codes(labels: NDArray[Any], present: NDArray[np.bool_], unique: NDArray[Any]) -> Any:
@@ -191,13 +295,10 @@ def encode_clusters(
             f"cluster must be one label per row ({n_samples} rows), got shape {labels.shape}"
         )
     present = None if weights is None else np.broadcast_to(weights, (n_samples,)) > 0
+    unique = _checked_unique(_summarise(labels, present))
     if present is not None and not present.all():
         labels = labels[present]
-    if labels.dtype.kind == "f" and np.isnan(labels).any():
-        raise ValueError("cluster has missing labels (NaN); every row needs a cluster")
-    if labels.dtype == object and any(v is None for v in labels):
-        raise ValueError("cluster has missing labels (None); every row needs a cluster")
-    _, codes = np.unique(labels, return_inverse=True)
+    codes = np.searchsorted(unique, labels)
     codes = codes.astype(np.intp).ravel()
     n_groups = int(codes.max()) + 1 if codes.size else 0
     if n_groups < 2:

@@ -619,7 +619,7 @@ def unusable_values(s: pd.Series) -> str | None:
             )
         hint = {"times": _CONVERT_CLOCK, "durations": CONVERT_DURATION}.get(what, _CONVERT_TIME)
         return f"holds {what} (e.g. {example}); {hint}"
-    if inferred in ("mixed", "unknown-array"):
+    if inferred in ("mixed", "mixed-integer", "unknown-array"):  # (pandas: ints among others)
         nested = present.map(lambda v: isinstance(v, _NESTED)).to_numpy(dtype=bool)
         if nested.any():
             example = present.iloc[int(np.argmax(nested))]
@@ -627,6 +627,13 @@ def unusable_values(s: pd.Series) -> str | None:
             if isinstance(example, np.ndarray):
                 example = example.tolist()
             return f"holds {what} (e.g. {example}); {_UNNEST}"
+        cut = present.map(lambda v: isinstance(v, complex | np.complexfloating))
+        cut = cut.to_numpy(dtype=bool)
+        if cut.any():  # among real numbers: NumPy would cut them to their real part
+            return (
+                f"holds complex numbers (e.g. {present.iloc[int(np.argmax(cut))]}); a model "
+                "needs real numbers: split it into its real and imaginary parts, or leave it out"
+            )
     return None
 
 
