@@ -953,6 +953,8 @@ def compute_inference(
     )
     out.extra["fit_intercept"] = bool(est.fit_intercept)
     out.extra["offset"] = offset is not None
+    if not result.converged:  # the caption says so (a converged fit's record is unchanged)
+        out.extra["converged"] = False
     if not est.fit_intercept:
         out.extra["zero_log_likelihood"] = zero_log_likelihood(y_idx, s, K, offset)
     # rows out of core: y_idx and s are the classes and their sums (FitData.class_counts)

@@ -576,7 +576,12 @@ class InferenceResult:
                 "(summary(ci='profile', X=..., y=...) for profile ones)"
             )
         else:
-            how = f"maximum likelihood; Wald z tests and {percent(level)} confidence intervals"
+            how = (
+                "maximum likelihood"
+                if self.extra.get("converged", True)
+                else "NOT CONVERGED: the solver stopped before the likelihood's maximum, and "
+                "the coefficients and standard errors are where it stopped (allow more iterations)"
+            ) + f"; Wald z tests and {percent(level)} confidence intervals"
         if self.cov_type != "nonrobust":
             what = (
                 f"cluster-robust sandwich over {self.extra.get('n_clusters', '?')} clusters"
