@@ -206,8 +206,11 @@ def test_cli_words_leave_terms_that_name_columns_alone():
         text = f"along +1*{term} -0.2*max_iter; use alpha > 0 or firth=True, raise max_iter"
         want = f"along +1*{term} -0.2*max_iter; use --alpha > 0 or --firth, raise --max-iter"
         assert cli_terms(text) == want
-    assert cli_terms("drop the redundant column(s) or set alpha > 0") == (
+    assert cli_terms("drop the redundant column or set alpha > 0") == (
         "leave a column out (--features or --formula) or set --alpha > 0"
+    )
+    assert cli_terms("drop the redundant columns or set alpha > 0") == (
+        "leave those columns out (--features or --formula) or set --alpha > 0"
     )
 
 

@@ -35,3 +35,31 @@ def test_summary_of_an_unconverged_fit_does_not_say_maximum_likelihood(tmp_path)
     assert full.converged_
     caption = full.summary().attrs["caption"]
     assert "maximum likelihood" in caption and "NOT CONVERGED" not in caption
+
+
+def test_remedies_name_the_columns_in_the_singular_or_plural():
+    """'drop the redundant column(s)' (and 'the aliased column(s)'): the number of
+    columns is known where the remedy is written; it says 'column' for one and
+    'columns' for more (wording.noun), in the aliased-term warning, Firth's refusal and
+    the Wald test of an aliased term."""
+    import pytest
+
+    from oneneuron import CollinearityWarning
+
+    X, y = _data()
+    one = np.column_stack([X, X[:, 0]])  # one column too many
+    two = np.column_stack([X, X[:, 0], 2 * X[:, 1]])  # two
+    for Xc, plural in ((one, False), (two, True)):
+        with pytest.warns(CollinearityWarning) as rec:
+            fit = NeuronClassifier().fit(Xc, y)
+        text = " ".join(str(w.message) for w in rec)
+        assert "(s)" not in text and ("drop the redundant columns" in text) == plural, text
+        assert "drop the redundant column" in text
+        with pytest.raises(ValueError) as err:
+            NeuronClassifier(firth=True).fit(Xc, y)
+        msg = str(err.value)
+        assert "(s)" not in msg and ("drop the redundant columns" in msg) == plural, msg
+        assert "drop the redundant column" in msg
+    with pytest.raises(ValueError) as err:
+        fit.wald_test("x2 = 0")
+    assert "(s)" not in str(err.value) and "drop the aliased term from" in str(err.value)

@@ -287,7 +287,7 @@ def fit(
         warnings.warn(
             f"{inference.extra['aliased_note']}: aliased (R's 'not defined because of "
             f"singularities'), so {its} NA, the other terms' those of the fit "
-            f"without {it}; drop the redundant column(s) or set "
+            f"without {it}; drop the redundant {noun(aliased, 'column')} or set "
             f"{separation_fixes(est, len(est.classes_))[0]}",
             CollinearityWarning,
             stacklevel=user_stacklevel(),

@@ -439,7 +439,9 @@ def _keywords_as_flags(text: str) -> str:
         # the Python message; the command line has said it already, in its own words
         (" Only binary classification is supported.", ""),
         ("use 'HC0', 'HC1' or 'cluster'", "use --cov-type HC0, HC1 or cluster"),
-        ("drop the redundant column(s)", "leave a column out (--features or --formula)"),
+        # (the longer first: "column" begins "columns")
+        ("drop the redundant columns", "leave those columns out (--features or --formula)"),
+        ("drop the redundant column", "leave a column out (--features or --formula)"),
         (  # check_not_identifier; --numeric is train's way to read codes as numbers
             "leave it out, or convert it to a number",
             "leave it out with --features (or --formula), or, for whole numbers "

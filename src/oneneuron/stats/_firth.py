@@ -38,6 +38,7 @@ from scipy import linalg, stats
 
 from ..functions import log_sigmoid, sigmoid
 from ..objective import binary_residual, offset_intercept
+from ..wording import noun
 from ._fit import (
     data_fingerprint,
     dependent_terms,
@@ -349,7 +350,7 @@ def firth_inference(
         raise ValueError(
             "firth=True needs linearly independent columns (its penalty is the log "
             f"determinant of the information, singular here): {'; '.join(exact)}; "
-            "drop the redundant column(s)"
+            f"drop the redundant {noun(len(exact), 'column')}"
         )
     beta0 = np.zeros(Xt.shape[1])
     if off is not None and fit_intercept:  # the intercept that fits y with the offset

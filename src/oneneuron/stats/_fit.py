@@ -22,7 +22,7 @@ from scipy.linalg.lapack import dpotrf, dpotrs
 from ..exceptions import SeparationWarning, user_stacklevel
 from ..functions import softplus
 from ..objective import ALIAS_TOL, least_squares_step, offset_intercept, unmasked
-from ..wording import counted
+from ..wording import counted, noun
 from . import _separation
 from ._robust import encode_clusters, sandwich
 from .inference import InferenceResult
@@ -1443,8 +1443,8 @@ def _covariance(
         if found:
             return (
                 None,
-                f"the Hessian is singular: {'; '.join(found)}; drop the redundant column(s) "
-                "or set alpha > 0",
+                f"the Hessian is singular: {'; '.join(found)}; drop the redundant "
+                f"{noun(len(found), 'column')} or set alpha > 0",
                 "",
                 len(found),
             )
@@ -1524,7 +1524,7 @@ def _raw_factor_singular(ratio: float, found: list[str], fit_intercept: bool) ->
         f"factor's smallest relative singular value is {measured}), though the fit "
         "solved it at full rank in its standardised coordinates; there the columns are "
         f"collinear to working precision: {'; '.join(found)}; drop the redundant "
-        f"column(s) or re-express them{centre}, or set alpha > 0"
+        f"{noun(len(found), 'column')} or re-express them{centre}, or set alpha > 0"
     )
 
 
@@ -1545,7 +1545,7 @@ def _unpenalised_dependence(
     return (
         f"the Hessian is singular: {'; '.join(found)}, among the terms alpha does not "
         "penalise (penalty_factor 0), which a flat prior leaves unidentified; give one "
-        "of them a penalty_factor > 0, or drop the redundant column(s)"
+        f"of them a penalty_factor > 0, or drop the redundant {noun(len(found), 'column')}"
     )
 
 

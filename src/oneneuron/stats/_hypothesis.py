@@ -449,7 +449,7 @@ def _wald(res: Any, R: NDArray[np.float64], q: NDArray[np.float64]) -> ChiSquare
         raise ValueError(
             f"the hypothesis involves {', '.join(map(repr, bad))}, aliased (a linear "
             "combination of other terms: no estimate, NA in the summary), so it cannot be "
-            "tested; drop the aliased column(s) from the hypothesis"
+            f"tested; drop the aliased {noun(len(bad), 'term')} from the hypothesis"
         )
     diff = R @ res.coef.ravel() - q
     V = res.quadratic(R)
