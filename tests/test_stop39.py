@@ -63,3 +63,32 @@ def test_remedies_name_the_columns_in_the_singular_or_plural():
     with pytest.raises(ValueError) as err:
         fit.wald_test("x2 = 0")
     assert "(s)" not in str(err.value) and "drop the aliased term from" in str(err.value)
+
+
+def test_an_empty_thread_variable_is_unset_before_the_libraries_read_it():
+    """check_environment took an empty NUMBA_NUM_THREADS as unset, but left it in the
+    environment, where numba then parsed it and printed its warning line; it is now
+    removed (a blank thread count is no setting), in a subprocess as the CLI runs."""
+    import os
+    import subprocess
+    import sys
+
+    from oneneuron.cli._errors import check_environment
+
+    env = {"NUMBA_NUM_THREADS": " ", "OMP_NUM_THREADS": "", "PATH": "x"}
+    check_environment(env)
+    assert env == {"PATH": "x"}
+    code = (
+        "import warnings; warnings.simplefilter('error')\n"
+        "from oneneuron.cli._errors import check_environment; check_environment()\n"
+        "import numba.core.config as c; print(c.NUMBA_NUM_THREADS >= 1)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "NUMBA_NUM_THREADS": ""},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0 and run.stdout.strip() == "True", run.stderr
+    assert "warning" not in run.stderr.lower(), run.stderr

@@ -55,11 +55,13 @@ def check_environment(environ: Any = None) -> None:
     positive count (``OMP_NUM_THREADS=abc`` ended in numexpr's traceback at pandas'
     import, ``=0`` in libgomp's complaint). For OpenMP's valid list (``4,2``), which
     numexpr cannot read, numexpr is given the first count as ``NUMEXPR_NUM_THREADS``
-    (where that is unset). An empty value is taken as unset."""
+    (where that is unset). An empty value is taken as unset, and removed (numba parsed
+    a blank ``NUMBA_NUM_THREADS`` and printed its warning)."""
     env = os.environ if environ is None else environ
     for name in THREAD_VARIABLES:
         value = env.get(name, "").strip()
         if not value:
+            env.pop(name, None)
             continue
         counts = value.split(",") if name == "OMP_NUM_THREADS" else [value]
         if not all(c.strip().isdigit() and int(c) >= 1 for c in counts):
