@@ -92,3 +92,21 @@ def test_an_empty_thread_variable_is_unset_before_the_libraries_read_it():
     )
     assert run.returncode == 0 and run.stdout.strip() == "True", run.stderr
     assert "warning" not in run.stderr.lower(), run.stderr
+
+
+def test_a_model_that_disagrees_with_itself_is_not_said_to_have_been_set_params(tmp_path):
+    """save() said of every failed self-check 'Its parameters were changed after the fit
+    (set_params)': also where none was (here ``coef_`` replaced by hand). It now names
+    set_params as one cause ('if ...'), and still writes nothing."""
+    import pytest
+
+    from oneneuron.io import ModelFileError
+
+    X, y = _data()
+    clf = NeuronClassifier().fit(X, y)
+    clf.coef_ = clf.coef_[:, :1]
+    with pytest.raises(ModelFileError) as err:
+        clf.save(tmp_path / "m.json")
+    assert "were changed after the fit" not in str(err.value), err.value
+    assert "if a parameter was changed after the fit (set_params)" in str(err.value)
+    assert not (tmp_path / "m.json").exists()

@@ -312,8 +312,9 @@ def write_model(
         check_document(doc)  # never write a file that load() would refuse
     except ModelFileError as exc:  # the estimator's own state disagrees with itself
         raise ModelFileError(
-            f"cannot save this model: {exc}. Its parameters were changed after the fit "
-            "(set_params) and no longer describe its coefficients: refit before saving"
+            f"cannot save this model: {exc}. Its fitted state disagrees with itself: if a "
+            "parameter was changed after the fit (set_params), or a fitted attribute by "
+            "hand, they no longer describe its coefficients: refit before saving"
         ) from None
     long = _long_integer(doc)
     if long is not None:
