@@ -45,6 +45,7 @@ __all__ = [
     "block_meat",
     "block_meat_root",
     "blocks_meat",
+    "meat_slices",
     "LinearLoss",
     "L1Penalty",
     "SmallDenseLoss",
@@ -932,6 +933,25 @@ def block_meat_root(
     if T.shape[0] < q:  # fewer rows than columns so far: pad with zero rows
         T = np.vstack([T, np.zeros((q - T.shape[0], q))])
     return np.linalg.qr(T, mode="r")
+
+
+#: Rows :func:`meat_slices` hands :func:`blocks_meat` at a time, for an engine without
+#: row blocks of its own there (a Dask chunk's rows; a device's, copied to the host).
+MEAT_BLOCK_ROWS = 65536
+
+
+def meat_slices(
+    X: Any,
+    y: NDArray[Any],
+    w: NDArray[np.float64],
+    groups: NDArray[np.intp] | None,
+    read: Any = np.asarray,
+) -> Any:
+    """:func:`blocks_meat`'s blocks over the rows of ``X`` (``read`` makes each slice of
+    X a NumPy block), :data:`MEAT_BLOCK_ROWS` at a time; at least one (empty) block."""
+    for i in range(0, max(1, X.shape[0]), MEAT_BLOCK_ROWS):
+        sl = slice(i, i + MEAT_BLOCK_ROWS)
+        yield read(X[sl]), y[sl], w[sl], None if groups is None else groups[sl], None
 
 
 def blocks_meat(

@@ -29,14 +29,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..objective import BlockStats, blocks_meat, weight_floor
+from ..objective import BlockStats, blocks_meat, meat_slices, weight_floor
 from ._record import all_equal, flat_columns, maybe_flat
 
 #: Rows per block: bounds a block's float64 copy of a float32 X, and the Hessian's
 #: temporary ``X * D``, to about this many bytes (a float64 X without Hessian: one block).
 HESSIAN_BLOCK_BYTES = 1 << 30
-#: Rows brought to the host at a time for the sandwich's meat (:meth:`ArrayAPIEngine.meat`).
-MEAT_BLOCK_ROWS = 65536
 
 
 def _compat() -> Any:
@@ -354,21 +352,14 @@ class ArrayAPIEngine:
     ) -> NDArray[np.float64]:
         """The sandwich's meat, as :meth:`oneneuron.engines.NumpyEngine.meat` (one pass).
 
-        Made once per fit, for a robust ``cov_type``: each row block (of
-        :data:`MEAT_BLOCK_ROWS`) comes to the host and NumPy forms its share
+        Made once per fit, for a robust ``cov_type``: each row block
+        (:func:`~oneneuron.objective.meat_slices`) comes to the host and NumPy forms its share
         (:func:`~oneneuron.objective.block_meat`, or with ``root``
         :func:`~oneneuron.objective.block_meat_root`), the same arithmetic as the
         in-memory engine's; the pass costs one copy of X off the device, block by block.
         """
         self.n_passes += 1
-        w_all = self.row_weights
-        y_all = to_numpy(self.y)
-        step = MEAT_BLOCK_ROWS
-        blocks = (
-            (to_numpy(self._X[i : i + step]), y_all[i : i + step], w_all[i : i + step],
-             None if groups is None else groups[i : i + step], None)
-            for i in range(0, self.n_samples, step)
-        )  # fmt: skip
+        blocks = meat_slices(self._X, to_numpy(self.y), self.row_weights, groups, to_numpy)
         total = blocks_meat(
             blocks,
             W,

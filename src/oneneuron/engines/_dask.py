@@ -20,6 +20,7 @@ from ..objective import (
     block_statistics,
     blocks_meat,
     direction_curvature,
+    meat_slices,
     separated_rows,
     weight_floor,
     weighted_design_r,
@@ -87,11 +88,6 @@ def _stack_r(parts: list[NDArray[np.float64]]) -> NDArray[np.float64]:
     return np.linalg.qr(np.vstack(parts), mode="r")
 
 
-#: Rows of a chunk whose scores are formed at a time by :func:`_chunk_meat` (its
-#: temporaries are a few times rows x parameters).
-MEAT_BLOCK_ROWS = 65536
-
-
 def _chunk_meat(
     Xb: Any,
     yb: Any,
@@ -103,16 +99,11 @@ def _chunk_meat(
 ) -> NDArray[np.float64]:
     """The chunk's share of the sandwich's meat (:func:`~oneneuron.objective.block_meat`,
     or with ``options["root"]`` :func:`~oneneuron.objective.block_meat_root`'s factor),
-    over row slices of :data:`MEAT_BLOCK_ROWS`; ``gb`` the rows' cluster codes or None."""
-    Xb, yb = np.asarray(Xb), np.asarray(yb)
+    over row slices (:func:`~oneneuron.objective.meat_slices`); ``gb`` the rows'
+    cluster codes or None."""
     w = np.asarray(sb, dtype=np.float64)  # frequency weights, as given
     groups = None if gb is None else np.asarray(gb, dtype=np.intp)
-    step = MEAT_BLOCK_ROWS
-    blocks = (
-        (Xb[i : i + step], yb[i : i + step], w[i : i + step],
-         None if groups is None else groups[i : i + step], None)
-        for i in range(0, max(1, Xb.shape[0]), step)
-    )  # fmt: skip
+    blocks = meat_slices(np.asarray(Xb), np.asarray(yb), w, groups)
     total = blocks_meat(blocks, W, b, **options)
     assert total is not None
     return total

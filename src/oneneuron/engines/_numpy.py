@@ -568,15 +568,25 @@ class NumpyEngine:
             return self.X[rows, self.columns]
         return self.X[np.ix_(rows, self.columns)]
 
+    def _on_every_column(self, W: NDArray, b: NDArray) -> tuple[NDArray, NDArray]:
+        """The model ``(W, b)`` as the kernels read it: float64, C-ordered, on every column
+        of X (zero outside the engine's ``columns``)."""
+        W = np.ascontiguousarray(W, dtype=np.float64)
+        if self.columns is not None:
+            full = np.zeros((W.shape[0], self.X.shape[1]))
+            full[:, self.columns] = W
+            W = full
+        return W, np.ascontiguousarray(b, dtype=np.float64)
+
+    def _engine_stats(self, loss: float, gW: NDArray, gb: Any) -> BlockStats:
+        """A kernel's sums as the engine's :class:`BlockStats` (its own columns; copies)."""
+        cols = self.columns
+        gW = np.ascontiguousarray(gW[:, cols]) if cols is not None else gW.copy()
+        return BlockStats(loss, gW, np.array(gb, copy=True))
+
     def _fused(self, W: NDArray, b: NDArray) -> BlockStats:
         """Loss and gradient in one read of X by the compiled kernels."""
-        W = np.ascontiguousarray(W, dtype=np.float64)
-        b = np.ascontiguousarray(b, dtype=np.float64)
-        cols = self.columns
-        if cols is not None:  # the model on every column, zero outside the engine's
-            full = np.zeros((W.shape[0], self.X.shape[1]))
-            full[:, cols] = W
-            W = full
+        W, b = self._on_every_column(W, b)
         memo = self.last_read
         if memo and np.array_equal(memo["W"], W) and np.array_equal(memo["b"], b):
             loss, gW, gb = memo["stats"]
@@ -588,8 +598,7 @@ class NumpyEngine:
                 self.X, self.y, self.s, W, b, self.multinomial, self.offset
             )
             memo.update(W=W.copy(), b=b.copy(), stats=(loss, gW, gb))
-        gW = np.ascontiguousarray(gW[:, cols]) if cols is not None else gW.copy()
-        return BlockStats(loss, gW, np.array(gb, copy=True))
+        return self._engine_stats(loss, gW, gb)
 
     def fused_pair(
         self, W: NDArray, b: NDArray, W2: NDArray, b2: NDArray
@@ -609,16 +618,7 @@ class NumpyEngine:
             and X.flags.c_contiguous
         ):
             return None
-        cols = self.columns
-        models = []
-        for V, c in ((W, b), (W2, b2)):
-            V = np.ascontiguousarray(V, dtype=np.float64)
-            if cols is not None:
-                full = np.zeros((V.shape[0], X.shape[1]))
-                full[:, cols] = V
-                V = full
-            models.append((V, np.ascontiguousarray(c, dtype=np.float64)))
-        (V1, c1), (V2, c2) = models
+        (V1, c1), (V2, c2) = self._on_every_column(W, b), self._on_every_column(W2, b2)
         self.n_passes += 1
         first, second = kernels().fused_statistics_pair(
             X, self.y, self.s, V1[0], c1[0], V2[0], c2[0], self.offset
@@ -631,12 +631,8 @@ class NumpyEngine:
             b2=c2.copy(),
             stats2=(second[0], second[1][None, :], np.array([second[2]])),
         )
-        out = []
-        for loss, gw, gb in (first, second):
-            gW = gw[None, :]
-            gW = np.ascontiguousarray(gW[:, cols]) if cols is not None else gW.copy()
-            out.append(BlockStats(loss, gW, np.array([gb])))
-        return out[0], out[1]
+        one, two = (self._engine_stats(f, g[None, :], [gb]) for f, g, gb in (first, second))
+        return one, two
 
     def share_reads(self, parent: Any) -> None:
         """Share ``parent``'s last fused read (see ``last_read``) when both read the same data.
