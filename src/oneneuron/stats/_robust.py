@@ -110,9 +110,7 @@ def _encode_dask_clusters(cluster: Any, n_samples: int, weights: Any) -> tuple[A
     if type(cluster).__name__ == "Series" and hasattr(cluster, "npartitions"):  # Dask's
         cluster = _series_labels(cluster)
     labels = cluster if _is_dask(cluster) else np.asarray(cluster)
-    shape = labels.shape
-    if labels.ndim != 1 or (not np.isnan(shape[0]) and shape[0] != n_samples):
-        raise ValueError(f"cluster must be one label per row ({n_samples} rows), got shape {shape}")
+    _check_one_per_row(labels, n_samples)
     if weights is None:
         weights = da.ones(n_samples, chunks=labels.chunks if _is_dask(labels) else "auto")
     weights = da.asarray(weights)
@@ -145,14 +143,8 @@ def _encode_dask_clusters(cluster: Any, n_samples: int, weights: Any) -> tuple[A
     ]
     (summary, all_present) = dask.compute(_tree(parts), present.all())
     unique = _checked_unique(summary)
-    n_groups = len(unique)
-    if n_groups < 2:
-        rows = "" if bool(all_present) else " (rows of positive weight)"
-        raise ValueError(
-            f"cov_type='cluster' needs at least two clusters{rows}; cluster has {n_groups}"
-        )
-    codes = da.map_blocks(_codes, labels, present, unique, dtype=np.intp)
-    return codes, n_groups
+    _check_two_clusters(len(unique), bool(all_present))
+    return da.map_blocks(_codes, labels, present, unique, dtype=np.intp), len(unique)
 
 
 def _series_labels(series: Any) -> Any:
@@ -290,27 +282,31 @@ def encode_clusters(
     if _is_dask(cluster) or _is_dask(weights):  # rows out of core: coded chunk by chunk
         return _encode_dask_clusters(cluster, n_samples, weights)
     labels = np.asarray(cluster)
-    if labels.ndim != 1 or labels.shape[0] != n_samples:
+    _check_one_per_row(labels, n_samples)
+    present = np.ones(n_samples, dtype=bool)
+    if weights is not None:
+        present = np.broadcast_to(weights, (n_samples,)) > 0
+    unique = _checked_unique(_summarise(labels, present))
+    _check_two_clusters(len(unique), bool(present.all()))
+    return _codes(labels, present, unique), len(unique)
+
+
+def _check_one_per_row(labels: Any, n_samples: int) -> None:
+    """Refuse labels that are not one per row (a length unknown yet, NaN, passes)."""
+    n = labels.shape[0] if labels.ndim == 1 else None
+    if n is None or (not np.isnan(n) and n != n_samples):
         raise ValueError(
             f"cluster must be one label per row ({n_samples} rows), got shape {labels.shape}"
         )
-    present = None if weights is None else np.broadcast_to(weights, (n_samples,)) > 0
-    unique = _checked_unique(_summarise(labels, present))
-    if present is not None and not present.all():
-        labels = labels[present]
-    codes = np.searchsorted(unique, labels)
-    codes = codes.astype(np.intp).ravel()
-    n_groups = int(codes.max()) + 1 if codes.size else 0
+
+
+def _check_two_clusters(n_groups: int, all_present: bool) -> None:
+    """Refuse fewer than two clusters (among the rows of positive weight)."""
     if n_groups < 2:
-        rows = "" if present is None or present.all() else " (rows of positive weight)"
+        rows = "" if all_present else " (rows of positive weight)"
         raise ValueError(
             f"cov_type='cluster' needs at least two clusters{rows}; cluster has {n_groups}"
         )
-    if present is not None and not present.all():
-        full = np.zeros(n_samples, dtype=np.intp)
-        full[present] = codes
-        codes = full
-    return codes, n_groups
 
 
 def sandwich(
