@@ -984,11 +984,8 @@ class NeuronClassifierCV(ClassifierMixin, BaseEstimator):
         # the refit starts from the full-data path's solution at the chosen alpha: the
         # same optimum (to tol), a few passes instead of a cold fit
         best._start_from = (data.classes, paths[i].coef[j], paths[i].intercept[j])
-        with warnings.catch_warnings(record=True) as caught:  # the refit's, at the user's line
-            warnings.simplefilter("always")
-            self.best_estimator_ = best.fit(X_in, y_in, sample_weight=sw_in)
-        for w in caught:
-            warnings.warn(w.message, w.category, stacklevel=user_stacklevel())
+        # (the refit's warnings point at the user's line: user_stacklevel)
+        self.best_estimator_ = best.fit(X_in, y_in, sample_weight=sw_in)
         for name in ("classes_", "coef_", "intercept_", "n_features_in_", "mean_", "scale_"):
             setattr(self, name, getattr(best, name))
         if hasattr(best, "feature_names_in_"):
