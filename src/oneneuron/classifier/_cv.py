@@ -484,8 +484,9 @@ def _count_folds(
             "split_counts=True draws the folds over the counted rows: pass cv as an int or "
             "a splitter (e.g. StratifiedKFold(5, shuffle=True)), not (train, test) pairs"
         )
-    if not np.all((counts >= 0) & (counts == np.round(counts))):
-        bad = int(np.flatnonzero(~((counts >= 0) & (counts == np.round(counts))))[0])
+    whole = (counts >= 0) & (counts == np.round(counts))
+    if not whole.all():
+        bad = int(np.flatnonzero(~whole)[0])
         raise ValueError(
             "split_counts=True needs sample_weight of whole-number counts; row "
             f"{bad} has {float(counts[bad])!r}"
